@@ -1,0 +1,178 @@
+/**
+ * Which document paths a change plan may touch, which fields are deprecated, which ones enrichment
+ * may never write, and immutable dotted-path helpers. Paths are dotted map keys; arrays are always
+ * written whole (no indexing).
+ */
+
+export const EXERCISE_FIELD_PATHS = [
+  "name",
+  "name_slug",
+  "family_slug",
+  "equipment",
+  "category",
+  "description",
+  "muscles",
+  "muscles.primary",
+  "muscles.secondary",
+  "muscles.category",
+  "muscles.contribution",
+  "metadata",
+  "metadata.level",
+  "metadata.plane_of_motion",
+  "metadata.unilateral",
+  "movement",
+  "movement.type",
+  "movement.split",
+  "execution_notes",
+  "common_mistakes",
+  "suitability_notes",
+  "programming_use_cases",
+  "stimulus_tags",
+  "review_metadata",
+  "review_metadata.quality_score",
+  "review_metadata.issue_type",
+  "review_metadata.needs_full_review",
+  "review_metadata.needs_enrichment_only",
+  "review_metadata.last_scanned_at",
+  "review_metadata.scanner_version",
+  "status",
+  "deprecated_at",
+  "merged_into",
+  "updated_at",
+] as const;
+export type ExerciseFieldPath = (typeof EXERCISE_FIELD_PATHS)[number];
+
+export const ALIAS_FIELD_PATHS = ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"] as const;
+export type AliasFieldPath = (typeof ALIAS_FIELD_PATHS)[number];
+
+/** Deprecated top-level fields → the field that replaces them, or null when they are simply dropped. */
+export const DEPRECATED_FIELDS: Readonly<Record<string, ExerciseFieldPath | null>> = {
+  primary_muscles: "muscles.primary",
+  secondary_muscles: "muscles.secondary",
+  instructions: "execution_notes",
+  coaching_cues: null,
+  tips: null,
+  variant_key: null,
+  images: null,
+  delete_candidate: null,
+  delete_candidate_justification: null,
+  _debug_project_id: null,
+  created_by: null,
+  version: null,
+  id: null,
+};
+const DEPRECATED_PREFIX = "enriched_";
+
+/** Enrichment never writes these (identity, lifecycle, timestamps, scanner output). */
+export const LOCKED_ENRICHMENT_FIELDS = [
+  "name",
+  "name_slug",
+  "family_slug",
+  "status",
+  "id",
+  "exercise_id",
+  "merged_into",
+  "deprecated_at",
+  "updated_at",
+  "created_at",
+  "review_metadata",
+] as const;
+
+export type PathOperation = "set" | "delete";
+
+const EXERCISE_PATH_SET: ReadonlySet<string> = new Set(EXERCISE_FIELD_PATHS);
+const ALIAS_PATH_SET: ReadonlySet<string> = new Set(ALIAS_FIELD_PATHS);
+
+export function isDeprecatedField(path: string): boolean {
+  return Object.hasOwn(DEPRECATED_FIELDS, path) || (path.startsWith(DEPRECATED_PREFIX) && !path.includes("."));
+}
+
+/** The replacement of a deprecated field, or null (none named, or not deprecated at all). */
+export function deprecatedFieldReplacement(path: string): ExerciseFieldPath | null {
+  return Object.hasOwn(DEPRECATED_FIELDS, path) ? DEPRECATED_FIELDS[path] : null;
+}
+
+/** A known field may be set or deleted; a deprecated field may only be deleted. */
+export function isAllowedExercisePath(path: string, operation: PathOperation = "set"): boolean {
+  return EXERCISE_PATH_SET.has(path) || (operation === "delete" && isDeprecatedField(path));
+}
+
+export function isAllowedAliasPath(path: string): boolean {
+  return ALIAS_PATH_SET.has(path);
+}
+
+export function isLockedForEnrichment(path: string): boolean {
+  return LOCKED_ENRICHMENT_FIELDS.some((locked) => path === locked || path.startsWith(`${locked}.`));
+}
+
+export interface DeprecatedFieldFinding {
+  field: string;
+  replacement: ExerciseFieldPath | null;
+  /** SCHEMA_CLEANUP may delete it: no replacement is named, or the replacement holds a value. */
+  removable: boolean;
+}
+
+/** The deprecated fields a document still carries, and whether each can be removed yet. */
+export function findDeprecatedFields(doc: Readonly<Record<string, unknown>>): DeprecatedFieldFinding[] {
+  return Object.keys(doc)
+    .filter(isDeprecatedField)
+    .map((field) => {
+      const replacement = deprecatedFieldReplacement(field);
+      return { field, replacement, removable: replacement === null || hasValue(getPath(doc, replacement)) };
+    });
+}
+
+function hasValue(value: unknown): boolean {
+  if (value === undefined || value === null) return false;
+  if (Array.isArray(value) || typeof value === "string") return value.length > 0;
+  return true;
+}
+
+/** Plain maps only: arrays, Dates and Firestore Timestamps are leaves. */
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function splitPath(path: string): string[] {
+  const segments = path.split(".");
+  if (segments.some((segment) => segment === "")) throw new Error(`invalid field path "${path}"`);
+  return segments;
+}
+
+export function getPath(obj: unknown, path: string): unknown {
+  let current: unknown = obj;
+  for (const segment of path.split(".")) {
+    if (!isPlainRecord(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+/**
+ * Returns a copy with `path` set. Like a Firestore update, a missing, null or scalar parent becomes a
+ * map; an array or other object in the way is an error, because paths never index into arrays.
+ */
+export function setPath(obj: Readonly<Record<string, unknown>>, path: string, value: unknown): Record<string, unknown> {
+  const [head, ...rest] = splitPath(path);
+  if (rest.length === 0) return { ...obj, [head]: value };
+  const child = obj[head];
+  if (typeof child === "object" && child !== null && !isPlainRecord(child)) {
+    throw new Error(`cannot set "${path}": "${head}" is not a map`);
+  }
+  return { ...obj, [head]: setPath(isPlainRecord(child) ? child : {}, rest.join("."), value) };
+}
+
+/** Returns a copy without `path`; a path that does not exist leaves the copy unchanged. */
+export function deletePath(obj: Readonly<Record<string, unknown>>, path: string): Record<string, unknown> {
+  const [head, ...rest] = splitPath(path);
+  if (!Object.hasOwn(obj, head)) return { ...obj };
+  if (rest.length === 0) {
+    const copy = { ...obj };
+    delete copy[head];
+    return copy;
+  }
+  const child = obj[head];
+  return isPlainRecord(child) ? { ...obj, [head]: deletePath(child, rest.join(".")) } : { ...obj };
+}

@@ -1,0 +1,498 @@
+/**
+ * The catalog's vocabulary: canonical enum values, equipment and muscle names, and the naming and
+ * slug rules of CATALOG-DOMAIN.md. Pure functions only; every input is normalised to these values.
+ */
+
+export const CATEGORIES = ["compound", "isolation", "cardio", "mobility", "core"] as const;
+export const MOVEMENT_TYPES = [
+  "push",
+  "pull",
+  "hinge",
+  "squat",
+  "carry",
+  "rotation",
+  "flexion",
+  "extension",
+  "abduction",
+  "adduction",
+  "other",
+] as const;
+export const MOVEMENT_SPLITS = ["upper", "lower", "full_body", "core"] as const;
+export const LEVELS = ["beginner", "intermediate", "advanced"] as const;
+export const PLANES = ["sagittal", "frontal", "transverse", "multi-plane"] as const;
+export const MUSCLE_CATEGORIES = ["chest", "back", "shoulders", "arms", "legs", "core", "full_body"] as const;
+export const EXERCISE_STATUSES = ["approved", "draft", "deprecated", "merged"] as const;
+export const FAMILY_STATUSES = ["active", "deprecated", "merged"] as const;
+
+export type Category = (typeof CATEGORIES)[number];
+export type MovementType = (typeof MOVEMENT_TYPES)[number];
+export type MovementSplit = (typeof MOVEMENT_SPLITS)[number];
+export type Level = (typeof LEVELS)[number];
+export type Plane = (typeof PLANES)[number];
+export type MuscleCategory = (typeof MUSCLE_CATEGORIES)[number];
+export type ExerciseStatus = (typeof EXERCISE_STATUSES)[number];
+export type FamilyStatus = (typeof FAMILY_STATUSES)[number];
+
+/** Equipment values that need no warning; any other normalised value is allowed but flagged. */
+export const CANONICAL_EQUIPMENT = [
+  "barbell",
+  "dumbbell",
+  "kettlebell",
+  "ez-bar",
+  "trap-bar",
+  "machine",
+  "cable",
+  "smith-machine",
+  "bodyweight",
+  "pull-up-bar",
+  "dip-station",
+  "suspension-trainer",
+  "resistance-band",
+  "medicine-ball",
+  "stability-ball",
+  "treadmill",
+  "rowing-machine",
+  "bike",
+  "elliptical",
+] as const;
+export type CanonicalEquipment = (typeof CANONICAL_EQUIPMENT)[number];
+
+/** Words that must not open an exercise name: the equipment belongs in the "(Equipment)" suffix. */
+export const EQUIPMENT_PREFIX_WORDS = [
+  "barbell",
+  "dumbbell",
+  "kettlebell",
+  "cable",
+  "machine",
+  "band",
+  "bodyweight",
+  "weighted",
+  "smith machine",
+  "ez bar",
+  "hex bar",
+  "trap bar",
+  "landmine",
+] as const;
+
+// Numeric content rules shared by the schema, the scanner and the enrichment normaliser.
+export const DESCRIPTION_MIN_LENGTH = 50;
+export const DESCRIPTION_TARGET_MIN_LENGTH = 100;
+export const PRIMARY_MUSCLES_BOUNDS = { min: 1, max: 3 } as const;
+export const SECONDARY_MUSCLES_MAX = 5;
+export const CONTRIBUTION_SUM_TOLERANCE = { min: 0.85, max: 1.15 } as const;
+export const CONTENT_FIELDS = [
+  "execution_notes",
+  "common_mistakes",
+  "suitability_notes",
+  "programming_use_cases",
+  "stimulus_tags",
+] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+export const CONTENT_LIST_BOUNDS: Readonly<Record<ContentField, { min: number; max: number }>> = {
+  execution_notes: { min: 4, max: 8 },
+  common_mistakes: { min: 2, max: 5 },
+  suitability_notes: { min: 2, max: 4 },
+  programming_use_cases: { min: 3, max: 5 },
+  stimulus_tags: { min: 4, max: 6 },
+};
+
+export const NAME_SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+export const FAMILY_SLUG_PATTERN = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
+
+/** NFKD-decompose and drop everything outside ASCII (accents become plain letters). */
+function toAscii(text: string): string {
+  return text.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
+}
+
+/** "Deadlift (Barbell)" → "deadlift-barbell". */
+export function toNameSlug(name: string): string {
+  return toAscii(name)
+    .replace(/[()]/g, " ")
+    .toLowerCase()
+    .replace(/[\s_]+/g, "-")
+    .replace(/[^a-z0-9-]/g, "")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
+}
+
+/** "Barbell Bench Press", "Bench Press (Dumbbell)" → "bench_press". */
+export function toFamilySlug(name: string): string {
+  const { rest } = splitEquipmentPrefix(splitExerciseName(name).base);
+  return toAscii(rest)
+    .toLowerCase()
+    .replace(/[\s-]+/g, "_")
+    .replace(/[^a-z0-9_]/g, "")
+    .replace(/_+/g, "_")
+    .replace(/^_|_$/g, "");
+}
+
+export function exerciseIdFor(familySlug: string, nameSlug: string): string {
+  return `${familySlug}__${nameSlug}`;
+}
+
+/** "Bench Press (Barbell)" → {base: "Bench Press", suffix: "Barbell"}; no trailing "(…)" → suffix null. */
+export function splitExerciseName(name: string): { base: string; suffix: string | null } {
+  const match = /^(.*?)\s*\(([^()]*)\)\s*$/.exec(name);
+  if (!match) return { base: name.trim(), suffix: null };
+  const suffix = match[2].trim();
+  return { base: match[1].trim(), suffix: suffix === "" ? null : suffix };
+}
+
+/** Lowercase with hyphens and underscores as spaces, so "EZ-Bar" and "ez bar" compare equal. */
+function toWordKey(text: string): string {
+  return text.toLowerCase().replace(/[\s_-]+/g, " ").trim();
+}
+
+// Longest first, so "smith machine" wins over "machine".
+const PREFIX_WORDS_LONGEST_FIRST = [...EQUIPMENT_PREFIX_WORDS].sort((a, b) => b.length - a.length);
+
+/**
+ * "Smith Machine Squat" → {prefix: "Smith Machine", rest: "Squat"}. A name that is nothing but the
+ * equipment word keeps it (prefix null), so a family slug is never empty.
+ */
+export function splitEquipmentPrefix(name: string): { prefix: string | null; rest: string } {
+  const trimmed = name.trim();
+  const key = toWordKey(trimmed);
+  const word = PREFIX_WORDS_LONGEST_FIRST.find((prefixWord) => key.startsWith(`${prefixWord} `));
+  if (word === undefined) return { prefix: null, rest: trimmed };
+  // Cut the original text, so hyphens inside the rest ("Push-Up") survive.
+  const cut = indexAfterWords(trimmed, word.split(" ").length);
+  const rest = trimmed.slice(cut).trim();
+  if (rest === "") return { prefix: null, rest: trimmed };
+  return { prefix: trimmed.slice(0, cut).replace(/[\s_-]+$/, ""), rest };
+}
+
+/** Index just past the first `count` words, where words are separated by spaces, hyphens or underscores. */
+function indexAfterWords(text: string, count: number): number {
+  const separator = /[\s_-]+/g;
+  let index = 0;
+  for (let seen = 0; seen < count; seen++) {
+    const match = separator.exec(text);
+    if (!match) return text.length;
+    index = match.index + match[0].length;
+  }
+  return index;
+}
+
+export function startsWithEquipmentWord(name: string): boolean {
+  return splitEquipmentPrefix(name).prefix !== null;
+}
+
+// Names that are complete without an "(Equipment)" suffix. Variants ("Diamond Push-Up") end with one.
+const BODYWEIGHT_CLASSICS = [
+  "push up",
+  "pull up",
+  "chin up",
+  "muscle up",
+  "plank",
+  "dip",
+  "burpee",
+  "sit up",
+  "crunch",
+  "v up",
+  "leg raise",
+  "mountain climber",
+  "jumping jack",
+  "dead bug",
+  "bird dog",
+  "hollow hold",
+  "hollow body hold",
+  "superman",
+  "bear crawl",
+  "flutter kick",
+  "inchworm",
+  "air squat",
+  "pistol squat",
+];
+
+export function isBodyweightClassic(name: string): boolean {
+  const key = toWordKey(splitExerciseName(name).base);
+  return BODYWEIGHT_CLASSICS.some((classic) => key === classic || key.endsWith(` ${classic}`));
+}
+
+// Small words stay lowercase inside a title ("Around the World").
+const MINOR_WORDS = new Set(["a", "an", "and", "the", "of", "to", "on", "in", "with", "for", "or", "at", "by"]);
+
+function capitalize(segment: string): string {
+  return segment.charAt(0).toUpperCase() + segment.slice(1);
+}
+
+/**
+ * "push-up to t-bar row" → "Push-Up to T-Bar Row". Short all-caps words (EZ, RDL, TRX) and mixed-case
+ * words (McGill) keep their letters; everything else is lowercased first.
+ */
+export function titleCase(text: string): string {
+  const words = text.trim().split(/\s+/).filter((word) => word !== "");
+  return words
+    .map((word, index) => {
+      if (/^[A-Z]{2,3}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word)) return word;
+      const lower = word.toLowerCase();
+      if (index > 0 && MINOR_WORDS.has(lower)) return lower;
+      return lower.split("-").map(capitalize).join("-");
+    })
+    .join(" ");
+}
+
+/** Every word (and hyphen part) starts with a capital or a digit; minor words may be either case. */
+export function isTitleCase(text: string): boolean {
+  return text
+    .trim()
+    .split(/\s+/)
+    .every((word, index) => {
+      if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
+      return word.split("-").every((part) => part === "" || !/^[a-z]/.test(part));
+    });
+}
+
+// Keys are already in normalised form (lowercase, "-" separated).
+const EQUIPMENT_ALIASES: Readonly<Record<string, string>> = {
+  "weight-plate": "plate",
+  "weight-plates": "plate",
+  plates: "plate",
+  "parallel-bars": "dip-station",
+  "dip-bars": "dip-station",
+  "weight-vest": "weighted-vest",
+  barbells: "barbell",
+  dumbbells: "dumbbell",
+  kettlebells: "kettlebell",
+  "ez-curl-bar": "ez-bar",
+  ezbar: "ez-bar",
+  "hex-bar": "trap-bar",
+  smith: "smith-machine",
+  cables: "cable",
+  "cable-machine": "cable",
+  "cable-stack": "cable",
+  machines: "machine",
+  band: "resistance-band",
+  bands: "resistance-band",
+  "resistance-bands": "resistance-band",
+  "body-weight": "bodyweight",
+  none: "bodyweight",
+  "no-equipment": "bodyweight",
+  "pullup-bar": "pull-up-bar",
+  "chin-up-bar": "pull-up-bar",
+  "chinup-bar": "pull-up-bar",
+  trx: "suspension-trainer",
+  "suspension-straps": "suspension-trainer",
+  "med-ball": "medicine-ball",
+  "swiss-ball": "stability-ball",
+  "exercise-ball": "stability-ball",
+  rower: "rowing-machine",
+  "stationary-bike": "bike",
+  "exercise-bike": "bike",
+  "cross-trainer": "elliptical",
+};
+
+/** "Smith Machine" → {value: "smith-machine", canonical: true}; "Dip Belt" → {value: "dip-belt", canonical: false}. */
+export function normalizeEquipment(raw: string): { value: string; canonical: boolean } {
+  const slug = raw
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^-|-$/g, "");
+  const value = EQUIPMENT_ALIASES[slug] ?? slug;
+  return { value, canonical: (CANONICAL_EQUIPMENT as readonly string[]).includes(value) };
+}
+
+/** Normalises, drops blanks and repeats, and keeps the order (the first item stays the primary equipment). */
+export function normalizeEquipmentList(raw: readonly string[]): string[] {
+  const values = raw.map((item) => normalizeEquipment(item).value).filter((value) => value !== "");
+  return [...new Set(values)];
+}
+
+const EQUIPMENT_DISPLAY_OVERRIDES: Readonly<Record<string, string>> = {
+  "ez-bar": "EZ Bar",
+  "pull-up-bar": "Pull-Up Bar",
+};
+
+/** "smith-machine" → "Smith Machine", "ez-bar" → "EZ Bar". */
+export function equipmentDisplayName(equipment: string): string {
+  const value = normalizeEquipment(equipment).value;
+  return EQUIPMENT_DISPLAY_OVERRIDES[value] ?? value.split("-").map(capitalize).join(" ");
+}
+
+/** ("bench press", "barbell") → "Bench Press (Barbell)"; no equipment → just the Title Case base. */
+export function canonicalExerciseName(base: string, primaryEquipment: string | null): string {
+  const title = titleCase(base);
+  return primaryEquipment ? `${title} (${equipmentDisplayName(primaryEquipment)})` : title;
+}
+
+const MUSCLE_ALIASES: Readonly<Record<string, string>> = {
+  lat: "latissimus dorsi",
+  lats: "latissimus dorsi",
+  quad: "quadriceps",
+  quads: "quadriceps",
+  ham: "hamstrings",
+  hams: "hamstrings",
+  hamstring: "hamstrings",
+  delt: "deltoid",
+  delts: "deltoid",
+  deltoids: "deltoid",
+  shoulder: "deltoid",
+  shoulders: "deltoid",
+  "front delt": "anterior deltoid",
+  "front delts": "anterior deltoid",
+  "front deltoid": "anterior deltoid",
+  "side delt": "lateral deltoid",
+  "side delts": "lateral deltoid",
+  "side deltoid": "lateral deltoid",
+  "middle delt": "lateral deltoid",
+  "medial deltoid": "lateral deltoid",
+  "rear delt": "posterior deltoid",
+  "rear delts": "posterior deltoid",
+  "rear deltoid": "posterior deltoid",
+  trap: "trapezius",
+  traps: "trapezius",
+  abs: "rectus abdominis",
+  abdominals: "rectus abdominis",
+  pec: "pectoralis major",
+  pecs: "pectoralis major",
+  chest: "pectoralis major",
+  "upper chest": "pectoralis major",
+  glute: "glutes",
+  bicep: "biceps",
+  tricep: "triceps",
+  calf: "calves",
+  forearm: "forearms",
+  oblique: "obliques",
+  rhomboid: "rhomboids",
+  "hip flexor": "hip flexors",
+  "lower back": "erector spinae",
+  "spinal erectors": "erector spinae",
+  erectors: "erector spinae",
+};
+
+/** "Lats" → "latissimus dorsi", "Rear_Delt" → "posterior deltoid": lowercase, `_` as space, aliases resolved. */
+export function normalizeMuscle(raw: string): string {
+  const key = raw.trim().toLowerCase().replace(/_/g, " ").replace(/\s+/g, " ");
+  return MUSCLE_ALIASES[key] ?? key;
+}
+
+export const ENUM_VALUES = {
+  category: CATEGORIES,
+  movement_type: MOVEMENT_TYPES,
+  movement_split: MOVEMENT_SPLITS,
+  level: LEVELS,
+  plane_of_motion: PLANES,
+  muscle_category: MUSCLE_CATEGORIES,
+} as const;
+export type EnumKind = keyof typeof ENUM_VALUES;
+export type EnumValue<K extends EnumKind> = (typeof ENUM_VALUES)[K][number];
+
+// Near-synonyms seen in LLM output and old data, keyed like `toEnumKey` produces them.
+const ENUM_SYNONYMS: { readonly [K in EnumKind]: Readonly<Record<string, EnumValue<K>>> } = {
+  category: {
+    "multi joint": "compound",
+    "single joint": "isolation",
+    conditioning: "cardio",
+    cardiovascular: "cardio",
+    aerobic: "cardio",
+    endurance: "cardio",
+    stretch: "mobility",
+    stretching: "mobility",
+    flexibility: "mobility",
+    "warm up": "mobility",
+    abs: "core",
+    abdominal: "core",
+    "core stability": "core",
+  },
+  movement_type: {
+    press: "push",
+    pressing: "push",
+    pushing: "push",
+    "horizontal push": "push",
+    "vertical push": "push",
+    pulling: "pull",
+    row: "pull",
+    rowing: "pull",
+    "horizontal pull": "pull",
+    "vertical pull": "pull",
+    "hip hinge": "hinge",
+    hinging: "hinge",
+    squatting: "squat",
+    lunge: "squat",
+    "knee dominant": "squat",
+    carrying: "carry",
+    "loaded carry": "carry",
+    rotational: "rotation",
+    twist: "rotation",
+    "anti rotation": "rotation",
+    curl: "flexion",
+    flex: "flexion",
+    extend: "extension",
+    abduct: "abduction",
+    adduct: "adduction",
+    isometric: "other",
+    static: "other",
+  },
+  movement_split: {
+    "upper body": "upper",
+    "lower body": "lower",
+    "full body": "full_body",
+    "total body": "full_body",
+    "whole body": "full_body",
+    abs: "core",
+    trunk: "core",
+  },
+  level: {
+    novice: "beginner",
+    easy: "beginner",
+    basic: "beginner",
+    moderate: "intermediate",
+    medium: "intermediate",
+    expert: "advanced",
+    hard: "advanced",
+    elite: "advanced",
+  },
+  plane_of_motion: {
+    coronal: "frontal",
+    lateral: "frontal",
+    horizontal: "transverse",
+    multiplanar: "multi-plane",
+    "multi planar": "multi-plane",
+    multiple: "multi-plane",
+    "tri planar": "multi-plane",
+  },
+  muscle_category: {
+    pecs: "chest",
+    pectorals: "chest",
+    lats: "back",
+    "upper back": "back",
+    shoulder: "shoulders",
+    delts: "shoulders",
+    arm: "arms",
+    biceps: "arms",
+    triceps: "arms",
+    forearms: "arms",
+    leg: "legs",
+    "lower body": "legs",
+    glutes: "legs",
+    quads: "legs",
+    hamstrings: "legs",
+    abs: "core",
+    abdominals: "core",
+    "full body": "full_body",
+    "total body": "full_body",
+  },
+};
+
+/** "Multi-Plane", "sagittal plane", "Push movement" → comparable keys "multi plane", "sagittal", "push". */
+function toEnumKey(raw: string): string {
+  return toWordKey(raw).replace(/ (movement|pattern|exercise|plane)$/, "");
+}
+
+/** Maps a raw enum value (any case, a near-synonym) to its canonical value, or null when unknown. */
+export function normalizeEnumValue<K extends EnumKind>(kind: K, raw: unknown): EnumValue<K> | null {
+  if (typeof raw !== "string") return null;
+  const key = toEnumKey(raw);
+  const values: readonly EnumValue<K>[] = ENUM_VALUES[kind];
+  const canonical = values.find((value) => toEnumKey(value) === key);
+  if (canonical !== undefined) return canonical;
+  const synonyms: Readonly<Record<string, EnumValue<K>>> = ENUM_SYNONYMS[kind];
+  return synonyms[key] ?? null;
+}
+
+export function isEnumValue<K extends EnumKind>(kind: K, value: unknown): value is EnumValue<K> {
+  return (ENUM_VALUES[kind] as readonly unknown[]).includes(value);
+}

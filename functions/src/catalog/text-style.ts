@@ -1,0 +1,173 @@
+/**
+ * Style rules for the catalog's text content (execution notes, mistakes, notes, tags, description).
+ * The quality scanner reports these issues; the enrichment normaliser uses the same detectors to
+ * clean LLM output and to refuse a replacement that is no better than what is already stored.
+ */
+import { CANONICAL_EQUIPMENT, type ContentField, DESCRIPTION_TARGET_MIN_LENGTH } from "./taxonomy";
+
+export type StyleCheck =
+  | "markup"
+  | "voice"
+  | "missing_setup"
+  | "label_format"
+  | "not_gerund"
+  | "short_items"
+  | "description_short"
+  | "description_equipment";
+
+export interface StyleIssue {
+  check: StyleCheck;
+  message: string;
+}
+
+// Numbering ("1." "1)" "(1)" "Step 1:", but not "1.5x"), bullets, and markdown bold/italics.
+const NUMBERING = String.raw`\(?\d+[.):](?!\d)|step\s+\d+\s*[.):-]?`;
+const BULLET = "[-*+•·–—]";
+const LIST_MARKER = new RegExp(`^\\s*(?:${NUMBERING}|${BULLET}\\s|\\*\\*|__)`, "i");
+const LEADING_MARKER = new RegExp(`^\\s*(?:${NUMBERING}|${BULLET})\\s*`, "i");
+const INLINE_MARKDOWN = /\*\*|__|`|^\s*#/;
+
+export function startsWithListMarker(item: string): boolean {
+  return LIST_MARKER.test(item);
+}
+
+export function hasMarkup(item: string): boolean {
+  return startsWithListMarker(item) || INLINE_MARKDOWN.test(item);
+}
+
+/** "1. **Brace** your core" → "Brace your core": leading numbering/bullets, bold, backticks and headings removed. */
+export function cleanContentItem(item: string): string {
+  let text = item.replace(/\*\*|__|`/g, "").replace(/^\s*#+\s*/, "");
+  let previous: string;
+  do {
+    previous = text;
+    text = text.replace(LEADING_MARKER, "");
+  } while (text !== previous);
+  return text.replace(/\s+/g, " ").trim();
+}
+
+export function wordCount(text: string): number {
+  return text.trim().split(/\s+/).filter((word) => word !== "").length;
+}
+
+// Words ending in "-ing" that are not gerunds ("Bring the bar…" is an imperative).
+const NOT_GERUNDS = new Set(["bring", "swing", "sling", "spring", "string", "wring", "ring", "sing", "thing", "nothing", "something", "everything", "during", "king"]);
+const GERUND_LEADS = new Set(["not", "only", "never", "over", "under"]);
+
+function isGerund(word: string): boolean {
+  const lower = word.toLowerCase().replace(/[^a-z-]/g, "");
+  const last = lower.split("-").pop() ?? "";
+  return last.length > 4 && last.endsWith("ing") && !NOT_GERUNDS.has(last);
+}
+
+/** "Rounding the lower back", "Not bracing the core" → true; "Keep your back flat" → false. */
+export function isGerundPhrase(item: string): boolean {
+  const [first = "", second = ""] = item.trim().split(/\s+/);
+  return isGerund(first) || (GERUND_LEADS.has(first.toLowerCase()) && isGerund(second));
+}
+
+/** "Elbow flare: the elbows drift out" — a short label before a colon. */
+export function isLabelText(item: string): boolean {
+  const match = /^([^:.!?]{1,40}):\s*\S/.exec(item.trim());
+  return match !== null && wordCount(match[1]) <= 5;
+}
+
+const FIRST_PERSON = /\b(?:i|i'm|i've|my|me|myself|we|we're|our|us)\b/i;
+const THIRD_PERSON =
+  /\b(?:the (?:lifter|athlete|user|trainee|client|exerciser|individual|person|performer)|lifters|athletes|trainees|he|she|his|him|one should)\b/i;
+
+export function usesFirstPerson(text: string): boolean {
+  return FIRST_PERSON.test(text);
+}
+
+export function usesThirdPerson(text: string): boolean {
+  return THIRD_PERSON.test(text);
+}
+
+// Words that describe getting into position, as opposed to a cue for the movement itself.
+const SETUP_WORDS =
+  /\b(?:stand|standing|sit|seated|lie|lying|kneel|kneeling|hang|hanging|grip|grasp|hold|set|setup|position|place|adjust|load|start|begin|assume|attach|select|unrack|rack|step|feet|stance|anchor|face|straddle|plant|get into)\b/i;
+
+export function describesSetup(text: string): boolean {
+  return SETUP_WORDS.test(text);
+}
+
+// One pattern per equipment kind; plural forms and spaces/hyphens accepted ("smith machines", "ez bar").
+const EQUIPMENT_MENTIONS: ReadonlyArray<{ kind: string; pattern: RegExp }> = [
+  ...CANONICAL_EQUIPMENT.map((kind) => ({ kind, source: kind.replace(/-/g, "[\\s-]?") })),
+  { kind: "resistance-band", source: "band" },
+  { kind: "suspension-trainer", source: "trx" },
+  { kind: "trap-bar", source: "hex[\\s-]?bar" },
+  { kind: "plate", source: "(?:weight[\\s-]?)?plate" },
+  { kind: "landmine", source: "landmine" },
+]
+  // Longest first, and matches are blanked out, so "smith machine" is not also counted as "machine".
+  .sort((a, b) => b.source.length - a.source.length)
+  .map(({ kind, source }) => ({ kind, pattern: new RegExp(`\\b${source}s?\\b`, "gi") }));
+
+/** Distinct equipment kinds a text mentions ("barbell or dumbbells" → 2). */
+export function countEquipmentKinds(text: string): number {
+  let remaining = text;
+  const kinds = new Set<string>();
+  for (const { kind, pattern } of EQUIPMENT_MENTIONS) {
+    remaining = remaining.replace(pattern, () => {
+      kinds.add(kind);
+      return " ";
+    });
+  }
+  return kinds.size;
+}
+
+const FIELD_LABELS: Readonly<Record<ContentField, string>> = {
+  execution_notes: "execution notes",
+  common_mistakes: "common mistakes",
+  suitability_notes: "suitability notes",
+  programming_use_cases: "programming use cases",
+  stimulus_tags: "stimulus tags",
+};
+
+/** Style violations of one content list (counts and presence are the caller's business). */
+export function contentStyleIssues(field: ContentField, items: readonly string[]): StyleIssue[] {
+  const label = FIELD_LABELS[field];
+  const issues: StyleIssue[] = [];
+  const report = (check: StyleCheck, message: string): void => {
+    issues.push({ check, message: `${label}: ${message}` });
+  };
+
+  const marked = items.filter(hasMarkup).length;
+  if (marked > 0) report("markup", `${marked} item(s) use numbering, bullets or markdown`);
+
+  if (field !== "stimulus_tags") {
+    const short = items.filter((item) => wordCount(item) < 4).length;
+    if (short >= 2) report("short_items", `${short} items have fewer than 4 words`);
+  }
+
+  if (field === "execution_notes") {
+    if (items.some(usesFirstPerson)) report("voice", "written in the first person; use second-person imperatives");
+    if (items.some(usesThirdPerson)) report("voice", "written in the third person; use second-person imperatives");
+    if (items.length > 0 && !items.some(describesSetup)) report("missing_setup", "only coaching cues, no setup step");
+  }
+
+  if (field === "common_mistakes") {
+    if (items.some(isLabelText)) report("label_format", 'uses the "Label: text" format; write gerund phrases');
+    const notGerund = items.filter((item) => !isGerundPhrase(item)).length;
+    if (notGerund > 0) report("not_gerund", `${notGerund} item(s) do not start with a gerund ("Rounding…")`);
+  }
+  return issues;
+}
+
+/** Soft description issues; the hard minimum length is checked separately. */
+export function descriptionStyleIssues(description: string): StyleIssue[] {
+  const issues: StyleIssue[] = [];
+  if (description.trim().length < DESCRIPTION_TARGET_MIN_LENGTH) {
+    issues.push({
+      check: "description_short",
+      message: `description: shorter than ${DESCRIPTION_TARGET_MIN_LENGTH} characters`,
+    });
+  }
+  const kinds = countEquipmentKinds(description);
+  if (kinds >= 3) {
+    issues.push({ check: "description_equipment", message: `description: names ${kinds} equipment kinds (at most 2)` });
+  }
+  return issues;
+}

@@ -1,0 +1,114 @@
+/**
+ * Family locks in `catalog_locks`: a job takes every family it touches before it runs, all or
+ * nothing, fenced by job id and lease epoch. An expired lock is free (its holder died); the
+ * watchdog deletes such documents, but correctness never waits for it.
+ */
+import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
+import { COLLECTIONS } from "../firestore";
+import { LeaseLostError } from "./errors";
+
+export interface LockHolder {
+  jobId: string;
+  epoch: number;
+  owner: string;
+}
+
+export type AcquireResult = { acquired: true } | { acquired: false; heldBy: { key: string; jobId: string }[] };
+
+export const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
+
+export function familyLockKey(familySlug: string): string {
+  return `family:${familySlug}`;
+}
+
+export class LockManager {
+  constructor(
+    private readonly db: Firestore,
+    private readonly now: () => Date = () => new Date(),
+    private readonly ttlMs = DEFAULT_LOCK_TTL_MS,
+  ) {}
+
+  private refs(keys: readonly string[]): DocumentReference[] {
+    // Sorted and de-duplicated so two jobs always touch the same documents in the same order.
+    return [...new Set(keys)].sort().map((key) => this.db.collection(COLLECTIONS.locks).doc(encodeURIComponent(key)));
+  }
+
+  /** Takes every key or none. A key this job already holds (same or older epoch) is re-taken. */
+  async acquireLocks(keys: readonly string[], holder: LockHolder): Promise<AcquireResult> {
+    if (keys.length === 0) return { acquired: true };
+    const refs = this.refs(keys);
+    return this.db.runTransaction(async (tx) => {
+      const snaps = await tx.getAll(...refs);
+      const now = this.now();
+      const heldBy: { key: string; jobId: string }[] = [];
+      for (const snap of snaps) {
+        if (!snap.exists) continue;
+        const jobId = snap.get("job_id") as string;
+        if (jobId === holder.jobId) {
+          if ((snap.get("lease_epoch") as number) > holder.epoch) throw new LeaseLostError(holder.jobId, `lock ${snap.get("key")} taken at a newer epoch`);
+          continue;
+        }
+        const expiresAt = (snap.get("expires_at") as Timestamp).toDate();
+        if (expiresAt > now) heldBy.push({ key: snap.get("key") as string, jobId });
+      }
+      if (heldBy.length > 0) return { acquired: false, heldBy };
+      const acquiredAt = Timestamp.fromDate(now);
+      const expiresAt = Timestamp.fromDate(new Date(now.getTime() + this.ttlMs));
+      refs.forEach((ref) => {
+        tx.set(ref, {
+          key: decodeURIComponent(ref.id),
+          job_id: holder.jobId,
+          lease_epoch: holder.epoch,
+          owner: holder.owner,
+          acquired_at: acquiredAt,
+          expires_at: expiresAt,
+        });
+      });
+      return { acquired: true };
+    });
+  }
+
+  /** Extends every lock; `LeaseLostError` if any of them is no longer this holder's. */
+  async renewLocks(keys: readonly string[], holder: LockHolder): Promise<void> {
+    if (keys.length === 0) return;
+    const refs = this.refs(keys);
+    await this.db.runTransaction(async (tx) => {
+      const snaps = await tx.getAll(...refs);
+      for (const snap of snaps) {
+        if (!snap.exists || snap.get("job_id") !== holder.jobId || snap.get("lease_epoch") !== holder.epoch) {
+          throw new LeaseLostError(holder.jobId, `lock ${decodeURIComponent(snap.id)} is no longer held`);
+        }
+      }
+      const expiresAt = Timestamp.fromDate(new Date(this.now().getTime() + this.ttlMs));
+      refs.forEach((ref) => tx.update(ref, { expires_at: expiresAt }));
+    });
+  }
+
+  /** Releases the locks this holder (job and epoch) still has; others' locks are left alone. Returns how many. */
+  async releaseLocks(keys: readonly string[], holder: Pick<LockHolder, "jobId" | "epoch">): Promise<number> {
+    if (keys.length === 0) return 0;
+    const refs = this.refs(keys);
+    return this.db.runTransaction(async (tx) => {
+      const snaps = await tx.getAll(...refs);
+      const mine = snaps.filter((s) => s.exists && s.get("job_id") === holder.jobId && s.get("lease_epoch") === holder.epoch);
+      mine.forEach((s) => tx.delete(s.ref));
+      return mine.length;
+    });
+  }
+
+  /** Releases every lock a job holds at any epoch up to `epoch` (the watchdog, after recovering a dead worker's job). */
+  async releaseAllForJob(jobId: string, maxEpoch: number): Promise<number> {
+    const snap = await this.db.collection(COLLECTIONS.locks).where("job_id", "==", jobId).get();
+    let released = 0;
+    for (const doc of snap.docs) {
+      const deleted = await this.db.runTransaction(async (tx) => {
+        const fresh = await tx.get(doc.ref);
+        if (!fresh.exists || fresh.get("job_id") !== jobId || (fresh.get("lease_epoch") as number) > maxEpoch) return false;
+        tx.delete(doc.ref);
+        return true;
+      });
+      if (deleted) released++;
+    }
+    return released;
+  }
+}

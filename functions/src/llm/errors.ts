@@ -1,0 +1,43 @@
+import type { LlmUsage } from "./types";
+
+export type LlmErrorCode = "LLM_TIMEOUT" | "LLM_RATE_LIMITED" | "LLM_UNAVAILABLE" | "LLM_BAD_OUTPUT" | "LLM_REJECTED";
+
+/** Whether a code is worth retrying when nothing more specific is known. */
+const TRANSIENT_BY_CODE: Record<LlmErrorCode, boolean> = {
+  LLM_TIMEOUT: true,
+  LLM_RATE_LIMITED: true,
+  LLM_UNAVAILABLE: true,
+  LLM_BAD_OUTPUT: false,
+  LLM_REJECTED: false,
+};
+
+/**
+ * Every failure of an LLM call. `code` and `transient` are what the job runner reads (duck-typed in
+ * `toJobFailure`): transient → retry with backoff / deadletter, otherwise the job fails.
+ */
+export class LlmError extends Error {
+  readonly code: LlmErrorCode;
+  readonly transient: boolean;
+  /** Tokens already spent before the failure (e.g. on outputs that failed the schema); they are billed too. */
+  usage?: LlmUsage;
+
+  constructor(code: LlmErrorCode, message: string, options: { transient?: boolean; usage?: LlmUsage; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "LlmError";
+    this.code = code;
+    this.transient = options.transient ?? TRANSIENT_BY_CODE[code];
+    if (options.usage) this.usage = options.usage;
+  }
+}
+
+export function isLlmError(err: unknown): err is LlmError {
+  return err instanceof LlmError;
+}
+
+/** Timeouts (408), 429 and 5xx are transient; any other 4xx is a permanent rejection of the request. */
+export function classifyHttpStatus(status: number): { code: LlmErrorCode; transient: boolean } {
+  if (status === 408) return { code: "LLM_TIMEOUT", transient: true };
+  if (status === 429) return { code: "LLM_RATE_LIMITED", transient: true };
+  if (status >= 400 && status < 500) return { code: "LLM_REJECTED", transient: false };
+  return { code: "LLM_UNAVAILABLE", transient: true };
+}

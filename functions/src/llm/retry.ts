@@ -1,0 +1,61 @@
+/** Retry and timeout wrappers shared by the LLM adapters. */
+import { backoffDelayMs } from "../jobs/backoff";
+import { LlmError } from "./errors";
+
+export interface RetryOptions {
+  /** Total attempts including the first one. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  /** Default 30 s: an LLM call waits inside a leased job, so backoff stays short; longer outages go back to the queue. */
+  maxDelayMs?: number;
+  /** Which LlmErrors earn another attempt; default: transient ones. */
+  shouldRetry?: (err: LlmError) => boolean;
+  onRetry?: (err: LlmError, attempt: number, delayMs: number) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Runs `operation` (given the 1-based attempt number) until it succeeds, throws something not worth
+ * retrying, or runs out of attempts; waits with exponential backoff and jitter in between. Only
+ * LlmErrors are retried: the operation is expected to have mapped everything else.
+ */
+export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+  const shouldRetry = options.shouldRetry ?? ((err: LlmError) => err.transient);
+  const policy = { baseMs: options.baseDelayMs, factor: 2, maxMs: options.maxDelayMs ?? 30_000 };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (err) {
+      if (!(err instanceof LlmError) || !shouldRetry(err) || attempt >= options.maxAttempts) throw err;
+      const delayMs = backoffDelayMs(attempt, policy, options.random);
+      options.onRetry?.(err, attempt, delayMs);
+      await (options.sleep ?? sleep)(delayMs);
+    }
+  }
+}
+
+/**
+ * Runs `operation` with a deadline: after `timeoutMs` its signal is aborted (so the HTTP request is
+ * cancelled) and the call rejects with a transient LLM_TIMEOUT, whatever the operation does next.
+ */
+export async function withTimeout<T>(operation: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Reject before aborting, so the race settles with the timeout and not the operation's AbortError.
+      reject(new LlmError("LLM_TIMEOUT", `LLM call did not answer within ${timeoutMs} ms`));
+      controller.abort();
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([operation(controller.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The LLM port: one small interface the engine talks to, implemented by the Vertex AI Gemini adapter
+ * (`vertex.ts`) and by a deterministic fake (`fake.ts`) used for local runs and tests.
+ */
+import type { z } from "zod";
+
+export type ModelTier = "fast" | "strong";
+
+export interface LlmRequest<T> {
+  /** e.g. "enrich_exercise", "repair_plan"; used by the fake for routing and in logs. */
+  task: string;
+  prompt: string;
+  /** Output is parsed and checked against this; the JSON schema sent to the model is derived from it. */
+  schema: z.ZodType<T>;
+  /** Default "fast". */
+  tier?: ModelTier;
+  /** Per model call; default from the client options. */
+  timeoutMs?: number;
+  /** Structured inputs (e.g. `{exercise}`) that the fake uses; the Vertex adapter ignores it. */
+  context?: Record<string, unknown>;
+}
+
+export interface LlmUsage {
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  calls: number;
+  estimated_cost_usd: number;
+}
+
+export interface LlmResult<T> {
+  data: T;
+  usage: LlmUsage;
+}
+
+export interface LlmClient {
+  readonly provider: "fake" | "vertex";
+  generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>>;
+}

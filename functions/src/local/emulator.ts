@@ -1,0 +1,157 @@
+/**
+ * Finds or starts a Firestore emulator for tests, the local runtime and the benchmark.
+ * Order: an emulator already named by FIRESTORE_EMULATOR_HOST; the official Cloud Firestore
+ * emulator jar (gcloud component); else the in-process `@firestore-emulator/server`, which has
+ * NO transaction isolation, so callers must skip lease/race tests on it.
+ */
+import { spawn, ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+
+export type EmulatorBackend = "official" | "external" | "no-isolation";
+
+export interface RunningEmulator {
+  host: string;
+  backend: EmulatorBackend;
+  /** Deletes every document of the project. */
+  clearUrl: string;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_FIRESTORE_JAR =
+  "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
+
+/** True when the backend isolates transactions like production Firestore does. */
+export function hasTransactionIsolation(backend: string | undefined): boolean {
+  return backend === "official" || backend === "external";
+}
+
+export function clearUrlFor(host: string, projectId: string): string {
+  return `http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`emulator exited early with code ${child.exitCode}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`emulator did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // The jar runs in its own process group so its JVM children die with it.
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGTERM");
+    } catch {
+      child.kill("SIGTERM");
+    }
+  });
+}
+
+async function startOfficial(jar: string, projectId: string): Promise<RunningEmulator> {
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const child = spawn(
+    "java",
+    ["-cp", jar, "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start", "--host=127.0.0.1", `--port=${port}`],
+    { stdio: ["ignore", "ignore", "pipe"], detached: true },
+  );
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  try {
+    await waitForHttp(`http://${host}/`, 60_000, child);
+  } catch (err) {
+    await stopChild(child);
+    throw new Error(`${(err as Error).message}\n${stderr}`);
+  }
+  return { host, backend: "official", clearUrl: clearUrlFor(host, projectId), stop: () => stopChild(child) };
+}
+
+async function startNoIsolation(): Promise<RunningEmulator> {
+  const port = await freePort();
+  const clearPort = await freePort();
+  const script = path.join(__dirname, "no-isolation-emulator.js");
+  const child = spawn(process.execPath, [script, String(port), String(clearPort)], {
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  await waitForHttp(`http://127.0.0.1:${clearPort}/`, 30_000, child);
+  return {
+    host: `127.0.0.1:${port}`,
+    backend: "no-isolation",
+    clearUrl: `http://127.0.0.1:${clearPort}/clear`,
+    stop: () => stopChild(child),
+  };
+}
+
+export interface EmulatorOptions {
+  projectId: string;
+  /** Path of the official jar; defaults to FIRESTORE_EMULATOR_JAR or the gcloud component's path. */
+  jar?: string;
+  log?: (line: string) => void;
+}
+
+export async function startOrFindEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const external = process.env.FIRESTORE_EMULATOR_HOST;
+  if (external) {
+    log(`Firestore backend: EXTERNAL emulator at ${external} (FIRESTORE_EMULATOR_HOST)`);
+    return { host: external, backend: "external", clearUrl: clearUrlFor(external, options.projectId), stop: async () => {} };
+  }
+  const jar = options.jar ?? process.env.FIRESTORE_EMULATOR_JAR ?? DEFAULT_FIRESTORE_JAR;
+  if (existsSync(jar)) {
+    const emulator = await startOfficial(jar, options.projectId);
+    log(`Firestore backend: OFFICIAL Cloud Firestore emulator (${jar}) at ${emulator.host}`);
+    return emulator;
+  }
+  const emulator = await startNoIsolation();
+  log(
+    [
+      "",
+      "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+      `!! THE OFFICIAL CLOUD FIRESTORE EMULATOR JAR WAS NOT FOUND AT ${jar}`,
+      "!! USING @firestore-emulator/server, WHICH HAS NO TRANSACTION ISOLATION.",
+      "!! TESTS OF LEASES, LOCKS, RACES AND EXACTLY-ONCE APPLY ARE SKIPPED ON THIS BACKEND.",
+      "!! Install the jar: apt-get install google-cloud-cli-firestore-emulator",
+      "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+      "",
+    ].join("\n"),
+  );
+  return emulator;
+}
+
+/** Deletes every document through the emulator's REST endpoint. */
+export async function clearEmulator(clearUrl: string): Promise<void> {
+  const res = await fetch(clearUrl, { method: "DELETE" });
+  if (!res.ok) throw new Error(`clearing the emulator failed: ${res.status} ${await res.text()}`);
+}

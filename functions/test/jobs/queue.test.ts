@@ -1,0 +1,278 @@
+import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
+import { InvalidJobError, JobQueue } from "../../src/jobs/queue";
+import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+
+const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+describe("createJob", () => {
+  it("fills every server-owned field with defaults", async () => {
+    const queue = new JobQueue(db);
+    const res = await queue.createJob(audit());
+    expect(res.created).toBe(true);
+    const job = await queue.getJob(res.jobId);
+    expect(job).toMatchObject({
+      type: "FAMILY_AUDIT",
+      queue: "priority",
+      priority: 100,
+      status: "queued",
+      payload: { family_slug: "bench_press", mode: "dry_run" },
+      attempts: 0,
+      max_attempts: 5,
+      lease_epoch: 0,
+      lease_owner: null,
+      created_by: "test",
+      cancel_requested: false,
+    });
+    expect(job!.run_after.getTime()).toBe(job!.created_at.getTime());
+  });
+
+  it.each([
+    ["an unknown type", { type: "NOPE", payload: {} }, "type"],
+    ["a payload that fails its schema", { type: "FAMILY_AUDIT", payload: { family_slug: "Bad Slug" } }, "payload.family_slug"],
+    ["an unknown payload key", { type: "FAMILY_AUDIT", payload: { family_slug: "a", extra: 1 } }, "payload"],
+    ["a negative priority", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, priority: -1 }, "priority"],
+    ["an unknown lane", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, queue: "fast" }, "queue"],
+  ])("rejects %s with precise issues", async (_name, input, path) => {
+    const queue = new JobQueue(db);
+    const err = await queue.createJob({ ...(input as object), created_by: "test" } as never).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidJobError);
+    expect((err as InvalidJobError).issues.map((i) => i.path)).toContain(path);
+    expect((await db.collection("catalog_jobs").get()).size).toBe(0);
+  });
+
+  it("creates a job with a deterministic id once", async () => {
+    const queue = new JobQueue(db);
+    expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: true, jobId: "fixed" });
+    expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: false, jobId: "fixed", reason: "already_exists" });
+  });
+
+  it("allows a new job with a dedup key once the previous one is finished", async () => {
+    const queue = new JobQueue(db);
+    const first = await queue.createJob({ ...audit(), dedup_key: "k" });
+    expect(await queue.createJob({ ...audit(), dedup_key: "k" })).toEqual({ created: false, jobId: first.jobId, reason: "duplicate_dedup_key" });
+    await queue.cancelJob(first.jobId);
+    const third = await queue.createJob({ ...audit(), dedup_key: "k" });
+    expect(third.created).toBe(true);
+  });
+});
+
+describe("pollJob", () => {
+  it("returns the ready low-priority job behind 30 backing-off higher-priority jobs", async () => {
+    const now = new Date();
+    const queue = new JobQueue(db, { now: () => now });
+    for (let i = 0; i < 30; i++) {
+      await queue.createJob({ ...audit(), priority: 900, run_after: new Date(now.getTime() + 60_000) });
+    }
+    const ready = await queue.createJob({ ...audit(), priority: 1 });
+    const polled = await queue.pollJob("w1");
+    expect(polled?.id).toBe(ready.jobId);
+  });
+
+  it("orders the priority lane first, then priority, then age", async () => {
+    let t = Date.now() - 10_000;
+    const queue = new JobQueue(db, { now: () => new Date((t += 10)), random: () => 0 });
+    const m = await queue.createJob({ type: "SCHEMA_CLEANUP", payload: { exercise_doc_ids: ["x"] }, priority: 999, created_by: "t" });
+    const pOld = await queue.createJob({ ...audit(), priority: 50 });
+    const pNew = await queue.createJob({ ...audit(), priority: 50 });
+    const pHigh = await queue.createJob({ ...audit(), priority: 60 });
+    const order: string[] = [];
+    for (;;) {
+      const leased = await queue.leaseNextJob("w");
+      if (!leased) break;
+      order.push(leased.job.id);
+    }
+    expect(order).toEqual([pHigh.jobId, pOld.jobId, pNew.jobId, m.jobId]);
+  });
+
+  it("returns null when nothing is ready", async () => {
+    const queue = new JobQueue(db);
+    await queue.createJob({ ...audit(), run_after: new Date(Date.now() + 60_000) });
+    expect(await queue.pollJob("w")).toBeNull();
+  });
+});
+
+describe("failJob and backoff", () => {
+  it("sends a transient failure back to queued after a backoff, and to deadletter after max_attempts", async () => {
+    let now = new Date("2026-01-01T00:00:00Z");
+    const queue = new JobQueue(db, { now: () => now, random: () => 0.5 });
+    const { jobId } = await queue.createJob({ ...audit(), max_attempts: 3 });
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const leased = await queue.leaseJob(jobId, "w");
+      expect(leased?.job.attempts).toBe(attempt);
+      const outcome = await queue.failJob(leased!.lease, JobFailure.transient("LLM_RATE_LIMITED", "429"));
+      if (attempt < 3) {
+        expect(outcome.status).toBe("queued");
+        delays.push(outcome.runAfter!.getTime() - now.getTime());
+        expect(await queue.leaseJob(jobId, "w")).toBeNull(); // not before run_after
+        now = outcome.runAfter!;
+      } else {
+        expect(outcome).toEqual({ status: "deadletter", runAfter: null });
+      }
+    }
+    expect(delays[1]).toBeGreaterThan(delays[0]);
+    const job = await queue.getJob(jobId);
+    expect(job).toMatchObject({ status: "deadletter", error: { code: "LLM_RATE_LIMITED", transient: true }, lease_owner: null });
+  });
+
+  it("never retries a permanent failure", async () => {
+    const queue = new JobQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    const leased = await queue.leaseJob(jobId, "w");
+    expect(await queue.failJob(leased!.lease, JobFailure.permanent("INVALID_JOB", "bad"))).toEqual({ status: "failed", runAfter: null });
+    expect(await queue.pollJob("w")).toBeNull();
+  });
+
+  it("marks needs_review failures for a person", async () => {
+    const queue = new JobQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    const leased = await queue.leaseJob(jobId, "w");
+    await queue.failJob(leased!.lease, JobFailure.needsReview("DUPLICATE_EXERCISE", "exists"));
+    expect((await queue.getJob(jobId))?.status).toBe("needs_review");
+  });
+
+  it("defers without using up an attempt", async () => {
+    let now = new Date("2026-01-01T00:00:00Z");
+    const queue = new JobQueue(db, { now: () => now });
+    const { jobId } = await queue.createJob(audit());
+    const leased = await queue.leaseJob(jobId, "w");
+    await queue.deferJob(leased!.lease, new Date(now.getTime() + 30_000), { code: "LOCK_HELD", message: "busy" });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "deferred", attempts: 0 });
+    expect(await queue.leaseJob(jobId, "w")).toBeNull();
+    now = new Date(now.getTime() + 30_000);
+    expect((await queue.leaseJob(jobId, "w"))?.job.attempts).toBe(1);
+  });
+});
+
+describe("operator actions", () => {
+  it("retries only finished jobs and resets attempts", async () => {
+    const queue = new JobQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    await expect(queue.retryJob(jobId)).rejects.toBeInstanceOf(InvalidTransitionError);
+    const leased = await queue.leaseJob(jobId, "w");
+    await queue.failJob(leased!.lease, JobFailure.permanent("X", "x"));
+    await queue.retryJob(jobId);
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null });
+  });
+
+  it("cancels queued jobs at once and running jobs through cancel_requested", async () => {
+    const queue = new JobQueue(db);
+    const a = await queue.createJob(audit());
+    expect(await queue.cancelJob(a.jobId)).toEqual({ status: "cancelled", cancelRequested: false });
+    const b = await queue.createJob(audit());
+    const leased = await queue.leaseJob(b.jobId, "w");
+    await queue.markRunning(leased!.lease);
+    expect(await queue.cancelJob(b.jobId)).toEqual({ status: "running", cancelRequested: true });
+    expect((await queue.renewLease(leased!.lease)).cancelRequested).toBe(true);
+  });
+});
+
+describeWithIsolation("leases under contention (real transaction isolation)", () => {
+  it("20 workers with separate clients race for one job: exactly one wins, 10 rounds", async () => {
+    const workers = Array.from({ length: 20 }, () => new JobQueue(newFirestore()));
+    for (let round = 0; round < 10; round++) {
+      const { jobId } = await workers[0].createJob(audit());
+      const results = await Promise.all(workers.map((q, i) => q.leaseJob(jobId, `w${i}`)));
+      const winners = results.filter((r) => r !== null);
+      expect(winners).toHaveLength(1);
+      const job = await workers[0].getJob(jobId);
+      expect(job).toMatchObject({ status: "leased", attempts: 1, lease_epoch: 1, lease_owner: winners[0]!.lease.owner });
+    }
+  });
+
+  it("200 jobs, 10 concurrent polling workers: each leased exactly once, in lane and priority order", async () => {
+    const seed = new JobQueue(db);
+    const base = Date.now() - 60_000;
+    const batch = db.batch();
+    for (let i = 0; i < 200; i++) {
+      const lane = i % 4 === 0 ? "maintenance" : "priority";
+      const at = Timestamp.fromMillis(base + i);
+      batch.set(db.collection("catalog_jobs").doc(`job-${String(i).padStart(3, "0")}`), {
+        type: lane === "priority" ? "FAMILY_AUDIT" : "SCHEMA_CLEANUP",
+        queue: lane,
+        priority: (i * 37) % 5 * 100,
+        status: "queued",
+        payload: lane === "priority" ? { family_slug: "f", mode: "dry_run" } : { exercise_doc_ids: ["x"], mode: "dry_run" },
+        dedup_key: null,
+        attempts: 0,
+        max_attempts: 5,
+        run_after: at,
+        lease_owner: null,
+        lease_expires_at: null,
+        lease_epoch: 0,
+        created_at: at,
+        updated_at: at,
+        started_at: null,
+        finished_at: null,
+        created_by: "test",
+        error: null,
+        result_summary: null,
+        progress: null,
+        parent_job_id: null,
+        shards: null,
+        cancel_requested: false,
+      });
+    }
+    await batch.commit();
+    const leasedBy = new Map<string, string>();
+    const sequence: { rank: number; seq: number }[] = [];
+    let seq = 0;
+    const rank = (job: { queue: string; priority: number }) => (job.queue === "priority" ? 10_000 : 0) + job.priority;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, w) => {
+        const queue = new JobQueue(newFirestore());
+        for (;;) {
+          const leased = await queue.leaseNextJob(`w${w}`);
+          if (!leased) return;
+          expect(leasedBy.has(leased.job.id)).toBe(false);
+          leasedBy.set(leased.job.id, `w${w}`);
+          sequence.push({ rank: rank(leased.job), seq: seq++ });
+          await queue.completeJob(leased.lease, { status: "succeeded_dry_run" });
+        }
+      }),
+    );
+    expect(leasedBy.size).toBe(200);
+    // Order: a job is never leased after a lower-ranked one by more than the in-flight window (10 workers).
+    const inversions = sequence.filter((s, i) => sequence.slice(0, Math.max(0, i - 10)).some((earlier) => earlier.rank < s.rank));
+    expect(inversions).toEqual([]);
+    expect(await seed.pollJob("w")).toBeNull();
+  });
+
+  it("a worker whose lease was taken over cannot complete, fail or renew; the new owner can", async () => {
+    let now = new Date("2026-01-01T00:00:00Z");
+    const clock = () => now;
+    const queue = new JobQueue(db, { now: clock, leaseMs: 1000 });
+    const { jobId } = await queue.createJob(audit());
+    const first = await queue.leaseJob(jobId, "old");
+    // The old worker's lease is recovered (as the watchdog does): back to queued, epoch bumped.
+    await db.collection("catalog_jobs").doc(jobId).update({ status: "queued", lease_owner: null, lease_epoch: 2 });
+    now = new Date(now.getTime() + 5000);
+    const second = await queue.leaseJob(jobId, "new");
+    expect(second?.lease.epoch).toBe(3);
+    await expect(queue.completeJob(first!.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.failJob(first!.lease, JobFailure.permanent("X", "x"))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.renewLease(first!.lease)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.markRunning({ ...second!.lease, owner: "old" })).rejects.toBeInstanceOf(LeaseLostError);
+    await queue.renewLease(second!.lease);
+    await queue.completeJob(second!.lease, { status: "succeeded" });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "succeeded", lease_owner: null, lease_epoch: 3 });
+  });
+
+  it("two concurrent creates with the same dedup key leave one open job", async () => {
+    for (let round = 0; round < 5; round++) {
+      const queues = Array.from({ length: 8 }, () => new JobQueue(newFirestore()));
+      const results = await Promise.all(queues.map((q) => q.createJob({ ...audit(), dedup_key: `key-${round}` })));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const winner = results.find((r) => r.created)!.jobId;
+      expect(results.every((r) => r.jobId === winner)).toBe(true);
+    }
+    const open = await db.collection("catalog_jobs").where("status", "==", "queued").get();
+    expect(open.size).toBe(5);
+  });
+});
