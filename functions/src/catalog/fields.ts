@@ -128,11 +128,14 @@ function hasValue(value: unknown): boolean {
   return true;
 }
 
-/** Plain maps only: arrays, Dates and Firestore Timestamps are leaves. */
+/**
+ * Plain maps only: arrays, Dates and Firestore Timestamps are leaves. Compares prototype shape rather
+ * than identity with Object.prototype, so maps from another realm (structuredClone, vm) count too.
+ */
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null) return false;
   const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
+  return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
 function splitPath(path: string): string[] {

@@ -30,10 +30,6 @@ export class LlmError extends Error {
   }
 }
 
-export function isLlmError(err: unknown): err is LlmError {
-  return err instanceof LlmError;
-}
-
 /** Timeouts (408), 429 and 5xx are transient; any other 4xx is a permanent rejection of the request. */
 export function classifyHttpStatus(status: number): { code: LlmErrorCode; transient: boolean } {
   if (status === 408) return { code: "LLM_TIMEOUT", transient: true };

@@ -1,0 +1,131 @@
+/**
+ * The ChangePlan: what a handler wants to change in the catalog, as data. Handlers build plans,
+ * the validator checks them, the repair loop may revise them (the LLM returns this same schema),
+ * and the ApplyEngine previews or applies them operation by operation.
+ */
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+export const RISK_LEVELS = ["low", "medium", "high"] as const;
+
+const docId = z.string().min(1).regex(/^[^/]+$/);
+const common = {
+  rationale: z.string().min(1),
+  risk: z.enum(RISK_LEVELS).default("low"),
+};
+const fieldMap = z.record(z.string(), z.unknown());
+
+export const operationSchema = z.discriminatedUnion("op", [
+  /** A new exercise document; `data` is the whole document (without `updated_at`, which apply sets). */
+  z.strictObject({ op: z.literal("create_exercise"), exercise_id: docId, data: fieldMap, ...common }),
+  /** Sets dotted paths and deletes fields; `before` is what the handler saw (the engine records the real one). */
+  z.strictObject({
+    op: z.literal("patch_fields"),
+    exercise_id: docId,
+    set: fieldMap.default({}),
+    unset: z.array(z.string().min(1)).default([]),
+    before: fieldMap.optional(),
+    ...common,
+  }),
+  /** New display name (and so `name_slug`); the old slug should be kept by an `upsert_alias` in the same plan. */
+  z.strictObject({
+    op: z.literal("rename_exercise"),
+    exercise_id: docId,
+    old_name: z.string(),
+    new_name: z.string().min(1),
+    ...common,
+  }),
+  z.strictObject({
+    op: z.literal("deprecate_exercise"),
+    exercise_id: docId,
+    status: z.enum(["deprecated", "merged"]).default("deprecated"),
+    merged_into: docId.optional(),
+    ...common,
+  }),
+  /** Moves an exercise to another family, optionally under a new name. */
+  z.strictObject({
+    op: z.literal("reassign_family"),
+    exercise_id: docId,
+    from_family: z.string().min(1),
+    to_family: z.string().min(1),
+    new_name: z.string().min(1).optional(),
+    ...common,
+  }),
+  /** Exactly one of `exercise_id` / `family_slug` (checked by the validator, which reports it precisely). */
+  z.strictObject({
+    op: z.literal("upsert_alias"),
+    alias_slug: z.string().min(1),
+    exercise_id: docId.optional(),
+    family_slug: z.string().min(1).optional(),
+    is_family_alias: z.boolean().default(false),
+    ...common,
+  }),
+  z.strictObject({ op: z.literal("delete_alias"), alias_slug: z.string().min(1), ...common }),
+  /** Recomputes the family's registry entry from its exercises; `status`/`merged_into` when it is retired. */
+  z.strictObject({
+    op: z.literal("update_family_registry"),
+    family_slug: z.string().min(1),
+    status: z.enum(["active", "deprecated", "merged"]).default("active"),
+    merged_into: z.string().min(1).optional(),
+    ...common,
+  }),
+  /** Marks `source_id` merged into `target_id`; `target_patch` carries fields taken over from the source. */
+  z.strictObject({
+    op: z.literal("merge_exercises"),
+    source_id: docId,
+    target_id: docId,
+    target_patch: fieldMap.default({}),
+    ...common,
+  }),
+  z.strictObject({ op: z.literal("no_change"), target: z.string().optional(), ...common }),
+]);
+
+export type Operation = z.output<typeof operationSchema>;
+export type OperationInput = z.input<typeof operationSchema>;
+export type OperationType = Operation["op"];
+
+export const changePlanSchema = z.strictObject({
+  job_id: z.string(),
+  job_type: z.string(),
+  summary: z.string().default(""),
+  operations: z.array(operationSchema),
+});
+
+export type ChangePlan = z.output<typeof changePlanSchema>;
+
+/** JSON with sorted keys, so equal content always serialises the same way. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
+}
+
+/**
+ * The operation's idempotency key: a hash of what it does (type, targets, values), not of its
+ * position in the plan or of the job, so a retried job or a second job with the same operation
+ * applies it once. Rationale and risk are commentary and not part of the key.
+ */
+export function operationKey(op: Operation): string {
+  const { rationale: _rationale, risk: _risk, ...content } = op;
+  const contentOnly = op.op === "patch_fields" ? { ...content, before: undefined } : content;
+  return `op_${createHash("sha256").update(stableStringify(contentOnly)).digest("hex").slice(0, 40)}`;
+}
+
+/** The exercise documents an operation writes. */
+export function operationExerciseIds(op: Operation): string[] {
+  switch (op.op) {
+    case "create_exercise":
+    case "patch_fields":
+    case "rename_exercise":
+    case "deprecate_exercise":
+    case "reassign_family":
+      return [op.exercise_id];
+    case "merge_exercises":
+      return [op.source_id, op.target_id];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * zod schemas of the catalog documents, used to validate a document as it will be after a change.
+ *
+ * Validity, not completeness: identity fields (name, slugs, equipment) are required because every
+ * invariant hangs on them, while content a catalog document may still lack (description, muscles,
+ * notes, …) is optional — a freshly added exercise waits for enrichment, and judging what is
+ * missing is the quality scanner's job. Whatever is present must be well-formed: canonical enum
+ * values, normalised muscle and equipment names, a name_slug derived from the name, status fields
+ * that agree. Unknown keys pass through (legacy documents carry deprecated fields until
+ * SCHEMA_CLEANUP); the change-plan allowlist is what keeps new unknown keys out.
+ */
+import { z } from "zod";
+import {
+  CATEGORIES,
+  CONTENT_FIELDS,
+  DESCRIPTION_MIN_LENGTH,
+  EXERCISE_STATUSES,
+  FAMILY_SLUG_PATTERN,
+  FAMILY_STATUSES,
+  LEVELS,
+  MOVEMENT_SPLITS,
+  MOVEMENT_TYPES,
+  MUSCLE_CATEGORIES,
+  NAME_SLUG_PATTERN,
+  PLANES,
+  PRIMARY_MUSCLES_BOUNDS,
+  SECONDARY_MUSCLES_MAX,
+  normalizeEquipment,
+  toNameSlug,
+} from "./taxonomy";
+
+/** A Firestore Timestamp (anything with toDate()) or a Date. */
+export type TimestampLike = Date | { toDate(): Date };
+
+function isTimestampLike(value: unknown): value is TimestampLike {
+  if (value instanceof Date) return !Number.isNaN(value.getTime());
+  return typeof value === "object" && value !== null && typeof (value as { toDate?: unknown }).toDate === "function";
+}
+
+export const timestampSchema = z.custom<TimestampLike>(isTimestampLike, "expected a Timestamp or Date");
+
+// Validation only: no transforms, so a parsed document equals its input.
+const nonEmptyString = z.string().refine((value) => value.trim() !== "", "must not be blank");
+/** A document id: a single path segment. */
+const documentId = z.string().regex(/^[^/\s][^/]*$/, "must be a document id (no '/', no leading space)");
+const nameSlugSchema = z.string().regex(NAME_SLUG_PATTERN, "must be a name slug like 'deadlift-barbell'");
+const familySlugSchema = z.string().regex(FAMILY_SLUG_PATTERN, "must be a family slug like 'bench_press'");
+
+const equipmentItem = nonEmptyString.refine(
+  (value) => normalizeEquipment(value).value === value,
+  "equipment must be normalised (lowercase, '-' separated, aliases resolved)",
+);
+const equipmentList = z.array(equipmentItem).refine(isUnique, "equipment items must be unique");
+
+const muscleName = z
+  .string()
+  .regex(/^[a-z]+(?:[ -][a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_')");
+const muscleList = z.array(muscleName).refine(isUnique, "muscles must be unique");
+
+function isUnique(items: readonly unknown[]): boolean {
+  return new Set(items).size === items.length;
+}
+
+const musclesSchema = z.looseObject({
+  primary: muscleList.min(PRIMARY_MUSCLES_BOUNDS.min).max(PRIMARY_MUSCLES_BOUNDS.max),
+  secondary: muscleList.max(SECONDARY_MUSCLES_MAX).optional(),
+  category: z.array(z.enum(MUSCLE_CATEGORIES)).min(1).refine(isUnique, "categories must be unique").optional(),
+  contribution: z.record(muscleName, z.number().min(0).max(1)).optional(),
+});
+
+const metadataSchema = z.looseObject({
+  level: z.enum(LEVELS).optional(),
+  plane_of_motion: z.enum(PLANES).optional(),
+  unilateral: z.boolean().optional(),
+});
+
+const movementSchema = z.looseObject({
+  type: z.enum(MOVEMENT_TYPES).optional(),
+  split: z.enum(MOVEMENT_SPLITS).optional(),
+});
+
+// issue_type is free text: documents scanned by the previous scanner carry its vocabulary ("none", "naming").
+const reviewMetadataSchema = z.looseObject({
+  quality_score: z.number().min(0).max(1).optional(),
+  issue_type: z.string().optional(),
+  needs_full_review: z.boolean().optional(),
+  needs_enrichment_only: z.boolean().optional(),
+  last_scanned_at: timestampSchema.optional(),
+  scanner_version: z.string().optional(),
+});
+
+const contentList = z.array(nonEmptyString);
+const contentShape = Object.fromEntries(CONTENT_FIELDS.map((field) => [field, contentList.optional()])) as Record<
+  (typeof CONTENT_FIELDS)[number],
+  z.ZodOptional<typeof contentList>
+>;
+
+const exerciseShape = {
+  name: nonEmptyString.refine((name) => name === name.trim(), "name must not have surrounding spaces"),
+  name_slug: nameSlugSchema,
+  family_slug: familySlugSchema,
+  equipment: equipmentList.min(1, "equipment must not be empty"),
+  category: z.enum(CATEGORIES).optional(),
+  description: z
+    .string()
+    .refine((text) => text.trim().length >= DESCRIPTION_MIN_LENGTH, `at least ${DESCRIPTION_MIN_LENGTH} characters`)
+    .optional(),
+  muscles: musclesSchema.optional(),
+  metadata: metadataSchema.optional(),
+  movement: movementSchema.optional(),
+  ...contentShape,
+  review_metadata: reviewMetadataSchema.optional(),
+  status: z.enum(EXERCISE_STATUSES).optional(),
+  deprecated_at: timestampSchema.nullable().optional(),
+  merged_into: documentId.nullable().optional(),
+  updated_at: timestampSchema.optional(),
+};
+
+export const exerciseDocSchema = z.looseObject(exerciseShape).superRefine((doc, ctx) => {
+  if (doc.name_slug !== toNameSlug(doc.name)) {
+    ctx.addIssue({ code: "custom", path: ["name_slug"], message: `must be "${toNameSlug(doc.name)}" for this name` });
+  }
+  if (doc.status === "deprecated" && !doc.deprecated_at) {
+    ctx.addIssue({ code: "custom", path: ["deprecated_at"], message: "a deprecated exercise needs deprecated_at" });
+  }
+  if (doc.status === "merged" && !doc.merged_into) {
+    ctx.addIssue({ code: "custom", path: ["merged_into"], message: "a merged exercise needs merged_into" });
+  }
+});
+export type ExerciseDoc = z.infer<typeof exerciseDocSchema>;
+
+const NESTED_OBJECT_SCHEMAS = {
+  muscles: musclesSchema,
+  metadata: metadataSchema,
+  movement: movementSchema,
+  review_metadata: reviewMetadataSchema,
+};
+
+const EXERCISE_PATH_SCHEMAS = new Map<string, z.ZodType>([
+  ...Object.entries(exerciseShape),
+  ...Object.entries(NESTED_OBJECT_SCHEMAS).flatMap(([parent, schema]) =>
+    Object.entries(schema.shape).map(([key, child]): [string, z.ZodType] => [`${parent}.${key}`, child]),
+  ),
+]);
+
+/**
+ * The schema of the value at one dotted exercise path ("muscles.primary"), for validating a patch
+ * field by field; null for paths the document schema does not know. Cross-field rules (the slug
+ * derived from the name, status fields) need the whole document: use exerciseDocSchema for those.
+ */
+export function exercisePathSchema(path: string): z.ZodType | null {
+  return EXERCISE_PATH_SCHEMAS.get(path) ?? null;
+}
+
+/** An absent target may be stored as a missing field, null or "". */
+const optionalTarget = z.union([documentId, z.literal(""), z.null()]).optional();
+
+export const aliasDocSchema = z
+  .looseObject({
+    alias_slug: z.string().regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, "must be a name or family slug"),
+    exercise_id: optionalTarget,
+    family_slug: z.union([familySlugSchema, z.literal(""), z.null()]).optional(),
+    is_family_alias: z.boolean().optional(),
+    updated_at: timestampSchema.optional(),
+  })
+  .superRefine((alias, ctx) => {
+    const hasExercise = Boolean(alias.exercise_id);
+    const hasFamily = Boolean(alias.family_slug);
+    if (hasExercise === hasFamily) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: hasExercise ? "an alias must not target both an exercise and a family" : "an alias needs a target",
+      });
+    }
+    if (alias.is_family_alias === true && !hasFamily) {
+      ctx.addIssue({ code: "custom", path: ["is_family_alias"], message: "a family alias must target a family_slug" });
+    }
+    if (alias.is_family_alias === false && hasFamily) {
+      ctx.addIssue({ code: "custom", path: ["is_family_alias"], message: "an alias targeting a family is a family alias" });
+    }
+  });
+export type AliasDoc = z.infer<typeof aliasDocSchema>;
+
+// The registry is derived and written whole by the engine, so unknown keys are mistakes.
+export const familyRegistrySchema = z
+  .strictObject({
+    family_slug: familySlugSchema,
+    base_name: nonEmptyString,
+    primary_equipment: equipmentList,
+    allowed_equipment: equipmentList,
+    exercise_count: z.number().int().min(0),
+    status: z.enum(FAMILY_STATUSES),
+    merged_into: familySlugSchema.optional(),
+    updated_at: timestampSchema.optional(),
+  })
+  .superRefine((family, ctx) => {
+    const outside = family.primary_equipment.filter((item) => !family.allowed_equipment.includes(item));
+    if (outside.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["primary_equipment"],
+        message: `primary equipment not in allowed_equipment: ${outside.join(", ")}`,
+      });
+    }
+    if (family.status === "merged" && !family.merged_into) {
+      ctx.addIssue({ code: "custom", path: ["merged_into"], message: "a merged family needs merged_into" });
+    }
+  });
+export type FamilyRegistryDoc = z.infer<typeof familyRegistrySchema>;

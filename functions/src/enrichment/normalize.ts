@@ -1,0 +1,350 @@
+/**
+ * Normalises and validates the `changes` of an LLM enrichment (CATALOG-DOMAIN.md, "Enrichment
+ * output") into a flat patch of dotted paths. Values are mapped to canonical form first (enum
+ * synonyms, muscle aliases, list markers stripped, tags in Title Case), then checked against the
+ * exercise schema. Anything locked, unknown, invalid, unchanged, or no better than what is stored
+ * is dropped with a reason — "if it isn't broken, don't fix it".
+ */
+import {
+  deprecatedFieldReplacement,
+  getPath,
+  isAllowedExercisePath,
+  isDeprecatedField,
+  isLockedForEnrichment,
+  isPlainRecord,
+} from "../catalog/fields";
+import { exercisePathSchema } from "../catalog/schemas";
+import {
+  CONTENT_LIST_BOUNDS,
+  CONTRIBUTION_SUM_TOLERANCE,
+  type ContentField,
+  DESCRIPTION_MIN_LENGTH,
+  type EnumKind,
+  PRIMARY_MUSCLES_BOUNDS,
+  SECONDARY_MUSCLES_MAX,
+  normalizeEnumValue,
+  normalizeEquipmentList,
+  normalizeMuscle,
+  titleCase,
+} from "../catalog/taxonomy";
+import {
+  type StyleIssue,
+  cleanContentItem,
+  contentStyleIssues,
+  descriptionStyleIssues,
+  isGerundPhrase,
+  isLabelText,
+} from "../catalog/text-style";
+
+export interface DroppedChange {
+  path: string;
+  reason: string;
+}
+
+export interface NormalizedEnrichment {
+  /** Flat dotted paths → normalised values; only allowed paths whose value changes. */
+  patch: Record<string, unknown>;
+  dropped: DroppedChange[];
+}
+
+type ExerciseData = Readonly<Record<string, unknown>>;
+type FieldResult = { value: unknown } | { reason: string };
+type FieldNormalizer = (raw: unknown, current: ExerciseData, patch: ExerciseData) => FieldResult;
+
+const CONTAINER_PATHS = new Set(["muscles", "metadata", "movement", "review_metadata"]);
+const CONTRIBUTION_PATH = "muscles.contribution";
+
+export function normalizeEnrichmentChanges(changes: ExerciseData, current: ExerciseData): NormalizedEnrichment {
+  const dropped: DroppedChange[] = [];
+  const flat = flattenChanges(changes, current, dropped);
+  const patch: Record<string, unknown> = {};
+
+  for (const path of Object.keys(flat)) {
+    const rejection = pathRejection(path);
+    if (rejection) dropped.push({ path, reason: rejection });
+  }
+  // Field order, not input order: secondary muscles are checked against the primary ones.
+  for (const [path, normalize] of Object.entries(FIELD_NORMALIZERS)) {
+    if (!Object.hasOwn(flat, path)) continue;
+    const result = acceptedValue(path, normalize(flat[path], current, patch), getPath(current, path));
+    if ("reason" in result) dropped.push({ path, reason: result.reason });
+    else patch[path] = result.value;
+  }
+  return { patch, dropped };
+}
+
+/** Validates a normalised value, then keeps it only if it changes the stored value for the better. */
+function acceptedValue(path: string, result: FieldResult, stored: unknown): FieldResult {
+  if ("reason" in result) return result;
+  const validation = exercisePathSchema(path)?.safeParse(result.value);
+  if (validation && !validation.success) {
+    return { reason: `invalid: ${validation.error.issues.map((issue) => issue.message).join("; ")}` };
+  }
+  if (deepEqual(result.value, stored)) return { reason: "unchanged" };
+  const regression = styleRegression(path, result.value, stored);
+  return regression ? { reason: regression } : result;
+}
+
+/** The paths enrichment may write, in the order they are normalised. */
+export function enrichablePaths(): string[] {
+  return Object.keys(FIELD_NORMALIZERS);
+}
+
+function pathRejection(path: string): string | null {
+  if (isLockedForEnrichment(path)) return "locked field";
+  if (Object.hasOwn(FIELD_NORMALIZERS, path)) return null;
+  if (CONTAINER_PATHS.has(path)) return `write the fields of "${path}" as dotted paths`;
+  if (/\.\d+(\.|$)|\[/.test(path)) return "array indexing is not allowed";
+  if (isDeprecatedField(path)) return "deprecated field";
+  return isAllowedExercisePath(path) ? "not writable by enrichment" : "unknown field";
+}
+
+/**
+ * Brings LLM output to one flat level: nested container objects become dotted paths, per-muscle
+ * contribution paths are folded into one map, and deprecated fields with a named replacement are
+ * moved there (unless the replacement is also given).
+ */
+function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: DroppedChange[]): Record<string, unknown> {
+  const flat: Record<string, unknown> = {};
+  const contributionParts: Record<string, unknown> = {};
+  const add = (path: string, value: unknown): void => {
+    if (path.startsWith(`${CONTRIBUTION_PATH}.`)) {
+      contributionParts[path.slice(CONTRIBUTION_PATH.length + 1)] = value;
+      return;
+    }
+    const replacement = deprecatedFieldReplacement(path);
+    if (replacement === null) {
+      flat[path] = value;
+    } else if (Object.hasOwn(changes, replacement)) {
+      dropped.push({ path, reason: `deprecated field; "${replacement}" is given` });
+    } else {
+      flat[replacement] = value;
+    }
+  };
+
+  for (const [path, value] of Object.entries(changes)) {
+    if (CONTAINER_PATHS.has(path) && isPlainRecord(value)) {
+      for (const [key, child] of Object.entries(value)) add(`${path}.${key}`, child);
+    } else {
+      add(path, value);
+    }
+  }
+
+  if (Object.keys(contributionParts).length > 0) {
+    const given = flat[CONTRIBUTION_PATH];
+    const stored = getPath(current, CONTRIBUTION_PATH);
+    const base = isPlainRecord(given) ? given : isPlainRecord(stored) ? stored : {};
+    flat[CONTRIBUTION_PATH] = { ...base, ...contributionParts };
+  }
+  return flat;
+}
+
+function enumField(kind: EnumKind, label: string): FieldNormalizer {
+  return (raw) => {
+    const value = normalizeEnumValue(kind, raw);
+    return value === null ? { reason: `unknown ${label} ${JSON.stringify(raw)}` } : { value };
+  };
+}
+
+/** Accepts a list, or a string with one item per line (a common LLM slip). */
+function toStringList(raw: unknown): string[] | null {
+  if (typeof raw === "string") return raw.split(/\n+/);
+  if (!Array.isArray(raw) || raw.some((item) => typeof item !== "string")) return null;
+  return raw as string[];
+}
+
+function uniqueCaseInsensitive(items: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = item.toLowerCase();
+    if (item === "" || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function boundsReason(count: number, min: number, max: number, what: string): string | null {
+  return count < min || count > max ? `needs ${min}–${max} ${what}, got ${count}` : null;
+}
+
+function muscleList(raw: unknown): string[] | null {
+  const list = toStringList(raw);
+  return list && uniqueCaseInsensitive(list.map(normalizeMuscle));
+}
+
+function stringsAt(doc: ExerciseData, path: string): string[] {
+  const value = getPath(doc, path);
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+const normalizePrimaryMuscles: FieldNormalizer = (raw) => {
+  const muscles = muscleList(raw);
+  if (!muscles) return { reason: "expected a list of muscle names" };
+  const outOfBounds = boundsReason(muscles.length, PRIMARY_MUSCLES_BOUNDS.min, PRIMARY_MUSCLES_BOUNDS.max, "primary muscles");
+  return outOfBounds ? { reason: outOfBounds } : { value: muscles };
+};
+
+const normalizeSecondaryMuscles: FieldNormalizer = (raw, current, patch) => {
+  const muscles = muscleList(raw);
+  if (!muscles) return { reason: "expected a list of muscle names" };
+  const primaryPath = "muscles.primary";
+  const primary = new Set(Object.hasOwn(patch, primaryPath) ? stringsAt(patch, primaryPath) : stringsAt(current, primaryPath));
+  const secondary = muscles.filter((muscle) => !primary.has(muscle));
+  return secondary.length > SECONDARY_MUSCLES_MAX
+    ? { reason: `needs at most ${SECONDARY_MUSCLES_MAX} secondary muscles, got ${secondary.length}` }
+    : { value: secondary };
+};
+
+const normalizeMuscleCategories: FieldNormalizer = (raw) => {
+  const list = toStringList(raw);
+  if (!list || list.length === 0) return { reason: "expected a non-empty list of muscle categories" };
+  const values = list.map((item) => normalizeEnumValue("muscle_category", item));
+  const unknown = list.filter((_, index) => values[index] === null);
+  if (unknown.length > 0) return { reason: `unknown muscle categories: ${unknown.join(", ")}` };
+  return { value: [...new Set(values)] };
+};
+
+/** "40%" → 40; numbers pass; anything else is NaN. */
+function toShare(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && /^\s*\d+(\.\d+)?\s*%?\s*$/.test(value)) return Number.parseFloat(value);
+  return Number.NaN;
+}
+
+/** Muscle names de-aliased (shares of merged names added up), renormalised when the sum is off. */
+const normalizeContribution: FieldNormalizer = (raw) => {
+  if (!isPlainRecord(raw)) return { reason: "expected a map of muscle → share" };
+  const shares: Record<string, number> = {};
+  for (const [muscle, value] of Object.entries(raw)) {
+    const share = toShare(value);
+    if (!Number.isFinite(share) || share < 0) return { reason: `invalid share for "${muscle}": ${JSON.stringify(value)}` };
+    const key = normalizeMuscle(muscle);
+    shares[key] = (shares[key] ?? 0) + share;
+  }
+  const total = Object.values(shares).reduce((sum, share) => sum + share, 0);
+  if (total <= 0) return { reason: "contribution shares sum to zero" };
+  const needsRescale =
+    total < CONTRIBUTION_SUM_TOLERANCE.min || total > CONTRIBUTION_SUM_TOLERANCE.max || Object.values(shares).some((share) => share > 1);
+  if (!needsRescale) return { value: shares };
+  return {
+    value: Object.fromEntries(Object.entries(shares).map(([muscle, share]) => [muscle, Math.round((share / total) * 1000) / 1000])),
+  };
+};
+
+const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
+  true: true,
+  yes: true,
+  unilateral: true,
+  false: false,
+  no: false,
+  bilateral: false,
+};
+
+const normalizeUnilateral: FieldNormalizer = (raw) => {
+  if (typeof raw === "boolean") return { value: raw };
+  const word = typeof raw === "string" ? BOOLEAN_WORDS[raw.trim().toLowerCase()] : undefined;
+  return word === undefined ? { reason: `expected a boolean, got ${JSON.stringify(raw)}` } : { value: word };
+};
+
+const normalizeEquipment: FieldNormalizer = (raw, current) => {
+  const list = toStringList(raw);
+  if (!list) return { reason: "expected a list of equipment" };
+  const equipment = normalizeEquipmentList(list);
+  if (equipment.length === 0) return { reason: "equipment must not be empty" };
+  // The primary equipment names the exercise ("(Barbell)") and places it in its family.
+  const [storedPrimary] = normalizeEquipmentList(stringsAt(current, "equipment"));
+  if (storedPrimary !== undefined && equipment[0] !== storedPrimary) {
+    return { reason: `the primary equipment "${storedPrimary}" is locked` };
+  }
+  return { value: equipment };
+};
+
+const normalizeDescription: FieldNormalizer = (raw) => {
+  if (typeof raw !== "string") return { reason: "expected a string" };
+  const description = cleanContentItem(raw);
+  return description.length < DESCRIPTION_MIN_LENGTH
+    ? { reason: `description shorter than ${DESCRIPTION_MIN_LENGTH} characters` }
+    : { value: description };
+};
+
+function capitalizeFirst(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Per-field polish applied after markers are stripped. */
+const CONTENT_ITEM_FIXES: Readonly<Record<ContentField, (item: string) => string>> = {
+  execution_notes: capitalizeFirst,
+  // "Elbow flare: Letting the elbows drift out" → "Letting the elbows drift out".
+  common_mistakes: (item) => {
+    const explanation = item.slice(item.indexOf(":") + 1).trim();
+    return capitalizeFirst(isLabelText(item) && isGerundPhrase(explanation) ? explanation : item);
+  },
+  suitability_notes: capitalizeFirst,
+  programming_use_cases: (item) => capitalizeFirst(/[\p{L}\p{N})]$/u.test(item) ? `${item}.` : item),
+  stimulus_tags: (item) => titleCase(item.replace(/[.]+$/, "")),
+};
+
+function contentList(field: ContentField): FieldNormalizer {
+  return (raw) => {
+    const list = toStringList(raw);
+    if (!list) return { reason: "expected a list of strings" };
+    const items = uniqueCaseInsensitive(list.map(cleanContentItem).filter((item) => item !== "").map(CONTENT_ITEM_FIXES[field]));
+    const { min, max } = CONTENT_LIST_BOUNDS[field];
+    const outOfBounds = boundsReason(items.length, min, max, "items");
+    return outOfBounds ? { reason: outOfBounds } : { value: items };
+  };
+}
+
+const FIELD_NORMALIZERS: Readonly<Record<string, FieldNormalizer>> = {
+  equipment: normalizeEquipment,
+  category: enumField("category", "category"),
+  description: normalizeDescription,
+  "muscles.primary": normalizePrimaryMuscles,
+  "muscles.secondary": normalizeSecondaryMuscles,
+  "muscles.category": normalizeMuscleCategories,
+  "muscles.contribution": normalizeContribution,
+  "metadata.level": enumField("level", "level"),
+  "metadata.plane_of_motion": enumField("plane_of_motion", "plane of motion"),
+  "metadata.unilateral": normalizeUnilateral,
+  "movement.type": enumField("movement_type", "movement type"),
+  "movement.split": enumField("movement_split", "movement split"),
+  execution_notes: contentList("execution_notes"),
+  common_mistakes: contentList("common_mistakes"),
+  suitability_notes: contentList("suitability_notes"),
+  programming_use_cases: contentList("programming_use_cases"),
+  stimulus_tags: contentList("stimulus_tags"),
+};
+
+/** Style issues of a valid description or content list; null when the value is missing or invalid. */
+function styleIssuesOf(path: string, value: unknown): StyleIssue[] | null {
+  if (path === "description") {
+    return typeof value === "string" && value.trim().length >= DESCRIPTION_MIN_LENGTH ? descriptionStyleIssues(value) : null;
+  }
+  if (!Object.hasOwn(CONTENT_LIST_BOUNDS, path) || !Array.isArray(value)) return null;
+  const field = path as ContentField;
+  const { min, max } = CONTENT_LIST_BOUNDS[field];
+  if (value.length < min || value.length > max || value.some((item) => typeof item !== "string")) return null;
+  return contentStyleIssues(field, value as string[]);
+}
+
+/**
+ * A replacement that still has style issues is accepted only when the stored value is missing,
+ * invalid, or has more issues; otherwise rewriting would churn good content for no gain.
+ */
+function styleRegression(path: string, next: unknown, stored: unknown): string | null {
+  const nextIssues = styleIssuesOf(path, next);
+  if (!nextIssues || nextIssues.length === 0) return null;
+  const storedIssues = styleIssuesOf(path, stored);
+  if (!storedIssues || nextIssues.length < storedIssues.length) return null;
+  return `style issues (${nextIssues.map((issue) => issue.message).join("; ")}) and the stored value is no worse`;
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => deepEqual(item, b[index]));
+  if (isPlainRecord(a) && isPlainRecord(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
+  }
+  return false;
+}

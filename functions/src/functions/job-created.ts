@@ -1,0 +1,23 @@
+/** onDocumentCreated("catalog_jobs/{jobId}"): validate, normalise, enqueue a wake-up. */
+import * as logger from "firebase-functions/logger";
+import type { AuthType } from "firebase-functions/v2/firestore";
+import type { Engine } from "../engine";
+import type { IntakeResult } from "../jobs/intake";
+
+export interface JobCreatedEvent {
+  params: { jobId: string };
+  authType?: AuthType;
+  authId?: string;
+}
+
+/** Who created the job: the client's uid, or `system:<principal>` for service and system writes. */
+export function creatorOf(event: Pick<JobCreatedEvent, "authType" | "authId">): string {
+  if (event.authType === "service_account" || event.authType === "system") return `system:${event.authId ?? event.authType}`;
+  return event.authId ?? event.authType ?? "unknown";
+}
+
+export async function handleJobCreated(engine: Engine, event: JobCreatedEvent): Promise<IntakeResult> {
+  const result = await engine.intake(event.params.jobId, creatorOf(event));
+  logger.info("job intake", { job_id: event.params.jobId, outcome: result.outcome });
+  return result;
+}

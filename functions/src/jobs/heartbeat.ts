@@ -1,0 +1,68 @@
+/**
+ * Keeps a running job's lease and family locks alive. When renewal shows the lease is gone (or a
+ * cancel was requested) it fires the abort signal the handler watches, so a worker that lost its
+ * job stops at the next safe point and writes nothing more.
+ */
+import { LeaseLostError } from "./errors";
+import type { LockManager } from "./locks";
+import type { JobQueue, Lease } from "./queue";
+
+/** Thrown at a safe point after an operator asked the running job to stop. */
+export class JobCancelledError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} was cancelled`);
+    this.name = "JobCancelledError";
+  }
+}
+
+export class Heartbeat {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private expiresAt: Date;
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly locks: LockManager,
+    private readonly lease: Lease,
+    private readonly intervalMs: number,
+    private readonly now: () => Date,
+  ) {
+    this.expiresAt = new Date(now().getTime() + queue.leaseMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  start(lockKeys: readonly string[]): void {
+    const beat = async () => {
+      if (this.stopped) return;
+      try {
+        const renewed = await this.queue.renewLease(this.lease);
+        this.expiresAt = renewed.expiresAt;
+        await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
+        if (renewed.cancelRequested) this.controller.abort(new JobCancelledError(this.lease.jobId));
+      } catch (err) {
+        // A lost lease stops the handler at once; a passing outage only once the lease would lapse.
+        if (err instanceof LeaseLostError) this.controller.abort(err);
+        else if (this.now().getTime() + this.intervalMs >= this.expiresAt.getTime()) {
+          this.controller.abort(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`));
+        }
+      }
+      if (!this.stopped && !this.controller.signal.aborted) this.timer = setTimeout(beat, this.intervalMs);
+    };
+    this.timer = setTimeout(beat, this.intervalMs);
+  }
+
+  /** After the handler returned: if the lease was lost meanwhile, its result must not be written. */
+  throwIfLost(): void {
+    const reason: unknown = this.controller.signal.reason;
+    if (this.controller.signal.aborted && reason instanceof Error) throw reason;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -1,0 +1,4 @@
+/** Every handler the engine has, by job type. Job types without a handler fail with UNSUPPORTED_JOB_TYPE. */
+import type { HandlerRegistry } from "./executor";
+
+export const allHandlers: HandlerRegistry = {};

@@ -1,0 +1,161 @@
+/**
+ * Deterministic fake LLM for local runs and tests: scripted answers first, then built-in rules per
+ * task. Its answers go through the same schema check as the real adapter's, and every request is
+ * recorded in `calls` for assertions.
+ */
+import { isPlainRecord } from "../catalog/fields";
+import { LlmError, type LlmErrorCode, classifyHttpStatus } from "./errors";
+import { fakeEnrichment } from "./fake-enrichment";
+import { parseWithSchema } from "./output";
+import { sleep } from "./retry";
+import type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
+
+export const FAKE_ERRORS = ["timeout", "rate_limit", "unavailable", "malformed_json"] as const;
+export type FakeError = (typeof FAKE_ERRORS)[number];
+
+export interface FakeScriptStep {
+  /** Every given condition must hold; an empty match matches every request. */
+  match: { task?: string; promptIncludes?: string; contextKey?: string };
+  /** The answer: a value, a function of the request (may throw an LlmError), or `{error}` to simulate a failure. */
+  respond: unknown | ((req: LlmRequest<unknown>) => unknown) | { error: FakeError };
+  /** How many requests this step answers; unlimited when absent. */
+  times?: number;
+}
+
+export interface FakeLlmOptions {
+  /** Simulated (and reported) latency per call. */
+  latencyMs?: number;
+  script?: FakeScriptStep[];
+  /** Probability (0..1) that a call fails with a random transient error, drawn from a seeded RNG. */
+  failureRate?: number;
+  seed?: number;
+}
+
+export interface FakeLlmCall {
+  task: string;
+  prompt: string;
+  tier: ModelTier;
+  context?: Record<string, unknown>;
+  /** "ok" or the code of the LlmError the call ended with; absent while the call is in flight. */
+  outcome?: "ok" | LlmErrorCode;
+}
+
+/** mulberry32: a tiny seeded PRNG, so injected failures repeat from run to run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function isFakeError(value: unknown): value is { error: FakeError } {
+  return isPlainRecord(value) && Object.keys(value).length === 1 && (FAKE_ERRORS as readonly unknown[]).includes(value.error);
+}
+
+/** The same errors the Vertex adapter raises for these situations. */
+function simulatedError(kind: FakeError): LlmError {
+  switch (kind) {
+    case "timeout":
+      return new LlmError("LLM_TIMEOUT", "fake LLM: simulated timeout");
+    case "rate_limit":
+      return new LlmError(classifyHttpStatus(429).code, "fake LLM: simulated HTTP 429");
+    case "unavailable":
+      return new LlmError(classifyHttpStatus(503).code, "fake LLM: simulated HTTP 503");
+    case "malformed_json":
+      return new LlmError("LLM_BAD_OUTPUT", 'model output is not JSON: {"changes": {"description": "Bench Press is a');
+  }
+}
+
+const INJECTED_FAILURES: FakeError[] = ["timeout", "rate_limit", "unavailable"];
+
+/** Rough token count (≈ 4 characters per token), deterministic. */
+function tokensOf(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+export class FakeLlmClient implements LlmClient {
+  readonly provider = "fake";
+  readonly calls: FakeLlmCall[] = [];
+  private readonly usesLeft: number[];
+  private readonly random: () => number;
+
+  constructor(private readonly options: FakeLlmOptions = {}) {
+    this.usesLeft = (options.script ?? []).map((step) => step.times ?? Infinity);
+    this.random = seededRandom(options.seed ?? 1);
+  }
+
+  async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
+    const tier = req.tier ?? "fast";
+    const call: FakeLlmCall = { task: req.task, prompt: req.prompt, tier, ...(req.context ? { context: req.context } : {}) };
+    this.calls.push(call);
+    const latencyMs = this.options.latencyMs ?? 0;
+    if (latencyMs > 0) await sleep(latencyMs);
+    const usage = (outputTokens: number): LlmUsage => ({
+      model: `fake-${tier}`,
+      input_tokens: tokensOf(req.prompt),
+      output_tokens: outputTokens,
+      latency_ms: latencyMs,
+      calls: 1,
+      estimated_cost_usd: 0,
+    });
+    try {
+      const answer = this.answer(req);
+      if (isFakeError(answer)) throw simulatedError(answer.error);
+      const data = parseWithSchema(answer, req.schema);
+      call.outcome = "ok";
+      return { data, usage: usage(tokensOf(JSON.stringify(answer) ?? "")) };
+    } catch (err) {
+      // Anything but an LlmError is a bug in a scripted responder: let it surface as is.
+      if (!(err instanceof LlmError)) throw err;
+      call.outcome = err.code;
+      err.usage = usage(0);
+      throw err;
+    }
+  }
+
+  /** Injected failure, else the first matching script step with uses left, else the built-in rule. */
+  private answer(req: LlmRequest<unknown>): unknown {
+    const failureRate = this.options.failureRate ?? 0;
+    if (failureRate > 0 && this.random() < failureRate) {
+      return { error: INJECTED_FAILURES[Math.floor(this.random() * INJECTED_FAILURES.length)] };
+    }
+    const steps = this.options.script ?? [];
+    const index = steps.findIndex((step, i) => this.usesLeft[i] > 0 && matches(step.match, req));
+    if (index >= 0) {
+      this.usesLeft[index]--;
+      const { respond } = steps[index];
+      return typeof respond === "function" ? (respond as (request: LlmRequest<unknown>) => unknown)(req) : respond;
+    }
+    return builtInAnswer(req);
+  }
+}
+
+function matches(match: FakeScriptStep["match"], req: LlmRequest<unknown>): boolean {
+  return (
+    (match.task === undefined || match.task === req.task) &&
+    (match.promptIncludes === undefined || req.prompt.includes(match.promptIncludes)) &&
+    (match.contextKey === undefined || req.context?.[match.contextKey] !== undefined)
+  );
+}
+
+/** Unscripted answers: plausible enrichment, an unchanged plan for repairs (tests script real repairs). */
+function builtInAnswer(req: LlmRequest<unknown>): unknown {
+  const context = req.context ?? {};
+  switch (req.task) {
+    case "enrich_exercise": {
+      if (!isPlainRecord(context.exercise)) throw new LlmError("LLM_REJECTED", "fake LLM: enrich_exercise needs context.exercise");
+      const fields = context.fields_to_enrich;
+      const fieldsToEnrich = Array.isArray(fields) ? fields.filter((field): field is string => typeof field === "string") : undefined;
+      return fakeEnrichment(context.exercise, fieldsToEnrich);
+    }
+    case "repair_plan":
+      if (context.plan === undefined) throw new LlmError("LLM_REJECTED", "fake LLM: repair_plan needs context.plan");
+      return context.plan;
+    default:
+      throw new LlmError("LLM_REJECTED", `fake LLM: no built-in answer for task "${req.task}"; script one`);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The whole engine in one process, wired like the deployed functions: a Firestore listener plays
+ * the onDocumentCreated trigger, an in-process task queue plays Cloud Tasks (dispatching to the same
+ * lane handler), and a timer plays the scheduled watchdog. Used by `npm start` and the tests.
+ */
+import type { Firestore } from "firebase-admin/firestore";
+import type { EngineConfig } from "../config";
+import { createEngine, type Engine, type EngineOptions } from "../engine";
+import { COLLECTIONS } from "../firestore";
+import { handleJobCreated } from "../functions/job-created";
+import { handleLaneTask } from "../functions/lane-task";
+import { runScheduledWatchdog } from "../functions/watchdog";
+import type { Lane } from "../jobs/models";
+import type { WatchdogReport } from "../jobs/watchdog";
+import { InProcessTaskQueue } from "../tasks/in-process";
+
+export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" | "config"> {
+  db: Firestore;
+  config: EngineConfig;
+  maxConcurrent?: Record<Lane, number>;
+  /** 0 disables the watchdog timer. */
+  watchdogIntervalMs?: number;
+  onError?: (err: unknown, where: string) => void;
+}
+
+export class LocalRuntime {
+  readonly engine: Engine;
+  readonly tasks: InProcessTaskQueue;
+  private unsubscribe: (() => void) | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private readonly pendingIntakes = new Set<Promise<unknown>>();
+
+  constructor(private readonly options: LocalRuntimeOptions) {
+    const onError = options.onError ?? ((err, where) => console.error(`[${where}]`, err));
+    this.tasks = new InProcessTaskQueue({
+      handler: async (payload) => {
+        await handleLaneTask(this.engine, payload.lane, payload);
+      },
+      maxConcurrent: options.maxConcurrent ?? { priority: 4, maintenance: 2 },
+      retryDelayMs: 500,
+      onError: (err) => onError(err, "task"),
+    });
+    this.engine = createEngine({ ...options, tasks: this.tasks });
+  }
+
+  /** Starts the trigger listener and the watchdog timer. Existing queued jobs get a wake-up too. */
+  start(): void {
+    const onError = this.options.onError ?? ((err, where) => console.error(`[${where}]`, err));
+    this.unsubscribe = this.options.db.collection(COLLECTIONS.jobs).onSnapshot(
+      (snap) => {
+        for (const change of snap.docChanges()) {
+          if (change.type !== "added") continue;
+          const intake = handleJobCreated(this.engine, { params: { jobId: change.doc.id }, authType: "unknown", authId: "local-client" })
+            .catch((err) => onError(err, "intake"))
+            .finally(() => this.pendingIntakes.delete(intake));
+          this.pendingIntakes.add(intake);
+        }
+      },
+      (err) => onError(err, "listener"),
+    );
+    const interval = this.options.watchdogIntervalMs ?? 60_000;
+    if (interval > 0) {
+      this.watchdogTimer = setInterval(() => {
+        this.runWatchdog().catch((err) => onError(err, "watchdog"));
+      }, interval);
+    }
+  }
+
+  runWatchdog(): Promise<WatchdogReport> {
+    return runScheduledWatchdog(this.engine);
+  }
+
+  /** Resolves when intakes and tasks have all finished (tasks scheduled for later count as pending). */
+  async idle(): Promise<void> {
+    while (this.pendingIntakes.size > 0) await Promise.all([...this.pendingIntakes]);
+    await this.tasks.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    await Promise.all([...this.pendingIntakes]);
+    this.tasks.close();
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The quality scanner's heuristic score (CATALOG-DOMAIN.md, "Quality scanner"): twelve hard checks
+ * decide whether an exercise passes; soft checks only mark it for enrichment. Works on raw documents
+ * (legacy shapes included), so every field is read defensively. No LLM, no I/O.
+ */
+import { getPath } from "../catalog/fields";
+import {
+  type ContentField,
+  CONTENT_FIELDS,
+  CONTENT_LIST_BOUNDS,
+  DESCRIPTION_MIN_LENGTH,
+  isBodyweightClassic,
+  isEnumValue,
+  isTitleCase,
+  normalizeEquipment,
+  splitExerciseName,
+  startsWithEquipmentWord,
+} from "../catalog/taxonomy";
+import {
+  type StyleCheck,
+  contentStyleIssues,
+  descriptionStyleIssues,
+  startsWithListMarker,
+} from "../catalog/text-style";
+
+export const SCANNER_VERSION = "2.0";
+
+export const HEURISTIC_PASS_SCORE = 0.85;
+export const SOFT_ISSUE_SCORE = 0.7;
+/**
+ * A hard failure scores below 0.5: 0.45 for one, 0.05 less for each further one, never below 0.1 —
+ * so exercises with more broken checks sort first in a review queue.
+ */
+const HARD_FAILURE_SCORE = { first: 0.45, step: 0.05, floor: 0.1 } as const;
+
+export const HARD_CHECKS = [
+  "canonical_name",
+  "equipment_present",
+  "category_present",
+  "primary_muscles_present",
+  "execution_notes_present",
+  "category_canonical",
+  "movement_type_canonical",
+  "movement_split_canonical",
+  "description_length",
+  "primary_muscles_format",
+  "content_format",
+  "muscle_category_present",
+] as const;
+export type HardCheck = (typeof HARD_CHECKS)[number];
+
+export type SoftCheck =
+  | StyleCheck
+  | "few_execution_notes"
+  | "missing_suitability_notes"
+  | "missing_programming_use_cases"
+  | "missing_stimulus_tags";
+
+export interface CheckFinding<C extends string> {
+  check: C;
+  message: string;
+}
+
+export type IssueType = "ok" | "needs_enrichment" | "needs_full_review";
+
+export interface ScanResult {
+  passed: boolean;
+  score: number;
+  hard_failures: CheckFinding<HardCheck>[];
+  soft_issues: CheckFinding<SoftCheck>[];
+  issue_type: IssueType;
+  needs_full_review: boolean;
+  needs_enrichment_only: boolean;
+}
+
+const MIN_EXECUTION_NOTES = 2;
+
+export function heuristicScoreExercise(exercise: Readonly<Record<string, unknown>>): ScanResult {
+  const hard_failures = hardFailures(exercise);
+  const soft_issues = softIssues(exercise, hard_failures);
+  const passed = hard_failures.length === 0;
+  const issue_type: IssueType = !passed ? "needs_full_review" : soft_issues.length > 0 ? "needs_enrichment" : "ok";
+  return {
+    passed,
+    score: scoreFor(hard_failures.length, soft_issues.length),
+    hard_failures,
+    soft_issues,
+    issue_type,
+    needs_full_review: issue_type === "needs_full_review",
+    needs_enrichment_only: issue_type === "needs_enrichment",
+  };
+}
+
+export interface ReviewMetadata {
+  quality_score: number;
+  issue_type: IssueType;
+  needs_full_review: boolean;
+  needs_enrichment_only: boolean;
+  last_scanned_at: Date;
+  scanner_version: string;
+}
+
+/** The `review_metadata` a QUALITY_SCAN writes for a result. */
+export function toReviewMetadata(result: ScanResult, scannedAt: Date): ReviewMetadata {
+  return {
+    quality_score: result.score,
+    issue_type: result.issue_type,
+    needs_full_review: result.needs_full_review,
+    needs_enrichment_only: result.needs_enrichment_only,
+    last_scanned_at: scannedAt,
+    scanner_version: SCANNER_VERSION,
+  };
+}
+
+function scoreFor(hardCount: number, softCount: number): number {
+  if (hardCount === 0) return softCount === 0 ? HEURISTIC_PASS_SCORE : SOFT_ISSUE_SCORE;
+  const score = HARD_FAILURE_SCORE.first - HARD_FAILURE_SCORE.step * (hardCount - 1);
+  return Math.max(HARD_FAILURE_SCORE.floor, Math.round(score * 100) / 100);
+}
+
+function stringOrEmpty(value: unknown): string {
+  return typeof value === "string" ? value : "";
+}
+
+function arrayOrNull(value: unknown): unknown[] | null {
+  return Array.isArray(value) ? value : null;
+}
+
+function strings(value: unknown): string[] {
+  return (arrayOrNull(value) ?? []).filter((item): item is string => typeof item === "string");
+}
+
+function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding<HardCheck>[] {
+  const failures: CheckFinding<HardCheck>[] = [];
+  const fail = (check: HardCheck, message: string): void => {
+    failures.push({ check, message });
+  };
+
+  const nameProblem = canonicalNameProblem(stringOrEmpty(exercise.name), strings(exercise.equipment));
+  if (nameProblem) fail("canonical_name", nameProblem);
+
+  const equipment = strings(exercise.equipment).filter((item) => item.trim() !== "");
+  if (equipment.length === 0) fail("equipment_present", "equipment is missing or empty");
+
+  const category = exercise.category;
+  if (category === undefined || category === null || category === "") {
+    fail("category_present", "category is missing");
+  } else if (!isEnumValue("category", category)) {
+    fail("category_canonical", `category "${String(category)}" is not canonical`);
+  }
+
+  const primary = arrayOrNull(getPath(exercise, "muscles.primary")) ?? [];
+  if (primary.length === 0) fail("primary_muscles_present", "no primary muscle");
+  const badMuscles = primary.filter((muscle) => typeof muscle !== "string" || muscle !== muscle.toLowerCase() || muscle.includes("_"));
+  if (badMuscles.length > 0) {
+    fail("primary_muscles_format", `primary muscles must be lowercase without "_": ${badMuscles.map(String).join(", ")}`);
+  }
+
+  const notes = arrayOrNull(exercise.execution_notes) ?? [];
+  if (notes.length < MIN_EXECUTION_NOTES) {
+    fail("execution_notes_present", `${notes.length} execution note(s); at least ${MIN_EXECUTION_NOTES} needed`);
+  }
+
+  const movementType = getPath(exercise, "movement.type");
+  if (!isEnumValue("movement_type", movementType)) {
+    fail("movement_type_canonical", `movement.type "${String(movementType)}" is missing or not canonical`);
+  }
+  const movementSplit = getPath(exercise, "movement.split");
+  if (!isEnumValue("movement_split", movementSplit)) {
+    fail("movement_split_canonical", `movement.split "${String(movementSplit)}" is missing or not canonical`);
+  }
+
+  const description = stringOrEmpty(exercise.description).trim();
+  if (description.length < DESCRIPTION_MIN_LENGTH) {
+    fail("description_length", `description has ${description.length} characters; at least ${DESCRIPTION_MIN_LENGTH} needed`);
+  }
+
+  const formatProblem = contentFormatProblem(notes, exercise.common_mistakes);
+  if (formatProblem) fail("content_format", formatProblem);
+
+  const muscleCategories = arrayOrNull(getPath(exercise, "muscles.category")) ?? [];
+  if (muscleCategories.length === 0) fail("muscle_category_present", "muscles.category is missing or empty");
+
+  // Report in the documented order of the checks, whatever order they were evaluated in.
+  return failures.sort((a, b) => HARD_CHECKS.indexOf(a.check) - HARD_CHECKS.indexOf(b.check));
+}
+
+/**
+ * "Base (Equipment)" in Title Case, no leading equipment word, and a suffix naming one of the
+ * exercise's own equipment (any canonical equipment when the list is empty). Bodyweight classics
+ * ("Push-Up", "Plank") may leave the suffix out.
+ */
+function canonicalNameProblem(name: string, equipment: readonly string[]): string | null {
+  if (name.trim() === "") return "name is missing";
+  const { base, suffix } = splitExerciseName(name);
+  if (base === "") return `"${name}" has no base name`;
+  if (startsWithEquipmentWord(base)) return `"${name}" starts with an equipment word; put it in the "(Equipment)" suffix`;
+  if (!isTitleCase(base)) return `"${name}" is not in Title Case`;
+  if (suffix === null) {
+    return isBodyweightClassic(base) ? null : `"${name}" lacks the "(Equipment)" suffix`;
+  }
+  const suffixEquipment = normalizeEquipment(suffix);
+  const ownEquipment = equipment.map((item) => normalizeEquipment(item).value);
+  const matches = ownEquipment.length > 0 ? ownEquipment.includes(suffixEquipment.value) : suffixEquipment.canonical;
+  return matches ? null : `suffix "(${suffix})" does not name the exercise's equipment`;
+}
+
+/** Check 11: common_mistakes is a list, and no execution note or mistake is numbered, bulleted or bold. */
+function contentFormatProblem(notes: readonly unknown[], mistakes: unknown): string | null {
+  if (!Array.isArray(mistakes)) return "common_mistakes is not a list";
+  const items = [...notes, ...mistakes];
+  if (items.some((item) => typeof item !== "string")) return "execution notes and common mistakes must be strings";
+  const marked = (items as string[]).filter(startsWithListMarker);
+  return marked.length > 0 ? `${marked.length} item(s) start with numbering, a bullet or bold: "${marked[0]}"` : null;
+}
+
+const MISSING_CHECKS: Readonly<Partial<Record<ContentField, SoftCheck>>> = {
+  suitability_notes: "missing_suitability_notes",
+  programming_use_cases: "missing_programming_use_cases",
+  stimulus_tags: "missing_stimulus_tags",
+};
+
+function softIssues(
+  exercise: Readonly<Record<string, unknown>>,
+  hardFailures: readonly CheckFinding<HardCheck>[],
+): CheckFinding<SoftCheck>[] {
+  const issues: CheckFinding<SoftCheck>[] = [];
+  const noteCount = strings(exercise.execution_notes).length;
+  const minNotes = CONTENT_LIST_BOUNDS.execution_notes.min;
+  // Fewer than 2 is already a hard failure; 2–3 is only thin.
+  if (noteCount >= MIN_EXECUTION_NOTES && noteCount < minNotes) {
+    issues.push({ check: "few_execution_notes", message: `${noteCount} execution notes; aim for at least ${minNotes}` });
+  }
+
+  const markupIsHard = hardFailures.some((failure) => failure.check === "content_format");
+  for (const field of CONTENT_FIELDS) {
+    const items = strings(exercise[field]);
+    const missingCheck = MISSING_CHECKS[field];
+    if (missingCheck && items.length === 0) issues.push({ check: missingCheck, message: `${field} is missing` });
+    const hardCovered = markupIsHard && (field === "execution_notes" || field === "common_mistakes");
+    issues.push(...contentStyleIssues(field, items).filter((issue) => !(hardCovered && issue.check === "markup")));
+  }
+
+  const description = stringOrEmpty(exercise.description);
+  // A description under the hard minimum is already a hard failure.
+  if (description.trim().length >= DESCRIPTION_MIN_LENGTH) issues.push(...descriptionStyleIssues(description));
+  return issues;
+}

@@ -1,0 +1,109 @@
+/**
+ * In-process task queue for the local runtime and tests: deterministic task names (a duplicate is
+ * refused, as Cloud Tasks does), schedule times honoured, a concurrency limit per lane, and retries
+ * with backoff when the handler throws — the parts of Cloud Tasks the engine relies on.
+ */
+import type { Lane } from "../jobs/models";
+import { EnqueueResult, TaskQueuePort, WakeupPayload, WakeupTask, wakeupPayload, wakeupTaskName } from "./port";
+
+export interface InProcessOptions {
+  handler: (payload: WakeupPayload) => Promise<void>;
+  maxConcurrent: Record<Lane, number>;
+  maxAttempts?: number;
+  retryDelayMs?: number;
+  onError?: (err: unknown, payload: WakeupPayload, attempt: number) => void;
+}
+
+interface Pending {
+  name: string;
+  payload: WakeupPayload;
+  attempt: number;
+}
+
+export class InProcessTaskQueue implements TaskQueuePort {
+  readonly kind = "in-process" as const;
+  private readonly names = new Set<string>();
+  private readonly ready: Record<Lane, Pending[]> = { priority: [], maintenance: [] };
+  private readonly running: Record<Lane, number> = { priority: 0, maintenance: 0 };
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly idleWaiters: Array<() => void> = [];
+  private closed = false;
+  /** Names of every task accepted, in order (tests assert on it). */
+  readonly accepted: string[] = [];
+
+  constructor(private readonly options: InProcessOptions) {}
+
+  async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
+    const name = wakeupTaskName(task);
+    if (this.names.has(name)) return "duplicate";
+    this.names.add(name);
+    this.accepted.push(name);
+    this.schedule({ name, payload: wakeupPayload(task), attempt: 1 }, task.runAfter.getTime() - Date.now());
+    return "enqueued";
+  }
+
+  /** Resolves when no task is waiting, scheduled or running. */
+  idle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Number of tasks scheduled for later. */
+  get scheduledCount(): number {
+    return this.timers.size;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.timers.forEach(clearTimeout);
+    this.timers.clear();
+    this.notifyIdle();
+  }
+
+  private schedule(pending: Pending, delayMs: number): void {
+    if (this.closed) return;
+    if (delayMs <= 0) {
+      this.ready[pending.payload.lane].push(pending);
+      this.pump(pending.payload.lane);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.schedule(pending, 0);
+    }, delayMs);
+    this.timers.add(timer);
+  }
+
+  private pump(lane: Lane): void {
+    while (!this.closed && this.running[lane] < this.options.maxConcurrent[lane] && this.ready[lane].length > 0) {
+      const pending = this.ready[lane].shift()!;
+      this.running[lane]++;
+      void this.dispatch(pending).finally(() => {
+        this.running[lane]--;
+        this.pump(lane);
+        this.notifyIdle();
+      });
+    }
+  }
+
+  private async dispatch(pending: Pending): Promise<void> {
+    try {
+      await this.options.handler(pending.payload);
+    } catch (err) {
+      this.options.onError?.(err, pending.payload, pending.attempt);
+      if (pending.attempt < (this.options.maxAttempts ?? 5)) {
+        this.schedule({ ...pending, attempt: pending.attempt + 1 }, (this.options.retryDelayMs ?? 1000) * 2 ** (pending.attempt - 1));
+      }
+    }
+  }
+
+  private isIdle(): boolean {
+    const lanes: Lane[] = ["priority", "maintenance"];
+    return this.closed || (this.timers.size === 0 && lanes.every((l) => this.running[l] === 0 && this.ready[l].length === 0));
+  }
+
+  private notifyIdle(): void {
+    if (!this.isIdle()) return;
+    this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  }
+}

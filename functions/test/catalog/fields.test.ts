@@ -1,0 +1,175 @@
+import { runInNewContext } from "node:vm";
+import {
+  DEPRECATED_FIELDS,
+  EXERCISE_FIELD_PATHS,
+  LOCKED_ENRICHMENT_FIELDS,
+  deletePath,
+  deprecatedFieldReplacement,
+  findDeprecatedFields,
+  getPath,
+  isAllowedAliasPath,
+  isAllowedExercisePath,
+  isDeprecatedField,
+  isLockedForEnrichment,
+  isPlainRecord,
+  setPath,
+} from "../../src/catalog/fields";
+import { exercisePathSchema } from "../../src/catalog/schemas";
+
+describe("exercise path allowlist", () => {
+  it.each([
+    "name",
+    "equipment",
+    "muscles",
+    "muscles.primary",
+    "muscles.contribution",
+    "metadata.plane_of_motion",
+    "movement.split",
+    "stimulus_tags",
+    "review_metadata.quality_score",
+    "review_metadata.last_scanned_at",
+    "status",
+    "deprecated_at",
+    "merged_into",
+    "updated_at",
+  ])("allows %s", (path) => {
+    expect(isAllowedExercisePath(path)).toBe(true);
+    expect(isAllowedExercisePath(path, "delete")).toBe(true);
+  });
+
+  it.each([
+    "execution_notes.0",
+    "execution_notes[0]",
+    "muscles.primary.1",
+    "muscles.unknown",
+    "difficulty",
+    "created_at",
+    "muscles.contribution.quadriceps",
+    "",
+    "muscles.",
+  ])("rejects %s", (path) => {
+    expect(isAllowedExercisePath(path)).toBe(false);
+    expect(isAllowedExercisePath(path, "delete")).toBe(false);
+  });
+
+  it("allows deprecated fields to be deleted, never set", () => {
+    for (const field of ["primary_muscles", "instructions", "coaching_cues", "_debug_project_id", "id", "enriched_description"]) {
+      expect(isAllowedExercisePath(field, "delete")).toBe(true);
+      expect(isAllowedExercisePath(field, "set")).toBe(false);
+    }
+  });
+
+  it("has a schema for every allowed path", () => {
+    for (const path of EXERCISE_FIELD_PATHS) expect(exercisePathSchema(path)).not.toBeNull();
+  });
+});
+
+describe("alias path allowlist", () => {
+  it("allows only alias fields", () => {
+    for (const path of ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"]) expect(isAllowedAliasPath(path)).toBe(true);
+    for (const path of ["name", "target", "exercise_id.0", "status"]) expect(isAllowedAliasPath(path)).toBe(false);
+  });
+});
+
+describe("deprecated fields", () => {
+  it("names the replacements from the domain doc", () => {
+    expect(DEPRECATED_FIELDS.primary_muscles).toBe("muscles.primary");
+    expect(DEPRECATED_FIELDS.secondary_muscles).toBe("muscles.secondary");
+    expect(DEPRECATED_FIELDS.instructions).toBe("execution_notes");
+    expect(deprecatedFieldReplacement("tips")).toBeNull();
+    expect(deprecatedFieldReplacement("name")).toBeNull();
+  });
+  it("treats top-level enriched_* fields as deprecated", () => {
+    expect(isDeprecatedField("enriched_at")).toBe(true);
+    expect(isDeprecatedField("enriched_description")).toBe(true);
+    expect(isDeprecatedField("enriched_at.seconds")).toBe(false);
+  });
+  it("never treats the live lifecycle fields as deprecated", () => {
+    for (const field of ["status", "deprecated_at", "merged_into"]) expect(isDeprecatedField(field)).toBe(false);
+  });
+  it("finds deprecated fields and removes them only once their replacement holds a value", () => {
+    const doc = {
+      name: "Leg Press (Machine)",
+      primary_muscles: ["quads"],
+      secondary_muscles: ["glutes"],
+      instructions: "Push.",
+      tips: ["Breathe"],
+      enriched_at: "2024-01-01",
+      muscles: { primary: ["quadriceps"], secondary: [] },
+    };
+    expect(findDeprecatedFields(doc)).toEqual([
+      { field: "primary_muscles", replacement: "muscles.primary", removable: true },
+      { field: "secondary_muscles", replacement: "muscles.secondary", removable: false },
+      { field: "instructions", replacement: "execution_notes", removable: false },
+      { field: "tips", replacement: null, removable: true },
+      { field: "enriched_at", replacement: null, removable: true },
+    ]);
+  });
+});
+
+describe("locked enrichment fields", () => {
+  it("locks identity, lifecycle, timestamps and scanner output, including sub-paths", () => {
+    for (const field of LOCKED_ENRICHMENT_FIELDS) expect(isLockedForEnrichment(field)).toBe(true);
+    expect(isLockedForEnrichment("review_metadata.quality_score")).toBe(true);
+    expect(isLockedForEnrichment("name_slug")).toBe(true);
+    expect(isLockedForEnrichment("description")).toBe(false);
+    expect(isLockedForEnrichment("muscles.primary")).toBe(false);
+    expect(isLockedForEnrichment("names")).toBe(false);
+  });
+});
+
+describe("dotted path helpers", () => {
+  const doc = { name: "Row (Cable)", muscles: { primary: ["latissimus dorsi"], contribution: { "latissimus dorsi": 1 } }, notes: ["a", "b"] };
+
+  it("getPath reads nested values and never indexes arrays", () => {
+    expect(getPath(doc, "muscles.primary")).toEqual(["latissimus dorsi"]);
+    expect(getPath(doc, "muscles.contribution.latissimus dorsi")).toBe(1);
+    expect(getPath(doc, "notes.0")).toBeUndefined();
+    expect(getPath(doc, "missing.deep")).toBeUndefined();
+    expect(getPath(null, "name")).toBeUndefined();
+  });
+
+  it("setPath returns a new object and leaves the input alone", () => {
+    const updated = setPath(doc, "muscles.secondary", ["biceps"]);
+    expect(updated).toEqual({ ...doc, muscles: { ...doc.muscles, secondary: ["biceps"] } });
+    expect(doc.muscles).not.toHaveProperty("secondary");
+    expect(updated.notes).toBe(doc.notes);
+  });
+
+  it("setPath creates missing maps and replaces null or scalar parents, like a Firestore update", () => {
+    expect(setPath({}, "metadata.level", "beginner")).toEqual({ metadata: { level: "beginner" } });
+    expect(setPath({ metadata: null }, "metadata.level", "beginner")).toEqual({ metadata: { level: "beginner" } });
+    expect(setPath({ metadata: "" }, "metadata.level", "beginner")).toEqual({ metadata: { level: "beginner" } });
+  });
+
+  it("setPath refuses to index into arrays or other objects", () => {
+    expect(() => setPath(doc, "notes.0", "x")).toThrow(/not a map/);
+    expect(() => setPath({ updated_at: new Date() }, "updated_at.seconds", 1)).toThrow(/not a map/);
+    expect(() => setPath(doc, "muscles..primary", 1)).toThrow(/invalid field path/);
+  });
+
+  it("deletePath removes a nested key immutably", () => {
+    const updated = deletePath(doc, "muscles.contribution");
+    expect(updated).toEqual({ ...doc, muscles: { primary: ["latissimus dorsi"] } });
+    expect(doc.muscles).toHaveProperty("contribution");
+  });
+
+  it("deletePath leaves missing paths alone", () => {
+    expect(deletePath(doc, "metadata.level")).toEqual(doc);
+    expect(deletePath(doc, "notes.0")).toEqual(doc);
+    expect(deletePath(doc, "muscles.primary.x")).toEqual(doc);
+  });
+
+  it("isPlainRecord accepts plain maps only", () => {
+    expect(isPlainRecord({})).toBe(true);
+    expect(isPlainRecord(Object.create(null))).toBe(true);
+    expect(isPlainRecord([])).toBe(false);
+    expect(isPlainRecord(new Date())).toBe(false);
+    expect(isPlainRecord(null)).toBe(false);
+  });
+
+  it("isPlainRecord accepts maps from another realm", () => {
+    expect(isPlainRecord(runInNewContext("({ a: 1 })"))).toBe(true);
+    expect(isPlainRecord(runInNewContext("new Date()"))).toBe(false);
+  });
+});

@@ -1,0 +1,233 @@
+import {
+  CANONICAL_EQUIPMENT,
+  canonicalExerciseName,
+  equipmentDisplayName,
+  exerciseIdFor,
+  isBodyweightClassic,
+  isEnumValue,
+  isTitleCase,
+  normalizeEnumValue,
+  normalizeEquipment,
+  normalizeEquipmentList,
+  normalizeMuscle,
+  splitEquipmentPrefix,
+  splitExerciseName,
+  startsWithEquipmentWord,
+  titleCase,
+  toFamilySlug,
+  toNameSlug,
+} from "../../src/catalog/taxonomy";
+
+describe("toNameSlug", () => {
+  it.each([
+    ["Deadlift (Barbell)", "deadlift-barbell"],
+    ["Bench Press (Smith Machine)", "bench-press-smith-machine"],
+    ["Push-Up", "push-up"],
+    ["Farmer's Walk (Dumbbell)", "farmers-walk-dumbbell"],
+    ["  Crème   Brûlée__Press  ", "creme-brulee-press"],
+    ["Curl (EZ Bar)", "curl-ez-bar"],
+    ["90/90 Hip Switch", "9090-hip-switch"],
+    ["Row -- (Cable)", "row-cable"],
+  ])("%s → %s", (name, slug) => {
+    expect(toNameSlug(name)).toBe(slug);
+  });
+});
+
+describe("toFamilySlug", () => {
+  it.each([
+    ["Barbell Bench Press", "bench_press"],
+    ["Bench Press (Dumbbell)", "bench_press"],
+    ["Smith Machine Squat", "squat"],
+    ["EZ-Bar Curl", "curl"],
+    ["Trap Bar Deadlift", "deadlift"],
+    ["Hex Bar Deadlift", "deadlift"],
+    ["Weighted Pull-Up", "pull_up"],
+    ["Landmine Press", "press"],
+    ["Push-Up", "push_up"],
+    ["Farmer's Walk (Kettlebell)", "farmers_walk"],
+    ["Romanian Deadlift (Barbell)", "romanian_deadlift"],
+    // Only one leading equipment word is stripped.
+    ["Cable Machine Row", "machine_row"],
+    // A name that is only an equipment word keeps it rather than becoming empty.
+    ["Cable", "cable"],
+  ])("%s → %s", (name, slug) => {
+    expect(toFamilySlug(name)).toBe(slug);
+  });
+});
+
+describe("exerciseIdFor", () => {
+  it("joins family and name slug with a double underscore", () => {
+    expect(exerciseIdFor("bench_press", "bench-press-barbell")).toBe("bench_press__bench-press-barbell");
+  });
+});
+
+describe("splitExerciseName", () => {
+  it("separates a trailing (Equipment) suffix", () => {
+    expect(splitExerciseName("Bench Press (Barbell)")).toEqual({ base: "Bench Press", suffix: "Barbell" });
+  });
+  it("returns a null suffix when there is none or it is empty", () => {
+    expect(splitExerciseName("Push-Up")).toEqual({ base: "Push-Up", suffix: null });
+    expect(splitExerciseName("Bench Press ()")).toEqual({ base: "Bench Press", suffix: null });
+  });
+  it("only takes the last parenthesised group", () => {
+    expect(splitExerciseName("Press (Close Grip) (Barbell)")).toEqual({ base: "Press (Close Grip)", suffix: "Barbell" });
+  });
+});
+
+describe("equipment prefix", () => {
+  it("finds multi-word equipment before single words", () => {
+    expect(splitEquipmentPrefix("Smith Machine Squat")).toEqual({ prefix: "Smith Machine", rest: "Squat" });
+    expect(splitEquipmentPrefix("EZ-Bar Curl")).toEqual({ prefix: "EZ-Bar", rest: "Curl" });
+  });
+  it("keeps hyphens in the rest of the name", () => {
+    expect(splitEquipmentPrefix("Weighted Pull-Up")).toEqual({ prefix: "Weighted", rest: "Pull-Up" });
+  });
+  it("matches whole words only", () => {
+    expect(startsWithEquipmentWord("Bandit Row")).toBe(false);
+    expect(startsWithEquipmentWord("Cable Fly")).toBe(true);
+    expect(startsWithEquipmentWord("Band Pull-Apart")).toBe(true);
+    expect(startsWithEquipmentWord("Bench Press (Barbell)")).toBe(false);
+    expect(startsWithEquipmentWord("Barbell")).toBe(false);
+  });
+});
+
+describe("isBodyweightClassic", () => {
+  it.each(["Push-Up", "Pull-Up", "Chin-Up", "Plank", "Side Plank", "Dip", "Burpee", "Sit-Up", "Crunch", "Diamond Push-Up", "Push-Up (Bodyweight)"])(
+    "%s is a classic",
+    (name) => {
+      expect(isBodyweightClassic(name)).toBe(true);
+    },
+  );
+  it.each(["Bench Press", "Squat", "Lateral Raise", "Dipping Bird", "Planks Row"])("%s is not", (name) => {
+    expect(isBodyweightClassic(name)).toBe(false);
+  });
+});
+
+describe("titleCase / isTitleCase", () => {
+  it("capitalises words and hyphen parts, keeps minor words and acronyms", () => {
+    expect(titleCase("push-up to t-bar row")).toBe("Push-Up to T-Bar Row");
+    expect(titleCase("EZ bar curl")).toBe("EZ Bar Curl");
+    expect(titleCase("BENCH PRESS")).toBe("Bench Press");
+    expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
+    expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
+    expect(titleCase("the hundred")).toBe("The Hundred");
+  });
+  it("accepts Title Case and rejects lowercase words", () => {
+    expect(isTitleCase("Neutral-Grip Pull-Up")).toBe(true);
+    expect(isTitleCase("Around the World")).toBe(true);
+    expect(isTitleCase("90/90 Hip Switch")).toBe(true);
+    expect(isTitleCase("Bench press")).toBe(false);
+    expect(isTitleCase("Push-up")).toBe(false);
+  });
+});
+
+describe("normalizeEquipment", () => {
+  it("lowercases and turns spaces and underscores into hyphens", () => {
+    expect(normalizeEquipment("Smith Machine")).toEqual({ value: "smith-machine", canonical: true });
+    expect(normalizeEquipment(" pull_up_bar ")).toEqual({ value: "pull-up-bar", canonical: true });
+  });
+  it.each([
+    ["dip belt", "dip-belt", false],
+    ["Weight Plate", "plate", false],
+    ["plates", "plate", false],
+    ["weighted vest", "weighted-vest", false],
+    ["Parallel Bars", "dip-station", true],
+    ["EZ Bar", "ez-bar", true],
+    ["hex bar", "trap-bar", true],
+    ["band", "resistance-band", true],
+    ["Dumbbells", "dumbbell", true],
+    ["TRX", "suspension-trainer", true],
+  ])("%s → %s (canonical %s)", (raw, value, canonical) => {
+    expect(normalizeEquipment(raw)).toEqual({ value, canonical });
+  });
+  it("allows unknown equipment but marks it non-canonical", () => {
+    expect(normalizeEquipment("Sandbag")).toEqual({ value: "sandbag", canonical: false });
+  });
+  it("every canonical value normalises to itself", () => {
+    for (const equipment of CANONICAL_EQUIPMENT) expect(normalizeEquipment(equipment)).toEqual({ value: equipment, canonical: true });
+  });
+  it("normalises a list, dropping blanks and duplicates but keeping the primary first", () => {
+    expect(normalizeEquipmentList(["Dumbbells", "", "bench", "dumbbell", "Flat Bench"])).toEqual(["dumbbell", "bench", "flat-bench"]);
+  });
+});
+
+describe("equipmentDisplayName", () => {
+  it.each([
+    ["barbell", "Barbell"],
+    ["ez-bar", "EZ Bar"],
+    ["smith-machine", "Smith Machine"],
+    ["pull-up-bar", "Pull-Up Bar"],
+    ["resistance-band", "Resistance Band"],
+    ["trap-bar", "Trap Bar"],
+    ["dip_belt", "Dip Belt"],
+  ])("%s → %s", (equipment, display) => {
+    expect(equipmentDisplayName(equipment)).toBe(display);
+  });
+  it("round-trips through normalizeEquipment for every canonical value", () => {
+    for (const equipment of CANONICAL_EQUIPMENT) expect(normalizeEquipment(equipmentDisplayName(equipment)).value).toBe(equipment);
+  });
+});
+
+describe("canonicalExerciseName", () => {
+  it("builds 'Base (Equipment)' in Title Case", () => {
+    expect(canonicalExerciseName("bench press", "barbell")).toBe("Bench Press (Barbell)");
+    expect(canonicalExerciseName("curl", "ez-bar")).toBe("Curl (EZ Bar)");
+    expect(canonicalExerciseName("squat", "Smith Machine")).toBe("Squat (Smith Machine)");
+  });
+  it("leaves the suffix out without equipment", () => {
+    expect(canonicalExerciseName("push-up", null)).toBe("Push-Up");
+  });
+});
+
+describe("normalizeMuscle", () => {
+  it.each([
+    ["Lats", "latissimus dorsi"],
+    ["quads", "quadriceps"],
+    ["Hams", "hamstrings"],
+    ["delts", "deltoid"],
+    ["Shoulders", "deltoid"],
+    ["front delt", "anterior deltoid"],
+    ["Side_Delts", "lateral deltoid"],
+    ["rear delt", "posterior deltoid"],
+    ["traps", "trapezius"],
+    ["ABS", "rectus abdominis"],
+    ["pecs", "pectoralis major"],
+    ["upper chest", "pectoralis major"],
+    ["glute", "glutes"],
+    ["Latissimus_Dorsi", "latissimus dorsi"],
+    ["  Erector   Spinae ", "erector spinae"],
+  ])("%s → %s", (raw, muscle) => {
+    expect(normalizeMuscle(raw)).toBe(muscle);
+  });
+});
+
+describe("normalizeEnumValue", () => {
+  it.each([
+    ["movement_type", "press", "push"],
+    ["movement_type", "Horizontal Pull", "pull"],
+    ["movement_type", "hip hinge", "hinge"],
+    ["movement_type", "Push movement", "push"],
+    ["movement_split", "full body", "full_body"],
+    ["movement_split", "Upper Body", "upper"],
+    ["category", "stretching", "mobility"],
+    ["category", "Compound", "compound"],
+    ["category", "multi-joint", "compound"],
+    ["level", "Novice", "beginner"],
+    ["plane_of_motion", "Sagittal plane", "sagittal"],
+    ["plane_of_motion", "multi plane", "multi-plane"],
+    ["plane_of_motion", "multiplanar", "multi-plane"],
+    ["muscle_category", "Full-Body", "full_body"],
+    ["muscle_category", "delts", "shoulders"],
+  ] as const)("%s: %s → %s", (kind, raw, value) => {
+    expect(normalizeEnumValue(kind, raw)).toBe(value);
+  });
+  it("returns null for unknown values and non-strings", () => {
+    expect(normalizeEnumValue("category", "strength")).toBeNull();
+    expect(normalizeEnumValue("movement_type", 3)).toBeNull();
+    expect(normalizeEnumValue("level", undefined)).toBeNull();
+  });
+  it("isEnumValue accepts only canonical values", () => {
+    expect(isEnumValue("movement_split", "full_body")).toBe(true);
+    expect(isEnumValue("movement_split", "full body")).toBe(false);
+  });
+});

@@ -1,0 +1,139 @@
+import {
+  cleanContentItem,
+  contentStyleIssues,
+  countEquipmentKinds,
+  describesSetup,
+  descriptionStyleIssues,
+  hasMarkup,
+  isGerundPhrase,
+  isLabelText,
+  startsWithListMarker,
+  usesFirstPerson,
+  usesThirdPerson,
+} from "../../src/catalog/text-style";
+
+const checksOf = (issues: { check: string }[]): string[] => issues.map((issue) => issue.check);
+
+describe("list markers and markup", () => {
+  it.each(["1. Brace", "1) Brace", "(2) Brace", "10: Brace", "Step 3: Brace", "- Brace", "* Brace", "• Brace", "– Brace", "**Brace** hard", "__Brace__"])(
+    "%s starts with a list marker",
+    (item) => {
+      expect(startsWithListMarker(item)).toBe(true);
+    },
+  );
+  it.each(["Brace your core", "1.5 times bodyweight is a solid goal", "3 sets of 10 work well", "Step back from the rack"])(
+    "%s does not",
+    (item) => {
+      expect(startsWithListMarker(item)).toBe(false);
+    },
+  );
+  it("finds inline markdown too", () => {
+    expect(hasMarkup("Keep the **bar** close")).toBe(true);
+    expect(hasMarkup("Use `tempo` work")).toBe(true);
+    expect(hasMarkup("Keep the bar close")).toBe(false);
+  });
+  it("cleans numbering, bullets, bold and extra spaces", () => {
+    expect(cleanContentItem("1. **Brace** your   core")).toBe("Brace your core");
+    expect(cleanContentItem("- 2) Step one")).toBe("Step one");
+    expect(cleanContentItem("Step 4: Lower the bar")).toBe("Lower the bar");
+    expect(cleanContentItem("## Setup")).toBe("Setup");
+    expect(cleanContentItem("1.5 times bodyweight")).toBe("1.5 times bodyweight");
+  });
+});
+
+describe("phrase shapes", () => {
+  it.each(["Rounding the lower back", "Not bracing the core", "Over-arching the spine", "Letting the knees cave"])("%s is a gerund phrase", (item) => {
+    expect(isGerundPhrase(item)).toBe(true);
+  });
+  it.each(["Keep your back flat", "Bring the bar down", "Swing the weight", "Elbows flaring out", "King of exercises"])("%s is not", (item) => {
+    expect(isGerundPhrase(item)).toBe(false);
+  });
+  it("recognises 'Label: text'", () => {
+    expect(isLabelText("Elbow flare: letting the elbows drift out")).toBe(true);
+    expect(isLabelText("Rounding the back, which shifts load to the spine: avoid it")).toBe(false);
+    expect(isLabelText("Rounding the lower back")).toBe(false);
+  });
+  it("detects first- and third-person voice", () => {
+    expect(usesFirstPerson("I lower the bar to my chest")).toBe(true);
+    expect(usesFirstPerson("Lower the bar to your chest")).toBe(false);
+    expect(usesThirdPerson("The lifter lowers the bar")).toBe(true);
+    expect(usesThirdPerson("He keeps his back flat")).toBe(true);
+    expect(usesThirdPerson("Lower the dumbbells, then raise them again")).toBe(false);
+  });
+  it("detects setup steps", () => {
+    expect(describesSetup("Lie on a flat bench and grip the bar")).toBe(true);
+    expect(describesSetup("Stand with your feet hip-width apart")).toBe(true);
+    expect(describesSetup("Squeeze your glutes at the top")).toBe(false);
+  });
+});
+
+describe("countEquipmentKinds", () => {
+  it("counts distinct kinds, plural and spelled variants included", () => {
+    expect(countEquipmentKinds("Performed with a barbell or two dumbbells.")).toBe(2);
+    expect(countEquipmentKinds("Use a barbell, dumbbells or kettlebells.")).toBe(3);
+    expect(countEquipmentKinds("A bench press on a flat bench.")).toBe(0);
+  });
+  it("does not count a smith machine as a machine too", () => {
+    expect(countEquipmentKinds("The smith machine guides the bar.")).toBe(1);
+    expect(countEquipmentKinds("Use the smith machine or a leg press machine.")).toBe(2);
+  });
+  it("recognises aliases such as bands, TRX and EZ bar", () => {
+    expect(countEquipmentKinds("Loop a band; or use a TRX; or an EZ-bar.")).toBe(3);
+  });
+});
+
+describe("contentStyleIssues", () => {
+  const goodNotes = [
+    "Lie on a flat bench and grip the bar slightly wider than your shoulders.",
+    "Lower the bar to your lower chest under control.",
+    "Press the bar back up until your arms are straight.",
+    "Keep your feet flat on the floor throughout the set.",
+  ];
+
+  it("finds nothing wrong with well-written notes", () => {
+    expect(contentStyleIssues("execution_notes", goodNotes)).toEqual([]);
+  });
+  it("reports markup", () => {
+    expect(checksOf(contentStyleIssues("suitability_notes", ["- Suits most lifters well.", "Needs healthy shoulders to press."]))).toEqual([
+      "markup",
+    ]);
+  });
+  it("reports first- and third-person execution notes", () => {
+    const notes = ["I lie on the bench and grip the bar.", "The lifter lowers the bar slowly.", ...goodNotes.slice(2)];
+    expect(checksOf(contentStyleIssues("execution_notes", notes))).toEqual(["voice", "voice"]);
+  });
+  it("reports cues without a setup step", () => {
+    const cues = ["Squeeze your glutes at the top.", "Breathe out as you press up.", "Control the lowering phase."];
+    expect(checksOf(contentStyleIssues("execution_notes", cues))).toEqual(["missing_setup"]);
+  });
+  it("reports two or more items under four words", () => {
+    expect(checksOf(contentStyleIssues("execution_notes", [...goodNotes, "Brace hard.", "Breathe out."]))).toEqual(["short_items"]);
+    expect(checksOf(contentStyleIssues("execution_notes", [...goodNotes, "Brace hard."]))).toEqual([]);
+  });
+  it("does not apply the word count to stimulus tags", () => {
+    expect(contentStyleIssues("stimulus_tags", ["Strength", "Hypertrophy", "Power", "Core"])).toEqual([]);
+  });
+  it("reports 'Label: text' and non-gerund mistakes", () => {
+    expect(checksOf(contentStyleIssues("common_mistakes", ["Elbow flare: letting the elbows drift", "Rounding the lower back badly"]))).toEqual([
+      "label_format",
+      "not_gerund",
+    ]);
+    expect(checksOf(contentStyleIssues("common_mistakes", ["Back rounds at the bottom", "Rounding the lower back badly"]))).toEqual([
+      "not_gerund",
+    ]);
+  });
+});
+
+describe("descriptionStyleIssues", () => {
+  it("accepts a description of the target length naming two equipment kinds", () => {
+    const text = "A horizontal press that builds the chest and triceps. It can be done with a barbell or a pair of dumbbells on a bench.";
+    expect(descriptionStyleIssues(text)).toEqual([]);
+  });
+  it("reports a description under 100 characters", () => {
+    expect(checksOf(descriptionStyleIssues("A horizontal press that builds the chest, shoulders and triceps."))).toEqual(["description_short"]);
+  });
+  it("reports three or more equipment kinds", () => {
+    const text = "A press for the chest that works with a barbell, dumbbells, a smith machine or cables, whichever the gym has free today.";
+    expect(checksOf(descriptionStyleIssues(text))).toEqual(["description_equipment"]);
+  });
+});

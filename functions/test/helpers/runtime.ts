@@ -1,0 +1,30 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { loadEngineConfig, type EngineConfig } from "../../src/config";
+import type { HandlerRegistry } from "../../src/jobs/executor";
+import { LocalRuntime, type LocalRuntimeOptions } from "../../src/local/runtime";
+
+/** Engine config for tests: fast heartbeats and retries, overridable. */
+export function testConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return { ...loadEngineConfig({}), heartbeatMs: 200, lockRetryMs: 200, backoffBaseMs: 100, backoffMaxMs: 1000, ...overrides };
+}
+
+/** A clock the test can move forward, on top of real time (Firestore timestamps stay sane). */
+export function movableClock(): { now: () => Date; advance: (ms: number) => void } {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms) => (offset += ms) };
+}
+
+export function testRuntime(db: Firestore, registry: HandlerRegistry, options: Partial<LocalRuntimeOptions> = {}): LocalRuntime {
+  return new LocalRuntime({ db, config: testConfig(), registry, watchdogIntervalMs: 0, onError: () => {}, ...options });
+}
+
+/** Polls `read` until `done` holds or the timeout passes; returns the last value. */
+export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    value = await read();
+  }
+  return value;
+}

@@ -1,0 +1,397 @@
+import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
+import { LeaseLostError } from "../../src/jobs/errors";
+import { LockManager, familyLockKey } from "../../src/jobs/locks";
+import { JobQueue, LeasedJob } from "../../src/jobs/queue";
+import { Watchdog, WakeupRequest, WatchdogDeps, WatchdogOptions } from "../../src/jobs/watchdog";
+import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+
+const LEASE_MS = 60_000;
+const STALE_MS = 180_000;
+const START = new Date("2026-01-01T00:00:00Z");
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+let now: Date;
+const clock = () => now;
+const advance = (ms: number) => {
+  now = new Date(now.getTime() + ms);
+};
+beforeEach(() => {
+  now = START;
+});
+
+interface Harness {
+  queue: JobQueue;
+  locks: LockManager;
+  watchdog: Watchdog;
+  wakeups: WakeupRequest[];
+  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+}
+
+/** The queue, locks and a watchdog sharing one client and the test clock; wake-ups and logs are recorded. */
+function harness(options: Partial<WatchdogOptions> = {}, deps: Partial<WatchdogDeps> = {}, client = db): Harness {
+  const queue = new JobQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
+  const locks = new LockManager(client, clock, LEASE_MS);
+  const wakeups: WakeupRequest[] = [];
+  const logs: Harness["logs"] = [];
+  const watchdog = new Watchdog(
+    {
+      db: client,
+      queue,
+      locks,
+      now: clock,
+      enqueueWakeup: async (job) => {
+        wakeups.push(job);
+      },
+      log: {
+        info: (message, fields) => logs.push({ level: "info", message, fields }),
+        warn: (message, fields) => logs.push({ level: "warn", message, fields }),
+      },
+      ...deps,
+    },
+    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, ...options },
+  );
+  return { queue, locks, watchdog, wakeups, logs };
+}
+
+const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
+
+/** A job leased by a worker that then dies (its lease is never renewed). */
+async function leasedJob(queue: JobQueue, options: { maxAttempts?: number; worker?: string } = {}): Promise<LeasedJob> {
+  const { jobId } = await queue.createJob({ ...audit(), max_attempts: options.maxAttempts });
+  const leased = await queue.leaseJob(jobId, options.worker ?? "dead-worker");
+  if (!leased) throw new Error(`could not lease ${jobId}`);
+  return leased;
+}
+
+async function stuckJobs(queue: JobQueue, count: number): Promise<LeasedJob[]> {
+  const jobs: LeasedJob[] = [];
+  for (let i = 0; i < count; i++) jobs.push(await leasedJob(queue, { worker: `dead-${i}` }));
+  return jobs;
+}
+
+async function idempotencyRecord(key: string, expiresAt: Date): Promise<void> {
+  await db.collection("catalog_idempotency").doc(key).set({
+    key,
+    job_id: "j",
+    scope: "exercise",
+    result: { applied: true },
+    created_at: Timestamp.fromDate(START),
+    expires_at: Timestamp.fromDate(expiresAt),
+  });
+}
+
+/** Runs `interlude` just before the next call of `target[method]`: another actor's write landing between a query and the change it led to. */
+function beforeNextCall<T extends object, K extends keyof T & string>(target: T, method: K, interlude: () => Promise<unknown>): void {
+  const original = target[method] as (...args: unknown[]) => Promise<unknown>;
+  const spy = jest.spyOn(target, method as never) as unknown as jest.SpyInstance;
+  spy.mockImplementationOnce(async function (this: unknown, ...args: unknown[]) {
+    await interlude();
+    return original.apply(this, args);
+  });
+}
+afterEach(() => jest.restoreAllMocks());
+
+async function ids(collection: string): Promise<string[]> {
+  return (await db.collection(collection).get()).docs.map((d) => d.id).sort();
+}
+
+describe("expired leases", () => {
+  it("sends an expired lease back to queued after a backoff: epoch bumped, locks released, wake-up asked, dead worker fenced out", async () => {
+    const { queue, locks, watchdog, wakeups } = harness();
+    const stuck = await leasedJob(queue);
+    await queue.markRunning(stuck.lease);
+    await locks.acquireLocks([familyLockKey("bench_press")], { jobId: stuck.job.id, epoch: 1, owner: "dead-worker" });
+    advance(LEASE_MS + 1);
+
+    const report = await watchdog.run();
+
+    expect(report).toMatchObject({ expired_leases_recovered: 1, deadlettered: 0, locks_released: 1, errors: 0, complete: true });
+    const job = await queue.getJob(stuck.job.id);
+    expect(job).toMatchObject({
+      status: "queued",
+      attempts: 1,
+      lease_epoch: 2,
+      lease_owner: null,
+      lease_expires_at: null,
+      finished_at: null,
+      error: { code: "LEASE_EXPIRED", transient: true, details: { previous_owner: "dead-worker", epoch: 1 } },
+    });
+    expect(job!.run_after.getTime()).toBeGreaterThan(now.getTime());
+    expect(await ids("catalog_locks")).toEqual([]);
+    expect(wakeups).toEqual([
+      { id: stuck.job.id, queue: "priority", run_after: job!.run_after, attempts: 1, lease_epoch: 2, reason: "lease_recovered" },
+    ]);
+    await expect(queue.completeJob(stuck.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
+  });
+
+  it("deadletters an expired lease whose attempts are exhausted, without a wake-up", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const stuck = await leasedJob(queue, { maxAttempts: 1 });
+    advance(LEASE_MS + 1);
+
+    const report = await watchdog.run();
+
+    expect(report).toMatchObject({ expired_leases_recovered: 1, deadlettered: 1 });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "deadletter", lease_epoch: 2, lease_owner: null, finished_at: now });
+    expect(wakeups).toEqual([]);
+  });
+
+  it("ends an expired lease whose cancel was requested as cancelled instead of running it again", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const stuck = await leasedJob(queue);
+    await queue.cancelJob(stuck.job.id);
+    advance(LEASE_MS + 1);
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 1, cancelled: 1 });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "cancelled", lease_epoch: 2 });
+    expect(wakeups).toEqual([]);
+  });
+
+  it("leaves alone a lease its worker renewed and one not yet expired", async () => {
+    const { queue, watchdog } = harness();
+    const renewed = await leasedJob(queue);
+    advance(LEASE_MS - 1);
+    await queue.renewLease(renewed.lease);
+    const young = await leasedJob(queue);
+    advance(2);
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, complete: true });
+    for (const { job } of [renewed, young]) {
+      expect(await queue.getJob(job.id)).toMatchObject({ status: "leased", lease_epoch: 1, lease_owner: "dead-worker" });
+    }
+    await queue.completeJob(renewed.lease, { status: "succeeded" });
+  });
+
+  it("leaves alone a lease renewed between the query and the recovery", async () => {
+    const { queue, watchdog } = harness();
+    const stuck = await leasedJob(queue);
+    advance(LEASE_MS + 1);
+    beforeNextCall(Firestore.prototype, "runTransaction", () => queue.renewLease(stuck.lease));
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "leased", lease_epoch: 1 });
+  });
+
+  it("leaves alone an expired lease whose epoch moved after the query (recovered and re-leased meanwhile)", async () => {
+    const { queue, watchdog } = harness();
+    const stuck = await leasedJob(queue);
+    advance(LEASE_MS + 1);
+    const ref = db.collection("catalog_jobs").doc(stuck.job.id);
+    beforeNextCall(Firestore.prototype, "runTransaction", () => ref.update({ lease_owner: "next-worker", lease_epoch: 3 }));
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "leased", lease_epoch: 3, lease_owner: "next-worker" });
+  });
+
+  it("pages through 23 expired leases five at a time and misses none", async () => {
+    const { queue, watchdog, wakeups } = harness({ pageSize: 5 });
+    const stuck = await stuckJobs(queue, 23);
+    advance(LEASE_MS + 1);
+
+    const report = await watchdog.run();
+
+    expect(report).toMatchObject({ expired_leases_recovered: 23, complete: true });
+    // Leases: 5+5+5+5+3; one empty page each for stale jobs, locks and idempotency; no parents step without a callback.
+    expect(report.pages).toBe(5 + 3);
+    for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
+    expect(new Set(wakeups.map((w) => w.id)).size).toBe(23);
+  });
+});
+
+describe("expired documents", () => {
+  it("deletes expired locks and idempotency records and keeps live ones", async () => {
+    const { locks, watchdog } = harness();
+    await locks.acquireLocks([familyLockKey("old")], { jobId: "j-old", epoch: 1, owner: "w" });
+    await idempotencyRecord("old-op", new Date(START.getTime() + 1000));
+    advance(LEASE_MS + 1);
+    await locks.acquireLocks([familyLockKey("live")], { jobId: "j-live", epoch: 1, owner: "w" });
+    await idempotencyRecord("live-op", new Date(now.getTime() + 1000));
+
+    const report = await watchdog.run();
+
+    expect(report).toMatchObject({ locks_deleted: 1, idempotency_deleted: 1, complete: true });
+    expect(await ids("catalog_locks")).toEqual([encodeURIComponent(familyLockKey("live"))]);
+    expect(await ids("catalog_idempotency")).toEqual(["live-op"]);
+  });
+
+  it("keeps an expired lock that another job re-takes between the query and the delete", async () => {
+    const { locks, watchdog } = harness();
+    await locks.acquireLocks([familyLockKey("a")], { jobId: "j1", epoch: 1, owner: "w" });
+    advance(LEASE_MS + 1);
+    beforeNextCall(DocumentReference.prototype, "delete", () => locks.acquireLocks([familyLockKey("a")], { jobId: "j2", epoch: 1, owner: "w" }));
+
+    expect(await watchdog.run()).toMatchObject({ locks_deleted: 0, errors: 0 });
+    expect((await db.collection("catalog_locks").doc(encodeURIComponent(familyLockKey("a"))).get()).get("job_id")).toBe("j2");
+  });
+});
+
+describe("stale queued jobs", () => {
+  it("asks for a wake-up of queued and deferred jobs ready longer than staleQueuedMs, not of fresh or future ones", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const at = (msAgo: number) => new Date(START.getTime() - msAgo);
+    const stale = await queue.createJob({ ...audit(), run_after: at(STALE_MS + 1) });
+    const fresh = await queue.createJob({ ...audit(), run_after: at(STALE_MS - 1) });
+    await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 1000) });
+    const deferred = await leasedJob(queue);
+    await queue.deferJob(deferred.lease, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy" });
+
+    const report = await watchdog.run();
+
+    expect(report).toMatchObject({ requeued: 2, complete: true });
+    expect(wakeups.map((w) => w.id).sort()).toEqual([stale.jobId, deferred.job.id].sort());
+    expect(wakeups.find((w) => w.id === deferred.job.id)).toEqual({
+      id: deferred.job.id,
+      queue: "priority",
+      run_after: at(STALE_MS * 2),
+      attempts: 0,
+      lease_epoch: 1,
+      reason: "stale_queued",
+    });
+    expect(wakeups.some((w) => w.id === fresh.jobId)).toBe(false);
+  });
+
+  it("counts and logs a wake-up that fails, and goes on with the others", async () => {
+    const calls: string[] = [];
+    const { queue, watchdog, logs } = harness(
+      {},
+      {
+        enqueueWakeup: async (job) => {
+          calls.push(job.id);
+          if (calls.length === 1) throw new Error("tasks unavailable");
+        },
+      },
+    );
+    for (let i = 0; i < 2; i++) await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) });
+
+    const report = await watchdog.run();
+
+    expect(report).toMatchObject({ requeued: 1, errors: 1, complete: true });
+    expect(calls).toHaveLength(2);
+    expect(logs).toContainEqual({
+      level: "warn",
+      message: "watchdog item failed",
+      fields: expect.objectContaining({ step: "stale_queued", doc_id: calls[0], message: "tasks unavailable" }),
+    });
+  });
+});
+
+describe("parents waiting for their shards", () => {
+  const spec = { spec_id: "s", spec_version: 1 };
+
+  async function parent(queue: JobQueue, shardStatuses: ("finished" | "open")[], expectedTotal = shardStatuses.length): Promise<string> {
+    const { jobId } = await queue.createJob({ type: "CATALOG_ENRICH_FIELD", payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] }, created_by: "t" });
+    const leased = await queue.leaseJob(jobId, "w");
+    await queue.deferJob(leased!.lease, new Date(now.getTime() + 3_600_000), { code: "WAITING_FOR_SHARDS", message: "waiting" });
+    await db.collection("catalog_jobs").doc(jobId).update({ shards: { total: expectedTotal, succeeded: 0, failed: 0 } });
+    for (const status of shardStatuses) {
+      const shard = await queue.createJob({
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: { parent_job_id: jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+        parent_job_id: jobId,
+        run_after: new Date(now.getTime() + 3_600_000),
+        created_by: "t",
+      });
+      if (status === "finished") await queue.cancelJob(shard.jobId);
+    }
+    return jobId;
+  }
+
+  it("hands a parent to completeParent only when all its shards exist and are final", async () => {
+    const completed: string[] = [];
+    const completeParent = async (id: string) => {
+      completed.push(id);
+      return true;
+    };
+    const { queue, watchdog } = harness({}, { completeParent });
+    const done = await parent(queue, ["finished", "finished"]);
+    await parent(queue, ["finished", "open"]);
+    await parent(queue, ["finished", "finished"], 3);
+    await parent(queue, []);
+
+    expect(await watchdog.run()).toMatchObject({ parents_completed: 1, skipped: [], complete: true });
+    expect(completed).toEqual([done]);
+  });
+
+  it("counts only parents the callback really completed", async () => {
+    const { queue, watchdog } = harness({}, { completeParent: async () => false });
+    await parent(queue, ["finished"]);
+    expect(await watchdog.run()).toMatchObject({ parents_completed: 0 });
+  });
+
+  it("reports the step as skipped without a completeParent callback", async () => {
+    const { queue, watchdog } = harness();
+    await parent(queue, ["finished"]);
+    expect(await watchdog.run()).toMatchObject({ parents_completed: 0, skipped: ["finished_parents"], complete: true });
+  });
+});
+
+describe("budget and report", () => {
+  it("with a budget of 0 ms does nothing and reports complete:false with what remains", async () => {
+    const { queue, locks, watchdog } = harness({ budgetMs: 0 });
+    const stuck = await stuckJobs(queue, 3);
+    await locks.acquireLocks([familyLockKey("a")], { jobId: "j", epoch: 1, owner: "w" });
+    advance(LEASE_MS + 1);
+
+    const report = await watchdog.run();
+
+    expect(report).toMatchObject({ expired_leases_recovered: 0, locks_deleted: 0, pages: 0, complete: false });
+    expect(report.remaining).toEqual({ expired_leases: 3, expired_locks: 1 });
+    for (const { job } of stuck) expect((await queue.getJob(job.id))?.status).toBe("leased");
+  });
+
+  it("writes the run report to catalog_watchdog_runs/{runId} and logs it", async () => {
+    const { queue, watchdog, logs } = harness();
+    await leasedJob(queue);
+    advance(LEASE_MS + 1);
+
+    const report = await watchdog.run("run-1");
+
+    const stored = (await db.collection("catalog_watchdog_runs").doc("run-1").get()).data();
+    expect(stored).toMatchObject({
+      run_id: "run-1",
+      expired_leases_recovered: 1,
+      complete: true,
+      remaining: {},
+      skipped: ["finished_parents"],
+      started_at: Timestamp.fromDate(now),
+      finished_at: Timestamp.fromDate(now),
+    });
+    expect(stored!.duration_ms).toBe(report.duration_ms);
+    expect(logs).toContainEqual({ level: "info", message: "watchdog run", fields: expect.objectContaining({ run_id: "run-1", expired_leases_recovered: 1 }) });
+  });
+
+  it("gives each run its own report id by default", async () => {
+    const { watchdog } = harness();
+    const [a, b] = [await watchdog.run(), await watchdog.run()];
+    expect(a.run_id).not.toBe(b.run_id);
+    expect(await ids("catalog_watchdog_runs")).toEqual([a.run_id, b.run_id].sort());
+  });
+});
+
+describeWithIsolation("overlapping watchdog runs (real transaction isolation)", () => {
+  it("two runs at once with separate clients recover each stuck job once and delete each expired document once", async () => {
+    const { queue, locks } = harness();
+    const stuck = await stuckJobs(queue, 20);
+    for (let i = 0; i < 7; i++) {
+      await locks.acquireLocks([familyLockKey(`f${i}`)], { jobId: `other-${i}`, epoch: 1, owner: "w" });
+      await idempotencyRecord(`op-${i}`, new Date(START.getTime() + 1000));
+    }
+    advance(LEASE_MS + 1);
+    const [a, b] = [harness({ pageSize: 5 }, {}, newFirestore()), harness({ pageSize: 5 }, {}, newFirestore())];
+
+    const [ra, rb] = await Promise.all([a.watchdog.run(), b.watchdog.run()]);
+
+    expect(ra.errors + rb.errors).toBe(0);
+    expect(ra.expired_leases_recovered + rb.expired_leases_recovered).toBe(20);
+    expect(ra.locks_deleted + rb.locks_deleted).toBe(7);
+    expect(ra.idempotency_deleted + rb.idempotency_deleted).toBe(7);
+    for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
+    const woken = [...a.wakeups, ...b.wakeups].map((w) => w.id);
+    expect(woken).toHaveLength(20);
+    expect(new Set(woken).size).toBe(20);
+  });
+});

@@ -1,0 +1,105 @@
+import { LlmError, classifyHttpStatus } from "../../src/llm/errors";
+import { DEFAULT_PRICES, EMPTY_USAGE, addUsage, estimateCostUsd, resolvePriceTable } from "../../src/llm/pricing";
+import type { LlmUsage } from "../../src/llm/types";
+
+describe("classifyHttpStatus", () => {
+  it.each([
+    [429, "LLM_RATE_LIMITED", true],
+    [408, "LLM_TIMEOUT", true],
+    [500, "LLM_UNAVAILABLE", true],
+    [503, "LLM_UNAVAILABLE", true],
+    [504, "LLM_UNAVAILABLE", true],
+    [400, "LLM_REJECTED", false],
+    [403, "LLM_REJECTED", false],
+    [404, "LLM_REJECTED", false],
+  ])("HTTP %i → %s (transient %s)", (status, code, transient) => {
+    expect(classifyHttpStatus(status)).toEqual({ code, transient });
+  });
+});
+
+describe("LlmError", () => {
+  it("derives transient from the code unless told otherwise", () => {
+    expect(new LlmError("LLM_TIMEOUT", "t").transient).toBe(true);
+    expect(new LlmError("LLM_RATE_LIMITED", "r").transient).toBe(true);
+    expect(new LlmError("LLM_UNAVAILABLE", "u").transient).toBe(true);
+    expect(new LlmError("LLM_BAD_OUTPUT", "b").transient).toBe(false);
+    expect(new LlmError("LLM_REJECTED", "x").transient).toBe(false);
+    expect(new LlmError("LLM_UNAVAILABLE", "u", { transient: false }).transient).toBe(false);
+  });
+
+  it("is an Error with name, code, cause and optional usage", () => {
+    const cause = new Error("socket hang up");
+    const err = new LlmError("LLM_UNAVAILABLE", "down", { cause, usage: { ...EMPTY_USAGE, calls: 1 } });
+    expect(err).toBeInstanceOf(Error);
+    expect(err.name).toBe("LlmError");
+    expect(err.code).toBe("LLM_UNAVAILABLE");
+    expect(err.cause).toBe(cause);
+    expect(err.usage?.calls).toBe(1);
+  });
+});
+
+describe("pricing", () => {
+  it("prices the default models per 1M tokens", () => {
+    // 1M input at $0.30 + 1M output at $2.50
+    expect(estimateCostUsd("gemini-2.5-flash", 1_000_000, 1_000_000)).toBeCloseTo(2.8, 10);
+    // 2,000 in × $1.25/M + 500 out × $10/M = 0.0025 + 0.005
+    expect(estimateCostUsd("gemini-2.5-pro", 2_000, 500)).toBeCloseTo(0.0075, 10);
+  });
+
+  it("finds versioned names by their longest priced prefix", () => {
+    expect(estimateCostUsd("gemini-2.5-flash-001", 1_000_000, 0)).toBeCloseTo(DEFAULT_PRICES["gemini-2.5-flash"].input_per_million, 10);
+    expect(estimateCostUsd("gemini-2.5-flash-lite-001", 1_000_000, 0)).toBeCloseTo(DEFAULT_PRICES["gemini-2.5-flash-lite"].input_per_million, 10);
+  });
+
+  it("costs nothing for unpriced models such as the fake", () => {
+    expect(estimateCostUsd("fake-fast", 10_000, 10_000)).toBe(0);
+    expect(estimateCostUsd("gemini-2.5", 10_000, 10_000)).toBe(0);
+  });
+
+  it("applies overrides from a JSON string on top of the defaults", () => {
+    const prices = resolvePriceTable('{"gemini-2.5-flash": {"input_per_million": 1, "output_per_million": 2}, "my-model": {"input_per_million": 5, "output_per_million": 5}}');
+    expect(estimateCostUsd("gemini-2.5-flash", 1_000_000, 1_000_000, prices)).toBeCloseTo(3, 10);
+    expect(estimateCostUsd("my-model", 1_000_000, 0, prices)).toBeCloseTo(5, 10);
+    expect(prices["gemini-2.5-pro"]).toEqual(DEFAULT_PRICES["gemini-2.5-pro"]);
+  });
+
+  it("uses the defaults for an absent or blank override", () => {
+    expect(resolvePriceTable()).toBe(DEFAULT_PRICES);
+    expect(resolvePriceTable("  ")).toBe(DEFAULT_PRICES);
+  });
+
+  it("rejects malformed overrides loudly", () => {
+    expect(() => resolvePriceTable("{not json")).toThrow(/not valid JSON/);
+    expect(() => resolvePriceTable('{"gemini-2.5-flash": {"input_per_million": -1, "output_per_million": 2}}')).toThrow(/invalid/);
+    expect(() => resolvePriceTable('{"gemini-2.5-flash": {"input": 1}}')).toThrow(/invalid/);
+  });
+});
+
+describe("addUsage", () => {
+  const flash: LlmUsage = { model: "gemini-2.5-flash", input_tokens: 100, output_tokens: 20, latency_ms: 300, calls: 1, estimated_cost_usd: 0.00008 };
+  const pro: LlmUsage = { model: "gemini-2.5-pro", input_tokens: 200, output_tokens: 40, latency_ms: 900, calls: 2, estimated_cost_usd: 0.00065 };
+
+  it("sums every counter", () => {
+    expect(addUsage(flash, pro)).toEqual({
+      model: "gemini-2.5-flash,gemini-2.5-pro",
+      input_tokens: 300,
+      output_tokens: 60,
+      latency_ms: 1200,
+      calls: 3,
+      estimated_cost_usd: 0.00073,
+    });
+  });
+
+  it("keeps each model name once and treats EMPTY_USAGE as neutral", () => {
+    expect(addUsage(addUsage(EMPTY_USAGE, flash), flash).model).toBe("gemini-2.5-flash");
+    expect(addUsage(addUsage(flash, pro), flash).model).toBe("gemini-2.5-flash,gemini-2.5-pro");
+    expect(addUsage(EMPTY_USAGE, pro)).toEqual(pro);
+  });
+
+  it("does not accumulate float noise over many calls", () => {
+    const tenth = { ...EMPTY_USAGE, estimated_cost_usd: 0.1 };
+    let total = EMPTY_USAGE;
+    for (let i = 0; i < 10; i++) total = addUsage(total, tenth);
+    expect(total.estimated_cost_usd).toBe(1);
+  });
+});

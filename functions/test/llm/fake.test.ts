@@ -1,0 +1,191 @@
+import { z } from "zod";
+import { LlmError } from "../../src/llm/errors";
+import { FakeLlmClient } from "../../src/llm/fake";
+import type { LlmRequest } from "../../src/llm/types";
+import { enrichmentSchema } from "./helpers";
+
+const planSchema = z.object({ operations: z.array(z.object({ op: z.string(), target: z.string() })) });
+const plan = { operations: [{ op: "patch_fields", target: "bench_press__bench-press-barbell" }] };
+const exercise = { name: "Plank", equipment: ["bodyweight"], category: "core" };
+
+const enrich = (overrides: Partial<LlmRequest<z.infer<typeof enrichmentSchema>>> = {}) => ({
+  task: "enrich_exercise",
+  prompt: "Revise the exercise Plank.",
+  schema: enrichmentSchema,
+  context: { exercise },
+  ...overrides,
+});
+
+async function failure(promise: Promise<unknown>): Promise<LlmError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof LlmError)) throw new Error(`expected an LlmError, got ${String(err)}`);
+  return err;
+}
+
+describe("FakeLlmClient built-in answers", () => {
+  it("enriches from context.exercise and reports deterministic usage", async () => {
+    const llm = new FakeLlmClient();
+    const request = enrich();
+    const first = await llm.generateJson(request);
+    const second = await llm.generateJson(request);
+    expect(llm.provider).toBe("fake");
+    expect(first).toEqual(second);
+    expect(first.data.changes["movement.split"]).toBe("core");
+    expect(first.usage).toEqual({
+      model: "fake-fast",
+      input_tokens: Math.ceil(request.prompt.length / 4),
+      output_tokens: Math.ceil(JSON.stringify(first.data).length / 4),
+      latency_ms: 0,
+      calls: 1,
+      estimated_cost_usd: 0,
+    });
+  });
+
+  it("honours context.fields_to_enrich and names the strong model for tier strong", async () => {
+    const llm = new FakeLlmClient();
+    const result = await llm.generateJson(enrich({ tier: "strong", context: { exercise, fields_to_enrich: ["stimulus_tags"] } }));
+    expect(Object.keys(result.data.changes)).toEqual(["stimulus_tags"]);
+    expect(result.usage.model).toBe("fake-strong");
+  });
+
+  it("returns the plan unchanged for an unscripted repair", async () => {
+    const llm = new FakeLlmClient();
+    const { data } = await llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema, context: { plan } });
+    expect(data).toEqual(plan);
+  });
+
+  it("rejects unknown tasks and missing context permanently", async () => {
+    const llm = new FakeLlmClient();
+    expect(await failure(llm.generateJson({ task: "write_poem", prompt: "?", schema: z.string() }))).toMatchObject({ code: "LLM_REJECTED", transient: false });
+    expect(await failure(llm.generateJson(enrich({ context: {} })))).toMatchObject({ code: "LLM_REJECTED" });
+    expect(await failure(llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema }))).toMatchObject({ code: "LLM_REJECTED" });
+  });
+
+  it("checks its answers against the request's schema like the real adapter", async () => {
+    const llm = new FakeLlmClient();
+    const err = await failure(llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema, context: { plan: { operations: "none" } } }));
+    expect(err).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false });
+    expect(err.message).toMatch(/operations: /);
+  });
+
+  it("records every call with its outcome", async () => {
+    const llm = new FakeLlmClient();
+    await llm.generateJson(enrich());
+    await llm.generateJson({ task: "nope", prompt: "?", schema: z.string() }).catch(() => undefined);
+    expect(llm.calls).toEqual([
+      { task: "enrich_exercise", prompt: "Revise the exercise Plank.", tier: "fast", context: { exercise }, outcome: "ok" },
+      { task: "nope", prompt: "?", tier: "fast", outcome: "LLM_REJECTED" },
+    ]);
+  });
+
+  it("waits and reports the configured latency", async () => {
+    const llm = new FakeLlmClient({ latencyMs: 25 });
+    const started = Date.now();
+    const { usage } = await llm.generateJson(enrich());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(20);
+    expect(usage.latency_ms).toBe(25);
+  });
+});
+
+describe("FakeLlmClient scripts", () => {
+  it("answers from the first matching step, consumes steps by `times`, then falls back to the rules", async () => {
+    const revised = { operations: [{ op: "no_change", target: "x" }] };
+    const llm = new FakeLlmClient({
+      script: [
+        { match: { task: "repair_plan" }, respond: revised, times: 1 },
+        { match: { task: "repair_plan" }, respond: { operations: [] }, times: 2 },
+      ],
+    });
+    const answers = [];
+    for (let i = 0; i < 4; i++) {
+      answers.push((await llm.generateJson({ task: "repair_plan", prompt: "Fix.", schema: planSchema, context: { plan } })).data);
+    }
+    expect(answers).toEqual([revised, { operations: [] }, { operations: [] }, plan]);
+  });
+
+  it("matches on task, prompt text and context key together", async () => {
+    const llm = new FakeLlmClient({
+      script: [
+        { match: { task: "enrich_exercise", promptIncludes: "Deadlift" }, respond: { changes: { description: "deadlift" }, reasoning: "r", confidence: "low" } },
+        { match: { contextKey: "plan" }, respond: { operations: [] } },
+      ],
+    });
+    const deadlift = await llm.generateJson(enrich({ prompt: "Revise Deadlift (Barbell)." }));
+    const plank = await llm.generateJson(enrich());
+    expect(deadlift.data.changes).toEqual({ description: "deadlift" });
+    expect(plank.data.changes).not.toEqual({ description: "deadlift" });
+    expect((await llm.generateJson({ task: "anything", prompt: "?", schema: planSchema, context: { plan } })).data).toEqual({ operations: [] });
+  });
+
+  it("calls function responders with the request", async () => {
+    const llm = new FakeLlmClient({
+      script: [{ match: { task: "repair_plan" }, respond: (req: LlmRequest<unknown>) => ({ operations: [{ op: "echo", target: req.prompt }] }) }],
+    });
+    const { data } = await llm.generateJson({ task: "repair_plan", prompt: "ALIAS_COLLISION on bench", schema: planSchema });
+    expect(data.operations[0].target).toBe("ALIAS_COLLISION on bench");
+  });
+
+  it.each([
+    ["timeout", "LLM_TIMEOUT", true],
+    ["rate_limit", "LLM_RATE_LIMITED", true],
+    ["unavailable", "LLM_UNAVAILABLE", true],
+    ["malformed_json", "LLM_BAD_OUTPUT", false],
+  ] as const)("simulates %s as %s (transient %s)", async (error, code, transient) => {
+    const llm = new FakeLlmClient({ script: [{ match: {}, respond: { error }, times: 1 }] });
+    const err = await failure(llm.generateJson(enrich()));
+    expect(err).toMatchObject({ code, transient });
+    expect(err.usage).toMatchObject({ model: "fake-fast", calls: 1 });
+    expect(llm.calls[0].outcome).toBe(code);
+    // The step is used up: the next call gets the built-in answer.
+    await expect(llm.generateJson(enrich())).resolves.toBeDefined();
+  });
+
+  it("lets a responder throw an LlmError, and surfaces other throws as bugs", async () => {
+    const llm = new FakeLlmClient({
+      script: [
+        {
+          match: { task: "a" },
+          respond: () => {
+            throw new LlmError("LLM_REJECTED", "scripted refusal");
+          },
+        },
+        {
+          match: { task: "b" },
+          respond: () => {
+            throw new RangeError("test bug");
+          },
+        },
+      ],
+    });
+    expect(await failure(llm.generateJson({ task: "a", prompt: "", schema: z.unknown() }))).toMatchObject({ code: "LLM_REJECTED" });
+    await expect(llm.generateJson({ task: "b", prompt: "", schema: z.unknown() })).rejects.toBeInstanceOf(RangeError);
+  });
+});
+
+describe("FakeLlmClient injected failures", () => {
+  async function outcomes(seed: number): Promise<string[]> {
+    const llm = new FakeLlmClient({ failureRate: 0.3, seed });
+    for (let i = 0; i < 40; i++) await llm.generateJson(enrich()).catch(() => undefined);
+    return llm.calls.map((call) => call.outcome ?? "pending");
+  }
+
+  it("fails about failureRate of the calls with transient errors, the same way for the same seed", async () => {
+    const first = await outcomes(7);
+    expect(await outcomes(7)).toEqual(first);
+    expect(await outcomes(8)).not.toEqual(first);
+    const failed = first.filter((outcome) => outcome !== "ok");
+    expect(failed.length).toBeGreaterThan(4);
+    expect(failed.length).toBeLessThan(24);
+    expect(failed.every((code) => ["LLM_TIMEOUT", "LLM_RATE_LIMITED", "LLM_UNAVAILABLE"].includes(code))).toBe(true);
+    expect(new Set(failed).size).toBeGreaterThan(1);
+  });
+
+  it("never fails with failureRate 0", async () => {
+    const llm = new FakeLlmClient({ failureRate: 0 });
+    for (let i = 0; i < 20; i++) await llm.generateJson(enrich());
+    expect(llm.calls.every((call) => call.outcome === "ok")).toBe(true);
+  });
+});

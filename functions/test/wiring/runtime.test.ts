@@ -1,0 +1,215 @@
+import { Firestore, Timestamp } from "firebase-admin/firestore";
+import type { HandlerRegistry, JobHandler } from "../../src/jobs/executor";
+import { JobFailure } from "../../src/jobs/errors";
+import { handleLaneTask } from "../../src/functions/lane-task";
+import { LocalRuntime } from "../../src/local/runtime";
+import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
+
+let db: Firestore;
+let runtime: LocalRuntime | undefined;
+beforeAll(() => {
+  db = newFirestore();
+});
+afterEach(async () => {
+  await runtime?.stop();
+  runtime = undefined;
+});
+
+/** A handler that records each execution and finishes as a dry run. */
+function countingAudit(runs: string[], body?: () => Promise<void>): HandlerRegistry {
+  const handler: JobHandler<"FAMILY_AUDIT"> = {
+    async run({ job }) {
+      runs.push(job.id);
+      await body?.();
+      return { kind: "completed", status: job.payload.mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { findings: 0 } };
+    },
+  };
+  return { FAMILY_AUDIT: handler };
+}
+
+const clientJob = (extra: Record<string, unknown> = {}) => ({
+  type: "FAMILY_AUDIT",
+  payload: { family_slug: "bench_press" },
+  status: "queued",
+  created_at: Timestamp.now(),
+  ...extra,
+});
+
+const statusOf = async (id: string) => (await db.collection("catalog_jobs").doc(id).get()).data();
+
+describe("client document → trigger → task → execute", () => {
+  it("runs a client-written job to succeeded_dry_run and normalises it", async () => {
+    const runs: string[] = [];
+    runtime = testRuntime(db, countingAudit(runs));
+    runtime.start();
+    const ref = await db.collection("catalog_jobs").add(clientJob({ priority: 7 }));
+    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "succeeded_dry_run");
+    expect(doc).toMatchObject({ status: "succeeded_dry_run", queue: "priority", priority: 7, attempts: 1, lease_epoch: 1, created_by: "local-client", result_summary: { findings: 0 } });
+    expect(runs).toEqual([ref.id]);
+    const attempt = await ref.collection("attempts").doc("1").get();
+    expect(attempt.data()).toMatchObject({ status: "succeeded_dry_run", attempt: 1, lease_epoch: 1 });
+    const history = await db.collection("catalog_run_summaries").doc(`${ref.id}_1`).get();
+    expect(history.data()).toMatchObject({ type: "FAMILY_AUDIT", job_status: "succeeded_dry_run", mode: "dry_run" });
+  });
+
+  it.each([
+    ["an unknown type", { type: "NOT_A_TYPE" }, "type"],
+    ["a payload that fails its schema", { payload: { family_slug: 42 } }, "payload.family_slug"],
+    ["a negative priority", { priority: -5 }, "priority"],
+    ["an unknown lane", { queue: "express" }, "queue"],
+  ])("fails %s with INVALID_JOB, never retried", async (_name, override, path) => {
+    const runs: string[] = [];
+    runtime = testRuntime(db, countingAudit(runs));
+    runtime.start();
+    const ref = await db.collection("catalog_jobs").add(clientJob(override));
+    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "failed");
+    expect(doc?.error).toMatchObject({ code: "INVALID_JOB", transient: false });
+    expect((doc?.error.details as { path: string }[]).map((i) => i.path)).toContain(path);
+    await runtime.idle();
+    expect(runs).toEqual([]);
+    expect(runtime.tasks.accepted).toEqual([]);
+  });
+
+  it("fails a second open job with the same dedup key as DUPLICATE_JOB", async () => {
+    const runs: string[] = [];
+    runtime = testRuntime(db, countingAudit(runs, () => new Promise((r) => setTimeout(r, 300))));
+    const first = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
+    await runtime.engine.intake(first.id, "u1");
+    const second = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
+    expect(await runtime.engine.intake(second.id, "u1")).toEqual({ outcome: "duplicate", openJobId: first.id, dedupKey: "audit:bench_press" });
+    expect((await statusOf(second.id))?.error).toMatchObject({ code: "DUPLICATE_JOB", details: { open_job_id: first.id } });
+  });
+
+  it("an unregistered job type fails permanently with UNSUPPORTED_JOB_TYPE", async () => {
+    runtime = testRuntime(db, {});
+    runtime.start();
+    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "failed");
+    expect(doc?.error).toMatchObject({ code: "UNSUPPORTED_JOB_TYPE", transient: false });
+  });
+
+  it("a handler that throws is retried after a backoff and then succeeds", async () => {
+    let calls = 0;
+    const registry: HandlerRegistry = {
+      FAMILY_AUDIT: {
+        async run() {
+          calls++;
+          if (calls === 1) throw JobFailure.transient("LLM_RATE_LIMITED", "429 from the model");
+          return { kind: "completed", status: "succeeded_dry_run", summary: {} };
+        },
+      },
+    };
+    runtime = testRuntime(db, registry);
+    runtime.start();
+    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "succeeded_dry_run");
+    expect(doc).toMatchObject({ attempts: 2, lease_epoch: 2 });
+    expect(calls).toBe(2);
+    const first = await ref.collection("attempts").doc("1").get();
+    expect(first.data()).toMatchObject({ status: "queued", error: { code: "LLM_RATE_LIMITED" } });
+  });
+});
+
+describe("faults at the task boundary", () => {
+  it("a task for a job that no longer exists runs nothing and does not throw", async () => {
+    runtime = testRuntime(db, countingAudit([]));
+    await expect(handleLaneTask(runtime.engine, "priority", { lane: "priority", job_id: "gone", attempt: 0, epoch: 0 })).resolves.toEqual([]);
+  });
+
+  it("a malformed task is dropped without retries", async () => {
+    runtime = testRuntime(db, countingAudit([]));
+    await expect(handleLaneTask(runtime.engine, "priority", { hello: "world" })).resolves.toEqual([]);
+  });
+
+  it("a task arriving before run_after runs nothing and asks for a wake-up at run_after", async () => {
+    const runs: string[] = [];
+    runtime = testRuntime(db, countingAudit(runs));
+    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t", run_after: new Date(Date.now() + 60_000) });
+    await handleLaneTask(runtime.engine, "priority", { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 });
+    expect(runs).toEqual([]);
+    expect(runtime.tasks.accepted).toHaveLength(1);
+    expect(runtime.tasks.scheduledCount).toBe(1);
+    expect((await statusOf(jobId))?.status).toBe("queued");
+  });
+});
+
+describeWithIsolation("exactly one execution (real transaction isolation)", () => {
+  it("a duplicated trigger event enqueues one task and runs the job once", async () => {
+    const runs: string[] = [];
+    runtime = testRuntime(db, countingAudit(runs));
+    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const results = await Promise.all([runtime.engine.intake(ref.id, "u"), runtime.engine.intake(ref.id, "u"), runtime.engine.intake(ref.id, "u")]);
+    // One delivery enqueues the wake-up; the others find it enqueued already (or the job already running).
+    expect(results.filter((r) => r.outcome === "accepted" && r.wakeup === "enqueued")).toHaveLength(1);
+    expect(results.every((r) => r.outcome === "not_queued" || (r.outcome === "accepted" && r.wakeup))).toBe(true);
+    expect(runtime.tasks.accepted).toEqual([`${ref.id}-0-0`]);
+    await runtime.idle();
+    expect(runs).toEqual([ref.id]);
+    expect((await statusOf(ref.id))?.status).toBe("succeeded_dry_run");
+  });
+
+  it("a duplicated task delivery runs the job once", async () => {
+    const runs: string[] = [];
+    const workers = Array.from({ length: 4 }, () => testRuntime(newFirestore(), countingAudit(runs, () => new Promise((r) => setTimeout(r, 100)))));
+    const { jobId } = await workers[0].engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const payload = { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 };
+    await Promise.all(workers.map((w) => handleLaneTask(w.engine, "priority", payload)));
+    expect(runs).toEqual([jobId]);
+    await Promise.all(workers.map((w) => w.stop()));
+  });
+
+  it("a job whose family lock is held is deferred without using an attempt, then runs", async () => {
+    const runs: string[] = [];
+    const registry: HandlerRegistry = { FAMILY_AUDIT: { ...countingAudit(runs).FAMILY_AUDIT!, lockKeys: (job) => [`family:${job.payload.family_slug}`] } };
+    runtime = testRuntime(db, registry);
+    await runtime.engine.deps.locks.acquireLocks(["family:a"], { jobId: "other", epoch: 1, owner: "x" });
+    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const [report] = await runtime.engine.runLane("priority");
+    expect(report).toMatchObject({ status: "deferred", error: { code: "LOCK_HELD" } });
+    expect(await statusOf(jobId)).toMatchObject({ status: "deferred", attempts: 0 });
+    await runtime.engine.deps.locks.releaseLocks(["family:a"], { jobId: "other", epoch: 1 });
+    await runtime.idle(); // the wake-up scheduled at run_after runs it
+    expect(await statusOf(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1 });
+    expect(runs).toEqual([jobId]);
+    expect((await db.collection("catalog_locks").get()).size).toBe(0);
+  });
+
+  it("a worker that lost its lease mid-job is aborted and writes nothing", async () => {
+    let sawAbort = false;
+    const registry: HandlerRegistry = {
+      FAMILY_AUDIT: {
+        async run({ ctx, job }) {
+          // Someone recovers the job while this worker still runs it.
+          await db.collection("catalog_jobs").doc(job.id).update({ status: "queued", lease_owner: null, lease_epoch: 99 });
+          await waitFor(async () => ctx.signal.aborted, (a) => a, 5000);
+          sawAbort = ctx.signal.aborted;
+          throw ctx.signal.reason;
+        },
+      },
+    };
+    runtime = testRuntime(db, registry);
+    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(sawAbort).toBe(true);
+    expect(report.status).toBe("lease_lost");
+    expect(await statusOf(jobId)).toMatchObject({ status: "queued", lease_epoch: 99, error: null });
+  });
+
+  it("a worker killed mid-job is recovered by the watchdog and the job completes on the next task", async () => {
+    const clock = movableClock();
+    const runs: string[] = [];
+    runtime = testRuntime(db, countingAudit(runs), { now: clock.now, config: testConfig({ leaseMs: 1000 }) });
+    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    // A worker leases the job and dies: no heartbeat, no completion.
+    await runtime.engine.deps.queue.leaseNextJob("dead-worker");
+    clock.advance(2000);
+    const [a, b] = await Promise.all([runtime.runWatchdog(), runtime.runWatchdog()]);
+    expect(a.expired_leases_recovered + b.expired_leases_recovered).toBe(1);
+    // The recovery bumped the epoch to 2 and asked for a wake-up at the backoff's run_after.
+    expect(runtime.tasks.accepted).toEqual([`${jobId}-1-2`]);
+    await runtime.idle();
+    expect(await statusOf(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 2, lease_epoch: 3 });
+    expect(runs).toEqual([jobId]);
+  });
+});
