@@ -161,16 +161,16 @@ function existingExercise(catalog: CatalogReader, id: string, path = "exercise_i
   return exercise;
 }
 
-function patched(doc: DocData, set: Readonly<DocData>, unset: readonly string[], field: string): DocData {
+function patched(doc: DocData, set: Readonly<DocData>, unset: readonly string[], setField: string): DocData {
   const guarded = (path: string, write: () => DocData): DocData => {
     try {
       return write();
     } catch (err) {
-      throw new OperationConflict("INVALID_PATH", (err as Error).message, `${field}.${path}`);
+      throw new OperationConflict("INVALID_PATH", (err as Error).message, path);
     }
   };
   let result = doc;
-  for (const [path, value] of Object.entries(set)) result = guarded(path, () => setPath(result, path, value));
-  for (const path of unset) result = guarded(path, () => deletePath(result, path));
+  for (const [path, value] of Object.entries(set)) result = guarded(`${setField}.${path}`, () => setPath(result, path, value));
+  for (const path of unset) result = guarded(`unset.${path}`, () => deletePath(result, path));
   return result;
 }

@@ -588,8 +588,15 @@ export const DEMO_FAMILIES: readonly FamilyRegistryDoc[] = [
   family("pull_up", "Pull-Up", ["pull-up-bar"], 2),
 ];
 
-function family(family_slug: string, base_name: string, equipment: string[], exercise_count: number): FamilyRegistryDoc {
-  return { family_slug, base_name, primary_equipment: equipment, allowed_equipment: equipment, exercise_count, status: "active" };
+function family(family_slug: string, base_name: string, equipment: string[], count: number): FamilyRegistryDoc {
+  return {
+    family_slug,
+    base_name,
+    primary_equipment: equipment,
+    allowed_equipment: equipment,
+    exercise_count: count,
+    status: "active",
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -615,7 +622,12 @@ export interface BrokenExercise {
   data: Record<string, unknown>;
 }
 
-export type BrokenAliasDefect = "orphaned_exercise_alias" | "orphaned_family_alias" | "both_targets" | "no_target" | "family_flag_mismatch";
+export type BrokenAliasDefect =
+  | "orphaned_exercise_alias"
+  | "orphaned_family_alias"
+  | "both_targets"
+  | "no_target"
+  | "family_flag_mismatch";
 
 export interface BrokenAlias {
   id: string;

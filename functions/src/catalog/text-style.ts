@@ -51,7 +51,10 @@ export function wordCount(text: string): number {
 }
 
 // Words ending in "-ing" that are not gerunds ("Bring the bar…" is an imperative).
-const NOT_GERUNDS = new Set(["bring", "swing", "sling", "spring", "string", "wring", "ring", "sing", "thing", "nothing", "something", "everything", "during", "king"]);
+const NOT_GERUNDS = new Set([
+  "bring", "swing", "sling", "spring", "string", "wring", "ring", "sing", "king",
+  "thing", "nothing", "something", "everything", "during",
+]);
 const GERUND_LEADS = new Set(["not", "only", "never", "over", "under"]);
 
 function isGerund(word: string): boolean {
@@ -73,8 +76,11 @@ export function isLabelText(item: string): boolean {
 }
 
 const FIRST_PERSON = /\b(?:i|i'm|i've|my|me|myself|we|we're|our|us)\b/i;
-const THIRD_PERSON =
-  /\b(?:the (?:lifter|athlete|user|trainee|client|exerciser|individual|person|performer)|lifters|athletes|trainees|he|she|his|him|one should)\b/i;
+const THIRD_PERSON = new RegExp(
+  String.raw`\b(?:the (?:lifter|athlete|user|trainee|client|exerciser|individual|person|performer)` +
+    String.raw`|lifters|athletes|trainees|he|she|his|him|one should)\b`,
+  "i",
+);
 
 export function usesFirstPerson(text: string): boolean {
   return FIRST_PERSON.test(text);
@@ -85,8 +91,15 @@ export function usesThirdPerson(text: string): boolean {
 }
 
 // Words that describe getting into position, as opposed to a cue for the movement itself.
-const SETUP_WORDS =
-  /\b(?:stand|standing|sit|seated|lie|lying|kneel|kneeling|hang|hanging|grip|grasp|hold|set|setup|position|place|adjust|load|start|begin|assume|attach|select|unrack|rack|step|feet|stance|anchor|face|straddle|plant|get into)\b/i;
+const SETUP_WORDS = new RegExp(
+  String.raw`\b(?:${[
+    "stand", "standing", "sit", "seated", "lie", "lying", "kneel", "kneeling", "hang", "hanging", "grip",
+    "grasp", "hold", "set", "setup", "position", "place", "adjust", "load", "start", "begin", "assume",
+    "attach", "select", "unrack", "rack", "step", "feet", "stance", "anchor", "face", "straddle", "plant",
+    "get into",
+  ].join("|")})\b`,
+  "i",
+);
 
 export function describesSetup(text: string): boolean {
   return SETUP_WORDS.test(text);

@@ -8,7 +8,6 @@
 import {
   deprecatedFieldReplacement,
   getPath,
-  isAllowedExercisePath,
   isDeprecatedField,
   isLockedForEnrichment,
   isPlainRecord,
@@ -95,8 +94,7 @@ function pathRejection(path: string): string | null {
   if (Object.hasOwn(FIELD_NORMALIZERS, path)) return null;
   if (CONTAINER_PATHS.has(path)) return `write the fields of "${path}" as dotted paths`;
   if (/\.\d+(\.|$)|\[/.test(path)) return "array indexing is not allowed";
-  if (isDeprecatedField(path)) return "deprecated field";
-  return isAllowedExercisePath(path) ? "not writable by enrichment" : "unknown field";
+  return isDeprecatedField(path) ? "deprecated field" : "unknown field";
 }
 
 /**
@@ -104,7 +102,11 @@ function pathRejection(path: string): string | null {
  * contribution paths are folded into one map, and deprecated fields with a named replacement are
  * moved there (unless the replacement is also given).
  */
-function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: DroppedChange[]): Record<string, unknown> {
+function flattenChanges(
+  changes: ExerciseData,
+  current: ExerciseData,
+  dropped: DroppedChange[],
+): Record<string, unknown> {
   const flat: Record<string, unknown> = {};
   const contributionParts: Record<string, unknown> = {};
   const add = (path: string, value: unknown): void => {
@@ -187,8 +189,10 @@ const normalizePrimaryMuscles: FieldNormalizer = (raw) => {
 const normalizeSecondaryMuscles: FieldNormalizer = (raw, current, patch) => {
   const muscles = muscleList(raw);
   if (!muscles) return { reason: "expected a list of muscle names" };
+  // The patch is flat ("muscles.primary" is a key), the stored document nested; stored names may be raw.
   const primaryPath = "muscles.primary";
-  const primary = new Set(Object.hasOwn(patch, primaryPath) ? stringsAt(patch, primaryPath) : stringsAt(current, primaryPath));
+  const primaryValue = Object.hasOwn(patch, primaryPath) ? patch[primaryPath] : getPath(current, primaryPath);
+  const primary = new Set(muscleList(primaryValue));
   const secondary = muscles.filter((muscle) => !primary.has(muscle));
   return secondary.length > SECONDARY_MUSCLES_MAX
     ? { reason: `needs at most ${SECONDARY_MUSCLES_MAX} secondary muscles, got ${secondary.length}` }
@@ -223,12 +227,10 @@ const normalizeContribution: FieldNormalizer = (raw) => {
   }
   const total = Object.values(shares).reduce((sum, share) => sum + share, 0);
   if (total <= 0) return { reason: "contribution shares sum to zero" };
-  const needsRescale =
-    total < CONTRIBUTION_SUM_TOLERANCE.min || total > CONTRIBUTION_SUM_TOLERANCE.max || Object.values(shares).some((share) => share > 1);
-  if (!needsRescale) return { value: shares };
-  return {
-    value: Object.fromEntries(Object.entries(shares).map(([muscle, share]) => [muscle, Math.round((share / total) * 1000) / 1000])),
-  };
+  const sumIsOff = total < CONTRIBUTION_SUM_TOLERANCE.min || total > CONTRIBUTION_SUM_TOLERANCE.max;
+  if (!sumIsOff && Object.values(shares).every((share) => share <= 1)) return { value: shares };
+  const rescaled = Object.entries(shares).map(([muscle, share]) => [muscle, Math.round((share / total) * 1000) / 1000]);
+  return { value: Object.fromEntries(rescaled) };
 };
 
 const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
@@ -246,7 +248,7 @@ const normalizeUnilateral: FieldNormalizer = (raw) => {
   return word === undefined ? { reason: `expected a boolean, got ${JSON.stringify(raw)}` } : { value: word };
 };
 
-const normalizeEquipment: FieldNormalizer = (raw, current) => {
+const normalizeEquipmentChange: FieldNormalizer = (raw, current) => {
   const list = toStringList(raw);
   if (!list) return { reason: "expected a list of equipment" };
   const equipment = normalizeEquipmentList(list);
@@ -288,7 +290,8 @@ function contentList(field: ContentField): FieldNormalizer {
   return (raw) => {
     const list = toStringList(raw);
     if (!list) return { reason: "expected a list of strings" };
-    const items = uniqueCaseInsensitive(list.map(cleanContentItem).filter((item) => item !== "").map(CONTENT_ITEM_FIXES[field]));
+    const cleaned = list.map(cleanContentItem).filter((item) => item !== "");
+    const items = uniqueCaseInsensitive(cleaned.map(CONTENT_ITEM_FIXES[field]));
     const { min, max } = CONTENT_LIST_BOUNDS[field];
     const outOfBounds = boundsReason(items.length, min, max, "items");
     return outOfBounds ? { reason: outOfBounds } : { value: items };
@@ -296,7 +299,7 @@ function contentList(field: ContentField): FieldNormalizer {
 }
 
 const FIELD_NORMALIZERS: Readonly<Record<string, FieldNormalizer>> = {
-  equipment: normalizeEquipment,
+  equipment: normalizeEquipmentChange,
   category: enumField("category", "category"),
   description: normalizeDescription,
   "muscles.primary": normalizePrimaryMuscles,
@@ -318,7 +321,8 @@ const FIELD_NORMALIZERS: Readonly<Record<string, FieldNormalizer>> = {
 /** Style issues of a valid description or content list; null when the value is missing or invalid. */
 function styleIssuesOf(path: string, value: unknown): StyleIssue[] | null {
   if (path === "description") {
-    return typeof value === "string" && value.trim().length >= DESCRIPTION_MIN_LENGTH ? descriptionStyleIssues(value) : null;
+    const valid = typeof value === "string" && value.trim().length >= DESCRIPTION_MIN_LENGTH;
+    return valid ? descriptionStyleIssues(value) : null;
   }
   if (!Object.hasOwn(CONTENT_LIST_BOUNDS, path) || !Array.isArray(value)) return null;
   const field = path as ContentField;
@@ -341,10 +345,13 @@ function styleRegression(path: string, next: unknown, stored: unknown): string |
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, index) => deepEqual(item, b[index]));
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, index) => deepEqual(item, b[index]));
+  }
   if (isPlainRecord(a) && isPlainRecord(b)) {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && deepEqual(a[key], b[key]));
+    const sameKeys = keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key));
+    return sameKeys && keys.every((key) => deepEqual(a[key], b[key]));
   }
   return false;
 }

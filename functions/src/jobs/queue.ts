@@ -79,7 +79,8 @@ export interface FailOutcome {
   runAfter: Date | null;
 }
 
-const WORKER_STATUSES: readonly JobStatus[] = ["leased", "running"];
+/** Statuses in which a worker holds the job's lease. */
+export const WORKER_STATUSES: readonly JobStatus[] = ["leased", "running"];
 
 export class JobQueue {
   readonly now: () => Date;

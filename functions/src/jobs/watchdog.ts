@@ -17,7 +17,7 @@ import { COLLECTIONS } from "../firestore";
 import type { JobLogger } from "./context";
 import type { LockManager } from "./locks";
 import { FINAL_STATUSES, LEASABLE_STATUSES, jobDocumentSchema, type JobStatus, type Lane } from "./models";
-import { isConflict, type FailOutcome, type JobQueue } from "./queue";
+import { isConflict, type FailOutcome, type JobQueue, WORKER_STATUSES } from "./queue";
 
 export const WATCHDOG_STEPS = ["expired_leases", "stale_queued", "finished_parents", "expired_locks", "expired_idempotency"] as const;
 export type WatchdogStep = (typeof WATCHDOG_STEPS)[number];
@@ -96,8 +96,6 @@ const jobFieldsSchema = jobDocumentSchema.pick({
 });
 type JobFields = z.infer<typeof jobFieldsSchema>;
 
-/** Statuses in which a worker holds the job's lease. */
-const LEASED_STATUSES: readonly JobStatus[] = ["leased", "running"];
 
 const ENRICH_PARENT_TYPE = "CATALOG_ENRICH_FIELD";
 
@@ -208,7 +206,7 @@ class WatchdogRun {
 
   private expiredLeasesQuery(): Query {
     return this.jobs
-      .where("status", "in", LEASED_STATUSES)
+      .where("status", "in", WORKER_STATUSES)
       .where("lease_expires_at", "<=", Timestamp.fromDate(this.startedAt))
       .orderBy("lease_expires_at");
   }
@@ -258,7 +256,7 @@ class WatchdogRun {
 
   private isExpiredLease(job: JobFields, seenEpoch: number): boolean {
     return (
-      LEASED_STATUSES.includes(job.status) &&
+      WORKER_STATUSES.includes(job.status) &&
       job.lease_epoch === seenEpoch &&
       job.lease_expires_at !== null &&
       job.lease_expires_at.toMillis() <= this.deps.now().getTime()
@@ -339,7 +337,7 @@ class WatchdogRun {
    */
   private async deleteExpired(doc: QueryDocumentSnapshot, counter: "locks_deleted" | "idempotency_deleted"): Promise<void> {
     try {
-      await doc.ref.delete();
+      await doc.ref.delete({ lastUpdateTime: doc.updateTime });
       this.counts[counter]++;
     } catch (err) {
       if (!isConflict(err)) throw err;

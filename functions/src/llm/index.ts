@@ -20,5 +20,5 @@ export function createLlmClient(config: LlmClientConfig): LlmClient {
 export type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
 export { LlmError, classifyHttpStatus, type LlmErrorCode } from "./errors";
 export { DEFAULT_PRICES, EMPTY_USAGE, addUsage, estimateCostUsd, resolvePriceTable, type ModelPrice, type PriceTable } from "./pricing";
-export { FakeLlmClient, type FakeLlmCall, type FakeLlmOptions, type FakeScriptStep } from "./fake";
+export { FakeLlmClient, type FakeError, type FakeLlmCall, type FakeLlmOptions, type FakeScriptStep } from "./fake";
 export { DEFAULT_FAST_MODEL, DEFAULT_STRONG_MODEL, VertexLlmClient, type VertexLlmOptions } from "./vertex";

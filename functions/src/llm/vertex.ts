@@ -136,10 +136,6 @@ export function parseGenerateContentResponse<T>(
   return { data: parseWithSchema(parseJsonText(text), schema), tokens: readTokenCounts(response) };
 }
 
-function errorName(err: unknown): string {
-  return typeof err === "object" && err !== null && typeof (err as { name?: unknown }).name === "string" ? (err as { name: string }).name : "";
-}
-
 /** The SDK's ApiError message is the JSON error body; its inner `error.message` is the readable part. */
 function apiErrorMessage(message: string): string {
   try {
@@ -164,7 +160,8 @@ export function errorFromSdk(err: unknown): LlmError {
     const { code, transient } = classifyHttpStatus(status);
     return new LlmError(code, `Vertex AI returned HTTP ${status}: ${snippet(apiErrorMessage(message), 300)}`, { transient, cause: err });
   }
-  const name = errorName(err);
+  // Duck-typed: fetch's DOMException may come from another realm, where `instanceof Error` fails.
+  const name = typeof err === "object" && err !== null && "name" in err ? String(err.name) : "";
   if (name === "AbortError" || name === "TimeoutError") {
     return new LlmError("LLM_TIMEOUT", `Vertex AI call aborted: ${message}`, { cause: err });
   }

@@ -1,31 +1,100 @@
 /**
- * `npm start`: a small demo of the queue against a Firestore emulator — create, lease, complete.
+ * `npm start`: the whole engine on this machine. Starts (or finds) a Firestore emulator, seeds the
+ * demo catalog, runs the engine in-process (trigger listener, in-process task queue, watchdog timer,
+ * fake LLM), submits demo jobs the way a client app does (by writing documents), shows their
+ * progress, and keeps processing new job documents until Ctrl-C.
+ *
+ * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT, DEMO_JOBS=0 (no
+ * demo jobs), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), and every engine param
+ * (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
  */
 import { initializeApp } from "firebase-admin/app";
-import { getFirestore } from "firebase-admin/firestore";
-import { JobQueue, newWorkerId } from "../jobs/queue";
+import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
+import { loadEngineConfig } from "../config";
+import { COLLECTIONS } from "../firestore";
+import { FINAL_STATUSES, type JobStatus } from "../jobs/models";
+import { LocalRuntime } from "./runtime";
+import { seedDemoCatalog } from "./seed";
 import { startOrFindEmulator } from "./emulator";
 
 const PROJECT_ID = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
 
+/** What a client app would write: type, payload, and optionally lane/priority/dedup key. */
+export const DEMO_JOBS: Array<Record<string, unknown>> = [
+  { type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" } },
+  { type: "EXERCISE_ADD", payload: { mode: "apply", intent: { base_name: "Incline Bench Press", equipment: ["dumbbell"], category: "compound", muscles: { primary: ["upper chest"] } } } },
+  { type: "TARGETED_FIX", payload: { mode: "dry_run", exercise_doc_ids: ["squat__squat-barbell"], fix_type: "rename", fix_data: { new_name: "Back Squat (Barbell)" } } },
+  { type: "ALIAS_INVARIANT_SCAN", payload: { mode: "apply" } },
+  { type: "MAINTENANCE_SCAN", payload: { mode: "dry_run" } },
+  { type: "QUALITY_SCAN", payload: { mode: "apply", filter_criteria: { family_slug: "row" } } },
+  { type: "CATALOG_ENRICH_FIELD", payload: { mode: "apply", enrichment_spec: { spec_id: "demo", spec_version: 1 }, filter_criteria: { family_slug: "lateral_raise" } } },
+];
+
+function line(id: string, data: FirebaseFirestore.DocumentData): string {
+  const progress = data.progress ? ` ${data.progress.done}/${data.progress.total}` : "";
+  const error = data.error ? `  ${data.error.code}: ${data.error.message}` : "";
+  const summary = data.result_summary ? `  ${JSON.stringify(data.result_summary).slice(0, 160)}` : "";
+  return `  ${String(data.status).padEnd(18)} ${String(data.type).padEnd(27)} ${id}${progress}${error}${summary}`;
+}
+
+/** Prints every job's status change as it happens. Returns the unsubscribe function. */
+function showProgress(db: Firestore, onChange: (statuses: Map<string, JobStatus>) => void): () => void {
+  const statuses = new Map<string, JobStatus>();
+  return db.collection(COLLECTIONS.jobs).onSnapshot((snap) => {
+    for (const change of snap.docChanges()) {
+      const data = change.doc.data();
+      if (statuses.get(change.doc.id) === data.status) continue;
+      statuses.set(change.doc.id, data.status as JobStatus);
+      console.log(line(change.doc.id, data));
+    }
+    onChange(statuses);
+  });
+}
+
 async function main(): Promise<void> {
+  process.env.CATALOG_APPLY_ENABLED ??= "true";
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-  try {
-    initializeApp({ projectId: PROJECT_ID });
-    const queue = new JobQueue(getFirestore());
-    const worker = newWorkerId("demo");
-    const created = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" }, created_by: "system:demo" });
-    console.log(`created job ${created.jobId}`);
-    const leased = await queue.leaseNextJob(worker);
-    if (!leased) throw new Error("nothing to lease");
-    console.log(`${worker} leased ${leased.job.id} (${leased.job.type}, attempt ${leased.job.attempts}, epoch ${leased.lease.epoch})`);
-    await queue.markRunning(leased.lease);
-    await queue.completeJob(leased.lease, { status: "succeeded_dry_run", result_summary: { demo: true } });
-    console.log(`completed: ${JSON.stringify(await queue.getJob(leased.job.id).then((j) => j?.status))}`);
-  } finally {
-    await emulator.stop();
+  initializeApp({ projectId: PROJECT_ID });
+  const db = getFirestore();
+  db.settings({ ignoreUndefinedProperties: true });
+
+  const seeded = await seedDemoCatalog(db, { includeBroken: true });
+  console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
+
+  const runtime = new LocalRuntime({ db, config: loadEngineConfig(), watchdogIntervalMs: 30_000 });
+  runtime.start();
+  console.log("engine running: trigger listener, in-process task queues, watchdog every 30 s, fake LLM");
+
+  const submitted = new Set<string>();
+  const exitWhenDone = process.env.EXIT_WHEN_DONE === "1";
+  let reported = false;
+  const stopProgress = showProgress(db, (statuses) => {
+    const pending = [...statuses.values()].filter((s) => !FINAL_STATUSES.includes(s));
+    if (!reported && submitted.size > 0 && pending.length === 0) {
+      reported = true;
+      console.log(`all ${statuses.size} jobs finished (demo jobs and the follow-up jobs they created).`);
+      if (exitWhenDone) void shutdown(0);
+      else console.log("still running: write documents to catalog_jobs to submit more jobs; Ctrl-C to stop.");
+    }
+  });
+
+  if (process.env.DEMO_JOBS !== "0") {
+    for (const job of DEMO_JOBS) {
+      const ref = await db.collection(COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: Timestamp.now() });
+      submitted.add(ref.id);
+    }
+    console.log(`submitted ${submitted.size} demo jobs`);
   }
+
+  async function shutdown(code: number): Promise<void> {
+    stopProgress();
+    await runtime.stop();
+    await emulator.stop();
+    process.exit(code);
+  }
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
 }
 
 main().catch((err) => {

@@ -151,9 +151,12 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
 
   const primary = arrayOrNull(getPath(exercise, "muscles.primary")) ?? [];
   if (primary.length === 0) fail("primary_muscles_present", "no primary muscle");
-  const badMuscles = primary.filter((muscle) => typeof muscle !== "string" || muscle !== muscle.toLowerCase() || muscle.includes("_"));
+  const badMuscles = primary.filter(
+    (muscle) => typeof muscle !== "string" || muscle !== muscle.toLowerCase() || muscle.includes("_"),
+  );
   if (badMuscles.length > 0) {
-    fail("primary_muscles_format", `primary muscles must be lowercase without "_": ${badMuscles.map(String).join(", ")}`);
+    const listed = badMuscles.map(String).join(", ");
+    fail("primary_muscles_format", `primary muscles must be lowercase without "_": ${listed}`);
   }
 
   const notes = arrayOrNull(exercise.execution_notes) ?? [];

@@ -1,0 +1,393 @@
+/**
+ * Catalog invariants a plan must keep, checked on the simulated catalog: merge preconditions when an
+ * operation runs, and after the whole plan the family, slug and alias invariants. Family-level
+ * problems the plan did not introduce (already there before it) are warnings, not errors, so a plan
+ * that fixes one thing in a legacy family is not blocked by the rest of it.
+ */
+import { getPath } from "../catalog/fields";
+import { type DocData, isLiveExercise, primaryEquipment } from "../catalog/repository";
+import { COLLECTIONS } from "../firestore";
+import type { CatalogState } from "./catalog-state";
+import { sameValue } from "./document-diff";
+import type { IssueLog, ValidationIssue } from "./issues";
+import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
+import type { Operation } from "./plan";
+
+/** Which operations wrote what, so a finding can name the operation that caused it. */
+export interface PlanTrace {
+  /** Exercise id → last operation that wrote it. */
+  exerciseWriters: Map<string, number>;
+  /** Family slug → last operation that changed one of its members (in or out). */
+  familyWriters: Map<string, number>;
+  /** Exercise id → last operation that set its name (create, rename, reassign with a new name). */
+  namedBy: Map<string, number>;
+  /** Alias slug → last upsert, with the alias as it was just before it. */
+  aliasUpserts: Map<string, { index: number; previous: DocData | null }>;
+  /** Family slug → last update_family_registry. */
+  registryUpdates: Map<string, number>;
+  /** Families whose set of live exercises changed → last operation that changed it. */
+  membershipChanges: Map<string, number>;
+}
+
+export function emptyTrace(): PlanTrace {
+  return {
+    exerciseWriters: new Map(),
+    familyWriters: new Map(),
+    namedBy: new Map(),
+    aliasUpserts: new Map(),
+    registryUpdates: new Map(),
+    membershipChanges: new Map(),
+  };
+}
+
+const exerciseTarget = (id: string) => `${COLLECTIONS.exercises}/${id}`;
+const aliasTarget = (slug: string) => `${COLLECTIONS.aliases}/${slug}`;
+const familyTarget = (slug: string) => `${COLLECTIONS.families}/${slug}`;
+
+// ------------------------------------------------------------------------------ when an operation runs
+
+/** Merge preconditions, checked on the catalog as it is just before `op`. */
+export function mergeIssues(op: Operation, index: number, state: CatalogState, log: IssueLog): void {
+  if (op.op !== "merge_exercises") return;
+  const source = state.exercise(op.source_id);
+  const target = state.exercise(op.target_id);
+  if (source && !isLiveExercise(source)) {
+    log.error({
+      code: "MERGE_CONFLICT",
+      operation_index: index,
+      path: "source_id",
+      message: `exercise ${op.source_id} is already ${String(source.status)}${source.merged_into ? ` into ${String(source.merged_into)}` : ""}`,
+      target: exerciseTarget(op.source_id),
+    });
+  }
+  if (!target) return;
+  if (!isLiveExercise(target)) {
+    log.error({
+      code: "MERGE_TARGET_INVALID",
+      operation_index: index,
+      path: "target_id",
+      message: `exercise ${op.target_id} is ${String(target.status)}; merge into a live exercise`,
+      ...(typeof target.merged_into === "string" ? { suggestion: target.merged_into } : {}),
+      target: exerciseTarget(op.target_id),
+    });
+  }
+  for (const [path, value] of Object.entries(op.target_patch)) {
+    const current = getPath(target, path);
+    if (isPresent(current) && !sameValue(current, value)) {
+      log.error({
+        code: "MERGE_CONFLICT",
+        operation_index: index,
+        path: `target_patch.${path}`,
+        message: `the target already has a different "${path}"; a merge only fills what the target lacks`,
+        target: exerciseTarget(op.target_id),
+      });
+    }
+  }
+}
+
+function isPresent(value: unknown): boolean {
+  if (value === undefined || value === null || value === "") return false;
+  return !(Array.isArray(value) && value.length === 0);
+}
+
+// ------------------------------------------------------------------------------ after the whole plan
+
+interface Finding {
+  key: string;
+  issue: Omit<ValidationIssue, "operation_index">;
+  /** Exercises involved, to find the operation that caused it. */
+  exerciseIds: string[];
+  family: string;
+}
+
+/** Runs every end-of-plan check; `initial` is the catalog before the plan, `final` after it. */
+export function finalStateIssues(plan: readonly Operation[], initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  familyIssues(initial, final, trace, log);
+  namedExerciseIssues(final, trace, log);
+  aliasIssues(final, trace, log);
+  retiredTargetWarnings(initial, final, trace, log);
+  mergeTargetIssues(plan, final, log);
+  registryWarnings(trace, log);
+}
+
+/** Families the plan touched: canonical names, one exercise per primary equipment, retired registry with live members. */
+function familyIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  const families = new Set([...trace.familyWriters.keys(), ...trace.registryUpdates.keys()]);
+  for (const family of families) {
+    const before = new Set(familyFindings(initial, family).map((finding) => finding.key));
+    for (const finding of familyFindings(final, family)) {
+      const index = causeOf(finding, trace);
+      if (before.has(finding.key)) log.warn({ ...finding.issue, operation_index: index });
+      else log.error({ ...finding.issue, operation_index: index });
+    }
+  }
+}
+
+function causeOf(finding: Finding, trace: PlanTrace): number | null {
+  const writers = finding.exerciseIds.map((id) => trace.exerciseWriters.get(id)).filter((i): i is number => i !== undefined);
+  if (writers.length > 0) return Math.max(...writers);
+  return trace.familyWriters.get(finding.family) ?? trace.registryUpdates.get(finding.family) ?? null;
+}
+
+function liveMembers(state: CatalogState, family: string): [string, DocData][] {
+  return state
+    .exercises()
+    .filter(([, exercise]) => exercise.family_slug === family && isLiveExercise(exercise))
+    .sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
+function familyFindings(state: CatalogState, family: string): Finding[] {
+  const members = liveMembers(state, family);
+  const byEquipment = new Map<string, string[]>();
+  for (const [id, exercise] of members) {
+    const primary = primaryEquipment(exercise) ?? "";
+    byEquipment.set(primary, [...(byEquipment.get(primary) ?? []), id]);
+  }
+  const multiEquipment = byEquipment.size > 1;
+  const findings: Finding[] = [];
+  for (const [id, exercise] of members) {
+    if (typeof exercise.name !== "string") continue;
+    const problem = exerciseNameProblem(exercise.name, primaryEquipment(exercise), multiEquipment);
+    if (!problem) continue;
+    findings.push({
+      key: `name:${id}:${problem.suggestion}`,
+      issue: { code: "NON_CANONICAL_NAME", path: "name", message: problem.message, suggestion: problem.suggestion, target: exerciseTarget(id) },
+      exerciseIds: [id],
+      family,
+    });
+  }
+  if (multiEquipment) {
+    for (const [equipment, ids] of byEquipment) {
+      if (ids.length < 2) continue;
+      findings.push({
+        key: `equipment:${equipment}:${ids.join(",")}`,
+        issue: {
+          code: "DUPLICATE_EQUIPMENT_VARIANT",
+          path: "equipment",
+          message: `exercises ${ids.join(", ")} of multi-equipment family ${family} share the primary equipment "${equipment}"`,
+          suggestion: "merge them, or move the variant to a family of its own",
+          target: exerciseTarget(ids[ids.length - 1]),
+        },
+        exerciseIds: ids,
+        family,
+      });
+    }
+  }
+  const registry = state.family(family);
+  if (registry && registry.status !== "active" && members.length > 0) {
+    findings.push({
+      key: `registry:${family}`,
+      issue: {
+        code: "FAMILY_TARGET_INVALID",
+        path: "status",
+        message: `family ${family} is ${String(registry.status)} but still has ${members.length} live exercise(s)`,
+        ...(typeof registry.merged_into === "string" ? { suggestion: registry.merged_into } : {}),
+        target: familyTarget(family),
+      },
+      exerciseIds: [],
+      family,
+    });
+  }
+  return findings;
+}
+
+/** Exercises the plan named: the family fits the name, the slug is unique, no alias already claims it. */
+function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [id, index] of trace.namedBy) {
+    const exercise = final.exercise(id);
+    if (!exercise || typeof exercise.name !== "string") continue;
+    const family = String(exercise.family_slug);
+    if (!familySlugFitsName(exercise.name, family)) {
+      log.error({
+        code: "FAMILY_SLUG_MISMATCH",
+        operation_index: index,
+        path: "family_slug",
+        message: `"${exercise.name}" is not a variant of family "${family}"`,
+        suggestion: "name the exercise after its family's base movement, or reassign it to the family its name derives to",
+        target: exerciseTarget(id),
+      });
+    }
+    const slug = exercise.name_slug;
+    const twins = final.exercises().filter(([other, doc]) => other !== id && doc.name_slug === slug).map(([other]) => other);
+    if (twins.length > 0) {
+      log.error({
+        code: "DUPLICATE_NAME_SLUG",
+        operation_index: index,
+        path: "name_slug",
+        message: `name_slug "${String(slug)}" is already used by ${twins.join(", ")}`,
+        suggestion: "merge into the existing exercise instead of creating a second one with the same name",
+        target: exerciseTarget(id),
+      });
+    }
+    const alias = typeof slug === "string" ? final.alias(slug) : null;
+    if (!alias) continue;
+    if (alias.exercise_id === id) {
+      log.warn({
+        code: "ALIAS_LOOP",
+        operation_index: index,
+        path: "name_slug",
+        message: `alias "${String(slug)}" now equals the exercise's own slug`,
+        suggestion: `delete_alias ${String(slug)}`,
+        target: aliasTarget(String(slug)),
+      });
+    } else {
+      log.error({
+        code: "SLUG_COLLISION",
+        operation_index: index,
+        path: "name_slug",
+        message: `"${String(slug)}" is an alias of ${alias.exercise_id ? `exercise ${String(alias.exercise_id)}` : `family ${String(alias.family_slug)}`}`,
+        suggestion: "choose another name, or repoint or delete that alias in the same plan",
+        target: aliasTarget(String(slug)),
+      });
+    }
+  }
+}
+
+function familyIsLive(state: CatalogState, family: string): boolean {
+  const registry = state.family(family);
+  if (registry && registry.status !== "active") return false;
+  return registry !== null || liveMembers(state, family).length > 0;
+}
+
+function targetIsLive(state: CatalogState, alias: Readonly<DocData>): boolean {
+  if (typeof alias.exercise_id === "string" && alias.exercise_id !== "") {
+    const exercise = state.exercise(alias.exercise_id);
+    return exercise !== null && isLiveExercise(exercise);
+  }
+  return typeof alias.family_slug === "string" && alias.family_slug !== "" && familyIsLive(state, alias.family_slug);
+}
+
+function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
+  return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);
+}
+
+/** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */
+function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [slug, { index, previous }] of trace.aliasUpserts) {
+    const alias = final.alias(slug);
+    if (!alias) continue;
+    const at = (issue: Omit<ValidationIssue, "operation_index" | "target">) => log.error({ ...issue, operation_index: index, target: aliasTarget(slug) });
+    if (typeof alias.exercise_id === "string") {
+      const exercise = final.exercise(alias.exercise_id);
+      if (!exercise) at({ code: "ALIAS_TARGET_MISSING", path: "exercise_id", message: `exercise ${alias.exercise_id} does not exist` });
+      else if (!isLiveExercise(exercise)) {
+        at({
+          code: "ALIAS_CHAIN",
+          path: "exercise_id",
+          message: `exercise ${alias.exercise_id} is ${String(exercise.status)}; an alias points at a live exercise`,
+          ...(typeof exercise.merged_into === "string" ? { suggestion: exercise.merged_into } : {}),
+        });
+      } else if (exercise.name_slug === slug) {
+        at({ code: "ALIAS_LOOP", path: "alias_slug", message: `"${slug}" is the exercise's own name_slug`, suggestion: "no alias is needed" });
+      }
+      const shadowed = final
+        .exercises()
+        .filter(([id, doc]) => id !== alias.exercise_id && doc.name_slug === slug && isLiveExercise(doc))
+        .map(([id]) => id);
+      if (shadowed.length > 0) {
+        at({ code: "ALIAS_SHADOWS_EXERCISE", path: "alias_slug", message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}` });
+      }
+    } else if (typeof alias.family_slug === "string") {
+      familyAliasIssues(slug, alias.family_slug, final, at);
+    }
+    if (previous && !sameTarget(previous, alias) && targetIsLive(final, previous)) {
+      at({
+        code: "ALIAS_COLLISION",
+        path: "alias_slug",
+        message: `alias "${slug}" already points at ${previous.exercise_id ? `exercise ${String(previous.exercise_id)}` : `family ${String(previous.family_slug)}`}, which stays live`,
+        suggestion: "use another alias slug; an alias keeps one target",
+      });
+    }
+  }
+}
+
+const MAX_ALIAS_HOPS = 10;
+
+/** A family alias points at a live family that is not itself an alias (chain) and never back (loop). */
+function familyAliasIssues(
+  slug: string,
+  family: string,
+  final: CatalogState,
+  at: (issue: Omit<ValidationIssue, "operation_index" | "target">) => void,
+): void {
+  // Follow family aliases from the target: back to `slug` is a loop, any hop at all is a chain.
+  const visited = [slug];
+  let current = family;
+  while (visited.length <= MAX_ALIAS_HOPS) {
+    if (visited.includes(current)) {
+      at({ code: "ALIAS_LOOP", path: "family_slug", message: `aliases lead from "${slug}" back to "${current}"` });
+      return;
+    }
+    const next = final.alias(current);
+    if (!next || typeof next.family_slug !== "string") break;
+    visited.push(current);
+    current = next.family_slug;
+  }
+  if (visited.length > 1) {
+    at({ code: "ALIAS_CHAIN", path: "family_slug", message: `"${family}" is itself an alias; it leads on to "${current}"`, suggestion: current });
+    return;
+  }
+  const registry = final.family(family);
+  if (registry && registry.status !== "active") {
+    at({
+      code: "ALIAS_CHAIN",
+      path: "family_slug",
+      message: `family ${family} is ${String(registry.status)}`,
+      ...(typeof registry.merged_into === "string" ? { suggestion: registry.merged_into } : {}),
+    });
+  } else if (!familyIsLive(final, family)) {
+    at({ code: "ALIAS_TARGET_MISSING", path: "family_slug", message: `family ${family} has no exercises and no registry entry` });
+  }
+}
+
+/** Existing aliases whose target the plan retires and does not repoint: they now lead to a retired document. */
+function retiredTargetWarnings(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [slug, alias] of initial.aliases()) {
+    if (trace.aliasUpserts.has(slug) || !final.alias(slug)) continue;
+    if (!targetIsLive(initial, alias) || targetIsLive(final, alias)) continue;
+    const exerciseId = typeof alias.exercise_id === "string" ? alias.exercise_id : null;
+    const cause = exerciseId ? trace.exerciseWriters.get(exerciseId) : trace.familyWriters.get(String(alias.family_slug));
+    const successor = exerciseId ? final.exercise(exerciseId)?.merged_into : final.family(String(alias.family_slug))?.merged_into;
+    log.warn({
+      code: "ALIAS_CHAIN",
+      operation_index: cause ?? null,
+      path: exerciseId ? "exercise_id" : "family_slug",
+      message: `alias "${slug}" still points at ${exerciseId ? `exercise ${exerciseId}` : `family ${String(alias.family_slug)}`}, which the plan retires`,
+      ...(typeof successor === "string" ? { suggestion: `upsert_alias ${slug} → ${successor}` } : {}),
+      target: aliasTarget(slug),
+    });
+  }
+}
+
+/** deprecate_exercise with status merged: the exercise it is merged into exists and is live after the plan. */
+function mergeTargetIssues(plan: readonly Operation[], final: CatalogState, log: IssueLog): void {
+  plan.forEach((op, index) => {
+    if (op.op !== "deprecate_exercise" || !op.merged_into) return;
+    const target = final.exercise(op.merged_into);
+    if (target && isLiveExercise(target)) return;
+    log.error({
+      code: "MERGE_TARGET_INVALID",
+      operation_index: index,
+      path: "merged_into",
+      message: target ? `exercise ${op.merged_into} is ${String(target.status)}` : `exercise ${op.merged_into} does not exist`,
+      ...(typeof target?.merged_into === "string" ? { suggestion: target.merged_into } : {}),
+      target: exerciseTarget(op.merged_into),
+    });
+  });
+}
+
+/** A family whose members changed should get its registry recomputed afterwards, in the same plan. */
+function registryWarnings(trace: PlanTrace, log: IssueLog): void {
+  for (const [family, index] of trace.membershipChanges) {
+    const update = trace.registryUpdates.get(family);
+    if (update !== undefined && update > index) continue;
+    log.warn({
+      code: "REGISTRY_STALE",
+      operation_index: index,
+      path: "family_slug",
+      message: `family ${family} changes but its registry entry is not recomputed after the change`,
+      suggestion: `update_family_registry ${family} as a later operation`,
+      target: familyTarget(family),
+    });
+  }
+}

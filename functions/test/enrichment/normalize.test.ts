@@ -1,0 +1,403 @@
+import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { isAllowedExercisePath, isLockedForEnrichment, setPath } from "../../src/catalog/fields";
+import { exerciseDocSchema } from "../../src/catalog/schemas";
+import { enrichablePaths, normalizeEnrichmentChanges } from "../../src/enrichment/normalize";
+import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
+
+/** A legacy exercise that needs enrichment: identity only, plus a few non-canonical values. */
+const THIN: Readonly<Record<string, unknown>> = {
+  name: "Romanian Deadlift (Barbell)",
+  name_slug: "romanian-deadlift-barbell",
+  family_slug: "romanian_deadlift",
+  equipment: ["barbell"],
+  category: "strength",
+  movement: { type: "Hip Hinge" },
+};
+
+/** A complete exercise (Bench Press (Barbell)) whose fields are already good. */
+function complete(): Record<string, unknown> {
+  const { id: _id, ...exercise } = structuredClone(DEMO_EXERCISES[0]);
+  return exercise;
+}
+
+const reasonFor = (result: { dropped: { path: string; reason: string }[] }, path: string): string | undefined =>
+  result.dropped.find((drop) => drop.path === path)?.reason;
+
+/** What a good LLM answer for THIN looks like, with the usual slips in form. */
+const LLM_CHANGES: Record<string, unknown> = {
+  category: "Compound",
+  description:
+    "A hip hinge that lowers the bar along the legs with nearly straight knees, loading the hamstrings and glutes through a long stretch.",
+  "muscles.primary": ["Hamstrings", "Glute"],
+  "muscles.secondary": ["lower back", "Traps", "hamstrings"],
+  "muscles.category": ["Legs", "back"],
+  "muscles.contribution": { hams: 50, glutes: 35, "lower back": 15 },
+  "metadata.level": "Intermediate",
+  "metadata.plane_of_motion": "sagittal plane",
+  "metadata.unilateral": "no",
+  "movement.type": "hip hinge",
+  "movement.split": "Lower Body",
+  execution_notes: [
+    "1. Stand tall holding the barbell at your thighs with a shoulder-width grip.",
+    "2. **Brace** your core and push your hips back while keeping the bar close to your legs.",
+    "3. Lower the bar until you feel a deep stretch in your hamstrings.",
+    "4. Drive your hips forward to return to standing.",
+  ],
+  common_mistakes: ["- Rounding the lower back as the bar descends.", "Bar drift: Letting the bar drift away from the legs."],
+  suitability_notes: ["Suits lifters who want stronger hamstrings.", "Needs enough hamstring flexibility to hinge with a flat back."],
+  programming_use_cases: [
+    "Use it as the main hinge on a lower-body day",
+    "Program 3 to 4 sets of 6 to 10 repetitions.",
+    "Pair it with a squat pattern to balance the legs",
+  ],
+  stimulus_tags: ["hypertrophy", "posterior chain", "strength", "hip hinge."],
+  name: "RDL (Barbell)",
+  status: "approved",
+};
+
+describe("normalizeEnrichmentChanges — a full enrichment", () => {
+  const result = normalizeEnrichmentChanges(LLM_CHANGES, THIN);
+
+  it("produces canonical values", () => {
+    expect(result.patch).toEqual({
+      category: "compound",
+      description: LLM_CHANGES.description,
+      "muscles.primary": ["hamstrings", "glutes"],
+      "muscles.secondary": ["erector spinae", "trapezius"],
+      "muscles.category": ["legs", "back"],
+      "muscles.contribution": { hamstrings: 0.5, glutes: 0.35, "erector spinae": 0.15 },
+      "metadata.level": "intermediate",
+      "metadata.plane_of_motion": "sagittal",
+      "metadata.unilateral": false,
+      "movement.type": "hinge",
+      "movement.split": "lower",
+      execution_notes: [
+        "Stand tall holding the barbell at your thighs with a shoulder-width grip.",
+        "Brace your core and push your hips back while keeping the bar close to your legs.",
+        "Lower the bar until you feel a deep stretch in your hamstrings.",
+        "Drive your hips forward to return to standing.",
+      ],
+      common_mistakes: ["Rounding the lower back as the bar descends.", "Letting the bar drift away from the legs."],
+      suitability_notes: LLM_CHANGES.suitability_notes,
+      programming_use_cases: [
+        "Use it as the main hinge on a lower-body day.",
+        "Program 3 to 4 sets of 6 to 10 repetitions.",
+        "Pair it with a squat pattern to balance the legs.",
+      ],
+      stimulus_tags: ["Hypertrophy", "Posterior Chain", "Strength", "Hip Hinge"],
+    });
+  });
+
+  it("drops the locked fields", () => {
+    expect(result.dropped).toEqual([
+      { path: "name", reason: "locked field" },
+      { path: "status", reason: "locked field" },
+    ]);
+  });
+
+  it("yields a document that is valid and passes the scanner", () => {
+    const updated = Object.entries(result.patch).reduce((doc, [path, value]) => setPath(doc, path, value), { ...THIN });
+    expect(exerciseDocSchema.safeParse(updated).error?.issues ?? []).toEqual([]);
+    expect(heuristicScoreExercise(updated)).toMatchObject({ passed: true, score: 0.85, issue_type: "ok" });
+  });
+
+  it("writes only allowed, unlocked, flat paths", () => {
+    for (const path of Object.keys(result.patch)) {
+      expect(isAllowedExercisePath(path)).toBe(true);
+      expect(isLockedForEnrichment(path)).toBe(false);
+    }
+  });
+});
+
+describe("normalizeEnrichmentChanges — paths", () => {
+  it.each([
+    ["name", "locked field"],
+    ["name_slug", "locked field"],
+    ["family_slug", "locked field"],
+    ["status", "locked field"],
+    ["merged_into", "locked field"],
+    ["updated_at", "locked field"],
+    ["review_metadata.quality_score", "locked field"],
+    ["id", "locked field"],
+    ["difficulty", "unknown field"],
+    ["muscles.unknown", "unknown field"],
+    ["execution_notes.0", "array indexing is not allowed"],
+    ["stimulus_tags[1]", "array indexing is not allowed"],
+    ["coaching_cues", "deprecated field"],
+    ["enriched_description", "deprecated field"],
+  ])("drops %s (%s)", (path, reason) => {
+    const result = normalizeEnrichmentChanges({ [path]: "x" }, THIN);
+    expect(result).toEqual({ patch: {}, dropped: [{ path, reason }] });
+  });
+
+  it("expands nested container objects into dotted paths", () => {
+    const result = normalizeEnrichmentChanges({ movement: { type: "Pull", split: "upper body" }, metadata: { level: "novice" } }, THIN);
+    expect(result.patch).toEqual({ "metadata.level": "beginner", "movement.type": "pull", "movement.split": "upper" });
+    expect(result.dropped).toEqual([]);
+  });
+
+  it("rejects a container written as a scalar", () => {
+    expect(reasonFor(normalizeEnrichmentChanges({ muscles: "chest" }, THIN), "muscles")).toMatch(/dotted paths/);
+  });
+
+  it("locks nested review_metadata given as an object", () => {
+    const result = normalizeEnrichmentChanges({ review_metadata: { quality_score: 1 } }, THIN);
+    expect(result.dropped).toEqual([{ path: "review_metadata.quality_score", reason: "locked field" }]);
+  });
+
+  it("moves deprecated fields to their replacement", () => {
+    const result = normalizeEnrichmentChanges({ primary_muscles: ["Quads"], instructions: "1. Sit down\n2. Stand up" }, THIN);
+    expect(result.patch["muscles.primary"]).toEqual(["quadriceps"]);
+    expect(reasonFor(result, "execution_notes")).toBe("needs 4–8 items, got 2");
+  });
+
+  it("prefers the replacement when both are given", () => {
+    const result = normalizeEnrichmentChanges({ primary_muscles: ["quads"], "muscles.primary": ["glutes"] }, THIN);
+    expect(result.patch["muscles.primary"]).toEqual(["glutes"]);
+    expect(reasonFor(result, "primary_muscles")).toMatch(/deprecated field/);
+  });
+
+  it("lists every enrichable path as allowed and unlocked", () => {
+    for (const path of enrichablePaths()) {
+      expect(isAllowedExercisePath(path)).toBe(true);
+      expect(isLockedForEnrichment(path)).toBe(false);
+    }
+  });
+});
+
+describe("normalizeEnrichmentChanges — enums", () => {
+  it.each([
+    ["movement.type", "press", "push"],
+    ["movement.type", "Pressing", "push"],
+    ["movement.type", "rowing", "pull"],
+    ["movement.split", "full body", "full_body"],
+    ["movement.split", "Total-Body", "full_body"],
+    ["category", "stretching", "mobility"],
+    ["category", "Isolation exercise", "isolation"],
+    ["metadata.level", "Expert", "advanced"],
+    ["metadata.plane_of_motion", "coronal", "frontal"],
+    ["metadata.plane_of_motion", "Multi-Planar", "multi-plane"],
+  ])("%s: %s → %s", (path, raw, value) => {
+    expect(normalizeEnrichmentChanges({ [path]: raw }, {}).patch).toEqual({ [path]: value });
+  });
+
+  it("drops unknown enum values with the value in the reason", () => {
+    const result = normalizeEnrichmentChanges({ category: "strength", "movement.type": 7 }, {});
+    expect(result.patch).toEqual({});
+    expect(reasonFor(result, "category")).toBe('unknown category "strength"');
+    expect(reasonFor(result, "movement.type")).toBe("unknown movement type 7");
+  });
+
+  it("maps muscle categories and drops the field on an unknown one", () => {
+    expect(normalizeEnrichmentChanges({ "muscles.category": ["Full Body", "full_body"] }, {}).patch).toEqual({
+      "muscles.category": ["full_body"],
+    });
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.category": ["legs", "neck"] }, {}), "muscles.category")).toBe(
+      "unknown muscle categories: neck",
+    );
+  });
+
+  it("reads booleans written as words", () => {
+    expect(normalizeEnrichmentChanges({ "metadata.unilateral": "Unilateral" }, {}).patch).toEqual({ "metadata.unilateral": true });
+    expect(reasonFor(normalizeEnrichmentChanges({ "metadata.unilateral": "sometimes" }, {}), "metadata.unilateral")).toMatch(/boolean/);
+  });
+});
+
+describe("normalizeEnrichmentChanges — muscles", () => {
+  it("lowercases, de-aliases and de-duplicates", () => {
+    expect(normalizeEnrichmentChanges({ "muscles.primary": ["Lats", "latissimus_dorsi", "Rear Delts"] }, {}).patch).toEqual({
+      "muscles.primary": ["latissimus dorsi", "posterior deltoid"],
+    });
+  });
+
+  it("enforces 1–3 primary and at most 5 secondary muscles", () => {
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": ["quads", "glutes", "hams", "calves"] }, {}), "muscles.primary")).toBe(
+      "needs 1–3 primary muscles, got 4",
+    );
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": [] }, {}), "muscles.primary")).toBe("needs 1–3 primary muscles, got 0");
+    const six = ["calves", "obliques", "forearms", "biceps", "triceps", "trapezius"];
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.secondary": six }, {}), "muscles.secondary")).toBe(
+      "needs at most 5 secondary muscles, got 6",
+    );
+  });
+
+  it("removes secondary muscles that are primary (stored or in the same patch)", () => {
+    const stored = { muscles: { primary: ["quadriceps"] } };
+    expect(normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"] }, stored).patch).toEqual({ "muscles.secondary": ["glutes"] });
+    const both = normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"], "muscles.primary": ["glutes"] }, stored);
+    expect(both.patch).toEqual({ "muscles.primary": ["glutes"], "muscles.secondary": ["quadriceps"] });
+  });
+
+  it("validates muscle names against the schema after normalising", () => {
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": ["Biceps2"] }, {}), "muscles.primary")).toMatch(/^invalid: muscle names/);
+  });
+
+  it("rejects a list that is not a list of strings", () => {
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": [1, 2] }, {}), "muscles.primary")).toBe("expected a list of muscle names");
+  });
+});
+
+describe("normalizeEnrichmentChanges — contribution", () => {
+  it("renormalises shares whose sum is outside 0.85–1.15", () => {
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 3, glutes: 1 } }, {}).patch).toEqual({
+      "muscles.contribution": { quadriceps: 0.75, glutes: 0.25 },
+    });
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "60%", glutes: "40%" } }, {}).patch).toEqual({
+      "muscles.contribution": { quadriceps: 0.6, glutes: 0.4 },
+    });
+  });
+
+  it("keeps shares that already sum to about 1", () => {
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 0.5, glutes: 0.4 } }, {}).patch).toEqual({
+      "muscles.contribution": { quadriceps: 0.5, glutes: 0.4 },
+    });
+  });
+
+  it("adds up shares of names that are aliases of one muscle", () => {
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { lats: 0.3, "latissimus dorsi": 0.4, biceps: 0.3 } }, {}).patch).toEqual({
+      "muscles.contribution": { "latissimus dorsi": 0.7, biceps: 0.3 },
+    });
+  });
+
+  it("folds per-muscle paths into the stored map", () => {
+    const stored = { muscles: { contribution: { quadriceps: 0.6, glutes: 0.4 } } };
+    expect(normalizeEnrichmentChanges({ "muscles.contribution.glutes": 0.3, "muscles.contribution.hamstrings": 0.1 }, stored).patch).toEqual({
+      "muscles.contribution": { quadriceps: 0.6, glutes: 0.3, hamstrings: 0.1 },
+    });
+  });
+
+  it("drops negative, non-numeric and all-zero shares", () => {
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: -1 } }, {}), "muscles.contribution")).toMatch(/invalid share/);
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "lots" } }, {}), "muscles.contribution")).toMatch(
+      /invalid share/,
+    );
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 0 } }, {}), "muscles.contribution")).toMatch(/zero/);
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": ["quads"] }, {}), "muscles.contribution")).toMatch(/map/);
+  });
+});
+
+describe("normalizeEnrichmentChanges — content", () => {
+  const notes = [
+    "Lie on a flat bench and grip the bar slightly wider than your shoulders.",
+    "Lower the bar to your lower chest under control.",
+    "Press the bar back up until your arms are straight.",
+    "Keep your feet flat on the floor throughout the set.",
+  ];
+
+  it("strips numbering, bullets and bold, and splits a newline-separated string", () => {
+    const text = notes.map((note, index) => `${index + 1}. **${note}**`).join("\n");
+    expect(normalizeEnrichmentChanges({ execution_notes: text }, {}).patch).toEqual({ execution_notes: notes });
+  });
+
+  it("drops blank and repeated items before counting", () => {
+    expect(normalizeEnrichmentChanges({ execution_notes: [...notes, "", " - ", notes[0].toUpperCase()] }, {}).patch).toEqual({
+      execution_notes: notes,
+    });
+  });
+
+  it.each([
+    ["execution_notes", 3, "needs 4–8 items, got 3"],
+    ["execution_notes", 9, "needs 4–8 items, got 9"],
+    ["common_mistakes", 1, "needs 2–5 items, got 1"],
+    ["common_mistakes", 6, "needs 2–5 items, got 6"],
+    ["suitability_notes", 5, "needs 2–4 items, got 5"],
+    ["programming_use_cases", 2, "needs 3–5 items, got 2"],
+    ["stimulus_tags", 7, "needs 4–6 items, got 7"],
+  ])("enforces the length of %s (%i items)", (field, count, reason) => {
+    const items = Array.from({ length: count }, (_, index) => `Rounding item number ${index + 1} of the list.`);
+    expect(reasonFor(normalizeEnrichmentChanges({ [field]: items }, {}), field)).toBe(reason);
+  });
+
+  it("Title Cases stimulus tags", () => {
+    expect(normalizeEnrichmentChanges({ stimulus_tags: ["hypertrophy", "compound movement", "- strength", "upper body."] }, {}).patch).toEqual({
+      stimulus_tags: ["Hypertrophy", "Compound Movement", "Strength", "Upper Body"],
+    });
+  });
+
+  it("turns 'Label: gerund phrase' mistakes into the gerund phrase", () => {
+    const result = normalizeEnrichmentChanges(
+      { common_mistakes: ["Elbow flare: letting the elbows drift out.", "Bouncing: bouncing the bar off the chest."] },
+      {},
+    );
+    expect(result.patch).toEqual({ common_mistakes: ["Letting the elbows drift out.", "Bouncing the bar off the chest."] });
+  });
+
+  it("ends programming use cases with a full stop", () => {
+    const cases = ["use it early in the session", "Train it twice a week.", "Pair it with rows (for balance)"];
+    expect(normalizeEnrichmentChanges({ programming_use_cases: cases }, {}).patch).toEqual({
+      programming_use_cases: ["Use it early in the session.", "Train it twice a week.", "Pair it with rows (for balance)."],
+    });
+  });
+
+  it("cleans and length-checks the description", () => {
+    const description = "A **horizontal press** that builds the chest, the front of the shoulders and the triceps on a flat bench.";
+    expect(normalizeEnrichmentChanges({ description }, {}).patch).toEqual({ description: description.replace(/\*\*/g, "") });
+    expect(reasonFor(normalizeEnrichmentChanges({ description: "A chest press." }, {}), "description")).toBe(
+      "description shorter than 50 characters",
+    );
+    expect(reasonFor(normalizeEnrichmentChanges({ description: 42 }, {}), "description")).toBe("expected a string");
+  });
+});
+
+describe("normalizeEnrichmentChanges — if it isn't broken, don't fix it", () => {
+  it("drops values equal to the stored ones, after normalising", () => {
+    const stored = complete();
+    const result = normalizeEnrichmentChanges(
+      {
+        category: "Compound",
+        "movement.type": "press",
+        stimulus_tags: ["hypertrophy", "strength", "compound movement", "upper body push"],
+        "muscles.primary": ["Pecs"],
+      },
+      stored,
+    );
+    expect(result.patch).toEqual({});
+    expect(result.dropped.map((drop) => drop.reason)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
+  });
+
+  it("keeps a stored value that is good when the new one has style issues", () => {
+    const stored = complete();
+    const firstPerson = ["I lie on the bench and grip the bar.", ...(stored.execution_notes as string[]).slice(1)];
+    expect(reasonFor(normalizeEnrichmentChanges({ execution_notes: firstPerson }, stored), "execution_notes")).toMatch(
+      /^style issues \(execution notes: written in the first person.*\) and the stored value is no worse$/,
+    );
+  });
+
+  it("accepts content with style issues when nothing usable is stored", () => {
+    const firstPerson = ["I lie on the bench and grip the bar.", "I lower the bar to my chest.", "I press it back up.", "I rack the bar safely."];
+    expect(normalizeEnrichmentChanges({ execution_notes: firstPerson }, THIN).patch).toEqual({ execution_notes: firstPerson });
+    const tooFewStored = { ...THIN, execution_notes: ["Lower it.", "Press it."] };
+    expect(normalizeEnrichmentChanges({ execution_notes: firstPerson }, tooFewStored).patch).toEqual({ execution_notes: firstPerson });
+  });
+
+  it("accepts a replacement with fewer style issues than the stored value", () => {
+    const stored = { ...THIN, common_mistakes: ["Elbows: flaring", "Back: rounding"] };
+    const better = ["Flaring the elbows out wide.", "Back rounds at the bottom of the rep."];
+    expect(normalizeEnrichmentChanges({ common_mistakes: better }, stored).patch).toEqual({ common_mistakes: better });
+  });
+
+  it("refuses a description naming three equipment kinds over a good one, but takes it over a missing one", () => {
+    const crowded = "A horizontal press for the chest that works with a barbell, a pair of dumbbells or a smith machine in any gym.";
+    expect(reasonFor(normalizeEnrichmentChanges({ description: crowded }, complete()), "description")).toMatch(/equipment kinds/);
+    expect(normalizeEnrichmentChanges({ description: crowded }, THIN).patch).toEqual({ description: crowded });
+  });
+});
+
+describe("normalizeEnrichmentChanges — equipment", () => {
+  it("normalises the list and keeps the stored primary equipment", () => {
+    expect(normalizeEnrichmentChanges({ equipment: ["Barbell", "Flat Bench", "barbell"] }, THIN).patch).toEqual({
+      equipment: ["barbell", "flat-bench"],
+    });
+  });
+
+  it("refuses to change the primary equipment", () => {
+    expect(reasonFor(normalizeEnrichmentChanges({ equipment: ["dumbbell", "barbell"] }, THIN), "equipment")).toBe(
+      'the primary equipment "barbell" is locked',
+    );
+  });
+
+  it("sets equipment freely when none is stored, but never to an empty list", () => {
+    expect(normalizeEnrichmentChanges({ equipment: ["Dumbbells"] }, {}).patch).toEqual({ equipment: ["dumbbell"] });
+    expect(reasonFor(normalizeEnrichmentChanges({ equipment: [" "] }, {}), "equipment")).toBe("equipment must not be empty");
+  });
+});

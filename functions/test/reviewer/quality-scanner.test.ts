@@ -1,0 +1,197 @@
+import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { deletePath, setPath } from "../../src/catalog/fields";
+import {
+  HARD_CHECKS,
+  HEURISTIC_PASS_SCORE,
+  SCANNER_VERSION,
+  SOFT_ISSUE_SCORE,
+  heuristicScoreExercise,
+  toReviewMetadata,
+} from "../../src/reviewer/quality-scanner";
+
+/** A complete exercise that passes every check (Bench Press (Barbell)). */
+function goodExercise(): Record<string, unknown> {
+  const { id: _id, ...exercise } = structuredClone(DEMO_EXERCISES[0]);
+  return exercise;
+}
+
+const hardChecks = (exercise: Record<string, unknown>): string[] =>
+  heuristicScoreExercise(exercise).hard_failures.map((failure) => failure.check);
+const softChecks = (exercise: Record<string, unknown>): string[] =>
+  heuristicScoreExercise(exercise).soft_issues.map((issue) => issue.check);
+
+const GOOD_NOTES = [
+  "Lie on a flat bench and grip the bar slightly wider than your shoulders.",
+  "Lower the bar to your lower chest under control.",
+  "Press the bar back up until your arms are straight.",
+  "Keep your feet flat on the floor throughout the set.",
+];
+
+describe("heuristicScoreExercise — all checks pass", () => {
+  it("scores 0.85 with issue type ok", () => {
+    expect(heuristicScoreExercise(goodExercise())).toEqual({
+      passed: true,
+      score: HEURISTIC_PASS_SCORE,
+      hard_failures: [],
+      soft_issues: [],
+      issue_type: "ok",
+      needs_full_review: false,
+      needs_enrichment_only: false,
+    });
+  });
+
+  it("lets bodyweight classics go without a suffix", () => {
+    expect(hardChecks({ ...goodExercise(), name: "Push-Up", equipment: ["bodyweight"] })).toEqual([]);
+    expect(hardChecks({ ...goodExercise(), name: "Diamond Push-Up", equipment: ["bodyweight"] })).toEqual([]);
+    expect(hardChecks({ ...goodExercise(), name: "Plank", equipment: ["bodyweight"] })).toEqual([]);
+  });
+
+  it("accepts a suffix naming any of the exercise's equipment", () => {
+    expect(hardChecks({ ...goodExercise(), name: "Curl (EZ Bar)", equipment: ["ez-bar"] })).toEqual([]);
+    expect(hardChecks({ ...goodExercise(), name: "Dip (Dip Belt)", equipment: ["dip-station", "dip-belt"] })).toEqual([]);
+  });
+});
+
+describe("heuristicScoreExercise — each hard check fails on its own", () => {
+  it.each([
+    ["canonical_name", "name starts with an equipment word", { name: "Barbell Bench Press" }],
+    ["canonical_name", "equipment word before a suffix", { name: "Barbell Bench Press (Barbell)" }],
+    ["canonical_name", "no suffix", { name: "Bench Press" }],
+    ["canonical_name", "suffix is not the exercise's equipment", { name: "Bench Press (Dumbbell)" }],
+    ["canonical_name", "suffix is not equipment", { name: "Bench Press (Wide Grip)" }],
+    ["canonical_name", "not Title Case", { name: "Bench press (Barbell)" }],
+    ["canonical_name", "missing name", { name: undefined }],
+    ["equipment_present", "empty equipment", { equipment: [] }],
+    ["equipment_present", "equipment not a list", { equipment: "barbell" }],
+    ["category_present", "missing category", { category: undefined }],
+    ["category_present", "empty category", { category: "" }],
+    ["primary_muscles_present", "no primary muscles", { "muscles.primary": [] }],
+    ["execution_notes_present", "one execution note", { execution_notes: [GOOD_NOTES[0]] }],
+    ["execution_notes_present", "missing execution notes", { execution_notes: undefined }],
+    ["category_canonical", "unknown category", { category: "strength" }],
+    ["movement_type_canonical", "unknown movement type", { "movement.type": "press" }],
+    ["movement_type_canonical", "missing movement type", { "movement.type": undefined }],
+    ["movement_split_canonical", "unknown split", { "movement.split": "full body" }],
+    ["movement_split_canonical", "missing split", { "movement.split": undefined }],
+    ["description_length", "short description", { description: "A chest press." }],
+    ["description_length", "missing description", { description: undefined }],
+    ["primary_muscles_format", "capitalised muscle", { "muscles.primary": ["Pectoralis major"] }],
+    ["primary_muscles_format", "underscored muscle", { "muscles.primary": ["pectoralis_major"] }],
+    ["content_format", "common_mistakes missing", { common_mistakes: undefined }],
+    ["content_format", "common_mistakes not a list", { common_mistakes: "Bouncing the bar off the chest." }],
+    ["content_format", "numbered execution note", { execution_notes: ["1. Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] }],
+    ["content_format", "numbered with a parenthesis", { execution_notes: ["1) Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] }],
+    ["content_format", "bulleted mistake", { common_mistakes: ["- Bouncing the bar off the chest.", "Flaring the elbows out wide."] }],
+    ["content_format", "bold mistake", { common_mistakes: ["**Bouncing** the bar off the chest.", "Flaring the elbows out wide."] }],
+    ["muscle_category_present", "empty muscle category", { "muscles.category": [] }],
+    ["muscle_category_present", "missing muscle category", { "muscles.category": undefined }],
+  ])("%s: %s", (check, _case, changes) => {
+    let exercise = goodExercise();
+    for (const [path, value] of Object.entries(changes)) {
+      exercise = value === undefined ? deletePath(exercise, path) : setPath(exercise, path, value);
+    }
+    const result = heuristicScoreExercise(exercise);
+    expect(result.hard_failures.map((failure) => failure.check)).toEqual([check]);
+    expect(result).toMatchObject({ passed: false, score: 0.45, issue_type: "needs_full_review", needs_full_review: true, needs_enrichment_only: false });
+  });
+
+  it("does not fall back to the deprecated primary_muscles field", () => {
+    const legacy = { ...deletePath(goodExercise(), "muscles.primary"), primary_muscles: ["pectoralis major"] };
+    expect(hardChecks(legacy)).toEqual(["primary_muscles_present"]);
+  });
+
+  it("reports hard failures in the documented order and lowers the score per failure", () => {
+    const exercise = { ...goodExercise(), name: "Barbell Bench Press", category: "strength", description: "Short." };
+    const result = heuristicScoreExercise(exercise);
+    expect(result.hard_failures.map((failure) => failure.check)).toEqual(["canonical_name", "category_canonical", "description_length"]);
+    expect(result.score).toBe(0.35);
+  });
+
+  it("never scores below 0.1 and survives an empty or malformed document", () => {
+    const empty = heuristicScoreExercise({});
+    expect(empty.score).toBe(0.1);
+    expect(empty.hard_failures.map((failure) => failure.check)).toEqual(
+      HARD_CHECKS.filter((check) => check !== "category_canonical" && check !== "primary_muscles_format"),
+    );
+    const garbage = { name: 42, equipment: "barbell", muscles: "chest", movement: [], execution_notes: [1, 2], common_mistakes: [null] };
+    expect(() => heuristicScoreExercise(garbage)).not.toThrow();
+    expect(hardChecks(garbage)).toContain("content_format");
+  });
+});
+
+describe("heuristicScoreExercise — soft checks", () => {
+  it.each([
+    ["few_execution_notes", { execution_notes: GOOD_NOTES.slice(0, 3) }],
+    ["missing_suitability_notes", { suitability_notes: undefined }],
+    ["missing_programming_use_cases", { programming_use_cases: [] }],
+    ["missing_stimulus_tags", { stimulus_tags: undefined }],
+    ["markup", { suitability_notes: ["1. Suits lifters who want a bigger chest.", "2. Needs healthy shoulders for pressing."] }],
+    ["markup", { execution_notes: [...GOOD_NOTES.slice(0, 3), "Keep the **bar** over your wrists at all times."] }],
+    ["voice", { execution_notes: [...GOOD_NOTES.slice(0, 3), "I keep my feet flat on the floor."] }],
+    ["voice", { execution_notes: [...GOOD_NOTES.slice(0, 3), "The lifter keeps the feet flat on the floor."] }],
+    [
+      "missing_setup",
+      {
+        execution_notes: [
+          "Lower the bar to your lower chest under control.",
+          "Press the bar back up until your arms are straight.",
+          "Squeeze your shoulder blades together throughout.",
+          "Breathe out as you press the bar away.",
+        ],
+      },
+    ],
+    ["label_format", { common_mistakes: ["Elbow flare: letting the elbows drift out.", "Bouncing the bar off the chest."] }],
+    ["not_gerund", { common_mistakes: ["Elbows flare out to the sides.", "Bouncing the bar off the chest."] }],
+    ["short_items", { suitability_notes: ["Most lifters.", "Healthy shoulders.", "Suits lifters who want a bigger chest."] }],
+    ["description_short", { description: "A horizontal press that builds the chest, shoulders and triceps." }],
+    [
+      "description_equipment",
+      { description: "A horizontal press for the chest that works with a barbell, a pair of dumbbells or a smith machine in any gym." },
+    ],
+  ])("%s", (check, changes) => {
+    let exercise = goodExercise();
+    for (const [path, value] of Object.entries(changes)) {
+      exercise = value === undefined ? deletePath(exercise, path) : setPath(exercise, path, value);
+    }
+    const result = heuristicScoreExercise(exercise);
+    expect(result.hard_failures).toEqual([]);
+    expect(result.soft_issues.map((issue) => issue.check)).toContain(check);
+    expect(result).toMatchObject({
+      passed: true,
+      score: SOFT_ISSUE_SCORE,
+      issue_type: "needs_enrichment",
+      needs_full_review: false,
+      needs_enrichment_only: true,
+    });
+  });
+
+  it("does not repeat as soft what a hard check already reports", () => {
+    const exercise = { ...goodExercise(), execution_notes: ["1. Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] };
+    expect(hardChecks(exercise)).toEqual(["content_format"]);
+    expect(softChecks(exercise)).not.toContain("markup");
+    expect(softChecks({ ...goodExercise(), execution_notes: [GOOD_NOTES[0]] })).not.toContain("few_execution_notes");
+    expect(softChecks({ ...goodExercise(), description: "Short." })).not.toContain("description_short");
+  });
+
+  it("keeps soft issues alongside hard failures, for enrichment to use", () => {
+    const exercise = { ...deletePath(goodExercise(), "stimulus_tags"), category: "strength" };
+    const result = heuristicScoreExercise(exercise);
+    expect(result.hard_failures.map((failure) => failure.check)).toEqual(["category_canonical"]);
+    expect(result.soft_issues.map((issue) => issue.check)).toEqual(["missing_stimulus_tags"]);
+    expect(result.issue_type).toBe("needs_full_review");
+  });
+});
+
+describe("toReviewMetadata", () => {
+  it("maps a scan result to the review_metadata fields", () => {
+    const scannedAt = new Date("2026-01-02T03:04:05Z");
+    expect(toReviewMetadata(heuristicScoreExercise(goodExercise()), scannedAt)).toEqual({
+      quality_score: 0.85,
+      issue_type: "ok",
+      needs_full_review: false,
+      needs_enrichment_only: false,
+      last_scanned_at: scannedAt,
+      scanner_version: SCANNER_VERSION,
+    });
+  });
+});
