@@ -19,8 +19,8 @@ export interface PlanTrace {
   exerciseWriters: Map<string, number>;
   /** Family slug → last operation that changed one of its members (in or out). */
   familyWriters: Map<string, number>;
-  /** Exercise id → last operation that set its name (create, rename, reassign with a new name). */
-  namedBy: Map<string, number>;
+  /** Exercise id → last operation that set its name or family (create, rename, reassign). */
+  identitySetBy: Map<string, number>;
   /** Alias slug → last upsert, with the alias as it was just before it. */
   aliasUpserts: Map<string, { index: number; previous: DocData | null }>;
   /** Family slug → last update_family_registry. */
@@ -33,7 +33,7 @@ export function emptyTrace(): PlanTrace {
   return {
     exerciseWriters: new Map(),
     familyWriters: new Map(),
-    namedBy: new Map(),
+    identitySetBy: new Map(),
     aliasUpserts: new Map(),
     registryUpdates: new Map(),
     membershipChanges: new Map(),
@@ -106,7 +106,7 @@ export function finalStateIssues(plan: readonly Operation[], initial: CatalogSta
   namedExerciseIssues(final, trace, log);
   aliasIssues(final, trace, log);
   retiredTargetWarnings(initial, final, trace, log);
-  mergeTargetIssues(plan, final, log);
+  retirementTargetIssues(plan, final, log);
   registryWarnings(trace, log);
 }
 
@@ -191,9 +191,9 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
   return findings;
 }
 
-/** Exercises the plan named: the family fits the name, the slug is unique, no alias already claims it. */
+/** Exercises whose name or family the plan set: the family fits the name, the slug is unique, no alias claims it. */
 function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
-  for (const [id, index] of trace.namedBy) {
+  for (const [id, index] of trace.identitySetBy) {
     const exercise = final.exercise(id);
     if (!exercise || typeof exercise.name !== "string") continue;
     const family = String(exercise.family_slug);
@@ -359,20 +359,30 @@ function retiredTargetWarnings(initial: CatalogState, final: CatalogState, trace
   }
 }
 
-/** deprecate_exercise with status merged: the exercise it is merged into exists and is live after the plan. */
-function mergeTargetIssues(plan: readonly Operation[], final: CatalogState, log: IssueLog): void {
+/** What a plan merges into exists and is live afterwards: the exercise of a merged exercise, the family of a merged family. */
+function retirementTargetIssues(plan: readonly Operation[], final: CatalogState, log: IssueLog): void {
   plan.forEach((op, index) => {
-    if (op.op !== "deprecate_exercise" || !op.merged_into) return;
-    const target = final.exercise(op.merged_into);
-    if (target && isLiveExercise(target)) return;
-    log.error({
-      code: "MERGE_TARGET_INVALID",
-      operation_index: index,
-      path: "merged_into",
-      message: target ? `exercise ${op.merged_into} is ${String(target.status)}` : `exercise ${op.merged_into} does not exist`,
-      ...(typeof target?.merged_into === "string" ? { suggestion: target.merged_into } : {}),
-      target: exerciseTarget(op.merged_into),
-    });
+    if (op.op === "deprecate_exercise" && op.merged_into) {
+      const target = final.exercise(op.merged_into);
+      if (target && isLiveExercise(target)) return;
+      log.error({
+        code: "MERGE_TARGET_INVALID",
+        operation_index: index,
+        path: "merged_into",
+        message: target ? `exercise ${op.merged_into} is ${String(target.status)}` : `exercise ${op.merged_into} does not exist`,
+        ...(typeof target?.merged_into === "string" ? { suggestion: target.merged_into } : {}),
+        target: exerciseTarget(op.merged_into),
+      });
+    }
+    if (op.op === "update_family_registry" && op.merged_into && !familyIsLive(final, op.merged_into)) {
+      log.error({
+        code: "FAMILY_TARGET_INVALID",
+        operation_index: index,
+        path: "merged_into",
+        message: `family ${op.merged_into} does not exist or is retired`,
+        target: familyTarget(op.merged_into),
+      });
+    }
   });
 }
 

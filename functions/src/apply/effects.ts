@@ -29,10 +29,19 @@ export interface DocumentChange {
   after: DocData | null;
 }
 
+export type ConflictCode =
+  | "EXERCISE_EXISTS"
+  | "EXERCISE_NOT_FOUND"
+  | "STALE_PLAN"
+  | "MERGE_CONFLICT"
+  | "INVALID_PATH"
+  | "SCHEMA_INVALID"
+  | "DOCUMENT_TOO_LARGE";
+
 /** The operation cannot apply to the catalog as it is (a target missing or changed since the plan was built). */
 export class OperationConflict extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ConflictCode,
     message: string,
     /** The operation field concerned. */
     readonly path: string,

@@ -593,7 +593,7 @@ function family(family_slug: string, base_name: string, equipment: string[], cou
     family_slug,
     base_name,
     primary_equipment: equipment,
-    allowed_equipment: equipment,
+    allowed_equipment: [...equipment],
     exercise_count: count,
     status: "active",
   };

@@ -80,6 +80,6 @@ export class LocalRuntime {
     this.unsubscribe?.();
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     await Promise.all([...this.pendingIntakes]);
-    this.tasks.close();
+    await this.tasks.close();
   }
 }

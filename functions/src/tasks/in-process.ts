@@ -28,6 +28,7 @@ export class InProcessTaskQueue implements TaskQueuePort {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
+  private readonly inFlight = new Set<Promise<void>>();
   /** Names of every task accepted, in order (tests assert on it). */
   readonly accepted: string[] = [];
 
@@ -53,11 +54,14 @@ export class InProcessTaskQueue implements TaskQueuePort {
     return this.timers.size;
   }
 
-  close(): void {
+  /** Drops tasks not yet started and waits for the running ones to finish. */
+  async close(): Promise<void> {
     this.closed = true;
     this.timers.forEach(clearTimeout);
     this.timers.clear();
-    this.notifyIdle();
+    this.ready.priority.length = 0;
+    this.ready.maintenance.length = 0;
+    await Promise.all([...this.inFlight]);
   }
 
   private schedule(pending: Pending, delayMs: number): void {
@@ -78,11 +82,13 @@ export class InProcessTaskQueue implements TaskQueuePort {
     while (!this.closed && this.running[lane] < this.options.maxConcurrent[lane] && this.ready[lane].length > 0) {
       const pending = this.ready[lane].shift()!;
       this.running[lane]++;
-      void this.dispatch(pending).finally(() => {
+      const run: Promise<void> = this.dispatch(pending).finally(() => {
+        this.inFlight.delete(run);
         this.running[lane]--;
         this.pump(lane);
         this.notifyIdle();
       });
+      this.inFlight.add(run);
     }
   }
 
@@ -99,7 +105,7 @@ export class InProcessTaskQueue implements TaskQueuePort {
 
   private isIdle(): boolean {
     const lanes: Lane[] = ["priority", "maintenance"];
-    return this.closed || (this.timers.size === 0 && lanes.every((l) => this.running[l] === 0 && this.ready[l].length === 0));
+    return this.timers.size === 0 && lanes.every((l) => this.running[l] === 0 && this.ready[l].length === 0);
   }
 
   private notifyIdle(): void {

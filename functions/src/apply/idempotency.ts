@@ -1,0 +1,45 @@
+/**
+ * Idempotency records `catalog_idempotency/{operationKey}`: written in the same transaction as the
+ * change they guard, so an operation is applied at most once per key. A record past `expires_at`
+ * counts as absent whether or not the TTL policy has deleted it yet.
+ */
+import { DocumentReference, DocumentSnapshot, Firestore, Timestamp } from "firebase-admin/firestore";
+import { COLLECTIONS } from "../firestore";
+
+export const IDEMPOTENCY_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+export interface IdempotencyResult {
+  change_id: string;
+  operation_index: number;
+  op: string;
+}
+
+export function idempotencyRef(db: Firestore, key: string): DocumentReference {
+  return db.collection(COLLECTIONS.idempotency).doc(key);
+}
+
+/** The result recorded under a live record, or null when there is none (or it has expired). */
+export function activeResult(snap: DocumentSnapshot, now: Date): (IdempotencyResult & { job_id: string }) | null {
+  if (!snap.exists) return null;
+  const expiresAt = snap.get("expires_at") as Timestamp | undefined;
+  if (expiresAt && expiresAt.toMillis() <= now.getTime()) return null;
+  return { ...(snap.get("result") as IdempotencyResult), job_id: snap.get("job_id") as string };
+}
+
+export function idempotencyRecord(input: {
+  key: string;
+  jobId: string;
+  scope: string;
+  result: IdempotencyResult;
+  now: Date;
+  ttlMs?: number;
+}): Record<string, unknown> {
+  return {
+    key: input.key,
+    job_id: input.jobId,
+    scope: input.scope,
+    result: input.result,
+    created_at: Timestamp.fromDate(input.now),
+    expires_at: Timestamp.fromMillis(input.now.getTime() + (input.ttlMs ?? IDEMPOTENCY_TTL_MS)),
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * Plan validation, run for real before every preview and apply. Pure: it takes the `CatalogView`
+ * the loader read and simulates the plan operation by operation on a copy of it, exactly as the
+ * ApplyEngine will apply it, so every rule judges the documents as they will be:
+ *
+ * - per operation: size, field-path allowlist, identity fields, well-formed targets
+ *   (operation-rules), merge preconditions, the operation applying at all (target exists, not
+ *   stale), and each written document's schema (new issues are errors, legacy ones warnings);
+ * - after the plan: canonical names and one exercise per primary equipment in every touched family,
+ *   family slug fitting the name, unique name slugs, aliases with one live target and no
+ *   chain/loop/collision, retired targets (catalog-rules).
+ */
+import { type DocData, isLiveExercise, primaryEquipment } from "../catalog/repository";
+import { COLLECTIONS } from "../firestore";
+import { CatalogState, type CatalogView } from "./catalog-state";
+import { type PlanTrace, emptyTrace, finalStateIssues, mergeIssues } from "./catalog-rules";
+import { changeIssues } from "./document-rules";
+import { type DocumentChange, OperationConflict, operationEffects } from "./effects";
+import { IssueLog, type ValidationResult } from "./issues";
+import { PLAN_LIMITS, operationIssues } from "./operation-rules";
+import { type ChangePlan, type Operation, operationKey } from "./plan";
+
+export type { ValidationIssue, ValidationResult } from "./issues";
+
+export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now?: Date } = {}): ValidationResult {
+  const log = new IssueLog();
+  const operations = plan.operations;
+  if (operations.length > PLAN_LIMITS.maxOperations) {
+    log.error({
+      code: "PLAN_TOO_LARGE",
+      operation_index: null,
+      path: "operations",
+      message: `${operations.length} operations; a plan has at most ${PLAN_LIMITS.maxOperations}`,
+      suggestion: "split the work into several jobs",
+    });
+    return log.result();
+  }
+  const now = options.now ?? new Date();
+  const initial = new CatalogState(view);
+  const state = new CatalogState(view);
+  const trace = emptyTrace();
+  const firstIndexOfKey = new Map<string, number>();
+
+  operations.forEach((op, index) => {
+    const key = operationKey(op);
+    const first = firstIndexOfKey.get(key);
+    if (first !== undefined) {
+      // The engine applies an operation once per idempotency key, so the repeat will be skipped.
+      log.warn({ code: "DUPLICATE_OPERATION", operation_index: index, path: "", message: `repeats operation ${first}`, suggestion: "remove it" });
+      return;
+    }
+    firstIndexOfKey.set(key, index);
+
+    const own = operationIssues(op);
+    own.warnings.forEach((issue) => log.warn({ ...issue, operation_index: index }));
+    own.errors.forEach((issue) => log.error({ ...issue, operation_index: index }));
+    if (own.errors.length > 0) return;
+    mergeIssues(op, index, state, log);
+
+    let changes: DocumentChange[];
+    try {
+      changes = operationEffects(op, state, now);
+    } catch (err) {
+      if (!(err instanceof OperationConflict)) throw err;
+      log.error({ code: err.code, operation_index: index, path: err.path, message: err.message });
+      return;
+    }
+    for (const change of changes) {
+      const target = `${change.collection}/${change.id}`;
+      const { introduced, preexisting } = changeIssues(change);
+      introduced.forEach((issue) => log.error({ ...issue, operation_index: index, target }));
+      preexisting.forEach((issue) => log.warn({ ...issue, operation_index: index, target, message: `already so before the plan: ${issue.message}` }));
+    }
+    if (changes.length === 0 && op.op !== "no_change") {
+      log.warn({ code: "NO_EFFECT", operation_index: index, path: "", message: "the catalog already is as this operation would leave it" });
+    }
+    recordTrace(trace, op, index, changes);
+    state.apply(changes);
+  });
+
+  finalStateIssues(operations, initial, state, trace, log);
+  return log.result();
+}
+
+/** What a family's registry entry depends on in one exercise; null when it is not a live member. */
+function registryInput(doc: DocData | null): { family: string; key: string } | null {
+  if (!doc || !isLiveExercise(doc) || typeof doc.family_slug !== "string") return null;
+  return { family: doc.family_slug, key: `${doc.family_slug}|${String(doc.name)}|${JSON.stringify(doc.equipment)}|${primaryEquipment(doc)}` };
+}
+
+function recordTrace(trace: PlanTrace, op: Operation, index: number, changes: readonly DocumentChange[]): void {
+  if (op.op === "update_family_registry") trace.registryUpdates.set(op.family_slug, index);
+  for (const change of changes) {
+    if (change.collection === COLLECTIONS.aliases) {
+      if (change.after) trace.aliasUpserts.set(change.id, { index, previous: change.before });
+      continue;
+    }
+    if (change.collection !== COLLECTIONS.exercises) continue;
+    trace.exerciseWriters.set(change.id, index);
+    for (const doc of [change.before, change.after]) {
+      if (typeof doc?.family_slug === "string") trace.familyWriters.set(doc.family_slug, index);
+    }
+    const [before, after] = [registryInput(change.before), registryInput(change.after)];
+    if (before?.key !== after?.key) {
+      for (const input of [before, after]) if (input) trace.membershipChanges.set(input.family, index);
+    }
+    if (op.op === "create_exercise" || op.op === "rename_exercise" || op.op === "reassign_family") trace.identitySetBy.set(change.id, index);
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Reads the catalog documents a plan (or one operation) touches: the I/O half of validation and
+ * apply. `loadCatalogView` reads everything validation needs before the plan runs;
+ * `readOperationState` reads inside an operation's transaction exactly what that operation reads.
+ */
+import type { Firestore, Transaction } from "firebase-admin/firestore";
+import {
+  type DocData,
+  aliasesPointingAtExercises,
+  aliasesPointingAtFamilies,
+  exercisesWithNameSlugs,
+  getAliases,
+  getExercises,
+  getFamilyRegistries,
+  loadFamilyExercises,
+  transactionQueryReader,
+} from "../catalog/repository";
+import { toNameSlug } from "../catalog/taxonomy";
+import { COLLECTIONS } from "../firestore";
+import { CatalogState, type CatalogView } from "./catalog-state";
+import { operationReadSet } from "./effects";
+import { type ChangePlan, type Operation, operationExerciseIds } from "./plan";
+
+/** Family alias hops followed when loading, enough to tell a chain from a loop. */
+const ALIAS_HOPS = 5;
+
+interface Wanted {
+  exercises: Set<string>;
+  aliases: Set<string>;
+  families: Set<string>;
+  /** Slugs the plan gives exercises, and alias slugs: every exercise already holding one is read. */
+  nameSlugs: Set<string>;
+  /** Exercises the plan retires: aliases pointing at them are read. */
+  retiring: Set<string>;
+}
+
+function wantedBy(plan: ChangePlan): Wanted {
+  const wanted: Wanted = { exercises: new Set(), aliases: new Set(), families: new Set(), nameSlugs: new Set(), retiring: new Set() };
+  const add = (set: Set<string>, value: unknown) => {
+    if (typeof value === "string" && value !== "") set.add(value);
+  };
+  for (const op of plan.operations) {
+    operationExerciseIds(op).forEach((id) => wanted.exercises.add(id));
+    switch (op.op) {
+      case "create_exercise":
+        add(wanted.families, op.data.family_slug);
+        add(wanted.nameSlugs, op.data.name_slug);
+        break;
+      case "rename_exercise":
+        add(wanted.nameSlugs, toNameSlug(op.new_name));
+        break;
+      case "reassign_family":
+        add(wanted.families, op.from_family);
+        add(wanted.families, op.to_family);
+        if (op.new_name) add(wanted.nameSlugs, toNameSlug(op.new_name));
+        break;
+      case "deprecate_exercise":
+        add(wanted.exercises, op.merged_into);
+        add(wanted.retiring, op.exercise_id);
+        break;
+      case "merge_exercises":
+        add(wanted.retiring, op.source_id);
+        break;
+      case "upsert_alias":
+        add(wanted.aliases, op.alias_slug);
+        add(wanted.nameSlugs, op.alias_slug);
+        add(wanted.exercises, op.exercise_id);
+        add(wanted.families, op.family_slug);
+        break;
+      case "delete_alias":
+        add(wanted.aliases, op.alias_slug);
+        break;
+      case "update_family_registry":
+        add(wanted.families, op.family_slug);
+        add(wanted.families, op.merged_into);
+        break;
+      case "patch_fields":
+      case "no_change":
+        break;
+    }
+  }
+  return wanted;
+}
+
+/** Reads every document validation of `plan` needs (see `CatalogView` for what that is). */
+export async function loadCatalogView(db: Firestore, plan: ChangePlan): Promise<CatalogView> {
+  const wanted = wantedBy(plan);
+  const exercises = await getExercises(db, wanted.exercises);
+  for (const exercise of exercises.values()) {
+    if (typeof exercise.family_slug === "string") wanted.families.add(exercise.family_slug);
+  }
+  for (const family of wanted.families) {
+    for (const member of await loadFamilyExercises(db, family)) exercises.set(member.id, member.data);
+  }
+  for (const holder of await exercisesWithNameSlugs(db, wanted.nameSlugs)) exercises.set(holder.id, holder.data);
+  const families = await getFamilyRegistries(db, wanted.families);
+
+  const aliases = await getAliases(db, [...wanted.aliases, ...wanted.nameSlugs, ...wanted.families]);
+  const pointing = [...(await aliasesPointingAtExercises(db, wanted.retiring)), ...(await aliasesPointingAtFamilies(db, wanted.families))];
+  for (const alias of pointing) aliases.set(alias.id, alias.data);
+  await followFamilyAliases(db, aliases);
+  return { exercises, aliases, families };
+}
+
+/** Reads the aliases that family aliases lead to, a few hops deep, so chains and loops are visible. */
+async function followFamilyAliases(db: Firestore, aliases: Map<string, DocData>): Promise<void> {
+  for (let hop = 0; hop < ALIAS_HOPS; hop++) {
+    const next = [...aliases.values()]
+      .map((alias) => alias.family_slug)
+      .filter((slug): slug is string => typeof slug === "string" && slug !== "" && !aliases.has(slug));
+    if (next.length === 0) return;
+    const found = await getAliases(db, next);
+    if (found.size === 0) return;
+    found.forEach((alias, slug) => aliases.set(slug, alias));
+  }
+}
+
+/** Inside `tx`: the documents one operation reads (see `operationReadSet`), as a state to compute its effects on. */
+export async function readOperationState(tx: Transaction, db: Firestore, op: Operation): Promise<CatalogState> {
+  const reads = operationReadSet(op);
+  const refs = [
+    ...reads.exercises.map((id) => db.collection(COLLECTIONS.exercises).doc(id)),
+    ...reads.aliases.map((slug) => db.collection(COLLECTIONS.aliases).doc(slug)),
+    ...reads.families.map((slug) => db.collection(COLLECTIONS.families).doc(slug)),
+  ];
+  const view = { exercises: new Map<string, DocData>(), aliases: new Map<string, DocData>(), families: new Map<string, DocData>() };
+  const byCollection = { [COLLECTIONS.exercises]: view.exercises, [COLLECTIONS.aliases]: view.aliases, [COLLECTIONS.families]: view.families };
+  const snaps = refs.length > 0 ? await tx.getAll(...refs) : [];
+  for (const snap of snaps) {
+    if (snap.exists) byCollection[snap.ref.parent.id as keyof typeof byCollection].set(snap.id, snap.data() as DocData);
+  }
+  for (const family of reads.families) {
+    for (const member of await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) })) view.exercises.set(member.id, member.data);
+  }
+  return new CatalogState(view);
+}
