@@ -19,10 +19,14 @@ export const COLLECTIONS = {
 
 let defaultDb: Firestore | undefined;
 
+export function hasDefaultApp(): boolean {
+  return getApps().some((app) => app.name === "[DEFAULT]");
+}
+
 /** The default app's Firestore, created on first use so cold starts that don't need it stay fast. */
 export function getDb(): Firestore {
   if (!defaultDb) {
-    if (getApps().length === 0) initializeApp();
+    if (!hasDefaultApp()) initializeApp();
     defaultDb = getFirestore();
     defaultDb.settings({ ignoreUndefinedProperties: true });
   }

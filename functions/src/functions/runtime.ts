@@ -2,8 +2,8 @@
  * The engine as the deployed functions (and the Functions emulator) use it, created on the first
  * invocation so cold starts only load what a function needs.
  */
-import { getApps, initializeApp } from "firebase-admin/app";
-import { getDb } from "../firestore";
+import { getApp, initializeApp } from "firebase-admin/app";
+import { getDb, hasDefaultApp } from "../firestore";
 import { loadEngineConfig } from "../config";
 import { createEngine, type Engine } from "../engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
@@ -32,9 +32,7 @@ function taskServiceAccount(project: string): string {
 function taskQueueForEnvironment(location: string): TaskQueuePort {
   const project = projectId();
   if (inFunctionsEmulator()) {
-    // With a service account id, firebase-admin's task queue client does not probe the metadata server.
-    const app = getApps()[0] ?? initializeApp({ serviceAccountId: taskServiceAccount(project), projectId: project });
-    return new EmulatorTaskQueue(app, location);
+    return new EmulatorTaskQueue(getApp(), location);
   }
   return new CloudTasksQueue({ project, location, serviceAccountEmail: taskServiceAccount(project) });
 }
@@ -42,7 +40,8 @@ function taskQueueForEnvironment(location: string): TaskQueuePort {
 export function functionsEngine(): Engine {
   if (!engine) {
     const config = loadEngineConfig();
-    if (inFunctionsEmulator() && getApps().length === 0) {
+    // With a service account id, firebase-admin's task queue client does not probe the metadata server.
+    if (inFunctionsEmulator() && !hasDefaultApp()) {
       initializeApp({ serviceAccountId: taskServiceAccount(projectId()), projectId: projectId() });
     }
     engine = createEngine({ db: getDb(), config, tasks: taskQueueForEnvironment(config.taskLocation), project: projectId() });

@@ -3,6 +3,7 @@
  * outcome (complete or defer) or throw a `JobFailure`; the worker turns that into the job's status.
  */
 import type { Firestore } from "firebase-admin/firestore";
+import type { PlanRepairer } from "../apply/pipeline";
 import type { EngineConfig } from "../config";
 import type { LlmClient } from "../llm/types";
 import type { AttemptRecorder } from "./attempt-log";
@@ -21,6 +22,8 @@ export interface EngineDeps {
   /** The LLM client, created on first use so jobs that don't need it never load an SDK. */
   llm(): LlmClient;
   now(): Date;
+  /** Revises a plan that failed validation (the LLM repair loop); without it such a plan goes to review at once. */
+  repairPlan?: PlanRepairer;
 }
 
 export interface HandlerInput<T extends JobType> {

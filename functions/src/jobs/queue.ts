@@ -266,6 +266,15 @@ export class JobQueue {
     const job = parseStoredJob(snap);
     const now = this.now();
     if (!job || !LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
+    if (job.cancel_requested) {
+      // A client asked to cancel a waiting job (rules let clients set only this flag): honour it instead of running.
+      await snap.ref
+        .update({ status: "cancelled", finished_at: this.ts(now), updated_at: this.ts(now) }, { lastUpdateTime: snap.updateTime! })
+        .catch((err: unknown) => {
+          if (!isConflict(err)) throw err;
+        });
+      return null;
+    }
     const leaseExpiresAt = new Date(now.getTime() + this.leaseMs);
     const changes = {
       status: "leased" as const,

@@ -276,3 +276,13 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     expect(open.size).toBe(5);
   });
 });
+
+describe("client cancellation of a waiting job", () => {
+  it("is honoured at lease time instead of running the job", async () => {
+    const queue = new JobQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    await db.collection("catalog_jobs").doc(jobId).update({ cancel_requested: true });
+    expect(await queue.leaseJob(jobId, "w")).toBeNull();
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
+  });
+});

@@ -1,0 +1,32 @@
+/** A family read together with its findings and the owners of the slugs its canonical names would take. */
+import type { Firestore } from "firebase-admin/firestore";
+import { toNameSlug } from "../../catalog/taxonomy";
+import { type LoadedFamily, loadFamily, loadSlugOwners } from "./catalog-reads";
+import { type FamilyFinding, auditFamily, targetNames } from "./family-findings";
+import type { SlugOwners } from "./rename-conflicts";
+import { renameAliasSlugs } from "./slug-aliases";
+
+export interface AuditedFamily extends LoadedFamily {
+  findings: FamilyFinding[];
+  /** Holders of the slugs the family's canonical names take, and of the aliases renaming them touches. */
+  owners: SlugOwners;
+}
+
+/** Reads and audits a family; FAMILY_NOT_FOUND when it does not exist. */
+export async function auditedFamily(db: Firestore, slug: string): Promise<AuditedFamily> {
+  return audit(db, await loadFamily(db, slug));
+}
+
+export async function audit(db: Firestore, family: LoadedFamily): Promise<AuditedFamily> {
+  const names = targetNames(family.members);
+  const renames = family.members.flatMap(({ id, data }) => {
+    const name = names.get(id);
+    return name !== undefined && (name !== data.name || toNameSlug(name) !== data.name_slug) ? [{ id, data, name }] : [];
+  });
+  const owners = await loadSlugOwners(
+    db,
+    renames.map(({ name }) => toNameSlug(name)),
+    renames.flatMap(({ id, data, name }) => renameAliasSlugs(id, data, name)),
+  );
+  return { ...family, findings: auditFamily(family.slug, family.members, family.registry, owners), owners };
+}

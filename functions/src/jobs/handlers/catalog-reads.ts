@@ -1,0 +1,89 @@
+/**
+ * Catalog reads the handlers need beyond `catalog/repository`: a family with its registry entry,
+ * who holds the slugs a plan gives out, and the two catalog-wide walks of the scans (the distinct
+ * family slugs, and exercise ids by the slug they were created with). Every walk pages; none holds
+ * more than one page or one family in memory.
+ */
+import type { Firestore } from "firebase-admin/firestore";
+import {
+  type CatalogDoc,
+  type DocData,
+  exercisesWithNameSlugs,
+  getAliases,
+  getFamilyRegistry,
+  loadFamilyExercises,
+  pageCollection,
+} from "../../catalog/repository";
+import { COLLECTIONS } from "../../firestore";
+import { familyNotFound } from "./failures";
+import type { SlugOwners } from "./rename-conflicts";
+import { creationSlugOf } from "./slug-aliases";
+
+export interface LoadedFamily {
+  slug: string;
+  /** Every exercise (any status) whose family_slug is the family. */
+  members: CatalogDoc[];
+  registry: DocData | null;
+}
+
+/** A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry. */
+export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
+  const family = await readFamily(db, slug);
+  if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug);
+  return family;
+}
+
+/** A family as it is, possibly empty (a split or rename target that does not exist yet). */
+export async function readFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
+  const [members, registry] = await Promise.all([loadFamilyExercises(db, slug), getFamilyRegistry(db, slug)]);
+  return { slug, members, registry };
+}
+
+/** The exercises and aliases holding `nameSlugs`, and the alias documents of `aliasSlugs`. */
+export async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasSlugs: Iterable<string> = []): Promise<SlugOwners> {
+  const names = [...new Set(nameSlugs)];
+  const [holders, aliases] = await Promise.all([exercisesWithNameSlugs(db, names), getAliases(db, [...names, ...aliasSlugs])]);
+  const exercises = new Map<string, string[]>();
+  for (const holder of holders) {
+    const slug = String(holder.data.name_slug);
+    exercises.set(slug, [...(exercises.get(slug) ?? []), holder.id]);
+  }
+  return { aliases, exercises };
+}
+
+/**
+ * The distinct family slugs of the catalog's exercises, in order, one query per family: each
+ * step asks for the first exercise after the previous family, so no family is ever read whole here.
+ */
+export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGenerator<string> {
+  const ordered = db.collection(COLLECTIONS.exercises).orderBy("family_slug").select("family_slug").limit(1);
+  let previous: string | null = null;
+  for (;;) {
+    signal?.throwIfAborted();
+    const snap = await (previous === null ? ordered : ordered.startAfter(previous)).get();
+    const slug: unknown = snap.docs[0]?.get("family_slug");
+    if (typeof slug !== "string") return;
+    yield slug;
+    previous = slug;
+  }
+}
+
+/**
+ * Exercises whose id carries one of `slugs` as the slug they were created with
+ * (`{family}__{slug}`): the only way to find a renamed exercise by its first slug. Walks every
+ * exercise id page by page (ids only, no document bodies).
+ */
+export async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, signal?: AbortSignal): Promise<Map<string, string[]>> {
+  const wanted = new Set(slugs);
+  const found = new Map<string, string[]>();
+  if (wanted.size === 0) return found;
+  const ids = db.collection(COLLECTIONS.exercises).select();
+  for await (const page of pageCollection(ids)) {
+    signal?.throwIfAborted();
+    for (const doc of page) {
+      const slug = creationSlugOf(doc.id);
+      if (slug !== null && wanted.has(slug)) found.set(slug, [...(found.get(slug) ?? []), doc.id]);
+    }
+  }
+  return found;
+}

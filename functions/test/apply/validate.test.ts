@@ -1,0 +1,332 @@
+import { computeFamilyRegistry } from "../../src/catalog/repository";
+import type { OperationInput } from "../../src/apply/plan";
+import { type ValidationResult, validatePlan } from "../../src/apply/validate";
+import { type CatalogSeed, type ExerciseFixture, catalogViewOf, exerciseFixture, planOf } from "../helpers/catalog";
+
+// Pure: validation runs on an in-memory view, exactly what the loader would have read.
+const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
+const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
+const squat = exerciseFixture("Squat (Barbell)", ["barbell"]);
+const families = [computeFamilyRegistry("bench_press", [benchBarbell, benchDumbbell]), computeFamilyRegistry("squat", [squat])];
+const catalog: CatalogSeed = { exercises: [benchBarbell, benchDumbbell, squat], families };
+
+function validate(operations: OperationInput[], seed: CatalogSeed = catalog): ValidationResult {
+  return validatePlan(planOf(operations), catalogViewOf(seed));
+}
+
+function expectError(result: ValidationResult, expected: { code: string; operation_index: number | null; path?: string; suggestion?: string }) {
+  expect(result.ok).toBe(false);
+  expect(result.errors).toContainEqual(expect.objectContaining(expected));
+}
+
+const rationale = "test";
+const patch = (set: Record<string, unknown>, unset: string[] = [], exercise_id = benchBarbell.id): OperationInput => ({
+  op: "patch_fields",
+  exercise_id,
+  set,
+  unset,
+  rationale,
+});
+const rename = (exercise: ExerciseFixture, new_name: string): OperationInput => ({
+  op: "rename_exercise",
+  exercise_id: exercise.id,
+  old_name: String(exercise.name),
+  new_name,
+  rationale,
+});
+const registry = (family_slug: string): OperationInput => ({ op: "update_family_registry", family_slug, rationale });
+
+describe("validatePlan: a valid plan", () => {
+  it("accepts a patch, a rename with its old slug kept as an alias, and the registry update", () => {
+    const result = validate([
+      { op: "no_change", rationale },
+      patch({ "muscles.secondary": ["triceps"], "metadata.level": "intermediate" }),
+      rename(squat, "Back Squat (Barbell)"),
+      { op: "upsert_alias", alias_slug: "squat-barbell", exercise_id: squat.id, rationale },
+      registry("squat"),
+    ]);
+    expect(result.errors).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+});
+
+describe("validatePlan: path allowlist and patch shape", () => {
+  it.each([
+    ["an unknown field", { secret: 1 }, "set.secret", undefined],
+    ["an array index", { "execution_notes.0": "Stand tall." }, "set.execution_notes.0", "execution_notes"],
+    ["a deprecated field", { primary_muscles: ["quadriceps"] }, "set.primary_muscles", "muscles.primary"],
+    ["an unknown key inside a known map", { muscles: { primary: ["quadriceps"], favourite: "yes" } }, "set.muscles.favourite", undefined],
+  ])("rejects setting %s", (_name, set, path, suggestion) => {
+    expectError(validate([{ op: "no_change", rationale }, patch(set)]), {
+      code: "PATH_NOT_ALLOWED",
+      operation_index: 1,
+      path,
+      ...(suggestion ? { suggestion } : {}),
+    });
+  });
+
+  it("allows removing a deprecated field but not an unknown one", () => {
+    const legacy = { ...benchBarbell, primary_muscles: ["pecs"] };
+    expect(validate([patch({}, ["primary_muscles"])], { ...catalog, exercises: [legacy, benchDumbbell] }).ok).toBe(true);
+    expectError(validate([patch({}, ["whatever"])]), { code: "PATH_NOT_ALLOWED", operation_index: 0, path: "unset.whatever" });
+  });
+
+  it("rejects unknown fields in a new exercise", () => {
+    const doc = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const { id, ...data } = doc;
+    expectError(validate([{ op: "create_exercise", exercise_id: id, data: { ...data, colour: "red" }, rationale }]), {
+      code: "PATH_NOT_ALLOWED",
+      operation_index: 0,
+      path: "data.colour",
+    });
+  });
+
+  it("sends name and slug changes through rename_exercise / reassign_family", () => {
+    expectError(validate([patch({ name: "Bench Press (Barbell) X" })]), { code: "IDENTITY_FIELD_PATCH", operation_index: 0, path: "set.name", suggestion: "rename_exercise" });
+    expectError(validate([patch({ family_slug: "squat" })]), { code: "IDENTITY_FIELD_PATCH", operation_index: 0, path: "set.family_slug", suggestion: "reassign_family" });
+  });
+
+  it("rejects overlapping paths", () => {
+    expectError(validate([patch({ muscles: { primary: ["triceps"] }, "muscles.primary": ["triceps"] })]), { code: "PATH_CONFLICT", operation_index: 0 });
+  });
+
+  it("limits the plan and the operation size", () => {
+    const many = Array.from({ length: 501 }, () => ({ op: "no_change" as const, rationale }));
+    expectError(validate(many), { code: "PLAN_TOO_LARGE", operation_index: null, path: "operations" });
+    expectError(validate([patch({ description: "x".repeat(70_000) })]), { code: "OPERATION_TOO_LARGE", operation_index: 0 });
+  });
+});
+
+describe("validatePlan: documents after the change", () => {
+  it("checks the schema of the patched document, with the document path", () => {
+    const result = validate([patch({ category: "strength", "muscles.primary": ["Biceps_Brachii"] })]);
+    expectError(result, { code: "SCHEMA_INVALID", operation_index: 0, path: "category" });
+    expectError(result, { code: "SCHEMA_INVALID", operation_index: 0, path: "muscles.primary.0" });
+    expect(result.errors[0].target).toBe(`exercises/${benchBarbell.id}`);
+  });
+
+  it("reports a legacy problem the plan does not touch as a warning only", () => {
+    const legacy = { ...benchBarbell, description: "Too short." };
+    const result = validate([patch({ "review_metadata.quality_score": 0.45 })], { ...catalog, exercises: [legacy, benchDumbbell] });
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "SCHEMA_INVALID", path: "description", operation_index: 0 }));
+  });
+
+  it("simulates earlier operations: a patch after a create sees the created document", () => {
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const result = validate([
+      { op: "create_exercise", exercise_id: id, data, rationale },
+      patch({ "metadata.unilateral": "yes" }, [], id),
+      registry("bench_press"),
+    ]);
+    expectError(result, { code: "SCHEMA_INVALID", operation_index: 1, path: "metadata.unilateral" });
+    expect(result.errors).toHaveLength(1);
+  });
+
+  it("reports a missing target, a stale rename, a taken id and an id that is not derived", () => {
+    expectError(validate([patch({ category: "compound" }, [], "nope")]), { code: "EXERCISE_NOT_FOUND", operation_index: 0, path: "exercise_id" });
+    expectError(validate([{ ...rename(squat, "Back Squat (Barbell)"), old_name: "Squat" } as OperationInput]), {
+      code: "STALE_PLAN",
+      operation_index: 0,
+      path: "old_name",
+    });
+    const { id, ...data } = benchBarbell;
+    expectError(validate([{ op: "create_exercise", exercise_id: id, data, rationale }]), { code: "EXERCISE_EXISTS", operation_index: 0 });
+    expectError(validate([{ op: "create_exercise", exercise_id: "bench_press__x", data: { ...data, name: "Bench Press (Cable)", name_slug: "bench-press-cable", equipment: ["cable"] }, rationale }]), {
+      code: "EXERCISE_ID_MISMATCH",
+      operation_index: 0,
+      path: "exercise_id",
+      suggestion: "bench_press__bench-press-cable",
+    });
+  });
+
+  it("requires name_slug to derive from the name", () => {
+    const { id: _id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    expectError(validate([{ op: "create_exercise", exercise_id: "bench_press__bench-cable", data: { ...data, name_slug: "bench-cable" }, rationale }]), {
+      code: "SCHEMA_INVALID",
+      operation_index: 0,
+      path: "name_slug",
+    });
+  });
+});
+
+describe("validatePlan: names, slugs and families", () => {
+  it("requires canonical names in a multi-equipment family, suggesting the canonical one", () => {
+    expectError(validate([rename(benchBarbell, "Bench Press")]), {
+      code: "NON_CANONICAL_NAME",
+      operation_index: 0,
+      path: "name",
+      suggestion: "Bench Press (Barbell)",
+    });
+    expectError(validate([rename(squat, "Barbell Squat")]), { code: "NON_CANONICAL_NAME", operation_index: 0, suggestion: "Squat" });
+  });
+
+  it("blames the operation that made a family multi-equipment for the names it left without suffix", () => {
+    const plain = exerciseFixture("Hip Thrust", ["barbell"]);
+    const { id, ...data } = exerciseFixture("Hip Thrust (Dumbbell)", ["dumbbell"]);
+    const seed = { exercises: [plain], families: [computeFamilyRegistry("hip_thrust", [plain])] };
+    const create: OperationInput = { op: "create_exercise", exercise_id: id, data, rationale };
+    const result = validate([create, registry("hip_thrust")], seed);
+    expectError(result, { code: "NON_CANONICAL_NAME", operation_index: 0, suggestion: "Hip Thrust (Barbell)" });
+    expect(result.errors[0].target).toBe(`exercises/${plain.id}`);
+    // The same addition with the rename (and the old slug kept) is valid.
+    const fixed = validate(
+      [create, rename(plain, "Hip Thrust (Barbell)"), { op: "upsert_alias", alias_slug: "hip-thrust", exercise_id: plain.id, rationale }, registry("hip_thrust")],
+      seed,
+    );
+    expect(fixed.errors).toEqual([]);
+  });
+
+  it("warns about, but does not block on, naming problems a family already had", () => {
+    const unsuffixed = exerciseFixture("Bench Press", ["smith-machine"], { family_slug: "bench_press" });
+    const seed = { ...catalog, exercises: [benchBarbell, benchDumbbell, unsuffixed, squat] };
+    const result = validate([patch({ "metadata.level": "beginner" })], seed);
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "NON_CANONICAL_NAME", suggestion: "Bench Press (Smith Machine)" }));
+  });
+
+  it("requires the family to fit the name", () => {
+    expectError(validate([rename(benchBarbell, "Deadlift (Barbell)")]), { code: "FAMILY_SLUG_MISMATCH", operation_index: 0, path: "family_slug" });
+    expect(validate([rename(benchBarbell, "Incline Bench Press (Barbell)")]).errors).toEqual([]);
+  });
+
+  it("keeps name slugs unique across the catalog", () => {
+    const legacy = { ...benchBarbell, id: "legacy-bench", name: "Bench Press (Barbell)", family_slug: "old_bench_press" };
+    const seed = { exercises: [legacy, squat] };
+    const { id, ...data } = benchBarbell;
+    expectError(validate([{ op: "create_exercise", exercise_id: id, data, rationale }], seed), {
+      code: "DUPLICATE_NAME_SLUG",
+      operation_index: 0,
+      path: "name_slug",
+    });
+  });
+
+  it("rejects a second exercise with the same primary equipment in a multi-equipment family", () => {
+    const { id, ...data } = exerciseFixture("Incline Bench Press (Dumbbell)", ["dumbbell"], { family_slug: "bench_press" });
+    const result = validate([{ op: "create_exercise", exercise_id: id, data, rationale }, registry("bench_press")]);
+    expectError(result, { code: "DUPLICATE_EQUIPMENT_VARIANT", operation_index: 0, path: "equipment" });
+  });
+
+  it("rejects moving live exercises into a retired family", () => {
+    const retired = { ...computeFamilyRegistry("front_squat", [], { status: "merged", merged_into: "squat" }), base_name: "Front Squat" };
+    const seed = { ...catalog, families: [...families, retired] };
+    const move: OperationInput = { op: "reassign_family", exercise_id: squat.id, from_family: "squat", to_family: "front_squat", new_name: "Front Squat (Barbell)", rationale };
+    expectError(validate([move, registry("squat")], seed), { code: "FAMILY_TARGET_INVALID", operation_index: 0, path: "status" });
+  });
+
+  it("warns when a family changes without its registry being recomputed", () => {
+    const result = validate([{ op: "deprecate_exercise", exercise_id: benchDumbbell.id, rationale }]);
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "REGISTRY_STALE", operation_index: 0 }));
+  });
+});
+
+describe("validatePlan: aliases", () => {
+  const alias = (alias_slug: string, target: { exercise_id?: string; family_slug?: string }): OperationInput => ({
+    op: "upsert_alias",
+    alias_slug,
+    ...target,
+    rationale,
+  });
+
+  it("needs exactly one target", () => {
+    expectError(validate([alias("x", {})]), { code: "ALIAS_TARGET_INVALID", operation_index: 0, path: "exercise_id" });
+    expectError(validate([alias("x", { exercise_id: squat.id, family_slug: "squat" })]), { code: "ALIAS_TARGET_INVALID", operation_index: 0 });
+  });
+
+  it("needs a target that exists, or that the plan creates", () => {
+    expectError(validate([alias("ghost", { exercise_id: "squat__ghost" })]), { code: "ALIAS_TARGET_MISSING", operation_index: 0, path: "exercise_id" });
+    expectError(validate([alias("ghost_family", { family_slug: "ghost" })]), { code: "ALIAS_TARGET_MISSING", operation_index: 0, path: "family_slug" });
+    const { id, ...data } = exerciseFixture("Front Squat (Barbell)", ["barbell"]);
+    const result = validate([alias("front-squat", { exercise_id: id }), { op: "create_exercise", exercise_id: id, data, rationale }, registry("front_squat")]);
+    expect(result.errors).toEqual([]);
+  });
+
+  it("does not take over an alias that points at another live target, but repairs an orphaned one", () => {
+    const existing = { alias_slug: "flat-press", exercise_id: benchBarbell.id, is_family_alias: false };
+    const orphan = { alias_slug: "old-press", exercise_id: "bench_press__gone", is_family_alias: false };
+    const seed = { ...catalog, aliases: [existing, orphan] };
+    expectError(validate([alias("flat-press", { exercise_id: benchDumbbell.id })], seed), { code: "ALIAS_COLLISION", operation_index: 0, path: "alias_slug" });
+    expect(validate([alias("old-press", { exercise_id: benchDumbbell.id })], seed).errors).toEqual([]);
+  });
+
+  it("rejects chains: an alias of a merged exercise or of a family alias", () => {
+    const merged = { ...benchDumbbell, status: "merged", merged_into: benchBarbell.id };
+    expectError(validate([alias("db-press", { exercise_id: merged.id })], { ...catalog, exercises: [benchBarbell, merged, squat] }), {
+      code: "ALIAS_CHAIN",
+      operation_index: 0,
+      suggestion: benchBarbell.id,
+    });
+    const familyAlias = { alias_slug: "back_squat", family_slug: "squat", is_family_alias: true };
+    expectError(validate([alias("legs", { family_slug: "back_squat" })], { ...catalog, aliases: [familyAlias] }), {
+      code: "ALIAS_CHAIN",
+      operation_index: 0,
+      suggestion: "squat",
+    });
+  });
+
+  it("rejects loops", () => {
+    const toA = { alias_slug: "b_fam", family_slug: "a_fam", is_family_alias: true };
+    expectError(validate([alias("a_fam", { family_slug: "b_fam" })], { ...catalog, aliases: [toA] }), { code: "ALIAS_LOOP", operation_index: 0 });
+    expectError(validate([alias("squat-barbell", { exercise_id: squat.id })]), { code: "ALIAS_LOOP", operation_index: 0, path: "alias_slug" });
+  });
+
+  it("rejects an alias that shadows another exercise's slug, and a new name that an alias already claims", () => {
+    expectError(validate([alias("squat-barbell", { exercise_id: benchBarbell.id })]), { code: "ALIAS_SHADOWS_EXERCISE", operation_index: 0 });
+    const claimed = { alias_slug: "back-squat-barbell", exercise_id: benchBarbell.id, is_family_alias: false };
+    expectError(validate([rename(squat, "Back Squat (Barbell)")], { ...catalog, aliases: [claimed] }), { code: "SLUG_COLLISION", operation_index: 0, path: "name_slug" });
+  });
+
+  it("warns about existing aliases left pointing at an exercise the plan retires", () => {
+    const kept = { alias_slug: "db-bench", exercise_id: benchDumbbell.id, is_family_alias: false };
+    const result = validate(
+      [{ op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, rationale }, registry("bench_press")],
+      { ...catalog, aliases: [kept] },
+    );
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }));
+  });
+});
+
+describe("validatePlan: merges", () => {
+  it("rejects a merge into itself, from an already merged exercise, or into a retired one", () => {
+    expectError(validate([{ op: "merge_exercises", source_id: squat.id, target_id: squat.id, rationale }]), { code: "MERGE_CONFLICT", operation_index: 0 });
+    const merged = { ...benchDumbbell, status: "merged", merged_into: benchBarbell.id };
+    const seed = { ...catalog, exercises: [benchBarbell, merged, squat] };
+    expectError(validate([{ op: "merge_exercises", source_id: merged.id, target_id: squat.id, rationale }], seed), {
+      code: "MERGE_CONFLICT",
+      operation_index: 0,
+      path: "source_id",
+    });
+    expectError(validate([{ op: "merge_exercises", source_id: squat.id, target_id: merged.id, rationale }], seed), {
+      code: "MERGE_TARGET_INVALID",
+      operation_index: 0,
+      suggestion: benchBarbell.id,
+    });
+  });
+
+  it("rejects a merge patch that overwrites what the target already has", () => {
+    const result = validate([
+      { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, target_patch: { description: "Something else entirely, long enough for the schema rule." }, rationale },
+    ]);
+    expectError(result, { code: "MERGE_CONFLICT", operation_index: 0, path: "target_patch.description" });
+    const fill = validate([
+      { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, target_patch: { suitability_notes: ["Suits lifters who bench."] }, rationale },
+      registry("bench_press"),
+    ]);
+    expect(fill.errors).toEqual([]);
+  });
+
+  it("requires a merged_into that exists and stays live", () => {
+    expectError(validate([{ op: "deprecate_exercise", exercise_id: squat.id, status: "merged", merged_into: "squat__gone", rationale }]), {
+      code: "MERGE_TARGET_INVALID",
+      operation_index: 0,
+      path: "merged_into",
+    });
+    expectError(validate([{ op: "deprecate_exercise", exercise_id: squat.id, status: "merged", rationale }]), {
+      code: "MERGE_TARGET_INVALID",
+      operation_index: 0,
+      path: "merged_into",
+    });
+  });
+});
