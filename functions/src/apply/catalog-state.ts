@@ -2,7 +2,7 @@
  * The catalog documents a plan touches, held in memory: the `CatalogView` the loader reads
  * beforehand, and `CatalogState`, a copy of it that simulates operations one after another.
  */
-import type { CatalogCollection, DocData } from "../catalog/repository";
+import { type CatalogCollection, type DocData, isLiveExercise } from "../catalog/repository";
 import { COLLECTIONS } from "../firestore";
 import type { CatalogReader, DocumentChange } from "./effects";
 
@@ -42,6 +42,29 @@ export class CatalogState implements CatalogReader {
 
   familyMembers(slug: string): DocData[] {
     return [...this.docs[COLLECTIONS.exercises].values()].filter((exercise) => exercise.family_slug === slug);
+  }
+
+  /** [id, document] of a family's live exercises, in id order. */
+  liveFamilyMembers(slug: string): [string, DocData][] {
+    return this.exercises()
+      .filter(([, exercise]) => exercise.family_slug === slug && isLiveExercise(exercise))
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+  }
+
+  /** A family exists and is not retired: an active registry entry, or live exercises and no entry. */
+  isFamilyLive(slug: string): boolean {
+    const registry = this.family(slug);
+    if (registry) return registry.status === "active";
+    return this.liveFamilyMembers(slug).length > 0;
+  }
+
+  /** An alias's target exists and is live (a live exercise, or a live family). */
+  isAliasTargetLive(alias: Readonly<DocData>): boolean {
+    if (typeof alias.exercise_id === "string" && alias.exercise_id !== "") {
+      const exercise = this.exercise(alias.exercise_id);
+      return exercise !== null && isLiveExercise(exercise);
+    }
+    return typeof alias.family_slug === "string" && alias.family_slug !== "" && this.isFamilyLive(alias.family_slug);
   }
 
   /** [id, document] of every exercise held. */

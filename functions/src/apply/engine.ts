@@ -4,7 +4,7 @@
  * still holds its lease), the operation's idempotency record and the documents it touches, and
  * then writes the changed documents, the idempotency record and the journal entry together — so an
  * operation is applied at most once per key, never by a worker that lost its lease, and never
- * without its journal entry.
+ * without its journal entry. (Registry recomputes carry no record: see `isIdempotencyGuarded`.)
  *
  * Apply stops at the first operation that fails (later operations often depend on earlier ones:
  * the alias of a rename, the registry of a move); the rest are reported as not attempted. A failed
@@ -22,7 +22,7 @@ import { changeIssues } from "./document-rules";
 import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationTargets } from "./effects";
 import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
 import { journalEntry } from "./journal";
-import { type ChangePlan, type Operation, type OperationType, operationKey } from "./plan";
+import { type ChangePlan, type Operation, type OperationType, isIdempotencyGuarded, operationKey } from "./plan";
 import { loadCatalogView, readOperationState } from "./view-loader";
 
 interface OperationRef {
@@ -31,7 +31,8 @@ interface OperationRef {
 }
 
 export interface AppliedOperation extends OperationRef {
-  idempotency_key: string;
+  /** null for an operation that is not guarded by a record (see `isIdempotencyGuarded`). */
+  idempotency_key: string | null;
   change_id: string;
 }
 
@@ -122,7 +123,7 @@ export class ApplyEngine {
     const state = new CatalogState(view ?? (await loadCatalogView(this.db, plan)));
     const keys = plan.operations.map(operationKey);
     const now = this.now();
-    const recorded = await this.recordedKeys(keys, now);
+    const recorded = await this.recordedKeys(plan.operations.filter(isIdempotencyGuarded).map(operationKey), now);
     const operations: PreviewOperation[] = [];
     let failed = false;
     for (const [index, op] of plan.operations.entries()) {
@@ -135,7 +136,7 @@ export class ApplyEngine {
           const changes = checkedEffects(op, state, now);
           state.apply(changes);
           // A repeat of this operation later in the plan is skipped, as apply would skip it.
-          if (changes.length > 0) recorded.add(keys[index]);
+          if (changes.length > 0 && isIdempotencyGuarded(op)) recorded.add(keys[index]);
           operations.push({ ...base, outcome: changes.length > 0 ? "would_apply" : "no_change", changes: changes.map(diffOf) });
         } catch (err) {
           if (!(err instanceof OperationConflict)) throw err;
@@ -153,8 +154,8 @@ export class ApplyEngine {
   async apply(plan: ChangePlan, lease: Lease, options: ApplyOptions = {}): Promise<ApplyResult> {
     const result: ApplyResult = { applied: [], skipped: [], unchanged: [], failed: [], not_attempted: [], change_ids: [] };
     for (const [index, op] of plan.operations.entries()) {
-      options.signal?.throwIfAborted();
       await options.beforeOperation?.(index);
+      options.signal?.throwIfAborted();
       const ref = { operation_index: index, op: op.op };
       if (op.op === "no_change") {
         result.unchanged.push({ ...ref, reason: "no_change_operation" });
@@ -171,7 +172,7 @@ export class ApplyEngine {
       }
       const key = operationKey(op);
       if (outcome.kind === "applied") {
-        result.applied.push({ ...ref, idempotency_key: key, change_id: outcome.change_id });
+        result.applied.push({ ...ref, idempotency_key: isIdempotencyGuarded(op) ? key : null, change_id: outcome.change_id });
         result.change_ids.push(outcome.change_id);
       } else if (outcome.kind === "skipped") {
         result.skipped.push({ ...ref, idempotency_key: key, reason: "already_applied", change_id: outcome.change_id, applied_by_job: outcome.job_id });
@@ -184,13 +185,13 @@ export class ApplyEngine {
 
   private applyOperation(plan: ChangePlan, index: number, lease: Lease): Promise<OperationOutcome> {
     const op = plan.operations[index];
-    const key = operationKey(op);
+    const key = isIdempotencyGuarded(op) ? operationKey(op) : null;
     return this.db.runTransaction(async (tx) => {
       // Reads first (fence, idempotency record, documents), then every write.
       const job = await this.queue.readFencedJob(tx, lease);
-      const recordRef = idempotencyRef(this.db, key);
+      const recordRef = key ? idempotencyRef(this.db, key) : null;
       const now = this.now();
-      const recorded = activeResult(await tx.get(recordRef), now);
+      const recorded = recordRef ? activeResult(await tx.get(recordRef), now) : null;
       if (recorded) return { kind: "skipped", change_id: recorded.change_id, job_id: recorded.job_id };
       const changes = checkedEffects(op, await readOperationState(tx, this.db, op), now);
       if (changes.length === 0) return { kind: "unchanged" };
@@ -201,17 +202,19 @@ export class ApplyEngine {
         if (change.after === null) tx.delete(ref);
         else tx.set(ref, change.after);
       }
-      tx.set(
-        recordRef,
-        idempotencyRecord({
-          key,
-          jobId: lease.jobId,
-          scope: `${op.op} ${operationTargets(op).join(" ")}`,
-          result: { change_id: changeRef.id, operation_index: index, op: op.op },
-          now,
-          ttlMs: this.options.idempotencyTtlMs,
-        }),
-      );
+      if (key && recordRef) {
+        tx.set(
+          recordRef,
+          idempotencyRecord({
+            key,
+            jobId: lease.jobId,
+            scope: `${op.op} ${operationTargets(op).join(" ")}`,
+            result: { change_id: changeRef.id, operation_index: index, op: op.op },
+            now,
+            ttlMs: this.options.idempotencyTtlMs,
+          }),
+        );
+      }
       tx.create(
         changeRef,
         journalEntry({

@@ -29,7 +29,8 @@ export interface JournalEntryInput {
   leaseEpoch: number;
   operationIndex: number;
   operation: Operation;
-  idempotencyKey: string;
+  /** null when the operation is not guarded by an idempotency record. */
+  idempotencyKey: string | null;
   changes: readonly DocumentChange[];
   now: Date;
 }
@@ -111,8 +112,8 @@ export async function revertChange(
 
     const refs = documents.map((doc) => db.collection(doc.collection).doc(doc.id));
     const current = refs.length > 0 ? await tx.getAll(...refs) : [];
-    const key = entry.get("idempotency_key") as string;
-    const record = await tx.get(idempotencyRef(db, key));
+    const key = entry.get("idempotency_key") as string | null;
+    const record = key ? await tx.get(idempotencyRef(db, key)) : null;
 
     const conflicts = documents.flatMap((doc, i) => {
       const stored = current[i].exists ? (current[i].data() as DocData) : null;
@@ -126,7 +127,7 @@ export async function revertChange(
       else tx.set(refs[i], { ...doc.before, updated_at: stamp });
     });
     tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: options.revertedBy ?? null });
-    if (record.exists && record.get("result.change_id") === changeId) tx.delete(record.ref);
+    if (record?.exists && record.get("result.change_id") === changeId) tx.delete(record.ref);
     return { change_id: changeId, status: "reverted" as const, targets };
   });
 }

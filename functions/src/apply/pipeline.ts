@@ -42,8 +42,13 @@ type Validated =
   | { ok: true; plan: ChangePlan; view: CatalogView; validation: ValidationResult; repairs: RepairRound[] }
   | { ok: false; outcome: HandlerOutcome };
 
-export async function runPlan(input: HandlerInput<JobType>, plan: ChangePlan, extraSummary: Record<string, unknown> = {}): Promise<HandlerOutcome> {
-  const validated = await validateWithRepairs(input, plan, extraSummary);
+export async function runPlan<T extends JobType>(
+  input: HandlerInput<T>,
+  plan: ChangePlan,
+  extraSummary: Record<string, unknown> = {},
+): Promise<HandlerOutcome> {
+  // HandlerInput is invariant in its job type (the job is a conditional type): widen it once, here.
+  const validated = await validateWithRepairs({ ...input, job: input.job }, plan, extraSummary);
   if (!validated.ok) return validated.outcome;
   const { deps, attempt, ctx } = input;
   const mode = input.job.payload.mode;

@@ -129,3 +129,13 @@ export function operationExerciseIds(op: Operation): string[] {
       return [];
   }
 }
+
+/**
+ * Whether the engine guards the operation with an idempotency record. A registry update recomputes
+ * the entry from the family's current exercises: applying it again is always right (and writes
+ * nothing when nothing changed), whereas a record would make a later job's recompute of the same
+ * family look "already applied" and leave its registry stale.
+ */
+export function isIdempotencyGuarded(op: Operation): boolean {
+  return op.op !== "update_family_registry" && op.op !== "no_change";
+}

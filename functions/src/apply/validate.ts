@@ -18,7 +18,7 @@ import { changeIssues } from "./document-rules";
 import { type DocumentChange, OperationConflict, operationEffects } from "./effects";
 import { IssueLog, type ValidationResult } from "./issues";
 import { PLAN_LIMITS, operationIssues } from "./operation-rules";
-import { type ChangePlan, type Operation, operationKey } from "./plan";
+import { type ChangePlan, type Operation, isIdempotencyGuarded, operationKey } from "./plan";
 
 export type { ValidationIssue, ValidationResult } from "./issues";
 
@@ -45,11 +45,11 @@ export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now
     const key = operationKey(op);
     const first = firstIndexOfKey.get(key);
     if (first !== undefined) {
-      // The engine applies an operation once per idempotency key, so the repeat will be skipped.
+      // The engine applies a guarded operation once per idempotency key, so the repeat will be skipped.
       log.warn({ code: "DUPLICATE_OPERATION", operation_index: index, path: "", message: `repeats operation ${first}`, suggestion: "remove it" });
       return;
     }
-    firstIndexOfKey.set(key, index);
+    if (isIdempotencyGuarded(op)) firstIndexOfKey.set(key, index);
 
     const own = operationIssues(op);
     own.warnings.forEach((issue) => log.warn({ ...issue, operation_index: index }));

@@ -24,6 +24,11 @@ export interface CatalogDoc {
 
 export type CatalogCollection = typeof COLLECTIONS.exercises | typeof COLLECTIONS.aliases | typeof COLLECTIONS.families;
 
+/** "exercises/bench_press__bench-press-barbell": how journal entries, issues and previews name a document. */
+export function documentPath(collection: CatalogCollection, id: string): string {
+  return `${collection}/${id}`;
+}
+
 export const DEFAULT_PAGE_SIZE = 200;
 /** The most exercises one family may have before reading it whole is refused. */
 export const MAX_FAMILY_EXERCISES = 2_000;

@@ -1,10 +1,8 @@
 /** A family read together with its findings and the owners of the slugs its canonical names would take. */
 import type { Firestore } from "firebase-admin/firestore";
-import { toNameSlug } from "../../catalog/taxonomy";
-import { type LoadedFamily, loadFamily, loadSlugOwners } from "./catalog-reads";
+import { type LoadedFamily, loadFamily, loadRenameOwners } from "./catalog-reads";
 import { type FamilyFinding, auditFamily, targetNames } from "./family-findings";
 import type { SlugOwners } from "./rename-conflicts";
-import { renameAliasSlugs } from "./slug-aliases";
 
 export interface AuditedFamily extends LoadedFamily {
   findings: FamilyFinding[];
@@ -18,15 +16,6 @@ export async function auditedFamily(db: Firestore, slug: string): Promise<Audite
 }
 
 export async function audit(db: Firestore, family: LoadedFamily): Promise<AuditedFamily> {
-  const names = targetNames(family.members);
-  const renames = family.members.flatMap(({ id, data }) => {
-    const name = names.get(id);
-    return name !== undefined && (name !== data.name || toNameSlug(name) !== data.name_slug) ? [{ id, data, name }] : [];
-  });
-  const owners = await loadSlugOwners(
-    db,
-    renames.map(({ name }) => toNameSlug(name)),
-    renames.flatMap(({ id, data, name }) => renameAliasSlugs(id, data, name)),
-  );
+  const owners = await loadRenameOwners(db, family.members, targetNames(family.members));
   return { ...family, findings: auditFamily(family.slug, family.members, family.registry, owners), owners };
 }

@@ -14,10 +14,11 @@ import {
   loadFamilyExercises,
   pageCollection,
 } from "../../catalog/repository";
+import { toNameSlug } from "../../catalog/taxonomy";
 import { COLLECTIONS } from "../../firestore";
 import { familyNotFound } from "./failures";
 import type { SlugOwners } from "./rename-conflicts";
-import { creationSlugOf } from "./slug-aliases";
+import { creationSlugOf, renameAliasSlugs } from "./slug-aliases";
 
 export interface LoadedFamily {
   slug: string;
@@ -37,6 +38,27 @@ export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFam
 export async function readFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
   const [members, registry] = await Promise.all([loadFamilyExercises(db, slug), getFamilyRegistry(db, slug)]);
   return { slug, members, registry };
+}
+
+/**
+ * Who holds the slugs `names` give to `members` whose name changes (exercises and aliases), and the
+ * alias documents renaming them touches, plus any `extraAliasSlugs`.
+ */
+export function loadRenameOwners(
+  db: Firestore,
+  members: readonly CatalogDoc[],
+  names: ReadonlyMap<string, string | null>,
+  extraAliasSlugs: readonly string[] = [],
+): Promise<SlugOwners> {
+  const renames = members.flatMap(({ id, data }) => {
+    const name = names.get(id);
+    return name && (name !== data.name || toNameSlug(name) !== data.name_slug) ? [{ id, data, name }] : [];
+  });
+  return loadSlugOwners(
+    db,
+    renames.map(({ name }) => toNameSlug(name)),
+    [...renames.flatMap(({ id, data, name }) => renameAliasSlugs(id, data, name)), ...extraAliasSlugs],
+  );
 }
 
 /** The exercises and aliases holding `nameSlugs`, and the alias documents of `aliasSlugs`. */

@@ -94,3 +94,20 @@ function rebase(base: string, from: string, to: string, toBase: string): string 
   }
   return null;
 }
+
+/**
+ * The names of a family's live members once `joining` exercises (from family `from`) are added to
+ * the `staying` ones: each staying member's canonical name (or its current one), and for each
+ * joining one its name carried over by `nameForFamily` (null when it cannot fit the family).
+ */
+export function namesAfterJoin(
+  staying: readonly CatalogDoc[],
+  joining: readonly CatalogDoc[],
+  move: { from: string; to: string; toBase: string },
+): { multiEquipment: boolean; names: Map<string, string | null> } {
+  const multiEquipment = isMultiEquipment([...liveMembers(staying), ...liveMembers(joining)]);
+  const names = new Map<string, string | null>();
+  for (const { id, data } of liveMembers(staying)) names.set(id, canonicalNameIn(data, multiEquipment) ?? nameOf(data));
+  for (const { id, data } of liveMembers(joining)) names.set(id, nameForFamily(data, { ...move, multiEquipment }));
+  return { multiEquipment, names };
+}

@@ -1,0 +1,119 @@
+/**
+ * The holistic enrichment prompt: the exercise as stored, a field guide derived from the catalog's
+ * vocabulary and content rules, the quality scanner's findings and the missing fields as hints, the
+ * spec's instructions as a reviewer's note, and the fields in scope. Pure: no I/O.
+ */
+import { z } from "zod";
+import { LOCKED_ENRICHMENT_FIELDS, getPath, isPlainRecord } from "../catalog/fields";
+import type { DocData } from "../catalog/repository";
+import {
+  CANONICAL_EQUIPMENT,
+  CATEGORIES,
+  CONTENT_LIST_BOUNDS,
+  type ContentField,
+  DESCRIPTION_MIN_LENGTH,
+  DESCRIPTION_TARGET_MIN_LENGTH,
+  LEVELS,
+  MOVEMENT_SPLITS,
+  MOVEMENT_TYPES,
+  MUSCLE_CATEGORIES,
+  PLANES,
+  PRIMARY_MUSCLES_BOUNDS,
+  SECONDARY_MUSCLES_MAX,
+} from "../catalog/taxonomy";
+import type { PayloadOf } from "../jobs/models";
+import type { ScanResult } from "../reviewer/quality-scanner";
+import { enrichablePaths } from "./normalize";
+
+export type EnrichmentSpec = PayloadOf<"CATALOG_ENRICH_FIELD">["enrichment_spec"];
+
+/** What the model must answer (CATALOG-DOMAIN.md, "Enrichment output"). */
+export const enrichmentResponseSchema = z.object({
+  changes: z.record(z.string(), z.unknown()),
+  reasoning: z.string(),
+  confidence: z.enum(["high", "medium", "low"]),
+});
+export type EnrichmentResponse = z.infer<typeof enrichmentResponseSchema>;
+
+export interface EnrichmentPromptInput {
+  exerciseId: string;
+  exercise: Readonly<DocData>;
+  spec: EnrichmentSpec;
+  /** The quality scanner's verdict on the exercise as stored. */
+  findings: ScanResult;
+}
+
+const oneOf = (values: readonly string[]) => values.map((value) => `"${value}"`).join(", ");
+
+function listRule(field: ContentField, style: string): string {
+  const { min, max } = CONTENT_LIST_BOUNDS[field];
+  return `- ${field}: ${min}–${max} ${style}`;
+}
+
+const FIELD_GUIDE = [
+  `- equipment: list of lowercase names with "-" (canonical: ${CANONICAL_EQUIPMENT.join(", ")}); the first item is the primary equipment and stays first`,
+  `- category: one of ${oneOf(CATEGORIES)}`,
+  `- description: at least ${DESCRIPTION_MIN_LENGTH} characters (aim for ${DESCRIPTION_TARGET_MIN_LENGTH}–250), naming at most two equipment kinds`,
+  `- muscles.primary: ${PRIMARY_MUSCLES_BOUNDS.min}–${PRIMARY_MUSCLES_BOUNDS.max} lowercase anatomical names with spaces, no "_" (e.g. "latissimus dorsi", "quadriceps")`,
+  `- muscles.secondary: at most ${SECONDARY_MUSCLES_MAX} names, same rules, none of the primary muscles`,
+  `- muscles.category: non-empty list from ${oneOf(MUSCLE_CATEGORIES)}`,
+  "- muscles.contribution: map of muscle name → share between 0 and 1; the shares sum to about 1",
+  `- metadata.level: one of ${oneOf(LEVELS)}; metadata.plane_of_motion: one of ${oneOf(PLANES)}; metadata.unilateral: true or false`,
+  `- movement.type: one of ${oneOf(MOVEMENT_TYPES)}; movement.split: one of ${oneOf(MOVEMENT_SPLITS)}`,
+  listRule("execution_notes", "second-person imperative steps, setup first, then the movement; no numbering, bullets or markdown"),
+  listRule("common_mistakes", 'gerund phrases ("Rounding the lower back…"), never "Label: text"'),
+  listRule("suitability_notes", "third-person statements about who the exercise suits"),
+  listRule("programming_use_cases", 'full sentences, each ending with "."'),
+  listRule("stimulus_tags", "Title Case tags (Hypertrophy, Strength, Compound Movement, …)"),
+].join("\n");
+
+const OUTPUT_RULES = [
+  'Answer with JSON: {"changes": {"<dotted path>": <value>}, "reasoning": "<one or two sentences>", "confidence": "high" | "medium" | "low"}.',
+  'Use flat dotted paths ("muscles.primary", "movement.type") and write lists whole; never index into a list.',
+  "Always fill missing content. Rewrite a field only when it breaks the rules above; leave good fields out of \"changes\" (if it isn't broken, don't fix it).",
+  `Never change these locked fields: ${LOCKED_ENRICHMENT_FIELDS.join(", ")}.`,
+].join("\n");
+
+/** Fields the prompt shows for reference only: identity bookkeeping and timestamps say nothing about the movement. */
+const HIDDEN_FIELDS = new Set(["updated_at", "created_at", "deprecated_at", "review_metadata"]);
+
+function exerciseForPrompt(exercise: Readonly<DocData>): string {
+  const shown = Object.fromEntries(Object.entries(exercise).filter(([key]) => !HIDDEN_FIELDS.has(key)));
+  return JSON.stringify(shown, null, 2);
+}
+
+function isMissing(value: unknown): boolean {
+  if (value === undefined || value === null || value === "") return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return isPlainRecord(value) && Object.keys(value).length === 0;
+}
+
+/** Enrichable fields the exercise does not have yet. */
+export function missingFields(exercise: Readonly<DocData>): string[] {
+  return enrichablePaths().filter((path) => isMissing(getPath(exercise, path)));
+}
+
+function findingLines(findings: ScanResult): string[] {
+  return [
+    ...findings.hard_failures.map((finding) => `- must fix (${finding.check}): ${finding.message}`),
+    ...findings.soft_issues.map((finding) => `- should fix (${finding.check}): ${finding.message}`),
+  ];
+}
+
+export function buildEnrichmentPrompt(input: EnrichmentPromptInput): string {
+  const { spec } = input;
+  const missing = missingFields(input.exercise);
+  const findings = findingLines(input.findings);
+  const scope = spec.fields_to_enrich ? spec.fields_to_enrich.join(", ") : "every field in the guide";
+  const sections = [
+    "You are curating an exercise catalog. Revise the exercise below as a whole so that every field in scope is complete, correct and in the catalog's style.",
+    `## Fields in scope\n${scope}\n(Only return changes to these fields.)`,
+    `## Field guide\n${FIELD_GUIDE}`,
+    `## Exercise ${input.exerciseId}\n${exerciseForPrompt(input.exercise)}`,
+    `## Missing fields\n${missing.length > 0 ? missing.join(", ") : "none"}`,
+    `## Quality scanner findings\n${findings.length > 0 ? findings.join("\n") : "none"}`,
+    ...(spec.instructions ? [`## Reviewer's note (spec ${spec.spec_id} v${spec.spec_version})\n${spec.instructions}`] : []),
+    `## Output\n${OUTPUT_RULES}`,
+  ];
+  return sections.join("\n\n");
+}

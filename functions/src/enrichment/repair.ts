@@ -1,0 +1,65 @@
+/**
+ * The LLM repair loop's step (`PlanRepairer`): the model gets the plan and the validator's
+ * structured errors and returns a revised plan in the ChangePlan schema, which the pipeline
+ * validates again. Each round is recorded in the attempt log (errors in, plan out, model, tokens).
+ *
+ * - An outage (timeout, 429, 5xx) rethrows the transient LlmError: the job retries later; repair
+ *   rounds are their own budget and never use up job attempts.
+ * - An unusable answer (not JSON, not a plan) counts as a round that changed nothing, so a model
+ *   that cannot repair ends, like one that repairs badly, in REPAIR_LOOP_EXHAUSTED for a person.
+ */
+import type { PlanRepairer } from "../apply/pipeline";
+import type { ValidationIssue } from "../apply/issues";
+import { type ChangePlan, changePlanSchema } from "../apply/plan";
+import { LlmError } from "../llm/errors";
+import type { ModelTier } from "../llm/types";
+import { generateRecorded } from "./llm-call";
+
+export const REPAIR_TASK = "repair_plan";
+
+/** The first round uses the fast model; a plan it could not fix goes to the strong one. */
+function tierForRound(round: number): ModelTier {
+  return round === 1 ? "fast" : "strong";
+}
+
+export function buildRepairPrompt(plan: ChangePlan, errors: readonly ValidationIssue[], round: number): string {
+  return [
+    "You repair change plans for an exercise catalog. The plan below failed validation.",
+    "Return the complete revised plan as JSON in the same schema. Fix every error listed; use a suggestion when one is given.",
+    "Keep the plan's intent and its other operations as they are. Do not remove operations just to silence errors, and do not add unrelated ones.",
+    `Keep "job_id" and "job_type" unchanged. This is repair round ${round}.`,
+    `## Validation errors\n${JSON.stringify(errors, null, 2)}`,
+    `## Plan\n${JSON.stringify(plan, null, 2)}`,
+  ].join("\n\n");
+}
+
+export function llmPlanRepairer(): PlanRepairer {
+  return async (plan, errors, round, { deps, attempt }) => {
+    const request = {
+      task: REPAIR_TASK,
+      prompt: buildRepairPrompt(plan, errors, round),
+      schema: changePlanSchema,
+      tier: tierForRound(round),
+      context: { plan, errors },
+    };
+    try {
+      const { data, usage } = await generateRecorded(deps.llm(), request, attempt);
+      // The plan belongs to this job whatever the model wrote there.
+      const revised: ChangePlan = { ...data, job_id: plan.job_id, job_type: plan.job_type };
+      attempt.event("plan_repaired", {
+        round,
+        errors_in: errors,
+        plan_out: revised,
+        model: usage.model,
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
+        latency_ms: usage.latency_ms,
+      });
+      return revised;
+    } catch (err) {
+      if (!(err instanceof LlmError) || err.transient) throw err;
+      attempt.event("plan_repair_unusable", { round, errors_in: errors, code: err.code, message: err.message });
+      return plan;
+    }
+  };
+}

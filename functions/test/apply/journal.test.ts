@@ -1,0 +1,95 @@
+import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { ApplyEngine } from "../../src/apply/engine";
+import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
+import { type ChangePlan, operationKey } from "../../src/apply/plan";
+import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
+import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { newFirestore } from "../helpers/firestore";
+
+const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
+const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
+const rationale = "test";
+
+const renamePlan = planOf([
+  { op: "rename_exercise", exercise_id: benchBarbell.id, old_name: "Bench Press (Barbell)", new_name: "Flat Bench Press (Barbell)", rationale },
+]);
+const mergePlan = planOf([
+  { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, target_patch: { suitability_notes: ["Suits lifters who bench."] }, rationale },
+]);
+
+let db: Firestore;
+let engine: ApplyEngine;
+let input: TestHandlerInput;
+beforeAll(() => {
+  db = newFirestore();
+});
+beforeEach(async () => {
+  await seedCatalog(db, { exercises: [benchBarbell, benchDumbbell] });
+  const deps = makeTestDeps(db, { applyEnabled: true });
+  engine = new ApplyEngine(db, deps.queue);
+  input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
+});
+
+const exercise = async (id: string) => (await db.collection("exercises").doc(id).get()).data();
+async function applyOne(plan: ChangePlan): Promise<string> {
+  const result = await engine.apply(plan, input.lease);
+  expect(result.change_ids).toHaveLength(1);
+  return result.change_ids[0];
+}
+
+describe("revertChange", () => {
+  it("restores a rename, marks the entry reverted, and lets the operation apply again", async () => {
+    const changeId = await applyOne(renamePlan);
+    const applied = await exercise(benchBarbell.id);
+
+    expect(await revertChange(db, changeId, { revertedBy: "operator" })).toEqual({
+      change_id: changeId,
+      status: "reverted",
+      targets: [`exercises/${benchBarbell.id}`],
+    });
+    const { updated_at, ...restored } = (await exercise(benchBarbell.id))!;
+    const { id: _id, ...original } = benchBarbell;
+    expect(restored).toEqual(original);
+    expect((updated_at as Timestamp).toMillis()).toBeGreaterThanOrEqual((applied!.updated_at as Timestamp).toMillis());
+    const entry = await db.collection("catalog_changes").doc(changeId).get();
+    expect(entry.data()).toMatchObject({ status: "reverted", reverted_by: "operator" });
+    expect((await db.collection("catalog_idempotency").doc(operationKey(renamePlan.operations[0])).get()).exists).toBe(false);
+
+    expect((await revertChange(db, changeId)).status).toBe("already_reverted");
+    expect((await engine.apply(renamePlan, input.lease)).applied).toHaveLength(1);
+    expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
+  });
+
+  it("restores both sides of a merge", async () => {
+    const changeId = await applyOne(mergePlan);
+    expect(await exercise(benchDumbbell.id)).toMatchObject({ status: "merged", merged_into: benchBarbell.id });
+    await revertChange(db, changeId);
+    const source = (await exercise(benchDumbbell.id))!;
+    expect(source.status).toBe("approved");
+    expect(source.merged_into).toBeUndefined();
+    expect((await exercise(benchBarbell.id))!.suitability_notes).toBeUndefined();
+  });
+
+  it("deletes a created exercise", async () => {
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const changeId = await applyOne(planOf([{ op: "create_exercise", exercise_id: id, data, rationale }]));
+    await revertChange(db, changeId);
+    expect(await exercise(id)).toBeUndefined();
+  });
+
+  it("refuses after a later edit of the same document, and changes nothing", async () => {
+    const changeId = await applyOne(renamePlan);
+    await applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]));
+    const before = await exercise(benchBarbell.id);
+
+    const err = await revertChange(db, changeId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({ code: "CHANGE_CONFLICT", conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata", "updated_at"] }] });
+    expect(await exercise(benchBarbell.id)).toEqual(before);
+    expect((await db.collection("catalog_changes").doc(changeId).get()).get("status")).toBe("applied");
+  });
+
+  it("reports an unknown change", async () => {
+    await expect(revertChange(db, "nope")).rejects.toBeInstanceOf(ChangeNotFoundError);
+  });
+});

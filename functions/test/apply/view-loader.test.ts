@@ -1,0 +1,66 @@
+import { Firestore } from "firebase-admin/firestore";
+import { validatePlan } from "../../src/apply/validate";
+import { loadCatalogView, readOperationState } from "../../src/apply/view-loader";
+import { computeFamilyRegistry } from "../../src/catalog/repository";
+import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+
+const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
+const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
+const squat = exerciseFixture("Squat (Barbell)", ["barbell"]);
+/** Holds the slug the plan's new exercise would take, in a family the plan does not touch. */
+const slugHolder = exerciseFixture("Front Squat (Barbell)", ["barbell"], { id: "legacy-front-squat", family_slug: "old_squat" });
+const rationale = "test";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+beforeEach(async () => {
+  await seedCatalog(db, {
+    exercises: [benchBarbell, benchDumbbell, squat, slugHolder],
+    aliases: [
+      { alias_slug: "db-bench", exercise_id: benchDumbbell.id, is_family_alias: false },
+      { alias_slug: "legs", family_slug: "lower", is_family_alias: true },
+      { alias_slug: "lower", family_slug: "squat", is_family_alias: true },
+    ],
+    families: [computeFamilyRegistry("bench_press", [benchBarbell, benchDumbbell]), computeFamilyRegistry("squat", [squat])],
+  });
+});
+
+const { id: frontSquatId, ...frontSquat } = exerciseFixture("Front Squat (Barbell)", ["barbell"]);
+const plan = planOf([
+  { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, rationale },
+  { op: "create_exercise", exercise_id: frontSquatId, data: frontSquat, rationale },
+  { op: "upsert_alias", alias_slug: "thighs", family_slug: "legs", rationale },
+  { op: "update_family_registry", family_slug: "bench_press", rationale },
+]);
+
+describe("loadCatalogView", () => {
+  it("reads what the plan touches: targets, whole families, slug holders, aliases and where they lead", async () => {
+    const view = await loadCatalogView(db, plan);
+    expect([...view.exercises.keys()].sort()).toEqual([benchBarbell.id, benchDumbbell.id, slugHolder.id].sort());
+    expect([...view.aliases.keys()].sort()).toEqual(["db-bench", "legs", "lower"]);
+    expect([...view.families.keys()]).toEqual(["bench_press"]);
+  });
+
+  it("gives validation what it needs to find slug collisions, chains and aliases left behind", async () => {
+    const result = validatePlan(plan, await loadCatalogView(db, plan));
+    expect(result.errors).toEqual([
+      expect.objectContaining({ code: "DUPLICATE_NAME_SLUG", operation_index: 1 }),
+      expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 2, suggestion: "squat" }),
+    ]);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }));
+  });
+});
+
+describe("readOperationState", () => {
+  it("reads an operation's documents, and a family's registry with every member, inside a transaction", async () => {
+    const state = await db.runTransaction((tx) => readOperationState(tx, db, plan.operations[3]));
+    expect(state.family("bench_press")).toMatchObject({ exercise_count: 2 });
+    expect(state.familyMembers("bench_press")).toHaveLength(2);
+    const merge = await db.runTransaction((tx) => readOperationState(tx, db, plan.operations[0]));
+    expect(merge.exercise(benchDumbbell.id)).toMatchObject({ name: "Bench Press (Dumbbell)" });
+    expect(merge.exercise(squat.id)).toBeNull();
+  });
+});
