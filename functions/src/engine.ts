@@ -5,6 +5,8 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import type { EngineConfig } from "./config";
+import { ShardFanIn } from "./enrichment/fan-in";
+import { llmPlanRepairer } from "./enrichment/repair";
 import { createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
 import { Executor, type EngineDeps, type HandlerRegistry } from "./jobs/executor";
 import { allHandlers } from "./jobs/registry";
@@ -40,7 +42,10 @@ export interface Engine {
   worker(workerId?: string): Worker;
   /** The onDocumentCreated step for a new job document. */
   intake(jobId: string, createdBy: string): Promise<IntakeResult>;
-  /** The enrichment fan-in for the watchdog: completes a parent whose shards all finished. */
+  /**
+   * The enrichment fan-in for the watchdog: wakes a waiting parent whose shards all finished, so a
+   * worker leases it and completes it; true when it was woken.
+   */
   completeParent?: (parentJobId: string) => Promise<boolean>;
   /** The task handler's step: run ready jobs of the lane. */
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<Awaited<ReturnType<Worker["drain"]>>>;
@@ -82,15 +87,24 @@ export function createEngine(options: EngineOptions): Engine {
       );
       return llm;
     },
+    repairPlan: llmPlanRepairer(),
   };
   const executor = new Executor(options.registry ?? allHandlers);
   const history = new RunHistory(db, options.random);
+  const fanIn = new ShardFanIn({ queue, tasks: options.tasks, now });
+  const onJobFinished: WorkerOptions["onJobFinished"] = async (job, status) => {
+    try {
+      await fanIn.onJobFinished(job, status);
+    } finally {
+      await options.onJobFinished?.(job, status);
+    }
+  };
   const worker = (workerId = newWorkerId()) =>
     new Worker(deps, executor, history, options.tasks, {
       workerId,
       heartbeatMs: config.heartbeatMs,
       lockRetryMs: config.lockRetryMs,
-      onJobFinished: options.onJobFinished,
+      onJobFinished,
     });
   return {
     deps,
@@ -99,6 +113,7 @@ export function createEngine(options: EngineOptions): Engine {
     tasks: options.tasks,
     worker,
     intake: (jobId, createdBy) => acceptJob(queue, options.tasks, jobId, createdBy),
+    completeParent: (parentJobId) => fanIn.wakeParent(parentJobId),
     runLane: (lane, limits = DEFAULT_WAKEUP_LIMITS) => worker().drain([lane], limits),
   };
 }

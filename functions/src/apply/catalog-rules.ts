@@ -1,48 +1,23 @@
 /**
  * Catalog invariants a plan must keep, checked on the simulated catalog: merge preconditions when an
- * operation runs, and after the whole plan the family, slug and alias invariants. Family-level
- * problems the plan did not introduce (already there before it) are warnings, not errors, so a plan
- * that fixes one thing in a legacy family is not blocked by the rest of it.
+ * operation runs, and after the whole plan the family, slug, retirement and alias (alias-rules)
+ * invariants. Family-level problems the plan did not introduce (already there before it) are
+ * warnings, not errors, so a plan that fixes one thing in a legacy family is not blocked by the rest.
  */
 import { getPath } from "../catalog/fields";
-import { type DocData, isLiveExercise, primaryEquipment } from "../catalog/repository";
+import { documentPath, isLiveExercise, primaryEquipment } from "../catalog/repository";
 import { COLLECTIONS } from "../firestore";
+import { aliasIssues, retiredTargetWarnings } from "./alias-rules";
 import type { CatalogState } from "./catalog-state";
 import { sameValue } from "./document-diff";
 import type { IssueLog, ValidationIssue } from "./issues";
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import type { Operation } from "./plan";
+import type { PlanTrace } from "./plan-trace";
 
-/** Which operations wrote what, so a finding can name the operation that caused it. */
-export interface PlanTrace {
-  /** Exercise id → last operation that wrote it. */
-  exerciseWriters: Map<string, number>;
-  /** Family slug → last operation that changed one of its members (in or out). */
-  familyWriters: Map<string, number>;
-  /** Exercise id → last operation that set its name or family (create, rename, reassign). */
-  identitySetBy: Map<string, number>;
-  /** Alias slug → last upsert, with the alias as it was just before it. */
-  aliasUpserts: Map<string, { index: number; previous: DocData | null }>;
-  /** Family slug → last update_family_registry. */
-  registryUpdates: Map<string, number>;
-  /** Families whose set of live exercises changed → last operation that changed it. */
-  membershipChanges: Map<string, number>;
-}
-
-export function emptyTrace(): PlanTrace {
-  return {
-    exerciseWriters: new Map(),
-    familyWriters: new Map(),
-    identitySetBy: new Map(),
-    aliasUpserts: new Map(),
-    registryUpdates: new Map(),
-    membershipChanges: new Map(),
-  };
-}
-
-const exerciseTarget = (id: string) => `${COLLECTIONS.exercises}/${id}`;
-const aliasTarget = (slug: string) => `${COLLECTIONS.aliases}/${slug}`;
-const familyTarget = (slug: string) => `${COLLECTIONS.families}/${slug}`;
+const exerciseTarget = (id: string) => documentPath(COLLECTIONS.exercises, id);
+const aliasTarget = (slug: string) => documentPath(COLLECTIONS.aliases, slug);
+const familyTarget = (slug: string) => documentPath(COLLECTIONS.families, slug);
 
 // ------------------------------------------------------------------------------ when an operation runs
 
@@ -129,15 +104,8 @@ function causeOf(finding: Finding, trace: PlanTrace): number | null {
   return trace.familyWriters.get(finding.family) ?? trace.registryUpdates.get(finding.family) ?? null;
 }
 
-function liveMembers(state: CatalogState, family: string): [string, DocData][] {
-  return state
-    .exercises()
-    .filter(([, exercise]) => exercise.family_slug === family && isLiveExercise(exercise))
-    .sort(([a], [b]) => (a < b ? -1 : 1));
-}
-
 function familyFindings(state: CatalogState, family: string): Finding[] {
-  const members = liveMembers(state, family);
+  const members = state.liveFamilyMembers(family);
   const byEquipment = new Map<string, string[]>();
   for (const [id, exercise] of members) {
     const primary = primaryEquipment(exercise) ?? "";
@@ -243,122 +211,6 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
   }
 }
 
-function familyIsLive(state: CatalogState, family: string): boolean {
-  const registry = state.family(family);
-  if (registry && registry.status !== "active") return false;
-  return registry !== null || liveMembers(state, family).length > 0;
-}
-
-function targetIsLive(state: CatalogState, alias: Readonly<DocData>): boolean {
-  if (typeof alias.exercise_id === "string" && alias.exercise_id !== "") {
-    const exercise = state.exercise(alias.exercise_id);
-    return exercise !== null && isLiveExercise(exercise);
-  }
-  return typeof alias.family_slug === "string" && alias.family_slug !== "" && familyIsLive(state, alias.family_slug);
-}
-
-function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
-  return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);
-}
-
-/** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */
-function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
-  for (const [slug, { index, previous }] of trace.aliasUpserts) {
-    const alias = final.alias(slug);
-    if (!alias) continue;
-    const at = (issue: Omit<ValidationIssue, "operation_index" | "target">) => log.error({ ...issue, operation_index: index, target: aliasTarget(slug) });
-    if (typeof alias.exercise_id === "string") {
-      const exercise = final.exercise(alias.exercise_id);
-      if (!exercise) at({ code: "ALIAS_TARGET_MISSING", path: "exercise_id", message: `exercise ${alias.exercise_id} does not exist` });
-      else if (!isLiveExercise(exercise)) {
-        at({
-          code: "ALIAS_CHAIN",
-          path: "exercise_id",
-          message: `exercise ${alias.exercise_id} is ${String(exercise.status)}; an alias points at a live exercise`,
-          ...(typeof exercise.merged_into === "string" ? { suggestion: exercise.merged_into } : {}),
-        });
-      } else if (exercise.name_slug === slug) {
-        at({ code: "ALIAS_LOOP", path: "alias_slug", message: `"${slug}" is the exercise's own name_slug`, suggestion: "no alias is needed" });
-      }
-      const shadowed = final
-        .exercises()
-        .filter(([id, doc]) => id !== alias.exercise_id && doc.name_slug === slug && isLiveExercise(doc))
-        .map(([id]) => id);
-      if (shadowed.length > 0) {
-        at({ code: "ALIAS_SHADOWS_EXERCISE", path: "alias_slug", message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}` });
-      }
-    } else if (typeof alias.family_slug === "string") {
-      familyAliasIssues(slug, alias.family_slug, final, at);
-    }
-    if (previous && !sameTarget(previous, alias) && targetIsLive(final, previous)) {
-      at({
-        code: "ALIAS_COLLISION",
-        path: "alias_slug",
-        message: `alias "${slug}" already points at ${previous.exercise_id ? `exercise ${String(previous.exercise_id)}` : `family ${String(previous.family_slug)}`}, which stays live`,
-        suggestion: "use another alias slug; an alias keeps one target",
-      });
-    }
-  }
-}
-
-const MAX_ALIAS_HOPS = 10;
-
-/** A family alias points at a live family that is not itself an alias (chain) and never back (loop). */
-function familyAliasIssues(
-  slug: string,
-  family: string,
-  final: CatalogState,
-  at: (issue: Omit<ValidationIssue, "operation_index" | "target">) => void,
-): void {
-  // Follow family aliases from the target: back to `slug` is a loop, any hop at all is a chain.
-  const visited = [slug];
-  let current = family;
-  while (visited.length <= MAX_ALIAS_HOPS) {
-    if (visited.includes(current)) {
-      at({ code: "ALIAS_LOOP", path: "family_slug", message: `aliases lead from "${slug}" back to "${current}"` });
-      return;
-    }
-    const next = final.alias(current);
-    if (!next || typeof next.family_slug !== "string") break;
-    visited.push(current);
-    current = next.family_slug;
-  }
-  if (visited.length > 1) {
-    at({ code: "ALIAS_CHAIN", path: "family_slug", message: `"${family}" is itself an alias; it leads on to "${current}"`, suggestion: current });
-    return;
-  }
-  const registry = final.family(family);
-  if (registry && registry.status !== "active") {
-    at({
-      code: "ALIAS_CHAIN",
-      path: "family_slug",
-      message: `family ${family} is ${String(registry.status)}`,
-      ...(typeof registry.merged_into === "string" ? { suggestion: registry.merged_into } : {}),
-    });
-  } else if (!familyIsLive(final, family)) {
-    at({ code: "ALIAS_TARGET_MISSING", path: "family_slug", message: `family ${family} has no exercises and no registry entry` });
-  }
-}
-
-/** Existing aliases whose target the plan retires and does not repoint: they now lead to a retired document. */
-function retiredTargetWarnings(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
-  for (const [slug, alias] of initial.aliases()) {
-    if (trace.aliasUpserts.has(slug) || !final.alias(slug)) continue;
-    if (!targetIsLive(initial, alias) || targetIsLive(final, alias)) continue;
-    const exerciseId = typeof alias.exercise_id === "string" ? alias.exercise_id : null;
-    const cause = exerciseId ? trace.exerciseWriters.get(exerciseId) : trace.familyWriters.get(String(alias.family_slug));
-    const successor = exerciseId ? final.exercise(exerciseId)?.merged_into : final.family(String(alias.family_slug))?.merged_into;
-    log.warn({
-      code: "ALIAS_CHAIN",
-      operation_index: cause ?? null,
-      path: exerciseId ? "exercise_id" : "family_slug",
-      message: `alias "${slug}" still points at ${exerciseId ? `exercise ${exerciseId}` : `family ${String(alias.family_slug)}`}, which the plan retires`,
-      ...(typeof successor === "string" ? { suggestion: `upsert_alias ${slug} → ${successor}` } : {}),
-      target: aliasTarget(slug),
-    });
-  }
-}
-
 /** What a plan merges into exists and is live afterwards: the exercise of a merged exercise, the family of a merged family. */
 function retirementTargetIssues(plan: readonly Operation[], final: CatalogState, log: IssueLog): void {
   plan.forEach((op, index) => {
@@ -374,7 +226,7 @@ function retirementTargetIssues(plan: readonly Operation[], final: CatalogState,
         target: exerciseTarget(op.merged_into),
       });
     }
-    if (op.op === "update_family_registry" && op.merged_into && !familyIsLive(final, op.merged_into)) {
+    if (op.op === "update_family_registry" && op.merged_into && !final.isFamilyLive(op.merged_into)) {
       log.error({
         code: "FAMILY_TARGET_INVALID",
         operation_index: index,

@@ -7,10 +7,13 @@ import { getPath, isPlainRecord } from "../catalog/fields";
 import type { DocData } from "../catalog/repository";
 import { stableStringify } from "./plan";
 
-/** Timestamps and Dates become `{"$time": "<ISO>"}`; everything else is copied as plain data. */
+/**
+ * Timestamps and Dates become the instant they stand for (a Date equals the Timestamp made from it;
+ * a Timestamp keeps its sub-millisecond part); everything else is copied as plain data.
+ */
 function toPlain(value: unknown): unknown {
-  if (value instanceof Timestamp) return { $time: value.toDate().toISOString(), $nanos: value.nanoseconds };
-  if (value instanceof Date) return { $time: value.toISOString() };
+  if (value instanceof Timestamp) return { $time: value.toDate().toISOString(), $subms: value.nanoseconds % 1_000_000 };
+  if (value instanceof Date) return { $time: value.toISOString(), $subms: 0 };
   if (Array.isArray(value)) return value.map(toPlain);
   if (isPlainRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toPlain(item)]));
   return value;

@@ -4,11 +4,11 @@
  * ApplyEngine computes exactly the same thing inside each operation's transaction.
  */
 import { Timestamp } from "firebase-admin/firestore";
-import { deletePath, setPath } from "../catalog/fields";
-import { type CatalogCollection, type DocData, computeFamilyRegistry } from "../catalog/repository";
+import { deletePath, getPath, setPath } from "../catalog/fields";
+import { type CatalogCollection, type DocData, computeFamilyRegistry, documentPath } from "../catalog/repository";
 import { toNameSlug } from "../catalog/taxonomy";
 import { COLLECTIONS } from "../firestore";
-import { changedPaths } from "./document-diff";
+import { changedPaths, sameValue } from "./document-diff";
 import { type Operation, operationExerciseIds } from "./plan";
 
 /** The catalog documents an operation may read, answered from a transaction or a simulation. */
@@ -70,9 +70,9 @@ export function operationReadSet(op: Operation): ReadSet {
 export function operationTargets(op: Operation): string[] {
   const reads = operationReadSet(op);
   return [
-    ...reads.exercises.map((id) => `${COLLECTIONS.exercises}/${id}`),
-    ...reads.aliases.map((slug) => `${COLLECTIONS.aliases}/${slug}`),
-    ...reads.families.map((slug) => `${COLLECTIONS.families}/${slug}`),
+    ...reads.exercises.map((id) => documentPath(COLLECTIONS.exercises, id)),
+    ...reads.aliases.map((slug) => documentPath(COLLECTIONS.aliases, slug)),
+    ...reads.families.map((slug) => documentPath(COLLECTIONS.families, slug)),
   ];
 }
 
@@ -96,6 +96,12 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
     }
     case "patch_fields": {
       const before = existingExercise(catalog, op.exercise_id);
+      // The values the handler saw: if the exercise changed since, the patch was built on stale data.
+      for (const [path, seen] of Object.entries(op.before ?? {})) {
+        if (!sameValue(getPath(before, path), seen)) {
+          throw new OperationConflict("STALE_PLAN", `exercise ${op.exercise_id} changed at "${path}" since the plan was built`, `before.${path}`);
+        }
+      }
       return [exerciseChange(op.exercise_id, before, { ...patched(before, op.set, op.unset, "set"), updated_at: stamp })];
     }
     case "rename_exercise": {

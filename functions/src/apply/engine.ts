@@ -4,7 +4,7 @@
  * still holds its lease), the operation's idempotency record and the documents it touches, and
  * then writes the changed documents, the idempotency record and the journal entry together — so an
  * operation is applied at most once per key, never by a worker that lost its lease, and never
- * without its journal entry. (Registry recomputes carry no record: see `isIdempotencyGuarded`.)
+ * without its journal entry. (Registry recomputes carry no record: see `idempotencyKey`.)
  *
  * Apply stops at the first operation that fails (later operations often depend on earlier ones:
  * the alias of a rename, the registry of a move); the rest are reported as not attempted. A failed
@@ -13,7 +13,7 @@
  * idempotency records make the retry skip what was already applied.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import type { DocData } from "../catalog/repository";
+import { type DocData, documentPath } from "../catalog/repository";
 import { COLLECTIONS } from "../firestore";
 import type { Lease, JobQueue } from "../jobs/queue";
 import { CatalogState, type CatalogView } from "./catalog-state";
@@ -22,7 +22,7 @@ import { changeIssues } from "./document-rules";
 import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationTargets } from "./effects";
 import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
 import { journalEntry } from "./journal";
-import { type ChangePlan, type Operation, type OperationType, isIdempotencyGuarded, operationKey } from "./plan";
+import { type ChangePlan, type Operation, type OperationType, idempotencyKey } from "./plan";
 import { loadCatalogView, readOperationState } from "./view-loader";
 
 interface OperationRef {
@@ -31,7 +31,7 @@ interface OperationRef {
 }
 
 export interface AppliedOperation extends OperationRef {
-  /** null for an operation that is not guarded by a record (see `isIdempotencyGuarded`). */
+  /** null for an operation that is not guarded by a record (see `idempotencyKey`). */
   idempotency_key: string | null;
   change_id: string;
 }
@@ -76,7 +76,7 @@ export interface DocumentDiff {
 export type PreviewOutcome = "would_apply" | "already_applied" | "no_change" | "would_fail" | "not_attempted";
 
 export interface PreviewOperation extends OperationRef {
-  idempotency_key: string;
+  idempotency_key: string | null;
   outcome: PreviewOutcome;
   changes: DocumentDiff[];
   error?: { code: ConflictCode; message: string; path: string };
@@ -101,7 +101,7 @@ export interface ApplyEngineOptions {
 
 type OperationOutcome =
   | { kind: "applied"; change_id: string }
-  | { kind: "skipped"; change_id: string; job_id: string }
+  | { kind: "skipped"; key: string; change_id: string; job_id: string }
   | { kind: "unchanged" };
 
 export class ApplyEngine {
@@ -121,22 +121,22 @@ export class ApplyEngine {
    */
   async preview(plan: ChangePlan, view?: CatalogView): Promise<PreviewResult> {
     const state = new CatalogState(view ?? (await loadCatalogView(this.db, plan)));
-    const keys = plan.operations.map(operationKey);
+    const keys = plan.operations.map(idempotencyKey);
     const now = this.now();
-    const recorded = await this.recordedKeys(plan.operations.filter(isIdempotencyGuarded).map(operationKey), now);
+    const recorded = await this.recordedKeys(keys, now);
     const operations: PreviewOperation[] = [];
     let failed = false;
     for (const [index, op] of plan.operations.entries()) {
       const base = { operation_index: index, op: op.op, idempotency_key: keys[index], changes: [] };
       if (failed) operations.push({ ...base, outcome: "not_attempted" });
       else if (op.op === "no_change") operations.push({ ...base, outcome: "no_change" });
-      else if (recorded.has(keys[index])) operations.push({ ...base, outcome: "already_applied" });
+      else if (keys[index] !== null && recorded.has(keys[index])) operations.push({ ...base, outcome: "already_applied" });
       else {
         try {
           const changes = checkedEffects(op, state, now);
           state.apply(changes);
           // A repeat of this operation later in the plan is skipped, as apply would skip it.
-          if (changes.length > 0 && isIdempotencyGuarded(op)) recorded.add(keys[index]);
+          if (changes.length > 0 && keys[index] !== null) recorded.add(keys[index]);
           operations.push({ ...base, outcome: changes.length > 0 ? "would_apply" : "no_change", changes: changes.map(diffOf) });
         } catch (err) {
           if (!(err instanceof OperationConflict)) throw err;
@@ -170,12 +170,11 @@ export class ApplyEngine {
         result.not_attempted = plan.operations.slice(index + 1).map((_, offset) => index + 1 + offset);
         break;
       }
-      const key = operationKey(op);
       if (outcome.kind === "applied") {
-        result.applied.push({ ...ref, idempotency_key: isIdempotencyGuarded(op) ? key : null, change_id: outcome.change_id });
+        result.applied.push({ ...ref, idempotency_key: idempotencyKey(op), change_id: outcome.change_id });
         result.change_ids.push(outcome.change_id);
       } else if (outcome.kind === "skipped") {
-        result.skipped.push({ ...ref, idempotency_key: key, reason: "already_applied", change_id: outcome.change_id, applied_by_job: outcome.job_id });
+        result.skipped.push({ ...ref, idempotency_key: outcome.key, reason: "already_applied", change_id: outcome.change_id, applied_by_job: outcome.job_id });
       } else {
         result.unchanged.push({ ...ref, reason: "already_in_effect" });
       }
@@ -185,14 +184,14 @@ export class ApplyEngine {
 
   private applyOperation(plan: ChangePlan, index: number, lease: Lease): Promise<OperationOutcome> {
     const op = plan.operations[index];
-    const key = isIdempotencyGuarded(op) ? operationKey(op) : null;
+    const key = idempotencyKey(op);
+    const recordRef = key === null ? null : idempotencyRef(this.db, key);
     return this.db.runTransaction(async (tx) => {
       // Reads first (fence, idempotency record, documents), then every write.
       const job = await this.queue.readFencedJob(tx, lease);
-      const recordRef = key ? idempotencyRef(this.db, key) : null;
       const now = this.now();
-      const recorded = recordRef ? activeResult(await tx.get(recordRef), now) : null;
-      if (recorded) return { kind: "skipped", change_id: recorded.change_id, job_id: recorded.job_id };
+      const recorded = key && recordRef ? activeResult(await tx.get(recordRef), now) : null;
+      if (key && recorded) return { kind: "skipped", key, change_id: recorded.change_id, job_id: recorded.job_id };
       const changes = checkedEffects(op, await readOperationState(tx, this.db, op), now);
       if (changes.length === 0) return { kind: "unchanged" };
 
@@ -234,8 +233,8 @@ export class ApplyEngine {
   }
 
   /** The keys among `keys` that have a live idempotency record. */
-  private async recordedKeys(keys: readonly string[], now: Date): Promise<Set<string>> {
-    const unique = [...new Set(keys)];
+  private async recordedKeys(keys: readonly (string | null)[], now: Date): Promise<Set<string>> {
+    const unique = [...new Set(keys.filter((key): key is string => key !== null))];
     if (unique.length === 0) return new Set();
     const snaps = await this.db.getAll(...unique.map((key) => idempotencyRef(this.db, key)));
     return new Set(snaps.filter((snap) => activeResult(snap, now) !== null).map((snap) => snap.id));
@@ -247,7 +246,7 @@ function checkedEffects(op: Operation, state: CatalogState, now: Date): Document
   const changes = operationEffects(op, state, now);
   for (const change of changes) {
     const [issue] = changeIssues(change).introduced;
-    if (issue) throw new OperationConflict(issue.code, `${change.collection}/${change.id}: ${issue.path || "document"}: ${issue.message}`, issue.path);
+    if (issue) throw new OperationConflict(issue.code, `${documentPath(change.collection, change.id)}: ${issue.path || "document"}: ${issue.message}`, issue.path);
   }
   return changes;
 }
@@ -255,7 +254,7 @@ function checkedEffects(op: Operation, state: CatalogState, now: Date): Document
 function diffOf(change: DocumentChange): DocumentDiff {
   const paths = changedPaths(change.before, change.after, ["updated_at"]);
   return {
-    target: `${change.collection}/${change.id}`,
+    target: documentPath(change.collection, change.id),
     change: change.before === null ? "create" : change.after === null ? "delete" : "update",
     changed_paths: paths,
     before: change.before && valuesAt(change.before, paths),

@@ -5,7 +5,7 @@
  * documents are still exactly as the change left them.
  */
 import { Firestore, Timestamp } from "firebase-admin/firestore";
-import type { CatalogCollection, DocData } from "../catalog/repository";
+import { type CatalogCollection, type DocData, documentPath } from "../catalog/repository";
 import { COLLECTIONS } from "../firestore";
 import { changedPaths, sameValue } from "./document-diff";
 import type { DocumentChange } from "./effects";
@@ -54,7 +54,7 @@ export function journalEntry(input: JournalEntryInput): DocData {
     idempotency_key: input.idempotencyKey,
     rationale: input.operation.rationale,
     risk: input.operation.risk,
-    targets: documents.map((doc) => `${doc.collection}/${doc.id}`),
+    targets: documents.map((doc) => documentPath(doc.collection, doc.id)),
     documents,
     status: "applied" satisfies ChangeStatus,
     applied_at: Timestamp.fromDate(input.now),
@@ -107,7 +107,7 @@ export async function revertChange(
     const entry = await tx.get(db.collection(COLLECTIONS.changes).doc(changeId));
     if (!entry.exists) throw new ChangeNotFoundError(changeId);
     const documents = entry.get("documents") as JournalDocument[];
-    const targets = documents.map((doc) => `${doc.collection}/${doc.id}`);
+    const targets = documents.map((doc) => documentPath(doc.collection, doc.id));
     if ((entry.get("status") as ChangeStatus) === "reverted") return { change_id: changeId, status: "already_reverted" as const, targets };
 
     const refs = documents.map((doc) => db.collection(doc.collection).doc(doc.id));

@@ -131,11 +131,11 @@ export function operationExerciseIds(op: Operation): string[] {
 }
 
 /**
- * Whether the engine guards the operation with an idempotency record. A registry update recomputes
- * the entry from the family's current exercises: applying it again is always right (and writes
- * nothing when nothing changed), whereas a record would make a later job's recompute of the same
- * family look "already applied" and leave its registry stale.
+ * The key of the idempotency record the engine guards the operation with, or null when it guards it
+ * with none. A registry update recomputes the entry from the family's current exercises: applying it
+ * again is always right (and writes nothing when nothing changed), whereas a record would make a
+ * later job's recompute of the same family look "already applied" and leave its registry stale.
  */
-export function isIdempotencyGuarded(op: Operation): boolean {
-  return op.op !== "update_family_registry" && op.op !== "no_change";
+export function idempotencyKey(op: Operation): string | null {
+  return op.op === "update_family_registry" || op.op === "no_change" ? null : operationKey(op);
 }

@@ -10,15 +10,15 @@
  *   family slug fitting the name, unique name slugs, aliases with one live target and no
  *   chain/loop/collision, retired targets (catalog-rules).
  */
-import { type DocData, isLiveExercise, primaryEquipment } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { documentPath } from "../catalog/repository";
 import { CatalogState, type CatalogView } from "./catalog-state";
-import { type PlanTrace, emptyTrace, finalStateIssues, mergeIssues } from "./catalog-rules";
+import { finalStateIssues, mergeIssues } from "./catalog-rules";
 import { changeIssues } from "./document-rules";
 import { type DocumentChange, OperationConflict, operationEffects } from "./effects";
 import { IssueLog, type ValidationResult } from "./issues";
 import { PLAN_LIMITS, operationIssues } from "./operation-rules";
-import { type ChangePlan, type Operation, isIdempotencyGuarded, operationKey } from "./plan";
+import { type ChangePlan, idempotencyKey } from "./plan";
+import { emptyTrace, recordTrace } from "./plan-trace";
 
 export type { ValidationIssue, ValidationResult } from "./issues";
 
@@ -42,14 +42,16 @@ export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now
   const firstIndexOfKey = new Map<string, number>();
 
   operations.forEach((op, index) => {
-    const key = operationKey(op);
-    const first = firstIndexOfKey.get(key);
-    if (first !== undefined) {
-      // The engine applies a guarded operation once per idempotency key, so the repeat will be skipped.
-      log.warn({ code: "DUPLICATE_OPERATION", operation_index: index, path: "", message: `repeats operation ${first}`, suggestion: "remove it" });
-      return;
+    const key = idempotencyKey(op);
+    if (key) {
+      const first = firstIndexOfKey.get(key);
+      if (first !== undefined) {
+        // The engine applies a guarded operation once per idempotency key: the repeat will be skipped.
+        log.warn({ code: "DUPLICATE_OPERATION", operation_index: index, path: "", message: `repeats operation ${first}`, suggestion: "remove it" });
+        return;
+      }
+      firstIndexOfKey.set(key, index);
     }
-    if (isIdempotencyGuarded(op)) firstIndexOfKey.set(key, index);
 
     const own = operationIssues(op);
     own.warnings.forEach((issue) => log.warn({ ...issue, operation_index: index }));
@@ -66,7 +68,7 @@ export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now
       return;
     }
     for (const change of changes) {
-      const target = `${change.collection}/${change.id}`;
+      const target = documentPath(change.collection, change.id);
       const { introduced, preexisting } = changeIssues(change);
       introduced.forEach((issue) => log.error({ ...issue, operation_index: index, target }));
       preexisting.forEach((issue) => log.warn({ ...issue, operation_index: index, target, message: `already so before the plan: ${issue.message}` }));
@@ -80,30 +82,4 @@ export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now
 
   finalStateIssues(operations, initial, state, trace, log);
   return log.result();
-}
-
-/** What a family's registry entry depends on in one exercise; null when it is not a live member. */
-function registryInput(doc: DocData | null): { family: string; key: string } | null {
-  if (!doc || !isLiveExercise(doc) || typeof doc.family_slug !== "string") return null;
-  return { family: doc.family_slug, key: `${doc.family_slug}|${String(doc.name)}|${JSON.stringify(doc.equipment)}|${primaryEquipment(doc)}` };
-}
-
-function recordTrace(trace: PlanTrace, op: Operation, index: number, changes: readonly DocumentChange[]): void {
-  if (op.op === "update_family_registry") trace.registryUpdates.set(op.family_slug, index);
-  for (const change of changes) {
-    if (change.collection === COLLECTIONS.aliases) {
-      if (change.after) trace.aliasUpserts.set(change.id, { index, previous: change.before });
-      continue;
-    }
-    if (change.collection !== COLLECTIONS.exercises) continue;
-    trace.exerciseWriters.set(change.id, index);
-    for (const doc of [change.before, change.after]) {
-      if (typeof doc?.family_slug === "string") trace.familyWriters.set(doc.family_slug, index);
-    }
-    const [before, after] = [registryInput(change.before), registryInput(change.after)];
-    if (before?.key !== after?.key) {
-      for (const input of [before, after]) if (input) trace.membershipChanges.set(input.family, index);
-    }
-    if (op.op === "create_exercise" || op.op === "rename_exercise" || op.op === "reassign_family") trace.identitySetBy.set(change.id, index);
-  }
 }

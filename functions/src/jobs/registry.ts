@@ -1,4 +1,5 @@
 /** Every handler the engine has, by job type. Job types without a handler fail with UNSUPPORTED_JOB_TYPE. */
 import type { HandlerRegistry } from "./executor";
+import { llmHandlers } from "./handlers-llm";
 
-export const allHandlers: HandlerRegistry = {};
+export const allHandlers: HandlerRegistry = { ...llmHandlers };

@@ -140,6 +140,12 @@ describe("validatePlan: documents after the change", () => {
     });
   });
 
+  it("rejects a patch whose recorded before values no longer match the exercise", () => {
+    const stale: OperationInput = { op: "patch_fields", exercise_id: squat.id, set: { category: "isolation" }, before: { category: "core" }, rationale };
+    expectError(validate([stale]), { code: "STALE_PLAN", operation_index: 0, path: "before.category" });
+    expect(validate([{ ...stale, before: { category: "compound", "metadata.level": null } } as OperationInput]).ok).toBe(true);
+  });
+
   it("requires name_slug to derive from the name", () => {
     const { id: _id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
     expectError(validate([{ op: "create_exercise", exercise_id: "bench_press__bench-cable", data: { ...data, name_slug: "bench-cable" }, rationale }]), {

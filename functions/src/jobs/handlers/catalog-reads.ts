@@ -109,3 +109,11 @@ export async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<str
   }
   return found;
 }
+
+/** Ids of the exercises earlier attempts of `jobId` created, from the change journal. */
+export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promise<string[]> {
+  const changes = await db.collection(COLLECTIONS.changes).where("job_id", "==", jobId).get();
+  return changes.docs
+    .filter((change) => change.get("op") === "create_exercise" && change.get("status") === "applied")
+    .map((change) => String(change.get("operation.exercise_id")));
+}

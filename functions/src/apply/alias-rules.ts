@@ -1,0 +1,115 @@
+/**
+ * Alias invariants after a plan: an alias the plan writes has one live target (created in the plan
+ * or existing), is no link of a chain or a loop, does not take over an alias slug that leads
+ * elsewhere, and does not shadow another exercise's slug; aliases the plan leaves pointing at an
+ * exercise or family it retires are reported, so the plan can repoint them.
+ */
+import { type DocData, documentPath, isLiveExercise } from "../catalog/repository";
+import { COLLECTIONS } from "../firestore";
+import type { CatalogState } from "./catalog-state";
+import type { IssueLog, ValidationIssue } from "./issues";
+import type { PlanTrace } from "./plan-trace";
+
+const aliasTarget = (slug: string) => documentPath(COLLECTIONS.aliases, slug);
+
+function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
+  return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);
+}
+
+/** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */
+export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [slug, { index, previous }] of trace.aliasUpserts) {
+    const alias = final.alias(slug);
+    if (!alias) continue;
+    const at = (issue: Omit<ValidationIssue, "operation_index" | "target">) => log.error({ ...issue, operation_index: index, target: aliasTarget(slug) });
+    if (typeof alias.exercise_id === "string") {
+      const exercise = final.exercise(alias.exercise_id);
+      if (!exercise) at({ code: "ALIAS_TARGET_MISSING", path: "exercise_id", message: `exercise ${alias.exercise_id} does not exist` });
+      else if (!isLiveExercise(exercise)) {
+        at({
+          code: "ALIAS_CHAIN",
+          path: "exercise_id",
+          message: `exercise ${alias.exercise_id} is ${String(exercise.status)}; an alias points at a live exercise`,
+          ...(typeof exercise.merged_into === "string" ? { suggestion: exercise.merged_into } : {}),
+        });
+      } else if (exercise.name_slug === slug) {
+        at({ code: "ALIAS_LOOP", path: "alias_slug", message: `"${slug}" is the exercise's own name_slug`, suggestion: "no alias is needed" });
+      }
+      const shadowed = final
+        .exercises()
+        .filter(([id, doc]) => id !== alias.exercise_id && doc.name_slug === slug && isLiveExercise(doc))
+        .map(([id]) => id);
+      if (shadowed.length > 0) {
+        at({ code: "ALIAS_SHADOWS_EXERCISE", path: "alias_slug", message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}` });
+      }
+    } else if (typeof alias.family_slug === "string") {
+      familyAliasIssues(slug, alias.family_slug, final, at);
+    }
+    if (previous && !sameTarget(previous, alias) && final.isAliasTargetLive(previous)) {
+      at({
+        code: "ALIAS_COLLISION",
+        path: "alias_slug",
+        message: `alias "${slug}" already points at ${previous.exercise_id ? `exercise ${String(previous.exercise_id)}` : `family ${String(previous.family_slug)}`}, which stays live`,
+        suggestion: "use another alias slug; an alias keeps one target",
+      });
+    }
+  }
+}
+
+const MAX_ALIAS_HOPS = 10;
+
+/** A family alias points at a live family that is not itself an alias (chain) and never back (loop). */
+function familyAliasIssues(
+  slug: string,
+  family: string,
+  final: CatalogState,
+  at: (issue: Omit<ValidationIssue, "operation_index" | "target">) => void,
+): void {
+  // Follow family aliases from the target: back to `slug` is a loop, any hop at all is a chain.
+  const visited = [slug];
+  let current = family;
+  while (visited.length <= MAX_ALIAS_HOPS) {
+    if (visited.includes(current)) {
+      at({ code: "ALIAS_LOOP", path: "family_slug", message: `aliases lead from "${slug}" back to "${current}"` });
+      return;
+    }
+    const next = final.alias(current);
+    if (!next || typeof next.family_slug !== "string") break;
+    visited.push(current);
+    current = next.family_slug;
+  }
+  if (visited.length > 1) {
+    at({ code: "ALIAS_CHAIN", path: "family_slug", message: `"${family}" is itself an alias; it leads on to "${current}"`, suggestion: current });
+    return;
+  }
+  const registry = final.family(family);
+  if (registry && registry.status !== "active") {
+    at({
+      code: "ALIAS_CHAIN",
+      path: "family_slug",
+      message: `family ${family} is ${String(registry.status)}`,
+      ...(typeof registry.merged_into === "string" ? { suggestion: registry.merged_into } : {}),
+    });
+  } else if (!final.isFamilyLive(family)) {
+    at({ code: "ALIAS_TARGET_MISSING", path: "family_slug", message: `family ${family} has no exercises and no registry entry` });
+  }
+}
+
+/** Existing aliases whose target the plan retires and does not repoint: they now lead to a retired document. */
+export function retiredTargetWarnings(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [slug, alias] of initial.aliases()) {
+    if (trace.aliasUpserts.has(slug) || !final.alias(slug)) continue;
+    if (!initial.isAliasTargetLive(alias) || final.isAliasTargetLive(alias)) continue;
+    const exerciseId = typeof alias.exercise_id === "string" ? alias.exercise_id : null;
+    const cause = exerciseId ? trace.exerciseWriters.get(exerciseId) : trace.familyWriters.get(String(alias.family_slug));
+    const successor = exerciseId ? final.exercise(exerciseId)?.merged_into : final.family(String(alias.family_slug))?.merged_into;
+    log.warn({
+      code: "ALIAS_CHAIN",
+      operation_index: cause ?? null,
+      path: exerciseId ? "exercise_id" : "family_slug",
+      message: `alias "${slug}" still points at ${exerciseId ? `exercise ${exerciseId}` : `family ${String(alias.family_slug)}`}, which the plan retires`,
+      ...(typeof successor === "string" ? { suggestion: `upsert_alias ${slug} → ${successor}` } : {}),
+      target: aliasTarget(slug),
+    });
+  }
+}

@@ -1,0 +1,130 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { runPlan } from "../../src/apply/pipeline";
+import type { ChangePlan } from "../../src/apply/plan";
+import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
+import { toJobFailure } from "../../src/jobs/errors";
+import { FakeLlmClient, type FakeScriptStep } from "../../src/llm";
+import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { newFirestore } from "../helpers/firestore";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+const ROW = exerciseFixture("Bent Over Row (Barbell)", ["barbell"], { muscles: { primary: ["latissimus dorsi"], category: ["back"] } });
+
+/** A plan whose patch writes a muscle name the schema refuses ("Upper_Back"). */
+function brokenPlan(jobId: string): ChangePlan {
+  return {
+    ...planOf([{ op: "patch_fields", exercise_id: ROW.id, set: { "muscles.primary": ["Upper_Back"] }, rationale: "add the upper back" }]),
+    job_id: jobId,
+  };
+}
+
+function fixedPlan(plan: ChangePlan): ChangePlan {
+  return { ...plan, operations: [{ ...plan.operations[0], set: { "muscles.primary": ["trapezius"] } } as ChangePlan["operations"][number]] };
+}
+
+async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; input: TestHandlerInput }> {
+  await seedCatalog(db, { exercises: [ROW] });
+  const llm = new FakeLlmClient({ script });
+  const deps = makeTestDeps(db, { applyEnabled: true, llm: () => llm, repairPlan: llmPlanRepairer() });
+  const input = await leaseForTest(deps, {
+    type: "TARGETED_FIX",
+    payload: { mode: "apply", exercise_doc_ids: [ROW.id], fix_type: "patch", fix_data: { patch: {} } },
+  });
+  return { llm, input };
+}
+
+async function attemptLogOf(input: TestHandlerInput, status: "succeeded" | "needs_review" | "failed") {
+  await input.attemptLog.finish(status, null);
+  return (await db.collection("catalog_jobs").doc(input.job.id).collection("attempts").doc("1").get()).data()!;
+}
+
+const planFromContext = (req: { context?: Record<string, unknown> }) => req.context?.plan;
+
+describe("the LLM repair loop", () => {
+  it("applies a plan the LLM fixes in round 2, recording both rounds", async () => {
+    const { llm, input } = await setUp([
+      { match: { task: REPAIR_TASK }, respond: planFromContext, times: 1 },
+      { match: { task: REPAIR_TASK }, respond: (req) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
+    ]);
+    const outcome = await runPlan(input, brokenPlan(input.job.id));
+
+    expect(outcome).toMatchObject({ kind: "completed", status: "succeeded", summary: { repairs: 2, applied: 1 } });
+    const stored = (await db.collection("exercises").doc(ROW.id).get()).data()!;
+    expect(stored.muscles.primary).toEqual(["trapezius"]);
+    expect(llm.calls.map((call) => [call.task, call.tier])).toEqual([
+      [REPAIR_TASK, "fast"],
+      [REPAIR_TASK, "strong"],
+    ]);
+    expect(llm.calls[0].context).toMatchObject({ errors: [expect.objectContaining({ code: "SCHEMA_INVALID", operation_index: 0 })] });
+
+    const log = await attemptLogOf(input, "succeeded");
+    expect(log.repairs).toEqual([
+      expect.objectContaining({ round: 1, errors_after: 1 }),
+      expect.objectContaining({ round: 2, errors_after: 0 }),
+    ]);
+    const rounds = log.events.filter((e: { event: string }) => e.event === "plan_repaired");
+    expect(rounds).toHaveLength(2);
+    expect(rounds[1].details).toMatchObject({
+      round: 2,
+      errors_in: [expect.objectContaining({ code: "SCHEMA_INVALID" })],
+      plan_out: { job_id: input.job.id, operations: [expect.objectContaining({ set: { "muscles.primary": ["trapezius"] } })] },
+      model: "fake-strong",
+    });
+    expect(rounds[1].details.input_tokens).toBeGreaterThan(0);
+    expect(log.llm_calls).toHaveLength(2);
+  });
+
+  it("ends in needs_review REPAIR_LOOP_EXHAUSTED with 3 recorded rounds when the LLM never fixes the plan", async () => {
+    const { llm, input } = await setUp([]);
+    const before = await snapshotCatalog(db);
+    const outcome = await runPlan(input, brokenPlan(input.job.id));
+
+    expect(outcome).toMatchObject({ kind: "completed", status: "needs_review", error: { code: "REPAIR_LOOP_EXHAUSTED" } });
+    if (outcome.kind !== "completed") throw new Error("unreachable");
+    expect((outcome.error?.details as { repairs: unknown[] }).repairs).toHaveLength(3);
+    expect(llm.calls).toHaveLength(3);
+    expect(await snapshotCatalog(db)).toBe(before);
+    const log = await attemptLogOf(input, "needs_review");
+    expect(log.repairs).toHaveLength(3);
+    expect(log.events.filter((e: { event: string }) => e.event === "plan_repaired")).toHaveLength(3);
+    expect(log.llm_calls.map((call: { task: string }) => call.task)).toEqual([REPAIR_TASK, REPAIR_TASK, REPAIR_TASK]);
+  });
+
+  it("counts an unusable answer as a round that changed nothing", async () => {
+    const { input } = await setUp([
+      { match: { task: REPAIR_TASK }, respond: { error: "malformed_json" }, times: 1 },
+      { match: { task: REPAIR_TASK }, respond: { job_id: "x", operations: [{ op: "teleport" }] }, times: 1 },
+      { match: { task: REPAIR_TASK }, respond: (req) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
+    ]);
+    const outcome = await runPlan(input, brokenPlan(input.job.id));
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 3 } });
+    const log = await attemptLogOf(input, "succeeded");
+    expect(log.events.filter((e: { event: string }) => e.event === "plan_repair_unusable").map((e: { details: { code: string } }) => e.details.code)).toEqual([
+      "LLM_BAD_OUTPUT",
+      "LLM_BAD_OUTPUT",
+    ]);
+    expect(log.llm_calls).toHaveLength(3);
+  });
+
+  it("fails the job transiently when the LLM is unavailable during a repair, writing nothing", async () => {
+    const { input } = await setUp([{ match: { task: REPAIR_TASK }, respond: { error: "rate_limit" } }]);
+    const before = await snapshotCatalog(db);
+    const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ code: "LLM_RATE_LIMITED", kind: "transient" });
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(input.attempt.llmTotals().calls).toBe(1);
+  });
+
+  it("asks for the whole plan back, with the structured errors", () => {
+    const plan = brokenPlan("job-1");
+    const prompt = buildRepairPrompt(plan, [{ code: "SCHEMA_INVALID", message: "muscle names are lowercase", operation_index: 0, path: "muscles.primary.0" }], 2);
+    expect(prompt).toContain('"code": "SCHEMA_INVALID"');
+    expect(prompt).toContain('"Upper_Back"');
+    expect(prompt).toContain("repair round 2");
+  });
+});
