@@ -9,7 +9,7 @@
  * lease expired and the watchdog deadlettered it) delays the parent only until its next check, or
  * until the watchdog's `wakeParent`.
  */
-import { Timestamp } from "firebase-admin/firestore";
+import { type DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import type { Job, JobStatus, Lane } from "../jobs/models";
 import { isOpenStatus } from "../jobs/models";
 import type { JobQueue } from "../jobs/queue";
@@ -50,7 +50,7 @@ export class ShardFanIn {
       const wake = allShardsDone(counters) && parent.get("status") === "deferred";
       tx.create(markerRef, { shard_id: shardId, status, recorded_at: now });
       tx.update(parentRef, { shards: counters, updated_at: now, ...(wake ? { run_after: now } : {}) });
-      return { outcome: "counted" as const, wake: wake ? this.wakeupFor(parentId, parent.data()!) : null };
+      return { outcome: "counted" as const, wake: wake ? this.wakeupFor(parent) : null };
     });
     if (result.wake) await this.deps.tasks.enqueueWakeup(result.wake);
     return result.outcome;
@@ -69,7 +69,7 @@ export class ShardFanIn {
       if (!parent.exists || parent.get("status") !== "deferred") return null;
       const now = Timestamp.fromDate(this.deps.now());
       if ((parent.get("run_after") as Timestamp).toMillis() > now.toMillis()) tx.update(parentRef, { run_after: now, updated_at: now });
-      return this.wakeupFor(parentId, parent.data()!);
+      return this.wakeupFor(parent);
     });
     if (!wake) return false;
     await this.deps.tasks.enqueueWakeup(wake);
@@ -77,12 +77,12 @@ export class ShardFanIn {
   }
 
   /** Named after the parent's attempt and epoch: a second wake for the same wait enqueues nothing new. */
-  private wakeupFor(parentId: string, parent: Record<string, unknown>): WakeupTask {
+  private wakeupFor(parent: DocumentSnapshot): WakeupTask {
     return {
-      lane: parent.queue as Lane,
-      jobId: parentId,
-      attempt: parent.attempts as number,
-      epoch: parent.lease_epoch as number,
+      lane: parent.get("queue") as Lane,
+      jobId: parent.id,
+      attempt: parent.get("attempts") as number,
+      epoch: parent.get("lease_epoch") as number,
       runAfter: this.deps.now(),
       reason: WAKE_REASON,
     };

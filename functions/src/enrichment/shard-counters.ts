@@ -14,15 +14,18 @@ export interface ShardCounters {
   failed: number;
 }
 
-const count = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+/** A stored count, or 0 when it is missing or not a number. */
+export function countValue(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
 
 export function readShardCounters(raw: unknown): ShardCounters {
   const shards = isPlainRecord(raw) ? raw : {};
   return {
     total: typeof shards.total === "number" ? shards.total : null,
-    done: count(shards.done),
-    succeeded: count(shards.succeeded),
-    failed: count(shards.failed),
+    done: countValue(shards.done),
+    succeeded: countValue(shards.succeeded),
+    failed: countValue(shards.failed),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ChangePlan } from "../../src/apply/plan";
 import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
 import { toJobFailure } from "../../src/jobs/errors";
 import { FakeLlmClient, type FakeScriptStep } from "../../src/llm";
+import type { LlmRequest } from "../../src/llm/types";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { newFirestore } from "../helpers/firestore";
@@ -49,7 +50,7 @@ describe("the LLM repair loop", () => {
   it("applies a plan the LLM fixes in round 2, recording both rounds", async () => {
     const { llm, input } = await setUp([
       { match: { task: REPAIR_TASK }, respond: planFromContext, times: 1 },
-      { match: { task: REPAIR_TASK }, respond: (req) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
+      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
     ]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
 
@@ -99,7 +100,7 @@ describe("the LLM repair loop", () => {
     const { input } = await setUp([
       { match: { task: REPAIR_TASK }, respond: { error: "malformed_json" }, times: 1 },
       { match: { task: REPAIR_TASK }, respond: { job_id: "x", operations: [{ op: "teleport" }] }, times: 1 },
-      { match: { task: REPAIR_TASK }, respond: (req) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
+      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
     ]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
     expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 3 } });

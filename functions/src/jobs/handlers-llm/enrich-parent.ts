@@ -11,7 +11,7 @@
  */
 import { Timestamp } from "firebase-admin/firestore";
 import { pageCollection } from "../../catalog/repository";
-import { type ShardCounters, allShardsDone, readShardCounters } from "../../enrichment/shard-counters";
+import { type ShardCounters, readShardCounters } from "../../enrichment/shard-counters";
 import { COLLECTIONS } from "../../firestore";
 import type { HandlerInput, HandlerOutcome, JobHandler } from "../executor";
 import type { JobStatus, ResultSummary } from "../models";
@@ -21,9 +21,11 @@ import { targetIdPages } from "./targets";
 
 type ParentInput = HandlerInput<"CATALOG_ENRICH_FIELD">;
 
+/** The shard payload schema's limit on exercise ids; a larger configured size is capped, not refused. */
+const MAX_SHARD_SIZE = 100;
 /** How long a parent waits before it looks at its shards again when nothing wakes it sooner. */
 export const SHARD_CHECK_INTERVAL_MS = 60_000;
-export const SHARD_CREATOR = "system:enrich";
+const SHARD_CREATOR = "system:enrich";
 
 export function shardJobId(parentId: string, index: number): string {
   return `${parentId}-shard-${index}`;
@@ -32,16 +34,14 @@ export function shardJobId(parentId: string, index: number): string {
 export const enrichParentHandler: JobHandler<"CATALOG_ENRICH_FIELD"> = {
   async run(input) {
     const { job, deps, attempt } = input;
-    if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const known = readShardCounters(job.shards);
-    if (known.total === null) {
-      const created = await createShards(input);
-      const counters = await recordShardTotal(input, created.total);
-      attempt.event("shards_created", { ...created });
-      if (!allShardsDone(counters)) return waitForShards(input, counters, { shards_created: created.created, shards_existing: created.existing });
-      return aggregateOrWait(input, created.total);
-    }
-    return aggregateOrWait(input, known.total);
+    if (known.total !== null) return aggregateOrWait(input, known.total);
+    if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
+    const created = await createShards(input);
+    await recordShardTotal(input, created.total);
+    attempt.event("shards_created", { ...created });
+    // Shards may have finished already (fast shards, or a retried parent whose shards exist): look before waiting.
+    return aggregateOrWait(input, created.total, { shards_created: created.created, shards_existing: created.existing });
   },
 };
 
@@ -55,7 +55,7 @@ interface CreatedShards {
 /** One shard per `shard_size` target ids, in target order; an existing shard id is left as it is. */
 async function createShards(input: ParentInput): Promise<CreatedShards> {
   const { job, deps, ctx } = input;
-  const shardSize = job.payload.shard_size ?? deps.config.shardSize;
+  const shardSize = Math.min(job.payload.shard_size ?? deps.config.shardSize, MAX_SHARD_SIZE);
   const result: CreatedShards = { total: 0, created: 0, existing: 0, exercises: 0 };
   const createShard = async (ids: string[]): Promise<void> => {
     result.total++;
@@ -83,11 +83,9 @@ async function createShards(input: ParentInput): Promise<CreatedShards> {
 }
 
 /** Sets `shards.total`, keeping what the fan-in may already have counted (shards can finish before this). */
-async function recordShardTotal({ deps, lease }: ParentInput, total: number): Promise<ShardCounters> {
-  return deps.queue.fenced(lease, (tx, job, ref) => {
-    const counters = { ...readShardCounters(job.shards), total };
-    tx.update(ref, { shards: counters, updated_at: Timestamp.fromDate(deps.now()) });
-    return counters;
+async function recordShardTotal({ deps, lease }: ParentInput, total: number): Promise<void> {
+  await deps.queue.fenced(lease, (tx, job, ref) => {
+    tx.update(ref, { shards: { ...readShardCounters(job.shards), total }, updated_at: Timestamp.fromDate(deps.now()) });
   });
 }
 
@@ -119,11 +117,11 @@ async function loadShards({ deps, job }: ParentInput): Promise<ShardView[]> {
 }
 
 /** Reads the shards themselves (the fan-in counters may miss a shard the watchdog finished). */
-async function aggregateOrWait(input: ParentInput, total: number): Promise<HandlerOutcome> {
+async function aggregateOrWait(input: ParentInput, total: number, waitingSummary: ResultSummary = {}): Promise<HandlerOutcome> {
   const { job, deps, lease, attempt } = input;
   const aggregate = aggregateShards(await loadShards(input), total);
   await deps.queue.reportProgress(lease, { done: aggregate.counters.done, total });
-  if (!aggregate.complete) return waitForShards(input, aggregate.counters, {});
+  if (!aggregate.complete) return waitForShards(input, aggregate.counters, waitingSummary);
   await deps.queue.fenced(lease, (tx, _job, ref) => {
     tx.update(ref, { shards: aggregate.counters, updated_at: Timestamp.fromDate(deps.now()) });
   });

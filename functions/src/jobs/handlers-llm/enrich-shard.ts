@@ -14,7 +14,7 @@
  */
 import { setPath } from "../../catalog/fields";
 import { type DocData, getExercise, isLiveExercise } from "../../catalog/repository";
-import { enrichExercise } from "../../enrichment/engine";
+import { type EnrichmentResult, enrichExercise } from "../../enrichment/engine";
 import type { EnrichmentSpec } from "../../enrichment/prompt";
 import { LlmError } from "../../llm/errors";
 import { heuristicScoreExercise } from "../../reviewer/quality-scanner";
@@ -59,14 +59,14 @@ export const enrichShardHandler: JobHandler<"CATALOG_ENRICH_FIELD_SHARD"> = {
       );
       ctx.signal.throwIfAborted();
     } catch (err) {
-      attempt.set("apply_result", { exercises: outcomes });
       if (err instanceof LlmError && err.transient) {
         // The counts so far stay with the failure: the parent reads them if the shard never succeeds.
         throw JobFailure.transient(err.code, `${err.message}; ${tally.done} of ${ids.length} exercise(s) finished`, { partial: tally.shardCounts() });
       }
       throw err;
+    } finally {
+      attempt.set("apply_result", { exercises: outcomes });
     }
-    attempt.set("apply_result", { exercises: outcomes });
     await progress.finish({ done: tally.done, total: ids.length });
 
     const summary = tally.summary();
@@ -113,7 +113,7 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
   if (!exercise) return skipped(exerciseId, "missing");
   if (!isLiveExercise(exercise)) return skipped(exerciseId, "retired");
 
-  let enrichment: Awaited<ReturnType<typeof enrichExercise>>;
+  let enrichment: EnrichmentResult;
   try {
     enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec }, attempt);
   } catch (err) {
@@ -127,10 +127,15 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
   const [written] = await writeExercisePatches(input, [{ exerciseId, set: enrichment.patch, rationale: rationale(spec, enrichment.reasoning) }]);
   switch (written.kind) {
     case "applied":
-      return { ...base, outcome: "succeeded", detail: written.kind, change_id: written.change_id, scanner_passed: scannerCheck(input, exerciseId, exercise, enrichment.patch) };
     case "already_applied":
     case "would_apply":
-      return { ...base, outcome: "succeeded", detail: written.kind, scanner_passed: scannerCheck(input, exerciseId, exercise, enrichment.patch) };
+      return {
+        ...base,
+        outcome: "succeeded",
+        detail: written.kind,
+        ...(written.kind === "applied" ? { change_id: written.change_id } : {}),
+        scanner_passed: scannerCheck(input, exerciseId, exercise, enrichment.patch),
+      };
     case "unchanged":
       return { ...base, outcome: "no_change", detail: written.kind, scanner_passed: null };
     case "missing":

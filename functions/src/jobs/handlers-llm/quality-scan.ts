@@ -55,6 +55,8 @@ interface ScanCounts {
   retired_skipped: number;
   missing: number;
   metadata_written: number;
+  /** Dry run: what apply would write. */
+  metadata_would_write: number;
   metadata_failed: number;
 }
 
@@ -63,7 +65,8 @@ function countWrite(counts: ScanCounts, outcome: PatchOutcome, exerciseId: strin
   else if (outcome.kind === "invalid") {
     counts.metadata_failed++;
     if (failures.length < MAX_LISTED) failures.push({ exercise_id: exerciseId, code: outcome.code, reason: outcome.message });
-  } else counts.metadata_written++;
+  } else if (outcome.kind === "would_apply") counts.metadata_would_write++;
+  else counts.metadata_written++;
 }
 
 export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
@@ -73,7 +76,7 @@ export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const scannedAt = deps.now();
     const followUps = new FollowUpJobs(deps, job);
-    const counts: ScanCounts = { scanned: 0, passed: 0, needs_enrichment: 0, needs_full_review: 0, retired_skipped: 0, missing: 0, metadata_written: 0, metadata_failed: 0 };
+    const counts: ScanCounts = { scanned: 0, passed: 0, needs_enrichment: 0, needs_full_review: 0, retired_skipped: 0, missing: 0, metadata_written: 0, metadata_would_write: 0, metadata_failed: 0 };
     const failures: unknown[] = [];
     for await (const page of targetExercisePages(deps.db, job.payload, SCAN_PAGE_SIZE)) {
       ctx.signal.throwIfAborted();

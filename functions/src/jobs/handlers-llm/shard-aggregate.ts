@@ -4,9 +4,9 @@
  * jobs, this folds them.
  */
 import { isPlainRecord } from "../../catalog/fields";
-import { type ShardCounters, isSuccessStatus } from "../../enrichment/shard-counters";
+import { type ShardCounters, countValue, isSuccessStatus } from "../../enrichment/shard-counters";
 import { FINAL_STATUSES, type JobStatus, type ResultSummary } from "../models";
-import { type ShardCounts, readShardCounts } from "./shard-summary";
+import { type ShardCounts, emptyShardCounts, readShardCounts } from "./shard-summary";
 
 export interface ShardView {
   id: string;
@@ -30,8 +30,6 @@ const MAX_LISTED = 50;
 const LLM_KEYS = ["calls", "input_tokens", "output_tokens", "estimated_cost_usd"] as const;
 type LlmTotals = Record<(typeof LLM_KEYS)[number], number>;
 
-const numberOr0 = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-
 function errorOf(shard: ShardView): { code: string | null; details: unknown } {
   const error = isPlainRecord(shard.error) ? shard.error : {};
   return { code: typeof error.code === "string" ? error.code : null, details: error.details };
@@ -44,28 +42,26 @@ function errorOf(shard: ShardView): { code: string | null; details: unknown } {
 function countsOf(shard: ShardView): ShardCounts {
   const { details } = errorOf(shard);
   const known =
-    readShardCounts(shard.result_summary) ?? (isPlainRecord(details) ? readShardCounts(details.partial) : null) ?? {
-      exercises_total: shard.exercise_count,
-      exercises_succeeded: 0,
-      exercises_no_change: 0,
-      exercises_skipped: 0,
-      exercises_failed: 0,
-      scanner_fail: 0,
-    };
+    readShardCounts(shard.result_summary) ?? (isPlainRecord(details) ? readShardCounts(details.partial) : null) ?? emptyShardCounts(shard.exercise_count);
   const accounted = known.exercises_succeeded + known.exercises_no_change + known.exercises_skipped + known.exercises_failed;
   return { ...known, exercises_failed: known.exercises_failed + Math.max(0, known.exercises_total - accounted) };
 }
 
 function llmOf(summary: unknown): LlmTotals {
   const llm = isPlainRecord(summary) && isPlainRecord(summary.llm) ? summary.llm : {};
-  return { calls: numberOr0(llm.calls), input_tokens: numberOr0(llm.input_tokens), output_tokens: numberOr0(llm.output_tokens), estimated_cost_usd: numberOr0(llm.estimated_cost_usd) };
+  return {
+    calls: countValue(llm.calls),
+    input_tokens: countValue(llm.input_tokens),
+    output_tokens: countValue(llm.output_tokens),
+    estimated_cost_usd: countValue(llm.estimated_cost_usd),
+  };
 }
 
 export function aggregateShards(shards: readonly ShardView[], total: number): ShardAggregate {
   const final = shards.filter((shard) => FINAL_STATUSES.includes(shard.status));
   const succeeded = final.filter((shard) => isSuccessStatus(shard.status));
   const counters: ShardCounters = { total, done: final.length, succeeded: succeeded.length, failed: final.length - succeeded.length };
-  const exercises: ShardCounts = { exercises_total: 0, exercises_succeeded: 0, exercises_no_change: 0, exercises_skipped: 0, exercises_failed: 0, scanner_fail: 0 };
+  const exercises = emptyShardCounts(0);
   const llm: LlmTotals = { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 };
   const byStatus: Partial<Record<JobStatus, number>> = {};
   for (const shard of final) {

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { isPlainRecord } from "../../catalog/fields";
+import { countValue } from "../../enrichment/shard-counters";
 import type { ResultSummary } from "../models";
 
 export const exerciseOutcomeSchema = z.object({
@@ -34,6 +35,10 @@ export interface ShardCounts {
   scanner_fail: number;
 }
 
+export function emptyShardCounts(total: number): ShardCounts {
+  return { exercises_total: total, exercises_succeeded: 0, exercises_no_change: 0, exercises_skipped: 0, exercises_failed: 0, scanner_fail: 0 };
+}
+
 const COUNT_KEY: Record<ExerciseOutcomeKind, keyof ShardCounts> = {
   succeeded: "exercises_succeeded",
   no_change: "exercises_no_change",
@@ -54,7 +59,7 @@ export class ShardTally {
   private readonly preview: string[] = [];
 
   constructor(total: number) {
-    this.counts = { exercises_total: total, exercises_succeeded: 0, exercises_no_change: 0, exercises_skipped: 0, exercises_failed: 0, scanner_fail: 0 };
+    this.counts = emptyShardCounts(total);
   }
 
   /** `resumed`: finished by an earlier attempt of this shard. */
@@ -97,17 +102,15 @@ export class ShardTally {
   }
 }
 
-const count = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
-
 /** The counts in a shard's result summary or failure details; null when it has none. */
 export function readShardCounts(value: unknown): ShardCounts | null {
   if (!isPlainRecord(value) || typeof value.exercises_total !== "number") return null;
   return {
     exercises_total: value.exercises_total,
-    exercises_succeeded: count(value.exercises_succeeded),
-    exercises_no_change: count(value.exercises_no_change),
-    exercises_skipped: count(value.exercises_skipped),
-    exercises_failed: count(value.exercises_failed),
-    scanner_fail: count(value.scanner_fail),
+    exercises_succeeded: countValue(value.exercises_succeeded),
+    exercises_no_change: countValue(value.exercises_no_change),
+    exercises_skipped: countValue(value.exercises_skipped),
+    exercises_failed: countValue(value.exercises_failed),
+    scanner_fail: countValue(value.scanner_fail),
   };
 }

@@ -10,12 +10,15 @@ import {
   type DocData,
   exercisesWithNameSlugs,
   getAliases,
+  getExercises,
+  getFamilyRegistries,
   getFamilyRegistry,
   loadFamilyExercises,
   pageCollection,
 } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
 import { COLLECTIONS } from "../../firestore";
+import type { AliasFacts, FactRequest } from "./alias-facts";
 import { familyNotFound } from "./failures";
 import type { SlugOwners } from "./rename-conflicts";
 import { creationSlugOf, renameAliasSlugs } from "./slug-aliases";
@@ -116,4 +119,35 @@ export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promi
   return changes.docs
     .filter((change) => change.get("op") === "create_exercise" && change.get("status") === "applied")
     .map((change) => String(change.get("operation.exercise_id")));
+}
+
+/** Which of `familySlugs` have at least one exercise (one limit-1 query each). */
+export async function familiesWithExercises(db: Firestore, familySlugs: Iterable<string>): Promise<Set<string>> {
+  const slugs = [...new Set(familySlugs)];
+  const found = await Promise.all(
+    slugs.map(async (slug) => !(await db.collection(COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty),
+  );
+  return new Set(slugs.filter((_, index) => found[index]));
+}
+
+/** Reads what `request` asks for into `facts` (absent documents recorded as null). */
+export async function readAliasFacts(db: Firestore, facts: AliasFacts, request: FactRequest, signal?: AbortSignal): Promise<void> {
+  const slugs = [...request.slugs];
+  const [aliases, exercises, registries, populated, named, created] = await Promise.all([
+    getAliases(db, request.aliases),
+    getExercises(db, request.exercises),
+    getFamilyRegistries(db, request.families),
+    familiesWithExercises(db, request.families),
+    exercisesWithNameSlugs(db, slugs),
+    exercisesByCreationSlug(db, slugs, signal),
+  ]);
+  request.aliases.forEach((slug) => facts.aliases.set(slug, aliases.get(slug) ?? null));
+  request.exercises.forEach((id) => facts.exercises.set(id, exercises.get(id) ?? null));
+  request.families.forEach((slug) => facts.families.set(slug, { registry: registries.get(slug) ?? null, hasExercises: populated.has(slug) }));
+  for (const slug of slugs) {
+    const holders = named.filter((holder) => holder.data.name_slug === slug);
+    holders.forEach((holder) => facts.exercises.set(holder.id, holder.data));
+    facts.namedWith.set(slug, holders.map((holder) => holder.id));
+    facts.createdWith.set(slug, created.get(slug) ?? []);
+  }
 }

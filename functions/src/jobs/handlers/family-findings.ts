@@ -74,6 +74,9 @@ export function auditFamily(
   return [...memberFindings(familySlug, members, owners), ...equipmentFindings(members), ...registryFindings(familySlug, members, registry)];
 }
 
+/** Findings listed in a summary; the counts cover all of them. */
+const MAX_LISTED_FINDINGS = 100;
+
 /** Summary counts of findings, with the first ones listed. */
 export function summarizeFindings(findings: readonly FamilyFinding[]): Record<string, unknown> {
   return {
@@ -83,9 +86,6 @@ export function summarizeFindings(findings: readonly FamilyFinding[]): Record<st
     findings: findings.slice(0, MAX_LISTED_FINDINGS),
   };
 }
-
-/** Findings listed in a summary; the counts cover all of them. */
-const MAX_LISTED_FINDINGS = 100;
 
 function memberFindings(familySlug: string, members: readonly CatalogDoc[], owners: SlugOwners): FamilyFinding[] {
   const findings: FamilyFinding[] = [];
@@ -173,8 +173,14 @@ function registryFindings(familySlug: string, members: readonly CatalogDoc[], re
       },
     ];
   }
-  const stale = changedPaths(registry, expectedRegistry(familySlug, members, registry), ["updated_at"]);
+  const stale = changedPaths(asSets(registry), asSets(expectedRegistry(familySlug, members, registry)), ["updated_at"]);
   return stale.length > 0
     ? [{ code: "registry_stale", exercise_ids: [], message: `registry fields out of date: ${stale.join(", ")}`, fix: "FAMILY_NORMALIZE" }]
     : [];
+}
+
+/** The registry's equipment lists are sets: their order is no difference. */
+function asSets(registry: Readonly<DocData>): DocData {
+  const sorted = (value: unknown) => (Array.isArray(value) ? [...value].sort() : value);
+  return { ...registry, primary_equipment: sorted(registry.primary_equipment), allowed_equipment: sorted(registry.allowed_equipment) };
 }

@@ -1,0 +1,78 @@
+/**
+ * A catalog seed held in memory for the pure tests of the plan builders: families as the handlers
+ * load them, complete slug owners and alias facts, and validation of a built plan with the real
+ * validator on the same seed.
+ */
+import { validatePlan } from "../../src/apply/validate";
+import type { ChangePlan, OperationInput } from "../../src/apply/plan";
+import type { DocData } from "../../src/catalog/repository";
+import { AliasFacts, type FamilyFacts } from "../../src/jobs/handlers/alias-facts";
+import type { LoadedFamily } from "../../src/jobs/handlers/catalog-reads";
+import { changePlan } from "../../src/jobs/handlers/change-plan";
+import type { SlugOwners } from "../../src/jobs/handlers/rename-conflicts";
+import { creationSlugOf } from "../../src/jobs/handlers/slug-aliases";
+import type { JobType } from "../../src/jobs/models";
+import { type CatalogSeed, catalogViewOf } from "../helpers/catalog";
+
+export class InMemoryCatalog {
+  readonly exercises: Map<string, DocData>;
+  readonly aliases: Map<string, DocData>;
+  readonly families: Map<string, DocData>;
+
+  constructor(readonly seed: CatalogSeed) {
+    const view = catalogViewOf(seed);
+    this.exercises = new Map(view.exercises);
+    this.aliases = new Map(view.aliases);
+    this.families = new Map(view.families);
+  }
+
+  family(slug: string): LoadedFamily {
+    const members = [...this.exercises].filter(([, data]) => data.family_slug === slug).map(([id, data]) => ({ id, data }));
+    return { slug, members, registry: this.families.get(slug) ?? null };
+  }
+
+  /** Every alias and every exercise's name slug: more than a handler reads, never less. */
+  owners(): SlugOwners {
+    const exercises = new Map<string, string[]>();
+    for (const [id, data] of this.exercises) {
+      const slug = String(data.name_slug);
+      exercises.set(slug, [...(exercises.get(slug) ?? []), id]);
+    }
+    return { aliases: this.aliases, exercises };
+  }
+
+  /** Alias facts that know the whole catalog: a document not in it is absent, never unread. */
+  aliasFacts(): AliasFacts {
+    return new CompleteAliasFacts(this);
+  }
+
+  /** The plan a handler of `type` would hand to runPlan, validated against this catalog. */
+  validate(type: JobType, operations: readonly OperationInput[]): { plan: ChangePlan; errors: string[] } {
+    const plan = changePlan({ id: "test-job", type }, "test", operations);
+    const result = validatePlan(plan, catalogViewOf(this.seed));
+    return { plan, errors: result.errors.map((issue) => `${issue.code} @${issue.operation_index}: ${issue.message}`) };
+  }
+}
+
+class CompleteAliasFacts extends AliasFacts {
+  constructor(private readonly catalog: InMemoryCatalog) {
+    super();
+  }
+
+  override alias(slug: string): DocData | null {
+    return this.catalog.aliases.get(slug) ?? null;
+  }
+
+  override exercise(id: string): DocData | null {
+    return this.catalog.exercises.get(id) ?? null;
+  }
+
+  override family(slug: string): FamilyFacts {
+    return { registry: this.catalog.families.get(slug) ?? null, hasExercises: this.catalog.family(slug).members.length > 0 };
+  }
+
+  override holdersOf(slug: string): { named: string[]; created: string[] } {
+    const ids = [...this.catalog.exercises.keys()];
+    return { named: ids.filter((id) => this.catalog.exercises.get(id)?.name_slug === slug), created: ids.filter((id) => creationSlugOf(id) === slug) };
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Shared fixtures of the catalog handler tests: the demo catalog with its broken data, and running
+ * one job through the executor the way the worker does (lock keys, handler, failure → status).
+ */
+import type { Firestore } from "firebase-admin/firestore";
+import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
+import type { DocData } from "../../src/catalog/repository";
+import { COLLECTIONS } from "../../src/firestore";
+import { toJobFailure } from "../../src/jobs/errors";
+import { type EngineDeps, Executor } from "../../src/jobs/executor";
+import { catalogHandlers } from "../../src/jobs/handlers";
+import type { JobErrorInfo, JobStatus, JobType, Mode } from "../../src/jobs/models";
+import { type CatalogSeed, type ExerciseFixture, seedCatalog } from "../helpers/catalog";
+import { leaseForTest, makeTestDeps } from "../helpers/engine";
+
+export const MODES: Mode[] = ["dry_run", "apply"];
+
+export function demoSeed(): Required<CatalogSeed> {
+  return {
+    exercises: [...DEMO_EXERCISES, ...BROKEN_EXERCISES.map((broken): ExerciseFixture => ({ id: broken.id, ...broken.data }))],
+    aliases: [...DEMO_ALIASES, ...BROKEN_ALIASES.map((broken) => broken.data)],
+    families: DEMO_FAMILIES,
+  };
+}
+
+/** The demo catalog, broken data included, plus anything `extra` adds. */
+export async function seedDemo(db: Firestore, extra: CatalogSeed = {}): Promise<void> {
+  const demo = demoSeed();
+  await seedCatalog(db, {
+    exercises: [...demo.exercises, ...(extra.exercises ?? [])],
+    aliases: [...demo.aliases, ...(extra.aliases ?? [])],
+    families: [...demo.families, ...(extra.families ?? [])],
+  });
+}
+
+/** Engine deps for a mode: apply runs need the apply gate open. */
+export function depsFor(db: Firestore, mode: Mode): EngineDeps {
+  return makeTestDeps(db, { applyEnabled: mode === "apply" });
+}
+
+export interface JobRun {
+  jobId: string;
+  /** The status the worker would give the job. */
+  status: JobStatus;
+  error: JobErrorInfo | null;
+  summary: Record<string, unknown>;
+  lockKeys: string[];
+}
+
+const executor = new Executor(catalogHandlers);
+
+/** Creates, leases and runs one job; a thrown failure becomes the status the worker would set. */
+export async function runJob(deps: EngineDeps, type: JobType, payload: Record<string, unknown>): Promise<JobRun> {
+  const input = await leaseForTest(deps, { type, payload });
+  const lockKeys = await executor.lockKeys(input.job, deps).catch(() => []);
+  try {
+    const outcome = await executor.execute(input);
+    if (outcome.kind !== "completed") throw new Error(`unexpected outcome ${outcome.kind}`);
+    return { jobId: input.job.id, status: outcome.status, error: outcome.error ?? null, summary: outcome.summary, lockKeys };
+  } catch (err) {
+    const failure = toJobFailure(err);
+    if (failure.kind === "transient") throw err;
+    return { jobId: input.job.id, status: failure.kind === "permanent" ? "failed" : "needs_review", error: failure.toInfo(), summary: {}, lockKeys };
+  }
+}
+
+export async function exercise(db: Firestore, id: string): Promise<DocData | null> {
+  const snap = await db.collection(COLLECTIONS.exercises).doc(id).get();
+  return snap.exists ? (snap.data() as DocData) : null;
+}
+
+export async function alias(db: Firestore, slug: string): Promise<DocData | null> {
+  const snap = await db.collection(COLLECTIONS.aliases).doc(slug).get();
+  return snap.exists ? (snap.data() as DocData) : null;
+}
+
+export async function family(db: Firestore, slug: string): Promise<DocData | null> {
+  const snap = await db.collection(COLLECTIONS.families).doc(slug).get();
+  return snap.exists ? (snap.data() as DocData) : null;
+}
+
+/** Jobs other than `exceptJobId` (the follow-ups a scan created), as {type, payload, dedup_key, created_by}. */
+export async function otherJobs(db: Firestore, exceptJobId: string): Promise<DocData[]> {
+  const snap = await db.collection(COLLECTIONS.jobs).get();
+  return snap.docs.filter((doc) => doc.id !== exceptJobId).map((doc) => doc.data());
+}
