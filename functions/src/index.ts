@@ -5,7 +5,9 @@
 import { onDocumentCreatedWithAuthContext } from "firebase-functions/v2/firestore";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
+import type { IntParam } from "firebase-functions/params";
 import { PARAMS, loadEngineConfig } from "./config";
+import type { Lane } from "./jobs/models";
 import { handleJobCreated } from "./functions/job-created";
 import { handleLaneTask } from "./functions/lane-task";
 import { functionsEngine } from "./functions/runtime";
@@ -17,35 +19,32 @@ export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalo
   await handleJobCreated(functionsEngine(), event);
 });
 
-export const priorityLaneTask = onTaskDispatched(
-  {
-    region,
-    timeoutSeconds: 540,
-    retryConfig: { maxAttempts: PARAMS.taskMaxAttempts.param, minBackoffSeconds: 10, maxBackoffSeconds: 300 },
-    rateLimits: {
-      maxConcurrentDispatches: PARAMS.priorityMaxConcurrent.param,
-      maxDispatchesPerSecond: PARAMS.priorityMaxPerSecond.param,
+/** One task queue function per lane; the maintenance lane is slower and backs off longer. */
+function laneTaskFunction(lane: Lane, limits: { maxConcurrent: IntParam; maxPerSecond: IntParam; minBackoffSeconds: number }) {
+  return onTaskDispatched(
+    {
+      region,
+      timeoutSeconds: 540,
+      retryConfig: { maxAttempts: PARAMS.taskMaxAttempts.param, minBackoffSeconds: limits.minBackoffSeconds, maxBackoffSeconds: 600 },
+      rateLimits: { maxConcurrentDispatches: limits.maxConcurrent, maxDispatchesPerSecond: limits.maxPerSecond },
     },
-  },
-  async (request) => {
-    await handleLaneTask(functionsEngine(), "priority", request.data);
-  },
-);
+    async (request) => {
+      await handleLaneTask(functionsEngine(), lane, request.data);
+    },
+  );
+}
 
-export const maintenanceLaneTask = onTaskDispatched(
-  {
-    region,
-    timeoutSeconds: 540,
-    retryConfig: { maxAttempts: PARAMS.taskMaxAttempts.param, minBackoffSeconds: 30, maxBackoffSeconds: 600 },
-    rateLimits: {
-      maxConcurrentDispatches: PARAMS.maintenanceMaxConcurrent.param,
-      maxDispatchesPerSecond: PARAMS.maintenanceMaxPerSecond.param,
-    },
-  },
-  async (request) => {
-    await handleLaneTask(functionsEngine(), "maintenance", request.data);
-  },
-);
+export const priorityLaneTask = laneTaskFunction("priority", {
+  maxConcurrent: PARAMS.priorityMaxConcurrent.param,
+  maxPerSecond: PARAMS.priorityMaxPerSecond.param,
+  minBackoffSeconds: 10,
+});
+
+export const maintenanceLaneTask = laneTaskFunction("maintenance", {
+  maxConcurrent: PARAMS.maintenanceMaxConcurrent.param,
+  maxPerSecond: PARAMS.maintenanceMaxPerSecond.param,
+  minBackoffSeconds: 30,
+});
 
 // A schedule is a plain string at deploy time, so the interval is read from the environment
 // (the same WATCHDOG_INTERVAL_MINUTES param, set in functions/.env) when the code is loaded.
