@@ -260,8 +260,9 @@ describe("planExerciseAdd", () => {
 
 describe("planTargetedFix", () => {
   const catalog = catalogWith();
+  const allFamilies = new Map([...new Set([...catalog.exercises.values()].map((data) => String(data.family_slug)))].map((slug) => [slug, catalog.family(slug)]));
   const fix = (payload: Parameters<typeof planTargetedFix>[0]["payload"], pointingAliases: { id: string; data: Record<string, unknown> }[] = []) =>
-    planTargetedFix({ payload, exercises: catalog.exercises, registries: catalog.families, owners: catalog.owners(), pointingAliases });
+    planTargetedFix({ payload, exercises: catalog.exercises, families: allFamilies, owners: catalog.owners(), pointingAliases });
 
   it("renames and keeps the old slug", () => {
     const result = fix({ mode: "apply", exercise_doc_ids: ["leg_press__single-leg-press-machine"], fix_type: "rename", fix_data: { new_name: "Unilateral Leg Press (Machine)" } });
@@ -294,9 +295,11 @@ describe("planTargetedFix", () => {
     expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
   });
 
-  it("archives live exercises only", () => {
+  it("archives live exercises only, and deprecates a family left without live exercises", () => {
     const result = fix({ mode: "apply", exercise_doc_ids: ["chest_fly__chest-fly-cable", "chest_fly__chest-fly-machine"], fix_type: "archive" });
     expect(result).toMatchObject({ changed: ["chest_fly__chest-fly-cable"], unchanged: ["chest_fly__chest-fly-machine"] });
+    expect(ops(result.operations, "update_family_registry")).toEqual([expect.objectContaining({ family_slug: "chest_fly", status: "deprecated" })]);
+    expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
   });
 
   it("fails on a missing exercise or merge target: EXERCISE_NOT_FOUND", () => {

@@ -1,8 +1,8 @@
 /**
  * Catalog reads the handlers need beyond `catalog/repository`: a family with its registry entry,
- * who holds the slugs a plan gives out, and the two catalog-wide walks of the scans (the distinct
- * family slugs, and exercise ids by the slug they were created with). Every walk pages; none holds
- * more than one page or one family in memory.
+ * who holds the slugs a plan gives out, the distinct family slugs the scans walk, the facts alias
+ * checks ask for (including exercises by the slug they were created with), and what an earlier
+ * attempt of a job created. Every walk pages; none holds more than one page or one family in memory.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import {
@@ -65,7 +65,7 @@ export function loadRenameOwners(
 }
 
 /** The exercises and aliases holding `nameSlugs`, and the alias documents of `aliasSlugs`. */
-export async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasSlugs: Iterable<string> = []): Promise<SlugOwners> {
+async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasSlugs: Iterable<string> = []): Promise<SlugOwners> {
   const names = [...new Set(nameSlugs)];
   const [holders, aliases] = await Promise.all([exercisesWithNameSlugs(db, names), getAliases(db, [...names, ...aliasSlugs])]);
   const exercises = new Map<string, string[]>();
@@ -98,7 +98,7 @@ export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGe
  * (`{family}__{slug}`): the only way to find a renamed exercise by its first slug. Walks every
  * exercise id page by page (ids only, no document bodies).
  */
-export async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, signal?: AbortSignal): Promise<Map<string, string[]>> {
+async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, signal?: AbortSignal): Promise<Map<string, string[]>> {
   const wanted = new Set(slugs);
   const found = new Map<string, string[]>();
   if (wanted.size === 0) return found;
@@ -122,7 +122,7 @@ export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promi
 }
 
 /** Which of `familySlugs` have at least one exercise (one limit-1 query each). */
-export async function familiesWithExercises(db: Firestore, familySlugs: Iterable<string>): Promise<Set<string>> {
+async function familiesWithExercises(db: Firestore, familySlugs: Iterable<string>): Promise<Set<string>> {
   const slugs = [...new Set(familySlugs)];
   const found = await Promise.all(
     slugs.map(async (slug) => !(await db.collection(COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty),

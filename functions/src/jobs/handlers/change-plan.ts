@@ -2,7 +2,6 @@
 import { runPlan } from "../../apply/pipeline";
 import { type ChangePlan, type OperationInput, changePlanSchema } from "../../apply/plan";
 import type { DocData } from "../../catalog/repository";
-import { FAMILY_STATUSES, type FamilyStatus } from "../../catalog/taxonomy";
 import type { HandlerInput, HandlerOutcome } from "../executor";
 import type { Job, JobType } from "../models";
 
@@ -16,11 +15,15 @@ export function changePlan(job: Pick<Job, "id" | "type">, summary: string, opera
   });
 }
 
-/** Recomputes a family's registry entry from its members, keeping the status it has (a new entry is active). */
-export function refreshRegistry(familySlug: string, stored: Readonly<DocData> | null, rationale: string): OperationInput {
-  const status = (FAMILY_STATUSES as readonly unknown[]).includes(stored?.status) ? (stored?.status as FamilyStatus) : "active";
-  const mergedInto = status === "merged" && typeof stored?.merged_into === "string" ? stored.merged_into : undefined;
-  return { op: "update_family_registry", family_slug: familySlug, status, ...(mergedInto ? { merged_into: mergedInto } : {}), rationale };
+/**
+ * Recomputes a family's registry entry from its members once the plan ran. A merged family stays
+ * merged (it has a successor); any other is active while it has live exercises, else deprecated.
+ */
+export function refreshRegistry(familySlug: string, stored: Readonly<DocData> | null, hasLiveMembers: boolean, rationale: string): OperationInput {
+  if (stored?.status === "merged" && typeof stored.merged_into === "string") {
+    return { op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: stored.merged_into, rationale };
+  }
+  return { op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale };
 }
 
 /**

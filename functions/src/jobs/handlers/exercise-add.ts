@@ -2,13 +2,12 @@
  * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
  * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing.
  */
-import type { HandlerOutcome, JobHandler } from "../executor";
+import type { EngineDeps, HandlerOutcome, JobHandler } from "../executor";
 import { familyLockKey } from "../locks";
 import type { JobOf } from "../models";
 import { exercisesCreatedByJob, loadRenameOwners, readFamily } from "./catalog-reads";
 import { changePlan, runJobPlan } from "./change-plan";
 import { draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
-import type { EngineDeps } from "../executor";
 
 export const exerciseAddHandler: JobHandler<"EXERCISE_ADD"> = {
   lockKeys: ({ payload }) => [familyLockKey(draftExercise(payload.intent).family_slug)],

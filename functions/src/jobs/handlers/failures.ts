@@ -2,6 +2,7 @@
 import type { DocData } from "../../catalog/repository";
 import { JobFailure } from "../errors";
 import type { LoadedFamily } from "./catalog-reads";
+import { describeAlias } from "./slug-aliases";
 
 export function familyNotFound(familySlug: string): JobFailure {
   return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, { family_slug: familySlug });
@@ -24,8 +25,7 @@ export function assertLiveTarget(target: LoadedFamily): void {
 /** A new family may not take a slug that already is an alias (it would name two things). */
 export function assertSlugNotAnAlias(familySlug: string, alias: Readonly<DocData> | undefined): void {
   if (!alias) return;
-  const target = alias.exercise_id ? `exercise ${String(alias.exercise_id)}` : `family ${String(alias.family_slug)}`;
-  throw JobFailure.permanent("FAMILY_SLUG_IS_ALIAS", `"${familySlug}" is already an alias of ${target}`, { family_slug: familySlug, alias });
+  throw JobFailure.permanent("FAMILY_SLUG_IS_ALIAS", `${describeAlias(familySlug, alias)}; a family cannot take its slug`, { family_slug: familySlug, alias });
 }
 
 /** A family already merged into another one has nothing left to move. */

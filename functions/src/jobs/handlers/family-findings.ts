@@ -6,9 +6,9 @@
 import { changedPaths } from "../../apply/document-diff";
 import { familySlugFitsName } from "../../apply/naming-rules";
 import { type CatalogDoc, type DocData, computeFamilyRegistry } from "../../catalog/repository";
-import { type FamilyStatus, toNameSlug } from "../../catalog/taxonomy";
+import { toNameSlug } from "../../catalog/taxonomy";
+import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily, normalizedEquipment } from "./family-naming";
 import { NO_SLUG_OWNERS, type SlugOwners, renameConflict } from "./rename-conflicts";
-import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, normalizedEquipment } from "./family-naming";
 
 export type FamilyFindingCode =
   | "missing_name"
@@ -23,7 +23,7 @@ export type FamilyFindingCode =
   | "deprecated_without_date"
   | "registry_missing"
   | "registry_stale"
-  | "registry_retired_with_live_members";
+  | "merged_family_with_live_members";
 
 export interface FamilyFinding {
   code: FamilyFindingCode;
@@ -35,30 +35,19 @@ export interface FamilyFinding {
   fix: "FAMILY_NORMALIZE" | "review";
 }
 
-/** The registry entry the family's members imply, keeping the stored status (a merged family stays merged). */
+/** The registry entry the family's members imply (see `refreshRegistry`: a merged family stays merged). */
 export function expectedRegistry(familySlug: string, members: readonly CatalogDoc[], stored: Readonly<DocData> | null): DocData {
-  const status = typeof stored?.status === "string" ? (stored.status as FamilyStatus) : undefined;
-  const mergedInto = typeof stored?.merged_into === "string" ? stored.merged_into : undefined;
+  const merged = stored?.status === "merged" && typeof stored.merged_into === "string" ? { status: "merged" as const, merged_into: stored.merged_into } : {};
   return computeFamilyRegistry(
     familySlug,
     members.map((member) => member.data),
-    { status, merged_into: mergedInto, previous: stored },
+    { ...merged, previous: stored },
   );
 }
 
-/**
- * The name every live member should carry, after its equipment is normalised: its canonical name,
- * or its current one. Members without a name are left out.
- */
-export function targetNames(members: readonly CatalogDoc[]): Map<string, string> {
-  const normalised = liveMembers(members).map((member) => ({ ...member, data: { ...member.data, equipment: normalizedEquipment(member.data) } }));
-  const multiEquipment = isMultiEquipment(normalised);
-  const names = new Map<string, string>();
-  for (const member of normalised) {
-    const name = canonicalNameIn(member.data, multiEquipment) ?? nameOf(member.data);
-    if (name !== null) names.set(member.id, name);
-  }
-  return names;
+/** The name every live member of the family should carry (null: it has none). */
+export function targetNames(members: readonly CatalogDoc[]): Map<string, string | null> {
+  return namesInFamily(members, isMultiEquipment(members));
 }
 
 /**
@@ -90,6 +79,7 @@ export function summarizeFindings(findings: readonly FamilyFinding[]): Record<st
 function memberFindings(familySlug: string, members: readonly CatalogDoc[], owners: SlugOwners): FamilyFinding[] {
   const findings: FamilyFinding[] = [];
   const names = targetNames(members);
+  const finalNames = new Map([...names].flatMap(([id, name]) => (name === null ? [] : [[id, name] as const])));
   for (const { id, data } of members) {
     if (data.status === "merged" && !data.merged_into) {
       findings.push({ code: "merged_without_target", exercise_ids: [id], message: `${id} is merged but has no merged_into`, fix: "review" });
@@ -101,11 +91,11 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
   for (const { id, data } of liveMembers(members)) {
     const name = nameOf(data);
     const target = names.get(id);
-    if (name === null || target === undefined) {
+    if (name === null || !target) {
       findings.push({ code: "missing_name", exercise_ids: [id], message: `${id} has no name`, fix: "review" });
       continue;
     }
-    if (target !== name || data.name_slug !== toNameSlug(target)) findings.push(renameFinding(id, name, target, names, owners));
+    if (target !== name || data.name_slug !== toNameSlug(target)) findings.push(renameFinding(id, name, target, finalNames, owners));
     if (!familySlugFitsName(target, familySlug)) {
       findings.push({ code: "name_does_not_fit_family", exercise_ids: [id], message: `"${target}" is not a variant of family ${familySlug}`, fix: "review" });
     }
@@ -163,12 +153,12 @@ function registryFindings(familySlug: string, members: readonly CatalogDoc[], re
   if (!registry) {
     return live > 0 ? [{ code: "registry_missing", exercise_ids: [], message: `family ${familySlug} has no registry entry`, fix: "FAMILY_NORMALIZE" }] : [];
   }
-  if (registry.status !== "active" && live > 0) {
+  if (registry.status === "merged" && live > 0) {
     return [
       {
-        code: "registry_retired_with_live_members",
+        code: "merged_family_with_live_members",
         exercise_ids: liveMembers(members).map((member) => member.id),
-        message: `family ${familySlug} is ${String(registry.status)} but has ${live} live exercise(s)`,
+        message: `family ${familySlug} is merged into ${String(registry.merged_into)} but has ${live} live exercise(s)`,
         fix: "review",
       },
     ];

@@ -95,6 +95,11 @@ function rebase(base: string, from: string, to: string, toBase: string): string 
   return null;
 }
 
+/** The name each live member should carry: its canonical name, else its current one (null: it has none). */
+export function namesInFamily(members: readonly CatalogDoc[], multiEquipment: boolean): Map<string, string | null> {
+  return new Map(liveMembers(members).map(({ id, data }) => [id, canonicalNameIn(data, multiEquipment) ?? nameOf(data)]));
+}
+
 /**
  * The names of a family's live members once `joining` exercises (from family `from`) are added to
  * the `staying` ones: each staying member's canonical name (or its current one), and for each
@@ -106,8 +111,7 @@ export function namesAfterJoin(
   move: { from: string; to: string; toBase: string },
 ): { multiEquipment: boolean; names: Map<string, string | null> } {
   const multiEquipment = isMultiEquipment([...liveMembers(staying), ...liveMembers(joining)]);
-  const names = new Map<string, string | null>();
-  for (const { id, data } of liveMembers(staying)) names.set(id, canonicalNameIn(data, multiEquipment) ?? nameOf(data));
+  const names = namesInFamily(staying, multiEquipment);
   for (const { id, data } of liveMembers(joining)) names.set(id, nameForFamily(data, { ...move, multiEquipment }));
   return { multiEquipment, names };
 }

@@ -5,7 +5,7 @@
  */
 import type { DocData } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
-import { aliasPointsAtExercise } from "./slug-aliases";
+import { aliasPointsAtExercise, describeAlias } from "./slug-aliases";
 
 /** What the catalog holds for the slugs a plan gives out. */
 export interface SlugOwners {
@@ -28,6 +28,6 @@ export function renameConflict(id: string, newName: string, finalNames: Readonly
   const holders = [...planned, ...current];
   if (holders.length > 0) return `the slug "${slug}" of "${newName}" belongs to ${holders.join(", ")} too`;
   const alias = owners.aliases.get(slug);
-  if (alias && !aliasPointsAtExercise(alias, id)) return `"${slug}" is already an alias of ${String(alias.exercise_id || alias.family_slug)}`;
+  if (alias && !aliasPointsAtExercise(alias, id)) return describeAlias(slug, alias);
   return null;
 }

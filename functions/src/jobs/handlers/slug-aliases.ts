@@ -17,9 +17,16 @@ export function creationSlugOf(exerciseId: string): string | null {
 }
 
 /** Every slug the exercise is or was known by: its stored name_slug and the slug in its id. */
-export function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): string[] {
+function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): string[] {
   const slugs = [exercise.name_slug, creationSlugOf(exerciseId)].filter((slug): slug is string => typeof slug === "string" && slug !== "");
   return [...new Set(slugs)];
+}
+
+/** "alias of exercise X" / "alias of family Y" / "alias without a target", for messages. */
+export function describeAlias(slug: string, alias: Readonly<DocData>): string {
+  if (alias.exercise_id) return `"${slug}" is an alias of exercise ${String(alias.exercise_id)}`;
+  if (alias.family_slug) return `"${slug}" is an alias of family ${String(alias.family_slug)}`;
+  return `"${slug}" is an alias without a target`;
 }
 
 export function aliasPointsAtExercise(alias: Readonly<DocData> | undefined, exerciseId: string): boolean {

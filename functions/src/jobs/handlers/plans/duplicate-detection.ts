@@ -10,7 +10,7 @@
  * grows with the catalog's size in keys only.
  */
 import type { CatalogDoc } from "../../../catalog/repository";
-import { EQUIPMENT_PREFIX_WORDS } from "../../../catalog/taxonomy";
+import { EQUIPMENT_PREFIX_WORDS, toFamilySlug } from "../../../catalog/taxonomy";
 import { liveMembers, normalizedPrimary } from "../family-naming";
 import type { FollowUp } from "../follow-up-jobs";
 
@@ -62,7 +62,8 @@ export interface DuplicateFindings {
 
 export class DuplicateIndex {
   private readonly families = new Map<string, { slug: string; live: number }[]>();
-  private readonly exercises = new Map<string, { id: string; family: string }[]>();
+  /** Exercise key → the exercises, each with its family and the family its name derives to. */
+  private readonly exercises = new Map<string, { id: string; family: string; home: string }[]>();
   private readonly liveCount = new Map<string, number>();
 
   /** Adds a family with its members; families without live exercises are retired and left out. */
@@ -74,15 +75,16 @@ export class DuplicateIndex {
     this.families.set(key, [...(this.families.get(key) ?? []), { slug: familySlug, live: live.length }]);
     for (const member of live) {
       const exerciseKey = exerciseDuplicateKey(member);
-      if (exerciseKey !== null) this.exercises.set(exerciseKey, [...(this.exercises.get(exerciseKey) ?? []), { id: member.id, family: familySlug }]);
+      const home = toFamilySlug(String(member.data.name ?? ""));
+      if (exerciseKey !== null) this.exercises.set(exerciseKey, [...(this.exercises.get(exerciseKey) ?? []), { id: member.id, family: familySlug, home }]);
     }
   }
 
   findings(): DuplicateFindings {
     const merges = new Map<string, MergeCandidate>();
     const isTarget = (slug: string) => [...merges.values()].some((merge) => merge.target === slug);
-    const propose = (slugs: string[], key: string, reason: string) => {
-      const target = this.preferredTarget(slugs, key);
+    const propose = (slugs: string[], home: string, reason: string) => {
+      const target = this.preferredTarget(slugs, home);
       // No chains: a family merged away is nobody's target, a target is not merged away.
       if (merges.has(target)) return;
       for (const source of slugs) {
@@ -95,7 +97,7 @@ export class DuplicateIndex {
     const withinFamily: DuplicateFindings["within_family"] = [];
     for (const [key, group] of this.exercises) {
       const families = [...new Set(group.map((exercise) => exercise.family))];
-      if (families.length > 1) propose(families, familyDuplicateKey(families[0]), `exercises ${group.map((e) => e.id).join(", ")} look alike ("${key}")`);
+      if (families.length > 1) propose(families, group[0].home, `exercises ${group.map((e) => e.id).join(", ")} look alike ("${key}")`);
       for (const family of families) {
         const ids = group.filter((exercise) => exercise.family === family).map((exercise) => exercise.id);
         if (ids.length > 1) withinFamily.push({ family_slug: family, exercise_ids: ids });
@@ -104,9 +106,9 @@ export class DuplicateIndex {
     return { merges: [...merges.values()], within_family: withinFamily };
   }
 
-  /** The family named by the key itself, else the one with most live exercises, else the first by slug. */
-  private preferredTarget(slugs: readonly string[], key: string): string {
-    if (slugs.includes(key)) return key;
+  /** `home` when it is one of them (the key's own family, the family the names derive to), else the one with most live exercises, else the first by slug. */
+  private preferredTarget(slugs: readonly string[], home: string): string {
+    if (slugs.includes(home)) return home;
     return [...slugs].sort((a, b) => (this.liveCount.get(b) ?? 0) - (this.liveCount.get(a) ?? 0) || (a < b ? -1 : 1))[0];
   }
 }

@@ -26,6 +26,7 @@ import type { LoadedFamily } from "../catalog-reads";
 import { refreshRegistry } from "../change-plan";
 import { baseOf } from "../family-naming";
 import type { SlugOwners } from "../rename-conflicts";
+import { describeAlias } from "../slug-aliases";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
 
 export type ExerciseIntent = PayloadOf<"EXERCISE_ADD">["intent"];
@@ -113,7 +114,7 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
   const duplicate =
     join.conflicts[0]?.reason ??
     (holders.length > 0 ? `"${slug}" is the slug of ${holders.join(", ")}` : undefined) ??
-    (alias ? `"${slug}" is an alias of ${String(alias.exercise_id || alias.family_slug)}` : undefined);
+    (alias ? describeAlias(slug, alias) : undefined);
   if (duplicate) {
     const existing = [...new Set([...join.conflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
     throw JobFailure.needsReview("DUPLICATE_EXERCISE", `"${name}" already exists: ${duplicate}; nothing was written`, { exercise_id: id, existing, alias: alias ?? null });
@@ -130,7 +131,7 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
     operations: [
       ...(createdByThisJob ? [] : [create]),
       ...renameOperations(join.renames, owners, `canonical name once ${family.slug} also has "${name}"`),
-      refreshRegistry(draft.family_slug, family.registry, `${draft.family_slug} gains "${name}"`),
+      refreshRegistry(draft.family_slug, family.registry, true, `${draft.family_slug} gains "${name}"`),
     ],
   };
 }

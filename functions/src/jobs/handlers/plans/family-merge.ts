@@ -63,7 +63,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
       rationale: `${member.id} is the same exercise as ${twin}`,
     })),
     ...followingAliases(input, new Map(join.merges.map(({ member, twin }) => [member.id, twin]))),
-    refreshRegistry(target.slug, target.registry, `${target.slug} takes in the exercises of ${source.slug}`),
+    refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
     { op: "update_family_registry", family_slug: source.slug, status: "merged", merged_into: target.slug, rationale: `${source.slug} is merged into ${target.slug}` },
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };

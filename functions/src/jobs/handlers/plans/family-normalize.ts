@@ -7,7 +7,7 @@ import type { OperationInput } from "../../../apply/plan";
 import type { AuditedFamily } from "../audited-family";
 import { refreshRegistry } from "../change-plan";
 import { type FamilyFinding, targetNames } from "../family-findings";
-import { nameOf, normalizedEquipment } from "../family-naming";
+import { liveMembers, nameOf, normalizedEquipment } from "../family-naming";
 import { renameAliasOps } from "../slug-aliases";
 
 export interface FamilyNormalization {
@@ -34,12 +34,12 @@ export function planFamilyNormalize(family: AuditedFamily): FamilyNormalization 
   for (const { id, data } of family.members) {
     const oldName = nameOf(data);
     const newName = names.get(id);
-    if (!renameFixes.has(id) || oldName === null || newName === undefined) continue;
+    if (!renameFixes.has(id) || oldName === null || !newName) continue;
     const rationale = newName === oldName ? `re-derive name_slug from "${newName}"` : `canonical name in family ${family.slug}`;
     operations.push({ op: "rename_exercise", exercise_id: id, old_name: oldName, new_name: newName, rationale }, ...renameAliasOps(id, data, newName, family.owners.aliases));
   }
   if (operations.length > 0 || fixes.some((finding) => finding.code === "registry_missing" || finding.code === "registry_stale")) {
-    operations.push(refreshRegistry(family.slug, family.registry, `recompute the registry of ${family.slug} from its exercises`));
+    operations.push(refreshRegistry(family.slug, family.registry, liveMembers(family.members).length > 0, `recompute the registry of ${family.slug} from its exercises`));
   }
   return {
     operations,

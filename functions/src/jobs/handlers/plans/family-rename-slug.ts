@@ -12,7 +12,7 @@ import type { LoadedFamily } from "../catalog-reads";
 import { refreshRegistry } from "../change-plan";
 import { assertNotMerged, assertSlugNotAnAlias } from "../failures";
 import { expectedRegistry } from "../family-findings";
-import { isMultiEquipment, nameForFamily, nameOf } from "../family-naming";
+import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../family-naming";
 import type { SlugOwners } from "../rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
 
@@ -75,7 +75,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
       .map(({ id }) => ({ op: "upsert_alias" as const, alias_slug: id, family_slug: target.slug, is_family_alias: true, rationale: retiredName })),
     ...(aliasOfThisFamily ? [{ op: "delete_alias" as const, alias_slug: target.slug, rationale: `${target.slug} names the family itself again` }] : []),
     { op: "upsert_alias", alias_slug: family.slug, family_slug: target.slug, is_family_alias: true, rationale: `the old slug ${family.slug} leads to ${target.slug}` },
-    refreshRegistry(target.slug, family.registry, retiredName),
+    refreshRegistry(target.slug, family.registry, liveMembers(family.members).length > 0, retiredName),
     { op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: target.slug, rationale: retiredName },
   ];
   return { operations, moved: moves.length, renamed: renamedMoves.length };

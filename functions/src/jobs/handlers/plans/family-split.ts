@@ -69,8 +69,8 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
     ...renameOperations(join.renames, owners, `canonical name once ${target.slug} takes in exercises of ${family.slug}`),
     ...renameOperations(remaining.renames, owners, `canonical name in ${family.slug} after the split`),
     ...moveOperations(family.slug, target.slug, join.moves, owners, `split ${input.equipment.join(", ")} off ${family.slug} into ${target.slug}`),
-    refreshRegistry(family.slug, family.registry, `${family.slug} loses its ${input.equipment.join(", ")} exercises`),
-    refreshRegistry(target.slug, target.registry, `${target.slug} takes in exercises of ${family.slug}`),
+    refreshRegistry(family.slug, family.registry, true, `${family.slug} loses its ${input.equipment.join(", ")} exercises`),
+    refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in exercises of ${family.slug}`),
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length + remaining.renames.length };
 }

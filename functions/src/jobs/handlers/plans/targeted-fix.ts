@@ -12,6 +12,7 @@ import { toNameSlug } from "../../../catalog/taxonomy";
 import { JobFailure } from "../../errors";
 import type { PayloadOf } from "../../models";
 import { refreshRegistry } from "../change-plan";
+import type { LoadedFamily } from "../catalog-reads";
 import { exercisesNotFound } from "../failures";
 import { nameOf } from "../family-naming";
 import { type SlugOwners, renameConflict } from "../rename-conflicts";
@@ -23,8 +24,8 @@ export interface TargetedFixInput {
   payload: TargetedFixPayload;
   /** The named exercises and the merge target, as found. */
   exercises: ReadonlyMap<string, DocData>;
-  /** Registry entries of the exercises' families. */
-  registries: ReadonlyMap<string, DocData>;
+  /** The families of the named exercises, with their members and registry entries. */
+  families: ReadonlyMap<string, LoadedFamily>;
   /** For a rename: who holds the new slug, and the aliases of the exercise's old slugs. */
   owners: SlugOwners;
   /** For mark_merged: aliases pointing at the exercises being merged. */
@@ -62,8 +63,20 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
     fix.operations.push(...operations);
     if (operations.length > 0 && typeof exercise.family_slug === "string" && touchesRegistry(payload)) touchedFamilies.add(exercise.family_slug);
   }
-  for (const family of touchedFamilies) fix.operations.push(refreshRegistry(family, input.registries.get(family) ?? null, `${family} changes with the fix`));
+  for (const slug of touchedFamilies) {
+    const family = input.families.get(slug);
+    const live = (family?.members ?? []).some(({ id, data }) => isLiveExercise(fix.changed.includes(id) ? statusAfter(data, payload) : data));
+    fix.operations.push(refreshRegistry(slug, family?.registry ?? null, live, `${slug} changes with the fix`));
+  }
   return fix;
+}
+
+/** The exercise's status fields once the fix changed it. */
+function statusAfter(exercise: Readonly<DocData>, payload: TargetedFixPayload): DocData {
+  if (payload.fix_type === "archive") return { status: "deprecated" };
+  if (payload.fix_type === "mark_merged") return { status: "merged" };
+  const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
+  return "status" in patch ? { status: patch.status } : exercise;
 }
 
 function touchesRegistry(payload: TargetedFixPayload): boolean {

@@ -1,0 +1,60 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
+import { InvalidJobError } from "../../src/jobs/queue";
+import { seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
+  it("finds every broken alias and old slug without alias and asks for ALIAS_REPAIR", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({
+      problems: 7,
+      problems_by_kind: { orphaned: 2, both_targets: 1, no_target: 1, flag_mismatch: 1, missing_alias: 2 },
+    });
+    expect(run.summary.problems_listed).toEqual(
+      expect.arrayContaining([
+        { alias_slug: "kettlebell-bench-press", problem: "orphaned" },
+        { alias_slug: "pec_deck", problem: "orphaned" },
+        { alias_slug: "military-press", problem: "missing_alias" },
+      ]),
+    );
+    expect(await snapshotCatalog(db)).toBe(before);
+    const jobs = await otherJobs(db, run.jobId);
+    if (mode === "dry_run") {
+      expect(jobs).toEqual([]);
+      return;
+    }
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        type: "ALIAS_REPAIR",
+        payload: expect.objectContaining({ mode: "apply", alias_slugs: expect.arrayContaining(["db-curl", "military-press", "overhead-press"]) }),
+        dedup_key: expect.stringMatching(/^ALIAS_REPAIR:/),
+        created_by: "system:ALIAS_INVARIANT_SCAN",
+      }),
+    ]);
+    const rerun = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+    expect(rerun.summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: 1 });
+  });
+
+  it("finds nothing wrong with the clean demo aliases", async () => {
+    await seedCatalog(db, { exercises: DEMO_EXERCISES, aliases: DEMO_ALIASES, families: DEMO_FAMILIES });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ aliases_scanned: DEMO_ALIASES.length, exercises_scanned: DEMO_EXERCISES.length, problems: 0, jobs_created: 0, jobs_would_create: 0 });
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("rejects a payload with unknown keys before anything runs", async () => {
+    await expect(depsFor(db, mode).queue.createJob({ type: "ALIAS_INVARIANT_SCAN", payload: { mode, alias_slugs: ["x"] }, created_by: "test" })).rejects.toBeInstanceOf(InvalidJobError);
+  });
+});

@@ -1,0 +1,94 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, alias, depsFor, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+// Aliases whose targets were merged away: they follow the successor.
+const merged = {
+  exercises: [exerciseFixture("Goblet Squat (Dumbbell)", ["dumbbell"], { family_slug: "squat", status: "merged", merged_into: "squat__squat-dumbbell" })],
+  families: [{ family_slug: "rows_old", base_name: "Rows Old", primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: "row" }],
+  aliases: [
+    { alias_slug: "db-goblet", exercise_id: "squat__goblet-squat-dumbbell", is_family_alias: false },
+    { alias_slug: "old_rows", family_slug: "rows_old", is_family_alias: true },
+  ],
+};
+const BROKEN = ["kettlebell-bench-press", "pec_deck", "biceps-curl-barbell", "db-curl", "military-press", "db-goblet", "old_rows"];
+
+describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
+  const done = mode === "apply" ? "succeeded" : "succeeded_dry_run";
+
+  it("repairs each alias by what is wrong with it: re-point, restore, fix flags, delete only without any target", async () => {
+    await seedDemo(db, merged);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: BROKEN });
+
+    expect(run.status).toBe(done);
+    expect(run.lockKeys).toEqual([]);
+    expect(run.summary).toMatchObject({ unresolved: [], fine: [], not_found: [] });
+    expect(run.summary.repaired).toEqual([
+      expect.objectContaining({ alias_slug: "kettlebell-bench-press", problem: "orphaned", action: "delete" }),
+      expect.objectContaining({ alias_slug: "pec_deck", problem: "orphaned", action: "delete" }),
+      expect.objectContaining({ alias_slug: "biceps-curl-barbell", problem: "no_target", action: "delete" }),
+      expect.objectContaining({ alias_slug: "db-curl", problem: "flag_mismatch", action: "upsert" }),
+      expect.objectContaining({ alias_slug: "military-press", problem: "missing_alias", action: "upsert" }),
+      expect.objectContaining({ alias_slug: "db-goblet", problem: "merged_target", action: "upsert" }),
+      expect.objectContaining({ alias_slug: "old_rows", problem: "merged_target", action: "upsert" }),
+    ]);
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    for (const slug of ["kettlebell-bench-press", "pec_deck", "biceps-curl-barbell"]) expect(await alias(db, slug)).toBeNull();
+    expect(await alias(db, "db-curl")).toMatchObject({ exercise_id: "biceps_curl__alternating-biceps-curl", is_family_alias: false });
+    expect(await alias(db, "military-press")).toMatchObject({ exercise_id: "shoulder_press__military-press", is_family_alias: false });
+    expect(await alias(db, "db-goblet")).toMatchObject({ exercise_id: "squat__squat-dumbbell" });
+    expect(await alias(db, "old_rows")).toMatchObject({ family_slug: "row", is_family_alias: true });
+  });
+
+  // Known validator gap (catalog-rules): keeping one target of a both-targets alias is reported as
+  // ALIAS_COLLISION, so this repair currently ends in needs_review. Passes once that is fixed.
+  it.failing("keeps the valid target of an alias with both targets", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["overhead-press"] });
+    expect(run.status).toBe(done);
+  });
+
+  it("changes nothing for aliases that are fine", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["goblet-squat", "bent_over_row"] });
+
+    expect(run.status).toBe(done);
+    expect(run.summary).toMatchObject({ fine: ["goblet-squat", "bent_over_row"], repaired: [], no_change: 1 });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails when no given alias exists in any form with ALIAS_NOT_FOUND", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["no-such-alias"] });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "ALIAS_NOT_FOUND", details: { alias_slugs: ["no-such-alias"] } });
+  });
+
+  it("reports an alias loop for review, leaves that alias alone and repairs the others", async () => {
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("Front Squat (Barbell)", ["barbell"], { family_slug: "squat", status: "merged", merged_into: "squat__back-squat-barbell" }),
+        exerciseFixture("Back Squat (Barbell)", ["barbell"], { family_slug: "squat", status: "merged", merged_into: "squat__front-squat-barbell" }),
+      ],
+      aliases: [{ alias_slug: "loopy-squat", exercise_id: "squat__front-squat-barbell", is_family_alias: false }],
+    });
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["loopy-squat", "db-curl"] });
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({ code: "ALIAS_LOOP", details: { unresolved: [expect.objectContaining({ alias_slug: "loopy-squat", code: "ALIAS_LOOP" })] } });
+    expect(await alias(db, "loopy-squat")).toMatchObject({ exercise_id: "squat__front-squat-barbell" });
+    expect(await alias(db, "db-curl")).toMatchObject({ is_family_alias: mode === "dry_run" });
+  });
+});

@@ -1,0 +1,66 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { InvalidJobError } from "../../src/jobs/queue";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+// Families whose slugs differ from demo families only by a plural or an equipment word.
+const lookalikes = {
+  exercises: [
+    exerciseFixture("Rows (Kettlebell)", ["kettlebell"]),
+    exerciseFixture("Squat (Landmine)", ["landmine"], { family_slug: "landmine_squat" }),
+  ],
+};
+
+describe.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => {
+  it("proposes FAMILY_MERGE jobs in dry_run for likely duplicate families", async () => {
+    await seedDemo(db, lookalikes);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ families_scanned: 16, merge_candidates: 2 });
+    expect(run.summary.merge_candidates_listed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: "rows", target: "row" }),
+        expect.objectContaining({ source: "landmine_squat", target: "squat" }),
+      ]),
+    );
+    expect(await snapshotCatalog(db)).toBe(before);
+    const jobs = await otherJobs(db, run.jobId);
+    if (mode === "dry_run") {
+      expect(jobs).toEqual([]);
+      expect(run.summary).toMatchObject({ jobs_would_create: 2, jobs_created: 0 });
+      return;
+    }
+    expect(jobs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: "FAMILY_MERGE",
+          payload: { mode: "dry_run", merge_config: { source_family: "rows", target_family: "row" } },
+          dedup_key: "FAMILY_MERGE:rows:row",
+          created_by: "system:DUPLICATE_DETECTION_SCAN",
+        }),
+      ]),
+    );
+    const rerun = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
+    expect(rerun.summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: 2 });
+  });
+
+  it("proposes nothing when no families look alike", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ families_scanned: 14, merge_candidates: 0, duplicate_exercises_within_family: 0 });
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("rejects a payload with unknown keys before anything runs", async () => {
+    await expect(depsFor(db, mode).queue.createJob({ type: "DUPLICATE_DETECTION_SCAN", payload: { mode, family_slug: "row" }, created_by: "test" })).rejects.toBeInstanceOf(InvalidJobError);
+  });
+});

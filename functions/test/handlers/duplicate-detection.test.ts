@@ -1,0 +1,59 @@
+import { DuplicateIndex, exerciseDuplicateKey, familyDuplicateKey, singular } from "../../src/jobs/handlers/plans/duplicate-detection";
+import { exerciseFixture } from "../helpers/catalog";
+
+const member = (name: string, equipment: string[], family: string, extra: Record<string, unknown> = {}) => {
+  const { id, ...data } = exerciseFixture(name, equipment, { family_slug: family, ...extra });
+  return { id, data };
+};
+
+describe("duplicate keys", () => {
+  it.each([
+    ["presses", "press"],
+    ["flies", "fly"],
+    ["rows", "row"],
+    ["press", "press"],
+    ["abs", "abs"],
+  ])("singular(%s) = %s", (word, expected) => {
+    expect(singular(word)).toBe(expected);
+  });
+
+  it("gives families that differ by plural or equipment words the same key", () => {
+    expect(["bench_press", "bench_presses", "dumbbell_bench_press", "smith_machine_bench_press"].map(familyDuplicateKey)).toEqual(Array(4).fill("bench_press"));
+    expect(familyDuplicateKey("machine")).toBe("machine");
+  });
+
+  it("keys exercises by their words in any order and their primary equipment", () => {
+    const key = (name: string, equipment: string[]) => exerciseDuplicateKey(member(name, equipment, "x"));
+    expect(key("Bench Press (Barbell)", ["barbell"])).toBe(key("Barbell Bench Presses", ["barbell"]));
+    expect(key("Bench Press (Barbell)", ["barbell"])).not.toBe(key("Bench Press (Dumbbell)", ["dumbbell"]));
+  });
+});
+
+describe("DuplicateIndex", () => {
+  it("proposes merging look-alike families into the one named by their key", () => {
+    const index = new DuplicateIndex();
+    index.addFamily("rows", [member("Rows (Cable)", ["cable"], "rows")]);
+    index.addFamily("row", [member("Row (Barbell)", ["barbell"], "row")]);
+    index.addFamily("dumbbell_row", [member("Row (Dumbbell)", ["dumbbell"], "dumbbell_row"), member("Row (Kettlebell)", ["kettlebell"], "dumbbell_row")]);
+    expect(index.findings().merges).toEqual([
+      expect.objectContaining({ source: "rows", target: "row" }),
+      expect.objectContaining({ source: "dumbbell_row", target: "row" }),
+    ]);
+  });
+
+  it("proposes merging families that hold the same exercise, and reports duplicates within one family", () => {
+    const index = new DuplicateIndex();
+    index.addFamily("press", [member("Bench Press (Barbell)", ["barbell"], "press"), member("Press Bench (Barbell)", ["barbell"], "press")]);
+    index.addFamily("bench_press", [member("Bench Press (Barbell)", ["barbell"], "bench_press"), member("Bench Press (Dumbbell)", ["dumbbell"], "bench_press")]);
+    const findings = index.findings();
+    expect(findings.merges).toEqual([expect.objectContaining({ source: "press", target: "bench_press" })]);
+    expect(findings.within_family).toEqual([{ family_slug: "press", exercise_ids: ["press__bench-press-barbell", "press__press-bench-barbell"] }]);
+  });
+
+  it("leaves out retired families and never proposes chains", () => {
+    const index = new DuplicateIndex();
+    index.addFamily("curls", [member("Curls (Cable)", ["cable"], "curls", { status: "merged", merged_into: "curl__curl-cable" })]);
+    index.addFamily("curl", [member("Curl (Cable)", ["cable"], "curl")]);
+    expect(index.findings().merges).toEqual([]);
+  });
+});

@@ -1,0 +1,85 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { Executor } from "../../src/jobs/executor";
+import { catalogHandlers } from "../../src/jobs/handlers";
+import { snapshotCatalog } from "../helpers/catalog";
+import { leaseForTest, retryForTest } from "../helpers/engine";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+const NEW_ID = "bulgarian_split_squat__bulgarian-split-squat-dumbbell";
+const intent = { base_name: "bulgarian split squat", equipment: ["Dumbbells"], category: "Compound", muscles: { primary: ["Quads", "glute"] } };
+
+describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
+  it("creates the exercise from the intent and, in apply, queues its enrichment", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent });
+
+    expect(run.lockKeys).toEqual(["family:bulgarian_split_squat"]);
+    expect(run.summary).toMatchObject({ exercise_id: NEW_ID, name: "Bulgarian Split Squat (Dumbbell)", family_slug: "bulgarian_split_squat" });
+    if (mode === "dry_run") {
+      expect(run.status).toBe("succeeded_dry_run");
+      expect(await snapshotCatalog(db)).toBe(before);
+      expect(await otherJobs(db, run.jobId)).toEqual([]);
+      return;
+    }
+    expect(run.status).toBe("succeeded");
+    expect(await exercise(db, NEW_ID)).toMatchObject({
+      name: "Bulgarian Split Squat (Dumbbell)",
+      name_slug: "bulgarian-split-squat-dumbbell",
+      family_slug: "bulgarian_split_squat",
+      equipment: ["dumbbell"],
+      category: "compound",
+      muscles: { primary: ["quadriceps", "glutes"] },
+      status: "draft",
+    });
+    expect(await family(db, "bulgarian_split_squat")).toMatchObject({ status: "active", exercise_count: 1 });
+    expect(run.summary).toMatchObject({ enrichment_job_created: true });
+    expect(await otherJobs(db, run.jobId)).toEqual([
+      expect.objectContaining({
+        type: "CATALOG_ENRICH_FIELD",
+        payload: expect.objectContaining({ mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [NEW_ID] }),
+        dedup_key: `ENRICH:exercise_add:${NEW_ID}`,
+        created_by: "system:EXERCISE_ADD",
+      }),
+    ]);
+  });
+
+  it("does nothing more when the job runs again after it created the exercise", async () => {
+    await seedDemo(db);
+    const deps = depsFor(db, mode);
+    const executor = new Executor(catalogHandlers);
+    const first = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode, intent } });
+    await executor.execute(first);
+    const afterFirst = await snapshotCatalog(db);
+
+    const retry = await executor.execute(await retryForTest(deps, first));
+    expect(retry).toMatchObject({ kind: "completed", status: mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { exercise_id: NEW_ID, applied: 0 } });
+    expect(await snapshotCatalog(db)).toBe(afterFirst);
+    expect(await otherJobs(db, first.job.id)).toHaveLength(mode === "apply" ? 1 : 0);
+  });
+
+  it("refuses a duplicate, however the intent spells it, with DUPLICATE_EXERCISE and writes nothing", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Dumbbell Bench Press", equipment: ["dumbbell"] } });
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { exercise_id: "bench_press__bench-press-dumbbell", existing: ["bench_press__bench-press-dumbbell"] } });
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("fails an intent with an unknown category with INVALID_INTENT", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { ...intent, category: "stretchy" } });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "INVALID_INTENT", details: { category: "stretchy" } });
+  });
+});

@@ -1,0 +1,44 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, depsFor, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+describe.each(MODES)("FAMILY_AUDIT (%s)", (mode) => {
+  const done = mode === "apply" ? "succeeded" : "succeeded_dry_run";
+
+  it("reports a family's findings without writing anything", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "shoulder_press" });
+
+    expect(run.status).toBe(done);
+    expect(run.lockKeys).toEqual([]);
+    expect(run.summary).toMatchObject({ family_slug: "shoulder_press", exercises: 4, live_exercises: 4, findings_count: 2, fixable_by_normalize: 1, needs_review_count: 1 });
+    expect(run.summary.findings).toEqual([
+      expect.objectContaining({ code: "shared_primary_equipment", exercise_ids: ["shoulder_press__seated-shoulder-press-dumbbell", "shoulder_press__shoulder-press-dumbbell"], fix: "review" }),
+      expect.objectContaining({ code: "registry_missing", fix: "FAMILY_NORMALIZE" }),
+    ]);
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("reports no findings for a sound family", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "deadlift" });
+
+    expect(run.status).toBe(done);
+    expect(run.summary).toMatchObject({ findings_count: 0, findings: [] });
+  });
+
+  it("fails a family that does not exist with FAMILY_NOT_FOUND", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "pec_deck" });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "FAMILY_NOT_FOUND", details: { family_slug: "pec_deck" } });
+  });
+});

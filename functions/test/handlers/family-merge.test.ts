@@ -1,0 +1,77 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+const rows = {
+  exercises: [exerciseFixture("Rows (Kettlebell)", ["kettlebell"]), exerciseFixture("Rows (Cable)", ["cable"])],
+  aliases: [
+    { alias_slug: "kb-rows", exercise_id: "rows__rows-kettlebell", is_family_alias: false },
+    { alias_slug: "cable-rows", exercise_id: "rows__rows-cable", is_family_alias: false },
+  ],
+  families: [{ family_slug: "rows", base_name: "Rows", primary_equipment: ["cable", "kettlebell"], allowed_equipment: ["cable", "kettlebell"], exercise_count: 2, status: "active" }],
+};
+const merge = (mode: string, source = "rows", target = "row") => ({ mode, merge_config: { source_family: source, target_family: target } });
+
+describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
+  it("moves the source family into the target, merging identical exercises, and retires the source", async () => {
+    await seedDemo(db, rows);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run.lockKeys).toEqual(["family:rows", "family:row"]);
+    expect(run.summary).toMatchObject({ source_family: "rows", target_family: "row", moved: 1, renamed: 1, merged_exercises: 1 });
+    if (mode === "dry_run") {
+      expect(run.status).toBe("succeeded_dry_run");
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(run.status).toBe("succeeded");
+    expect(await exercise(db, "rows__rows-kettlebell")).toMatchObject({ family_slug: "row", name: "Row (Kettlebell)", name_slug: "row-kettlebell" });
+    expect(await alias(db, "rows-kettlebell")).toMatchObject({ exercise_id: "rows__rows-kettlebell" });
+    expect(await alias(db, "kb-rows")).toMatchObject({ exercise_id: "rows__rows-kettlebell" });
+    expect(await exercise(db, "rows__rows-cable")).toMatchObject({ family_slug: "rows", status: "merged", merged_into: "row__row-cable" });
+    expect(await alias(db, "cable-rows")).toMatchObject({ exercise_id: "row__row-cable" });
+    expect(await alias(db, "rows")).toMatchObject({ family_slug: "row", is_family_alias: true });
+    expect(await family(db, "rows")).toMatchObject({ status: "merged", merged_into: "row", exercise_count: 0 });
+    expect(await family(db, "row")).toMatchObject({ status: "active", exercise_count: 6 });
+  });
+
+  it("changes nothing when the source is already merged into the target", async () => {
+    await seedDemo(db, {
+      families: [{ family_slug: "rows", base_name: "Rows", primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: "row" }],
+      aliases: [{ alias_slug: "rows", family_slug: "row", is_family_alias: true }],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ moved: 0, merged_exercises: 0, no_change: 1 });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("sends a merge with a conflicting equipment variant to review with MERGE_CONFLICT, writing nothing", async () => {
+    await seedDemo(db, { exercises: [...rows.exercises, exerciseFixture("Kroc Rows (Dumbbell)", ["dumbbell"], { family_slug: "rows" })] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({ code: "MERGE_CONFLICT", details: { conflicts: [expect.objectContaining({ exercise_id: "rows__kroc-rows-dumbbell", with: "row__row-dumbbell" })] } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a merge into a family that does not exist with FAMILY_NOT_FOUND", async () => {
+    await seedDemo(db, rows);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "rows", "rowing"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "FAMILY_NOT_FOUND", details: { family_slug: "rowing" } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+});

@@ -1,0 +1,57 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+const rename = (mode: string, from: string, to: string) => ({ mode, rename_config: { old_family_slug: from, new_family_slug: to } });
+
+describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
+  it("renames the family everywhere and keeps the old slug as a family alias", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "push_up", "press_up"));
+
+    expect(run.lockKeys).toEqual(["family:push_up", "family:press_up"]);
+    expect(run.summary).toMatchObject({ old_family_slug: "push_up", new_family_slug: "press_up", moved: 4, renamed: 4 });
+    if (mode === "dry_run") {
+      expect(run.status).toBe("succeeded_dry_run");
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(run.status).toBe("succeeded");
+    expect(await exercise(db, "push_up__incline-push-up")).toMatchObject({ family_slug: "press_up", name: "Incline Press Up", name_slug: "incline-press-up" });
+    expect(await alias(db, "incline-push-up")).toMatchObject({ exercise_id: "push_up__incline-push-up" });
+    // "press_up" was an alias of the family; it now is the family itself.
+    expect(await alias(db, "press_up")).toBeNull();
+    expect(await alias(db, "push_up")).toMatchObject({ family_slug: "press_up", is_family_alias: true });
+    expect(await family(db, "press_up")).toMatchObject({ status: "active", exercise_count: 4 });
+    expect(await family(db, "push_up")).toMatchObject({ status: "merged", merged_into: "press_up", exercise_count: 0 });
+  });
+
+  it("changes nothing when the family already carries the new slug", async () => {
+    await seedDemo(db, {
+      families: [{ family_slug: "bench_presses", base_name: "Bench Presses", primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: "bench_press" }],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "bench_presses", "bench_press"));
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ moved: 0, no_change: 1 });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a rename to a slug another family has with FAMILY_EXISTS, writing nothing", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "row", "squat"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "FAMILY_EXISTS", details: { family_slug: "squat" } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+});

@@ -1,0 +1,67 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, depsFor, exercise, family, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+// "curl" wrongly holds a leg exercise next to its arm curls.
+const curl = {
+  exercises: [
+    exerciseFixture("Hammer Curl (Dumbbell)", ["dumbbell"], { family_slug: "curl" }),
+    exerciseFixture("Hammer Curl (Cable)", ["cable"], { family_slug: "curl" }),
+    exerciseFixture("Leg Curl (Machine)", ["machine"], { family_slug: "curl" }),
+  ],
+};
+const split = (mode: string, target: string, equipment: string[]) => ({ mode, family_slug: "curl", split_config: { target_family: target, equipment } });
+
+describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
+  it("moves the exercises of the given equipment into a new family", async () => {
+    await seedDemo(db, curl);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "leg_curl", ["machine"]));
+
+    expect(run.lockKeys).toEqual(["family:curl", "family:leg_curl"]);
+    expect(run.summary).toMatchObject({ family_slug: "curl", target_family: "leg_curl", moved: 1, renamed: 0 });
+    if (mode === "dry_run") {
+      expect(run.status).toBe("succeeded_dry_run");
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(run.status).toBe("succeeded");
+    expect(await exercise(db, "curl__leg-curl-machine")).toMatchObject({ family_slug: "leg_curl", name: "Leg Curl (Machine)" });
+    expect(await family(db, "leg_curl")).toMatchObject({ status: "active", exercise_count: 1, primary_equipment: ["machine"] });
+    expect(await family(db, "curl")).toMatchObject({ status: "active", exercise_count: 2, primary_equipment: ["cable", "dumbbell"] });
+  });
+
+  it("changes nothing when the exercises already are in the target family", async () => {
+    await seedDemo(db, { exercises: [curl.exercises[0], curl.exercises[1], { ...curl.exercises[2], family_slug: "leg_curl" }] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "leg_curl", ["machine"]));
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ moved: 0, no_change: 1 });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("sends a split into a family with the same equipment to review with SPLIT_EQUIPMENT_CONFLICT, writing nothing", async () => {
+    await seedDemo(db, curl);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "biceps_curl", ["cable"]));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({ code: "SPLIT_EQUIPMENT_CONFLICT", details: { conflicts: expect.arrayContaining([expect.objectContaining({ exercise_id: "curl__hammer-curl-cable", kind: "equipment" })]) } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a split of equipment the family does not have with NO_MATCHING_EXERCISES", async () => {
+    await seedDemo(db, curl);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "leg_curl", ["kettlebell"]));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "NO_MATCHING_EXERCISES" });
+  });
+});

@@ -1,0 +1,73 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { snapshotCatalog } from "../helpers/catalog";
+import { newFirestore } from "../helpers/firestore";
+import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
+  const done = mode === "apply" ? "succeeded" : "succeeded_dry_run";
+
+  /** Runs the fix; in dry_run asserts nothing was written and returns false, in apply returns true. */
+  async function fix(payload: Record<string, unknown>) {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", { mode, ...payload });
+    expect(run.status).toBe(done);
+    if (mode === "dry_run") expect(await snapshotCatalog(db)).toBe(before);
+    return run;
+  }
+
+  it("renames an exercise and keeps its old slug as an alias", async () => {
+    const run = await fix({ exercise_doc_ids: ["leg_press__single-leg-press-machine"], fix_type: "rename", fix_data: { new_name: "Unilateral Leg Press (Machine)" }, reason: "clearer" });
+    expect(run.lockKeys).toEqual(["family:leg_press"]);
+    expect(run.summary).toMatchObject({ fix_type: "rename", changed: ["leg_press__single-leg-press-machine"] });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "leg_press__single-leg-press-machine")).toMatchObject({ name: "Unilateral Leg Press (Machine)", name_slug: "unilateral-leg-press-machine" });
+    expect(await alias(db, "single-leg-press-machine")).toMatchObject({ exercise_id: "leg_press__single-leg-press-machine" });
+  });
+
+  it("patches fields", async () => {
+    const description = "A single-leg machine press that trains each leg on its own to even out strength between the sides.";
+    await fix({ exercise_doc_ids: ["leg_press__single-leg-press-machine"], fix_type: "patch", fix_data: { patch: { description } } });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "leg_press__single-leg-press-machine")).toMatchObject({ description });
+  });
+
+  it("archives exercises and recomputes their family's registry", async () => {
+    await fix({ exercise_doc_ids: ["squat__squat-smith-machine"], fix_type: "archive" });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "squat__squat-smith-machine")).toMatchObject({ status: "deprecated", deprecated_at: expect.anything() });
+    expect(await family(db, "squat")).toMatchObject({ exercise_count: 4 });
+  });
+
+  it("marks an exercise merged into another and points its aliases there", async () => {
+    await fix({ exercise_doc_ids: ["squat__squat-dumbbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__squat-kettlebell" } });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "squat__squat-dumbbell")).toMatchObject({ status: "merged", merged_into: "squat__squat-kettlebell" });
+    expect(await alias(db, "goblet-squat")).toMatchObject({ exercise_id: "squat__squat-kettlebell" });
+  });
+
+  it("changes nothing when the exercises already are as requested", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", { mode, exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { category: "compound" } } });
+
+    expect(run.status).toBe(done);
+    expect(run.summary).toMatchObject({ changed: [], unchanged: ["squat__squat-barbell"], no_change: 1 });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails on a missing exercise with EXERCISE_NOT_FOUND and writes nothing", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", { mode, exercise_doc_ids: ["squat__squat-barbell", "squat__no-such-squat"], fix_type: "archive" });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "EXERCISE_NOT_FOUND", transient: false, details: { missing: ["squat__no-such-squat"] } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+});
