@@ -15,7 +15,9 @@ import { runScheduledWatchdog } from "./functions/watchdog";
 
 const region = PARAMS.taskLocation.param;
 
-export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalog_jobs/{jobId}", region }, async (event) => {
+// Intake is idempotent, so a failed delivery (e.g. contention) is retried rather than leaving the
+// document un-normalised; invalid documents are failed without throwing, so they are not retried.
+export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalog_jobs/{jobId}", region, retry: true }, async (event) => {
   await handleJobCreated(functionsEngine(), event);
 });
 

@@ -16,6 +16,12 @@ function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
   return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);
 }
 
+/** Repairing a broken alias that named both an exercise and a family by keeping one of them. */
+function keepsOneOfBothTargets(previous: Readonly<DocData>, alias: Readonly<DocData>): boolean {
+  if (!previous.exercise_id || !previous.family_slug) return false;
+  return (alias.exercise_id || null) === previous.exercise_id || (alias.family_slug || null) === previous.family_slug;
+}
+
 /** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */
 export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
   for (const [slug, { index, previous }] of trace.aliasUpserts) {
@@ -45,7 +51,7 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
     } else if (typeof alias.family_slug === "string") {
       familyAliasIssues(slug, alias.family_slug, final, at);
     }
-    if (previous && !sameTarget(previous, alias) && final.isAliasTargetLive(previous)) {
+    if (previous && !sameTarget(previous, alias) && !keepsOneOfBothTargets(previous, alias) && final.isAliasTargetLive(previous)) {
       at({
         code: "ALIAS_COLLISION",
         path: "alias_slug",

@@ -29,6 +29,7 @@ export class LocalRuntime {
   private unsubscribe: (() => void) | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private readonly pendingIntakes = new Set<Promise<unknown>>();
+  private stopped = false;
 
   constructor(private readonly options: LocalRuntimeOptions) {
     const onError = options.onError ?? ((err, where) => console.error(`[${where}]`, err));
@@ -50,7 +51,7 @@ export class LocalRuntime {
       (snap) => {
         for (const change of snap.docChanges()) {
           if (change.type !== "added") continue;
-          const intake = handleJobCreated(this.engine, { params: { jobId: change.doc.id }, authType: "unknown", authId: "local-client" })
+          const intake = this.intakeWithRetries(change.doc.id)
             .catch((err) => onError(err, "intake"))
             .finally(() => this.pendingIntakes.delete(intake));
           this.pendingIntakes.add(intake);
@@ -66,6 +67,19 @@ export class LocalRuntime {
     }
   }
 
+  /** Like a trigger deployed with `retry: true`: a failed intake (e.g. contention) is delivered again. */
+  private async intakeWithRetries(jobId: string, attempts = 5): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handleJobCreated(this.engine, { params: { jobId }, authType: "unknown", authId: "local-client" });
+        return;
+      } catch (err) {
+        if (attempt >= attempts || this.stopped) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      }
+    }
+  }
+
   runWatchdog(): Promise<WatchdogReport> {
     return runScheduledWatchdog(this.engine);
   }
@@ -77,6 +91,7 @@ export class LocalRuntime {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     await Promise.all([...this.pendingIntakes]);

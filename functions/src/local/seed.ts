@@ -11,12 +11,18 @@ export interface SeedCounts {
 
 /** Writes the demo catalog; with `includeBroken`, also the realistic broken data the scans find. */
 export async function seedDemoCatalog(db: Firestore, options: { includeBroken?: boolean } = {}): Promise<SeedCounts> {
-  const writer = db.bulkWriter();
   const exercises = [...DEMO_EXERCISES.map(({ id, ...data }) => ({ id, data: data as Record<string, unknown> })), ...(options.includeBroken ? BROKEN_EXERCISES : [])];
   const aliases = [...DEMO_ALIASES.map((data) => ({ id: data.alias_slug, data: data as Record<string, unknown> })), ...(options.includeBroken ? BROKEN_ALIASES : [])];
-  exercises.forEach(({ id, data }) => void writer.set(db.collection(COLLECTIONS.exercises).doc(id), data));
-  aliases.forEach(({ id, data }) => void writer.set(db.collection(COLLECTIONS.aliases).doc(id), data));
-  DEMO_FAMILIES.forEach((family) => void writer.set(db.collection(COLLECTIONS.families).doc(family.family_slug), family));
-  await writer.close();
+  const writes = [
+    ...exercises.map(({ id, data }) => ({ ref: db.collection(COLLECTIONS.exercises).doc(id), data })),
+    ...aliases.map(({ id, data }) => ({ ref: db.collection(COLLECTIONS.aliases).doc(id), data })),
+    ...DEMO_FAMILIES.map((family) => ({ ref: db.collection(COLLECTIONS.families).doc(family.family_slug), data: family as Record<string, unknown> })),
+  ];
+  // Plain batches (at most 500 writes each) rather than BulkWriter, which not every emulator implements.
+  for (let i = 0; i < writes.length; i += 400) {
+    const batch = db.batch();
+    writes.slice(i, i + 400).forEach(({ ref, data }) => batch.set(ref, data));
+    await batch.commit();
+  }
   return { exercises: exercises.length, aliases: aliases.length, families: DEMO_FAMILIES.length };
 }

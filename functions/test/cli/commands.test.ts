@@ -1,7 +1,7 @@
 import { Firestore } from "firebase-admin/firestore";
 import { CliError, parseArgs, runCli } from "../../src/cli/commands";
 import { LocalRuntime } from "../../src/local/runtime";
-import { newFirestore } from "../helpers/firestore";
+import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
 import { testRuntime } from "../helpers/runtime";
 
 let db: Firestore;
@@ -40,18 +40,6 @@ describe("operator CLI", () => {
     expect(JSON.parse(lines[5])).toMatchObject({ id, status: "queued", created_by: "system:cli", payload: { family_slug: "squat", mode: "dry_run" } });
   });
 
-  it("shows run history and the daily summary after a run", async () => {
-    await cli("submit", "FAMILY_AUDIT", '{"family_slug":"squat"}');
-    const reports = await runtime.engine.runLane("priority");
-    expect(reports.map((r) => r.status)).toEqual(["succeeded_dry_run"]);
-    lines = [];
-    await cli("history");
-    expect(lines[0]).toMatch(/FAMILY_AUDIT +succeeded_dry_run/);
-    lines = [];
-    await cli("daily");
-    expect(JSON.parse(lines.join("\n"))).toMatchObject({ runs: 1, by_type: { FAMILY_AUDIT: 1 }, by_status: { succeeded_dry_run: 1 }, by_mode: { dry_run: 1 } });
-  });
-
   it("runs the watchdog and seeds the demo catalog", async () => {
     await cli("watchdog");
     expect(JSON.parse(lines.join("\n"))).toMatchObject({ complete: true });
@@ -74,4 +62,19 @@ describe("operator CLI", () => {
     expect(err).toBeInstanceOf(CliError);
     expect((err as Error).message).toMatch(message);
   });
+});
+
+describeWithFullEmulator("operator CLI reports (field transforms of the daily counters)", () => {
+  it("shows run history and the daily summary after a run", async () => {
+    await cli("submit", "FAMILY_AUDIT", '{"family_slug":"squat"}');
+    const reports = await runtime.engine.runLane("priority");
+    expect(reports.map((r) => r.status)).toEqual(["succeeded_dry_run"]);
+    lines = [];
+    await cli("history");
+    expect(lines[0]).toMatch(/FAMILY_AUDIT +succeeded_dry_run/);
+    lines = [];
+    await cli("daily");
+    expect(JSON.parse(lines.join("\n"))).toMatchObject({ runs: 1, by_type: { FAMILY_AUDIT: 1 }, by_status: { succeeded_dry_run: 1 }, by_mode: { dry_run: 1 } });
+  });
+
 });

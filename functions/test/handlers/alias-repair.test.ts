@@ -52,7 +52,7 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
 
   // Known validator gap (catalog-rules): keeping one target of a both-targets alias is reported as
   // ALIAS_COLLISION, so this repair currently ends in needs_review. Passes once that is fixed.
-  it.failing("keeps the valid target of an alias with both targets", async () => {
+  it("keeps the valid target of an alias with both targets", async () => {
     await seedDemo(db);
     const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["overhead-press"] });
     expect(run.status).toBe(done);

@@ -359,7 +359,7 @@ describe("planAliasRepair", () => {
 
   // Known validator gap: catalog-rules reports ALIAS_COLLISION when an alias with both targets keeps one
   // of them, because its previous document still "points at" the live exercise. Passes once that is fixed.
-  it.failing("keeps the valid target of a both-targets alias in a plan that passes validation", () => {
+  it("keeps the valid target of a both-targets alias in a plan that passes validation", () => {
     const catalog = catalogWith();
     const repair = planAliasRepair([resolveAlias("overhead-press", catalog.aliasFacts())]);
     expect(catalog.validate("ALIAS_REPAIR", repair.operations).errors).toEqual([]);

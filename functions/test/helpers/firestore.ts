@@ -19,16 +19,29 @@ afterAll(async () => {
   await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
 });
 
-/**
- * `describe` for tests that need real transaction isolation (leases, locks, races, exactly-once).
- * On a backend without it they are skipped with a printed reason, never silently passed.
- */
-export const describeWithIsolation: jest.Describe = (() => {
-  const backend = process.env.CATALOG_TEST_BACKEND;
-  if (hasTransactionIsolation(backend)) return describe;
-  const skip = ((name: string, fn: jest.EmptyFunction) => {
-    console.warn(`SKIPPED "${name}": backend "${backend}" has no transaction isolation`);
+const backend = process.env.CATALOG_TEST_BACKEND;
+const fullEmulator = hasTransactionIsolation(backend);
+
+/** `describe` that runs only on the official emulator; elsewhere skipped with a printed reason, never silently passed. */
+function describeNeeding(what: string): jest.Describe {
+  if (fullEmulator) return describe;
+  const notice = (name: string) => process.stderr.write(`SKIPPED "${name}": backend "${backend}" has no ${what}\n`);
+  const skipped = (name: string, fn: jest.EmptyFunction) => {
+    notice(name);
     describe.skip(name, fn);
-  }) as jest.Describe;
-  return skip;
-})();
+  };
+  const each = (table: readonly unknown[]) => (name: string, fn: (...args: never[]) => void) => {
+    notice(name);
+    describe.skip.each(table as unknown[][])(name, fn as (...args: unknown[]) => void);
+  };
+  return Object.assign(skipped, { each }) as unknown as jest.Describe;
+}
+
+/** For tests that need real transaction isolation (leases, locks, races, exactly-once). */
+export const describeWithIsolation = describeNeeding("transaction isolation");
+
+/**
+ * For tests that need what `@firestore-emulator/server` does not implement: write preconditions,
+ * field transforms (increments), field deletes, merge writes of maps, cursor paging.
+ */
+export const describeWithFullEmulator = describeNeeding("write preconditions, field transforms, field deletes, merge writes or cursor paging");

@@ -3,7 +3,7 @@ import { LeaseLostError } from "../../src/jobs/errors";
 import { LockManager, familyLockKey } from "../../src/jobs/locks";
 import { JobQueue, LeasedJob } from "../../src/jobs/queue";
 import { Watchdog, WakeupRequest, WatchdogDeps, WatchdogOptions } from "../../src/jobs/watchdog";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { describeWithFullEmulator, describeWithIsolation, newFirestore } from "../helpers/firestore";
 
 const LEASE_MS = 60_000;
 const STALE_MS = 180_000;
@@ -218,6 +218,9 @@ describe("expired documents", () => {
     expect(await ids("catalog_idempotency")).toEqual(["live-op"]);
   });
 
+});
+
+describeWithFullEmulator("expired documents under a racing writer (write preconditions)", () => {
   it("keeps an expired lock that another job re-takes between the query and the delete", async () => {
     const { locks, watchdog } = harness();
     await locks.acquireLocks([familyLockKey("a")], { jobId: "j1", epoch: 1, owner: "w" });

@@ -42,7 +42,7 @@ const describeWithRules: jest.Describe = (() => {
   const backend = process.env.CATALOG_TEST_BACKEND;
   if (backend !== "no-isolation") return describe;
   const skip = ((name: string, fn: jest.EmptyFunction) => {
-    console.warn(`SKIPPED "${name}": backend "${backend}" does not evaluate Firestore security rules`);
+    process.stderr.write(`SKIPPED "${name}": backend "${backend}" does not evaluate Firestore security rules\n`);
     describe.skip(name, fn);
   }) as jest.Describe;
   return skip;

@@ -3,7 +3,7 @@ import type { HandlerRegistry, JobHandler } from "../../src/jobs/executor";
 import { JobFailure } from "../../src/jobs/errors";
 import { handleLaneTask } from "../../src/functions/lane-task";
 import { LocalRuntime } from "../../src/local/runtime";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { describeWithFullEmulator, describeWithIsolation, newFirestore } from "../helpers/firestore";
 import { movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
 
 let db: Firestore;
@@ -89,6 +89,9 @@ describe("client document → trigger → task → execute", () => {
     expect(doc?.error).toMatchObject({ code: "UNSUPPORTED_JOB_TYPE", transient: false });
   });
 
+});
+
+describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
   it("a handler that throws is retried after a backoff and then succeeds", async () => {
     let calls = 0;
     const registry: HandlerRegistry = {

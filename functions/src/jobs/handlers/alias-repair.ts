@@ -3,11 +3,12 @@
  * that cannot be repaired safely (loops, several possible successors) are left as they are and the
  * job ends in needs_review with their code, after the others were repaired.
  */
+import { runPlan } from "../../apply/pipeline";
 import type { HandlerOutcome, JobHandler } from "../executor";
 import { AliasFacts, resolveWithFacts } from "./alias-facts";
 import { resolveAliases } from "./alias-resolution";
 import { readAliasFacts } from "./catalog-reads";
-import { changePlan, runJobPlan } from "./change-plan";
+import { changePlan } from "./change-plan";
 import { type AliasRepairPlan, planAliasRepair } from "./plans/alias-repair";
 
 export const aliasRepairHandler: JobHandler<"ALIAS_REPAIR"> = {
@@ -21,7 +22,7 @@ export const aliasRepairHandler: JobHandler<"ALIAS_REPAIR"> = {
     );
     const repair = planAliasRepair(repairs);
     const plan = changePlan(input.job, `repair aliases ${slugs.join(", ")}`, repair.operations);
-    const outcome = await runJobPlan(input, plan, {
+    const outcome = await runPlan(input, plan, {
       repaired: repair.repaired.map(({ alias_slug, problem, action, reason }) => ({ alias_slug, problem, action, reason })),
       unresolved: repair.unresolved,
       fine: repair.fine,

@@ -1,9 +1,7 @@
 /** Building a handler's ChangePlan and handing it to the pipeline. */
-import { runPlan } from "../../apply/pipeline";
 import { type ChangePlan, type OperationInput, changePlanSchema } from "../../apply/plan";
 import type { DocData } from "../../catalog/repository";
-import type { HandlerInput, HandlerOutcome } from "../executor";
-import type { Job, JobType } from "../models";
+import type { Job } from "../models";
 
 /** A plan with the schema's defaults filled, and an explicit no_change when there is nothing to do. */
 export function changePlan(job: Pick<Job, "id" | "type">, summary: string, operations: readonly OperationInput[]): ChangePlan {
@@ -24,13 +22,4 @@ export function refreshRegistry(familySlug: string, stored: Readonly<DocData> | 
     return { op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: stored.merged_into, rationale };
   }
   return { op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale };
-}
-
-/**
- * `runPlan` for a handler of one job type. TypeScript checks HandlerInput's job type invariantly
- * (its job is a conditional type), so the input is widened here, once, field by field.
- */
-export function runJobPlan<T extends JobType>(input: HandlerInput<T>, plan: ChangePlan, extraSummary?: Record<string, unknown>): Promise<HandlerOutcome> {
-  const widened: HandlerInput<JobType> = { ...input, job: input.job };
-  return runPlan(widened, plan, extraSummary);
 }

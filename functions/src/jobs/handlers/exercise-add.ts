@@ -2,11 +2,12 @@
  * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
  * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing.
  */
+import { runPlan } from "../../apply/pipeline";
 import type { EngineDeps, HandlerOutcome, JobHandler } from "../executor";
 import { familyLockKey } from "../locks";
 import type { JobOf } from "../models";
 import { exercisesCreatedByJob, loadRenameOwners, readFamily } from "./catalog-reads";
-import { changePlan, runJobPlan } from "./change-plan";
+import { changePlan } from "./change-plan";
 import { draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
 
 export const exerciseAddHandler: JobHandler<"EXERCISE_ADD"> = {
@@ -21,7 +22,7 @@ export const exerciseAddHandler: JobHandler<"EXERCISE_ADD"> = {
     const owners = await loadRenameOwners(db, [...family.members, { id: placed.exercise_id, data: {} }], placed.join.finalNames);
     const addition = planExerciseAdd(placed, owners, createdBefore.includes(placed.exercise_id));
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
-    const outcome = await runJobPlan(input, plan, { exercise_id: addition.exercise_id, name: placed.name, family_slug: draft.family_slug, renamed: addition.renamed });
+    const outcome = await runPlan(input, plan, { exercise_id: addition.exercise_id, name: placed.name, family_slug: draft.family_slug, renamed: addition.renamed });
     return outcome.kind === "completed" && outcome.status === "succeeded" ? queueEnrichment(input.deps, input.job, addition.exercise_id, outcome) : outcome;
   },
 };

@@ -1,9 +1,10 @@
 /** FAMILY_MERGE: moves a source family into a target family (see plans/family-merge for the rules). */
+import { runPlan } from "../../apply/pipeline";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../../catalog/repository";
 import type { JobHandler } from "../executor";
 import { familyLockKey } from "../locks";
 import { loadFamily, loadRenameOwners } from "./catalog-reads";
-import { changePlan, runJobPlan } from "./change-plan";
+import { changePlan } from "./change-plan";
 import { liveMembers } from "./family-naming";
 import { planFamilyMerge } from "./plans/family-merge";
 import { joinNames } from "./plans/family-moves";
@@ -21,7 +22,7 @@ export const familyMergeHandler: JobHandler<"FAMILY_MERGE"> = {
     ]);
     const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
-    return runJobPlan(input, plan, {
+    return runPlan(input, plan, {
       source_family: source.slug,
       target_family: target.slug,
       moved: merge.moved,

@@ -1,8 +1,9 @@
 /** FAMILY_NORMALIZE: canonical names and normalised equipment in one family, old slugs kept as aliases. */
+import { runPlan } from "../../apply/pipeline";
 import type { JobHandler } from "../executor";
 import { familyLockKey } from "../locks";
 import { auditedFamily } from "./audited-family";
-import { changePlan, runJobPlan } from "./change-plan";
+import { changePlan } from "./change-plan";
 import { summarizeFindings } from "./family-findings";
 import { planFamilyNormalize } from "./plans/family-normalize";
 
@@ -12,7 +13,7 @@ export const familyNormalizeHandler: JobHandler<"FAMILY_NORMALIZE"> = {
     const family = await auditedFamily(input.deps.db, input.job.payload.family_slug);
     const normalization = planFamilyNormalize(family);
     const plan = changePlan(input.job, `normalise names and equipment of family ${family.slug}`, normalization.operations);
-    return runJobPlan(input, plan, {
+    return runPlan(input, plan, {
       family_slug: family.slug,
       renamed: normalization.renamed,
       equipment_normalised: normalization.equipment_normalised,

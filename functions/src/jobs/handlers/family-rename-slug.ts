@@ -1,9 +1,10 @@
 /** FAMILY_RENAME_SLUG: renames a family slug everywhere (see plans/family-rename-slug). */
+import { runPlan } from "../../apply/pipeline";
 import { aliasesPointingAtFamilies } from "../../catalog/repository";
 import type { JobHandler } from "../executor";
 import { familyLockKey } from "../locks";
 import { loadFamily, loadRenameOwners, readFamily } from "./catalog-reads";
-import { changePlan, runJobPlan } from "./change-plan";
+import { changePlan } from "./change-plan";
 import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
 
 export const familyRenameSlugHandler: JobHandler<"FAMILY_RENAME_SLUG"> = {
@@ -18,6 +19,6 @@ export const familyRenameSlugHandler: JobHandler<"FAMILY_RENAME_SLUG"> = {
     ]);
     const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases });
     const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
-    return runJobPlan(input, plan, { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed });
+    return runPlan(input, plan, { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed });
   },
 };

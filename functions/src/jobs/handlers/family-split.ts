@@ -1,8 +1,9 @@
 /** FAMILY_SPLIT: moves the exercises of the given equipment to another family (see plans/family-split). */
+import { runPlan } from "../../apply/pipeline";
 import type { JobHandler } from "../executor";
 import { familyLockKey } from "../locks";
 import { loadFamily, loadRenameOwners, readFamily } from "./catalog-reads";
-import { changePlan, runJobPlan } from "./change-plan";
+import { changePlan } from "./change-plan";
 import { joinNames } from "./plans/family-moves";
 import { planFamilySplit, splitOff, stayingRenames } from "./plans/family-split";
 
@@ -17,6 +18,6 @@ export const familySplitHandler: JobHandler<"FAMILY_SPLIT"> = {
     const owners = await loadRenameOwners(db, [...family.members, ...target.members], names, [target.slug]);
     const split = planFamilySplit({ family, target, equipment: split_config.equipment, owners });
     const plan = changePlan(input.job, `split ${split_config.equipment.join(", ")} off family ${family.slug} into ${target.slug}`, split.operations);
-    return runJobPlan(input, plan, { family_slug: family.slug, target_family: target.slug, moved: split.moved, renamed: split.renamed });
+    return runPlan(input, plan, { family_slug: family.slug, target_family: target.slug, moved: split.moved, renamed: split.renamed });
   },
 };

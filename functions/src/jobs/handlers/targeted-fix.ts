@@ -1,9 +1,10 @@
 /** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
+import { runPlan } from "../../apply/pipeline";
 import { type DocData, aliasesPointingAtExercises, getExercises } from "../../catalog/repository";
 import type { JobHandler } from "../executor";
 import { familyLockKey } from "../locks";
 import { loadRenameOwners, readFamily } from "./catalog-reads";
-import { changePlan, runJobPlan } from "./change-plan";
+import { changePlan } from "./change-plan";
 import { fixReadIds, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "./rename-conflicts";
 
@@ -27,7 +28,7 @@ export const targetedFixHandler: JobHandler<"TARGETED_FIX"> = {
     ]);
     const fix = planTargetedFix({ payload, exercises, families: new Map(families.map((family) => [family.slug, family])), owners, pointingAliases });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
-    return runJobPlan(input, plan, { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged });
+    return runPlan(input, plan, { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged });
   },
 };
 
