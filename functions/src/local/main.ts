@@ -5,9 +5,11 @@
  * progress, and keeps processing new job documents until Ctrl-C.
  *
  * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT, DEMO_JOBS=0 (no
- * demo jobs), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), and every engine param
+ * demo jobs), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), VERBOSE=1 (the engine's info
+ * logs too), and every engine param
  * (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
  */
+import "./quiet-logs";
 import { initializeApp } from "firebase-admin/app";
 import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
@@ -53,6 +55,9 @@ function showProgress(db: Firestore, onChange: (statuses: Map<string, JobStatus>
 
 async function main(): Promise<void> {
   process.env.CATALOG_APPLY_ENABLED ??= "true";
+  // Everything runs against the emulator: no Google metadata server to find.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
+
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   initializeApp({ projectId: PROJECT_ID });
