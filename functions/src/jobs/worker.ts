@@ -9,7 +9,7 @@ import { JobContext, jobLogger, runWithJobContext } from "./context";
 import { LeaseLostError, toJobFailure } from "./errors";
 import type { EngineDeps, Executor } from "./executor";
 import { Heartbeat, JobCancelledError } from "./heartbeat";
-import type { Job, JobErrorInfo, JobStatus, Lane, ResultSummary } from "./models";
+import { FINAL_STATUSES, type Job, type JobErrorInfo, type JobStatus, type Lane, type ResultSummary } from "./models";
 import type { LeasedJob } from "./queue";
 import type { RunHistory, RunSummary } from "./run-history";
 import type { TaskQueuePort } from "../tasks/port";
@@ -30,8 +30,6 @@ export interface RunReport {
   status: JobStatus | "lease_lost";
   error: JobErrorInfo | null;
 }
-
-const FINAL: readonly JobStatus[] = ["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"];
 
 export class Worker {
   constructor(
@@ -174,7 +172,7 @@ export class Worker {
     ];
     if (status !== "lease_lost") {
       steps.push(["run_history", () => this.history.record(runSummary(job, holder.epoch, this.options.workerId, status, error, startedAt, deps.now(), summary, attempt.llmTotals()))]);
-      if (FINAL.includes(status) && this.options.onJobFinished) steps.push(["on_finished", () => this.options.onJobFinished!(job, status)]);
+      if (FINAL_STATUSES.includes(status) && this.options.onJobFinished) steps.push(["on_finished", () => this.options.onJobFinished!(job, status)]);
     }
     for (const [name, step] of steps) {
       try {

@@ -1,7 +1,7 @@
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { SHARD_RESULTS, ShardFanIn } from "../../src/enrichment/fan-in";
 import { JobQueue } from "../../src/jobs/queue";
-import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/tasks/port";
+import { RecordingTasks } from "../helpers/runtime";
 import { describeWithIsolation, newFirestore } from "../helpers/firestore";
 
 let db: Firestore;
@@ -9,14 +9,6 @@ beforeAll(() => {
   db = newFirestore();
 });
 
-class RecordingTasks implements TaskQueuePort {
-  readonly kind = "in-process" as const;
-  readonly tasks: WakeupTask[] = [];
-  async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
-    this.tasks.push(task);
-    return "enqueued";
-  }
-}
 
 const LATER = () => Timestamp.fromMillis(Date.now() + 3_600_000);
 

@@ -5,16 +5,15 @@ import { runScheduledWatchdog } from "../../src/functions/watchdog";
 import type { HandlerOutcome } from "../../src/jobs/executor";
 import { SHARD_CHECK_INTERVAL_MS, enrichParentHandler, shardJobId } from "../../src/jobs/handlers-llm/enrich-parent";
 import { llmHandlers } from "../../src/jobs/handlers-llm";
-import type { JobStatus } from "../../src/jobs/models";
+import { FINAL_STATUSES, type JobStatus } from "../../src/jobs/models";
 import { dayKey } from "../../src/jobs/run-history";
 import { FakeLlmClient, estimateCostUsd } from "../../src/llm";
 import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import type { LocalRuntime } from "../../src/local/runtime";
-import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/tasks/port";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { describeWithIsolation, newFirestore } from "../helpers/firestore";
-import { testConfig, testRuntime, waitFor } from "../helpers/runtime";
+import { RecordingTasks, testConfig, testRuntime, waitFor } from "../helpers/runtime";
 
 let db: Firestore;
 let runtime: LocalRuntime | undefined;
@@ -27,7 +26,6 @@ afterEach(async () => {
 });
 
 const SPEC = { spec_id: "content", spec_version: 1 };
-const FINAL: JobStatus[] = ["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"];
 
 function thinExercises(count: number, name = "Test Press", equipment = "dumbbell"): ExerciseFixture[] {
   return Array.from({ length: count }, (_, i) => exerciseFixture(`${name} ${String(i + 1).padStart(3, "0")} (Dumbbell)`, [equipment]));
@@ -38,7 +36,7 @@ const jobData = async (id: string) => (await jobsCollection().doc(id).get()).dat
 const shardsOf = async (parentId: string) => (await jobsCollection().where("parent_job_id", "==", parentId).get()).docs;
 
 async function waitForFinal(id: string, timeoutMs = 90_000) {
-  return waitFor(() => jobData(id), (job) => FINAL.includes(job.status as JobStatus), timeoutMs);
+  return waitFor(() => jobData(id), (job) => FINAL_STATUSES.includes(job.status as JobStatus), timeoutMs);
 }
 
 /** The fake's answers, billed as a real model would be, so costs show up in the summaries. */
@@ -154,14 +152,6 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
   });
 });
 
-class RecordingTasks implements TaskQueuePort {
-  readonly kind = "in-process" as const;
-  readonly tasks: WakeupTask[] = [];
-  async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
-    this.tasks.push(task);
-    return "enqueued";
-  }
-}
 
 describeWithIsolation("CATALOG_ENRICH_FIELD handler", () => {
   async function leaseParent(payload: Record<string, unknown>, applyEnabled = true) {

@@ -2,6 +2,7 @@ import type { Firestore } from "firebase-admin/firestore";
 import { loadEngineConfig, type EngineConfig } from "../../src/config";
 import type { HandlerRegistry } from "../../src/jobs/executor";
 import { LocalRuntime, type LocalRuntimeOptions } from "../../src/local/runtime";
+import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/tasks/port";
 
 /** Engine config for tests: fast heartbeats and retries, overridable. */
 export function testConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
@@ -27,4 +28,14 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
     value = await read();
   }
   return value;
+}
+
+/** A task queue port that only records the wake-ups it is asked for. */
+export class RecordingTasks implements TaskQueuePort {
+  readonly kind = "in-process" as const;
+  readonly tasks: WakeupTask[] = [];
+  async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
+    this.tasks.push(task);
+    return "enqueued";
+  }
 }
