@@ -19,6 +19,15 @@ async function main() {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // Detached so it can be stopped as a group; so it must notice on its own when its parent is gone.
+  const parent = process.ppid;
+  setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      stop();
+    }
+  }, 1000).unref();
 }
 
 main().catch((err) => {
