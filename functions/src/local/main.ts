@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
 
   const runtime = new LocalRuntime({ db, config: loadEngineConfig(), watchdogIntervalMs: 30_000 });
-  runtime.start();
+  await runtime.start();
   console.log("engine running: trigger listener, in-process task queues, watchdog every 30 s, fake LLM");
 
   const submitted = new Set<string>();

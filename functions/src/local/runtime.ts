@@ -44,9 +44,14 @@ export class LocalRuntime {
     this.engine = createEngine({ ...options, tasks: this.tasks });
   }
 
-  /** Starts the trigger listener and the watchdog timer. Existing queued jobs get a wake-up too. */
-  start(): void {
+  /**
+   * Starts the trigger listener and the watchdog timer; resolves once the listener is live (its first
+   * snapshot arrived), so documents written afterwards are seen. Existing queued jobs get a wake-up too.
+   */
+  async start(): Promise<void> {
     const onError = this.options.onError ?? ((err, where) => console.error(`[${where}]`, err));
+    let live: () => void = () => undefined;
+    const firstSnapshot = new Promise<void>((resolve) => (live = resolve));
     this.unsubscribe = this.options.db.collection(COLLECTIONS.jobs).onSnapshot(
       (snap) => {
         for (const change of snap.docChanges()) {
@@ -56,8 +61,12 @@ export class LocalRuntime {
             .finally(() => this.pendingIntakes.delete(intake));
           this.pendingIntakes.add(intake);
         }
+        live();
       },
-      (err) => onError(err, "listener"),
+      (err) => {
+        onError(err, "listener");
+        live();
+      },
     );
     const interval = this.options.watchdogIntervalMs ?? 60_000;
     if (interval > 0) {
@@ -65,6 +74,7 @@ export class LocalRuntime {
         this.runWatchdog().catch((err) => onError(err, "watchdog"));
       }, interval);
     }
+    await firstSnapshot;
   }
 
   /** Like a trigger deployed with `retry: true`: a failed intake (e.g. contention) is delivered again. */

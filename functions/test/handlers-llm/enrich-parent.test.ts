@@ -50,9 +50,9 @@ class PricedLlm implements LlmClient {
   }
 }
 
-function startRuntime(llm: LlmClient, applyEnabled = true): LocalRuntime {
+async function startRuntime(llm: LlmClient, applyEnabled = true): Promise<LocalRuntime> {
   runtime = testRuntime(db, llmHandlers, { llm, config: testConfig({ applyEnabled }) });
-  runtime.start();
+  await runtime.start();
   return runtime;
 }
 
@@ -63,7 +63,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     const exercises = thinExercises(100);
     await seedCatalog(db, { exercises });
     const llm = new FakeLlmClient();
-    const engine = startRuntime(llm).engine;
+    const engine = (await startRuntime(llm)).engine;
     const { jobId } = await engine.deps.queue.createJob({
       type: "CATALOG_ENRICH_FIELD",
       payload: { mode: "apply", enrichment_spec: SPEC },
@@ -113,7 +113,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
 
   it("previews a dry run end to end: succeeded_dry_run, catalog untouched, LLM cost counted", async () => {
     await seedCatalog(db, { exercises: thinExercises(5) });
-    const engine = startRuntime(new PricedLlm(new FakeLlmClient()), false).engine;
+    const engine = (await startRuntime(new PricedLlm(new FakeLlmClient()), false)).engine;
     const before = await snapshotCatalog(db);
     const { jobId } = await engine.deps.queue.createJob({
       type: "CATALOG_ENRICH_FIELD",
@@ -136,7 +136,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     const [good, ...unlucky] = thinExercises(3);
     await seedCatalog(db, { exercises: [good, ...unlucky] });
     const llm = new FakeLlmClient({ script: [{ match: { task: ENRICH_TASK, promptIncludes: String(unlucky[0].name) }, respond: { error: "timeout" } }] });
-    const engine = startRuntime(llm).engine;
+    const engine = (await startRuntime(llm)).engine;
     const { jobId } = await engine.deps.queue.createJob({
       type: "CATALOG_ENRICH_FIELD",
       payload: { mode: "apply", enrichment_spec: SPEC, exercise_doc_ids: [good.id, ...unlucky.map((e) => e.id)], shard_size: 1 },

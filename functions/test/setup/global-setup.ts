@@ -14,5 +14,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.CATALOG_TEST_BACKEND = emulator.backend;
   process.env.CATALOG_TEST_CLEAR_URL = emulator.clearUrl;
   process.env.GCLOUD_PROJECT = TEST_PROJECT_ID;
+  // Everything runs against the emulator: no Google metadata server to probe.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
   process.on("exit", () => void emulator.stop());
 }

@@ -42,11 +42,12 @@ describe("client document → trigger → task → execute", () => {
   it("runs a client-written job to succeeded_dry_run and normalises it", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
-    runtime.start();
+    await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob({ priority: 7 }));
     const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "succeeded_dry_run");
     expect(doc).toMatchObject({ status: "succeeded_dry_run", queue: "priority", priority: 7, attempts: 1, lease_epoch: 1, created_by: "local-client", result_summary: { findings: 0 } });
     expect(runs).toEqual([ref.id]);
+    await runtime.idle(); // the attempt log and run history are written after the status
     const attempt = await ref.collection("attempts").doc("1").get();
     expect(attempt.data()).toMatchObject({ status: "succeeded_dry_run", attempt: 1, lease_epoch: 1 });
     const history = await db.collection("catalog_run_summaries").doc(`${ref.id}_1`).get();
@@ -61,7 +62,7 @@ describe("client document → trigger → task → execute", () => {
   ])("fails %s with INVALID_JOB, never retried", async (_name, override, path) => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
-    runtime.start();
+    await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob(override));
     const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "failed");
     expect(doc?.error).toMatchObject({ code: "INVALID_JOB", transient: false });
@@ -83,7 +84,7 @@ describe("client document → trigger → task → execute", () => {
 
   it("an unregistered job type fails permanently with UNSUPPORTED_JOB_TYPE", async () => {
     runtime = testRuntime(db, {});
-    runtime.start();
+    await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob());
     const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "failed");
     expect(doc?.error).toMatchObject({ code: "UNSUPPORTED_JOB_TYPE", transient: false });
@@ -104,7 +105,7 @@ describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
       },
     };
     runtime = testRuntime(db, registry);
-    runtime.start();
+    await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob());
     const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "succeeded_dry_run");
     expect(doc).toMatchObject({ attempts: 2, lease_epoch: 2 });
