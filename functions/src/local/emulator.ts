@@ -97,6 +97,17 @@ async function startOfficial(jar: string, projectId: string): Promise<RunningEmu
   return { host, backend: "official", clearUrl: clearUrlFor(host, projectId), stop: () => stopChild(child) };
 }
 
+/** The free port we picked can be taken before Java binds it: then try another one. */
+async function startOfficialOnSomeFreePort(jar: string, projectId: string, tries = 3): Promise<RunningEmulator> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOfficial(jar, projectId);
+    } catch (err) {
+      if (attempt >= tries || !/BindException|Address already in use/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 async function startNoIsolation(): Promise<RunningEmulator> {
   const port = await freePort();
   const clearPort = await freePort();
@@ -130,7 +141,7 @@ export async function startOrFindEmulator(options: EmulatorOptions): Promise<Run
   }
   const jar = options.jar ?? process.env.FIRESTORE_EMULATOR_JAR ?? DEFAULT_FIRESTORE_JAR;
   if (existsSync(jar)) {
-    const emulator = await startOfficial(jar, options.projectId);
+    const emulator = await startOfficialOnSomeFreePort(jar, options.projectId);
     log(`Firestore backend: OFFICIAL Cloud Firestore emulator (${jar}) at ${emulator.host}`);
     return emulator;
   }
