@@ -1,8 +1,8 @@
 /** onDocumentCreated("catalog_jobs/{jobId}"): validate, normalise, enqueue a wake-up. */
-import * as logger from "firebase-functions/logger";
 import type { AuthType } from "firebase-functions/v2/firestore";
 import type { Engine } from "../engine";
 import type { IntakeResult } from "../jobs/intake";
+import * as logs from "../jobs/logs";
 
 export interface JobCreatedEvent {
   params: { jobId: string };
@@ -18,6 +18,6 @@ export function creatorOf(event: Pick<JobCreatedEvent, "authType" | "authId">): 
 
 export async function handleJobCreated(engine: Engine, event: JobCreatedEvent): Promise<IntakeResult> {
   const result = await engine.intake(event.params.jobId, creatorOf(event));
-  logger.info("job intake", { job_id: event.params.jobId, outcome: result.outcome });
+  logs.jobIntake(event.params.jobId, result.outcome);
   return result;
 }

@@ -1,7 +1,7 @@
 /** The task handler of a lane: a wake-up, validated, then the lane's ready jobs are run. */
-import * as logger from "firebase-functions/logger";
 import { z } from "zod";
 import type { Engine } from "../engine";
+import * as logs from "../jobs/logs";
 import { LANES, type Lane } from "../jobs/models";
 import type { RunReport } from "../jobs/worker";
 
@@ -21,7 +21,7 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
   const parsed = wakeupSchema.safeParse(data);
   if (!parsed.success) {
     // Retrying a malformed task cannot help; log it and let the task end.
-    logger.error("malformed wake-up task", { lane, issues: parsed.error.issues });
+    logs.malformedWakeup(lane, parsed.error.issues);
     return [];
   }
   const reports = await engine.runLane(lane);
@@ -36,6 +36,6 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
       reason: `at${job.run_after.getTime()}`,
     });
   }
-  logger.info("lane task done", { lane, job_id: parsed.data.job_id, ran: reports.map((r) => ({ job_id: r.jobId, status: r.status })) });
+  logs.laneTaskDone(lane, parsed.data.job_id, reports);
   return reports;
 }

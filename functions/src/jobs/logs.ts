@@ -39,3 +39,15 @@ export function duplicateJob(jobId: string, openJobId: string, dedupKey: string)
 export function wakeupEnqueued(jobId: string, lane: string, name: string, result: string): void {
   logger.debug("wake-up task", { job_id: jobId, lane, task_name: name, result });
 }
+
+export function jobIntake(jobId: string, outcome: string): void {
+  logger.info("job intake", { job_id: jobId, outcome });
+}
+
+export function malformedWakeup(lane: string, issues: unknown): void {
+  logger.error("malformed wake-up task", { lane, issues });
+}
+
+export function laneTaskDone(lane: string, jobId: string, ran: { jobId: string; status: string }[]): void {
+  logger.info("lane task done", { lane, job_id: jobId, ran: ran.map((r) => ({ job_id: r.jobId, status: r.status })) });
+}
