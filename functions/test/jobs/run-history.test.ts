@@ -1,0 +1,52 @@
+import { Firestore } from "firebase-admin/firestore";
+import { RunHistory, type RunSummary } from "../../src/jobs/run-history";
+import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
+
+let db: Firestore;
+beforeAll(() => {
+  db = newFirestore();
+});
+
+const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => ({
+  job_id: jobId,
+  attempt: 1,
+  lease_epoch: 1,
+  type: "FAMILY_AUDIT",
+  lane: "priority",
+  priority: 100,
+  attempt_status: "succeeded_dry_run",
+  job_status: "succeeded_dry_run",
+  mode: "dry_run",
+  worker_id: "w",
+  started_at: new Date("2026-03-04T10:00:00Z"),
+  finished_at: new Date("2026-03-04T10:00:02Z"),
+  changes_count: 2,
+  changes_preview: ["a", "b"],
+  error: null,
+  scanner_fail: 1,
+  llm: { calls: 3, input_tokens: 100, output_tokens: 50, estimated_cost_usd: 0.01 },
+  ...over,
+});
+
+describeWithFullEmulator("run history (field transforms of the daily counters)", () => {
+  it("records an attempt once, even when asked twice, and sums the day's shards", async () => {
+    const history = new RunHistory(db);
+    expect(await history.record(summary("j1"))).toBe(true);
+    expect(await history.record(summary("j1"))).toBe(false);
+    expect(await history.record(summary("j2", { type: "TARGETED_FIX", mode: "apply", attempt_status: "succeeded", job_status: "succeeded" }))).toBe(true);
+    const day = await history.getDailySummary("2026-03-04");
+    expect(day).toMatchObject({
+      runs: 2,
+      by_type: { FAMILY_AUDIT: 1, TARGETED_FIX: 1 },
+      by_status: { succeeded_dry_run: 1, succeeded: 1 },
+      by_mode: { dry_run: 1, apply: 1 },
+      changes: 4,
+      scanner_fail: 2,
+      llm_calls: 6,
+      llm_input_tokens: 200,
+    });
+    const runs = await history.getRunHistory({ jobId: "j1" });
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ id: "j1_1", duration_ms: 2000, changes_count: 2 });
+  });
+});

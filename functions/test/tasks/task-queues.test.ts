@@ -1,0 +1,90 @@
+import { CloudTasksQueue, buildCreateTaskRequest } from "../../src/tasks/cloud-tasks";
+import { InProcessTaskQueue } from "../../src/tasks/in-process";
+import { WakeupPayload, WakeupTask, wakeupTaskName } from "../../src/tasks/port";
+
+const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({ lane: "priority", jobId: "job1", attempt: 2, epoch: 3, runAfter: new Date("2026-05-01T10:00:00.500Z"), ...over });
+const options = { project: "demo-p", location: "europe-west1", serviceAccountEmail: "sa@demo-p.iam.gserviceaccount.com" };
+
+describe("wake-up task names", () => {
+  it("are derived from job, attempt, epoch and reason, with only allowed characters", () => {
+    expect(wakeupTaskName(task())).toBe("job1-2-3");
+    expect(wakeupTaskName(task({ jobId: "a.b/c", reason: "stale 7" }))).toBe("a_b_c-2-3-stale_7");
+  });
+});
+
+describe("Cloud Tasks adapter", () => {
+  it("builds a createTask request for the lane's function queue with OIDC and schedule time", () => {
+    const request = buildCreateTaskRequest(task({ lane: "maintenance" }), options);
+    const queue = "projects/demo-p/locations/europe-west1/queues/maintenanceLaneTask";
+    expect(request.parent).toBe(queue);
+    expect(request.task?.name).toBe(`${queue}/tasks/job1-2-3`);
+    expect(request.task?.scheduleTime).toEqual({ seconds: Math.floor(Date.parse("2026-05-01T10:00:00Z") / 1000) });
+    const http = request.task?.httpRequest;
+    expect(http?.url).toBe("https://europe-west1-demo-p.cloudfunctions.net/maintenanceLaneTask");
+    expect(http?.oidcToken).toEqual({ serviceAccountEmail: options.serviceAccountEmail, audience: http?.url });
+    expect(JSON.parse(Buffer.from(String(http?.body), "base64").toString())).toEqual({ data: { lane: "maintenance", job_id: "job1", attempt: 2, epoch: 3 } });
+  });
+
+  it("reports a task name Cloud Tasks already has as a duplicate and rethrows other errors", async () => {
+    const calls: unknown[] = [];
+    let failure: unknown = null;
+    const client = {
+      createTask: async (request: unknown) => {
+        calls.push(request);
+        if (failure) throw failure;
+        return [{}];
+      },
+    };
+    const queue = new CloudTasksQueue({ ...options, client: client as never });
+    expect(await queue.enqueueWakeup(task())).toBe("enqueued");
+    failure = Object.assign(new Error("exists"), { code: 6 });
+    expect(await queue.enqueueWakeup(task())).toBe("duplicate");
+    failure = Object.assign(new Error("denied"), { code: 7 });
+    await expect(queue.enqueueWakeup(task())).rejects.toThrow("denied");
+    expect(calls).toHaveLength(3);
+  });
+});
+
+describe("in-process task queue", () => {
+  it("refuses a duplicate name, honours schedule times and retries a failing handler", async () => {
+    const seen: Array<{ payload: WakeupPayload; at: number }> = [];
+    let failOnce = true;
+    const queue = new InProcessTaskQueue({
+      maxConcurrent: { priority: 1, maintenance: 1 },
+      retryDelayMs: 20,
+      handler: async (payload) => {
+        if (payload.job_id === "flaky" && failOnce) {
+          failOnce = false;
+          throw new Error("boom");
+        }
+        seen.push({ payload, at: Date.now() });
+      },
+    });
+    const start = Date.now();
+    expect(await queue.enqueueWakeup(task({ jobId: "now", runAfter: new Date() }))).toBe("enqueued");
+    expect(await queue.enqueueWakeup(task({ jobId: "now", runAfter: new Date() }))).toBe("duplicate");
+    await queue.enqueueWakeup(task({ jobId: "later", runAfter: new Date(start + 150) }));
+    await queue.enqueueWakeup(task({ jobId: "flaky", runAfter: new Date() }));
+    await queue.idle();
+    expect(seen.map((s) => s.payload.job_id).sort()).toEqual(["flaky", "later", "now"]);
+    expect(seen.find((s) => s.payload.job_id === "later")!.at - start).toBeGreaterThanOrEqual(140);
+    await queue.close();
+  });
+
+  it("runs at most maxConcurrent tasks of a lane at once", async () => {
+    let running = 0;
+    let peak = 0;
+    const queue = new InProcessTaskQueue({
+      maxConcurrent: { priority: 2, maintenance: 1 },
+      handler: async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+      },
+    });
+    for (let i = 0; i < 6; i++) await queue.enqueueWakeup(task({ jobId: `j${i}`, runAfter: new Date() }));
+    await queue.idle();
+    expect(peak).toBe(2);
+    await queue.close();
+  });
+});
