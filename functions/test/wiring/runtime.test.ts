@@ -200,6 +200,23 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     expect(await statusOf(jobId)).toMatchObject({ status: "queued", lease_epoch: 99, error: null });
   });
 
+  it("a running job whose cancel was requested stops at its next safe point and ends cancelled", async () => {
+    const registry: HandlerRegistry = {
+      FAMILY_AUDIT: {
+        async run({ ctx, job, deps }) {
+          await deps.queue.cancelJob(job.id); // an operator asks while the job runs
+          await waitFor(async () => ctx.signal.aborted, (a) => a, 5000);
+          throw ctx.signal.reason; // the safe point
+        },
+      },
+    };
+    runtime = testRuntime(db, registry);
+    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(report.status).toBe("cancelled");
+    expect(await statusOf(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
+  });
+
   it("a worker killed mid-job is recovered by the watchdog and the job completes on the next task", async () => {
     const clock = movableClock();
     const runs: string[] = [];
