@@ -205,7 +205,9 @@ function runSummary(
   llm: ReturnType<FirestoreAttemptLog["llmTotals"]>,
 ): RunSummary {
   const applied = Number(summary?.applied ?? 0);
-  const preview = Array.isArray(summary?.preview) ? (summary!.preview as unknown[]).map((p) => (typeof p === "string" ? p : JSON.stringify(p))) : [];
+  // Handlers put their preview lines in `changes_preview` (the plan pipeline, enrichment shards).
+  const lines = summary?.changes_preview;
+  const preview = Array.isArray(lines) ? lines.map((line: unknown) => (typeof line === "string" ? line : JSON.stringify(line))) : [];
   return {
     job_id: job.id,
     attempt: job.attempts,

@@ -115,6 +115,25 @@ describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
   });
 });
 
+describeWithFullEmulator("run history of a finished attempt (field transforms of the daily counters)", () => {
+  it("records the handler's change count, preview and scanner failures", async () => {
+    const registry: HandlerRegistry = {
+      FAMILY_AUDIT: {
+        run: async () => ({
+          kind: "completed",
+          status: "succeeded",
+          summary: { applied: 2, changes_preview: ["rename_exercise a", "upsert_alias b"], scanner_fail: 1 },
+        }),
+      },
+    };
+    runtime = testRuntime(db, registry);
+    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    await runtime.engine.runLane("priority");
+    const history = await db.collection("catalog_run_summaries").doc(`${jobId}_1`).get();
+    expect(history.data()).toMatchObject({ changes_count: 2, changes_preview: ["rename_exercise a", "upsert_alias b"], scanner_fail: 1, job_status: "succeeded" });
+  });
+});
+
 describe("faults at the task boundary", () => {
   it("a task for a job that no longer exists runs nothing and does not throw", async () => {
     runtime = testRuntime(db, countingAudit([]));
