@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LlmError } from "../../src/llm/errors";
 import { FakeLlmClient } from "../../src/llm/fake";
 import type { LlmRequest } from "../../src/llm/types";
-import { enrichmentSchema } from "./helpers";
+import { enrichmentSchema, failure } from "./helpers";
 
 const planSchema = z.object({ operations: z.array(z.object({ op: z.string(), target: z.string() })) });
 const plan = { operations: [{ op: "patch_fields", target: "bench_press__bench-press-barbell" }] };
@@ -15,15 +15,6 @@ const enrich = (overrides: Partial<LlmRequest<z.infer<typeof enrichmentSchema>>>
   context: { exercise },
   ...overrides,
 });
-
-async function failure(promise: Promise<unknown>): Promise<LlmError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof LlmError)) throw new Error(`expected an LlmError, got ${String(err)}`);
-  return err;
-}
 
 describe("FakeLlmClient built-in answers", () => {
   it("enriches from context.exercise and reports deterministic usage", async () => {

@@ -1,8 +1,7 @@
 import { ApiError, type GenerateContentParameters } from "@google/genai";
-import { LlmError } from "../../src/llm/errors";
 import { estimateCostUsd } from "../../src/llm/pricing";
 import { type GenerateContentResponseLike, VertexLlmClient, type VertexLlmOptions } from "../../src/llm/vertex";
-import { enrichmentSchema, loadFixture } from "./helpers";
+import { enrichmentSchema, failure, loadFixture } from "./helpers";
 
 type Answer = GenerateContentResponseLike | Error | "hang";
 
@@ -41,15 +40,6 @@ function client(models: VertexLlmOptions["models"], overrides: Partial<VertexLlm
 
 const request = { task: "enrich_exercise", prompt: "Revise the exercise.", schema: enrichmentSchema };
 const status = (code: number, message = "error") => new ApiError({ status: code, message: JSON.stringify({ error: { code, message } }) });
-
-async function failure(promise: Promise<unknown>): Promise<LlmError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof LlmError)) throw new Error(`expected an LlmError, got ${String(err)}`);
-  return err;
-}
 
 describe("VertexLlmClient", () => {
   it("returns parsed data with usage from usageMetadata, using the fast model by default", async () => {
