@@ -5,11 +5,10 @@
  * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
  * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
  */
-import { createHash } from "node:crypto";
 import { isLiveExercise } from "../../catalog/repository";
 import { SCANNER_VERSION, type ScanResult, heuristicScoreExercise, toReviewMetadata } from "../../reviewer/quality-scanner";
 import type { JobHandler } from "../executor";
-import { FollowUpJobs, type FollowUp } from "../handlers/follow-up-jobs";
+import { FollowUpJobs, idSetKey, type FollowUp } from "../handlers/follow-up-jobs";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./exercise-patches";
 import { applyDisabled, needsReview, succeededIn } from "./outcomes";
 import { targetExercisePages } from "./targets";
@@ -30,8 +29,7 @@ function reviewMetadataPatch(exerciseId: string, result: ScanResult, scannedAt: 
 
 /** One enrichment of exercises the scanner flagged; the key names them, so the same set is asked for once. */
 export function enrichmentFollowUp(exerciseIds: readonly string[]): FollowUp {
-  const sorted = [...exerciseIds].sort();
-  const digest = createHash("sha256").update(sorted.join("\n")).digest("hex").slice(0, 32);
+  const { sorted, digest } = idSetKey(exerciseIds, 32);
   return {
     type: "CATALOG_ENRICH_FIELD",
     payload: {

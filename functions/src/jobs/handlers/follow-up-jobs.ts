@@ -4,6 +4,7 @@
  * nothing is created and the report lists what would be. Either way the scan's result summary
  * counts them.
  */
+import { createHash } from "node:crypto";
 import type { EngineDeps } from "../executor";
 import type { Job, JobType } from "../models";
 
@@ -11,6 +12,15 @@ export interface FollowUp {
   type: JobType;
   payload: Record<string, unknown>;
   dedup_key: string;
+}
+
+/**
+ * A follow-up about a set of ids (aliases, exercises): the ids sorted and de-duplicated, and a digest
+ * of them for its dedup key, so the same set is asked for once whatever order a scan found it in.
+ */
+export function idSetKey(ids: readonly string[], digestLength: number): { sorted: string[]; digest: string } {
+  const sorted = [...new Set(ids)].sort();
+  return { sorted, digest: createHash("sha256").update(sorted.join("\n")).digest("hex").slice(0, digestLength) };
 }
 
 type Outcome = "created" | "deduplicated" | "would_create";

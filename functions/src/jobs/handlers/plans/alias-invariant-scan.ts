@@ -3,9 +3,8 @@
  * ALIAS_REPAIR jobs a batch of broken alias slugs becomes. A batch's dedup key is derived from its
  * slugs, so a rerun that finds the same problems while their repair is still open adds nothing.
  */
-import { createHash } from "node:crypto";
 import type { CatalogDoc, DocData } from "../../../catalog/repository";
-import type { FollowUp } from "../follow-up-jobs";
+import { idSetKey, type FollowUp } from "../follow-up-jobs";
 import { creationSlugOf } from "../slug-aliases";
 
 /** Alias slugs per ALIAS_REPAIR job (the payload allows 500). */
@@ -27,7 +26,6 @@ export function oldSlugsWithoutAlias(oldSlugs: ReadonlyMap<string, string>, alia
 }
 
 export function aliasRepairJob(slugs: readonly string[]): FollowUp {
-  const sorted = [...new Set(slugs)].sort();
-  const digest = createHash("sha256").update(sorted.join("\n")).digest("hex").slice(0, 24);
+  const { sorted, digest } = idSetKey(slugs, 24);
   return { type: "ALIAS_REPAIR", payload: { mode: "apply", alias_slugs: sorted }, dedup_key: `ALIAS_REPAIR:${digest}` };
 }
