@@ -15,7 +15,7 @@ import { LockManager } from "./jobs/locks";
 import type { Lane } from "./jobs/models";
 import { JobQueue, newWorkerId } from "./jobs/queue";
 import { RunHistory } from "./jobs/run-history";
-import { Worker, type WorkerOptions } from "./jobs/worker";
+import { Worker } from "./jobs/worker";
 import type { TaskQueuePort } from "./tasks/port";
 
 export interface EngineOptions {
@@ -30,7 +30,6 @@ export interface EngineOptions {
   llm?: LlmClient;
   now?: () => Date;
   random?: () => number;
-  onJobFinished?: WorkerOptions["onJobFinished"];
 }
 
 export interface Engine {
@@ -46,7 +45,7 @@ export interface Engine {
    * The enrichment fan-in for the watchdog: wakes a waiting parent whose shards all finished, so a
    * worker leases it and completes it; true when it was woken.
    */
-  completeParent?: (parentJobId: string) => Promise<boolean>;
+  completeParent: (parentJobId: string) => Promise<boolean>;
   /** The task handler's step: run ready jobs of the lane. */
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<Awaited<ReturnType<Worker["drain"]>>>;
 }
@@ -92,19 +91,12 @@ export function createEngine(options: EngineOptions): Engine {
   const executor = new Executor(options.registry ?? allHandlers);
   const history = new RunHistory(db, options.random);
   const fanIn = new ShardFanIn({ queue, tasks: options.tasks, now });
-  const onJobFinished: WorkerOptions["onJobFinished"] = async (job, status) => {
-    try {
-      await fanIn.onJobFinished(job, status);
-    } finally {
-      await options.onJobFinished?.(job, status);
-    }
-  };
   const worker = (workerId = newWorkerId()) =>
     new Worker(deps, executor, history, options.tasks, {
       workerId,
       heartbeatMs: config.heartbeatMs,
       lockRetryMs: config.lockRetryMs,
-      onJobFinished,
+      onJobFinished: (job, status) => fanIn.onJobFinished(job, status),
     });
   return {
     deps,
