@@ -47,7 +47,10 @@ async function seedJobs(db: Firestore, n: number): Promise<void> {
   await writer.close();
 }
 
-async function runLevel(workers: number, clearUrl: string): Promise<{ workers: number; jobs: number; seconds: number; jobsPerSecond: number; rssMb: number }> {
+async function runLevel(
+  workers: number,
+  clearUrl: string,
+): Promise<{ workers: number; jobs: number; seconds: number; jobsPerSecond: number; rssMb: number }> {
   await clearEmulator(clearUrl);
   const seeder = client();
   await seedJobs(seeder.db, JOBS);
@@ -71,7 +74,13 @@ async function runLevel(workers: number, clearUrl: string): Promise<{ workers: n
   const seconds = (Date.now() - started) / 1000;
   const finished = (await seeder.db.collection("catalog_jobs").where("status", "==", "succeeded_dry_run").count().get()).data().count;
   await Promise.all([seeder, ...clients].map((c) => c.close()));
-  return { workers, jobs: finished, seconds: Number(seconds.toFixed(1)), jobsPerSecond: Number((finished / seconds).toFixed(1)), rssMb: Math.round(process.memoryUsage().rss / 1e6) };
+  return {
+    workers,
+    jobs: finished,
+    seconds: Number(seconds.toFixed(1)),
+    jobsPerSecond: Number((finished / seconds).toFixed(1)),
+    rssMb: Math.round(process.memoryUsage().rss / 1e6),
+  };
 }
 
 async function main(): Promise<void> {
@@ -82,7 +91,9 @@ async function main(): Promise<void> {
     for (const workers of LEVELS) {
       const result = await runLevel(workers, emulator.clearUrl);
       results.push(result);
-      console.log(`${String(workers).padStart(3)} workers: ${result.jobs}/${JOBS} jobs in ${result.seconds}s = ${result.jobsPerSecond} jobs/s (rss ${result.rssMb} MB)`);
+      console.log(
+        `${String(workers).padStart(3)} workers: ${result.jobs}/${JOBS} jobs in ${result.seconds}s = ${result.jobsPerSecond} jobs/s (rss ${result.rssMb} MB)`,
+      );
     }
     console.log(JSON.stringify({ backend: emulator.backend, jobs: JOBS, results }));
     if (results.some((r) => r.jobs < JOBS)) process.exitCode = 1;

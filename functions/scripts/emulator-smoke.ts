@@ -12,7 +12,12 @@ const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
 const pubsubHost = process.env.PUBSUB_EMULATOR_HOST ?? "127.0.0.1:8085";
 const functionsHost = process.env.FUNCTIONS_EMULATOR_HOST ?? "127.0.0.1:5001";
 
-async function waitForDoc(db: Firestore, path: string, done: (data: FirebaseFirestore.DocumentData | undefined) => boolean, timeoutMs = 90_000) {
+async function waitForDoc(
+  db: Firestore,
+  path: string,
+  done: (data: FirebaseFirestore.DocumentData | undefined) => boolean,
+  timeoutMs = 90_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const data = (await db.doc(path).get()).data();
@@ -48,7 +53,10 @@ async function main(): Promise<void> {
     created_at: Timestamp.now(),
   });
   const done = await waitForDoc(db, job.path, (d) => ["succeeded_dry_run", "failed", "needs_review", "deadletter"].includes(d?.status));
-  check(done?.status === "succeeded_dry_run", `job ${job.id} ran through trigger → task → worker (status ${done?.status}, error ${JSON.stringify(done?.error)})`);
+  check(
+    done?.status === "succeeded_dry_run",
+    `job ${job.id} ran through trigger → task → worker (status ${done?.status}, error ${JSON.stringify(done?.error)})`,
+  );
   check(done?.attempts === 1 && done?.lease_epoch === 1, "the job ran exactly once");
 
   const invalid = await db.collection("catalog_jobs").add({ type: "NOT_A_JOB", payload: {}, status: "queued" });
@@ -76,7 +84,10 @@ async function main(): Promise<void> {
       type: "google.cloud.pubsub.topic.v1.messagePublished",
       source: `//pubsub.googleapis.com/${topic}`,
       time: new Date().toISOString(),
-      data: { message: { data: Buffer.from("{}").toString("base64"), message_id: "smoke", publish_time: new Date().toISOString() }, subscription: "smoke" },
+      data: {
+        message: { data: Buffer.from("{}").toString("base64"), message_id: "smoke", publish_time: new Date().toISOString() },
+        subscription: "smoke",
+      },
     });
     // The emulator keys background triggers as `<function id>-<load generation>`.
     let delivered = 0;

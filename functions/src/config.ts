@@ -38,7 +38,11 @@ export const PARAMS = {
   llmFastModel: stringParam("LLM_FAST_MODEL", "gemini-2.5-flash", "Model for routine calls."),
   llmStrongModel: stringParam("LLM_STRONG_MODEL", "gemini-2.5-pro", "Model for use_pro_model and hard repairs."),
   llmTimeoutSeconds: intParam("LLM_TIMEOUT_SECONDS", 60, "Timeout of one LLM call."),
-  llmPrices: stringParam("LLM_PRICES_JSON", "", "JSON price table {model: {input_per_million, output_per_million}} overriding the defaults."),
+  llmPrices: stringParam(
+    "LLM_PRICES_JSON",
+    "",
+    "JSON price table {model: {input_per_million, output_per_million}} overriding the defaults.",
+  ),
   taskLocation: stringParam("TASKS_LOCATION", "us-central1", "Region of the Cloud Tasks queues and task functions."),
 } as const;
 

@@ -27,7 +27,8 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
   for (const [slug, { index, previous }] of trace.aliasUpserts) {
     const alias = final.alias(slug);
     if (!alias) continue;
-    const at = (issue: Omit<ValidationIssue, "operation_index" | "target">) => log.error({ ...issue, operation_index: index, target: aliasTarget(slug) });
+    const at = (issue: Omit<ValidationIssue, "operation_index" | "target">) =>
+      log.error({ ...issue, operation_index: index, target: aliasTarget(slug) });
     if (typeof alias.exercise_id === "string") {
       const exercise = final.exercise(alias.exercise_id);
       if (!exercise) at({ code: "ALIAS_TARGET_MISSING", path: "exercise_id", message: `exercise ${alias.exercise_id} does not exist` });
@@ -39,14 +40,23 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
           ...(typeof exercise.merged_into === "string" ? { suggestion: exercise.merged_into } : {}),
         });
       } else if (exercise.name_slug === slug) {
-        at({ code: "ALIAS_LOOP", path: "alias_slug", message: `"${slug}" is the exercise's own name_slug`, suggestion: "no alias is needed" });
+        at({
+          code: "ALIAS_LOOP",
+          path: "alias_slug",
+          message: `"${slug}" is the exercise's own name_slug`,
+          suggestion: "no alias is needed",
+        });
       }
       const shadowed = final
         .exercises()
         .filter(([id, doc]) => id !== alias.exercise_id && doc.name_slug === slug && isLiveExercise(doc))
         .map(([id]) => id);
       if (shadowed.length > 0) {
-        at({ code: "ALIAS_SHADOWS_EXERCISE", path: "alias_slug", message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}` });
+        at({
+          code: "ALIAS_SHADOWS_EXERCISE",
+          path: "alias_slug",
+          message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}`,
+        });
       }
     } else if (typeof alias.family_slug === "string") {
       familyAliasIssues(slug, alias.family_slug, final, at);
@@ -85,7 +95,12 @@ function familyAliasIssues(
     current = next.family_slug;
   }
   if (visited.length > 1) {
-    at({ code: "ALIAS_CHAIN", path: "family_slug", message: `"${family}" is itself an alias; it leads on to "${current}"`, suggestion: current });
+    at({
+      code: "ALIAS_CHAIN",
+      path: "family_slug",
+      message: `"${family}" is itself an alias; it leads on to "${current}"`,
+      suggestion: current,
+    });
     return;
   }
   const registry = final.family(family);

@@ -76,7 +76,13 @@ interface Finding {
 }
 
 /** Runs every end-of-plan check; `initial` is the catalog before the plan, `final` after it. */
-export function finalStateIssues(plan: readonly Operation[], initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+export function finalStateIssues(
+  plan: readonly Operation[],
+  initial: CatalogState,
+  final: CatalogState,
+  trace: PlanTrace,
+  log: IssueLog,
+): void {
   familyIssues(initial, final, trace, log);
   namedExerciseIssues(final, trace, log);
   aliasIssues(final, trace, log);
@@ -119,7 +125,13 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
     if (!problem) continue;
     findings.push({
       key: `name:${id}:${problem.suggestion}`,
-      issue: { code: "NON_CANONICAL_NAME", path: "name", message: problem.message, suggestion: problem.suggestion, target: exerciseTarget(id) },
+      issue: {
+        code: "NON_CANONICAL_NAME",
+        path: "name",
+        message: problem.message,
+        suggestion: problem.suggestion,
+        target: exerciseTarget(id),
+      },
       exerciseIds: [id],
       family,
     });
@@ -176,7 +188,10 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
       });
     }
     const slug = exercise.name_slug;
-    const twins = final.exercises().filter(([other, doc]) => other !== id && doc.name_slug === slug).map(([other]) => other);
+    const twins = final
+      .exercises()
+      .filter(([other, doc]) => other !== id && doc.name_slug === slug)
+      .map(([other]) => other);
     if (twins.length > 0) {
       log.error({
         code: "DUPLICATE_NAME_SLUG",

@@ -30,13 +30,7 @@ export interface DocumentChange {
 }
 
 export type ConflictCode =
-  | "EXERCISE_EXISTS"
-  | "EXERCISE_NOT_FOUND"
-  | "STALE_PLAN"
-  | "MERGE_CONFLICT"
-  | "INVALID_PATH"
-  | "SCHEMA_INVALID"
-  | "DOCUMENT_TOO_LARGE";
+  "EXERCISE_EXISTS" | "EXERCISE_NOT_FOUND" | "STALE_PLAN" | "MERGE_CONFLICT" | "INVALID_PATH" | "SCHEMA_INVALID" | "DOCUMENT_TOO_LARGE";
 
 /** The operation cannot apply to the catalog as it is (a target missing or changed since the plan was built). */
 export class OperationConflict extends Error {
@@ -82,7 +76,8 @@ export function operationTargets(op: Operation): string[] {
  */
 export function operationEffects(op: Operation, catalog: CatalogReader, now: Date): DocumentChange[] {
   return rawEffects(op, catalog, Timestamp.fromDate(now)).filter(
-    (change) => (change.before === null) !== (change.after === null) || changedPaths(change.before, change.after, ["updated_at"]).length > 0,
+    (change) =>
+      (change.before === null) !== (change.after === null) || changedPaths(change.before, change.after, ["updated_at"]).length > 0,
   );
 }
 
@@ -99,7 +94,11 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
       // The values the handler saw: if the exercise changed since, the patch was built on stale data.
       for (const [path, seen] of Object.entries(op.before ?? {})) {
         if (!sameValue(getPath(before, path), seen)) {
-          throw new OperationConflict("STALE_PLAN", `exercise ${op.exercise_id} changed at "${path}" since the plan was built`, `before.${path}`);
+          throw new OperationConflict(
+            "STALE_PLAN",
+            `exercise ${op.exercise_id} changed at "${path}" since the plan was built`,
+            `before.${path}`,
+          );
         }
       }
       return [exerciseChange(op.exercise_id, before, { ...patched(before, op.set, op.unset, "set"), updated_at: stamp })];
@@ -107,13 +106,20 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
     case "rename_exercise": {
       const before = existingExercise(catalog, op.exercise_id);
       if (before.name !== op.old_name) {
-        throw new OperationConflict("STALE_PLAN", `exercise ${op.exercise_id} is named "${String(before.name)}", not "${op.old_name}"`, "old_name");
+        throw new OperationConflict(
+          "STALE_PLAN",
+          `exercise ${op.exercise_id} is named "${String(before.name)}", not "${op.old_name}"`,
+          "old_name",
+        );
       }
-      return [exerciseChange(op.exercise_id, before, { ...before, name: op.new_name, name_slug: toNameSlug(op.new_name), updated_at: stamp })];
+      return [
+        exerciseChange(op.exercise_id, before, { ...before, name: op.new_name, name_slug: toNameSlug(op.new_name), updated_at: stamp }),
+      ];
     }
     case "deprecate_exercise": {
       const before = existingExercise(catalog, op.exercise_id);
-      const retired = op.status === "merged" ? { status: "merged", merged_into: op.merged_into } : { status: "deprecated", deprecated_at: stamp };
+      const retired =
+        op.status === "merged" ? { status: "merged", merged_into: op.merged_into } : { status: "deprecated", deprecated_at: stamp };
       // Re-deprecating keeps the original deprecated_at.
       if (before.status === op.status && (op.status === "deprecated" || before.merged_into === op.merged_into)) return [];
       return [exerciseChange(op.exercise_id, before, { ...before, ...retired, updated_at: stamp })];
@@ -153,7 +159,8 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
       return [{ collection: COLLECTIONS.families, id: op.family_slug, before, after: { ...registry, updated_at: stamp } }];
     }
     case "merge_exercises": {
-      if (op.source_id === op.target_id) throw new OperationConflict("MERGE_CONFLICT", "an exercise cannot be merged into itself", "target_id");
+      if (op.source_id === op.target_id)
+        throw new OperationConflict("MERGE_CONFLICT", "an exercise cannot be merged into itself", "target_id");
       const source = existingExercise(catalog, op.source_id, "source_id");
       const target = existingExercise(catalog, op.target_id, "target_id");
       return [

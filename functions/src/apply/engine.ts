@@ -100,9 +100,7 @@ export interface ApplyEngineOptions {
 }
 
 type OperationOutcome =
-  | { kind: "applied"; change_id: string }
-  | { kind: "skipped"; key: string; change_id: string; job_id: string }
-  | { kind: "unchanged" };
+  { kind: "applied"; change_id: string } | { kind: "skipped"; key: string; change_id: string; job_id: string } | { kind: "unchanged" };
 
 export class ApplyEngine {
   private readonly now: () => Date;
@@ -174,7 +172,13 @@ export class ApplyEngine {
         result.applied.push({ ...ref, idempotency_key: idempotencyKey(op), change_id: outcome.change_id });
         result.change_ids.push(outcome.change_id);
       } else if (outcome.kind === "skipped") {
-        result.skipped.push({ ...ref, idempotency_key: outcome.key, reason: "already_applied", change_id: outcome.change_id, applied_by_job: outcome.job_id });
+        result.skipped.push({
+          ...ref,
+          idempotency_key: outcome.key,
+          reason: "already_applied",
+          change_id: outcome.change_id,
+          applied_by_job: outcome.job_id,
+        });
       } else {
         result.unchanged.push({ ...ref, reason: "already_in_effect" });
       }
@@ -246,7 +250,12 @@ function checkedEffects(op: Operation, state: CatalogState, now: Date): Document
   const changes = operationEffects(op, state, now);
   for (const change of changes) {
     const [issue] = changeIssues(change).introduced;
-    if (issue) throw new OperationConflict(issue.code, `${documentPath(change.collection, change.id)}: ${issue.path || "document"}: ${issue.message}`, issue.path);
+    if (issue)
+      throw new OperationConflict(
+        issue.code,
+        `${documentPath(change.collection, change.id)}: ${issue.path || "document"}: ${issue.message}`,
+        issue.path,
+      );
   }
   return changes;
 }

@@ -79,7 +79,9 @@ export class ChangeConflictError extends Error {
     readonly changeId: string,
     readonly conflicts: { target: string; changed_paths: string[] }[],
   ) {
-    super(`change ${changeId} cannot be reverted: ${conflicts.map((c) => `${c.target} changed since (${c.changed_paths.join(", ")})`).join("; ")}`);
+    super(
+      `change ${changeId} cannot be reverted: ${conflicts.map((c) => `${c.target} changed since (${c.changed_paths.join(", ")})`).join("; ")}`,
+    );
     this.name = "ChangeConflictError";
   }
 }

@@ -32,7 +32,8 @@ export function exerciseNameProblem(name: string, primary: string | null, multiE
   let message: string;
   if (prefix !== null) message = `"${name}" starts with the equipment word "${prefix}"; equipment goes in the "(Equipment)" suffix`;
   else if (suffix === null && suffixRequired) message = `"${name}" lacks the "(Equipment)" suffix its multi-equipment family requires`;
-  else if (suffix !== null && normalizeEquipment(suffix).value !== primary) message = `the suffix "(${suffix})" does not name the primary equipment "${primary ?? "none"}"`;
+  else if (suffix !== null && normalizeEquipment(suffix).value !== primary)
+    message = `the suffix "(${suffix})" does not name the primary equipment "${primary ?? "none"}"`;
   else message = `"${name}" is not in the canonical "Base (Equipment)" Title Case form`;
   return { message, suggestion };
 }

@@ -31,7 +31,11 @@ export function operationIssues(op: Operation): { errors: Finding[]; warnings: F
   const warnings: Finding[] = [];
   const bytes = approximateBytes(op);
   if (bytes > PLAN_LIMITS.maxOperationBytes) {
-    errors.push({ code: "OPERATION_TOO_LARGE", path: "", message: `the operation is about ${bytes} bytes; the limit is ${PLAN_LIMITS.maxOperationBytes}` });
+    errors.push({
+      code: "OPERATION_TOO_LARGE",
+      path: "",
+      message: `the operation is about ${bytes} bytes; the limit is ${PLAN_LIMITS.maxOperationBytes}`,
+    });
   }
   switch (op.op) {
     case "create_exercise": {
@@ -63,14 +67,23 @@ export function operationIssues(op: Operation): { errors: Finding[]; warnings: F
       if (op.status === "merged" && !op.merged_into) {
         errors.push({ code: "MERGE_TARGET_INVALID", path: "merged_into", message: "status merged needs merged_into" });
       } else if (op.status === "deprecated" && op.merged_into) {
-        errors.push({ code: "MERGE_TARGET_INVALID", path: "merged_into", message: "merged_into goes with status merged", suggestion: "merged" });
+        errors.push({
+          code: "MERGE_TARGET_INVALID",
+          path: "merged_into",
+          message: "merged_into goes with status merged",
+          suggestion: "merged",
+        });
       } else if (op.merged_into === op.exercise_id) {
         errors.push({ code: "MERGE_TARGET_INVALID", path: "merged_into", message: "an exercise cannot be merged into itself" });
       }
       break;
     case "reassign_family":
       if (!FAMILY_SLUG_PATTERN.test(op.to_family)) {
-        errors.push({ code: "FAMILY_TARGET_INVALID", path: "to_family", message: `"${op.to_family}" is not a family slug like "bench_press"` });
+        errors.push({
+          code: "FAMILY_TARGET_INVALID",
+          path: "to_family",
+          message: `"${op.to_family}" is not a family slug like "bench_press"`,
+        });
       }
       if (op.from_family === op.to_family && !op.new_name) {
         warnings.push({ code: "NO_EFFECT", path: "to_family", message: "the exercise already is in this family" });
@@ -84,12 +97,21 @@ export function operationIssues(op: Operation): { errors: Finding[]; warnings: F
           message: op.exercise_id ? "an alias targets an exercise or a family, not both" : "an alias needs exercise_id or family_slug",
         });
       } else if (op.is_family_alias && op.exercise_id) {
-        errors.push({ code: "ALIAS_TARGET_INVALID", path: "is_family_alias", message: "an alias of an exercise is not a family alias", suggestion: "false" });
+        errors.push({
+          code: "ALIAS_TARGET_INVALID",
+          path: "is_family_alias",
+          message: "an alias of an exercise is not a family alias",
+          suggestion: "false",
+        });
       }
       break;
     case "update_family_registry":
       if ((op.status === "merged") !== Boolean(op.merged_into)) {
-        errors.push({ code: "FAMILY_TARGET_INVALID", path: "merged_into", message: "merged_into is required with status merged and only then" });
+        errors.push({
+          code: "FAMILY_TARGET_INVALID",
+          path: "merged_into",
+          message: "merged_into is required with status merged and only then",
+        });
       } else if (op.merged_into === op.family_slug) {
         errors.push({ code: "FAMILY_TARGET_INVALID", path: "merged_into", message: "a family cannot be merged into itself" });
       }
@@ -156,7 +178,11 @@ function patchPathIssues(set: Readonly<DocData>, unset: readonly string[], setFi
     for (let j = i + 1; j < paths.length; j++) {
       const [a, b] = [paths[i], paths[j]];
       if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) {
-        findings.push({ code: "PATH_CONFLICT", path: `${j < Object.keys(set).length ? setField : "unset"}.${b}`, message: `"${a}" and "${b}" overlap` });
+        findings.push({
+          code: "PATH_CONFLICT",
+          path: `${j < Object.keys(set).length ? setField : "unset"}.${b}`,
+          message: `"${a}" and "${b}" overlap`,
+        });
       }
     }
   }

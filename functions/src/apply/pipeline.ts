@@ -96,7 +96,11 @@ export async function runPlan<T extends JobType>(
 }
 
 /** Validates, and while errors remain and a repairer is configured, repairs up to `maxRepairs` rounds. */
-async function validateWithRepairs(input: HandlerInput<JobType>, plan: ChangePlan, extraSummary: Record<string, unknown>): Promise<Validated> {
+async function validateWithRepairs(
+  input: HandlerInput<JobType>,
+  plan: ChangePlan,
+  extraSummary: Record<string, unknown>,
+): Promise<Validated> {
   const { deps, attempt, ctx } = input;
   const repairs: RepairRound[] = [];
   let current = plan;
@@ -112,7 +116,8 @@ async function validateWithRepairs(input: HandlerInput<JobType>, plan: ChangePla
       attempt.set("repairs", repairs);
     }
     if (validation.ok) return { ok: true, plan: current, view, validation, repairs };
-    if (!deps.repairPlan || round >= deps.config.maxRepairs) return { ok: false, outcome: validationFailed(deps, current, validation, repairs, extraSummary) };
+    if (!deps.repairPlan || round >= deps.config.maxRepairs)
+      return { ok: false, outcome: validationFailed(deps, current, validation, repairs, extraSummary) };
     current = await deps.repairPlan(current, validation.errors, round + 1, input);
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);
@@ -144,7 +149,9 @@ function validationFailed(
     {
       errors: validation.errors.slice(0, MAX_ERROR_DETAILS),
       error_count: validation.errors.length,
-      ...(exhausted ? { repairs: repairs.map(({ round, errors, errors_after }) => ({ round, errors_in: errors.length, errors_after })) } : {}),
+      ...(exhausted
+        ? { repairs: repairs.map(({ round, errors, errors_after }) => ({ round, errors_in: errors.length, errors_after })) }
+        : {}),
     },
   );
 }

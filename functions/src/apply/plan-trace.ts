@@ -55,6 +55,7 @@ export function recordTrace(trace: PlanTrace, op: Operation, index: number, chan
     if (before?.key !== after?.key) {
       for (const input of [before, after]) if (input) trace.membershipChanges.set(input.family, index);
     }
-    if (op.op === "create_exercise" || op.op === "rename_exercise" || op.op === "reassign_family") trace.identitySetBy.set(change.id, index);
+    if (op.op === "create_exercise" || op.op === "rename_exercise" || op.op === "reassign_family")
+      trace.identitySetBy.set(change.id, index);
   }
 }

@@ -8,7 +8,10 @@ import { z } from "zod";
 
 export const RISK_LEVELS = ["low", "medium", "high"] as const;
 
-const docId = z.string().min(1).regex(/^[^/]+$/);
+const docId = z
+  .string()
+  .min(1)
+  .regex(/^[^/]+$/);
 const common = {
   rationale: z.string().min(1),
   risk: z.enum(RISK_LEVELS).default("low"),

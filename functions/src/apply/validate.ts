@@ -47,7 +47,13 @@ export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now
       const first = firstIndexOfKey.get(key);
       if (first !== undefined) {
         // The engine applies a guarded operation once per idempotency key: the repeat will be skipped.
-        log.warn({ code: "DUPLICATE_OPERATION", operation_index: index, path: "", message: `repeats operation ${first}`, suggestion: "remove it" });
+        log.warn({
+          code: "DUPLICATE_OPERATION",
+          operation_index: index,
+          path: "",
+          message: `repeats operation ${first}`,
+          suggestion: "remove it",
+        });
         return;
       }
       firstIndexOfKey.set(key, index);
@@ -71,7 +77,9 @@ export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now
       const target = documentPath(change.collection, change.id);
       const { introduced, preexisting } = changeIssues(change);
       introduced.forEach((issue) => log.error({ ...issue, operation_index: index, target }));
-      preexisting.forEach((issue) => log.warn({ ...issue, operation_index: index, target, message: `already so before the plan: ${issue.message}` }));
+      preexisting.forEach((issue) =>
+        log.warn({ ...issue, operation_index: index, target, message: `already so before the plan: ${issue.message}` }),
+      );
     }
     if (changes.length === 0 && op.op !== "no_change") {
       log.warn({ code: "NO_EFFECT", operation_index: index, path: "", message: "the catalog already is as this operation would leave it" });

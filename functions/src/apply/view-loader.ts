@@ -124,13 +124,18 @@ export async function readOperationState(tx: Transaction, db: Firestore, op: Ope
     ...reads.families.map((slug) => db.collection(COLLECTIONS.families).doc(slug)),
   ];
   const view = { exercises: new Map<string, DocData>(), aliases: new Map<string, DocData>(), families: new Map<string, DocData>() };
-  const byCollection = { [COLLECTIONS.exercises]: view.exercises, [COLLECTIONS.aliases]: view.aliases, [COLLECTIONS.families]: view.families };
+  const byCollection = {
+    [COLLECTIONS.exercises]: view.exercises,
+    [COLLECTIONS.aliases]: view.aliases,
+    [COLLECTIONS.families]: view.families,
+  };
   const snaps = refs.length > 0 ? await tx.getAll(...refs) : [];
   for (const snap of snaps) {
     if (snap.exists) byCollection[snap.ref.parent.id as keyof typeof byCollection].set(snap.id, snap.data() as DocData);
   }
   for (const family of reads.families) {
-    for (const member of await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) })) view.exercises.set(member.id, member.data);
+    for (const member of await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) }))
+      view.exercises.set(member.id, member.data);
   }
   return new CatalogState(view);
 }

@@ -161,10 +161,7 @@ const DEADLIFT: FamilyTemplate = {
     "Jerking the weight up instead of building tension first.",
     "Hyperextending the lower back at lockout.",
   ],
-  suitability_notes: [
-    "Suits lifters who want maximal posterior-chain strength.",
-    "Requires a pain-free lower back and a solid hip hinge.",
-  ],
+  suitability_notes: ["Suits lifters who want maximal posterior-chain strength.", "Requires a pain-free lower back and a solid hip hinge."],
   programming_use_cases: [
     "Use it as the main lift of a pull or lower-body day.",
     "Keep most sets between 3 and 6 repetitions to protect technique.",
@@ -198,10 +195,7 @@ const ROW: FamilyTemplate = {
     "Shrugging the shoulders toward the ears.",
     "Cutting the range of motion short at the bottom.",
   ],
-  suitability_notes: [
-    "Suits every level as a staple back exercise.",
-    "Supports shoulder health for anyone who presses often.",
-  ],
+  suitability_notes: ["Suits every level as a staple back exercise.", "Supports shoulder health for anyone who presses often."],
   programming_use_cases: [
     "Pair it with a horizontal press in an upper-body session.",
     "Use 3 to 4 sets of 8 to 12 repetitions for back size.",
@@ -235,10 +229,7 @@ const LATERAL_RAISE: FamilyTemplate = {
     "Shrugging the shoulders up toward the ears.",
     "Raising the hands well above shoulder height.",
   ],
-  suitability_notes: [
-    "Suits all levels, including those new to training.",
-    "Works well for people with limited pressing tolerance.",
-  ],
+  suitability_notes: ["Suits all levels, including those new to training.", "Works well for people with limited pressing tolerance."],
   programming_use_cases: [
     "Use it late in a session after the main presses.",
     "Program higher repetitions, such as 12 to 20 per set.",
@@ -272,10 +263,7 @@ const PUSH_UP: FamilyTemplate = {
     "Flaring the elbows straight out to the sides.",
     "Shortening the range by stopping halfway down.",
   ],
-  suitability_notes: [
-    "Suits beginners and advanced trainees when the angle is adjusted.",
-    "Needs pain-free wrists or push-up handles.",
-  ],
+  suitability_notes: ["Suits beginners and advanced trainees when the angle is adjusted.", "Needs pain-free wrists or push-up handles."],
   programming_use_cases: [
     "Use it for high-repetition upper-body work without equipment.",
     "Program it in circuits or as a finisher after heavier presses.",
@@ -622,12 +610,7 @@ export interface BrokenExercise {
   data: Record<string, unknown>;
 }
 
-export type BrokenAliasDefect =
-  | "orphaned_exercise_alias"
-  | "orphaned_family_alias"
-  | "both_targets"
-  | "no_target"
-  | "family_flag_mismatch";
+export type BrokenAliasDefect = "orphaned_exercise_alias" | "orphaned_family_alias" | "both_targets" | "no_target" | "family_flag_mismatch";
 
 export interface BrokenAlias {
   id: string;

@@ -3,14 +3,7 @@
  * the family registry entry. Every multi-document read pages by document id; a read that would
  * exceed its cap throws `CatalogLimitError` instead of quietly returning a prefix.
  */
-import {
-  FieldPath,
-  Firestore,
-  Query,
-  QueryDocumentSnapshot,
-  QuerySnapshot,
-  Transaction,
-} from "firebase-admin/firestore";
+import { FieldPath, Firestore, Query, QueryDocumentSnapshot, QuerySnapshot, Transaction } from "firebase-admin/firestore";
 import { COLLECTIONS } from "../firestore";
 import type { FamilyRegistryDoc } from "./schemas";
 import { type FamilyStatus, splitEquipmentPrefix, splitExerciseName, titleCase, toFamilySlug } from "./taxonomy";
@@ -53,7 +46,10 @@ export class CatalogLimitError extends Error {
 export type QueryReader = (query: Query) => Promise<QuerySnapshot>;
 
 export const directQueryReader: QueryReader = (query) => query.get();
-export const transactionQueryReader = (tx: Transaction): QueryReader => (query) => tx.get(query);
+export const transactionQueryReader =
+  (tx: Transaction): QueryReader =>
+  (query) =>
+    tx.get(query);
 
 /**
  * Pages through `query` ordered by document id, one page of at most `pageSize` documents at a
@@ -154,7 +150,13 @@ export function getFamilyRegistries(db: Firestore, familySlugs: Iterable<string>
 }
 
 /** Documents of `collection` whose `field` is one of `values`, paged, at most `max` in all. */
-async function whereIn(db: Firestore, collection: CatalogCollection, field: string, values: Iterable<string>, max: number): Promise<CatalogDoc[]> {
+async function whereIn(
+  db: Firestore,
+  collection: CatalogCollection,
+  field: string,
+  values: Iterable<string>,
+  max: number,
+): Promise<CatalogDoc[]> {
   const unique = [...new Set(values)];
   const docs: CatalogDoc[] = [];
   for (let start = 0; start < unique.length; start += IN_FILTER_LIMIT) {

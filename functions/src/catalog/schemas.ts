@@ -52,9 +52,7 @@ const equipmentItem = nonEmptyString.refine(
 );
 const equipmentList = z.array(equipmentItem).refine(isUnique, "equipment items must be unique");
 
-const muscleName = z
-  .string()
-  .regex(/^[a-z]+(?:[ -][a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_')");
+const muscleName = z.string().regex(/^[a-z]+(?:[ -][a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_')");
 const muscleList = z.array(muscleName).refine(isUnique, "muscles must be unique");
 
 function isUnique(items: readonly unknown[]): boolean {

@@ -140,7 +140,10 @@ export function splitExerciseName(name: string): { base: string; suffix: string 
 
 /** Lowercase with hyphens and underscores as spaces, so "EZ-Bar" and "ez bar" compare equal. */
 function toWordKey(text: string): string {
-  return text.toLowerCase().replace(/[\s_-]+/g, " ").trim();
+  return text
+    .toLowerCase()
+    .replace(/[\s_-]+/g, " ")
+    .trim();
 }
 
 // Longest first, so "smith machine" wins over "machine".
@@ -222,7 +225,10 @@ function capitalize(segment: string): string {
  * words (McGill) keep their letters; everything else is lowercased first.
  */
 export function titleCase(text: string): string {
-  const words = text.trim().split(/\s+/).filter((word) => word !== "");
+  const words = text
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== "");
   return words
     .map((word, index) => {
       if (/^[A-Z]{2,3}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word)) return word;

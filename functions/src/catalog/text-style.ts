@@ -6,14 +6,7 @@
 import { CANONICAL_EQUIPMENT, type ContentField, DESCRIPTION_TARGET_MIN_LENGTH } from "./taxonomy";
 
 export type StyleCheck =
-  | "markup"
-  | "voice"
-  | "missing_setup"
-  | "label_format"
-  | "not_gerund"
-  | "short_items"
-  | "description_short"
-  | "description_equipment";
+  "markup" | "voice" | "missing_setup" | "label_format" | "not_gerund" | "short_items" | "description_short" | "description_equipment";
 
 export interface StyleIssue {
   check: StyleCheck;
@@ -47,13 +40,28 @@ export function cleanContentItem(item: string): string {
 }
 
 export function wordCount(text: string): number {
-  return text.trim().split(/\s+/).filter((word) => word !== "").length;
+  return text
+    .trim()
+    .split(/\s+/)
+    .filter((word) => word !== "").length;
 }
 
 // Words ending in "-ing" that are not gerunds ("Bring the bar…" is an imperative).
 const NOT_GERUNDS = new Set([
-  "bring", "swing", "sling", "spring", "string", "wring", "ring", "sing", "king",
-  "thing", "nothing", "something", "everything", "during",
+  "bring",
+  "swing",
+  "sling",
+  "spring",
+  "string",
+  "wring",
+  "ring",
+  "sing",
+  "king",
+  "thing",
+  "nothing",
+  "something",
+  "everything",
+  "during",
 ]);
 const GERUND_LEADS = new Set(["not", "only", "never", "over", "under"]);
 
@@ -93,9 +101,39 @@ export function usesThirdPerson(text: string): boolean {
 // Words that describe getting into position, as opposed to a cue for the movement itself.
 const SETUP_WORDS = new RegExp(
   String.raw`\b(?:${[
-    "stand", "standing", "sit", "seated", "lie", "lying", "kneel", "kneeling", "hang", "hanging", "grip",
-    "grasp", "hold", "set", "setup", "position", "place", "adjust", "load", "start", "begin", "assume",
-    "attach", "select", "unrack", "rack", "step", "feet", "stance", "anchor", "face", "straddle", "plant",
+    "stand",
+    "standing",
+    "sit",
+    "seated",
+    "lie",
+    "lying",
+    "kneel",
+    "kneeling",
+    "hang",
+    "hanging",
+    "grip",
+    "grasp",
+    "hold",
+    "set",
+    "setup",
+    "position",
+    "place",
+    "adjust",
+    "load",
+    "start",
+    "begin",
+    "assume",
+    "attach",
+    "select",
+    "unrack",
+    "rack",
+    "step",
+    "feet",
+    "stance",
+    "anchor",
+    "face",
+    "straddle",
+    "plant",
     "get into",
   ].join("|")})\b`,
   "i",

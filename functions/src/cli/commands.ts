@@ -62,7 +62,8 @@ function intOption(options: Record<string, string | true>, name: string, fallbac
   return value;
 }
 
-const json = (value: unknown) => JSON.stringify(value, (_k, v) => (v && typeof v === "object" && typeof v.toDate === "function" ? v.toDate().toISOString() : v), 2);
+const json = (value: unknown) =>
+  JSON.stringify(value, (_k, v) => (v && typeof v === "object" && typeof v.toDate === "function" ? v.toDate().toISOString() : v), 2);
 
 export async function runCli(argv: string[], io: CliIo): Promise<void> {
   const { positional, options } = parseArgs(argv);
@@ -104,10 +105,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       if (status && !JOB_STATUSES.includes(status as never)) throw new CliError(`unknown status ${status}`);
       if (status) query = query.where("status", "==", status);
       if (type) query = query.where("type", "==", type);
-      const snap = await query.orderBy("created_at", "desc").limit(intOption(options, "limit", 20)).get();
+      const snap = await query
+        .orderBy("created_at", "desc")
+        .limit(intOption(options, "limit", 20))
+        .get();
       for (const doc of snap.docs) {
         const d = doc.data();
-        out(`${String(d.status).padEnd(18)} ${String(d.type).padEnd(27)} ${String(d.queue).padEnd(11)} p${d.priority} a${d.attempts}/${d.max_attempts} ${doc.id}${d.error ? `  ${d.error.code}` : ""}`);
+        out(
+          `${String(d.status).padEnd(18)} ${String(d.type).padEnd(27)} ${String(d.queue).padEnd(11)} p${d.priority} a${d.attempts}/${d.max_attempts} ${doc.id}${d.error ? `  ${d.error.code}` : ""}`,
+        );
       }
       if (snap.empty) out("no jobs");
       return;
@@ -129,7 +135,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       if (command === "retry") {
         await queue.retryJob(jobId);
         const job = await queue.getJob(jobId);
-        if (job) await engine.tasks.enqueueWakeup({ lane: job.queue, jobId, attempt: 0, epoch: job.lease_epoch, runAfter: job.run_after, reason: "retry" });
+        if (job)
+          await engine.tasks.enqueueWakeup({
+            lane: job.queue,
+            jobId,
+            attempt: 0,
+            epoch: job.lease_epoch,
+            runAfter: job.run_after,
+            reason: "retry",
+          });
         out(`requeued ${jobId}`);
       } else {
         const result = await queue.cancelJob(jobId);
@@ -139,7 +153,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
     }
     case "history": {
       const rows = await engine.history.getRunHistory({ jobId: stringOption(options, "job"), limit: intOption(options, "limit", 20) });
-      for (const row of rows) out(`${json(row.finished_at)} ${String(row.type).padEnd(27)} ${String(row.job_status).padEnd(18)} ${row.job_id} #${row.attempt}`);
+      for (const row of rows)
+        out(`${json(row.finished_at)} ${String(row.type).padEnd(27)} ${String(row.job_status).padEnd(18)} ${row.job_id} #${row.attempt}`);
       if (rows.length === 0) out("no runs recorded");
       return;
     }

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
   const config = loadEngineConfig();
   const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
     ? leaveToLocalEngine
-    : new CloudTasksQueue({ project, location: config.taskLocation, serviceAccountEmail: process.env.TASKS_SERVICE_ACCOUNT || `${project}@appspot.gserviceaccount.com` });
+    : new CloudTasksQueue({
+        project,
+        location: config.taskLocation,
+        serviceAccountEmail: process.env.TASKS_SERVICE_ACCOUNT || `${project}@appspot.gserviceaccount.com`,
+      });
   const engine = createEngine({ db, config, tasks, project });
   await runCli(process.argv.slice(2), { db, engine, out: (line) => console.log(line) });
 }

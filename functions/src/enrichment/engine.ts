@@ -60,7 +60,10 @@ function inScope(path: string, fields: readonly string[]): boolean {
 }
 
 /** Keeps the patch to `fields` (everything when none are given); the rest is dropped as not requested. */
-export function limitToScope(patch: Record<string, unknown>, fields?: readonly string[]): { patch: Record<string, unknown>; dropped: DroppedChange[] } {
+export function limitToScope(
+  patch: Record<string, unknown>,
+  fields?: readonly string[],
+): { patch: Record<string, unknown>; dropped: DroppedChange[] } {
   if (!fields) return { patch, dropped: [] };
   const kept: Record<string, unknown> = {};
   const dropped: DroppedChange[] = [];

@@ -5,13 +5,7 @@
  * exercise schema. Anything locked, unknown, invalid, unchanged, or no better than what is stored
  * is dropped with a reason — "if it isn't broken, don't fix it".
  */
-import {
-  deprecatedFieldReplacement,
-  getPath,
-  isDeprecatedField,
-  isLockedForEnrichment,
-  isPlainRecord,
-} from "../catalog/fields";
+import { deprecatedFieldReplacement, getPath, isDeprecatedField, isLockedForEnrichment, isPlainRecord } from "../catalog/fields";
 import { exercisePathSchema } from "../catalog/schemas";
 import {
   CONTENT_LIST_BOUNDS,
@@ -102,11 +96,7 @@ function pathRejection(path: string): string | null {
  * contribution paths are folded into one map, and deprecated fields with a named replacement are
  * moved there (unless the replacement is also given).
  */
-function flattenChanges(
-  changes: ExerciseData,
-  current: ExerciseData,
-  dropped: DroppedChange[],
-): Record<string, unknown> {
+function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: DroppedChange[]): Record<string, unknown> {
   const flat: Record<string, unknown> = {};
   const contributionParts: Record<string, unknown> = {};
   const add = (path: string, value: unknown): void => {

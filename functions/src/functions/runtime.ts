@@ -13,7 +13,9 @@ import type { TaskQueuePort } from "../tasks/port";
 let engine: Engine | undefined;
 
 export function projectId(): string {
-  const fromConfig = process.env.FIREBASE_CONFIG ? (JSON.parse(process.env.FIREBASE_CONFIG) as { projectId?: string }).projectId : undefined;
+  const fromConfig = process.env.FIREBASE_CONFIG
+    ? (JSON.parse(process.env.FIREBASE_CONFIG) as { projectId?: string }).projectId
+    : undefined;
   const id = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? fromConfig;
   if (!id) throw new Error("no project id: set GCLOUD_PROJECT");
   return id;

@@ -78,7 +78,11 @@ export class FirestoreAttemptLog implements AttemptRecorder {
 
   event(name: string, details?: Record<string, unknown>): void {
     if (this.events.length >= MAX_EVENTS) return;
-    this.events.push({ at: Timestamp.fromDate(this.now()), event: name, ...(details ? { details: boundForStorage(details) as Record<string, unknown> } : {}) });
+    this.events.push({
+      at: Timestamp.fromDate(this.now()),
+      event: name,
+      ...(details ? { details: boundForStorage(details) as Record<string, unknown> } : {}),
+    });
   }
 
   set(field: AttemptField, value: unknown): void {

@@ -29,7 +29,13 @@ const storage = new AsyncLocalStorage<JobContext>();
 
 /** A logger whose every entry carries the job's identity, for filtering one job's story in Cloud Logging. */
 export function jobLogger(fields: { jobId: string; type: string; attempt: number; leaseEpoch: number; workerId: string }): JobLogger {
-  const base = { job_id: fields.jobId, job_type: fields.type, attempt: fields.attempt, lease_epoch: fields.leaseEpoch, worker_id: fields.workerId };
+  const base = {
+    job_id: fields.jobId,
+    job_type: fields.type,
+    attempt: fields.attempt,
+    lease_epoch: fields.leaseEpoch,
+    worker_id: fields.workerId,
+  };
   return {
     debug: (message, extra) => logger.debug(message, { ...base, ...extra }),
     info: (message, extra) => logger.info(message, { ...base, ...extra }),

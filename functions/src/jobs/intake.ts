@@ -20,8 +20,7 @@ export type IntakeResult =
   | { outcome: "not_queued"; status: string };
 
 type Decision =
-  | { outcome: "accepted"; lane: Lane; attempts: number; epoch: number; runAfter: Date }
-  | Exclude<IntakeResult, { outcome: "accepted" }>;
+  { outcome: "accepted"; lane: Lane; attempts: number; epoch: number; runAfter: Date } | Exclude<IntakeResult, { outcome: "accepted" }>;
 
 /** Server-owned fields exist only on documents the engine wrote or already normalised. */
 function isNormalised(data: Record<string, unknown>): boolean {

@@ -45,7 +45,8 @@ export class LockManager {
         if (!snap.exists) continue;
         const jobId = snap.get("job_id") as string;
         if (jobId === holder.jobId) {
-          if ((snap.get("lease_epoch") as number) > holder.epoch) throw new LeaseLostError(holder.jobId, `lock ${snap.get("key")} taken at a newer epoch`);
+          if ((snap.get("lease_epoch") as number) > holder.epoch)
+            throw new LeaseLostError(holder.jobId, `lock ${snap.get("key")} taken at a newer epoch`);
           continue;
         }
         const expiresAt = (snap.get("expires_at") as Timestamp).toDate();

@@ -17,7 +17,13 @@ export function jobFinished(job: Job, status: JobStatus | "lease_lost", error: J
 }
 
 export function jobFailed(job: Job, failure: JobFailure, nextStatus: JobStatus): void {
-  logger.warn("job failed", { ...jobFields(job), code: failure.code, kind: failure.kind, message: failure.message, next_status: nextStatus });
+  logger.warn("job failed", {
+    ...jobFields(job),
+    code: failure.code,
+    kind: failure.kind,
+    message: failure.message,
+    next_status: nextStatus,
+  });
 }
 
 export function leaseLost(job: Job, err: LeaseLostError): void {

@@ -26,14 +26,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const OPEN_STATUSES: readonly JobStatus[] = ["queued", "leased", "running", "deferred"];
 /** Statuses a worker may lease from: deferred jobs come back once their `run_after` passes. */
 export const LEASABLE_STATUSES: readonly JobStatus[] = ["queued", "deferred"];
-export const FINAL_STATUSES: readonly JobStatus[] = [
-  "succeeded",
-  "succeeded_dry_run",
-  "needs_review",
-  "deadletter",
-  "failed",
-  "cancelled",
-];
+export const FINAL_STATUSES: readonly JobStatus[] = ["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"];
 /** Statuses an operator may re-run a job from. */
 export const RETRYABLE_STATUSES: readonly JobStatus[] = ["failed", "needs_review", "deadletter", "cancelled"];
 
@@ -61,7 +54,11 @@ const aliasSlug = z
   .min(1)
   .max(200)
   .regex(/^[a-z0-9_-]+$/, "an alias slug is lowercase letters, digits, '-' and '_'");
-const docId = z.string().min(1).max(500).regex(/^[^/]+$/, "a document id has no '/'");
+const docId = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(/^[^/]+$/, "a document id has no '/'");
 const docIds = z.array(docId).min(1).max(500);
 const nonEmpty = z.string().trim().min(1);
 
@@ -122,9 +119,7 @@ export const PAYLOAD_SCHEMAS = {
       base_name: nonEmpty.max(200),
       equipment: z.array(nonEmpty).min(1).max(10),
       category: z.string().min(1).optional(),
-      muscles: z
-        .strictObject({ primary: z.array(nonEmpty).min(1).max(3), secondary: z.array(nonEmpty).max(5).optional() })
-        .optional(),
+      muscles: z.strictObject({ primary: z.array(nonEmpty).min(1).max(3), secondary: z.array(nonEmpty).max(5).optional() }).optional(),
       description: z.string().optional(),
     }),
   }),

@@ -69,8 +69,7 @@ export interface CreateJobInput {
 }
 
 export type CreateJobResult =
-  | { created: true; jobId: string }
-  | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" };
+  { created: true; jobId: string } | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" };
 
 export type CompletionStatus = "succeeded" | "succeeded_dry_run" | "needs_review" | "cancelled";
 
@@ -352,7 +351,10 @@ export class JobQueue {
     });
   }
 
-  async completeJob(lease: Lease, outcome: { status: CompletionStatus; result_summary?: ResultSummary; error?: JobErrorInfo | null }): Promise<void> {
+  async completeJob(
+    lease: Lease,
+    outcome: { status: CompletionStatus; result_summary?: ResultSummary; error?: JobErrorInfo | null },
+  ): Promise<void> {
     await this.fenced(lease, (tx, _job, ref) => {
       const now = this.ts();
       tx.update(ref, {
@@ -401,7 +403,12 @@ export class JobQueue {
    * Puts a job aside until `until` (a lock held by another job, a parent waiting for its shards).
    * Waiting does not use up an attempt: the one taken by the lease is given back.
    */
-  async deferJob(lease: Lease, until: Date, reason: { code: string; message: string; details?: unknown }, resultSummary?: ResultSummary): Promise<void> {
+  async deferJob(
+    lease: Lease,
+    until: Date,
+    reason: { code: string; message: string; details?: unknown },
+    resultSummary?: ResultSummary,
+  ): Promise<void> {
     await this.fenced(lease, (tx, job, ref) => {
       tx.update(ref, {
         status: "deferred",
@@ -409,7 +416,12 @@ export class JobQueue {
         attempts: Math.max(0, job.attempts - 1),
         lease_owner: null,
         lease_expires_at: null,
-        error: { code: reason.code, message: reason.message, transient: true, ...(reason.details !== undefined ? { details: reason.details } : {}) },
+        error: {
+          code: reason.code,
+          message: reason.message,
+          transient: true,
+          ...(reason.details !== undefined ? { details: reason.details } : {}),
+        },
         ...(resultSummary ? { result_summary: resultSummary } : {}),
         updated_at: this.ts(),
       });

@@ -93,7 +93,8 @@ export class RunHistory {
   /** Latest run summaries, newest first; optionally of one job. */
   async getRunHistory(options: { jobId?: string; limit?: number } = {}): Promise<Record<string, unknown>[]> {
     let query = this.db.collection(COLLECTIONS.runSummaries).orderBy("finished_at", "desc");
-    if (options.jobId) query = this.db.collection(COLLECTIONS.runSummaries).where("job_id", "==", options.jobId).orderBy("finished_at", "desc");
+    if (options.jobId)
+      query = this.db.collection(COLLECTIONS.runSummaries).where("job_id", "==", options.jobId).orderBy("finished_at", "desc");
     const snap = await query.limit(options.limit ?? 50).get();
     return snap.docs.map((d) => ({ id: d.id, ...d.data() }));
   }

@@ -96,7 +96,6 @@ const jobFieldsSchema = jobDocumentSchema.pick({
 });
 type JobFields = z.infer<typeof jobFieldsSchema>;
 
-
 const ENRICH_PARENT_TYPE = "CATALOG_ENRICH_FIELD";
 
 export class Watchdog {
@@ -152,7 +151,9 @@ class WatchdogRun {
     await this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc));
     await this.completeFinishedParents();
     await this.sweep("expired_locks", this.expiredQuery(COLLECTIONS.locks), (doc) => this.deleteExpired(doc, "locks_deleted"));
-    await this.sweep("expired_idempotency", this.expiredQuery(COLLECTIONS.idempotency), (doc) => this.deleteExpired(doc, "idempotency_deleted"));
+    await this.sweep("expired_idempotency", this.expiredQuery(COLLECTIONS.idempotency), (doc) =>
+      this.deleteExpired(doc, "idempotency_deleted"),
+    );
     const report = this.report();
     this.logReport(report);
     await this.saveReport(report);
@@ -194,7 +195,12 @@ class WatchdogRun {
       await work();
     } catch (err) {
       this.counts.errors++;
-      this.log.warn("watchdog item failed", { run_id: this.runId, step, doc_id: docId, message: err instanceof Error ? err.message : String(err) });
+      this.log.warn("watchdog item failed", {
+        run_id: this.runId,
+        step,
+        doc_id: docId,
+        message: err instanceof Error ? err.message : String(err),
+      });
     }
   }
 
@@ -303,8 +309,20 @@ class WatchdogRun {
     this.counts.requeued++;
   }
 
-  private async wake(id: string, job: Pick<JobFields, "queue" | "attempts" | "lease_epoch">, runAfter: Date, reason: WakeupRequest["reason"]): Promise<void> {
-    await this.deps.enqueueWakeup({ id, queue: job.queue, run_after: runAfter, attempts: job.attempts, lease_epoch: job.lease_epoch, reason });
+  private async wake(
+    id: string,
+    job: Pick<JobFields, "queue" | "attempts" | "lease_epoch">,
+    runAfter: Date,
+    reason: WakeupRequest["reason"],
+  ): Promise<void> {
+    await this.deps.enqueueWakeup({
+      id,
+      queue: job.queue,
+      run_after: runAfter,
+      attempts: job.attempts,
+      lease_epoch: job.lease_epoch,
+      reason,
+    });
   }
 
   // ------------------------------------------------------------------ parents

@@ -65,7 +65,11 @@ export class Worker {
   async run({ job, lease }: LeasedJob): Promise<RunReport> {
     const { deps } = this;
     const startedAt = deps.now();
-    const attempt = new FirestoreAttemptLog(deps.db, { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch }, deps.now);
+    const attempt = new FirestoreAttemptLog(
+      deps.db,
+      { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch },
+      deps.now,
+    );
     const holder = { jobId: job.id, epoch: lease.epoch, owner: lease.owner };
     const heartbeat = new Heartbeat(deps.queue, deps.locks, lease, this.options.heartbeatMs, deps.now);
     let lockKeys: string[] = [];
@@ -82,7 +86,12 @@ export class Worker {
         if (!taken.acquired) {
           lockKeys = [];
           const until = new Date(deps.now().getTime() + this.options.lockRetryMs);
-          error = { code: "LOCK_HELD", message: `family locks held by ${taken.heldBy.map((h) => h.jobId).join(", ")}`, transient: true, details: taken.heldBy };
+          error = {
+            code: "LOCK_HELD",
+            message: `family locks held by ${taken.heldBy.map((h) => h.jobId).join(", ")}`,
+            transient: true,
+            details: taken.heldBy,
+          };
           await deps.queue.deferJob(lease, until, error);
           attempt.event("deferred", { reason: "LOCK_HELD", until: until.toISOString() });
           await this.wakeAt(job, lease.epoch, job.attempts - 1, until);
@@ -171,8 +180,15 @@ export class Worker {
       ["finish_attempt", () => attempt.finish(status === "lease_lost" ? "failed" : status, error)],
     ];
     if (status !== "lease_lost") {
-      steps.push(["run_history", () => this.history.record(runSummary(job, holder.epoch, this.options.workerId, status, error, startedAt, deps.now(), summary, attempt.llmTotals()))]);
-      if (FINAL_STATUSES.includes(status) && this.options.onJobFinished) steps.push(["on_finished", () => this.options.onJobFinished!(job, status)]);
+      steps.push([
+        "run_history",
+        () =>
+          this.history.record(
+            runSummary(job, holder.epoch, this.options.workerId, status, error, startedAt, deps.now(), summary, attempt.llmTotals()),
+          ),
+      ]);
+      if (FINAL_STATUSES.includes(status) && this.options.onJobFinished)
+        steps.push(["on_finished", () => this.options.onJobFinished!(job, status)]);
     }
     for (const [name, step] of steps) {
       try {
@@ -228,4 +244,3 @@ function runSummary(
     llm,
   };
 }
-

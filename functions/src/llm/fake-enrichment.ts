@@ -137,7 +137,8 @@ function readFacts(exercise: Record<string, unknown>): ExerciseFacts {
   const equipment = normalizeEquipment(stringsOf(exercise.equipment)?.[0] ?? "").value;
   const givenPrimary = (stringsOf(getPath(exercise, "muscles.primary")) ?? []).map(normalizeMuscle);
   const primary = givenPrimary.length > 0 ? givenPrimary : profile.primary;
-  const secondary = givenPrimary.length > 0 ? (stringsOf(getPath(exercise, "muscles.secondary")) ?? []).map(normalizeMuscle) : profile.secondary;
+  const secondary =
+    givenPrimary.length > 0 ? (stringsOf(getPath(exercise, "muscles.secondary")) ?? []).map(normalizeMuscle) : profile.secondary;
   const derivedCategories = [...new Set(primary.map((muscle) => MUSCLE_CATEGORY_BY_MUSCLE[muscle]).filter(Boolean))];
   const muscleCategories = derivedCategories.length > 0 ? derivedCategories : profile.muscleCategory;
   const text = searchable(base);
@@ -176,7 +177,12 @@ const CATEGORY_BENEFIT: Record<Category, string> = {
 const MAX_DESCRIPTION = 250;
 
 function description(facts: ExerciseFacts): string {
-  const equipment = facts.equipment === "" ? "" : facts.equipment === "bodyweight" ? " performed with bodyweight" : ` performed with ${withArticle(equipmentName(facts.equipment))}`;
+  const equipment =
+    facts.equipment === ""
+      ? ""
+      : facts.equipment === "bodyweight"
+        ? " performed with bodyweight"
+        : ` performed with ${withArticle(equipmentName(facts.equipment))}`;
   const target = facts.primary.length > 0 ? ` that targets the ${listPhrase(facts.primary)}` : " that works the whole body";
   const opener = `${facts.base} is ${withArticle(facts.category)} exercise${equipment}${target}`;
   const support = facts.secondary.length > 0 ? ` with help from the ${listPhrase(facts.secondary.slice(0, 2))}` : "";
@@ -206,7 +212,8 @@ function setupStep(facts: ExerciseFacts): string | undefined {
   const { equipment } = facts;
   if (equipment === "" || SELF_LOADED_EQUIPMENT.includes(equipment)) return undefined;
   if (BAR_EQUIPMENT.includes(equipment)) return "Load the bar evenly, secure the collars, and take your grip before the first rep.";
-  if (CARDIO_MACHINES.includes(equipment)) return `Set up the ${equipmentName(equipment)} for your height and planned pace before you start.`;
+  if (CARDIO_MACHINES.includes(equipment))
+    return `Set up the ${equipmentName(equipment)} for your height and planned pace before you start.`;
   const steps: Record<string, string> = {
     dumbbell: facts.unilateral
       ? "Choose a dumbbell you can control for every rep and bring it into the starting position."
@@ -244,7 +251,8 @@ function suitabilityNotes(facts: ExerciseFacts): string[] {
   const notes = [LEVEL_NOTE[facts.level], `People with ${facts.profile.joint} pain should start light and stay in a pain-free range.`];
   if (facts.unilateral) notes.push("It helps lifters even out strength differences between the left and right sides.");
   else if (GUIDED_EQUIPMENT.includes(facts.equipment)) notes.push("Its guided path makes it a safe choice for training close to failure.");
-  else if (SELF_LOADED_EQUIPMENT.includes(facts.equipment)) notes.push("It needs little equipment, so it works well for home or travel training.");
+  else if (SELF_LOADED_EQUIPMENT.includes(facts.equipment))
+    notes.push("It needs little equipment, so it works well for home or travel training.");
   return notes;
 }
 
@@ -326,7 +334,8 @@ function structuralChanges(exercise: Record<string, unknown>, facts: ExerciseFac
   if (!isEnumValue("movement_type", getPath(exercise, "movement.type"))) changes["movement.type"] = facts.profile.type;
   if (!isEnumValue("movement_split", getPath(exercise, "movement.split"))) changes["movement.split"] = facts.split;
   if (!isEnumValue("level", getPath(exercise, "metadata.level"))) changes["metadata.level"] = facts.level;
-  if (!isEnumValue("plane_of_motion", getPath(exercise, "metadata.plane_of_motion"))) changes["metadata.plane_of_motion"] = facts.profile.plane;
+  if (!isEnumValue("plane_of_motion", getPath(exercise, "metadata.plane_of_motion")))
+    changes["metadata.plane_of_motion"] = facts.profile.plane;
   if (typeof getPath(exercise, "metadata.unilateral") !== "boolean") changes["metadata.unilateral"] = facts.unilateral;
   return changes;
 }

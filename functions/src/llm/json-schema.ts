@@ -5,8 +5,26 @@ type JsonSchemaNode = Record<string, unknown>;
 
 /** Keywords Gemini's `responseJsonSchema` documents as supported (@google/genai GenerateContentConfig); others are dropped. */
 const SUPPORTED_KEYWORDS = new Set([
-  "$id", "$defs", "$ref", "$anchor", "type", "format", "title", "description", "enum", "items", "prefixItems",
-  "minItems", "maxItems", "minimum", "maximum", "anyOf", "oneOf", "properties", "additionalProperties", "required",
+  "$id",
+  "$defs",
+  "$ref",
+  "$anchor",
+  "type",
+  "format",
+  "title",
+  "description",
+  "enum",
+  "items",
+  "prefixItems",
+  "minItems",
+  "maxItems",
+  "minimum",
+  "maximum",
+  "anyOf",
+  "oneOf",
+  "properties",
+  "additionalProperties",
+  "required",
   "propertyOrdering",
 ]);
 /** Keywords whose value is a map of sub-schemas, a list of sub-schemas, or one sub-schema. */

@@ -67,7 +67,10 @@ export const DEFAULT_SYSTEM_INSTRUCTION =
 
 /** Vertex label values allow lowercase letters, digits, "_" and "-", up to 63 characters. */
 function toLabelValue(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, "_")
+    .slice(0, 63);
 }
 
 export function buildGenerateContentRequest<T>(req: LlmRequest<T>, model: string, systemInstruction?: string): GenerateContentParameters {
@@ -175,7 +178,8 @@ export class VertexLlmClient implements LlmClient {
   constructor(private readonly options: VertexLlmOptions) {}
 
   async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
-    const model = req.tier === "strong" ? (this.options.strongModel ?? DEFAULT_STRONG_MODEL) : (this.options.fastModel ?? DEFAULT_FAST_MODEL);
+    const model =
+      req.tier === "strong" ? (this.options.strongModel ?? DEFAULT_STRONG_MODEL) : (this.options.fastModel ?? DEFAULT_FAST_MODEL);
     const request = buildGenerateContentRequest(req, model, this.options.systemInstruction ?? DEFAULT_SYSTEM_INSTRUCTION);
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const startedAt = Date.now();
@@ -209,7 +213,14 @@ export class VertexLlmClient implements LlmClient {
           baseDelayMs: this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
           shouldRetry: (err) => err.transient || (err.code === "LLM_BAD_OUTPUT" && ++badOutputs <= BAD_OUTPUT_RETRIES),
           onRetry: (err, attempt, delayMs) =>
-            (this.options.log ?? logger.warn)("llm call retry", { task: req.task, model, attempt, code: err.code, delay_ms: delayMs, message: err.message }),
+            (this.options.log ?? logger.warn)("llm call retry", {
+              task: req.task,
+              model,
+              attempt,
+              code: err.code,
+              delay_ms: delayMs,
+              message: err.message,
+            }),
           sleep: this.options.sleep,
           random: this.options.random,
         },

@@ -19,8 +19,7 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_FIRESTORE_JAR =
-  "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
+export const DEFAULT_FIRESTORE_JAR = "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
 
 /** True when the backend isolates transactions like production Firestore does. */
 export function hasTransactionIsolation(backend: string | undefined): boolean {

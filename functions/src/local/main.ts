@@ -24,12 +24,29 @@ const PROJECT_ID = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
 /** What a client app would write: type, payload, and optionally lane/priority/dedup key. */
 export const DEMO_JOBS: Array<Record<string, unknown>> = [
   { type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" } },
-  { type: "EXERCISE_ADD", payload: { mode: "apply", intent: { base_name: "Incline Bench Press", equipment: ["dumbbell"], category: "compound", muscles: { primary: ["upper chest"] } } } },
-  { type: "TARGETED_FIX", payload: { mode: "dry_run", exercise_doc_ids: ["squat__squat-barbell"], fix_type: "rename", fix_data: { new_name: "Back Squat (Barbell)" } } },
+  {
+    type: "EXERCISE_ADD",
+    payload: {
+      mode: "apply",
+      intent: { base_name: "Incline Bench Press", equipment: ["dumbbell"], category: "compound", muscles: { primary: ["upper chest"] } },
+    },
+  },
+  {
+    type: "TARGETED_FIX",
+    payload: {
+      mode: "dry_run",
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "rename",
+      fix_data: { new_name: "Back Squat (Barbell)" },
+    },
+  },
   { type: "ALIAS_INVARIANT_SCAN", payload: { mode: "apply" } },
   { type: "MAINTENANCE_SCAN", payload: { mode: "dry_run" } },
   { type: "QUALITY_SCAN", payload: { mode: "apply", filter_criteria: { family_slug: "row" } } },
-  { type: "CATALOG_ENRICH_FIELD", payload: { mode: "apply", enrichment_spec: { spec_id: "demo", spec_version: 1 }, filter_criteria: { family_slug: "lateral_raise" } } },
+  {
+    type: "CATALOG_ENRICH_FIELD",
+    payload: { mode: "apply", enrichment_spec: { spec_id: "demo", spec_version: 1 }, filter_criteria: { family_slug: "lateral_raise" } },
+  },
 ];
 
 function line(id: string, data: FirebaseFirestore.DocumentData): string {

@@ -16,12 +16,7 @@ import {
   splitExerciseName,
   startsWithEquipmentWord,
 } from "../catalog/taxonomy";
-import {
-  type StyleCheck,
-  contentStyleIssues,
-  descriptionStyleIssues,
-  startsWithListMarker,
-} from "../catalog/text-style";
+import { type StyleCheck, contentStyleIssues, descriptionStyleIssues, startsWithListMarker } from "../catalog/text-style";
 
 export const SCANNER_VERSION = "2.0";
 
@@ -50,11 +45,7 @@ export const HARD_CHECKS = [
 export type HardCheck = (typeof HARD_CHECKS)[number];
 
 export type SoftCheck =
-  | StyleCheck
-  | "few_execution_notes"
-  | "missing_suitability_notes"
-  | "missing_programming_use_cases"
-  | "missing_stimulus_tags";
+  StyleCheck | "few_execution_notes" | "missing_suitability_notes" | "missing_programming_use_cases" | "missing_stimulus_tags";
 
 export interface CheckFinding<C extends string> {
   check: C;
@@ -151,9 +142,7 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
 
   const primary = arrayOrNull(getPath(exercise, "muscles.primary")) ?? [];
   if (primary.length === 0) fail("primary_muscles_present", "no primary muscle");
-  const badMuscles = primary.filter(
-    (muscle) => typeof muscle !== "string" || muscle !== muscle.toLowerCase() || muscle.includes("_"),
-  );
+  const badMuscles = primary.filter((muscle) => typeof muscle !== "string" || muscle !== muscle.toLowerCase() || muscle.includes("_"));
   if (badMuscles.length > 0) {
     const listed = badMuscles.map(String).join(", ");
     fail("primary_muscles_format", `primary muscles must be lowercase without "_": ${listed}`);

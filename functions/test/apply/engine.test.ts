@@ -113,7 +113,11 @@ describe("ApplyEngine.apply", () => {
     });
 
     const record = await db.collection("catalog_idempotency").doc(operationKey(plan.operations[0])).get();
-    expect(record.data()).toMatchObject({ key: record.id, job_id: input.job.id, result: { change_id: result.change_ids[0], operation_index: 0 } });
+    expect(record.data()).toMatchObject({
+      key: record.id,
+      job_id: input.job.id,
+      result: { change_id: result.change_ids[0], operation_index: 0 },
+    });
     const ttl = (record.get("expires_at") as Timestamp).toMillis() - (record.get("created_at") as Timestamp).toMillis();
     expect(ttl).toBe(IDEMPOTENCY_TTL_MS);
   });
@@ -122,8 +126,21 @@ describe("ApplyEngine.apply", () => {
     const { engine, input } = await start();
     const result = await engine.apply(
       planOf([
-        { op: "reassign_family", exercise_id: squat.id, from_family: "squat", to_family: "front_squat", new_name: "Front Squat (Barbell)", rationale },
-        { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, target_patch: { suitability_notes: ["Suits lifters who bench."] }, rationale },
+        {
+          op: "reassign_family",
+          exercise_id: squat.id,
+          from_family: "squat",
+          to_family: "front_squat",
+          new_name: "Front Squat (Barbell)",
+          rationale,
+        },
+        {
+          op: "merge_exercises",
+          source_id: benchDumbbell.id,
+          target_id: benchBarbell.id,
+          target_patch: { suitability_notes: ["Suits lifters who bench."] },
+          rationale,
+        },
         { op: "update_family_registry", family_slug: "bench_press", rationale },
         { op: "update_family_registry", family_slug: "squat", status: "deprecated", rationale },
         { op: "update_family_registry", family_slug: "front_squat", rationale },
@@ -131,7 +148,11 @@ describe("ApplyEngine.apply", () => {
       input.lease,
     );
     expect(result.failed).toEqual([]);
-    expect(await exercise(squat.id)).toMatchObject({ family_slug: "front_squat", name: "Front Squat (Barbell)", name_slug: "front-squat-barbell" });
+    expect(await exercise(squat.id)).toMatchObject({
+      family_slug: "front_squat",
+      name: "Front Squat (Barbell)",
+      name_slug: "front-squat-barbell",
+    });
     expect(await exercise(benchDumbbell.id)).toMatchObject({ status: "merged", merged_into: benchBarbell.id });
     expect((await exercise(benchBarbell.id)).suitability_notes).toEqual(["Suits lifters who bench."]);
     const registry = async (slug: string) => (await db.collection("exercise_families").doc(slug).get()).data();
@@ -167,7 +188,10 @@ describe("ApplyEngine.apply", () => {
       ]);
     };
     expect((await engine.apply(addVariant("Bench Press (Cable)", "cable"), input.lease)).applied).toHaveLength(2);
-    const later = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode: "apply", intent: { base_name: "Bench Press", equipment: ["machine"] } } });
+    const later = await leaseForTest(deps, {
+      type: "EXERCISE_ADD",
+      payload: { mode: "apply", intent: { base_name: "Bench Press", equipment: ["machine"] } },
+    });
     const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), later.lease);
     expect(result.applied.map((op) => op.idempotency_key === null)).toEqual([false, true]);
     const registry = (await db.collection("exercise_families").doc("bench_press").get()).data();
@@ -176,7 +200,13 @@ describe("ApplyEngine.apply", () => {
 
   it("stops at the first failing operation, writes nothing for it and reports the rest as not attempted", async () => {
     const { engine, input } = await start();
-    const stale: OperationInput = { op: "rename_exercise", exercise_id: squat.id, old_name: "Squat", new_name: "Back Squat (Barbell)", rationale };
+    const stale: OperationInput = {
+      op: "rename_exercise",
+      exercise_id: squat.id,
+      old_name: "Squat",
+      new_name: "Back Squat (Barbell)",
+      rationale,
+    };
     const plan = planOf([
       { op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale },
       stale,
@@ -193,7 +223,10 @@ describe("ApplyEngine.apply", () => {
 
   it("refuses to write a document the schema rejects", async () => {
     const { engine, input } = await start();
-    const result = await engine.apply(planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "strength" }, rationale }]), input.lease);
+    const result = await engine.apply(
+      planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "strength" }, rationale }]),
+      input.lease,
+    );
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 0, code: "SCHEMA_INVALID", path: "category" })]);
     expect((await exercise(squat.id)).category).toBe("compound");
   });

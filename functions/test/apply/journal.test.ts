@@ -11,10 +11,22 @@ const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
 const rationale = "test";
 
 const renamePlan = planOf([
-  { op: "rename_exercise", exercise_id: benchBarbell.id, old_name: "Bench Press (Barbell)", new_name: "Flat Bench Press (Barbell)", rationale },
+  {
+    op: "rename_exercise",
+    exercise_id: benchBarbell.id,
+    old_name: "Bench Press (Barbell)",
+    new_name: "Flat Bench Press (Barbell)",
+    rationale,
+  },
 ]);
 const mergePlan = planOf([
-  { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, target_patch: { suitability_notes: ["Suits lifters who bench."] }, rationale },
+  {
+    op: "merge_exercises",
+    source_id: benchDumbbell.id,
+    target_id: benchBarbell.id,
+    target_patch: { suitability_notes: ["Suits lifters who bench."] },
+    rationale,
+  },
 ]);
 
 let db: Firestore;
@@ -60,7 +72,6 @@ describe("revertChange", () => {
     expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
   });
 
-
   it("deletes a created exercise", async () => {
     const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
     const changeId = await applyOne(planOf([{ op: "create_exercise", exercise_id: id, data, rationale }]));
@@ -75,7 +86,10 @@ describe("revertChange", () => {
 
     const err = await revertChange(db, changeId).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChangeConflictError);
-    expect(err).toMatchObject({ code: "CHANGE_CONFLICT", conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata", "updated_at"] }] });
+    expect(err).toMatchObject({
+      code: "CHANGE_CONFLICT",
+      conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata", "updated_at"] }],
+    });
     expect(await exercise(benchBarbell.id)).toEqual(before);
     expect((await db.collection("catalog_changes").doc(changeId).get()).get("status")).toBe("applied");
   });

@@ -15,7 +15,13 @@ const squat = exerciseFixture("Squat (Barbell)", ["barbell"]);
 const rationale = "test";
 
 const patchBench: OperationInput = { op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale };
-const renameSquat: OperationInput = { op: "rename_exercise", exercise_id: squat.id, old_name: "Squat (Barbell)", new_name: "Back Squat (Barbell)", rationale };
+const renameSquat: OperationInput = {
+  op: "rename_exercise",
+  exercise_id: squat.id,
+  old_name: "Squat (Barbell)",
+  new_name: "Back Squat (Barbell)",
+  rationale,
+};
 const validPlan = (): ChangePlan =>
   planOf([
     patchBench,
@@ -114,7 +120,9 @@ describe("runPlan", () => {
   it("repairs an invalid plan and applies the revised one, recording the repair", async () => {
     const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(async (_plan, errors) => {
       expect(errors[0]).toMatchObject({ code: "SCHEMA_INVALID", path: "category" });
-      return planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "compound", "metadata.level": "advanced" }, rationale }]);
+      return planOf([
+        { op: "patch_fields", exercise_id: squat.id, set: { category: "compound", "metadata.level": "advanced" }, rationale },
+      ]);
     });
     const { input } = await start("apply", { repairPlan });
     const outcome = await runPlan(input, invalidPlan());
@@ -131,7 +139,15 @@ describe("runPlan", () => {
     const outcome = await runPlan(input, invalidPlan());
     expect(outcome).toMatchObject({
       status: "needs_review",
-      error: { code: "REPAIR_LOOP_EXHAUSTED", details: { repairs: [{ round: 1, errors_after: 1 }, { round: 2, errors_after: 1 }] } },
+      error: {
+        code: "REPAIR_LOOP_EXHAUSTED",
+        details: {
+          repairs: [
+            { round: 1, errors_after: 1 },
+            { round: 2, errors_after: 1 },
+          ],
+        },
+      },
       summary: { repairs: 2 },
     });
     expect(repairPlan.mock.calls.map((call) => call[2])).toEqual([1, 2]);
@@ -144,7 +160,8 @@ describe("runPlan", () => {
       get(target, prop) {
         if (prop !== "runTransaction") return Reflect.get(target, prop);
         return async (...args: Parameters<Firestore["runTransaction"]>) => {
-          if (++transactions === 2) await target.collection("exercises").doc(squat.id).update({ name: "Squat (Smith Machine)", name_slug: "squat-smith-machine" });
+          if (++transactions === 2)
+            await target.collection("exercises").doc(squat.id).update({ name: "Squat (Smith Machine)", name_slug: "squat-smith-machine" });
           return target.runTransaction(...args);
         };
       },
@@ -154,7 +171,10 @@ describe("runPlan", () => {
     expect(outcome).toMatchObject({
       status: "needs_review",
       summary: { applied: 1, failed: 1, not_attempted: 2 },
-      error: { code: "PARTIALLY_APPLIED", details: { failed: [expect.objectContaining({ operation_index: 1, code: "STALE_PLAN" })], not_attempted: [2, 3] } },
+      error: {
+        code: "PARTIALLY_APPLIED",
+        details: { failed: [expect.objectContaining({ operation_index: 1, code: "STALE_PLAN" })], not_attempted: [2, 3] },
+      },
     });
   });
 

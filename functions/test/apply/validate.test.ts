@@ -14,7 +14,10 @@ function validate(operations: OperationInput[], seed: CatalogSeed = catalog): Va
   return validatePlan(planOf(operations), catalogViewOf(seed));
 }
 
-function expectError(result: ValidationResult, expected: { code: string; operation_index: number | null; path?: string; suggestion?: string }) {
+function expectError(
+  result: ValidationResult,
+  expected: { code: string; operation_index: number | null; path?: string; suggestion?: string },
+) {
   expect(result.ok).toBe(false);
   expect(result.errors).toContainEqual(expect.objectContaining(expected));
 }
@@ -82,12 +85,25 @@ describe("validatePlan: path allowlist and patch shape", () => {
   });
 
   it("sends name and slug changes through rename_exercise / reassign_family", () => {
-    expectError(validate([patch({ name: "Bench Press (Barbell) X" })]), { code: "IDENTITY_FIELD_PATCH", operation_index: 0, path: "set.name", suggestion: "rename_exercise" });
-    expectError(validate([patch({ family_slug: "squat" })]), { code: "IDENTITY_FIELD_PATCH", operation_index: 0, path: "set.family_slug", suggestion: "reassign_family" });
+    expectError(validate([patch({ name: "Bench Press (Barbell) X" })]), {
+      code: "IDENTITY_FIELD_PATCH",
+      operation_index: 0,
+      path: "set.name",
+      suggestion: "rename_exercise",
+    });
+    expectError(validate([patch({ family_slug: "squat" })]), {
+      code: "IDENTITY_FIELD_PATCH",
+      operation_index: 0,
+      path: "set.family_slug",
+      suggestion: "reassign_family",
+    });
   });
 
   it("rejects overlapping paths", () => {
-    expectError(validate([patch({ muscles: { primary: ["triceps"] }, "muscles.primary": ["triceps"] })]), { code: "PATH_CONFLICT", operation_index: 0 });
+    expectError(validate([patch({ muscles: { primary: ["triceps"] }, "muscles.primary": ["triceps"] })]), {
+      code: "PATH_CONFLICT",
+      operation_index: 0,
+    });
   });
 
   it("limits the plan and the operation size", () => {
@@ -124,7 +140,11 @@ describe("validatePlan: documents after the change", () => {
   });
 
   it("reports a missing target, a stale rename, a taken id and an id that is not derived", () => {
-    expectError(validate([patch({ category: "compound" }, [], "nope")]), { code: "EXERCISE_NOT_FOUND", operation_index: 0, path: "exercise_id" });
+    expectError(validate([patch({ category: "compound" }, [], "nope")]), {
+      code: "EXERCISE_NOT_FOUND",
+      operation_index: 0,
+      path: "exercise_id",
+    });
     expectError(validate([{ ...rename(squat, "Back Squat (Barbell)"), old_name: "Squat" } as OperationInput]), {
       code: "STALE_PLAN",
       operation_index: 0,
@@ -132,27 +152,48 @@ describe("validatePlan: documents after the change", () => {
     });
     const { id, ...data } = benchBarbell;
     expectError(validate([{ op: "create_exercise", exercise_id: id, data, rationale }]), { code: "EXERCISE_EXISTS", operation_index: 0 });
-    expectError(validate([{ op: "create_exercise", exercise_id: "bench_press__x", data: { ...data, name: "Bench Press (Cable)", name_slug: "bench-press-cable", equipment: ["cable"] }, rationale }]), {
-      code: "EXERCISE_ID_MISMATCH",
-      operation_index: 0,
-      path: "exercise_id",
-      suggestion: "bench_press__bench-press-cable",
-    });
+    expectError(
+      validate([
+        {
+          op: "create_exercise",
+          exercise_id: "bench_press__x",
+          data: { ...data, name: "Bench Press (Cable)", name_slug: "bench-press-cable", equipment: ["cable"] },
+          rationale,
+        },
+      ]),
+      {
+        code: "EXERCISE_ID_MISMATCH",
+        operation_index: 0,
+        path: "exercise_id",
+        suggestion: "bench_press__bench-press-cable",
+      },
+    );
   });
 
   it("rejects a patch whose recorded before values no longer match the exercise", () => {
-    const stale: OperationInput = { op: "patch_fields", exercise_id: squat.id, set: { category: "isolation" }, before: { category: "core" }, rationale };
+    const stale: OperationInput = {
+      op: "patch_fields",
+      exercise_id: squat.id,
+      set: { category: "isolation" },
+      before: { category: "core" },
+      rationale,
+    };
     expectError(validate([stale]), { code: "STALE_PLAN", operation_index: 0, path: "before.category" });
     expect(validate([{ ...stale, before: { category: "compound", "metadata.level": null } } as OperationInput]).ok).toBe(true);
   });
 
   it("requires name_slug to derive from the name", () => {
     const { id: _id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
-    expectError(validate([{ op: "create_exercise", exercise_id: "bench_press__bench-cable", data: { ...data, name_slug: "bench-cable" }, rationale }]), {
-      code: "SCHEMA_INVALID",
-      operation_index: 0,
-      path: "name_slug",
-    });
+    expectError(
+      validate([
+        { op: "create_exercise", exercise_id: "bench_press__bench-cable", data: { ...data, name_slug: "bench-cable" }, rationale },
+      ]),
+      {
+        code: "SCHEMA_INVALID",
+        operation_index: 0,
+        path: "name_slug",
+      },
+    );
   });
 });
 
@@ -177,7 +218,12 @@ describe("validatePlan: names, slugs and families", () => {
     expect(result.errors[0].target).toBe(`exercises/${plain.id}`);
     // The same addition with the rename (and the old slug kept) is valid.
     const fixed = validate(
-      [create, rename(plain, "Hip Thrust (Barbell)"), { op: "upsert_alias", alias_slug: "hip-thrust", exercise_id: plain.id, rationale }, registry("hip_thrust")],
+      [
+        create,
+        rename(plain, "Hip Thrust (Barbell)"),
+        { op: "upsert_alias", alias_slug: "hip-thrust", exercise_id: plain.id, rationale },
+        registry("hip_thrust"),
+      ],
       seed,
     );
     expect(fixed.errors).toEqual([]);
@@ -188,11 +234,17 @@ describe("validatePlan: names, slugs and families", () => {
     const seed = { ...catalog, exercises: [benchBarbell, benchDumbbell, unsuffixed, squat] };
     const result = validate([patch({ "metadata.level": "beginner" })], seed);
     expect(result.ok).toBe(true);
-    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "NON_CANONICAL_NAME", suggestion: "Bench Press (Smith Machine)" }));
+    expect(result.warnings).toContainEqual(
+      expect.objectContaining({ code: "NON_CANONICAL_NAME", suggestion: "Bench Press (Smith Machine)" }),
+    );
   });
 
   it("requires the family to fit the name", () => {
-    expectError(validate([rename(benchBarbell, "Deadlift (Barbell)")]), { code: "FAMILY_SLUG_MISMATCH", operation_index: 0, path: "family_slug" });
+    expectError(validate([rename(benchBarbell, "Deadlift (Barbell)")]), {
+      code: "FAMILY_SLUG_MISMATCH",
+      operation_index: 0,
+      path: "family_slug",
+    });
     expect(validate([rename(benchBarbell, "Incline Bench Press (Barbell)")]).errors).toEqual([]);
   });
 
@@ -216,7 +268,14 @@ describe("validatePlan: names, slugs and families", () => {
   it("rejects moving live exercises into a retired family", () => {
     const retired = { ...computeFamilyRegistry("front_squat", [], { status: "merged", merged_into: "squat" }), base_name: "Front Squat" };
     const seed = { ...catalog, families: [...families, retired] };
-    const move: OperationInput = { op: "reassign_family", exercise_id: squat.id, from_family: "squat", to_family: "front_squat", new_name: "Front Squat (Barbell)", rationale };
+    const move: OperationInput = {
+      op: "reassign_family",
+      exercise_id: squat.id,
+      from_family: "squat",
+      to_family: "front_squat",
+      new_name: "Front Squat (Barbell)",
+      rationale,
+    };
     expectError(validate([move, registry("squat")], seed), { code: "FAMILY_TARGET_INVALID", operation_index: 0, path: "status" });
   });
 
@@ -237,14 +296,29 @@ describe("validatePlan: aliases", () => {
 
   it("needs exactly one target", () => {
     expectError(validate([alias("x", {})]), { code: "ALIAS_TARGET_INVALID", operation_index: 0, path: "exercise_id" });
-    expectError(validate([alias("x", { exercise_id: squat.id, family_slug: "squat" })]), { code: "ALIAS_TARGET_INVALID", operation_index: 0 });
+    expectError(validate([alias("x", { exercise_id: squat.id, family_slug: "squat" })]), {
+      code: "ALIAS_TARGET_INVALID",
+      operation_index: 0,
+    });
   });
 
   it("needs a target that exists, or that the plan creates", () => {
-    expectError(validate([alias("ghost", { exercise_id: "squat__ghost" })]), { code: "ALIAS_TARGET_MISSING", operation_index: 0, path: "exercise_id" });
-    expectError(validate([alias("ghost_family", { family_slug: "ghost" })]), { code: "ALIAS_TARGET_MISSING", operation_index: 0, path: "family_slug" });
+    expectError(validate([alias("ghost", { exercise_id: "squat__ghost" })]), {
+      code: "ALIAS_TARGET_MISSING",
+      operation_index: 0,
+      path: "exercise_id",
+    });
+    expectError(validate([alias("ghost_family", { family_slug: "ghost" })]), {
+      code: "ALIAS_TARGET_MISSING",
+      operation_index: 0,
+      path: "family_slug",
+    });
     const { id, ...data } = exerciseFixture("Front Squat (Barbell)", ["barbell"]);
-    const result = validate([alias("front-squat", { exercise_id: id }), { op: "create_exercise", exercise_id: id, data, rationale }, registry("front_squat")]);
+    const result = validate([
+      alias("front-squat", { exercise_id: id }),
+      { op: "create_exercise", exercise_id: id, data, rationale },
+      registry("front_squat"),
+    ]);
     expect(result.errors).toEqual([]);
   });
 
@@ -252,7 +326,11 @@ describe("validatePlan: aliases", () => {
     const existing = { alias_slug: "flat-press", exercise_id: benchBarbell.id, is_family_alias: false };
     const orphan = { alias_slug: "old-press", exercise_id: "bench_press__gone", is_family_alias: false };
     const seed = { ...catalog, aliases: [existing, orphan] };
-    expectError(validate([alias("flat-press", { exercise_id: benchDumbbell.id })], seed), { code: "ALIAS_COLLISION", operation_index: 0, path: "alias_slug" });
+    expectError(validate([alias("flat-press", { exercise_id: benchDumbbell.id })], seed), {
+      code: "ALIAS_COLLISION",
+      operation_index: 0,
+      path: "alias_slug",
+    });
     expect(validate([alias("old-press", { exercise_id: benchDumbbell.id })], seed).errors).toEqual([]);
   });
 
@@ -273,14 +351,28 @@ describe("validatePlan: aliases", () => {
 
   it("rejects loops", () => {
     const toA = { alias_slug: "b_fam", family_slug: "a_fam", is_family_alias: true };
-    expectError(validate([alias("a_fam", { family_slug: "b_fam" })], { ...catalog, aliases: [toA] }), { code: "ALIAS_LOOP", operation_index: 0 });
-    expectError(validate([alias("squat-barbell", { exercise_id: squat.id })]), { code: "ALIAS_LOOP", operation_index: 0, path: "alias_slug" });
+    expectError(validate([alias("a_fam", { family_slug: "b_fam" })], { ...catalog, aliases: [toA] }), {
+      code: "ALIAS_LOOP",
+      operation_index: 0,
+    });
+    expectError(validate([alias("squat-barbell", { exercise_id: squat.id })]), {
+      code: "ALIAS_LOOP",
+      operation_index: 0,
+      path: "alias_slug",
+    });
   });
 
   it("rejects an alias that shadows another exercise's slug, and a new name that an alias already claims", () => {
-    expectError(validate([alias("squat-barbell", { exercise_id: benchBarbell.id })]), { code: "ALIAS_SHADOWS_EXERCISE", operation_index: 0 });
+    expectError(validate([alias("squat-barbell", { exercise_id: benchBarbell.id })]), {
+      code: "ALIAS_SHADOWS_EXERCISE",
+      operation_index: 0,
+    });
     const claimed = { alias_slug: "back-squat-barbell", exercise_id: benchBarbell.id, is_family_alias: false };
-    expectError(validate([rename(squat, "Back Squat (Barbell)")], { ...catalog, aliases: [claimed] }), { code: "SLUG_COLLISION", operation_index: 0, path: "name_slug" });
+    expectError(validate([rename(squat, "Back Squat (Barbell)")], { ...catalog, aliases: [claimed] }), {
+      code: "SLUG_COLLISION",
+      operation_index: 0,
+      path: "name_slug",
+    });
   });
 
   it("warns about existing aliases left pointing at an exercise the plan retires", () => {
@@ -290,13 +382,18 @@ describe("validatePlan: aliases", () => {
       { ...catalog, aliases: [kept] },
     );
     expect(result.ok).toBe(true);
-    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }));
+    expect(result.warnings).toContainEqual(
+      expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }),
+    );
   });
 });
 
 describe("validatePlan: merges", () => {
   it("rejects a merge into itself, from an already merged exercise, or into a retired one", () => {
-    expectError(validate([{ op: "merge_exercises", source_id: squat.id, target_id: squat.id, rationale }]), { code: "MERGE_CONFLICT", operation_index: 0 });
+    expectError(validate([{ op: "merge_exercises", source_id: squat.id, target_id: squat.id, rationale }]), {
+      code: "MERGE_CONFLICT",
+      operation_index: 0,
+    });
     const merged = { ...benchDumbbell, status: "merged", merged_into: benchBarbell.id };
     const seed = { ...catalog, exercises: [benchBarbell, merged, squat] };
     expectError(validate([{ op: "merge_exercises", source_id: merged.id, target_id: squat.id, rationale }], seed), {
@@ -313,11 +410,23 @@ describe("validatePlan: merges", () => {
 
   it("rejects a merge patch that overwrites what the target already has", () => {
     const result = validate([
-      { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, target_patch: { description: "Something else entirely, long enough for the schema rule." }, rationale },
+      {
+        op: "merge_exercises",
+        source_id: benchDumbbell.id,
+        target_id: benchBarbell.id,
+        target_patch: { description: "Something else entirely, long enough for the schema rule." },
+        rationale,
+      },
     ]);
     expectError(result, { code: "MERGE_CONFLICT", operation_index: 0, path: "target_patch.description" });
     const fill = validate([
-      { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, target_patch: { suitability_notes: ["Suits lifters who bench."] }, rationale },
+      {
+        op: "merge_exercises",
+        source_id: benchDumbbell.id,
+        target_id: benchBarbell.id,
+        target_patch: { suitability_notes: ["Suits lifters who bench."] },
+        rationale,
+      },
       registry("bench_press"),
     ]);
     expect(fill.errors).toEqual([]);

@@ -50,7 +50,9 @@ describe("loadCatalogView", () => {
       expect.objectContaining({ code: "DUPLICATE_NAME_SLUG", operation_index: 1 }),
       expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 2, suggestion: "squat" }),
     ]);
-    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }));
+    expect(result.warnings).toContainEqual(
+      expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }),
+    );
   });
 });
 

@@ -89,7 +89,9 @@ describe("DEMO_FAMILIES", () => {
   });
 
   it("covers every family of the demo exercises", () => {
-    expect(new Set(DEMO_FAMILIES.map((family) => family.family_slug))).toEqual(new Set(DEMO_EXERCISES.map((exercise) => exercise.family_slug)));
+    expect(new Set(DEMO_FAMILIES.map((family) => family.family_slug))).toEqual(
+      new Set(DEMO_EXERCISES.map((exercise) => exercise.family_slug)),
+    );
   });
 });
 

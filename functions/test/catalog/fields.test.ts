@@ -66,7 +66,8 @@ describe("exercise path allowlist", () => {
 
 describe("alias path allowlist", () => {
   it("allows only alias fields", () => {
-    for (const path of ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"]) expect(isAllowedAliasPath(path)).toBe(true);
+    for (const path of ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"])
+      expect(isAllowedAliasPath(path)).toBe(true);
     for (const path of ["name", "target", "exercise_id.0", "status"]) expect(isAllowedAliasPath(path)).toBe(false);
   });
 });
@@ -119,7 +120,11 @@ describe("locked enrichment fields", () => {
 });
 
 describe("dotted path helpers", () => {
-  const doc = { name: "Row (Cable)", muscles: { primary: ["latissimus dorsi"], contribution: { "latissimus dorsi": 1 } }, notes: ["a", "b"] };
+  const doc = {
+    name: "Row (Cable)",
+    muscles: { primary: ["latissimus dorsi"], contribution: { "latissimus dorsi": 1 } },
+    notes: ["a", "b"],
+  };
 
   it("getPath reads nested values and never indexes arrays", () => {
     expect(getPath(doc, "muscles.primary")).toEqual(["latissimus dorsi"]);

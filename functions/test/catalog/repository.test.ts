@@ -29,9 +29,6 @@ const variants = ["Front", "Back", "Box", "Pause", "Split", "Zercher", "Overhead
 const other = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 
 describe("catalog repository reads", () => {
-
-
-
   it("gets documents by id, and aliases by target, in chunks", async () => {
     const many = Array.from({ length: 35 }, (_, i) => exerciseFixture(`Curl ${i} (Cable)`, ["cable"], { family_slug: "curl" }));
     const aliases = [
@@ -45,9 +42,19 @@ describe("catalog repository reads", () => {
     expect((await getExercises(db, [...many.map((e) => e.id), "missing"])).size).toBe(35);
     expect((await getAliases(db, ["arm_curl", "missing"])).size).toBe(1);
     expect(await getFamilyRegistry(db, "curl")).toMatchObject({ exercise_count: 35 });
-    expect(await aliasesPointingAtExercises(db, many.map((e) => e.id))).toHaveLength(35);
+    expect(
+      await aliasesPointingAtExercises(
+        db,
+        many.map((e) => e.id),
+      ),
+    ).toHaveLength(35);
     expect((await aliasesPointingAtFamilies(db, ["curl"])).map((a) => a.id)).toEqual(["arm_curl"]);
-    expect(await exercisesWithNameSlugs(db, many.map((e) => String(e.name_slug)))).toHaveLength(35);
+    expect(
+      await exercisesWithNameSlugs(
+        db,
+        many.map((e) => String(e.name_slug)),
+      ),
+    ).toHaveLength(35);
   });
 });
 
@@ -98,12 +105,14 @@ describeWithFullEmulator("catalog repository paging", () => {
   it("pages through a query in document id order until the end, with no cap", async () => {
     await seedCatalog(db, { exercises: [...variants, other] });
     const pages: string[][] = [];
-    for await (const page of pageCollection(db.collection("exercises").where("family_slug", "==", "squat"), 3)) pages.push(page.map((doc) => doc.id));
+    for await (const page of pageCollection(db.collection("exercises").where("family_slug", "==", "squat"), 3))
+      pages.push(page.map((doc) => doc.id));
     expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
     expect(pages.flat()).toEqual(variants.map((v) => v.id).sort());
 
     const exactPages: number[] = [];
-    for await (const page of pageCollection(db.collection("exercises").where("family_slug", "==", "squat"), 7)) exactPages.push(page.length);
+    for await (const page of pageCollection(db.collection("exercises").where("family_slug", "==", "squat"), 7))
+      exactPages.push(page.length);
     expect(exactPages).toEqual([7]);
   });
   it("reads a family whole, page by page, and refuses one larger than its cap", async () => {
@@ -118,7 +127,9 @@ describeWithFullEmulator("catalog repository paging", () => {
   });
   it("reads a family inside a transaction", async () => {
     await seedCatalog(db, { exercises: [...variants, other] });
-    const ids = await db.runTransaction(async (tx) => (await loadFamilyExercises(db, "squat", { pageSize: 4, read: transactionQueryReader(tx) })).map((e) => e.id));
+    const ids = await db.runTransaction(async (tx) =>
+      (await loadFamilyExercises(db, "squat", { pageSize: 4, read: transactionQueryReader(tx) })).map((e) => e.id),
+    );
     expect(ids).toHaveLength(7);
   });
 });

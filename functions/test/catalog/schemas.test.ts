@@ -75,7 +75,11 @@ describe("exerciseDocSchema", () => {
 
   it("accepts Dates and Firestore-like Timestamps", () => {
     const firestoreTimestamp = { seconds: 1, nanoseconds: 0, toDate: () => new Date(1000) };
-    const exercise = { ...validExercise(), updated_at: firestoreTimestamp, review_metadata: { last_scanned_at: new Date(), issue_type: "none" } };
+    const exercise = {
+      ...validExercise(),
+      updated_at: firestoreTimestamp,
+      review_metadata: { last_scanned_at: new Date(), issue_type: "none" },
+    };
     expect(issuePaths(exercise)).toEqual([]);
     expect(issuePaths({ ...exercise, updated_at: new Date("not a date") })).toEqual(["updated_at"]);
   });
@@ -109,7 +113,9 @@ describe("exercisePathSchema", () => {
 
 describe("aliasDocSchema", () => {
   it("accepts an exercise alias and a family alias", () => {
-    expect(aliasDocSchema.safeParse({ alias_slug: "barbell-bench-press", exercise_id: "bench_press__bench-press-barbell" }).success).toBe(true);
+    expect(aliasDocSchema.safeParse({ alias_slug: "barbell-bench-press", exercise_id: "bench_press__bench-press-barbell" }).success).toBe(
+      true,
+    );
     expect(aliasDocSchema.safeParse({ alias_slug: "bent_over_row", family_slug: "row", is_family_alias: true }).success).toBe(true);
   });
   it("treats null and empty targets as absent", () => {

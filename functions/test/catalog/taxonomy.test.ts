@@ -92,12 +92,21 @@ describe("equipment prefix", () => {
 });
 
 describe("isBodyweightClassic", () => {
-  it.each(["Push-Up", "Pull-Up", "Chin-Up", "Plank", "Side Plank", "Dip", "Burpee", "Sit-Up", "Crunch", "Diamond Push-Up", "Push-Up (Bodyweight)"])(
-    "%s is a classic",
-    (name) => {
-      expect(isBodyweightClassic(name)).toBe(true);
-    },
-  );
+  it.each([
+    "Push-Up",
+    "Pull-Up",
+    "Chin-Up",
+    "Plank",
+    "Side Plank",
+    "Dip",
+    "Burpee",
+    "Sit-Up",
+    "Crunch",
+    "Diamond Push-Up",
+    "Push-Up (Bodyweight)",
+  ])("%s is a classic", (name) => {
+    expect(isBodyweightClassic(name)).toBe(true);
+  });
   it.each(["Bench Press", "Squat", "Lateral Raise", "Dipping Bird", "Planks Row"])("%s is not", (name) => {
     expect(isBodyweightClassic(name)).toBe(false);
   });

@@ -15,12 +15,21 @@ import {
 const checksOf = (issues: { check: string }[]): string[] => issues.map((issue) => issue.check);
 
 describe("list markers and markup", () => {
-  it.each(["1. Brace", "1) Brace", "(2) Brace", "10: Brace", "Step 3: Brace", "- Brace", "* Brace", "• Brace", "– Brace", "**Brace** hard", "__Brace__"])(
-    "%s starts with a list marker",
-    (item) => {
-      expect(startsWithListMarker(item)).toBe(true);
-    },
-  );
+  it.each([
+    "1. Brace",
+    "1) Brace",
+    "(2) Brace",
+    "10: Brace",
+    "Step 3: Brace",
+    "- Brace",
+    "* Brace",
+    "• Brace",
+    "– Brace",
+    "**Brace** hard",
+    "__Brace__",
+  ])("%s starts with a list marker", (item) => {
+    expect(startsWithListMarker(item)).toBe(true);
+  });
   it.each(["Brace your core", "1.5 times bodyweight is a solid goal", "3 sets of 10 work well", "Step back from the rack"])(
     "%s does not",
     (item) => {
@@ -42,12 +51,18 @@ describe("list markers and markup", () => {
 });
 
 describe("phrase shapes", () => {
-  it.each(["Rounding the lower back", "Not bracing the core", "Over-arching the spine", "Letting the knees cave"])("%s is a gerund phrase", (item) => {
-    expect(isGerundPhrase(item)).toBe(true);
-  });
-  it.each(["Keep your back flat", "Bring the bar down", "Swing the weight", "Elbows flaring out", "King of exercises"])("%s is not", (item) => {
-    expect(isGerundPhrase(item)).toBe(false);
-  });
+  it.each(["Rounding the lower back", "Not bracing the core", "Over-arching the spine", "Letting the knees cave"])(
+    "%s is a gerund phrase",
+    (item) => {
+      expect(isGerundPhrase(item)).toBe(true);
+    },
+  );
+  it.each(["Keep your back flat", "Bring the bar down", "Swing the weight", "Elbows flaring out", "King of exercises"])(
+    "%s is not",
+    (item) => {
+      expect(isGerundPhrase(item)).toBe(false);
+    },
+  );
   it("recognises 'Label: text'", () => {
     expect(isLabelText("Elbow flare: letting the elbows drift out")).toBe(true);
     expect(isLabelText("Rounding the back, which shifts load to the spine: avoid it")).toBe(false);
@@ -114,10 +129,9 @@ describe("contentStyleIssues", () => {
     expect(contentStyleIssues("stimulus_tags", ["Strength", "Hypertrophy", "Power", "Core"])).toEqual([]);
   });
   it("reports 'Label: text' and non-gerund mistakes", () => {
-    expect(checksOf(contentStyleIssues("common_mistakes", ["Elbow flare: letting the elbows drift", "Rounding the lower back badly"]))).toEqual([
-      "label_format",
-      "not_gerund",
-    ]);
+    expect(
+      checksOf(contentStyleIssues("common_mistakes", ["Elbow flare: letting the elbows drift", "Rounding the lower back badly"])),
+    ).toEqual(["label_format", "not_gerund"]);
     expect(checksOf(contentStyleIssues("common_mistakes", ["Back rounds at the bottom", "Rounding the lower back badly"]))).toEqual([
       "not_gerund",
     ]);
@@ -130,7 +144,9 @@ describe("descriptionStyleIssues", () => {
     expect(descriptionStyleIssues(text)).toEqual([]);
   });
   it("reports a description under 100 characters", () => {
-    expect(checksOf(descriptionStyleIssues("A horizontal press that builds the chest, shoulders and triceps."))).toEqual(["description_short"]);
+    expect(checksOf(descriptionStyleIssues("A horizontal press that builds the chest, shoulders and triceps."))).toEqual([
+      "description_short",
+    ]);
   });
   it("reports three or more equipment kinds", () => {
     const text = "A press for the chest that works with a barbell, dumbbells, a smith machine or cables, whichever the gym has free today.";

@@ -22,7 +22,10 @@ afterEach(() => runtime.stop());
 
 describe("operator CLI", () => {
   it("parses options and positionals", () => {
-    expect(parseArgs(["submit", "X", "{}", "--priority", "5", "--broken"])).toEqual({ positional: ["submit", "X", "{}"], options: { priority: "5", broken: true } });
+    expect(parseArgs(["submit", "X", "{}", "--priority", "5", "--broken"])).toEqual({
+      positional: ["submit", "X", "{}"],
+      options: { priority: "5", broken: true },
+    });
   });
 
   it("submits, lists, shows, cancels and retries a job", async () => {
@@ -37,7 +40,12 @@ describe("operator CLI", () => {
     await cli("retry", id);
     expect(lines[4]).toBe(`requeued ${id}`);
     await cli("show", id);
-    expect(JSON.parse(lines[5])).toMatchObject({ id, status: "queued", created_by: "system:cli", payload: { family_slug: "squat", mode: "dry_run" } });
+    expect(JSON.parse(lines[5])).toMatchObject({
+      id,
+      status: "queued",
+      created_by: "system:cli",
+      payload: { family_slug: "squat", mode: "dry_run" },
+    });
   });
 
   it("runs the watchdog and seeds the demo catalog", async () => {
@@ -74,7 +82,11 @@ describeWithFullEmulator("operator CLI reports (field transforms of the daily co
     expect(lines[0]).toMatch(/FAMILY_AUDIT +succeeded_dry_run/);
     lines = [];
     await cli("daily");
-    expect(JSON.parse(lines.join("\n"))).toMatchObject({ runs: 1, by_type: { FAMILY_AUDIT: 1 }, by_status: { succeeded_dry_run: 1 }, by_mode: { dry_run: 1 } });
+    expect(JSON.parse(lines.join("\n"))).toMatchObject({
+      runs: 1,
+      by_type: { FAMILY_AUDIT: 1 },
+      by_status: { succeeded_dry_run: 1 },
+      by_mode: { dry_run: 1 },
+    });
   });
-
 });

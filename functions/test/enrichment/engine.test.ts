@@ -54,7 +54,9 @@ describe("enrichExercise", () => {
     const result = await enrichExercise(llm, { exerciseId: "x", exercise: THIN, spec: SPEC }, usage);
     expect(llm.calls).toHaveLength(1);
     expect(llm.calls[0]).toMatchObject({ task: ENRICH_TASK, tier: "fast", context: { exercise: THIN } });
-    expect(Object.keys(result.patch)).toEqual(expect.arrayContaining(["description", "execution_notes", "movement.type", "movement.split"]));
+    expect(Object.keys(result.patch)).toEqual(
+      expect.arrayContaining(["description", "execution_notes", "movement.type", "movement.split"]),
+    );
     expect(result.patch["movement.type"]).toBe("hinge");
     expect(usage.calls).toEqual([{ task: ENRICH_TASK, usage: result.usage }]);
     expect(result.usage.input_tokens).toBeGreaterThan(0);
@@ -83,14 +85,23 @@ describe("enrichExercise", () => {
     const result = await enrichExercise(llm, { exerciseId: "x", exercise: THIN, spec: SPEC }, recorder());
     expect(result.patch).toEqual({ "movement.split": "lower" });
     const reasons = Object.fromEntries(result.dropped.map((drop) => [drop.path, drop.reason]));
-    expect(reasons).toMatchObject({ name: "locked field", family_slug: "locked field", status: "locked field", secret_field: "unknown field" });
+    expect(reasons).toMatchObject({
+      name: "locked field",
+      family_slug: "locked field",
+      status: "locked field",
+      secret_field: "unknown field",
+    });
     expect(reasons["movement.type"]).toMatch(/unknown movement type/);
     expect(reasons["metadata.level"]).toMatch(/unknown level/);
     expect(result.confidence).toBe("low");
   });
 
   it("keeps the patch to fields_to_enrich", async () => {
-    const result = await enrichExercise(new FakeLlmClient(), { exerciseId: "x", exercise: THIN, spec: { ...SPEC, fields_to_enrich: ["movement"] } }, recorder());
+    const result = await enrichExercise(
+      new FakeLlmClient(),
+      { exerciseId: "x", exercise: THIN, spec: { ...SPEC, fields_to_enrich: ["movement"] } },
+      recorder(),
+    );
     expect(Object.keys(result.patch).sort()).toEqual(["movement.split", "movement.type"]);
     expect(limitToScope({ description: "d", "muscles.primary": ["x"] }, ["muscles"])).toEqual({
       patch: { "muscles.primary": ["x"] },
@@ -99,7 +110,11 @@ describe("enrichExercise", () => {
   });
 
   it("returns an empty patch for an empty set of changes", async () => {
-    const result = await enrichExercise(scripted({ changes: {}, reasoning: "fine", confidence: "high" }), { exerciseId: "x", exercise: THIN, spec: SPEC }, recorder());
+    const result = await enrichExercise(
+      scripted({ changes: {}, reasoning: "fine", confidence: "high" }),
+      { exerciseId: "x", exercise: THIN, spec: SPEC },
+      recorder(),
+    );
     expect(result.patch).toEqual({});
   });
 

@@ -9,7 +9,6 @@ beforeAll(() => {
   db = newFirestore();
 });
 
-
 const LATER = () => Timestamp.fromMillis(Date.now() + 3_600_000);
 
 async function setUp(parentFields: Record<string, unknown>) {

@@ -214,7 +214,9 @@ describe("normalizeEnrichmentChanges — muscles", () => {
     expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": ["quads", "glutes", "hams", "calves"] }, {}), "muscles.primary")).toBe(
       "needs 1–3 primary muscles, got 4",
     );
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": [] }, {}), "muscles.primary")).toBe("needs 1–3 primary muscles, got 0");
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": [] }, {}), "muscles.primary")).toBe(
+      "needs 1–3 primary muscles, got 0",
+    );
     const six = ["calves", "obliques", "forearms", "biceps", "triceps", "trapezius"];
     expect(reasonFor(normalizeEnrichmentChanges({ "muscles.secondary": six }, {}), "muscles.secondary")).toBe(
       "needs at most 5 secondary muscles, got 6",
@@ -223,17 +225,23 @@ describe("normalizeEnrichmentChanges — muscles", () => {
 
   it("removes secondary muscles that are primary (stored or in the same patch)", () => {
     const stored = { muscles: { primary: ["quadriceps"] } };
-    expect(normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"] }, stored).patch).toEqual({ "muscles.secondary": ["glutes"] });
+    expect(normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"] }, stored).patch).toEqual({
+      "muscles.secondary": ["glutes"],
+    });
     const both = normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"], "muscles.primary": ["glutes"] }, stored);
     expect(both.patch).toEqual({ "muscles.primary": ["glutes"], "muscles.secondary": ["quadriceps"] });
   });
 
   it("validates muscle names against the schema after normalising", () => {
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": ["Biceps2"] }, {}), "muscles.primary")).toMatch(/^invalid: muscle names/);
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": ["Biceps2"] }, {}), "muscles.primary")).toMatch(
+      /^invalid: muscle names/,
+    );
   });
 
   it("rejects a list that is not a list of strings", () => {
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": [1, 2] }, {}), "muscles.primary")).toBe("expected a list of muscle names");
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": [1, 2] }, {}), "muscles.primary")).toBe(
+      "expected a list of muscle names",
+    );
   });
 });
 
@@ -261,13 +269,17 @@ describe("normalizeEnrichmentChanges — contribution", () => {
 
   it("folds per-muscle paths into the stored map", () => {
     const stored = { muscles: { contribution: { quadriceps: 0.6, glutes: 0.4 } } };
-    expect(normalizeEnrichmentChanges({ "muscles.contribution.glutes": 0.3, "muscles.contribution.hamstrings": 0.1 }, stored).patch).toEqual({
+    expect(
+      normalizeEnrichmentChanges({ "muscles.contribution.glutes": 0.3, "muscles.contribution.hamstrings": 0.1 }, stored).patch,
+    ).toEqual({
       "muscles.contribution": { quadriceps: 0.6, glutes: 0.3, hamstrings: 0.1 },
     });
   });
 
   it("drops negative, non-numeric and all-zero shares", () => {
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: -1 } }, {}), "muscles.contribution")).toMatch(/invalid share/);
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: -1 } }, {}), "muscles.contribution")).toMatch(
+      /invalid share/,
+    );
     expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "lots" } }, {}), "muscles.contribution")).toMatch(
       /invalid share/,
     );
@@ -309,7 +321,9 @@ describe("normalizeEnrichmentChanges — content", () => {
   });
 
   it("Title Cases stimulus tags", () => {
-    expect(normalizeEnrichmentChanges({ stimulus_tags: ["hypertrophy", "compound movement", "- strength", "upper body."] }, {}).patch).toEqual({
+    expect(
+      normalizeEnrichmentChanges({ stimulus_tags: ["hypertrophy", "compound movement", "- strength", "upper body."] }, {}).patch,
+    ).toEqual({
       stimulus_tags: ["Hypertrophy", "Compound Movement", "Strength", "Upper Body"],
     });
   });
@@ -364,7 +378,12 @@ describe("normalizeEnrichmentChanges — if it isn't broken, don't fix it", () =
   });
 
   it("accepts content with style issues when nothing usable is stored", () => {
-    const firstPerson = ["I lie on the bench and grip the bar.", "I lower the bar to my chest.", "I press it back up.", "I rack the bar safely."];
+    const firstPerson = [
+      "I lie on the bench and grip the bar.",
+      "I lower the bar to my chest.",
+      "I press it back up.",
+      "I rack the bar safely.",
+    ];
     expect(normalizeEnrichmentChanges({ execution_notes: firstPerson }, THIN).patch).toEqual({ execution_notes: firstPerson });
     const tooFewStored = { ...THIN, execution_notes: ["Lower it.", "Press it."] };
     expect(normalizeEnrichmentChanges({ execution_notes: firstPerson }, tooFewStored).patch).toEqual({ execution_notes: firstPerson });

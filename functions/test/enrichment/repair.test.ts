@@ -25,7 +25,10 @@ function brokenPlan(jobId: string): ChangePlan {
 }
 
 function fixedPlan(plan: ChangePlan): ChangePlan {
-  return { ...plan, operations: [{ ...plan.operations[0], set: { "muscles.primary": ["trapezius"] } } as ChangePlan["operations"][number]] };
+  return {
+    ...plan,
+    operations: [{ ...plan.operations[0], set: { "muscles.primary": ["trapezius"] } } as ChangePlan["operations"][number]],
+  };
 }
 
 async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; input: TestHandlerInput }> {
@@ -105,10 +108,11 @@ describe("the LLM repair loop", () => {
     const outcome = await runPlan(input, brokenPlan(input.job.id));
     expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 3 } });
     const log = await attemptLogOf(input, "succeeded");
-    expect(log.events.filter((e: { event: string }) => e.event === "plan_repair_unusable").map((e: { details: { code: string } }) => e.details.code)).toEqual([
-      "LLM_BAD_OUTPUT",
-      "LLM_BAD_OUTPUT",
-    ]);
+    expect(
+      log.events
+        .filter((e: { event: string }) => e.event === "plan_repair_unusable")
+        .map((e: { details: { code: string } }) => e.details.code),
+    ).toEqual(["LLM_BAD_OUTPUT", "LLM_BAD_OUTPUT"]);
     expect(log.llm_calls).toHaveLength(3);
   });
 
@@ -123,7 +127,11 @@ describe("the LLM repair loop", () => {
 
   it("asks for the whole plan back, with the structured errors", () => {
     const plan = brokenPlan("job-1");
-    const prompt = buildRepairPrompt(plan, [{ code: "SCHEMA_INVALID", message: "muscle names are lowercase", operation_index: 0, path: "muscles.primary.0" }], 2);
+    const prompt = buildRepairPrompt(
+      plan,
+      [{ code: "SCHEMA_INVALID", message: "muscle names are lowercase", operation_index: 0, path: "muscles.primary.0" }],
+      2,
+    );
     expect(prompt).toContain('"code": "SCHEMA_INVALID"');
     expect(prompt).toContain('"Upper_Back"');
     expect(prompt).toContain("repair round 2");

@@ -36,7 +36,11 @@ const jobData = async (id: string) => (await jobsCollection().doc(id).get()).dat
 const shardsOf = async (parentId: string) => (await jobsCollection().where("parent_job_id", "==", parentId).get()).docs;
 
 async function waitForFinal(id: string, timeoutMs = 90_000) {
-  return waitFor(() => jobData(id), (job) => FINAL_STATUSES.includes(job.status as JobStatus), timeoutMs);
+  return waitFor(
+    () => jobData(id),
+    (job) => FINAL_STATUSES.includes(job.status as JobStatus),
+    timeoutMs,
+  );
 }
 
 /** The fake's answers, billed as a real model would be, so costs show up in the summaries. */
@@ -46,7 +50,10 @@ class PricedLlm implements LlmClient {
   async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
     const result = await this.inner.generateJson(req);
     const model = "gemini-2.5-flash";
-    return { ...result, usage: { ...result.usage, model, estimated_cost_usd: estimateCostUsd(model, result.usage.input_tokens, result.usage.output_tokens) } };
+    return {
+      ...result,
+      usage: { ...result.usage, model, estimated_cost_usd: estimateCostUsd(model, result.usage.input_tokens, result.usage.output_tokens) },
+    };
   }
 }
 
@@ -77,7 +84,9 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     expect(shards.every((doc) => doc.get("status") === "succeeded" && doc.get("created_by") === "system:enrich")).toBe(true);
     expect(shards.map((doc) => doc.get("payload.exercise_doc_ids").length)).toEqual([20, 20, 20, 20, 20]);
 
-    const enriched = llm.calls.filter((call) => call.task === ENRICH_TASK).map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
+    const enriched = llm.calls
+      .filter((call) => call.task === ENRICH_TASK)
+      .map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
     expect(enriched).toHaveLength(100);
     expect(new Set(enriched).size).toBe(100);
     expect(parent.shards).toEqual({ total: 5, done: 5, succeeded: 5, failed: 0 });
@@ -105,7 +114,10 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     // A parent retried from the start (its shards already exist) creates nothing and enriches nothing again.
     await jobsCollection().doc(jobId).update({ status: "queued", shards: null, run_after: Timestamp.now() });
     await engine.intake(jobId, "test");
-    const rerun = await waitFor(() => jobData(jobId), (job) => job.status === "succeeded" && job.attempts > parent.attempts);
+    const rerun = await waitFor(
+      () => jobData(jobId),
+      (job) => job.status === "succeeded" && job.attempts > parent.attempts,
+    );
     expect(rerun.result_summary).toMatchObject({ shards_total: 5, exercises_succeeded: 100 });
     expect((await jobsCollection().get()).size).toBe(6);
     expect(llm.calls.filter((call) => call.task === ENRICH_TASK)).toHaveLength(100);
@@ -121,7 +133,10 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
       created_by: "test",
     });
     const parent = await waitForFinal(jobId);
-    expect(parent).toMatchObject({ status: "succeeded_dry_run", result_summary: { shards_total: 3, exercises_succeeded: 5, shards_llm: { calls: 5 } } });
+    expect(parent).toMatchObject({
+      status: "succeeded_dry_run",
+      result_summary: { shards_total: 3, exercises_succeeded: 5, shards_llm: { calls: 5 } },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
     const cost = parent.result_summary.shards_llm.estimated_cost_usd as number;
     expect(cost).toBeGreaterThan(0);
@@ -135,7 +150,9 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
   it("ends in needs_review SHARDS_FAILED when a shard exhausts its attempts on LLM outages", async () => {
     const [good, ...unlucky] = thinExercises(3);
     await seedCatalog(db, { exercises: [good, ...unlucky] });
-    const llm = new FakeLlmClient({ script: [{ match: { task: ENRICH_TASK, promptIncludes: String(unlucky[0].name) }, respond: { error: "timeout" } }] });
+    const llm = new FakeLlmClient({
+      script: [{ match: { task: ENRICH_TASK, promptIncludes: String(unlucky[0].name) }, respond: { error: "timeout" } }],
+    });
     const engine = (await startRuntime(llm)).engine;
     const { jobId } = await engine.deps.queue.createJob({
       type: "CATALOG_ENRICH_FIELD",
@@ -145,13 +162,15 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     const parent = await waitForFinal(jobId);
     expect(parent).toMatchObject({
       status: "needs_review",
-      error: { code: "SHARDS_FAILED", details: { shards: [{ shard_id: shardJobId(jobId, 2), status: "deadletter", code: "LLM_TIMEOUT" }] } },
+      error: {
+        code: "SHARDS_FAILED",
+        details: { shards: [{ shard_id: shardJobId(jobId, 2), status: "deadletter", code: "LLM_TIMEOUT" }] },
+      },
       result_summary: { shards_total: 3, shards_succeeded: 2, shards_failed: 1, exercises_succeeded: 2, exercises_failed: 1 },
     });
     expect(parent.shards).toMatchObject({ done: 3, succeeded: 2, failed: 1 });
   });
 });
-
 
 describeWithIsolation("CATALOG_ENRICH_FIELD handler", () => {
   async function leaseParent(payload: Record<string, unknown>, applyEnabled = true) {
@@ -239,8 +258,14 @@ describeWithIsolation("CATALOG_ENRICH_FIELD handler", () => {
     await input.deps.queue.deferJob(input.lease, outcome.until, outcome.reason, outcome.summary);
     // The shards end without fan-in (as when the watchdog deadletters an expired lease).
     const [first, second] = await shardsOf(input.job.id);
-    await first.ref.update({ status: "succeeded", result_summary: { exercises_total: 2, exercises_succeeded: 2, llm: { calls: 2, input_tokens: 10, output_tokens: 5 } } });
-    await second.ref.update({ status: "deadletter", error: { code: "LLM_TIMEOUT", message: "m", transient: true, details: { partial: { exercises_total: 1, exercises_failed: 0 } } } });
+    await first.ref.update({
+      status: "succeeded",
+      result_summary: { exercises_total: 2, exercises_succeeded: 2, llm: { calls: 2, input_tokens: 10, output_tokens: 5 } },
+    });
+    await second.ref.update({
+      status: "deadletter",
+      error: { code: "LLM_TIMEOUT", message: "m", transient: true, details: { partial: { exercises_total: 1, exercises_failed: 0 } } },
+    });
 
     const tasks = new RecordingTasks();
     const engine = createEngine({ db, config: testConfig({ applyEnabled: true }), tasks, registry: llmHandlers, llm: new FakeLlmClient() });

@@ -55,7 +55,11 @@ async function setUpShard(options: {
   await seedCatalog(db, { exercises: options.exercises });
   const llm = new FakeLlmClient({ script: options.script });
   const client: LlmClient = options.beforeCall ? new InterceptedLlm(llm, options.beforeCall) : llm;
-  const deps = makeTestDeps(db, { applyEnabled: options.applyEnabled ?? true, llm: () => client, config: { enrichConcurrency: options.concurrency ?? 4 } });
+  const deps = makeTestDeps(db, {
+    applyEnabled: options.applyEnabled ?? true,
+    llm: () => client,
+    config: { enrichConcurrency: options.concurrency ?? 4 },
+  });
   const input = await leaseForTest(deps, {
     type: "CATALOG_ENRICH_FIELD_SHARD",
     payload: {
@@ -70,8 +74,10 @@ async function setUpShard(options: {
 
 const run = (input: TestHandlerInput) => enrichShardHandler.run(input as Parameters<typeof enrichShardHandler.run>[0]);
 const exerciseOf = async (id: string) => (await db.collection("exercises").doc(id).get()).data();
-const journalOf = async (jobId: string) => (await db.collection("catalog_changes").where("job_id", "==", jobId).get()).docs.map((doc) => doc.data());
-const ledgerOf = async (jobId: string) => (await db.collection("catalog_jobs").doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);
+const journalOf = async (jobId: string) =>
+  (await db.collection("catalog_changes").where("job_id", "==", jobId).get()).docs.map((doc) => doc.data());
+const ledgerOf = async (jobId: string) =>
+  (await db.collection("catalog_jobs").doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);
 /** The exercise each enrichment call was about. */
 const enrichedIds = (llm: FakeLlmClient) =>
   llm.calls.filter((call) => call.task === ENRICH_TASK).map((call) => String((call.context?.exercise as { name_slug: string }).name_slug));
@@ -86,7 +92,8 @@ function enrichThen(count: number, after: (req: LlmRequest<unknown>) => unknown)
   let answered = 0;
   return {
     match: { task: ENRICH_TASK },
-    respond: (req: LlmRequest<unknown>) => (answered++ < count ? fakeEnrichment(req.context?.exercise as Record<string, unknown>) : after(req)),
+    respond: (req: LlmRequest<unknown>) =>
+      answered++ < count ? fakeEnrichment(req.context?.exercise as Record<string, unknown>) : after(req),
   };
 }
 
@@ -98,14 +105,27 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(outcome).toMatchObject({
       kind: "completed",
       status: "succeeded",
-      summary: { exercises_total: 6, exercises_succeeded: 6, exercises_failed: 0, exercises_no_change: 0, exercises_skipped: 0, applied: 6, scanner_fail: 0 },
+      summary: {
+        exercises_total: 6,
+        exercises_succeeded: 6,
+        exercises_failed: 0,
+        exercises_no_change: 0,
+        exercises_skipped: 0,
+        applied: 6,
+        scanner_fail: 0,
+      },
     });
     expect(enrichedIds(llm).sort()).toEqual(exercises.map((e) => e.name_slug).sort());
     for (const exercise of exercises) {
       const stored = (await exerciseOf(exercise.id))!;
       expect(stored.execution_notes.length).toBeGreaterThanOrEqual(4);
       expect(stored.movement).toEqual({ type: expect.any(String), split: expect.any(String) });
-      expect(stored).toMatchObject({ name: exercise.name, name_slug: exercise.name_slug, family_slug: exercise.family_slug, status: "approved" });
+      expect(stored).toMatchObject({
+        name: exercise.name,
+        name_slug: exercise.name_slug,
+        family_slug: exercise.family_slug,
+        status: "approved",
+      });
     }
     expect(await journalOf(input.job.id)).toHaveLength(6);
     expect((await ledgerOf(input.job.id)).sort()).toEqual(exercises.map((e) => e.id).sort());
@@ -135,7 +155,9 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     const before = await snapshotCatalog(db);
     const outcome = await run(input);
     expect(outcome).toMatchObject({ status: "succeeded_dry_run", summary: { mode: "dry_run", exercises_succeeded: 3, applied: 0 } });
-    expect(summaryOf(outcome).changes_preview).toEqual(expect.arrayContaining([expect.stringMatching(/^patch_fields exercises\/.*execution_notes/)]));
+    expect(summaryOf(outcome).changes_preview).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^patch_fields exercises\/.*execution_notes/)]),
+    );
     expect(llm.calls).toHaveLength(3);
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await journalOf(input.job.id)).toEqual([]);
@@ -185,10 +207,18 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
   });
 
   it("fails transiently on an LLM outage after recording the finished work", async () => {
-    const { input } = await setUpShard({ exercises: thinExercises(6), script: [enrichThen(3, () => ({ error: "rate_limit" }))], concurrency: 1 });
+    const { input } = await setUpShard({
+      exercises: thinExercises(6),
+      script: [enrichThen(3, () => ({ error: "rate_limit" }))],
+      concurrency: 1,
+    });
     const err = await run(input).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JobFailure);
-    expect(err).toMatchObject({ kind: "transient", code: "LLM_RATE_LIMITED", details: { partial: { exercises_total: 6, exercises_succeeded: 3 } } });
+    expect(err).toMatchObject({
+      kind: "transient",
+      code: "LLM_RATE_LIMITED",
+      details: { partial: { exercises_total: 6, exercises_succeeded: 3 } },
+    });
     expect(await ledgerOf(input.job.id)).toHaveLength(3);
     expect(await journalOf(input.job.id)).toHaveLength(3);
     expect(input.attempt.llmTotals().calls).toBe(4);
@@ -202,7 +232,11 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
         { match: { task: ENRICH_TASK, promptIncludes: String(broken.name) }, respond: { error: "malformed_json" } },
         {
           match: { task: ENRICH_TASK, promptIncludes: String(sloppy.name) },
-          respond: { changes: { name: "Renamed", status: "draft", "movement.type": "levitate", "movement.split": "upper body" }, reasoning: "r", confidence: "low" },
+          respond: {
+            changes: { name: "Renamed", status: "draft", "movement.type": "levitate", "movement.split": "upper body" },
+            reasoning: "r",
+            confidence: "low",
+          },
         },
       ],
     });
@@ -229,20 +263,31 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       },
     });
     const outcome = await run(input);
-    expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_total: 4, exercises_succeeded: 1, exercises_skipped: 3, exercises_failed: 0 } });
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { exercises_total: 4, exercises_succeeded: 1, exercises_skipped: 3, exercises_failed: 0 },
+    });
     expect(await exerciseOf(deletedMidway.id)).toBeUndefined();
   });
 
   it("writes an enrichment that leaves a hard scanner failure, and counts it in scanner_fail", async () => {
     // "Barbell Curl" starts with an equipment word: the name is locked, so enrichment cannot fix it.
-    const curl = exerciseFixture("Barbell Curl", ["barbell"], { category: "isolation", muscles: { primary: ["biceps"], category: ["arms"] } });
+    const curl = exerciseFixture("Barbell Curl", ["barbell"], {
+      category: "isolation",
+      muscles: { primary: ["biceps"], category: ["arms"] },
+    });
     const { input } = await setUpShard({ exercises: [curl, ...thinExercises(1)] });
     const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
     input.ctx.log = { ...input.ctx.log, warn: (message, fields) => void warnings.push([message, fields]) };
     const outcome = await run(input);
     expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 2, scanner_fail: 1 } });
     expect((await exerciseOf(curl.id))!.execution_notes.length).toBeGreaterThanOrEqual(4);
-    expect(warnings).toEqual([["enriched exercise still fails the quality scanner", expect.objectContaining({ exercise_id: curl.id, hard_failures: ["canonical_name"] })]]);
+    expect(warnings).toEqual([
+      [
+        "enriched exercise still fails the quality scanner",
+        expect.objectContaining({ exercise_id: curl.id, hard_failures: ["canonical_name"] }),
+      ],
+    ]);
   });
 
   it("reports a shard whose exercises need nothing as no change", async () => {

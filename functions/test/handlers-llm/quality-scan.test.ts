@@ -16,7 +16,14 @@ const COMPLETE: ExerciseFixture = { id: completeId, ...completeData };
 /** Fails hard checks: no execution notes, no movement. */
 const THIN = exerciseFixture("Test Press (Dumbbell)", ["dumbbell"]);
 /** Passes the hard checks, but lacks the optional content: needs enrichment only. */
-const THINNER_CONTENT = { ...COMPLETE, id: "bench_press__bench-press-smith-machine", name: "Bench Press (Smith Machine)", name_slug: "bench-press-smith-machine", equipment: ["smith-machine"], stimulus_tags: [] };
+const THINNER_CONTENT = {
+  ...COMPLETE,
+  id: "bench_press__bench-press-smith-machine",
+  name: "Bench Press (Smith Machine)",
+  name_slug: "bench-press-smith-machine",
+  equipment: ["smith-machine"],
+  stimulus_tags: [],
+};
 const RETIRED = exerciseFixture("Old Press (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
 
 async function leaseScan(payload: Record<string, unknown>, mode: "apply" | "dry_run" = "apply"): Promise<TestHandlerInput> {
@@ -26,7 +33,8 @@ async function leaseScan(payload: Record<string, unknown>, mode: "apply" | "dry_
 
 const run = (input: TestHandlerInput) => qualityScanHandler.run(input as Parameters<typeof qualityScanHandler.run>[0]);
 const enrichmentJobs = async () => (await db.collection("catalog_jobs").where("type", "==", "CATALOG_ENRICH_FIELD").get()).docs;
-const reviewOf = async (id: string) => (await db.collection("exercises").doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;
+const reviewOf = async (id: string) =>
+  (await db.collection("exercises").doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;
 
 describeWithIsolation("QUALITY_SCAN", () => {
   beforeEach(async () => {
@@ -42,12 +50,26 @@ describeWithIsolation("QUALITY_SCAN", () => {
     expect(outcome).toMatchObject({
       kind: "completed",
       status: "succeeded",
-      summary: { scanned: 3, passed: 1, needs_enrichment: 1, needs_full_review: 1, retired_skipped: 1, metadata_written: 3, jobs_created: 1, jobs_deduplicated: 0 },
+      summary: {
+        scanned: 3,
+        passed: 1,
+        needs_enrichment: 1,
+        needs_full_review: 1,
+        retired_skipped: 1,
+        metadata_written: 3,
+        jobs_created: 1,
+        jobs_deduplicated: 0,
+      },
     });
     for (const exercise of [COMPLETE, THIN, THINNER_CONTENT]) {
       const expected = heuristicScoreExercise(exercise);
       const review = (await reviewOf(exercise.id))!;
-      expect(review).toMatchObject({ quality_score: expected.score, issue_type: expected.issue_type, needs_full_review: expected.needs_full_review, scanner_version: SCANNER_VERSION });
+      expect(review).toMatchObject({
+        quality_score: expected.score,
+        issue_type: expected.issue_type,
+        needs_full_review: expected.needs_full_review,
+        scanner_version: SCANNER_VERSION,
+      });
       expect((review.last_scanned_at as Timestamp).toMillis()).toBeGreaterThan(Date.now() - 60_000);
     }
     expect(await reviewOf(RETIRED.id)).toBeUndefined();
@@ -70,14 +92,20 @@ describeWithIsolation("QUALITY_SCAN", () => {
   it("previews in a dry run: nothing written, nothing emitted", async () => {
     const before = await snapshotCatalog(db);
     const outcome = await run(await leaseScan({}, "dry_run"));
-    expect(outcome).toMatchObject({ status: "succeeded_dry_run", summary: { scanned: 3, metadata_written: 0, metadata_would_write: 3, jobs_created: 0, jobs_would_create: 1 } });
+    expect(outcome).toMatchObject({
+      status: "succeeded_dry_run",
+      summary: { scanned: 3, metadata_written: 0, metadata_would_write: 3, jobs_created: 0, jobs_would_create: 1 },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await enrichmentJobs()).toEqual([]);
   });
 
   it("scans named exercises, reports missing ones, and emits nothing when asked not to", async () => {
     const outcome = await run(await leaseScan({ exercise_doc_ids: [THIN.id, "no__such-exercise"], emit_enrichment: false }));
-    expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 1, needs_full_review: 1, missing: 1, jobs_created: 0, jobs_would_create: 0 } });
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { scanned: 1, needs_full_review: 1, missing: 1, jobs_created: 0, jobs_would_create: 0 },
+    });
     expect(await reviewOf(THIN.id)).toMatchObject({ issue_type: "needs_full_review" });
     expect(await reviewOf(COMPLETE.id)).toBeUndefined();
     expect(await enrichmentJobs()).toEqual([]);

@@ -37,7 +37,10 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(jobs).toEqual([
       expect.objectContaining({
         type: "ALIAS_REPAIR",
-        payload: expect.objectContaining({ mode: "apply", alias_slugs: expect.arrayContaining(["db-curl", "military-press", "overhead-press"]) }),
+        payload: expect.objectContaining({
+          mode: "apply",
+          alias_slugs: expect.arrayContaining(["db-curl", "military-press", "overhead-press"]),
+        }),
         dedup_key: expect.stringMatching(/^ALIAS_REPAIR:/),
         created_by: "system:ALIAS_INVARIANT_SCAN",
       }),
@@ -50,11 +53,19 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     await seedCatalog(db, { exercises: DEMO_EXERCISES, aliases: DEMO_ALIASES, families: DEMO_FAMILIES });
     const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
 
-    expect(run.summary).toMatchObject({ aliases_scanned: DEMO_ALIASES.length, exercises_scanned: DEMO_EXERCISES.length, problems: 0, jobs_created: 0, jobs_would_create: 0 });
+    expect(run.summary).toMatchObject({
+      aliases_scanned: DEMO_ALIASES.length,
+      exercises_scanned: DEMO_EXERCISES.length,
+      problems: 0,
+      jobs_created: 0,
+      jobs_would_create: 0,
+    });
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
   it("rejects a payload with unknown keys before anything runs", async () => {
-    await expect(depsFor(db, mode).queue.createJob({ type: "ALIAS_INVARIANT_SCAN", payload: { mode, alias_slugs: ["x"] }, created_by: "test" })).rejects.toBeInstanceOf(InvalidJobError);
+    await expect(
+      depsFor(db, mode).queue.createJob({ type: "ALIAS_INVARIANT_SCAN", payload: { mode, alias_slugs: ["x"] }, created_by: "test" }),
+    ).rejects.toBeInstanceOf(InvalidJobError);
   });
 });

@@ -10,8 +10,24 @@ beforeAll(() => {
 
 // Aliases whose targets were merged away: they follow the successor.
 const merged = {
-  exercises: [exerciseFixture("Goblet Squat (Dumbbell)", ["dumbbell"], { family_slug: "squat", status: "merged", merged_into: "squat__squat-dumbbell" })],
-  families: [{ family_slug: "rows_old", base_name: "Rows Old", primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: "row" }],
+  exercises: [
+    exerciseFixture("Goblet Squat (Dumbbell)", ["dumbbell"], {
+      family_slug: "squat",
+      status: "merged",
+      merged_into: "squat__squat-dumbbell",
+    }),
+  ],
+  families: [
+    {
+      family_slug: "rows_old",
+      base_name: "Rows Old",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "merged",
+      merged_into: "row",
+    },
+  ],
   aliases: [
     { alias_slug: "db-goblet", exercise_id: "squat__goblet-squat-dumbbell", is_family_alias: false },
     { alias_slug: "old_rows", family_slug: "rows_old", is_family_alias: true },
@@ -79,15 +95,26 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
   it("reports an alias loop for review, leaves that alias alone and repairs the others", async () => {
     await seedDemo(db, {
       exercises: [
-        exerciseFixture("Front Squat (Barbell)", ["barbell"], { family_slug: "squat", status: "merged", merged_into: "squat__back-squat-barbell" }),
-        exerciseFixture("Back Squat (Barbell)", ["barbell"], { family_slug: "squat", status: "merged", merged_into: "squat__front-squat-barbell" }),
+        exerciseFixture("Front Squat (Barbell)", ["barbell"], {
+          family_slug: "squat",
+          status: "merged",
+          merged_into: "squat__back-squat-barbell",
+        }),
+        exerciseFixture("Back Squat (Barbell)", ["barbell"], {
+          family_slug: "squat",
+          status: "merged",
+          merged_into: "squat__front-squat-barbell",
+        }),
       ],
       aliases: [{ alias_slug: "loopy-squat", exercise_id: "squat__front-squat-barbell", is_family_alias: false }],
     });
     const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["loopy-squat", "db-curl"] });
 
     expect(run.status).toBe("needs_review");
-    expect(run.error).toMatchObject({ code: "ALIAS_LOOP", details: { unresolved: [expect.objectContaining({ alias_slug: "loopy-squat", code: "ALIAS_LOOP" })] } });
+    expect(run.error).toMatchObject({
+      code: "ALIAS_LOOP",
+      details: { unresolved: [expect.objectContaining({ alias_slug: "loopy-squat", code: "ALIAS_LOOP" })] },
+    });
     expect(await alias(db, "loopy-squat")).toMatchObject({ exercise_id: "squat__front-squat-barbell" });
     expect(await alias(db, "db-curl")).toMatchObject({ is_family_alias: mode === "dry_run" });
   });

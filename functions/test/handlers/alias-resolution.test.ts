@@ -13,7 +13,15 @@ function factsWith(extra: CatalogSeed) {
   }).aliasFacts();
 }
 
-const retiredFamily = (slug: string, mergedInto: string) => ({ family_slug: slug, base_name: slug, primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: mergedInto });
+const retiredFamily = (slug: string, mergedInto: string) => ({
+  family_slug: slug,
+  base_name: slug,
+  primary_equipment: [],
+  allowed_equipment: [],
+  exercise_count: 0,
+  status: "merged",
+  merged_into: mergedInto,
+});
 
 describe("aliasProblem", () => {
   const facts = factsWith({});
@@ -36,18 +44,34 @@ describe("resolveAlias", () => {
       exercises: [exerciseFixture("Bench Press (Kettlebell)", ["kettlebell"], { family_slug: "floor_press" })],
       aliases: [{ alias_slug: "kb-press", exercise_id: "bench_press__bench-press-kettlebell", is_family_alias: false }],
     });
-    expect(resolveAlias("kb-press", facts)).toMatchObject({ problem: "orphaned", action: "upsert", target: { exercise_id: "floor_press__bench-press-kettlebell" } });
+    expect(resolveAlias("kb-press", facts)).toMatchObject({
+      problem: "orphaned",
+      action: "upsert",
+      target: { exercise_id: "floor_press__bench-press-kettlebell" },
+    });
   });
 
   it("follows a renamed family through the alias its old slug left", () => {
-    const facts = factsWith({ aliases: [{ alias_slug: "pushups", family_slug: "press_up", is_family_alias: true }, { alias_slug: "press_up_old", family_slug: "press_up", is_family_alias: true }] });
+    const facts = factsWith({
+      aliases: [
+        { alias_slug: "pushups", family_slug: "press_up", is_family_alias: true },
+        { alias_slug: "press_up_old", family_slug: "press_up", is_family_alias: true },
+      ],
+    });
     // press_up has no exercises or registry; the demo's "press_up" alias leads to push_up.
     expect(resolveAlias("pushups", facts)).toMatchObject({ problem: "orphaned", action: "upsert", target: { family_slug: "push_up" } });
   });
 
   it("reports a loop of merged families instead of writing anything", () => {
-    const facts = factsWith({ families: [retiredFamily("a_row", "b_row"), retiredFamily("b_row", "a_row")], aliases: [{ alias_slug: "ab", family_slug: "a_row", is_family_alias: true }] });
-    expect(resolveAlias("ab", facts)).toMatchObject({ action: "unresolved", code: "ALIAS_LOOP", reason: expect.stringContaining("a_row → b_row → a_row") });
+    const facts = factsWith({
+      families: [retiredFamily("a_row", "b_row"), retiredFamily("b_row", "a_row")],
+      aliases: [{ alias_slug: "ab", family_slug: "a_row", is_family_alias: true }],
+    });
+    expect(resolveAlias("ab", facts)).toMatchObject({
+      action: "unresolved",
+      code: "ALIAS_LOOP",
+      reason: expect.stringContaining("a_row → b_row → a_row"),
+    });
   });
 
   it("reports several possible successors instead of guessing", () => {
@@ -69,7 +93,11 @@ describe("resolveAlias", () => {
   });
 
   it("restores the alias of a slug an exercise was created with and has left", () => {
-    expect(resolveAlias("military-press", factsWith({}))).toMatchObject({ problem: "missing_alias", action: "upsert", target: { exercise_id: "shoulder_press__military-press" } });
+    expect(resolveAlias("military-press", factsWith({}))).toMatchObject({
+      problem: "missing_alias",
+      action: "upsert",
+      target: { exercise_id: "shoulder_press__military-press" },
+    });
   });
 
   it("knows nothing about a slug no alias or exercise ever had", () => {

@@ -62,6 +62,8 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
   });
 
   it("rejects a payload with unknown keys before anything runs", async () => {
-    await expect(depsFor(db, mode).queue.createJob({ type: "DUPLICATE_DETECTION_SCAN", payload: { mode, family_slug: "row" }, created_by: "test" })).rejects.toBeInstanceOf(InvalidJobError);
+    await expect(
+      depsFor(db, mode).queue.createJob({ type: "DUPLICATE_DETECTION_SCAN", payload: { mode, family_slug: "row" }, created_by: "test" }),
+    ).rejects.toBeInstanceOf(InvalidJobError);
   });
 });

@@ -18,7 +18,9 @@ describe("duplicate keys", () => {
   });
 
   it("gives families that differ by plural or equipment words the same key", () => {
-    expect(["bench_press", "bench_presses", "dumbbell_bench_press", "smith_machine_bench_press"].map(familyDuplicateKey)).toEqual(Array(4).fill("bench_press"));
+    expect(["bench_press", "bench_presses", "dumbbell_bench_press", "smith_machine_bench_press"].map(familyDuplicateKey)).toEqual(
+      Array(4).fill("bench_press"),
+    );
     expect(familyDuplicateKey("machine")).toBe("machine");
   });
 
@@ -34,7 +36,10 @@ describe("DuplicateIndex", () => {
     const index = new DuplicateIndex();
     index.addFamily("rows", [member("Rows (Cable)", ["cable"], "rows")]);
     index.addFamily("row", [member("Row (Barbell)", ["barbell"], "row")]);
-    index.addFamily("dumbbell_row", [member("Row (Dumbbell)", ["dumbbell"], "dumbbell_row"), member("Row (Kettlebell)", ["kettlebell"], "dumbbell_row")]);
+    index.addFamily("dumbbell_row", [
+      member("Row (Dumbbell)", ["dumbbell"], "dumbbell_row"),
+      member("Row (Kettlebell)", ["kettlebell"], "dumbbell_row"),
+    ]);
     expect(index.findings().merges).toEqual([
       expect.objectContaining({ source: "rows", target: "row" }),
       expect.objectContaining({ source: "dumbbell_row", target: "row" }),
@@ -43,11 +48,19 @@ describe("DuplicateIndex", () => {
 
   it("proposes merging families that hold the same exercise, and reports duplicates within one family", () => {
     const index = new DuplicateIndex();
-    index.addFamily("press", [member("Bench Press (Barbell)", ["barbell"], "press"), member("Press Bench (Barbell)", ["barbell"], "press")]);
-    index.addFamily("bench_press", [member("Bench Press (Barbell)", ["barbell"], "bench_press"), member("Bench Press (Dumbbell)", ["dumbbell"], "bench_press")]);
+    index.addFamily("press", [
+      member("Bench Press (Barbell)", ["barbell"], "press"),
+      member("Press Bench (Barbell)", ["barbell"], "press"),
+    ]);
+    index.addFamily("bench_press", [
+      member("Bench Press (Barbell)", ["barbell"], "bench_press"),
+      member("Bench Press (Dumbbell)", ["dumbbell"], "bench_press"),
+    ]);
     const findings = index.findings();
     expect(findings.merges).toEqual([expect.objectContaining({ source: "press", target: "bench_press" })]);
-    expect(findings.within_family).toEqual([{ family_slug: "press", exercise_ids: ["press__bench-press-barbell", "press__press-bench-barbell"] }]);
+    expect(findings.within_family).toEqual([
+      { family_slug: "press", exercise_ids: ["press__bench-press-barbell", "press__press-bench-barbell"] },
+    ]);
   });
 
   it("leaves out retired families and never proposes chains", () => {

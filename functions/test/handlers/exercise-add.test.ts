@@ -12,7 +12,12 @@ beforeAll(() => {
 });
 
 const NEW_ID = "bulgarian_split_squat__bulgarian-split-squat-dumbbell";
-const intent = { base_name: "bulgarian split squat", equipment: ["Dumbbells"], category: "Compound", muscles: { primary: ["Quads", "glute"] } };
+const intent = {
+  base_name: "bulgarian split squat",
+  equipment: ["Dumbbells"],
+  category: "Compound",
+  muscles: { primary: ["Quads", "glute"] },
+};
 
 describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
   it("creates the exercise from the intent and, in apply, queues its enrichment", async () => {
@@ -21,7 +26,11 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent });
 
     expect(run.lockKeys).toEqual(["family:bulgarian_split_squat"]);
-    expect(run.summary).toMatchObject({ exercise_id: NEW_ID, name: "Bulgarian Split Squat (Dumbbell)", family_slug: "bulgarian_split_squat" });
+    expect(run.summary).toMatchObject({
+      exercise_id: NEW_ID,
+      name: "Bulgarian Split Squat (Dumbbell)",
+      family_slug: "bulgarian_split_squat",
+    });
     if (mode === "dry_run") {
       expect(run.status).toBe("succeeded_dry_run");
       expect(await snapshotCatalog(db)).toBe(before);
@@ -43,7 +52,11 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(await otherJobs(db, run.jobId)).toEqual([
       expect.objectContaining({
         type: "CATALOG_ENRICH_FIELD",
-        payload: expect.objectContaining({ mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [NEW_ID] }),
+        payload: expect.objectContaining({
+          mode: "apply",
+          enrichment_spec: { spec_id: "exercise_add", spec_version: 1 },
+          exercise_doc_ids: [NEW_ID],
+        }),
         dedup_key: `ENRICH:exercise_add:${NEW_ID}`,
         created_by: "system:EXERCISE_ADD",
       }),
@@ -59,7 +72,11 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     const afterFirst = await snapshotCatalog(db);
 
     const retry = await executor.execute(await retryForTest(deps, first));
-    expect(retry).toMatchObject({ kind: "completed", status: mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { exercise_id: NEW_ID, applied: 0 } });
+    expect(retry).toMatchObject({
+      kind: "completed",
+      status: mode === "apply" ? "succeeded" : "succeeded_dry_run",
+      summary: { exercise_id: NEW_ID, applied: 0 },
+    });
     expect(await snapshotCatalog(db)).toBe(afterFirst);
     expect(await otherJobs(db, first.job.id)).toHaveLength(mode === "apply" ? 1 : 0);
   });
@@ -67,10 +84,16 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
   it("refuses a duplicate, however the intent spells it, with DUPLICATE_EXERCISE and writes nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Dumbbell Bench Press", equipment: ["dumbbell"] } });
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Dumbbell Bench Press", equipment: ["dumbbell"] },
+    });
 
     expect(run.status).toBe("needs_review");
-    expect(run.error).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { exercise_id: "bench_press__bench-press-dumbbell", existing: ["bench_press__bench-press-dumbbell"] } });
+    expect(run.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      details: { exercise_id: "bench_press__bench-press-dumbbell", existing: ["bench_press__bench-press-dumbbell"] },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });

@@ -19,9 +19,20 @@ describeWithFullEmulator.each(MODES)("FAMILY_AUDIT (%s)", (mode) => {
 
     expect(run.status).toBe(done);
     expect(run.lockKeys).toEqual([]);
-    expect(run.summary).toMatchObject({ family_slug: "shoulder_press", exercises: 4, live_exercises: 4, findings_count: 2, fixable_by_normalize: 1, needs_review_count: 1 });
+    expect(run.summary).toMatchObject({
+      family_slug: "shoulder_press",
+      exercises: 4,
+      live_exercises: 4,
+      findings_count: 2,
+      fixable_by_normalize: 1,
+      needs_review_count: 1,
+    });
     expect(run.summary.findings).toEqual([
-      expect.objectContaining({ code: "shared_primary_equipment", exercise_ids: ["shoulder_press__seated-shoulder-press-dumbbell", "shoulder_press__shoulder-press-dumbbell"], fix: "review" }),
+      expect.objectContaining({
+        code: "shared_primary_equipment",
+        exercise_ids: ["shoulder_press__seated-shoulder-press-dumbbell", "shoulder_press__shoulder-press-dumbbell"],
+        fix: "review",
+      }),
       expect.objectContaining({ code: "registry_missing", fix: "FAMILY_NORMALIZE" }),
     ]);
     expect(await snapshotCatalog(db)).toBe(before);

@@ -27,19 +27,29 @@ describe("auditFamily on the demo catalog", () => {
 
   it("reports a registry that no longer matches its exercises, ignoring the order of equipment sets", () => {
     const family = catalog.family("squat");
-    const stale = { ...family.registry, exercise_count: 9, primary_equipment: [...(family.registry?.primary_equipment as string[])].reverse() };
-    expect(auditFamily("squat", family.members, stale).map((finding) => finding.message)).toEqual(["registry fields out of date: exercise_count"]);
+    const stale = {
+      ...family.registry,
+      exercise_count: 9,
+      primary_equipment: [...(family.registry?.primary_equipment as string[])].reverse(),
+    };
+    expect(auditFamily("squat", family.members, stale).map((finding) => finding.message)).toEqual([
+      "registry fields out of date: exercise_count",
+    ]);
   });
 
   it("reports a merged family that still has live exercises for review", () => {
     const family = catalog.family("plank");
-    expect(auditFamily("plank", family.members, { ...family.registry, status: "merged", merged_into: "row" }).map((finding) => `${finding.code}:${finding.fix}`)).toEqual([
-      "merged_family_with_live_members:review",
-    ]);
+    expect(
+      auditFamily("plank", family.members, { ...family.registry, status: "merged", merged_into: "row" }).map(
+        (finding) => `${finding.code}:${finding.fix}`,
+      ),
+    ).toEqual(["merged_family_with_live_members:review"]);
   });
 
   it("lets normalisation bring the status of a deprecated family with live exercises back in line", () => {
     const family = catalog.family("plank");
-    expect(auditFamily("plank", family.members, { ...family.registry, status: "deprecated" }).map((finding) => finding.message)).toEqual(["registry fields out of date: status"]);
+    expect(auditFamily("plank", family.members, { ...family.registry, status: "deprecated" }).map((finding) => finding.message)).toEqual([
+      "registry fields out of date: status",
+    ]);
   });
 });

@@ -14,7 +14,16 @@ const rows = {
     { alias_slug: "kb-rows", exercise_id: "rows__rows-kettlebell", is_family_alias: false },
     { alias_slug: "cable-rows", exercise_id: "rows__rows-cable", is_family_alias: false },
   ],
-  families: [{ family_slug: "rows", base_name: "Rows", primary_equipment: ["cable", "kettlebell"], allowed_equipment: ["cable", "kettlebell"], exercise_count: 2, status: "active" }],
+  families: [
+    {
+      family_slug: "rows",
+      base_name: "Rows",
+      primary_equipment: ["cable", "kettlebell"],
+      allowed_equipment: ["cable", "kettlebell"],
+      exercise_count: 2,
+      status: "active",
+    },
+  ],
 };
 const merge = (mode: string, source = "rows", target = "row") => ({ mode, merge_config: { source_family: source, target_family: target } });
 
@@ -32,7 +41,11 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
       return;
     }
     expect(run.status).toBe("succeeded");
-    expect(await exercise(db, "rows__rows-kettlebell")).toMatchObject({ family_slug: "row", name: "Row (Kettlebell)", name_slug: "row-kettlebell" });
+    expect(await exercise(db, "rows__rows-kettlebell")).toMatchObject({
+      family_slug: "row",
+      name: "Row (Kettlebell)",
+      name_slug: "row-kettlebell",
+    });
     expect(await alias(db, "rows-kettlebell")).toMatchObject({ exercise_id: "rows__rows-kettlebell" });
     expect(await alias(db, "kb-rows")).toMatchObject({ exercise_id: "rows__rows-kettlebell" });
     expect(await exercise(db, "rows__rows-cable")).toMatchObject({ family_slug: "rows", status: "merged", merged_into: "row__row-cable" });
@@ -44,7 +57,17 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
 
   it("changes nothing when the source is already merged into the target", async () => {
     await seedDemo(db, {
-      families: [{ family_slug: "rows", base_name: "Rows", primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: "row" }],
+      families: [
+        {
+          family_slug: "rows",
+          base_name: "Rows",
+          primary_equipment: [],
+          allowed_equipment: [],
+          exercise_count: 0,
+          status: "merged",
+          merged_into: "row",
+        },
+      ],
       aliases: [{ alias_slug: "rows", family_slug: "row", is_family_alias: true }],
     });
     const before = await snapshotCatalog(db);
@@ -61,7 +84,10 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
 
     expect(run.status).toBe("needs_review");
-    expect(run.error).toMatchObject({ code: "MERGE_CONFLICT", details: { conflicts: [expect.objectContaining({ exercise_id: "rows__kroc-rows-dumbbell", with: "row__row-dumbbell" })] } });
+    expect(run.error).toMatchObject({
+      code: "MERGE_CONFLICT",
+      details: { conflicts: [expect.objectContaining({ exercise_id: "rows__kroc-rows-dumbbell", with: "row__row-dumbbell" })] },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
   });
 

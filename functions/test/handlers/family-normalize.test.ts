@@ -17,7 +17,9 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
     expect(run.lockKeys).toEqual(["family:biceps_curl"]);
     expect(run.summary).toMatchObject({ family_slug: "biceps_curl", renamed: 1 });
     // "Biceps Curl" would become "Biceps Curl (Barbell)", whose slug a broken alias holds: left for review.
-    expect(run.summary.unresolved).toMatchObject({ findings: expect.arrayContaining([expect.objectContaining({ code: "name_collision" })]) });
+    expect(run.summary.unresolved).toMatchObject({
+      findings: expect.arrayContaining([expect.objectContaining({ code: "name_collision" })]),
+    });
     if (mode === "dry_run") {
       expect(run.status).toBe("succeeded_dry_run");
       expect(await snapshotCatalog(db)).toBe(before);
@@ -28,8 +30,15 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
       name: "Alternating Biceps Curl (Dumbbell)",
       name_slug: "alternating-biceps-curl-dumbbell",
     });
-    expect(await alias(db, "alternating-biceps-curl")).toMatchObject({ exercise_id: "biceps_curl__alternating-biceps-curl", is_family_alias: false });
-    expect(await family(db, "biceps_curl")).toMatchObject({ status: "active", exercise_count: 4, primary_equipment: ["barbell", "cable", "dumbbell", "ez-bar"] });
+    expect(await alias(db, "alternating-biceps-curl")).toMatchObject({
+      exercise_id: "biceps_curl__alternating-biceps-curl",
+      is_family_alias: false,
+    });
+    expect(await family(db, "biceps_curl")).toMatchObject({
+      status: "active",
+      exercise_count: 4,
+      primary_equipment: ["barbell", "cable", "dumbbell", "ez-bar"],
+    });
   });
 
   it("changes nothing in a family that is already canonical", async () => {

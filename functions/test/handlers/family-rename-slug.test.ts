@@ -24,7 +24,11 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
       return;
     }
     expect(run.status).toBe("succeeded");
-    expect(await exercise(db, "push_up__incline-push-up")).toMatchObject({ family_slug: "press_up", name: "Incline Press Up", name_slug: "incline-press-up" });
+    expect(await exercise(db, "push_up__incline-push-up")).toMatchObject({
+      family_slug: "press_up",
+      name: "Incline Press Up",
+      name_slug: "incline-press-up",
+    });
     expect(await alias(db, "incline-push-up")).toMatchObject({ exercise_id: "push_up__incline-push-up" });
     // "press_up" was an alias of the family; it now is the family itself.
     expect(await alias(db, "press_up")).toBeNull();
@@ -35,7 +39,17 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
 
   it("changes nothing when the family already carries the new slug", async () => {
     await seedDemo(db, {
-      families: [{ family_slug: "bench_presses", base_name: "Bench Presses", primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: "bench_press" }],
+      families: [
+        {
+          family_slug: "bench_presses",
+          base_name: "Bench Presses",
+          primary_equipment: [],
+          allowed_equipment: [],
+          exercise_count: 0,
+          status: "merged",
+          merged_into: "bench_press",
+        },
+      ],
     });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "bench_presses", "bench_press"));

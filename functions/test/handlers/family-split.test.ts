@@ -16,7 +16,11 @@ const curl = {
     exerciseFixture("Leg Curl (Machine)", ["machine"], { family_slug: "curl" }),
   ],
 };
-const split = (mode: string, target: string, equipment: string[]) => ({ mode, family_slug: "curl", split_config: { target_family: target, equipment } });
+const split = (mode: string, target: string, equipment: string[]) => ({
+  mode,
+  family_slug: "curl",
+  split_config: { target_family: target, equipment },
+});
 
 describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
   it("moves the exercises of the given equipment into a new family", async () => {
@@ -53,7 +57,12 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "biceps_curl", ["cable"]));
 
     expect(run.status).toBe("needs_review");
-    expect(run.error).toMatchObject({ code: "SPLIT_EQUIPMENT_CONFLICT", details: { conflicts: expect.arrayContaining([expect.objectContaining({ exercise_id: "curl__hammer-curl-cable", kind: "equipment" })]) } });
+    expect(run.error).toMatchObject({
+      code: "SPLIT_EQUIPMENT_CONFLICT",
+      details: {
+        conflicts: expect.arrayContaining([expect.objectContaining({ exercise_id: "curl__hammer-curl-cable", kind: "equipment" })]),
+      },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
   });
 

@@ -73,6 +73,9 @@ class CompleteAliasFacts extends AliasFacts {
 
   override holdersOf(slug: string): { named: string[]; created: string[] } {
     const ids = [...this.catalog.exercises.keys()];
-    return { named: ids.filter((id) => this.catalog.exercises.get(id)?.name_slug === slug), created: ids.filter((id) => creationSlugOf(id) === slug) };
+    return {
+      named: ids.filter((id) => this.catalog.exercises.get(id)?.name_slug === slug),
+      created: ids.filter((id) => creationSlugOf(id) === slug),
+    };
   }
 }

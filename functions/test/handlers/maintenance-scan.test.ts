@@ -20,9 +20,21 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
     expect(run.lockKeys).toEqual([]);
     expect(run.summary).toMatchObject({ families_scanned: 14, families_with_problems: 6 });
-    expect(run.summary.findings_by_code).toMatchObject({ non_canonical_name: 2, shared_primary_equipment: 1, merged_without_target: 1, name_slug_mismatch: 1 });
+    expect(run.summary.findings_by_code).toMatchObject({
+      non_canonical_name: 2,
+      shared_primary_equipment: 1,
+      merged_without_target: 1,
+      name_slug_mismatch: 1,
+    });
     const keys = (run.summary.follow_ups as { dedup_key: string }[]).map((followUp) => followUp.dedup_key);
-    expect(keys).toEqual(expect.arrayContaining(["FAMILY_NORMALIZE:hip_thrust", "FAMILY_NORMALIZE:biceps_curl", "FAMILY_AUDIT:biceps_curl", "FAMILY_AUDIT:shoulder_press"]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        "FAMILY_NORMALIZE:hip_thrust",
+        "FAMILY_NORMALIZE:biceps_curl",
+        "FAMILY_AUDIT:biceps_curl",
+        "FAMILY_AUDIT:shoulder_press",
+      ]),
+    );
     expect(keys).not.toContain("FAMILY_NORMALIZE:bench_press");
     expect(await snapshotCatalog(db)).toBe(before);
 
@@ -35,7 +47,13 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     expect(run.summary).toMatchObject({ jobs_created: keys.length, jobs_deduplicated: 0 });
     expect(jobs).toHaveLength(keys.length);
     expect(jobs).toContainEqual(
-      expect.objectContaining({ type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "hip_thrust" }, dedup_key: "FAMILY_NORMALIZE:hip_thrust", created_by: "system:MAINTENANCE_SCAN", status: "queued" }),
+      expect.objectContaining({
+        type: "FAMILY_NORMALIZE",
+        payload: { mode: "apply", family_slug: "hip_thrust" },
+        dedup_key: "FAMILY_NORMALIZE:hip_thrust",
+        created_by: "system:MAINTENANCE_SCAN",
+        status: "queued",
+      }),
     );
 
     // A rerun while those jobs are open creates nothing new.
@@ -49,7 +67,13 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
 
-    expect(run.summary).toMatchObject({ families_scanned: 8, families_with_problems: 0, findings: 0, jobs_created: 0, jobs_would_create: 0 });
+    expect(run.summary).toMatchObject({
+      families_scanned: 8,
+      families_with_problems: 0,
+      findings: 0,
+      jobs_created: 0,
+      jobs_would_create: 0,
+    });
     expect(await otherJobs(db, run.jobId)).toEqual([]);
     expect(await snapshotCatalog(db)).toBe(before);
   });
@@ -58,12 +82,21 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     await seedDemo(db);
     const run = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode, family_limit: 1 });
 
-    expect(run.summary).toMatchObject({ families_with_problems: 1, family_limit: 1, stopped_at_family_limit: true, next_family: expect.any(String) });
+    expect(run.summary).toMatchObject({
+      families_with_problems: 1,
+      family_limit: 1,
+      stopped_at_family_limit: true,
+      next_family: expect.any(String),
+    });
   });
 
   it("rejects an invalid payload before anything runs", async () => {
     const deps = depsFor(db, mode);
-    await expect(deps.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode, family_limit: 0 }, created_by: "test" })).rejects.toBeInstanceOf(InvalidJobError);
-    await expect(deps.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode, families: ["row"] }, created_by: "test" })).rejects.toBeInstanceOf(InvalidJobError);
+    await expect(
+      deps.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode, family_limit: 0 }, created_by: "test" }),
+    ).rejects.toBeInstanceOf(InvalidJobError);
+    await expect(
+      deps.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode, families: ["row"] }, created_by: "test" }),
+    ).rejects.toBeInstanceOf(InvalidJobError);
   });
 });

@@ -51,7 +51,12 @@ describe("planFamilyNormalize", () => {
     const catalog = catalogWith();
     const normalization = planFamilyNormalize(audited(catalog, "hip_thrust"));
     expect(normalization.operations).toEqual([
-      expect.objectContaining({ op: "rename_exercise", exercise_id: "hip_thrust__barbell-hip-thrust", old_name: "Barbell Hip Thrust", new_name: "Hip Thrust (Barbell)" }),
+      expect.objectContaining({
+        op: "rename_exercise",
+        exercise_id: "hip_thrust__barbell-hip-thrust",
+        old_name: "Barbell Hip Thrust",
+        new_name: "Hip Thrust (Barbell)",
+      }),
       expect.objectContaining({ op: "upsert_alias", alias_slug: "barbell-hip-thrust", exercise_id: "hip_thrust__barbell-hip-thrust" }),
       expect.objectContaining({ op: "update_family_registry", family_slug: "hip_thrust", status: "active" }),
     ]);
@@ -61,7 +66,11 @@ describe("planFamilyNormalize", () => {
   it("re-derives a stale name_slug and keeps the stored one as an alias", () => {
     const normalization = planFamilyNormalize(audited(catalogWith(), "lat_pulldown"));
     expect(normalization.operations).toContainEqual(
-      expect.objectContaining({ op: "rename_exercise", exercise_id: "lat_pulldown__lat-pulldown-machine", new_name: "Lat Pulldown (Machine)" }),
+      expect.objectContaining({
+        op: "rename_exercise",
+        exercise_id: "lat_pulldown__lat-pulldown-machine",
+        new_name: "Lat Pulldown (Machine)",
+      }),
     );
     expect(normalization.operations).toContainEqual(expect.objectContaining({ op: "upsert_alias", alias_slug: "lat-pull-down-machine" }));
   });
@@ -69,7 +78,11 @@ describe("planFamilyNormalize", () => {
   it("normalises equipment before naming by it", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Good Morning", ["Barbells"])] });
     const normalization = planFamilyNormalize(audited(catalog, "good_morning"));
-    expect(normalization.operations[0]).toMatchObject({ op: "patch_fields", set: { equipment: ["barbell"] }, before: { equipment: ["Barbells"] } });
+    expect(normalization.operations[0]).toMatchObject({
+      op: "patch_fields",
+      set: { equipment: ["barbell"] },
+      before: { equipment: ["Barbells"] },
+    });
     expect(normalization.equipment_normalised).toBe(1);
     expect(catalog.validate("FAMILY_NORMALIZE", normalization.operations).errors).toEqual([]);
   });
@@ -81,7 +94,9 @@ describe("planFamilyNormalize", () => {
 
     const curl = planFamilyNormalize(audited(catalogWith(), "biceps_curl"));
     expect(curl.unresolved).toContainEqual(expect.objectContaining({ code: "name_collision", exercise_ids: ["biceps_curl__biceps-curl"] }));
-    expect(ops(curl.operations, "rename_exercise")).toEqual([expect.objectContaining({ exercise_id: "biceps_curl__alternating-biceps-curl" })]);
+    expect(ops(curl.operations, "rename_exercise")).toEqual([
+      expect.objectContaining({ exercise_id: "biceps_curl__alternating-biceps-curl" }),
+    ]);
   });
 
   it("plans nothing for a canonical family with a current registry", () => {
@@ -101,11 +116,22 @@ describe("planFamilyMerge", () => {
   it("moves, renames and merges exercises into the target and retires the source", () => {
     const catalog = catalogWith(rows);
     const pointing = [...catalog.aliases].filter(([, data]) => data.family_slug === "rows").map(([id, data]) => ({ id, data }));
-    const merge = planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("row"), owners: catalog.owners(), pointingAliases: pointing });
+    const merge = planFamilyMerge({
+      source: catalog.family("rows"),
+      target: catalog.family("row"),
+      owners: catalog.owners(),
+      pointingAliases: pointing,
+    });
     expect(merge).toMatchObject({ moved: 1, renamed: 1, merged_exercises: 1 });
     expect(merge.operations).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ op: "reassign_family", exercise_id: "rows__rows-kettlebell", from_family: "rows", to_family: "row", new_name: "Row (Kettlebell)" }),
+        expect.objectContaining({
+          op: "reassign_family",
+          exercise_id: "rows__rows-kettlebell",
+          from_family: "rows",
+          to_family: "row",
+          new_name: "Row (Kettlebell)",
+        }),
         expect.objectContaining({ op: "upsert_alias", alias_slug: "rows-kettlebell", exercise_id: "rows__rows-kettlebell" }),
         expect.objectContaining({ op: "merge_exercises", source_id: "rows__rows-cable", target_id: "row__row-cable", target_patch: {} }),
         expect.objectContaining({ op: "upsert_alias", alias_slug: "bent_over_rows", family_slug: "row" }),
@@ -119,14 +145,33 @@ describe("planFamilyMerge", () => {
 
   it("refuses a merge with two different exercises on one primary equipment: MERGE_CONFLICT", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Kroc Rows (Dumbbell)", ["dumbbell"], { family_slug: "rows" })] });
-    const failure = failureOf(() => planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("row"), owners: catalog.owners(), pointingAliases: [] }));
+    const failure = failureOf(() =>
+      planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("row"), owners: catalog.owners(), pointingAliases: [] }),
+    );
     expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
-    expect(failure.details).toEqual({ conflicts: [expect.objectContaining({ exercise_id: "rows__kroc-rows-dumbbell", kind: "equipment", with: "row__row-dumbbell" })] });
+    expect(failure.details).toEqual({
+      conflicts: [expect.objectContaining({ exercise_id: "rows__kroc-rows-dumbbell", kind: "equipment", with: "row__row-dumbbell" })],
+    });
   });
 
   it("refuses a retired target", () => {
-    const catalog = catalogWith({ ...rows, families: [{ family_slug: "old_row", base_name: "Old Row", primary_equipment: [], allowed_equipment: [], exercise_count: 0, status: "merged", merged_into: "row" }] });
-    const failure = failureOf(() => planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("old_row"), owners: catalog.owners(), pointingAliases: [] }));
+    const catalog = catalogWith({
+      ...rows,
+      families: [
+        {
+          family_slug: "old_row",
+          base_name: "Old Row",
+          primary_equipment: [],
+          allowed_equipment: [],
+          exercise_count: 0,
+          status: "merged",
+          merged_into: "row",
+        },
+      ],
+    });
+    const failure = failureOf(() =>
+      planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("old_row"), owners: catalog.owners(), pointingAliases: [] }),
+    );
     expect(failure).toMatchObject({ code: "TARGET_FAMILY_RETIRED", kind: "permanent" });
   });
 });
@@ -142,7 +187,12 @@ describe("planFamilySplit", () => {
 
   it("moves the exercises of the given equipment into a new family", () => {
     const catalog = catalogWith(curl);
-    const split = planFamilySplit({ family: catalog.family("curl"), target: catalog.family("leg_curl"), equipment: ["Machine"], owners: catalog.owners() });
+    const split = planFamilySplit({
+      family: catalog.family("curl"),
+      target: catalog.family("leg_curl"),
+      equipment: ["Machine"],
+      owners: catalog.owners(),
+    });
     expect(split.operations).toEqual([
       expect.objectContaining({ op: "reassign_family", exercise_id: "curl__leg-curl-machine", from_family: "curl", to_family: "leg_curl" }),
       expect.objectContaining({ op: "update_family_registry", family_slug: "curl" }),
@@ -153,7 +203,14 @@ describe("planFamilySplit", () => {
 
   it("refuses a split into a family that already has the equipment: SPLIT_EQUIPMENT_CONFLICT", () => {
     const catalog = catalogWith(curl);
-    const failure = failureOf(() => planFamilySplit({ family: catalog.family("curl"), target: catalog.family("biceps_curl"), equipment: ["cable"], owners: catalog.owners() }));
+    const failure = failureOf(() =>
+      planFamilySplit({
+        family: catalog.family("curl"),
+        target: catalog.family("biceps_curl"),
+        equipment: ["cable"],
+        owners: catalog.owners(),
+      }),
+    );
     expect(failure).toMatchObject({ code: "SPLIT_EQUIPMENT_CONFLICT", kind: "needs_review" });
   });
 
@@ -162,7 +219,9 @@ describe("planFamilySplit", () => {
     ["every exercise", ["dumbbell", "cable", "machine"], "SPLIT_TAKES_WHOLE_FAMILY"],
   ])("refuses a split of %s", (_name, equipment, code) => {
     const catalog = catalogWith(curl);
-    const failure = failureOf(() => planFamilySplit({ family: catalog.family("curl"), target: catalog.family("leg_curl"), equipment, owners: catalog.owners() }));
+    const failure = failureOf(() =>
+      planFamilySplit({ family: catalog.family("curl"), target: catalog.family("leg_curl"), equipment, owners: catalog.owners() }),
+    );
     expect(failure).toMatchObject({ code, kind: "permanent" });
   });
 });
@@ -171,7 +230,12 @@ describe("planFamilyRenameSlug", () => {
   it("moves every exercise, follows aliases, turns the old slug into an alias and retires it", () => {
     const catalog = catalogWith();
     const familyAliases = [...catalog.aliases].filter(([, data]) => data.family_slug === "push_up").map(([id, data]) => ({ id, data }));
-    const rename = planFamilyRenameSlug({ family: catalog.family("push_up"), renamed: catalog.family("press_up"), owners: catalog.owners(), familyAliases });
+    const rename = planFamilyRenameSlug({
+      family: catalog.family("push_up"),
+      renamed: catalog.family("press_up"),
+      owners: catalog.owners(),
+      familyAliases,
+    });
     expect(rename.moved).toBe(4);
     expect(rename.operations).toEqual(
       expect.arrayContaining([
@@ -186,20 +250,41 @@ describe("planFamilyRenameSlug", () => {
   });
 
   it("keeps names that already fit the new slug", () => {
-    const catalog = catalogWith({ exercises: [exerciseFixture("Close-Grip Bench Press (Barbell)", ["barbell"], { family_slug: "closegrip" })] });
-    const rename = planFamilyRenameSlug({ family: catalog.family("closegrip"), renamed: catalog.family("close_grip_bench_press"), owners: catalog.owners(), familyAliases: [] });
+    const catalog = catalogWith({
+      exercises: [exerciseFixture("Close-Grip Bench Press (Barbell)", ["barbell"], { family_slug: "closegrip" })],
+    });
+    const rename = planFamilyRenameSlug({
+      family: catalog.family("closegrip"),
+      renamed: catalog.family("close_grip_bench_press"),
+      owners: catalog.owners(),
+      familyAliases: [],
+    });
     expect(ops(rename.operations, "reassign_family")[0]).not.toHaveProperty("new_name");
   });
 
   it("refuses a slug another family has: FAMILY_EXISTS", () => {
     const catalog = catalogWith();
-    const failure = failureOf(() => planFamilyRenameSlug({ family: catalog.family("row"), renamed: catalog.family("squat"), owners: catalog.owners(), familyAliases: [] }));
+    const failure = failureOf(() =>
+      planFamilyRenameSlug({
+        family: catalog.family("row"),
+        renamed: catalog.family("squat"),
+        owners: catalog.owners(),
+        familyAliases: [],
+      }),
+    );
     expect(failure).toMatchObject({ code: "FAMILY_EXISTS", kind: "permanent" });
   });
 
   it("refuses a slug that is an alias of another family: FAMILY_SLUG_IS_ALIAS", () => {
     const catalog = catalogWith();
-    const failure = failureOf(() => planFamilyRenameSlug({ family: catalog.family("squat"), renamed: catalog.family("bent_over_row"), owners: catalog.owners(), familyAliases: [] }));
+    const failure = failureOf(() =>
+      planFamilyRenameSlug({
+        family: catalog.family("squat"),
+        renamed: catalog.family("bent_over_row"),
+        owners: catalog.owners(),
+        familyAliases: [],
+      }),
+    );
     expect(failure).toMatchObject({ code: "FAMILY_SLUG_IS_ALIAS", kind: "permanent" });
   });
 });
@@ -207,7 +292,12 @@ describe("planFamilyRenameSlug", () => {
 describe("planExerciseAdd", () => {
   it("creates a normalised draft exercise with its deterministic id in a new family", () => {
     const catalog = catalogWith();
-    const draft = draftExercise({ base_name: "bulgarian split squat", equipment: ["Dumbbells"], category: "Multi-Joint", muscles: { primary: ["Quads", "glute"], secondary: ["hams", "quads"] } });
+    const draft = draftExercise({
+      base_name: "bulgarian split squat",
+      equipment: ["Dumbbells"],
+      category: "Multi-Joint",
+      muscles: { primary: ["Quads", "glute"], secondary: ["hams", "quads"] },
+    });
     const placed = placeExercise(draft, catalog.family(draft.family_slug));
     const addition = planExerciseAdd(placed, catalog.owners(), false);
     expect(addition.exercise_id).toBe("bulgarian_split_squat__bulgarian-split-squat-dumbbell");
@@ -231,7 +321,9 @@ describe("planExerciseAdd", () => {
     const draft = draftExercise({ base_name: "Hip Thrust", equipment: ["machine"] });
     const addition = planExerciseAdd(placeExercise(draft, catalog.family("hip_thrust")), catalog.owners(), false);
     expect(addition.exercise_id).toBe("hip_thrust__hip-thrust-machine");
-    expect(ops(addition.operations, "rename_exercise")).toEqual([expect.objectContaining({ exercise_id: "hip_thrust__barbell-hip-thrust", new_name: "Hip Thrust (Barbell)" })]);
+    expect(ops(addition.operations, "rename_exercise")).toEqual([
+      expect.objectContaining({ exercise_id: "hip_thrust__barbell-hip-thrust", new_name: "Hip Thrust (Barbell)" }),
+    ]);
     expect(catalog.validate("EXERCISE_ADD", addition.operations).errors).toEqual([]);
   });
 
@@ -244,7 +336,10 @@ describe("planExerciseAdd", () => {
 
   it("plans only what is left when an earlier attempt of the job created it", () => {
     const catalog = catalogWith();
-    const placed = placeExercise(draftExercise({ base_name: "Bench Press", equipment: ["dumbbell"] }), { ...catalog.family("bench_press"), members: catalog.family("bench_press").members.filter(({ id }) => id !== "bench_press__bench-press-dumbbell") });
+    const placed = placeExercise(draftExercise({ base_name: "Bench Press", equipment: ["dumbbell"] }), {
+      ...catalog.family("bench_press"),
+      members: catalog.family("bench_press").members.filter(({ id }) => id !== "bench_press__bench-press-dumbbell"),
+    });
     const addition = planExerciseAdd(placed, catalog.owners(), true);
     expect(ops(addition.operations, "create_exercise")).toEqual([]);
   });
@@ -260,35 +355,68 @@ describe("planExerciseAdd", () => {
 
 describe("planTargetedFix", () => {
   const catalog = catalogWith();
-  const allFamilies = new Map([...new Set([...catalog.exercises.values()].map((data) => String(data.family_slug)))].map((slug) => [slug, catalog.family(slug)]));
-  const fix = (payload: Parameters<typeof planTargetedFix>[0]["payload"], pointingAliases: { id: string; data: Record<string, unknown> }[] = []) =>
-    planTargetedFix({ payload, exercises: catalog.exercises, families: allFamilies, owners: catalog.owners(), pointingAliases });
+  const allFamilies = new Map(
+    [...new Set([...catalog.exercises.values()].map((data) => String(data.family_slug)))].map((slug) => [slug, catalog.family(slug)]),
+  );
+  const fix = (
+    payload: Parameters<typeof planTargetedFix>[0]["payload"],
+    pointingAliases: { id: string; data: Record<string, unknown> }[] = [],
+  ) => planTargetedFix({ payload, exercises: catalog.exercises, families: allFamilies, owners: catalog.owners(), pointingAliases });
 
   it("renames and keeps the old slug", () => {
-    const result = fix({ mode: "apply", exercise_doc_ids: ["leg_press__single-leg-press-machine"], fix_type: "rename", fix_data: { new_name: "Unilateral Leg Press (Machine)" } });
+    const result = fix({
+      mode: "apply",
+      exercise_doc_ids: ["leg_press__single-leg-press-machine"],
+      fix_type: "rename",
+      fix_data: { new_name: "Unilateral Leg Press (Machine)" },
+    });
     expect(result.operations).toEqual([
       expect.objectContaining({ op: "rename_exercise", new_name: "Unilateral Leg Press (Machine)" }),
-      expect.objectContaining({ op: "upsert_alias", alias_slug: "single-leg-press-machine", exercise_id: "leg_press__single-leg-press-machine" }),
+      expect.objectContaining({
+        op: "upsert_alias",
+        alias_slug: "single-leg-press-machine",
+        exercise_id: "leg_press__single-leg-press-machine",
+      }),
       expect.objectContaining({ op: "update_family_registry", family_slug: "leg_press" }),
     ]);
     expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
   });
 
   it("patches only what differs; null removes a field", () => {
-    const result = fix({ mode: "apply", exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { category: "compound", "metadata.level": "advanced", stimulus_tags: null } } });
+    const result = fix({
+      mode: "apply",
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch: { category: "compound", "metadata.level": "advanced", stimulus_tags: null } },
+    });
     expect(result.operations).toEqual([
-      expect.objectContaining({ op: "patch_fields", set: { "metadata.level": "advanced" }, unset: ["stimulus_tags"], before: { "metadata.level": "intermediate", stimulus_tags: ["Strength", "Hypertrophy", "Compound Movement", "Lower Body"] } }),
+      expect.objectContaining({
+        op: "patch_fields",
+        set: { "metadata.level": "advanced" },
+        unset: ["stimulus_tags"],
+        before: { "metadata.level": "intermediate", stimulus_tags: ["Strength", "Hypertrophy", "Compound Movement", "Lower Body"] },
+      }),
     ]);
     expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
   });
 
   it("marks merged and repoints aliases of the merged exercise", () => {
     const result = fix(
-      { mode: "apply", exercise_doc_ids: ["squat__squat-dumbbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__squat-kettlebell" } },
+      {
+        mode: "apply",
+        exercise_doc_ids: ["squat__squat-dumbbell"],
+        fix_type: "mark_merged",
+        fix_data: { merged_into: "squat__squat-kettlebell" },
+      },
       [{ id: "goblet-squat", data: { alias_slug: "goblet-squat", exercise_id: "squat__squat-dumbbell" } }],
     );
     expect(result.operations).toEqual([
-      expect.objectContaining({ op: "deprecate_exercise", exercise_id: "squat__squat-dumbbell", status: "merged", merged_into: "squat__squat-kettlebell" }),
+      expect.objectContaining({
+        op: "deprecate_exercise",
+        exercise_id: "squat__squat-dumbbell",
+        status: "merged",
+        merged_into: "squat__squat-kettlebell",
+      }),
       expect.objectContaining({ op: "upsert_alias", alias_slug: "goblet-squat", exercise_id: "squat__squat-kettlebell" }),
       expect.objectContaining({ op: "update_family_registry", family_slug: "squat" }),
     ]);
@@ -296,45 +424,79 @@ describe("planTargetedFix", () => {
   });
 
   it("archives live exercises only, and deprecates a family left without live exercises", () => {
-    const result = fix({ mode: "apply", exercise_doc_ids: ["chest_fly__chest-fly-cable", "chest_fly__chest-fly-machine"], fix_type: "archive" });
+    const result = fix({
+      mode: "apply",
+      exercise_doc_ids: ["chest_fly__chest-fly-cable", "chest_fly__chest-fly-machine"],
+      fix_type: "archive",
+    });
     expect(result).toMatchObject({ changed: ["chest_fly__chest-fly-cable"], unchanged: ["chest_fly__chest-fly-machine"] });
-    expect(ops(result.operations, "update_family_registry")).toEqual([expect.objectContaining({ family_slug: "chest_fly", status: "deprecated" })]);
+    expect(ops(result.operations, "update_family_registry")).toEqual([
+      expect.objectContaining({ family_slug: "chest_fly", status: "deprecated" }),
+    ]);
     expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
   });
 
   it("fails on a missing exercise or merge target: EXERCISE_NOT_FOUND", () => {
-    const failure = failureOf(() => fix({ mode: "apply", exercise_doc_ids: ["squat__squat-barbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__nope" } }));
+    const failure = failureOf(() =>
+      fix({ mode: "apply", exercise_doc_ids: ["squat__squat-barbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__nope" } }),
+    );
     expect(failure).toMatchObject({ code: "EXERCISE_NOT_FOUND", kind: "permanent", details: { missing: ["squat__nope"] } });
   });
 
   it("fails a merge into one of the merged exercises: MERGE_TARGET_INVALID", () => {
-    const failure = failureOf(() => fix({ mode: "apply", exercise_doc_ids: ["squat__squat-barbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__squat-barbell" } }));
+    const failure = failureOf(() =>
+      fix({
+        mode: "apply",
+        exercise_doc_ids: ["squat__squat-barbell"],
+        fix_type: "mark_merged",
+        fix_data: { merged_into: "squat__squat-barbell" },
+      }),
+    );
     expect(failure).toMatchObject({ code: "MERGE_TARGET_INVALID", kind: "permanent" });
   });
 });
 
 describe("planSchemaCleanup", () => {
   const catalog = catalogWith({
-    exercises: [exerciseFixture("Step Up (Box)", ["box"], { muscles: undefined, primary_muscles: ["quads"], tips: ["Drive through the heel"] })],
+    exercises: [
+      exerciseFixture("Step Up (Box)", ["box"], { muscles: undefined, primary_muscles: ["quads"], tips: ["Drive through the heel"] }),
+    ],
   });
 
   it("removes deprecated fields whose replacement exists, and keeps the others", () => {
-    const cleanup = planSchemaCleanup({ mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine", "step_up__step-up-box"] }, catalog.exercises);
+    const cleanup = planSchemaCleanup(
+      { mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine", "step_up__step-up-box"] },
+      catalog.exercises,
+    );
     expect(cleanup.operations).toEqual([
-      expect.objectContaining({ op: "patch_fields", exercise_id: "leg_press__leg-press-machine", unset: ["primary_muscles", "coaching_cues", "enriched_at"] }),
+      expect.objectContaining({
+        op: "patch_fields",
+        exercise_id: "leg_press__leg-press-machine",
+        unset: ["primary_muscles", "coaching_cues", "enriched_at"],
+      }),
       expect.objectContaining({ op: "patch_fields", exercise_id: "step_up__step-up-box", unset: ["tips"] }),
     ]);
-    expect(cleanup.kept).toEqual([{ exercise_id: "step_up__step-up-box", field: "primary_muscles", reason: expect.stringContaining("muscles.primary") }]);
+    expect(cleanup.kept).toEqual([
+      { exercise_id: "step_up__step-up-box", field: "primary_muscles", reason: expect.stringContaining("muscles.primary") },
+    ]);
     expect(catalog.validate("SCHEMA_CLEANUP", cleanup.operations).errors).toEqual([]);
   });
 
   it("limits the work to fields_to_remove", () => {
-    const cleanup = planSchemaCleanup({ mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: ["coaching_cues"] }, catalog.exercises);
+    const cleanup = planSchemaCleanup(
+      { mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: ["coaching_cues"] },
+      catalog.exercises,
+    );
     expect(cleanup.operations).toEqual([expect.objectContaining({ unset: ["coaching_cues"] })]);
   });
 
   it.each([["status"], ["merged_into"], ["description"]])("refuses to remove %s: INVALID_FIELDS", (field) => {
-    const failure = failureOf(() => planSchemaCleanup({ mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: [field] }, catalog.exercises));
+    const failure = failureOf(() =>
+      planSchemaCleanup(
+        { mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: [field] },
+        catalog.exercises,
+      ),
+    );
     expect(failure).toMatchObject({ code: "INVALID_FIELDS", kind: "permanent", details: { invalid: [field] } });
   });
 });
@@ -348,7 +510,12 @@ describe("planAliasRepair", () => {
     expect(repair.operations).toEqual([
       expect.objectContaining({ op: "delete_alias", alias_slug: "kettlebell-bench-press" }),
       expect.objectContaining({ op: "delete_alias", alias_slug: "pec_deck" }),
-      { op: "upsert_alias", alias_slug: "overhead-press", exercise_id: "shoulder_press__shoulder-press-barbell", rationale: expect.any(String) },
+      {
+        op: "upsert_alias",
+        alias_slug: "overhead-press",
+        exercise_id: "shoulder_press__shoulder-press-barbell",
+        rationale: expect.any(String),
+      },
       expect.objectContaining({ op: "delete_alias", alias_slug: "biceps-curl-barbell" }),
       expect.objectContaining({ op: "upsert_alias", alias_slug: "db-curl", exercise_id: "biceps_curl__alternating-biceps-curl" }),
       expect.objectContaining({ op: "upsert_alias", alias_slug: "military-press", exercise_id: "shoulder_press__military-press" }),
@@ -367,6 +534,9 @@ describe("planAliasRepair", () => {
 
   it("fails when none of the slugs exists in any form: ALIAS_NOT_FOUND", () => {
     const facts = catalogWith().aliasFacts();
-    expect(failureOf(() => planAliasRepair([resolveAlias("no-such-alias", facts)]))).toMatchObject({ code: "ALIAS_NOT_FOUND", kind: "permanent" });
+    expect(failureOf(() => planAliasRepair([resolveAlias("no-such-alias", facts)]))).toMatchObject({
+      code: "ALIAS_NOT_FOUND",
+      kind: "permanent",
+    });
   });
 });

@@ -15,7 +15,10 @@ describeWithFullEmulator.each(MODES)("SCHEMA_CLEANUP (%s)", (mode) => {
   it("removes deprecated fields whose replacement exists", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "SCHEMA_CLEANUP", { mode, exercise_doc_ids: ["leg_press__leg-press-machine", "squat__squat-barbell"] });
+    const run = await runJob(depsFor(db, mode), "SCHEMA_CLEANUP", {
+      mode,
+      exercise_doc_ids: ["leg_press__leg-press-machine", "squat__squat-barbell"],
+    });
 
     expect(run.status).toBe(done);
     expect(run.lockKeys).toEqual([]);
@@ -44,7 +47,11 @@ describeWithFullEmulator.each(MODES)("SCHEMA_CLEANUP (%s)", (mode) => {
   it("fails on fields that are not deprecated with INVALID_FIELDS and writes nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "SCHEMA_CLEANUP", { mode, exercise_doc_ids: ["chest_fly__chest-fly-machine"], fields_to_remove: ["status", "coaching_cues"] });
+    const run = await runJob(depsFor(db, mode), "SCHEMA_CLEANUP", {
+      mode,
+      exercise_doc_ids: ["chest_fly__chest-fly-machine"],
+      fields_to_remove: ["status", "coaching_cues"],
+    });
 
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "INVALID_FIELDS", details: { invalid: ["status"] } });

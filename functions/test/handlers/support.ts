@@ -60,7 +60,13 @@ export async function runJob(deps: EngineDeps, type: JobType, payload: Record<st
   } catch (err) {
     const failure = toJobFailure(err);
     if (failure.kind === "transient") throw err;
-    return { jobId: input.job.id, status: failure.kind === "permanent" ? "failed" : "needs_review", error: failure.toInfo(), summary: {}, lockKeys };
+    return {
+      jobId: input.job.id,
+      status: failure.kind === "permanent" ? "failed" : "needs_review",
+      error: failure.toInfo(),
+      summary: {},
+      lockKeys,
+    };
   }
 }
 

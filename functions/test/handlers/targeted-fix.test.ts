@@ -22,11 +22,19 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   }
 
   it("renames an exercise and keeps its old slug as an alias", async () => {
-    const run = await fix({ exercise_doc_ids: ["leg_press__single-leg-press-machine"], fix_type: "rename", fix_data: { new_name: "Unilateral Leg Press (Machine)" }, reason: "clearer" });
+    const run = await fix({
+      exercise_doc_ids: ["leg_press__single-leg-press-machine"],
+      fix_type: "rename",
+      fix_data: { new_name: "Unilateral Leg Press (Machine)" },
+      reason: "clearer",
+    });
     expect(run.lockKeys).toEqual(["family:leg_press"]);
     expect(run.summary).toMatchObject({ fix_type: "rename", changed: ["leg_press__single-leg-press-machine"] });
     if (mode === "dry_run") return;
-    expect(await exercise(db, "leg_press__single-leg-press-machine")).toMatchObject({ name: "Unilateral Leg Press (Machine)", name_slug: "unilateral-leg-press-machine" });
+    expect(await exercise(db, "leg_press__single-leg-press-machine")).toMatchObject({
+      name: "Unilateral Leg Press (Machine)",
+      name_slug: "unilateral-leg-press-machine",
+    });
     expect(await alias(db, "single-leg-press-machine")).toMatchObject({ exercise_id: "leg_press__single-leg-press-machine" });
   });
 
@@ -45,7 +53,11 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   });
 
   it("marks an exercise merged into another and points its aliases there", async () => {
-    await fix({ exercise_doc_ids: ["squat__squat-dumbbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__squat-kettlebell" } });
+    await fix({
+      exercise_doc_ids: ["squat__squat-dumbbell"],
+      fix_type: "mark_merged",
+      fix_data: { merged_into: "squat__squat-kettlebell" },
+    });
     if (mode === "dry_run") return;
     expect(await exercise(db, "squat__squat-dumbbell")).toMatchObject({ status: "merged", merged_into: "squat__squat-kettlebell" });
     expect(await alias(db, "goblet-squat")).toMatchObject({ exercise_id: "squat__squat-kettlebell" });
@@ -54,7 +66,12 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   it("changes nothing when the exercises already are as requested", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", { mode, exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { category: "compound" } } });
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch: { category: "compound" } },
+    });
 
     expect(run.status).toBe(done);
     expect(run.summary).toMatchObject({ changed: [], unchanged: ["squat__squat-barbell"], no_change: 1 });
@@ -64,7 +81,11 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   it("fails on a missing exercise with EXERCISE_NOT_FOUND and writes nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", { mode, exercise_doc_ids: ["squat__squat-barbell", "squat__no-such-squat"], fix_type: "archive" });
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell", "squat__no-such-squat"],
+      fix_type: "archive",
+    });
 
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "EXERCISE_NOT_FOUND", transient: false, details: { missing: ["squat__no-such-squat"] } });

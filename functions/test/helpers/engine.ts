@@ -74,7 +74,11 @@ async function handlerInputFor(deps: EngineDeps, leased: LeasedJob | null): Prom
   if (!leased) throw new Error("the job could not be leased");
   const { job, lease } = leased;
   await deps.queue.markRunning(lease);
-  const attemptLog = new FirestoreAttemptLog(deps.db, { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch }, deps.now);
+  const attemptLog = new FirestoreAttemptLog(
+    deps.db,
+    { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch },
+    deps.now,
+  );
   await attemptLog.start();
   const abort = new AbortController();
   const identity = { jobId: job.id, type: job.type, attempt: job.attempts, leaseEpoch: lease.epoch, workerId: lease.owner };

@@ -44,4 +44,6 @@ export const describeWithIsolation = describeNeeding("transaction isolation");
  * For tests that need what `@firestore-emulator/server` does not implement: write preconditions,
  * field transforms (increments), field deletes, merge writes of maps, cursor paging.
  */
-export const describeWithFullEmulator = describeNeeding("write preconditions, field transforms, field deletes, merge writes or cursor paging");
+export const describeWithFullEmulator = describeNeeding(
+  "write preconditions, field transforms, field deletes, merge writes or cursor paging",
+);

@@ -16,7 +16,14 @@ export function movableClock(): { now: () => Date; advance: (ms: number) => void
 }
 
 export function testRuntime(db: Firestore, registry: HandlerRegistry, options: Partial<LocalRuntimeOptions> = {}): LocalRuntime {
-  return new LocalRuntime({ db, config: testConfig(), registry, watchdogIntervalMs: 0, onError: (err, where) => process.stderr.write(`runtime error [${where}]: ${String(err)}\n`), ...options });
+  return new LocalRuntime({
+    db,
+    config: testConfig(),
+    registry,
+    watchdogIntervalMs: 0,
+    onError: (err, where) => process.stderr.write(`runtime error [${where}]: ${String(err)}\n`),
+    ...options,
+  });
 }
 
 /** Polls `read` until `done` holds or the timeout passes; returns the last value. */

@@ -55,7 +55,11 @@ describe("createJob", () => {
   it("allows a new job with a dedup key once the previous one is finished", async () => {
     const queue = new JobQueue(db);
     const first = await queue.createJob({ ...audit(), dedup_key: "k" });
-    expect(await queue.createJob({ ...audit(), dedup_key: "k" })).toEqual({ created: false, jobId: first.jobId, reason: "duplicate_dedup_key" });
+    expect(await queue.createJob({ ...audit(), dedup_key: "k" })).toEqual({
+      created: false,
+      jobId: first.jobId,
+      reason: "duplicate_dedup_key",
+    });
     await queue.cancelJob(first.jobId);
     const third = await queue.createJob({ ...audit(), dedup_key: "k" });
     expect(third.created).toBe(true);
@@ -196,7 +200,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
       batch.set(db.collection("catalog_jobs").doc(`job-${String(i).padStart(3, "0")}`), {
         type: lane === "priority" ? "FAMILY_AUDIT" : "SCHEMA_CLEANUP",
         queue: lane,
-        priority: (i * 37) % 5 * 100,
+        priority: ((i * 37) % 5) * 100,
         status: "queued",
         payload: lane === "priority" ? { family_slug: "f", mode: "dry_run" } : { exercise_doc_ids: ["x"], mode: "dry_run" },
         dedup_key: null,

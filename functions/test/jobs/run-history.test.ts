@@ -33,7 +33,9 @@ describeWithFullEmulator("run history (field transforms of the daily counters)",
     const history = new RunHistory(db);
     expect(await history.record(summary("j1"))).toBe(true);
     expect(await history.record(summary("j1"))).toBe(false);
-    expect(await history.record(summary("j2", { type: "TARGETED_FIX", mode: "apply", attempt_status: "succeeded", job_status: "succeeded" }))).toBe(true);
+    expect(
+      await history.record(summary("j2", { type: "TARGETED_FIX", mode: "apply", attempt_status: "succeeded", job_status: "succeeded" })),
+    ).toBe(true);
     const day = await history.getDailySummary("2026-03-04");
     expect(day).toMatchObject({
       runs: 2,

@@ -74,14 +74,17 @@ async function stuckJobs(queue: JobQueue, count: number): Promise<LeasedJob[]> {
 }
 
 async function idempotencyRecord(key: string, expiresAt: Date): Promise<void> {
-  await db.collection("catalog_idempotency").doc(key).set({
-    key,
-    job_id: "j",
-    scope: "exercise",
-    result: { applied: true },
-    created_at: Timestamp.fromDate(START),
-    expires_at: Timestamp.fromDate(expiresAt),
-  });
+  await db
+    .collection("catalog_idempotency")
+    .doc(key)
+    .set({
+      key,
+      job_id: "j",
+      scope: "exercise",
+      result: { applied: true },
+      created_at: Timestamp.fromDate(START),
+      expires_at: Timestamp.fromDate(expiresAt),
+    });
 }
 
 /** Runs `interlude` just before the next call of `target[method]`: another actor's write landing between a query and the change it led to. */
@@ -217,7 +220,6 @@ describe("expired documents", () => {
     expect(await ids("catalog_locks")).toEqual([encodeURIComponent(familyLockKey("live"))]);
     expect(await ids("catalog_idempotency")).toEqual(["live-op"]);
   });
-
 });
 
 describeWithFullEmulator("expired documents under a racing writer (write preconditions)", () => {
@@ -225,10 +227,19 @@ describeWithFullEmulator("expired documents under a racing writer (write precond
     const { locks, watchdog } = harness();
     await locks.acquireLocks([familyLockKey("a")], { jobId: "j1", epoch: 1, owner: "w" });
     advance(LEASE_MS + 1);
-    beforeNextCall(DocumentReference.prototype, "delete", () => locks.acquireLocks([familyLockKey("a")], { jobId: "j2", epoch: 1, owner: "w" }));
+    beforeNextCall(DocumentReference.prototype, "delete", () =>
+      locks.acquireLocks([familyLockKey("a")], { jobId: "j2", epoch: 1, owner: "w" }),
+    );
 
     expect(await watchdog.run()).toMatchObject({ locks_deleted: 0, errors: 0 });
-    expect((await db.collection("catalog_locks").doc(encodeURIComponent(familyLockKey("a"))).get()).get("job_id")).toBe("j2");
+    expect(
+      (
+        await db
+          .collection("catalog_locks")
+          .doc(encodeURIComponent(familyLockKey("a")))
+          .get()
+      ).get("job_id"),
+    ).toBe("j2");
   });
 });
 
@@ -286,10 +297,17 @@ describe("parents waiting for their shards", () => {
   const spec = { spec_id: "s", spec_version: 1 };
 
   async function parent(queue: JobQueue, shardStatuses: ("finished" | "open")[], expectedTotal = shardStatuses.length): Promise<string> {
-    const { jobId } = await queue.createJob({ type: "CATALOG_ENRICH_FIELD", payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] }, created_by: "t" });
+    const { jobId } = await queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+      created_by: "t",
+    });
     const leased = await queue.leaseJob(jobId, "w");
     await queue.deferJob(leased!.lease, new Date(now.getTime() + 3_600_000), { code: "WAITING_FOR_SHARDS", message: "waiting" });
-    await db.collection("catalog_jobs").doc(jobId).update({ shards: { total: expectedTotal, succeeded: 0, failed: 0 } });
+    await db
+      .collection("catalog_jobs")
+      .doc(jobId)
+      .update({ shards: { total: expectedTotal, succeeded: 0, failed: 0 } });
     for (const status of shardStatuses) {
       const shard = await queue.createJob({
         type: "CATALOG_ENRICH_FIELD_SHARD",
@@ -364,7 +382,11 @@ describe("budget and report", () => {
       finished_at: Timestamp.fromDate(now),
     });
     expect(stored!.duration_ms).toBe(report.duration_ms);
-    expect(logs).toContainEqual({ level: "info", message: "watchdog run", fields: expect.objectContaining({ run_id: "run-1", expired_leases_recovered: 1 }) });
+    expect(logs).toContainEqual({
+      level: "info",
+      message: "watchdog run",
+      fields: expect.objectContaining({ run_id: "run-1", expired_leases_recovered: 1 }),
+    });
   });
 
   it("gives each run its own report id by default", async () => {

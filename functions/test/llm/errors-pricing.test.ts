@@ -48,7 +48,10 @@ describe("pricing", () => {
 
   it("finds versioned names by their longest priced prefix", () => {
     expect(estimateCostUsd("gemini-2.5-flash-001", 1_000_000, 0)).toBeCloseTo(DEFAULT_PRICES["gemini-2.5-flash"].input_per_million, 10);
-    expect(estimateCostUsd("gemini-2.5-flash-lite-001", 1_000_000, 0)).toBeCloseTo(DEFAULT_PRICES["gemini-2.5-flash-lite"].input_per_million, 10);
+    expect(estimateCostUsd("gemini-2.5-flash-lite-001", 1_000_000, 0)).toBeCloseTo(
+      DEFAULT_PRICES["gemini-2.5-flash-lite"].input_per_million,
+      10,
+    );
   });
 
   it("costs nothing for unpriced models such as the fake", () => {
@@ -57,7 +60,9 @@ describe("pricing", () => {
   });
 
   it("applies overrides from a JSON string on top of the defaults", () => {
-    const prices = resolvePriceTable('{"gemini-2.5-flash": {"input_per_million": 1, "output_per_million": 2}, "my-model": {"input_per_million": 5, "output_per_million": 5}}');
+    const prices = resolvePriceTable(
+      '{"gemini-2.5-flash": {"input_per_million": 1, "output_per_million": 2}, "my-model": {"input_per_million": 5, "output_per_million": 5}}',
+    );
     expect(estimateCostUsd("gemini-2.5-flash", 1_000_000, 1_000_000, prices)).toBeCloseTo(3, 10);
     expect(estimateCostUsd("my-model", 1_000_000, 0, prices)).toBeCloseTo(5, 10);
     expect(prices["gemini-2.5-pro"]).toEqual(DEFAULT_PRICES["gemini-2.5-pro"]);
@@ -76,8 +81,22 @@ describe("pricing", () => {
 });
 
 describe("addUsage", () => {
-  const flash: LlmUsage = { model: "gemini-2.5-flash", input_tokens: 100, output_tokens: 20, latency_ms: 300, calls: 1, estimated_cost_usd: 0.00008 };
-  const pro: LlmUsage = { model: "gemini-2.5-pro", input_tokens: 200, output_tokens: 40, latency_ms: 900, calls: 2, estimated_cost_usd: 0.00065 };
+  const flash: LlmUsage = {
+    model: "gemini-2.5-flash",
+    input_tokens: 100,
+    output_tokens: 20,
+    latency_ms: 300,
+    calls: 1,
+    estimated_cost_usd: 0.00008,
+  };
+  const pro: LlmUsage = {
+    model: "gemini-2.5-pro",
+    input_tokens: 200,
+    output_tokens: 40,
+    latency_ms: 900,
+    calls: 2,
+    estimated_cost_usd: 0.00065,
+  };
 
   it("sums every counter", () => {
     expect(addUsage(flash, pro)).toEqual({

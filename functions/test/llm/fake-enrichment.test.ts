@@ -8,7 +8,12 @@ import { enrichmentSchema } from "./helpers";
 
 /** Bare exercises as an EXERCISE_ADD or an old import leaves them: name, equipment, maybe category and muscles. */
 const BARE_EXERCISES: Array<Record<string, unknown>> = [
-  { name: "Bench Press (Barbell)", equipment: ["barbell"], category: "compound", muscles: { primary: ["pectoralis major"], secondary: ["triceps"] } },
+  {
+    name: "Bench Press (Barbell)",
+    equipment: ["barbell"],
+    category: "compound",
+    muscles: { primary: ["pectoralis major"], secondary: ["triceps"] },
+  },
   { name: "Pull-Up", equipment: ["pull-up-bar"], category: "compound" },
   { name: "Biceps Curl (Dumbbell)", equipment: ["dumbbell"], category: "isolation", muscles: { primary: ["biceps"] } },
   { name: "Single-Arm Row (Dumbbell)", equipment: ["dumbbell"] },
@@ -37,45 +42,48 @@ describe("fakeEnrichment", () => {
     }
   });
 
-  it.each(BARE_EXERCISES.map((exercise) => [exercise.name as string, exercise]))("fills %s with content that follows the catalog rules", (_, exercise) => {
-    const proposal = enrichmentSchema.parse(fakeEnrichment(exercise));
-    const { changes } = proposal;
+  it.each(BARE_EXERCISES.map((exercise) => [exercise.name as string, exercise]))(
+    "fills %s with content that follows the catalog rules",
+    (_, exercise) => {
+      const proposal = enrichmentSchema.parse(fakeEnrichment(exercise));
+      const { changes } = proposal;
 
-    const description = changes.description as string;
-    expect(description.length).toBeGreaterThanOrEqual(100);
-    expect(description.length).toBeLessThanOrEqual(250);
-    expect(countEquipmentKinds(description)).toBeLessThanOrEqual(2);
+      const description = changes.description as string;
+      expect(description.length).toBeGreaterThanOrEqual(100);
+      expect(description.length).toBeLessThanOrEqual(250);
+      expect(countEquipmentKinds(description)).toBeLessThanOrEqual(2);
 
-    const notes = changes.execution_notes as string[];
-    expect(notes.length).toBeGreaterThanOrEqual(4);
-    expect(notes.length).toBeLessThanOrEqual(6);
-    const mistakes = changes.common_mistakes as string[];
-    expect(mistakes.length).toBeGreaterThanOrEqual(2);
-    expect(mistakes.length).toBeLessThanOrEqual(4);
-    const suitability = changes.suitability_notes as string[];
-    expect(suitability.length).toBeGreaterThanOrEqual(2);
-    expect(suitability.length).toBeLessThanOrEqual(3);
-    const useCases = changes.programming_use_cases as string[];
-    expect(useCases.length).toBeGreaterThanOrEqual(3);
-    expect(useCases.length).toBeLessThanOrEqual(4);
-    expect(useCases.every((sentence) => sentence.endsWith("."))).toBe(true);
-    const tags = changes.stimulus_tags as string[];
-    expect(tags.length).toBeGreaterThanOrEqual(4);
-    expect(tags.length).toBeLessThanOrEqual(5);
-    expect(tags.every(isTitleCase)).toBe(true);
+      const notes = changes.execution_notes as string[];
+      expect(notes.length).toBeGreaterThanOrEqual(4);
+      expect(notes.length).toBeLessThanOrEqual(6);
+      const mistakes = changes.common_mistakes as string[];
+      expect(mistakes.length).toBeGreaterThanOrEqual(2);
+      expect(mistakes.length).toBeLessThanOrEqual(4);
+      const suitability = changes.suitability_notes as string[];
+      expect(suitability.length).toBeGreaterThanOrEqual(2);
+      expect(suitability.length).toBeLessThanOrEqual(3);
+      const useCases = changes.programming_use_cases as string[];
+      expect(useCases.length).toBeGreaterThanOrEqual(3);
+      expect(useCases.length).toBeLessThanOrEqual(4);
+      expect(useCases.every((sentence) => sentence.endsWith("."))).toBe(true);
+      const tags = changes.stimulus_tags as string[];
+      expect(tags.length).toBeGreaterThanOrEqual(4);
+      expect(tags.length).toBeLessThanOrEqual(5);
+      expect(tags.every(isTitleCase)).toBe(true);
 
-    for (const field of CONTENT_FIELDS) {
-      expect(contentStyleIssues(field, changes[field] as string[])).toEqual([]);
-    }
+      for (const field of CONTENT_FIELDS) {
+        expect(contentStyleIssues(field, changes[field] as string[])).toEqual([]);
+      }
 
-    expect(isEnumValue("movement_type", changes["movement.type"])).toBe(true);
-    expect(isEnumValue("movement_split", changes["movement.split"])).toBe(true);
-    expect(isEnumValue("level", changes["metadata.level"])).toBe(true);
-    expect(isEnumValue("plane_of_motion", changes["metadata.plane_of_motion"])).toBe(true);
-    expect(typeof changes["metadata.unilateral"]).toBe("boolean");
-    expect((changes["muscles.category"] as unknown[]).every((c) => isEnumValue("muscle_category", c))).toBe(true);
-    for (const locked of ["name", "name_slug", "family_slug", "status", "id", "updated_at"]) expect(changes).not.toHaveProperty(locked);
-  });
+      expect(isEnumValue("movement_type", changes["movement.type"])).toBe(true);
+      expect(isEnumValue("movement_split", changes["movement.split"])).toBe(true);
+      expect(isEnumValue("level", changes["metadata.level"])).toBe(true);
+      expect(isEnumValue("plane_of_motion", changes["metadata.plane_of_motion"])).toBe(true);
+      expect(typeof changes["metadata.unilateral"]).toBe("boolean");
+      expect((changes["muscles.category"] as unknown[]).every((c) => isEnumValue("muscle_category", c))).toBe(true);
+      for (const locked of ["name", "name_slug", "family_slug", "status", "id", "updated_at"]) expect(changes).not.toHaveProperty(locked);
+    },
+  );
 
   it("derives structure from the name: pull-ups pull with the lats, lunges are unilateral squats", () => {
     expect(fakeEnrichment({ name: "Pull-Up", equipment: ["pull-up-bar"], category: "compound" }).changes).toMatchObject({
@@ -96,7 +104,12 @@ describe("fakeEnrichment", () => {
   });
 
   it("uses the exercise's own muscles over the pattern's", () => {
-    const { changes } = fakeEnrichment({ name: "Romanian Deadlift (Barbell)", equipment: ["barbell"], category: "compound", muscles: { primary: ["Hams", "glutes"] } });
+    const { changes } = fakeEnrichment({
+      name: "Romanian Deadlift (Barbell)",
+      equipment: ["barbell"],
+      category: "compound",
+      muscles: { primary: ["Hams", "glutes"] },
+    });
     expect(changes).not.toHaveProperty("muscles.primary");
     expect(changes["muscles.category"]).toEqual(["legs"]);
     expect(changes.description).toMatch(/targets the hamstrings and glutes/);
@@ -108,7 +121,12 @@ describe("fakeEnrichment", () => {
     expect(proposal.changes).toEqual({});
     expect(proposal.reasoning).toMatch(/nothing to change/);
 
-    const customNotes = ["Lie on the bench with your eyes under the bar.", "Grip the bar just outside shoulder width.", "Lower the bar to your lower chest.", "Press the bar back up over your shoulders."];
+    const customNotes = [
+      "Lie on the bench with your eyes under the bar.",
+      "Grip the bar just outside shoulder width.",
+      "Lower the bar to your lower chest.",
+      "Press the bar back up over your shoulders.",
+    ];
     const { changes } = fakeEnrichment({ ...complete, execution_notes: customNotes, stimulus_tags: ["strength"] });
     expect(Object.keys(changes)).toEqual(["stimulus_tags"]);
   });
@@ -132,7 +150,10 @@ describe("fakeEnrichment", () => {
 
   it("is less confident about names it does not recognise", () => {
     expect(fakeEnrichment(BARE_EXERCISES[0]).confidence).toBe("high");
-    expect(fakeEnrichment({ name: "Zercher Hold (Smith Machine)", equipment: ["smith-machine"], muscles: { primary: ["quadriceps"] } }).confidence).toBe("medium");
+    expect(
+      fakeEnrichment({ name: "Zercher Hold (Smith Machine)", equipment: ["smith-machine"], muscles: { primary: ["quadriceps"] } })
+        .confidence,
+    ).toBe("medium");
     expect(fakeEnrichment({ name: "Mystery Move", equipment: ["barbell"] }).confidence).toBe("low");
   });
 });

@@ -50,14 +50,21 @@ describe("FakeLlmClient built-in answers", () => {
 
   it("rejects unknown tasks and missing context permanently", async () => {
     const llm = new FakeLlmClient();
-    expect(await failure(llm.generateJson({ task: "write_poem", prompt: "?", schema: z.string() }))).toMatchObject({ code: "LLM_REJECTED", transient: false });
+    expect(await failure(llm.generateJson({ task: "write_poem", prompt: "?", schema: z.string() }))).toMatchObject({
+      code: "LLM_REJECTED",
+      transient: false,
+    });
     expect(await failure(llm.generateJson(enrich({ context: {} })))).toMatchObject({ code: "LLM_REJECTED" });
-    expect(await failure(llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema }))).toMatchObject({ code: "LLM_REJECTED" });
+    expect(await failure(llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema }))).toMatchObject({
+      code: "LLM_REJECTED",
+    });
   });
 
   it("checks its answers against the request's schema like the real adapter", async () => {
     const llm = new FakeLlmClient();
-    const err = await failure(llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema, context: { plan: { operations: "none" } } }));
+    const err = await failure(
+      llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema, context: { plan: { operations: "none" } } }),
+    );
     expect(err).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false });
     expect(err.message).toMatch(/operations: /);
   });
@@ -100,7 +107,10 @@ describe("FakeLlmClient scripts", () => {
   it("matches on task, prompt text and context key together", async () => {
     const llm = new FakeLlmClient({
       script: [
-        { match: { task: "enrich_exercise", promptIncludes: "Deadlift" }, respond: { changes: { description: "deadlift" }, reasoning: "r", confidence: "low" } },
+        {
+          match: { task: "enrich_exercise", promptIncludes: "Deadlift" },
+          respond: { changes: { description: "deadlift" }, reasoning: "r", confidence: "low" },
+        },
         { match: { contextKey: "plan" }, respond: { operations: [] } },
       ],
     });
@@ -108,12 +118,16 @@ describe("FakeLlmClient scripts", () => {
     const plank = await llm.generateJson(enrich());
     expect(deadlift.data.changes).toEqual({ description: "deadlift" });
     expect(plank.data.changes).not.toEqual({ description: "deadlift" });
-    expect((await llm.generateJson({ task: "anything", prompt: "?", schema: planSchema, context: { plan } })).data).toEqual({ operations: [] });
+    expect((await llm.generateJson({ task: "anything", prompt: "?", schema: planSchema, context: { plan } })).data).toEqual({
+      operations: [],
+    });
   });
 
   it("calls function responders with the request", async () => {
     const llm = new FakeLlmClient({
-      script: [{ match: { task: "repair_plan" }, respond: (req: LlmRequest<unknown>) => ({ operations: [{ op: "echo", target: req.prompt }] }) }],
+      script: [
+        { match: { task: "repair_plan" }, respond: (req: LlmRequest<unknown>) => ({ operations: [{ op: "echo", target: req.prompt }] }) },
+      ],
     });
     const { data } = await llm.generateJson({ task: "repair_plan", prompt: "ALIAS_COLLISION on bench", schema: planSchema });
     expect(data.operations[0].target).toBe("ALIAS_COLLISION on bench");

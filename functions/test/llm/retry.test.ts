@@ -24,7 +24,10 @@ describe("withRetry", () => {
     const operation = jest.fn(async () => {
       throw new LlmError("LLM_UNAVAILABLE", `503 #${++n}`);
     });
-    await expect(withRetry(operation, { maxAttempts: 3, baseDelayMs: 100, sleep })).rejects.toMatchObject({ code: "LLM_UNAVAILABLE", message: "503 #3" });
+    await expect(withRetry(operation, { maxAttempts: 3, baseDelayMs: 100, sleep })).rejects.toMatchObject({
+      code: "LLM_UNAVAILABLE",
+      message: "503 #3",
+    });
     expect(operation).toHaveBeenCalledTimes(3);
     expect(delays).toHaveLength(2);
   });
@@ -96,7 +99,9 @@ describe("withTimeout", () => {
   });
 
   it("passes the operation's own failure through", async () => {
-    await expect(withTimeout(async () => Promise.reject(new LlmError("LLM_REJECTED", "400")), 1000)).rejects.toMatchObject({ code: "LLM_REJECTED" });
+    await expect(withTimeout(async () => Promise.reject(new LlmError("LLM_REJECTED", "400")), 1000)).rejects.toMatchObject({
+      code: "LLM_REJECTED",
+    });
   });
 
   it("clears its timer, so a finished call leaves nothing pending", async () => {

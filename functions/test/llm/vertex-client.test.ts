@@ -14,7 +14,9 @@ function scriptedModels(...answers: Answer[]) {
     if (answer === undefined) throw new Error("no scripted answer left");
     if (answer === "hang") {
       // Like fetch: never answers, rejects once the request is aborted.
-      return new Promise((_, reject) => params.config?.abortSignal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))));
+      return new Promise((_, reject) =>
+        params.config?.abortSignal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError"))),
+      );
     }
     if (answer instanceof Error) throw answer;
     return answer;
@@ -72,7 +74,10 @@ describe("VertexLlmClient", () => {
     expect(models.generateContent).toHaveBeenCalledTimes(2);
     expect(result.usage.calls).toBe(2);
     expect(delays).toEqual([750]); // equal jitter on a 1 s ceiling with random 0.5
-    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ task: "enrich_exercise", code: "LLM_RATE_LIMITED", attempt: 1 }));
+    expect(log).toHaveBeenCalledWith(
+      "llm call retry",
+      expect.objectContaining({ task: "enrich_exercise", code: "LLM_RATE_LIMITED", attempt: 1 }),
+    );
   });
 
   it("gives up after maxRetries on repeated 503s with a transient error carrying usage", async () => {

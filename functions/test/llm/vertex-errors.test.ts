@@ -23,8 +23,14 @@ describe("errorFromSdk", () => {
   });
 
   it("maps 400 and 403 to permanent rejections", () => {
-    expect(errorFromSdk(apiError(400, "Request contains an invalid argument.", "INVALID_ARGUMENT"))).toMatchObject({ code: "LLM_REJECTED", transient: false });
-    expect(errorFromSdk(apiError(403, "Permission denied on resource project demo.", "PERMISSION_DENIED"))).toMatchObject({ code: "LLM_REJECTED", transient: false });
+    expect(errorFromSdk(apiError(400, "Request contains an invalid argument.", "INVALID_ARGUMENT"))).toMatchObject({
+      code: "LLM_REJECTED",
+      transient: false,
+    });
+    expect(errorFromSdk(apiError(403, "Permission denied on resource project demo.", "PERMISSION_DENIED"))).toMatchObject({
+      code: "LLM_REJECTED",
+      transient: false,
+    });
   });
 
   it("keeps a non-JSON ApiError message as it is", () => {
@@ -32,13 +38,25 @@ describe("errorFromSdk", () => {
   });
 
   it("maps aborts and fetch timeouts to LLM_TIMEOUT", () => {
-    expect(errorFromSdk(new DOMException("This operation was aborted", "AbortError"))).toMatchObject({ code: "LLM_TIMEOUT", transient: true });
-    expect(errorFromSdk(new DOMException("The operation timed out.", "TimeoutError"))).toMatchObject({ code: "LLM_TIMEOUT", transient: true });
+    expect(errorFromSdk(new DOMException("This operation was aborted", "AbortError"))).toMatchObject({
+      code: "LLM_TIMEOUT",
+      transient: true,
+    });
+    expect(errorFromSdk(new DOMException("The operation timed out.", "TimeoutError"))).toMatchObject({
+      code: "LLM_TIMEOUT",
+      transient: true,
+    });
   });
 
   it("maps network failures and unknown errors to a transient outage", () => {
-    const network = Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }) });
-    expect(errorFromSdk(network)).toMatchObject({ code: "LLM_UNAVAILABLE", transient: true, message: "Vertex AI call failed: fetch failed" });
+    const network = Object.assign(new TypeError("fetch failed"), {
+      cause: Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }),
+    });
+    expect(errorFromSdk(network)).toMatchObject({
+      code: "LLM_UNAVAILABLE",
+      transient: true,
+      message: "Vertex AI call failed: fetch failed",
+    });
     expect(errorFromSdk("weird")).toMatchObject({ code: "LLM_UNAVAILABLE", transient: true });
   });
 

@@ -4,7 +4,12 @@ import { DEFAULT_SYSTEM_INSTRUCTION, buildGenerateContentRequest } from "../../s
 import { enrichmentSchema } from "./helpers";
 
 describe("buildGenerateContentRequest", () => {
-  const req = { task: "enrich_exercise", prompt: "Revise this exercise: {...}", schema: enrichmentSchema, context: { exercise: { name: "Secret" } } };
+  const req = {
+    task: "enrich_exercise",
+    prompt: "Revise this exercise: {...}",
+    schema: enrichmentSchema,
+    context: { exercise: { name: "Secret" } },
+  };
 
   it("asks the model for JSON matching the request's schema, with a low temperature", () => {
     const request = buildGenerateContentRequest(req, "gemini-2.5-flash", DEFAULT_SYSTEM_INSTRUCTION);
@@ -48,7 +53,15 @@ describe("toModelJsonSchema", () => {
   it("keeps supported keywords, drops the rest, and turns literals into enums", () => {
     const schema = z.object({
       kind: z.literal("patch_fields").describe("operation kind"),
-      paths: z.array(z.string().regex(/^[a-z_.]+$/).min(1)).min(1).max(20),
+      paths: z
+        .array(
+          z
+            .string()
+            .regex(/^[a-z_.]+$/)
+            .min(1),
+        )
+        .min(1)
+        .max(20),
       risk: z.number().min(0).max(1),
       note: z.string().max(200).optional(),
       value: z.union([z.string(), z.null()]),
@@ -77,7 +90,9 @@ describe("toModelJsonSchema", () => {
 
   it("recurses through nested objects, arrays and unions", () => {
     const op = z.object({ op: z.literal("no_change"), rationale: z.string().min(3) });
-    const json = toModelJsonSchema(z.object({ plan: z.object({ operations: z.array(z.union([op, z.object({ op: z.literal("delete_alias") })])) }) }));
+    const json = toModelJsonSchema(
+      z.object({ plan: z.object({ operations: z.array(z.union([op, z.object({ op: z.literal("delete_alias") })])) }) }),
+    );
     const serialised = JSON.stringify(json);
     expect(serialised).toContain('"enum":["no_change"]');
     expect(serialised).toContain('"enum":["delete_alias"]');

@@ -32,7 +32,11 @@ describe("parseGenerateContentResponse", () => {
   });
 
   it("treats a response without candidates as bad output", () => {
-    expect(parseError("no-candidates")).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false, message: expect.stringMatching(/no candidates/) });
+    expect(parseError("no-candidates")).toMatchObject({
+      code: "LLM_BAD_OUTPUT",
+      transient: false,
+      message: expect.stringMatching(/no candidates/),
+    });
   });
 
   it("reports a blocked prompt as a permanent rejection", () => {
@@ -52,7 +56,10 @@ describe("parseGenerateContentResponse", () => {
   });
 
   it("reports prose instead of JSON as bad output, quoting it", () => {
-    expect(parseError("not-json")).toMatchObject({ code: "LLM_BAD_OUTPUT", message: expect.stringMatching(/not JSON: I updated the description/) });
+    expect(parseError("not-json")).toMatchObject({
+      code: "LLM_BAD_OUTPUT",
+      message: expect.stringMatching(/not JSON: I updated the description/),
+    });
   });
 
   it("reports schema failures with the zod issues", () => {

@@ -80,7 +80,11 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     ["content_format", "common_mistakes missing", { common_mistakes: undefined }],
     ["content_format", "common_mistakes not a list", { common_mistakes: "Bouncing the bar off the chest." }],
     ["content_format", "numbered execution note", { execution_notes: ["1. Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] }],
-    ["content_format", "numbered with a parenthesis", { execution_notes: ["1) Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] }],
+    [
+      "content_format",
+      "numbered with a parenthesis",
+      { execution_notes: ["1) Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] },
+    ],
     ["content_format", "bulleted mistake", { common_mistakes: ["- Bouncing the bar off the chest.", "Flaring the elbows out wide."] }],
     ["content_format", "bold mistake", { common_mistakes: ["**Bouncing** the bar off the chest.", "Flaring the elbows out wide."] }],
     ["muscle_category_present", "empty muscle category", { "muscles.category": [] }],
@@ -92,7 +96,13 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     }
     const result = heuristicScoreExercise(exercise);
     expect(result.hard_failures.map((failure) => failure.check)).toEqual([check]);
-    expect(result).toMatchObject({ passed: false, score: 0.45, issue_type: "needs_full_review", needs_full_review: true, needs_enrichment_only: false });
+    expect(result).toMatchObject({
+      passed: false,
+      score: 0.45,
+      issue_type: "needs_full_review",
+      needs_full_review: true,
+      needs_enrichment_only: false,
+    });
   });
 
   it("does not fall back to the deprecated primary_muscles field", () => {

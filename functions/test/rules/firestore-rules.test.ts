@@ -131,9 +131,7 @@ describeWithRules("firestore.rules", () => {
     });
 
     test("may create FAMILY_AUDIT with only type and payload (mode defaults to dry_run)", async () => {
-      await assertSucceeds(
-        addDoc(collection(user(), JOBS), { type: "FAMILY_AUDIT", payload: { family_slug: "squat" } }),
-      );
+      await assertSucceeds(addDoc(collection(user(), JOBS), { type: "FAMILY_AUDIT", payload: { family_slug: "squat" } }));
     });
 
     test("may create with a chosen id and priority at the bounds 0 and 100", async () => {
@@ -160,17 +158,12 @@ describeWithRules("firestore.rules", () => {
       await assertFails(addDoc(collection(user(), JOBS), userJob({ [field]: value })));
     });
 
-    test.each(["running", "succeeded", "failed", "deferred", "cancelled", ""])(
-      "rejects status %p (only queued)",
-      async (status) => {
-        await assertFails(addDoc(collection(user(), JOBS), userJob({ status })));
-      },
-    );
+    test.each(["running", "succeeded", "failed", "deferred", "cancelled", ""])("rejects status %p (only queued)", async (status) => {
+      await assertFails(addDoc(collection(user(), JOBS), userJob({ status })));
+    });
 
     test("rejects created_at that is not request.time", async () => {
-      await assertFails(
-        addDoc(collection(user(), JOBS), userJob({ created_at: Timestamp.fromMillis(Date.now() - 60_000) })),
-      );
+      await assertFails(addDoc(collection(user(), JOBS), userJob({ created_at: Timestamp.fromMillis(Date.now() - 60_000) })));
       await assertFails(addDoc(collection(user(), JOBS), userJob({ created_at: "now" })));
     });
 
@@ -194,9 +187,7 @@ describeWithRules("firestore.rules", () => {
 
     test("rejects apply mode", async () => {
       const base = userJob();
-      await assertFails(
-        addDoc(collection(user(), JOBS), { ...base, payload: { ...base.payload, mode: "apply" } }),
-      );
+      await assertFails(addDoc(collection(user(), JOBS), { ...base, payload: { ...base.payload, mode: "apply" } }));
       await assertFails(
         addDoc(collection(user(), JOBS), {
           type: "FAMILY_AUDIT",
@@ -205,12 +196,9 @@ describeWithRules("firestore.rules", () => {
       );
     });
 
-    test.each(JOB_TYPES.filter((t) => t !== "EXERCISE_ADD" && t !== "FAMILY_AUDIT"))(
-      "rejects the curator-only type %s",
-      async (type) => {
-        await assertFails(addDoc(collection(user(), JOBS), userJob({ type, payload: { mode: "dry_run" } })));
-      },
-    );
+    test.each(JOB_TYPES.filter((t) => t !== "EXERCISE_ADD" && t !== "FAMILY_AUDIT"))("rejects the curator-only type %s", async (type) => {
+      await assertFails(addDoc(collection(user(), JOBS), userJob({ type, payload: { mode: "dry_run" } })));
+    });
 
     test("rejects an unknown type, a missing type and a missing or non-map payload", async () => {
       await assertFails(addDoc(collection(user(), JOBS), userJob({ type: "DROP_EVERYTHING" })));
@@ -258,9 +246,7 @@ describeWithRules("firestore.rules", () => {
     );
 
     test("may not create engine-only shard jobs", async () => {
-      await assertFails(
-        addDoc(collection(curator(), JOBS), userJob({ type: "CATALOG_ENRICH_FIELD_SHARD", payload: { mode: "dry_run" } })),
-      );
+      await assertFails(addDoc(collection(curator(), JOBS), userJob({ type: "CATALOG_ENRICH_FIELD_SHARD", payload: { mode: "dry_run" } })));
     });
 
     test("is still held to the data contract", async () => {
@@ -270,9 +256,7 @@ describeWithRules("firestore.rules", () => {
       await assertFails(addDoc(collection(curator(), JOBS), userJob({ created_by: CURATOR })));
       await assertFails(addDoc(collection(curator(), JOBS), userJob({ lease_owner: "me" })));
       await assertFails(addDoc(collection(curator(), JOBS), userJob({ type: "DROP_EVERYTHING" })));
-      await assertFails(
-        addDoc(collection(curator(), JOBS), userJob({ created_at: Timestamp.fromMillis(Date.now() - 60_000) })),
-      );
+      await assertFails(addDoc(collection(curator(), JOBS), userJob({ created_at: Timestamp.fromMillis(Date.now() - 60_000) })));
     });
 
     test("a catalog_admin claim other than true gives no curator powers", async () => {

@@ -2,7 +2,14 @@ import { CloudTasksQueue, buildCreateTaskRequest } from "../../src/tasks/cloud-t
 import { InProcessTaskQueue } from "../../src/tasks/in-process";
 import { WakeupPayload, WakeupTask, wakeupTaskName } from "../../src/tasks/port";
 
-const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({ lane: "priority", jobId: "job1", attempt: 2, epoch: 3, runAfter: new Date("2026-05-01T10:00:00.500Z"), ...over });
+const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
+  lane: "priority",
+  jobId: "job1",
+  attempt: 2,
+  epoch: 3,
+  runAfter: new Date("2026-05-01T10:00:00.500Z"),
+  ...over,
+});
 const options = { project: "demo-p", location: "europe-west1", serviceAccountEmail: "sa@demo-p.iam.gserviceaccount.com" };
 
 describe("wake-up task names", () => {
@@ -22,7 +29,9 @@ describe("Cloud Tasks adapter", () => {
     const http = request.task?.httpRequest;
     expect(http?.url).toBe("https://europe-west1-demo-p.cloudfunctions.net/maintenanceLaneTask");
     expect(http?.oidcToken).toEqual({ serviceAccountEmail: options.serviceAccountEmail, audience: http?.url });
-    expect(JSON.parse(Buffer.from(String(http?.body), "base64").toString())).toEqual({ data: { lane: "maintenance", job_id: "job1", attempt: 2, epoch: 3 } });
+    expect(JSON.parse(Buffer.from(String(http?.body), "base64").toString())).toEqual({
+      data: { lane: "maintenance", job_id: "job1", attempt: 2, epoch: 3 },
+    });
   });
 
   it("reports a task name Cloud Tasks already has as a duplicate and rethrows other errors", async () => {

@@ -39,7 +39,9 @@ afterAll(() => fft.cleanup());
 
 describe("exported functions", () => {
   it("onJobCreated normalises the document, records the creator and enqueues one wake-up", async () => {
-    const ref = await db.collection("catalog_jobs").add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, status: "queued", created_at: Timestamp.now() });
+    const ref = await db
+      .collection("catalog_jobs")
+      .add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, status: "queued", created_at: Timestamp.now() });
     const wrapped = fft.wrap(onJobCreated);
     const event = { data: await ref.get(), params: { jobId: ref.id }, authType: "unknown", authId: "uid-123" };
     await wrapped(event);
@@ -52,7 +54,9 @@ describe("exported functions", () => {
   });
 
   it("onJobCreated fails an invalid document and keeps it", async () => {
-    const ref = await db.collection("catalog_jobs").add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat", mode: "yolo" }, status: "queued" });
+    const ref = await db
+      .collection("catalog_jobs")
+      .add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat", mode: "yolo" }, status: "queued" });
     await fft.wrap(onJobCreated)({ data: await ref.get(), params: { jobId: ref.id } });
     const doc = (await ref.get()).data();
     expect(doc).toMatchObject({ status: "failed", error: { code: "INVALID_JOB" } });

@@ -44,8 +44,19 @@ describe("client document → trigger → task → execute", () => {
     runtime = testRuntime(db, countingAudit(runs));
     await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob({ priority: 7 }));
-    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "succeeded_dry_run");
-    expect(doc).toMatchObject({ status: "succeeded_dry_run", queue: "priority", priority: 7, attempts: 1, lease_epoch: 1, created_by: "local-client", result_summary: { findings: 0 } });
+    const doc = await waitFor(
+      () => statusOf(ref.id),
+      (d) => d?.status === "succeeded_dry_run",
+    );
+    expect(doc).toMatchObject({
+      status: "succeeded_dry_run",
+      queue: "priority",
+      priority: 7,
+      attempts: 1,
+      lease_epoch: 1,
+      created_by: "local-client",
+      result_summary: { findings: 0 },
+    });
     expect(runs).toEqual([ref.id]);
     await runtime.idle(); // the attempt log and run history are written after the status
     const attempt = await ref.collection("attempts").doc("1").get();
@@ -64,7 +75,10 @@ describe("client document → trigger → task → execute", () => {
     runtime = testRuntime(db, countingAudit(runs));
     await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob(override));
-    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "failed");
+    const doc = await waitFor(
+      () => statusOf(ref.id),
+      (d) => d?.status === "failed",
+    );
     expect(doc?.error).toMatchObject({ code: "INVALID_JOB", transient: false });
     expect((doc?.error.details as { path: string }[]).map((i) => i.path)).toContain(path);
     await runtime.idle();
@@ -74,11 +88,18 @@ describe("client document → trigger → task → execute", () => {
 
   it("fails a second open job with the same dedup key as DUPLICATE_JOB", async () => {
     const runs: string[] = [];
-    runtime = testRuntime(db, countingAudit(runs, () => new Promise((r) => setTimeout(r, 300))));
+    runtime = testRuntime(
+      db,
+      countingAudit(runs, () => new Promise((r) => setTimeout(r, 300))),
+    );
     const first = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
     await runtime.engine.intake(first.id, "u1");
     const second = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
-    expect(await runtime.engine.intake(second.id, "u1")).toEqual({ outcome: "duplicate", openJobId: first.id, dedupKey: "audit:bench_press" });
+    expect(await runtime.engine.intake(second.id, "u1")).toEqual({
+      outcome: "duplicate",
+      openJobId: first.id,
+      dedupKey: "audit:bench_press",
+    });
     expect((await statusOf(second.id))?.error).toMatchObject({ code: "DUPLICATE_JOB", details: { open_job_id: first.id } });
   });
 
@@ -86,10 +107,12 @@ describe("client document → trigger → task → execute", () => {
     runtime = testRuntime(db, {});
     await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob());
-    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "failed");
+    const doc = await waitFor(
+      () => statusOf(ref.id),
+      (d) => d?.status === "failed",
+    );
     expect(doc?.error).toMatchObject({ code: "UNSUPPORTED_JOB_TYPE", transient: false });
   });
-
 });
 
 describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
@@ -107,7 +130,10 @@ describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
     runtime = testRuntime(db, registry);
     await runtime.start();
     const ref = await db.collection("catalog_jobs").add(clientJob());
-    const doc = await waitFor(() => statusOf(ref.id), (d) => d?.status === "succeeded_dry_run");
+    const doc = await waitFor(
+      () => statusOf(ref.id),
+      (d) => d?.status === "succeeded_dry_run",
+    );
     expect(doc).toMatchObject({ attempts: 2, lease_epoch: 2 });
     expect(calls).toBe(2);
     const first = await ref.collection("attempts").doc("1").get();
@@ -130,14 +156,21 @@ describeWithFullEmulator("run history of a finished attempt (field transforms of
     const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     await runtime.engine.runLane("priority");
     const history = await db.collection("catalog_run_summaries").doc(`${jobId}_1`).get();
-    expect(history.data()).toMatchObject({ changes_count: 2, changes_preview: ["rename_exercise a", "upsert_alias b"], scanner_fail: 1, job_status: "succeeded" });
+    expect(history.data()).toMatchObject({
+      changes_count: 2,
+      changes_preview: ["rename_exercise a", "upsert_alias b"],
+      scanner_fail: 1,
+      job_status: "succeeded",
+    });
   });
 });
 
 describe("faults at the task boundary", () => {
   it("a task for a job that no longer exists runs nothing and does not throw", async () => {
     runtime = testRuntime(db, countingAudit([]));
-    await expect(handleLaneTask(runtime.engine, "priority", { lane: "priority", job_id: "gone", attempt: 0, epoch: 0 })).resolves.toEqual([]);
+    await expect(handleLaneTask(runtime.engine, "priority", { lane: "priority", job_id: "gone", attempt: 0, epoch: 0 })).resolves.toEqual(
+      [],
+    );
   });
 
   it("a malformed task is dropped without retries", async () => {
@@ -148,7 +181,12 @@ describe("faults at the task boundary", () => {
   it("a task arriving before run_after runs nothing and asks for a wake-up at run_after", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t", run_after: new Date(Date.now() + 60_000) });
+    const { jobId } = await runtime.engine.deps.queue.createJob({
+      type: "FAMILY_AUDIT",
+      payload: { family_slug: "a" },
+      created_by: "t",
+      run_after: new Date(Date.now() + 60_000),
+    });
     await handleLaneTask(runtime.engine, "priority", { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 });
     expect(runs).toEqual([]);
     expect(runtime.tasks.accepted).toHaveLength(1);
@@ -162,7 +200,11 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
     const ref = await db.collection("catalog_jobs").add(clientJob());
-    const results = await Promise.all([runtime.engine.intake(ref.id, "u"), runtime.engine.intake(ref.id, "u"), runtime.engine.intake(ref.id, "u")]);
+    const results = await Promise.all([
+      runtime.engine.intake(ref.id, "u"),
+      runtime.engine.intake(ref.id, "u"),
+      runtime.engine.intake(ref.id, "u"),
+    ]);
     // One delivery enqueues the wake-up; the others find it enqueued already (or the job already running).
     expect(results.filter((r) => r.outcome === "accepted" && r.wakeup === "enqueued")).toHaveLength(1);
     expect(results.every((r) => r.outcome === "not_queued" || (r.outcome === "accepted" && r.wakeup))).toBe(true);
@@ -174,8 +216,17 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
 
   it("a duplicated task delivery runs the job once", async () => {
     const runs: string[] = [];
-    const workers = Array.from({ length: 4 }, () => testRuntime(newFirestore(), countingAudit(runs, () => new Promise((r) => setTimeout(r, 100)))));
-    const { jobId } = await workers[0].engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const workers = Array.from({ length: 4 }, () =>
+      testRuntime(
+        newFirestore(),
+        countingAudit(runs, () => new Promise((r) => setTimeout(r, 100))),
+      ),
+    );
+    const { jobId } = await workers[0].engine.deps.queue.createJob({
+      type: "FAMILY_AUDIT",
+      payload: { family_slug: "a" },
+      created_by: "t",
+    });
     const payload = { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 };
     await Promise.all(workers.map((w) => handleLaneTask(w.engine, "priority", payload)));
     expect(runs).toEqual([jobId]);
@@ -184,7 +235,9 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
 
   it("a job whose family lock is held is deferred without using an attempt, then runs", async () => {
     const runs: string[] = [];
-    const registry: HandlerRegistry = { FAMILY_AUDIT: { ...countingAudit(runs).FAMILY_AUDIT!, lockKeys: (job) => [`family:${job.payload.family_slug}`] } };
+    const registry: HandlerRegistry = {
+      FAMILY_AUDIT: { ...countingAudit(runs).FAMILY_AUDIT!, lockKeys: (job) => [`family:${job.payload.family_slug}`] },
+    };
     runtime = testRuntime(db, registry);
     await runtime.engine.deps.locks.acquireLocks(["family:a"], { jobId: "other", epoch: 1, owner: "x" });
     const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
@@ -205,7 +258,11 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
         async run({ ctx, job }) {
           // Someone recovers the job while this worker still runs it.
           await db.collection("catalog_jobs").doc(job.id).update({ status: "queued", lease_owner: null, lease_epoch: 99 });
-          await waitFor(async () => ctx.signal.aborted, (a) => a, 5000);
+          await waitFor(
+            async () => ctx.signal.aborted,
+            (a) => a,
+            5000,
+          );
           sawAbort = ctx.signal.aborted;
           throw ctx.signal.reason;
         },
@@ -224,7 +281,11 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
       FAMILY_AUDIT: {
         async run({ ctx, job, deps }) {
           await deps.queue.cancelJob(job.id); // an operator asks while the job runs
-          await waitFor(async () => ctx.signal.aborted, (a) => a, 5000);
+          await waitFor(
+            async () => ctx.signal.aborted,
+            (a) => a,
+            5000,
+          );
           throw ctx.signal.reason; // the safe point
         },
       },

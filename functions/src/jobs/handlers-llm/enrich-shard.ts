@@ -61,7 +61,9 @@ export const enrichShardHandler: JobHandler<"CATALOG_ENRICH_FIELD_SHARD"> = {
     } catch (err) {
       if (err instanceof LlmError && err.transient) {
         // The counts so far stay with the failure: the parent reads them if the shard never succeeds.
-        throw JobFailure.transient(err.code, `${err.message}; ${tally.done} of ${ids.length} exercise(s) finished`, { partial: tally.shardCounts() });
+        throw JobFailure.transient(err.code, `${err.message}; ${tally.done} of ${ids.length} exercise(s) finished`, {
+          partial: tally.shardCounts(),
+        });
       }
       throw err;
     } finally {
@@ -120,11 +122,23 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
     if (err instanceof LlmError && !err.transient) return failed(exerciseId, err.code, err.message);
     throw err;
   }
-  const base = { exercise_id: exerciseId, paths: Object.keys(enrichment.patch), dropped: enrichment.dropped.length, confidence: enrichment.confidence };
-  attempt.event("exercise_enriched", { exercise_id: exerciseId, patch: enrichment.patch, dropped: enrichment.dropped, confidence: enrichment.confidence });
+  const base = {
+    exercise_id: exerciseId,
+    paths: Object.keys(enrichment.patch),
+    dropped: enrichment.dropped.length,
+    confidence: enrichment.confidence,
+  };
+  attempt.event("exercise_enriched", {
+    exercise_id: exerciseId,
+    patch: enrichment.patch,
+    dropped: enrichment.dropped,
+    confidence: enrichment.confidence,
+  });
   if (base.paths.length === 0) return { ...base, outcome: "no_change", detail: "nothing_to_change", scanner_passed: null };
 
-  const [written] = await writeExercisePatches(input, [{ exerciseId, set: enrichment.patch, rationale: rationale(spec, enrichment.reasoning) }]);
+  const [written] = await writeExercisePatches(input, [
+    { exerciseId, set: enrichment.patch, rationale: rationale(spec, enrichment.reasoning) },
+  ]);
   switch (written.kind) {
     case "applied":
     case "already_applied":

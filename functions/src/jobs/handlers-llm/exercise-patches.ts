@@ -29,11 +29,18 @@ export type PatchOutcome =
   | { kind: "invalid"; code: string; message: string };
 
 /** One outcome per patch, in order. The caller has checked the apply gate. */
-export async function writeExercisePatches<T extends JobType>(input: HandlerInput<T>, patches: readonly ExercisePatch[]): Promise<PatchOutcome[]> {
+export async function writeExercisePatches<T extends JobType>(
+  input: HandlerInput<T>,
+  patches: readonly ExercisePatch[],
+): Promise<PatchOutcome[]> {
   if (patches.length === 0) return [];
   const { job, deps } = input;
   const outcomes: (PatchOutcome | undefined)[] = patches.map(() => undefined);
-  const plan = planOf(input, patches.map((_, index) => index), patches);
+  const plan = planOf(
+    input,
+    patches.map((_, index) => index),
+    patches,
+  );
   const view = await loadCatalogView(deps.db, plan);
   const validation = validatePlan(plan, view, { now: deps.now() });
   const planWide = validation.errors.find((issue) => issue.operation_index === null);
@@ -53,7 +60,9 @@ export async function writeExercisePatches<T extends JobType>(input: HandlerInpu
     }
   }
   // Every operation ends applied, skipped, unchanged or failed; the fallback only satisfies the type.
-  return outcomes.map((outcome) => outcome ?? { kind: "invalid", code: "NOT_WRITTEN", message: "the patch was neither applied nor rejected" });
+  return outcomes.map(
+    (outcome) => outcome ?? { kind: "invalid", code: "NOT_WRITTEN", message: "the patch was neither applied nor rejected" },
+  );
 }
 
 function planOf<T extends JobType>(input: HandlerInput<T>, indices: readonly number[], patches: readonly ExercisePatch[]): ChangePlan {

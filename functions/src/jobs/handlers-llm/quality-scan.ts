@@ -74,7 +74,17 @@ export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const scannedAt = deps.now();
     const followUps = new FollowUpJobs(deps, job);
-    const counts: ScanCounts = { scanned: 0, passed: 0, needs_enrichment: 0, needs_full_review: 0, retired_skipped: 0, missing: 0, metadata_written: 0, metadata_would_write: 0, metadata_failed: 0 };
+    const counts: ScanCounts = {
+      scanned: 0,
+      passed: 0,
+      needs_enrichment: 0,
+      needs_full_review: 0,
+      retired_skipped: 0,
+      missing: 0,
+      metadata_written: 0,
+      metadata_would_write: 0,
+      metadata_failed: 0,
+    };
     const failures: unknown[] = [];
     for await (const page of targetExercisePages(deps.db, job.payload, SCAN_PAGE_SIZE)) {
       ctx.signal.throwIfAborted();
@@ -87,7 +97,10 @@ export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
         if (result.issue_type === "ok") counts.passed++;
         else counts[result.issue_type]++;
       }
-      const outcomes = await writeExercisePatches(input, scans.map(({ id, result }) => reviewMetadataPatch(id, result, scannedAt)));
+      const outcomes = await writeExercisePatches(
+        input,
+        scans.map(({ id, result }) => reviewMetadataPatch(id, result, scannedAt)),
+      );
       outcomes.forEach((outcome, index) => countWrite(counts, outcome, scans[index].id, failures));
       const flagged = scans.filter(({ result }) => result.issue_type !== "ok").map(({ id }) => id);
       if (job.payload.emit_enrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
@@ -95,6 +108,12 @@ export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
     }
     const summary = { ...counts, scanner_version: SCANNER_VERSION, failures, ...followUps.summary() };
     if (counts.metadata_failed === 0) return succeededIn(mode, summary);
-    return needsReview(mode, summary, "REVIEW_METADATA_FAILED", `review_metadata of ${counts.metadata_failed} exercise(s) could not be written`, { failures });
+    return needsReview(
+      mode,
+      summary,
+      "REVIEW_METADATA_FAILED",
+      `review_metadata of ${counts.metadata_failed} exercise(s) could not be written`,
+      { failures },
+    );
   },
 };

@@ -42,7 +42,9 @@ function errorOf(shard: ShardView): { code: string | null; details: unknown } {
 function countsOf(shard: ShardView): ShardCounts {
   const { details } = errorOf(shard);
   const known =
-    readShardCounts(shard.result_summary) ?? (isPlainRecord(details) ? readShardCounts(details.partial) : null) ?? emptyShardCounts(shard.exercise_count);
+    readShardCounts(shard.result_summary) ??
+    (isPlainRecord(details) ? readShardCounts(details.partial) : null) ??
+    emptyShardCounts(shard.exercise_count);
   const accounted = known.exercises_succeeded + known.exercises_no_change + known.exercises_skipped + known.exercises_failed;
   return { ...known, exercises_failed: known.exercises_failed + Math.max(0, known.exercises_total - accounted) };
 }

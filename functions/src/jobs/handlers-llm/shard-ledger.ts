@@ -54,7 +54,9 @@ export class ShardLedger {
         const [document] = (doc.get("documents") as unknown[] | undefined) ?? [];
         if (doc.get("op") !== "patch_fields" || doc.get("status") !== "applied" || !isPlainRecord(document)) continue;
         if (typeof document.id !== "string" || !isPlainRecord(document.after)) continue;
-        const paths = Array.isArray(document.changed_paths) ? document.changed_paths.filter((path): path is string => typeof path === "string") : [];
+        const paths = Array.isArray(document.changed_paths)
+          ? document.changed_paths.filter((path): path is string => typeof path === "string")
+          : [];
         patches.push({ exerciseId: document.id, changeId: doc.id, paths, after: document.after });
       }
     }

@@ -36,7 +36,14 @@ export interface ShardCounts {
 }
 
 export function emptyShardCounts(total: number): ShardCounts {
-  return { exercises_total: total, exercises_succeeded: 0, exercises_no_change: 0, exercises_skipped: 0, exercises_failed: 0, scanner_fail: 0 };
+  return {
+    exercises_total: total,
+    exercises_succeeded: 0,
+    exercises_no_change: 0,
+    exercises_skipped: 0,
+    exercises_failed: 0,
+    scanner_fail: 0,
+  };
 }
 
 const COUNT_KEY: Record<ExerciseOutcomeKind, keyof ShardCounts> = {

@@ -52,7 +52,11 @@ export interface ExercisePage {
 }
 
 /** Pages of target exercises with their documents (any status). */
-export async function* targetExercisePages(db: Firestore, selection: TargetSelection, pageSize = TARGET_PAGE_SIZE): AsyncGenerator<ExercisePage> {
+export async function* targetExercisePages(
+  db: Firestore,
+  selection: TargetSelection,
+  pageSize = TARGET_PAGE_SIZE,
+): AsyncGenerator<ExercisePage> {
   if (selection.exercise_doc_ids) {
     for (const ids of chunks([...new Set(selection.exercise_doc_ids)], pageSize)) {
       const found = await getExercises(db, ids);

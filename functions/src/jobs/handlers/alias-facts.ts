@@ -94,7 +94,11 @@ export async function resolveWithFacts<T>(
  * `decide` for each item (null: nothing to report). Items whose facts are not all read yet are
  * left out, their needs collected in `request`; `unsettled` gives them a result anyway (last round).
  */
-export function decideEach<I, R>(items: readonly I[], decide: (item: I) => R | null, unsettled?: (item: I) => R): { result: R[]; request: FactRequest } {
+export function decideEach<I, R>(
+  items: readonly I[],
+  decide: (item: I) => R | null,
+  unsettled?: (item: I) => R,
+): { result: R[]; request: FactRequest } {
   const request = emptyRequest();
   const result: R[] = [];
   for (const item of items) {

@@ -18,18 +18,30 @@ import { type DocData, isLiveExercise } from "../../catalog/repository";
 import { type AliasFacts, type FactRequest, decideEach } from "./alias-facts";
 import { creationSlugOf } from "./slug-aliases";
 
-export type AliasProblem = "no_target" | "both_targets" | "orphaned" | "merged_target" | "flag_mismatch" | "slug_mismatch" | "missing_alias";
+export type AliasProblem =
+  "no_target" | "both_targets" | "orphaned" | "merged_target" | "flag_mismatch" | "slug_mismatch" | "missing_alias";
 
 export type AliasTarget = { exercise_id: string } | { family_slug: string };
 
 export type AliasRepair =
   | { alias_slug: string; problem: AliasProblem; action: "upsert"; target: AliasTarget; reason: string }
   | { alias_slug: string; problem: AliasProblem; action: "delete"; reason: string }
-  | { alias_slug: string; problem: AliasProblem | null; action: "unresolved"; code: "ALIAS_LOOP" | "AMBIGUOUS_ALIAS_TARGET" | "CHAIN_TOO_LONG"; reason: string }
+  | {
+      alias_slug: string;
+      problem: AliasProblem | null;
+      action: "unresolved";
+      code: "ALIAS_LOOP" | "AMBIGUOUS_ALIAS_TARGET" | "CHAIN_TOO_LONG";
+      reason: string;
+    }
   | { alias_slug: string; problem: null; action: "none"; reason: string }
   | { alias_slug: string; problem: null; action: "not_found"; reason: string };
 
-type Found<T> = { kind: "found"; value: T } | { kind: "missing" } | { kind: "retired" } | { kind: "loop"; path: string[] } | { kind: "ambiguous"; candidates: T[] };
+type Found<T> =
+  | { kind: "found"; value: T }
+  | { kind: "missing" }
+  | { kind: "retired" }
+  | { kind: "loop"; path: string[] }
+  | { kind: "ambiguous"; candidates: T[] };
 
 function mapFound<T, U>(found: Found<T>, map: (value: T) => U): Found<U> {
   if (found.kind === "found") return { kind: "found", value: map(found.value) };
@@ -63,8 +75,18 @@ export function aliasProblem(slug: string, alias: Readonly<DocData> | null, fact
 }
 
 /** Decides every slug's repair; slugs whose facts are not all read yet come back in `request`. */
-export function resolveAliases(slugs: readonly string[], facts: AliasFacts, finalRound: boolean): { result: AliasRepair[]; request: FactRequest } {
-  const unsettled = (slug: string): AliasRepair => ({ alias_slug: slug, problem: null, action: "unresolved", code: "CHAIN_TOO_LONG", reason: "its targets lead on too far to follow" });
+export function resolveAliases(
+  slugs: readonly string[],
+  facts: AliasFacts,
+  finalRound: boolean,
+): { result: AliasRepair[]; request: FactRequest } {
+  const unsettled = (slug: string): AliasRepair => ({
+    alias_slug: slug,
+    problem: null,
+    action: "unresolved",
+    code: "CHAIN_TOO_LONG",
+    reason: "its targets lead on too far to follow",
+  });
   return decideEach(slugs, (slug) => resolveAlias(slug, facts), finalRound ? unsettled : undefined);
 }
 
@@ -77,18 +99,27 @@ export function resolveAlias(slug: string, facts: AliasFacts): AliasRepair {
   const familySlug = text(alias.family_slug);
   if (problem === "no_target") {
     const restored = restoreOldSlug(slug, facts);
-    if (restored.action === "not_found") return { alias_slug: slug, problem, action: "delete", reason: "the alias has no target and none can be found" };
+    if (restored.action === "not_found")
+      return { alias_slug: slug, problem, action: "delete", reason: "the alias has no target and none can be found" };
     return { ...restored, problem };
   }
   const viaExercise = exerciseId ? exerciseTarget(slug, exerciseId, facts) : null;
   const viaFamily = familySlug ? familyTarget(slug, familySlug, facts) : null;
   // With two targets, the slug's shape says which one the alias meant.
-  const preferred = problem === "both_targets" && !slug.includes("-") && slug.includes("_") ? [viaFamily, viaExercise] : [viaExercise, viaFamily];
-  const chosen = preferred.find((found) => found?.kind === "found") ?? preferred.find((found) => found !== null && found.kind !== "missing") ?? preferred.find((found) => found !== null);
+  const preferred =
+    problem === "both_targets" && !slug.includes("-") && slug.includes("_") ? [viaFamily, viaExercise] : [viaExercise, viaFamily];
+  const chosen =
+    preferred.find((found) => found?.kind === "found") ??
+    preferred.find((found) => found !== null && found.kind !== "missing") ??
+    preferred.find((found) => found !== null);
   return repairFor(slug, problem, chosen ?? { kind: "missing" });
 }
 
-function repairFor(slug: string, problem: AliasProblem, found: Found<AliasTarget>): Exclude<AliasRepair, { action: "none" } | { action: "not_found" }> {
+function repairFor(
+  slug: string,
+  problem: AliasProblem,
+  found: Found<AliasTarget>,
+): Exclude<AliasRepair, { action: "none" } | { action: "not_found" }> {
   switch (found.kind) {
     case "found": {
       const target = found.value;
@@ -100,9 +131,21 @@ function repairFor(slug: string, problem: AliasProblem, found: Found<AliasTarget
     case "retired":
       return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)}; its target is retired without a successor` };
     case "loop":
-      return { alias_slug: slug, problem, action: "unresolved", code: "ALIAS_LOOP", reason: `its targets form a loop: ${found.path.join(" → ")}` };
+      return {
+        alias_slug: slug,
+        problem,
+        action: "unresolved",
+        code: "ALIAS_LOOP",
+        reason: `its targets form a loop: ${found.path.join(" → ")}`,
+      };
     case "ambiguous":
-      return { alias_slug: slug, problem, action: "unresolved", code: "AMBIGUOUS_ALIAS_TARGET", reason: `several successors fit: ${found.candidates.map((c) => JSON.stringify(c)).join(", ")}` };
+      return {
+        alias_slug: slug,
+        problem,
+        action: "unresolved",
+        code: "AMBIGUOUS_ALIAS_TARGET",
+        reason: `several successors fit: ${found.candidates.map((c) => JSON.stringify(c)).join(", ")}`,
+      };
   }
 }
 
@@ -171,7 +214,10 @@ function successorOfMissing(id: string, facts: AliasFacts): Found<string> {
   const slug = creationSlugOf(id) ?? id;
   const { named, created } = facts.holdersOf(slug);
   const aliased = text(facts.alias(slug)?.exercise_id);
-  return oneLive([...named, ...created, ...(aliased ? [aliased] : [])].filter((candidate) => candidate !== id), facts);
+  return oneLive(
+    [...named, ...created, ...(aliased ? [aliased] : [])].filter((candidate) => candidate !== id),
+    facts,
+  );
 }
 
 function oneLive(candidates: readonly string[], facts: AliasFacts): Found<string> {
@@ -188,6 +234,11 @@ function restoreOldSlug(slug: string, facts: AliasFacts): Exclude<AliasRepair, {
   const { created } = facts.holdersOf(slug);
   const renamedAway = created.filter((id) => facts.exercise(id)?.name_slug !== slug);
   const found = oneLive(renamedAway, facts);
-  if (found.kind === "missing") return { alias_slug: slug, problem: null, action: "not_found", reason: "no alias and no exercise with this old slug" };
-  return repairFor(slug, "missing_alias", mapFound(found, (exercise_id) => ({ exercise_id })));
+  if (found.kind === "missing")
+    return { alias_slug: slug, problem: null, action: "not_found", reason: "no alias and no exercise with this old slug" };
+  return repairFor(
+    slug,
+    "missing_alias",
+    mapFound(found, (exercise_id) => ({ exercise_id })),
+  );
 }

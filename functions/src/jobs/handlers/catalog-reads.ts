@@ -143,11 +143,16 @@ export async function readAliasFacts(db: Firestore, facts: AliasFacts, request: 
   ]);
   request.aliases.forEach((slug) => facts.aliases.set(slug, aliases.get(slug) ?? null));
   request.exercises.forEach((id) => facts.exercises.set(id, exercises.get(id) ?? null));
-  request.families.forEach((slug) => facts.families.set(slug, { registry: registries.get(slug) ?? null, hasExercises: populated.has(slug) }));
+  request.families.forEach((slug) =>
+    facts.families.set(slug, { registry: registries.get(slug) ?? null, hasExercises: populated.has(slug) }),
+  );
   for (const slug of slugs) {
     const holders = named.filter((holder) => holder.data.name_slug === slug);
     holders.forEach((holder) => facts.exercises.set(holder.id, holder.data));
-    facts.namedWith.set(slug, holders.map((holder) => holder.id));
+    facts.namedWith.set(
+      slug,
+      holders.map((holder) => holder.id),
+    );
     facts.createdWith.set(slug, created.get(slug) ?? []);
   }
 }

@@ -17,7 +17,12 @@ export function changePlan(job: Pick<Job, "id" | "type">, summary: string, opera
  * Recomputes a family's registry entry from its members once the plan ran. A merged family stays
  * merged (it has a successor); any other is active while it has live exercises, else deprecated.
  */
-export function refreshRegistry(familySlug: string, stored: Readonly<DocData> | null, hasLiveMembers: boolean, rationale: string): OperationInput {
+export function refreshRegistry(
+  familySlug: string,
+  stored: Readonly<DocData> | null,
+  hasLiveMembers: boolean,
+  rationale: string,
+): OperationInput {
   if (stored?.status === "merged" && typeof stored.merged_into === "string") {
     return { op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: stored.merged_into, rationale };
   }

@@ -22,12 +22,24 @@ export const exerciseAddHandler: JobHandler<"EXERCISE_ADD"> = {
     const owners = await loadRenameOwners(db, [...family.members, { id: placed.exercise_id, data: {} }], placed.join.finalNames);
     const addition = planExerciseAdd(placed, owners, createdBefore.includes(placed.exercise_id));
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
-    const outcome = await runPlan(input, plan, { exercise_id: addition.exercise_id, name: placed.name, family_slug: draft.family_slug, renamed: addition.renamed });
-    return outcome.kind === "completed" && outcome.status === "succeeded" ? queueEnrichment(input.deps, input.job, addition.exercise_id, outcome) : outcome;
+    const outcome = await runPlan(input, plan, {
+      exercise_id: addition.exercise_id,
+      name: placed.name,
+      family_slug: draft.family_slug,
+      renamed: addition.renamed,
+    });
+    return outcome.kind === "completed" && outcome.status === "succeeded"
+      ? queueEnrichment(input.deps, input.job, addition.exercise_id, outcome)
+      : outcome;
   },
 };
 
-async function queueEnrichment(deps: EngineDeps, job: JobOf<"EXERCISE_ADD">, exerciseId: string, outcome: HandlerOutcome & { kind: "completed" }): Promise<HandlerOutcome> {
+async function queueEnrichment(
+  deps: EngineDeps,
+  job: JobOf<"EXERCISE_ADD">,
+  exerciseId: string,
+  outcome: HandlerOutcome & { kind: "completed" },
+): Promise<HandlerOutcome> {
   const enrichment = await deps.queue.createJob({
     type: "CATALOG_ENRICH_FIELD",
     payload: { mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [exerciseId] },

@@ -37,7 +37,10 @@ export interface FamilyFinding {
 
 /** The registry entry the family's members imply (see `refreshRegistry`: a merged family stays merged). */
 export function expectedRegistry(familySlug: string, members: readonly CatalogDoc[], stored: Readonly<DocData> | null): DocData {
-  const merged = stored?.status === "merged" && typeof stored.merged_into === "string" ? { status: "merged" as const, merged_into: stored.merged_into } : {};
+  const merged =
+    stored?.status === "merged" && typeof stored.merged_into === "string"
+      ? { status: "merged" as const, merged_into: stored.merged_into }
+      : {};
   return computeFamilyRegistry(
     familySlug,
     members.map((member) => member.data),
@@ -60,7 +63,11 @@ export function auditFamily(
   registry: Readonly<DocData> | null,
   owners: SlugOwners = NO_SLUG_OWNERS,
 ): FamilyFinding[] {
-  return [...memberFindings(familySlug, members, owners), ...equipmentFindings(members), ...registryFindings(familySlug, members, registry)];
+  return [
+    ...memberFindings(familySlug, members, owners),
+    ...equipmentFindings(members),
+    ...registryFindings(familySlug, members, registry),
+  ];
 }
 
 /** Findings listed in a summary; the counts cover all of them. */
@@ -82,10 +89,20 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
   const finalNames = new Map([...names].flatMap(([id, name]) => (name === null ? [] : [[id, name] as const])));
   for (const { id, data } of members) {
     if (data.status === "merged" && !data.merged_into) {
-      findings.push({ code: "merged_without_target", exercise_ids: [id], message: `${id} is merged but has no merged_into`, fix: "review" });
+      findings.push({
+        code: "merged_without_target",
+        exercise_ids: [id],
+        message: `${id} is merged but has no merged_into`,
+        fix: "review",
+      });
     }
     if (data.status === "deprecated" && !data.deprecated_at) {
-      findings.push({ code: "deprecated_without_date", exercise_ids: [id], message: `${id} is deprecated but has no deprecated_at`, fix: "review" });
+      findings.push({
+        code: "deprecated_without_date",
+        exercise_ids: [id],
+        message: `${id} is deprecated but has no deprecated_at`,
+        fix: "review",
+      });
     }
   }
   for (const { id, data } of liveMembers(members)) {
@@ -97,7 +114,12 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
     }
     if (target !== name || data.name_slug !== toNameSlug(target)) findings.push(renameFinding(id, name, target, finalNames, owners));
     if (!familySlugFitsName(target, familySlug)) {
-      findings.push({ code: "name_does_not_fit_family", exercise_ids: [id], message: `"${target}" is not a variant of family ${familySlug}`, fix: "review" });
+      findings.push({
+        code: "name_does_not_fit_family",
+        exercise_ids: [id],
+        message: `"${target}" is not a variant of family ${familySlug}`,
+        fix: "review",
+      });
     }
   }
   return findings;
@@ -105,8 +127,22 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
 
 function renameFinding(id: string, name: string, target: string, names: ReadonlyMap<string, string>, owners: SlugOwners): FamilyFinding {
   const conflict = renameConflict(id, target, names, owners);
-  if (conflict) return { code: "name_collision", exercise_ids: [id], message: `"${name}" should be "${target}", but ${conflict}`, suggestion: target, fix: "review" };
-  if (target !== name) return { code: "non_canonical_name", exercise_ids: [id], message: `"${name}" is not canonical in this family`, suggestion: target, fix: "FAMILY_NORMALIZE" };
+  if (conflict)
+    return {
+      code: "name_collision",
+      exercise_ids: [id],
+      message: `"${name}" should be "${target}", but ${conflict}`,
+      suggestion: target,
+      fix: "review",
+    };
+  if (target !== name)
+    return {
+      code: "non_canonical_name",
+      exercise_ids: [id],
+      message: `"${name}" is not canonical in this family`,
+      suggestion: target,
+      fix: "FAMILY_NORMALIZE",
+    };
   return {
     code: "name_slug_mismatch",
     exercise_ids: [id],
@@ -151,7 +187,9 @@ function equipmentFindings(members: readonly CatalogDoc[]): FamilyFinding[] {
 function registryFindings(familySlug: string, members: readonly CatalogDoc[], registry: Readonly<DocData> | null): FamilyFinding[] {
   const live = liveMembers(members).length;
   if (!registry) {
-    return live > 0 ? [{ code: "registry_missing", exercise_ids: [], message: `family ${familySlug} has no registry entry`, fix: "FAMILY_NORMALIZE" }] : [];
+    return live > 0
+      ? [{ code: "registry_missing", exercise_ids: [], message: `family ${familySlug} has no registry entry`, fix: "FAMILY_NORMALIZE" }]
+      : [];
   }
   if (registry.status === "merged" && live > 0) {
     return [

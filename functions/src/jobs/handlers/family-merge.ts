@@ -16,8 +16,13 @@ export const familyMergeHandler: JobHandler<"FAMILY_MERGE"> = {
     const { source_family, target_family } = input.job.payload.merge_config;
     const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
     const [owners, exerciseAliases, familyAliases] = await Promise.all([
-      loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [source.slug]),
-      aliasesPointingAtExercises(db, liveMembers(source.members).map((member) => member.id)),
+      loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
+        source.slug,
+      ]),
+      aliasesPointingAtExercises(
+        db,
+        liveMembers(source.members).map((member) => member.id),
+      ),
       aliasesPointingAtFamilies(db, [source.slug]),
     ]);
     const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });

@@ -17,7 +17,11 @@ export const familySplitHandler: JobHandler<"FAMILY_SPLIT"> = {
     const names = new Map([...joinNames(family.slug, target, moving).names, ...stayingRenames(family, staying).finalNames]);
     const owners = await loadRenameOwners(db, [...family.members, ...target.members], names, [target.slug]);
     const split = planFamilySplit({ family, target, equipment: split_config.equipment, owners });
-    const plan = changePlan(input.job, `split ${split_config.equipment.join(", ")} off family ${family.slug} into ${target.slug}`, split.operations);
+    const plan = changePlan(
+      input.job,
+      `split ${split_config.equipment.join(", ")} off family ${family.slug} into ${target.slug}`,
+      split.operations,
+    );
     return runPlan(input, plan, { family_slug: family.slug, target_family: target.slug, moved: split.moved, renamed: split.renamed });
   },
 };

@@ -46,7 +46,8 @@ export class FollowUpJobs {
       jobId = result.jobId;
     }
     this.counts[outcome]++;
-    if (this.listed.length < MAX_LISTED) this.listed.push({ type: followUp.type, dedup_key: followUp.dedup_key, outcome, ...(jobId ? { job_id: jobId } : {}) });
+    if (this.listed.length < MAX_LISTED)
+      this.listed.push({ type: followUp.type, dedup_key: followUp.dedup_key, outcome, ...(jobId ? { job_id: jobId } : {}) });
   }
 
   get total(): number {

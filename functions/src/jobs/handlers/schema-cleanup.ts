@@ -13,6 +13,10 @@ export const schemaCleanupHandler: JobHandler<"SCHEMA_CLEANUP"> = {
     const { payload } = input.job;
     const cleanup = planSchemaCleanup(payload, await getExercises(input.deps.db, payload.exercise_doc_ids));
     const plan = changePlan(input.job, `remove deprecated fields from ${payload.exercise_doc_ids.length} exercise(s)`, cleanup.operations);
-    return runPlan(input, plan, { fields_removed: cleanup.fields_removed, fields_kept: cleanup.kept.length, kept: cleanup.kept.slice(0, 100) });
+    return runPlan(input, plan, {
+      fields_removed: cleanup.fields_removed,
+      fields_kept: cleanup.kept.length,
+      kept: cleanup.kept.slice(0, 100),
+    });
   },
 };

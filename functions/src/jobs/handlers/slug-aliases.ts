@@ -53,7 +53,12 @@ export function renameAliasOps(
   const ops: OperationInput[] = [];
   for (const slug of knownSlugsOf(exerciseId, exercise)) {
     if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId)) continue;
-    ops.push({ op: "upsert_alias", alias_slug: slug, exercise_id: exerciseId, rationale: `keep the old slug "${slug}" reachable after the rename to "${newName}"` });
+    ops.push({
+      op: "upsert_alias",
+      alias_slug: slug,
+      exercise_id: exerciseId,
+      rationale: `keep the old slug "${slug}" reachable after the rename to "${newName}"`,
+    });
   }
   if (aliasPointsAtExercise(aliases.get(newSlug), exerciseId)) {
     ops.push({ op: "delete_alias", alias_slug: newSlug, rationale: `"${newSlug}" is the exercise's own slug again; it needs no alias` });

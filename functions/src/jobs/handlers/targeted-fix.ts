@@ -26,7 +26,13 @@ export const targetedFixHandler: JobHandler<"TARGETED_FIX"> = {
       newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
       payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
     ]);
-    const fix = planTargetedFix({ payload, exercises, families: new Map(families.map((family) => [family.slug, family])), owners, pointingAliases });
+    const fix = planTargetedFix({
+      payload,
+      exercises,
+      families: new Map(families.map((family) => [family.slug, family])),
+      owners,
+      pointingAliases,
+    });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
     return runPlan(input, plan, { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged });
   },
@@ -34,5 +40,7 @@ export const targetedFixHandler: JobHandler<"TARGETED_FIX"> = {
 
 /** The distinct families of the exercises: the registries a fix may change. */
 function familiesOf(exercises: ReadonlyMap<string, DocData>): string[] {
-  return [...new Set([...exercises.values()].map((exercise) => exercise.family_slug).filter((slug): slug is string => typeof slug === "string"))];
+  return [
+    ...new Set([...exercises.values()].map((exercise) => exercise.family_slug).filter((slug): slug is string => typeof slug === "string")),
+  ];
 }

@@ -19,12 +19,17 @@ export interface AliasRepairPlan {
 export function planAliasRepair(repairs: readonly AliasRepair[]): AliasRepairPlan {
   const notFound = repairs.filter((repair) => repair.action === "not_found").map((repair) => repair.alias_slug);
   if (repairs.length > 0 && notFound.length === repairs.length) {
-    throw JobFailure.permanent("ALIAS_NOT_FOUND", `no alias and no exercise renamed away from: ${notFound.join(", ")}`, { alias_slugs: notFound });
+    throw JobFailure.permanent("ALIAS_NOT_FOUND", `no alias and no exercise renamed away from: ${notFound.join(", ")}`, {
+      alias_slugs: notFound,
+    });
   }
   const plan: AliasRepairPlan = { operations: [], repaired: [], unresolved: [], fine: [], not_found: notFound };
   for (const repair of repairs) {
     if (repair.action === "upsert") {
-      const target = "exercise_id" in repair.target ? { exercise_id: repair.target.exercise_id } : { family_slug: repair.target.family_slug, is_family_alias: true };
+      const target =
+        "exercise_id" in repair.target
+          ? { exercise_id: repair.target.exercise_id }
+          : { family_slug: repair.target.family_slug, is_family_alias: true };
       plan.operations.push({ op: "upsert_alias", alias_slug: repair.alias_slug, ...target, rationale: repair.reason });
       plan.repaired.push(repair);
     } else if (repair.action === "delete") {

@@ -27,7 +27,7 @@ export function singular(word: string): string {
 /** The words of a slug without equipment words, in singular; the slug's own words if nothing else is left. */
 function coreWords(words: readonly string[]): string[] {
   const kept: string[] = [];
-  for (let index = 0; index < words.length; ) {
+  for (let index = 0; index < words.length;) {
     const sequence = EQUIPMENT_WORD_SEQUENCES.find((seq) => seq.every((word, offset) => words[index + offset] === word));
     if (sequence) index += sequence.length;
     else kept.push(words[index++]);
@@ -76,7 +76,8 @@ export class DuplicateIndex {
     for (const member of live) {
       const exerciseKey = exerciseDuplicateKey(member);
       const home = toFamilySlug(String(member.data.name ?? ""));
-      if (exerciseKey !== null) this.exercises.set(exerciseKey, [...(this.exercises.get(exerciseKey) ?? []), { id: member.id, family: familySlug, home }]);
+      if (exerciseKey !== null)
+        this.exercises.set(exerciseKey, [...(this.exercises.get(exerciseKey) ?? []), { id: member.id, family: familySlug, home }]);
     }
   }
 
@@ -92,7 +93,12 @@ export class DuplicateIndex {
       }
     };
     for (const [key, group] of this.families) {
-      if (group.length > 1) propose(group.map((family) => family.slug), key, `family slugs differ only by plural or equipment words ("${key}")`);
+      if (group.length > 1)
+        propose(
+          group.map((family) => family.slug),
+          key,
+          `family slugs differ only by plural or equipment words ("${key}")`,
+        );
     }
     const withinFamily: DuplicateFindings["within_family"] = [];
     for (const [key, group] of this.exercises) {

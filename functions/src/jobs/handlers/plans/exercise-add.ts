@@ -77,7 +77,8 @@ export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
   }
   if (intent.description !== undefined && intent.description.trim() !== "") {
     const description = intent.description.trim();
-    if (description.length < DESCRIPTION_MIN_LENGTH) throw invalidIntent(`a description has at least ${DESCRIPTION_MIN_LENGTH} characters`, { description });
+    if (description.length < DESCRIPTION_MIN_LENGTH)
+      throw invalidIntent(`a description has at least ${DESCRIPTION_MIN_LENGTH} characters`, { description });
     fields.description = description;
   }
   if (intent.muscles) {
@@ -117,14 +118,34 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
     (alias ? describeAlias(slug, alias) : undefined);
   if (duplicate) {
     const existing = [...new Set([...join.conflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
-    throw JobFailure.needsReview("DUPLICATE_EXERCISE", `"${name}" already exists: ${duplicate}; nothing was written`, { exercise_id: id, existing, alias: alias ?? null });
+    throw JobFailure.needsReview("DUPLICATE_EXERCISE", `"${name}" already exists: ${duplicate}; nothing was written`, {
+      exercise_id: id,
+      existing,
+      alias: alias ?? null,
+    });
   }
   const conflicts = namingConflicts(join.renames, join.finalNames, owners);
   if (conflicts.length > 0) {
-    throw JobFailure.needsReview("RENAME_CONFLICT", `adding "${name}" makes ${family.slug} multi-equipment, but its exercises cannot all take canonical names`, { conflicts });
+    throw JobFailure.needsReview(
+      "RENAME_CONFLICT",
+      `adding "${name}" makes ${family.slug} multi-equipment, but its exercises cannot all take canonical names`,
+      { conflicts },
+    );
   }
-  const data: DocData = { name, name_slug: slug, family_slug: draft.family_slug, equipment: draft.equipment, ...draft.fields, status: "draft" };
-  const create: OperationInput = { op: "create_exercise", exercise_id: id, data, rationale: `add "${name}" to family ${draft.family_slug}; it awaits enrichment` };
+  const data: DocData = {
+    name,
+    name_slug: slug,
+    family_slug: draft.family_slug,
+    equipment: draft.equipment,
+    ...draft.fields,
+    status: "draft",
+  };
+  const create: OperationInput = {
+    op: "create_exercise",
+    exercise_id: id,
+    data,
+    rationale: `add "${name}" to family ${draft.family_slug}; it awaits enrichment`,
+  };
   return {
     exercise_id: id,
     renamed: join.renames.length,

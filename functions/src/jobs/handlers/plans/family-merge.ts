@@ -48,7 +48,11 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
   const renamedMoves = join.moves.filter(({ member, name }) => needsNewName(member.data, name));
   const conflicts = [...join.conflicts, ...namingConflicts([...join.renames, ...renamedMoves], join.finalNames, owners)];
   if (conflicts.length > 0) {
-    throw JobFailure.needsReview("MERGE_CONFLICT", `${conflicts.length} exercise(s) of ${source.slug} cannot move into ${target.slug}; nothing was written`, { conflicts });
+    throw JobFailure.needsReview(
+      "MERGE_CONFLICT",
+      `${conflicts.length} exercise(s) of ${source.slug} cannot move into ${target.slug}; nothing was written`,
+      { conflicts },
+    );
   }
 
   const twins = new Map(liveMembers(target.members).map((member) => [member.id, member.data]));
@@ -64,7 +68,13 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     })),
     ...followingAliases(input, new Map(join.merges.map(({ member, twin }) => [member.id, twin]))),
     refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
-    { op: "update_family_registry", family_slug: source.slug, status: "merged", merged_into: target.slug, rationale: `${source.slug} is merged into ${target.slug}` },
+    {
+      op: "update_family_registry",
+      family_slug: source.slug,
+      status: "merged",
+      merged_into: target.slug,
+      rationale: `${source.slug} is merged into ${target.slug}`,
+    },
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };
 }
@@ -75,7 +85,9 @@ function isMergedInto(family: LoadedFamily, target: string): boolean {
 
 /** The twin's missing fields that the merged exercise has. */
 function missingFields(twin: Readonly<DocData>, merged: Readonly<DocData>): DocData {
-  return Object.fromEntries(FILLABLE_FIELDS.filter((field) => isBlank(twin[field]) && !isBlank(merged[field])).map((field) => [field, merged[field]]));
+  return Object.fromEntries(
+    FILLABLE_FIELDS.filter((field) => isBlank(twin[field]) && !isBlank(merged[field])).map((field) => [field, merged[field]]),
+  );
 }
 
 function isBlank(value: unknown): boolean {
@@ -90,14 +102,31 @@ function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<stri
     if (slug === source.slug) continue;
     const successor = typeof data.exercise_id === "string" ? successorOf.get(data.exercise_id) : undefined;
     if (successor) {
-      operations.push({ op: "upsert_alias", alias_slug: slug, exercise_id: successor, rationale: `${String(data.exercise_id)} is merged into ${successor}` });
+      operations.push({
+        op: "upsert_alias",
+        alias_slug: slug,
+        exercise_id: successor,
+        rationale: `${String(data.exercise_id)} is merged into ${successor}`,
+      });
     } else if (data.family_slug === source.slug) {
-      operations.push({ op: "upsert_alias", alias_slug: slug, family_slug: target.slug, is_family_alias: true, rationale: `${source.slug} is merged into ${target.slug}` });
+      operations.push({
+        op: "upsert_alias",
+        alias_slug: slug,
+        family_slug: target.slug,
+        is_family_alias: true,
+        rationale: `${source.slug} is merged into ${target.slug}`,
+      });
     }
   }
   const existing = input.owners.aliases.get(source.slug);
   if (existing?.family_slug !== target.slug || existing.exercise_id) {
-    operations.push({ op: "upsert_alias", alias_slug: source.slug, family_slug: target.slug, is_family_alias: true, rationale: `the old family slug ${source.slug} leads to ${target.slug}` });
+    operations.push({
+      op: "upsert_alias",
+      alias_slug: source.slug,
+      family_slug: target.slug,
+      is_family_alias: true,
+      rationale: `the old family slug ${source.slug} leads to ${target.slug}`,
+    });
   }
   return operations;
 }

@@ -66,14 +66,20 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
     const primary = normalizedPrimary(member.data);
     const sameEquipment = multiEquipment ? holderOfPrimary.get(primary) : undefined;
     if (!name) {
-      plan.conflicts.push({ exercise_id: member.id, kind: "name", reason: `"${String(member.data.name)}" cannot be named as a variant of ${to.slug}` });
+      plan.conflicts.push({
+        exercise_id: member.id,
+        kind: "name",
+        reason: `"${String(member.data.name)}" cannot be named as a variant of ${to.slug}`,
+      });
     } else if (twin && options.mergeIdentical) {
       plan.merges.push({ member, twin });
       // A merged exercise stays behind, retired, under its own name.
       plan.finalNames.set(member.id, nameOf(member.data) ?? "");
     } else if (twin || sameEquipment) {
       const other = twin ?? sameEquipment;
-      const reason = twin ? `${to.slug} already has "${name}"` : `both use the primary equipment "${String(primary)}" in a multi-equipment family`;
+      const reason = twin
+        ? `${to.slug} already has "${name}"`
+        : `both use the primary equipment "${String(primary)}" in a multi-equipment family`;
       plan.conflicts.push({ exercise_id: member.id, kind: twin ? "name" : "equipment", ...(other ? { with: other } : {}), reason });
     } else {
       plan.moves.push({ member, name });
@@ -84,7 +90,11 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
 }
 
 /** The renamed exercises whose new slug someone else holds or takes (`finalNames`: every exercise's final name). */
-export function namingConflicts(renamed: readonly NamedMember[], finalNames: ReadonlyMap<string, string>, owners: SlugOwners): MoveConflict[] {
+export function namingConflicts(
+  renamed: readonly NamedMember[],
+  finalNames: ReadonlyMap<string, string>,
+  owners: SlugOwners,
+): MoveConflict[] {
   return renamed.flatMap(({ member, name }) => {
     const reason = renameConflict(member.id, name, finalNames, owners);
     return reason ? [{ exercise_id: member.id, kind: "name" as const, reason }] : [];
@@ -103,11 +113,24 @@ export function renameOperations(renames: readonly NamedMember[], owners: SlugOw
 }
 
 /** reassign_family for each move, renaming (and keeping the old slug as an alias) where the name changes. */
-export function moveOperations(from: string, to: string, moves: readonly NamedMember[], owners: SlugOwners, rationale: string): OperationInput[] {
+export function moveOperations(
+  from: string,
+  to: string,
+  moves: readonly NamedMember[],
+  owners: SlugOwners,
+  rationale: string,
+): OperationInput[] {
   return moves.flatMap(({ member, name }) => {
     const renamed = needsNewName(member.data, name);
     return [
-      { op: "reassign_family" as const, exercise_id: member.id, from_family: from, to_family: to, ...(renamed ? { new_name: name } : {}), rationale },
+      {
+        op: "reassign_family" as const,
+        exercise_id: member.id,
+        from_family: from,
+        to_family: to,
+        ...(renamed ? { new_name: name } : {}),
+        rationale,
+      },
       ...(renamed ? renameAliasOps(member.id, member.data, name, owners.aliases) : []),
     ];
   });

@@ -45,9 +45,13 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     if (family.members.length === 0 && family.registry?.status === "merged" && family.registry.merged_into === target.slug) {
       return { operations: [], moved: 0, renamed: 0 };
     }
-    throw JobFailure.permanent("FAMILY_EXISTS", `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`, {
-      family_slug: target.slug,
-    });
+    throw JobFailure.permanent(
+      "FAMILY_EXISTS",
+      `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`,
+      {
+        family_slug: target.slug,
+      },
+    );
   }
   assertNotMerged(family);
   const newSlugAlias = owners.aliases.get(target.slug);
@@ -60,11 +64,19 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   const finalNames = new Map(moves.map(({ member, name }) => [member.id, name]));
   const renamedMoves = moves.filter(({ member, name }) => needsNewName(member.data, name));
   const conflicts = [
-    ...unfit.map((member) => ({ exercise_id: member.id, kind: "name" as const, reason: `"${String(member.data.name)}" cannot be named as a variant of ${target.slug}` })),
+    ...unfit.map((member) => ({
+      exercise_id: member.id,
+      kind: "name" as const,
+      reason: `"${String(member.data.name)}" cannot be named as a variant of ${target.slug}`,
+    })),
     ...namingConflicts(renamedMoves, finalNames, owners),
   ];
   if (conflicts.length > 0) {
-    throw JobFailure.needsReview("RENAME_CONFLICT", `${conflicts.length} exercise(s) of ${family.slug} cannot carry their names under ${target.slug}; nothing was written`, { conflicts });
+    throw JobFailure.needsReview(
+      "RENAME_CONFLICT",
+      `${conflicts.length} exercise(s) of ${family.slug} cannot carry their names under ${target.slug}; nothing was written`,
+      { conflicts },
+    );
   }
 
   const retiredName = `${family.slug} is renamed to ${target.slug}`;
@@ -72,9 +84,23 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     ...moveOperations(family.slug, target.slug, moves, owners, retiredName),
     ...input.familyAliases
       .filter(({ id }) => id !== family.slug && id !== target.slug)
-      .map(({ id }) => ({ op: "upsert_alias" as const, alias_slug: id, family_slug: target.slug, is_family_alias: true, rationale: retiredName })),
-    ...(aliasOfThisFamily ? [{ op: "delete_alias" as const, alias_slug: target.slug, rationale: `${target.slug} names the family itself again` }] : []),
-    { op: "upsert_alias", alias_slug: family.slug, family_slug: target.slug, is_family_alias: true, rationale: `the old slug ${family.slug} leads to ${target.slug}` },
+      .map(({ id }) => ({
+        op: "upsert_alias" as const,
+        alias_slug: id,
+        family_slug: target.slug,
+        is_family_alias: true,
+        rationale: retiredName,
+      })),
+    ...(aliasOfThisFamily
+      ? [{ op: "delete_alias" as const, alias_slug: target.slug, rationale: `${target.slug} names the family itself again` }]
+      : []),
+    {
+      op: "upsert_alias",
+      alias_slug: family.slug,
+      family_slug: target.slug,
+      is_family_alias: true,
+      rationale: `the old slug ${family.slug} leads to ${target.slug}`,
+    },
     refreshRegistry(target.slug, family.registry, liveMembers(family.members).length > 0, retiredName),
     { op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: target.slug, rationale: retiredName },
   ];

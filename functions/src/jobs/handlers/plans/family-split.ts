@@ -44,15 +44,23 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
   const { moving, staying } = splitOff(family, input.equipment);
   if (moving.length === 0) {
     if (splitOff(target, input.equipment).moving.length > 0) return { operations: [], moved: 0, renamed: 0 };
-    throw JobFailure.permanent("NO_MATCHING_EXERCISES", `no live exercise of ${family.slug} has the primary equipment ${input.equipment.join(", ")}`, {
-      family_slug: family.slug,
-      equipment: input.equipment,
-    });
+    throw JobFailure.permanent(
+      "NO_MATCHING_EXERCISES",
+      `no live exercise of ${family.slug} has the primary equipment ${input.equipment.join(", ")}`,
+      {
+        family_slug: family.slug,
+        equipment: input.equipment,
+      },
+    );
   }
   if (staying.length === 0) {
-    throw JobFailure.permanent("SPLIT_TAKES_WHOLE_FAMILY", `every live exercise of ${family.slug} would move; use FAMILY_RENAME_SLUG to rename a family`, {
-      family_slug: family.slug,
-    });
+    throw JobFailure.permanent(
+      "SPLIT_TAKES_WHOLE_FAMILY",
+      `every live exercise of ${family.slug} would move; use FAMILY_RENAME_SLUG to rename a family`,
+      {
+        family_slug: family.slug,
+      },
+    );
   }
   assertLiveTarget(target);
   if (target.members.length === 0 && target.registry === null) assertSlugNotAnAlias(target.slug, owners.aliases.get(target.slug));
@@ -63,12 +71,22 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
   const conflicts = [...join.conflicts, ...namingConflicts([...join.renames, ...renamedMoves, ...remaining.renames], finalNames, owners)];
   if (conflicts.length > 0) {
     const code = conflicts.some((conflict) => conflict.kind === "equipment") ? "SPLIT_EQUIPMENT_CONFLICT" : "SPLIT_NAME_CONFLICT";
-    throw JobFailure.needsReview(code, `${conflicts.length} exercise(s) cannot move from ${family.slug} to ${target.slug}; nothing was written`, { conflicts });
+    throw JobFailure.needsReview(
+      code,
+      `${conflicts.length} exercise(s) cannot move from ${family.slug} to ${target.slug}; nothing was written`,
+      { conflicts },
+    );
   }
   const operations: OperationInput[] = [
     ...renameOperations(join.renames, owners, `canonical name once ${target.slug} takes in exercises of ${family.slug}`),
     ...renameOperations(remaining.renames, owners, `canonical name in ${family.slug} after the split`),
-    ...moveOperations(family.slug, target.slug, join.moves, owners, `split ${input.equipment.join(", ")} off ${family.slug} into ${target.slug}`),
+    ...moveOperations(
+      family.slug,
+      target.slug,
+      join.moves,
+      owners,
+      `split ${input.equipment.join(", ")} off ${family.slug} into ${target.slug}`,
+    ),
     refreshRegistry(family.slug, family.registry, true, `${family.slug} loses its ${input.equipment.join(", ")} exercises`),
     refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in exercises of ${family.slug}`),
   ];

@@ -9,7 +9,11 @@ import type { FollowUp } from "../follow-up-jobs";
 export function maintenanceFollowUps(familySlug: string, findings: readonly FamilyFinding[]): FollowUp[] {
   const followUps: FollowUp[] = [];
   if (findings.some((finding) => finding.fix === "FAMILY_NORMALIZE")) {
-    followUps.push({ type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: familySlug }, dedup_key: `FAMILY_NORMALIZE:${familySlug}` });
+    followUps.push({
+      type: "FAMILY_NORMALIZE",
+      payload: { mode: "apply", family_slug: familySlug },
+      dedup_key: `FAMILY_NORMALIZE:${familySlug}`,
+    });
   }
   if (findings.some((finding) => finding.fix === "review")) {
     followUps.push({ type: "FAMILY_AUDIT", payload: { mode: "apply", family_slug: familySlug }, dedup_key: `FAMILY_AUDIT:${familySlug}` });

@@ -23,7 +23,9 @@ export function planSchemaCleanup(payload: PayloadOf<"SCHEMA_CLEANUP">, exercise
   const requested = payload.fields_to_remove;
   const invalid = (requested ?? []).filter((field) => !isDeprecatedField(field));
   if (invalid.length > 0) {
-    throw JobFailure.permanent("INVALID_FIELDS", `not deprecated fields, never removed by SCHEMA_CLEANUP: ${invalid.join(", ")}`, { invalid });
+    throw JobFailure.permanent("INVALID_FIELDS", `not deprecated fields, never removed by SCHEMA_CLEANUP: ${invalid.join(", ")}`, {
+      invalid,
+    });
   }
   const missing = payload.exercise_doc_ids.filter((id) => !exercises.has(id));
   if (missing.length > 0) throw exercisesNotFound(missing);

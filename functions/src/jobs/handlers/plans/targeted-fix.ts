@@ -61,11 +61,14 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
     const operations = fixOperations(id, exercise, input, why);
     (operations.length > 0 ? fix.changed : fix.unchanged).push(id);
     fix.operations.push(...operations);
-    if (operations.length > 0 && typeof exercise.family_slug === "string" && touchesRegistry(payload)) touchedFamilies.add(exercise.family_slug);
+    if (operations.length > 0 && typeof exercise.family_slug === "string" && touchesRegistry(payload))
+      touchedFamilies.add(exercise.family_slug);
   }
   for (const slug of touchedFamilies) {
     const family = input.families.get(slug);
-    const live = (family?.members ?? []).some(({ id, data }) => isLiveExercise(fix.changed.includes(id) ? statusAfter(data, payload) : data));
+    const live = (family?.members ?? []).some(({ id, data }) =>
+      isLiveExercise(fix.changed.includes(id) ? statusAfter(data, payload) : data),
+    );
     fix.operations.push(refreshRegistry(slug, family?.registry ?? null, live, `${slug} changes with the fix`));
   }
   return fix;
@@ -92,7 +95,9 @@ function fixOperations(id: string, exercise: Readonly<DocData>, input: TargetedF
   if (payload.fix_type === "patch" && data && "patch" in data) return patchFix(id, exercise, data.patch, why);
   if (payload.fix_type === "mark_merged" && data && "merged_into" in data) return mergeFix(id, exercise, data.merged_into, input, why);
   if (payload.fix_type === "archive") {
-    return isLiveExercise(exercise) ? [{ op: "deprecate_exercise", exercise_id: id, status: "deprecated", rationale: `archived${why}` }] : [];
+    return isLiveExercise(exercise)
+      ? [{ op: "deprecate_exercise", exercise_id: id, status: "deprecated", rationale: `archived${why}` }]
+      : [];
   }
   return [];
 }
@@ -101,8 +106,15 @@ function renameFix(id: string, exercise: Readonly<DocData>, newName: string, own
   const oldName = nameOf(exercise) ?? "";
   if (newName === oldName && exercise.name_slug === toNameSlug(newName)) return [];
   const conflict = renameConflict(id, newName, new Map([[id, newName]]), owners);
-  if (conflict) throw JobFailure.needsReview("RENAME_CONFLICT", `${id} cannot be renamed to "${newName}": ${conflict}; nothing was written`, { exercise_id: id, new_name: newName });
-  return [{ op: "rename_exercise", exercise_id: id, old_name: oldName, new_name: newName, rationale: `renamed${why}` }, ...renameAliasOps(id, exercise, newName, owners.aliases)];
+  if (conflict)
+    throw JobFailure.needsReview("RENAME_CONFLICT", `${id} cannot be renamed to "${newName}": ${conflict}; nothing was written`, {
+      exercise_id: id,
+      new_name: newName,
+    });
+  return [
+    { op: "rename_exercise", exercise_id: id, old_name: oldName, new_name: newName, rationale: `renamed${why}` },
+    ...renameAliasOps(id, exercise, newName, owners.aliases),
+  ];
 }
 
 function patchFix(id: string, exercise: Readonly<DocData>, patch: Readonly<Record<string, unknown>>, why: string): OperationInput[] {
@@ -117,13 +129,25 @@ function patchFix(id: string, exercise: Readonly<DocData>, patch: Readonly<Recor
 function mergeFix(id: string, exercise: Readonly<DocData>, target: string, input: TargetedFixInput, why: string): OperationInput[] {
   const targetDoc = input.exercises.get(target) ?? {};
   if (input.payload.exercise_doc_ids.includes(target) || !isLiveExercise(targetDoc)) {
-    throw JobFailure.permanent("MERGE_TARGET_INVALID", `${target} cannot take merged exercises: it is ${input.payload.exercise_doc_ids.includes(target) ? "one of them" : String(targetDoc.status)}`, {
-      merged_into: target,
-    });
+    throw JobFailure.permanent(
+      "MERGE_TARGET_INVALID",
+      `${target} cannot take merged exercises: it is ${input.payload.exercise_doc_ids.includes(target) ? "one of them" : String(targetDoc.status)}`,
+      {
+        merged_into: target,
+      },
+    );
   }
   if (exercise.status === "merged" && exercise.merged_into === target) return [];
   const following = input.pointingAliases
     .filter((alias) => alias.data.exercise_id === id)
-    .map(({ id: slug }) => ({ op: "upsert_alias" as const, alias_slug: slug, exercise_id: target, rationale: `${id} is merged into ${target}` }));
-  return [{ op: "deprecate_exercise", exercise_id: id, status: "merged", merged_into: target, rationale: `merged into ${target}${why}` }, ...following];
+    .map(({ id: slug }) => ({
+      op: "upsert_alias" as const,
+      alias_slug: slug,
+      exercise_id: target,
+      rationale: `${id} is merged into ${target}`,
+    }));
+  return [
+    { op: "deprecate_exercise", exercise_id: id, status: "merged", merged_into: target, rationale: `merged into ${target}${why}` },
+    ...following,
+  ];
 }
