@@ -9,11 +9,11 @@
 import { deleteApp, initializeApp } from "firebase-admin/app";
 import { Firestore, getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../src/config";
-import { createEngine } from "../src/engine";
+import { createEngine } from "../src/create-engine";
 import type { HandlerRegistry } from "../src/jobs/executor";
 import { buildJobDocument } from "../src/jobs/job-document";
 import { clearEmulator, startOrFindEmulator } from "../src/local/emulator";
-import type { TaskQueuePort } from "../src/tasks/port";
+import type { TaskQueuePort } from "../src/jobs/task-queue";
 
 const PROJECT = "demo-catalog-bench";
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);

@@ -7,11 +7,11 @@ import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
 import { PARAMS, loadEngineConfig } from "./config";
-import type { Lane } from "./jobs/models";
-import { handleJobCreated } from "./functions/job-created";
-import { handleLaneTask } from "./functions/lane-task";
-import { functionsEngine } from "./functions/runtime";
-import { runScheduledWatchdog } from "./functions/watchdog";
+import type { Lane } from "./jobs/model";
+import { handleJobCreated } from "./adapters/job-created";
+import { handleLaneTask } from "./adapters/lane-task";
+import { functionsEngine } from "./adapters/functions-engine";
+import { runScheduledWatchdog } from "./adapters/watchdog";
 
 const region = PARAMS.taskLocation.param;
 

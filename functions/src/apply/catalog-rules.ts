@@ -9,9 +9,9 @@ import { documentPath, isLiveExercise, primaryEquipment } from "../catalog/repos
 import { COLLECTIONS } from "../firestore";
 import { aliasIssues, retiredTargetWarnings } from "./alias-rules";
 import type { CatalogState } from "./catalog-state";
-import { sameValue } from "./document-diff";
+import { sameValue } from "../util/document-diff";
 import type { IssueLog, ValidationIssue } from "./issues";
-import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
+import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
 import type { Operation } from "./plan";
 import type { PlanTrace } from "./plan-trace";
 

@@ -9,7 +9,7 @@ import { getPath } from "../catalog/fields";
 import type { CatalogCollection, DocData } from "../catalog/repository";
 import { aliasDocSchema, exerciseDocSchema, familyRegistrySchema } from "../catalog/schemas";
 import { COLLECTIONS } from "../firestore";
-import { approximateBytes, sameValue } from "./document-diff";
+import { approximateBytes, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
 
 /** Well under Firestore's 1 MiB, so a journal entry with a document's before and after still fits. */

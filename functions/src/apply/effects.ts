@@ -8,7 +8,7 @@ import { deletePath, getPath, setPath } from "../catalog/fields";
 import { type CatalogCollection, type DocData, computeFamilyRegistry, documentPath } from "../catalog/repository";
 import { toNameSlug } from "../catalog/taxonomy";
 import { COLLECTIONS } from "../firestore";
-import { changedPaths, sameValue } from "./document-diff";
+import { changedPaths, sameValue } from "../util/document-diff";
 import { type Operation, operationExerciseIds } from "./plan";
 
 /** The catalog documents an operation may read, answered from a transaction or a simulation. */

@@ -7,7 +7,7 @@
 import { Firestore, Timestamp } from "firebase-admin/firestore";
 import { type CatalogCollection, type DocData, documentPath } from "../catalog/repository";
 import { COLLECTIONS } from "../firestore";
-import { changedPaths, sameValue } from "./document-diff";
+import { changedPaths, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
 import { idempotencyRef } from "./idempotency";
 import type { Operation } from "./plan";

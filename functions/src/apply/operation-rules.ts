@@ -11,7 +11,7 @@ import {
 } from "../catalog/fields";
 import type { DocData } from "../catalog/repository";
 import { FAMILY_SLUG_PATTERN, exerciseIdFor } from "../catalog/taxonomy";
-import { approximateBytes } from "./document-diff";
+import { approximateBytes } from "../util/document-diff";
 import type { ValidationIssue } from "./issues";
 import type { Operation } from "./plan";
 

@@ -3,11 +3,11 @@
  * `runCli(argv, io)` is the whole CLI minus process wiring, so tests drive it directly.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import type { Engine } from "../engine";
+import type { Engine } from "../create-engine";
 import { COLLECTIONS } from "../firestore";
-import { runScheduledWatchdog } from "../functions/watchdog";
+import { runScheduledWatchdog } from "../adapters/watchdog";
 import { InvalidJobError } from "../jobs/queue";
-import { JOB_STATUSES, JOB_TYPES, LANES, type Lane } from "../jobs/models";
+import { JOB_STATUSES, JOB_TYPES, LANES, type Lane } from "../jobs/model";
 import { dayKey } from "../jobs/run-history";
 import { seedDemoCatalog } from "../local/seed";
 

@@ -7,9 +7,9 @@
 import { initializeApp } from "firebase-admin/app";
 import { getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
-import { createEngine } from "../engine";
+import { createEngine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
-import type { TaskQueuePort } from "../tasks/port";
+import type { TaskQueuePort } from "../jobs/task-queue";
 import { CliError, runCli } from "./commands";
 
 /** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */

@@ -21,7 +21,7 @@ import {
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
 } from "../catalog/taxonomy";
-import type { PayloadOf } from "../jobs/models";
+import type { PayloadOf } from "../jobs/model";
 import type { ScanResult } from "../reviewer/quality-scanner";
 import { enrichablePaths } from "./normalize";
 

@@ -8,7 +8,7 @@
  * - An unusable answer (not JSON, not a plan) counts as a round that changed nothing, so a model
  *   that cannot repair ends, like one that repairs badly, in REPAIR_LOOP_EXHAUSTED for a person.
  */
-import type { PlanRepairer } from "../apply/pipeline";
+import type { PlanRepairer } from "../apply/run-plan";
 import type { ValidationIssue } from "../apply/issues";
 import { type ChangePlan, changePlanSchema } from "../apply/plan";
 import { LlmError } from "../llm/errors";

@@ -7,7 +7,7 @@
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
 import { COLLECTIONS } from "../firestore";
 import type { LlmUsage } from "../llm/types";
-import type { JobErrorInfo, JobStatus } from "./models";
+import type { JobErrorInfo, JobStatus } from "./model";
 
 /** Content larger than this (as JSON) is stored as a summary. */
 const MAX_FIELD_BYTES = 200_000;

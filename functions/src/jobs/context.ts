@@ -4,7 +4,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import * as logger from "firebase-functions/logger";
-import type { JobType, Mode } from "./models";
+import type { JobType, Mode } from "./model";
 
 export interface JobLogger {
   debug(message: string, fields?: Record<string, unknown>): void;

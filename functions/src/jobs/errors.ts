@@ -2,7 +2,7 @@
  * How a run can end badly. Handlers throw `JobFailure`s; the runner turns their `kind` into the next
  * status (transient → retry with backoff / deadletter, permanent → failed, needs_review → needs_review).
  */
-import type { JobErrorInfo } from "./models";
+import type { JobErrorInfo } from "./model";
 
 export type FailureKind = "transient" | "permanent" | "needs_review";
 

@@ -3,14 +3,14 @@
  * outcome (complete or defer) or throw a `JobFailure`; the worker turns that into the job's status.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import type { PlanRepairer } from "../apply/pipeline";
+import type { PlanRepairer } from "../apply/run-plan";
 import type { EngineConfig } from "../config";
 import type { LlmClient } from "../llm/types";
 import type { AttemptRecorder } from "./attempt-log";
 import type { JobContext } from "./context";
 import { JobFailure } from "./errors";
 import type { LockManager } from "./locks";
-import type { Job, JobErrorInfo, JobOf, JobType, ResultSummary } from "./models";
+import type { Job, JobErrorInfo, JobOf, JobType, ResultSummary } from "./model";
 import type { JobQueue, Lease } from "./queue";
 
 /** What handlers may use. One instance per process; clients inside are created lazily. */

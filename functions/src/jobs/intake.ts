@@ -8,9 +8,9 @@
 import { Timestamp } from "firebase-admin/firestore";
 import * as logs from "./logs";
 import { buildJobDocument } from "./job-document";
-import { Issue, Lane, parseJobRequest } from "./models";
+import { Issue, Lane, parseJobRequest } from "./model";
 import type { JobQueue } from "./queue";
-import type { TaskQueuePort } from "../tasks/port";
+import type { TaskQueuePort } from "./task-queue";
 
 export type IntakeResult =
   | { outcome: "accepted"; lane: Lane; wakeup: "enqueued" | "duplicate" }

@@ -1,7 +1,7 @@
 /** Building the normalised job document from a validated request. Pure: no I/O. */
 import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { DEFAULT_LANE, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, JobPayload, JobType, Lane } from "./models";
+import { DEFAULT_LANE, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, JobPayload, JobType, Lane } from "./model";
 
 export interface ValidJobRequest {
   type: JobType;

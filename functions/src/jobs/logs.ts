@@ -1,7 +1,7 @@
 /** One named function per log event of the job engine, so log entries stay uniform and searchable. */
 import * as logger from "firebase-functions/logger";
 import type { JobFailure, LeaseLostError } from "./errors";
-import type { Job, JobErrorInfo, JobStatus } from "./models";
+import type { Job, JobErrorInfo, JobStatus } from "./model";
 import type { Lease } from "./queue";
 
 const jobFields = (job: Job) => ({ job_id: job.id, job_type: job.type, lane: job.queue, attempt: job.attempts });

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { DocumentReference, DocumentSnapshot, Firestore, Timestamp, Transaction } from "firebase-admin/firestore";
 import { COLLECTIONS } from "../firestore";
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "./backoff";
+import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
 import { buildJobDocument, dedupDocId } from "./job-document";
 import {
@@ -22,7 +22,7 @@ import {
   isOpenStatus,
   parseJobDocument,
   parseJobRequest,
-} from "./models";
+} from "./model";
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 

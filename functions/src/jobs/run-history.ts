@@ -7,7 +7,7 @@
 import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { COLLECTIONS } from "../firestore";
 import { isConflict } from "./queue";
-import type { JobErrorInfo, JobStatus, JobType, Lane, Mode } from "./models";
+import type { JobErrorInfo, JobStatus, JobType, Lane, Mode } from "./model";
 
 export const DAILY_SUMMARY_SHARDS = 16;
 

@@ -16,7 +16,7 @@ import { z } from "zod";
 import { COLLECTIONS } from "../firestore";
 import type { JobLogger } from "./context";
 import type { LockManager } from "./locks";
-import { FINAL_STATUSES, LEASABLE_STATUSES, jobDocumentSchema, type JobStatus, type Lane } from "./models";
+import { FINAL_STATUSES, LEASABLE_STATUSES, jobDocumentSchema, type JobStatus, type Lane } from "./model";
 import { isConflict, type FailOutcome, type JobQueue, WORKER_STATUSES } from "./queue";
 
 export const WATCHDOG_STEPS = ["expired_leases", "stale_queued", "finished_parents", "expired_locks", "expired_idempotency"] as const;

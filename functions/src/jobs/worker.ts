@@ -9,10 +9,10 @@ import { JobContext, jobLogger, runWithJobContext } from "./context";
 import { LeaseLostError, toJobFailure } from "./errors";
 import type { EngineDeps, Executor } from "./executor";
 import { Heartbeat, JobCancelledError } from "./heartbeat";
-import { FINAL_STATUSES, type Job, type JobErrorInfo, type JobStatus, type Lane, type ResultSummary } from "./models";
+import { FINAL_STATUSES, type Job, type JobErrorInfo, type JobStatus, type Lane, type ResultSummary } from "./model";
 import type { LeasedJob } from "./queue";
 import type { RunHistory, RunSummary } from "./run-history";
-import type { TaskQueuePort } from "../tasks/port";
+import type { TaskQueuePort } from "./task-queue";
 
 export interface WorkerOptions {
   workerId: string;

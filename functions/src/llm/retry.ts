@@ -1,5 +1,5 @@
 /** Retry and timeout wrappers shared by the LLM adapters. */
-import { backoffDelayMs } from "../jobs/backoff";
+import { backoffDelayMs } from "../util/backoff";
 import { LlmError } from "./errors";
 
 export interface RetryOptions {

@@ -14,7 +14,7 @@ import { initializeApp } from "firebase-admin/app";
 import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
 import { COLLECTIONS } from "../firestore";
-import { FINAL_STATUSES, type JobStatus } from "../jobs/models";
+import { FINAL_STATUSES, type JobStatus } from "../jobs/model";
 import { LocalRuntime } from "./runtime";
 import { seedDemoCatalog } from "./seed";
 import { startOrFindEmulator } from "./emulator";

@@ -5,12 +5,12 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import type { EngineConfig } from "../config";
-import { createEngine, type Engine, type EngineOptions } from "../engine";
+import { createEngine, type Engine, type EngineOptions } from "../create-engine";
 import { COLLECTIONS } from "../firestore";
-import { handleJobCreated } from "../functions/job-created";
-import { handleLaneTask } from "../functions/lane-task";
-import { runScheduledWatchdog } from "../functions/watchdog";
-import type { Lane } from "../jobs/models";
+import { handleJobCreated } from "../adapters/job-created";
+import { handleLaneTask } from "../adapters/lane-task";
+import { runScheduledWatchdog } from "../adapters/watchdog";
+import type { Lane } from "../jobs/model";
 import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
 

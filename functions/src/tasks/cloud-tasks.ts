@@ -5,7 +5,7 @@
  */
 import type { CloudTasksClient } from "@google-cloud/tasks";
 import { LANE_TASK_FUNCTION } from "./lanes";
-import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "./port";
+import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 
 export interface CloudTasksOptions {
   project: string;

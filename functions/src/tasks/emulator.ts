@@ -4,7 +4,7 @@
  */
 import type { App } from "firebase-admin/app";
 import { LANE_TASK_FUNCTION } from "./lanes";
-import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "./port";
+import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 
 export class EmulatorTaskQueue implements TaskQueuePort {
   readonly kind = "emulator" as const;

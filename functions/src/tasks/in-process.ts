@@ -3,8 +3,8 @@
  * refused, as Cloud Tasks does), schedule times honoured, a concurrency limit per lane, and retries
  * with backoff when the handler throws — the parts of Cloud Tasks the engine relies on.
  */
-import type { Lane } from "../jobs/models";
-import { EnqueueResult, TaskQueuePort, WakeupPayload, WakeupTask, wakeupPayload, wakeupTaskName } from "./port";
+import type { Lane } from "../jobs/model";
+import { EnqueueResult, TaskQueuePort, WakeupPayload, WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 
 export interface InProcessOptions {
   handler: (payload: WakeupPayload) => Promise<void>;

@@ -1,5 +1,5 @@
 import { Firestore, Timestamp } from "firebase-admin/firestore";
-import { ApplyEngine } from "../../src/apply/engine";
+import { ApplyEngine } from "../../src/apply/apply-engine";
 import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
 import { type ChangePlan, operationKey } from "../../src/apply/plan";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";

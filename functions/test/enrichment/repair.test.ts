@@ -1,9 +1,9 @@
 import type { Firestore } from "firebase-admin/firestore";
-import { runPlan } from "../../src/apply/pipeline";
+import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
 import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
 import { toJobFailure } from "../../src/jobs/errors";
-import { FakeLlmClient, type FakeScriptStep } from "../../src/llm";
+import { FakeLlmClient, type FakeScriptStep } from "../../src/llm/index";
 import type { LlmRequest } from "../../src/llm/types";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";

@@ -1,6 +1,6 @@
 import type { Firestore } from "firebase-admin/firestore";
 import { Executor } from "../../src/jobs/executor";
-import { catalogHandlers } from "../../src/jobs/handlers";
+import { allHandlers } from "../../src/handlers";
 import { snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest, retryForTest } from "../helpers/engine";
 import { newFirestore } from "../helpers/firestore";
@@ -66,7 +66,7 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
   it("does nothing more when the job runs again after it created the exercise", async () => {
     await seedDemo(db);
     const deps = depsFor(db, mode);
-    const executor = new Executor(catalogHandlers);
+    const executor = new Executor(allHandlers);
     const first = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode, intent } });
     await executor.execute(first);
     const afterFirst = await snapshotCatalog(db);

@@ -6,12 +6,12 @@
 import { validatePlan } from "../../src/apply/validate";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
 import type { DocData } from "../../src/catalog/repository";
-import { AliasFacts, type FamilyFacts } from "../../src/jobs/handlers/alias-facts";
-import type { LoadedFamily } from "../../src/jobs/handlers/catalog-reads";
-import { changePlan } from "../../src/jobs/handlers/change-plan";
-import type { SlugOwners } from "../../src/jobs/handlers/rename-conflicts";
-import { creationSlugOf } from "../../src/jobs/handlers/slug-aliases";
-import type { JobType } from "../../src/jobs/models";
+import { AliasFacts, type FamilyFacts } from "../../src/catalog/alias-facts";
+import type { LoadedFamily } from "../../src/catalog/reads";
+import { changePlan } from "../../src/handlers/support/change-plan";
+import type { SlugOwners } from "../../src/catalog/rename-conflicts";
+import { creationSlugOf } from "../../src/catalog/slug-aliases";
+import type { JobType } from "../../src/jobs/model";
 import { type CatalogSeed, catalogViewOf } from "../helpers/catalog";
 
 export class InMemoryCatalog {

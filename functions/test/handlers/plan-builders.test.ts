@@ -4,16 +4,16 @@
  */
 import type { OperationInput } from "../../src/apply/plan";
 import { JobFailure } from "../../src/jobs/errors";
-import { auditFamily } from "../../src/jobs/handlers/family-findings";
-import { planAliasRepair } from "../../src/jobs/handlers/plans/alias-repair";
-import { resolveAlias } from "../../src/jobs/handlers/alias-resolution";
-import { draftExercise, placeExercise, planExerciseAdd } from "../../src/jobs/handlers/plans/exercise-add";
-import { planFamilyMerge } from "../../src/jobs/handlers/plans/family-merge";
-import { planFamilyNormalize } from "../../src/jobs/handlers/plans/family-normalize";
-import { planFamilyRenameSlug } from "../../src/jobs/handlers/plans/family-rename-slug";
-import { planFamilySplit } from "../../src/jobs/handlers/plans/family-split";
-import { planSchemaCleanup } from "../../src/jobs/handlers/plans/schema-cleanup";
-import { planTargetedFix } from "../../src/jobs/handlers/plans/targeted-fix";
+import { auditFamily } from "../../src/catalog/family-findings";
+import { planAliasRepair } from "../../src/handlers/plans/alias-repair";
+import { resolveAlias } from "../../src/catalog/alias-resolution";
+import { draftExercise, placeExercise, planExerciseAdd } from "../../src/handlers/plans/exercise-add";
+import { planFamilyMerge } from "../../src/handlers/plans/family-merge";
+import { planFamilyNormalize } from "../../src/handlers/plans/family-normalize";
+import { planFamilyRenameSlug } from "../../src/handlers/plans/family-rename-slug";
+import { planFamilySplit } from "../../src/handlers/plans/family-split";
+import { planSchemaCleanup } from "../../src/handlers/plans/schema-cleanup";
+import { planTargetedFix } from "../../src/handlers/plans/targeted-fix";
 import type { CatalogSeed } from "../helpers/catalog";
 import { exerciseFixture } from "../helpers/catalog";
 import { InMemoryCatalog } from "./in-memory-catalog";

@@ -8,8 +8,8 @@ import type { DocData } from "../../src/catalog/repository";
 import { COLLECTIONS } from "../../src/firestore";
 import { toJobFailure } from "../../src/jobs/errors";
 import { type EngineDeps, Executor } from "../../src/jobs/executor";
-import { catalogHandlers } from "../../src/jobs/handlers";
-import type { JobErrorInfo, JobStatus, JobType, Mode } from "../../src/jobs/models";
+import { allHandlers } from "../../src/handlers";
+import type { JobErrorInfo, JobStatus, JobType, Mode } from "../../src/jobs/model";
 import { type CatalogSeed, type ExerciseFixture, seedCatalog } from "../helpers/catalog";
 import { leaseForTest, makeTestDeps } from "../helpers/engine";
 
@@ -47,7 +47,7 @@ export interface JobRun {
   lockKeys: string[];
 }
 
-const executor = new Executor(catalogHandlers);
+const executor = new Executor(allHandlers);
 
 /** Creates, leases and runs one job; a thrown failure becomes the status the worker would set. */
 export async function runJob(deps: EngineDeps, type: JobType, payload: Record<string, unknown>): Promise<JobRun> {

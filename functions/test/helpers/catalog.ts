@@ -13,7 +13,7 @@
  */
 import type { Firestore, WriteBatch } from "firebase-admin/firestore";
 import type { CatalogView } from "../../src/apply/catalog-state";
-import { canonicalJson } from "../../src/apply/document-diff";
+import { canonicalJson } from "../../src/util/document-diff";
 import { type ChangePlan, type OperationInput, changePlanSchema } from "../../src/apply/plan";
 import type { DocData } from "../../src/catalog/repository";
 import { exerciseIdFor, toFamilySlug, toNameSlug } from "../../src/catalog/taxonomy";

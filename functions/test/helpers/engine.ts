@@ -11,14 +11,14 @@
  *   the job is leased again (new attempt, new lease epoch), so the old lease is stale.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import type { PlanRepairer } from "../../src/apply/pipeline";
+import type { PlanRepairer } from "../../src/apply/run-plan";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { FirestoreAttemptLog } from "../../src/jobs/attempt-log";
 import { jobLogger } from "../../src/jobs/context";
 import { JobFailure } from "../../src/jobs/errors";
 import type { EngineDeps, HandlerInput } from "../../src/jobs/executor";
 import { LockManager } from "../../src/jobs/locks";
-import type { JobType } from "../../src/jobs/models";
+import type { JobType } from "../../src/jobs/model";
 import { type CreateJobInput, JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import type { LlmClient } from "../../src/llm/types";
 

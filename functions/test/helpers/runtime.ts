@@ -2,7 +2,7 @@ import type { Firestore } from "firebase-admin/firestore";
 import { loadEngineConfig, type EngineConfig } from "../../src/config";
 import type { HandlerRegistry } from "../../src/jobs/executor";
 import { LocalRuntime, type LocalRuntimeOptions } from "../../src/local/runtime";
-import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/tasks/port";
+import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
 
 /** Engine config for tests: fast heartbeats and retries, overridable. */
 export function testConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {

@@ -1,4 +1,4 @@
-import { FakeLlmClient, VertexLlmClient, createLlmClient } from "../../src/llm";
+import { FakeLlmClient, VertexLlmClient, createLlmClient } from "../../src/llm/index";
 import { z } from "zod";
 import { loadFixture } from "./helpers";
 

@@ -28,7 +28,7 @@ import {
   updateDoc,
   where,
 } from "firebase/firestore";
-import { JOB_TYPES } from "../../src/jobs/models";
+import { JOB_TYPES } from "../../src/jobs/model";
 import { TEST_PROJECT_ID } from "../setup/project";
 
 const RULES_PATH = path.resolve(__dirname, "../../../firestore.rules");

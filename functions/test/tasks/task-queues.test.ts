@@ -1,6 +1,6 @@
 import { CloudTasksQueue, buildCreateTaskRequest } from "../../src/tasks/cloud-tasks";
 import { InProcessTaskQueue } from "../../src/tasks/in-process";
-import { WakeupPayload, WakeupTask, wakeupTaskName } from "../../src/tasks/port";
+import { WakeupPayload, WakeupTask, wakeupTaskName } from "../../src/jobs/task-queue";
 
 const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
   lane: "priority",

@@ -1,7 +1,7 @@
 /** The exported Cloud Functions, invoked through firebase-functions-test and their `run` entry points. */
 import functionsTest from "firebase-functions-test";
 import { Firestore, Timestamp } from "firebase-admin/firestore";
-import * as runtimeModule from "../../src/functions/runtime";
+import * as runtimeModule from "../../src/adapters/functions-engine";
 import { maintenanceLaneTask, onJobCreated, priorityLaneTask, watchdog } from "../../src/index";
 import type { HandlerRegistry } from "../../src/jobs/executor";
 import { LocalRuntime } from "../../src/local/runtime";

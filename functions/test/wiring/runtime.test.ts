@@ -1,7 +1,7 @@
 import { Firestore, Timestamp } from "firebase-admin/firestore";
 import type { HandlerRegistry, JobHandler } from "../../src/jobs/executor";
 import { JobFailure } from "../../src/jobs/errors";
-import { handleLaneTask } from "../../src/functions/lane-task";
+import { handleLaneTask } from "../../src/adapters/lane-task";
 import { LocalRuntime } from "../../src/local/runtime";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore } from "../helpers/firestore";
 import { movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";

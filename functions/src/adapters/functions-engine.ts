@@ -1,0 +1,52 @@
+/**
+ * The engine as the deployed functions (and the Functions emulator) use it, created on the first
+ * invocation so cold starts only load what a function needs.
+ */
+import { getApp, initializeApp } from "firebase-admin/app";
+import { getDb, hasDefaultApp } from "../firestore";
+import { loadEngineConfig } from "../config";
+import { createEngine, type Engine } from "../create-engine";
+import { CloudTasksQueue } from "../tasks/cloud-tasks";
+import { EmulatorTaskQueue } from "../tasks/emulator";
+import type { TaskQueuePort } from "../jobs/task-queue";
+
+let engine: Engine | undefined;
+
+export function projectId(): string {
+  const fromConfig = process.env.FIREBASE_CONFIG
+    ? (JSON.parse(process.env.FIREBASE_CONFIG) as { projectId?: string }).projectId
+    : undefined;
+  const id = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? fromConfig;
+  if (!id) throw new Error("no project id: set GCLOUD_PROJECT");
+  return id;
+}
+
+function inFunctionsEmulator(): boolean {
+  return process.env.FUNCTIONS_EMULATOR === "true";
+}
+
+/** The default service account of the functions (the OIDC identity of task requests). */
+function taskServiceAccount(project: string): string {
+  return process.env.TASKS_SERVICE_ACCOUNT || `${project}@appspot.gserviceaccount.com`;
+}
+
+/** The adapter follows the environment: the Emulator Suite's tasks emulator, or Cloud Tasks. */
+function taskQueueForEnvironment(location: string): TaskQueuePort {
+  const project = projectId();
+  if (inFunctionsEmulator()) {
+    return new EmulatorTaskQueue(getApp(), location);
+  }
+  return new CloudTasksQueue({ project, location, serviceAccountEmail: taskServiceAccount(project) });
+}
+
+export function functionsEngine(): Engine {
+  if (!engine) {
+    const config = loadEngineConfig();
+    // With a service account id, firebase-admin's task queue client does not probe the metadata server.
+    if (inFunctionsEmulator() && !hasDefaultApp()) {
+      initializeApp({ serviceAccountId: taskServiceAccount(projectId()), projectId: projectId() });
+    }
+    engine = createEngine({ db: getDb(), config, tasks: taskQueueForEnvironment(config.taskLocation), project: projectId() });
+  }
+  return engine;
+}

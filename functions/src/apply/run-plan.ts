@@ -1,0 +1,192 @@
+/**
+ * `runPlan`: what every plan-building handler does with its ChangePlan. Validate (with the repair
+ * loop when one is configured), then preview (dry_run) or apply (apply mode, when the apply gate
+ * is open), record every step in the attempt log, and turn what really happened into the job's
+ * outcome: a plan that did not fully apply is never "succeeded".
+ */
+import type { EngineDeps, HandlerInput, HandlerOutcome } from "../jobs/executor";
+import type { JobErrorInfo, JobType, ResultSummary } from "../jobs/model";
+import type { CatalogView } from "./catalog-state";
+import { ApplyEngine, type ApplyResult, type PreviewResult } from "./apply-engine";
+import { operationTargets } from "./effects";
+import type { ValidationIssue, ValidationResult } from "./issues";
+import type { ChangePlan } from "./plan";
+import { validatePlan } from "./validate";
+import { loadCatalogView } from "./view-loader";
+
+/**
+ * Revises a plan that failed validation (the LLM repair loop implements it). `round` counts from 1;
+ * the returned plan is validated again.
+ */
+export type PlanRepairer = (
+  plan: ChangePlan,
+  errors: ValidationIssue[],
+  round: number,
+  input: HandlerInput<JobType>,
+) => Promise<ChangePlan>;
+
+/** Errors kept in a job's error details; the attempt log has them all. */
+const MAX_ERROR_DETAILS = 50;
+const MAX_PREVIEW_LINES = 10;
+
+export interface RepairRound {
+  round: number;
+  /** The errors the repairer was given. */
+  errors: ValidationIssue[];
+  operations_returned: number;
+  /** Errors of the revised plan; null until it has been validated. */
+  errors_after: number | null;
+}
+
+type Validated =
+  | { ok: true; plan: ChangePlan; view: CatalogView; validation: ValidationResult; repairs: RepairRound[] }
+  | { ok: false; outcome: HandlerOutcome };
+
+export async function runPlan<T extends JobType>(
+  input: HandlerInput<T>,
+  plan: ChangePlan,
+  extraSummary: Record<string, unknown> = {},
+): Promise<HandlerOutcome> {
+  // HandlerInput is invariant in its job type (the job is a conditional type): widen it once, here.
+  const validated = await validateWithRepairs({ ...input, job: input.job }, plan, extraSummary);
+  if (!validated.ok) return validated.outcome;
+  const { deps, attempt, ctx } = input;
+  const mode = input.job.payload.mode;
+  const base = {
+    mode,
+    operations: validated.plan.operations.length,
+    repairs: validated.repairs.length,
+    warnings: validated.validation.warnings.length,
+    ...extraSummary,
+  };
+  const engine = new ApplyEngine(deps.db, deps.queue, { now: deps.now });
+
+  if (mode === "dry_run") {
+    const preview = await engine.preview(validated.plan, validated.view);
+    attempt.set("apply_result", preview);
+    attempt.event("plan_previewed", { ...preview.counts });
+    return { kind: "completed", status: "succeeded_dry_run", summary: { ...base, ...previewCounts(preview) } };
+  }
+
+  if (validated.plan.operations.every((op) => op.op === "no_change")) {
+    return { kind: "completed", status: "succeeded", summary: { ...base, ...emptyCounts(), no_change: base.operations } };
+  }
+  if (!deps.config.applyEnabled) {
+    attempt.event("apply_disabled");
+    return needsReview(
+      { ...base, ...emptyCounts() },
+      "APPLY_DISABLED",
+      "applying changes to the catalog is disabled (CATALOG_APPLY_ENABLED=false); run it in dry_run or enable apply",
+    );
+  }
+
+  const result = await engine.apply(validated.plan, input.lease, { signal: ctx.signal });
+  attempt.set("apply_result", result);
+  attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });
+  const summary = { ...base, ...applyCounts(result, validated.plan) };
+  if (result.failed.length === 0) return { kind: "completed", status: "succeeded", summary };
+  const done = result.applied.length + result.skipped.length;
+  return needsReview(
+    summary,
+    done > 0 ? "PARTIALLY_APPLIED" : "APPLY_FAILED",
+    `operation ${result.failed[0].operation_index} failed (${result.failed[0].code}): ${result.failed[0].message}; ` +
+      `${done} operation(s) applied, ${result.not_attempted.length} not attempted`,
+    { failed: result.failed, not_attempted: result.not_attempted, change_ids: result.change_ids },
+  );
+}
+
+/** Validates, and while errors remain and a repairer is configured, repairs up to `maxRepairs` rounds. */
+async function validateWithRepairs(
+  input: HandlerInput<JobType>,
+  plan: ChangePlan,
+  extraSummary: Record<string, unknown>,
+): Promise<Validated> {
+  const { deps, attempt, ctx } = input;
+  const repairs: RepairRound[] = [];
+  let current = plan;
+  for (let round = 0; ; round++) {
+    ctx.signal.throwIfAborted();
+    attempt.set("plan", current);
+    const view = await loadCatalogView(deps.db, current);
+    const validation = validatePlan(current, view, { now: deps.now() });
+    attempt.set("validation", validation);
+    attempt.event("plan_validated", { round, ok: validation.ok, errors: validation.errors.length, warnings: validation.warnings.length });
+    if (repairs.length > 0) {
+      repairs[repairs.length - 1].errors_after = validation.errors.length;
+      attempt.set("repairs", repairs);
+    }
+    if (validation.ok) return { ok: true, plan: current, view, validation, repairs };
+    if (!deps.repairPlan || round >= deps.config.maxRepairs)
+      return { ok: false, outcome: validationFailed(deps, current, validation, repairs, extraSummary) };
+    current = await deps.repairPlan(current, validation.errors, round + 1, input);
+    repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
+    attempt.set("repairs", repairs);
+  }
+}
+
+function validationFailed(
+  deps: EngineDeps,
+  plan: ChangePlan,
+  validation: ValidationResult,
+  repairs: RepairRound[],
+  extraSummary: Record<string, unknown>,
+): HandlerOutcome {
+  const exhausted = repairs.length > 0;
+  const summary = {
+    operations: plan.operations.length,
+    repairs: repairs.length,
+    validation_errors: validation.errors.length,
+    warnings: validation.warnings.length,
+    ...emptyCounts(),
+    ...extraSummary,
+  };
+  const first = validation.errors[0];
+  return needsReview(
+    summary,
+    exhausted ? "REPAIR_LOOP_EXHAUSTED" : "VALIDATION_FAILED",
+    `${validation.errors.length} validation error(s)${exhausted ? ` after ${repairs.length} of ${deps.config.maxRepairs} repair round(s)` : ""}; ` +
+      `first: operation ${first.operation_index ?? "-"} ${first.code} at ${first.path || "(operation)"}: ${first.message}`,
+    {
+      errors: validation.errors.slice(0, MAX_ERROR_DETAILS),
+      error_count: validation.errors.length,
+      ...(exhausted
+        ? { repairs: repairs.map(({ round, errors, errors_after }) => ({ round, errors_in: errors.length, errors_after })) }
+        : {}),
+    },
+  );
+}
+
+function needsReview(summary: ResultSummary, code: string, message: string, details?: unknown): HandlerOutcome {
+  const error: JobErrorInfo = { code, message, transient: false, ...(details !== undefined ? { details } : {}) };
+  return { kind: "completed", status: "needs_review", summary, error };
+}
+
+function emptyCounts() {
+  return { applied: 0, skipped: 0, failed: 0, no_change: 0, changes: 0 };
+}
+
+function previewCounts(preview: PreviewResult): ResultSummary {
+  const changing = preview.operations.filter((op) => op.outcome === "would_apply");
+  return {
+    ...emptyCounts(),
+    would_apply: preview.counts.would_apply,
+    skipped: preview.counts.already_applied,
+    failed: preview.counts.would_fail,
+    no_change: preview.counts.no_change,
+    changes_preview: changing.slice(0, MAX_PREVIEW_LINES).map((op) => `${op.op} ${op.changes.map((c) => c.target).join(" ")}`),
+  };
+}
+
+function applyCounts(result: ApplyResult, plan: ChangePlan): ResultSummary {
+  return {
+    applied: result.applied.length,
+    skipped: result.skipped.length,
+    failed: result.failed.length,
+    not_attempted: result.not_attempted.length,
+    no_change: result.unchanged.length,
+    changes: result.change_ids.length,
+    changes_preview: result.applied
+      .slice(0, MAX_PREVIEW_LINES)
+      .map(({ operation_index, op }) => `${op} ${operationTargets(plan.operations[operation_index]).join(" ")}`),
+  };
+}

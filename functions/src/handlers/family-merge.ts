@@ -1,0 +1,38 @@
+/** FAMILY_MERGE: moves a source family into a target family (see plans/family-merge for the rules). */
+import { runPlan } from "../apply/run-plan";
+import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../catalog/repository";
+import type { JobHandler } from "../jobs/executor";
+import { familyLockKey } from "../jobs/locks";
+import { loadFamily, loadRenameOwners } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { liveMembers } from "../catalog/family-naming";
+import { planFamilyMerge } from "./plans/family-merge";
+import { joinNames } from "./plans/family-moves";
+
+export const familyMergeHandler: JobHandler<"FAMILY_MERGE"> = {
+  lockKeys: ({ payload }) => [familyLockKey(payload.merge_config.source_family), familyLockKey(payload.merge_config.target_family)],
+  async run(input) {
+    const { db } = input.deps;
+    const { source_family, target_family } = input.job.payload.merge_config;
+    const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
+    const [owners, exerciseAliases, familyAliases] = await Promise.all([
+      loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
+        source.slug,
+      ]),
+      aliasesPointingAtExercises(
+        db,
+        liveMembers(source.members).map((member) => member.id),
+      ),
+      aliasesPointingAtFamilies(db, [source.slug]),
+    ]);
+    const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });
+    const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
+    return runPlan(input, plan, {
+      source_family: source.slug,
+      target_family: target.slug,
+      moved: merge.moved,
+      renamed: merge.renamed,
+      merged_exercises: merge.merged_exercises,
+    });
+  },
+};

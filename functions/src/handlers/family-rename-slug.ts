@@ -1,0 +1,24 @@
+/** FAMILY_RENAME_SLUG: renames a family slug everywhere (see plans/family-rename-slug). */
+import { runPlan } from "../apply/run-plan";
+import { aliasesPointingAtFamilies } from "../catalog/repository";
+import type { JobHandler } from "../jobs/executor";
+import { familyLockKey } from "../jobs/locks";
+import { loadFamily, loadRenameOwners, readFamily } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
+
+export const familyRenameSlugHandler: JobHandler<"FAMILY_RENAME_SLUG"> = {
+  lockKeys: ({ payload }) => [familyLockKey(payload.rename_config.old_family_slug), familyLockKey(payload.rename_config.new_family_slug)],
+  async run(input) {
+    const { db } = input.deps;
+    const { old_family_slug, new_family_slug } = input.job.payload.rename_config;
+    const [family, renamed] = await Promise.all([loadFamily(db, old_family_slug), readFamily(db, new_family_slug)]);
+    const [owners, familyAliases] = await Promise.all([
+      loadRenameOwners(db, family.members, namesUnderNewSlug(family, new_family_slug), [old_family_slug, new_family_slug]),
+      aliasesPointingAtFamilies(db, [old_family_slug]),
+    ]);
+    const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases });
+    const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
+    return runPlan(input, plan, { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed });
+  },
+};

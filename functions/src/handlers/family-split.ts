@@ -1,0 +1,27 @@
+/** FAMILY_SPLIT: moves the exercises of the given equipment to another family (see plans/family-split). */
+import { runPlan } from "../apply/run-plan";
+import type { JobHandler } from "../jobs/executor";
+import { familyLockKey } from "../jobs/locks";
+import { loadFamily, loadRenameOwners, readFamily } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { joinNames } from "./plans/family-moves";
+import { planFamilySplit, splitOff, stayingRenames } from "./plans/family-split";
+
+export const familySplitHandler: JobHandler<"FAMILY_SPLIT"> = {
+  lockKeys: ({ payload }) => [familyLockKey(payload.family_slug), familyLockKey(payload.split_config.target_family)],
+  async run(input) {
+    const { db } = input.deps;
+    const { family_slug, split_config } = input.job.payload;
+    const [family, target] = await Promise.all([loadFamily(db, family_slug), readFamily(db, split_config.target_family)]);
+    const { moving, staying } = splitOff(family, split_config.equipment);
+    const names = new Map([...joinNames(family.slug, target, moving).names, ...stayingRenames(family, staying).finalNames]);
+    const owners = await loadRenameOwners(db, [...family.members, ...target.members], names, [target.slug]);
+    const split = planFamilySplit({ family, target, equipment: split_config.equipment, owners });
+    const plan = changePlan(
+      input.job,
+      `split ${split_config.equipment.join(", ")} off family ${family.slug} into ${target.slug}`,
+      split.operations,
+    );
+    return runPlan(input, plan, { family_slug: family.slug, target_family: target.slug, moved: split.moved, renamed: split.renamed });
+  },
+};

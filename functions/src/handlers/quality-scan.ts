@@ -1,0 +1,119 @@
+/**
+ * QUALITY_SCAN: scores exercises with the quality scanner's heuristic, page by page; writes each
+ * one's `review_metadata` like every catalog write (validated, applied exactly once, journaled,
+ * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
+ * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
+ * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
+ */
+import { isLiveExercise } from "../catalog/repository";
+import { SCANNER_VERSION, type ScanResult, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
+import type { JobHandler } from "../jobs/executor";
+import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
+import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
+import { applyDisabled, needsReview, succeededIn } from "./support/outcomes";
+import { targetExercisePages } from "../catalog/targets";
+
+export const QUALITY_SCAN_SPEC_ID = "quality_scan";
+const SCAN_PAGE_SIZE = 100;
+const MAX_LISTED = 20;
+
+/** The `review_metadata.*` paths of a scan result, so fields the scanner does not own are kept. */
+function reviewMetadataPatch(exerciseId: string, result: ScanResult, scannedAt: Date): ExercisePatch {
+  const metadata = toReviewMetadata(result, scannedAt);
+  return {
+    exerciseId,
+    set: Object.fromEntries(Object.entries(metadata).map(([key, value]) => [`review_metadata.${key}`, value])),
+    rationale: `quality scan ${SCANNER_VERSION}: ${result.issue_type} (score ${result.score})`,
+  };
+}
+
+/** One enrichment of exercises the scanner flagged; the key names them, so the same set is asked for once. */
+export function enrichmentFollowUp(exerciseIds: readonly string[]): FollowUp {
+  const { sorted, digest } = idSetKey(exerciseIds, 32);
+  return {
+    type: "CATALOG_ENRICH_FIELD",
+    payload: {
+      mode: "apply",
+      exercise_doc_ids: sorted,
+      enrichment_spec: {
+        spec_id: QUALITY_SCAN_SPEC_ID,
+        spec_version: SCANNER_VERSION,
+        instructions: "The quality scanner flagged this exercise: fix every finding listed under the scanner findings.",
+      },
+    },
+    dedup_key: `CATALOG_ENRICH_FIELD:${QUALITY_SCAN_SPEC_ID}:${digest}`,
+  };
+}
+
+interface ScanCounts {
+  scanned: number;
+  passed: number;
+  needs_enrichment: number;
+  needs_full_review: number;
+  retired_skipped: number;
+  missing: number;
+  metadata_written: number;
+  /** Dry run: what apply would write. */
+  metadata_would_write: number;
+  metadata_failed: number;
+}
+
+function countWrite(counts: ScanCounts, outcome: PatchOutcome, exerciseId: string, failures: unknown[]): void {
+  if (outcome.kind === "missing") counts.missing++;
+  else if (outcome.kind === "invalid") {
+    counts.metadata_failed++;
+    if (failures.length < MAX_LISTED) failures.push({ exercise_id: exerciseId, code: outcome.code, reason: outcome.message });
+  } else if (outcome.kind === "would_apply") counts.metadata_would_write++;
+  else counts.metadata_written++;
+}
+
+export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
+  async run(input) {
+    const { job, deps, ctx, attempt } = input;
+    const { mode } = job.payload;
+    if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
+    const scannedAt = deps.now();
+    const followUps = new FollowUpJobs(deps, job);
+    const counts: ScanCounts = {
+      scanned: 0,
+      passed: 0,
+      needs_enrichment: 0,
+      needs_full_review: 0,
+      retired_skipped: 0,
+      missing: 0,
+      metadata_written: 0,
+      metadata_would_write: 0,
+      metadata_failed: 0,
+    };
+    const failures: unknown[] = [];
+    for await (const page of targetExercisePages(deps.db, job.payload, SCAN_PAGE_SIZE)) {
+      ctx.signal.throwIfAborted();
+      counts.missing += page.missing.length;
+      const live = page.exercises.filter((exercise) => isLiveExercise(exercise.data));
+      counts.retired_skipped += page.exercises.length - live.length;
+      const scans = live.map((exercise) => ({ id: exercise.id, result: heuristicScoreExercise(exercise.data) }));
+      for (const { result } of scans) {
+        counts.scanned++;
+        if (result.issue_type === "ok") counts.passed++;
+        else counts[result.issue_type]++;
+      }
+      const outcomes = await writeExercisePatches(
+        input,
+        scans.map(({ id, result }) => reviewMetadataPatch(id, result, scannedAt)),
+      );
+      outcomes.forEach((outcome, index) => countWrite(counts, outcome, scans[index].id, failures));
+      const flagged = scans.filter(({ result }) => result.issue_type !== "ok").map(({ id }) => id);
+      if (job.payload.emit_enrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
+      attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
+    }
+    const summary = { ...counts, scanner_version: SCANNER_VERSION, failures, ...followUps.summary() };
+    if (counts.metadata_failed === 0) return succeededIn(mode, summary);
+    return needsReview(
+      mode,
+      summary,
+      "REVIEW_METADATA_FAILED",
+      `review_metadata of ${counts.metadata_failed} exercise(s) could not be written`,
+      { failures },
+    );
+  },
+};

@@ -1,0 +1,46 @@
+/** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
+import { runPlan } from "../apply/run-plan";
+import { type DocData, aliasesPointingAtExercises, getExercises } from "../catalog/repository";
+import type { JobHandler } from "../jobs/executor";
+import { familyLockKey } from "../jobs/locks";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { fixReadIds, planTargetedFix } from "./plans/targeted-fix";
+import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
+
+export const targetedFixHandler: JobHandler<"TARGETED_FIX"> = {
+  async lockKeys({ payload }, deps) {
+    return familiesOf(await getExercises(deps.db, payload.exercise_doc_ids)).map(familyLockKey);
+  },
+  async run(input) {
+    const { db } = input.deps;
+    const { payload } = input.job;
+    const exercises = await getExercises(db, fixReadIds(payload));
+    const named = payload.exercise_doc_ids.flatMap((id) => {
+      const data = exercises.get(id);
+      return data ? [{ id, data }] : [];
+    });
+    const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
+    const [families, owners, pointingAliases] = await Promise.all([
+      Promise.all(familiesOf(new Map(named.map(({ id, data }) => [id, data]))).map((slug) => readFamily(db, slug))),
+      newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
+      payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
+    ]);
+    const fix = planTargetedFix({
+      payload,
+      exercises,
+      families: new Map(families.map((family) => [family.slug, family])),
+      owners,
+      pointingAliases,
+    });
+    const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
+    return runPlan(input, plan, { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged });
+  },
+};
+
+/** The distinct families of the exercises: the registries a fix may change. */
+function familiesOf(exercises: ReadonlyMap<string, DocData>): string[] {
+  return [
+    ...new Set([...exercises.values()].map((exercise) => exercise.family_slug).filter((slug): slug is string => typeof slug === "string")),
+  ];
+}

@@ -1,0 +1,43 @@
+/**
+ * The task queue port. A task is a wake-up for a lane: the task handler polls the lane, so lane
+ * order and priority hold whichever task arrives first. Task names are derived from the job, its
+ * attempt and lease epoch, so a duplicated trigger enqueues nothing new.
+ */
+import type { Lane } from "./model";
+
+export interface WakeupTask {
+  lane: Lane;
+  jobId: string;
+  /** The job's `attempts` and `lease_epoch` when the wake-up was asked for: part of the task name. */
+  attempt: number;
+  epoch: number;
+  /** Not before this time (Cloud Tasks `scheduleTime`). */
+  runAfter: Date;
+  /** Distinguishes a deliberate re-enqueue (the watchdog, an early arrival) from a duplicate. */
+  reason?: string;
+}
+
+/** The body every adapter delivers to the lane's task function. */
+export interface WakeupPayload {
+  lane: Lane;
+  job_id: string;
+  attempt: number;
+  epoch: number;
+}
+
+export type EnqueueResult = "enqueued" | "duplicate";
+
+export interface TaskQueuePort {
+  readonly kind: "cloud-tasks" | "emulator" | "in-process";
+  enqueueWakeup(task: WakeupTask): Promise<EnqueueResult>;
+}
+
+/** Deterministic task name: letters, digits, `-` and `_` only, at most 500 characters. */
+export function wakeupTaskName(task: WakeupTask): string {
+  const base = `${task.jobId}-${task.attempt}-${task.epoch}${task.reason ? `-${task.reason}` : ""}`;
+  return base.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 500);
+}
+
+export function wakeupPayload(task: WakeupTask): WakeupPayload {
+  return { lane: task.lane, job_id: task.jobId, attempt: task.attempt, epoch: task.epoch };
+}
