@@ -1,21 +1,7 @@
-/** Collection names and the lazily created default Firestore client. */
+/** The lazily created default Firestore client. */
 import { getApps, initializeApp } from "firebase-admin/app";
 import { Firestore, getFirestore } from "firebase-admin/firestore";
 
-export const COLLECTIONS = {
-  jobs: "catalog_jobs",
-  attempts: "attempts",
-  dedup: "catalog_job_dedup",
-  locks: "catalog_locks",
-  idempotency: "catalog_idempotency",
-  changes: "catalog_changes",
-  runSummaries: "catalog_run_summaries",
-  dailySummaries: "catalog_daily_summaries",
-  watchdogRuns: "catalog_watchdog_runs",
-  exercises: "exercises",
-  aliases: "exercise_aliases",
-  families: "exercise_families",
-} as const;
 
 let defaultDb: Firestore | undefined;
 

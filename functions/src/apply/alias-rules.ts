@@ -1,16 +1,11 @@
-/**
- * Alias invariants after a plan: an alias the plan writes has one live target (created in the plan
- * or existing), is no link of a chain or a loop, does not take over an alias slug that leads
- * elsewhere, and does not shadow another exercise's slug; aliases the plan leaves pointing at an
- * exercise or family it retires are reported, so the plan can repoint them.
- */
-import { type DocData, documentPath, isLiveExercise } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import type { CatalogState } from "./catalog-state";
 import type { IssueLog, ValidationIssue } from "./issues";
 import type { PlanTrace } from "./plan-trace";
+import { type DocData } from "../util/object-paths";
+import { isLiveExercise } from "../catalog/family-registry";
 
-const aliasTarget = (slug: string) => documentPath(COLLECTIONS.aliases, slug);
+const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
 
 function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
   return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);

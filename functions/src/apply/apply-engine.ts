@@ -13,8 +13,7 @@
  * idempotency records make the retry skip what was already applied.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import { type DocData, documentPath } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { APPLY_COLLECTIONS } from "./collections";
 import type { Lease, JobQueue } from "../jobs/queue";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
@@ -24,6 +23,8 @@ import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
 import { journalEntry } from "./journal";
 import { type ChangePlan, type Operation, type OperationType, idempotencyKey } from "./plan";
 import { loadCatalogView, readOperationState } from "./view-loader";
+import { type DocData } from "../util/object-paths";
+import { documentPath } from "../catalog/collections";
 
 interface OperationRef {
   operation_index: number;
@@ -199,7 +200,7 @@ export class ApplyEngine {
       const changes = checkedEffects(op, await readOperationState(tx, this.db, op), now);
       if (changes.length === 0) return { kind: "unchanged" };
 
-      const changeRef = this.db.collection(COLLECTIONS.changes).doc();
+      const changeRef = this.db.collection(APPLY_COLLECTIONS.changes).doc();
       for (const change of changes) {
         const ref = this.db.collection(change.collection).doc(change.id);
         if (change.after === null) tx.delete(ref);

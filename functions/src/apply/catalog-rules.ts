@@ -1,12 +1,4 @@
-/**
- * Catalog invariants a plan must keep, checked on the simulated catalog: merge preconditions when an
- * operation runs, and after the whole plan the family, slug, retirement and alias (alias-rules)
- * invariants. Family-level problems the plan did not introduce (already there before it) are
- * warnings, not errors, so a plan that fixes one thing in a legacy family is not blocked by the rest.
- */
-import { getPath } from "../catalog/fields";
-import { documentPath, isLiveExercise, primaryEquipment } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { aliasIssues, retiredTargetWarnings } from "./alias-rules";
 import type { CatalogState } from "./catalog-state";
 import { sameValue } from "../util/document-diff";
@@ -14,10 +6,12 @@ import type { IssueLog, ValidationIssue } from "./issues";
 import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
 import type { Operation } from "./plan";
 import type { PlanTrace } from "./plan-trace";
+import { getPath } from "../util/object-paths";
+import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
 
-const exerciseTarget = (id: string) => documentPath(COLLECTIONS.exercises, id);
-const aliasTarget = (slug: string) => documentPath(COLLECTIONS.aliases, slug);
-const familyTarget = (slug: string) => documentPath(COLLECTIONS.families, slug);
+const exerciseTarget = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
+const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
+const familyTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.families, slug);
 
 // ------------------------------------------------------------------------------ when an operation runs
 

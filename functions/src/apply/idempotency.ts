@@ -4,7 +4,7 @@
  * counts as absent whether or not the TTL policy has deleted it yet.
  */
 import { DocumentReference, DocumentSnapshot, Firestore, Timestamp } from "firebase-admin/firestore";
-import { COLLECTIONS } from "../firestore";
+import { APPLY_COLLECTIONS } from "./collections";
 
 export const IDEMPOTENCY_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
@@ -15,7 +15,7 @@ export interface IdempotencyResult {
 }
 
 export function idempotencyRef(db: Firestore, key: string): DocumentReference {
-  return db.collection(COLLECTIONS.idempotency).doc(key);
+  return db.collection(APPLY_COLLECTIONS.idempotency).doc(key);
 }
 
 /** The result recorded under a live record, or null when there is none (or it has expired). */

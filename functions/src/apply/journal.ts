@@ -5,12 +5,13 @@
  * documents are still exactly as the change left them.
  */
 import { Firestore, Timestamp } from "firebase-admin/firestore";
-import { type CatalogCollection, type DocData, documentPath } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
 import { idempotencyRef } from "./idempotency";
 import type { Operation } from "./plan";
+import { type DocData } from "../util/object-paths";
+import { type CatalogCollection, documentPath } from "../catalog/collections";
 
 export type ChangeStatus = "applied" | "reverted";
 
@@ -106,7 +107,7 @@ export async function revertChange(
 ): Promise<RevertResult> {
   const now = options.now ?? (() => new Date());
   return db.runTransaction(async (tx) => {
-    const entry = await tx.get(db.collection(COLLECTIONS.changes).doc(changeId));
+    const entry = await tx.get(db.collection(APPLY_COLLECTIONS.changes).doc(changeId));
     if (!entry.exists) throw new ChangeNotFoundError(changeId);
     const documents = entry.get("documents") as JournalDocument[];
     const targets = documents.map((doc) => documentPath(doc.collection, doc.id));

@@ -6,14 +6,13 @@ import {
   EXERCISE_FIELD_PATHS,
   deprecatedFieldReplacement,
   isAllowedExercisePath,
-  isDeprecatedField,
-  isPlainRecord,
+  isDeprecatedField
 } from "../catalog/fields";
-import type { DocData } from "../catalog/repository";
 import { FAMILY_SLUG_PATTERN, exerciseIdFor } from "../catalog/taxonomy";
 import { approximateBytes } from "../util/document-diff";
 import type { ValidationIssue } from "./issues";
 import type { Operation } from "./plan";
+import { isPlainRecord, type DocData } from "../util/object-paths";
 
 export const PLAN_LIMITS = {
   maxOperations: 500,

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { stableStringify } from "../util/document-diff";
 
 export const RISK_LEVELS = ["low", "medium", "high"] as const;
 
@@ -95,16 +96,6 @@ export const changePlanSchema = z.strictObject({
 });
 
 export type ChangePlan = z.output<typeof changePlanSchema>;
-
-/** JSON with sorted keys, so equal content always serialises the same way. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
-}
 
 /**
  * The operation's idempotency key: a hash of what it does (type, targets, values), not of its

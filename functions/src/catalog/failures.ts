@@ -1,8 +1,7 @@
-/** The failures handlers share, so the same bad input gets the same code from every job type. */
-import type { DocData } from "./repository";
 import { JobFailure } from "../jobs/errors";
 import type { LoadedFamily } from "./reads";
 import { describeAlias } from "./slug-aliases";
+import { type DocData } from "../util/object-paths";
 
 export function familyNotFound(familySlug: string): JobFailure {
   return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {

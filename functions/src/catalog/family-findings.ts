@@ -5,10 +5,12 @@
  */
 import { changedPaths } from "../util/document-diff";
 import { familySlugFitsName } from "./naming-rules";
-import { type CatalogDoc, type DocData, computeFamilyRegistry } from "./repository";
+import { type CatalogDoc } from "./repository";
 import { toNameSlug } from "./taxonomy";
 import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily, normalizedEquipment } from "./family-naming";
 import { NO_SLUG_OWNERS, type SlugOwners, renameConflict } from "./rename-conflicts";
+import { type DocData } from "../util/object-paths";
+import { computeFamilyRegistry } from "./family-registry";
 
 export type FamilyFindingCode =
   | "missing_name"

@@ -5,7 +5,7 @@
  * `apply/naming-rules` (the validator's); this module only applies them to family members.
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
-import { type CatalogDoc, type DocData, isLiveExercise } from "./repository";
+import { type CatalogDoc } from "./repository";
 import {
   normalizeEquipmentList,
   splitEquipmentPrefix,
@@ -13,6 +13,8 @@ import {
   startsWithEquipmentWord,
   toFamilySlug,
 } from "./taxonomy";
+import { type DocData } from "../util/object-paths";
+import { isLiveExercise } from "./family-registry";
 
 /** The exercise's equipment, normalised (lowercase, canonical aliases, no repeats), first item primary. */
 export function normalizedEquipment(exercise: Readonly<DocData>): string[] {

@@ -7,21 +7,22 @@
 import type { Firestore } from "firebase-admin/firestore";
 import {
   type CatalogDoc,
-  type DocData,
   exercisesWithNameSlugs,
   getAliases,
   getExercises,
   getFamilyRegistries,
   getFamilyRegistry,
-  loadFamilyExercises,
-  pageCollection,
+  loadFamilyExercises
 } from "./repository";
 import { toNameSlug } from "./taxonomy";
-import { COLLECTIONS } from "../firestore";
+import { APPLY_COLLECTIONS } from "../apply/collections";
+import { CATALOG_COLLECTIONS } from "./collections";
 import type { AliasFacts, FactRequest } from "./alias-facts";
 import { familyNotFound } from "./failures";
 import type { SlugOwners } from "./rename-conflicts";
 import { creationSlugOf, renameAliasSlugs } from "./slug-aliases";
+import { type DocData } from "../util/object-paths";
+import { pageCollection } from "../util/paging";
 
 export interface LoadedFamily {
   slug: string;
@@ -81,7 +82,7 @@ async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasS
  * step asks for the first exercise after the previous family, so no family is ever read whole here.
  */
 export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGenerator<string> {
-  const ordered = db.collection(COLLECTIONS.exercises).orderBy("family_slug").select("family_slug").limit(1);
+  const ordered = db.collection(CATALOG_COLLECTIONS.exercises).orderBy("family_slug").select("family_slug").limit(1);
   let previous: string | null = null;
   for (;;) {
     signal?.throwIfAborted();
@@ -102,7 +103,7 @@ async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, s
   const wanted = new Set(slugs);
   const found = new Map<string, string[]>();
   if (wanted.size === 0) return found;
-  const ids = db.collection(COLLECTIONS.exercises).select();
+  const ids = db.collection(CATALOG_COLLECTIONS.exercises).select();
   for await (const page of pageCollection(ids)) {
     signal?.throwIfAborted();
     for (const doc of page) {
@@ -115,7 +116,7 @@ async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, s
 
 /** Ids of the exercises earlier attempts of `jobId` created, from the change journal. */
 export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promise<string[]> {
-  const changes = await db.collection(COLLECTIONS.changes).where("job_id", "==", jobId).get();
+  const changes = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
   return changes.docs
     .filter((change) => change.get("op") === "create_exercise" && change.get("status") === "applied")
     .map((change) => String(change.get("operation.exercise_id")));
@@ -125,7 +126,7 @@ export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promi
 async function familiesWithExercises(db: Firestore, familySlugs: Iterable<string>): Promise<Set<string>> {
   const slugs = [...new Set(familySlugs)];
   const found = await Promise.all(
-    slugs.map(async (slug) => !(await db.collection(COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty),
+    slugs.map(async (slug) => !(await db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty),
   );
   return new Set(slugs.filter((_, index) => found[index]));
 }

@@ -4,8 +4,8 @@
  * alias scan and repair, which look for old slugs that lost their alias.
  */
 import type { OperationInput } from "../apply/plan";
-import type { DocData } from "./repository";
 import { toNameSlug } from "./taxonomy";
+import { type DocData } from "../util/object-paths";
 
 /**
  * The name slug an exercise id was created with (`{family_slug}__{name_slug}`), or null for ids of

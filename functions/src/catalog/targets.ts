@@ -4,9 +4,11 @@
  * size fits and a retried job walks the same order.
  */
 import type { Firestore, Query } from "firebase-admin/firestore";
-import { type CatalogDoc, getExercises, isLiveExercise, pageCollection } from "./repository";
+import { type CatalogDoc, getExercises } from "./repository";
 import { normalizeEnumValue, normalizeEquipment } from "./taxonomy";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS } from "./collections";
+import { pageCollection } from "../util/paging";
+import { isLiveExercise } from "./family-registry";
 
 export interface TargetSelection {
   exercise_doc_ids?: readonly string[];
@@ -17,7 +19,7 @@ export const TARGET_PAGE_SIZE = 200;
 
 /** Filter values are normalised like stored values ("Dumbbells" finds "dumbbell"). */
 function filterQuery(db: Firestore, filter: TargetSelection["filter_criteria"]): Query {
-  let query: Query = db.collection(COLLECTIONS.exercises);
+  let query: Query = db.collection(CATALOG_COLLECTIONS.exercises);
   if (filter?.equipment) query = query.where("equipment", "array-contains", normalizeEquipment(filter.equipment).value);
   if (filter?.category) query = query.where("category", "==", normalizeEnumValue("category", filter.category) ?? filter.category);
   if (filter?.family_slug) query = query.where("family_slug", "==", filter.family_slug);

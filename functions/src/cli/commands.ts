@@ -4,7 +4,7 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import type { Engine } from "../create-engine";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "../jobs/collections";
 import { runScheduledWatchdog } from "../adapters/watchdog";
 import { InvalidJobError } from "../jobs/queue";
 import { JOB_STATUSES, JOB_TYPES, LANES, type Lane } from "../jobs/model";
@@ -99,7 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       return;
     }
     case "list": {
-      let query: FirebaseFirestore.Query = db.collection(COLLECTIONS.jobs);
+      let query: FirebaseFirestore.Query = db.collection(JOB_COLLECTIONS.jobs);
       const status = stringOption(options, "status");
       const type = stringOption(options, "type");
       if (status && !JOB_STATUSES.includes(status as never)) throw new CliError(`unknown status ${status}`);
@@ -124,7 +124,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       const snap = await queue.jobRef(jobId).get();
       if (!snap.exists) throw new CliError(`job ${jobId} does not exist`);
       out(json({ id: jobId, ...snap.data() }));
-      const attempts = await snap.ref.collection(COLLECTIONS.attempts).get();
+      const attempts = await snap.ref.collection(JOB_COLLECTIONS.attempts).get();
       for (const attempt of attempts.docs) out(json({ attempt: attempt.id, ...attempt.data() }));
       return;
     }

@@ -4,8 +4,7 @@
  * spec's instructions as a reviewer's note, and the fields in scope. Pure: no I/O.
  */
 import { z } from "zod";
-import { LOCKED_ENRICHMENT_FIELDS, getPath, isPlainRecord } from "../catalog/fields";
-import type { DocData } from "../catalog/repository";
+import { LOCKED_ENRICHMENT_FIELDS } from "../catalog/fields";
 import {
   CANONICAL_EQUIPMENT,
   CATEGORIES,
@@ -24,6 +23,7 @@ import {
 import type { PayloadOf } from "../jobs/model";
 import type { ScanResult } from "../reviewer/quality-scanner";
 import { enrichablePaths } from "./normalize";
+import { getPath, isPlainRecord, type DocData } from "../util/object-paths";
 
 export type EnrichmentSpec = PayloadOf<"CATALOG_ENRICH_FIELD">["enrichment_spec"];
 

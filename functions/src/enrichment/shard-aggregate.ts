@@ -1,12 +1,7 @@
-/**
- * The enrichment parent's view of its shards: whether all of them exist and are final, and the
- * aggregate of their outcomes for the parent's result summary. Pure: the parent reads the shard
- * jobs, this folds them.
- */
-import { isPlainRecord } from "../catalog/fields";
 import { type ShardCounters, countValue, isSuccessStatus } from "../jobs/flow-counters";
 import { FINAL_STATUSES, type JobStatus, type ResultSummary } from "../jobs/model";
 import { type ShardCounts, emptyShardCounts, readShardCounts } from "./shard-tally";
+import { isPlainRecord } from "../util/object-paths";
 
 export interface ShardView {
   id: string;

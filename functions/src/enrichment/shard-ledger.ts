@@ -6,12 +6,12 @@
  * journal, which the ApplyEngine writes in the same transaction as the change itself.
  */
 import { Timestamp } from "firebase-admin/firestore";
-import { isPlainRecord } from "../catalog/fields";
-import { type DocData, pageCollection } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { APPLY_COLLECTIONS } from "../apply/collections";
 import type { EngineDeps } from "../jobs/executor";
 import type { Lease } from "../jobs/queue";
 import { type ExerciseOutcome, exerciseOutcomeSchema } from "./shard-tally";
+import { isPlainRecord, type DocData } from "../util/object-paths";
+import { pageCollection } from "../util/paging";
 
 export const EXERCISE_RESULTS = "exercise_results";
 
@@ -47,7 +47,7 @@ export class ShardLedger {
 
   /** Exercise patches the change journal holds for this job (still applied, not reverted). */
   async journaledPatches(): Promise<JournaledPatch[]> {
-    const query = this.deps.db.collection(COLLECTIONS.changes).where("job_id", "==", this.lease.jobId);
+    const query = this.deps.db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", this.lease.jobId);
     const patches: JournaledPatch[] = [];
     for await (const page of pageCollection(query)) {
       for (const doc of page) {

@@ -4,9 +4,9 @@
  * the parent reads them back. One module, so both sides agree on the keys.
  */
 import { z } from "zod";
-import { isPlainRecord } from "../catalog/fields";
 import { countValue } from "../jobs/flow-counters";
 import type { ResultSummary } from "../jobs/model";
+import { isPlainRecord } from "../util/object-paths";
 
 export const exerciseOutcomeSchema = z.object({
   exercise_id: z.string(),

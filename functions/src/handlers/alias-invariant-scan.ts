@@ -4,8 +4,8 @@
  * jobs in batches. Read-only on the catalog and lock-free; each page is judged with the facts of
  * that page only.
  */
-import { getAliases, pageCollection } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { getAliases } from "../catalog/repository";
+import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import type { EngineDeps, JobHandler } from "../jobs/executor";
 import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
 import { type AliasProblem, aliasProblem } from "../catalog/alias-resolution";
@@ -13,6 +13,7 @@ import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import { ALIAS_REPAIR_BATCH, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
 import { readOnlyOutcome } from "./support/read-only-outcome";
+import { pageCollection } from "../util/paging";
 
 /** Problems listed in the summary; the counts cover all of them. */
 const MAX_LISTED_PROBLEMS = 100;
@@ -57,7 +58,7 @@ export const aliasInvariantScanHandler: JobHandler<"ALIAS_INVARIANT_SCAN"> = {
 
 async function scanAliases(deps: EngineDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
   let scanned = 0;
-  for await (const page of pageCollection(deps.db.collection(COLLECTIONS.aliases))) {
+  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.aliases))) {
     signal.throwIfAborted();
     const facts = new AliasFacts();
     page.forEach((doc) => facts.aliases.set(doc.id, doc.data()));
@@ -77,7 +78,7 @@ async function scanAliases(deps: EngineDeps, problems: ProblemLog, signal: Abort
 
 async function scanOldSlugs(deps: EngineDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
   let scanned = 0;
-  for await (const page of pageCollection(deps.db.collection(COLLECTIONS.exercises).select("name_slug"))) {
+  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug"))) {
     signal.throwIfAborted();
     const oldSlugs = oldSlugsOf(page.map((doc) => ({ id: doc.id, data: doc.data() })));
     const aliases = await getAliases(deps.db, oldSlugs.keys());

@@ -1,19 +1,4 @@
-/**
- * CATALOG_ENRICH_FIELD_SHARD: LLM enrichment of a batch of exercises, a few calls at a time. Each
- * exercise is read fresh, enriched, and its patch validated and applied on its own as soon as it is
- * ready (a one-operation plan through the ApplyEngine: exactly once, journaled, fenced), then
- * checked by the quality scanner and entered in the shard's ledger. So a crash loses no finished
- * work, and a retry sends only the unfinished exercises to the LLM.
- *
- * - An exercise deleted (or retired) meanwhile is skipped, not a failure of the shard.
- * - An unusable LLM answer fails that exercise, with its reason; the others go on.
- * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
- *   and recorded; the shard then fails transiently and its retry resumes.
- * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises.
- * - Dry run: the LLM is called and the patches previewed; nothing is written.
- */
-import { setPath } from "../catalog/fields";
-import { type DocData, getExercise, isLiveExercise } from "../catalog/repository";
+import { getExercise } from "../catalog/repository";
 import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
 import type { EnrichmentSpec } from "../enrichment/prompt";
 import { LlmError } from "../llm/errors";
@@ -26,6 +11,8 @@ import { applyDisabled, needsReview, succeededIn } from "./support/outcomes";
 import { ProgressReporter } from "../jobs/progress";
 import { ShardLedger } from "../enrichment/shard-ledger";
 import { type ExerciseOutcome, ShardTally } from "../enrichment/shard-tally";
+import { setPath, type DocData } from "../util/object-paths";
+import { isLiveExercise } from "../catalog/family-registry";
 
 type ShardInput = HandlerInput<"CATALOG_ENRICH_FIELD_SHARD">;
 

@@ -10,14 +10,14 @@
  * deadlettered, cancelled or needing review → needs_review SHARDS_FAILED.
  */
 import { Timestamp } from "firebase-admin/firestore";
-import { pageCollection } from "../catalog/repository";
 import { type ShardCounters, readShardCounters } from "../jobs/flow-counters";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "../jobs/collections";
 import type { HandlerInput, HandlerOutcome, JobHandler } from "../jobs/executor";
 import type { JobStatus, ResultSummary } from "../jobs/model";
 import { applyDisabled, needsReview, succeededIn } from "./support/outcomes";
 import { type ShardView, aggregateShards } from "../enrichment/shard-aggregate";
 import { targetIdPages } from "../catalog/targets";
+import { pageCollection } from "../util/paging";
 
 type ParentInput = HandlerInput<"CATALOG_ENRICH_FIELD">;
 
@@ -99,7 +99,7 @@ function waitForShards({ job, deps }: ParentInput, counters: ShardCounters, summ
 }
 
 async function loadShards({ deps, job }: ParentInput): Promise<ShardView[]> {
-  const query = deps.db.collection(COLLECTIONS.jobs).where("parent_job_id", "==", job.id);
+  const query = deps.db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", job.id);
   const shards: ShardView[] = [];
   for await (const page of pageCollection(query)) {
     for (const doc of page) {

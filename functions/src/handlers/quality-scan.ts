@@ -1,17 +1,10 @@
-/**
- * QUALITY_SCAN: scores exercises with the quality scanner's heuristic, page by page; writes each
- * one's `review_metadata` like every catalog write (validated, applied exactly once, journaled,
- * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
- * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
- * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
- */
-import { isLiveExercise } from "../catalog/repository";
 import { SCANNER_VERSION, type ScanResult, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
 import type { JobHandler } from "../jobs/executor";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { applyDisabled, needsReview, succeededIn } from "./support/outcomes";
 import { targetExercisePages } from "../catalog/targets";
+import { isLiveExercise } from "../catalog/family-registry";
 
 export const QUALITY_SCAN_SPEC_ID = "quality_scan";
 const SCAN_PAGE_SIZE = 100;

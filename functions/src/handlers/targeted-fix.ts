@@ -1,12 +1,13 @@
 /** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
 import { runPlan } from "../apply/run-plan";
-import { type DocData, aliasesPointingAtExercises, getExercises } from "../catalog/repository";
+import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
 import type { JobHandler } from "../jobs/executor";
 import { familyLockKey } from "../jobs/locks";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { fixReadIds, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
+import { type DocData } from "../util/object-paths";
 
 export const targetedFixHandler: JobHandler<"TARGETED_FIX"> = {
   async lockKeys({ payload }, deps) {

@@ -5,7 +5,7 @@
  * well under Firestore's 1 MiB limit.
  */
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "./collections";
 import type { LlmUsage } from "../llm/types";
 import type { JobErrorInfo, JobStatus } from "./model";
 
@@ -54,7 +54,7 @@ export class FirestoreAttemptLog implements AttemptRecorder {
     private readonly identity: AttemptIdentity,
     private readonly now: () => Date,
   ) {
-    this.ref = db.collection(COLLECTIONS.jobs).doc(identity.jobId).collection(COLLECTIONS.attempts).doc(String(identity.attempt));
+    this.ref = db.collection(JOB_COLLECTIONS.jobs).doc(identity.jobId).collection(JOB_COLLECTIONS.attempts).doc(String(identity.attempt));
   }
 
   get attemptNumber(): number {

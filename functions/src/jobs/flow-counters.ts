@@ -1,10 +1,5 @@
-/**
- * The `shards` field of an enrichment parent: how many shard jobs it has and how many have
- * finished, succeeded or failed. The parent sets `total` once its shards exist; the fan-in counts
- * each finished shard once; the parent's aggregation writes the final numbers. Pure.
- */
-import { isPlainRecord } from "../catalog/fields";
 import type { JobStatus } from "./model";
+import { isPlainRecord } from "../util/object-paths";
 
 export interface ShardCounters {
   /** Null until the parent has created every shard. */

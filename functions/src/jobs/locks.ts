@@ -4,7 +4,7 @@
  * watchdog deletes such documents, but correctness never waits for it.
  */
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "./collections";
 import { LeaseLostError } from "./errors";
 
 export interface LockHolder {
@@ -30,7 +30,7 @@ export class LockManager {
 
   private refs(keys: readonly string[]): DocumentReference[] {
     // Sorted and de-duplicated so two jobs always touch the same documents in the same order.
-    return [...new Set(keys)].sort().map((key) => this.db.collection(COLLECTIONS.locks).doc(encodeURIComponent(key)));
+    return [...new Set(keys)].sort().map((key) => this.db.collection(JOB_COLLECTIONS.locks).doc(encodeURIComponent(key)));
   }
 
   /** Takes every key or none. A key this job already holds (same or older epoch) is re-taken. */
@@ -99,7 +99,7 @@ export class LockManager {
 
   /** Releases every lock a job holds at any epoch up to `epoch` (the watchdog, after recovering a dead worker's job). */
   async releaseAllForJob(jobId: string, maxEpoch: number): Promise<number> {
-    const snap = await this.db.collection(COLLECTIONS.locks).where("job_id", "==", jobId).get();
+    const snap = await this.db.collection(JOB_COLLECTIONS.locks).where("job_id", "==", jobId).get();
     let released = 0;
     for (const doc of snap.docs) {
       const deleted = await this.db.runTransaction(async (tx) => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { DocumentReference, DocumentSnapshot, Firestore, Timestamp, Transaction } from "firebase-admin/firestore";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "./collections";
 import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
 import { buildJobDocument, dedupDocId } from "./job-document";
@@ -100,11 +100,11 @@ export class JobQueue {
   }
 
   jobRef(jobId: string): DocumentReference {
-    return this.db.collection(COLLECTIONS.jobs).doc(jobId);
+    return this.db.collection(JOB_COLLECTIONS.jobs).doc(jobId);
   }
 
   private dedupRef(dedupKey: string): DocumentReference {
-    return this.db.collection(COLLECTIONS.dedup).doc(dedupDocId(dedupKey));
+    return this.db.collection(JOB_COLLECTIONS.dedup).doc(dedupDocId(dedupKey));
   }
 
   private ts(date: Date = this.now()): Timestamp {
@@ -128,7 +128,7 @@ export class JobQueue {
     const parsed = parseJobRequest(input);
     if (!parsed.ok) throw new InvalidJobError(parsed.issues);
     const request = parsed.value;
-    const jobRef = input.id ? this.jobRef(input.id) : this.db.collection(COLLECTIONS.jobs).doc();
+    const jobRef = input.id ? this.jobRef(input.id) : this.db.collection(JOB_COLLECTIONS.jobs).doc();
     const document = () =>
       buildJobDocument(request, {
         now: this.now(),
@@ -202,7 +202,7 @@ export class JobQueue {
     const ordered = LANES.filter((lane) => lanes.includes(lane));
     for (const lane of ordered) {
       const snap = await this.db
-        .collection(COLLECTIONS.jobs)
+        .collection(JOB_COLLECTIONS.jobs)
         .where("status", "in", LEASABLE_STATUSES)
         .where("queue", "==", lane)
         .where("run_after", "<=", this.ts())

@@ -5,7 +5,7 @@
  * batch as the counter increment, so recording an attempt twice counts it once.
  */
 import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "./collections";
 import { isConflict } from "./queue";
 import type { JobErrorInfo, JobStatus, JobType, Lane, Mode } from "./model";
 
@@ -49,9 +49,9 @@ export class RunHistory {
   /** Records a finished attempt; returns false when it was already recorded. */
   async record(summary: RunSummary): Promise<boolean> {
     const day = dayKey(summary.finished_at);
-    const runRef = this.db.collection(COLLECTIONS.runSummaries).doc(`${summary.job_id}_${summary.attempt}`);
+    const runRef = this.db.collection(JOB_COLLECTIONS.runSummaries).doc(`${summary.job_id}_${summary.attempt}`);
     const shardRef = this.db
-      .collection(COLLECTIONS.dailySummaries)
+      .collection(JOB_COLLECTIONS.dailySummaries)
       .doc(day)
       .collection("shards")
       .doc(String(Math.floor(this.random() * DAILY_SUMMARY_SHARDS)));
@@ -92,16 +92,16 @@ export class RunHistory {
 
   /** Latest run summaries, newest first; optionally of one job. */
   async getRunHistory(options: { jobId?: string; limit?: number } = {}): Promise<Record<string, unknown>[]> {
-    let query = this.db.collection(COLLECTIONS.runSummaries).orderBy("finished_at", "desc");
+    let query = this.db.collection(JOB_COLLECTIONS.runSummaries).orderBy("finished_at", "desc");
     if (options.jobId)
-      query = this.db.collection(COLLECTIONS.runSummaries).where("job_id", "==", options.jobId).orderBy("finished_at", "desc");
+      query = this.db.collection(JOB_COLLECTIONS.runSummaries).where("job_id", "==", options.jobId).orderBy("finished_at", "desc");
     const snap = await query.limit(options.limit ?? 50).get();
     return snap.docs.map((d) => ({ id: d.id, ...d.data() }));
   }
 
   /** The day's totals: the sum of its counter shards. */
   async getDailySummary(day: string): Promise<Record<string, unknown>> {
-    const shards = await this.db.collection(COLLECTIONS.dailySummaries).doc(day).collection("shards").get();
+    const shards = await this.db.collection(JOB_COLLECTIONS.dailySummaries).doc(day).collection("shards").get();
     const total: Record<string, unknown> = { day };
     for (const shard of shards.docs) mergeCounts(total, shard.data());
     return total;

@@ -13,7 +13,8 @@ import { performance } from "node:perf_hooks";
 import { DocumentSnapshot, Firestore, Query, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import * as logger from "firebase-functions/logger";
 import { z } from "zod";
-import { COLLECTIONS } from "../firestore";
+import { APPLY_COLLECTIONS } from "../apply/collections";
+import { JOB_COLLECTIONS } from "./collections";
 import type { JobLogger } from "./context";
 import type { LockManager } from "./locks";
 import { FINAL_STATUSES, LEASABLE_STATUSES, jobDocumentSchema, type JobStatus, type Lane } from "./model";
@@ -150,8 +151,8 @@ class WatchdogRun {
     await this.sweep("expired_leases", this.expiredLeasesQuery(), (doc) => this.recoverLease(doc));
     await this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc));
     await this.completeFinishedParents();
-    await this.sweep("expired_locks", this.expiredQuery(COLLECTIONS.locks), (doc) => this.deleteExpired(doc, "locks_deleted"));
-    await this.sweep("expired_idempotency", this.expiredQuery(COLLECTIONS.idempotency), (doc) =>
+    await this.sweep("expired_locks", this.expiredQuery(JOB_COLLECTIONS.locks), (doc) => this.deleteExpired(doc, "locks_deleted"));
+    await this.sweep("expired_idempotency", this.expiredQuery(APPLY_COLLECTIONS.idempotency), (doc) =>
       this.deleteExpired(doc, "idempotency_deleted"),
     );
     const report = this.report();
@@ -207,7 +208,7 @@ class WatchdogRun {
   // ------------------------------------------------------------------ queries
 
   private get jobs(): Query {
-    return this.deps.db.collection(COLLECTIONS.jobs);
+    return this.deps.db.collection(JOB_COLLECTIONS.jobs);
   }
 
   private expiredLeasesQuery(): Query {
@@ -385,7 +386,7 @@ class WatchdogRun {
 
   private async saveReport(report: WatchdogReport): Promise<void> {
     await this.deps.db
-      .collection(COLLECTIONS.watchdogRuns)
+      .collection(JOB_COLLECTIONS.watchdogRuns)
       .doc(report.run_id)
       .set({ ...report, started_at: Timestamp.fromDate(report.started_at), finished_at: Timestamp.fromDate(report.finished_at) });
   }

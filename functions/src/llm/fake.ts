@@ -1,14 +1,9 @@
-/**
- * Deterministic fake LLM for local runs and tests: scripted answers first, then built-in rules per
- * task. Its answers go through the same schema check as the real adapter's, and every request is
- * recorded in `calls` for assertions.
- */
-import { isPlainRecord } from "../catalog/fields";
 import { LlmError, type LlmErrorCode, classifyHttpStatus } from "./errors";
 import { fakeEnrichment } from "./fake-enrichment";
 import { parseWithSchema } from "./output";
 import { sleep } from "./retry";
 import type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
+import { isPlainRecord } from "../util/object-paths";
 
 export const FAKE_ERRORS = ["timeout", "rate_limit", "unavailable", "malformed_json"] as const;
 export type FakeError = (typeof FAKE_ERRORS)[number];

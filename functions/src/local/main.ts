@@ -13,7 +13,7 @@ import "./quiet-logs";
 import { initializeApp } from "firebase-admin/app";
 import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "../jobs/collections";
 import { FINAL_STATUSES, type JobStatus } from "../jobs/model";
 import { LocalRuntime } from "./runtime";
 import { seedDemoCatalog } from "./seed";
@@ -59,7 +59,7 @@ function line(id: string, data: FirebaseFirestore.DocumentData): string {
 /** Prints every job's status change as it happens. Returns the unsubscribe function. */
 function showProgress(db: Firestore, onChange: (statuses: Map<string, JobStatus>) => void): () => void {
   const statuses = new Map<string, JobStatus>();
-  return db.collection(COLLECTIONS.jobs).onSnapshot((snap) => {
+  return db.collection(JOB_COLLECTIONS.jobs).onSnapshot((snap) => {
     for (const change of snap.docChanges()) {
       const data = change.doc.data();
       if (statuses.get(change.doc.id) === data.status) continue;
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
 
   if (process.env.DEMO_JOBS !== "0") {
     for (const job of DEMO_JOBS) {
-      const ref = await db.collection(COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: Timestamp.now() });
+      const ref = await db.collection(JOB_COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: Timestamp.now() });
       submitted.add(ref.id);
     }
     console.log(`submitted ${submitted.size} demo jobs`);

@@ -6,7 +6,7 @@
 import type { Firestore } from "firebase-admin/firestore";
 import type { EngineConfig } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
-import { COLLECTIONS } from "../firestore";
+import { JOB_COLLECTIONS } from "../jobs/collections";
 import { handleJobCreated } from "../adapters/job-created";
 import { handleLaneTask } from "../adapters/lane-task";
 import { runScheduledWatchdog } from "../adapters/watchdog";
@@ -52,7 +52,7 @@ export class LocalRuntime {
     const onError = this.options.onError ?? ((err, where) => console.error(`[${where}]`, err));
     let live: () => void = () => undefined;
     const firstSnapshot = new Promise<void>((resolve) => (live = resolve));
-    this.unsubscribe = this.options.db.collection(COLLECTIONS.jobs).onSnapshot(
+    this.unsubscribe = this.options.db.collection(JOB_COLLECTIONS.jobs).onSnapshot(
       (snap) => {
         for (const change of snap.docChanges()) {
           if (change.type !== "added") continue;

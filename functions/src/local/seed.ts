@@ -1,7 +1,7 @@
 /** Seeds the demo catalog (exercises, aliases, family registry) for the local runtime and the CLI. */
 import type { Firestore } from "firebase-admin/firestore";
 import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../catalog/demo-catalog";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS } from "../catalog/collections";
 
 export interface SeedCounts {
   exercises: number;
@@ -20,10 +20,10 @@ export async function seedDemoCatalog(db: Firestore, options: { includeBroken?: 
     ...(options.includeBroken ? BROKEN_ALIASES : []),
   ];
   const writes = [
-    ...exercises.map(({ id, data }) => ({ ref: db.collection(COLLECTIONS.exercises).doc(id), data })),
-    ...aliases.map(({ id, data }) => ({ ref: db.collection(COLLECTIONS.aliases).doc(id), data })),
+    ...exercises.map(({ id, data }) => ({ ref: db.collection(CATALOG_COLLECTIONS.exercises).doc(id), data })),
+    ...aliases.map(({ id, data }) => ({ ref: db.collection(CATALOG_COLLECTIONS.aliases).doc(id), data })),
     ...DEMO_FAMILIES.map((family) => ({
-      ref: db.collection(COLLECTIONS.families).doc(family.family_slug),
+      ref: db.collection(CATALOG_COLLECTIONS.families).doc(family.family_slug),
       data: family as Record<string, unknown>,
     })),
   ];

@@ -1,9 +1,3 @@
-/**
- * The quality scanner's heuristic score (CATALOG-DOMAIN.md, "Quality scanner"): twelve hard checks
- * decide whether an exercise passes; soft checks only mark it for enrichment. Works on raw documents
- * (legacy shapes included), so every field is read defensively. No LLM, no I/O.
- */
-import { getPath } from "../catalog/fields";
 import {
   type ContentField,
   CONTENT_FIELDS,
@@ -17,6 +11,7 @@ import {
   startsWithEquipmentWord,
 } from "../catalog/taxonomy";
 import { type StyleCheck, contentStyleIssues, descriptionStyleIssues, startsWithListMarker } from "../catalog/text-style";
+import { getPath } from "../util/object-paths";
 
 export const SCANNER_VERSION = "2.0";
 

@@ -1,11 +1,19 @@
 /**
- * Comparing catalog documents: a canonical JSON form (sorted keys, timestamps as instants) so two
+ * Comparing stored documents: a canonical JSON form (sorted keys, timestamps as instants) so two
  * reads of the same stored document always compare equal, and the dotted paths that differ.
  */
 import { Timestamp } from "firebase-admin/firestore";
-import { getPath, isPlainRecord } from "../catalog/fields";
-import type { DocData } from "../catalog/repository";
-import { stableStringify } from "../apply/plan";
+import { getPath, isPlainRecord, type DocData } from "./object-paths";
+
+/** JSON with sorted keys, so equal content always serialises the same way. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
+}
 
 /**
  * Timestamps and Dates become the instant they stand for (a Date equals the Timestamp made from it;

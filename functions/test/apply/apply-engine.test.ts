@@ -2,12 +2,12 @@ import { Firestore, Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { IDEMPOTENCY_TTL_MS } from "../../src/apply/idempotency";
 import { type ChangePlan, type OperationInput, operationKey } from "../../src/apply/plan";
-import { computeFamilyRegistry } from "../../src/catalog/repository";
 import { LeaseLostError } from "../../src/jobs/errors";
 import type { EngineDeps } from "../../src/jobs/executor";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
 import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);

@@ -2,12 +2,12 @@ import { Firestore } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
-import { computeFamilyRegistry } from "../../src/catalog/repository";
 import type { EngineDeps } from "../../src/jobs/executor";
 import type { Mode } from "../../src/jobs/model";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestDepsOverrides, type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { newFirestore } from "../helpers/firestore";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);

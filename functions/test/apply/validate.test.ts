@@ -1,7 +1,7 @@
-import { computeFamilyRegistry } from "../../src/catalog/repository";
 import type { OperationInput } from "../../src/apply/plan";
 import { type ValidationResult, validatePlan } from "../../src/apply/validate";
 import { type CatalogSeed, type ExerciseFixture, catalogViewOf, exerciseFixture, planOf } from "../helpers/catalog";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 // Pure: validation runs on an in-memory view, exactly what the loader would have read.
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);

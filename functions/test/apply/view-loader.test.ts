@@ -1,9 +1,9 @@
 import { Firestore } from "firebase-admin/firestore";
 import { validatePlan } from "../../src/apply/validate";
 import { loadCatalogView, readOperationState } from "../../src/apply/view-loader";
-import { computeFamilyRegistry } from "../../src/catalog/repository";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { newFirestore } from "../helpers/firestore";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);

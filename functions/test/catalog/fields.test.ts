@@ -3,18 +3,15 @@ import {
   DEPRECATED_FIELDS,
   EXERCISE_FIELD_PATHS,
   LOCKED_ENRICHMENT_FIELDS,
-  deletePath,
   deprecatedFieldReplacement,
   findDeprecatedFields,
-  getPath,
   isAllowedAliasPath,
   isAllowedExercisePath,
   isDeprecatedField,
-  isLockedForEnrichment,
-  isPlainRecord,
-  setPath,
+  isLockedForEnrichment
 } from "../../src/catalog/fields";
 import { exercisePathSchema } from "../../src/catalog/schemas";
+import { deletePath, getPath, isPlainRecord, setPath } from "../../src/util/object-paths";
 
 describe("exercise path allowlist", () => {
   it.each([

@@ -4,19 +4,18 @@ import {
   CatalogLimitError,
   aliasesPointingAtExercises,
   aliasesPointingAtFamilies,
-  computeFamilyRegistry,
   exercisesWithNameSlugs,
   familyExercises,
   getAliases,
   getExercise,
   getExercises,
   getFamilyRegistry,
-  loadFamilyExercises,
-  pageCollection,
-  transactionQueryReader,
+  loadFamilyExercises
 } from "../../src/catalog/repository";
 import { exerciseFixture, seedCatalog } from "../helpers/catalog";
 import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { pageCollection, transactionQueryReader } from "../../src/util/paging";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 let db: Firestore;
 beforeAll(() => {

@@ -5,7 +5,6 @@
  */
 import { validatePlan } from "../../src/apply/validate";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
-import type { DocData } from "../../src/catalog/repository";
 import { AliasFacts, type FamilyFacts } from "../../src/catalog/alias-facts";
 import type { LoadedFamily } from "../../src/catalog/reads";
 import { changePlan } from "../../src/handlers/support/change-plan";
@@ -13,6 +12,7 @@ import type { SlugOwners } from "../../src/catalog/rename-conflicts";
 import { creationSlugOf } from "../../src/catalog/slug-aliases";
 import type { JobType } from "../../src/jobs/model";
 import { type CatalogSeed, catalogViewOf } from "../helpers/catalog";
+import { type DocData } from "../../src/util/object-paths";
 
 export class InMemoryCatalog {
   readonly exercises: Map<string, DocData>;

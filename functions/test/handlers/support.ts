@@ -4,14 +4,15 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
-import type { DocData } from "../../src/catalog/repository";
-import { COLLECTIONS } from "../../src/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { toJobFailure } from "../../src/jobs/errors";
 import { type EngineDeps, Executor } from "../../src/jobs/executor";
 import { allHandlers } from "../../src/handlers";
 import type { JobErrorInfo, JobStatus, JobType, Mode } from "../../src/jobs/model";
 import { type CatalogSeed, type ExerciseFixture, seedCatalog } from "../helpers/catalog";
 import { leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type DocData } from "../../src/util/object-paths";
 
 export const MODES: Mode[] = ["dry_run", "apply"];
 
@@ -71,22 +72,22 @@ export async function runJob(deps: EngineDeps, type: JobType, payload: Record<st
 }
 
 export async function exercise(db: Firestore, id: string): Promise<DocData | null> {
-  const snap = await db.collection(COLLECTIONS.exercises).doc(id).get();
+  const snap = await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get();
   return snap.exists ? (snap.data() as DocData) : null;
 }
 
 export async function alias(db: Firestore, slug: string): Promise<DocData | null> {
-  const snap = await db.collection(COLLECTIONS.aliases).doc(slug).get();
+  const snap = await db.collection(CATALOG_COLLECTIONS.aliases).doc(slug).get();
   return snap.exists ? (snap.data() as DocData) : null;
 }
 
 export async function family(db: Firestore, slug: string): Promise<DocData | null> {
-  const snap = await db.collection(COLLECTIONS.families).doc(slug).get();
+  const snap = await db.collection(CATALOG_COLLECTIONS.families).doc(slug).get();
   return snap.exists ? (snap.data() as DocData) : null;
 }
 
 /** Jobs other than `exceptJobId` (the follow-ups a scan created), as {type, payload, dedup_key, created_by}. */
 export async function otherJobs(db: Firestore, exceptJobId: string): Promise<DocData[]> {
-  const snap = await db.collection(COLLECTIONS.jobs).get();
+  const snap = await db.collection(JOB_COLLECTIONS.jobs).get();
   return snap.docs.filter((doc) => doc.id !== exceptJobId).map((doc) => doc.data());
 }

@@ -3,9 +3,10 @@
  * ALIAS_REPAIR jobs a batch of broken alias slugs becomes. A batch's dedup key is derived from its
  * slugs, so a rerun that finds the same problems while their repair is still open adds nothing.
  */
-import type { CatalogDoc, DocData } from "../../catalog/repository";
+import type { CatalogDoc } from "../../catalog/repository";
 import { idSetKey, type FollowUp } from "../support/follow-ups";
 import { creationSlugOf } from "../../catalog/slug-aliases";
+import { type DocData } from "../../util/object-paths";
 
 /** Alias slugs per ALIAS_REPAIR job (the payload allows 500). */
 export const ALIAS_REPAIR_BATCH = 100;

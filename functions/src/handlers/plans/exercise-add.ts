@@ -7,7 +7,6 @@
  * a duplicate: DUPLICATE_EXERCISE, for review, nothing written.
  */
 import type { OperationInput } from "../../apply/plan";
-import type { DocData } from "../../catalog/repository";
 import {
   DESCRIPTION_MIN_LENGTH,
   canonicalExerciseName,
@@ -28,6 +27,7 @@ import { baseOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
+import { type DocData } from "../../util/object-paths";
 
 export type ExerciseIntent = PayloadOf<"EXERCISE_ADD">["intent"];
 

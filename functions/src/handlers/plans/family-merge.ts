@@ -9,7 +9,7 @@
  * exercises follow. Retired exercises of the source stay where they are, outside any live family.
  */
 import type { OperationInput } from "../../apply/plan";
-import type { CatalogDoc, DocData } from "../../catalog/repository";
+import type { CatalogDoc } from "../../catalog/repository";
 import { CONTENT_FIELDS } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
@@ -18,6 +18,7 @@ import { assertLiveTarget, assertNotMerged } from "../../catalog/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
+import { type DocData } from "../../util/object-paths";
 
 export interface FamilyMergeInput {
   source: LoadedFamily;

@@ -5,13 +5,14 @@
  * of the moves and of the renames they cause.
  */
 import type { OperationInput } from "../../apply/plan";
-import type { CatalogDoc, DocData } from "../../catalog/repository";
+import type { CatalogDoc } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { liveMembers, nameOf, namesAfterJoin, normalizedPrimary } from "../../catalog/family-naming";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { renameAliasOps } from "../../catalog/slug-aliases";
+import { type DocData } from "../../util/object-paths";
 
 export interface MoveConflict {
   exercise_id: string;

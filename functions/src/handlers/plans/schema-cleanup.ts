@@ -7,10 +7,10 @@
  */
 import type { OperationInput } from "../../apply/plan";
 import { findDeprecatedFields, isDeprecatedField } from "../../catalog/fields";
-import type { DocData } from "../../catalog/repository";
 import { JobFailure } from "../../jobs/errors";
 import type { PayloadOf } from "../../jobs/model";
 import { exercisesNotFound } from "../../catalog/failures";
+import { type DocData } from "../../util/object-paths";
 
 export interface SchemaCleanup {
   operations: OperationInput[];

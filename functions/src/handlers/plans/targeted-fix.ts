@@ -6,8 +6,7 @@
  */
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
-import { getPath } from "../../catalog/fields";
-import { type CatalogDoc, type DocData, isLiveExercise } from "../../catalog/repository";
+import { type CatalogDoc } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
 import type { PayloadOf } from "../../jobs/model";
@@ -17,6 +16,8 @@ import { exercisesNotFound } from "../../catalog/failures";
 import { nameOf } from "../../catalog/family-naming";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { renameAliasOps } from "../../catalog/slug-aliases";
+import { getPath, type DocData } from "../../util/object-paths";
+import { isLiveExercise } from "../../catalog/family-registry";
 
 export type TargetedFixPayload = PayloadOf<"TARGETED_FIX">;
 

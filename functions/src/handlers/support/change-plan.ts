@@ -1,7 +1,7 @@
 /** Building a handler's ChangePlan and handing it to the pipeline. */
 import { type ChangePlan, type OperationInput, changePlanSchema } from "../../apply/plan";
-import type { DocData } from "../../catalog/repository";
 import type { Job } from "../../jobs/model";
+import { type DocData } from "../../util/object-paths";
 
 /** A plan with the schema's defaults filled, and an explicit no_change when there is nothing to do. */
 export function changePlan(job: Pick<Job, "id" | "type">, summary: string, operations: readonly OperationInput[]): ChangePlan {

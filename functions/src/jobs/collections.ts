@@ -1,0 +1,11 @@
+/** The engine's Firestore collections (and sub-collections of a job document). */
+export const JOB_COLLECTIONS = {
+  jobs: "catalog_jobs",
+  /** `catalog_jobs/{id}/attempts`: the attempt log. */
+  attempts: "attempts",
+  dedup: "catalog_job_dedup",
+  locks: "catalog_locks",
+  runSummaries: "catalog_run_summaries",
+  dailySummaries: "catalog_daily_summaries",
+  watchdogRuns: "catalog_watchdog_runs",
+} as const;
