@@ -10,7 +10,7 @@ import { deleteApp, initializeApp } from "firebase-admin/app";
 import { Firestore, getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../src/config";
 import { createEngine } from "../src/create-engine";
-import type { HandlerRegistry } from "../src/jobs/executor";
+import { registryWith } from "../test/helpers/registry";
 import { buildJobDocument } from "../src/jobs/job-document";
 import { clearEmulator, startOrFindEmulator } from "../src/local/emulator";
 import type { TaskQueuePort } from "../src/jobs/task-queue";
@@ -20,11 +20,9 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const LEVELS = (process.env.BENCH_WORKERS ?? "1,4,16").split(",").map(Number);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 200) * 1000;
 
-const noop: HandlerRegistry = {
-  FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: {} }) },
-};
+const noop = registryWith({ FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: {} }) } });
 /** Wake-ups are not needed: the workers poll until the queue is empty. */
-const noTasks: TaskQueuePort = { kind: "in-process", enqueueWakeup: async () => "duplicate" };
+const noTasks: TaskQueuePort = { enqueueWakeup: async () => "duplicate" };
 
 let appCounter = 0;
 function client(): { db: Firestore; close: () => Promise<void> } {
@@ -40,7 +38,7 @@ async function seedJobs(db: Firestore, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const doc = buildJobDocument(
       { type: "FAMILY_AUDIT", payload: { family_slug: "bench", mode: "dry_run" }, priority: (i % 5) * 100 },
-      { now: new Date(base + i), createdBy: "system:bench" },
+      { now: new Date(base + i), createdBy: "system:bench", lane: "priority" },
     );
     void writer.set(db.collection("catalog_jobs").doc(`bench-${i}`), doc);
   }

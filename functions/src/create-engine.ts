@@ -1,22 +1,28 @@
 /**
- * The composition root: builds the engine (queue, locks, executor, worker, run history, watchdog
- * hooks) from a Firestore client, a task queue port and configuration. Cloud Functions, the local
- * runtime, the CLI and tests all assemble the engine here, so they run the same code.
+ * The composition root: the one place that joins the engine (`jobs/`) with the catalog's job
+ * types (`handlers/`) and their services (LLM, plan repair). Cloud Functions, the local runtime,
+ * the CLI and tests all assemble the engine here, so they run the same code; the CLI, the
+ * adapters and the console's callable functions act through the use cases it returns.
  */
 import type { Firestore } from "firebase-admin/firestore";
+import { APPLY_COLLECTIONS } from "./apply/collections";
+import { type RevertResult, revertChange } from "./apply/journal";
 import type { EngineConfig } from "./config";
-import { ShardFanIn } from "./jobs/flows";
 import { llmPlanRepairer } from "./enrichment/repair";
-import { createLlmClient, resolvePriceTable, type LlmClient } from "./llm/index";
-import { Executor, type EngineDeps, type HandlerRegistry } from "./jobs/executor";
-import { allHandlers } from "./handlers";
-import { acceptJob, type IntakeResult } from "./jobs/intake";
+import { registry as catalogRegistry } from "./handlers";
+import type { CatalogDeps } from "./handlers/support/catalog-handler";
+import { JobFlows } from "./jobs/flows";
+import { type IntakeResult, acceptJob } from "./jobs/intake";
+import type { JobStatus } from "./jobs/lifecycle";
 import { LockManager } from "./jobs/locks";
 import type { Lane } from "./jobs/model";
 import { JobQueue, newWorkerId } from "./jobs/queue";
+import type { JobRegistry } from "./jobs/registry";
 import { RunHistory } from "./jobs/run-history";
-import { Worker } from "./jobs/worker";
-import type { TaskQueuePort } from "./jobs/task-queue";
+import { type TaskQueuePort, wakeupFor } from "./jobs/task-queue";
+import { Watchdog, type WatchdogReport } from "./jobs/watchdog";
+import { type RunReport, Worker } from "./jobs/worker";
+import { createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
 
 export interface EngineOptions {
   db: Firestore;
@@ -24,8 +30,8 @@ export interface EngineOptions {
   tasks: TaskQueuePort;
   /** Google Cloud project (for the Vertex AI client). */
   project?: string;
-  /** Handlers by job type; defaults to every handler the engine has. */
-  registry?: HandlerRegistry;
+  /** The job types; defaults to every catalog job type. */
+  registry?: JobRegistry<CatalogDeps>;
   /** An LLM client to use instead of the configured one (tests, the local runtime). */
   llm?: LlmClient;
   now?: () => Date;
@@ -33,79 +39,90 @@ export interface EngineOptions {
 }
 
 export interface Engine {
-  deps: EngineDeps;
-  executor: Executor;
+  db: Firestore;
+  config: EngineConfig;
+  queue: JobQueue;
+  registry: JobRegistry<CatalogDeps>;
   history: RunHistory;
   tasks: TaskQueuePort;
+  now: () => Date;
   /** A worker with its own id (one per concurrent task invocation is fine; they share clients). */
-  worker(workerId?: string): Worker;
+  worker(workerId?: string): Worker<CatalogDeps>;
   /** The onDocumentCreated step for a new job document. */
   intake(jobId: string, createdBy: string): Promise<IntakeResult>;
-  /**
-   * The enrichment fan-in for the watchdog: wakes a waiting parent whose shards all finished, so a
-   * worker leases it and completes it; true when it was woken.
-   */
-  completeParent: (parentJobId: string) => Promise<boolean>;
   /** The task handler's step: run ready jobs of the lane. */
-  runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<Awaited<ReturnType<Worker["drain"]>>>;
+  runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<RunReport[]>;
+  /** An operator re-runs a finished job: it is queued again and its lane woken. */
+  retry(jobId: string): Promise<void>;
+  /** An operator cancels a job: a waiting one at once, a running one at its next safe point. */
+  cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean }>;
+  /** An operator reverts a change from the journal. */
+  revert(changeId: string, revertedBy?: string): Promise<RevertResult>;
+  /** One watchdog sweep; `runId` names its report (a re-delivered schedule event passes the same one). */
+  runWatchdog(runId?: string): Promise<WatchdogReport>;
 }
 
 /** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
 export const DEFAULT_WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 };
 
 export function createEngine(options: EngineOptions): Engine {
-  const { db, config } = options;
+  const { db, config, tasks } = options;
   const now = options.now ?? (() => new Date());
+  const registry = options.registry ?? catalogRegistry;
   const queue = new JobQueue(db, {
+    types: registry,
     now,
     random: options.random,
     leaseMs: config.leaseMs,
     backoff: { baseMs: config.backoffBaseMs, factor: 2, maxMs: config.backoffMaxMs },
   });
   const locks = new LockManager(db, now, config.leaseMs);
-  let llm = options.llm;
-  const deps: EngineDeps = {
-    db,
-    queue,
-    locks,
-    config,
-    now,
-    llm() {
-      llm ??= createLlmClient(
-        config.llm.provider === "vertex"
-          ? {
-              provider: "vertex",
-              project: options.project ?? process.env.GCLOUD_PROJECT ?? "",
-              location: config.llm.location,
-              fastModel: config.llm.fastModel,
-              strongModel: config.llm.strongModel,
-              timeoutMs: config.llm.timeoutMs,
-              prices: resolvePriceTable(config.llm.pricesJson),
-            }
-          : { provider: "fake" },
-      );
-      return llm;
-    },
-    repairPlan: llmPlanRepairer(),
-  };
-  const executor = new Executor(options.registry ?? allHandlers);
+  const flows = new JobFlows(db, queue, tasks);
   const history = new RunHistory(db, options.random);
-  const fanIn = new ShardFanIn({ queue, tasks: options.tasks, now });
+  let llm = options.llm;
+  const lazyLlm = (): LlmClient => {
+    llm ??= createLlmClient(
+      config.llm.provider === "vertex"
+        ? {
+            provider: "vertex",
+            project: options.project ?? process.env.GCLOUD_PROJECT ?? "",
+            location: config.llm.location,
+            fastModel: config.llm.fastModel,
+            strongModel: config.llm.strongModel,
+            timeoutMs: config.llm.timeoutMs,
+            prices: resolvePriceTable(config.llm.pricesJson),
+          }
+        : { provider: "fake" },
+    );
+    return llm;
+  };
+  const deps: CatalogDeps = { db, config, now, llm: lazyLlm, repairPlan: llmPlanRepairer(lazyLlm) };
   const worker = (workerId = newWorkerId()) =>
-    new Worker(deps, executor, history, options.tasks, {
-      workerId,
-      heartbeatMs: config.heartbeatMs,
-      lockRetryMs: config.lockRetryMs,
-      onJobFinished: (job, status) => fanIn.onJobFinished(job, status),
-    });
+    new Worker(
+      { queue, locks, registry, flows, history, tasks, deps, now },
+      { workerId, heartbeatMs: config.heartbeatMs, lockRetryMs: config.lockRetryMs },
+    );
+  const watchdog = new Watchdog(
+    { db, queue, locks, flows, tasks, now },
+    { budgetMs: config.watchdogBudgetMs, staleQueuedMs: config.staleQueuedMs, expiringCollections: [APPLY_COLLECTIONS.idempotency] },
+  );
   return {
-    deps,
-    executor,
+    db,
+    config,
+    queue,
+    registry,
     history,
-    tasks: options.tasks,
+    tasks,
+    now,
     worker,
-    intake: (jobId, createdBy) => acceptJob(queue, options.tasks, jobId, createdBy),
-    completeParent: (parentJobId) => fanIn.wakeParent(parentJobId),
+    intake: (jobId, createdBy) => acceptJob(queue, tasks, jobId, createdBy),
     runLane: (lane, limits = DEFAULT_WAKEUP_LIMITS) => worker().drain([lane], limits),
+    async retry(jobId) {
+      const job = await queue.retryJob(jobId);
+      await tasks.enqueueWakeup(wakeupFor(job, "retry"));
+    },
+    cancel: (jobId) => queue.cancelJob(jobId),
+    revert: (changeId, revertedBy) => revertChange(db, changeId, { now, revertedBy }),
+    runWatchdog: (runId) => watchdog.run(runId),
   };
 }

@@ -2,7 +2,6 @@
 import { getApps, initializeApp } from "firebase-admin/app";
 import { Firestore, getFirestore } from "firebase-admin/firestore";
 
-
 let defaultDb: Firestore | undefined;
 
 export function hasDefaultApp(): boolean {

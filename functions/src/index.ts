@@ -11,7 +11,6 @@ import type { Lane } from "./jobs/model";
 import { handleJobCreated } from "./adapters/job-created";
 import { handleLaneTask } from "./adapters/lane-task";
 import { functionsEngine } from "./adapters/functions-engine";
-import { runScheduledWatchdog } from "./adapters/watchdog";
 
 const region = PARAMS.taskLocation.param;
 
@@ -52,7 +51,8 @@ export const maintenanceLaneTask = laneTaskFunction("maintenance", {
 // (the same WATCHDOG_INTERVAL_MINUTES param, set in functions/.env) when the code is loaded.
 export const watchdog = onSchedule(
   { schedule: `every ${loadEngineConfig().watchdogIntervalMinutes} minutes`, region, timeoutSeconds: 540 },
-  async () => {
-    await runScheduledWatchdog(functionsEngine());
+  async (event) => {
+    // Named after the schedule time, so a re-delivered event rewrites the same report.
+    await functionsEngine().runWatchdog(`scheduled_${event.scheduleTime}`);
   },
 );

@@ -2,7 +2,9 @@
 import { z } from "zod";
 import type { Engine } from "../create-engine";
 import * as logs from "../jobs/logs";
+import { LEASABLE_STATUSES } from "../jobs/lifecycle";
 import { LANES, type Lane } from "../jobs/model";
+import { wakeupFor } from "../jobs/task-queue";
 import type { RunReport } from "../jobs/worker";
 
 const wakeupSchema = z.object({
@@ -25,16 +27,9 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
     return [];
   }
   const reports = await engine.runLane(lane);
-  const job = await engine.deps.queue.getJob(parsed.data.job_id);
-  if (job && (job.status === "queued" || job.status === "deferred") && job.run_after > engine.deps.now()) {
-    await engine.tasks.enqueueWakeup({
-      lane: job.queue,
-      jobId: job.id,
-      attempt: job.attempts,
-      epoch: job.lease_epoch,
-      runAfter: job.run_after,
-      reason: `at${job.run_after.getTime()}`,
-    });
+  const job = await engine.queue.getJob(parsed.data.job_id);
+  if (job && LEASABLE_STATUSES.includes(job.status) && job.run_after > engine.now()) {
+    await engine.tasks.enqueueWakeup(wakeupFor(job, `at${job.run_after.getTime()}`));
   }
   logs.laneTaskDone(lane, parsed.data.job_id, reports);
   return reports;

@@ -1,3 +1,9 @@
+/**
+ * Alias invariants after a plan: an alias the plan writes has one live target (created in the plan
+ * or existing), is no link of a chain or a loop, does not take over an alias slug that leads
+ * elsewhere, and does not shadow another exercise's slug; aliases the plan leaves pointing at an
+ * exercise or family it retires are reported, so the plan can repoint them.
+ */
 import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import type { CatalogState } from "./catalog-state";
 import type { IssueLog, ValidationIssue } from "./issues";

@@ -12,9 +12,8 @@
  * Infrastructure errors, a lost lease and an aborted signal are thrown: the job retries, and the
  * idempotency records make the retry skip what was already applied.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import type { Firestore, Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
-import type { Lease, JobQueue } from "../jobs/queue";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
 import { changeIssues } from "./document-rules";
@@ -95,6 +94,18 @@ export interface ApplyOptions {
   beforeOperation?: (index: number) => void | Promise<void>;
 }
 
+/**
+ * Who applies a plan: the job, its lease epoch (recorded in the journal), and the fence that proves,
+ * inside each operation's transaction, that it still holds its lease.
+ */
+export interface PlanWriter {
+  jobId: string;
+  jobType: string;
+  leaseEpoch: number;
+  /** Reads the job inside `tx` and throws when the lease is lost; called before any write. */
+  fence(tx: Transaction): Promise<void>;
+}
+
 export interface ApplyEngineOptions {
   now?: () => Date;
   idempotencyTtlMs?: number;
@@ -108,7 +119,6 @@ export class ApplyEngine {
 
   constructor(
     private readonly db: Firestore,
-    private readonly queue: JobQueue,
     private readonly options: ApplyEngineOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
@@ -149,8 +159,8 @@ export class ApplyEngine {
     return { operations, counts };
   }
 
-  /** Applies `plan` as the holder of `lease`; see the module comment for what is guaranteed. */
-  async apply(plan: ChangePlan, lease: Lease, options: ApplyOptions = {}): Promise<ApplyResult> {
+  /** Applies `plan` as `writer`; see the module comment for what is guaranteed. */
+  async apply(plan: ChangePlan, writer: PlanWriter, options: ApplyOptions = {}): Promise<ApplyResult> {
     const result: ApplyResult = { applied: [], skipped: [], unchanged: [], failed: [], not_attempted: [], change_ids: [] };
     for (const [index, op] of plan.operations.entries()) {
       await options.beforeOperation?.(index);
@@ -162,7 +172,7 @@ export class ApplyEngine {
       }
       let outcome: OperationOutcome;
       try {
-        outcome = await this.applyOperation(plan, index, lease);
+        outcome = await this.applyOperation(plan, index, writer);
       } catch (err) {
         if (!(err instanceof OperationConflict)) throw err;
         result.failed.push({ ...ref, code: err.code, message: err.message, path: err.path });
@@ -187,13 +197,13 @@ export class ApplyEngine {
     return result;
   }
 
-  private applyOperation(plan: ChangePlan, index: number, lease: Lease): Promise<OperationOutcome> {
+  private applyOperation(plan: ChangePlan, index: number, writer: PlanWriter): Promise<OperationOutcome> {
     const op = plan.operations[index];
     const key = idempotencyKey(op);
     const recordRef = key === null ? null : idempotencyRef(this.db, key);
     return this.db.runTransaction(async (tx) => {
       // Reads first (fence, idempotency record, documents), then every write.
-      const job = await this.queue.readFencedJob(tx, lease);
+      await writer.fence(tx);
       const now = this.now();
       const recorded = key && recordRef ? activeResult(await tx.get(recordRef), now) : null;
       if (key && recorded) return { kind: "skipped", key, change_id: recorded.change_id, job_id: recorded.job_id };
@@ -211,7 +221,7 @@ export class ApplyEngine {
           recordRef,
           idempotencyRecord({
             key,
-            jobId: lease.jobId,
+            jobId: writer.jobId,
             scope: `${op.op} ${operationTargets(op).join(" ")}`,
             result: { change_id: changeRef.id, operation_index: index, op: op.op },
             now,
@@ -223,9 +233,9 @@ export class ApplyEngine {
         changeRef,
         journalEntry({
           changeId: changeRef.id,
-          jobId: lease.jobId,
-          jobType: job.type,
-          leaseEpoch: lease.epoch,
+          jobId: writer.jobId,
+          jobType: writer.jobType,
+          leaseEpoch: writer.leaseEpoch,
           operationIndex: index,
           operation: op,
           idempotencyKey: key,

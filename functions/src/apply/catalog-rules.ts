@@ -1,3 +1,9 @@
+/**
+ * Catalog invariants a plan must keep, checked on the simulated catalog: merge preconditions when an
+ * operation runs, and after the whole plan the family, slug, retirement and alias (alias-rules)
+ * invariants. Family-level problems the plan did not introduce (already there before it) are
+ * warnings, not errors, so a plan that fixes one thing in a legacy family is not blocked by the rest.
+ */
 import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { aliasIssues, retiredTargetWarnings } from "./alias-rules";
 import type { CatalogState } from "./catalog-state";

@@ -1,3 +1,7 @@
+/**
+ * The catalog documents a plan touches, held in memory: the `CatalogView` the loader reads
+ * beforehand, and `CatalogState`, a copy of it that simulates operations one after another.
+ */
 import { CATALOG_COLLECTIONS, type CatalogCollection } from "../catalog/collections";
 import type { CatalogReader, DocumentChange } from "./effects";
 import { type DocData } from "../util/object-paths";

@@ -1,3 +1,7 @@
+/**
+ * Which operations of a plan wrote what, recorded while the validator simulates it, so an
+ * end-of-plan finding can name the operation that caused it.
+ */
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import type { DocumentChange } from "./effects";
 import type { Operation } from "./plan";

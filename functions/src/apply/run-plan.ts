@@ -4,10 +4,13 @@
  * is open), record every step in the attempt log, and turn what really happened into the job's
  * outcome: a plan that did not fully apply is never "succeeded".
  */
-import type { EngineDeps, HandlerInput, HandlerOutcome } from "../jobs/executor";
-import type { JobErrorInfo, JobType, ResultSummary } from "../jobs/model";
+import type { Firestore } from "firebase-admin/firestore";
+import type { AttemptRecorder } from "../jobs/attempt-log";
+import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
+import type { BasePayload, ResultSummary } from "../jobs/model";
+import { needsReview } from "../jobs/outcomes";
 import type { CatalogView } from "./catalog-state";
-import { ApplyEngine, type ApplyResult, type PreviewResult } from "./apply-engine";
+import { ApplyEngine, type ApplyResult, type PlanWriter, type PreviewResult } from "./apply-engine";
 import { operationTargets } from "./effects";
 import type { ValidationIssue, ValidationResult } from "./issues";
 import type { ChangePlan } from "./plan";
@@ -22,8 +25,34 @@ export type PlanRepairer = (
   plan: ChangePlan,
   errors: ValidationIssue[],
   round: number,
-  input: HandlerInput<JobType>,
+  run: { attempt: AttemptRecorder },
 ) => Promise<ChangePlan>;
+
+/** What running a plan needs from the services handlers get. */
+export interface PlanDeps {
+  db: Firestore;
+  now: () => Date;
+  config: { applyEnabled: boolean; maxRepairs: number };
+  /** Without it, a plan that fails validation goes to review at once. */
+  repairPlan?: PlanRepairer;
+}
+
+type PlanInput = HandlerInput<BasePayload, PlanDeps>;
+
+/** The running job as the ApplyEngine's writer: its id, epoch and lease fence. */
+export function planWriter({ job, lease, engine }: Pick<PlanInput, "job" | "lease" | "engine">): PlanWriter {
+  return { jobId: job.id, jobType: job.type, leaseEpoch: lease.epoch, fence: (tx) => engine.fence(tx) };
+}
+
+/** Checked before any write (and before any LLM call: tokens spent on changes that may not be written are wasted). */
+export function applyDisabled(summary: ResultSummary = {}): HandlerOutcome {
+  return needsReview(
+    "apply",
+    summary,
+    "APPLY_DISABLED",
+    "applying changes to the catalog is disabled (CATALOG_APPLY_ENABLED=false); run it in dry_run or enable apply",
+  );
+}
 
 /** Errors kept in a job's error details; the attempt log has them all. */
 const MAX_ERROR_DETAILS = 50;
@@ -42,13 +71,8 @@ type Validated =
   | { ok: true; plan: ChangePlan; view: CatalogView; validation: ValidationResult; repairs: RepairRound[] }
   | { ok: false; outcome: HandlerOutcome };
 
-export async function runPlan<T extends JobType>(
-  input: HandlerInput<T>,
-  plan: ChangePlan,
-  extraSummary: Record<string, unknown> = {},
-): Promise<HandlerOutcome> {
-  // HandlerInput is invariant in its job type (the job is a conditional type): widen it once, here.
-  const validated = await validateWithRepairs({ ...input, job: input.job }, plan, extraSummary);
+export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: Record<string, unknown> = {}): Promise<HandlerOutcome> {
+  const validated = await validateWithRepairs(input, plan, extraSummary);
   if (!validated.ok) return validated.outcome;
   const { deps, attempt, ctx } = input;
   const mode = input.job.payload.mode;
@@ -59,7 +83,7 @@ export async function runPlan<T extends JobType>(
     warnings: validated.validation.warnings.length,
     ...extraSummary,
   };
-  const engine = new ApplyEngine(deps.db, deps.queue, { now: deps.now });
+  const engine = new ApplyEngine(deps.db, { now: deps.now });
 
   if (mode === "dry_run") {
     const preview = await engine.preview(validated.plan, validated.view);
@@ -73,20 +97,17 @@ export async function runPlan<T extends JobType>(
   }
   if (!deps.config.applyEnabled) {
     attempt.event("apply_disabled");
-    return needsReview(
-      { ...base, ...emptyCounts() },
-      "APPLY_DISABLED",
-      "applying changes to the catalog is disabled (CATALOG_APPLY_ENABLED=false); run it in dry_run or enable apply",
-    );
+    return applyDisabled({ ...base, ...emptyCounts() });
   }
 
-  const result = await engine.apply(validated.plan, input.lease, { signal: ctx.signal });
+  const result = await engine.apply(validated.plan, planWriter(input), { signal: ctx.signal });
   attempt.set("apply_result", result);
   attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });
   const summary = { ...base, ...applyCounts(result, validated.plan) };
   if (result.failed.length === 0) return { kind: "completed", status: "succeeded", summary };
   const done = result.applied.length + result.skipped.length;
   return needsReview(
+    mode,
     summary,
     done > 0 ? "PARTIALLY_APPLIED" : "APPLY_FAILED",
     `operation ${result.failed[0].operation_index} failed (${result.failed[0].code}): ${result.failed[0].message}; ` +
@@ -96,11 +117,7 @@ export async function runPlan<T extends JobType>(
 }
 
 /** Validates, and while errors remain and a repairer is configured, repairs up to `maxRepairs` rounds. */
-async function validateWithRepairs(
-  input: HandlerInput<JobType>,
-  plan: ChangePlan,
-  extraSummary: Record<string, unknown>,
-): Promise<Validated> {
+async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSummary: Record<string, unknown>): Promise<Validated> {
   const { deps, attempt, ctx } = input;
   const repairs: RepairRound[] = [];
   let current = plan;
@@ -117,7 +134,7 @@ async function validateWithRepairs(
     }
     if (validation.ok) return { ok: true, plan: current, view, validation, repairs };
     if (!deps.repairPlan || round >= deps.config.maxRepairs)
-      return { ok: false, outcome: validationFailed(deps, current, validation, repairs, extraSummary) };
+      return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary) };
     current = await deps.repairPlan(current, validation.errors, round + 1, input);
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);
@@ -125,7 +142,7 @@ async function validateWithRepairs(
 }
 
 function validationFailed(
-  deps: EngineDeps,
+  { deps, job }: PlanInput,
   plan: ChangePlan,
   validation: ValidationResult,
   repairs: RepairRound[],
@@ -142,6 +159,7 @@ function validationFailed(
   };
   const first = validation.errors[0];
   return needsReview(
+    job.payload.mode,
     summary,
     exhausted ? "REPAIR_LOOP_EXHAUSTED" : "VALIDATION_FAILED",
     `${validation.errors.length} validation error(s)${exhausted ? ` after ${repairs.length} of ${deps.config.maxRepairs} repair round(s)` : ""}; ` +
@@ -154,11 +172,6 @@ function validationFailed(
         : {}),
     },
   );
-}
-
-function needsReview(summary: ResultSummary, code: string, message: string, details?: unknown): HandlerOutcome {
-  const error: JobErrorInfo = { code, message, transient: false, ...(details !== undefined ? { details } : {}) };
-  return { kind: "completed", status: "needs_review", summary, error };
 }
 
 function emptyCounts() {

@@ -1,3 +1,15 @@
+/**
+ * Plan validation, run for real before every preview and apply. Pure: it takes the `CatalogView`
+ * the loader read and simulates the plan operation by operation on a copy of it, exactly as the
+ * ApplyEngine will apply it, so every rule judges the documents as they will be:
+ *
+ * - per operation: size, field-path allowlist, identity fields, well-formed targets
+ *   (operation-rules), merge preconditions, the operation applying at all (target exists, not
+ *   stale), and each written document's schema (new issues are errors, legacy ones warnings);
+ * - after the plan: canonical names and one exercise per primary equipment in every touched family,
+ *   family slug fitting the name, unique name slugs, aliases with one live target and no
+ *   chain/loop/collision, retired targets (catalog-rules).
+ */
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { finalStateIssues, mergeIssues } from "./catalog-rules";
 import { changeIssues } from "./document-rules";

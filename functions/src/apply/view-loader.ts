@@ -11,7 +11,7 @@ import {
   getAliases,
   getExercises,
   getFamilyRegistries,
-  loadFamilyExercises
+  loadFamilyExercises,
 } from "../catalog/repository";
 import { toNameSlug } from "../catalog/taxonomy";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";

@@ -1,3 +1,8 @@
+/**
+ * What alias checks know about the catalog, read on demand. Lookups of something not read yet
+ * throw `MissingFacts` naming it; the caller reads it and asks again (see `resolveWithFacts`), so
+ * the alias logic stays pure and reads only what a given alias actually leads to.
+ */
 import { type DocData } from "../util/object-paths";
 
 export interface FamilyFacts {

@@ -1,3 +1,19 @@
+/**
+ * What is wrong with an alias and how to repair it, decided from `AliasFacts`. An alias is repaired
+ * by what is wrong with it, never deleted while a target can still be found:
+ *
+ * - its target was merged or renamed: re-pointed to the successor (merged_into of an exercise or a
+ *   family registry, a family alias the old family slug left behind, or the one live exercise that
+ *   now carries or was created with the missing exercise's slug);
+ * - it targets both an exercise and a family: the valid target is kept (with two valid ones, the
+ *   slug's shape decides: name slugs use "-", family slugs "_");
+ * - it has no target, or its target is gone without a successor: deleted;
+ * - a wrong `is_family_alias` or `alias_slug` field: rewritten with the same target;
+ * - no alias at all for a slug an exercise was created with and has since left: created.
+ *
+ * Chains that come back to where they started (A merged into B merged into A) are loops: reported,
+ * nothing written for that alias. So are several equally good successors.
+ */
 import { type AliasFacts, type FactRequest, decideEach } from "./alias-facts";
 import { creationSlugOf } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";

@@ -1,6 +1,6 @@
 /** A family read together with its findings and the owners of the slugs its canonical names would take. */
 import type { Firestore } from "firebase-admin/firestore";
-import { type LoadedFamily, loadFamily, loadRenameOwners } from "./reads";
+import { type LoadedFamily, loadRenameOwners } from "./reads";
 import { type FamilyFinding, auditFamily, targetNames } from "./family-findings";
 import type { SlugOwners } from "./rename-conflicts";
 
@@ -8,11 +8,6 @@ export interface AuditedFamily extends LoadedFamily {
   findings: FamilyFinding[];
   /** Holders of the slugs the family's canonical names take, and of the aliases renaming them touches. */
   owners: SlugOwners;
-}
-
-/** Reads and audits a family; FAMILY_NOT_FOUND when it does not exist. */
-export async function auditedFamily(db: Firestore, slug: string): Promise<AuditedFamily> {
-  return audit(db, await loadFamily(db, slug));
 }
 
 export async function audit(db: Firestore, family: LoadedFamily): Promise<AuditedFamily> {

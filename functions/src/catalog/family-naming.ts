@@ -6,13 +6,7 @@
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import {
-  normalizeEquipmentList,
-  splitEquipmentPrefix,
-  splitExerciseName,
-  startsWithEquipmentWord,
-  toFamilySlug,
-} from "./taxonomy";
+import { normalizeEquipmentList, splitEquipmentPrefix, splitExerciseName, startsWithEquipmentWord, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 import { isLiveExercise } from "./family-registry";
 

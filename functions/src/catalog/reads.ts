@@ -12,13 +12,12 @@ import {
   getExercises,
   getFamilyRegistries,
   getFamilyRegistry,
-  loadFamilyExercises
+  loadFamilyExercises,
 } from "./repository";
 import { toNameSlug } from "./taxonomy";
 import { APPLY_COLLECTIONS } from "../apply/collections";
 import { CATALOG_COLLECTIONS } from "./collections";
 import type { AliasFacts, FactRequest } from "./alias-facts";
-import { familyNotFound } from "./failures";
 import type { SlugOwners } from "./rename-conflicts";
 import { creationSlugOf, renameAliasSlugs } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
@@ -29,13 +28,6 @@ export interface LoadedFamily {
   /** Every exercise (any status) whose family_slug is the family. */
   members: CatalogDoc[];
   registry: DocData | null;
-}
-
-/** A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry. */
-export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
-  const family = await readFamily(db, slug);
-  if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug);
-  return family;
 }
 
 /** A family as it is, possibly empty (a split or rename target that does not exist yet). */
@@ -126,7 +118,9 @@ export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promi
 async function familiesWithExercises(db: Firestore, familySlugs: Iterable<string>): Promise<Set<string>> {
   const slugs = [...new Set(familySlugs)];
   const found = await Promise.all(
-    slugs.map(async (slug) => !(await db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty),
+    slugs.map(
+      async (slug) => !(await db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty,
+    ),
   );
   return new Set(slugs.filter((_, index) => found[index]));
 }

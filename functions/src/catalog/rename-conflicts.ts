@@ -1,3 +1,8 @@
+/**
+ * Whether an exercise may take a new name: its slug must be free of every other exercise (of any
+ * status) and of aliases pointing elsewhere. Handlers check this before planning a rename, so a
+ * clash is reported as a finding instead of failing validation.
+ */
 import { toNameSlug } from "./taxonomy";
 import { aliasPointsAtExercise, describeAlias } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";

@@ -8,7 +8,6 @@ import { type QueryReader, pageCollection } from "../util/paging";
 import { CATALOG_COLLECTIONS, type CatalogCollection } from "./collections";
 import type { DocData } from "../util/object-paths";
 
-
 export interface CatalogDoc {
   id: string;
   data: DocData;

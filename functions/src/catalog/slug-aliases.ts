@@ -1,9 +1,8 @@
 /**
  * Old slugs stay reachable: when an exercise gets a new name, every slug it was known by becomes
- * an alias of it. Pure helpers shared by every handler that renames or moves exercises, and by the
- * alias scan and repair, which look for old slugs that lost their alias.
+ * an alias of it. Pure facts about an exercise's slugs and aliases, shared by the plans that rename
+ * or move exercises and by the alias scan and repair, which look for old slugs that lost their alias.
  */
-import type { OperationInput } from "../apply/plan";
 import { toNameSlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 
@@ -17,7 +16,7 @@ export function creationSlugOf(exerciseId: string): string | null {
 }
 
 /** Every slug the exercise is or was known by: its stored name_slug and the slug in its id. */
-function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): string[] {
+export function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): string[] {
   const slugs = [exercise.name_slug, creationSlugOf(exerciseId)].filter((slug): slug is string => typeof slug === "string" && slug !== "");
   return [...new Set(slugs)];
 }
@@ -36,32 +35,4 @@ export function aliasPointsAtExercise(alias: Readonly<DocData> | undefined, exer
 /** The alias slugs a rename of the exercise to `newName` reads and may write (its old slugs and its new one). */
 export function renameAliasSlugs(exerciseId: string, exercise: Readonly<DocData>, newName: string): string[] {
   return [...new Set([...knownSlugsOf(exerciseId, exercise), toNameSlug(newName)])];
-}
-
-/**
- * The alias operations that go with renaming the exercise to `newName`: each old slug not yet an
- * alias of it becomes one, and an alias equal to the new slug (renaming back) is deleted, because
- * an exercise's own slug needs no alias. `aliases` holds the documents of `renameAliasSlugs`.
- */
-export function renameAliasOps(
-  exerciseId: string,
-  exercise: Readonly<DocData>,
-  newName: string,
-  aliases: ReadonlyMap<string, DocData>,
-): OperationInput[] {
-  const newSlug = toNameSlug(newName);
-  const ops: OperationInput[] = [];
-  for (const slug of knownSlugsOf(exerciseId, exercise)) {
-    if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId)) continue;
-    ops.push({
-      op: "upsert_alias",
-      alias_slug: slug,
-      exercise_id: exerciseId,
-      rationale: `keep the old slug "${slug}" reachable after the rename to "${newName}"`,
-    });
-  }
-  if (aliasPointsAtExercise(aliases.get(newSlug), exerciseId)) {
-    ops.push({ op: "delete_alias", alias_slug: newSlug, rationale: `"${newSlug}" is the exercise's own slug again; it needs no alias` });
-  }
-  return ops;
 }

@@ -5,9 +5,10 @@
 import type { Firestore } from "firebase-admin/firestore";
 import type { Engine } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
-import { runScheduledWatchdog } from "../adapters/watchdog";
 import { InvalidJobError } from "../jobs/queue";
-import { JOB_STATUSES, JOB_TYPES, LANES, type Lane } from "../jobs/model";
+import { JOB_STATUSES } from "../jobs/lifecycle";
+import { LANES, type Lane } from "../jobs/model";
+import { registry } from "../handlers";
 import { dayKey } from "../jobs/run-history";
 import { seedDemoCatalog } from "../local/seed";
 
@@ -27,7 +28,7 @@ export const USAGE = `usage: npm run cli -- <command> [args]
   daily [YYYY-MM-DD]           per-day totals (default today, UTC)
   watchdog                     run one watchdog sweep now
   seed [--broken]              write the demo catalog (and its broken data)
-job types: ${JOB_TYPES.join(", ")}`;
+job types: ${registry.types.join(", ")}`;
 
 export class CliError extends Error {}
 
@@ -69,7 +70,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
   const { positional, options } = parseArgs(argv);
   const [command, ...args] = positional;
   const { db, engine, out } = io;
-  const queue = engine.deps.queue;
+  const queue = engine.queue;
   switch (command) {
     case "submit": {
       const [type, payloadJson = "{}"] = args;
@@ -133,20 +134,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       const [jobId] = args;
       if (!jobId) throw new CliError(`${command} needs a job id`);
       if (command === "retry") {
-        await queue.retryJob(jobId);
-        const job = await queue.getJob(jobId);
-        if (job)
-          await engine.tasks.enqueueWakeup({
-            lane: job.queue,
-            jobId,
-            attempt: 0,
-            epoch: job.lease_epoch,
-            runAfter: job.run_after,
-            reason: "retry",
-          });
+        await engine.retry(jobId);
         out(`requeued ${jobId}`);
       } else {
-        const result = await queue.cancelJob(jobId);
+        const result = await engine.cancel(jobId);
         out(result.cancelRequested ? `cancel requested for running job ${jobId}` : `cancelled ${jobId}`);
       }
       return;
@@ -159,13 +150,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       return;
     }
     case "daily": {
-      const day = args[0] ?? dayKey(engine.deps.now());
+      const day = args[0] ?? dayKey(engine.now());
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new CliError("daily takes a date as YYYY-MM-DD");
       out(json(await engine.history.getDailySummary(day)));
       return;
     }
     case "watchdog": {
-      out(json(await runScheduledWatchdog(engine)));
+      out(json(await engine.runWatchdog()));
       return;
     }
     case "seed": {

@@ -13,7 +13,7 @@ import type { TaskQueuePort } from "../jobs/task-queue";
 import { CliError, runCli } from "./commands";
 
 /** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */
-const leaveToLocalEngine: TaskQueuePort = { kind: "in-process", enqueueWakeup: async () => "duplicate" };
+const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: async () => "duplicate" };
 
 async function main(): Promise<void> {
   const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";

@@ -1,9 +1,15 @@
+/**
+ * One exercise's holistic enrichment: prompt → LLM (JSON response schema) → a normalised, validated
+ * patch limited to the fields in scope. Locked, unknown, invalid, unchanged and out-of-scope changes
+ * are dropped with a reason; what to write, and how, is the caller's business.
+ */
 import type { LlmClient, LlmUsage } from "../llm/types";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { type UsageRecorder, generateRecorded } from "./llm-call";
 import { type DroppedChange, normalizeEnrichmentChanges } from "./normalize";
-import { type EnrichmentResponse, type EnrichmentSpec, buildEnrichmentPrompt, enrichmentResponseSchema } from "./prompt";
+import { type EnrichmentResponse, buildEnrichmentPrompt, enrichmentResponseSchema } from "./prompt";
 import { type DocData } from "../util/object-paths";
+import { type EnrichmentSpec } from "./spec";
 
 export const ENRICH_TASK = "enrich_exercise";
 

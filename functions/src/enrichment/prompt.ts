@@ -20,12 +20,10 @@ import {
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
 } from "../catalog/taxonomy";
-import type { PayloadOf } from "../jobs/model";
+import type { EnrichmentSpec } from "./spec";
 import type { ScanResult } from "../reviewer/quality-scanner";
 import { enrichablePaths } from "./normalize";
 import { getPath, isPlainRecord, type DocData } from "../util/object-paths";
-
-export type EnrichmentSpec = PayloadOf<"CATALOG_ENRICH_FIELD">["enrichment_spec"];
 
 /** What the model must answer (CATALOG-DOMAIN.md, "Enrichment output"). */
 export const enrichmentResponseSchema = z.object({

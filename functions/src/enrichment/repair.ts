@@ -12,7 +12,7 @@ import type { PlanRepairer } from "../apply/run-plan";
 import type { ValidationIssue } from "../apply/issues";
 import { type ChangePlan, changePlanSchema } from "../apply/plan";
 import { LlmError } from "../llm/errors";
-import type { ModelTier } from "../llm/types";
+import type { LlmClient, ModelTier } from "../llm/types";
 import { generateRecorded } from "./llm-call";
 
 export const REPAIR_TASK = "repair_plan";
@@ -33,8 +33,8 @@ export function buildRepairPrompt(plan: ChangePlan, errors: readonly ValidationI
   ].join("\n\n");
 }
 
-export function llmPlanRepairer(): PlanRepairer {
-  return async (plan, errors, round, { deps, attempt }) => {
+export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
+  return async (plan, errors, round, { attempt }) => {
     const request = {
       task: REPAIR_TASK,
       prompt: buildRepairPrompt(plan, errors, round),
@@ -43,7 +43,7 @@ export function llmPlanRepairer(): PlanRepairer {
       context: { plan, errors },
     };
     try {
-      const { data, usage } = await generateRecorded(deps.llm(), request, attempt);
+      const { data, usage } = await generateRecorded(llm(), request, attempt);
       // The plan belongs to this job whatever the model wrote there.
       const revised: ChangePlan = { ...data, job_id: plan.job_id, job_type: plan.job_type };
       attempt.event("plan_repaired", {

@@ -5,10 +5,9 @@
  * exercise applied just before a crash, before its entry was written, is found in the change
  * journal, which the ApplyEngine writes in the same transaction as the change itself.
  */
-import { Timestamp } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../apply/collections";
-import type { EngineDeps } from "../jobs/executor";
-import type { Lease } from "../jobs/queue";
+import type { JobScope } from "../jobs/handler";
 import { type ExerciseOutcome, exerciseOutcomeSchema } from "./shard-tally";
 import { isPlainRecord, type DocData } from "../util/object-paths";
 import { pageCollection } from "../util/paging";
@@ -26,12 +25,14 @@ export interface JournaledPatch {
 
 export class ShardLedger {
   constructor(
-    private readonly deps: EngineDeps,
-    private readonly lease: Lease,
+    private readonly db: Firestore,
+    private readonly jobId: string,
+    private readonly engine: Pick<JobScope, "ref" | "fenced">,
+    private readonly now: () => Date,
   ) {}
 
   private get entries() {
-    return this.deps.queue.jobRef(this.lease.jobId).collection(EXERCISE_RESULTS);
+    return this.engine.ref.collection(EXERCISE_RESULTS);
   }
 
   /** Finished exercises by id. A shard has at most 100, so one read. */
@@ -47,7 +48,7 @@ export class ShardLedger {
 
   /** Exercise patches the change journal holds for this job (still applied, not reverted). */
   async journaledPatches(): Promise<JournaledPatch[]> {
-    const query = this.deps.db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", this.lease.jobId);
+    const query = this.db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", this.jobId);
     const patches: JournaledPatch[] = [];
     for await (const page of pageCollection(query)) {
       for (const doc of page) {
@@ -64,8 +65,8 @@ export class ShardLedger {
   }
 
   async record(outcome: ExerciseOutcome): Promise<void> {
-    await this.deps.queue.fenced(this.lease, (tx) => {
-      tx.set(this.entries.doc(outcome.exercise_id), { ...outcome, recorded_at: Timestamp.fromDate(this.deps.now()) });
+    await this.engine.fenced((tx) => {
+      tx.set(this.entries.doc(outcome.exercise_id), { ...outcome, recorded_at: Timestamp.fromDate(this.now()) });
     });
   }
 }

@@ -4,7 +4,6 @@
  * the parent reads them back. One module, so both sides agree on the keys.
  */
 import { z } from "zod";
-import { countValue } from "../jobs/flow-counters";
 import type { ResultSummary } from "../jobs/model";
 import { isPlainRecord } from "../util/object-paths";
 
@@ -107,6 +106,11 @@ export class ShardTally {
       changes_preview: this.preview,
     };
   }
+}
+
+/** A stored count, or 0 when it is missing or not a number. */
+export function countValue(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
 
 /** The counts in a shard's result summary or failure details; null when it has none. */

@@ -4,15 +4,17 @@
  * jobs in batches. Read-only on the catalog and lock-free; each page is judged with the facts of
  * that page only.
  */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { succeededIn } from "../jobs/outcomes";
+import { catalogHandler, type CatalogDeps } from "./support/catalog-handler";
 import { getAliases } from "../catalog/repository";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
-import type { EngineDeps, JobHandler } from "../jobs/executor";
 import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
 import { type AliasProblem, aliasProblem } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import { ALIAS_REPAIR_BATCH, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
-import { readOnlyOutcome } from "./support/read-only-outcome";
 import { pageCollection } from "../util/paging";
 
 /** Problems listed in the summary; the counts cover all of them. */
@@ -38,14 +40,20 @@ class ProblemLog {
   }
 }
 
-export const aliasInvariantScanHandler: JobHandler<"ALIAS_INVARIANT_SCAN"> = {
-  async run({ job, deps, ctx }) {
-    const followUps = new FollowUpJobs(deps, job);
+/** The payload of a ALIAS_INVARIANT_SCAN job. */
+export const aliasInvariantScanPayload = z.strictObject({ mode: modeSchema });
+
+export const aliasInvariantScanHandler = catalogHandler({
+  type: "ALIAS_INVARIANT_SCAN",
+  lane: "maintenance",
+  payload: aliasInvariantScanPayload,
+  async run({ job, deps, ctx, engine }) {
+    const followUps = new FollowUpJobs(engine, job.payload.mode);
     const problems = new ProblemLog(followUps);
     const aliasesScanned = await scanAliases(deps, problems, ctx.signal);
     const exercisesScanned = await scanOldSlugs(deps, problems, ctx.signal);
     await problems.flush();
-    return readOnlyOutcome(job, {
+    return succeededIn(job.payload.mode, {
       aliases_scanned: aliasesScanned,
       exercises_scanned: exercisesScanned,
       problems: Object.values(problems.byKind).reduce((sum, count) => sum + count, 0),
@@ -54,9 +62,9 @@ export const aliasInvariantScanHandler: JobHandler<"ALIAS_INVARIANT_SCAN"> = {
       ...followUps.summary(),
     });
   },
-};
+});
 
-async function scanAliases(deps: EngineDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
+async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
   let scanned = 0;
   for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.aliases))) {
     signal.throwIfAborted();
@@ -76,7 +84,7 @@ async function scanAliases(deps: EngineDeps, problems: ProblemLog, signal: Abort
   return scanned;
 }
 
-async function scanOldSlugs(deps: EngineDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
+async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
   let scanned = 0;
   for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug"))) {
     signal.throwIfAborted();

@@ -3,15 +3,25 @@
  * that cannot be repaired safely (loops, several possible successors) are left as they are and the
  * job ends in needs_review with their code, after the others were repaired.
  */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { aliasSlugSchema } from "../catalog/inputs";
+import type { HandlerOutcome } from "../jobs/handler";
+import { catalogHandler } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
-import type { HandlerOutcome, JobHandler } from "../jobs/executor";
 import { AliasFacts, resolveWithFacts } from "../catalog/alias-facts";
 import { resolveAliases } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { type AliasRepairPlan, planAliasRepair } from "./plans/alias-repair";
 
-export const aliasRepairHandler: JobHandler<"ALIAS_REPAIR"> = {
+/** The payload of a ALIAS_REPAIR job. */
+export const aliasRepairPayload = z.strictObject({ mode: modeSchema, alias_slugs: z.array(aliasSlugSchema).min(1).max(500) });
+
+export const aliasRepairHandler = catalogHandler({
+  type: "ALIAS_REPAIR",
+  lane: "priority",
+  payload: aliasRepairPayload,
   async run(input) {
     const { db } = input.deps;
     const slugs = [...new Set(input.job.payload.alias_slugs)];
@@ -30,7 +40,7 @@ export const aliasRepairHandler: JobHandler<"ALIAS_REPAIR"> = {
     });
     return escalateUnresolved(outcome, repair);
   },
-};
+});
 
 /** A run that did its part still needs a person when some aliases could not be repaired. */
 function escalateUnresolved(outcome: HandlerOutcome, repair: AliasRepairPlan): HandlerOutcome {

@@ -1,35 +1,66 @@
+/**
+ * CATALOG_ENRICH_FIELD_SHARD: LLM enrichment of a batch of exercises, a few calls at a time. Each
+ * exercise is read fresh, enriched, and its patch validated and applied on its own as soon as it is
+ * ready (a one-operation plan through the ApplyEngine: exactly once, journaled, fenced), then
+ * checked by the quality scanner and entered in the shard's ledger. So a crash loses no finished
+ * work, and a retry sends only the unfinished exercises to the LLM.
+ *
+ * - An exercise deleted (or retired) meanwhile is skipped, not a failure of the shard.
+ * - An unusable LLM answer fails that exercise, with its reason; the others go on.
+ * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
+ *   and recorded; the shard then fails transiently and its retry resumes.
+ * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises.
+ * - Dry run: the LLM is called and the patches previewed; nothing is written.
+ */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { succeededIn, needsReview } from "../jobs/outcomes";
+import { applyDisabled } from "../apply/run-plan";
+import { docIdSchema } from "../catalog/inputs";
+import { enrichmentSpecSchema } from "../enrichment/spec";
+import { catalogHandler, type CatalogInput } from "./support/catalog-handler";
 import { getExercise } from "../catalog/repository";
 import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
-import type { EnrichmentSpec } from "../enrichment/prompt";
 import { LlmError } from "../llm/errors";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { JobFailure } from "../jobs/errors";
-import type { HandlerInput, JobHandler } from "../jobs/executor";
 import { forEachBounded } from "../util/bounded";
 import { writeExercisePatches } from "./support/exercise-patches";
-import { applyDisabled, needsReview, succeededIn } from "./support/outcomes";
 import { ProgressReporter } from "../jobs/progress";
 import { ShardLedger } from "../enrichment/shard-ledger";
 import { type ExerciseOutcome, ShardTally } from "../enrichment/shard-tally";
+import { log } from "../util/log";
 import { setPath, type DocData } from "../util/object-paths";
 import { isLiveExercise } from "../catalog/family-registry";
+import { type EnrichmentSpec } from "../enrichment/spec";
 
-type ShardInput = HandlerInput<"CATALOG_ENRICH_FIELD_SHARD">;
+type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
 
-export const enrichShardHandler: JobHandler<"CATALOG_ENRICH_FIELD_SHARD"> = {
+/** The payload of a CATALOG_ENRICH_FIELD_SHARD job. */
+export const catalogEnrichFieldShardPayload = z.strictObject({
+  mode: modeSchema,
+  parent_job_id: docIdSchema,
+  exercise_doc_ids: z.array(docIdSchema).min(1).max(100),
+  enrichment_spec: enrichmentSpecSchema,
+});
+
+export const enrichShardHandler = catalogHandler({
+  type: "CATALOG_ENRICH_FIELD_SHARD",
+  lane: "maintenance",
+  payload: catalogEnrichFieldShardPayload,
   async run(input) {
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const ids = [...new Set(job.payload.exercise_doc_ids)];
     const tally = new ShardTally(ids.length);
-    const ledger = mode === "apply" ? new ShardLedger(deps, input.lease) : null;
+    const ledger = mode === "apply" ? new ShardLedger(deps.db, job.id, input.engine, deps.now) : null;
     const finished = ledger ? await resumeFinished(ledger) : new Map<string, ExerciseOutcome>();
     finished.forEach((outcome) => tally.add(outcome, true));
     attempt.event("shard_started", { exercises: ids.length, resumed: finished.size });
 
     const outcomes: ExerciseOutcome[] = [];
-    const progress = new ProgressReporter(deps.queue, input.lease);
+    const progress = new ProgressReporter((progress) => input.engine.reportProgress(progress));
     const pending = ids.filter((id) => !finished.has(id));
     try {
       await forEachBounded(
@@ -64,7 +95,7 @@ export const enrichShardHandler: JobHandler<"CATALOG_ENRICH_FIELD_SHARD"> = {
       failures: summary.failures,
     });
   },
-};
+});
 
 /** The ledger, completed from the journal for exercises applied just before a crash. */
 async function resumeFinished(ledger: ShardLedger): Promise<Map<string, ExerciseOutcome>> {
@@ -135,7 +166,7 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
         outcome: "succeeded",
         detail: written.kind,
         ...(written.kind === "applied" ? { change_id: written.change_id } : {}),
-        scanner_passed: scannerCheck(input, exerciseId, exercise, enrichment.patch),
+        scanner_passed: scannerCheck(exerciseId, exercise, enrichment.patch),
       };
     case "unchanged":
       return { ...base, outcome: "no_change", detail: written.kind, scanner_passed: null };
@@ -156,11 +187,11 @@ function rationale(spec: EnrichmentSpec, reasoning: string): string {
  * as written is the one read plus the patch (the apply transaction re-read it; any difference is a
  * concurrent write the next scan sees).
  */
-function scannerCheck(input: ShardInput, exerciseId: string, exercise: DocData, patch: Record<string, unknown>): boolean {
+function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<string, unknown>): boolean {
   const enriched = Object.entries(patch).reduce<DocData>((doc, [path, value]) => setPath(doc, path, value), exercise);
   const result = heuristicScoreExercise(enriched);
   if (!result.passed) {
-    input.ctx.log.warn("enriched exercise still fails the quality scanner", {
+    log.warn("enriched exercise still fails the quality scanner", {
       exercise_id: exerciseId,
       hard_failures: result.hard_failures.map((failure) => failure.check),
       score: result.score,

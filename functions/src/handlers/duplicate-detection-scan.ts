@@ -3,18 +3,26 @@
  * plans/duplicate-detection) and asks for a FAMILY_MERGE job in dry_run for every merge candidate.
  * Read-only on the catalog and lock-free.
  */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { succeededIn } from "../jobs/outcomes";
+import { catalogHandler } from "./support/catalog-handler";
 import { loadFamilyExercises } from "../catalog/repository";
-import type { JobHandler } from "../jobs/executor";
 import { familySlugs } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import { DuplicateIndex, mergeCandidateJob } from "./plans/duplicate-detection";
-import { readOnlyOutcome } from "./support/read-only-outcome";
 
 /** Findings listed in the summary; the counts cover all of them. */
 const MAX_LISTED = 100;
 
-export const duplicateDetectionScanHandler: JobHandler<"DUPLICATE_DETECTION_SCAN"> = {
-  async run({ job, deps, ctx }) {
+/** The payload of a DUPLICATE_DETECTION_SCAN job. */
+export const duplicateDetectionScanPayload = z.strictObject({ mode: modeSchema });
+
+export const duplicateDetectionScanHandler = catalogHandler({
+  type: "DUPLICATE_DETECTION_SCAN",
+  lane: "maintenance",
+  payload: duplicateDetectionScanPayload,
+  async run({ job, deps, ctx, engine }) {
     const index = new DuplicateIndex();
     let familiesScanned = 0;
     for await (const slug of familySlugs(deps.db, ctx.signal)) {
@@ -22,9 +30,9 @@ export const duplicateDetectionScanHandler: JobHandler<"DUPLICATE_DETECTION_SCAN
       familiesScanned++;
     }
     const findings = index.findings();
-    const followUps = new FollowUpJobs(deps, job);
+    const followUps = new FollowUpJobs(engine, job.payload.mode);
     for (const candidate of findings.merges) await followUps.request(mergeCandidateJob(candidate));
-    return readOnlyOutcome(job, {
+    return succeededIn(job.payload.mode, {
       families_scanned: familiesScanned,
       merge_candidates: findings.merges.length,
       merge_candidates_listed: findings.merges.slice(0, MAX_LISTED),
@@ -33,4 +41,4 @@ export const duplicateDetectionScanHandler: JobHandler<"DUPLICATE_DETECTION_SCAN
       ...followUps.summary(),
     });
   },
-};
+});

@@ -2,15 +2,34 @@
  * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
  * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing.
  */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { nonEmptyTextSchema } from "../catalog/inputs";
+import type { HandlerOutcome, JobScope } from "../jobs/handler";
+import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
-import type { EngineDeps, HandlerOutcome, JobHandler } from "../jobs/executor";
-import { familyLockKey } from "../jobs/locks";
-import type { JobOf } from "../jobs/model";
 import { exercisesCreatedByJob, loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
 
-export const exerciseAddHandler: JobHandler<"EXERCISE_ADD"> = {
+/** The payload of a EXERCISE_ADD job. */
+export const exerciseAddPayload = z.strictObject({
+  mode: modeSchema,
+  intent: z.strictObject({
+    base_name: nonEmptyTextSchema.max(200),
+    equipment: z.array(nonEmptyTextSchema).min(1).max(10),
+    category: z.string().min(1).optional(),
+    muscles: z
+      .strictObject({ primary: z.array(nonEmptyTextSchema).min(1).max(3), secondary: z.array(nonEmptyTextSchema).max(5).optional() })
+      .optional(),
+    description: z.string().optional(),
+  }),
+});
+
+export const exerciseAddHandler = catalogHandler({
+  type: "EXERCISE_ADD",
+  lane: "priority",
+  payload: exerciseAddPayload,
   lockKeys: ({ payload }) => [familyLockKey(draftExercise(payload.intent).family_slug)],
   async run(input) {
     const { db } = input.deps;
@@ -29,22 +48,20 @@ export const exerciseAddHandler: JobHandler<"EXERCISE_ADD"> = {
       renamed: addition.renamed,
     });
     return outcome.kind === "completed" && outcome.status === "succeeded"
-      ? queueEnrichment(input.deps, input.job, addition.exercise_id, outcome)
+      ? queueEnrichment(input.engine, addition.exercise_id, outcome)
       : outcome;
   },
-};
+});
 
 async function queueEnrichment(
-  deps: EngineDeps,
-  job: JobOf<"EXERCISE_ADD">,
+  engine: Pick<JobScope, "createJob">,
   exerciseId: string,
   outcome: HandlerOutcome & { kind: "completed" },
 ): Promise<HandlerOutcome> {
-  const enrichment = await deps.queue.createJob({
+  const enrichment = await engine.createJob({
     type: "CATALOG_ENRICH_FIELD",
     payload: { mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [exerciseId] },
     dedup_key: `ENRICH:exercise_add:${exerciseId}`,
-    created_by: `system:${job.type}`,
   });
   return { ...outcome, summary: { ...outcome.summary, enrichment_job_id: enrichment.jobId, enrichment_job_created: enrichment.created } };
 }

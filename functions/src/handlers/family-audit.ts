@@ -2,20 +2,29 @@
  * FAMILY_AUDIT: read-only findings for one family. Takes no lock: it writes nothing, so it never
  * waits behind a job changing the family (it reports the family as it finds it).
  */
-import type { JobHandler } from "../jobs/executor";
-import { auditedFamily } from "../catalog/audited-family";
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { succeededIn } from "../jobs/outcomes";
+import { familySlugSchema } from "../catalog/inputs";
+import { catalogHandler } from "./support/catalog-handler";
 import { summarizeFindings } from "../catalog/family-findings";
 import { liveMembers } from "../catalog/family-naming";
-import { readOnlyOutcome } from "./support/read-only-outcome";
+import { auditedFamily } from "./support/failures";
 
-export const familyAuditHandler: JobHandler<"FAMILY_AUDIT"> = {
+/** The payload of a FAMILY_AUDIT job. */
+export const familyAuditPayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
+
+export const familyAuditHandler = catalogHandler({
+  type: "FAMILY_AUDIT",
+  lane: "priority",
+  payload: familyAuditPayload,
   async run({ job, deps }) {
     const family = await auditedFamily(deps.db, job.payload.family_slug);
-    return readOnlyOutcome(job, {
+    return succeededIn(job.payload.mode, {
       family_slug: family.slug,
       exercises: family.members.length,
       live_exercises: liveMembers(family.members).length,
       ...summarizeFindings(family.findings),
     });
   },
-};
+});

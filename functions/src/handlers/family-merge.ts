@@ -1,15 +1,29 @@
 /** FAMILY_MERGE: moves a source family into a target family (see plans/family-merge for the rules). */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { familySlugSchema } from "../catalog/inputs";
+import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../catalog/repository";
-import type { JobHandler } from "../jobs/executor";
-import { familyLockKey } from "../jobs/locks";
-import { loadFamily, loadRenameOwners } from "../catalog/reads";
+import { loadRenameOwners } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { liveMembers } from "../catalog/family-naming";
 import { planFamilyMerge } from "./plans/family-merge";
 import { joinNames } from "./plans/family-moves";
+import { loadFamily } from "./support/failures";
 
-export const familyMergeHandler: JobHandler<"FAMILY_MERGE"> = {
+/** The payload of a FAMILY_MERGE job. */
+export const familyMergePayload = z.strictObject({
+  mode: modeSchema,
+  merge_config: z
+    .strictObject({ source_family: familySlugSchema, target_family: familySlugSchema })
+    .refine((c) => c.source_family !== c.target_family, { message: "source and target family are the same" }),
+});
+
+export const familyMergeHandler = catalogHandler({
+  type: "FAMILY_MERGE",
+  lane: "priority",
+  payload: familyMergePayload,
   lockKeys: ({ payload }) => [familyLockKey(payload.merge_config.source_family), familyLockKey(payload.merge_config.target_family)],
   async run(input) {
     const { db } = input.deps;
@@ -35,4 +49,4 @@ export const familyMergeHandler: JobHandler<"FAMILY_MERGE"> = {
       merged_exercises: merge.merged_exercises,
     });
   },
-};
+});

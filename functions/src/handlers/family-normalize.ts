@@ -1,13 +1,21 @@
 /** FAMILY_NORMALIZE: canonical names and normalised equipment in one family, old slugs kept as aliases. */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { familySlugSchema } from "../catalog/inputs";
+import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
-import type { JobHandler } from "../jobs/executor";
-import { familyLockKey } from "../jobs/locks";
-import { auditedFamily } from "../catalog/audited-family";
 import { changePlan } from "./support/change-plan";
 import { summarizeFindings } from "../catalog/family-findings";
 import { planFamilyNormalize } from "./plans/family-normalize";
+import { auditedFamily } from "./support/failures";
 
-export const familyNormalizeHandler: JobHandler<"FAMILY_NORMALIZE"> = {
+/** The payload of a FAMILY_NORMALIZE job. */
+export const familyNormalizePayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
+
+export const familyNormalizeHandler = catalogHandler({
+  type: "FAMILY_NORMALIZE",
+  lane: "priority",
+  payload: familyNormalizePayload,
   lockKeys: (job) => [familyLockKey(job.payload.family_slug)],
   async run(input) {
     const family = await auditedFamily(input.deps.db, input.job.payload.family_slug);
@@ -20,4 +28,4 @@ export const familyNormalizeHandler: JobHandler<"FAMILY_NORMALIZE"> = {
       unresolved: summarizeFindings(normalization.unresolved),
     });
   },
-};
+});

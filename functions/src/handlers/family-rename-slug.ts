@@ -1,13 +1,27 @@
 /** FAMILY_RENAME_SLUG: renames a family slug everywhere (see plans/family-rename-slug). */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { familySlugSchema } from "../catalog/inputs";
+import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
 import { aliasesPointingAtFamilies } from "../catalog/repository";
-import type { JobHandler } from "../jobs/executor";
-import { familyLockKey } from "../jobs/locks";
-import { loadFamily, loadRenameOwners, readFamily } from "../catalog/reads";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
+import { loadFamily } from "./support/failures";
 
-export const familyRenameSlugHandler: JobHandler<"FAMILY_RENAME_SLUG"> = {
+/** The payload of a FAMILY_RENAME_SLUG job. */
+export const familyRenameSlugPayload = z.strictObject({
+  mode: modeSchema,
+  rename_config: z
+    .strictObject({ old_family_slug: familySlugSchema, new_family_slug: familySlugSchema })
+    .refine((c) => c.old_family_slug !== c.new_family_slug, { message: "old and new slug are the same" }),
+});
+
+export const familyRenameSlugHandler = catalogHandler({
+  type: "FAMILY_RENAME_SLUG",
+  lane: "priority",
+  payload: familyRenameSlugPayload,
   lockKeys: ({ payload }) => [familyLockKey(payload.rename_config.old_family_slug), familyLockKey(payload.rename_config.new_family_slug)],
   async run(input) {
     const { db } = input.deps;
@@ -21,4 +35,4 @@ export const familyRenameSlugHandler: JobHandler<"FAMILY_RENAME_SLUG"> = {
     const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
     return runPlan(input, plan, { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed });
   },
-};
+});

@@ -1,13 +1,30 @@
 /** FAMILY_SPLIT: moves the exercises of the given equipment to another family (see plans/family-split). */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { familySlugSchema, nonEmptyTextSchema } from "../catalog/inputs";
+import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
-import type { JobHandler } from "../jobs/executor";
-import { familyLockKey } from "../jobs/locks";
-import { loadFamily, loadRenameOwners, readFamily } from "../catalog/reads";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { joinNames } from "./plans/family-moves";
 import { planFamilySplit, splitOff, stayingRenames } from "./plans/family-split";
+import { loadFamily } from "./support/failures";
 
-export const familySplitHandler: JobHandler<"FAMILY_SPLIT"> = {
+/** The payload of a FAMILY_SPLIT job. */
+export const familySplitPayload = z
+  .strictObject({
+    mode: modeSchema,
+    family_slug: familySlugSchema,
+    split_config: z.strictObject({ target_family: familySlugSchema, equipment: z.array(nonEmptyTextSchema).min(1).max(20) }),
+  })
+  .refine((p) => p.family_slug !== p.split_config.target_family, {
+    message: "the target family must differ from the family being split",
+  });
+
+export const familySplitHandler = catalogHandler({
+  type: "FAMILY_SPLIT",
+  lane: "priority",
+  payload: familySplitPayload,
   lockKeys: ({ payload }) => [familyLockKey(payload.family_slug), familyLockKey(payload.split_config.target_family)],
   async run(input) {
     const { db } = input.deps;
@@ -24,4 +41,4 @@ export const familySplitHandler: JobHandler<"FAMILY_SPLIT"> = {
     );
     return runPlan(input, plan, { family_slug: family.slug, target_family: target.slug, moved: split.moved, renamed: split.renamed });
   },
-};
+});

@@ -1,5 +1,5 @@
-/** Every handler the engine has, by job type: one file per type in this folder. */
-import type { HandlerRegistry } from "../jobs/executor";
+/** Every job type the engine runs: one file per type in this folder, one line here. */
+import { JobRegistry } from "../jobs/registry";
 import { aliasInvariantScanHandler } from "./alias-invariant-scan";
 import { aliasRepairHandler } from "./alias-repair";
 import { enrichParentHandler } from "./catalog-enrich-field";
@@ -15,21 +15,22 @@ import { maintenanceScanHandler } from "./maintenance-scan";
 import { qualityScanHandler } from "./quality-scan";
 import { schemaCleanupHandler } from "./schema-cleanup";
 import { targetedFixHandler } from "./targeted-fix";
+import type { CatalogDeps } from "./support/catalog-handler";
 
-export const allHandlers: HandlerRegistry = {
-  MAINTENANCE_SCAN: maintenanceScanHandler,
-  DUPLICATE_DETECTION_SCAN: duplicateDetectionScanHandler,
-  ALIAS_INVARIANT_SCAN: aliasInvariantScanHandler,
-  QUALITY_SCAN: qualityScanHandler,
-  FAMILY_AUDIT: familyAuditHandler,
-  FAMILY_NORMALIZE: familyNormalizeHandler,
-  FAMILY_MERGE: familyMergeHandler,
-  FAMILY_SPLIT: familySplitHandler,
-  FAMILY_RENAME_SLUG: familyRenameSlugHandler,
-  EXERCISE_ADD: exerciseAddHandler,
-  TARGETED_FIX: targetedFixHandler,
-  ALIAS_REPAIR: aliasRepairHandler,
-  CATALOG_ENRICH_FIELD: enrichParentHandler,
-  CATALOG_ENRICH_FIELD_SHARD: enrichShardHandler,
-  SCHEMA_CLEANUP: schemaCleanupHandler,
-};
+export const registry = new JobRegistry<CatalogDeps>([
+  maintenanceScanHandler,
+  duplicateDetectionScanHandler,
+  aliasInvariantScanHandler,
+  qualityScanHandler,
+  familyAuditHandler,
+  familyNormalizeHandler,
+  familyMergeHandler,
+  familySplitHandler,
+  familyRenameSlugHandler,
+  exerciseAddHandler,
+  targetedFixHandler,
+  aliasRepairHandler,
+  enrichParentHandler,
+  enrichShardHandler,
+  schemaCleanupHandler,
+]);

@@ -4,17 +4,25 @@
  * how many families with problems one run acts on; when it stops there, the summary says so and
  * names the next family (the next run finds the same problems again unless they were fixed).
  */
-import type { JobHandler } from "../jobs/executor";
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { succeededIn } from "../jobs/outcomes";
+import { catalogHandler } from "./support/catalog-handler";
 import { audit } from "../catalog/audited-family";
 import { familySlugs, readFamily } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import { maintenanceFollowUps } from "./plans/maintenance-scan";
-import { readOnlyOutcome } from "./support/read-only-outcome";
 
-export const maintenanceScanHandler: JobHandler<"MAINTENANCE_SCAN"> = {
-  async run({ job, deps, ctx }) {
+/** The payload of a MAINTENANCE_SCAN job. */
+export const maintenanceScanPayload = z.strictObject({ mode: modeSchema, family_limit: z.number().int().positive().optional() });
+
+export const maintenanceScanHandler = catalogHandler({
+  type: "MAINTENANCE_SCAN",
+  lane: "maintenance",
+  payload: maintenanceScanPayload,
+  async run({ job, deps, ctx, engine }) {
     const limit = job.payload.family_limit;
-    const followUps = new FollowUpJobs(deps, job);
+    const followUps = new FollowUpJobs(engine, job.payload.mode);
     const findingsByCode: Record<string, number> = {};
     let familiesScanned = 0;
     let familiesWithProblems = 0;
@@ -32,7 +40,7 @@ export const maintenanceScanHandler: JobHandler<"MAINTENANCE_SCAN"> = {
       for (const finding of family.findings) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + 1;
       for (const request of requests) await followUps.request(request);
     }
-    return readOnlyOutcome(job, {
+    return succeededIn(job.payload.mode, {
       families_scanned: familiesScanned,
       families_with_problems: familiesWithProblems,
       findings: Object.values(findingsByCode).reduce((sum, count) => sum + count, 0),
@@ -41,4 +49,4 @@ export const maintenanceScanHandler: JobHandler<"MAINTENANCE_SCAN"> = {
       ...followUps.summary(),
     });
   },
-};
+});

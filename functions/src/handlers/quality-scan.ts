@@ -1,8 +1,19 @@
+/**
+ * QUALITY_SCAN: scores exercises with the quality scanner's heuristic, page by page; writes each
+ * one's `review_metadata` like every catalog write (validated, applied exactly once, journaled,
+ * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
+ * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
+ * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
+ */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { succeededIn, needsReview } from "../jobs/outcomes";
+import { applyDisabled } from "../apply/run-plan";
+import { ONE_TARGET_SELECTION, docIdsSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
+import { catalogHandler } from "./support/catalog-handler";
 import { SCANNER_VERSION, type ScanResult, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
-import type { JobHandler } from "../jobs/executor";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
-import { applyDisabled, needsReview, succeededIn } from "./support/outcomes";
 import { targetExercisePages } from "../catalog/targets";
 import { isLiveExercise } from "../catalog/family-registry";
 
@@ -60,13 +71,26 @@ function countWrite(counts: ScanCounts, outcome: PatchOutcome, exerciseId: strin
   else counts.metadata_written++;
 }
 
-export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
+/** The payload of a QUALITY_SCAN job. */
+export const qualityScanPayload = z
+  .strictObject({
+    mode: modeSchema,
+    exercise_doc_ids: docIdsSchema.optional(),
+    filter_criteria: filterCriteriaSchema.optional(),
+    emit_enrichment: z.boolean().default(true),
+  })
+  .refine(oneTargetSelection, ONE_TARGET_SELECTION);
+
+export const qualityScanHandler = catalogHandler({
+  type: "QUALITY_SCAN",
+  lane: "maintenance",
+  payload: qualityScanPayload,
   async run(input) {
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const scannedAt = deps.now();
-    const followUps = new FollowUpJobs(deps, job);
+    const followUps = new FollowUpJobs(input.engine, job.payload.mode);
     const counts: ScanCounts = {
       scanned: 0,
       passed: 0,
@@ -109,4 +133,4 @@ export const qualityScanHandler: JobHandler<"QUALITY_SCAN"> = {
       { failures },
     );
   },
-};
+});

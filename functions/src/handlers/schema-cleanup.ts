@@ -2,13 +2,26 @@
  * SCHEMA_CLEANUP: removes deprecated fields from the named exercises (see plans/schema-cleanup).
  * Takes no family lock: it changes no name, equipment or status, so no family invariant.
  */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { docIdsSchema } from "../catalog/inputs";
+import { catalogHandler } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
 import { getExercises } from "../catalog/repository";
-import type { JobHandler } from "../jobs/executor";
 import { changePlan } from "./support/change-plan";
 import { planSchemaCleanup } from "./plans/schema-cleanup";
 
-export const schemaCleanupHandler: JobHandler<"SCHEMA_CLEANUP"> = {
+/** The payload of a SCHEMA_CLEANUP job. */
+export const schemaCleanupPayload = z.strictObject({
+  mode: modeSchema,
+  exercise_doc_ids: docIdsSchema,
+  fields_to_remove: z.array(z.string().min(1)).min(1).optional(),
+});
+
+export const schemaCleanupHandler = catalogHandler({
+  type: "SCHEMA_CLEANUP",
+  lane: "maintenance",
+  payload: schemaCleanupPayload,
   async run(input) {
     const { payload } = input.job;
     const cleanup = planSchemaCleanup(payload, await getExercises(input.deps.db, payload.exercise_doc_ids));
@@ -19,4 +32,4 @@ export const schemaCleanupHandler: JobHandler<"SCHEMA_CLEANUP"> = {
       kept: cleanup.kept.slice(0, 100),
     });
   },
-};
+});

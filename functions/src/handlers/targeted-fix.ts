@@ -1,15 +1,51 @@
 /** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
+import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
 import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
-import type { JobHandler } from "../jobs/executor";
-import { familyLockKey } from "../jobs/locks";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { fixReadIds, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData } from "../util/object-paths";
 
-export const targetedFixHandler: JobHandler<"TARGETED_FIX"> = {
+/** The payload of a TARGETED_FIX job. */
+export const targetedFixPayload = z
+  .strictObject({
+    mode: modeSchema,
+    exercise_doc_ids: docIdsSchema,
+    fix_type: z.enum(["rename", "patch", "archive", "mark_merged"]),
+    fix_data: z
+      .union([
+        z.strictObject({ new_name: nonEmptyTextSchema.max(200) }),
+        z.strictObject({ merged_into: docIdSchema }),
+        z.strictObject({ patch: z.record(z.string(), z.unknown()) }),
+      ])
+      .optional(),
+    reason: z.string().max(2000).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const needs: Record<typeof p.fix_type, string | null> = {
+      rename: "new_name",
+      patch: "patch",
+      mark_merged: "merged_into",
+      archive: null,
+    };
+    const key = needs[p.fix_type];
+    if (key && !(p.fix_data && key in p.fix_data)) {
+      ctx.addIssue({ code: "custom", path: ["fix_data"], message: `fix_type ${p.fix_type} needs fix_data.${key}` });
+    }
+    if (p.fix_type === "rename" && p.exercise_doc_ids.length !== 1) {
+      ctx.addIssue({ code: "custom", path: ["exercise_doc_ids"], message: "a rename names exactly one exercise" });
+    }
+  });
+
+export const targetedFixHandler = catalogHandler({
+  type: "TARGETED_FIX",
+  lane: "priority",
+  payload: targetedFixPayload,
   async lockKeys({ payload }, deps) {
     return familiesOf(await getExercises(deps.db, payload.exercise_doc_ids)).map(familyLockKey);
   },
@@ -37,7 +73,7 @@ export const targetedFixHandler: JobHandler<"TARGETED_FIX"> = {
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
     return runPlan(input, plan, { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged });
   },
-};
+});
 
 /** The distinct families of the exercises: the registries a fix may change. */
 function familiesOf(exercises: ReadonlyMap<string, DocData>): string[] {

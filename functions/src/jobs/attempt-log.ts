@@ -6,8 +6,8 @@
  */
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
-import type { LlmUsage } from "../llm/types";
-import type { JobErrorInfo, JobStatus } from "./model";
+import type { JobStatus } from "./lifecycle";
+import type { JobErrorInfo } from "./model";
 
 /** Content larger than this (as JSON) is stored as a summary. */
 const MAX_FIELD_BYTES = 200_000;
@@ -15,11 +15,20 @@ const MAX_EVENTS = 500;
 
 export type AttemptField = "plan" | "validation" | "repairs" | "apply_result";
 
+/** What one model call cost, as the LLM client reports it. */
+export interface LlmCallUsage {
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  estimated_cost_usd: number;
+}
+
 export interface AttemptRecorder {
   readonly attemptNumber: number;
   event(name: string, details?: Record<string, unknown>): void;
   set(field: AttemptField, value: unknown): void;
-  llmCall(task: string, usage: LlmUsage): void;
+  llmCall(task: string, usage: LlmCallUsage): void;
   /** Total LLM usage of this attempt so far. */
   llmTotals(): { calls: number; input_tokens: number; output_tokens: number; estimated_cost_usd: number };
 }
@@ -47,7 +56,7 @@ export class FirestoreAttemptLog implements AttemptRecorder {
   private readonly ref: DocumentReference;
   private readonly fields: Partial<Record<AttemptField, unknown>> = {};
   private readonly events: { at: Timestamp; event: string; details?: Record<string, unknown> }[] = [];
-  private readonly calls: Array<{ task: string } & Omit<LlmUsage, "calls">> = [];
+  private readonly calls: Array<{ task: string } & LlmCallUsage> = [];
 
   constructor(
     db: Firestore,
@@ -89,9 +98,9 @@ export class FirestoreAttemptLog implements AttemptRecorder {
     this.fields[field] = value;
   }
 
-  llmCall(task: string, usage: LlmUsage): void {
-    const { calls: _calls, ...rest } = usage;
-    this.calls.push({ task, ...rest });
+  llmCall(task: string, usage: LlmCallUsage): void {
+    const { model, input_tokens, output_tokens, latency_ms, estimated_cost_usd } = usage;
+    this.calls.push({ task, model, input_tokens, output_tokens, latency_ms, estimated_cost_usd });
   }
 
   llmTotals() {

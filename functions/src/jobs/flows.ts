@@ -1,90 +1,152 @@
 /**
- * Shard fan-in: when an enrichment shard reaches a final status, its parent's `shards` counters are
- * updated in a transaction, once per shard (a marker `catalog_jobs/{parent}/shard_results/{shard}`
- * is created in the same transaction, so a duplicated notification counts nothing). The shard that
- * completes the set wakes the parent: its `run_after` becomes now and a wake-up task is enqueued,
- * so a worker leases it and aggregates at once instead of at its next check.
+ * Parent and child jobs (as BullMQ's flows): a parent creates its children, waits `deferred`
+ * (using no attempts) until every child is final, then its type's completion hook
+ * (`finishParent`) runs once with the children's outcomes.
  *
- * The parent's aggregation reads the shard jobs themselves, so a shard that never notified (its
- * lease expired and the watchdog deadlettered it) delays the parent only until its next check, or
- * until the watchdog's `wakeParent`.
+ * - Child ids are deterministic (`<parent>-shard-<n>`), so a parent retried after a crash creates
+ *   none twice; once every child exists the parent records `shards.total`, and from then on a lease
+ *   of the parent only checks its children and, when all are final, finishes it.
+ * - Each child that reaches a final status is counted into the parent's `shards` once (see
+ *   `JobQueue.recordChildFinished`); the child that completes the set makes the parent due and
+ *   wakes it, so it finishes at once instead of at its next check. The parent reads the children
+ *   themselves before finishing, so a child whose count was missed (a crash after its final write)
+ *   delays it only until its next check, or until the watchdog wakes it.
+ *
+ * In the data the children are a parent's `shards`, as the product's contract names them.
  */
-import { type DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
-import type { Job, JobStatus, Lane } from "./model";
-import { isOpenStatus } from "./model";
-import type { JobQueue } from "./queue";
-import type { TaskQueuePort, WakeupTask } from "./task-queue";
-import { allShardsDone, countFinishedShard, readShardCounters } from "./flow-counters";
+import type { Firestore } from "firebase-admin/firestore";
+import { pageCollection } from "../util/paging";
+import { JOB_COLLECTIONS } from "./collections";
+import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
+import { type JobStatus, isFinalStatus, isSuccessStatus } from "./lifecycle";
+import type { BasePayload, ChildCounts, Job, Lane, ResultSummary } from "./model";
+import { submitJob } from "./intake";
+import type { JobQueue, Lease } from "./queue";
+import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
-export const SHARD_RESULTS = "shard_results";
-const WAKE_REASON = "shards-done";
-
-export interface FanInDeps {
-  queue: JobQueue;
-  tasks: TaskQueuePort;
-  now: () => Date;
+/** A child a parent asks for. */
+export interface ChildSpec {
+  type: string;
+  payload: Record<string, unknown>;
+  priority?: number;
+  queue?: Lane;
 }
 
-export type FanInOutcome = "counted" | "duplicate" | "parent_closed";
+export interface ChildrenCreated {
+  total: number;
+  created: number;
+  /** Children that already existed (created by an earlier attempt of the parent). */
+  existing: number;
+}
 
-export class ShardFanIn {
-  constructor(private readonly deps: FanInDeps) {}
+/** A child as its parent's completion hook sees it. */
+export interface ChildJob {
+  id: string;
+  type: string;
+  status: JobStatus;
+  payload: Record<string, unknown>;
+  result_summary: ResultSummary | null;
+  /** The child's last error (`{code, message, details}`), if any. */
+  error: unknown;
+}
 
-  /** The worker's `onJobFinished` hook: only enrichment shards concern it. */
-  async onJobFinished(job: Job, status: JobStatus): Promise<void> {
-    if (job.type !== "CATALOG_ENRICH_FIELD_SHARD") return;
-    await this.shardFinished(job.parent_job_id ?? job.payload.parent_job_id, job.id, status);
+/** How long a parent waits before it looks at its children again when nothing wakes it sooner. */
+export const CHILD_CHECK_INTERVAL_MS = 60_000;
+/** Wake-ups of a parent whose children finished are named with this, apart from its own. */
+const CHILDREN_DONE = "children-done";
+
+export function childJobId(parentId: string, index: number): string {
+  return `${parentId}-shard-${index}`;
+}
+
+export class JobFlows {
+  constructor(
+    private readonly db: Firestore,
+    private readonly queue: JobQueue,
+    private readonly tasks: TaskQueuePort,
+  ) {}
+
+  /** Creates `parent`'s children in order (an existing id is left as it is), then records their total. */
+  async createChildren(parent: Job, lease: Lease, children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated> {
+    const result: ChildrenCreated = { total: 0, created: 0, existing: 0 };
+    for await (const child of children) {
+      result.total++;
+      const created = await submitJob(this.queue, this.tasks, {
+        ...child,
+        id: childJobId(parent.id, result.total),
+        parent_job_id: parent.id,
+        created_by: `system:${parent.type}`,
+      });
+      if (created.created) result.created++;
+      else result.existing++;
+    }
+    await this.queue.recordChildTotal(lease, result.total);
+    return result;
   }
 
-  /** Counts `shardId` into its parent once; wakes the parent when it was the last one. */
-  async shardFinished(parentId: string, shardId: string, status: JobStatus): Promise<FanInOutcome> {
-    const { queue } = this.deps;
-    const parentRef = queue.jobRef(parentId);
-    const markerRef = parentRef.collection(SHARD_RESULTS).doc(shardId);
-    const result = await queue.db.runTransaction(async (tx) => {
-      const [parent, marker] = await tx.getAll(parentRef, markerRef);
-      if (!parent.exists || !isOpenStatus(parent.get("status") as JobStatus)) return { outcome: "parent_closed" as const, wake: null };
-      if (marker.exists) return { outcome: "duplicate" as const, wake: null };
-      const now = Timestamp.fromDate(this.deps.now());
-      const counters = countFinishedShard(readShardCounters(parent.get("shards")), status);
-      const wake = allShardsDone(counters) && parent.get("status") === "deferred";
-      tx.create(markerRef, { shard_id: shardId, status, recorded_at: now });
-      tx.update(parentRef, { shards: counters, updated_at: now, ...(wake ? { run_after: now } : {}) });
-      return { outcome: "counted" as const, wake: wake ? this.wakeupFor(parent) : null };
-    });
-    if (result.wake) await this.deps.tasks.enqueueWakeup(result.wake);
-    return result.outcome;
+  /** Every child of `parentId`, page by page. */
+  async children(parentId: string): Promise<ChildJob[]> {
+    const query = this.db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", parentId);
+    const children: ChildJob[] = [];
+    for await (const page of pageCollection(query)) {
+      for (const doc of page) {
+        children.push({
+          id: doc.id,
+          type: doc.get("type") as string,
+          status: doc.get("status") as JobStatus,
+          payload: (doc.get("payload") as Record<string, unknown> | undefined) ?? {},
+          result_summary: (doc.get("result_summary") as ResultSummary | null | undefined) ?? null,
+          error: doc.get("error") as unknown,
+        });
+      }
+    }
+    return children;
   }
 
   /**
-   * Makes a deferred parent due now and enqueues its wake-up (the watchdog's `completeParent`,
-   * once it saw every shard final); a worker then aggregates and completes it. False when the
-   * parent is not waiting.
+   * A parent with children: when every child exists and is final, its counts are settled and its
+   * type's `finishParent` runs; otherwise it waits (deferred) until its next check.
    */
-  async wakeParent(parentId: string): Promise<boolean> {
-    const { queue } = this.deps;
-    const parentRef = queue.jobRef(parentId);
-    const wake = await queue.db.runTransaction(async (tx) => {
-      const parent = await tx.get(parentRef);
-      if (!parent.exists || parent.get("status") !== "deferred") return null;
-      const now = Timestamp.fromDate(this.deps.now());
-      if ((parent.get("run_after") as Timestamp).toMillis() > now.toMillis()) tx.update(parentRef, { run_after: now, updated_at: now });
-      return this.wakeupFor(parent);
-    });
-    if (!wake) return false;
-    await this.deps.tasks.enqueueWakeup(wake);
-    return true;
+  async settleParent<D>(
+    input: HandlerInput<BasePayload, D>,
+    handler: JobHandler<PayloadSchema, D>,
+    total: number,
+    waitingSummary: ResultSummary = {},
+  ): Promise<HandlerOutcome> {
+    const { job, lease, engine } = input;
+    const children = await this.children(job.id);
+    const final = children.filter((child) => isFinalStatus(child.status));
+    const succeeded = final.filter((child) => isSuccessStatus(child.status)).length;
+    const counts: ChildCounts = { total, done: final.length, succeeded, failed: final.length - succeeded };
+    await engine.reportProgress({ done: counts.done, total });
+    if (children.length < total || final.length < children.length) {
+      return {
+        kind: "deferred",
+        until: new Date(this.queue.now().getTime() + CHILD_CHECK_INTERVAL_MS),
+        reason: { code: "WAITING_FOR_SHARDS", message: `${counts.done} of ${total} shard(s) finished` },
+        summary: { mode: job.payload.mode, ...waitingSummary, shards_total: total, shards_done: counts.done },
+      };
+    }
+    await this.queue.settleChildCounts(lease, counts);
+    if (!handler.finishParent) throw new Error(`job type ${job.type} created children but has no finishParent hook`);
+    return handler.finishParent(input, children);
   }
 
-  /** Named after the parent's attempt and epoch: a second wake for the same wait enqueues nothing new. */
-  private wakeupFor(parent: DocumentSnapshot): WakeupTask {
-    return {
-      lane: parent.get("queue") as Lane,
-      jobId: parent.id,
-      attempt: parent.get("attempts") as number,
-      epoch: parent.get("lease_epoch") as number,
-      runAfter: this.deps.now(),
-      reason: WAKE_REASON,
-    };
+  /** A job reached a final status: if it is a child, it is counted into its parent, which is woken when it was the last. */
+  async childFinished(child: Pick<Job, "id" | "parent_job_id">, status: JobStatus): Promise<void> {
+    if (!child.parent_job_id) return;
+    const result = await this.queue.recordChildFinished(child.parent_job_id, child.id, status);
+    if (typeof result === "object") await this.tasks.enqueueWakeup(wakeupFor(result, CHILDREN_DONE));
+  }
+
+  /**
+   * Makes a waiting parent due now and enqueues its wake-up (the watchdog, once it saw every child
+   * final); a worker then finishes it. False when the parent is not waiting.
+   */
+  async wakeParent(parentId: string): Promise<boolean> {
+    const parent = await this.queue.wakeDeferred(parentId);
+    if (!parent) return false;
+    await this.tasks.enqueueWakeup(wakeupFor(parent, CHILDREN_DONE));
+    return true;
   }
 }

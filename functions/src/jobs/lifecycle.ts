@@ -21,7 +21,7 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const JOB_EVENTS = [
   /** Intake took a client's document in (normalised it); the job stays queued. */
   "accept",
-  /** Intake refused the document (invalid, or a duplicate of an open job). */
+  /** Intake refused the document (invalid, or a duplicate of an open job), or a stored job no longer parses. */
   "reject",
   /** A worker leased the job (queued, or deferred whose `run_after` passed). */
   "lease",
@@ -78,7 +78,7 @@ const WORKER_EVENTS: ReadonlyArray<[JobEvent, JobStatus]> = [
 
 export const TRANSITIONS: readonly Transition[] = [
   { from: "queued", event: "accept", to: "queued" },
-  { from: "queued", event: "reject", to: "failed" },
+  ...WAITING.map((from) => ({ from, event: "reject" as const, to: "failed" as const })),
   ...WAITING.map((from) => ({ from, event: "lease" as const, to: "leased" as const })),
   ...WAITING.map((from) => ({ from, event: "cancel" as const, to: "cancelled" as const })),
   { from: "leased", event: "start", to: "running" },
@@ -104,9 +104,7 @@ export const LEASABLE_STATUSES = fromStatusesOf("lease");
 /** Statuses in which a worker holds the job's lease. */
 export const WORKER_STATUSES = fromStatusesOf("succeed");
 /** Statuses a job ends in: nothing but an operator's retry leads out of them. */
-export const FINAL_STATUSES = JOB_STATUSES.filter((status) =>
-  TRANSITIONS.every((t) => t.from !== status || t.event === "operator_retry"),
-);
+export const FINAL_STATUSES = JOB_STATUSES.filter((status) => TRANSITIONS.every((t) => t.from !== status || t.event === "operator_retry"));
 /** Statuses a dedup key stays claimed in: every status that is not final. */
 export const OPEN_STATUSES = JOB_STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
 /** Statuses an operator may re-run a job from. */

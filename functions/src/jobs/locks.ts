@@ -1,6 +1,6 @@
 /**
- * Family locks in `catalog_locks`: a job takes every family it touches before it runs, all or
- * nothing, fenced by job id and lease epoch. An expired lock is free (its holder died); the
+ * Locks in `catalog_locks`: a job takes every key its handler names (what it will change) before it
+ * runs, all or nothing, fenced by job id and lease epoch. An expired lock is free (its holder died); the
  * watchdog deletes such documents, but correctness never waits for it.
  */
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
@@ -16,10 +16,6 @@ export interface LockHolder {
 export type AcquireResult = { acquired: true } | { acquired: false; heldBy: { key: string; jobId: string }[] };
 
 export const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
-
-export function familyLockKey(familySlug: string): string {
-  return `family:${familySlug}`;
-}
 
 export class LockManager {
   constructor(

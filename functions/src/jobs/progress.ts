@@ -2,7 +2,6 @@
  * A long job's `progress`, written at most about once a second (a Firestore document takes about
  * one write a second). Best effort: a failed write is skipped, a lost lease is the heartbeat's to notice.
  */
-import type { Lease, JobQueue } from "./queue";
 
 export interface Progress {
   done: number;
@@ -14,8 +13,8 @@ export class ProgressReporter {
   private writing: Promise<void> | null = null;
 
   constructor(
-    private readonly queue: JobQueue,
-    private readonly lease: Lease,
+    /** Writes the job's `progress` (fenced by its lease): `JobScope.reportProgress`. */
+    private readonly report: (progress: Progress) => Promise<void>,
     private readonly minIntervalMs = 1000,
   ) {}
 
@@ -37,7 +36,7 @@ export class ProgressReporter {
 
   private async write(progress: Progress): Promise<void> {
     try {
-      await this.queue.reportProgress(this.lease, progress);
+      await this.report(progress);
     } catch {
       // Progress is for display; the next update or the job's outcome says the rest.
     }

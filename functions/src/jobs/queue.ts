@@ -1,32 +1,38 @@
 /**
- * The fenced Firestore job queue. The job document is a lease state machine: every state change is a
- * transaction on that document, and every change by a worker is conditioned on `lease_owner` AND
- * `lease_epoch`, so a worker that lost its lease cannot complete, fail, defer or renew anything.
+ * The fenced Firestore job queue. The job document is a lease state machine, and this class is the
+ * only writer of its `status`: every change is checked against the lifecycle table
+ * (`lifecycle.ts`) and written in a transaction (or with a precondition) on that document; every
+ * change by a worker is conditioned on `lease_owner` AND `lease_epoch`, so a worker that lost its
+ * lease cannot complete, fail, defer or renew anything.
  */
 import { randomUUID } from "node:crypto";
-import { DocumentReference, DocumentSnapshot, Firestore, Timestamp, Transaction } from "firebase-admin/firestore";
+import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
+import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
+import { isWriteConflict } from "../util/grpc-status";
 import { JOB_COLLECTIONS } from "./collections";
-import { BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
+import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
-import { buildJobDocument, dedupDocId } from "./job-document";
+import type { CompletionStatus } from "./handler";
+import { buildJobDocument } from "./job-document";
+import { type JobEvent, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES, isOpenStatus, nextStatus } from "./lifecycle";
 import {
-  Issue,
-  Job,
-  JobErrorInfo,
-  JobStatus,
+  type ChildCounts,
+  type Issue,
+  type Job,
+  type JobErrorInfo,
   LANES,
-  LEASABLE_STATUSES,
-  Lane,
-  RETRYABLE_STATUSES,
-  ResultSummary,
-  isOpenStatus,
-  parseJobDocument,
-  parseJobRequest,
+  type Lane,
+  type ResultSummary,
+  childCountsSchema,
+  jobDocumentSchema,
 } from "./model";
+import type { WakeupSubject } from "./task-queue";
+import type { JobTypes } from "./registry";
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
 
 export interface QueueOptions {
+  types: JobTypes;
   now?: () => Date;
   random?: () => number;
   leaseMs?: number;
@@ -69,51 +75,95 @@ export interface CreateJobInput {
 }
 
 export type CreateJobResult =
-  { created: true; jobId: string } | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" };
-
-export type CompletionStatus = "succeeded" | "succeeded_dry_run" | "needs_review" | "cancelled";
+  | { created: true; jobId: string; job: WakeupSubject }
+  | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" };
 
 export interface FailOutcome {
   status: JobStatus;
   runAfter: Date | null;
 }
 
-/** Statuses in which a worker holds the job's lease. */
-export const WORKER_STATUSES: readonly JobStatus[] = ["leased", "running"];
+/** What intake decided about a client's document; see `intake.ts`. */
+export type IntakeDecision =
+  | { outcome: "accepted"; job: WakeupSubject }
+  | { outcome: "invalid"; issues: Issue[] }
+  | { outcome: "duplicate"; openJobId: string; dedupKey: string }
+  | { outcome: "missing" }
+  | { outcome: "not_queued"; status: string };
+
+/** The event a worker sends to end its run with one of the completion statuses. */
+const COMPLETION_EVENT: Record<CompletionStatus, JobEvent> = {
+  succeeded: "succeed",
+  succeeded_dry_run: "succeed_dry_run",
+  needs_review: "need_review",
+  cancelled: "stop",
+};
+
+/** The event that leads from a worker's status to a failure's outcome. */
+const FAILURE_EVENT: Partial<Record<JobStatus, JobEvent>> = {
+  failed: "fail",
+  needs_review: "need_review",
+  queued: "retry",
+  deadletter: "exhaust",
+};
+
+const RECOVERY_EVENT: Partial<Record<JobStatus, JobEvent>> = {
+  queued: "recover",
+  deadletter: "recover_exhausted",
+  cancelled: "recover_cancelled",
+};
+
+/** Server-owned fields exist only on documents the engine wrote or already normalised. */
+function isNormalised(data: Record<string, unknown>): boolean {
+  return typeof data.lease_epoch === "number" && typeof data.attempts === "number";
+}
 
 export class JobQueue {
   readonly now: () => Date;
-  private readonly random: () => number;
   readonly leaseMs: number;
+  private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
   private readonly pollPageSize: number;
+  private readonly types: JobTypes;
+  private readonly dedup: DedupClaims;
 
   constructor(
     readonly db: Firestore,
-    options: QueueOptions = {},
+    options: QueueOptions,
   ) {
+    this.types = options.types;
     this.now = options.now ?? (() => new Date());
     this.random = options.random ?? Math.random;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.pollPageSize = options.pollPageSize ?? 20;
+    this.dedup = new DedupClaims(db, this.now);
   }
 
   jobRef(jobId: string): DocumentReference {
     return this.db.collection(JOB_COLLECTIONS.jobs).doc(jobId);
   }
 
-  private dedupRef(dedupKey: string): DocumentReference {
-    return this.db.collection(JOB_COLLECTIONS.dedup).doc(dedupDocId(dedupKey));
-  }
-
   private ts(date: Date = this.now()): Timestamp {
     return Timestamp.fromDate(date);
   }
 
+  /** The status `event` leads to from `job`'s status; `InvalidTransitionError` when the lifecycle has no such step. */
+  private transition(jobId: string, from: JobStatus, event: JobEvent): JobStatus {
+    const to = nextStatus(from, event);
+    if (!to) throw new InvalidTransitionError(jobId, from, event);
+    return to;
+  }
+
   async getJob(jobId: string): Promise<Job | null> {
     const snap = await this.jobRef(jobId).get();
-    return snap.exists ? parseStoredJob(snap) : null;
+    return snap.exists ? this.parseStored(snap) : null;
+  }
+
+  /** A stored job, or null if its document does not parse (intake fails such documents). */
+  parseStored(snap: DocumentSnapshot): Job | null {
+    const parsed = this.types.parseJob(snap.id, snap.data());
+    return parsed.ok ? parsed.value : null;
   }
 
   // ------------------------------------------------------------------ create
@@ -125,36 +175,39 @@ export class JobQueue {
    * conditioned on the claim's update time. No transaction, so concurrent producers never wait on locks.
    */
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
-    const parsed = parseJobRequest(input);
+    const parsed = this.types.parseRequest(input);
     if (!parsed.ok) throw new InvalidJobError(parsed.issues);
     const request = parsed.value;
     const jobRef = input.id ? this.jobRef(input.id) : this.db.collection(JOB_COLLECTIONS.jobs).doc();
-    const document = () =>
-      buildJobDocument(request, {
-        now: this.now(),
-        createdBy: input.created_by,
-        runAfter: input.run_after,
-        maxAttempts: input.max_attempts,
-        parentJobId: input.parent_job_id,
-      });
+    const lane = request.queue ?? this.types.defaultLane(request.type);
     for (let round = 0; round < 10; round++) {
+      const now = this.now();
+      const runAfter = input.run_after ?? now;
       const batch = this.db.batch();
-      batch.create(jobRef, document());
+      batch.create(
+        jobRef,
+        buildJobDocument(request, {
+          now,
+          lane,
+          createdBy: input.created_by,
+          runAfter,
+          maxAttempts: input.max_attempts,
+          parentJobId: input.parent_job_id,
+        }),
+      );
       if (request.dedup_key) {
-        const claim = await this.dedupRef(request.dedup_key).get();
-        if (claim.exists) {
-          const holder = await this.openJobHolding(claim, (ref) => ref.get());
-          if (holder) return { created: false, jobId: holder, reason: "duplicate_dedup_key" };
-          batch.update(claim.ref, this.claimFields(request.dedup_key, jobRef.id), { lastUpdateTime: claim.updateTime! });
-        } else {
-          batch.create(claim.ref, this.claimFields(request.dedup_key, jobRef.id));
-        }
+        const claim = await this.dedup.ref(request.dedup_key).get();
+        const holder = await this.dedup.openHolder(claim, (ref) => ref.get());
+        if (holder) return { created: false, jobId: holder, reason: "duplicate_dedup_key" };
+        const fields = this.dedup.fields(request.dedup_key, jobRef.id);
+        if (claim.exists) batch.update(claim.ref, fields, { lastUpdateTime: claim.updateTime! });
+        else batch.create(claim.ref, fields);
       }
       try {
         await batch.commit();
-        return { created: true, jobId: jobRef.id };
+        return { created: true, jobId: jobRef.id, job: { id: jobRef.id, queue: lane, attempts: 0, lease_epoch: 0, run_after: runAfter } };
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        if (!isWriteConflict(err)) throw err;
         if (input.id && (await jobRef.get()).exists) return { created: false, jobId: jobRef.id, reason: "already_exists" };
         // Another producer changed the claim between our read and write: look again.
       }
@@ -162,33 +215,57 @@ export class JobQueue {
     throw JobFailure.transient("DEDUP_CONTENTION", `could not claim dedup key "${request.dedup_key}"`);
   }
 
+  // ------------------------------------------------------------------ intake
+
   /**
-   * The id of the open job a dedup claim points at, if any. A claim whose job has finished (or
-   * vanished) is free again, so claims never need releasing.
+   * Takes in a document a client wrote to `catalog_jobs`, in one transaction: a valid one is
+   * normalised to the form `createJob` writes (`accept`), keeping the client's `created_at` and any
+   * cancel it already asked for; an invalid one, or a second open job for a dedup key, is failed
+   * (`reject`). An already normalised document changes nothing, so a repeated trigger is harmless.
    */
-  private async openJobHolding(
-    claim: DocumentSnapshot,
-    read: (ref: DocumentReference) => Promise<DocumentSnapshot>,
-    exceptJobId?: string,
-  ): Promise<string | null> {
-    const holderId = claim.get("job_id") as string | undefined;
-    if (!holderId || holderId === exceptJobId) return null;
-    const status = (await read(this.jobRef(holderId))).get("status") as JobStatus | undefined;
-    return status && isOpenStatus(status) ? holderId : null;
-  }
-
-  /** Inside a transaction: the open job holding `dedupKey` other than `exceptJobId`, if any. */
-  async openDedupHolder(tx: Transaction, dedupKey: string, exceptJobId?: string): Promise<string | null> {
-    const claim = await tx.get(this.dedupRef(dedupKey));
-    return claim.exists ? this.openJobHolding(claim, (ref) => tx.get(ref), exceptJobId) : null;
-  }
-
-  claimDedup(tx: Transaction, dedupKey: string, jobId: string): void {
-    tx.set(this.dedupRef(dedupKey), this.claimFields(dedupKey, jobId));
-  }
-
-  private claimFields(dedupKey: string, jobId: string): Record<string, unknown> {
-    return { dedup_key: dedupKey, job_id: jobId, claimed_at: this.ts() };
+  async takeIn(jobId: string, createdBy: string): Promise<IntakeDecision> {
+    const ref = this.jobRef(jobId);
+    return this.db.runTransaction(async (tx): Promise<IntakeDecision> => {
+      const snap = await tx.get(ref);
+      if (!snap.exists) return { outcome: "missing" };
+      const data = snap.data()!;
+      if (isNormalised(data)) {
+        if (data.status !== "queued") return { outcome: "not_queued", status: String(data.status) };
+        const job = this.parseStored(snap);
+        return job ? { outcome: "accepted", job } : { outcome: "not_queued", status: String(data.status) };
+      }
+      const now = this.now();
+      const createdAt = data.created_at instanceof Timestamp ? data.created_at : undefined;
+      const reject = (code: string, message: string, details: unknown) =>
+        tx.update(ref, {
+          status: this.transition(jobId, "queued", "reject"),
+          error: { code, message, transient: false, details },
+          created_by: createdBy,
+          attempts: 0,
+          lease_epoch: 0,
+          created_at: createdAt ?? this.ts(now),
+          updated_at: this.ts(now),
+          finished_at: this.ts(now),
+        });
+      const parsed = this.types.parseRequest(data);
+      if (!parsed.ok) {
+        reject("INVALID_JOB", "the job document does not pass validation", parsed.issues);
+        return { outcome: "invalid", issues: parsed.issues };
+      }
+      const dedupKey = parsed.value.dedup_key;
+      if (dedupKey) {
+        const holder = await this.dedup.openHolderIn(tx, dedupKey, jobId);
+        if (holder) {
+          reject("DUPLICATE_JOB", `job ${holder} with dedup key "${dedupKey}" is still open`, { open_job_id: holder, dedup_key: dedupKey });
+          return { outcome: "duplicate", openJobId: holder, dedupKey };
+        }
+        this.dedup.claimIn(tx, dedupKey, jobId);
+      }
+      const lane = parsed.value.queue ?? this.types.defaultLane(parsed.value.type);
+      this.transition(jobId, "queued", "accept");
+      tx.set(ref, buildJobDocument(parsed.value, { now, lane, createdBy, createdAt, cancelRequested: data.cancel_requested === true }));
+      return { outcome: "accepted", job: { id: jobId, queue: lane, attempts: 0, lease_epoch: 0, run_after: now } };
+    });
   }
 
   // ------------------------------------------------------------------ poll and lease
@@ -210,14 +287,47 @@ export class JobQueue {
         .orderBy("created_at", "asc")
         .limit(this.pollPageSize)
         .get();
-      const jobs = snap.docs.map(parseStoredJob).filter((job): job is Job => job !== null);
+      const jobs: Job[] = [];
+      for (const doc of snap.docs) {
+        const job = this.types.parseJob(doc.id, doc.data());
+        if (job.ok) jobs.push(job.value);
+        else await this.rejectUnreadable(doc, job.issues);
+      }
       if (jobs.length > 0) return jobs;
     }
     return [];
   }
 
   /**
-   * The order in which `workerId` should try the candidates. Workers start at different places
+   * A waiting job whose document no longer parses (its type is not registered any more, or its
+   * payload fails its schema) can never run: it fails permanently instead of waiting forever.
+   */
+  private async rejectUnreadable(doc: DocumentSnapshot, issues: Issue[]): Promise<void> {
+    const unknownType = issues.some((issue) => issue.path === "type");
+    const now = this.ts();
+    await doc.ref
+      .update(
+        {
+          status: this.transition(doc.id, doc.get("status") as JobStatus, "reject"),
+          error: unknownType
+            ? {
+                code: "UNSUPPORTED_JOB_TYPE",
+                message: `no handler is registered for job type ${String(doc.get("type"))}`,
+                transient: false,
+              }
+            : { code: "INVALID_JOB", message: "the stored job no longer passes validation", transient: false, details: issues },
+          finished_at: now,
+          updated_at: now,
+        },
+        { lastUpdateTime: doc.updateTime },
+      )
+      .catch((err: unknown) => {
+        if (!isWriteConflict(err)) throw err;
+      });
+  }
+
+  /**
+   * The order in which a worker should try the candidates. Workers start at different places
    * inside the head band (the candidates sharing the best lane and priority), so concurrent workers
    * race for different documents while lane and priority order still rule: no worker takes a
    * lower-priority job while it has a higher-priority candidate left to try.
@@ -231,8 +341,8 @@ export class JobQueue {
     return [...candidates.slice(start, band), ...candidates.slice(0, start), ...candidates.slice(band)];
   }
 
-  /** The job `workerId` should try to lease next, or null when nothing is ready. */
-  async pollJob(_workerId: string, lanes: readonly Lane[] = LANES): Promise<Job | null> {
+  /** The job a worker should try to lease next, or null when nothing is ready. */
+  async pollJob(lanes: readonly Lane[] = LANES): Promise<Job | null> {
     const candidates = this.spreadCandidates(await this.pollCandidates(lanes));
     return candidates[0] ?? null;
   }
@@ -262,21 +372,24 @@ export class JobQueue {
   async leaseJob(jobId: string, workerId: string): Promise<LeasedJob | null> {
     const snap = await this.jobRef(jobId).get();
     if (!snap.exists) return null;
-    const job = parseStoredJob(snap);
+    const job = this.parseStored(snap);
     const now = this.now();
     if (!job || !LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     if (job.cancel_requested) {
       // A client asked to cancel a waiting job (rules let clients set only this flag): honour it instead of running.
       await snap.ref
-        .update({ status: "cancelled", finished_at: this.ts(now), updated_at: this.ts(now) }, { lastUpdateTime: snap.updateTime! })
+        .update(
+          { status: this.transition(jobId, job.status, "cancel"), finished_at: this.ts(now), updated_at: this.ts(now) },
+          { lastUpdateTime: snap.updateTime! },
+        )
         .catch((err: unknown) => {
-          if (!isConflict(err)) throw err;
+          if (!isWriteConflict(err)) throw err;
         });
       return null;
     }
     const leaseExpiresAt = new Date(now.getTime() + this.leaseMs);
     const changes = {
-      status: "leased" as const,
+      status: this.transition(jobId, job.status, "lease"),
       lease_owner: workerId,
       lease_expires_at: leaseExpiresAt,
       lease_epoch: job.lease_epoch + 1,
@@ -286,19 +399,14 @@ export class JobQueue {
     };
     try {
       await snap.ref.update(
-        {
-          ...changes,
-          lease_expires_at: this.ts(leaseExpiresAt),
-          started_at: this.ts(now),
-          updated_at: this.ts(now),
-        },
+        { ...changes, lease_expires_at: this.ts(leaseExpiresAt), started_at: this.ts(now), updated_at: this.ts(now) },
         { lastUpdateTime: snap.updateTime! },
       );
     } catch (err) {
-      if (isConflict(err)) return null;
+      if (isWriteConflict(err)) return null;
       throw err;
     }
-    return { job: { ...job, ...changes } as Job, lease: { jobId, owner: workerId, epoch: changes.lease_epoch } };
+    return { job: { ...job, ...changes }, lease: { jobId, owner: workerId, epoch: changes.lease_epoch } };
   }
 
   // ------------------------------------------------------------------ fenced worker transitions
@@ -314,24 +422,24 @@ export class JobQueue {
     });
   }
 
-  /** Reads the job inside `tx` and checks the fence; for callers that combine it with other writes (apply engine). */
+  /** Reads the job inside `tx` and checks the fence; for callers that combine it with other writes (the ApplyEngine). */
   async readFencedJob(tx: Transaction, lease: Lease): Promise<Job> {
     const snap = await tx.get(this.jobRef(lease.jobId));
     if (!snap.exists) throw new LeaseLostError(lease.jobId, "job deleted");
-    const owner = snap.get("lease_owner");
-    const epoch = snap.get("lease_epoch");
+    const owner: unknown = snap.get("lease_owner");
+    const epoch: unknown = snap.get("lease_epoch");
     const status = snap.get("status") as JobStatus;
     if (owner !== lease.owner || epoch !== lease.epoch || !WORKER_STATUSES.includes(status)) {
-      throw new LeaseLostError(lease.jobId, `held by ${owner ?? "nobody"} at epoch ${epoch}, status ${status}`);
+      throw new LeaseLostError(lease.jobId, `held by ${String(owner ?? "nobody")} at epoch ${String(epoch)}, status ${status}`);
     }
-    const job = parseStoredJob(snap);
+    const job = this.parseStored(snap);
     if (!job) throw new LeaseLostError(lease.jobId, "job document no longer parses");
     return job;
   }
 
   async markRunning(lease: Lease): Promise<void> {
-    await this.fenced(lease, (tx, _job, ref) => {
-      tx.update(ref, { status: "running", updated_at: this.ts() });
+    await this.fenced(lease, (tx, job, ref) => {
+      tx.update(ref, { status: this.transition(job.id, job.status, "start"), updated_at: this.ts() });
     });
   }
 
@@ -355,10 +463,10 @@ export class JobQueue {
     lease: Lease,
     outcome: { status: CompletionStatus; result_summary?: ResultSummary; error?: JobErrorInfo | null },
   ): Promise<void> {
-    await this.fenced(lease, (tx, _job, ref) => {
+    await this.fenced(lease, (tx, job, ref) => {
       const now = this.ts();
       tx.update(ref, {
-        status: outcome.status,
+        status: this.transition(job.id, job.status, COMPLETION_EVENT[outcome.status]),
         result_summary: outcome.result_summary ?? null,
         error: outcome.error ?? null,
         lease_owner: null,
@@ -378,12 +486,12 @@ export class JobQueue {
       const outcome = this.failureOutcome(job, failure);
       const now = this.ts();
       tx.update(ref, {
-        status: outcome.status,
+        status: this.transition(job.id, job.status, FAILURE_EVENT[outcome.status]!),
         error: failure.toInfo(),
         ...(resultSummary ? { result_summary: resultSummary } : {}),
         lease_owner: null,
         lease_expires_at: null,
-        run_after: outcome.runAfter ? this.ts(outcome.runAfter) : job.run_after,
+        run_after: outcome.runAfter ? this.ts(outcome.runAfter) : Timestamp.fromDate(job.run_after),
         finished_at: outcome.status === "queued" ? null : now,
         updated_at: now,
       });
@@ -391,7 +499,7 @@ export class JobQueue {
     });
   }
 
-  /** Where a failure leads; also used by the watchdog for expired leases. */
+  /** Where a failure leads; also used for expired leases. */
   failureOutcome(job: Pick<Job, "attempts" | "max_attempts">, failure: Pick<JobFailure, "kind">): FailOutcome {
     if (failure.kind === "permanent") return { status: "failed", runAfter: null };
     if (failure.kind === "needs_review") return { status: "needs_review", runAfter: null };
@@ -400,7 +508,7 @@ export class JobQueue {
   }
 
   /**
-   * Puts a job aside until `until` (a lock held by another job, a parent waiting for its shards).
+   * Puts a job aside until `until` (a lock held by another job, a parent waiting for its children).
    * Waiting does not use up an attempt: the one taken by the lease is given back.
    */
   async deferJob(
@@ -411,7 +519,7 @@ export class JobQueue {
   ): Promise<void> {
     await this.fenced(lease, (tx, job, ref) => {
       tx.update(ref, {
-        status: "deferred",
+        status: this.transition(job.id, job.status, "defer"),
         run_after: this.ts(until),
         attempts: Math.max(0, job.attempts - 1),
         lease_owner: null,
@@ -428,31 +536,146 @@ export class JobQueue {
     });
   }
 
+  // ------------------------------------------------------------------ watchdog
+
+  /**
+   * Takes back an expired lease, in a transaction that re-reads the job and re-checks it against
+   * the epoch the watchdog's query saw: a lease renewed meanwhile, or already recovered by an
+   * overlapping run (the epoch moved), is left alone (null). A job whose cancel was requested ends
+   * cancelled; otherwise the lost run counts as a transient failure. Bumping the epoch fences the
+   * dead worker out of every later write.
+   */
+  async recoverExpiredLease(jobId: string, seenEpoch: number): Promise<(FailOutcome & { job: WakeupSubject }) | null> {
+    return this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(this.jobRef(jobId));
+      // Only the lease fields are read, so a job whose payload no longer parses is still recovered.
+      const parsed = leaseFieldsSchema.safeParse(snap.data());
+      if (!parsed.success) return null;
+      const job = parsed.data;
+      if (!this.isExpiredLease(job, seenEpoch)) return null;
+      const outcome: FailOutcome = job.cancel_requested
+        ? { status: "cancelled", runAfter: null }
+        : this.failureOutcome(job, { kind: "transient" });
+      const now = this.ts();
+      const epoch = job.lease_epoch + 1;
+      tx.update(snap.ref, {
+        status: this.transition(jobId, job.status, RECOVERY_EVENT[outcome.status]!),
+        ...(outcome.runAfter ? { run_after: this.ts(outcome.runAfter) } : {}),
+        error: {
+          code: "LEASE_EXPIRED",
+          message: `the lease of ${job.lease_owner ?? "an unknown worker"} expired at ${job.lease_expires_at?.toISOString()} without renewal`,
+          transient: true,
+          details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },
+        },
+        lease_owner: null,
+        lease_expires_at: null,
+        lease_epoch: epoch,
+        finished_at: outcome.status === "queued" ? null : now,
+        updated_at: now,
+      });
+      return {
+        ...outcome,
+        job: { id: jobId, queue: job.queue, attempts: job.attempts, lease_epoch: epoch, run_after: outcome.runAfter ?? job.run_after },
+      };
+    });
+  }
+
+  private isExpiredLease(job: Pick<Job, "status" | "lease_epoch" | "lease_expires_at">, seenEpoch: number): boolean {
+    return (
+      WORKER_STATUSES.includes(job.status) &&
+      job.lease_epoch === seenEpoch &&
+      job.lease_expires_at !== null &&
+      job.lease_expires_at.getTime() <= this.now().getTime()
+    );
+  }
+
+  // ------------------------------------------------------------------ parents and children
+
+  /**
+   * Counts a child that reached a final status into its parent's `shards` counters, once per
+   * child: a marker `catalog_jobs/{parent}/shard_results/{child}` is created in the same
+   * transaction, so a repeated notification counts nothing. Returns the parent when this child was
+   * the last one it waited for and the parent is deferred: its `run_after` is now, so it is due.
+   */
+  async recordChildFinished(
+    parentId: string,
+    childId: string,
+    status: JobStatus,
+  ): Promise<"counted" | "duplicate" | "parent_closed" | Job> {
+    const parentRef = this.jobRef(parentId);
+    const markerRef = parentRef.collection(CHILD_RESULTS).doc(childId);
+    return this.db.runTransaction(async (tx) => {
+      const [parent, marker] = await tx.getAll(parentRef, markerRef);
+      const job = parent.exists ? this.parseStored(parent) : null;
+      if (!job || !isOpenStatus(job.status)) return "parent_closed";
+      if (marker.exists) return "duplicate";
+      const now = this.now();
+      const counts = countFinishedChild(job.shards ?? childCountsSchema.parse({}), status);
+      const due = allChildrenFinished(counts) && job.status === "deferred";
+      tx.create(markerRef, { child_id: childId, status, recorded_at: this.ts(now) });
+      tx.update(parentRef, { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) });
+      return due ? { ...job, shards: counts, run_after: now } : "counted";
+    });
+  }
+
+  /** Records how many children a parent has (keeping what was counted already), fenced by its lease. */
+  async recordChildTotal(lease: Lease, total: number): Promise<ChildCounts> {
+    return this.fenced(lease, (tx, job, ref) => {
+      const counts = { ...(job.shards ?? childCountsSchema.parse({})), total };
+      tx.update(ref, { shards: counts, updated_at: this.ts() });
+      return counts;
+    });
+  }
+
+  /** Sets a parent's final child counts (read from the children themselves) before it completes. */
+  async settleChildCounts(lease: Lease, counts: ChildCounts): Promise<void> {
+    await this.fenced(lease, (tx, _job, ref) => {
+      tx.update(ref, { shards: counts, updated_at: this.ts() });
+    });
+  }
+
+  /** Makes a deferred job due now (a parent whose children all finished); null when it is not deferred. */
+  async wakeDeferred(jobId: string): Promise<Job | null> {
+    return this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(this.jobRef(jobId));
+      const job = snap.exists ? this.parseStored(snap) : null;
+      if (!job || job.status !== "deferred") return null;
+      const now = this.now();
+      if (job.run_after > now) {
+        tx.update(snap.ref, { run_after: this.ts(now), updated_at: this.ts(now) });
+        return { ...job, run_after: now };
+      }
+      return job;
+    });
+  }
+
   // ------------------------------------------------------------------ operator actions
 
   /** Re-runs a finished job (failed, needs_review, deadletter, cancelled) from scratch. */
-  async retryJob(jobId: string): Promise<void> {
-    await this.db.runTransaction(async (tx) => {
+  async retryJob(jobId: string): Promise<Job> {
+    return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
+      const job = this.parseStored(snap);
       const status = snap.get("status") as JobStatus;
-      if (!RETRYABLE_STATUSES.includes(status)) throw new InvalidTransitionError(jobId, status, "retry");
-      const dedupKey = snap.get("dedup_key") as string | null;
-      if (dedupKey) {
-        const holder = await this.openDedupHolder(tx, dedupKey, jobId);
-        if (holder) throw new InvalidTransitionError(jobId, status, `retry: job ${holder} holds dedup key "${dedupKey}"`);
-        this.claimDedup(tx, dedupKey, jobId);
+      if (!job) throw new InvalidTransitionError(jobId, status, "operator_retry: the job document no longer parses");
+      const to = this.transition(jobId, status, "operator_retry");
+      if (job.dedup_key) {
+        const holder = await this.dedup.openHolderIn(tx, job.dedup_key, jobId);
+        if (holder) throw new InvalidTransitionError(jobId, status, `retry: job ${holder} holds dedup key "${job.dedup_key}"`);
+        this.dedup.claimIn(tx, job.dedup_key, jobId);
       }
-      const now = this.ts();
+      const now = this.now();
       tx.update(snap.ref, {
-        status: "queued",
+        status: to,
         attempts: 0,
-        run_after: now,
+        run_after: this.ts(now),
         error: null,
         cancel_requested: false,
         finished_at: null,
-        updated_at: now,
+        updated_at: this.ts(now),
       });
+      return { ...job, status: to, attempts: 0, run_after: now, error: null, cancel_requested: false, finished_at: null };
     });
   }
 
@@ -463,30 +686,47 @@ export class JobQueue {
       if (!snap.exists) throw new JobNotFoundError(jobId);
       const status = snap.get("status") as JobStatus;
       const now = this.ts();
-      if (LEASABLE_STATUSES.includes(status)) {
-        tx.update(snap.ref, { status: "cancelled", finished_at: now, updated_at: now });
-        return { status: "cancelled" as JobStatus, cancelRequested: false };
-      }
       if (WORKER_STATUSES.includes(status)) {
         tx.update(snap.ref, { cancel_requested: true, updated_at: now });
         return { status, cancelRequested: true };
       }
-      throw new InvalidTransitionError(jobId, status, "cancel");
+      const to = this.transition(jobId, status, "cancel");
+      tx.update(snap.ref, { status: to, finished_at: now, updated_at: now });
+      return { status: to, cancelRequested: false };
     });
   }
 }
 
-/** A stored job, or null if its document does not parse (the trigger fails such documents). */
-export function parseStoredJob(snap: DocumentSnapshot): Job | null {
-  const parsed = parseJobDocument(snap.id, snap.data());
-  return parsed.ok ? parsed.value : null;
+/** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */
+export const CHILD_RESULTS = "shard_results";
+
+/** The counts after one more child finished with `status`. */
+export function countFinishedChild(counts: ChildCounts, status: JobStatus): ChildCounts {
+  const succeeded = status === "succeeded" || status === "succeeded_dry_run";
+  return {
+    ...counts,
+    done: counts.done + 1,
+    succeeded: counts.succeeded + (succeeded ? 1 : 0),
+    failed: counts.failed + (succeeded ? 0 : 1),
+  };
 }
 
-/** ALREADY_EXISTS, FAILED_PRECONDITION or ABORTED: someone else wrote first. */
-export function isConflict(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return code === 6 || code === 9 || code === 10;
+export function allChildrenFinished(counts: ChildCounts): boolean {
+  return counts.total !== null && counts.done >= counts.total;
 }
+
+/** The fields expired-lease recovery reads. */
+const leaseFieldsSchema = jobDocumentSchema.pick({
+  queue: true,
+  status: true,
+  attempts: true,
+  max_attempts: true,
+  run_after: true,
+  lease_owner: true,
+  lease_expires_at: true,
+  lease_epoch: true,
+  cancel_requested: true,
+});
 
 /** A worker id unique to this process instance. */
 export function newWorkerId(prefix = "worker"): string {

@@ -6,8 +6,9 @@
  */
 import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
-import { isConflict } from "./queue";
-import type { JobErrorInfo, JobStatus, JobType, Lane, Mode } from "./model";
+import { isWriteConflict } from "../util/grpc-status";
+import type { JobStatus } from "./lifecycle";
+import type { JobErrorInfo, Lane, Mode } from "./model";
 
 export const DAILY_SUMMARY_SHARDS = 16;
 
@@ -15,7 +16,7 @@ export interface RunSummary {
   job_id: string;
   attempt: number;
   lease_epoch: number;
-  type: JobType;
+  type: string;
   lane: Lane;
   priority: number;
   attempt_status: JobStatus;
@@ -85,7 +86,7 @@ export class RunHistory {
       await batch.commit();
       return true;
     } catch (err) {
-      if (isConflict(err)) return false;
+      if (isWriteConflict(err)) return false;
       throw err;
     }
   }

@@ -3,7 +3,7 @@
  * order and priority hold whichever task arrives first. Task names are derived from the job, its
  * attempt and lease epoch, so a duplicated trigger enqueues nothing new.
  */
-import type { Lane } from "./model";
+import type { Job, Lane } from "./model";
 
 export interface WakeupTask {
   lane: Lane;
@@ -28,8 +28,26 @@ export interface WakeupPayload {
 export type EnqueueResult = "enqueued" | "duplicate";
 
 export interface TaskQueuePort {
-  readonly kind: "cloud-tasks" | "emulator" | "in-process";
   enqueueWakeup(task: WakeupTask): Promise<EnqueueResult>;
+}
+
+/** The job fields a wake-up is made from. */
+export type WakeupSubject = Pick<Job, "id" | "queue" | "attempts" | "lease_epoch" | "run_after">;
+
+/**
+ * The wake-up for `job` as it is now: its lane, named after its attempt and epoch, not before its
+ * `run_after`. `reason` marks a deliberate re-enqueue for the same attempt and epoch (a parent
+ * whose children finished, an operator's retry, the watchdog), so it is not taken for a duplicate.
+ */
+export function wakeupFor(job: WakeupSubject, reason?: string): WakeupTask {
+  return {
+    lane: job.queue,
+    jobId: job.id,
+    attempt: job.attempts,
+    epoch: job.lease_epoch,
+    runAfter: job.run_after,
+    ...(reason ? { reason } : {}),
+  };
 }
 
 /** Deterministic task name: letters, digits, `-` and `_` only, at most 500 characters. */

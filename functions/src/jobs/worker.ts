@@ -1,42 +1,55 @@
 /**
- * The worker: lease → mark running → take family locks → run the handler inside a JobContext with a
- * heartbeat → complete, defer or fail → release locks, finish the attempt log, record run history.
+ * The worker: lease → mark running → take the job's locks → run its handler (or, for a parent whose
+ * children exist, settle it) inside the job's context with a heartbeat → complete, defer or fail →
+ * release locks, finish the attempt log, record run history, count a finished child into its parent.
  * The same code runs in the Cloud Tasks handler, the local runtime and tests.
  */
-import * as logs from "./logs";
 import { FirestoreAttemptLog } from "./attempt-log";
-import { JobContext, jobLogger, runWithJobContext } from "./context";
+import { type JobContext, runWithJobContext } from "./context";
 import { LeaseLostError, toJobFailure } from "./errors";
-import type { EngineDeps, Executor } from "./executor";
+import type { JobFlows } from "./flows";
+import type { HandlerInput, HandlerOutcome, JobHandler, JobScope, PayloadSchema } from "./handler";
 import { Heartbeat, JobCancelledError } from "./heartbeat";
-import { FINAL_STATUSES, type Job, type JobErrorInfo, type JobStatus, type Lane, type ResultSummary } from "./model";
-import type { LeasedJob } from "./queue";
+import { submitJob } from "./intake";
+import { type JobStatus, isFinalStatus } from "./lifecycle";
+import type { LockManager } from "./locks";
+import * as logs from "./logs";
+import type { Job, JobErrorInfo, Lane, ResultSummary } from "./model";
+import type { JobQueue, Lease, LeasedJob } from "./queue";
+import type { JobRegistry } from "./registry";
 import type { RunHistory, RunSummary } from "./run-history";
-import type { TaskQueuePort } from "./task-queue";
+import { type TaskQueuePort, wakeupFor } from "./task-queue";
+
+/** What a worker runs jobs with; `deps` are the services handlers get. */
+export interface WorkerDeps<D> {
+  queue: JobQueue;
+  locks: LockManager;
+  registry: JobRegistry<D>;
+  flows: JobFlows;
+  history: RunHistory;
+  tasks: TaskQueuePort;
+  deps: D;
+  now: () => Date;
+}
 
 export interface WorkerOptions {
   workerId: string;
   heartbeatMs: number;
   lockRetryMs: number;
-  /** Called after a job reached a final status (e.g. shard fan-in into its parent). Errors are logged, not thrown. */
-  onJobFinished?: (job: Job, status: JobStatus) => Promise<void>;
 }
 
 export interface RunReport {
   jobId: string;
-  type: Job["type"];
+  type: string;
   attempt: number;
   /** The job's status after this attempt; "lease_lost" when another worker or the watchdog took over. */
   status: JobStatus | "lease_lost";
   error: JobErrorInfo | null;
 }
 
-export class Worker {
+export class Worker<D> {
   constructor(
-    private readonly deps: EngineDeps,
-    private readonly executor: Executor,
-    private readonly history: RunHistory,
-    private readonly tasks: TaskQueuePort,
+    private readonly engine: WorkerDeps<D>,
     private readonly options: WorkerOptions,
   ) {}
 
@@ -46,7 +59,7 @@ export class Worker {
 
   /** Leases the best ready job of `lanes` and runs it; null when nothing is ready. */
   async runNext(lanes: readonly Lane[]): Promise<RunReport | null> {
-    const leased = await this.deps.queue.leaseNextJob(this.options.workerId, lanes);
+    const leased = await this.engine.queue.leaseNextJob(this.options.workerId, lanes);
     return leased ? this.run(leased) : null;
   }
 
@@ -63,15 +76,15 @@ export class Worker {
   }
 
   async run({ job, lease }: LeasedJob): Promise<RunReport> {
-    const { deps } = this;
-    const startedAt = deps.now();
+    const { queue, locks, now } = this.engine;
+    const startedAt = now();
     const attempt = new FirestoreAttemptLog(
-      deps.db,
+      queue.db,
       { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch },
-      deps.now,
+      now,
     );
     const holder = { jobId: job.id, epoch: lease.epoch, owner: lease.owner };
-    const heartbeat = new Heartbeat(deps.queue, deps.locks, lease, this.options.heartbeatMs, deps.now);
+    const heartbeat = new Heartbeat(queue, locks, lease, this.options.heartbeatMs, now);
     let lockKeys: string[] = [];
     let status: RunReport["status"] = "lease_lost";
     let error: JobErrorInfo | null = null;
@@ -79,20 +92,21 @@ export class Worker {
     logs.jobLeased(job, lease);
     try {
       await attempt.start();
-      await deps.queue.markRunning(lease);
-      lockKeys = await this.executor.lockKeys(job, deps);
+      await queue.markRunning(lease);
+      const handler = this.engine.registry.handlerFor(job.type);
+      lockKeys = (await handler.lockKeys?.(job, this.engine.deps)) ?? [];
       if (lockKeys.length > 0) {
-        const taken = await deps.locks.acquireLocks(lockKeys, holder);
+        const taken = await locks.acquireLocks(lockKeys, holder);
         if (!taken.acquired) {
           lockKeys = [];
-          const until = new Date(deps.now().getTime() + this.options.lockRetryMs);
+          const until = new Date(now().getTime() + this.options.lockRetryMs);
           error = {
             code: "LOCK_HELD",
-            message: `family locks held by ${taken.heldBy.map((h) => h.jobId).join(", ")}`,
+            message: `locks held by ${taken.heldBy.map((h) => h.jobId).join(", ")}`,
             transient: true,
             details: taken.heldBy,
           };
-          await deps.queue.deferJob(lease, until, error);
+          await queue.deferJob(lease, until, error);
           attempt.event("deferred", { reason: "LOCK_HELD", until: until.toISOString() });
           await this.wakeAt(job, lease.epoch, job.attempts - 1, until);
           status = "deferred";
@@ -109,20 +123,21 @@ export class Worker {
         workerId: lease.owner,
         mode: job.payload.mode,
         signal: heartbeat.signal,
-        log: jobLogger({ jobId: job.id, type: job.type, attempt: job.attempts, leaseEpoch: lease.epoch, workerId: lease.owner }),
       };
-      const outcome = await runWithJobContext(ctx, () => this.executor.execute({ job, lease, ctx, deps, attempt }));
+      const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler));
       heartbeat.throwIfLost();
       summary = { ...outcome.summary, llm: attempt.llmTotals() };
       if (outcome.kind === "completed") {
         error = outcome.error ?? null;
-        await deps.queue.completeJob(lease, { status: outcome.status, result_summary: summary, error });
+        await queue.completeJob(lease, { status: outcome.status, result_summary: summary, error });
         status = outcome.status;
-      } else {
+      } else if (outcome.kind === "deferred") {
         error = { code: outcome.reason.code, message: outcome.reason.message, transient: true };
-        await deps.queue.deferJob(lease, outcome.until, outcome.reason, summary);
+        await queue.deferJob(lease, outcome.until, outcome.reason, summary);
         await this.wakeAt(job, lease.epoch, job.attempts - 1, outcome.until);
         status = "deferred";
+      } else {
+        throw new Error(`job ${job.id} asked to wait for children it never created`);
       }
     } catch (err) {
       ({ status, error } = await this.handleError(job, lease, err, summary));
@@ -133,13 +148,32 @@ export class Worker {
     return this.report(job, status, error);
   }
 
+  /** The handler's run, or for a parent whose children exist, their settlement (`flows.ts`). */
+  private async execute(
+    job: Job,
+    lease: Lease,
+    ctx: JobContext,
+    attempt: FirestoreAttemptLog,
+    handler: JobHandler<PayloadSchema, D>,
+  ): Promise<HandlerOutcome> {
+    const { flows } = this.engine;
+    const children = { total: job.shards?.total ?? null };
+    const scope = jobScope(this.engine, job, lease, (total) => (children.total = total));
+    const input: HandlerInput<Job["payload"], D> = { job, lease, ctx, attempt, deps: this.engine.deps, engine: scope };
+    if (children.total !== null) return flows.settleParent(input, handler, children.total);
+    const outcome = await handler.run(input);
+    const total = childrenTotal(children);
+    if (outcome.kind !== "wait_for_children" || total === null) return outcome;
+    return flows.settleParent(input, handler, total, outcome.summary);
+  }
+
   private async handleError(
     job: Job,
-    lease: LeasedJob["lease"],
+    lease: Lease,
     err: unknown,
     summary: ResultSummary | null,
   ): Promise<{ status: RunReport["status"]; error: JobErrorInfo | null }> {
-    const { queue } = this.deps;
+    const { queue } = this.engine;
     if (err instanceof LeaseLostError) {
       logs.leaseLost(job, err);
       return { status: "lease_lost", error: null };
@@ -174,21 +208,15 @@ export class Worker {
     startedAt: Date,
     summary: ResultSummary | null,
   ): Promise<void> {
-    const { deps } = this;
+    const { locks, history, flows, now } = this.engine;
     const steps: Array<[string, () => Promise<unknown>]> = [
-      ["release_locks", () => deps.locks.releaseLocks(lockKeys, holder)],
+      ["release_locks", () => locks.releaseLocks(lockKeys, holder)],
       ["finish_attempt", () => attempt.finish(status === "lease_lost" ? "failed" : status, error)],
     ];
     if (status !== "lease_lost") {
-      steps.push([
-        "run_history",
-        () =>
-          this.history.record(
-            runSummary(job, holder.epoch, this.options.workerId, status, error, startedAt, deps.now(), summary, attempt.llmTotals()),
-          ),
-      ]);
-      if (FINAL_STATUSES.includes(status) && this.options.onJobFinished)
-        steps.push(["on_finished", () => this.options.onJobFinished!(job, status)]);
+      const run = runSummary(job, holder.epoch, this.options.workerId, status, error, startedAt, now(), summary, attempt.llmTotals());
+      steps.push(["run_history", () => history.record(run)]);
+      if (isFinalStatus(status)) steps.push(["child_finished", () => flows.childFinished(job, status)]);
     }
     for (const [name, step] of steps) {
       try {
@@ -201,12 +229,40 @@ export class Worker {
   }
 
   private async wakeAt(job: Job, epoch: number, attempts: number, runAfter: Date): Promise<void> {
-    await this.tasks.enqueueWakeup({ lane: job.queue, jobId: job.id, attempt: attempts, epoch, runAfter });
+    await this.engine.tasks.enqueueWakeup(wakeupFor({ ...job, lease_epoch: epoch, attempts, run_after: runAfter }));
   }
 
   private report(job: Job, status: RunReport["status"], error: JobErrorInfo | null): RunReport {
     return { jobId: job.id, type: job.type, attempt: job.attempts, status, error };
   }
+}
+
+/** The engine as a running handler sees it: every write fenced by its lease. */
+export function jobScope(
+  { queue, flows, tasks }: Pick<WorkerDeps<unknown>, "queue" | "flows" | "tasks">,
+  job: Job,
+  lease: Lease,
+  onChildrenCreated: (total: number) => void = () => undefined,
+): JobScope {
+  return {
+    ref: queue.jobRef(job.id),
+    fenced: (fn) => queue.fenced(lease, (tx) => fn(tx)),
+    fence: async (tx) => {
+      await queue.readFencedJob(tx, lease);
+    },
+    reportProgress: (progress) => queue.reportProgress(lease, progress),
+    createJob: (input) => submitJob(queue, tasks, { ...input, created_by: `system:${job.type}` }),
+    createChildren: async (children) => {
+      const created = await flows.createChildren(job, lease, children);
+      onChildrenCreated(created.total);
+      return created;
+    },
+  };
+}
+
+/** Read through a call: the handler's run may have set it (TypeScript keeps the narrowing from before). */
+function childrenTotal(children: { total: number | null }): number | null {
+  return children.total;
 }
 
 function runSummary(
@@ -221,7 +277,7 @@ function runSummary(
   llm: ReturnType<FirestoreAttemptLog["llmTotals"]>,
 ): RunSummary {
   const applied = Number(summary?.applied ?? 0);
-  // Handlers put their preview lines in `changes_preview` (the plan pipeline, enrichment shards).
+  // Handlers put their preview lines in `changes_preview`.
   const lines = summary?.changes_preview;
   const preview = Array.isArray(lines) ? lines.map((line: unknown) => (typeof line === "string" ? line : JSON.stringify(line))) : [];
   return {

@@ -1,3 +1,8 @@
+/**
+ * The fake LLM's answer to "enrich_exercise": a deterministic, rule-based revision that fills missing
+ * or poor fields from the exercise's name, equipment, category and muscles and leaves good fields
+ * alone ("if it isn't broken, don't fix it"). Output shape as in CATALOG-DOMAIN.md "Enrichment output".
+ */
 import {
   CONTENT_FIELDS,
   CONTENT_LIST_BOUNDS,

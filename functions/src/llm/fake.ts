@@ -1,3 +1,8 @@
+/**
+ * Deterministic fake LLM for local runs and tests: scripted answers first, then built-in rules per
+ * task. Its answers go through the same schema check as the real adapter's, and every request is
+ * recorded in `calls` for assertions.
+ */
 import { LlmError, type LlmErrorCode, classifyHttpStatus } from "./errors";
 import { fakeEnrichment } from "./fake-enrichment";
 import { parseWithSchema } from "./output";

@@ -14,7 +14,7 @@ import { initializeApp } from "firebase-admin/app";
 import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
 import { JOB_COLLECTIONS } from "../jobs/collections";
-import { FINAL_STATUSES, type JobStatus } from "../jobs/model";
+import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime } from "./runtime";
 import { seedDemoCatalog } from "./seed";
 import { startOrFindEmulator } from "./emulator";

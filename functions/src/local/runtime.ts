@@ -9,7 +9,6 @@ import { createEngine, type Engine, type EngineOptions } from "../create-engine"
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { handleJobCreated } from "../adapters/job-created";
 import { handleLaneTask } from "../adapters/lane-task";
-import { runScheduledWatchdog } from "../adapters/watchdog";
 import type { Lane } from "../jobs/model";
 import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
@@ -91,7 +90,7 @@ export class LocalRuntime {
   }
 
   runWatchdog(): Promise<WatchdogReport> {
-    return runScheduledWatchdog(this.engine);
+    return this.engine.runWatchdog();
   }
 
   /** Resolves when intakes and tasks have all finished (tasks scheduled for later count as pending). */

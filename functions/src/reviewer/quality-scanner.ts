@@ -1,3 +1,8 @@
+/**
+ * The quality scanner's heuristic score (CATALOG-DOMAIN.md, "Quality scanner"): twelve hard checks
+ * decide whether an exercise passes; soft checks only mark it for enrichment. Works on raw documents
+ * (legacy shapes included), so every field is read defensively. No LLM, no I/O.
+ */
 import {
   type ContentField,
   CONTENT_FIELDS,

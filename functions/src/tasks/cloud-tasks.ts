@@ -41,7 +41,6 @@ export function buildCreateTaskRequest(task: WakeupTask, options: Omit<CloudTask
 }
 
 export class CloudTasksQueue implements TaskQueuePort {
-  readonly kind = "cloud-tasks" as const;
   private client: Pick<CloudTasksClient, "createTask"> | undefined;
 
   constructor(private readonly options: CloudTasksOptions) {

@@ -7,8 +7,6 @@ import { LANE_TASK_FUNCTION } from "./lanes";
 import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 
 export class EmulatorTaskQueue implements TaskQueuePort {
-  readonly kind = "emulator" as const;
-
   constructor(
     private readonly app: App,
     private readonly location: string,

@@ -21,7 +21,6 @@ interface Pending {
 }
 
 export class InProcessTaskQueue implements TaskQueuePort {
-  readonly kind = "in-process" as const;
   private readonly names = new Set<string>();
   private readonly ready: Record<Lane, Pending[]> = { priority: [], maintenance: [] };
   private readonly running: Record<Lane, number> = { priority: 0, maintenance: 0 };

@@ -1,12 +1,12 @@
-import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { planWriter } from "../../src/apply/run-plan";
+import { Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { IDEMPOTENCY_TTL_MS } from "../../src/apply/idempotency";
 import { type ChangePlan, type OperationInput, operationKey } from "../../src/apply/plan";
 import { LeaseLostError } from "../../src/jobs/errors";
-import type { EngineDeps } from "../../src/jobs/executor";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
+import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
@@ -27,16 +27,13 @@ const normalizePlan = (): ChangePlan =>
     { op: "upsert_alias", alias_slug: "back_squat", family_slug: "squat", rationale },
   ]);
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
-async function start(): Promise<{ deps: EngineDeps; input: TestHandlerInput; engine: ApplyEngine }> {
+async function start(): Promise<{ deps: TestDeps; input: TestHandlerInput; engine: ApplyEngine }> {
   await seedCatalog(db, catalog);
   const deps = makeTestDeps(db, { applyEnabled: true });
   const input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
-  return { deps, input, engine: new ApplyEngine(db, deps.queue) };
+  return { deps, input, engine: new ApplyEngine(db) };
 }
 
 const count = async (collection: string) => (await db.collection(collection).get()).size;
@@ -67,7 +64,7 @@ describe("ApplyEngine.preview", () => {
   it("marks operations already applied", async () => {
     const { engine, input } = await start();
     const plan = normalizePlan();
-    await engine.apply(planOf([plan.operations[2]]), input.lease);
+    await engine.apply(planOf([plan.operations[2]]), planWriter(input));
     const preview = await engine.preview(plan);
     expect(preview.operations.map((op) => op.outcome)).toEqual(["would_apply", "would_apply", "already_applied", "would_apply"]);
   });
@@ -78,7 +75,7 @@ describe("ApplyEngine.apply", () => {
     const { engine, input } = await start();
     const startedAt = Date.now();
     const plan = normalizePlan();
-    const result = await engine.apply(plan, input.lease);
+    const result = await engine.apply(plan, planWriter(input));
 
     expect(result.applied.map((op) => op.operation_index)).toEqual([0, 1, 2, 3]);
     expect(result).toMatchObject({ skipped: [], failed: [], not_attempted: [] });
@@ -145,7 +142,7 @@ describe("ApplyEngine.apply", () => {
         { op: "update_family_registry", family_slug: "squat", status: "deprecated", rationale },
         { op: "update_family_registry", family_slug: "front_squat", rationale },
       ]),
-      input.lease,
+      planWriter(input),
     );
     expect(result.failed).toEqual([]);
     expect(await exercise(squat.id)).toMatchObject({
@@ -164,15 +161,15 @@ describe("ApplyEngine.apply", () => {
   it("changes the catalog once when the same plan is applied twice, or by a second job", async () => {
     const { deps, engine, input } = await start();
     const plan = normalizePlan();
-    await engine.apply(plan, input.lease);
+    await engine.apply(plan, planWriter(input));
     const after = await snapshotCatalog(db);
 
-    const again = await engine.apply(plan, input.lease);
+    const again = await engine.apply(plan, planWriter(input));
     expect(again.applied).toEqual([]);
     expect(again.skipped.map((op) => op.reason)).toEqual(["already_applied", "already_applied", "already_applied", "already_applied"]);
 
     const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
-    const second = await engine.apply(plan, other.lease);
+    const second = await engine.apply(plan, planWriter(other));
     expect(second.skipped.every((op) => op.applied_by_job === input.job.id)).toBe(true);
     expect(await snapshotCatalog(db)).toBe(after);
     expect(await count("catalog_changes")).toBe(4);
@@ -187,12 +184,12 @@ describe("ApplyEngine.apply", () => {
         { op: "update_family_registry", family_slug: "bench_press", rationale },
       ]);
     };
-    expect((await engine.apply(addVariant("Bench Press (Cable)", "cable"), input.lease)).applied).toHaveLength(2);
+    expect((await engine.apply(addVariant("Bench Press (Cable)", "cable"), planWriter(input))).applied).toHaveLength(2);
     const later = await leaseForTest(deps, {
       type: "EXERCISE_ADD",
       payload: { mode: "apply", intent: { base_name: "Bench Press", equipment: ["machine"] } },
     });
-    const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), later.lease);
+    const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), planWriter(later));
     expect(result.applied.map((op) => op.idempotency_key === null)).toEqual([false, true]);
     const registry = (await db.collection("exercise_families").doc("bench_press").get()).data();
     expect(registry).toMatchObject({ exercise_count: 4, primary_equipment: ["barbell", "cable", "dumbbell", "machine"] });
@@ -212,7 +209,7 @@ describe("ApplyEngine.apply", () => {
       stale,
       { op: "update_family_registry", family_slug: "bench_press", rationale },
     ]);
-    const result = await engine.apply(plan, input.lease);
+    const result = await engine.apply(plan, planWriter(input));
     expect(result.applied.map((op) => op.operation_index)).toEqual([0]);
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 1, code: "STALE_PLAN", path: "old_name" })]);
     expect(result.not_attempted).toEqual([2]);
@@ -225,7 +222,7 @@ describe("ApplyEngine.apply", () => {
     const { engine, input } = await start();
     const result = await engine.apply(
       planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "strength" }, rationale }]),
-      input.lease,
+      planWriter(input),
     );
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 0, code: "SCHEMA_INVALID", path: "category" })]);
     expect((await exercise(squat.id)).category).toBe("compound");
@@ -239,7 +236,7 @@ describe("ApplyEngine.apply", () => {
         { op: "patch_fields", exercise_id: squat.id, set: { category: "compound" }, rationale },
         { op: "no_change", rationale },
       ]),
-      input.lease,
+      planWriter(input),
     );
     expect(result.unchanged).toEqual([
       { operation_index: 0, op: "patch_fields", reason: "already_in_effect" },
@@ -252,7 +249,7 @@ describe("ApplyEngine.apply", () => {
   it("stops between operations when the job's signal aborts", async () => {
     const { engine, input } = await start();
     const reason = new Error("cancelled");
-    const applying = engine.apply(normalizePlan(), input.lease, {
+    const applying = engine.apply(normalizePlan(), planWriter(input), {
       signal: input.abort.signal,
       beforeOperation: (index) => {
         if (index === 2) input.abort.abort(reason);
@@ -267,7 +264,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
   it("after a crash between two operations, the retry applies every operation exactly once", async () => {
     const { deps, engine, input } = await start();
     const plan = normalizePlan();
-    const crash = engine.apply(plan, input.lease, {
+    const crash = engine.apply(plan, planWriter(input), {
       beforeOperation: (index) => {
         if (index === 2) throw new Error("worker crashed");
       },
@@ -277,7 +274,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
 
     const retry = await retryForTest(deps, input);
     expect(retry.lease.epoch).toBeGreaterThan(input.lease.epoch);
-    const result = await engine.apply(plan, retry.lease);
+    const result = await engine.apply(plan, planWriter(retry));
     expect(result.skipped.map((op) => op.operation_index)).toEqual([0, 1]);
     expect(result.applied.map((op) => op.operation_index)).toEqual([2, 3]);
 
@@ -291,7 +288,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     const { deps, engine, input } = await start();
     const before = await snapshotCatalog(db);
     await retryForTest(deps, input);
-    await expect(engine.apply(normalizePlan(), input.lease)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(engine.apply(normalizePlan(), planWriter(input))).rejects.toBeInstanceOf(LeaseLostError);
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await count("catalog_changes")).toBe(0);
     expect(await count("catalog_idempotency")).toBe(0);
@@ -302,8 +299,8 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
     const plan = normalizePlan();
     const [a, b] = await Promise.all([
-      new ApplyEngine(newFirestore(), deps.queue).apply(plan, input.lease),
-      new ApplyEngine(newFirestore(), deps.queue).apply(plan, other.lease),
+      new ApplyEngine(newFirestore()).apply(plan, planWriter(input)),
+      new ApplyEngine(newFirestore()).apply(plan, planWriter(other)),
     ]);
     const appliedIndexes = [...a.applied, ...b.applied].map((op) => op.operation_index).sort();
     expect(appliedIndexes).toEqual([0, 1, 2, 3]);

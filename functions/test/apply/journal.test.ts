@@ -1,10 +1,11 @@
-import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { planWriter } from "../../src/apply/run-plan";
+import { Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
 import { type ChangePlan, operationKey } from "../../src/apply/plan";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
-import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
@@ -29,22 +30,19 @@ const mergePlan = planOf([
   },
 ]);
 
-let db: Firestore;
+const db = useFirestore();
 let engine: ApplyEngine;
 let input: TestHandlerInput;
-beforeAll(() => {
-  db = newFirestore();
-});
 beforeEach(async () => {
   await seedCatalog(db, { exercises: [benchBarbell, benchDumbbell] });
   const deps = makeTestDeps(db, { applyEnabled: true });
-  engine = new ApplyEngine(db, deps.queue);
+  engine = new ApplyEngine(db);
   input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
 });
 
 const exercise = async (id: string) => (await db.collection("exercises").doc(id).get()).data();
 async function applyOne(plan: ChangePlan): Promise<string> {
-  const result = await engine.apply(plan, input.lease);
+  const result = await engine.apply(plan, planWriter(input));
   expect(result.change_ids).toHaveLength(1);
   return result.change_ids[0];
 }
@@ -68,7 +66,7 @@ describe("revertChange", () => {
     expect((await db.collection("catalog_idempotency").doc(operationKey(renamePlan.operations[0])).get()).exists).toBe(false);
 
     expect((await revertChange(db, changeId)).status).toBe("already_reverted");
-    expect((await engine.apply(renamePlan, input.lease)).applied).toHaveLength(1);
+    expect((await engine.apply(renamePlan, planWriter(input))).applied).toHaveLength(1);
     expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
   });
 

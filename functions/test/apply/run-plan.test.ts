@@ -2,11 +2,10 @@ import { Firestore } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
-import type { EngineDeps } from "../../src/jobs/executor";
 import type { Mode } from "../../src/jobs/model";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestDepsOverrides, type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
-import { newFirestore } from "../helpers/firestore";
+import { type TestDeps, type TestDepsOverrides, type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
@@ -32,12 +31,9 @@ const validPlan = (): ChangePlan =>
 /** Invalid: a category outside the enum. */
 const invalidPlan = (): ChangePlan => planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "strength" }, rationale }]);
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
-async function start(mode: Mode, overrides: TestDepsOverrides = {}, database = db): Promise<{ deps: EngineDeps; input: TestHandlerInput }> {
+async function start(mode: Mode, overrides: TestDepsOverrides = {}, database = db): Promise<{ deps: TestDeps; input: TestHandlerInput }> {
   await seedCatalog(db, {
     exercises: [benchBarbell, benchDumbbell, squat],
     families: [computeFamilyRegistry("bench_press", [benchBarbell, benchDumbbell]), computeFamilyRegistry("squat", [squat])],

@@ -8,7 +8,7 @@ import {
   isAllowedAliasPath,
   isAllowedExercisePath,
   isDeprecatedField,
-  isLockedForEnrichment
+  isLockedForEnrichment,
 } from "../../src/catalog/fields";
 import { exercisePathSchema } from "../../src/catalog/schemas";
 import { deletePath, getPath, isPlainRecord, setPath } from "../../src/util/object-paths";

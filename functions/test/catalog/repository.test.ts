@@ -1,4 +1,3 @@
-import { Firestore } from "firebase-admin/firestore";
 import { DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import {
   CatalogLimitError,
@@ -10,17 +9,14 @@ import {
   getExercise,
   getExercises,
   getFamilyRegistry,
-  loadFamilyExercises
+  loadFamilyExercises,
 } from "../../src/catalog/repository";
 import { exerciseFixture, seedCatalog } from "../helpers/catalog";
-import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { pageCollection, transactionQueryReader } from "../../src/util/paging";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const variants = ["Front", "Back", "Box", "Pause", "Split", "Zercher", "Overhead"].map((prefix) =>
   exerciseFixture(`${prefix} Squat (Barbell)`, ["barbell"], { family_slug: "squat" }),

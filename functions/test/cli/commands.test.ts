@@ -2,6 +2,7 @@ import { Firestore } from "firebase-admin/firestore";
 import { CliError, parseArgs, runCli } from "../../src/cli/commands";
 import { LocalRuntime } from "../../src/local/runtime";
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
+import { registryWith } from "../helpers/registry";
 import { testRuntime } from "../helpers/runtime";
 
 let db: Firestore;
@@ -14,9 +15,10 @@ beforeAll(() => {
 });
 beforeEach(() => {
   lines = [];
-  runtime = testRuntime(db, {
-    FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: { findings: 2 } }) },
-  });
+  runtime = testRuntime(
+    db,
+    registryWith({ FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: { findings: 2 } }) } }),
+  );
 });
 afterEach(() => runtime.stop());
 

@@ -1,4 +1,3 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
 import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
@@ -7,12 +6,9 @@ import { FakeLlmClient, type FakeScriptStep } from "../../src/llm/index";
 import type { LlmRequest } from "../../src/llm/types";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const ROW = exerciseFixture("Bent Over Row (Barbell)", ["barbell"], { muscles: { primary: ["latissimus dorsi"], category: ["back"] } });
 
@@ -34,7 +30,7 @@ function fixedPlan(plan: ChangePlan): ChangePlan {
 async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; input: TestHandlerInput }> {
   await seedCatalog(db, { exercises: [ROW] });
   const llm = new FakeLlmClient({ script });
-  const deps = makeTestDeps(db, { applyEnabled: true, llm: () => llm, repairPlan: llmPlanRepairer() });
+  const deps = makeTestDeps(db, { applyEnabled: true, llm: () => llm, repairPlan: llmPlanRepairer(() => llm) });
   const input = await leaseForTest(deps, {
     type: "TARGETED_FIX",
     payload: { mode: "apply", exercise_doc_ids: [ROW.id], fix_type: "patch", fix_data: { patch: {} } },

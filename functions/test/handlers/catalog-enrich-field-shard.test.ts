@@ -1,20 +1,17 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
 import { JobFailure, LeaseLostError } from "../../src/jobs/errors";
-import type { HandlerOutcome } from "../../src/jobs/executor";
+import type { HandlerOutcome } from "../../src/jobs/handler";
 import { enrichShardHandler } from "../../src/handlers/catalog-enrich-field-shard";
 import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
 import { FakeLlmClient, type FakeScriptStep } from "../../src/llm/index";
 import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import { fakeEnrichment } from "../../src/llm/fake-enrichment";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { captureLogs } from "../helpers/logs";
+import { type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
+import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const SPEC = { spec_id: "content", spec_version: 1 };
 
@@ -72,7 +69,7 @@ async function setUpShard(options: {
   return { llm, input, exercises: options.exercises };
 }
 
-const run = (input: TestHandlerInput) => enrichShardHandler.run(input as Parameters<typeof enrichShardHandler.run>[0]);
+const run = (input: TestHandlerInput) => runHandler(enrichShardHandler, input);
 const exerciseOf = async (id: string) => (await db.collection("exercises").doc(id).get()).data();
 const journalOf = async (jobId: string) =>
   (await db.collection("catalog_changes").where("job_id", "==", jobId).get()).docs.map((doc) => doc.data());
@@ -277,16 +274,18 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       muscles: { primary: ["biceps"], category: ["arms"] },
     });
     const { input } = await setUpShard({ exercises: [curl, ...thinExercises(1)] });
-    const warnings: Array<[string, Record<string, unknown> | undefined]> = [];
-    input.ctx.log = { ...input.ctx.log, warn: (message, fields) => void warnings.push([message, fields]) };
-    const outcome = await run(input);
+    let outcome: unknown;
+    const logs = await captureLogs(async () => {
+      outcome = await run(input);
+    });
     expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 2, scanner_fail: 1 } });
     expect((await exerciseOf(curl.id))!.execution_notes.length).toBeGreaterThanOrEqual(4);
-    expect(warnings).toEqual([
-      [
-        "enriched exercise still fails the quality scanner",
-        expect.objectContaining({ exercise_id: curl.id, hard_failures: ["canonical_name"] }),
-      ],
+    expect(logs.filter((entry) => entry.severity === "warn")).toEqual([
+      expect.objectContaining({
+        message: "enriched exercise still fails the quality scanner",
+        exercise_id: curl.id,
+        hard_failures: ["canonical_name"],
+      }),
     ]);
   });
 

@@ -1,29 +1,19 @@
-import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import { Timestamp } from "firebase-admin/firestore";
 import { createEngine } from "../../src/create-engine";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
-import { runScheduledWatchdog } from "../../src/adapters/watchdog";
-import type { HandlerOutcome } from "../../src/jobs/executor";
-import { SHARD_CHECK_INTERVAL_MS, enrichParentHandler, shardJobId } from "../../src/handlers/catalog-enrich-field";
-import { allHandlers } from "../../src/handlers";
-import { FINAL_STATUSES, type JobStatus } from "../../src/jobs/model";
+import { registry } from "../../src/handlers";
+import { CHILD_CHECK_INTERVAL_MS, childJobId as shardJobId } from "../../src/jobs/flows";
+import { FINAL_STATUSES, type JobStatus } from "../../src/jobs/lifecycle";
 import { dayKey } from "../../src/jobs/run-history";
 import { FakeLlmClient, estimateCostUsd } from "../../src/llm/index";
 import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import type { LocalRuntime } from "../../src/local/runtime";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
-import { RecordingTasks, testConfig, testRuntime, waitFor } from "../helpers/runtime";
+import { describeWithIsolation, useFirestore } from "../helpers/firestore";
+import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
 
-let db: Firestore;
-let runtime: LocalRuntime | undefined;
-beforeAll(() => {
-  db = newFirestore();
-});
-afterEach(async () => {
-  await runtime?.stop();
-  runtime = undefined;
-});
+const db = useFirestore();
+const startTestRuntime = useRuntime(db);
 
 const SPEC = { spec_id: "content", spec_version: 1 };
 
@@ -57,13 +47,9 @@ class PricedLlm implements LlmClient {
   }
 }
 
-async function startRuntime(llm: LlmClient, applyEnabled = true): Promise<LocalRuntime> {
-  runtime = testRuntime(db, allHandlers, { llm, config: testConfig({ applyEnabled }) });
-  await runtime.start();
-  return runtime;
+function startRuntime(llm: LlmClient, applyEnabled = true): Promise<LocalRuntime> {
+  return startTestRuntime(registry, { llm, config: testConfig({ applyEnabled }) });
 }
-
-const run = (input: TestHandlerInput) => enrichParentHandler.run(input as Parameters<typeof enrichParentHandler.run>[0]);
 
 describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
   it("enriches 100 exercises in 5 shards created once, aggregates them, and a retried parent creates nothing new", async () => {
@@ -71,7 +57,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     await seedCatalog(db, { exercises });
     const llm = new FakeLlmClient();
     const engine = (await startRuntime(llm)).engine;
-    const { jobId } = await engine.deps.queue.createJob({
+    const { jobId } = await engine.queue.createJob({
       type: "CATALOG_ENRICH_FIELD",
       payload: { mode: "apply", enrichment_spec: SPEC },
       created_by: "test",
@@ -81,7 +67,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     expect(parent.status).toBe("succeeded");
     const shards = await shardsOf(jobId);
     expect(shards.map((doc) => doc.id).sort()).toEqual([1, 2, 3, 4, 5].map((n) => shardJobId(jobId, n)).sort());
-    expect(shards.every((doc) => doc.get("status") === "succeeded" && doc.get("created_by") === "system:enrich")).toBe(true);
+    expect(shards.every((doc) => doc.get("status") === "succeeded" && doc.get("created_by") === "system:CATALOG_ENRICH_FIELD")).toBe(true);
     expect(shards.map((doc) => doc.get("payload.exercise_doc_ids").length)).toEqual([20, 20, 20, 20, 20]);
 
     const enriched = llm.calls
@@ -127,7 +113,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     await seedCatalog(db, { exercises: thinExercises(5) });
     const engine = (await startRuntime(new PricedLlm(new FakeLlmClient()), false)).engine;
     const before = await snapshotCatalog(db);
-    const { jobId } = await engine.deps.queue.createJob({
+    const { jobId } = await engine.queue.createJob({
       type: "CATALOG_ENRICH_FIELD",
       payload: { mode: "dry_run", enrichment_spec: SPEC, shard_size: 2 },
       created_by: "test",
@@ -154,7 +140,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
       script: [{ match: { task: ENRICH_TASK, promptIncludes: String(unlucky[0].name) }, respond: { error: "timeout" } }],
     });
     const engine = (await startRuntime(llm)).engine;
-    const { jobId } = await engine.deps.queue.createJob({
+    const { jobId } = await engine.queue.createJob({
       type: "CATALOG_ENRICH_FIELD",
       payload: { mode: "apply", enrichment_spec: SPEC, exercise_doc_ids: [good.id, ...unlucky.map((e) => e.id)], shard_size: 1 },
       created_by: "test",
@@ -172,92 +158,109 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
   });
 });
 
-describeWithIsolation("CATALOG_ENRICH_FIELD handler", () => {
-  async function leaseParent(payload: Record<string, unknown>, applyEnabled = true) {
-    const deps = makeTestDeps(db, { applyEnabled, config: { shardSize: 2 } });
-    return leaseForTest(deps, { type: "CATALOG_ENRICH_FIELD", payload: { mode: "apply", enrichment_spec: SPEC, ...payload } });
+describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at a time)", () => {
+  /** The engine with wake-ups recorded, not dispatched: each test leases and runs the parent itself. */
+  function testEngine(applyEnabled = true) {
+    const tasks = new RecordingTasks();
+    const engine = createEngine({ db, config: testConfig({ applyEnabled, shardSize: 2 }), tasks, registry, llm: new FakeLlmClient() });
+    return { engine, tasks };
   }
 
-  /** What the worker does with a deferral; the next lease is then due at once. */
-  async function deferAndRelease(input: TestHandlerInput, outcome: HandlerOutcome): Promise<TestHandlerInput> {
-    if (outcome.kind !== "deferred") throw new Error(`expected a deferral, got ${outcome.kind}`);
-    await input.deps.queue.deferJob(input.lease, new Date(), outcome.reason, outcome.summary);
-    const again = await input.deps.queue.leaseJob(input.job.id, "test-worker");
-    if (!again) throw new Error("could not lease the parent again");
-    return { ...input, job: again.job, lease: again.lease };
+  async function createParent(engine: ReturnType<typeof testEngine>["engine"], payload: Record<string, unknown>): Promise<string> {
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { mode: "apply", enrichment_spec: SPEC, ...payload },
+      created_by: "test",
+    });
+    return jobId;
   }
 
-  it("selects live exercises by filter, page by page, into deterministic shards, and waits for them", async () => {
+  /** Leases the parent (due now, whatever its `run_after`) and runs it through the worker. */
+  async function runParent(engine: ReturnType<typeof testEngine>["engine"], jobId: string) {
+    await jobsCollection().doc(jobId).update({ run_after: Timestamp.now() });
+    const leased = await engine.queue.leaseJob(jobId, "test-worker");
+    if (!leased) throw new Error(`could not lease ${jobId}`);
+    await engine.worker("test-worker").run(leased);
+    return jobData(jobId);
+  }
+
+  it("selects live exercises by filter, page by page, into deterministic shards, wakes them, and waits", async () => {
     const presses = thinExercises(5);
     const rows = thinExercises(2, "Test Row", "cable");
     const retired = exerciseFixture("Old Press 1 (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
     await seedCatalog(db, { exercises: [...presses, ...rows, retired] });
-    const input = await leaseParent({ filter_criteria: { equipment: "Dumbbells" } });
+    const { engine, tasks } = testEngine();
+    const jobId = await createParent(engine, { filter_criteria: { equipment: "Dumbbells" } });
 
-    const outcome = await run(input);
-    expect(outcome).toMatchObject({
-      kind: "deferred",
-      reason: { code: "WAITING_FOR_SHARDS" },
-      summary: { shards_total: 3, shards_created: 3, shards_existing: 0 },
+    const waiting = await runParent(engine, jobId);
+    expect(waiting).toMatchObject({
+      status: "deferred",
+      attempts: 0,
+      error: { code: "WAITING_FOR_SHARDS" },
+      result_summary: { shards_total: 3, shards_done: 0, shards_created: 3, shards_existing: 0 },
+      shards: { total: 3, done: 0, succeeded: 0, failed: 0 },
     });
-    if (outcome.kind !== "deferred") throw new Error("unreachable");
-    expect(outcome.until.getTime() - Date.now()).toBeGreaterThan(SHARD_CHECK_INTERVAL_MS - 5_000);
-    const shards = await shardsOf(input.job.id);
+    expect(waiting.run_after.toMillis() - Date.now()).toBeGreaterThan(CHILD_CHECK_INTERVAL_MS - 5_000);
+    const shards = await shardsOf(jobId);
     expect(shards.map((doc) => [doc.id, doc.get("payload.exercise_doc_ids")])).toEqual([
-      [shardJobId(input.job.id, 1), [presses[0].id, presses[1].id]],
-      [shardJobId(input.job.id, 2), [presses[2].id, presses[3].id]],
-      [shardJobId(input.job.id, 3), [presses[4].id]],
+      [shardJobId(jobId, 1), [presses[0].id, presses[1].id]],
+      [shardJobId(jobId, 2), [presses[2].id, presses[3].id]],
+      [shardJobId(jobId, 3), [presses[4].id]],
     ]);
     expect(shards[0].data()).toMatchObject({
       type: "CATALOG_ENRICH_FIELD_SHARD",
-      queue: input.job.queue,
-      priority: input.job.priority,
-      parent_job_id: input.job.id,
-      payload: { mode: "apply", parent_job_id: input.job.id, enrichment_spec: SPEC },
+      queue: "maintenance",
+      priority: 100,
+      parent_job_id: jobId,
+      payload: { mode: "apply", parent_job_id: jobId, enrichment_spec: SPEC },
     });
-    expect((await jobData(input.job.id)).shards).toEqual({ total: 3, done: 0, succeeded: 0, failed: 0 });
+    // Each new shard's lane was woken; the parent asked to be woken at its next check.
+    expect(tasks.tasks.map((task) => task.jobId)).toEqual([shardJobId(jobId, 1), shardJobId(jobId, 2), shardJobId(jobId, 3), jobId]);
 
     // Leased again before the shards finished: it checks, creates nothing, and waits again.
-    const again = await deferAndRelease(input, outcome);
-    expect(await run(again)).toMatchObject({ kind: "deferred", reason: { code: "WAITING_FOR_SHARDS" } });
-    expect(await shardsOf(input.job.id)).toHaveLength(3);
+    expect(await runParent(engine, jobId)).toMatchObject({ status: "deferred", error: { code: "WAITING_FOR_SHARDS" } });
+    expect(await shardsOf(jobId)).toHaveLength(3);
   });
 
   it("creates no shard twice when retried after creating them but before recording their total", async () => {
     await seedCatalog(db, { exercises: thinExercises(4) });
-    const input = await leaseParent({});
-    const first = await run(input);
-    await jobsCollection().doc(input.job.id).update({ shards: null });
-    const retry = await deferAndRelease(input, first);
-    expect(await run(retry)).toMatchObject({ kind: "deferred", summary: { shards_total: 2, shards_created: 0, shards_existing: 2 } });
-    expect(await shardsOf(input.job.id)).toHaveLength(2);
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    await jobsCollection().doc(jobId).update({ shards: null });
+    expect(await runParent(engine, jobId)).toMatchObject({
+      status: "deferred",
+      result_summary: { shards_total: 2, shards_created: 0, shards_existing: 2 },
+    });
+    expect(await shardsOf(jobId)).toHaveLength(2);
   });
 
   it("succeeds at once with zero counts when nothing matches", async () => {
     await seedCatalog(db, { exercises: thinExercises(2) });
-    const input = await leaseParent({ filter_criteria: { family_slug: "no_such_family" } });
-    expect(await run(input)).toMatchObject({
-      kind: "completed",
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, { filter_criteria: { family_slug: "no_such_family" } });
+    expect(await runParent(engine, jobId)).toMatchObject({
       status: "succeeded",
-      summary: { shards_total: 0, shards_succeeded: 0, shards_failed: 0, exercises_total: 0, exercises_succeeded: 0 },
+      shards: { total: 0, done: 0 },
+      result_summary: { shards_total: 0, shards_succeeded: 0, shards_failed: 0, exercises_total: 0, exercises_succeeded: 0 },
     });
-    expect(await shardsOf(input.job.id)).toEqual([]);
+    expect(await shardsOf(jobId)).toEqual([]);
   });
 
   it("refuses apply mode while apply is disabled", async () => {
-    const input = await leaseParent({ exercise_doc_ids: ["a"] }, false);
-    expect(await run(input)).toMatchObject({ status: "needs_review", error: { code: "APPLY_DISABLED" } });
-    expect(await shardsOf(input.job.id)).toEqual([]);
+    const { engine } = testEngine(false);
+    const jobId = await createParent(engine, { exercise_doc_ids: ["a"] });
+    expect(await runParent(engine, jobId)).toMatchObject({ status: "needs_review", error: { code: "APPLY_DISABLED" } });
+    expect(await shardsOf(jobId)).toEqual([]);
   });
 
   it("is woken by the watchdog when its shards finished without telling it, and then completes", async () => {
     await seedCatalog(db, { exercises: thinExercises(3) });
-    const input = await leaseParent({});
-    const outcome = await run(input);
-    if (outcome.kind !== "deferred") throw new Error("expected a deferral");
-    await input.deps.queue.deferJob(input.lease, outcome.until, outcome.reason, outcome.summary);
-    // The shards end without fan-in (as when the watchdog deadletters an expired lease).
-    const [first, second] = await shardsOf(input.job.id);
+    const { engine, tasks } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    // The shards end without being counted (as when the watchdog deadletters an expired lease).
+    const [first, second] = await shardsOf(jobId);
     await first.ref.update({
       status: "succeeded",
       result_summary: { exercises_total: 2, exercises_succeeded: 2, llm: { calls: 2, input_tokens: 10, output_tokens: 5 } },
@@ -267,14 +270,13 @@ describeWithIsolation("CATALOG_ENRICH_FIELD handler", () => {
       error: { code: "LLM_TIMEOUT", message: "m", transient: true, details: { partial: { exercises_total: 1, exercises_failed: 0 } } },
     });
 
-    const tasks = new RecordingTasks();
-    const engine = createEngine({ db, config: testConfig({ applyEnabled: true }), tasks, registry: allHandlers, llm: new FakeLlmClient() });
-    const report = await runScheduledWatchdog(engine);
-    expect(report.parents_completed).toBe(1);
-    expect(tasks.tasks).toEqual([expect.objectContaining({ jobId: input.job.id, reason: "shards-done" })]);
+    tasks.tasks.length = 0;
+    const report = await engine.runWatchdog();
+    expect(report.parents_woken).toBe(1);
+    expect(tasks.tasks).toEqual([expect.objectContaining({ jobId, reason: "children-done" })]);
 
     await engine.runLane("maintenance");
-    expect(await jobData(input.job.id)).toMatchObject({
+    expect(await jobData(jobId)).toMatchObject({
       status: "needs_review",
       error: { code: "SHARDS_FAILED" },
       shards: { total: 2, done: 2, succeeded: 1, failed: 1 },

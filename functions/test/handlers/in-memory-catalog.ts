@@ -10,7 +10,6 @@ import type { LoadedFamily } from "../../src/catalog/reads";
 import { changePlan } from "../../src/handlers/support/change-plan";
 import type { SlugOwners } from "../../src/catalog/rename-conflicts";
 import { creationSlugOf } from "../../src/catalog/slug-aliases";
-import type { JobType } from "../../src/jobs/model";
 import { type CatalogSeed, catalogViewOf } from "../helpers/catalog";
 import { type DocData } from "../../src/util/object-paths";
 
@@ -47,7 +46,7 @@ export class InMemoryCatalog {
   }
 
   /** The plan a handler of `type` would hand to runPlan, validated against this catalog. */
-  validate(type: JobType, operations: readonly OperationInput[]): { plan: ChangePlan; errors: string[] } {
+  validate(type: string, operations: readonly OperationInput[]): { plan: ChangePlan; errors: string[] } {
     const plan = changePlan({ id: "test-job", type }, "test", operations);
     const result = validatePlan(plan, catalogViewOf(this.seed));
     return { plan, errors: result.errors.map((issue) => `${issue.code} @${issue.operation_index}: ${issue.message}`) };

@@ -1,15 +1,12 @@
-import type { Firestore, Timestamp } from "firebase-admin/firestore";
+import type { Timestamp } from "firebase-admin/firestore";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { qualityScanHandler } from "../../src/handlers/quality-scan";
 import { SCANNER_VERSION, heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { type TestHandlerInput, leaseForTest, makeTestDeps, runHandler } from "../helpers/engine";
+import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const { id: completeId, ...completeData } = DEMO_EXERCISES[0];
 const COMPLETE: ExerciseFixture = { id: completeId, ...completeData };
@@ -31,7 +28,7 @@ async function leaseScan(payload: Record<string, unknown>, mode: "apply" | "dry_
   return leaseForTest(deps, { type: "QUALITY_SCAN", payload: { mode, ...payload } });
 }
 
-const run = (input: TestHandlerInput) => qualityScanHandler.run(input as Parameters<typeof qualityScanHandler.run>[0]);
+const run = (input: TestHandlerInput) => runHandler(qualityScanHandler, input);
 const enrichmentJobs = async () => (await db.collection("catalog_jobs").where("type", "==", "CATALOG_ENRICH_FIELD").get()).docs;
 const reviewOf = async (id: string) =>
   (await db.collection("exercises").doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;

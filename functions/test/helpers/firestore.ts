@@ -15,6 +15,11 @@ export function newFirestore(): Firestore {
   return db;
 }
 
+/** The Firestore client of a test file: `const db = useFirestore();` at the top of the file. */
+export function useFirestore(): Firestore {
+  return newFirestore();
+}
+
 afterAll(async () => {
   await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
 });

@@ -1,12 +1,9 @@
-import { Firestore } from "firebase-admin/firestore";
 import { LeaseLostError } from "../../src/jobs/errors";
-import { LockManager, familyLockKey } from "../../src/jobs/locks";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { familyLockKey } from "../../src/handlers/support/catalog-handler";
+import { LockManager } from "../../src/jobs/locks";
+import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const holder = (jobId: string, epoch = 1) => ({ jobId, epoch, owner: `worker-${jobId}` });
 

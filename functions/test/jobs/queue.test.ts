@@ -1,18 +1,16 @@
-import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { testQueue } from "../helpers/engine";
+import { Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
-import { InvalidJobError, JobQueue } from "../../src/jobs/queue";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { InvalidJobError } from "../../src/jobs/queue";
+import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
 const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 describe("createJob", () => {
   it("fills every server-owned field with defaults", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const res = await queue.createJob(audit());
     expect(res.created).toBe(true);
     const job = await queue.getJob(res.jobId);
@@ -39,7 +37,7 @@ describe("createJob", () => {
     ["a negative priority", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, priority: -1 }, "priority"],
     ["an unknown lane", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, queue: "fast" }, "queue"],
   ])("rejects %s with precise issues", async (_name, input, path) => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const err = await queue.createJob({ ...(input as object), created_by: "test" } as never).catch((e) => e);
     expect(err).toBeInstanceOf(InvalidJobError);
     expect((err as InvalidJobError).issues.map((i) => i.path)).toContain(path);
@@ -47,13 +45,17 @@ describe("createJob", () => {
   });
 
   it("creates a job with a deterministic id once", async () => {
-    const queue = new JobQueue(db);
-    expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: true, jobId: "fixed" });
+    const queue = testQueue(db);
+    expect(await queue.createJob({ ...audit(), id: "fixed" })).toMatchObject({
+      created: true,
+      jobId: "fixed",
+      job: { id: "fixed", queue: "priority" },
+    });
     expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: false, jobId: "fixed", reason: "already_exists" });
   });
 
   it("allows a new job with a dedup key once the previous one is finished", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const first = await queue.createJob({ ...audit(), dedup_key: "k" });
     expect(await queue.createJob({ ...audit(), dedup_key: "k" })).toEqual({
       created: false,
@@ -69,18 +71,18 @@ describe("createJob", () => {
 describe("pollJob", () => {
   it("returns the ready low-priority job behind 30 backing-off higher-priority jobs", async () => {
     const now = new Date();
-    const queue = new JobQueue(db, { now: () => now });
+    const queue = testQueue(db, { now: () => now });
     for (let i = 0; i < 30; i++) {
       await queue.createJob({ ...audit(), priority: 900, run_after: new Date(now.getTime() + 60_000) });
     }
     const ready = await queue.createJob({ ...audit(), priority: 1 });
-    const polled = await queue.pollJob("w1");
+    const polled = await queue.pollJob();
     expect(polled?.id).toBe(ready.jobId);
   });
 
   it("orders the priority lane first, then priority, then age", async () => {
     let t = Date.now() - 10_000;
-    const queue = new JobQueue(db, { now: () => new Date((t += 10)), random: () => 0 });
+    const queue = testQueue(db, { now: () => new Date((t += 10)), random: () => 0 });
     const m = await queue.createJob({ type: "SCHEMA_CLEANUP", payload: { exercise_doc_ids: ["x"] }, priority: 999, created_by: "t" });
     const pOld = await queue.createJob({ ...audit(), priority: 50 });
     const pNew = await queue.createJob({ ...audit(), priority: 50 });
@@ -95,16 +97,29 @@ describe("pollJob", () => {
   });
 
   it("returns null when nothing is ready", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     await queue.createJob({ ...audit(), run_after: new Date(Date.now() + 60_000) });
-    expect(await queue.pollJob("w")).toBeNull();
+    expect(await queue.pollJob()).toBeNull();
+  });
+});
+
+describe("stored jobs that no longer parse", () => {
+  it.each([
+    ["whose type is no longer registered", { type: "GONE_TYPE" }, "UNSUPPORTED_JOB_TYPE"],
+    ["whose payload fails its schema now", { "payload.family_slug": "Not A Slug" }, "INVALID_JOB"],
+  ])("fails a waiting job %s when polled, instead of leaving it waiting forever", async (_name, change, code) => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    await queue.jobRef(jobId).update(change);
+    expect(await queue.pollJob()).toBeNull();
+    expect((await queue.jobRef(jobId).get()).data()).toMatchObject({ status: "failed", error: { code, transient: false } });
   });
 });
 
 describe("failJob and backoff", () => {
   it("sends a transient failure back to queued after a backoff, and to deadletter after max_attempts", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
-    const queue = new JobQueue(db, { now: () => now, random: () => 0.5 });
+    const queue = testQueue(db, { now: () => now, random: () => 0.5 });
     const { jobId } = await queue.createJob({ ...audit(), max_attempts: 3 });
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
@@ -126,15 +141,15 @@ describe("failJob and backoff", () => {
   });
 
   it("never retries a permanent failure", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     const leased = await queue.leaseJob(jobId, "w");
     expect(await queue.failJob(leased!.lease, JobFailure.permanent("INVALID_JOB", "bad"))).toEqual({ status: "failed", runAfter: null });
-    expect(await queue.pollJob("w")).toBeNull();
+    expect(await queue.pollJob()).toBeNull();
   });
 
   it("marks needs_review failures for a person", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     const leased = await queue.leaseJob(jobId, "w");
     await queue.failJob(leased!.lease, JobFailure.needsReview("DUPLICATE_EXERCISE", "exists"));
@@ -143,7 +158,7 @@ describe("failJob and backoff", () => {
 
   it("defers without using up an attempt", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
-    const queue = new JobQueue(db, { now: () => now });
+    const queue = testQueue(db, { now: () => now });
     const { jobId } = await queue.createJob(audit());
     const leased = await queue.leaseJob(jobId, "w");
     await queue.deferJob(leased!.lease, new Date(now.getTime() + 30_000), { code: "LOCK_HELD", message: "busy" });
@@ -156,7 +171,7 @@ describe("failJob and backoff", () => {
 
 describe("operator actions", () => {
   it("retries only finished jobs and resets attempts", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     await expect(queue.retryJob(jobId)).rejects.toBeInstanceOf(InvalidTransitionError);
     const leased = await queue.leaseJob(jobId, "w");
@@ -166,7 +181,7 @@ describe("operator actions", () => {
   });
 
   it("cancels queued jobs at once and running jobs through cancel_requested", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const a = await queue.createJob(audit());
     expect(await queue.cancelJob(a.jobId)).toEqual({ status: "cancelled", cancelRequested: false });
     const b = await queue.createJob(audit());
@@ -179,7 +194,7 @@ describe("operator actions", () => {
 
 describeWithIsolation("leases under contention (real transaction isolation)", () => {
   it("20 workers with separate clients race for one job: exactly one wins, 10 rounds", async () => {
-    const workers = Array.from({ length: 20 }, () => new JobQueue(newFirestore()));
+    const workers = Array.from({ length: 20 }, () => testQueue(newFirestore()));
     for (let round = 0; round < 10; round++) {
       const { jobId } = await workers[0].createJob(audit());
       const results = await Promise.all(workers.map((q, i) => q.leaseJob(jobId, `w${i}`)));
@@ -191,7 +206,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
   });
 
   it("200 jobs, 10 concurrent polling workers: each leased exactly once, in lane and priority order", async () => {
-    const seed = new JobQueue(db);
+    const seed = testQueue(db);
     const base = Date.now() - 60_000;
     const batch = db.batch();
     for (let i = 0; i < 200; i++) {
@@ -230,7 +245,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     const rank = (job: { queue: string; priority: number }) => (job.queue === "priority" ? 10_000 : 0) + job.priority;
     await Promise.all(
       Array.from({ length: 10 }, async (_, w) => {
-        const queue = new JobQueue(newFirestore());
+        const queue = testQueue(newFirestore());
         for (;;) {
           const leased = await queue.leaseNextJob(`w${w}`);
           if (!leased) return;
@@ -245,13 +260,13 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     // Order: a job is never leased after a lower-ranked one by more than the in-flight window (10 workers).
     const inversions = sequence.filter((s, i) => sequence.slice(0, Math.max(0, i - 10)).some((earlier) => earlier.rank < s.rank));
     expect(inversions).toEqual([]);
-    expect(await seed.pollJob("w")).toBeNull();
+    expect(await seed.pollJob()).toBeNull();
   });
 
   it("a worker whose lease was taken over cannot complete, fail or renew; the new owner can", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
     const clock = () => now;
-    const queue = new JobQueue(db, { now: clock, leaseMs: 1000 });
+    const queue = testQueue(db, { now: clock, leaseMs: 1000 });
     const { jobId } = await queue.createJob(audit());
     const first = await queue.leaseJob(jobId, "old");
     // The old worker's lease is recovered (as the watchdog does): back to queued, epoch bumped.
@@ -270,7 +285,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
 
   it("two concurrent creates with the same dedup key leave one open job", async () => {
     for (let round = 0; round < 5; round++) {
-      const queues = Array.from({ length: 8 }, () => new JobQueue(newFirestore()));
+      const queues = Array.from({ length: 8 }, () => testQueue(newFirestore()));
       const results = await Promise.all(queues.map((q) => q.createJob({ ...audit(), dedup_key: `key-${round}` })));
       expect(results.filter((r) => r.created)).toHaveLength(1);
       const winner = results.find((r) => r.created)!.jobId;
@@ -283,7 +298,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
 
 describe("client cancellation of a waiting job", () => {
   it("is honoured at lease time instead of running the job", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     await db.collection("catalog_jobs").doc(jobId).update({ cancel_requested: true });
     expect(await queue.leaseJob(jobId, "w")).toBeNull();

@@ -1,11 +1,7 @@
-import { Firestore } from "firebase-admin/firestore";
 import { RunHistory, type RunSummary } from "../../src/jobs/run-history";
-import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => ({
   job_id: jobId,

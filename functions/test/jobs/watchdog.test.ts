@@ -1,18 +1,19 @@
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
+import { familyLockKey } from "../../src/handlers/support/catalog-handler";
 import { LeaseLostError } from "../../src/jobs/errors";
-import { LockManager, familyLockKey } from "../../src/jobs/locks";
-import { JobQueue, LeasedJob } from "../../src/jobs/queue";
-import { Watchdog, WakeupRequest, WatchdogDeps, WatchdogOptions } from "../../src/jobs/watchdog";
-import { describeWithFullEmulator, describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { JobFlows } from "../../src/jobs/flows";
+import { LockManager } from "../../src/jobs/locks";
+import type { JobQueue, LeasedJob } from "../../src/jobs/queue";
+import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
+import { Watchdog, type WatchdogOptions } from "../../src/jobs/watchdog";
+import { testQueue } from "../helpers/engine";
+import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
 const LEASE_MS = 60_000;
 const STALE_MS = 180_000;
 const START = new Date("2026-01-01T00:00:00Z");
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 let now: Date;
 const clock = () => now;
@@ -27,32 +28,41 @@ interface Harness {
   queue: JobQueue;
   locks: LockManager;
   watchdog: Watchdog;
-  wakeups: WakeupRequest[];
+  wakeups: WakeupTask[];
   logs: { level: string; message: string; fields?: Record<string, unknown> }[];
 }
 
 /** The queue, locks and a watchdog sharing one client and the test clock; wake-ups and logs are recorded. */
-function harness(options: Partial<WatchdogOptions> = {}, deps: Partial<WatchdogDeps> = {}, client = db): Harness {
-  const queue = new JobQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
+function harness(
+  options: Partial<WatchdogOptions> = {},
+  enqueue: (task: WakeupTask) => Promise<void> = async () => undefined,
+  client = db,
+): Harness {
+  const queue = testQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
   const locks = new LockManager(client, clock, LEASE_MS);
-  const wakeups: WakeupRequest[] = [];
+  const wakeups: WakeupTask[] = [];
+  const tasks: TaskQueuePort = {
+    async enqueueWakeup(task): Promise<EnqueueResult> {
+      await enqueue(task);
+      wakeups.push(task);
+      return "enqueued";
+    },
+  };
   const logs: Harness["logs"] = [];
   const watchdog = new Watchdog(
     {
       db: client,
       queue,
       locks,
+      flows: new JobFlows(client, queue, tasks),
+      tasks,
       now: clock,
-      enqueueWakeup: async (job) => {
-        wakeups.push(job);
-      },
       log: {
         info: (message, fields) => logs.push({ level: "info", message, fields }),
         warn: (message, fields) => logs.push({ level: "warn", message, fields }),
       },
-      ...deps,
     },
-    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, ...options },
+    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, expiringCollections: ["catalog_idempotency"], ...options },
   );
   return { queue, locks, watchdog, wakeups, logs };
 }
@@ -125,9 +135,7 @@ describe("expired leases", () => {
     });
     expect(job!.run_after.getTime()).toBeGreaterThan(now.getTime());
     expect(await ids("catalog_locks")).toEqual([]);
-    expect(wakeups).toEqual([
-      { id: stuck.job.id, queue: "priority", run_after: job!.run_after, attempts: 1, lease_epoch: 2, reason: "lease_recovered" },
-    ]);
+    expect(wakeups).toEqual([{ jobId: stuck.job.id, lane: "priority", runAfter: job!.run_after, attempt: 1, epoch: 2 }]);
     await expect(queue.completeJob(stuck.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
   });
 
@@ -198,10 +206,10 @@ describe("expired leases", () => {
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ expired_leases_recovered: 23, complete: true });
-    // Leases: 5+5+5+5+3; one empty page each for stale jobs, locks and idempotency; no parents step without a callback.
-    expect(report.pages).toBe(5 + 3);
+    // Leases: 5+5+5+5+3; one empty page each for stale jobs, waiting parents, locks and idempotency records.
+    expect(report.pages).toBe(5 + 4);
     for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
-    expect(new Set(wakeups.map((w) => w.id)).size).toBe(23);
+    expect(new Set(wakeups.map((w) => w.jobId)).size).toBe(23);
   });
 });
 
@@ -216,7 +224,7 @@ describe("expired documents", () => {
 
     const report = await watchdog.run();
 
-    expect(report).toMatchObject({ locks_deleted: 1, idempotency_deleted: 1, complete: true });
+    expect(report).toMatchObject({ locks_deleted: 1, expired_deleted: { catalog_idempotency: 1 }, complete: true });
     expect(await ids("catalog_locks")).toEqual([encodeURIComponent(familyLockKey("live"))]);
     expect(await ids("catalog_idempotency")).toEqual(["live-op"]);
   });
@@ -256,29 +264,25 @@ describe("stale queued jobs", () => {
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ requeued: 2, complete: true });
-    expect(wakeups.map((w) => w.id).sort()).toEqual([stale.jobId, deferred.job.id].sort());
-    expect(wakeups.find((w) => w.id === deferred.job.id)).toEqual({
-      id: deferred.job.id,
-      queue: "priority",
-      run_after: at(STALE_MS * 2),
-      attempts: 0,
-      lease_epoch: 1,
-      reason: "stale_queued",
+    expect(wakeups.map((w) => w.jobId).sort()).toEqual([stale.jobId, deferred.job.id].sort());
+    const window = Math.floor(START.getTime() / STALE_MS);
+    expect(wakeups.find((w) => w.jobId === deferred.job.id)).toEqual({
+      jobId: deferred.job.id,
+      lane: "priority",
+      runAfter: at(STALE_MS * 2),
+      attempt: 0,
+      epoch: 1,
+      reason: `stale${window}`,
     });
-    expect(wakeups.some((w) => w.id === fresh.jobId)).toBe(false);
+    expect(wakeups.some((w) => w.jobId === fresh.jobId)).toBe(false);
   });
 
   it("counts and logs a wake-up that fails, and goes on with the others", async () => {
     const calls: string[] = [];
-    const { queue, watchdog, logs } = harness(
-      {},
-      {
-        enqueueWakeup: async (job) => {
-          calls.push(job.id);
-          if (calls.length === 1) throw new Error("tasks unavailable");
-        },
-      },
-    );
+    const { queue, watchdog, logs } = harness({}, async (task) => {
+      calls.push(task.jobId);
+      if (calls.length === 1) throw new Error("tasks unavailable");
+    });
     for (let i = 0; i < 2; i++) await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) });
 
     const report = await watchdog.run();
@@ -288,7 +292,7 @@ describe("stale queued jobs", () => {
     expect(logs).toContainEqual({
       level: "warn",
       message: "watchdog item failed",
-      fields: expect.objectContaining({ step: "stale_queued", doc_id: calls[0], message: "tasks unavailable" }),
+      fields: expect.objectContaining({ step: "stale_queued", doc_id: calls[0], error: "tasks unavailable" }),
     });
   });
 });
@@ -321,32 +325,23 @@ describe("parents waiting for their shards", () => {
     return jobId;
   }
 
-  it("hands a parent to completeParent only when all its shards exist and are final", async () => {
-    const completed: string[] = [];
-    const completeParent = async (id: string) => {
-      completed.push(id);
-      return true;
-    };
-    const { queue, watchdog } = harness({}, { completeParent });
+  it("wakes a parent only when all its children exist and are final", async () => {
+    const { queue, watchdog, wakeups } = harness();
     const done = await parent(queue, ["finished", "finished"]);
     await parent(queue, ["finished", "open"]);
     await parent(queue, ["finished", "finished"], 3);
     await parent(queue, []);
 
-    expect(await watchdog.run()).toMatchObject({ parents_completed: 1, skipped: [], complete: true });
-    expect(completed).toEqual([done]);
+    expect(await watchdog.run()).toMatchObject({ parents_woken: 1, complete: true });
+    expect(wakeups.map((w) => w.jobId)).toEqual([done]);
+    expect((await queue.getJob(done))?.run_after.getTime()).toBe(now.getTime());
   });
 
-  it("counts only parents the callback really completed", async () => {
-    const { queue, watchdog } = harness({}, { completeParent: async () => false });
-    await parent(queue, ["finished"]);
-    expect(await watchdog.run()).toMatchObject({ parents_completed: 0 });
-  });
-
-  it("reports the step as skipped without a completeParent callback", async () => {
+  it("counts a parent once when another run woke it first", async () => {
     const { queue, watchdog } = harness();
-    await parent(queue, ["finished"]);
-    expect(await watchdog.run()).toMatchObject({ parents_completed: 0, skipped: ["finished_parents"], complete: true });
+    const id = await parent(queue, ["finished"]);
+    await queue.jobRef(id).update({ status: "succeeded" });
+    expect(await watchdog.run()).toMatchObject({ parents_woken: 0 });
   });
 });
 
@@ -377,7 +372,6 @@ describe("budget and report", () => {
       expired_leases_recovered: 1,
       complete: true,
       remaining: {},
-      skipped: ["finished_parents"],
       started_at: Timestamp.fromDate(now),
       finished_at: Timestamp.fromDate(now),
     });
@@ -406,16 +400,16 @@ describeWithIsolation("overlapping watchdog runs (real transaction isolation)", 
       await idempotencyRecord(`op-${i}`, new Date(START.getTime() + 1000));
     }
     advance(LEASE_MS + 1);
-    const [a, b] = [harness({ pageSize: 5 }, {}, newFirestore()), harness({ pageSize: 5 }, {}, newFirestore())];
+    const [a, b] = [harness({ pageSize: 5 }, undefined, newFirestore()), harness({ pageSize: 5 }, undefined, newFirestore())];
 
     const [ra, rb] = await Promise.all([a.watchdog.run(), b.watchdog.run()]);
 
     expect(ra.errors + rb.errors).toBe(0);
     expect(ra.expired_leases_recovered + rb.expired_leases_recovered).toBe(20);
     expect(ra.locks_deleted + rb.locks_deleted).toBe(7);
-    expect(ra.idempotency_deleted + rb.idempotency_deleted).toBe(7);
+    expect(ra.expired_deleted.catalog_idempotency + rb.expired_deleted.catalog_idempotency).toBe(7);
     for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
-    const woken = [...a.wakeups, ...b.wakeups].map((w) => w.id);
+    const woken = [...a.wakeups, ...b.wakeups].map((w) => w.jobId);
     expect(woken).toHaveLength(20);
     expect(new Set(woken).size).toBe(20);
   });

@@ -28,7 +28,9 @@ import {
   updateDoc,
   where,
 } from "firebase/firestore";
-import { JOB_TYPES } from "../../src/jobs/model";
+import { registry } from "../../src/handlers";
+
+const JOB_TYPES = registry.types;
 import { TEST_PROJECT_ID } from "../setup/project";
 
 const RULES_PATH = path.resolve(__dirname, "../../../firestore.rules");

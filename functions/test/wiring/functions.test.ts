@@ -3,9 +3,9 @@ import functionsTest from "firebase-functions-test";
 import { Firestore, Timestamp } from "firebase-admin/firestore";
 import * as runtimeModule from "../../src/adapters/functions-engine";
 import { maintenanceLaneTask, onJobCreated, priorityLaneTask, watchdog } from "../../src/index";
-import type { HandlerRegistry } from "../../src/jobs/executor";
 import { LocalRuntime } from "../../src/local/runtime";
 import { newFirestore } from "../helpers/firestore";
+import { registryWith } from "../helpers/registry";
 import { testRuntime } from "../helpers/runtime";
 import { TEST_PROJECT_ID } from "../setup/project";
 
@@ -14,14 +14,14 @@ let db: Firestore;
 let runtime: LocalRuntime;
 const runs: string[] = [];
 
-const registry: HandlerRegistry = {
+const registry = registryWith({
   FAMILY_AUDIT: {
     async run({ job }) {
       runs.push(job.id);
       return { kind: "completed", status: "succeeded_dry_run", summary: {} };
     },
   },
-};
+});
 
 beforeAll(() => {
   db = newFirestore();
@@ -64,12 +64,12 @@ describe("exported functions", () => {
   });
 
   it("the lane task functions run the lane's ready job", async () => {
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     await maintenanceLaneTask.run({ data: { lane: "maintenance", job_id: jobId, attempt: 0, epoch: 0 } } as never);
     expect(runs).toEqual([]); // a priority-lane job is not run by the maintenance lane
     await priorityLaneTask.run({ data: { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 } } as never);
     expect(runs).toEqual([jobId]);
-    expect((await runtime.engine.deps.queue.getJob(jobId))?.status).toBe("succeeded_dry_run");
+    expect((await runtime.engine.queue.getJob(jobId))?.status).toBe("succeeded_dry_run");
   });
 
   it("the scheduled watchdog runs a sweep and records it", async () => {

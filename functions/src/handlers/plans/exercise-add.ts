@@ -20,7 +20,8 @@ import {
   toNameSlug,
 } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
-import type { PayloadOf } from "../../jobs/model";
+import type { z } from "zod";
+import type { exerciseAddPayload } from "../exercise-add";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
 import { baseOf } from "../../catalog/family-naming";
@@ -29,7 +30,7 @@ import { describeAlias } from "../../catalog/slug-aliases";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
 import { type DocData } from "../../util/object-paths";
 
-export type ExerciseIntent = PayloadOf<"EXERCISE_ADD">["intent"];
+export type ExerciseIntent = z.output<typeof exerciseAddPayload>["intent"];
 
 export interface ExerciseDraft {
   family_slug: string;

@@ -14,7 +14,7 @@ import { CONTENT_FIELDS } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { assertLiveTarget, assertNotMerged } from "../../catalog/failures";
+import { assertLiveTarget, assertNotMerged } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";

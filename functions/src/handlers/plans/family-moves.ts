@@ -11,8 +11,8 @@ import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { liveMembers, nameOf, namesAfterJoin, normalizedPrimary } from "../../catalog/family-naming";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
-import { renameAliasOps } from "../../catalog/slug-aliases";
 import { type DocData } from "../../util/object-paths";
+import { renameAliasOps } from "./rename-aliases";
 
 export interface MoveConflict {
   exercise_id: string;

@@ -8,7 +8,7 @@ import type { AuditedFamily } from "../../catalog/audited-family";
 import { refreshRegistry } from "../support/change-plan";
 import { type FamilyFinding, targetNames } from "../../catalog/family-findings";
 import { liveMembers, nameOf, normalizedEquipment } from "../../catalog/family-naming";
-import { renameAliasOps } from "../../catalog/slug-aliases";
+import { renameAliasOps } from "./rename-aliases";
 
 export interface FamilyNormalization {
   operations: OperationInput[];

@@ -10,7 +10,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { assertNotMerged, assertSlugNotAnAlias } from "../../catalog/failures";
+import { assertNotMerged, assertSlugNotAnAlias } from "../support/failures";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";

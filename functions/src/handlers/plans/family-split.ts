@@ -12,7 +12,7 @@ import { normalizeEquipmentList } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { assertLiveTarget, assertSlugNotAnAlias } from "../../catalog/failures";
+import { assertLiveTarget, assertSlugNotAnAlias } from "../support/failures";
 import { liveMembers, normalizedPrimary } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { type JoinPlan, moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";

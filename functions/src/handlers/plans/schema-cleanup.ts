@@ -8,8 +8,9 @@
 import type { OperationInput } from "../../apply/plan";
 import { findDeprecatedFields, isDeprecatedField } from "../../catalog/fields";
 import { JobFailure } from "../../jobs/errors";
-import type { PayloadOf } from "../../jobs/model";
-import { exercisesNotFound } from "../../catalog/failures";
+import type { z } from "zod";
+import type { schemaCleanupPayload } from "../schema-cleanup";
+import { exercisesNotFound } from "../support/failures";
 import { type DocData } from "../../util/object-paths";
 
 export interface SchemaCleanup {
@@ -19,7 +20,7 @@ export interface SchemaCleanup {
   kept: Array<{ exercise_id: string; field: string; reason: string }>;
 }
 
-export function planSchemaCleanup(payload: PayloadOf<"SCHEMA_CLEANUP">, exercises: ReadonlyMap<string, DocData>): SchemaCleanup {
+export function planSchemaCleanup(payload: z.output<typeof schemaCleanupPayload>, exercises: ReadonlyMap<string, DocData>): SchemaCleanup {
   const requested = payload.fields_to_remove;
   const invalid = (requested ?? []).filter((field) => !isDeprecatedField(field));
   if (invalid.length > 0) {

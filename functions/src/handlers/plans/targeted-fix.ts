@@ -9,17 +9,18 @@ import type { OperationInput } from "../../apply/plan";
 import { type CatalogDoc } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
-import type { PayloadOf } from "../../jobs/model";
+import type { z } from "zod";
+import type { targetedFixPayload } from "../targeted-fix";
 import { refreshRegistry } from "../support/change-plan";
 import type { LoadedFamily } from "../../catalog/reads";
-import { exercisesNotFound } from "../../catalog/failures";
+import { exercisesNotFound } from "../support/failures";
 import { nameOf } from "../../catalog/family-naming";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
-import { renameAliasOps } from "../../catalog/slug-aliases";
 import { getPath, type DocData } from "../../util/object-paths";
 import { isLiveExercise } from "../../catalog/family-registry";
+import { renameAliasOps } from "./rename-aliases";
 
-export type TargetedFixPayload = PayloadOf<"TARGETED_FIX">;
+export type TargetedFixPayload = z.output<typeof targetedFixPayload>;
 
 export interface TargetedFixInput {
   payload: TargetedFixPayload;

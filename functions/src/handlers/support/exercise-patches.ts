@@ -9,8 +9,11 @@ import type { ValidationIssue } from "../../apply/issues";
 import { type ChangePlan, changePlanSchema } from "../../apply/plan";
 import { validatePlan } from "../../apply/validate";
 import { loadCatalogView } from "../../apply/view-loader";
-import type { HandlerInput } from "../../jobs/executor";
-import type { JobType } from "../../jobs/model";
+import { planWriter } from "../../apply/run-plan";
+import type { HandlerInput } from "../../jobs/handler";
+import type { CatalogDeps } from "./catalog-handler";
+
+type PatchInput = HandlerInput<HandlerInput["job"]["payload"], CatalogDeps>;
 
 export interface ExercisePatch {
   exerciseId: string;
@@ -29,10 +32,7 @@ export type PatchOutcome =
   | { kind: "invalid"; code: string; message: string };
 
 /** One outcome per patch, in order. The caller has checked the apply gate. */
-export async function writeExercisePatches<T extends JobType>(
-  input: HandlerInput<T>,
-  patches: readonly ExercisePatch[],
-): Promise<PatchOutcome[]> {
+export async function writeExercisePatches(input: PatchInput, patches: readonly ExercisePatch[]): Promise<PatchOutcome[]> {
   if (patches.length === 0) return [];
   const { job, deps } = input;
   const outcomes: (PatchOutcome | undefined)[] = patches.map(() => undefined);
@@ -51,7 +51,7 @@ export async function writeExercisePatches<T extends JobType>(
   }
   const valid = patches.map((_, index) => index).filter((index) => outcomes[index] === undefined);
   if (valid.length > 0) {
-    const engine = new ApplyEngine(deps.db, deps.queue, { now: deps.now });
+    const engine = new ApplyEngine(deps.db, { now: deps.now });
     if (job.payload.mode === "dry_run") {
       const preview = await engine.preview(planOf(input, valid, patches), view);
       preview.operations.forEach((operation, position) => (outcomes[valid[position]] = previewOutcome(operation)));
@@ -65,7 +65,7 @@ export async function writeExercisePatches<T extends JobType>(
   );
 }
 
-function planOf<T extends JobType>(input: HandlerInput<T>, indices: readonly number[], patches: readonly ExercisePatch[]): ChangePlan {
+function planOf(input: PatchInput, indices: readonly number[], patches: readonly ExercisePatch[]): ChangePlan {
   return changePlanSchema.parse({
     job_id: input.job.id,
     job_type: input.job.type,
@@ -83,8 +83,8 @@ function planOf<T extends JobType>(input: HandlerInput<T>, indices: readonly num
  * Apply stops at an operation that fails (plans usually depend on their order); these patches do
  * not, so the operations it left unattempted are applied in a next round.
  */
-async function applyAll<T extends JobType>(
-  input: HandlerInput<T>,
+async function applyAll(
+  input: PatchInput,
   engine: ApplyEngine,
   indices: readonly number[],
   patches: readonly ExercisePatch[],
@@ -92,7 +92,7 @@ async function applyAll<T extends JobType>(
 ): Promise<void> {
   let remaining = indices;
   while (remaining.length > 0) {
-    const result = await engine.apply(planOf(input, remaining, patches), input.lease, { signal: input.ctx.signal });
+    const result = await engine.apply(planOf(input, remaining, patches), planWriter(input), { signal: input.ctx.signal });
     recordApplyResult(result, remaining, outcomes);
     remaining = result.not_attempted.map((position) => remaining[position]);
   }

@@ -5,11 +5,11 @@
  * counts them.
  */
 import { createHash } from "node:crypto";
-import type { EngineDeps } from "../../jobs/executor";
-import type { Job, JobType } from "../../jobs/model";
+import type { JobScope } from "../../jobs/handler";
+import type { Mode } from "../../jobs/model";
 
 export interface FollowUp {
-  type: JobType;
+  type: string;
   payload: Record<string, unknown>;
   dedup_key: string;
 }
@@ -30,18 +30,18 @@ const MAX_LISTED = 50;
 
 export class FollowUpJobs {
   private readonly counts: Record<Outcome, number> = { created: 0, deduplicated: 0, would_create: 0 };
-  private readonly listed: Array<{ type: JobType; dedup_key: string; outcome: Outcome; job_id?: string }> = [];
+  private readonly listed: Array<{ type: string; dedup_key: string; outcome: Outcome; job_id?: string }> = [];
 
   constructor(
-    private readonly deps: EngineDeps,
-    private readonly scan: Pick<Job, "type" | "payload">,
+    private readonly engine: Pick<JobScope, "createJob">,
+    private readonly mode: Mode,
   ) {}
 
   async request(followUp: FollowUp): Promise<void> {
     let outcome: Outcome = "would_create";
     let jobId: string | undefined;
-    if (this.scan.payload.mode === "apply") {
-      const result = await this.deps.queue.createJob({ ...followUp, created_by: `system:${this.scan.type}` });
+    if (this.mode === "apply") {
+      const result = await this.engine.createJob(followUp);
       outcome = result.created ? "created" : "deduplicated";
       jobId = result.jobId;
     }

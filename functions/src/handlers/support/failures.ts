@@ -1,7 +1,10 @@
-import { JobFailure } from "../jobs/errors";
-import type { LoadedFamily } from "./reads";
-import { describeAlias } from "./slug-aliases";
-import { type DocData } from "../util/object-paths";
+/** The failures handlers share, so the same bad input gets the same code from every job type, and the reads that raise them. */
+import type { Firestore } from "firebase-admin/firestore";
+import { type AuditedFamily, audit } from "../../catalog/audited-family";
+import { JobFailure } from "../../jobs/errors";
+import { type LoadedFamily, readFamily } from "../../catalog/reads";
+import { describeAlias } from "../../catalog/slug-aliases";
+import { type DocData } from "../../util/object-paths";
 
 export function familyNotFound(familySlug: string): JobFailure {
   return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {
@@ -47,4 +50,16 @@ export function assertNotMerged(family: LoadedFamily): void {
       merged_into: family.registry.merged_into ?? null,
     },
   );
+}
+
+/** A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry. */
+export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
+  const family = await readFamily(db, slug);
+  if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug);
+  return family;
+}
+
+/** Reads and audits a family; FAMILY_NOT_FOUND when it does not exist. */
+export async function auditedFamily(db: Firestore, slug: string): Promise<AuditedFamily> {
+  return audit(db, await loadFamily(db, slug));
 }
