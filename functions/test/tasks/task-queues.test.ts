@@ -1,5 +1,5 @@
 import { InProcessTaskQueue } from "../../src/tasks/in-process";
-import { WakeupPayload, WakeupTask, wakeupTaskName } from "../../src/jobs/task-queue";
+import { WakeupPayload, WakeupTask, wakeupPayload, wakeupTaskName } from "../../src/jobs/task-queue";
 
 const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
   lane: "priority",
@@ -14,6 +14,17 @@ describe("wake-up task names", () => {
   it("are derived from job, attempt, epoch and reason, with only allowed characters", () => {
     expect(wakeupTaskName(task())).toBe("job1-2-3");
     expect(wakeupTaskName(task({ jobId: "a.b/c", reason: "stale 7" }))).toBe("a_b_c-2-3-stale_7");
+  });
+
+  it("carry the count of early arrivals in the payload only when there were some", () => {
+    expect(wakeupPayload(task())).toEqual({ lane: "priority", job_id: "job1", attempt: 2, epoch: 3 });
+    expect(wakeupPayload(task({ earlyArrivals: 2 }))).toEqual({
+      lane: "priority",
+      job_id: "job1",
+      attempt: 2,
+      epoch: 3,
+      early_arrivals: 2,
+    });
   });
 });
 
