@@ -23,7 +23,7 @@ const EARLY_ARRIVAL_STEP_MS = 1000;
  * arrived early (nor of an earlier early arrival), while a duplicated delivery of the same task still
  * enqueues nothing new.
  */
-export function wakeupAfterEarlyArrival(job: Job, earlierArrivals: number): WakeupTask {
+function wakeupAfterEarlyArrival(job: Job, earlierArrivals: number): WakeupTask {
   const arrivals = earlierArrivals + 1;
   const target = job.run_after.getTime();
   return {

@@ -30,14 +30,14 @@ export interface EnqueueRetryPolicy {
 }
 
 /** Enqueues run inside triggers and task handlers: a few quick retries, then the caller's own retry takes over. */
-export const DEFAULT_ENQUEUE_RETRY: EnqueueRetryPolicy = {
+const DEFAULT_ENQUEUE_RETRY: EnqueueRetryPolicy = {
   maxAttempts: 5,
   callTimeoutMs: 10_000,
   totalTimeoutMs: 30_000,
   backoff: { baseMs: 250, factor: 2, maxMs: 4_000 },
 };
 
-export interface CloudTasksOptions {
+interface CloudTasksOptions {
   project: string;
   location: string;
   /** The OIDC identity of task requests; it must be allowed to invoke the lane functions. */
@@ -53,7 +53,7 @@ type CreateTaskRequest = Parameters<CloudTasksClient["createTask"]>[0];
 type Timestamp = { seconds: number; nanos: number };
 
 /** A Date as a protobuf Timestamp, keeping its milliseconds. */
-export function toTimestamp(date: Date): Timestamp {
+function toTimestamp(date: Date): Timestamp {
   const ms = date.getTime();
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
@@ -65,7 +65,7 @@ function laneFunctionUrl(task: WakeupTask, options: { project: string; location:
 }
 
 /** The `createTask` request for a wake-up. Pure. */
-export function buildCreateTaskRequest(
+function buildCreateTaskRequest(
   task: WakeupTask,
   options: { project: string; location: string; serviceAccountEmail: string },
 ): CreateTaskRequest {
@@ -97,7 +97,7 @@ const RETRYABLE_GRPC = new Set<number>([GRPC.DEADLINE_EXCEEDED, GRPC.RESOURCE_EX
 const RETRYABLE_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "EPIPE"]);
 
 /** A call that did not answer within its timeout; reported like the gRPC status. */
-export class EnqueueTimeoutError extends Error {
+class EnqueueTimeoutError extends Error {
   readonly code = GRPC.DEADLINE_EXCEEDED;
   constructor(timeoutMs: number) {
     super(`DEADLINE_EXCEEDED: createTask did not answer within ${timeoutMs} ms`);
@@ -108,7 +108,7 @@ export class EnqueueTimeoutError extends Error {
 type Outcome = "duplicate" | "retry" | "fail";
 
 /** gRPC errors carry a numeric `code`; REST errors (GaxiosError) carry the HTTP `status` and a `response`. */
-export function classifyEnqueueError(err: unknown): Outcome {
+function classifyEnqueueError(err: unknown): Outcome {
   const fields = (typeof err === "object" && err !== null ? err : {}) as {
     code?: unknown;
     status?: unknown;

@@ -7,7 +7,7 @@ import { LANE_TASK_TIMEOUT_SECONDS } from "../../src/tasks/lanes";
 import type { WakeupTask } from "../../src/jobs/task-queue";
 import { backoffDelayMs } from "../../src/util/backoff";
 import { FAKE_ACCESS_TOKEN, FakeCloudTasks, fakeClientOptions } from "../fakes/cloud-tasks-server";
-import { requireVmModules } from "../fakes/node-options";
+import { requireVmModules } from "../fakes/jest-runtime";
 
 const SERVICE_ACCOUNT = "runtime-sa@demo-p.iam.gserviceaccount.com";
 const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({

@@ -10,7 +10,7 @@ import { JobFailure } from "../../src/jobs/errors";
 import type { HandlerRegistry } from "../../src/jobs/executor";
 import { CloudTasksQueue } from "../../src/tasks/cloud-tasks";
 import { FakeCloudTasks, type ReceivedTask, fakeClientOptions } from "../fakes/cloud-tasks-server";
-import { requireVmModules } from "../fakes/node-options";
+import { requireVmModules } from "../fakes/jest-runtime";
 import { newFirestore } from "../helpers/firestore";
 import { testConfig } from "../helpers/runtime";
 

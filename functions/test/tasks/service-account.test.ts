@@ -7,7 +7,7 @@ import { CloudTasksQueue } from "../../src/tasks/cloud-tasks";
 import { laneTaskInvoker, taskServiceAccount } from "../../src/tasks/service-account";
 import { FakeCloudTasks, fakeClientOptions } from "../fakes/cloud-tasks-server";
 import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
-import { requireVmModules } from "../fakes/node-options";
+import { requireVmModules } from "../fakes/jest-runtime";
 
 const EMAIL_PATH = "instance/service-accounts/default/email";
 let metadata: FakeMetadataServer;
