@@ -7,10 +7,11 @@ import type { DocData } from "../catalog/repository";
 import type { LlmClient, LlmUsage } from "../llm/types";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { type UsageRecorder, generateRecorded } from "./llm-call";
+import { ENRICH_CALL } from "./llm-calls";
 import { type DroppedChange, normalizeEnrichmentChanges } from "./normalize";
-import { type EnrichmentResponse, type EnrichmentSpec, buildEnrichmentPrompt, enrichmentResponseSchema } from "./prompt";
+import { type EnrichmentResponse, type EnrichmentSpec, buildEnrichmentPrompt } from "./prompt";
 
-export const ENRICH_TASK = "enrich_exercise";
+export const ENRICH_TASK = ENRICH_CALL.task;
 
 export interface EnrichmentRequest {
   exerciseId: string;
@@ -34,13 +35,8 @@ export async function enrichExercise(llm: LlmClient, request: EnrichmentRequest,
   const prompt = buildEnrichmentPrompt({ ...request, findings: heuristicScoreExercise(exercise) });
   const { data, usage } = await generateRecorded(
     llm,
-    {
-      task: ENRICH_TASK,
-      prompt,
-      schema: enrichmentResponseSchema,
-      tier: spec.use_pro_model ? "strong" : "fast",
-      context: { exercise, fields_to_enrich: spec.fields_to_enrich },
-    },
+    ENRICH_CALL,
+    { prompt, tier: spec.use_pro_model ? "strong" : "fast", context: { exercise, fields_to_enrich: spec.fields_to_enrich } },
     recorder,
   );
   const normalized = normalizeEnrichmentChanges(data.changes, exercise);
