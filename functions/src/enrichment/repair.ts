@@ -7,7 +7,7 @@
  *   rounds are their own budget and never use up job attempts.
  * - An unusable answer (not JSON, not a plan, cut off at the token limit) counts as a round that
  *   changed nothing, so a model that cannot repair ends, like one that repairs badly, in
- *   REPAIR_LOOP_EXHAUSTED for a person.
+ *   REPAIR_LOOP_EXHAUSTED for a person. Missing credentials (LLM_AUTH) fail the job instead.
  */
 import type { PlanRepairer } from "../apply/run-plan";
 import type { ValidationIssue } from "../apply/issues";
@@ -53,7 +53,8 @@ export function llmPlanRepairer(): PlanRepairer {
       });
       return revised;
     } catch (err) {
-      if (!(err instanceof LlmError) || err.transient) throw err;
+      // Outages and missing credentials are not an unusable answer: the job retries, or fails with LLM_AUTH.
+      if (!(err instanceof LlmError) || err.transient || err.code === "LLM_AUTH") throw err;
       attempt.event("plan_repair_unusable", { round, errors_in: errors, code: err.code, message: err.message });
       return plan;
     }
