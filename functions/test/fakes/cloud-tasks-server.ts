@@ -17,7 +17,7 @@ import type { CloudTasksClientOptions } from "../../src/tasks/cloud-tasks";
 type protobufNamespace = Parameters<typeof protoLoader.fromJSON>[0];
 
 /** The gRPC status codes the fake answers with, and their HTTP equivalents (google.rpc.Code mapping). */
-export const STATUS = {
+const STATUS = {
   INVALID_ARGUMENT: { grpc: 3, http: 400 },
   DEADLINE_EXCEEDED: { grpc: 4, http: 504 },
   ALREADY_EXISTS: { grpc: 6, http: 409 },
@@ -25,7 +25,7 @@ export const STATUS = {
   RESOURCE_EXHAUSTED: { grpc: 8, http: 429 },
   UNAVAILABLE: { grpc: 14, http: 503 },
 } as const;
-export type StatusName = keyof typeof STATUS;
+type StatusName = keyof typeof STATUS;
 
 /**
  * What the fake does with one incoming CreateTask: fail with a status, never answer ("hang"), or
@@ -33,7 +33,7 @@ export type StatusName = keyof typeof STATUS;
  */
 export type Fault = StatusName | "hang" | "lost-response";
 
-export interface Duration {
+interface Duration {
   seconds: number;
   nanos: number;
 }

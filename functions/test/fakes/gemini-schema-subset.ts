@@ -24,8 +24,8 @@ const DOCUMENTED_KEYWORDS = new Set([
 ]);
 const TYPES = new Set(["string", "number", "integer", "boolean", "object", "array", "null"]);
 /** Our own ceilings for "too complex": a union of more branches or an enum of more values is a schema smell. */
-export const MAX_ANY_OF = 5;
-export const MAX_ENUM = 50;
+const MAX_ANY_OF = 5;
+const MAX_ENUM = 50;
 
 type Node = Record<string, unknown>;
 
