@@ -11,6 +11,8 @@ import type { Lane } from "./jobs/model";
 import { handleJobCreated } from "./adapters/job-created";
 import { handleLaneTask } from "./adapters/lane-task";
 import { functionsEngine } from "./adapters/functions-engine";
+import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
+import { laneTaskInvoker } from "./tasks/service-account";
 
 const region = PARAMS.taskLocation.param;
 
@@ -20,12 +22,18 @@ export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalo
   await handleJobCreated(functionsEngine(), event);
 });
 
-/** One task queue function per lane; the maintenance lane is slower and backs off longer. */
+/**
+ * One task queue function per lane; the maintenance lane is slower and backs off longer. `invoker`
+ * (TASKS_SERVICE_ACCOUNT in functions/.env, read at deploy) is the identity that enqueues and whose
+ * OIDC token calls the function: Firebase grants it the queue's enqueuer role and the invoker role.
+ */
 function laneTaskFunction(lane: Lane, limits: { maxConcurrent: IntParam; maxPerSecond: IntParam; minBackoffSeconds: number }) {
+  const invoker = laneTaskInvoker();
   return onTaskDispatched(
     {
       region,
-      timeoutSeconds: 540,
+      timeoutSeconds: LANE_TASK_TIMEOUT_SECONDS,
+      ...(invoker ? { invoker } : {}),
       retryConfig: { maxAttempts: PARAMS.taskMaxAttempts.param, minBackoffSeconds: limits.minBackoffSeconds, maxBackoffSeconds: 600 },
       rateLimits: { maxConcurrentDispatches: limits.maxConcurrent, maxDispatchesPerSecond: limits.maxPerSecond },
     },

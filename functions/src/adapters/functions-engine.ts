@@ -8,6 +8,7 @@ import { loadEngineConfig } from "../config";
 import { createEngine, type Engine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
+import { TASKS_SERVICE_ACCOUNT_ENV, taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
 
 let engine: Engine | undefined;
@@ -25,26 +26,22 @@ function inFunctionsEmulator(): boolean {
   return process.env.FUNCTIONS_EMULATOR === "true";
 }
 
-/** The default service account of the functions (the OIDC identity of task requests). */
-function taskServiceAccount(project: string): string {
-  return process.env.TASKS_SERVICE_ACCOUNT || `${project}@appspot.gserviceaccount.com`;
-}
-
 /** The adapter follows the environment: the Emulator Suite's tasks emulator, or Cloud Tasks. */
 function taskQueueForEnvironment(location: string): TaskQueuePort {
-  const project = projectId();
   if (inFunctionsEmulator()) {
     return new EmulatorTaskQueue(getApp(), location);
   }
-  return new CloudTasksQueue({ project, location, serviceAccountEmail: taskServiceAccount(project) });
+  return new CloudTasksQueue({ project: projectId(), location, serviceAccount: taskServiceAccount() });
 }
 
 export function functionsEngine(): Engine {
   if (!engine) {
     const config = loadEngineConfig();
-    // With a service account id, firebase-admin's task queue client does not probe the metadata server.
+    // With a service account id, firebase-admin's task queue client does not probe the metadata
+    // server; the tasks emulator does not check the identity, so any well-formed one does.
     if (inFunctionsEmulator() && !hasDefaultApp()) {
-      initializeApp({ serviceAccountId: taskServiceAccount(projectId()), projectId: projectId() });
+      const serviceAccountId = process.env[TASKS_SERVICE_ACCOUNT_ENV] || `tasks-emulator@${projectId()}.iam.gserviceaccount.com`;
+      initializeApp({ serviceAccountId, projectId: projectId() });
     }
     engine = createEngine({ db: getDb(), config, tasks: taskQueueForEnvironment(config.taskLocation), project: projectId() });
   }

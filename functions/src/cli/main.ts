@@ -9,6 +9,7 @@ import { getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
 import { createEngine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
+import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
 import { CliError, runCli } from "./commands";
 
@@ -23,11 +24,7 @@ async function main(): Promise<void> {
   const config = loadEngineConfig();
   const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
     ? leaveToLocalEngine
-    : new CloudTasksQueue({
-        project,
-        location: config.taskLocation,
-        serviceAccountEmail: process.env.TASKS_SERVICE_ACCOUNT || `${project}@appspot.gserviceaccount.com`,
-      });
+    : new CloudTasksQueue({ project, location: config.taskLocation, serviceAccount: taskServiceAccount() });
   const engine = createEngine({ db, config, tasks, project });
   await runCli(process.argv.slice(2), { db, engine, out: (line) => console.log(line) });
 }

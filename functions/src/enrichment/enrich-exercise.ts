@@ -6,12 +6,13 @@
 import type { LlmClient, LlmUsage } from "../llm/types";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { type UsageRecorder, generateRecorded } from "./llm-call";
+import { ENRICH_CALL } from "./llm-calls";
 import { type DroppedChange, normalizeEnrichmentChanges } from "./normalize";
-import { type EnrichmentResponse, buildEnrichmentPrompt, enrichmentResponseSchema } from "./prompt";
+import { type EnrichmentResponse, buildEnrichmentPrompt } from "./prompt";
 import { type DocData } from "../util/object-paths";
 import { type EnrichmentSpec } from "./spec";
 
-export const ENRICH_TASK = "enrich_exercise";
+export const ENRICH_TASK = ENRICH_CALL.task;
 
 export interface EnrichmentRequest {
   exerciseId: string;
@@ -35,13 +36,8 @@ export async function enrichExercise(llm: LlmClient, request: EnrichmentRequest,
   const prompt = buildEnrichmentPrompt({ ...request, findings: heuristicScoreExercise(exercise) });
   const { data, usage } = await generateRecorded(
     llm,
-    {
-      task: ENRICH_TASK,
-      prompt,
-      schema: enrichmentResponseSchema,
-      tier: spec.use_pro_model ? "strong" : "fast",
-      context: { exercise, fields_to_enrich: spec.fields_to_enrich },
-    },
+    ENRICH_CALL,
+    { prompt, tier: spec.use_pro_model ? "strong" : "fast", context: { exercise, fields_to_enrich: spec.fields_to_enrich } },
     recorder,
   );
   const normalized = normalizeEnrichmentChanges(data.changes, exercise);

@@ -6,7 +6,8 @@
  * work, and a retry sends only the unfinished exercises to the LLM.
  *
  * - An exercise deleted (or retired) meanwhile is skipped, not a failure of the shard.
- * - An unusable LLM answer fails that exercise, with its reason; the others go on.
+ * - An unusable LLM answer fails that exercise, with its reason; the others go on. Missing LLM
+ *   credentials (LLM_AUTH) stop the shard: no exercise could succeed.
  * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
  *   and recorded; the shard then fails transiently and its retry resumes.
  * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises.
@@ -137,7 +138,8 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
   try {
     enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec }, attempt);
   } catch (err) {
-    if (err instanceof LlmError && !err.transient) return failed(exerciseId, err.code, err.message);
+    // Missing credentials are not this exercise's fault: they stop the shard (the job fails with LLM_AUTH).
+    if (err instanceof LlmError && !err.transient && err.code !== "LLM_AUTH") return failed(exerciseId, err.code, err.message);
     throw err;
   }
   const base = {

@@ -15,6 +15,8 @@ export interface WakeupTask {
   runAfter: Date;
   /** Distinguishes a deliberate re-enqueue (the watchdog, an early arrival) from a duplicate. */
   reason?: string;
+  /** How many wake-ups for this job arrived before `runAfter` and asked for this one (travels in the payload). */
+  earlyArrivals?: number;
 }
 
 /** The body every adapter delivers to the lane's task function. */
@@ -23,6 +25,8 @@ export interface WakeupPayload {
   job_id: string;
   attempt: number;
   epoch: number;
+  /** Present on a wake-up re-enqueued because an earlier one arrived before the job's `run_after`. */
+  early_arrivals?: number;
 }
 
 export type EnqueueResult = "enqueued" | "duplicate";
@@ -57,5 +61,7 @@ export function wakeupTaskName(task: WakeupTask): string {
 }
 
 export function wakeupPayload(task: WakeupTask): WakeupPayload {
-  return { lane: task.lane, job_id: task.jobId, attempt: task.attempt, epoch: task.epoch };
+  const payload: WakeupPayload = { lane: task.lane, job_id: task.jobId, attempt: task.attempt, epoch: task.epoch };
+  if (task.earlyArrivals) payload.early_arrivals = task.earlyArrivals;
+  return payload;
 }

@@ -2,7 +2,7 @@ import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
 import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
 import { toJobFailure } from "../../src/jobs/errors";
-import { FakeLlmClient, type FakeScriptStep } from "../../src/llm/index";
+import { FakeLlmClient, type FakeScriptStep, LlmError } from "../../src/llm/index";
 import type { LlmRequest } from "../../src/llm/types";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
@@ -117,6 +117,18 @@ describe("the LLM repair loop", () => {
     const before = await snapshotCatalog(db);
     const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
     expect(toJobFailure(err)).toMatchObject({ code: "LLM_RATE_LIMITED", kind: "transient" });
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(input.attempt.llmTotals().calls).toBe(1);
+  });
+
+  it("fails the job with LLM_AUTH when there are no credentials, rather than counting a round that changed nothing", async () => {
+    const noCredentials = () => {
+      throw new LlmError("LLM_AUTH", "Vertex AI credentials unavailable: Could not load the default credentials");
+    };
+    const { input } = await setUp([{ match: { task: REPAIR_TASK }, respond: noCredentials }]);
+    const before = await snapshotCatalog(db);
+    const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ code: "LLM_AUTH", kind: "permanent" });
     expect(await snapshotCatalog(db)).toBe(before);
     expect(input.attempt.llmTotals().calls).toBe(1);
   });

@@ -1,9 +1,9 @@
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
-import { JobFailure, LeaseLostError } from "../../src/jobs/errors";
+import { JobFailure, LeaseLostError, toJobFailure } from "../../src/jobs/errors";
 import type { HandlerOutcome } from "../../src/jobs/handler";
 import { enrichShardHandler } from "../../src/handlers/catalog-enrich-field-shard";
 import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
-import { FakeLlmClient, type FakeScriptStep } from "../../src/llm/index";
+import { FakeLlmClient, type FakeScriptStep, LlmError } from "../../src/llm/index";
 import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import { fakeEnrichment } from "../../src/llm/fake-enrichment";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
@@ -219,6 +219,22 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(await ledgerOf(input.job.id)).toHaveLength(3);
     expect(await journalOf(input.job.id)).toHaveLength(3);
     expect(input.attempt.llmTotals().calls).toBe(4);
+  });
+
+  it("stops with LLM_AUTH when there are no credentials, instead of failing every exercise one by one", async () => {
+    const { input } = await setUpShard({
+      exercises: thinExercises(6),
+      script: [
+        enrichThen(2, () => {
+          throw new LlmError("LLM_AUTH", "Vertex AI credentials unavailable: Could not refresh access token");
+        }),
+      ],
+      concurrency: 1,
+    });
+    const err = await run(input).catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ kind: "permanent", code: "LLM_AUTH" });
+    expect(await ledgerOf(input.job.id)).toHaveLength(2);
+    expect(input.attempt.llmTotals().calls).toBe(3);
   });
 
   it("fails only the exercise whose answer is unusable; locked fields and invented values are never written", async () => {
