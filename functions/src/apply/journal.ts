@@ -134,3 +134,11 @@ export async function revertChange(
     return { change_id: changeId, status: "reverted" as const, targets };
   });
 }
+
+/** Ids of the exercises earlier attempts of `jobId` created, from the change journal. */
+export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promise<string[]> {
+  const changes = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
+  return changes.docs
+    .filter((change) => change.get("op") === "create_exercise" && change.get("status") === "applied")
+    .map((change) => String(change.get("operation.exercise_id")));
+}

@@ -1,8 +1,8 @@
 /**
  * Catalog reads the handlers need beyond `catalog/repository`: a family with its registry entry,
  * who holds the slugs a plan gives out, the distinct family slugs the scans walk, the facts alias
- * checks ask for (including exercises by the slug they were created with), and what an earlier
- * attempt of a job created. Every walk pages; none holds more than one page or one family in memory.
+ * checks ask for (including exercises by the slug they were created with). Every walk pages; none
+ * holds more than one page or one family in memory.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import {
@@ -15,7 +15,6 @@ import {
   loadFamilyExercises,
 } from "./repository";
 import { toNameSlug } from "./taxonomy";
-import { APPLY_COLLECTIONS } from "../apply/collections";
 import { CATALOG_COLLECTIONS } from "./collections";
 import type { AliasFacts, FactRequest } from "./alias-facts";
 import type { SlugOwners } from "./rename-conflicts";
@@ -104,14 +103,6 @@ async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, s
     }
   }
   return found;
-}
-
-/** Ids of the exercises earlier attempts of `jobId` created, from the change journal. */
-export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promise<string[]> {
-  const changes = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
-  return changes.docs
-    .filter((change) => change.get("op") === "create_exercise" && change.get("status") === "applied")
-    .map((change) => String(change.get("operation.exercise_id")));
 }
 
 /** Which of `familySlugs` have at least one exercise (one limit-1 query each). */

@@ -2,11 +2,11 @@
  * The enrichment parent's view of its finished shards: the aggregate of their outcomes for the
  * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), this folds them.
  */
-import type { ChildJob } from "../jobs/flows";
 import { type JobStatus, isSuccessStatus } from "../jobs/lifecycle";
 import type { ResultSummary } from "../jobs/model";
 import { isPlainRecord } from "../util/object-paths";
 import { type ShardCounts, countValue, emptyShardCounts, readShardCounts } from "./shard-tally";
+import { type ChildJob } from "../jobs/model";
 
 export interface ShardAggregate {
   /** Shards that did not succeed. */

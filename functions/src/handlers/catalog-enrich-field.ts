@@ -11,8 +11,7 @@ import { ONE_TARGET_SELECTION, docIdSchema, filterCriteriaSchema, oneTargetSelec
 import { targetIdPages } from "../catalog/targets";
 import { aggregateShards } from "../enrichment/shard-aggregate";
 import { enrichmentSpecSchema } from "../enrichment/spec";
-import type { ChildSpec } from "../jobs/flows";
-import { modeSchema } from "../jobs/model";
+import { modeSchema, type ChildSpec } from "../jobs/model";
 import { needsReview, succeededIn } from "../jobs/outcomes";
 import { type CatalogInput, catalogHandler } from "./support/catalog-handler";
 

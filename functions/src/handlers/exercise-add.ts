@@ -6,11 +6,13 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { nonEmptyTextSchema } from "../catalog/inputs";
 import type { HandlerOutcome, JobScope } from "../jobs/handler";
+import type { BasePayload } from "../jobs/model";
 import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
-import { exercisesCreatedByJob, loadRenameOwners, readFamily } from "../catalog/reads";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
-import { draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
+import { type ExerciseIntent, draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
+import { exercisesCreatedByJob } from "../apply/journal";
 
 /** The payload of a EXERCISE_ADD job. */
 export const exerciseAddPayload = z.strictObject({
@@ -24,7 +26,7 @@ export const exerciseAddPayload = z.strictObject({
       .optional(),
     description: z.string().optional(),
   }),
-});
+}) satisfies z.ZodType<BasePayload & { intent: ExerciseIntent }>;
 
 export const exerciseAddHandler = catalogHandler({
   type: "EXERCISE_ADD",

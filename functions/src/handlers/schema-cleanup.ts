@@ -5,18 +5,19 @@
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { docIdsSchema } from "../catalog/inputs";
+import type { BasePayload } from "../jobs/model";
 import { catalogHandler } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
 import { getExercises } from "../catalog/repository";
 import { changePlan } from "./support/change-plan";
-import { planSchemaCleanup } from "./plans/schema-cleanup";
+import { type SchemaCleanupRequest, planSchemaCleanup } from "./plans/schema-cleanup";
 
 /** The payload of a SCHEMA_CLEANUP job. */
 export const schemaCleanupPayload = z.strictObject({
   mode: modeSchema,
   exercise_doc_ids: docIdsSchema,
   fields_to_remove: z.array(z.string().min(1)).min(1).optional(),
-});
+}) satisfies z.ZodType<BasePayload & SchemaCleanupRequest>;
 
 export const schemaCleanupHandler = catalogHandler({
   type: "SCHEMA_CLEANUP",

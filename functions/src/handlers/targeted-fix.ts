@@ -2,12 +2,13 @@
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
+import type { BasePayload } from "../jobs/model";
 import { catalogHandler, familyLockKey } from "./support/catalog-handler";
 import { runPlan } from "../apply/run-plan";
 import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
-import { fixReadIds, planTargetedFix } from "./plans/targeted-fix";
+import { type TargetedFixPayload, fixReadIds, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData } from "../util/object-paths";
 
@@ -40,7 +41,7 @@ export const targetedFixPayload = z
     if (p.fix_type === "rename" && p.exercise_doc_ids.length !== 1) {
       ctx.addIssue({ code: "custom", path: ["exercise_doc_ids"], message: "a rename names exactly one exercise" });
     }
-  });
+  }) satisfies z.ZodType<BasePayload & TargetedFixPayload>;
 
 export const targetedFixHandler = catalogHandler({
   type: "TARGETED_FIX",

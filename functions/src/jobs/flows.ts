@@ -19,36 +19,11 @@ import { pageCollection } from "../util/paging";
 import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
 import { type JobStatus, isFinalStatus, isSuccessStatus } from "./lifecycle";
-import type { BasePayload, ChildCounts, Job, Lane, ResultSummary } from "./model";
+import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary } from "./model";
 import { submitJob } from "./intake";
-import type { JobQueue, Lease } from "./queue";
+import type { JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
-
-/** A child a parent asks for. */
-export interface ChildSpec {
-  type: string;
-  payload: Record<string, unknown>;
-  priority?: number;
-  queue?: Lane;
-}
-
-export interface ChildrenCreated {
-  total: number;
-  created: number;
-  /** Children that already existed (created by an earlier attempt of the parent). */
-  existing: number;
-}
-
-/** A child as its parent's completion hook sees it. */
-export interface ChildJob {
-  id: string;
-  type: string;
-  status: JobStatus;
-  payload: Record<string, unknown>;
-  result_summary: ResultSummary | null;
-  /** The child's last error (`{code, message, details}`), if any. */
-  error: unknown;
-}
+import { type Lease } from "./model";
 
 /** How long a parent waits before it looks at its children again when nothing wakes it sooner. */
 export const CHILD_CHECK_INTERVAL_MS = 60_000;

@@ -8,9 +8,8 @@ import type { DocumentReference, Transaction } from "firebase-admin/firestore";
 import type { z } from "zod";
 import type { AttemptRecorder } from "./attempt-log";
 import type { JobContext } from "./context";
-import type { ChildJob, ChildSpec, ChildrenCreated } from "./flows";
-import type { BasePayload, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
-import type { CreateJobInput, CreateJobResult, Lease } from "./queue";
+import type { BasePayload, CompletionStatus, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
+import { type CreateJobInput, type CreateJobResult, type Lease, type ChildJob, type ChildSpec, type ChildrenCreated } from "./model";
 
 /** A payload schema: its output always has `mode`. */
 export type PayloadSchema = z.ZodType<BasePayload>;
@@ -39,8 +38,6 @@ export interface HandlerInput<P extends BasePayload = BasePayload, D = unknown> 
   deps: D;
   engine: JobScope;
 }
-
-export type CompletionStatus = "succeeded" | "succeeded_dry_run" | "needs_review" | "cancelled";
 
 export type HandlerOutcome =
   | { kind: "completed"; status: CompletionStatus; summary: ResultSummary; error?: JobErrorInfo }

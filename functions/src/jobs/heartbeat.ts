@@ -1,11 +1,12 @@
 /**
- * Keeps a running job's lease and family locks alive. When renewal shows the lease is gone (or a
+ * Keeps a running job's lease and its locks alive. When renewal shows the lease is gone (or a
  * cancel was requested) it fires the abort signal the handler watches, so a worker that lost its
  * job stops at the next safe point and writes nothing more.
  */
 import { LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";
-import type { JobQueue, Lease } from "./queue";
+import type { JobQueue } from "./queue";
+import { type Lease } from "./model";
 
 /** Thrown at a safe point after an operator asked the running job to stop. */
 export class JobCancelledError extends Error {

@@ -10,8 +10,9 @@
  */
 import * as logs from "./logs";
 import type { Issue, Lane } from "./model";
-import type { CreateJobInput, CreateJobResult, JobQueue } from "./queue";
+import type { JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
+import { type CreateJobInput, type CreateJobResult } from "./model";
 
 export type IntakeResult =
   | { outcome: "accepted"; lane: Lane; wakeup: "enqueued" | "duplicate" }

@@ -3,7 +3,7 @@ import { errorText, log } from "../util/log";
 import type { JobFailure, LeaseLostError } from "./errors";
 import type { JobStatus } from "./lifecycle";
 import type { Job, JobErrorInfo } from "./model";
-import type { Lease } from "./queue";
+import { type Lease } from "./model";
 
 const jobFields = (job: Job) => ({ job_id: job.id, job_type: job.type, lane: job.queue, attempt: job.attempts });
 

@@ -5,7 +5,7 @@
  */
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { JOB_STATUSES } from "./lifecycle";
+import { JOB_STATUSES, type JobStatus } from "./lifecycle";
 
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
@@ -111,3 +111,61 @@ export function toIssues(error: z.ZodError, prefix: (string | number)[] = []): I
     code: issue.code,
   }));
 }
+
+// ---------------------------------------------------------------- what the engine parts pass each other
+
+/** Proof that a worker holds a job: its id, the owner and the fencing epoch. */
+export interface Lease {
+  jobId: string;
+  owner: string;
+  epoch: number;
+}
+
+export interface CreateJobInput {
+  type: string;
+  payload: Record<string, unknown>;
+  queue?: Lane;
+  priority?: number;
+  dedup_key?: string;
+  created_by: string;
+  run_after?: Date;
+  max_attempts?: number;
+  parent_job_id?: string;
+  /** A deterministic id (e.g. `<parent>-shard-3`): creating it twice creates it once. */
+  id?: string;
+}
+
+export type CreateJobResult =
+  | { created: true; jobId: string; job: WakeupSubject }
+  | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" };
+
+export type CompletionStatus = "succeeded" | "succeeded_dry_run" | "needs_review" | "cancelled";
+
+/** A child a parent asks for. */
+export interface ChildSpec {
+  type: string;
+  payload: Record<string, unknown>;
+  priority?: number;
+  queue?: Lane;
+}
+
+export interface ChildrenCreated {
+  total: number;
+  created: number;
+  /** Children that already existed (created by an earlier attempt of the parent). */
+  existing: number;
+}
+
+/** A child as its parent's completion hook sees it. */
+export interface ChildJob {
+  id: string;
+  type: string;
+  status: JobStatus;
+  payload: Record<string, unknown>;
+  result_summary: ResultSummary | null;
+  /** The child's last error (`{code, message, details}`), if any. */
+  error: unknown;
+}
+
+/** The job fields a wake-up is made from. */
+export type WakeupSubject = Pick<Job, "id" | "queue" | "attempts" | "lease_epoch" | "run_after">;

@@ -12,11 +12,13 @@ import { isWriteConflict } from "../util/grpc-status";
 import { JOB_COLLECTIONS } from "./collections";
 import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
-import type { CompletionStatus } from "./handler";
 import { buildJobDocument } from "./job-document";
 import { type JobEvent, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES, isOpenStatus, nextStatus } from "./lifecycle";
 import {
   type ChildCounts,
+  type CreateJobInput,
+  type CreateJobResult,
+  type Lease,
   type Issue,
   type Job,
   type JobErrorInfo,
@@ -25,8 +27,9 @@ import {
   type ResultSummary,
   childCountsSchema,
   jobDocumentSchema,
+  type CompletionStatus,
+  type WakeupSubject,
 } from "./model";
-import type { WakeupSubject } from "./task-queue";
 import type { JobTypes } from "./registry";
 
 export const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -41,13 +44,6 @@ export interface QueueOptions {
   pollPageSize?: number;
 }
 
-/** Proof that a worker holds a job: its id, the owner and the fencing epoch. */
-export interface Lease {
-  jobId: string;
-  owner: string;
-  epoch: number;
-}
-
 export interface LeasedJob {
   job: Job;
   lease: Lease;
@@ -59,24 +55,6 @@ export class InvalidJobError extends Error {
     this.name = "InvalidJobError";
   }
 }
-
-export interface CreateJobInput {
-  type: string;
-  payload: Record<string, unknown>;
-  queue?: Lane;
-  priority?: number;
-  dedup_key?: string;
-  created_by: string;
-  run_after?: Date;
-  max_attempts?: number;
-  parent_job_id?: string;
-  /** A deterministic id (e.g. `<parent>-shard-3`): creating it twice creates it once. */
-  id?: string;
-}
-
-export type CreateJobResult =
-  | { created: true; jobId: string; job: WakeupSubject }
-  | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" };
 
 export interface FailOutcome {
   status: JobStatus;

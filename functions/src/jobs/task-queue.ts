@@ -3,7 +3,7 @@
  * order and priority hold whichever task arrives first. Task names are derived from the job, its
  * attempt and lease epoch, so a duplicated trigger enqueues nothing new.
  */
-import type { Job, Lane } from "./model";
+import type { Lane, WakeupSubject } from "./model";
 
 export interface WakeupTask {
   lane: Lane;
@@ -34,9 +34,6 @@ export type EnqueueResult = "enqueued" | "duplicate";
 export interface TaskQueuePort {
   enqueueWakeup(task: WakeupTask): Promise<EnqueueResult>;
 }
-
-/** The job fields a wake-up is made from. */
-export type WakeupSubject = Pick<Job, "id" | "queue" | "attempts" | "lease_epoch" | "run_after">;
 
 /**
  * The wake-up for `job` as it is now: its lane, named after its attempt and epoch, not before its

@@ -19,9 +19,9 @@ import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
-import { jobDocumentSchema } from "./model";
+import { jobDocumentSchema, type WakeupSubject } from "./model";
 import type { JobQueue } from "./queue";
-import { type TaskQueuePort, type WakeupSubject, wakeupFor } from "./task-queue";
+import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
 export type WatchdogStep = "expired_leases" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
 

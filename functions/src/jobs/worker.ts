@@ -15,10 +15,11 @@ import { type JobStatus, isFinalStatus } from "./lifecycle";
 import type { LockManager } from "./locks";
 import * as logs from "./logs";
 import type { Job, JobErrorInfo, Lane, ResultSummary } from "./model";
-import type { JobQueue, Lease, LeasedJob } from "./queue";
+import type { JobQueue, LeasedJob } from "./queue";
 import type { JobRegistry } from "./registry";
 import type { RunHistory, RunSummary } from "./run-history";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
+import { type Lease } from "./model";
 
 /** What a worker runs jobs with; `deps` are the services handlers get. */
 export interface WorkerDeps<D> {

@@ -24,10 +24,11 @@ import type { z } from "zod";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "../../src/jobs/handler";
 import { LockManager } from "../../src/jobs/locks";
 import type { BasePayload } from "../../src/jobs/model";
-import { type CreateJobInput, JobQueue, type LeasedJob, type QueueOptions } from "../../src/jobs/queue";
+import { JobQueue, type LeasedJob, type QueueOptions } from "../../src/jobs/queue";
 import { jobScope } from "../../src/jobs/worker";
 import type { LlmClient } from "../../src/llm/types";
 import { RecordingTasks } from "./runtime";
+import { type CreateJobInput } from "../../src/jobs/model";
 
 export interface TestDepsOverrides {
   applyEnabled?: boolean;

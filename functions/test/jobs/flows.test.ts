@@ -1,8 +1,8 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { type ChildJob, JobFlows } from "../../src/jobs/flows";
+import { JobFlows } from "../../src/jobs/flows";
 import type { JobHandler } from "../../src/jobs/handler";
-import { modeSchema } from "../../src/jobs/model";
+import { modeSchema, type ChildJob } from "../../src/jobs/model";
 import { CHILD_RESULTS, type JobQueue } from "../../src/jobs/queue";
 import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";

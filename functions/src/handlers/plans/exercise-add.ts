@@ -20,8 +20,6 @@ import {
   toNameSlug,
 } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
-import type { z } from "zod";
-import type { exerciseAddPayload } from "../exercise-add";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
 import { baseOf } from "../../catalog/family-naming";
@@ -30,7 +28,14 @@ import { describeAlias } from "../../catalog/slug-aliases";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
 import { type DocData } from "../../util/object-paths";
 
-export type ExerciseIntent = z.output<typeof exerciseAddPayload>["intent"];
+/** What an EXERCISE_ADD asks for (its payload's `intent`, whose schema is checked against this). */
+export interface ExerciseIntent {
+  base_name: string;
+  equipment: string[];
+  category?: string;
+  muscles?: { primary: string[]; secondary?: string[] };
+  description?: string;
+}
 
 export interface ExerciseDraft {
   family_slug: string;

@@ -8,8 +8,6 @@
 import type { OperationInput } from "../../apply/plan";
 import { findDeprecatedFields, isDeprecatedField } from "../../catalog/fields";
 import { JobFailure } from "../../jobs/errors";
-import type { z } from "zod";
-import type { schemaCleanupPayload } from "../schema-cleanup";
 import { exercisesNotFound } from "../support/failures";
 import { type DocData } from "../../util/object-paths";
 
@@ -20,7 +18,13 @@ export interface SchemaCleanup {
   kept: Array<{ exercise_id: string; field: string; reason: string }>;
 }
 
-export function planSchemaCleanup(payload: z.output<typeof schemaCleanupPayload>, exercises: ReadonlyMap<string, DocData>): SchemaCleanup {
+/** What a cleanup asks for: the fields of the SCHEMA_CLEANUP payload the plan reads. */
+export interface SchemaCleanupRequest {
+  exercise_doc_ids: readonly string[];
+  fields_to_remove?: readonly string[];
+}
+
+export function planSchemaCleanup(payload: SchemaCleanupRequest, exercises: ReadonlyMap<string, DocData>): SchemaCleanup {
   const requested = payload.fields_to_remove;
   const invalid = (requested ?? []).filter((field) => !isDeprecatedField(field));
   if (invalid.length > 0) {

@@ -9,8 +9,6 @@ import type { OperationInput } from "../../apply/plan";
 import { type CatalogDoc } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
-import type { z } from "zod";
-import type { targetedFixPayload } from "../targeted-fix";
 import { refreshRegistry } from "../support/change-plan";
 import type { LoadedFamily } from "../../catalog/reads";
 import { exercisesNotFound } from "../support/failures";
@@ -20,7 +18,13 @@ import { getPath, type DocData } from "../../util/object-paths";
 import { isLiveExercise } from "../../catalog/family-registry";
 import { renameAliasOps } from "./rename-aliases";
 
-export type TargetedFixPayload = z.output<typeof targetedFixPayload>;
+/** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
+export interface TargetedFixPayload {
+  exercise_doc_ids: string[];
+  fix_type: "rename" | "patch" | "archive" | "mark_merged";
+  fix_data?: { new_name: string } | { merged_into: string } | { patch: Record<string, unknown> };
+  reason?: string;
+}
 
 export interface TargetedFixInput {
   payload: TargetedFixPayload;
