@@ -68,6 +68,10 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     exclude: { path: "^(lib|node_modules)/" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["require", "node", "types", "default"], extensions: [".ts", ".js", ".d.ts"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["require", "node", "types", "default"],
+      extensions: [".ts", ".js", ".d.ts"],
+    },
   },
 };

@@ -63,7 +63,7 @@ export interface Engine {
 }
 
 /** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
-export const DEFAULT_WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 };
+const DEFAULT_WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 };
 
 export function createEngine(options: EngineOptions): Engine {
   const { db, config, tasks } = options;
@@ -82,15 +82,15 @@ export function createEngine(options: EngineOptions): Engine {
   let llm = options.llm;
   const lazyLlm = (): LlmClient => {
     llm ??= createLlmClient(
-      config.llm.provider === "vertex"
+      config.llmProvider === "vertex"
         ? {
             provider: "vertex",
             project: options.project ?? process.env.GCLOUD_PROJECT ?? "",
-            location: config.llm.location,
-            fastModel: config.llm.fastModel,
-            strongModel: config.llm.strongModel,
-            timeoutMs: config.llm.timeoutMs,
-            prices: resolvePriceTable(config.llm.pricesJson),
+            location: config.llmLocation,
+            fastModel: config.llmFastModel,
+            strongModel: config.llmStrongModel,
+            timeoutMs: config.llmTimeoutMs,
+            prices: resolvePriceTable(config.llmPricesJson),
           }
         : { provider: "fake" },
     );

@@ -6,7 +6,7 @@ import { onDocumentCreatedWithAuthContext } from "firebase-functions/v2/firestor
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
-import { PARAMS, loadEngineConfig } from "./config";
+import { PARAMS, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
 import { handleJobCreated } from "./adapters/job-created";
 import { handleLaneTask } from "./adapters/lane-task";
@@ -57,10 +57,7 @@ export const maintenanceLaneTask = laneTaskFunction("maintenance", {
 
 // A schedule is a plain string at deploy time, so the interval is read from the environment
 // (the same WATCHDOG_INTERVAL_MINUTES param, set in functions/.env) when the code is loaded.
-export const watchdog = onSchedule(
-  { schedule: `every ${loadEngineConfig().watchdogIntervalMinutes} minutes`, region, timeoutSeconds: 540 },
-  async (event) => {
-    // Named after the schedule time, so a re-delivered event rewrites the same report.
-    await functionsEngine().runWatchdog(`scheduled_${event.scheduleTime}`);
-  },
-);
+export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeoutSeconds: 540 }, async (event) => {
+  // Named after the schedule time, so a re-delivered event rewrites the same report.
+  await functionsEngine().runWatchdog(`scheduled_${event.scheduleTime}`);
+});

@@ -2,8 +2,8 @@
  * The engine as the deployed functions (and the Functions emulator) use it, created on the first
  * invocation so cold starts only load what a function needs.
  */
-import { getApp, initializeApp } from "firebase-admin/app";
-import { getDb, hasDefaultApp } from "../firestore";
+import { getApp } from "firebase-admin/app";
+import { firestoreClient } from "../firestore";
 import { loadEngineConfig } from "../config";
 import { createEngine, type Engine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
@@ -39,11 +39,15 @@ export function functionsEngine(): Engine {
     const config = loadEngineConfig();
     // With a service account id, firebase-admin's task queue client does not probe the metadata
     // server; the tasks emulator does not check the identity, so any well-formed one does.
-    if (inFunctionsEmulator() && !hasDefaultApp()) {
-      const serviceAccountId = process.env[TASKS_SERVICE_ACCOUNT_ENV] || `tasks-emulator@${projectId()}.iam.gserviceaccount.com`;
-      initializeApp({ serviceAccountId, projectId: projectId() });
-    }
-    engine = createEngine({ db: getDb(), config, tasks: taskQueueForEnvironment(config.taskLocation), project: projectId() });
+    const db = firestoreClient(
+      inFunctionsEmulator()
+        ? {
+            serviceAccountId: process.env[TASKS_SERVICE_ACCOUNT_ENV] || `tasks-emulator@${projectId()}.iam.gserviceaccount.com`,
+            projectId: projectId(),
+          }
+        : {},
+    );
+    engine = createEngine({ db, config, tasks: taskQueueForEnvironment(config.taskLocation), project: projectId() });
   }
   return engine;
 }

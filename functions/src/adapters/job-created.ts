@@ -11,7 +11,7 @@ export interface JobCreatedEvent {
 }
 
 /** Who created the job: the client's uid, or `system:<principal>` for service and system writes. */
-export function creatorOf(event: Pick<JobCreatedEvent, "authType" | "authId">): string {
+function creatorOf(event: Pick<JobCreatedEvent, "authType" | "authId">): string {
   if (event.authType === "service_account" || event.authType === "system") return `system:${event.authId ?? event.authType}`;
   return event.authId ?? event.authType ?? "unknown";
 }

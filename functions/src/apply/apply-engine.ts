@@ -30,13 +30,13 @@ interface OperationRef {
   op: OperationType;
 }
 
-export interface AppliedOperation extends OperationRef {
+interface AppliedOperation extends OperationRef {
   /** null for an operation that is not guarded by a record (see `idempotencyKey`). */
   idempotency_key: string | null;
   change_id: string;
 }
 
-export interface SkippedOperation extends OperationRef {
+interface SkippedOperation extends OperationRef {
   idempotency_key: string;
   reason: "already_applied";
   /** The change that applied it, and the job that made it. */
@@ -44,11 +44,11 @@ export interface SkippedOperation extends OperationRef {
   applied_by_job: string;
 }
 
-export interface UnchangedOperation extends OperationRef {
+interface UnchangedOperation extends OperationRef {
   reason: "no_change_operation" | "already_in_effect";
 }
 
-export interface FailedOperation extends OperationRef {
+interface FailedOperation extends OperationRef {
   code: ConflictCode;
   message: string;
   path: string;
@@ -64,7 +64,7 @@ export interface ApplyResult {
   change_ids: string[];
 }
 
-export interface DocumentDiff {
+interface DocumentDiff {
   target: string;
   change: "create" | "update" | "delete";
   changed_paths: string[];
@@ -73,7 +73,7 @@ export interface DocumentDiff {
   after: DocData | null;
 }
 
-export type PreviewOutcome = "would_apply" | "already_applied" | "no_change" | "would_fail" | "not_attempted";
+type PreviewOutcome = "would_apply" | "already_applied" | "no_change" | "would_fail" | "not_attempted";
 
 export interface PreviewOperation extends OperationRef {
   idempotency_key: string | null;

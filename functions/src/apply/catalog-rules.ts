@@ -12,7 +12,7 @@ import type { IssueLog, ValidationIssue } from "./issues";
 import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
 import type { Operation } from "./plan";
 import type { PlanTrace } from "./plan-trace";
-import { getPath } from "../util/object-paths";
+import { getPath, display } from "../util/object-paths";
 import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
 
 const exerciseTarget = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
@@ -31,7 +31,7 @@ export function mergeIssues(op: Operation, index: number, state: CatalogState, l
       code: "MERGE_CONFLICT",
       operation_index: index,
       path: "source_id",
-      message: `exercise ${op.source_id} is already ${String(source.status)}${source.merged_into ? ` into ${String(source.merged_into)}` : ""}`,
+      message: `exercise ${op.source_id} is already ${display(source.status)}${source.merged_into ? ` into ${display(source.merged_into)}` : ""}`,
       target: exerciseTarget(op.source_id),
     });
   }
@@ -218,7 +218,7 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
         code: "SLUG_COLLISION",
         operation_index: index,
         path: "name_slug",
-        message: `"${String(slug)}" is an alias of ${alias.exercise_id ? `exercise ${String(alias.exercise_id)}` : `family ${String(alias.family_slug)}`}`,
+        message: `"${String(slug)}" is an alias of ${alias.exercise_id ? `exercise ${display(alias.exercise_id)}` : `family ${display(alias.family_slug)}`}`,
         suggestion: "choose another name, or repoint or delete that alias in the same plan",
         target: aliasTarget(String(slug)),
       });

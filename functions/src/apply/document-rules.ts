@@ -12,7 +12,7 @@ import type { DocumentChange } from "./effects";
 import { getPath, type DocData } from "../util/object-paths";
 
 /** Well under Firestore's 1 MiB, so a journal entry with a document's before and after still fits. */
-export const MAX_DOCUMENT_BYTES = 150_000;
+const MAX_DOCUMENT_BYTES = 150_000;
 
 const SCHEMAS: Record<CatalogCollection, z.ZodType> = {
   [CATALOG_COLLECTIONS.exercises]: exerciseDocSchema,
@@ -27,7 +27,7 @@ export interface DocumentIssue {
   message: string;
 }
 
-export function documentIssues(collection: CatalogCollection, doc: Readonly<DocData>): DocumentIssue[] {
+function documentIssues(collection: CatalogCollection, doc: Readonly<DocData>): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
   const parsed = SCHEMAS[collection].safeParse(doc);
   if (!parsed.success) {

@@ -3,7 +3,7 @@
  * change they guard, so an operation is applied at most once per key. A record past `expires_at`
  * counts as absent whether or not the TTL policy has deleted it yet.
  */
-import { DocumentReference, DocumentSnapshot, Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 
 export const IDEMPOTENCY_TTL_MS = 30 * 24 * 60 * 60 * 1000;

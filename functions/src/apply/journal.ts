@@ -4,7 +4,7 @@
  * review a change and to revert it: `revertChange` restores the before values, but only while the
  * documents are still exactly as the change left them.
  */
-import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
@@ -13,9 +13,9 @@ import type { Operation } from "./plan";
 import { type DocData } from "../util/object-paths";
 import { type CatalogCollection, documentPath } from "../catalog/collections";
 
-export type ChangeStatus = "applied" | "reverted";
+type ChangeStatus = "applied" | "reverted";
 
-export interface JournalDocument {
+interface JournalDocument {
   collection: CatalogCollection;
   id: string;
   before: DocData | null;

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import { stableStringify } from "../util/document-diff";
 
-export const RISK_LEVELS = ["low", "medium", "high"] as const;
+const RISK_LEVELS = ["low", "medium", "high"] as const;
 
 const docId = z
   .string()
@@ -19,7 +19,7 @@ const common = {
 };
 const fieldMap = z.record(z.string(), z.unknown());
 
-export const operationSchema = z.discriminatedUnion("op", [
+const operationSchema = z.discriminatedUnion("op", [
   /** A new exercise document; `data` is the whole document (without `updated_at`, which apply sets). */
   z.strictObject({ op: z.literal("create_exercise"), exercise_id: docId, data: fieldMap, ...common }),
   /** Sets dotted paths and deletes fields; `before` is what the handler saw (the engine records the real one). */
@@ -119,7 +119,10 @@ export function operationExerciseIds(op: Operation): string[] {
       return [op.exercise_id];
     case "merge_exercises":
       return [op.source_id, op.target_id];
-    default:
+    case "upsert_alias":
+    case "delete_alias":
+    case "update_family_registry":
+    case "no_change":
       return [];
   }
 }

@@ -58,7 +58,7 @@ export function applyDisabled(summary: ResultSummary = {}): HandlerOutcome {
 const MAX_ERROR_DETAILS = 50;
 const MAX_PREVIEW_LINES = 10;
 
-export interface RepairRound {
+interface RepairRound {
   round: number;
   /** The errors the repairer was given. */
   errors: ValidationIssue[];

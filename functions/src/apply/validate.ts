@@ -20,8 +20,6 @@ import { type ChangePlan, idempotencyKey } from "./plan";
 import { emptyTrace, recordTrace } from "./plan-trace";
 import { documentPath } from "../catalog/collections";
 
-export type { ValidationIssue, ValidationResult } from "./issues";
-
 export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now?: Date } = {}): ValidationResult {
   const log = new IssueLog();
   const operations = plan.operations;

@@ -22,7 +22,7 @@ import { isLiveExercise } from "./family-registry";
 export type AliasProblem =
   "no_target" | "both_targets" | "orphaned" | "merged_target" | "flag_mismatch" | "slug_mismatch" | "missing_alias";
 
-export type AliasTarget = { exercise_id: string } | { family_slug: string };
+type AliasTarget = { exercise_id: string } | { family_slug: string };
 
 export type AliasRepair =
   | { alias_slug: string; problem: AliasProblem; action: "upsert"; target: AliasTarget; reason: string }

@@ -12,7 +12,7 @@ import { NO_SLUG_OWNERS, type SlugOwners, renameConflict } from "./rename-confli
 import { type DocData } from "../util/object-paths";
 import { computeFamilyRegistry } from "./family-registry";
 
-export type FamilyFindingCode =
+type FamilyFindingCode =
   | "missing_name"
   | "non_canonical_name"
   | "name_slug_mismatch"
@@ -211,6 +211,6 @@ function registryFindings(familySlug: string, members: readonly CatalogDoc[], re
 
 /** The registry's equipment lists are sets: their order is no difference. */
 function asSets(registry: Readonly<DocData>): DocData {
-  const sorted = (value: unknown) => (Array.isArray(value) ? [...value].sort() : value);
+  const sorted = (value: unknown) => (Array.isArray(value) ? [...(value as unknown[])].sort() : value);
   return { ...registry, primary_equipment: sorted(registry.primary_equipment), allowed_equipment: sorted(registry.allowed_equipment) };
 }

@@ -3,47 +3,9 @@
  * may never write. Paths are dotted map keys; arrays are always written whole (no indexing).
  */
 import { getPath } from "../util/object-paths";
+import { EXERCISE_FIELD_PATHS, type ExerciseFieldPath } from "./schemas";
 
-export const EXERCISE_FIELD_PATHS = [
-  "name",
-  "name_slug",
-  "family_slug",
-  "equipment",
-  "category",
-  "description",
-  "muscles",
-  "muscles.primary",
-  "muscles.secondary",
-  "muscles.category",
-  "muscles.contribution",
-  "metadata",
-  "metadata.level",
-  "metadata.plane_of_motion",
-  "metadata.unilateral",
-  "movement",
-  "movement.type",
-  "movement.split",
-  "execution_notes",
-  "common_mistakes",
-  "suitability_notes",
-  "programming_use_cases",
-  "stimulus_tags",
-  "review_metadata",
-  "review_metadata.quality_score",
-  "review_metadata.issue_type",
-  "review_metadata.needs_full_review",
-  "review_metadata.needs_enrichment_only",
-  "review_metadata.last_scanned_at",
-  "review_metadata.scanner_version",
-  "status",
-  "deprecated_at",
-  "merged_into",
-  "updated_at",
-] as const;
-export type ExerciseFieldPath = (typeof EXERCISE_FIELD_PATHS)[number];
-
-export const ALIAS_FIELD_PATHS = ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"] as const;
-export type AliasFieldPath = (typeof ALIAS_FIELD_PATHS)[number];
+const ALIAS_FIELD_PATHS = ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"] as const;
 
 /** Deprecated top-level fields → the field that replaces them, or null when they are simply dropped. */
 export const DEPRECATED_FIELDS: Readonly<Record<string, ExerciseFieldPath | null>> = {

@@ -14,7 +14,7 @@ export interface CatalogDoc {
 }
 
 /** The most exercises one family may have before reading it whole is refused. */
-export const MAX_FAMILY_EXERCISES = 2_000;
+const MAX_FAMILY_EXERCISES = 2_000;
 /** Firestore's limit of values in an `in` filter. */
 const IN_FILTER_LIMIT = 30;
 const GET_ALL_CHUNK = 300;
@@ -33,7 +33,7 @@ export class CatalogLimitError extends Error {
 }
 
 /** Every document of `query`, or `CatalogLimitError` when there are more than `max`. */
-export async function collectQuery(
+async function collectQuery(
   query: Query,
   options: { what: string; max: number; pageSize?: number; read?: QueryReader },
 ): Promise<CatalogDoc[]> {

@@ -4,7 +4,7 @@
  * or move exercises and by the alias scan and repair, which look for old slugs that lost their alias.
  */
 import { toNameSlug } from "./taxonomy";
-import { type DocData } from "../util/object-paths";
+import { type DocData, display } from "../util/object-paths";
 
 /**
  * The name slug an exercise id was created with (`{family_slug}__{name_slug}`), or null for ids of
@@ -23,8 +23,8 @@ export function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): s
 
 /** "alias of exercise X" / "alias of family Y" / "alias without a target", for messages. */
 export function describeAlias(slug: string, alias: Readonly<DocData>): string {
-  if (alias.exercise_id) return `"${slug}" is an alias of exercise ${String(alias.exercise_id)}`;
-  if (alias.family_slug) return `"${slug}" is an alias of family ${String(alias.family_slug)}`;
+  if (alias.exercise_id) return `"${slug}" is an alias of exercise ${display(alias.exercise_id)}`;
+  if (alias.family_slug) return `"${slug}" is an alias of family ${display(alias.family_slug)}`;
   return `"${slug}" is an alias without a target`;
 }
 

@@ -15,7 +15,7 @@ export interface TargetSelection {
   filter_criteria?: { equipment?: string; category?: string; family_slug?: string };
 }
 
-export const TARGET_PAGE_SIZE = 200;
+const TARGET_PAGE_SIZE = 200;
 
 /** Filter values are normalised like stored values ("Dumbbells" finds "dumbbell"). */
 function filterQuery(db: Firestore, filter: TargetSelection["filter_criteria"]): Query {

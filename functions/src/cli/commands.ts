@@ -2,7 +2,8 @@
  * The operator CLI's commands: submit, list, show, retry, cancel, history, daily, watchdog, seed.
  * `runCli(argv, io)` is the whole CLI minus process wiring, so tests drive it directly.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import { display, isPlainRecord } from "../util/object-paths";
 import type { Engine } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { InvalidJobError } from "../jobs/queue";
@@ -18,7 +19,7 @@ export interface CliIo {
   out: (line: string) => void;
 }
 
-export const USAGE = `usage: npm run cli -- <command> [args]
+const USAGE = `usage: npm run cli -- <command> [args]
   submit <TYPE> '<payload json>' [--lane priority|maintenance] [--priority N] [--dedup-key K]
   list [--status S] [--type T] [--limit N]
   show <jobId>                 the job and its attempt log
@@ -63,8 +64,15 @@ function intOption(options: Record<string, string | true>, name: string, fallbac
   return value;
 }
 
-const json = (value: unknown) =>
-  JSON.stringify(value, (_k, v) => (v && typeof v === "object" && typeof v.toDate === "function" ? v.toDate().toISOString() : v), 2);
+/** Timestamps as ISO strings, for printing. */
+function withIsoTimes(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate().toISOString();
+  if (Array.isArray(value)) return value.map(withIsoTimes);
+  if (isPlainRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withIsoTimes(item)]));
+  return value;
+}
+
+const json = (value: unknown) => JSON.stringify(withIsoTimes(value), null, 2);
 
 export async function runCli(argv: string[], io: CliIo): Promise<void> {
   const { positional, options } = parseArgs(argv);
@@ -111,7 +119,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
         .limit(intOption(options, "limit", 20))
         .get();
       for (const doc of snap.docs) {
-        const d = doc.data();
+        const d = doc.data() as {
+          status: string;
+          type: string;
+          queue: string;
+          priority: number;
+          attempts: number;
+          max_attempts: number;
+          error?: { code: string } | null;
+        };
         out(
           `${String(d.status).padEnd(18)} ${String(d.type).padEnd(27)} ${String(d.queue).padEnd(11)} p${d.priority} a${d.attempts}/${d.max_attempts} ${doc.id}${d.error ? `  ${d.error.code}` : ""}`,
         );
@@ -145,7 +161,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
     case "history": {
       const rows = await engine.history.getRunHistory({ jobId: stringOption(options, "job"), limit: intOption(options, "limit", 20) });
       for (const row of rows)
-        out(`${json(row.finished_at)} ${String(row.type).padEnd(27)} ${String(row.job_status).padEnd(18)} ${row.job_id} #${row.attempt}`);
+        out(
+          `${json(row.finished_at)} ${display(row.type).padEnd(27)} ${display(row.job_status).padEnd(18)} ${display(row.job_id)} #${display(row.attempt)}`,
+        );
       if (rows.length === 0) out("no runs recorded");
       return;
     }

@@ -4,9 +4,8 @@
  * Wake-up tasks (retry, watchdog) go to Cloud Tasks in production; against an emulator they are
  * left to the running engine (`npm start` picks up ready jobs through its own watchdog).
  */
-import { initializeApp } from "firebase-admin/app";
-import { getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
+import { firestoreClient } from "../firestore";
 import { createEngine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { taskServiceAccount } from "../tasks/service-account";
@@ -14,13 +13,11 @@ import type { TaskQueuePort } from "../jobs/task-queue";
 import { CliError, runCli } from "./commands";
 
 /** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */
-const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: async () => "duplicate" };
+const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
 
 async function main(): Promise<void> {
   const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
-  initializeApp({ projectId: project });
-  const db = getFirestore();
-  db.settings({ ignoreUndefinedProperties: true });
+  const db = firestoreClient({ projectId: project });
   const config = loadEngineConfig();
   const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
     ? leaveToLocalEngine

@@ -41,7 +41,7 @@ class ProblemLog {
 }
 
 /** The payload of a ALIAS_INVARIANT_SCAN job. */
-export const aliasInvariantScanPayload = z.strictObject({ mode: modeSchema });
+const aliasInvariantScanPayload = z.strictObject({ mode: modeSchema });
 
 export const aliasInvariantScanHandler = catalogHandler({
   type: "ALIAS_INVARIANT_SCAN",

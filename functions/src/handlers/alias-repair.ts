@@ -16,7 +16,7 @@ import { changePlan } from "./support/change-plan";
 import { type AliasRepairPlan, planAliasRepair } from "./plans/alias-repair";
 
 /** The payload of a ALIAS_REPAIR job. */
-export const aliasRepairPayload = z.strictObject({ mode: modeSchema, alias_slugs: z.array(aliasSlugSchema).min(1).max(500) });
+const aliasRepairPayload = z.strictObject({ mode: modeSchema, alias_slugs: z.array(aliasSlugSchema).min(1).max(500) });
 
 export const aliasRepairHandler = catalogHandler({
   type: "ALIAS_REPAIR",

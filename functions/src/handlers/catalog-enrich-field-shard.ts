@@ -38,7 +38,7 @@ import { type EnrichmentSpec } from "../enrichment/spec";
 type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
 
 /** The payload of a CATALOG_ENRICH_FIELD_SHARD job. */
-export const catalogEnrichFieldShardPayload = z.strictObject({
+const catalogEnrichFieldShardPayload = z.strictObject({
   mode: modeSchema,
   parent_job_id: docIdSchema,
   exercise_doc_ids: z.array(docIdSchema).min(1).max(100),

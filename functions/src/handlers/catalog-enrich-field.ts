@@ -19,7 +19,7 @@ import { type CatalogInput, catalogHandler } from "./support/catalog-handler";
 const MAX_SHARD_SIZE = 100;
 
 /** The payload of a CATALOG_ENRICH_FIELD job. */
-export const catalogEnrichFieldPayload = z
+const catalogEnrichFieldPayload = z
   .strictObject({
     mode: modeSchema,
     enrichment_spec: enrichmentSpecSchema,
@@ -42,16 +42,20 @@ export const enrichParentHandler = catalogHandler({
     attempt.event("shards_created", { ...created });
     return { kind: "wait_for_children", summary: { shards_created: created.created, shards_existing: created.existing } };
   },
-  async finishParent({ job, attempt }, shards) {
+  finishParent({ job, attempt }, shards) {
     const aggregate = aggregateShards(shards);
     attempt.event("shards_aggregated", { total: shards.length, failed: aggregate.failed });
-    if (aggregate.failed === 0) return succeededIn(job.payload.mode, aggregate.summary);
-    return needsReview(
-      job.payload.mode,
-      aggregate.summary,
-      "SHARDS_FAILED",
-      `${aggregate.failed} of ${shards.length} shard(s) did not succeed`,
-      { shards: aggregate.unsuccessful },
+    if (aggregate.failed === 0) return Promise.resolve(succeededIn(job.payload.mode, aggregate.summary));
+    return Promise.resolve(
+      needsReview(
+        job.payload.mode,
+        aggregate.summary,
+        "SHARDS_FAILED",
+        `${aggregate.failed} of ${shards.length} shard(s) did not succeed`,
+        {
+          shards: aggregate.unsuccessful,
+        },
+      ),
     );
   },
 });

@@ -16,7 +16,7 @@ import { DuplicateIndex, mergeCandidateJob } from "./plans/duplicate-detection";
 const MAX_LISTED = 100;
 
 /** The payload of a DUPLICATE_DETECTION_SCAN job. */
-export const duplicateDetectionScanPayload = z.strictObject({ mode: modeSchema });
+const duplicateDetectionScanPayload = z.strictObject({ mode: modeSchema });
 
 export const duplicateDetectionScanHandler = catalogHandler({
   type: "DUPLICATE_DETECTION_SCAN",

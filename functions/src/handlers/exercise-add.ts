@@ -15,7 +15,7 @@ import { type ExerciseIntent, draftExercise, placeExercise, planExerciseAdd } fr
 import { exercisesCreatedByJob } from "../apply/journal";
 
 /** The payload of a EXERCISE_ADD job. */
-export const exerciseAddPayload = z.strictObject({
+const exerciseAddPayload = z.strictObject({
   mode: modeSchema,
   intent: z.strictObject({
     base_name: nonEmptyTextSchema.max(200),

@@ -12,7 +12,7 @@ import { liveMembers } from "../catalog/family-naming";
 import { auditedFamily } from "./support/failures";
 
 /** The payload of a FAMILY_AUDIT job. */
-export const familyAuditPayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
+const familyAuditPayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
 
 export const familyAuditHandler = catalogHandler({
   type: "FAMILY_AUDIT",

@@ -13,7 +13,7 @@ import { joinNames } from "./plans/family-moves";
 import { loadFamily } from "./support/failures";
 
 /** The payload of a FAMILY_MERGE job. */
-export const familyMergePayload = z.strictObject({
+const familyMergePayload = z.strictObject({
   mode: modeSchema,
   merge_config: z
     .strictObject({ source_family: familySlugSchema, target_family: familySlugSchema })

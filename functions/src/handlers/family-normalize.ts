@@ -10,7 +10,7 @@ import { planFamilyNormalize } from "./plans/family-normalize";
 import { auditedFamily } from "./support/failures";
 
 /** The payload of a FAMILY_NORMALIZE job. */
-export const familyNormalizePayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
+const familyNormalizePayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
 
 export const familyNormalizeHandler = catalogHandler({
   type: "FAMILY_NORMALIZE",

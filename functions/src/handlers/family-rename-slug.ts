@@ -11,7 +11,7 @@ import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-s
 import { loadFamily } from "./support/failures";
 
 /** The payload of a FAMILY_RENAME_SLUG job. */
-export const familyRenameSlugPayload = z.strictObject({
+const familyRenameSlugPayload = z.strictObject({
   mode: modeSchema,
   rename_config: z
     .strictObject({ old_family_slug: familySlugSchema, new_family_slug: familySlugSchema })

@@ -11,7 +11,7 @@ import { planFamilySplit, splitOff, stayingRenames } from "./plans/family-split"
 import { loadFamily } from "./support/failures";
 
 /** The payload of a FAMILY_SPLIT job. */
-export const familySplitPayload = z
+const familySplitPayload = z
   .strictObject({
     mode: modeSchema,
     family_slug: familySlugSchema,

@@ -14,7 +14,7 @@ import { FollowUpJobs } from "./support/follow-ups";
 import { maintenanceFollowUps } from "./plans/maintenance-scan";
 
 /** The payload of a MAINTENANCE_SCAN job. */
-export const maintenanceScanPayload = z.strictObject({ mode: modeSchema, family_limit: z.number().int().positive().optional() });
+const maintenanceScanPayload = z.strictObject({ mode: modeSchema, family_limit: z.number().int().positive().optional() });
 
 export const maintenanceScanHandler = catalogHandler({
   type: "MAINTENANCE_SCAN",

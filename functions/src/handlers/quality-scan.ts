@@ -17,7 +17,7 @@ import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./s
 import { targetExercisePages } from "../catalog/targets";
 import { isLiveExercise } from "../catalog/family-registry";
 
-export const QUALITY_SCAN_SPEC_ID = "quality_scan";
+const QUALITY_SCAN_SPEC_ID = "quality_scan";
 const SCAN_PAGE_SIZE = 100;
 const MAX_LISTED = 20;
 
@@ -32,7 +32,7 @@ function reviewMetadataPatch(exerciseId: string, result: ScanResult, scannedAt: 
 }
 
 /** One enrichment of exercises the scanner flagged; the key names them, so the same set is asked for once. */
-export function enrichmentFollowUp(exerciseIds: readonly string[]): FollowUp {
+function enrichmentFollowUp(exerciseIds: readonly string[]): FollowUp {
   const { sorted, digest } = idSetKey(exerciseIds, 32);
   return {
     type: "CATALOG_ENRICH_FIELD",
@@ -72,7 +72,7 @@ function countWrite(counts: ScanCounts, outcome: PatchOutcome, exerciseId: strin
 }
 
 /** The payload of a QUALITY_SCAN job. */
-export const qualityScanPayload = z
+const qualityScanPayload = z
   .strictObject({
     mode: modeSchema,
     exercise_doc_ids: docIdsSchema.optional(),

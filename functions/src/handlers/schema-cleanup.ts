@@ -13,7 +13,7 @@ import { changePlan } from "./support/change-plan";
 import { type SchemaCleanupRequest, planSchemaCleanup } from "./plans/schema-cleanup";
 
 /** The payload of a SCHEMA_CLEANUP job. */
-export const schemaCleanupPayload = z.strictObject({
+const schemaCleanupPayload = z.strictObject({
   mode: modeSchema,
   exercise_doc_ids: docIdsSchema,
   fields_to_remove: z.array(z.string().min(1)).min(1).optional(),

@@ -13,7 +13,7 @@ import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData } from "../util/object-paths";
 
 /** The payload of a TARGETED_FIX job. */
-export const targetedFixPayload = z
+const targetedFixPayload = z
   .strictObject({
     mode: modeSchema,
     exercise_doc_ids: docIdsSchema,

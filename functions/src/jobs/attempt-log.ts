@@ -4,7 +4,7 @@
  * attempt starts and when it ends; large content is replaced by a summary so the document stays
  * well under Firestore's 1 MiB limit.
  */
-import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import type { JobStatus } from "./lifecycle";
 import type { JobErrorInfo } from "./model";
@@ -41,7 +41,7 @@ export interface AttemptIdentity {
 }
 
 /** Keeps oversized values out of the document: a summary with the size and the first items. */
-export function boundForStorage(value: unknown): unknown {
+function boundForStorage(value: unknown): unknown {
   const json = JSON.stringify(value) ?? "null";
   if (json.length <= MAX_FIELD_BYTES) return JSON.parse(json);
   const operations = (value as { operations?: unknown[] } | null)?.operations;

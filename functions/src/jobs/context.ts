@@ -20,7 +20,7 @@ export interface JobContext {
 }
 
 /** The log fields naming a job run. */
-export function jobLogFields(ctx: Omit<JobContext, "mode" | "signal">): LogFields {
+function jobLogFields(ctx: Omit<JobContext, "mode" | "signal">): LogFields {
   return { job_id: ctx.jobId, job_type: ctx.type, attempt: ctx.attempt, lease_epoch: ctx.leaseEpoch, worker_id: ctx.workerId };
 }
 

@@ -51,9 +51,9 @@ export class Heartbeat {
           this.controller.abort(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`));
         }
       }
-      if (!this.stopped && !this.controller.signal.aborted) this.timer = setTimeout(beat, this.intervalMs);
+      if (!this.stopped && !this.controller.signal.aborted) this.timer = setTimeout(() => void beat(), this.intervalMs);
     };
-    this.timer = setTimeout(beat, this.intervalMs);
+    this.timer = setTimeout(() => void beat(), this.intervalMs);
   }
 
   /** After the handler returned: if the lease was lost meanwhile, its result must not be written. */

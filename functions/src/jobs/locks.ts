@@ -3,7 +3,7 @@
  * runs, all or nothing, fenced by job id and lease epoch. An expired lock is free (its holder died); the
  * watchdog deletes such documents, but correctness never waits for it.
  */
-import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import { LeaseLostError } from "./errors";
 
@@ -15,7 +15,7 @@ export interface LockHolder {
 
 export type AcquireResult = { acquired: true } | { acquired: false; heldBy: { key: string; jobId: string }[] };
 
-export const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
+const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
 
 export class LockManager {
   constructor(

@@ -10,11 +10,11 @@ import { JOB_STATUSES, type JobStatus } from "./lifecycle";
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
 
-export const MODES = ["dry_run", "apply"] as const;
+const MODES = ["dry_run", "apply"] as const;
 export type Mode = (typeof MODES)[number];
 
 export const DEFAULT_PRIORITY = 100;
-export const MAX_PRIORITY = 1000;
+const MAX_PRIORITY = 1000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** Every payload has a mode: `dry_run` (the default) previews, `apply` writes. */
@@ -25,7 +25,7 @@ export interface BasePayload {
   mode: Mode;
 }
 
-export const jobErrorSchema = z.object({
+const jobErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
   transient: z.boolean(),

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
 import { isWriteConflict } from "../util/grpc-status";
+import { display } from "../util/object-paths";
 import { JOB_COLLECTIONS } from "./collections";
 import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
@@ -32,7 +33,7 @@ import {
 } from "./model";
 import type { JobTypes } from "./registry";
 
-export const DEFAULT_LEASE_MS = 5 * 60_000;
+const DEFAULT_LEASE_MS = 5 * 60_000;
 
 export interface QueueOptions {
   types: JobTypes;
@@ -408,7 +409,7 @@ export class JobQueue {
     const epoch: unknown = snap.get("lease_epoch");
     const status = snap.get("status") as JobStatus;
     if (owner !== lease.owner || epoch !== lease.epoch || !WORKER_STATUSES.includes(status)) {
-      throw new LeaseLostError(lease.jobId, `held by ${String(owner ?? "nobody")} at epoch ${String(epoch)}, status ${status}`);
+      throw new LeaseLostError(lease.jobId, `held by ${display(owner ?? "nobody")} at epoch ${display(epoch)}, status ${status}`);
     }
     const job = this.parseStored(snap);
     if (!job) throw new LeaseLostError(lease.jobId, "job document no longer parses");
@@ -679,7 +680,7 @@ export class JobQueue {
 export const CHILD_RESULTS = "shard_results";
 
 /** The counts after one more child finished with `status`. */
-export function countFinishedChild(counts: ChildCounts, status: JobStatus): ChildCounts {
+function countFinishedChild(counts: ChildCounts, status: JobStatus): ChildCounts {
   const succeeded = status === "succeeded" || status === "succeeded_dry_run";
   return {
     ...counts,
@@ -689,7 +690,7 @@ export function countFinishedChild(counts: ChildCounts, status: JobStatus): Chil
   };
 }
 
-export function allChildrenFinished(counts: ChildCounts): boolean {
+function allChildrenFinished(counts: ChildCounts): boolean {
   return counts.total !== null && counts.done >= counts.total;
 }
 

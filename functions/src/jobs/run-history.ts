@@ -4,13 +4,13 @@
  * counters (one document takes about one write a second); the run summary is created in the same
  * batch as the counter increment, so recording an attempt twice counts it once.
  */
-import { FieldValue, Firestore, Timestamp } from "firebase-admin/firestore";
+import { FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import { isWriteConflict } from "../util/grpc-status";
 import type { JobStatus } from "./lifecycle";
 import type { JobErrorInfo, Lane, Mode } from "./model";
 
-export const DAILY_SUMMARY_SHARDS = 16;
+const DAILY_SUMMARY_SHARDS = 16;
 
 export interface RunSummary {
   job_id: string;
@@ -64,7 +64,7 @@ export class RunHistory {
       duration_ms: summary.finished_at.getTime() - summary.started_at.getTime(),
       changes_preview: summary.changes_preview.slice(0, 10),
     });
-    const inc = FieldValue.increment;
+    const inc = (n: number) => FieldValue.increment(n);
     batch.set(
       shardRef,
       {

@@ -14,7 +14,7 @@ import { performance } from "node:perf_hooks";
 import { type Firestore, type Query, type QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { isWriteConflict } from "../util/grpc-status";
-import { type Logger, errorText, log } from "../util/log";
+import { errorText, log } from "../util/log";
 import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
@@ -23,9 +23,9 @@ import { jobDocumentSchema, type WakeupSubject } from "./model";
 import type { JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
-export type WatchdogStep = "expired_leases" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
+type WatchdogStep = "expired_leases" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
 
-export const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
+const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
 
 export interface WatchdogDeps {
   db: Firestore;
@@ -34,7 +34,6 @@ export interface WatchdogDeps {
   flows: JobFlows;
   tasks: TaskQueuePort;
   now: () => Date;
-  log?: Pick<Logger, "info" | "warn">;
 }
 
 export interface WatchdogOptions {
@@ -46,7 +45,7 @@ export interface WatchdogOptions {
   pageSize?: number;
 }
 
-export interface WatchdogCounts {
+interface WatchdogCounts {
   /** Expired leases taken back: requeued, deadlettered or cancelled. */
   expired_leases_recovered: number;
   deadlettered: number;
@@ -99,7 +98,6 @@ function defaultRunId(startedAt: Date): string {
 class WatchdogRun {
   private readonly startedMs = performance.now();
   private readonly pageSize: number;
-  private readonly log: Pick<Logger, "info" | "warn">;
   private readonly counts: WatchdogCounts = {
     expired_leases_recovered: 0,
     deadlettered: 0,
@@ -122,7 +120,6 @@ class WatchdogRun {
     private readonly startedAt: Date,
   ) {
     this.pageSize = options.pageSize ?? DEFAULT_WATCHDOG_PAGE_SIZE;
-    this.log = deps.log ?? log;
   }
 
   async execute(): Promise<WatchdogReport> {
@@ -179,7 +176,7 @@ class WatchdogRun {
       await work();
     } catch (err) {
       this.counts.errors++;
-      this.log.warn("watchdog item failed", { run_id: this.runId, step, doc_id: docId, error: errorText(err) });
+      log.warn("watchdog item failed", { run_id: this.runId, step, doc_id: docId, error: errorText(err) });
     }
   }
 
@@ -293,8 +290,8 @@ class WatchdogRun {
 
   private logReport(report: WatchdogReport): void {
     const fields = { ...report, started_at: report.started_at.toISOString(), finished_at: report.finished_at.toISOString() };
-    if (report.complete && report.errors === 0) this.log.info("watchdog run", fields);
-    else this.log.warn("watchdog run", fields);
+    if (report.complete && report.errors === 0) log.info("watchdog run", fields);
+    else log.warn("watchdog run", fields);
   }
 
   private async saveReport(report: WatchdogReport): Promise<void> {

@@ -143,8 +143,8 @@ function discriminatorOf(branches: Compiled[]): { key: string; values: unknown[]
   if (objects.length < 2 || objects.some((object) => !object)) return null;
   for (const key of Object.keys(objects[0]!.properties)) {
     const values = objects.map((object) => {
-      const values = object!.properties[key]?.schema.enum;
-      return Array.isArray(values) && values.length === 1 ? values[0] : undefined;
+      const values: unknown = object!.properties[key]?.schema.enum;
+      return Array.isArray(values) && values.length === 1 ? (values[0] as unknown) : undefined;
     });
     if (values.every((value) => value !== undefined) && new Set(values).size === values.length) return { key, values };
   }
@@ -236,7 +236,7 @@ const compiledSchemas = new WeakMap<z.ZodType, ModelSchema>();
 export function toModelSchema(schema: z.ZodType): ModelSchema {
   let model = compiledSchemas.get(schema);
   if (!model) {
-    const compiled = compile(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as Node);
+    const compiled = compile(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }));
     model = { jsonSchema: compiled.schema, decode: compiled.decode };
     compiledSchemas.set(schema, model);
   }

@@ -1,4 +1,5 @@
 /** Retry and timeout wrappers shared by the LLM adapters. */
+import { setTimeout as sleep } from "node:timers/promises";
 import { backoffDelayMs } from "../util/backoff";
 import { LlmError } from "./errors";
 
@@ -13,10 +14,6 @@ export interface RetryOptions {
   onRetry?: (err: LlmError, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -55,8 +55,8 @@ export interface VertexLlmOptions {
   random?: () => number;
 }
 
-export const DEFAULT_FAST_MODEL = "gemini-2.5-flash";
-export const DEFAULT_STRONG_MODEL = "gemini-2.5-pro";
+const DEFAULT_FAST_MODEL = "gemini-2.5-flash";
+const DEFAULT_STRONG_MODEL = "gemini-2.5-pro";
 const DEFAULT_TIMEOUT_MS = 90_000;
 const DEFAULT_MAX_RETRIES = 3;
 const DEFAULT_RETRY_BASE_DELAY_MS = 1_000;

@@ -10,9 +10,9 @@
  * (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
  */
 import "./quiet-logs";
-import { initializeApp } from "firebase-admin/app";
-import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
+import { firestoreClient } from "../firestore";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime } from "./runtime";
@@ -49,7 +49,15 @@ export const DEMO_JOBS: Array<Record<string, unknown>> = [
   },
 ];
 
-function line(id: string, data: FirebaseFirestore.DocumentData): string {
+interface JobLine {
+  status: string;
+  type: string;
+  progress?: { done: number; total: number } | null;
+  error?: { code: string; message: string } | null;
+  result_summary?: unknown;
+}
+
+function line(id: string, data: JobLine): string {
   const progress = data.progress ? ` ${data.progress.done}/${data.progress.total}` : "";
   const error = data.error ? `  ${data.error.code}: ${data.error.message}` : "";
   const summary = data.result_summary ? `  ${JSON.stringify(data.result_summary).slice(0, 160)}` : "";
@@ -64,7 +72,7 @@ function showProgress(db: Firestore, onChange: (statuses: Map<string, JobStatus>
       const data = change.doc.data();
       if (statuses.get(change.doc.id) === data.status) continue;
       statuses.set(change.doc.id, data.status as JobStatus);
-      console.log(line(change.doc.id, data));
+      console.log(line(change.doc.id, data as JobLine));
     }
     onChange(statuses);
   });
@@ -77,9 +85,7 @@ async function main(): Promise<void> {
 
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
-  initializeApp({ projectId: PROJECT_ID });
-  const db = getFirestore();
-  db.settings({ ignoreUndefinedProperties: true });
+  const db = firestoreClient({ projectId: PROJECT_ID });
 
   const seeded = await seedDemoCatalog(db, { includeBroken: true });
   console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);

@@ -10,9 +10,11 @@
  * - bounded retries with backoff on UNAVAILABLE, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, and a
  *   timeout per call. Retrying is safe: a call that did create the task turns into a duplicate.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+import { GrpcStatus } from "../util/grpc-status";
 import type { CloudTasksClient } from "@google-cloud/tasks";
 import * as logger from "firebase-functions/logger";
-import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
+import { type EnqueueResult, type TaskQueuePort, type WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 import { type BackoffPolicy, backoffDelayMs } from "../util/backoff";
 import { LANE_TASK_FUNCTION, LANE_TASK_TIMEOUT_SECONDS } from "./lanes";
 import type { ServiceAccountSource } from "./service-account";
@@ -89,16 +91,15 @@ function buildCreateTaskRequest(
   };
 }
 
-const GRPC = { DEADLINE_EXCEEDED: 4, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
 /** The same conditions as HTTP statuses of the REST transport, whose errors carry the status instead of a gRPC code. */
 const RETRYABLE_HTTP = new Set([429, 503, 504]);
-const RETRYABLE_GRPC = new Set<number>([GRPC.DEADLINE_EXCEEDED, GRPC.RESOURCE_EXHAUSTED, GRPC.UNAVAILABLE]);
+const RETRYABLE_GRPC = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.UNAVAILABLE]);
 /** Connection failures without any answer: UNAVAILABLE in gRPC terms. */
 const RETRYABLE_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "EPIPE"]);
 
 /** A call that did not answer within its timeout; reported like the gRPC status. */
 class EnqueueTimeoutError extends Error {
-  readonly code = GRPC.DEADLINE_EXCEEDED;
+  readonly code = GrpcStatus.DEADLINE_EXCEEDED;
   constructor(timeoutMs: number) {
     super(`DEADLINE_EXCEEDED: createTask did not answer within ${timeoutMs} ms`);
     this.name = "EnqueueTimeoutError";
@@ -119,14 +120,10 @@ function classifyEnqueueError(err: unknown): Outcome {
     if (http === 409) return "duplicate";
     return RETRYABLE_HTTP.has(http) ? "retry" : "fail";
   }
-  if (fields.code === GRPC.ALREADY_EXISTS) return "duplicate";
+  if (fields.code === GrpcStatus.ALREADY_EXISTS) return "duplicate";
   if (typeof fields.code === "number" && RETRYABLE_GRPC.has(fields.code)) return "retry";
   if (typeof fields.code === "string" && RETRYABLE_NETWORK.has(fields.code)) return "retry";
   return "fail";
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Rejects with EnqueueTimeoutError when `call` has not settled in time (the REST transport has no deadline of its own). */

@@ -4,7 +4,7 @@
  */
 import type { App } from "firebase-admin/app";
 import { LANE_TASK_FUNCTION } from "./lanes";
-import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
+import { type EnqueueResult, type TaskQueuePort, type WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 
 export class EmulatorTaskQueue implements TaskQueuePort {
   constructor(

@@ -4,7 +4,14 @@
  * with backoff when the handler throws — the parts of Cloud Tasks the engine relies on.
  */
 import type { Lane } from "../jobs/model";
-import { EnqueueResult, TaskQueuePort, WakeupPayload, WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
+import {
+  type EnqueueResult,
+  type TaskQueuePort,
+  type WakeupPayload,
+  type WakeupTask,
+  wakeupPayload,
+  wakeupTaskName,
+} from "../jobs/task-queue";
 
 export interface InProcessOptions {
   handler: (payload: WakeupPayload) => Promise<void>;
@@ -33,13 +40,13 @@ export class InProcessTaskQueue implements TaskQueuePort {
 
   constructor(private readonly options: InProcessOptions) {}
 
-  async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
+  enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
     const name = wakeupTaskName(task);
-    if (this.names.has(name)) return "duplicate";
+    if (this.names.has(name)) return Promise.resolve("duplicate");
     this.names.add(name);
     this.accepted.push(name);
     this.schedule({ name, payload: wakeupPayload(task), attempt: 1 }, task.runAfter.getTime() - Date.now());
-    return "enqueued";
+    return Promise.resolve("enqueued");
   }
 
   /** Resolves when no task is waiting, scheduled or running. */

@@ -57,3 +57,8 @@ export function deletePath(obj: Readonly<Record<string, unknown>>, path: string)
   const child = obj[head];
   return isPlainRecord(child) ? { ...obj, [head]: deletePath(child, rest.join(".")) } : { ...obj };
 }
+
+/** A stored value as it reads in a message: strings as they are, anything else as JSON. */
+export function display(value: unknown): string {
+  return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+}

@@ -1,12 +1,12 @@
 /** Paging through Firestore queries by document id, directly or inside a transaction. */
 import { FieldPath, type Query, type QueryDocumentSnapshot, type QuerySnapshot, type Transaction } from "firebase-admin/firestore";
 
-export const DEFAULT_PAGE_SIZE = 200;
+const DEFAULT_PAGE_SIZE = 200;
 
 /** Runs a query: directly, or inside a transaction (`transactionReader`). */
 export type QueryReader = (query: Query) => Promise<QuerySnapshot>;
 
-export const directQueryReader: QueryReader = (query) => query.get();
+const directQueryReader: QueryReader = (query) => query.get();
 export const transactionQueryReader =
   (tx: Transaction): QueryReader =>
   (query) =>

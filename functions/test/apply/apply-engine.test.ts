@@ -1,5 +1,7 @@
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
-import { Timestamp } from "firebase-admin/firestore";
+import { type Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { IDEMPOTENCY_TTL_MS } from "../../src/apply/idempotency";
 import { type ChangePlan, type OperationInput, operationKey } from "../../src/apply/plan";
@@ -37,7 +39,7 @@ async function start(): Promise<{ deps: TestDeps; input: TestHandlerInput; engin
 }
 
 const count = async (collection: string) => (await db.collection(collection).get()).size;
-const exercise = async (id: string) => (await db.collection("exercises").doc(id).get()).data()!;
+const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data()!;
 
 describe("ApplyEngine.preview", () => {
   it("shows what would change and leaves every catalog document byte-identical", async () => {
@@ -45,8 +47,8 @@ describe("ApplyEngine.preview", () => {
     const before = await snapshotCatalog(db);
     const preview = await engine.preview(normalizePlan());
     expect(await snapshotCatalog(db)).toBe(before);
-    expect(await count("catalog_changes")).toBe(0);
-    expect(await count("catalog_idempotency")).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.idempotency)).toBe(0);
 
     expect(preview.counts).toMatchObject({ would_apply: 4, would_fail: 0 });
     expect(preview.operations[0].changes).toEqual([
@@ -85,13 +87,13 @@ describe("ApplyEngine.apply", () => {
     expect(renamed).toMatchObject({ name: "Back Squat (Barbell)", name_slug: "back-squat-barbell", family_slug: "squat" });
     expect((renamed.updated_at as Timestamp).toMillis()).toBeGreaterThanOrEqual(startedAt - 1000);
     expect((await exercise(benchBarbell.id)).metadata).toEqual({ level: "advanced" });
-    expect((await db.collection("exercise_aliases").doc("squat-barbell").get()).data()).toMatchObject({
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).data()).toMatchObject({
       alias_slug: "squat-barbell",
       exercise_id: squat.id,
       is_family_alias: false,
     });
 
-    const journal = await db.collection("catalog_changes").doc(result.change_ids[0]).get();
+    const journal = await db.collection(APPLY_COLLECTIONS.changes).doc(result.change_ids[0]).get();
     expect(journal.data()).toMatchObject({
       job_id: input.job.id,
       job_type: "FAMILY_NORMALIZE",
@@ -109,7 +111,7 @@ describe("ApplyEngine.apply", () => {
       changed_paths: ["name", "name_slug"],
     });
 
-    const record = await db.collection("catalog_idempotency").doc(operationKey(plan.operations[0])).get();
+    const record = await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(plan.operations[0])).get();
     expect(record.data()).toMatchObject({
       key: record.id,
       job_id: input.job.id,
@@ -152,7 +154,7 @@ describe("ApplyEngine.apply", () => {
     });
     expect(await exercise(benchDumbbell.id)).toMatchObject({ status: "merged", merged_into: benchBarbell.id });
     expect((await exercise(benchBarbell.id)).suitability_notes).toEqual(["Suits lifters who bench."]);
-    const registry = async (slug: string) => (await db.collection("exercise_families").doc(slug).get()).data();
+    const registry = async (slug: string) => (await db.collection(CATALOG_COLLECTIONS.families).doc(slug).get()).data();
     expect(await registry("bench_press")).toMatchObject({ exercise_count: 1, primary_equipment: ["barbell"], status: "active" });
     expect(await registry("squat")).toMatchObject({ exercise_count: 0, status: "deprecated", base_name: "Squat" });
     expect(await registry("front_squat")).toMatchObject({ exercise_count: 1, base_name: "Front Squat", status: "active" });
@@ -172,7 +174,7 @@ describe("ApplyEngine.apply", () => {
     const second = await engine.apply(plan, planWriter(other));
     expect(second.skipped.every((op) => op.applied_by_job === input.job.id)).toBe(true);
     expect(await snapshotCatalog(db)).toBe(after);
-    expect(await count("catalog_changes")).toBe(4);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
   });
 
   it("recomputes a family's registry again for a later job instead of skipping it", async () => {
@@ -191,7 +193,7 @@ describe("ApplyEngine.apply", () => {
     });
     const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), planWriter(later));
     expect(result.applied.map((op) => op.idempotency_key === null)).toEqual([false, true]);
-    const registry = (await db.collection("exercise_families").doc("bench_press").get()).data();
+    const registry = (await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").get()).data();
     expect(registry).toMatchObject({ exercise_count: 4, primary_equipment: ["barbell", "cable", "dumbbell", "machine"] });
   });
 
@@ -213,8 +215,8 @@ describe("ApplyEngine.apply", () => {
     expect(result.applied.map((op) => op.operation_index)).toEqual([0]);
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 1, code: "STALE_PLAN", path: "old_name" })]);
     expect(result.not_attempted).toEqual([2]);
-    expect((await db.collection("catalog_idempotency").doc(operationKey(plan.operations[1])).get()).exists).toBe(false);
-    expect(await count("catalog_changes")).toBe(1);
+    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(plan.operations[1])).get()).exists).toBe(false);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(1);
     expect((await exercise(squat.id)).name).toBe("Squat (Barbell)");
   });
 
@@ -243,7 +245,7 @@ describe("ApplyEngine.apply", () => {
       { operation_index: 1, op: "no_change", reason: "no_change_operation" },
     ]);
     expect(await snapshotCatalog(db)).toBe(before);
-    expect(await count("catalog_changes")).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
   });
 
   it("stops between operations when the job's signal aborts", async () => {
@@ -256,7 +258,7 @@ describe("ApplyEngine.apply", () => {
       },
     });
     await expect(applying).rejects.toBe(reason);
-    expect(await count("catalog_changes")).toBe(2);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(2);
   });
 });
 
@@ -270,7 +272,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
       },
     });
     await expect(crash).rejects.toThrow("worker crashed");
-    expect(await count("catalog_changes")).toBe(2);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(2);
 
     const retry = await retryForTest(deps, input);
     expect(retry.lease.epoch).toBeGreaterThan(input.lease.epoch);
@@ -278,7 +280,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     expect(result.skipped.map((op) => op.operation_index)).toEqual([0, 1]);
     expect(result.applied.map((op) => op.operation_index)).toEqual([2, 3]);
 
-    const journal = await db.collection("catalog_changes").get();
+    const journal = await db.collection(APPLY_COLLECTIONS.changes).get();
     const keys = journal.docs.map((doc) => doc.get("idempotency_key") as string).sort();
     expect(keys).toEqual(plan.operations.map(operationKey).sort());
     expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
@@ -290,8 +292,8 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     await retryForTest(deps, input);
     await expect(engine.apply(normalizePlan(), planWriter(input))).rejects.toBeInstanceOf(LeaseLostError);
     expect(await snapshotCatalog(db)).toBe(before);
-    expect(await count("catalog_changes")).toBe(0);
-    expect(await count("catalog_idempotency")).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.idempotency)).toBe(0);
   });
 
   it("two jobs racing with the same operations apply each of them once", async () => {
@@ -306,7 +308,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     expect(appliedIndexes).toEqual([0, 1, 2, 3]);
     expect(a.failed).toEqual([]);
     expect(b.failed).toEqual([]);
-    expect(await count("catalog_changes")).toBe(4);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
     expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
   });
 });

@@ -1,5 +1,7 @@
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
-import { Timestamp } from "firebase-admin/firestore";
+import { type Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
 import { type ChangePlan, operationKey } from "../../src/apply/plan";
@@ -40,7 +42,7 @@ beforeEach(async () => {
   input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
 });
 
-const exercise = async (id: string) => (await db.collection("exercises").doc(id).get()).data();
+const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
 async function applyOne(plan: ChangePlan): Promise<string> {
   const result = await engine.apply(plan, planWriter(input));
   expect(result.change_ids).toHaveLength(1);
@@ -61,9 +63,9 @@ describe("revertChange", () => {
     const { id: _id, ...original } = benchBarbell;
     expect(restored).toEqual(original);
     expect((updated_at as Timestamp).toMillis()).toBeGreaterThanOrEqual((applied!.updated_at as Timestamp).toMillis());
-    const entry = await db.collection("catalog_changes").doc(changeId).get();
+    const entry = await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get();
     expect(entry.data()).toMatchObject({ status: "reverted", reverted_by: "operator" });
-    expect((await db.collection("catalog_idempotency").doc(operationKey(renamePlan.operations[0])).get()).exists).toBe(false);
+    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(renamePlan.operations[0])).get()).exists).toBe(false);
 
     expect((await revertChange(db, changeId)).status).toBe("already_reverted");
     expect((await engine.apply(renamePlan, planWriter(input))).applied).toHaveLength(1);
@@ -89,7 +91,7 @@ describe("revertChange", () => {
       conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata", "updated_at"] }],
     });
     expect(await exercise(benchBarbell.id)).toEqual(before);
-    expect((await db.collection("catalog_changes").doc(changeId).get()).get("status")).toBe("applied");
+    expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
   });
 
   it("reports an unknown change", async () => {

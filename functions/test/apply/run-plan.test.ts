@@ -1,4 +1,7 @@
-import { Firestore } from "firebase-admin/firestore";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { type Firestore } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
@@ -45,7 +48,12 @@ async function start(mode: Mode, overrides: TestDepsOverrides = {}, database = d
 
 async function attemptDoc(input: TestHandlerInput): Promise<FirebaseFirestore.DocumentData> {
   await input.attemptLog.finish("succeeded", null);
-  const snap = await db.collection("catalog_jobs").doc(input.job.id).collection("attempts").doc(String(input.attempt.attemptNumber)).get();
+  const snap = await db
+    .collection(JOB_COLLECTIONS.jobs)
+    .doc(input.job.id)
+    .collection(JOB_COLLECTIONS.attempts)
+    .doc(String(input.attempt.attemptNumber))
+    .get();
   return snap.data()!;
 }
 
@@ -62,8 +70,8 @@ describe("runPlan", () => {
       summary: { mode: "dry_run", operations: 4, would_apply: 3, no_change: 1, applied: 0, changes: 0, repairs: 0, family_slug: "squat" },
     });
     expect(await snapshotCatalog(db)).toBe(before);
-    expect(await count("catalog_changes")).toBe(0);
-    expect(await count("catalog_idempotency")).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.idempotency)).toBe(0);
     const attempt = await attemptDoc(input);
     expect(attempt.plan.operations).toHaveLength(4);
     expect(attempt.validation).toMatchObject({ ok: true, errors: [] });
@@ -78,7 +86,7 @@ describe("runPlan", () => {
       status: "succeeded",
       summary: { mode: "apply", operations: 4, applied: 3, skipped: 0, failed: 0, no_change: 1, changes: 3 },
     });
-    expect((await db.collection("exercises").doc(squat.id).get()).get("name")).toBe("Back Squat (Barbell)");
+    expect((await db.collection(CATALOG_COLLECTIONS.exercises).doc(squat.id).get()).get("name")).toBe("Back Squat (Barbell)");
     expect((await attemptDoc(input)).apply_result.change_ids).toHaveLength(3);
   });
 
@@ -157,7 +165,10 @@ describe("runPlan", () => {
         if (prop !== "runTransaction") return Reflect.get(target, prop);
         return async (...args: Parameters<Firestore["runTransaction"]>) => {
           if (++transactions === 2)
-            await target.collection("exercises").doc(squat.id).update({ name: "Squat (Smith Machine)", name_slug: "squat-smith-machine" });
+            await target
+              .collection(CATALOG_COLLECTIONS.exercises)
+              .doc(squat.id)
+              .update({ name: "Squat (Smith Machine)", name_slug: "squat-smith-machine" });
           return target.runTransaction(...args);
         };
       },
@@ -179,6 +190,6 @@ describe("runPlan", () => {
     const reason = new Error("lease lost");
     input.abort.abort(reason);
     await expect(runPlan(input, validPlan())).rejects.toBe(reason);
-    expect(await count("catalog_changes")).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
   });
 });

@@ -1,5 +1,6 @@
 import type { OperationInput } from "../../src/apply/plan";
-import { type ValidationResult, validatePlan } from "../../src/apply/validate";
+import type { ValidationResult } from "../../src/apply/issues";
+import { validatePlan } from "../../src/apply/validate";
 import { type CatalogSeed, type ExerciseFixture, catalogViewOf, exerciseFixture, planOf } from "../helpers/catalog";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
@@ -179,7 +180,7 @@ describe("validatePlan: documents after the change", () => {
       rationale,
     };
     expectError(validate([stale]), { code: "STALE_PLAN", operation_index: 0, path: "before.category" });
-    expect(validate([{ ...stale, before: { category: "compound", "metadata.level": null } } as OperationInput]).ok).toBe(true);
+    expect(validate([{ ...stale, before: { category: "compound", "metadata.level": null } }]).ok).toBe(true);
   });
 
   it("requires name_slug to derive from the name", () => {

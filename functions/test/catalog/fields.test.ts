@@ -1,7 +1,6 @@
 import { runInNewContext } from "node:vm";
 import {
   DEPRECATED_FIELDS,
-  EXERCISE_FIELD_PATHS,
   LOCKED_ENRICHMENT_FIELDS,
   deprecatedFieldReplacement,
   findDeprecatedFields,
@@ -10,7 +9,7 @@ import {
   isDeprecatedField,
   isLockedForEnrichment,
 } from "../../src/catalog/fields";
-import { exercisePathSchema } from "../../src/catalog/schemas";
+import { exercisePathSchema, EXERCISE_FIELD_PATHS } from "../../src/catalog/schemas";
 import { deletePath, getPath, isPlainRecord, setPath } from "../../src/util/object-paths";
 
 describe("exercise path allowlist", () => {

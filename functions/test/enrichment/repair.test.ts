@@ -1,3 +1,5 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
 import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
@@ -40,7 +42,7 @@ async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; in
 
 async function attemptLogOf(input: TestHandlerInput, status: "succeeded" | "needs_review" | "failed") {
   await input.attemptLog.finish(status, null);
-  return (await db.collection("catalog_jobs").doc(input.job.id).collection("attempts").doc("1").get()).data()!;
+  return (await db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(JOB_COLLECTIONS.attempts).doc("1").get()).data()!;
 }
 
 const planFromContext = (req: { context?: Record<string, unknown> }) => req.context?.plan;
@@ -54,7 +56,7 @@ describe("the LLM repair loop", () => {
     const outcome = await runPlan(input, brokenPlan(input.job.id));
 
     expect(outcome).toMatchObject({ kind: "completed", status: "succeeded", summary: { repairs: 2, applied: 1 } });
-    const stored = (await db.collection("exercises").doc(ROW.id).get()).data()!;
+    const stored = (await db.collection(CATALOG_COLLECTIONS.exercises).doc(ROW.id).get()).data()!;
     expect(stored.muscles.primary).toEqual(["trapezius"]);
     expect(llm.calls.map((call) => [call.task, call.tier])).toEqual([
       [REPAIR_TASK, "fast"],

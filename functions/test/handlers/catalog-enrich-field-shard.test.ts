@@ -1,3 +1,6 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
 import { JobFailure, LeaseLostError, toJobFailure } from "../../src/jobs/errors";
 import type { HandlerOutcome } from "../../src/jobs/handler";
@@ -70,11 +73,11 @@ async function setUpShard(options: {
 }
 
 const run = (input: TestHandlerInput) => runHandler(enrichShardHandler, input);
-const exerciseOf = async (id: string) => (await db.collection("exercises").doc(id).get()).data();
+const exerciseOf = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
 const journalOf = async (jobId: string) =>
-  (await db.collection("catalog_changes").where("job_id", "==", jobId).get()).docs.map((doc) => doc.data());
+  (await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get()).docs.map((doc) => doc.data());
 const ledgerOf = async (jobId: string) =>
-  (await db.collection("catalog_jobs").doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);
+  (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);
 /** The exercise each enrichment call was about. */
 const enrichedIds = (llm: FakeLlmClient) =>
   llm.calls.filter((call) => call.task === ENRICH_TASK).map((call) => String((call.context?.exercise as { name_slug: string }).name_slug));
@@ -168,13 +171,13 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
   });
 
   it("after a crash half-way, the retry sends only the unfinished exercises to the LLM", async () => {
-    let shard: TestHandlerInput | undefined;
+    const running: { shard?: TestHandlerInput } = {};
     const crash = enrichThen(5, (req) => {
-      shard!.abort.abort(new LeaseLostError(shard!.job.id, "worker killed"));
+      running.shard!.abort.abort(new LeaseLostError(running.shard!.job.id, "worker killed"));
       return fakeEnrichment(req.context?.exercise as Record<string, unknown>);
     });
     const { llm, input, exercises } = await setUpShard({ exercises: thinExercises(10), script: [crash], concurrency: 1 });
-    shard = input;
+    running.shard = input;
     await expect(run(input)).rejects.toBeInstanceOf(LeaseLostError);
     const finished = await ledgerOf(input.job.id);
     expect(finished).toHaveLength(5);
@@ -193,7 +196,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
   it("resumes from the journal an exercise applied just before a crash that left no ledger entry", async () => {
     const { llm, input, exercises } = await setUpShard({ exercises: thinExercises(4) });
     await run(input);
-    const ledger = db.collection("catalog_jobs").doc(input.job.id).collection(EXERCISE_RESULTS);
+    const ledger = db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(EXERCISE_RESULTS);
     await Promise.all(exercises.slice(0, 2).map((e) => ledger.doc(e.id).delete()));
 
     const retry = await retryForTest(input.deps, input);
@@ -272,7 +275,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       exercises: [kept, deletedMidway, { ...retired, status: "deprecated", deprecated_at: new Date() }],
       ids: [kept.id, deletedMidway.id, retired.id, "never__existed"],
       beforeCall: async (req) => {
-        if (req.prompt.includes(String(deletedMidway.name))) await db.collection("exercises").doc(deletedMidway.id).delete();
+        if (req.prompt.includes(String(deletedMidway.name)))
+          await db.collection(CATALOG_COLLECTIONS.exercises).doc(deletedMidway.id).delete();
       },
     });
     const outcome = await run(input);

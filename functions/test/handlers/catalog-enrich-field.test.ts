@@ -1,3 +1,4 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { createEngine } from "../../src/create-engine";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
@@ -21,7 +22,7 @@ function thinExercises(count: number, name = "Test Press", equipment = "dumbbell
   return Array.from({ length: count }, (_, i) => exerciseFixture(`${name} ${String(i + 1).padStart(3, "0")} (Dumbbell)`, [equipment]));
 }
 
-const jobsCollection = () => db.collection("catalog_jobs");
+const jobsCollection = () => db.collection(JOB_COLLECTIONS.jobs);
 const jobData = async (id: string) => (await jobsCollection().doc(id).get()).data()!;
 const shardsOf = async (parentId: string) => (await jobsCollection().where("parent_job_id", "==", parentId).get()).docs;
 

@@ -1,3 +1,6 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import type { Timestamp } from "firebase-admin/firestore";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { qualityScanHandler } from "../../src/handlers/quality-scan";
@@ -29,9 +32,9 @@ async function leaseScan(payload: Record<string, unknown>, mode: "apply" | "dry_
 }
 
 const run = (input: TestHandlerInput) => runHandler(qualityScanHandler, input);
-const enrichmentJobs = async () => (await db.collection("catalog_jobs").where("type", "==", "CATALOG_ENRICH_FIELD").get()).docs;
+const enrichmentJobs = async () => (await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "CATALOG_ENRICH_FIELD").get()).docs;
 const reviewOf = async (id: string) =>
-  (await db.collection("exercises").doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;
+  (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;
 
 describeWithIsolation("QUALITY_SCAN", () => {
   beforeEach(async () => {
@@ -70,7 +73,7 @@ describeWithIsolation("QUALITY_SCAN", () => {
       expect((review.last_scanned_at as Timestamp).toMillis()).toBeGreaterThan(Date.now() - 60_000);
     }
     expect(await reviewOf(RETIRED.id)).toBeUndefined();
-    const journal = await db.collection("catalog_changes").where("job_id", "==", input.job.id).get();
+    const journal = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", input.job.id).get();
     expect(journal.size).toBe(3);
 
     const [job] = await enrichmentJobs();

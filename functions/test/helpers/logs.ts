@@ -1,7 +1,8 @@
 /** Capturing what the engine logs: the entries handed to firebase-functions/logger, as `{message, ...fields}`. */
+import type * as LoggerModule from "firebase-functions/logger";
 
 /** The logger module itself (an `import *` would be a read-only copy of it). */
-const logger = jest.requireActual<typeof import("firebase-functions/logger")>("firebase-functions/logger");
+const logger = jest.requireActual<typeof LoggerModule>("firebase-functions/logger");
 
 export type LogEntry = Record<string, unknown> & { severity: string; message: unknown };
 

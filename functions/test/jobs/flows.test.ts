@@ -1,3 +1,4 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { JobFlows } from "../../src/jobs/flows";
@@ -130,7 +131,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(finished).toHaveLength(1);
     expect(finished[0].map((c) => c.id).sort()).toEqual([1, 2, 3].map((n) => `${jobId}-shard-${n}`));
     expect(finished[0].map((c) => c.status).sort()).toEqual(["needs_review", "succeeded_dry_run", "succeeded_dry_run"]);
-    const children = await db.collection("catalog_jobs").where("parent_job_id", "==", jobId).get();
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(children.docs.map((doc) => doc.get("created_by"))).toEqual(["system:TEST_PARENT", "system:TEST_PARENT", "system:TEST_PARENT"]);
   });
 });

@@ -1,3 +1,4 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { testQueue } from "../helpers/engine";
 import { Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
@@ -41,7 +42,7 @@ describe("createJob", () => {
     const err = await queue.createJob({ ...(input as object), created_by: "test" } as never).catch((e) => e);
     expect(err).toBeInstanceOf(InvalidJobError);
     expect((err as InvalidJobError).issues.map((i) => i.path)).toContain(path);
-    expect((await db.collection("catalog_jobs").get()).size).toBe(0);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).get()).size).toBe(0);
   });
 
   it("creates a job with a deterministic id once", async () => {
@@ -201,7 +202,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
       const winners = results.filter((r) => r !== null);
       expect(winners).toHaveLength(1);
       const job = await workers[0].getJob(jobId);
-      expect(job).toMatchObject({ status: "leased", attempts: 1, lease_epoch: 1, lease_owner: winners[0]!.lease.owner });
+      expect(job).toMatchObject({ status: "leased", attempts: 1, lease_epoch: 1, lease_owner: winners[0].lease.owner });
     }
   });
 
@@ -212,7 +213,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     for (let i = 0; i < 200; i++) {
       const lane = i % 4 === 0 ? "maintenance" : "priority";
       const at = Timestamp.fromMillis(base + i);
-      batch.set(db.collection("catalog_jobs").doc(`job-${String(i).padStart(3, "0")}`), {
+      batch.set(db.collection(JOB_COLLECTIONS.jobs).doc(`job-${String(i).padStart(3, "0")}`), {
         type: lane === "priority" ? "FAMILY_AUDIT" : "SCHEMA_CLEANUP",
         queue: lane,
         priority: ((i * 37) % 5) * 100,
@@ -270,7 +271,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     const { jobId } = await queue.createJob(audit());
     const first = await queue.leaseJob(jobId, "old");
     // The old worker's lease is recovered (as the watchdog does): back to queued, epoch bumped.
-    await db.collection("catalog_jobs").doc(jobId).update({ status: "queued", lease_owner: null, lease_epoch: 2 });
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "queued", lease_owner: null, lease_epoch: 2 });
     now = new Date(now.getTime() + 5000);
     const second = await queue.leaseJob(jobId, "new");
     expect(second?.lease.epoch).toBe(3);
@@ -291,7 +292,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
       const winner = results.find((r) => r.created)!.jobId;
       expect(results.every((r) => r.jobId === winner)).toBe(true);
     }
-    const open = await db.collection("catalog_jobs").where("status", "==", "queued").get();
+    const open = await db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued").get();
     expect(open.size).toBe(5);
   });
 });
@@ -300,7 +301,7 @@ describe("client cancellation of a waiting job", () => {
   it("is honoured at lease time instead of running the job", async () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
-    await db.collection("catalog_jobs").doc(jobId).update({ cancel_requested: true });
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ cancel_requested: true });
     expect(await queue.leaseJob(jobId, "w")).toBeNull();
     expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
   });

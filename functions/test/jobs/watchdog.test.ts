@@ -1,3 +1,5 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
 import { familyLockKey } from "../../src/handlers/support/catalog-handler";
 import { LeaseLostError } from "../../src/jobs/errors";
@@ -5,7 +7,8 @@ import { JobFlows } from "../../src/jobs/flows";
 import { LockManager } from "../../src/jobs/locks";
 import type { JobQueue, LeasedJob } from "../../src/jobs/queue";
 import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
-import { Watchdog, type WatchdogOptions } from "../../src/jobs/watchdog";
+import { Watchdog, type WatchdogOptions, type WatchdogReport } from "../../src/jobs/watchdog";
+import { captureLogs } from "../helpers/logs";
 import { testQueue } from "../helpers/engine";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
@@ -29,10 +32,9 @@ interface Harness {
   locks: LockManager;
   watchdog: Watchdog;
   wakeups: WakeupTask[];
-  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
 }
 
-/** The queue, locks and a watchdog sharing one client and the test clock; wake-ups and logs are recorded. */
+/** The queue, locks and a watchdog sharing one client and the test clock; wake-ups are recorded. */
 function harness(
   options: Partial<WatchdogOptions> = {},
   enqueue: (task: WakeupTask) => Promise<void> = async () => undefined,
@@ -48,7 +50,6 @@ function harness(
       return "enqueued";
     },
   };
-  const logs: Harness["logs"] = [];
   const watchdog = new Watchdog(
     {
       db: client,
@@ -57,14 +58,10 @@ function harness(
       flows: new JobFlows(client, queue, tasks),
       tasks,
       now: clock,
-      log: {
-        info: (message, fields) => logs.push({ level: "info", message, fields }),
-        warn: (message, fields) => logs.push({ level: "warn", message, fields }),
-      },
     },
-    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, expiringCollections: ["catalog_idempotency"], ...options },
+    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, expiringCollections: [APPLY_COLLECTIONS.idempotency], ...options },
   );
-  return { queue, locks, watchdog, wakeups, logs };
+  return { queue, locks, watchdog, wakeups };
 }
 
 const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
@@ -85,7 +82,7 @@ async function stuckJobs(queue: JobQueue, count: number): Promise<LeasedJob[]> {
 
 async function idempotencyRecord(key: string, expiresAt: Date): Promise<void> {
   await db
-    .collection("catalog_idempotency")
+    .collection(APPLY_COLLECTIONS.idempotency)
     .doc(key)
     .set({
       key,
@@ -134,7 +131,7 @@ describe("expired leases", () => {
       error: { code: "LEASE_EXPIRED", transient: true, details: { previous_owner: "dead-worker", epoch: 1 } },
     });
     expect(job!.run_after.getTime()).toBeGreaterThan(now.getTime());
-    expect(await ids("catalog_locks")).toEqual([]);
+    expect(await ids(JOB_COLLECTIONS.locks)).toEqual([]);
     expect(wakeups).toEqual([{ jobId: stuck.job.id, lane: "priority", runAfter: job!.run_after, attempt: 1, epoch: 2 }]);
     await expect(queue.completeJob(stuck.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
   });
@@ -191,7 +188,7 @@ describe("expired leases", () => {
     const { queue, watchdog } = harness();
     const stuck = await leasedJob(queue);
     advance(LEASE_MS + 1);
-    const ref = db.collection("catalog_jobs").doc(stuck.job.id);
+    const ref = db.collection(JOB_COLLECTIONS.jobs).doc(stuck.job.id);
     beforeNextCall(Firestore.prototype, "runTransaction", () => ref.update({ lease_owner: "next-worker", lease_epoch: 3 }));
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
@@ -225,8 +222,8 @@ describe("expired documents", () => {
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ locks_deleted: 1, expired_deleted: { catalog_idempotency: 1 }, complete: true });
-    expect(await ids("catalog_locks")).toEqual([encodeURIComponent(familyLockKey("live"))]);
-    expect(await ids("catalog_idempotency")).toEqual(["live-op"]);
+    expect(await ids(JOB_COLLECTIONS.locks)).toEqual([encodeURIComponent(familyLockKey("live"))]);
+    expect(await ids(APPLY_COLLECTIONS.idempotency)).toEqual(["live-op"]);
   });
 });
 
@@ -243,7 +240,7 @@ describeWithFullEmulator("expired documents under a racing writer (write precond
     expect(
       (
         await db
-          .collection("catalog_locks")
+          .collection(JOB_COLLECTIONS.locks)
           .doc(encodeURIComponent(familyLockKey("a")))
           .get()
       ).get("job_id"),
@@ -279,21 +276,28 @@ describe("stale queued jobs", () => {
 
   it("counts and logs a wake-up that fails, and goes on with the others", async () => {
     const calls: string[] = [];
-    const { queue, watchdog, logs } = harness({}, async (task) => {
+    const { queue, watchdog } = harness({}, async (task) => {
       calls.push(task.jobId);
       if (calls.length === 1) throw new Error("tasks unavailable");
     });
     for (let i = 0; i < 2; i++) await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) });
 
-    const report = await watchdog.run();
+    let report: WatchdogReport | undefined;
+    const logs = await captureLogs(async () => {
+      report = await watchdog.run();
+    });
 
     expect(report).toMatchObject({ requeued: 1, errors: 1, complete: true });
     expect(calls).toHaveLength(2);
-    expect(logs).toContainEqual({
-      level: "warn",
-      message: "watchdog item failed",
-      fields: expect.objectContaining({ step: "stale_queued", doc_id: calls[0], error: "tasks unavailable" }),
-    });
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        severity: "warn",
+        message: "watchdog item failed",
+        step: "stale_queued",
+        doc_id: calls[0],
+        error: "tasks unavailable",
+      }),
+    );
   });
 });
 
@@ -309,7 +313,7 @@ describe("parents waiting for their shards", () => {
     const leased = await queue.leaseJob(jobId, "w");
     await queue.deferJob(leased!.lease, new Date(now.getTime() + 3_600_000), { code: "WAITING_FOR_SHARDS", message: "waiting" });
     await db
-      .collection("catalog_jobs")
+      .collection(JOB_COLLECTIONS.jobs)
       .doc(jobId)
       .update({ shards: { total: expectedTotal, succeeded: 0, failed: 0 } });
     for (const status of shardStatuses) {
@@ -360,13 +364,16 @@ describe("budget and report", () => {
   });
 
   it("writes the run report to catalog_watchdog_runs/{runId} and logs it", async () => {
-    const { queue, watchdog, logs } = harness();
+    const { queue, watchdog } = harness();
     await leasedJob(queue);
     advance(LEASE_MS + 1);
 
-    const report = await watchdog.run("run-1");
+    let report: WatchdogReport | undefined;
+    const logs = await captureLogs(async () => {
+      report = await watchdog.run("run-1");
+    });
 
-    const stored = (await db.collection("catalog_watchdog_runs").doc("run-1").get()).data();
+    const stored = (await db.collection(JOB_COLLECTIONS.watchdogRuns).doc("run-1").get()).data();
     expect(stored).toMatchObject({
       run_id: "run-1",
       expired_leases_recovered: 1,
@@ -375,19 +382,17 @@ describe("budget and report", () => {
       started_at: Timestamp.fromDate(now),
       finished_at: Timestamp.fromDate(now),
     });
-    expect(stored!.duration_ms).toBe(report.duration_ms);
-    expect(logs).toContainEqual({
-      level: "info",
-      message: "watchdog run",
-      fields: expect.objectContaining({ run_id: "run-1", expired_leases_recovered: 1 }),
-    });
+    expect(stored!.duration_ms).toBe(report!.duration_ms);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ severity: "info", message: "watchdog run", run_id: "run-1", expired_leases_recovered: 1 }),
+    );
   });
 
   it("gives each run its own report id by default", async () => {
     const { watchdog } = harness();
     const [a, b] = [await watchdog.run(), await watchdog.run()];
     expect(a.run_id).not.toBe(b.run_id);
-    expect(await ids("catalog_watchdog_runs")).toEqual([a.run_id, b.run_id].sort());
+    expect(await ids(JOB_COLLECTIONS.watchdogRuns)).toEqual([a.run_id, b.run_id].sort());
   });
 });
 

@@ -1,5 +1,5 @@
 import { InProcessTaskQueue } from "../../src/tasks/in-process";
-import { WakeupPayload, WakeupTask, wakeupPayload, wakeupTaskName } from "../../src/jobs/task-queue";
+import { type WakeupPayload, type WakeupTask, wakeupPayload, wakeupTaskName } from "../../src/jobs/task-queue";
 
 const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
   lane: "priority",

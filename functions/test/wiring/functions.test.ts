@@ -1,9 +1,10 @@
 /** The exported Cloud Functions, invoked through firebase-functions-test and their `run` entry points. */
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import functionsTest from "firebase-functions-test";
-import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import * as runtimeModule from "../../src/adapters/functions-engine";
 import { maintenanceLaneTask, onJobCreated, priorityLaneTask, watchdog } from "../../src/index";
-import { LocalRuntime } from "../../src/local/runtime";
+import { type LocalRuntime } from "../../src/local/runtime";
 import { newFirestore } from "../helpers/firestore";
 import { registryWith } from "../helpers/registry";
 import { testRuntime } from "../helpers/runtime";
@@ -40,7 +41,7 @@ afterAll(() => fft.cleanup());
 describe("exported functions", () => {
   it("onJobCreated normalises the document, records the creator and enqueues one wake-up", async () => {
     const ref = await db
-      .collection("catalog_jobs")
+      .collection(JOB_COLLECTIONS.jobs)
       .add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, status: "queued", created_at: Timestamp.now() });
     const wrapped = fft.wrap(onJobCreated);
     const event = { data: await ref.get(), params: { jobId: ref.id }, authType: "unknown", authId: "uid-123" };
@@ -55,7 +56,7 @@ describe("exported functions", () => {
 
   it("onJobCreated fails an invalid document and keeps it", async () => {
     const ref = await db
-      .collection("catalog_jobs")
+      .collection(JOB_COLLECTIONS.jobs)
       .add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat", mode: "yolo" }, status: "queued" });
     await fft.wrap(onJobCreated)({ data: await ref.get(), params: { jobId: ref.id } });
     const doc = (await ref.get()).data();
@@ -73,8 +74,8 @@ describe("exported functions", () => {
   });
 
   it("the scheduled watchdog runs a sweep and records it", async () => {
-    await watchdog.run({ scheduleTime: new Date().toISOString(), jobName: "watchdog" } as never);
-    const runsDocs = await db.collection("catalog_watchdog_runs").get();
+    await watchdog.run({ scheduleTime: new Date().toISOString(), jobName: "watchdog" });
+    const runsDocs = await db.collection(JOB_COLLECTIONS.watchdogRuns).get();
     expect(runsDocs.size).toBe(1);
     expect(runsDocs.docs[0].data()).toMatchObject({ complete: true, expired_leases_recovered: 0 });
   });

@@ -1,9 +1,10 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { LockManager } from "../../src/jobs/locks";
 import { JobFailure } from "../../src/jobs/errors";
 import { handleLaneTask } from "../../src/adapters/lane-task";
 import type { CatalogHandler } from "../../src/handlers/support/catalog-handler";
-import { LocalRuntime } from "../../src/local/runtime";
+import { type LocalRuntime } from "../../src/local/runtime";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { registryWith } from "../helpers/registry";
 import { movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
@@ -37,14 +38,14 @@ const clientJob = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const statusOf = async (id: string) => (await db.collection("catalog_jobs").doc(id).get()).data();
+const statusOf = async (id: string) => (await db.collection(JOB_COLLECTIONS.jobs).doc(id).get()).data();
 
 describe("client document → trigger → task → execute", () => {
   it("runs a client-written job to succeeded_dry_run and normalises it", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob({ priority: 7 }));
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob({ priority: 7 }));
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "succeeded_dry_run",
@@ -60,9 +61,9 @@ describe("client document → trigger → task → execute", () => {
     });
     expect(runs).toEqual([ref.id]);
     await runtime.idle(); // the attempt log and run history are written after the status
-    const attempt = await ref.collection("attempts").doc("1").get();
+    const attempt = await ref.collection(JOB_COLLECTIONS.attempts).doc("1").get();
     expect(attempt.data()).toMatchObject({ status: "succeeded_dry_run", attempt: 1, lease_epoch: 1 });
-    const history = await db.collection("catalog_run_summaries").doc(`${ref.id}_1`).get();
+    const history = await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${ref.id}_1`).get();
     expect(history.data()).toMatchObject({ type: "FAMILY_AUDIT", job_status: "succeeded_dry_run", mode: "dry_run" });
   });
 
@@ -75,7 +76,7 @@ describe("client document → trigger → task → execute", () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob(override));
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob(override));
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "failed",
@@ -93,9 +94,9 @@ describe("client document → trigger → task → execute", () => {
       db,
       countingAudit(runs, () => new Promise((r) => setTimeout(r, 300))),
     );
-    const first = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
+    const first = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob({ dedup_key: "audit:bench_press" }));
     await runtime.engine.intake(first.id, "u1");
-    const second = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
+    const second = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob({ dedup_key: "audit:bench_press" }));
     expect(await runtime.engine.intake(second.id, "u1")).toEqual({
       outcome: "duplicate",
       openJobId: first.id,
@@ -107,7 +108,7 @@ describe("client document → trigger → task → execute", () => {
   it("a job type this engine does not run is refused at intake", async () => {
     runtime = testRuntime(db, registryWith({}));
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "failed",
@@ -130,14 +131,14 @@ describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
     });
     runtime = testRuntime(db, registry);
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "succeeded_dry_run",
     );
     expect(doc).toMatchObject({ attempts: 2, lease_epoch: 2 });
     expect(calls).toBe(2);
-    const first = await ref.collection("attempts").doc("1").get();
+    const first = await ref.collection(JOB_COLLECTIONS.attempts).doc("1").get();
     expect(first.data()).toMatchObject({ status: "queued", error: { code: "LLM_RATE_LIMITED" } });
   });
 });
@@ -156,7 +157,7 @@ describeWithFullEmulator("run history of a finished attempt (field transforms of
     runtime = testRuntime(db, registry);
     const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     await runtime.engine.runLane("priority");
-    const history = await db.collection("catalog_run_summaries").doc(`${jobId}_1`).get();
+    const history = await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${jobId}_1`).get();
     expect(history.data()).toMatchObject({
       changes_count: 2,
       changes_preview: ["rename_exercise a", "upsert_alias b"],
@@ -200,7 +201,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
   it("a duplicated trigger event enqueues one task and runs the job once", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
-    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
     const results = await Promise.all([
       runtime.engine.intake(ref.id, "u"),
       runtime.engine.intake(ref.id, "u"),
@@ -252,7 +253,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     await runtime.idle(); // the wake-up scheduled at run_after runs it
     expect(await statusOf(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1 });
     expect(runs).toEqual([jobId]);
-    expect((await db.collection("catalog_locks").get()).size).toBe(0);
+    expect((await db.collection(JOB_COLLECTIONS.locks).get()).size).toBe(0);
   });
 
   it("a worker that lost its lease mid-job is aborted and writes nothing", async () => {
@@ -261,7 +262,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
       FAMILY_AUDIT: {
         async run({ ctx, job }) {
           // Someone recovers the job while this worker still runs it.
-          await db.collection("catalog_jobs").doc(job.id).update({ status: "queued", lease_owner: null, lease_epoch: 99 });
+          await db.collection(JOB_COLLECTIONS.jobs).doc(job.id).update({ status: "queued", lease_owner: null, lease_epoch: 99 });
           await waitFor(
             async () => ctx.signal.aborted,
             (a) => a,

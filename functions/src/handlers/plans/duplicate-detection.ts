@@ -75,7 +75,7 @@ export class DuplicateIndex {
     this.families.set(key, [...(this.families.get(key) ?? []), { slug: familySlug, live: live.length }]);
     for (const member of live) {
       const exerciseKey = exerciseDuplicateKey(member);
-      const home = toFamilySlug(String(member.data.name ?? ""));
+      const home = toFamilySlug(typeof member.data.name === "string" ? member.data.name : "");
       if (exerciseKey !== null)
         this.exercises.set(exerciseKey, [...(this.exercises.get(exerciseKey) ?? []), { id: member.id, family: familySlug, home }]);
     }

@@ -6,7 +6,7 @@ import { type LoadedFamily, readFamily } from "../../catalog/reads";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { type DocData } from "../../util/object-paths";
 
-export function familyNotFound(familySlug: string): JobFailure {
+function familyNotFound(familySlug: string): JobFailure {
   return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {
     family_slug: familySlug,
   });
