@@ -4,13 +4,14 @@
  * the CLI and tests all assemble the engine here, so they run the same code; the CLI, the
  * adapters and the console's callable functions act through the use cases it returns.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./apply/collections";
 import { type RevertResult, revertChange } from "./apply/journal";
 import type { EngineConfig } from "./config";
 import { llmPlanRepairer } from "./enrichment/repair";
 import { registry as catalogRegistry } from "./handlers";
 import type { CatalogDeps } from "./handlers/support/catalog-handler";
+import { CandidatePool } from "./jobs/candidates";
 import { JobFlows } from "./jobs/flows";
 import { type IntakeResult, acceptJob } from "./jobs/intake";
 import type { JobStatus } from "./jobs/lifecycle";
@@ -48,8 +49,8 @@ export interface Engine {
   now: () => Date;
   /** A worker with its own id (one per concurrent task invocation is fine; they share clients). */
   worker(workerId?: string): Worker<CatalogDeps>;
-  /** The onDocumentCreated step for a new job document. */
-  intake(jobId: string, createdBy: string): Promise<IntakeResult>;
+  /** The onDocumentCreated step for a new job document: the snapshot the trigger delivered, or its id. */
+  intake(delivered: DocumentSnapshot | string, createdBy: string): Promise<IntakeResult>;
   /** The task handler's step: run ready jobs of the lane. */
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<RunReport[]>;
   /** An operator re-runs a finished job: it is queued again and its lane woken. */
@@ -78,7 +79,8 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const locks = new LockManager(db, now, config.leaseMs);
   const flows = new JobFlows(db, queue, tasks);
-  const history = new RunHistory(db, options.random);
+  const history = new RunHistory(db);
+  const candidates = new CandidatePool(queue);
   let llm = options.llm;
   const lazyLlm = (): LlmClient => {
     llm ??= createLlmClient(
@@ -99,7 +101,7 @@ export function createEngine(options: EngineOptions): Engine {
   const deps: CatalogDeps = { db, config, now, llm: lazyLlm, repairPlan: llmPlanRepairer(lazyLlm) };
   const worker = (workerId = newWorkerId()) =>
     new Worker(
-      { queue, locks, registry, flows, history, tasks, deps, now },
+      { queue, candidates, locks, registry, flows, tasks, deps, now, random: options.random },
       { workerId, heartbeatMs: config.heartbeatMs, lockRetryMs: config.lockRetryMs },
     );
   const watchdog = new Watchdog(
@@ -115,7 +117,7 @@ export function createEngine(options: EngineOptions): Engine {
     tasks,
     now,
     worker,
-    intake: (jobId, createdBy) => acceptJob(queue, tasks, jobId, createdBy),
+    intake: (delivered, createdBy) => acceptJob(queue, tasks, delivered, createdBy),
     runLane: (lane, limits = DEFAULT_WAKEUP_LIMITS) => worker().drain([lane], limits),
     async retry(jobId) {
       const job = await queue.retryJob(jobId);
