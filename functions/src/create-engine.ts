@@ -7,7 +7,7 @@
 import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./apply/collections";
 import { type RevertResult, revertChange } from "./apply/journal";
-import type { EngineConfig } from "./config";
+import { type EngineConfig, PARAMS } from "./config";
 import { llmPlanRepairer } from "./enrichment/repair";
 import { registry as catalogRegistry } from "./handlers";
 import type { CatalogDeps } from "./handlers/support/catalog-handler";
@@ -23,7 +23,7 @@ import { RunHistory } from "./jobs/run-history";
 import { type TaskQueuePort, wakeupFor } from "./jobs/task-queue";
 import { Watchdog, type WatchdogReport } from "./jobs/watchdog";
 import { type RunReport, Worker } from "./jobs/worker";
-import { createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
+import { LlmError, createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
 
 export interface EngineOptions {
   db: Firestore;
@@ -35,6 +35,12 @@ export interface EngineOptions {
   registry?: JobRegistry<CatalogDeps>;
   /** An LLM client to use instead of the configured one (tests, the local runtime). */
   llm?: LlmClient;
+  /**
+   * Running as deployed Cloud Functions (not the emulator, the local runtime, the CLI or tests):
+   * there the fake LLM is refused unless LLM_ALLOW_FAKE, so a forgotten LLM_PROVIDER never writes
+   * made-up content to the catalog.
+   */
+  deployed?: boolean;
   now?: () => Date;
   random?: () => number;
 }
@@ -63,6 +69,20 @@ export interface Engine {
   runWatchdog(runId?: string): Promise<WatchdogReport>;
 }
 
+/**
+ * Why LLM jobs may not run here, if they may not: deployed functions left on the fake LLM (the
+ * default) without LLM_ALLOW_FAKE. Reads the params, so an invalid one fails the asking job with
+ * CONFIG_INVALID.
+ */
+function refusedFakeLlm(config: EngineConfig, deployed: boolean): LlmError | undefined {
+  if (!deployed || config.llmProvider !== "fake" || config.llmAllowFake) return undefined;
+  return new LlmError(
+    "LLM_NOT_CONFIGURED",
+    `no LLM is configured for the deployed functions: set ${PARAMS.llmProvider.param.name}=vertex, ` +
+      `or ${PARAMS.llmAllowFake.param.name}=true to run LLM jobs on the deterministic fake`,
+  );
+}
+
 /** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
 const DEFAULT_WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 };
 
@@ -82,7 +102,10 @@ export function createEngine(options: EngineOptions): Engine {
   const history = new RunHistory(db);
   const candidates = new CandidatePool(queue);
   let llm = options.llm;
+  const llmNotConfigured = () => refusedFakeLlm(config, options.deployed ?? false);
   const lazyLlm = (): LlmClient => {
+    const notConfigured = llmNotConfigured();
+    if (notConfigured) throw notConfigured;
     llm ??= createLlmClient(
       config.llmProvider === "vertex"
         ? {
@@ -98,7 +121,18 @@ export function createEngine(options: EngineOptions): Engine {
     );
     return llm;
   };
-  const deps: CatalogDeps = { db, config, now, llm: lazyLlm, repairPlan: llmPlanRepairer(lazyLlm) };
+  const repairPlan = llmPlanRepairer(lazyLlm);
+  const deps: CatalogDeps = {
+    db,
+    config,
+    now,
+    llm: lazyLlm,
+    llmNotConfigured,
+    // Read when a plan fails validation: without an LLM it goes to review with its errors, unrepaired.
+    get repairPlan() {
+      return llmNotConfigured() ? undefined : repairPlan;
+    },
+  };
   const worker = (workerId = newWorkerId()) =>
     new Worker(
       { queue, candidates, locks, registry, flows, tasks, deps, now, random: options.random },

@@ -7,7 +7,8 @@
  *
  * - An exercise deleted (or retired) meanwhile is skipped, not a failure of the shard.
  * - An unusable LLM answer fails that exercise, with its reason; the others go on. Missing LLM
- *   credentials (LLM_AUTH) stop the shard: no exercise could succeed.
+ *   credentials (LLM_AUTH) stop the shard: no exercise could succeed. Without a configured LLM
+ *   (LLM_NOT_CONFIGURED) the shard fails before it reads or writes anything.
  * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
  *   and recorded; the shard then fails transiently and its retry resumes.
  * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises; a cancelled shard ends
@@ -25,7 +26,7 @@ import { enrichmentSpecSchema } from "../enrichment/spec";
 import { catalogHandler, type CatalogInput } from "./support/catalog-handler";
 import { getExercise } from "../catalog/repository";
 import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
-import { LlmError } from "../llm/errors";
+import { LlmError, isLlmConfigurationError } from "../llm/errors";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { JobFailure } from "../jobs/errors";
 import { forEachBounded } from "../util/bounded";
@@ -56,6 +57,8 @@ export const enrichShardHandler = catalogHandler({
   async run(input) {
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
+    const llmNotConfigured = deps.llmNotConfigured();
+    if (llmNotConfigured) throw llmNotConfigured;
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const ids = [...new Set(job.payload.exercise_doc_ids)];
     const tally = new ShardTally(ids.length);
@@ -143,8 +146,8 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
   try {
     enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec }, attempt);
   } catch (err) {
-    // Missing credentials are not this exercise's fault: they stop the shard (the job fails with LLM_AUTH).
-    if (err instanceof LlmError && !err.transient && err.code !== "LLM_AUTH") return failed(exerciseId, err.code, err.message);
+    // Missing credentials are not this exercise's fault: they stop the shard (the job fails with their code).
+    if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);
     throw err;
   }
   const base = {

@@ -4,6 +4,8 @@
  * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
  * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
  * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
+ * Without a configured LLM it asks for none (each would fail LLM_NOT_CONFIGURED); its summary says
+ * so, and the next scan after the LLM is configured asks for them.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -96,6 +98,8 @@ export const qualityScanHandler = catalogHandler({
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
+    const enrichmentBlocked = job.payload.emit_enrichment ? deps.llmNotConfigured() : undefined;
+    const emitEnrichment = job.payload.emit_enrichment && !enrichmentBlocked;
     const scannedAt = deps.now();
     const followUps = new FollowUpJobs(input.engine, job.payload.mode);
     const counts: ScanCounts = {
@@ -110,7 +114,13 @@ export const qualityScanHandler = catalogHandler({
       metadata_failed: 0,
     };
     const failures: unknown[] = [];
-    const summary = () => ({ ...counts, scanner_version: SCANNER_VERSION, failures, ...followUps.summary() });
+    const summary = () => ({
+      ...counts,
+      scanner_version: SCANNER_VERSION,
+      failures,
+      ...followUps.summary(),
+      ...(enrichmentBlocked ? { enrichment_not_requested: enrichmentBlocked.code } : {}),
+    });
     for await (const page of targetExercisePages(deps.db, job.payload, SCAN_PAGE_SIZE)) {
       if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
       ctx.signal.throwIfAborted();
@@ -129,7 +139,7 @@ export const qualityScanHandler = catalogHandler({
       );
       outcomes.forEach((outcome, index) => countWrite(counts, outcome, scans[index].id, failures));
       const flagged = scans.filter(({ result }) => result.issue_type !== "ok").map(({ id }) => id);
-      if (job.payload.emit_enrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
+      if (emitEnrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
       if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
     }

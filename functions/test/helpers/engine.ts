@@ -1,9 +1,10 @@
 /**
  * Engine fixtures for handler and apply tests against the emulator.
  *
- * - `makeTestDeps(db, {applyEnabled, config, now, llm, repairPlan})` builds the real services a
- *   handler gets (`CatalogDeps`: config from `loadEngineConfig`, apply disabled unless asked, and an
- *   `llm()` that throws unless one is given, so a test never reaches a model by accident), plus the
+ * - `makeTestDeps(db, {applyEnabled, config, now, llm, llmNotConfigured, repairPlan})` builds the real
+ *   services a handler gets (`CatalogDeps`: config from `loadEngineConfig`, apply disabled unless asked,
+ *   an `llm()` that throws unless one is given, so a test never reaches a model by accident, and an
+ *   LLM that counts as configured unless `llmNotConfigured` says otherwise), plus the
  *   engine parts tests drive directly: a JobQueue over the catalog registry, a LockManager, the
  *   job flows and a task port that records wake-ups.
  * - `leaseForTest(deps, {type, payload, ...})` creates a job, leases and marks it running, starts a
@@ -26,6 +27,7 @@ import { LockManager } from "../../src/jobs/locks";
 import type { BasePayload } from "../../src/jobs/model";
 import { JobQueue, type LeasedJob, type QueueOptions } from "../../src/jobs/queue";
 import { jobScope } from "../../src/jobs/worker";
+import type { LlmError } from "../../src/llm/errors";
 import type { LlmClient } from "../../src/llm/types";
 import { RecordingTasks } from "./runtime";
 import { type CreateJobInput } from "../../src/jobs/model";
@@ -35,6 +37,7 @@ export interface TestDepsOverrides {
   config?: Partial<EngineConfig>;
   now?: () => Date;
   llm?: () => LlmClient;
+  llmNotConfigured?: () => LlmError | undefined;
   repairPlan?: PlanRepairer;
 }
 
@@ -67,6 +70,7 @@ export function makeTestDeps(db: Firestore, overrides: TestDepsOverrides = {}): 
       (() => {
         throw new Error("this test did not provide an LLM client");
       }),
+    llmNotConfigured: overrides.llmNotConfigured ?? (() => undefined),
     now,
     ...(overrides.repairPlan ? { repairPlan: overrides.repairPlan } : {}),
   };
