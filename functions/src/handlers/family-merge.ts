@@ -1,8 +1,8 @@
 /** FAMILY_MERGE: moves a source family into a target family (see plans/family-merge for the rules). */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../catalog/repository";
 import { loadRenameOwners } from "../catalog/reads";
@@ -41,12 +41,15 @@ export const familyMergeHandler = planHandler({
     ]);
     const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
-    return { plan, summary: {
-      source_family: source.slug,
-      target_family: target.slug,
-      moved: merge.moved,
-      renamed: merge.renamed,
-      merged_exercises: merge.merged_exercises,
-    } };
+    return {
+      plan,
+      summary: {
+        source_family: source.slug,
+        target_family: target.slug,
+        moved: merge.moved,
+        renamed: merge.renamed,
+        merged_exercises: merge.merged_exercises,
+      },
+    };
   },
 });

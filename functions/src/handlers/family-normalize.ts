@@ -1,8 +1,8 @@
 /** FAMILY_NORMALIZE: canonical names and normalised equipment in one family, old slugs kept as aliases. */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { changePlan } from "./support/change-plan";
 import { summarizeFindings } from "../catalog/family-findings";
@@ -21,11 +21,14 @@ export const familyNormalizeHandler = planHandler({
     const family = await auditedFamily(input.deps.db, input.job.payload.family_slug);
     const normalization = planFamilyNormalize(family);
     const plan = changePlan(input.job, `normalise names and equipment of family ${family.slug}`, normalization.operations);
-    return { plan, summary: {
-      family_slug: family.slug,
-      renamed: normalization.renamed,
-      equipment_normalised: normalization.equipment_normalised,
-      unresolved: summarizeFindings(normalization.unresolved),
-    } };
+    return {
+      plan,
+      summary: {
+        family_slug: family.slug,
+        renamed: normalization.renamed,
+        equipment_normalised: normalization.equipment_normalised,
+        unresolved: summarizeFindings(normalization.unresolved),
+      },
+    };
   },
 });

@@ -1,7 +1,7 @@
+import { familyLockKey } from "../../src/catalog/family-locks";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
-import { familyLockKey } from "../../src/handlers/support/catalog-handler";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import { LockManager } from "../../src/jobs/locks";
@@ -264,7 +264,11 @@ describe("stale queued jobs", () => {
     const fresh = await queue.createJob({ ...audit(), run_after: at(STALE_MS - 1) });
     await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 1000) });
     const deferred = await leasedJob(queue);
-    await finish(queue, deferred, queue.deferring(deferred.job, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy", transient: true }, null));
+    await finish(
+      queue,
+      deferred,
+      queue.deferring(deferred.job, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy", transient: true }, null),
+    );
 
     const report = await watchdog.run();
 
