@@ -64,6 +64,20 @@ function bool(name: string, defaultValue: boolean, description: string): ParamSp
   };
 }
 
+/** A retention period declared in days and read as milliseconds. */
+function days(name: string, defaultDays: number, description: string): ParamSpec<number, IntParam> {
+  const spec = int(name, defaultDays, description, { min: 1 });
+  const DAY_MS = 86_400_000;
+  return {
+    ...spec,
+    defaultValue: defaultDays * DAY_MS,
+    parse: (raw) => {
+      const value = spec.parse(raw);
+      return typeof value === "number" ? value * DAY_MS : value;
+    },
+  };
+}
+
 function text(name: string, defaultValue: string, description: string): ParamSpec<string, StringParam> {
   return { param: defineString(name, { default: defaultValue, description }), defaultValue, parse: (raw) => raw };
 }
@@ -112,6 +126,18 @@ export const PARAMS = {
   llmStrongModel: text("LLM_STRONG_MODEL", "gemini-2.5-pro", "Model for use_pro_model and hard repairs."),
   llmTimeoutMs: seconds("LLM_TIMEOUT_SECONDS", 60, "Timeout of one LLM call."),
   llmPricesJson: text("LLM_PRICES_JSON", "", "JSON price table {model: {input_per_million, output_per_million}} overriding the defaults."),
+  retainJobsMs: days(
+    "RETAIN_JOBS_DAYS",
+    90,
+    "Days a finished job is kept (with its attempt log, frozen plan, child markers and dedup claim) before its TTL policy deletes it.",
+  ),
+  retainHistoryMs: days("RETAIN_HISTORY_DAYS", 400, "Days run summaries and daily totals are kept."),
+  retainJournalMs: days(
+    "RETAIN_JOURNAL_DAYS",
+    365,
+    "Days change-journal entries are kept (a change can be reverted while its entry exists).",
+  ),
+  retainWatchdogReportsMs: days("RETAIN_WATCHDOG_REPORTS_DAYS", 30, "Days watchdog run reports are kept."),
   taskLocation: text("TASKS_LOCATION", "us-central1", "Region of the Cloud Tasks queues and task functions."),
 } as const;
 

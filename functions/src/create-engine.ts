@@ -99,6 +99,11 @@ export function createEngine(options: EngineOptions): Engine {
     random: options.random,
     leaseMs: config.leaseMs,
     backoff: { baseMs: config.backoffBaseMs, factor: 2, maxMs: config.backoffMaxMs },
+    retention: () => ({
+      jobsMs: config.retainJobsMs,
+      historyMs: config.retainHistoryMs,
+      watchdogReportsMs: config.retainWatchdogReportsMs,
+    }),
   });
   const locks = new LockManager(db, now, config.leaseMs);
   const flows = new JobFlows(db, queue, tasks);

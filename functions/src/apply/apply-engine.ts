@@ -16,6 +16,7 @@
  * operations and is reported with what was applied before it.
  */
 import type { Firestore, Transaction } from "firebase-admin/firestore";
+import { PARAMS } from "../config";
 import { APPLY_COLLECTIONS } from "./collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
@@ -122,6 +123,8 @@ export interface PlanWriter {
 export interface ApplyEngineOptions {
   now?: () => Date;
   idempotencyTtlMs?: number;
+  /** How long journal entries are kept (RETAIN_JOURNAL_DAYS). */
+  journalRetentionMs?: number;
 }
 
 type OperationOutcome =
@@ -266,6 +269,7 @@ export class ApplyEngine {
           idempotencyKey: key,
           changes,
           now,
+          keepMs: this.options.journalRetentionMs ?? PARAMS.retainJournalMs.defaultValue,
         }),
       );
       return { kind: "applied", change_id: changeRef.id };

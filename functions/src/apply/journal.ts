@@ -34,6 +34,8 @@ export interface JournalEntryInput {
   idempotencyKey: string | null;
   changes: readonly DocumentChange[];
   now: Date;
+  /** How long the entry is kept. */
+  keepMs: number;
 }
 
 export function journalEntry(input: JournalEntryInput): DocData {
@@ -60,6 +62,8 @@ export function journalEntry(input: JournalEntryInput): DocData {
     status: "applied" satisfies ChangeStatus,
     applied_at: Timestamp.fromDate(input.now),
     reverted_at: null,
+    // A change can be reverted as long as its entry exists.
+    expire_at: Timestamp.fromMillis(input.now.getTime() + input.keepMs),
   };
 }
 

@@ -43,7 +43,7 @@ export type PlanRepairer = (
 export interface PlanDeps {
   db: Firestore;
   now: () => Date;
-  config: { applyEnabled: boolean; maxRepairs: number };
+  config: { applyEnabled: boolean; maxRepairs: number; retainJournalMs: number };
   /** Without it, a plan that fails validation goes to review at once. */
   repairPlan?: PlanRepairer;
 }
@@ -158,7 +158,7 @@ export async function resumePlan(input: PlanInput): Promise<HandlerOutcome | nul
 /** Applies a committed plan to its end (no cancel signal: see the module comment). */
 async function applyFrozen(input: PlanInput, planId: string, { plan, expectations, summary: base }: FrozenPlan): Promise<HandlerOutcome> {
   const { deps, attempt } = input;
-  const engine = new ApplyEngine(deps.db, { now: deps.now });
+  const engine = new ApplyEngine(deps.db, { now: deps.now, journalRetentionMs: deps.config.retainJournalMs });
   const writer = planWriter(input, (_op, index) => `${planId}/${index}`);
   const result = await engine.apply(plan, writer, { expectations });
   attempt.set("apply_result", result);

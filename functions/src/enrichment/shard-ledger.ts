@@ -27,7 +27,7 @@ export class ShardLedger {
   constructor(
     private readonly db: Firestore,
     private readonly jobId: string,
-    private readonly engine: Pick<JobScope, "ref" | "fenced">,
+    private readonly engine: Pick<JobScope, "ref" | "fenced" | "expiry">,
     private readonly now: () => Date,
   ) {}
 
@@ -66,7 +66,11 @@ export class ShardLedger {
 
   async record(outcome: ExerciseOutcome): Promise<void> {
     await this.engine.fenced((tx) => {
-      tx.set(this.entries.doc(outcome.exercise_id), { ...outcome, recorded_at: Timestamp.fromDate(this.now()) });
+      tx.set(this.entries.doc(outcome.exercise_id), {
+        ...outcome,
+        recorded_at: Timestamp.fromDate(this.now()),
+        expire_at: this.engine.expiry(),
+      });
     });
   }
 }

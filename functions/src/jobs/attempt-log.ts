@@ -54,7 +54,7 @@ export interface AttemptIdentity {
 }
 
 /** How an attempt ended: the job's status after it, or `lease_expired` when its worker died. */
-export type AttemptStatus = JobStatus | "lease_expired";
+type AttemptStatus = JobStatus | "lease_expired";
 
 export function attemptRef(db: Firestore, jobId: string, leaseEpoch: number): DocumentReference {
   return db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).doc(String(leaseEpoch));
@@ -72,10 +72,18 @@ function boundForStorage(value: unknown): unknown {
   };
 }
 
+/** How an attempt ended, and when its record may be deleted (see retention.ts). */
+interface AttemptEnding {
+  status: AttemptStatus;
+  error: JobErrorInfo | null;
+  finishedAt: Date;
+  expireAt: Timestamp;
+}
+
 /** The attempt document of an attempt that ended with `status`, from what is known of it. */
 export function attemptDocument(
   identity: AttemptIdentity,
-  ending: { status: AttemptStatus; error: JobErrorInfo | null; finishedAt: Date },
+  ending: AttemptEnding,
   content: Record<string, unknown> = {},
 ): Record<string, unknown> {
   return {
@@ -90,6 +98,7 @@ export function attemptDocument(
     finished_at: Timestamp.fromDate(ending.finishedAt),
     status: ending.status,
     error: ending.error ? boundForStorage(ending.error) : null,
+    expire_at: ending.expireAt,
   };
 }
 
@@ -139,7 +148,7 @@ export class AttemptLog implements AttemptRecorder {
   }
 
   /** The attempt's document as it ends. */
-  document(ending: { status: AttemptStatus; error: JobErrorInfo | null; finishedAt: Date }): Record<string, unknown> {
+  document(ending: AttemptEnding): Record<string, unknown> {
     const stored: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(this.fields)) stored[field] = boundForStorage(value);
     return attemptDocument(this.identity, ending, { ...stored, llm_calls: this.calls.slice(0, MAX_EVENTS), events: this.events });

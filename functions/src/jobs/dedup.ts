@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
+import { expireAt } from "./retention";
 import { type JobStatus, isOpenStatus } from "./lifecycle";
 
 /** Reads a document: directly or inside a transaction. */
@@ -16,6 +17,8 @@ export class DedupClaims {
   constructor(
     private readonly db: Firestore,
     private readonly now: () => Date,
+    /** How long a claim is kept: as long as the job that takes it (a later job takes a claim over). */
+    private readonly keepMs: () => number,
   ) {}
 
   ref(dedupKey: string): DocumentReference {
@@ -23,7 +26,8 @@ export class DedupClaims {
   }
 
   fields(dedupKey: string, jobId: string): Record<string, unknown> {
-    return { dedup_key: dedupKey, job_id: jobId, claimed_at: Timestamp.fromDate(this.now()) };
+    const now = this.now();
+    return { dedup_key: dedupKey, job_id: jobId, claimed_at: Timestamp.fromDate(now), expire_at: expireAt(now, this.keepMs()) };
   }
 
   /** The id of the open job holding `claim` other than `exceptJobId`, if any. */

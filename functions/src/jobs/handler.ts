@@ -4,7 +4,7 @@
  * its context and attempt log, the services the composition root gives them (`deps`), and a
  * narrow view of the engine scoped to their lease (`engine`); they return an outcome or throw.
  */
-import type { DocumentReference, Transaction } from "firebase-admin/firestore";
+import type { DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
 import type { z } from "zod";
 import type { AttemptRecorder } from "./attempt-log";
 import type { HeldLease } from "./lease";
@@ -19,6 +19,8 @@ export type PayloadSchema = z.ZodType<BasePayload>;
 export interface JobScope {
   /** The job's document: sub-collections of a job (its ledger, say) hang off it. */
   readonly ref: DocumentReference;
+  /** When a document the job keeps about itself (a ledger entry) may be deleted: as long as the job is kept. */
+  expiry(): Timestamp;
   /** The locks the job holds while it runs (its type's `lockKeys`). */
   readonly lockKeys: readonly string[];
   /** Runs `fn` in a transaction that first proves the lease; `LeaseLostError` and nothing written otherwise. */

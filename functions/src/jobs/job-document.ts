@@ -36,6 +36,7 @@ export function buildJobDocument(request: JobRequest, server: ServerJobFields): 
     updated_at: now,
     started_at: null,
     finished_at: null,
+    expire_at: null,
     created_by: server.createdBy,
     error: null,
     result_summary: null,

@@ -43,6 +43,7 @@ import {
   type WakeupSubject,
 } from "./model";
 import type { JobTypes } from "./registry";
+import { type Retention, DEFAULT_RETENTION, expireAt } from "./retention";
 import { recordRun, runSummaryRef } from "./run-history";
 import type { Writes } from "./writes";
 
@@ -56,6 +57,8 @@ export interface QueueOptions {
   random?: () => number;
   leaseMs?: number;
   backoff?: BackoffPolicy;
+  /** Read when something becomes history, so an invalid retention param fails only what it dates. */
+  retention?: () => Retention;
 }
 
 /** A ready job as a poll saw it: leasing it is a write conditioned on that version, with no re-read. */
@@ -132,6 +135,7 @@ export class JobQueue {
   readonly leaseMs: number;
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
+  private readonly retention: () => Retention;
   private readonly types: JobTypes;
   private readonly dedup: DedupClaims;
 
@@ -144,7 +148,8 @@ export class JobQueue {
     this.random = options.random ?? Math.random;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.dedup = new DedupClaims(db, this.now);
+    this.retention = options.retention ?? (() => DEFAULT_RETENTION);
+    this.dedup = new DedupClaims(db, this.now, () => this.retention().jobsMs);
   }
 
   jobRef(jobId: string): DocumentReference {
@@ -153,6 +158,17 @@ export class JobQueue {
 
   private ts(date: Date = this.now()): Timestamp {
     return Timestamp.fromDate(date);
+  }
+
+  /** The fields of a job that became final at `at`: from then on it is history, kept for `jobsMs`. */
+  private finished(at: Date | Timestamp): { finished_at: Timestamp; expire_at: Timestamp } {
+    const date = at instanceof Timestamp ? at.toDate() : at;
+    return { finished_at: Timestamp.fromDate(date), expire_at: expireAt(date, this.retention().jobsMs) };
+  }
+
+  /** When a document about `jobId`'s attempts, written at `at`, may be deleted (see retention.ts). */
+  historyExpiry(kind: keyof Retention, at: Date): Timestamp {
+    return expireAt(at, this.retention()[kind]);
   }
 
   /** The status `event` leads to from `from`; `InvalidTransitionError` when the lifecycle has no such step. */
@@ -270,7 +286,7 @@ export class JobQueue {
           lease_epoch: 0,
           created_at: createdAt ?? this.ts(now),
           updated_at: this.ts(now),
-          finished_at: this.ts(now),
+          ...this.finished(now),
         },
         precondition,
       );
@@ -357,7 +373,7 @@ export class JobQueue {
                 transient: false,
               }
             : { code: "INVALID_JOB", message: "the stored job no longer passes validation", transient: false, details: issues },
-          finished_at: now,
+          ...this.finished(now),
           updated_at: now,
         },
         { lastUpdateTime: doc.updateTime },
@@ -399,7 +415,7 @@ export class JobQueue {
       // A job that committed to a plan runs on to finish it (see `cancelJob`).
       await ref
         .update(
-          { status: this.transition(job.id, job.status, "cancel"), finished_at: this.ts(now), updated_at: this.ts(now) },
+          { status: this.transition(job.id, job.status, "cancel"), ...this.finished(now), updated_at: this.ts(now) },
           { lastUpdateTime: version },
         )
         .catch((err: unknown) => {
@@ -528,7 +544,16 @@ export class JobQueue {
     await this.writeAsHolder(
       held,
       { plan_id: planId },
-      { more: (batch) => batch.set(planRef, { ...plan, plan_id: planId, lease_epoch: held.epoch, saved_at: this.ts() }) },
+      {
+        more: (batch) =>
+          batch.set(planRef, {
+            ...plan,
+            plan_id: planId,
+            lease_epoch: held.epoch,
+            saved_at: this.ts(),
+            expire_at: this.historyExpiry("jobsMs", this.now()),
+          }),
+      },
     );
     return planId;
   }
@@ -564,7 +589,7 @@ export class JobQueue {
 
   /** The change that completes a job with one of the completion statuses. */
   completing(status: CompletionStatus, summary: ResultSummary | null, error: JobErrorInfo | null): JobChange {
-    return { event: COMPLETION_EVENT[status], fields: { result_summary: summary, error, finished_at: this.now() } };
+    return { event: COMPLETION_EVENT[status], fields: { result_summary: summary, error, ...this.finished(this.now()) } };
   }
 
   /**
@@ -592,7 +617,7 @@ export class JobQueue {
         error: failure.toInfo(),
         ...(summary ? { result_summary: summary } : {}),
         ...(outcome.runAfter ? { run_after: outcome.runAfter } : {}),
-        finished_at: outcome.status === "queued" ? null : this.now(),
+        ...(outcome.status === "queued" ? NOT_FINISHED : this.finished(this.now())),
       },
     };
   }
@@ -667,7 +692,7 @@ export class JobQueue {
         lease_owner: null,
         lease_expires_at: null,
         lease_epoch: epoch,
-        finished_at: outcome.status === "queued" ? null : this.ts(now),
+        ...(outcome.status === "queued" ? NOT_FINISHED : this.finished(now)),
         updated_at: this.ts(now),
       });
       const identity = {
@@ -677,7 +702,11 @@ export class JobQueue {
         leaseEpoch: job.lease_epoch,
         startedAt: job.started_at ?? now,
       };
-      if (!attempt.exists) tx.set(attempt.ref, attemptDocument(identity, { status: "lease_expired", error, finishedAt: now }));
+      if (!attempt.exists)
+        tx.set(
+          attempt.ref,
+          attemptDocument(identity, { status: "lease_expired", error, finishedAt: now, expireAt: this.historyExpiry("jobsMs", now) }),
+        );
       if (!run.exists) {
         recordRun(
           tx,
@@ -701,6 +730,7 @@ export class JobQueue {
             scanner_fail: 0,
             llm: { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 },
           },
+          this.historyExpiry("historyMs", now),
           random,
         );
       }
@@ -744,7 +774,7 @@ export class JobQueue {
       const now = this.now();
       const counts = countFinishedChild(job.shards ?? childCountsSchema.parse({}), status);
       const due = allChildrenFinished(counts) && job.status === "deferred";
-      tx.create(markerRef, { child_id: childId, status, recorded_at: this.ts(now) });
+      tx.create(markerRef, { child_id: childId, status, recorded_at: this.ts(now), expire_at: this.historyExpiry("jobsMs", now) });
       tx.update(parentRef, { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) });
       return due ? { ...job, shards: counts, run_after: now } : "counted";
     });
@@ -789,7 +819,7 @@ export class JobQueue {
         error: null,
         cancel_requested: false,
         plan_id: null,
-        finished_at: null,
+        ...NOT_FINISHED,
         updated_at: this.ts(now),
       });
       return { ...job, status: to, attempts: 0, run_after: now, error: null, cancel_requested: false, plan_id: null, finished_at: null };
@@ -812,11 +842,14 @@ export class JobQueue {
         return { status, cancelRequested: true };
       }
       const to = this.transition(jobId, status, "cancel");
-      tx.update(snap.ref, { status: to, finished_at: now, updated_at: now });
+      tx.update(snap.ref, { status: to, ...this.finished(now), updated_at: now });
       return { status: to, cancelRequested: false };
     });
   }
 }
+
+/** The fields of a job that is open (again): not history, so nothing expires it. */
+const NOT_FINISHED = { finished_at: null, expire_at: null } as const;
 
 /** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */
 export const CHILD_RESULTS = "shard_results";

@@ -53,7 +53,7 @@ export function runSummaryRef(db: Firestore, jobId: string, leaseEpoch: number):
  * transaction that ends the attempt). The counter shard is picked at random so a busy day takes
  * any write rate.
  */
-export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, random: () => number = Math.random): void {
+export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, expire: Timestamp, random: () => number = Math.random): void {
   const day = dayKey(summary.finished_at);
   const shardRef = db
     .collection(JOB_COLLECTIONS.dailySummaries)
@@ -66,6 +66,7 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ra
     finished_at: Timestamp.fromDate(summary.finished_at),
     duration_ms: summary.finished_at.getTime() - summary.started_at.getTime(),
     changes_preview: summary.changes_preview.slice(0, 10),
+    expire_at: expire,
   });
   const inc = (n: number) => FieldValue.increment(n);
   writes.set(
@@ -82,6 +83,8 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ra
       llm_input_tokens: inc(summary.llm.input_tokens),
       llm_output_tokens: inc(summary.llm.output_tokens),
       llm_cost_usd: inc(summary.llm.estimated_cost_usd),
+      // A day's totals are kept as long as its last run's summary.
+      expire_at: expire,
     },
     { merge: true },
   );

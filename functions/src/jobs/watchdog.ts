@@ -298,7 +298,12 @@ class WatchdogRun {
     await this.deps.db
       .collection(JOB_COLLECTIONS.watchdogRuns)
       .doc(report.run_id)
-      .set({ ...report, started_at: Timestamp.fromDate(report.started_at), finished_at: Timestamp.fromDate(report.finished_at) });
+      .set({
+        ...report,
+        started_at: Timestamp.fromDate(report.started_at),
+        finished_at: Timestamp.fromDate(report.finished_at),
+        expire_at: this.deps.queue.historyExpiry("watchdogReportsMs", report.finished_at),
+      });
   }
 }
 

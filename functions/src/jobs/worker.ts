@@ -219,13 +219,11 @@ export class Worker<D> {
         ...written,
         bookkeeping: (writes, status) => {
           const error = errorOf(ending);
-          writes.set(attemptRef(this.engine.queue.db, job.id, lease.epoch), attempt.document({ status, error, finishedAt: now }), {});
-          recordRun(
-            writes,
-            this.engine.queue.db,
-            runSummary(job, lease, status, error, now, written.summary, attempt.llmTotals()),
-            this.engine.random,
-          );
+          const { queue } = this.engine;
+          const ended = { status, error, finishedAt: now, expireAt: queue.historyExpiry("jobsMs", now) };
+          writes.set(attemptRef(queue.db, job.id, lease.epoch), attempt.document(ended), {});
+          const run = runSummary(job, lease, status, error, now, written.summary, attempt.llmTotals());
+          recordRun(writes, queue.db, run, queue.historyExpiry("historyMs", now), this.engine.random);
         },
       });
     } catch (err) {
@@ -303,6 +301,7 @@ export function jobScope(
   return {
     ref: queue.jobRef(job.id),
     lockKeys,
+    expiry: () => queue.historyExpiry("jobsMs", queue.now()),
     fenced: (fn) => queue.fenced(lease, (tx) => fn(tx)),
     fence: async (tx) => {
       await queue.readFencedJob(tx, lease);

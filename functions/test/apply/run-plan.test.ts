@@ -1,6 +1,6 @@
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { type Firestore } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
 import { resumePlan, runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
@@ -49,7 +49,7 @@ async function start(mode: Mode, overrides: TestDepsOverrides = {}, database = d
 
 /** The attempt log as the worker would write it when the attempt ends. */
 function attemptDoc(input: TestHandlerInput): FirebaseFirestore.DocumentData {
-  return input.attemptLog.document({ status: "succeeded", error: null, finishedAt: new Date() });
+  return input.attemptLog.document({ status: "succeeded", error: null, finishedAt: new Date(), expireAt: Timestamp.now() });
 }
 
 const count = async (collection: string) => (await db.collection(collection).get()).size;

@@ -1,3 +1,4 @@
+import { Timestamp } from "firebase-admin/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
@@ -41,7 +42,7 @@ async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; in
 
 /** The attempt log as the worker would write it when the attempt ends with `status`. */
 function attemptLogOf(input: TestHandlerInput, status: "succeeded" | "needs_review" | "failed"): FirebaseFirestore.DocumentData {
-  return input.attemptLog.document({ status, error: null, finishedAt: new Date() });
+  return input.attemptLog.document({ status, error: null, finishedAt: new Date(), expireAt: Timestamp.now() });
 }
 
 const planFromContext = (req: { context?: Record<string, unknown> }) => req.context?.plan;

@@ -1,3 +1,4 @@
+import { Timestamp } from "firebase-admin/firestore";
 import { RunHistory, type RunSummary, recordRun } from "../../src/jobs/run-history";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
@@ -28,7 +29,7 @@ describeWithFullEmulator("run history (field transforms of the daily counters)",
   /** Records one attempt in its own batch, as the batch that ends an attempt does. */
   const record = async (run: RunSummary) => {
     const batch = db.batch();
-    recordRun(batch, db, run);
+    recordRun(batch, db, run, Timestamp.now());
     await batch.commit();
   };
 
