@@ -3,9 +3,11 @@
  * the first invocation (see functions/runtime.ts), so cold starts stay fast.
  */
 import { onDocumentCreatedWithAuthContext } from "firebase-functions/v2/firestore";
+import { onCall } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
+import { handleCancelJob, handleRetryJob, handleRevertChange } from "./adapters/operator-actions";
 import { PARAMS, loadEngineConfig } from "./config";
 import type { Lane } from "./jobs/models";
 import { handleJobCreated } from "./functions/job-created";
@@ -56,3 +58,8 @@ export const watchdog = onSchedule(
     await runScheduledWatchdog(functionsEngine());
   },
 );
+
+// Curator actions of the operator console (callable; each checks the catalog_admin claim).
+export const retryJob = onCall({ region }, (request) => handleRetryJob(functionsEngine(), request));
+export const cancelJob = onCall({ region }, (request) => handleCancelJob(functionsEngine(), request));
+export const revertChange = onCall({ region }, (request) => handleRevertChange(functionsEngine(), request));
