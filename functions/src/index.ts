@@ -7,6 +7,7 @@ import { onCall } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
+import { withEmulatorCreator } from "./adapters/emulator-auth";
 import { handleCancelJob, handleRetryJob, handleRevertChange } from "./adapters/operator-actions";
 import { PARAMS, loadEngineConfig } from "./config";
 import type { Lane } from "./jobs/models";
@@ -20,7 +21,7 @@ const region = PARAMS.taskLocation.param;
 // Intake is idempotent, so a failed delivery (e.g. contention) is retried rather than leaving the
 // document un-normalised; invalid documents are failed without throwing, so they are not retried.
 export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalog_jobs/{jobId}", region, retry: true }, async (event) => {
-  await handleJobCreated(functionsEngine(), event);
+  await handleJobCreated(functionsEngine(), withEmulatorCreator(event));
 });
 
 /** One task queue function per lane; the maintenance lane is slower and backs off longer. */
