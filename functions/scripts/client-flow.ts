@@ -110,7 +110,10 @@ async function main(): Promise<void> {
   const mine = await submitAndWatch(userClient.db, user.user.uid, { type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" } });
   check(mine.statuses[0] === "queued", `a user's listener saw the job from the first moment (${mine.statuses.join(" → ")})`);
   check(mine.final.status === "succeeded_dry_run", `the user's job finished succeeded_dry_run (error ${JSON.stringify(mine.final.error)})`);
-  check(mine.final.created_by === user.user.uid, "after intake the job still names the user as its creator (so the listener keeps working)");
+  check(
+    mine.final.created_by === user.user.uid,
+    "after intake the job still names the user as its creator (so the listener keeps working)",
+  );
   const result = (await getDoc(doc(userClient.db, "catalog_jobs", mine.id))).data();
   check(typeof result?.result_summary === "object" && result.result_summary !== null, "the user reads the job's result summary");
   check(await refused(getDocs(collection(userClient.db, "catalog_jobs", mine.id, "attempts"))), "the user may not read the attempt log");

@@ -6,11 +6,10 @@
 import { getApps, initializeApp } from "firebase-admin/app";
 import { type Auth, getAuth } from "firebase-admin/auth";
 import { type Firestore, getFirestore } from "firebase-admin/firestore";
+import demoAccounts from "../../console/test/demo-accounts.json";
 
-export const CONSOLE_ACCOUNTS = {
-  curator: { email: "curator@example.com", password: "curator-password", claims: { catalog_admin: true } },
-  user: { email: "user@example.com", password: "user-password", claims: {} },
-} as const;
+/** The console's browser tests read the same file. */
+export const CONSOLE_ACCOUNTS = demoAccounts;
 
 export function emulatorProject(): string {
   return process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
