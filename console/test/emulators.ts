@@ -14,9 +14,11 @@ export const PROJECT = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
 export const ACCOUNTS = accounts;
 export type AccountName = keyof typeof accounts;
 
-const emulators = (JSON.parse(readFileSync(new URL("../../firebase.json", import.meta.url), "utf8")) as {
-  emulators: Record<"auth" | "firestore" | "hosting", { host: string; port: number }>;
-}).emulators;
+const emulators = (
+  JSON.parse(readFileSync(new URL("../../firebase.json", import.meta.url), "utf8")) as {
+    emulators: Record<"auth" | "firestore" | "hosting", { host: string; port: number }>;
+  }
+).emulators;
 const origin = (name: "auth" | "firestore" | "hosting") => `http://${emulators[name].host}:${emulators[name].port}`;
 
 /** Where the Hosting emulator serves the console. */
@@ -32,11 +34,19 @@ export async function ensureAccounts(): Promise<void> {
   const identity = `${origin("auth")}/identitytoolkit.googleapis.com/v1`;
   for (const account of Object.values(accounts)) {
     const body = JSON.stringify({ email: account.email, password: account.password, returnSecureToken: true });
-    const signUp = await fetch(`${identity}/accounts:signUp?key=demo-api-key`, { method: "POST", body, headers: { "Content-Type": "application/json" } });
+    const signUp = await fetch(`${identity}/accounts:signUp?key=demo-api-key`, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "application/json" },
+    });
     const signedIn = signUp.ok
       ? signUp
       : await ok(
-          await fetch(`${identity}/accounts:signInWithPassword?key=demo-api-key`, { method: "POST", body, headers: { "Content-Type": "application/json" } }),
+          await fetch(`${identity}/accounts:signInWithPassword?key=demo-api-key`, {
+            method: "POST",
+            body,
+            headers: { "Content-Type": "application/json" },
+          }),
           `signing in ${account.email}`,
         );
     const { localId } = (await signedIn.json()) as { localId: string };

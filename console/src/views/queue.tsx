@@ -58,36 +58,36 @@ const isWaiting = (job: Job) => job.status === "queued" || job.status === "defer
 const isFailure = (job: Job) => FAILURE_STATUSES.includes(job.status);
 const oldestFirst = (a: Job, b: Job) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0);
 
+/** One row per status, one column per lane: narrow enough for a phone. */
 function Counts({ jobs }: { jobs: Job[] }) {
-  const statuses = [...OPEN_STATUSES, ...FINAL_STATUSES];
   const countOf = (lane: string, status: string) => jobs.filter((j) => j.queue === lane && j.status === status).length;
   return (
     <div class="overflow-auto">
       <table class="counts" data-testid="queue-counts">
         <thead>
           <tr>
-            <th>Lane</th>
-            {statuses.map((s) => (
-              <th key={s}>
-                <StatusBadge status={s} />
-              </th>
+            <th>Status</th>
+            {LANES.map((lane) => (
+              <th key={lane}>{lane}</th>
             ))}
           </tr>
         </thead>
         <tbody>
-          {LANES.map((lane) => (
-            <tr key={lane}>
-              <th>{lane}</th>
-              {statuses.map((s) => (
-                <td key={s} data-lane={lane} data-status={s} class={countOf(lane, s) === 0 ? "muted" : ""}>
-                  {countOf(lane, s)}
+          {[...OPEN_STATUSES, ...FINAL_STATUSES].map((status) => (
+            <tr key={status}>
+              <th>
+                <StatusBadge status={status} />
+                {FINAL_STATUSES.includes(status as (typeof FINAL_STATUSES)[number]) && <small class="muted"> 24 h</small>}
+              </th>
+              {LANES.map((lane) => (
+                <td key={lane} data-lane={lane} data-status={status} class={countOf(lane, status) === 0 ? "muted" : ""}>
+                  {countOf(lane, status)}
                 </td>
               ))}
             </tr>
           ))}
         </tbody>
       </table>
-      <small class="muted">Open jobs now; finished ones over the last 24 hours.</small>
     </div>
   );
 }
@@ -217,7 +217,6 @@ function Finished({ jobs }: { jobs: Job[] }) {
           <tr>
             <th>Job</th>
             <th>Type</th>
-            <th>Status</th>
             <th>Finished</th>
           </tr>
         </thead>
@@ -225,12 +224,9 @@ function Finished({ jobs }: { jobs: Job[] }) {
           {jobs.map((job) => (
             <tr key={job.id} data-job={job.id}>
               <td>
-                <JobLink id={job.id} />
+                <JobLink id={job.id} /> <StatusBadge status={job.status} />
               </td>
               <td>{job.type}</td>
-              <td>
-                <StatusBadge status={job.status} />
-              </td>
               <td>{dateTime(job.finished_at)}</td>
             </tr>
           ))}
