@@ -136,10 +136,7 @@ function toRunSummary(id: string, d: Record<string, unknown>): RunSummary {
   };
 }
 
-const byTime =
-  <K extends string>(key: K) =>
-  (a: Record<K, Date | null>, b: Record<K, Date | null>) =>
-    (a[key]?.getTime() ?? 0) - (b[key]?.getTime() ?? 0);
+const byAppliedAt = (a: Change, b: Change) => (a.applied_at?.getTime() ?? 0) - (b.applied_at?.getTime() ?? 0);
 
 export class ConsoleData {
   constructor(private readonly db: Firestore) {}
@@ -172,21 +169,13 @@ export class ConsoleData {
   /** A job's attempts in the order they started (never by document id: ids are an engine detail). */
   watchAttempts(jobId: string, listener: Listener<Attempt[]>): Unsubscribe {
     const q = query(collection(this.db, JOBS, jobId, ATTEMPTS), orderBy("started_at"));
-    return onSnapshot(
-      q,
-      (snap) => listener.next(snap.docs.map((d) => toAttempt(d.id, record(d))).sort(byTime("started_at"))),
-      listener.error,
-    );
+    return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toAttempt(d.id, record(d)))), listener.error);
   }
 
   /** A job's change-journal entries in the order they were applied. */
   watchChanges(jobId: string, listener: Listener<Change[]>): Unsubscribe {
     const q = query(collection(this.db, CHANGES), where("job_id", "==", jobId));
-    return onSnapshot(
-      q,
-      (snap) => listener.next(snap.docs.map((d) => toChange(d.id, record(d))).sort(byTime("applied_at"))),
-      listener.error,
-    );
+    return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toChange(d.id, record(d))).sort(byAppliedAt)), listener.error);
   }
 
   async historyPage(filter: HistoryFilter, pageSize: number, after?: HistoryCursor): Promise<HistoryPage> {

@@ -1,7 +1,7 @@
 /**
- * What the Emulator Suite runs of the console need, written with the Admin SDK: the demo accounts
- * (a curator with the `catalog_admin` claim and a user without it). Used by the client-SDK flow,
- * the browser tests and `npm run console`.
+ * The demo accounts of the Emulator Suite runs (a curator with the `catalog_admin` claim and a user
+ * without it), written with the Admin SDK for the client-SDK flow and `npm run console`. The
+ * console's browser tests create the same accounts from the same file through the Auth emulator.
  */
 import { getApps, initializeApp } from "firebase-admin/app";
 import { type Auth, getAuth } from "firebase-admin/auth";

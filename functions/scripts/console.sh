@@ -4,15 +4,9 @@
 # accounts and demo jobs, and prints the address and the sign-in. Ctrl-C stops everything.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(dirname "$here")
-cd "$root"
+cd "$(dirname "$here")"
 [ -d console/node_modules ] || npm --prefix console ci --no-audit --no-fund
 npm --prefix functions run build
 npm --prefix console run build
-runner=${FIREBASE_EMULATORS:-}
-if [ -z "$runner" ]; then
-  if [ -x "$root/../shared/tools/firebase-emulators" ]; then runner="$root/../shared/tools/firebase-emulators"
-  else runner=firebase; fi
-fi
-exec "$runner" emulators:exec --only firestore,functions,tasks,pubsub,auth,hosting --project demo-catalog-jobs \
-  "functions/node_modules/.bin/tsx functions/scripts/console-demo.ts"
+source functions/scripts/emulator-suite.sh
+emulator_suite "functions/node_modules/.bin/tsx functions/scripts/console-demo.ts"
