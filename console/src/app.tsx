@@ -19,7 +19,7 @@ type Session = { state: "loading" } | { state: "signed-out" } | { state: "signed
 
 type Route = { view: "queue" } | { view: "job"; jobId: string } | { view: "history" } | { view: "days" };
 
-export function parseRoute(hash: string): Route {
+function parseRoute(hash: string): Route {
   const [, view = "", id = ""] = hash.replace(/^#/, "").split("/");
   if (view === "job" && id) return { view: "job", jobId: decodeURIComponent(id) };
   if (view === "history" || view === "days") return { view };

@@ -53,7 +53,7 @@ function record(snap: QueryDocumentSnapshot<DocumentData>): Record<string, unkno
 
 const orNull = <T>(value: unknown): T | null => (value === undefined ? null : (value as T));
 
-export function toJob(id: string, d: Record<string, unknown>): Job {
+function toJob(id: string, d: Record<string, unknown>): Job {
   return {
     id,
     type: String(d.type ?? ""),
@@ -271,7 +271,7 @@ export interface HistoryPage {
   next: HistoryCursor | null;
 }
 
-export function emptyTotals(day: string): DailyTotals {
+function emptyTotals(day: string): DailyTotals {
   return {
     day,
     runs: 0,
@@ -288,7 +288,7 @@ export function emptyTotals(day: string): DailyTotals {
 }
 
 /** The day's totals are the sum of its shards (counters and per-key maps alike). */
-export function sumShards(day: string, shards: DocumentData[]): DailyTotals {
+function sumShards(day: string, shards: DocumentData[]): DailyTotals {
   const total = emptyTotals(day);
   const counters = ["runs", "changes", "scanner_fail", "llm_calls", "llm_input_tokens", "llm_output_tokens", "llm_cost_usd"] as const;
   const maps = ["by_type", "by_status", "by_mode"] as const;

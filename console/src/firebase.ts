@@ -36,7 +36,7 @@ async function webConfig(): Promise<FirebaseOptions> {
   return DEMO_CONFIG;
 }
 
-export function servedLocally(hostname: string): boolean {
+function servedLocally(hostname: string): boolean {
   return hostname === "localhost" || hostname === "127.0.0.1";
 }
 

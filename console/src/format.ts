@@ -43,7 +43,7 @@ export function inline(value: unknown): string {
 }
 
 /** YYYY-MM-DD of a UTC day, as the engine keys its daily summaries. */
-export function dayKey(date: Date): string {
+function dayKey(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 

@@ -34,7 +34,7 @@ const jobInput = z.strictObject({ jobId: documentId });
 const changeInput = z.strictObject({ changeId: documentId });
 
 /** The engine calls behind the actions. */
-export function operatorOperations(engine: Engine) {
+function operatorOperations(engine: Engine) {
   const queue = engine.deps.queue;
   return {
     async retry(jobId: string): Promise<RetryResult> {

@@ -18,7 +18,7 @@ export const ACTOR_CLAIMS: Record<Exclude<Actor, "anonymous">, Record<string, un
   pretender: { catalog_admin: "true" },
 };
 
-export type RulesOperation =
+type RulesOperation =
   | { op: "add"; collection: string; data: DocumentData }
   | { op: "set"; path: string; data: DocumentData; merge?: boolean }
   | { op: "update"; path: string; data: DocumentData }
@@ -66,7 +66,7 @@ export const SEED_DOCUMENTS: Record<string, DocumentData> = {
 };
 
 /** A valid job as a signed-in user may write it; `fields` replace or add fields. */
-export function userJob(fields: DocumentData = {}): DocumentData {
+function userJob(fields: DocumentData = {}): DocumentData {
   return {
     type: "EXERCISE_ADD",
     payload: { mode: "dry_run", intent: { base_name: "Zercher Squat", equipment: ["barbell"] } },
