@@ -214,7 +214,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     ] as const) {
       await page.goto(`${CONSOLE_URL}${hash}`);
       await page.locator("main h2").first().waitFor();
-      await page.waitForLoadState("networkidle").catch(() => undefined);
+      await page.waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 1) throw new Error(`the ${name} view is ${overflow}px wider than the phone`);
       await shoot(page, `${name}-phone`);
