@@ -200,6 +200,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await todayRow.waitFor();
     const runs = Number(await todayRow.locator("td").nth(1).textContent());
     if (!(runs >= 4)) throw new Error(`today's runs: ${runs}`);
+    await page.locator("canvas").nth(3).waitFor();
     if ((await page.locator("canvas").count()) !== 4) throw new Error("expected four charts");
     await shoot(page, "days-laptop");
   });
