@@ -8,6 +8,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { operatorActions } from "./actions";
 import { ConsoleData } from "./data";
 import type { FirebaseServices } from "./firebase";
+import { parseRoute, type Route } from "./routes";
 import { Loading } from "./ui/parts";
 import { DaysView } from "./views/days";
 import { HistoryView } from "./views/history";
@@ -16,15 +17,6 @@ import { QueueView } from "./views/queue";
 import { SignIn } from "./views/sign-in";
 
 type Session = { state: "loading" } | { state: "signed-out" } | { state: "signed-in"; user: User; curator: boolean };
-
-type Route = { view: "queue" } | { view: "job"; jobId: string } | { view: "history" } | { view: "days" };
-
-function parseRoute(hash: string): Route {
-  const [, view = "", id = ""] = hash.replace(/^#/, "").split("/");
-  if (view === "job" && id) return { view: "job", jobId: decodeURIComponent(id) };
-  if (view === "history" || view === "days") return { view };
-  return { view: "queue" };
-}
 
 function useRoute(): Route {
   const [hash, setHash] = useState(window.location.hash);

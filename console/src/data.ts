@@ -288,7 +288,7 @@ function emptyTotals(day: string): DailyTotals {
 }
 
 /** The day's totals are the sum of its shards (counters and per-key maps alike). */
-function sumShards(day: string, shards: DocumentData[]): DailyTotals {
+export function sumShards(day: string, shards: DocumentData[]): DailyTotals {
   const total = emptyTotals(day);
   const counters = ["runs", "changes", "scanner_fail", "llm_calls", "llm_input_tokens", "llm_output_tokens", "llm_cost_usd"] as const;
   const maps = ["by_type", "by_status", "by_mode"] as const;
