@@ -19,10 +19,22 @@ import {
   Timestamp,
   where,
 } from "firebase/firestore";
-import { type Attempt, type Change, type DailyTotals, type Job, type JobStatus, type Lane, OPEN_STATUSES, type RunSummary } from "./model";
+import {
+  type Attempt,
+  type AttemptStatus,
+  type Change,
+  type DailyTotals,
+  type FrozenPlan,
+  type Job,
+  type JobStatus,
+  type Lane,
+  OPEN_STATUSES,
+  type RunSummary,
+} from "./model";
 
 const JOBS = "catalog_jobs";
 const ATTEMPTS = "attempts";
+const PLANS = "plans";
 const CHANGES = "catalog_changes";
 const RUN_SUMMARIES = "catalog_run_summaries";
 const DAILY_SUMMARIES = "catalog_daily_summaries";
@@ -78,6 +90,8 @@ function toJob(id: string, d: Record<string, unknown>): Job {
     parent_job_id: orNull(d.parent_job_id),
     shards: orNull(d.shards),
     cancel_requested: d.cancel_requested === true,
+    plan_id: orNull(d.plan_id),
+    llm_usage: orNull(d.llm_usage),
   };
 }
 
@@ -89,7 +103,7 @@ function toAttempt(id: string, d: Record<string, unknown>): Attempt {
     lease_epoch: Number(d.lease_epoch ?? 0),
     started_at: orNull(d.started_at),
     finished_at: orNull(d.finished_at),
-    status: String(d.status ?? ""),
+    status: d.status as AttemptStatus,
     plan: orNull(d.plan),
     validation: orNull(d.validation),
     repairs: (d.repairs as Attempt["repairs"]) ?? [],
@@ -97,6 +111,16 @@ function toAttempt(id: string, d: Record<string, unknown>): Attempt {
     llm_calls: (d.llm_calls as Attempt["llm_calls"]) ?? [],
     events: (d.events as Attempt["events"]) ?? [],
     error: orNull(d.error),
+  };
+}
+
+function toFrozenPlan(id: string, d: Record<string, unknown>): FrozenPlan {
+  return {
+    id,
+    plan: (d.plan as FrozenPlan["plan"]) ?? {},
+    expectations: (d.expectations as unknown[]) ?? [],
+    lease_epoch: Number(d.lease_epoch ?? 0),
+    saved_at: orNull(d.saved_at),
   };
 }
 
@@ -120,9 +144,10 @@ function toRunSummary(id: string, d: Record<string, unknown>): RunSummary {
     id,
     job_id: String(d.job_id ?? ""),
     attempt: Number(d.attempt ?? 0),
+    lease_epoch: Number(d.lease_epoch ?? 0),
     type: String(d.type ?? ""),
     lane: (d.lane as Lane) ?? "priority",
-    attempt_status: d.attempt_status as JobStatus,
+    attempt_status: d.attempt_status as AttemptStatus,
     job_status: d.job_status as JobStatus,
     mode: String(d.mode ?? ""),
     worker_id: String(d.worker_id ?? ""),
@@ -141,7 +166,7 @@ const byAppliedAt = (a: Change, b: Change) => (a.applied_at?.getTime() ?? 0) - (
 export class ConsoleData {
   constructor(private readonly db: Firestore) {}
 
-  /** Jobs that are queued, leased, running or deferred. */
+  /** Jobs that are queued, running or deferred. */
   watchOpenJobs(listener: Listener<Job[]>): Unsubscribe {
     const q = query(collection(this.db, JOBS), where("status", "in", [...OPEN_STATUSES]), limit(OPEN_JOBS_LIMIT));
     return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toJob(d.id, record(d)))), listener.error);
@@ -170,6 +195,15 @@ export class ConsoleData {
   watchAttempts(jobId: string, listener: Listener<Attempt[]>): Unsubscribe {
     const q = query(collection(this.db, JOBS, jobId, ATTEMPTS), orderBy("started_at"));
     return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toAttempt(d.id, record(d)))), listener.error);
+  }
+
+  /** The plan a job froze before applying it (null while it has none, or if it is gone). */
+  watchFrozenPlan(jobId: string, planId: string, listener: Listener<FrozenPlan | null>): Unsubscribe {
+    return onSnapshot(
+      doc(this.db, JOBS, jobId, PLANS, planId),
+      (snap) => listener.next(snap.exists() ? toFrozenPlan(snap.id, plain(snap.data()) as Record<string, unknown>) : null),
+      listener.error,
+    );
   }
 
   /** A job's change-journal entries in the order they were applied. */

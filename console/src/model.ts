@@ -6,16 +6,24 @@
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
 
-export const OPEN_STATUSES = ["queued", "leased", "running", "deferred"] as const;
+/** A lease takes a waiting job straight to `running` (functions/src/jobs/lifecycle.ts). */
+export const OPEN_STATUSES = ["queued", "running", "deferred"] as const;
 export const FINAL_STATUSES = ["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"] as const;
 export const JOB_STATUSES = [...OPEN_STATUSES, ...FINAL_STATUSES] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Statuses that need a person's attention. */
 export const FAILURE_STATUSES: readonly JobStatus[] = ["failed", "deadletter", "needs_review"];
-/** What the engine lets an operator retry or cancel (functions/src/jobs/models.ts). */
+/**
+ * What the engine lets an operator retry or cancel (functions/src/jobs/lifecycle.ts). A cancel
+ * stops a waiting job at once; a running job, or one with a frozen plan, finishes that plan first.
+ */
 export const RETRYABLE_STATUSES: readonly JobStatus[] = ["failed", "needs_review", "deadletter", "cancelled"];
 export const CANCELLABLE_STATUSES: readonly JobStatus[] = OPEN_STATUSES;
+
+/** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */
+export const ATTEMPT_STATUSES = [...JOB_STATUSES.filter((s) => s !== "running"), "lease_expired"] as const;
+export type AttemptStatus = JobStatus | "lease_expired";
 
 export const JOB_TYPES = [
   "MAINTENANCE_SCAN",
@@ -73,6 +81,10 @@ export interface Job {
   parent_job_id: string | null;
   shards: Record<string, unknown> | null;
   cancel_requested: boolean;
+  /** The frozen plan the job committed to (`plans/{plan_id}`), once it is about to apply one. */
+  plan_id: string | null;
+  /** LLM usage summed over the job's finished attempts. */
+  llm_usage: LlmUsage | null;
 }
 
 export interface PipelineEvent {
@@ -105,6 +117,13 @@ export interface RepairRound {
   errors_after: number | null;
 }
 
+export interface ChangePlanView {
+  summary?: string;
+  operations?: Record<string, unknown>[];
+  truncated?: boolean;
+}
+
+/** An attempt's log, written once when the attempt ends (`catalog_jobs/{jobId}/attempts/{leaseEpoch}`). */
 export interface Attempt {
   id: string;
   attempt: number;
@@ -112,14 +131,24 @@ export interface Attempt {
   lease_epoch: number;
   started_at: Date | null;
   finished_at: Date | null;
-  status: string;
-  plan: { summary?: string; operations?: Record<string, unknown>[]; truncated?: boolean } | null;
+  status: AttemptStatus;
+  plan: ChangePlanView | null;
   validation: { ok: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] } | null;
   repairs: RepairRound[];
   apply_result: Record<string, unknown> | null;
   llm_calls: LlmCall[];
   events: PipelineEvent[];
   error: JobError | null;
+}
+
+/** The plan a job committed to before its first change (`catalog_jobs/{jobId}/plans/{planId}`). */
+export interface FrozenPlan {
+  id: string;
+  plan: ChangePlanView;
+  /** What each operation expects to find; a mismatch stops the job as STALE_PLAN. */
+  expectations: unknown[];
+  lease_epoch: number;
+  saved_at: Date | null;
 }
 
 export interface JournalDocument {
@@ -143,13 +172,15 @@ export interface Change {
   reverted_at: Date | null;
 }
 
+/** One finished attempt (`catalog_run_summaries/{jobId}_{leaseEpoch}`). */
 export interface RunSummary {
   id: string;
   job_id: string;
   attempt: number;
+  lease_epoch: number;
   type: string;
   lane: Lane;
-  attempt_status: JobStatus;
+  attempt_status: AttemptStatus;
   job_status: JobStatus;
   mode: string;
   worker_id: string;

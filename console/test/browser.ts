@@ -65,6 +65,33 @@ async function submit(client: { db: Firestore; uid: string }, job: Record<string
   return ref.id;
 }
 
+/** Every field of a job document as the engine stores it (functions/src/jobs/job-document.ts), then `fields`. */
+function engineJob(now: Date, fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    queue: "priority",
+    priority: 100,
+    dedup_key: null,
+    attempts: 0,
+    max_attempts: 5,
+    lease_owner: null,
+    lease_expires_at: null,
+    created_at: now,
+    updated_at: now,
+    started_at: null,
+    finished_at: null,
+    created_by: "system:browser-test",
+    error: null,
+    result_summary: null,
+    progress: null,
+    parent_job_id: null,
+    shards: null,
+    cancel_requested: false,
+    plan_id: null,
+    llm_usage: null,
+    ...fields,
+  };
+}
+
 const row = (page: Page, section: string, jobId: string) =>
   page.locator("section", { has: page.getByRole("heading", { name: section }) }).locator(`tr[data-job="${jobId}"]`);
 
@@ -112,7 +139,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await view.and(page.locator('[data-status="succeeded"]')).waitFor();
     await view.getByRole("heading", { name: "Payload" }).waitFor();
     await view.getByText(/attempt 1 started on/).waitFor();
-    await view.locator("details.attempt summary").first().click();
+    // The latest attempt is open.
     await view.getByRole("heading", { name: /^Plan/ }).waitFor();
     await view.locator('[data-change][data-status="applied"]').waitFor();
     await view.locator("td.after", { hasText: "the demo patch" }).waitFor();
@@ -152,33 +179,63 @@ async function curatorJourney(browser: Browser): Promise<void> {
     waitingJob = `browser-deferred-${Date.now()}`;
     const now = new Date();
     // What the engine writes for a job waiting for a family lock.
-    await writeAsEngine(`catalog_jobs/${waitingJob}`, {
-      type: "FAMILY_NORMALIZE",
-      queue: "priority",
-      priority: 100,
-      status: "deferred",
-      payload: { mode: "dry_run", family_slug: "squat" },
-      dedup_key: null,
-      attempts: 0,
-      max_attempts: 5,
-      run_after: new Date(now.getTime() + 3_600_000),
-      lease_owner: null,
-      lease_expires_at: null,
-      lease_epoch: 1,
-      created_at: now,
-      updated_at: now,
-      started_at: null,
-      finished_at: null,
-      created_by: "system:browser-test",
-      error: { code: "LOCK_HELD", message: "family squat is locked by another job", transient: true },
-      cancel_requested: false,
-    });
+    await writeAsEngine(
+      `catalog_jobs/${waitingJob}`,
+      engineJob(now, {
+        type: "FAMILY_NORMALIZE",
+        status: "deferred",
+        payload: { mode: "dry_run", family_slug: "squat" },
+        lease_epoch: 1,
+        run_after: new Date(now.getTime() + 3_600_000),
+        error: { code: "LOCK_HELD", message: "family squat is locked by another job", transient: true },
+      }),
+    );
     const waiting = row(page, "Waiting", waitingJob);
     await waiting.getByText("LOCK_HELD: family squat is locked by another job").waitFor();
     await shoot(page, "queue-waiting-laptop");
     await waiting.getByRole("button", { name: "Cancel" }).click();
     await row(page, "Recently finished", waitingJob).getByText("cancelled", { exact: true }).waitFor();
     if ((await waiting.count()) !== 0) throw new Error("the cancelled job is still waiting");
+  });
+
+  await step("a job holding a frozen plan shows it, and a cancel only asks it to stop", async () => {
+    const frozenJob = `browser-frozen-${Date.now()}`;
+    const now = new Date();
+    // What the engine leaves when an attempt froze its plan and then lost its lease: the next attempt finishes the plan.
+    await writeAsEngine(`catalog_jobs/${frozenJob}/plans/p1`, {
+      plan_id: "p1",
+      lease_epoch: 1,
+      saved_at: now,
+      plan: {
+        job_type: "FAMILY_NORMALIZE",
+        summary: "normalise the squat family",
+        operations: [{ op: "rename_exercise", exercise_id: "squat__squat-barbell", rationale: "the family's naming pattern", risk: "low" }],
+      },
+      expectations: [{ target: "exercises/squat__squat-barbell" }],
+      summary: { mode: "apply", operations: 1 },
+    });
+    await writeAsEngine(
+      `catalog_jobs/${frozenJob}`,
+      engineJob(now, {
+        type: "FAMILY_NORMALIZE",
+        status: "queued",
+        payload: { mode: "apply", family_slug: "squat" },
+        attempts: 1,
+        lease_epoch: 1,
+        run_after: new Date(now.getTime() + 3_600_000),
+        plan_id: "p1",
+        error: { code: "LEASE_EXPIRED", message: "the worker stopped renewing its lease", transient: true },
+      }),
+    );
+    await page.goto(`${CONSOLE_URL}#/job/${frozenJob}`);
+    const frozen = page.getByTestId("frozen-plan");
+    await frozen.getByText("rename_exercise").waitFor();
+    await frozen.getByText("the family's naming pattern").waitFor();
+    await shoot(page, "job-frozen-plan-laptop");
+    await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).click();
+    await page.getByText("requested (the frozen plan is finished first)").waitFor();
+    const status = (await getDoc(doc(client.db, "catalog_jobs", frozenJob))).data()?.status;
+    if (status !== "queued") throw new Error(`a job with a frozen plan was cancelled at once: ${status}`);
   });
 
   await step("history lists the runs and filters by type", async () => {

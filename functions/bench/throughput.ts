@@ -6,32 +6,38 @@
  *
  * BENCH_JOBS (default 200), BENCH_WORKERS (default "1,4,16"), BENCH_TIMEOUT_S (default 200).
  */
-import { deleteApp, initializeApp } from "firebase-admin/app";
-import { Firestore, getFirestore } from "firebase-admin/firestore";
+import { deleteApp, getApp } from "firebase-admin/app";
+import type { Firestore } from "firebase-admin/firestore";
+import { firestoreClient, forgetFirestoreClient } from "../src/firestore";
 import { loadEngineConfig } from "../src/config";
-import { createEngine } from "../src/engine";
-import type { HandlerRegistry } from "../src/jobs/executor";
+import { createEngine } from "../src/create-engine";
+import { registryWith } from "../test/helpers/registry";
 import { buildJobDocument } from "../src/jobs/job-document";
 import { clearEmulator, startOrFindEmulator } from "../src/local/emulator";
-import type { TaskQueuePort } from "../src/tasks/port";
+import type { TaskQueuePort } from "../src/jobs/task-queue";
 
 const PROJECT = "demo-catalog-bench";
 const JOBS = Number(process.env.BENCH_JOBS ?? 200);
 const LEVELS = (process.env.BENCH_WORKERS ?? "1,4,16").split(",").map(Number);
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 200) * 1000;
 
-const noop: HandlerRegistry = {
-  FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: {} }) },
-};
+const noop = registryWith({
+  FAMILY_AUDIT: { run: () => Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: {} }) },
+});
 /** Wake-ups are not needed: the workers poll until the queue is empty. */
-const noTasks: TaskQueuePort = { kind: "in-process", enqueueWakeup: async () => "duplicate" };
+const noTasks: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
 
 let appCounter = 0;
 function client(): { db: Firestore; close: () => Promise<void> } {
-  const app = initializeApp({ projectId: PROJECT }, `bench-${++appCounter}`);
-  const db = getFirestore(app);
-  db.settings({ ignoreUndefinedProperties: true });
-  return { db, close: () => deleteApp(app) };
+  const name = `bench-${++appCounter}`;
+  const db = firestoreClient({ projectId: PROJECT }, name);
+  return {
+    db,
+    close: () => {
+      forgetFirestoreClient(name);
+      return deleteApp(getApp(name));
+    },
+  };
 }
 
 async function seedJobs(db: Firestore, n: number): Promise<void> {
@@ -40,7 +46,7 @@ async function seedJobs(db: Firestore, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const doc = buildJobDocument(
       { type: "FAMILY_AUDIT", payload: { family_slug: "bench", mode: "dry_run" }, priority: (i % 5) * 100 },
-      { now: new Date(base + i), createdBy: "system:bench" },
+      { now: new Date(base + i), createdBy: "system:bench", lane: "priority" },
     );
     void writer.set(db.collection("catalog_jobs").doc(`bench-${i}`), doc);
   }

@@ -24,7 +24,7 @@ import {
 } from "firebase/firestore";
 import { CONSOLE_ACCOUNTS, createConsoleAccounts, emulatorProject, initAdmin } from "./console-fixtures";
 import { seedDemoCatalog } from "../src/local/seed";
-import { FINAL_STATUSES } from "../src/jobs/models";
+import { FINAL_STATUSES, type JobStatus } from "../src/jobs/lifecycle";
 
 const project = emulatorProject();
 
@@ -73,8 +73,9 @@ async function submitAndWatch(db: Firestore, uid: string, job: DocumentData, tim
       (snap) => {
         const data = snap.data();
         if (!data) return;
-        if (statuses[statuses.length - 1] !== data.status) statuses.push(data.status as string);
-        if (FINAL_STATUSES.includes(data.status)) {
+        const status = data.status as JobStatus;
+        if (statuses[statuses.length - 1] !== status) statuses.push(status);
+        if (FINAL_STATUSES.includes(status)) {
           clearTimeout(timer);
           unsubscribe();
           resolve(data);

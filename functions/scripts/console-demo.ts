@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Timestamp } from "firebase-admin/firestore";
-import { COLLECTIONS } from "../src/firestore";
+import { JOB_COLLECTIONS } from "../src/jobs/collections";
 import { seedDemoCatalog } from "../src/local/seed";
 import { CONSOLE_ACCOUNTS, createConsoleAccounts, initAdmin } from "./console-fixtures";
 
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const seeded = await seedDemoCatalog(db, { includeBroken: true });
   const uids = await createConsoleAccounts(auth);
   for (const job of DEMO_JOBS) {
-    await db.collection(COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: Timestamp.now(), created_by: uids.curator });
+    await db.collection(JOB_COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: Timestamp.now(), created_by: uids.curator });
   }
   console.log(`
   Operator console: ${hostingUrl()}

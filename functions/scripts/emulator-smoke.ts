@@ -4,8 +4,8 @@
  * function, the job finishes, an invalid document is failed, and the scheduled watchdog runs when
  * its schedule topic fires. Exits non-zero on any failure.
  */
-import { initializeApp } from "firebase-admin/app";
-import { Firestore, Timestamp, getFirestore } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import { firestoreClient } from "../src/firestore";
 import { seedDemoCatalog } from "../src/local/seed";
 
 const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
@@ -42,8 +42,7 @@ function check(condition: boolean, message: string): void {
 }
 
 async function main(): Promise<void> {
-  initializeApp({ projectId: project });
-  const db = getFirestore();
+  const db = firestoreClient({ projectId: project });
   await seedDemoCatalog(db);
 
   const job = await db.collection("catalog_jobs").add({
@@ -52,7 +51,9 @@ async function main(): Promise<void> {
     status: "queued",
     created_at: Timestamp.now(),
   });
-  const done = await waitForDoc(db, job.path, (d) => ["succeeded_dry_run", "failed", "needs_review", "deadletter"].includes(d?.status));
+  const done = await waitForDoc(db, job.path, (d) =>
+    ["succeeded_dry_run", "failed", "needs_review", "deadletter"].includes(String(d?.status)),
+  );
   check(
     done?.status === "succeeded_dry_run",
     `job ${job.id} ran through trigger → task → worker (status ${done?.status}, error ${JSON.stringify(done?.error)})`,
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
 
   const invalid = await db.collection("catalog_jobs").add({ type: "NOT_A_JOB", payload: {}, status: "queued" });
   const failed = await waitForDoc(db, invalid.path, (d) => d?.status === "failed", 30_000);
-  check(failed?.error?.code === "INVALID_JOB", "an invalid document is failed with INVALID_JOB");
+  check((failed?.error as { code?: string } | undefined)?.code === "INVALID_JOB", "an invalid document is failed with INVALID_JOB");
 
   // Scheduled functions are Pub/Sub-triggered in the emulator: publishing to the schedule's topic runs the watchdog.
   const topics = (await (await fetch(`http://${pubsubHost}/v1/projects/${project}/topics`)).json()) as { topics?: { name: string }[] };

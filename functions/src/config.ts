@@ -1,119 +1,183 @@
 /**
- * Engine configuration as Cloud Functions params. Deployed functions get values from the params
- * (`.env` files or prompts at deploy); the local runtime, the CLI and tests read the same names from
- * the environment and otherwise use the declared defaults, so there is one default per setting.
+ * Engine configuration: one table of Cloud Functions params. Each row names the param, its type,
+ * default, limits and description; the config type and its loading are derived from the table.
+ * Deployed functions get values from the params (`.env` files or prompts at deploy); the local
+ * runtime, the CLI and tests read the same names from the environment and otherwise use the
+ * declared defaults, so there is one default per setting.
+ *
+ * A value that does not parse never breaks loading: reading that setting throws a permanent
+ * CONFIG_INVALID error naming the param, so only the jobs that need it fail, with a clear reason.
  */
-import { defineBoolean, defineInt, defineString } from "firebase-functions/params";
+import { type BooleanParam, type IntParam, type StringParam, defineBoolean, defineInt, defineString } from "firebase-functions/params";
+import { log } from "./util/log";
 
-function intParam(name: string, defaultValue: number, description: string) {
-  return { param: defineInt(name, { default: defaultValue, description }), defaultValue };
+interface ParamSpec<T, P extends { name: string } = { name: string }> {
+  /** The firebase-functions param (for declarations read at deploy, like rate limits). */
+  param: P;
+  defaultValue: T;
+  /** The setting from the raw environment value; an error message when it is not acceptable. */
+  parse(raw: string): T | { invalid: string };
 }
-function stringParam(name: string, defaultValue: string, description: string) {
-  return { param: defineString(name, { default: defaultValue, description }), defaultValue };
+
+function int(
+  name: string,
+  defaultValue: number,
+  description: string,
+  limits: { min?: number; max?: number } = {},
+): ParamSpec<number, IntParam> {
+  return {
+    param: defineInt(name, { default: defaultValue, description }),
+    defaultValue,
+    parse(raw) {
+      const value = Number(raw);
+      if (!Number.isInteger(value)) return { invalid: `must be an integer, not "${raw}"` };
+      if (limits.min !== undefined && value < limits.min) return { invalid: `must be at least ${limits.min}, not ${value}` };
+      if (limits.max !== undefined && value > limits.max) return { invalid: `must be at most ${limits.max}, not ${value}` };
+      return value;
+    },
+  };
 }
-function boolParam(name: string, defaultValue: boolean, description: string) {
-  return { param: defineBoolean(name, { default: defaultValue, description }), defaultValue };
+
+/** A duration declared in seconds (as operators think of it) and read as milliseconds. */
+function seconds(
+  name: string,
+  defaultSeconds: number,
+  description: string,
+  limits: { min?: number } = { min: 1 },
+): ParamSpec<number, IntParam> {
+  const spec = int(name, defaultSeconds, description, limits);
+  return {
+    ...spec,
+    defaultValue: defaultSeconds * 1000,
+    parse: (raw) => {
+      const value = spec.parse(raw);
+      return typeof value === "number" ? value * 1000 : value;
+    },
+  };
+}
+
+function bool(name: string, defaultValue: boolean, description: string): ParamSpec<boolean, BooleanParam> {
+  return {
+    param: defineBoolean(name, { default: defaultValue, description }),
+    defaultValue,
+    parse: (raw) => (raw === "true" ? true : raw === "false" ? false : { invalid: `must be true or false, not "${raw}"` }),
+  };
+}
+
+function text(name: string, defaultValue: string, description: string): ParamSpec<string, StringParam> {
+  return { param: defineString(name, { default: defaultValue, description }), defaultValue, parse: (raw) => raw };
+}
+
+function choice<const C extends string>(
+  name: string,
+  choices: readonly C[],
+  defaultValue: C,
+  description: string,
+): ParamSpec<C, StringParam> {
+  return {
+    param: defineString(name, { default: defaultValue, description, input: { select: { options: choices.map((value) => ({ value })) } } }),
+    defaultValue,
+    parse: (raw) => (choices.includes(raw as C) ? (raw as C) : { invalid: `must be one of ${choices.join(", ")}, not "${raw}"` }),
+  };
 }
 
 export const PARAMS = {
-  leaseSeconds: intParam("JOB_LEASE_SECONDS", 300, "Lease length of a running job; renewed by a heartbeat."),
-  heartbeatSeconds: intParam("JOB_HEARTBEAT_SECONDS", 60, "How often a running job renews its lease and locks."),
-  lockRetrySeconds: intParam("JOB_LOCK_RETRY_SECONDS", 30, "Delay before a job whose family lock is held tries again."),
-  backoffBaseSeconds: intParam("JOB_BACKOFF_BASE_SECONDS", 10, "First retry delay after a transient failure (doubles each attempt)."),
-  backoffMaxSeconds: intParam("JOB_BACKOFF_MAX_SECONDS", 900, "Longest retry delay."),
-  priorityMaxConcurrent: intParam("PRIORITY_LANE_MAX_CONCURRENT", 10, "Concurrent dispatches of the priority lane's task queue."),
-  priorityMaxPerSecond: intParam("PRIORITY_LANE_MAX_PER_SECOND", 20, "Dispatch rate of the priority lane's task queue."),
-  maintenanceMaxConcurrent: intParam("MAINTENANCE_LANE_MAX_CONCURRENT", 4, "Concurrent dispatches of the maintenance lane's task queue."),
-  maintenanceMaxPerSecond: intParam("MAINTENANCE_LANE_MAX_PER_SECOND", 5, "Dispatch rate of the maintenance lane's task queue."),
-  taskMaxAttempts: intParam("TASK_MAX_ATTEMPTS", 5, "Cloud Tasks retries of one wake-up task."),
-  watchdogIntervalMinutes: intParam("WATCHDOG_INTERVAL_MINUTES", 5, "Minutes between scheduled watchdog runs."),
-  watchdogBudgetSeconds: intParam("WATCHDOG_BUDGET_SECONDS", 240, "Time budget of one watchdog run."),
-  staleQueuedSeconds: intParam("WATCHDOG_STALE_QUEUED_SECONDS", 180, "A ready queued job older than this gets a new wake-up task."),
-  applyEnabled: boolParam("CATALOG_APPLY_ENABLED", false, "Allow jobs in apply mode to write to the catalog."),
-  maxRepairs: intParam("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation."),
-  shardSize: intParam("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job."),
-  enrichConcurrency: intParam("ENRICH_CONCURRENCY", 4, "Concurrent LLM calls inside one enrichment shard."),
-  llmProvider: stringParam("LLM_PROVIDER", "fake", "fake (deterministic, no credentials) or vertex."),
-  llmLocation: stringParam("LLM_LOCATION", "us-central1", "Vertex AI location."),
-  llmFastModel: stringParam("LLM_FAST_MODEL", "gemini-2.5-flash", "Model for routine calls."),
-  llmStrongModel: stringParam("LLM_STRONG_MODEL", "gemini-2.5-pro", "Model for use_pro_model and hard repairs."),
-  llmTimeoutSeconds: intParam("LLM_TIMEOUT_SECONDS", 60, "Timeout of one LLM call."),
-  llmPrices: stringParam(
-    "LLM_PRICES_JSON",
-    "",
-    "JSON price table {model: {input_per_million, output_per_million}} overriding the defaults.",
+  leaseMs: seconds("JOB_LEASE_SECONDS", 300, "Lease length of a running job; renewed by a heartbeat."),
+  heartbeatMs: seconds("JOB_HEARTBEAT_SECONDS", 60, "How often a running job renews its lease and locks."),
+  lockRetryMs: seconds("JOB_LOCK_RETRY_SECONDS", 30, "Delay before a job whose lock is held tries again."),
+  backoffBaseMs: seconds("JOB_BACKOFF_BASE_SECONDS", 10, "First retry delay after a transient failure (doubles each attempt)."),
+  backoffMaxMs: seconds("JOB_BACKOFF_MAX_SECONDS", 900, "Longest retry delay."),
+  priorityMaxConcurrent: int("PRIORITY_LANE_MAX_CONCURRENT", 10, "Concurrent dispatches of the priority lane's task queue.", { min: 1 }),
+  priorityMaxPerSecond: int("PRIORITY_LANE_MAX_PER_SECOND", 20, "Dispatch rate of the priority lane's task queue.", { min: 1 }),
+  maintenanceMaxConcurrent: int("MAINTENANCE_LANE_MAX_CONCURRENT", 4, "Concurrent dispatches of the maintenance lane's task queue.", {
+    min: 1,
+  }),
+  maintenanceMaxPerSecond: int("MAINTENANCE_LANE_MAX_PER_SECOND", 5, "Dispatch rate of the maintenance lane's task queue.", { min: 1 }),
+  taskMaxAttempts: int("TASK_MAX_ATTEMPTS", 5, "Cloud Tasks retries of one wake-up task.", { min: 1 }),
+  watchdogIntervalMinutes: int("WATCHDOG_INTERVAL_MINUTES", 5, "Minutes between scheduled watchdog runs.", { min: 1, max: 59 }),
+  watchdogBudgetMs: seconds("WATCHDOG_BUDGET_SECONDS", 240, "Time budget of one watchdog run."),
+  staleQueuedMs: seconds("WATCHDOG_STALE_QUEUED_SECONDS", 180, "A ready queued job older than this gets a new wake-up task."),
+  applyEnabled: bool("CATALOG_APPLY_ENABLED", false, "Allow jobs in apply mode to write to the catalog."),
+  maxRepairs: int("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation.", { min: 0 }),
+  shardSize: int("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job.", { min: 1, max: 100 }),
+  enrichConcurrency: int("ENRICH_CONCURRENCY", 4, "Concurrent LLM calls inside one enrichment shard.", { min: 1 }),
+  llmProvider: choice("LLM_PROVIDER", ["fake", "vertex"], "fake", "fake (deterministic, no credentials) or vertex."),
+  llmAllowFake: bool(
+    "LLM_ALLOW_FAKE",
+    false,
+    "Let deployed functions run LLM jobs on the fake LLM (LLM_PROVIDER=fake), e.g. in a staging project; refused otherwise.",
   ),
-  taskLocation: stringParam("TASKS_LOCATION", "us-central1", "Region of the Cloud Tasks queues and task functions."),
+  llmLocation: text("LLM_LOCATION", "us-central1", "Vertex AI location."),
+  llmFastModel: text("LLM_FAST_MODEL", "gemini-2.5-flash", "Model for routine calls."),
+  llmStrongModel: text("LLM_STRONG_MODEL", "gemini-2.5-pro", "Model for use_pro_model and hard repairs."),
+  llmTimeoutMs: seconds("LLM_TIMEOUT_SECONDS", 60, "Timeout of one LLM call."),
+  llmPricesJson: text("LLM_PRICES_JSON", "", "JSON price table {model: {input_per_million, output_per_million}} overriding the defaults."),
+  taskLocation: text("TASKS_LOCATION", "us-central1", "Region of the Cloud Tasks queues and task functions."),
 } as const;
 
-export interface EngineConfig {
-  leaseMs: number;
-  heartbeatMs: number;
-  lockRetryMs: number;
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  staleQueuedMs: number;
-  watchdogBudgetMs: number;
-  watchdogIntervalMinutes: number;
-  applyEnabled: boolean;
-  maxRepairs: number;
-  shardSize: number;
-  enrichConcurrency: number;
-  llm: {
-    provider: "fake" | "vertex";
-    location: string;
-    fastModel: string;
-    strongModel: string;
-    timeoutMs: number;
-    pricesJson: string;
-  };
-  taskLocation: string;
+type Params = typeof PARAMS;
+type ValueOf<S> = S extends { defaultValue: infer T } ? T : never;
+
+export type EngineConfig = { readonly [K in keyof Params]: ValueOf<Params[K]> };
+
+/** A setting whose param does not parse: permanent, since running the job again reads the same value. */
+export class ConfigError extends Error {
+  readonly code = "CONFIG_INVALID";
+  readonly transient = false;
+  constructor(
+    readonly param: string,
+    reason: string,
+  ) {
+    super(`param ${param} ${reason}`);
+    this.name = "ConfigError";
+  }
 }
 
-type Spec<T> = { param: { name: string }; defaultValue: T };
+/** The params whose values in `env` do not parse, with why. */
+export function configProblems(env: NodeJS.ProcessEnv = process.env): ConfigError[] {
+  return Object.values(PARAMS).flatMap((spec: ParamSpec<unknown>) => {
+    const value = readParam(spec, env);
+    return value instanceof ConfigError ? [value] : [];
+  });
+}
 
-/**
- * A param's value when its environment variable is set (as the Functions runtime sets it from the
- * params), else its declared default. Parsed here rather than with `param.value()` so callers can
- * pass an environment of their own.
- */
-function read<T extends number | boolean | string>(spec: Spec<T>, env: NodeJS.ProcessEnv): T {
+function readParam<T>(spec: ParamSpec<T>, env: NodeJS.ProcessEnv): T | ConfigError {
   const raw = env[spec.param.name];
   if (raw === undefined || raw === "") return spec.defaultValue;
-  if (typeof spec.defaultValue === "string") return raw as T;
-  if (typeof spec.defaultValue === "boolean") {
-    if (raw !== "true" && raw !== "false") throw new Error(`${spec.param.name} must be true or false, not "${raw}"`);
-    return (raw === "true") as T;
-  }
-  const value = Number(raw);
-  if (!Number.isInteger(value)) throw new Error(`${spec.param.name} must be an integer, not "${raw}"`);
-  return value as T;
+  const value = spec.parse(raw);
+  return typeof value === "object" && value !== null && "invalid" in value ? new ConfigError(spec.param.name, value.invalid) : value;
 }
 
+/**
+ * The settings from `env` (the Functions runtime sets the params there) or their defaults. Parsed
+ * here rather than with `param.value()` so callers can pass an environment of their own. A setting
+ * whose value does not parse throws its ConfigError when read, never when loaded.
+ */
 export function loadEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
-  const provider = read(PARAMS.llmProvider, env);
-  if (provider !== "fake" && provider !== "vertex") throw new Error(`LLM_PROVIDER must be "fake" or "vertex", not "${provider}"`);
-  return {
-    leaseMs: read(PARAMS.leaseSeconds, env) * 1000,
-    heartbeatMs: read(PARAMS.heartbeatSeconds, env) * 1000,
-    lockRetryMs: read(PARAMS.lockRetrySeconds, env) * 1000,
-    backoffBaseMs: read(PARAMS.backoffBaseSeconds, env) * 1000,
-    backoffMaxMs: read(PARAMS.backoffMaxSeconds, env) * 1000,
-    staleQueuedMs: read(PARAMS.staleQueuedSeconds, env) * 1000,
-    watchdogBudgetMs: read(PARAMS.watchdogBudgetSeconds, env) * 1000,
-    watchdogIntervalMinutes: read(PARAMS.watchdogIntervalMinutes, env),
-    applyEnabled: read(PARAMS.applyEnabled, env),
-    maxRepairs: read(PARAMS.maxRepairs, env),
-    shardSize: read(PARAMS.shardSize, env),
-    enrichConcurrency: read(PARAMS.enrichConcurrency, env),
-    llm: {
-      provider,
-      location: read(PARAMS.llmLocation, env),
-      fastModel: read(PARAMS.llmFastModel, env),
-      strongModel: read(PARAMS.llmStrongModel, env),
-      timeoutMs: read(PARAMS.llmTimeoutSeconds, env) * 1000,
-      pricesJson: read(PARAMS.llmPrices, env),
-    },
-    taskLocation: read(PARAMS.taskLocation, env),
-  };
+  const config = {};
+  for (const [key, spec] of Object.entries(PARAMS) as Array<[keyof Params, ParamSpec<unknown>]>) {
+    const value = readParam(spec, env);
+    Object.defineProperty(config, key, {
+      enumerable: true,
+      get: () => {
+        if (value instanceof ConfigError) throw value;
+        return value;
+      },
+    });
+  }
+  return config as EngineConfig;
+}
+
+/**
+ * The watchdog's schedule, read when the functions are declared (a schedule is a plain string at
+ * deploy). An invalid WATCHDOG_INTERVAL_MINUTES must not stop every function from loading: the
+ * default is used and the problem logged.
+ */
+export function watchdogSchedule(env: NodeJS.ProcessEnv = process.env): string {
+  const minutes = readParam(PARAMS.watchdogIntervalMinutes, env);
+  if (minutes instanceof ConfigError) {
+    log.error("invalid param; the watchdog runs on its default schedule", { param: minutes.param, error: minutes.message });
+    return `every ${PARAMS.watchdogIntervalMinutes.defaultValue} minutes`;
+  }
+  return `every ${minutes} minutes`;
 }

@@ -1,34 +1,31 @@
-/** Collection names and the lazily created default Firestore client. */
-import { getApps, initializeApp } from "firebase-admin/app";
-import { Firestore, getFirestore } from "firebase-admin/firestore";
+/**
+ * The one Firestore client set-up: every process (functions, the local runtime, the CLI, tests,
+ * the benchmark) gets its client here, with the settings the engine relies on.
+ */
+import { type App, type AppOptions, getApps, initializeApp } from "firebase-admin/app";
+import { type Firestore, getFirestore } from "firebase-admin/firestore";
 
-export const COLLECTIONS = {
-  jobs: "catalog_jobs",
-  attempts: "attempts",
-  dedup: "catalog_job_dedup",
-  locks: "catalog_locks",
-  idempotency: "catalog_idempotency",
-  changes: "catalog_changes",
-  runSummaries: "catalog_run_summaries",
-  dailySummaries: "catalog_daily_summaries",
-  watchdogRuns: "catalog_watchdog_runs",
-  exercises: "exercises",
-  aliases: "exercise_aliases",
-  families: "exercise_families",
-} as const;
+const DEFAULT_APP = "[DEFAULT]";
+const clients = new Map<string, Firestore>();
 
-let defaultDb: Firestore | undefined;
-
-export function hasDefaultApp(): boolean {
-  return getApps().some((app) => app.name === "[DEFAULT]");
+/**
+ * The Firestore client of the firebase-admin app `name` (the default app unless named), creating
+ * the app with `options` when it does not exist yet. A named app is a separate client, as another
+ * function instance would have.
+ */
+export function firestoreClient(options: AppOptions = {}, name = DEFAULT_APP): Firestore {
+  let db = clients.get(name);
+  if (!db) {
+    const app: App = getApps().find((existing) => existing.name === name) ?? initializeApp(options, name);
+    db = getFirestore(app);
+    // Optional fields are left out rather than written as undefined (which Firestore refuses).
+    db.settings({ ignoreUndefinedProperties: true });
+    clients.set(name, db);
+  }
+  return db;
 }
 
-/** The default app's Firestore, created on first use so cold starts that don't need it stay fast. */
-export function getDb(): Firestore {
-  if (!defaultDb) {
-    if (!hasDefaultApp()) initializeApp();
-    defaultDb = getFirestore();
-    defaultDb.settings({ ignoreUndefinedProperties: true });
-  }
-  return defaultDb;
+/** Forgets a named client (its app was deleted). */
+export function forgetFirestoreClient(name: string): void {
+  clients.delete(name);
 }

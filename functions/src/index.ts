@@ -1,6 +1,6 @@
 /**
  * The Cloud Functions of Catalog Jobs. Declarations only: the work lives in the engine, created on
- * the first invocation (see functions/runtime.ts), so cold starts stay fast.
+ * the first invocation (see adapters/functions-engine.ts), so cold starts stay fast.
  */
 import { onDocumentCreatedWithAuthContext } from "firebase-functions/v2/firestore";
 import { onCall } from "firebase-functions/v2/https";
@@ -9,12 +9,13 @@ import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
 import { withEmulatorCreator } from "./adapters/emulator-auth";
 import { handleCancelJob, handleRetryJob, handleRevertChange } from "./adapters/operator-actions";
-import { PARAMS, loadEngineConfig } from "./config";
-import type { Lane } from "./jobs/models";
-import { handleJobCreated } from "./functions/job-created";
-import { handleLaneTask } from "./functions/lane-task";
-import { functionsEngine } from "./functions/runtime";
-import { runScheduledWatchdog } from "./functions/watchdog";
+import { PARAMS, watchdogSchedule } from "./config";
+import type { Lane } from "./jobs/model";
+import { handleJobCreated } from "./adapters/job-created";
+import { handleLaneTask } from "./adapters/lane-task";
+import { functionsEngine } from "./adapters/functions-engine";
+import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
+import { laneTaskInvoker } from "./tasks/service-account";
 
 const region = PARAMS.taskLocation.param;
 
@@ -24,12 +25,18 @@ export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalo
   await handleJobCreated(functionsEngine(), withEmulatorCreator(event));
 });
 
-/** One task queue function per lane; the maintenance lane is slower and backs off longer. */
+/**
+ * One task queue function per lane; the maintenance lane is slower and backs off longer. `invoker`
+ * (TASKS_SERVICE_ACCOUNT in functions/.env, read at deploy) is the identity that enqueues and whose
+ * OIDC token calls the function: Firebase grants it the queue's enqueuer role and the invoker role.
+ */
 function laneTaskFunction(lane: Lane, limits: { maxConcurrent: IntParam; maxPerSecond: IntParam; minBackoffSeconds: number }) {
+  const invoker = laneTaskInvoker();
   return onTaskDispatched(
     {
       region,
-      timeoutSeconds: 540,
+      timeoutSeconds: LANE_TASK_TIMEOUT_SECONDS,
+      ...(invoker ? { invoker } : {}),
       retryConfig: { maxAttempts: PARAMS.taskMaxAttempts.param, minBackoffSeconds: limits.minBackoffSeconds, maxBackoffSeconds: 600 },
       rateLimits: { maxConcurrentDispatches: limits.maxConcurrent, maxDispatchesPerSecond: limits.maxPerSecond },
     },
@@ -53,12 +60,10 @@ export const maintenanceLaneTask = laneTaskFunction("maintenance", {
 
 // A schedule is a plain string at deploy time, so the interval is read from the environment
 // (the same WATCHDOG_INTERVAL_MINUTES param, set in functions/.env) when the code is loaded.
-export const watchdog = onSchedule(
-  { schedule: `every ${loadEngineConfig().watchdogIntervalMinutes} minutes`, region, timeoutSeconds: 540 },
-  async () => {
-    await runScheduledWatchdog(functionsEngine());
-  },
-);
+export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeoutSeconds: 540 }, async (event) => {
+  // Named after the schedule time, so a re-delivered event rewrites the same report.
+  await functionsEngine().runWatchdog(`scheduled_${event.scheduleTime}`);
+});
 
 // Curator actions of the operator console (callable; each checks the catalog_admin claim).
 export const retryJob = onCall({ region }, (request) => handleRetryJob(functionsEngine(), request));

@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
 import { count, dateTime, duration, usd } from "../format";
-import { JOB_STATUSES, JOB_TYPES } from "../model";
+import { ATTEMPT_STATUSES, JOB_TYPES } from "../model";
 import { useRead } from "../ui/live";
 import { JobLink, LiveView, StatusBadge } from "../ui/parts";
 
@@ -60,7 +60,7 @@ export function HistoryView({ data }: { data: ConsoleData }) {
           Status
           <select value={form.status} onChange={set("status")} name="status">
             <option value="">any</option>
-            {JOB_STATUSES.map((s) => (
+            {ATTEMPT_STATUSES.map((s) => (
               <option key={s}>{s}</option>
             ))}
           </select>

@@ -7,6 +7,8 @@ import {
   type Attempt,
   CANCELLABLE_STATUSES,
   type Change,
+  type ChangePlanView,
+  type FrozenPlan,
   type Job,
   type JournalDocument,
   type LlmCall,
@@ -27,9 +29,23 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
           attempts={attempts.state === "ready" ? attempts.value : []}
           actions={actions}
           attemptsView={
-            <LiveView live={attempts} what="attempts" isEmpty={(a) => a.length === 0} empty="No attempt has started yet.">
-              {(list) => list.map((attempt) => <AttemptDetails key={attempt.id} attempt={attempt} />)}
-            </LiveView>
+            <>
+              {j!.status === "running" && <RunningAttempt job={j!} />}
+              <LiveView
+                live={attempts}
+                what="attempts"
+                isEmpty={(a) => a.length === 0}
+                empty={j!.status === "running" ? "No earlier attempt." : "No attempt has started yet."}
+              >
+                {(list) => list.map((attempt, i) => <AttemptDetails key={attempt.id} attempt={attempt} open={i === list.length - 1} />)}
+              </LiveView>
+            </>
+          }
+          frozenPlanView={
+            // Attempt logs carry the plan they ran; a job that froze one shows it from plans/ until a log does.
+            j!.plan_id && !(attempts.state === "ready" && attempts.value.some((a) => a.plan)) ? (
+              <FrozenPlanSection data={data} jobId={jobId} planId={j!.plan_id} />
+            ) : null
           }
           changesView={
             <LiveView
@@ -52,13 +68,12 @@ function JobDetails(props: {
   attempts: Attempt[];
   actions: OperatorActions;
   attemptsView: ComponentChildren;
+  frozenPlanView: ComponentChildren;
   changesView: ComponentChildren;
 }) {
   const { job, actions } = props;
   const now = useNow();
-  const llm =
-    (job.result_summary?.llm as { calls: number; input_tokens: number; output_tokens: number; estimated_cost_usd: number } | undefined) ??
-    null;
+  const llm = job.llm_usage;
   return (
     <article class="job" data-testid="job-view" data-status={job.status}>
       <header class="job-header">
@@ -88,7 +103,8 @@ function JobDetails(props: {
           <Fact name="Lease" value={`${job.lease_owner}, epoch ${job.lease_epoch}, expires ${relative(job.lease_expires_at, now)}`} />
         )}
         {job.parent_job_id && <Fact name="Parent" value={<JobLink id={job.parent_job_id} />} />}
-        {job.cancel_requested && <Fact name="Cancel" value="requested" />}
+        {job.plan_id && <Fact name="Frozen plan" value={<span class="mono">{job.plan_id}</span>} />}
+        {job.cancel_requested && <Fact name="Cancel" value={job.plan_id ? "requested (the frozen plan is finished first)" : "requested"} />}
       </dl>
       {job.progress && <Progress done={job.progress.done} total={job.progress.total} />}
       {job.error && (
@@ -109,14 +125,15 @@ function JobDetails(props: {
       <section>
         <h3>Result</h3>
         {job.result_summary ? <Json value={job.result_summary} /> : <Empty>No result yet.</Empty>}
-        {llm && (
-          <p>
-            LLM: {count(llm.calls)} calls, {count(llm.input_tokens)} input and {count(llm.output_tokens)} output tokens,{" "}
+        {llm && llm.calls > 0 && (
+          <p data-testid="llm-usage">
+            LLM over all attempts: {count(llm.calls)} calls, {count(llm.input_tokens)} input and {count(llm.output_tokens)} output tokens,{" "}
             {usd(llm.estimated_cost_usd)}
           </p>
         )}
         {job.shards && <Json value={job.shards} />}
       </section>
+      {props.frozenPlanView}
       <section>
         <h3>Attempts</h3>
         {props.attemptsView}
@@ -151,6 +168,9 @@ function Timeline({ job, attempts }: { job: Job; attempts: Attempt[] }) {
     if (a.finished_at)
       entries.push({ at: a.finished_at, text: `attempt ${a.attempt} ended ${a.status}${a.error ? ` (${a.error.code})` : ""}` });
   }
+  if (job.status === "running") {
+    entries.push({ at: job.started_at, text: `attempt ${job.attempts} started on ${job.lease_owner ?? "?"} (epoch ${job.lease_epoch})` });
+  }
   if (job.finished_at) entries.push({ at: job.finished_at, text: `job ${job.status}` });
   else entries.push({ at: job.updated_at, text: `now ${job.status}` });
   entries.sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0));
@@ -165,11 +185,41 @@ function Timeline({ job, attempts }: { job: Job; attempts: Attempt[] }) {
   );
 }
 
-function AttemptDetails({ attempt }: { attempt: Attempt }) {
-  const took =
-    attempt.started_at && attempt.finished_at ? duration(attempt.finished_at.getTime() - attempt.started_at.getTime()) : "running";
+/** The attempt in progress: its log is written in one piece when it ends. */
+function RunningAttempt({ job }: { job: Job }) {
+  const now = useNow();
   return (
-    <details class="attempt" open={attempt.status === "running"}>
+    <p class="attempt running" data-testid="running-attempt">
+      Attempt {job.attempts} · <StatusBadge status="running" /> · {job.lease_owner ?? "?"} · epoch {job.lease_epoch} · since{" "}
+      {relative(job.started_at, now)}. <small class="muted">Its pipeline events, plan and LLM calls appear here when it ends.</small>
+    </p>
+  );
+}
+
+function FrozenPlanSection({ data, jobId, planId }: { data: ConsoleData; jobId: string; planId: string }) {
+  const frozen = useLive<FrozenPlan | null>((l) => data.watchFrozenPlan(jobId, planId, l), [data, jobId, planId]);
+  return (
+    <section data-testid="frozen-plan">
+      <h3>Frozen plan</h3>
+      <LiveView live={frozen} what={`plan ${planId}`} isEmpty={(p) => p === null} empty={`The plan ${planId} is not stored.`}>
+        {(p) => (
+          <>
+            <p class="muted">
+              {planId}, saved {dateTime(p!.saved_at)} by the attempt of epoch {p!.lease_epoch}: the job applies exactly this plan, and an
+              operation whose target no longer looks as expected stops it for review.
+            </p>
+            <PlanTable plan={p!.plan} />
+          </>
+        )}
+      </LiveView>
+    </section>
+  );
+}
+
+function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) {
+  const took = attempt.started_at && attempt.finished_at ? duration(attempt.finished_at.getTime() - attempt.started_at.getTime()) : "—";
+  return (
+    <details class="attempt" open={open}>
       <summary>
         Attempt {attempt.attempt} · <StatusBadge status={attempt.status} /> · {attempt.worker_id} · epoch {attempt.lease_epoch} ·{" "}
         {dateTime(attempt.started_at)} · {took}
@@ -199,7 +249,7 @@ function AttemptDetails({ attempt }: { attempt: Attempt }) {
           </table>
         </div>
       )}
-      <Plan attempt={attempt} />
+      {attempt.plan && <PlanTable plan={attempt.plan} />}
       <Validation attempt={attempt} />
       {attempt.repairs.length > 0 && (
         <>
@@ -237,9 +287,7 @@ function AttemptDetails({ attempt }: { attempt: Attempt }) {
   );
 }
 
-function Plan({ attempt }: { attempt: Attempt }) {
-  const plan = attempt.plan;
-  if (!plan) return null;
+function PlanTable({ plan }: { plan: ChangePlanView }) {
   return (
     <>
       <h4>Plan{plan.summary ? `: ${plan.summary}` : ""}</h4>

@@ -53,7 +53,7 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   );
 }
 
-const isActive = (job: Job) => job.status === "running" || job.status === "leased";
+const isActive = (job: Job) => job.status === "running";
 const isWaiting = (job: Job) => job.status === "queued" || job.status === "deferred";
 const isFailure = (job: Job) => FAILURE_STATUSES.includes(job.status);
 const oldestFirst = (a: Job, b: Job) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0);
@@ -117,11 +117,7 @@ function RunningJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
               <td class="mono">{job.lease_owner ?? "—"}</td>
               <td title={dateTime(job.lease_expires_at)}>{relative(job.lease_expires_at, now)}</td>
               <td>
-                {job.cancel_requested ? (
-                  <small class="muted">cancel requested</small>
-                ) : (
-                  <ActionButton label="Cancel" variant="secondary" run={() => actions.cancelJob(job.id)} />
-                )}
+                <CancelAction job={job} actions={actions} />
               </td>
             </tr>
           ))}
@@ -129,6 +125,12 @@ function RunningJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
       </table>
     </div>
   );
+}
+
+/** A job asked to stop (running, or holding a frozen plan) finishes its plan first: the request is shown, not repeated. */
+function CancelAction({ job, actions }: { job: Job; actions: OperatorActions }) {
+  if (job.cancel_requested) return <small class="muted">cancel requested</small>;
+  return <ActionButton label="Cancel" variant="secondary" run={() => actions.cancelJob(job.id)} />;
 }
 
 function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: OperatorActions }) {
@@ -158,7 +160,7 @@ function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
               <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
               <td>{job.status === "deferred" && job.error ? `${job.error.code}: ${job.error.message}` : <span class="muted">—</span>}</td>
               <td>
-                <ActionButton label="Cancel" variant="secondary" run={() => actions.cancelJob(job.id)} />
+                <CancelAction job={job} actions={actions} />
               </td>
             </tr>
           ))}

@@ -5,15 +5,16 @@
  * then the document's `created_by`, which the rules checked against the writer's uid. Deployed
  * triggers carry the real auth context and are passed through unchanged.
  */
-import type { JobCreatedEvent } from "../functions/job-created";
+import type { DocumentSnapshot } from "firebase-admin/firestore";
+import type { JobCreatedEvent } from "./job-created";
+
+/** What the substitution reads of a trigger event: its principal and the created document. */
+type CreatedEvent = Pick<JobCreatedEvent, "authType" | "authId"> & { data?: Pick<DocumentSnapshot, "get"> };
 
 export const EMULATOR_PLACEHOLDER_AUTH_ID = "fake-auth-id@gmail.com";
 
-export function withEmulatorCreator<E extends JobCreatedEvent>(
-  event: E & { data?: { get(field: string): unknown } },
-  inFunctionsEmulator = process.env.FUNCTIONS_EMULATOR === "true",
-): E {
-  const createdBy = event.data?.get("created_by");
+export function withEmulatorCreator<E extends CreatedEvent>(event: E, inFunctionsEmulator = process.env.FUNCTIONS_EMULATOR === "true"): E {
+  const createdBy: unknown = event.data?.get("created_by");
   if (!inFunctionsEmulator || event.authId !== EMULATOR_PLACEHOLDER_AUTH_ID || typeof createdBy !== "string") return event;
   return { ...event, authType: "unknown", authId: createdBy };
 }

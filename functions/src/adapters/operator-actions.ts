@@ -2,14 +2,14 @@
  * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
  * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
  * away from engine fields); these check the `catalog_admin` claim, validate the input, and call the
- * engine. `operatorOperations` holds every engine call, so they can be repointed in one place.
+ * engine's use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does.
  */
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
-import { ChangeConflictError, ChangeNotFoundError, revertChange, type RevertResult } from "../apply/journal";
-import type { Engine } from "../engine";
+import { ChangeConflictError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
+import type { Engine } from "../create-engine";
 import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
-import type { JobStatus } from "../jobs/models";
+import type { JobStatus } from "../jobs/lifecycle";
 
 export type ActionRequest = Pick<CallableRequest<unknown>, "auth" | "data">;
 
@@ -21,7 +21,7 @@ export interface RetryResult {
 export interface CancelResult {
   job_id: string;
   status: JobStatus;
-  /** True when the job was running: it stops at its next safe point. */
+  /** True when the job was running or had frozen its plan: it stops at its next safe point (a frozen plan is finished first). */
   cancel_requested: boolean;
 }
 
@@ -32,36 +32,6 @@ const documentId = z
   .regex(/^[^/]+$/, "a document id has no '/'");
 const jobInput = z.strictObject({ jobId: documentId });
 const changeInput = z.strictObject({ changeId: documentId });
-
-/** The engine calls behind the actions. */
-function operatorOperations(engine: Engine) {
-  const queue = engine.deps.queue;
-  return {
-    async retry(jobId: string): Promise<RetryResult> {
-      await queue.retryJob(jobId);
-      // Like the CLI's retry: the lane needs a wake-up, or the job waits for the watchdog.
-      const job = await queue.getJob(jobId);
-      if (job) {
-        await engine.tasks.enqueueWakeup({
-          lane: job.queue,
-          jobId,
-          attempt: 0,
-          epoch: job.lease_epoch,
-          runAfter: job.run_after,
-          reason: "retry",
-        });
-      }
-      return { job_id: jobId, status: "queued" };
-    },
-    async cancel(jobId: string): Promise<CancelResult> {
-      const result = await queue.cancelJob(jobId);
-      return { job_id: jobId, status: result.status, cancel_requested: result.cancelRequested };
-    },
-    revert(changeId: string, revertedBy: string): Promise<RevertResult> {
-      return revertChange(engine.deps.db, changeId, { revertedBy });
-    },
-  };
-}
 
 /** The caller's uid, if the caller is a curator. */
 function requireCurator(request: ActionRequest): string {
@@ -95,17 +65,23 @@ async function engineCall<T>(call: () => Promise<T>): Promise<T> {
 export async function handleRetryJob(engine: Engine, request: ActionRequest): Promise<RetryResult> {
   requireCurator(request);
   const { jobId } = parse(jobInput, request.data);
-  return engineCall(() => operatorOperations(engine).retry(jobId));
+  return engineCall(async () => {
+    await engine.retry(jobId);
+    return { job_id: jobId, status: "queued" };
+  });
 }
 
 export async function handleCancelJob(engine: Engine, request: ActionRequest): Promise<CancelResult> {
   requireCurator(request);
   const { jobId } = parse(jobInput, request.data);
-  return engineCall(() => operatorOperations(engine).cancel(jobId));
+  return engineCall(async () => {
+    const { status, cancelRequested } = await engine.cancel(jobId);
+    return { job_id: jobId, status, cancel_requested: cancelRequested };
+  });
 }
 
 export async function handleRevertChange(engine: Engine, request: ActionRequest): Promise<RevertResult> {
   const uid = requireCurator(request);
   const { changeId } = parse(changeInput, request.data);
-  return engineCall(() => operatorOperations(engine).revert(changeId, uid));
+  return engineCall(() => engine.revert(changeId, uid));
 }

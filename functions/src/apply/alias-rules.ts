@@ -4,13 +4,14 @@
  * elsewhere, and does not shadow another exercise's slug; aliases the plan leaves pointing at an
  * exercise or family it retires are reported, so the plan can repoint them.
  */
-import { type DocData, documentPath, isLiveExercise } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import type { CatalogState } from "./catalog-state";
 import type { IssueLog, ValidationIssue } from "./issues";
 import type { PlanTrace } from "./plan-trace";
+import { type DocData, display } from "../util/object-paths";
+import { isLiveExercise } from "../catalog/family-registry";
 
-const aliasTarget = (slug: string) => documentPath(COLLECTIONS.aliases, slug);
+const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
 
 function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
   return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);
@@ -65,7 +66,7 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
       at({
         code: "ALIAS_COLLISION",
         path: "alias_slug",
-        message: `alias "${slug}" already points at ${previous.exercise_id ? `exercise ${String(previous.exercise_id)}` : `family ${String(previous.family_slug)}`}, which stays live`,
+        message: `alias "${slug}" already points at ${previous.exercise_id ? `exercise ${display(previous.exercise_id)}` : `family ${display(previous.family_slug)}`}, which stays live`,
         suggestion: "use another alias slug; an alias keeps one target",
       });
     }

@@ -4,20 +4,20 @@
  * invariants. Family-level problems the plan did not introduce (already there before it) are
  * warnings, not errors, so a plan that fixes one thing in a legacy family is not blocked by the rest.
  */
-import { getPath } from "../catalog/fields";
-import { documentPath, isLiveExercise, primaryEquipment } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { aliasIssues, retiredTargetWarnings } from "./alias-rules";
 import type { CatalogState } from "./catalog-state";
-import { sameValue } from "./document-diff";
+import { sameValue } from "../util/document-diff";
 import type { IssueLog, ValidationIssue } from "./issues";
-import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
+import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
 import type { Operation } from "./plan";
 import type { PlanTrace } from "./plan-trace";
+import { getPath, display } from "../util/object-paths";
+import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
 
-const exerciseTarget = (id: string) => documentPath(COLLECTIONS.exercises, id);
-const aliasTarget = (slug: string) => documentPath(COLLECTIONS.aliases, slug);
-const familyTarget = (slug: string) => documentPath(COLLECTIONS.families, slug);
+const exerciseTarget = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
+const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
+const familyTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.families, slug);
 
 // ------------------------------------------------------------------------------ when an operation runs
 
@@ -31,7 +31,7 @@ export function mergeIssues(op: Operation, index: number, state: CatalogState, l
       code: "MERGE_CONFLICT",
       operation_index: index,
       path: "source_id",
-      message: `exercise ${op.source_id} is already ${String(source.status)}${source.merged_into ? ` into ${String(source.merged_into)}` : ""}`,
+      message: `exercise ${op.source_id} is already ${display(source.status)}${source.merged_into ? ` into ${display(source.merged_into)}` : ""}`,
       target: exerciseTarget(op.source_id),
     });
   }
@@ -218,7 +218,7 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
         code: "SLUG_COLLISION",
         operation_index: index,
         path: "name_slug",
-        message: `"${String(slug)}" is an alias of ${alias.exercise_id ? `exercise ${String(alias.exercise_id)}` : `family ${String(alias.family_slug)}`}`,
+        message: `"${String(slug)}" is an alias of ${alias.exercise_id ? `exercise ${display(alias.exercise_id)}` : `family ${display(alias.family_slug)}`}`,
         suggestion: "choose another name, or repoint or delete that alias in the same plan",
         target: aliasTarget(String(slug)),
       });

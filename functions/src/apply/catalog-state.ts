@@ -2,9 +2,10 @@
  * The catalog documents a plan touches, held in memory: the `CatalogView` the loader reads
  * beforehand, and `CatalogState`, a copy of it that simulates operations one after another.
  */
-import { type CatalogCollection, type DocData, isLiveExercise } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS, type CatalogCollection } from "../catalog/collections";
 import type { CatalogReader, DocumentChange } from "./effects";
+import { type DocData } from "../util/object-paths";
+import { isLiveExercise } from "../catalog/family-registry";
 
 /**
  * Documents by id. Complete for what the plan touches: every exercise, alias and registry entry it
@@ -22,26 +23,30 @@ export class CatalogState implements CatalogReader {
 
   constructor(view: CatalogView) {
     this.docs = {
-      [COLLECTIONS.exercises]: new Map(view.exercises),
-      [COLLECTIONS.aliases]: new Map(view.aliases),
-      [COLLECTIONS.families]: new Map(view.families),
+      [CATALOG_COLLECTIONS.exercises]: new Map(view.exercises),
+      [CATALOG_COLLECTIONS.aliases]: new Map(view.aliases),
+      [CATALOG_COLLECTIONS.families]: new Map(view.families),
     };
   }
 
+  document(collection: CatalogCollection, id: string): DocData | null {
+    return this.docs[collection].get(id) ?? null;
+  }
+
   exercise(id: string): DocData | null {
-    return this.docs[COLLECTIONS.exercises].get(id) ?? null;
+    return this.docs[CATALOG_COLLECTIONS.exercises].get(id) ?? null;
   }
 
   alias(slug: string): DocData | null {
-    return this.docs[COLLECTIONS.aliases].get(slug) ?? null;
+    return this.docs[CATALOG_COLLECTIONS.aliases].get(slug) ?? null;
   }
 
   family(slug: string): DocData | null {
-    return this.docs[COLLECTIONS.families].get(slug) ?? null;
+    return this.docs[CATALOG_COLLECTIONS.families].get(slug) ?? null;
   }
 
   familyMembers(slug: string): DocData[] {
-    return [...this.docs[COLLECTIONS.exercises].values()].filter((exercise) => exercise.family_slug === slug);
+    return [...this.docs[CATALOG_COLLECTIONS.exercises].values()].filter((exercise) => exercise.family_slug === slug);
   }
 
   /** [id, document] of a family's live exercises, in id order. */
@@ -69,12 +74,12 @@ export class CatalogState implements CatalogReader {
 
   /** [id, document] of every exercise held. */
   exercises(): [string, DocData][] {
-    return [...this.docs[COLLECTIONS.exercises]];
+    return [...this.docs[CATALOG_COLLECTIONS.exercises]];
   }
 
   /** [alias slug, document] of every alias held. */
   aliases(): [string, DocData][] {
-    return [...this.docs[COLLECTIONS.aliases]];
+    return [...this.docs[CATALOG_COLLECTIONS.aliases]];
   }
 
   apply(changes: readonly DocumentChange[]): void {

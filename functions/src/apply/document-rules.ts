@@ -5,20 +5,19 @@
  * (a quality scan writing review_metadata to an exercise whose description is still too short).
  */
 import type { z } from "zod";
-import { getPath } from "../catalog/fields";
-import type { CatalogCollection, DocData } from "../catalog/repository";
 import { aliasDocSchema, exerciseDocSchema, familyRegistrySchema } from "../catalog/schemas";
-import { COLLECTIONS } from "../firestore";
-import { approximateBytes, sameValue } from "./document-diff";
+import { CATALOG_COLLECTIONS, type CatalogCollection } from "../catalog/collections";
+import { approximateBytes, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
+import { getPath, type DocData } from "../util/object-paths";
 
 /** Well under Firestore's 1 MiB, so a journal entry with a document's before and after still fits. */
-export const MAX_DOCUMENT_BYTES = 150_000;
+const MAX_DOCUMENT_BYTES = 150_000;
 
 const SCHEMAS: Record<CatalogCollection, z.ZodType> = {
-  [COLLECTIONS.exercises]: exerciseDocSchema,
-  [COLLECTIONS.aliases]: aliasDocSchema,
-  [COLLECTIONS.families]: familyRegistrySchema,
+  [CATALOG_COLLECTIONS.exercises]: exerciseDocSchema,
+  [CATALOG_COLLECTIONS.aliases]: aliasDocSchema,
+  [CATALOG_COLLECTIONS.families]: familyRegistrySchema,
 };
 
 export interface DocumentIssue {
@@ -28,7 +27,7 @@ export interface DocumentIssue {
   message: string;
 }
 
-export function documentIssues(collection: CatalogCollection, doc: Readonly<DocData>): DocumentIssue[] {
+function documentIssues(collection: CatalogCollection, doc: Readonly<DocData>): DocumentIssue[] {
   const issues: DocumentIssue[] = [];
   const parsed = SCHEMAS[collection].safeParse(doc);
   if (!parsed.success) {

@@ -4,12 +4,12 @@
  * ApplyEngine computes exactly the same thing inside each operation's transaction.
  */
 import { Timestamp } from "firebase-admin/firestore";
-import { deletePath, getPath, setPath } from "../catalog/fields";
-import { type CatalogCollection, type DocData, computeFamilyRegistry, documentPath } from "../catalog/repository";
 import { toNameSlug } from "../catalog/taxonomy";
-import { COLLECTIONS } from "../firestore";
-import { changedPaths, sameValue } from "./document-diff";
+import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../catalog/collections";
+import { changedPaths, sameValue } from "../util/document-diff";
 import { type Operation, operationExerciseIds } from "./plan";
+import { deletePath, getPath, setPath, type DocData } from "../util/object-paths";
+import { computeFamilyRegistry } from "../catalog/family-registry";
 
 /** The catalog documents an operation may read, answered from a transaction or a simulation. */
 export interface CatalogReader {
@@ -64,9 +64,9 @@ export function operationReadSet(op: Operation): ReadSet {
 export function operationTargets(op: Operation): string[] {
   const reads = operationReadSet(op);
   return [
-    ...reads.exercises.map((id) => documentPath(COLLECTIONS.exercises, id)),
-    ...reads.aliases.map((slug) => documentPath(COLLECTIONS.aliases, slug)),
-    ...reads.families.map((slug) => documentPath(COLLECTIONS.families, slug)),
+    ...reads.exercises.map((id) => documentPath(CATALOG_COLLECTIONS.exercises, id)),
+    ...reads.aliases.map((slug) => documentPath(CATALOG_COLLECTIONS.aliases, slug)),
+    ...reads.families.map((slug) => documentPath(CATALOG_COLLECTIONS.families, slug)),
   ];
 }
 
@@ -145,10 +145,10 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
         is_family_alias: Boolean(op.family_slug),
         updated_at: stamp,
       };
-      return [{ collection: COLLECTIONS.aliases, id: op.alias_slug, before: catalog.alias(op.alias_slug), after }];
+      return [{ collection: CATALOG_COLLECTIONS.aliases, id: op.alias_slug, before: catalog.alias(op.alias_slug), after }];
     }
     case "delete_alias":
-      return [{ collection: COLLECTIONS.aliases, id: op.alias_slug, before: catalog.alias(op.alias_slug), after: null }];
+      return [{ collection: CATALOG_COLLECTIONS.aliases, id: op.alias_slug, before: catalog.alias(op.alias_slug), after: null }];
     case "update_family_registry": {
       const before = catalog.family(op.family_slug);
       const registry = computeFamilyRegistry(op.family_slug, catalog.familyMembers(op.family_slug), {
@@ -156,7 +156,7 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
         merged_into: op.merged_into,
         previous: before,
       });
-      return [{ collection: COLLECTIONS.families, id: op.family_slug, before, after: { ...registry, updated_at: stamp } }];
+      return [{ collection: CATALOG_COLLECTIONS.families, id: op.family_slug, before, after: { ...registry, updated_at: stamp } }];
     }
     case "merge_exercises": {
       if (op.source_id === op.target_id)
@@ -174,7 +174,7 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
 }
 
 function exerciseChange(id: string, before: DocData | null, after: DocData): DocumentChange {
-  return { collection: COLLECTIONS.exercises, id, before, after };
+  return { collection: CATALOG_COLLECTIONS.exercises, id, before, after };
 }
 
 function existingExercise(catalog: CatalogReader, id: string, path = "exercise_id"): DocData {

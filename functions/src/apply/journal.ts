@@ -4,17 +4,18 @@
  * review a change and to revert it: `revertChange` restores the before values, but only while the
  * documents are still exactly as the change left them.
  */
-import { Firestore, Timestamp } from "firebase-admin/firestore";
-import { type CatalogCollection, type DocData, documentPath } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
-import { changedPaths, sameValue } from "./document-diff";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import { APPLY_COLLECTIONS } from "./collections";
+import { changedPaths, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
 import { idempotencyRef } from "./idempotency";
 import type { Operation } from "./plan";
+import { type DocData } from "../util/object-paths";
+import { type CatalogCollection, documentPath } from "../catalog/collections";
 
-export type ChangeStatus = "applied" | "reverted";
+type ChangeStatus = "applied" | "reverted";
 
-export interface JournalDocument {
+interface JournalDocument {
   collection: CatalogCollection;
   id: string;
   before: DocData | null;
@@ -106,7 +107,7 @@ export async function revertChange(
 ): Promise<RevertResult> {
   const now = options.now ?? (() => new Date());
   return db.runTransaction(async (tx) => {
-    const entry = await tx.get(db.collection(COLLECTIONS.changes).doc(changeId));
+    const entry = await tx.get(db.collection(APPLY_COLLECTIONS.changes).doc(changeId));
     if (!entry.exists) throw new ChangeNotFoundError(changeId);
     const documents = entry.get("documents") as JournalDocument[];
     const targets = documents.map((doc) => documentPath(doc.collection, doc.id));
@@ -132,4 +133,12 @@ export async function revertChange(
     if (record?.exists && record.get("result.change_id") === changeId) tx.delete(record.ref);
     return { change_id: changeId, status: "reverted" as const, targets };
   });
+}
+
+/** Ids of the exercises earlier attempts of `jobId` created, from the change journal. */
+export async function exercisesCreatedByJob(db: Firestore, jobId: string): Promise<string[]> {
+  const changes = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
+  return changes.docs
+    .filter((change) => change.get("op") === "create_exercise" && change.get("status") === "applied")
+    .map((change) => String(change.get("operation.exercise_id")));
 }

@@ -2,18 +2,13 @@
  * Checks of one operation on its own, before it is simulated: size, the field-path allowlist,
  * identity fields that only dedicated operations may change, and well-formed targets.
  */
-import {
-  EXERCISE_FIELD_PATHS,
-  deprecatedFieldReplacement,
-  isAllowedExercisePath,
-  isDeprecatedField,
-  isPlainRecord,
-} from "../catalog/fields";
-import type { DocData } from "../catalog/repository";
+import { deprecatedFieldReplacement, isAllowedExercisePath, isDeprecatedField } from "../catalog/fields";
 import { FAMILY_SLUG_PATTERN, exerciseIdFor } from "../catalog/taxonomy";
-import { approximateBytes } from "./document-diff";
+import { approximateBytes } from "../util/document-diff";
 import type { ValidationIssue } from "./issues";
 import type { Operation } from "./plan";
+import { isPlainRecord, type DocData } from "../util/object-paths";
+import { EXERCISE_FIELD_PATHS } from "../catalog/schemas";
 
 export const PLAN_LIMITS = {
   maxOperations: 500,

@@ -2,10 +2,11 @@
  * Which operations of a plan wrote what, recorded while the validator simulates it, so an
  * end-of-plan finding can name the operation that caused it.
  */
-import { type DocData, isLiveExercise } from "../catalog/repository";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import type { DocumentChange } from "./effects";
 import type { Operation } from "./plan";
+import { type DocData } from "../util/object-paths";
+import { isLiveExercise } from "../catalog/family-registry";
 
 export interface PlanTrace {
   /** Exercise id → last operation that wrote it. */
@@ -42,11 +43,11 @@ function registryInput(doc: DocData | null): { family: string; key: string } | n
 export function recordTrace(trace: PlanTrace, op: Operation, index: number, changes: readonly DocumentChange[]): void {
   if (op.op === "update_family_registry") trace.registryUpdates.set(op.family_slug, index);
   for (const change of changes) {
-    if (change.collection === COLLECTIONS.aliases) {
+    if (change.collection === CATALOG_COLLECTIONS.aliases) {
       if (change.after) trace.aliasUpserts.set(change.id, { index, previous: change.before });
       continue;
     }
-    if (change.collection !== COLLECTIONS.exercises) continue;
+    if (change.collection !== CATALOG_COLLECTIONS.exercises) continue;
     trace.exerciseWriters.set(change.id, index);
     for (const doc of [change.before, change.after]) {
       if (typeof doc?.family_slug === "string") trace.familyWriters.set(doc.family_slug, index);

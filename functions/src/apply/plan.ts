@@ -5,8 +5,9 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { stableStringify } from "../util/document-diff";
 
-export const RISK_LEVELS = ["low", "medium", "high"] as const;
+const RISK_LEVELS = ["low", "medium", "high"] as const;
 
 const docId = z
   .string()
@@ -18,7 +19,7 @@ const common = {
 };
 const fieldMap = z.record(z.string(), z.unknown());
 
-export const operationSchema = z.discriminatedUnion("op", [
+const operationSchema = z.discriminatedUnion("op", [
   /** A new exercise document; `data` is the whole document (without `updated_at`, which apply sets). */
   z.strictObject({ op: z.literal("create_exercise"), exercise_id: docId, data: fieldMap, ...common }),
   /** Sets dotted paths and deletes fields; `before` is what the handler saw (the engine records the real one). */
@@ -96,25 +97,14 @@ export const changePlanSchema = z.strictObject({
 
 export type ChangePlan = z.output<typeof changePlanSchema>;
 
-/** JSON with sorted keys, so equal content always serialises the same way. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(",")}}`;
-}
-
 /**
- * The operation's idempotency key: a hash of what it does (type, targets, values), not of its
- * position in the plan or of the job, so a retried job or a second job with the same operation
- * applies it once. Rationale and risk are commentary and not part of the key.
+ * What an operation does (type, targets, values), as a key: two operations with the same key make
+ * the same change. Rationale, risk and a patch's `before` are commentary and not part of it.
  */
-export function operationKey(op: Operation): string {
+export function operationContentKey(op: Operation): string {
   const { rationale: _rationale, risk: _risk, ...content } = op;
   const contentOnly = op.op === "patch_fields" ? { ...content, before: undefined } : content;
-  return `op_${createHash("sha256").update(stableStringify(contentOnly)).digest("hex").slice(0, 40)}`;
+  return createHash("sha256").update(stableStringify(contentOnly)).digest("hex").slice(0, 40);
 }
 
 /** The exercise documents an operation writes. */
@@ -128,17 +118,22 @@ export function operationExerciseIds(op: Operation): string[] {
       return [op.exercise_id];
     case "merge_exercises":
       return [op.source_id, op.target_id];
-    default:
+    case "upsert_alias":
+    case "delete_alias":
+    case "update_family_registry":
+    case "no_change":
       return [];
   }
 }
 
 /**
- * The key of the idempotency record the engine guards the operation with, or null when it guards it
- * with none. A registry update recomputes the entry from the family's current exercises: applying it
- * again is always right (and writes nothing when nothing changed), whereas a record would make a
- * later job's recompute of the same family look "already applied" and leave its registry stale.
+ * The key of the idempotency record guarding an operation: this job's operation `operationId` (an
+ * operation of a frozen plan, or the job's patch of one exercise), so a retried or redelivered job
+ * applies it once, while another job making the same change applies it again (an undo, a redo).
+ * Null for an operation guarded by none: a registry update recomputes the entry from the family's
+ * current exercises, so applying it again is always right and writes nothing when nothing changed.
  */
-export function idempotencyKey(op: Operation): string | null {
-  return op.op === "update_family_registry" || op.op === "no_change" ? null : operationKey(op);
+export function idempotencyKey(op: Operation, jobId: string, operationId: string): string | null {
+  if (op.op === "update_family_registry" || op.op === "no_change") return null;
+  return `op_${createHash("sha256").update(`${jobId}\n${operationId}`).digest("hex").slice(0, 40)}`;
 }

@@ -5,7 +5,6 @@
  */
 import type { Firestore, Transaction } from "firebase-admin/firestore";
 import {
-  type DocData,
   aliasesPointingAtExercises,
   aliasesPointingAtFamilies,
   exercisesWithNameSlugs,
@@ -13,13 +12,14 @@ import {
   getExercises,
   getFamilyRegistries,
   loadFamilyExercises,
-  transactionQueryReader,
 } from "../catalog/repository";
 import { toNameSlug } from "../catalog/taxonomy";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { operationReadSet } from "./effects";
 import { type ChangePlan, type Operation, operationExerciseIds } from "./plan";
+import { type DocData } from "../util/object-paths";
+import { transactionQueryReader } from "../util/paging";
 
 /** Family alias hops followed when loading, enough to tell a chain from a loop. */
 const ALIAS_HOPS = 5;
@@ -119,15 +119,15 @@ async function followFamilyAliases(db: Firestore, aliases: Map<string, DocData>)
 export async function readOperationState(tx: Transaction, db: Firestore, op: Operation): Promise<CatalogState> {
   const reads = operationReadSet(op);
   const refs = [
-    ...reads.exercises.map((id) => db.collection(COLLECTIONS.exercises).doc(id)),
-    ...reads.aliases.map((slug) => db.collection(COLLECTIONS.aliases).doc(slug)),
-    ...reads.families.map((slug) => db.collection(COLLECTIONS.families).doc(slug)),
+    ...reads.exercises.map((id) => db.collection(CATALOG_COLLECTIONS.exercises).doc(id)),
+    ...reads.aliases.map((slug) => db.collection(CATALOG_COLLECTIONS.aliases).doc(slug)),
+    ...reads.families.map((slug) => db.collection(CATALOG_COLLECTIONS.families).doc(slug)),
   ];
   const view = { exercises: new Map<string, DocData>(), aliases: new Map<string, DocData>(), families: new Map<string, DocData>() };
   const byCollection = {
-    [COLLECTIONS.exercises]: view.exercises,
-    [COLLECTIONS.aliases]: view.aliases,
-    [COLLECTIONS.families]: view.families,
+    [CATALOG_COLLECTIONS.exercises]: view.exercises,
+    [CATALOG_COLLECTIONS.aliases]: view.aliases,
+    [CATALOG_COLLECTIONS.families]: view.families,
   };
   const snaps = refs.length > 0 ? await tx.getAll(...refs) : [];
   for (const snap of snaps) {

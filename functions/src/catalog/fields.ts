@@ -1,49 +1,11 @@
 /**
- * Which document paths a change plan may touch, which fields are deprecated, which ones enrichment
- * may never write, and immutable dotted-path helpers. Paths are dotted map keys; arrays are always
- * written whole (no indexing).
+ * Which document paths a change plan may touch, which fields are deprecated and which ones enrichment
+ * may never write. Paths are dotted map keys; arrays are always written whole (no indexing).
  */
+import { getPath } from "../util/object-paths";
+import { EXERCISE_FIELD_PATHS, type ExerciseFieldPath } from "./schemas";
 
-export const EXERCISE_FIELD_PATHS = [
-  "name",
-  "name_slug",
-  "family_slug",
-  "equipment",
-  "category",
-  "description",
-  "muscles",
-  "muscles.primary",
-  "muscles.secondary",
-  "muscles.category",
-  "muscles.contribution",
-  "metadata",
-  "metadata.level",
-  "metadata.plane_of_motion",
-  "metadata.unilateral",
-  "movement",
-  "movement.type",
-  "movement.split",
-  "execution_notes",
-  "common_mistakes",
-  "suitability_notes",
-  "programming_use_cases",
-  "stimulus_tags",
-  "review_metadata",
-  "review_metadata.quality_score",
-  "review_metadata.issue_type",
-  "review_metadata.needs_full_review",
-  "review_metadata.needs_enrichment_only",
-  "review_metadata.last_scanned_at",
-  "review_metadata.scanner_version",
-  "status",
-  "deprecated_at",
-  "merged_into",
-  "updated_at",
-] as const;
-export type ExerciseFieldPath = (typeof EXERCISE_FIELD_PATHS)[number];
-
-export const ALIAS_FIELD_PATHS = ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"] as const;
-export type AliasFieldPath = (typeof ALIAS_FIELD_PATHS)[number];
+const ALIAS_FIELD_PATHS = ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"] as const;
 
 /** Deprecated top-level fields → the field that replaces them, or null when they are simply dropped. */
 export const DEPRECATED_FIELDS: Readonly<Record<string, ExerciseFieldPath | null>> = {
@@ -126,56 +88,4 @@ function hasValue(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value) || typeof value === "string") return value.length > 0;
   return true;
-}
-
-/**
- * Plain maps only: arrays, Dates and Firestore Timestamps are leaves. Compares prototype shape rather
- * than identity with Object.prototype, so maps from another realm (structuredClone, vm) count too.
- */
-export function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null) return false;
-  const prototype: unknown = Object.getPrototypeOf(value);
-  return prototype === null || Object.getPrototypeOf(prototype) === null;
-}
-
-function splitPath(path: string): string[] {
-  const segments = path.split(".");
-  if (segments.some((segment) => segment === "")) throw new Error(`invalid field path "${path}"`);
-  return segments;
-}
-
-export function getPath(obj: unknown, path: string): unknown {
-  let current: unknown = obj;
-  for (const segment of path.split(".")) {
-    if (!isPlainRecord(current)) return undefined;
-    current = current[segment];
-  }
-  return current;
-}
-
-/**
- * Returns a copy with `path` set. Like a Firestore update, a missing, null or scalar parent becomes a
- * map; an array or other object in the way is an error, because paths never index into arrays.
- */
-export function setPath(obj: Readonly<Record<string, unknown>>, path: string, value: unknown): Record<string, unknown> {
-  const [head, ...rest] = splitPath(path);
-  if (rest.length === 0) return { ...obj, [head]: value };
-  const child = obj[head];
-  if (typeof child === "object" && child !== null && !isPlainRecord(child)) {
-    throw new Error(`cannot set "${path}": "${head}" is not a map`);
-  }
-  return { ...obj, [head]: setPath(isPlainRecord(child) ? child : {}, rest.join("."), value) };
-}
-
-/** Returns a copy without `path`; a path that does not exist leaves the copy unchanged. */
-export function deletePath(obj: Readonly<Record<string, unknown>>, path: string): Record<string, unknown> {
-  const [head, ...rest] = splitPath(path);
-  if (!Object.hasOwn(obj, head)) return { ...obj };
-  if (rest.length === 0) {
-    const copy = { ...obj };
-    delete copy[head];
-    return copy;
-  }
-  const child = obj[head];
-  return isPlainRecord(child) ? { ...obj, [head]: deletePath(child, rest.join(".")) } : { ...obj };
 }

@@ -30,14 +30,14 @@ import {
 } from "./taxonomy";
 
 /** A Firestore Timestamp (anything with toDate()) or a Date. */
-export type TimestampLike = Date | { toDate(): Date };
+type TimestampLike = Date | { toDate(): Date };
 
 function isTimestampLike(value: unknown): value is TimestampLike {
   if (value instanceof Date) return !Number.isNaN(value.getTime());
   return typeof value === "object" && value !== null && typeof (value as { toDate?: unknown }).toDate === "function";
 }
 
-export const timestampSchema = z.custom<TimestampLike>(isTimestampLike, "expected a Timestamp or Date");
+const timestampSchema = z.custom<TimestampLike>(isTimestampLike, "expected a Timestamp or Date");
 
 // Validation only: no transforms, so a parsed document equals its input.
 const nonEmptyString = z.string().refine((value) => value.trim() !== "", "must not be blank");
@@ -134,12 +134,22 @@ const NESTED_OBJECT_SCHEMAS = {
   review_metadata: reviewMetadataSchema,
 };
 
-const EXERCISE_PATH_SCHEMAS = new Map<string, z.ZodType>([
+type NestedSchemas = typeof NESTED_OBJECT_SCHEMAS;
+
+/** Every dotted path of an exercise document the catalog knows: its fields and the fields of its nested maps. */
+export type ExerciseFieldPath =
+  | Extract<keyof typeof exerciseShape, string>
+  | { [P in keyof NestedSchemas]: `${P}.${keyof NestedSchemas[P]["shape"] & string}` }[keyof NestedSchemas];
+
+const EXERCISE_PATH_SCHEMAS = new Map<ExerciseFieldPath, z.ZodType>([
   ...Object.entries(exerciseShape),
   ...Object.entries(NESTED_OBJECT_SCHEMAS).flatMap(([parent, schema]) =>
-    Object.entries(schema.shape).map(([key, child]): [string, z.ZodType] => [`${parent}.${key}`, child]),
+    Object.entries(schema.shape).map(([key, child]) => [`${parent}.${key}` as ExerciseFieldPath, child] as const),
   ),
-]);
+] as Array<[ExerciseFieldPath, z.ZodType]>);
+
+/** The paths a change plan may write in an exercise (the allowlist), derived from the document schema. */
+export const EXERCISE_FIELD_PATHS: readonly ExerciseFieldPath[] = [...EXERCISE_PATH_SCHEMAS.keys()];
 
 /**
  * The schema of the value at one dotted exercise path ("muscles.primary"), for validating a patch
@@ -147,7 +157,7 @@ const EXERCISE_PATH_SCHEMAS = new Map<string, z.ZodType>([
  * derived from the name, status fields) need the whole document: use exerciseDocSchema for those.
  */
 export function exercisePathSchema(path: string): z.ZodType | null {
-  return EXERCISE_PATH_SCHEMAS.get(path) ?? null;
+  return EXERCISE_PATH_SCHEMAS.get(path as ExerciseFieldPath) ?? null;
 }
 
 /** An absent target may be stored as a missing field, null or "". */

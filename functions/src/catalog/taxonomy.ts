@@ -30,7 +30,6 @@ export type MovementSplit = (typeof MOVEMENT_SPLITS)[number];
 export type Level = (typeof LEVELS)[number];
 export type Plane = (typeof PLANES)[number];
 export type MuscleCategory = (typeof MUSCLE_CATEGORIES)[number];
-export type ExerciseStatus = (typeof EXERCISE_STATUSES)[number];
 export type FamilyStatus = (typeof FAMILY_STATUSES)[number];
 
 /** Equipment values that need no warning; any other normalised value is allowed but flagged. */
@@ -55,7 +54,6 @@ export const CANONICAL_EQUIPMENT = [
   "bike",
   "elliptical",
 ] as const;
-export type CanonicalEquipment = (typeof CANONICAL_EQUIPMENT)[number];
 
 /** Words that must not open an exercise name: the equipment belongs in the "(Equipment)" suffix. */
 export const EQUIPMENT_PREFIX_WORDS = [
@@ -101,7 +99,7 @@ export const FAMILY_SLUG_PATTERN = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 
 /** NFKD-decompose and drop everything outside ASCII (accents become plain letters). */
 function toAscii(text: string): string {
-  return text.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
+  return text.normalize("NFKD").replace(/[^\p{ASCII}]/gu, "");
 }
 
 /** "Deadlift (Barbell)" → "deadlift-barbell". */
@@ -377,7 +375,7 @@ export function normalizeMuscle(raw: string): string {
   return MUSCLE_ALIASES[key] ?? key;
 }
 
-export const ENUM_VALUES = {
+const ENUM_VALUES = {
   category: CATEGORIES,
   movement_type: MOVEMENT_TYPES,
   movement_split: MOVEMENT_SPLITS,

@@ -39,7 +39,7 @@ export function cleanContentItem(item: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-export function wordCount(text: string): number {
+function wordCount(text: string): number {
   return text
     .trim()
     .split(/\s+/)

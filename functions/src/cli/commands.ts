@@ -2,12 +2,14 @@
  * The operator CLI's commands: submit, list, show, retry, cancel, history, daily, watchdog, seed.
  * `runCli(argv, io)` is the whole CLI minus process wiring, so tests drive it directly.
  */
-import type { Firestore } from "firebase-admin/firestore";
-import type { Engine } from "../engine";
-import { COLLECTIONS } from "../firestore";
-import { runScheduledWatchdog } from "../functions/watchdog";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import { display, isPlainRecord } from "../util/object-paths";
+import type { Engine } from "../create-engine";
+import { JOB_COLLECTIONS } from "../jobs/collections";
 import { InvalidJobError } from "../jobs/queue";
-import { JOB_STATUSES, JOB_TYPES, LANES, type Lane } from "../jobs/models";
+import { JOB_STATUSES } from "../jobs/lifecycle";
+import { LANES, type Lane } from "../jobs/model";
+import { registry } from "../handlers";
 import { dayKey } from "../jobs/run-history";
 import { seedDemoCatalog } from "../local/seed";
 
@@ -17,7 +19,7 @@ export interface CliIo {
   out: (line: string) => void;
 }
 
-export const USAGE = `usage: npm run cli -- <command> [args]
+const USAGE = `usage: npm run cli -- <command> [args]
   submit <TYPE> '<payload json>' [--lane priority|maintenance] [--priority N] [--dedup-key K]
   list [--status S] [--type T] [--limit N]
   show <jobId>                 the job and its attempt log
@@ -27,7 +29,7 @@ export const USAGE = `usage: npm run cli -- <command> [args]
   daily [YYYY-MM-DD]           per-day totals (default today, UTC)
   watchdog                     run one watchdog sweep now
   seed [--broken]              write the demo catalog (and its broken data)
-job types: ${JOB_TYPES.join(", ")}`;
+job types: ${registry.types.join(", ")}`;
 
 export class CliError extends Error {}
 
@@ -62,14 +64,21 @@ function intOption(options: Record<string, string | true>, name: string, fallbac
   return value;
 }
 
-const json = (value: unknown) =>
-  JSON.stringify(value, (_k, v) => (v && typeof v === "object" && typeof v.toDate === "function" ? v.toDate().toISOString() : v), 2);
+/** Timestamps as ISO strings, for printing. */
+function withIsoTimes(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate().toISOString();
+  if (Array.isArray(value)) return value.map(withIsoTimes);
+  if (isPlainRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withIsoTimes(item)]));
+  return value;
+}
+
+const json = (value: unknown) => JSON.stringify(withIsoTimes(value), null, 2);
 
 export async function runCli(argv: string[], io: CliIo): Promise<void> {
   const { positional, options } = parseArgs(argv);
   const [command, ...args] = positional;
   const { db, engine, out } = io;
-  const queue = engine.deps.queue;
+  const queue = engine.queue;
   switch (command) {
     case "submit": {
       const [type, payloadJson = "{}"] = args;
@@ -99,7 +108,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       return;
     }
     case "list": {
-      let query: FirebaseFirestore.Query = db.collection(COLLECTIONS.jobs);
+      let query: FirebaseFirestore.Query = db.collection(JOB_COLLECTIONS.jobs);
       const status = stringOption(options, "status");
       const type = stringOption(options, "type");
       if (status && !JOB_STATUSES.includes(status as never)) throw new CliError(`unknown status ${status}`);
@@ -110,7 +119,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
         .limit(intOption(options, "limit", 20))
         .get();
       for (const doc of snap.docs) {
-        const d = doc.data();
+        const d = doc.data() as {
+          status: string;
+          type: string;
+          queue: string;
+          priority: number;
+          attempts: number;
+          max_attempts: number;
+          error?: { code: string } | null;
+        };
         out(
           `${String(d.status).padEnd(18)} ${String(d.type).padEnd(27)} ${String(d.queue).padEnd(11)} p${d.priority} a${d.attempts}/${d.max_attempts} ${doc.id}${d.error ? `  ${d.error.code}` : ""}`,
         );
@@ -124,7 +141,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       const snap = await queue.jobRef(jobId).get();
       if (!snap.exists) throw new CliError(`job ${jobId} does not exist`);
       out(json({ id: jobId, ...snap.data() }));
-      const attempts = await snap.ref.collection(COLLECTIONS.attempts).get();
+      const attempts = await snap.ref.collection(JOB_COLLECTIONS.attempts).get();
       for (const attempt of attempts.docs) out(json({ attempt: attempt.id, ...attempt.data() }));
       return;
     }
@@ -133,20 +150,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
       const [jobId] = args;
       if (!jobId) throw new CliError(`${command} needs a job id`);
       if (command === "retry") {
-        await queue.retryJob(jobId);
-        const job = await queue.getJob(jobId);
-        if (job)
-          await engine.tasks.enqueueWakeup({
-            lane: job.queue,
-            jobId,
-            attempt: 0,
-            epoch: job.lease_epoch,
-            runAfter: job.run_after,
-            reason: "retry",
-          });
+        await engine.retry(jobId);
         out(`requeued ${jobId}`);
       } else {
-        const result = await queue.cancelJob(jobId);
+        const result = await engine.cancel(jobId);
         out(result.cancelRequested ? `cancel requested for running job ${jobId}` : `cancelled ${jobId}`);
       }
       return;
@@ -154,18 +161,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<void> {
     case "history": {
       const rows = await engine.history.getRunHistory({ jobId: stringOption(options, "job"), limit: intOption(options, "limit", 20) });
       for (const row of rows)
-        out(`${json(row.finished_at)} ${String(row.type).padEnd(27)} ${String(row.job_status).padEnd(18)} ${row.job_id} #${row.attempt}`);
+        out(
+          `${json(row.finished_at)} ${display(row.type).padEnd(27)} ${display(row.job_status).padEnd(18)} ${display(row.job_id)} #${display(row.attempt)}`,
+        );
       if (rows.length === 0) out("no runs recorded");
       return;
     }
     case "daily": {
-      const day = args[0] ?? dayKey(engine.deps.now());
+      const day = args[0] ?? dayKey(engine.now());
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new CliError("daily takes a date as YYYY-MM-DD");
       out(json(await engine.history.getDailySummary(day)));
       return;
     }
     case "watchdog": {
-      out(json(await runScheduledWatchdog(engine)));
+      out(json(await engine.runWatchdog()));
       return;
     }
     case "seed": {

@@ -4,30 +4,24 @@
  * Wake-up tasks (retry, watchdog) go to Cloud Tasks in production; against an emulator they are
  * left to the running engine (`npm start` picks up ready jobs through its own watchdog).
  */
-import { initializeApp } from "firebase-admin/app";
-import { getFirestore } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
-import { createEngine } from "../engine";
+import { firestoreClient } from "../firestore";
+import { createEngine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
-import type { TaskQueuePort } from "../tasks/port";
+import { taskServiceAccount } from "../tasks/service-account";
+import type { TaskQueuePort } from "../jobs/task-queue";
 import { CliError, runCli } from "./commands";
 
 /** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */
-const leaveToLocalEngine: TaskQueuePort = { kind: "in-process", enqueueWakeup: async () => "duplicate" };
+const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
 
 async function main(): Promise<void> {
   const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
-  initializeApp({ projectId: project });
-  const db = getFirestore();
-  db.settings({ ignoreUndefinedProperties: true });
+  const db = firestoreClient({ projectId: project });
   const config = loadEngineConfig();
   const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
     ? leaveToLocalEngine
-    : new CloudTasksQueue({
-        project,
-        location: config.taskLocation,
-        serviceAccountEmail: process.env.TASKS_SERVICE_ACCOUNT || `${project}@appspot.gserviceaccount.com`,
-      });
+    : new CloudTasksQueue({ project, location: config.taskLocation, serviceAccount: taskServiceAccount() });
   const engine = createEngine({ db, config, tasks, project });
   await runCli(process.argv.slice(2), { db, engine, out: (line) => console.log(line) });
 }

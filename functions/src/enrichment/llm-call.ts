@@ -1,22 +1,32 @@
 /**
- * An LLM call whose usage always lands in the attempt log: the worker sums the log into the job's
- * `result_summary.llm` and the daily counters, so a call that failed (and may still be billed) is
- * recorded too.
+ * An LLM call of one of the engine's kinds (llm-calls.ts) whose usage always lands in the attempt
+ * log: the worker sums the log into the job's `result_summary.llm` and the daily counters, so a call
+ * that failed (and may still be billed) is recorded too.
  */
 import type { AttemptRecorder } from "../jobs/attempt-log";
 import { LlmError } from "../llm/errors";
 import { EMPTY_USAGE } from "../llm/pricing";
 import type { LlmClient, LlmRequest, LlmResult } from "../llm/types";
+import { LLM_CALL_KINDS, type LlmCallKind } from "./llm-calls";
 
 export type UsageRecorder = Pick<AttemptRecorder, "llmCall">;
 
-export async function generateRecorded<T>(llm: LlmClient, request: LlmRequest<T>, recorder: UsageRecorder): Promise<LlmResult<T>> {
+type CallInput = Pick<LlmRequest<unknown>, "prompt" | "tier" | "context">;
+
+export async function generateRecorded<T>(
+  llm: LlmClient,
+  kind: LlmCallKind<T>,
+  input: CallInput,
+  recorder: UsageRecorder,
+): Promise<LlmResult<T>> {
+  // Only listed kinds: the list is what the schema test walks, so nothing unchecked reaches a model.
+  if (!LLM_CALL_KINDS.includes(kind)) throw new Error(`LLM call kind "${kind.task}" is not listed in LLM_CALL_KINDS`);
   try {
-    const result = await llm.generateJson(request);
-    recorder.llmCall(request.task, result.usage);
+    const result = await llm.generateJson({ ...input, ...kind });
+    recorder.llmCall(kind.task, result.usage);
     return result;
   } catch (err) {
-    recorder.llmCall(request.task, err instanceof LlmError && err.usage ? err.usage : EMPTY_USAGE);
+    recorder.llmCall(kind.task, err instanceof LlmError && err.usage ? err.usage : EMPTY_USAGE);
     throw err;
   }
 }

@@ -5,7 +5,7 @@
  * exercise schema. Anything locked, unknown, invalid, unchanged, or no better than what is stored
  * is dropped with a reason — "if it isn't broken, don't fix it".
  */
-import { deprecatedFieldReplacement, getPath, isDeprecatedField, isLockedForEnrichment, isPlainRecord } from "../catalog/fields";
+import { deprecatedFieldReplacement, isDeprecatedField, isLockedForEnrichment } from "../catalog/fields";
 import { exercisePathSchema } from "../catalog/schemas";
 import {
   CONTENT_LIST_BOUNDS,
@@ -28,6 +28,7 @@ import {
   isGerundPhrase,
   isLabelText,
 } from "../catalog/text-style";
+import { getPath, isPlainRecord } from "../util/object-paths";
 
 export interface DroppedChange {
   path: string;

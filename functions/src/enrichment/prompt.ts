@@ -4,8 +4,7 @@
  * spec's instructions as a reviewer's note, and the fields in scope. Pure: no I/O.
  */
 import { z } from "zod";
-import { LOCKED_ENRICHMENT_FIELDS, getPath, isPlainRecord } from "../catalog/fields";
-import type { DocData } from "../catalog/repository";
+import { LOCKED_ENRICHMENT_FIELDS } from "../catalog/fields";
 import {
   CANONICAL_EQUIPMENT,
   CATEGORIES,
@@ -21,11 +20,10 @@ import {
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
 } from "../catalog/taxonomy";
-import type { PayloadOf } from "../jobs/models";
+import type { EnrichmentSpec } from "./spec";
 import type { ScanResult } from "../reviewer/quality-scanner";
 import { enrichablePaths } from "./normalize";
-
-export type EnrichmentSpec = PayloadOf<"CATALOG_ENRICH_FIELD">["enrichment_spec"];
+import { getPath, isPlainRecord, type DocData } from "../util/object-paths";
 
 /** What the model must answer (CATALOG-DOMAIN.md, "Enrichment output"). */
 export const enrichmentResponseSchema = z.object({

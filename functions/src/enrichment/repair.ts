@@ -5,17 +5,19 @@
  *
  * - An outage (timeout, 429, 5xx) rethrows the transient LlmError: the job retries later; repair
  *   rounds are their own budget and never use up job attempts.
- * - An unusable answer (not JSON, not a plan) counts as a round that changed nothing, so a model
- *   that cannot repair ends, like one that repairs badly, in REPAIR_LOOP_EXHAUSTED for a person.
+ * - An unusable answer (not JSON, not a plan, cut off at the token limit) counts as a round that
+ *   changed nothing, so a model that cannot repair ends, like one that repairs badly, in
+ *   REPAIR_LOOP_EXHAUSTED for a person. Missing credentials (LLM_AUTH) fail the job instead.
  */
-import type { PlanRepairer } from "../apply/pipeline";
+import type { PlanRepairer } from "../apply/run-plan";
 import type { ValidationIssue } from "../apply/issues";
-import { type ChangePlan, changePlanSchema } from "../apply/plan";
-import { LlmError } from "../llm/errors";
-import type { ModelTier } from "../llm/types";
+import type { ChangePlan } from "../apply/plan";
+import { LlmError, isLlmConfigurationError } from "../llm/errors";
+import type { LlmClient, ModelTier } from "../llm/types";
 import { generateRecorded } from "./llm-call";
+import { REPAIR_CALL } from "./llm-calls";
 
-export const REPAIR_TASK = "repair_plan";
+export const REPAIR_TASK = REPAIR_CALL.task;
 
 /** The first round uses the fast model; a plan it could not fix goes to the strong one. */
 function tierForRound(round: number): ModelTier {
@@ -33,17 +35,11 @@ export function buildRepairPrompt(plan: ChangePlan, errors: readonly ValidationI
   ].join("\n\n");
 }
 
-export function llmPlanRepairer(): PlanRepairer {
-  return async (plan, errors, round, { deps, attempt }) => {
-    const request = {
-      task: REPAIR_TASK,
-      prompt: buildRepairPrompt(plan, errors, round),
-      schema: changePlanSchema,
-      tier: tierForRound(round),
-      context: { plan, errors },
-    };
+export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
+  return async (plan, errors, round, { attempt }) => {
+    const input = { prompt: buildRepairPrompt(plan, errors, round), tier: tierForRound(round), context: { plan, errors } };
     try {
-      const { data, usage } = await generateRecorded(deps.llm(), request, attempt);
+      const { data, usage } = await generateRecorded(llm(), REPAIR_CALL, input, attempt);
       // The plan belongs to this job whatever the model wrote there.
       const revised: ChangePlan = { ...data, job_id: plan.job_id, job_type: plan.job_type };
       attempt.event("plan_repaired", {
@@ -57,7 +53,8 @@ export function llmPlanRepairer(): PlanRepairer {
       });
       return revised;
     } catch (err) {
-      if (!(err instanceof LlmError) || err.transient) throw err;
+      // Outages and missing credentials are not an unusable answer: the job retries, or fails with their code.
+      if (!(err instanceof LlmError) || err.transient || isLlmConfigurationError(err)) throw err;
       attempt.event("plan_repair_unusable", { round, errors_in: errors, code: err.code, message: err.message });
       return plan;
     }

@@ -2,7 +2,8 @@
  * How a run can end badly. Handlers throw `JobFailure`s; the runner turns their `kind` into the next
  * status (transient → retry with backoff / deadletter, permanent → failed, needs_review → needs_review).
  */
-import type { JobErrorInfo } from "./models";
+import { GrpcStatus, grpcCode } from "../util/grpc-status";
+import type { JobErrorInfo } from "./model";
 
 export type FailureKind = "transient" | "permanent" | "needs_review";
 
@@ -65,19 +66,36 @@ export class JobNotFoundError extends Error {
 }
 
 /** gRPC codes Firestore returns for contention and outages: worth retrying. */
-const TRANSIENT_GRPC_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */]);
+const TRANSIENT_GRPC_CODES: ReadonlySet<number> = new Set([
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+  GrpcStatus.ABORTED,
+  GrpcStatus.UNAVAILABLE,
+]);
 
-/** Turns anything a handler threw into a `JobFailure`; unknown errors are treated as transient bugs-or-outages. */
+/**
+ * Turns anything a handler threw into a `JobFailure`. Errors that classify themselves (a string
+ * `code` and a boolean `transient`, as the catalog's and the LLM client's errors do) keep their
+ * code and details; unknown errors are treated as transient bugs-or-outages.
+ */
 export function toJobFailure(err: unknown): JobFailure {
   if (err instanceof JobFailure) return err;
-  const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
-  if (typeof code === "number" && TRANSIENT_GRPC_CODES.has(code)) {
+  const code = grpcCode(err);
+  if (code !== undefined && TRANSIENT_GRPC_CODES.has(code)) {
     return JobFailure.transient("FIRESTORE_UNAVAILABLE", message, { grpc_code: code });
   }
-  const transient = (err as { transient?: unknown })?.transient;
-  if (typeof code === "string" && typeof transient === "boolean") {
-    return new JobFailure(code, message, transient ? "transient" : "permanent");
+  const own = err as { code?: unknown; transient?: unknown; details?: unknown } | null;
+  if (typeof own?.code === "string" && typeof own.transient === "boolean") {
+    return new JobFailure(own.code, message, own.transient ? "transient" : "permanent", own.details);
   }
   return JobFailure.transient("HANDLER_ERROR", message);
+}
+
+/** The reason a running job's signal fires after an operator asked it to stop; thrown at a safe point. */
+export class JobCancelledError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} was cancelled`);
+    this.name = "JobCancelledError";
+  }
 }

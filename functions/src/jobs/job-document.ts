@@ -1,32 +1,27 @@
 /** Building the normalised job document from a validated request. Pure: no I/O. */
-import { createHash } from "node:crypto";
 import { Timestamp } from "firebase-admin/firestore";
-import { DEFAULT_LANE, DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, JobPayload, JobType, Lane } from "./models";
-
-export interface ValidJobRequest {
-  type: JobType;
-  payload: JobPayload;
-  queue?: Lane;
-  priority?: number;
-  dedup_key?: string;
-}
+import { DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, type JobRequest, type Lane } from "./model";
 
 export interface ServerJobFields {
   now: Date;
   createdBy: string;
+  /** The request's lane, or the job type's default. */
+  lane: Lane;
   runAfter?: Date;
   maxAttempts?: number;
   parentJobId?: string | null;
   /** Keep a client's `created_at` (request.time) so FIFO order follows what the client wrote. */
   createdAt?: Timestamp;
+  /** A client may ask for cancellation before intake; that request is kept. */
+  cancelRequested?: boolean;
 }
 
-/** Every field of a fresh `queued` job: what `createJob` writes and what the trigger normalises a client document to. */
-export function buildJobDocument(request: ValidJobRequest, server: ServerJobFields): Record<string, unknown> {
+/** Every field of a fresh `queued` job: what `createJob` writes and what intake normalises a client document to. */
+export function buildJobDocument(request: JobRequest, server: ServerJobFields): Record<string, unknown> {
   const now = Timestamp.fromDate(server.now);
   return {
     type: request.type,
-    queue: request.queue ?? DEFAULT_LANE[request.type],
+    queue: server.lane,
     priority: request.priority ?? DEFAULT_PRIORITY,
     status: "queued",
     payload: request.payload,
@@ -47,11 +42,8 @@ export function buildJobDocument(request: ValidJobRequest, server: ServerJobFiel
     progress: null,
     parent_job_id: server.parentJobId ?? null,
     shards: null,
-    cancel_requested: false,
+    cancel_requested: server.cancelRequested ?? false,
+    plan_id: null,
+    llm_usage: null,
   };
-}
-
-/** Dedup keys are free text; the claim document's id is their hash so any key fits in a document id. */
-export function dedupDocId(dedupKey: string): string {
-  return createHash("sha256").update(dedupKey).digest("hex");
 }

@@ -1,10 +1,10 @@
 /**
- * Family locks in `catalog_locks`: a job takes every family it touches before it runs, all or
- * nothing, fenced by job id and lease epoch. An expired lock is free (its holder died); the
+ * Locks in `catalog_locks`: a job takes every key its handler names (what it will change) before it
+ * runs, all or nothing, fenced by job id and lease epoch. An expired lock is free (its holder died); the
  * watchdog deletes such documents, but correctness never waits for it.
  */
-import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
-import { COLLECTIONS } from "../firestore";
+import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { JOB_COLLECTIONS } from "./collections";
 import { LeaseLostError } from "./errors";
 
 export interface LockHolder {
@@ -15,11 +15,7 @@ export interface LockHolder {
 
 export type AcquireResult = { acquired: true } | { acquired: false; heldBy: { key: string; jobId: string }[] };
 
-export const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
-
-export function familyLockKey(familySlug: string): string {
-  return `family:${familySlug}`;
-}
+const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
 
 export class LockManager {
   constructor(
@@ -30,7 +26,7 @@ export class LockManager {
 
   private refs(keys: readonly string[]): DocumentReference[] {
     // Sorted and de-duplicated so two jobs always touch the same documents in the same order.
-    return [...new Set(keys)].sort().map((key) => this.db.collection(COLLECTIONS.locks).doc(encodeURIComponent(key)));
+    return [...new Set(keys)].sort().map((key) => this.db.collection(JOB_COLLECTIONS.locks).doc(encodeURIComponent(key)));
   }
 
   /** Takes every key or none. A key this job already holds (same or older epoch) is re-taken. */
@@ -99,7 +95,7 @@ export class LockManager {
 
   /** Releases every lock a job holds at any epoch up to `epoch` (the watchdog, after recovering a dead worker's job). */
   async releaseAllForJob(jobId: string, maxEpoch: number): Promise<number> {
-    const snap = await this.db.collection(COLLECTIONS.locks).where("job_id", "==", jobId).get();
+    const snap = await this.db.collection(JOB_COLLECTIONS.locks).where("job_id", "==", jobId).get();
     let released = 0;
     for (const doc of snap.docs) {
       const deleted = await this.db.runTransaction(async (tx) => {

@@ -1,6 +1,74 @@
-/** Every handler the engine has, by job type. Job types without a handler fail with UNSUPPORTED_JOB_TYPE. */
-import type { HandlerRegistry } from "./executor";
-import { catalogHandlers } from "./handlers";
-import { llmHandlers } from "./handlers-llm";
+/**
+ * The handler registry: the job types the engine runs, each with its payload schema and default
+ * lane. Requests and stored documents are validated against it, and the worker routes by it.
+ */
+import { JobFailure } from "./errors";
+import type { JobHandler, PayloadSchema } from "./handler";
+import { type Job, type JobRequest, type Lane, type ParseResult, jobDocumentSchema, jobRequestSchema, toIssues } from "./model";
 
-export const allHandlers: HandlerRegistry = { ...catalogHandlers, ...llmHandlers };
+/** What the queue needs to know about job types: how to validate them and where they run by default. */
+export interface JobTypes {
+  readonly types: readonly string[];
+  defaultLane(type: string): Lane;
+  parseRequest(data: unknown): ParseResult<JobRequest>;
+  parseJob(id: string, data: unknown): ParseResult<Job>;
+}
+
+export class JobRegistry<D = unknown> implements JobTypes {
+  private readonly byType: ReadonlyMap<string, JobHandler<PayloadSchema, D>>;
+
+  constructor(handlers: ReadonlyArray<JobHandler<PayloadSchema, D>>) {
+    const byType = new Map<string, JobHandler<PayloadSchema, D>>();
+    for (const handler of handlers) {
+      if (byType.has(handler.type)) throw new Error(`job type ${handler.type} is registered twice`);
+      byType.set(handler.type, handler);
+    }
+    this.byType = byType;
+  }
+
+  get types(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  has(type: string): boolean {
+    return this.byType.has(type);
+  }
+
+  /** The handler of `type`; a type without one fails permanently. */
+  handlerFor(type: string): JobHandler<PayloadSchema, D> {
+    const handler = this.byType.get(type);
+    if (!handler) throw JobFailure.permanent("UNSUPPORTED_JOB_TYPE", `no handler is registered for job type ${type}`);
+    return handler;
+  }
+
+  defaultLane(type: string): Lane {
+    return this.handlerFor(type).lane;
+  }
+
+  /** Validates what a client or producer asked for: type, lane, priority, payload. */
+  parseRequest(data: unknown): ParseResult<JobRequest> {
+    const request = jobRequestSchema.safeParse(data);
+    if (!request.success) return { ok: false, issues: toIssues(request.error) };
+    const payload = this.parsePayload(request.data.type, request.data.payload);
+    if (!payload.ok) return payload;
+    return { ok: true, value: { ...request.data, payload: payload.value } };
+  }
+
+  /** Parses a stored (normalised) job document into a job, or the precise issues. */
+  parseJob(id: string, data: unknown): ParseResult<Job> {
+    const doc = jobDocumentSchema.safeParse(data);
+    if (!doc.success) return { ok: false, issues: toIssues(doc.error) };
+    const payload = this.parsePayload(doc.data.type, doc.data.payload);
+    if (!payload.ok) return payload;
+    return { ok: true, value: { ...doc.data, id, payload: payload.value } };
+  }
+
+  private parsePayload(type: string, payload: unknown): ParseResult<JobRequest["payload"]> {
+    const handler = this.byType.get(type);
+    if (!handler) return { ok: false, issues: [{ path: "type", message: "unknown job type", code: "custom" }] };
+    const parsed = handler.payload.safeParse(payload);
+    if (!parsed.success) return { ok: false, issues: toIssues(parsed.error, ["payload"]) };
+    // A schema's output is a plain object: the payload's own fields beside `mode`.
+    return { ok: true, value: parsed.data as JobRequest["payload"] };
+  }
+}

@@ -1,8 +1,9 @@
 /**
  * The watchdog: the engine's self-healing sweep, run on a schedule and by the CLI and the local
  * runtime. Steps, most urgent first: recover expired leases, wake ready jobs whose wake-up task was
- * lost, complete parents whose shards all finished, delete expired locks, delete expired
- * idempotency records (their TTL policy is a backstop, never relied on).
+ * lost, wake parents whose children all finished, delete expired locks, delete expired records of
+ * the collections the composition root names (idempotency records; their TTL policy is a backstop,
+ * never relied on).
  *
  * Every step pages through a query with a cursor and stops when the time budget is spent; what it
  * left is counted and reported (`complete: false`), never silently dropped. Every change is
@@ -10,50 +11,41 @@
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { DocumentSnapshot, Firestore, Query, QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
-import * as logger from "firebase-functions/logger";
+import { type Firestore, type Query, type QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { COLLECTIONS } from "../firestore";
-import type { JobLogger } from "./context";
+import { isWriteConflict } from "../util/grpc-status";
+import { errorText, log } from "../util/log";
+import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
-import { FINAL_STATUSES, LEASABLE_STATUSES, jobDocumentSchema, type JobStatus, type Lane } from "./models";
-import { isConflict, type FailOutcome, type JobQueue, WORKER_STATUSES } from "./queue";
+import type { JobFlows } from "./flows";
+import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
+import { jobDocumentSchema, type WakeupSubject } from "./model";
+import type { JobQueue } from "./queue";
+import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
-export const WATCHDOG_STEPS = ["expired_leases", "stale_queued", "finished_parents", "expired_locks", "expired_idempotency"] as const;
-export type WatchdogStep = (typeof WATCHDOG_STEPS)[number];
+type WatchdogStep = "expired_leases" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
 
-export const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
-
-/** A ready job that needs a wake-up task for its lane. */
-export interface WakeupRequest {
-  id: string;
-  queue: Lane;
-  run_after: Date;
-  attempts: number;
-  lease_epoch: number;
-  /** Why the watchdog asks: lets the task adapter tell a deliberate re-enqueue from a duplicate. */
-  reason: "lease_recovered" | "stale_queued";
-}
+const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
 
 export interface WatchdogDeps {
   db: Firestore;
   queue: JobQueue;
   locks: LockManager;
+  flows: JobFlows;
+  tasks: TaskQueuePort;
   now: () => Date;
-  enqueueWakeup: (job: WakeupRequest) => Promise<unknown>;
-  /** The enrichment fan-in: aggregates a parent's finished shards; true when it completed the parent. */
-  completeParent?: (parentJobId: string) => Promise<boolean>;
-  log?: Pick<JobLogger, "info" | "warn">;
 }
 
 export interface WatchdogOptions {
   budgetMs: number;
   /** A ready job whose `run_after` passed longer ago than this has lost its wake-up task. */
   staleQueuedMs: number;
+  /** Collections (besides the engine's locks) whose documents carry `expires_at` and are deleted once it passed. */
+  expiringCollections?: readonly string[];
   pageSize?: number;
 }
 
-export interface WatchdogCounts {
+interface WatchdogCounts {
   /** Expired leases taken back: requeued, deadlettered or cancelled. */
   expired_leases_recovered: number;
   deadlettered: number;
@@ -62,9 +54,10 @@ export interface WatchdogCounts {
   /** Locks the recovered jobs' dead workers still held. */
   locks_released: number;
   locks_deleted: number;
-  idempotency_deleted: number;
+  /** Expired documents deleted, by collection. */
+  expired_deleted: Record<string, number>;
   requeued: number;
-  parents_completed: number;
+  parents_woken: number;
   pages: number;
   /** Items whose handling threw; logged one by one, retried by the next run. */
   errors: number;
@@ -79,24 +72,10 @@ export interface WatchdogReport extends WatchdogCounts {
   complete: boolean;
   /** Steps the budget ran out in (or before), with the number of items they still had. */
   remaining: Partial<Record<WatchdogStep, number>>;
-  skipped: WatchdogStep[];
 }
 
-/** The job fields the watchdog needs, parsed on their own so a job whose payload no longer parses is still recovered. */
-const jobFieldsSchema = jobDocumentSchema.pick({
-  queue: true,
-  status: true,
-  attempts: true,
-  max_attempts: true,
-  run_after: true,
-  lease_owner: true,
-  lease_expires_at: true,
-  lease_epoch: true,
-  cancel_requested: true,
-});
-type JobFields = z.infer<typeof jobFieldsSchema>;
-
-const ENRICH_PARENT_TYPE = "CATALOG_ENRICH_FIELD";
+/** The job fields the stale step reads, parsed on their own so a job whose payload no longer parses is still woken. */
+const wakeupFieldsSchema = jobDocumentSchema.pick({ queue: true, attempts: true, lease_epoch: true, run_after: true });
 
 export class Watchdog {
   constructor(
@@ -119,21 +98,19 @@ function defaultRunId(startedAt: Date): string {
 class WatchdogRun {
   private readonly startedMs = performance.now();
   private readonly pageSize: number;
-  private readonly log: Pick<JobLogger, "info" | "warn">;
   private readonly counts: WatchdogCounts = {
     expired_leases_recovered: 0,
     deadlettered: 0,
     cancelled: 0,
     locks_released: 0,
     locks_deleted: 0,
-    idempotency_deleted: 0,
+    expired_deleted: {},
     requeued: 0,
-    parents_completed: 0,
+    parents_woken: 0,
     pages: 0,
     errors: 0,
   };
   private readonly remaining: Partial<Record<WatchdogStep, number>> = {};
-  private readonly skipped: WatchdogStep[] = [];
 
   constructor(
     private readonly deps: WatchdogDeps,
@@ -143,17 +120,21 @@ class WatchdogRun {
     private readonly startedAt: Date,
   ) {
     this.pageSize = options.pageSize ?? DEFAULT_WATCHDOG_PAGE_SIZE;
-    this.log = deps.log ?? logger;
   }
 
   async execute(): Promise<WatchdogReport> {
     await this.sweep("expired_leases", this.expiredLeasesQuery(), (doc) => this.recoverLease(doc));
     await this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc));
-    await this.completeFinishedParents();
-    await this.sweep("expired_locks", this.expiredQuery(COLLECTIONS.locks), (doc) => this.deleteExpired(doc, "locks_deleted"));
-    await this.sweep("expired_idempotency", this.expiredQuery(COLLECTIONS.idempotency), (doc) =>
-      this.deleteExpired(doc, "idempotency_deleted"),
-    );
+    await this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc));
+    await this.sweep("expired_locks", this.expiredQuery(JOB_COLLECTIONS.locks), async (doc) => {
+      if (await this.deleteExpired(doc)) this.counts.locks_deleted++;
+    });
+    for (const collection of this.options.expiringCollections ?? []) {
+      this.counts.expired_deleted[collection] = 0;
+      await this.sweep(`expired:${collection}`, this.expiredQuery(collection), async (doc) => {
+        if (await this.deleteExpired(doc)) this.counts.expired_deleted[collection]++;
+      });
+    }
     const report = this.report();
     this.logReport(report);
     await this.saveReport(report);
@@ -195,19 +176,14 @@ class WatchdogRun {
       await work();
     } catch (err) {
       this.counts.errors++;
-      this.log.warn("watchdog item failed", {
-        run_id: this.runId,
-        step,
-        doc_id: docId,
-        message: err instanceof Error ? err.message : String(err),
-      });
+      log.warn("watchdog item failed", { run_id: this.runId, step, doc_id: docId, error: errorText(err) });
     }
   }
 
   // ------------------------------------------------------------------ queries
 
   private get jobs(): Query {
-    return this.deps.db.collection(COLLECTIONS.jobs);
+    return this.deps.db.collection(JOB_COLLECTIONS.jobs);
   }
 
   private expiredLeasesQuery(): Query {
@@ -225,8 +201,9 @@ class WatchdogRun {
       .orderBy("run_after");
   }
 
-  private deferredParentsQuery(): Query {
-    return this.jobs.where("type", "==", ENRICH_PARENT_TYPE).where("status", "==", "deferred");
+  /** Deferred parents whose children all exist (`shards.total` is recorded once they do). */
+  private waitingParentsQuery(): Query {
+    return this.jobs.where("status", "==", "deferred").where("shards.total", ">", 0);
   }
 
   private expiredQuery(collection: string): Query {
@@ -235,63 +212,14 @@ class WatchdogRun {
 
   // ------------------------------------------------------------------ expired leases
 
-  /**
-   * Takes back one expired lease in a transaction that re-reads the job and re-checks it against
-   * what the query saw: a lease renewed meanwhile, or already recovered by an overlapping run (the
-   * epoch moved), is left alone. Bumping the epoch fences the dead worker out of every later write.
-   */
+  /** Takes back one expired lease (see `JobQueue.recoverExpiredLease`), frees its locks and wakes it when it may run again. */
   private async recoverLease(seen: QueryDocumentSnapshot): Promise<void> {
-    const seenEpoch = seen.get("lease_epoch") as number;
-    const recovery = await this.deps.db.runTransaction(async (tx) => {
-      const snap = await tx.get(seen.ref);
-      if (!snap.exists) return null;
-      const job = readJobFields(snap);
-      if (!this.isExpiredLease(job, seenEpoch)) return null;
-      const outcome = this.recoveryOutcome(job);
-      tx.update(snap.ref, this.recoveryChanges(job, outcome));
-      return { job, outcome, epoch: job.lease_epoch + 1 };
-    });
+    const recovery = await this.deps.queue.recoverExpiredLease(seen.id, seen.get("lease_epoch") as number);
     if (!recovery) return;
-    this.countRecovery(recovery.outcome.status);
+    this.countRecovery(recovery.status);
     // After the commit, not inside it: a crash here leaves locks that expire on their own and a job the stale step wakes.
-    this.counts.locks_released += await this.deps.locks.releaseAllForJob(seen.id, recovery.epoch);
-    if (recovery.outcome.runAfter) {
-      await this.wake(seen.id, { ...recovery.job, lease_epoch: recovery.epoch }, recovery.outcome.runAfter, "lease_recovered");
-    }
-  }
-
-  private isExpiredLease(job: JobFields, seenEpoch: number): boolean {
-    return (
-      WORKER_STATUSES.includes(job.status) &&
-      job.lease_epoch === seenEpoch &&
-      job.lease_expires_at !== null &&
-      job.lease_expires_at.toMillis() <= this.deps.now().getTime()
-    );
-  }
-
-  /** A job whose cancel was requested is not run again; otherwise the lost run counts as a transient failure. */
-  private recoveryOutcome(job: JobFields): FailOutcome {
-    if (job.cancel_requested) return { status: "cancelled", runAfter: null };
-    return this.deps.queue.failureOutcome(job, { kind: "transient" });
-  }
-
-  private recoveryChanges(job: JobFields, outcome: FailOutcome): Record<string, unknown> {
-    const now = Timestamp.fromDate(this.deps.now());
-    return {
-      status: outcome.status,
-      ...(outcome.runAfter ? { run_after: Timestamp.fromDate(outcome.runAfter) } : {}),
-      error: {
-        code: "LEASE_EXPIRED",
-        message: `the lease of ${job.lease_owner ?? "an unknown worker"} expired at ${job.lease_expires_at?.toDate().toISOString()} without renewal`,
-        transient: true,
-        details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },
-      },
-      lease_owner: null,
-      lease_expires_at: null,
-      lease_epoch: job.lease_epoch + 1,
-      finished_at: outcome.status === "queued" ? null : now,
-      updated_at: now,
-    };
+    this.counts.locks_released += await this.deps.locks.releaseAllForJob(seen.id, recovery.job.lease_epoch);
+    if (recovery.runAfter) await this.deps.tasks.enqueueWakeup(wakeupFor(recovery.job));
   }
 
   private countRecovery(status: JobStatus): void {
@@ -302,47 +230,30 @@ class WatchdogRun {
 
   // ------------------------------------------------------------------ wake-ups
 
-  /** Task names derive from the job, so an overlapping run asking for the same wake-up enqueues nothing new. */
+  /**
+   * A stale job's earlier task may exist under its plain name, so the wake-up is named after the
+   * staleness window: an overlapping run in the same window enqueues nothing new.
+   */
   private async wakeStaleJob(doc: QueryDocumentSnapshot): Promise<void> {
-    const job = readJobFields(doc);
-    await this.wake(doc.id, job, job.run_after.toDate(), "stale_queued");
+    const parsed = wakeupFieldsSchema.safeParse(doc.data());
+    if (!parsed.success) throw new Error(`job ${doc.id} is unreadable: ${z.prettifyError(parsed.error)}`);
+    const job: WakeupSubject = { id: doc.id, ...parsed.data };
+    const window = Math.floor(this.startedAt.getTime() / this.options.staleQueuedMs);
+    await this.deps.tasks.enqueueWakeup(wakeupFor(job, `stale${window}`));
     this.counts.requeued++;
-  }
-
-  private async wake(
-    id: string,
-    job: Pick<JobFields, "queue" | "attempts" | "lease_epoch">,
-    runAfter: Date,
-    reason: WakeupRequest["reason"],
-  ): Promise<void> {
-    await this.deps.enqueueWakeup({
-      id,
-      queue: job.queue,
-      run_after: runAfter,
-      attempts: job.attempts,
-      lease_epoch: job.lease_epoch,
-      reason,
-    });
   }
 
   // ------------------------------------------------------------------ parents
 
-  private async completeFinishedParents(): Promise<void> {
-    const completeParent = this.deps.completeParent;
-    if (!completeParent) {
-      this.skipped.push("finished_parents");
-      return;
-    }
-    await this.sweep("finished_parents", this.deferredParentsQuery(), async (parent) => {
-      if (!(await this.shardsAllFinished(parent))) return;
-      if (await completeParent(parent.id)) this.counts.parents_completed++;
-    });
+  private async wakeFinishedParent(parent: QueryDocumentSnapshot): Promise<void> {
+    if (!(await this.childrenAllFinished(parent))) return;
+    if (await this.deps.flows.wakeParent(parent.id)) this.counts.parents_woken++;
   }
 
-  /** Counted, not read: a parent may have thousands of shards. All of them must exist (`shards.total`) and be final. */
-  private async shardsAllFinished(parent: QueryDocumentSnapshot): Promise<boolean> {
-    const shards = this.jobs.where("parent_job_id", "==", parent.id);
-    const [all, finished] = await Promise.all([countOf(shards), countOf(shards.where("status", "in", FINAL_STATUSES))]);
+  /** Counted, not read: a parent may have thousands of children. All of them must exist (`shards.total`) and be final. */
+  private async childrenAllFinished(parent: QueryDocumentSnapshot): Promise<boolean> {
+    const children = this.jobs.where("parent_job_id", "==", parent.id);
+    const [all, finished] = await Promise.all([countOf(children), countOf(children.where("status", "in", FINAL_STATUSES))]);
     const expected = parent.get("shards.total") as unknown;
     return all > 0 && finished === all && (typeof expected !== "number" || all >= expected);
   }
@@ -353,12 +264,13 @@ class WatchdogRun {
    * Deletes the document only if unchanged since the query saw it expired: a lock re-taken (or a
    * record rewritten) meanwhile survives, and of two overlapping runs only one delete lands.
    */
-  private async deleteExpired(doc: QueryDocumentSnapshot, counter: "locks_deleted" | "idempotency_deleted"): Promise<void> {
+  private async deleteExpired(doc: QueryDocumentSnapshot): Promise<boolean> {
     try {
       await doc.ref.delete({ lastUpdateTime: doc.updateTime });
-      this.counts[counter]++;
+      return true;
     } catch (err) {
-      if (!isConflict(err)) throw err;
+      if (!isWriteConflict(err)) throw err;
+      return false;
     }
   }
 
@@ -373,28 +285,21 @@ class WatchdogRun {
       ...this.counts,
       complete: Object.keys(this.remaining).length === 0,
       remaining: this.remaining,
-      skipped: this.skipped,
     };
   }
 
   private logReport(report: WatchdogReport): void {
     const fields = { ...report, started_at: report.started_at.toISOString(), finished_at: report.finished_at.toISOString() };
-    if (report.complete && report.errors === 0) this.log.info("watchdog run", fields);
-    else this.log.warn("watchdog run", fields);
+    if (report.complete && report.errors === 0) log.info("watchdog run", fields);
+    else log.warn("watchdog run", fields);
   }
 
   private async saveReport(report: WatchdogReport): Promise<void> {
     await this.deps.db
-      .collection(COLLECTIONS.watchdogRuns)
+      .collection(JOB_COLLECTIONS.watchdogRuns)
       .doc(report.run_id)
       .set({ ...report, started_at: Timestamp.fromDate(report.started_at), finished_at: Timestamp.fromDate(report.finished_at) });
   }
-}
-
-function readJobFields(snap: DocumentSnapshot): JobFields {
-  const parsed = jobFieldsSchema.safeParse(snap.data());
-  if (!parsed.success) throw new Error(`job ${snap.id} is unreadable: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
 }
 
 async function countOf(query: Query): Promise<number> {

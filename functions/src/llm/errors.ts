@@ -1,15 +1,26 @@
 import type { LlmUsage } from "./types";
 
-export type LlmErrorCode = "LLM_TIMEOUT" | "LLM_RATE_LIMITED" | "LLM_UNAVAILABLE" | "LLM_BAD_OUTPUT" | "LLM_REJECTED";
-
-/** Whether a code is worth retrying when nothing more specific is known. */
-const TRANSIENT_BY_CODE: Record<LlmErrorCode, boolean> = {
+/**
+ * Whether each code is worth retrying when nothing more specific is known; the one list of codes.
+ * - LLM_TRUNCATED: the answer hit the output token limit even after the one retry with a higher
+ *   limit; the same request would be cut off again, so retrying the job cannot help.
+ * - LLM_AUTH: no usable credentials or no permission (ADC, the metadata server, IAM): a configuration
+ *   problem, permanent unless the credential service itself was briefly unavailable.
+ * - LLM_NOT_CONFIGURED: deployed functions with no real LLM selected (LLM_PROVIDER=fake without
+ *   LLM_ALLOW_FAKE); nothing changes until someone sets the params.
+ */
+const TRANSIENT_BY_CODE = {
   LLM_TIMEOUT: true,
   LLM_RATE_LIMITED: true,
   LLM_UNAVAILABLE: true,
   LLM_BAD_OUTPUT: false,
   LLM_REJECTED: false,
-};
+  LLM_TRUNCATED: false,
+  LLM_AUTH: false,
+  LLM_NOT_CONFIGURED: false,
+} as const satisfies Record<string, boolean>;
+
+export type LlmErrorCode = keyof typeof TRANSIENT_BY_CODE;
 
 /**
  * Every failure of an LLM call. `code` and `transient` are what the job runner reads (duck-typed in
@@ -30,10 +41,19 @@ export class LlmError extends Error {
   }
 }
 
-/** Timeouts (408), 429 and 5xx are transient; any other 4xx is a permanent rejection of the request. */
+/**
+ * A failure that no call can get past until someone changes the configuration: it stops the job
+ * (and fails it with its code) rather than counting against one exercise or one repair round.
+ */
+export function isLlmConfigurationError(err: unknown): boolean {
+  return err instanceof LlmError && (err.code === "LLM_AUTH" || err.code === "LLM_NOT_CONFIGURED");
+}
+
+/** Timeouts (408), 429 and 5xx are transient; 401/403 are credentials or permissions; any other 4xx is a permanent rejection. */
 export function classifyHttpStatus(status: number): { code: LlmErrorCode; transient: boolean } {
   if (status === 408) return { code: "LLM_TIMEOUT", transient: true };
   if (status === 429) return { code: "LLM_RATE_LIMITED", transient: true };
+  if (status === 401 || status === 403) return { code: "LLM_AUTH", transient: false };
   if (status >= 400 && status < 500) return { code: "LLM_REJECTED", transient: false };
   return { code: "LLM_UNAVAILABLE", transient: true };
 }

@@ -3,7 +3,6 @@
  * or poor fields from the exercise's name, equipment, category and muscles and leaves good fields
  * alone ("if it isn't broken, don't fix it"). Output shape as in CATALOG-DOMAIN.md "Enrichment output".
  */
-import { getPath } from "../catalog/fields";
 import {
   CONTENT_FIELDS,
   CONTENT_LIST_BOUNDS,
@@ -33,6 +32,7 @@ import {
   PROFILES,
   SELF_LOADED_EQUIPMENT,
 } from "./fake-profiles";
+import { getPath } from "../util/object-paths";
 
 export interface EnrichmentProposal {
   changes: Record<string, unknown>;

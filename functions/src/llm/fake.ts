@@ -3,21 +3,21 @@
  * task. Its answers go through the same schema check as the real adapter's, and every request is
  * recorded in `calls` for assertions.
  */
-import { isPlainRecord } from "../catalog/fields";
 import { LlmError, type LlmErrorCode, classifyHttpStatus } from "./errors";
 import { fakeEnrichment } from "./fake-enrichment";
 import { parseWithSchema } from "./output";
-import { sleep } from "./retry";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
+import { isPlainRecord } from "../util/object-paths";
 
-export const FAKE_ERRORS = ["timeout", "rate_limit", "unavailable", "malformed_json"] as const;
-export type FakeError = (typeof FAKE_ERRORS)[number];
+const FAKE_ERRORS = ["timeout", "rate_limit", "unavailable", "malformed_json"] as const;
+type FakeError = (typeof FAKE_ERRORS)[number];
 
 export interface FakeScriptStep {
   /** Every given condition must hold; an empty match matches every request. */
   match: { task?: string; promptIncludes?: string; contextKey?: string };
   /** The answer: a value, a function of the request (may throw an LlmError), or `{error}` to simulate a failure. */
-  respond: unknown | ((req: LlmRequest<unknown>) => unknown) | { error: FakeError };
+  respond: unknown;
   /** How many requests this step answers; unlimited when absent. */
   times?: number;
 }

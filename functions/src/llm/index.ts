@@ -17,8 +17,8 @@ export function createLlmClient(config: LlmClientConfig): LlmClient {
   }
 }
 
-export type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
-export { LlmError, classifyHttpStatus, type LlmErrorCode } from "./errors";
-export { DEFAULT_PRICES, EMPTY_USAGE, addUsage, estimateCostUsd, resolvePriceTable, type ModelPrice, type PriceTable } from "./pricing";
-export { FakeLlmClient, type FakeError, type FakeLlmCall, type FakeLlmOptions, type FakeScriptStep } from "./fake";
-export { DEFAULT_FAST_MODEL, DEFAULT_STRONG_MODEL, VertexLlmClient, type VertexLlmOptions } from "./vertex";
+export type { LlmClient, LlmUsage } from "./types";
+export { LlmError } from "./errors";
+export { estimateCostUsd, resolvePriceTable } from "./pricing";
+export { FakeLlmClient, type FakeScriptStep } from "./fake";
+export { VertexLlmClient } from "./vertex";

@@ -6,7 +6,7 @@ const modelPriceSchema = z.strictObject({
   input_per_million: z.number().nonnegative(),
   output_per_million: z.number().nonnegative(),
 });
-export type ModelPrice = z.infer<typeof modelPriceSchema>;
+type ModelPrice = z.infer<typeof modelPriceSchema>;
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /** Vertex AI list prices for the default models (standard context, USD per 1M tokens; thinking tokens bill as output). */
@@ -27,7 +27,7 @@ export function resolvePriceTable(overridesJson?: string): PriceTable {
   try {
     raw = JSON.parse(overridesJson);
   } catch (err) {
-    throw new Error(`LLM price table is not valid JSON: ${(err as Error).message}`);
+    throw new Error(`LLM price table is not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const parsed = z.record(z.string().min(1), modelPriceSchema).safeParse(raw);
   if (!parsed.success) throw new Error(`LLM price table is invalid: ${z.prettifyError(parsed.error)}`);

@@ -1,5 +1,6 @@
 /** Retry and timeout wrappers shared by the LLM adapters. */
-import { backoffDelayMs } from "../jobs/backoff";
+import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelayMs } from "../util/backoff";
 import { LlmError } from "./errors";
 
 export interface RetryOptions {
@@ -13,10 +14,6 @@ export interface RetryOptions {
   onRetry?: (err: LlmError, attempt: number, delayMs: number) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -6,12 +6,28 @@ import type { z } from "zod";
 
 export type ModelTier = "fast" | "strong";
 
+/** How much a call may produce; one per call kind (src/enrichment/llm-calls.ts). */
+export interface OutputBudget {
+  /** Output tokens of one answer, thinking included on models that think. */
+  maxOutputTokens: number;
+  /** The limit of the one retry after an answer was cut off at `maxOutputTokens`. */
+  retryMaxOutputTokens: number;
+  /** Thinking tokens, on models that take a thinking budget (Gemini 2.5). */
+  thinkingBudget: number;
+}
+
 export interface LlmRequest<T> {
   /** e.g. "enrich_exercise", "repair_plan"; used by the fake for routing and in logs. */
   task: string;
   prompt: string;
   /** Output is parsed and checked against this; the JSON schema sent to the model is derived from it. */
   schema: z.ZodType<T>;
+  /**
+   * A stricter shape to ask the model for, when `schema` is more tolerant than the model should be
+   * told (the model's answer is checked against `schema` all the same).
+   */
+  modelSchema?: z.ZodType;
+  output: OutputBudget;
   /** Default "fast". */
   tier?: ModelTier;
   /** Per model call; default from the client options. */

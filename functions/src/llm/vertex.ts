@@ -1,19 +1,21 @@
 /**
- * Vertex AI Gemini adapter over the Google Gen AI SDK (`@google/genai`, Vertex mode). The request
- * building, response parsing and error mapping are pure functions; the client adds the lazy SDK
- * load, a per-call timeout, retries and usage accounting.
+ * Vertex AI Gemini adapter over the Google Gen AI SDK (`@google/genai`, Vertex mode), as the
+ * service behaves: a response schema inside the documented structured-output subset, an output
+ * budget per call kind (and a thinking budget on models that take one), one retry with a higher
+ * limit for an answer cut off at MAX_TOKENS, retries with backoff for 429/5xx/timeouts, and
+ * credential failures reported as such. Request building, response parsing and error mapping are
+ * pure functions; the client adds the lazy SDK load, the per-call timeout, retries and usage.
  */
 import type { GenerateContentParameters } from "@google/genai";
 import * as logger from "firebase-functions/logger";
-import type { z } from "zod";
 import { LlmError, classifyHttpStatus } from "./errors";
-import { toModelJsonSchema } from "./json-schema";
+import { toModelSchema } from "./json-schema";
 import { parseJsonText, parseWithSchema, snippet } from "./output";
 import { DEFAULT_PRICES, estimateCostUsd, type PriceTable } from "./pricing";
 import { withRetry, withTimeout } from "./retry";
 import type { LlmClient, LlmRequest, LlmResult, LlmUsage } from "./types";
 
-/** The parts of the SDK's GenerateContentResponse the adapter reads (plain JSON fixtures satisfy it too). */
+/** The parts of the SDK's GenerateContentResponse the adapter reads. */
 export interface GenerateContentResponseLike {
   candidates?: Array<{
     content?: { parts?: Array<{ text?: string; thought?: boolean }> };
@@ -29,8 +31,8 @@ export interface GenerateContentResponseLike {
   };
 }
 
-/** `GoogleGenAI.models`, or a stand-in injected by tests. */
-export interface GenerateContentPort {
+/** `GoogleGenAI.models`: the one method the adapter calls. */
+interface GenerateContentPort {
   generateContent(params: GenerateContentParameters): Promise<GenerateContentResponseLike>;
 }
 
@@ -46,15 +48,15 @@ export interface VertexLlmOptions {
   retryBaseDelayMs?: number;
   prices?: PriceTable;
   systemInstruction?: string;
-  /** Stand-in for the SDK (tests); when absent the SDK is loaded and the client created on the first call. */
-  models?: GenerateContentPort;
+  /** Another endpoint than Vertex AI's regional one (tests: a local fake of the service). */
+  baseUrl?: string;
   log?: (message: string, fields: Record<string, unknown>) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
 
-export const DEFAULT_FAST_MODEL = "gemini-2.5-flash";
-export const DEFAULT_STRONG_MODEL = "gemini-2.5-pro";
+const DEFAULT_FAST_MODEL = "gemini-2.5-flash";
+const DEFAULT_STRONG_MODEL = "gemini-2.5-pro";
 const DEFAULT_TIMEOUT_MS = 90_000;
 const DEFAULT_MAX_RETRIES = 3;
 const DEFAULT_RETRY_BASE_DELAY_MS = 1_000;
@@ -62,7 +64,7 @@ const DEFAULT_RETRY_BASE_DELAY_MS = 1_000;
 const BAD_OUTPUT_RETRIES = 1;
 /** Low but not zero: structured answers should be stable, yet a retry after bad output should be able to differ. */
 const TEMPERATURE = 0.2;
-export const DEFAULT_SYSTEM_INSTRUCTION =
+const DEFAULT_SYSTEM_INSTRUCTION =
   "You are a careful editor of an exercise catalog. Answer with one JSON value that matches the response schema, and nothing else.";
 
 /** Vertex label values allow lowercase letters, digits, "_" and "-", up to 63 characters. */
@@ -73,14 +75,26 @@ function toLabelValue(text: string): string {
     .slice(0, 63);
 }
 
-export function buildGenerateContentRequest<T>(req: LlmRequest<T>, model: string, systemInstruction?: string): GenerateContentParameters {
+/** Gemini 2.5 models take `thinkingConfig.thinkingBudget`; later ones choose a thinking level instead. */
+function takesThinkingBudget(model: string): boolean {
+  return /^gemini-2\.5-/.test(model);
+}
+
+function buildGenerateContentRequest<T>(
+  req: LlmRequest<T>,
+  model: string,
+  maxOutputTokens: number,
+  systemInstruction?: string,
+): GenerateContentParameters {
   return {
     model,
     contents: [{ role: "user", parts: [{ text: req.prompt }] }],
     config: {
       responseMimeType: "application/json",
-      responseJsonSchema: toModelJsonSchema(req.schema),
+      responseJsonSchema: toModelSchema(req.modelSchema ?? req.schema).jsonSchema,
       temperature: TEMPERATURE,
+      maxOutputTokens,
+      ...(takesThinkingBudget(model) ? { thinkingConfig: { thinkingBudget: req.output.thinkingBudget } } : {}),
       // Labels let billing reports attribute Vertex cost per task.
       labels: { catalog_task: toLabelValue(req.task) },
       ...(systemInstruction ? { systemInstruction } : {}),
@@ -88,13 +102,16 @@ export function buildGenerateContentRequest<T>(req: LlmRequest<T>, model: string
   };
 }
 
-export interface TokenCounts {
+interface TokenCounts {
   input_tokens: number;
   output_tokens: number;
 }
 
+/** Tokens and calls of one generateJson, summed over its retries: all of them are billed. */
+type Spent = TokenCounts & { calls: number };
+
 /** Thinking tokens are billed as output, so they count as output here. */
-export function readTokenCounts(response: GenerateContentResponseLike): TokenCounts {
+function readTokenCounts(response: GenerateContentResponseLike): TokenCounts {
   const meta = response.usageMetadata ?? {};
   return {
     input_tokens: meta.promptTokenCount ?? 0,
@@ -111,13 +128,10 @@ function withDetail(message: string, detail?: string): string {
 
 /**
  * The schema-checked data of a response. Refusals (blocked prompt, safety-like finish reasons) are
- * LLM_REJECTED; everything else that yields no valid JSON (no candidates, truncated at MAX_TOKENS,
- * not JSON, schema mismatch) is LLM_BAD_OUTPUT.
+ * LLM_REJECTED; an answer cut off at the output limit is LLM_TRUNCATED; everything else that yields
+ * no valid JSON (no candidates, not JSON, schema mismatch) is LLM_BAD_OUTPUT.
  */
-export function parseGenerateContentResponse<T>(
-  response: GenerateContentResponseLike,
-  schema: z.ZodType<T>,
-): { data: T; tokens: TokenCounts } {
+function parseGenerateContentResponse<T>(response: GenerateContentResponseLike, req: Pick<LlmRequest<T>, "schema" | "modelSchema">): T {
   const feedback = response.promptFeedback;
   if (feedback?.blockReason) {
     throw new LlmError("LLM_REJECTED", withDetail(`prompt blocked (${feedback.blockReason})`, feedback.blockReasonMessage));
@@ -129,14 +143,16 @@ export function parseGenerateContentResponse<T>(
     throw new LlmError("LLM_REJECTED", withDetail(`model stopped (${finishReason})`, candidate.finishMessage));
   }
   if (finishReason === "MAX_TOKENS") {
-    throw new LlmError("LLM_BAD_OUTPUT", "model output was cut off at the output token limit (MAX_TOKENS)");
+    const spent = readTokenCounts(response).output_tokens;
+    throw new LlmError("LLM_TRUNCATED", `model output was cut off at the output token limit (MAX_TOKENS after ${spent} output tokens)`);
   }
   const text = (candidate.content?.parts ?? [])
     .filter((part) => !part.thought && typeof part.text === "string")
     .map((part) => part.text)
     .join("");
   if (text.trim() === "") throw new LlmError("LLM_BAD_OUTPUT", `model returned no text (finish reason ${finishReason || "none"})`);
-  return { data: parseWithSchema(parseJsonText(text), schema), tokens: readTokenCounts(response) };
+  const answer = toModelSchema(req.modelSchema ?? req.schema).decode(parseJsonText(text));
+  return parseWithSchema(answer, req.schema);
 }
 
 /** The SDK's ApiError message is the JSON error body; its inner `error.message` is the readable part. */
@@ -151,17 +167,48 @@ function apiErrorMessage(message: string): string {
   return message;
 }
 
+const CREDENTIALS_HINT =
+  "Vertex AI uses Application Default Credentials: on Cloud Functions the runtime service account (from the metadata server), " +
+  "which needs roles/aiplatform.user; locally `gcloud auth application-default login`";
+/** google-auth-library's own failures, e.g. "Could not load the default credentials", "Could not refresh access token". */
+const CREDENTIAL_MESSAGE = /credential|access token/i;
+/** How gaxios marks its errors across copies of the library: requests to the metadata server or token endpoints. */
+const GAXIOS_ERROR = Symbol.for("gaxios-gaxios-error");
+
 /**
- * Maps whatever the SDK threw to an LlmError: ApiError by HTTP status, aborts as timeouts, anything
- * else (network failures, auth hiccups) as a transient outage — bounded retries, then deadletter.
+ * A failure to get credentials, before Vertex AI was called: an error of google-auth-library or of
+ * the metadata server it asked (gaxios). Never the SDK's ApiError, which only Vertex AI's answers produce.
  */
-export function errorFromSdk(err: unknown): LlmError {
+function credentialFailure(err: unknown, message: string): LlmError | null {
+  if (typeof err !== "object" || err === null || (err as { name?: unknown }).name === "ApiError") return null;
+  const fromGaxios = GAXIOS_ERROR in err;
+  if (!fromGaxios && !CREDENTIAL_MESSAGE.test(message)) return null;
+  // The credential service briefly failing (5xx, 429, no answer) is worth a retry; anything else is configuration.
+  const status = (err as { status?: unknown }).status;
+  const transient = typeof status === "number" ? status === 429 || status >= 500 : fromGaxios;
+  return new LlmError("LLM_AUTH", `Vertex AI credentials unavailable: ${snippet(message, 300)} (${CREDENTIALS_HINT})`, {
+    transient,
+    cause: err,
+  });
+}
+
+/**
+ * Maps whatever the SDK threw to an LlmError: credential failures as LLM_AUTH, Vertex AI's answers
+ * (ApiError) by HTTP status, aborts as timeouts, anything else (network failures) as a transient outage.
+ */
+function errorFromSdk(err: unknown): LlmError {
   if (err instanceof LlmError) return err;
   const message = err instanceof Error ? err.message : String(err);
+  const credentials = credentialFailure(err, message);
+  if (credentials) return credentials;
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === "number") {
     const { code, transient } = classifyHttpStatus(status);
-    return new LlmError(code, `Vertex AI returned HTTP ${status}: ${snippet(apiErrorMessage(message), 300)}`, { transient, cause: err });
+    const hint = code === "LLM_AUTH" ? ` (${CREDENTIALS_HINT})` : "";
+    return new LlmError(code, `Vertex AI returned HTTP ${status}: ${snippet(apiErrorMessage(message), 300)}${hint}`, {
+      transient,
+      cause: err,
+    });
   }
   // Duck-typed: fetch's DOMException may come from another realm, where `instanceof Error` fails.
   const name = typeof err === "object" && err !== null && "name" in err ? String(err.name) : "";
@@ -180,52 +227,16 @@ export class VertexLlmClient implements LlmClient {
   async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
     const model =
       req.tier === "strong" ? (this.options.strongModel ?? DEFAULT_STRONG_MODEL) : (this.options.fastModel ?? DEFAULT_FAST_MODEL);
-    const request = buildGenerateContentRequest(req, model, this.options.systemInstruction ?? DEFAULT_SYSTEM_INSTRUCTION);
-    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const startedAt = Date.now();
-    const spent: TokenCounts & { calls: number } = { input_tokens: 0, output_tokens: 0, calls: 0 };
+    const spent: Spent = { input_tokens: 0, output_tokens: 0, calls: 0 };
     const usage = (): LlmUsage => ({
       model,
       ...spent,
       latency_ms: Date.now() - startedAt,
       estimated_cost_usd: estimateCostUsd(model, spent.input_tokens, spent.output_tokens, this.options.prices ?? DEFAULT_PRICES),
     });
-    let badOutputs = 0;
     try {
-      const data = await withRetry(
-        async () => {
-          const models = await this.models();
-          spent.calls++;
-          const response = await withTimeout(
-            (signal) => models.generateContent({ ...request, config: { ...request.config, abortSignal: signal } }),
-            timeoutMs,
-          ).catch((err: unknown) => {
-            throw errorFromSdk(err);
-          });
-          // Counted before parsing: tokens of an answer that fails the schema are billed all the same.
-          const tokens = readTokenCounts(response);
-          spent.input_tokens += tokens.input_tokens;
-          spent.output_tokens += tokens.output_tokens;
-          return parseGenerateContentResponse(response, req.schema).data;
-        },
-        {
-          maxAttempts: (this.options.maxRetries ?? DEFAULT_MAX_RETRIES) + 1,
-          baseDelayMs: this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
-          shouldRetry: (err) => err.transient || (err.code === "LLM_BAD_OUTPUT" && ++badOutputs <= BAD_OUTPUT_RETRIES),
-          onRetry: (err, attempt, delayMs) =>
-            (this.options.log ?? logger.warn)("llm call retry", {
-              task: req.task,
-              model,
-              attempt,
-              code: err.code,
-              delay_ms: delayMs,
-              message: err.message,
-            }),
-          sleep: this.options.sleep,
-          random: this.options.random,
-        },
-      );
-      return { data, usage: usage() };
+      return { data: await this.answerWithinBudget(req, model, spent), usage: usage() };
     } catch (err) {
       const failure = errorFromSdk(err);
       failure.usage = usage();
@@ -233,11 +244,66 @@ export class VertexLlmClient implements LlmClient {
     }
   }
 
+  /** An answer cut off at the limit would be cut off again: it is asked for once more, with the call kind's higher limit. */
+  private async answerWithinBudget<T>(req: LlmRequest<T>, model: string, spent: Spent): Promise<T> {
+    try {
+      return await this.answer(req, model, req.output.maxOutputTokens, spent);
+    } catch (err) {
+      if (!(err instanceof LlmError) || err.code !== "LLM_TRUNCATED") throw err;
+      this.log("llm output truncated; asking again with a higher limit", {
+        task: req.task,
+        model,
+        max_output_tokens: req.output.retryMaxOutputTokens,
+      });
+      return this.answer(req, model, req.output.retryMaxOutputTokens, spent);
+    }
+  }
+
+  /** One answer under one output limit, with retries for outages and one for bad output. */
+  private answer<T>(req: LlmRequest<T>, model: string, maxOutputTokens: number, spent: Spent): Promise<T> {
+    const request = buildGenerateContentRequest(req, model, maxOutputTokens, this.options.systemInstruction ?? DEFAULT_SYSTEM_INSTRUCTION);
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    let badOutputs = 0;
+    return withRetry(
+      async () => {
+        const models = await this.models();
+        spent.calls++;
+        const response = await withTimeout(
+          (signal) => models.generateContent({ ...request, config: { ...request.config, abortSignal: signal } }),
+          timeoutMs,
+        ).catch((err: unknown) => {
+          throw errorFromSdk(err);
+        });
+        // Counted before parsing: tokens of an answer that fails the schema are billed all the same.
+        const tokens = readTokenCounts(response);
+        spent.input_tokens += tokens.input_tokens;
+        spent.output_tokens += tokens.output_tokens;
+        return parseGenerateContentResponse(response, req);
+      },
+      {
+        maxAttempts: (this.options.maxRetries ?? DEFAULT_MAX_RETRIES) + 1,
+        baseDelayMs: this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
+        shouldRetry: (err) => err.transient || (err.code === "LLM_BAD_OUTPUT" && ++badOutputs <= BAD_OUTPUT_RETRIES),
+        onRetry: (err, attempt, delayMs) =>
+          this.log("llm call retry", { task: req.task, model, attempt, code: err.code, delay_ms: delayMs, message: err.message }),
+        sleep: this.options.sleep,
+        random: this.options.random,
+      },
+    );
+  }
+
+  private log(message: string, fields: Record<string, unknown>): void {
+    (this.options.log ?? logger.warn)(message, fields);
+  }
+
   /** The SDK is loaded on first use, so processes that run the fake never load it at cold start. */
   private models(): Promise<GenerateContentPort> {
-    if (this.options.models) return Promise.resolve(this.options.models);
+    const { project, location, baseUrl } = this.options;
     this.modelsPromise ??= import("@google/genai")
-      .then(({ GoogleGenAI }) => new GoogleGenAI({ vertexai: true, project: this.options.project, location: this.options.location }).models)
+      .then(
+        ({ GoogleGenAI }) =>
+          new GoogleGenAI({ vertexai: true, project, location, ...(baseUrl ? { httpOptions: { baseUrl } } : {}) }).models,
+      )
       .catch((err: unknown) => {
         this.modelsPromise = undefined; // let the next call try again
         throw err;

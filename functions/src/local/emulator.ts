@@ -4,12 +4,12 @@
  * emulator jar (gcloud component); else the in-process `@firestore-emulator/server`, which has
  * NO transaction isolation, so callers must skip lease/race tests on it.
  */
-import { spawn, ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 
-export type EmulatorBackend = "official" | "external" | "no-isolation";
+type EmulatorBackend = "official" | "external" | "no-isolation";
 
 export interface RunningEmulator {
   host: string;
@@ -19,18 +19,18 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_FIRESTORE_JAR = "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
+const DEFAULT_FIRESTORE_JAR = "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
 
 /** True when the backend isolates transactions like production Firestore does. */
 export function hasTransactionIsolation(backend: string | undefined): boolean {
   return backend === "official" || backend === "external";
 }
 
-export function clearUrlFor(host: string, projectId: string): string {
+function clearUrlFor(host: string, projectId: string): string {
   return `http://${host}/emulator/v1/projects/${projectId}/databases/(default)/documents`;
 }
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -91,7 +91,7 @@ async function startOfficial(jar: string, projectId: string): Promise<RunningEmu
     await waitForHttp(`http://${host}/`, 60_000, child);
   } catch (err) {
     await stopChild(child);
-    throw new Error(`${(err as Error).message}\n${stderr}`);
+    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   }
   return { host, backend: "official", clearUrl: clearUrlFor(host, projectId), stop: () => stopChild(child) };
 }

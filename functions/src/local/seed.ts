@@ -1,7 +1,7 @@
 /** Seeds the demo catalog (exercises, aliases, family registry) for the local runtime and the CLI. */
 import type { Firestore } from "firebase-admin/firestore";
 import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../catalog/demo-catalog";
-import { COLLECTIONS } from "../firestore";
+import { CATALOG_COLLECTIONS } from "../catalog/collections";
 
 export interface SeedCounts {
   exercises: number;
@@ -11,20 +11,14 @@ export interface SeedCounts {
 
 /** Writes the demo catalog; with `includeBroken`, also the realistic broken data the scans find. */
 export async function seedDemoCatalog(db: Firestore, options: { includeBroken?: boolean } = {}): Promise<SeedCounts> {
-  const exercises = [
-    ...DEMO_EXERCISES.map(({ id, ...data }) => ({ id, data: data as Record<string, unknown> })),
-    ...(options.includeBroken ? BROKEN_EXERCISES : []),
-  ];
-  const aliases = [
-    ...DEMO_ALIASES.map((data) => ({ id: data.alias_slug, data: data as Record<string, unknown> })),
-    ...(options.includeBroken ? BROKEN_ALIASES : []),
-  ];
+  const exercises = [...DEMO_EXERCISES.map(({ id, ...data }) => ({ id, data: data })), ...(options.includeBroken ? BROKEN_EXERCISES : [])];
+  const aliases = [...DEMO_ALIASES.map((data) => ({ id: data.alias_slug, data: data })), ...(options.includeBroken ? BROKEN_ALIASES : [])];
   const writes = [
-    ...exercises.map(({ id, data }) => ({ ref: db.collection(COLLECTIONS.exercises).doc(id), data })),
-    ...aliases.map(({ id, data }) => ({ ref: db.collection(COLLECTIONS.aliases).doc(id), data })),
+    ...exercises.map(({ id, data }) => ({ ref: db.collection(CATALOG_COLLECTIONS.exercises).doc(id), data })),
+    ...aliases.map(({ id, data }) => ({ ref: db.collection(CATALOG_COLLECTIONS.aliases).doc(id), data })),
     ...DEMO_FAMILIES.map((family) => ({
-      ref: db.collection(COLLECTIONS.families).doc(family.family_slug),
-      data: family as Record<string, unknown>,
+      ref: db.collection(CATALOG_COLLECTIONS.families).doc(family.family_slug),
+      data: family,
     })),
   ];
   // Plain batches (at most 500 writes each) rather than BulkWriter, which not every emulator implements.

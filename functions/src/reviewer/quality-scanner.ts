@@ -3,7 +3,6 @@
  * decide whether an exercise passes; soft checks only mark it for enrichment. Works on raw documents
  * (legacy shapes included), so every field is read defensively. No LLM, no I/O.
  */
-import { getPath } from "../catalog/fields";
 import {
   type ContentField,
   CONTENT_FIELDS,
@@ -17,6 +16,7 @@ import {
   startsWithEquipmentWord,
 } from "../catalog/taxonomy";
 import { type StyleCheck, contentStyleIssues, descriptionStyleIssues, startsWithListMarker } from "../catalog/text-style";
+import { getPath } from "../util/object-paths";
 
 export const SCANNER_VERSION = "2.0";
 
@@ -44,15 +44,15 @@ export const HARD_CHECKS = [
 ] as const;
 export type HardCheck = (typeof HARD_CHECKS)[number];
 
-export type SoftCheck =
+type SoftCheck =
   StyleCheck | "few_execution_notes" | "missing_suitability_notes" | "missing_programming_use_cases" | "missing_stimulus_tags";
 
-export interface CheckFinding<C extends string> {
+interface CheckFinding<C extends string> {
   check: C;
   message: string;
 }
 
-export type IssueType = "ok" | "needs_enrichment" | "needs_full_review";
+type IssueType = "ok" | "needs_enrichment" | "needs_full_review";
 
 export interface ScanResult {
   passed: boolean;
@@ -137,7 +137,7 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
   if (category === undefined || category === null || category === "") {
     fail("category_present", "category is missing");
   } else if (!isEnumValue("category", category)) {
-    fail("category_canonical", `category "${String(category)}" is not canonical`);
+    fail("category_canonical", `category ${JSON.stringify(category)} is not canonical`);
   }
 
   const primary = arrayOrNull(getPath(exercise, "muscles.primary")) ?? [];
@@ -200,7 +200,7 @@ function canonicalNameProblem(name: string, equipment: readonly string[]): strin
 /** Check 11: common_mistakes is a list, and no execution note or mistake is numbered, bulleted or bold. */
 function contentFormatProblem(notes: readonly unknown[], mistakes: unknown): string | null {
   if (!Array.isArray(mistakes)) return "common_mistakes is not a list";
-  const items = [...notes, ...mistakes];
+  const items: unknown[] = [...notes, ...(mistakes as unknown[])];
   if (items.some((item) => typeof item !== "string")) return "execution notes and common mistakes must be strings";
   const marked = (items as string[]).filter(startsWithListMarker);
   return marked.length > 0 ? `${marked.length} item(s) start with numbering, a bullet or bold: "${marked[0]}"` : null;

@@ -4,11 +4,9 @@
  */
 import type { App } from "firebase-admin/app";
 import { LANE_TASK_FUNCTION } from "./lanes";
-import { EnqueueResult, TaskQueuePort, WakeupTask, wakeupPayload, wakeupTaskName } from "./port";
+import { type EnqueueResult, type TaskQueuePort, type WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 
 export class EmulatorTaskQueue implements TaskQueuePort {
-  readonly kind = "emulator" as const;
-
   constructor(
     private readonly app: App,
     private readonly location: string,

@@ -3,8 +3,15 @@
  * refused, as Cloud Tasks does), schedule times honoured, a concurrency limit per lane, and retries
  * with backoff when the handler throws — the parts of Cloud Tasks the engine relies on.
  */
-import type { Lane } from "../jobs/models";
-import { EnqueueResult, TaskQueuePort, WakeupPayload, WakeupTask, wakeupPayload, wakeupTaskName } from "./port";
+import type { Lane } from "../jobs/model";
+import {
+  type EnqueueResult,
+  type TaskQueuePort,
+  type WakeupPayload,
+  type WakeupTask,
+  wakeupPayload,
+  wakeupTaskName,
+} from "../jobs/task-queue";
 
 export interface InProcessOptions {
   handler: (payload: WakeupPayload) => Promise<void>;
@@ -21,7 +28,6 @@ interface Pending {
 }
 
 export class InProcessTaskQueue implements TaskQueuePort {
-  readonly kind = "in-process" as const;
   private readonly names = new Set<string>();
   private readonly ready: Record<Lane, Pending[]> = { priority: [], maintenance: [] };
   private readonly running: Record<Lane, number> = { priority: 0, maintenance: 0 };
@@ -34,13 +40,13 @@ export class InProcessTaskQueue implements TaskQueuePort {
 
   constructor(private readonly options: InProcessOptions) {}
 
-  async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
+  enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
     const name = wakeupTaskName(task);
-    if (this.names.has(name)) return "duplicate";
+    if (this.names.has(name)) return Promise.resolve("duplicate");
     this.names.add(name);
     this.accepted.push(name);
     this.schedule({ name, payload: wakeupPayload(task), attempt: 1 }, task.runAfter.getTime() - Date.now());
-    return "enqueued";
+    return Promise.resolve("enqueued");
   }
 
   /** Resolves when no task is waiting, scheduled or running. */

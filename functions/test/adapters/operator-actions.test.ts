@@ -1,9 +1,13 @@
 /** The operator console's callable actions against the emulator: claim checks, input, engine calls, error mapping. */
-import { Firestore } from "firebase-admin/firestore";
+import { type Firestore } from "firebase-admin/firestore";
 import { HttpsError } from "firebase-functions/v2/https";
-import { ApplyEngine } from "../../src/apply/engine";
 import { type ActionRequest, handleCancelJob, handleRetryJob, handleRevertChange } from "../../src/adapters/operator-actions";
-import { createEngine, type Engine } from "../../src/engine";
+import { ApplyEngine } from "../../src/apply/apply-engine";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { planWriter } from "../../src/apply/run-plan";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { createEngine, type Engine } from "../../src/create-engine";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { JobFailure } from "../../src/jobs/errors";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { leaseForTest, makeTestDeps } from "../helpers/engine";
@@ -42,16 +46,18 @@ async function httpsErrorOf(promise: Promise<unknown>): Promise<{ code: string; 
 }
 
 async function jobIn(status: "failed" | "queued"): Promise<string> {
-  const created = await engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+  const { queue } = engine;
+  const created = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
   if (!created.created) throw new Error("job not created");
   if (status === "failed") {
-    const leased = await engine.deps.queue.leaseJob(created.jobId, "w1");
-    await engine.deps.queue.failJob(leased!.lease, JobFailure.permanent("BROKEN", "broken"));
+    const leased = await queue.leaseById(created.jobId, "w1");
+    const failing = queue.failing(leased!.job, JobFailure.permanent("BROKEN", "broken"), null);
+    await queue.endAttempt(leased!.lease, { ...failing, bookkeeping: () => undefined });
   }
   return created.jobId;
 }
 
-const jobStatus = async (id: string) => (await db.collection("catalog_jobs").doc(id).get()).get("status") as string;
+const jobStatus = async (id: string) => (await db.collection(JOB_COLLECTIONS.jobs).doc(id).get()).get("status") as string;
 
 describe("who may act", () => {
   it.each([
@@ -91,7 +97,7 @@ describe("retry and cancel", () => {
     const jobId = await jobIn("queued");
     expect(await httpsErrorOf(handleRetryJob(engine, curator({ jobId })))).toEqual({
       code: "failed-precondition",
-      message: `job ${jobId} is queued; cannot retry`,
+      message: `job ${jobId} is queued; cannot operator_retry`,
     });
     expect(await httpsErrorOf(handleRetryJob(engine, curator({ jobId: "missing" })))).toEqual({
       code: "not-found",
@@ -112,8 +118,7 @@ describe("retry and cancel", () => {
 
   it("cancel asks a running job to stop", async () => {
     const jobId = await jobIn("queued");
-    const leased = await engine.deps.queue.leaseJob(jobId, "w1");
-    await engine.deps.queue.markRunning(leased!.lease);
+    await engine.queue.leaseById(jobId, "w1");
     expect(await handleCancelJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "running", cancel_requested: true });
   });
 });
@@ -129,10 +134,13 @@ describeWithFullEmulator("revert", () => {
     const plan = planOf([
       { op: "rename_exercise", exercise_id: bench.id, old_name: BENCH_NAME, new_name: "Flat Bench Press (Barbell)", rationale: "test" },
     ]);
-    const result = await new ApplyEngine(db, deps.queue).apply(plan, input.lease);
+    const result = await new ApplyEngine(db).apply(
+      plan,
+      planWriter(input, (_op, index) => `test/${index}`),
+    );
     return result.change_ids[0];
   }
-  const name = async () => (await db.collection("exercises").doc(bench.id).get()).get("name") as string;
+  const name = async () => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name") as string;
 
   it("restores the document and records who reverted", async () => {
     const changeId = await appliedRename();
@@ -143,12 +151,12 @@ describeWithFullEmulator("revert", () => {
       targets: [`exercises/${bench.id}`],
     });
     expect(await name()).toBe(BENCH_NAME);
-    expect((await db.collection("catalog_changes").doc(changeId).get()).get("reverted_by")).toBe("curator-1");
+    expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("reverted_by")).toBe("curator-1");
   });
 
   it("a document changed since is a failed precondition; an unknown change, not found", async () => {
     const changeId = await appliedRename();
-    await db.collection("exercises").doc(bench.id).update({ name: "Edited Elsewhere (Barbell)" });
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).update({ name: "Edited Elsewhere (Barbell)" });
     const conflict = await httpsErrorOf(handleRevertChange(engine, curator({ changeId })));
     expect(conflict.code).toBe("failed-precondition");
     expect(conflict.message).toContain(`change ${changeId} cannot be reverted`);

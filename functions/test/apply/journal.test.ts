@@ -1,10 +1,13 @@
-import { Firestore, Timestamp } from "firebase-admin/firestore";
-import { ApplyEngine } from "../../src/apply/engine";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { planWriter } from "../../src/apply/run-plan";
+import { type Timestamp } from "firebase-admin/firestore";
+import { ApplyEngine } from "../../src/apply/apply-engine";
 import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
-import { type ChangePlan, operationKey } from "../../src/apply/plan";
+import { type ChangePlan, idempotencyKey } from "../../src/apply/plan";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
-import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
@@ -29,22 +32,23 @@ const mergePlan = planOf([
   },
 ]);
 
-let db: Firestore;
+const db = useFirestore();
+/** Operations named by their position in a plan, as a frozen plan names them; each plan of a test gets its own `planId`. */
+const writer = (input: TestHandlerInput, planId = "test") => planWriter(input, (_op, index) => `${planId}/${index}`);
+const keyOf = (plan: ChangePlan, index: number, input: TestHandlerInput) =>
+  idempotencyKey(plan.operations[index], input.job.id, `test/${index}`)!;
 let engine: ApplyEngine;
 let input: TestHandlerInput;
-beforeAll(() => {
-  db = newFirestore();
-});
 beforeEach(async () => {
   await seedCatalog(db, { exercises: [benchBarbell, benchDumbbell] });
   const deps = makeTestDeps(db, { applyEnabled: true });
-  engine = new ApplyEngine(db, deps.queue);
+  engine = new ApplyEngine(db);
   input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
 });
 
-const exercise = async (id: string) => (await db.collection("exercises").doc(id).get()).data();
-async function applyOne(plan: ChangePlan): Promise<string> {
-  const result = await engine.apply(plan, input.lease);
+const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
+async function applyOne(plan: ChangePlan, planId?: string): Promise<string> {
+  const result = await engine.apply(plan, writer(input, planId));
   expect(result.change_ids).toHaveLength(1);
   return result.change_ids[0];
 }
@@ -63,12 +67,19 @@ describe("revertChange", () => {
     const { id: _id, ...original } = benchBarbell;
     expect(restored).toEqual(original);
     expect((updated_at as Timestamp).toMillis()).toBeGreaterThanOrEqual((applied!.updated_at as Timestamp).toMillis());
-    const entry = await db.collection("catalog_changes").doc(changeId).get();
+    const entry = await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get();
     expect(entry.data()).toMatchObject({ status: "reverted", reverted_by: "operator" });
-    expect((await db.collection("catalog_idempotency").doc(operationKey(renamePlan.operations[0])).get()).exists).toBe(false);
+    expect(
+      (
+        await db
+          .collection(APPLY_COLLECTIONS.idempotency)
+          .doc(keyOf(renamePlan, 0, input))
+          .get()
+      ).exists,
+    ).toBe(false);
 
     expect((await revertChange(db, changeId)).status).toBe("already_reverted");
-    expect((await engine.apply(renamePlan, input.lease)).applied).toHaveLength(1);
+    expect((await engine.apply(renamePlan, writer(input))).applied).toHaveLength(1);
     expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
   });
 
@@ -81,7 +92,10 @@ describe("revertChange", () => {
 
   it("refuses after a later edit of the same document, and changes nothing", async () => {
     const changeId = await applyOne(renamePlan);
-    await applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]));
+    await applyOne(
+      planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]),
+      "later",
+    );
     const before = await exercise(benchBarbell.id);
 
     const err = await revertChange(db, changeId).catch((e: unknown) => e);
@@ -91,7 +105,7 @@ describe("revertChange", () => {
       conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata", "updated_at"] }],
     });
     expect(await exercise(benchBarbell.id)).toEqual(before);
-    expect((await db.collection("catalog_changes").doc(changeId).get()).get("status")).toBe("applied");
+    expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
   });
 
   it("reports an unknown change", async () => {

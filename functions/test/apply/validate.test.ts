@@ -1,7 +1,8 @@
-import { computeFamilyRegistry } from "../../src/catalog/repository";
 import type { OperationInput } from "../../src/apply/plan";
-import { type ValidationResult, validatePlan } from "../../src/apply/validate";
+import type { ValidationResult } from "../../src/apply/issues";
+import { validatePlan } from "../../src/apply/validate";
 import { type CatalogSeed, type ExerciseFixture, catalogViewOf, exerciseFixture, planOf } from "../helpers/catalog";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 // Pure: validation runs on an in-memory view, exactly what the loader would have read.
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
@@ -179,7 +180,7 @@ describe("validatePlan: documents after the change", () => {
       rationale,
     };
     expectError(validate([stale]), { code: "STALE_PLAN", operation_index: 0, path: "before.category" });
-    expect(validate([{ ...stale, before: { category: "compound", "metadata.level": null } } as OperationInput]).ok).toBe(true);
+    expect(validate([{ ...stale, before: { category: "compound", "metadata.level": null } }]).ok).toBe(true);
   });
 
   it("requires name_slug to derive from the name", () => {

@@ -1,9 +1,8 @@
-import { Firestore } from "firebase-admin/firestore";
 import { validatePlan } from "../../src/apply/validate";
 import { loadCatalogView, readOperationState } from "../../src/apply/view-loader";
-import { computeFamilyRegistry } from "../../src/catalog/repository";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
@@ -12,10 +11,7 @@ const squat = exerciseFixture("Squat (Barbell)", ["barbell"]);
 const slugHolder = exerciseFixture("Front Squat (Barbell)", ["barbell"], { id: "legacy-front-squat", family_slug: "old_squat" });
 const rationale = "test";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 beforeEach(async () => {
   await seedCatalog(db, {
     exercises: [benchBarbell, benchDumbbell, squat, slugHolder],

@@ -1,20 +1,16 @@
 import { runInNewContext } from "node:vm";
 import {
   DEPRECATED_FIELDS,
-  EXERCISE_FIELD_PATHS,
   LOCKED_ENRICHMENT_FIELDS,
-  deletePath,
   deprecatedFieldReplacement,
   findDeprecatedFields,
-  getPath,
   isAllowedAliasPath,
   isAllowedExercisePath,
   isDeprecatedField,
   isLockedForEnrichment,
-  isPlainRecord,
-  setPath,
 } from "../../src/catalog/fields";
-import { exercisePathSchema } from "../../src/catalog/schemas";
+import { exercisePathSchema, EXERCISE_FIELD_PATHS } from "../../src/catalog/schemas";
+import { deletePath, getPath, isPlainRecord, setPath } from "../../src/util/object-paths";
 
 describe("exercise path allowlist", () => {
   it.each([

@@ -1,10 +1,9 @@
-import { Firestore } from "firebase-admin/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import {
   CatalogLimitError,
   aliasesPointingAtExercises,
   aliasesPointingAtFamilies,
-  computeFamilyRegistry,
   exercisesWithNameSlugs,
   familyExercises,
   getAliases,
@@ -12,16 +11,13 @@ import {
   getExercises,
   getFamilyRegistry,
   loadFamilyExercises,
-  pageCollection,
-  transactionQueryReader,
 } from "../../src/catalog/repository";
 import { exerciseFixture, seedCatalog } from "../helpers/catalog";
-import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { pageCollection, transactionQueryReader } from "../../src/util/paging";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const variants = ["Front", "Back", "Box", "Pause", "Split", "Zercher", "Overhead"].map((prefix) =>
   exerciseFixture(`${prefix} Squat (Barbell)`, ["barbell"], { family_slug: "squat" }),
@@ -105,13 +101,13 @@ describeWithFullEmulator("catalog repository paging", () => {
   it("pages through a query in document id order until the end, with no cap", async () => {
     await seedCatalog(db, { exercises: [...variants, other] });
     const pages: string[][] = [];
-    for await (const page of pageCollection(db.collection("exercises").where("family_slug", "==", "squat"), 3))
+    for await (const page of pageCollection(db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", "squat"), 3))
       pages.push(page.map((doc) => doc.id));
     expect(pages.map((page) => page.length)).toEqual([3, 3, 1]);
     expect(pages.flat()).toEqual(variants.map((v) => v.id).sort());
 
     const exactPages: number[] = [];
-    for await (const page of pageCollection(db.collection("exercises").where("family_slug", "==", "squat"), 7))
+    for await (const page of pageCollection(db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", "squat"), 7))
       exactPages.push(page.length);
     expect(exactPages).toEqual([7]);
   });

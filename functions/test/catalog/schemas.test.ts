@@ -1,6 +1,6 @@
-import { deletePath, setPath } from "../../src/catalog/fields";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { aliasDocSchema, exerciseDocSchema, exercisePathSchema, familyRegistrySchema } from "../../src/catalog/schemas";
+import { deletePath, setPath } from "../../src/util/object-paths";
 
 /** A complete, valid exercise without its id. */
 function validExercise(): Record<string, unknown> {

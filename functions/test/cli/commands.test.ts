@@ -1,7 +1,9 @@
-import { Firestore } from "firebase-admin/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { type Firestore } from "firebase-admin/firestore";
 import { CliError, parseArgs, runCli } from "../../src/cli/commands";
-import { LocalRuntime } from "../../src/local/runtime";
+import { type LocalRuntime } from "../../src/local/runtime";
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
+import { registryWith } from "../helpers/registry";
 import { testRuntime } from "../helpers/runtime";
 
 let db: Firestore;
@@ -14,9 +16,10 @@ beforeAll(() => {
 });
 beforeEach(() => {
   lines = [];
-  runtime = testRuntime(db, {
-    FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: { findings: 2 } }) },
-  });
+  runtime = testRuntime(
+    db,
+    registryWith({ FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: { findings: 2 } }) } }),
+  );
 });
 afterEach(() => runtime.stop());
 
@@ -54,7 +57,7 @@ describe("operator CLI", () => {
     lines = [];
     await cli("seed");
     expect(lines[0]).toMatch(/^seeded \d+ exercises/);
-    expect((await db.collection("exercises").get()).size).toBeGreaterThan(20);
+    expect((await db.collection(CATALOG_COLLECTIONS.exercises).get()).size).toBeGreaterThan(20);
   });
 
   it.each([
@@ -66,7 +69,7 @@ describe("operator CLI", () => {
     [["daily", "yesterday"], /YYYY-MM-DD/],
     [["frobnicate"], /unknown command/],
   ])("reports bad input %j clearly", async (argv, message) => {
-    const err = await cli(...(argv as string[])).catch((e) => e);
+    const err = await cli(...argv).catch((e) => e);
     expect(err).toBeInstanceOf(CliError);
     expect((err as Error).message).toMatch(message);
   });

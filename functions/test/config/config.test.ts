@@ -1,26 +1,61 @@
-import { loadEngineConfig } from "../../src/config";
+import { ConfigError, PARAMS, configProblems, loadEngineConfig, watchdogSchedule } from "../../src/config";
+import { toJobFailure } from "../../src/jobs/errors";
 
 describe("loadEngineConfig", () => {
   it("uses the declared defaults when nothing is set", () => {
     const config = loadEngineConfig({});
-    expect(config).toMatchObject({ leaseMs: 300_000, applyEnabled: false, maxRepairs: 3, shardSize: 20, enrichConcurrency: 4 });
-    expect(config.llm.provider).toBe("fake");
+    expect(config).toMatchObject({
+      leaseMs: 300_000,
+      applyEnabled: false,
+      maxRepairs: 3,
+      shardSize: 20,
+      enrichConcurrency: 4,
+      llmProvider: "fake",
+    });
   });
 
-  it("reads params from the environment", () => {
+  it("reads params from the environment, durations in seconds as milliseconds", () => {
     const config = loadEngineConfig({ JOB_LEASE_SECONDS: "10", CATALOG_APPLY_ENABLED: "true", LLM_PROVIDER: "vertex", MAX_REPAIRS: "5" });
-    expect(config).toMatchObject({ leaseMs: 10_000, applyEnabled: true, maxRepairs: 5 });
-    expect(config.llm.provider).toBe("vertex");
+    expect(config).toMatchObject({ leaseMs: 10_000, applyEnabled: true, maxRepairs: 5, llmProvider: "vertex" });
   });
 
-  it("rejects an unknown LLM provider", () => {
-    expect(() => loadEngineConfig({ LLM_PROVIDER: "openai" })).toThrow(/LLM_PROVIDER/);
+  it("has one param per setting, each with a unique name and a description", () => {
+    const names = Object.values(PARAMS).map((spec) => spec.param.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(Object.keys(loadEngineConfig({})).sort()).toEqual(Object.keys(PARAMS).sort());
   });
 });
 
-describe("loadEngineConfig input errors", () => {
-  it("names the param that does not parse", () => {
-    expect(() => loadEngineConfig({ JOB_LEASE_SECONDS: "soon" })).toThrow(/JOB_LEASE_SECONDS/);
-    expect(() => loadEngineConfig({ CATALOG_APPLY_ENABLED: "yes" })).toThrow(/CATALOG_APPLY_ENABLED/);
+describe("a param that does not parse", () => {
+  it.each([
+    ["JOB_LEASE_SECONDS", "soon", "leaseMs", /integer/],
+    ["CATALOG_APPLY_ENABLED", "yes", "applyEnabled", /true or false/],
+    ["LLM_PROVIDER", "openai", "llmProvider", /one of fake, vertex/],
+    ["ENRICH_SHARD_SIZE", "500", "shardSize", /at most 100/],
+  ] as const)("%s=%s loads, and reading that setting fails permanently with CONFIG_INVALID naming it", (name, value, key, reason) => {
+    const config = loadEngineConfig({ [name]: value });
+    expect(config.maxRepairs).toBe(3); // the other settings are fine
+    let thrown: unknown;
+    try {
+      void config[key];
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as Error).message).toMatch(name);
+    expect((thrown as Error).message).toMatch(reason);
+    expect(toJobFailure(thrown)).toMatchObject({ code: "CONFIG_INVALID", kind: "permanent" });
+    expect(configProblems({ [name]: value }).map((problem) => problem.param)).toEqual([name]);
+  });
+});
+
+describe("the watchdog schedule", () => {
+  it("follows WATCHDOG_INTERVAL_MINUTES", () => {
+    expect(watchdogSchedule({ WATCHDOG_INTERVAL_MINUTES: "7" })).toBe("every 7 minutes");
+  });
+
+  it("falls back to the default instead of breaking the functions' loading", () => {
+    expect(watchdogSchedule({ WATCHDOG_INTERVAL_MINUTES: "often" })).toBe("every 5 minutes");
+    expect(watchdogSchedule({ WATCHDOG_INTERVAL_MINUTES: "0" })).toBe("every 5 minutes");
   });
 });

@@ -1,8 +1,9 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
-import { isAllowedExercisePath, isLockedForEnrichment, setPath } from "../../src/catalog/fields";
+import { isAllowedExercisePath, isLockedForEnrichment } from "../../src/catalog/fields";
 import { exerciseDocSchema } from "../../src/catalog/schemas";
 import { enrichablePaths, normalizeEnrichmentChanges } from "../../src/enrichment/normalize";
 import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
+import { setPath } from "../../src/util/object-paths";
 
 /** A legacy exercise that needs enrichment: identity only, plus a few non-canonical values. */
 const THIN: Readonly<Record<string, unknown>> = {

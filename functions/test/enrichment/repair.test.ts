@@ -1,18 +1,15 @@
-import type { Firestore } from "firebase-admin/firestore";
-import { runPlan } from "../../src/apply/pipeline";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
 import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
 import { toJobFailure } from "../../src/jobs/errors";
-import { FakeLlmClient, type FakeScriptStep } from "../../src/llm";
+import { FakeLlmClient, type FakeScriptStep, LlmError } from "../../src/llm/index";
 import type { LlmRequest } from "../../src/llm/types";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const ROW = exerciseFixture("Bent Over Row (Barbell)", ["barbell"], { muscles: { primary: ["latissimus dorsi"], category: ["back"] } });
 
@@ -34,7 +31,7 @@ function fixedPlan(plan: ChangePlan): ChangePlan {
 async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; input: TestHandlerInput }> {
   await seedCatalog(db, { exercises: [ROW] });
   const llm = new FakeLlmClient({ script });
-  const deps = makeTestDeps(db, { applyEnabled: true, llm: () => llm, repairPlan: llmPlanRepairer() });
+  const deps = makeTestDeps(db, { applyEnabled: true, llm: () => llm, repairPlan: llmPlanRepairer(() => llm) });
   const input = await leaseForTest(deps, {
     type: "TARGETED_FIX",
     payload: { mode: "apply", exercise_doc_ids: [ROW.id], fix_type: "patch", fix_data: { patch: {} } },
@@ -42,9 +39,9 @@ async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; in
   return { llm, input };
 }
 
-async function attemptLogOf(input: TestHandlerInput, status: "succeeded" | "needs_review" | "failed") {
-  await input.attemptLog.finish(status, null);
-  return (await db.collection("catalog_jobs").doc(input.job.id).collection("attempts").doc("1").get()).data()!;
+/** The attempt log as the worker would write it when the attempt ends with `status`. */
+function attemptLogOf(input: TestHandlerInput, status: "succeeded" | "needs_review" | "failed"): FirebaseFirestore.DocumentData {
+  return input.attemptLog.document({ status, error: null, finishedAt: new Date() });
 }
 
 const planFromContext = (req: { context?: Record<string, unknown> }) => req.context?.plan;
@@ -58,7 +55,7 @@ describe("the LLM repair loop", () => {
     const outcome = await runPlan(input, brokenPlan(input.job.id));
 
     expect(outcome).toMatchObject({ kind: "completed", status: "succeeded", summary: { repairs: 2, applied: 1 } });
-    const stored = (await db.collection("exercises").doc(ROW.id).get()).data()!;
+    const stored = (await db.collection(CATALOG_COLLECTIONS.exercises).doc(ROW.id).get()).data()!;
     expect(stored.muscles.primary).toEqual(["trapezius"]);
     expect(llm.calls.map((call) => [call.task, call.tier])).toEqual([
       [REPAIR_TASK, "fast"],
@@ -66,7 +63,7 @@ describe("the LLM repair loop", () => {
     ]);
     expect(llm.calls[0].context).toMatchObject({ errors: [expect.objectContaining({ code: "SCHEMA_INVALID", operation_index: 0 })] });
 
-    const log = await attemptLogOf(input, "succeeded");
+    const log = attemptLogOf(input, "succeeded");
     expect(log.repairs).toEqual([
       expect.objectContaining({ round: 1, errors_after: 1 }),
       expect.objectContaining({ round: 2, errors_after: 0 }),
@@ -93,7 +90,7 @@ describe("the LLM repair loop", () => {
     expect((outcome.error?.details as { repairs: unknown[] }).repairs).toHaveLength(3);
     expect(llm.calls).toHaveLength(3);
     expect(await snapshotCatalog(db)).toBe(before);
-    const log = await attemptLogOf(input, "needs_review");
+    const log = attemptLogOf(input, "needs_review");
     expect(log.repairs).toHaveLength(3);
     expect(log.events.filter((e: { event: string }) => e.event === "plan_repaired")).toHaveLength(3);
     expect(log.llm_calls.map((call: { task: string }) => call.task)).toEqual([REPAIR_TASK, REPAIR_TASK, REPAIR_TASK]);
@@ -107,7 +104,7 @@ describe("the LLM repair loop", () => {
     ]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
     expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 3 } });
-    const log = await attemptLogOf(input, "succeeded");
+    const log = attemptLogOf(input, "succeeded");
     expect(
       log.events
         .filter((e: { event: string }) => e.event === "plan_repair_unusable")
@@ -121,6 +118,18 @@ describe("the LLM repair loop", () => {
     const before = await snapshotCatalog(db);
     const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
     expect(toJobFailure(err)).toMatchObject({ code: "LLM_RATE_LIMITED", kind: "transient" });
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(input.attempt.llmTotals().calls).toBe(1);
+  });
+
+  it("fails the job with LLM_AUTH when there are no credentials, rather than counting a round that changed nothing", async () => {
+    const noCredentials = () => {
+      throw new LlmError("LLM_AUTH", "Vertex AI credentials unavailable: Could not load the default credentials");
+    };
+    const { input } = await setUp([{ match: { task: REPAIR_TASK }, respond: noCredentials }]);
+    const before = await snapshotCatalog(db);
+    const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ code: "LLM_AUTH", kind: "permanent" });
     expect(await snapshotCatalog(db)).toBe(before);
     expect(input.attempt.llmTotals().calls).toBe(1);
   });

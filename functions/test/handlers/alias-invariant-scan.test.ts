@@ -1,14 +1,10 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
   it("finds every broken alias and old slug without alias and asks for ALIAS_REPAIR", async () => {

@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 // Aliases whose targets were merged away: they follow the successor.
 const merged = {

@@ -1,13 +1,9 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
-import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 // Families whose slugs differ from demo families only by a plural or an equipment word.
 const lookalikes = {

@@ -1,4 +1,4 @@
-import { DuplicateIndex, exerciseDuplicateKey, familyDuplicateKey, singular } from "../../src/jobs/handlers/plans/duplicate-detection";
+import { DuplicateIndex, exerciseDuplicateKey, familyDuplicateKey, singular } from "../../src/handlers/plans/duplicate-detection";
 import { exerciseFixture } from "../helpers/catalog";
 
 const member = (name: string, equipment: string[], family: string, extra: Record<string, unknown> = {}) => {

@@ -1,15 +1,10 @@
-import type { Firestore } from "firebase-admin/firestore";
-import { Executor } from "../../src/jobs/executor";
-import { catalogHandlers } from "../../src/jobs/handlers";
+import { exerciseAddHandler } from "../../src/handlers/exercise-add";
 import { snapshotCatalog } from "../helpers/catalog";
-import { leaseForTest, retryForTest } from "../helpers/engine";
-import { newFirestore } from "../helpers/firestore";
+import { leaseForTest, retryForTest, runHandler } from "../helpers/engine";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const NEW_ID = "bulgarian_split_squat__bulgarian-split-squat-dumbbell";
 const intent = {
@@ -66,12 +61,11 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
   it("does nothing more when the job runs again after it created the exercise", async () => {
     await seedDemo(db);
     const deps = depsFor(db, mode);
-    const executor = new Executor(catalogHandlers);
     const first = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode, intent } });
-    await executor.execute(first);
+    await runHandler(exerciseAddHandler, first);
     const afterFirst = await snapshotCatalog(db);
 
-    const retry = await executor.execute(await retryForTest(deps, first));
+    const retry = await runHandler(exerciseAddHandler, await retryForTest(deps, first));
     expect(retry).toMatchObject({
       kind: "completed",
       status: mode === "apply" ? "succeeded" : "succeeded_dry_run",

@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { snapshotCatalog } from "../helpers/catalog";
-import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { MODES, depsFor, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 // Scans page with cursors, which the fallback emulator does not implement.
 describeWithFullEmulator.each(MODES)("FAMILY_AUDIT (%s)", (mode) => {

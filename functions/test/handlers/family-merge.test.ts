@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const rows = {
   exercises: [exerciseFixture("Rows (Kettlebell)", ["kettlebell"]), exerciseFixture("Rows (Cable)", ["cable"])],

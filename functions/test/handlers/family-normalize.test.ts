@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { snapshotCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
   it("gives a multi-equipment family canonical names, keeps old slugs as aliases and writes its registry", async () => {

@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { snapshotCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const rename = (mode: string, from: string, to: string) => ({ mode, rename_config: { old_family_slug: from, new_family_slug: to } });
 

@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 // "curl" wrongly holds a leg exercise next to its arm curls.
 const curl = {

@@ -5,14 +5,13 @@
  */
 import { validatePlan } from "../../src/apply/validate";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
-import type { DocData } from "../../src/catalog/repository";
-import { AliasFacts, type FamilyFacts } from "../../src/jobs/handlers/alias-facts";
-import type { LoadedFamily } from "../../src/jobs/handlers/catalog-reads";
-import { changePlan } from "../../src/jobs/handlers/change-plan";
-import type { SlugOwners } from "../../src/jobs/handlers/rename-conflicts";
-import { creationSlugOf } from "../../src/jobs/handlers/slug-aliases";
-import type { JobType } from "../../src/jobs/models";
+import { AliasFacts, type FamilyFacts } from "../../src/catalog/alias-facts";
+import type { LoadedFamily } from "../../src/catalog/reads";
+import { changePlan } from "../../src/handlers/support/change-plan";
+import type { SlugOwners } from "../../src/catalog/rename-conflicts";
+import { creationSlugOf } from "../../src/catalog/slug-aliases";
 import { type CatalogSeed, catalogViewOf } from "../helpers/catalog";
+import { type DocData } from "../../src/util/object-paths";
 
 export class InMemoryCatalog {
   readonly exercises: Map<string, DocData>;
@@ -47,7 +46,7 @@ export class InMemoryCatalog {
   }
 
   /** The plan a handler of `type` would hand to runPlan, validated against this catalog. */
-  validate(type: JobType, operations: readonly OperationInput[]): { plan: ChangePlan; errors: string[] } {
+  validate(type: string, operations: readonly OperationInput[]): { plan: ChangePlan; errors: string[] } {
     const plan = changePlan({ id: "test-job", type }, "test", operations);
     const result = validatePlan(plan, catalogViewOf(this.seed));
     return { plan, errors: result.errors.map((issue) => `${issue.code} @${issue.operation_index}: ${issue.message}`) };

@@ -1,14 +1,10 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { newFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 // Scans page with cursors, which the fallback emulator does not implement.
 describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {

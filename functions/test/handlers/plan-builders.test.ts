@@ -4,16 +4,16 @@
  */
 import type { OperationInput } from "../../src/apply/plan";
 import { JobFailure } from "../../src/jobs/errors";
-import { auditFamily } from "../../src/jobs/handlers/family-findings";
-import { planAliasRepair } from "../../src/jobs/handlers/plans/alias-repair";
-import { resolveAlias } from "../../src/jobs/handlers/alias-resolution";
-import { draftExercise, placeExercise, planExerciseAdd } from "../../src/jobs/handlers/plans/exercise-add";
-import { planFamilyMerge } from "../../src/jobs/handlers/plans/family-merge";
-import { planFamilyNormalize } from "../../src/jobs/handlers/plans/family-normalize";
-import { planFamilyRenameSlug } from "../../src/jobs/handlers/plans/family-rename-slug";
-import { planFamilySplit } from "../../src/jobs/handlers/plans/family-split";
-import { planSchemaCleanup } from "../../src/jobs/handlers/plans/schema-cleanup";
-import { planTargetedFix } from "../../src/jobs/handlers/plans/targeted-fix";
+import { auditFamily } from "../../src/catalog/family-findings";
+import { planAliasRepair } from "../../src/handlers/plans/alias-repair";
+import { resolveAlias } from "../../src/catalog/alias-resolution";
+import { draftExercise, placeExercise, planExerciseAdd } from "../../src/handlers/plans/exercise-add";
+import { planFamilyMerge } from "../../src/handlers/plans/family-merge";
+import { planFamilyNormalize } from "../../src/handlers/plans/family-normalize";
+import { planFamilyRenameSlug } from "../../src/handlers/plans/family-rename-slug";
+import { planFamilySplit } from "../../src/handlers/plans/family-split";
+import { planSchemaCleanup } from "../../src/handlers/plans/schema-cleanup";
+import { planTargetedFix } from "../../src/handlers/plans/targeted-fix";
 import type { CatalogSeed } from "../helpers/catalog";
 import { exerciseFixture } from "../helpers/catalog";
 import { InMemoryCatalog } from "./in-memory-catalog";
@@ -365,7 +365,6 @@ describe("planTargetedFix", () => {
 
   it("renames and keeps the old slug", () => {
     const result = fix({
-      mode: "apply",
       exercise_doc_ids: ["leg_press__single-leg-press-machine"],
       fix_type: "rename",
       fix_data: { new_name: "Unilateral Leg Press (Machine)" },
@@ -384,7 +383,6 @@ describe("planTargetedFix", () => {
 
   it("patches only what differs; null removes a field", () => {
     const result = fix({
-      mode: "apply",
       exercise_doc_ids: ["squat__squat-barbell"],
       fix_type: "patch",
       fix_data: { patch: { category: "compound", "metadata.level": "advanced", stimulus_tags: null } },
@@ -403,7 +401,6 @@ describe("planTargetedFix", () => {
   it("marks merged and repoints aliases of the merged exercise", () => {
     const result = fix(
       {
-        mode: "apply",
         exercise_doc_ids: ["squat__squat-dumbbell"],
         fix_type: "mark_merged",
         fix_data: { merged_into: "squat__squat-kettlebell" },
@@ -425,7 +422,6 @@ describe("planTargetedFix", () => {
 
   it("archives live exercises only, and deprecates a family left without live exercises", () => {
     const result = fix({
-      mode: "apply",
       exercise_doc_ids: ["chest_fly__chest-fly-cable", "chest_fly__chest-fly-machine"],
       fix_type: "archive",
     });
@@ -438,7 +434,7 @@ describe("planTargetedFix", () => {
 
   it("fails on a missing exercise or merge target: EXERCISE_NOT_FOUND", () => {
     const failure = failureOf(() =>
-      fix({ mode: "apply", exercise_doc_ids: ["squat__squat-barbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__nope" } }),
+      fix({ exercise_doc_ids: ["squat__squat-barbell"], fix_type: "mark_merged", fix_data: { merged_into: "squat__nope" } }),
     );
     expect(failure).toMatchObject({ code: "EXERCISE_NOT_FOUND", kind: "permanent", details: { missing: ["squat__nope"] } });
   });
@@ -446,7 +442,6 @@ describe("planTargetedFix", () => {
   it("fails a merge into one of the merged exercises: MERGE_TARGET_INVALID", () => {
     const failure = failureOf(() =>
       fix({
-        mode: "apply",
         exercise_doc_ids: ["squat__squat-barbell"],
         fix_type: "mark_merged",
         fix_data: { merged_into: "squat__squat-barbell" },
@@ -464,10 +459,7 @@ describe("planSchemaCleanup", () => {
   });
 
   it("removes deprecated fields whose replacement exists, and keeps the others", () => {
-    const cleanup = planSchemaCleanup(
-      { mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine", "step_up__step-up-box"] },
-      catalog.exercises,
-    );
+    const cleanup = planSchemaCleanup({ exercise_doc_ids: ["leg_press__leg-press-machine", "step_up__step-up-box"] }, catalog.exercises);
     expect(cleanup.operations).toEqual([
       expect.objectContaining({
         op: "patch_fields",
@@ -484,7 +476,7 @@ describe("planSchemaCleanup", () => {
 
   it("limits the work to fields_to_remove", () => {
     const cleanup = planSchemaCleanup(
-      { mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: ["coaching_cues"] },
+      { exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: ["coaching_cues"] },
       catalog.exercises,
     );
     expect(cleanup.operations).toEqual([expect.objectContaining({ unset: ["coaching_cues"] })]);
@@ -492,10 +484,7 @@ describe("planSchemaCleanup", () => {
 
   it.each([["status"], ["merged_into"], ["description"]])("refuses to remove %s: INVALID_FIELDS", (field) => {
     const failure = failureOf(() =>
-      planSchemaCleanup(
-        { mode: "apply", exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: [field] },
-        catalog.exercises,
-      ),
+      planSchemaCleanup({ exercise_doc_ids: ["leg_press__leg-press-machine"], fields_to_remove: [field] }, catalog.exercises),
     );
     expect(failure).toMatchObject({ code: "INVALID_FIELDS", kind: "permanent", details: { invalid: [field] } });
   });

@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { snapshotCatalog } from "../helpers/catalog";
-import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { MODES, depsFor, exercise, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 // Removing fields needs field deletes, which the fallback emulator does not implement.
 describeWithFullEmulator.each(MODES)("SCHEMA_CLEANUP (%s)", (mode) => {

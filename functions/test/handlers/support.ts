@@ -1,17 +1,18 @@
 /**
  * Shared fixtures of the catalog handler tests: the demo catalog with its broken data, and running
- * one job through the executor the way the worker does (lock keys, handler, failure → status).
+ * one job through its handler the way the worker does (lock keys, handler, failure → status).
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
-import type { DocData } from "../../src/catalog/repository";
-import { COLLECTIONS } from "../../src/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { toJobFailure } from "../../src/jobs/errors";
-import { type EngineDeps, Executor } from "../../src/jobs/executor";
-import { catalogHandlers } from "../../src/jobs/handlers";
-import type { JobErrorInfo, JobStatus, JobType, Mode } from "../../src/jobs/models";
+import { registry } from "../../src/handlers";
+import type { JobStatus } from "../../src/jobs/lifecycle";
+import type { JobErrorInfo, Mode } from "../../src/jobs/model";
 import { type CatalogSeed, type ExerciseFixture, seedCatalog } from "../helpers/catalog";
-import { leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type TestDeps, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type DocData } from "../../src/util/object-paths";
 
 export const MODES: Mode[] = ["dry_run", "apply"];
 
@@ -34,7 +35,7 @@ export async function seedDemo(db: Firestore, extra: CatalogSeed = {}): Promise<
 }
 
 /** Engine deps for a mode: apply runs need the apply gate open. */
-export function depsFor(db: Firestore, mode: Mode): EngineDeps {
+export function depsFor(db: Firestore, mode: Mode): TestDeps {
   return makeTestDeps(db, { applyEnabled: mode === "apply" });
 }
 
@@ -47,14 +48,13 @@ export interface JobRun {
   lockKeys: string[];
 }
 
-const executor = new Executor(catalogHandlers);
-
 /** Creates, leases and runs one job; a thrown failure becomes the status the worker would set. */
-export async function runJob(deps: EngineDeps, type: JobType, payload: Record<string, unknown>): Promise<JobRun> {
+export async function runJob(deps: TestDeps, type: string, payload: Record<string, unknown>): Promise<JobRun> {
   const input = await leaseForTest(deps, { type, payload });
-  const lockKeys = await executor.lockKeys(input.job, deps).catch(() => []);
+  const handler = registry.handlerFor(type);
+  const lockKeys = await (async () => (await handler.lockKeys?.(input.job, deps)) ?? [])().catch(() => []);
   try {
-    const outcome = await executor.execute(input);
+    const outcome = await handler.run(input);
     if (outcome.kind !== "completed") throw new Error(`unexpected outcome ${outcome.kind}`);
     return { jobId: input.job.id, status: outcome.status, error: outcome.error ?? null, summary: outcome.summary, lockKeys };
   } catch (err) {
@@ -71,22 +71,22 @@ export async function runJob(deps: EngineDeps, type: JobType, payload: Record<st
 }
 
 export async function exercise(db: Firestore, id: string): Promise<DocData | null> {
-  const snap = await db.collection(COLLECTIONS.exercises).doc(id).get();
+  const snap = await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get();
   return snap.exists ? (snap.data() as DocData) : null;
 }
 
 export async function alias(db: Firestore, slug: string): Promise<DocData | null> {
-  const snap = await db.collection(COLLECTIONS.aliases).doc(slug).get();
+  const snap = await db.collection(CATALOG_COLLECTIONS.aliases).doc(slug).get();
   return snap.exists ? (snap.data() as DocData) : null;
 }
 
 export async function family(db: Firestore, slug: string): Promise<DocData | null> {
-  const snap = await db.collection(COLLECTIONS.families).doc(slug).get();
+  const snap = await db.collection(CATALOG_COLLECTIONS.families).doc(slug).get();
   return snap.exists ? (snap.data() as DocData) : null;
 }
 
 /** Jobs other than `exceptJobId` (the follow-ups a scan created), as {type, payload, dedup_key, created_by}. */
 export async function otherJobs(db: Firestore, exceptJobId: string): Promise<DocData[]> {
-  const snap = await db.collection(COLLECTIONS.jobs).get();
+  const snap = await db.collection(JOB_COLLECTIONS.jobs).get();
   return snap.docs.filter((doc) => doc.id !== exceptJobId).map((doc) => doc.data());
 }

@@ -1,12 +1,8 @@
-import type { Firestore } from "firebase-admin/firestore";
 import { snapshotCatalog } from "../helpers/catalog";
-import { newFirestore } from "../helpers/firestore";
+import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   const done = mode === "apply" ? "succeeded" : "succeeded_dry_run";

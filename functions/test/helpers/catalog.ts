@@ -13,11 +13,11 @@
  */
 import type { Firestore, WriteBatch } from "firebase-admin/firestore";
 import type { CatalogView } from "../../src/apply/catalog-state";
-import { canonicalJson } from "../../src/apply/document-diff";
+import { canonicalJson } from "../../src/util/document-diff";
 import { type ChangePlan, type OperationInput, changePlanSchema } from "../../src/apply/plan";
-import type { DocData } from "../../src/catalog/repository";
 import { exerciseIdFor, toFamilySlug, toNameSlug } from "../../src/catalog/taxonomy";
-import { COLLECTIONS } from "../../src/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { type DocData } from "../../src/util/object-paths";
 
 export type ExerciseFixture = { id: string } & DocData;
 
@@ -46,18 +46,18 @@ export interface CatalogSeed {
 
 function seedEntries(seed: CatalogSeed): [string, string, DocData][] {
   return [
-    ...(seed.exercises ?? []).map(({ id, ...data }): [string, string, DocData] => [COLLECTIONS.exercises, id, data]),
-    ...(seed.aliases ?? []).map((data): [string, string, DocData] => [COLLECTIONS.aliases, String(data.alias_slug), data]),
-    ...(seed.families ?? []).map((data): [string, string, DocData] => [COLLECTIONS.families, String(data.family_slug), data]),
+    ...(seed.exercises ?? []).map(({ id, ...data }): [string, string, DocData] => [CATALOG_COLLECTIONS.exercises, id, data]),
+    ...(seed.aliases ?? []).map((data): [string, string, DocData] => [CATALOG_COLLECTIONS.aliases, String(data.alias_slug), data]),
+    ...(seed.families ?? []).map((data): [string, string, DocData] => [CATALOG_COLLECTIONS.families, String(data.family_slug), data]),
   ];
 }
 
 export function catalogViewOf(seed: CatalogSeed): CatalogView {
   const view = { exercises: new Map<string, DocData>(), aliases: new Map<string, DocData>(), families: new Map<string, DocData>() };
   const byCollection: Record<string, Map<string, DocData>> = {
-    [COLLECTIONS.exercises]: view.exercises,
-    [COLLECTIONS.aliases]: view.aliases,
-    [COLLECTIONS.families]: view.families,
+    [CATALOG_COLLECTIONS.exercises]: view.exercises,
+    [CATALOG_COLLECTIONS.aliases]: view.aliases,
+    [CATALOG_COLLECTIONS.families]: view.families,
   };
   for (const [collection, id, data] of seedEntries(seed)) byCollection[collection].set(id, data);
   return view;
@@ -84,7 +84,7 @@ export async function seedCatalog(db: Firestore, seed: CatalogSeed): Promise<voi
 /** Every catalog document, by collection and id, as one deterministic string. */
 export async function snapshotCatalog(db: Firestore): Promise<string> {
   const snapshot: Record<string, Record<string, DocData>> = {};
-  for (const collection of [COLLECTIONS.exercises, COLLECTIONS.aliases, COLLECTIONS.families]) {
+  for (const collection of [CATALOG_COLLECTIONS.exercises, CATALOG_COLLECTIONS.aliases, CATALOG_COLLECTIONS.families]) {
     const docs = await db.collection(collection).get();
     snapshot[collection] = Object.fromEntries(docs.docs.map((doc) => [doc.id, doc.data()]));
   }

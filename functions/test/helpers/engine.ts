@@ -1,9 +1,12 @@
 /**
  * Engine fixtures for handler and apply tests against the emulator.
  *
- * - `makeTestDeps(db, {applyEnabled, config, now, llm, repairPlan})` builds real `EngineDeps`: a
- *   JobQueue, a LockManager, config from `loadEngineConfig` (apply disabled unless asked), and an
- *   `llm()` that throws unless one is given, so a test never reaches a model by accident.
+ * - `makeTestDeps(db, {applyEnabled, config, now, llm, llmNotConfigured, repairPlan})` builds the real
+ *   services a handler gets (`CatalogDeps`: config from `loadEngineConfig`, apply disabled unless asked,
+ *   an `llm()` that throws unless one is given, so a test never reaches a model by accident, and an
+ *   LLM that counts as configured unless `llmNotConfigured` says otherwise), plus the
+ *   engine parts tests drive directly: a JobQueue over the catalog registry, a LockManager, the
+ *   job flows and a task port that records wake-ups.
  * - `leaseForTest(deps, {type, payload, ...})` creates a job, leases and marks it running, starts a
  *   real attempt log, and returns the `HandlerInput` a handler receives, plus the AbortController
  *   behind `ctx.signal` and the attempt log (call `attemptLog.finish(...)` to read it back).
@@ -11,77 +14,100 @@
  *   the job is leased again (new attempt, new lease epoch), so the old lease is stale.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import type { PlanRepairer } from "../../src/apply/pipeline";
+import type { PlanRepairer } from "../../src/apply/run-plan";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
-import { FirestoreAttemptLog } from "../../src/jobs/attempt-log";
-import { jobLogger } from "../../src/jobs/context";
+import { registry } from "../../src/handlers";
+import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
+import { AttemptLog } from "../../src/jobs/attempt-log";
 import { JobFailure } from "../../src/jobs/errors";
-import type { EngineDeps, HandlerInput } from "../../src/jobs/executor";
+import { JobFlows } from "../../src/jobs/flows";
+import type { z } from "zod";
+import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "../../src/jobs/handler";
 import { LockManager } from "../../src/jobs/locks";
-import type { JobType } from "../../src/jobs/models";
-import { type CreateJobInput, JobQueue, type LeasedJob } from "../../src/jobs/queue";
+import type { BasePayload } from "../../src/jobs/model";
+import { JobQueue, type LeasedJob, type QueueOptions } from "../../src/jobs/queue";
+import { jobScope } from "../../src/jobs/worker";
+import type { LlmError } from "../../src/llm/errors";
 import type { LlmClient } from "../../src/llm/types";
+import { RecordingTasks } from "./runtime";
+import { type CreateJobInput } from "../../src/jobs/model";
 
 export interface TestDepsOverrides {
   applyEnabled?: boolean;
   config?: Partial<EngineConfig>;
   now?: () => Date;
   llm?: () => LlmClient;
+  llmNotConfigured?: () => LlmError | undefined;
   repairPlan?: PlanRepairer;
 }
 
-export function makeTestDeps(db: Firestore, overrides: TestDepsOverrides = {}): EngineDeps {
+/** A job queue over the catalog's job types. */
+export function testQueue(db: Firestore, options: Omit<QueueOptions, "types"> = {}): JobQueue {
+  return new JobQueue(db, { types: registry, ...options });
+}
+
+export interface TestDeps extends CatalogDeps {
+  queue: JobQueue;
+  locks: LockManager;
+  flows: JobFlows;
+  tasks: RecordingTasks;
+}
+
+export function makeTestDeps(db: Firestore, overrides: TestDepsOverrides = {}): TestDeps {
   const now = overrides.now ?? (() => new Date());
   const config = { ...loadEngineConfig({}), applyEnabled: overrides.applyEnabled ?? false, ...overrides.config };
+  const queue = testQueue(db, { now, leaseMs: config.leaseMs });
+  const tasks = new RecordingTasks();
   return {
     db,
-    queue: new JobQueue(db, { now, leaseMs: config.leaseMs }),
+    queue,
     locks: new LockManager(db, now),
+    flows: new JobFlows(db, queue, tasks),
+    tasks,
     config,
     llm:
       overrides.llm ??
       (() => {
         throw new Error("this test did not provide an LLM client");
       }),
+    llmNotConfigured: overrides.llmNotConfigured ?? (() => undefined),
     now,
     ...(overrides.repairPlan ? { repairPlan: overrides.repairPlan } : {}),
   };
 }
 
-export interface TestHandlerInput extends HandlerInput<JobType> {
+export interface TestHandlerInput extends HandlerInput<BasePayload, CatalogDeps> {
+  deps: TestDeps;
   /** Aborts `ctx.signal`, as a lost lease or a cancel would. */
   abort: AbortController;
-  attemptLog: FirestoreAttemptLog;
+  attemptLog: AttemptLog;
 }
 
 export type TestJobInput = Omit<CreateJobInput, "created_by"> & { created_by?: string };
 
-export async function leaseForTest(deps: EngineDeps, input: TestJobInput, workerId = "test-worker"): Promise<TestHandlerInput> {
+export async function leaseForTest(deps: TestDeps, input: TestJobInput, workerId = "test-worker"): Promise<TestHandlerInput> {
   const created = await deps.queue.createJob({ created_by: "test", ...input });
   if (!created.created) throw new Error(`job not created: ${created.reason} (${created.jobId})`);
-  return handlerInputFor(deps, await deps.queue.leaseJob(created.jobId, workerId));
+  return handlerInputFor(deps, await deps.queue.leaseById(created.jobId, workerId));
 }
 
-/** Fails the attempt as a crash would and leases the job again under a new epoch. */
-export async function retryForTest(deps: EngineDeps, input: TestHandlerInput, workerId = "test-worker-2"): Promise<TestHandlerInput> {
-  await deps.queue.failJob(input.lease, JobFailure.transient("TEST_CRASH", "simulated crash"));
+/** Ends the attempt as a crash would (a transient failure) and leases the job again under a new epoch. */
+export async function retryForTest(deps: TestDeps, input: TestHandlerInput, workerId = "test-worker-2"): Promise<TestHandlerInput> {
+  const failure = JobFailure.transient("TEST_CRASH", "simulated crash");
+  await deps.queue.endAttempt(input.lease, { event: "retry", fields: { error: failure.toInfo() }, bookkeeping: () => undefined });
   // Lease from a clock past the backoff delay, so the retry is due at once.
-  const later = new JobQueue(deps.db, { now: () => new Date(deps.now().getTime() + deps.config.backoffMaxMs + 1000) });
-  return handlerInputFor(deps, await later.leaseJob(input.job.id, workerId));
+  const later = testQueue(deps.db, { now: () => new Date(deps.now().getTime() + deps.config.backoffMaxMs + 1000) });
+  return handlerInputFor(deps, await later.leaseById(input.job.id, workerId));
 }
 
-async function handlerInputFor(deps: EngineDeps, leased: LeasedJob | null): Promise<TestHandlerInput> {
+async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promise<TestHandlerInput> {
   if (!leased) throw new Error("the job could not be leased");
   const { job, lease } = leased;
-  await deps.queue.markRunning(lease);
-  const attemptLog = new FirestoreAttemptLog(
-    deps.db,
-    { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch },
+  const attemptLog = new AttemptLog(
+    { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch, startedAt: deps.now() },
     deps.now,
   );
-  await attemptLog.start();
   const abort = new AbortController();
-  const identity = { jobId: job.id, type: job.type, attempt: job.attempts, leaseEpoch: lease.epoch, workerId: lease.owner };
   return {
     job,
     lease,
@@ -89,6 +115,20 @@ async function handlerInputFor(deps: EngineDeps, leased: LeasedJob | null): Prom
     attempt: attemptLog,
     attemptLog,
     abort,
-    ctx: { ...identity, mode: job.payload.mode, signal: abort.signal, log: jobLogger(identity) },
+    engine: jobScope(deps, job, lease),
+    ctx: {
+      jobId: job.id,
+      type: job.type,
+      attempt: job.attempts,
+      leaseEpoch: lease.epoch,
+      workerId: lease.owner,
+      mode: job.payload.mode,
+      signal: abort.signal,
+    },
   };
+}
+
+/** Runs a handler on a test lease, whose payload its own schema parsed when the job was read. */
+export function runHandler<S extends PayloadSchema>(handler: JobHandler<S, CatalogDeps>, input: TestHandlerInput): Promise<HandlerOutcome> {
+  return handler.run(input as unknown as HandlerInput<z.output<S>, CatalogDeps>);
 }

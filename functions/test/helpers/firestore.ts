@@ -1,22 +1,31 @@
-import { App, deleteApp, initializeApp } from "firebase-admin/app";
-import { Firestore, getFirestore } from "firebase-admin/firestore";
+import { deleteApp, getApp } from "firebase-admin/app";
+import type { Firestore } from "firebase-admin/firestore";
+import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import { hasTransactionIsolation } from "../../src/local/emulator";
 import { TEST_PROJECT_ID } from "../setup/project";
 
-const apps: App[] = [];
+const apps: string[] = [];
 let counter = 0;
 
 /** A Firestore client of its own firebase-admin app: a separate "worker" as far as Firestore can tell. */
 export function newFirestore(): Firestore {
-  const app = initializeApp({ projectId: TEST_PROJECT_ID }, `test-app-${process.pid}-${++counter}`);
-  apps.push(app);
-  const db = getFirestore(app);
-  db.settings({ ignoreUndefinedProperties: true });
-  return db;
+  const name = `test-app-${process.pid}-${++counter}`;
+  apps.push(name);
+  return firestoreClient({ projectId: TEST_PROJECT_ID }, name);
+}
+
+/** The Firestore client of a test file: `const db = useFirestore();` at the top of the file. */
+export function useFirestore(): Firestore {
+  return newFirestore();
 }
 
 afterAll(async () => {
-  await Promise.all(apps.splice(0).map((app) => deleteApp(app)));
+  await Promise.all(
+    apps.splice(0).map(async (name) => {
+      forgetFirestoreClient(name);
+      await deleteApp(getApp(name));
+    }),
+  );
 });
 
 const backend = process.env.CATALOG_TEST_BACKEND;

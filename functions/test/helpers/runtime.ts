@@ -1,12 +1,13 @@
 import type { Firestore } from "firebase-admin/firestore";
 import { loadEngineConfig, type EngineConfig } from "../../src/config";
-import type { HandlerRegistry } from "../../src/jobs/executor";
+import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
+import type { JobRegistry } from "../../src/jobs/registry";
 import { LocalRuntime, type LocalRuntimeOptions } from "../../src/local/runtime";
-import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/tasks/port";
+import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
 
-/** Engine config for tests: fast heartbeats and retries, overridable. */
-export function testConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
-  return { ...loadEngineConfig({}), heartbeatMs: 200, lockRetryMs: 200, backoffBaseMs: 100, backoffMaxMs: 1000, ...overrides };
+/** Engine config for tests: the params in `env` (else their defaults), fast heartbeats and retries, overridable. */
+export function testConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.ProcessEnv = {}): EngineConfig {
+  return { ...loadEngineConfig(env), heartbeatMs: 200, lockRetryMs: 200, backoffBaseMs: 100, backoffMaxMs: 1000, ...overrides };
 }
 
 /** A clock the test can move forward, on top of real time (Firestore timestamps stay sane). */
@@ -15,7 +16,7 @@ export function movableClock(): { now: () => Date; advance: (ms: number) => void
   return { now: () => new Date(Date.now() + offset), advance: (ms) => (offset += ms) };
 }
 
-export function testRuntime(db: Firestore, registry: HandlerRegistry, options: Partial<LocalRuntimeOptions> = {}): LocalRuntime {
+export function testRuntime(db: Firestore, registry: JobRegistry<CatalogDeps>, options: Partial<LocalRuntimeOptions> = {}): LocalRuntime {
   return new LocalRuntime({
     db,
     config: testConfig(),
@@ -24,6 +25,25 @@ export function testRuntime(db: Firestore, registry: HandlerRegistry, options: P
     onError: (err, where) => process.stderr.write(`runtime error [${where}]: ${String(err)}\n`),
     ...options,
   });
+}
+
+/**
+ * Runtimes for a test file: `const startRuntime = useRuntime(db);` then
+ * `const runtime = await startRuntime(registry, options)`; whatever a test started is stopped after it.
+ */
+export function useRuntime(
+  db: Firestore,
+): (registry: JobRegistry<CatalogDeps>, options?: Partial<LocalRuntimeOptions>) => Promise<LocalRuntime> {
+  const started: LocalRuntime[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((runtime) => runtime.stop()));
+  });
+  return async (registry, options) => {
+    const runtime = testRuntime(db, registry, options);
+    started.push(runtime);
+    await runtime.start();
+    return runtime;
+  };
 }
 
 /** Polls `read` until `done` holds or the timeout passes; returns the last value. */
@@ -39,7 +59,6 @@ export async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boo
 
 /** A task queue port that only records the wake-ups it is asked for. */
 export class RecordingTasks implements TaskQueuePort {
-  readonly kind = "in-process" as const;
   readonly tasks: WakeupTask[] = [];
   async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
     this.tasks.push(task);

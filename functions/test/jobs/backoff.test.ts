@@ -1,4 +1,4 @@
-import { DEFAULT_BACKOFF, backoffDelayMs } from "../../src/jobs/backoff";
+import { DEFAULT_BACKOFF, backoffDelayMs } from "../../src/util/backoff";
 
 describe("backoffDelayMs", () => {
   it("grows exponentially between the jitter bounds", () => {

@@ -1,12 +1,10 @@
-import { Firestore } from "firebase-admin/firestore";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { LeaseLostError } from "../../src/jobs/errors";
-import { LockManager, familyLockKey } from "../../src/jobs/locks";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { familyLockKey } from "../../src/handlers/support/catalog-handler";
+import { LockManager } from "../../src/jobs/locks";
+import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 const holder = (jobId: string, epoch = 1) => ({ jobId, epoch, owner: `worker-${jobId}` });
 
@@ -16,7 +14,7 @@ describe("family locks", () => {
     expect(await locks.acquireLocks(["family:a", "family:b"], holder("j1"))).toEqual({ acquired: true });
     const second = await locks.acquireLocks(["family:c", "family:b"], holder("j2"));
     expect(second).toEqual({ acquired: false, heldBy: [{ key: "family:b", jobId: "j1" }] });
-    expect((await db.collection("catalog_locks").doc("family%3Ac").get()).exists).toBe(false);
+    expect((await db.collection(JOB_COLLECTIONS.locks).doc("family%3Ac").get()).exists).toBe(false);
   });
 
   it("treats an expired lock as free", async () => {
@@ -38,7 +36,7 @@ describe("family locks", () => {
     await locks.renewLocks(["family:a"], holder("j1", 2));
     expect(await locks.releaseLocks(["family:a"], holder("j2", 2))).toBe(0);
     expect(await locks.releaseLocks(["family:a"], holder("j1", 2))).toBe(1);
-    expect((await db.collection("catalog_locks").get()).size).toBe(0);
+    expect((await db.collection(JOB_COLLECTIONS.locks).get()).size).toBe(0);
   });
 });
 
@@ -52,7 +50,7 @@ describeWithIsolation("family locks under contention (real transaction isolation
         b.acquireLocks(["family:y", "family:z"], holder(`b${round}`)),
       ]);
       expect([ra.acquired, rb.acquired].filter(Boolean)).toHaveLength(1);
-      const y = await db.collection("catalog_locks").doc("family%3Ay").get();
+      const y = await db.collection(JOB_COLLECTIONS.locks).doc("family%3Ay").get();
       expect(y.get("job_id")).toBe(ra.acquired ? `a${round}` : `b${round}`);
       await a.releaseLocks(["family:x", "family:y"], holder(`a${round}`));
       await b.releaseLocks(["family:y", "family:z"], holder(`b${round}`));

@@ -1,18 +1,33 @@
-import { Firestore, Timestamp } from "firebase-admin/firestore";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { testQueue } from "../helpers/engine";
+import { Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
-import { InvalidJobError, JobQueue } from "../../src/jobs/queue";
-import { describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
+import { LANES } from "../../src/jobs/model";
+import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
+
+/** Ends an attempt with `change` and no bookkeeping (the worker adds the attempt log and run history). */
+const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
+  (await queue.endAttempt(leased!.lease, { ...change, bookkeeping: () => undefined })).status;
+
+const poll = async (queue: JobQueue) => (await queue.pollCandidates(LANES, 20))[0]?.job ?? null;
+
+/** What a worker does: poll a page, try its candidates in spread order. */
+async function leaseNext(queue: JobQueue, workerId: string): Promise<LeasedJob | null> {
+  for (const candidate of queue.spreadCandidates(await queue.pollCandidates(LANES, 20))) {
+    const leased = await queue.lease(candidate, workerId);
+    if (leased) return leased;
+  }
+  return null;
+}
 
 const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 describe("createJob", () => {
   it("fills every server-owned field with defaults", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const res = await queue.createJob(audit());
     expect(res.created).toBe(true);
     const job = await queue.getJob(res.jobId);
@@ -39,21 +54,25 @@ describe("createJob", () => {
     ["a negative priority", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, priority: -1 }, "priority"],
     ["an unknown lane", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, queue: "fast" }, "queue"],
   ])("rejects %s with precise issues", async (_name, input, path) => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const err = await queue.createJob({ ...(input as object), created_by: "test" } as never).catch((e) => e);
     expect(err).toBeInstanceOf(InvalidJobError);
     expect((err as InvalidJobError).issues.map((i) => i.path)).toContain(path);
-    expect((await db.collection("catalog_jobs").get()).size).toBe(0);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).get()).size).toBe(0);
   });
 
   it("creates a job with a deterministic id once", async () => {
-    const queue = new JobQueue(db);
-    expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: true, jobId: "fixed" });
+    const queue = testQueue(db);
+    expect(await queue.createJob({ ...audit(), id: "fixed" })).toMatchObject({
+      created: true,
+      jobId: "fixed",
+      job: { id: "fixed", queue: "priority" },
+    });
     expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: false, jobId: "fixed", reason: "already_exists" });
   });
 
   it("allows a new job with a dedup key once the previous one is finished", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const first = await queue.createJob({ ...audit(), dedup_key: "k" });
     expect(await queue.createJob({ ...audit(), dedup_key: "k" })).toEqual({
       created: false,
@@ -69,55 +88,69 @@ describe("createJob", () => {
 describe("pollJob", () => {
   it("returns the ready low-priority job behind 30 backing-off higher-priority jobs", async () => {
     const now = new Date();
-    const queue = new JobQueue(db, { now: () => now });
+    const queue = testQueue(db, { now: () => now });
     for (let i = 0; i < 30; i++) {
       await queue.createJob({ ...audit(), priority: 900, run_after: new Date(now.getTime() + 60_000) });
     }
     const ready = await queue.createJob({ ...audit(), priority: 1 });
-    const polled = await queue.pollJob("w1");
-    expect(polled?.id).toBe(ready.jobId);
+    expect((await poll(queue))?.id).toBe(ready.jobId);
   });
 
   it("orders the priority lane first, then priority, then age", async () => {
     let t = Date.now() - 10_000;
-    const queue = new JobQueue(db, { now: () => new Date((t += 10)), random: () => 0 });
+    const queue = testQueue(db, { now: () => new Date((t += 10)), random: () => 0 });
     const m = await queue.createJob({ type: "SCHEMA_CLEANUP", payload: { exercise_doc_ids: ["x"] }, priority: 999, created_by: "t" });
     const pOld = await queue.createJob({ ...audit(), priority: 50 });
     const pNew = await queue.createJob({ ...audit(), priority: 50 });
     const pHigh = await queue.createJob({ ...audit(), priority: 60 });
     const order: string[] = [];
     for (;;) {
-      const leased = await queue.leaseNextJob("w");
+      const leased = await leaseNext(queue, "w");
       if (!leased) break;
       order.push(leased.job.id);
+      await finish(queue, leased, queue.completing("succeeded_dry_run", {}, null));
     }
     expect(order).toEqual([pHigh.jobId, pOld.jobId, pNew.jobId, m.jobId]);
   });
 
   it("returns null when nothing is ready", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     await queue.createJob({ ...audit(), run_after: new Date(Date.now() + 60_000) });
-    expect(await queue.pollJob("w")).toBeNull();
+    expect(await poll(queue)).toBeNull();
   });
 });
 
-describe("failJob and backoff", () => {
+describe("stored jobs that no longer parse", () => {
+  it.each([
+    ["whose type is no longer registered", { type: "GONE_TYPE" }, "UNSUPPORTED_JOB_TYPE"],
+    ["whose payload fails its schema now", { "payload.family_slug": "Not A Slug" }, "INVALID_JOB"],
+  ])("fails a waiting job %s when polled, instead of leaving it waiting forever", async (_name, change, code) => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    await queue.jobRef(jobId).update(change);
+    expect(await poll(queue)).toBeNull();
+    expect((await queue.jobRef(jobId).get()).data()).toMatchObject({ status: "failed", error: { code, transient: false } });
+  });
+});
+
+describe("ending an attempt: failures, backoff, deferral", () => {
   it("sends a transient failure back to queued after a backoff, and to deadletter after max_attempts", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
-    const queue = new JobQueue(db, { now: () => now, random: () => 0.5 });
+    const queue = testQueue(db, { now: () => now, random: () => 0.5 });
     const { jobId } = await queue.createJob({ ...audit(), max_attempts: 3 });
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const leased = await queue.leaseJob(jobId, "w");
+      const leased = await queue.leaseById(jobId, "w");
       expect(leased?.job.attempts).toBe(attempt);
-      const outcome = await queue.failJob(leased!.lease, JobFailure.transient("LLM_RATE_LIMITED", "429"));
+      const outcome = queue.failing(leased!.job, JobFailure.transient("LLM_RATE_LIMITED", "429"), null);
+      expect(await finish(queue, leased, outcome)).toBe(outcome.status);
       if (attempt < 3) {
         expect(outcome.status).toBe("queued");
         delays.push(outcome.runAfter!.getTime() - now.getTime());
-        expect(await queue.leaseJob(jobId, "w")).toBeNull(); // not before run_after
+        expect(await queue.leaseById(jobId, "w")).toBeNull(); // not before run_after
         now = outcome.runAfter!;
       } else {
-        expect(outcome).toEqual({ status: "deadletter", runAfter: null });
+        expect(outcome).toMatchObject({ status: "deadletter", runAfter: null });
       }
     }
     expect(delays[1]).toBeGreaterThan(delays[0]);
@@ -126,52 +159,52 @@ describe("failJob and backoff", () => {
   });
 
   it("never retries a permanent failure", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
-    const leased = await queue.leaseJob(jobId, "w");
-    expect(await queue.failJob(leased!.lease, JobFailure.permanent("INVALID_JOB", "bad"))).toEqual({ status: "failed", runAfter: null });
-    expect(await queue.pollJob("w")).toBeNull();
+    const leased = await queue.leaseById(jobId, "w");
+    expect(await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("INVALID_JOB", "bad"), null))).toBe("failed");
+    expect(await poll(queue)).toBeNull();
   });
 
   it("marks needs_review failures for a person", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.failJob(leased!.lease, JobFailure.needsReview("DUPLICATE_EXERCISE", "exists"));
+    const leased = await queue.leaseById(jobId, "w");
+    await finish(queue, leased, queue.failing(leased!.job, JobFailure.needsReview("DUPLICATE_EXERCISE", "exists"), null));
     expect((await queue.getJob(jobId))?.status).toBe("needs_review");
   });
 
   it("defers without using up an attempt", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
-    const queue = new JobQueue(db, { now: () => now });
+    const queue = testQueue(db, { now: () => now });
     const { jobId } = await queue.createJob(audit());
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.deferJob(leased!.lease, new Date(now.getTime() + 30_000), { code: "LOCK_HELD", message: "busy" });
-    expect(await queue.getJob(jobId)).toMatchObject({ status: "deferred", attempts: 0 });
-    expect(await queue.leaseJob(jobId, "w")).toBeNull();
+    const leased = await queue.leaseById(jobId, "w");
+    const reason = { code: "LOCK_HELD", message: "busy", transient: true };
+    await finish(queue, leased, queue.deferring(leased!.job, new Date(now.getTime() + 30_000), reason, null));
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "deferred", attempts: 0, lease_epoch: 1 });
+    expect(await queue.leaseById(jobId, "w")).toBeNull();
     now = new Date(now.getTime() + 30_000);
-    expect((await queue.leaseJob(jobId, "w"))?.job.attempts).toBe(1);
+    expect(await queue.leaseById(jobId, "w")).toMatchObject({ job: { attempts: 1, lease_epoch: 2 } });
   });
 });
 
 describe("operator actions", () => {
   it("retries only finished jobs and resets attempts", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     await expect(queue.retryJob(jobId)).rejects.toBeInstanceOf(InvalidTransitionError);
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.failJob(leased!.lease, JobFailure.permanent("X", "x"));
+    const leased = await queue.leaseById(jobId, "w");
+    await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("X", "x"), null));
     await queue.retryJob(jobId);
     expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null });
   });
 
   it("cancels queued jobs at once and running jobs through cancel_requested", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const a = await queue.createJob(audit());
     expect(await queue.cancelJob(a.jobId)).toEqual({ status: "cancelled", cancelRequested: false });
     const b = await queue.createJob(audit());
-    const leased = await queue.leaseJob(b.jobId, "w");
-    await queue.markRunning(leased!.lease);
+    const leased = await queue.leaseById(b.jobId, "w");
     expect(await queue.cancelJob(b.jobId)).toEqual({ status: "running", cancelRequested: true });
     expect((await queue.renewLease(leased!.lease)).cancelRequested).toBe(true);
   });
@@ -179,25 +212,28 @@ describe("operator actions", () => {
 
 describeWithIsolation("leases under contention (real transaction isolation)", () => {
   it("20 workers with separate clients race for one job: exactly one wins, 10 rounds", async () => {
-    const workers = Array.from({ length: 20 }, () => new JobQueue(newFirestore()));
+    const workers = Array.from({ length: 20 }, () => testQueue(newFirestore()));
     for (let round = 0; round < 10; round++) {
       const { jobId } = await workers[0].createJob(audit());
-      const results = await Promise.all(workers.map((q, i) => q.leaseJob(jobId, `w${i}`)));
+      // Each worker read the job (as its poll would) before any of them leases it.
+      const candidates = await Promise.all(workers.map(async (q) => (await q.pollCandidates(LANES, 1))[0]));
+      const results = await Promise.all(workers.map((q, i) => q.lease(candidates[i], `w${i}`)));
       const winners = results.filter((r) => r !== null);
       expect(winners).toHaveLength(1);
       const job = await workers[0].getJob(jobId);
-      expect(job).toMatchObject({ status: "leased", attempts: 1, lease_epoch: 1, lease_owner: winners[0]!.lease.owner });
+      expect(job).toMatchObject({ status: "running", attempts: 1, lease_epoch: 1, lease_owner: winners[0].lease.owner });
+      await finish(workers[0], winners[0], workers[0].completing("succeeded_dry_run", {}, null));
     }
   });
 
   it("200 jobs, 10 concurrent polling workers: each leased exactly once, in lane and priority order", async () => {
-    const seed = new JobQueue(db);
+    const seed = testQueue(db);
     const base = Date.now() - 60_000;
     const batch = db.batch();
     for (let i = 0; i < 200; i++) {
       const lane = i % 4 === 0 ? "maintenance" : "priority";
       const at = Timestamp.fromMillis(base + i);
-      batch.set(db.collection("catalog_jobs").doc(`job-${String(i).padStart(3, "0")}`), {
+      batch.set(db.collection(JOB_COLLECTIONS.jobs).doc(`job-${String(i).padStart(3, "0")}`), {
         type: lane === "priority" ? "FAMILY_AUDIT" : "SCHEMA_CLEANUP",
         queue: lane,
         priority: ((i * 37) % 5) * 100,
@@ -230,14 +266,14 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     const rank = (job: { queue: string; priority: number }) => (job.queue === "priority" ? 10_000 : 0) + job.priority;
     await Promise.all(
       Array.from({ length: 10 }, async (_, w) => {
-        const queue = new JobQueue(newFirestore());
+        const queue = testQueue(newFirestore());
         for (;;) {
-          const leased = await queue.leaseNextJob(`w${w}`);
+          const leased = await leaseNext(queue, `w${w}`);
           if (!leased) return;
           expect(leasedBy.has(leased.job.id)).toBe(false);
           leasedBy.set(leased.job.id, `w${w}`);
           sequence.push({ rank: rank(leased.job), seq: seq++ });
-          await queue.completeJob(leased.lease, { status: "succeeded_dry_run" });
+          await finish(queue, leased, queue.completing("succeeded_dry_run", {}, null));
         }
       }),
     );
@@ -245,48 +281,50 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     // Order: a job is never leased after a lower-ranked one by more than the in-flight window (10 workers).
     const inversions = sequence.filter((s, i) => sequence.slice(0, Math.max(0, i - 10)).some((earlier) => earlier.rank < s.rank));
     expect(inversions).toEqual([]);
-    expect(await seed.pollJob("w")).toBeNull();
+    expect(await poll(seed)).toBeNull();
   });
 
-  it("a worker whose lease was taken over cannot complete, fail or renew; the new owner can", async () => {
+  it("a worker whose lease was taken over cannot end its attempt or renew; the new owner can", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
     const clock = () => now;
-    const queue = new JobQueue(db, { now: clock, leaseMs: 1000 });
+    const queue = testQueue(db, { now: clock, leaseMs: 1000 });
     const { jobId } = await queue.createJob(audit());
-    const first = await queue.leaseJob(jobId, "old");
+    const first = await queue.leaseById(jobId, "old");
     // The old worker's lease is recovered (as the watchdog does): back to queued, epoch bumped.
-    await db.collection("catalog_jobs").doc(jobId).update({ status: "queued", lease_owner: null, lease_epoch: 2 });
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "queued", lease_owner: null, lease_epoch: 2 });
     now = new Date(now.getTime() + 5000);
-    const second = await queue.leaseJob(jobId, "new");
+    const second = await queue.leaseById(jobId, "new");
     expect(second?.lease.epoch).toBe(3);
-    await expect(queue.completeJob(first!.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(queue.failJob(first!.lease, JobFailure.permanent("X", "x"))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finish(queue, first, queue.completing("succeeded", {}, null))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finish(queue, first, queue.failing(first!.job, JobFailure.permanent("X", "x"), null))).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     await expect(queue.renewLease(first!.lease)).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(queue.markRunning({ ...second!.lease, owner: "old" })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.reportProgress(first!.lease, { done: 1, total: 2 })).rejects.toBeInstanceOf(LeaseLostError);
     await queue.renewLease(second!.lease);
-    await queue.completeJob(second!.lease, { status: "succeeded" });
+    await finish(queue, second, queue.completing("succeeded", {}, null));
     expect(await queue.getJob(jobId)).toMatchObject({ status: "succeeded", lease_owner: null, lease_epoch: 3 });
   });
 
   it("two concurrent creates with the same dedup key leave one open job", async () => {
     for (let round = 0; round < 5; round++) {
-      const queues = Array.from({ length: 8 }, () => new JobQueue(newFirestore()));
+      const queues = Array.from({ length: 8 }, () => testQueue(newFirestore()));
       const results = await Promise.all(queues.map((q) => q.createJob({ ...audit(), dedup_key: `key-${round}` })));
       expect(results.filter((r) => r.created)).toHaveLength(1);
       const winner = results.find((r) => r.created)!.jobId;
       expect(results.every((r) => r.jobId === winner)).toBe(true);
     }
-    const open = await db.collection("catalog_jobs").where("status", "==", "queued").get();
+    const open = await db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued").get();
     expect(open.size).toBe(5);
   });
 });
 
 describe("client cancellation of a waiting job", () => {
   it("is honoured at lease time instead of running the job", async () => {
-    const queue = new JobQueue(db);
+    const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
-    await db.collection("catalog_jobs").doc(jobId).update({ cancel_requested: true });
-    expect(await queue.leaseJob(jobId, "w")).toBeNull();
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ cancel_requested: true });
+    expect(await queue.leaseById(jobId, "w")).toBeNull();
     expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
   });
 });

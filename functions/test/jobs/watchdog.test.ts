@@ -1,18 +1,22 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
+import { familyLockKey } from "../../src/handlers/support/catalog-handler";
 import { LeaseLostError } from "../../src/jobs/errors";
-import { LockManager, familyLockKey } from "../../src/jobs/locks";
-import { JobQueue, LeasedJob } from "../../src/jobs/queue";
-import { Watchdog, WakeupRequest, WatchdogDeps, WatchdogOptions } from "../../src/jobs/watchdog";
-import { describeWithFullEmulator, describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { JobFlows } from "../../src/jobs/flows";
+import { LockManager } from "../../src/jobs/locks";
+import type { JobChange, JobQueue, LeasedJob } from "../../src/jobs/queue";
+import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
+import { Watchdog, type WatchdogOptions, type WatchdogReport } from "../../src/jobs/watchdog";
+import { captureLogs } from "../helpers/logs";
+import { testQueue } from "../helpers/engine";
+import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
 const LEASE_MS = 60_000;
 const STALE_MS = 180_000;
 const START = new Date("2026-01-01T00:00:00Z");
 
-let db: Firestore;
-beforeAll(() => {
-  db = newFirestore();
-});
+const db = useFirestore();
 
 let now: Date;
 const clock = () => now;
@@ -27,42 +31,49 @@ interface Harness {
   queue: JobQueue;
   locks: LockManager;
   watchdog: Watchdog;
-  wakeups: WakeupRequest[];
-  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+  wakeups: WakeupTask[];
 }
 
-/** The queue, locks and a watchdog sharing one client and the test clock; wake-ups and logs are recorded. */
-function harness(options: Partial<WatchdogOptions> = {}, deps: Partial<WatchdogDeps> = {}, client = db): Harness {
-  const queue = new JobQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
+/** The queue, locks and a watchdog sharing one client and the test clock; wake-ups are recorded. */
+function harness(
+  options: Partial<WatchdogOptions> = {},
+  enqueue: (task: WakeupTask) => Promise<void> = async () => undefined,
+  client = db,
+): Harness {
+  const queue = testQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
   const locks = new LockManager(client, clock, LEASE_MS);
-  const wakeups: WakeupRequest[] = [];
-  const logs: Harness["logs"] = [];
+  const wakeups: WakeupTask[] = [];
+  const tasks: TaskQueuePort = {
+    async enqueueWakeup(task): Promise<EnqueueResult> {
+      await enqueue(task);
+      wakeups.push(task);
+      return "enqueued";
+    },
+  };
   const watchdog = new Watchdog(
     {
       db: client,
       queue,
       locks,
+      flows: new JobFlows(client, queue, tasks),
+      tasks,
       now: clock,
-      enqueueWakeup: async (job) => {
-        wakeups.push(job);
-      },
-      log: {
-        info: (message, fields) => logs.push({ level: "info", message, fields }),
-        warn: (message, fields) => logs.push({ level: "warn", message, fields }),
-      },
-      ...deps,
     },
-    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, ...options },
+    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, expiringCollections: [APPLY_COLLECTIONS.idempotency], ...options },
   );
-  return { queue, locks, watchdog, wakeups, logs };
+  return { queue, locks, watchdog, wakeups };
 }
+
+/** Ends an attempt with `change` and no bookkeeping. */
+const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
+  (await queue.endAttempt(leased!.lease, { ...change, bookkeeping: () => undefined })).status;
 
 const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
 
 /** A job leased by a worker that then dies (its lease is never renewed). */
 async function leasedJob(queue: JobQueue, options: { maxAttempts?: number; worker?: string } = {}): Promise<LeasedJob> {
   const { jobId } = await queue.createJob({ ...audit(), max_attempts: options.maxAttempts });
-  const leased = await queue.leaseJob(jobId, options.worker ?? "dead-worker");
+  const leased = await queue.leaseById(jobId, options.worker ?? "dead-worker");
   if (!leased) throw new Error(`could not lease ${jobId}`);
   return leased;
 }
@@ -75,7 +86,7 @@ async function stuckJobs(queue: JobQueue, count: number): Promise<LeasedJob[]> {
 
 async function idempotencyRecord(key: string, expiresAt: Date): Promise<void> {
   await db
-    .collection("catalog_idempotency")
+    .collection(APPLY_COLLECTIONS.idempotency)
     .doc(key)
     .set({
       key,
@@ -106,7 +117,6 @@ describe("expired leases", () => {
   it("sends an expired lease back to queued after a backoff: epoch bumped, locks released, wake-up asked, dead worker fenced out", async () => {
     const { queue, locks, watchdog, wakeups } = harness();
     const stuck = await leasedJob(queue);
-    await queue.markRunning(stuck.lease);
     await locks.acquireLocks([familyLockKey("bench_press")], { jobId: stuck.job.id, epoch: 1, owner: "dead-worker" });
     advance(LEASE_MS + 1);
 
@@ -124,11 +134,14 @@ describe("expired leases", () => {
       error: { code: "LEASE_EXPIRED", transient: true, details: { previous_owner: "dead-worker", epoch: 1 } },
     });
     expect(job!.run_after.getTime()).toBeGreaterThan(now.getTime());
-    expect(await ids("catalog_locks")).toEqual([]);
-    expect(wakeups).toEqual([
-      { id: stuck.job.id, queue: "priority", run_after: job!.run_after, attempts: 1, lease_epoch: 2, reason: "lease_recovered" },
-    ]);
-    await expect(queue.completeJob(stuck.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await ids(JOB_COLLECTIONS.locks)).toEqual([]);
+    expect(wakeups).toEqual([{ jobId: stuck.job.id, lane: "priority", runAfter: job!.run_after, attempt: 1, epoch: 2 }]);
+    await expect(finish(queue, stuck, queue.completing("succeeded", {}, null))).rejects.toBeInstanceOf(LeaseLostError);
+    // The lost attempt is closed with the recovery: its attempt log and its run summary.
+    const attempt = (await db.doc(`${JOB_COLLECTIONS.jobs}/${stuck.job.id}/${JOB_COLLECTIONS.attempts}/1`).get()).data();
+    expect(attempt).toMatchObject({ status: "lease_expired", lease_epoch: 1, worker_id: "dead-worker", error: { code: "LEASE_EXPIRED" } });
+    const run = (await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${stuck.job.id}_1`).get()).data();
+    expect(run).toMatchObject({ attempt_status: "lease_expired", job_status: "queued", lease_epoch: 1 });
   });
 
   it("deadletters an expired lease whose attempts are exhausted, without a wake-up", async () => {
@@ -164,9 +177,9 @@ describe("expired leases", () => {
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, complete: true });
     for (const { job } of [renewed, young]) {
-      expect(await queue.getJob(job.id)).toMatchObject({ status: "leased", lease_epoch: 1, lease_owner: "dead-worker" });
+      expect(await queue.getJob(job.id)).toMatchObject({ status: "running", lease_epoch: 1, lease_owner: "dead-worker" });
     }
-    await queue.completeJob(renewed.lease, { status: "succeeded" });
+    await finish(queue, renewed, queue.completing("succeeded", {}, null));
   });
 
   it("leaves alone a lease renewed between the query and the recovery", async () => {
@@ -176,18 +189,18 @@ describe("expired leases", () => {
     beforeNextCall(Firestore.prototype, "runTransaction", () => queue.renewLease(stuck.lease));
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
-    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "leased", lease_epoch: 1 });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "running", lease_epoch: 1 });
   });
 
   it("leaves alone an expired lease whose epoch moved after the query (recovered and re-leased meanwhile)", async () => {
     const { queue, watchdog } = harness();
     const stuck = await leasedJob(queue);
     advance(LEASE_MS + 1);
-    const ref = db.collection("catalog_jobs").doc(stuck.job.id);
+    const ref = db.collection(JOB_COLLECTIONS.jobs).doc(stuck.job.id);
     beforeNextCall(Firestore.prototype, "runTransaction", () => ref.update({ lease_owner: "next-worker", lease_epoch: 3 }));
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
-    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "leased", lease_epoch: 3, lease_owner: "next-worker" });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "running", lease_epoch: 3, lease_owner: "next-worker" });
   });
 
   it("pages through 23 expired leases five at a time and misses none", async () => {
@@ -198,10 +211,10 @@ describe("expired leases", () => {
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ expired_leases_recovered: 23, complete: true });
-    // Leases: 5+5+5+5+3; one empty page each for stale jobs, locks and idempotency; no parents step without a callback.
-    expect(report.pages).toBe(5 + 3);
+    // Leases: 5+5+5+5+3; one empty page each for stale jobs, waiting parents, locks and idempotency records.
+    expect(report.pages).toBe(5 + 4);
     for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
-    expect(new Set(wakeups.map((w) => w.id)).size).toBe(23);
+    expect(new Set(wakeups.map((w) => w.jobId)).size).toBe(23);
   });
 });
 
@@ -216,9 +229,9 @@ describe("expired documents", () => {
 
     const report = await watchdog.run();
 
-    expect(report).toMatchObject({ locks_deleted: 1, idempotency_deleted: 1, complete: true });
-    expect(await ids("catalog_locks")).toEqual([encodeURIComponent(familyLockKey("live"))]);
-    expect(await ids("catalog_idempotency")).toEqual(["live-op"]);
+    expect(report).toMatchObject({ locks_deleted: 1, expired_deleted: { catalog_idempotency: 1 }, complete: true });
+    expect(await ids(JOB_COLLECTIONS.locks)).toEqual([encodeURIComponent(familyLockKey("live"))]);
+    expect(await ids(APPLY_COLLECTIONS.idempotency)).toEqual(["live-op"]);
   });
 });
 
@@ -235,7 +248,7 @@ describeWithFullEmulator("expired documents under a racing writer (write precond
     expect(
       (
         await db
-          .collection("catalog_locks")
+          .collection(JOB_COLLECTIONS.locks)
           .doc(encodeURIComponent(familyLockKey("a")))
           .get()
       ).get("job_id"),
@@ -251,45 +264,52 @@ describe("stale queued jobs", () => {
     const fresh = await queue.createJob({ ...audit(), run_after: at(STALE_MS - 1) });
     await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 1000) });
     const deferred = await leasedJob(queue);
-    await queue.deferJob(deferred.lease, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy" });
+    await finish(
+      queue,
+      deferred,
+      queue.deferring(deferred.job, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy", transient: true }, null),
+    );
 
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ requeued: 2, complete: true });
-    expect(wakeups.map((w) => w.id).sort()).toEqual([stale.jobId, deferred.job.id].sort());
-    expect(wakeups.find((w) => w.id === deferred.job.id)).toEqual({
-      id: deferred.job.id,
-      queue: "priority",
-      run_after: at(STALE_MS * 2),
-      attempts: 0,
-      lease_epoch: 1,
-      reason: "stale_queued",
+    expect(wakeups.map((w) => w.jobId).sort()).toEqual([stale.jobId, deferred.job.id].sort());
+    const window = Math.floor(START.getTime() / STALE_MS);
+    expect(wakeups.find((w) => w.jobId === deferred.job.id)).toEqual({
+      jobId: deferred.job.id,
+      lane: "priority",
+      runAfter: at(STALE_MS * 2),
+      attempt: 0,
+      epoch: 1,
+      reason: `stale${window}`,
     });
-    expect(wakeups.some((w) => w.id === fresh.jobId)).toBe(false);
+    expect(wakeups.some((w) => w.jobId === fresh.jobId)).toBe(false);
   });
 
   it("counts and logs a wake-up that fails, and goes on with the others", async () => {
     const calls: string[] = [];
-    const { queue, watchdog, logs } = harness(
-      {},
-      {
-        enqueueWakeup: async (job) => {
-          calls.push(job.id);
-          if (calls.length === 1) throw new Error("tasks unavailable");
-        },
-      },
-    );
+    const { queue, watchdog } = harness({}, async (task) => {
+      calls.push(task.jobId);
+      if (calls.length === 1) throw new Error("tasks unavailable");
+    });
     for (let i = 0; i < 2; i++) await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) });
 
-    const report = await watchdog.run();
+    let report: WatchdogReport | undefined;
+    const logs = await captureLogs(async () => {
+      report = await watchdog.run();
+    });
 
     expect(report).toMatchObject({ requeued: 1, errors: 1, complete: true });
     expect(calls).toHaveLength(2);
-    expect(logs).toContainEqual({
-      level: "warn",
-      message: "watchdog item failed",
-      fields: expect.objectContaining({ step: "stale_queued", doc_id: calls[0], message: "tasks unavailable" }),
-    });
+    expect(logs).toContainEqual(
+      expect.objectContaining({
+        severity: "warn",
+        message: "watchdog item failed",
+        step: "stale_queued",
+        doc_id: calls[0],
+        error: "tasks unavailable",
+      }),
+    );
   });
 });
 
@@ -302,10 +322,11 @@ describe("parents waiting for their shards", () => {
       payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
       created_by: "t",
     });
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.deferJob(leased!.lease, new Date(now.getTime() + 3_600_000), { code: "WAITING_FOR_SHARDS", message: "waiting" });
+    const leased = await queue.leaseById(jobId, "w");
+    const waiting = { code: "WAITING_FOR_SHARDS", message: "waiting", transient: true };
+    await finish(queue, leased, queue.deferring(leased!.job, new Date(now.getTime() + 3_600_000), waiting, null));
     await db
-      .collection("catalog_jobs")
+      .collection(JOB_COLLECTIONS.jobs)
       .doc(jobId)
       .update({ shards: { total: expectedTotal, succeeded: 0, failed: 0 } });
     for (const status of shardStatuses) {
@@ -321,32 +342,23 @@ describe("parents waiting for their shards", () => {
     return jobId;
   }
 
-  it("hands a parent to completeParent only when all its shards exist and are final", async () => {
-    const completed: string[] = [];
-    const completeParent = async (id: string) => {
-      completed.push(id);
-      return true;
-    };
-    const { queue, watchdog } = harness({}, { completeParent });
+  it("wakes a parent only when all its children exist and are final", async () => {
+    const { queue, watchdog, wakeups } = harness();
     const done = await parent(queue, ["finished", "finished"]);
     await parent(queue, ["finished", "open"]);
     await parent(queue, ["finished", "finished"], 3);
     await parent(queue, []);
 
-    expect(await watchdog.run()).toMatchObject({ parents_completed: 1, skipped: [], complete: true });
-    expect(completed).toEqual([done]);
+    expect(await watchdog.run()).toMatchObject({ parents_woken: 1, complete: true });
+    expect(wakeups.map((w) => w.jobId)).toEqual([done]);
+    expect((await queue.getJob(done))?.run_after.getTime()).toBe(now.getTime());
   });
 
-  it("counts only parents the callback really completed", async () => {
-    const { queue, watchdog } = harness({}, { completeParent: async () => false });
-    await parent(queue, ["finished"]);
-    expect(await watchdog.run()).toMatchObject({ parents_completed: 0 });
-  });
-
-  it("reports the step as skipped without a completeParent callback", async () => {
+  it("counts a parent once when another run woke it first", async () => {
     const { queue, watchdog } = harness();
-    await parent(queue, ["finished"]);
-    expect(await watchdog.run()).toMatchObject({ parents_completed: 0, skipped: ["finished_parents"], complete: true });
+    const id = await parent(queue, ["finished"]);
+    await queue.jobRef(id).update({ status: "succeeded" });
+    expect(await watchdog.run()).toMatchObject({ parents_woken: 0 });
   });
 });
 
@@ -361,39 +373,39 @@ describe("budget and report", () => {
 
     expect(report).toMatchObject({ expired_leases_recovered: 0, locks_deleted: 0, pages: 0, complete: false });
     expect(report.remaining).toEqual({ expired_leases: 3, expired_locks: 1 });
-    for (const { job } of stuck) expect((await queue.getJob(job.id))?.status).toBe("leased");
+    for (const { job } of stuck) expect((await queue.getJob(job.id))?.status).toBe("running");
   });
 
   it("writes the run report to catalog_watchdog_runs/{runId} and logs it", async () => {
-    const { queue, watchdog, logs } = harness();
+    const { queue, watchdog } = harness();
     await leasedJob(queue);
     advance(LEASE_MS + 1);
 
-    const report = await watchdog.run("run-1");
+    let report: WatchdogReport | undefined;
+    const logs = await captureLogs(async () => {
+      report = await watchdog.run("run-1");
+    });
 
-    const stored = (await db.collection("catalog_watchdog_runs").doc("run-1").get()).data();
+    const stored = (await db.collection(JOB_COLLECTIONS.watchdogRuns).doc("run-1").get()).data();
     expect(stored).toMatchObject({
       run_id: "run-1",
       expired_leases_recovered: 1,
       complete: true,
       remaining: {},
-      skipped: ["finished_parents"],
       started_at: Timestamp.fromDate(now),
       finished_at: Timestamp.fromDate(now),
     });
-    expect(stored!.duration_ms).toBe(report.duration_ms);
-    expect(logs).toContainEqual({
-      level: "info",
-      message: "watchdog run",
-      fields: expect.objectContaining({ run_id: "run-1", expired_leases_recovered: 1 }),
-    });
+    expect(stored!.duration_ms).toBe(report!.duration_ms);
+    expect(logs).toContainEqual(
+      expect.objectContaining({ severity: "info", message: "watchdog run", run_id: "run-1", expired_leases_recovered: 1 }),
+    );
   });
 
   it("gives each run its own report id by default", async () => {
     const { watchdog } = harness();
     const [a, b] = [await watchdog.run(), await watchdog.run()];
     expect(a.run_id).not.toBe(b.run_id);
-    expect(await ids("catalog_watchdog_runs")).toEqual([a.run_id, b.run_id].sort());
+    expect(await ids(JOB_COLLECTIONS.watchdogRuns)).toEqual([a.run_id, b.run_id].sort());
   });
 });
 
@@ -406,16 +418,16 @@ describeWithIsolation("overlapping watchdog runs (real transaction isolation)", 
       await idempotencyRecord(`op-${i}`, new Date(START.getTime() + 1000));
     }
     advance(LEASE_MS + 1);
-    const [a, b] = [harness({ pageSize: 5 }, {}, newFirestore()), harness({ pageSize: 5 }, {}, newFirestore())];
+    const [a, b] = [harness({ pageSize: 5 }, undefined, newFirestore()), harness({ pageSize: 5 }, undefined, newFirestore())];
 
     const [ra, rb] = await Promise.all([a.watchdog.run(), b.watchdog.run()]);
 
     expect(ra.errors + rb.errors).toBe(0);
     expect(ra.expired_leases_recovered + rb.expired_leases_recovered).toBe(20);
     expect(ra.locks_deleted + rb.locks_deleted).toBe(7);
-    expect(ra.idempotency_deleted + rb.idempotency_deleted).toBe(7);
+    expect(ra.expired_deleted.catalog_idempotency + rb.expired_deleted.catalog_idempotency).toBe(7);
     for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
-    const woken = [...a.wakeups, ...b.wakeups].map((w) => w.id);
+    const woken = [...a.wakeups, ...b.wakeups].map((w) => w.jobId);
     expect(woken).toHaveLength(20);
     expect(new Set(woken).size).toBe(20);
   });

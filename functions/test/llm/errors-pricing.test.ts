@@ -10,7 +10,8 @@ describe("classifyHttpStatus", () => {
     [503, "LLM_UNAVAILABLE", true],
     [504, "LLM_UNAVAILABLE", true],
     [400, "LLM_REJECTED", false],
-    [403, "LLM_REJECTED", false],
+    [401, "LLM_AUTH", false],
+    [403, "LLM_AUTH", false],
     [404, "LLM_REJECTED", false],
   ])("HTTP %i → %s (transient %s)", (status, code, transient) => {
     expect(classifyHttpStatus(status)).toEqual({ code, transient });
@@ -24,6 +25,8 @@ describe("LlmError", () => {
     expect(new LlmError("LLM_UNAVAILABLE", "u").transient).toBe(true);
     expect(new LlmError("LLM_BAD_OUTPUT", "b").transient).toBe(false);
     expect(new LlmError("LLM_REJECTED", "x").transient).toBe(false);
+    expect(new LlmError("LLM_TRUNCATED", "cut off").transient).toBe(false);
+    expect(new LlmError("LLM_AUTH", "no credentials").transient).toBe(false);
     expect(new LlmError("LLM_UNAVAILABLE", "u", { transient: false }).transient).toBe(false);
   });
 

@@ -1,6 +1,6 @@
-import { FakeLlmClient, VertexLlmClient, createLlmClient } from "../../src/llm";
+import { FakeLlmClient, VertexLlmClient, createLlmClient } from "../../src/llm/index";
 import { z } from "zod";
-import { loadFixture } from "./helpers";
+import { OUTPUT, loadFixture } from "./helpers";
 
 // Stands in for the SDK module and records whether and how it was used.
 const mockSdk = { loads: 0, constructed: [] as unknown[] };
@@ -20,6 +20,7 @@ const request = {
   task: "enrich_exercise",
   prompt: "Revise.",
   schema: z.object({ confidence: z.string() }),
+  output: OUTPUT,
   context: { exercise: { name: "Plank", equipment: ["bodyweight"], category: "core" } },
 };
 

@@ -1,10 +1,10 @@
-import { setPath } from "../../src/catalog/fields";
 import { CONTENT_LIST_BOUNDS, isEnumValue, isTitleCase } from "../../src/catalog/taxonomy";
 import { contentStyleIssues, countEquipmentKinds } from "../../src/catalog/text-style";
 import { normalizeEnrichmentChanges } from "../../src/enrichment/normalize";
 import { fakeEnrichment } from "../../src/llm/fake-enrichment";
 import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
 import { enrichmentSchema } from "./helpers";
+import { setPath } from "../../src/util/object-paths";
 
 /** Bare exercises as an EXERCISE_ADD or an old import leaves them: name, equipment, maybe category and muscles. */
 const BARE_EXERCISES: Array<Record<string, unknown>> = [

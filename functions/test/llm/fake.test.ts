@@ -2,7 +2,7 @@ import { z } from "zod";
 import { LlmError } from "../../src/llm/errors";
 import { FakeLlmClient } from "../../src/llm/fake";
 import type { LlmRequest } from "../../src/llm/types";
-import { enrichmentSchema, failure } from "./helpers";
+import { OUTPUT, enrichmentSchema, failure } from "./helpers";
 
 const planSchema = z.object({ operations: z.array(z.object({ op: z.string(), target: z.string() })) });
 const plan = { operations: [{ op: "patch_fields", target: "bench_press__bench-press-barbell" }] };
@@ -12,6 +12,7 @@ const enrich = (overrides: Partial<LlmRequest<z.infer<typeof enrichmentSchema>>>
   task: "enrich_exercise",
   prompt: "Revise the exercise Plank.",
   schema: enrichmentSchema,
+  output: OUTPUT,
   context: { exercise },
   ...overrides,
 });
@@ -44,18 +45,24 @@ describe("FakeLlmClient built-in answers", () => {
 
   it("returns the plan unchanged for an unscripted repair", async () => {
     const llm = new FakeLlmClient();
-    const { data } = await llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema, context: { plan } });
+    const { data } = await llm.generateJson({
+      task: "repair_plan",
+      prompt: "Fix it.",
+      schema: planSchema,
+      output: OUTPUT,
+      context: { plan },
+    });
     expect(data).toEqual(plan);
   });
 
   it("rejects unknown tasks and missing context permanently", async () => {
     const llm = new FakeLlmClient();
-    expect(await failure(llm.generateJson({ task: "write_poem", prompt: "?", schema: z.string() }))).toMatchObject({
+    expect(await failure(llm.generateJson({ task: "write_poem", prompt: "?", schema: z.string(), output: OUTPUT }))).toMatchObject({
       code: "LLM_REJECTED",
       transient: false,
     });
     expect(await failure(llm.generateJson(enrich({ context: {} })))).toMatchObject({ code: "LLM_REJECTED" });
-    expect(await failure(llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema }))).toMatchObject({
+    expect(await failure(llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema, output: OUTPUT }))).toMatchObject({
       code: "LLM_REJECTED",
     });
   });
@@ -63,7 +70,13 @@ describe("FakeLlmClient built-in answers", () => {
   it("checks its answers against the request's schema like the real adapter", async () => {
     const llm = new FakeLlmClient();
     const err = await failure(
-      llm.generateJson({ task: "repair_plan", prompt: "Fix it.", schema: planSchema, context: { plan: { operations: "none" } } }),
+      llm.generateJson({
+        task: "repair_plan",
+        prompt: "Fix it.",
+        schema: planSchema,
+        output: OUTPUT,
+        context: { plan: { operations: "none" } },
+      }),
     );
     expect(err).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false });
     expect(err.message).toMatch(/operations: /);
@@ -72,7 +85,7 @@ describe("FakeLlmClient built-in answers", () => {
   it("records every call with its outcome", async () => {
     const llm = new FakeLlmClient();
     await llm.generateJson(enrich());
-    await llm.generateJson({ task: "nope", prompt: "?", schema: z.string() }).catch(() => undefined);
+    await llm.generateJson({ task: "nope", prompt: "?", schema: z.string(), output: OUTPUT }).catch(() => undefined);
     expect(llm.calls).toEqual([
       { task: "enrich_exercise", prompt: "Revise the exercise Plank.", tier: "fast", context: { exercise }, outcome: "ok" },
       { task: "nope", prompt: "?", tier: "fast", outcome: "LLM_REJECTED" },
@@ -99,7 +112,9 @@ describe("FakeLlmClient scripts", () => {
     });
     const answers = [];
     for (let i = 0; i < 4; i++) {
-      answers.push((await llm.generateJson({ task: "repair_plan", prompt: "Fix.", schema: planSchema, context: { plan } })).data);
+      answers.push(
+        (await llm.generateJson({ task: "repair_plan", prompt: "Fix.", schema: planSchema, output: OUTPUT, context: { plan } })).data,
+      );
     }
     expect(answers).toEqual([revised, { operations: [] }, { operations: [] }, plan]);
   });
@@ -118,9 +133,11 @@ describe("FakeLlmClient scripts", () => {
     const plank = await llm.generateJson(enrich());
     expect(deadlift.data.changes).toEqual({ description: "deadlift" });
     expect(plank.data.changes).not.toEqual({ description: "deadlift" });
-    expect((await llm.generateJson({ task: "anything", prompt: "?", schema: planSchema, context: { plan } })).data).toEqual({
-      operations: [],
-    });
+    expect((await llm.generateJson({ task: "anything", prompt: "?", schema: planSchema, output: OUTPUT, context: { plan } })).data).toEqual(
+      {
+        operations: [],
+      },
+    );
   });
 
   it("calls function responders with the request", async () => {
@@ -129,7 +146,12 @@ describe("FakeLlmClient scripts", () => {
         { match: { task: "repair_plan" }, respond: (req: LlmRequest<unknown>) => ({ operations: [{ op: "echo", target: req.prompt }] }) },
       ],
     });
-    const { data } = await llm.generateJson({ task: "repair_plan", prompt: "ALIAS_COLLISION on bench", schema: planSchema });
+    const { data } = await llm.generateJson({
+      task: "repair_plan",
+      prompt: "ALIAS_COLLISION on bench",
+      schema: planSchema,
+      output: OUTPUT,
+    });
     expect(data.operations[0].target).toBe("ALIAS_COLLISION on bench");
   });
 
@@ -165,8 +187,10 @@ describe("FakeLlmClient scripts", () => {
         },
       ],
     });
-    expect(await failure(llm.generateJson({ task: "a", prompt: "", schema: z.unknown() }))).toMatchObject({ code: "LLM_REJECTED" });
-    await expect(llm.generateJson({ task: "b", prompt: "", schema: z.unknown() })).rejects.toBeInstanceOf(RangeError);
+    expect(await failure(llm.generateJson({ task: "a", prompt: "", schema: z.unknown(), output: OUTPUT }))).toMatchObject({
+      code: "LLM_REJECTED",
+    });
+    await expect(llm.generateJson({ task: "b", prompt: "", schema: z.unknown(), output: OUTPUT })).rejects.toBeInstanceOf(RangeError);
   });
 });
 

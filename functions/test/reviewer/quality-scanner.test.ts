@@ -1,5 +1,4 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
-import { deletePath, setPath } from "../../src/catalog/fields";
 import {
   HARD_CHECKS,
   HEURISTIC_PASS_SCORE,
@@ -8,6 +7,7 @@ import {
   heuristicScoreExercise,
   toReviewMetadata,
 } from "../../src/reviewer/quality-scanner";
+import { deletePath, setPath } from "../../src/util/object-paths";
 
 /** A complete exercise that passes every check (Bench Press (Barbell)). */
 function goodExercise(): Record<string, unknown> {

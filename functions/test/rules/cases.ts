@@ -5,8 +5,10 @@
  * expects at least one case to fail. Cases run in order against SEED_DOCUMENTS and must not depend
  * on each other: allowed writes only create new documents or set `cancel_requested: true` again.
  */
-import { DocumentData, serverTimestamp, Timestamp } from "firebase/firestore";
-import { JOB_TYPES } from "../../src/jobs/models";
+import { type DocumentData, serverTimestamp, Timestamp } from "firebase/firestore";
+import { registry } from "../../src/handlers";
+
+const JOB_TYPES = registry.types;
 
 export type Actor = "anonymous" | "alice" | "bob" | "curator" | "pretender";
 
@@ -61,6 +63,8 @@ export const SEED_DOCUMENTS: Record<string, DocumentData> = {
   [`${JOBS}/system-job`]: storedJob("system:MAINTENANCE_SCAN"),
   [`${JOBS}/legacy-job`]: storedJob(),
   [`${JOBS}/alice-job/attempts/1`]: { worker_id: "w1", lease_epoch: 1, status: "succeeded" },
+  [`${JOBS}/alice-job/plans/p1`]: { plan: { operations: [] }, expectations: [], summary: {} },
+  [`${JOBS}/alice-job/shard_results/child-1`]: { status: "succeeded" },
   ...Object.fromEntries([...CATALOG, ...CURATOR_READABLE, ...CLOSED].map((name) => [`${name}/doc-1`, { job_id: "j1", name: "Squat" }])),
   "catalog_daily_summaries/doc-1/shards/0": { runs: 1 },
 };
@@ -231,15 +235,17 @@ function payloadBounds(): RulesCase[] {
     ]),
     allow("list of 50,000 characters", { exercise_doc_ids: items(50, 1000) }),
     deny("a list of maps", { alias_slugs: [{ a: "b" }] }),
-    ...[
-      ["merge_config", { source_family: "a", target_family: "b" }, "source_family"],
-      ["rename_config", { old_family_slug: "a", new_family_slug: "b" }, "new_family_slug"],
-      ["filter_criteria", { equipment: "a", category: "b", family_slug: "c" }, "category"],
-    ].flatMap(([key, valid, field]) => [
-      allow(`${key} with its keys`, { [key as string]: valid }),
-      deny(`${key} with an unknown key`, { [key as string]: { ...(valid as object), other: "x" } }),
-      allow(`${key} of 1,000 characters`, { [key as string]: { [field as string]: text(1000) } }),
-      deny(`${key} of 1,001 characters`, { [key as string]: { [field as string]: text(1001) } }),
+    ...(
+      [
+        ["merge_config", { source_family: "a", target_family: "b" }, "source_family"],
+        ["rename_config", { old_family_slug: "a", new_family_slug: "b" }, "new_family_slug"],
+        ["filter_criteria", { equipment: "a", category: "b", family_slug: "c" }, "category"],
+      ] as const
+    ).flatMap(([key, valid, field]) => [
+      allow(`${key} with its keys`, { [key]: valid }),
+      deny(`${key} with an unknown key`, { [key]: { ...valid, other: "x" } }),
+      allow(`${key} of 1,000 characters`, { [key]: { [field]: text(1000) } }),
+      deny(`${key} of 1,001 characters`, { [key]: { [field]: text(1001) } }),
     ]),
     allow("split_config with its keys", { split_config: { target_family: text(1000), equipment: items(500) } }),
     deny("split_config with an unknown key", { split_config: { target_family: "a", other: "x" } }),
@@ -302,25 +308,24 @@ function jobReads(): RulesCase[] {
       get(`a curator can read ${id}`, "curator", "allow", `${JOBS}/${id}`),
     ),
     list("a curator can list every job", "curator", "allow"),
-    get("a curator can read attempts", "curator", "allow", `${JOBS}/alice-job/attempts/1`),
-    get("the creator cannot read attempts", "alice", "deny", `${JOBS}/alice-job/attempts/1`),
-    {
-      name: "a curator cannot write attempts",
-      actor: "curator",
-      expect: "deny",
-      op: "set",
-      path: `${JOBS}/alice-job/attempts/2`,
-      data: { status: "x" },
-    },
-    {
-      name: "a user cannot write attempts",
-      actor: "alice",
-      expect: "deny",
-      op: "set",
-      path: `${JOBS}/alice-job/attempts/2`,
-      data: { status: "x" },
-    },
-    { name: "a curator cannot delete attempts", actor: "curator", expect: "deny", op: "delete", path: `${JOBS}/alice-job/attempts/1` },
+    // Engine records under a job: curators read the attempt log and the frozen plans; nobody writes them.
+    ...[
+      ["attempts", "attempts/1"],
+      ["plans", "plans/p1"],
+    ].flatMap(([records, seeded]): RulesCase[] => [
+      get(`a curator can read ${records}`, "curator", "allow", `${JOBS}/alice-job/${seeded}`),
+      get(`the creator cannot read ${records}`, "alice", "deny", `${JOBS}/alice-job/${seeded}`),
+      ...(["curator", "alice"] as const).map((actor): RulesCase => ({
+        name: `${actor === "curator" ? "a curator" : "a user"} cannot write ${records}`,
+        actor,
+        expect: "deny",
+        op: "set",
+        path: `${JOBS}/alice-job/${records}/new`,
+        data: { status: "x" },
+      })),
+      { name: `a curator cannot delete ${records}`, actor: "curator", expect: "deny", op: "delete", path: `${JOBS}/alice-job/${seeded}` },
+    ]),
+    get("a curator cannot read the fan-in markers of a parent", "curator", "deny", `${JOBS}/alice-job/shard_results/child-1`),
   ];
 }
 

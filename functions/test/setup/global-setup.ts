@@ -1,8 +1,7 @@
-import { startOrFindEmulator, RunningEmulator } from "../../src/local/emulator";
+import { startOrFindEmulator, type RunningEmulator } from "../../src/local/emulator";
 import { TEST_PROJECT_ID } from "./project";
 
 declare global {
-  // eslint-disable-next-line no-var
   var __catalogEmulator: RunningEmulator | undefined;
 }
 

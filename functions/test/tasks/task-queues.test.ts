@@ -1,6 +1,5 @@
-import { CloudTasksQueue, buildCreateTaskRequest } from "../../src/tasks/cloud-tasks";
 import { InProcessTaskQueue } from "../../src/tasks/in-process";
-import { WakeupPayload, WakeupTask, wakeupTaskName } from "../../src/tasks/port";
+import { type WakeupPayload, type WakeupTask, wakeupPayload, wakeupTaskName } from "../../src/jobs/task-queue";
 
 const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
   lane: "priority",
@@ -10,47 +9,24 @@ const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
   runAfter: new Date("2026-05-01T10:00:00.500Z"),
   ...over,
 });
-const options = { project: "demo-p", location: "europe-west1", serviceAccountEmail: "sa@demo-p.iam.gserviceaccount.com" };
 
 describe("wake-up task names", () => {
   it("are derived from job, attempt, epoch and reason, with only allowed characters", () => {
     expect(wakeupTaskName(task())).toBe("job1-2-3");
     expect(wakeupTaskName(task({ jobId: "a.b/c", reason: "stale 7" }))).toBe("a_b_c-2-3-stale_7");
   });
-});
 
-describe("Cloud Tasks adapter", () => {
-  it("builds a createTask request for the lane's function queue with OIDC and schedule time", () => {
-    const request = buildCreateTaskRequest(task({ lane: "maintenance" }), options);
-    const queue = "projects/demo-p/locations/europe-west1/queues/maintenanceLaneTask";
-    expect(request.parent).toBe(queue);
-    expect(request.task?.name).toBe(`${queue}/tasks/job1-2-3`);
-    expect(request.task?.scheduleTime).toEqual({ seconds: Math.floor(Date.parse("2026-05-01T10:00:00Z") / 1000) });
-    const http = request.task?.httpRequest;
-    expect(http?.url).toBe("https://europe-west1-demo-p.cloudfunctions.net/maintenanceLaneTask");
-    expect(http?.oidcToken).toEqual({ serviceAccountEmail: options.serviceAccountEmail, audience: http?.url });
-    expect(JSON.parse(Buffer.from(String(http?.body), "base64").toString())).toEqual({
-      data: { lane: "maintenance", job_id: "job1", attempt: 2, epoch: 3 },
+  it("carry when the job is due, and the count of early arrivals only when there were some", () => {
+    const runAfter = Date.parse("2026-05-01T10:00:00.500Z");
+    expect(wakeupPayload(task())).toEqual({ lane: "priority", job_id: "job1", attempt: 2, epoch: 3, run_after: runAfter });
+    expect(wakeupPayload(task({ earlyArrivals: 2 }))).toEqual({
+      lane: "priority",
+      job_id: "job1",
+      attempt: 2,
+      epoch: 3,
+      run_after: runAfter,
+      early_arrivals: 2,
     });
-  });
-
-  it("reports a task name Cloud Tasks already has as a duplicate and rethrows other errors", async () => {
-    const calls: unknown[] = [];
-    let failure: unknown = null;
-    const client = {
-      createTask: async (request: unknown) => {
-        calls.push(request);
-        if (failure) throw failure;
-        return [{}];
-      },
-    };
-    const queue = new CloudTasksQueue({ ...options, client: client as never });
-    expect(await queue.enqueueWakeup(task())).toBe("enqueued");
-    failure = Object.assign(new Error("exists"), { code: 6 });
-    expect(await queue.enqueueWakeup(task())).toBe("duplicate");
-    failure = Object.assign(new Error("denied"), { code: 7 });
-    await expect(queue.enqueueWakeup(task())).rejects.toThrow("denied");
-    expect(calls).toHaveLength(3);
   });
 });
 

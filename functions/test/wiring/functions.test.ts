@@ -1,11 +1,12 @@
 /** The exported Cloud Functions, invoked through firebase-functions-test and their `run` entry points. */
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import functionsTest from "firebase-functions-test";
-import { Firestore, Timestamp } from "firebase-admin/firestore";
-import * as runtimeModule from "../../src/functions/runtime";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import * as runtimeModule from "../../src/adapters/functions-engine";
 import { maintenanceLaneTask, onJobCreated, priorityLaneTask, watchdog } from "../../src/index";
-import type { HandlerRegistry } from "../../src/jobs/executor";
-import { LocalRuntime } from "../../src/local/runtime";
+import { type LocalRuntime } from "../../src/local/runtime";
 import { newFirestore } from "../helpers/firestore";
+import { registryWith } from "../helpers/registry";
 import { testRuntime } from "../helpers/runtime";
 import { TEST_PROJECT_ID } from "../setup/project";
 
@@ -14,14 +15,14 @@ let db: Firestore;
 let runtime: LocalRuntime;
 const runs: string[] = [];
 
-const registry: HandlerRegistry = {
+const registry = registryWith({
   FAMILY_AUDIT: {
     async run({ job }) {
       runs.push(job.id);
       return { kind: "completed", status: "succeeded_dry_run", summary: {} };
     },
   },
-};
+});
 
 beforeAll(() => {
   db = newFirestore();
@@ -40,7 +41,7 @@ afterAll(() => fft.cleanup());
 describe("exported functions", () => {
   it("onJobCreated normalises the document, records the creator and enqueues one wake-up", async () => {
     const ref = await db
-      .collection("catalog_jobs")
+      .collection(JOB_COLLECTIONS.jobs)
       .add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, status: "queued", created_at: Timestamp.now() });
     const wrapped = fft.wrap(onJobCreated);
     const event = { data: await ref.get(), params: { jobId: ref.id }, authType: "unknown", authId: "uid-123" };
@@ -55,7 +56,7 @@ describe("exported functions", () => {
 
   it("onJobCreated fails an invalid document and keeps it", async () => {
     const ref = await db
-      .collection("catalog_jobs")
+      .collection(JOB_COLLECTIONS.jobs)
       .add({ type: "FAMILY_AUDIT", payload: { family_slug: "squat", mode: "yolo" }, status: "queued" });
     await fft.wrap(onJobCreated)({ data: await ref.get(), params: { jobId: ref.id } });
     const doc = (await ref.get()).data();
@@ -64,17 +65,17 @@ describe("exported functions", () => {
   });
 
   it("the lane task functions run the lane's ready job", async () => {
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     await maintenanceLaneTask.run({ data: { lane: "maintenance", job_id: jobId, attempt: 0, epoch: 0 } } as never);
     expect(runs).toEqual([]); // a priority-lane job is not run by the maintenance lane
     await priorityLaneTask.run({ data: { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 } } as never);
     expect(runs).toEqual([jobId]);
-    expect((await runtime.engine.deps.queue.getJob(jobId))?.status).toBe("succeeded_dry_run");
+    expect((await runtime.engine.queue.getJob(jobId))?.status).toBe("succeeded_dry_run");
   });
 
   it("the scheduled watchdog runs a sweep and records it", async () => {
-    await watchdog.run({ scheduleTime: new Date().toISOString(), jobName: "watchdog" } as never);
-    const runsDocs = await db.collection("catalog_watchdog_runs").get();
+    await watchdog.run({ scheduleTime: new Date().toISOString(), jobName: "watchdog" });
+    const runsDocs = await db.collection(JOB_COLLECTIONS.watchdogRuns).get();
     expect(runsDocs.size).toBe(1);
     expect(runsDocs.docs[0].data()).toMatchObject({ complete: true, expired_leases_recovered: 0 });
   });

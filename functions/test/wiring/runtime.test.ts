@@ -1,31 +1,33 @@
-import { Firestore, Timestamp } from "firebase-admin/firestore";
-import type { HandlerRegistry, JobHandler } from "../../src/jobs/executor";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { Timestamp } from "firebase-admin/firestore";
+import { LockManager } from "../../src/jobs/locks";
 import { JobFailure } from "../../src/jobs/errors";
-import { handleLaneTask } from "../../src/functions/lane-task";
-import { LocalRuntime } from "../../src/local/runtime";
-import { describeWithFullEmulator, describeWithIsolation, newFirestore } from "../helpers/firestore";
+import { handleLaneTask } from "../../src/adapters/lane-task";
+import type { CatalogHandler } from "../../src/handlers/support/catalog-handler";
+import { type LocalRuntime } from "../../src/local/runtime";
+import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
+import { registryWith } from "../helpers/registry";
 import { movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
 
-let db: Firestore;
+const db = useFirestore();
 let runtime: LocalRuntime | undefined;
-beforeAll(() => {
-  db = newFirestore();
-});
 afterEach(async () => {
   await runtime?.stop();
   runtime = undefined;
 });
 
-/** A handler that records each execution and finishes as a dry run. */
-function countingAudit(runs: string[], body?: () => Promise<void>): HandlerRegistry {
-  const handler: JobHandler<"FAMILY_AUDIT"> = {
-    async run({ job }) {
-      runs.push(job.id);
-      await body?.();
-      return { kind: "completed", status: job.payload.mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { findings: 0 } };
+/** A FAMILY_AUDIT handler that records each execution and finishes as a dry run. */
+function countingAudit(runs: string[], body?: () => Promise<void>, extra: Partial<CatalogHandler> = {}) {
+  return registryWith({
+    FAMILY_AUDIT: {
+      async run({ job }) {
+        runs.push(job.id);
+        await body?.();
+        return { kind: "completed", status: job.payload.mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { findings: 0 } };
+      },
+      ...extra,
     },
-  };
-  return { FAMILY_AUDIT: handler };
+  });
 }
 
 const clientJob = (extra: Record<string, unknown> = {}) => ({
@@ -36,14 +38,14 @@ const clientJob = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-const statusOf = async (id: string) => (await db.collection("catalog_jobs").doc(id).get()).data();
+const statusOf = async (id: string) => (await db.collection(JOB_COLLECTIONS.jobs).doc(id).get()).data();
 
 describe("client document → trigger → task → execute", () => {
   it("runs a client-written job to succeeded_dry_run and normalises it", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob({ priority: 7 }));
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob({ priority: 7 }));
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "succeeded_dry_run",
@@ -59,9 +61,9 @@ describe("client document → trigger → task → execute", () => {
     });
     expect(runs).toEqual([ref.id]);
     await runtime.idle(); // the attempt log and run history are written after the status
-    const attempt = await ref.collection("attempts").doc("1").get();
+    const attempt = await ref.collection(JOB_COLLECTIONS.attempts).doc("1").get();
     expect(attempt.data()).toMatchObject({ status: "succeeded_dry_run", attempt: 1, lease_epoch: 1 });
-    const history = await db.collection("catalog_run_summaries").doc(`${ref.id}_1`).get();
+    const history = await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${ref.id}_1`).get();
     expect(history.data()).toMatchObject({ type: "FAMILY_AUDIT", job_status: "succeeded_dry_run", mode: "dry_run" });
   });
 
@@ -74,7 +76,7 @@ describe("client document → trigger → task → execute", () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob(override));
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob(override));
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "failed",
@@ -92,9 +94,9 @@ describe("client document → trigger → task → execute", () => {
       db,
       countingAudit(runs, () => new Promise((r) => setTimeout(r, 300))),
     );
-    const first = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
+    const first = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob({ dedup_key: "audit:bench_press" }));
     await runtime.engine.intake(first.id, "u1");
-    const second = await db.collection("catalog_jobs").add(clientJob({ dedup_key: "audit:bench_press" }));
+    const second = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob({ dedup_key: "audit:bench_press" }));
     expect(await runtime.engine.intake(second.id, "u1")).toEqual({
       outcome: "duplicate",
       openJobId: first.id,
@@ -103,22 +105,22 @@ describe("client document → trigger → task → execute", () => {
     expect((await statusOf(second.id))?.error).toMatchObject({ code: "DUPLICATE_JOB", details: { open_job_id: first.id } });
   });
 
-  it("an unregistered job type fails permanently with UNSUPPORTED_JOB_TYPE", async () => {
-    runtime = testRuntime(db, {});
+  it("a job type this engine does not run is refused at intake", async () => {
+    runtime = testRuntime(db, registryWith({}));
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "failed",
     );
-    expect(doc?.error).toMatchObject({ code: "UNSUPPORTED_JOB_TYPE", transient: false });
+    expect(doc?.error).toMatchObject({ code: "INVALID_JOB", transient: false, details: [{ path: "type", message: "unknown job type" }] });
   });
 });
 
 describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
   it("a handler that throws is retried after a backoff and then succeeds", async () => {
     let calls = 0;
-    const registry: HandlerRegistry = {
+    const registry = registryWith({
       FAMILY_AUDIT: {
         async run() {
           calls++;
@@ -126,24 +128,24 @@ describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
           return { kind: "completed", status: "succeeded_dry_run", summary: {} };
         },
       },
-    };
+    });
     runtime = testRuntime(db, registry);
     await runtime.start();
-    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
     const doc = await waitFor(
       () => statusOf(ref.id),
       (d) => d?.status === "succeeded_dry_run",
     );
     expect(doc).toMatchObject({ attempts: 2, lease_epoch: 2 });
     expect(calls).toBe(2);
-    const first = await ref.collection("attempts").doc("1").get();
+    const first = await ref.collection(JOB_COLLECTIONS.attempts).doc("1").get();
     expect(first.data()).toMatchObject({ status: "queued", error: { code: "LLM_RATE_LIMITED" } });
   });
 });
 
 describeWithFullEmulator("run history of a finished attempt (field transforms of the daily counters)", () => {
   it("records the handler's change count, preview and scanner failures", async () => {
-    const registry: HandlerRegistry = {
+    const registry = registryWith({
       FAMILY_AUDIT: {
         run: async () => ({
           kind: "completed",
@@ -151,11 +153,11 @@ describeWithFullEmulator("run history of a finished attempt (field transforms of
           summary: { applied: 2, changes_preview: ["rename_exercise a", "upsert_alias b"], scanner_fail: 1 },
         }),
       },
-    };
+    });
     runtime = testRuntime(db, registry);
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     await runtime.engine.runLane("priority");
-    const history = await db.collection("catalog_run_summaries").doc(`${jobId}_1`).get();
+    const history = await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${jobId}_1`).get();
     expect(history.data()).toMatchObject({
       changes_count: 2,
       changes_preview: ["rename_exercise a", "upsert_alias b"],
@@ -178,18 +180,24 @@ describe("faults at the task boundary", () => {
     await expect(handleLaneTask(runtime.engine, "priority", { hello: "world" })).resolves.toEqual([]);
   });
 
-  it("a task arriving before run_after runs nothing and asks for a wake-up at run_after", async () => {
+  it("a task arriving before run_after runs nothing and asks for a wake-up at run_after, without reading the job", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
-    const { jobId } = await runtime.engine.deps.queue.createJob({
+    const runAfter = new Date(Date.now() + 60_000);
+    const { jobId } = await runtime.engine.queue.createJob({
       type: "FAMILY_AUDIT",
       payload: { family_slug: "a" },
       created_by: "t",
-      run_after: new Date(Date.now() + 60_000),
+      run_after: runAfter,
     });
-    await handleLaneTask(runtime.engine, "priority", { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 });
+    const reads = jest.spyOn(runtime.engine.queue, "getJob");
+    const polls = jest.spyOn(runtime.engine.queue, "pollCandidates");
+    const task = { lane: "priority", job_id: jobId, attempt: 0, epoch: 0, run_after: runAfter.getTime() };
+    await handleLaneTask(runtime.engine, "priority", task);
     expect(runs).toEqual([]);
-    expect(runtime.tasks.accepted).toHaveLength(1);
+    expect(reads).not.toHaveBeenCalled();
+    expect(polls).not.toHaveBeenCalled();
+    expect(runtime.tasks.accepted).toEqual([`${jobId}-0-0-at${runAfter.getTime()}-1`]);
     expect(runtime.tasks.scheduledCount).toBe(1);
     expect((await statusOf(jobId))?.status).toBe("queued");
   });
@@ -199,7 +207,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
   it("a duplicated trigger event enqueues one task and runs the job once", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
-    const ref = await db.collection("catalog_jobs").add(clientJob());
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
     const results = await Promise.all([
       runtime.engine.intake(ref.id, "u"),
       runtime.engine.intake(ref.id, "u"),
@@ -222,7 +230,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
         countingAudit(runs, () => new Promise((r) => setTimeout(r, 100))),
       ),
     );
-    const { jobId } = await workers[0].engine.deps.queue.createJob({
+    const { jobId } = await workers[0].engine.queue.createJob({
       type: "FAMILY_AUDIT",
       payload: { family_slug: "a" },
       created_by: "t",
@@ -235,29 +243,32 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
 
   it("a job whose family lock is held is deferred without using an attempt, then runs", async () => {
     const runs: string[] = [];
-    const registry: HandlerRegistry = {
-      FAMILY_AUDIT: { ...countingAudit(runs).FAMILY_AUDIT!, lockKeys: (job) => [`family:${job.payload.family_slug}`] },
-    };
-    runtime = testRuntime(db, registry);
-    await runtime.engine.deps.locks.acquireLocks(["family:a"], { jobId: "other", epoch: 1, owner: "x" });
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    runtime = testRuntime(
+      db,
+      countingAudit(runs, undefined, {
+        lockKeys: (job) => [`family:${String((job.payload as unknown as { family_slug: string }).family_slug)}`],
+      }),
+    );
+    const locks = new LockManager(db);
+    await locks.acquireLocks(["family:a"], { jobId: "other", epoch: 1, owner: "x" });
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     const [report] = await runtime.engine.runLane("priority");
     expect(report).toMatchObject({ status: "deferred", error: { code: "LOCK_HELD" } });
     expect(await statusOf(jobId)).toMatchObject({ status: "deferred", attempts: 0 });
-    await runtime.engine.deps.locks.releaseLocks(["family:a"], { jobId: "other", epoch: 1 });
+    await locks.releaseLocks(["family:a"], { jobId: "other", epoch: 1 });
     await runtime.idle(); // the wake-up scheduled at run_after runs it
     expect(await statusOf(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1 });
     expect(runs).toEqual([jobId]);
-    expect((await db.collection("catalog_locks").get()).size).toBe(0);
+    expect((await db.collection(JOB_COLLECTIONS.locks).get()).size).toBe(0);
   });
 
   it("a worker that lost its lease mid-job is aborted and writes nothing", async () => {
     let sawAbort = false;
-    const registry: HandlerRegistry = {
+    const registry = registryWith({
       FAMILY_AUDIT: {
         async run({ ctx, job }) {
           // Someone recovers the job while this worker still runs it.
-          await db.collection("catalog_jobs").doc(job.id).update({ status: "queued", lease_owner: null, lease_epoch: 99 });
+          await db.collection(JOB_COLLECTIONS.jobs).doc(job.id).update({ status: "queued", lease_owner: null, lease_epoch: 99 });
           await waitFor(
             async () => ctx.signal.aborted,
             (a) => a,
@@ -267,9 +278,9 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
           throw ctx.signal.reason;
         },
       },
-    };
+    });
     runtime = testRuntime(db, registry);
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
     expect(sawAbort).toBe(true);
     expect(report.status).toBe("lease_lost");
@@ -277,10 +288,10 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
   });
 
   it("a running job whose cancel was requested stops at its next safe point and ends cancelled", async () => {
-    const registry: HandlerRegistry = {
+    const registry = registryWith({
       FAMILY_AUDIT: {
-        async run({ ctx, job, deps }) {
-          await deps.queue.cancelJob(job.id); // an operator asks while the job runs
+        async run({ ctx, job }) {
+          await runtime!.engine.cancel(job.id); // an operator asks while the job runs
           await waitFor(
             async () => ctx.signal.aborted,
             (a) => a,
@@ -289,9 +300,9 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
           throw ctx.signal.reason; // the safe point
         },
       },
-    };
+    });
     runtime = testRuntime(db, registry);
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
     expect(report.status).toBe("cancelled");
     expect(await statusOf(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
@@ -301,9 +312,9 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     const clock = movableClock();
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs), { now: clock.now, config: testConfig({ leaseMs: 1000 }) });
-    const { jobId } = await runtime.engine.deps.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     // A worker leases the job and dies: no heartbeat, no completion.
-    await runtime.engine.deps.queue.leaseNextJob("dead-worker");
+    await runtime.engine.queue.leaseById(jobId, "dead-worker");
     clock.advance(2000);
     const [a, b] = await Promise.all([runtime.runWatchdog(), runtime.runWatchdog()]);
     expect(a.expired_leases_recovered + b.expired_leases_recovered).toBe(1);

@@ -1,0 +1,77 @@
+/**
+ * The family registry entry, the one derived document of the catalog: computed from a family's
+ * exercises, never edited by hand. Pure.
+ */
+import type { DocData } from "../util/object-paths";
+import type { FamilyRegistryDoc } from "./schemas";
+import { type FamilyStatus, splitEquipmentPrefix, splitExerciseName, titleCase, toFamilySlug } from "./taxonomy";
+
+const RETIRED_EXERCISE_STATUSES: ReadonlySet<unknown> = new Set(["deprecated", "merged"]);
+
+/** Absent, approved and draft exercises are part of their family; deprecated and merged ones are not. */
+export function isLiveExercise(exercise: Readonly<DocData>): boolean {
+  return !RETIRED_EXERCISE_STATUSES.has(exercise.status);
+}
+
+/** The primary equipment (first item) of an exercise, or null when it has none. */
+export function primaryEquipment(exercise: Readonly<DocData>): string | null {
+  const equipment = exercise.equipment;
+  return Array.isArray(equipment) && typeof equipment[0] === "string" ? equipment[0] : null;
+}
+
+export interface RegistryOptions {
+  /** Default: active while the family has live exercises, else deprecated. */
+  status?: FamilyStatus;
+  merged_into?: string;
+  /** The stored entry, whose base name is kept when no exercise names the family's base movement. */
+  previous?: Readonly<DocData> | null;
+}
+
+/**
+ * The registry entry of a family, derived from its exercises: base name, the primary equipment
+ * set, every equipment its live exercises use, how many live exercises it has, and its status.
+ * Equipment lists are sorted, so the same exercises always give the same document.
+ */
+export function computeFamilyRegistry(
+  familySlug: string,
+  exercises: readonly Readonly<DocData>[],
+  options: RegistryOptions = {},
+): FamilyRegistryDoc {
+  const live = exercises.filter(isLiveExercise);
+  const primary = new Set<string>();
+  const allowed = new Set<string>();
+  for (const exercise of live) {
+    const first = primaryEquipment(exercise);
+    if (first) primary.add(first);
+    for (const item of Array.isArray(exercise.equipment) ? exercise.equipment : []) {
+      if (typeof item === "string") allowed.add(item);
+    }
+  }
+  const status = options.status ?? (live.length > 0 ? "active" : "deprecated");
+  return {
+    family_slug: familySlug,
+    base_name: familyBaseName(familySlug, live, options.previous),
+    primary_equipment: [...primary].sort(),
+    allowed_equipment: [...allowed].sort(),
+    exercise_count: live.length,
+    status,
+    ...(status === "merged" && options.merged_into ? { merged_into: options.merged_into } : {}),
+  };
+}
+
+/**
+ * The most common base among names whose own family slug is this family ("Push-Up" for push_up,
+ * not "Incline Push-Up"); else the stored base name; else the slug in Title Case.
+ */
+function familyBaseName(familySlug: string, live: readonly Readonly<DocData>[], previous?: Readonly<DocData> | null): string {
+  const counts = new Map<string, number>();
+  for (const exercise of live) {
+    if (typeof exercise.name !== "string") continue;
+    const base = splitEquipmentPrefix(splitExerciseName(exercise.name).base).rest;
+    if (base !== "" && toFamilySlug(base) === familySlug) counts.set(base, (counts.get(base) ?? 0) + 1);
+  }
+  const ranked = [...counts].sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0));
+  if (ranked.length > 0) return ranked[0][0];
+  if (typeof previous?.base_name === "string" && previous.base_name.trim() !== "") return previous.base_name;
+  return titleCase(familySlug.replace(/_/g, " "));
+}

@@ -1,0 +1,144 @@
+/**
+ * Catalog reads the handlers need beyond `catalog/repository`: a family with its registry entry,
+ * who holds the slugs a plan gives out, the distinct family slugs the scans walk, the facts alias
+ * checks ask for (including exercises by the slug they were created with). Every walk pages; none
+ * holds more than one page or one family in memory.
+ */
+import type { Firestore } from "firebase-admin/firestore";
+import {
+  type CatalogDoc,
+  exercisesWithNameSlugs,
+  getAliases,
+  getExercises,
+  getFamilyRegistries,
+  getFamilyRegistry,
+  loadFamilyExercises,
+} from "./repository";
+import { toNameSlug } from "./taxonomy";
+import { CATALOG_COLLECTIONS } from "./collections";
+import type { AliasFacts, FactRequest } from "./alias-facts";
+import type { SlugOwners } from "./rename-conflicts";
+import { creationSlugOf, renameAliasSlugs } from "./slug-aliases";
+import { type DocData } from "../util/object-paths";
+import { pageCollection } from "../util/paging";
+
+export interface LoadedFamily {
+  slug: string;
+  /** Every exercise (any status) whose family_slug is the family. */
+  members: CatalogDoc[];
+  registry: DocData | null;
+}
+
+/** A family as it is, possibly empty (a split or rename target that does not exist yet). */
+export async function readFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
+  const [members, registry] = await Promise.all([loadFamilyExercises(db, slug), getFamilyRegistry(db, slug)]);
+  return { slug, members, registry };
+}
+
+/**
+ * Who holds the slugs `names` give to `members` whose name changes (exercises and aliases), and the
+ * alias documents renaming them touches, plus any `extraAliasSlugs`.
+ */
+export function loadRenameOwners(
+  db: Firestore,
+  members: readonly CatalogDoc[],
+  names: ReadonlyMap<string, string | null>,
+  extraAliasSlugs: readonly string[] = [],
+): Promise<SlugOwners> {
+  const renames = members.flatMap(({ id, data }) => {
+    const name = names.get(id);
+    return name && (name !== data.name || toNameSlug(name) !== data.name_slug) ? [{ id, data, name }] : [];
+  });
+  return loadSlugOwners(
+    db,
+    renames.map(({ name }) => toNameSlug(name)),
+    [...renames.flatMap(({ id, data, name }) => renameAliasSlugs(id, data, name)), ...extraAliasSlugs],
+  );
+}
+
+/** The exercises and aliases holding `nameSlugs`, and the alias documents of `aliasSlugs`. */
+async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasSlugs: Iterable<string> = []): Promise<SlugOwners> {
+  const names = [...new Set(nameSlugs)];
+  const [holders, aliases] = await Promise.all([exercisesWithNameSlugs(db, names), getAliases(db, [...names, ...aliasSlugs])]);
+  const exercises = new Map<string, string[]>();
+  for (const holder of holders) {
+    const slug = String(holder.data.name_slug);
+    exercises.set(slug, [...(exercises.get(slug) ?? []), holder.id]);
+  }
+  return { aliases, exercises };
+}
+
+/**
+ * The distinct family slugs of the catalog's exercises, in order, one query per family: each
+ * step asks for the first exercise after the previous family, so no family is ever read whole here.
+ */
+export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGenerator<string> {
+  const ordered = db.collection(CATALOG_COLLECTIONS.exercises).orderBy("family_slug").select("family_slug").limit(1);
+  let previous: string | null = null;
+  for (;;) {
+    signal?.throwIfAborted();
+    const snap = await (previous === null ? ordered : ordered.startAfter(previous)).get();
+    const slug: unknown = snap.docs[0]?.get("family_slug");
+    if (typeof slug !== "string") return;
+    yield slug;
+    previous = slug;
+  }
+}
+
+/**
+ * Exercises whose id carries one of `slugs` as the slug they were created with
+ * (`{family}__{slug}`): the only way to find a renamed exercise by its first slug. Walks every
+ * exercise id page by page (ids only, no document bodies).
+ */
+async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, signal?: AbortSignal): Promise<Map<string, string[]>> {
+  const wanted = new Set(slugs);
+  const found = new Map<string, string[]>();
+  if (wanted.size === 0) return found;
+  const ids = db.collection(CATALOG_COLLECTIONS.exercises).select();
+  for await (const page of pageCollection(ids)) {
+    signal?.throwIfAborted();
+    for (const doc of page) {
+      const slug = creationSlugOf(doc.id);
+      if (slug !== null && wanted.has(slug)) found.set(slug, [...(found.get(slug) ?? []), doc.id]);
+    }
+  }
+  return found;
+}
+
+/** Which of `familySlugs` have at least one exercise (one limit-1 query each). */
+async function familiesWithExercises(db: Firestore, familySlugs: Iterable<string>): Promise<Set<string>> {
+  const slugs = [...new Set(familySlugs)];
+  const found = await Promise.all(
+    slugs.map(
+      async (slug) => !(await db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty,
+    ),
+  );
+  return new Set(slugs.filter((_, index) => found[index]));
+}
+
+/** Reads what `request` asks for into `facts` (absent documents recorded as null). */
+export async function readAliasFacts(db: Firestore, facts: AliasFacts, request: FactRequest, signal?: AbortSignal): Promise<void> {
+  const slugs = [...request.slugs];
+  const [aliases, exercises, registries, populated, named, created] = await Promise.all([
+    getAliases(db, request.aliases),
+    getExercises(db, request.exercises),
+    getFamilyRegistries(db, request.families),
+    familiesWithExercises(db, request.families),
+    exercisesWithNameSlugs(db, slugs),
+    exercisesByCreationSlug(db, slugs, signal),
+  ]);
+  request.aliases.forEach((slug) => facts.aliases.set(slug, aliases.get(slug) ?? null));
+  request.exercises.forEach((id) => facts.exercises.set(id, exercises.get(id) ?? null));
+  request.families.forEach((slug) =>
+    facts.families.set(slug, { registry: registries.get(slug) ?? null, hasExercises: populated.has(slug) }),
+  );
+  for (const slug of slugs) {
+    const holders = named.filter((holder) => holder.data.name_slug === slug);
+    holders.forEach((holder) => facts.exercises.set(holder.id, holder.data));
+    facts.namedWith.set(
+      slug,
+      holders.map((holder) => holder.id),
+    );
+    facts.createdWith.set(slug, created.get(slug) ?? []);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Whether an exercise may take a new name: its slug must be free of every other exercise (of any
+ * status) and of aliases pointing elsewhere. Handlers check this before planning a rename, so a
+ * clash is reported as a finding instead of failing validation.
+ */
+import { toNameSlug } from "./taxonomy";
+import { aliasPointsAtExercise, describeAlias } from "./slug-aliases";
+import { type DocData } from "../util/object-paths";
+
+/** What the catalog holds for the slugs a plan gives out. */
+export interface SlugOwners {
+  /** Alias documents by slug. */
+  aliases: ReadonlyMap<string, DocData>;
+  /** Name slug → ids of the exercises that hold it now. */
+  exercises: ReadonlyMap<string, readonly string[]>;
+}
+
+export const NO_SLUG_OWNERS: SlugOwners = { aliases: new Map(), exercises: new Map() };
+
+/**
+ * Why exercise `id` cannot be named `newName`, or null when it can. `finalNames` are the names the
+ * plan leaves its exercises with (their current owners of a slug do not count).
+ */
+export function renameConflict(id: string, newName: string, finalNames: ReadonlyMap<string, string>, owners: SlugOwners): string | null {
+  const slug = toNameSlug(newName);
+  const planned = [...finalNames].filter(([other, name]) => other !== id && toNameSlug(name) === slug).map(([other]) => other);
+  const current = (owners.exercises.get(slug) ?? []).filter((other) => other !== id && !finalNames.has(other));
+  const holders = [...planned, ...current];
+  if (holders.length > 0) return `the slug "${slug}" of "${newName}" belongs to ${holders.join(", ")} too`;
+  const alias = owners.aliases.get(slug);
+  if (alias && !aliasPointsAtExercise(alias, id)) return describeAlias(slug, alias);
+  return null;
+}

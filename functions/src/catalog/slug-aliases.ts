@@ -1,0 +1,38 @@
+/**
+ * Old slugs stay reachable: when an exercise gets a new name, every slug it was known by becomes
+ * an alias of it. Pure facts about an exercise's slugs and aliases, shared by the plans that rename
+ * or move exercises and by the alias scan and repair, which look for old slugs that lost their alias.
+ */
+import { toNameSlug } from "./taxonomy";
+import { type DocData, display } from "../util/object-paths";
+
+/**
+ * The name slug an exercise id was created with (`{family_slug}__{name_slug}`), or null for ids of
+ * another shape. When it differs from the current name_slug, the exercise was renamed since.
+ */
+export function creationSlugOf(exerciseId: string): string | null {
+  const parts = exerciseId.split("__");
+  return parts.length === 2 && parts[1] !== "" ? parts[1] : null;
+}
+
+/** Every slug the exercise is or was known by: its stored name_slug and the slug in its id. */
+export function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): string[] {
+  const slugs = [exercise.name_slug, creationSlugOf(exerciseId)].filter((slug): slug is string => typeof slug === "string" && slug !== "");
+  return [...new Set(slugs)];
+}
+
+/** "alias of exercise X" / "alias of family Y" / "alias without a target", for messages. */
+export function describeAlias(slug: string, alias: Readonly<DocData>): string {
+  if (alias.exercise_id) return `"${slug}" is an alias of exercise ${display(alias.exercise_id)}`;
+  if (alias.family_slug) return `"${slug}" is an alias of family ${display(alias.family_slug)}`;
+  return `"${slug}" is an alias without a target`;
+}
+
+export function aliasPointsAtExercise(alias: Readonly<DocData> | undefined, exerciseId: string): boolean {
+  return alias !== undefined && alias.exercise_id === exerciseId && !alias.family_slug;
+}
+
+/** The alias slugs a rename of the exercise to `newName` reads and may write (its old slugs and its new one). */
+export function renameAliasSlugs(exerciseId: string, exercise: Readonly<DocData>, newName: string): string[] {
+  return [...new Set([...knownSlugsOf(exerciseId, exercise), toNameSlug(newName)])];
+}

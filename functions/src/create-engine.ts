@@ -1,0 +1,164 @@
+/**
+ * The composition root: the one place that joins the engine (`jobs/`) with the catalog's job
+ * types (`handlers/`) and their services (LLM, plan repair). Cloud Functions, the local runtime,
+ * the CLI and tests all assemble the engine here, so they run the same code; the CLI, the
+ * adapters and the console's callable functions act through the use cases it returns.
+ */
+import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
+import { APPLY_COLLECTIONS } from "./apply/collections";
+import { type RevertResult, revertChange } from "./apply/journal";
+import { type EngineConfig, PARAMS } from "./config";
+import { llmPlanRepairer } from "./enrichment/repair";
+import { registry as catalogRegistry } from "./handlers";
+import type { CatalogDeps } from "./handlers/support/catalog-handler";
+import { CandidatePool } from "./jobs/candidates";
+import { JobFlows } from "./jobs/flows";
+import { type IntakeResult, acceptJob } from "./jobs/intake";
+import type { JobStatus } from "./jobs/lifecycle";
+import { LockManager } from "./jobs/locks";
+import type { Lane } from "./jobs/model";
+import { JobQueue, newWorkerId } from "./jobs/queue";
+import type { JobRegistry } from "./jobs/registry";
+import { RunHistory } from "./jobs/run-history";
+import { type TaskQueuePort, wakeupFor } from "./jobs/task-queue";
+import { Watchdog, type WatchdogReport } from "./jobs/watchdog";
+import { type RunReport, Worker } from "./jobs/worker";
+import { LlmError, createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
+
+export interface EngineOptions {
+  db: Firestore;
+  config: EngineConfig;
+  tasks: TaskQueuePort;
+  /** Google Cloud project (for the Vertex AI client). */
+  project?: string;
+  /** The job types; defaults to every catalog job type. */
+  registry?: JobRegistry<CatalogDeps>;
+  /** An LLM client to use instead of the configured one (tests, the local runtime). */
+  llm?: LlmClient;
+  /**
+   * Running as deployed Cloud Functions (not the emulator, the local runtime, the CLI or tests):
+   * there the fake LLM is refused unless LLM_ALLOW_FAKE, so a forgotten LLM_PROVIDER never writes
+   * made-up content to the catalog.
+   */
+  deployed?: boolean;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface Engine {
+  db: Firestore;
+  config: EngineConfig;
+  queue: JobQueue;
+  registry: JobRegistry<CatalogDeps>;
+  history: RunHistory;
+  tasks: TaskQueuePort;
+  now: () => Date;
+  /** A worker with its own id (one per concurrent task invocation is fine; they share clients). */
+  worker(workerId?: string): Worker<CatalogDeps>;
+  /** The onDocumentCreated step for a new job document: the snapshot the trigger delivered, or its id. */
+  intake(delivered: DocumentSnapshot | string, createdBy: string): Promise<IntakeResult>;
+  /** The task handler's step: run ready jobs of the lane. */
+  runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<RunReport[]>;
+  /** An operator re-runs a finished job: it is queued again and its lane woken. */
+  retry(jobId: string): Promise<void>;
+  /** An operator cancels a job: a waiting one at once, a running one at its next safe point. */
+  cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean }>;
+  /** An operator reverts a change from the journal. */
+  revert(changeId: string, revertedBy?: string): Promise<RevertResult>;
+  /** One watchdog sweep; `runId` names its report (a re-delivered schedule event passes the same one). */
+  runWatchdog(runId?: string): Promise<WatchdogReport>;
+}
+
+/**
+ * Why LLM jobs may not run here, if they may not: deployed functions left on the fake LLM (the
+ * default) without LLM_ALLOW_FAKE. Reads the params, so an invalid one fails the asking job with
+ * CONFIG_INVALID.
+ */
+function refusedFakeLlm(config: EngineConfig, deployed: boolean): LlmError | undefined {
+  if (!deployed || config.llmProvider !== "fake" || config.llmAllowFake) return undefined;
+  return new LlmError(
+    "LLM_NOT_CONFIGURED",
+    `no LLM is configured for the deployed functions: set ${PARAMS.llmProvider.param.name}=vertex, ` +
+      `or ${PARAMS.llmAllowFake.param.name}=true to run LLM jobs on the deterministic fake`,
+  );
+}
+
+/** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
+const DEFAULT_WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 };
+
+export function createEngine(options: EngineOptions): Engine {
+  const { db, config, tasks } = options;
+  const now = options.now ?? (() => new Date());
+  const registry = options.registry ?? catalogRegistry;
+  const queue = new JobQueue(db, {
+    types: registry,
+    now,
+    random: options.random,
+    leaseMs: config.leaseMs,
+    backoff: { baseMs: config.backoffBaseMs, factor: 2, maxMs: config.backoffMaxMs },
+  });
+  const locks = new LockManager(db, now, config.leaseMs);
+  const flows = new JobFlows(db, queue, tasks);
+  const history = new RunHistory(db);
+  const candidates = new CandidatePool(queue);
+  let llm = options.llm;
+  const llmNotConfigured = () => refusedFakeLlm(config, options.deployed ?? false);
+  const lazyLlm = (): LlmClient => {
+    const notConfigured = llmNotConfigured();
+    if (notConfigured) throw notConfigured;
+    llm ??= createLlmClient(
+      config.llmProvider === "vertex"
+        ? {
+            provider: "vertex",
+            project: options.project ?? process.env.GCLOUD_PROJECT ?? "",
+            location: config.llmLocation,
+            fastModel: config.llmFastModel,
+            strongModel: config.llmStrongModel,
+            timeoutMs: config.llmTimeoutMs,
+            prices: resolvePriceTable(config.llmPricesJson),
+          }
+        : { provider: "fake" },
+    );
+    return llm;
+  };
+  const repairPlan = llmPlanRepairer(lazyLlm);
+  const deps: CatalogDeps = {
+    db,
+    config,
+    now,
+    llm: lazyLlm,
+    llmNotConfigured,
+    // Read when a plan fails validation: without an LLM it goes to review with its errors, unrepaired.
+    get repairPlan() {
+      return llmNotConfigured() ? undefined : repairPlan;
+    },
+  };
+  const worker = (workerId = newWorkerId()) =>
+    new Worker(
+      { queue, candidates, locks, registry, flows, tasks, deps, now, random: options.random },
+      { workerId, heartbeatMs: config.heartbeatMs, lockRetryMs: config.lockRetryMs },
+    );
+  const watchdog = new Watchdog(
+    { db, queue, locks, flows, tasks, now },
+    { budgetMs: config.watchdogBudgetMs, staleQueuedMs: config.staleQueuedMs, expiringCollections: [APPLY_COLLECTIONS.idempotency] },
+  );
+  return {
+    db,
+    config,
+    queue,
+    registry,
+    history,
+    tasks,
+    now,
+    worker,
+    intake: (delivered, createdBy) => acceptJob(queue, tasks, delivered, createdBy),
+    runLane: (lane, limits = DEFAULT_WAKEUP_LIMITS) => worker().drain([lane], limits),
+    async retry(jobId) {
+      const job = await queue.retryJob(jobId);
+      await tasks.enqueueWakeup(wakeupFor(job, "retry"));
+    },
+    cancel: (jobId) => queue.cancelJob(jobId),
+    revert: (changeId, revertedBy) => revertChange(db, changeId, { now, revertedBy }),
+    runWatchdog: (runId) => watchdog.run(runId),
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * One exercise's holistic enrichment: prompt → LLM (JSON response schema) → a normalised, validated
+ * patch limited to the fields in scope. Locked, unknown, invalid, unchanged and out-of-scope changes
+ * are dropped with a reason; what to write, and how, is the caller's business.
+ */
+import type { LlmClient, LlmUsage } from "../llm/types";
+import { heuristicScoreExercise } from "../reviewer/quality-scanner";
+import { type UsageRecorder, generateRecorded } from "./llm-call";
+import { ENRICH_CALL } from "./llm-calls";
+import { type DroppedChange, normalizeEnrichmentChanges } from "./normalize";
+import { type EnrichmentResponse, buildEnrichmentPrompt } from "./prompt";
+import { type DocData } from "../util/object-paths";
+import { type EnrichmentSpec } from "./spec";
+
+export const ENRICH_TASK = ENRICH_CALL.task;
+
+export interface EnrichmentRequest {
+  exerciseId: string;
+  /** The exercise as stored. */
+  exercise: Readonly<DocData>;
+  spec: EnrichmentSpec;
+}
+
+export interface EnrichmentResult {
+  /** Flat dotted paths → values, ready for a `patch_fields` operation; empty when nothing needs changing. */
+  patch: Record<string, unknown>;
+  dropped: DroppedChange[];
+  usage: LlmUsage;
+  confidence: EnrichmentResponse["confidence"];
+  reasoning: string;
+}
+
+/** Throws the LlmError of a failed call (transient: worth a retry; otherwise the answer was unusable). */
+export async function enrichExercise(llm: LlmClient, request: EnrichmentRequest, recorder: UsageRecorder): Promise<EnrichmentResult> {
+  const { exercise, spec } = request;
+  const prompt = buildEnrichmentPrompt({ ...request, findings: heuristicScoreExercise(exercise) });
+  const { data, usage } = await generateRecorded(
+    llm,
+    ENRICH_CALL,
+    { prompt, tier: spec.use_pro_model ? "strong" : "fast", context: { exercise, fields_to_enrich: spec.fields_to_enrich } },
+    recorder,
+  );
+  const normalized = normalizeEnrichmentChanges(data.changes, exercise);
+  const scoped = limitToScope(normalized.patch, spec.fields_to_enrich);
+  return {
+    patch: scoped.patch,
+    dropped: [...normalized.dropped, ...scoped.dropped],
+    usage,
+    confidence: data.confidence,
+    reasoning: data.reasoning,
+  };
+}
+
+/** A requested field covers itself and what is inside it ("muscles" covers "muscles.primary"). */
+function inScope(path: string, fields: readonly string[]): boolean {
+  return fields.some((field) => path === field || path.startsWith(`${field}.`));
+}
+
+/** Keeps the patch to `fields` (everything when none are given); the rest is dropped as not requested. */
+export function limitToScope(
+  patch: Record<string, unknown>,
+  fields?: readonly string[],
+): { patch: Record<string, unknown>; dropped: DroppedChange[] } {
+  if (!fields) return { patch, dropped: [] };
+  const kept: Record<string, unknown> = {};
+  const dropped: DroppedChange[] = [];
+  for (const [path, value] of Object.entries(patch)) {
+    if (inScope(path, fields)) kept[path] = value;
+    else dropped.push({ path, reason: "not in fields_to_enrich" });
+  }
+  return { patch: kept, dropped };
+}

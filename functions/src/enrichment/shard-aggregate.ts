@@ -1,0 +1,88 @@
+/**
+ * The enrichment parent's view of its finished shards: the aggregate of their outcomes for the
+ * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), this folds them.
+ */
+import { type JobStatus, isSuccessStatus } from "../jobs/lifecycle";
+import type { ResultSummary } from "../jobs/model";
+import { isPlainRecord } from "../util/object-paths";
+import { type ShardCounts, countValue, emptyShardCounts, readShardCounts } from "./shard-tally";
+import { type ChildJob } from "../jobs/model";
+
+export interface ShardAggregate {
+  /** Shards that did not succeed. */
+  failed: number;
+  summary: ResultSummary;
+  /** Shards that did not succeed, listed for review (at most MAX_LISTED). */
+  unsuccessful: Array<{ shard_id: string; status: JobStatus; code: string | null }>;
+}
+
+const MAX_LISTED = 50;
+const LLM_KEYS = ["calls", "input_tokens", "output_tokens", "estimated_cost_usd"] as const;
+type LlmTotals = Record<(typeof LLM_KEYS)[number], number>;
+
+function errorOf(shard: ChildJob): { code: string | null; details: unknown } {
+  const error = isPlainRecord(shard.error) ? shard.error : {};
+  return { code: typeof error.code === "string" ? error.code : null, details: error.details };
+}
+
+/**
+ * A shard's exercise counts: from its result summary, else from the partial counts its last failed
+ * attempt left; exercises no count accounts for are failed (their outcome is unknown).
+ */
+function countsOf(shard: ChildJob): ShardCounts {
+  const { details } = errorOf(shard);
+  const known =
+    readShardCounts(shard.result_summary) ??
+    (isPlainRecord(details) ? readShardCounts(details.partial) : null) ??
+    emptyShardCounts(exerciseCountOf(shard));
+  const accounted = known.exercises_succeeded + known.exercises_no_change + known.exercises_skipped + known.exercises_failed;
+  return { ...known, exercises_failed: known.exercises_failed + Math.max(0, known.exercises_total - accounted) };
+}
+
+function exerciseCountOf(shard: ChildJob): number {
+  const ids = shard.payload.exercise_doc_ids;
+  return Array.isArray(ids) ? ids.length : 0;
+}
+
+function llmOf(summary: unknown): LlmTotals {
+  const llm = isPlainRecord(summary) && isPlainRecord(summary.llm) ? summary.llm : {};
+  return {
+    calls: countValue(llm.calls),
+    input_tokens: countValue(llm.input_tokens),
+    output_tokens: countValue(llm.output_tokens),
+    estimated_cost_usd: countValue(llm.estimated_cost_usd),
+  };
+}
+
+/** Folds a parent's shards, every one of them final. */
+export function aggregateShards(shards: readonly ChildJob[]): ShardAggregate {
+  const succeeded = shards.filter((shard) => isSuccessStatus(shard.status)).length;
+  const exercises = emptyShardCounts(0);
+  const llm: LlmTotals = { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 };
+  const byStatus: Partial<Record<JobStatus, number>> = {};
+  for (const shard of shards) {
+    byStatus[shard.status] = (byStatus[shard.status] ?? 0) + 1;
+    const counts = countsOf(shard);
+    for (const key of Object.keys(exercises) as (keyof ShardCounts)[]) exercises[key] += counts[key];
+    const usage = llmOf(shard.result_summary);
+    for (const key of LLM_KEYS) llm[key] += usage[key];
+  }
+  llm.estimated_cost_usd = Math.round(llm.estimated_cost_usd * 1e6) / 1e6;
+  const unsuccessful = shards
+    .filter((shard) => !isSuccessStatus(shard.status))
+    .slice(0, MAX_LISTED)
+    .map((shard) => ({ shard_id: shard.id, status: shard.status, code: errorOf(shard).code }));
+  return {
+    failed: shards.length - succeeded,
+    unsuccessful,
+    summary: {
+      shards_total: shards.length,
+      shards_succeeded: succeeded,
+      shards_failed: shards.length - succeeded,
+      shards_by_status: byStatus,
+      ...exercises,
+      // The shards' own result summaries carry their LLM usage (and the daily counters count it there); this is the sum.
+      shards_llm: llm,
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * What an enrichment shard reports: its exercises' outcomes folded into counts — the shard's
+ * result_summary, and the partial counts a failed attempt leaves in its error details — and how
+ * the parent reads them back. One module, so both sides agree on the keys.
+ */
+import { z } from "zod";
+import type { ResultSummary } from "../jobs/model";
+import { isPlainRecord } from "../util/object-paths";
+
+export const exerciseOutcomeSchema = z.object({
+  exercise_id: z.string(),
+  outcome: z.enum(["succeeded", "no_change", "skipped", "failed"]),
+  /** How: applied, already_applied, would_apply, unchanged, nothing_to_change, missing, retired, or a failure code. */
+  detail: z.string(),
+  reason: z.string().optional(),
+  /** The paths the patch sets. */
+  paths: z.array(z.string()),
+  /** LLM changes dropped by normalisation (locked, unknown, invalid, out of scope). */
+  dropped: z.number(),
+  confidence: z.string().optional(),
+  /** The quality scanner on the enriched exercise; null when nothing was enriched. */
+  scanner_passed: z.boolean().nullable(),
+  change_id: z.string().optional(),
+});
+export type ExerciseOutcome = z.infer<typeof exerciseOutcomeSchema>;
+type ExerciseOutcomeKind = ExerciseOutcome["outcome"];
+
+export interface ShardCounts {
+  exercises_total: number;
+  exercises_succeeded: number;
+  exercises_no_change: number;
+  exercises_skipped: number;
+  exercises_failed: number;
+  scanner_fail: number;
+}
+
+export function emptyShardCounts(total: number): ShardCounts {
+  return {
+    exercises_total: total,
+    exercises_succeeded: 0,
+    exercises_no_change: 0,
+    exercises_skipped: 0,
+    exercises_failed: 0,
+    scanner_fail: 0,
+  };
+}
+
+const COUNT_KEY: Record<ExerciseOutcomeKind, keyof ShardCounts> = {
+  succeeded: "exercises_succeeded",
+  no_change: "exercises_no_change",
+  skipped: "exercises_skipped",
+  failed: "exercises_failed",
+};
+
+/** Exercises listed one by one in the summary; the counts always cover all of them. */
+const MAX_LISTED = 20;
+const MAX_PREVIEW = 10;
+
+export class ShardTally {
+  private readonly counts: ShardCounts;
+  private resumed = 0;
+  private applied = 0;
+  private dropped = 0;
+  private readonly failures: Array<{ exercise_id: string; code: string; reason: string }> = [];
+  private readonly preview: string[] = [];
+
+  constructor(total: number) {
+    this.counts = emptyShardCounts(total);
+  }
+
+  /** `resumed`: finished by an earlier attempt of this shard. */
+  add(outcome: ExerciseOutcome, resumed = false): void {
+    this.counts[COUNT_KEY[outcome.outcome]]++;
+    if (outcome.scanner_passed === false) this.counts.scanner_fail++;
+    if (resumed) this.resumed++;
+    if (!resumed && outcome.detail === "applied") this.applied++;
+    this.dropped += outcome.dropped;
+    if (outcome.outcome === "failed" && this.failures.length < MAX_LISTED) {
+      this.failures.push({ exercise_id: outcome.exercise_id, code: outcome.detail, reason: outcome.reason ?? "" });
+    }
+    if (outcome.outcome === "succeeded" && !resumed && this.preview.length < MAX_PREVIEW) {
+      this.preview.push(`patch_fields exercises/${outcome.exercise_id}: ${outcome.paths.join(", ")}`);
+    }
+  }
+
+  get done(): number {
+    const { exercises_succeeded, exercises_no_change, exercises_skipped, exercises_failed } = this.counts;
+    return exercises_succeeded + exercises_no_change + exercises_skipped + exercises_failed;
+  }
+
+  get failed(): number {
+    return this.counts.exercises_failed;
+  }
+
+  shardCounts(): ShardCounts {
+    return { ...this.counts };
+  }
+
+  summary(): ResultSummary {
+    return {
+      ...this.counts,
+      exercises_resumed: this.resumed,
+      applied: this.applied,
+      changes_dropped: this.dropped,
+      failures: this.failures,
+      changes_preview: this.preview,
+    };
+  }
+}
+
+/** A stored count, or 0 when it is missing or not a number. */
+export function countValue(value: unknown): number {
+  return typeof value === "number" && Number.isFinite(value) ? value : 0;
+}
+
+/** The counts in a shard's result summary or failure details; null when it has none. */
+export function readShardCounts(value: unknown): ShardCounts | null {
+  if (!isPlainRecord(value) || typeof value.exercises_total !== "number") return null;
+  return {
+    exercises_total: value.exercises_total,
+    exercises_succeeded: countValue(value.exercises_succeeded),
+    exercises_no_change: countValue(value.exercises_no_change),
+    exercises_skipped: countValue(value.exercises_skipped),
+    exercises_failed: countValue(value.exercises_failed),
+    scanner_fail: countValue(value.scanner_fail),
+  };
+}

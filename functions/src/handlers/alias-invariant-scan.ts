@@ -1,0 +1,97 @@
+/**
+ * ALIAS_INVARIANT_SCAN: pages through every alias (no target, both targets, orphaned or merged
+ * target, wrong flags) and every exercise (an old slug without an alias), and asks for ALIAS_REPAIR
+ * jobs in batches. Read-only on the catalog and lock-free; each page is judged with the facts of
+ * that page only.
+ */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { succeededIn } from "../jobs/outcomes";
+import { catalogHandler, type CatalogDeps } from "./support/catalog-handler";
+import { getAliases } from "../catalog/repository";
+import { CATALOG_COLLECTIONS } from "../catalog/collections";
+import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
+import { type AliasProblem, aliasProblem } from "../catalog/alias-resolution";
+import { readAliasFacts } from "../catalog/reads";
+import { FollowUpJobs } from "./support/follow-ups";
+import { ALIAS_REPAIR_BATCH, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
+import { pageCollection } from "../util/paging";
+
+/** Problems listed in the summary; the counts cover all of them. */
+const MAX_LISTED_PROBLEMS = 100;
+
+class ProblemLog {
+  readonly byKind: Partial<Record<AliasProblem, number>> = {};
+  readonly listed: Array<{ alias_slug: string; problem: AliasProblem }> = [];
+  private batch: string[] = [];
+
+  constructor(private readonly followUps: FollowUpJobs) {}
+
+  async add(slug: string, problem: AliasProblem): Promise<void> {
+    this.byKind[problem] = (this.byKind[problem] ?? 0) + 1;
+    if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push({ alias_slug: slug, problem });
+    this.batch.push(slug);
+    if (this.batch.length >= ALIAS_REPAIR_BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.batch.length > 0) await this.followUps.request(aliasRepairJob(this.batch));
+    this.batch = [];
+  }
+}
+
+/** The payload of a ALIAS_INVARIANT_SCAN job. */
+const aliasInvariantScanPayload = z.strictObject({ mode: modeSchema });
+
+export const aliasInvariantScanHandler = catalogHandler({
+  type: "ALIAS_INVARIANT_SCAN",
+  lane: "maintenance",
+  payload: aliasInvariantScanPayload,
+  async run({ job, deps, ctx, engine }) {
+    const followUps = new FollowUpJobs(engine, job.payload.mode);
+    const problems = new ProblemLog(followUps);
+    const aliasesScanned = await scanAliases(deps, problems, ctx.signal);
+    const exercisesScanned = await scanOldSlugs(deps, problems, ctx.signal);
+    await problems.flush();
+    return succeededIn(job.payload.mode, {
+      aliases_scanned: aliasesScanned,
+      exercises_scanned: exercisesScanned,
+      problems: Object.values(problems.byKind).reduce((sum, count) => sum + count, 0),
+      problems_by_kind: problems.byKind,
+      problems_listed: problems.listed,
+      ...followUps.summary(),
+    });
+  },
+});
+
+async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
+  let scanned = 0;
+  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.aliases))) {
+    signal.throwIfAborted();
+    const facts = new AliasFacts();
+    page.forEach((doc) => facts.aliases.set(doc.id, doc.data()));
+    const found = await resolveWithFacts(
+      () =>
+        decideEach(page, (doc) => {
+          const problem = aliasProblem(doc.id, doc.data(), facts);
+          return problem ? { slug: doc.id, problem } : null;
+        }),
+      (request) => readAliasFacts(deps.db, facts, request, signal),
+    );
+    for (const { slug, problem } of found) await problems.add(slug, problem);
+    scanned += page.length;
+  }
+  return scanned;
+}
+
+async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
+  let scanned = 0;
+  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug"))) {
+    signal.throwIfAborted();
+    const oldSlugs = oldSlugsOf(page.map((doc) => ({ id: doc.id, data: doc.data() })));
+    const aliases = await getAliases(deps.db, oldSlugs.keys());
+    for (const slug of oldSlugsWithoutAlias(oldSlugs, aliases)) await problems.add(slug, "missing_alias");
+    scanned += page.length;
+  }
+  return scanned;
+}

@@ -1,0 +1,218 @@
+/**
+ * CATALOG_ENRICH_FIELD_SHARD: LLM enrichment of a batch of exercises, a few calls at a time. Each
+ * exercise is read fresh, enriched, and its patch validated and applied on its own as soon as it is
+ * ready (a one-operation plan through the ApplyEngine: exactly once, journaled, fenced), then
+ * checked by the quality scanner and entered in the shard's ledger. So a crash loses no finished
+ * work, and a retry sends only the unfinished exercises to the LLM.
+ *
+ * - An exercise deleted (or retired) meanwhile is skipped, not a failure of the shard.
+ * - An unusable LLM answer fails that exercise, with its reason; the others go on. Missing LLM
+ *   credentials (LLM_AUTH) stop the shard: no exercise could succeed. Without a configured LLM
+ *   (LLM_NOT_CONFIGURED) the shard fails before it reads or writes anything.
+ * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
+ *   and recorded; the shard then fails transiently and its retry resumes.
+ * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises; a cancelled shard ends
+ *   `cancelled` with the counts of what it did before.
+ * - Each patch carries the values the LLM saw: a curator's edit made meanwhile is not overwritten
+ *   (the exercise fails STALE_PLAN and the shard goes to review).
+ * - Dry run: the LLM is called and the patches previewed; nothing is written.
+ */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
+import { applyDisabled } from "../apply/run-plan";
+import { docIdSchema } from "../catalog/inputs";
+import { enrichmentSpecSchema } from "../enrichment/spec";
+import { catalogHandler, type CatalogInput } from "./support/catalog-handler";
+import { getExercise } from "../catalog/repository";
+import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
+import { LlmError, isLlmConfigurationError } from "../llm/errors";
+import { heuristicScoreExercise } from "../reviewer/quality-scanner";
+import { JobFailure } from "../jobs/errors";
+import { forEachBounded } from "../util/bounded";
+import { writeExercisePatches } from "./support/exercise-patches";
+import { beforeValues } from "../apply/expectations";
+import { ProgressReporter } from "../jobs/progress";
+import { ShardLedger } from "../enrichment/shard-ledger";
+import { type ExerciseOutcome, ShardTally } from "../enrichment/shard-tally";
+import { log } from "../util/log";
+import { setPath, type DocData } from "../util/object-paths";
+import { isLiveExercise } from "../catalog/family-registry";
+import { type EnrichmentSpec } from "../enrichment/spec";
+
+type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
+
+/** The payload of a CATALOG_ENRICH_FIELD_SHARD job. */
+const catalogEnrichFieldShardPayload = z.strictObject({
+  mode: modeSchema,
+  parent_job_id: docIdSchema,
+  exercise_doc_ids: z.array(docIdSchema).min(1).max(100),
+  enrichment_spec: enrichmentSpecSchema,
+});
+
+export const enrichShardHandler = catalogHandler({
+  type: "CATALOG_ENRICH_FIELD_SHARD",
+  lane: "maintenance",
+  payload: catalogEnrichFieldShardPayload,
+  async run(input) {
+    const { job, deps, ctx, attempt } = input;
+    const { mode } = job.payload;
+    const llmNotConfigured = deps.llmNotConfigured();
+    if (llmNotConfigured) throw llmNotConfigured;
+    if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
+    const ids = [...new Set(job.payload.exercise_doc_ids)];
+    const tally = new ShardTally(ids.length);
+    const ledger = mode === "apply" ? new ShardLedger(deps.db, job.id, input.engine, deps.now) : null;
+    const finished = ledger ? await resumeFinished(ledger) : new Map<string, ExerciseOutcome>();
+    finished.forEach((outcome) => tally.add(outcome, true));
+    attempt.event("shard_started", { exercises: ids.length, resumed: finished.size });
+
+    const outcomes: ExerciseOutcome[] = [];
+    const progress = new ProgressReporter((progress) => input.engine.reportProgress(progress));
+    const pending = ids.filter((id) => !finished.has(id));
+    try {
+      await forEachBounded(
+        pending,
+        deps.config.enrichConcurrency,
+        async (id) => {
+          const outcome = await enrichOne(input, id);
+          if (ledger && outcome.outcome !== "failed") await ledger.record(outcome);
+          tally.add(outcome);
+          outcomes.push(outcome);
+          await progress.update({ done: tally.done, total: ids.length });
+        },
+        () => ctx.signal.aborted,
+      );
+      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, tally.summary());
+      ctx.signal.throwIfAborted();
+    } catch (err) {
+      if (err instanceof LlmError && err.transient) {
+        // The counts so far stay with the failure: the parent reads them if the shard never succeeds.
+        throw JobFailure.transient(err.code, `${err.message}; ${tally.done} of ${ids.length} exercise(s) finished`, {
+          partial: tally.shardCounts(),
+        });
+      }
+      throw err;
+    } finally {
+      attempt.set("apply_result", { exercises: outcomes });
+    }
+    await progress.finish({ done: tally.done, total: ids.length });
+
+    const summary = tally.summary();
+    if (tally.failed === 0) return succeededIn(mode, summary);
+    return needsReview(mode, summary, "EXERCISES_FAILED", `${tally.failed} of ${ids.length} exercise(s) could not be enriched`, {
+      failures: summary.failures,
+    });
+  },
+});
+
+/** The ledger, completed from the journal for exercises applied just before a crash. */
+async function resumeFinished(ledger: ShardLedger): Promise<Map<string, ExerciseOutcome>> {
+  const finished = await ledger.finished();
+  for (const patch of await ledger.journaledPatches()) {
+    if (finished.has(patch.exerciseId)) continue;
+    const outcome: ExerciseOutcome = {
+      exercise_id: patch.exerciseId,
+      outcome: "succeeded",
+      detail: "applied",
+      paths: patch.paths,
+      dropped: 0,
+      scanner_passed: heuristicScoreExercise(patch.after).passed,
+      change_id: patch.changeId,
+    };
+    await ledger.record(outcome);
+    finished.set(patch.exerciseId, outcome);
+  }
+  return finished;
+}
+
+function skipped(exerciseId: string, detail: "missing" | "retired"): ExerciseOutcome {
+  return { exercise_id: exerciseId, outcome: "skipped", detail, paths: [], dropped: 0, scanner_passed: null };
+}
+
+function failed(exerciseId: string, code: string, reason: string, dropped = 0): ExerciseOutcome {
+  return { exercise_id: exerciseId, outcome: "failed", detail: code, reason, paths: [], dropped, scanner_passed: null };
+}
+
+/** Read fresh, enrich, write, scanner-check one exercise. Throws only what should stop the shard. */
+async function enrichOne(input: ShardInput, exerciseId: string): Promise<ExerciseOutcome> {
+  const { deps, attempt, job } = input;
+  const spec = job.payload.enrichment_spec;
+  const exercise = await getExercise(deps.db, exerciseId);
+  if (!exercise) return skipped(exerciseId, "missing");
+  if (!isLiveExercise(exercise)) return skipped(exerciseId, "retired");
+
+  let enrichment: EnrichmentResult;
+  try {
+    enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec }, attempt);
+  } catch (err) {
+    // Missing credentials are not this exercise's fault: they stop the shard (the job fails with their code).
+    if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);
+    throw err;
+  }
+  const base = {
+    exercise_id: exerciseId,
+    paths: Object.keys(enrichment.patch),
+    dropped: enrichment.dropped.length,
+    confidence: enrichment.confidence,
+  };
+  attempt.event("exercise_enriched", {
+    exercise_id: exerciseId,
+    patch: enrichment.patch,
+    dropped: enrichment.dropped,
+    confidence: enrichment.confidence,
+  });
+  if (base.paths.length === 0) return { ...base, outcome: "no_change", detail: "nothing_to_change", scanner_passed: null };
+
+  const [written] = await writeExercisePatches(input, [
+    {
+      exerciseId,
+      set: enrichment.patch,
+      before: beforeValues(exercise, Object.keys(enrichment.patch)),
+      rationale: rationale(spec, enrichment.reasoning),
+    },
+  ]);
+  switch (written.kind) {
+    case "applied":
+    case "already_applied":
+    case "would_apply":
+      return {
+        ...base,
+        outcome: "succeeded",
+        detail: written.kind,
+        ...(written.kind === "applied" ? { change_id: written.change_id } : {}),
+        scanner_passed: scannerCheck(exerciseId, exercise, enrichment.patch),
+      };
+    case "unchanged":
+      return { ...base, outcome: "no_change", detail: written.kind, scanner_passed: null };
+    case "missing":
+      return skipped(exerciseId, "missing");
+    case "invalid":
+      return failed(exerciseId, written.code, written.message, base.dropped);
+    case "not_attempted":
+      return failed(exerciseId, "CANCELLED", "the job was cancelled before this exercise's patch was written", base.dropped);
+  }
+}
+
+function rationale(spec: EnrichmentSpec, reasoning: string): string {
+  const reason = reasoning.trim();
+  return `enrichment ${spec.spec_id} v${spec.spec_version}${reason ? `: ${reason}` : ""}`;
+}
+
+/**
+ * The post-enrichment scanner check: observability only, it never blocks the write. The exercise
+ * as written is the one read plus the patch (the apply transaction re-read it; any difference is a
+ * concurrent write the next scan sees).
+ */
+function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<string, unknown>): boolean {
+  const enriched = Object.entries(patch).reduce<DocData>((doc, [path, value]) => setPath(doc, path, value), exercise);
+  const result = heuristicScoreExercise(enriched);
+  if (!result.passed) {
+    log.warn("enriched exercise still fails the quality scanner", {
+      exercise_id: exerciseId,
+      hard_failures: result.hard_failures.map((failure) => failure.check),
+      score: result.score,
+    });
+  }
+  return result.passed;
+}

@@ -1,0 +1,68 @@
+/**
+ * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
+ * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing.
+ */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { nonEmptyTextSchema } from "../catalog/inputs";
+import type { HandlerOutcome, JobScope } from "../jobs/handler";
+import type { BasePayload } from "../jobs/model";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { type ExerciseIntent, draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
+import { exercisesCreatedByJob } from "../apply/journal";
+
+/** The payload of a EXERCISE_ADD job. */
+const exerciseAddPayload = z.strictObject({
+  mode: modeSchema,
+  intent: z.strictObject({
+    base_name: nonEmptyTextSchema.max(200),
+    equipment: z.array(nonEmptyTextSchema).min(1).max(10),
+    category: z.string().min(1).optional(),
+    muscles: z
+      .strictObject({ primary: z.array(nonEmptyTextSchema).min(1).max(3), secondary: z.array(nonEmptyTextSchema).max(5).optional() })
+      .optional(),
+    description: z.string().optional(),
+  }),
+}) satisfies z.ZodType<BasePayload & { intent: ExerciseIntent }>;
+
+export const exerciseAddHandler = planHandler({
+  type: "EXERCISE_ADD",
+  lane: "priority",
+  payload: exerciseAddPayload,
+  lockKeys: ({ payload }) => [familyLockKey(draftExercise(payload.intent).family_slug)],
+  async plan(input) {
+    const { db } = input.deps;
+    const draft = draftExercise(input.job.payload.intent);
+    const [family, createdBefore] = await Promise.all([readFamily(db, draft.family_slug), exercisesCreatedByJob(db, input.job.id)]);
+    // Placed as if an earlier attempt had not created it yet, so a retry plans what is left.
+    const placed = placeExercise(draft, { ...family, members: family.members.filter(({ id }) => !createdBefore.includes(id)) });
+    // The new exercise counts as a member whose name changes from nothing, so its slug's holders are read.
+    const owners = await loadRenameOwners(db, [...family.members, { id: placed.exercise_id, data: {} }], placed.join.finalNames);
+    const addition = planExerciseAdd(placed, owners, createdBefore.includes(placed.exercise_id));
+    const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
+    return {
+      plan,
+      summary: { exercise_id: addition.exercise_id, name: placed.name, family_slug: draft.family_slug, renamed: addition.renamed },
+    };
+  },
+  afterRun(input, outcome) {
+    return outcome.kind === "completed" && outcome.status === "succeeded" ? queueEnrichment(input.engine, outcome) : outcome;
+  },
+});
+
+/** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */
+async function queueEnrichment(
+  engine: Pick<JobScope, "createJob">,
+  outcome: HandlerOutcome & { kind: "completed" },
+): Promise<HandlerOutcome> {
+  const exerciseId = String(outcome.summary.exercise_id);
+  const enrichment = await engine.createJob({
+    type: "CATALOG_ENRICH_FIELD",
+    payload: { mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [exerciseId] },
+    dedup_key: `ENRICH:exercise_add:${exerciseId}`,
+  });
+  return { ...outcome, summary: { ...outcome.summary, enrichment_job_id: enrichment.jobId, enrichment_job_created: enrichment.created } };
+}

@@ -1,0 +1,55 @@
+/** FAMILY_MERGE: moves a source family into a target family (see plans/family-merge for the rules). */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { familySlugSchema } from "../catalog/inputs";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
+import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../catalog/repository";
+import { loadRenameOwners } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { liveMembers } from "../catalog/family-naming";
+import { planFamilyMerge } from "./plans/family-merge";
+import { joinNames } from "./plans/family-moves";
+import { loadFamily } from "./support/failures";
+
+/** The payload of a FAMILY_MERGE job. */
+const familyMergePayload = z.strictObject({
+  mode: modeSchema,
+  merge_config: z
+    .strictObject({ source_family: familySlugSchema, target_family: familySlugSchema })
+    .refine((c) => c.source_family !== c.target_family, { message: "source and target family are the same" }),
+});
+
+export const familyMergeHandler = planHandler({
+  type: "FAMILY_MERGE",
+  lane: "priority",
+  payload: familyMergePayload,
+  lockKeys: ({ payload }) => [familyLockKey(payload.merge_config.source_family), familyLockKey(payload.merge_config.target_family)],
+  async plan(input) {
+    const { db } = input.deps;
+    const { source_family, target_family } = input.job.payload.merge_config;
+    const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
+    const [owners, exerciseAliases, familyAliases] = await Promise.all([
+      loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
+        source.slug,
+      ]),
+      aliasesPointingAtExercises(
+        db,
+        liveMembers(source.members).map((member) => member.id),
+      ),
+      aliasesPointingAtFamilies(db, [source.slug]),
+    ]);
+    const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });
+    const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
+    return {
+      plan,
+      summary: {
+        source_family: source.slug,
+        target_family: target.slug,
+        moved: merge.moved,
+        renamed: merge.renamed,
+        merged_exercises: merge.merged_exercises,
+      },
+    };
+  },
+});

@@ -1,0 +1,38 @@
+/** FAMILY_RENAME_SLUG: renames a family slug everywhere (see plans/family-rename-slug). */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { familySlugSchema } from "../catalog/inputs";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
+import { aliasesPointingAtFamilies } from "../catalog/repository";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
+import { loadFamily } from "./support/failures";
+
+/** The payload of a FAMILY_RENAME_SLUG job. */
+const familyRenameSlugPayload = z.strictObject({
+  mode: modeSchema,
+  rename_config: z
+    .strictObject({ old_family_slug: familySlugSchema, new_family_slug: familySlugSchema })
+    .refine((c) => c.old_family_slug !== c.new_family_slug, { message: "old and new slug are the same" }),
+});
+
+export const familyRenameSlugHandler = planHandler({
+  type: "FAMILY_RENAME_SLUG",
+  lane: "priority",
+  payload: familyRenameSlugPayload,
+  lockKeys: ({ payload }) => [familyLockKey(payload.rename_config.old_family_slug), familyLockKey(payload.rename_config.new_family_slug)],
+  async plan(input) {
+    const { db } = input.deps;
+    const { old_family_slug, new_family_slug } = input.job.payload.rename_config;
+    const [family, renamed] = await Promise.all([loadFamily(db, old_family_slug), readFamily(db, new_family_slug)]);
+    const [owners, familyAliases] = await Promise.all([
+      loadRenameOwners(db, family.members, namesUnderNewSlug(family, new_family_slug), [old_family_slug, new_family_slug]),
+      aliasesPointingAtFamilies(db, [old_family_slug]),
+    ]);
+    const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases });
+    const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
+    return { plan, summary: { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed } };
+  },
+});

@@ -1,0 +1,170 @@
+/**
+ * EXERCISE_ADD's plan. The intent is normalised (equipment, muscles, category) into a draft, the
+ * draft is placed in the family its base name derives to under its canonical name there, and the
+ * plan creates it with the deterministic id `{family_slug}__{name_slug}` (as a draft awaiting
+ * enrichment), renames existing members if the family becomes multi-equipment, and recomputes the
+ * family's registry. An exercise that already exists under that name, slug or equipment variant is
+ * a duplicate: DUPLICATE_EXERCISE, for review, nothing written.
+ */
+import type { OperationInput } from "../../apply/plan";
+import {
+  DESCRIPTION_MIN_LENGTH,
+  canonicalExerciseName,
+  exerciseIdFor,
+  isBodyweightClassic,
+  normalizeEnumValue,
+  normalizeEquipmentList,
+  normalizeMuscle,
+  titleCase,
+  toFamilySlug,
+  toNameSlug,
+} from "../../catalog/taxonomy";
+import { JobFailure } from "../../jobs/errors";
+import type { LoadedFamily } from "../../catalog/reads";
+import { refreshRegistry } from "../support/change-plan";
+import { baseOf } from "../../catalog/family-naming";
+import type { SlugOwners } from "../../catalog/rename-conflicts";
+import { describeAlias } from "../../catalog/slug-aliases";
+import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
+import { type DocData } from "../../util/object-paths";
+
+/** What an EXERCISE_ADD asks for (its payload's `intent`, whose schema is checked against this). */
+export interface ExerciseIntent {
+  base_name: string;
+  equipment: string[];
+  category?: string;
+  muscles?: { primary: string[]; secondary?: string[] };
+  description?: string;
+}
+
+export interface ExerciseDraft {
+  family_slug: string;
+  base: string;
+  /** Normalised, primary first. */
+  equipment: string[];
+  /** category, description, muscles: whatever the intent gave, normalised. */
+  fields: DocData;
+}
+
+export interface PlacedExercise {
+  exercise_id: string;
+  name: string;
+  draft: ExerciseDraft;
+  family: LoadedFamily;
+  /** How the family takes it in: renames of its members, and every final name (the new one under exercise_id). */
+  join: JoinPlan;
+}
+
+export interface ExerciseAdd {
+  exercise_id: string;
+  operations: OperationInput[];
+  renamed: number;
+}
+
+/** Stands in for the new exercise's id while its name (and so its id) is worked out. */
+const NEW_EXERCISE = "(new exercise)";
+
+function invalidIntent(message: string, details?: unknown): JobFailure {
+  return JobFailure.permanent("INVALID_INTENT", message, details);
+}
+
+/** The intent normalised; INVALID_INTENT when what it gives cannot be made canonical. */
+export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
+  const equipment = normalizeEquipmentList(intent.equipment);
+  const base = baseOf(intent.base_name.trim());
+  const familySlug = toFamilySlug(base);
+  if (equipment.length === 0) throw invalidIntent("the intent names no usable equipment", { equipment: intent.equipment });
+  if (familySlug === "") throw invalidIntent(`"${intent.base_name}" gives no family slug`, { base_name: intent.base_name });
+  const fields: DocData = {};
+  if (intent.category !== undefined) {
+    const category = normalizeEnumValue("category", intent.category);
+    if (category === null) throw invalidIntent(`"${intent.category}" is not a category`, { category: intent.category });
+    fields.category = category;
+  }
+  if (intent.description !== undefined && intent.description.trim() !== "") {
+    const description = intent.description.trim();
+    if (description.length < DESCRIPTION_MIN_LENGTH)
+      throw invalidIntent(`a description has at least ${DESCRIPTION_MIN_LENGTH} characters`, { description });
+    fields.description = description;
+  }
+  if (intent.muscles) {
+    const primary = [...new Set(intent.muscles.primary.map(normalizeMuscle))];
+    const secondary = [...new Set((intent.muscles.secondary ?? []).map(normalizeMuscle))].filter((muscle) => !primary.includes(muscle));
+    fields.muscles = { primary, ...(secondary.length > 0 ? { secondary } : {}) };
+  }
+  return { family_slug: familySlug, base, equipment, fields };
+}
+
+/**
+ * The new exercise's name and id once placed in `family` (the family the draft derives to, possibly
+ * empty, without the exercise itself if an earlier attempt of the job created it).
+ */
+export function placeExercise(draft: ExerciseDraft, family: LoadedFamily): PlacedExercise {
+  const joining = { id: NEW_EXERCISE, data: { name: provisionalName(draft), equipment: draft.equipment } };
+  const join = planJoin(draft.family_slug, family, [joining], { mergeIdentical: false });
+  const name = join.moves[0]?.name ?? joining.data.name;
+  const id = exerciseIdFor(draft.family_slug, toNameSlug(name));
+  const finalNames = new Map([...join.finalNames].map(([member, memberName]) => [member === NEW_EXERCISE ? id : member, memberName]));
+  return { exercise_id: id, name, draft, family, join: { ...join, finalNames } };
+}
+
+/**
+ * The plan for a placed exercise. `owners` holds the new slug and the slugs renamed members take.
+ * `createdByThisJob`: an earlier attempt of this job already created it, so it is no duplicate and
+ * only what that attempt left undone (renames, registry) is planned.
+ */
+export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, createdByThisJob: boolean): ExerciseAdd {
+  const { exercise_id: id, name, draft, family, join } = placed;
+  const slug = toNameSlug(name);
+  const holders = (owners.exercises.get(slug) ?? []).filter((holder) => !(createdByThisJob && holder === id));
+  const alias = owners.aliases.get(slug);
+  const duplicate =
+    join.conflicts[0]?.reason ??
+    (holders.length > 0 ? `"${slug}" is the slug of ${holders.join(", ")}` : undefined) ??
+    (alias ? describeAlias(slug, alias) : undefined);
+  if (duplicate) {
+    const existing = [...new Set([...join.conflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
+    throw JobFailure.needsReview("DUPLICATE_EXERCISE", `"${name}" already exists: ${duplicate}; nothing was written`, {
+      exercise_id: id,
+      existing,
+      alias: alias ?? null,
+    });
+  }
+  const conflicts = namingConflicts(join.renames, join.finalNames, owners);
+  if (conflicts.length > 0) {
+    throw JobFailure.needsReview(
+      "RENAME_CONFLICT",
+      `adding "${name}" makes ${family.slug} multi-equipment, but its exercises cannot all take canonical names`,
+      { conflicts },
+    );
+  }
+  const data: DocData = {
+    name,
+    name_slug: slug,
+    family_slug: draft.family_slug,
+    equipment: draft.equipment,
+    ...draft.fields,
+    status: "draft",
+  };
+  const create: OperationInput = {
+    op: "create_exercise",
+    exercise_id: id,
+    data,
+    rationale: `add "${name}" to family ${draft.family_slug}; it awaits enrichment`,
+  };
+  return {
+    exercise_id: id,
+    renamed: join.renames.length,
+    operations: [
+      ...(createdByThisJob ? [] : [create]),
+      ...renameOperations(join.renames, owners, `canonical name once ${family.slug} also has "${name}"`),
+      refreshRegistry(draft.family_slug, family.registry, true, `${draft.family_slug} gains "${name}"`),
+    ],
+  };
+}
+
+function provisionalName(draft: ExerciseDraft): string {
+  // Bodyweight classics ("Archer Push-Up") go without a suffix, like their siblings.
+  const primary = draft.equipment[0];
+  return primary === "bodyweight" && isBodyweightClassic(draft.base) ? titleCase(draft.base) : canonicalExerciseName(draft.base, primary);
+}

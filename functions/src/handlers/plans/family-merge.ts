@@ -1,0 +1,133 @@
+/**
+ * FAMILY_MERGE's plan: every live exercise of the source family moves into the target family under
+ * its canonical name there (the target's own exercises are renamed too when the merge makes the
+ * family multi-equipment). An exercise identical to one of the target's (same name once moved) is
+ * merged into it instead. Two different exercises with the same primary equipment in a
+ * multi-equipment family are a conflict a person resolves: the whole merge goes to review with
+ * MERGE_CONFLICT and nothing is written. Afterwards the source family is retired (merged into the
+ * target), its slug becomes a family alias of the target, and aliases pointing at it or at merged
+ * exercises follow. Retired exercises of the source stay where they are, outside any live family.
+ */
+import type { OperationInput } from "../../apply/plan";
+import type { CatalogDoc } from "../../catalog/repository";
+import { CONTENT_FIELDS } from "../../catalog/taxonomy";
+import { JobFailure } from "../../jobs/errors";
+import type { LoadedFamily } from "../../catalog/reads";
+import { refreshRegistry } from "../support/change-plan";
+import { assertLiveTarget, assertNotMerged } from "../support/failures";
+import { liveMembers } from "../../catalog/family-naming";
+import type { SlugOwners } from "../../catalog/rename-conflicts";
+import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
+import { type DocData } from "../../util/object-paths";
+
+export interface FamilyMergeInput {
+  source: LoadedFamily;
+  target: LoadedFamily;
+  owners: SlugOwners;
+  /** Aliases pointing at the source family or at one of its exercises. */
+  pointingAliases: readonly CatalogDoc[];
+}
+
+export interface FamilyMerge {
+  operations: OperationInput[];
+  moved: number;
+  renamed: number;
+  merged_exercises: number;
+}
+
+/** What a merge copies from a merged exercise into its twin when the twin lacks it. */
+const FILLABLE_FIELDS = ["category", "description", "muscles", "metadata", "movement", ...CONTENT_FIELDS] as const;
+
+export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
+  const { source, target, owners } = input;
+  if (isMergedInto(source, target.slug) && liveMembers(source.members).length === 0) {
+    return { operations: [], moved: 0, renamed: 0, merged_exercises: 0 };
+  }
+  assertLiveTarget(target);
+  assertNotMerged(source);
+  const join = planJoin(source.slug, target, liveMembers(source.members), { mergeIdentical: true });
+  const renamedMoves = join.moves.filter(({ member, name }) => needsNewName(member.data, name));
+  const conflicts = [...join.conflicts, ...namingConflicts([...join.renames, ...renamedMoves], join.finalNames, owners)];
+  if (conflicts.length > 0) {
+    throw JobFailure.needsReview(
+      "MERGE_CONFLICT",
+      `${conflicts.length} exercise(s) of ${source.slug} cannot move into ${target.slug}; nothing was written`,
+      { conflicts },
+    );
+  }
+
+  const twins = new Map(liveMembers(target.members).map((member) => [member.id, member.data]));
+  const operations: OperationInput[] = [
+    ...renameOperations(join.renames, owners, `canonical name once ${target.slug} takes in ${source.slug}`),
+    ...moveOperations(source.slug, target.slug, join.moves, owners, `merge ${source.slug} into ${target.slug}`),
+    ...join.merges.map(({ member, twin }) => ({
+      op: "merge_exercises" as const,
+      source_id: member.id,
+      target_id: twin,
+      target_patch: missingFields(twins.get(twin) ?? {}, member.data),
+      rationale: `${member.id} is the same exercise as ${twin}`,
+    })),
+    ...followingAliases(input, new Map(join.merges.map(({ member, twin }) => [member.id, twin]))),
+    refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
+    {
+      op: "update_family_registry",
+      family_slug: source.slug,
+      status: "merged",
+      merged_into: target.slug,
+      rationale: `${source.slug} is merged into ${target.slug}`,
+    },
+  ];
+  return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };
+}
+
+function isMergedInto(family: LoadedFamily, target: string): boolean {
+  return family.registry?.status === "merged" && family.registry.merged_into === target;
+}
+
+/** The twin's missing fields that the merged exercise has. */
+function missingFields(twin: Readonly<DocData>, merged: Readonly<DocData>): DocData {
+  return Object.fromEntries(
+    FILLABLE_FIELDS.filter((field) => isBlank(twin[field]) && !isBlank(merged[field])).map((field) => [field, merged[field]]),
+  );
+}
+
+function isBlank(value: unknown): boolean {
+  return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
+}
+
+/** Aliases of the source family and of merged exercises point at their successors; the source slug becomes a family alias. */
+function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<string, string>): OperationInput[] {
+  const { source, target } = input;
+  const operations: OperationInput[] = [];
+  for (const { id: slug, data } of input.pointingAliases) {
+    if (slug === source.slug) continue;
+    const successor = typeof data.exercise_id === "string" ? successorOf.get(data.exercise_id) : undefined;
+    if (successor) {
+      operations.push({
+        op: "upsert_alias",
+        alias_slug: slug,
+        exercise_id: successor,
+        rationale: `${String(data.exercise_id)} is merged into ${successor}`,
+      });
+    } else if (data.family_slug === source.slug) {
+      operations.push({
+        op: "upsert_alias",
+        alias_slug: slug,
+        family_slug: target.slug,
+        is_family_alias: true,
+        rationale: `${source.slug} is merged into ${target.slug}`,
+      });
+    }
+  }
+  const existing = input.owners.aliases.get(source.slug);
+  if (existing?.family_slug !== target.slug || existing.exercise_id) {
+    operations.push({
+      op: "upsert_alias",
+      alias_slug: source.slug,
+      family_slug: target.slug,
+      is_family_alias: true,
+      rationale: `the old family slug ${source.slug} leads to ${target.slug}`,
+    });
+  }
+  return operations;
+}

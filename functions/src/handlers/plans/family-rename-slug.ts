@@ -1,0 +1,108 @@
+/**
+ * FAMILY_RENAME_SLUG's plan: every exercise of the family (any status) moves to the new slug, renamed
+ * where its name must fit the new slug (old name slugs kept as aliases); aliases of the family follow;
+ * the old slug becomes a family alias of the new one, and its registry entry is retired as merged
+ * into the new one, so anything holding the old slug finds its way. A new slug that already names a
+ * family is refused with FAMILY_EXISTS (merge the families instead).
+ */
+import type { OperationInput } from "../../apply/plan";
+import type { CatalogDoc } from "../../catalog/repository";
+import { JobFailure } from "../../jobs/errors";
+import type { LoadedFamily } from "../../catalog/reads";
+import { refreshRegistry } from "../support/change-plan";
+import { assertNotMerged, assertSlugNotAnAlias } from "../support/failures";
+import { expectedRegistry } from "../../catalog/family-findings";
+import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
+import type { SlugOwners } from "../../catalog/rename-conflicts";
+import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
+
+export interface FamilyRenameInput {
+  family: LoadedFamily;
+  /** The family as found under the new slug: nothing, or the renamed family after an earlier run. */
+  renamed: LoadedFamily;
+  /** Includes the alias documents of the old and the new slug. */
+  owners: SlugOwners;
+  /** Aliases pointing at the family. */
+  familyAliases: readonly CatalogDoc[];
+}
+
+export interface FamilyRename {
+  operations: OperationInput[];
+  moved: number;
+  renamed: number;
+}
+
+/** Each exercise's name under the new slug (null: it cannot be made to fit). */
+export function namesUnderNewSlug(family: LoadedFamily, newSlug: string): Map<string, string | null> {
+  const toBase = String(expectedRegistry(newSlug, [], null).base_name);
+  const move = { from: family.slug, to: newSlug, toBase, multiEquipment: isMultiEquipment(family.members) };
+  return new Map(family.members.map(({ id, data }) => [id, nameForFamily(data, move)]));
+}
+
+export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
+  const { family, renamed: target, owners } = input;
+  if (target.members.length > 0 || target.registry !== null) {
+    if (family.members.length === 0 && family.registry?.status === "merged" && family.registry.merged_into === target.slug) {
+      return { operations: [], moved: 0, renamed: 0 };
+    }
+    throw JobFailure.permanent(
+      "FAMILY_EXISTS",
+      `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`,
+      {
+        family_slug: target.slug,
+      },
+    );
+  }
+  assertNotMerged(family);
+  const newSlugAlias = owners.aliases.get(target.slug);
+  const aliasOfThisFamily = newSlugAlias?.family_slug === family.slug && !newSlugAlias.exercise_id;
+  if (!aliasOfThisFamily) assertSlugNotAnAlias(target.slug, newSlugAlias);
+
+  const names = namesUnderNewSlug(family, target.slug);
+  const unfit = family.members.filter(({ id }) => names.get(id) === null);
+  const moves = family.members.map((member) => ({ member, name: names.get(member.id) ?? nameOf(member.data) ?? "" }));
+  const finalNames = new Map(moves.map(({ member, name }) => [member.id, name]));
+  const renamedMoves = moves.filter(({ member, name }) => needsNewName(member.data, name));
+  const conflicts = [
+    ...unfit.map((member) => ({
+      exercise_id: member.id,
+      kind: "name" as const,
+      reason: `"${String(member.data.name)}" cannot be named as a variant of ${target.slug}`,
+    })),
+    ...namingConflicts(renamedMoves, finalNames, owners),
+  ];
+  if (conflicts.length > 0) {
+    throw JobFailure.needsReview(
+      "RENAME_CONFLICT",
+      `${conflicts.length} exercise(s) of ${family.slug} cannot carry their names under ${target.slug}; nothing was written`,
+      { conflicts },
+    );
+  }
+
+  const retiredName = `${family.slug} is renamed to ${target.slug}`;
+  const operations: OperationInput[] = [
+    ...moveOperations(family.slug, target.slug, moves, owners, retiredName),
+    ...input.familyAliases
+      .filter(({ id }) => id !== family.slug && id !== target.slug)
+      .map(({ id }) => ({
+        op: "upsert_alias" as const,
+        alias_slug: id,
+        family_slug: target.slug,
+        is_family_alias: true,
+        rationale: retiredName,
+      })),
+    ...(aliasOfThisFamily
+      ? [{ op: "delete_alias" as const, alias_slug: target.slug, rationale: `${target.slug} names the family itself again` }]
+      : []),
+    {
+      op: "upsert_alias",
+      alias_slug: family.slug,
+      family_slug: target.slug,
+      is_family_alias: true,
+      rationale: `the old slug ${family.slug} leads to ${target.slug}`,
+    },
+    refreshRegistry(target.slug, family.registry, liveMembers(family.members).length > 0, retiredName),
+    { op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: target.slug, rationale: retiredName },
+  ];
+  return { operations, moved: moves.length, renamed: renamedMoves.length };
+}

@@ -1,0 +1,33 @@
+/** The alias operations that keep a renamed exercise's old slugs reachable. Pure. */
+import type { OperationInput } from "../../apply/plan";
+import { toNameSlug } from "../../catalog/taxonomy";
+import { aliasPointsAtExercise, knownSlugsOf } from "../../catalog/slug-aliases";
+import type { DocData } from "../../util/object-paths";
+
+/**
+ * The alias operations that go with renaming the exercise to `newName`: each old slug not yet an
+ * alias of it becomes one, and an alias equal to the new slug (renaming back) is deleted, because
+ * an exercise's own slug needs no alias. `aliases` holds the documents of `renameAliasSlugs`.
+ */
+export function renameAliasOps(
+  exerciseId: string,
+  exercise: Readonly<DocData>,
+  newName: string,
+  aliases: ReadonlyMap<string, DocData>,
+): OperationInput[] {
+  const newSlug = toNameSlug(newName);
+  const ops: OperationInput[] = [];
+  for (const slug of knownSlugsOf(exerciseId, exercise)) {
+    if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId)) continue;
+    ops.push({
+      op: "upsert_alias",
+      alias_slug: slug,
+      exercise_id: exerciseId,
+      rationale: `keep the old slug "${slug}" reachable after the rename to "${newName}"`,
+    });
+  }
+  if (aliasPointsAtExercise(aliases.get(newSlug), exerciseId)) {
+    ops.push({ op: "delete_alias", alias_slug: newSlug, rationale: `"${newSlug}" is the exercise's own slug again; it needs no alias` });
+  }
+  return ops;
+}

@@ -1,0 +1,57 @@
+/**
+ * SCHEMA_CLEANUP's plan: removes the deprecated fields of CATALOG-DOMAIN.md from the named exercises.
+ * A field with a named replacement (primary_muscles → muscles.primary) goes only once the
+ * replacement holds a value; otherwise it is kept and reported. `fields_to_remove` narrows the
+ * work to some deprecated fields; naming anything else (status, deprecated_at and merged_into are
+ * live fields) is INVALID_FIELDS.
+ */
+import type { OperationInput } from "../../apply/plan";
+import { findDeprecatedFields, isDeprecatedField } from "../../catalog/fields";
+import { JobFailure } from "../../jobs/errors";
+import { exercisesNotFound } from "../support/failures";
+import { type DocData } from "../../util/object-paths";
+
+export interface SchemaCleanup {
+  operations: OperationInput[];
+  fields_removed: number;
+  /** Deprecated fields left in place because their replacement is still empty. */
+  kept: Array<{ exercise_id: string; field: string; reason: string }>;
+}
+
+/** What a cleanup asks for: the fields of the SCHEMA_CLEANUP payload the plan reads. */
+export interface SchemaCleanupRequest {
+  exercise_doc_ids: readonly string[];
+  fields_to_remove?: readonly string[];
+}
+
+export function planSchemaCleanup(payload: SchemaCleanupRequest, exercises: ReadonlyMap<string, DocData>): SchemaCleanup {
+  const requested = payload.fields_to_remove;
+  const invalid = (requested ?? []).filter((field) => !isDeprecatedField(field));
+  if (invalid.length > 0) {
+    throw JobFailure.permanent("INVALID_FIELDS", `not deprecated fields, never removed by SCHEMA_CLEANUP: ${invalid.join(", ")}`, {
+      invalid,
+    });
+  }
+  const missing = payload.exercise_doc_ids.filter((id) => !exercises.has(id));
+  if (missing.length > 0) throw exercisesNotFound(missing);
+
+  const cleanup: SchemaCleanup = { operations: [], fields_removed: 0, kept: [] };
+  for (const id of payload.exercise_doc_ids) {
+    const exercise = exercises.get(id) ?? {};
+    const found = findDeprecatedFields(exercise).filter((finding) => !requested || requested.includes(finding.field));
+    for (const { field, replacement } of found.filter((finding) => !finding.removable)) {
+      cleanup.kept.push({ exercise_id: id, field, reason: `its replacement ${String(replacement)} is still empty` });
+    }
+    const unset = found.filter((finding) => finding.removable).map((finding) => finding.field);
+    if (unset.length === 0) continue;
+    cleanup.fields_removed += unset.length;
+    cleanup.operations.push({
+      op: "patch_fields",
+      exercise_id: id,
+      unset,
+      before: Object.fromEntries(unset.map((field) => [field, exercise[field]])),
+      rationale: `remove deprecated field(s) ${unset.join(", ")}`,
+    });
+  }
+  return cleanup;
+}

@@ -1,0 +1,159 @@
+/**
+ * TARGETED_FIX's plan for the named exercises: rename one (its old slugs kept as aliases), patch
+ * fields (a null value removes the field), archive (deprecate) or mark merged into another exercise
+ * (aliases pointing at the merged ones follow it). Exercises already in the requested state get
+ * no operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
+ */
+import { sameValue } from "../../util/document-diff";
+import type { OperationInput } from "../../apply/plan";
+import { type CatalogDoc } from "../../catalog/repository";
+import { toNameSlug } from "../../catalog/taxonomy";
+import { JobFailure } from "../../jobs/errors";
+import { refreshRegistry } from "../support/change-plan";
+import type { LoadedFamily } from "../../catalog/reads";
+import { exercisesNotFound } from "../support/failures";
+import { nameOf } from "../../catalog/family-naming";
+import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
+import { getPath, type DocData } from "../../util/object-paths";
+import { isLiveExercise } from "../../catalog/family-registry";
+import { renameAliasOps } from "./rename-aliases";
+
+/** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
+export interface TargetedFixPayload {
+  exercise_doc_ids: string[];
+  fix_type: "rename" | "patch" | "archive" | "mark_merged";
+  fix_data?: { new_name: string } | { merged_into: string } | { patch: Record<string, unknown> };
+  reason?: string;
+}
+
+export interface TargetedFixInput {
+  payload: TargetedFixPayload;
+  /** The named exercises and the merge target, as found. */
+  exercises: ReadonlyMap<string, DocData>;
+  /** The families of the named exercises, with their members and registry entries. */
+  families: ReadonlyMap<string, LoadedFamily>;
+  /** For a rename: who holds the new slug, and the aliases of the exercise's old slugs. */
+  owners: SlugOwners;
+  /** For mark_merged: aliases pointing at the exercises being merged. */
+  pointingAliases: readonly CatalogDoc[];
+}
+
+export interface TargetedFix {
+  operations: OperationInput[];
+  /** Exercises that get an operation. */
+  changed: string[];
+  /** Exercises already as requested. */
+  unchanged: string[];
+}
+
+/** Exercises whose registry entry changes when their status or equipment does. */
+const REGISTRY_FIELDS = ["equipment", "status"];
+
+/** The exercise ids the fix reads: the named ones and a merge target. */
+export function fixReadIds(payload: TargetedFixPayload): string[] {
+  const mergedInto = payload.fix_data && "merged_into" in payload.fix_data ? [payload.fix_data.merged_into] : [];
+  return [...new Set([...payload.exercise_doc_ids, ...mergedInto])];
+}
+
+export function planTargetedFix(input: TargetedFixInput): TargetedFix {
+  const missing = fixReadIds(input.payload).filter((id) => !input.exercises.has(id));
+  if (missing.length > 0) throw exercisesNotFound(missing);
+  const { payload } = input;
+  const why = payload.reason ? `: ${payload.reason}` : "";
+  const fix: TargetedFix = { operations: [], changed: [], unchanged: [] };
+  const touchedFamilies = new Set<string>();
+  for (const id of payload.exercise_doc_ids) {
+    const exercise = input.exercises.get(id) ?? {};
+    const operations = fixOperations(id, exercise, input, why);
+    (operations.length > 0 ? fix.changed : fix.unchanged).push(id);
+    fix.operations.push(...operations);
+    if (operations.length > 0 && typeof exercise.family_slug === "string" && touchesRegistry(payload))
+      touchedFamilies.add(exercise.family_slug);
+  }
+  for (const slug of touchedFamilies) {
+    const family = input.families.get(slug);
+    const live = (family?.members ?? []).some(({ id, data }) =>
+      isLiveExercise(fix.changed.includes(id) ? statusAfter(data, payload) : data),
+    );
+    fix.operations.push(refreshRegistry(slug, family?.registry ?? null, live, `${slug} changes with the fix`));
+  }
+  return fix;
+}
+
+/** The exercise's status fields once the fix changed it. */
+function statusAfter(exercise: Readonly<DocData>, payload: TargetedFixPayload): DocData {
+  if (payload.fix_type === "archive") return { status: "deprecated" };
+  if (payload.fix_type === "mark_merged") return { status: "merged" };
+  const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
+  return "status" in patch ? { status: patch.status } : exercise;
+}
+
+function touchesRegistry(payload: TargetedFixPayload): boolean {
+  if (payload.fix_type !== "patch") return true;
+  const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
+  return Object.keys(patch).some((path) => REGISTRY_FIELDS.includes(path.split(".")[0]));
+}
+
+function fixOperations(id: string, exercise: Readonly<DocData>, input: TargetedFixInput, why: string): OperationInput[] {
+  const { payload } = input;
+  const data = payload.fix_data;
+  if (payload.fix_type === "rename" && data && "new_name" in data) return renameFix(id, exercise, data.new_name.trim(), input.owners, why);
+  if (payload.fix_type === "patch" && data && "patch" in data) return patchFix(id, exercise, data.patch, why);
+  if (payload.fix_type === "mark_merged" && data && "merged_into" in data) return mergeFix(id, exercise, data.merged_into, input, why);
+  if (payload.fix_type === "archive") {
+    return isLiveExercise(exercise)
+      ? [{ op: "deprecate_exercise", exercise_id: id, status: "deprecated", rationale: `archived${why}` }]
+      : [];
+  }
+  return [];
+}
+
+function renameFix(id: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners, why: string): OperationInput[] {
+  const oldName = nameOf(exercise) ?? "";
+  if (newName === oldName && exercise.name_slug === toNameSlug(newName)) return [];
+  const conflict = renameConflict(id, newName, new Map([[id, newName]]), owners);
+  if (conflict)
+    throw JobFailure.needsReview("RENAME_CONFLICT", `${id} cannot be renamed to "${newName}": ${conflict}; nothing was written`, {
+      exercise_id: id,
+      new_name: newName,
+    });
+  return [
+    { op: "rename_exercise", exercise_id: id, old_name: oldName, new_name: newName, rationale: `renamed${why}` },
+    ...renameAliasOps(id, exercise, newName, owners.aliases),
+  ];
+}
+
+function patchFix(id: string, exercise: Readonly<DocData>, patch: Readonly<Record<string, unknown>>, why: string): OperationInput[] {
+  const changes = Object.entries(patch).filter(([path, value]) => !sameValue(getPath(exercise, path), value === null ? undefined : value));
+  if (changes.length === 0) return [];
+  const set = Object.fromEntries(changes.filter(([, value]) => value !== null));
+  const unset = changes.filter(([, value]) => value === null).map(([path]) => path);
+  const before = Object.fromEntries(changes.map(([path]) => [path, getPath(exercise, path) ?? null]));
+  return [{ op: "patch_fields", exercise_id: id, set, unset, before, rationale: `patched${why}` }];
+}
+
+function mergeFix(id: string, exercise: Readonly<DocData>, target: string, input: TargetedFixInput, why: string): OperationInput[] {
+  const targetDoc = input.exercises.get(target) ?? {};
+  if (input.payload.exercise_doc_ids.includes(target) || !isLiveExercise(targetDoc)) {
+    throw JobFailure.permanent(
+      "MERGE_TARGET_INVALID",
+      `${target} cannot take merged exercises: it is ${input.payload.exercise_doc_ids.includes(target) ? "one of them" : String(targetDoc.status)}`,
+      {
+        merged_into: target,
+      },
+    );
+  }
+  if (exercise.status === "merged" && exercise.merged_into === target) return [];
+  const following = input.pointingAliases
+    .filter((alias) => alias.data.exercise_id === id)
+    .map(({ id: slug }) => ({
+      op: "upsert_alias" as const,
+      alias_slug: slug,
+      exercise_id: target,
+      rationale: `${id} is merged into ${target}`,
+    }));
+  return [
+    { op: "deprecate_exercise", exercise_id: id, status: "merged", merged_into: target, rationale: `merged into ${target}${why}` },
+    ...following,
+  ];
+}

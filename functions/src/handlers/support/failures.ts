@@ -1,0 +1,65 @@
+/** The failures handlers share, so the same bad input gets the same code from every job type, and the reads that raise them. */
+import type { Firestore } from "firebase-admin/firestore";
+import { type AuditedFamily, audit } from "../../catalog/audited-family";
+import { JobFailure } from "../../jobs/errors";
+import { type LoadedFamily, readFamily } from "../../catalog/reads";
+import { describeAlias } from "../../catalog/slug-aliases";
+import { type DocData } from "../../util/object-paths";
+
+function familyNotFound(familySlug: string): JobFailure {
+  return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {
+    family_slug: familySlug,
+  });
+}
+
+export function exercisesNotFound(ids: readonly string[]): JobFailure {
+  return JobFailure.permanent("EXERCISE_NOT_FOUND", `exercise(s) not found: ${ids.join(", ")}; nothing was written`, { missing: ids });
+}
+
+/** Exercises may only move into a live family: a merged or deprecated one has a successor or none. */
+export function assertLiveTarget(target: LoadedFamily): void {
+  if (target.registry && target.registry.status !== "active") {
+    throw JobFailure.permanent(
+      "TARGET_FAMILY_RETIRED",
+      `family ${target.slug} is ${String(target.registry.status)}; move exercises into a live family`,
+      {
+        family_slug: target.slug,
+        merged_into: target.registry.merged_into ?? null,
+      },
+    );
+  }
+}
+
+/** A new family may not take a slug that already is an alias (it would name two things). */
+export function assertSlugNotAnAlias(familySlug: string, alias: Readonly<DocData> | undefined): void {
+  if (!alias) return;
+  throw JobFailure.permanent("FAMILY_SLUG_IS_ALIAS", `${describeAlias(familySlug, alias)}; a family cannot take its slug`, {
+    family_slug: familySlug,
+    alias,
+  });
+}
+
+/** A family already merged into another one has nothing left to move. */
+export function assertNotMerged(family: LoadedFamily): void {
+  if (family.registry?.status !== "merged") return;
+  throw JobFailure.permanent(
+    "SOURCE_FAMILY_RETIRED",
+    `family ${family.slug} is already merged into ${String(family.registry.merged_into)}`,
+    {
+      family_slug: family.slug,
+      merged_into: family.registry.merged_into ?? null,
+    },
+  );
+}
+
+/** A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry. */
+export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
+  const family = await readFamily(db, slug);
+  if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug);
+  return family;
+}
+
+/** Reads and audits a family; FAMILY_NOT_FOUND when it does not exist. */
+export async function auditedFamily(db: Firestore, slug: string): Promise<AuditedFamily> {
+  return audit(db, await loadFamily(db, slug));
+}

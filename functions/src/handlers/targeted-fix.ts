@@ -1,0 +1,84 @@
+/** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
+import { z } from "zod";
+import { modeSchema } from "../jobs/model";
+import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
+import type { BasePayload } from "../jobs/model";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
+import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
+import { changePlan } from "./support/change-plan";
+import { type TargetedFixPayload, fixReadIds, planTargetedFix } from "./plans/targeted-fix";
+import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
+import { type DocData } from "../util/object-paths";
+
+/** The payload of a TARGETED_FIX job. */
+const targetedFixPayload = z
+  .strictObject({
+    mode: modeSchema,
+    exercise_doc_ids: docIdsSchema,
+    fix_type: z.enum(["rename", "patch", "archive", "mark_merged"]),
+    fix_data: z
+      .union([
+        z.strictObject({ new_name: nonEmptyTextSchema.max(200) }),
+        z.strictObject({ merged_into: docIdSchema }),
+        z.strictObject({ patch: z.record(z.string(), z.unknown()) }),
+      ])
+      .optional(),
+    reason: z.string().max(2000).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const needs: Record<typeof p.fix_type, string | null> = {
+      rename: "new_name",
+      patch: "patch",
+      mark_merged: "merged_into",
+      archive: null,
+    };
+    const key = needs[p.fix_type];
+    if (key && !(p.fix_data && key in p.fix_data)) {
+      ctx.addIssue({ code: "custom", path: ["fix_data"], message: `fix_type ${p.fix_type} needs fix_data.${key}` });
+    }
+    if (p.fix_type === "rename" && p.exercise_doc_ids.length !== 1) {
+      ctx.addIssue({ code: "custom", path: ["exercise_doc_ids"], message: "a rename names exactly one exercise" });
+    }
+  }) satisfies z.ZodType<BasePayload & TargetedFixPayload>;
+
+export const targetedFixHandler = planHandler({
+  type: "TARGETED_FIX",
+  lane: "priority",
+  payload: targetedFixPayload,
+  async lockKeys({ payload }, deps) {
+    return familiesOf(await getExercises(deps.db, payload.exercise_doc_ids)).map(familyLockKey);
+  },
+  async plan(input) {
+    const { db } = input.deps;
+    const { payload } = input.job;
+    const exercises = await getExercises(db, fixReadIds(payload));
+    const named = payload.exercise_doc_ids.flatMap((id) => {
+      const data = exercises.get(id);
+      return data ? [{ id, data }] : [];
+    });
+    const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
+    const [families, owners, pointingAliases] = await Promise.all([
+      Promise.all(familiesOf(new Map(named.map(({ id, data }) => [id, data]))).map((slug) => readFamily(db, slug))),
+      newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
+      payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
+    ]);
+    const fix = planTargetedFix({
+      payload,
+      exercises,
+      families: new Map(families.map((family) => [family.slug, family])),
+      owners,
+      pointingAliases,
+    });
+    const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
+    return { plan, summary: { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged } };
+  },
+});
+
+/** The distinct families of the exercises: the registries a fix may change. */
+function familiesOf(exercises: ReadonlyMap<string, DocData>): string[] {
+  return [
+    ...new Set([...exercises.values()].map((exercise) => exercise.family_slug).filter((slug): slug is string => typeof slug === "string")),
+  ];
+}

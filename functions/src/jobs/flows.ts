@@ -1,0 +1,127 @@
+/**
+ * Parent and child jobs (as BullMQ's flows): a parent creates its children, waits `deferred`
+ * (using no attempts) until every child is final, then its type's completion hook
+ * (`finishParent`) runs once with the children's outcomes.
+ *
+ * - Child ids are deterministic (`<parent>-shard-<n>`), so a parent retried after a crash creates
+ *   none twice; once every child exists the parent records `shards.total`, and from then on a lease
+ *   of the parent only checks its children and, when all are final, finishes it.
+ * - Each child that reaches a final status is counted into the parent's `shards` once (see
+ *   `JobQueue.recordChildFinished`); the child that completes the set makes the parent due and
+ *   wakes it, so it finishes at once instead of at its next check. The parent reads the children
+ *   themselves before finishing, so a child whose count was missed (a crash after its final write)
+ *   delays it only until its next check, or until the watchdog wakes it.
+ *
+ * In the data the children are a parent's `shards`, as the product's contract names them.
+ */
+import type { Firestore } from "firebase-admin/firestore";
+import { pageCollection } from "../util/paging";
+import { JOB_COLLECTIONS } from "./collections";
+import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
+import { type JobStatus, isFinalStatus, isSuccessStatus } from "./lifecycle";
+import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary } from "./model";
+import { submitJob } from "./intake";
+import type { JobQueue } from "./queue";
+import { type TaskQueuePort, wakeupFor } from "./task-queue";
+import type { HeldLease } from "./lease";
+
+/** How long a parent waits before it looks at its children again when nothing wakes it sooner. */
+export const CHILD_CHECK_INTERVAL_MS = 60_000;
+/** Wake-ups of a parent whose children finished are named with this, apart from its own. */
+const CHILDREN_DONE = "children-done";
+
+export function childJobId(parentId: string, index: number): string {
+  return `${parentId}-shard-${index}`;
+}
+
+export class JobFlows {
+  constructor(
+    private readonly db: Firestore,
+    private readonly queue: JobQueue,
+    private readonly tasks: TaskQueuePort,
+  ) {}
+
+  /** Creates `parent`'s children in order (an existing id is left as it is), then records their total. */
+  async createChildren(parent: Job, lease: HeldLease, children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated> {
+    const result: ChildrenCreated = { total: 0, created: 0, existing: 0 };
+    for await (const child of children) {
+      result.total++;
+      const created = await submitJob(this.queue, this.tasks, {
+        ...child,
+        id: childJobId(parent.id, result.total),
+        parent_job_id: parent.id,
+        created_by: `system:${parent.type}`,
+      });
+      if (created.created) result.created++;
+      else result.existing++;
+    }
+    await this.queue.recordChildTotal(lease, result.total);
+    return result;
+  }
+
+  /** Every child of `parentId`, page by page. */
+  async children(parentId: string): Promise<ChildJob[]> {
+    const query = this.db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", parentId);
+    const children: ChildJob[] = [];
+    for await (const page of pageCollection(query)) {
+      for (const doc of page) {
+        children.push({
+          id: doc.id,
+          type: doc.get("type") as string,
+          status: doc.get("status") as JobStatus,
+          payload: (doc.get("payload") as Record<string, unknown> | undefined) ?? {},
+          result_summary: (doc.get("result_summary") as ResultSummary | null | undefined) ?? null,
+          error: doc.get("error") as unknown,
+        });
+      }
+    }
+    return children;
+  }
+
+  /**
+   * A parent with children: when every child exists and is final, its counts are settled and its
+   * type's `finishParent` runs; otherwise it waits (deferred) until its next check.
+   */
+  async settleParent<D>(
+    input: HandlerInput<BasePayload, D>,
+    handler: JobHandler<PayloadSchema, D>,
+    total: number,
+    waitingSummary: ResultSummary = {},
+  ): Promise<HandlerOutcome> {
+    const { job, lease, engine } = input;
+    const children = await this.children(job.id);
+    const final = children.filter((child) => isFinalStatus(child.status));
+    const succeeded = final.filter((child) => isSuccessStatus(child.status)).length;
+    const counts: ChildCounts = { total, done: final.length, succeeded, failed: final.length - succeeded };
+    await engine.reportProgress({ done: counts.done, total });
+    if (children.length < total || final.length < children.length) {
+      return {
+        kind: "deferred",
+        until: new Date(this.queue.now().getTime() + CHILD_CHECK_INTERVAL_MS),
+        reason: { code: "WAITING_FOR_SHARDS", message: `${counts.done} of ${total} shard(s) finished` },
+        summary: { mode: job.payload.mode, ...waitingSummary, shards_total: total, shards_done: counts.done },
+      };
+    }
+    await this.queue.settleChildCounts(lease, counts);
+    if (!handler.finishParent) throw new Error(`job type ${job.type} created children but has no finishParent hook`);
+    return handler.finishParent(input, children);
+  }
+
+  /** A job reached a final status: if it is a child, it is counted into its parent, which is woken when it was the last. */
+  async childFinished(child: Pick<Job, "id" | "parent_job_id">, status: JobStatus): Promise<void> {
+    if (!child.parent_job_id) return;
+    const result = await this.queue.recordChildFinished(child.parent_job_id, child.id, status);
+    if (typeof result === "object") await this.tasks.enqueueWakeup(wakeupFor(result, CHILDREN_DONE));
+  }
+
+  /**
+   * Makes a waiting parent due now and enqueues its wake-up (the watchdog, once it saw every child
+   * final); a worker then finishes it. False when the parent is not waiting.
+   */
+  async wakeParent(parentId: string): Promise<boolean> {
+    const parent = await this.queue.wakeDeferred(parentId);
+    if (!parent) return false;
+    await this.tasks.enqueueWakeup(wakeupFor(parent, CHILDREN_DONE));
+    return true;
+  }
+}

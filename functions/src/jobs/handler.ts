@@ -1,0 +1,66 @@
+/**
+ * The handler contract. A job type is one handler: its name, default lane and payload schema next
+ * to the code that runs it (as River keeps a job's args beside its worker). Handlers get the job,
+ * its context and attempt log, the services the composition root gives them (`deps`), and a
+ * narrow view of the engine scoped to their lease (`engine`); they return an outcome or throw.
+ */
+import type { DocumentReference, Transaction } from "firebase-admin/firestore";
+import type { z } from "zod";
+import type { AttemptRecorder } from "./attempt-log";
+import type { HeldLease } from "./lease";
+import type { JobContext } from "./context";
+import type { BasePayload, CompletionStatus, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
+import { type CreateJobInput, type CreateJobResult, type ChildJob, type ChildSpec, type ChildrenCreated } from "./model";
+
+/** A payload schema: its output always has `mode`. */
+export type PayloadSchema = z.ZodType<BasePayload>;
+
+/** What the engine lets a running handler do, always as the holder of its lease. */
+export interface JobScope {
+  /** The job's document: sub-collections of a job (its ledger, say) hang off it. */
+  readonly ref: DocumentReference;
+  /** Runs `fn` in a transaction that first proves the lease; `LeaseLostError` and nothing written otherwise. */
+  fenced<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T>;
+  /** Proves the lease inside a caller's own transaction (reads the job document; call before any write). */
+  fence(tx: Transaction): Promise<void>;
+  /**
+   * Commits the job to a plan before its first change (stored beside the job; see
+   * `JobQueue.savePlan`); returns its id, which the job carries as `plan_id` from then on.
+   */
+  savePlan(plan: Record<string, unknown>): Promise<string>;
+  /** The plan the job committed to on an earlier attempt (`job.plan_id`); null when there is none. */
+  savedPlan(): Promise<{ planId: string; plan: Record<string, unknown> } | null>;
+  /** A long job's `progress`. */
+  reportProgress(progress: { done: number; total: number }): Promise<void>;
+  /** Asks for another job (a scan's follow-up); `created_by` names this job's type. */
+  createJob(input: Omit<CreateJobInput, "created_by" | "parent_job_id" | "id">): Promise<CreateJobResult>;
+  /** Creates this job's children, with deterministic ids, and records how many there are. See `flows.ts`. */
+  createChildren(children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated>;
+}
+
+export interface HandlerInput<P extends BasePayload = BasePayload, D = unknown> {
+  job: Job<P>;
+  lease: HeldLease;
+  ctx: JobContext;
+  attempt: AttemptRecorder;
+  deps: D;
+  engine: JobScope;
+}
+
+export type HandlerOutcome =
+  | { kind: "completed"; status: CompletionStatus; summary: ResultSummary; error?: JobErrorInfo }
+  /** Wait without using up an attempt, and run again after `until`. */
+  | { kind: "deferred"; until: Date; reason: { code: string; message: string; details?: unknown }; summary?: ResultSummary }
+  /** A parent that created its children: it waits for them, then its `finishParent` runs. */
+  | { kind: "wait_for_children"; summary?: ResultSummary };
+
+export interface JobHandler<S extends PayloadSchema = PayloadSchema, D = unknown> {
+  readonly type: string;
+  readonly lane: Lane;
+  readonly payload: S;
+  /** Lock keys of everything the job changes; taken (all or none) before `run`. */
+  lockKeys?(job: Job<z.output<S>>, deps: D): string[] | Promise<string[]>;
+  run(input: HandlerInput<z.output<S>, D>): Promise<HandlerOutcome>;
+  /** A parent's completion hook: runs instead of `run` once every child is final. */
+  finishParent?(input: HandlerInput<z.output<S>, D>, children: readonly ChildJob[]): Promise<HandlerOutcome>;
+}

@@ -1,0 +1,74 @@
+/**
+ * The task queue port. A task is a wake-up for a lane: the task handler polls the lane, so lane
+ * order and priority hold whichever task arrives first. Task names are derived from the job, its
+ * attempt and lease epoch, so a duplicated trigger enqueues nothing new.
+ */
+import type { Lane, WakeupSubject } from "./model";
+
+export interface WakeupTask {
+  lane: Lane;
+  jobId: string;
+  /** The job's `attempts` and `lease_epoch` when the wake-up was asked for: part of the task name. */
+  attempt: number;
+  epoch: number;
+  /** Not before this time (Cloud Tasks `scheduleTime`). */
+  runAfter: Date;
+  /** Distinguishes a deliberate re-enqueue (the watchdog, an early arrival) from a duplicate. */
+  reason?: string;
+  /** How many wake-ups for this job arrived before its `run_after` and asked for this one (travels in the payload). */
+  earlyArrivals?: number;
+  /** The job's `run_after` when it differs from `runAfter` (a re-enqueued early arrival is scheduled later). */
+  target?: Date;
+}
+
+/** The body every adapter delivers to the lane's task function. */
+export interface WakeupPayload {
+  lane: Lane;
+  job_id: string;
+  attempt: number;
+  epoch: number;
+  /** The job's `run_after` this wake-up is for (ms since the epoch): a task that arrives before it knows so without a read. */
+  run_after: number;
+  /** Present on a wake-up re-enqueued because an earlier one arrived before the job's `run_after`. */
+  early_arrivals?: number;
+}
+
+export type EnqueueResult = "enqueued" | "duplicate";
+
+export interface TaskQueuePort {
+  enqueueWakeup(task: WakeupTask): Promise<EnqueueResult>;
+}
+
+/**
+ * The wake-up for `job` as it is now: its lane, named after its attempt and epoch, not before its
+ * `run_after`. `reason` marks a deliberate re-enqueue for the same attempt and epoch (a parent
+ * whose children finished, an operator's retry, the watchdog), so it is not taken for a duplicate.
+ */
+export function wakeupFor(job: WakeupSubject, reason?: string): WakeupTask {
+  return {
+    lane: job.queue,
+    jobId: job.id,
+    attempt: job.attempts,
+    epoch: job.lease_epoch,
+    runAfter: job.run_after,
+    ...(reason ? { reason } : {}),
+  };
+}
+
+/** Deterministic task name: letters, digits, `-` and `_` only, at most 500 characters. */
+export function wakeupTaskName(task: WakeupTask): string {
+  const base = `${task.jobId}-${task.attempt}-${task.epoch}${task.reason ? `-${task.reason}` : ""}`;
+  return base.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 500);
+}
+
+export function wakeupPayload(task: WakeupTask): WakeupPayload {
+  const payload: WakeupPayload = {
+    lane: task.lane,
+    job_id: task.jobId,
+    attempt: task.attempt,
+    epoch: task.epoch,
+    run_after: (task.target ?? task.runAfter).getTime(),
+  };
+  if (task.earlyArrivals) payload.early_arrivals = task.earlyArrivals;
+  return payload;
+}

@@ -1,0 +1,106 @@
+import { aliasProblem, resolveAlias } from "../../src/catalog/alias-resolution";
+import type { CatalogSeed } from "../helpers/catalog";
+import { exerciseFixture } from "../helpers/catalog";
+import { InMemoryCatalog } from "../handlers/in-memory-catalog";
+import { demoSeed } from "../handlers/support";
+
+function factsWith(extra: CatalogSeed) {
+  const demo = demoSeed();
+  return new InMemoryCatalog({
+    exercises: [...demo.exercises, ...(extra.exercises ?? [])],
+    aliases: [...demo.aliases, ...(extra.aliases ?? [])],
+    families: [...demo.families, ...(extra.families ?? [])],
+  }).aliasFacts();
+}
+
+const retiredFamily = (slug: string, mergedInto: string) => ({
+  family_slug: slug,
+  base_name: slug,
+  primary_equipment: [],
+  allowed_equipment: [],
+  exercise_count: 0,
+  status: "merged",
+  merged_into: mergedInto,
+});
+
+describe("aliasProblem", () => {
+  const facts = factsWith({});
+  it.each([
+    ["kettlebell-bench-press", "orphaned"],
+    ["pec_deck", "orphaned"],
+    ["overhead-press", "both_targets"],
+    ["biceps-curl-barbell", "no_target"],
+    ["db-curl", "flag_mismatch"],
+    ["goblet-squat", null],
+    ["bent_over_row", null],
+  ])("%s → %s", (slug, problem) => {
+    expect(aliasProblem(slug, facts.alias(slug), facts)).toBe(problem);
+  });
+});
+
+describe("resolveAlias", () => {
+  it("re-points an orphaned alias to the one exercise that now carries the missing exercise's slug", () => {
+    const facts = factsWith({
+      exercises: [exerciseFixture("Bench Press (Kettlebell)", ["kettlebell"], { family_slug: "floor_press" })],
+      aliases: [{ alias_slug: "kb-press", exercise_id: "bench_press__bench-press-kettlebell", is_family_alias: false }],
+    });
+    expect(resolveAlias("kb-press", facts)).toMatchObject({
+      problem: "orphaned",
+      action: "upsert",
+      target: { exercise_id: "floor_press__bench-press-kettlebell" },
+    });
+  });
+
+  it("follows a renamed family through the alias its old slug left", () => {
+    const facts = factsWith({
+      aliases: [
+        { alias_slug: "pushups", family_slug: "press_up", is_family_alias: true },
+        { alias_slug: "press_up_old", family_slug: "press_up", is_family_alias: true },
+      ],
+    });
+    // press_up has no exercises or registry; the demo's "press_up" alias leads to push_up.
+    expect(resolveAlias("pushups", facts)).toMatchObject({ problem: "orphaned", action: "upsert", target: { family_slug: "push_up" } });
+  });
+
+  it("reports a loop of merged families instead of writing anything", () => {
+    const facts = factsWith({
+      families: [retiredFamily("a_row", "b_row"), retiredFamily("b_row", "a_row")],
+      aliases: [{ alias_slug: "ab", family_slug: "a_row", is_family_alias: true }],
+    });
+    expect(resolveAlias("ab", facts)).toMatchObject({
+      action: "unresolved",
+      code: "ALIAS_LOOP",
+      reason: expect.stringContaining("a_row → b_row → a_row"),
+    });
+  });
+
+  it("reports several possible successors instead of guessing", () => {
+    const facts = factsWith({
+      exercises: [
+        exerciseFixture("Bench Press (Kettlebell)", ["kettlebell"], { family_slug: "floor_press" }),
+        exerciseFixture("Bench Press (Kettlebell)", ["kettlebell"], { family_slug: "kb_bench_press" }),
+      ],
+    });
+    expect(resolveAlias("kettlebell-bench-press", facts)).toMatchObject({ action: "unresolved", code: "AMBIGUOUS_ALIAS_TARGET" });
+  });
+
+  it("deletes an alias whose successor carries the alias's own slug", () => {
+    const facts = factsWith({
+      exercises: [exerciseFixture("Good Morning (Barbell)", ["barbell"])],
+      aliases: [{ alias_slug: "good-morning-barbell", exercise_id: "good_morning__old-good-morning", is_family_alias: false }],
+    });
+    expect(resolveAlias("good-morning-barbell", facts)).toMatchObject({ action: "delete" });
+  });
+
+  it("restores the alias of a slug an exercise was created with and has left", () => {
+    expect(resolveAlias("military-press", factsWith({}))).toMatchObject({
+      problem: "missing_alias",
+      action: "upsert",
+      target: { exercise_id: "shoulder_press__military-press" },
+    });
+  });
+
+  it("knows nothing about a slug no alias or exercise ever had", () => {
+    expect(resolveAlias("no-such-slug", factsWith({}))).toMatchObject({ action: "not_found" });
+  });
+});

@@ -1,0 +1,55 @@
+import { DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
+import { auditFamily } from "../../src/catalog/family-findings";
+import { InMemoryCatalog } from "../handlers/in-memory-catalog";
+import { demoSeed } from "../handlers/support";
+
+const catalog = new InMemoryCatalog(demoSeed());
+const audit = (slug: string) => {
+  const family = catalog.family(slug);
+  return auditFamily(slug, family.members, family.registry, catalog.owners());
+};
+const codes = (slug: string) => audit(slug).map((finding) => `${finding.code}:${finding.fix}`);
+
+describe("auditFamily on the demo catalog", () => {
+  it.each(DEMO_FAMILIES.map((family) => family.family_slug))("finds nothing wrong with the sound family %s", (slug) => {
+    expect(audit(slug)).toEqual([]);
+  });
+
+  it.each([
+    ["hip_thrust", ["non_canonical_name:FAMILY_NORMALIZE", "registry_missing:FAMILY_NORMALIZE"]],
+    ["biceps_curl", ["name_collision:review", "non_canonical_name:FAMILY_NORMALIZE", "registry_missing:FAMILY_NORMALIZE"]],
+    ["shoulder_press", ["shared_primary_equipment:review", "registry_missing:FAMILY_NORMALIZE"]],
+    ["lat_pulldown", ["name_slug_mismatch:FAMILY_NORMALIZE", "registry_missing:FAMILY_NORMALIZE"]],
+    ["chest_fly", ["merged_without_target:review", "registry_missing:FAMILY_NORMALIZE"]],
+  ])("finds what is wrong with %s", (slug, expected) => {
+    expect(codes(slug)).toEqual(expected);
+  });
+
+  it("reports a registry that no longer matches its exercises, ignoring the order of equipment sets", () => {
+    const family = catalog.family("squat");
+    const stale = {
+      ...family.registry,
+      exercise_count: 9,
+      primary_equipment: [...(family.registry?.primary_equipment as string[])].reverse(),
+    };
+    expect(auditFamily("squat", family.members, stale).map((finding) => finding.message)).toEqual([
+      "registry fields out of date: exercise_count",
+    ]);
+  });
+
+  it("reports a merged family that still has live exercises for review", () => {
+    const family = catalog.family("plank");
+    expect(
+      auditFamily("plank", family.members, { ...family.registry, status: "merged", merged_into: "row" }).map(
+        (finding) => `${finding.code}:${finding.fix}`,
+      ),
+    ).toEqual(["merged_family_with_live_members:review"]);
+  });
+
+  it("lets normalisation bring the status of a deprecated family with live exercises back in line", () => {
+    const family = catalog.family("plank");
+    expect(auditFamily("plank", family.members, { ...family.registry, status: "deprecated" }).map((finding) => finding.message)).toEqual([
+      "registry fields out of date: status",
+    ]);
+  });
+});

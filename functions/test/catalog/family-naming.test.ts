@@ -1,0 +1,76 @@
+import { canonicalNameIn, isMultiEquipment, nameForFamily, namesAfterJoin } from "../../src/catalog/family-naming";
+import { exerciseFixture } from "../helpers/catalog";
+
+const doc = (name: string, equipment: string[], extra: Record<string, unknown> = {}) => ({ name, equipment, ...extra });
+const member = (name: string, equipment: string[], family: string, extra: Record<string, unknown> = {}) => {
+  const { id, ...data } = exerciseFixture(name, equipment, { family_slug: family, ...extra });
+  return { id, data };
+};
+
+describe("canonicalNameIn", () => {
+  it.each([
+    ["Biceps Curl", ["barbell"], true, "Biceps Curl (Barbell)"],
+    ["Barbell Hip Thrust", ["barbell"], false, "Hip Thrust (Barbell)"],
+    ["bench press (barbell)", ["barbell"], true, "Bench Press (Barbell)"],
+    ["Curl (Cable)", ["Barbells"], true, "Curl (Barbell)"],
+  ])("%s with %j (multi-equipment: %s) → %s", (name, equipment, multi, expected) => {
+    expect(canonicalNameIn(doc(name, equipment), multi)).toBe(expected);
+  });
+
+  it.each([
+    ["Bench Press (Barbell)", ["barbell"], true],
+    ["Push-Up", ["bodyweight"], true],
+    ["Leg Press (Machine)", ["machine"], false],
+    ["Biceps Curl", ["barbell"], false],
+  ])("keeps %s with %j (multi-equipment: %s)", (name, equipment, multi) => {
+    expect(canonicalNameIn(doc(name, equipment), multi)).toBeNull();
+  });
+});
+
+describe("nameForFamily", () => {
+  it("keeps a base that fits the new family", () => {
+    expect(nameForFamily(doc("Barbell Row", ["barbell"]), { from: "barbell_rows", to: "row", toBase: "Row", multiEquipment: true })).toBe(
+      "Row (Barbell)",
+    );
+  });
+
+  it("replaces the words naming the old family by the new family's base", () => {
+    expect(
+      nameForFamily(doc("Incline Bench Presses (Dumbbell)", ["dumbbell"]), {
+        from: "bench_presses",
+        to: "bench_press",
+        toBase: "Bench Press",
+        multiEquipment: true,
+      }),
+    ).toBe("Incline Bench Press (Dumbbell)");
+  });
+
+  it("gives up on a name that cannot fit", () => {
+    expect(
+      nameForFamily(doc("Wrist Roller (Dumbbell)", ["dumbbell"]), { from: "curl", to: "row", toBase: "Row", multiEquipment: true }),
+    ).toBeNull();
+  });
+});
+
+describe("isMultiEquipment / namesAfterJoin", () => {
+  it("counts only live exercises and normalised primary equipment", () => {
+    expect(isMultiEquipment([member("Row (Dumbbell)", ["dumbbell"], "row"), member("Row (Dumbbells)", ["Dumbbells"], "row")])).toBe(false);
+    expect(
+      isMultiEquipment([member("Row (Dumbbell)", ["dumbbell"], "row"), member("Row (Cable)", ["cable"], "row", { status: "deprecated" })]),
+    ).toBe(false);
+  });
+
+  it("renames the staying exercises when the joining ones make the family multi-equipment", () => {
+    const { multiEquipment, names } = namesAfterJoin(
+      [member("Hip Thrust", ["barbell"], "hip_thrust")],
+      [member("Hip Thrusts", ["machine"], "hip_thrusts")],
+      {
+        from: "hip_thrusts",
+        to: "hip_thrust",
+        toBase: "Hip Thrust",
+      },
+    );
+    expect(multiEquipment).toBe(true);
+    expect([...names.values()]).toEqual(["Hip Thrust (Barbell)", "Hip Thrust (Machine)"]);
+  });
+});

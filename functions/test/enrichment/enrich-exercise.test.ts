@@ -1,0 +1,142 @@
+import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { ENRICH_TASK, enrichExercise, limitToScope } from "../../src/enrichment/enrich-exercise";
+import { buildEnrichmentPrompt, missingFields } from "../../src/enrichment/prompt";
+import { FakeLlmClient, type FakeScriptStep, LlmError, type LlmUsage } from "../../src/llm/index";
+import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
+
+/** An exercise with identity only: everything else must be generated. */
+const THIN = {
+  name: "Romanian Deadlift (Barbell)",
+  name_slug: "romanian-deadlift-barbell",
+  family_slug: "romanian_deadlift",
+  equipment: ["barbell"],
+  category: "compound",
+  muscles: { primary: ["hamstrings"] },
+};
+const SPEC = { spec_id: "content_v2", spec_version: 2 };
+
+function recorder() {
+  const calls: Array<{ task: string; usage: LlmUsage }> = [];
+  return { calls, llmCall: (task: string, usage: LlmUsage) => void calls.push({ task, usage }) };
+}
+
+const scripted = (respond: FakeScriptStep["respond"]) => new FakeLlmClient({ script: [{ match: { task: ENRICH_TASK }, respond }] });
+
+describe("buildEnrichmentPrompt", () => {
+  it("holds the exercise, the field guide, missing fields, scanner findings, the reviewer's note and the scope", () => {
+    const prompt = buildEnrichmentPrompt({
+      exerciseId: "romanian_deadlift__romanian-deadlift-barbell",
+      exercise: { ...THIN, updated_at: new Date(0) },
+      spec: { ...SPEC, fields_to_enrich: ["execution_notes", "movement"], instructions: "Stress the hip hinge." },
+      findings: heuristicScoreExercise(THIN),
+    });
+    expect(prompt).toContain('"name": "Romanian Deadlift (Barbell)"');
+    expect(prompt).not.toContain('"updated_at"');
+    expect(prompt).toContain('movement.type: one of "push", "pull", "hinge"');
+    expect(prompt).toContain("execution_notes: 4–8 second-person imperative steps");
+    expect(prompt).toMatch(/## Missing fields\n.*description.*execution_notes/);
+    expect(prompt).toContain("must fix (execution_notes_present)");
+    expect(prompt).toContain("Stress the hip hinge.");
+    expect(prompt).toContain("## Fields in scope\nexecution_notes, movement");
+    expect(prompt).toContain("Never change these locked fields: name, name_slug, family_slug, status");
+  });
+
+  it("reports nothing missing for a complete exercise", () => {
+    const { id: _id, ...complete } = DEMO_EXERCISES[0];
+    expect(missingFields(complete)).toEqual([]);
+  });
+});
+
+describe("enrichExercise", () => {
+  it("sends the exercise to the LLM, normalises its answer into a patch, and records the call", async () => {
+    const llm = new FakeLlmClient();
+    const usage = recorder();
+    const result = await enrichExercise(llm, { exerciseId: "x", exercise: THIN, spec: SPEC }, usage);
+    expect(llm.calls).toHaveLength(1);
+    expect(llm.calls[0]).toMatchObject({ task: ENRICH_TASK, tier: "fast", context: { exercise: THIN } });
+    expect(Object.keys(result.patch)).toEqual(
+      expect.arrayContaining(["description", "execution_notes", "movement.type", "movement.split"]),
+    );
+    expect(result.patch["movement.type"]).toBe("hinge");
+    expect(usage.calls).toEqual([{ task: ENRICH_TASK, usage: result.usage }]);
+    expect(result.usage.input_tokens).toBeGreaterThan(0);
+  });
+
+  it("uses the strong model when the spec asks for it", async () => {
+    const llm = new FakeLlmClient();
+    await enrichExercise(llm, { exerciseId: "x", exercise: THIN, spec: { ...SPEC, use_pro_model: true } }, recorder());
+    expect(llm.calls[0].tier).toBe("strong");
+  });
+
+  it("drops locked fields, invented enum values and unknown paths, keeping the valid rest", async () => {
+    const llm = scripted({
+      changes: {
+        name: "RDL",
+        family_slug: "rdl",
+        status: "draft",
+        "movement.type": "wiggle",
+        "metadata.level": "Grandmaster",
+        secret_field: 1,
+        "movement.split": "Lower Body",
+      },
+      reasoning: "r",
+      confidence: "low",
+    });
+    const result = await enrichExercise(llm, { exerciseId: "x", exercise: THIN, spec: SPEC }, recorder());
+    expect(result.patch).toEqual({ "movement.split": "lower" });
+    const reasons = Object.fromEntries(result.dropped.map((drop) => [drop.path, drop.reason]));
+    expect(reasons).toMatchObject({
+      name: "locked field",
+      family_slug: "locked field",
+      status: "locked field",
+      secret_field: "unknown field",
+    });
+    expect(reasons["movement.type"]).toMatch(/unknown movement type/);
+    expect(reasons["metadata.level"]).toMatch(/unknown level/);
+    expect(result.confidence).toBe("low");
+  });
+
+  it("keeps the patch to fields_to_enrich", async () => {
+    const result = await enrichExercise(
+      new FakeLlmClient(),
+      { exerciseId: "x", exercise: THIN, spec: { ...SPEC, fields_to_enrich: ["movement"] } },
+      recorder(),
+    );
+    expect(Object.keys(result.patch).sort()).toEqual(["movement.split", "movement.type"]);
+    expect(limitToScope({ description: "d", "muscles.primary": ["x"] }, ["muscles"])).toEqual({
+      patch: { "muscles.primary": ["x"] },
+      dropped: [{ path: "description", reason: "not in fields_to_enrich" }],
+    });
+  });
+
+  it("returns an empty patch for an empty set of changes", async () => {
+    const result = await enrichExercise(
+      scripted({ changes: {}, reasoning: "fine", confidence: "high" }),
+      { exerciseId: "x", exercise: THIN, spec: SPEC },
+      recorder(),
+    );
+    expect(result.patch).toEqual({});
+  });
+
+  it.each([
+    ["not JSON", { error: "malformed_json" }],
+    ["not the response schema", { changes: "everything", reasoning: 1 }],
+    ["empty", {}],
+  ])("fails with a permanent LLM_BAD_OUTPUT when the answer is %s, and still records the call", async (_name, answer) => {
+    const usage = recorder();
+    const err = await enrichExercise(scripted(answer), { exerciseId: "x", exercise: THIN, spec: SPEC }, usage).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LlmError);
+    expect(err).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false });
+    expect(usage.calls).toHaveLength(1);
+  });
+
+  it.each([
+    ["a timeout", "timeout", "LLM_TIMEOUT"],
+    ["a 429", "rate_limit", "LLM_RATE_LIMITED"],
+  ])("rethrows %s as a transient LlmError, recording the call", async (_name, error, code) => {
+    const usage = recorder();
+    const err = await enrichExercise(scripted({ error }), { exerciseId: "x", exercise: THIN, spec: SPEC }, usage).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code, transient: true });
+    expect(usage.calls).toHaveLength(1);
+  });
+});

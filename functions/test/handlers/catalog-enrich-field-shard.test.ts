@@ -1,0 +1,336 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import { JobFailure, LeaseLostError, toJobFailure } from "../../src/jobs/errors";
+import type { HandlerOutcome } from "../../src/jobs/handler";
+import { enrichShardHandler } from "../../src/handlers/catalog-enrich-field-shard";
+import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
+import { FakeLlmClient, type FakeScriptStep, LlmError } from "../../src/llm/index";
+import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
+import { fakeEnrichment } from "../../src/llm/fake-enrichment";
+import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { captureLogs } from "../helpers/logs";
+import { type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
+import { describeWithIsolation, useFirestore } from "../helpers/firestore";
+
+const db = useFirestore();
+
+const SPEC = { spec_id: "content", spec_version: 1 };
+
+/** Exercises with identity, muscles and a short description: enrichment fills the rest. */
+function thinExercises(count: number): ExerciseFixture[] {
+  return Array.from({ length: count }, (_, i) => exerciseFixture(`Test Press ${i + 1} (Dumbbell)`, ["dumbbell"]));
+}
+
+/** The fake LLM with something happening in the world while it "thinks". */
+class InterceptedLlm implements LlmClient {
+  readonly provider = "fake";
+  constructor(
+    private readonly inner: FakeLlmClient,
+    private readonly beforeCall: (req: LlmRequest<unknown>) => Promise<void>,
+  ) {}
+  async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
+    await this.beforeCall(req);
+    return this.inner.generateJson(req);
+  }
+}
+
+interface ShardSetup {
+  llm: FakeLlmClient;
+  input: TestHandlerInput;
+  exercises: ExerciseFixture[];
+}
+
+async function setUpShard(options: {
+  exercises: ExerciseFixture[];
+  ids?: string[];
+  script?: FakeScriptStep[];
+  mode?: "apply" | "dry_run";
+  applyEnabled?: boolean;
+  concurrency?: number;
+  /** What `deps.llmNotConfigured()` answers (deployed functions without an LLM). */
+  llmNotConfigured?: LlmError;
+  /** Runs before each LLM call is answered. */
+  beforeCall?: (req: LlmRequest<unknown>) => Promise<void>;
+}): Promise<ShardSetup> {
+  await seedCatalog(db, { exercises: options.exercises });
+  const llm = new FakeLlmClient({ script: options.script });
+  const client: LlmClient = options.beforeCall ? new InterceptedLlm(llm, options.beforeCall) : llm;
+  const deps = makeTestDeps(db, {
+    applyEnabled: options.applyEnabled ?? true,
+    llm: () => client,
+    config: { enrichConcurrency: options.concurrency ?? 4 },
+    llmNotConfigured: () => options.llmNotConfigured,
+  });
+  const input = await leaseForTest(deps, {
+    type: "CATALOG_ENRICH_FIELD_SHARD",
+    payload: {
+      mode: options.mode ?? "apply",
+      parent_job_id: "parent-1",
+      exercise_doc_ids: options.ids ?? options.exercises.map((exercise) => exercise.id),
+      enrichment_spec: SPEC,
+    },
+  });
+  return { llm, input, exercises: options.exercises };
+}
+
+const run = (input: TestHandlerInput) => runHandler(enrichShardHandler, input);
+const exerciseOf = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
+const journalOf = async (jobId: string) =>
+  (await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get()).docs.map((doc) => doc.data());
+const ledgerOf = async (jobId: string) =>
+  (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);
+/** The exercise each enrichment call was about. */
+const enrichedIds = (llm: FakeLlmClient) =>
+  llm.calls.filter((call) => call.task === ENRICH_TASK).map((call) => String((call.context?.exercise as { name_slug: string }).name_slug));
+
+function summaryOf(outcome: HandlerOutcome): Record<string, unknown> {
+  if (outcome.kind !== "completed") throw new Error(`expected a completed outcome, got ${outcome.kind}`);
+  return outcome.summary;
+}
+
+/** The built-in enrichment for `count` calls, then `after` (an error or a side effect). */
+function enrichThen(count: number, after: (req: LlmRequest<unknown>) => unknown): FakeScriptStep {
+  let answered = 0;
+  return {
+    match: { task: ENRICH_TASK },
+    respond: (req: LlmRequest<unknown>) =>
+      answered++ < count ? fakeEnrichment(req.context?.exercise as Record<string, unknown>) : after(req),
+  };
+}
+
+describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
+  it("enriches and applies every exercise once, journaled, with progress and LLM usage", async () => {
+    const { llm, input, exercises } = await setUpShard({ exercises: thinExercises(6) });
+    const outcome = await run(input);
+
+    expect(outcome).toMatchObject({
+      kind: "completed",
+      status: "succeeded",
+      summary: {
+        exercises_total: 6,
+        exercises_succeeded: 6,
+        exercises_failed: 0,
+        exercises_no_change: 0,
+        exercises_skipped: 0,
+        applied: 6,
+        scanner_fail: 0,
+      },
+    });
+    expect(enrichedIds(llm).sort()).toEqual(exercises.map((e) => e.name_slug).sort());
+    for (const exercise of exercises) {
+      const stored = (await exerciseOf(exercise.id))!;
+      expect(stored.execution_notes.length).toBeGreaterThanOrEqual(4);
+      expect(stored.movement).toEqual({ type: expect.any(String), split: expect.any(String) });
+      expect(stored).toMatchObject({
+        name: exercise.name,
+        name_slug: exercise.name_slug,
+        family_slug: exercise.family_slug,
+        status: "approved",
+      });
+    }
+    expect(await journalOf(input.job.id)).toHaveLength(6);
+    expect((await ledgerOf(input.job.id)).sort()).toEqual(exercises.map((e) => e.id).sort());
+    expect((await input.deps.queue.getJob(input.job.id))!.progress).toEqual({ done: 6, total: 6 });
+    expect(input.attempt.llmTotals()).toMatchObject({ calls: 6 });
+    expect(input.attempt.llmTotals().input_tokens).toBeGreaterThan(0);
+  });
+
+  it("never has more than enrichConcurrency LLM calls in flight", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const { input } = await setUpShard({
+      exercises: thinExercises(8),
+      concurrency: 3,
+      beforeCall: async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        inFlight--;
+      },
+    });
+    expect(await run(input)).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 8 } });
+    expect(most).toBe(3);
+  });
+
+  it("previews in a dry run: the LLM is called, nothing is written", async () => {
+    const { llm, input } = await setUpShard({ exercises: thinExercises(3), mode: "dry_run", applyEnabled: false });
+    const before = await snapshotCatalog(db);
+    const outcome = await run(input);
+    expect(outcome).toMatchObject({ status: "succeeded_dry_run", summary: { mode: "dry_run", exercises_succeeded: 3, applied: 0 } });
+    expect(summaryOf(outcome).changes_preview).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^patch_fields exercises\/.*execution_notes/)]),
+    );
+    expect(llm.calls).toHaveLength(3);
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await journalOf(input.job.id)).toEqual([]);
+    expect(await ledgerOf(input.job.id)).toEqual([]);
+  });
+
+  it("refuses apply mode while apply is disabled, before any LLM call", async () => {
+    const { llm, input } = await setUpShard({ exercises: thinExercises(2), applyEnabled: false });
+    expect(await run(input)).toMatchObject({ status: "needs_review", error: { code: "APPLY_DISABLED" } });
+    expect(llm.calls).toEqual([]);
+  });
+
+  it("fails LLM_NOT_CONFIGURED without an LLM, before any LLM call, ledger entry or write", async () => {
+    const notConfigured = new LlmError("LLM_NOT_CONFIGURED", "no LLM is configured for the deployed functions");
+    const { llm, input } = await setUpShard({ exercises: thinExercises(2), llmNotConfigured: notConfigured });
+    const before = await snapshotCatalog(db);
+    const err = await run(input).catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ kind: "permanent", code: "LLM_NOT_CONFIGURED" });
+    expect(llm.calls).toEqual([]);
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await ledgerOf(input.job.id)).toEqual([]);
+    expect(await journalOf(input.job.id)).toEqual([]);
+  });
+
+  it("after a crash half-way, the retry sends only the unfinished exercises to the LLM", async () => {
+    const running: { shard?: TestHandlerInput } = {};
+    const crash = enrichThen(5, (req) => {
+      running.shard!.abort.abort(new LeaseLostError(running.shard!.job.id, "worker killed"));
+      return fakeEnrichment(req.context?.exercise as Record<string, unknown>);
+    });
+    const { llm, input, exercises } = await setUpShard({ exercises: thinExercises(10), script: [crash], concurrency: 1 });
+    running.shard = input;
+    await expect(run(input)).rejects.toBeInstanceOf(LeaseLostError);
+    const finished = await ledgerOf(input.job.id);
+    expect(finished).toHaveLength(5);
+
+    const retry = await retryForTest(input.deps, input);
+    const callsBefore = llm.calls.length;
+    const outcome = await run(retry);
+    const retried = llm.calls.slice(callsBefore).map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
+    const finishedSlugs = exercises.filter((e) => finished.includes(e.id)).map((e) => e.name_slug);
+    expect(retried).toHaveLength(5);
+    expect(retried.filter((slug) => finishedSlugs.includes(slug))).toEqual([]);
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 10, exercises_resumed: 5, applied: 5 } });
+    expect(await journalOf(input.job.id)).toHaveLength(10);
+  });
+
+  it("resumes from the journal an exercise applied just before a crash that left no ledger entry", async () => {
+    const { llm, input, exercises } = await setUpShard({ exercises: thinExercises(4) });
+    await run(input);
+    const ledger = db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(EXERCISE_RESULTS);
+    await Promise.all(exercises.slice(0, 2).map((e) => ledger.doc(e.id).delete()));
+
+    const retry = await retryForTest(input.deps, input);
+    const outcome = await run(retry);
+    expect(llm.calls).toHaveLength(4);
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 4, exercises_resumed: 4 } });
+    expect(await ledgerOf(input.job.id)).toHaveLength(4);
+  });
+
+  it("fails transiently on an LLM outage after recording the finished work", async () => {
+    const { input } = await setUpShard({
+      exercises: thinExercises(6),
+      script: [enrichThen(3, () => ({ error: "rate_limit" }))],
+      concurrency: 1,
+    });
+    const err = await run(input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailure);
+    expect(err).toMatchObject({
+      kind: "transient",
+      code: "LLM_RATE_LIMITED",
+      details: { partial: { exercises_total: 6, exercises_succeeded: 3 } },
+    });
+    expect(await ledgerOf(input.job.id)).toHaveLength(3);
+    expect(await journalOf(input.job.id)).toHaveLength(3);
+    expect(input.attempt.llmTotals().calls).toBe(4);
+  });
+
+  it("stops with LLM_AUTH when there are no credentials, instead of failing every exercise one by one", async () => {
+    const { input } = await setUpShard({
+      exercises: thinExercises(6),
+      script: [
+        enrichThen(2, () => {
+          throw new LlmError("LLM_AUTH", "Vertex AI credentials unavailable: Could not refresh access token");
+        }),
+      ],
+      concurrency: 1,
+    });
+    const err = await run(input).catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ kind: "permanent", code: "LLM_AUTH" });
+    expect(await ledgerOf(input.job.id)).toHaveLength(2);
+    expect(input.attempt.llmTotals().calls).toBe(3);
+  });
+
+  it("fails only the exercise whose answer is unusable; locked fields and invented values are never written", async () => {
+    const [broken, sloppy, good] = thinExercises(3);
+    const { input } = await setUpShard({
+      exercises: [broken, sloppy, good],
+      script: [
+        { match: { task: ENRICH_TASK, promptIncludes: String(broken.name) }, respond: { error: "malformed_json" } },
+        {
+          match: { task: ENRICH_TASK, promptIncludes: String(sloppy.name) },
+          respond: {
+            changes: { name: "Renamed", status: "draft", "movement.type": "levitate", "movement.split": "upper body" },
+            reasoning: "r",
+            confidence: "low",
+          },
+        },
+      ],
+    });
+    const outcome = await run(input);
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: { code: "EXERCISES_FAILED" },
+      summary: { exercises_succeeded: 2, exercises_failed: 1, changes_dropped: 3 },
+    });
+    expect(summaryOf(outcome).failures).toEqual([expect.objectContaining({ exercise_id: broken.id, code: "LLM_BAD_OUTPUT" })]);
+    const stored = (await exerciseOf(sloppy.id))!;
+    expect(stored).toMatchObject({ name: sloppy.name, status: "approved", movement: { split: "upper" } });
+    expect(stored.movement.type).toBeUndefined();
+    expect((await exerciseOf(broken.id))!.execution_notes).toBeUndefined();
+  });
+
+  it("counts an exercise deleted while the shard runs as skipped, not as a failure", async () => {
+    const [kept, deletedMidway, retired] = thinExercises(3);
+    const { input } = await setUpShard({
+      exercises: [kept, deletedMidway, { ...retired, status: "deprecated", deprecated_at: new Date() }],
+      ids: [kept.id, deletedMidway.id, retired.id, "never__existed"],
+      beforeCall: async (req) => {
+        if (req.prompt.includes(String(deletedMidway.name)))
+          await db.collection(CATALOG_COLLECTIONS.exercises).doc(deletedMidway.id).delete();
+      },
+    });
+    const outcome = await run(input);
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { exercises_total: 4, exercises_succeeded: 1, exercises_skipped: 3, exercises_failed: 0 },
+    });
+    expect(await exerciseOf(deletedMidway.id)).toBeUndefined();
+  });
+
+  it("writes an enrichment that leaves a hard scanner failure, and counts it in scanner_fail", async () => {
+    // "Barbell Curl" starts with an equipment word: the name is locked, so enrichment cannot fix it.
+    const curl = exerciseFixture("Barbell Curl", ["barbell"], {
+      category: "isolation",
+      muscles: { primary: ["biceps"], category: ["arms"] },
+    });
+    const { input } = await setUpShard({ exercises: [curl, ...thinExercises(1)] });
+    let outcome: unknown;
+    const logs = await captureLogs(async () => {
+      outcome = await run(input);
+    });
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 2, scanner_fail: 1 } });
+    expect((await exerciseOf(curl.id))!.execution_notes.length).toBeGreaterThanOrEqual(4);
+    expect(logs.filter((entry) => entry.severity === "warn")).toEqual([
+      expect.objectContaining({
+        message: "enriched exercise still fails the quality scanner",
+        exercise_id: curl.id,
+        hard_failures: ["canonical_name"],
+      }),
+    ]);
+  });
+
+  it("reports a shard whose exercises need nothing as no change", async () => {
+    const { llm, input } = await setUpShard({
+      exercises: thinExercises(2),
+      script: [{ match: { task: ENRICH_TASK }, respond: { changes: {}, reasoning: "already good", confidence: "high" } }],
+    });
+    expect(await run(input)).toMatchObject({ status: "succeeded", summary: { exercises_no_change: 2, applied: 0 } });
+    expect(llm.calls).toHaveLength(2);
+    expect(await journalOf(input.job.id)).toEqual([]);
+  });
+});

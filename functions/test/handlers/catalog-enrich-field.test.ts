@@ -1,0 +1,287 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { Timestamp } from "firebase-admin/firestore";
+import { createEngine } from "../../src/create-engine";
+import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import { registry } from "../../src/handlers";
+import { CHILD_CHECK_INTERVAL_MS, childJobId as shardJobId } from "../../src/jobs/flows";
+import { FINAL_STATUSES, type JobStatus } from "../../src/jobs/lifecycle";
+import { dayKey } from "../../src/jobs/run-history";
+import { FakeLlmClient, estimateCostUsd } from "../../src/llm/index";
+import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
+import type { LocalRuntime } from "../../src/local/runtime";
+import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { describeWithIsolation, useFirestore } from "../helpers/firestore";
+import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
+
+const db = useFirestore();
+const startTestRuntime = useRuntime(db);
+
+const SPEC = { spec_id: "content", spec_version: 1 };
+
+function thinExercises(count: number, name = "Test Press", equipment = "dumbbell"): ExerciseFixture[] {
+  return Array.from({ length: count }, (_, i) => exerciseFixture(`${name} ${String(i + 1).padStart(3, "0")} (Dumbbell)`, [equipment]));
+}
+
+const jobsCollection = () => db.collection(JOB_COLLECTIONS.jobs);
+const jobData = async (id: string) => (await jobsCollection().doc(id).get()).data()!;
+const shardsOf = async (parentId: string) => (await jobsCollection().where("parent_job_id", "==", parentId).get()).docs;
+
+async function waitForFinal(id: string, timeoutMs = 90_000) {
+  return waitFor(
+    () => jobData(id),
+    (job) => FINAL_STATUSES.includes(job.status as JobStatus),
+    timeoutMs,
+  );
+}
+
+/** The fake's answers, billed as a real model would be, so costs show up in the summaries. */
+class PricedLlm implements LlmClient {
+  readonly provider = "fake";
+  constructor(readonly inner: FakeLlmClient) {}
+  async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
+    const result = await this.inner.generateJson(req);
+    const model = "gemini-2.5-flash";
+    return {
+      ...result,
+      usage: { ...result.usage, model, estimated_cost_usd: estimateCostUsd(model, result.usage.input_tokens, result.usage.output_tokens) },
+    };
+  }
+}
+
+function startRuntime(llm: LlmClient, applyEnabled = true): Promise<LocalRuntime> {
+  return startTestRuntime(registry, { llm, config: testConfig({ applyEnabled }) });
+}
+
+describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
+  it("enriches 100 exercises in 5 shards created once, aggregates them, and a retried parent creates nothing new", async () => {
+    const exercises = thinExercises(100);
+    await seedCatalog(db, { exercises });
+    const llm = new FakeLlmClient();
+    const engine = (await startRuntime(llm)).engine;
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { mode: "apply", enrichment_spec: SPEC },
+      created_by: "test",
+    });
+
+    const parent = await waitForFinal(jobId);
+    expect(parent.status).toBe("succeeded");
+    const shards = await shardsOf(jobId);
+    expect(shards.map((doc) => doc.id).sort()).toEqual([1, 2, 3, 4, 5].map((n) => shardJobId(jobId, n)).sort());
+    expect(shards.every((doc) => doc.get("status") === "succeeded" && doc.get("created_by") === "system:CATALOG_ENRICH_FIELD")).toBe(true);
+    expect(shards.map((doc) => doc.get("payload.exercise_doc_ids").length)).toEqual([20, 20, 20, 20, 20]);
+
+    const enriched = llm.calls
+      .filter((call) => call.task === ENRICH_TASK)
+      .map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
+    expect(enriched).toHaveLength(100);
+    expect(new Set(enriched).size).toBe(100);
+    expect(parent.shards).toEqual({ total: 5, done: 5, succeeded: 5, failed: 0 });
+    expect(parent.result_summary).toMatchObject({
+      mode: "apply",
+      shards_total: 5,
+      shards_succeeded: 5,
+      shards_failed: 0,
+      exercises_total: 100,
+      exercises_succeeded: 100,
+      exercises_failed: 0,
+      exercises_no_change: 0,
+      exercises_skipped: 0,
+      scanner_fail: 0,
+      shards_llm: { calls: 100 },
+    });
+    expect(parent.result_summary.shards_llm.input_tokens).toBeGreaterThan(0);
+
+    // Every shard's own summary carries its LLM usage, and so do the run history and the day's totals.
+    for (const shard of shards) expect(shard.get("result_summary.llm.calls")).toBe(20);
+    const day = await engine.history.getDailySummary(dayKey(new Date()));
+    expect(day.llm_calls).toBe(100);
+    expect(day.llm_input_tokens).toBe(parent.result_summary.shards_llm.input_tokens);
+
+    // A parent retried from the start (its shards already exist) creates nothing and enriches nothing again.
+    await jobsCollection().doc(jobId).update({ status: "queued", shards: null, run_after: Timestamp.now() });
+    await engine.intake(jobId, "test");
+    const rerun = await waitFor(
+      () => jobData(jobId),
+      (job) => job.status === "succeeded" && job.attempts > parent.attempts,
+    );
+    expect(rerun.result_summary).toMatchObject({ shards_total: 5, exercises_succeeded: 100 });
+    expect((await jobsCollection().get()).size).toBe(6);
+    expect(llm.calls.filter((call) => call.task === ENRICH_TASK)).toHaveLength(100);
+  });
+
+  it("previews a dry run end to end: succeeded_dry_run, catalog untouched, LLM cost counted", async () => {
+    await seedCatalog(db, { exercises: thinExercises(5) });
+    const engine = (await startRuntime(new PricedLlm(new FakeLlmClient()), false)).engine;
+    const before = await snapshotCatalog(db);
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { mode: "dry_run", enrichment_spec: SPEC, shard_size: 2 },
+      created_by: "test",
+    });
+    const parent = await waitForFinal(jobId);
+    expect(parent).toMatchObject({
+      status: "succeeded_dry_run",
+      result_summary: { shards_total: 3, exercises_succeeded: 5, shards_llm: { calls: 5 } },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+    const cost = parent.result_summary.shards_llm.estimated_cost_usd as number;
+    expect(cost).toBeGreaterThan(0);
+    const shardCosts = (await shardsOf(jobId)).map((doc) => doc.get("result_summary.llm.estimated_cost_usd") as number);
+    expect(shardCosts.every((c) => c > 0)).toBe(true);
+    const day = await engine.history.getDailySummary(dayKey(new Date()));
+    expect(day).toMatchObject({ llm_calls: 5 });
+    expect(day.llm_cost_usd).toBeCloseTo(cost, 6);
+  });
+
+  it("ends in needs_review SHARDS_FAILED when a shard exhausts its attempts on LLM outages", async () => {
+    const [good, ...unlucky] = thinExercises(3);
+    await seedCatalog(db, { exercises: [good, ...unlucky] });
+    const llm = new FakeLlmClient({
+      script: [{ match: { task: ENRICH_TASK, promptIncludes: String(unlucky[0].name) }, respond: { error: "timeout" } }],
+    });
+    const engine = (await startRuntime(llm)).engine;
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { mode: "apply", enrichment_spec: SPEC, exercise_doc_ids: [good.id, ...unlucky.map((e) => e.id)], shard_size: 1 },
+      created_by: "test",
+    });
+    const parent = await waitForFinal(jobId);
+    expect(parent).toMatchObject({
+      status: "needs_review",
+      error: {
+        code: "SHARDS_FAILED",
+        details: { shards: [{ shard_id: shardJobId(jobId, 2), status: "deadletter", code: "LLM_TIMEOUT" }] },
+      },
+      result_summary: { shards_total: 3, shards_succeeded: 2, shards_failed: 1, exercises_succeeded: 2, exercises_failed: 1 },
+    });
+    expect(parent.shards).toMatchObject({ done: 3, succeeded: 2, failed: 1 });
+  });
+});
+
+describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at a time)", () => {
+  /** The engine with wake-ups recorded, not dispatched: each test leases and runs the parent itself. */
+  function testEngine(applyEnabled = true) {
+    const tasks = new RecordingTasks();
+    const engine = createEngine({ db, config: testConfig({ applyEnabled, shardSize: 2 }), tasks, registry, llm: new FakeLlmClient() });
+    return { engine, tasks };
+  }
+
+  async function createParent(engine: ReturnType<typeof testEngine>["engine"], payload: Record<string, unknown>): Promise<string> {
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { mode: "apply", enrichment_spec: SPEC, ...payload },
+      created_by: "test",
+    });
+    return jobId;
+  }
+
+  /** Leases the parent (due now, whatever its `run_after`) and runs it through the worker. */
+  async function runParent(engine: ReturnType<typeof testEngine>["engine"], jobId: string) {
+    await jobsCollection().doc(jobId).update({ run_after: Timestamp.now() });
+    const leased = await engine.queue.leaseById(jobId, "test-worker");
+    if (!leased) throw new Error(`could not lease ${jobId}`);
+    await engine.worker("test-worker").run(leased);
+    return jobData(jobId);
+  }
+
+  it("selects live exercises by filter, page by page, into deterministic shards, wakes them, and waits", async () => {
+    const presses = thinExercises(5);
+    const rows = thinExercises(2, "Test Row", "cable");
+    const retired = exerciseFixture("Old Press 1 (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
+    await seedCatalog(db, { exercises: [...presses, ...rows, retired] });
+    const { engine, tasks } = testEngine();
+    const jobId = await createParent(engine, { filter_criteria: { equipment: "Dumbbells" } });
+
+    const waiting = await runParent(engine, jobId);
+    expect(waiting).toMatchObject({
+      status: "deferred",
+      attempts: 0,
+      error: { code: "WAITING_FOR_SHARDS" },
+      result_summary: { shards_total: 3, shards_done: 0, shards_created: 3, shards_existing: 0 },
+      shards: { total: 3, done: 0, succeeded: 0, failed: 0 },
+    });
+    expect(waiting.run_after.toMillis() - Date.now()).toBeGreaterThan(CHILD_CHECK_INTERVAL_MS - 5_000);
+    const shards = await shardsOf(jobId);
+    expect(shards.map((doc) => [doc.id, doc.get("payload.exercise_doc_ids")])).toEqual([
+      [shardJobId(jobId, 1), [presses[0].id, presses[1].id]],
+      [shardJobId(jobId, 2), [presses[2].id, presses[3].id]],
+      [shardJobId(jobId, 3), [presses[4].id]],
+    ]);
+    expect(shards[0].data()).toMatchObject({
+      type: "CATALOG_ENRICH_FIELD_SHARD",
+      queue: "maintenance",
+      priority: 100,
+      parent_job_id: jobId,
+      payload: { mode: "apply", parent_job_id: jobId, enrichment_spec: SPEC },
+    });
+    // Each new shard's lane was woken; the parent asked to be woken at its next check.
+    expect(tasks.tasks.map((task) => task.jobId)).toEqual([shardJobId(jobId, 1), shardJobId(jobId, 2), shardJobId(jobId, 3), jobId]);
+
+    // Leased again before the shards finished: it checks, creates nothing, and waits again.
+    expect(await runParent(engine, jobId)).toMatchObject({ status: "deferred", error: { code: "WAITING_FOR_SHARDS" } });
+    expect(await shardsOf(jobId)).toHaveLength(3);
+  });
+
+  it("creates no shard twice when retried after creating them but before recording their total", async () => {
+    await seedCatalog(db, { exercises: thinExercises(4) });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    await jobsCollection().doc(jobId).update({ shards: null });
+    expect(await runParent(engine, jobId)).toMatchObject({
+      status: "deferred",
+      result_summary: { shards_total: 2, shards_created: 0, shards_existing: 2 },
+    });
+    expect(await shardsOf(jobId)).toHaveLength(2);
+  });
+
+  it("succeeds at once with zero counts when nothing matches", async () => {
+    await seedCatalog(db, { exercises: thinExercises(2) });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, { filter_criteria: { family_slug: "no_such_family" } });
+    expect(await runParent(engine, jobId)).toMatchObject({
+      status: "succeeded",
+      shards: { total: 0, done: 0 },
+      result_summary: { shards_total: 0, shards_succeeded: 0, shards_failed: 0, exercises_total: 0, exercises_succeeded: 0 },
+    });
+    expect(await shardsOf(jobId)).toEqual([]);
+  });
+
+  it("refuses apply mode while apply is disabled", async () => {
+    const { engine } = testEngine(false);
+    const jobId = await createParent(engine, { exercise_doc_ids: ["a"] });
+    expect(await runParent(engine, jobId)).toMatchObject({ status: "needs_review", error: { code: "APPLY_DISABLED" } });
+    expect(await shardsOf(jobId)).toEqual([]);
+  });
+
+  it("is woken by the watchdog when its shards finished without telling it, and then completes", async () => {
+    await seedCatalog(db, { exercises: thinExercises(3) });
+    const { engine, tasks } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    // The shards end without being counted (as when the watchdog deadletters an expired lease).
+    const [first, second] = await shardsOf(jobId);
+    await first.ref.update({
+      status: "succeeded",
+      result_summary: { exercises_total: 2, exercises_succeeded: 2, llm: { calls: 2, input_tokens: 10, output_tokens: 5 } },
+    });
+    await second.ref.update({
+      status: "deadletter",
+      error: { code: "LLM_TIMEOUT", message: "m", transient: true, details: { partial: { exercises_total: 1, exercises_failed: 0 } } },
+    });
+
+    tasks.tasks.length = 0;
+    const report = await engine.runWatchdog();
+    expect(report.parents_woken).toBe(1);
+    expect(tasks.tasks).toEqual([expect.objectContaining({ jobId, reason: "children-done" })]);
+
+    await engine.runLane("maintenance");
+    expect(await jobData(jobId)).toMatchObject({
+      status: "needs_review",
+      error: { code: "SHARDS_FAILED" },
+      shards: { total: 2, done: 2, succeeded: 1, failed: 1 },
+      result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1, shards_llm: { calls: 2, input_tokens: 10 } },
+    });
+  });
+});

@@ -1,0 +1,147 @@
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import type { Timestamp } from "firebase-admin/firestore";
+import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { qualityScanHandler } from "../../src/handlers/quality-scan";
+import { SCANNER_VERSION, heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
+import { ConfigError } from "../../src/config";
+import { LlmError } from "../../src/llm/errors";
+import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { type TestHandlerInput, leaseForTest, makeTestDeps, runHandler } from "../helpers/engine";
+import { describeWithIsolation, useFirestore } from "../helpers/firestore";
+
+const db = useFirestore();
+
+const { id: completeId, ...completeData } = DEMO_EXERCISES[0];
+const COMPLETE: ExerciseFixture = { id: completeId, ...completeData };
+/** Fails hard checks: no execution notes, no movement. */
+const THIN = exerciseFixture("Test Press (Dumbbell)", ["dumbbell"]);
+/** Passes the hard checks, but lacks the optional content: needs enrichment only. */
+const THINNER_CONTENT = {
+  ...COMPLETE,
+  id: "bench_press__bench-press-smith-machine",
+  name: "Bench Press (Smith Machine)",
+  name_slug: "bench-press-smith-machine",
+  equipment: ["smith-machine"],
+  stimulus_tags: [],
+};
+const RETIRED = exerciseFixture("Old Press (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
+
+async function leaseScan(
+  payload: Record<string, unknown>,
+  mode: "apply" | "dry_run" = "apply",
+  llmNotConfigured?: () => LlmError | undefined,
+): Promise<TestHandlerInput> {
+  const deps = makeTestDeps(db, { applyEnabled: mode === "apply", llmNotConfigured });
+  return leaseForTest(deps, { type: "QUALITY_SCAN", payload: { mode, ...payload } });
+}
+
+const run = (input: TestHandlerInput) => runHandler(qualityScanHandler, input);
+const enrichmentJobs = async () => (await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "CATALOG_ENRICH_FIELD").get()).docs;
+const reviewOf = async (id: string) =>
+  (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;
+
+describeWithIsolation("QUALITY_SCAN", () => {
+  beforeEach(async () => {
+    await seedCatalog(db, { exercises: [COMPLETE, THIN, THINNER_CONTENT, RETIRED] });
+  });
+
+  it("writes review_metadata through the journal and asks for the enrichment of what it flagged, once", async () => {
+    expect(heuristicScoreExercise(COMPLETE).issue_type).toBe("ok");
+    expect(heuristicScoreExercise(THINNER_CONTENT).issue_type).toBe("needs_enrichment");
+    const input = await leaseScan({});
+    const outcome = await run(input);
+
+    expect(outcome).toMatchObject({
+      kind: "completed",
+      status: "succeeded",
+      summary: {
+        scanned: 3,
+        passed: 1,
+        needs_enrichment: 1,
+        needs_full_review: 1,
+        retired_skipped: 1,
+        metadata_written: 3,
+        jobs_created: 1,
+        jobs_deduplicated: 0,
+      },
+    });
+    for (const exercise of [COMPLETE, THIN, THINNER_CONTENT]) {
+      const expected = heuristicScoreExercise(exercise);
+      const review = (await reviewOf(exercise.id))!;
+      expect(review).toMatchObject({
+        quality_score: expected.score,
+        issue_type: expected.issue_type,
+        needs_full_review: expected.needs_full_review,
+        scanner_version: SCANNER_VERSION,
+      });
+      expect((review.last_scanned_at as Timestamp).toMillis()).toBeGreaterThan(Date.now() - 60_000);
+    }
+    expect(await reviewOf(RETIRED.id)).toBeUndefined();
+    const journal = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", input.job.id).get();
+    expect(journal.size).toBe(3);
+
+    const [job] = await enrichmentJobs();
+    expect(job.data()).toMatchObject({
+      status: "queued",
+      created_by: "system:QUALITY_SCAN",
+      payload: { mode: "apply", exercise_doc_ids: [THINNER_CONTENT.id, THIN.id].sort(), enrichment_spec: { spec_id: "quality_scan" } },
+    });
+    expect(job.get("dedup_key")).toMatch(/^CATALOG_ENRICH_FIELD:quality_scan:/);
+
+    const rerun = await run(await leaseScan({}));
+    expect(rerun).toMatchObject({ status: "succeeded", summary: { jobs_created: 0, jobs_deduplicated: 1 } });
+    expect(await enrichmentJobs()).toHaveLength(1);
+  });
+
+  it("previews in a dry run: nothing written, nothing emitted", async () => {
+    const before = await snapshotCatalog(db);
+    const outcome = await run(await leaseScan({}, "dry_run"));
+    expect(outcome).toMatchObject({
+      status: "succeeded_dry_run",
+      summary: { scanned: 3, metadata_written: 0, metadata_would_write: 3, jobs_created: 0, jobs_would_create: 1 },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await enrichmentJobs()).toEqual([]);
+  });
+
+  it("scans named exercises, reports missing ones, and emits nothing when asked not to", async () => {
+    const outcome = await run(await leaseScan({ exercise_doc_ids: [THIN.id, "no__such-exercise"], emit_enrichment: false }));
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { scanned: 1, needs_full_review: 1, missing: 1, jobs_created: 0, jobs_would_create: 0 },
+    });
+    expect(await reviewOf(THIN.id)).toMatchObject({ issue_type: "needs_full_review" });
+    expect(await reviewOf(COMPLETE.id)).toBeUndefined();
+    expect(await enrichmentJobs()).toEqual([]);
+  });
+
+  it("without a configured LLM writes review_metadata but asks for no enrichment that could only fail, and says why", async () => {
+    const notConfigured = () => new LlmError("LLM_NOT_CONFIGURED", "no LLM is configured for the deployed functions");
+    const outcome = await run(await leaseScan({}, "apply", notConfigured));
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { scanned: 3, metadata_written: 3, jobs_created: 0, jobs_would_create: 0, enrichment_not_requested: "LLM_NOT_CONFIGURED" },
+    });
+    expect(await reviewOf(THIN.id)).toMatchObject({ issue_type: "needs_full_review" });
+    expect(await enrichmentJobs()).toEqual([]);
+  });
+
+  it("does not read the LLM settings when asked for no enrichment, so an invalid one does not fail it", async () => {
+    const invalidProvider = () => {
+      throw new ConfigError("LLM_PROVIDER", 'must be one of fake, vertex, not "openai"');
+    };
+    const outcome = await run(await leaseScan({ emit_enrichment: false }, "apply", invalidProvider));
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 3, metadata_written: 3 } });
+    await expect(run(await leaseScan({}, "apply", invalidProvider))).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      param: "LLM_PROVIDER",
+    });
+  });
+
+  it("scans by filter", async () => {
+    const outcome = await run(await leaseScan({ filter_criteria: { equipment: "dumbbell" } }));
+    expect(outcome).toMatchObject({ summary: { scanned: 1, retired_skipped: 1, needs_full_review: 1 } });
+  });
+});

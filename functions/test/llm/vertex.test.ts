@@ -1,0 +1,280 @@
+/**
+ * Contract tests of the Vertex AI adapter: the real @google/genai SDK in Vertex mode, with real
+ * Application Default Credentials from a local fake metadata server, against a local fake of the
+ * generateContent endpoint (test/fakes/vertex-server.ts), which refuses schemas outside the
+ * structured-output subset and cuts answers off at maxOutputTokens as the model does.
+ */
+import { ENRICH_CALL, REPAIR_CALL } from "../../src/enrichment/llm-calls";
+import { toModelSchema } from "../../src/llm/json-schema";
+import { estimateCostUsd } from "../../src/llm/pricing";
+import type { LlmRequest } from "../../src/llm/types";
+import { VertexLlmClient, type VertexLlmOptions } from "../../src/llm/vertex";
+import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
+import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
+import { FakeVertex, type VertexAnswer, json, status } from "../fakes/vertex-server";
+import { failure, loadFixture } from "./helpers";
+
+let vertex: FakeVertex;
+let baseUrl: string;
+let metadata: FakeMetadataServer;
+let metadataHost: string;
+let restoreEnv: () => void;
+
+beforeAll(async () => {
+  requireVmModules();
+  shareUndiciDispatcher();
+  vertex = new FakeVertex();
+  baseUrl = await vertex.start();
+  metadata = new FakeMetadataServer();
+  metadataHost = await metadata.start();
+});
+afterAll(async () => {
+  await vertex.close();
+  await metadata.close();
+});
+beforeEach(() => {
+  vertex.reset();
+  delete metadata.answers.tokenStatus;
+  restoreEnv = useFakeMetadata(metadataHost);
+});
+afterEach(() => restoreEnv());
+
+const delays: number[] = [];
+const log = jest.fn();
+function client(overrides: Partial<VertexLlmOptions> = {}): VertexLlmClient {
+  delays.length = 0;
+  log.mockClear();
+  return new VertexLlmClient({
+    project: "demo-project",
+    location: "europe-west1",
+    baseUrl,
+    maxRetries: 2,
+    retryBaseDelayMs: 1000,
+    sleep: async (ms) => void delays.push(ms),
+    random: () => 0.5,
+    log,
+    ...overrides,
+  });
+}
+
+const enrichment = { prompt: "Revise the exercise Bench Press.", ...ENRICH_CALL } satisfies LlmRequest<unknown>;
+const goodAnswer = {
+  changes: { description: "Bench Press is a compound exercise performed with a barbell.", stimulus_tags: ["Strength"] },
+  reasoning: "The description was short.",
+  confidence: "high",
+};
+/** A recorded response body (test/llm/fixtures), served as is. */
+const fixture = (name: string): VertexAnswer => ({ kind: "body", body: loadFixture(name) });
+
+describe("the request", () => {
+  it("is generateContent on the regional model with ADC, the subset schema, the call kind's budgets, and usage priced", async () => {
+    vertex.answer(json(goodAnswer, { promptTokens: 812, outputTokens: 431, thoughtsTokens: 96 }));
+    const result = await client().generateJson(enrichment);
+    expect(result.data).toEqual(goodAnswer);
+    expect(result.usage).toMatchObject({ model: "gemini-2.5-flash", input_tokens: 812, output_tokens: 431 + 96, calls: 1 });
+    expect(result.usage.estimated_cost_usd).toBe(estimateCostUsd("gemini-2.5-flash", 812, 527));
+
+    expect(vertex.requests).toHaveLength(1);
+    const [request] = vertex.requests;
+    expect(request).toMatchObject({ apiVersion: "v1beta1", project: "demo-project", location: "europe-west1", model: "gemini-2.5-flash" });
+    expect(request.authorization).toBe(`Bearer ${metadata.answers.token}`);
+    expect(request.body.contents).toEqual([{ role: "user", parts: [{ text: enrichment.prompt }] }]);
+    expect(request.body.systemInstruction?.parts?.[0].text).toMatch(/JSON value that matches the response schema/);
+    expect(request.body.labels).toEqual({ catalog_task: "enrich_exercise" });
+    const config = request.body.generationConfig!;
+    expect(config).toMatchObject({
+      responseMimeType: "application/json",
+      responseJsonSchema: toModelSchema(ENRICH_CALL.modelSchema!).jsonSchema,
+      maxOutputTokens: ENRICH_CALL.output.maxOutputTokens,
+      thinkingConfig: { thinkingBudget: ENRICH_CALL.output.thinkingBudget },
+    });
+    expect(config.temperature).toBeLessThanOrEqual(0.3);
+    expect(config).not.toHaveProperty("responseSchema"); // exclusive with responseJsonSchema
+  });
+
+  it("asks the strong model for tier strong; a model without a thinking budget gets none", async () => {
+    vertex.answer(json(goodAnswer), json(goodAnswer));
+    const llm = client({ strongModel: "gemini-2.5-pro", fastModel: "gemini-2.0-flash" });
+    await llm.generateJson({ ...enrichment, tier: "strong" });
+    await llm.generateJson(enrichment);
+    expect(vertex.requests.map((request) => request.model)).toEqual(["gemini-2.5-pro", "gemini-2.0-flash"]);
+    expect(vertex.requests[0].body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: ENRICH_CALL.output.thinkingBudget });
+    expect(vertex.requests[1].body.generationConfig).not.toHaveProperty("thinkingConfig");
+  });
+
+  it("carries the repair plan schema, and decodes the plan the model writes in it", async () => {
+    const plan = {
+      job_id: "j1",
+      job_type: "TARGETED_FIX",
+      summary: "",
+      operations: [{ op: "patch_fields", exercise_id: "e1", set: [{ key: "category", value: "compound" }], rationale: "fix" }],
+    };
+    vertex.answer(json(plan));
+    const { data } = await client().generateJson({ prompt: "Repair.", ...REPAIR_CALL });
+    expect(data.operations[0]).toEqual({
+      op: "patch_fields",
+      exercise_id: "e1",
+      set: { category: "compound" },
+      unset: [],
+      rationale: "fix",
+      risk: "low",
+    });
+    expect(vertex.requests[0].body.generationConfig).toMatchObject({
+      responseJsonSchema: toModelSchema(REPAIR_CALL.schema).jsonSchema,
+      maxOutputTokens: REPAIR_CALL.output.maxOutputTokens,
+    });
+  });
+});
+
+describe("retries", () => {
+  it("retries 429 and 503 with backoff and succeeds, summing usage over the calls", async () => {
+    vertex.answer(status(429, "Resource exhausted."), status(503, "The service is currently unavailable."), json(goodAnswer));
+    const result = await client().generateJson(enrichment);
+    expect(result.data).toEqual(goodAnswer);
+    expect(result.usage.calls).toBe(3);
+    expect(delays).toEqual([750, 1500]); // equal jitter on 1 s and 2 s ceilings with random 0.5
+    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_RATE_LIMITED", attempt: 1 }));
+    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_UNAVAILABLE", attempt: 2 }));
+  });
+
+  it("gives up after maxRetries on repeated 503s with a transient error carrying usage", async () => {
+    vertex.answer(status(503), status(503), status(503), json(goodAnswer));
+    const err = await failure(client().generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_UNAVAILABLE", transient: true });
+    expect(vertex.requests).toHaveLength(3);
+    expect(err.usage).toMatchObject({ model: "gemini-2.5-flash", calls: 3, input_tokens: 0, output_tokens: 0 });
+  });
+
+  it("does not retry a 400, and reports the service's message", async () => {
+    vertex.answer(status(400, "Request contains an invalid argument."), json(goodAnswer));
+    const err = await failure(client().generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_REJECTED", transient: false });
+    expect(err.message).toBe("Vertex AI returned HTTP 400: Request contains an invalid argument.");
+    expect(vertex.requests).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  it("retries a dropped connection as a transient outage", async () => {
+    vertex.answer({ kind: "drop" }, json(goodAnswer));
+    const result = await client().generateJson(enrichment);
+    expect(result.usage.calls).toBe(2);
+    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_UNAVAILABLE" }));
+  });
+});
+
+describe("timeouts", () => {
+  it("ends a call that does not answer at the timeout and retries it", async () => {
+    vertex.answer({ kind: "hang" }, json(goodAnswer));
+    const started = Date.now();
+    const result = await client({ timeoutMs: 200 }).generateJson(enrichment);
+    expect(result.data).toEqual(goodAnswer);
+    expect(result.usage.calls).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_TIMEOUT" }));
+  });
+
+  it("reports LLM_TIMEOUT when every attempt times out; the request's timeoutMs wins", async () => {
+    vertex.answer({ kind: "hang" }, { kind: "hang" });
+    const err = await failure(client({ timeoutMs: 60_000, maxRetries: 1 }).generateJson({ ...enrichment, timeoutMs: 150 }));
+    expect(err).toMatchObject({ code: "LLM_TIMEOUT", transient: true });
+    expect(vertex.requests).toHaveLength(2);
+  });
+});
+
+describe("truncation", () => {
+  it("asks once more with the higher limit after MAX_TOKENS, billing both answers", async () => {
+    // An answer of 5,000 tokens: cut off under the first limit (4,096), whole under the second (8,192).
+    vertex.answer(
+      json(goodAnswer, { outputTokens: 5_000, thoughtsTokens: 50 }),
+      json(goodAnswer, { outputTokens: 5_000, thoughtsTokens: 50 }),
+    );
+    const result = await client().generateJson(enrichment);
+    expect(result.data).toEqual(goodAnswer);
+    expect(vertex.requests.map((request) => request.body.generationConfig?.maxOutputTokens)).toEqual([
+      ENRICH_CALL.output.maxOutputTokens,
+      ENRICH_CALL.output.retryMaxOutputTokens,
+    ]);
+    expect(result.usage).toMatchObject({ calls: 2, output_tokens: 4_096 + 5_050 });
+    expect(delays).toEqual([]);
+  });
+
+  it("fails with LLM_TRUNCATED, not retried again, when the higher limit cuts it off too", async () => {
+    vertex.answer(json(goodAnswer, { outputTokens: 20_000 }), json(goodAnswer, { outputTokens: 20_000 }), json(goodAnswer));
+    const err = await failure(client({ maxRetries: 3 }).generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_TRUNCATED", transient: false, message: expect.stringMatching(/MAX_TOKENS/) });
+    expect(vertex.requests).toHaveLength(2);
+    expect(err.usage).toMatchObject({ calls: 2, output_tokens: 4_096 + 8_192 });
+  });
+});
+
+describe("answers", () => {
+  it("asks once more after output that is not JSON, then succeeds, billing both", async () => {
+    vertex.answer({ kind: "text", text: "I updated the description.", outputTokens: 17 }, json(goodAnswer, { outputTokens: 100 }));
+    const result = await client().generateJson(enrichment);
+    expect(result.data).toEqual(goodAnswer);
+    expect(result.usage).toMatchObject({ calls: 2, output_tokens: 117 });
+  });
+
+  it("reports LLM_BAD_OUTPUT (permanent) with the schema's complaints when the second answer is bad too", async () => {
+    vertex.answer(json({ changes: "none" }), json({ changes: "none" }), json(goodAnswer));
+    const err = await failure(client({ maxRetries: 3 }).generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false });
+    expect(err.message).toMatch(/does not match the schema: changes: .*reasoning: .*confidence: /);
+    expect(vertex.requests).toHaveLength(2);
+  });
+
+  it.each([
+    ["fenced", "reads JSON inside a ```json fence"],
+    ["thought-and-split-parts", "joins text parts and skips thoughts"],
+  ])("%s: %s", async (name) => {
+    vertex.answer(fixture(name));
+    const { data, usage } = await client().generateJson(enrichment);
+    expect(data.confidence).toBe("high");
+    expect(data.changes).toHaveProperty("description");
+    expect(usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["prompt-blocked", "LLM_REJECTED", /PROHIBITED_CONTENT.*prohibited content/, 1],
+    ["finish-safety", "LLM_REJECTED", /SAFETY/, 1],
+    ["no-candidates", "LLM_BAD_OUTPUT", /no candidates/, 2],
+    ["not-json", "LLM_BAD_OUTPUT", /not JSON: I updated the description/, 2],
+  ])("%s → %s", async (name, code, message, calls) => {
+    vertex.answer(fixture(name), fixture(name));
+    const err = await failure(client().generateJson(enrichment));
+    expect(err).toMatchObject({ code, transient: false, message: expect.stringMatching(message) });
+    expect(vertex.requests).toHaveLength(calls);
+  });
+});
+
+describe("credentials", () => {
+  it("a metadata server that has no token for the runtime account is LLM_AUTH naming credentials, not an HTTP 404 of Vertex", async () => {
+    metadata.answers.tokenStatus = 404;
+    const err = await failure(client().generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_AUTH", transient: false });
+    expect(err.message).toMatch(/^Vertex AI credentials unavailable: .*Application Default Credentials/);
+    expect(err.message).not.toMatch(/Vertex AI returned HTTP/);
+    expect(vertex.requests).toHaveLength(0);
+  });
+
+  it("a metadata server briefly failing is a transient LLM_AUTH, retried", async () => {
+    metadata.answers.tokenStatus = 503;
+    const err = await failure(client({ maxRetries: 1 }).generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_AUTH", transient: true });
+    expect(delays).toHaveLength(1);
+  });
+
+  it("no credentials at all (no key, no gcloud login, no metadata server) is LLM_AUTH", async () => {
+    restoreEnv();
+    restoreEnv = useFakeMetadata(null);
+    const err = await failure(client().generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_AUTH", transient: false, message: expect.stringMatching(/default credentials/) });
+  });
+
+  it("Vertex AI refusing the caller (403) is LLM_AUTH naming the role to grant", async () => {
+    vertex.answer(status(403, "Permission 'aiplatform.endpoints.predict' denied on resource."));
+    const err = await failure(client().generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_AUTH", transient: false });
+    expect(err.message).toMatch(/HTTP 403: Permission 'aiplatform\.endpoints\.predict' denied.*roles\/aiplatform\.user/);
+  });
+});

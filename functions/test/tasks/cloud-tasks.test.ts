@@ -1,0 +1,142 @@
+/**
+ * Contract tests of the Cloud Tasks adapter: the real @google-cloud/tasks client, over its REST
+ * fallback and over gRPC, against a local fake of the service (test/fakes/cloud-tasks-server.ts).
+ */
+import { CloudTasksQueue, type EnqueueRetryPolicy } from "../../src/tasks/cloud-tasks";
+import { LANE_TASK_TIMEOUT_SECONDS } from "../../src/tasks/lanes";
+import type { WakeupTask } from "../../src/jobs/task-queue";
+import { backoffDelayMs } from "../../src/util/backoff";
+import { FAKE_ACCESS_TOKEN, FakeCloudTasks, fakeClientOptions } from "../fakes/cloud-tasks-server";
+import { requireVmModules } from "../fakes/jest-runtime";
+
+const SERVICE_ACCOUNT = "runtime-sa@demo-p.iam.gserviceaccount.com";
+const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
+  lane: "maintenance",
+  jobId: "job1",
+  attempt: 2,
+  epoch: 3,
+  runAfter: new Date("2026-05-01T10:00:00.123Z"),
+  ...over,
+});
+
+let fake: FakeCloudTasks;
+const ports = { rest: 0, grpc: 0 };
+beforeAll(async () => {
+  requireVmModules();
+  fake = new FakeCloudTasks();
+  ports.rest = await fake.startRest();
+  ports.grpc = await fake.startGrpc();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => {
+  fake.received.length = 0;
+  fake.tasks.clear();
+});
+
+describe.each(["rest", "grpc"] as const)("Cloud Tasks adapter over %s", (transport) => {
+  const delays: number[] = [];
+  const queue = (retry: Partial<EnqueueRetryPolicy> = {}) =>
+    new CloudTasksQueue({
+      project: "demo-p",
+      location: "europe-west1",
+      serviceAccount: async () => SERVICE_ACCOUNT,
+      clientOptions: fakeClientOptions(transport, ports[transport]),
+      retry,
+      sleep: async (ms) => void delays.push(ms),
+      random: () => 0.5,
+    });
+  beforeEach(() => {
+    delays.length = 0;
+  });
+
+  it("creates the wake-up in the lane's queue: name, exact schedule time, deadline, OIDC target and payload", async () => {
+    await expect(queue().enqueueWakeup(task())).resolves.toBe("enqueued");
+    const parent = "projects/demo-p/locations/europe-west1/queues/maintenanceLaneTask";
+    const url = "https://europe-west1-demo-p.cloudfunctions.net/maintenanceLaneTask";
+    expect(fake.received).toHaveLength(1);
+    const [received] = fake.received;
+    expect(received).toMatchObject({
+      transport,
+      parent,
+      name: `${parent}/tasks/job1-2-3`,
+      dispatchDeadline: { seconds: LANE_TASK_TIMEOUT_SECONDS, nanos: 0 },
+      url,
+      httpMethod: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: { data: { lane: "maintenance", job_id: "job1", attempt: 2, epoch: 3 } },
+      oidcToken: { serviceAccountEmail: SERVICE_ACCOUNT, audience: url },
+    });
+    // Not rounded down to the second: the task is due exactly when the job is.
+    expect(received.scheduleTime).toEqual({ seconds: Date.parse("2026-05-01T10:00:00Z") / 1000, nanos: 123_000_000 });
+    if (transport === "rest") expect(received.authorization).toBe(`Bearer ${FAKE_ACCESS_TOKEN}`);
+  });
+
+  it("reports a task name the service already has as a duplicate", async () => {
+    const tasks = queue();
+    expect(await tasks.enqueueWakeup(task())).toBe("enqueued");
+    expect(await tasks.enqueueWakeup(task())).toBe("duplicate");
+    expect(await tasks.enqueueWakeup(task({ reason: "stale7" }))).toBe("enqueued");
+    expect([...fake.tasks.keys()].map((name) => name.split("/").pop())).toEqual(["job1-2-3", "job1-2-3-stale7"]);
+    expect(delays).toEqual([]);
+  });
+
+  it("retries UNAVAILABLE, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED with backoff, then creates the task", async () => {
+    fake.failNext("UNAVAILABLE", "RESOURCE_EXHAUSTED", "DEADLINE_EXCEEDED");
+    await expect(queue().enqueueWakeup(task())).resolves.toBe("enqueued");
+    expect(fake.received).toHaveLength(4);
+    expect(fake.tasks.size).toBe(1);
+    const backoff = { baseMs: 250, factor: 2, maxMs: 4_000 };
+    expect(delays).toEqual([1, 2, 3].map((attempt) => backoffDelayMs(attempt, backoff, () => 0.5)));
+  });
+
+  it("a retry after an answer that was lost finds the task created and reports a duplicate", async () => {
+    fake.failNext("lost-response");
+    await expect(queue().enqueueWakeup(task())).resolves.toBe("duplicate");
+    expect(fake.received).toHaveLength(2);
+    expect(fake.tasks.size).toBe(1);
+  });
+
+  it("gives up after maxAttempts with the service's error", async () => {
+    fake.failNext("UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE");
+    const err = await queue({ maxAttempts: 3 })
+      .enqueueWakeup(task())
+      .catch((e: unknown) => e);
+    expect(String(err)).toMatch(/UNAVAILABLE/);
+    expect(fake.received).toHaveLength(3);
+    expect(delays).toHaveLength(2);
+    fake.failNext(); // nothing left over for the next test
+  });
+
+  it("does not retry an error that a retry cannot fix", async () => {
+    fake.failNext("PERMISSION_DENIED");
+    await expect(queue().enqueueWakeup(task())).rejects.toThrow(/PERMISSION_DENIED|403/);
+    expect(fake.received).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  it("starts no retry past the total time limit", async () => {
+    fake.failNext("UNAVAILABLE");
+    await expect(
+      queue({ totalTimeoutMs: 1_000, backoff: { baseMs: 4_000, factor: 2, maxMs: 8_000 } }).enqueueWakeup(task()),
+    ).rejects.toThrow(/UNAVAILABLE|503/);
+    expect(fake.received).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  it("ends a call that does not answer at the per-call timeout and retries it", async () => {
+    fake.failNext("hang");
+    const startedAt = Date.now();
+    await expect(queue({ callTimeoutMs: 300 }).enqueueWakeup(task())).resolves.toBe("enqueued");
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(fake.received).toHaveLength(2);
+    expect(delays).toHaveLength(1);
+    if (transport === "grpc") {
+      // The deadline travels with the gRPC call, so the service stops working on it too.
+      const deadline = fake.received[0].deadline!.getTime();
+      expect(deadline - startedAt).toBeGreaterThan(200);
+      expect(deadline - startedAt).toBeLessThan(1_500);
+    }
+  });
+});
