@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# The deployed shape under the official Firebase Emulator Suite: build, start firestore, functions,
-# tasks and pubsub, and run scripts/emulator-smoke.ts against them.
-# Uses ../shared/tools/firebase-emulators when present (it brings Java/jar shims), else `firebase`.
+# The deployed shape under the official Firebase Emulator Suite: build the functions and the
+# console, start firestore, functions, tasks, pubsub, auth and hosting, and run against them
+#   scripts/emulator-smoke.ts   trigger → task → worker, invalid documents, the scheduled watchdog;
+#   scripts/client-flow.ts      a client app on the firebase JS SDK: write, listen, read; refusals;
+#   console/test/browser.ts     the operator console in Chromium, served by the Hosting emulator.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-root=$(dirname "$here")
-cd "$root"
+cd "$(dirname "$here")"
 npm --prefix functions run build
-runner=${FIREBASE_EMULATORS:-}
-if [ -z "$runner" ]; then
-  if [ -x "$root/../shared/tools/firebase-emulators" ]; then runner="$root/../shared/tools/firebase-emulators"
-  else runner=firebase; fi
-fi
-exec "$runner" emulators:exec --only firestore,functions,tasks,pubsub --project demo-catalog-jobs \
-  "functions/node_modules/.bin/tsx functions/scripts/emulator-smoke.ts"
+npm --prefix console run build
+source functions/scripts/emulator-suite.sh
+tsx=functions/node_modules/.bin/tsx
+emulator_suite "$tsx functions/scripts/emulator-smoke.ts && $tsx functions/scripts/client-flow.ts && npm --prefix console run test:browser"

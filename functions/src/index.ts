@@ -1,11 +1,14 @@
 /**
  * The Cloud Functions of Catalog Jobs. Declarations only: the work lives in the engine, created on
- * the first invocation (see functions/runtime.ts), so cold starts stay fast.
+ * the first invocation (see adapters/functions-engine.ts), so cold starts stay fast.
  */
 import { onDocumentCreatedWithAuthContext } from "firebase-functions/v2/firestore";
+import { onCall } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
+import { withEmulatorCreator } from "./adapters/emulator-auth";
+import { handleCancelJob, handleRetryJob, handleRevertChange } from "./adapters/operator-actions";
 import { PARAMS, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
 import { handleJobCreated } from "./adapters/job-created";
@@ -19,7 +22,7 @@ const region = PARAMS.taskLocation.param;
 // Intake is idempotent, so a failed delivery (e.g. contention) is retried rather than leaving the
 // document un-normalised; invalid documents are failed without throwing, so they are not retried.
 export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalog_jobs/{jobId}", region, retry: true }, async (event) => {
-  await handleJobCreated(functionsEngine(), event);
+  await handleJobCreated(functionsEngine(), withEmulatorCreator(event));
 });
 
 /**
@@ -61,3 +64,8 @@ export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeo
   // Named after the schedule time, so a re-delivered event rewrites the same report.
   await functionsEngine().runWatchdog(`scheduled_${event.scheduleTime}`);
 });
+
+// Curator actions of the operator console (callable; each checks the catalog_admin claim).
+export const retryJob = onCall({ region }, (request) => handleRetryJob(functionsEngine(), request));
+export const cancelJob = onCall({ region }, (request) => handleCancelJob(functionsEngine(), request));
+export const revertChange = onCall({ region }, (request) => handleRevertChange(functionsEngine(), request));

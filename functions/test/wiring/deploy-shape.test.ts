@@ -76,6 +76,8 @@ function laneTask(limits: { maxConcurrent: number; maxPerSecond: number; minBack
   };
 }
 
+const CURATOR_ACTION = { timeoutSeconds: null, callableTrigger: {} };
+
 /** Every deployed function: its timeout (null: the platform's 60 s) and its trigger, as the CLI deploys them. */
 const EXPECTED: Record<string, { timeoutSeconds: number | null } & Record<`${string}Trigger`, unknown>> = {
   onJobCreated: {
@@ -93,6 +95,10 @@ const EXPECTED: Record<string, { timeoutSeconds: number | null } & Record<`${str
     timeoutSeconds: 540,
     scheduleTrigger: { schedule: "every 10 minutes", timeZone: null, retryConfig: {} },
   },
+  // The operator console's curator actions: callable by anyone signed in; each checks the claim itself.
+  retryJob: CURATOR_ACTION,
+  cancelJob: CURATOR_ACTION,
+  revertChange: CURATOR_ACTION,
 };
 
 /** The fields EXPECTED and COMMON speak about; any `…Trigger` field, so a changed trigger kind shows. */

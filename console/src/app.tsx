@@ -1,0 +1,122 @@
+/**
+ * The console shell: who is signed in, whether they are a curator, and which view the address
+ * (`#/queue`, `#/job/<id>`, `#/history`, `#/days`) asks for. Engine data and actions are for
+ * curators only; anyone else sees a notice and nothing is read for them.
+ */
+import { onIdTokenChanged, signOut, type User } from "firebase/auth";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { operatorActions } from "./actions";
+import { ConsoleData } from "./data";
+import type { FirebaseServices } from "./firebase";
+import { parseRoute, type Route } from "./routes";
+import { Loading } from "./ui/parts";
+import { DaysView } from "./views/days";
+import { HistoryView } from "./views/history";
+import { JobView } from "./views/job";
+import { QueueView } from "./views/queue";
+import { SignIn } from "./views/sign-in";
+
+type Session = { state: "loading" } | { state: "signed-out" } | { state: "signed-in"; user: User; curator: boolean };
+
+function useRoute(): Route {
+  const [hash, setHash] = useState(window.location.hash);
+  useEffect(() => {
+    const update = () => setHash(window.location.hash);
+    window.addEventListener("hashchange", update);
+    return () => window.removeEventListener("hashchange", update);
+  }, []);
+  return parseRoute(hash);
+}
+
+function useSession(firebase: FirebaseServices): Session {
+  const [session, setSession] = useState<Session>({ state: "loading" });
+  useEffect(
+    () =>
+      // The claim is read from the ID token, so a claim granted later shows after the token refreshes.
+      onIdTokenChanged(firebase.auth, (user) => {
+        if (!user) {
+          setSession({ state: "signed-out" });
+          return;
+        }
+        user.getIdTokenResult().then(
+          (token) => setSession({ state: "signed-in", user, curator: token.claims.catalog_admin === true }),
+          () => setSession({ state: "signed-in", user, curator: false }),
+        );
+      }),
+    [firebase],
+  );
+  return session;
+}
+
+export function App({ firebase }: { firebase: FirebaseServices }) {
+  const session = useSession(firebase);
+  const route = useRoute();
+  const data = useMemo(() => new ConsoleData(firebase.db), [firebase]);
+  const actions = useMemo(() => operatorActions(firebase.functions), [firebase]);
+  const curator = session.state === "signed-in" && session.curator;
+  return (
+    <>
+      <header class="container topbar">
+        <nav>
+          <ul>
+            <li>
+              <strong>Catalog Jobs</strong>
+              {firebase.emulated && <small class="badge emulated">emulators</small>}
+            </li>
+          </ul>
+          {curator && (
+            <ul class="views">
+              <li>
+                <a href="#/queue" aria-current={route.view === "queue" ? "page" : undefined}>
+                  Queue
+                </a>
+              </li>
+              <li>
+                <a href="#/history" aria-current={route.view === "history" ? "page" : undefined}>
+                  History
+                </a>
+              </li>
+              <li>
+                <a href="#/days" aria-current={route.view === "days" ? "page" : undefined}>
+                  Days
+                </a>
+              </li>
+            </ul>
+          )}
+          {session.state === "signed-in" && (
+            <ul>
+              <li>
+                <small data-testid="signed-in-as">
+                  {session.user.email ?? session.user.uid}
+                  {session.curator ? " · curator" : ""}
+                </small>
+              </li>
+              <li>
+                <button type="button" class="secondary small" onClick={() => void signOut(firebase.auth)}>
+                  Sign out
+                </button>
+              </li>
+            </ul>
+          )}
+        </nav>
+      </header>
+      <main class="container">
+        {session.state === "loading" && <Loading what="your session" />}
+        {session.state === "signed-out" && <SignIn auth={firebase.auth} emulated={firebase.emulated} />}
+        {session.state === "signed-in" && !session.curator && (
+          <article data-testid="not-curator">
+            <h2>Curators only</h2>
+            <p>
+              You are signed in as {session.user.email ?? session.user.uid}, without the <code>catalog_admin</code> claim. The queue, job
+              details, history and actions are shown to curators only.
+            </p>
+          </article>
+        )}
+        {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}
+        {curator && route.view === "job" && <JobView key={route.jobId} jobId={route.jobId} data={data} actions={actions} />}
+        {curator && route.view === "history" && <HistoryView data={data} />}
+        {curator && route.view === "days" && <DaysView data={data} />}
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,53 @@
+/** How times, durations, money and values read in the console. */
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** Local date and time, to the second: "2026-12-02 14:03:09". */
+export function dateTime(value: Date | null): string {
+  if (!value) return "—";
+  return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())} ${pad(value.getHours())}:${pad(value.getMinutes())}:${pad(value.getSeconds())}`;
+}
+
+/** "850 ms", "12.3 s", "4m 05s", "2h 10m". */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return "—";
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${Math.round(ms)} ms`;
+  if (abs < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const minutes = Math.floor(abs / 60_000);
+  if (minutes < 60) return `${minutes}m ${pad(Math.floor((abs % 60_000) / 1000))}s`;
+  return `${Math.floor(minutes / 60)}h ${pad(minutes % 60)}m`;
+}
+
+/** "in 4m 12s" or "3.0 s ago", relative to `now`. */
+export function relative(value: Date | null, now: Date): string {
+  if (!value) return "—";
+  const ms = value.getTime() - now.getTime();
+  return ms >= 0 ? `in ${duration(ms)}` : `${duration(-ms)} ago`;
+}
+
+export function usd(value: number): string {
+  return `$${value < 1 ? value.toFixed(4) : value.toFixed(2)}`;
+}
+
+export function count(value: number): string {
+  return value.toLocaleString("en-US");
+}
+
+/** A value of a document as one line: strings as they are, everything else as JSON. */
+export function inline(value: unknown): string {
+  if (value === undefined) return "(absent)";
+  if (typeof value === "string") return value;
+  if (value instanceof Date) return dateTime(value);
+  return JSON.stringify(value);
+}
+
+/** YYYY-MM-DD of a UTC day, as the engine keys its daily summaries. */
+function dayKey(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** The `count` UTC days up to and including `last`, oldest first. */
+export function lastDays(last: Date, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => dayKey(new Date(last.getTime() - (count - 1 - i) * 86_400_000)));
+}

@@ -1,0 +1,209 @@
+/**
+ * The engine's documents as the console reads them (SPEC §2). Timestamps arrive as Firestore
+ * Timestamps; the data module turns them into Dates so views never see SDK types.
+ */
+
+export const LANES = ["priority", "maintenance"] as const;
+export type Lane = (typeof LANES)[number];
+
+/** A lease takes a waiting job straight to `running` (functions/src/jobs/lifecycle.ts). */
+export const OPEN_STATUSES = ["queued", "running", "deferred"] as const;
+export const FINAL_STATUSES = ["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"] as const;
+export const JOB_STATUSES = [...OPEN_STATUSES, ...FINAL_STATUSES] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses that need a person's attention. */
+export const FAILURE_STATUSES: readonly JobStatus[] = ["failed", "deadletter", "needs_review"];
+/**
+ * What the engine lets an operator retry or cancel (functions/src/jobs/lifecycle.ts). A cancel
+ * stops a waiting job at once; a running job, or one with a frozen plan, finishes that plan first.
+ */
+export const RETRYABLE_STATUSES: readonly JobStatus[] = ["failed", "needs_review", "deadletter", "cancelled"];
+export const CANCELLABLE_STATUSES: readonly JobStatus[] = OPEN_STATUSES;
+
+/** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */
+export const ATTEMPT_STATUSES = [...JOB_STATUSES.filter((s) => s !== "running"), "lease_expired"] as const;
+export type AttemptStatus = JobStatus | "lease_expired";
+
+export const JOB_TYPES = [
+  "MAINTENANCE_SCAN",
+  "DUPLICATE_DETECTION_SCAN",
+  "ALIAS_INVARIANT_SCAN",
+  "QUALITY_SCAN",
+  "FAMILY_AUDIT",
+  "FAMILY_NORMALIZE",
+  "FAMILY_MERGE",
+  "FAMILY_SPLIT",
+  "FAMILY_RENAME_SLUG",
+  "EXERCISE_ADD",
+  "TARGETED_FIX",
+  "ALIAS_REPAIR",
+  "CATALOG_ENRICH_FIELD",
+  "CATALOG_ENRICH_FIELD_SHARD",
+  "SCHEMA_CLEANUP",
+] as const;
+
+export interface JobError {
+  code: string;
+  message: string;
+  transient?: boolean;
+  details?: unknown;
+}
+
+export interface LlmUsage {
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  estimated_cost_usd: number;
+}
+
+export interface Job {
+  id: string;
+  type: string;
+  queue: Lane;
+  priority: number;
+  status: JobStatus;
+  payload: Record<string, unknown>;
+  attempts: number;
+  max_attempts: number;
+  run_after: Date | null;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  lease_epoch: number;
+  created_at: Date | null;
+  updated_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  created_by: string | null;
+  error: JobError | null;
+  result_summary: Record<string, unknown> | null;
+  progress: { done: number; total: number } | null;
+  parent_job_id: string | null;
+  shards: Record<string, unknown> | null;
+  cancel_requested: boolean;
+  /** The frozen plan the job committed to (`plans/{plan_id}`), once it is about to apply one. */
+  plan_id: string | null;
+  /** LLM usage summed over the job's finished attempts. */
+  llm_usage: LlmUsage | null;
+}
+
+export interface PipelineEvent {
+  at: Date | null;
+  event: string;
+  details?: Record<string, unknown>;
+}
+
+export interface LlmCall {
+  task: string;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  latency_ms: number;
+  estimated_cost_usd: number;
+}
+
+export interface ValidationIssue {
+  code: string;
+  message: string;
+  operation_index: number | null;
+  path: string;
+  suggestion?: string;
+}
+
+export interface RepairRound {
+  round: number;
+  errors: ValidationIssue[];
+  operations_returned: number;
+  errors_after: number | null;
+}
+
+export interface ChangePlanView {
+  summary?: string;
+  operations?: Record<string, unknown>[];
+  truncated?: boolean;
+}
+
+/** An attempt's log, written once when the attempt ends (`catalog_jobs/{jobId}/attempts/{leaseEpoch}`). */
+export interface Attempt {
+  id: string;
+  attempt: number;
+  worker_id: string;
+  lease_epoch: number;
+  started_at: Date | null;
+  finished_at: Date | null;
+  status: AttemptStatus;
+  plan: ChangePlanView | null;
+  validation: { ok: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] } | null;
+  repairs: RepairRound[];
+  apply_result: Record<string, unknown> | null;
+  llm_calls: LlmCall[];
+  events: PipelineEvent[];
+  error: JobError | null;
+}
+
+/** The plan a job committed to before its first change (`catalog_jobs/{jobId}/plans/{planId}`). */
+export interface FrozenPlan {
+  id: string;
+  plan: ChangePlanView;
+  /** What each operation expects to find; a mismatch stops the job as STALE_PLAN. */
+  expectations: unknown[];
+  lease_epoch: number;
+  saved_at: Date | null;
+}
+
+export interface JournalDocument {
+  collection: string;
+  id: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  changed_paths: string[];
+}
+
+export interface Change {
+  id: string;
+  job_id: string;
+  job_type: string;
+  op: string;
+  rationale: string;
+  targets: string[];
+  documents: JournalDocument[];
+  status: "applied" | "reverted";
+  applied_at: Date | null;
+  reverted_at: Date | null;
+}
+
+/** One finished attempt (`catalog_run_summaries/{jobId}_{leaseEpoch}`). */
+export interface RunSummary {
+  id: string;
+  job_id: string;
+  attempt: number;
+  lease_epoch: number;
+  type: string;
+  lane: Lane;
+  attempt_status: AttemptStatus;
+  job_status: JobStatus;
+  mode: string;
+  worker_id: string;
+  started_at: Date | null;
+  finished_at: Date | null;
+  duration_ms: number;
+  changes_count: number;
+  changes_preview: string[];
+  error: JobError | null;
+  llm: LlmUsage | null;
+}
+
+/** A day's totals: the sum of its counter shards. */
+export interface DailyTotals {
+  day: string;
+  runs: number;
+  by_type: Record<string, number>;
+  by_status: Record<string, number>;
+  by_mode: Record<string, number>;
+  changes: number;
+  scanner_fail: number;
+  llm_calls: number;
+  llm_input_tokens: number;
+  llm_output_tokens: number;
+  llm_cost_usd: number;
+}

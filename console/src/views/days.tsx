@@ -1,0 +1,190 @@
+/** Charts of the daily summaries: jobs by status and type, LLM tokens and cost, durations (from run summaries). */
+import type { ChartConfiguration } from "chart.js";
+import { useMemo, useState } from "preact/hooks";
+import type { ConsoleData } from "../data";
+import { count, lastDays, usd } from "../format";
+import type { DailyTotals, RunSummary } from "../model";
+import { ChartCanvas, PALETTE } from "../ui/chart";
+import { useLive, useRead } from "../ui/live";
+import { LiveView } from "../ui/parts";
+
+const RANGES = [7, 14, 30];
+
+export function DaysView({ data }: { data: ConsoleData }) {
+  const [range, setRange] = useState(14);
+  const days = useMemo(() => lastDays(new Date(), range), [range]);
+  const totals = useLive<DailyTotals[]>((l) => data.watchDailyTotals(days, l), [data, days]);
+  const runs = useRead<RunSummary[]>(
+    () => data.runsBetween(new Date(`${days[0]}T00:00:00Z`), new Date(Date.parse(`${days[days.length - 1]}T00:00:00Z`) + 86_400_000)),
+    [data, days],
+  );
+  return (
+    <section>
+      <header class="job-header">
+        <h2>Days</h2>
+        <div role="group" class="range">
+          {RANGES.map((n) => (
+            <button
+              key={n}
+              type="button"
+              class={n === range ? "small" : "small secondary"}
+              aria-pressed={n === range}
+              onClick={() => setRange(n)}
+            >
+              {n} days
+            </button>
+          ))}
+        </div>
+      </header>
+      <LiveView
+        live={totals}
+        what="daily summaries"
+        isEmpty={(t) => t.every((d) => d.runs === 0)}
+        empty={`No run in the last ${range} days.`}
+      >
+        {(t) => (
+          <>
+            <div class="grid-2">
+              <figure>
+                <figcaption>Runs by status</figcaption>
+                <ChartCanvas label="Runs by status per day" config={stackedBars(t, "by_status")} />
+              </figure>
+              <figure>
+                <figcaption>Runs by type</figcaption>
+                <ChartCanvas label="Runs by type per day" config={stackedBars(t, "by_type")} />
+              </figure>
+              <figure>
+                <figcaption>LLM tokens and cost</figcaption>
+                <ChartCanvas label="LLM tokens and cost per day" config={llmChart(t)} />
+              </figure>
+              <figure>
+                <figcaption>Run durations</figcaption>
+                <LiveView live={runs} what="run durations" isEmpty={(r) => r.length === 0}>
+                  {(r) => <ChartCanvas label="Run durations per day" config={durationChart(days, r)} />}
+                </LiveView>
+              </figure>
+            </div>
+            <Totals totals={t} />
+          </>
+        )}
+      </LiveView>
+    </section>
+  );
+}
+
+function stackedBars(totals: DailyTotals[], key: "by_status" | "by_type"): ChartConfiguration {
+  const names = [...new Set(totals.flatMap((d) => Object.keys(d[key])))].sort();
+  return {
+    type: "bar",
+    data: {
+      labels: totals.map((d) => d.day.slice(5)),
+      datasets: names.map((name, i) => ({
+        label: name,
+        data: totals.map((d) => d[key][name] ?? 0),
+        backgroundColor: PALETTE[i % PALETTE.length],
+      })),
+    },
+    options: {
+      scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+      plugins: { legend: { position: "bottom" } },
+    },
+  };
+}
+
+function llmChart(totals: DailyTotals[]): ChartConfiguration {
+  return {
+    type: "bar",
+    data: {
+      labels: totals.map((d) => d.day.slice(5)),
+      datasets: [
+        {
+          label: "input tokens",
+          data: totals.map((d) => d.llm_input_tokens),
+          backgroundColor: PALETTE[0],
+          stack: "tokens",
+          yAxisID: "tokens",
+        },
+        {
+          label: "output tokens",
+          data: totals.map((d) => d.llm_output_tokens),
+          backgroundColor: PALETTE[1],
+          stack: "tokens",
+          yAxisID: "tokens",
+        },
+        {
+          type: "line",
+          label: "cost (USD)",
+          data: totals.map((d) => d.llm_cost_usd),
+          borderColor: PALETTE[3],
+          backgroundColor: PALETTE[3],
+          yAxisID: "cost",
+        },
+      ],
+    },
+    options: {
+      scales: {
+        x: { stacked: true },
+        tokens: { type: "linear", position: "left", stacked: true, beginAtZero: true },
+        cost: { type: "linear", position: "right", beginAtZero: true, grid: { drawOnChartArea: false } },
+      },
+      plugins: { legend: { position: "bottom" } },
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+/** Median and 95th percentile of run durations per day (the daily documents hold no durations). */
+function durationChart(days: string[], runs: RunSummary[]): ChartConfiguration {
+  const byDay = new Map(days.map((d) => [d, [] as number[]]));
+  for (const run of runs) byDay.get(run.finished_at?.toISOString().slice(0, 10) ?? "")?.push(run.duration_ms / 1000);
+  const sorted = days.map((d) => (byDay.get(d) ?? []).sort((a, b) => a - b));
+  return {
+    type: "line",
+    data: {
+      labels: days.map((d) => d.slice(5)),
+      datasets: [
+        { label: "median (s)", data: sorted.map((s) => percentile(s, 0.5)), borderColor: PALETTE[0], backgroundColor: PALETTE[0] },
+        { label: "p95 (s)", data: sorted.map((s) => percentile(s, 0.95)), borderColor: PALETTE[3], backgroundColor: PALETTE[3] },
+      ],
+    },
+    options: { scales: { y: { beginAtZero: true } }, plugins: { legend: { position: "bottom" } } },
+  };
+}
+
+function Totals({ totals }: { totals: DailyTotals[] }) {
+  return (
+    <div class="overflow-auto">
+      <table data-testid="daily-totals">
+        <thead>
+          <tr>
+            <th>Day (UTC)</th>
+            <th>Runs</th>
+            <th>Changes</th>
+            <th>Scanner fails</th>
+            <th>LLM calls</th>
+            <th>Tokens in · out</th>
+            <th>Cost</th>
+          </tr>
+        </thead>
+        <tbody>
+          {[...totals].reverse().map((d) => (
+            <tr key={d.day}>
+              <td>{d.day}</td>
+              <td>{count(d.runs)}</td>
+              <td>{count(d.changes)}</td>
+              <td>{count(d.scanner_fail)}</td>
+              <td>{count(d.llm_calls)}</td>
+              <td>
+                {count(d.llm_input_tokens)} · {count(d.llm_output_tokens)}
+              </td>
+              <td>{usd(d.llm_cost_usd)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

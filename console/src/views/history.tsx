@@ -1,0 +1,150 @@
+/** Run history: one row per attempt, filtered by type, status, family and date range, a page at a time. */
+import { useState } from "preact/hooks";
+import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
+import { count, dateTime, duration, usd } from "../format";
+import { ATTEMPT_STATUSES, JOB_TYPES } from "../model";
+import { useRead } from "../ui/live";
+import { JobLink, LiveView, StatusBadge } from "../ui/parts";
+
+const PAGE_SIZE = 25;
+
+interface FormState {
+  type: string;
+  status: string;
+  family: string;
+  from: string;
+  to: string;
+}
+
+const EMPTY_FORM: FormState = { type: "", status: "", family: "", from: "", to: "" };
+
+/** Dates of the form are UTC days, like the engine's daily summaries; `to` includes its day. */
+function toFilter(form: FormState): HistoryFilter {
+  const day = (value: string, plusDays = 0) => new Date(Date.parse(`${value}T00:00:00Z`) + plusDays * 86_400_000);
+  return {
+    ...(form.type ? { type: form.type } : {}),
+    ...(form.status ? { status: form.status } : {}),
+    ...(form.family.trim() ? { family: form.family.trim() } : {}),
+    ...(form.from ? { from: day(form.from) } : {}),
+    ...(form.to ? { until: day(form.to, 1) } : {}),
+  };
+}
+
+export function HistoryView({ data }: { data: ConsoleData }) {
+  const [form, setForm] = useState<FormState>(EMPTY_FORM);
+  const [applied, setApplied] = useState<FormState>(EMPTY_FORM);
+  // Cursors of the pages before the current one, so "Previous" can go back.
+  const [cursors, setCursors] = useState<(HistoryCursor | undefined)[]>([undefined]);
+  const cursor = cursors[cursors.length - 1];
+  const page = useRead<HistoryPage>(() => data.historyPage(toFilter(applied), PAGE_SIZE, cursor), [data, applied, cursor]);
+  const set = (key: keyof FormState) => (e: Event) => setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement).value });
+  const submit = (e: Event) => {
+    e.preventDefault();
+    setApplied(form);
+    setCursors([undefined]);
+  };
+  return (
+    <section>
+      <h2>Run history</h2>
+      <form class="filters" onSubmit={submit} data-testid="history-filters">
+        <label>
+          Type
+          <select value={form.type} onChange={set("type")} name="type">
+            <option value="">any</option>
+            {JOB_TYPES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status
+          <select value={form.status} onChange={set("status")} name="status">
+            <option value="">any</option>
+            {ATTEMPT_STATUSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Family
+          <input value={form.family} onInput={set("family")} name="family" placeholder="e.g. bench_press" />
+        </label>
+        <label>
+          From (UTC)
+          <input type="date" value={form.from} onInput={set("from")} name="from" />
+        </label>
+        <label>
+          To (UTC)
+          <input type="date" value={form.to} onInput={set("to")} name="to" />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <LiveView live={page} what="run history" isEmpty={(p) => p.rows.length === 0 && cursors.length === 1} empty="No run matches.">
+        {(p) => (
+          <>
+            <div class="overflow-auto">
+              <table data-testid="history-table">
+                <thead>
+                  <tr>
+                    <th>Finished</th>
+                    <th>Job</th>
+                    <th>Type</th>
+                    <th>Status</th>
+                    <th>Mode</th>
+                    <th>Duration</th>
+                    <th>Changes</th>
+                    <th>LLM tokens · cost</th>
+                    <th>Error</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {p.rows.map((run) => (
+                    <tr key={run.id}>
+                      <td class="nowrap">{dateTime(run.finished_at)}</td>
+                      <td>
+                        <JobLink id={run.job_id} /> <small class="muted">#{run.attempt}</small>
+                      </td>
+                      <td>{run.type}</td>
+                      <td>
+                        <StatusBadge status={run.attempt_status} />
+                        {run.job_status !== run.attempt_status && <small class="muted"> job {run.job_status}</small>}
+                      </td>
+                      <td>{run.mode}</td>
+                      <td>{duration(run.duration_ms)}</td>
+                      <td title={run.changes_preview.join("\n")}>{run.changes_count}</td>
+                      <td>
+                        {run.llm && run.llm.calls > 0
+                          ? `${count(run.llm.input_tokens + run.llm.output_tokens)} · ${usd(run.llm.estimated_cost_usd)}`
+                          : "—"}
+                      </td>
+                      <td>{run.error ? <code>{run.error.code}</code> : ""}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <nav class="pager">
+              <button
+                type="button"
+                class="secondary small"
+                disabled={cursors.length === 1}
+                onClick={() => setCursors(cursors.slice(0, -1))}
+              >
+                Previous
+              </button>
+              <small>Page {cursors.length}</small>
+              <button type="button" class="secondary small" disabled={!p.next} onClick={() => p.next && setCursors([...cursors, p.next])}>
+                Next
+              </button>
+            </nav>
+          </>
+        )}
+      </LiveView>
+      <p class="muted">
+        <small>
+          Family filters through the jobs whose payload names the family (audit, normalise, split): run summaries carry no family.
+        </small>
+      </p>
+    </section>
+  );
+}

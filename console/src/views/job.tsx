@@ -1,0 +1,454 @@
+/** One job: facts, payload, status timeline, attempts with their pipeline, the change journal with diffs, actions. */
+import type { ComponentChildren } from "preact";
+import type { OperatorActions } from "../actions";
+import type { ConsoleData } from "../data";
+import { count, dateTime, duration, inline, relative, usd } from "../format";
+import {
+  type Attempt,
+  CANCELLABLE_STATUSES,
+  type Change,
+  type ChangePlanView,
+  type FrozenPlan,
+  type Job,
+  type JournalDocument,
+  type LlmCall,
+  RETRYABLE_STATUSES,
+} from "../model";
+import { useLive, useNow } from "../ui/live";
+import { ActionButton, Empty, Json, JobLink, LiveView, Progress, StatusBadge } from "../ui/parts";
+
+export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
+  const job = useLive<Job | null>((l) => data.watchJob(jobId, l), [data, jobId]);
+  const attempts = useLive<Attempt[]>((l) => data.watchAttempts(jobId, l), [data, jobId]);
+  const changes = useLive<Change[]>((l) => data.watchChanges(jobId, l), [data, jobId]);
+  return (
+    <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={`There is no job ${jobId}.`}>
+      {(j) => (
+        <JobDetails
+          job={j!}
+          attempts={attempts.state === "ready" ? attempts.value : []}
+          actions={actions}
+          attemptsView={
+            <>
+              {j!.status === "running" && <RunningAttempt job={j!} />}
+              <LiveView
+                live={attempts}
+                what="attempts"
+                isEmpty={(a) => a.length === 0}
+                empty={j!.status === "running" ? "No earlier attempt." : "No attempt has started yet."}
+              >
+                {(list) => list.map((attempt, i) => <AttemptDetails key={attempt.id} attempt={attempt} open={i === list.length - 1} />)}
+              </LiveView>
+            </>
+          }
+          frozenPlanView={
+            // Attempt logs carry the plan they ran; a job that froze one shows it from plans/ until a log does.
+            j!.plan_id && !(attempts.state === "ready" && attempts.value.some((a) => a.plan)) ? (
+              <FrozenPlanSection data={data} jobId={jobId} planId={j!.plan_id} />
+            ) : null
+          }
+          changesView={
+            <LiveView
+              live={changes}
+              what="change journal"
+              isEmpty={(c) => c.length === 0}
+              empty="This job has written no change to the catalog."
+            >
+              {(list) => list.map((change) => <ChangeDetails key={change.id} change={change} actions={actions} />)}
+            </LiveView>
+          }
+        />
+      )}
+    </LiveView>
+  );
+}
+
+function JobDetails(props: {
+  job: Job;
+  attempts: Attempt[];
+  actions: OperatorActions;
+  attemptsView: ComponentChildren;
+  frozenPlanView: ComponentChildren;
+  changesView: ComponentChildren;
+}) {
+  const { job, actions } = props;
+  const now = useNow();
+  const llm = job.llm_usage;
+  return (
+    <article class="job" data-testid="job-view" data-status={job.status}>
+      <header class="job-header">
+        <div>
+          <h2>
+            {job.type} <StatusBadge status={job.status} />
+          </h2>
+          <small class="mono">{job.id}</small>
+        </div>
+        <div class="actions">
+          {RETRYABLE_STATUSES.includes(job.status) && <ActionButton label="Retry" run={() => actions.retryJob(job.id)} />}
+          {CANCELLABLE_STATUSES.includes(job.status) && !job.cancel_requested && (
+            <ActionButton label="Cancel" variant="secondary" run={() => actions.cancelJob(job.id)} />
+          )}
+        </div>
+      </header>
+      <dl class="facts">
+        <Fact name="Lane · priority" value={`${job.queue} · ${job.priority}`} />
+        <Fact name="Mode" value={String(job.payload.mode ?? "dry_run")} />
+        <Fact name="Attempts" value={`${job.attempts} of ${job.max_attempts}`} />
+        <Fact name="Created by" value={job.created_by ?? "—"} />
+        <Fact name="Created" value={dateTime(job.created_at)} />
+        <Fact name="Started" value={dateTime(job.started_at)} />
+        <Fact name="Finished" value={dateTime(job.finished_at)} />
+        <Fact name="Runs after" value={dateTime(job.run_after)} />
+        {job.lease_owner && (
+          <Fact name="Lease" value={`${job.lease_owner}, epoch ${job.lease_epoch}, expires ${relative(job.lease_expires_at, now)}`} />
+        )}
+        {job.parent_job_id && <Fact name="Parent" value={<JobLink id={job.parent_job_id} />} />}
+        {job.plan_id && <Fact name="Frozen plan" value={<span class="mono">{job.plan_id}</span>} />}
+        {job.cancel_requested && <Fact name="Cancel" value={job.plan_id ? "requested (the frozen plan is finished first)" : "requested"} />}
+      </dl>
+      {job.progress && <Progress done={job.progress.done} total={job.progress.total} />}
+      {job.error && (
+        <p class="error-box">
+          <code>{job.error.code}</code> {job.error.message}
+        </p>
+      )}
+      <div class="grid-2">
+        <section>
+          <h3>Payload</h3>
+          <Json value={job.payload} />
+        </section>
+        <section>
+          <h3>Status timeline</h3>
+          <Timeline job={job} attempts={props.attempts} />
+        </section>
+      </div>
+      <section>
+        <h3>Result</h3>
+        {job.result_summary ? <Json value={job.result_summary} /> : <Empty>No result yet.</Empty>}
+        {llm && llm.calls > 0 && (
+          <p data-testid="llm-usage">
+            LLM over all attempts: {count(llm.calls)} calls, {count(llm.input_tokens)} input and {count(llm.output_tokens)} output tokens,{" "}
+            {usd(llm.estimated_cost_usd)}
+          </p>
+        )}
+        {job.shards && <Json value={job.shards} />}
+      </section>
+      {props.frozenPlanView}
+      <section>
+        <h3>Attempts</h3>
+        {props.attemptsView}
+      </section>
+      <section>
+        <h3>Change journal</h3>
+        {props.changesView}
+      </section>
+    </article>
+  );
+}
+
+function Fact({ name, value }: { name: string; value: ComponentChildren }) {
+  return (
+    <div>
+      <dt>{name}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+interface TimelineEntry {
+  at: Date | null;
+  text: string;
+}
+
+/** Creation, each attempt's start and end, and the job's end, in time order. */
+function Timeline({ job, attempts }: { job: Job; attempts: Attempt[] }) {
+  const entries: TimelineEntry[] = [{ at: job.created_at, text: `created by ${job.created_by ?? "?"}` }];
+  for (const a of attempts) {
+    entries.push({ at: a.started_at, text: `attempt ${a.attempt} started on ${a.worker_id} (epoch ${a.lease_epoch})` });
+    if (a.finished_at)
+      entries.push({ at: a.finished_at, text: `attempt ${a.attempt} ended ${a.status}${a.error ? ` (${a.error.code})` : ""}` });
+  }
+  if (job.status === "running") {
+    entries.push({ at: job.started_at, text: `attempt ${job.attempts} started on ${job.lease_owner ?? "?"} (epoch ${job.lease_epoch})` });
+  }
+  if (job.finished_at) entries.push({ at: job.finished_at, text: `job ${job.status}` });
+  else entries.push({ at: job.updated_at, text: `now ${job.status}` });
+  entries.sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0));
+  return (
+    <ol class="timeline">
+      {entries.map((e, i) => (
+        <li key={i}>
+          <time>{dateTime(e.at)}</time> {e.text}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** The attempt in progress: its log is written in one piece when it ends. */
+function RunningAttempt({ job }: { job: Job }) {
+  const now = useNow();
+  return (
+    <p class="attempt running" data-testid="running-attempt">
+      Attempt {job.attempts} · <StatusBadge status="running" /> · {job.lease_owner ?? "?"} · epoch {job.lease_epoch} · since{" "}
+      {relative(job.started_at, now)}. <small class="muted">Its pipeline events, plan and LLM calls appear here when it ends.</small>
+    </p>
+  );
+}
+
+function FrozenPlanSection({ data, jobId, planId }: { data: ConsoleData; jobId: string; planId: string }) {
+  const frozen = useLive<FrozenPlan | null>((l) => data.watchFrozenPlan(jobId, planId, l), [data, jobId, planId]);
+  return (
+    <section data-testid="frozen-plan">
+      <h3>Frozen plan</h3>
+      <LiveView live={frozen} what={`plan ${planId}`} isEmpty={(p) => p === null} empty={`The plan ${planId} is not stored.`}>
+        {(p) => (
+          <>
+            <p class="muted">
+              {planId}, saved {dateTime(p!.saved_at)} by the attempt of epoch {p!.lease_epoch}: the job applies exactly this plan, and an
+              operation whose target no longer looks as expected stops it for review.
+            </p>
+            <PlanTable plan={p!.plan} />
+          </>
+        )}
+      </LiveView>
+    </section>
+  );
+}
+
+function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) {
+  const took = attempt.started_at && attempt.finished_at ? duration(attempt.finished_at.getTime() - attempt.started_at.getTime()) : "—";
+  return (
+    <details class="attempt" open={open}>
+      <summary>
+        Attempt {attempt.attempt} · <StatusBadge status={attempt.status} /> · {attempt.worker_id} · epoch {attempt.lease_epoch} ·{" "}
+        {dateTime(attempt.started_at)} · {took}
+      </summary>
+      {attempt.error && (
+        <p class="error-box">
+          <code>{attempt.error.code}</code> {attempt.error.message}
+        </p>
+      )}
+      <h4>Pipeline events</h4>
+      {attempt.events.length === 0 ? (
+        <Empty>No event recorded.</Empty>
+      ) : (
+        <div class="overflow-auto">
+          <table>
+            <tbody>
+              {attempt.events.map((e, i) => (
+                <tr key={i}>
+                  <td class="nowrap">{dateTime(e.at)}</td>
+                  <td>
+                    <code>{e.event}</code>
+                  </td>
+                  <td class="mono small">{e.details ? JSON.stringify(e.details) : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {attempt.plan && <PlanTable plan={attempt.plan} />}
+      <Validation attempt={attempt} />
+      {attempt.repairs.length > 0 && (
+        <>
+          <h4>Repair rounds</h4>
+          <table>
+            <thead>
+              <tr>
+                <th>Round</th>
+                <th>Errors given</th>
+                <th>Operations returned</th>
+                <th>Errors after</th>
+              </tr>
+            </thead>
+            <tbody>
+              {attempt.repairs.map((r) => (
+                <tr key={r.round}>
+                  <td>{r.round}</td>
+                  <td>{r.errors.map((e) => e.code).join(", ")}</td>
+                  <td>{r.operations_returned}</td>
+                  <td>{r.errors_after ?? "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      <LlmCalls calls={attempt.llm_calls} />
+      {attempt.apply_result && (
+        <>
+          <h4>Apply result</h4>
+          <Json value={attempt.apply_result} />
+        </>
+      )}
+    </details>
+  );
+}
+
+function PlanTable({ plan }: { plan: ChangePlanView }) {
+  return (
+    <>
+      <h4>Plan{plan.summary ? `: ${plan.summary}` : ""}</h4>
+      {plan.truncated && <p class="muted">The plan was too large to store; the first operations are shown.</p>}
+      <div class="overflow-auto">
+        <table>
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Operation</th>
+              <th>Rationale</th>
+              <th>Risk</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(plan.operations ?? []).map((op, i) => (
+              <tr key={i}>
+                <td>{i}</td>
+                <td>
+                  <code>{String(op.op)}</code>{" "}
+                  <span class="mono small">
+                    {String(op.exercise_id ?? op.alias_slug ?? op.family_slug ?? op.target_id ?? op.target ?? "")}
+                  </span>
+                </td>
+                <td>{String(op.rationale ?? "")}</td>
+                <td>{String(op.risk ?? "")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function Validation({ attempt }: { attempt: Attempt }) {
+  const v = attempt.validation;
+  if (!v) return null;
+  const issues = [...v.errors.map((i) => ({ ...i, level: "error" })), ...v.warnings.map((i) => ({ ...i, level: "warning" }))];
+  return (
+    <>
+      <h4>Validation: {v.ok ? "passed" : `${v.errors.length} errors`}</h4>
+      {issues.length > 0 && (
+        <ul class="issues">
+          {issues.map((i, n) => (
+            <li key={n} class={i.level}>
+              <code>{i.code}</code> {i.message}
+              {i.operation_index !== null && ` (operation ${i.operation_index}, ${i.path})`}
+              {i.suggestion && <small> suggestion: {i.suggestion}</small>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function LlmCalls({ calls }: { calls: LlmCall[] }) {
+  if (calls.length === 0) return null;
+  const total = (key: "input_tokens" | "output_tokens" | "estimated_cost_usd") => calls.reduce((sum, c) => sum + c[key], 0);
+  return (
+    <>
+      <h4>LLM calls</h4>
+      <div class="overflow-auto">
+        <table>
+          <thead>
+            <tr>
+              <th>Task</th>
+              <th>Model</th>
+              <th>Input tokens</th>
+              <th>Output tokens</th>
+              <th>Latency</th>
+              <th>Cost</th>
+            </tr>
+          </thead>
+          <tbody>
+            {calls.map((c, i) => (
+              <tr key={i}>
+                <td>{c.task}</td>
+                <td class="mono">{c.model}</td>
+                <td>{count(c.input_tokens)}</td>
+                <td>{count(c.output_tokens)}</td>
+                <td>{duration(c.latency_ms)}</td>
+                <td>{usd(c.estimated_cost_usd)}</td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th colSpan={2}>{calls.length} calls</th>
+              <th>{count(total("input_tokens"))}</th>
+              <th>{count(total("output_tokens"))}</th>
+              <th />
+              <th>{usd(total("estimated_cost_usd"))}</th>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function ChangeDetails({ change, actions }: { change: Change; actions: OperatorActions }) {
+  return (
+    <article class="change" data-change={change.id} data-status={change.status}>
+      <header class="job-header">
+        <div>
+          <code>{change.op}</code> <StatusBadge status={change.status} /> <small class="muted">{change.rationale}</small>
+          <div>
+            <small class="mono">{change.id}</small> · <small>{dateTime(change.applied_at)}</small>
+            {change.reverted_at && <small> · reverted {dateTime(change.reverted_at)}</small>}
+          </div>
+        </div>
+        {change.status === "applied" && (
+          <ActionButton label="Revert" confirm="Confirm revert" variant="contrast" run={() => actions.revertChange(change.id)} />
+        )}
+      </header>
+      {change.documents.map((d) => (
+        <DocumentDiff key={`${d.collection}/${d.id}`} document={d} />
+      ))}
+    </article>
+  );
+}
+
+function valueAt(data: Record<string, unknown> | null, path: string): unknown {
+  let value: unknown = data ?? undefined;
+  for (const key of path.split(".")) value = value && typeof value === "object" ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+/** Before and after of every changed field of one document. */
+function DocumentDiff({ document: d }: { document: JournalDocument }) {
+  const kind = d.before === null ? "created" : d.after === null ? "deleted" : "changed";
+  return (
+    <div class="diff">
+      <p>
+        <span class="mono">
+          {d.collection}/{d.id}
+        </span>{" "}
+        <small class="muted">{kind}</small>
+      </p>
+      <div class="overflow-auto">
+        <table>
+          <thead>
+            <tr>
+              <th>Field</th>
+              <th>Before</th>
+              <th>After</th>
+            </tr>
+          </thead>
+          <tbody>
+            {d.changed_paths.map((path) => (
+              <tr key={path}>
+                <td class="mono">{path}</td>
+                <td class="before">{inline(valueAt(d.before, path))}</td>
+                <td class="after">{inline(valueAt(d.after, path))}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,322 @@
+/**
+ * The operator console in a real browser: Chromium from the system's packages, driven by
+ * playwright-core, against the Emulator Suite with the console served by the Hosting emulator
+ * (run by `npm --prefix functions run test:emulators`). A curator signs in, sees a client's job
+ * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one; a
+ * non-curator sees no actions and no engine data. Screenshots of every view, at a laptop's and a
+ * phone's size, go to test-results/. Exits non-zero on the first failure.
+ */
+import { mkdirSync } from "node:fs";
+import { collection, doc, type Firestore, getDoc, serverTimestamp, setDoc } from "firebase/firestore";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, ensureAccounts, writeAsEngine } from "./emulators";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// Headless on a machine with no network but loopback: nothing in the background may try to reach out.
+// Playwright gives every launch a fresh --user-data-dir of its own.
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+const RESULTS = new URL("../test-results/", import.meta.url).pathname;
+const LAPTOP = { width: 1366, height: 900 };
+const PHONE = { width: 390, height: 844 };
+/** Jobs go through the trigger, the tasks emulator and a lane function: seconds, not milliseconds. */
+const JOB_TIMEOUT = 90_000;
+
+const PATCHED_EXERCISE = "bench_press__bench-press-barbell";
+const UNKNOWN_FAMILY = "kettlebell_swing";
+
+let failures = 0;
+
+async function step(name: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+    console.log(`ok: ${name}`);
+  } catch (err) {
+    failures++;
+    console.log(`FAILED: ${name}\n  ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    throw err;
+  }
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${RESULTS}${name}.png`, fullPage: true });
+}
+
+async function signIn(page: Page, account: AccountName): Promise<void> {
+  await page.goto(CONSOLE_URL);
+  await page.getByLabel("Email").fill(ACCOUNTS[account].email);
+  await page.getByLabel("Password").fill(ACCOUNTS[account].password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByTestId("signed-in-as").waitFor();
+}
+
+/** A job document as a client app writes it. */
+async function submit(client: { db: Firestore; uid: string }, job: Record<string, unknown>): Promise<string> {
+  const ref = doc(collection(client.db, "catalog_jobs"));
+  await setDoc(ref, { ...job, status: "queued", created_at: serverTimestamp(), created_by: client.uid });
+  return ref.id;
+}
+
+/** Every field of a job document as the engine stores it (functions/src/jobs/job-document.ts), then `fields`. */
+function engineJob(now: Date, fields: Record<string, unknown>): Record<string, unknown> {
+  return {
+    queue: "priority",
+    priority: 100,
+    dedup_key: null,
+    attempts: 0,
+    max_attempts: 5,
+    lease_owner: null,
+    lease_expires_at: null,
+    created_at: now,
+    updated_at: now,
+    started_at: null,
+    finished_at: null,
+    created_by: "system:browser-test",
+    error: null,
+    result_summary: null,
+    progress: null,
+    parent_job_id: null,
+    shards: null,
+    cancel_requested: false,
+    plan_id: null,
+    llm_usage: null,
+    ...fields,
+  };
+}
+
+const row = (page: Page, section: string, jobId: string) =>
+  page.locator("section", { has: page.getByRole("heading", { name: section }) }).locator(`tr[data-job="${jobId}"]`);
+
+async function curatorJourney(browser: Browser): Promise<void> {
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  page.setDefaultTimeout(JOB_TIMEOUT);
+  const client = await clientAs("curator");
+  let appliedJob = "";
+  let failedJob = "";
+  let waitingJob = "";
+
+  await step("the sign-in page shows", async () => {
+    await page.goto(CONSOLE_URL);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await shoot(page, "sign-in-laptop");
+  });
+
+  await step("a curator signs in and sees the queue", async () => {
+    await signIn(page, "curator");
+    await page.getByRole("heading", { name: "Queue now" }).waitFor();
+    await page.getByTestId("queue-counts").waitFor();
+  });
+
+  const before = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
+  await step("a job a client submits moves to succeeded on the open page, without a reload", async () => {
+    appliedJob = await submit(client, {
+      type: "TARGETED_FIX",
+      payload: {
+        mode: "apply",
+        exercise_doc_ids: [PATCHED_EXERCISE],
+        fix_type: "patch",
+        fix_data: { patch: { description: "A flat bench press with a barbell, for chest, front delts and triceps; the demo patch." } },
+        reason: "browser test",
+      },
+    });
+    const finished = row(page, "Recently finished", appliedJob);
+    await finished.getByText("succeeded", { exact: true }).waitFor();
+    await shoot(page, "queue-laptop");
+  });
+
+  await step("the job page shows its payload, timeline, attempts and change journal", async () => {
+    await row(page, "Recently finished", appliedJob).getByRole("link").click();
+    const view = page.getByTestId("job-view");
+    await view.and(page.locator('[data-status="succeeded"]')).waitFor();
+    await view.getByRole("heading", { name: "Payload" }).waitFor();
+    await view.getByText(/attempt 1 started on/).waitFor();
+    // The latest attempt is open.
+    await view.getByRole("heading", { name: /^Plan/ }).waitFor();
+    await view.locator('[data-change][data-status="applied"]').waitFor();
+    await view.locator("td.after", { hasText: "the demo patch" }).waitFor();
+    await shoot(page, "job-laptop");
+  });
+
+  await step("reverting the change restores the catalog document", async () => {
+    const change = page.locator('[data-change][data-status="applied"]').first();
+    await change.getByRole("button", { name: "Revert" }).click();
+    await change.getByRole("button", { name: "Confirm revert" }).click();
+    await page.locator('[data-change][data-status="reverted"]').waitFor();
+    const after = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
+    if (after?.description !== before?.description) throw new Error(`description not restored: ${after?.description}`);
+    await shoot(page, "job-reverted-laptop");
+  });
+
+  await step("a failed job is retried from the queue and then succeeds", async () => {
+    await page.goto(`${CONSOLE_URL}#/queue`);
+    failedJob = await submit(client, { type: "FAMILY_AUDIT", payload: { family_slug: UNKNOWN_FAMILY } });
+    const failure = row(page, "Recent failures (24 h)", failedJob);
+    await failure.getByText("FAMILY_NOT_FOUND").waitFor();
+    // The operator fixes what the job needed, then retries it.
+    await writeAsEngine(`exercise_families/${UNKNOWN_FAMILY}`, {
+      family_slug: UNKNOWN_FAMILY,
+      base_name: "Kettlebell Swing",
+      primary_equipment: ["kettlebell"],
+      allowed_equipment: ["kettlebell"],
+      exercise_count: 0,
+      status: "active",
+    });
+    await failure.getByRole("button", { name: "Retry" }).click();
+    await row(page, "Recently finished", failedJob).getByText("succeeded_dry_run", { exact: true }).waitFor();
+    if ((await failure.count()) !== 0) throw new Error("the retried job is still listed as a failure");
+  });
+
+  await step("a waiting job is cancelled from the queue", async () => {
+    waitingJob = `browser-deferred-${Date.now()}`;
+    const now = new Date();
+    // What the engine writes for a job waiting for a family lock.
+    await writeAsEngine(
+      `catalog_jobs/${waitingJob}`,
+      engineJob(now, {
+        type: "FAMILY_NORMALIZE",
+        status: "deferred",
+        payload: { mode: "dry_run", family_slug: "squat" },
+        lease_epoch: 1,
+        run_after: new Date(now.getTime() + 3_600_000),
+        error: { code: "LOCK_HELD", message: "family squat is locked by another job", transient: true },
+      }),
+    );
+    const waiting = row(page, "Waiting", waitingJob);
+    await waiting.getByText("LOCK_HELD: family squat is locked by another job").waitFor();
+    await shoot(page, "queue-waiting-laptop");
+    await waiting.getByRole("button", { name: "Cancel" }).click();
+    await row(page, "Recently finished", waitingJob).getByText("cancelled", { exact: true }).waitFor();
+    if ((await waiting.count()) !== 0) throw new Error("the cancelled job is still waiting");
+  });
+
+  await step("a job holding a frozen plan shows it, and a cancel only asks it to stop", async () => {
+    const frozenJob = `browser-frozen-${Date.now()}`;
+    const now = new Date();
+    // What the engine leaves when an attempt froze its plan and then lost its lease: the next attempt finishes the plan.
+    await writeAsEngine(`catalog_jobs/${frozenJob}/plans/p1`, {
+      plan_id: "p1",
+      lease_epoch: 1,
+      saved_at: now,
+      plan: {
+        job_type: "FAMILY_NORMALIZE",
+        summary: "normalise the squat family",
+        operations: [{ op: "rename_exercise", exercise_id: "squat__squat-barbell", rationale: "the family's naming pattern", risk: "low" }],
+      },
+      expectations: [{ target: "exercises/squat__squat-barbell" }],
+      summary: { mode: "apply", operations: 1 },
+    });
+    await writeAsEngine(
+      `catalog_jobs/${frozenJob}`,
+      engineJob(now, {
+        type: "FAMILY_NORMALIZE",
+        status: "queued",
+        payload: { mode: "apply", family_slug: "squat" },
+        attempts: 1,
+        lease_epoch: 1,
+        run_after: new Date(now.getTime() + 3_600_000),
+        plan_id: "p1",
+        error: { code: "LEASE_EXPIRED", message: "the worker stopped renewing its lease", transient: true },
+      }),
+    );
+    await page.goto(`${CONSOLE_URL}#/job/${frozenJob}`);
+    const frozen = page.getByTestId("frozen-plan");
+    await frozen.getByText("rename_exercise").waitFor();
+    await frozen.getByText("the family's naming pattern").waitFor();
+    await shoot(page, "job-frozen-plan-laptop");
+    await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).click();
+    await page.getByText("requested (the frozen plan is finished first)").waitFor();
+    const status = (await getDoc(doc(client.db, "catalog_jobs", frozenJob))).data()?.status;
+    if (status !== "queued") throw new Error(`a job with a frozen plan was cancelled at once: ${status}`);
+  });
+
+  await step("history lists the runs and filters by type", async () => {
+    await page.goto(`${CONSOLE_URL}#/history`);
+    const table = page.getByTestId("history-table");
+    await table.locator("tbody tr").first().waitFor();
+    await page.getByTestId("history-filters").getByLabel("Type").selectOption("FAMILY_AUDIT");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await table.locator(`a[href="#/job/${failedJob}"]`).first().waitFor();
+    const types = await table.locator("tbody tr td:nth-child(3)").allTextContents();
+    if (types.length === 0 || types.some((t) => t !== "FAMILY_AUDIT")) throw new Error(`filtered rows: ${types.join(", ")}`);
+    await shoot(page, "history-laptop");
+  });
+
+  await step("days show today's totals and charts", async () => {
+    await page.goto(`${CONSOLE_URL}#/days`);
+    const today = new Date().toISOString().slice(0, 10);
+    const todayRow = page.getByTestId("daily-totals").locator("tr", { hasText: today });
+    await todayRow.waitFor();
+    const runs = Number(await todayRow.locator("td").nth(1).textContent());
+    if (!(runs >= 4)) throw new Error(`today's runs: ${runs}`);
+    await page.locator("canvas").nth(3).waitFor();
+    if ((await page.locator("canvas").count()) !== 4) throw new Error("expected four charts");
+    await shoot(page, "days-laptop");
+  });
+
+  await step("every view fits a phone", async () => {
+    await page.setViewportSize(PHONE);
+    for (const [name, hash] of [
+      ["queue", "#/queue"],
+      ["job", `#/job/${appliedJob}`],
+      ["history", "#/history"],
+      ["days", "#/days"],
+    ] as const) {
+      await page.goto(`${CONSOLE_URL}${hash}`);
+      await page.locator("main h2").first().waitFor();
+      await page.waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 1) throw new Error(`the ${name} view is ${overflow}px wider than the phone`);
+      await shoot(page, `${name}-phone`);
+    }
+  });
+
+  await context.close();
+}
+
+async function nonCuratorJourney(browser: Browser): Promise<void> {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await step("a non-curator sees no actions and no engine data", async () => {
+    await signIn(page, "user");
+    await page.getByTestId("not-curator").waitFor();
+    for (const hash of ["#/queue", "#/history", "#/days", "#/job/anything"]) {
+      await page.goto(`${CONSOLE_URL}${hash}`);
+      await page.getByTestId("not-curator").waitFor();
+      const leaks = await page.locator("main table, main button, main canvas, [data-testid=job-view]").count();
+      if (leaks !== 0) throw new Error(`${hash}: ${leaks} engine elements or actions shown`);
+    }
+    await shoot(page, "not-curator-phone");
+  });
+  await context.close();
+}
+
+async function main(): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  await ensureAccounts();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
+  try {
+    await curatorJourney(browser);
+    await nonCuratorJourney(browser);
+  } finally {
+    await browser.close();
+  }
+  console.log(`browser tests passed; screenshots in ${RESULTS}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (failures === 0) console.error(err);
+    process.exit(1);
+  },
+);

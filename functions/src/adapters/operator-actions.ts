@@ -1,0 +1,87 @@
+/**
+ * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
+ * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
+ * away from engine fields); these check the `catalog_admin` claim, validate the input, and call the
+ * engine's use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does.
+ */
+import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
+import { z } from "zod";
+import { ChangeConflictError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
+import type { Engine } from "../create-engine";
+import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
+import type { JobStatus } from "../jobs/lifecycle";
+
+export type ActionRequest = Pick<CallableRequest<unknown>, "auth" | "data">;
+
+export interface RetryResult {
+  job_id: string;
+  status: "queued";
+}
+
+export interface CancelResult {
+  job_id: string;
+  status: JobStatus;
+  /** True when the job was running or had frozen its plan: it stops at its next safe point (a frozen plan is finished first). */
+  cancel_requested: boolean;
+}
+
+const documentId = z
+  .string()
+  .min(1)
+  .max(500)
+  .regex(/^[^/]+$/, "a document id has no '/'");
+const jobInput = z.strictObject({ jobId: documentId });
+const changeInput = z.strictObject({ changeId: documentId });
+
+/** The caller's uid, if the caller is a curator. */
+function requireCurator(request: ActionRequest): string {
+  if (!request.auth) throw new HttpsError("unauthenticated", "sign in first");
+  if (request.auth.token.catalog_admin !== true) throw new HttpsError("permission-denied", "curators only (the catalog_admin claim)");
+  return request.auth.uid;
+}
+
+function parse<T>(schema: z.ZodType<T>, data: unknown): T {
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new HttpsError("invalid-argument", z.prettifyError(parsed.error));
+  return parsed.data;
+}
+
+/** Engine errors as the client should see them; anything else stays an internal error. */
+function toHttpsError(err: unknown): unknown {
+  if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError) return new HttpsError("not-found", err.message);
+  if (err instanceof InvalidTransitionError || err instanceof ChangeConflictError)
+    return new HttpsError("failed-precondition", err.message);
+  return err;
+}
+
+async function engineCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toHttpsError(err);
+  }
+}
+
+export async function handleRetryJob(engine: Engine, request: ActionRequest): Promise<RetryResult> {
+  requireCurator(request);
+  const { jobId } = parse(jobInput, request.data);
+  return engineCall(async () => {
+    await engine.retry(jobId);
+    return { job_id: jobId, status: "queued" };
+  });
+}
+
+export async function handleCancelJob(engine: Engine, request: ActionRequest): Promise<CancelResult> {
+  requireCurator(request);
+  const { jobId } = parse(jobInput, request.data);
+  return engineCall(async () => {
+    const { status, cancelRequested } = await engine.cancel(jobId);
+    return { job_id: jobId, status, cancel_requested: cancelRequested };
+  });
+}
+
+export async function handleRevertChange(engine: Engine, request: ActionRequest): Promise<RevertResult> {
+  const uid = requireCurator(request);
+  const { changeId } = parse(changeInput, request.data);
+  return engineCall(() => engine.revert(changeId, uid));
+}

@@ -1,0 +1,169 @@
+/** The operator console's callable actions against the emulator: claim checks, input, engine calls, error mapping. */
+import { type Firestore } from "firebase-admin/firestore";
+import { HttpsError } from "firebase-functions/v2/https";
+import { type ActionRequest, handleCancelJob, handleRetryJob, handleRevertChange } from "../../src/adapters/operator-actions";
+import { ApplyEngine } from "../../src/apply/apply-engine";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { planWriter } from "../../src/apply/run-plan";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { createEngine, type Engine } from "../../src/create-engine";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { JobFailure } from "../../src/jobs/errors";
+import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
+import { leaseForTest, makeTestDeps } from "../helpers/engine";
+import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
+
+let db: Firestore;
+let engine: Engine;
+let tasks: RecordingTasks;
+
+beforeAll(() => {
+  db = newFirestore();
+});
+beforeEach(() => {
+  tasks = new RecordingTasks();
+  engine = createEngine({ db, config: testConfig(), tasks });
+});
+
+const curator = (data: unknown): ActionRequest => ({
+  data,
+  auth: { uid: "curator-1", token: { catalog_admin: true } as never, rawToken: "" },
+});
+const user = (data: unknown, claims: Record<string, unknown> = {}): ActionRequest => ({
+  data,
+  auth: { uid: "user-1", token: claims as never, rawToken: "" },
+});
+
+async function httpsErrorOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(HttpsError);
+  const { code, message } = err as HttpsError;
+  return { code, message };
+}
+
+async function jobIn(status: "failed" | "queued"): Promise<string> {
+  const { queue } = engine;
+  const created = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+  if (!created.created) throw new Error("job not created");
+  if (status === "failed") {
+    const leased = await queue.leaseById(created.jobId, "w1");
+    const failing = queue.failing(leased!.job, JobFailure.permanent("BROKEN", "broken"), null);
+    await queue.endAttempt(leased!.lease, { ...failing, bookkeeping: () => undefined });
+  }
+  return created.jobId;
+}
+
+const jobStatus = async (id: string) => (await db.collection(JOB_COLLECTIONS.jobs).doc(id).get()).get("status") as string;
+
+describe("who may act", () => {
+  it.each([
+    ["retry", handleRetryJob],
+    ["cancel", handleCancelJob],
+  ] as const)("%s refuses a caller who is not signed in, or not a curator, and leaves the job alone", async (_name, handle) => {
+    const jobId = await jobIn("queued");
+    expect(await httpsErrorOf(handle(engine, { data: { jobId } }))).toMatchObject({ code: "unauthenticated" });
+    expect(await httpsErrorOf(handle(engine, user({ jobId })))).toMatchObject({ code: "permission-denied" });
+    expect(await httpsErrorOf(handle(engine, user({ jobId }, { catalog_admin: "true" })))).toMatchObject({ code: "permission-denied" });
+    expect(await jobStatus(jobId)).toBe("queued");
+  });
+
+  it("revert refuses a caller who is not a curator", async () => {
+    expect(await httpsErrorOf(handleRevertChange(engine, { data: { changeId: "c1" } }))).toMatchObject({ code: "unauthenticated" });
+    expect(await httpsErrorOf(handleRevertChange(engine, user({ changeId: "c1" })))).toMatchObject({ code: "permission-denied" });
+  });
+
+  it.each([[undefined], [{}], [{ jobId: "" }], [{ jobId: "a/b" }], [{ jobId: 42 }], [{ jobId: "x", extra: 1 }]])(
+    "rejects the input %j as invalid-argument",
+    async (data) => {
+      expect(await httpsErrorOf(handleRetryJob(engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
+      expect(await httpsErrorOf(handleCancelJob(engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
+    },
+  );
+});
+
+describe("retry and cancel", () => {
+  it("retry requeues a failed job and wakes its lane", async () => {
+    const jobId = await jobIn("failed");
+    expect(await handleRetryJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "queued" });
+    expect(await jobStatus(jobId)).toBe("queued");
+    expect(tasks.tasks).toEqual([expect.objectContaining({ lane: "priority", jobId, reason: "retry" })]);
+  });
+
+  it("retry of a waiting job is a failed precondition with the engine's message; of a missing job, not found", async () => {
+    const jobId = await jobIn("queued");
+    expect(await httpsErrorOf(handleRetryJob(engine, curator({ jobId })))).toEqual({
+      code: "failed-precondition",
+      message: `job ${jobId} is queued; cannot operator_retry`,
+    });
+    expect(await httpsErrorOf(handleRetryJob(engine, curator({ jobId: "missing" })))).toEqual({
+      code: "not-found",
+      message: "job missing does not exist",
+    });
+    expect(tasks.tasks).toEqual([]);
+  });
+
+  it("cancel cancels a waiting job at once, and refuses a finished one", async () => {
+    const jobId = await jobIn("queued");
+    expect(await handleCancelJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "cancelled", cancel_requested: false });
+    expect(await jobStatus(jobId)).toBe("cancelled");
+    expect(await httpsErrorOf(handleCancelJob(engine, curator({ jobId })))).toEqual({
+      code: "failed-precondition",
+      message: `job ${jobId} is cancelled; cannot cancel`,
+    });
+  });
+
+  it("cancel asks a running job to stop", async () => {
+    const jobId = await jobIn("queued");
+    await engine.queue.leaseById(jobId, "w1");
+    expect(await handleCancelJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "running", cancel_requested: true });
+  });
+});
+
+describeWithFullEmulator("revert", () => {
+  const BENCH_NAME = "Bench Press (Barbell)";
+  const bench = exerciseFixture(BENCH_NAME, ["barbell"]);
+
+  async function appliedRename(): Promise<string> {
+    await seedCatalog(db, { exercises: [bench] });
+    const deps = makeTestDeps(db, { applyEnabled: true });
+    const input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
+    const plan = planOf([
+      { op: "rename_exercise", exercise_id: bench.id, old_name: BENCH_NAME, new_name: "Flat Bench Press (Barbell)", rationale: "test" },
+    ]);
+    const result = await new ApplyEngine(db).apply(
+      plan,
+      planWriter(input, (_op, index) => `test/${index}`),
+    );
+    return result.change_ids[0];
+  }
+  const name = async () => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name") as string;
+
+  it("restores the document and records who reverted", async () => {
+    const changeId = await appliedRename();
+    expect(await name()).toBe("Flat Bench Press (Barbell)");
+    expect(await handleRevertChange(engine, curator({ changeId }))).toEqual({
+      change_id: changeId,
+      status: "reverted",
+      targets: [`exercises/${bench.id}`],
+    });
+    expect(await name()).toBe(BENCH_NAME);
+    expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("reverted_by")).toBe("curator-1");
+  });
+
+  it("a document changed since is a failed precondition; an unknown change, not found", async () => {
+    const changeId = await appliedRename();
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).update({ name: "Edited Elsewhere (Barbell)" });
+    const conflict = await httpsErrorOf(handleRevertChange(engine, curator({ changeId })));
+    expect(conflict.code).toBe("failed-precondition");
+    expect(conflict.message).toContain(`change ${changeId} cannot be reverted`);
+    expect(await name()).toBe("Edited Elsewhere (Barbell)");
+    expect(await httpsErrorOf(handleRevertChange(engine, curator({ changeId: "nope" })))).toEqual({
+      code: "not-found",
+      message: "change nope does not exist",
+    });
+  });
+});

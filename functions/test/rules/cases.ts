@@ -1,0 +1,455 @@
+/**
+ * The firestore.rules contract as a table: who may do what to which document, and whether the
+ * rules allow or deny it. The jest test (firestore-rules.test.ts) runs every case against the
+ * rules; the mutation check (mutants.test.ts) runs them against each weakened copy of the rules and
+ * expects at least one case to fail. Cases run in order against SEED_DOCUMENTS and must not depend
+ * on each other: allowed writes only create new documents or set `cancel_requested: true` again.
+ */
+import { type DocumentData, serverTimestamp, Timestamp } from "firebase/firestore";
+import { registry } from "../../src/handlers";
+
+const JOB_TYPES = registry.types;
+
+export type Actor = "anonymous" | "alice" | "bob" | "curator" | "pretender";
+
+/** Custom claims per actor; `pretender` has the claim as a string, which gives no curator powers. */
+export const ACTOR_CLAIMS: Record<Exclude<Actor, "anonymous">, Record<string, unknown>> = {
+  alice: {},
+  bob: {},
+  curator: { catalog_admin: true },
+  pretender: { catalog_admin: "true" },
+};
+
+type RulesOperation =
+  | { op: "add"; collection: string; data: DocumentData }
+  | { op: "set"; path: string; data: DocumentData; merge?: boolean }
+  | { op: "update"; path: string; data: DocumentData }
+  | { op: "get"; path: string }
+  | { op: "list"; collection: string; whereCreatedBy?: string }
+  | { op: "delete"; path: string };
+
+export type RulesCase = RulesOperation & { name: string; actor: Actor; expect: "allow" | "deny" };
+
+const JOBS = "catalog_jobs";
+const MINUTE_AGO = Timestamp.fromMillis(Date.now() - 60_000);
+
+/** An engine-written job document, as seeded with rules disabled (Dates, so that any SDK can write it). */
+function storedJob(createdBy?: string): DocumentData {
+  const past = new Date(Date.now() - 60_000);
+  return {
+    type: "FAMILY_AUDIT",
+    payload: { mode: "dry_run", family_slug: "squat" },
+    queue: "priority",
+    priority: 100,
+    status: "queued",
+    attempts: 0,
+    max_attempts: 5,
+    lease_epoch: 0,
+    created_at: past,
+    updated_at: past,
+    run_after: past,
+    ...(createdBy === undefined ? {} : { created_by: createdBy }),
+  };
+}
+
+const CATALOG = ["exercises", "exercise_aliases", "exercise_families"];
+const CURATOR_READABLE = ["catalog_changes", "catalog_run_summaries", "catalog_daily_summaries", "catalog_watchdog_runs"];
+const CLOSED = ["catalog_locks", "catalog_idempotency", "catalog_job_dedup", "users"];
+
+/** Written with rules disabled (firebase-admin) before the cases run. */
+export const SEED_DOCUMENTS: Record<string, DocumentData> = {
+  [`${JOBS}/alice-job`]: storedJob("alice"),
+  [`${JOBS}/bob-job`]: storedJob("bob"),
+  [`${JOBS}/system-job`]: storedJob("system:MAINTENANCE_SCAN"),
+  [`${JOBS}/legacy-job`]: storedJob(),
+  [`${JOBS}/alice-job/attempts/1`]: { worker_id: "w1", lease_epoch: 1, status: "succeeded" },
+  [`${JOBS}/alice-job/plans/p1`]: { plan: { operations: [] }, expectations: [], summary: {} },
+  [`${JOBS}/alice-job/shard_results/child-1`]: { status: "succeeded" },
+  ...Object.fromEntries([...CATALOG, ...CURATOR_READABLE, ...CLOSED].map((name) => [`${name}/doc-1`, { job_id: "j1", name: "Squat" }])),
+  "catalog_daily_summaries/doc-1/shards/0": { runs: 1 },
+};
+
+/** A valid job as a signed-in user may write it; `fields` replace or add fields. */
+function userJob(fields: DocumentData = {}): DocumentData {
+  return {
+    type: "EXERCISE_ADD",
+    payload: { mode: "dry_run", intent: { base_name: "Zercher Squat", equipment: ["barbell"] } },
+    queue: "priority",
+    priority: 100,
+    dedup_key: "EXERCISE_ADD:zercher-squat",
+    status: "queued",
+    created_at: serverTimestamp(),
+    ...fields,
+  };
+}
+
+function without(data: DocumentData, field: string): DocumentData {
+  const copy = { ...data };
+  delete copy[field];
+  return copy;
+}
+
+/** A curator's TARGETED_FIX-shaped job whose payload is `payload` (curators may use every payload key). */
+function curatorPayload(payload: DocumentData): DocumentData {
+  return { type: "TARGETED_FIX", payload };
+}
+
+const add = (name: string, actor: Actor, expect: "allow" | "deny", data: DocumentData): RulesCase => ({
+  name,
+  actor,
+  expect,
+  op: "add",
+  collection: JOBS,
+  data,
+});
+
+const text = (n: number) => "x".repeat(n);
+const items = (count: number, each = 1) => Array.from({ length: count }, (_, i) => String(i % 10).repeat(each));
+
+function creationByUser(): RulesCase[] {
+  const serverOwned: [string, unknown][] = [
+    ["attempts", 0],
+    ["max_attempts", 5],
+    ["lease_owner", "worker-1"],
+    ["lease_epoch", 0],
+    ["lease_expires_at", MINUTE_AGO],
+    ["run_after", MINUTE_AGO],
+    ["updated_at", MINUTE_AGO],
+    ["started_at", MINUTE_AGO],
+    ["result_summary", { applied: 1 }],
+    ["error", { code: "x", message: "y", transient: false }],
+    ["parent_job_id", "parent"],
+    ["cancel_requested", true],
+    ["anything_else", "x"],
+  ];
+  const dryRun = userJob().payload as DocumentData;
+  return [
+    add("a user may create EXERCISE_ADD in dry_run with every client field", "alice", "allow", userJob()),
+    add("a user may create with created_by equal to their uid", "alice", "allow", userJob({ created_by: "alice" })),
+    add("a user may create FAMILY_AUDIT with only type and payload", "alice", "allow", { type: "FAMILY_AUDIT", payload: {} }),
+    {
+      name: "a user may create with a chosen id at priority 0",
+      actor: "alice",
+      expect: "allow",
+      op: "set",
+      path: `${JOBS}/alice-chosen-id`,
+      data: userJob({ priority: 0 }),
+    },
+    add("a user may ask for priority 100", "alice", "allow", userJob({ type: "FAMILY_AUDIT", priority: 100 })),
+    add("a user may not write created_by of someone else", "alice", "deny", userJob({ created_by: "bob" })),
+    add("a user may not write a system created_by", "alice", "deny", userJob({ created_by: "system:cli" })),
+    ...serverOwned.map(([field, value]) =>
+      add(`a user may not write the server-owned or unknown field ${field}`, "alice", "deny", userJob({ [field]: value })),
+    ),
+    ...["running", "succeeded", "failed", "deferred", "cancelled", ""].map((status) =>
+      add(`a user may not create with status "${status}"`, "alice", "deny", userJob({ status })),
+    ),
+    add("created_at must be request.time, not an earlier time", "alice", "deny", userJob({ created_at: MINUTE_AGO })),
+    add("created_at must be request.time, not a string", "alice", "deny", userJob({ created_at: "now" })),
+    add("a user may not ask for priority 101", "alice", "deny", userJob({ priority: 101 })),
+    add("priority must not be negative", "curator", "deny", userJob({ priority: -1 })),
+    add("priority must be an integer", "alice", "deny", userJob({ priority: 1.5 })),
+    add("priority must not be a string", "alice", "deny", userJob({ priority: "50" })),
+    ...["express", "", "PRIORITY"].map((queue) => add(`the unknown lane "${queue}" is rejected`, "curator", "deny", userJob({ queue }))),
+    add("a user may not use the maintenance lane", "alice", "deny", userJob({ queue: "maintenance" })),
+    add("a user may not ask for apply mode", "alice", "deny", userJob({ payload: { ...dryRun, mode: "apply" } })),
+    add("a user may not ask for apply mode with only type and payload", "alice", "deny", {
+      type: "FAMILY_AUDIT",
+      payload: { mode: "apply", family_slug: "squat" },
+    }),
+    ...JOB_TYPES.filter((t) => t !== "EXERCISE_ADD" && t !== "FAMILY_AUDIT").map((type) =>
+      add(`a user may not create the curator-only type ${type}`, "alice", "deny", userJob({ type, payload: { mode: "dry_run" } })),
+    ),
+    add("an unknown type is rejected", "curator", "deny", userJob({ type: "DROP_EVERYTHING" })),
+    add("a missing type is rejected", "curator", "deny", without(userJob(), "type")),
+    add("a missing payload is rejected", "curator", "deny", without(userJob(), "payload")),
+    add("a string payload is rejected", "curator", "deny", userJob({ payload: "dry_run" })),
+    add("a null payload is rejected", "curator", "deny", userJob({ payload: null })),
+    add("a dedup_key of 500 characters is accepted", "alice", "allow", userJob({ dedup_key: text(500) })),
+    add("a dedup_key of 501 characters is rejected", "alice", "deny", userJob({ dedup_key: text(501) })),
+    add("a numeric dedup_key is rejected", "alice", "deny", userJob({ dedup_key: 42 })),
+    add("a list dedup_key is rejected", "alice", "deny", userJob({ dedup_key: ["a"] })),
+    {
+      name: "a create may not overwrite an existing job",
+      actor: "alice",
+      expect: "deny",
+      op: "set",
+      path: `${JOBS}/bob-job`,
+      data: userJob(),
+    },
+    add("without sign-in a valid job is rejected", "anonymous", "deny", userJob()),
+    add("without sign-in a minimal job is rejected", "anonymous", "deny", { type: "FAMILY_AUDIT", payload: {} }),
+  ];
+}
+
+function creationByCurator(): RulesCase[] {
+  return [
+    // CATALOG_ENRICH_FIELD_SHARD is created only by the engine (a parent's fan-out).
+    ...JOB_TYPES.filter((t) => t !== "CATALOG_ENRICH_FIELD_SHARD").map((type) =>
+      add(`a curator may create ${type} in apply mode in the maintenance lane at priority 1000`, "curator", "allow", {
+        type,
+        payload: { mode: "apply" },
+        queue: "maintenance",
+        priority: 1000,
+        status: "queued",
+        created_at: serverTimestamp(),
+        created_by: "curator",
+      }),
+    ),
+    add("a curator may not create engine-only shard jobs", "curator", "deny", userJob({ type: "CATALOG_ENRICH_FIELD_SHARD" })),
+    add("a curator may not ask for priority 1001", "curator", "deny", userJob({ priority: 1001 })),
+    add("a curator may not create a running job", "curator", "deny", userJob({ status: "running" })),
+    add("a curator may not write a lease owner", "curator", "deny", userJob({ lease_owner: "me" })),
+    add("a curator may not write another created_by", "curator", "deny", userJob({ created_by: "alice" })),
+    add("a catalog_admin claim other than true gives no curator type", "pretender", "deny", userJob({ type: "FAMILY_MERGE" })),
+    add("a catalog_admin claim other than true gives no maintenance lane", "pretender", "deny", userJob({ queue: "maintenance" })),
+  ];
+}
+
+/** Payload bounds: each key at its limit is accepted, one past it is rejected. */
+function payloadBounds(): RulesCase[] {
+  const allow = (name: string, payload: DocumentData) => add(`payload bounds: ${name}`, "curator", "allow", curatorPayload(payload));
+  const deny = (name: string, payload: DocumentData) => add(`payload bounds: ${name}`, "curator", "deny", curatorPayload(payload));
+  const listKeys = ["exercise_doc_ids", "alias_slugs", "fields_to_remove"];
+  return [
+    add("payload bounds: mode must be dry_run or apply", "curator", "deny", userJob({ payload: { mode: "preview" } })),
+    allow("six keys", { mode: "apply", family_slug: "a", fix_type: "b", reason: "c", family_limit: 1, shard_size: 2 }),
+    deny("seven keys", {
+      mode: "apply",
+      family_slug: "a",
+      fix_type: "b",
+      reason: "c",
+      family_limit: 1,
+      shard_size: 2,
+      emit_enrichment: true,
+    }),
+    deny("an unknown key", { mode: "apply", drop_table: "x" }),
+    allow("scalars of 4,000 characters in all", { family_slug: text(2000), reason: text(2000) }),
+    deny("scalars of 4,001 characters", { family_slug: text(2000), reason: text(2001) }),
+    ...["family_slug", "fix_type", "reason"].map((key) => deny(`${key} of 4,001 characters`, { [key]: text(4001) })),
+    ...["family_limit", "shard_size", "emit_enrichment", "family_slug"].map((key) => deny(`${key} that is a list`, { [key]: ["a"] })),
+    ...listKeys.flatMap((key) => [
+      allow(`${key} of 500 items`, { [key]: items(500) }),
+      deny(`${key} of 501 items`, { [key]: items(501) }),
+      deny(`${key} of 50,001 characters`, { [key]: [...items(50, 1000), "x"] }),
+    ]),
+    allow("list of 50,000 characters", { exercise_doc_ids: items(50, 1000) }),
+    deny("a list of maps", { alias_slugs: [{ a: "b" }] }),
+    ...(
+      [
+        ["merge_config", { source_family: "a", target_family: "b" }, "source_family"],
+        ["rename_config", { old_family_slug: "a", new_family_slug: "b" }, "new_family_slug"],
+        ["filter_criteria", { equipment: "a", category: "b", family_slug: "c" }, "category"],
+      ] as const
+    ).flatMap(([key, valid, field]) => [
+      allow(`${key} with its keys`, { [key]: valid }),
+      deny(`${key} with an unknown key`, { [key]: { ...valid, other: "x" } }),
+      allow(`${key} of 1,000 characters`, { [key]: { [field]: text(1000) } }),
+      deny(`${key} of 1,001 characters`, { [key]: { [field]: text(1001) } }),
+    ]),
+    allow("split_config with its keys", { split_config: { target_family: text(1000), equipment: items(500) } }),
+    deny("split_config with an unknown key", { split_config: { target_family: "a", other: "x" } }),
+    deny("split_config target of 1,001 characters", { split_config: { target_family: text(1001) } }),
+    deny("split_config of 501 equipment", { split_config: { equipment: items(501) } }),
+    allow("intent with its keys", {
+      intent: {
+        base_name: "a",
+        equipment: items(500),
+        category: "b",
+        description: text(4998),
+        muscles: { primary: ["c"], secondary: ["d"] },
+      },
+    }),
+    deny("intent with an unknown key", { intent: { base_name: "a", photo: "x" } }),
+    deny("intent texts of 5,001 characters", { intent: { base_name: "a", description: text(5000) } }),
+    deny("intent of 501 equipment", { intent: { equipment: items(501) } }),
+    deny("intent muscles with an unknown key", { intent: { muscles: { tertiary: ["a"] } } }),
+    deny("intent of 501 primary muscles", { intent: { muscles: { primary: items(501) } } }),
+    deny("intent of 501 secondary muscles", { intent: { muscles: { secondary: items(501) } } }),
+    allow("enrichment_spec with its keys", {
+      enrichment_spec: { spec_id: "a", spec_version: 2, fields_to_enrich: items(500), instructions: text(4994), use_pro_model: true },
+    }),
+    deny("enrichment_spec with an unknown key", { enrichment_spec: { spec_id: "a", model: "x" } }),
+    deny("enrichment_spec texts of 5,001 characters", { enrichment_spec: { spec_id: "a", instructions: text(5000) } }),
+    deny("enrichment_spec of 501 fields", { enrichment_spec: { fields_to_enrich: items(501) } }),
+    allow("fix_data with its keys", { fix_data: { new_name: text(500), merged_into: text(500), patch: { name: "a" } } }),
+    deny("fix_data with an unknown key", { fix_data: { new_name: "a", other: "x" } }),
+    deny("fix_data names of 1,001 characters", { fix_data: { new_name: text(500), merged_into: text(501) } }),
+    allow("fix_data patch of 20 fields and 20,000 characters", {
+      fix_data: { patch: Object.fromEntries(items(20, 1).map((_, i) => [`f${i}`, text(1000)])) },
+    }),
+    deny("fix_data patch of 21 fields", { fix_data: { patch: Object.fromEntries(items(21).map((_, i) => [`f${i}`, "a"])) } }),
+    deny("fix_data patch of 20,001 characters", { fix_data: { patch: { a: text(10000), b: text(10001) } } }),
+    deny("fix_data patch with a list value", { fix_data: { patch: { equipment: ["a"] } } }),
+  ];
+}
+
+function jobReads(): RulesCase[] {
+  const get = (name: string, actor: Actor, expect: "allow" | "deny", path: string): RulesCase => ({ name, actor, expect, op: "get", path });
+  const list = (name: string, actor: Actor, expect: "allow" | "deny", whereCreatedBy?: string): RulesCase => ({
+    name,
+    actor,
+    expect,
+    op: "list",
+    collection: JOBS,
+    ...(whereCreatedBy ? { whereCreatedBy } : {}),
+  });
+  return [
+    get("the creator can read their own job", "alice", "allow", `${JOBS}/alice-job`),
+    get("a user cannot read another user's job", "alice", "deny", `${JOBS}/bob-job`),
+    get("a user cannot read a system job", "alice", "deny", `${JOBS}/system-job`),
+    get("a user cannot read a job without created_by", "alice", "deny", `${JOBS}/legacy-job`),
+    get("without sign-in a job is not readable", "anonymous", "deny", `${JOBS}/alice-job`),
+    list("without sign-in jobs cannot be listed", "anonymous", "deny"),
+    list("a user can list their own jobs with a created_by filter", "alice", "allow", "alice"),
+    list("a user cannot list the whole collection", "alice", "deny"),
+    list("a user cannot list another user's jobs", "alice", "deny", "bob"),
+    ...["alice-job", "bob-job", "system-job", "legacy-job"].map((id) =>
+      get(`a curator can read ${id}`, "curator", "allow", `${JOBS}/${id}`),
+    ),
+    list("a curator can list every job", "curator", "allow"),
+    // Engine records under a job: curators read the attempt log and the frozen plans; nobody writes them.
+    ...[
+      ["attempts", "attempts/1"],
+      ["plans", "plans/p1"],
+    ].flatMap(([records, seeded]): RulesCase[] => [
+      get(`a curator can read ${records}`, "curator", "allow", `${JOBS}/alice-job/${seeded}`),
+      get(`the creator cannot read ${records}`, "alice", "deny", `${JOBS}/alice-job/${seeded}`),
+      ...(["curator", "alice"] as const).map((actor): RulesCase => ({
+        name: `${actor === "curator" ? "a curator" : "a user"} cannot write ${records}`,
+        actor,
+        expect: "deny",
+        op: "set",
+        path: `${JOBS}/alice-job/${records}/new`,
+        data: { status: "x" },
+      })),
+      { name: `a curator cannot delete ${records}`, actor: "curator", expect: "deny", op: "delete", path: `${JOBS}/alice-job/${seeded}` },
+    ]),
+    get("a curator cannot read the fan-in markers of a parent", "curator", "deny", `${JOBS}/alice-job/shard_results/child-1`),
+  ];
+}
+
+function jobUpdates(): RulesCase[] {
+  const update = (name: string, actor: Actor, expect: "allow" | "deny", data: DocumentData): RulesCase => ({
+    name,
+    actor,
+    expect,
+    op: "update",
+    path: `${JOBS}/alice-job`,
+    data,
+  });
+  const fields: [string, unknown][] = [
+    ["status", "cancelled"],
+    ["priority", 1000],
+    ["queue", "maintenance"],
+    ["payload", { mode: "apply", family_slug: "squat" }],
+    ["created_by", "bob"],
+    ["attempts", 3],
+    ["lease_owner", "me"],
+    ["max_attempts", 99],
+  ];
+  return [
+    update("the creator may set cancel_requested: true", "alice", "allow", { cancel_requested: true }),
+    update("a curator may set cancel_requested: true on anyone's job", "curator", "allow", { cancel_requested: true }),
+    update("another user may not request cancellation", "bob", "deny", { cancel_requested: true }),
+    update("without sign-in nobody may request cancellation", "anonymous", "deny", { cancel_requested: true }),
+    update("cancel_requested may not be set to false", "alice", "deny", { cancel_requested: false }),
+    update("cancel_requested may not be set to a string", "alice", "deny", { cancel_requested: "yes" }),
+    update("a curator may not set cancel_requested to false", "curator", "deny", { cancel_requested: false }),
+    ...fields.flatMap(([field, value]) => [
+      update(`the creator may not change ${field}`, "alice", "deny", { [field]: value }),
+      update(`the creator may not change ${field} alongside cancel_requested`, "alice", "deny", { cancel_requested: true, [field]: value }),
+      update(`a curator may not change ${field}`, "curator", "deny", { [field]: value }),
+      update(`a curator may not change ${field} alongside cancel_requested`, "curator", "deny", { cancel_requested: true, [field]: value }),
+    ]),
+    {
+      name: "a set() that replaces the job is rejected",
+      actor: "alice",
+      expect: "deny",
+      op: "set",
+      path: `${JOBS}/alice-job`,
+      data: { cancel_requested: true },
+    },
+    {
+      name: "a merge with cancel_requested is allowed",
+      actor: "alice",
+      expect: "allow",
+      op: "set",
+      path: `${JOBS}/alice-job`,
+      data: { cancel_requested: true },
+      merge: true,
+    },
+    ...(["alice", "curator", "anonymous"] as const).map((actor): RulesCase => ({
+      name: `${actor} may not delete a job`,
+      actor,
+      expect: "deny",
+      op: "delete",
+      path: `${JOBS}/alice-job`,
+    })),
+  ];
+}
+
+function otherCollections(): RulesCase[] {
+  const writes = (name: string): RulesCase[] =>
+    (["curator", "alice", "anonymous"] as const).flatMap((actor): RulesCase[] => [
+      { name: `${name}: ${actor} may not create`, actor, expect: "deny", op: "set", path: `${name}/doc-2`, data: { job_id: "j2" } },
+      { name: `${name}: ${actor} may not update`, actor, expect: "deny", op: "update", path: `${name}/doc-1`, data: { job_id: "j3" } },
+      { name: `${name}: ${actor} may not delete`, actor, expect: "deny", op: "delete", path: `${name}/doc-1` },
+    ]);
+  const read = (name: string, actor: Actor, expect: "allow" | "deny"): RulesCase[] => [
+    {
+      name: `${name}: ${actor} ${expect === "allow" ? "may" : "may not"} read a document`,
+      actor,
+      expect,
+      op: "get",
+      path: `${name}/doc-1`,
+    },
+    { name: `${name}: ${actor} ${expect === "allow" ? "may" : "may not"} list`, actor, expect, op: "list", collection: name },
+  ];
+  return [
+    ...CATALOG.flatMap((name) => [
+      ...read(name, "alice", "allow"),
+      ...read(name, "curator", "allow"),
+      ...read(name, "anonymous", "deny"),
+      ...writes(name),
+    ]),
+    ...CURATOR_READABLE.flatMap((name) => [
+      ...read(name, "curator", "allow"),
+      ...read(name, "alice", "deny"),
+      ...read(name, "anonymous", "deny"),
+      ...writes(name),
+    ]),
+    {
+      name: "daily summary shards: a curator may read",
+      actor: "curator",
+      expect: "allow",
+      op: "get",
+      path: "catalog_daily_summaries/doc-1/shards/0",
+    },
+    {
+      name: "daily summary shards: a user may not read",
+      actor: "alice",
+      expect: "deny",
+      op: "get",
+      path: "catalog_daily_summaries/doc-1/shards/0",
+    },
+    {
+      name: "daily summary shards: a curator may not write",
+      actor: "curator",
+      expect: "deny",
+      op: "set",
+      path: "catalog_daily_summaries/doc-1/shards/1",
+      data: { runs: 1 },
+    },
+    ...CLOSED.flatMap((name) => [...read(name, "curator", "deny"), ...read(name, "alice", "deny"), ...writes(name)]),
+  ];
+}
+
+export const RULES_CASES: readonly RulesCase[] = [
+  ...creationByUser(),
+  ...creationByCurator(),
+  ...payloadBounds(),
+  ...jobReads(),
+  ...jobUpdates(),
+  ...otherCollections(),
+];

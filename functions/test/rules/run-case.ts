@@ -1,0 +1,111 @@
+/**
+ * Runs the rules case table (cases.ts) against a set of rules on the Firestore emulator, under a
+ * project id of its own: the jest test uses one, the mutation check a few that it reloads with
+ * each mutant's rules.
+ */
+import path from "node:path";
+import { initializeTestEnvironment, type RulesTestEnvironment } from "@firebase/rules-unit-testing";
+import { deleteApp, initializeApp, type App } from "firebase-admin/app";
+import { getFirestore } from "firebase-admin/firestore";
+import { collection, deleteDoc, doc, type Firestore, getDoc, getDocs, query, setDoc, updateDoc, where } from "firebase/firestore";
+import { ACTOR_CLAIMS, type Actor, type RulesCase, SEED_DOCUMENTS } from "./cases";
+
+export const RULES_PATH = path.resolve(__dirname, "../../../firestore.rules");
+
+function emulatorHostAndPort(): { host: string; port: number } {
+  const value = process.env.FIRESTORE_EMULATOR_HOST;
+  if (!value) throw new Error("FIRESTORE_EMULATOR_HOST is not set; test/setup/global-setup.ts should have set it");
+  const at = value.lastIndexOf(":");
+  const port = Number(value.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port)) throw new Error(`FIRESTORE_EMULATOR_HOST is not host:port: ${value}`);
+  return { host: value.slice(0, at), port };
+}
+
+export type CaseOutcome = { ok: true } | { ok: false; reason: string };
+
+/** One emulator project: client contexts per actor (kept: a new context costs a connection), and an Admin client for the seed. */
+export class RulesProject {
+  private readonly clients = new Map<Actor, Firestore>();
+
+  private constructor(
+    readonly projectId: string,
+    private readonly env: RulesTestEnvironment,
+    private readonly admin: App,
+  ) {}
+
+  static async open(projectId: string, rules: string): Promise<RulesProject> {
+    const env = await initializeTestEnvironment({ projectId, firestore: { ...emulatorHostAndPort(), rules } });
+    const project = new RulesProject(projectId, env, initializeApp({ projectId }, `rules-${projectId}`));
+    await project.reset();
+    return project;
+  }
+
+  async loadRules(rules: string): Promise<void> {
+    const { host, port } = emulatorHostAndPort();
+    const res = await fetch(`http://${host}:${port}/emulator/v1/projects/${this.projectId}:securityRules`, {
+      method: "PUT",
+      body: JSON.stringify({ rules: { files: [{ content: rules }] } }),
+    });
+    if (!res.ok) throw new Error(`loading rules into ${this.projectId}: ${res.status} ${await res.text()}`);
+  }
+
+  /** Deletes every document and writes the seed again. */
+  async reset(): Promise<void> {
+    await this.env.clearFirestore();
+    const db = getFirestore(this.admin);
+    const batch = db.batch();
+    for (const [docPath, data] of Object.entries(SEED_DOCUMENTS)) batch.set(db.doc(docPath), data);
+    await batch.commit();
+  }
+
+  /**
+   * Whether the rules decided as the case expects. Any other error (a document missing, say) is a
+   * failure too: under weakened rules an earlier case may have deleted what this one needs.
+   */
+  async run(c: RulesCase): Promise<CaseOutcome> {
+    try {
+      await perform(this.client(c.actor), c);
+      return c.expect === "allow" ? { ok: true } : { ok: false, reason: "allowed, expected a denial" };
+    } catch (err) {
+      const message = (err as Error).message;
+      if ((err as { code?: unknown }).code !== "permission-denied") return { ok: false, reason: `failed: ${message}` };
+      return c.expect === "deny" ? { ok: true } : { ok: false, reason: `denied, expected to be allowed: ${message}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.env.cleanup();
+    await deleteApp(this.admin);
+  }
+
+  private client(actor: Actor): Firestore {
+    let db = this.clients.get(actor);
+    if (!db) {
+      const ctx = actor === "anonymous" ? this.env.unauthenticatedContext() : this.env.authenticatedContext(actor, ACTOR_CLAIMS[actor]);
+      // The rules-unit-testing contexts hand out compat instances; the modular API accepts them.
+      db = ctx.firestore() as unknown as Firestore;
+      this.clients.set(actor, db);
+    }
+    return db;
+  }
+}
+
+async function perform(db: Firestore, c: RulesCase): Promise<unknown> {
+  switch (c.op) {
+    case "add":
+      // A new id, as addDoc would pick; setDoc carries no exists-precondition, so the SDK may resend it safely.
+      return setDoc(doc(collection(db, c.collection)), c.data);
+    case "set":
+      return setDoc(doc(db, c.path), c.data, { merge: c.merge === true });
+    case "update":
+      return updateDoc(doc(db, c.path), c.data);
+    case "get":
+      return getDoc(doc(db, c.path));
+    case "list":
+      return getDocs(
+        c.whereCreatedBy ? query(collection(db, c.collection), where("created_by", "==", c.whereCreatedBy)) : collection(db, c.collection),
+      );
+    case "delete":
+      return deleteDoc(doc(db, c.path));
+  }
+}
