@@ -137,7 +137,7 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
       }
     }
 
-    const deadline = Date.now() + 600_000;
+    const deadline = Date.now() + 120_000 + total * 3_000;
     let open = true;
     const stillOpen = async () => {
       open = !(await db.collection(JOB_COLLECTIONS.jobs).where("status", "not-in", FINAL_STATUSES).limit(1).get()).empty;
@@ -163,9 +163,17 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
             await operator.cancel(jobIds[Math.floor(random() * jobIds.length)]).catch(() => undefined);
           }
         }
-        // Parents waiting for their children's next check, and backoffs: make them due.
-        const waiting = await db.collection(JOB_COLLECTIONS.jobs).where("status", "in", ["deferred", "queued"]).get();
-        await Promise.all(waiting.docs.map((doc) => doc.ref.update({ run_after: new Date() }).catch(() => undefined)));
+        // Parents waiting for their children's next check (a minute): make them due. Only those, since
+        // touching a ready job would void the version a worker's lease is conditioned on.
+        const waiting = await db
+          .collection(JOB_COLLECTIONS.jobs)
+          .where("run_after", ">", new Date(Date.now() + 5_000))
+          .get();
+        await Promise.all(
+          waiting.docs
+            .filter((doc) => doc.get("status") === "deferred")
+            .map((doc) => doc.ref.update({ run_after: new Date() }, { lastUpdateTime: doc.updateTime }).catch(() => undefined)),
+        );
         await pause(500);
       }
     };
@@ -184,5 +192,5 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
         `${violations.length} violations\n`,
     );
     expect(violations).toEqual([]);
-  }, 900_000);
+  }, 3_600_000);
 });
