@@ -50,15 +50,21 @@ export interface OpCounts {
   rpcs: number;
   /** RPCs by method name, e.g. `{ runQuery: 3, commit: 2 }`. */
   byMethod: Record<string, number>;
+  /** Reads by the method that billed them, e.g. `{ runQuery: 40, listen: 5 }`. */
+  readsByMethod: Record<string, number>;
 }
 
-export function zeroCounts(): OpCounts {
-  return { reads: 0, indexReads: 0, writes: 0, deletes: 0, failedWrites: 0, failedCommits: 0, rpcs: 0, byMethod: {} };
+function zeroCounts(): OpCounts {
+  return { reads: 0, indexReads: 0, writes: 0, deletes: 0, failedWrites: 0, failedCommits: 0, rpcs: 0, byMethod: {}, readsByMethod: {} };
 }
 
-export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
-  const byMethod = { ...a.byMethod };
-  for (const [method, n] of Object.entries(b.byMethod)) byMethod[method] = (byMethod[method] ?? 0) + n;
+function addTally(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const sum = { ...a };
+  for (const [key, n] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + n;
+  return sum;
+}
+
+function addCounts(a: OpCounts, b: OpCounts): OpCounts {
   return {
     reads: a.reads + b.reads,
     indexReads: a.indexReads + b.indexReads,
@@ -67,25 +73,8 @@ export function addCounts(a: OpCounts, b: OpCounts): OpCounts {
     failedWrites: a.failedWrites + b.failedWrites,
     failedCommits: a.failedCommits + b.failedCommits,
     rpcs: a.rpcs + b.rpcs,
-    byMethod,
-  };
-}
-
-export function subtractCounts(a: OpCounts, b: OpCounts): OpCounts {
-  const byMethod: Record<string, number> = {};
-  for (const method of new Set([...Object.keys(a.byMethod), ...Object.keys(b.byMethod)])) {
-    const n = (a.byMethod[method] ?? 0) - (b.byMethod[method] ?? 0);
-    if (n !== 0) byMethod[method] = n;
-  }
-  return {
-    reads: a.reads - b.reads,
-    indexReads: a.indexReads - b.indexReads,
-    writes: a.writes - b.writes,
-    deletes: a.deletes - b.deletes,
-    failedWrites: a.failedWrites - b.failedWrites,
-    failedCommits: a.failedCommits - b.failedCommits,
-    rpcs: a.rpcs - b.rpcs,
-    byMethod,
+    byMethod: addTally(a.byMethod, b.byMethod),
+    readsByMethod: addTally(a.readsByMethod, b.readsByMethod),
   };
 }
 
@@ -214,6 +203,11 @@ export class OpCounter {
     };
   }
 
+  private read(method: string, n = 1): void {
+    this.totals.reads += n;
+    this.totals.readsByMethod[method] = (this.totals.readsByMethod[method] ?? 0) + n;
+  }
+
   private rpc(method: string): void {
     this.totals.rpcs++;
     this.totals.byMethod[method] = (this.totals.byMethod[method] ?? 0) + 1;
@@ -234,14 +228,14 @@ export class OpCounter {
       }
     } else if (method === "listCollectionIds") {
       // "For queries other than document reads, such as a request for a list of collection IDs, you are billed for one document read."
-      this.totals.reads++;
+      this.read(method);
     }
   }
 
   private observeStream(method: string, body: unknown, stream: NodeJS.ReadableStream): void {
     if (method === "batchGetDocuments") {
       stream.on("data", (message: { found?: unknown; missing?: unknown }) => {
-        if (message.found || message.missing) this.totals.reads++;
+        if (message.found || message.missing) this.read(method);
       });
     } else if (method === "runQuery") {
       this.observeQuery((body as { structuredQuery?: StructuredQueryProto }).structuredQuery ?? {}, stream);
@@ -259,23 +253,23 @@ export class OpCounter {
     const settle = () => {
       if (settled) return;
       settled = true;
-      if (documents === 0)
-        this.totals.reads++; // the minimum charge of a query
-      else if (rangeFields(query).size > 1) {
-        this.totals.reads++;
+      if (documents === 0) {
+        this.read("runQuery"); // the minimum charge of a query
+      } else if (rangeFields(query).size > 1) {
+        this.read("runQuery");
         this.totals.indexReads++;
       }
     };
     stream.on("data", (message: { document?: unknown; skippedResults?: unknown; done?: boolean }) => {
       if (message.document) {
         documents++;
-        this.totals.reads++;
+        this.read("runQuery");
       }
       // The skipped documents are billed, at most `offset` of them (the emulator repeats the number in every response).
       const more = Math.min(asNumber(message.skippedResults), asNumber(query.offset) - skipped);
       if (more > 0) {
         skipped += more;
-        this.totals.reads += more;
+        this.read("runQuery", more);
       }
       if (message.done) settle();
     });
@@ -290,14 +284,15 @@ export class OpCounter {
       if (!fields) return;
       // count() reads as many index entries as it counts; sum() and avg() are taken at the minimum.
       const entries = Math.max(0, ...Object.values(fields).map((value) => asNumber(value.integerValue)));
-      this.totals.reads += Math.max(1, Math.ceil(entries / INDEX_ENTRIES_PER_READ));
+      this.read("runAggregationQuery", Math.max(1, Math.ceil(entries / INDEX_ENTRIES_PER_READ)));
     });
   }
 
   private observeListener(stream: NodeJS.ReadableStream): void {
     const view = new ListenerView();
     stream.on("data", (message: ListenResponse) => {
-      this.totals.reads += view.apply(message);
+      const reads = view.apply(message);
+      if (reads > 0) this.read("listen", reads);
     });
   }
 }

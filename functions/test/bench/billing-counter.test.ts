@@ -57,7 +57,7 @@ describe("billing counter: reads", () => {
     await seed(2);
     const { result, counts } = await countOps(db, () => db.getAll(things().doc("t00000"), things().doc("t00001"), things().doc("nope")));
     expect(result.filter((snap) => snap.exists)).toHaveLength(2);
-    expect(counts).toMatchObject({ reads: 3, rpcs: 1 });
+    expect(counts).toMatchObject({ reads: 3, rpcs: 1, readsByMethod: { batchGetDocuments: 3 } });
   });
 
   it("a query returning 5 documents is 5 reads", async () => {
@@ -103,7 +103,7 @@ describe("billing counter: reads", () => {
     await seed(1500);
     const many = await countOps(db, () => things().count().get());
     expect(many.result.data().count).toBe(1500);
-    expect(many.counts).toMatchObject({ reads: 2, rpcs: 1 });
+    expect(many.counts).toMatchObject({ reads: 2, rpcs: 1, readsByMethod: { runAggregationQuery: 2 } });
   });
 });
 
@@ -249,7 +249,7 @@ describe("billing counter: listeners", () => {
     listener.stop();
     detach();
     expect(changes).toEqual(["added:t00000", "added:t00001", "modified:t00000"]);
-    expect(counter.counts).toMatchObject({ reads: 1 + 2, writes: 0, byMethod: { listen: 1 } });
+    expect(counter.counts).toMatchObject({ reads: 1 + 2, writes: 0, byMethod: { listen: 1 }, readsByMethod: { listen: 3 } });
   });
 
   it("a listener on an empty result set is billed the query minimum of 1 read", async () => {
