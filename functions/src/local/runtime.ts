@@ -3,7 +3,7 @@
  * the onDocumentCreated trigger, an in-process task queue plays Cloud Tasks (dispatching to the same
  * lane handler), and a timer plays the scheduled watchdog. Used by `npm start` and the tests.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import type { EngineConfig } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -45,17 +45,23 @@ export class LocalRuntime {
 
   /**
    * Starts the trigger listener and the watchdog timer; resolves once the listener is live (its first
-   * snapshot arrived), so documents written afterwards are seen. Existing queued jobs get a wake-up too.
+   * snapshot arrived), so documents written afterwards are seen.
+   *
+   * The listener plays onDocumentCreated over the queued jobs only: a job leaves the query when it
+   * is leased, so a burst costs a few messages per job (added, taken in, leased), never the whole
+   * collection and its history; and a restart takes in only what still waits (each waiting job gets
+   * a wake-up, nothing else is touched).
    */
   async start(): Promise<void> {
     const onError = this.options.onError ?? ((err, where) => console.error(`[${where}]`, err));
     let live: () => void = () => undefined;
     const firstSnapshot = new Promise<void>((resolve) => (live = resolve));
-    this.unsubscribe = this.options.db.collection(JOB_COLLECTIONS.jobs).onSnapshot(
+    const waiting = this.options.db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued");
+    this.unsubscribe = waiting.onSnapshot(
       (snap) => {
         for (const change of snap.docChanges()) {
           if (change.type !== "added") continue;
-          const intake = this.intakeWithRetries(change.doc.id)
+          const intake = this.intakeWithRetries(change.doc)
             .catch((err) => onError(err, "intake"))
             .finally(() => this.pendingIntakes.delete(intake));
           this.pendingIntakes.add(intake);
@@ -77,10 +83,12 @@ export class LocalRuntime {
   }
 
   /** Like a trigger deployed with `retry: true`: a failed intake (e.g. contention) is delivered again. */
-  private async intakeWithRetries(jobId: string, attempts = 5): Promise<void> {
+  private async intakeWithRetries(doc: DocumentSnapshot, attempts = 5): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await handleJobCreated(this.engine, { params: { jobId }, authType: "unknown", authId: "local-client" });
+        // The first delivery carries the snapshot (no read); a retry reads the document as it is now.
+        const data = attempt === 1 ? doc : undefined;
+        await handleJobCreated(this.engine, { params: { jobId: doc.id }, data, authType: "unknown", authId: "local-client" });
         return;
       } catch (err) {
         if (attempt >= attempts || this.stopped) throw err;

@@ -1,4 +1,4 @@
-import { RunHistory, type RunSummary } from "../../src/jobs/run-history";
+import { RunHistory, type RunSummary, recordRun } from "../../src/jobs/run-history";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
 const db = useFirestore();
@@ -25,13 +25,18 @@ const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => (
 });
 
 describeWithFullEmulator("run history (field transforms of the daily counters)", () => {
-  it("records an attempt once, even when asked twice, and sums the day's shards", async () => {
+  /** Records one attempt in its own batch, as the batch that ends an attempt does. */
+  const record = async (run: RunSummary) => {
+    const batch = db.batch();
+    recordRun(batch, db, run);
+    await batch.commit();
+  };
+
+  it("records an attempt once: a second record of the same attempt fails whole, counters included", async () => {
     const history = new RunHistory(db);
-    expect(await history.record(summary("j1"))).toBe(true);
-    expect(await history.record(summary("j1"))).toBe(false);
-    expect(
-      await history.record(summary("j2", { type: "TARGETED_FIX", mode: "apply", attempt_status: "succeeded", job_status: "succeeded" })),
-    ).toBe(true);
+    await record(summary("j1"));
+    await expect(record(summary("j1"))).rejects.toThrow();
+    await record(summary("j2", { type: "TARGETED_FIX", mode: "apply", attempt_status: "succeeded", job_status: "succeeded" }));
     const day = await history.getDailySummary("2026-03-04");
     expect(day).toMatchObject({
       runs: 2,
