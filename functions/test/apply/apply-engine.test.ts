@@ -4,12 +4,13 @@ import { planWriter } from "../../src/apply/run-plan";
 import { type Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { IDEMPOTENCY_TTL_MS } from "../../src/apply/idempotency";
-import { type ChangePlan, type OperationInput, operationKey } from "../../src/apply/plan";
-import { LeaseLostError } from "../../src/jobs/errors";
+import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
+import { JobCancelledError, LeaseLostError } from "../../src/jobs/errors";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
+import { toNameSlug } from "../../src/catalog/taxonomy";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
 const benchDumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"]);
@@ -30,6 +31,10 @@ const normalizePlan = (): ChangePlan =>
   ]);
 
 const db = useFirestore();
+/** Operations named by their position, as a frozen plan names them. */
+const writer = (input: TestHandlerInput) => planWriter(input, (_op, index) => `test/${index}`);
+const keyOf = (plan: ChangePlan, index: number, input: TestHandlerInput) =>
+  idempotencyKey(plan.operations[index], input.job.id, `test/${index}`);
 
 async function start(): Promise<{ deps: TestDeps; input: TestHandlerInput; engine: ApplyEngine }> {
   await seedCatalog(db, catalog);
@@ -63,12 +68,12 @@ describe("ApplyEngine.preview", () => {
     expect(preview.operations[1].changes[0]).toMatchObject({ target: "exercise_aliases/squat-barbell", change: "create", before: null });
   });
 
-  it("marks operations already applied", async () => {
+  it("reports an operation whose effect is already in the catalog as no change", async () => {
     const { engine, input } = await start();
     const plan = normalizePlan();
-    await engine.apply(planOf([plan.operations[2]]), planWriter(input));
+    await engine.apply(planOf([plan.operations[2]]), writer(input));
     const preview = await engine.preview(plan);
-    expect(preview.operations.map((op) => op.outcome)).toEqual(["would_apply", "would_apply", "already_applied", "would_apply"]);
+    expect(preview.operations.map((op) => op.outcome)).toEqual(["would_apply", "would_apply", "no_change", "would_apply"]);
   });
 });
 
@@ -77,7 +82,7 @@ describe("ApplyEngine.apply", () => {
     const { engine, input } = await start();
     const startedAt = Date.now();
     const plan = normalizePlan();
-    const result = await engine.apply(plan, planWriter(input));
+    const result = await engine.apply(plan, writer(input));
 
     expect(result.applied.map((op) => op.operation_index)).toEqual([0, 1, 2, 3]);
     expect(result).toMatchObject({ skipped: [], failed: [], not_attempted: [] });
@@ -100,7 +105,7 @@ describe("ApplyEngine.apply", () => {
       lease_epoch: input.lease.epoch,
       operation_index: 0,
       op: "rename_exercise",
-      idempotency_key: operationKey(plan.operations[0]),
+      idempotency_key: keyOf(plan, 0, input),
       rationale,
       status: "applied",
       targets: [`exercises/${squat.id}`],
@@ -111,7 +116,10 @@ describe("ApplyEngine.apply", () => {
       changed_paths: ["name", "name_slug"],
     });
 
-    const record = await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(plan.operations[0])).get();
+    const record = await db
+      .collection(APPLY_COLLECTIONS.idempotency)
+      .doc(keyOf(plan, 0, input)!)
+      .get();
     expect(record.data()).toMatchObject({
       key: record.id,
       job_id: input.job.id,
@@ -144,7 +152,7 @@ describe("ApplyEngine.apply", () => {
         { op: "update_family_registry", family_slug: "squat", status: "deprecated", rationale },
         { op: "update_family_registry", family_slug: "front_squat", rationale },
       ]),
-      planWriter(input),
+      writer(input),
     );
     expect(result.failed).toEqual([]);
     expect(await exercise(squat.id)).toMatchObject({
@@ -160,21 +168,67 @@ describe("ApplyEngine.apply", () => {
     expect(await registry("front_squat")).toMatchObject({ exercise_count: 1, base_name: "Front Squat", status: "active" });
   });
 
-  it("changes the catalog once when the same plan is applied twice, or by a second job", async () => {
-    const { deps, engine, input } = await start();
+  it("skips every operation when the same job applies its plan again", async () => {
+    const { engine, input } = await start();
     const plan = normalizePlan();
-    await engine.apply(plan, planWriter(input));
+    await engine.apply(plan, writer(input));
     const after = await snapshotCatalog(db);
 
-    const again = await engine.apply(plan, planWriter(input));
+    const again = await engine.apply(plan, writer(input));
     expect(again.applied).toEqual([]);
     expect(again.skipped.map((op) => op.reason)).toEqual(["already_applied", "already_applied", "already_applied", "already_applied"]);
-
-    const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
-    const second = await engine.apply(plan, planWriter(other));
-    expect(second.skipped.every((op) => op.applied_by_job === input.job.id)).toBe(true);
     expect(await snapshotCatalog(db)).toBe(after);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
+  });
+
+  it("fails another job's copy of an applied plan as stale instead of calling it done", async () => {
+    const { deps, engine, input } = await start();
+    const plan = normalizePlan();
+    await engine.apply(plan, writer(input));
+    const after = await snapshotCatalog(db);
+
+    const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
+    const second = await engine.apply(plan, writer(other));
+    expect(second.failed).toEqual([expect.objectContaining({ operation_index: 0, code: "STALE_PLAN" })]);
+    expect(second.not_attempted).toEqual([1, 2, 3]);
+    expect(await snapshotCatalog(db)).toBe(after);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
+  });
+
+  it("applies an undo and a redo: A→B, B→A, A→B leaves B with every old slug resolving", async () => {
+    const { deps, engine, input } = await start();
+    const rename = (from: string, to: string): ChangePlan =>
+      planOf([
+        { op: "rename_exercise", exercise_id: squat.id, old_name: from, new_name: to, rationale },
+        { op: "upsert_alias", alias_slug: toNameSlug(from), exercise_id: squat.id, rationale },
+      ]);
+    const a = "Squat (Barbell)";
+    const b = "Back Squat (Barbell)";
+    await engine.apply(rename(a, b), writer(input));
+    const undo = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
+    const undone = await engine.apply(rename(b, a), writer(undo));
+    const redo = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
+    const redone = await engine.apply(rename(a, b), writer(redo));
+
+    expect(undone.failed).toEqual([]);
+    expect(redone.failed).toEqual([]);
+    expect(redone.applied.map((op) => op.operation_index)).toContain(0);
+    expect(await exercise(squat.id)).toMatchObject({ name: b, name_slug: toNameSlug(b) });
+    const alias = async (slug: string) => (await db.collection(CATALOG_COLLECTIONS.aliases).doc(slug).get()).data();
+    expect(await alias(toNameSlug(a))).toMatchObject({ exercise_id: squat.id });
+  });
+
+  it("applies a patch undone and redone: X→Y→X ends at X", async () => {
+    const { deps, engine, input } = await start();
+    const patch = (level: string) =>
+      planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": level }, rationale }]);
+    await engine.apply(patch("advanced"), writer(input));
+    for (const level of ["intermediate", "advanced"]) {
+      const next = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
+      expect((await engine.apply(patch(level), writer(next))).applied).toHaveLength(1);
+    }
+    expect((await exercise(benchBarbell.id)).metadata).toEqual({ level: "advanced" });
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(3);
   });
 
   it("recomputes a family's registry again for a later job instead of skipping it", async () => {
@@ -186,12 +240,12 @@ describe("ApplyEngine.apply", () => {
         { op: "update_family_registry", family_slug: "bench_press", rationale },
       ]);
     };
-    expect((await engine.apply(addVariant("Bench Press (Cable)", "cable"), planWriter(input))).applied).toHaveLength(2);
+    expect((await engine.apply(addVariant("Bench Press (Cable)", "cable"), writer(input))).applied).toHaveLength(2);
     const later = await leaseForTest(deps, {
       type: "EXERCISE_ADD",
       payload: { mode: "apply", intent: { base_name: "Bench Press", equipment: ["machine"] } },
     });
-    const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), planWriter(later));
+    const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), writer(later));
     expect(result.applied.map((op) => op.idempotency_key === null)).toEqual([false, true]);
     const registry = (await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").get()).data();
     expect(registry).toMatchObject({ exercise_count: 4, primary_equipment: ["barbell", "cable", "dumbbell", "machine"] });
@@ -211,11 +265,18 @@ describe("ApplyEngine.apply", () => {
       stale,
       { op: "update_family_registry", family_slug: "bench_press", rationale },
     ]);
-    const result = await engine.apply(plan, planWriter(input));
+    const result = await engine.apply(plan, writer(input));
     expect(result.applied.map((op) => op.operation_index)).toEqual([0]);
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 1, code: "STALE_PLAN", path: "old_name" })]);
     expect(result.not_attempted).toEqual([2]);
-    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(plan.operations[1])).get()).exists).toBe(false);
+    expect(
+      (
+        await db
+          .collection(APPLY_COLLECTIONS.idempotency)
+          .doc(keyOf(plan, 1, input)!)
+          .get()
+      ).exists,
+    ).toBe(false);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(1);
     expect((await exercise(squat.id)).name).toBe("Squat (Barbell)");
   });
@@ -224,7 +285,7 @@ describe("ApplyEngine.apply", () => {
     const { engine, input } = await start();
     const result = await engine.apply(
       planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "strength" }, rationale }]),
-      planWriter(input),
+      writer(input),
     );
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 0, code: "SCHEMA_INVALID", path: "category" })]);
     expect((await exercise(squat.id)).category).toBe("compound");
@@ -238,7 +299,7 @@ describe("ApplyEngine.apply", () => {
         { op: "patch_fields", exercise_id: squat.id, set: { category: "compound" }, rationale },
         { op: "no_change", rationale },
       ]),
-      planWriter(input),
+      writer(input),
     );
     expect(result.unchanged).toEqual([
       { operation_index: 0, op: "patch_fields", reason: "already_in_effect" },
@@ -248,10 +309,23 @@ describe("ApplyEngine.apply", () => {
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
   });
 
-  it("stops between operations when the job's signal aborts", async () => {
+  it("stops between operations on a cancel and reports the rest as not attempted", async () => {
+    const { engine, input } = await start();
+    const result = await engine.apply(normalizePlan(), writer(input), {
+      signal: input.abort.signal,
+      beforeOperation: (index) => {
+        if (index === 2) input.abort.abort(new JobCancelledError(input.job.id));
+      },
+    });
+    expect(result).toMatchObject({ cancelled: true, not_attempted: [2, 3] });
+    expect(result.applied.map((op) => op.operation_index)).toEqual([0, 1]);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(2);
+  });
+
+  it("throws between operations when the job's signal aborts for another reason", async () => {
     const { engine, input } = await start();
     const reason = new Error("cancelled");
-    const applying = engine.apply(normalizePlan(), planWriter(input), {
+    const applying = engine.apply(normalizePlan(), writer(input), {
       signal: input.abort.signal,
       beforeOperation: (index) => {
         if (index === 2) input.abort.abort(reason);
@@ -266,7 +340,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
   it("after a crash between two operations, the retry applies every operation exactly once", async () => {
     const { deps, engine, input } = await start();
     const plan = normalizePlan();
-    const crash = engine.apply(plan, planWriter(input), {
+    const crash = engine.apply(plan, writer(input), {
       beforeOperation: (index) => {
         if (index === 2) throw new Error("worker crashed");
       },
@@ -276,13 +350,13 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
 
     const retry = await retryForTest(deps, input);
     expect(retry.lease.epoch).toBeGreaterThan(input.lease.epoch);
-    const result = await engine.apply(plan, planWriter(retry));
+    const result = await engine.apply(plan, writer(retry));
     expect(result.skipped.map((op) => op.operation_index)).toEqual([0, 1]);
     expect(result.applied.map((op) => op.operation_index)).toEqual([2, 3]);
 
     const journal = await db.collection(APPLY_COLLECTIONS.changes).get();
     const keys = journal.docs.map((doc) => doc.get("idempotency_key") as string).sort();
-    expect(keys).toEqual(plan.operations.map(operationKey).sort());
+    expect(keys).toEqual(plan.operations.map((_op, index) => keyOf(plan, index, retry)).sort());
     expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
   });
 
@@ -290,25 +364,23 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     const { deps, engine, input } = await start();
     const before = await snapshotCatalog(db);
     await retryForTest(deps, input);
-    await expect(engine.apply(normalizePlan(), planWriter(input))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(engine.apply(normalizePlan(), writer(input))).rejects.toBeInstanceOf(LeaseLostError);
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
     expect(await count(APPLY_COLLECTIONS.idempotency)).toBe(0);
   });
 
-  it("two jobs racing with the same operations apply each of them once", async () => {
+  it("two jobs racing with the same rename: one renames, the other finds its plan stale", async () => {
     const { deps, input } = await start();
     const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
-    const plan = normalizePlan();
-    const [a, b] = await Promise.all([
-      new ApplyEngine(newFirestore()).apply(plan, planWriter(input)),
-      new ApplyEngine(newFirestore()).apply(plan, planWriter(other)),
+    const plan = planOf([normalizePlan().operations[0]]);
+    const results = await Promise.all([
+      new ApplyEngine(newFirestore()).apply(plan, writer(input)),
+      new ApplyEngine(newFirestore()).apply(plan, writer(other)),
     ]);
-    const appliedIndexes = [...a.applied, ...b.applied].map((op) => op.operation_index).sort();
-    expect(appliedIndexes).toEqual([0, 1, 2, 3]);
-    expect(a.failed).toEqual([]);
-    expect(b.failed).toEqual([]);
-    expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
+    expect(results.map((result) => result.applied.length).sort()).toEqual([0, 1]);
+    expect(results.flatMap((result) => result.failed.map((op) => op.code))).toEqual(["STALE_PLAN"]);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(1);
     expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
   });
 });

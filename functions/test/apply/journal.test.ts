@@ -4,7 +4,7 @@ import { planWriter } from "../../src/apply/run-plan";
 import { type Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
-import { type ChangePlan, operationKey } from "../../src/apply/plan";
+import { type ChangePlan, idempotencyKey } from "../../src/apply/plan";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
@@ -33,6 +33,7 @@ const mergePlan = planOf([
 ]);
 
 const db = useFirestore();
+const operationId = (_op: unknown, index: number) => `test/${index}`;
 let engine: ApplyEngine;
 let input: TestHandlerInput;
 beforeEach(async () => {
@@ -43,8 +44,12 @@ beforeEach(async () => {
 });
 
 const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
-async function applyOne(plan: ChangePlan): Promise<string> {
-  const result = await engine.apply(plan, planWriter(input));
+/** Applies a one-operation plan; `planId` names its operation, as a frozen plan's id does. */
+async function applyOne(plan: ChangePlan, planId = "test"): Promise<string> {
+  const result = await engine.apply(
+    plan,
+    planWriter(input, (_op, index) => `${planId}/${index}`),
+  );
   expect(result.change_ids).toHaveLength(1);
   return result.change_ids[0];
 }
@@ -65,10 +70,17 @@ describe("revertChange", () => {
     expect((updated_at as Timestamp).toMillis()).toBeGreaterThanOrEqual((applied!.updated_at as Timestamp).toMillis());
     const entry = await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get();
     expect(entry.data()).toMatchObject({ status: "reverted", reverted_by: "operator" });
-    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(renamePlan.operations[0])).get()).exists).toBe(false);
+    expect(
+      (
+        await db
+          .collection(APPLY_COLLECTIONS.idempotency)
+          .doc(idempotencyKey(renamePlan.operations[0], input.job.id, "test/0")!)
+          .get()
+      ).exists,
+    ).toBe(false);
 
     expect((await revertChange(db, changeId)).status).toBe("already_reverted");
-    expect((await engine.apply(renamePlan, planWriter(input))).applied).toHaveLength(1);
+    expect((await engine.apply(renamePlan, planWriter(input, operationId))).applied).toHaveLength(1);
     expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
   });
 
@@ -81,7 +93,10 @@ describe("revertChange", () => {
 
   it("refuses after a later edit of the same document, and changes nothing", async () => {
     const changeId = await applyOne(renamePlan);
-    await applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]));
+    await applyOne(
+      planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]),
+      "later",
+    );
     const before = await exercise(benchBarbell.id);
 
     const err = await revertChange(db, changeId).catch((e: unknown) => e);
