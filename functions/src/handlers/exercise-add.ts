@@ -54,7 +54,10 @@ export const exerciseAddHandler = planHandler({
 });
 
 /** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */
-async function queueEnrichment(engine: Pick<JobScope, "createJob">, outcome: HandlerOutcome & { kind: "completed" }): Promise<HandlerOutcome> {
+async function queueEnrichment(
+  engine: Pick<JobScope, "createJob">,
+  outcome: HandlerOutcome & { kind: "completed" },
+): Promise<HandlerOutcome> {
   const exerciseId = String(outcome.summary.exercise_id);
   const enrichment = await engine.createJob({
     type: "CATALOG_ENRICH_FIELD",

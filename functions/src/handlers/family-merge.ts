@@ -41,12 +41,15 @@ export const familyMergeHandler = planHandler({
     ]);
     const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
-    return { plan, summary: {
-      source_family: source.slug,
-      target_family: target.slug,
-      moved: merge.moved,
-      renamed: merge.renamed,
-      merged_exercises: merge.merged_exercises,
-    } };
+    return {
+      plan,
+      summary: {
+        source_family: source.slug,
+        target_family: target.slug,
+        moved: merge.moved,
+        renamed: merge.renamed,
+        merged_exercises: merge.merged_exercises,
+      },
+    };
   },
 });

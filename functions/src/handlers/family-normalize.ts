@@ -21,11 +21,14 @@ export const familyNormalizeHandler = planHandler({
     const family = await auditedFamily(input.deps.db, input.job.payload.family_slug);
     const normalization = planFamilyNormalize(family);
     const plan = changePlan(input.job, `normalise names and equipment of family ${family.slug}`, normalization.operations);
-    return { plan, summary: {
-      family_slug: family.slug,
-      renamed: normalization.renamed,
-      equipment_normalised: normalization.equipment_normalised,
-      unresolved: summarizeFindings(normalization.unresolved),
-    } };
+    return {
+      plan,
+      summary: {
+        family_slug: family.slug,
+        renamed: normalization.renamed,
+        equipment_normalised: normalization.equipment_normalised,
+        unresolved: summarizeFindings(normalization.unresolved),
+      },
+    };
   },
 });

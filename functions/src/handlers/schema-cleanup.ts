@@ -26,10 +26,13 @@ export const schemaCleanupHandler = planHandler({
     const { payload } = input.job;
     const cleanup = planSchemaCleanup(payload, await getExercises(input.deps.db, payload.exercise_doc_ids));
     const plan = changePlan(input.job, `remove deprecated fields from ${payload.exercise_doc_ids.length} exercise(s)`, cleanup.operations);
-    return { plan, summary: {
-      fields_removed: cleanup.fields_removed,
-      fields_kept: cleanup.kept.length,
-      kept: cleanup.kept.slice(0, 100),
-    } };
+    return {
+      plan,
+      summary: {
+        fields_removed: cleanup.fields_removed,
+        fields_kept: cleanup.kept.length,
+        kept: cleanup.kept.slice(0, 100),
+      },
+    };
   },
 });

@@ -296,7 +296,9 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     const second = await queue.leaseById(jobId, "new");
     expect(second?.lease.epoch).toBe(3);
     await expect(finish(queue, first, queue.completing("succeeded", {}, null))).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(finish(queue, first, queue.failing(first!.job, JobFailure.permanent("X", "x"), null))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finish(queue, first, queue.failing(first!.job, JobFailure.permanent("X", "x"), null))).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     await expect(queue.renewLease(first!.lease)).rejects.toBeInstanceOf(LeaseLostError);
     await expect(queue.reportProgress(first!.lease, { done: 1, total: 2 })).rejects.toBeInstanceOf(LeaseLostError);
     await queue.renewLease(second!.lease);

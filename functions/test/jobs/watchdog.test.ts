@@ -264,7 +264,11 @@ describe("stale queued jobs", () => {
     const fresh = await queue.createJob({ ...audit(), run_after: at(STALE_MS - 1) });
     await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 1000) });
     const deferred = await leasedJob(queue);
-    await finish(queue, deferred, queue.deferring(deferred.job, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy", transient: true }, null));
+    await finish(
+      queue,
+      deferred,
+      queue.deferring(deferred.job, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy", transient: true }, null),
+    );
 
     const report = await watchdog.run();
 

@@ -184,7 +184,12 @@ describe("faults at the task boundary", () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
     const runAfter = new Date(Date.now() + 60_000);
-    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t", run_after: runAfter });
+    const { jobId } = await runtime.engine.queue.createJob({
+      type: "FAMILY_AUDIT",
+      payload: { family_slug: "a" },
+      created_by: "t",
+      run_after: runAfter,
+    });
     const reads = jest.spyOn(runtime.engine.queue, "getJob");
     const polls = jest.spyOn(runtime.engine.queue, "pollCandidates");
     const task = { lane: "priority", job_id: jobId, attempt: 0, epoch: 0, run_after: runAfter.getTime() };

@@ -11,16 +11,16 @@ import { resumePlan, runPlan } from "../../apply/run-plan";
 import { type CatalogHandler, type CatalogInput, catalogHandler } from "./catalog-handler";
 
 /** A plan and the handler's own summary fields (kept with the frozen plan, so a resumed run reports them too). */
-export interface PlannedChange {
+interface PlannedChange {
   plan: ChangePlan;
   summary: ResultSummary;
 }
 
 export interface PlanHandlerSpec<S extends PayloadSchema> extends Omit<CatalogHandler<S>, "run" | "finishParent"> {
   /** Builds the plan from the catalog as it is now. */
-  plan(input: CatalogInput<S>): Promise<PlannedChange>;
+  plan: (input: CatalogInput<S>) => Promise<PlannedChange>;
   /** Runs after the plan ran (first or resumed run), with its outcome: follow-up jobs, escalations. */
-  afterRun?(input: CatalogInput<S>, outcome: HandlerOutcome): Promise<HandlerOutcome> | HandlerOutcome;
+  afterRun?: (input: CatalogInput<S>, outcome: HandlerOutcome) => Promise<HandlerOutcome> | HandlerOutcome;
 }
 
 export function planHandler<S extends PayloadSchema>(spec: PlanHandlerSpec<S>): CatalogHandler<S> {
