@@ -3,7 +3,7 @@
  * (started here, or the one FIRESTORE_EMULATOR_HOST names), counts every client's billed reads,
  * writes and RPCs (`billing-counter.ts`), prints one table with the targets, and writes
  * bench-results.json. Settings: `settings.ts` (BENCH_* variables). Exits non-zero on errors only;
- * a missed target is a ✗ in the table.
+ * a missed target is a MISS in the table.
  */
 import "./quiet-logs";
 import { writeFile } from "node:fs/promises";
@@ -18,7 +18,7 @@ import type { Row } from "./support/row";
 const PROJECT = "demo-catalog-bench";
 
 async function main(): Promise<void> {
-  const settings = benchSettings(process.env);
+  const settings = benchSettings(process.env, process.argv.slice(2));
   const started = Date.now();
   const emulator = await startOrFindEmulator({ projectId: PROJECT, log: (line) => process.stderr.write(`${line}\n`) });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;

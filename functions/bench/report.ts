@@ -58,7 +58,7 @@ export function buildReport(rows: readonly Row[], backend: string, settings: Ben
 }
 
 const show = (value: number | null | undefined, suffix = "") => (value === null || value === undefined ? "–" : `${round(value)}${suffix}`);
-const mark = (met: boolean | null) => (met === null ? "–" : met ? "✓" : "✗");
+const mark = (met: boolean | null) => (met === null ? "not measured" : met ? "PASS" : "MISS");
 
 function table(header: string[], lines: string[][]): string {
   return [header, header.map(() => "---"), ...lines].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
@@ -115,7 +115,7 @@ export function renderReport(report: BenchReport): string {
     return `- ${row.id}: ${[`seconds=${show(row.seconds)}`, ...countDetails(row), ...extras].join(", ")}`;
   });
   return [
-    `Catalog Jobs benchmark — ${report.generated_at}, ${report.machine.cpus} cores (load average ${report.machine.loadavg.join(" ")}), Node ${report.machine.node}, Firestore emulator: ${report.backend}, ${show(report.seconds)} s`,
+    `Catalog Jobs benchmark — ${report.generated_at}, ${report.machine.cpus} cores (load average ${report.machine.loadavg.join(" ")}), Node ${report.machine.node}, Firestore emulator: ${report.backend}, ${report.settings.quick ? "quick sizes" : "full sizes"}, ${show(report.seconds)} s`,
     "",
     main,
     "",

@@ -1,12 +1,14 @@
 /**
- * The benchmark's settings, read from the environment. The defaults finish in a few minutes on a
- * 2-core machine; the issue's full sizes (e.g. 1,000 client jobs, 10,000 finished jobs) are the defaults
- * where that holds.
+ * The benchmark's settings, read from the environment. The defaults are the issue's sizes (1,000
+ * client jobs, 10,000 finished jobs, ...). BENCH_QUICK=1 (or `npm run bench -- --quick`) shrinks
+ * them for a run of a few minutes; a BENCH_* variable set as well still wins.
  */
 export const SCENARIO_NAMES = ["worker", "apply", "client", "race", "watchdog", "shard", "load"] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchSettings {
+  /** The quick sizes (BENCH_QUICK=1 or --quick). */
+  quick: boolean;
   /** Which scenarios run (BENCH_SCENARIOS, comma-separated; default all). "worker" includes the naive baseline. */
   scenarios: ScenarioName[];
   /** Unreported no-change jobs run first, engine and naive, to warm the emulator up (BENCH_WARMUP_JOBS; 0 skips). */
@@ -66,26 +68,51 @@ function scenarioList(raw: string | undefined): ScenarioName[] {
   });
 }
 
-export function benchSettings(env: NodeJS.ProcessEnv): BenchSettings {
+/** The sizes a quick run shrinks; the worker levels, the race's 32 workers and the shard stay as the issue has them. */
+const FULL = {
+  warmUpJobs: 40,
+  jobs: 200,
+  applyJobs: 100,
+  clientJobs: 1000,
+  clientRate: 50,
+  raceRounds: 5,
+  watchdogFinished: 10_000,
+  loadRuns: 15,
+};
+const QUICK: typeof FULL = {
+  warmUpJobs: 20,
+  jobs: 40,
+  applyJobs: 20,
+  clientJobs: 100,
+  clientRate: 25,
+  raceRounds: 2,
+  watchdogFinished: 1000,
+  loadRuns: 5,
+};
+
+export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = []): BenchSettings {
+  const quick = env.BENCH_QUICK === "1" || argv.includes("--quick");
+  const sizes = quick ? QUICK : FULL;
   return {
+    quick,
     scenarios: scenarioList(env.BENCH_SCENARIOS),
-    warmUpJobs: env.BENCH_WARMUP_JOBS === "0" ? 0 : positiveInt(env, "BENCH_WARMUP_JOBS", 40),
-    jobs: positiveInt(env, "BENCH_JOBS", 200),
+    warmUpJobs: env.BENCH_WARMUP_JOBS === "0" ? 0 : positiveInt(env, "BENCH_WARMUP_JOBS", sizes.warmUpJobs),
+    jobs: positiveInt(env, "BENCH_JOBS", sizes.jobs),
     workers: intList(env, "BENCH_WORKERS", [1, 4, 16]),
-    applyJobs: positiveInt(env, "BENCH_APPLY_JOBS", 100),
+    applyJobs: positiveInt(env, "BENCH_APPLY_JOBS", sizes.applyJobs),
     levelTimeoutMs: positiveInt(env, "BENCH_TIMEOUT_S", 60) * 1000,
-    clientJobs: positiveInt(env, "BENCH_CLIENT_JOBS", 1000),
-    clientRate: positiveInt(env, "BENCH_CLIENT_RATE", 50),
+    clientJobs: positiveInt(env, "BENCH_CLIENT_JOBS", sizes.clientJobs),
+    clientRate: positiveInt(env, "BENCH_CLIENT_RATE", sizes.clientRate),
     clientConcurrency: positiveInt(env, "BENCH_CLIENT_CONCURRENCY", 4),
     clientTimeoutMs: positiveInt(env, "BENCH_CLIENT_TIMEOUT_S", 120) * 1000,
     raceWorkers: positiveInt(env, "BENCH_RACE_WORKERS", 32),
-    raceRounds: positiveInt(env, "BENCH_RACE_ROUNDS", 5),
-    watchdogFinished: positiveInt(env, "BENCH_WATCHDOG_FINISHED", 10_000),
+    raceRounds: positiveInt(env, "BENCH_RACE_ROUNDS", sizes.raceRounds),
+    watchdogFinished: positiveInt(env, "BENCH_WATCHDOG_FINISHED", sizes.watchdogFinished),
     watchdogExpired: positiveInt(env, "BENCH_WATCHDOG_EXPIRED", 10),
     shardSize: positiveInt(env, "BENCH_SHARD_SIZE", 20),
     llmLatencyMs: positiveInt(env, "BENCH_LLM_LATENCY_MS", 200),
     shardConcurrency: intList(env, "BENCH_SHARD_CONCURRENCY", [1, 4]),
-    loadRuns: positiveInt(env, "BENCH_LOAD_RUNS", 15),
+    loadRuns: positiveInt(env, "BENCH_LOAD_RUNS", sizes.loadRuns),
     resultsFile: env.BENCH_RESULTS ?? "bench-results.json",
   };
 }

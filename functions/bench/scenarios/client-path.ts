@@ -87,7 +87,7 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     try {
       const written = await writeJobs(writer, jobs, mode, rate, refused);
       await waitForFinal(observer, written, deadline);
-      // The attempt log and run history are written after the final status.
+      // Wake-ups still in flight when the last job is final are billed to the run too.
       await Promise.race([runtime.idle(), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
     } finally {
       await runtime.stop();

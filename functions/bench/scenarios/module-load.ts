@@ -92,7 +92,7 @@ function minimalModule(functions: Array<[string, Endpoint]>): { source: string; 
     ...[...imports].map(([module, names]) => `const { ${[...names].join(", ")} } = require(${JSON.stringify(module)});`),
     ...used.map(({ name, declaration }) => `exports.${name} = ${declaration.call};`),
   ].join("\n");
-  return { source, kinds: used.map(({ declaration }) => declaration.kind) };
+  return { source, kinds: [...new Set(used.map(({ declaration }) => declaration.kind))] };
 }
 
 /** Milliseconds `require(file)` takes in a fresh process. */
