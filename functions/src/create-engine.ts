@@ -61,8 +61,11 @@ export interface Engine {
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<RunReport[]>;
   /** An operator re-runs a finished job: it is queued again and its lane woken. */
   retry(jobId: string): Promise<void>;
-  /** An operator cancels a job: a waiting one at once, a running one at its next safe point. */
-  cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean }>;
+  /**
+   * An operator cancels a job: a waiting one at once, a running one at its next safe point, and
+   * its open children with it.
+   */
+  cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }>;
   /** An operator reverts a change from the journal. */
   revert(changeId: string, revertedBy?: string): Promise<RevertResult>;
   /** One watchdog sweep; `runId` names its report (a re-delivered schedule event passes the same one). */
@@ -157,7 +160,10 @@ export function createEngine(options: EngineOptions): Engine {
       const job = await queue.retryJob(jobId);
       await tasks.enqueueWakeup(wakeupFor(job, "retry"));
     },
-    cancel: (jobId) => queue.cancelJob(jobId),
+    async cancel(jobId) {
+      const cancelled = await queue.cancelJob(jobId);
+      return { ...cancelled, childrenCancelled: await flows.cancelChildren(jobId) };
+    },
     revert: (changeId, revertedBy) => revertChange(db, changeId, { now, revertedBy }),
     runWatchdog: (runId) => watchdog.run(runId),
   };

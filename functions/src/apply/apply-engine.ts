@@ -124,7 +124,8 @@ export interface ApplyEngineOptions {
   idempotencyTtlMs?: number;
 }
 
-type OperationOutcome = { kind: "applied"; change_id: string } | { kind: "skipped"; key: string; change_id: string } | { kind: "unchanged" };
+type OperationOutcome =
+  { kind: "applied"; change_id: string } | { kind: "skipped"; key: string; change_id: string } | { kind: "unchanged" };
 
 export class ApplyEngine {
   private readonly now: () => Date;
@@ -168,7 +169,15 @@ export class ApplyEngine {
 
   /** Applies `plan` as `writer`; see the module comment for what is guaranteed. */
   async apply(plan: ChangePlan, writer: PlanWriter, options: ApplyOptions = {}): Promise<ApplyResult> {
-    const result: ApplyResult = { applied: [], skipped: [], unchanged: [], failed: [], not_attempted: [], change_ids: [], cancelled: false };
+    const result: ApplyResult = {
+      applied: [],
+      skipped: [],
+      unchanged: [],
+      failed: [],
+      not_attempted: [],
+      change_ids: [],
+      cancelled: false,
+    };
     const rest = (from: number) => plan.operations.slice(from).map((_, offset) => from + offset);
     for (const [index, op] of plan.operations.entries()) {
       await options.beforeOperation?.(index);
@@ -193,7 +202,11 @@ export class ApplyEngine {
         break;
       }
       if (outcome.kind === "applied") {
-        result.applied.push({ ...ref, idempotency_key: idempotencyKey(op, writer.jobId, writer.operationId(op, index)), change_id: outcome.change_id });
+        result.applied.push({
+          ...ref,
+          idempotency_key: idempotencyKey(op, writer.jobId, writer.operationId(op, index)),
+          change_id: outcome.change_id,
+        });
         result.change_ids.push(outcome.change_id);
       } else if (outcome.kind === "skipped") {
         result.skipped.push({ ...ref, idempotency_key: outcome.key, reason: "already_applied", change_id: outcome.change_id });

@@ -61,7 +61,12 @@ function expectationOf(change: DocumentChange): DocumentExpectation {
  * created or deleted since, a changed value at a path the operation writes, or a change the plan
  * did not foresee (a document or path it would now write that the simulation left alone).
  */
-export function checkExpectations(op: Operation, expected: OperationExpectation, state: CatalogState, changes: readonly DocumentChange[]): void {
+export function checkExpectations(
+  op: Operation,
+  expected: OperationExpectation,
+  state: CatalogState,
+  changes: readonly DocumentChange[],
+): void {
   if (!expected.checked) return;
   for (const document of expected.documents) {
     const current = state.document(document.collection, document.id);
@@ -76,7 +81,11 @@ export function checkExpectations(op: Operation, expected: OperationExpectation,
     const document = expected.documents.find((item) => item.collection === change.collection && item.id === change.id);
     const unforeseen = changedPaths(change.before, change.after, ["updated_at"]).find((path) => !document?.paths.includes(path));
     if (unforeseen !== undefined) {
-      throw stale(op, `${documentPath(change.collection, change.id)} would change at "${unforeseen}", which the plan did not foresee`, unforeseen);
+      throw stale(
+        op,
+        `${documentPath(change.collection, change.id)} would change at "${unforeseen}", which the plan did not foresee`,
+        unforeseen,
+      );
     }
   }
 }

@@ -24,6 +24,7 @@ import { operationTargets } from "./effects";
 import { operationExpectationSchema, planExpectations } from "./expectations";
 import type { ValidationIssue, ValidationResult } from "./issues";
 import { type ChangePlan, type Operation, changePlanSchema } from "./plan";
+import { type OutOfScope, outOfScope } from "./scope";
 import { validatePlan } from "./validate";
 import { loadCatalogView } from "./view-loader";
 
@@ -192,13 +193,37 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
       repairs[repairs.length - 1].errors_after = validation.errors.length;
       attempt.set("repairs", repairs);
     }
-    if (validation.ok) return { ok: true, plan: current, view, validation, repairs };
+    if (validation.ok) {
+      const outside = repairs.length > 0 ? outOfScope(plan, current, view, input.engine.lockKeys) : [];
+      if (outside.length === 0) return { ok: true, plan: current, view, validation, repairs };
+      attempt.event("repair_out_of_scope", { targets: outside.length });
+      return { ok: false, outcome: repairOutOfScope(input, current, outside, repairs, extraSummary) };
+    }
     if (!deps.repairPlan || round >= deps.config.maxRepairs)
       return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary) };
     current = await deps.repairPlan(current, validation.errors, round + 1, input);
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);
   }
+}
+
+/** A repaired plan that reaches outside the job's scope is not applied; a curator decides. */
+function repairOutOfScope(
+  { job }: PlanInput,
+  plan: ChangePlan,
+  outside: OutOfScope[],
+  repairs: RepairRound[],
+  extraSummary: Record<string, unknown>,
+): HandlerOutcome {
+  const summary = { operations: plan.operations.length, repairs: repairs.length, ...extraSummary };
+  const targets = [...new Set(outside.map((item) => item.target))];
+  return needsReview(
+    job.payload.mode,
+    summary,
+    "REPAIR_OUT_OF_SCOPE",
+    `the repaired plan addresses ${targets.length} document(s) outside the job's scope: ${targets.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
+    { out_of_scope: outside.slice(0, MAX_ERROR_DETAILS) },
+  );
 }
 
 function validationFailed(

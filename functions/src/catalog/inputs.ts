@@ -3,6 +3,7 @@
  * payload schemas (family slugs, alias slugs, document ids, target filters).
  */
 import { z } from "zod";
+import { CANONICAL_EQUIPMENT, CATEGORIES, normalizeEnumValue, normalizeEquipment } from "./taxonomy";
 
 export const familySlugSchema = z
   .string()
@@ -26,10 +27,22 @@ export const docIdsSchema = z.array(docIdSchema).min(1).max(500);
 
 export const nonEmptyTextSchema = z.string().trim().min(1);
 
-/** Which exercises a scan or an enrichment works on, when it names none. */
+/** Which exercises a scan or an enrichment works on, when it names none: values of the taxonomy only, so a typo fails at intake instead of matching nothing. */
 export const filterCriteriaSchema = z.strictObject({
-  equipment: z.string().min(1).optional(),
-  category: z.string().min(1).optional(),
+  equipment: z
+    .string()
+    .min(1)
+    .refine((value) => normalizeEquipment(value).canonical, {
+      error: (issue) => `equipment "${String(issue.input)}" is not in the taxonomy (${CANONICAL_EQUIPMENT.join(", ")})`,
+    })
+    .optional(),
+  category: z
+    .string()
+    .min(1)
+    .refine((value) => normalizeEnumValue("category", value) !== null, {
+      error: (issue) => `category "${String(issue.input)}" is not in the taxonomy (${CATEGORIES.join(", ")})`,
+    })
+    .optional(),
   family_slug: familySlugSchema.optional(),
 });
 

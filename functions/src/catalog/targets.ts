@@ -47,6 +47,17 @@ export async function* targetIdPages(db: Firestore, selection: TargetSelection, 
   }
 }
 
+/** The named ids that are no exercise, in the order given; reads no fields of those that are. */
+export async function missingExercises(db: Firestore, ids: readonly string[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const chunk of chunks([...new Set(ids)], TARGET_PAGE_SIZE)) {
+    const refs = chunk.map((id) => db.collection(CATALOG_COLLECTIONS.exercises).doc(id));
+    const snaps = await db.getAll(...refs, { fieldMask: [] });
+    missing.push(...snaps.filter((snap) => !snap.exists).map((snap) => snap.id));
+  }
+  return missing;
+}
+
 export interface ExercisePage {
   exercises: CatalogDoc[];
   /** Named ids that do not exist. */

@@ -3,10 +3,9 @@
  * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), this folds them.
  */
 import { type JobStatus, isSuccessStatus } from "../jobs/lifecycle";
-import type { ResultSummary } from "../jobs/model";
 import { isPlainRecord } from "../util/object-paths";
 import { type ShardCounts, countValue, emptyShardCounts, readShardCounts } from "./shard-tally";
-import { type ChildJob } from "../jobs/model";
+import { CHILDREN_LLM_KEY, type ChildJob, type ResultSummary } from "../jobs/model";
 
 export interface ShardAggregate {
   /** Shards that did not succeed. */
@@ -82,7 +81,7 @@ export function aggregateShards(shards: readonly ChildJob[]): ShardAggregate {
       shards_by_status: byStatus,
       ...exercises,
       // The shards' own result summaries carry their LLM usage (and the daily counters count it there); this is the sum.
-      shards_llm: llm,
+      [CHILDREN_LLM_KEY]: llm,
     },
   };
 }

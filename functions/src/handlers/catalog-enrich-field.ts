@@ -9,6 +9,7 @@ import { z } from "zod";
 import { applyDisabled } from "../apply/run-plan";
 import { ONE_TARGET_SELECTION, docIdSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
 import { targetIdPages } from "../catalog/targets";
+import { assertExercisesExist } from "./support/failures";
 import { aggregateShards } from "../enrichment/shard-aggregate";
 import { enrichmentSpecSchema } from "../enrichment/spec";
 import { modeSchema, type ChildSpec } from "../jobs/model";
@@ -41,6 +42,7 @@ export const enrichParentHandler = catalogHandler({
     const llmNotConfigured = deps.llmNotConfigured();
     if (llmNotConfigured) throw llmNotConfigured;
     if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
+    await assertExercisesExist(deps.db, job.payload.exercise_doc_ids);
     const created = await engine.createChildren(shardsOf(input));
     attempt.event("shards_created", { ...created });
     return { kind: "wait_for_children", summary: { shards_created: created.created, shards_existing: created.existing } };

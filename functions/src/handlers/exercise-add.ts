@@ -2,12 +2,12 @@
  * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
  * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing.
  */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { nonEmptyTextSchema } from "../catalog/inputs";
 import type { HandlerOutcome, JobScope } from "../jobs/handler";
 import type { BasePayload } from "../jobs/model";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";

@@ -1,8 +1,8 @@
 /** FAMILY_MERGE: moves a source family into a target family (see plans/family-merge for the rules). */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../catalog/repository";
 import { loadRenameOwners } from "../catalog/reads";

@@ -1,8 +1,8 @@
 /** FAMILY_NORMALIZE: canonical names and normalised equipment in one family, old slugs kept as aliases. */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { changePlan } from "./support/change-plan";
 import { summarizeFindings } from "../catalog/family-findings";

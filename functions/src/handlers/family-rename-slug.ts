@@ -1,8 +1,8 @@
 /** FAMILY_RENAME_SLUG: renames a family slug everywhere (see plans/family-rename-slug). */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtFamilies } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";

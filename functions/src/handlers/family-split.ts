@@ -1,8 +1,8 @@
 /** FAMILY_SPLIT: moves the exercises of the given equipment to another family (see plans/family-split). */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema, nonEmptyTextSchema } from "../catalog/inputs";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";

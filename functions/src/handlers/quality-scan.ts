@@ -13,6 +13,7 @@ import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../j
 import { applyDisabled } from "../apply/run-plan";
 import { ONE_TARGET_SELECTION, docIdsSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
 import { catalogHandler } from "./support/catalog-handler";
+import { assertExercisesExist } from "./support/failures";
 import { SCANNER_VERSION, type ScanResult, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
@@ -98,6 +99,7 @@ export const qualityScanHandler = catalogHandler({
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
+    await assertExercisesExist(deps.db, job.payload.exercise_doc_ids);
     const enrichmentBlocked = job.payload.emit_enrichment ? deps.llmNotConfigured() : undefined;
     const emitEnrichment = job.payload.emit_enrichment && !enrichmentBlocked;
     const scannedAt = deps.now();

@@ -1,9 +1,9 @@
 /** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
+import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
 import type { BasePayload } from "../jobs/model";
-import { familyLockKey } from "./support/catalog-handler";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";

@@ -89,7 +89,7 @@ export function attemptDocument(
     started_at: Timestamp.fromDate(identity.startedAt),
     finished_at: Timestamp.fromDate(ending.finishedAt),
     status: ending.status,
-    error: ending.error ? (boundForStorage(ending.error) as JobErrorInfo) : null,
+    error: ending.error ? boundForStorage(ending.error) : null,
   };
 }
 

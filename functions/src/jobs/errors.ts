@@ -74,9 +74,16 @@ const TRANSIENT_GRPC_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /**
+ * Errors that mean the code is wrong (or the data no longer fits its schema), not that a service
+ * hiccuped: retrying runs the same code on the same data, so they fail the job at once.
+ */
+const PROGRAMMING_ERRORS: readonly string[] = ["TypeError", "RangeError", "ReferenceError", "SyntaxError", "ZodError"];
+
+/**
  * Turns anything a handler threw into a `JobFailure`. Errors that classify themselves (a string
  * `code` and a boolean `transient`, as the catalog's and the LLM client's errors do) keep their
- * code and details; unknown errors are treated as transient bugs-or-outages.
+ * code and details; programming errors fail permanently with their stack; other unknown errors are
+ * treated as transient outages.
  */
 export function toJobFailure(err: unknown): JobFailure {
   if (err instanceof JobFailure) return err;
@@ -88,6 +95,9 @@ export function toJobFailure(err: unknown): JobFailure {
   const own = err as { code?: unknown; transient?: unknown; details?: unknown } | null;
   if (typeof own?.code === "string" && typeof own.transient === "boolean") {
     return new JobFailure(own.code, message, own.transient ? "transient" : "permanent", own.details);
+  }
+  if (err instanceof Error && PROGRAMMING_ERRORS.includes(err.name)) {
+    return JobFailure.permanent("HANDLER_ERROR", `${err.name}: ${message}`, { error: err.name, stack: err.stack ?? null });
   }
   return JobFailure.transient("HANDLER_ERROR", message);
 }

@@ -12,6 +12,9 @@
  *   themselves before finishing, so a child whose count was missed (a crash after its final write)
  *   delays it only until its next check, or until the watchdog wakes it.
  *
+ * - Cancelling a parent cancels its open children (`cancelChildren`), and a parent stops creating
+ *   children once its cancel is seen.
+ *
  * In the data the children are a parent's `shards`, as the product's contract names them.
  */
 import type { Firestore } from "firebase-admin/firestore";
@@ -41,10 +44,19 @@ export class JobFlows {
     private readonly tasks: TaskQueuePort,
   ) {}
 
-  /** Creates `parent`'s children in order (an existing id is left as it is), then records their total. */
-  async createChildren(parent: Job, lease: HeldLease, children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated> {
+  /**
+   * Creates `parent`'s children in order (an existing id is left as it is), then records their
+   * total; stops with the signal's reason (a cancel, a lost lease) before the next child.
+   */
+  async createChildren(
+    parent: Job,
+    lease: HeldLease,
+    children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>,
+    signal: AbortSignal,
+  ): Promise<ChildrenCreated> {
     const result: ChildrenCreated = { total: 0, created: 0, existing: 0 };
     for await (const child of children) {
+      signal.throwIfAborted();
       result.total++;
       const created = await submitJob(this.queue, this.tasks, {
         ...child,
@@ -57,6 +69,13 @@ export class JobFlows {
     }
     await this.queue.recordChildTotal(lease, result.total);
     return result;
+  }
+
+  /** Cancels every open child of `parentId` (a running one at its next safe point); how many were asked. */
+  async cancelChildren(parentId: string): Promise<number> {
+    const open = (await this.children(parentId)).filter((child) => !isFinalStatus(child.status));
+    for (const child of open) await this.queue.cancelJob(child.id);
+    return open.length;
   }
 
   /** Every child of `parentId`, page by page. */

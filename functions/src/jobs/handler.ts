@@ -19,6 +19,8 @@ export type PayloadSchema = z.ZodType<BasePayload>;
 export interface JobScope {
   /** The job's document: sub-collections of a job (its ledger, say) hang off it. */
   readonly ref: DocumentReference;
+  /** The locks the job holds while it runs (its type's `lockKeys`). */
+  readonly lockKeys: readonly string[];
   /** Runs `fn` in a transaction that first proves the lease; `LeaseLostError` and nothing written otherwise. */
   fenced<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T>;
   /** Proves the lease inside a caller's own transaction (reads the job document; call before any write). */

@@ -48,7 +48,8 @@ export const childCountsSchema = z.object({
 });
 export type ChildCounts = z.output<typeof childCountsSchema>;
 
-const llmUsageSchema = z.object({
+/** LLM usage as jobs record it (`llm_usage`, `result_summary.llm`). */
+export const llmUsageSchema = z.object({
   calls: z.number().default(0),
   input_tokens: z.number().default(0),
   output_tokens: z.number().default(0),
@@ -90,6 +91,12 @@ export const jobDocumentSchema = z.object({
 });
 
 /** A job, with its payload typed by its job type's schema. */
+/**
+ * The result-summary key under which a parent reports what its children spent on the LLM; the
+ * parent's `result_summary.llm` is its own usage plus this.
+ */
+export const CHILDREN_LLM_KEY = "children_llm";
+
 export type Job<P extends BasePayload = BasePayload> = Omit<z.output<typeof jobDocumentSchema>, "payload"> & { id: string; payload: P };
 
 /** What a client (or `createJob`) may ask for. Everything else is server-owned. */

@@ -294,7 +294,13 @@ export class JobQueue {
         }
         const lane = parsed.value.queue ?? this.types.defaultLane(parsed.value.type);
         this.transition(jobId, "queued", "accept");
-        const document = buildJobDocument(parsed.value, { now, lane, createdBy, createdAt, cancelRequested: data.cancel_requested === true });
+        const document = buildJobDocument(parsed.value, {
+          now,
+          lane,
+          createdBy,
+          createdAt,
+          cancelRequested: data.cancel_requested === true,
+        });
         batch.update(snap.ref, document, precondition);
         decision = { outcome: "accepted", job: { id: jobId, queue: lane, attempts: 0, lease_epoch: 0, run_after: now } };
       }
@@ -345,7 +351,11 @@ export class JobQueue {
         {
           status: this.transition(doc.id, doc.get("status") as JobStatus, "reject"),
           error: unknownType
-            ? { code: "UNSUPPORTED_JOB_TYPE", message: `no handler is registered for job type ${display(doc.get("type"))}`, transient: false }
+            ? {
+                code: "UNSUPPORTED_JOB_TYPE",
+                message: `no handler is registered for job type ${display(doc.get("type"))}`,
+                transient: false,
+              }
             : { code: "INVALID_JOB", message: "the stored job no longer passes validation", transient: false, details: issues },
           finished_at: now,
           updated_at: now,
@@ -623,7 +633,11 @@ export class JobQueue {
    * dead worker out of every later write. The lost attempt is closed in the same transaction: its
    * attempt log (`lease_expired`), its run summary and the day's counters.
    */
-  async recoverExpiredLease(jobId: string, seenEpoch: number, random: () => number = this.random): Promise<(FailOutcome & { job: WakeupSubject }) | null> {
+  async recoverExpiredLease(
+    jobId: string,
+    seenEpoch: number,
+    random: () => number = this.random,
+  ): Promise<(FailOutcome & { job: WakeupSubject }) | null> {
     return this.db.runTransaction(async (tx) => {
       const ref = this.jobRef(jobId);
       const snap = await tx.get(ref);
@@ -634,9 +648,10 @@ export class JobQueue {
       if (!this.isExpiredLease(job, seenEpoch)) return null;
       const [attempt, run] = await tx.getAll(attemptRef(this.db, jobId, job.lease_epoch), runSummaryRef(this.db, jobId, job.lease_epoch));
       // A job committed to a plan is retried to finish it even when a cancel was asked for.
-      const outcome: FailOutcome = job.cancel_requested && job.plan_id === null
-        ? { status: "cancelled", runAfter: null }
-        : this.failureOutcome(job, { kind: "transient" });
+      const outcome: FailOutcome =
+        job.cancel_requested && job.plan_id === null
+          ? { status: "cancelled", runAfter: null }
+          : this.failureOutcome(job, { kind: "transient" });
       const now = this.now();
       const error = {
         code: "LEASE_EXPIRED",
@@ -689,7 +704,10 @@ export class JobQueue {
           random,
         );
       }
-      return { ...outcome, job: { id: jobId, queue: job.queue, attempts: job.attempts, lease_epoch: epoch, run_after: outcome.runAfter ?? job.run_after } };
+      return {
+        ...outcome,
+        job: { id: jobId, queue: job.queue, attempts: job.attempts, lease_epoch: epoch, run_after: outcome.runAfter ?? job.run_after },
+      };
     });
   }
 
@@ -711,7 +729,11 @@ export class JobQueue {
    * the last one it waited for and the parent is deferred: its `run_after` is now, so it is due.
    * The counts only hint when to wake the parent: it reads its children before it finishes.
    */
-  async recordChildFinished(parentId: string, childId: string, status: JobStatus): Promise<"counted" | "duplicate" | "parent_closed" | Job> {
+  async recordChildFinished(
+    parentId: string,
+    childId: string,
+    status: JobStatus,
+  ): Promise<"counted" | "duplicate" | "parent_closed" | Job> {
     const parentRef = this.jobRef(parentId);
     const markerRef = parentRef.collection(CHILD_RESULTS).doc(childId);
     return this.db.runTransaction(async (tx) => {

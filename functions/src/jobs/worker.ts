@@ -9,7 +9,7 @@
 import { AttemptLog, type LlmTotals, NO_LLM_USAGE, attemptRef } from "./attempt-log";
 import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
-import { JobCancelledError, JobFailure, LeaseLostError, toJobFailure } from "./errors";
+import { JobCancelledError, type JobFailure, LeaseLostError, toJobFailure } from "./errors";
 import type { JobFlows } from "./flows";
 import type { HandlerInput, HandlerOutcome, JobHandler, JobScope, PayloadSchema } from "./handler";
 import { Heartbeat } from "./heartbeat";
@@ -18,7 +18,15 @@ import type { HeldLease } from "./lease";
 import { type JobStatus, isFinalStatus } from "./lifecycle";
 import type { LockManager } from "./locks";
 import * as logs from "./logs";
-import type { CompletionStatus, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
+import {
+  CHILDREN_LLM_KEY,
+  type CompletionStatus,
+  type Job,
+  type JobErrorInfo,
+  type Lane,
+  type ResultSummary,
+  llmUsageSchema,
+} from "./model";
 import type { JobChange, JobQueue, LeasedJob } from "./queue";
 import type { JobRegistry } from "./registry";
 import { type RunSummary, recordRun } from "./run-history";
@@ -135,7 +143,7 @@ export class Worker<D> {
           mode: job.payload.mode,
           signal: heartbeat.signal,
         };
-        const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler));
+        const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler, keys));
         // A lost lease voids the result; a cancel that came after the work was done does not undo it.
         heartbeat.throwIfLeaseLost();
         ending = this.endingOf(outcome, heartbeat.cancelRequested);
@@ -157,10 +165,11 @@ export class Worker<D> {
     ctx: JobContext,
     attempt: AttemptLog,
     handler: JobHandler<PayloadSchema, D>,
+    lockKeys: readonly string[],
   ): Promise<HandlerOutcome> {
     const { flows } = this.engine;
     const children = { total: job.shards?.total ?? null };
-    const scope = jobScope(this.engine, job, lease, (total) => (children.total = total));
+    const scope = jobScope(this.engine, job, lease, { signal: ctx.signal, lockKeys }, (total) => (children.total = total));
     const input: HandlerInput<Job["payload"], D> = { job, lease, ctx, attempt, deps: this.engine.deps, engine: scope };
     if (children.total !== null) return flows.settleParent(input, handler, children.total);
     const outcome = await handler.run(input);
@@ -211,7 +220,12 @@ export class Worker<D> {
         bookkeeping: (writes, status) => {
           const error = errorOf(ending);
           writes.set(attemptRef(this.engine.queue.db, job.id, lease.epoch), attempt.document({ status, error, finishedAt: now }), {});
-          recordRun(writes, this.engine.queue.db, runSummary(job, lease, status, error, now, written.summary, attempt.llmTotals()), this.engine.random);
+          recordRun(
+            writes,
+            this.engine.queue.db,
+            runSummary(job, lease, status, error, now, written.summary, attempt.llmTotals()),
+            this.engine.random,
+          );
         },
       });
     } catch (err) {
@@ -221,10 +235,18 @@ export class Worker<D> {
     }
   }
 
-  /** The job's change for `ending`, with the summary its run history records (LLM usage summed over attempts). */
-  private attemptEnding(job: Job, ending: Exclude<Ending, { kind: "lease_lost" }>, llm: LlmTotals): JobChange & { summary: ResultSummary | null } {
+  /**
+   * The job's change for `ending`, with the summary its run history records: LLM usage summed over
+   * the job's attempts, and for a parent its children's too.
+   */
+  private attemptEnding(
+    job: Job,
+    ending: Exclude<Ending, { kind: "lease_lost" }>,
+    llm: LlmTotals,
+  ): JobChange & { summary: ResultSummary | null } {
     const { queue } = this.engine;
-    const summary = ending.summary ? { ...ending.summary, llm } : null;
+    const children = llmUsageSchema.safeParse(ending.summary?.[CHILDREN_LLM_KEY]);
+    const summary = ending.summary ? { ...ending.summary, llm: children.success ? addUsage(llm, children.data) : llm } : null;
     const change = (() => {
       switch (ending.kind) {
         case "completed":
@@ -256,6 +278,8 @@ export class Worker<D> {
       steps.push(["wake", () => tasks.enqueueWakeup(wakeupFor({ ...job, lease_epoch: lease.epoch, attempts, run_after: runAfter }))]);
     }
     if (status !== "lease_lost" && isFinalStatus(status)) steps.push(["child_finished", () => flows.childFinished(job, status)]);
+    // Children it created before the cancel stopped it.
+    if (status === "cancelled") steps.push(["cancel_children", () => flows.cancelChildren(job.id)]);
     for (const [name, step] of steps) {
       try {
         await step();
@@ -273,10 +297,12 @@ export function jobScope(
   { queue, flows, tasks }: Pick<WorkerDeps<unknown>, "queue" | "flows" | "tasks">,
   job: Job,
   lease: HeldLease,
+  { signal, lockKeys }: { signal: AbortSignal; lockKeys: readonly string[] },
   onChildrenCreated: (total: number) => void = () => undefined,
 ): JobScope {
   return {
     ref: queue.jobRef(job.id),
+    lockKeys,
     fenced: (fn) => queue.fenced(lease, (tx) => fn(tx)),
     fence: async (tx) => {
       await queue.readFencedJob(tx, lease);
@@ -291,7 +317,7 @@ export function jobScope(
     reportProgress: (progress) => queue.reportProgress(lease, progress),
     createJob: (input) => submitJob(queue, tasks, { ...input, created_by: `system:${job.type}` }),
     createChildren: async (children) => {
-      const created = await flows.createChildren(job, lease, children);
+      const created = await flows.createChildren(job, lease, children, signal);
       onChildrenCreated(created.total);
       return created;
     },

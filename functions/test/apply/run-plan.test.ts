@@ -2,11 +2,13 @@ import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { type Firestore } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
-import { runPlan } from "../../src/apply/run-plan";
+import { resumePlan, runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
 import type { Mode } from "../../src/jobs/model";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestDeps, type TestDepsOverrides, type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type TestDeps, type TestDepsOverrides, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
+import { JobCancelledError } from "../../src/jobs/errors";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
@@ -51,6 +53,21 @@ function attemptDoc(input: TestHandlerInput): FirebaseFirestore.DocumentData {
 }
 
 const count = async (collection: string) => (await db.collection(collection).get()).size;
+const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data()!;
+
+/** `db` with `before(n)` run just before its n-th transaction (each operation of a plan applies in one). */
+function beforeTransaction(before: (n: number) => Promise<void> | void): Firestore {
+  let transactions = 0;
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop !== "runTransaction") return Reflect.get(target, prop);
+      return async (...args: Parameters<Firestore["runTransaction"]>) => {
+        await before(++transactions);
+        return target.runTransaction(...args);
+      };
+    },
+  });
+}
 
 describe("runPlan", () => {
   it("dry_run: previews, records plan, validation and preview, and writes nothing to the catalog", async () => {
@@ -130,6 +147,30 @@ describe("runPlan", () => {
     expect(attempt.repairs).toEqual([expect.objectContaining({ round: 1, operations_returned: 1, errors_after: 0 })]);
   });
 
+  it("a repaired plan that reaches into a family the job does not lock is not applied", async () => {
+    // The job locks `squat`; the repair also patches a bench press and aliases a squat exercise.
+    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() =>
+      Promise.resolve(
+        planOf([
+          { op: "patch_fields", exercise_id: squat.id, set: { category: "compound" }, rationale },
+          { op: "upsert_alias", alias_slug: "barbell-squat", exercise_id: squat.id, rationale },
+          { op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale },
+        ]),
+      ),
+    );
+    const { input } = await start("apply", { repairPlan });
+    const before = await snapshotCatalog(db);
+    const outcome = await runPlan(input, invalidPlan());
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: {
+        code: "REPAIR_OUT_OF_SCOPE",
+        details: { out_of_scope: [{ operation_index: 2, target: `exercises/${benchBarbell.id}`, families: ["bench_press"] }] },
+      },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("gives up after max_repairs rounds: needs_review REPAIR_LOOP_EXHAUSTED", async () => {
     const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(async (plan) => plan);
     const { input } = await start("apply", { repairPlan, config: { maxRepairs: 2 } });
@@ -150,7 +191,7 @@ describe("runPlan", () => {
     expect(repairPlan.mock.calls.map((call) => call[2])).toEqual([1, 2]);
   });
 
-  it("a plan that applies only in part goes to review with the per-operation errors", async () => {
+  it("a plan overtaken by a concurrent edit goes to review as TARGET_CHANGED with the per-operation errors", async () => {
     // A concurrent writer renames the squat between validation and the rename's transaction.
     let transactions = 0;
     const meddling = new Proxy(db, {
@@ -172,7 +213,7 @@ describe("runPlan", () => {
       status: "needs_review",
       summary: { applied: 1, failed: 1, not_attempted: 2 },
       error: {
-        code: "PARTIALLY_APPLIED",
+        code: "TARGET_CHANGED",
         details: { failed: [expect.objectContaining({ operation_index: 1, code: "STALE_PLAN" })], not_attempted: [2, 3] },
       },
     });
@@ -184,5 +225,70 @@ describe("runPlan", () => {
     input.abort.abort(reason);
     await expect(runPlan(input, validPlan())).rejects.toBe(reason);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+  });
+
+  it("a job that dies after the rename and before its alias finishes the frozen plan on its next attempt", async () => {
+    const dying = beforeTransaction((n) => {
+      if (n === 3) throw new Error("worker killed");
+    });
+    const { deps, input } = await start("apply", {}, dying);
+    await expect(runPlan(input, validPlan())).rejects.toThrow("worker killed");
+    expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).exists).toBe(false);
+    const planId = (await db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).get()).get("plan_id") as string;
+    expect(planId).toBe(`p${input.lease.epoch}`);
+
+    // Planning again now would see the rename done and plan nothing; the job resumes its plan instead.
+    const retry = await retryForTest(deps, input);
+    const outcome = await resumePlan(retry);
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { plan_id: planId, applied: 1, skipped: 2, failed: 0, no_change: 1 },
+    });
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).data()).toMatchObject({ exercise_id: squat.id });
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(3);
+    expect(attemptDoc(retry).events.map((event: { event: string }) => event.event)).toContain("plan_resumed");
+  });
+
+  it("a job with no frozen plan has nothing to resume", async () => {
+    const { input } = await start("apply");
+    expect(await resumePlan(input)).toBeNull();
+  });
+
+  it("a curator's edit of a field the plan patches, made after the plan was built, is kept and the job goes to review", async () => {
+    const curator = beforeTransaction(async (n) => {
+      if (n === 1) await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchBarbell.id).update({ "metadata.level": "beginner" });
+    });
+    const { input } = await start("apply", {}, curator);
+    const outcome = await runPlan(input, validPlan());
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: {
+        code: "TARGET_CHANGED",
+        details: { failed: [expect.objectContaining({ operation_index: 0, code: "STALE_PLAN", path: "metadata" })] },
+      },
+    });
+    expect((await exercise(benchBarbell.id)).metadata).toEqual({ level: "beginner" });
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+  });
+
+  it("a cancel that arrives after the plan is frozen does not leave half a change: the plan runs to its end", async () => {
+    const running: { input?: TestHandlerInput } = {};
+    const cancelling = beforeTransaction((n) => {
+      if (n === 1) running.input!.abort.abort(new JobCancelledError(running.input!.job.id));
+    });
+    ({ input: running.input } = await start("apply", {}, cancelling));
+    const outcome = await runPlan(running.input, validPlan());
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { applied: 3, failed: 0 } });
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).exists).toBe(true);
+  });
+
+  it("a cancel that arrives before the plan is frozen stops the job with nothing changed", async () => {
+    const { input } = await start("apply");
+    const before = await snapshotCatalog(db);
+    input.abort.abort(new JobCancelledError(input.job.id));
+    await expect(runPlan(input, validPlan())).rejects.toBeInstanceOf(JobCancelledError);
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).get()).get("plan_id")).toBeNull();
   });
 });

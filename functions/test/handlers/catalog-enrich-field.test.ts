@@ -88,15 +88,18 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
       exercises_no_change: 0,
       exercises_skipped: 0,
       scanner_fail: 0,
-      shards_llm: { calls: 100 },
+      children_llm: { calls: 100 },
     });
-    expect(parent.result_summary.shards_llm.input_tokens).toBeGreaterThan(0);
+    expect(parent.result_summary.children_llm.input_tokens).toBeGreaterThan(0);
+    // The parent calls no model itself: its own llm is its children's.
+    expect(parent.result_summary.llm).toEqual(parent.result_summary.children_llm);
+    expect(parent.llm_usage).toMatchObject({ calls: 0 });
 
     // Every shard's own summary carries its LLM usage, and so do the run history and the day's totals.
     for (const shard of shards) expect(shard.get("result_summary.llm.calls")).toBe(20);
     const day = await engine.history.getDailySummary(dayKey(new Date()));
     expect(day.llm_calls).toBe(100);
-    expect(day.llm_input_tokens).toBe(parent.result_summary.shards_llm.input_tokens);
+    expect(day.llm_input_tokens).toBe(parent.result_summary.children_llm.input_tokens);
 
     // A parent retried from the start (its shards already exist) creates nothing and enriches nothing again.
     await jobsCollection().doc(jobId).update({ status: "queued", shards: null, run_after: Timestamp.now() });
@@ -122,10 +125,10 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     const parent = await waitForFinal(jobId);
     expect(parent).toMatchObject({
       status: "succeeded_dry_run",
-      result_summary: { shards_total: 3, exercises_succeeded: 5, shards_llm: { calls: 5 } },
+      result_summary: { shards_total: 3, exercises_succeeded: 5, children_llm: { calls: 5 } },
     });
     expect(await snapshotCatalog(db)).toBe(before);
-    const cost = parent.result_summary.shards_llm.estimated_cost_usd as number;
+    const cost = parent.result_summary.children_llm.estimated_cost_usd as number;
     expect(cost).toBeGreaterThan(0);
     const shardCosts = (await shardsOf(jobId)).map((doc) => doc.get("result_summary.llm.estimated_cost_usd") as number);
     expect(shardCosts.every((c) => c > 0)).toBe(true);
@@ -184,6 +187,18 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     await engine.worker("test-worker").run(leased);
     return jobData(jobId);
   }
+
+  it("fails EXERCISE_NOT_FOUND naming the missing ids and creates no shard", async () => {
+    const [press] = thinExercises(1);
+    await seedCatalog(db, { exercises: [press] });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, { exercise_doc_ids: [press.id, "no__such-press"] });
+    expect(await runParent(engine, jobId)).toMatchObject({
+      status: "failed",
+      error: { code: "EXERCISE_NOT_FOUND", transient: false, details: { missing: ["no__such-press"] } },
+    });
+    expect(await shardsOf(jobId)).toEqual([]);
+  });
 
   it("selects live exercises by filter, page by page, into deterministic shards, wakes them, and waits", async () => {
     const presses = thinExercises(5);
@@ -281,7 +296,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
       status: "needs_review",
       error: { code: "SHARDS_FAILED" },
       shards: { total: 2, done: 2, succeeded: 1, failed: 1 },
-      result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1, shards_llm: { calls: 2, input_tokens: 10 } },
+      result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1, children_llm: { calls: 2, input_tokens: 10 } },
     });
   });
 });

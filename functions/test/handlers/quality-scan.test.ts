@@ -106,11 +106,22 @@ describeWithIsolation("QUALITY_SCAN", () => {
     expect(await enrichmentJobs()).toEqual([]);
   });
 
-  it("scans named exercises, reports missing ones, and emits nothing when asked not to", async () => {
-    const outcome = await run(await leaseScan({ exercise_doc_ids: [THIN.id, "no__such-exercise"], emit_enrichment: false }));
+  it("fails EXERCISE_NOT_FOUND with the missing ids when a named exercise does not exist, writing nothing", async () => {
+    const before = await snapshotCatalog(db);
+    const input = await leaseScan({ exercise_doc_ids: [THIN.id, "no__such-exercise"] });
+    await expect(run(input)).rejects.toMatchObject({
+      code: "EXERCISE_NOT_FOUND",
+      kind: "permanent",
+      details: { missing: ["no__such-exercise"] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("scans named exercises and emits nothing when asked not to", async () => {
+    const outcome = await run(await leaseScan({ exercise_doc_ids: [THIN.id], emit_enrichment: false }));
     expect(outcome).toMatchObject({
       status: "succeeded",
-      summary: { scanned: 1, needs_full_review: 1, missing: 1, jobs_created: 0, jobs_would_create: 0 },
+      summary: { scanned: 1, needs_full_review: 1, missing: 0, jobs_created: 0, jobs_would_create: 0 },
     });
     expect(await reviewOf(THIN.id)).toMatchObject({ issue_type: "needs_full_review" });
     expect(await reviewOf(COMPLETE.id)).toBeUndefined();

@@ -108,6 +108,8 @@ async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promis
     deps.now,
   );
   const abort = new AbortController();
+  // The locks the worker would hold for it (not taken here).
+  const lockKeys = (await registry.handlerFor(job.type).lockKeys?.(job, deps)) ?? [];
   return {
     job,
     lease,
@@ -115,7 +117,7 @@ async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promis
     attempt: attemptLog,
     attemptLog,
     abort,
-    engine: jobScope(deps, job, lease),
+    engine: jobScope(deps, job, lease, { signal: abort.signal, lockKeys }),
     ctx: {
       jobId: job.id,
       type: job.type,

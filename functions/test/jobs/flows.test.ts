@@ -8,7 +8,9 @@ import { CHILD_RESULTS, type JobQueue } from "../../src/jobs/queue";
 import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
-import { RecordingTasks, useRuntime, waitFor } from "../helpers/runtime";
+import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
+import { type Engine, createEngine } from "../../src/create-engine";
+import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
 
 const db = useFirestore();
 
@@ -26,6 +28,10 @@ async function setUp(parentFields: Record<string, unknown>) {
   await queue.jobRef(jobId).update({ status: "deferred", run_after: LATER(), ...parentFields });
   return { queue, tasks, flows, parentId: jobId };
 }
+
+/** An engine whose wake-ups are only recorded: nothing runs unless the test runs it. */
+const quietEngine = (registry: JobRegistry<CatalogDeps>): Engine =>
+  createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
 
 const parentOf = async (queue: JobQueue, id: string) => (await queue.jobRef(id).get()).data()!;
 const child = (parentId: string, n: number) => ({ id: `${parentId}-shard-${n}`, parent_job_id: parentId });
@@ -133,5 +139,45 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(finished[0].map((c) => c.status).sort()).toEqual(["needs_review", "succeeded_dry_run", "succeeded_dry_run"]);
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(children.docs.map((doc) => doc.get("created_by"))).toEqual(["system:TEST_PARENT", "system:TEST_PARENT", "system:TEST_PARENT"]);
+  });
+
+  it("cancelling a waiting parent cancels its open children; a finished child keeps its status", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect((await engine.queue.getJob(jobId))?.status).toBe("deferred");
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
+    expect(await engine.runLane("priority")).toEqual([]);
+  });
+
+  it("a parent cancelled while it creates children stops creating them and cancels those it made", async () => {
+    const operator: { engine?: Engine } = {};
+    const slowParent: JobHandler<typeof parentPayload> = {
+      ...parent,
+      async run({ job, engine }) {
+        async function* specs() {
+          for (let i = 0; i < job.payload.children; i++) {
+            if (i === 2) {
+              await operator.engine!.cancel(job.id); // an operator asks while the parent creates its children
+              await new Promise((resolve) => setTimeout(resolve, 1_500)); // the heartbeat sees it
+            }
+            yield { type: "TEST_CHILD", payload: { fail: false } };
+          }
+        }
+        await engine.createChildren(specs());
+        return { kind: "wait_for_children", summary: {} };
+      },
+    };
+    const engine = (operator.engine = quietEngine(new JobRegistry([slowParent, childHandler])));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 5 }, created_by: "test" });
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
+    expect(report).toMatchObject({ jobId, status: "cancelled" });
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    expect(children.size).toBe(2);
+    expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
   });
 });

@@ -1,6 +1,6 @@
+import { familyLockKey } from "../../src/catalog/family-locks";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { LeaseLostError } from "../../src/jobs/errors";
-import { familyLockKey } from "../../src/handlers/support/catalog-handler";
 import { LockManager } from "../../src/jobs/locks";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 

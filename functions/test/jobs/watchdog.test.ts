@@ -1,7 +1,7 @@
+import { familyLockKey } from "../../src/catalog/family-locks";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
-import { familyLockKey } from "../../src/handlers/support/catalog-handler";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import { LockManager } from "../../src/jobs/locks";

@@ -131,7 +131,7 @@ describeWithIsolation("the fake LLM", () => {
       const parent = await waitForFinal(jobId);
       expect(parent).toMatchObject({
         status: "succeeded",
-        result_summary: { shards_total: 1, exercises_succeeded: 2, shards_llm: { calls: 2 } },
+        result_summary: { shards_total: 1, exercises_succeeded: 2, children_llm: { calls: 2 } },
       });
       expect(await snapshotCatalog(db)).not.toBe(before);
       expect(await changeCount()).toBe(2);

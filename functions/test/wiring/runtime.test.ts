@@ -143,6 +143,29 @@ describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
   });
 });
 
+describe("programming errors", () => {
+  it("a handler that throws a TypeError fails at once with HANDLER_ERROR and the stack in the attempt log", async () => {
+    let calls = 0;
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        run() {
+          calls++;
+          const missing = undefined as unknown as { family: string };
+          return Promise.resolve({ kind: "completed", status: "succeeded", summary: { family: missing.family } });
+        },
+      },
+    });
+    runtime = testRuntime(db, registry);
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    await runtime.engine.runLane("priority");
+    const job = (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).data();
+    expect(job).toMatchObject({ status: "failed", attempts: 1, error: { code: "HANDLER_ERROR", transient: false } });
+    expect(calls).toBe(1);
+    const attempt = await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).doc("1").get();
+    expect(attempt.get("error.details.stack")).toContain("TypeError");
+  });
+});
+
 describeWithFullEmulator("run history of a finished attempt (field transforms of the daily counters)", () => {
   it("records the handler's change count, preview and scanner failures", async () => {
     const registry = registryWith({

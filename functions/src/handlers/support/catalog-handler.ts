@@ -33,8 +33,3 @@ export type CatalogInput<S extends PayloadSchema> = HandlerInput<z.output<S>, Ca
 export function catalogHandler<S extends PayloadSchema>(handler: CatalogHandler<S>): CatalogHandler<S> {
   return handler;
 }
-
-/** The lock key of a family: jobs that change a family take it before they run. */
-export function familyLockKey(familySlug: string): string {
-  return `family:${familySlug}`;
-}

@@ -4,6 +4,7 @@ import { type AuditedFamily, audit } from "../../catalog/audited-family";
 import { JobFailure } from "../../jobs/errors";
 import { type LoadedFamily, readFamily } from "../../catalog/reads";
 import { describeAlias } from "../../catalog/slug-aliases";
+import { missingExercises } from "../../catalog/targets";
 import { type DocData } from "../../util/object-paths";
 
 function familyNotFound(familySlug: string): JobFailure {
@@ -14,6 +15,13 @@ function familyNotFound(familySlug: string): JobFailure {
 
 export function exercisesNotFound(ids: readonly string[]): JobFailure {
   return JobFailure.permanent("EXERCISE_NOT_FOUND", `exercise(s) not found: ${ids.join(", ")}; nothing was written`, { missing: ids });
+}
+
+/** A job that names exercises fails before any work when one of them does not exist. */
+export async function assertExercisesExist(db: Firestore, ids: readonly string[] | undefined): Promise<void> {
+  if (!ids) return;
+  const missing = await missingExercises(db, ids);
+  if (missing.length > 0) throw exercisesNotFound(missing);
 }
 
 /** Exercises may only move into a live family: a merged or deprecated one has a successor or none. */
