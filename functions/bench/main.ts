@@ -22,6 +22,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const emulator = await startOrFindEmulator({ projectId: PROJECT, log: (line) => process.stderr.write(`${line}\n`) });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+  // Everything runs against the emulator, as with `npm start`: no Google metadata server to probe.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
   const ctx = benchContext(PROJECT, emulator.clearUrl, settings);
   const rows: Row[] = [];
   try {
