@@ -1,28 +1,27 @@
 /**
- * The Cloud Functions of Catalog Jobs. Declarations only: the work lives in the engine, created on
- * the first invocation (see adapters/functions-engine.ts), so cold starts stay fast.
+ * The Cloud Functions of Catalog Jobs. Declarations only: everything a function does (the engine,
+ * the job types' schemas, the Firestore, Cloud Tasks and LLM SDKs) is in adapters/invocations.ts,
+ * loaded on the first invocation, so a cold start loads little more than firebase-functions.
  */
 import { onDocumentCreatedWithAuthContext } from "firebase-functions/v2/firestore";
 import { onCall } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
-import { withEmulatorCreator } from "./adapters/emulator-auth";
-import { handleCancelJob, handleRetryJob, handleRevertChange } from "./adapters/operator-actions";
 import { PARAMS, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
-import { handleJobCreated } from "./adapters/job-created";
-import { handleLaneTask } from "./adapters/lane-task";
-import { functionsEngine } from "./adapters/functions-engine";
 import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
 import { laneTaskInvoker } from "./tasks/service-account";
 
 const region = PARAMS.taskLocation.param;
 
+/** Loaded once, on the first invocation (Node caches the module). */
+const invocations = () => import("./adapters/invocations");
+
 // Intake is idempotent, so a failed delivery (e.g. contention) is retried rather than leaving the
 // document un-normalised; invalid documents are failed without throwing, so they are not retried.
 export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalog_jobs/{jobId}", region, retry: true }, async (event) => {
-  await handleJobCreated(functionsEngine(), withEmulatorCreator(event));
+  await (await invocations()).jobCreated(event);
 });
 
 /**
@@ -41,7 +40,7 @@ function laneTaskFunction(lane: Lane, limits: { maxConcurrent: IntParam; maxPerS
       rateLimits: { maxConcurrentDispatches: limits.maxConcurrent, maxDispatchesPerSecond: limits.maxPerSecond },
     },
     async (request) => {
-      await handleLaneTask(functionsEngine(), lane, request.data);
+      await (await invocations()).laneTask(lane, request.data);
     },
   );
 }
@@ -61,11 +60,10 @@ export const maintenanceLaneTask = laneTaskFunction("maintenance", {
 // A schedule is a plain string at deploy time, so the interval is read from the environment
 // (the same WATCHDOG_INTERVAL_MINUTES param, set in functions/.env) when the code is loaded.
 export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeoutSeconds: 540 }, async (event) => {
-  // Named after the schedule time, so a re-delivered event rewrites the same report.
-  await functionsEngine().runWatchdog(`scheduled_${event.scheduleTime}`);
+  await (await invocations()).scheduledWatchdog(event.scheduleTime);
 });
 
 // Curator actions of the operator console (callable; each checks the catalog_admin claim).
-export const retryJob = onCall({ region }, (request) => handleRetryJob(functionsEngine(), request));
-export const cancelJob = onCall({ region }, (request) => handleCancelJob(functionsEngine(), request));
-export const revertChange = onCall({ region }, (request) => handleRevertChange(functionsEngine(), request));
+export const retryJob = onCall({ region }, async (request) => (await invocations()).retryJob(request));
+export const cancelJob = onCall({ region }, async (request) => (await invocations()).cancelJob(request));
+export const revertChange = onCall({ region }, async (request) => (await invocations()).revertChange(request));

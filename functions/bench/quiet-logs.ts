@@ -1,0 +1,10 @@
+/**
+ * Imported first by the benchmark: the engine logs every job event, and thousands of lines would
+ * bury the table. firebase-functions/logger keeps the console functions it finds when it is loaded,
+ * so they are replaced before that. Errors still show; BENCH_LOGS=1 keeps everything.
+ */
+if (process.env.BENCH_LOGS !== "1") {
+  console.info = () => undefined;
+  console.debug = () => undefined;
+  console.warn = () => undefined;
+}

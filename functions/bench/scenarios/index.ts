@@ -1,0 +1,45 @@
+/** The scenarios by the names BENCH_SCENARIOS uses, each returning its rows in table order. */
+import type { BenchContext } from "../support/context";
+import type { Row } from "../support/row";
+import type { SCENARIO_NAMES } from "../settings";
+import { runClientPath } from "./client-path";
+import { runEnrichmentShard } from "./enrichment-shard";
+import { runLeaseRace } from "./lease-race";
+import { runModuleLoad } from "./module-load";
+import { runNaiveLevel } from "./naive";
+import { runWatchdogScenario } from "./watchdog";
+import { APPLY_JOB, NO_CHANGE_JOB, runWorkerLevel } from "./worker-path";
+
+type Scenario = (ctx: BenchContext) => Promise<Row[]>;
+
+async function inTurn<T>(items: readonly T[], run: (item: T) => Promise<Row[]>): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const item of items) rows.push(...(await run(item)));
+  return rows;
+}
+
+export const SCENARIOS: Record<(typeof SCENARIO_NAMES)[number], Scenario> = {
+  // The naive baseline runs right after the engine at each level, so both see the machine alike.
+  worker: (ctx) =>
+    inTurn(ctx.settings.workers, async (workers) => [
+      await runWorkerLevel(ctx, NO_CHANGE_JOB, ctx.settings.jobs, workers),
+      await runNaiveLevel(ctx, ctx.settings.jobs, workers),
+    ]),
+  apply: (ctx) => inTurn(ctx.settings.workers, async (workers) => [await runWorkerLevel(ctx, APPLY_JOB, ctx.settings.applyJobs, workers)]),
+  client: (ctx) => inTurn(["burst", "paced"] as const, async (mode) => [await runClientPath(ctx, mode)]),
+  race: async (ctx) => [await runLeaseRace(ctx)],
+  watchdog: (ctx) => runWatchdogScenario(ctx),
+  shard: (ctx) => inTurn(ctx.settings.shardConcurrency, async (concurrency) => [await runEnrichmentShard(ctx, concurrency)]),
+  load: (ctx) => runModuleLoad(ctx),
+};
+
+/**
+ * A fresh emulator's JVM is slow until its code is compiled: a short unreported run of both the
+ * engine and the naive pattern first, so the first measured level is not the one that pays for it.
+ */
+export async function warmUp(ctx: BenchContext): Promise<void> {
+  const jobs = ctx.settings.warmUpJobs;
+  if (jobs === 0 || ctx.settings.scenarios.every((name) => name === "load")) return;
+  await runWorkerLevel(ctx, NO_CHANGE_JOB, jobs, 4);
+  await runNaiveLevel(ctx, jobs, 4);
+}

@@ -1,0 +1,29 @@
+/**
+ * What each Cloud Function does when invoked, behind one module that src/index.ts loads with
+ * `import()` on the first invocation: this module brings in the engine, the job types' schemas and
+ * the SDKs, which a cold start's declarations do not need.
+ */
+import type { CallableRequest } from "firebase-functions/v2/https";
+import type { Lane } from "../jobs/model";
+import { withEmulatorCreator } from "./emulator-auth";
+import { functionsEngine } from "./functions-engine";
+import { type JobCreatedEvent, handleJobCreated } from "./job-created";
+import { handleLaneTask } from "./lane-task";
+import { handleCancelJob, handleRetryJob, handleRevertChange } from "./operator-actions";
+
+export async function jobCreated(event: JobCreatedEvent): Promise<void> {
+  await handleJobCreated(functionsEngine(), withEmulatorCreator(event));
+}
+
+export async function laneTask(lane: Lane, data: unknown): Promise<void> {
+  await handleLaneTask(functionsEngine(), lane, data);
+}
+
+export async function scheduledWatchdog(scheduleTime: string): Promise<void> {
+  // Named after the schedule time, so a re-delivered event rewrites the same report.
+  await functionsEngine().runWatchdog(`scheduled_${scheduleTime}`);
+}
+
+export const retryJob = (request: CallableRequest) => handleRetryJob(functionsEngine(), request);
+export const cancelJob = (request: CallableRequest) => handleCancelJob(functionsEngine(), request);
+export const revertChange = (request: CallableRequest) => handleRevertChange(functionsEngine(), request);
