@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { stableStringify } from "../util/document-diff";
+import { canonicalJson } from "../util/document-diff";
 
 const RISK_LEVELS = ["low", "medium", "high"] as const;
 
@@ -105,7 +105,8 @@ export type ChangePlan = z.output<typeof changePlanSchema>;
 export function operationKey(op: Operation): string {
   const { rationale: _rationale, risk: _risk, ...content } = op;
   const contentOnly = op.op === "patch_fields" ? { ...content, before: undefined } : content;
-  return `op_${createHash("sha256").update(stableStringify(contentOnly)).digest("hex").slice(0, 40)}`;
+  // canonicalJson, not plain JSON: a Date or Timestamp in a patch is part of what it does (a rescan's new `last_scanned_at`).
+  return `op_${createHash("sha256").update(canonicalJson(contentOnly)).digest("hex").slice(0, 40)}`;
 }
 
 /** The exercise documents an operation writes. */
