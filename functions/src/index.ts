@@ -6,11 +6,14 @@ import { onDocumentCreatedWithAuthContext } from "firebase-functions/v2/firestor
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
-import { PARAMS, watchdogSchedule } from "./config";
+import { PARAMS, loadEngineConfig, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
 import { handleJobCreated } from "./adapters/job-created";
 import { handleLaneTask } from "./adapters/lane-task";
 import { functionsEngine } from "./adapters/functions-engine";
+import { handleScheduledScan } from "./adapters/scheduled-scan";
+import { scheduleOf } from "./schedules/producer";
+import { SCAN_SCHEDULES, type ScanSchedule } from "./schedules/scans";
 import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
 import { laneTaskInvoker } from "./tasks/service-account";
 
@@ -61,3 +64,21 @@ export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeo
   // Named after the schedule time, so a re-delivered event rewrites the same report.
   await functionsEngine().runWatchdog(`scheduled_${event.scheduleTime}`);
 });
+
+/**
+ * One scheduled producer per scan of `schedules/scans.ts`, deployed as `scans-<key>` (e.g.
+ * `scans-qualityScan`). Its cron schedule and time zone are read here, like the watchdog's (an
+ * invalid one falls back to the default, logged). A scan switched off (`<TYPE>_SCHEDULE_ENABLED=false`)
+ * stays deployed and logs that it created nothing: leaving it out of the exports would make the next
+ * deploy delete the function (which an unattended `firebase deploy` refuses without --force), and
+ * the local runtime and the CLI follow the same switch. Cloud Scheduler retries a failed run: safe,
+ * since the period's job is created once whatever the number of deliveries.
+ */
+function scheduledScanFunction(scan: ScanSchedule, declared = loadEngineConfig()) {
+  const { cron, timeZone } = scheduleOf(scan, declared);
+  return onSchedule({ schedule: cron, timeZone, region, timeoutSeconds: 60, retryCount: 3, minBackoffSeconds: 60 }, async (event) => {
+    await handleScheduledScan(functionsEngine(), scan, event);
+  });
+}
+
+export const scans = Object.fromEntries(SCAN_SCHEDULES.map((scan) => [scan.key, scheduledScanFunction(scan)]));

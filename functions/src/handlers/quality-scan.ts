@@ -4,6 +4,8 @@
  * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
  * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
  * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
+ * With a `selection` (the scheduled scan) it picks its own exercises, a bounded number of those never
+ * scanned or scanned longest ago, and goes on from there next time (`catalog/scan-selection.ts`).
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -16,10 +18,13 @@ import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { targetExercisePages } from "../catalog/targets";
 import { isLiveExercise } from "../catalog/family-registry";
+import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "../catalog/scan-selection";
 
 const QUALITY_SCAN_SPEC_ID = "quality_scan";
 const SCAN_PAGE_SIZE = 100;
 const MAX_LISTED = 20;
+/** Scans with a selection take turns: each goes on from the cursor the one before it left. */
+const SELECTION_LOCK = "quality_scan:selection";
 
 /** The `review_metadata.*` paths of a scan result, so fields the scanner does not own are kept. */
 function reviewMetadataPatch(exerciseId: string, result: ScanResult, scannedAt: Date): ExercisePatch {
@@ -78,13 +83,19 @@ const qualityScanPayload = z
     exercise_doc_ids: docIdsSchema.optional(),
     filter_criteria: filterCriteriaSchema.optional(),
     emit_enrichment: z.boolean().default(true),
+    /** Incremental: at most `limit` exercises never scanned or scanned more than `stale_after_days` ago, oldest first. */
+    selection: z.strictObject({ stale_after_days: z.number().int().positive(), limit: z.number().int().positive().max(2000) }).optional(),
   })
-  .refine(oneTargetSelection, ONE_TARGET_SELECTION);
+  .refine(oneTargetSelection, ONE_TARGET_SELECTION)
+  .refine((payload) => !(payload.selection && (payload.exercise_doc_ids || payload.filter_criteria)), {
+    message: "a selection picks its own exercises: give no exercise_doc_ids or filter_criteria with it",
+  });
 
 export const qualityScanHandler = catalogHandler({
   type: "QUALITY_SCAN",
   lane: "maintenance",
   payload: qualityScanPayload,
+  lockKeys: ({ payload }) => (payload.selection ? [SELECTION_LOCK] : []),
   async run(input) {
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
@@ -103,7 +114,17 @@ export const qualityScanHandler = catalogHandler({
       metadata_failed: 0,
     };
     const failures: unknown[] = [];
-    for await (const page of targetExercisePages(deps.db, job.payload, SCAN_PAGE_SIZE)) {
+    const cursorRef = selectionCursorRef(deps.db, job.type);
+    const selected = job.payload.selection
+      ? await selectExercisesToScan(deps.db, {
+          staleAfterDays: job.payload.selection.stale_after_days,
+          limit: job.payload.selection.limit,
+          now: scannedAt,
+          cursor: await readSelectionCursor(cursorRef),
+        })
+      : null;
+    if (selected) attempt.event("selected", { never_scanned: selected.never_scanned, stale: selected.stale });
+    for await (const page of targetExercisePages(deps.db, selected ? { exercise_doc_ids: selected.ids } : job.payload, SCAN_PAGE_SIZE)) {
       ctx.signal.throwIfAborted();
       counts.missing += page.missing.length;
       const live = page.exercises.filter((exercise) => isLiveExercise(exercise.data));
@@ -123,7 +144,10 @@ export const qualityScanHandler = catalogHandler({
       if (job.payload.emit_enrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
     }
-    const summary = { ...counts, scanner_version: SCANNER_VERSION, failures, ...followUps.summary() };
+    // The cursor moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
+    if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, job_id: job.id, updated_at: scannedAt }));
+    const selection = selected ? { selection: { never_scanned: selected.never_scanned, stale: selected.stale } } : {};
+    const summary = { ...counts, scanner_version: SCANNER_VERSION, failures, ...selection, ...followUps.summary() };
     if (counts.metadata_failed === 0) return succeededIn(mode, summary);
     return needsReview(
       mode,
