@@ -17,6 +17,8 @@ export interface RunSummary {
   attempt: number;
   lease_epoch: number;
   type: string;
+  /** The families the job's payload names (`payload-families.ts`), for filtering by family. */
+  families: string[];
   lane: Lane;
   priority: number;
   attempt_status: JobStatus;

@@ -18,6 +18,7 @@ import type { Job, JobErrorInfo, Lane, ResultSummary } from "./model";
 import type { JobQueue, LeasedJob } from "./queue";
 import type { JobRegistry } from "./registry";
 import type { RunHistory, RunSummary } from "./run-history";
+import { familiesNamedBy } from "./payload-families";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 import { type Lease } from "./model";
 
@@ -286,6 +287,7 @@ function runSummary(
     attempt: job.attempts,
     lease_epoch: epoch,
     type: job.type,
+    families: familiesNamedBy(job.payload),
     lane: job.queue,
     priority: job.priority,
     attempt_status: status === "queued" ? ("failed" as const) : status,

@@ -8,6 +8,7 @@ const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => (
   attempt: 1,
   lease_epoch: 1,
   type: "FAMILY_AUDIT",
+  families: ["squat"],
   lane: "priority",
   priority: 100,
   attempt_status: "succeeded_dry_run",
