@@ -139,6 +139,11 @@ export const PARAMS = {
   shardSize: int("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job.", { min: 1, max: 100 }),
   enrichConcurrency: int("ENRICH_CONCURRENCY", 4, "Concurrent LLM calls inside one enrichment shard.", { min: 1 }),
   llmProvider: choice("LLM_PROVIDER", ["fake", "vertex"], "fake", "fake (deterministic, no credentials) or vertex."),
+  llmAllowFake: bool(
+    "LLM_ALLOW_FAKE",
+    false,
+    "Let deployed functions run LLM jobs on the fake LLM (LLM_PROVIDER=fake), e.g. in a staging project; refused otherwise.",
+  ),
   llmLocation: text("LLM_LOCATION", "us-central1", "Vertex AI location."),
   llmFastModel: text("LLM_FAST_MODEL", "gemini-2.5-flash", "Model for routine calls."),
   llmStrongModel: text("LLM_STRONG_MODEL", "gemini-2.5-pro", "Model for use_pro_model and hard repairs."),

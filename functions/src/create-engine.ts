@@ -4,13 +4,14 @@
  * the CLI and tests all assemble the engine here, so they run the same code; the CLI, the
  * adapters and the console's callable functions act through the use cases it returns.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./apply/collections";
 import { type RevertResult, revertChange } from "./apply/journal";
-import type { EngineConfig } from "./config";
+import { type EngineConfig, PARAMS } from "./config";
 import { llmPlanRepairer } from "./enrichment/repair";
 import { registry as catalogRegistry } from "./handlers";
 import type { CatalogDeps } from "./handlers/support/catalog-handler";
+import { CandidatePool } from "./jobs/candidates";
 import { JobFlows } from "./jobs/flows";
 import { type IntakeResult, acceptJob } from "./jobs/intake";
 import type { JobStatus } from "./jobs/lifecycle";
@@ -22,7 +23,7 @@ import { RunHistory } from "./jobs/run-history";
 import { type TaskQueuePort, wakeupFor } from "./jobs/task-queue";
 import { Watchdog, type WatchdogReport } from "./jobs/watchdog";
 import { type RunReport, Worker } from "./jobs/worker";
-import { createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
+import { LlmError, createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
 
 export interface EngineOptions {
   db: Firestore;
@@ -34,6 +35,12 @@ export interface EngineOptions {
   registry?: JobRegistry<CatalogDeps>;
   /** An LLM client to use instead of the configured one (tests, the local runtime). */
   llm?: LlmClient;
+  /**
+   * Running as deployed Cloud Functions (not the emulator, the local runtime, the CLI or tests):
+   * there the fake LLM is refused unless LLM_ALLOW_FAKE, so a forgotten LLM_PROVIDER never writes
+   * made-up content to the catalog.
+   */
+  deployed?: boolean;
   now?: () => Date;
   random?: () => number;
 }
@@ -48,8 +55,8 @@ export interface Engine {
   now: () => Date;
   /** A worker with its own id (one per concurrent task invocation is fine; they share clients). */
   worker(workerId?: string): Worker<CatalogDeps>;
-  /** The onDocumentCreated step for a new job document. */
-  intake(jobId: string, createdBy: string): Promise<IntakeResult>;
+  /** The onDocumentCreated step for a new job document: the snapshot the trigger delivered, or its id. */
+  intake(delivered: DocumentSnapshot | string, createdBy: string): Promise<IntakeResult>;
   /** The task handler's step: run ready jobs of the lane. */
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<RunReport[]>;
   /** An operator re-runs a finished job: it is queued again and its lane woken. */
@@ -60,6 +67,20 @@ export interface Engine {
   revert(changeId: string, revertedBy?: string): Promise<RevertResult>;
   /** One watchdog sweep; `runId` names its report (a re-delivered schedule event passes the same one). */
   runWatchdog(runId?: string): Promise<WatchdogReport>;
+}
+
+/**
+ * Why LLM jobs may not run here, if they may not: deployed functions left on the fake LLM (the
+ * default) without LLM_ALLOW_FAKE. Reads the params, so an invalid one fails the asking job with
+ * CONFIG_INVALID.
+ */
+function refusedFakeLlm(config: EngineConfig, deployed: boolean): LlmError | undefined {
+  if (!deployed || config.llmProvider !== "fake" || config.llmAllowFake) return undefined;
+  return new LlmError(
+    "LLM_NOT_CONFIGURED",
+    `no LLM is configured for the deployed functions: set ${PARAMS.llmProvider.param.name}=vertex, ` +
+      `or ${PARAMS.llmAllowFake.param.name}=true to run LLM jobs on the deterministic fake`,
+  );
 }
 
 /** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
@@ -78,9 +99,13 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const locks = new LockManager(db, now, config.leaseMs);
   const flows = new JobFlows(db, queue, tasks);
-  const history = new RunHistory(db, options.random);
+  const history = new RunHistory(db);
+  const candidates = new CandidatePool(queue);
   let llm = options.llm;
+  const llmNotConfigured = () => refusedFakeLlm(config, options.deployed ?? false);
   const lazyLlm = (): LlmClient => {
+    const notConfigured = llmNotConfigured();
+    if (notConfigured) throw notConfigured;
     llm ??= createLlmClient(
       config.llmProvider === "vertex"
         ? {
@@ -96,10 +121,21 @@ export function createEngine(options: EngineOptions): Engine {
     );
     return llm;
   };
-  const deps: CatalogDeps = { db, config, now, llm: lazyLlm, repairPlan: llmPlanRepairer(lazyLlm) };
+  const repairPlan = llmPlanRepairer(lazyLlm);
+  const deps: CatalogDeps = {
+    db,
+    config,
+    now,
+    llm: lazyLlm,
+    llmNotConfigured,
+    // Read when a plan fails validation: without an LLM it goes to review with its errors, unrepaired.
+    get repairPlan() {
+      return llmNotConfigured() ? undefined : repairPlan;
+    },
+  };
   const worker = (workerId = newWorkerId()) =>
     new Worker(
-      { queue, locks, registry, flows, history, tasks, deps, now },
+      { queue, candidates, locks, registry, flows, tasks, deps, now, random: options.random },
       { workerId, heartbeatMs: config.heartbeatMs, lockRetryMs: config.lockRetryMs },
     );
   const watchdog = new Watchdog(
@@ -115,7 +151,7 @@ export function createEngine(options: EngineOptions): Engine {
     tasks,
     now,
     worker,
-    intake: (jobId, createdBy) => acceptJob(queue, tasks, jobId, createdBy),
+    intake: (delivered, createdBy) => acceptJob(queue, tasks, delivered, createdBy),
     runLane: (lane, limits = DEFAULT_WAKEUP_LIMITS) => worker().drain([lane], limits),
     async retry(jobId) {
       const job = await queue.retryJob(jobId);

@@ -22,6 +22,11 @@ export function projectId(): string {
   return id;
 }
 
+/**
+ * The one test of where the functions run. The Functions emulator sets FUNCTIONS_EMULATOR=true (as
+ * firebase-functions itself checks, e.g. to skip task auth); this module runs only inside a function,
+ * so anything else is deployed, and an environment not recognised gets the safe defaults.
+ */
 function inFunctionsEmulator(): boolean {
   return process.env.FUNCTIONS_EMULATOR === "true";
 }
@@ -47,7 +52,13 @@ export function functionsEngine(): Engine {
           }
         : {},
     );
-    engine = createEngine({ db, config, tasks: taskQueueForEnvironment(config.taskLocation), project: projectId() });
+    engine = createEngine({
+      db,
+      config,
+      tasks: taskQueueForEnvironment(config.taskLocation),
+      project: projectId(),
+      deployed: !inFunctionsEmulator(),
+    });
   }
   return engine;
 }

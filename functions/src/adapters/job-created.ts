@@ -1,4 +1,5 @@
 /** onDocumentCreated("catalog_jobs/{jobId}"): validate, normalise, enqueue a wake-up. */
+import type { DocumentSnapshot } from "firebase-admin/firestore";
 import type { AuthType } from "firebase-functions/v2/firestore";
 import type { Engine } from "../create-engine";
 import type { IntakeResult } from "../jobs/intake";
@@ -6,6 +7,8 @@ import * as logs from "../jobs/logs";
 
 export interface JobCreatedEvent {
   params: { jobId: string };
+  /** The created document as the trigger delivered it; intake reads it itself when absent. */
+  data?: DocumentSnapshot;
   authType?: AuthType;
   authId?: string;
 }
@@ -17,7 +20,7 @@ function creatorOf(event: Pick<JobCreatedEvent, "authType" | "authId">): string 
 }
 
 export async function handleJobCreated(engine: Engine, event: JobCreatedEvent): Promise<IntakeResult> {
-  const result = await engine.intake(event.params.jobId, creatorOf(event));
+  const result = await engine.intake(event.data ?? event.params.jobId, creatorOf(event));
   logs.jobIntake(event.params.jobId, result.outcome);
   return result;
 }

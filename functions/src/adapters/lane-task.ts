@@ -2,9 +2,8 @@
 import { z } from "zod";
 import type { Engine } from "../create-engine";
 import * as logs from "../jobs/logs";
-import { LEASABLE_STATUSES } from "../jobs/lifecycle";
-import { LANES, type Job, type Lane } from "../jobs/model";
-import { type WakeupTask, wakeupFor } from "../jobs/task-queue";
+import { LANES, type Lane } from "../jobs/model";
+import type { WakeupTask } from "../jobs/task-queue";
 import type { RunReport } from "../jobs/worker";
 
 const wakeupSchema = z.object({
@@ -12,8 +11,10 @@ const wakeupSchema = z.object({
   job_id: z.string().min(1),
   attempt: z.number().int().nonnegative(),
   epoch: z.number().int().nonnegative(),
+  run_after: z.number().optional(),
   early_arrivals: z.number().int().nonnegative().optional(),
 });
+type Wakeup = z.infer<typeof wakeupSchema>;
 
 /** Each further early arrival for the same target is scheduled a second later, so a clock that runs behind converges. */
 const EARLY_ARRIVAL_STEP_MS = 1000;
@@ -24,17 +25,26 @@ const EARLY_ARRIVAL_STEP_MS = 1000;
  * arrived early (nor of an earlier early arrival), while a duplicated delivery of the same task still
  * enqueues nothing new.
  */
-function wakeupAfterEarlyArrival(job: Job, earlierArrivals: number): WakeupTask {
-  const arrivals = earlierArrivals + 1;
-  const target = job.run_after.getTime();
-  const runAfter = new Date(target + (arrivals - 1) * EARLY_ARRIVAL_STEP_MS);
-  return { ...wakeupFor({ ...job, run_after: runAfter }, `at${target}-${arrivals}`), earlyArrivals: arrivals };
+function wakeupAfterEarlyArrival(wakeup: Wakeup & { run_after: number }): WakeupTask {
+  const arrivals = (wakeup.early_arrivals ?? 0) + 1;
+  const target = wakeup.run_after;
+  return {
+    lane: wakeup.lane,
+    jobId: wakeup.job_id,
+    attempt: wakeup.attempt,
+    epoch: wakeup.epoch,
+    runAfter: new Date(target + (arrivals - 1) * EARLY_ARRIVAL_STEP_MS),
+    target: new Date(target),
+    reason: `at${target}-${arrivals}`,
+    earlyArrivals: arrivals,
+  };
 }
 
 /**
  * Runs the lane's ready jobs (poll → lease → execute). The named job need not be the one that
- * runs: the lease decides, so a duplicated or early task runs nothing twice. A task that finds its
- * job queued for later (it arrived before `run_after`) asks for a wake-up at the right time.
+ * runs: the lease decides, so a duplicated or early task runs nothing twice. A task that arrived
+ * before the `run_after` it was scheduled for (its payload says which) runs nothing and asks for a
+ * wake-up at the right time, without reading the job.
  */
 export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown): Promise<RunReport[]> {
   const parsed = wakeupSchema.safeParse(data);
@@ -43,11 +53,12 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
     logs.malformedWakeup(lane, parsed.error.issues);
     return [];
   }
-  const reports = await engine.runLane(lane);
-  const job = await engine.queue.getJob(parsed.data.job_id);
-  if (job && LEASABLE_STATUSES.includes(job.status) && job.run_after > engine.now()) {
-    await engine.tasks.enqueueWakeup(wakeupAfterEarlyArrival(job, parsed.data.early_arrivals ?? 0));
+  const wakeup = parsed.data;
+  if (wakeup.run_after !== undefined && wakeup.run_after > engine.now().getTime()) {
+    await engine.tasks.enqueueWakeup(wakeupAfterEarlyArrival({ ...wakeup, run_after: wakeup.run_after }));
+    return [];
   }
-  logs.laneTaskDone(lane, parsed.data.job_id, reports);
+  const reports = await engine.runLane(lane);
+  logs.laneTaskDone(lane, wakeup.job_id, reports);
   return reports;
 }

@@ -1,16 +1,19 @@
 /**
  * The ApplyEngine: previews a plan (reads only, never a catalog write) or applies it operation by
  * operation. Each operation is one Firestore transaction that reads the job (fence: the worker
- * still holds its lease), the operation's idempotency record and the documents it touches, and
- * then writes the changed documents, the idempotency record and the journal entry together — so an
- * operation is applied at most once per key, never by a worker that lost its lease, and never
- * without its journal entry. (Registry recomputes carry no record: see `idempotencyKey`.)
+ * still holds its lease), the operation's idempotency record and the documents it touches, checks
+ * them against what the plan was built from, and then writes the changed documents, the
+ * idempotency record and the journal entry together. So an operation is applied at most once per
+ * job (its key names the job and the operation, not its content: a later job making the same change
+ * makes it again), never by a worker that lost its lease, never over a target that changed since
+ * planning (STALE_PLAN), and never without its journal entry. Registry recomputes carry no record.
  *
  * Apply stops at the first operation that fails (later operations often depend on earlier ones:
  * the alias of a rename, the registry of a move); the rest are reported as not attempted. A failed
  * operation writes nothing and is not recorded as done, so a later run can still apply it.
- * Infrastructure errors, a lost lease and an aborted signal are thrown: the job retries, and the
- * idempotency records make the retry skip what was already applied.
+ * Infrastructure errors and a lost lease are thrown: the job retries, and the idempotency records
+ * make the retry skip what was already applied. A cancel (when a signal is given) stops between
+ * operations and is reported with what was applied before it.
  */
 import type { Firestore, Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
@@ -18,12 +21,14 @@ import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
 import { changeIssues } from "./document-rules";
 import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationTargets } from "./effects";
+import { type OperationExpectation, checkExpectations } from "./expectations";
 import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
 import { journalEntry } from "./journal";
 import { type ChangePlan, type Operation, type OperationType, idempotencyKey } from "./plan";
 import { loadCatalogView, readOperationState } from "./view-loader";
 import { type DocData } from "../util/object-paths";
 import { documentPath } from "../catalog/collections";
+import { JobCancelledError } from "../jobs/errors";
 
 interface OperationRef {
   operation_index: number;
@@ -39,9 +44,8 @@ interface AppliedOperation extends OperationRef {
 interface SkippedOperation extends OperationRef {
   idempotency_key: string;
   reason: "already_applied";
-  /** The change that applied it, and the job that made it. */
+  /** The change that applied it (an earlier attempt of this job). */
   change_id: string;
-  applied_by_job: string;
 }
 
 interface UnchangedOperation extends OperationRef {
@@ -59,9 +63,11 @@ export interface ApplyResult {
   skipped: SkippedOperation[];
   unchanged: UnchangedOperation[];
   failed: FailedOperation[];
-  /** Operations after the first failure. */
+  /** Operations after the first failure, or after a cancel. */
   not_attempted: number[];
   change_ids: string[];
+  /** A cancel stopped the plan before `not_attempted`. */
+  cancelled: boolean;
 }
 
 interface DocumentDiff {
@@ -73,10 +79,9 @@ interface DocumentDiff {
   after: DocData | null;
 }
 
-type PreviewOutcome = "would_apply" | "already_applied" | "no_change" | "would_fail" | "not_attempted";
+type PreviewOutcome = "would_apply" | "no_change" | "would_fail" | "not_attempted";
 
 export interface PreviewOperation extends OperationRef {
-  idempotency_key: string | null;
   outcome: PreviewOutcome;
   changes: DocumentDiff[];
   error?: { code: ConflictCode; message: string; path: string };
@@ -88,15 +93,21 @@ export interface PreviewResult {
 }
 
 export interface ApplyOptions {
-  /** Checked before every operation; an aborted signal throws its reason. */
+  /**
+   * Checked before every operation: a cancel (`JobCancelledError`) stops the plan there and is
+   * reported in the result; any other reason is thrown. Without it a plan runs to its end.
+   */
   signal?: AbortSignal;
+  /** By operation index: what the plan was built from (see `expectations.ts`). */
+  expectations?: readonly OperationExpectation[];
   /** Fault injection for tests: runs before each operation; throwing simulates a crash there. */
   beforeOperation?: (index: number) => void | Promise<void>;
 }
 
 /**
- * Who applies a plan: the job, its lease epoch (recorded in the journal), and the fence that proves,
- * inside each operation's transaction, that it still holds its lease.
+ * Who applies a plan: the job, its lease epoch (recorded in the journal), the fence that proves,
+ * inside each operation's transaction, that it still holds its lease, and the name of each
+ * operation within the job, from which its idempotency key is made.
  */
 export interface PlanWriter {
   jobId: string;
@@ -104,6 +115,8 @@ export interface PlanWriter {
   leaseEpoch: number;
   /** Reads the job inside `tx` and throws when the lease is lost; called before any write. */
   fence(tx: Transaction): Promise<void>;
+  /** Stable across the job's attempts: `p3/0` (operation 0 of the plan frozen at epoch 3), `patch/<exercise>`. */
+  operationId(op: Operation, index: number): string;
 }
 
 export interface ApplyEngineOptions {
@@ -112,7 +125,7 @@ export interface ApplyEngineOptions {
 }
 
 type OperationOutcome =
-  { kind: "applied"; change_id: string } | { kind: "skipped"; key: string; change_id: string; job_id: string } | { kind: "unchanged" };
+  { kind: "applied"; change_id: string } | { kind: "skipped"; key: string; change_id: string } | { kind: "unchanged" };
 
 export class ApplyEngine {
   private readonly now: () => Date;
@@ -126,26 +139,21 @@ export class ApplyEngine {
 
   /**
    * What applying `plan` now would do, operation by operation, simulated on `view` (loaded when
-   * not given). Reads the catalog and the idempotency records; writes nothing.
+   * not given). Reads the catalog; writes nothing.
    */
   async preview(plan: ChangePlan, view?: CatalogView): Promise<PreviewResult> {
     const state = new CatalogState(view ?? (await loadCatalogView(this.db, plan)));
-    const keys = plan.operations.map(idempotencyKey);
     const now = this.now();
-    const recorded = await this.recordedKeys(keys, now);
     const operations: PreviewOperation[] = [];
     let failed = false;
     for (const [index, op] of plan.operations.entries()) {
-      const base = { operation_index: index, op: op.op, idempotency_key: keys[index], changes: [] };
+      const base = { operation_index: index, op: op.op, changes: [] };
       if (failed) operations.push({ ...base, outcome: "not_attempted" });
       else if (op.op === "no_change") operations.push({ ...base, outcome: "no_change" });
-      else if (keys[index] !== null && recorded.has(keys[index])) operations.push({ ...base, outcome: "already_applied" });
       else {
         try {
           const changes = checkedEffects(op, state, now);
           state.apply(changes);
-          // A repeat of this operation later in the plan is skipped, as apply would skip it.
-          if (changes.length > 0 && keys[index] !== null) recorded.add(keys[index]);
           operations.push({ ...base, outcome: changes.length > 0 ? "would_apply" : "no_change", changes: changes.map(diffOf) });
         } catch (err) {
           if (!(err instanceof OperationConflict)) throw err;
@@ -154,17 +162,31 @@ export class ApplyEngine {
         }
       }
     }
-    const counts: Record<PreviewOutcome, number> = { would_apply: 0, already_applied: 0, no_change: 0, would_fail: 0, not_attempted: 0 };
+    const counts: Record<PreviewOutcome, number> = { would_apply: 0, no_change: 0, would_fail: 0, not_attempted: 0 };
     for (const operation of operations) counts[operation.outcome]++;
     return { operations, counts };
   }
 
   /** Applies `plan` as `writer`; see the module comment for what is guaranteed. */
   async apply(plan: ChangePlan, writer: PlanWriter, options: ApplyOptions = {}): Promise<ApplyResult> {
-    const result: ApplyResult = { applied: [], skipped: [], unchanged: [], failed: [], not_attempted: [], change_ids: [] };
+    const result: ApplyResult = {
+      applied: [],
+      skipped: [],
+      unchanged: [],
+      failed: [],
+      not_attempted: [],
+      change_ids: [],
+      cancelled: false,
+    };
+    const rest = (from: number) => plan.operations.slice(from).map((_, offset) => from + offset);
     for (const [index, op] of plan.operations.entries()) {
       await options.beforeOperation?.(index);
-      options.signal?.throwIfAborted();
+      if (options.signal?.aborted) {
+        if (!(options.signal.reason instanceof JobCancelledError)) throw options.signal.reason;
+        result.cancelled = true;
+        result.not_attempted = rest(index);
+        break;
+      }
       const ref = { operation_index: index, op: op.op };
       if (op.op === "no_change") {
         result.unchanged.push({ ...ref, reason: "no_change_operation" });
@@ -172,24 +194,22 @@ export class ApplyEngine {
       }
       let outcome: OperationOutcome;
       try {
-        outcome = await this.applyOperation(plan, index, writer);
+        outcome = await this.applyOperation(plan, index, writer, options.expectations?.[index]);
       } catch (err) {
         if (!(err instanceof OperationConflict)) throw err;
         result.failed.push({ ...ref, code: err.code, message: err.message, path: err.path });
-        result.not_attempted = plan.operations.slice(index + 1).map((_, offset) => index + 1 + offset);
+        result.not_attempted = rest(index + 1);
         break;
       }
       if (outcome.kind === "applied") {
-        result.applied.push({ ...ref, idempotency_key: idempotencyKey(op), change_id: outcome.change_id });
+        result.applied.push({
+          ...ref,
+          idempotency_key: idempotencyKey(op, writer.jobId, writer.operationId(op, index)),
+          change_id: outcome.change_id,
+        });
         result.change_ids.push(outcome.change_id);
       } else if (outcome.kind === "skipped") {
-        result.skipped.push({
-          ...ref,
-          idempotency_key: outcome.key,
-          reason: "already_applied",
-          change_id: outcome.change_id,
-          applied_by_job: outcome.job_id,
-        });
+        result.skipped.push({ ...ref, idempotency_key: outcome.key, reason: "already_applied", change_id: outcome.change_id });
       } else {
         result.unchanged.push({ ...ref, reason: "already_in_effect" });
       }
@@ -197,18 +217,22 @@ export class ApplyEngine {
     return result;
   }
 
-  private applyOperation(plan: ChangePlan, index: number, writer: PlanWriter): Promise<OperationOutcome> {
+  private applyOperation(plan: ChangePlan, index: number, writer: PlanWriter, expected?: OperationExpectation): Promise<OperationOutcome> {
     const op = plan.operations[index];
-    const key = idempotencyKey(op);
+    const operationId = writer.operationId(op, index);
+    const key = idempotencyKey(op, writer.jobId, operationId);
     const recordRef = key === null ? null : idempotencyRef(this.db, key);
     return this.db.runTransaction(async (tx) => {
       // Reads first (fence, idempotency record, documents), then every write.
       await writer.fence(tx);
       const now = this.now();
       const recorded = key && recordRef ? activeResult(await tx.get(recordRef), now) : null;
-      if (key && recorded) return { kind: "skipped", key, change_id: recorded.change_id, job_id: recorded.job_id };
-      const changes = checkedEffects(op, await readOperationState(tx, this.db, op), now);
+      if (key && recorded) return { kind: "skipped", key, change_id: recorded.change_id };
+      const state = await readOperationState(tx, this.db, op);
+      const changes = checkedEffects(op, state, now);
+      // Already in effect (an earlier attempt, or someone made the same change): nothing is overwritten.
       if (changes.length === 0) return { kind: "unchanged" };
+      if (expected) checkExpectations(op, expected, state, changes);
 
       const changeRef = this.db.collection(APPLY_COLLECTIONS.changes).doc();
       for (const change of changes) {
@@ -222,6 +246,7 @@ export class ApplyEngine {
           idempotencyRecord({
             key,
             jobId: writer.jobId,
+            operationId,
             scope: `${op.op} ${operationTargets(op).join(" ")}`,
             result: { change_id: changeRef.id, operation_index: index, op: op.op },
             now,
@@ -245,14 +270,6 @@ export class ApplyEngine {
       );
       return { kind: "applied", change_id: changeRef.id };
     });
-  }
-
-  /** The keys among `keys` that have a live idempotency record. */
-  private async recordedKeys(keys: readonly (string | null)[], now: Date): Promise<Set<string>> {
-    const unique = [...new Set(keys.filter((key): key is string => key !== null))];
-    if (unique.length === 0) return new Set();
-    const snaps = await this.db.getAll(...unique.map((key) => idempotencyRef(this.db, key)));
-    return new Set(snaps.filter((snap) => activeResult(snap, now) !== null).map((snap) => snap.id));
   }
 }
 

@@ -29,6 +29,10 @@ export class CatalogState implements CatalogReader {
     };
   }
 
+  document(collection: CatalogCollection, id: string): DocData | null {
+    return this.docs[collection].get(id) ?? null;
+  }
+
   exercise(id: string): DocData | null {
     return this.docs[CATALOG_COLLECTIONS.exercises].get(id) ?? null;
   }

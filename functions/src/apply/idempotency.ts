@@ -1,7 +1,8 @@
 /**
- * Idempotency records `catalog_idempotency/{operationKey}`: written in the same transaction as the
- * change they guard, so an operation is applied at most once per key. A record past `expires_at`
- * counts as absent whether or not the TTL policy has deleted it yet.
+ * Idempotency records `catalog_idempotency/{key}` (see `idempotencyKey`: one per operation of a
+ * job): written in the same transaction as the change they guard, so an operation is applied at
+ * most once per job. A record past `expires_at` counts as absent whether or not the TTL policy has
+ * deleted it yet.
  */
 import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
@@ -19,16 +20,17 @@ export function idempotencyRef(db: Firestore, key: string): DocumentReference {
 }
 
 /** The result recorded under a live record, or null when there is none (or it has expired). */
-export function activeResult(snap: DocumentSnapshot, now: Date): (IdempotencyResult & { job_id: string }) | null {
+export function activeResult(snap: DocumentSnapshot, now: Date): IdempotencyResult | null {
   if (!snap.exists) return null;
   const expiresAt = snap.get("expires_at") as Timestamp | undefined;
   if (expiresAt && expiresAt.toMillis() <= now.getTime()) return null;
-  return { ...(snap.get("result") as IdempotencyResult), job_id: snap.get("job_id") as string };
+  return snap.get("result") as IdempotencyResult;
 }
 
 export function idempotencyRecord(input: {
   key: string;
   jobId: string;
+  operationId: string;
   scope: string;
   result: IdempotencyResult;
   now: Date;
@@ -37,6 +39,7 @@ export function idempotencyRecord(input: {
   return {
     key: input.key,
     job_id: input.jobId,
+    operation_id: input.operationId,
     scope: input.scope,
     result: input.result,
     created_at: Timestamp.fromDate(input.now),

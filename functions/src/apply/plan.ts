@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { canonicalJson } from "../util/document-diff";
+import { stableStringify } from "../util/document-diff";
 
 const RISK_LEVELS = ["low", "medium", "high"] as const;
 
@@ -98,15 +98,13 @@ export const changePlanSchema = z.strictObject({
 export type ChangePlan = z.output<typeof changePlanSchema>;
 
 /**
- * The operation's idempotency key: a hash of what it does (type, targets, values), not of its
- * position in the plan or of the job, so a retried job or a second job with the same operation
- * applies it once. Rationale and risk are commentary and not part of the key.
+ * What an operation does (type, targets, values), as a key: two operations with the same key make
+ * the same change. Rationale, risk and a patch's `before` are commentary and not part of it.
  */
-export function operationKey(op: Operation): string {
+export function operationContentKey(op: Operation): string {
   const { rationale: _rationale, risk: _risk, ...content } = op;
   const contentOnly = op.op === "patch_fields" ? { ...content, before: undefined } : content;
-  // canonicalJson, not plain JSON: a Date or Timestamp in a patch is part of what it does (a rescan's new `last_scanned_at`).
-  return `op_${createHash("sha256").update(canonicalJson(contentOnly)).digest("hex").slice(0, 40)}`;
+  return createHash("sha256").update(stableStringify(contentOnly)).digest("hex").slice(0, 40);
 }
 
 /** The exercise documents an operation writes. */
@@ -129,11 +127,13 @@ export function operationExerciseIds(op: Operation): string[] {
 }
 
 /**
- * The key of the idempotency record the engine guards the operation with, or null when it guards it
- * with none. A registry update recomputes the entry from the family's current exercises: applying it
- * again is always right (and writes nothing when nothing changed), whereas a record would make a
- * later job's recompute of the same family look "already applied" and leave its registry stale.
+ * The key of the idempotency record guarding an operation: this job's operation `operationId` (an
+ * operation of a frozen plan, or the job's patch of one exercise), so a retried or redelivered job
+ * applies it once, while another job making the same change applies it again (an undo, a redo).
+ * Null for an operation guarded by none: a registry update recomputes the entry from the family's
+ * current exercises, so applying it again is always right and writes nothing when nothing changed.
  */
-export function idempotencyKey(op: Operation): string | null {
-  return op.op === "update_family_registry" || op.op === "no_change" ? null : operationKey(op);
+export function idempotencyKey(op: Operation, jobId: string, operationId: string): string | null {
+  if (op.op === "update_family_registry" || op.op === "no_change") return null;
+  return `op_${createHash("sha256").update(`${jobId}\n${operationId}`).digest("hex").slice(0, 40)}`;
 }

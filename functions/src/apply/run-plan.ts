@@ -1,19 +1,29 @@
 /**
  * `runPlan`: what every plan-building handler does with its ChangePlan. Validate (with the repair
- * loop when one is configured), then preview (dry_run) or apply (apply mode, when the apply gate
- * is open), record every step in the attempt log, and turn what really happened into the job's
- * outcome: a plan that did not fully apply is never "succeeded".
+ * loop when one is configured), then preview (dry_run) or, in apply mode when the apply gate is
+ * open, freeze and apply it; record every step in the attempt log, and turn what really happened
+ * into the job's outcome: a plan that did not fully apply is never "succeeded".
+ *
+ * Freezing: before its first write the job commits to the validated plan — stored beside the job
+ * with what each operation expects to find (`expectations.ts`) and the handler's summary fields.
+ * From then on every attempt of the job (`resumePlan`) applies that same plan: operations already
+ * applied are skipped by their idempotency records, the others are still checked against what the
+ * plan was built from, so a crash between a rename and its alias is finished by the retry instead
+ * of re-planned from a half-changed catalog. A committed plan runs to its end: a cancel asked for
+ * meanwhile is noted in the summary, it does not leave half a change.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import type { AttemptRecorder } from "../jobs/attempt-log";
 import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
+import { z } from "zod";
 import type { BasePayload, ResultSummary } from "../jobs/model";
 import { needsReview } from "../jobs/outcomes";
 import type { CatalogView } from "./catalog-state";
 import { ApplyEngine, type ApplyResult, type PlanWriter, type PreviewResult } from "./apply-engine";
 import { operationTargets } from "./effects";
+import { operationExpectationSchema, planExpectations } from "./expectations";
 import type { ValidationIssue, ValidationResult } from "./issues";
-import type { ChangePlan } from "./plan";
+import { type ChangePlan, type Operation, changePlanSchema } from "./plan";
 import { validatePlan } from "./validate";
 import { loadCatalogView } from "./view-loader";
 
@@ -39,10 +49,21 @@ export interface PlanDeps {
 
 type PlanInput = HandlerInput<BasePayload, PlanDeps>;
 
-/** The running job as the ApplyEngine's writer: its id, epoch and lease fence. */
-export function planWriter({ job, lease, engine }: Pick<PlanInput, "job" | "lease" | "engine">): PlanWriter {
-  return { jobId: job.id, jobType: job.type, leaseEpoch: lease.epoch, fence: (tx) => engine.fence(tx) };
+/** The running job as the ApplyEngine's writer: its id, epoch, lease fence, and how it names its operations. */
+export function planWriter(
+  { job, lease, engine }: Pick<PlanInput, "job" | "lease" | "engine">,
+  operationId: (op: Operation, index: number) => string,
+): PlanWriter {
+  return { jobId: job.id, jobType: job.type, leaseEpoch: lease.epoch, fence: (tx) => engine.fence(tx), operationId };
 }
+
+/** A plan as the job commits to it (see the module comment). */
+const frozenPlanSchema = z.object({
+  plan: changePlanSchema,
+  expectations: z.array(operationExpectationSchema),
+  summary: z.record(z.string(), z.unknown()),
+});
+type FrozenPlan = z.output<typeof frozenPlanSchema>;
 
 /** Checked before any write (and before any LLM call: tokens spent on changes that may not be written are wasted). */
 export function applyDisabled(summary: ResultSummary = {}): HandlerOutcome {
@@ -76,17 +97,16 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
   if (!validated.ok) return validated.outcome;
   const { deps, attempt, ctx } = input;
   const mode = input.job.payload.mode;
-  const base = {
+  const base: ResultSummary = {
     mode,
     operations: validated.plan.operations.length,
     repairs: validated.repairs.length,
     warnings: validated.validation.warnings.length,
     ...extraSummary,
   };
-  const engine = new ApplyEngine(deps.db, { now: deps.now });
 
   if (mode === "dry_run") {
-    const preview = await engine.preview(validated.plan, validated.view);
+    const preview = await new ApplyEngine(deps.db, { now: deps.now }).preview(validated.plan, validated.view);
     attempt.set("apply_result", preview);
     attempt.event("plan_previewed", { ...preview.counts });
     return { kind: "completed", status: "succeeded_dry_run", summary: { ...base, ...previewCounts(preview) } };
@@ -100,17 +120,57 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
     return applyDisabled({ ...base, ...emptyCounts() });
   }
 
-  const result = await engine.apply(validated.plan, planWriter(input), { signal: ctx.signal });
+  // The last point where a cancel stops the job with nothing changed.
+  ctx.signal.throwIfAborted();
+  const frozen: FrozenPlan = {
+    plan: validated.plan,
+    expectations: planExpectations(validated.plan, validated.view, deps.now()),
+    summary: base,
+  };
+  const planId = await input.engine.savePlan(frozen);
+  attempt.event("plan_frozen", { plan_id: planId, operations: frozen.plan.operations.length });
+  return applyFrozen(input, planId, frozen);
+}
+
+/**
+ * The outcome of finishing the plan this job committed to on an earlier attempt; null when it
+ * committed to none (the handler plans afresh).
+ */
+export async function resumePlan(input: PlanInput): Promise<HandlerOutcome | null> {
+  const saved = await input.engine.savedPlan();
+  if (!saved) return null;
+  const parsed = frozenPlanSchema.safeParse(saved.plan);
+  if (!parsed.success) {
+    return needsReview(input.job.payload.mode, {}, "PLAN_UNREADABLE", `the plan ${saved.planId} this job committed to no longer parses`, {
+      issues: parsed.error.issues.slice(0, MAX_ERROR_DETAILS),
+    });
+  }
+  input.attempt.event("plan_resumed", { plan_id: saved.planId, operations: parsed.data.plan.operations.length });
+  input.attempt.set("plan", parsed.data.plan);
+  if (!input.deps.config.applyEnabled) {
+    input.attempt.event("apply_disabled");
+    return applyDisabled({ ...parsed.data.summary, ...emptyCounts() });
+  }
+  return applyFrozen(input, saved.planId, parsed.data);
+}
+
+/** Applies a committed plan to its end (no cancel signal: see the module comment). */
+async function applyFrozen(input: PlanInput, planId: string, { plan, expectations, summary: base }: FrozenPlan): Promise<HandlerOutcome> {
+  const { deps, attempt } = input;
+  const engine = new ApplyEngine(deps.db, { now: deps.now });
+  const writer = planWriter(input, (_op, index) => `${planId}/${index}`);
+  const result = await engine.apply(plan, writer, { expectations });
   attempt.set("apply_result", result);
   attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });
-  const summary = { ...base, ...applyCounts(result, validated.plan) };
+  const summary = { ...base, plan_id: planId, ...applyCounts(result, plan) };
   if (result.failed.length === 0) return { kind: "completed", status: "succeeded", summary };
   const done = result.applied.length + result.skipped.length;
+  const [failed] = result.failed;
   return needsReview(
-    mode,
+    input.job.payload.mode,
     summary,
-    done > 0 ? "PARTIALLY_APPLIED" : "APPLY_FAILED",
-    `operation ${result.failed[0].operation_index} failed (${result.failed[0].code}): ${result.failed[0].message}; ` +
+    failed.code === "STALE_PLAN" ? "TARGET_CHANGED" : done > 0 ? "PARTIALLY_APPLIED" : "APPLY_FAILED",
+    `operation ${failed.operation_index} failed (${failed.code}): ${failed.message}; ` +
       `${done} operation(s) applied, ${result.not_attempted.length} not attempted`,
     { failed: result.failed, not_attempted: result.not_attempted, change_ids: result.change_ids },
   );
@@ -183,7 +243,7 @@ function previewCounts(preview: PreviewResult): ResultSummary {
   return {
     ...emptyCounts(),
     would_apply: preview.counts.would_apply,
-    skipped: preview.counts.already_applied,
+    skipped: 0,
     failed: preview.counts.would_fail,
     no_change: preview.counts.no_change,
     changes_preview: changing.slice(0, MAX_PREVIEW_LINES).map((op) => `${op.op} ${op.changes.map((c) => c.target).join(" ")}`),

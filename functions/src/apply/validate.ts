@@ -16,7 +16,7 @@ import { changeIssues } from "./document-rules";
 import { type DocumentChange, OperationConflict, operationEffects } from "./effects";
 import { IssueLog, type ValidationResult } from "./issues";
 import { PLAN_LIMITS, operationIssues } from "./operation-rules";
-import { type ChangePlan, idempotencyKey } from "./plan";
+import { type ChangePlan, operationContentKey } from "./plan";
 import { emptyTrace, recordTrace } from "./plan-trace";
 import { documentPath } from "../catalog/collections";
 
@@ -40,12 +40,13 @@ export function validatePlan(plan: ChangePlan, view: CatalogView, options: { now
   const firstIndexOfKey = new Map<string, number>();
 
   operations.forEach((op, index) => {
-    const key = idempotencyKey(op);
+    // A registry update recomputes the entry, so repeating one (after more moves) is fine.
+    const key = op.op === "no_change" || op.op === "update_family_registry" ? null : operationContentKey(op);
     if (key) {
       const first = firstIndexOfKey.get(key);
       if (first !== undefined) {
-        // The engine applies a guarded operation once per idempotency key: the repeat will be skipped.
-        log.warn({
+        // Applied again, the repeat would find the change made and its target no longer as planned.
+        log.error({
           code: "DUPLICATE_OPERATION",
           operation_index: index,
           path: "",

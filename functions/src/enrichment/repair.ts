@@ -12,7 +12,7 @@
 import type { PlanRepairer } from "../apply/run-plan";
 import type { ValidationIssue } from "../apply/issues";
 import type { ChangePlan } from "../apply/plan";
-import { LlmError } from "../llm/errors";
+import { LlmError, isLlmConfigurationError } from "../llm/errors";
 import type { LlmClient, ModelTier } from "../llm/types";
 import { generateRecorded } from "./llm-call";
 import { REPAIR_CALL } from "./llm-calls";
@@ -53,8 +53,8 @@ export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
       });
       return revised;
     } catch (err) {
-      // Outages and missing credentials are not an unusable answer: the job retries, or fails with LLM_AUTH.
-      if (!(err instanceof LlmError) || err.transient || err.code === "LLM_AUTH") throw err;
+      // Outages and missing credentials are not an unusable answer: the job retries, or fails with their code.
+      if (!(err instanceof LlmError) || err.transient || isLlmConfigurationError(err)) throw err;
       attempt.event("plan_repair_unusable", { round, errors_in: errors, code: err.code, message: err.message });
       return plan;
     }

@@ -7,8 +7,7 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { aliasSlugSchema } from "../catalog/inputs";
 import type { HandlerOutcome } from "../jobs/handler";
-import { catalogHandler } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { planHandler } from "./support/plan-handler";
 import { AliasFacts, resolveWithFacts } from "../catalog/alias-facts";
 import { resolveAliases } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
@@ -18,11 +17,11 @@ import { type AliasRepairPlan, planAliasRepair } from "./plans/alias-repair";
 /** The payload of a ALIAS_REPAIR job. */
 const aliasRepairPayload = z.strictObject({ mode: modeSchema, alias_slugs: z.array(aliasSlugSchema).min(1).max(500) });
 
-export const aliasRepairHandler = catalogHandler({
+export const aliasRepairHandler = planHandler({
   type: "ALIAS_REPAIR",
   lane: "priority",
   payload: aliasRepairPayload,
-  async run(input) {
+  async plan(input) {
     const { db } = input.deps;
     const slugs = [...new Set(input.job.payload.alias_slugs)];
     const facts = new AliasFacts();
@@ -32,20 +31,28 @@ export const aliasRepairHandler = catalogHandler({
     );
     const repair = planAliasRepair(repairs);
     const plan = changePlan(input.job, `repair aliases ${slugs.join(", ")}`, repair.operations);
-    const outcome = await runPlan(input, plan, {
-      repaired: repair.repaired.map(({ alias_slug, problem, action, reason }) => ({ alias_slug, problem, action, reason })),
-      unresolved: repair.unresolved,
-      fine: repair.fine,
-      not_found: repair.not_found,
-    });
-    return escalateUnresolved(outcome, repair);
+    return {
+      plan,
+      summary: {
+        repaired: repair.repaired.map(({ alias_slug, problem, action, reason }) => ({ alias_slug, problem, action, reason })),
+        unresolved: repair.unresolved,
+        fine: repair.fine,
+        not_found: repair.not_found,
+      },
+    };
   },
+  afterRun: (_input, outcome) => escalateUnresolved(outcome),
 });
 
-/** A run that did its part still needs a person when some aliases could not be repaired. */
-function escalateUnresolved(outcome: HandlerOutcome, repair: AliasRepairPlan): HandlerOutcome {
-  if (repair.unresolved.length === 0 || outcome.kind !== "completed" || outcome.status === "needs_review") return outcome;
-  const code = repair.unresolved.some((item) => item.code === "ALIAS_LOOP") ? "ALIAS_LOOP" : repair.unresolved[0].code;
-  const message = `${repair.unresolved.length} alias(es) left for review: ${repair.unresolved.map((item) => `${item.alias_slug} (${item.reason})`).join("; ")}`;
-  return { ...outcome, status: "needs_review", error: { code, message, transient: false, details: { unresolved: repair.unresolved } } };
+/**
+ * A run that did its part still needs a person when some aliases could not be repaired (they are in
+ * the summary, the frozen plan's on a resumed run).
+ */
+function escalateUnresolved(outcome: HandlerOutcome): HandlerOutcome {
+  if (outcome.kind !== "completed" || outcome.status === "needs_review") return outcome;
+  const unresolved = (outcome.summary.unresolved ?? []) as AliasRepairPlan["unresolved"];
+  if (unresolved.length === 0) return outcome;
+  const code = unresolved.some((item) => item.code === "ALIAS_LOOP") ? "ALIAS_LOOP" : unresolved[0].code;
+  const message = `${unresolved.length} alias(es) left for review: ${unresolved.map((item) => `${item.alias_slug} (${item.reason})`).join("; ")}`;
+  return { ...outcome, status: "needs_review", error: { code, message, transient: false, details: { unresolved } } };
 }

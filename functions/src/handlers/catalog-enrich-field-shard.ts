@@ -7,26 +7,31 @@
  *
  * - An exercise deleted (or retired) meanwhile is skipped, not a failure of the shard.
  * - An unusable LLM answer fails that exercise, with its reason; the others go on. Missing LLM
- *   credentials (LLM_AUTH) stop the shard: no exercise could succeed.
+ *   credentials (LLM_AUTH) stop the shard: no exercise could succeed. Without a configured LLM
+ *   (LLM_NOT_CONFIGURED) the shard fails before it reads or writes anything.
  * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
  *   and recorded; the shard then fails transiently and its retry resumes.
- * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises.
+ * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises; a cancelled shard ends
+ *   `cancelled` with the counts of what it did before.
+ * - Each patch carries the values the LLM saw: a curator's edit made meanwhile is not overwritten
+ *   (the exercise fails STALE_PLAN and the shard goes to review).
  * - Dry run: the LLM is called and the patches previewed; nothing is written.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { succeededIn, needsReview } from "../jobs/outcomes";
+import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
 import { docIdSchema } from "../catalog/inputs";
 import { enrichmentSpecSchema } from "../enrichment/spec";
 import { catalogHandler, type CatalogInput } from "./support/catalog-handler";
 import { getExercise } from "../catalog/repository";
 import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
-import { LlmError } from "../llm/errors";
+import { LlmError, isLlmConfigurationError } from "../llm/errors";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { JobFailure } from "../jobs/errors";
 import { forEachBounded } from "../util/bounded";
 import { writeExercisePatches } from "./support/exercise-patches";
+import { beforeValues } from "../apply/expectations";
 import { ProgressReporter } from "../jobs/progress";
 import { ShardLedger } from "../enrichment/shard-ledger";
 import { type ExerciseOutcome, ShardTally } from "../enrichment/shard-tally";
@@ -52,6 +57,8 @@ export const enrichShardHandler = catalogHandler({
   async run(input) {
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
+    const llmNotConfigured = deps.llmNotConfigured();
+    if (llmNotConfigured) throw llmNotConfigured;
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const ids = [...new Set(job.payload.exercise_doc_ids)];
     const tally = new ShardTally(ids.length);
@@ -76,6 +83,7 @@ export const enrichShardHandler = catalogHandler({
         },
         () => ctx.signal.aborted,
       );
+      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, tally.summary());
       ctx.signal.throwIfAborted();
     } catch (err) {
       if (err instanceof LlmError && err.transient) {
@@ -138,8 +146,8 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
   try {
     enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec }, attempt);
   } catch (err) {
-    // Missing credentials are not this exercise's fault: they stop the shard (the job fails with LLM_AUTH).
-    if (err instanceof LlmError && !err.transient && err.code !== "LLM_AUTH") return failed(exerciseId, err.code, err.message);
+    // Missing credentials are not this exercise's fault: they stop the shard (the job fails with their code).
+    if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);
     throw err;
   }
   const base = {
@@ -157,7 +165,12 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
   if (base.paths.length === 0) return { ...base, outcome: "no_change", detail: "nothing_to_change", scanner_passed: null };
 
   const [written] = await writeExercisePatches(input, [
-    { exerciseId, set: enrichment.patch, rationale: rationale(spec, enrichment.reasoning) },
+    {
+      exerciseId,
+      set: enrichment.patch,
+      before: beforeValues(exercise, Object.keys(enrichment.patch)),
+      rationale: rationale(spec, enrichment.reasoning),
+    },
   ]);
   switch (written.kind) {
     case "applied":
@@ -176,6 +189,8 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
       return skipped(exerciseId, "missing");
     case "invalid":
       return failed(exerciseId, written.code, written.message, base.dropped);
+    case "not_attempted":
+      return failed(exerciseId, "CANCELLED", "the job was cancelled before this exercise's patch was written", base.dropped);
   }
 }
 

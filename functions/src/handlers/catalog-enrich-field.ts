@@ -37,6 +37,9 @@ export const enrichParentHandler = catalogHandler({
   payload: catalogEnrichFieldPayload,
   async run(input) {
     const { job, deps, attempt, engine } = input;
+    // Without an LLM every shard would fail: none is created.
+    const llmNotConfigured = deps.llmNotConfigured();
+    if (llmNotConfigured) throw llmNotConfigured;
     if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const created = await engine.createChildren(shardsOf(input));
     attempt.event("shards_created", { ...created });

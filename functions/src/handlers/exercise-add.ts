@@ -7,8 +7,8 @@ import { modeSchema } from "../jobs/model";
 import { nonEmptyTextSchema } from "../catalog/inputs";
 import type { HandlerOutcome, JobScope } from "../jobs/handler";
 import type { BasePayload } from "../jobs/model";
-import { catalogHandler, familyLockKey } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { type ExerciseIntent, draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
@@ -28,12 +28,12 @@ const exerciseAddPayload = z.strictObject({
   }),
 }) satisfies z.ZodType<BasePayload & { intent: ExerciseIntent }>;
 
-export const exerciseAddHandler = catalogHandler({
+export const exerciseAddHandler = planHandler({
   type: "EXERCISE_ADD",
   lane: "priority",
   payload: exerciseAddPayload,
   lockKeys: ({ payload }) => [familyLockKey(draftExercise(payload.intent).family_slug)],
-  async run(input) {
+  async plan(input) {
     const { db } = input.deps;
     const draft = draftExercise(input.job.payload.intent);
     const [family, createdBefore] = await Promise.all([readFamily(db, draft.family_slug), exercisesCreatedByJob(db, input.job.id)]);
@@ -43,23 +43,22 @@ export const exerciseAddHandler = catalogHandler({
     const owners = await loadRenameOwners(db, [...family.members, { id: placed.exercise_id, data: {} }], placed.join.finalNames);
     const addition = planExerciseAdd(placed, owners, createdBefore.includes(placed.exercise_id));
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
-    const outcome = await runPlan(input, plan, {
-      exercise_id: addition.exercise_id,
-      name: placed.name,
-      family_slug: draft.family_slug,
-      renamed: addition.renamed,
-    });
-    return outcome.kind === "completed" && outcome.status === "succeeded"
-      ? queueEnrichment(input.engine, addition.exercise_id, outcome)
-      : outcome;
+    return {
+      plan,
+      summary: { exercise_id: addition.exercise_id, name: placed.name, family_slug: draft.family_slug, renamed: addition.renamed },
+    };
+  },
+  afterRun(input, outcome) {
+    return outcome.kind === "completed" && outcome.status === "succeeded" ? queueEnrichment(input.engine, outcome) : outcome;
   },
 });
 
+/** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */
 async function queueEnrichment(
   engine: Pick<JobScope, "createJob">,
-  exerciseId: string,
   outcome: HandlerOutcome & { kind: "completed" },
 ): Promise<HandlerOutcome> {
+  const exerciseId = String(outcome.summary.exercise_id);
   const enrichment = await engine.createJob({
     type: "CATALOG_ENRICH_FIELD",
     payload: { mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [exerciseId] },

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { catalogHandler, familyLockKey } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../catalog/repository";
 import { loadRenameOwners } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
@@ -20,12 +20,12 @@ const familyMergePayload = z.strictObject({
     .refine((c) => c.source_family !== c.target_family, { message: "source and target family are the same" }),
 });
 
-export const familyMergeHandler = catalogHandler({
+export const familyMergeHandler = planHandler({
   type: "FAMILY_MERGE",
   lane: "priority",
   payload: familyMergePayload,
   lockKeys: ({ payload }) => [familyLockKey(payload.merge_config.source_family), familyLockKey(payload.merge_config.target_family)],
-  async run(input) {
+  async plan(input) {
     const { db } = input.deps;
     const { source_family, target_family } = input.job.payload.merge_config;
     const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
@@ -41,12 +41,15 @@ export const familyMergeHandler = catalogHandler({
     ]);
     const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
-    return runPlan(input, plan, {
-      source_family: source.slug,
-      target_family: target.slug,
-      moved: merge.moved,
-      renamed: merge.renamed,
-      merged_exercises: merge.merged_exercises,
-    });
+    return {
+      plan,
+      summary: {
+        source_family: source.slug,
+        target_family: target.slug,
+        moved: merge.moved,
+        renamed: merge.renamed,
+        merged_exercises: merge.merged_exercises,
+      },
+    };
   },
 });

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { catalogHandler, familyLockKey } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
 import { changePlan } from "./support/change-plan";
 import { summarizeFindings } from "../catalog/family-findings";
 import { planFamilyNormalize } from "./plans/family-normalize";
@@ -12,20 +12,23 @@ import { auditedFamily } from "./support/failures";
 /** The payload of a FAMILY_NORMALIZE job. */
 const familyNormalizePayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
 
-export const familyNormalizeHandler = catalogHandler({
+export const familyNormalizeHandler = planHandler({
   type: "FAMILY_NORMALIZE",
   lane: "priority",
   payload: familyNormalizePayload,
   lockKeys: (job) => [familyLockKey(job.payload.family_slug)],
-  async run(input) {
+  async plan(input) {
     const family = await auditedFamily(input.deps.db, input.job.payload.family_slug);
     const normalization = planFamilyNormalize(family);
     const plan = changePlan(input.job, `normalise names and equipment of family ${family.slug}`, normalization.operations);
-    return runPlan(input, plan, {
-      family_slug: family.slug,
-      renamed: normalization.renamed,
-      equipment_normalised: normalization.equipment_normalised,
-      unresolved: summarizeFindings(normalization.unresolved),
-    });
+    return {
+      plan,
+      summary: {
+        family_slug: family.slug,
+        renamed: normalization.renamed,
+        equipment_normalised: normalization.equipment_normalised,
+        unresolved: summarizeFindings(normalization.unresolved),
+      },
+    };
   },
 });

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
-import { catalogHandler, familyLockKey } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtFamilies } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
@@ -18,12 +18,12 @@ const familyRenameSlugPayload = z.strictObject({
     .refine((c) => c.old_family_slug !== c.new_family_slug, { message: "old and new slug are the same" }),
 });
 
-export const familyRenameSlugHandler = catalogHandler({
+export const familyRenameSlugHandler = planHandler({
   type: "FAMILY_RENAME_SLUG",
   lane: "priority",
   payload: familyRenameSlugPayload,
   lockKeys: ({ payload }) => [familyLockKey(payload.rename_config.old_family_slug), familyLockKey(payload.rename_config.new_family_slug)],
-  async run(input) {
+  async plan(input) {
     const { db } = input.deps;
     const { old_family_slug, new_family_slug } = input.job.payload.rename_config;
     const [family, renamed] = await Promise.all([loadFamily(db, old_family_slug), readFamily(db, new_family_slug)]);
@@ -33,6 +33,6 @@ export const familyRenameSlugHandler = catalogHandler({
     ]);
     const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases });
     const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
-    return runPlan(input, plan, { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed });
+    return { plan, summary: { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed } };
   },
 });

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema, nonEmptyTextSchema } from "../catalog/inputs";
-import { catalogHandler, familyLockKey } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { joinNames } from "./plans/family-moves";
@@ -21,12 +21,12 @@ const familySplitPayload = z
     message: "the target family must differ from the family being split",
   });
 
-export const familySplitHandler = catalogHandler({
+export const familySplitHandler = planHandler({
   type: "FAMILY_SPLIT",
   lane: "priority",
   payload: familySplitPayload,
   lockKeys: ({ payload }) => [familyLockKey(payload.family_slug), familyLockKey(payload.split_config.target_family)],
-  async run(input) {
+  async plan(input) {
     const { db } = input.deps;
     const { family_slug, split_config } = input.job.payload;
     const [family, target] = await Promise.all([loadFamily(db, family_slug), readFamily(db, split_config.target_family)]);
@@ -39,6 +39,6 @@ export const familySplitHandler = catalogHandler({
       `split ${split_config.equipment.join(", ")} off family ${family.slug} into ${target.slug}`,
       split.operations,
     );
-    return runPlan(input, plan, { family_slug: family.slug, target_family: target.slug, moved: split.moved, renamed: split.renamed });
+    return { plan, summary: { family_slug: family.slug, target_family: target.slug, moved: split.moved, renamed: split.renamed } };
   },
 });

@@ -4,12 +4,14 @@
  * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
  * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
  * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
+ * Without a configured LLM it asks for none (each would fail LLM_NOT_CONFIGURED); its summary says
+ * so, and the next scan after the LLM is configured asks for them.
  * With a `selection` (the scheduled scan) it picks its own exercises, a bounded number of those never
  * scanned or scanned longest ago, and goes on from there next time (`catalog/scan-selection.ts`).
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { succeededIn, needsReview } from "../jobs/outcomes";
+import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
 import { ONE_TARGET_SELECTION, docIdsSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
 import { catalogHandler } from "./support/catalog-handler";
@@ -18,6 +20,8 @@ import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { targetExercisePages } from "../catalog/targets";
 import { isLiveExercise } from "../catalog/family-registry";
+import { beforeValues } from "../apply/expectations";
+import type { DocData } from "../util/object-paths";
 import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "../catalog/scan-selection";
 
 const QUALITY_SCAN_SPEC_ID = "quality_scan";
@@ -26,12 +30,17 @@ const MAX_LISTED = 20;
 /** Scans with a selection take turns: each goes on from the cursor the one before it left. */
 const SELECTION_LOCK = "quality_scan:selection";
 
-/** The `review_metadata.*` paths of a scan result, so fields the scanner does not own are kept. */
-function reviewMetadataPatch(exerciseId: string, result: ScanResult, scannedAt: Date): ExercisePatch {
+/**
+ * The `review_metadata.*` paths of a scan result, so fields the scanner does not own are kept; built
+ * from `exercise` as scanned, so a scan that raced another write to them is refused, not overwritten.
+ */
+function reviewMetadataPatch(exerciseId: string, exercise: DocData, result: ScanResult, scannedAt: Date): ExercisePatch {
   const metadata = toReviewMetadata(result, scannedAt);
+  const set = Object.fromEntries(Object.entries(metadata).map(([key, value]) => [`review_metadata.${key}`, value]));
   return {
     exerciseId,
-    set: Object.fromEntries(Object.entries(metadata).map(([key, value]) => [`review_metadata.${key}`, value])),
+    set,
+    before: beforeValues(exercise, Object.keys(set)),
     rationale: `quality scan ${SCANNER_VERSION}: ${result.issue_type} (score ${result.score})`,
   };
 }
@@ -73,7 +82,7 @@ function countWrite(counts: ScanCounts, outcome: PatchOutcome, exerciseId: strin
     counts.metadata_failed++;
     if (failures.length < MAX_LISTED) failures.push({ exercise_id: exerciseId, code: outcome.code, reason: outcome.message });
   } else if (outcome.kind === "would_apply") counts.metadata_would_write++;
-  else counts.metadata_written++;
+  else if (outcome.kind !== "not_attempted") counts.metadata_written++;
 }
 
 /** The payload of a QUALITY_SCAN job. */
@@ -100,6 +109,8 @@ export const qualityScanHandler = catalogHandler({
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
+    const enrichmentBlocked = job.payload.emit_enrichment ? deps.llmNotConfigured() : undefined;
+    const emitEnrichment = job.payload.emit_enrichment && !enrichmentBlocked;
     const scannedAt = deps.now();
     const followUps = new FollowUpJobs(input.engine, job.payload.mode);
     const counts: ScanCounts = {
@@ -124,12 +135,22 @@ export const qualityScanHandler = catalogHandler({
         })
       : null;
     if (selected) attempt.event("selected", { never_scanned: selected.never_scanned, stale: selected.stale });
-    for await (const page of targetExercisePages(deps.db, selected ? { exercise_doc_ids: selected.ids } : job.payload, SCAN_PAGE_SIZE)) {
+    const summary = () => ({
+      ...counts,
+      scanner_version: SCANNER_VERSION,
+      failures,
+      ...(selected ? { selection: { never_scanned: selected.never_scanned, stale: selected.stale } } : {}),
+      ...followUps.summary(),
+      ...(enrichmentBlocked ? { enrichment_not_requested: enrichmentBlocked.code } : {}),
+    });
+    const targets = selected ? { exercise_doc_ids: selected.ids } : job.payload;
+    for await (const page of targetExercisePages(deps.db, targets, SCAN_PAGE_SIZE)) {
+      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
       ctx.signal.throwIfAborted();
       counts.missing += page.missing.length;
       const live = page.exercises.filter((exercise) => isLiveExercise(exercise.data));
       counts.retired_skipped += page.exercises.length - live.length;
-      const scans = live.map((exercise) => ({ id: exercise.id, result: heuristicScoreExercise(exercise.data) }));
+      const scans = live.map((exercise) => ({ id: exercise.id, data: exercise.data, result: heuristicScoreExercise(exercise.data) }));
       for (const { result } of scans) {
         counts.scanned++;
         if (result.issue_type === "ok") counts.passed++;
@@ -137,21 +158,20 @@ export const qualityScanHandler = catalogHandler({
       }
       const outcomes = await writeExercisePatches(
         input,
-        scans.map(({ id, result }) => reviewMetadataPatch(id, result, scannedAt)),
+        scans.map(({ id, data, result }) => reviewMetadataPatch(id, data, result, scannedAt)),
       );
       outcomes.forEach((outcome, index) => countWrite(counts, outcome, scans[index].id, failures));
       const flagged = scans.filter(({ result }) => result.issue_type !== "ok").map(({ id }) => id);
-      if (job.payload.emit_enrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
+      if (emitEnrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
+      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
     }
     // The cursor moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
     if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, job_id: job.id, updated_at: scannedAt }));
-    const selection = selected ? { selection: { never_scanned: selected.never_scanned, stale: selected.stale } } : {};
-    const summary = { ...counts, scanner_version: SCANNER_VERSION, failures, ...selection, ...followUps.summary() };
-    if (counts.metadata_failed === 0) return succeededIn(mode, summary);
+    if (counts.metadata_failed === 0) return succeededIn(mode, summary());
     return needsReview(
       mode,
-      summary,
+      summary(),
       "REVIEW_METADATA_FAILED",
       `review_metadata of ${counts.metadata_failed} exercise(s) could not be written`,
       { failures },

@@ -6,8 +6,7 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { docIdsSchema } from "../catalog/inputs";
 import type { BasePayload } from "../jobs/model";
-import { catalogHandler } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { planHandler } from "./support/plan-handler";
 import { getExercises } from "../catalog/repository";
 import { changePlan } from "./support/change-plan";
 import { type SchemaCleanupRequest, planSchemaCleanup } from "./plans/schema-cleanup";
@@ -19,18 +18,21 @@ const schemaCleanupPayload = z.strictObject({
   fields_to_remove: z.array(z.string().min(1)).min(1).optional(),
 }) satisfies z.ZodType<BasePayload & SchemaCleanupRequest>;
 
-export const schemaCleanupHandler = catalogHandler({
+export const schemaCleanupHandler = planHandler({
   type: "SCHEMA_CLEANUP",
   lane: "maintenance",
   payload: schemaCleanupPayload,
-  async run(input) {
+  async plan(input) {
     const { payload } = input.job;
     const cleanup = planSchemaCleanup(payload, await getExercises(input.deps.db, payload.exercise_doc_ids));
     const plan = changePlan(input.job, `remove deprecated fields from ${payload.exercise_doc_ids.length} exercise(s)`, cleanup.operations);
-    return runPlan(input, plan, {
-      fields_removed: cleanup.fields_removed,
-      fields_kept: cleanup.kept.length,
-      kept: cleanup.kept.slice(0, 100),
-    });
+    return {
+      plan,
+      summary: {
+        fields_removed: cleanup.fields_removed,
+        fields_kept: cleanup.kept.length,
+        kept: cleanup.kept.slice(0, 100),
+      },
+    };
   },
 });

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
 import type { BasePayload } from "../jobs/model";
-import { catalogHandler, familyLockKey } from "./support/catalog-handler";
-import { runPlan } from "../apply/run-plan";
+import { familyLockKey } from "./support/catalog-handler";
+import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
@@ -43,14 +43,14 @@ const targetedFixPayload = z
     }
   }) satisfies z.ZodType<BasePayload & TargetedFixPayload>;
 
-export const targetedFixHandler = catalogHandler({
+export const targetedFixHandler = planHandler({
   type: "TARGETED_FIX",
   lane: "priority",
   payload: targetedFixPayload,
   async lockKeys({ payload }, deps) {
     return familiesOf(await getExercises(deps.db, payload.exercise_doc_ids)).map(familyLockKey);
   },
-  async run(input) {
+  async plan(input) {
     const { db } = input.deps;
     const { payload } = input.job;
     const exercises = await getExercises(db, fixReadIds(payload));
@@ -72,7 +72,7 @@ export const targetedFixHandler = catalogHandler({
       pointingAliases,
     });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
-    return runPlan(input, plan, { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged });
+    return { plan, summary: { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged } };
   },
 });
 

@@ -1,8 +1,10 @@
 /**
- * The attempt log `catalog_jobs/{id}/attempts/{n}`: one document per execution attempt with the
- * plan, validation output, repairs, apply result, LLM calls and pipeline events. Written when the
- * attempt starts and when it ends; large content is replaced by a summary so the document stays
- * well under Firestore's 1 MiB limit.
+ * The attempt log `catalog_jobs/{id}/attempts/{leaseEpoch}`: one document per attempt (per lease)
+ * with the plan, validation output, repairs, apply result, LLM calls and pipeline events. Kept in
+ * memory while the attempt runs and written once, in the same batch as the job's status change
+ * that ends the attempt; an attempt whose worker died is closed by the watchdog
+ * (`lease_expired`). Large content is replaced by a summary so the document stays well under
+ * Firestore's 1 MiB limit.
  */
 import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
@@ -24,20 +26,38 @@ export interface LlmCallUsage {
   estimated_cost_usd: number;
 }
 
+export interface LlmTotals {
+  calls: number;
+  input_tokens: number;
+  output_tokens: number;
+  estimated_cost_usd: number;
+}
+
+export const NO_LLM_USAGE: LlmTotals = { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 };
+
 export interface AttemptRecorder {
   readonly attemptNumber: number;
   event(name: string, details?: Record<string, unknown>): void;
   set(field: AttemptField, value: unknown): void;
   llmCall(task: string, usage: LlmCallUsage): void;
   /** Total LLM usage of this attempt so far. */
-  llmTotals(): { calls: number; input_tokens: number; output_tokens: number; estimated_cost_usd: number };
+  llmTotals(): LlmTotals;
 }
 
 export interface AttemptIdentity {
   jobId: string;
+  /** The job's `attempts` counter for this lease (a deferral gives it back; the epoch always moves on). */
   attempt: number;
   workerId: string;
   leaseEpoch: number;
+  startedAt: Date;
+}
+
+/** How an attempt ended: the job's status after it, or `lease_expired` when its worker died. */
+export type AttemptStatus = JobStatus | "lease_expired";
+
+export function attemptRef(db: Firestore, jobId: string, leaseEpoch: number): DocumentReference {
+  return db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).doc(String(leaseEpoch));
 }
 
 /** Keeps oversized values out of the document: a summary with the size and the first items. */
@@ -52,37 +72,40 @@ function boundForStorage(value: unknown): unknown {
   };
 }
 
-export class FirestoreAttemptLog implements AttemptRecorder {
-  private readonly ref: DocumentReference;
+/** The attempt document of an attempt that ended with `status`, from what is known of it. */
+export function attemptDocument(
+  identity: AttemptIdentity,
+  ending: { status: AttemptStatus; error: JobErrorInfo | null; finishedAt: Date },
+  content: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    llm_calls: [],
+    events: [],
+    ...content,
+    job_id: identity.jobId,
+    attempt: identity.attempt,
+    worker_id: identity.workerId,
+    lease_epoch: identity.leaseEpoch,
+    started_at: Timestamp.fromDate(identity.startedAt),
+    finished_at: Timestamp.fromDate(ending.finishedAt),
+    status: ending.status,
+    error: ending.error ? boundForStorage(ending.error) : null,
+  };
+}
+
+/** The log of the running attempt, kept in memory until the attempt ends. */
+export class AttemptLog implements AttemptRecorder {
   private readonly fields: Partial<Record<AttemptField, unknown>> = {};
   private readonly events: { at: Timestamp; event: string; details?: Record<string, unknown> }[] = [];
   private readonly calls: Array<{ task: string } & LlmCallUsage> = [];
 
   constructor(
-    db: Firestore,
-    private readonly identity: AttemptIdentity,
+    readonly identity: AttemptIdentity,
     private readonly now: () => Date,
-  ) {
-    this.ref = db.collection(JOB_COLLECTIONS.jobs).doc(identity.jobId).collection(JOB_COLLECTIONS.attempts).doc(String(identity.attempt));
-  }
+  ) {}
 
   get attemptNumber(): number {
     return this.identity.attempt;
-  }
-
-  async start(): Promise<void> {
-    await this.ref.set({
-      job_id: this.identity.jobId,
-      attempt: this.identity.attempt,
-      worker_id: this.identity.workerId,
-      lease_epoch: this.identity.leaseEpoch,
-      started_at: Timestamp.fromDate(this.now()),
-      finished_at: null,
-      status: "running",
-      llm_calls: [],
-      events: [],
-      error: null,
-    });
   }
 
   event(name: string, details?: Record<string, unknown>): void {
@@ -103,7 +126,7 @@ export class FirestoreAttemptLog implements AttemptRecorder {
     this.calls.push({ task, model, input_tokens, output_tokens, latency_ms, estimated_cost_usd });
   }
 
-  llmTotals() {
+  llmTotals(): LlmTotals {
     return this.calls.reduce(
       (sum, c) => ({
         calls: sum.calls + 1,
@@ -111,23 +134,14 @@ export class FirestoreAttemptLog implements AttemptRecorder {
         output_tokens: sum.output_tokens + c.output_tokens,
         estimated_cost_usd: sum.estimated_cost_usd + c.estimated_cost_usd,
       }),
-      { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 },
+      NO_LLM_USAGE,
     );
   }
 
-  async finish(status: JobStatus, error: JobErrorInfo | null): Promise<void> {
+  /** The attempt's document as it ends. */
+  document(ending: { status: AttemptStatus; error: JobErrorInfo | null; finishedAt: Date }): Record<string, unknown> {
     const stored: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(this.fields)) stored[field] = boundForStorage(value);
-    await this.ref.set(
-      {
-        ...stored,
-        finished_at: Timestamp.fromDate(this.now()),
-        status,
-        llm_calls: this.calls.slice(0, MAX_EVENTS),
-        events: this.events,
-        error: error ? (boundForStorage(error) as JobErrorInfo) : null,
-      },
-      { merge: true },
-    );
+    return attemptDocument(this.identity, ending, { ...stored, llm_calls: this.calls.slice(0, MAX_EVENTS), events: this.events });
   }
 }

@@ -3,6 +3,8 @@ export const JOB_COLLECTIONS = {
   jobs: "catalog_jobs",
   /** `catalog_jobs/{id}/attempts`: the attempt log. */
   attempts: "attempts",
+  /** `catalog_jobs/{id}/plans/p{epoch}`: the plan a job committed to (`JobScope.savePlan`). */
+  plans: "plans",
   dedup: "catalog_job_dedup",
   locks: "catalog_locks",
   runSummaries: "catalog_run_summaries",

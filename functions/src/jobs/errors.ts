@@ -91,3 +91,11 @@ export function toJobFailure(err: unknown): JobFailure {
   }
   return JobFailure.transient("HANDLER_ERROR", message);
 }
+
+/** The reason a running job's signal fires after an operator asked it to stop; thrown at a safe point. */
+export class JobCancelledError extends Error {
+  constructor(readonly jobId: string) {
+    super(`job ${jobId} was cancelled`);
+    this.name = "JobCancelledError";
+  }
+}

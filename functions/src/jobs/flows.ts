@@ -23,7 +23,7 @@ import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Jo
 import { submitJob } from "./intake";
 import type { JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
-import { type Lease } from "./model";
+import type { HeldLease } from "./lease";
 
 /** How long a parent waits before it looks at its children again when nothing wakes it sooner. */
 export const CHILD_CHECK_INTERVAL_MS = 60_000;
@@ -42,7 +42,7 @@ export class JobFlows {
   ) {}
 
   /** Creates `parent`'s children in order (an existing id is left as it is), then records their total. */
-  async createChildren(parent: Job, lease: Lease, children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated> {
+  async createChildren(parent: Job, lease: HeldLease, children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated> {
     const result: ChildrenCreated = { total: 0, created: 0, existing: 0 };
     for await (const child of children) {
       result.total++;

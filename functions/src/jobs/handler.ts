@@ -7,9 +7,10 @@
 import type { DocumentReference, Transaction } from "firebase-admin/firestore";
 import type { z } from "zod";
 import type { AttemptRecorder } from "./attempt-log";
+import type { HeldLease } from "./lease";
 import type { JobContext } from "./context";
 import type { BasePayload, CompletionStatus, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
-import { type CreateJobInput, type CreateJobResult, type Lease, type ChildJob, type ChildSpec, type ChildrenCreated } from "./model";
+import { type CreateJobInput, type CreateJobResult, type ChildJob, type ChildSpec, type ChildrenCreated } from "./model";
 
 /** A payload schema: its output always has `mode`. */
 export type PayloadSchema = z.ZodType<BasePayload>;
@@ -22,6 +23,13 @@ export interface JobScope {
   fenced<T>(fn: (tx: Transaction) => T | Promise<T>): Promise<T>;
   /** Proves the lease inside a caller's own transaction (reads the job document; call before any write). */
   fence(tx: Transaction): Promise<void>;
+  /**
+   * Commits the job to a plan before its first change (stored beside the job; see
+   * `JobQueue.savePlan`); returns its id, which the job carries as `plan_id` from then on.
+   */
+  savePlan(plan: Record<string, unknown>): Promise<string>;
+  /** The plan the job committed to on an earlier attempt (`job.plan_id`); null when there is none. */
+  savedPlan(): Promise<{ planId: string; plan: Record<string, unknown> } | null>;
   /** A long job's `progress`. */
   reportProgress(progress: { done: number; total: number }): Promise<void>;
   /** Asks for another job (a scan's follow-up); `created_by` names this job's type. */
@@ -32,7 +40,7 @@ export interface JobScope {
 
 export interface HandlerInput<P extends BasePayload = BasePayload, D = unknown> {
   job: Job<P>;
-  lease: Lease;
+  lease: HeldLease;
   ctx: JobContext;
   attempt: AttemptRecorder;
   deps: D;

@@ -3,18 +3,10 @@
  * cancel was requested) it fires the abort signal the handler watches, so a worker that lost its
  * job stops at the next safe point and writes nothing more.
  */
-import { LeaseLostError } from "./errors";
+import { JobCancelledError, LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";
 import type { JobQueue } from "./queue";
-import { type Lease } from "./model";
-
-/** Thrown at a safe point after an operator asked the running job to stop. */
-export class JobCancelledError extends Error {
-  constructor(readonly jobId: string) {
-    super(`job ${jobId} was cancelled`);
-    this.name = "JobCancelledError";
-  }
-}
+import type { HeldLease } from "./lease";
 
 export class Heartbeat {
   private readonly controller = new AbortController();
@@ -25,7 +17,7 @@ export class Heartbeat {
   constructor(
     private readonly queue: JobQueue,
     private readonly locks: LockManager,
-    private readonly lease: Lease,
+    private readonly lease: HeldLease,
     private readonly intervalMs: number,
     private readonly now: () => Date,
   ) {
@@ -57,9 +49,14 @@ export class Heartbeat {
   }
 
   /** After the handler returned: if the lease was lost meanwhile, its result must not be written. */
-  throwIfLost(): void {
+  throwIfLeaseLost(): void {
     const reason: unknown = this.controller.signal.reason;
-    if (this.controller.signal.aborted && reason instanceof Error) throw reason;
+    if (reason instanceof LeaseLostError) throw reason;
+  }
+
+  /** A cancel was requested while the job ran (its signal fired with `JobCancelledError`). */
+  get cancelRequested(): boolean {
+    return this.controller.signal.reason instanceof JobCancelledError;
   }
 
   stop(): void {

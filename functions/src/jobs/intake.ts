@@ -8,6 +8,7 @@
  * → `failed` DUPLICATE_JOB), then the lane gets a wake-up task. Triggers are delivered at least
  * once: a repeated delivery changes nothing and enqueues nothing new.
  */
+import type { DocumentSnapshot } from "firebase-admin/firestore";
 import * as logs from "./logs";
 import type { Issue, Lane } from "./model";
 import type { JobQueue } from "./queue";
@@ -21,8 +22,19 @@ export type IntakeResult =
   | { outcome: "missing" }
   | { outcome: "not_queued"; status: string };
 
-export async function acceptJob(queue: JobQueue, tasks: TaskQueuePort, jobId: string, createdBy: string): Promise<IntakeResult> {
-  const decision = await queue.takeIn(jobId, createdBy);
+/**
+ * Takes in the document the trigger delivered (its snapshot, so intake needs no read of its own; a
+ * job id alone is read first) and wakes its lane.
+ */
+export async function acceptJob(
+  queue: JobQueue,
+  tasks: TaskQueuePort,
+  delivered: DocumentSnapshot | string,
+  createdBy: string,
+): Promise<IntakeResult> {
+  const snap = typeof delivered === "string" ? await queue.jobRef(delivered).get() : delivered;
+  const jobId = snap.id;
+  const decision = await queue.takeIn(snap, createdBy);
   if (decision.outcome === "invalid") logs.invalidJobDocument(jobId, decision.issues);
   if (decision.outcome === "duplicate") logs.duplicateJob(jobId, decision.openJobId, decision.dedupKey);
   if (decision.outcome !== "accepted") return decision;

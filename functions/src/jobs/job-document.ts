@@ -43,5 +43,7 @@ export function buildJobDocument(request: JobRequest, server: ServerJobFields): 
     parent_job_id: server.parentJobId ?? null,
     shards: null,
     cancel_requested: server.cancelRequested ?? false,
+    plan_id: null,
+    llm_usage: null,
   };
 }

@@ -6,7 +6,6 @@
  */
 export const JOB_STATUSES = [
   "queued",
-  "leased",
   "running",
   "deferred",
   "succeeded",
@@ -23,10 +22,8 @@ export const JOB_EVENTS = [
   "accept",
   /** Intake refused the document (invalid, or a duplicate of an open job), or a stored job no longer parses. */
   "reject",
-  /** A worker leased the job (queued, or deferred whose `run_after` passed). */
+  /** A worker leased the job (queued, or deferred whose `run_after` passed) and runs it. */
   "lease",
-  /** The worker started the handler. */
-  "start",
   "succeed",
   "succeed_dry_run",
   /** The handler handed the job to a person (validation failed, conflict, partial apply, ...). */
@@ -58,10 +55,9 @@ export interface Transition {
   to: JobStatus;
 }
 
-const WORKER_HELD = ["leased", "running"] as const;
 const WAITING = ["queued", "deferred"] as const;
 
-/** Events a worker holding the lease (leased or running) may send, and where they lead. */
+/** Events that end a running job's attempt, and where they lead. */
 const WORKER_EVENTS: ReadonlyArray<[JobEvent, JobStatus]> = [
   ["succeed", "succeeded"],
   ["succeed_dry_run", "succeeded_dry_run"],
@@ -79,10 +75,10 @@ const WORKER_EVENTS: ReadonlyArray<[JobEvent, JobStatus]> = [
 export const TRANSITIONS: readonly Transition[] = [
   { from: "queued", event: "accept", to: "queued" },
   ...WAITING.map((from) => ({ from, event: "reject" as const, to: "failed" as const })),
-  ...WAITING.map((from) => ({ from, event: "lease" as const, to: "leased" as const })),
+  // A lease writes `running` at once: there is no separate "leased" step to pay a write for.
+  ...WAITING.map((from) => ({ from, event: "lease" as const, to: "running" as const })),
   ...WAITING.map((from) => ({ from, event: "cancel" as const, to: "cancelled" as const })),
-  { from: "leased", event: "start", to: "running" },
-  ...WORKER_HELD.flatMap((from) => WORKER_EVENTS.map(([event, to]) => ({ from, event, to }))),
+  ...WORKER_EVENTS.map(([event, to]) => ({ from: "running" as const, event, to })),
   ...(["failed", "needs_review", "deadletter", "cancelled"] as const).map((from) => ({
     from,
     event: "operator_retry" as const,

@@ -48,6 +48,13 @@ export const childCountsSchema = z.object({
 });
 export type ChildCounts = z.output<typeof childCountsSchema>;
 
+const llmUsageSchema = z.object({
+  calls: z.number().default(0),
+  input_tokens: z.number().default(0),
+  output_tokens: z.number().default(0),
+  estimated_cost_usd: z.number().default(0),
+});
+
 /** The normalised job document as the engine stores it; timestamps parse to Dates. */
 export const jobDocumentSchema = z.object({
   type: z.string().min(1),
@@ -73,6 +80,13 @@ export const jobDocumentSchema = z.object({
   parent_job_id: z.string().nullable().default(null),
   shards: childCountsSchema.nullable().default(null),
   cancel_requested: z.boolean().default(false),
+  /**
+   * The plan the job committed to before its first change (`JobScope.savePlan`): a later attempt
+   * finishes it instead of starting over, and a cancel no longer stops the job half-way.
+   */
+  plan_id: z.string().nullable().default(null),
+  /** LLM usage summed over every attempt of the job. */
+  llm_usage: llmUsageSchema.nullable().default(null),
 });
 
 /** A job, with its payload typed by its job type's schema. */

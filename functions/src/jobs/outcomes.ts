@@ -1,4 +1,5 @@
-/** How a handler's run ends: done in the job's mode, or handed to a person with a code. */
+/** How a handler's run ends: done in the job's mode, handed to a person with a code, or stopped by a cancel. */
+import { JobCancelledError } from "./errors";
 import type { HandlerOutcome } from "./handler";
 import type { Mode, ResultSummary } from "./model";
 
@@ -13,4 +14,14 @@ export function needsReview(mode: Mode, summary: ResultSummary, code: string, me
     summary: { mode, ...summary },
     error: { code, message, transient: false, ...(details !== undefined ? { details } : {}) },
   };
+}
+
+/** The job's signal fired because a cancel was requested (not because the lease was lost). */
+export function cancelRequested(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof JobCancelledError;
+}
+
+/** Stopped at a safe point after a cancel, with what was done before it. */
+export function stoppedByCancel(mode: Mode, summary: ResultSummary): HandlerOutcome {
+  return { kind: "completed", status: "cancelled", summary: { mode, ...summary } };
 }

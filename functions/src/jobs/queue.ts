@@ -6,14 +6,25 @@
  * lease cannot complete, fail, defer or renew anything.
  */
 import { randomUUID } from "node:crypto";
-import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
+import {
+  type DocumentReference,
+  type DocumentSnapshot,
+  type Firestore,
+  FieldValue,
+  Timestamp,
+  type Transaction,
+  type WriteBatch,
+} from "firebase-admin/firestore";
 import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
-import { isWriteConflict } from "../util/grpc-status";
+import { GrpcStatus, grpcCode, isWriteConflict } from "../util/grpc-status";
 import { display } from "../util/object-paths";
+import { attemptDocument, attemptRef } from "./attempt-log";
+import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
 import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
 import { buildJobDocument } from "./job-document";
+import { HeldLease } from "./lease";
 import { type JobEvent, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES, isOpenStatus, nextStatus } from "./lifecycle";
 import {
   type ChildCounts,
@@ -32,8 +43,12 @@ import {
   type WakeupSubject,
 } from "./model";
 import type { JobTypes } from "./registry";
+import { recordRun, runSummaryRef } from "./run-history";
+import type { Writes } from "./writes";
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
+/** Reads a precondition failure may take before the holder gives up: someone else keeps writing the job. */
+const MAX_HOLDER_WRITE_ROUNDS = 5;
 
 export interface QueueOptions {
   types: JobTypes;
@@ -41,13 +56,17 @@ export interface QueueOptions {
   random?: () => number;
   leaseMs?: number;
   backoff?: BackoffPolicy;
-  /** Ready candidates read per lane by one poll. */
-  pollPageSize?: number;
+}
+
+/** A ready job as a poll saw it: leasing it is a write conditioned on that version, with no re-read. */
+export interface Candidate {
+  job: Job;
+  version: Timestamp;
 }
 
 export interface LeasedJob {
   job: Job;
-  lease: Lease;
+  lease: HeldLease;
 }
 
 export class InvalidJobError extends Error {
@@ -70,6 +89,17 @@ export type IntakeDecision =
   | { outcome: "missing" }
   | { outcome: "not_queued"; status: string };
 
+/** The job's change that ends an attempt: the lifecycle event and the job's other changed fields. */
+export interface JobChange {
+  event: JobEvent;
+  fields: Record<string, unknown>;
+}
+
+/** How a holder ends its attempt: the job's change, and the bookkeeping written in the same batch. */
+export interface AttemptEnding extends JobChange {
+  bookkeeping: (writes: Writes, status: JobStatus) => void;
+}
+
 /** The event a worker sends to end its run with one of the completion statuses. */
 const COMPLETION_EVENT: Record<CompletionStatus, JobEvent> = {
   succeeded: "succeed",
@@ -78,7 +108,7 @@ const COMPLETION_EVENT: Record<CompletionStatus, JobEvent> = {
   cancelled: "stop",
 };
 
-/** The event that leads from a worker's status to a failure's outcome. */
+/** The event that leads from a running job to a failure's outcome. */
 const FAILURE_EVENT: Partial<Record<JobStatus, JobEvent>> = {
   failed: "fail",
   needs_review: "need_review",
@@ -102,7 +132,6 @@ export class JobQueue {
   readonly leaseMs: number;
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
-  private readonly pollPageSize: number;
   private readonly types: JobTypes;
   private readonly dedup: DedupClaims;
 
@@ -115,7 +144,6 @@ export class JobQueue {
     this.random = options.random ?? Math.random;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.pollPageSize = options.pollPageSize ?? 20;
     this.dedup = new DedupClaims(db, this.now);
   }
 
@@ -127,7 +155,7 @@ export class JobQueue {
     return Timestamp.fromDate(date);
   }
 
-  /** The status `event` leads to from `job`'s status; `InvalidTransitionError` when the lifecycle has no such step. */
+  /** The status `event` leads to from `from`; `InvalidTransitionError` when the lifecycle has no such step. */
   private transition(jobId: string, from: JobStatus, event: JobEvent): JobStatus {
     const to = nextStatus(from, event);
     if (!to) throw new InvalidTransitionError(jobId, from, event);
@@ -197,26 +225,44 @@ export class JobQueue {
   // ------------------------------------------------------------------ intake
 
   /**
-   * Takes in a document a client wrote to `catalog_jobs`, in one transaction: a valid one is
-   * normalised to the form `createJob` writes (`accept`), keeping the client's `created_at` and any
-   * cancel it already asked for; an invalid one, or a second open job for a dedup key, is failed
-   * (`reject`). An already normalised document changes nothing, so a repeated trigger is harmless.
+   * Takes in a document a client wrote to `catalog_jobs`, from the snapshot the trigger delivered
+   * (no read): a valid one is normalised to the form `createJob` writes (`accept`), keeping the
+   * client's `created_at` and any cancel it already asked for; an invalid one, or a second open job
+   * for a dedup key, is failed (`reject`). The write is conditioned on the snapshot's update time;
+   * if the document changed since (a client's cancel, another delivery of the trigger), it is read
+   * once more and taken in as it is now. An already normalised document changes nothing, so a
+   * repeated trigger is harmless.
    */
-  async takeIn(jobId: string, createdBy: string): Promise<IntakeDecision> {
-    const ref = this.jobRef(jobId);
-    return this.db.runTransaction(async (tx): Promise<IntakeDecision> => {
-      const snap = await tx.get(ref);
+  async takeIn(delivered: DocumentSnapshot, createdBy: string): Promise<IntakeDecision> {
+    let snap = delivered;
+    for (let round = 0; round < MAX_HOLDER_WRITE_ROUNDS; round++) {
       if (!snap.exists) return { outcome: "missing" };
-      const data = snap.data()!;
-      if (isNormalised(data)) {
-        if (data.status !== "queued") return { outcome: "not_queued", status: String(data.status) };
-        const job = this.parseStored(snap);
-        return job ? { outcome: "accepted", job } : { outcome: "not_queued", status: String(data.status) };
+      try {
+        return await this.takeInSnapshot(snap, createdBy);
+      } catch (err) {
+        if (!isWriteConflict(err)) throw err;
+        snap = await snap.ref.get();
       }
-      const now = this.now();
-      const createdAt = data.created_at instanceof Timestamp ? data.created_at : undefined;
-      const reject = (code: string, message: string, details: unknown) =>
-        tx.update(ref, {
+    }
+    throw JobFailure.transient("INTAKE_CONTENTION", `job ${delivered.id} kept changing during intake`);
+  }
+
+  private async takeInSnapshot(snap: DocumentSnapshot, createdBy: string): Promise<IntakeDecision> {
+    const jobId = snap.id;
+    const data = snap.data()!;
+    if (isNormalised(data)) {
+      if (data.status !== "queued") return { outcome: "not_queued", status: String(data.status) };
+      const job = this.parseStored(snap);
+      return job ? { outcome: "accepted", job } : { outcome: "not_queued", status: String(data.status) };
+    }
+    const now = this.now();
+    const createdAt = data.created_at instanceof Timestamp ? data.created_at : undefined;
+    const precondition = { lastUpdateTime: snap.updateTime! };
+    const batch = this.db.batch();
+    const reject = (code: string, message: string, details: unknown) =>
+      batch.update(
+        snap.ref,
+        {
           status: this.transition(jobId, "queued", "reject"),
           error: { code, message, transient: false, details },
           created_by: createdBy,
@@ -225,36 +271,52 @@ export class JobQueue {
           created_at: createdAt ?? this.ts(now),
           updated_at: this.ts(now),
           finished_at: this.ts(now),
-        });
-      const parsed = this.types.parseRequest(data);
-      if (!parsed.ok) {
-        reject("INVALID_JOB", "the job document does not pass validation", parsed.issues);
-        return { outcome: "invalid", issues: parsed.issues };
-      }
+        },
+        precondition,
+      );
+    const parsed = this.types.parseRequest(data);
+    let decision: IntakeDecision;
+    if (!parsed.ok) {
+      reject("INVALID_JOB", "the job document does not pass validation", parsed.issues);
+      decision = { outcome: "invalid", issues: parsed.issues };
+    } else {
       const dedupKey = parsed.value.dedup_key;
-      if (dedupKey) {
-        const holder = await this.dedup.openHolderIn(tx, dedupKey, jobId);
-        if (holder) {
-          reject("DUPLICATE_JOB", `job ${holder} with dedup key "${dedupKey}" is still open`, { open_job_id: holder, dedup_key: dedupKey });
-          return { outcome: "duplicate", openJobId: holder, dedupKey };
+      const claim = dedupKey ? await this.dedup.ref(dedupKey).get() : null;
+      const holder = claim ? await this.dedup.openHolder(claim, (ref) => ref.get(), jobId) : null;
+      if (dedupKey && holder) {
+        reject("DUPLICATE_JOB", `job ${holder} with dedup key "${dedupKey}" is still open`, { open_job_id: holder, dedup_key: dedupKey });
+        decision = { outcome: "duplicate", openJobId: holder, dedupKey };
+      } else {
+        if (dedupKey && claim) {
+          const fields = this.dedup.fields(dedupKey, jobId);
+          if (claim.exists) batch.update(claim.ref, fields, { lastUpdateTime: claim.updateTime! });
+          else batch.create(claim.ref, fields);
         }
-        this.dedup.claimIn(tx, dedupKey, jobId);
+        const lane = parsed.value.queue ?? this.types.defaultLane(parsed.value.type);
+        this.transition(jobId, "queued", "accept");
+        const document = buildJobDocument(parsed.value, {
+          now,
+          lane,
+          createdBy,
+          createdAt,
+          cancelRequested: data.cancel_requested === true,
+        });
+        batch.update(snap.ref, document, precondition);
+        decision = { outcome: "accepted", job: { id: jobId, queue: lane, attempts: 0, lease_epoch: 0, run_after: now } };
       }
-      const lane = parsed.value.queue ?? this.types.defaultLane(parsed.value.type);
-      this.transition(jobId, "queued", "accept");
-      tx.set(ref, buildJobDocument(parsed.value, { now, lane, createdBy, createdAt, cancelRequested: data.cancel_requested === true }));
-      return { outcome: "accepted", job: { id: jobId, queue: lane, attempts: 0, lease_epoch: 0, run_after: now } };
-    });
+    }
+    await batch.commit();
+    return decision;
   }
 
   // ------------------------------------------------------------------ poll and lease
 
   /**
-   * Ready candidates in lane order (priority lane first), then higher priority, then older. The
-   * `run_after <= now` filter runs in the query, so any number of backing-off jobs cannot hide a
-   * ready one. Returns the first lane's page that has any.
+   * Up to `limit` ready candidates in lane order (priority lane first), then higher priority, then
+   * older. The `run_after <= now` filter runs in the query, so any number of backing-off jobs
+   * cannot hide a ready one. Returns the first lane's page that has any.
    */
-  async pollCandidates(lanes: readonly Lane[] = LANES): Promise<Job[]> {
+  async pollCandidates(lanes: readonly Lane[], limit: number): Promise<Candidate[]> {
     const ordered = LANES.filter((lane) => lanes.includes(lane));
     for (const lane of ordered) {
       const snap = await this.db
@@ -264,15 +326,15 @@ export class JobQueue {
         .where("run_after", "<=", this.ts())
         .orderBy("priority", "desc")
         .orderBy("created_at", "asc")
-        .limit(this.pollPageSize)
+        .limit(limit)
         .get();
-      const jobs: Job[] = [];
+      const candidates: Candidate[] = [];
       for (const doc of snap.docs) {
         const job = this.types.parseJob(doc.id, doc.data());
-        if (job.ok) jobs.push(job.value);
+        if (job.ok) candidates.push({ job: job.value, version: doc.updateTime });
         else await this.rejectUnreadable(doc, job.issues);
       }
-      if (jobs.length > 0) return jobs;
+      if (candidates.length > 0) return candidates;
     }
     return [];
   }
@@ -291,7 +353,7 @@ export class JobQueue {
           error: unknownType
             ? {
                 code: "UNSUPPORTED_JOB_TYPE",
-                message: `no handler is registered for job type ${String(doc.get("type"))}`,
+                message: `no handler is registered for job type ${display(doc.get("type"))}`,
                 transient: false,
               }
             : { code: "INVALID_JOB", message: "the stored job no longer passes validation", transient: false, details: issues },
@@ -311,55 +373,34 @@ export class JobQueue {
    * race for different documents while lane and priority order still rule: no worker takes a
    * lower-priority job while it has a higher-priority candidate left to try.
    */
-  spreadCandidates(candidates: Job[]): Job[] {
+  spreadCandidates<C extends { job: Pick<Job, "priority" | "queue"> }>(candidates: C[]): C[] {
     if (candidates.length <= 1) return candidates;
-    const head = candidates[0];
+    const head = candidates[0].job;
     let band = 1;
-    while (band < candidates.length && candidates[band].priority === head.priority && candidates[band].queue === head.queue) band++;
+    while (band < candidates.length && candidates[band].job.priority === head.priority && candidates[band].job.queue === head.queue) band++;
     const start = Math.floor(this.random() * band);
     return [...candidates.slice(start, band), ...candidates.slice(0, start), ...candidates.slice(band)];
   }
 
-  /** The job a worker should try to lease next, or null when nothing is ready. */
-  async pollJob(lanes: readonly Lane[] = LANES): Promise<Job | null> {
-    const candidates = this.spreadCandidates(await this.pollCandidates(lanes));
-    return candidates[0] ?? null;
-  }
-
-  /** Polls and leases the best ready job this worker can win; null when none is left. */
-  async leaseNextJob(workerId: string, lanes: readonly Lane[] = LANES, maxRounds = 5): Promise<LeasedJob | null> {
-    for (let round = 0; round < maxRounds; round++) {
-      const candidates = this.spreadCandidates(await this.pollCandidates(lanes));
-      if (candidates.length === 0) return null;
-      for (const candidate of candidates) {
-        const leased = await this.leaseJob(candidate.id, workerId);
-        if (leased) return leased;
-      }
-    }
-    return null;
-  }
-
   /**
-   * Leases one job: only a queued (or deferred) job whose `run_after` has passed. Increments
-   * `attempts` (a deferral refunds it) and `lease_epoch`, the fencing token. Null when another
-   * worker got there first or the job is not ready.
-   *
-   * An optimistic transaction on the job document: read, check, and write conditioned on the
-   * document's update time. Of many racing workers exactly one write lands and the others fail
-   * at once, instead of queueing on a pessimistic document lock (which collapses throughput).
+   * Leases a candidate as the poll saw it: a write conditioned on the version the poll read, so
+   * of many racing workers exactly one write lands and the others fail at once, with no read and
+   * no wait on a document lock. The job goes straight to `running`; `attempts` (a deferral refunds
+   * it) and `lease_epoch`, the fencing token, are incremented. Null when another worker got there
+   * first or the job changed since the poll. A waiting job whose cancel was requested is
+   * cancelled instead.
    */
-  async leaseJob(jobId: string, workerId: string): Promise<LeasedJob | null> {
-    const snap = await this.jobRef(jobId).get();
-    if (!snap.exists) return null;
-    const job = this.parseStored(snap);
+  async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | null> {
     const now = this.now();
-    if (!job || !LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
-    if (job.cancel_requested) {
+    if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
+    const ref = this.jobRef(job.id);
+    if (job.cancel_requested && job.plan_id === null) {
       // A client asked to cancel a waiting job (rules let clients set only this flag): honour it instead of running.
-      await snap.ref
+      // A job that committed to a plan runs on to finish it (see `cancelJob`).
+      await ref
         .update(
-          { status: this.transition(jobId, job.status, "cancel"), finished_at: this.ts(now), updated_at: this.ts(now) },
-          { lastUpdateTime: snap.updateTime! },
+          { status: this.transition(job.id, job.status, "cancel"), finished_at: this.ts(now), updated_at: this.ts(now) },
+          { lastUpdateTime: version },
         )
         .catch((err: unknown) => {
           if (!isWriteConflict(err)) throw err;
@@ -368,7 +409,7 @@ export class JobQueue {
     }
     const leaseExpiresAt = new Date(now.getTime() + this.leaseMs);
     const changes = {
-      status: this.transition(jobId, job.status, "lease"),
+      status: this.transition(job.id, job.status, "lease"),
       lease_owner: workerId,
       lease_expires_at: leaseExpiresAt,
       lease_epoch: job.lease_epoch + 1,
@@ -376,34 +417,66 @@ export class JobQueue {
       started_at: now,
       updated_at: now,
     };
+    let written: Timestamp;
     try {
-      await snap.ref.update(
-        { ...changes, lease_expires_at: this.ts(leaseExpiresAt), started_at: this.ts(now), updated_at: this.ts(now) },
-        { lastUpdateTime: snap.updateTime! },
-      );
+      written = (
+        await ref.update(
+          { ...changes, lease_expires_at: this.ts(leaseExpiresAt), started_at: this.ts(now), updated_at: this.ts(now) },
+          { lastUpdateTime: version },
+        )
+      ).writeTime;
     } catch (err) {
-      if (isWriteConflict(err)) return null;
+      if (isWriteConflict(err) || grpcCode(err) === GrpcStatus.NOT_FOUND) return null;
       throw err;
     }
-    return { job: { ...job, ...changes }, lease: { jobId, owner: workerId, epoch: changes.lease_epoch } };
+    return { job: { ...job, ...changes }, lease: new HeldLease(job.id, workerId, changes.lease_epoch, written) };
   }
 
-  // ------------------------------------------------------------------ fenced worker transitions
+  /** Reads one job and leases it if it is ready (tools and tests; workers lease from their polls). */
+  async leaseById(jobId: string, workerId: string): Promise<LeasedJob | null> {
+    const snap = await this.jobRef(jobId).get();
+    const job = snap.exists ? this.parseStored(snap) : null;
+    return job ? this.lease({ job, version: snap.updateTime! }, workerId) : null;
+  }
+
+  // ------------------------------------------------------------------ the holder's writes
 
   /**
-   * Runs `fn` in a transaction that first proves the worker still holds the lease: the job exists,
-   * is leased or running, and has this owner and epoch. Otherwise `LeaseLostError`, nothing written.
+   * A write by the lease holder, conditioned on its last write (`held.version`), so it needs no
+   * read. When the job changed since, the job is read once: still this holder's lease → the write
+   * is tried again on the new version (`onChanged` sees the job first, e.g. a cancel request);
+   * otherwise `LeaseLostError` and nothing is written. Other documents written in the same batch
+   * (`more`) land with it or not at all.
    */
-  async fenced<T>(lease: Lease, fn: (tx: Transaction, job: Job, ref: DocumentReference) => T | Promise<T>): Promise<T> {
-    return this.db.runTransaction(async (tx) => {
-      const job = await this.readFencedJob(tx, lease);
-      return fn(tx, job, this.jobRef(lease.jobId));
+  private async writeAsHolder(
+    held: HeldLease,
+    changes: Record<string, unknown>,
+    options: { more?: (batch: WriteBatch) => void; onChanged?: (job: Job) => void } = {},
+  ): Promise<void> {
+    await held.serially(async () => {
+      for (let round = 0; round < MAX_HOLDER_WRITE_ROUNDS; round++) {
+        const batch = this.db.batch();
+        batch.update(this.jobRef(held.jobId), { ...changes, updated_at: this.ts() }, { lastUpdateTime: held.version });
+        options.more?.(batch);
+        try {
+          const [written] = await batch.commit();
+          held.version = written.writeTime;
+          return;
+        } catch (err) {
+          if (grpcCode(err) !== GrpcStatus.FAILED_PRECONDITION) throw err;
+          const snap = await this.jobRef(held.jobId).get();
+          const job = this.checkFence(snap, held);
+          held.version = snap.updateTime!;
+          held.seenChildCounts = job.shards;
+          options.onChanged?.(job);
+        }
+      }
+      throw JobFailure.transient("JOB_CONTENTION", `job ${held.jobId} kept changing under its holder's writes`);
     });
   }
 
-  /** Reads the job inside `tx` and checks the fence; for callers that combine it with other writes (the ApplyEngine). */
-  async readFencedJob(tx: Transaction, lease: Lease): Promise<Job> {
-    const snap = await tx.get(this.jobRef(lease.jobId));
+  /** The job if `lease` still holds it; otherwise `LeaseLostError`. */
+  private checkFence(snap: DocumentSnapshot, lease: Lease): Job {
     if (!snap.exists) throw new LeaseLostError(lease.jobId, "job deleted");
     const owner: unknown = snap.get("lease_owner");
     const epoch: unknown = snap.get("lease_epoch");
@@ -416,66 +489,112 @@ export class JobQueue {
     return job;
   }
 
-  async markRunning(lease: Lease): Promise<void> {
-    await this.fenced(lease, (tx, job, ref) => {
-      tx.update(ref, { status: this.transition(job.id, job.status, "start"), updated_at: this.ts() });
-    });
+  /** Extends the lease; reports whether a cancel was requested meanwhile. */
+  async renewLease(held: HeldLease): Promise<{ expiresAt: Date; cancelRequested: boolean }> {
+    const expiresAt = new Date(this.now().getTime() + this.leaseMs);
+    let cancelRequested = false;
+    await this.writeAsHolder(
+      held,
+      { lease_expires_at: this.ts(expiresAt) },
+      {
+        onChanged: (job) => {
+          cancelRequested = job.cancel_requested;
+        },
+      },
+    );
+    return { expiresAt, cancelRequested };
   }
 
-  /** Extends the lease; returns the new expiry. Also reports whether a cancel was requested meanwhile. */
-  async renewLease(lease: Lease): Promise<{ expiresAt: Date; cancelRequested: boolean }> {
-    return this.fenced(lease, (tx, job, ref) => {
-      const expiresAt = new Date(this.now().getTime() + this.leaseMs);
-      tx.update(ref, { lease_expires_at: this.ts(expiresAt), updated_at: this.ts() });
-      return { expiresAt, cancelRequested: job.cancel_requested };
-    });
+  /** Progress of a long job. */
+  async reportProgress(held: HeldLease, progress: { done: number; total: number }): Promise<void> {
+    await this.writeAsHolder(held, { progress });
   }
 
-  /** Progress of a long job; fenced like every worker write. */
-  async reportProgress(lease: Lease, progress: { done: number; total: number }): Promise<void> {
-    await this.fenced(lease, (tx, _job, ref) => {
-      tx.update(ref, { progress, updated_at: this.ts() });
-    });
-  }
-
-  async completeJob(
-    lease: Lease,
-    outcome: { status: CompletionStatus; result_summary?: ResultSummary; error?: JobErrorInfo | null },
-  ): Promise<void> {
-    await this.fenced(lease, (tx, job, ref) => {
-      const now = this.ts();
-      tx.update(ref, {
-        status: this.transition(job.id, job.status, COMPLETION_EVENT[outcome.status]),
-        result_summary: outcome.result_summary ?? null,
-        error: outcome.error ?? null,
-        lease_owner: null,
-        lease_expires_at: null,
-        finished_at: now,
-        updated_at: now,
-      });
-    });
+  /** Records how many children a parent has, keeping what was counted already. */
+  async recordChildTotal(held: HeldLease, total: number): Promise<void> {
+    // increment(0) starts a count at 0 without resetting one a child has already made.
+    const zero = FieldValue.increment(0);
+    await this.writeAsHolder(held, { "shards.total": total, "shards.done": zero, "shards.succeeded": zero, "shards.failed": zero });
   }
 
   /**
-   * Records a failure: permanent → `failed`; needs a person → `needs_review`; transient → back to
-   * `queued` after an exponential backoff with jitter, or `deadletter` once `max_attempts` are used.
+   * Saves the plan the holder commits to before its first change, as `plans/p{epoch}` beside the
+   * job, and points the job at it, in one write: a later attempt finishes this plan instead of
+   * making a new one, and a cancel no longer stops the job half-way.
    */
-  async failJob(lease: Lease, failure: JobFailure, resultSummary?: ResultSummary): Promise<FailOutcome> {
-    return this.fenced(lease, (tx, job, ref) => {
-      const outcome = this.failureOutcome(job, failure);
-      const now = this.ts();
-      tx.update(ref, {
-        status: this.transition(job.id, job.status, FAILURE_EVENT[outcome.status]!),
+  async savePlan(held: HeldLease, plan: Record<string, unknown>): Promise<string> {
+    const planId = `p${held.epoch}`;
+    const planRef = this.jobRef(held.jobId).collection(JOB_COLLECTIONS.plans).doc(planId);
+    await this.writeAsHolder(
+      held,
+      { plan_id: planId },
+      { more: (batch) => batch.set(planRef, { ...plan, plan_id: planId, lease_epoch: held.epoch, saved_at: this.ts() }) },
+    );
+    return planId;
+  }
+
+  /** A plan saved by `savePlan`; null when it is gone. */
+  async savedPlan(jobId: string, planId: string): Promise<Record<string, unknown> | null> {
+    const snap = await this.jobRef(jobId).collection(JOB_COLLECTIONS.plans).doc(planId).get();
+    return snap.exists ? (snap.data() as Record<string, unknown>) : null;
+  }
+
+  /** Sets a parent's final child counts (read from the children themselves) before it completes. */
+  async settleChildCounts(held: HeldLease, counts: ChildCounts): Promise<void> {
+    await this.writeAsHolder(held, { shards: counts });
+  }
+
+  /**
+   * Ends the attempt: the job's status change (checked against the lifecycle), its other fields and
+   * the attempt's bookkeeping in one batch, conditioned on the holder's last write. The lease is
+   * given up.
+   */
+  async endAttempt(held: HeldLease, ending: AttemptEnding): Promise<{ status: JobStatus; runAfter: Date | null }> {
+    const status = this.transition(held.jobId, "running", ending.event);
+    const changes: Record<string, unknown> = { ...ending.fields, status, lease_owner: null, lease_expires_at: null };
+    // A child counted while its parent ran found it running and woke nothing. If the parent, waiting
+    // for its children, has seen the last of them counted, it is due at once instead.
+    const dueNow = () => {
+      if (status === "deferred" && held.seenChildCounts && allChildrenFinished(held.seenChildCounts)) changes.run_after = this.now();
+    };
+    dueNow();
+    await this.writeAsHolder(held, changes, { more: (batch) => ending.bookkeeping(batch, status), onChanged: dueNow });
+    return { status, runAfter: changes.run_after instanceof Date ? changes.run_after : null };
+  }
+
+  /** The change that completes a job with one of the completion statuses. */
+  completing(status: CompletionStatus, summary: ResultSummary | null, error: JobErrorInfo | null): JobChange {
+    return { event: COMPLETION_EVENT[status], fields: { result_summary: summary, error, finished_at: this.now() } };
+  }
+
+  /**
+   * The change that puts a job aside until `until` (a lock held by another job, children still
+   * running). Waiting does not use up an attempt: the one taken by the lease is given back.
+   */
+  deferring(job: Pick<Job, "attempts">, until: Date, reason: JobErrorInfo, summary: ResultSummary | null): JobChange {
+    return {
+      event: "defer",
+      fields: { run_after: until, attempts: Math.max(0, job.attempts - 1), error: reason, ...(summary ? { result_summary: summary } : {}) },
+    };
+  }
+
+  /**
+   * The change a failure leads to: permanent → `failed`; needs a person → `needs_review`; transient →
+   * back to `queued` after an exponential backoff with jitter, or `deadletter` once `max_attempts`
+   * are used.
+   */
+  failing(job: Pick<Job, "attempts" | "max_attempts">, failure: JobFailure, summary: ResultSummary | null): JobChange & FailOutcome {
+    const outcome = this.failureOutcome(job, failure);
+    return {
+      ...outcome,
+      event: FAILURE_EVENT[outcome.status]!,
+      fields: {
         error: failure.toInfo(),
-        ...(resultSummary ? { result_summary: resultSummary } : {}),
-        lease_owner: null,
-        lease_expires_at: null,
-        run_after: outcome.runAfter ? this.ts(outcome.runAfter) : Timestamp.fromDate(job.run_after),
-        finished_at: outcome.status === "queued" ? null : now,
-        updated_at: now,
-      });
-      return outcome;
-    });
+        ...(summary ? { result_summary: summary } : {}),
+        ...(outcome.runAfter ? { run_after: outcome.runAfter } : {}),
+        finished_at: outcome.status === "queued" ? null : this.now(),
+      },
+    };
   }
 
   /** Where a failure leads; also used for expired leases. */
@@ -486,33 +605,22 @@ export class JobQueue {
     return { status: "queued", runAfter: new Date(this.now().getTime() + backoffDelayMs(job.attempts, this.backoff, this.random)) };
   }
 
+  // ------------------------------------------------------------------ a handler's own transactions
+
   /**
-   * Puts a job aside until `until` (a lock held by another job, a parent waiting for its children).
-   * Waiting does not use up an attempt: the one taken by the lease is given back.
+   * Runs `fn` in a transaction that first proves the holder still holds the lease: the job exists,
+   * is running, and has this owner and epoch. Otherwise `LeaseLostError`, nothing written.
    */
-  async deferJob(
-    lease: Lease,
-    until: Date,
-    reason: { code: string; message: string; details?: unknown },
-    resultSummary?: ResultSummary,
-  ): Promise<void> {
-    await this.fenced(lease, (tx, job, ref) => {
-      tx.update(ref, {
-        status: this.transition(job.id, job.status, "defer"),
-        run_after: this.ts(until),
-        attempts: Math.max(0, job.attempts - 1),
-        lease_owner: null,
-        lease_expires_at: null,
-        error: {
-          code: reason.code,
-          message: reason.message,
-          transient: true,
-          ...(reason.details !== undefined ? { details: reason.details } : {}),
-        },
-        ...(resultSummary ? { result_summary: resultSummary } : {}),
-        updated_at: this.ts(),
-      });
+  async fenced<T>(lease: Lease, fn: (tx: Transaction, job: Job, ref: DocumentReference) => T | Promise<T>): Promise<T> {
+    return this.db.runTransaction(async (tx) => {
+      const job = await this.readFencedJob(tx, lease);
+      return fn(tx, job, this.jobRef(lease.jobId));
     });
+  }
+
+  /** Reads the job inside `tx` and checks the fence; for callers that combine it with other writes (the ApplyEngine). */
+  async readFencedJob(tx: Transaction, lease: Lease): Promise<Job> {
+    return this.checkFence(await tx.get(this.jobRef(lease.jobId)), lease);
   }
 
   // ------------------------------------------------------------------ watchdog
@@ -522,36 +630,81 @@ export class JobQueue {
    * the epoch the watchdog's query saw: a lease renewed meanwhile, or already recovered by an
    * overlapping run (the epoch moved), is left alone (null). A job whose cancel was requested ends
    * cancelled; otherwise the lost run counts as a transient failure. Bumping the epoch fences the
-   * dead worker out of every later write.
+   * dead worker out of every later write. The lost attempt is closed in the same transaction: its
+   * attempt log (`lease_expired`), its run summary and the day's counters.
    */
-  async recoverExpiredLease(jobId: string, seenEpoch: number): Promise<(FailOutcome & { job: WakeupSubject }) | null> {
+  async recoverExpiredLease(
+    jobId: string,
+    seenEpoch: number,
+    random: () => number = this.random,
+  ): Promise<(FailOutcome & { job: WakeupSubject }) | null> {
     return this.db.runTransaction(async (tx) => {
-      const snap = await tx.get(this.jobRef(jobId));
+      const ref = this.jobRef(jobId);
+      const snap = await tx.get(ref);
       // Only the lease fields are read, so a job whose payload no longer parses is still recovered.
       const parsed = leaseFieldsSchema.safeParse(snap.data());
       if (!parsed.success) return null;
       const job = parsed.data;
       if (!this.isExpiredLease(job, seenEpoch)) return null;
-      const outcome: FailOutcome = job.cancel_requested
-        ? { status: "cancelled", runAfter: null }
-        : this.failureOutcome(job, { kind: "transient" });
-      const now = this.ts();
+      const [attempt, run] = await tx.getAll(attemptRef(this.db, jobId, job.lease_epoch), runSummaryRef(this.db, jobId, job.lease_epoch));
+      // A job committed to a plan is retried to finish it even when a cancel was asked for.
+      const outcome: FailOutcome =
+        job.cancel_requested && job.plan_id === null
+          ? { status: "cancelled", runAfter: null }
+          : this.failureOutcome(job, { kind: "transient" });
+      const now = this.now();
+      const error = {
+        code: "LEASE_EXPIRED",
+        message: `the lease of ${job.lease_owner ?? "an unknown worker"} expired at ${job.lease_expires_at?.toISOString()} without renewal`,
+        transient: true,
+        details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },
+      };
       const epoch = job.lease_epoch + 1;
-      tx.update(snap.ref, {
+      tx.update(ref, {
         status: this.transition(jobId, job.status, RECOVERY_EVENT[outcome.status]!),
         ...(outcome.runAfter ? { run_after: this.ts(outcome.runAfter) } : {}),
-        error: {
-          code: "LEASE_EXPIRED",
-          message: `the lease of ${job.lease_owner ?? "an unknown worker"} expired at ${job.lease_expires_at?.toISOString()} without renewal`,
-          transient: true,
-          details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },
-        },
+        error,
         lease_owner: null,
         lease_expires_at: null,
         lease_epoch: epoch,
-        finished_at: outcome.status === "queued" ? null : now,
-        updated_at: now,
+        finished_at: outcome.status === "queued" ? null : this.ts(now),
+        updated_at: this.ts(now),
       });
+      const identity = {
+        jobId,
+        attempt: job.attempts,
+        workerId: job.lease_owner ?? "unknown",
+        leaseEpoch: job.lease_epoch,
+        startedAt: job.started_at ?? now,
+      };
+      if (!attempt.exists) tx.set(attempt.ref, attemptDocument(identity, { status: "lease_expired", error, finishedAt: now }));
+      if (!run.exists) {
+        recordRun(
+          tx,
+          this.db,
+          {
+            job_id: jobId,
+            attempt: job.attempts,
+            lease_epoch: job.lease_epoch,
+            type: job.type,
+            subjects: this.types.subjectsOf(job.payload),
+            lane: job.queue,
+            priority: job.priority,
+            attempt_status: "lease_expired",
+            job_status: outcome.status,
+            mode: job.payload.mode === "apply" ? "apply" : "dry_run",
+            worker_id: identity.workerId,
+            started_at: identity.startedAt,
+            finished_at: now,
+            changes_count: 0,
+            changes_preview: [],
+            error,
+            scanner_fail: 0,
+            llm: { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 },
+          },
+          random,
+        );
+      }
       return {
         ...outcome,
         job: { id: jobId, queue: job.queue, attempts: job.attempts, lease_epoch: epoch, run_after: outcome.runAfter ?? job.run_after },
@@ -575,6 +728,7 @@ export class JobQueue {
    * child: a marker `catalog_jobs/{parent}/shard_results/{child}` is created in the same
    * transaction, so a repeated notification counts nothing. Returns the parent when this child was
    * the last one it waited for and the parent is deferred: its `run_after` is now, so it is due.
+   * The counts only hint when to wake the parent: it reads its children before it finishes.
    */
   async recordChildFinished(
     parentId: string,
@@ -594,22 +748,6 @@ export class JobQueue {
       tx.create(markerRef, { child_id: childId, status, recorded_at: this.ts(now) });
       tx.update(parentRef, { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) });
       return due ? { ...job, shards: counts, run_after: now } : "counted";
-    });
-  }
-
-  /** Records how many children a parent has (keeping what was counted already), fenced by its lease. */
-  async recordChildTotal(lease: Lease, total: number): Promise<ChildCounts> {
-    return this.fenced(lease, (tx, job, ref) => {
-      const counts = { ...(job.shards ?? childCountsSchema.parse({})), total };
-      tx.update(ref, { shards: counts, updated_at: this.ts() });
-      return counts;
-    });
-  }
-
-  /** Sets a parent's final child counts (read from the children themselves) before it completes. */
-  async settleChildCounts(lease: Lease, counts: ChildCounts): Promise<void> {
-    await this.fenced(lease, (tx, _job, ref) => {
-      tx.update(ref, { shards: counts, updated_at: this.ts() });
     });
   }
 
@@ -651,21 +789,26 @@ export class JobQueue {
         run_after: this.ts(now),
         error: null,
         cancel_requested: false,
+        plan_id: null,
         finished_at: null,
         updated_at: this.ts(now),
       });
-      return { ...job, status: to, attempts: 0, run_after: now, error: null, cancel_requested: false, finished_at: null };
+      return { ...job, status: to, attempts: 0, run_after: now, error: null, cancel_requested: false, plan_id: null, finished_at: null };
     });
   }
 
-  /** Cancels a waiting job at once; asks a running one to stop at its next safe point. */
+  /**
+   * Cancels a waiting job at once; asks a running one to stop at its next safe point. A job that
+   * committed to a plan (`savePlan`) is only asked: it finishes that plan, then ends with
+   * `cancel_requested` noted, so a cancel never leaves half a change.
+   */
   async cancelJob(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean }> {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
       const status = snap.get("status") as JobStatus;
       const now = this.ts();
-      if (WORKER_STATUSES.includes(status)) {
+      if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && typeof snap.get("plan_id") === "string")) {
         tx.update(snap.ref, { cancel_requested: true, updated_at: now });
         return { status, cancelRequested: true };
       }
@@ -694,18 +837,24 @@ function allChildrenFinished(counts: ChildCounts): boolean {
   return counts.total !== null && counts.done >= counts.total;
 }
 
-/** The fields expired-lease recovery reads. */
-const leaseFieldsSchema = jobDocumentSchema.pick({
-  queue: true,
-  status: true,
-  attempts: true,
-  max_attempts: true,
-  run_after: true,
-  lease_owner: true,
-  lease_expires_at: true,
-  lease_epoch: true,
-  cancel_requested: true,
-});
+/** The fields expired-lease recovery reads: a job whose payload no longer parses is still recovered. */
+const leaseFieldsSchema = jobDocumentSchema
+  .pick({
+    type: true,
+    queue: true,
+    priority: true,
+    status: true,
+    attempts: true,
+    max_attempts: true,
+    run_after: true,
+    lease_owner: true,
+    lease_expires_at: true,
+    lease_epoch: true,
+    started_at: true,
+    cancel_requested: true,
+    plan_id: true,
+  })
+  .extend({ payload: z.looseObject({ mode: z.unknown() }) });
 
 /** A worker id unique to this process instance. */
 export function newWorkerId(prefix = "worker"): string {

@@ -1,6 +1,6 @@
 /**
  * Run history a page at a time, filtered like the console's history view: by job type, the
- * attempt's status, a family the job's payload names, and a range of finish times; or all
+ * attempt's status, a subject of the job (the catalog's: a family its payload names), and a range of finish times; or all
  * attempts of one job. Newest first; a page ends with an opaque token that continues after its
  * last row (cursor paging: pages stay stable while new runs are recorded). The composite indexes
  * these queries need are in firestore.indexes.json.
@@ -17,8 +17,8 @@ interface FinishedBetween {
   until?: Date;
 }
 
-/** One job's attempts, or attempts of any job narrowed by type, status and family. */
-export type RunHistoryFilter = FinishedBetween & ({ jobId: string } | { type?: string; status?: JobStatus; family?: string });
+/** One job's attempts, or attempts of any job narrowed by type, status and subject. */
+export type RunHistoryFilter = FinishedBetween & ({ jobId: string } | { type?: string; status?: JobStatus; subject?: string });
 
 export interface RunHistoryPage {
   rows: Array<Record<string, unknown> & { id: string }>;
@@ -56,7 +56,7 @@ function filtered(db: Firestore, filter: RunHistoryFilter): Query {
   else {
     if (filter.type) query = query.where("type", "==", filter.type);
     if (filter.status) query = query.where("attempt_status", "==", filter.status);
-    if (filter.family) query = query.where("families", "array-contains", filter.family);
+    if (filter.subject) query = query.where("subjects", "array-contains", filter.subject);
   }
   if (filter.from) query = query.where("finished_at", ">=", Timestamp.fromDate(filter.from));
   if (filter.until) query = query.where("finished_at", "<", Timestamp.fromDate(filter.until));

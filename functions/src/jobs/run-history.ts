@@ -1,14 +1,16 @@
 /**
- * Run history: one `catalog_run_summaries/{jobId}_{attempt}` per finished attempt, and per-day
- * totals in `catalog_daily_summaries/{YYYY-MM-DD}/shards/{n}`. The daily totals are sharded
- * counters (one document takes about one write a second); the run summary is created in the same
- * batch as the counter increment, so recording an attempt twice counts it once.
+ * Run history: one `catalog_run_summaries/{jobId}_{leaseEpoch}` per attempt (each lease is an
+ * attempt: a deferral, a retry and a watchdog recovery each end one, so keys never collide), and
+ * per-day totals in `catalog_daily_summaries/{YYYY-MM-DD}/shards/{n}`. The daily totals are
+ * sharded counters (one document takes about one write a second). Both are written in the same
+ * batch or transaction as the job's status change that ends the attempt, so an attempt is counted
+ * exactly once and the day's totals always equal the sum of the run summaries.
  */
-import { FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentReference, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
-import { isWriteConflict } from "../util/grpc-status";
 import type { JobStatus } from "./lifecycle";
 import type { JobErrorInfo, Lane, Mode } from "./model";
+import type { Writes } from "./writes";
 
 const DAILY_SUMMARY_SHARDS = 16;
 
@@ -17,11 +19,12 @@ export interface RunSummary {
   attempt: number;
   lease_epoch: number;
   type: string;
-  /** The families the job's payload names (`payload-families.ts`), for filtering by family. */
-  families: string[];
+  /** What the job is about (`JobTypes.subjectsOf`: the catalog's families), for filtering by one. */
+  subjects: string[];
   lane: Lane;
   priority: number;
-  attempt_status: JobStatus;
+  /** How the attempt ended: "deferred", "queued" (to be retried), or the job's final status. */
+  attempt_status: JobStatus | "lease_expired";
   job_status: JobStatus;
   mode: Mode;
   worker_id: string;
@@ -43,55 +46,52 @@ function counterKey(value: string): string {
   return value.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-export class RunHistory {
-  constructor(
-    private readonly db: Firestore,
-    private readonly random: () => number = Math.random,
-  ) {}
+export function runSummaryRef(db: Firestore, jobId: string, leaseEpoch: number): DocumentReference {
+  return db.collection(JOB_COLLECTIONS.runSummaries).doc(`${jobId}_${leaseEpoch}`);
+}
 
-  /** Records a finished attempt; returns false when it was already recorded. */
-  async record(summary: RunSummary): Promise<boolean> {
-    const day = dayKey(summary.finished_at);
-    const runRef = this.db.collection(JOB_COLLECTIONS.runSummaries).doc(`${summary.job_id}_${summary.attempt}`);
-    const shardRef = this.db
-      .collection(JOB_COLLECTIONS.dailySummaries)
-      .doc(day)
-      .collection("shards")
-      .doc(String(Math.floor(this.random() * DAILY_SUMMARY_SHARDS)));
-    const batch = this.db.batch();
-    batch.create(runRef, {
-      ...summary,
-      started_at: Timestamp.fromDate(summary.started_at),
-      finished_at: Timestamp.fromDate(summary.finished_at),
-      duration_ms: summary.finished_at.getTime() - summary.started_at.getTime(),
-      changes_preview: summary.changes_preview.slice(0, 10),
-    });
-    const inc = (n: number) => FieldValue.increment(n);
-    batch.set(
-      shardRef,
-      {
-        day,
-        runs: inc(1),
-        by_type: { [counterKey(summary.type)]: inc(1) },
-        by_status: { [counterKey(summary.attempt_status)]: inc(1) },
-        by_mode: { [counterKey(summary.mode)]: inc(1) },
-        changes: inc(summary.changes_count),
-        scanner_fail: inc(summary.scanner_fail),
-        llm_calls: inc(summary.llm.calls),
-        llm_input_tokens: inc(summary.llm.input_tokens),
-        llm_output_tokens: inc(summary.llm.output_tokens),
-        llm_cost_usd: inc(summary.llm.estimated_cost_usd),
-      },
-      { merge: true },
-    );
-    try {
-      await batch.commit();
-      return true;
-    } catch (err) {
-      if (isWriteConflict(err)) return false;
-      throw err;
-    }
-  }
+/**
+ * Adds an attempt's run summary and its share of the day's totals to `writes` (the batch or
+ * transaction that ends the attempt). The counter shard is picked at random so a busy day takes
+ * any write rate.
+ */
+export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, random: () => number = Math.random): void {
+  const day = dayKey(summary.finished_at);
+  const shardRef = db
+    .collection(JOB_COLLECTIONS.dailySummaries)
+    .doc(day)
+    .collection("shards")
+    .doc(String(Math.floor(random() * DAILY_SUMMARY_SHARDS)));
+  writes.create(runSummaryRef(db, summary.job_id, summary.lease_epoch), {
+    ...summary,
+    started_at: Timestamp.fromDate(summary.started_at),
+    finished_at: Timestamp.fromDate(summary.finished_at),
+    duration_ms: summary.finished_at.getTime() - summary.started_at.getTime(),
+    changes_preview: summary.changes_preview.slice(0, 10),
+  });
+  const inc = (n: number) => FieldValue.increment(n);
+  writes.set(
+    shardRef,
+    {
+      day,
+      runs: inc(1),
+      by_type: { [counterKey(summary.type)]: inc(1) },
+      by_status: { [counterKey(summary.attempt_status)]: inc(1) },
+      by_mode: { [counterKey(summary.mode)]: inc(1) },
+      changes: inc(summary.changes_count),
+      scanner_fail: inc(summary.scanner_fail),
+      llm_calls: inc(summary.llm.calls),
+      llm_input_tokens: inc(summary.llm.input_tokens),
+      llm_output_tokens: inc(summary.llm.output_tokens),
+      llm_cost_usd: inc(summary.llm.estimated_cost_usd),
+    },
+    { merge: true },
+  );
+}
+
+/** Reads of the run history: the latest runs and the day's totals. */
+export class RunHistory {
+  constructor(private readonly db: Firestore) {}
 
   /** Latest run summaries, newest first; optionally of one job. */
   async getRunHistory(options: { jobId?: string; limit?: number } = {}): Promise<Record<string, unknown>[]> {
@@ -111,7 +111,7 @@ export class RunHistory {
   }
 }
 
-function mergeCounts(into: Record<string, unknown>, from: Record<string, unknown>): void {
+export function mergeCounts(into: Record<string, unknown>, from: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(from)) {
     if (typeof value === "number") into[key] = ((into[key] as number | undefined) ?? 0) + value;
     else if (value && typeof value === "object") {

@@ -15,8 +15,10 @@ export interface WakeupTask {
   runAfter: Date;
   /** Distinguishes a deliberate re-enqueue (the watchdog, an early arrival) from a duplicate. */
   reason?: string;
-  /** How many wake-ups for this job arrived before `runAfter` and asked for this one (travels in the payload). */
+  /** How many wake-ups for this job arrived before its `run_after` and asked for this one (travels in the payload). */
   earlyArrivals?: number;
+  /** The job's `run_after` when it differs from `runAfter` (a re-enqueued early arrival is scheduled later). */
+  target?: Date;
 }
 
 /** The body every adapter delivers to the lane's task function. */
@@ -25,6 +27,8 @@ export interface WakeupPayload {
   job_id: string;
   attempt: number;
   epoch: number;
+  /** The job's `run_after` this wake-up is for (ms since the epoch): a task that arrives before it knows so without a read. */
+  run_after: number;
   /** Present on a wake-up re-enqueued because an earlier one arrived before the job's `run_after`. */
   early_arrivals?: number;
 }
@@ -58,7 +62,13 @@ export function wakeupTaskName(task: WakeupTask): string {
 }
 
 export function wakeupPayload(task: WakeupTask): WakeupPayload {
-  const payload: WakeupPayload = { lane: task.lane, job_id: task.jobId, attempt: task.attempt, epoch: task.epoch };
+  const payload: WakeupPayload = {
+    lane: task.lane,
+    job_id: task.jobId,
+    attempt: task.attempt,
+    epoch: task.epoch,
+    run_after: (task.target ?? task.runAfter).getTime(),
+  };
   if (task.earlyArrivals) payload.early_arrivals = task.earlyArrivals;
   return payload;
 }

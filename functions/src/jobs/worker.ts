@@ -1,37 +1,40 @@
 /**
- * The worker: lease → mark running → take the job's locks → run its handler (or, for a parent whose
- * children exist, settle it) inside the job's context with a heartbeat → complete, defer or fail →
- * release locks, finish the attempt log, record run history, count a finished child into its parent.
- * The same code runs in the Cloud Tasks handler, the local runtime and tests.
+ * The worker: lease → take the job's locks → run its handler (or, for a parent whose children
+ * exist, settle it) inside the job's context with a heartbeat → end the attempt: the job's next
+ * status and the attempt's bookkeeping (attempt log, run summary, the day's counters, LLM usage) in
+ * one batch conditioned on the worker's last write → release locks, count a finished child into
+ * its parent, wake what must run later. The same code runs in the Cloud Tasks handler, the local
+ * runtime and tests.
  */
-import { FirestoreAttemptLog } from "./attempt-log";
+import { AttemptLog, type LlmTotals, NO_LLM_USAGE, attemptRef } from "./attempt-log";
+import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
-import { LeaseLostError, toJobFailure } from "./errors";
+import { JobCancelledError, type JobFailure, LeaseLostError, toJobFailure } from "./errors";
 import type { JobFlows } from "./flows";
 import type { HandlerInput, HandlerOutcome, JobHandler, JobScope, PayloadSchema } from "./handler";
-import { Heartbeat, JobCancelledError } from "./heartbeat";
+import { Heartbeat } from "./heartbeat";
 import { submitJob } from "./intake";
+import type { HeldLease } from "./lease";
 import { type JobStatus, isFinalStatus } from "./lifecycle";
 import type { LockManager } from "./locks";
 import * as logs from "./logs";
-import type { Job, JobErrorInfo, Lane, ResultSummary } from "./model";
-import type { JobQueue, LeasedJob } from "./queue";
+import type { CompletionStatus, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
+import type { JobChange, JobQueue, LeasedJob } from "./queue";
 import type { JobRegistry } from "./registry";
-import type { RunHistory, RunSummary } from "./run-history";
-import { familiesNamedBy } from "./payload-families";
+import { type RunSummary, recordRun } from "./run-history";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
-import { type Lease } from "./model";
 
 /** What a worker runs jobs with; `deps` are the services handlers get. */
 export interface WorkerDeps<D> {
   queue: JobQueue;
+  candidates: CandidatePool;
   locks: LockManager;
   registry: JobRegistry<D>;
   flows: JobFlows;
-  history: RunHistory;
   tasks: TaskQueuePort;
   deps: D;
   now: () => Date;
+  random?: () => number;
 }
 
 export interface WorkerOptions {
@@ -49,6 +52,16 @@ export interface RunReport {
   error: JobErrorInfo | null;
 }
 
+/** How an attempt ends, before it is written. */
+type Ending =
+  | { kind: "completed"; status: CompletionStatus; summary: ResultSummary; error: JobErrorInfo | null }
+  | { kind: "deferred"; until: Date; reason: JobErrorInfo; summary: ResultSummary | null }
+  | { kind: "failed"; failure: JobFailure; summary: ResultSummary | null }
+  | { kind: "lease_lost"; err: LeaseLostError };
+
+/** How many candidates one lease attempt may lose to other processes before the worker polls afresh. */
+const MAX_LEASE_TRIES = 10;
+
 export class Worker<D> {
   constructor(
     private readonly engine: WorkerDeps<D>,
@@ -61,101 +74,88 @@ export class Worker<D> {
 
   /** Leases the best ready job of `lanes` and runs it; null when nothing is ready. */
   async runNext(lanes: readonly Lane[]): Promise<RunReport | null> {
-    const leased = await this.engine.queue.leaseNextJob(this.options.workerId, lanes);
+    const leased = await this.leaseNext(lanes);
     return leased ? this.run(leased) : null;
   }
 
   /** Runs ready jobs until none is left, `maxJobs` ran or `budgetMs` passed. */
   async drain(lanes: readonly Lane[], limits: { maxJobs: number; budgetMs: number }): Promise<RunReport[]> {
-    const started = Date.now();
-    const reports: RunReport[] = [];
-    while (reports.length < limits.maxJobs && Date.now() - started < limits.budgetMs) {
-      const report = await this.runNext(lanes);
-      if (!report) break;
-      reports.push(report);
+    return this.engine.candidates.drain(lanes, async () => {
+      const started = Date.now();
+      const reports: RunReport[] = [];
+      while (reports.length < limits.maxJobs && Date.now() - started < limits.budgetMs) {
+        const report = await this.runNext(lanes);
+        if (!report) break;
+        reports.push(report);
+      }
+      return reports;
+    });
+  }
+
+  private async leaseNext(lanes: readonly Lane[]): Promise<LeasedJob | null> {
+    for (let tries = 0; tries < MAX_LEASE_TRIES; tries++) {
+      const candidate = await this.engine.candidates.next(lanes);
+      if (!candidate) return null;
+      const leased = await this.engine.queue.lease(candidate, this.options.workerId);
+      if (leased) return leased;
     }
-    return reports;
+    return null;
   }
 
   async run({ job, lease }: LeasedJob): Promise<RunReport> {
     const { queue, locks, now } = this.engine;
-    const startedAt = now();
-    const attempt = new FirestoreAttemptLog(
-      queue.db,
-      { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch },
+    const attempt = new AttemptLog(
+      { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch, startedAt: job.started_at ?? now() },
       now,
     );
-    const holder = { jobId: job.id, epoch: lease.epoch, owner: lease.owner };
     const heartbeat = new Heartbeat(queue, locks, lease, this.options.heartbeatMs, now);
+    const holder = { jobId: job.id, epoch: lease.epoch, owner: lease.owner };
     let lockKeys: string[] = [];
-    let status: RunReport["status"] = "lease_lost";
-    let error: JobErrorInfo | null = null;
-    let summary: ResultSummary | null = null;
+    let ending: Ending;
     logs.jobLeased(job, lease);
     try {
-      await attempt.start();
-      await queue.markRunning(lease);
       const handler = this.engine.registry.handlerFor(job.type);
-      lockKeys = (await handler.lockKeys?.(job, this.engine.deps)) ?? [];
-      if (lockKeys.length > 0) {
-        const taken = await locks.acquireLocks(lockKeys, holder);
-        if (!taken.acquired) {
-          lockKeys = [];
-          const until = new Date(now().getTime() + this.options.lockRetryMs);
-          error = {
-            code: "LOCK_HELD",
-            message: `locks held by ${taken.heldBy.map((h) => h.jobId).join(", ")}`,
-            transient: true,
-            details: taken.heldBy,
-          };
-          await queue.deferJob(lease, until, error);
-          attempt.event("deferred", { reason: "LOCK_HELD", until: until.toISOString() });
-          await this.wakeAt(job, lease.epoch, job.attempts - 1, until);
-          status = "deferred";
-          return this.report(job, status, error);
-        }
-        attempt.event("locks_acquired", { keys: lockKeys });
-      }
-      heartbeat.start(lockKeys);
-      const ctx: JobContext = {
-        jobId: job.id,
-        type: job.type,
-        attempt: job.attempts,
-        leaseEpoch: lease.epoch,
-        workerId: lease.owner,
-        mode: job.payload.mode,
-        signal: heartbeat.signal,
-      };
-      const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler));
-      heartbeat.throwIfLost();
-      summary = { ...outcome.summary, llm: attempt.llmTotals() };
-      if (outcome.kind === "completed") {
-        error = outcome.error ?? null;
-        await queue.completeJob(lease, { status: outcome.status, result_summary: summary, error });
-        status = outcome.status;
-      } else if (outcome.kind === "deferred") {
-        error = { code: outcome.reason.code, message: outcome.reason.message, transient: true };
-        await queue.deferJob(lease, outcome.until, outcome.reason, summary);
-        await this.wakeAt(job, lease.epoch, job.attempts - 1, outcome.until);
-        status = "deferred";
+      const keys = (await handler.lockKeys?.(job, this.engine.deps)) ?? [];
+      const taken = keys.length > 0 ? await locks.acquireLocks(keys, holder) : ({ acquired: true } as const);
+      if (!taken.acquired) {
+        const until = new Date(now().getTime() + this.options.lockRetryMs);
+        attempt.event("deferred", { reason: "LOCK_HELD", until: until.toISOString() });
+        const message = `locks held by ${taken.heldBy.map((h) => h.jobId).join(", ")}`;
+        ending = { kind: "deferred", until, reason: { code: "LOCK_HELD", message, transient: true, details: taken.heldBy }, summary: null };
       } else {
-        throw new Error(`job ${job.id} asked to wait for children it never created`);
+        lockKeys = keys;
+        if (keys.length > 0) attempt.event("locks_acquired", { keys });
+        heartbeat.start(lockKeys);
+        const ctx: JobContext = {
+          jobId: job.id,
+          type: job.type,
+          attempt: job.attempts,
+          leaseEpoch: lease.epoch,
+          workerId: lease.owner,
+          mode: job.payload.mode,
+          signal: heartbeat.signal,
+        };
+        const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler));
+        // A lost lease voids the result; a cancel that came after the work was done does not undo it.
+        heartbeat.throwIfLeaseLost();
+        ending = this.endingOf(outcome, heartbeat.cancelRequested);
       }
     } catch (err) {
-      ({ status, error } = await this.handleError(job, lease, err, summary));
+      ending = endingOfError(err);
     } finally {
       heartbeat.stop();
-      await this.cleanUp(job, holder, lockKeys, attempt, status, error, startedAt, summary);
     }
-    return this.report(job, status, error);
+    const { status, runAfter } = await this.end(job, lease, attempt, ending);
+    await this.afterEnd(job, lease, holder, lockKeys, ending, status, runAfter);
+    return { jobId: job.id, type: job.type, attempt: job.attempts, status, error: errorOf(ending) };
   }
 
   /** The handler's run, or for a parent whose children exist, their settlement (`flows.ts`). */
   private async execute(
     job: Job,
-    lease: Lease,
+    lease: HeldLease,
     ctx: JobContext,
-    attempt: FirestoreAttemptLog,
+    attempt: AttemptLog,
     handler: JobHandler<PayloadSchema, D>,
   ): Promise<HandlerOutcome> {
     const { flows } = this.engine;
@@ -165,61 +165,106 @@ export class Worker<D> {
     if (children.total !== null) return flows.settleParent(input, handler, children.total);
     const outcome = await handler.run(input);
     const total = childrenTotal(children);
-    if (outcome.kind !== "wait_for_children" || total === null) return outcome;
+    if (outcome.kind !== "wait_for_children") return outcome;
+    if (total === null) throw new Error(`job ${job.id} asked to wait for children it never created`);
     return flows.settleParent(input, handler, total, outcome.summary);
   }
 
-  private async handleError(
-    job: Job,
-    lease: Lease,
-    err: unknown,
-    summary: ResultSummary | null,
-  ): Promise<{ status: RunReport["status"]; error: JobErrorInfo | null }> {
-    const { queue } = this.engine;
-    if (err instanceof LeaseLostError) {
-      logs.leaseLost(job, err);
-      return { status: "lease_lost", error: null };
-    }
-    try {
-      if (err instanceof JobCancelledError) {
-        await queue.completeJob(lease, { status: "cancelled", result_summary: summary ?? undefined });
-        return { status: "cancelled", error: null };
-      }
-      const failure = toJobFailure(err);
-      const outcome = await queue.failJob(lease, failure, summary ?? undefined);
-      logs.jobFailed(job, failure, outcome.status);
-      if (outcome.status === "queued" && outcome.runAfter) await this.wakeAt(job, lease.epoch, job.attempts, outcome.runAfter);
-      return { status: outcome.status, error: failure.toInfo() };
-    } catch (writeErr) {
-      if (writeErr instanceof LeaseLostError) {
-        logs.leaseLost(job, writeErr);
-        return { status: "lease_lost", error: null };
-      }
-      throw writeErr;
+  private endingOf(outcome: HandlerOutcome, cancelRequested: boolean): Ending {
+    switch (outcome.kind) {
+      case "completed":
+        return {
+          kind: "completed",
+          status: outcome.status,
+          // The work was done before the cancel could stop it: the job keeps its outcome, and says so.
+          summary: cancelRequested && outcome.status !== "cancelled" ? { ...outcome.summary, cancel_requested: true } : outcome.summary,
+          error: outcome.error ?? null,
+        };
+      case "deferred":
+        return { kind: "deferred", until: outcome.until, reason: { ...outcome.reason, transient: true }, summary: outcome.summary ?? null };
+      case "wait_for_children":
+        throw new Error("a parent's wait is settled before it ends");
     }
   }
 
-  /** Best effort: a failure here must not hide the job's outcome (the watchdog cleans up after us). */
-  private async cleanUp(
+  /**
+   * Writes the attempt's end: the job's new status, and when it runs again (a deferral, a retry).
+   * "lease_lost" when the lease was lost: nothing is written then.
+   */
+  private async end(
     job: Job,
+    lease: HeldLease,
+    attempt: AttemptLog,
+    ending: Ending,
+  ): Promise<{ status: RunReport["status"]; runAfter: Date | null }> {
+    const lost = { status: "lease_lost" as const, runAfter: null };
+    if (ending.kind === "lease_lost") {
+      logs.leaseLost(job, ending.err);
+      return lost;
+    }
+    const now = this.engine.now();
+    const llm = addUsage(job.llm_usage ?? NO_LLM_USAGE, attempt.llmTotals());
+    const written = this.attemptEnding(job, ending, llm);
+    try {
+      return await this.engine.queue.endAttempt(lease, {
+        ...written,
+        bookkeeping: (writes, status) => {
+          const error = errorOf(ending);
+          writes.set(attemptRef(this.engine.queue.db, job.id, lease.epoch), attempt.document({ status, error, finishedAt: now }), {});
+          recordRun(
+            writes,
+            this.engine.queue.db,
+            runSummary(job, lease, status, error, now, written.summary, attempt.llmTotals(), this.engine.registry.subjectsOf(job.payload)),
+            this.engine.random,
+          );
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof LeaseLostError)) throw err;
+      logs.leaseLost(job, err);
+      return lost;
+    }
+  }
+
+  /** The job's change for `ending`, with the summary its run history records (LLM usage summed over attempts). */
+  private attemptEnding(
+    job: Job,
+    ending: Exclude<Ending, { kind: "lease_lost" }>,
+    llm: LlmTotals,
+  ): JobChange & { summary: ResultSummary | null } {
+    const { queue } = this.engine;
+    const summary = ending.summary ? { ...ending.summary, llm } : null;
+    const change = (() => {
+      switch (ending.kind) {
+        case "completed":
+          return queue.completing(ending.status, summary, ending.error);
+        case "deferred":
+          return queue.deferring(job, ending.until, ending.reason, summary);
+        case "failed":
+          return queue.failing(job, ending.failure, summary);
+      }
+    })();
+    return { ...change, fields: { ...change.fields, llm_usage: llm }, summary };
+  }
+
+  /** Best effort after the attempt's end is written: what fails here the watchdog reconciles. */
+  private async afterEnd(
+    job: Job,
+    lease: HeldLease,
     holder: { jobId: string; epoch: number },
     lockKeys: string[],
-    attempt: FirestoreAttemptLog,
+    ending: Ending,
     status: RunReport["status"],
-    error: JobErrorInfo | null,
-    startedAt: Date,
-    summary: ResultSummary | null,
+    runAfter: Date | null,
   ): Promise<void> {
-    const { locks, history, flows, now } = this.engine;
-    const steps: Array<[string, () => Promise<unknown>]> = [
-      ["release_locks", () => locks.releaseLocks(lockKeys, holder)],
-      ["finish_attempt", () => attempt.finish(status === "lease_lost" ? "failed" : status, error)],
-    ];
-    if (status !== "lease_lost") {
-      const run = runSummary(job, holder.epoch, this.options.workerId, status, error, startedAt, now(), summary, attempt.llmTotals());
-      steps.push(["run_history", () => history.record(run)]);
-      if (isFinalStatus(status)) steps.push(["child_finished", () => flows.childFinished(job, status)]);
+    const { locks, flows, tasks } = this.engine;
+    const steps: Array<[string, () => Promise<unknown>]> = [["release_locks", () => locks.releaseLocks(lockKeys, holder)]];
+    if ((status === "deferred" || status === "queued") && runAfter) {
+      // Named after the job's attempts and epoch as they are now, so it is this wait's own wake-up.
+      const attempts = status === "deferred" ? job.attempts - 1 : job.attempts;
+      steps.push(["wake", () => tasks.enqueueWakeup(wakeupFor({ ...job, lease_epoch: lease.epoch, attempts, run_after: runAfter }))]);
     }
+    if (status !== "lease_lost" && isFinalStatus(status)) steps.push(["child_finished", () => flows.childFinished(job, status)]);
     for (const [name, step] of steps) {
       try {
         await step();
@@ -227,15 +272,8 @@ export class Worker<D> {
         logs.cleanupFailed(job, name, err);
       }
     }
-    logs.jobFinished(job, status, error);
-  }
-
-  private async wakeAt(job: Job, epoch: number, attempts: number, runAfter: Date): Promise<void> {
-    await this.engine.tasks.enqueueWakeup(wakeupFor({ ...job, lease_epoch: epoch, attempts, run_after: runAfter }));
-  }
-
-  private report(job: Job, status: RunReport["status"], error: JobErrorInfo | null): RunReport {
-    return { jobId: job.id, type: job.type, attempt: job.attempts, status, error };
+    if (ending.kind === "failed" && status !== "lease_lost") logs.jobFailed(job, ending.failure, status);
+    logs.jobFinished(job, status, errorOf(ending));
   }
 }
 
@@ -243,7 +281,7 @@ export class Worker<D> {
 export function jobScope(
   { queue, flows, tasks }: Pick<WorkerDeps<unknown>, "queue" | "flows" | "tasks">,
   job: Job,
-  lease: Lease,
+  lease: HeldLease,
   onChildrenCreated: (total: number) => void = () => undefined,
 ): JobScope {
   return {
@@ -251,6 +289,13 @@ export function jobScope(
     fenced: (fn) => queue.fenced(lease, (tx) => fn(tx)),
     fence: async (tx) => {
       await queue.readFencedJob(tx, lease);
+    },
+    savePlan: (plan) => queue.savePlan(lease, plan),
+    savedPlan: async () => {
+      if (job.plan_id === null) return null;
+      const plan = await queue.savedPlan(job.id, job.plan_id);
+      if (!plan) throw new Error(`job ${job.id} committed to plan ${job.plan_id}, which is gone`);
+      return { planId: job.plan_id, plan };
     },
     reportProgress: (progress) => queue.reportProgress(lease, progress),
     createJob: (input) => submitJob(queue, tasks, { ...input, created_by: `system:${job.type}` }),
@@ -262,6 +307,35 @@ export function jobScope(
   };
 }
 
+function endingOfError(err: unknown): Ending {
+  if (err instanceof LeaseLostError) return { kind: "lease_lost", err };
+  // Stopped at a safe point after a cancel: the handler's partial summary, if it gave one, is in the attempt log.
+  if (err instanceof JobCancelledError) return { kind: "completed", status: "cancelled", summary: {}, error: null };
+  return { kind: "failed", failure: toJobFailure(err), summary: null };
+}
+
+function errorOf(ending: Ending): JobErrorInfo | null {
+  switch (ending.kind) {
+    case "completed":
+      return ending.error;
+    case "deferred":
+      return ending.reason;
+    case "failed":
+      return ending.failure.toInfo();
+    case "lease_lost":
+      return null;
+  }
+}
+
+function addUsage(a: LlmTotals, b: LlmTotals): LlmTotals {
+  return {
+    calls: a.calls + b.calls,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    estimated_cost_usd: Math.round((a.estimated_cost_usd + b.estimated_cost_usd) * 1e6) / 1e6,
+  };
+}
+
 /** Read through a call: the handler's run may have set it (TypeScript keeps the narrowing from before). */
 function childrenTotal(children: { total: number | null }): number | null {
   return children.total;
@@ -269,31 +343,31 @@ function childrenTotal(children: { total: number | null }): number | null {
 
 function runSummary(
   job: Job,
-  epoch: number,
-  workerId: string,
+  lease: HeldLease,
   status: JobStatus,
   error: JobErrorInfo | null,
-  startedAt: Date,
   finishedAt: Date,
   summary: ResultSummary | null,
-  llm: ReturnType<FirestoreAttemptLog["llmTotals"]>,
+  llm: LlmTotals,
+  subjects: string[],
 ): RunSummary {
   const applied = Number(summary?.applied ?? 0);
   // Handlers put their preview lines in `changes_preview`.
   const lines = summary?.changes_preview;
   const preview = Array.isArray(lines) ? lines.map((line: unknown) => (typeof line === "string" ? line : JSON.stringify(line))) : [];
+  const startedAt = job.started_at ?? finishedAt;
   return {
     job_id: job.id,
     attempt: job.attempts,
-    lease_epoch: epoch,
+    lease_epoch: lease.epoch,
     type: job.type,
-    families: familiesNamedBy(job.payload),
+    subjects,
     lane: job.queue,
     priority: job.priority,
-    attempt_status: status === "queued" ? ("failed" as const) : status,
+    attempt_status: status,
     job_status: status,
     mode: job.payload.mode,
-    worker_id: workerId,
+    worker_id: lease.owner,
     started_at: startedAt,
     finished_at: finishedAt,
     changes_count: Number.isFinite(applied) ? applied : 0,

@@ -6,6 +6,8 @@ import type { LlmUsage } from "./types";
  *   limit; the same request would be cut off again, so retrying the job cannot help.
  * - LLM_AUTH: no usable credentials or no permission (ADC, the metadata server, IAM): a configuration
  *   problem, permanent unless the credential service itself was briefly unavailable.
+ * - LLM_NOT_CONFIGURED: deployed functions with no real LLM selected (LLM_PROVIDER=fake without
+ *   LLM_ALLOW_FAKE); nothing changes until someone sets the params.
  */
 const TRANSIENT_BY_CODE = {
   LLM_TIMEOUT: true,
@@ -15,6 +17,7 @@ const TRANSIENT_BY_CODE = {
   LLM_REJECTED: false,
   LLM_TRUNCATED: false,
   LLM_AUTH: false,
+  LLM_NOT_CONFIGURED: false,
 } as const satisfies Record<string, boolean>;
 
 export type LlmErrorCode = keyof typeof TRANSIENT_BY_CODE;
@@ -36,6 +39,14 @@ export class LlmError extends Error {
     this.transient = options.transient ?? TRANSIENT_BY_CODE[code];
     if (options.usage) this.usage = options.usage;
   }
+}
+
+/**
+ * A failure that no call can get past until someone changes the configuration: it stops the job
+ * (and fails it with its code) rather than counting against one exercise or one repair round.
+ */
+export function isLlmConfigurationError(err: unknown): boolean {
+  return err instanceof LlmError && (err.code === "LLM_AUTH" || err.code === "LLM_NOT_CONFIGURED");
 }
 
 /** Timeouts (408), 429 and 5xx are transient; 401/403 are credentials or permissions; any other 4xx is a permanent rejection. */

@@ -1,18 +1,21 @@
 /**
- * `npm start`: the whole engine on this machine. Starts (or finds) a Firestore emulator, seeds the
- * demo catalog, runs the engine in-process (trigger listener, in-process task queue, watchdog timer,
- * fake LLM), submits demo jobs the way a client app does (by writing documents), shows their
- * progress, and keeps processing new job documents until Ctrl-C.
+ * `npm start`: the whole engine on this machine, as a restartable service. Starts (or finds) a
+ * Firestore emulator, seeds the demo catalog when the catalog is empty (or SEED_DEMO=1), runs the
+ * engine in-process (trigger listener, in-process task queue, the watchdog on its param's
+ * interval and once at start, fake LLM), submits demo jobs the way a client app does (by writing
+ * documents), shows their progress, and keeps processing new job documents until Ctrl-C.
  *
  * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT, DEMO_JOBS=0 (no
- * demo jobs), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), VERBOSE=1 (the engine's info
- * logs too), and every engine param
+ * demo jobs), SEED_DEMO=1 (write the demo catalog even over existing data), EXIT_WHEN_DONE=1 (stop
+ * once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on timers, at their cron
+ * times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs too), and every engine param
  * (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
  */
 import "./quiet-logs";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { loadEngineConfig } from "../config";
 import { firestoreClient } from "../firestore";
+import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime } from "./runtime";
@@ -64,18 +67,21 @@ function line(id: string, data: JobLine): string {
   return `  ${String(data.status).padEnd(18)} ${String(data.type).padEnd(27)} ${id}${progress}${error}${summary}`;
 }
 
-/** Prints every job's status change as it happens. Returns the unsubscribe function. */
-function showProgress(db: Firestore, onChange: (statuses: Map<string, JobStatus>) => void): () => void {
+/** Prints the status changes of the jobs created since `since`, as they happen. Returns the unsubscribe function. */
+function showProgress(db: Firestore, since: Date, onChange: (statuses: Map<string, JobStatus>) => void): () => void {
   const statuses = new Map<string, JobStatus>();
-  return db.collection(JOB_COLLECTIONS.jobs).onSnapshot((snap) => {
-    for (const change of snap.docChanges()) {
-      const data = change.doc.data();
-      if (statuses.get(change.doc.id) === data.status) continue;
-      statuses.set(change.doc.id, data.status as JobStatus);
-      console.log(line(change.doc.id, data as JobLine));
-    }
-    onChange(statuses);
-  });
+  return db
+    .collection(JOB_COLLECTIONS.jobs)
+    .where("created_at", ">=", Timestamp.fromDate(since))
+    .onSnapshot((snap) => {
+      for (const change of snap.docChanges()) {
+        const data = change.doc.data();
+        if (statuses.get(change.doc.id) === data.status) continue;
+        statuses.set(change.doc.id, data.status as JobStatus);
+        console.log(line(change.doc.id, data as JobLine));
+      }
+      onChange(statuses);
+    });
 }
 
 async function main(): Promise<void> {
@@ -87,17 +93,29 @@ async function main(): Promise<void> {
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 
-  const seeded = await seedDemoCatalog(db, { includeBroken: true });
-  console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
+  // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
+  const catalogIsEmpty = (await db.collection(CATALOG_COLLECTIONS.exercises).limit(1).get()).empty;
+  if (catalogIsEmpty || process.env.SEED_DEMO === "1") {
+    const seeded = await seedDemoCatalog(db, { includeBroken: true });
+    console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
+  } else {
+    console.log("the catalog has data: not seeding it (SEED_DEMO=1 seeds anyway)");
+  }
 
-  const runtime = new LocalRuntime({ db, config: loadEngineConfig(), watchdogIntervalMs: 30_000 });
+  const config = loadEngineConfig();
+  const startedAt = new Date();
+  const schedules = process.env.RUN_SCHEDULES === "1";
+  const runtime = new LocalRuntime({ db, config, watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000, schedules });
   await runtime.start();
-  console.log("engine running: trigger listener, in-process task queues, watchdog every 30 s, fake LLM");
+  // Jobs a previous run left behind (a crash, a kill) are recovered now, not at the first interval.
+  await runtime.runWatchdog();
+  console.log(`engine running: trigger listener, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, fake LLM`);
+  console.log(schedules ? "scheduled scans: on (see `npm run cli -- schedules`)" : "scheduled scans: off (RUN_SCHEDULES=1 runs them)");
 
   const submitted = new Set<string>();
   const exitWhenDone = process.env.EXIT_WHEN_DONE === "1";
   let reported = false;
-  const stopProgress = showProgress(db, (statuses) => {
+  const stopProgress = showProgress(db, startedAt, (statuses) => {
     const pending = [...statuses.values()].filter((s) => !FINAL_STATUSES.includes(s));
     if (!reported && submitted.size > 0 && pending.length === 0) {
       reported = true;

@@ -1,9 +1,10 @@
 /**
  * The whole engine in one process, wired like the deployed functions: a Firestore listener plays
  * the onDocumentCreated trigger, an in-process task queue plays Cloud Tasks (dispatching to the same
- * lane handler), and a timer plays the scheduled watchdog. Used by `npm start` and the tests.
+ * lane handler), a timer plays the scheduled watchdog, and when asked timers play the scheduled
+ * scans (`schedule-timers.ts`). Used by `npm start` and the tests.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import type { EngineConfig } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -12,6 +13,7 @@ import { handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
 import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
+import { ScheduleTimers } from "./schedule-timers";
 
 export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" | "config"> {
   db: Firestore;
@@ -19,6 +21,8 @@ export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" 
   maxConcurrent?: Record<Lane, number>;
   /** 0 disables the watchdog timer. */
   watchdogIntervalMs?: number;
+  /** Run the scheduled scans on timers; off by default, so a demo or a test stays quiet. */
+  schedules?: boolean;
   onError?: (err: unknown, where: string) => void;
 }
 
@@ -27,6 +31,7 @@ export class LocalRuntime {
   readonly tasks: InProcessTaskQueue;
   private unsubscribe: (() => void) | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
+  private scheduleTimers: ScheduleTimers | undefined;
   private readonly pendingIntakes = new Set<Promise<unknown>>();
   private stopped = false;
 
@@ -44,18 +49,24 @@ export class LocalRuntime {
   }
 
   /**
-   * Starts the trigger listener and the watchdog timer; resolves once the listener is live (its first
-   * snapshot arrived), so documents written afterwards are seen. Existing queued jobs get a wake-up too.
+   * Starts the trigger listener, the watchdog timer and (if asked) the schedule timers; resolves once the listener is live (its first
+   * snapshot arrived), so documents written afterwards are seen.
+   *
+   * The listener plays onDocumentCreated over the queued jobs only: a job leaves the query when it
+   * is leased, so a burst costs a few messages per job (added, taken in, leased), never the whole
+   * collection and its history; and a restart takes in only what still waits (each waiting job gets
+   * a wake-up, nothing else is touched).
    */
   async start(): Promise<void> {
     const onError = this.options.onError ?? ((err, where) => console.error(`[${where}]`, err));
     let live: () => void = () => undefined;
     const firstSnapshot = new Promise<void>((resolve) => (live = resolve));
-    this.unsubscribe = this.options.db.collection(JOB_COLLECTIONS.jobs).onSnapshot(
+    const waiting = this.options.db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued");
+    this.unsubscribe = waiting.onSnapshot(
       (snap) => {
         for (const change of snap.docChanges()) {
           if (change.type !== "added") continue;
-          const intake = this.intakeWithRetries(change.doc.id)
+          const intake = this.intakeWithRetries(change.doc)
             .catch((err) => onError(err, "intake"))
             .finally(() => this.pendingIntakes.delete(intake));
           this.pendingIntakes.add(intake);
@@ -73,14 +84,20 @@ export class LocalRuntime {
         this.runWatchdog().catch((err) => onError(err, "watchdog"));
       }, interval);
     }
+    if (this.options.schedules) {
+      this.scheduleTimers = new ScheduleTimers(this.engine, onError);
+      this.scheduleTimers.start();
+    }
     await firstSnapshot;
   }
 
   /** Like a trigger deployed with `retry: true`: a failed intake (e.g. contention) is delivered again. */
-  private async intakeWithRetries(jobId: string, attempts = 5): Promise<void> {
+  private async intakeWithRetries(doc: DocumentSnapshot, attempts = 5): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await handleJobCreated(this.engine, { params: { jobId }, authType: "unknown", authId: "local-client" });
+        // The first delivery carries the snapshot (no read); a retry reads the document as it is now.
+        const data = attempt === 1 ? doc : undefined;
+        await handleJobCreated(this.engine, { params: { jobId: doc.id }, data, authType: "unknown", authId: "local-client" });
         return;
       } catch (err) {
         if (attempt >= attempts || this.stopped) throw err;
@@ -103,6 +120,7 @@ export class LocalRuntime {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.scheduleTimers?.stop();
     await Promise.all([...this.pendingIntakes]);
     await this.tasks.close();
   }

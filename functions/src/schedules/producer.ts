@@ -35,7 +35,7 @@ export function scheduleOf(scan: ScanSchedule, config: EngineConfig): { cron: st
 }
 
 /** `apply` only when both the catalog's apply gate and the scan's own param allow it. */
-function scheduledMode(scan: ScanSchedule, config: EngineConfig): Mode {
+export function scheduledMode(scan: ScanSchedule, config: EngineConfig): Mode {
   return config.applyEnabled && config[`${scan.key}Apply`] ? "apply" : "dry_run";
 }
 

@@ -40,6 +40,13 @@ export const SCAN_SCHEDULES: readonly ScanSchedule[] = [
   },
 ];
 
+/** index.ts exports the scans' functions as this group: deployed as `scans-<key>`. */
+const SCAN_FUNCTION_GROUP = "scans";
+
+export function scheduledFunctionName(scan: ScanSchedule): string {
+  return `${SCAN_FUNCTION_GROUP}-${scan.key}`;
+}
+
 /** The row of a scan, by job type or key (`QUALITY_SCAN`, `qualityScan`; any case). */
 export function findScanSchedule(name: string): ScanSchedule | undefined {
   const wanted = name.toLowerCase();

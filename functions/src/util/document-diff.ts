@@ -6,7 +6,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { getPath, isPlainRecord, type DocData } from "./object-paths";
 
 /** JSON with sorted keys, so equal content always serialises the same way. */
-function stableStringify(value: unknown): string {
+export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
   const entries = Object.entries(value as Record<string, unknown>)

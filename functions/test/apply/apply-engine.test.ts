@@ -1,13 +1,20 @@
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { planWriter } from "../../src/apply/run-plan";
 import { type Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { IDEMPOTENCY_TTL_MS } from "../../src/apply/idempotency";
-import { type ChangePlan, type OperationInput, operationKey } from "../../src/apply/plan";
+import { type ChangePlan, type OperationInput } from "../../src/apply/plan";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
+import {
+  type TestDeps,
+  type TestHandlerInput,
+  leaseForTest,
+  makeTestDeps,
+  operationKeyOf,
+  retryForTest,
+  writerOf,
+} from "../helpers/engine";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
@@ -63,12 +70,12 @@ describe("ApplyEngine.preview", () => {
     expect(preview.operations[1].changes[0]).toMatchObject({ target: "exercise_aliases/squat-barbell", change: "create", before: null });
   });
 
-  it("marks operations already applied", async () => {
+  it("shows an operation already in effect as no change", async () => {
     const { engine, input } = await start();
     const plan = normalizePlan();
-    await engine.apply(planOf([plan.operations[2]]), planWriter(input));
+    await engine.apply(planOf([plan.operations[2]]), writerOf(input));
     const preview = await engine.preview(plan);
-    expect(preview.operations.map((op) => op.outcome)).toEqual(["would_apply", "would_apply", "already_applied", "would_apply"]);
+    expect(preview.operations.map((op) => op.outcome)).toEqual(["would_apply", "would_apply", "no_change", "would_apply"]);
   });
 });
 
@@ -77,7 +84,7 @@ describe("ApplyEngine.apply", () => {
     const { engine, input } = await start();
     const startedAt = Date.now();
     const plan = normalizePlan();
-    const result = await engine.apply(plan, planWriter(input));
+    const result = await engine.apply(plan, writerOf(input));
 
     expect(result.applied.map((op) => op.operation_index)).toEqual([0, 1, 2, 3]);
     expect(result).toMatchObject({ skipped: [], failed: [], not_attempted: [] });
@@ -100,7 +107,7 @@ describe("ApplyEngine.apply", () => {
       lease_epoch: input.lease.epoch,
       operation_index: 0,
       op: "rename_exercise",
-      idempotency_key: operationKey(plan.operations[0]),
+      idempotency_key: operationKeyOf(input, plan.operations[0], 0)!,
       rationale,
       status: "applied",
       targets: [`exercises/${squat.id}`],
@@ -111,7 +118,10 @@ describe("ApplyEngine.apply", () => {
       changed_paths: ["name", "name_slug"],
     });
 
-    const record = await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(plan.operations[0])).get();
+    const record = await db
+      .collection(APPLY_COLLECTIONS.idempotency)
+      .doc(operationKeyOf(input, plan.operations[0], 0)!)
+      .get();
     expect(record.data()).toMatchObject({
       key: record.id,
       job_id: input.job.id,
@@ -144,7 +154,7 @@ describe("ApplyEngine.apply", () => {
         { op: "update_family_registry", family_slug: "squat", status: "deprecated", rationale },
         { op: "update_family_registry", family_slug: "front_squat", rationale },
       ]),
-      planWriter(input),
+      writerOf(input),
     );
     expect(result.failed).toEqual([]);
     expect(await exercise(squat.id)).toMatchObject({
@@ -160,19 +170,21 @@ describe("ApplyEngine.apply", () => {
     expect(await registry("front_squat")).toMatchObject({ exercise_count: 1, base_name: "Front Squat", status: "active" });
   });
 
-  it("changes the catalog once when the same plan is applied twice, or by a second job", async () => {
+  it("changes the catalog once when a job applies its plan twice; a second job's plan of the same changes is stale", async () => {
     const { deps, engine, input } = await start();
     const plan = normalizePlan();
-    await engine.apply(plan, planWriter(input));
+    await engine.apply(plan, writerOf(input));
     const after = await snapshotCatalog(db);
 
-    const again = await engine.apply(plan, planWriter(input));
+    const again = await engine.apply(plan, writerOf(input));
     expect(again.applied).toEqual([]);
     expect(again.skipped.map((op) => op.reason)).toEqual(["already_applied", "already_applied", "already_applied", "already_applied"]);
 
     const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
-    const second = await engine.apply(plan, planWriter(other));
-    expect(second.skipped.every((op) => op.applied_by_job === input.job.id)).toBe(true);
+    const second = await engine.apply(plan, writerOf(other));
+    expect(second.applied).toEqual([]);
+    expect(second.failed).toEqual([expect.objectContaining({ operation_index: 0, code: "STALE_PLAN", path: "old_name" })]);
+    expect(second.not_attempted).toEqual([1, 2, 3]);
     expect(await snapshotCatalog(db)).toBe(after);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
   });
@@ -186,12 +198,12 @@ describe("ApplyEngine.apply", () => {
         { op: "update_family_registry", family_slug: "bench_press", rationale },
       ]);
     };
-    expect((await engine.apply(addVariant("Bench Press (Cable)", "cable"), planWriter(input))).applied).toHaveLength(2);
+    expect((await engine.apply(addVariant("Bench Press (Cable)", "cable"), writerOf(input))).applied).toHaveLength(2);
     const later = await leaseForTest(deps, {
       type: "EXERCISE_ADD",
       payload: { mode: "apply", intent: { base_name: "Bench Press", equipment: ["machine"] } },
     });
-    const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), planWriter(later));
+    const result = await engine.apply(addVariant("Bench Press (Machine)", "machine"), writerOf(later));
     expect(result.applied.map((op) => op.idempotency_key === null)).toEqual([false, true]);
     const registry = (await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").get()).data();
     expect(registry).toMatchObject({ exercise_count: 4, primary_equipment: ["barbell", "cable", "dumbbell", "machine"] });
@@ -211,11 +223,18 @@ describe("ApplyEngine.apply", () => {
       stale,
       { op: "update_family_registry", family_slug: "bench_press", rationale },
     ]);
-    const result = await engine.apply(plan, planWriter(input));
+    const result = await engine.apply(plan, writerOf(input));
     expect(result.applied.map((op) => op.operation_index)).toEqual([0]);
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 1, code: "STALE_PLAN", path: "old_name" })]);
     expect(result.not_attempted).toEqual([2]);
-    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(plan.operations[1])).get()).exists).toBe(false);
+    expect(
+      (
+        await db
+          .collection(APPLY_COLLECTIONS.idempotency)
+          .doc(operationKeyOf(input, plan.operations[1], 1)!)
+          .get()
+      ).exists,
+    ).toBe(false);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(1);
     expect((await exercise(squat.id)).name).toBe("Squat (Barbell)");
   });
@@ -224,7 +243,7 @@ describe("ApplyEngine.apply", () => {
     const { engine, input } = await start();
     const result = await engine.apply(
       planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "strength" }, rationale }]),
-      planWriter(input),
+      writerOf(input),
     );
     expect(result.failed).toEqual([expect.objectContaining({ operation_index: 0, code: "SCHEMA_INVALID", path: "category" })]);
     expect((await exercise(squat.id)).category).toBe("compound");
@@ -238,7 +257,7 @@ describe("ApplyEngine.apply", () => {
         { op: "patch_fields", exercise_id: squat.id, set: { category: "compound" }, rationale },
         { op: "no_change", rationale },
       ]),
-      planWriter(input),
+      writerOf(input),
     );
     expect(result.unchanged).toEqual([
       { operation_index: 0, op: "patch_fields", reason: "already_in_effect" },
@@ -251,7 +270,7 @@ describe("ApplyEngine.apply", () => {
   it("stops between operations when the job's signal aborts", async () => {
     const { engine, input } = await start();
     const reason = new Error("cancelled");
-    const applying = engine.apply(normalizePlan(), planWriter(input), {
+    const applying = engine.apply(normalizePlan(), writerOf(input), {
       signal: input.abort.signal,
       beforeOperation: (index) => {
         if (index === 2) input.abort.abort(reason);
@@ -266,7 +285,7 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
   it("after a crash between two operations, the retry applies every operation exactly once", async () => {
     const { deps, engine, input } = await start();
     const plan = normalizePlan();
-    const crash = engine.apply(plan, planWriter(input), {
+    const crash = engine.apply(plan, writerOf(input), {
       beforeOperation: (index) => {
         if (index === 2) throw new Error("worker crashed");
       },
@@ -276,13 +295,13 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
 
     const retry = await retryForTest(deps, input);
     expect(retry.lease.epoch).toBeGreaterThan(input.lease.epoch);
-    const result = await engine.apply(plan, planWriter(retry));
+    const result = await engine.apply(plan, writerOf(retry));
     expect(result.skipped.map((op) => op.operation_index)).toEqual([0, 1]);
     expect(result.applied.map((op) => op.operation_index)).toEqual([2, 3]);
 
     const journal = await db.collection(APPLY_COLLECTIONS.changes).get();
     const keys = journal.docs.map((doc) => doc.get("idempotency_key") as string).sort();
-    expect(keys).toEqual(plan.operations.map(operationKey).sort());
+    expect(keys).toEqual(plan.operations.map((op, index) => operationKeyOf(input, op, index)).sort());
     expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
   });
 
@@ -290,24 +309,23 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     const { deps, engine, input } = await start();
     const before = await snapshotCatalog(db);
     await retryForTest(deps, input);
-    await expect(engine.apply(normalizePlan(), planWriter(input))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(engine.apply(normalizePlan(), writerOf(input))).rejects.toBeInstanceOf(LeaseLostError);
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
     expect(await count(APPLY_COLLECTIONS.idempotency)).toBe(0);
   });
 
-  it("two jobs racing with the same operations apply each of them once", async () => {
+  it("two jobs racing with the same operations: one applies them, the other finds its plan stale", async () => {
     const { deps, input } = await start();
     const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
     const plan = normalizePlan();
     const [a, b] = await Promise.all([
-      new ApplyEngine(newFirestore()).apply(plan, planWriter(input)),
-      new ApplyEngine(newFirestore()).apply(plan, planWriter(other)),
+      new ApplyEngine(newFirestore()).apply(plan, writerOf(input)),
+      new ApplyEngine(newFirestore()).apply(plan, writerOf(other)),
     ]);
     const appliedIndexes = [...a.applied, ...b.applied].map((op) => op.operation_index).sort();
     expect(appliedIndexes).toEqual([0, 1, 2, 3]);
-    expect(a.failed).toEqual([]);
-    expect(b.failed).toEqual([]);
+    expect([...a.failed, ...b.failed]).toEqual([expect.objectContaining({ operation_index: 0, code: "STALE_PLAN" })]);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
     expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
   });

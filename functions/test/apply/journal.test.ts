@@ -1,12 +1,11 @@
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { planWriter } from "../../src/apply/run-plan";
 import { type Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
-import { type ChangePlan, operationKey } from "../../src/apply/plan";
+import { type ChangePlan } from "../../src/apply/plan";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
-import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type TestHandlerInput, leaseForTest, makeTestDeps, operationKeyOf, writerOf } from "../helpers/engine";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
@@ -43,8 +42,9 @@ beforeEach(async () => {
 });
 
 const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
-async function applyOne(plan: ChangePlan): Promise<string> {
-  const result = await engine.apply(plan, planWriter(input));
+/** Applies a one-operation plan of the job; each plan of a test needs its own id, as each frozen plan has. */
+async function applyOne(plan: ChangePlan, planId?: string): Promise<string> {
+  const result = await engine.apply(plan, writerOf(input, planId));
   expect(result.change_ids).toHaveLength(1);
   return result.change_ids[0];
 }
@@ -65,10 +65,17 @@ describe("revertChange", () => {
     expect((updated_at as Timestamp).toMillis()).toBeGreaterThanOrEqual((applied!.updated_at as Timestamp).toMillis());
     const entry = await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get();
     expect(entry.data()).toMatchObject({ status: "reverted", reverted_by: "operator" });
-    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(operationKey(renamePlan.operations[0])).get()).exists).toBe(false);
+    expect(
+      (
+        await db
+          .collection(APPLY_COLLECTIONS.idempotency)
+          .doc(operationKeyOf(input, renamePlan.operations[0], 0)!)
+          .get()
+      ).exists,
+    ).toBe(false);
 
     expect((await revertChange(db, changeId)).status).toBe("already_reverted");
-    expect((await engine.apply(renamePlan, planWriter(input))).applied).toHaveLength(1);
+    expect((await engine.apply(renamePlan, writerOf(input))).applied).toHaveLength(1);
     expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
   });
 
@@ -81,7 +88,7 @@ describe("revertChange", () => {
 
   it("refuses after a later edit of the same document, and changes nothing", async () => {
     const changeId = await applyOne(renamePlan);
-    await applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]));
+    await applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]), "p2");
     const before = await exercise(benchBarbell.id);
 
     const err = await revertChange(db, changeId).catch((e: unknown) => e);

@@ -1,4 +1,3 @@
-import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { type Firestore } from "firebase-admin/firestore";
@@ -46,15 +45,9 @@ async function start(mode: Mode, overrides: TestDepsOverrides = {}, database = d
   return { deps, input };
 }
 
-async function attemptDoc(input: TestHandlerInput): Promise<FirebaseFirestore.DocumentData> {
-  await input.attemptLog.finish("succeeded", null);
-  const snap = await db
-    .collection(JOB_COLLECTIONS.jobs)
-    .doc(input.job.id)
-    .collection(JOB_COLLECTIONS.attempts)
-    .doc(String(input.attempt.attemptNumber))
-    .get();
-  return snap.data()!;
+/** The attempt log as the worker would write it when the attempt ends. */
+function attemptDoc(input: TestHandlerInput): FirebaseFirestore.DocumentData {
+  return input.attemptLog.document({ status: "succeeded", error: null, finishedAt: new Date() });
 }
 
 const count = async (collection: string) => (await db.collection(collection).get()).size;
@@ -72,7 +65,7 @@ describe("runPlan", () => {
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
     expect(await count(APPLY_COLLECTIONS.idempotency)).toBe(0);
-    const attempt = await attemptDoc(input);
+    const attempt = attemptDoc(input);
     expect(attempt.plan.operations).toHaveLength(4);
     expect(attempt.validation).toMatchObject({ ok: true, errors: [] });
     expect(attempt.apply_result.counts).toMatchObject({ would_apply: 3 });
@@ -87,7 +80,7 @@ describe("runPlan", () => {
       summary: { mode: "apply", operations: 4, applied: 3, skipped: 0, failed: 0, no_change: 1, changes: 3 },
     });
     expect((await db.collection(CATALOG_COLLECTIONS.exercises).doc(squat.id).get()).get("name")).toBe("Back Squat (Barbell)");
-    expect((await attemptDoc(input)).apply_result.change_ids).toHaveLength(3);
+    expect(attemptDoc(input).apply_result.change_ids).toHaveLength(3);
   });
 
   it("apply with the gate closed: needs_review APPLY_DISABLED, nothing written", async () => {
@@ -133,7 +126,7 @@ describe("runPlan", () => {
     expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 1, applied: 1 } });
     expect(repairPlan).toHaveBeenCalledTimes(1);
     expect(repairPlan.mock.calls[0][2]).toBe(1);
-    const attempt = await attemptDoc(input);
+    const attempt = attemptDoc(input);
     expect(attempt.repairs).toEqual([expect.objectContaining({ round: 1, operations_returned: 1, errors_after: 0 })]);
   });
 
@@ -157,7 +150,7 @@ describe("runPlan", () => {
     expect(repairPlan.mock.calls.map((call) => call[2])).toEqual([1, 2]);
   });
 
-  it("a plan that applies only in part goes to review with the per-operation errors", async () => {
+  it("a plan whose target changed after validation goes to review as TARGET_CHANGED with the per-operation errors", async () => {
     // A concurrent writer renames the squat between validation and the rename's transaction.
     let transactions = 0;
     const meddling = new Proxy(db, {
@@ -179,7 +172,7 @@ describe("runPlan", () => {
       status: "needs_review",
       summary: { applied: 1, failed: 1, not_attempted: 2 },
       error: {
-        code: "PARTIALLY_APPLIED",
+        code: "TARGET_CHANGED",
         details: { failed: [expect.objectContaining({ operation_index: 1, code: "STALE_PLAN" })], not_attempted: [2, 3] },
       },
     });

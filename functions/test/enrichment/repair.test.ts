@@ -1,4 +1,3 @@
-import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
@@ -40,9 +39,9 @@ async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; in
   return { llm, input };
 }
 
-async function attemptLogOf(input: TestHandlerInput, status: "succeeded" | "needs_review" | "failed") {
-  await input.attemptLog.finish(status, null);
-  return (await db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(JOB_COLLECTIONS.attempts).doc("1").get()).data()!;
+/** The attempt log as the worker would write it when the attempt ends with `status`. */
+function attemptLogOf(input: TestHandlerInput, status: "succeeded" | "needs_review" | "failed"): FirebaseFirestore.DocumentData {
+  return input.attemptLog.document({ status, error: null, finishedAt: new Date() });
 }
 
 const planFromContext = (req: { context?: Record<string, unknown> }) => req.context?.plan;
@@ -64,7 +63,7 @@ describe("the LLM repair loop", () => {
     ]);
     expect(llm.calls[0].context).toMatchObject({ errors: [expect.objectContaining({ code: "SCHEMA_INVALID", operation_index: 0 })] });
 
-    const log = await attemptLogOf(input, "succeeded");
+    const log = attemptLogOf(input, "succeeded");
     expect(log.repairs).toEqual([
       expect.objectContaining({ round: 1, errors_after: 1 }),
       expect.objectContaining({ round: 2, errors_after: 0 }),
@@ -91,7 +90,7 @@ describe("the LLM repair loop", () => {
     expect((outcome.error?.details as { repairs: unknown[] }).repairs).toHaveLength(3);
     expect(llm.calls).toHaveLength(3);
     expect(await snapshotCatalog(db)).toBe(before);
-    const log = await attemptLogOf(input, "needs_review");
+    const log = attemptLogOf(input, "needs_review");
     expect(log.repairs).toHaveLength(3);
     expect(log.events.filter((e: { event: string }) => e.event === "plan_repaired")).toHaveLength(3);
     expect(log.llm_calls.map((call: { task: string }) => call.task)).toEqual([REPAIR_TASK, REPAIR_TASK, REPAIR_TASK]);
@@ -105,7 +104,7 @@ describe("the LLM repair loop", () => {
     ]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
     expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 3 } });
-    const log = await attemptLogOf(input, "succeeded");
+    const log = attemptLogOf(input, "succeeded");
     expect(
       log.events
         .filter((e: { event: string }) => e.event === "plan_repair_unusable")

@@ -49,6 +49,8 @@ async function setUpShard(options: {
   mode?: "apply" | "dry_run";
   applyEnabled?: boolean;
   concurrency?: number;
+  /** What `deps.llmNotConfigured()` answers (deployed functions without an LLM). */
+  llmNotConfigured?: LlmError;
   /** Runs before each LLM call is answered. */
   beforeCall?: (req: LlmRequest<unknown>) => Promise<void>;
 }): Promise<ShardSetup> {
@@ -59,6 +61,7 @@ async function setUpShard(options: {
     applyEnabled: options.applyEnabled ?? true,
     llm: () => client,
     config: { enrichConcurrency: options.concurrency ?? 4 },
+    llmNotConfigured: () => options.llmNotConfigured,
   });
   const input = await leaseForTest(deps, {
     type: "CATALOG_ENRICH_FIELD_SHARD",
@@ -168,6 +171,18 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     const { llm, input } = await setUpShard({ exercises: thinExercises(2), applyEnabled: false });
     expect(await run(input)).toMatchObject({ status: "needs_review", error: { code: "APPLY_DISABLED" } });
     expect(llm.calls).toEqual([]);
+  });
+
+  it("fails LLM_NOT_CONFIGURED without an LLM, before any LLM call, ledger entry or write", async () => {
+    const notConfigured = new LlmError("LLM_NOT_CONFIGURED", "no LLM is configured for the deployed functions");
+    const { llm, input } = await setUpShard({ exercises: thinExercises(2), llmNotConfigured: notConfigured });
+    const before = await snapshotCatalog(db);
+    const err = await run(input).catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ kind: "permanent", code: "LLM_NOT_CONFIGURED" });
+    expect(llm.calls).toEqual([]);
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await ledgerOf(input.job.id)).toEqual([]);
+    expect(await journalOf(input.job.id)).toEqual([]);
   });
 
   it("after a crash half-way, the retry sends only the unfinished exercises to the LLM", async () => {

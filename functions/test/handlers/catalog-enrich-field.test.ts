@@ -179,7 +179,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
   /** Leases the parent (due now, whatever its `run_after`) and runs it through the worker. */
   async function runParent(engine: ReturnType<typeof testEngine>["engine"], jobId: string) {
     await jobsCollection().doc(jobId).update({ run_after: Timestamp.now() });
-    const leased = await engine.queue.leaseJob(jobId, "test-worker");
+    const leased = await engine.queue.leaseById(jobId, "test-worker");
     if (!leased) throw new Error(`could not lease ${jobId}`);
     await engine.worker("test-worker").run(leased);
     return jobData(jobId);

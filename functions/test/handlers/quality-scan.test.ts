@@ -5,6 +5,8 @@ import type { Timestamp } from "firebase-admin/firestore";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { qualityScanHandler } from "../../src/handlers/quality-scan";
 import { SCANNER_VERSION, heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
+import { ConfigError } from "../../src/config";
+import { LlmError } from "../../src/llm/errors";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps, runHandler } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
@@ -26,8 +28,12 @@ const THINNER_CONTENT = {
 };
 const RETIRED = exerciseFixture("Old Press (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
 
-async function leaseScan(payload: Record<string, unknown>, mode: "apply" | "dry_run" = "apply"): Promise<TestHandlerInput> {
-  const deps = makeTestDeps(db, { applyEnabled: mode === "apply" });
+async function leaseScan(
+  payload: Record<string, unknown>,
+  mode: "apply" | "dry_run" = "apply",
+  llmNotConfigured?: () => LlmError | undefined,
+): Promise<TestHandlerInput> {
+  const deps = makeTestDeps(db, { applyEnabled: mode === "apply", llmNotConfigured });
   return leaseForTest(deps, { type: "QUALITY_SCAN", payload: { mode, ...payload } });
 }
 
@@ -109,6 +115,29 @@ describeWithIsolation("QUALITY_SCAN", () => {
     expect(await reviewOf(THIN.id)).toMatchObject({ issue_type: "needs_full_review" });
     expect(await reviewOf(COMPLETE.id)).toBeUndefined();
     expect(await enrichmentJobs()).toEqual([]);
+  });
+
+  it("without a configured LLM writes review_metadata but asks for no enrichment that could only fail, and says why", async () => {
+    const notConfigured = () => new LlmError("LLM_NOT_CONFIGURED", "no LLM is configured for the deployed functions");
+    const outcome = await run(await leaseScan({}, "apply", notConfigured));
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { scanned: 3, metadata_written: 3, jobs_created: 0, jobs_would_create: 0, enrichment_not_requested: "LLM_NOT_CONFIGURED" },
+    });
+    expect(await reviewOf(THIN.id)).toMatchObject({ issue_type: "needs_full_review" });
+    expect(await enrichmentJobs()).toEqual([]);
+  });
+
+  it("does not read the LLM settings when asked for no enrichment, so an invalid one does not fail it", async () => {
+    const invalidProvider = () => {
+      throw new ConfigError("LLM_PROVIDER", 'must be one of fake, vertex, not "openai"');
+    };
+    const outcome = await run(await leaseScan({ emit_enrichment: false }, "apply", invalidProvider));
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 3, metadata_written: 3 } });
+    await expect(run(await leaseScan({}, "apply", invalidProvider))).rejects.toMatchObject({
+      code: "CONFIG_INVALID",
+      param: "LLM_PROVIDER",
+    });
   });
 
   it("scans by filter", async () => {

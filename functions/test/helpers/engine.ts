@@ -1,9 +1,10 @@
 /**
  * Engine fixtures for handler and apply tests against the emulator.
  *
- * - `makeTestDeps(db, {applyEnabled, config, now, llm, repairPlan})` builds the real services a
- *   handler gets (`CatalogDeps`: config from `loadEngineConfig`, apply disabled unless asked, and an
- *   `llm()` that throws unless one is given, so a test never reaches a model by accident), plus the
+ * - `makeTestDeps(db, {applyEnabled, config, now, llm, llmNotConfigured, repairPlan})` builds the real
+ *   services a handler gets (`CatalogDeps`: config from `loadEngineConfig`, apply disabled unless asked,
+ *   an `llm()` that throws unless one is given, so a test never reaches a model by accident, and an
+ *   LLM that counts as configured unless `llmNotConfigured` says otherwise), plus the
  *   engine parts tests drive directly: a JobQueue over the catalog registry, a LockManager, the
  *   job flows and a task port that records wake-ups.
  * - `leaseForTest(deps, {type, payload, ...})` creates a job, leases and marks it running, starts a
@@ -11,13 +12,17 @@
  *   behind `ctx.signal` and the attempt log (call `attemptLog.finish(...)` to read it back).
  * - `retryForTest(deps, input)` is what happens after a crash: the attempt fails transiently and
  *   the job is leased again (new attempt, new lease epoch), so the old lease is stale.
+ * - `writerOf(input)` applies plans as the job's frozen plan `p1` (operation ids `p1/<index>`, the same
+ *   in every attempt; another plan id for a second plan of the same job), and `operationKeyOf` names the idempotency record of one of its operations.
  */
 import type { Firestore } from "firebase-admin/firestore";
-import type { PlanRepairer } from "../../src/apply/run-plan";
+import type { PlanWriter } from "../../src/apply/apply-engine";
+import { type Operation, idempotencyKey } from "../../src/apply/plan";
+import { type PlanRepairer, planWriter } from "../../src/apply/run-plan";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { registry } from "../../src/handlers";
 import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
-import { FirestoreAttemptLog } from "../../src/jobs/attempt-log";
+import { AttemptLog } from "../../src/jobs/attempt-log";
 import { JobFailure } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import type { z } from "zod";
@@ -26,6 +31,7 @@ import { LockManager } from "../../src/jobs/locks";
 import type { BasePayload } from "../../src/jobs/model";
 import { JobQueue, type LeasedJob, type QueueOptions } from "../../src/jobs/queue";
 import { jobScope } from "../../src/jobs/worker";
+import type { LlmError } from "../../src/llm/errors";
 import type { LlmClient } from "../../src/llm/types";
 import { RecordingTasks } from "./runtime";
 import { type CreateJobInput } from "../../src/jobs/model";
@@ -35,6 +41,7 @@ export interface TestDepsOverrides {
   config?: Partial<EngineConfig>;
   now?: () => Date;
   llm?: () => LlmClient;
+  llmNotConfigured?: () => LlmError | undefined;
   repairPlan?: PlanRepairer;
 }
 
@@ -67,6 +74,7 @@ export function makeTestDeps(db: Firestore, overrides: TestDepsOverrides = {}): 
       (() => {
         throw new Error("this test did not provide an LLM client");
       }),
+    llmNotConfigured: overrides.llmNotConfigured ?? (() => undefined),
     now,
     ...(overrides.repairPlan ? { repairPlan: overrides.repairPlan } : {}),
   };
@@ -76,7 +84,7 @@ export interface TestHandlerInput extends HandlerInput<BasePayload, CatalogDeps>
   deps: TestDeps;
   /** Aborts `ctx.signal`, as a lost lease or a cancel would. */
   abort: AbortController;
-  attemptLog: FirestoreAttemptLog;
+  attemptLog: AttemptLog;
 }
 
 export type TestJobInput = Omit<CreateJobInput, "created_by"> & { created_by?: string };
@@ -84,27 +92,25 @@ export type TestJobInput = Omit<CreateJobInput, "created_by"> & { created_by?: s
 export async function leaseForTest(deps: TestDeps, input: TestJobInput, workerId = "test-worker"): Promise<TestHandlerInput> {
   const created = await deps.queue.createJob({ created_by: "test", ...input });
   if (!created.created) throw new Error(`job not created: ${created.reason} (${created.jobId})`);
-  return handlerInputFor(deps, await deps.queue.leaseJob(created.jobId, workerId));
+  return handlerInputFor(deps, await deps.queue.leaseById(created.jobId, workerId));
 }
 
-/** Fails the attempt as a crash would and leases the job again under a new epoch. */
+/** Ends the attempt as a crash would (a transient failure) and leases the job again under a new epoch. */
 export async function retryForTest(deps: TestDeps, input: TestHandlerInput, workerId = "test-worker-2"): Promise<TestHandlerInput> {
-  await deps.queue.failJob(input.lease, JobFailure.transient("TEST_CRASH", "simulated crash"));
+  const failure = JobFailure.transient("TEST_CRASH", "simulated crash");
+  await deps.queue.endAttempt(input.lease, { event: "retry", fields: { error: failure.toInfo() }, bookkeeping: () => undefined });
   // Lease from a clock past the backoff delay, so the retry is due at once.
   const later = testQueue(deps.db, { now: () => new Date(deps.now().getTime() + deps.config.backoffMaxMs + 1000) });
-  return handlerInputFor(deps, await later.leaseJob(input.job.id, workerId));
+  return handlerInputFor(deps, await later.leaseById(input.job.id, workerId));
 }
 
 async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promise<TestHandlerInput> {
   if (!leased) throw new Error("the job could not be leased");
   const { job, lease } = leased;
-  await deps.queue.markRunning(lease);
-  const attemptLog = new FirestoreAttemptLog(
-    deps.db,
-    { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch },
+  const attemptLog = new AttemptLog(
+    { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch, startedAt: deps.now() },
     deps.now,
   );
-  await attemptLog.start();
   const abort = new AbortController();
   return {
     job,
@@ -129,4 +135,16 @@ async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promis
 /** Runs a handler on a test lease, whose payload its own schema parsed when the job was read. */
 export function runHandler<S extends PayloadSchema>(handler: JobHandler<S, CatalogDeps>, input: TestHandlerInput): Promise<HandlerOutcome> {
   return handler.run(input as unknown as HandlerInput<z.output<S>, CatalogDeps>);
+}
+
+const TEST_PLAN_ID = "p1";
+
+/** Applies plans as the job's frozen plan `planId` would (see the module comment). */
+export function writerOf(input: TestHandlerInput, planId = TEST_PLAN_ID): PlanWriter {
+  return planWriter(input, (_op, index) => `${planId}/${index}`);
+}
+
+/** The idempotency key `writerOf(input)` gives operation `index` of a plan. */
+export function operationKeyOf(input: TestHandlerInput, op: Operation, index: number): string | null {
+  return idempotencyKey(op, input.job.id, `${TEST_PLAN_ID}/${index}`);
 }

@@ -5,9 +5,9 @@ import type { JobRegistry } from "../../src/jobs/registry";
 import { LocalRuntime, type LocalRuntimeOptions } from "../../src/local/runtime";
 import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
 
-/** Engine config for tests: fast heartbeats and retries, overridable. */
-export function testConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
-  return { ...loadEngineConfig({}), heartbeatMs: 200, lockRetryMs: 200, backoffBaseMs: 100, backoffMaxMs: 1000, ...overrides };
+/** Engine config for tests: the params in `env` (else their defaults), fast heartbeats and retries, overridable. */
+export function testConfig(overrides: Partial<EngineConfig> = {}, env: NodeJS.ProcessEnv = {}): EngineConfig {
+  return { ...loadEngineConfig(env), heartbeatMs: 200, lockRetryMs: 200, backoffBaseMs: 100, backoffMaxMs: 1000, ...overrides };
 }
 
 /** A clock the test can move forward, on top of real time (Firestore timestamps stay sane). */

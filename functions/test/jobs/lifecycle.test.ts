@@ -38,9 +38,9 @@ describe("the lifecycle table", () => {
 
   it("derives the status groups the engine uses", () => {
     expect(LEASABLE_STATUSES).toEqual(["queued", "deferred"]);
-    expect(WORKER_STATUSES).toEqual(["leased", "running"]);
+    expect(WORKER_STATUSES).toEqual(["running"]);
     expect(FINAL_STATUSES).toEqual(["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"]);
-    expect(OPEN_STATUSES).toEqual(["queued", "leased", "running", "deferred"]);
+    expect(OPEN_STATUSES).toEqual(["queued", "running", "deferred"]);
     expect(RETRYABLE_STATUSES).toEqual(["needs_review", "deadletter", "failed", "cancelled"]);
   });
 
@@ -55,7 +55,7 @@ describe("the lifecycle table", () => {
 
   it.each([
     ["queued", "succeed"],
-    ["deferred", "start"],
+    ["deferred", "defer"],
     ["running", "lease"],
     ["succeeded", "cancel"],
     ["failed", "retry"],
@@ -67,7 +67,7 @@ describe("the lifecycle table", () => {
     expect(nextStatus("running", "succeed")).toBe("succeeded");
     expect(nextStatus("running", "retry")).toBe("queued");
     expect(nextStatus("running", "defer")).toBe("deferred");
-    expect(nextStatus("leased", "recover_exhausted")).toBe("deadletter");
-    expect(nextStatus("deferred", "lease")).toBe("leased");
+    expect(nextStatus("running", "recover_exhausted")).toBe("deadletter");
+    expect(nextStatus("deferred", "lease")).toBe("running");
   });
 });

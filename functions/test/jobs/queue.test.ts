@@ -2,8 +2,24 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { testQueue } from "../helpers/engine";
 import { Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
-import { InvalidJobError } from "../../src/jobs/queue";
+import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
+import { LANES } from "../../src/jobs/model";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
+
+/** Ends an attempt with `change` and no bookkeeping (the worker adds the attempt log and run history). */
+const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
+  (await queue.endAttempt(leased!.lease, { ...change, bookkeeping: () => undefined })).status;
+
+const poll = async (queue: JobQueue) => (await queue.pollCandidates(LANES, 20))[0]?.job ?? null;
+
+/** What a worker does: poll a page, try its candidates in spread order. */
+async function leaseNext(queue: JobQueue, workerId: string): Promise<LeasedJob | null> {
+  for (const candidate of queue.spreadCandidates(await queue.pollCandidates(LANES, 20))) {
+    const leased = await queue.lease(candidate, workerId);
+    if (leased) return leased;
+  }
+  return null;
+}
 
 const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
 
@@ -77,8 +93,7 @@ describe("pollJob", () => {
       await queue.createJob({ ...audit(), priority: 900, run_after: new Date(now.getTime() + 60_000) });
     }
     const ready = await queue.createJob({ ...audit(), priority: 1 });
-    const polled = await queue.pollJob();
-    expect(polled?.id).toBe(ready.jobId);
+    expect((await poll(queue))?.id).toBe(ready.jobId);
   });
 
   it("orders the priority lane first, then priority, then age", async () => {
@@ -90,9 +105,10 @@ describe("pollJob", () => {
     const pHigh = await queue.createJob({ ...audit(), priority: 60 });
     const order: string[] = [];
     for (;;) {
-      const leased = await queue.leaseNextJob("w");
+      const leased = await leaseNext(queue, "w");
       if (!leased) break;
       order.push(leased.job.id);
+      await finish(queue, leased, queue.completing("succeeded_dry_run", {}, null));
     }
     expect(order).toEqual([pHigh.jobId, pOld.jobId, pNew.jobId, m.jobId]);
   });
@@ -100,7 +116,7 @@ describe("pollJob", () => {
   it("returns null when nothing is ready", async () => {
     const queue = testQueue(db);
     await queue.createJob({ ...audit(), run_after: new Date(Date.now() + 60_000) });
-    expect(await queue.pollJob()).toBeNull();
+    expect(await poll(queue)).toBeNull();
   });
 });
 
@@ -112,28 +128,29 @@ describe("stored jobs that no longer parse", () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     await queue.jobRef(jobId).update(change);
-    expect(await queue.pollJob()).toBeNull();
+    expect(await poll(queue)).toBeNull();
     expect((await queue.jobRef(jobId).get()).data()).toMatchObject({ status: "failed", error: { code, transient: false } });
   });
 });
 
-describe("failJob and backoff", () => {
+describe("ending an attempt: failures, backoff, deferral", () => {
   it("sends a transient failure back to queued after a backoff, and to deadletter after max_attempts", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
     const queue = testQueue(db, { now: () => now, random: () => 0.5 });
     const { jobId } = await queue.createJob({ ...audit(), max_attempts: 3 });
     const delays: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const leased = await queue.leaseJob(jobId, "w");
+      const leased = await queue.leaseById(jobId, "w");
       expect(leased?.job.attempts).toBe(attempt);
-      const outcome = await queue.failJob(leased!.lease, JobFailure.transient("LLM_RATE_LIMITED", "429"));
+      const outcome = queue.failing(leased!.job, JobFailure.transient("LLM_RATE_LIMITED", "429"), null);
+      expect(await finish(queue, leased, outcome)).toBe(outcome.status);
       if (attempt < 3) {
         expect(outcome.status).toBe("queued");
         delays.push(outcome.runAfter!.getTime() - now.getTime());
-        expect(await queue.leaseJob(jobId, "w")).toBeNull(); // not before run_after
+        expect(await queue.leaseById(jobId, "w")).toBeNull(); // not before run_after
         now = outcome.runAfter!;
       } else {
-        expect(outcome).toEqual({ status: "deadletter", runAfter: null });
+        expect(outcome).toMatchObject({ status: "deadletter", runAfter: null });
       }
     }
     expect(delays[1]).toBeGreaterThan(delays[0]);
@@ -144,16 +161,16 @@ describe("failJob and backoff", () => {
   it("never retries a permanent failure", async () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
-    const leased = await queue.leaseJob(jobId, "w");
-    expect(await queue.failJob(leased!.lease, JobFailure.permanent("INVALID_JOB", "bad"))).toEqual({ status: "failed", runAfter: null });
-    expect(await queue.pollJob()).toBeNull();
+    const leased = await queue.leaseById(jobId, "w");
+    expect(await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("INVALID_JOB", "bad"), null))).toBe("failed");
+    expect(await poll(queue)).toBeNull();
   });
 
   it("marks needs_review failures for a person", async () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.failJob(leased!.lease, JobFailure.needsReview("DUPLICATE_EXERCISE", "exists"));
+    const leased = await queue.leaseById(jobId, "w");
+    await finish(queue, leased, queue.failing(leased!.job, JobFailure.needsReview("DUPLICATE_EXERCISE", "exists"), null));
     expect((await queue.getJob(jobId))?.status).toBe("needs_review");
   });
 
@@ -161,12 +178,13 @@ describe("failJob and backoff", () => {
     let now = new Date("2026-01-01T00:00:00Z");
     const queue = testQueue(db, { now: () => now });
     const { jobId } = await queue.createJob(audit());
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.deferJob(leased!.lease, new Date(now.getTime() + 30_000), { code: "LOCK_HELD", message: "busy" });
-    expect(await queue.getJob(jobId)).toMatchObject({ status: "deferred", attempts: 0 });
-    expect(await queue.leaseJob(jobId, "w")).toBeNull();
+    const leased = await queue.leaseById(jobId, "w");
+    const reason = { code: "LOCK_HELD", message: "busy", transient: true };
+    await finish(queue, leased, queue.deferring(leased!.job, new Date(now.getTime() + 30_000), reason, null));
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "deferred", attempts: 0, lease_epoch: 1 });
+    expect(await queue.leaseById(jobId, "w")).toBeNull();
     now = new Date(now.getTime() + 30_000);
-    expect((await queue.leaseJob(jobId, "w"))?.job.attempts).toBe(1);
+    expect(await queue.leaseById(jobId, "w")).toMatchObject({ job: { attempts: 1, lease_epoch: 2 } });
   });
 });
 
@@ -175,8 +193,8 @@ describe("operator actions", () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     await expect(queue.retryJob(jobId)).rejects.toBeInstanceOf(InvalidTransitionError);
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.failJob(leased!.lease, JobFailure.permanent("X", "x"));
+    const leased = await queue.leaseById(jobId, "w");
+    await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("X", "x"), null));
     await queue.retryJob(jobId);
     expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null });
   });
@@ -186,8 +204,7 @@ describe("operator actions", () => {
     const a = await queue.createJob(audit());
     expect(await queue.cancelJob(a.jobId)).toEqual({ status: "cancelled", cancelRequested: false });
     const b = await queue.createJob(audit());
-    const leased = await queue.leaseJob(b.jobId, "w");
-    await queue.markRunning(leased!.lease);
+    const leased = await queue.leaseById(b.jobId, "w");
     expect(await queue.cancelJob(b.jobId)).toEqual({ status: "running", cancelRequested: true });
     expect((await queue.renewLease(leased!.lease)).cancelRequested).toBe(true);
   });
@@ -198,11 +215,14 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     const workers = Array.from({ length: 20 }, () => testQueue(newFirestore()));
     for (let round = 0; round < 10; round++) {
       const { jobId } = await workers[0].createJob(audit());
-      const results = await Promise.all(workers.map((q, i) => q.leaseJob(jobId, `w${i}`)));
+      // Each worker read the job (as its poll would) before any of them leases it.
+      const candidates = await Promise.all(workers.map(async (q) => (await q.pollCandidates(LANES, 1))[0]));
+      const results = await Promise.all(workers.map((q, i) => q.lease(candidates[i], `w${i}`)));
       const winners = results.filter((r) => r !== null);
       expect(winners).toHaveLength(1);
       const job = await workers[0].getJob(jobId);
-      expect(job).toMatchObject({ status: "leased", attempts: 1, lease_epoch: 1, lease_owner: winners[0].lease.owner });
+      expect(job).toMatchObject({ status: "running", attempts: 1, lease_epoch: 1, lease_owner: winners[0].lease.owner });
+      await finish(workers[0], winners[0], workers[0].completing("succeeded_dry_run", {}, null));
     }
   });
 
@@ -248,12 +268,12 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
       Array.from({ length: 10 }, async (_, w) => {
         const queue = testQueue(newFirestore());
         for (;;) {
-          const leased = await queue.leaseNextJob(`w${w}`);
+          const leased = await leaseNext(queue, `w${w}`);
           if (!leased) return;
           expect(leasedBy.has(leased.job.id)).toBe(false);
           leasedBy.set(leased.job.id, `w${w}`);
           sequence.push({ rank: rank(leased.job), seq: seq++ });
-          await queue.completeJob(leased.lease, { status: "succeeded_dry_run" });
+          await finish(queue, leased, queue.completing("succeeded_dry_run", {}, null));
         }
       }),
     );
@@ -261,26 +281,28 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     // Order: a job is never leased after a lower-ranked one by more than the in-flight window (10 workers).
     const inversions = sequence.filter((s, i) => sequence.slice(0, Math.max(0, i - 10)).some((earlier) => earlier.rank < s.rank));
     expect(inversions).toEqual([]);
-    expect(await seed.pollJob()).toBeNull();
+    expect(await poll(seed)).toBeNull();
   });
 
-  it("a worker whose lease was taken over cannot complete, fail or renew; the new owner can", async () => {
+  it("a worker whose lease was taken over cannot end its attempt or renew; the new owner can", async () => {
     let now = new Date("2026-01-01T00:00:00Z");
     const clock = () => now;
     const queue = testQueue(db, { now: clock, leaseMs: 1000 });
     const { jobId } = await queue.createJob(audit());
-    const first = await queue.leaseJob(jobId, "old");
+    const first = await queue.leaseById(jobId, "old");
     // The old worker's lease is recovered (as the watchdog does): back to queued, epoch bumped.
     await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "queued", lease_owner: null, lease_epoch: 2 });
     now = new Date(now.getTime() + 5000);
-    const second = await queue.leaseJob(jobId, "new");
+    const second = await queue.leaseById(jobId, "new");
     expect(second?.lease.epoch).toBe(3);
-    await expect(queue.completeJob(first!.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(queue.failJob(first!.lease, JobFailure.permanent("X", "x"))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finish(queue, first, queue.completing("succeeded", {}, null))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finish(queue, first, queue.failing(first!.job, JobFailure.permanent("X", "x"), null))).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     await expect(queue.renewLease(first!.lease)).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(queue.markRunning({ ...second!.lease, owner: "old" })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(queue.reportProgress(first!.lease, { done: 1, total: 2 })).rejects.toBeInstanceOf(LeaseLostError);
     await queue.renewLease(second!.lease);
-    await queue.completeJob(second!.lease, { status: "succeeded" });
+    await finish(queue, second, queue.completing("succeeded", {}, null));
     expect(await queue.getJob(jobId)).toMatchObject({ status: "succeeded", lease_owner: null, lease_epoch: 3 });
   });
 
@@ -302,7 +324,7 @@ describe("client cancellation of a waiting job", () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ cancel_requested: true });
-    expect(await queue.leaseJob(jobId, "w")).toBeNull();
+    expect(await queue.leaseById(jobId, "w")).toBeNull();
     expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
   });
 });

@@ -1,22 +1,9 @@
-import { familiesNamedBy } from "../../src/jobs/payload-families";
-import { RunHistory, type RunSummary } from "../../src/jobs/run-history";
+import type { RunSummary } from "../../src/jobs/run-history";
 import { PageTokenError, type RunHistoryFilter, runHistoryPage } from "../../src/jobs/run-history-pages";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import { recordRunForTest } from "../helpers/runs";
 
 const db = useFirestore();
-
-describe("the families a payload names", () => {
-  it.each([
-    [{ mode: "dry_run", family_slug: "squat" }, ["squat"]],
-    [{ merge_config: { source_family: "row", target_family: "bent_over_row" } }, ["bent_over_row", "row"]],
-    [{ rename_config: { old_family_slug: "curl", new_family_slug: "biceps_curl" } }, ["biceps_curl", "curl"]],
-    [{ family_slug: "squat", split_config: { target_family: "box_squat", equipment: ["box"] } }, ["box_squat", "squat"]],
-    [{ filter_criteria: { family_slug: "lunge", equipment: "dumbbell" } }, ["lunge"]],
-    [{ intent: { base_name: "Curl", equipment: ["cable"] }, exercise_doc_ids: ["a"] }, []],
-  ])("%j → %j", (payload, families) => {
-    expect(familiesNamedBy(payload)).toEqual(families);
-  });
-});
 
 const HOUR = 3_600_000;
 const T0 = new Date("2026-03-04T00:00:00Z").getTime();
@@ -28,7 +15,7 @@ function summary(n: number, over: Partial<RunSummary>): RunSummary {
     attempt: 1,
     lease_epoch: 1,
     type: "FAMILY_AUDIT",
-    families: [],
+    subjects: [],
     lane: "priority",
     priority: 100,
     attempt_status: "succeeded_dry_run",
@@ -60,16 +47,15 @@ async function allPages(filter: RunHistoryFilter, limit: number): Promise<string
 
 describeWithFullEmulator("run history pages", () => {
   beforeEach(async () => {
-    const history = new RunHistory(db);
     const runs: Array<[number, Partial<RunSummary>]> = [
-      [1, { families: ["squat"] }],
-      [2, { type: "FAMILY_MERGE", families: ["row", "bent_over_row"], attempt_status: "needs_review", job_status: "needs_review" }],
-      [3, { families: ["squat"], attempt_status: "failed", job_status: "queued" }],
-      [4, { type: "QUALITY_SCAN", families: [] }],
-      [5, { families: ["row"] }],
-      [30, { families: ["squat"] }],
+      [1, { subjects: ["squat"] }],
+      [2, { type: "FAMILY_MERGE", subjects: ["row", "bent_over_row"], attempt_status: "needs_review", job_status: "needs_review" }],
+      [3, { subjects: ["squat"], attempt_status: "failed", job_status: "queued" }],
+      [4, { type: "QUALITY_SCAN", subjects: [] }],
+      [5, { subjects: ["row"] }],
+      [30, { subjects: ["squat"] }],
     ];
-    for (const [n, over] of runs) await history.record(summary(n, over));
+    for (const [n, over] of runs) await recordRunForTest(db, summary(n, over));
   });
 
   it("pages newest first with a token after each full page, and none after the last", async () => {
@@ -81,14 +67,14 @@ describeWithFullEmulator("run history pages", () => {
     expect(await allPages({}, 6)).toEqual([["job-30", "job-5", "job-4", "job-3", "job-2", "job-1"]]);
   });
 
-  it("filters by type, attempt status, family and finish time, alone and together", async () => {
+  it("filters by type, attempt status, subject and finish time, alone and together", async () => {
     const ids = async (filter: RunHistoryFilter) => (await allPages(filter, 10)).flat();
     expect(await ids({ type: "FAMILY_AUDIT" })).toEqual(["job-30", "job-5", "job-3", "job-1"]);
     expect(await ids({ status: "needs_review" })).toEqual(["job-2"]);
-    expect(await ids({ family: "row" })).toEqual(["job-5", "job-2"]);
-    expect(await ids({ type: "FAMILY_AUDIT", family: "squat", status: "succeeded_dry_run" })).toEqual(["job-30", "job-1"]);
+    expect(await ids({ subject: "row" })).toEqual(["job-5", "job-2"]);
+    expect(await ids({ type: "FAMILY_AUDIT", subject: "squat", status: "succeeded_dry_run" })).toEqual(["job-30", "job-1"]);
     const day = { from: new Date(T0), until: new Date(T0 + 24 * HOUR) };
-    expect(await ids({ ...day, family: "squat" })).toEqual(["job-3", "job-1"]);
+    expect(await ids({ ...day, subject: "squat" })).toEqual(["job-3", "job-1"]);
     expect(await ids({ jobId: "job-4", ...day })).toEqual(["job-4"]);
   });
 

@@ -1,4 +1,5 @@
 import { RunHistory, type RunSummary } from "../../src/jobs/run-history";
+import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
 const db = useFirestore();
@@ -8,7 +9,7 @@ const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => (
   attempt: 1,
   lease_epoch: 1,
   type: "FAMILY_AUDIT",
-  families: ["squat"],
+  subjects: ["squat"],
   lane: "priority",
   priority: 100,
   attempt_status: "succeeded_dry_run",
@@ -26,13 +27,13 @@ const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => (
 });
 
 describeWithFullEmulator("run history (field transforms of the daily counters)", () => {
-  it("records an attempt once, even when asked twice, and sums the day's shards", async () => {
+  const record = (run: RunSummary) => recordRunForTest(db, run);
+
+  it("records an attempt once: a second record of the same attempt fails whole, counters included", async () => {
     const history = new RunHistory(db);
-    expect(await history.record(summary("j1"))).toBe(true);
-    expect(await history.record(summary("j1"))).toBe(false);
-    expect(
-      await history.record(summary("j2", { type: "TARGETED_FIX", mode: "apply", attempt_status: "succeeded", job_status: "succeeded" })),
-    ).toBe(true);
+    await record(summary("j1"));
+    await expect(record(summary("j1"))).rejects.toThrow();
+    await record(summary("j2", { type: "TARGETED_FIX", mode: "apply", attempt_status: "succeeded", job_status: "succeeded" }));
     const day = await history.getDailySummary("2026-03-04");
     expect(day).toMatchObject({
       runs: 2,

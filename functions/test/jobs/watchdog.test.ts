@@ -5,7 +5,7 @@ import { familyLockKey } from "../../src/handlers/support/catalog-handler";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import { LockManager } from "../../src/jobs/locks";
-import type { JobQueue, LeasedJob } from "../../src/jobs/queue";
+import type { JobChange, JobQueue, LeasedJob } from "../../src/jobs/queue";
 import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
 import { Watchdog, type WatchdogOptions, type WatchdogReport } from "../../src/jobs/watchdog";
 import { captureLogs } from "../helpers/logs";
@@ -64,12 +64,16 @@ function harness(
   return { queue, locks, watchdog, wakeups };
 }
 
+/** Ends an attempt with `change` and no bookkeeping. */
+const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
+  (await queue.endAttempt(leased!.lease, { ...change, bookkeeping: () => undefined })).status;
+
 const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { family_slug: family }, created_by: "test" });
 
 /** A job leased by a worker that then dies (its lease is never renewed). */
 async function leasedJob(queue: JobQueue, options: { maxAttempts?: number; worker?: string } = {}): Promise<LeasedJob> {
   const { jobId } = await queue.createJob({ ...audit(), max_attempts: options.maxAttempts });
-  const leased = await queue.leaseJob(jobId, options.worker ?? "dead-worker");
+  const leased = await queue.leaseById(jobId, options.worker ?? "dead-worker");
   if (!leased) throw new Error(`could not lease ${jobId}`);
   return leased;
 }
@@ -113,7 +117,6 @@ describe("expired leases", () => {
   it("sends an expired lease back to queued after a backoff: epoch bumped, locks released, wake-up asked, dead worker fenced out", async () => {
     const { queue, locks, watchdog, wakeups } = harness();
     const stuck = await leasedJob(queue);
-    await queue.markRunning(stuck.lease);
     await locks.acquireLocks([familyLockKey("bench_press")], { jobId: stuck.job.id, epoch: 1, owner: "dead-worker" });
     advance(LEASE_MS + 1);
 
@@ -133,7 +136,12 @@ describe("expired leases", () => {
     expect(job!.run_after.getTime()).toBeGreaterThan(now.getTime());
     expect(await ids(JOB_COLLECTIONS.locks)).toEqual([]);
     expect(wakeups).toEqual([{ jobId: stuck.job.id, lane: "priority", runAfter: job!.run_after, attempt: 1, epoch: 2 }]);
-    await expect(queue.completeJob(stuck.lease, { status: "succeeded" })).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(finish(queue, stuck, queue.completing("succeeded", {}, null))).rejects.toBeInstanceOf(LeaseLostError);
+    // The lost attempt is closed with the recovery: its attempt log and its run summary.
+    const attempt = (await db.doc(`${JOB_COLLECTIONS.jobs}/${stuck.job.id}/${JOB_COLLECTIONS.attempts}/1`).get()).data();
+    expect(attempt).toMatchObject({ status: "lease_expired", lease_epoch: 1, worker_id: "dead-worker", error: { code: "LEASE_EXPIRED" } });
+    const run = (await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${stuck.job.id}_1`).get()).data();
+    expect(run).toMatchObject({ attempt_status: "lease_expired", job_status: "queued", lease_epoch: 1 });
   });
 
   it("deadletters an expired lease whose attempts are exhausted, without a wake-up", async () => {
@@ -169,9 +177,9 @@ describe("expired leases", () => {
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, complete: true });
     for (const { job } of [renewed, young]) {
-      expect(await queue.getJob(job.id)).toMatchObject({ status: "leased", lease_epoch: 1, lease_owner: "dead-worker" });
+      expect(await queue.getJob(job.id)).toMatchObject({ status: "running", lease_epoch: 1, lease_owner: "dead-worker" });
     }
-    await queue.completeJob(renewed.lease, { status: "succeeded" });
+    await finish(queue, renewed, queue.completing("succeeded", {}, null));
   });
 
   it("leaves alone a lease renewed between the query and the recovery", async () => {
@@ -181,7 +189,7 @@ describe("expired leases", () => {
     beforeNextCall(Firestore.prototype, "runTransaction", () => queue.renewLease(stuck.lease));
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
-    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "leased", lease_epoch: 1 });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "running", lease_epoch: 1 });
   });
 
   it("leaves alone an expired lease whose epoch moved after the query (recovered and re-leased meanwhile)", async () => {
@@ -192,7 +200,7 @@ describe("expired leases", () => {
     beforeNextCall(Firestore.prototype, "runTransaction", () => ref.update({ lease_owner: "next-worker", lease_epoch: 3 }));
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
-    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "leased", lease_epoch: 3, lease_owner: "next-worker" });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "running", lease_epoch: 3, lease_owner: "next-worker" });
   });
 
   it("pages through 23 expired leases five at a time and misses none", async () => {
@@ -256,7 +264,11 @@ describe("stale queued jobs", () => {
     const fresh = await queue.createJob({ ...audit(), run_after: at(STALE_MS - 1) });
     await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 1000) });
     const deferred = await leasedJob(queue);
-    await queue.deferJob(deferred.lease, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy" });
+    await finish(
+      queue,
+      deferred,
+      queue.deferring(deferred.job, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy", transient: true }, null),
+    );
 
     const report = await watchdog.run();
 
@@ -310,8 +322,9 @@ describe("parents waiting for their shards", () => {
       payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
       created_by: "t",
     });
-    const leased = await queue.leaseJob(jobId, "w");
-    await queue.deferJob(leased!.lease, new Date(now.getTime() + 3_600_000), { code: "WAITING_FOR_SHARDS", message: "waiting" });
+    const leased = await queue.leaseById(jobId, "w");
+    const waiting = { code: "WAITING_FOR_SHARDS", message: "waiting", transient: true };
+    await finish(queue, leased, queue.deferring(leased!.job, new Date(now.getTime() + 3_600_000), waiting, null));
     await db
       .collection(JOB_COLLECTIONS.jobs)
       .doc(jobId)
@@ -360,7 +373,7 @@ describe("budget and report", () => {
 
     expect(report).toMatchObject({ expired_leases_recovered: 0, locks_deleted: 0, pages: 0, complete: false });
     expect(report.remaining).toEqual({ expired_leases: 3, expired_locks: 1 });
-    for (const { job } of stuck) expect((await queue.getJob(job.id))?.status).toBe("leased");
+    for (const { job } of stuck) expect((await queue.getJob(job.id))?.status).toBe("running");
   });
 
   it("writes the run report to catalog_watchdog_runs/{runId} and logs it", async () => {

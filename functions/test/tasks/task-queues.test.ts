@@ -16,13 +16,15 @@ describe("wake-up task names", () => {
     expect(wakeupTaskName(task({ jobId: "a.b/c", reason: "stale 7" }))).toBe("a_b_c-2-3-stale_7");
   });
 
-  it("carry the count of early arrivals in the payload only when there were some", () => {
-    expect(wakeupPayload(task())).toEqual({ lane: "priority", job_id: "job1", attempt: 2, epoch: 3 });
+  it("carry when the job is due, and the count of early arrivals only when there were some", () => {
+    const runAfter = Date.parse("2026-05-01T10:00:00.500Z");
+    expect(wakeupPayload(task())).toEqual({ lane: "priority", job_id: "job1", attempt: 2, epoch: 3, run_after: runAfter });
     expect(wakeupPayload(task({ earlyArrivals: 2 }))).toEqual({
       lane: "priority",
       job_id: "job1",
       attempt: 2,
       epoch: 3,
+      run_after: runAfter,
       early_arrivals: 2,
     });
   });

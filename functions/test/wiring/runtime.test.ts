@@ -180,18 +180,24 @@ describe("faults at the task boundary", () => {
     await expect(handleLaneTask(runtime.engine, "priority", { hello: "world" })).resolves.toEqual([]);
   });
 
-  it("a task arriving before run_after runs nothing and asks for a wake-up at run_after", async () => {
+  it("a task arriving before run_after runs nothing and asks for a wake-up at run_after, without reading the job", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
+    const runAfter = new Date(Date.now() + 60_000);
     const { jobId } = await runtime.engine.queue.createJob({
       type: "FAMILY_AUDIT",
       payload: { family_slug: "a" },
       created_by: "t",
-      run_after: new Date(Date.now() + 60_000),
+      run_after: runAfter,
     });
-    await handleLaneTask(runtime.engine, "priority", { lane: "priority", job_id: jobId, attempt: 0, epoch: 0 });
+    const reads = jest.spyOn(runtime.engine.queue, "getJob");
+    const polls = jest.spyOn(runtime.engine.queue, "pollCandidates");
+    const task = { lane: "priority", job_id: jobId, attempt: 0, epoch: 0, run_after: runAfter.getTime() };
+    await handleLaneTask(runtime.engine, "priority", task);
     expect(runs).toEqual([]);
-    expect(runtime.tasks.accepted).toHaveLength(1);
+    expect(reads).not.toHaveBeenCalled();
+    expect(polls).not.toHaveBeenCalled();
+    expect(runtime.tasks.accepted).toEqual([`${jobId}-0-0-at${runAfter.getTime()}-1`]);
     expect(runtime.tasks.scheduledCount).toBe(1);
     expect((await statusOf(jobId))?.status).toBe("queued");
   });
@@ -308,7 +314,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     runtime = testRuntime(db, countingAudit(runs), { now: clock.now, config: testConfig({ leaseMs: 1000 }) });
     const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     // A worker leases the job and dies: no heartbeat, no completion.
-    await runtime.engine.queue.leaseNextJob("dead-worker");
+    await runtime.engine.queue.leaseById(jobId, "dead-worker");
     clock.advance(2000);
     const [a, b] = await Promise.all([runtime.runWatchdog(), runtime.runWatchdog()]);
     expect(a.expired_leases_recovered + b.expired_leases_recovered).toBe(1);

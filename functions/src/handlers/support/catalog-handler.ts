@@ -7,6 +7,7 @@ import type { z } from "zod";
 import type { PlanDeps, PlanRepairer } from "../../apply/run-plan";
 import type { EngineConfig } from "../../config";
 import type { HandlerInput, JobHandler, PayloadSchema } from "../../jobs/handler";
+import type { LlmError } from "../../llm/errors";
 import type { LlmClient } from "../../llm/types";
 
 export interface CatalogDeps extends PlanDeps {
@@ -15,6 +16,11 @@ export interface CatalogDeps extends PlanDeps {
   now: () => Date;
   /** The LLM client, created on first use so jobs that don't need it never load an SDK. */
   llm(): LlmClient;
+  /**
+   * LLM_NOT_CONFIGURED when this deployment has no LLM to use (see create-engine), else undefined.
+   * LLM jobs ask before any work that would be wasted without one.
+   */
+  llmNotConfigured(): LlmError | undefined;
   repairPlan?: PlanRepairer;
 }
 

@@ -1,8 +1,14 @@
 /**
  * Writes field patches of exercises the way every catalog write goes: as a ChangePlan of
  * `patch_fields` operations, validated for real, then previewed (dry_run) or applied by the
- * ApplyEngine (each operation exactly once, journaled, fenced by the job's lease). The patches are
- * independent: one exercise's invalid patch or disappearance never holds up the others.
+ * ApplyEngine (journaled, fenced by the job's lease). The patches are independent: one exercise's
+ * invalid patch or disappearance never holds up the others.
+ *
+ * - Each patch carries the values it was built from (`before`): an exercise changed at those paths
+ *   since (a curator's edit while the LLM was thinking) is not overwritten; the patch fails STALE_PLAN.
+ * - A job patches an exercise once: its idempotency key is the job's `patch/<exercise>`, so a retry
+ *   skips the patches an earlier attempt applied, while a later job's patch applies again.
+ * - A cancel stops between patches; the ones not written are `not_attempted`.
  */
 import { ApplyEngine, type ApplyResult, type PreviewOperation } from "../../apply/apply-engine";
 import type { ValidationIssue } from "../../apply/issues";
@@ -19,13 +25,17 @@ export interface ExercisePatch {
   exerciseId: string;
   /** Flat dotted paths → values. */
   set: Record<string, unknown>;
+  /** The values at those paths the patch was built from (null: absent); see `beforeValues`. */
+  before: Record<string, unknown>;
   rationale: string;
 }
 
 export type PatchOutcome =
   | { kind: "applied"; change_id: string }
-  /** Applied before under the same idempotency key (a retry, or an identical earlier patch). */
+  /** Applied by an earlier attempt of this job. */
   | { kind: "already_applied" }
+  /** A cancel stopped the job before this patch. */
+  | { kind: "not_attempted" }
   | { kind: "would_apply" }
   | { kind: "unchanged" }
   | { kind: "missing" }
@@ -74,6 +84,7 @@ function planOf(input: PatchInput, indices: readonly number[], patches: readonly
       op: "patch_fields",
       exercise_id: patches[index].exerciseId,
       set: patches[index].set,
+      before: patches[index].before,
       rationale: patches[index].rationale,
     })),
   });
@@ -90,11 +101,16 @@ async function applyAll(
   patches: readonly ExercisePatch[],
   outcomes: (PatchOutcome | undefined)[],
 ): Promise<void> {
+  const writer = planWriter(input, (op) => `patch/${op.op === "patch_fields" ? op.exercise_id : op.op}`);
   let remaining = indices;
   while (remaining.length > 0) {
-    const result = await engine.apply(planOf(input, remaining, patches), planWriter(input), { signal: input.ctx.signal });
+    const result = await engine.apply(planOf(input, remaining, patches), writer, { signal: input.ctx.signal });
     recordApplyResult(result, remaining, outcomes);
     remaining = result.not_attempted.map((position) => remaining[position]);
+    if (result.cancelled) {
+      for (const index of remaining) outcomes[index] = { kind: "not_attempted" };
+      return;
+    }
   }
 }
 
@@ -109,8 +125,6 @@ function previewOutcome(operation: PreviewOperation): PatchOutcome {
   switch (operation.outcome) {
     case "would_apply":
       return { kind: "would_apply" };
-    case "already_applied":
-      return { kind: "already_applied" };
     case "no_change":
       return { kind: "unchanged" };
     case "would_fail":

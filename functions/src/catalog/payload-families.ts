@@ -1,9 +1,10 @@
 /**
- * The families a job's payload names, recorded with each run so run history can be filtered by
- * family (the console, the CLI). The engine knows no job type, so it goes by the catalog's field
- * names: a string under `family_slug` or a key ending in `_family` or `_family_slug` (merge, split
- * and rename configs), at any depth (a scan's `filter_criteria`). Jobs that find their families
- * while they run (EXERCISE_ADD, TARGETED_FIX) name none.
+ * The families a job's payload names: the subjects the catalog's job types give the engine (see
+ * `JobTypes.subjectsOf`), recorded with each run so run history can be filtered by family (the
+ * console, the CLI). It goes by the catalog's field names, for every job type alike: a string under
+ * `family_slug` or a key ending in `_family` or `_family_slug` (merge, split and rename configs), at
+ * any depth (a scan's `filter_criteria`). Jobs that find their families while they run
+ * (EXERCISE_ADD, TARGETED_FIX) name none.
  */
 const FAMILY_KEY = /(^|_)family(_slug)?$/;
 

@@ -1,0 +1,32 @@
+/**
+ * A lease as its holder keeps it: the job, the owner, the fencing epoch, and the update time of the
+ * job document after the holder's last write. Every write by the holder is conditioned on that
+ * update time, so it needs no read: if the document changed since (a client asked to cancel, an
+ * operator, the watchdog), the write fails, the holder reads the document once, and either goes on
+ * (still its lease) or stops (`LeaseLostError`). The holder's writes run one at a time (the
+ * heartbeat, progress and the final write share the lease), so none invalidates another in flight.
+ */
+import type { Timestamp } from "firebase-admin/firestore";
+import type { ChildCounts, Lease } from "./model";
+
+export class HeldLease implements Lease {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly jobId: string,
+    readonly owner: string,
+    readonly epoch: number,
+    /** Update time of the job document after this holder's last write (or as it leased it). */
+    public version: Timestamp,
+  ) {}
+
+  /** The job's child counts as last read by the holder (when a write found the document changed). */
+  seenChildCounts: ChildCounts | null = null;
+
+  /** Runs `write` after the holder's writes already queued; it sees (and may advance) `version`. */
+  serially<T>(write: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(write, write);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
