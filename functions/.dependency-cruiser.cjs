@@ -12,6 +12,7 @@
  *   handlers                one file per job type, their plans and shared support
  *   tasks                   task queue adapters (Cloud Tasks, emulator, in-process)
  *   create-engine           the composition root
+ *   schedules               the scheduled scans: their table, periods and producer
  *   adapters, local, cli    Cloud Functions adapters, the local runtime, the operator CLI
  *   index                   the Cloud Functions declarations
  */
@@ -25,6 +26,7 @@ const layers = [
   ["handlers"],
   ["tasks"],
   ["create-engine"],
+  ["schedules"],
   ["adapters", "local", "cli"],
   ["index"],
 ];

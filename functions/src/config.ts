@@ -9,6 +9,7 @@
  * CONFIG_INVALID error naming the param, so only the jobs that need it fail, with a clear reason.
  */
 import { type BooleanParam, type IntParam, type StringParam, defineBoolean, defineInt, defineString } from "firebase-functions/params";
+import { cronProblem, isTimeZone } from "./util/cron";
 import { log } from "./util/log";
 
 interface ParamSpec<T, P extends { name: string } = { name: string }> {
@@ -95,6 +96,42 @@ function choice<const C extends string>(
   };
 }
 
+/** A unix-cron schedule (read when the functions are declared, see `schedules/`). */
+function cron(name: string, defaultValue: string, description: string): ParamSpec<string, StringParam> {
+  return {
+    param: defineString(name, { default: defaultValue, description }),
+    defaultValue,
+    parse: (raw) => {
+      const problem = cronProblem(raw);
+      return problem ? { invalid: problem } : raw.trim();
+    },
+  };
+}
+
+function timeZone(name: string, defaultValue: string, description: string): ParamSpec<string, StringParam> {
+  return {
+    param: defineString(name, { default: defaultValue, description }),
+    defaultValue,
+    parse: (raw) => (isTimeZone(raw) ? raw : { invalid: `must be an IANA time zone such as "Europe/Berlin" or "UTC", not "${raw}"` }),
+  };
+}
+
+/**
+ * The four rows of a scheduled scan (`schedules/scans.ts`): `<TYPE>_SCHEDULE` (unix-cron, read at
+ * deploy), `<TYPE>_SCHEDULE_ENABLED`, `<TYPE>_APPLY` (apply mode, if CATALOG_APPLY_ENABLED allows it
+ * too) and `<TYPE>_PRIORITY`, under the keys `<key>Schedule`, `<key>Enabled`, `<key>Apply`, `<key>Priority`.
+ */
+function scanSchedule<const K extends string>(key: K, type: string, defaultCron: string) {
+  return {
+    [`${key}Schedule`]: cron(`${type}_SCHEDULE`, defaultCron, `When the scheduled ${type} runs (unix-cron, in SCHEDULE_TIME_ZONE).`),
+    [`${key}Enabled`]: bool(`${type}_SCHEDULE_ENABLED`, true, `Whether the scheduled ${type} creates jobs.`),
+    [`${key}Apply`]: bool(`${type}_APPLY`, false, `Scheduled ${type} jobs in apply mode (only if CATALOG_APPLY_ENABLED too).`),
+    [`${key}Priority`]: int(`${type}_PRIORITY`, 100, `Priority of the scheduled ${type} jobs.`, { min: 0 }),
+  } as Record<`${K}Schedule`, ParamSpec<string, StringParam>> &
+    Record<`${K}Enabled` | `${K}Apply`, ParamSpec<boolean, BooleanParam>> &
+    Record<`${K}Priority`, ParamSpec<number, IntParam>>;
+}
+
 export const PARAMS = {
   leaseMs: seconds("JOB_LEASE_SECONDS", 300, "Lease length of a running job; renewed by a heartbeat."),
   heartbeatMs: seconds("JOB_HEARTBEAT_SECONDS", 60, "How often a running job renews its lease and locks."),
@@ -139,6 +176,18 @@ export const PARAMS = {
   ),
   retainWatchdogReportsMs: days("RETAIN_WATCHDOG_REPORTS_DAYS", 30, "Days watchdog run reports are kept."),
   taskLocation: text("TASKS_LOCATION", "us-central1", "Region of the Cloud Tasks queues and task functions."),
+  scheduleTimeZone: timeZone("SCHEDULE_TIME_ZONE", "UTC", "Time zone of the scan schedules and of their periods (days, ISO weeks)."),
+  ...scanSchedule("maintenanceScan", "MAINTENANCE_SCAN", "0 2 * * *"),
+  maintenanceScanFamilyLimit: int("MAINTENANCE_SCAN_FAMILY_LIMIT", 0, "Families with problems one scheduled scan acts on; 0: all.", {
+    min: 0,
+  }),
+  ...scanSchedule("aliasInvariantScan", "ALIAS_INVARIANT_SCAN", "30 2 * * *"),
+  ...scanSchedule("duplicateDetectionScan", "DUPLICATE_DETECTION_SCAN", "0 3 * * 0"),
+  ...scanSchedule("qualityScan", "QUALITY_SCAN", "0 4 * * *"),
+  qualityScanStaleAfterDays: int("QUALITY_SCAN_STALE_AFTER_DAYS", 7, "The scheduled QUALITY_SCAN rescans exercises scanned longer ago.", {
+    min: 1,
+  }),
+  qualityScanLimit: int("QUALITY_SCAN_LIMIT", 200, "Exercises one scheduled QUALITY_SCAN scans at most (up to 2000).", { min: 1 }),
 } as const;
 
 type Params = typeof PARAMS;

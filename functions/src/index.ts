@@ -8,8 +8,9 @@ import { onCall } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
-import { PARAMS, watchdogSchedule } from "./config";
+import { PARAMS, loadEngineConfig, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
+import { SCAN_SCHEDULES, type ScanSchedule, scheduleOf } from "./schedules/scans";
 import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
 import { laneTaskInvoker } from "./tasks/service-account";
 
@@ -67,3 +68,21 @@ export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeo
 export const retryJob = onCall({ region }, async (request) => (await invocations()).retryJob(request));
 export const cancelJob = onCall({ region }, async (request) => (await invocations()).cancelJob(request));
 export const revertChange = onCall({ region }, async (request) => (await invocations()).revertChange(request));
+
+/**
+ * One scheduled producer per scan of `schedules/scans.ts`, deployed as `scans-<key>` (e.g.
+ * `scans-qualityScan`). Its cron schedule and time zone are read here, like the watchdog's (an
+ * invalid one falls back to the default, logged). A scan switched off (`<TYPE>_SCHEDULE_ENABLED=false`)
+ * stays deployed and logs that it created nothing: leaving it out of the exports would make the next
+ * deploy delete the function (which an unattended `firebase deploy` refuses without --force), and
+ * the local runtime and the CLI follow the same switch. Cloud Scheduler retries a failed run: safe,
+ * since the period's job is created once whatever the number of deliveries.
+ */
+function scheduledScanFunction(scan: ScanSchedule, declared = loadEngineConfig()) {
+  const { cron, timeZone } = scheduleOf(scan, declared);
+  return onSchedule({ schedule: cron, timeZone, region, timeoutSeconds: 60, retryCount: 3, minBackoffSeconds: 60 }, async (event) => {
+    await (await invocations()).scheduledScan(scan, event);
+  });
+}
+
+export const scans = Object.fromEntries(SCAN_SCHEDULES.map((scan) => [scan.key, scheduledScanFunction(scan)]));

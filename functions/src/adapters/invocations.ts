@@ -4,11 +4,14 @@
  * the SDKs, which a cold start's declarations do not need.
  */
 import type { CallableRequest } from "firebase-functions/v2/https";
+import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
 import type { Lane } from "../jobs/model";
 import { withEmulatorCreator } from "./emulator-auth";
 import { functionsEngine } from "./functions-engine";
 import { type JobCreatedEvent, handleJobCreated } from "./job-created";
 import { handleLaneTask } from "./lane-task";
+import { handleScheduledScan } from "./scheduled-scan";
+import type { ScanSchedule } from "../schedules/scans";
 import { handleCancelJob, handleRetryJob, handleRevertChange } from "./operator-actions";
 
 export async function jobCreated(event: JobCreatedEvent): Promise<void> {
@@ -22,6 +25,10 @@ export async function laneTask(lane: Lane, data: unknown): Promise<void> {
 export async function scheduledWatchdog(scheduleTime: string): Promise<void> {
   // Named after the schedule time, so a re-delivered event rewrites the same report.
   await functionsEngine().runWatchdog(`scheduled_${scheduleTime}`);
+}
+
+export async function scheduledScan(scan: ScanSchedule, event: ScheduledEvent): Promise<void> {
+  await handleScheduledScan(functionsEngine(), scan, event);
 }
 
 export const retryJob = (request: CallableRequest) => handleRetryJob(functionsEngine(), request);

@@ -1,188 +1,426 @@
 /**
- * The operator CLI's commands: submit, list, show, retry, cancel, history, daily, watchdog, seed.
- * `runCli(argv, io)` is the whole CLI minus process wiring, so tests drive it directly.
+ * The operator CLI's commands, one entry each. They act through the engine's use cases (retry,
+ * cancel, revert, runWatchdog), `submitJob` and the schedules' producer, never by writing job state
+ * themselves; reads go to the engine's collections.
  */
-import { type Firestore, Timestamp } from "firebase-admin/firestore";
-import { display, isPlainRecord } from "../util/object-paths";
-import type { Engine } from "../create-engine";
-import { JOB_COLLECTIONS } from "../jobs/collections";
-import { InvalidJobError } from "../jobs/queue";
-import { JOB_STATUSES } from "../jobs/lifecycle";
-import { LANES, type Lane } from "../jobs/model";
 import { registry } from "../handlers";
-import { dayKey } from "../jobs/run-history";
+import { JOB_COLLECTIONS } from "../jobs/collections";
+import { JobNotFoundError } from "../jobs/errors";
+import { submitJob } from "../jobs/intake";
+import { JOB_STATUSES, type JobStatus } from "../jobs/lifecycle";
+import { LANES, type Lane } from "../jobs/model";
+import { dayKey, mergeCounts } from "../jobs/run-history";
+import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
 import { seedDemoCatalog } from "../local/seed";
+import { produceScheduledScan, scheduledMode } from "../schedules/producer";
+import { SCAN_SCHEDULES, findScanSchedule, scheduleOf, scheduledFunctionName } from "../schedules/scans";
+import { forEachBounded } from "../util/bounded";
+import { nextRunTimes } from "../util/cron";
+import type { CliContext, CommandSpec, ParsedOptions } from "./command";
+import { usageError } from "./errors";
+import { daysBetween, nextDay, parseDay } from "./dates";
+import { table, toJson } from "./format";
 
-export interface CliIo {
-  db: Firestore;
-  engine: Engine;
-  out: (line: string) => void;
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 500;
+const CLI_USER = "system:cli";
+
+function statusOption(options: ParsedOptions): JobStatus | undefined {
+  const status = options.text("status");
+  if (status !== undefined && !JOB_STATUSES.includes(status as JobStatus))
+    throw usageError(`--status must be one of ${JOB_STATUSES.join(", ")}, not "${status}"`);
+  return status as JobStatus | undefined;
 }
 
-const USAGE = `usage: npm run cli -- <command> [args]
-  submit <TYPE> '<payload json>' [--lane priority|maintenance] [--priority N] [--dedup-key K]
-  list [--status S] [--type T] [--limit N]
-  show <jobId>                 the job and its attempt log
-  retry <jobId>                re-run a failed, needs_review, deadletter or cancelled job
-  cancel <jobId>               cancel a waiting job, or ask a running one to stop
-  history [--job ID] [--limit N]
-  daily [YYYY-MM-DD]           per-day totals (default today, UTC)
-  watchdog                     run one watchdog sweep now
-  seed [--broken]              write the demo catalog (and its broken data)
-job types: ${registry.types.join(", ")}`;
+function limitOption(options: ParsedOptions): number {
+  return options.count("limit", DEFAULT_LIMIT, { min: 1, max: MAX_LIMIT });
+}
 
-export class CliError extends Error {}
-
-/** Splits `--name value` options from positional arguments. */
-export function parseArgs(argv: string[]): { positional: string[]; options: Record<string, string | true> } {
-  const positional: string[] = [];
-  const options: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (!arg.startsWith("--")) {
-      positional.push(arg);
-      continue;
-    }
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith("--")) options[arg.slice(2)] = true;
-    else options[arg.slice(2)] = argv[++i];
+function parsePayload(json: string): Record<string, unknown> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(json);
+  } catch (err) {
+    throw usageError(`the payload is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  return { positional, options };
+  if (payload === null || typeof payload !== "object" || Array.isArray(payload)) throw usageError("the payload must be a JSON object");
+  return payload as Record<string, unknown>;
 }
 
-function stringOption(options: Record<string, string | true>, name: string): string | undefined {
-  const value = options[name];
-  if (value === true) throw new CliError(`--${name} needs a value`);
-  return value;
-}
+/** A day's (or a range's) totals as the daily summaries keep them. */
+type Totals = Record<string, unknown>;
 
-function intOption(options: Record<string, string | true>, name: string, fallback: number): number {
-  const raw = stringOption(options, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new CliError(`--${name} must be a non-negative integer`);
-  return value;
-}
+const countsOf = (totals: Totals, key: string) => Object.entries((totals[key] as Record<string, number> | undefined) ?? {});
+const usd = (value: unknown) => (typeof value === "number" ? value.toFixed(4) : "");
 
-/** Timestamps as ISO strings, for printing. */
-function withIsoTimes(value: unknown): unknown {
-  if (value instanceof Timestamp) return value.toDate().toISOString();
-  if (Array.isArray(value)) return value.map(withIsoTimes);
-  if (isPlainRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withIsoTimes(item)]));
-  return value;
-}
-
-const json = (value: unknown) => JSON.stringify(withIsoTimes(value), null, 2);
-
-export async function runCli(argv: string[], io: CliIo): Promise<void> {
-  const { positional, options } = parseArgs(argv);
-  const [command, ...args] = positional;
-  const { db, engine, out } = io;
-  const queue = engine.queue;
-  switch (command) {
-    case "submit": {
-      const [type, payloadJson = "{}"] = args;
-      if (!type) throw new CliError("submit needs a job type");
-      let payload: Record<string, unknown>;
-      try {
-        payload = JSON.parse(payloadJson) as Record<string, unknown>;
-      } catch {
-        throw new CliError("the payload is not valid JSON");
-      }
-      const lane = stringOption(options, "lane");
-      if (lane !== undefined && !LANES.includes(lane as Lane)) throw new CliError(`--lane must be one of ${LANES.join(", ")}`);
-      try {
-        const result = await queue.createJob({
-          type,
-          payload,
-          queue: lane as Lane | undefined,
-          priority: options.priority === undefined ? undefined : intOption(options, "priority", 100),
-          dedup_key: stringOption(options, "dedup-key"),
-          created_by: "system:cli",
-        });
-        out(result.created ? `created ${result.jobId}` : `not created: ${result.reason} (open job ${result.jobId})`);
-      } catch (err) {
-        if (err instanceof InvalidJobError) throw new CliError(err.message);
-        throw err;
-      }
-      return;
-    }
-    case "list": {
-      let query: FirebaseFirestore.Query = db.collection(JOB_COLLECTIONS.jobs);
-      const status = stringOption(options, "status");
-      const type = stringOption(options, "type");
-      if (status && !JOB_STATUSES.includes(status as never)) throw new CliError(`unknown status ${status}`);
-      if (status) query = query.where("status", "==", status);
-      if (type) query = query.where("type", "==", type);
-      const snap = await query
-        .orderBy("created_at", "desc")
-        .limit(intOption(options, "limit", 20))
-        .get();
-      for (const doc of snap.docs) {
-        const d = doc.data() as {
-          status: string;
-          type: string;
-          queue: string;
-          priority: number;
-          attempts: number;
-          max_attempts: number;
-          error?: { code: string } | null;
-        };
-        out(
-          `${String(d.status).padEnd(18)} ${String(d.type).padEnd(27)} ${String(d.queue).padEnd(11)} p${d.priority} a${d.attempts}/${d.max_attempts} ${doc.id}${d.error ? `  ${d.error.code}` : ""}`,
-        );
-      }
-      if (snap.empty) out("no jobs");
-      return;
-    }
-    case "show": {
-      const [jobId] = args;
-      if (!jobId) throw new CliError("show needs a job id");
-      const snap = await queue.jobRef(jobId).get();
-      if (!snap.exists) throw new CliError(`job ${jobId} does not exist`);
-      out(json({ id: jobId, ...snap.data() }));
-      const attempts = await snap.ref.collection(JOB_COLLECTIONS.attempts).get();
-      for (const attempt of attempts.docs) out(json({ attempt: attempt.id, ...attempt.data() }));
-      return;
-    }
-    case "retry":
-    case "cancel": {
-      const [jobId] = args;
-      if (!jobId) throw new CliError(`${command} needs a job id`);
-      if (command === "retry") {
-        await engine.retry(jobId);
-        out(`requeued ${jobId}`);
-      } else {
-        const result = await engine.cancel(jobId);
-        out(result.cancelRequested ? `cancel requested for running job ${jobId}` : `cancelled ${jobId}`);
-      }
-      return;
-    }
-    case "history": {
-      const rows = await engine.history.getRunHistory({ jobId: stringOption(options, "job"), limit: intOption(options, "limit", 20) });
-      for (const row of rows)
-        out(
-          `${json(row.finished_at)} ${display(row.type).padEnd(27)} ${display(row.job_status).padEnd(18)} ${display(row.job_id)} #${display(row.attempt)}`,
-        );
-      if (rows.length === 0) out("no runs recorded");
-      return;
-    }
-    case "daily": {
-      const day = args[0] ?? dayKey(engine.now());
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new CliError("daily takes a date as YYYY-MM-DD");
-      out(json(await engine.history.getDailySummary(day)));
-      return;
-    }
-    case "watchdog": {
-      out(json(await engine.runWatchdog()));
-      return;
-    }
-    case "seed": {
-      const counts = await seedDemoCatalog(db, { includeBroken: options.broken === true });
-      out(`seeded ${counts.exercises} exercises, ${counts.aliases} aliases, ${counts.families} families`);
-      return;
-    }
-    default:
-      throw new CliError(command ? `unknown command "${command}"\n${USAGE}` : USAGE);
+function printTotals(out: CliContext["out"], days: Totals[], total: Totals): void {
+  const row = (label: string, t: Totals) => [
+    label,
+    t.runs ?? 0,
+    t.changes ?? 0,
+    t.scanner_fail ?? 0,
+    t.llm_calls ?? 0,
+    usd(t.llm_cost_usd),
+  ];
+  const rows = days.map((day) => row(String(day.day), day));
+  if (days.length > 1) rows.push(row("total", total));
+  table(["DAY", "RUNS", "CHANGES", "SCANNER_FAIL", "LLM_CALLS", "LLM_COST_USD"], rows).forEach(out);
+  for (const [key, label] of [
+    ["by_type", "TYPE"],
+    ["by_status", "STATUS"],
+    ["by_mode", "MODE"],
+  ] as const) {
+    const counts = countsOf(total, key);
+    if (counts.length === 0) continue;
+    out("");
+    table([label, "RUNS"], counts).forEach(out);
   }
 }
+
+async function dailyTotals(ctx: CliContext, days: string[]): Promise<{ days: Totals[]; total: Totals }> {
+  const history = ctx.engine().history;
+  const byDay = new Map<string, Totals>();
+  await forEachBounded(days, 8, async (day) => {
+    byDay.set(day, await history.getDailySummary(day));
+  });
+  const perDay = days.map((day) => byDay.get(day)!);
+  const total: Totals = {};
+  for (const day of perDay) mergeCounts(total, day);
+  return { days: perDay, total };
+}
+
+const submit: CommandSpec = {
+  name: "submit",
+  args: "<TYPE> [PAYLOAD_JSON]",
+  positionals: { min: 1, max: 2 },
+  summary: "Create a job (created_by system:cli) and wake its lane. The payload defaults to {} and its mode to dry_run.",
+  details: [`job types: ${registry.types.join(", ")}`],
+  options: {
+    lane: { type: "string", value: "LANE", description: `${LANES.join(" or ")} (default: the job type's own)` },
+    priority: { type: "string", value: "N", description: "0 to 1000, higher runs first (default 100)" },
+    "dedup-key": { type: "string", value: "KEY", description: "create nothing while an open job has this key" },
+  },
+  async run({ args: [type, payloadJson = "{}"], options }, ctx) {
+    const lane = options.text("lane");
+    if (lane !== undefined && !LANES.includes(lane as Lane)) throw usageError(`--lane must be one of ${LANES.join(", ")}, not "${lane}"`);
+    const payload = parsePayload(payloadJson);
+    const engine = ctx.engine();
+    const result = await submitJob(engine.queue, engine.tasks, {
+      type,
+      payload,
+      queue: lane as Lane | undefined,
+      priority: options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: 1000 }),
+      dedup_key: options.text("dedup-key"),
+      created_by: CLI_USER,
+    });
+    ctx.out(result.created ? `created ${result.jobId}` : `not created: ${result.reason} (job ${result.jobId})`);
+  },
+};
+
+const list: CommandSpec = {
+  name: "list",
+  positionals: { min: 0, max: 0 },
+  summary: "The latest jobs, newest first.",
+  json: true,
+  options: {
+    status: { type: "string", value: "STATUS", description: `one of ${JOB_STATUSES.join(", ")}` },
+    type: { type: "string", value: "TYPE", description: "a job type" },
+    limit: { type: "string", value: "N", description: `how many (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})` },
+  },
+  async run({ options, json }, ctx) {
+    const status = statusOption(options);
+    const type = options.text("type");
+    let query: FirebaseFirestore.Query = ctx.engine().db.collection(JOB_COLLECTIONS.jobs);
+    if (status) query = query.where("status", "==", status);
+    if (type) query = query.where("type", "==", type);
+    const snap = await query.orderBy("created_at", "desc").limit(limitOption(options)).get();
+    const jobs = snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }));
+    if (json) return ctx.out(toJson(jobs));
+    if (jobs.length === 0) return ctx.out("no jobs");
+    table(
+      ["ID", "TYPE", "STATUS", "LANE", "PRIORITY", "ATTEMPTS", "CREATED", "ERROR"],
+      snap.docs.map((doc): unknown[] => {
+        const d = doc.data();
+        const error = d.error as { code?: string } | null | undefined;
+        return [doc.id, d.type, d.status, d.queue, d.priority, `${d.attempts}/${d.max_attempts}`, d.created_at, error?.code];
+      }),
+    ).forEach(ctx.out);
+  },
+};
+
+const JOB_FIELDS = [
+  "type",
+  "status",
+  "queue",
+  "priority",
+  "attempts",
+  "max_attempts",
+  "created_by",
+  "created_at",
+  "run_after",
+  "started_at",
+  "finished_at",
+  "dedup_key",
+  "parent_job_id",
+  "cancel_requested",
+  "progress",
+  "shards",
+  "error",
+  "payload",
+  "result_summary",
+];
+
+const show: CommandSpec = {
+  name: "show",
+  args: "<jobId>",
+  positionals: { min: 1, max: 1 },
+  summary: "A job and its attempts.",
+  json: true,
+  async run({ args: [jobId], json }, ctx) {
+    const ref = ctx.engine().queue.jobRef(jobId);
+    const snap = await ref.get();
+    if (!snap.exists) throw new JobNotFoundError(jobId);
+    const attempts = (await ref.collection(JOB_COLLECTIONS.attempts).orderBy("started_at").get()).docs.map((doc) => doc.data());
+    const job = snap.data()!;
+    if (json) return ctx.out(toJson({ job: { id: jobId, ...job }, attempts }));
+    table(
+      ["FIELD", "VALUE"],
+      [
+        ["id", jobId],
+        ...JOB_FIELDS.filter((field) => job[field] !== undefined && job[field] !== null).map((field): unknown[] => [field, job[field]]),
+      ],
+    ).forEach(ctx.out);
+    ctx.out("");
+    if (attempts.length === 0) return ctx.out("no attempts yet");
+    table(
+      ["ATTEMPT", "STATUS", "WORKER", "EPOCH", "STARTED", "FINISHED", "ERROR"],
+      attempts.map((a): unknown[] => [
+        a.attempt,
+        a.status,
+        a.worker_id,
+        a.lease_epoch,
+        a.started_at,
+        a.finished_at,
+        (a.error as { code?: string } | null)?.code,
+      ]),
+    ).forEach(ctx.out);
+  },
+};
+
+const retry: CommandSpec = {
+  name: "retry",
+  args: "<jobId>",
+  positionals: { min: 1, max: 1 },
+  summary: "Queue a finished job again (failed, needs_review, deadletter or cancelled) and wake its lane.",
+  async run({ args: [jobId] }, ctx) {
+    await ctx.engine().retry(jobId);
+    ctx.out(`requeued ${jobId}`);
+  },
+};
+
+const cancel: CommandSpec = {
+  name: "cancel",
+  args: "<jobId>",
+  positionals: { min: 1, max: 1 },
+  summary: "Cancel a waiting job at once, or ask a running one to stop at its next safe point.",
+  async run({ args: [jobId] }, ctx) {
+    const result = await ctx.engine().cancel(jobId);
+    ctx.out(result.cancelRequested ? `cancel requested for running job ${jobId}` : `cancelled ${jobId}`);
+  },
+};
+
+const revert: CommandSpec = {
+  name: "revert",
+  args: "<changeId>",
+  positionals: { min: 1, max: 1 },
+  summary: "Restore what a change of the journal (catalog_changes) changed, if its documents are still as it left them.",
+  async run({ args: [changeId] }, ctx) {
+    const result = await ctx.engine().revert(changeId, CLI_USER);
+    ctx.out(
+      result.status === "reverted"
+        ? `reverted ${changeId}: ${result.targets.join(", ")}`
+        : `${changeId} was already reverted; nothing changed`,
+    );
+  },
+};
+
+const history: CommandSpec = {
+  name: "history",
+  positionals: { min: 0, max: 0 },
+  summary: "Run history, one row per attempt, newest first, a page at a time.",
+  details: ["Days are UTC, both ends included. A full page ends with the token of the next one."],
+  json: true,
+  options: {
+    type: { type: "string", value: "TYPE", description: "runs of this job type" },
+    status: { type: "string", value: "STATUS", description: "attempts that ended with this status" },
+    family: { type: "string", value: "FAMILY", description: "runs of jobs whose payload names this family (their `subjects`)" },
+    job: { type: "string", value: "JOB_ID", description: "the attempts of one job (not with --type, --status, --family)" },
+    from: { type: "string", value: "YYYY-MM-DD", description: "finished on or after this day" },
+    to: { type: "string", value: "YYYY-MM-DD", description: "finished on or before this day" },
+    limit: { type: "string", value: "N", description: `rows per page (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})` },
+    "page-token": { type: "string", value: "TOKEN", description: "the next page, as the previous page printed it" },
+  },
+  async run({ options, json }, ctx) {
+    const fromText = options.text("from");
+    const toText = options.text("to");
+    const from = fromText === undefined ? undefined : parseDay("--from", fromText);
+    const to = toText === undefined ? undefined : parseDay("--to", toText);
+    if (from && to && to < from) throw usageError(`--to ${toText} is before --from ${fromText}`);
+    const range = { from, until: to && nextDay(to) };
+    const jobId = options.text("job");
+    // A run's subjects are the families its job's payload names (the catalog's registry says so).
+    const narrowing = { type: options.text("type"), status: statusOption(options), subject: options.text("family") };
+    if (jobId !== undefined && Object.values(narrowing).some((value) => value !== undefined))
+      throw usageError("--job cannot be combined with --type, --status or --family");
+    const filter: RunHistoryFilter = jobId === undefined ? { ...range, ...narrowing } : { ...range, jobId };
+    const page = await runHistoryPage(ctx.engine().db, filter, { limit: limitOption(options), pageToken: options.text("page-token") });
+    if (json) return ctx.out(toJson({ runs: page.rows, next_page_token: page.nextPageToken }));
+    if (page.rows.length === 0) return ctx.out("no runs recorded");
+    table(
+      ["FINISHED", "TYPE", "STATUS", "JOB_STATUS", "MODE", "MS", "CHANGES", "FAMILIES", "JOB"],
+      page.rows.map((r) => [
+        r.finished_at,
+        r.type,
+        r.attempt_status,
+        r.job_status,
+        r.mode,
+        r.duration_ms,
+        r.changes_count,
+        ((r.subjects as string[] | undefined) ?? []).join(","),
+        `${String(r.job_id)}#${String(r.attempt)}`,
+      ]),
+    ).forEach(ctx.out);
+    if (page.nextPageToken) ctx.out(`next page: --page-token ${page.nextPageToken}`);
+  },
+};
+
+const daily: CommandSpec = {
+  name: "daily",
+  args: "[YYYY-MM-DD]",
+  positionals: { min: 0, max: 1 },
+  summary: "One day's totals (default today, UTC).",
+  json: true,
+  async run({ args: [dayText], json }, ctx) {
+    const day = dayText === undefined ? dayKey(ctx.engine().now()) : dayKey(parseDay("the day", dayText));
+    const { days, total } = await dailyTotals(ctx, [day]);
+    if (json) return ctx.out(toJson(days[0]));
+    printTotals(ctx.out, days, total);
+  },
+};
+
+const summary: CommandSpec = {
+  name: "summary",
+  positionals: { min: 0, max: 0 },
+  summary: "The daily totals of a range of days (UTC, both ends included), each day and added up.",
+  json: true,
+  options: {
+    from: { type: "string", value: "YYYY-MM-DD", description: "first day (required)" },
+    to: { type: "string", value: "YYYY-MM-DD", description: "last day (required)" },
+  },
+  async run({ options, json }, ctx) {
+    const fromText = options.text("from");
+    const toText = options.text("to");
+    if (fromText === undefined || toText === undefined) throw usageError("summary needs --from and --to");
+    const range = daysBetween(parseDay("--from", fromText), parseDay("--to", toText));
+    const { days, total } = await dailyTotals(ctx, range);
+    if (json) return ctx.out(toJson({ from: fromText, to: toText, total, days }));
+    printTotals(ctx.out, days, total);
+  },
+};
+
+const watchdog: CommandSpec = {
+  name: "watchdog",
+  positionals: { min: 0, max: 0 },
+  summary: "Run one watchdog sweep now and print its report.",
+  json: true,
+  async run({ json }, ctx) {
+    const report = await ctx.engine().runWatchdog();
+    if (json) return ctx.out(toJson(report));
+    table(["FIELD", "VALUE"], Object.entries(report)).forEach(ctx.out);
+  },
+};
+
+const seed: CommandSpec = {
+  name: "seed",
+  positionals: { min: 0, max: 0 },
+  summary: "Write the demo catalog (exercises, aliases, families).",
+  options: { broken: { type: "boolean", description: "also the broken data the scans find" } },
+  async run({ options }, ctx) {
+    const counts = await seedDemoCatalog(ctx.engine().db, { includeBroken: options.flag("broken") });
+    ctx.out(`seeded ${counts.exercises} exercises, ${counts.aliases} aliases, ${counts.families} families`);
+  },
+};
+
+const scanNames = SCAN_SCHEDULES.map((scan) => scan.type).join(", ");
+
+const schedules: CommandSpec = {
+  name: "schedules",
+  positionals: { min: 0, max: 0 },
+  summary: "The scheduled scans: schedule, time zone, period, switch, mode, priority and next run.",
+  details: [`Run one now with \`schedules run <SCAN>\` (${scanNames}).`],
+  json: true,
+  run({ json }, ctx) {
+    const engine = ctx.engine();
+    const rows = SCAN_SCHEDULES.map((scan) => {
+      const { cron, timeZone } = scheduleOf(scan, engine.config);
+      const enabled = engine.config[`${scan.key}Enabled`];
+      return {
+        scan: scan.type,
+        function: scheduledFunctionName(scan),
+        schedule: cron,
+        time_zone: timeZone,
+        period: scan.period,
+        enabled,
+        mode: scheduledMode(scan, engine.config),
+        priority: engine.config[`${scan.key}Priority`],
+        lane: engine.registry.defaultLane(scan.type),
+        next_run: enabled ? nextRunTimes(cron, timeZone, engine.now())[0] : null,
+      };
+    });
+    if (json) return ctx.out(toJson(rows));
+    table(
+      ["SCAN", "FUNCTION", "SCHEDULE", "TIME_ZONE", "PERIOD", "ENABLED", "MODE", "PRIORITY", "LANE", "NEXT_RUN"],
+      rows.map((r) => [r.scan, r.function, r.schedule, r.time_zone, r.period, r.enabled, r.mode, r.priority, r.lane, r.next_run ?? "off"]),
+    ).forEach(ctx.out);
+  },
+};
+
+const schedulesRun: CommandSpec = {
+  name: "schedules run",
+  args: "<SCAN>",
+  positionals: { min: 1, max: 1 },
+  summary: "Do now what a scan's schedule does: create the job of the current period, unless it exists or the scan is switched off.",
+  details: [`scans: ${scanNames}`],
+  json: true,
+  async run({ args: [name], json }, ctx) {
+    const scan = findScanSchedule(name);
+    if (!scan) throw usageError(`no scheduled scan "${name}"; scans: ${scanNames}`);
+    const engine = ctx.engine();
+    const run = await produceScheduledScan(engine, scan, engine.now());
+    if (json) return ctx.out(toJson(run));
+    switch (run.outcome) {
+      case "created":
+        return ctx.out(`created ${run.jobId} (period ${run.period}, ${run.mode})`);
+      case "exists":
+        return ctx.out(`not created: job ${run.jobId} already exists for period ${run.period}`);
+      case "disabled":
+        return ctx.out(`not created: the schedule is switched off (${run.param}=false)`);
+    }
+  },
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+  submit,
+  list,
+  show,
+  retry,
+  cancel,
+  revert,
+  history,
+  daily,
+  summary,
+  watchdog,
+  seed,
+  schedules,
+  schedulesRun,
+];

@@ -1,35 +1,38 @@
+#!/usr/bin/env node
 /**
- * `npm run cli -- <command>`: the operator CLI. Talks to the Firestore emulator named by
- * FIRESTORE_EMULATOR_HOST, or to the project's real Firestore with application default credentials.
- * Wake-up tasks (retry, watchdog) go to Cloud Tasks in production; against an emulator they are
- * left to the running engine (`npm start` picks up ready jobs through its own watchdog).
+ * `catalog-jobs` (also `npm run cli --`): the operator CLI as a process. Talks to the Firestore
+ * emulator named by FIRESTORE_EMULATOR_HOST, or to the project's real Firestore with application
+ * default credentials. Wake-up tasks (submit, retry, watchdog, schedules run) go to Cloud Tasks in
+ * production; against an emulator they are left to the running engine (`npm start` picks up ready
+ * jobs through its own watchdog).
  */
+import "./quiet-logs";
 import { loadEngineConfig } from "../config";
 import { firestoreClient } from "../firestore";
-import { createEngine } from "../create-engine";
+import { type Engine, createEngine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
-import { CliError, runCli } from "./commands";
+import { runCli } from "./run";
 
 /** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */
 const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
 
-async function main(): Promise<void> {
+function connect(): Engine {
   const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
-  const db = firestoreClient({ projectId: project });
   const config = loadEngineConfig();
   const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
     ? leaveToLocalEngine
     : new CloudTasksQueue({ project, location: config.taskLocation, serviceAccount: taskServiceAccount() });
-  const engine = createEngine({ db, config, tasks, project });
-  await runCli(process.argv.slice(2), { db, engine, out: (line) => console.log(line) });
+  return createEngine({ db: firestoreClient({ projectId: project }), config, tasks, project });
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof CliError ? err.message : err);
-    process.exit(err instanceof CliError ? 2 : 1);
-  },
-);
+let engine: Engine | undefined;
+void runCli(process.argv.slice(2), {
+  engine: () => (engine ??= connect()),
+  out: (line) => void process.stdout.write(`${line}\n`),
+  err: (line) => void process.stderr.write(`${line}\n`),
+}).then((code) => {
+  // Firestore keeps connections open; exit once the output is flushed.
+  process.stdout.write("", () => process.exit(code));
+});

@@ -16,21 +16,26 @@ import { qualityScanHandler } from "./quality-scan";
 import { schemaCleanupHandler } from "./schema-cleanup";
 import { targetedFixHandler } from "./targeted-fix";
 import type { CatalogDeps } from "./support/catalog-handler";
+import { familiesNamedBy } from "../catalog/payload-families";
 
-export const registry = new JobRegistry<CatalogDeps>([
-  maintenanceScanHandler,
-  duplicateDetectionScanHandler,
-  aliasInvariantScanHandler,
-  qualityScanHandler,
-  familyAuditHandler,
-  familyNormalizeHandler,
-  familyMergeHandler,
-  familySplitHandler,
-  familyRenameSlugHandler,
-  exerciseAddHandler,
-  targetedFixHandler,
-  aliasRepairHandler,
-  enrichParentHandler,
-  enrichShardHandler,
-  schemaCleanupHandler,
-]);
+export const registry = new JobRegistry<CatalogDeps>(
+  [
+    maintenanceScanHandler,
+    duplicateDetectionScanHandler,
+    aliasInvariantScanHandler,
+    qualityScanHandler,
+    familyAuditHandler,
+    familyNormalizeHandler,
+    familyMergeHandler,
+    familySplitHandler,
+    familyRenameSlugHandler,
+    exerciseAddHandler,
+    targetedFixHandler,
+    aliasRepairHandler,
+    enrichParentHandler,
+    enrichShardHandler,
+    schemaCleanupHandler,
+  ],
+  // Run history is filtered by family (the console, the CLI's `history --family`).
+  { subjectsOf: familiesNamedBy },
+);

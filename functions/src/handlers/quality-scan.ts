@@ -6,6 +6,8 @@
  * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
  * Without a configured LLM it asks for none (each would fail LLM_NOT_CONFIGURED); its summary says
  * so, and the next scan after the LLM is configured asks for them.
+ * With a `selection` (the scheduled scan) it picks its own exercises, a bounded number of those never
+ * scanned or scanned longest ago, and goes on from there next time (`catalog/scan-selection.ts`).
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -21,10 +23,13 @@ import { targetExercisePages } from "../catalog/targets";
 import { isLiveExercise } from "../catalog/family-registry";
 import { beforeValues } from "../apply/expectations";
 import type { DocData } from "../util/object-paths";
+import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "../catalog/scan-selection";
 
 const QUALITY_SCAN_SPEC_ID = "quality_scan";
 const SCAN_PAGE_SIZE = 100;
 const MAX_LISTED = 20;
+/** Scans with a selection take turns: each goes on from the cursor the one before it left. */
+const SELECTION_LOCK = "quality_scan:selection";
 
 /**
  * The `review_metadata.*` paths of a scan result, so fields the scanner does not own are kept; built
@@ -88,13 +93,19 @@ const qualityScanPayload = z
     exercise_doc_ids: docIdsSchema.optional(),
     filter_criteria: filterCriteriaSchema.optional(),
     emit_enrichment: z.boolean().default(true),
+    /** Incremental: at most `limit` exercises never scanned or scanned more than `stale_after_days` ago, oldest first. */
+    selection: z.strictObject({ stale_after_days: z.number().int().positive(), limit: z.number().int().positive().max(2000) }).optional(),
   })
-  .refine(oneTargetSelection, ONE_TARGET_SELECTION);
+  .refine(oneTargetSelection, ONE_TARGET_SELECTION)
+  .refine((payload) => !(payload.selection && (payload.exercise_doc_ids || payload.filter_criteria)), {
+    message: "a selection picks its own exercises: give no exercise_doc_ids or filter_criteria with it",
+  });
 
 export const qualityScanHandler = catalogHandler({
   type: "QUALITY_SCAN",
   lane: "maintenance",
   payload: qualityScanPayload,
+  lockKeys: ({ payload }) => (payload.selection ? [SELECTION_LOCK] : []),
   async run(input) {
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;
@@ -116,14 +127,26 @@ export const qualityScanHandler = catalogHandler({
       metadata_failed: 0,
     };
     const failures: unknown[] = [];
+    const cursorRef = selectionCursorRef(deps.db, job.type);
+    const selected = job.payload.selection
+      ? await selectExercisesToScan(deps.db, {
+          staleAfterDays: job.payload.selection.stale_after_days,
+          limit: job.payload.selection.limit,
+          now: scannedAt,
+          cursor: await readSelectionCursor(cursorRef),
+        })
+      : null;
+    if (selected) attempt.event("selected", { never_scanned: selected.never_scanned, stale: selected.stale });
     const summary = () => ({
       ...counts,
       scanner_version: SCANNER_VERSION,
       failures,
+      ...(selected ? { selection: { never_scanned: selected.never_scanned, stale: selected.stale } } : {}),
       ...followUps.summary(),
       ...(enrichmentBlocked ? { enrichment_not_requested: enrichmentBlocked.code } : {}),
     });
-    for await (const page of targetExercisePages(deps.db, job.payload, SCAN_PAGE_SIZE)) {
+    const targets = selected ? { exercise_doc_ids: selected.ids } : job.payload;
+    for await (const page of targetExercisePages(deps.db, targets, SCAN_PAGE_SIZE)) {
       if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
       ctx.signal.throwIfAborted();
       counts.missing += page.missing.length;
@@ -145,6 +168,8 @@ export const qualityScanHandler = catalogHandler({
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
       if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
     }
+    // The cursor moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
+    if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, job_id: job.id, updated_at: scannedAt }));
     if (counts.metadata_failed === 0) return succeededIn(mode, summary());
     return needsReview(
       mode,

@@ -716,6 +716,7 @@ export class JobQueue {
             attempt: job.attempts,
             lease_epoch: job.lease_epoch,
             type: job.type,
+            subjects: this.types.subjectsOf(job.payload),
             lane: job.queue,
             priority: job.priority,
             attempt_status: "lease_expired",

@@ -12,12 +12,21 @@ export interface JobTypes {
   defaultLane(type: string): Lane;
   parseRequest(data: unknown): ParseResult<JobRequest>;
   parseJob(id: string, data: unknown): ParseResult<Job>;
+  /** What a job is about, as its job types' owner names it; each run records them, so run history can be filtered by one. */
+  subjectsOf(payload: unknown): string[];
+}
+
+export interface JobRegistryOptions {
+  /** See `JobTypes.subjectsOf`; without it, jobs name no subjects. */
+  subjectsOf?: (payload: unknown) => string[];
 }
 
 export class JobRegistry<D = unknown> implements JobTypes {
   private readonly byType: ReadonlyMap<string, JobHandler<PayloadSchema, D>>;
+  readonly subjectsOf: (payload: unknown) => string[];
 
-  constructor(handlers: ReadonlyArray<JobHandler<PayloadSchema, D>>) {
+  constructor(handlers: ReadonlyArray<JobHandler<PayloadSchema, D>>, options: JobRegistryOptions = {}) {
+    this.subjectsOf = options.subjectsOf ?? (() => []);
     const byType = new Map<string, JobHandler<PayloadSchema, D>>();
     for (const handler of handlers) {
       if (byType.has(handler.type)) throw new Error(`job type ${handler.type} is registered twice`);

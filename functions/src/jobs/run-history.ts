@@ -19,6 +19,8 @@ export interface RunSummary {
   attempt: number;
   lease_epoch: number;
   type: string;
+  /** What the job is about (`JobTypes.subjectsOf`: the catalog's families), for filtering by one. */
+  subjects: string[];
   lane: Lane;
   priority: number;
   /** How the attempt ended: "deferred", "queued" (to be retried), or the job's final status. */
@@ -112,7 +114,7 @@ export class RunHistory {
   }
 }
 
-function mergeCounts(into: Record<string, unknown>, from: Record<string, unknown>): void {
+export function mergeCounts(into: Record<string, unknown>, from: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(from)) {
     if (typeof value === "number") into[key] = ((into[key] as number | undefined) ?? 0) + value;
     else if (value && typeof value === "object") {

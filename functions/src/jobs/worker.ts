@@ -222,7 +222,16 @@ export class Worker<D> {
           const { queue } = this.engine;
           const ended = { status, error, finishedAt: now, expireAt: queue.historyExpiry("jobsMs", now) };
           writes.set(attemptRef(queue.db, job.id, lease.epoch), attempt.document(ended), {});
-          const run = runSummary(job, lease, status, error, now, written.summary, attempt.llmTotals());
+          const run = runSummary(
+            job,
+            lease,
+            status,
+            error,
+            now,
+            written.summary,
+            attempt.llmTotals(),
+            this.engine.registry.subjectsOf(job.payload),
+          );
           recordRun(writes, queue.db, run, queue.historyExpiry("historyMs", now), this.engine.random);
         },
       });
@@ -365,6 +374,7 @@ function runSummary(
   finishedAt: Date,
   summary: ResultSummary | null,
   llm: LlmTotals,
+  subjects: string[],
 ): RunSummary {
   const applied = Number(summary?.applied ?? 0);
   // Handlers put their preview lines in `changes_preview`.
@@ -376,6 +386,7 @@ function runSummary(
     attempt: job.attempts,
     lease_epoch: lease.epoch,
     type: job.type,
+    subjects,
     lane: job.queue,
     priority: job.priority,
     attempt_status: status,

@@ -7,7 +7,8 @@
  *
  * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT, DEMO_JOBS=0 (no
  * demo jobs), SEED_DEMO=1 (write the demo catalog even over existing data), EXIT_WHEN_DONE=1 (stop
- * once the demo jobs finished), VERBOSE=1 (the engine's info logs too), and every engine param
+ * once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on timers, at their cron
+ * times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs too), and every engine param
  * (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
  */
 import "./quiet-logs";
@@ -103,11 +104,13 @@ async function main(): Promise<void> {
 
   const config = loadEngineConfig();
   const startedAt = new Date();
-  const runtime = new LocalRuntime({ db, config, watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000 });
+  const schedules = process.env.RUN_SCHEDULES === "1";
+  const runtime = new LocalRuntime({ db, config, watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000, schedules });
   await runtime.start();
   // Jobs a previous run left behind (a crash, a kill) are recovered now, not at the first interval.
   await runtime.runWatchdog();
   console.log(`engine running: trigger listener, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, fake LLM`);
+  console.log(schedules ? "scheduled scans: on (see `npm run cli -- schedules`)" : "scheduled scans: off (RUN_SCHEDULES=1 runs them)");
 
   const submitted = new Set<string>();
   const exitWhenDone = process.env.EXIT_WHEN_DONE === "1";

@@ -1,7 +1,8 @@
 /**
  * The whole engine in one process, wired like the deployed functions: a Firestore listener plays
  * the onDocumentCreated trigger, an in-process task queue plays Cloud Tasks (dispatching to the same
- * lane handler), and a timer plays the scheduled watchdog. Used by `npm start` and the tests.
+ * lane handler), a timer plays the scheduled watchdog, and when asked timers play the scheduled
+ * scans (`schedule-timers.ts`). Used by `npm start` and the tests.
  */
 import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import type { EngineConfig } from "../config";
@@ -12,6 +13,7 @@ import { handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
 import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
+import { ScheduleTimers } from "./schedule-timers";
 
 export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" | "config"> {
   db: Firestore;
@@ -19,6 +21,8 @@ export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" 
   maxConcurrent?: Record<Lane, number>;
   /** 0 disables the watchdog timer. */
   watchdogIntervalMs?: number;
+  /** Run the scheduled scans on timers; off by default, so a demo or a test stays quiet. */
+  schedules?: boolean;
   onError?: (err: unknown, where: string) => void;
 }
 
@@ -27,6 +31,7 @@ export class LocalRuntime {
   readonly tasks: InProcessTaskQueue;
   private unsubscribe: (() => void) | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
+  private scheduleTimers: ScheduleTimers | undefined;
   private readonly pendingIntakes = new Set<Promise<unknown>>();
   private stopped = false;
 
@@ -44,7 +49,7 @@ export class LocalRuntime {
   }
 
   /**
-   * Starts the trigger listener and the watchdog timer; resolves once the listener is live (its first
+   * Starts the trigger listener, the watchdog timer and (if asked) the schedule timers; resolves once the listener is live (its first
    * snapshot arrived), so documents written afterwards are seen.
    *
    * The listener plays onDocumentCreated over the queued jobs only: a job leaves the query when it
@@ -79,6 +84,10 @@ export class LocalRuntime {
         this.runWatchdog().catch((err) => onError(err, "watchdog"));
       }, interval);
     }
+    if (this.options.schedules) {
+      this.scheduleTimers = new ScheduleTimers(this.engine, onError);
+      this.scheduleTimers.start();
+    }
     await firstSnapshot;
   }
 
@@ -111,6 +120,7 @@ export class LocalRuntime {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.scheduleTimers?.stop();
     await Promise.all([...this.pendingIntakes]);
     await this.tasks.close();
   }

@@ -1,95 +1,160 @@
-import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
-import { type Firestore } from "firebase-admin/firestore";
-import { CliError, parseArgs, runCli } from "../../src/cli/commands";
-import { type LocalRuntime } from "../../src/local/runtime";
-import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
-import { registryWith } from "../helpers/registry";
-import { testRuntime } from "../helpers/runtime";
+/** The CLI in-process: help for every command, tables, paging, summed ranges and the schedules list. */
+import { COMMANDS } from "../../src/cli/commands";
+import { runCli } from "../../src/cli/run";
+import { createEngine, type Engine } from "../../src/create-engine";
+import type { EngineConfig } from "../../src/config";
+import type { RunSummary } from "../../src/jobs/run-history";
+import { recordRunForTest } from "../helpers/runs";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
 
-let db: Firestore;
-let runtime: LocalRuntime;
-let lines: string[];
-const cli = (...argv: string[]) => runCli(argv, { db, engine: runtime.engine, out: (l) => lines.push(l) });
+const db = useFirestore();
 
-beforeAll(() => {
-  db = newFirestore();
+async function cli(argv: string[], config: Partial<EngineConfig> = {}, now?: () => Date) {
+  const engine: Engine = createEngine({ db, config: testConfig(config), tasks: new RecordingTasks(), now });
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { engine: () => engine, out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out: out.join("\n"), err };
+}
+
+const run = (jobId: string, finishedAt: string, over: Partial<RunSummary> = {}): RunSummary => ({
+  job_id: jobId,
+  attempt: 1,
+  lease_epoch: 1,
+  type: "FAMILY_AUDIT",
+  subjects: ["squat"],
+  lane: "priority",
+  priority: 100,
+  attempt_status: "succeeded_dry_run",
+  job_status: "succeeded_dry_run",
+  mode: "dry_run",
+  worker_id: "w",
+  started_at: new Date(new Date(finishedAt).getTime() - 1500),
+  finished_at: new Date(finishedAt),
+  changes_count: 1,
+  changes_preview: [],
+  error: null,
+  scanner_fail: 0,
+  llm: { calls: 2, input_tokens: 10, output_tokens: 5, estimated_cost_usd: 0.5 },
+  ...over,
 });
-beforeEach(() => {
-  lines = [];
-  runtime = testRuntime(
-    db,
-    registryWith({ FAMILY_AUDIT: { run: async () => ({ kind: "completed", status: "succeeded_dry_run", summary: { findings: 2 } }) } }),
-  );
-});
-afterEach(() => runtime.stop());
 
-describe("operator CLI", () => {
-  it("parses options and positionals", () => {
-    expect(parseArgs(["submit", "X", "{}", "--priority", "5", "--broken"])).toEqual({
-      positional: ["submit", "X", "{}"],
-      options: { priority: "5", broken: true },
+describe("help", () => {
+  it.each(COMMANDS.map((command) => command.name))("%s --help prints its usage and options and touches nothing", async (name) => {
+    const engine = () => {
+      throw new Error("help must not need the engine");
+    };
+    const out: string[] = [];
+    const code = await runCli([...name.split(" "), "--help"], { engine, out: (line) => out.push(line), err: () => undefined });
+    expect(code).toBe(0);
+    expect(out.join("\n")).toMatch(new RegExp(`^usage: catalog-jobs ${name}[\\s\\S]*-h, --help`));
+  });
+});
+
+describeWithFullEmulator("reports", () => {
+  beforeEach(async () => {
+    await recordRunForTest(db, run("a", "2026-03-01T10:00:00Z"));
+    await recordRunForTest(
+      db,
+      run("b", "2026-03-02T10:00:00Z", {
+        type: "TARGETED_FIX",
+        mode: "apply",
+        attempt_status: "succeeded",
+        job_status: "succeeded",
+        subjects: [],
+      }),
+    );
+    await recordRunForTest(db, run("c", "2026-03-02T11:00:00Z", { attempt_status: "needs_review", job_status: "needs_review" }));
+    await recordRunForTest(db, run("d", "2026-03-04T09:00:00Z"));
+  });
+
+  it("summary adds up the days of the range, each day shown and the total", async () => {
+    const { code, out } = await cli(["summary", "--from", "2026-03-01", "--to", "2026-03-03", "--json"]);
+    expect(code).toBe(0);
+    const { days, total } = JSON.parse(out);
+    expect(days.map((day: { day: string; runs?: number }) => [day.day, day.runs ?? 0])).toEqual([
+      ["2026-03-01", 1],
+      ["2026-03-02", 2],
+      ["2026-03-03", 0],
+    ]);
+    expect(total).toMatchObject({
+      runs: 3,
+      changes: 3,
+      llm_calls: 6,
+      llm_cost_usd: 1.5,
+      by_type: { FAMILY_AUDIT: 2, TARGETED_FIX: 1 },
+      by_status: { succeeded_dry_run: 1, succeeded: 1, needs_review: 1 },
+      by_mode: { dry_run: 2, apply: 1 },
+    });
+    const table = (await cli(["summary", "--from", "2026-03-01", "--to", "2026-03-03"])).out;
+    expect(table).toMatch(
+      /^DAY +RUNS +CHANGES[\s\S]*\n2026-03-02 +2 +2[\s\S]*\ntotal +3 +3 +0 +6 +1\.5000\n[\s\S]*TYPE +RUNS\nFAMILY_AUDIT +2/,
+    );
+  });
+
+  it("summary refuses a reversed or too long range", async () => {
+    expect(await cli(["summary", "--from", "2026-03-04", "--to", "2026-03-01"])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/before --from/)],
+    });
+    expect(await cli(["summary", "--from", "2025-01-01", "--to", "2026-03-01"])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/at most 366 days/)],
     });
   });
 
-  it("submits, lists, shows, cancels and retries a job", async () => {
-    await cli("submit", "FAMILY_AUDIT", '{"family_slug":"squat"}', "--priority", "300", "--dedup-key", "k1");
-    const id = lines[0].replace("created ", "");
-    await cli("submit", "FAMILY_AUDIT", '{"family_slug":"squat"}', "--dedup-key", "k1");
-    expect(lines[1]).toBe(`not created: duplicate_dedup_key (open job ${id})`);
-    await cli("list", "--status", "queued");
-    expect(lines[2]).toMatch(new RegExp(`queued +FAMILY_AUDIT +priority +p300 a0/5 ${id}`));
-    await cli("cancel", id);
-    expect(lines[3]).toBe(`cancelled ${id}`);
-    await cli("retry", id);
-    expect(lines[4]).toBe(`requeued ${id}`);
-    await cli("show", id);
-    expect(JSON.parse(lines[5])).toMatchObject({
-      id,
-      status: "queued",
-      created_by: "system:cli",
-      payload: { family_slug: "squat", mode: "dry_run" },
-    });
+  it("history filters by status and days, and pages with the printed token", async () => {
+    const filtered = await cli(["history", "--status", "succeeded_dry_run", "--from", "2026-03-01", "--to", "2026-03-02", "--json"]);
+    expect(JSON.parse(filtered.out).runs.map((r: { job_id: string }) => r.job_id)).toEqual(["a"]);
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const page = JSON.parse((await cli(["history", "--limit", "3", "--json", ...(token ? ["--page-token", token] : [])])).out);
+      pages.push(page.runs.map((r: { job_id: string }) => r.job_id));
+      token = page.next_page_token ?? undefined;
+    } while (token);
+    expect(pages).toEqual([["d", "c", "b"], ["a"]]);
   });
+});
 
-  it("runs the watchdog and seeds the demo catalog", async () => {
-    await cli("watchdog");
-    expect(JSON.parse(lines.join("\n"))).toMatchObject({ complete: true });
-    lines = [];
-    await cli("seed");
-    expect(lines[0]).toMatch(/^seeded \d+ exercises/);
-    expect((await db.collection(CATALOG_COLLECTIONS.exercises).get()).size).toBeGreaterThan(20);
-  });
-
+describeWithFullEmulator("refusals", () => {
   it.each([
-    [["submit", "NOPE", "{}"], /unknown job type/],
-    [["submit", "FAMILY_AUDIT", "{not json"], /not valid JSON/],
-    [["submit", "FAMILY_AUDIT", "{}", "--lane", "fast"], /--lane/],
-    [["retry"], /needs a job id/],
-    [["show", "missing"], /does not exist/],
-    [["daily", "yesterday"], /YYYY-MM-DD/],
-    [["frobnicate"], /unknown command/],
-  ])("reports bad input %j clearly", async (argv, message) => {
-    const err = await cli(...argv).catch((e) => e);
-    expect(err).toBeInstanceOf(CliError);
-    expect((err as Error).message).toMatch(message);
+    [["frobnicate"], 2, /^catalog-jobs: unknown command "frobnicate"/],
+    [["list", "--bogus"], 2, /^catalog-jobs list: unknown option --bogus/],
+    [["revert", "no-such-change"], 3, /change no-such-change does not exist/],
+    [["submit", "NOT_A_TYPE", "{}"], 2, /unknown job type/],
+    [["submit", "FAMILY_AUDIT", "[1]"], 2, /the payload must be a JSON object/],
+    [["retry", "no-such-job"], 3, /job no-such-job does not exist/],
+    [["cancel", "no-such-job"], 3, /job no-such-job does not exist/],
+    [["history", "--job", "x", "--type", "FAMILY_AUDIT"], 2, /--job cannot be combined/],
+    [["history", "--page-token", "garbage"], 2, /not a page token/],
+    [["history", "--status", "done"], 2, /--status must be one of/],
+    [["list", "--limit", "0"], 2, /--limit must be a whole number from 1 to 500/],
+    [["daily", "yesterday"], 2, /takes a date as YYYY-MM-DD/],
+    [["summary", "--from", "2026-03-01"], 2, /summary needs --from and --to/],
+    [["schedules", "run", "NO_SCAN"], 2, /no scheduled scan "NO_SCAN"/],
+    [["show"], 2, /show needs <jobId>/],
+  ] as const)("%j exits %i with one line on stderr", async (argv, code, message) => {
+    const result = await cli([...argv]);
+    expect(result.code).toBe(code);
+    expect(result.err).toEqual([expect.stringMatching(message)]);
+    expect(result.out).toBe("");
   });
 });
 
-describeWithFullEmulator("operator CLI reports (field transforms of the daily counters)", () => {
-  it("shows run history and the daily summary after a run", async () => {
-    await cli("submit", "FAMILY_AUDIT", '{"family_slug":"squat"}');
-    const reports = await runtime.engine.runLane("priority");
-    expect(reports.map((r) => r.status)).toEqual(["succeeded_dry_run"]);
-    lines = [];
-    await cli("history");
-    expect(lines[0]).toMatch(/FAMILY_AUDIT +succeeded_dry_run/);
-    lines = [];
-    await cli("daily");
-    expect(JSON.parse(lines.join("\n"))).toMatchObject({
-      runs: 1,
-      by_type: { FAMILY_AUDIT: 1 },
-      by_status: { succeeded_dry_run: 1 },
-      by_mode: { dry_run: 1 },
-    });
+describe("schedules", () => {
+  it("lists every scan with its next run in its time zone, and no next run when switched off", async () => {
+    const now = () => new Date("2026-12-01T12:00:00Z");
+    const { code, out } = await cli(["schedules"], { scheduleTimeZone: "Europe/Berlin", qualityScanEnabled: false }, now);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^SCAN +FUNCTION +SCHEDULE +TIME_ZONE/);
+    expect(out).toMatch(
+      /MAINTENANCE_SCAN +scans-maintenanceScan +0 2 \* \* \* +Europe\/Berlin +day +true +dry_run +100 +maintenance +2026-12-02T01:00:00\.000Z/,
+    );
+    expect(out).toMatch(
+      /DUPLICATE_DETECTION_SCAN +scans-duplicateDetectionScan +0 3 \* \* 0 +Europe\/Berlin +week .* 2026-12-06T02:00:00\.000Z/,
+    );
+    expect(out).toMatch(/QUALITY_SCAN +scans-qualityScan .* false .* off$/m);
   });
 });

@@ -32,6 +32,8 @@ describe("a param that does not parse", () => {
     ["CATALOG_APPLY_ENABLED", "yes", "applyEnabled", /true or false/],
     ["LLM_PROVIDER", "openai", "llmProvider", /one of fake, vertex/],
     ["ENRICH_SHARD_SIZE", "500", "shardSize", /at most 100/],
+    ["QUALITY_SCAN_SCHEDULE", "every night", "qualityScanSchedule", /five fields/],
+    ["SCHEDULE_TIME_ZONE", "Berlin", "scheduleTimeZone", /IANA time zone/],
   ] as const)("%s=%s loads, and reading that setting fails permanently with CONFIG_INVALID naming it", (name, value, key, reason) => {
     const config = loadEngineConfig({ [name]: value });
     expect(config.maxRepairs).toBe(3); // the other settings are fine

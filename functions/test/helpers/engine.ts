@@ -9,7 +9,7 @@
  *   job flows and a task port that records wake-ups.
  * - `leaseForTest(deps, {type, payload, ...})` creates a job, leases and marks it running, starts a
  *   real attempt log, and returns the `HandlerInput` a handler receives, plus the AbortController
- *   behind `ctx.signal` and the attempt log (call `attemptLog.finish(...)` to read it back).
+ *   behind `ctx.signal` and the attempt log (`attemptLog.document(...)` reads it back).
  * - `retryForTest(deps, input)` is what happens after a crash: the attempt fails transiently and
  *   the job is leased again (new attempt, new lease epoch), so the old lease is stale.
  */

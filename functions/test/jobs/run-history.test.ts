@@ -1,5 +1,5 @@
-import { Timestamp } from "firebase-admin/firestore";
-import { RunHistory, type RunSummary, recordRun } from "../../src/jobs/run-history";
+import { RunHistory, type RunSummary } from "../../src/jobs/run-history";
+import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
 const db = useFirestore();
@@ -9,6 +9,7 @@ const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => (
   attempt: 1,
   lease_epoch: 1,
   type: "FAMILY_AUDIT",
+  subjects: ["squat"],
   lane: "priority",
   priority: 100,
   attempt_status: "succeeded_dry_run",
@@ -26,12 +27,7 @@ const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => (
 });
 
 describeWithFullEmulator("run history (field transforms of the daily counters)", () => {
-  /** Records one attempt in its own batch, as the batch that ends an attempt does. */
-  const record = async (run: RunSummary) => {
-    const batch = db.batch();
-    recordRun(batch, db, run, Timestamp.now());
-    await batch.commit();
-  };
+  const record = (run: RunSummary) => recordRunForTest(db, run);
 
   it("records an attempt once: a second record of the same attempt fails whole, counters included", async () => {
     const history = new RunHistory(db);

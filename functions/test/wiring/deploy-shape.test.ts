@@ -16,6 +16,7 @@ import { Delegate } from "firebase-tools/lib/deploy/functions/runtimes/node";
 import { loadFirebaseEnvs } from "firebase-tools/lib/functions/env";
 import { PARAMS } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { SCAN_SCHEDULES, scheduledFunctionName } from "../../src/schedules/scans";
 import { LANE_TASK_FUNCTION, LANE_TASK_TIMEOUT_SECONDS } from "../../src/tasks/lanes";
 import { TEST_PROJECT_ID } from "../setup/project";
 
@@ -39,6 +40,9 @@ const DEPLOY_ENV = {
   PRIORITY_LANE_MAX_PER_SECOND: "24",
   MAINTENANCE_LANE_MAX_CONCURRENT: "3",
   MAINTENANCE_LANE_MAX_PER_SECOND: "4",
+  SCHEDULE_TIME_ZONE: "Europe/Berlin",
+  QUALITY_SCAN_SCHEDULE: "15 5 * * 1-5",
+  ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED: "false",
 };
 
 /**
@@ -78,6 +82,21 @@ function laneTask(limits: { maxConcurrent: number; maxPerSecond: number; minBack
 
 const CURATOR_ACTION = { timeoutSeconds: null, callableTrigger: {} };
 
+/**
+ * A scan's scheduled producer: its cron schedule in SCHEDULE_TIME_ZONE, retried by Cloud Scheduler
+ * (safe: one job per period whatever the deliveries). Switched off, it stays deployed.
+ */
+function scheduledScan(schedule: string) {
+  return {
+    timeoutSeconds: 60,
+    scheduleTrigger: {
+      schedule,
+      timeZone: "Europe/Berlin",
+      retryConfig: { retryCount: 3, minBackoffSeconds: 60 },
+    },
+  };
+}
+
 /** Every deployed function: its timeout (null: the platform's 60 s) and its trigger, as the CLI deploys them. */
 const EXPECTED: Record<string, { timeoutSeconds: number | null } & Record<`${string}Trigger`, unknown>> = {
   onJobCreated: {
@@ -99,6 +118,10 @@ const EXPECTED: Record<string, { timeoutSeconds: number | null } & Record<`${str
   retryJob: CURATOR_ACTION,
   cancelJob: CURATOR_ACTION,
   revertChange: CURATOR_ACTION,
+  "scans-maintenanceScan": scheduledScan("0 2 * * *"),
+  "scans-aliasInvariantScan": scheduledScan("30 2 * * *"),
+  "scans-duplicateDetectionScan": scheduledScan("0 3 * * 0"),
+  "scans-qualityScan": scheduledScan("15 5 * * 1-5"),
 };
 
 /** The fields EXPECTED and COMMON speak about; any `…Trigger` field, so a changed trigger kind shows. */
@@ -139,6 +162,11 @@ describe("the deployed functions, as `firebase deploy` discovers them", () => {
     expect(Object.keys(deployed).sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
+  it("hold one scheduled producer per scan of the schedules table, next to the watchdog", () => {
+    const scheduled = Object.keys(deployed).filter((id) => deployed[id].scheduleTrigger !== undefined);
+    expect(scheduled.sort()).toEqual(["watchdog", ...SCAN_SCHEDULES.map(scheduledFunctionName)].sort());
+  });
+
   it.each(Object.keys(EXPECTED))("%s: trigger, region, memory, timeout, retries, rate limits, schedule, invoker, no secrets", (id) => {
     expect(deployed[id]).toBeDefined();
     expect(shapeOf(deployed[id])).toEqual({ ...COMMON, ...EXPECTED[id] });
@@ -174,7 +202,7 @@ describe("the deployed functions, as `firebase deploy` discovers them", () => {
 });
 
 describe("the built functions with params that do not parse", () => {
-  it("still load for discovery, and the watchdog keeps its default schedule", async () => {
+  it("still load for discovery, and the watchdog and the scans keep their default schedules", async () => {
     const dir = await mkdtemp(join(tmpdir(), "deploy-shape-"));
     try {
       const manifestPath = join(dir, "functions.yaml");
@@ -190,10 +218,13 @@ describe("the built functions with params that do not parse", () => {
           JOB_LEASE_SECONDS: "soon",
           LLM_PROVIDER: "openai",
           CATALOG_APPLY_ENABLED: "yes",
+          MAINTENANCE_SCAN_SCHEDULE: "nightly",
+          SCHEDULE_TIME_ZONE: "Atlantis/Capital",
         },
       });
       const manifest = JSON.parse(await readFile(manifestPath, "utf8")) as Build;
       expect(manifest.endpoints.watchdog).toMatchObject({ scheduleTrigger: { schedule: "every 5 minutes" } });
+      expect(manifest.endpoints["scans-maintenanceScan"]).toMatchObject({ scheduleTrigger: { schedule: "0 2 * * *", timeZone: "UTC" } });
       expect(Object.keys(manifest.endpoints).sort()).toEqual(Object.keys(EXPECTED).sort());
       expect(stdout + stderr).toMatch(/WATCHDOG_INTERVAL_MINUTES must be an integer, not \\?"often\\?"/);
     } finally {

@@ -1,0 +1,149 @@
+/**
+ * Incremental quality scanning: the exercises a QUALITY_SCAN with a `selection` works on. Due are
+ * the live exercises never scanned (no `review_metadata.last_scanned_at`) and those last scanned
+ * longer ago than `stale_after_days`. Firestore cannot query for a missing field, and ordering by
+ * `last_scanned_at` leaves out the documents without it, so there are two sources, each read on
+ * from where the previous run stopped (a cursor kept in `catalog_scan_cursors`):
+ *
+ * - never scanned: a sweep over the exercises in document id order;
+ * - stale: `last_scanned_at` before the cutoff, oldest first.
+ *
+ * A run takes at most `limit`: never-scanned exercises first (they are the oldest), but no more
+ * than half of the limit while stale ones wait; what one source leaves unused, the other may take.
+ * Each source reads at most a few times `limit` documents per run, so no run reads the whole
+ * catalog. A source that reaches its end starts again from its beginning on the next run, so every
+ * due exercise is reached within one pass, in a dry run too (which writes no `last_scanned_at`).
+ */
+import {
+  type DocumentReference,
+  FieldPath,
+  type Firestore,
+  type Query,
+  type QueryDocumentSnapshot,
+  Timestamp,
+} from "firebase-admin/firestore";
+import { CATALOG_COLLECTIONS } from "./collections";
+import { isLiveExercise } from "./family-registry";
+
+const SCAN_CURSORS_COLLECTION = "catalog_scan_cursors";
+
+const LAST_SCANNED_AT = "review_metadata.last_scanned_at";
+/** Reads per source and run, as a multiple of `limit` (retired exercises and, in the sweep, scanned ones are read and passed over). */
+const READS_PER_LIMIT = 5;
+const MIN_PAGE_SIZE = 50;
+const DAY_MS = 86_400_000;
+
+/** Where each source goes on next time; null: from its beginning. */
+export interface SelectionCursor {
+  never_scanned_after: string | null;
+  stale_after: { last_scanned_at: Timestamp; id: string } | null;
+}
+
+/** The cursor document of the scans that share `name` (one per job type). */
+export function selectionCursorRef(db: Firestore, name: string): DocumentReference {
+  return db.collection(SCAN_CURSORS_COLLECTION).doc(name);
+}
+
+/** The stored cursor; from the beginning when there is none (or it is not one). */
+export async function readSelectionCursor(ref: DocumentReference): Promise<SelectionCursor> {
+  const data = (await ref.get()).data();
+  const after: unknown = data?.never_scanned_after;
+  const stale = data?.stale_after as { last_scanned_at?: unknown; id?: unknown } | null | undefined;
+  return {
+    never_scanned_after: typeof after === "string" ? after : null,
+    stale_after:
+      stale?.last_scanned_at instanceof Timestamp && typeof stale.id === "string"
+        ? { last_scanned_at: stale.last_scanned_at, id: stale.id }
+        : null,
+  };
+}
+
+export interface Selection {
+  /** Never-scanned first (document id order), then stale ones (oldest first). */
+  ids: string[];
+  never_scanned: number;
+  stale: number;
+  cursor: SelectionCursor;
+}
+
+/** A query read page by page from a position, keeping the documents that are due. */
+class CursorSource<C> {
+  private reads = 0;
+  private ended = false;
+
+  constructor(
+    private readonly query: (after: C | null) => Query,
+    private readonly positionOf: (doc: QueryDocumentSnapshot) => C,
+    private readonly isDue: (doc: QueryDocumentSnapshot) => boolean,
+    private position: C | null,
+    private readonly readBudget: number,
+  ) {}
+
+  /** Up to `count` more due documents' ids. */
+  async take(count: number): Promise<string[]> {
+    const found: string[] = [];
+    while (found.length < count && !this.ended && this.reads < this.readBudget) {
+      const pageSize = Math.min(Math.max(count - found.length, MIN_PAGE_SIZE), this.readBudget - this.reads);
+      const snap = await this.query(this.position).limit(pageSize).get();
+      this.reads += snap.size;
+      let consumed = 0;
+      for (const doc of snap.docs) {
+        if (found.length === count) break;
+        consumed++;
+        this.position = this.positionOf(doc);
+        if (this.isDue(doc)) found.push(doc.id);
+      }
+      if (snap.size < pageSize && consumed === snap.size) this.ended = true;
+    }
+    return found;
+  }
+
+  /** Where the next run goes on: from the beginning once this run reached the end. */
+  next(): C | null {
+    return this.ended ? null : this.position;
+  }
+}
+
+function isScanned(doc: QueryDocumentSnapshot): boolean {
+  return doc.get(LAST_SCANNED_AT) instanceof Timestamp;
+}
+
+/** The due exercises of this run, and the cursor the next run starts from. */
+export async function selectExercisesToScan(
+  db: Firestore,
+  options: { staleAfterDays: number; limit: number; now: Date; cursor: SelectionCursor },
+): Promise<Selection> {
+  const exercises = db.collection(CATALOG_COLLECTIONS.exercises).select("status", LAST_SCANNED_AT);
+  const budget = options.limit * READS_PER_LIMIT;
+  const cutoff = Timestamp.fromMillis(options.now.getTime() - options.staleAfterDays * DAY_MS);
+  const neverScanned = new CursorSource<string>(
+    (after) => {
+      const query = exercises.orderBy(FieldPath.documentId());
+      return after === null ? query : query.startAfter(after);
+    },
+    (doc) => doc.id,
+    (doc) => isLiveExercise(doc.data()) && !isScanned(doc),
+    options.cursor.never_scanned_after,
+    budget,
+  );
+  const stale = new CursorSource<{ last_scanned_at: Timestamp; id: string }>(
+    (after) => {
+      const query = exercises.where(LAST_SCANNED_AT, "<", cutoff).orderBy(LAST_SCANNED_AT).orderBy(FieldPath.documentId());
+      return after === null ? query : query.startAfter(after.last_scanned_at, after.id);
+    },
+    (doc) => ({ last_scanned_at: doc.get(LAST_SCANNED_AT) as Timestamp, id: doc.id }),
+    (doc) => isLiveExercise(doc.data()),
+    options.cursor.stale_after,
+    budget,
+  );
+  const firstNeverScanned = await neverScanned.take(Math.ceil(options.limit / 2));
+  const staleIds = await stale.take(options.limit - firstNeverScanned.length);
+  const moreNeverScanned = await neverScanned.take(options.limit - firstNeverScanned.length - staleIds.length);
+  const neverScannedIds = [...firstNeverScanned, ...moreNeverScanned];
+  return {
+    ids: [...neverScannedIds, ...staleIds],
+    never_scanned: neverScannedIds.length,
+    stale: staleIds.length,
+    cursor: { never_scanned_after: neverScanned.next(), stale_after: stale.next() },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * How the CLI ends: an exit code a script can act on, and for a failure one line on stderr (never a
+ * stack trace). The engine's own errors are mapped here, so its use cases stay free of CLI concerns.
+ */
+import { ChangeConflictError, ChangeNotFoundError } from "../apply/journal";
+import { ConfigError } from "../config";
+import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
+import { InvalidJobError } from "../jobs/queue";
+import { PageTokenError } from "../jobs/run-history-pages";
+
+export const EXIT_CODES = {
+  ok: 0,
+  /** The command ran and failed or was refused (e.g. retrying a running job, a revert in conflict). */
+  failure: 1,
+  /** The command line is wrong: unknown command or option, missing argument, malformed JSON or date, invalid payload. */
+  usage: 2,
+  /** The job or change named does not exist. */
+  notFound: 3,
+} as const;
+
+/** The exit codes as help lists them. */
+export const EXIT_CODE_HELP = [
+  `${EXIT_CODES.ok}  ok`,
+  `${EXIT_CODES.failure}  failure: the command ran and failed or was refused (retrying a running job, a revert in conflict)`,
+  `${EXIT_CODES.usage}  usage: unknown command or option, missing argument, malformed JSON or date, invalid payload`,
+  `${EXIT_CODES.notFound}  not found: the job or change named does not exist`,
+];
+
+type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
+
+export const usageError = (message: string) => new CliError(message, EXIT_CODES.usage);
+
+/** "job X is running; cannot operator_retry" → "cannot retry job X: it is running". */
+function refusedTransition(err: InvalidTransitionError, verb: string): string {
+  const detail = err.action.split(": ").slice(1).join(": ");
+  return `cannot ${verb} job ${err.jobId}: it is ${err.from}${detail ? ` (${detail})` : ""}`;
+}
+
+/** The exit code and the one line to print for whatever a command threw. */
+export function failureOf(err: unknown, verb: string): { exitCode: ExitCode; message: string } {
+  const [exitCode, message] = ((): [ExitCode, string] => {
+    if (err instanceof CliError) return [err.exitCode, err.message];
+    if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError) return [EXIT_CODES.notFound, err.message];
+    if (err instanceof InvalidJobError || err instanceof PageTokenError) return [EXIT_CODES.usage, err.message];
+    if (err instanceof InvalidTransitionError) return [EXIT_CODES.failure, refusedTransition(err, verb)];
+    if (err instanceof ChangeConflictError || err instanceof ConfigError) return [EXIT_CODES.failure, err.message];
+    return [EXIT_CODES.failure, err instanceof Error ? err.message : String(err)];
+  })();
+  return { exitCode, message: message.replace(/\s*\n\s*/g, " ") };
+}

@@ -1,0 +1,77 @@
+/**
+ * The whole CLI minus the process: finds the command, parses its arguments, prints help, runs it,
+ * and turns what it threw into an exit code and one line for stderr. Tests run it in-process; the
+ * `catalog-jobs` binary (`main.ts`) wires it to the process.
+ */
+import { registry } from "../handlers";
+import { BIN, type CliContext, type CommandSpec, commandHelp, parseCall } from "./command";
+import { COMMANDS } from "./commands";
+import { EXIT_CODES, EXIT_CODE_HELP, failureOf } from "./errors";
+
+export interface CliIo extends CliContext {
+  err: (line: string) => void;
+}
+
+function overview(): string {
+  const usage = (command: CommandSpec) => `${command.name}${command.args ? ` ${command.args}` : ""}`;
+  const width = Math.max(...COMMANDS.map((command) => usage(command).length));
+  return [
+    `usage: ${BIN} <command> [arguments] [options]`,
+    "",
+    "The operator CLI of Catalog Jobs. It works on the Firestore emulator FIRESTORE_EMULATOR_HOST names, or on the",
+    "project's Firestore (GCLOUD_PROJECT) with application default credentials. VERBOSE=1 shows the engine's logs on stderr.",
+    "",
+    "commands:",
+    ...COMMANDS.map((command) => `  ${usage(command).padEnd(width)}  ${command.summary}`),
+    "",
+    `\`${BIN} <command> --help\` shows a command's options; read commands take --json.`,
+    "",
+    "exit codes:",
+    ...EXIT_CODE_HELP.map((line) => `  ${line}`),
+    "",
+    `job types: ${registry.types.join(", ")}`,
+  ].join("\n");
+}
+
+/** The command `argv` starts with (two words for a subcommand), and the arguments after its name. */
+function findCommand(argv: readonly string[]): { command: CommandSpec; rest: string[] } | undefined {
+  const [first, second] = argv;
+  const sub = COMMANDS.find((command) => command.name === `${first} ${second}`);
+  if (sub) return { command: sub, rest: argv.slice(2) };
+  const command = COMMANDS.find((candidate) => candidate.name === first);
+  return command && { command, rest: argv.slice(1) };
+}
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [first] = argv;
+  if (first === undefined) {
+    io.err(`${BIN}: no command given (see ${BIN} --help)`);
+    return EXIT_CODES.usage;
+  }
+  if (first === "--help" || first === "-h" || first === "help") {
+    const asked = argv.length > 1 ? findCommand(argv.slice(1)) : undefined;
+    if (argv.length > 1 && !asked) {
+      io.err(`${BIN}: unknown command "${argv.slice(1).join(" ")}" (see ${BIN} --help)`);
+      return EXIT_CODES.usage;
+    }
+    io.out(asked ? commandHelp(asked.command) : overview());
+    return EXIT_CODES.ok;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    io.err(`${BIN}: unknown command "${first}" (see ${BIN} --help)`);
+    return EXIT_CODES.usage;
+  }
+  const { command, rest } = found;
+  try {
+    const call = parseCall(command, rest);
+    if (call.help) io.out(commandHelp(command));
+    else await command.run(call, io);
+    return EXIT_CODES.ok;
+  } catch (err) {
+    const failure = failureOf(err, command.verb ?? command.name);
+    const hint = failure.exitCode === EXIT_CODES.usage ? ` (see ${BIN} ${command.name} --help)` : "";
+    io.err(`${BIN} ${command.name}: ${failure.message}${hint}`);
+    return failure.exitCode;
+  }
+}

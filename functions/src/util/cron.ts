@@ -1,0 +1,45 @@
+/**
+ * Schedules in unix-cron, the five-field format Cloud Scheduler takes ("minute hour day-of-month
+ * month day-of-week", three-letter month and day names allowed), in an IANA time zone: checking an
+ * expression and a time zone, and the run times that follow a moment. The arithmetic (time zones,
+ * daylight saving) is croner's; this module only holds it to what Cloud Scheduler accepts.
+ */
+import { Cron } from "croner";
+
+const NAMES = new Set(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]);
+const DAY_NAMES = new Set(["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
+/** Digits, names, `*`, ranges, lists and steps: nothing of the Quartz extensions (L, W, #, ?) or nicknames (@daily). */
+const FIELD = /^[0-9A-Za-z*,/-]+$/;
+
+/** Why `expression` is not a unix-cron schedule Cloud Scheduler would take, or null when it is. */
+export function cronProblem(expression: string): string | null {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5) return `a cron schedule has five fields (minute hour day-of-month month day-of-week), not "${expression}"`;
+  for (const [index, field] of fields.entries()) {
+    const names = index === 3 ? NAMES : index === 4 ? DAY_NAMES : new Set<string>();
+    const words = field.match(/[A-Za-z]+/g) ?? [];
+    if (!FIELD.test(field) || words.some((word) => !names.has(word.toLowerCase())))
+      return `"${field}" is not a unix-cron field (in "${expression}")`;
+  }
+  try {
+    new Cron(expression, { paused: true, mode: "5-part" });
+    return null;
+  } catch (err) {
+    return `"${expression}" is not a valid cron schedule: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** Whether `name` is a time zone this runtime knows (IANA names such as "Europe/Berlin", or "UTC"). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: name });
+    return name.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The next `count` run times of a valid expression after `after`, in `timeZone`. */
+export function nextRunTimes(expression: string, timeZone: string, after: Date, count = 1): Date[] {
+  return new Cron(expression, { paused: true, mode: "5-part", timezone: timeZone }).nextRuns(count, after);
+}

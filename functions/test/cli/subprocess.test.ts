@@ -1,0 +1,174 @@
+/**
+ * The CLI as scripts use it: each case runs `src/cli/main.ts` as a process of its own against the
+ * test emulator and checks the exit code, stdout, and stderr (empty on success; on failure one line,
+ * no stack trace). One table of cases, run a few at a time, then the seeding that would disturb
+ * them. Every command runs once or more, with the error cases
+ * scripts meet (unknown id, malformed JSON, invalid date, retry of a running job); each process costs
+ * seconds, so the other refusals are tested in-process (commands.test.ts).
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { createEngine, type Engine } from "../../src/create-engine";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { dayKey } from "../../src/jobs/run-history";
+import { seedDemoCatalog } from "../../src/local/seed";
+import { forEachBounded } from "../../src/util/bounded";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
+
+const db = useFirestore();
+const FUNCTIONS_DIR = join(__dirname, "..", "..");
+const CLI = join(FUNCTIONS_DIR, "src", "cli", "main.ts");
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCliProcess(argv: readonly string[]): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    // Without jest's NODE_OPTIONS (its VM-modules flag would warn on stderr).
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...argv], {
+      cwd: FUNCTIONS_DIR,
+      env: { ...process.env, NODE_OPTIONS: "" },
+      // A CLI that hangs (an unreachable Firestore retries for minutes) fails its case instead of the whole run.
+      timeout: 120_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface Case {
+  argv: string[];
+  code: 0 | 1 | 2 | 3;
+  /** What stdout (on success) or the stderr line (on failure) must match or satisfy. */
+  expect: RegExp | ((stdout: string) => boolean);
+}
+
+/** Runs the cases a few at a time; returns what went wrong, one line per case, so a failure names its case. */
+async function runCases(cases: readonly Case[]): Promise<string[]> {
+  const outcomes: Outcome[] = [];
+  await forEachBounded([...cases.keys()], 3, async (index) => {
+    outcomes[index] = await runCliProcess(cases[index].argv);
+  });
+  return cases.flatMap((c, index) => {
+    const { code, stdout, stderr } = outcomes[index];
+    const label = `catalog-jobs ${c.argv.join(" ")}`;
+    const found: string[] = [];
+    if (code !== c.code) found.push(`exit ${code}, expected ${c.code}`);
+    if (c.code === 0 && stderr !== "") found.push(`stderr not empty: ${stderr}`);
+    if (c.code !== 0 && (stderr.trimEnd().split("\n").length !== 1 || /\n\s+at /.test(stderr)))
+      found.push(`stderr is not one line: ${stderr}`);
+    const text = c.code === 0 ? stdout : stderr;
+    const ok = typeof c.expect === "function" ? safely(() => (c.expect as (s: string) => boolean)(text)) : c.expect.test(text);
+    if (!ok) found.push(`unexpected output: ${text}`);
+    return found.map((problem) => `${label}: ${problem}`);
+  });
+}
+
+function safely(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
+/** A check of stdout parsed as JSON (the parsed value is as loosely typed as JSON.parse makes it). */
+const json = (check: (value: ReturnType<typeof JSON.parse>) => boolean) => (stdout: string) => check(JSON.parse(stdout));
+
+/** Jobs and a change for the commands to work on, made the way the engine makes them. */
+async function fixture(engine: Engine) {
+  await seedDemoCatalog(db);
+  const submit = async (type: string, payload: Record<string, unknown>) => {
+    const created = await engine.queue.createJob({ type, payload, created_by: "test" });
+    return created.jobId;
+  };
+  const audited = await submit("FAMILY_AUDIT", { family_slug: "bench_press" });
+  const renamed = await submit("TARGETED_FIX", {
+    mode: "apply",
+    exercise_doc_ids: ["squat__squat-barbell"],
+    fix_type: "rename",
+    fix_data: { new_name: "Back Squat (Barbell)" },
+  });
+  const reports = await engine.runLane("priority", { maxJobs: 2, budgetMs: 60_000 });
+  expect(reports.map((report) => report.status).sort()).toEqual(["succeeded", "succeeded_dry_run"]);
+  const changes = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", renamed).where("op", "==", "rename_exercise").get();
+  const running = await submit("FAMILY_AUDIT", { family_slug: "squat" });
+  expect(await engine.queue.leaseById(running, "test-worker")).not.toBeNull();
+  const queued = await submit("FAMILY_AUDIT", { family_slug: "row" });
+  const cancelled = await submit("FAMILY_AUDIT", { family_slug: "deadlift" });
+  await engine.cancel(cancelled);
+  return { audited, renamed, changeId: changes.docs[0].id, running, queued, cancelled };
+}
+
+describeWithFullEmulator("catalog-jobs as a subprocess", () => {
+  it("runs every command with its exit code, output and one-line errors", async () => {
+    const engine = createEngine({ db, config: testConfig({ applyEnabled: true }), tasks: new RecordingTasks() });
+    const ids = await fixture(engine);
+    const today = dayKey(new Date());
+    const yesterday = dayKey(new Date(Date.now() - 86_400_000));
+
+    const first: Case[] = [
+      { argv: ["--help"], code: 0, expect: /commands:[\s\S]*schedules run <SCAN>[\s\S]*exit codes:[\s\S]*3 +not found[\s\S]*FAMILY_AUDIT/ },
+      { argv: [], code: 2, expect: /^catalog-jobs: no command given/ },
+      { argv: ["submit", "FAMILY_AUDIT", '{"family_slug":"lunge"}', "--priority", "300"], code: 0, expect: /^created \S+\n$/ },
+      { argv: ["submit", "FAMILY_AUDIT", "{not json"], code: 2, expect: /the payload is not valid JSON/ },
+      {
+        argv: ["list", "--status", "succeeded", "--json"],
+        code: 0,
+        expect: json((jobs) => jobs.length === 1 && jobs[0].id === ids.renamed && typeof jobs[0].created_at === "string"),
+      },
+      {
+        argv: ["show", ids.audited, "--json"],
+        code: 0,
+        expect: json(({ job, attempts }) => job.id === ids.audited && job.status === "succeeded_dry_run" && attempts.length === 1),
+      },
+      { argv: ["show", "no-such-job"], code: 3, expect: /job no-such-job does not exist/ },
+      { argv: ["retry", ids.running], code: 1, expect: new RegExp(`^catalog-jobs retry: cannot retry job ${ids.running}: it is running`) },
+      { argv: ["retry", ids.cancelled], code: 0, expect: new RegExp(`^requeued ${ids.cancelled}`) },
+      { argv: ["cancel", ids.queued], code: 0, expect: new RegExp(`^cancelled ${ids.queued}`) },
+      { argv: ["revert", ids.changeId], code: 0, expect: new RegExp(`^reverted ${ids.changeId}: exercises/squat__squat-barbell`) },
+      {
+        argv: ["history", "--family", "bench_press", "--json"],
+        code: 0,
+        expect: json(({ runs }) => runs.length === 1 && runs[0].job_id === ids.audited && runs[0].subjects.includes("bench_press")),
+      },
+      { argv: ["history", "--from", "2026-02-30"], code: 2, expect: /--from takes a date as YYYY-MM-DD, not "2026-02-30"/ },
+      { argv: ["daily", "--json"], code: 0, expect: json((day) => day.day === today && day.runs === 2) },
+      {
+        argv: ["summary", "--from", yesterday, "--to", today, "--json"],
+        code: 0,
+        expect: json(({ days, total }) => days.length === 2 && total.runs === 2 && total.by_type.TARGETED_FIX === 1),
+      },
+      { argv: ["watchdog", "--json"], code: 0, expect: json((report) => report.complete === true) },
+      {
+        argv: ["schedules", "--json"],
+        code: 0,
+        expect: json(
+          (rows) =>
+            rows.length === 4 &&
+            rows.every((row: { mode: string; next_run: string }) => row.mode === "dry_run" && row.next_run > new Date().toISOString()),
+        ),
+      },
+      {
+        argv: ["schedules", "run", "QUALITY_SCAN"],
+        code: 0,
+        expect: new RegExp(`^created QUALITY_SCAN@${today} \\(period ${today}, dry_run\\)`),
+      },
+    ];
+    expect(await runCases(first)).toEqual([]);
+    // After the revert: seeding writes the catalog documents it reverts.
+    expect(await runCases([{ argv: ["seed", "--broken"], code: 0, expect: /^seeded \d+ exercises, \d+ aliases, \d+ families/ }])).toEqual(
+      [],
+    );
+    expect((await db.collection(JOB_COLLECTIONS.jobs).where("created_by", "==", "system:cli").get()).size).toBe(1);
+  }, 600_000);
+});

@@ -1,0 +1,40 @@
+/** The local runtime plays the scheduled scans on timers only when asked, through the scheduled functions' producer. */
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { periodKey } from "../../src/schedules/period";
+import { SCAN_SCHEDULES } from "../../src/schedules/scans";
+import { registry } from "../../src/handlers";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import { testConfig, useRuntime, waitFor } from "../helpers/runtime";
+
+const db = useFirestore();
+const startRuntime = useRuntime(db);
+
+/** A clock 300 ms before the next full minute, so an every-minute schedule fires at once. */
+function justBeforeAMinute(): () => Date {
+  const offset = 60_000 - (Date.now() % 60_000) - 300;
+  return () => new Date(Date.now() + offset);
+}
+
+/** Only QUALITY_SCAN switched on, every minute; the lanes run nothing (the job is what is looked at). */
+const everyMinute = testConfig({
+  ...Object.fromEntries(SCAN_SCHEDULES.map((scan) => [`${scan.key}Enabled`, scan.type === "QUALITY_SCAN"])),
+  qualityScanSchedule: "* * * * *",
+});
+
+const scanJobs = async () => (await db.collection(JOB_COLLECTIONS.jobs).where("created_by", "==", "system:scheduler").get()).docs;
+
+describeWithFullEmulator("schedules in the local runtime", () => {
+  it("are off by default", async () => {
+    await startRuntime(registry, { config: everyMinute, now: justBeforeAMinute(), maxConcurrent: { priority: 0, maintenance: 0 } });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await scanJobs()).toHaveLength(0);
+  });
+
+  it("create the period's job at the cron time when asked, and only for the scans switched on", async () => {
+    const now = justBeforeAMinute();
+    await startRuntime(registry, { config: everyMinute, now, schedules: true, maxConcurrent: { priority: 0, maintenance: 0 } });
+    const jobs = await waitFor(scanJobs, (docs) => docs.length > 0, 10_000);
+    expect(jobs.map((doc) => doc.id)).toEqual([`QUALITY_SCAN@${periodKey("day", now(), "UTC")}`]);
+    expect(jobs[0].get("payload")).toMatchObject({ mode: "dry_run", selection: { limit: 200 } });
+  });
+});
