@@ -11,11 +11,11 @@
  * --jobs        client-written jobs (duplicates included; follow-up and child jobs come on top)
  * --seed        the PRNG seed of the job mix and the kill schedule (printed; pass it to reproduce)
  * --kills       SIGKILLs of one process at a random moment
- * --plan-kills  SIGKILLs of both processes right after a multi-operation plan's first write
+ * --plan-kills  SIGKILLs of every running process right after a multi-operation plan's first write
  * --timeout     seconds the whole run may take before it fails
  *
- * The seed fixes what is written and when a random kill comes; which job a plan kill catches
- * also depends on the processes' timing, so a replay is close, not identical.
+ * The seed fixes the job mix exactly and the kill schedule's pauses; what a kill catches also
+ * depends on the processes' timing, so a replay is close, not identical.
  *
  * Exit code 1 on any violation or timeout. The last line prints the seed and the counts.
  */
@@ -73,7 +73,7 @@ const PLAN_KILLS = Number(args["plan-kills"]);
 const CHAOS_AFTER_WRITES_MS = 120_000;
 const DEADLINE = Date.now() + Number(args.timeout) * 1000;
 
-/** mulberry32: a small seeded PRNG, so a seed replays the same job mix and kill schedule. */
+/** mulberry32: a small seeded PRNG, so a seed replays the same job mix and kill pauses. */
 function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
@@ -84,9 +84,11 @@ function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const random = seededRandom(SEED);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
-const between = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
+// One stream per concern, so the job mix does not depend on when kills happened.
+const mixRandom = seededRandom(SEED);
+const killRandom = seededRandom(SEED + 1);
+const pick = <T>(items: readonly T[], random = mixRandom): T => items[Math.floor(random() * items.length)];
+const between = (min: number, max: number, random = mixRandom) => min + Math.floor(random() * (max - min + 1));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ------------------------------------------------------------------ the client's job mix
@@ -108,7 +110,7 @@ const FAMILIES = [...DEMO_FAMILIES.map((f) => f.family_slug), ...BROKEN_FAMILIES
 /** A rename of a demo exercise to a prefixed name or back to its own (so renames go A→B→A). */
 function renameJob(): ClientJob {
   const exercise = pick(EXERCISES);
-  const newName = random() < 0.3 ? exercise.name : `${pick(RENAME_PREFIXES)} ${exercise.name}`;
+  const newName = mixRandom() < 0.3 ? exercise.name : `${pick(RENAME_PREFIXES)} ${exercise.name}`;
   return {
     type: "TARGETED_FIX",
     payload: { mode: "apply", exercise_doc_ids: [exercise.id], fix_type: "rename", fix_data: { new_name: newName } },
@@ -149,7 +151,7 @@ const JOB_MIX: Array<[weight: number, make: () => ClientJob]> = [
     2,
     () => {
       const [slug, renamed] = pick(SLUG_RENAMES);
-      const [from, to] = random() < 0.5 ? [slug, renamed] : [renamed, slug];
+      const [from, to] = mixRandom() < 0.5 ? [slug, renamed] : [renamed, slug];
       return { type: "FAMILY_RENAME_SLUG", payload: { mode: "apply", rename_config: { old_family_slug: from, new_family_slug: to } } };
     },
   ],
@@ -182,7 +184,7 @@ const JOB_MIX: Array<[weight: number, make: () => ClientJob]> = [
 
 function nextClientJob(): ClientJob {
   const total = JOB_MIX.reduce((sum, [weight]) => sum + weight, 0);
-  let roll = random() * total;
+  let roll = mixRandom() * total;
   for (const [weight, make] of JOB_MIX) {
     roll -= weight;
     if (roll < 0) return make();
@@ -212,7 +214,7 @@ async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void>
     const burst = Math.min(between(3, 12), JOBS - stats.written.length);
     for (let i = 0; i < burst; i++) {
       const job = nextClientJob();
-      const roll = random();
+      const roll = mixRandom();
       if (roll < 0.06) job.dedup_key = `chaos-${stats.written.length}`;
       const id = await write(job);
       if (roll < 0.12 && stats.written.length < JOBS) {
@@ -221,15 +223,11 @@ async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void>
       } else if (roll > 0.94) {
         stats.cancels++;
         const delay = between(0, 3000);
-        cancels.push(
-          sleep(delay).then(() =>
-            db
-              .collection(JOB_COLLECTIONS.jobs)
-              .doc(id)
-              .update({ cancel_requested: true })
-              .then(() => undefined),
-          ),
-        );
+        const cancel = async () => {
+          await sleep(delay);
+          await db.collection(JOB_COLLECTIONS.jobs).doc(id).update({ cancel_requested: true });
+        };
+        cancels.push(cancel());
       }
     }
     await sleep(between(200, 1500));
@@ -291,7 +289,7 @@ class EngineProcess {
     this.restarting = true;
     await this.kill();
     stats.kills++;
-    await sleep(LEASE_MS + between(200, 1500));
+    await sleep(LEASE_MS + between(200, 1500, killRandom));
     this.start();
     stats.restarts++;
     this.restarting = false;
@@ -398,10 +396,10 @@ async function main(): Promise<void> {
 
     const writing = writeClientJobs(db, client).then(() => (chaosEndsAt = Date.now() + CHAOS_AFTER_WRITES_MS));
     while (!chaosOver() && Date.now() < DEADLINE) {
-      await sleep(between(2000, 8000));
+      await sleep(between(2000, 8000, killRandom));
       const running = engines.filter((engine) => engine.up);
       if (kills.randomKills >= RANDOM_KILLS || running.length === 0) continue;
-      const engine = pick(running);
+      const engine = pick(running, killRandom);
       kills.randomKills++;
       console.log(`random kill ${kills.randomKills}: process ${engines.indexOf(engine) + 1}`);
       crash(engine);

@@ -4,6 +4,7 @@
  */
 import { FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { seedDemoCatalog } from "../../src/local/seed";
@@ -109,6 +110,15 @@ const CORRUPTIONS: Array<[string, Invariant, (db: Firestore, state: { renameId: 
       const [entry] = await journalOf(renameId);
       await entry.ref.update({ lease_epoch: 99 });
     },
+  ],
+  [
+    "a catalog write that bypassed the journal",
+    "catalog_unjournaled",
+    (db) =>
+      db
+        .collection(CATALOG_COLLECTIONS.exercises)
+        .doc("squat__squat-barbell")
+        .update({ description: "Changed behind the journal's back." }),
   ],
   [
     "a rename whose alias was never applied",

@@ -8,6 +8,9 @@
  * - operation_applied_twice: one journal entry per idempotency key, and the key's record names
  *   that entry (an operation re-applied under the same key would leave two entries or a record
  *   pointing elsewhere).
+ * - catalog_unjournaled: every catalog document a change wrote is as one of its journal entries
+ *   left it (a write that bypassed the journal, or a lost one, shows as a document no entry
+ *   describes); documents with a reverted entry are left out.
  * - plan_incomplete: a succeeded job's frozen plan is applied in full: every operation guarded by
  *   a key has its record, unless its last attempt found it already in effect. So a rename applied
  *   without the alias of its old slug is reported.
@@ -25,11 +28,13 @@ import { type Operation, idempotencyKey } from "../../src/apply/plan";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { type JobStatus, isFinalStatus } from "../../src/jobs/lifecycle";
 import { dayKey } from "../../src/jobs/run-history";
+import { sameValue } from "../../src/util/document-diff";
 
 export const INVARIANTS = [
   "final_status",
   "job_lost",
   "operation_applied_twice",
+  "catalog_unjournaled",
   "plan_incomplete",
   "stale_epoch_write",
   "history_incomplete",
@@ -94,6 +99,8 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
     if (entries.length > 1) report("operation_applied_twice", `key ${key} has ${entries.length} journal entries: ${entries.join(", ")}`);
     else if (recorded !== entries[0]) report("operation_applied_twice", `key ${key}: entry ${entries[0]} but the record names ${recorded}`);
   }
+
+  await checkCatalogAgainstJournal(db, changeDocs.docs, (line) => report("catalog_unjournaled", line));
 
   // plan_incomplete, and stale_epoch_write for plans
   for (const plan of planDocs.docs.filter(jobAttempts)) {
@@ -188,4 +195,33 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
 
   const total = Object.values(violations).reduce((sum, lines) => sum + lines.length, 0);
   return { jobs: jobs.size, violations, total };
+}
+
+interface JournalDocument {
+  collection: string;
+  id: string;
+  after: DocumentData | null;
+}
+
+/** Reports each catalog document that differs from every state its journal entries say they left. */
+async function checkCatalogAgainstJournal(db: Firestore, entries: QueryDocumentSnapshot[], report: (line: string) => void): Promise<void> {
+  const statesLeft = new Map<string, Array<DocumentData | null>>();
+  const reverted = new Set<string>();
+  for (const entry of entries) {
+    for (const doc of entry.get("documents") as JournalDocument[]) {
+      const path = `${doc.collection}/${doc.id}`;
+      statesLeft.set(path, [...(statesLeft.get(path) ?? []), doc.after]);
+      if (entry.get("status") === "reverted") reverted.add(path);
+    }
+  }
+  const paths = [...statesLeft.keys()].filter((path) => !reverted.has(path));
+  for (let i = 0; i < paths.length; i += 100) {
+    const snaps = await db.getAll(...paths.slice(i, i + 100).map((path) => db.doc(path)));
+    for (const snap of snaps) {
+      const current = snap.exists ? snap.data()! : null;
+      if (!statesLeft.get(snap.ref.path)!.some((after) => sameValue(after, current))) {
+        report(`${snap.ref.path} is as none of its ${statesLeft.get(snap.ref.path)!.length} journal entries left it`);
+      }
+    }
+  }
 }
