@@ -9,7 +9,7 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { FINAL_STATUSES } from "../../src/jobs/lifecycle";
 import { FakeLlmClient } from "../../src/llm/index";
 import { faultyFirestore, seeded } from "../helpers/faults";
-import { historyViolations } from "../helpers/history-invariants";
+import { checkInvariants } from "../helpers/invariants";
 import { seedDemo } from "../handlers/support";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
@@ -65,7 +65,7 @@ describeWithIsolation("Firestore faults under racing workers and a watchdog", ()
     process.stdout.write(`firestore-faults: ${injected.count} faults injected into ${jobIds.length} jobs\n`);
     expect(injected.count).toBeGreaterThan(0);
 
-    const violations = await historyViolations(db, jobIds);
+    const violations = Object.values((await checkInvariants(db, { expectedJobIds: jobIds })).violations).flat();
     expect(violations).toEqual([]);
   }, 180_000);
 });

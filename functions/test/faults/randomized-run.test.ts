@@ -2,7 +2,7 @@
  * A seeded, randomised run: jobs of all 15 types, written by producers and by clients (some trigger
  * events delivered twice), run by racing workers on a Firestore that fails now and then, with an LLM
  * that times out, rate-limits and answers garbage, operators cancelling at random and a watchdog
- * recovering what is abandoned. At the end every invariant of `history-invariants.ts` must hold.
+ * recovering what is abandoned. At the end every invariant of `test/helpers/invariants.ts` must hold.
  * The seed is printed first and last; RANDOMIZED_SEED replays a run, RANDOMIZED_JOBS sizes it (40 in
  * `npm test`; `npm run randomized` runs 500).
  */
@@ -17,7 +17,7 @@ import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import { seedDemo } from "../handlers/support";
 import { faultyFirestore, seeded } from "../helpers/faults";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
-import { historyViolations } from "../helpers/history-invariants";
+import { checkInvariants } from "../helpers/invariants";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 const db = useFirestore();
@@ -185,7 +185,7 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     const jobs = await db.collection(JOB_COLLECTIONS.jobs).get();
     const statuses: Record<string, number> = {};
     for (const job of jobs.docs) statuses[job.get("status") as string] = (statuses[job.get("status") as string] ?? 0) + 1;
-    const violations = await historyViolations(db, jobIds);
+    const violations = Object.values((await checkInvariants(db, { expectedJobIds: jobIds })).violations).flat();
     process.stdout.write(
       `randomized run: seed ${seed}, ${jobs.size} jobs (${total} asked for, ${refused} refused, ${duplicatedEvents} trigger events delivered twice), ` +
         `${faults.count} Firestore faults, ${llm.failures} LLM faults, ${cancels} cancels, statuses ${JSON.stringify(statuses)}, ` +

@@ -1,0 +1,159 @@
+/**
+ * The invariant checker of `npm run chaos` bites: on a clean state built by the engine it reports
+ * nothing, and each kind of corruption a crash could leave is reported by its invariant.
+ */
+import { FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { registry } from "../../src/handlers";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { seedDemoCatalog } from "../../src/local/seed";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import { type Invariant, checkInvariants } from "../helpers/invariants";
+import { testConfig, useRuntime, waitFor } from "../helpers/runtime";
+
+const db = useFirestore();
+const startRuntime = useRuntime(db);
+
+/** A rename with the alias of its old slug (a two-operation plan) and a dry run, both finished. */
+async function cleanState(): Promise<{ renameId: string; jobIds: string[] }> {
+  await seedDemoCatalog(db);
+  const runtime = await startRuntime(registry, { config: testConfig({ applyEnabled: true }) });
+  const jobs = db.collection(JOB_COLLECTIONS.jobs);
+  const rename = await jobs.add({
+    type: "TARGETED_FIX",
+    payload: {
+      mode: "apply",
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "rename",
+      fix_data: { new_name: "Back Squat (Barbell)" },
+    },
+    status: "queued",
+    created_at: Timestamp.now(),
+  });
+  const audit = await jobs.add({
+    type: "FAMILY_AUDIT",
+    payload: { family_slug: "bench_press" },
+    status: "queued",
+    created_at: Timestamp.now(),
+  });
+  const jobIds = [rename.id, audit.id];
+  const statuses = () => Promise.all(jobIds.map(async (id) => (await jobs.doc(id).get()).get("status") as string));
+  await waitFor(statuses, (all) => all.every((status) => status.startsWith("succeeded")));
+  await runtime.idle();
+  return { renameId: rename.id, jobIds };
+}
+
+async function journalOf(jobId: string) {
+  return (await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).orderBy("operation_index").get()).docs;
+}
+
+async function lastAttemptOf(jobId: string) {
+  const job = await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get();
+  return job.ref.collection(JOB_COLLECTIONS.attempts).doc(String(job.get("lease_epoch")));
+}
+
+const CORRUPTIONS: Array<[string, Invariant, (db: Firestore, state: { renameId: string }) => Promise<unknown>]> = [
+  [
+    "a duplicated journal entry",
+    "operation_applied_twice",
+    async (db, { renameId }) => {
+      const [entry] = await journalOf(renameId);
+      await db.collection(APPLY_COLLECTIONS.changes).add(entry.data());
+    },
+  ],
+  [
+    "a running attempt of a final job",
+    "history_incomplete",
+    async (_db, { renameId }) => (await lastAttemptOf(renameId)).update({ status: "running" }),
+  ],
+  [
+    "a missing run summary",
+    "history_incomplete",
+    async (db, { renameId }) => {
+      const epoch = (await lastAttemptOf(renameId)).id;
+      await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${renameId}_${epoch}`).delete();
+    },
+  ],
+  [
+    "a daily total off by one",
+    "daily_totals",
+    async (db) => {
+      const [shard] = (await db.collectionGroup("shards").get()).docs;
+      await shard.ref.update({ runs: FieldValue.increment(1) });
+    },
+  ],
+  [
+    "a held lock of a final job",
+    "lock_of_final_job",
+    (db, { renameId }) =>
+      db
+        .collection(JOB_COLLECTIONS.locks)
+        .doc("family%3Asquat")
+        .set({
+          key: "family:squat",
+          job_id: renameId,
+          lease_epoch: 1,
+          owner: "dead-worker",
+          expires_at: Timestamp.fromMillis(Date.now() + 60_000),
+        }),
+  ],
+  [
+    "a job left running",
+    "final_status",
+    (db, { renameId }) => db.collection(JOB_COLLECTIONS.jobs).doc(renameId).update({ status: "running", lease_owner: "dead-worker" }),
+  ],
+  [
+    "a journal entry written at an epoch the job never held",
+    "stale_epoch_write",
+    async (_db, { renameId }) => {
+      const [entry] = await journalOf(renameId);
+      await entry.ref.update({ lease_epoch: 99 });
+    },
+  ],
+  [
+    "a catalog write that bypassed the journal",
+    "catalog_unjournaled",
+    (db) =>
+      db
+        .collection(CATALOG_COLLECTIONS.exercises)
+        .doc("squat__squat-barbell")
+        .update({ description: "Changed behind the journal's back." }),
+  ],
+  [
+    "a rename whose alias was never applied",
+    "plan_incomplete",
+    async (db, { renameId }) => {
+      const entries = await journalOf(renameId);
+      const alias = entries.find((entry) => entry.get("op") === "upsert_alias")!;
+      await db
+        .collection(APPLY_COLLECTIONS.idempotency)
+        .doc(alias.get("idempotency_key") as string)
+        .delete();
+      await alias.ref.delete();
+    },
+  ],
+];
+
+describeWithFullEmulator("chaos invariants", () => {
+  it("reports nothing for a state the engine left", async () => {
+    const { jobIds } = await cleanState();
+    const report = await checkInvariants(db, { expectedJobIds: jobIds });
+    expect(report.violations).toEqual(Object.fromEntries(Object.keys(report.violations).map((name) => [name, []])));
+    expect(report.jobs).toBe(2);
+  });
+
+  it("reports a job the client wrote that is gone", async () => {
+    const { jobIds } = await cleanState();
+    const report = await checkInvariants(db, { expectedJobIds: [...jobIds, "never-seen"] });
+    expect(report.violations.job_lost).toEqual(["never-seen was written and is gone"]);
+    expect(report.total).toBe(1);
+  });
+
+  it.each(CORRUPTIONS)("reports %s as %s", async (_name, invariant, corrupt) => {
+    const state = await cleanState();
+    await corrupt(db, state);
+    const report = await checkInvariants(db, { expectedJobIds: state.jobIds });
+    expect(report.violations[invariant].length).toBeGreaterThan(0);
+  });
+});

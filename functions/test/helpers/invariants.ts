@@ -1,0 +1,227 @@
+/**
+ * The engine's crash-safety invariants, checked over everything it left in Firestore. Used by
+ * `npm run chaos` (after SIGKILLs of the engine processes) and by the test that proves each check
+ * reports what it should. Reads whole collections: meant for an emulator holding one run.
+ *
+ * - final_status: every job is in a final status and no worker holds it.
+ * - job_lost: every job id the client wrote still exists.
+ * - operation_applied_twice: one journal entry per idempotency key, and the key's record names
+ *   that entry (an operation re-applied under the same key would leave two entries or a record
+ *   pointing elsewhere).
+ * - catalog_unjournaled: every catalog document a change wrote is as one of its journal entries
+ *   left it (a write that bypassed the journal, or a lost one, shows as a document no entry
+ *   describes); documents with a reverted entry are left out.
+ * - plan_incomplete: a succeeded job's frozen plan is applied in full: every operation guarded by
+ *   a key has its record, unless its last attempt found it already in effect. So a rename applied
+ *   without the alias of its old slug is reported.
+ * - stale_epoch_write: every journal entry and frozen plan was written at an epoch the job held
+ *   (an attempt document exists for it).
+ * - history_incomplete: one run summary per attempt document and back, no attempt left `running`,
+ *   and a final job's last lease is closed.
+ * - daily_totals: the day's counters equal the sums over that day's run summaries.
+ * - lock_of_final_job: no lock is held by a job that is final (check after a watchdog run that
+ *   came after the locks' expiry).
+ */
+import { type DocumentData, type Firestore, type QueryDocumentSnapshot, type Timestamp } from "firebase-admin/firestore";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { type Operation, idempotencyKey } from "../../src/apply/plan";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { type JobStatus, isFinalStatus } from "../../src/jobs/lifecycle";
+import { dayKey } from "../../src/jobs/run-history";
+import { sameValue } from "../../src/util/document-diff";
+
+export const INVARIANTS = [
+  "final_status",
+  "job_lost",
+  "operation_applied_twice",
+  "catalog_unjournaled",
+  "plan_incomplete",
+  "stale_epoch_write",
+  "history_incomplete",
+  "daily_totals",
+  "lock_of_final_job",
+] as const;
+export type Invariant = (typeof INVARIANTS)[number];
+
+export interface InvariantReport {
+  jobs: number;
+  /** Each invariant with a line per violation (empty when it holds). */
+  violations: Record<Invariant, string[]>;
+  total: number;
+}
+
+interface JobSnapshot {
+  status: JobStatus;
+  data: DocumentData;
+}
+
+/** The counters of a day that the run summaries determine. */
+const DAILY_COUNTERS = ["runs", "changes", "llm_calls"] as const;
+
+export async function checkInvariants(db: Firestore, options: { expectedJobIds?: Iterable<string> } = {}): Promise<InvariantReport> {
+  const violations = Object.fromEntries(INVARIANTS.map((name) => [name, [] as string[]])) as Record<Invariant, string[]>;
+  const report = (name: Invariant, line: string) => violations[name].push(line);
+
+  const [jobDocs, attemptDocs, planDocs, runDocs, shardDocs, changeDocs, recordDocs, lockDocs] = await Promise.all([
+    db.collection(JOB_COLLECTIONS.jobs).get(),
+    db.collectionGroup(JOB_COLLECTIONS.attempts).get(),
+    db.collectionGroup(JOB_COLLECTIONS.plans).get(),
+    db.collection(JOB_COLLECTIONS.runSummaries).get(),
+    db.collectionGroup("shards").get(),
+    db.collection(APPLY_COLLECTIONS.changes).get(),
+    db.collection(APPLY_COLLECTIONS.idempotency).get(),
+    db.collection(JOB_COLLECTIONS.locks).get(),
+  ]);
+  const jobs = new Map<string, JobSnapshot>(
+    jobDocs.docs.map((doc) => [doc.id, { status: doc.get("status") as JobStatus, data: doc.data() }]),
+  );
+  const parentId = (doc: QueryDocumentSnapshot) => doc.ref.parent.parent?.id ?? "";
+  const jobAttempts = (doc: QueryDocumentSnapshot) => doc.ref.parent.parent?.parent.id === JOB_COLLECTIONS.jobs;
+  const attempts = new Map(attemptDocs.docs.filter(jobAttempts).map((doc) => [`${parentId(doc)}_${doc.id}`, doc.data()]));
+  const runs = new Map(runDocs.docs.map((doc) => [doc.id, doc.data()]));
+
+  // final_status, job_lost
+  for (const [id, { status, data }] of jobs) {
+    if (!isFinalStatus(status)) report("final_status", `${id} is ${status}`);
+    else if (data.lease_owner) report("final_status", `${id} is ${status} but leased to ${String(data.lease_owner)}`);
+  }
+  for (const id of options.expectedJobIds ?? []) if (!jobs.has(id)) report("job_lost", `${id} was written and is gone`);
+
+  // operation_applied_twice
+  const entriesByKey = new Map<string, string[]>();
+  for (const entry of changeDocs.docs) {
+    const key = entry.get("idempotency_key") as string | null;
+    if (key) entriesByKey.set(key, [...(entriesByKey.get(key) ?? []), entry.id]);
+  }
+  const records = new Map(recordDocs.docs.map((doc) => [doc.id, doc.data()]));
+  for (const [key, entries] of entriesByKey) {
+    const recorded = (records.get(key)?.result as { change_id?: string } | undefined)?.change_id;
+    if (entries.length > 1) report("operation_applied_twice", `key ${key} has ${entries.length} journal entries: ${entries.join(", ")}`);
+    else if (recorded !== entries[0]) report("operation_applied_twice", `key ${key}: entry ${entries[0]} but the record names ${recorded}`);
+  }
+
+  await checkCatalogAgainstJournal(db, changeDocs.docs, (line) => report("catalog_unjournaled", line));
+
+  // plan_incomplete, and stale_epoch_write for plans
+  for (const plan of planDocs.docs.filter(jobAttempts)) {
+    const jobId = parentId(plan);
+    const epoch = plan.get("lease_epoch") as number;
+    if (!attempts.has(`${jobId}_${epoch}`))
+      report("stale_epoch_write", `plan ${jobId}/${plan.id} saved at epoch ${epoch}, which has no attempt`);
+    const job = jobs.get(jobId);
+    if (job?.status !== "succeeded" || job.data.plan_id !== plan.id) continue;
+    const lastAttempt = attempts.get(`${jobId}_${String(job.data.lease_epoch)}`);
+    const unchanged = new Set(
+      ((lastAttempt?.apply_result as { unchanged?: { operation_index: number }[] } | undefined)?.unchanged ?? []).map(
+        (op) => op.operation_index,
+      ),
+    );
+    const operations = (plan.get("plan") as { operations: Operation[] }).operations;
+    operations.forEach((op, index) => {
+      const key = idempotencyKey(op, jobId, `${plan.id}/${index}`);
+      if (key && !unchanged.has(index) && !entriesByKey.has(key)) {
+        report("plan_incomplete", `succeeded job ${jobId}: operation ${index} (${op.op}) of plan ${plan.id} was never applied`);
+      }
+    });
+  }
+
+  // stale_epoch_write for catalog changes
+  for (const entry of changeDocs.docs) {
+    const jobId = entry.get("job_id") as string;
+    const epoch = entry.get("lease_epoch") as number;
+    if (!attempts.has(`${jobId}_${epoch}`))
+      report("stale_epoch_write", `change ${entry.id} of job ${jobId} written at epoch ${epoch}, which has no attempt`);
+  }
+
+  // history_incomplete
+  for (const [key, attempt] of attempts) {
+    if (!runs.has(key)) report("history_incomplete", `attempt ${key} has no run summary`);
+    if (attempt.status === "running") report("history_incomplete", `attempt ${key} is still running`);
+  }
+  for (const key of runs.keys()) if (!attempts.has(key)) report("history_incomplete", `run summary ${key} has no attempt`);
+  for (const [id, { status, data }] of jobs) {
+    const epoch = data.lease_epoch as number | undefined;
+    if (!isFinalStatus(status) || !epoch) continue;
+    // The last lease ended by its worker (attempt at the epoch) or recovered by the watchdog (which moved the epoch on).
+    const closedByWorker = attempts.has(`${id}_${epoch}`);
+    const recovered = attempts.get(`${id}_${epoch - 1}`)?.status === "lease_expired";
+    if (!closedByWorker && !recovered)
+      report("history_incomplete", `final job ${id} has no closed attempt for its last lease (epoch ${epoch})`);
+  }
+
+  // daily_totals
+  const expectedByDay = new Map<string, Record<string, number>>();
+  for (const run of runs.values()) {
+    const day = dayKey((run.finished_at as Timestamp).toDate());
+    const totals = expectedByDay.get(day) ?? {};
+    totals.runs = (totals.runs ?? 0) + 1;
+    totals.changes = (totals.changes ?? 0) + Number(run.changes_count);
+    totals.llm_calls = (totals.llm_calls ?? 0) + Number((run.llm as { calls: number }).calls);
+    const status = `by_status.${String(run.attempt_status)}`;
+    totals[status] = (totals[status] ?? 0) + 1;
+    expectedByDay.set(day, totals);
+  }
+  const countedByDay = new Map<string, Record<string, number>>();
+  for (const shard of shardDocs.docs) {
+    const dayRef = shard.ref.parent.parent;
+    if (dayRef?.parent.id !== JOB_COLLECTIONS.dailySummaries) continue;
+    const totals = countedByDay.get(dayRef.id) ?? {};
+    for (const counter of DAILY_COUNTERS) totals[counter] = (totals[counter] ?? 0) + Number(shard.get(counter) ?? 0);
+    for (const [status, count] of Object.entries((shard.get("by_status") as Record<string, number> | undefined) ?? {})) {
+      totals[`by_status.${status}`] = (totals[`by_status.${status}`] ?? 0) + count;
+    }
+    countedByDay.set(dayRef.id, totals);
+  }
+  for (const day of new Set([...expectedByDay.keys(), ...countedByDay.keys()])) {
+    const expected = expectedByDay.get(day) ?? {};
+    const counted = countedByDay.get(day) ?? {};
+    for (const counter of new Set([...Object.keys(expected), ...Object.keys(counted)])) {
+      if ((expected[counter] ?? 0) !== (counted[counter] ?? 0)) {
+        report(
+          "daily_totals",
+          `${day} ${counter}: the daily summary counts ${counted[counter] ?? 0}, the run summaries ${expected[counter] ?? 0}`,
+        );
+      }
+    }
+  }
+
+  // lock_of_final_job
+  for (const lock of lockDocs.docs) {
+    const holder = jobs.get(lock.get("job_id") as string);
+    if (holder && isFinalStatus(holder.status)) {
+      report("lock_of_final_job", `lock ${String(lock.get("key"))} is held by ${String(lock.get("job_id"))}, which is ${holder.status}`);
+    }
+  }
+
+  const total = Object.values(violations).reduce((sum, lines) => sum + lines.length, 0);
+  return { jobs: jobs.size, violations, total };
+}
+
+interface JournalDocument {
+  collection: string;
+  id: string;
+  after: DocumentData | null;
+}
+
+/** Reports each catalog document that differs from every state its journal entries say they left. */
+async function checkCatalogAgainstJournal(db: Firestore, entries: QueryDocumentSnapshot[], report: (line: string) => void): Promise<void> {
+  const statesLeft = new Map<string, Array<DocumentData | null>>();
+  const reverted = new Set<string>();
+  for (const entry of entries) {
+    for (const doc of entry.get("documents") as JournalDocument[]) {
+      const path = `${doc.collection}/${doc.id}`;
+      statesLeft.set(path, [...(statesLeft.get(path) ?? []), doc.after]);
+      if (entry.get("status") === "reverted") reverted.add(path);
+    }
+  }
+  const paths = [...statesLeft.keys()].filter((path) => !reverted.has(path));
+  for (let i = 0; i < paths.length; i += 100) {
+    const snaps = await db.getAll(...paths.slice(i, i + 100).map((path) => db.doc(path)));
+    for (const snap of snaps) {
+      const current = snap.exists ? snap.data()! : null;
+      if (!statesLeft.get(snap.ref.path)!.some((after) => sameValue(after, current))) {
+        report(`${snap.ref.path} is as none of its ${statesLeft.get(snap.ref.path)!.length} journal entries left it`);
+      }
+    }
+  }
+}
