@@ -11,29 +11,11 @@ export interface BenchContext {
   progress(line: string): void;
 }
 
-/**
- * The emulator refuses to clear while a transaction holds a lock (409, "Transaction lock timeout"):
- * the naive baseline's workers left behind at a time limit hold theirs until the emulator times them out.
- */
-const CLEAR_ATTEMPTS = 12;
-const CLEAR_RETRY_MS = 5000;
-
-async function clearWhenUnlocked(clearUrl: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await clearEmulator(clearUrl);
-    } catch (err) {
-      if (attempt >= CLEAR_ATTEMPTS || !String(err).includes("409")) throw err;
-      await new Promise((resolve) => setTimeout(resolve, CLEAR_RETRY_MS));
-    }
-  }
-}
-
 export function benchContext(projectId: string, clearUrl: string, settings: BenchSettings): BenchContext {
   return {
     projectId,
     settings,
-    clear: () => clearWhenUnlocked(clearUrl),
+    clear: () => clearEmulator(clearUrl),
     progress: (line) => process.stderr.write(`[bench] ${line}\n`),
   };
 }

@@ -32,7 +32,9 @@ void runCli(process.argv.slice(2), {
   engine: () => (engine ??= connect()),
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
-}).then((code) => {
-  // Firestore keeps connections open; exit once the output is flushed.
+}).then(async (code) => {
+  // Firestore keeps connections open: close them (letting a refused transaction's rollback reach the
+  // server, so it holds no lock until a timeout), then exit once the output is flushed.
+  await engine?.db.terminate().catch(() => undefined);
   process.stdout.write("", () => process.exit(code));
 });

@@ -160,8 +160,20 @@ export async function startOrFindEmulator(options: EmulatorOptions): Promise<Run
   return emulator;
 }
 
-/** Deletes every document through the emulator's REST endpoint. */
+/**
+ * The emulator refuses to clear while a transaction holds a lock (409, "Transaction lock timeout"),
+ * e.g. one its client abandoned at a time limit, until it times that transaction out.
+ */
+const CLEAR_ATTEMPTS = 10;
+const CLEAR_RETRY_MS = 5000;
+
+/** Deletes every document through the emulator's REST endpoint, waiting out abandoned transactions' locks. */
 export async function clearEmulator(clearUrl: string): Promise<void> {
-  const res = await fetch(clearUrl, { method: "DELETE" });
-  if (!res.ok) throw new Error(`clearing the emulator failed: ${res.status} ${await res.text()}`);
+  for (let attempt = 1; ; attempt++) {
+    const res = await fetch(clearUrl, { method: "DELETE" });
+    if (res.ok) return;
+    const body = await res.text();
+    if (res.status !== 409 || attempt >= CLEAR_ATTEMPTS) throw new Error(`clearing the emulator failed: ${res.status} ${body}`);
+    await new Promise((resolve) => setTimeout(resolve, CLEAR_RETRY_MS));
+  }
 }
