@@ -34,6 +34,7 @@ import { firestoreClient } from "../src/firestore";
 import { JOB_COLLECTIONS } from "../src/jobs/collections";
 import { OPEN_STATUSES } from "../src/jobs/lifecycle";
 import { clearEmulator, hasTransactionIsolation, startOrFindEmulator } from "../src/local/emulator";
+import { seededRandom } from "../src/util/seeded-random";
 import { seedDemoCatalog } from "../src/local/seed";
 import { INVARIANTS, checkInvariants } from "../test/helpers/invariants";
 
@@ -73,17 +74,6 @@ const PLAN_KILLS = Number(args["plan-kills"]);
 const CHAOS_AFTER_WRITES_MS = 120_000;
 const DEADLINE = Date.now() + Number(args.timeout) * 1000;
 
-/** mulberry32: a small seeded PRNG, so a seed replays the same job mix and kill pauses. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 // One stream per concern, so the job mix does not depend on when kills happened.
 const mixRandom = seededRandom(SEED);
 const killRandom = seededRandom(SEED + 1);

@@ -16,10 +16,9 @@ import { seedDemoCatalog } from "../../src/local/seed";
 import { OpCounter } from "../billing-counter";
 import { withClients } from "../support/clients";
 import type { BenchContext } from "../support/context";
-import { latenciesOf, readJobOutcomes, statusCounts } from "../support/jobs";
+import { jobsRow, readJobOutcomes } from "../support/jobs";
 import { ErrorTally } from "../support/errors";
 import type { Row } from "../support/row";
-import { spreadOf } from "../support/stats";
 
 const EXPECTED_STATUS = "succeeded_dry_run";
 const FINAL_CHECK_MS = 1000;
@@ -96,26 +95,23 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     const timedOut = Date.now() >= deadline;
     const counts = counter.counts;
     const outcomes = await readJobOutcomes(observer);
-    const latencies = latenciesOf(outcomes, EXPECTED_STATUS);
-    return {
-      id: `client.${mode}`,
-      scenario: "client path: FAMILY_AUDIT dry run",
-      variant:
-        mode === "burst" ? `burst, LocalRuntime (${concurrency} lane tasks)` : `paced ${rate}/s, LocalRuntime (${concurrency} lane tasks)`,
-      per: "job",
-      units: jobs,
-      completed: latencies.length,
-      counts,
-      seconds,
-      throughput: latencies.length / seconds,
-      latencyMs: spreadOf(latencies),
-      extra: {
-        statuses: JSON.stringify(statusCounts(outcomes)),
+    return jobsRow(
+      {
+        id: `client.${mode}`,
+        scenario: "client path: FAMILY_AUDIT dry run",
+        variant:
+          mode === "burst"
+            ? `burst, LocalRuntime (${concurrency} lane tasks)`
+            : `paced ${rate}/s, LocalRuntime (${concurrency} lane tasks)`,
+        units: jobs,
+        counts,
+      },
+      { outcomes, expectedStatus: EXPECTED_STATUS, seconds, timedOut },
+      {
         runtime_errors: errors.length,
         ...(errors.length > 0 ? { first_runtime_error: errors[0].slice(0, 200) } : {}),
-        timed_out: timedOut ? "yes" : "no",
         ...Object.fromEntries(Object.entries(refused.extra).map(([key, value]) => [`client_write_${key}`, value])),
       },
-    };
+    );
   });
 }

@@ -18,10 +18,9 @@ import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { OpCounter } from "../billing-counter";
 import { withClients } from "../support/clients";
 import type { BenchContext } from "../support/context";
-import { latenciesOf, readJobOutcomes, statusCounts } from "../support/jobs";
+import { jobsRow, readJobOutcomes } from "../support/jobs";
 import { ErrorTally } from "../support/errors";
 import type { Row } from "../support/row";
-import { spreadOf } from "../support/stats";
 
 const NAIVE = { jobs: "naive_jobs", history: "naive_run_history", daily: "naive_daily_summaries" } as const;
 const PAGE_SIZE = 20;
@@ -119,19 +118,16 @@ export async function runNaiveLevel(ctx: BenchContext, jobs: number, workers: nu
     const timedOut = Date.now() >= deadline;
     const counts = counter.counts;
     const outcomes = await readJobOutcomes(seeder, NAIVE.jobs);
-    const latencies = latenciesOf(outcomes, "succeeded_dry_run");
-    return {
-      id: `naive@${workers}`,
-      scenario: "naive baseline: no-change job",
-      variant: `${workers} worker${workers > 1 ? "s" : ""}, own clients`,
-      per: "job",
-      units: jobs,
-      completed: latencies.length,
-      counts,
-      seconds,
-      throughput: latencies.length / seconds,
-      latencyMs: spreadOf(latencies),
-      extra: { statuses: JSON.stringify(statusCounts(outcomes)), timed_out: timedOut ? "yes" : "no", ...errors.extra },
-    };
+    return jobsRow(
+      {
+        id: `naive@${workers}`,
+        scenario: "naive baseline: no-change job",
+        variant: `${workers} worker${workers > 1 ? "s" : ""}, own clients`,
+        units: jobs,
+        counts,
+      },
+      { outcomes, expectedStatus: "succeeded_dry_run", seconds, timedOut },
+      errors.extra,
+    );
   });
 }

@@ -23,10 +23,9 @@ import { registryWith } from "../../test/helpers/registry";
 import { OpCounter } from "../billing-counter";
 import { withClients } from "../support/clients";
 import type { BenchContext } from "../support/context";
-import { NO_TASKS, createJobs, latenciesOf, readJobOutcomes, statusCounts } from "../support/jobs";
+import { NO_TASKS, createJobs, jobsRow, readJobOutcomes } from "../support/jobs";
 import { ErrorTally } from "../support/errors";
 import type { Row } from "../support/row";
-import { spreadOf } from "../support/stats";
 
 export interface WorkerJobKind {
   key: "no_change" | "apply";
@@ -133,19 +132,16 @@ export async function runWorkerLevel(ctx: BenchContext, kind: WorkerJobKind, job
     const timedOut = Date.now() >= deadline;
     const counts = counter.counts;
     const outcomes = await readJobOutcomes(seeder);
-    const latencies = latenciesOf(outcomes, kind.expectedStatus);
-    return {
-      id: `worker.${kind.key}@${workers}`,
-      scenario: kind.scenario,
-      variant: `${workers} worker${workers > 1 ? "s" : ""}, own clients`,
-      per: "job",
-      units: jobs,
-      completed: latencies.length,
-      counts,
-      seconds,
-      throughput: latencies.length / seconds,
-      latencyMs: spreadOf(latencies),
-      extra: { statuses: JSON.stringify(statusCounts(outcomes)), timed_out: timedOut ? "yes" : "no", ...errors.extra },
-    };
+    return jobsRow(
+      {
+        id: `worker.${kind.key}@${workers}`,
+        scenario: kind.scenario,
+        variant: `${workers} worker${workers > 1 ? "s" : ""}, own clients`,
+        units: jobs,
+        counts,
+      },
+      { outcomes, expectedStatus: kind.expectedStatus, seconds, timedOut },
+      errors.extra,
+    );
   });
 }

@@ -5,6 +5,8 @@ import type { TaskQueuePort } from "../../src/jobs/task-queue";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { CreateJobInput } from "../../src/jobs/model";
 import { forEachBounded } from "../../src/util/bounded";
+import type { Row } from "./row";
+import { spreadOf } from "./stats";
 
 /** Scenarios that drive workers directly need no wake-ups. */
 export const NO_TASKS: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
@@ -43,15 +45,37 @@ export async function readJobOutcomes(db: Firestore, collection: string = JOB_CO
 }
 
 /** Creation → final status, in ms, of the jobs that ended with `status`. */
-export function latenciesOf(outcomes: readonly JobOutcome[], status: string): number[] {
+function latenciesOf(outcomes: readonly JobOutcome[], status: string): number[] {
   return outcomes.flatMap((job) =>
     job.status === status && job.createdAt && job.finishedAt ? [job.finishedAt.getTime() - job.createdAt.getTime()] : [],
   );
 }
 
 /** How many jobs ended in each status, e.g. `{ succeeded_dry_run: 198, queued: 2 }`. */
-export function statusCounts(outcomes: readonly JobOutcome[]): Record<string, number> {
+function statusCounts(outcomes: readonly JobOutcome[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const job of outcomes) counts[job.status] = (counts[job.status] ?? 0) + 1;
   return counts;
+}
+
+/**
+ * A table row for a run of jobs, from how they ended: the jobs that reached `expectedStatus` count as
+ * completed, with their creation → final latencies; the statuses and whether the run timed out go
+ * into `extra` beside the scenario's own figures.
+ */
+export function jobsRow(
+  row: Pick<Row, "id" | "scenario" | "variant" | "units" | "counts">,
+  run: { outcomes: readonly JobOutcome[]; expectedStatus: string; seconds: number; timedOut: boolean },
+  extra: Row["extra"] = {},
+): Row {
+  const latencies = latenciesOf(run.outcomes, run.expectedStatus);
+  return {
+    ...row,
+    per: "job",
+    completed: latencies.length,
+    seconds: run.seconds,
+    throughput: latencies.length / run.seconds,
+    latencyMs: spreadOf(latencies),
+    extra: { statuses: JSON.stringify(statusCounts(run.outcomes)), timed_out: run.timedOut ? "yes" : "no", ...extra },
+  };
 }

@@ -3,6 +3,7 @@
  * task. Its answers go through the same schema check as the real adapter's, and every request is
  * recorded in `calls` for assertions.
  */
+import { seededRandom } from "../util/seeded-random";
 import { LlmError, type LlmErrorCode, classifyHttpStatus } from "./errors";
 import { fakeEnrichment } from "./fake-enrichment";
 import { parseWithSchema } from "./output";
@@ -38,18 +39,6 @@ export interface FakeLlmCall {
   context?: Record<string, unknown>;
   /** "ok" or the code of the LlmError the call ended with; absent while the call is in flight. */
   outcome?: "ok" | LlmErrorCode;
-}
-
-/** mulberry32: a tiny seeded PRNG, so injected failures repeat from run to run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function isFakeError(value: unknown): value is { error: FakeError } {

@@ -8,7 +8,8 @@ import { createEngine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { FINAL_STATUSES } from "../../src/jobs/lifecycle";
 import { FakeLlmClient } from "../../src/llm/index";
-import { faultyFirestore, seeded } from "../helpers/faults";
+import { faultyFirestore } from "../helpers/faults";
+import { seededRandom } from "../../src/util/seeded-random";
 import { checkInvariants } from "../helpers/invariants";
 import { seedDemo } from "../handlers/support";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
@@ -22,7 +23,7 @@ describeWithIsolation("Firestore faults under racing workers and a watchdog", ()
   it("ends every job once, with its history complete and no operation applied twice", async () => {
     const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
     process.stdout.write(`firestore-faults seed ${seed} (FAULT_SEED=${seed} replays it)\n`);
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     await seedDemo(db);
     const config = testConfig({ applyEnabled: true, leaseMs: 1500, heartbeatMs: 300, staleQueuedMs: 500 });
     const injected = { count: 0 };

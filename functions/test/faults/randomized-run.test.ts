@@ -15,7 +15,8 @@ import { FakeLlmClient } from "../../src/llm/index";
 import { LlmError } from "../../src/llm/errors";
 import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import { seedDemo } from "../handlers/support";
-import { faultyFirestore, seeded } from "../helpers/faults";
+import { faultyFirestore } from "../helpers/faults";
+import { seededRandom } from "../../src/util/seeded-random";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { checkInvariants } from "../helpers/invariants";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
@@ -103,7 +104,7 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     const seed = Number(process.env.RANDOMIZED_SEED ?? Date.now() % 1_000_000);
     const total = Number(process.env.RANDOMIZED_JOBS ?? 40);
     process.stdout.write(`randomized run: seed ${seed} (RANDOMIZED_SEED=${seed} replays it), ${total} jobs\n`);
-    const random = seeded(seed);
+    const random = seededRandom(seed);
     await seedDemo(db);
     const config = testConfig({ applyEnabled: true, leaseMs: 2000, heartbeatMs: 400, staleQueuedMs: 1000, maxRepairs: 1 });
     const faults = { count: 0 };

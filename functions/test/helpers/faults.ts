@@ -1,18 +1,6 @@
-/** Seeded randomness and Firestore faults for the fault-injection tests. */
+/** Firestore faults for the fault-injection tests. */
 import type { Firestore, WriteBatch } from "firebase-admin/firestore";
 import { GrpcStatus } from "../../src/util/grpc-status";
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function grpcError(code: number, what: string): Error {
   return Object.assign(new Error(`${code === GrpcStatus.ABORTED ? "ABORTED" : "UNAVAILABLE"}: injected fault in ${what}`), { code });
