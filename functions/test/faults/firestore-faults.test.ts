@@ -63,6 +63,10 @@ describeWithIsolation("Firestore faults under racing workers and a watchdog", ()
       }
     };
     await Promise.all([work("w1"), work("w2"), work("w3"), sweep()]);
+    // A lock whose release (after the attempt's final batch) hit a fault expires with its lease; the
+    // watchdog then deletes it.
+    await new Promise((resolve) => setTimeout(resolve, config.leaseMs + 500));
+    await watchdog.runWatchdog();
     process.stdout.write(`firestore-faults: ${injected.count} faults injected into ${jobIds.length} jobs\n`);
     expect(injected.count).toBeGreaterThan(0);
 
