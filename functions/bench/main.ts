@@ -9,6 +9,7 @@ import "./quiet-logs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startOrFindEmulator } from "../src/local/emulator";
+import { EmulatorTriggers } from "../src/local/emulator-triggers";
 import { buildReport, renderReport } from "./report";
 import { SCENARIOS, warmUp } from "./scenarios";
 import { benchSettings } from "./settings";
@@ -20,11 +21,12 @@ const PROJECT = "demo-catalog-bench";
 async function main(): Promise<void> {
   const settings = benchSettings(process.env, process.argv.slice(2));
   const started = Date.now();
-  const emulator = await startOrFindEmulator({ projectId: PROJECT, log: (line) => process.stderr.write(`${line}\n`) });
+  const emulator = await startOrFindEmulator({ projectId: PROJECT, triggers: true, log: (line) => process.stderr.write(`${line}\n`) });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   // Everything runs against the emulator, as with `npm start`: no Google metadata server to probe.
   process.env.METADATA_SERVER_DETECTION ??= "none";
-  const ctx = benchContext(PROJECT, emulator.clearUrl, settings);
+  const triggers = emulator.triggerPort ? await EmulatorTriggers.listen(emulator.host, emulator.triggerPort, PROJECT) : undefined;
+  const ctx = benchContext(PROJECT, emulator.clearUrl, settings, triggers);
   const rows: Row[] = [];
   try {
     ctx.progress("warming the emulator up…");
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    await triggers?.close();
     await emulator.stop();
   }
   const report = buildReport(rows, emulator.backend, settings, (Date.now() - started) / 1000);

@@ -20,7 +20,7 @@ import type { Lane } from "./jobs/model";
 import { JobQueue, newWorkerId } from "./jobs/queue";
 import type { JobRegistry } from "./jobs/registry";
 import { RunHistory } from "./jobs/run-history";
-import { type TaskQueuePort, wakeupFor } from "./jobs/task-queue";
+import { type TaskQueuePort, WAKEUP_LIMITS, wakeupFor } from "./jobs/task-queue";
 import { Watchdog, type WatchdogReport } from "./jobs/watchdog";
 import { type RunReport, Worker } from "./jobs/worker";
 import { LlmError, createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
@@ -57,6 +57,8 @@ export interface Engine {
   worker(workerId?: string): Worker<CatalogDeps>;
   /** The onDocumentCreated step for a new job document: the snapshot the trigger delivered, or its id. */
   intake(delivered: DocumentSnapshot | string, createdBy: string): Promise<IntakeResult>;
+  /** Whether this process already leased the job since its epoch was `epoch` (a wake-up asked for then is served). */
+  served(jobId: string, epoch: number): boolean;
   /** The task handler's step: run ready jobs of the lane. */
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<RunReport[]>;
   /** An operator re-runs a finished job: it is queued again and its lane woken. */
@@ -85,9 +87,6 @@ function refusedFakeLlm(config: EngineConfig, deployed: boolean): LlmError | und
       `or ${PARAMS.llmAllowFake.param.name}=true to run LLM jobs on the deterministic fake`,
   );
 }
-
-/** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
-const DEFAULT_WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 };
 
 export function createEngine(options: EngineOptions): Engine {
   const { db, config, tasks } = options;
@@ -160,7 +159,8 @@ export function createEngine(options: EngineOptions): Engine {
     now,
     worker,
     intake: (delivered, createdBy) => acceptJob(queue, tasks, delivered, createdBy),
-    runLane: (lane, limits = DEFAULT_WAKEUP_LIMITS) => worker().drain([lane], limits),
+    served: (jobId, epoch) => candidates.served(jobId, epoch),
+    runLane: (lane, limits = WAKEUP_LIMITS) => worker().drain([lane], limits),
     async retry(jobId) {
       const job = await queue.retryJob(jobId);
       await tasks.enqueueWakeup(wakeupFor(job, "retry"));

@@ -1,9 +1,10 @@
 /**
  * The client path: job documents written the way client apps write them (`add()` with type, payload,
- * status "queued" and created_at), run by `LocalRuntime` — the whole engine in one process, its
- * Firestore listener playing the onDocumentCreated trigger and its in-process task queue playing
- * Cloud Tasks. The jobs are real FAMILY_AUDIT dry runs over the demo catalog. Counted: the runtime's
- * client (intake, listener, lane tasks, handlers, bookkeeping) and the writing client's creates, so
+ * status "queued" and created_at), run by `LocalRuntime` — the whole engine in one process, the
+ * emulator's trigger callback playing the onDocumentCreated trigger (a listener when the emulator was
+ * not started here) and its in-process task queue playing Cloud Tasks. The jobs are real
+ * FAMILY_AUDIT dry runs over the demo catalog. Counted: the runtime's client (intake, lane tasks,
+ * handlers, bookkeeping, a listener's messages) and the writing client's creates, so
  * the per-job figures are what the whole path bills. Two modes: a burst (every document written at
  * once) and paced (a steady rate).
  */
@@ -76,6 +77,7 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
       config: loadEngineConfig({}),
       maxConcurrent: { priority: concurrency, maintenance: 2 },
       watchdogIntervalMs: 0,
+      triggers: ctx.triggers,
       onError: (err, where) => errors.push(`${where}: ${String(err)}`),
     });
     await runtime.start();
@@ -95,14 +97,12 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     const timedOut = Date.now() >= deadline;
     const counts = counter.counts;
     const outcomes = await readJobOutcomes(observer);
+    const runtimeKind = `LocalRuntime (${ctx.triggers ? "emulator trigger" : "listener"}, ${concurrency} lane tasks)`;
     return jobsRow(
       {
         id: `client.${mode}`,
         scenario: "client path: FAMILY_AUDIT dry run",
-        variant:
-          mode === "burst"
-            ? `burst, LocalRuntime (${concurrency} lane tasks)`
-            : `paced ${rate}/s, LocalRuntime (${concurrency} lane tasks)`,
+        variant: mode === "burst" ? `burst, ${runtimeKind}` : `paced ${rate}/s, ${runtimeKind}`,
         units: jobs,
         counts,
       },

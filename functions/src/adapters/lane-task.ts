@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Engine } from "../create-engine";
 import * as logs from "../jobs/logs";
 import { LANES, type Lane } from "../jobs/model";
-import type { WakeupTask } from "../jobs/task-queue";
+import { WAKEUP_LIMITS, type WakeupTask } from "../jobs/task-queue";
 import type { RunReport } from "../jobs/worker";
 
 const wakeupSchema = z.object({
@@ -41,10 +41,21 @@ function wakeupAfterEarlyArrival(wakeup: Wakeup & { run_after: number }): Wakeup
 }
 
 /**
+ * The wake-up that continues a lane task which stopped at its limits while the lane may still have
+ * ready jobs: the wake-ups of the jobs it ran may have been answered as served (see below), so this
+ * one stands in for the jobs it passed over. Named after the last lease it ran, which only one task
+ * ever ran, so it is unique, and a duplicated delivery (which runs other jobs) asks for its own.
+ */
+function continuation(lane: Lane, last: RunReport, now: Date): WakeupTask {
+  return { lane, jobId: last.jobId, attempt: last.attempt, epoch: last.leaseEpoch, runAfter: now, reason: "more" };
+}
+
+/**
  * Runs the lane's ready jobs (poll → lease → execute). The named job need not be the one that
- * runs: the lease decides, so a duplicated or early task runs nothing twice. A task that arrived
- * before the `run_after` it was scheduled for (its payload says which) runs nothing and asks for a
- * wake-up at the right time, without reading the job.
+ * runs: the lease decides, so a duplicated or early task runs nothing twice. Two tasks run nothing
+ * and read nothing: one that arrived before the `run_after` it was scheduled for (its payload says
+ * which) asks for a wake-up at the right time; one whose job this process already leased since the
+ * wake-up was asked for is served (an earlier task ran it along with its own).
  */
 export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown): Promise<RunReport[]> {
   const parsed = wakeupSchema.safeParse(data);
@@ -58,7 +69,15 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
     await engine.tasks.enqueueWakeup(wakeupAfterEarlyArrival({ ...wakeup, run_after: wakeup.run_after }));
     return [];
   }
-  const reports = await engine.runLane(lane);
+  if (engine.served(wakeup.job_id, wakeup.epoch)) {
+    logs.wakeupServed(lane, wakeup.job_id);
+    return [];
+  }
+  const started = Date.now();
+  const reports = await engine.runLane(lane, WAKEUP_LIMITS);
+  const stoppedAtLimits = reports.length >= WAKEUP_LIMITS.maxJobs || Date.now() - started >= WAKEUP_LIMITS.budgetMs;
+  if (stoppedAtLimits && reports.length > 0)
+    await engine.tasks.enqueueWakeup(continuation(lane, reports[reports.length - 1], engine.now()));
   logs.laneTaskDone(lane, wakeup.job_id, reports);
   return reports;
 }

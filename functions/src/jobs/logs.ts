@@ -51,6 +51,10 @@ export function malformedWakeup(lane: string, issues: unknown): void {
   log.error("malformed wake-up task", { lane, issues });
 }
 
+export function wakeupServed(lane: string, jobId: string): void {
+  log.debug("wake-up served already", { lane, job_id: jobId });
+}
+
 export function laneTaskDone(lane: string, jobId: string, ran: { jobId: string; status: string }[]): void {
   log.info("lane task done", { lane, job_id: jobId, ran: ran.map((r) => ({ job_id: r.jobId, status: r.status })) });
 }

@@ -44,7 +44,7 @@ import {
 } from "./model";
 import type { JobTypes } from "./registry";
 import { type Retention, DEFAULT_RETENTION, expireAt } from "./retention";
-import { recordRun, runSummaryRef } from "./run-history";
+import { recordRun } from "./run-history";
 import type { Writes } from "./writes";
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -651,41 +651,42 @@ export class JobQueue {
   // ------------------------------------------------------------------ watchdog
 
   /**
-   * Takes back an expired lease, in a transaction that re-reads the job and re-checks it against
-   * the epoch the watchdog's query saw: a lease renewed meanwhile, or already recovered by an
-   * overlapping run (the epoch moved), is left alone (null). A job whose cancel was requested ends
-   * cancelled; otherwise the lost run counts as a transient failure. Bumping the epoch fences the
-   * dead worker out of every later write. The lost attempt is closed in the same transaction: its
-   * attempt log (`lease_expired`), its run summary and the day's counters.
+   * Takes back an expired lease as the watchdog's query saw it (`seen`), with no read of its own:
+   * one batch conditioned on the snapshot's update time, so a lease renewed meanwhile, a worker
+   * that finished, or an overlapping run that recovered it first makes the batch fail and the job
+   * is left alone (null). A job whose cancel was requested ends cancelled; otherwise the lost run
+   * counts as a transient failure. Bumping the epoch fences the dead worker out of every later
+   * write. The lost attempt is closed in the same batch: its attempt log (`lease_expired`), its run
+   * summary and the day's counters, created blind: a running job's attempt at its current epoch has
+   * no record yet (the worker's final batch would have ended the lease with it).
    */
   async recoverExpiredLease(
-    jobId: string,
-    seenEpoch: number,
+    seen: DocumentSnapshot,
     random: () => number = this.random,
   ): Promise<(FailOutcome & { job: WakeupSubject }) | null> {
-    return this.db.runTransaction(async (tx) => {
-      const ref = this.jobRef(jobId);
-      const snap = await tx.get(ref);
-      // Only the lease fields are read, so a job whose payload no longer parses is still recovered.
-      const parsed = leaseFieldsSchema.safeParse(snap.data());
-      if (!parsed.success) return null;
-      const job = parsed.data;
-      if (!this.isExpiredLease(job, seenEpoch)) return null;
-      const [attempt, run] = await tx.getAll(attemptRef(this.db, jobId, job.lease_epoch), runSummaryRef(this.db, jobId, job.lease_epoch));
-      // A job committed to a plan is retried to finish it even when a cancel was asked for.
-      const outcome: FailOutcome =
-        job.cancel_requested && job.plan_id === null
-          ? { status: "cancelled", runAfter: null }
-          : this.failureOutcome(job, { kind: "transient" });
-      const now = this.now();
-      const error = {
-        code: "LEASE_EXPIRED",
-        message: `the lease of ${job.lease_owner ?? "an unknown worker"} expired at ${job.lease_expires_at?.toISOString()} without renewal`,
-        transient: true,
-        details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },
-      };
-      const epoch = job.lease_epoch + 1;
-      tx.update(ref, {
+    const jobId = seen.id;
+    // Only the lease fields are read, so a job whose payload no longer parses is still recovered.
+    const parsed = leaseFieldsSchema.safeParse(seen.data());
+    if (!parsed.success) return null;
+    const job = parsed.data;
+    if (!this.isExpiredLease(job)) return null;
+    // A job committed to a plan is retried to finish it even when a cancel was asked for.
+    const outcome: FailOutcome =
+      job.cancel_requested && job.plan_id === null
+        ? { status: "cancelled", runAfter: null }
+        : this.failureOutcome(job, { kind: "transient" });
+    const now = this.now();
+    const error = {
+      code: "LEASE_EXPIRED",
+      message: `the lease of ${job.lease_owner ?? "an unknown worker"} expired at ${job.lease_expires_at?.toISOString()} without renewal`,
+      transient: true,
+      details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },
+    };
+    const epoch = job.lease_epoch + 1;
+    const batch = this.db.batch();
+    batch.update(
+      seen.ref,
+      {
         status: this.transition(jobId, job.status, RECOVERY_EVENT[outcome.status]!),
         ...(outcome.runAfter ? { run_after: this.ts(outcome.runAfter) } : {}),
         error,
@@ -694,61 +695,60 @@ export class JobQueue {
         lease_epoch: epoch,
         ...(outcome.status === "queued" ? NOT_FINISHED : this.finished(now)),
         updated_at: this.ts(now),
-      });
-      const identity = {
-        jobId,
+      },
+      { lastUpdateTime: seen.updateTime! },
+    );
+    const identity = {
+      jobId,
+      attempt: job.attempts,
+      workerId: job.lease_owner ?? "unknown",
+      leaseEpoch: job.lease_epoch,
+      startedAt: job.started_at ?? now,
+    };
+    batch.create(
+      attemptRef(this.db, jobId, job.lease_epoch),
+      attemptDocument(identity, { status: "lease_expired", error, finishedAt: now, expireAt: this.historyExpiry("jobsMs", now) }),
+    );
+    recordRun(
+      batch,
+      this.db,
+      {
+        job_id: jobId,
         attempt: job.attempts,
-        workerId: job.lease_owner ?? "unknown",
-        leaseEpoch: job.lease_epoch,
-        startedAt: job.started_at ?? now,
-      };
-      if (!attempt.exists)
-        tx.set(
-          attempt.ref,
-          attemptDocument(identity, { status: "lease_expired", error, finishedAt: now, expireAt: this.historyExpiry("jobsMs", now) }),
-        );
-      if (!run.exists) {
-        recordRun(
-          tx,
-          this.db,
-          {
-            job_id: jobId,
-            attempt: job.attempts,
-            lease_epoch: job.lease_epoch,
-            type: job.type,
-            subjects: this.types.subjectsOf(job.payload),
-            lane: job.queue,
-            priority: job.priority,
-            attempt_status: "lease_expired",
-            job_status: outcome.status,
-            mode: job.payload.mode === "apply" ? "apply" : "dry_run",
-            worker_id: identity.workerId,
-            started_at: identity.startedAt,
-            finished_at: now,
-            changes_count: 0,
-            changes_preview: [],
-            error,
-            scanner_fail: 0,
-            llm: { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 },
-          },
-          this.historyExpiry("historyMs", now),
-          random,
-        );
-      }
-      return {
-        ...outcome,
-        job: { id: jobId, queue: job.queue, attempts: job.attempts, lease_epoch: epoch, run_after: outcome.runAfter ?? job.run_after },
-      };
-    });
+        lease_epoch: job.lease_epoch,
+        type: job.type,
+        subjects: this.types.subjectsOf(job.payload),
+        lane: job.queue,
+        priority: job.priority,
+        attempt_status: "lease_expired",
+        job_status: outcome.status,
+        mode: job.payload.mode === "apply" ? "apply" : "dry_run",
+        worker_id: identity.workerId,
+        started_at: identity.startedAt,
+        finished_at: now,
+        changes_count: 0,
+        changes_preview: [],
+        error,
+        scanner_fail: 0,
+        llm: { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 },
+      },
+      this.historyExpiry("historyMs", now),
+      random,
+    );
+    try {
+      await batch.commit();
+    } catch (err) {
+      if (isWriteConflict(err)) return null;
+      throw err;
+    }
+    return {
+      ...outcome,
+      job: { id: jobId, queue: job.queue, attempts: job.attempts, lease_epoch: epoch, run_after: outcome.runAfter ?? job.run_after },
+    };
   }
 
-  private isExpiredLease(job: Pick<Job, "status" | "lease_epoch" | "lease_expires_at">, seenEpoch: number): boolean {
-    return (
-      WORKER_STATUSES.includes(job.status) &&
-      job.lease_epoch === seenEpoch &&
-      job.lease_expires_at !== null &&
-      job.lease_expires_at.getTime() <= this.now().getTime()
-    );
+  private isExpiredLease(job: Pick<Job, "status" | "lease_expires_at">): boolean {
+    return WORKER_STATUSES.includes(job.status) && job.lease_expires_at !== null && job.lease_expires_at.getTime() <= this.now().getTime();
   }
 
   // ------------------------------------------------------------------ parents and children

@@ -46,7 +46,7 @@ function counterKey(value: string): string {
   return value.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-export function runSummaryRef(db: Firestore, jobId: string, leaseEpoch: number): DocumentReference {
+function runSummaryRef(db: Firestore, jobId: string, leaseEpoch: number): DocumentReference {
   return db.collection(JOB_COLLECTIONS.runSummaries).doc(`${jobId}_${leaseEpoch}`);
 }
 

@@ -33,6 +33,9 @@ export interface WakeupPayload {
   early_arrivals?: number;
 }
 
+/** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
+export const WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 } as const;
+
 export type EnqueueResult = "enqueued" | "duplicate";
 
 export interface TaskQueuePort {

@@ -20,7 +20,7 @@ import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
 import { jobDocumentSchema, type WakeupSubject } from "./model";
-import type { JobQueue } from "./queue";
+import type { FailOutcome, JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
 type WatchdogStep = "expired_leases" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
@@ -123,7 +123,7 @@ class WatchdogRun {
   }
 
   async execute(): Promise<WatchdogReport> {
-    await this.sweep("expired_leases", this.expiredLeasesQuery(), (doc) => this.recoverLease(doc));
+    await this.sweepPages("expired_leases", this.expiredLeasesQuery(), (docs) => this.recoverLeases(docs));
     await this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc));
     await this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc));
     await this.sweep("expired_locks", this.expiredQuery(JOB_COLLECTIONS.locks), async (doc) => {
@@ -143,19 +143,25 @@ class WatchdogRun {
 
   // ------------------------------------------------------------------ paging and budget
 
+  /** Pages through `query`, handling a page's items concurrently, each on its own (see `sweepPages`). */
+  private sweep(step: WatchdogStep, query: Query, handle: (doc: QueryDocumentSnapshot) => Promise<void>): Promise<void> {
+    return this.sweepPages(step, query, async (docs) => {
+      await Promise.all(docs.map((doc) => this.guarded(step, doc.id, () => handle(doc))));
+    });
+  }
+
   /**
-   * Pages through `query` with a cursor, handling a page's items concurrently. Checked between
-   * pages, so a run overruns its budget by at most one page. When the budget is spent, counts what
-   * is left after the cursor.
+   * Pages through `query` with a cursor. Checked between pages, so a run overruns its budget by at
+   * most one page. When the budget is spent, counts what is left after the cursor.
    */
-  private async sweep(step: WatchdogStep, query: Query, handle: (doc: QueryDocumentSnapshot) => Promise<void>): Promise<void> {
+  private async sweepPages(step: WatchdogStep, query: Query, handlePage: (docs: QueryDocumentSnapshot[]) => Promise<void>): Promise<void> {
     let cursor: QueryDocumentSnapshot | undefined;
     for (;;) {
       const rest = cursor ? query.startAfter(cursor) : query;
       if (this.budgetSpent()) return this.recordRemaining(step, rest);
       const page = await rest.limit(this.pageSize).get();
       this.counts.pages++;
-      await Promise.all(page.docs.map((doc) => this.guarded(step, doc.id, () => handle(doc))));
+      await handlePage(page.docs);
       if (page.size < this.pageSize) return;
       cursor = page.docs[page.size - 1];
     }
@@ -212,14 +218,37 @@ class WatchdogRun {
 
   // ------------------------------------------------------------------ expired leases
 
-  /** Takes back one expired lease (see `JobQueue.recoverExpiredLease`), frees its locks and wakes it when it may run again. */
-  private async recoverLease(seen: QueryDocumentSnapshot): Promise<void> {
-    const recovery = await this.deps.queue.recoverExpiredLease(seen.id, seen.get("lease_epoch") as number);
-    if (!recovery) return;
-    this.countRecovery(recovery.status);
-    // After the commit, not inside it: a crash here leaves locks that expire on their own and a job the stale step wakes.
-    this.counts.locks_released += await this.deps.locks.releaseAllForJob(seen.id, recovery.job.lease_epoch);
-    if (recovery.runAfter) await this.deps.tasks.enqueueWakeup(wakeupFor(recovery.job));
+  /**
+   * Takes back a page of expired leases (see `JobQueue.recoverExpiredLease`: no read beyond the
+   * page), then frees the dead workers' locks with one query for the whole page, then wakes the
+   * jobs that may run again. After the commits, not inside them: a crash in between leaves locks
+   * that expire on their own and jobs the stale step wakes.
+   */
+  private async recoverLeases(docs: QueryDocumentSnapshot[]): Promise<void> {
+    const recovered: Array<FailOutcome & { job: WakeupSubject }> = [];
+    await Promise.all(
+      docs.map((doc) =>
+        this.guarded("expired_leases", doc.id, async () => {
+          const recovery = await this.deps.queue.recoverExpiredLease(doc);
+          if (!recovery) return;
+          this.countRecovery(recovery.status);
+          recovered.push(recovery);
+        }),
+      ),
+    );
+    if (recovered.length === 0) return;
+    await this.guarded("expired_leases", "locks", async () => {
+      this.counts.locks_released += await this.deps.locks.releaseAllForJobs(
+        recovered.map(({ job }) => ({ jobId: job.id, maxEpoch: job.lease_epoch })),
+      );
+    });
+    await Promise.all(
+      recovered
+        .filter((recovery) => recovery.runAfter)
+        .map((recovery) =>
+          this.guarded("expired_leases", recovery.job.id, async () => void (await this.deps.tasks.enqueueWakeup(wakeupFor(recovery.job)))),
+        ),
+    );
   }
 
   private countRecovery(status: JobStatus): void {

@@ -55,6 +55,8 @@ export interface RunReport {
   jobId: string;
   type: string;
   attempt: number;
+  /** The epoch of the lease this attempt ran under. */
+  leaseEpoch: number;
   /** The job's status after this attempt; "lease_lost" when another worker or the watchdog took over. */
   status: JobStatus | "lease_lost";
   error: JobErrorInfo | null;
@@ -105,7 +107,11 @@ export class Worker<D> {
       const candidate = await this.engine.candidates.next(lanes);
       if (!candidate) return null;
       const leased = await this.engine.queue.lease(candidate, this.options.workerId);
-      if (leased) return leased;
+      if (leased) {
+        this.engine.candidates.won(lanes, leased.job.id, leased.lease.epoch);
+        return leased;
+      }
+      await this.engine.candidates.lost(lanes);
     }
     return null;
   }
@@ -155,7 +161,7 @@ export class Worker<D> {
     }
     const { status, runAfter } = await this.end(job, lease, attempt, ending);
     await this.afterEnd(job, lease, holder, lockKeys, ending, status, runAfter);
-    return { jobId: job.id, type: job.type, attempt: job.attempts, status, error: errorOf(ending) };
+    return { jobId: job.id, type: job.type, attempt: job.attempts, leaseEpoch: lease.epoch, status, error: errorOf(ending) };
   }
 
   /** The handler's run, or for a parent whose children exist, their settlement (`flows.ts`). */

@@ -16,6 +16,11 @@ export interface RunningEmulator {
   backend: EmulatorBackend;
   /** Deletes every document of the project. */
   clearUrl: string;
+  /**
+   * The port on this host the emulator delivers trigger events to (`EmulatorTriggers`), when this
+   * process started it; an external or the in-process emulator delivers none.
+   */
+  triggerPort?: number;
   stop(): Promise<void>;
 }
 
@@ -75,14 +80,15 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startOfficial(jar: string, projectId: string): Promise<RunningEmulator> {
+async function startOfficial(jar: string, projectId: string, triggers: boolean): Promise<RunningEmulator> {
   const port = await freePort();
+  let triggerPort = triggers ? await freePort() : undefined;
+  while (triggerPort === port) triggerPort = await freePort();
   const host = `127.0.0.1:${port}`;
-  const child = spawn(
-    "java",
-    ["-cp", jar, "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start", "--host=127.0.0.1", `--port=${port}`],
-    { stdio: ["ignore", "ignore", "pipe"], detached: true },
-  );
+  const args = ["-cp", jar, "com.google.cloud.datastore.emulator.firestore.CloudFirestore", "start", "--host=127.0.0.1", `--port=${port}`];
+  // Where it posts trigger events; nothing is posted until a trigger is registered.
+  if (triggerPort) args.push(`--functions_emulator=127.0.0.1:${triggerPort}`);
+  const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -93,16 +99,21 @@ async function startOfficial(jar: string, projectId: string): Promise<RunningEmu
     await stopChild(child);
     throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   }
-  return { host, backend: "official", clearUrl: clearUrlFor(host, projectId), stop: () => stopChild(child) };
+  return { host, backend: "official", clearUrl: clearUrlFor(host, projectId), triggerPort, stop: () => stopChild(child) };
 }
 
-/** The free port we picked can be taken before Java binds it: then try another one. */
-async function startOfficialOnSomeFreePort(jar: string, projectId: string, tries = 3): Promise<RunningEmulator> {
+/**
+ * Starts the official emulator jar (`jar`, else FIRESTORE_EMULATOR_JAR or the gcloud component's
+ * path) on a free port, with a trigger callback port when `triggers` is set.
+ */
+export async function startOfficialEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const jar = officialJar(options);
+  // The free port we picked can be taken before Java binds it: then try another one.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOfficial(jar, projectId);
+      return await startOfficial(jar, options.projectId, options.triggers === true);
     } catch (err) {
-      if (attempt >= tries || !/BindException|Address already in use/.test((err as Error).message)) throw err;
+      if (attempt >= 3 || !/BindException|Address already in use/.test((err as Error).message)) throw err;
     }
   }
 }
@@ -128,7 +139,18 @@ export interface EmulatorOptions {
   projectId: string;
   /** Path of the official jar; defaults to FIRESTORE_EMULATOR_JAR or the gcloud component's path. */
   jar?: string;
+  /**
+   * Start the official jar with a trigger callback (`RunningEmulator.triggerPort`, answered by
+   * `EmulatorTriggers`): `npm start` and the benchmark take jobs in through it. Off for the test
+   * run's shared emulator, which stays as plain as the tests need it.
+   */
+  triggers?: boolean;
   log?: (line: string) => void;
+}
+
+/** Where the official jar is looked for (it may be missing). */
+export function officialJar(options: Pick<EmulatorOptions, "jar"> = {}): string {
+  return options.jar ?? process.env.FIRESTORE_EMULATOR_JAR ?? DEFAULT_FIRESTORE_JAR;
 }
 
 export async function startOrFindEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
@@ -138,9 +160,9 @@ export async function startOrFindEmulator(options: EmulatorOptions): Promise<Run
     log(`Firestore backend: EXTERNAL emulator at ${external} (FIRESTORE_EMULATOR_HOST)`);
     return { host: external, backend: "external", clearUrl: clearUrlFor(external, options.projectId), stop: async () => {} };
   }
-  const jar = options.jar ?? process.env.FIRESTORE_EMULATOR_JAR ?? DEFAULT_FIRESTORE_JAR;
+  const jar = officialJar(options);
   if (existsSync(jar)) {
-    const emulator = await startOfficialOnSomeFreePort(jar, options.projectId);
+    const emulator = await startOfficialEmulator(options);
     log(`Firestore backend: OFFICIAL Cloud Firestore emulator (${jar}) at ${emulator.host}`);
     return emulator;
   }

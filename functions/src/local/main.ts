@@ -21,6 +21,7 @@ import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime } from "./runtime";
 import { seedDemoCatalog } from "./seed";
 import { startOrFindEmulator } from "./emulator";
+import { EmulatorTriggers } from "./emulator-triggers";
 
 const PROJECT_ID = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   // Everything runs against the emulator: no Google metadata server to find.
   process.env.METADATA_SERVER_DETECTION ??= "none";
 
-  const emulator = await startOrFindEmulator({ projectId: PROJECT_ID });
+  const emulator = await startOrFindEmulator({ projectId: PROJECT_ID, triggers: true });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 
@@ -105,11 +106,16 @@ async function main(): Promise<void> {
   const config = loadEngineConfig();
   const startedAt = new Date();
   const schedules = process.env.RUN_SCHEDULES === "1";
-  const runtime = new LocalRuntime({ db, config, watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000, schedules });
+  // The emulator this process started delivers creates to it, as the deployed trigger gets them.
+  const triggers = emulator.triggerPort ? await EmulatorTriggers.listen(emulator.host, emulator.triggerPort, PROJECT_ID) : undefined;
+  const runtime = new LocalRuntime({ db, config, watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000, schedules, triggers });
   await runtime.start();
   // Jobs a previous run left behind (a crash, a kill) are recovered now, not at the first interval.
   await runtime.runWatchdog();
-  console.log(`engine running: trigger listener, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, fake LLM`);
+  const intake = triggers ? "the emulator's create trigger" : "a listener on queued jobs (an external emulator delivers no triggers here)";
+  console.log(
+    `engine running: intake by ${intake}, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, fake LLM`,
+  );
   console.log(schedules ? "scheduled scans: on (see `npm run cli -- schedules`)" : "scheduled scans: off (RUN_SCHEDULES=1 runs them)");
 
   const submitted = new Set<string>();
@@ -136,6 +142,7 @@ async function main(): Promise<void> {
   async function shutdown(code: number): Promise<void> {
     stopProgress();
     await runtime.stop();
+    await triggers?.close();
     await emulator.stop();
     process.exit(code);
   }

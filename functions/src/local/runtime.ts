@@ -1,10 +1,12 @@
 /**
- * The whole engine in one process, wired like the deployed functions: a Firestore listener plays
- * the onDocumentCreated trigger, an in-process task queue plays Cloud Tasks (dispatching to the same
+ * The whole engine in one process, wired like the deployed functions: the emulator's trigger
+ * callback (`emulator-triggers.ts`; a Firestore listener where the emulator has none) plays the
+ * onDocumentCreated trigger, an in-process task queue plays Cloud Tasks (dispatching to the same
  * lane handler), a timer plays the scheduled watchdog, and when asked timers play the scheduled
- * scans (`schedule-timers.ts`). Used by `npm start` and the tests.
+ * scans (`schedule-timers.ts`). Used by `npm start`, the tests and the benchmark.
  */
-import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
+import type { DocumentSnapshot, Firestore, Query } from "firebase-admin/firestore";
+import type { EmulatorTriggers } from "./emulator-triggers";
 import type { EngineConfig } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -21,6 +23,11 @@ export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" 
   maxConcurrent?: Record<Lane, number>;
   /** 0 disables the watchdog timer. */
   watchdogIntervalMs?: number;
+  /**
+   * The emulator's trigger callback, when the emulator delivers to this process: job documents then
+   * arrive as the deployed trigger gets them. Without it a listener on the queued jobs stands in.
+   */
+  triggers?: EmulatorTriggers;
   /** Run the scheduled scans on timers; off by default, so a demo or a test stays quiet. */
   schedules?: boolean;
   onError?: (err: unknown, where: string) => void;
@@ -34,9 +41,10 @@ export class LocalRuntime {
   private scheduleTimers: ScheduleTimers | undefined;
   private readonly pendingIntakes = new Set<Promise<unknown>>();
   private stopped = false;
+  private readonly onError: (err: unknown, where: string) => void;
 
   constructor(private readonly options: LocalRuntimeOptions) {
-    const onError = options.onError ?? ((err, where) => console.error(`[${where}]`, err));
+    const onError = (this.onError = options.onError ?? ((err, where) => console.error(`[${where}]`, err)));
     this.tasks = new InProcessTaskQueue({
       handler: async (payload) => {
         await handleLaneTask(this.engine, payload.lane, payload);
@@ -49,46 +57,58 @@ export class LocalRuntime {
   }
 
   /**
-   * Starts the trigger listener, the watchdog timer and (if asked) the schedule timers; resolves once the listener is live (its first
-   * snapshot arrived), so documents written afterwards are seen.
+   * Starts taking in job documents, the watchdog timer and (if asked) the schedule timers; resolves
+   * once documents written afterwards will be seen.
    *
-   * The listener plays onDocumentCreated over the queued jobs only: a job leaves the query when it
-   * is leased, so a burst costs a few messages per job (added, taken in, leased), never the whole
-   * collection and its history; and a restart takes in only what still waits (each waiting job gets
-   * a wake-up, nothing else is touched).
+   * With the emulator's trigger callback, each created document is delivered once, as the deployed
+   * trigger delivers it, whatever its fields; the jobs that were written while no runtime ran are
+   * read once at start. Without it, a listener over the queued jobs plays the trigger: a job leaves
+   * the query when it is leased, so a burst costs a few messages per job (added, taken in, leased),
+   * never the whole collection and its history; a restart takes in what still waits. Either way a
+   * waiting job gets a wake-up and nothing else is touched.
    */
   async start(): Promise<void> {
-    const onError = this.options.onError ?? ((err, where) => console.error(`[${where}]`, err));
-    let live: () => void = () => undefined;
-    const firstSnapshot = new Promise<void>((resolve) => (live = resolve));
-    const waiting = this.options.db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued");
-    this.unsubscribe = waiting.onSnapshot(
-      (snap) => {
-        for (const change of snap.docChanges()) {
-          if (change.type !== "added") continue;
-          const intake = this.intakeWithRetries(change.doc)
-            .catch((err) => onError(err, "intake"))
-            .finally(() => this.pendingIntakes.delete(intake));
-          this.pendingIntakes.add(intake);
-        }
-        live();
-      },
-      (err) => {
-        onError(err, "listener");
-        live();
-      },
-    );
+    const { triggers, db } = this.options;
+    const waiting = db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued");
+    if (triggers) {
+      this.unsubscribe = await triggers.onCreate(db, JOB_COLLECTIONS.jobs, (doc) => this.takeIn(doc));
+      (await waiting.get()).docs.forEach((doc) => this.takeIn(doc));
+    } else {
+      await this.listen(waiting);
+    }
     const interval = this.options.watchdogIntervalMs ?? 60_000;
     if (interval > 0) {
       this.watchdogTimer = setInterval(() => {
-        this.runWatchdog().catch((err) => onError(err, "watchdog"));
+        this.runWatchdog().catch((err) => this.onError(err, "watchdog"));
       }, interval);
     }
     if (this.options.schedules) {
-      this.scheduleTimers = new ScheduleTimers(this.engine, onError);
+      this.scheduleTimers = new ScheduleTimers(this.engine, this.onError);
       this.scheduleTimers.start();
     }
-    await firstSnapshot;
+  }
+
+  /** Plays the trigger with a listener over `waiting`; resolves once it is live (its first snapshot arrived). */
+  private listen(waiting: Query): Promise<void> {
+    return new Promise<void>((live) => {
+      this.unsubscribe = waiting.onSnapshot(
+        (snap) => {
+          for (const change of snap.docChanges()) if (change.type === "added") this.takeIn(change.doc);
+          live();
+        },
+        (err) => {
+          this.onError(err, "listener");
+          live();
+        },
+      );
+    });
+  }
+
+  private takeIn(doc: DocumentSnapshot): void {
+    const intake = this.intakeWithRetries(doc)
+      .catch((err) => this.onError(err, "intake"))
+      .finally(() => this.pendingIntakes.delete(intake));
+    this.pendingIntakes.add(intake);
   }
 
   /** Like a trigger deployed with `retry: true`: a failed intake (e.g. contention) is delivered again. */

@@ -1,7 +1,7 @@
 import { familyLockKey } from "../../src/catalog/family-locks";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { DocumentReference, Firestore, Timestamp } from "firebase-admin/firestore";
+import { DocumentReference, Timestamp, WriteBatch } from "firebase-admin/firestore";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import { LockManager } from "../../src/jobs/locks";
@@ -186,7 +186,7 @@ describe("expired leases", () => {
     const { queue, watchdog } = harness();
     const stuck = await leasedJob(queue);
     advance(LEASE_MS + 1);
-    beforeNextCall(Firestore.prototype, "runTransaction", () => queue.renewLease(stuck.lease));
+    beforeNextCall(WriteBatch.prototype, "commit", () => queue.renewLease(stuck.lease));
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
     expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "running", lease_epoch: 1 });
@@ -197,10 +197,25 @@ describe("expired leases", () => {
     const stuck = await leasedJob(queue);
     advance(LEASE_MS + 1);
     const ref = db.collection(JOB_COLLECTIONS.jobs).doc(stuck.job.id);
-    beforeNextCall(Firestore.prototype, "runTransaction", () => ref.update({ lease_owner: "next-worker", lease_epoch: 3 }));
+    beforeNextCall(WriteBatch.prototype, "commit", () => ref.update({ lease_owner: "next-worker", lease_epoch: 3 }));
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 0 });
     expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "running", lease_epoch: 3, lease_owner: "next-worker" });
+  });
+
+  it("keeps a dead worker's lock that another job re-took between the lock query and the release", async () => {
+    const { queue, locks, watchdog } = harness();
+    const stuck = await leasedJob(queue);
+    const key = familyLockKey("bench_press");
+    await locks.acquireLocks([key], { jobId: stuck.job.id, epoch: 1, owner: "dead-worker" });
+    advance(LEASE_MS + 1);
+    // The lock expired with the lease; another job takes it just before the watchdog releases it.
+    beforeNextCall(DocumentReference.prototype, "delete", () =>
+      locks.acquireLocks([key], { jobId: "other-job", epoch: 1, owner: "live-worker" }),
+    );
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 1, locks_released: 0, errors: 0 });
+    expect((await db.collection(JOB_COLLECTIONS.locks).get()).docs.map((doc) => doc.get("job_id") as unknown)).toEqual(["other-job"]);
   });
 
   it("pages through 23 expired leases five at a time and misses none", async () => {

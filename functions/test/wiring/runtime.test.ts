@@ -7,7 +7,10 @@ import type { CatalogHandler } from "../../src/handlers/support/catalog-handler"
 import { type LocalRuntime } from "../../src/local/runtime";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { registryWith } from "../helpers/registry";
-import { movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
+import { RecordingTasks, movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
+import { createEngine, type Engine } from "../../src/create-engine";
+import { submitJob } from "../../src/jobs/intake";
+import { WAKEUP_LIMITS, type WakeupTask, wakeupPayload } from "../../src/jobs/task-queue";
 
 const db = useFirestore();
 let runtime: LocalRuntime | undefined;
@@ -223,6 +226,61 @@ describe("faults at the task boundary", () => {
     expect(runtime.tasks.accepted).toEqual([`${jobId}-0-0-at${runAfter.getTime()}-1`]);
     expect(runtime.tasks.scheduledCount).toBe(1);
     expect((await statusOf(jobId))?.status).toBe("queued");
+  });
+});
+
+describe("wake-ups a lane task answers without reading", () => {
+  /** An engine whose wake-ups are recorded, not dispatched: the test delivers them. */
+  function recordingEngine(runs: string[]) {
+    const tasks = new RecordingTasks();
+    return { engine: createEngine({ db, config: testConfig(), tasks, registry: countingAudit(runs) }), tasks };
+  }
+  /** Creates jobs one after another, each with its wake-up, as producers do. */
+  async function createAudits(engine: Engine, tasks: RecordingTasks, count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const { jobId } = await submitJob(engine.queue, tasks, { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+      ids.push(jobId);
+    }
+    return ids;
+  }
+  const wakeupOf = (task: WakeupTask) => wakeupPayload(task);
+
+  it("a wake-up for a job this process already ran since it was asked for is served: no poll", async () => {
+    const runs: string[] = [];
+    const { engine, tasks } = recordingEngine(runs);
+    const [first, second] = await createAudits(engine, tasks, 2);
+    // The first wake-up runs both jobs.
+    const [firstWakeup, secondWakeup] = tasks.tasks.map(wakeupOf);
+    expect((await handleLaneTask(engine, "priority", firstWakeup)).map((report) => report.jobId).sort()).toEqual([first, second].sort());
+    const polls = jest.spyOn(engine.queue, "pollCandidates");
+    expect(secondWakeup.job_id).toBe(second);
+    expect(await handleLaneTask(engine, "priority", secondWakeup)).toEqual([]);
+    expect(polls).not.toHaveBeenCalled();
+    expect(runs.sort()).toEqual([first, second].sort());
+  });
+
+  it("a task that stopped at its job limit asks for a continuation, which runs the jobs it passed over", async () => {
+    const runs: string[] = [];
+    const { engine, tasks } = recordingEngine(runs);
+    const ids = await createAudits(engine, tasks, WAKEUP_LIMITS.maxJobs + 2);
+    const [wakeup] = tasks.tasks.map(wakeupOf);
+    const firstRun = await handleLaneTask(engine, "priority", wakeup);
+    expect(firstRun).toHaveLength(WAKEUP_LIMITS.maxJobs);
+    const last = firstRun[firstRun.length - 1];
+    const continuation = tasks.tasks[tasks.tasks.length - 1];
+    expect(continuation).toMatchObject({ lane: "priority", jobId: last.jobId, epoch: last.leaseEpoch, reason: "more" });
+    // The wake-ups of the jobs it ran are served; the continuation stands in for the other two.
+    const served = tasks.tasks
+      .slice(0, ids.length)
+      .map(wakeupOf)
+      .filter((task) => engine.served(task.job_id, task.epoch));
+    expect(served).toHaveLength(WAKEUP_LIMITS.maxJobs);
+    const secondRun = await handleLaneTask(engine, "priority", wakeupOf(continuation));
+    expect(secondRun).toHaveLength(2);
+    expect(runs.sort()).toEqual([...ids].sort());
+    // It ran the lane dry below the limit: no further continuation.
+    expect(tasks.tasks.filter((task) => task.reason === "more")).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,130 @@
+/**
+ * The local runtime's intake through the emulator's trigger callback (`EmulatorTriggers`), as
+ * `npm start` and the benchmark run it: an official emulator of this file's own, started with
+ * `--functions_emulator` (the run's shared emulator stays without it), posts each created job
+ * document here, as the Emulator Suite's functions emulator receives it.
+ */
+import { deleteApp, getApp } from "firebase-admin/app";
+import { type CollectionReference, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { existsSync } from "node:fs";
+import { clearEmulator, officialJar, type RunningEmulator, startOfficialEmulator } from "../../src/local/emulator";
+import { EmulatorTriggers } from "../../src/local/emulator-triggers";
+import type { LocalRuntime } from "../../src/local/runtime";
+import { registryWith } from "../helpers/registry";
+import { testRuntime, waitFor } from "../helpers/runtime";
+import { TEST_PROJECT_ID } from "../setup/project";
+
+const APP_NAME = "emulator-triggers-test";
+const jar = officialJar();
+
+/** Only the official emulator delivers trigger events. */
+const describeWithTriggers = existsSync(jar) ? describe : describe.skip;
+if (!existsSync(jar)) process.stderr.write(`SKIPPED emulator triggers: the official emulator jar is not at ${jar}\n`);
+
+describeWithTriggers("intake through the emulator's create trigger", () => {
+  let emulator: RunningEmulator;
+  let db: Firestore;
+  let jobs: CollectionReference;
+  let triggers: EmulatorTriggers;
+  let runtime: LocalRuntime | undefined;
+  const runs: string[] = [];
+  const registry = registryWith({
+    FAMILY_AUDIT: {
+      run({ job }) {
+        runs.push(job.id);
+        return Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: {} });
+      },
+    },
+  });
+  const start = async () => {
+    runtime = testRuntime(db, registry, { triggers });
+    await runtime.start();
+    return runtime;
+  };
+  const statusesOf = async (ids: string[]) =>
+    (await db.getAll(...ids.map((id) => jobs.doc(id)))).map((doc) => doc.get("status") as unknown);
+  const clientJob = (extra: Record<string, unknown> = {}) => ({ type: "FAMILY_AUDIT", payload: { family_slug: "row" }, ...extra });
+
+  beforeAll(async () => {
+    emulator = await startOfficialEmulator({ projectId: TEST_PROJECT_ID, triggers: true });
+    // The client is bound to the emulator named when it is made: this file's own.
+    const shared = process.env.FIRESTORE_EMULATOR_HOST;
+    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+    try {
+      db = firestoreClient({ projectId: TEST_PROJECT_ID }, APP_NAME);
+    } finally {
+      process.env.FIRESTORE_EMULATOR_HOST = shared;
+    }
+    jobs = db.collection(JOB_COLLECTIONS.jobs);
+    triggers = await EmulatorTriggers.listen(emulator.host, emulator.triggerPort ?? 0, TEST_PROJECT_ID);
+  }, 90_000);
+  beforeEach(async () => {
+    await clearEmulator(emulator.clearUrl);
+    runs.length = 0;
+  });
+  afterEach(async () => {
+    await runtime?.stop();
+    runtime = undefined;
+  });
+  afterAll(async () => {
+    await triggers?.close();
+    forgetFirestoreClient(APP_NAME);
+    await deleteApp(getApp(APP_NAME)).catch(() => undefined);
+    await emulator?.stop();
+  });
+
+  it("takes in and runs a client's document, with or without a status, from the delivered snapshot alone", async () => {
+    const started = await start();
+    const intakes = jest.spyOn(started.engine, "intake");
+    const [withStatus, withoutStatus] = await Promise.all([
+      jobs.add(clientJob({ status: "queued", created_at: Timestamp.now() })),
+      jobs.add(clientJob()),
+    ]);
+    const ids = [withStatus.id, withoutStatus.id];
+    const statuses = await waitFor(
+      () => statusesOf(ids),
+      (all) => all.every((status) => status === "succeeded_dry_run"),
+    );
+    expect(statuses).toEqual(["succeeded_dry_run", "succeeded_dry_run"]);
+    expect(runs.sort()).toEqual([...ids].sort());
+    // Intake worked from the event's snapshot: it was never handed a bare id to read.
+    expect(intakes.mock.calls.map(([delivered]) => typeof delivered)).toEqual(["object", "object"]);
+    expect((await jobs.doc(withoutStatus.id).get()).data()).toMatchObject({ created_by: "local-client", attempts: 1, queue: "priority" });
+  });
+
+  it("runs every job of a burst once", async () => {
+    await start();
+    const refs = await Promise.all(Array.from({ length: 60 }, (_, i) => jobs.add(clientJob({ status: "queued", priority: i % 3 }))));
+    const ids = refs.map((ref) => ref.id);
+    const statuses = await waitFor(
+      () => statusesOf(ids),
+      (all) => all.every((status) => status === "succeeded_dry_run"),
+      30_000,
+    );
+    expect(statuses.filter((status) => status === "succeeded_dry_run")).toHaveLength(ids.length);
+    expect(runs.sort()).toEqual([...ids].sort());
+  });
+
+  it("at start, takes in the jobs that were written while no runtime ran", async () => {
+    const waiting = await jobs.add(clientJob({ status: "queued" }));
+    await start();
+    await waitFor(
+      () => statusesOf([waiting.id]),
+      ([status]) => status === "succeeded_dry_run",
+    );
+    expect(runs).toEqual([waiting.id]);
+  });
+
+  it("a stopped runtime takes nothing in: the delivery is answered and dropped", async () => {
+    const stopped = await start();
+    await stopped.stop();
+    runtime = undefined;
+    const ref = await jobs.add(clientJob({ status: "queued" }));
+    // Long enough for the emulator's delivery to arrive and be dropped.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await jobs.doc(ref.id).get()).data()).toEqual(clientJob({ status: "queued" }));
+    expect(runs).toEqual([]);
+  });
+});
