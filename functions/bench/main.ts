@@ -2,8 +2,8 @@
  * `npm run bench`: the benchmark of issue 12. Runs the scenarios against a real Firestore emulator
  * (started here, or the one FIRESTORE_EMULATOR_HOST names), counts every client's billed reads,
  * writes and RPCs (`billing-counter.ts`), prints one table with the targets, and writes
- * bench-results.json. Settings: `settings.ts` (BENCH_* variables). Exits non-zero on errors only;
- * a missed target is a MISS in the table.
+ * bench-results.json. Settings: `settings.ts` (BENCH_* variables). Exits non-zero when a scenario
+ * failed (the others are still measured and written); a missed target is a MISS in the table.
  */
 import "./quiet-logs";
 import { writeFile } from "node:fs/promises";
@@ -28,14 +28,21 @@ async function main(): Promise<void> {
   const triggers = emulator.triggerPort ? await EmulatorTriggers.listen(emulator.host, emulator.triggerPort, PROJECT) : undefined;
   const ctx = benchContext(PROJECT, emulator.clearUrl, settings, triggers);
   const rows: Row[] = [];
+  const failures: string[] = [];
   try {
     ctx.progress("warming the emulator up…");
     await warmUp(ctx);
     for (const name of settings.scenarios) {
       ctx.progress(`${name}…`);
-      for (const row of await SCENARIOS[name](ctx)) {
-        rows.push(row);
-        ctx.progress(`  ${row.id}: ${row.completed}/${row.units} in ${row.seconds?.toFixed(1) ?? "–"} s`);
+      // A scenario that fails is reported at the end; the others' rows are still measured and written.
+      try {
+        for (const row of await SCENARIOS[name](ctx)) {
+          rows.push(row);
+          ctx.progress(`  ${row.id}: ${row.completed}/${row.units} in ${row.seconds?.toFixed(1) ?? "–"} s`);
+        }
+      } catch (err) {
+        failures.push(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        ctx.progress(`  ${name} failed (reported at the end)`);
       }
     }
   } finally {
@@ -47,6 +54,10 @@ async function main(): Promise<void> {
   const file = path.resolve(__dirname, "..", settings.resultsFile);
   await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   ctx.progress(`results written to ${file}`);
+  if (failures.length > 0) {
+    console.error(`\n${failures.length} scenario(s) failed:\n${failures.join("\n")}`);
+    process.exitCode = 1;
+  }
 }
 
 main().catch((err) => {

@@ -194,7 +194,7 @@ interface ClientStats {
  * and some get a client's cancel (`cancel_requested: true`) a moment later.
  */
 async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void> {
-  const cancels: Promise<void>[] = [];
+  const cancels: Promise<unknown>[] = [];
   const write = async (job: ClientJob): Promise<string> => {
     const ref = await db.collection(JOB_COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: FieldValue.serverTimestamp() });
     stats.written.push(ref.id);
@@ -213,9 +213,21 @@ async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void>
       } else if (roll > 0.94) {
         stats.cancels++;
         const delay = between(0, 3000);
+        // As a client app would: a cancel the emulator refuses now (it cancels a call now and then
+        // while processes are killed) is sent again, and one that never lands is only counted out.
         const cancel = async () => {
           await sleep(delay);
-          await db.collection(JOB_COLLECTIONS.jobs).doc(id).update({ cancel_requested: true });
+          for (let attempt = 1; ; attempt++) {
+            try {
+              return await db.collection(JOB_COLLECTIONS.jobs).doc(id).update({ cancel_requested: true });
+            } catch (err) {
+              if (attempt >= 3) {
+                stats.cancels--;
+                return console.error(`chaos: a client's cancel of ${id} failed: ${String(err)}`);
+              }
+              await sleep(500 * attempt);
+            }
+          }
         };
         cancels.push(cancel());
       }

@@ -71,9 +71,16 @@ const DECLARATIONS: Array<{ kind: string; matches: (endpoint: Endpoint) => boole
   },
 ];
 
-/** Loads the entry module in a child process and reads each exported function's declaration. */
+/**
+ * Loads the entry module in a child process and reads each exported function's declaration; the
+ * functions of an exported group (deployed as `<group>-<name>`) are named `<group>.<name>`.
+ */
 async function declaredFunctions(env: NodeJS.ProcessEnv): Promise<Array<[string, Endpoint]>> {
-  const script = `const m = require(${JSON.stringify(ENTRY)}); process.stdout.write(JSON.stringify(Object.entries(m).map(([n, f]) => [n, (f && f.__endpoint) || {}])));`;
+  const script = `const m = require(${JSON.stringify(ENTRY)});
+    const declared = ([n, f]) => f && !f.__endpoint && typeof f === "object"
+      ? Object.entries(f).map(([k, g]) => [n + "." + k, (g && g.__endpoint) || {}])
+      : [[n, (f && f.__endpoint) || {}]];
+    process.stdout.write(JSON.stringify(Object.entries(m).flatMap(declared)));`;
   const { stdout } = await run(process.execPath, ["-e", script], { env });
   return JSON.parse(stdout) as Array<[string, Endpoint]>;
 }
@@ -90,6 +97,9 @@ function minimalModule(functions: Array<[string, Endpoint]>): { source: string; 
   const source = [
     '"use strict";',
     ...[...imports].map(([module, names]) => `const { ${[...names].join(", ")} } = require(${JSON.stringify(module)});`),
+    ...[...new Set(used.filter(({ name }) => name.includes(".")).map(({ name }) => name.split(".")[0]))].map(
+      (group) => `exports.${group} = {};`,
+    ),
     ...used.map(({ name, declaration }) => `exports.${name} = ${declaration.call};`),
   ].join("\n");
   return { source, kinds: [...new Set(used.map(({ declaration }) => declaration.kind))] };
