@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole engine on this machine, as a restartable service. Starts (or finds) a
  * Firestore emulator, seeds the demo catalog when the catalog is empty (or SEED_DEMO=1), runs the
- * engine in-process (trigger listener, in-process task queue, the watchdog on its param's
+ * engine in-process (the emulator's create trigger, in-process task queue, the watchdog on its param's
  * interval and once at start, fake LLM), submits demo jobs the way a client app does (by writing
  * documents), shows their progress, and keeps processing new job documents until Ctrl-C.
  *
