@@ -103,14 +103,11 @@ export class CandidatePool {
   async next(lanes: readonly Lane[]): Promise<Candidate | null> {
     const key = lanes.join(",");
     // A second poll when the workers sharing the first one used its page up before this one's turn.
-    for (let polls = 0; polls < 2; polls++) {
+    for (let polls = 0; ; polls++) {
       const page = this.pages.get(key);
       if (this.hasFresh(page)) return this.handOut(page!);
-      const polled = await this.poll(key, lanes);
-      if (polled.found === 0) return null;
+      if (polls === 2 || (await this.poll(key, lanes)).found === 0) return null;
     }
-    const page = this.pages.get(key);
-    return this.hasFresh(page) ? this.handOut(page!) : null;
   }
 
   /** Records a lease this process won with a candidate of `lanes`. */
