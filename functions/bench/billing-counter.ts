@@ -118,6 +118,11 @@ interface ListenResponse {
 
 const RANGE_OPERATORS = new Set(["LESS_THAN", "LESS_THAN_OR_EQUAL", "GREATER_THAN", "GREATER_THAN_OR_EQUAL", "NOT_EQUAL", "NOT_IN"]);
 const RANGE_UNARY_OPERATORS = new Set(["IS_NOT_NAN", "IS_NOT_NULL"]);
+/** The parts of a `StructuredAggregationQuery` the counter looks at. */
+interface AggregationQueryProto {
+  aggregations?: Array<{ alias?: string; count?: unknown }>;
+}
+
 const INDEX_ENTRIES_PER_READ = 1000;
 
 /** The range fields of a query, by the pricing page's rule for index-entry reads. */
@@ -240,7 +245,7 @@ export class OpCounter {
     } else if (method === "runQuery") {
       this.observeQuery((body as { structuredQuery?: StructuredQueryProto }).structuredQuery ?? {}, stream);
     } else if (method === "runAggregationQuery") {
-      this.observeAggregation(stream);
+      this.observeAggregation((body as { structuredAggregationQuery?: AggregationQueryProto }).structuredAggregationQuery ?? {}, stream);
     } else if (method === "listen") {
       this.observeListener(stream);
     }
@@ -278,12 +283,14 @@ export class OpCounter {
     stream.on("error", settle);
   }
 
-  private observeAggregation(stream: NodeJS.ReadableStream): void {
+  private observeAggregation(query: AggregationQueryProto, stream: NodeJS.ReadableStream): void {
+    const counted = (query.aggregations ?? []).filter((aggregation) => aggregation.count).map((aggregation) => aggregation.alias);
     stream.on("data", (message: { result?: { aggregateFields?: Record<string, { integerValue?: unknown }> } | null }) => {
       const fields = message.result?.aggregateFields;
       if (!fields) return;
-      // count() reads as many index entries as it counts; sum() and avg() are taken at the minimum.
-      const entries = Math.max(0, ...Object.values(fields).map((value) => asNumber(value.integerValue)));
+      // A count() reads as many index entries as it counts; without one (sum() and avg() alone) the
+      // entries read are not visible, and the query is taken at the minimum (a lower bound).
+      const entries = Math.max(0, ...counted.map((alias) => asNumber(fields[alias ?? ""]?.integerValue)));
       this.read("runAggregationQuery", Math.max(1, Math.ceil(entries / INDEX_ENTRIES_PER_READ)));
     });
   }

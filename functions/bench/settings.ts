@@ -3,7 +3,7 @@
  * client jobs, 10,000 finished jobs, ...). BENCH_QUICK=1 (or `npm run bench -- --quick`) shrinks
  * them for a run of a few minutes; a BENCH_* variable set as well still wins.
  */
-export const SCENARIO_NAMES = ["worker", "apply", "client", "race", "watchdog", "shard", "load"] as const;
+export const SCENARIO_NAMES = ["worker", "apply", "client", "race", "watchdog", "daily", "shard", "load"] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface BenchSettings {
@@ -35,6 +35,8 @@ export interface BenchSettings {
   /** Finished jobs and expired leases the watchdog sweeps over (BENCH_WATCHDOG_FINISHED, BENCH_WATCHDOG_EXPIRED). */
   watchdogFinished: number;
   watchdogExpired: number;
+  /** Run summaries of the day whose totals the daily scenario reads both ways (BENCH_DAILY_RUNS). */
+  dailyRuns: number;
   /** Exercises of the enrichment shard, the fake LLM's latency, the shard concurrencies (BENCH_SHARD_SIZE, BENCH_LLM_LATENCY_MS, BENCH_SHARD_CONCURRENCY). */
   shardSize: number;
   llmLatencyMs: number;
@@ -77,6 +79,7 @@ const FULL = {
   clientRate: 50,
   raceRounds: 5,
   watchdogFinished: 10_000,
+  dailyRuns: 2000,
   loadRuns: 15,
 };
 const QUICK: typeof FULL = {
@@ -87,6 +90,7 @@ const QUICK: typeof FULL = {
   clientRate: 25,
   raceRounds: 2,
   watchdogFinished: 1000,
+  dailyRuns: 400,
   loadRuns: 5,
 };
 
@@ -109,6 +113,7 @@ export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     raceRounds: positiveInt(env, "BENCH_RACE_ROUNDS", sizes.raceRounds),
     watchdogFinished: positiveInt(env, "BENCH_WATCHDOG_FINISHED", sizes.watchdogFinished),
     watchdogExpired: positiveInt(env, "BENCH_WATCHDOG_EXPIRED", 10),
+    dailyRuns: positiveInt(env, "BENCH_DAILY_RUNS", sizes.dailyRuns),
     shardSize: positiveInt(env, "BENCH_SHARD_SIZE", 20),
     llmLatencyMs: positiveInt(env, "BENCH_LLM_LATENCY_MS", 200),
     shardConcurrency: intList(env, "BENCH_SHARD_CONCURRENCY", [1, 4]),

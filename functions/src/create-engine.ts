@@ -59,8 +59,8 @@ export interface Engine {
   intake(delivered: DocumentSnapshot | string, createdBy: string): Promise<IntakeResult>;
   /** Whether this process already leased the job since its epoch was `epoch` (a wake-up asked for then is served). */
   served(jobId: string, epoch: number): boolean;
-  /** The task handler's step: run ready jobs of the lane. */
-  runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }): Promise<RunReport[]>;
+  /** The task handler's step: run ready jobs of the lane; with `wakeup`, only until that job is accounted for. */
+  runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]>;
   /** An operator re-runs a finished job: it is queued again and its lane woken. */
   retry(jobId: string): Promise<void>;
   /**
@@ -160,7 +160,7 @@ export function createEngine(options: EngineOptions): Engine {
     worker,
     intake: (delivered, createdBy) => acceptJob(queue, tasks, delivered, createdBy),
     served: (jobId, epoch) => candidates.served(jobId, epoch),
-    runLane: (lane, limits = WAKEUP_LIMITS) => worker().drain([lane], limits),
+    runLane: (lane, limits = WAKEUP_LIMITS, wakeup) => worker().drain([lane], limits, wakeup),
     async retry(jobId) {
       const job = await queue.retryJob(jobId);
       await tasks.enqueueWakeup(wakeupFor(job, "retry"));

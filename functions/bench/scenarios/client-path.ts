@@ -106,7 +106,7 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
         units: jobs,
         counts,
       },
-      { outcomes, expectedStatus: EXPECTED_STATUS, seconds, timedOut },
+      { outcomes, expectedStatus: EXPECTED_STATUS, startedAt: started, seconds, timedOut },
       {
         runtime_errors: errors.length,
         ...(errors.length > 0 ? { first_runtime_error: errors[0].slice(0, 200) } : {}),

@@ -3,6 +3,7 @@ import type { BenchContext } from "../support/context";
 import type { Row } from "../support/row";
 import type { SCENARIO_NAMES } from "../settings";
 import { runClientPath } from "./client-path";
+import { runDailyTotals } from "./daily-totals";
 import { runEnrichmentShard } from "./enrichment-shard";
 import { runLeaseRace } from "./lease-race";
 import { runModuleLoad } from "./module-load";
@@ -29,6 +30,7 @@ export const SCENARIOS: Record<(typeof SCENARIO_NAMES)[number], Scenario> = {
   client: (ctx) => inTurn(["burst", "paced"] as const, async (mode) => [await runClientPath(ctx, mode)]),
   race: async (ctx) => [await runLeaseRace(ctx)],
   watchdog: (ctx) => runWatchdogScenario(ctx),
+  daily: (ctx) => runDailyTotals(ctx),
   shard: (ctx) => inTurn(ctx.settings.shardConcurrency, async (concurrency) => [await runEnrichmentShard(ctx, concurrency)]),
   load: (ctx) => runModuleLoad(ctx),
 };

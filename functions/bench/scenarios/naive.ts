@@ -126,7 +126,7 @@ export async function runNaiveLevel(ctx: BenchContext, jobs: number, workers: nu
         units: jobs,
         counts,
       },
-      { outcomes, expectedStatus: "succeeded_dry_run", seconds, timedOut },
+      { outcomes, expectedStatus: "succeeded_dry_run", startedAt: started, seconds, timedOut },
       errors.extra,
     );
   });

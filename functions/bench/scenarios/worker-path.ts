@@ -140,7 +140,7 @@ export async function runWorkerLevel(ctx: BenchContext, kind: WorkerJobKind, job
         units: jobs,
         counts,
       },
-      { outcomes, expectedStatus: kind.expectedStatus, seconds, timedOut },
+      { outcomes, expectedStatus: kind.expectedStatus, startedAt: started, seconds, timedOut },
       errors.extra,
     );
   });

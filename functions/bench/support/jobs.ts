@@ -61,21 +61,32 @@ function statusCounts(outcomes: readonly JobOutcome[]): Record<string, number> {
 /**
  * A table row for a run of jobs, from how they ended: the jobs that reached `expectedStatus` count as
  * completed, with their creation → final latencies; the statuses and whether the run timed out go
- * into `extra` beside the scenario's own figures.
+ * into `extra` beside the scenario's own figures. Throughput is the completed jobs over the time from
+ * `startedAt` to the last one's final status: workers still waiting out a back-off or a last empty
+ * poll after the work is done make the wall time (`seconds`) longer, not the queue slower.
  */
 export function jobsRow(
   row: Pick<Row, "id" | "scenario" | "variant" | "units" | "counts">,
-  run: { outcomes: readonly JobOutcome[]; expectedStatus: string; seconds: number; timedOut: boolean },
+  run: { outcomes: readonly JobOutcome[]; expectedStatus: string; startedAt: number; seconds: number; timedOut: boolean },
   extra: Row["extra"] = {},
 ): Row {
   const latencies = latenciesOf(run.outcomes, run.expectedStatus);
+  const lastFinished = Math.max(
+    ...run.outcomes.flatMap((job) => (job.status === run.expectedStatus && job.finishedAt ? [job.finishedAt.getTime()] : [])),
+  );
+  const busySeconds = (lastFinished - run.startedAt) / 1000;
   return {
     ...row,
     per: "job",
     completed: latencies.length,
     seconds: run.seconds,
-    throughput: latencies.length / run.seconds,
+    throughput: latencies.length > 0 && busySeconds > 0 ? latencies.length / busySeconds : 0,
     latencyMs: spreadOf(latencies),
-    extra: { statuses: JSON.stringify(statusCounts(run.outcomes)), timed_out: run.timedOut ? "yes" : "no", ...extra },
+    extra: {
+      statuses: JSON.stringify(statusCounts(run.outcomes)),
+      timed_out: run.timedOut ? "yes" : "no",
+      until_last_final_s: latencies.length > 0 ? Number(busySeconds.toFixed(2)) : "–",
+      ...extra,
+    },
   };
 }

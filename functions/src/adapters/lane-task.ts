@@ -41,17 +41,24 @@ function wakeupAfterEarlyArrival(wakeup: Wakeup & { run_after: number }): Wakeup
 }
 
 /**
- * The wake-up that continues a lane task which stopped at its limits while the lane may still have
- * ready jobs: the wake-ups of the jobs it ran may have been answered as served (see below), so this
- * one stands in for the jobs it passed over. Named after the last lease it ran, which only one task
- * ever ran, so it is unique, and a duplicated delivery (which runs other jobs) asks for its own.
+ * The wake-up that continues a lane task which stopped at its limits before its job was accounted
+ * for: it stands in for the task's own wake-up. Named after the last lease the task ran, which only
+ * one task ever ran, so it is unique, and a duplicated delivery (which runs other jobs) asks for its own.
  */
-function continuation(lane: Lane, last: RunReport, now: Date): WakeupTask {
-  return { lane, jobId: last.jobId, attempt: last.attempt, epoch: last.leaseEpoch, runAfter: now, reason: "more" };
+function continuation(wakeup: Wakeup, last: RunReport, now: Date): WakeupTask {
+  return {
+    lane: wakeup.lane,
+    jobId: wakeup.job_id,
+    attempt: wakeup.attempt,
+    epoch: wakeup.epoch,
+    runAfter: now,
+    reason: `more-${last.jobId}-${last.leaseEpoch}`,
+  };
 }
 
 /**
- * Runs the lane's ready jobs (poll → lease → execute). The named job need not be the one that
+ * Runs the lane's ready jobs (poll → lease → execute) in lane order until the named job is accounted
+ * for: leased here, or no longer waiting (see `Worker.drain`). The named job need not be the one that
  * runs: the lease decides, so a duplicated or early task runs nothing twice. Two tasks run nothing
  * and read nothing: one that arrived before the `run_after` it was scheduled for (its payload says
  * which) asks for a wake-up at the right time; one whose job this process already leased since the
@@ -74,10 +81,10 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
     return [];
   }
   const started = Date.now();
-  const reports = await engine.runLane(lane, WAKEUP_LIMITS);
+  const reports = await engine.runLane(lane, WAKEUP_LIMITS, { jobId: wakeup.job_id, epoch: wakeup.epoch });
   const stoppedAtLimits = reports.length >= WAKEUP_LIMITS.maxJobs || Date.now() - started >= WAKEUP_LIMITS.budgetMs;
-  if (stoppedAtLimits && reports.length > 0)
-    await engine.tasks.enqueueWakeup(continuation(lane, reports[reports.length - 1], engine.now()));
+  if (stoppedAtLimits && reports.length > 0 && !engine.served(wakeup.job_id, wakeup.epoch))
+    await engine.tasks.enqueueWakeup(continuation({ ...wakeup, lane }, reports[reports.length - 1], engine.now()));
   logs.laneTaskDone(lane, wakeup.job_id, reports);
   return reports;
 }

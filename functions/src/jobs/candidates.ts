@@ -5,34 +5,36 @@
  * other for a document. A lease lost to another process costs no read: the worker takes the next
  * candidate of the page.
  *
- * Competing processes: one that lost a lease in the last `contentionMs` starts each page at a random
- * place in its head band (`spreadCandidates`), so they go for different documents; one that meets no
- * competition keeps strict lane, priority and age order. Processes that poll at the same moment all
- * pay for the same head, so one that won nothing from a whole page backs off for a random, growing
- * while and reads a smaller page next: under contention fewer processes poll at once, and more of
- * their polls win. (A page used up by others after this process won from it is just used up.)
+ * Competing processes: one that lost a lease in the last `contentionMs` reads the priority in front
+ * in slot order, walking on from a random place (`JobQueue.pollSpread`), so competing processes read
+ * and lease different documents instead of all paying for the same head; one that meets no
+ * competition keeps strict lane, priority and age order. Each lease lost shrinks the next page by
+ * one and each lease won grows it by one (a page that was all lost is halved), so the page settles
+ * where about half its candidates are won; from the second lease lost in a row on, the process waits
+ * a random, growing while, so fewer processes go for the same jobs at once.
  *
  * A page older than `maxAgeMs` is dropped: lane and priority order are only as fresh as the page.
  *
  * The pool also remembers the jobs this process leased, so a wake-up task for a job that already
- * ran here is known to be served without a read (`served`).
+ * ran here is known to be served without a read (`served`), and the last poll of each lane set, so
+ * a wake-up's drain knows when its job no longer waits (`accountedFor`) and stops without another poll.
  */
 import type { Lane } from "./model";
-import type { Candidate, JobQueue } from "./queue";
+import type { Band, Candidate, CandidatePage, JobQueue } from "./queue";
 
 export interface CandidatePoolOptions {
   /** How long a page is trusted (ms). */
   maxAgeMs?: number;
   /**
-   * The page a poll reads, even for a single worker: `max` while leases are won, halved (down to
-   * `min`) each time the process won nothing from a whole page, grown by one with each lease won.
+   * The page a poll reads, even for a single worker: `max` while leases are won; each lease lost
+   * takes one off (down to `min`), a page that was all lost halves it, each lease won adds one back.
    */
   page?: { min: number; max: number };
   /** How many leased jobs are remembered for `served`. */
   remembered?: number;
-  /** How long after a lost lease pages are spread over their head band (ms). */
+  /** How long after a lost lease polls are spread over the head priority (ms). */
   contentionMs?: number;
-  /** The first back-off after a lost page, and the longest (ms); each lost page in a row doubles it. */
+  /** The longest wait after the second lease lost in a row, and the longest of all (ms); each further loss doubles it. */
   backoffMs?: { first: number; max: number };
   random?: () => number;
 }
@@ -56,6 +58,15 @@ interface Page {
   readAt: number;
 }
 
+/** What the last poll of a lane set saw, as a wake-up's drain relies on it (`accountedFor`). */
+interface PollSeen {
+  /** When the query was sent: it saw every job ready before then. */
+  sentAt: number;
+  /** Whether it returned every ready job of its lane. */
+  complete: boolean;
+  ids: Set<string>;
+}
+
 export class CandidatePool {
   private readonly pages = new Map<string, Page>();
   private readonly polls = new Map<string, Promise<Page>>();
@@ -64,12 +75,18 @@ export class CandidatePool {
   private readonly leasedEpochs = new Map<string, number>();
   /** Candidate versions handed out (`id@updateTime` → when), so a later page does not hand them out again. */
   private readonly handedOut = new Map<string, number>();
-  /** Pages lost in a row, by lane set. */
-  private readonly lostPages = new Map<string, number>();
+  /** Leases lost in a row, by lane set. */
+  private readonly lostLeases = new Map<string, number>();
   /** When a lease of the lane set was last lost to another process. */
   private readonly lastLoss = new Map<string, number>();
   /** The page size polls read now, by lane set. */
   private readonly pageSizes = new Map<string, number>();
+  /** The last poll of each lane set, for `accountedFor`. */
+  private readonly lastPolls = new Map<string, PollSeen>();
+  /** Where the next spread poll of a lane set goes on from (`SpreadPage.next`). */
+  private readonly slotCursors = new Map<string, number>();
+  /** The band (lane and head priority) the last head read of a lane set found, and when. */
+  private readonly bands = new Map<string, { band: Band; readAt: number }>();
   private readonly options: Required<CandidatePoolOptions>;
 
   constructor(
@@ -115,7 +132,7 @@ export class CandidatePool {
     const key = lanes.join(",");
     const page = this.pages.get(key);
     if (page) page.won++;
-    this.lostPages.delete(key);
+    this.lostLeases.delete(key);
     this.pageSizes.set(key, Math.min(this.options.page.max, this.pageSize(key) + 1));
     this.leasedEpochs.delete(jobId);
     this.leasedEpochs.set(jobId, epoch);
@@ -123,19 +140,25 @@ export class CandidatePool {
   }
 
   /**
-   * Records a candidate of `lanes` lost to another process. When that used up a page this process
-   * won nothing from, it backs off before the next poll, and the next page is smaller.
+   * Records a candidate of `lanes` lost to another process: the next page is smaller, and from the
+   * second loss in a row on the worker waits before it tries again (see `backoffMs`).
    */
   async lost(lanes: readonly Lane[]): Promise<void> {
     const key = lanes.join(",");
     this.lastLoss.set(key, Date.now());
+    // The process that won walks the same way: go on from somewhere else.
+    this.slotCursors.delete(key);
+    // Each lease lost shrinks the next page by one, each lease won grows it by one: the page settles
+    // where about half its candidates are won.
+    this.pageSizes.set(key, Math.max(this.options.page.min, this.pageSize(key) - 1));
     const page = this.pages.get(key);
-    if (this.hasFresh(page) || (page && page.won > 0)) return;
-    const streak = (this.lostPages.get(key) ?? 0) + 1;
-    this.lostPages.set(key, streak);
-    this.pageSizes.set(key, Math.max(this.options.page.min, Math.floor(this.pageSize(key) / 2)));
+    if (!this.hasFresh(page) && !(page && page.won > 0))
+      this.pageSizes.set(key, Math.max(this.options.page.min, Math.floor(this.pageSize(key) / 2)));
+    const streak = (this.lostLeases.get(key) ?? 0) + 1;
+    this.lostLeases.set(key, streak);
     const { first, max } = this.options.backoffMs;
-    const ms = this.options.random() * Math.min(max, first * 2 ** (streak - 1));
+    if (streak < 2) return;
+    const ms = this.options.random() * Math.min(max, first * 2 ** (streak - 2));
     await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
@@ -145,6 +168,19 @@ export class CandidatePool {
    */
   served(jobId: string, epoch: number): boolean {
     return (this.leasedEpochs.get(jobId) ?? -1) > epoch;
+  }
+
+  /**
+   * Whether the wake-up of `jobId` (asked for at `epoch`) that a drain of `lanes` began answering at
+   * `since` is answered: this process leased the job, or a poll sent since then returned every ready
+   * job of the lane and not this one (another worker holds it, or it is no longer waiting; whatever
+   * makes it wait again asks for its own wake-up). A single lane only: a page of several lanes holds
+   * the first lane that had any.
+   */
+  accountedFor(lanes: readonly Lane[], jobId: string, epoch: number, since: number): boolean {
+    if (this.served(jobId, epoch)) return true;
+    const seen = this.lastPolls.get(lanes.join(","));
+    return lanes.length === 1 && seen !== undefined && seen.sentAt >= since && seen.complete && !seen.ids.has(jobId);
   }
 
   private pageSize(key: string): number {
@@ -173,14 +209,14 @@ export class CandidatePool {
   private poll(key: string, lanes: readonly Lane[]): Promise<Page> {
     let polling = this.polls.get(key);
     if (!polling) {
+      const sentAt = Date.now();
+      const contended = sentAt - (this.lastLoss.get(key) ?? -Infinity) < this.options.contentionMs;
       const limit = Math.max(this.pageSize(key), this.draining.get(key) ?? 0);
-      polling = this.queue
-        .pollCandidates(lanes, limit)
-        .then((candidates) => {
-          const fresh = this.unseen(candidates);
-          const contended = Date.now() - (this.lastLoss.get(key) ?? -Infinity) < this.options.contentionMs;
+      polling = (contended ? this.pollSpread(key, lanes, limit) : this.queue.pollCandidates(lanes, limit))
+        .then(({ candidates, complete }) => {
+          this.lastPolls.set(key, { sentAt, complete, ids: new Set(candidates.map(({ job }) => job.id)) });
           const page = {
-            candidates: contended ? this.queue.spreadCandidates(fresh) : fresh,
+            candidates: this.unseen(candidates),
             won: 0,
             found: candidates.length,
             readAt: Date.now(),
@@ -192,6 +228,23 @@ export class CandidatePool {
       this.polls.set(key, polling);
     }
     return polling;
+  }
+
+  /**
+   * A spread poll from where this process's last one ended (at first from a random place), in the
+   * band its last head read found while that is fresh.
+   */
+  private async pollSpread(key: string, lanes: readonly Lane[], limit: number): Promise<CandidatePage> {
+    const known = this.bands.get(key);
+    const fresh = known && Date.now() - known.readAt <= this.options.maxAgeMs ? known.band : undefined;
+    const readAt = Date.now();
+    const page = await this.queue.pollSpread(lanes, limit, this.slotCursors.get(key) ?? this.options.random(), fresh);
+    if (page.next === null) this.slotCursors.delete(key);
+    else this.slotCursors.set(key, page.next);
+    if (page.band === null) this.bands.delete(key);
+    // A band read without its head keeps the time of the head read that found it.
+    else if (page.band !== fresh) this.bands.set(key, { band: page.band, readAt });
+    return page;
   }
 }
 

@@ -14,6 +14,8 @@ export interface ServerJobFields {
   createdAt?: Timestamp;
   /** A client may ask for cancellation before intake; that request is kept. */
   cancelRequested?: boolean;
+  /** The job's random place in its priority, in [0, 1): competing workers poll from different places (`JobQueue.pollSpread`). */
+  slot: number;
 }
 
 /** Every field of a fresh `queued` job: what `createJob` writes and what intake normalises a client document to. */
@@ -23,6 +25,7 @@ export function buildJobDocument(request: JobRequest, server: ServerJobFields): 
     type: request.type,
     queue: server.lane,
     priority: request.priority ?? DEFAULT_PRIORITY,
+    slot: server.slot,
     status: "queued",
     payload: request.payload,
     dedup_key: request.dedup_key ?? null,

@@ -10,7 +10,7 @@ import { JOB_STATUSES, type JobStatus } from "./lifecycle";
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
 
-const MODES = ["dry_run", "apply"] as const;
+export const MODES = ["dry_run", "apply"] as const;
 export type Mode = (typeof MODES)[number];
 
 export const DEFAULT_PRIORITY = 100;

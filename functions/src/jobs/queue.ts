@@ -11,6 +11,8 @@ import {
   type DocumentSnapshot,
   type Firestore,
   FieldValue,
+  type Query,
+  type QueryDocumentSnapshot,
   Timestamp,
   type Transaction,
   type WriteBatch,
@@ -65,6 +67,25 @@ export interface QueueOptions {
 export interface Candidate {
   job: Job;
   version: Timestamp;
+}
+
+/** A poll's candidates, and whether they are every ready job of their lane (the query found fewer than it asked for). */
+export interface CandidatePage {
+  candidates: Candidate[];
+  complete: boolean;
+}
+
+/** The ready jobs of one lane and priority: what a spread poll reads. */
+export interface Band {
+  lane: Lane;
+  priority: number;
+}
+
+/** A spread poll's page, the band it read, and where the next spread poll goes on from. */
+export interface SpreadPage extends CandidatePage {
+  /** The last slot read; below every slot (-1) when the page reached the band's end; null when its last job has no slot. */
+  next: number | null;
+  band: Band | null;
 }
 
 export interface LeasedJob {
@@ -216,6 +237,7 @@ export class JobQueue {
           runAfter,
           maxAttempts: input.max_attempts,
           parentJobId: input.parent_job_id,
+          slot: this.random(),
         }),
       );
       if (request.dedup_key) {
@@ -316,6 +338,7 @@ export class JobQueue {
           createdBy,
           createdAt,
           cancelRequested: data.cancel_requested === true,
+          slot: this.random(),
         });
         batch.update(snap.ref, document, precondition);
         decision = { outcome: "accepted", job: { id: jobId, queue: lane, attempts: 0, lease_epoch: 0, run_after: now } };
@@ -327,32 +350,73 @@ export class JobQueue {
 
   // ------------------------------------------------------------------ poll and lease
 
-  /**
-   * Up to `limit` ready candidates in lane order (priority lane first), then higher priority, then
-   * older. The `run_after <= now` filter runs in the query, so any number of backing-off jobs
-   * cannot hide a ready one. Returns the first lane's page that has any.
-   */
-  async pollCandidates(lanes: readonly Lane[], limit: number): Promise<Candidate[]> {
-    const ordered = LANES.filter((lane) => lanes.includes(lane));
-    for (const lane of ordered) {
-      const snap = await this.db
-        .collection(JOB_COLLECTIONS.jobs)
-        .where("status", "in", LEASABLE_STATUSES)
-        .where("queue", "==", lane)
-        .where("run_after", "<=", this.ts())
-        .orderBy("priority", "desc")
-        .orderBy("created_at", "asc")
-        .limit(limit)
-        .get();
-      const candidates: Candidate[] = [];
-      for (const doc of snap.docs) {
-        const job = this.types.parseJob(doc.id, doc.data());
-        if (job.ok) candidates.push({ job: job.value, version: doc.updateTime });
-        else await this.rejectUnreadable(doc, job.issues);
-      }
-      if (candidates.length > 0) return candidates;
+  /** Up to `limit` ready candidates in lane order (priority lane first), then higher priority, then older: the first lane's page that has any. */
+  async pollCandidates(lanes: readonly Lane[], limit: number): Promise<CandidatePage> {
+    for (const lane of LANES.filter((l) => lanes.includes(l))) {
+      const snap = await this.readyJobs(lane).orderBy("priority", "desc").orderBy("created_at", "asc").limit(limit).get();
+      const candidates = await this.candidatesOf(snap.docs);
+      if (candidates.length > 0) return { candidates, complete: snap.size < limit };
     }
-    return [];
+    return { candidates: [], complete: true };
+  }
+
+  /**
+   * The poll of a process that meets competition: up to `limit` ready candidates of the first lane
+   * that has any, all of its head priority (its `band`), read in `slot` order from `from` on (round
+   * to the lowest slot when none is left above it); the head itself only when it is all there is. A
+   * process walks on from where its last page ended (`next`), so competing processes that started
+   * at different places read and lease different documents instead of all paying for the same head.
+   * Given the band an earlier poll found (`known`), the head is not read again until the band has
+   * nothing left, so lane and priority order are as fresh as that poll. Age order inside the head
+   * priority gives way. A job stored before jobs had a slot is found as the head. Never `complete`:
+   * lower priorities are not read.
+   */
+  async pollSpread(lanes: readonly Lane[], limit: number, from: number, known?: Band): Promise<SpreadPage> {
+    if (known) {
+      const docs = await this.bandFrom(known, limit, from);
+      if (docs.length > 0) return this.spreadPage(docs, known, limit);
+    }
+    for (const lane of LANES.filter((l) => lanes.includes(l))) {
+      const head = await this.readyJobs(lane).orderBy("priority", "desc").orderBy("created_at", "asc").limit(1).get();
+      if (head.empty) continue;
+      const band = { lane, priority: head.docs[0].get("priority") as number };
+      const others = (await this.bandFrom(band, limit, from)).filter((doc) => doc.id !== head.docs[0].id);
+      return this.spreadPage(others.length > 0 ? others : head.docs, band, limit);
+    }
+    return { candidates: [], complete: true, next: null, band: null };
+  }
+
+  /** Up to `limit` ready jobs of `band` from slot `from` on, or else from the lowest slot. */
+  private async bandFrom({ lane, priority }: Band, limit: number, from: number): Promise<QueryDocumentSnapshot[]> {
+    const band = this.readyJobs(lane).where("priority", "==", priority).orderBy("slot").limit(limit);
+    const docs = (await band.startAfter(from).get()).docs;
+    return docs.length > 0 ? docs : (await band.get()).docs;
+  }
+
+  /** A page that came short reached the end of the band's slots: the next one starts from the lowest. */
+  private async spreadPage(docs: QueryDocumentSnapshot[], band: Band, limit: number): Promise<SpreadPage> {
+    const last = docs[docs.length - 1].get("slot") as number | undefined;
+    const next = last === undefined ? null : docs.length < limit ? -1 : last;
+    return { candidates: await this.candidatesOf(docs), complete: false, next, band };
+  }
+
+  /** The lane's jobs a worker may lease now. The `run_after <= now` filter runs in the query, so any number of backing-off jobs cannot hide a ready one. */
+  private readyJobs(lane: Lane): Query {
+    return this.db
+      .collection(JOB_COLLECTIONS.jobs)
+      .where("status", "in", LEASABLE_STATUSES)
+      .where("queue", "==", lane)
+      .where("run_after", "<=", this.ts());
+  }
+
+  private async candidatesOf(docs: readonly QueryDocumentSnapshot[]): Promise<Candidate[]> {
+    const candidates: Candidate[] = [];
+    for (const doc of docs) {
+      const job = this.types.parseJob(doc.id, doc.data());
+      if (job.ok) candidates.push({ job: job.value, version: doc.updateTime });
+      else await this.rejectUnreadable(doc, job.issues);
+    }
+    return candidates;
   }
 
   /**
@@ -381,21 +445,6 @@ export class JobQueue {
       .catch((err: unknown) => {
         if (!isWriteConflict(err)) throw err;
       });
-  }
-
-  /**
-   * The order in which a worker should try the candidates. Workers start at different places
-   * inside the head band (the candidates sharing the best lane and priority), so concurrent workers
-   * race for different documents while lane and priority order still rule: no worker takes a
-   * lower-priority job while it has a higher-priority candidate left to try.
-   */
-  spreadCandidates<C extends { job: Pick<Job, "priority" | "queue"> }>(candidates: C[]): C[] {
-    if (candidates.length <= 1) return candidates;
-    const head = candidates[0].job;
-    let band = 1;
-    while (band < candidates.length && candidates[band].job.priority === head.priority && candidates[band].job.queue === head.queue) band++;
-    const start = Math.floor(this.random() * band);
-    return [...candidates.slice(start, band), ...candidates.slice(0, start), ...candidates.slice(band)];
   }
 
   /**

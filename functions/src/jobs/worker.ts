@@ -88,12 +88,22 @@ export class Worker<D> {
     return leased ? this.run(leased) : null;
   }
 
-  /** Runs ready jobs until none is left, `maxJobs` ran or `budgetMs` passed. */
-  async drain(lanes: readonly Lane[], limits: { maxJobs: number; budgetMs: number }): Promise<RunReport[]> {
-    return this.engine.candidates.drain(lanes, async () => {
+  /**
+   * Runs ready jobs until none is left, `maxJobs` ran or `budgetMs` passed. A drain that answers the
+   * wake-up of one job (`wakeup`) stops as soon as that job is accounted for (`CandidatePool.accountedFor`):
+   * the jobs after it have wake-ups of their own, so it needs no last poll to find the lane empty.
+   */
+  async drain(
+    lanes: readonly Lane[],
+    limits: { maxJobs: number; budgetMs: number },
+    wakeup?: { jobId: string; epoch: number },
+  ): Promise<RunReport[]> {
+    const { candidates } = this.engine;
+    return candidates.drain(lanes, async () => {
       const started = Date.now();
       const reports: RunReport[] = [];
       while (reports.length < limits.maxJobs && Date.now() - started < limits.budgetMs) {
+        if (wakeup && candidates.accountedFor(lanes, wakeup.jobId, wakeup.epoch, started)) break;
         const report = await this.runNext(lanes);
         if (!report) break;
         reports.push(report);

@@ -4,7 +4,7 @@
  * billing") it follows; where the emulator cannot show what production bills, the comment says so
  * and the counter's conservative choice is what is asserted.
  */
-import { FieldValue, type Firestore } from "firebase-admin/firestore";
+import { AggregateField, FieldValue, type Firestore } from "firebase-admin/firestore";
 import { OpCounter, countOps, rangeFields } from "../../bench/billing-counter";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
@@ -100,10 +100,18 @@ describe("billing counter: reads", () => {
     expect(empty.result.data().count).toBe(0);
     expect(empty.counts).toMatchObject({ reads: 1, rpcs: 1, byMethod: { runAggregationQuery: 1 } });
 
-    await seed(1500);
+    await seed(1500, (i) => ({ i, seven: 7 }));
     const many = await countOps(db, () => things().count().get());
     expect(many.result.data().count).toBe(1500);
     expect(many.counts).toMatchObject({ reads: 2, rpcs: 1, readsByMethod: { runAggregationQuery: 2 } });
+    // The entries are the count's, not a sum's (here 1500 × 7); sums beside it cost nothing more.
+    const withSums = await countOps(db, () =>
+      things()
+        .aggregate({ n: AggregateField.count(), seven: AggregateField.sum("seven") })
+        .get(),
+    );
+    expect(withSums.result.data()).toEqual({ n: 1500, seven: 10_500 });
+    expect(withSums.counts).toMatchObject({ reads: 2, rpcs: 1 });
   });
 });
 

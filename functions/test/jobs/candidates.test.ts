@@ -1,6 +1,6 @@
 /**
  * The candidate pool against the emulator: what a poll costs and who gets which candidate. Polls
- * are counted by spying on `JobQueue.pollCandidates` (the one query the pool makes).
+ * are counted by spying on `JobQueue.pollCandidates` and `JobQueue.pollSpread` (the pool's only queries).
  */
 import { CandidatePool, type CandidatePoolOptions } from "../../src/jobs/candidates";
 import type { JobQueue } from "../../src/jobs/queue";
@@ -12,7 +12,9 @@ const LANE = ["priority"] as const;
 
 afterEach(() => jest.restoreAllMocks());
 
-async function queued(queue: JobQueue, count: number): Promise<string[]> {
+/** `slots`: the jobs' places in their priority (`JobQueue.pollSpread`); by default the queue's own random. */
+async function queued(queue: JobQueue, count: number, slots?: number[]): Promise<string[]> {
+  if (slots) queue = testQueue(db, { random: () => slots.shift()! });
   const ids: string[] = [];
   // One after another, so age order is creation order.
   for (let i = 0; i < count; i++)
@@ -21,10 +23,11 @@ async function queued(queue: JobQueue, count: number): Promise<string[]> {
 }
 
 function pool(options: CandidatePoolOptions = {}, spreadFrom = 0) {
-  // Where a spread page starts in its head band (0: at its head).
+  // The slot a spread poll starts from.
   const queue = testQueue(db, { random: () => spreadFrom });
   const polls = jest.spyOn(queue, "pollCandidates");
-  return { queue, polls, pool: new CandidatePool(queue, { random: () => 0, ...options }) };
+  const spreadPolls = jest.spyOn(queue, "pollSpread");
+  return { queue, polls, spreadPolls, pool: new CandidatePool(queue, { random: () => 0, ...options }) };
 }
 
 describeWithFullEmulator("candidate pool", () => {
@@ -36,9 +39,14 @@ describeWithFullEmulator("candidate pool", () => {
     expect(polls.mock.calls).toEqual([[LANE, 4]]);
   });
 
-  it("keeps strict age order until it loses a lease to another process; then it starts pages at a random place in the head band", async () => {
-    const { queue, pool: candidates } = pool({ page: { min: 3, max: 3 }, backoffMs: { first: 0, max: 0 } }, 0.99);
-    const [first, second, third] = await queued(queue, 3);
+  it("keeps strict age order until it loses a lease to another process; then it polls spread, walking on through the slots", async () => {
+    const {
+      queue,
+      polls,
+      spreadPolls,
+      pool: candidates,
+    } = pool({ page: { min: 2, max: 3 }, backoffMs: { first: 0, max: 0 }, random: () => 0.5 });
+    const [first, second, third] = await queued(queue, 3, [0.1, 0.2, 0.3]);
     const head = (await candidates.next(LANE))!;
     expect(head.job.id).toBe(first);
     // Another process leases the rest of the page first.
@@ -48,10 +56,41 @@ describeWithFullEmulator("candidate pool", () => {
       await candidates.lost(LANE);
     }
     expect(await queue.lease(head, "this-process")).not.toBeNull();
-    const [fourth, fifth, sixth] = await queued(queue, 3);
-    // The next page (fourth, fifth, sixth) starts at the end of its band.
-    const page = [await candidates.next(LANE), await candidates.next(LANE), await candidates.next(LANE)];
-    expect(page.map((candidate) => candidate?.job.id)).toEqual([sixth, fourth, fifth]);
+    const [fourth, fifth, sixth, seventh, eighth] = await queued(queue, 5, [0.2, 0.6, 0.9, 0.4, 0.7]);
+    // Pages of the smallest size, from the pool's random place (0.5) on: (0.6, 0.7), then (0.9), then
+    // round to (0.2, 0.4). The first page's head read found the band; the later pages read only the band.
+    const next = async () => (await candidates.next(LANE))?.job.id;
+    expect([await next(), await next()]).toEqual([fifth, eighth]);
+    expect(await next()).toBe(sixth);
+    expect([await next(), await next()]).toEqual([fourth, seventh]);
+    expect(polls).toHaveBeenCalledTimes(1);
+    expect(spreadPolls.mock.calls.map(([, limit, from]) => [limit, from])).toEqual([
+      [2, 0.5],
+      [2, 0.7],
+      // The page of one (0.9) reached the end of the slots: the next starts from the lowest.
+      [2, -1],
+    ]);
+  });
+
+  it("accounts for a wake-up's job only from a poll sent since the drain began that saw the whole lane without it", async () => {
+    const { queue, pool: candidates } = pool({ page: { min: 2, max: 2 } });
+    const [first, second, third] = await queued(queue, 3);
+    const before = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const since = Date.now();
+    // A full page (first, second): the third may be behind it.
+    expect((await candidates.drain(LANE, () => candidates.next(LANE)))?.job.id).toBe(first);
+    expect(candidates.accountedFor(LANE, third, 0, since)).toBe(false);
+    expect(await queue.leaseById(third, "other-process")).not.toBeNull();
+    for (const id of [first, second]) expect(await queue.leaseById(id, "other-process")).not.toBeNull();
+    // The next poll finds the lane empty: nothing named waits any more, but only for drains that began before it.
+    await candidates.drain(LANE, () => candidates.next(LANE));
+    expect(candidates.accountedFor(LANE, third, 0, since)).toBe(true);
+    expect(candidates.accountedFor(LANE, third, 0, Date.now() + 1)).toBe(false);
+    expect(candidates.accountedFor(["priority", "maintenance"], third, 0, before)).toBe(false);
+    // A lease this process won accounts for its job whatever was polled.
+    candidates.won(LANE, first, 1);
+    expect(candidates.accountedFor(LANE, first, 0, Date.now() + 1)).toBe(true);
   });
 
   it("never hands out the same version of a candidate twice: a later page leaves out what an earlier one handed out", async () => {
@@ -74,15 +113,31 @@ describeWithFullEmulator("candidate pool", () => {
     expect(polls).toHaveBeenCalledTimes(1);
   });
 
-  it("after a whole page was lost, waits before it polls again, and reads half the page", async () => {
-    const { queue, polls, pool: candidates } = pool({ page: { min: 1, max: 2 }, backoffMs: { first: 300, max: 300 }, random: () => 1 });
+  it("waits from the second lease lost in a row on, and reads a smaller page after losses", async () => {
+    const {
+      queue,
+      polls,
+      spreadPolls,
+      pool: candidates,
+    } = pool({
+      page: { min: 1, max: 2 },
+      backoffMs: { first: 300, max: 300 },
+      random: () => 1,
+    });
     await queued(queue, 3);
     for (let i = 0; i < 2; i++) await queue.lease((await candidates.next(LANE))!, "other-process");
-    const started = Date.now();
-    await candidates.lost(LANE);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    // Both candidates of the page were lost: the first loss tries on at once, the second waits.
+    const elapsed = async () => {
+      const started = Date.now();
+      await candidates.lost(LANE);
+      return Date.now() - started;
+    };
+    expect(await elapsed()).toBeLessThan(290);
+    expect(await elapsed()).toBeGreaterThanOrEqual(290);
     await candidates.next(LANE);
-    expect(polls.mock.calls.map(([, limit]) => limit)).toEqual([2, 1]);
+    // The first poll in strict order; the one after the losses spread, and smaller.
+    expect(polls.mock.calls.map(([, limit]) => limit)).toEqual([2]);
+    expect(spreadPolls.mock.calls.map(([, limit]) => limit)).toEqual([1]);
   });
 
   it("remembers the leases it won, up to a bound, to tell a served wake-up", () => {

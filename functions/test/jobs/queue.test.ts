@@ -1,6 +1,6 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { testQueue } from "../helpers/engine";
-import { Timestamp } from "firebase-admin/firestore";
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
 import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { LANES } from "../../src/jobs/model";
@@ -10,11 +10,12 @@ import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/fi
 const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
   (await queue.endAttempt(leased!.lease, { ...change, bookkeeping: () => undefined })).status;
 
-const poll = async (queue: JobQueue) => (await queue.pollCandidates(LANES, 20))[0]?.job ?? null;
+const poll = async (queue: JobQueue) => (await queue.pollCandidates(LANES, 20)).candidates[0]?.job ?? null;
 
-/** What a worker does: poll a page, try its candidates in spread order. */
-async function leaseNext(queue: JobQueue, workerId: string): Promise<LeasedJob | null> {
-  for (const candidate of queue.spreadCandidates(await queue.pollCandidates(LANES, 20))) {
+/** What a worker does: poll a page (spread over the head priority, as under competition, when `spread`), try its candidates in order. */
+async function leaseNext(queue: JobQueue, workerId: string, spread = false): Promise<LeasedJob | null> {
+  const page = spread ? await queue.pollSpread(LANES, 20, Math.random()) : await queue.pollCandidates(LANES, 20);
+  for (const candidate of page.candidates) {
     const leased = await queue.lease(candidate, workerId);
     if (leased) return leased;
   }
@@ -111,6 +112,41 @@ describe("pollJob", () => {
       await finish(queue, leased, queue.completing("succeeded_dry_run", {}, null));
     }
     expect(order).toEqual([pHigh.jobId, pOld.jobId, pNew.jobId, m.jobId]);
+  });
+
+  it("a spread poll reads the head priority in slot order from where it is told, round to the lowest slot, and the head only when alone", async () => {
+    let t = Date.now() - 10_000;
+    const slots = [0.5, 0.1, 0.9, 0.3, 0.7, 0.8, 0.2];
+    const seeder = testQueue(db, { now: () => new Date((t += 10)), random: () => slots.shift()! });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await seeder.createJob({ ...audit(), priority: 50 })).jobId);
+    const low = (await seeder.createJob({ ...audit(), priority: 10 })).jobId;
+    // A job stored before jobs had a slot.
+    const legacy = (await seeder.createJob({ ...audit(), priority: 50 })).jobId;
+    await db.collection(JOB_COLLECTIONS.jobs).doc(legacy).update({ slot: FieldValue.delete() });
+    // The first (slot 0.5) is the head: the oldest.
+    const [, s01, s09, s03, s07] = ids;
+    const queue = testQueue(db);
+    const spread = async (limit: number, from: number) => {
+      const page = await queue.pollSpread(LANES, limit, from);
+      expect(page.complete).toBe(false);
+      return { ids: page.candidates.map(({ job }) => job.id), next: page.next };
+    };
+    expect(await spread(1, 0.6)).toEqual({ ids: [s07], next: 0.7 });
+    // A page that comes short reached the end of the slots: the next one starts from the lowest (-1).
+    expect(await spread(3, 0.6)).toEqual({ ids: [s07, s09], next: -1 });
+    // Nothing above 0.9: round to the lowest; the head (oldest, slot 0.5) is left out while others are there.
+    expect(await spread(3, 0.9)).toEqual({ ids: [s01, s03], next: -1 });
+    expect(await spread(10, 0.2)).toEqual({ ids: [s03, s07, s09], next: -1 });
+    // Told the band an earlier poll found, it reads that band (here a lower one) without reading the head.
+    const known = await queue.pollSpread(LANES, 10, 0, { lane: "priority", priority: 10 });
+    expect(known.candidates.map(({ job }) => job.id)).toEqual([low]);
+    // A band with nothing left: the head is read again.
+    const gone = await queue.pollSpread(LANES, 10, 0, { lane: "maintenance", priority: 50 });
+    expect(gone.band).toEqual({ lane: "priority", priority: 50 });
+    // Once the slotted jobs of its priority have gone, the job without a slot is found as the head.
+    for (const id of ids) await finish(queue, await queue.leaseById(id, "w"), queue.completing("succeeded_dry_run", {}, null));
+    expect(await spread(10, 0.5)).toEqual({ ids: [legacy], next: null });
   });
 
   it("returns null when nothing is ready", async () => {
@@ -216,7 +252,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     for (let round = 0; round < 10; round++) {
       const { jobId } = await workers[0].createJob(audit());
       // Each worker read the job (as its poll would) before any of them leases it.
-      const candidates = await Promise.all(workers.map(async (q) => (await q.pollCandidates(LANES, 1))[0]));
+      const candidates = await Promise.all(workers.map(async (q) => (await q.pollCandidates(LANES, 1)).candidates[0]));
       const results = await Promise.all(workers.map((q, i) => q.lease(candidates[i], `w${i}`)));
       const winners = results.filter((r) => r !== null);
       expect(winners).toHaveLength(1);
@@ -226,7 +262,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     }
   });
 
-  it("200 jobs, 10 concurrent polling workers: each leased exactly once, in lane and priority order", async () => {
+  it("200 jobs, 10 concurrent polling workers spread over the head priority: each leased exactly once, in lane and priority order", async () => {
     const seed = testQueue(db);
     const base = Date.now() - 60_000;
     const batch = db.batch();
@@ -237,6 +273,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
         type: lane === "priority" ? "FAMILY_AUDIT" : "SCHEMA_CLEANUP",
         queue: lane,
         priority: ((i * 37) % 5) * 100,
+        slot: Math.random(),
         status: "queued",
         payload: lane === "priority" ? { family_slug: "f", mode: "dry_run" } : { exercise_doc_ids: ["x"], mode: "dry_run" },
         dedup_key: null,
@@ -268,7 +305,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
       Array.from({ length: 10 }, async (_, w) => {
         const queue = testQueue(newFirestore());
         for (;;) {
-          const leased = await leaseNext(queue, `w${w}`);
+          const leased = await leaseNext(queue, `w${w}`, true);
           if (!leased) return;
           expect(leasedBy.has(leased.job.id)).toBe(false);
           leasedBy.set(leased.job.id, `w${w}`);

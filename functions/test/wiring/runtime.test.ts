@@ -246,41 +246,69 @@ describe("wake-ups a lane task answers without reading", () => {
   }
   const wakeupOf = (task: WakeupTask) => wakeupPayload(task);
 
-  it("a wake-up for a job this process already ran since it was asked for is served: no poll", async () => {
+  it("a wake-up runs its job and stops: no poll to find the lane empty", async () => {
+    const runs: string[] = [];
+    const { engine, tasks } = recordingEngine(runs);
+    const [only] = await createAudits(engine, tasks, 1);
+    const polls = jest.spyOn(engine.queue, "pollCandidates");
+    expect((await handleLaneTask(engine, "priority", wakeupOf(tasks.tasks[0]))).map((report) => report.jobId)).toEqual([only]);
+    expect(polls).toHaveBeenCalledTimes(1);
+    expect(runs).toEqual([only]);
+  });
+
+  it("a wake-up whose job another process took stops after the first poll that no longer finds it", async () => {
+    const runs: string[] = [];
+    const { engine, tasks } = recordingEngine(runs);
+    const [taken, behind] = await createAudits(engine, tasks, 2);
+    const elsewhere = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry: countingAudit([]) });
+    expect(await elsewhere.queue.leaseById(taken, "another-process")).not.toBeNull();
+    const polls = jest.spyOn(engine.queue, "pollCandidates");
+    // The poll returns every ready job of the lane, without the named one: the task runs what it leased and stops.
+    expect((await handleLaneTask(engine, "priority", wakeupOf(tasks.tasks[0]))).map((report) => report.jobId)).toEqual([behind]);
+    expect(polls).toHaveBeenCalledTimes(1);
+    expect(runs).toEqual([behind]);
+  });
+
+  it("a wake-up runs the jobs ahead of its own, and theirs are then served: no poll", async () => {
     const runs: string[] = [];
     const { engine, tasks } = recordingEngine(runs);
     const [first, second] = await createAudits(engine, tasks, 2);
-    // The first wake-up runs both jobs.
     const [firstWakeup, secondWakeup] = tasks.tasks.map(wakeupOf);
-    expect((await handleLaneTask(engine, "priority", firstWakeup)).map((report) => report.jobId).sort()).toEqual([first, second].sort());
-    const polls = jest.spyOn(engine.queue, "pollCandidates");
+    // The second job's wake-up arrives first: it runs the older job, then its own.
     expect(secondWakeup.job_id).toBe(second);
-    expect(await handleLaneTask(engine, "priority", secondWakeup)).toEqual([]);
+    expect((await handleLaneTask(engine, "priority", secondWakeup)).map((report) => report.jobId)).toEqual([first, second]);
+    const polls = jest.spyOn(engine.queue, "pollCandidates");
+    expect(await handleLaneTask(engine, "priority", firstWakeup)).toEqual([]);
     expect(polls).not.toHaveBeenCalled();
-    expect(runs.sort()).toEqual([first, second].sort());
+    expect(runs).toEqual([first, second]);
   });
 
-  it("a task that stopped at its job limit asks for a continuation, which runs the jobs it passed over", async () => {
+  it("a task that stopped at its job limit before its own job asks for a continuation of its wake-up", async () => {
     const runs: string[] = [];
     const { engine, tasks } = recordingEngine(runs);
     const ids = await createAudits(engine, tasks, WAKEUP_LIMITS.maxJobs + 2);
-    const [wakeup] = tasks.tasks.map(wakeupOf);
-    const firstRun = await handleLaneTask(engine, "priority", wakeup);
-    expect(firstRun).toHaveLength(WAKEUP_LIMITS.maxJobs);
+    const lastWakeup = wakeupOf(tasks.tasks[ids.length - 1]);
+    const firstRun = await handleLaneTask(engine, "priority", lastWakeup);
+    expect(firstRun.map((report) => report.jobId)).toEqual(ids.slice(0, WAKEUP_LIMITS.maxJobs));
     const last = firstRun[firstRun.length - 1];
     const continuation = tasks.tasks[tasks.tasks.length - 1];
-    expect(continuation).toMatchObject({ lane: "priority", jobId: last.jobId, epoch: last.leaseEpoch, reason: "more" });
-    // The wake-ups of the jobs it ran are served; the continuation stands in for the other two.
+    expect(continuation).toMatchObject({
+      lane: "priority",
+      jobId: lastWakeup.job_id,
+      epoch: lastWakeup.epoch,
+      reason: `more-${last.jobId}-${last.leaseEpoch}`,
+    });
+    // The wake-ups of the jobs it ran are served; the continuation stands in for its own.
     const served = tasks.tasks
       .slice(0, ids.length)
       .map(wakeupOf)
       .filter((task) => engine.served(task.job_id, task.epoch));
     expect(served).toHaveLength(WAKEUP_LIMITS.maxJobs);
     const secondRun = await handleLaneTask(engine, "priority", wakeupOf(continuation));
-    expect(secondRun).toHaveLength(2);
-    expect(runs.sort()).toEqual([...ids].sort());
-    // It ran the lane dry below the limit: no further continuation.
-    expect(tasks.tasks.filter((task) => task.reason === "more")).toHaveLength(1);
+    expect(secondRun.map((report) => report.jobId)).toEqual(ids.slice(WAKEUP_LIMITS.maxJobs));
+    expect(runs).toEqual(ids);
+    // Its own job ran below the limit: no further continuation.
+    expect(tasks.tasks.filter((task) => task.reason?.startsWith("more-"))).toHaveLength(1);
   });
 });
 
