@@ -52,6 +52,8 @@ import type { Writes } from "./writes";
 const DEFAULT_LEASE_MS = 5 * 60_000;
 /** Reads a precondition failure may take before the holder gives up: someone else keeps writing the job. */
 const MAX_HOLDER_WRITE_ROUNDS = 5;
+/** A parent whose children finish together changes under each count: more rounds than a holder's write. */
+const MAX_COUNT_ROUNDS = 20;
 
 export interface QueueOptions {
   types: JobTypes;
@@ -804,10 +806,13 @@ export class JobQueue {
 
   /**
    * Counts a child that reached a final status into its parent's `shards` counters, once per
-   * child: a marker `catalog_jobs/{parent}/shard_results/{child}` is created in the same
-   * transaction, so a repeated notification counts nothing. Returns the parent when this child was
-   * the last one it waited for and the parent is deferred: its `run_after` is now, so it is due.
-   * The counts only hint when to wake the parent: it reads its children before it finishes.
+   * child: a marker `catalog_jobs/{parent}/shard_results/{child}` is created in the same batch, so a
+   * repeated notification counts nothing. The batch is conditioned on the parent as it was read,
+   * not a transaction: the parent's holder writes often (its heartbeat), and a transaction's lock on
+   * the parent made each count and each of the holder's writes wait for the other (seconds per
+   * child). Returns the parent when this child was the last one it waited for and the parent is
+   * deferred: its `run_after` is now, so it is due. The counts only hint when to wake the parent:
+   * it reads its children before it finishes.
    */
   async recordChildFinished(
     parentId: string,
@@ -816,18 +821,31 @@ export class JobQueue {
   ): Promise<"counted" | "duplicate" | "parent_closed" | Job> {
     const parentRef = this.jobRef(parentId);
     const markerRef = parentRef.collection(CHILD_RESULTS).doc(childId);
-    return this.db.runTransaction(async (tx) => {
-      const [parent, marker] = await tx.getAll(parentRef, markerRef);
+    for (let round = 0; round < MAX_COUNT_ROUNDS; round++) {
+      const [parent, marker] = await this.db.getAll(parentRef, markerRef);
       const job = parent.exists ? this.parseStored(parent) : null;
       if (!job || !isOpenStatus(job.status)) return "parent_closed";
       if (marker.exists) return "duplicate";
       const now = this.now();
       const counts = countFinishedChild(job.shards ?? childCountsSchema.parse({}), status);
       const due = allChildrenFinished(counts) && job.status === "deferred";
-      tx.create(markerRef, { child_id: childId, status, recorded_at: this.ts(now), expire_at: this.historyExpiry("jobsMs", now) });
-      tx.update(parentRef, { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) });
-      return due ? { ...job, shards: counts, run_after: now } : "counted";
-    });
+      const batch = this.db.batch();
+      batch.create(markerRef, { child_id: childId, status, recorded_at: this.ts(now), expire_at: this.historyExpiry("jobsMs", now) });
+      batch.update(
+        parentRef,
+        { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) },
+        { lastUpdateTime: parent.updateTime! },
+      );
+      try {
+        await batch.commit();
+        return due ? { ...job, shards: counts, run_after: now } : "counted";
+      } catch (err) {
+        // Another delivery created the marker first: counted. The parent changed since the read: read again.
+        if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) return "duplicate";
+        if (grpcCode(err) !== GrpcStatus.FAILED_PRECONDITION) throw err;
+      }
+    }
+    throw JobFailure.transient("JOB_CONTENTION", `parent ${parentId} kept changing while child ${childId} was counted`);
   }
 
   /** Makes a deferred job due now (a parent whose children all finished); null when it is not deferred. */
