@@ -825,7 +825,9 @@ export class JobQueue {
       const [parent, marker] = await this.db.getAll(parentRef, markerRef);
       const job = parent.exists ? this.parseStored(parent) : null;
       if (!job || !isOpenStatus(job.status)) return "parent_closed";
-      if (marker.exists) return "duplicate";
+      // Settled counts (`settleChildCounts`, read from the children themselves) include this child already.
+      const total = job.shards?.total ?? null;
+      if (marker.exists || (total !== null && total > 0 && job.shards!.done >= total)) return "duplicate";
       const now = this.now();
       const counts = countFinishedChild(job.shards ?? childCountsSchema.parse({}), status);
       const due = allChildrenFinished(counts) && job.status === "deferred";
