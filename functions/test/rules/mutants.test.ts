@@ -17,17 +17,23 @@ const mutants = rulesMutants(rules);
 const PROJECTS = 3;
 const CASES_IN_FLIGHT = 4;
 
-/** A case that fails against the loaded rules, or null when every case passes. */
-async function aFailingCase(project: RulesProject, cases: readonly RulesCase[], inFlight = CASES_IN_FLIGHT): Promise<RulesCase | null> {
+interface FailedCase {
+  case: RulesCase;
+  reason: string;
+}
+
+/** A case that fails against the loaded rules, and why, or null when every case passes. */
+async function aFailingCase(project: RulesProject, cases: readonly RulesCase[], inFlight = CASES_IN_FLIGHT): Promise<FailedCase | null> {
   let next = 0;
-  let failed: RulesCase | null = null;
-  const lane = async () => {
+  let failed: FailedCase | null = null;
+  const lane = async (laneIndex: number) => {
     while (failed === null && next < cases.length) {
       const c = cases[next++];
-      if (!(await project.run(c)).ok) failed ??= c;
+      const outcome = await project.run(c, laneIndex);
+      if (!outcome.ok) failed ??= { case: c, reason: outcome.reason };
     }
   };
-  await Promise.all(Array.from({ length: inFlight }, lane));
+  await Promise.all(Array.from({ length: inFlight }, (_, i) => lane(i)));
   return failed;
 }
 
@@ -102,7 +108,7 @@ describeWithRules("firestore.rules mutants", () => {
           await project.reset();
           caught = await aFailingCase(project, RULES_CASES, 1);
         }
-        if (caught) order.caught(caught);
+        if (caught) order.caught(caught.case);
         else survivors.push(mutant);
       }
     };

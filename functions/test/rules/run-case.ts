@@ -23,9 +23,14 @@ function emulatorHostAndPort(): { host: string; port: number } {
 
 export type CaseOutcome = { ok: true } | { ok: false; reason: string };
 
-/** One emulator project: client contexts per actor (kept: a new context costs a connection), and an Admin client for the seed. */
+/**
+ * One emulator project: client contexts per actor and lane (kept: a new context costs a
+ * connection), and an Admin client for the seed. Cases run side by side each take a lane of their
+ * own: a client's writes share one stream, and a write the stream rejects is charged to the oldest
+ * write still pending on it, so a denied case could be reported against an allowed one beside it.
+ */
 export class RulesProject {
-  private readonly clients = new Map<Actor, Firestore>();
+  private readonly clients = new Map<string, Firestore>();
 
   private constructor(
     readonly projectId: string,
@@ -62,9 +67,9 @@ export class RulesProject {
    * Whether the rules decided as the case expects. Any other error (a document missing, say) is a
    * failure too: under weakened rules an earlier case may have deleted what this one needs.
    */
-  async run(c: RulesCase): Promise<CaseOutcome> {
+  async run(c: RulesCase, lane = 0): Promise<CaseOutcome> {
     try {
-      await perform(this.client(c.actor), c);
+      await perform(this.client(c.actor, lane), c);
       return c.expect === "allow" ? { ok: true } : { ok: false, reason: "allowed, expected a denial" };
     } catch (err) {
       const message = (err as Error).message;
@@ -78,13 +83,14 @@ export class RulesProject {
     await deleteApp(this.admin);
   }
 
-  private client(actor: Actor): Firestore {
-    let db = this.clients.get(actor);
+  private client(actor: Actor, lane: number): Firestore {
+    const key = `${lane}:${actor}`;
+    let db = this.clients.get(key);
     if (!db) {
       const ctx = actor === "anonymous" ? this.env.unauthenticatedContext() : this.env.authenticatedContext(actor, ACTOR_CLAIMS[actor]);
       // The rules-unit-testing contexts hand out compat instances; the modular API accepts them.
       db = ctx.firestore() as unknown as Firestore;
-      this.clients.set(actor, db);
+      this.clients.set(key, db);
     }
     return db;
   }
