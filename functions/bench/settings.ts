@@ -73,7 +73,7 @@ function scenarioList(raw: string | undefined): ScenarioName[] {
 /** The sizes a quick run shrinks; the worker levels, the race's 32 workers and the shard stay as the issue has them. */
 const FULL = {
   warmUpJobs: 40,
-  jobs: 200,
+  jobs: 1000,
   applyJobs: 100,
   clientJobs: 1000,
   clientRate: 50,

@@ -2,16 +2,17 @@
  * The ready candidates a process leases from. One poll serves the process's concurrent workers and
  * their next jobs: the page holds `page.max` candidates (more when more workers drain the lane), and
  * each candidate version is handed to one worker only, so workers of one process never race each
- * other for a document. A lease lost to another process costs no read: the worker takes the next
- * candidate of the page.
+ * other for a document. A lease lost to another process costs no read: after its wait (below) the
+ * worker takes the next candidate of the page.
  *
  * Competing processes: one that lost a lease in the last `contentionMs` reads the priority in front
  * in slot order, walking on from a random place (`JobQueue.pollSpread`), so competing processes read
  * and lease different documents instead of all paying for the same head; one that meets no
  * competition keeps strict lane, priority and age order. Each lease lost shrinks the next page by
  * one and each lease won grows it by one (a page that was all lost is halved), so the page settles
- * where about half its candidates are won; from the second lease lost in a row on, the process waits
- * a random, growing while, so fewer processes go for the same jobs at once.
+ * where about half its candidates are won; after each lease lost the worker waits a random while,
+ * doubling with each loss in a row, so the processes that go for the same jobs at once thin out to
+ * about as many as there are jobs for them (more only add failed writes to the backend they share).
  *
  * A page older than `maxAgeMs` is dropped: lane and priority order are only as fresh as the page.
  *
@@ -34,7 +35,7 @@ export interface CandidatePoolOptions {
   remembered?: number;
   /** How long after a lost lease polls are spread over the head priority (ms). */
   contentionMs?: number;
-  /** The longest wait after the second lease lost in a row, and the longest of all (ms); each further loss doubles it. */
+  /** The longest wait after a lease lost, and the longest of all (ms); each further loss in a row doubles it. */
   backoffMs?: { first: number; max: number };
   random?: () => number;
 }
@@ -44,7 +45,7 @@ const DEFAULTS: Required<CandidatePoolOptions> = {
   page: { min: 2, max: 8 },
   remembered: 10_000,
   contentionMs: 10_000,
-  backoffMs: { first: 100, max: 2_000 },
+  backoffMs: { first: 1_000, max: 2_000 },
   random: Math.random,
 };
 
@@ -140,8 +141,8 @@ export class CandidatePool {
   }
 
   /**
-   * Records a candidate of `lanes` lost to another process: the next page is smaller, and from the
-   * second loss in a row on the worker waits before it tries again (see `backoffMs`).
+   * Records a candidate of `lanes` lost to another process: the next page is smaller, and the worker
+   * waits before it tries again (see `backoffMs`).
    */
   async lost(lanes: readonly Lane[]): Promise<void> {
     const key = lanes.join(",");
@@ -157,8 +158,7 @@ export class CandidatePool {
     const streak = (this.lostLeases.get(key) ?? 0) + 1;
     this.lostLeases.set(key, streak);
     const { first, max } = this.options.backoffMs;
-    if (streak < 2) return;
-    const ms = this.options.random() * Math.min(max, first * 2 ** (streak - 2));
+    const ms = this.options.random() * Math.min(max, first * 2 ** (streak - 1));
     await new Promise((resolve) => setTimeout(resolve, ms));
   }
 

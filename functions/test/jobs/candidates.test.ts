@@ -102,8 +102,8 @@ describeWithFullEmulator("candidate pool", () => {
     expect(polls).toHaveBeenCalledTimes(3);
   });
 
-  it("takes the next candidate of the page after a lease lost to another process, without a poll or a wait", async () => {
-    const { queue, polls, pool: candidates } = pool({ backoffMs: { first: 10_000, max: 10_000 } });
+  it("takes the next candidate of the page after a lease lost to another process, without a poll", async () => {
+    const { queue, polls, pool: candidates } = pool({ backoffMs: { first: 0, max: 0 } });
     const [first, second] = await queued(queue, 2);
     const lost = (await candidates.next(LANE))!;
     expect(await queue.lease(lost, "other-process")).not.toBeNull();
@@ -113,31 +113,50 @@ describeWithFullEmulator("candidate pool", () => {
     expect(polls).toHaveBeenCalledTimes(1);
   });
 
-  it("waits from the second lease lost in a row on, and reads a smaller page after losses", async () => {
+  it("waits a random while after each lease lost, doubling with each loss in a row up to the longest, and reads a smaller page after losses", async () => {
     const {
       queue,
       polls,
       spreadPolls,
       pool: candidates,
     } = pool({
-      page: { min: 1, max: 2 },
-      backoffMs: { first: 300, max: 300 },
+      page: { min: 1, max: 3 },
+      backoffMs: { first: 200, max: 500 },
       random: () => 1,
     });
-    await queued(queue, 3);
-    for (let i = 0; i < 2; i++) await queue.lease((await candidates.next(LANE))!, "other-process");
-    // Both candidates of the page were lost: the first loss tries on at once, the second waits.
+    await queued(queue, 4);
+    for (let i = 0; i < 3; i++) await queue.lease((await candidates.next(LANE))!, "other-process");
+    // All three candidates of the page were lost: 200 ms after the first loss, 400 after the second, then the longest (not 800).
     const elapsed = async () => {
       const started = Date.now();
       await candidates.lost(LANE);
       return Date.now() - started;
     };
-    expect(await elapsed()).toBeLessThan(290);
-    expect(await elapsed()).toBeGreaterThanOrEqual(290);
+    const waits = [await elapsed(), await elapsed(), await elapsed()];
+    // Timers never fire early (a millisecond of rounding aside); the upper bounds leave a slow machine 190–290 ms.
+    expect(waits[0]).toBeGreaterThanOrEqual(195);
+    expect(waits[0]).toBeLessThan(390);
+    expect(waits[1]).toBeGreaterThanOrEqual(395);
+    expect(waits[2]).toBeGreaterThanOrEqual(495);
+    expect(waits[2]).toBeLessThan(790);
     await candidates.next(LANE);
     // The first poll in strict order; the one after the losses spread, and smaller.
-    expect(polls.mock.calls.map(([, limit]) => limit)).toEqual([2]);
+    expect(polls.mock.calls.map(([, limit]) => limit)).toEqual([3]);
     expect(spreadPolls.mock.calls.map(([, limit]) => limit)).toEqual([1]);
+  });
+
+  it("a win ends the streak: the next loss waits the first while again", async () => {
+    const { pool: candidates } = pool({ backoffMs: { first: 200, max: 1_000 }, random: () => 1 });
+    const elapsed = async () => {
+      const started = Date.now();
+      await candidates.lost(LANE);
+      return Date.now() - started;
+    };
+    await elapsed();
+    candidates.won(LANE, "some-job", 1);
+    const wait = await elapsed();
+    expect(wait).toBeGreaterThanOrEqual(195);
+    expect(wait).toBeLessThan(390);
   });
 
   it("remembers the leases it won, up to a bound, to tell a served wake-up", () => {
