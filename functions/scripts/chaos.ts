@@ -34,6 +34,7 @@ import { firestoreClient } from "../src/firestore";
 import { JOB_COLLECTIONS } from "../src/jobs/collections";
 import { OPEN_STATUSES } from "../src/jobs/lifecycle";
 import { clearEmulator, hasTransactionIsolation, startOrFindEmulator } from "../src/local/emulator";
+import { GrpcStatus, grpcCode } from "../src/util/grpc-status";
 import { seededRandom } from "../src/util/seeded-random";
 import { seedDemoCatalog } from "../src/local/seed";
 import { INVARIANTS, checkInvariants } from "../test/helpers/invariants";
@@ -195,8 +196,20 @@ interface ClientStats {
  */
 async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void> {
   const cancels: Promise<unknown>[] = [];
+  // As a careful client app writes: the id is chosen first, so a create the emulator cancelled (see the
+  // cancels below) is sent again as the same document, and ALREADY_EXISTS then means the first one landed.
   const write = async (job: ClientJob): Promise<string> => {
-    const ref = await db.collection(JOB_COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: FieldValue.serverTimestamp() });
+    const ref = db.collection(JOB_COLLECTIONS.jobs).doc();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ref.create({ ...job, status: "queued", created_at: FieldValue.serverTimestamp() });
+        break;
+      } catch (err) {
+        if (attempt > 1 && grpcCode(err) === GrpcStatus.ALREADY_EXISTS) break;
+        if (attempt >= 3) throw err;
+        await sleep(500 * attempt);
+      }
+    }
     stats.written.push(ref.id);
     return ref.id;
   };
