@@ -215,7 +215,8 @@ async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void>
   };
   while (stats.written.length < JOBS) {
     const burst = Math.min(between(3, 12), JOBS - stats.written.length);
-    for (let i = 0; i < burst; i++) {
+    // A retried submit writes a second document: stop the burst once the run has its jobs.
+    for (let i = 0; i < burst && stats.written.length < JOBS; i++) {
       const job = nextClientJob();
       const roll = mixRandom();
       if (roll < 0.06) job.dedup_key = `chaos-${stats.written.length}`;
