@@ -190,26 +190,37 @@ interface ClientStats {
 }
 
 /**
+ * A client's write, sent up to three times: the emulator cancels a call now and then while processes
+ * are killed. `landedBefore`: the error code a resend gets when an earlier send did land after all.
+ */
+async function sentAgainWhenRefused(send: () => Promise<unknown>, landedBefore?: number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await send();
+      return;
+    } catch (err) {
+      if (attempt > 1 && landedBefore !== undefined && grpcCode(err) === landedBefore) return;
+      if (attempt >= 3) throw err;
+      await sleep(500 * attempt);
+    }
+  }
+}
+
+/**
  * Writes the jobs as a client app does (type, payload, optional dedup key, status "queued" and a
  * server timestamp), in small bursts; some twice (a retried submit, sometimes with a dedup key),
  * and some get a client's cancel (`cancel_requested: true`) a moment later.
  */
 async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void> {
   const cancels: Promise<unknown>[] = [];
-  // As a careful client app writes: the id is chosen first, so a create the emulator cancelled (see the
-  // cancels below) is sent again as the same document, and ALREADY_EXISTS then means the first one landed.
+  // As a careful client app writes: the id is chosen first, so a create the emulator cancelled is
+  // sent again as the same document, and ALREADY_EXISTS then means the first one landed.
   const write = async (job: ClientJob): Promise<string> => {
     const ref = db.collection(JOB_COLLECTIONS.jobs).doc();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ref.create({ ...job, status: "queued", created_at: FieldValue.serverTimestamp() });
-        break;
-      } catch (err) {
-        if (attempt > 1 && grpcCode(err) === GrpcStatus.ALREADY_EXISTS) break;
-        if (attempt >= 3) throw err;
-        await sleep(500 * attempt);
-      }
-    }
+    await sentAgainWhenRefused(
+      () => ref.create({ ...job, status: "queued", created_at: FieldValue.serverTimestamp() }),
+      GrpcStatus.ALREADY_EXISTS,
+    );
     stats.written.push(ref.id);
     return ref.id;
   };
@@ -227,20 +238,14 @@ async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void>
       } else if (roll > 0.94) {
         stats.cancels++;
         const delay = between(0, 3000);
-        // As a client app would: a cancel the emulator refuses now (it cancels a call now and then
-        // while processes are killed) is sent again, and one that never lands is only counted out.
+        // As a client app would: a cancel that never lands is only counted out.
         const cancel = async () => {
           await sleep(delay);
-          for (let attempt = 1; ; attempt++) {
-            try {
-              return await db.collection(JOB_COLLECTIONS.jobs).doc(id).update({ cancel_requested: true });
-            } catch (err) {
-              if (attempt >= 3) {
-                stats.cancels--;
-                return console.error(`chaos: a client's cancel of ${id} failed: ${String(err)}`);
-              }
-              await sleep(500 * attempt);
-            }
+          try {
+            await sentAgainWhenRefused(() => db.collection(JOB_COLLECTIONS.jobs).doc(id).update({ cancel_requested: true }));
+          } catch (err) {
+            stats.cancels--;
+            console.error(`chaos: a client's cancel of ${id} failed: ${String(err)}`);
           }
         };
         cancels.push(cancel());

@@ -45,9 +45,9 @@ function wakeupAfterEarlyArrival(wakeup: Wakeup & { run_after: number }): Wakeup
  * for: it stands in for the task's own wake-up. Named after the last lease the task ran, which only
  * one task ever ran, so it is unique, and a duplicated delivery (which runs other jobs) asks for its own.
  */
-function continuation(wakeup: Wakeup, last: RunReport, now: Date): WakeupTask {
+function continuation(lane: Lane, wakeup: Wakeup, last: RunReport, now: Date): WakeupTask {
   return {
-    lane: wakeup.lane,
+    lane,
     jobId: wakeup.job_id,
     attempt: wakeup.attempt,
     epoch: wakeup.epoch,
@@ -84,7 +84,7 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
   const reports = await engine.runLane(lane, WAKEUP_LIMITS, { jobId: wakeup.job_id, epoch: wakeup.epoch });
   const stoppedAtLimits = reports.length >= WAKEUP_LIMITS.maxJobs || Date.now() - started >= WAKEUP_LIMITS.budgetMs;
   if (stoppedAtLimits && reports.length > 0 && !engine.served(wakeup.job_id, wakeup.epoch))
-    await engine.tasks.enqueueWakeup(continuation({ ...wakeup, lane }, reports[reports.length - 1], engine.now()));
+    await engine.tasks.enqueueWakeup(continuation(lane, wakeup, reports[reports.length - 1], engine.now()));
   logs.laneTaskDone(lane, wakeup.job_id, reports);
   return reports;
 }

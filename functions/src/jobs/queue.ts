@@ -355,7 +355,7 @@ export class JobQueue {
   /** Up to `limit` ready candidates in lane order (priority lane first), then higher priority, then older: the first lane's page that has any. */
   async pollCandidates(lanes: readonly Lane[], limit: number): Promise<CandidatePage> {
     for (const lane of LANES.filter((l) => lanes.includes(l))) {
-      const snap = await this.readyJobs(lane).orderBy("priority", "desc").orderBy("created_at", "asc").limit(limit).get();
+      const snap = await this.inStrictOrder(lane).limit(limit).get();
       const candidates = await this.candidatesOf(snap.docs);
       if (candidates.length > 0) return { candidates, complete: snap.size < limit };
     }
@@ -379,7 +379,7 @@ export class JobQueue {
       if (docs.length > 0) return this.spreadPage(docs, known, limit);
     }
     for (const lane of LANES.filter((l) => lanes.includes(l))) {
-      const head = await this.readyJobs(lane).orderBy("priority", "desc").orderBy("created_at", "asc").limit(1).get();
+      const head = await this.inStrictOrder(lane).limit(1).get();
       if (head.empty) continue;
       const band = { lane, priority: head.docs[0].get("priority") as number };
       const others = (await this.bandFrom(band, limit, from)).filter((doc) => doc.id !== head.docs[0].id);
@@ -409,6 +409,11 @@ export class JobQueue {
       .where("status", "in", LEASABLE_STATUSES)
       .where("queue", "==", lane)
       .where("run_after", "<=", this.ts());
+  }
+
+  /** The lane's ready jobs, higher priority first, then older. */
+  private inStrictOrder(lane: Lane): Query {
+    return this.readyJobs(lane).orderBy("priority", "desc").orderBy("created_at", "asc");
   }
 
   private async candidatesOf(docs: readonly QueryDocumentSnapshot[]): Promise<Candidate[]> {

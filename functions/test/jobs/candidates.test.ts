@@ -30,6 +30,13 @@ function pool(options: CandidatePoolOptions = {}, spreadFrom = 0) {
   return { queue, polls, spreadPolls, pool: new CandidatePool(queue, { random: () => 0, ...options }) };
 }
 
+/** How long the pool keeps a worker waiting after a lease lost (ms). */
+async function lossWait(candidates: CandidatePool): Promise<number> {
+  const started = Date.now();
+  await candidates.lost(LANE);
+  return Date.now() - started;
+}
+
 describeWithFullEmulator("candidate pool", () => {
   it("one poll reads a page that serves several workers' leases, in order", async () => {
     const { queue, polls, pool: candidates } = pool({ page: { min: 2, max: 4 } });
@@ -127,12 +134,7 @@ describeWithFullEmulator("candidate pool", () => {
     await queued(queue, 4);
     for (let i = 0; i < 3; i++) await queue.lease((await candidates.next(LANE))!, "other-process");
     // All three candidates of the page were lost: 200 ms after the first loss, 400 after the second, then the longest (not 800).
-    const elapsed = async () => {
-      const started = Date.now();
-      await candidates.lost(LANE);
-      return Date.now() - started;
-    };
-    const waits = [await elapsed(), await elapsed(), await elapsed()];
+    const waits = [await lossWait(candidates), await lossWait(candidates), await lossWait(candidates)];
     // Timers never fire early (a millisecond of rounding aside); the upper bounds leave a slow machine 190–290 ms.
     expect(waits[0]).toBeGreaterThanOrEqual(195);
     expect(waits[0]).toBeLessThan(390);
@@ -147,14 +149,9 @@ describeWithFullEmulator("candidate pool", () => {
 
   it("a win ends the streak: the next loss waits the first while again", async () => {
     const { pool: candidates } = pool({ backoffMs: { first: 200, max: 1_000 }, random: () => 1 });
-    const elapsed = async () => {
-      const started = Date.now();
-      await candidates.lost(LANE);
-      return Date.now() - started;
-    };
-    await elapsed();
+    await lossWait(candidates);
     candidates.won(LANE, "some-job", 1);
-    const wait = await elapsed();
+    const wait = await lossWait(candidates);
     expect(wait).toBeGreaterThanOrEqual(195);
     expect(wait).toBeLessThan(390);
   });

@@ -245,13 +245,15 @@ describe("wake-ups a lane task answers without reading", () => {
     return ids;
   }
   const wakeupOf = (task: WakeupTask) => wakeupPayload(task);
+  /** The jobs a lane task of the priority lane ran, in order. */
+  const ranBy = async (engine: Engine, wakeup: unknown) => (await handleLaneTask(engine, "priority", wakeup)).map((report) => report.jobId);
 
   it("a wake-up runs its job and stops: no poll to find the lane empty", async () => {
     const runs: string[] = [];
     const { engine, tasks } = recordingEngine(runs);
     const [only] = await createAudits(engine, tasks, 1);
     const polls = jest.spyOn(engine.queue, "pollCandidates");
-    expect((await handleLaneTask(engine, "priority", wakeupOf(tasks.tasks[0]))).map((report) => report.jobId)).toEqual([only]);
+    expect(await ranBy(engine, wakeupOf(tasks.tasks[0]))).toEqual([only]);
     expect(polls).toHaveBeenCalledTimes(1);
     expect(runs).toEqual([only]);
   });
@@ -264,7 +266,7 @@ describe("wake-ups a lane task answers without reading", () => {
     expect(await elsewhere.queue.leaseById(taken, "another-process")).not.toBeNull();
     const polls = jest.spyOn(engine.queue, "pollCandidates");
     // The poll returns every ready job of the lane, without the named one: the task runs what it leased and stops.
-    expect((await handleLaneTask(engine, "priority", wakeupOf(tasks.tasks[0]))).map((report) => report.jobId)).toEqual([behind]);
+    expect(await ranBy(engine, wakeupOf(tasks.tasks[0]))).toEqual([behind]);
     expect(polls).toHaveBeenCalledTimes(1);
     expect(runs).toEqual([behind]);
   });
@@ -276,7 +278,7 @@ describe("wake-ups a lane task answers without reading", () => {
     const [firstWakeup, secondWakeup] = tasks.tasks.map(wakeupOf);
     // The second job's wake-up arrives first: it runs the older job, then its own.
     expect(secondWakeup.job_id).toBe(second);
-    expect((await handleLaneTask(engine, "priority", secondWakeup)).map((report) => report.jobId)).toEqual([first, second]);
+    expect(await ranBy(engine, secondWakeup)).toEqual([first, second]);
     const polls = jest.spyOn(engine.queue, "pollCandidates");
     expect(await handleLaneTask(engine, "priority", firstWakeup)).toEqual([]);
     expect(polls).not.toHaveBeenCalled();
