@@ -11,6 +11,8 @@ import type { HeldLease } from "./lease";
 export class Heartbeat {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  /** The renewal under way, if any: `stop` waits for it, so no write of this lease outlives the run. */
+  private beating: Promise<void> | undefined;
   private stopped = false;
   private expiresAt: Date;
 
@@ -43,9 +45,15 @@ export class Heartbeat {
           this.controller.abort(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`));
         }
       }
-      if (!this.stopped && !this.controller.signal.aborted) this.timer = setTimeout(() => void beat(), this.intervalMs);
+      if (!this.stopped && !this.controller.signal.aborted) this.schedule(beat);
     };
-    this.timer = setTimeout(() => void beat(), this.intervalMs);
+    this.schedule(beat);
+  }
+
+  private schedule(beat: () => Promise<void>): void {
+    this.timer = setTimeout(() => {
+      this.beating = beat().finally(() => (this.beating = undefined));
+    }, this.intervalMs);
   }
 
   /** After the handler returned: if the lease was lost meanwhile, its result must not be written. */
@@ -59,8 +67,13 @@ export class Heartbeat {
     return this.controller.signal.reason instanceof JobCancelledError;
   }
 
-  stop(): void {
+  /**
+   * Stops renewing, and resolves once a renewal already under way has ended: its lock renewal runs
+   * beside the holder's writes, and a Cloud Function must not leave work behind when it returns.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    await this.beating;
   }
 }

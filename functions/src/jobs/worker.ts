@@ -167,7 +167,7 @@ export class Worker<D> {
     } catch (err) {
       ending = endingOfError(err);
     } finally {
-      heartbeat.stop();
+      await heartbeat.stop();
     }
     const { status, runAfter } = await this.end(job, lease, attempt, ending);
     await this.afterEnd(job, lease, holder, lockKeys, ending, status, runAfter);

@@ -1,0 +1,97 @@
+/**
+ * The heartbeat keeps a running job's lease and locks alive, stops the handler when the lease is
+ * gone, and leaves no renewal running once it is stopped (the worker ends the job right after).
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { DocumentReference, Timestamp } from "firebase-admin/firestore";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { LeaseLostError } from "../../src/jobs/errors";
+import { Heartbeat } from "../../src/jobs/heartbeat";
+import { type LockHolder, LockManager } from "../../src/jobs/locks";
+import { testQueue } from "../helpers/engine";
+import { useFirestore } from "../helpers/firestore";
+
+const db = useFirestore();
+const KEY = "family:bench_press";
+
+/** Locks whose renewal, once `hold` is called, waits until `release` lets it through. */
+class GatedLocks extends LockManager {
+  started = 0;
+  ended = 0;
+  private gate: Promise<void> | undefined;
+  private open: (() => void) | undefined;
+  private entered: (() => void) | undefined;
+
+  /** Holds the next renewal; resolves once it is under way. */
+  hold(): Promise<void> {
+    this.gate = new Promise((resolve) => (this.open = resolve));
+    return new Promise((resolve) => (this.entered = resolve));
+  }
+
+  release(): void {
+    this.open?.();
+  }
+
+  override async renewLocks(keys: readonly string[], holder: LockHolder): Promise<void> {
+    this.started++;
+    this.entered?.();
+    await this.gate;
+    await super.renewLocks(keys, holder);
+    this.ended++;
+  }
+}
+
+async function runningJob() {
+  const queue = testQueue(db);
+  const { jobId } = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" }, created_by: "test" });
+  const { lease } = (await queue.leaseById(jobId, "worker-1"))!;
+  const locks = new GatedLocks(db);
+  await locks.acquireLocks([KEY], { jobId, epoch: lease.epoch, owner: lease.owner });
+  return { queue, lease, locks, jobRef: db.collection(JOB_COLLECTIONS.jobs).doc(jobId) };
+}
+
+const expiryOf = async (ref: DocumentReference, field: string) => ((await ref.get()).get(field) as Timestamp).toMillis();
+
+describe("heartbeat", () => {
+  it("renews the lease and the locks", async () => {
+    const { queue, lease, locks, jobRef } = await runningJob();
+    const lockRef = db.collection(JOB_COLLECTIONS.locks).doc(encodeURIComponent(KEY));
+    const [leaseBefore, lockBefore] = [await expiryOf(jobRef, "lease_expires_at"), await expiryOf(lockRef, "expires_at")];
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());
+    heartbeat.start([KEY]);
+    while (locks.ended < 2) await sleep(10);
+    await heartbeat.stop();
+    expect(await expiryOf(jobRef, "lease_expires_at")).toBeGreaterThan(leaseBefore);
+    expect(await expiryOf(lockRef, "expires_at")).toBeGreaterThan(lockBefore);
+    expect(heartbeat.signal.aborted).toBe(false);
+  });
+
+  it("stops the handler when the lease was taken away", async () => {
+    const { queue, lease, locks, jobRef } = await runningJob();
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());
+    // The watchdog gave the job to another worker: a newer epoch.
+    await jobRef.update({ lease_epoch: lease.epoch + 1, lease_owner: "worker-2" });
+    heartbeat.start([KEY]);
+    while (!heartbeat.signal.aborted) await sleep(10);
+    expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
+    await heartbeat.stop();
+    expect(locks.started).toBe(0);
+  });
+
+  it("resolves stop only after the renewal under way has ended, and starts no other", async () => {
+    const { queue, lease, locks } = await runningJob();
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());
+    const underWay = locks.hold();
+    heartbeat.start([KEY]);
+    await underWay;
+    let stopped = false;
+    const stopping = heartbeat.stop().then(() => (stopped = true));
+    await sleep(100);
+    expect(stopped).toBe(false);
+    locks.release();
+    await stopping;
+    expect(locks.ended).toBe(1);
+    await sleep(100);
+    expect(locks.started).toBe(1);
+  });
+});
