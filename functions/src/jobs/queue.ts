@@ -52,6 +52,8 @@ import type { Writes } from "./writes";
 const DEFAULT_LEASE_MS = 5 * 60_000;
 /** Reads a precondition failure may take before the holder gives up: someone else keeps writing the job. */
 const MAX_HOLDER_WRITE_ROUNDS = 5;
+/** How long a poll that found a lane's head backing off reads that lane with the `run_after` filter at most (see `strictPage`). */
+const HEAD_WAIT_MEMO_MS = 60_000;
 /** A parent whose children finish together changes under each count: more rounds than a holder's write. */
 const MAX_COUNT_ROUNDS = 20;
 
@@ -161,6 +163,8 @@ export class JobQueue {
   private readonly retention: () => Retention;
   private readonly types: JobTypes;
   private readonly dedup: DedupClaims;
+  /** By lane: until when polls take the lane's head to be backing off (see `strictPage`). */
+  private readonly headWaitsUntil = new Map<Lane, number>();
 
   constructor(
     readonly db: Firestore,
@@ -355,11 +359,31 @@ export class JobQueue {
   /** Up to `limit` ready candidates in lane order (priority lane first), then higher priority, then older: the first lane's page that has any. */
   async pollCandidates(lanes: readonly Lane[], limit: number): Promise<CandidatePage> {
     for (const lane of LANES.filter((l) => lanes.includes(l))) {
-      const snap = await this.inStrictOrder(lane).limit(limit).get();
-      const candidates = await this.candidatesOf(snap.docs);
-      if (candidates.length > 0) return { candidates, complete: snap.size < limit };
+      const page = await this.strictPage(lane, limit);
+      if (page.candidates.length > 0) return page;
     }
     return { candidates: [], complete: true };
+  }
+
+  /**
+   * Up to `limit` ready jobs of `lane` in strict order. The lane's waiting jobs are read first without
+   * the `run_after` filter: a query without a range filter bills no index-entry reads, and the jobs at
+   * the head are ready unless some back off. When that page holds a job that is not ready, ready jobs
+   * may hide behind it (a crowd backing off), so they are read with the filter, and the lane's head is
+   * taken to wait until that job's `run_after` (a minute at most), so polls until then read with the
+   * filter at once.
+   */
+  private async strictPage(lane: Lane, limit: number): Promise<CandidatePage> {
+    const now = this.now().getTime();
+    if ((this.headWaitsUntil.get(lane) ?? now) <= now) {
+      const waiting = await this.inStrictOrder(this.waitingJobs(lane)).limit(limit).get();
+      const notReady = waiting.docs.map(runAfterMillis).filter((at) => !(at <= now));
+      if (notReady.length === 0) return { candidates: await this.candidatesOf(waiting.docs), complete: waiting.size < limit };
+      // A document not taken in yet has no run_after (NaN): it waits for intake, not for a time.
+      this.headWaitsUntil.set(lane, Math.min(now + HEAD_WAIT_MEMO_MS, ...notReady.map((at) => (Number.isNaN(at) ? now : at))));
+    }
+    const ready = await this.inStrictOrder(this.readyJobs(lane)).limit(limit).get();
+    return { candidates: await this.candidatesOf(ready.docs), complete: ready.size < limit };
   }
 
   /**
@@ -379,7 +403,7 @@ export class JobQueue {
       if (docs.length > 0) return this.spreadPage(docs, known, limit);
     }
     for (const lane of LANES.filter((l) => lanes.includes(l))) {
-      const head = await this.inStrictOrder(lane).limit(1).get();
+      const head = await this.inStrictOrder(this.readyJobs(lane)).limit(1).get();
       if (head.empty) continue;
       const band = { lane, priority: head.docs[0].get("priority") as number };
       const others = (await this.bandFrom(band, limit, from)).filter((doc) => doc.id !== head.docs[0].id);
@@ -402,18 +426,19 @@ export class JobQueue {
     return { candidates: await this.candidatesOf(docs), complete: false, next, band };
   }
 
-  /** The lane's jobs a worker may lease now. The `run_after <= now` filter runs in the query, so any number of backing-off jobs cannot hide a ready one. */
-  private readyJobs(lane: Lane): Query {
-    return this.db
-      .collection(JOB_COLLECTIONS.jobs)
-      .where("status", "in", LEASABLE_STATUSES)
-      .where("queue", "==", lane)
-      .where("run_after", "<=", this.ts());
+  /** The lane's jobs that wait to be leased, ready or not. */
+  private waitingJobs(lane: Lane): Query {
+    return this.db.collection(JOB_COLLECTIONS.jobs).where("status", "in", LEASABLE_STATUSES).where("queue", "==", lane);
   }
 
-  /** The lane's ready jobs, higher priority first, then older. */
-  private inStrictOrder(lane: Lane): Query {
-    return this.readyJobs(lane).orderBy("priority", "desc").orderBy("created_at", "asc");
+  /** The lane's jobs a worker may lease now. The `run_after <= now` filter runs in the query, so any number of backing-off jobs cannot hide a ready one. */
+  private readyJobs(lane: Lane): Query {
+    return this.waitingJobs(lane).where("run_after", "<=", this.ts());
+  }
+
+  /** Higher priority first, then older. */
+  private inStrictOrder(jobs: Query): Query {
+    return jobs.orderBy("priority", "desc").orderBy("created_at", "asc");
   }
 
   private async candidatesOf(docs: readonly QueryDocumentSnapshot[]): Promise<Candidate[]> {
@@ -924,6 +949,12 @@ export class JobQueue {
 }
 
 /** The fields of a job that is open (again): not history, so nothing expires it. */
+/** A waiting job's `run_after` in milliseconds; NaN for a document intake has not normalised yet. */
+function runAfterMillis(doc: QueryDocumentSnapshot): number {
+  const runAfter: unknown = doc.get("run_after");
+  return runAfter instanceof Timestamp ? runAfter.toMillis() : Number.NaN;
+}
+
 const NOT_FINISHED = { finished_at: null, expire_at: null } as const;
 
 /** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */

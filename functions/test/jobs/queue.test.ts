@@ -4,7 +4,9 @@ import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
 import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { LANES } from "../../src/jobs/model";
+import { countOps } from "../../bench/billing-counter";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
+import { movableClock } from "../helpers/runtime";
 
 /** Ends an attempt with `change` and no bookkeeping (the worker adds the attempt log and run history). */
 const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
@@ -95,6 +97,47 @@ describe("pollJob", () => {
     }
     const ready = await queue.createJob({ ...audit(), priority: 1 });
     expect((await poll(queue))?.id).toBe(ready.jobId);
+  });
+
+  it("reads a lane whose head is ready without the run_after filter, so the poll bills no index-entry read", async () => {
+    const queue = testQueue(db);
+    const jobs = [await queue.createJob(audit()), await queue.createJob(audit())];
+    const { result, counts } = await countOps(db, () => queue.pollCandidates(LANES, 8));
+    expect(result.candidates.map(({ job }) => job.id)).toEqual(jobs.map(({ jobId }) => jobId));
+    expect(result.complete).toBe(true);
+    expect(counts).toMatchObject({ reads: 2, indexReads: 0, byMethod: { runQuery: 1 } });
+  });
+
+  it("behind a head backing off, reads the ready jobs with the filter, and keeps to it until the head is due", async () => {
+    const clock = movableClock();
+    const queue = testQueue(db, { now: clock.now });
+    await queue.createJob({ ...audit(), priority: 900, run_after: new Date(clock.now().getTime() + 60_000) });
+    const ready = await queue.createJob({ ...audit(), priority: 1 });
+    const pollOnce = () => countOps(db, () => queue.pollCandidates(LANES, 8));
+    // The first poll finds the head waiting, then reads with the filter (2 queries).
+    const first = await pollOnce();
+    expect(first.result.candidates.map(({ job }) => job.id)).toEqual([ready.jobId]);
+    expect(first.counts.byMethod).toEqual({ runQuery: 2 });
+    // Until the head is due, polls read with the filter at once (and pay its index-entry read).
+    const second = await pollOnce();
+    expect(second.result.candidates.map(({ job }) => job.id)).toEqual([ready.jobId]);
+    expect(second.counts).toMatchObject({ byMethod: { runQuery: 1 }, indexReads: 1 });
+    // Once it is due, the head is ready: one query without the filter.
+    clock.advance(61_000);
+    const third = await pollOnce();
+    expect(third.result.candidates).toHaveLength(2);
+    expect(third.counts).toMatchObject({ byMethod: { runQuery: 1 }, indexReads: 0 });
+  });
+
+  it("leaves a client's document that intake has not taken in yet alone", async () => {
+    const queue = testQueue(db);
+    // Written as a client may write it: no run_after yet (intake adds it), but every field the poll orders by.
+    const pending = await db
+      .collection(JOB_COLLECTIONS.jobs)
+      .add({ ...audit(), queue: "priority", priority: 100, status: "queued", created_at: Timestamp.now() });
+    const ready = await queue.createJob(audit());
+    expect((await queue.pollCandidates(LANES, 8)).candidates.map(({ job }) => job.id)).toEqual([ready.jobId]);
+    expect((await pending.get()).get("status")).toBe("queued");
   });
 
   it("orders the priority lane first, then priority, then age", async () => {
