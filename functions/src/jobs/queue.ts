@@ -20,7 +20,7 @@ import {
 import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
 import { GrpcStatus, grpcCode, isWriteConflict } from "../util/grpc-status";
 import { display } from "../util/object-paths";
-import { attemptDocument, attemptRef } from "./attempt-log";
+import { NO_LLM_USAGE, attemptDocument, attemptRef } from "./attempt-log";
 import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
 import { DedupClaims } from "./dedup";
@@ -46,7 +46,7 @@ import {
 } from "./model";
 import type { JobTypes } from "./registry";
 import { type Retention, DEFAULT_RETENTION, expireAt } from "./retention";
-import { recordRun } from "./run-history";
+import { recordRun, runSummaryOf } from "./run-history";
 import type { Writes } from "./writes";
 
 const DEFAULT_LEASE_MS = 5 * 60_000;
@@ -793,26 +793,16 @@ export class JobQueue {
     recordRun(
       batch,
       this.db,
-      {
-        job_id: jobId,
-        attempt: job.attempts,
-        lease_epoch: job.lease_epoch,
-        type: job.type,
-        subjects: this.types.subjectsOf(job.payload),
-        lane: job.queue,
-        priority: job.priority,
-        attempt_status: "lease_expired",
-        job_status: outcome.status,
-        mode: job.payload.mode === "apply" ? "apply" : "dry_run",
-        worker_id: identity.workerId,
-        started_at: identity.startedAt,
-        finished_at: now,
-        changes_count: 0,
-        changes_preview: [],
+      runSummaryOf({ ...job, id: jobId, mode: job.payload.mode === "apply" ? "apply" : "dry_run" }, this.types.subjectsOf(job.payload), {
+        leaseEpoch: job.lease_epoch,
+        workerId: identity.workerId,
+        attemptStatus: "lease_expired",
+        jobStatus: outcome.status,
         error,
-        scanner_fail: 0,
-        llm: { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 },
-      },
+        finishedAt: now,
+        result: null,
+        llm: NO_LLM_USAGE,
+      }),
       this.historyExpiry("historyMs", now),
       random,
     );

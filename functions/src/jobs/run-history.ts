@@ -9,7 +9,7 @@
 import { type DocumentReference, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import type { JobStatus } from "./lifecycle";
-import type { JobErrorInfo, Lane, Mode } from "./model";
+import type { Job, JobErrorInfo, Lane, Mode, ResultSummary } from "./model";
 import type { Writes } from "./writes";
 
 const DAILY_SUMMARY_SHARDS = 16;
@@ -35,6 +35,51 @@ export interface RunSummary {
   error: JobErrorInfo | null;
   scanner_fail: number;
   llm: { calls: number; input_tokens: number; output_tokens: number; estimated_cost_usd: number };
+}
+
+/** How an attempt ended, as its run summary tells it beside the job's own fields. */
+export interface AttemptEnd {
+  leaseEpoch: number;
+  workerId: string;
+  attemptStatus: RunSummary["attempt_status"];
+  jobStatus: JobStatus;
+  error: JobErrorInfo | null;
+  finishedAt: Date;
+  /** The handler's result summary, if it returned one: its applied count, preview lines, scanner failures. */
+  result: ResultSummary | null;
+  llm: RunSummary["llm"];
+}
+
+/** The job whose attempt a run summary tells, as it was leased (its mode read from its payload). */
+export type RunJob = Pick<Job, "id" | "attempts" | "type" | "queue" | "priority" | "started_at"> & { mode: Mode };
+
+/** The run summary of an attempt of `job` that ended as `end` says. */
+export function runSummaryOf(job: RunJob, subjects: string[], end: AttemptEnd): RunSummary {
+  const { result } = end;
+  const applied = Number(result?.applied ?? 0);
+  // Handlers put their preview lines in `changes_preview`.
+  const lines = result?.changes_preview;
+  const preview = Array.isArray(lines) ? lines.map((line: unknown) => (typeof line === "string" ? line : JSON.stringify(line))) : [];
+  return {
+    job_id: job.id,
+    attempt: job.attempts,
+    lease_epoch: end.leaseEpoch,
+    type: job.type,
+    subjects,
+    lane: job.queue,
+    priority: job.priority,
+    attempt_status: end.attemptStatus,
+    job_status: end.jobStatus,
+    mode: job.mode,
+    worker_id: end.workerId,
+    started_at: job.started_at ?? end.finishedAt,
+    finished_at: end.finishedAt,
+    changes_count: Number.isFinite(applied) ? applied : 0,
+    changes_preview: preview,
+    error: end.error,
+    scanner_fail: Number(result?.scanner_fail ?? 0) || 0,
+    llm: end.llm,
+  };
 }
 
 export function dayKey(date: Date): string {

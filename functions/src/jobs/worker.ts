@@ -29,7 +29,7 @@ import {
 } from "./model";
 import type { JobChange, JobQueue, LeasedJob } from "./queue";
 import type { JobRegistry } from "./registry";
-import { type RunSummary, recordRun } from "./run-history";
+import { recordRun, runSummaryOf } from "./run-history";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
 /** What a worker runs jobs with; `deps` are the services handlers get. */
@@ -238,16 +238,16 @@ export class Worker<D> {
           const { queue } = this.engine;
           const ended = { status, error, finishedAt: now, expireAt: queue.historyExpiry("jobsMs", now) };
           writes.set(attemptRef(queue.db, job.id, lease.epoch), attempt.document(ended), {});
-          const run = runSummary(
-            job,
-            lease,
-            status,
+          const run = runSummaryOf({ ...job, mode: job.payload.mode }, this.engine.registry.subjectsOf(job.payload), {
+            leaseEpoch: lease.epoch,
+            workerId: lease.owner,
+            attemptStatus: status,
+            jobStatus: status,
             error,
-            now,
-            written.summary,
-            attempt.llmTotals(),
-            this.engine.registry.subjectsOf(job.payload),
-          );
+            finishedAt: now,
+            result: written.summary,
+            llm: attempt.llmTotals(),
+          });
           recordRun(writes, queue.db, run, queue.historyExpiry("historyMs", now), this.engine.random);
         },
       });
@@ -380,41 +380,4 @@ function addUsage(a: LlmTotals, b: LlmTotals): LlmTotals {
 /** Read through a call: the handler's run may have set it (TypeScript keeps the narrowing from before). */
 function childrenTotal(children: { total: number | null }): number | null {
   return children.total;
-}
-
-function runSummary(
-  job: Job,
-  lease: HeldLease,
-  status: JobStatus,
-  error: JobErrorInfo | null,
-  finishedAt: Date,
-  summary: ResultSummary | null,
-  llm: LlmTotals,
-  subjects: string[],
-): RunSummary {
-  const applied = Number(summary?.applied ?? 0);
-  // Handlers put their preview lines in `changes_preview`.
-  const lines = summary?.changes_preview;
-  const preview = Array.isArray(lines) ? lines.map((line: unknown) => (typeof line === "string" ? line : JSON.stringify(line))) : [];
-  const startedAt = job.started_at ?? finishedAt;
-  return {
-    job_id: job.id,
-    attempt: job.attempts,
-    lease_epoch: lease.epoch,
-    type: job.type,
-    subjects,
-    lane: job.queue,
-    priority: job.priority,
-    attempt_status: status,
-    job_status: status,
-    mode: job.payload.mode,
-    worker_id: lease.owner,
-    started_at: startedAt,
-    finished_at: finishedAt,
-    changes_count: Number.isFinite(applied) ? applied : 0,
-    changes_preview: preview,
-    error,
-    scanner_fail: Number(summary?.scanner_fail ?? 0) || 0,
-    llm,
-  };
 }
