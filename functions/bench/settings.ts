@@ -17,6 +17,11 @@ export interface BenchSettings {
   jobs: number;
   /** Worker levels of the worker-path scenarios (BENCH_WORKERS). */
   workers: number[];
+  /**
+   * Rounds of the no-change engine levels, run in turn (1, 4, 16, then again), each level reporting its
+   * median round, so no level is measured only at one moment of the emulator's life (BENCH_ROUNDS).
+   */
+  rounds: number;
   /** One-operation apply jobs per worker level (BENCH_APPLY_JOBS). */
   applyJobs: number;
   /** Time limit of one worker level, engine or naive (BENCH_TIMEOUT_S). */
@@ -74,6 +79,7 @@ function scenarioList(raw: string | undefined): ScenarioName[] {
 const FULL = {
   warmUpJobs: 40,
   jobs: 1000,
+  rounds: 3,
   applyJobs: 100,
   clientJobs: 1000,
   clientRate: 50,
@@ -85,6 +91,7 @@ const FULL = {
 const QUICK: typeof FULL = {
   warmUpJobs: 20,
   jobs: 40,
+  rounds: 1,
   applyJobs: 20,
   clientJobs: 100,
   clientRate: 25,
@@ -103,6 +110,7 @@ export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     warmUpJobs: env.BENCH_WARMUP_JOBS === "0" ? 0 : positiveInt(env, "BENCH_WARMUP_JOBS", sizes.warmUpJobs),
     jobs: positiveInt(env, "BENCH_JOBS", sizes.jobs),
     workers: intList(env, "BENCH_WORKERS", [1, 4, 16]),
+    rounds: positiveInt(env, "BENCH_ROUNDS", sizes.rounds),
     applyJobs: positiveInt(env, "BENCH_APPLY_JOBS", sizes.applyJobs),
     levelTimeoutMs: positiveInt(env, "BENCH_TIMEOUT_S", 60) * 1000,
     clientJobs: positiveInt(env, "BENCH_CLIENT_JOBS", sizes.clientJobs),

@@ -1,6 +1,6 @@
 /** The scenarios by the names BENCH_SCENARIOS uses, each returning its rows in table order. */
 import type { BenchContext } from "../support/context";
-import type { Row } from "../support/row";
+import { medianRound, type Row } from "../support/row";
 import type { SCENARIO_NAMES } from "../settings";
 import { runClientPath } from "./client-path";
 import { runDailyTotals } from "./daily-totals";
@@ -20,12 +20,19 @@ async function inTurn<T>(items: readonly T[], run: (item: T) => Promise<Row[]>):
 }
 
 export const SCENARIOS: Record<(typeof SCENARIO_NAMES)[number], Scenario> = {
-  // The naive baseline runs right after the engine at each level, so both see the machine alike.
-  worker: (ctx) =>
-    inTurn(ctx.settings.workers, async (workers) => [
-      await runWorkerLevel(ctx, NO_CHANGE_JOB, ctx.settings.jobs, workers),
-      await runNaiveLevel(ctx, ctx.settings.jobs, workers),
-    ]),
+  worker: async (ctx) => {
+    const { workers, jobs, rounds } = ctx.settings;
+    const engine = new Map<number, Row[]>(workers.map((level) => [level, []]));
+    const naive = new Map<number, Row>();
+    for (let round = 0; round < rounds; round++) {
+      for (const level of workers) {
+        engine.get(level)!.push(await runWorkerLevel(ctx, NO_CHANGE_JOB, jobs, level));
+        // The naive baseline runs once, right after the engine's first round at its level, so both see the machine alike.
+        if (round === 0) naive.set(level, await runNaiveLevel(ctx, jobs, level));
+      }
+    }
+    return workers.flatMap((level) => [medianRound(engine.get(level)!), naive.get(level)!]);
+  },
   apply: (ctx) => inTurn(ctx.settings.workers, async (workers) => [await runWorkerLevel(ctx, APPLY_JOB, ctx.settings.applyJobs, workers)]),
   client: (ctx) => inTurn(["burst", "paced"] as const, async (mode) => [await runClientPath(ctx, mode)]),
   race: async (ctx) => [await runLeaseRace(ctx)],

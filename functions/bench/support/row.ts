@@ -1,6 +1,6 @@
 /** One line of the benchmark's table, as the scenarios report it and bench-results.json stores it. */
 import type { OpCounts } from "../billing-counter";
-import type { Spread } from "./stats";
+import { round, type Spread } from "./stats";
 
 export interface Row {
   /** Stable key the targets refer to, e.g. "worker.no_change@4". */
@@ -30,4 +30,16 @@ export interface Row {
 export function perUnit(row: Row): { reads: number; writes: number; rpcs: number } | null {
   if (!row.counts || row.completed === 0) return null;
   return { reads: row.counts.reads / row.completed, writes: row.counts.writes / row.completed, rpcs: row.counts.rpcs / row.completed };
+}
+
+/**
+ * Of the rounds of one level (in the order they ran), the round of median throughput (the lower of the
+ * two middle ones for an even count), its figures as they were, with every round's jobs/s beside them.
+ */
+export function medianRound(rounds: readonly Row[]): Row {
+  if (rounds.length === 1) return rounds[0];
+  const byThroughput = [...rounds].sort((a, b) => (a.throughput ?? 0) - (b.throughput ?? 0));
+  const median = byThroughput[Math.floor((byThroughput.length - 1) / 2)];
+  const rates = rounds.map((row) => (row.throughput === null ? "–" : String(round(row.throughput))));
+  return { ...median, extra: { ...median.extra, rounds_jobs_per_s: rates.join(" / "), median_round: rounds.indexOf(median) + 1 } };
 }
