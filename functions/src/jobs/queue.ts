@@ -938,13 +938,13 @@ export class JobQueue {
   }
 }
 
-/** The fields of a job that is open (again): not history, so nothing expires it. */
 /** A waiting job's `run_after` in milliseconds; NaN for a document intake has not normalised yet. */
 function runAfterMillis(doc: QueryDocumentSnapshot): number {
   const runAfter: unknown = doc.get("run_after");
   return runAfter instanceof Timestamp ? runAfter.toMillis() : Number.NaN;
 }
 
+/** The fields of a job that is open (again): not history, so nothing expires it. */
 const NOT_FINISHED = { finished_at: null, expire_at: null } as const;
 
 /** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */
