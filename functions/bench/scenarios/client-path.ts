@@ -74,8 +74,8 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     const errors: string[] = [];
     const runtime = new LocalRuntime({
       db: clients.open("runtime", counter),
-      config: loadEngineConfig({}),
-      maxConcurrent: { priority: concurrency, maintenance: 2 },
+      // The lane tasks run at once: the deployed queue's param, which the runtime follows.
+      config: loadEngineConfig(concurrency ? { PRIORITY_LANE_MAX_CONCURRENT: String(concurrency) } : {}),
       watchdogIntervalMs: 0,
       triggers: ctx.triggers,
       onError: (err, where) => errors.push(`${where}: ${String(err)}`),
@@ -97,7 +97,7 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     const timedOut = Date.now() >= deadline;
     const counts = counter.counts;
     const outcomes = await readJobOutcomes(observer);
-    const runtimeKind = `LocalRuntime (${ctx.triggers ? "emulator trigger" : "listener"}, ${concurrency} lane tasks)`;
+    const runtimeKind = `LocalRuntime (${ctx.triggers ? "emulator trigger" : "listener"}, ${runtime.maxConcurrent.priority} lane tasks)`;
     return jobsRow(
       {
         id: `client.${mode}`,

@@ -20,6 +20,7 @@ import { ScheduleTimers } from "./schedule-timers";
 export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" | "config"> {
   db: Firestore;
   config: EngineConfig;
+  /** Lane tasks run at once, per lane; by default the deployed task queues' own limits (the *_LANE_MAX_CONCURRENT params). */
   maxConcurrent?: Record<Lane, number>;
   /** 0 disables the watchdog timer. */
   watchdogIntervalMs?: number;
@@ -36,6 +37,7 @@ export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" 
 export class LocalRuntime {
   readonly engine: Engine;
   readonly tasks: InProcessTaskQueue;
+  readonly maxConcurrent: Readonly<Record<Lane, number>>;
   private unsubscribe: (() => void) | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
   private scheduleTimers: ScheduleTimers | undefined;
@@ -45,11 +47,13 @@ export class LocalRuntime {
 
   constructor(private readonly options: LocalRuntimeOptions) {
     const onError = (this.onError = options.onError ?? ((err, where) => console.error(`[${where}]`, err)));
+    const { config } = options;
+    this.maxConcurrent = options.maxConcurrent ?? { priority: config.priorityMaxConcurrent, maintenance: config.maintenanceMaxConcurrent };
     this.tasks = new InProcessTaskQueue({
       handler: async (payload) => {
         await handleLaneTask(this.engine, payload.lane, payload);
       },
-      maxConcurrent: options.maxConcurrent ?? { priority: 4, maintenance: 2 },
+      maxConcurrent: this.maxConcurrent,
       retryDelayMs: 500,
       onError: (err) => onError(err, "task"),
     });
