@@ -18,8 +18,9 @@ export interface BenchSettings {
   /** Worker levels of the worker-path scenarios (BENCH_WORKERS). */
   workers: number[];
   /**
-   * Rounds of the no-change engine levels, run in turn (1, 4, 16, then again), each level reporting its
-   * median round, so no level is measured only at one moment of the emulator's life (BENCH_ROUNDS).
+   * Rounds of the no-change engine levels, run in turn (1, 4, 16; then 4, 16, 1; then 16, 1, 4; ...),
+   * each level reporting its median round, so no level is measured only at one moment of the
+   * emulator's life, nor always in the same place of a round (BENCH_ROUNDS).
    */
   rounds: number;
   /** One-operation apply jobs per worker level (BENCH_APPLY_JOBS). */
