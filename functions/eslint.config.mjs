@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["lib/", "node_modules/", "coverage/", "src/local/no-isolation-emulator.js"] },
+  { ignores: ["lib/", "node_modules/", "coverage/", "src/local/no-isolation-emulator.js", "src/local/trigger-receiver.js"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

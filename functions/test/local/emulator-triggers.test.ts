@@ -8,6 +8,7 @@ import { deleteApp, getApp } from "firebase-admin/app";
 import { type CollectionReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { clearEmulator, officialJar, type RunningEmulator, startOfficialEmulator } from "../../src/local/emulator";
 import { EmulatorTriggers } from "../../src/local/emulator-triggers";
@@ -115,6 +116,27 @@ describeWithTriggers("intake through the emulator's create trigger", () => {
       ([status]) => status === "succeeded_dry_run",
     );
     expect(runs).toEqual([waiting.id]);
+  });
+
+  it("answers each delivery from a thread of its own, while the engine's is busy", async () => {
+    const delivered: string[] = [];
+    const unsubscribe = await triggers.onCreate(db, "receiver_probe", (snap) => delivered.push(snap.id));
+    const now = new Date().toISOString();
+    const name = `projects/${TEST_PROJECT_ID}/databases/(default)/documents/receiver_probe/probe-1`;
+    const event = { data: { value: { name, fields: {}, createTime: now, updateTime: now } } };
+    const url = `http://127.0.0.1:${emulator.triggerPort}/functions/projects/${TEST_PROJECT_ID}/triggers/receiver_probe-created`;
+    // The emulator's part, played by a child process; spawnSync holds this thread until the child has
+    // its answer, so only a receiver on another thread can give it one (the child gives up after 5 s).
+    const post = `fetch(process.argv[1], { method: "POST", body: process.argv[2] }).then((r) => process.exit(r.ok ? 0 : 2), () => process.exit(3))`;
+    const child = spawnSync(process.execPath, ["-e", post, url, JSON.stringify(event)], { timeout: 5000 });
+    expect(child.status).toBe(0);
+    // The event itself reaches this thread once it is free again.
+    await waitFor(
+      () => Promise.resolve(delivered),
+      (ids) => ids.length > 0,
+    );
+    unsubscribe();
+    expect(delivered).toEqual(["probe-1"]);
   });
 
   it("a stopped runtime takes nothing in: the delivery is answered and dropped", async () => {
