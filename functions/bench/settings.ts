@@ -32,10 +32,11 @@ export interface BenchSettings {
   /** Jobs a second in the paced mode (BENCH_CLIENT_RATE). */
   clientRate: number;
   /**
-   * Concurrent lane tasks of the local runtime's priority lane (BENCH_CLIENT_CONCURRENCY); unset, the
-   * runtime's default: the deployed queue's PRIORITY_LANE_MAX_CONCURRENT.
+   * Concurrent lane tasks of the local runtime's priority lane (BENCH_CLIENT_CONCURRENCY): 4, as many as
+   * the workers of the level the burst is compared with (the runtime's own default is the deployed
+   * queue's PRIORITY_LANE_MAX_CONCURRENT, 10).
    */
-  clientConcurrency: number | undefined;
+  clientConcurrency: number;
   /** Time limit of one client-path mode (BENCH_CLIENT_TIMEOUT_S). */
   clientTimeoutMs: number;
   /** Racing workers and races (BENCH_RACE_WORKERS, BENCH_RACE_ROUNDS). */
@@ -119,7 +120,7 @@ export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     levelTimeoutMs: positiveInt(env, "BENCH_TIMEOUT_S", 60) * 1000,
     clientJobs: positiveInt(env, "BENCH_CLIENT_JOBS", sizes.clientJobs),
     clientRate: positiveInt(env, "BENCH_CLIENT_RATE", sizes.clientRate),
-    clientConcurrency: env.BENCH_CLIENT_CONCURRENCY ? positiveInt(env, "BENCH_CLIENT_CONCURRENCY", 0) : undefined,
+    clientConcurrency: positiveInt(env, "BENCH_CLIENT_CONCURRENCY", 4),
     clientTimeoutMs: positiveInt(env, "BENCH_CLIENT_TIMEOUT_S", 120) * 1000,
     raceWorkers: positiveInt(env, "BENCH_RACE_WORKERS", 32),
     raceRounds: positiveInt(env, "BENCH_RACE_ROUNDS", sizes.raceRounds),

@@ -74,8 +74,8 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     const errors: string[] = [];
     const runtime = new LocalRuntime({
       db: clients.open("runtime", counter),
-      // The lane tasks run at once: the deployed queue's param, which the runtime follows.
-      config: loadEngineConfig(concurrency ? { PRIORITY_LANE_MAX_CONCURRENT: String(concurrency) } : {}),
+      // How many lane tasks run at once: the deployed queue's param, which the runtime follows.
+      config: loadEngineConfig({ PRIORITY_LANE_MAX_CONCURRENT: String(concurrency) }),
       watchdogIntervalMs: 0,
       triggers: ctx.triggers,
       onError: (err, where) => errors.push(`${where}: ${String(err)}`),
