@@ -118,40 +118,40 @@ describe("client document → trigger → task → execute", () => {
     );
     expect(doc?.error).toMatchObject({ code: "INVALID_JOB", transient: false, details: [{ path: "type", message: "unknown job type" }] });
   });
-});
 
-it("runs a lane's tasks as many at once as the deployed queue's param allows (PRIORITY_LANE_MAX_CONCURRENT)", async () => {
-  expect(testRuntime(db, registryWith({})).maxConcurrent).toEqual({ priority: 10, maintenance: 4 });
-  let running = 0;
-  let most = 0;
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const runs: string[] = [];
-  const config = testConfig({}, { PRIORITY_LANE_MAX_CONCURRENT: "3", MAINTENANCE_LANE_MAX_CONCURRENT: "1" });
-  runtime = testRuntime(
-    db,
-    countingAudit(runs, async () => {
-      most = Math.max(most, ++running);
-      await released;
-      running--;
-    }),
-    { config },
-  );
-  expect(runtime.maxConcurrent).toEqual({ priority: 3, maintenance: 1 });
-  await runtime.start();
-  await Promise.all(Array.from({ length: 6 }, () => db.collection(JOB_COLLECTIONS.jobs).add(clientJob())));
-  await waitFor(
-    () => Promise.resolve(running),
-    (n) => n === 3,
-  );
-  // Time for a fourth task to start, were the limit not kept.
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  release();
-  await waitFor(
-    () => Promise.resolve(runs.length),
-    (n) => n === 6,
-  );
-  expect(most).toBe(3);
+  it("runs a lane's tasks as many at once as the deployed queue's param allows (PRIORITY_LANE_MAX_CONCURRENT)", async () => {
+    expect(testRuntime(db, registryWith({})).maxConcurrent).toEqual({ priority: 10, maintenance: 4 });
+    let running = 0;
+    let most = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const runs: string[] = [];
+    const config = testConfig({}, { PRIORITY_LANE_MAX_CONCURRENT: "3", MAINTENANCE_LANE_MAX_CONCURRENT: "1" });
+    runtime = testRuntime(
+      db,
+      countingAudit(runs, async () => {
+        most = Math.max(most, ++running);
+        await released;
+        running--;
+      }),
+      { config },
+    );
+    expect(runtime.maxConcurrent).toEqual({ priority: 3, maintenance: 1 });
+    await runtime.start();
+    await Promise.all(Array.from({ length: 6 }, () => db.collection(JOB_COLLECTIONS.jobs).add(clientJob())));
+    await waitFor(
+      () => Promise.resolve(running),
+      (n) => n === 3,
+    );
+    // Time for a fourth task to start, were the limit not kept.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    await waitFor(
+      () => Promise.resolve(runs.length),
+      (n) => n === 6,
+    );
+    expect(most).toBe(3);
+  });
 });
 
 describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
