@@ -10,6 +10,7 @@ import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { clearEmulator, officialJar, type RunningEmulator, startOfficialEmulator } from "../../src/local/emulator";
 import { EmulatorTriggers } from "../../src/local/emulator-triggers";
 import type { LocalRuntime } from "../../src/local/runtime";
@@ -148,5 +149,20 @@ describeWithTriggers("intake through the emulator's create trigger", () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await jobs.doc(ref.id).get()).data()).toEqual(clientJob({ status: "queued" }));
     expect(runs).toEqual([]);
+  });
+});
+
+describe("the trigger receiver", () => {
+  it("refuses to start, naming the port, when the port is taken", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      await expect(EmulatorTriggers.listen("127.0.0.1:1", port, TEST_PROJECT_ID)).rejects.toThrow(
+        `the trigger receiver cannot listen on port ${port}`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
