@@ -2,7 +2,8 @@
  * The ready candidates a process leases from. One poll serves the process's concurrent workers and
  * their next jobs: the page holds `page.max` candidates (more when more workers drain the lane), and
  * each candidate version is handed to one worker only, so workers of one process never race each
- * other for a document. A lease lost to another process costs no read: after its wait (below) the
+ * other for a document; a poll waits for the leases the process is trying on its lanes, so it does
+ * not read their jobs a second time. A lease lost to another process costs no read: after its wait (below) the
  * worker takes the next candidate of the page.
  *
  * Competing processes: one that lost a lease in the last `contentionMs` reads the priority in front
@@ -74,6 +75,8 @@ export class CandidatePool {
   private readonly draining = new Map<string, number>();
   /** Job id → the newest lease epoch this process won for it, oldest first (insertion order). */
   private readonly leasedEpochs = new Map<string, number>();
+  /** Leases being tried with candidates of each lane set (`leasing`). */
+  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
   /** Candidate versions handed out (`id@updateTime` → when), so a later page does not hand them out again. */
   private readonly handedOut = new Map<string, number>();
   /** Leases lost in a row, by lane set. */
@@ -125,6 +128,19 @@ export class CandidatePool {
       const page = this.pages.get(key);
       if (this.hasFresh(page)) return this.handOut(page!);
       if (polls === 2 || (await this.poll(key, lanes)).found === 0) return null;
+    }
+  }
+
+  /** Runs the lease of a candidate of `lanes` handed out here; until it settles, polls of the lane set wait (see `poll`). */
+  async leasing<T>(lanes: readonly Lane[], lease: () => Promise<T>): Promise<T> {
+    const key = lanes.join(",");
+    const attempt = lease();
+    const inFlight = this.inFlight.get(key) ?? new Set<Promise<unknown>>();
+    this.inFlight.set(key, inFlight.add(attempt));
+    try {
+      return await attempt;
+    } finally {
+      inFlight.delete(attempt);
     }
   }
 
@@ -205,29 +221,31 @@ export class CandidatePool {
     return candidates.filter((candidate) => !this.handedOut.has(versionKey(candidate)));
   }
 
-  /** One poll at a time per lane set; workers arriving meanwhile share its page. */
+  /**
+   * One poll at a time per lane set; workers arriving meanwhile share its page. It waits for the
+   * leases this process is trying on the lane set (`leasing`): their jobs would come back in its
+   * page, read for nothing, as each still looks ready until its lease lands a few milliseconds later.
+   */
   private poll(key: string, lanes: readonly Lane[]): Promise<Page> {
     let polling = this.polls.get(key);
     if (!polling) {
-      const sentAt = Date.now();
-      const contended = sentAt - (this.lastLoss.get(key) ?? -Infinity) < this.options.contentionMs;
-      const limit = Math.max(this.pageSize(key), this.draining.get(key) ?? 0);
-      polling = (contended ? this.pollSpread(key, lanes, limit) : this.queue.pollCandidates(lanes, limit))
-        .then(({ candidates, complete }) => {
-          this.lastPolls.set(key, { sentAt, complete, ids: new Set(candidates.map(({ job }) => job.id)) });
-          const page = {
-            candidates: this.unseen(candidates),
-            won: 0,
-            found: candidates.length,
-            readAt: Date.now(),
-          };
-          this.pages.set(key, page);
-          return page;
-        })
+      polling = Promise.allSettled([...(this.inFlight.get(key) ?? [])])
+        .then(() => this.read(key, lanes))
         .finally(() => this.polls.delete(key));
       this.polls.set(key, polling);
     }
     return polling;
+  }
+
+  private async read(key: string, lanes: readonly Lane[]): Promise<Page> {
+    const sentAt = Date.now();
+    const contended = sentAt - (this.lastLoss.get(key) ?? -Infinity) < this.options.contentionMs;
+    const limit = Math.max(this.pageSize(key), this.draining.get(key) ?? 0);
+    const { candidates, complete } = await (contended ? this.pollSpread(key, lanes, limit) : this.queue.pollCandidates(lanes, limit));
+    this.lastPolls.set(key, { sentAt, complete, ids: new Set(candidates.map(({ job }) => job.id)) });
+    const page = { candidates: this.unseen(candidates), won: 0, found: candidates.length, readAt: Date.now() };
+    this.pages.set(key, page);
+    return page;
   }
 
   /**

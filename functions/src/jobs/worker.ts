@@ -116,7 +116,7 @@ export class Worker<D> {
     for (let tries = 0; tries < MAX_LEASE_TRIES; tries++) {
       const candidate = await this.engine.candidates.next(lanes);
       if (!candidate) return null;
-      const leased = await this.engine.queue.lease(candidate, this.options.workerId);
+      const leased = await this.engine.candidates.leasing(lanes, () => this.engine.queue.lease(candidate, this.options.workerId));
       if (leased) {
         this.engine.candidates.won(lanes, leased.job.id, leased.lease.epoch);
         return leased;

@@ -3,7 +3,7 @@
  * are counted by spying on `JobQueue.pollCandidates` and `JobQueue.pollSpread` (the pool's only queries).
  */
 import { CandidatePool, type CandidatePoolOptions } from "../../src/jobs/candidates";
-import type { JobQueue } from "../../src/jobs/queue";
+import { JobQueue } from "../../src/jobs/queue";
 import { testQueue } from "../helpers/engine";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
@@ -107,6 +107,32 @@ describeWithFullEmulator("candidate pool", () => {
     // Its lease is still being tried (or was lost): the job is in the poll again, unchanged, and not handed out.
     expect(await candidates.next(LANE)).toBeNull();
     expect(polls).toHaveBeenCalledTimes(3);
+  });
+
+  it("polls only once the leases this process is trying on the lane have landed, so their jobs are not read again", async () => {
+    const { queue, polls, pool: candidates } = pool({ page: { min: 1, max: 1 } });
+    const sent: number[] = [];
+    polls.mockImplementation((...args) => {
+      sent.push(Date.now());
+      return JobQueue.prototype.pollCandidates.apply(queue, args);
+    });
+    const [first, second] = await queued(queue, 2);
+    const handedOut = (await candidates.next(LANE))!;
+    expect(handedOut.job.id).toBe(first);
+    // A slow lease of the first job is in flight while another worker of the process asks for a job.
+    let landed = 0;
+    const lease = candidates.leasing(LANE, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const leased = await queue.lease(handedOut, "this-process");
+      landed = Date.now();
+      return leased;
+    });
+    const next = await candidates.next(LANE);
+    expect(await lease).not.toBeNull();
+    // One more poll of one job, sent once the lease had landed: it found the second job, not the first again.
+    expect(next?.job.id).toBe(second);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBeGreaterThanOrEqual(landed);
   });
 
   it("takes the next candidate of the page after a lease lost to another process, without a poll", async () => {
