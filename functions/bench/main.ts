@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   // Everything runs against the emulator, as with `npm start`: no Google metadata server to probe.
   process.env.METADATA_SERVER_DETECTION ??= "none";
   const triggers = emulator.triggerPort ? await EmulatorTriggers.listen(emulator.host, emulator.triggerPort, PROJECT) : undefined;
-  const ctx = benchContext(PROJECT, emulator.clearUrl, settings, triggers);
+  const ctx = benchContext(emulator, PROJECT, settings, triggers);
   const rows: Row[] = [];
   const failures: string[] = [];
   try {

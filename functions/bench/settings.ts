@@ -11,7 +11,7 @@ export interface BenchSettings {
   quick: boolean;
   /** Which scenarios run (BENCH_SCENARIOS, comma-separated; default all). "worker" includes the naive baseline. */
   scenarios: ScenarioName[];
-  /** Unreported no-change jobs run first, engine and naive, to warm the emulator up (BENCH_WARMUP_JOBS; 0 skips). */
+  /** Unreported no-change jobs the engine runs first, to warm the emulator up; the naive pattern runs 40 of them (BENCH_WARMUP_JOBS; 0 skips). */
   warmUpJobs: number;
   /** No-change jobs per worker level, for the engine and the naive baseline alike (BENCH_JOBS). */
   jobs: number;
@@ -32,11 +32,10 @@ export interface BenchSettings {
   /** Jobs a second in the paced mode (BENCH_CLIENT_RATE). */
   clientRate: number;
   /**
-   * Concurrent lane tasks of the local runtime's priority lane (BENCH_CLIENT_CONCURRENCY): 4, as many as
-   * the workers of the level the burst is compared with (the runtime's own default is the deployed
-   * queue's PRIORITY_LANE_MAX_CONCURRENT, 10).
+   * Concurrent lane tasks of the local runtime's priority lane (BENCH_CLIENT_CONCURRENCY); unset, the
+   * runtime's own: the deployed queue's PRIORITY_LANE_MAX_CONCURRENT default, 10.
    */
-  clientConcurrency: number;
+  clientConcurrency: number | undefined;
   /** Time limit of one client-path mode (BENCH_CLIENT_TIMEOUT_S). */
   clientTimeoutMs: number;
   /** Racing workers and races (BENCH_RACE_WORKERS, BENCH_RACE_ROUNDS). */
@@ -82,9 +81,9 @@ function scenarioList(raw: string | undefined): ScenarioName[] {
 
 /** The sizes a quick run shrinks; the worker levels, the race's 32 workers and the shard stay as the issue has them. */
 const FULL = {
-  warmUpJobs: 40,
+  warmUpJobs: 1000,
   jobs: 1000,
-  rounds: 3,
+  rounds: 5,
   applyJobs: 100,
   clientJobs: 1000,
   clientRate: 50,
@@ -120,7 +119,7 @@ export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     levelTimeoutMs: positiveInt(env, "BENCH_TIMEOUT_S", 60) * 1000,
     clientJobs: positiveInt(env, "BENCH_CLIENT_JOBS", sizes.clientJobs),
     clientRate: positiveInt(env, "BENCH_CLIENT_RATE", sizes.clientRate),
-    clientConcurrency: positiveInt(env, "BENCH_CLIENT_CONCURRENCY", 4),
+    clientConcurrency: env.BENCH_CLIENT_CONCURRENCY ? positiveInt(env, "BENCH_CLIENT_CONCURRENCY", 0) : undefined,
     clientTimeoutMs: positiveInt(env, "BENCH_CLIENT_TIMEOUT_S", 120) * 1000,
     raceWorkers: positiveInt(env, "BENCH_RACE_WORKERS", 32),
     raceRounds: positiveInt(env, "BENCH_RACE_ROUNDS", sizes.raceRounds),

@@ -66,8 +66,8 @@ async function waitForFinal(observer: Firestore, jobs: number, deadline: number)
 
 export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row> {
   const { clientJobs: jobs, clientRate: rate, clientConcurrency: concurrency, clientTimeoutMs } = ctx.settings;
-  await ctx.clear();
-  return withClients(ctx.projectId, async (clients) => {
+  const project = await ctx.project();
+  return withClients(project.id, async (clients) => {
     const observer = clients.open("observer");
     await seedDemoCatalog(observer);
     const counter = new OpCounter();
@@ -75,9 +75,9 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     const runtime = new LocalRuntime({
       db: clients.open("runtime", counter),
       // How many lane tasks run at once: the deployed queue's param, which the runtime follows.
-      config: loadEngineConfig({ PRIORITY_LANE_MAX_CONCURRENT: String(concurrency) }),
+      config: loadEngineConfig(concurrency === undefined ? {} : { PRIORITY_LANE_MAX_CONCURRENT: String(concurrency) }),
       watchdogIntervalMs: 0,
-      triggers: ctx.triggers,
+      triggers: project.triggers,
       onError: (err, where) => errors.push(`${where}: ${String(err)}`),
     });
     await runtime.start();
@@ -97,7 +97,7 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
     const timedOut = Date.now() >= deadline;
     const counts = counter.counts;
     const outcomes = await readJobOutcomes(observer);
-    const runtimeKind = `LocalRuntime (${ctx.triggers ? "emulator trigger" : "listener"}, ${runtime.maxConcurrent.priority} lane tasks)`;
+    const runtimeKind = `LocalRuntime (${project.triggers ? "emulator trigger" : "listener"}, ${runtime.maxConcurrent.priority} lane tasks)`;
     return jobsRow(
       {
         id: `client.${mode}`,

@@ -179,8 +179,8 @@ function dayViewRow(
 
 export async function runDailyTotals(ctx: BenchContext): Promise<Row[]> {
   const runs = ctx.settings.dailyRuns;
-  await ctx.clear();
-  return withClients(ctx.projectId, async (clients) => {
+  const project = await ctx.project();
+  return withClients(project.id, async (clients) => {
     const writer = clients.open("daily-writer");
     const reader = clients.open("daily-reader");
     const timed = async <T>(fn: () => Promise<T>) => {
@@ -192,7 +192,7 @@ export async function runDailyTotals(ctx: BenchContext): Promise<Row[]> {
     // The same runs both ways: summaries without shards first (aggregation), then with them (the engine's).
     const withoutShards = await countOps(writer, () => recordRuns(writer, 0, runs, { withShards: false, perCommit: 200 }));
     const aggregated = await timed(() => aggregatedTotals(reader, DAY));
-    await ctx.clear();
+    await project.clear();
     const withShards = await countOps(writer, () => recordRuns(writer, 0, runs, { withShards: true, perCommit: 200 }));
     const sharded = await timed(() => new RunHistory(reader).getDailySummary(dayKey(DAY)));
     const matches = comparable(aggregated.result) === comparable(sharded.result);

@@ -18,8 +18,8 @@ import type { Row } from "../support/row";
 export async function runEnrichmentShard(ctx: BenchContext, concurrency: number): Promise<Row> {
   const { shardSize, llmLatencyMs } = ctx.settings;
   if (shardSize > DEMO_EXERCISES.length) throw new Error(`BENCH_SHARD_SIZE: the demo catalog has ${DEMO_EXERCISES.length} exercises`);
-  await ctx.clear();
-  return withClients(ctx.projectId, async (clients) => {
+  const project = await ctx.project();
+  return withClients(project.id, async (clients) => {
     const seeder = clients.open("shard-seeder");
     await seedDemoCatalog(seeder);
     const config = { ...loadEngineConfig({}), applyEnabled: true, enrichConcurrency: concurrency };

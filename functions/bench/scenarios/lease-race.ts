@@ -19,7 +19,8 @@ import { NO_CHANGE_JOB } from "./worker-path";
 export async function runLeaseRace(ctx: BenchContext): Promise<Row> {
   const { raceWorkers: workers, raceRounds: rounds } = ctx.settings;
   const { config, registry } = NO_CHANGE_JOB;
-  return withClients(ctx.projectId, async (clients) => {
+  const project = await ctx.project();
+  return withClients(project.id, async (clients) => {
     const seeder = clients.open("race-seeder");
     const seederEngine = createEngine({ db: seeder, config, tasks: NO_TASKS, registry });
     const counter = new OpCounter();
@@ -34,7 +35,7 @@ export async function runLeaseRace(ctx: BenchContext): Promise<Row> {
     const winnersPerRace: number[] = [];
     const errors = new ErrorTally();
     for (let round = 0; round < rounds; round++) {
-      await ctx.clear();
+      await project.clear();
       await createJobs(seederEngine, await NO_CHANGE_JOB.prepare(seeder, 1));
       const started = Date.now();
       const reports = await Promise.all(

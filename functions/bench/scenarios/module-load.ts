@@ -117,7 +117,7 @@ export async function runModuleLoad(ctx: BenchContext): Promise<Row[]> {
   await run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: FUNCTIONS_DIR });
   const buildSeconds = (Date.now() - buildStarted) / 1000;
   // The minimal module lives outside the package; NODE_PATH lets it find the same firebase-functions.
-  const env = { ...process.env, GCLOUD_PROJECT: ctx.projectId, NODE_PATH: path.join(FUNCTIONS_DIR, "node_modules") };
+  const env = { ...process.env, GCLOUD_PROJECT: (await ctx.project()).id, NODE_PATH: path.join(FUNCTIONS_DIR, "node_modules") };
   const { source, kinds } = minimalModule(await declaredFunctions(env));
   const dir = await mkdtemp(path.join(tmpdir(), "catalog-bench-minimal-"));
   const minimal = path.join(dir, "index.js");

@@ -82,8 +82,8 @@ async function runOneNaive(db: Firestore, workerId: string, jobId: string): Prom
 }
 
 export async function runNaiveLevel(ctx: BenchContext, jobs: number, workers: number): Promise<Row> {
-  await ctx.clear();
-  return withClients(ctx.projectId, async (clients) => {
+  const project = await ctx.project();
+  return withClients(project.id, async (clients) => {
     const seeder = clients.open("naive-seeder");
     await seedNaiveJobs(seeder, jobs);
     const counter = new OpCounter();

@@ -61,14 +61,14 @@ async function writeJobs(db: Firestore, prefix: string, docs: DocumentData[]): P
 
 export async function runWatchdogScenario(ctx: BenchContext): Promise<Row[]> {
   const { watchdogFinished: finished, watchdogExpired: expired } = ctx.settings;
-  await ctx.clear();
-  return withClients(ctx.projectId, async (clients) => {
+  const project = await ctx.project();
+  return withClients(project.id, async (clients) => {
     const seeder = clients.open("watchdog-seeder");
     const [templateId] = await createJobs(createEngine({ db: seeder, config, tasks: NO_TASKS }), [
       { type: "FAMILY_AUDIT", payload: { family_slug: "bench", mode: "dry_run" } },
     ]);
     const template = (await seeder.collection(JOB_COLLECTIONS.jobs).doc(templateId).get()).data()!;
-    await ctx.clear();
+    await project.clear();
 
     const db = clients.open("watchdog");
     const engine = createEngine({ db, config, tasks: NO_TASKS });

@@ -102,8 +102,8 @@ export const APPLY_JOB: WorkerJobKind = {
 
 /** Runs the backlog through `workers` workers; stops at the level's time limit. */
 export async function runWorkerLevel(ctx: BenchContext, kind: WorkerJobKind, jobs: number, workers: number): Promise<Row> {
-  await ctx.clear();
-  return withClients(ctx.projectId, async (clients) => {
+  const project = await ctx.project();
+  return withClients(project.id, async (clients) => {
     const seeder = clients.open("seeder");
     const seederEngine = createEngine({ db: seeder, config: kind.config, tasks: NO_TASKS, registry: kind.registry });
     await createJobs(seederEngine, await kind.prepare(seeder, jobs));

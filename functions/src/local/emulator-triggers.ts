@@ -37,19 +37,12 @@ type Deliver = (snap: QueryDocumentSnapshot) => void;
 /** What the receiver thread posts: that it listens, that it cannot, or an event (its path and body). */
 type ReceiverMessage = { listening: true } | { error: string } | { path: string; body: string };
 
-export class EmulatorTriggers {
+/** The receiver thread and who subscribes to its deliveries, shared by the views of every project. */
+class TriggerHub {
   /** Subscribers by delivery path (project and trigger name). */
-  private readonly subscribers = new Map<string, Set<{ db: Firestore; deliver: Deliver }>>();
+  readonly subscribers = new Map<string, Set<{ db: Firestore; deliver: Deliver }>>();
 
-  /** The receiver thread's script (plain JavaScript: a worker thread loads it as it is). */
-  private static readonly RECEIVER = join(__dirname, "trigger-receiver.js");
-
-  private constructor(
-    /** The emulator's host:port, where triggers are registered. */
-    private readonly emulatorHost: string,
-    private readonly projectId: string,
-    private readonly receiver: Worker,
-  ) {
+  constructor(readonly receiver: Worker) {
     receiver.on("message", (message: ReceiverMessage) => {
       if (!("path" in message)) return;
       try {
@@ -60,6 +53,28 @@ export class EmulatorTriggers {
     });
     receiver.on("error", (err) => console.error("[triggers] the receiver thread failed:", err));
   }
+
+  private dispatch(path: string, body: string): void {
+    const subscribers = this.subscribers.get(path);
+    if (!subscribers || subscribers.size === 0) return;
+    const document = (JSON.parse(body) as DocumentEvent).data?.value;
+    if (!document?.name || !document.updateTime) return;
+    for (const { db, deliver } of subscribers) {
+      deliver((db as unknown as SnapshotFactory).snapshot_(document, document.updateTime, "json"));
+    }
+  }
+}
+
+export class EmulatorTriggers {
+  /** The receiver thread's script (plain JavaScript: a worker thread loads it as it is). */
+  private static readonly RECEIVER = join(__dirname, "trigger-receiver.js");
+
+  private constructor(
+    /** The emulator's host:port, where triggers are registered. */
+    private readonly emulatorHost: string,
+    private readonly projectId: string,
+    private readonly hub: TriggerHub,
+  ) {}
 
   /** Answers the emulator at `emulatorHost`, started to deliver to `port` on this host, for `projectId`'s triggers. */
   static async listen(emulatorHost: string, port: number, projectId: string): Promise<EmulatorTriggers> {
@@ -76,7 +91,15 @@ export class EmulatorTriggers {
       await receiver.terminate();
       throw err;
     }
-    return new EmulatorTriggers(emulatorHost, projectId, receiver);
+    return new EmulatorTriggers(emulatorHost, projectId, new TriggerHub(receiver));
+  }
+
+  /**
+   * The same receiver, registering the triggers of another project of the emulator (the benchmark
+   * gives each measurement a project of its own). Closing any of them closes the receiver.
+   */
+  forProject(projectId: string): EmulatorTriggers {
+    return new EmulatorTriggers(this.emulatorHost, projectId, this.hub);
   }
 
   /**
@@ -99,23 +122,13 @@ export class EmulatorTriggers {
     if (!response.ok) throw new Error(`the emulator refused the trigger ${name}: ${response.status} ${await response.text()}`);
     const path = `/functions/projects/${projectId}/triggers/${name}`;
     const subscriber = { db, deliver };
-    const subscribers = this.subscribers.get(path) ?? new Set();
+    const subscribers = this.hub.subscribers.get(path) ?? new Set();
     subscribers.add(subscriber);
-    this.subscribers.set(path, subscribers);
+    this.hub.subscribers.set(path, subscribers);
     return () => void subscribers.delete(subscriber);
   }
 
   async close(): Promise<void> {
-    await this.receiver.terminate();
-  }
-
-  private dispatch(path: string, body: string): void {
-    const subscribers = this.subscribers.get(path);
-    if (!subscribers || subscribers.size === 0) return;
-    const document = (JSON.parse(body) as DocumentEvent).data?.value;
-    if (!document?.name || !document.updateTime) return;
-    for (const { db, deliver } of subscribers) {
-      deliver((db as unknown as SnapshotFactory).snapshot_(document, document.updateTime, "json"));
-    }
+    await this.hub.receiver.terminate();
   }
 }

@@ -16,6 +16,8 @@ export interface RunningEmulator {
   backend: EmulatorBackend;
   /** Deletes every document of the project. */
   clearUrl: string;
+  /** The URL that deletes every document of another project of the emulator (all of them on the in-process one). */
+  clearUrlOf(projectId: string): string;
   /**
    * The port on this host the emulator delivers trigger events to (`EmulatorTriggers`), when this
    * process started it; an external or the in-process emulator delivers none.
@@ -99,7 +101,14 @@ async function startOfficial(jar: string, projectId: string, triggers: boolean):
     await stopChild(child);
     throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   }
-  return { host, backend: "official", clearUrl: clearUrlFor(host, projectId), triggerPort, stop: () => stopChild(child) };
+  return {
+    host,
+    backend: "official",
+    clearUrl: clearUrlFor(host, projectId),
+    clearUrlOf: (other) => clearUrlFor(host, other),
+    triggerPort,
+    stop: () => stopChild(child),
+  };
 }
 
 /**
@@ -131,6 +140,7 @@ async function startNoIsolation(): Promise<RunningEmulator> {
     host: `127.0.0.1:${port}`,
     backend: "no-isolation",
     clearUrl: `http://127.0.0.1:${clearPort}/clear`,
+    clearUrlOf: () => `http://127.0.0.1:${clearPort}/clear`,
     stop: () => stopChild(child),
   };
 }
@@ -158,7 +168,13 @@ export async function startOrFindEmulator(options: EmulatorOptions): Promise<Run
   const external = process.env.FIRESTORE_EMULATOR_HOST;
   if (external) {
     log(`Firestore backend: EXTERNAL emulator at ${external} (FIRESTORE_EMULATOR_HOST)`);
-    return { host: external, backend: "external", clearUrl: clearUrlFor(external, options.projectId), stop: async () => {} };
+    return {
+      host: external,
+      backend: "external",
+      clearUrl: clearUrlFor(external, options.projectId),
+      clearUrlOf: (other) => clearUrlFor(external, other),
+      stop: async () => {},
+    };
   }
   const jar = officialJar(options);
   if (existsSync(jar)) {

@@ -140,6 +140,40 @@ describeWithTriggers("intake through the emulator's create trigger", () => {
     expect(delivered).toEqual(["probe-1"]);
   });
 
+  it("delivers another project's creates to that project's subscribers only (forProject)", async () => {
+    const otherProject = `${TEST_PROJECT_ID}-other`;
+    const otherApp = `${APP_NAME}-other`;
+    const shared = process.env.FIRESTORE_EMULATOR_HOST;
+    process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
+    let other: Firestore;
+    try {
+      other = firestoreClient({ projectId: otherProject }, otherApp);
+    } finally {
+      process.env.FIRESTORE_EMULATOR_HOST = shared;
+    }
+    const seen = { here: [] as string[], there: [] as string[] };
+    const clientOf = (snap: { ref: { firestore: Firestore } }) => (snap.ref.firestore === other ? "other" : "db");
+    const unsubscribeHere = await triggers.onCreate(db, "project_probe", (snap) => seen.here.push(`${snap.id} ${clientOf(snap)}`));
+    const unsubscribeThere = await triggers
+      .forProject(otherProject)
+      .onCreate(other, "project_probe", (snap) => seen.there.push(`${snap.id} ${clientOf(snap)}`));
+    try {
+      await other.collection("project_probe").doc("there-1").create({ n: 1 });
+      await db.collection("project_probe").doc("here-1").create({ n: 1 });
+      await waitFor(
+        () => Promise.resolve(seen),
+        ({ here, there }) => here.length > 0 && there.length > 0,
+      );
+      // Each snapshot is made by its own project's client.
+      expect(seen).toEqual({ here: ["here-1 db"], there: ["there-1 other"] });
+    } finally {
+      unsubscribeHere();
+      unsubscribeThere();
+      forgetFirestoreClient(otherApp);
+      await deleteApp(getApp(otherApp));
+    }
+  });
+
   it("a stopped runtime takes nothing in: the delivery is answered and dropped", async () => {
     const stopped = await start();
     await stopped.stop();
