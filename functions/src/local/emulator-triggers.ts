@@ -40,9 +40,9 @@ type ReceiverMessage = { listening: true } | { error: string } | { path: string;
 /** The receiver thread and who subscribes to its deliveries, shared by the views of every project. */
 class TriggerHub {
   /** Subscribers by delivery path (project and trigger name). */
-  readonly subscribers = new Map<string, Set<{ db: Firestore; deliver: Deliver }>>();
+  private readonly subscribers = new Map<string, Set<{ db: Firestore; deliver: Deliver }>>();
 
-  constructor(readonly receiver: Worker) {
+  constructor(private readonly receiver: Worker) {
     receiver.on("message", (message: ReceiverMessage) => {
       if (!("path" in message)) return;
       try {
@@ -52,6 +52,18 @@ class TriggerHub {
       }
     });
     receiver.on("error", (err) => console.error("[triggers] the receiver thread failed:", err));
+  }
+
+  /** Calls `deliver` with each document delivered to `path`, as a snapshot `db` makes; returns the unsubscribe function. */
+  subscribe(path: string, db: Firestore, deliver: Deliver): () => void {
+    const subscriber = { db, deliver };
+    const subscribers = this.subscribers.get(path) ?? new Set();
+    this.subscribers.set(path, subscribers.add(subscriber));
+    return () => void subscribers.delete(subscriber);
+  }
+
+  close(): Promise<number> {
+    return this.receiver.terminate();
   }
 
   private dispatch(path: string, body: string): void {
@@ -120,15 +132,10 @@ export class EmulatorTriggers {
       }),
     });
     if (!response.ok) throw new Error(`the emulator refused the trigger ${name}: ${response.status} ${await response.text()}`);
-    const path = `/functions/projects/${projectId}/triggers/${name}`;
-    const subscriber = { db, deliver };
-    const subscribers = this.hub.subscribers.get(path) ?? new Set();
-    subscribers.add(subscriber);
-    this.hub.subscribers.set(path, subscribers);
-    return () => void subscribers.delete(subscriber);
+    return this.hub.subscribe(`/functions/projects/${projectId}/triggers/${name}`, db, deliver);
   }
 
   async close(): Promise<void> {
-    await this.hub.receiver.terminate();
+    await this.hub.close();
   }
 }

@@ -101,11 +101,12 @@ async function startOfficial(jar: string, projectId: string, triggers: boolean):
     await stopChild(child);
     throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   }
+  const clearUrlOf = (project: string) => clearUrlFor(host, project);
   return {
     host,
     backend: "official",
-    clearUrl: clearUrlFor(host, projectId),
-    clearUrlOf: (other) => clearUrlFor(host, other),
+    clearUrl: clearUrlOf(projectId),
+    clearUrlOf,
     triggerPort,
     stop: () => stopChild(child),
   };
@@ -130,6 +131,7 @@ export async function startOfficialEmulator(options: EmulatorOptions): Promise<R
 async function startNoIsolation(): Promise<RunningEmulator> {
   const port = await freePort();
   const clearPort = await freePort();
+  const clearUrl = `http://127.0.0.1:${clearPort}/clear`;
   const script = path.join(__dirname, "no-isolation-emulator.js");
   const child = spawn(process.execPath, [script, String(port), String(clearPort)], {
     stdio: ["ignore", "inherit", "inherit"],
@@ -139,8 +141,9 @@ async function startNoIsolation(): Promise<RunningEmulator> {
   return {
     host: `127.0.0.1:${port}`,
     backend: "no-isolation",
-    clearUrl: `http://127.0.0.1:${clearPort}/clear`,
-    clearUrlOf: () => `http://127.0.0.1:${clearPort}/clear`,
+    // Its clear empties every project.
+    clearUrl,
+    clearUrlOf: () => clearUrl,
     stop: () => stopChild(child),
   };
 }
@@ -168,11 +171,12 @@ export async function startOrFindEmulator(options: EmulatorOptions): Promise<Run
   const external = process.env.FIRESTORE_EMULATOR_HOST;
   if (external) {
     log(`Firestore backend: EXTERNAL emulator at ${external} (FIRESTORE_EMULATOR_HOST)`);
+    const clearUrlOf = (project: string) => clearUrlFor(external, project);
     return {
       host: external,
       backend: "external",
-      clearUrl: clearUrlFor(external, options.projectId),
-      clearUrlOf: (other) => clearUrlFor(external, other),
+      clearUrl: clearUrlOf(options.projectId),
+      clearUrlOf,
       stop: async () => {},
     };
   }
