@@ -7,7 +7,7 @@
  * function cannot reach production without its shape being written down here.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -230,5 +230,18 @@ describe("the built functions with params that do not parse", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("the build", () => {
+  it("holds a module for every source module, the plain-JS helpers the local runtime starts as files of their own included", async () => {
+    const modules = async (dir: string, pattern: RegExp) =>
+      (await readdir(dir, { recursive: true }))
+        .filter((file) => pattern.test(file) && !file.endsWith(".test.ts"))
+        .map((file) => file.replace(/\.(ts|js)$/, ""))
+        .sort();
+    const sources = await modules(join(FUNCTIONS_DIR, "src"), /\.(ts|js)$/);
+    expect(sources).toEqual(expect.arrayContaining(["local/trigger-receiver", "local/no-isolation-emulator"]));
+    expect(await modules(join(FUNCTIONS_DIR, "lib"), /\.js$/)).toEqual(sources);
   });
 });
