@@ -2,11 +2,10 @@
  * The benchmark's context hands each measurement an empty project of its own and clears the one
  * before (bench/support/context.ts): checked on the test run's emulator.
  */
-import { deleteApp, getApp } from "firebase-admin/app";
 import type { Firestore } from "firebase-admin/firestore";
 import { benchSettings } from "../../bench/settings";
+import { BenchClients } from "../../bench/support/clients";
 import { benchContext } from "../../bench/support/context";
-import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import type { EmulatorTriggers } from "../../src/local/emulator-triggers";
 import { TEST_PROJECT_ID } from "../setup/project";
 
@@ -15,30 +14,28 @@ const testClearUrl = process.env.CATALOG_TEST_CLEAR_URL!;
 /** The emulator's clear URL of another project: the test project's, with that project's id. */
 const emulator = { clearUrlOf: (projectId: string) => testClearUrl.replace(`/projects/${TEST_PROJECT_ID}/`, `/projects/${projectId}/`) };
 
-const opened: string[] = [];
-function clientOf(projectId: string): Firestore {
-  const name = `bench-context-${projectId}`;
-  if (!opened.includes(name)) opened.push(name);
-  return firestoreClient({ projectId }, name);
+/** One client per project, opened as the scenarios open theirs (`BenchClients`). */
+const opened = new Map<string, { clients: BenchClients; db: Firestore }>();
+function jobsOf(projectId: string) {
+  if (!opened.has(projectId)) {
+    const clients = new BenchClients(projectId);
+    opened.set(projectId, { clients, db: clients.open("context") });
+  }
+  return opened.get(projectId)!.db.collection("catalog_jobs");
 }
 
 async function jobIds(projectId: string): Promise<string[]> {
-  return (await clientOf(projectId).collection("catalog_jobs").get()).docs.map((doc) => doc.id);
+  return (await jobsOf(projectId).get()).docs.map((doc) => doc.id);
 }
 
-afterAll(async () => {
-  for (const name of opened.splice(0)) {
-    forgetFirestoreClient(name);
-    await deleteApp(getApp(name));
-  }
-});
+afterAll(() => Promise.all([...opened.values()].map(({ clients }) => clients.closeAll())));
 
 describe("benchContext", () => {
   it("hands out a new project per measurement, clearing the one before", async () => {
     const ctx = benchContext(emulator, PREFIX, benchSettings({}));
     const first = await ctx.project();
     expect(first.id).toBe(`${PREFIX}-1`);
-    await clientOf(first.id).collection("catalog_jobs").doc("left-behind").set({ status: "succeeded" });
+    await jobsOf(first.id).doc("left-behind").set({ status: "succeeded" });
     expect(await jobIds(first.id)).toEqual(["left-behind"]);
 
     const second = await ctx.project();
@@ -46,7 +43,7 @@ describe("benchContext", () => {
     expect(await jobIds(first.id)).toEqual([]);
     expect(await jobIds(second.id)).toEqual([]);
 
-    await clientOf(second.id).collection("catalog_jobs").doc("measured").set({ status: "queued" });
+    await jobsOf(second.id).doc("measured").set({ status: "queued" });
     await second.clear();
     expect(await jobIds(second.id)).toEqual([]);
   });
