@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
 import { count, dateTime, duration, usd } from "../format";
-import { ATTEMPT_STATUSES, JOB_TYPES } from "../model";
+import { ATTEMPT_STATUSES, JOB_TYPES, type RunSummary } from "../model";
 import { useRead } from "../ui/live";
 import { JobLink, LiveView, StatusBadge } from "../ui/parts";
 
@@ -28,6 +28,11 @@ function toFilter(form: FormState): HistoryFilter {
     ...(form.from ? { from: day(form.from) } : {}),
     ...(form.to ? { until: day(form.to, 1) } : {}),
   };
+}
+
+/** A retry starts the count of attempts again and a deferral refunds one; the lease epoch only grows. */
+function runLabel(run: RunSummary): string {
+  return run.lease_epoch === run.attempt ? `#${run.attempt}` : `#${run.attempt} (epoch ${run.lease_epoch})`;
 }
 
 export function HistoryView({ data }: { data: ConsoleData }) {
@@ -102,7 +107,10 @@ export function HistoryView({ data }: { data: ConsoleData }) {
                     <tr key={run.id}>
                       <td class="nowrap">{dateTime(run.finished_at)}</td>
                       <td>
-                        <JobLink id={run.job_id} /> <small class="muted">#{run.attempt}</small>
+                        <JobLink id={run.job_id} />{" "}
+                        <small class="muted" data-testid="run-attempt">
+                          {runLabel(run)}
+                        </small>
                       </td>
                       <td>{run.type}</td>
                       <td>

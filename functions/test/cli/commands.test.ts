@@ -67,6 +67,19 @@ describeWithFullEmulator("reports", () => {
     );
     await recordRunForTest(db, run("c", "2026-03-02T11:00:00Z", { attempt_status: "needs_review", job_status: "needs_review" }));
     await recordRunForTest(db, run("d", "2026-03-04T09:00:00Z"));
+    // Retried by an operator: attempt 1 again, on the job's second lease.
+    await recordRunForTest(db, run("d", "2026-03-04T10:00:00Z", { lease_epoch: 2 }));
+  });
+
+  it("history names each run by its job, attempt and, where they differ, lease epoch", async () => {
+    const { code, out } = await cli(["history", "--job", "d"]);
+    expect(code).toBe(0);
+    expect(
+      out
+        .split("\n")
+        .filter((line) => / d#/.test(line))
+        .map((line) => line.trim().split(/ +/).pop()),
+    ).toEqual(["d#1@2", "d#1"]);
   });
 
   it("summary adds up the days of the range, each day shown and the total", async () => {
@@ -114,7 +127,10 @@ describeWithFullEmulator("reports", () => {
       pages.push(page.runs.map((r: { job_id: string }) => r.job_id));
       token = page.next_page_token ?? undefined;
     } while (token);
-    expect(pages).toEqual([["d", "c", "b"], ["a"]]);
+    expect(pages).toEqual([
+      ["d", "d", "c"],
+      ["b", "a"],
+    ]);
   });
 });
 
