@@ -8,5 +8,5 @@ module.exports = {
   globalTeardown: "<rootDir>/test/setup/global-teardown.ts",
   setupFilesAfterEnv: ["<rootDir>/test/setup/per-file.ts"],
   testTimeout: 60000,
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
 };
