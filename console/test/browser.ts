@@ -247,7 +247,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.goto(`${CONSOLE_URL}#/history`);
     const table = page.getByTestId("history-table");
     await table.locator("tbody tr").first().waitFor();
-    const typeCells = table.locator("tbody tr td:nth-child(3)");
+    const typeCellsSelector = '[data-testid="history-table"] tbody tr td:nth-child(3)';
+    const typeCells = page.locator(typeCellsSelector);
     const unfiltered = await typeCells.allTextContents();
     if (unfiltered.every((t) => t === "FAMILY_AUDIT")) throw new Error(`no other type to filter out: ${unfiltered.join(", ")}`);
     await page.getByTestId("history-filters").getByLabel("Type").selectOption("FAMILY_AUDIT");
@@ -255,10 +256,10 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // The failed audit is in the unfiltered table too: wait for the filtered page itself, which replaces
     // the table (a loading state in between), before reading its rows.
     await page
-      .waitForFunction(() => {
-        const cells = [...document.querySelectorAll('[data-testid="history-table"] tbody tr td:nth-child(3)')];
+      .waitForFunction((selector) => {
+        const cells = [...document.querySelectorAll(selector)];
         return cells.length > 0 && cells.every((cell) => cell.textContent === "FAMILY_AUDIT");
-      })
+      }, typeCellsSelector)
       .catch(async (err: unknown) => {
         throw new Error(`filtered rows: ${(await typeCells.allTextContents()).join(", ")}`, { cause: err });
       });

@@ -32,7 +32,7 @@ function toFilter(form: FormState): HistoryFilter {
 
 /** A retry starts the count of attempts again and a deferral refunds one; the lease epoch only grows. */
 function runLabel(run: RunSummary): string {
-  return run.lease_epoch === run.attempt ? `#${run.attempt}` : `#${run.attempt} (epoch ${run.lease_epoch})`;
+  return `#${run.attempt}${run.lease_epoch === run.attempt ? "" : ` (epoch ${run.lease_epoch})`}`;
 }
 
 export function HistoryView({ data }: { data: ConsoleData }) {

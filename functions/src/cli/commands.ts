@@ -288,9 +288,7 @@ const history: CommandSpec = {
         r.changes_count,
         ((r.subjects as string[] | undefined) ?? []).join(","),
         // A retry starts the count of attempts again and a deferral refunds one; the lease epoch only grows.
-        r.lease_epoch === r.attempt
-          ? `${String(r.job_id)}#${String(r.attempt)}`
-          : `${String(r.job_id)}#${String(r.attempt)}@${String(r.lease_epoch)}`,
+        `${String(r.job_id)}#${String(r.attempt)}${r.lease_epoch === r.attempt ? "" : `@${String(r.lease_epoch)}`}`,
       ]),
     ).forEach(ctx.out);
     if (page.nextPageToken) ctx.out(`next page: --page-token ${page.nextPageToken}`);
