@@ -1,6 +1,7 @@
 // ESLint flat config: typescript-eslint's type-checked rules over the whole package.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { typeScriptRules } from "../eslint.shared.mjs";
 
 export default tseslint.config(
   { ignores: ["lib/", "node_modules/", "coverage/", "src/local/no-isolation-emulator.js", "src/local/trigger-receiver.js"] },
@@ -10,16 +11,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
-    rules: {
-      "@typescript-eslint/no-floating-promises": "error",
-      "@typescript-eslint/no-misused-promises": "error",
-      "@typescript-eslint/switch-exhaustiveness-check": "error",
-      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
-      "@typescript-eslint/no-unused-vars": [
-        "error",
-        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
-      ],
-    },
+    rules: typeScriptRules,
   },
   {
     // Tests read stored documents (Firestore's DocumentData is `any` by design) and stub handlers

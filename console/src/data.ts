@@ -1,5 +1,6 @@
 /**
- * Every Firestore read of the console: collection and field names live here and nowhere else.
+ * Every Firestore read of the console: field names live here and nowhere else, collection names
+ * in model.ts beside the documents they hold.
  * Live views subscribe (`watch…`, returning the unsubscribe function); history pages and chart
  * inputs are one-off reads. Documents come back as the plain types of model.ts, Timestamps as Dates.
  */
@@ -23,6 +24,7 @@ import {
   type Attempt,
   type AttemptStatus,
   type Change,
+  COLLECTIONS,
   type DailyTotals,
   type FrozenPlan,
   type Job,
@@ -31,14 +33,6 @@ import {
   OPEN_STATUSES,
   type RunSummary,
 } from "./model";
-
-const JOBS = "catalog_jobs";
-const ATTEMPTS = "attempts";
-const PLANS = "plans";
-const CHANGES = "catalog_changes";
-const RUN_SUMMARIES = "catalog_run_summaries";
-const DAILY_SUMMARIES = "catalog_daily_summaries";
-const DAILY_SHARDS = "shards";
 
 /** Bounds on what one live view reads. */
 const OPEN_JOBS_LIMIT = 500;
@@ -64,11 +58,13 @@ function record(snap: QueryDocumentSnapshot<DocumentData>): Record<string, unkno
 }
 
 const orNull = <T>(value: unknown): T | null => (value === undefined ? null : (value as T));
+/** A text field: "" when absent or not text. */
+const text = (value: unknown): string => (typeof value === "string" ? value : "");
 
 function toJob(id: string, d: Record<string, unknown>): Job {
   return {
     id,
-    type: String(d.type ?? ""),
+    type: text(d.type),
     queue: (d.queue as Lane) ?? "priority",
     priority: Number(d.priority ?? 100),
     status: d.status as JobStatus,
@@ -99,7 +95,7 @@ function toAttempt(id: string, d: Record<string, unknown>): Attempt {
   return {
     id,
     attempt: Number(d.attempt ?? 0),
-    worker_id: String(d.worker_id ?? ""),
+    worker_id: text(d.worker_id),
     lease_epoch: Number(d.lease_epoch ?? 0),
     started_at: orNull(d.started_at),
     finished_at: orNull(d.finished_at),
@@ -127,10 +123,10 @@ function toFrozenPlan(id: string, d: Record<string, unknown>): FrozenPlan {
 function toChange(id: string, d: Record<string, unknown>): Change {
   return {
     id,
-    job_id: String(d.job_id ?? ""),
-    job_type: String(d.job_type ?? ""),
-    op: String(d.op ?? ""),
-    rationale: String(d.rationale ?? ""),
+    job_id: text(d.job_id),
+    job_type: text(d.job_type),
+    op: text(d.op),
+    rationale: text(d.rationale),
     targets: (d.targets as string[]) ?? [],
     documents: (d.documents as Change["documents"]) ?? [],
     status: d.status === "reverted" ? "reverted" : "applied",
@@ -142,15 +138,15 @@ function toChange(id: string, d: Record<string, unknown>): Change {
 function toRunSummary(id: string, d: Record<string, unknown>): RunSummary {
   return {
     id,
-    job_id: String(d.job_id ?? ""),
+    job_id: text(d.job_id),
     attempt: Number(d.attempt ?? 0),
     lease_epoch: Number(d.lease_epoch ?? 0),
-    type: String(d.type ?? ""),
+    type: text(d.type),
     lane: (d.lane as Lane) ?? "priority",
     attempt_status: d.attempt_status as AttemptStatus,
     job_status: d.job_status as JobStatus,
-    mode: String(d.mode ?? ""),
-    worker_id: String(d.worker_id ?? ""),
+    mode: text(d.mode),
+    worker_id: text(d.worker_id),
     started_at: orNull(d.started_at),
     finished_at: orNull(d.finished_at),
     duration_ms: Number(d.duration_ms ?? 0),
@@ -168,14 +164,14 @@ export class ConsoleData {
 
   /** Jobs that are queued, running or deferred. */
   watchOpenJobs(listener: Listener<Job[]>): Unsubscribe {
-    const q = query(collection(this.db, JOBS), where("status", "in", [...OPEN_STATUSES]), limit(OPEN_JOBS_LIMIT));
+    const q = query(collection(this.db, COLLECTIONS.jobs), where("status", "in", [...OPEN_STATUSES]), limit(OPEN_JOBS_LIMIT));
     return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toJob(d.id, record(d)))), listener.error);
   }
 
   /** Jobs finished since `since`, newest first. */
   watchFinishedJobs(since: Date, listener: Listener<Job[]>): Unsubscribe {
     const q = query(
-      collection(this.db, JOBS),
+      collection(this.db, COLLECTIONS.jobs),
       where("finished_at", ">=", since),
       orderBy("finished_at", "desc"),
       limit(FINISHED_JOBS_LIMIT),
@@ -185,7 +181,7 @@ export class ConsoleData {
 
   watchJob(jobId: string, listener: Listener<Job | null>): Unsubscribe {
     return onSnapshot(
-      doc(this.db, JOBS, jobId),
+      doc(this.db, COLLECTIONS.jobs, jobId),
       (snap) => listener.next(snap.exists() ? toJob(snap.id, plain(snap.data()) as Record<string, unknown>) : null),
       listener.error,
     );
@@ -193,14 +189,14 @@ export class ConsoleData {
 
   /** A job's attempts in the order they started (never by document id: ids are an engine detail). */
   watchAttempts(jobId: string, listener: Listener<Attempt[]>): Unsubscribe {
-    const q = query(collection(this.db, JOBS, jobId, ATTEMPTS), orderBy("started_at"));
+    const q = query(collection(this.db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at"));
     return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toAttempt(d.id, record(d)))), listener.error);
   }
 
   /** The plan a job froze before applying it (null while it has none, or if it is gone). */
   watchFrozenPlan(jobId: string, planId: string, listener: Listener<FrozenPlan | null>): Unsubscribe {
     return onSnapshot(
-      doc(this.db, JOBS, jobId, PLANS, planId),
+      doc(this.db, COLLECTIONS.jobs, jobId, COLLECTIONS.plans, planId),
       (snap) => listener.next(snap.exists() ? toFrozenPlan(snap.id, plain(snap.data()) as Record<string, unknown>) : null),
       listener.error,
     );
@@ -208,7 +204,7 @@ export class ConsoleData {
 
   /** A job's change-journal entries in the order they were applied. */
   watchChanges(jobId: string, listener: Listener<Change[]>): Unsubscribe {
-    const q = query(collection(this.db, CHANGES), where("job_id", "==", jobId));
+    const q = query(collection(this.db, COLLECTIONS.changes), where("job_id", "==", jobId));
     return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toChange(d.id, record(d))).sort(byAppliedAt)), listener.error);
   }
 
@@ -225,7 +221,7 @@ export class ConsoleData {
     if (filter.until) constraints.push(where("finished_at", "<", filter.until));
     constraints.push(orderBy("finished_at", "desc"));
     if (after) constraints.push(startAfter(after.snapshot));
-    const snap = await getDocs(query(collection(this.db, RUN_SUMMARIES), ...constraints, limit(pageSize + 1)));
+    const snap = await getDocs(query(collection(this.db, COLLECTIONS.runSummaries), ...constraints, limit(pageSize + 1)));
     const docs = snap.docs.slice(0, pageSize);
     const last = docs[docs.length - 1];
     return {
@@ -240,7 +236,7 @@ export class ConsoleData {
    */
   private async jobIdsOfFamily(family: string): Promise<string[]> {
     const q = query(
-      collection(this.db, JOBS),
+      collection(this.db, COLLECTIONS.jobs),
       where("payload.family_slug", "==", family),
       orderBy("created_at", "desc"),
       limit(FAMILY_JOBS_LIMIT),
@@ -251,7 +247,7 @@ export class ConsoleData {
   /** Run summaries finished in [from, until), for the duration chart. */
   async runsBetween(from: Date, until: Date, max = 2000): Promise<RunSummary[]> {
     const q = query(
-      collection(this.db, RUN_SUMMARIES),
+      collection(this.db, COLLECTIONS.runSummaries),
       where("finished_at", ">=", from),
       where("finished_at", "<", until),
       orderBy("finished_at"),
@@ -268,7 +264,7 @@ export class ConsoleData {
     };
     const unsubscribes = days.map((day) =>
       onSnapshot(
-        collection(this.db, DAILY_SUMMARIES, day, DAILY_SHARDS),
+        collection(this.db, COLLECTIONS.dailySummaries, day, COLLECTIONS.dailyShards),
         (snap) => {
           totals.set(
             day,

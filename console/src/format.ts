@@ -42,6 +42,11 @@ export function inline(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** As `inline`, with nothing shown for an absent or null value (a plan operation's optional fields). */
+export function inlineOrBlank(value: unknown): string {
+  return value === undefined || value === null ? "" : inline(value);
+}
+
 /** YYYY-MM-DD of a UTC day, as the engine keys its daily summaries. */
 function dayKey(date: Date): string {
   return date.toISOString().slice(0, 10);

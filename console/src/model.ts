@@ -3,6 +3,20 @@
  * Timestamps; the data module turns them into Dates so views never see SDK types.
  */
 
+/** Where the documents below live (the engine's JOB_COLLECTIONS and APPLY_COLLECTIONS). */
+export const COLLECTIONS = {
+  jobs: "catalog_jobs",
+  /** `catalog_jobs/{id}/attempts` */
+  attempts: "attempts",
+  /** `catalog_jobs/{id}/plans/{plan_id}` */
+  plans: "plans",
+  changes: "catalog_changes",
+  runSummaries: "catalog_run_summaries",
+  dailySummaries: "catalog_daily_summaries",
+  /** `catalog_daily_summaries/{day}/shards` */
+  dailyShards: "shards",
+} as const;
+
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
 
@@ -19,7 +33,7 @@ export const FAILURE_STATUSES: readonly JobStatus[] = ["failed", "deadletter", "
  * stops a waiting job at once; a running job, or one with a frozen plan, finishes that plan first.
  */
 export const RETRYABLE_STATUSES: readonly JobStatus[] = ["failed", "needs_review", "deadletter", "cancelled"];
-export const CANCELLABLE_STATUSES: readonly JobStatus[] = OPEN_STATUSES;
+export const CANCELLABLE_STATUSES: readonly JobStatus[] = [...OPEN_STATUSES];
 
 /** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */
 export const ATTEMPT_STATUSES = [...JOB_STATUSES.filter((s) => s !== "running"), "lease_expired"] as const;

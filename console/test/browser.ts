@@ -239,8 +239,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await shoot(page, "job-frozen-plan-laptop");
     await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).click();
     await page.getByText("requested (the frozen plan is finished first)").waitFor();
-    const status = (await getDoc(doc(client.db, "catalog_jobs", frozenJob))).data()?.status;
-    if (status !== "queued") throw new Error(`a job with a frozen plan was cancelled at once: ${status}`);
+    const status: unknown = (await getDoc(doc(client.db, "catalog_jobs", frozenJob))).data()?.status;
+    if (status !== "queued") throw new Error(`a job with a frozen plan was cancelled at once: ${String(status)}`);
   });
 
   await step("history lists the runs and filters by type", async () => {

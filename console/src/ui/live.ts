@@ -9,7 +9,8 @@ export function useLive<T>(subscribe: (listener: Listener<T>) => Unsubscribe, de
   useEffect(() => {
     setLive({ state: "loading" });
     return subscribe({ next: (value) => setLive({ state: "ready", value }), error: (error) => setLive({ state: "error", error }) });
-    // The caller names what the subscription depends on.
+    // The caller names what the subscription depends on (lint checks the callers: eslint.config.js).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return live;
 }
@@ -27,6 +28,8 @@ export function useRead<T>(read: () => Promise<T>, deps: readonly unknown[]): Li
     return () => {
       current = false;
     };
+    // As in useLive.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return live;
 }

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import type { OperatorActions } from "../actions";
 import type { ConsoleData } from "../data";
-import { count, dateTime, duration, inline, relative, usd } from "../format";
+import { count, dateTime, duration, inline, inlineOrBlank, relative, usd } from "../format";
 import {
   type Attempt,
   CANCELLABLE_STATUSES,
@@ -92,7 +92,7 @@ function JobDetails(props: {
       </header>
       <dl class="facts">
         <Fact name="Lane · priority" value={`${job.queue} · ${job.priority}`} />
-        <Fact name="Mode" value={String(job.payload.mode ?? "dry_run")} />
+        <Fact name="Mode" value={typeof job.payload.mode === "string" ? job.payload.mode : "dry_run"} />
         <Fact name="Attempts" value={`${job.attempts} of ${job.max_attempts}`} />
         <Fact name="Created by" value={job.created_by ?? "—"} />
         <Fact name="Created" value={dateTime(job.created_at)} />
@@ -307,13 +307,13 @@ function PlanTable({ plan }: { plan: ChangePlanView }) {
               <tr key={i}>
                 <td>{i}</td>
                 <td>
-                  <code>{String(op.op)}</code>{" "}
+                  <code>{inlineOrBlank(op.op)}</code>{" "}
                   <span class="mono small">
-                    {String(op.exercise_id ?? op.alias_slug ?? op.family_slug ?? op.target_id ?? op.target ?? "")}
+                    {inlineOrBlank(op.exercise_id ?? op.alias_slug ?? op.family_slug ?? op.target_id ?? op.target)}
                   </span>
                 </td>
-                <td>{String(op.rationale ?? "")}</td>
-                <td>{String(op.risk ?? "")}</td>
+                <td>{inlineOrBlank(op.rationale)}</td>
+                <td>{inlineOrBlank(op.risk)}</td>
               </tr>
             ))}
           </tbody>

@@ -2,7 +2,7 @@
 import type { OperatorActions } from "../actions";
 import type { ConsoleData } from "../data";
 import { dateTime, relative } from "../format";
-import { FAILURE_STATUSES, FINAL_STATUSES, type Job, LANES, OPEN_STATUSES } from "../model";
+import { FAILURE_STATUSES, FINAL_STATUSES, type Job, JOB_STATUSES, LANES } from "../model";
 import { useLive, useNow } from "../ui/live";
 import { ActionButton, JobLink, LiveView, Progress, StatusBadge } from "../ui/parts";
 
@@ -73,7 +73,7 @@ function Counts({ jobs }: { jobs: Job[] }) {
           </tr>
         </thead>
         <tbody>
-          {[...OPEN_STATUSES, ...FINAL_STATUSES].map((status) => (
+          {JOB_STATUSES.map((status) => (
             <tr key={status}>
               <th>
                 <StatusBadge status={status} />

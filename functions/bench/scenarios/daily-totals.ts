@@ -134,7 +134,7 @@ function comparable(totals: Record<string, unknown>): string {
 
 /** The shards' listener reads while `LIVE_RUNS` more runs are recorded. */
 async function liveReadsPerRun(watcher: Firestore, writer: Firestore, runs: number, counter: OpCounter): Promise<number> {
-  const shards = watcher.collection(JOB_COLLECTIONS.dailySummaries).doc(dayKey(DAY)).collection("shards");
+  const shards = watcher.collection(JOB_COLLECTIONS.dailySummaries).doc(dayKey(DAY)).collection(JOB_COLLECTIONS.dailyShards);
   let seen = 0;
   let ready!: () => void;
   const first = new Promise<void>((resolve) => (ready = resolve));

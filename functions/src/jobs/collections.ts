@@ -9,5 +9,7 @@ export const JOB_COLLECTIONS = {
   locks: "catalog_locks",
   runSummaries: "catalog_run_summaries",
   dailySummaries: "catalog_daily_summaries",
+  /** `catalog_daily_summaries/{day}/shards`: the day's counter shards. */
+  dailyShards: "shards",
   watchdogRuns: "catalog_watchdog_runs",
 } as const;

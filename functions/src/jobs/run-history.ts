@@ -105,7 +105,7 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ex
   const shardRef = db
     .collection(JOB_COLLECTIONS.dailySummaries)
     .doc(day)
-    .collection("shards")
+    .collection(JOB_COLLECTIONS.dailyShards)
     .doc(String(Math.floor(random() * DAILY_SUMMARY_SHARDS)));
   writes.create(runSummaryRef(db, summary.job_id, summary.lease_epoch), {
     ...summary,
@@ -152,7 +152,7 @@ export class RunHistory {
 
   /** The day's totals: the sum of its counter shards. */
   async getDailySummary(day: string): Promise<Record<string, unknown>> {
-    const shards = await this.db.collection(JOB_COLLECTIONS.dailySummaries).doc(day).collection("shards").get();
+    const shards = await this.db.collection(JOB_COLLECTIONS.dailySummaries).doc(day).collection(JOB_COLLECTIONS.dailyShards).get();
     const total: Record<string, unknown> = { day };
     for (const shard of shards.docs) mergeCounts(total, shard.data());
     return total;

@@ -79,7 +79,7 @@ const CORRUPTIONS: Array<[string, Invariant, (db: Firestore, state: { renameId: 
     "a daily total off by one",
     "daily_totals",
     async (db) => {
-      const [shard] = (await db.collectionGroup("shards").get()).docs;
+      const [shard] = (await db.collectionGroup(JOB_COLLECTIONS.dailyShards).get()).docs;
       await shard.ref.update({ runs: FieldValue.increment(1) });
     },
   ],

@@ -67,7 +67,7 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
     db.collectionGroup(JOB_COLLECTIONS.attempts).get(),
     db.collectionGroup(JOB_COLLECTIONS.plans).get(),
     db.collection(JOB_COLLECTIONS.runSummaries).get(),
-    db.collectionGroup("shards").get(),
+    db.collectionGroup(JOB_COLLECTIONS.dailyShards).get(),
     db.collection(APPLY_COLLECTIONS.changes).get(),
     db.collection(APPLY_COLLECTIONS.idempotency).get(),
     db.collection(JOB_COLLECTIONS.locks).get(),

@@ -1,0 +1,41 @@
+/**
+ * The operator console is a package of its own (a browser bundle that must not pull in the engine),
+ * so its model.ts restates the engine's names: collections, lanes, statuses, job types. This keeps
+ * the two from drifting apart: each list the console holds is derived here from the engine's source.
+ */
+import * as consoleModel from "../../../console/src/model";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { registry } from "../../src/handlers";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { FINAL_STATUSES, JOB_STATUSES, OPEN_STATUSES, RETRYABLE_STATUSES, WORKER_STATUSES, nextStatus } from "../../src/jobs/lifecycle";
+import { LANES } from "../../src/jobs/model";
+
+/** A status group compared as a set: the console may list it in its own order. */
+const members = (list: readonly string[]) => [...list].sort();
+
+describe("the console's model names what the engine has", () => {
+  it("collections", () => {
+    const { changes, ...jobCollections } = consoleModel.COLLECTIONS;
+    expect(changes).toBe(APPLY_COLLECTIONS.changes);
+    for (const [key, name] of Object.entries(jobCollections))
+      expect([key, name]).toEqual([key, JOB_COLLECTIONS[key as keyof typeof jobCollections]]);
+  });
+
+  it("lanes and job types", () => {
+    expect(consoleModel.LANES).toEqual(LANES);
+    expect(members(consoleModel.JOB_TYPES)).toEqual(members(registry.types));
+  });
+
+  it("statuses, and which are open, final, retryable and cancellable", () => {
+    expect(consoleModel.JOB_STATUSES).toEqual(JOB_STATUSES);
+    expect(members(consoleModel.OPEN_STATUSES)).toEqual(members(OPEN_STATUSES));
+    expect(members(consoleModel.FINAL_STATUSES)).toEqual(members(FINAL_STATUSES));
+    expect(members(consoleModel.RETRYABLE_STATUSES)).toEqual(members(RETRYABLE_STATUSES));
+    // `JobQueue.cancelJob`: a job a worker holds is asked to stop; a waiting one is cancelled at once.
+    const cancellable = JOB_STATUSES.filter((status) => WORKER_STATUSES.includes(status) || nextStatus(status, "cancel") !== null);
+    expect(members(consoleModel.CANCELLABLE_STATUSES)).toEqual(members(cancellable));
+    // An attempt ends in the job's next status (never `running`) or, closed by the watchdog, `lease_expired`.
+    const attemptEnds = [...JOB_STATUSES.filter((status) => !WORKER_STATUSES.includes(status)), "lease_expired"];
+    expect(members(consoleModel.ATTEMPT_STATUSES)).toEqual(members(attemptEnds));
+  });
+});
