@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sumShards } from "../../src/data";
-import { duration, lastDays, relative, usd } from "../../src/format";
+import { duration, inline, inlineOrBlank, lastDays, relative, usd } from "../../src/format";
 import { parseRoute } from "../../src/routes";
 
 describe("routes", () => {
@@ -56,6 +56,15 @@ describe("formatting", () => {
   it("costs keep their cents, small ones their fractions", () => {
     assert.equal(usd(0.0123), "$0.0123");
     assert.equal(usd(12.5), "$12.50");
+  });
+
+  it("values read on one line; a plan operation's absent fields read as nothing", () => {
+    assert.equal(inline("squat"), "squat");
+    assert.equal(inline({ slug: "squat" }), '{"slug":"squat"}');
+    assert.equal(inline(undefined), "(absent)");
+    assert.equal(inlineOrBlank(undefined), "");
+    assert.equal(inlineOrBlank(null), "");
+    assert.equal(inlineOrBlank(["a", "b"]), '["a","b"]');
   });
 
   it("the last days are UTC days, oldest first", () => {
