@@ -206,11 +206,12 @@ async function curatorJourney(browser: Browser): Promise<void> {
   await step("a job holding a frozen plan shows it, and a cancel only asks it to stop", async () => {
     const frozenJob = `browser-frozen-${Date.now()}`;
     const now = new Date();
+    const minutesAgo = (minutes: number) => new Date(now.getTime() - minutes * 60_000);
     // What the engine leaves when an attempt froze its plan and then lost its lease: the next attempt finishes the plan.
     await writeAsEngine(`catalog_jobs/${frozenJob}/plans/p1`, {
       plan_id: "p1",
       lease_epoch: 1,
-      saved_at: now,
+      saved_at: minutesAgo(1),
       plan: {
         job_type: "FAMILY_NORMALIZE",
         summary: "normalise the squat family",
@@ -219,23 +220,39 @@ async function curatorJourney(browser: Browser): Promise<void> {
       expectations: [{ target: "exercises/squat__squat-barbell" }],
       summary: { mode: "apply", operations: 1 },
     });
+    const leaseExpired = { code: "LEASE_EXPIRED", message: "the worker stopped renewing its lease", transient: true };
+    // The watchdog closed the lost attempt's log when it took the lease back.
+    await writeAsEngine(`catalog_jobs/${frozenJob}/attempts/1`, {
+      job_id: frozenJob,
+      attempt: 1,
+      worker_id: "worker-that-died",
+      lease_epoch: 1,
+      started_at: minutesAgo(2),
+      finished_at: now,
+      status: "lease_expired",
+      llm_calls: [],
+      events: [],
+      error: leaseExpired,
+    });
     await writeAsEngine(
       `catalog_jobs/${frozenJob}`,
       engineJob(now, {
         type: "FAMILY_NORMALIZE",
         status: "queued",
+        created_at: minutesAgo(3),
         payload: { mode: "apply", family_slug: "squat" },
         attempts: 1,
         lease_epoch: 1,
         run_after: new Date(now.getTime() + 3_600_000),
         plan_id: "p1",
-        error: { code: "LEASE_EXPIRED", message: "the worker stopped renewing its lease", transient: true },
+        error: leaseExpired,
       }),
     );
     await page.goto(`${CONSOLE_URL}#/job/${frozenJob}`);
     const frozen = page.getByTestId("frozen-plan");
     await frozen.getByText("rename_exercise").waitFor();
     await frozen.getByText("the family's naming pattern").waitFor();
+    await page.getByTestId("job-view").getByText("attempt 1 started on worker-that-died (epoch 1)").waitFor();
     await shoot(page, "job-frozen-plan-laptop");
     await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).click();
     await page.getByText("requested (the frozen plan is finished first)").waitFor();
