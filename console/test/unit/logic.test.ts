@@ -1,7 +1,7 @@
 /** The console's pure logic: routes, daily totals from counter shards, and how values read. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { sumShards } from "../../src/data";
+import { sumShards } from "../../src/documents";
 import { duration, inline, inlineOrBlank, lastDays, relative, usd } from "../../src/format";
 import { parseRoute } from "../../src/routes";
 

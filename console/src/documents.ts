@@ -1,0 +1,156 @@
+/**
+ * What the engine's documents read as in the console: each mapper takes a document's id and data
+ * (as Firestore returns it) and gives the plain type of model.ts, Timestamps as Dates. An absent
+ * field reads as null or its default, a text field that is not text as "" (never as "undefined" or
+ * "[object Object]"); payloads, plans and plan operations are free-form and pass through as they are.
+ */
+import { type DocumentData, Timestamp } from "firebase/firestore";
+import type { Attempt, AttemptStatus, Change, DailyTotals, FrozenPlan, Job, JobStatus, Lane, RunSummary } from "./model";
+
+/** Timestamps → Dates, all the way down. */
+function plain(value: unknown): unknown {
+  if (value instanceof Timestamp) return value.toDate();
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return value;
+}
+
+/** A document's fields with Timestamps as Dates. */
+const fields = (data: DocumentData): Record<string, unknown> => plain(data) as Record<string, unknown>;
+
+const orNull = <T>(value: unknown): T | null => (value === undefined ? null : (value as T));
+/** A text field: "" when absent or not text. */
+const text = (value: unknown): string => (typeof value === "string" ? value : "");
+
+export function toJob(id: string, data: DocumentData): Job {
+  const d = fields(data);
+  return {
+    id,
+    type: text(d.type),
+    queue: (d.queue as Lane) ?? "priority",
+    priority: Number(d.priority ?? 100),
+    status: d.status as JobStatus,
+    payload: (d.payload as Record<string, unknown>) ?? {},
+    attempts: Number(d.attempts ?? 0),
+    max_attempts: Number(d.max_attempts ?? 0),
+    run_after: orNull(d.run_after),
+    lease_owner: orNull(d.lease_owner),
+    lease_expires_at: orNull(d.lease_expires_at),
+    lease_epoch: Number(d.lease_epoch ?? 0),
+    created_at: orNull(d.created_at),
+    updated_at: orNull(d.updated_at),
+    started_at: orNull(d.started_at),
+    finished_at: orNull(d.finished_at),
+    created_by: orNull(d.created_by),
+    error: orNull(d.error),
+    result_summary: orNull(d.result_summary),
+    progress: orNull(d.progress),
+    parent_job_id: orNull(d.parent_job_id),
+    shards: orNull(d.shards),
+    cancel_requested: d.cancel_requested === true,
+    plan_id: orNull(d.plan_id),
+    llm_usage: orNull(d.llm_usage),
+  };
+}
+
+export function toAttempt(id: string, data: DocumentData): Attempt {
+  const d = fields(data);
+  return {
+    id,
+    attempt: Number(d.attempt ?? 0),
+    worker_id: text(d.worker_id),
+    lease_epoch: Number(d.lease_epoch ?? 0),
+    started_at: orNull(d.started_at),
+    finished_at: orNull(d.finished_at),
+    status: d.status as AttemptStatus,
+    plan: orNull(d.plan),
+    validation: orNull(d.validation),
+    repairs: (d.repairs as Attempt["repairs"]) ?? [],
+    apply_result: orNull(d.apply_result),
+    llm_calls: (d.llm_calls as Attempt["llm_calls"]) ?? [],
+    events: (d.events as Attempt["events"]) ?? [],
+    error: orNull(d.error),
+  };
+}
+
+export function toFrozenPlan(id: string, data: DocumentData): FrozenPlan {
+  const d = fields(data);
+  return {
+    id,
+    plan: (d.plan as FrozenPlan["plan"]) ?? {},
+    expectations: (d.expectations as unknown[]) ?? [],
+    lease_epoch: Number(d.lease_epoch ?? 0),
+    saved_at: orNull(d.saved_at),
+  };
+}
+
+export function toChange(id: string, data: DocumentData): Change {
+  const d = fields(data);
+  return {
+    id,
+    job_id: text(d.job_id),
+    job_type: text(d.job_type),
+    op: text(d.op),
+    rationale: text(d.rationale),
+    targets: (d.targets as string[]) ?? [],
+    documents: (d.documents as Change["documents"]) ?? [],
+    status: d.status === "reverted" ? "reverted" : "applied",
+    applied_at: orNull(d.applied_at),
+    reverted_at: orNull(d.reverted_at),
+  };
+}
+
+export function toRunSummary(id: string, data: DocumentData): RunSummary {
+  const d = fields(data);
+  return {
+    id,
+    job_id: text(d.job_id),
+    attempt: Number(d.attempt ?? 0),
+    lease_epoch: Number(d.lease_epoch ?? 0),
+    type: text(d.type),
+    lane: (d.lane as Lane) ?? "priority",
+    attempt_status: d.attempt_status as AttemptStatus,
+    job_status: d.job_status as JobStatus,
+    mode: text(d.mode),
+    worker_id: text(d.worker_id),
+    started_at: orNull(d.started_at),
+    finished_at: orNull(d.finished_at),
+    duration_ms: Number(d.duration_ms ?? 0),
+    changes_count: Number(d.changes_count ?? 0),
+    changes_preview: (d.changes_preview as string[]) ?? [],
+    error: orNull(d.error),
+    llm: orNull(d.llm),
+  };
+}
+
+function emptyTotals(day: string): DailyTotals {
+  return {
+    day,
+    runs: 0,
+    by_type: {},
+    by_status: {},
+    by_mode: {},
+    changes: 0,
+    scanner_fail: 0,
+    llm_calls: 0,
+    llm_input_tokens: 0,
+    llm_output_tokens: 0,
+    llm_cost_usd: 0,
+  };
+}
+
+/** The day's totals are the sum of its shards (counters and per-key maps alike). */
+export function sumShards(day: string, shards: DocumentData[]): DailyTotals {
+  const total = emptyTotals(day);
+  const counters = ["runs", "changes", "scanner_fail", "llm_calls", "llm_input_tokens", "llm_output_tokens", "llm_cost_usd"] as const;
+  const maps = ["by_type", "by_status", "by_mode"] as const;
+  for (const shard of shards) {
+    for (const key of counters) total[key] += Number(shard[key] ?? 0);
+    for (const key of maps) {
+      for (const [name, count] of Object.entries((shard[key] as Record<string, number> | undefined) ?? {})) {
+        total[key][name] = (total[key][name] ?? 0) + Number(count);
+      }
+    }
+  }
+  return total;
+}

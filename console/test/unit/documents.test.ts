@@ -1,0 +1,83 @@
+/** What the engine's documents read as in the console (src/documents.ts). */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Timestamp } from "firebase/firestore";
+import { toAttempt, toChange, toFrozenPlan, toJob, toRunSummary } from "../../src/documents";
+
+const at = new Date("2026-12-01T10:00:00.000Z");
+
+describe("documents", () => {
+  it("read Timestamps as Dates, inside maps and lists too", () => {
+    const job = toJob("j1", {
+      type: "FAMILY_AUDIT",
+      status: "running",
+      created_at: Timestamp.fromDate(at),
+      progress: { updated_at: Timestamp.fromDate(at), steps: [Timestamp.fromDate(at)] },
+    });
+    assert.deepEqual(job.created_at, at);
+    assert.deepEqual(job.progress, { updated_at: at, steps: [at] });
+  });
+
+  it("read a job's absent fields as null or their defaults", () => {
+    const job = toJob("j1", { status: "queued" });
+    assert.equal(job.id, "j1");
+    assert.equal(job.type, "");
+    assert.equal(job.queue, "priority");
+    assert.equal(job.priority, 100);
+    assert.equal(job.attempts, 0);
+    assert.equal(job.lease_epoch, 0);
+    assert.deepEqual(job.payload, {});
+    assert.equal(job.lease_owner, null);
+    assert.equal(job.error, null);
+    assert.equal(job.cancel_requested, false);
+  });
+
+  it("read a text field that is not text as nothing, not as [object Object]", () => {
+    assert.equal(toJob("j1", { type: { nested: true } }).type, "");
+    assert.equal(toAttempt("1", { worker_id: 7 }).worker_id, "");
+    const change = toChange("c1", { job_id: ["j1"], op: null, rationale: "why" });
+    assert.equal(change.job_id, "");
+    assert.equal(change.op, "");
+    assert.equal(change.rationale, "why");
+    assert.equal(toRunSummary("r1", { mode: { apply: true } }).mode, "");
+  });
+
+  it("pass payloads and plans through as they are", () => {
+    const payload = { family_slug: "squat", mode: "dry_run", limits: { max: 3 } };
+    assert.deepEqual(toJob("j1", { payload }).payload, payload);
+    const plan = { operations: [{ op: "patch_fields", patch: { description: "x" } }] };
+    assert.deepEqual(toFrozenPlan("j1", { plan, lease_epoch: 2 }), {
+      id: "j1",
+      plan,
+      expectations: [],
+      lease_epoch: 2,
+      saved_at: null,
+    });
+  });
+
+  it("read an attempt's lists as empty when absent", () => {
+    const attempt = toAttempt("2", { attempt: 2, status: "succeeded", started_at: Timestamp.fromDate(at) });
+    assert.equal(attempt.attempt, 2);
+    assert.deepEqual(attempt.repairs, []);
+    assert.deepEqual(attempt.llm_calls, []);
+    assert.deepEqual(attempt.events, []);
+    assert.deepEqual(attempt.started_at, at);
+    assert.equal(attempt.finished_at, null);
+  });
+
+  it("read a journal entry as applied unless it says reverted", () => {
+    assert.equal(toChange("c1", { status: "reverted" }).status, "reverted");
+    assert.equal(toChange("c2", { status: "applied" }).status, "applied");
+    assert.equal(toChange("c3", {}).status, "applied");
+    assert.deepEqual(toChange("c3", {}).targets, []);
+  });
+
+  it("read a run summary's counts as numbers, absent ones as zero", () => {
+    const run = toRunSummary("r1", { job_id: "j1", attempt: 1, duration_ms: 12, changes_preview: ["a"] });
+    assert.equal(run.duration_ms, 12);
+    assert.equal(run.changes_count, 0);
+    assert.equal(run.lane, "priority");
+    assert.deepEqual(run.changes_preview, ["a"]);
+    assert.equal(run.llm, null);
+  });
+});
