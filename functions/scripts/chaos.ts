@@ -34,10 +34,11 @@ import { firestoreClient } from "../src/firestore";
 import { JOB_COLLECTIONS } from "../src/jobs/collections";
 import { OPEN_STATUSES } from "../src/jobs/lifecycle";
 import { clearEmulator, hasTransactionIsolation, startOrFindEmulator } from "../src/local/emulator";
-import { GrpcStatus, grpcCode } from "../src/util/grpc-status";
+import { GrpcStatus } from "../src/util/grpc-status";
 import { seededRandom } from "../src/util/seeded-random";
 import { seedDemoCatalog } from "../src/local/seed";
 import { INVARIANTS, checkInvariants } from "../test/helpers/invariants";
+import { sentAgainWhenRefused } from "../test/helpers/resend";
 
 const PROJECT_ID = "demo-catalog-chaos";
 const FUNCTIONS_DIR = path.join(__dirname, "..");
@@ -187,23 +188,6 @@ interface ClientStats {
   written: string[];
   duplicates: number;
   cancels: number;
-}
-
-/**
- * A client's write, sent up to three times: the emulator cancels a call now and then while processes
- * are killed. `landedBefore`: the error code a resend gets when an earlier send did land after all.
- */
-async function sentAgainWhenRefused(send: () => Promise<unknown>, landedBefore?: number): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await send();
-      return;
-    } catch (err) {
-      if (attempt > 1 && landedBefore !== undefined && grpcCode(err) === landedBefore) return;
-      if (attempt >= 3) throw err;
-      await sleep(500 * attempt);
-    }
-  }
 }
 
 /**
