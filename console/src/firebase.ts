@@ -9,8 +9,6 @@ import { connectAuthEmulator, getAuth, type Auth } from "firebase/auth";
 import { connectFirestoreEmulator, getFirestore, type Firestore } from "firebase/firestore";
 import { connectFunctionsEmulator, getFunctions, type Functions } from "firebase/functions";
 
-/** The region of the callable functions (the engine's TASKS_LOCATION default). */
-const FUNCTIONS_REGION = "us-central1";
 const DEMO_CONFIG: FirebaseOptions = {
   projectId: "demo-catalog-jobs",
   apiKey: "demo-api-key",
@@ -45,7 +43,7 @@ export async function connectFirebase(): Promise<FirebaseServices> {
   const app = initializeApp(config);
   const auth = getAuth(app);
   const db = getFirestore(app);
-  const functions = getFunctions(app, FUNCTIONS_REGION);
+  const functions = getFunctions(app, __FUNCTIONS_REGION__);
   const host = window.location.hostname;
   const emulated = servedLocally(host);
   if (emulated) {

@@ -17,6 +17,9 @@ export const COLLECTIONS = {
   dailyShards: "shards",
 } as const;
 
+/** The engine's TASKS_LOCATION default: the region of its functions, the console's callables among them. */
+export const DEFAULT_FUNCTIONS_REGION = "us-central1";
+
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
 

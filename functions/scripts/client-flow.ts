@@ -2,7 +2,9 @@
  * Runs under the official Firebase Emulator Suite (`npm run test:emulators`): a client app on the
  * `firebase` JS SDK (modular), signed in through the Auth emulator, writes a job document, listens
  * to it from the first moment (`onSnapshot`) until it finishes, and reads its result, as a user
- * and as a curator; unauthorised clients are refused. Exits non-zero on any failure.
+ * and as a curator; unauthorised clients are refused. Then the operator CLI's `curators` commands
+ * grant and revoke the curator claim on the Auth emulator, and an account signs in with and without
+ * it. Exits non-zero on any failure.
  */
 import { initializeApp } from "firebase/app";
 import { connectAuthEmulator, getAuth, signInWithEmailAndPassword, signOut, type Auth } from "firebase/auth";
@@ -22,7 +24,10 @@ import {
   setLogLevel,
   updateDoc,
 } from "firebase/firestore";
+import type { Auth as AdminAuth } from "firebase-admin/auth";
 import { CONSOLE_ACCOUNTS, createConsoleAccounts, emulatorProject, initAdmin } from "./console-fixtures";
+import { CURATOR_CLAIM, authCuratorDirectory } from "../src/adapters/curators";
+import { runCli } from "../src/cli/run";
 import { seedDemoCatalog } from "../src/local/seed";
 import { FINAL_STATUSES, type JobStatus } from "../src/jobs/lifecycle";
 
@@ -198,6 +203,77 @@ async function main(): Promise<void> {
   await signOut(userClient.auth);
   check(await refused(setDoc(newJob(), job())), "a signed-out client writing a job is refused");
   check(await refused(getDoc(doc(userClient.db, "catalog_jobs", mine.id))), "a signed-out client reading a job is refused");
+
+  // ---- the operator CLI's curators commands
+  await curatorsCommands(admin.auth);
+}
+
+/** The operator CLI in-process, its curators commands on the Auth emulator. */
+async function catalogJobs(auth: AdminAuth, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, {
+    engine: () => {
+      throw new Error("the curators commands need no engine");
+    },
+    curators: () => authCuratorDirectory(auth),
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+/** `catalog-jobs curators`: grant, list and revoke, seen by the account when it signs in. */
+async function curatorsCommands(auth: AdminAuth): Promise<void> {
+  const email = "new-curator@example.com";
+  const password = "new-curator-password";
+  const user = (await auth.getUserByEmail(email).catch(() => null)) ?? (await auth.createUser({ email, password, emailVerified: true }));
+  await auth.setCustomUserClaims(user.uid, { team: "catalog" });
+  const claims = async () => (await auth.getUser(user.uid)).customClaims ?? {};
+  /** Signs in afresh (a new ID token) and says whether the token carries the claim and the rules let it read run history. */
+  const signIn = async (name: string) => {
+    const client = clientApp(name);
+    const signedIn = await signInWithEmailAndPassword(client.auth, email, password);
+    const token = await signedIn.user.getIdTokenResult();
+    const readsHistory = !(await refused(getDocs(collection(client.db, "catalog_run_summaries"))));
+    await signOut(client.auth);
+    return { claim: token.claims[CURATOR_CLAIM] === true, readsHistory };
+  };
+
+  const granted = await catalogJobs(auth, "curators", "grant", email);
+  check(
+    granted.code === 0 && granted.out === `${email} (${user.uid}) is a curator now`,
+    `catalog-jobs curators grant: ${granted.out}${granted.err}`,
+  );
+  const afterGrant = await claims();
+  check(
+    afterGrant[CURATOR_CLAIM] === true && afterGrant.team === "catalog",
+    "the account carries the curator claim, its other claims kept",
+  );
+  const asCurator = await signIn("new-curator");
+  check(asCurator.claim && asCurator.readsHistory, "signed in, its token carries the claim and the rules let it read run history");
+  const again = await catalogJobs(auth, "curators", "grant", email);
+  check(again.code === 0 && again.out.endsWith("nothing changed"), "granting it again changes nothing");
+
+  const listed = await catalogJobs(auth, "curators", "--json");
+  const emails = (JSON.parse(listed.out) as { email: string }[]).map((account) => account.email);
+  check(
+    emails.includes(email) && emails.includes(CONSOLE_ACCOUNTS.curator.email) && !emails.includes(CONSOLE_ACCOUNTS.user.email),
+    `catalog-jobs curators lists the curators and no one else (${emails.join(", ")})`,
+  );
+
+  const revoked = await catalogJobs(auth, "curators", "revoke", email);
+  check(
+    revoked.code === 0 && revoked.out === `${email} (${user.uid}) is not a curator now`,
+    `catalog-jobs curators revoke: ${revoked.out}${revoked.err}`,
+  );
+  const afterRevoke = await claims();
+  check(afterRevoke[CURATOR_CLAIM] === undefined && afterRevoke.team === "catalog", "the claim is gone, the other claims kept");
+  const asUser = await signIn("former-curator");
+  check(!asUser.claim && !asUser.readsHistory, "signed in again, its token has no claim and run history is refused");
+
+  const unknown = await catalogJobs(auth, "curators", "grant", "nobody@example.com");
+  check(unknown.code === 3 && unknown.err.endsWith("no account with the email nobody@example.com"), "an unknown email exits 3");
 }
 
 main().then(

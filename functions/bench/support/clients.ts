@@ -21,7 +21,7 @@ export class BenchClients {
     const name = `bench-${label}-${++opened}`;
     const db = firestoreClient({ projectId: this.projectId }, name);
     this.names.push(name);
-    if (counter && process.env.BENCH_UNCOUNTED !== "1") this.detachers.push(counter.attach(db));
+    if (counter) this.detachers.push(counter.attach(db));
     return db;
   }
 

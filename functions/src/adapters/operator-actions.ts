@@ -1,7 +1,7 @@
 /**
  * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
  * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
- * away from engine fields); these check the `catalog_admin` claim, validate the input, and call the
+ * away from engine fields); these check the curator claim (`curators.ts`), validate the input, and call the
  * engine's use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does.
  */
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
@@ -10,6 +10,7 @@ import { ChangeConflictError, ChangeNotFoundError, type RevertResult } from "../
 import type { Engine } from "../create-engine";
 import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import type { JobStatus } from "../jobs/lifecycle";
+import { CURATOR_CLAIM } from "./curators";
 
 export type ActionRequest = Pick<CallableRequest<unknown>, "auth" | "data">;
 
@@ -36,7 +37,7 @@ const changeInput = z.strictObject({ changeId: documentId });
 /** The caller's uid, if the caller is a curator. */
 function requireCurator(request: ActionRequest): string {
   if (!request.auth) throw new HttpsError("unauthenticated", "sign in first");
-  if (request.auth.token.catalog_admin !== true) throw new HttpsError("permission-denied", "curators only (the catalog_admin claim)");
+  if (request.auth.token[CURATOR_CLAIM] !== true) throw new HttpsError("permission-denied", `curators only (the ${CURATOR_CLAIM} claim)`);
   return request.auth.uid;
 }
 

@@ -3,6 +3,7 @@
  * and the help text made from them. Every command takes `--help`; read commands take `--json`.
  */
 import { parseArgs } from "node:util";
+import type { CuratorDirectory } from "../adapters/curators";
 import type { Engine } from "../create-engine";
 import { usageError } from "./errors";
 
@@ -19,6 +20,8 @@ interface OptionSpec {
 export interface CliContext {
   /** Created on first use, so help and usage errors never reach Firestore. */
   engine: () => Engine;
+  /** The curator claim's accounts (Firebase Auth), created on first use. */
+  curators: () => CuratorDirectory;
   out: (line: string) => void;
 }
 

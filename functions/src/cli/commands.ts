@@ -1,8 +1,10 @@
 /**
  * The operator CLI's commands, one entry each. They act through the engine's use cases (retry,
  * cancel, revert, runWatchdog), `submitJob` and the schedules' producer, never by writing job state
- * themselves; reads go to the engine's collections.
+ * themselves; reads go to the engine's collections. `curators` grants and revokes the console's
+ * curator claim through Firebase Auth.
  */
+import { CURATOR_CLAIM } from "../adapters/curators";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError } from "../jobs/errors";
@@ -410,6 +412,46 @@ const schedulesRun: CommandSpec = {
   },
 };
 
+const TOKEN_REFRESH = "It takes effect with the user's next ID token: at the next sign-in, or within the hour.";
+
+const curators: CommandSpec = {
+  name: "curators",
+  positionals: { min: 0, max: 0 },
+  summary: `The accounts with the curator claim (${CURATOR_CLAIM}): they see the console's data and act there.`,
+  details: ["Grant or revoke it with `curators grant <EMAIL>` and `curators revoke <EMAIL>`."],
+  json: true,
+  async run({ json }, ctx) {
+    const accounts = await ctx.curators().listCurators();
+    if (json) return ctx.out(toJson(accounts));
+    table(
+      ["EMAIL", "UID"],
+      accounts.map((account) => [account.email ?? "", account.uid]),
+    ).forEach(ctx.out);
+  },
+};
+
+/** `curators grant` and `curators revoke`: set or clear the claim of one account, keeping its other claims. */
+function curatorChange(curator: boolean): CommandSpec {
+  const verb = curator ? "grant" : "revoke";
+  return {
+    name: `curators ${verb}`,
+    args: "<EMAIL>",
+    positionals: { min: 1, max: 1 },
+    summary: curator
+      ? `Give the account with this email the curator claim (${CURATOR_CLAIM}): it may use the console and act there.`
+      : `Take the curator claim (${CURATOR_CLAIM}) from the account with this email.`,
+    details: ["The account must exist in Firebase Auth; its other custom claims are kept.", TOKEN_REFRESH],
+    json: true,
+    verb: `${verb} the curator claim of`,
+    async run({ args: [email], json }, ctx) {
+      const account = await ctx.curators().setCurator(email, curator);
+      if (json) return ctx.out(toJson({ ...account, curator }));
+      const now = curator ? "is a curator" : "is not a curator";
+      ctx.out(`${email} (${account.uid}) ${account.changed ? `${now} now` : `${now} already: nothing changed`}`);
+    },
+  };
+}
+
 export const COMMANDS: readonly CommandSpec[] = [
   submit,
   list,
@@ -424,4 +466,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   seed,
   schedules,
   schedulesRun,
+  curators,
+  curatorChange(true),
+  curatorChange(false),
 ];

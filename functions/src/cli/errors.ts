@@ -2,6 +2,7 @@
  * How the CLI ends: an exit code a script can act on, and for a failure one line on stderr (never a
  * stack trace). The engine's own errors are mapped here, so its use cases stay free of CLI concerns.
  */
+import { CuratorAccountNotFoundError } from "../adapters/curators";
 import { ChangeConflictError, ChangeNotFoundError } from "../apply/journal";
 import { ConfigError } from "../config";
 import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
@@ -14,7 +15,7 @@ export const EXIT_CODES = {
   failure: 1,
   /** The command line is wrong: unknown command or option, missing argument, malformed JSON or date, invalid payload. */
   usage: 2,
-  /** The job or change named does not exist. */
+  /** The job, change or account named does not exist. */
   notFound: 3,
 } as const;
 
@@ -23,7 +24,7 @@ export const EXIT_CODE_HELP = [
   `${EXIT_CODES.ok}  ok`,
   `${EXIT_CODES.failure}  failure: the command ran and failed or was refused (retrying a running job, a revert in conflict)`,
   `${EXIT_CODES.usage}  usage: unknown command or option, missing argument, malformed JSON or date, invalid payload`,
-  `${EXIT_CODES.notFound}  not found: the job or change named does not exist`,
+  `${EXIT_CODES.notFound}  not found: the job, change or account named does not exist`,
 ];
 
 type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
@@ -50,7 +51,8 @@ function refusedTransition(err: InvalidTransitionError, verb: string): string {
 export function failureOf(err: unknown, verb: string): { exitCode: ExitCode; message: string } {
   const [exitCode, message] = ((): [ExitCode, string] => {
     if (err instanceof CliError) return [err.exitCode, err.message];
-    if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError) return [EXIT_CODES.notFound, err.message];
+    if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError || err instanceof CuratorAccountNotFoundError)
+      return [EXIT_CODES.notFound, err.message];
     if (err instanceof InvalidJobError || err instanceof PageTokenError) return [EXIT_CODES.usage, err.message];
     if (err instanceof InvalidTransitionError) return [EXIT_CODES.failure, refusedTransition(err, verb)];
     if (err instanceof ChangeConflictError || err instanceof ConfigError) return [EXIT_CODES.failure, err.message];

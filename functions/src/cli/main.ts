@@ -7,6 +7,9 @@
  * jobs through its own watchdog).
  */
 import "./quiet-logs";
+import { getApp, getApps, initializeApp } from "firebase-admin/app";
+import { getAuth } from "firebase-admin/auth";
+import { authCuratorDirectory } from "../adapters/curators";
 import { loadEngineConfig } from "../config";
 import { firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
@@ -18,18 +21,21 @@ import { runCli } from "./run";
 /** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */
 const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
 
+const project = () => process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
+
 function connect(): Engine {
-  const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
   const config = loadEngineConfig();
   const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
     ? leaveToLocalEngine
-    : new CloudTasksQueue({ project, location: config.taskLocation, serviceAccount: taskServiceAccount() });
-  return createEngine({ db: firestoreClient({ projectId: project }), config, tasks, project });
+    : new CloudTasksQueue({ project: project(), location: config.taskLocation, serviceAccount: taskServiceAccount() });
+  return createEngine({ db: firestoreClient({ projectId: project() }), config, tasks, project: project() });
 }
 
 let engine: Engine | undefined;
 void runCli(process.argv.slice(2), {
   engine: () => (engine ??= connect()),
+  // The Auth emulator when FIREBASE_AUTH_EMULATOR_HOST names one, else the project's Firebase Auth.
+  curators: () => authCuratorDirectory(getAuth(getApps().length > 0 ? getApp() : initializeApp({ projectId: project() }))),
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
 }).then(async (code) => {

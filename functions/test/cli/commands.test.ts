@@ -1,4 +1,9 @@
-/** The CLI in-process: help for every command, tables, paging, summed ranges and the schedules list. */
+/**
+ * The CLI in-process: help for every command, tables, paging, summed ranges, the schedules list and
+ * the curators commands (over an in-memory directory here; `scripts/emulator-smoke.ts` runs them on
+ * the Auth emulator).
+ */
+import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory } from "../../src/adapters/curators";
 import { COMMANDS } from "../../src/cli/commands";
 import { runCli } from "../../src/cli/run";
 import { createEngine, type Engine } from "../../src/create-engine";
@@ -10,11 +15,32 @@ import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 const db = useFirestore();
 
-async function cli(argv: string[], config: Partial<EngineConfig> = {}, now?: () => Date) {
+/** Accounts by email, each with whether it carries the curator claim. */
+class MemoryDirectory implements CuratorDirectory {
+  constructor(readonly accounts: Map<string, CuratorAccount & { curator: boolean }>) {}
+
+  setCurator(email: string, curator: boolean) {
+    const account = this.accounts.get(email);
+    if (!account) return Promise.reject(new CuratorAccountNotFoundError(email));
+    const changed = account.curator !== curator;
+    account.curator = curator;
+    return Promise.resolve({ uid: account.uid, email, changed });
+  }
+
+  listCurators() {
+    return Promise.resolve([...this.accounts.values()].filter((a) => a.curator).map(({ uid, email }) => ({ uid, email })));
+  }
+}
+
+const unusedDirectory = (): CuratorDirectory => {
+  throw new Error("this command must not need the curator directory");
+};
+
+async function cli(argv: string[], config: Partial<EngineConfig> = {}, now?: () => Date, curators = unusedDirectory) {
   const engine: Engine = createEngine({ db, config: testConfig(config), tasks: new RecordingTasks(), now });
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { engine: () => engine, out: (line) => out.push(line), err: (line) => err.push(line) });
+  const code = await runCli(argv, { engine: () => engine, curators, out: (line) => out.push(line), err: (line) => err.push(line) });
   return { code, out: out.join("\n"), err };
 }
 
@@ -46,7 +72,12 @@ describe("help", () => {
       throw new Error("help must not need the engine");
     };
     const out: string[] = [];
-    const code = await runCli([...name.split(" "), "--help"], { engine, out: (line) => out.push(line), err: () => undefined });
+    const code = await runCli([...name.split(" "), "--help"], {
+      engine,
+      curators: unusedDirectory,
+      out: (line) => out.push(line),
+      err: () => undefined,
+    });
     expect(code).toBe(0);
     expect(out.join("\n")).toMatch(new RegExp(`^usage: catalog-jobs ${name}[\\s\\S]*-h, --help`));
   });
@@ -172,5 +203,46 @@ describe("schedules", () => {
       /DUPLICATE_DETECTION_SCAN +scans-duplicateDetectionScan +0 3 \* \* 0 +Europe\/Berlin +week .* 2026-12-06T02:00:00\.000Z/,
     );
     expect(out).toMatch(/QUALITY_SCAN +scans-qualityScan .* false .* off$/m);
+  });
+});
+
+describe("curators", () => {
+  const directory = () =>
+    new MemoryDirectory(
+      new Map([
+        ["ana@example.com", { uid: "u-ana", email: "ana@example.com", curator: true }],
+        ["bo@example.com", { uid: "u-bo", email: "bo@example.com", curator: false }],
+      ]),
+    );
+
+  it("lists the accounts with the claim", async () => {
+    const accounts = directory();
+    const { code, out } = await cli(["curators"], {}, undefined, () => accounts);
+    expect(code).toBe(0);
+    expect(out.split("\n")).toEqual([expect.stringMatching(/^EMAIL +UID$/), expect.stringMatching(/^ana@example\.com +u-ana$/)]);
+    const json = await cli(["curators", "--json"], {}, undefined, () => accounts);
+    expect(JSON.parse(json.out)).toEqual([{ uid: "u-ana", email: "ana@example.com" }]);
+  });
+
+  it("grants and revokes, and says when nothing changed", async () => {
+    const accounts = directory();
+    const use = () => accounts;
+    expect((await cli(["curators", "grant", "bo@example.com"], {}, undefined, use)).out).toBe("bo@example.com (u-bo) is a curator now");
+    expect(accounts.accounts.get("bo@example.com")?.curator).toBe(true);
+    expect((await cli(["curators", "grant", "bo@example.com"], {}, undefined, use)).out).toBe(
+      "bo@example.com (u-bo) is a curator already: nothing changed",
+    );
+    const revoked = await cli(["curators", "revoke", "ana@example.com", "--json"], {}, undefined, use);
+    expect(JSON.parse(revoked.out)).toEqual({ uid: "u-ana", email: "ana@example.com", changed: true, curator: false });
+    expect(accounts.accounts.get("ana@example.com")?.curator).toBe(false);
+  });
+
+  it("exits 3 for an unknown account and 2 without an email", async () => {
+    const unknown = await cli(["curators", "grant", "nobody@example.com"], {}, undefined, directory);
+    expect(unknown.code).toBe(3);
+    expect(unknown.err).toEqual(["catalog-jobs curators grant: no account with the email nobody@example.com"]);
+    const missing = await cli(["curators", "revoke"], {}, undefined, directory);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toEqual([expect.stringMatching(/curators revoke needs <EMAIL>/)]);
   });
 });

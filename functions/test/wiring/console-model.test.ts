@@ -1,10 +1,12 @@
 /**
  * The operator console is a package of its own (a browser bundle that must not pull in the engine),
- * so its model.ts restates the engine's names: collections, lanes, statuses, job types. This keeps
- * the two from drifting apart: each list the console holds is derived here from the engine's source.
+ * so its model.ts restates the engine's names: collections, lanes, statuses, job types, the default
+ * region of its functions. This keeps the two from drifting apart: each list the console holds is
+ * derived here from the engine's source.
  */
 import * as consoleModel from "../../../console/src/model";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { loadEngineConfig } from "../../src/config";
 import { registry } from "../../src/handlers";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { FINAL_STATUSES, JOB_STATUSES, OPEN_STATUSES, RETRYABLE_STATUSES, WORKER_STATUSES, nextStatus } from "../../src/jobs/lifecycle";
@@ -19,6 +21,10 @@ describe("the console's model names what the engine has", () => {
     expect(changes).toBe(APPLY_COLLECTIONS.changes);
     for (const [key, name] of Object.entries(jobCollections))
       expect([key, name]).toEqual([key, JOB_COLLECTIONS[key as keyof typeof jobCollections]]);
+  });
+
+  it("the region of the functions when TASKS_LOCATION is not set", () => {
+    expect(consoleModel.DEFAULT_FUNCTIONS_REGION).toBe(loadEngineConfig({}).taskLocation);
   });
 
   it("lanes and job types", () => {

@@ -1,0 +1,59 @@
+/**
+ * Who is a curator: the custom claim the console's callables (`operator-actions.ts`) and the
+ * Firestore rules check, and the directory that grants and revokes it (`catalog-jobs curators`).
+ */
+import type { Auth, UserRecord } from "firebase-admin/auth";
+
+/** The custom claim curators carry; `firestore.rules` checks the same name. */
+export const CURATOR_CLAIM = "catalog_admin";
+
+export interface CuratorAccount {
+  uid: string;
+  email: string | null;
+}
+
+export interface CuratorDirectory {
+  /** Grants (`curator: true`) or revokes the claim of the account with `email`; whether that changed it. */
+  setCurator(email: string, curator: boolean): Promise<CuratorAccount & { changed: boolean }>;
+  /** Every account that carries the claim. */
+  listCurators(): Promise<CuratorAccount[]>;
+}
+
+export class CuratorAccountNotFoundError extends Error {
+  constructor(readonly email: string) {
+    super(`no account with the email ${email}`);
+    this.name = "CuratorAccountNotFoundError";
+  }
+}
+
+const isCurator = (user: UserRecord) => user.customClaims?.[CURATOR_CLAIM] === true;
+const accountOf = (user: UserRecord): CuratorAccount => ({ uid: user.uid, email: user.email ?? null });
+
+/** The directory over Firebase Auth (the Admin SDK; the Auth emulator when FIREBASE_AUTH_EMULATOR_HOST is set). */
+export function authCuratorDirectory(auth: Auth): CuratorDirectory {
+  return {
+    async setCurator(email, curator) {
+      const user = await auth.getUserByEmail(email).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code === "auth/user-not-found") throw new CuratorAccountNotFoundError(email);
+        throw err;
+      });
+      const changed = isCurator(user) !== curator;
+      if (changed) {
+        // The account's other claims stay as they are.
+        const { [CURATOR_CLAIM]: _previous, ...others } = user.customClaims ?? {};
+        await auth.setCustomUserClaims(user.uid, curator ? { ...others, [CURATOR_CLAIM]: true } : others);
+      }
+      return { ...accountOf(user), changed };
+    },
+    async listCurators() {
+      const curators: CuratorAccount[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await auth.listUsers(1000, pageToken);
+        curators.push(...page.users.filter(isCurator).map(accountOf));
+        pageToken = page.pageToken;
+      } while (pageToken);
+      return curators;
+    },
+  };
+}
