@@ -7,6 +7,7 @@ import { onIdTokenChanged, signOut, type User } from "firebase/auth";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { operatorActions } from "./actions";
 import { ConsoleData } from "./data";
+import { CURATOR_CLAIM } from "./model";
 import type { FirebaseServices } from "./firebase";
 import { parseRoute, type Route } from "./routes";
 import { Loading } from "./ui/parts";
@@ -39,7 +40,7 @@ function useSession(firebase: FirebaseServices): Session {
           return;
         }
         user.getIdTokenResult().then(
-          (token) => setSession({ state: "signed-in", user, curator: token.claims.catalog_admin === true }),
+          (token) => setSession({ state: "signed-in", user, curator: token.claims[CURATOR_CLAIM] === true }),
           () => setSession({ state: "signed-in", user, curator: false }),
         );
       }),
@@ -107,7 +108,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
           <article data-testid="not-curator">
             <h2>Curators only</h2>
             <p>
-              You are signed in as {session.user.email ?? session.user.uid}, without the <code>catalog_admin</code> claim. The queue, job
+              You are signed in as {session.user.email ?? session.user.uid}, without the <code>{CURATOR_CLAIM}</code> claim. The queue, job
               details, history and actions are shown to curators only.
             </p>
           </article>

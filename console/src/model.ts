@@ -17,6 +17,9 @@ export const COLLECTIONS = {
   dailyShards: "shards",
 } as const;
 
+/** The custom claim curators carry (the engine's CURATOR_CLAIM): the console shows engine data and actions to them only. */
+export const CURATOR_CLAIM = "catalog_admin";
+
 /** The engine's TASKS_LOCATION default: the region of its functions, the console's callables among them. */
 export const DEFAULT_FUNCTIONS_REGION = "us-central1";
 

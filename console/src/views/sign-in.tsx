@@ -1,6 +1,7 @@
 /** Email and password sign-in (Firebase Auth; the Auth emulator locally). */
 import { type Auth, signInWithEmailAndPassword } from "firebase/auth";
 import { useState } from "preact/hooks";
+import { CURATOR_CLAIM } from "../model";
 
 export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
   const [email, setEmail] = useState("");
@@ -19,7 +20,7 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
   return (
     <article class="sign-in">
       <h2>Sign in</h2>
-      <p class="muted">The console shows the engine's queue, jobs and history to curators (accounts with the catalog_admin claim).</p>
+      <p class="muted">The console shows the engine's queue, jobs and history to curators (accounts with the {CURATOR_CLAIM} claim).</p>
       <form onSubmit={submit}>
         <label>
           Email

@@ -1,10 +1,11 @@
 /**
  * The operator console is a package of its own (a browser bundle that must not pull in the engine),
- * so its model.ts restates the engine's names: collections, lanes, statuses, job types, the default
- * region of its functions. This keeps the two from drifting apart: each list the console holds is
+ * so its model.ts restates the engine's names: collections, lanes, statuses, job types, the curator
+ * claim, the default region of its functions. This keeps the two from drifting apart: each list the console holds is
  * derived here from the engine's source.
  */
 import * as consoleModel from "../../../console/src/model";
+import { CURATOR_CLAIM } from "../../src/adapters/curators";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { loadEngineConfig } from "../../src/config";
 import { registry } from "../../src/handlers";
@@ -21,6 +22,10 @@ describe("the console's model names what the engine has", () => {
     expect(changes).toBe(APPLY_COLLECTIONS.changes);
     for (const [key, name] of Object.entries(jobCollections))
       expect([key, name]).toEqual([key, JOB_COLLECTIONS[key as keyof typeof jobCollections]]);
+  });
+
+  it("the curator claim", () => {
+    expect(consoleModel.CURATOR_CLAIM).toBe(CURATOR_CLAIM);
   });
 
   it("the region of the functions when TASKS_LOCATION is not set", () => {
