@@ -132,6 +132,17 @@ async function refused(attempt: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** True when the call goes through, false when the rules refuse it; any other error is thrown. */
+async function allowed(attempt: Promise<unknown>): Promise<boolean> {
+  try {
+    await attempt;
+    return true;
+  } catch (err) {
+    if ((err as { code?: unknown }).code === "permission-denied") return false;
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   setLogLevel("silent");
   const admin = initAdmin();
@@ -235,7 +246,7 @@ async function curatorsCommands(auth: AdminAuth): Promise<void> {
     const client = clientApp(name);
     const signedIn = await signInWithEmailAndPassword(client.auth, email, password);
     const token = await signedIn.user.getIdTokenResult();
-    const readsHistory = !(await refused(getDocs(collection(client.db, "catalog_run_summaries"))));
+    const readsHistory = await allowed(getDocs(collection(client.db, "catalog_run_summaries")));
     await signOut(client.auth);
     return { claim: token.claims[CURATOR_CLAIM] === true, readsHistory };
   };

@@ -62,8 +62,6 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
     expect(await alias(db, "old_rows")).toMatchObject({ family_slug: "row", is_family_alias: true });
   });
 
-  // Known validator gap (catalog-rules): keeping one target of a both-targets alias is reported as
-  // ALIAS_COLLISION, so this repair currently ends in needs_review. Passes once that is fixed.
   it("keeps the valid target of an alias with both targets", async () => {
     await seedDemo(db);
     const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["overhead-press"] });

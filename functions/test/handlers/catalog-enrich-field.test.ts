@@ -131,6 +131,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     const cost = parent.result_summary.children_llm.estimated_cost_usd as number;
     expect(cost).toBeGreaterThan(0);
     const shardCosts = (await shardsOf(jobId)).map((doc) => doc.get("result_summary.llm.estimated_cost_usd") as number);
+    expect(shardCosts).toHaveLength(3);
     expect(shardCosts.every((c) => c > 0)).toBe(true);
     const day = await engine.history.getDailySummary(dayKey(new Date()));
     expect(day).toMatchObject({ llm_calls: 5 });

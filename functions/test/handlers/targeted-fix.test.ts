@@ -36,24 +36,32 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
 
   it("patches fields", async () => {
     const description = "A single-leg machine press that trains each leg on its own to even out strength between the sides.";
-    await fix({ exercise_doc_ids: ["leg_press__single-leg-press-machine"], fix_type: "patch", fix_data: { patch: { description } } });
+    const run = await fix({
+      exercise_doc_ids: ["leg_press__single-leg-press-machine"],
+      fix_type: "patch",
+      fix_data: { patch: { description } },
+    });
+    // A dry run plans the same change it does not make.
+    expect(run.summary).toMatchObject({ fix_type: "patch", changed: ["leg_press__single-leg-press-machine"] });
     if (mode === "dry_run") return;
     expect(await exercise(db, "leg_press__single-leg-press-machine")).toMatchObject({ description });
   });
 
   it("archives exercises and recomputes their family's registry", async () => {
-    await fix({ exercise_doc_ids: ["squat__squat-smith-machine"], fix_type: "archive" });
+    const run = await fix({ exercise_doc_ids: ["squat__squat-smith-machine"], fix_type: "archive" });
+    expect(run.summary).toMatchObject({ fix_type: "archive", changed: ["squat__squat-smith-machine"] });
     if (mode === "dry_run") return;
     expect(await exercise(db, "squat__squat-smith-machine")).toMatchObject({ status: "deprecated", deprecated_at: expect.anything() });
     expect(await family(db, "squat")).toMatchObject({ exercise_count: 4 });
   });
 
   it("marks an exercise merged into another and points its aliases there", async () => {
-    await fix({
+    const run = await fix({
       exercise_doc_ids: ["squat__squat-dumbbell"],
       fix_type: "mark_merged",
       fix_data: { merged_into: "squat__squat-kettlebell" },
     });
+    expect(run.summary).toMatchObject({ fix_type: "mark_merged", changed: expect.arrayContaining(["squat__squat-dumbbell"]) });
     if (mode === "dry_run") return;
     expect(await exercise(db, "squat__squat-dumbbell")).toMatchObject({ status: "merged", merged_into: "squat__squat-kettlebell" });
     expect(await alias(db, "goblet-squat")).toMatchObject({ exercise_id: "squat__squat-kettlebell" });

@@ -30,11 +30,27 @@ function pool(options: CandidatePoolOptions = {}, spreadFrom = 0) {
   return { queue, polls, spreadPolls, pool: new CandidatePool(queue, { random: () => 0, ...options }) };
 }
 
-/** How long the pool keeps a worker waiting after a lease lost (ms). */
+/**
+ * How long the pool keeps a worker waiting after a lease lost (ms), on jest's clock, a millisecond at
+ * a time: exact, however busy the machine.
+ */
 async function lossWait(candidates: CandidatePool): Promise<number> {
-  const started = Date.now();
-  await candidates.lost(LANE);
-  return Date.now() - started;
+  jest.useFakeTimers({ now: Date.now() });
+  try {
+    let over = false;
+    const waiting = candidates.lost(LANE).then(() => {
+      over = true;
+    });
+    let waited = 0;
+    for (; !over; waited++) {
+      if (waited > 60_000) throw new Error("the wait after a lost lease did not end");
+      await jest.advanceTimersByTimeAsync(1);
+    }
+    await waiting;
+    return waited;
+  } finally {
+    jest.useRealTimers();
+  }
 }
 
 describeWithFullEmulator("candidate pool", () => {
@@ -161,12 +177,7 @@ describeWithFullEmulator("candidate pool", () => {
     for (let i = 0; i < 3; i++) await queue.lease((await candidates.next(LANE))!, "other-process");
     // All three candidates of the page were lost: 200 ms after the first loss, 400 after the second, then the longest (not 800).
     const waits = [await lossWait(candidates), await lossWait(candidates), await lossWait(candidates)];
-    // Timers never fire early (a millisecond of rounding aside); the upper bounds leave a slow machine 190–290 ms.
-    expect(waits[0]).toBeGreaterThanOrEqual(195);
-    expect(waits[0]).toBeLessThan(390);
-    expect(waits[1]).toBeGreaterThanOrEqual(395);
-    expect(waits[2]).toBeGreaterThanOrEqual(495);
-    expect(waits[2]).toBeLessThan(790);
+    expect(waits).toEqual([200, 400, 500]);
     await candidates.next(LANE);
     // The first poll in strict order; the one after the losses spread, and smaller.
     expect(polls.mock.calls.map(([, limit]) => limit)).toEqual([3]);
@@ -177,9 +188,7 @@ describeWithFullEmulator("candidate pool", () => {
     const { pool: candidates } = pool({ backoffMs: { first: 200, max: 1_000 }, random: () => 1 });
     await lossWait(candidates);
     candidates.won(LANE, "some-job", 1);
-    const wait = await lossWait(candidates);
-    expect(wait).toBeGreaterThanOrEqual(195);
-    expect(wait).toBeLessThan(390);
+    expect(await lossWait(candidates)).toBe(200);
   });
 
   it("remembers the leases it won, up to a bound, to tell a served wake-up", () => {

@@ -23,6 +23,9 @@ function emulatorHostAndPort(): { host: string; port: number } {
 
 export type CaseOutcome = { ok: true } | { ok: false; reason: string };
 
+/** The client SDK's error codes of a call that did not reach a rules decision. */
+const NOT_ABOUT_THE_RULES = new Set(["unavailable", "deadline-exceeded", "internal", "unknown", "cancelled", "resource-exhausted"]);
+
 /**
  * One emulator project: client contexts per actor and lane (kept: a new context costs a
  * connection), and an Admin client for the seed. Cases run side by side each take a lane of their
@@ -64,8 +67,10 @@ export class RulesProject {
   }
 
   /**
-   * Whether the rules decided as the case expects. Any other error (a document missing, say) is a
-   * failure too: under weakened rules an earlier case may have deleted what this one needs.
+   * Whether the rules decided as the case expects. Another refusal of the data (a document missing,
+   * say) is a failure too: under weakened rules an earlier case may have deleted what this one needs.
+   * An error of the emulator or the connection is thrown: it says nothing about the rules, so it must
+   * neither pass a case nor count as a mutant caught.
    */
   async run(c: RulesCase, lane = 0): Promise<CaseOutcome> {
     try {
@@ -73,7 +78,9 @@ export class RulesProject {
       return c.expect === "allow" ? { ok: true } : { ok: false, reason: "allowed, expected a denial" };
     } catch (err) {
       const message = (err as Error).message;
-      if ((err as { code?: unknown }).code !== "permission-denied") return { ok: false, reason: `failed: ${message}` };
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === "string" && NOT_ABOUT_THE_RULES.has(code)) throw err;
+      if (code !== "permission-denied") return { ok: false, reason: `failed: ${message}` };
       return c.expect === "deny" ? { ok: true } : { ok: false, reason: `denied, expected to be allowed: ${message}` };
     }
   }

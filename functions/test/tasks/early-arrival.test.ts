@@ -40,6 +40,9 @@ function flakyAudit(runs: string[]) {
   });
 }
 
+/** The engine's clock: it stands still until the test moves it, so "early" does not depend on the machine's pace. */
+const clock = { ms: 0 };
+
 function engineWithCloudTasks(runs: string[]): Engine {
   const tasks = new CloudTasksQueue({
     project: "demo-catalog-jobs",
@@ -47,23 +50,22 @@ function engineWithCloudTasks(runs: string[]): Engine {
     serviceAccount: async () => "runtime-sa@demo-catalog-jobs.iam.gserviceaccount.com",
     clientOptions: fakeClientOptions("rest", port),
   });
-  // A backoff of 1–2 s: long enough to deliver a task early, short enough to wait for.
   const config = testConfig({ backoffBaseMs: 2_000, backoffMaxMs: 4_000 });
-  return createEngine({ db, config, tasks, registry: flakyAudit(runs) });
+  clock.ms = Date.now();
+  return createEngine({ db, config, tasks, registry: flakyAudit(runs), now: () => new Date(clock.ms) });
 }
 
 const scheduledMs = (task: ReceivedTask) => task.scheduleTime!.seconds * 1000 + task.scheduleTime!.nanos / 1e6;
 const shortName = (task: ReceivedTask) => task.name.split("/").pop();
 /** What Cloud Tasks would POST to the function: the body's `data`. */
 const deliver = (engine: Engine, task: ReceivedTask) => handleLaneTask(engine, "priority", (task.body as { data: unknown }).data);
-const sleepUntil = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - Date.now())));
 
 describe("a wake-up for a run_after with milliseconds", () => {
   it("is scheduled for exactly run_after; early arrivals re-enqueue under new time-named tasks; on time it runs the job", async () => {
     const runs: string[] = [];
     const engine = engineWithCloudTasks(runs);
     const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
-    await engine.tasks.enqueueWakeup({ lane: "priority", jobId, attempt: 0, epoch: 0, runAfter: new Date() });
+    await engine.tasks.enqueueWakeup({ lane: "priority", jobId, attempt: 0, epoch: 0, runAfter: new Date(clock.ms) });
     await deliver(engine, fake.received[0]);
 
     // The first run failed; the job waits for its backoff and a wake-up is scheduled for it.
@@ -73,7 +75,7 @@ describe("a wake-up for a run_after with milliseconds", () => {
     expect(retry).toBeDefined();
     expect(scheduledMs(retry)).toBe(job.run_after.getTime()); // to the millisecond, not rounded down
     const target = job.run_after.getTime();
-    expect(target - Date.now()).toBeGreaterThan(300); // still early for what follows
+    expect(target).toBeGreaterThan(clock.ms); // early for what follows: the clock stands still until moved
 
     // Delivered before run_after (a clock that runs behind): nothing runs, a wake-up named for the target is asked for.
     await deliver(engine, retry);
@@ -97,7 +99,7 @@ describe("a wake-up for a run_after with milliseconds", () => {
     expect(fake.tasks.size).toBe(created);
 
     // At its schedule time the task runs the job: no watchdog involved.
-    await sleepUntil(scheduledMs(retry) + 20);
+    clock.ms = scheduledMs(retry) + 20;
     const reports = await deliver(engine, retry);
     expect(reports.map((report) => [report.jobId, report.status])).toEqual([[jobId, "succeeded_dry_run"]]);
     expect(runs).toEqual([jobId, jobId]);

@@ -9,10 +9,19 @@ import { testConfig, useRuntime, waitFor } from "../helpers/runtime";
 const db = useFirestore();
 const startRuntime = useRuntime(db);
 
-/** A clock 300 ms before the next full minute, so an every-minute schedule fires at once. */
+/** How long before a full minute the runtime's clock starts: an every-minute schedule fires that soon. */
+const LEAD_MS = 1_000;
+
+/**
+ * A clock that reads LEAD_MS before a full minute when the runtime first reads it (not when the test
+ * made it), so the minute comes LEAD_MS after the runtime starts however long its start took.
+ */
 function justBeforeAMinute(): () => Date {
-  const offset = 60_000 - (Date.now() % 60_000) - 300;
-  return () => new Date(Date.now() + offset);
+  let offset: number | undefined;
+  return () => {
+    offset ??= 60_000 - (Date.now() % 60_000) - LEAD_MS;
+    return new Date(Date.now() + offset);
+  };
 }
 
 /** Only QUALITY_SCAN switched on, every minute; the lanes run nothing (the job is what is looked at). */
@@ -26,7 +35,8 @@ const scanJobs = async () => (await db.collection(JOB_COLLECTIONS.jobs).where("c
 describeWithFullEmulator("schedules in the local runtime", () => {
   it("are off by default", async () => {
     await startRuntime(registry, { config: everyMinute, now: justBeforeAMinute(), maxConcurrent: { priority: 0, maintenance: 0 } });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The runtime read its clock while starting: the minute has come once this is over.
+    await new Promise((resolve) => setTimeout(resolve, LEAD_MS + 1_500));
     expect(await scanJobs()).toHaveLength(0);
   });
 
