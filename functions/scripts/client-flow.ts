@@ -122,16 +122,6 @@ async function firstNonEmpty(ref: CollectionReference, timeoutMs = 10_000): Prom
   });
 }
 
-/** True when the promise fails with the rules' permission-denied. */
-async function refused(attempt: Promise<unknown>): Promise<boolean> {
-  try {
-    await attempt;
-    return false;
-  } catch (err) {
-    return (err as { code?: unknown }).code === "permission-denied";
-  }
-}
-
 /** True when the call goes through, false when the rules refuse it; any other error is thrown. */
 async function allowed(attempt: Promise<unknown>): Promise<boolean> {
   try {
@@ -142,6 +132,9 @@ async function allowed(attempt: Promise<unknown>): Promise<boolean> {
     throw err;
   }
 }
+
+/** True when the rules refuse the call (permission-denied); any other error is thrown. */
+const refused = async (attempt: Promise<unknown>): Promise<boolean> => !(await allowed(attempt));
 
 async function main(): Promise<void> {
   setLogLevel("silent");

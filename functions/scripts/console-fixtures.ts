@@ -3,10 +3,10 @@
  * without it), written with the Admin SDK for the client-SDK flow and `npm run console`. The
  * console's browser tests create the same accounts from the same file through the Auth emulator.
  */
-import { getApps, initializeApp } from "firebase-admin/app";
 import { type Auth, getAuth } from "firebase-admin/auth";
 import { type Firestore, getFirestore } from "firebase-admin/firestore";
 import demoAccounts from "../../console/test/demo-accounts.json";
+import { adminApp } from "../src/firestore";
 
 /** The console's browser tests read the same file. */
 export const CONSOLE_ACCOUNTS = demoAccounts;
@@ -19,7 +19,7 @@ export function initAdmin(): { db: Firestore; auth: Auth } {
   if (!process.env.FIREBASE_AUTH_EMULATOR_HOST || !process.env.FIRESTORE_EMULATOR_HOST) {
     throw new Error("run under the Emulator Suite (firebase emulators:exec): the Auth or Firestore emulator is not set");
   }
-  const app = getApps()[0] ?? initializeApp({ projectId: emulatorProject() });
+  const app = adminApp({ projectId: emulatorProject() });
   return { db: getFirestore(app), auth: getAuth(app) };
 }
 

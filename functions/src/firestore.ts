@@ -8,16 +8,19 @@ import { type Firestore, getFirestore } from "firebase-admin/firestore";
 const DEFAULT_APP = "[DEFAULT]";
 const clients = new Map<string, Firestore>();
 
+/** The firebase-admin app `name` (the default app unless named), created with `options` when it does not exist yet. */
+export function adminApp(options: AppOptions = {}, name = DEFAULT_APP): App {
+  return getApps().find((existing) => existing.name === name) ?? initializeApp(options, name);
+}
+
 /**
- * The Firestore client of the firebase-admin app `name` (the default app unless named), creating
- * the app with `options` when it does not exist yet. A named app is a separate client, as another
- * function instance would have.
+ * The Firestore client of the firebase-admin app `name` (see `adminApp`). A named app is a separate
+ * client, as another function instance would have.
  */
 export function firestoreClient(options: AppOptions = {}, name = DEFAULT_APP): Firestore {
   let db = clients.get(name);
   if (!db) {
-    const app: App = getApps().find((existing) => existing.name === name) ?? initializeApp(options, name);
-    db = getFirestore(app);
+    db = getFirestore(adminApp(options, name));
     // Optional fields are left out rather than written as undefined (which Firestore refuses).
     db.settings({ ignoreUndefinedProperties: true });
     clients.set(name, db);

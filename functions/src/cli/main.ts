@@ -7,11 +7,10 @@
  * jobs through its own watchdog).
  */
 import "./quiet-logs";
-import { getApp, getApps, initializeApp } from "firebase-admin/app";
 import { getAuth } from "firebase-admin/auth";
 import { authCuratorDirectory } from "../adapters/curators";
 import { loadEngineConfig } from "../config";
-import { firestoreClient } from "../firestore";
+import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { taskServiceAccount } from "../tasks/service-account";
@@ -35,7 +34,7 @@ let engine: Engine | undefined;
 void runCli(process.argv.slice(2), {
   engine: () => (engine ??= connect()),
   // The Auth emulator when FIREBASE_AUTH_EMULATOR_HOST names one, else the project's Firebase Auth.
-  curators: () => authCuratorDirectory(getAuth(getApps().length > 0 ? getApp() : initializeApp({ projectId: project() }))),
+  curators: () => authCuratorDirectory(getAuth(adminApp({ projectId: project() }))),
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
 }).then(async (code) => {

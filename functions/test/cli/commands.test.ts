@@ -1,6 +1,6 @@
 /**
  * The CLI in-process: help for every command, tables, paging, summed ranges, the schedules list and
- * the curators commands (over an in-memory directory here; `scripts/emulator-smoke.ts` runs them on
+ * the curators commands (over an in-memory directory here; `scripts/client-flow.ts` runs them on
  * the Auth emulator).
  */
 import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory } from "../../src/adapters/curators";

@@ -1,7 +1,6 @@
 /** A client's write sent again when it was refused, as the chaos run's clients write (`scripts/chaos.ts`). */
+import { setTimeout as sleep } from "node:timers/promises";
 import { grpcCode } from "../../src/util/grpc-status";
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Sends a write up to three times, pausing 500 ms, then 1 s: the emulator cancels a call now and then
@@ -12,7 +11,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function sentAgainWhenRefused(
   send: () => Promise<unknown>,
   landedBefore?: number,
-  pause: (ms: number) => Promise<void> = sleep,
+  pause: (ms: number) => Promise<unknown> = sleep,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
