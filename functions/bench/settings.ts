@@ -3,6 +3,8 @@
  * client jobs, 10,000 finished jobs, ...). BENCH_QUICK=1 (or `npm run bench -- --quick`) shrinks
  * them for a run of a few minutes; a BENCH_* variable set as well still wins.
  */
+import { MAX_PRIORITY } from "../src/jobs/model";
+
 export const SCENARIO_NAMES = ["worker", "apply", "client", "race", "watchdog", "daily", "shard", "load"] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -17,6 +19,11 @@ export interface BenchSettings {
   jobs: number;
   /** Worker levels of the worker-path scenarios (BENCH_WORKERS). */
   workers: number[];
+  /**
+   * Priorities the worker-path backlogs (engine and naive) take in turn (`backlogPriority`: 0, 100, 200, ...;
+   * BENCH_PRIORITIES). Each one's end is a point where every worker meets on its last jobs.
+   */
+  priorities: number;
   /**
    * Rounds of the no-change engine levels, run in turn (1, 4, 16; then 4, 16, 1; then 16, 1, 4; ...),
    * each level reporting its median round, so no level is measured only at one moment of the
@@ -70,6 +77,23 @@ function intList(env: NodeJS.ProcessEnv, name: string, fallback: number[]): numb
   return raw.split(",").map((part) => positiveInt({ [name]: part.trim() }, name, 0));
 }
 
+const PRIORITY_STEP = 100;
+
+/**
+ * The priority of a worker-path backlog's `i`-th job: the backlog takes `priorities` priorities in
+ * turn, as a real one has several, so workers must keep priority order while they spread out.
+ */
+export const backlogPriority = (i: number, priorities: number): number => (i % priorities) * PRIORITY_STEP;
+
+/** The backlog's priorities stop at the job model's highest. */
+function priorityCount(env: NodeJS.ProcessEnv): number {
+  const priorities = positiveInt(env, "BENCH_PRIORITIES", 5);
+  const most = Math.floor(MAX_PRIORITY / PRIORITY_STEP) + 1;
+  if (priorities > most)
+    throw new Error(`BENCH_PRIORITIES must be at most ${most} (priorities 0 to ${MAX_PRIORITY} by ${PRIORITY_STEP}), got ${priorities}`);
+  return priorities;
+}
+
 function scenarioList(raw: string | undefined): ScenarioName[] {
   if (raw === undefined || raw === "") return [...SCENARIO_NAMES];
   return raw.split(",").map((name) => {
@@ -114,6 +138,7 @@ export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     warmUpJobs: env.BENCH_WARMUP_JOBS === "0" ? 0 : positiveInt(env, "BENCH_WARMUP_JOBS", sizes.warmUpJobs),
     jobs: positiveInt(env, "BENCH_JOBS", sizes.jobs),
     workers: intList(env, "BENCH_WORKERS", [1, 4, 16]),
+    priorities: priorityCount(env),
     rounds: positiveInt(env, "BENCH_ROUNDS", sizes.rounds),
     applyJobs: positiveInt(env, "BENCH_APPLY_JOBS", sizes.applyJobs),
     levelTimeoutMs: positiveInt(env, "BENCH_TIMEOUT_S", 60) * 1000,

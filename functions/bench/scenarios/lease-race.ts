@@ -36,7 +36,7 @@ export async function runLeaseRace(ctx: BenchContext): Promise<Row> {
     const errors = new ErrorTally();
     for (let round = 0; round < rounds; round++) {
       await project.clear();
-      await createJobs(seederEngine, await NO_CHANGE_JOB.prepare(seeder, 1));
+      await createJobs(seederEngine, await NO_CHANGE_JOB.prepare(seeder, 1, 1));
       const started = Date.now();
       const reports = await Promise.all(
         engines.map((engine, i) => errors.guard(() => engine.worker(`racer-${round}-${i}`).runNext(["priority"]))),

@@ -18,6 +18,7 @@ import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { OpCounter } from "../billing-counter";
 import { withClients } from "../support/clients";
 import type { BenchContext } from "../support/context";
+import { backlogPriority } from "../settings";
 import { jobsRow, readJobOutcomes } from "../support/jobs";
 import { ErrorTally } from "../support/errors";
 import type { Row } from "../support/row";
@@ -26,14 +27,14 @@ const NAIVE = { jobs: "naive_jobs", history: "naive_run_history", daily: "naive_
 const PAGE_SIZE = 20;
 const LEASE_MS = 5 * 60_000;
 
-async function seedNaiveJobs(db: Firestore, jobs: number): Promise<void> {
+async function seedNaiveJobs(db: Firestore, jobs: number, priorities: number): Promise<void> {
   for (let start = 0; start < jobs; start += 400) {
     const batch = db.batch();
     for (let i = start; i < Math.min(jobs, start + 400); i++) {
       batch.set(db.collection(NAIVE.jobs).doc(`naive-${i}`), {
         type: "FAMILY_AUDIT",
         payload: { family_slug: "bench", mode: "dry_run" },
-        priority: (i % 5) * 100,
+        priority: backlogPriority(i, priorities),
         status: "queued",
         created_at: Timestamp.now(),
         attempts: 0,
@@ -85,7 +86,7 @@ export async function runNaiveLevel(ctx: BenchContext, jobs: number, workers: nu
   const project = await ctx.project();
   return withClients(project.id, async (clients) => {
     const seeder = clients.open("naive-seeder");
-    await seedNaiveJobs(seeder, jobs);
+    await seedNaiveJobs(seeder, jobs, ctx.settings.priorities);
     const counter = new OpCounter();
     const dbs = Array.from({ length: workers }, (_, i) => clients.open(`naive${i}`, counter));
     const deadline = Date.now() + ctx.settings.levelTimeoutMs;

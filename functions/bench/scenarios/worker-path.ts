@@ -23,6 +23,7 @@ import { registryWith } from "../../test/helpers/registry";
 import { OpCounter } from "../billing-counter";
 import { withClients } from "../support/clients";
 import type { BenchContext } from "../support/context";
+import { backlogPriority } from "../settings";
 import { NO_TASKS, createJobs, jobsRow, readJobOutcomes } from "../support/jobs";
 import { ErrorTally } from "../support/errors";
 import type { Row } from "../support/row";
@@ -33,12 +34,9 @@ export interface WorkerJobKind {
   expectedStatus: string;
   config: EngineConfig;
   registry?: JobRegistry<CatalogDeps>;
-  /** Seeds what the jobs need and returns the jobs to create. */
-  prepare(seeder: Firestore, jobs: number): Promise<Omit<CreateJobInput, "created_by">[]>;
+  /** Seeds what the jobs need and returns the jobs to create, over `priorities` priorities (`backlogPriority`). */
+  prepare(seeder: Firestore, jobs: number, priorities: number): Promise<Omit<CreateJobInput, "created_by">[]>;
 }
-
-/** Five priorities, as a real backlog has: workers must keep priority order while spreading out. */
-const priorityOf = (i: number) => (i % 5) * 100;
 
 export const NO_CHANGE_JOB: WorkerJobKind = {
   key: "no_change",
@@ -48,12 +46,12 @@ export const NO_CHANGE_JOB: WorkerJobKind = {
   registry: registryWith({
     FAMILY_AUDIT: { run: () => Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: {} }) },
   }),
-  prepare: (_seeder, jobs) =>
+  prepare: (_seeder, jobs, priorities) =>
     Promise.resolve(
       Array.from({ length: jobs }, (_, i) => ({
         type: "FAMILY_AUDIT",
         payload: { family_slug: "bench", mode: "dry_run" },
-        priority: priorityOf(i),
+        priority: backlogPriority(i, priorities),
       })),
     ),
 };
@@ -66,7 +64,7 @@ export const APPLY_JOB: WorkerJobKind = {
   scenario: "worker path: one-operation apply job",
   expectedStatus: "succeeded",
   config: { ...loadEngineConfig({}), applyEnabled: true },
-  async prepare(seeder, jobs) {
+  async prepare(seeder, jobs, priorities) {
     const exerciseIds: string[] = [];
     for (let start = 0; start < jobs; start += 200) {
       const batch = seeder.batch();
@@ -95,7 +93,7 @@ export const APPLY_JOB: WorkerJobKind = {
         fix_type: "patch",
         fix_data: { patch: { description: `${TEMPLATE_EXERCISE.description} Patched by benchmark job ${i}.` } },
       },
-      priority: priorityOf(i),
+      priority: backlogPriority(i, priorities),
     }));
   },
 };
@@ -106,7 +104,7 @@ export async function runWorkerLevel(ctx: BenchContext, kind: WorkerJobKind, job
   return withClients(project.id, async (clients) => {
     const seeder = clients.open("seeder");
     const seederEngine = createEngine({ db: seeder, config: kind.config, tasks: NO_TASKS, registry: kind.registry });
-    await createJobs(seederEngine, await kind.prepare(seeder, jobs));
+    await createJobs(seederEngine, await kind.prepare(seeder, jobs, ctx.settings.priorities));
 
     const counter = new OpCounter();
     const engines = Array.from({ length: workers }, (_, i) =>

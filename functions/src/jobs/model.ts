@@ -14,7 +14,7 @@ export const MODES = ["dry_run", "apply"] as const;
 export type Mode = (typeof MODES)[number];
 
 export const DEFAULT_PRIORITY = 100;
-const MAX_PRIORITY = 1000;
+export const MAX_PRIORITY = 1000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** Every payload has a mode: `dry_run` (the default) previews, `apply` writes. */
