@@ -34,7 +34,6 @@ import {
 /** Bounds on what one live view reads. */
 const OPEN_JOBS_LIMIT = 500;
 const FINISHED_JOBS_LIMIT = 300;
-const FAMILY_JOBS_LIMIT = 30; // the most `in` accepts
 
 export interface Listener<T> {
   next: (value: T) => void;
@@ -95,11 +94,8 @@ export class ConsoleData {
 
   async historyPage(filter: HistoryFilter, pageSize: number, after?: HistoryCursor): Promise<HistoryPage> {
     const constraints: QueryConstraint[] = [];
-    if (filter.family) {
-      const jobIds = await this.jobIdsOfFamily(filter.family);
-      if (jobIds.length === 0) return { rows: [], next: null };
-      constraints.push(where("job_id", "in", jobIds));
-    }
+    // A run's subjects are the families its job's payload names (a merge's target and source, a rename's old slug, ...).
+    if (filter.family) constraints.push(where("subjects", "array-contains", filter.family));
     if (filter.type) constraints.push(where("type", "==", filter.type));
     if (filter.status) constraints.push(where("attempt_status", "==", filter.status));
     if (filter.from) constraints.push(where("finished_at", ">=", filter.from));
@@ -113,20 +109,6 @@ export class ConsoleData {
       rows: docs.map((d) => toRunSummary(d.id, d.data())),
       next: snap.docs.length > pageSize && last ? { snapshot: last } : null,
     };
-  }
-
-  /**
-   * Run summaries carry no family, so a family filter goes through the jobs: the latest jobs whose
-   * payload names the family (FAMILY_AUDIT, FAMILY_NORMALIZE, FAMILY_SPLIT).
-   */
-  private async jobIdsOfFamily(family: string): Promise<string[]> {
-    const q = query(
-      collection(this.db, COLLECTIONS.jobs),
-      where("payload.family_slug", "==", family),
-      orderBy("created_at", "desc"),
-      limit(FAMILY_JOBS_LIMIT),
-    );
-    return (await getDocs(q)).docs.map((d) => d.id);
   }
 
   /** Run summaries finished in [from, until), for the duration chart. */

@@ -2,10 +2,12 @@
  * What the engine's documents read as in the console: each mapper takes a document's id and data
  * (as Firestore returns it) and gives the plain type of model.ts, Timestamps as Dates. An absent
  * field reads as null or its default, a text field that is not text as "" (never as "undefined" or
- * "[object Object]"); payloads, plans and plan operations are free-form and pass through as they are.
+ * "[object Object]"); payloads, plans and plan operations are free-form and pass through as they are
+ * (an attempt's fields the engine shrank for size read as what they stand for: stored.ts).
  */
 import { type DocumentData, Timestamp } from "firebase/firestore";
 import type { Attempt, AttemptStatus, Change, DailyTotals, FrozenPlan, Job, JobStatus, Lane, RunSummary } from "./model";
+import { sizedAttemptFields } from "./stored";
 
 /** Timestamps → Dates, all the way down. */
 function plain(value: unknown): unknown {
@@ -63,9 +65,7 @@ export function toAttempt(id: string, data: DocumentData): Attempt {
     started_at: orNull(d.started_at),
     finished_at: orNull(d.finished_at),
     status: d.status as AttemptStatus,
-    plan: orNull(d.plan),
-    validation: orNull(d.validation),
-    repairs: (d.repairs as Attempt["repairs"]) ?? [],
+    ...sizedAttemptFields(d),
     apply_result: orNull(d.apply_result),
     llm_calls: (d.llm_calls as Attempt["llm_calls"]) ?? [],
     events: (d.events as Attempt["events"]) ?? [],

@@ -1,8 +1,9 @@
 /**
  * Firebase for the console: the project's web config from Hosting's `/__/firebase/init.json`
  * (served by Firebase Hosting and its emulator), and the Auth, Firestore and Functions emulators
- * when the console is served from this machine. The fallback config is the `demo-` project the
- * Emulator Suite runs, so nothing leaves the machine.
+ * when the console is served from this machine. Served from this machine without that file (e.g.
+ * `vite dev`), it uses the `demo-` project the Emulator Suite runs, so nothing leaves the machine;
+ * served from anywhere else, a missing config is an error the page shows, not a silent demo project.
  */
 import { initializeApp, type FirebaseOptions } from "firebase/app";
 import { connectAuthEmulator, getAuth, type Auth } from "firebase/auth";
@@ -23,15 +24,20 @@ export interface FirebaseServices {
   emulated: boolean;
 }
 
-async function webConfig(): Promise<FirebaseOptions> {
+const INIT_JSON = "/__/firebase/init.json";
+
+async function webConfig(local: boolean): Promise<FirebaseOptions> {
+  let problem: string;
   try {
-    const res = await fetch("/__/firebase/init.json");
+    const res = await fetch(INIT_JSON);
     const config = res.ok ? ((await res.json()) as FirebaseOptions | null) : null;
     if (config?.projectId && config.apiKey) return config;
-  } catch {
-    // Not served by Hosting (e.g. `vite dev`): use the demo project.
+    problem = res.ok ? "it has no projectId or apiKey" : `HTTP ${res.status}`;
+  } catch (err) {
+    problem = err instanceof Error ? err.message : String(err);
   }
-  return DEMO_CONFIG;
+  if (local) return DEMO_CONFIG;
+  throw new Error(`could not load the Firebase config from ${INIT_JSON} (${problem}): is the console served by Firebase Hosting?`);
 }
 
 function servedLocally(hostname: string): boolean {
@@ -39,13 +45,13 @@ function servedLocally(hostname: string): boolean {
 }
 
 export async function connectFirebase(): Promise<FirebaseServices> {
-  const config = await webConfig();
+  const host = window.location.hostname;
+  const emulated = servedLocally(host);
+  const config = await webConfig(emulated);
   const app = initializeApp(config);
   const auth = getAuth(app);
   const db = getFirestore(app);
   const functions = getFunctions(app, __FUNCTIONS_REGION__);
-  const host = window.location.hostname;
-  const emulated = servedLocally(host);
   if (emulated) {
     connectAuthEmulator(auth, `http://${host}:${__EMULATOR_PORTS__.auth}`, { disableWarnings: true });
     connectFirestoreEmulator(db, host, __EMULATOR_PORTS__.firestore);

@@ -56,3 +56,8 @@ function dayKey(date: Date): string {
 export function lastDays(last: Date, count: number): string[] {
   return Array.from({ length: count }, (_, i) => dayKey(new Date(last.getTime() - (count - 1 - i) * 86_400_000)));
 }
+
+/** A size in bytes, as kB. */
+export function kilobytes(bytes: number): string {
+  return `${Math.round(bytes / 1000)} kB`;
+}

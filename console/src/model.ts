@@ -140,7 +140,13 @@ export interface RepairRound {
 export interface ChangePlanView {
   summary?: string;
   operations?: Record<string, unknown>[];
-  truncated?: boolean;
+  /** Set when the plan was too large to store: `operations` holds its first ones (see `TooLarge`). */
+  truncated?: { bytes: number; operation_count: number | null };
+}
+
+/** What the engine stores instead of an attempt's field over 200 kB (functions/src/jobs/attempt-log.ts). */
+export interface TooLarge {
+  too_large: { bytes: number };
 }
 
 /** An attempt's log, written once when the attempt ends (`catalog_jobs/{jobId}/attempts/{leaseEpoch}`). */
@@ -153,8 +159,8 @@ export interface Attempt {
   finished_at: Date | null;
   status: AttemptStatus;
   plan: ChangePlanView | null;
-  validation: { ok: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] } | null;
-  repairs: RepairRound[];
+  validation: { ok: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] } | TooLarge | null;
+  repairs: RepairRound[] | TooLarge;
   apply_result: Record<string, unknown> | null;
   llm_calls: LlmCall[];
   events: PipelineEvent[];

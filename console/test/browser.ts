@@ -290,6 +290,35 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await shoot(page, "history-laptop");
   });
 
+  await step("history filters by family: every run whose job's payload names it, under any key", async () => {
+    // A merge names its families in merge_config, not under family_slug.
+    await page.goto(`${CONSOLE_URL}#/queue`);
+    const mergeJob = await submit(client, {
+      type: "FAMILY_MERGE",
+      payload: { mode: "dry_run", merge_config: { source_family: UNKNOWN_FAMILY, target_family: "squat" } },
+    });
+    await row(page, "Recently finished", mergeJob).waitFor();
+    await page.goto(`${CONSOLE_URL}#/history`);
+    await page.getByTestId("history-table").locator("tbody tr").first().waitFor();
+    await page.getByTestId("history-filters").getByRole("textbox", { name: "Family" }).fill(UNKNOWN_FAMILY);
+    await page.getByRole("button", { name: "Filter" }).click();
+    const expected = [failedJob, failedJob, mergeJob].sort().join(" ");
+    const jobLinks = '[data-testid="history-table"] tbody tr a[href^="#/job/"]';
+    await page
+      .waitForFunction(
+        ({ selector, want }) =>
+          [...document.querySelectorAll(selector)]
+            .map((link) => link.getAttribute("href")!.slice("#/job/".length))
+            .sort()
+            .join(" ") === want,
+        { selector: jobLinks, want: expected },
+      )
+      .catch(async (err: unknown) => {
+        const shown = await page.locator(jobLinks).evaluateAll((links) => links.map((link) => link.getAttribute("href")));
+        throw new Error(`runs of ${UNKNOWN_FAMILY}: ${shown.join(", ")}; expected ${expected}`, { cause: err });
+      });
+  });
+
   await step("days show today's totals and charts", async () => {
     await page.goto(`${CONSOLE_URL}#/days`);
     const today = new Date().toISOString().slice(0, 10);

@@ -15,7 +15,7 @@ export function useLive<T>(subscribe: (listener: Listener<T>) => Unsubscribe, de
   return live;
 }
 
-/** A one-off read as component state; `reload` runs it again. */
+/** A one-off read as component state, read again when `deps` change. */
 export function useRead<T>(read: () => Promise<T>, deps: readonly unknown[]): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
   useEffect(() => {

@@ -150,7 +150,8 @@ export function HistoryView({ data }: { data: ConsoleData }) {
       </LiveView>
       <p class="muted">
         <small>
-          Family filters through the jobs whose payload names the family (audit, normalise, split): run summaries carry no family.
+          Family: runs of jobs whose payload names the family (a merge's source and target, a rename's old and new slug, ...), as the CLI's
+          history --family.
         </small>
       </p>
     </section>

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import type { OperatorActions } from "../actions";
 import type { ConsoleData } from "../data";
-import { count, dateTime, duration, inline, inlineOrBlank, relative, usd } from "../format";
+import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, relative, usd } from "../format";
 import {
   type Attempt,
   CANCELLABLE_STATUSES,
@@ -42,9 +42,13 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
             </>
           }
           frozenPlanView={
-            // Attempt logs carry the plan they ran; a job that froze one shows it from plans/ until a log does.
-            j!.plan_id && !(attempts.state === "ready" && attempts.value.some((a) => a.plan)) ? (
-              <FrozenPlanSection data={data} jobId={jobId} planId={j!.plan_id} />
+            j!.plan_id ? (
+              <FrozenPlanSection
+                data={data}
+                jobId={jobId}
+                planId={j!.plan_id}
+                attempts={attempts.state === "ready" ? attempts.value : []}
+              />
             ) : null
           }
           changesView={
@@ -196,8 +200,13 @@ function RunningAttempt({ job }: { job: Job }) {
   );
 }
 
-function FrozenPlanSection({ data, jobId, planId }: { data: ConsoleData; jobId: string; planId: string }) {
+function FrozenPlanSection({ data, jobId, planId, attempts }: { data: ConsoleData; jobId: string; planId: string; attempts: Attempt[] }) {
   const frozen = useLive<FrozenPlan | null>((l) => data.watchFrozenPlan(jobId, planId, l), [data, jobId, planId]);
+  // Attempt logs carry the plan they ran: once one from the freezing attempt on does, it shows this plan
+  // (an older attempt's plan, before a retry froze a new one, does not).
+  const logged =
+    frozen.state === "ready" && frozen.value !== null && attempts.some((a) => a.plan && a.lease_epoch >= frozen.value!.lease_epoch);
+  if (logged) return null;
   return (
     <section data-testid="frozen-plan">
       <h3>Frozen plan</h3>
@@ -251,30 +260,37 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
       )}
       {attempt.plan && <PlanTable plan={attempt.plan} />}
       <Validation attempt={attempt} />
-      {attempt.repairs.length > 0 && (
+      {"too_large" in attempt.repairs ? (
         <>
           <h4>Repair rounds</h4>
-          <table>
-            <thead>
-              <tr>
-                <th>Round</th>
-                <th>Errors given</th>
-                <th>Operations returned</th>
-                <th>Errors after</th>
-              </tr>
-            </thead>
-            <tbody>
-              {attempt.repairs.map((r) => (
-                <tr key={r.round}>
-                  <td>{r.round}</td>
-                  <td>{r.errors.map((e) => e.code).join(", ")}</td>
-                  <td>{r.operations_returned}</td>
-                  <td>{r.errors_after ?? "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <TooLargeNote bytes={attempt.repairs.too_large.bytes} />
         </>
+      ) : (
+        attempt.repairs.length > 0 && (
+          <>
+            <h4>Repair rounds</h4>
+            <table>
+              <thead>
+                <tr>
+                  <th>Round</th>
+                  <th>Errors given</th>
+                  <th>Operations returned</th>
+                  <th>Errors after</th>
+                </tr>
+              </thead>
+              <tbody>
+                {attempt.repairs.map((r) => (
+                  <tr key={r.round}>
+                    <td>{r.round}</td>
+                    <td>{r.errors.map((e) => e.code).join(", ")}</td>
+                    <td>{r.operations_returned}</td>
+                    <td>{r.errors_after ?? "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        )
       )}
       <LlmCalls calls={attempt.llm_calls} />
       {attempt.apply_result && (
@@ -291,7 +307,12 @@ function PlanTable({ plan }: { plan: ChangePlanView }) {
   return (
     <>
       <h4>Plan{plan.summary ? `: ${plan.summary}` : ""}</h4>
-      {plan.truncated && <p class="muted">The plan was too large to store; the first operations are shown.</p>}
+      {plan.truncated && (
+        <p class="muted">
+          The plan was too large to store ({kilobytes(plan.truncated.bytes)}): its first {plan.operations?.length ?? 0}
+          {plan.truncated.operation_count !== null && ` of ${plan.truncated.operation_count}`} operations are shown.
+        </p>
+      )}
       <div class="overflow-auto">
         <table>
           <thead>
@@ -326,6 +347,13 @@ function PlanTable({ plan }: { plan: ChangePlanView }) {
 function Validation({ attempt }: { attempt: Attempt }) {
   const v = attempt.validation;
   if (!v) return null;
+  if ("too_large" in v)
+    return (
+      <>
+        <h4>Validation</h4>
+        <TooLargeNote bytes={v.too_large.bytes} />
+      </>
+    );
   const issues = [...v.errors.map((i) => ({ ...i, level: "error" })), ...v.warnings.map((i) => ({ ...i, level: "warning" }))];
   return (
     <>
@@ -451,4 +479,9 @@ function DocumentDiff({ document: d }: { document: JournalDocument }) {
       </div>
     </div>
   );
+}
+
+/** An attempt's field the engine did not keep, being over its size limit: only its size was stored. */
+function TooLargeNote({ bytes }: { bytes: number }) {
+  return <p class="muted">Too large to store ({kilobytes(bytes)}): the engine kept only its size.</p>;
 }

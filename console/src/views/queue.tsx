@@ -158,7 +158,8 @@ function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
                 {job.queue} · {job.priority}
               </td>
               <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
-              <td>{job.status === "deferred" && job.error ? `${job.error.code}: ${job.error.message}` : <span class="muted">—</span>}</td>
+              {/* A deferred job's reason, or the transient failure a queued job is backing off from (a retry clears it). */}
+              <td>{job.error ? `${job.error.code}: ${job.error.message}` : <span class="muted">—</span>}</td>
               <td>
                 <CancelAction job={job} actions={actions} />
               </td>
