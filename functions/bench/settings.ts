@@ -3,7 +3,7 @@
  * client jobs, 10,000 finished jobs, ...). BENCH_QUICK=1 (or `npm run bench -- --quick`) shrinks
  * them for a run of a few minutes; a BENCH_* variable set as well still wins.
  */
-import { MAX_PRIORITY } from "../src/jobs/model";
+import { MAX_PRIORITY } from "../src/config";
 
 export const SCENARIO_NAMES = ["worker", "apply", "client", "race", "watchdog", "daily", "shard", "load"] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];

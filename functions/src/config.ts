@@ -121,12 +121,20 @@ function timeZone(name: string, defaultValue: string, description: string): Para
  * deploy), `<TYPE>_SCHEDULE_ENABLED`, `<TYPE>_APPLY` (apply mode, if CATALOG_APPLY_ENABLED allows it
  * too) and `<TYPE>_PRIORITY`, under the keys `<key>Schedule`, `<key>Enabled`, `<key>Apply`, `<key>Priority`.
  */
+/** Job priorities run from 0 to this (the job model's range; defined here so the scan params are held to it too). */
+export const MAX_PRIORITY = 1000;
+/** The most exercises one QUALITY_SCAN selects (its payload's `selection.limit`, and QUALITY_SCAN_LIMIT). */
+export const QUALITY_SCAN_MAX_LIMIT = 2000;
+
 function scanSchedule<const K extends string>(key: K, type: string, defaultCron: string) {
   return {
     [`${key}Schedule`]: cron(`${type}_SCHEDULE`, defaultCron, `When the scheduled ${type} runs (unix-cron, in SCHEDULE_TIME_ZONE).`),
     [`${key}Enabled`]: bool(`${type}_SCHEDULE_ENABLED`, true, `Whether the scheduled ${type} creates jobs.`),
     [`${key}Apply`]: bool(`${type}_APPLY`, false, `Scheduled ${type} jobs in apply mode (only if CATALOG_APPLY_ENABLED too).`),
-    [`${key}Priority`]: int(`${type}_PRIORITY`, 100, `Priority of the scheduled ${type} jobs.`, { min: 0 }),
+    [`${key}Priority`]: int(`${type}_PRIORITY`, 100, `Priority of the scheduled ${type} jobs (0 to ${MAX_PRIORITY}).`, {
+      min: 0,
+      max: MAX_PRIORITY,
+    }),
   } as Record<`${K}Schedule`, ParamSpec<string, StringParam>> &
     Record<`${K}Enabled` | `${K}Apply`, ParamSpec<boolean, BooleanParam>> &
     Record<`${K}Priority`, ParamSpec<number, IntParam>>;
@@ -187,7 +195,15 @@ export const PARAMS = {
   qualityScanStaleAfterDays: int("QUALITY_SCAN_STALE_AFTER_DAYS", 7, "The scheduled QUALITY_SCAN rescans exercises scanned longer ago.", {
     min: 1,
   }),
-  qualityScanLimit: int("QUALITY_SCAN_LIMIT", 200, "Exercises one scheduled QUALITY_SCAN scans at most (up to 2000).", { min: 1 }),
+  qualityScanLimit: int(
+    "QUALITY_SCAN_LIMIT",
+    200,
+    `Exercises one scheduled QUALITY_SCAN scans at most (up to ${QUALITY_SCAN_MAX_LIMIT}).`,
+    {
+      min: 1,
+      max: QUALITY_SCAN_MAX_LIMIT,
+    },
+  ),
 } as const;
 
 type Params = typeof PARAMS;

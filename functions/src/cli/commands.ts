@@ -9,8 +9,9 @@ import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError } from "../jobs/errors";
 import { submitJob } from "../jobs/intake";
-import { JOB_STATUSES, type JobStatus } from "../jobs/lifecycle";
-import { LANES, type Lane } from "../jobs/model";
+import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
+import { DEFAULT_PRIORITY, LANES, type Lane } from "../jobs/model";
+import { MAX_PRIORITY } from "../config";
 import { dayKey, mergeCounts } from "../jobs/run-history";
 import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
 import { seedDemoCatalog } from "../local/seed";
@@ -27,11 +28,12 @@ const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 500;
 const CLI_USER = "system:cli";
 
-function statusOption(options: ParsedOptions): JobStatus | undefined {
+/** `--status`, one of `statuses` (a job's for `list`, an attempt's for `history`). */
+function statusOption<S extends string>(options: ParsedOptions, statuses: readonly S[]): S | undefined {
   const status = options.text("status");
-  if (status !== undefined && !JOB_STATUSES.includes(status as JobStatus))
-    throw usageError(`--status must be one of ${JOB_STATUSES.join(", ")}, not "${status}"`);
-  return status as JobStatus | undefined;
+  if (status !== undefined && !(statuses as readonly string[]).includes(status))
+    throw usageError(`--status must be one of ${statuses.join(", ")}, not "${status}"`);
+  return status as S | undefined;
 }
 
 function limitOption(options: ParsedOptions): number {
@@ -99,7 +101,7 @@ const submit: CommandSpec = {
   details: [`job types: ${registry.types.join(", ")}`],
   options: {
     lane: { type: "string", value: "LANE", description: `${LANES.join(" or ")} (default: the job type's own)` },
-    priority: { type: "string", value: "N", description: "0 to 1000, higher runs first (default 100)" },
+    priority: { type: "string", value: "N", description: `0 to ${MAX_PRIORITY}, higher runs first (default ${DEFAULT_PRIORITY})` },
     "dedup-key": { type: "string", value: "KEY", description: "create nothing while an open job has this key" },
   },
   async run({ args: [type, payloadJson = "{}"], options }, ctx) {
@@ -111,7 +113,7 @@ const submit: CommandSpec = {
       type,
       payload,
       queue: lane as Lane | undefined,
-      priority: options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: 1000 }),
+      priority: options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY }),
       dedup_key: options.text("dedup-key"),
       created_by: CLI_USER,
     });
@@ -130,7 +132,7 @@ const list: CommandSpec = {
     limit: { type: "string", value: "N", description: `how many (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})` },
   },
   async run({ options, json }, ctx) {
-    const status = statusOption(options);
+    const status = statusOption(options, JOB_STATUSES);
     const type = options.text("type");
     let query: FirebaseFirestore.Query = ctx.engine().db.collection(JOB_COLLECTIONS.jobs);
     if (status) query = query.where("status", "==", status);
@@ -254,7 +256,7 @@ const history: CommandSpec = {
   json: true,
   options: {
     type: { type: "string", value: "TYPE", description: "runs of this job type" },
-    status: { type: "string", value: "STATUS", description: "attempts that ended with this status" },
+    status: { type: "string", value: "STATUS", description: `attempts that ended with this status: ${ATTEMPT_STATUSES.join(", ")}` },
     family: { type: "string", value: "FAMILY", description: "runs of jobs whose payload names this family (their `subjects`)" },
     job: { type: "string", value: "JOB_ID", description: "the attempts of one job (not with --type, --status, --family)" },
     from: { type: "string", value: "YYYY-MM-DD", description: "finished on or after this day" },
@@ -271,7 +273,7 @@ const history: CommandSpec = {
     const range = { from, until: to && nextDay(to) };
     const jobId = options.text("job");
     // A run's subjects are the families its job's payload names (the catalog's registry says so).
-    const narrowing = { type: options.text("type"), status: statusOption(options), subject: options.text("family") };
+    const narrowing = { type: options.text("type"), status: statusOption(options, ATTEMPT_STATUSES), subject: options.text("family") };
     if (jobId !== undefined && Object.values(narrowing).some((value) => value !== undefined))
       throw usageError("--job cannot be combined with --type, --status or --family");
     const filter: RunHistoryFilter = jobId === undefined ? { ...range, ...narrowing } : { ...range, jobId };

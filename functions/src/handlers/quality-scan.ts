@@ -10,6 +10,7 @@
  * scanned or scanned longest ago, and goes on from there next time (`catalog/scan-selection.ts`).
  */
 import { z } from "zod";
+import { QUALITY_SCAN_MAX_LIMIT } from "../config";
 import { modeSchema } from "../jobs/model";
 import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
@@ -94,7 +95,9 @@ const qualityScanPayload = z
     filter_criteria: filterCriteriaSchema.optional(),
     emit_enrichment: z.boolean().default(true),
     /** Incremental: at most `limit` exercises never scanned or scanned more than `stale_after_days` ago, oldest first. */
-    selection: z.strictObject({ stale_after_days: z.number().int().positive(), limit: z.number().int().positive().max(2000) }).optional(),
+    selection: z
+      .strictObject({ stale_after_days: z.number().int().positive(), limit: z.number().int().positive().max(QUALITY_SCAN_MAX_LIMIT) })
+      .optional(),
   })
   .refine(oneTargetSelection, ONE_TARGET_SELECTION)
   .refine((payload) => !(payload.selection && (payload.exercise_doc_ids || payload.filter_criteria)), {

@@ -8,7 +8,7 @@
  */
 import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
-import type { JobStatus } from "./lifecycle";
+import type { AttemptStatus } from "./lifecycle";
 import type { JobErrorInfo } from "./model";
 
 /** Content larger than this (as JSON) is stored as a summary. */
@@ -52,9 +52,6 @@ export interface AttemptIdentity {
   leaseEpoch: number;
   startedAt: Date;
 }
-
-/** How an attempt ended: the job's status after it, or `lease_expired` when its worker died. */
-type AttemptStatus = JobStatus | "lease_expired";
 
 export function attemptRef(db: Firestore, jobId: string, leaseEpoch: number): DocumentReference {
   return db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).doc(String(leaseEpoch));

@@ -16,6 +16,8 @@ export const JOB_STATUSES = [
   "cancelled",
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+/** How an attempt ended (its attempt log and run summary): the job's status after it, or `lease_expired` when its worker died. */
+export type AttemptStatus = JobStatus | "lease_expired";
 
 export const JOB_EVENTS = [
   /** Intake took a client's document in (normalised it); the job stays queued. */
@@ -105,6 +107,11 @@ export const FINAL_STATUSES = JOB_STATUSES.filter((status) => TRANSITIONS.every(
 export const OPEN_STATUSES = JOB_STATUSES.filter((status) => !FINAL_STATUSES.includes(status));
 /** Statuses an operator may re-run a job from. */
 export const RETRYABLE_STATUSES = fromStatusesOf("operator_retry");
+/** The statuses an attempt can end with: the job's next one (never one a worker holds), or `lease_expired`. */
+export const ATTEMPT_STATUSES: readonly AttemptStatus[] = [
+  ...JOB_STATUSES.filter((status) => !WORKER_STATUSES.includes(status)),
+  "lease_expired",
+];
 
 export function isOpenStatus(status: JobStatus): boolean {
   return OPEN_STATUSES.includes(status);

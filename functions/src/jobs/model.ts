@@ -5,6 +5,7 @@
  */
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
+import { MAX_PRIORITY } from "../config";
 import { JOB_STATUSES, type JobStatus } from "./lifecycle";
 
 export const LANES = ["priority", "maintenance"] as const;
@@ -14,7 +15,6 @@ export const MODES = ["dry_run", "apply"] as const;
 export type Mode = (typeof MODES)[number];
 
 export const DEFAULT_PRIORITY = 100;
-export const MAX_PRIORITY = 1000;
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /** Every payload has a mode: `dry_run` (the default) previews, `apply` writes. */

@@ -8,7 +8,7 @@
 import { FieldPath, type Firestore, type Query, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
-import type { JobStatus } from "./lifecycle";
+import type { AttemptStatus } from "./lifecycle";
 
 interface FinishedBetween {
   /** Finished at or after. */
@@ -18,7 +18,7 @@ interface FinishedBetween {
 }
 
 /** One job's attempts, or attempts of any job narrowed by type, status and subject. */
-export type RunHistoryFilter = FinishedBetween & ({ jobId: string } | { type?: string; status?: JobStatus; subject?: string });
+export type RunHistoryFilter = FinishedBetween & ({ jobId: string } | { type?: string; status?: AttemptStatus; subject?: string });
 
 export interface RunHistoryPage {
   rows: Array<Record<string, unknown> & { id: string }>;

@@ -8,7 +8,7 @@
  */
 import { type DocumentReference, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
-import type { JobStatus } from "./lifecycle";
+import type { AttemptStatus, JobStatus } from "./lifecycle";
 import type { Job, JobErrorInfo, Lane, Mode, ResultSummary } from "./model";
 import type { Writes } from "./writes";
 
@@ -24,7 +24,7 @@ export interface RunSummary {
   lane: Lane;
   priority: number;
   /** How the attempt ended: "deferred", "queued" (to be retried), or the job's final status. */
-  attempt_status: JobStatus | "lease_expired";
+  attempt_status: AttemptStatus;
   job_status: JobStatus;
   mode: Mode;
   worker_id: string;

@@ -2,7 +2,7 @@
  * `npm start`: the whole engine on this machine, as a restartable service. Starts (or finds) a
  * Firestore emulator, seeds the demo catalog when the catalog is empty (or SEED_DEMO=1), runs the
  * engine in-process (the emulator's create trigger, in-process task queue, the watchdog on its param's
- * interval and once at start, fake LLM), submits demo jobs the way a client app does (by writing
+ * interval and once at start, the LLM LLM_PROVIDER names: the fake by default), submits demo jobs the way a client app does (by writing
  * documents), shows their progress, and keeps processing new job documents until Ctrl-C.
  *
  * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT, DEMO_JOBS=0 (no
@@ -26,7 +26,7 @@ import { EmulatorTriggers } from "./emulator-triggers";
 const PROJECT_ID = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
 
 /** What a client app would write: type, payload, and optionally lane/priority/dedup key. */
-export const DEMO_JOBS: Array<Record<string, unknown>> = [
+const DEMO_JOBS: Array<Record<string, unknown>> = [
   { type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" } },
   {
     type: "EXERCISE_ADD",
@@ -85,12 +85,30 @@ function showProgress(db: Firestore, since: Date, onChange: (statuses: Map<strin
     });
 }
 
+/** What to stop on the way out, last started first; filled in as each part starts, so a failed start stops what it had started. */
+const stops: Array<() => unknown> = [];
+let stopping: Promise<never> | undefined;
+
+function shutdown(code: number): Promise<never> {
+  stopping ??= (async () => {
+    for (const stop of stops.reverse())
+      await Promise.resolve()
+        .then(stop)
+        .catch((err: unknown) => console.error(err));
+    process.exit(code);
+  })();
+  return stopping;
+}
+
 async function main(): Promise<void> {
   process.env.CATALOG_APPLY_ENABLED ??= "true";
   // Everything runs against the emulator: no Google metadata server to find.
   process.env.METADATA_SERVER_DETECTION ??= "none";
+  process.on("SIGINT", () => void shutdown(0));
+  process.on("SIGTERM", () => void shutdown(0));
 
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID, triggers: true });
+  stops.push(() => emulator.stop());
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 
@@ -108,28 +126,43 @@ async function main(): Promise<void> {
   const schedules = process.env.RUN_SCHEDULES === "1";
   // The emulator this process started delivers creates to it, as the deployed trigger gets them.
   const triggers = emulator.triggerPort ? await EmulatorTriggers.listen(emulator.host, emulator.triggerPort, PROJECT_ID) : undefined;
+  if (triggers) stops.push(() => triggers.close());
   const runtime = new LocalRuntime({ db, config, watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000, schedules, triggers });
+  stops.push(() => runtime.stop());
   await runtime.start();
   // Jobs a previous run left behind (a crash, a kill) are recovered now, not at the first interval.
   await runtime.runWatchdog();
   const intake = triggers ? "the emulator's create trigger" : "a listener on queued jobs (an external emulator delivers no triggers here)";
   console.log(
-    `engine running: intake by ${intake}, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, fake LLM`,
+    `engine running: intake by ${intake}, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, ${config.llmProvider} LLM`,
   );
   console.log(schedules ? "scheduled scans: on (see `npm run cli -- schedules`)" : "scheduled scans: off (RUN_SCHEDULES=1 runs them)");
 
   const submitted = new Set<string>();
+  let submitting = true;
+  let seen = new Map<string, JobStatus>();
   const exitWhenDone = process.env.EXIT_WHEN_DONE === "1";
   let reported = false;
-  const stopProgress = showProgress(db, startedAt, (statuses) => {
-    const pending = [...statuses.values()].filter((s) => !FINAL_STATUSES.includes(s));
-    if (!reported && submitted.size > 0 && pending.length === 0) {
-      reported = true;
-      console.log(`all ${statuses.size} jobs finished (demo jobs and the follow-up jobs they created).`);
-      if (exitWhenDone) void shutdown(0);
-      else console.log("still running: write documents to catalog_jobs to submit more jobs; Ctrl-C to stop.");
-    }
-  });
+  // Once every demo job is written: done when each of them, and every job they led to, is final (with
+  // no demo jobs, at once: EXIT_WHEN_DONE=1 then stops, without it there is nothing to report).
+  const reportWhenDone = () => {
+    const done = [...submitted].every((id) => seen.has(id)) && [...seen.values()].every((s) => FINAL_STATUSES.includes(s));
+    if (reported || submitting || !done || (submitted.size === 0 && !exitWhenDone)) return;
+    reported = true;
+    console.log(
+      submitted.size === 0
+        ? "no demo jobs to wait for (DEMO_JOBS=0)."
+        : `all ${seen.size} jobs finished (demo jobs and the follow-up jobs they created).`,
+    );
+    if (exitWhenDone) void shutdown(0);
+    else console.log("still running: write documents to catalog_jobs to submit more jobs; Ctrl-C to stop.");
+  };
+  stops.push(
+    showProgress(db, startedAt, (statuses) => {
+      seen = statuses;
+      reportWhenDone();
+    }),
+  );
 
   if (process.env.DEMO_JOBS !== "0") {
     for (const job of DEMO_JOBS) {
@@ -138,19 +171,11 @@ async function main(): Promise<void> {
     }
     console.log(`submitted ${submitted.size} demo jobs`);
   }
-
-  async function shutdown(code: number): Promise<void> {
-    stopProgress();
-    await runtime.stop();
-    await triggers?.close();
-    await emulator.stop();
-    process.exit(code);
-  }
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
+  submitting = false;
+  reportWhenDone();
 }
 
-main().catch((err) => {
+main().catch(async (err: unknown) => {
   console.error(err);
-  process.exit(1);
+  await shutdown(1);
 });

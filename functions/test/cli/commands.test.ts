@@ -163,6 +163,18 @@ describeWithFullEmulator("reports", () => {
       ["b", "a"],
     ]);
   });
+
+  it("history filters by an attempt's own status, lease_expired included (an attempt whose worker died)", async () => {
+    await recordRunForTest(db, run("e", "2026-03-05T10:00:00Z", { attempt_status: "lease_expired", job_status: "queued" }));
+    const expired = await cli(["history", "--status", "lease_expired", "--json"]);
+    expect(expired.code).toBe(0);
+    expect(JSON.parse(expired.out).runs.map((r: { job_id: string }) => r.job_id)).toEqual(["e"]);
+    // A job is never lease_expired itself: list refuses it.
+    expect(await cli(["list", "--status", "lease_expired"])).toMatchObject({
+      code: 2,
+      err: [expect.stringMatching(/--status must be one of/)],
+    });
+  });
 });
 
 describeWithFullEmulator("refusals", () => {

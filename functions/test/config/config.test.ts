@@ -32,6 +32,9 @@ describe("a param that does not parse", () => {
     ["CATALOG_APPLY_ENABLED", "yes", "applyEnabled", /true or false/],
     ["LLM_PROVIDER", "openai", "llmProvider", /one of fake, vertex/],
     ["ENRICH_SHARD_SIZE", "500", "shardSize", /at most 100/],
+    // Both would fail every scheduled job at its creation instead (a job's priority, the scan's payload).
+    ["MAINTENANCE_SCAN_PRIORITY", "1001", "maintenanceScanPriority", /at most 1000/],
+    ["QUALITY_SCAN_LIMIT", "2001", "qualityScanLimit", /at most 2000/],
     ["QUALITY_SCAN_SCHEDULE", "every night", "qualityScanSchedule", /five fields/],
     ["SCHEDULE_TIME_ZONE", "Berlin", "scheduleTimeZone", /IANA time zone/],
   ] as const)("%s=%s loads, and reading that setting fails permanently with CONFIG_INVALID naming it", (name, value, key, reason) => {
