@@ -10,14 +10,19 @@ import { ConsoleData } from "./data";
 import { CURATOR_CLAIM } from "./model";
 import type { FirebaseServices } from "./firebase";
 import { parseRoute, type Route } from "./routes";
-import { Loading } from "./ui/parts";
+import { ErrorBox, Loading } from "./ui/parts";
 import { DaysView } from "./views/days";
 import { HistoryView } from "./views/history";
 import { JobView } from "./views/job";
 import { QueueView } from "./views/queue";
 import { SignIn } from "./views/sign-in";
 
-type Session = { state: "loading" } | { state: "signed-out" } | { state: "signed-in"; user: User; curator: boolean };
+type Session =
+  | { state: "loading" }
+  | { state: "signed-out" }
+  | { state: "signed-in"; user: User; curator: boolean }
+  /** Signed in, but the ID token (which carries the claim) could not be read: nothing is known of the claim. */
+  | { state: "token-error"; user: User; error: Error };
 
 function useRoute(): Route {
   const [hash, setHash] = useState(window.location.hash);
@@ -39,9 +44,12 @@ function useSession(firebase: FirebaseServices): Session {
           setSession({ state: "signed-out" });
           return;
         }
+        // A token read that settles after a sign-out or another sign-in is about a session gone by.
+        const current = () => firebase.auth.currentUser?.uid === user.uid;
         user.getIdTokenResult().then(
-          (token) => setSession({ state: "signed-in", user, curator: token.claims[CURATOR_CLAIM] === true }),
-          () => setSession({ state: "signed-in", user, curator: false }),
+          (token) => current() && setSession({ state: "signed-in", user, curator: token.claims[CURATOR_CLAIM] === true }),
+          (err: unknown) =>
+            current() && setSession({ state: "token-error", user, error: err instanceof Error ? err : new Error(String(err)) }),
         );
       }),
     [firebase],
@@ -84,12 +92,12 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
               </li>
             </ul>
           )}
-          {session.state === "signed-in" && (
+          {(session.state === "signed-in" || session.state === "token-error") && (
             <ul>
               <li>
                 <small data-testid="signed-in-as">
                   {session.user.email ?? session.user.uid}
-                  {session.curator ? " · curator" : ""}
+                  {session.state === "signed-in" && session.curator ? " · curator" : ""}
                 </small>
               </li>
               <li>
@@ -104,6 +112,9 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
       <main class="container">
         {session.state === "loading" && <Loading what="your session" />}
         {session.state === "signed-out" && <SignIn auth={firebase.auth} emulated={firebase.emulated} />}
+        {session.state === "token-error" && (
+          <ErrorBox what="your sign-in token (it says whether you are a curator)" error={session.error} />
+        )}
         {session.state === "signed-in" && !session.curator && (
           <article data-testid="not-curator">
             <h2>Curators only</h2>

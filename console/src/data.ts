@@ -31,9 +31,11 @@ import {
   type RunSummary,
 } from "./model";
 
-/** Bounds on what one live view reads. */
-const OPEN_JOBS_LIMIT = 500;
-const FINISHED_JOBS_LIMIT = 300;
+/** Bounds on what one view reads. */
+export const OPEN_JOBS_LIMIT = 500;
+export const FINISHED_JOBS_LIMIT = 300;
+/** The run summaries a day's durations are taken from: its latest ones, as many as this. */
+export const RUNS_PER_DAY_LIMIT = 500;
 
 export interface Listener<T> {
   next: (value: T) => void;
@@ -111,13 +113,13 @@ export class ConsoleData {
     };
   }
 
-  /** Run summaries finished in [from, until), for the duration chart. */
-  async runsBetween(from: Date, until: Date, max = 2000): Promise<RunSummary[]> {
+  /** The latest run summaries finished in [from, until) (up to `max`), for the duration chart. */
+  async runsBetween(from: Date, until: Date, max = RUNS_PER_DAY_LIMIT): Promise<RunSummary[]> {
     const q = query(
       collection(this.db, COLLECTIONS.runSummaries),
       where("finished_at", ">=", from),
       where("finished_at", "<", until),
-      orderBy("finished_at"),
+      orderBy("finished_at", "desc"),
       limit(max),
     );
     return (await getDocs(q)).docs.map((d) => toRunSummary(d.id, d.data()));

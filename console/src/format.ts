@@ -47,6 +47,8 @@ export function inlineOrBlank(value: unknown): string {
   return value === undefined || value === null ? "" : inline(value);
 }
 
+export const DAY_MS = 86_400_000;
+
 /** YYYY-MM-DD of a UTC day, as the engine keys its daily summaries. */
 function dayKey(date: Date): string {
   return date.toISOString().slice(0, 10);
@@ -54,10 +56,20 @@ function dayKey(date: Date): string {
 
 /** The `count` UTC days up to and including `last`, oldest first. */
 export function lastDays(last: Date, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => dayKey(new Date(last.getTime() - (count - 1 - i) * 86_400_000)));
+  return Array.from({ length: count }, (_, i) => dayKey(new Date(last.getTime() - (count - 1 - i) * DAY_MS)));
+}
+
+/** The start of a UTC day (`YYYY-MM-DD`), or of the day `after` days later. */
+export function dayStart(day: string, after = 0): Date {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + after * DAY_MS);
 }
 
 /** A size in bytes, as kB. */
 export function kilobytes(bytes: number): string {
   return `${Math.round(bytes / 1000)} kB`;
+}
+
+/** The nearest-rank percentile; null for a day without runs (a gap in the chart, not a zero). */
+export function percentile(sorted: number[], p: number): number | null {
+  return sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 }

@@ -30,8 +30,9 @@ function int(
     param: defineInt(name, { default: defaultValue, description }),
     defaultValue,
     parse(raw) {
+      // Whole decimal numbers only: Number() would also take "0x10", "1e3" and a blank value (as 0).
+      if (!/^[+-]?\d+$/.test(raw.trim())) return { invalid: `must be an integer, not "${raw}"` };
       const value = Number(raw);
-      if (!Number.isInteger(value)) return { invalid: `must be an integer, not "${raw}"` };
       if (limits.min !== undefined && value < limits.min) return { invalid: `must be at least ${limits.min}, not ${value}` };
       if (limits.max !== undefined && value > limits.max) return { invalid: `must be at most ${limits.max}, not ${value}` };
       return value;

@@ -1,8 +1,8 @@
 /** Charts of the daily summaries: jobs by status and type, LLM tokens and cost, durations (from run summaries). */
 import type { ChartConfiguration } from "chart.js";
 import { useMemo, useState } from "preact/hooks";
-import type { ConsoleData } from "../data";
-import { count, lastDays, usd } from "../format";
+import { type ConsoleData, RUNS_PER_DAY_LIMIT } from "../data";
+import { count, dayStart, lastDays, percentile, usd } from "../format";
 import type { DailyTotals, RunSummary } from "../model";
 import { ChartCanvas, PALETTE } from "../ui/chart";
 import { useLive, useRead } from "../ui/live";
@@ -14,8 +14,9 @@ export function DaysView({ data }: { data: ConsoleData }) {
   const [range, setRange] = useState(14);
   const days = useMemo(() => lastDays(new Date(), range), [range]);
   const totals = useLive<DailyTotals[]>((l) => data.watchDailyTotals(days, l), [data, days]);
+  // A query per day, so a busy day cannot crowd the others out of the sample.
   const runs = useRead<RunSummary[]>(
-    () => data.runsBetween(new Date(`${days[0]}T00:00:00Z`), new Date(Date.parse(`${days[days.length - 1]}T00:00:00Z`) + 86_400_000)),
+    async () => (await Promise.all(days.map((day) => data.runsBetween(dayStart(day), dayStart(day, 1))))).flat(),
     [data, days],
   );
   return (
@@ -58,7 +59,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
                 <ChartCanvas label="LLM tokens and cost per day" config={llmChart(t)} />
               </figure>
               <figure>
-                <figcaption>Run durations</figcaption>
+                <figcaption>Run durations (each day's latest {RUNS_PER_DAY_LIMIT} runs at most)</figcaption>
                 <LiveView live={runs} what="run durations" isEmpty={(r) => r.length === 0}>
                   {(r) => <ChartCanvas label="Run durations per day" config={durationChart(days, r)} />}
                 </LiveView>
@@ -130,10 +131,6 @@ function llmChart(totals: DailyTotals[]): ChartConfiguration {
       plugins: { legend: { position: "bottom" } },
     },
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 /** Median and 95th percentile of run durations per day (the daily documents hold no durations). */

@@ -1,7 +1,7 @@
 /** Run history: one row per attempt, filtered by type, status, family and date range, a page at a time. */
 import { useState } from "preact/hooks";
 import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
-import { count, dateTime, duration, usd } from "../format";
+import { count, dateTime, dayStart, duration, usd } from "../format";
 import { ATTEMPT_STATUSES, JOB_TYPES, type RunSummary } from "../model";
 import { useRead } from "../ui/live";
 import { JobLink, LiveView, StatusBadge } from "../ui/parts";
@@ -20,13 +20,12 @@ const EMPTY_FORM: FormState = { type: "", status: "", family: "", from: "", to: 
 
 /** Dates of the form are UTC days, like the engine's daily summaries; `to` includes its day. */
 function toFilter(form: FormState): HistoryFilter {
-  const day = (value: string, plusDays = 0) => new Date(Date.parse(`${value}T00:00:00Z`) + plusDays * 86_400_000);
   return {
     ...(form.type ? { type: form.type } : {}),
     ...(form.status ? { status: form.status } : {}),
     ...(form.family.trim() ? { family: form.family.trim() } : {}),
-    ...(form.from ? { from: day(form.from) } : {}),
-    ...(form.to ? { until: day(form.to, 1) } : {}),
+    ...(form.from ? { from: dayStart(form.from) } : {}),
+    ...(form.to ? { until: dayStart(form.to, 1) } : {}),
   };
 }
 

@@ -1,18 +1,19 @@
 /** The queue now: counts per lane and status, running, waiting and deferred jobs, recent failures and finishes. */
 import type { OperatorActions } from "../actions";
-import type { ConsoleData } from "../data";
-import { dateTime, relative } from "../format";
+import { type ConsoleData, FINISHED_JOBS_LIMIT, OPEN_JOBS_LIMIT } from "../data";
+import { DAY_MS, dateTime, relative } from "../format";
 import { FAILURE_STATUSES, FINAL_STATUSES, type Job, JOB_STATUSES, LANES } from "../model";
 import { useLive, useNow } from "../ui/live";
 import { ActionButton, JobLink, LiveView, Progress, StatusBadge } from "../ui/parts";
 
-const DAY_MS = 86_400_000;
+const WINDOW_STEP_MS = 5 * 60_000;
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
   const open = useLive<Job[]>((l) => data.watchOpenJobs(l), [data]);
-  // The window starts when the view opens; finishes after that arrive through the listener.
-  const finished = useLive<Job[]>((l) => data.watchFinishedJobs(new Date(Date.now() - DAY_MS), l), [data]);
   const now = useNow();
+  // The 24-hour window moves on every few minutes (a new listener); finishes in between arrive through the current one.
+  const windowStep = Math.floor(now.getTime() / WINDOW_STEP_MS);
+  const finished = useLive<Job[]>((l) => data.watchFinishedJobs(new Date(windowStep * WINDOW_STEP_MS - DAY_MS), l), [data, windowStep]);
   return (
     <>
       <section>
@@ -20,7 +21,17 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
         <LiveView live={open} what="open jobs">
           {(openJobs) => (
             <LiveView live={finished} what="finished jobs">
-              {(finishedJobs) => <Counts jobs={[...openJobs, ...finishedJobs]} />}
+              {(finishedJobs) => (
+                <>
+                  <Counts jobs={[...openJobs, ...finishedJobs]} />
+                  {(openJobs.length >= OPEN_JOBS_LIMIT || finishedJobs.length >= FINISHED_JOBS_LIMIT) && (
+                    <p class="muted" data-testid="queue-capped">
+                      This view reads at most {OPEN_JOBS_LIMIT} open jobs and the latest {FINISHED_JOBS_LIMIT} finished ones, and holds that
+                      many now: the counts and lists below leave out the rest (the Days view&apos;s totals count every run).
+                    </p>
+                  )}
+                </>
+              )}
             </LiveView>
           )}
         </LiveView>

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sumShards } from "../../src/documents";
-import { duration, inline, inlineOrBlank, lastDays, relative, usd } from "../../src/format";
+import { dayStart, duration, inline, inlineOrBlank, lastDays, percentile, relative, usd } from "../../src/format";
 import { parseRoute } from "../../src/routes";
 
 describe("routes", () => {
@@ -69,5 +69,16 @@ describe("formatting", () => {
 
   it("the last days are UTC days, oldest first", () => {
     assert.deepEqual(lastDays(new Date("2026-12-02T01:00:00Z"), 3), ["2026-11-30", "2026-12-01", "2026-12-02"]);
+    assert.deepEqual(dayStart("2026-12-31"), new Date("2026-12-31T00:00:00Z"));
+    assert.deepEqual(dayStart("2026-12-31", 1), new Date("2027-01-01T00:00:00Z"));
+  });
+
+  it("takes nearest-rank percentiles, and none of no values", () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => i + 1);
+    assert.equal(percentile(twenty, 0.95), 19); // not the maximum
+    assert.equal(percentile(twenty, 0.5), 10);
+    assert.equal(percentile([1, 2, 3, 4], 0.5), 2);
+    assert.equal(percentile([7], 0.95), 7);
+    assert.equal(percentile([], 0.5), null);
   });
 });

@@ -36,6 +36,14 @@ function statusOption<S extends string>(options: ParsedOptions, statuses: readon
   return status as S | undefined;
 }
 
+/** `--type`, a registered job type: a typo is refused rather than answered with "nothing found". */
+function typeOption(options: ParsedOptions): string | undefined {
+  const type = options.text("type");
+  if (type !== undefined && !registry.types.includes(type))
+    throw usageError(`--type must be one of ${registry.types.join(", ")}, not "${type}"`);
+  return type;
+}
+
 function limitOption(options: ParsedOptions): number {
   return options.count("limit", DEFAULT_LIMIT, { min: 1, max: MAX_LIMIT });
 }
@@ -133,7 +141,7 @@ const list: CommandSpec = {
   },
   async run({ options, json }, ctx) {
     const status = statusOption(options, JOB_STATUSES);
-    const type = options.text("type");
+    const type = typeOption(options);
     let query: FirebaseFirestore.Query = ctx.engine().db.collection(JOB_COLLECTIONS.jobs);
     if (status) query = query.where("status", "==", status);
     if (type) query = query.where("type", "==", type);
@@ -273,7 +281,7 @@ const history: CommandSpec = {
     const range = { from, until: to && nextDay(to) };
     const jobId = options.text("job");
     // A run's subjects are the families its job's payload names (the catalog's registry says so).
-    const narrowing = { type: options.text("type"), status: statusOption(options, ATTEMPT_STATUSES), subject: options.text("family") };
+    const narrowing = { type: typeOption(options), status: statusOption(options, ATTEMPT_STATUSES), subject: options.text("family") };
     if (jobId !== undefined && Object.values(narrowing).some((value) => value !== undefined))
       throw usageError("--job cannot be combined with --type, --status or --family");
     const filter: RunHistoryFilter = jobId === undefined ? { ...range, ...narrowing } : { ...range, jobId };

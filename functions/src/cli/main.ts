@@ -15,12 +15,21 @@ import { type Engine, createEngine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
+import { usageError } from "./errors";
 import { runCli } from "./run";
 
 /** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */
 const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
 
-const project = () => process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
+const EMULATOR_PROJECT = "demo-catalog-jobs";
+
+/** The project worked on; on an emulator the demo project unless named, elsewhere it must be named. */
+function project(): string {
+  const named = process.env.GCLOUD_PROJECT || process.env.GOOGLE_CLOUD_PROJECT;
+  if (named) return named;
+  if (process.env.FIRESTORE_EMULATOR_HOST || process.env.FIREBASE_AUTH_EMULATOR_HOST) return EMULATOR_PROJECT;
+  throw usageError("no project: set GCLOUD_PROJECT (or GOOGLE_CLOUD_PROJECT), or FIRESTORE_EMULATOR_HOST to work on an emulator");
+}
 
 function connect(): Engine {
   const config = loadEngineConfig();

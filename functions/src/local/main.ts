@@ -13,7 +13,7 @@
  */
 import "./quiet-logs";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
-import { loadEngineConfig } from "../config";
+import { configProblems, loadEngineConfig } from "../config";
 import { firestoreClient } from "../firestore";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -106,6 +106,12 @@ async function main(): Promise<void> {
   process.env.METADATA_SERVER_DETECTION ??= "none";
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
+  // Every param that does not parse, before anything starts (deployed, each would fail the jobs that read it).
+  const problems = configProblems();
+  if (problems.length > 0) {
+    console.error(`invalid params:\n${problems.map((problem) => `  ${problem.message}`).join("\n")}`);
+    await shutdown(1);
+  }
 
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID, triggers: true });
   stops.push(() => emulator.stop());

@@ -189,6 +189,8 @@ describeWithFullEmulator("refusals", () => {
     [["history", "--job", "x", "--type", "FAMILY_AUDIT"], 2, /--job cannot be combined/],
     [["history", "--page-token", "garbage"], 2, /not a page token/],
     [["history", "--status", "done"], 2, /--status must be one of/],
+    [["history", "--type", "FAMILY_AUDITT"], 2, /--type must be one of .*FAMILY_AUDIT/],
+    [["list", "--type", "family_audit"], 2, /--type must be one of/],
     [["list", "--limit", "0"], 2, /--limit must be a whole number from 1 to 500/],
     [["daily", "yesterday"], 2, /takes a date as YYYY-MM-DD/],
     [["summary", "--from", "2026-03-01"], 2, /summary needs --from and --to/],

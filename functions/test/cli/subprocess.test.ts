@@ -27,12 +27,12 @@ interface Outcome {
   stderr: string;
 }
 
-function runCliProcess(argv: readonly string[]): Promise<Outcome> {
+function runCliProcess(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     // Without jest's NODE_OPTIONS (its VM-modules flag would warn on stderr).
     const child = spawn(process.execPath, ["--import", "tsx", CLI, ...argv], {
       cwd: FUNCTIONS_DIR,
-      env: { ...process.env, NODE_OPTIONS: "" },
+      env: { ...env, NODE_OPTIONS: "" },
       // A CLI that hangs (an unreachable Firestore retries for minutes) fails its case instead of the whole run.
       timeout: 120_000,
     });
@@ -171,4 +171,12 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     );
     expect((await db.collection(JOB_COLLECTIONS.jobs).where("created_by", "==", "system:cli").get()).size).toBe(1);
   }, 600_000);
+
+  it("refuses to guess a project when it works on no emulator and none is named", async () => {
+    const named = ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "GCLOUD_PROJECT", "GOOGLE_CLOUD_PROJECT"];
+    const elsewhere = Object.fromEntries(Object.entries(process.env).filter(([name]) => !named.includes(name)));
+    const outcome = await runCliProcess(["list"], elsewhere);
+    expect(outcome).toMatchObject({ code: 2, stdout: "" });
+    expect(outcome.stderr.trim()).toMatch(/^catalog-jobs list: no project: set GCLOUD_PROJECT/);
+  }, 120_000);
 });

@@ -29,6 +29,9 @@ describe("loadEngineConfig", () => {
 describe("a param that does not parse", () => {
   it.each([
     ["JOB_LEASE_SECONDS", "soon", "leaseMs", /integer/],
+    ["JOB_LEASE_SECONDS", "1e3", "leaseMs", /integer/],
+    ["ENRICH_SHARD_SIZE", "0x10", "shardSize", /integer/],
+    ["ENRICH_SHARD_SIZE", " ", "shardSize", /integer/],
     ["CATALOG_APPLY_ENABLED", "yes", "applyEnabled", /true or false/],
     ["LLM_PROVIDER", "openai", "llmProvider", /one of fake, vertex/],
     ["ENRICH_SHARD_SIZE", "500", "shardSize", /at most 100/],
