@@ -237,7 +237,10 @@ const cancel: CommandSpec = {
   summary: "Cancel a waiting job at once, or ask a running one to stop at its next safe point.",
   async run({ args: [jobId] }, ctx) {
     const result = await ctx.engine().cancel(jobId);
-    ctx.out(result.cancelRequested ? `cancel requested for running job ${jobId}` : `cancelled ${jobId}`);
+    // Asked, not done: a running job, or a deferred one holding a frozen plan, stops at its next safe point.
+    ctx.out(
+      result.cancelRequested ? `cancel requested for ${result.status} job ${jobId}: it stops at its next safe point` : `cancelled ${jobId}`,
+    );
   },
 };
 

@@ -133,6 +133,11 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
       },
       { argv: ["show", "no-such-job"], code: 3, expect: /job no-such-job does not exist/ },
       { argv: ["retry", ids.running], code: 1, expect: new RegExp(`^catalog-jobs retry: cannot retry job ${ids.running}: it is running`) },
+      {
+        argv: ["cancel", ids.running],
+        code: 0,
+        expect: new RegExp(`^cancel requested for running job ${ids.running}: it stops at its next safe point`),
+      },
       { argv: ["retry", ids.cancelled], code: 0, expect: new RegExp(`^requeued ${ids.cancelled}`) },
       { argv: ["cancel", ids.queued], code: 0, expect: new RegExp(`^cancelled ${ids.queued}`) },
       { argv: ["revert", ids.changeId], code: 0, expect: new RegExp(`^reverted ${ids.changeId}: exercises/squat__squat-barbell`) },
