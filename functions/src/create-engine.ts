@@ -13,7 +13,7 @@ import { registry as catalogRegistry } from "./handlers";
 import type { CatalogDeps } from "./handlers/support/catalog-handler";
 import { CandidatePool } from "./jobs/candidates";
 import { JobFlows } from "./jobs/flows";
-import { type IntakeResult, acceptJob } from "./jobs/intake";
+import { type IntakeResult, type WakeupOutcome, acceptJob, sendWakeup } from "./jobs/intake";
 import type { JobStatus } from "./jobs/lifecycle";
 import { LockManager } from "./jobs/locks";
 import type { Lane } from "./jobs/model";
@@ -61,8 +61,8 @@ export interface Engine {
   served(jobId: string, epoch: number): boolean;
   /** The task handler's step: run ready jobs of the lane; with `wakeup`, only until that job is accounted for. */
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]>;
-  /** An operator re-runs a finished job: it is queued again and its lane woken. */
-  retry(jobId: string): Promise<void>;
+  /** An operator re-runs a finished job: it is queued again and its lane woken (a wake-up not sent is returned, not thrown: the job is queued). */
+  retry(jobId: string): Promise<WakeupOutcome>;
   /**
    * An operator cancels a job: a waiting one at once, a running one at its next safe point, and
    * its open children with it.
@@ -163,7 +163,7 @@ export function createEngine(options: EngineOptions): Engine {
     runLane: (lane, limits = WAKEUP_LIMITS, wakeup) => worker().drain([lane], limits, wakeup),
     async retry(jobId) {
       const job = await queue.retryJob(jobId);
-      await tasks.enqueueWakeup(wakeupFor(job, "retry"));
+      return sendWakeup(tasks, wakeupFor(job, "retry"));
     },
     async cancel(jobId) {
       const cancelled = await queue.cancelJob(jobId);

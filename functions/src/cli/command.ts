@@ -23,6 +23,8 @@ export interface CliContext {
   /** The curator claim's accounts (Firebase Auth), created on first use. */
   curators: () => CuratorDirectory;
   out: (line: string) => void;
+  /** Errors, and warnings about a command that still succeeded. */
+  err: (line: string) => void;
 }
 
 export interface CommandCall {

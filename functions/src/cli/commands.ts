@@ -8,10 +8,10 @@ import { CURATOR_CLAIM } from "../adapters/curators";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError } from "../jobs/errors";
-import { submitJob } from "../jobs/intake";
+import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
 import { DEFAULT_PRIORITY, LANES, type Lane } from "../jobs/model";
-import { MAX_PRIORITY } from "../config";
+import { MAX_PRIORITY, PARAMS } from "../config";
 import { dayKey, mergeCounts } from "../jobs/run-history";
 import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
 import { seedDemoCatalog } from "../local/seed";
@@ -42,6 +42,15 @@ function typeOption(options: ParsedOptions): string | undefined {
   if (type !== undefined && !registry.types.includes(type))
     throw usageError(`--type must be one of ${registry.types.join(", ")}, not "${type}"`);
   return type;
+}
+
+/** The job is written either way (so the command succeeds: run again, it would create a second job); its wake-up may not be. */
+function warnIfNotWoken({ wakeupError }: WakeupOutcome, ctx: CliContext): void {
+  if (wakeupError)
+    ctx.err(
+      `warning: the job's wake-up task was not sent (${wakeupError.message}); ` +
+        `the watchdog wakes the job once it has waited ${PARAMS.staleQueuedMs.param.name}`,
+    );
 }
 
 function limitOption(options: ParsedOptions): number {
@@ -126,6 +135,7 @@ const submit: CommandSpec = {
       created_by: CLI_USER,
     });
     ctx.out(result.created ? `created ${result.jobId}` : `not created: ${result.reason} (job ${result.jobId})`);
+    if (result.created) warnIfNotWoken(result, ctx);
   },
 };
 
@@ -225,8 +235,9 @@ const retry: CommandSpec = {
   positionals: { min: 1, max: 1 },
   summary: "Queue a finished job again (failed, needs_review, deadletter or cancelled) and wake its lane.",
   async run({ args: [jobId] }, ctx) {
-    await ctx.engine().retry(jobId);
+    const outcome = await ctx.engine().retry(jobId);
     ctx.out(`requeued ${jobId}`);
+    warnIfNotWoken(outcome, ctx);
   },
 };
 

@@ -8,10 +8,6 @@ import { BIN, type CliContext, type CommandSpec, commandHelp, parseCall } from "
 import { COMMANDS } from "./commands";
 import { EXIT_CODES, EXIT_CODE_HELP, failureOf } from "./errors";
 
-export interface CliIo extends CliContext {
-  err: (line: string) => void;
-}
-
 function overview(): string {
   const usage = (command: CommandSpec) => `${command.name}${command.args ? ` ${command.args}` : ""}`;
   const width = Math.max(...COMMANDS.map((command) => usage(command).length));
@@ -42,7 +38,7 @@ function findCommand(argv: readonly string[]): { command: CommandSpec; rest: str
   return command && { command, rest: argv.slice(1) };
 }
 
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliContext): Promise<number> {
   const [first] = argv;
   if (first === undefined) {
     io.err(`${BIN}: no command given (see ${BIN} --help)`);

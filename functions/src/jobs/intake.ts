@@ -12,7 +12,7 @@ import type { DocumentSnapshot } from "firebase-admin/firestore";
 import * as logs from "./logs";
 import type { Issue, Lane } from "./model";
 import type { JobQueue } from "./queue";
-import { type TaskQueuePort, wakeupFor } from "./task-queue";
+import { type TaskQueuePort, type WakeupTask, wakeupFor } from "./task-queue";
 import { type CreateJobInput, type CreateJobResult } from "./model";
 
 export type IntakeResult =
@@ -42,9 +42,32 @@ export async function acceptJob(
   return { outcome: "accepted", lane: decision.job.queue, wakeup };
 }
 
-/** Creates a job and wakes its lane; an existing job (dedup key, deterministic id) is left as it is. */
-export async function submitJob(queue: JobQueue, tasks: TaskQueuePort, input: CreateJobInput): Promise<CreateJobResult> {
+/** Why a job's wake-up task was not sent, when it was not: the job waits, queued, for the watchdog's stale-queued sweep. */
+export interface WakeupOutcome {
+  wakeupError?: Error;
+}
+
+/** A created (or existing) job, and whether its wake-up was sent. */
+export type SubmitResult = CreateJobResult & WakeupOutcome;
+
+/**
+ * Creates a job and wakes its lane; an existing job (dedup key, deterministic id) is left as it is.
+ * A wake-up that cannot be sent does not fail the creation, which already happened: a caller told
+ * "failed" would create the job again (`sendWakeup`).
+ */
+export async function submitJob(queue: JobQueue, tasks: TaskQueuePort, input: CreateJobInput): Promise<SubmitResult> {
   const result = await queue.createJob(input);
-  if (result.created) await tasks.enqueueWakeup(wakeupFor(result.job));
-  return result;
+  return result.created ? { ...result, ...(await sendWakeup(tasks, wakeupFor(result.job))) } : result;
+}
+
+/** Sends a wake-up task for a job already written; a failure is logged and returned, not thrown (the watchdog wakes the job). */
+export async function sendWakeup(tasks: TaskQueuePort, task: WakeupTask): Promise<WakeupOutcome> {
+  try {
+    await tasks.enqueueWakeup(task);
+    return {};
+  } catch (err) {
+    const wakeupError = err instanceof Error ? err : new Error(String(err));
+    logs.wakeupNotSent(task.lane, task.jobId, wakeupError);
+    return { wakeupError };
+  }
 }

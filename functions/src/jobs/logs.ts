@@ -51,6 +51,10 @@ export function malformedWakeup(lane: string, issues: unknown): void {
   log.error("malformed wake-up task", { lane, issues });
 }
 
+export function wakeupNotSent(lane: string, jobId: string, err: Error): void {
+  log.warn("wake-up task not sent: the watchdog wakes the job once it is stale", { lane, job_id: jobId, error: err.message });
+}
+
 export function wakeupServed(lane: string, jobId: string): void {
   log.debug("wake-up served already", { lane, job_id: jobId });
 }

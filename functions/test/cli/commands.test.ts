@@ -8,7 +8,9 @@ import { COMMANDS } from "../../src/cli/commands";
 import { runCli } from "../../src/cli/run";
 import { createEngine, type Engine } from "../../src/create-engine";
 import type { EngineConfig } from "../../src/config";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { RunSummary } from "../../src/jobs/run-history";
+import type { TaskQueuePort } from "../../src/jobs/task-queue";
 import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
@@ -36,8 +38,14 @@ const unusedDirectory = (): CuratorDirectory => {
   throw new Error("this command must not need the curator directory");
 };
 
-async function cli(argv: string[], config: Partial<EngineConfig> = {}, now?: () => Date, curators = unusedDirectory) {
-  const engine: Engine = createEngine({ db, config: testConfig(config), tasks: new RecordingTasks(), now });
+async function cli(
+  argv: string[],
+  config: Partial<EngineConfig> = {},
+  now?: () => Date,
+  curators = unusedDirectory,
+  tasks: TaskQueuePort = new RecordingTasks(),
+) {
+  const engine: Engine = createEngine({ db, config: testConfig(config), tasks, now });
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(argv, { engine: () => engine, curators, out: (line) => out.push(line), err: (line) => err.push(line) });
@@ -174,6 +182,32 @@ describeWithFullEmulator("reports", () => {
       code: 2,
       err: [expect.stringMatching(/--status must be one of/)],
     });
+  });
+});
+
+describeWithFullEmulator("a wake-up task that cannot be sent", () => {
+  const unreachable: TaskQueuePort = { enqueueWakeup: () => Promise.reject(new Error("Cloud Tasks unreachable")) };
+  const warning = [
+    "warning: the job's wake-up task was not sent (Cloud Tasks unreachable); the watchdog wakes the job once it has waited WATCHDOG_STALE_QUEUED_SECONDS",
+  ];
+
+  it("leaves submit a success with a warning: the job is written, and submitting again would create a second one", async () => {
+    const submitted = await cli(["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}'], {}, undefined, unusedDirectory, unreachable);
+    expect(submitted).toMatchObject({ code: 0, out: expect.stringMatching(/^created \S+$/), err: warning });
+    const jobId = submitted.out.slice("created ".length);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("status")).toBe("queued");
+  });
+
+  it("leaves retry a success with a warning: the job is queued again", async () => {
+    const created = await cli(["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}']);
+    const jobId = created.out.slice("created ".length);
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "failed", finished_at: new Date() });
+    expect(await cli(["retry", jobId], {}, undefined, unusedDirectory, unreachable)).toMatchObject({
+      code: 0,
+      out: `requeued ${jobId}`,
+      err: warning,
+    });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("status")).toBe("queued");
   });
 });
 
