@@ -143,6 +143,17 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(children.docs.map((doc) => doc.get("created_by"))).toEqual(["system:TEST_PARENT", "system:TEST_PARENT", "system:TEST_PARENT"]);
   });
 
+  it("a child whose wake-up task cannot be sent is created all the same, and its parent waits for it", async () => {
+    const unreachable = { enqueueWakeup: () => Promise.reject(new Error("Cloud Tasks unreachable")) };
+    const engine = createEngine({ db, config: testConfig(), tasks: unreachable, registry: new JobRegistry([parent, childHandler]) });
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    // Not a failed attempt retried for it: the children exist and the watchdog's stale-queued sweep wakes them.
+    expect((await engine.queue.getJob(jobId))?.status).toBe("deferred");
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["queued", "queued"]);
+  });
+
   it("cancelling a waiting parent cancels its open children; a finished child keeps its status", async () => {
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
