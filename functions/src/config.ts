@@ -225,12 +225,24 @@ export class ConfigError extends Error {
   }
 }
 
-/** The params whose values in `env` do not parse, with why. */
+/** The params whose values in `env` do not parse, or do not fit together, with why. */
 export function configProblems(env: NodeJS.ProcessEnv = process.env): ConfigError[] {
-  return Object.values(PARAMS).flatMap((spec: ParamSpec<unknown>) => {
-    const value = readParam(spec, env);
-    return value instanceof ConfigError ? [value] : [];
-  });
+  return Object.values(readParams(env)).filter((value) => value instanceof ConfigError);
+}
+
+/** Every param's value (or why it is invalid), then the rules between params that each parse. */
+function readParams(env: NodeJS.ProcessEnv): Record<keyof Params, unknown> {
+  const values = Object.fromEntries(
+    (Object.entries(PARAMS) as Array<[keyof Params, ParamSpec<unknown>]>).map(([key, spec]) => [key, readParam(spec, env)]),
+  ) as Record<keyof Params, unknown>;
+  const { leaseMs, heartbeatMs } = values;
+  // A heartbeat no more often than the lease runs out lets the watchdog take a running job from its worker.
+  if (typeof leaseMs === "number" && typeof heartbeatMs === "number" && heartbeatMs >= leaseMs)
+    values.heartbeatMs = new ConfigError(
+      PARAMS.heartbeatMs.param.name,
+      `must be shorter than ${PARAMS.leaseMs.param.name} (${leaseMs / 1000} s), not ${heartbeatMs / 1000} s: the lease would run out between renewals`,
+    );
+  return values;
 }
 
 function readParam<T>(spec: ParamSpec<T>, env: NodeJS.ProcessEnv): T | ConfigError {
@@ -247,8 +259,7 @@ function readParam<T>(spec: ParamSpec<T>, env: NodeJS.ProcessEnv): T | ConfigErr
  */
 export function loadEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineConfig {
   const config = {};
-  for (const [key, spec] of Object.entries(PARAMS) as Array<[keyof Params, ParamSpec<unknown>]>) {
-    const value = readParam(spec, env);
+  for (const [key, value] of Object.entries(readParams(env))) {
     Object.defineProperty(config, key, {
       enumerable: true,
       get: () => {

@@ -90,7 +90,7 @@ export function HistoryView({ data }: { data: ConsoleData }) {
               <table data-testid="history-table">
                 <thead>
                   <tr>
-                    <th>Finished</th>
+                    <th>Finished (local time)</th>
                     <th>Job</th>
                     <th>Type</th>
                     <th>Status</th>

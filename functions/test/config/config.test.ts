@@ -15,8 +15,8 @@ describe("loadEngineConfig", () => {
   });
 
   it("reads params from the environment, durations in seconds as milliseconds", () => {
-    const config = loadEngineConfig({ JOB_LEASE_SECONDS: "10", CATALOG_APPLY_ENABLED: "true", LLM_PROVIDER: "vertex", MAX_REPAIRS: "5" });
-    expect(config).toMatchObject({ leaseMs: 10_000, applyEnabled: true, maxRepairs: 5, llmProvider: "vertex" });
+    const config = loadEngineConfig({ JOB_LEASE_SECONDS: "120", CATALOG_APPLY_ENABLED: "true", LLM_PROVIDER: "vertex", MAX_REPAIRS: "5" });
+    expect(config).toMatchObject({ leaseMs: 120_000, applyEnabled: true, maxRepairs: 5, llmProvider: "vertex" });
   });
 
   it("has one param per setting, each with a unique name and a description", () => {
@@ -40,6 +40,8 @@ describe("a param that does not parse", () => {
     ["QUALITY_SCAN_LIMIT", "2001", "qualityScanLimit", /at most 2000/],
     ["QUALITY_SCAN_SCHEDULE", "every night", "qualityScanSchedule", /five fields/],
     ["SCHEDULE_TIME_ZONE", "Berlin", "scheduleTimeZone", /IANA time zone/],
+    // Each parses, but not together with the default lease of 300 s.
+    ["JOB_HEARTBEAT_SECONDS", "300", "heartbeatMs", /must be shorter than JOB_LEASE_SECONDS \(300 s\)/],
   ] as const)("%s=%s loads, and reading that setting fails permanently with CONFIG_INVALID naming it", (name, value, key, reason) => {
     const config = loadEngineConfig({ [name]: value });
     expect(config.maxRepairs).toBe(3); // the other settings are fine
