@@ -63,6 +63,11 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
   const data = useMemo(() => new ConsoleData(firebase.db), [firebase]);
   const actions = useMemo(() => operatorActions(firebase.functions), [firebase]);
   const curator = session.state === "signed-in" && session.curator;
+  const [signOutError, setSignOutError] = useState<Error | null>(null);
+  const leave = () => {
+    setSignOutError(null);
+    signOut(firebase.auth).catch((err: unknown) => setSignOutError(err instanceof Error ? err : new Error(String(err))));
+  };
   return (
     <>
       <header class="container topbar">
@@ -101,7 +106,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
                 </small>
               </li>
               <li>
-                <button type="button" class="secondary small" onClick={() => void signOut(firebase.auth)}>
+                <button type="button" class="secondary small" onClick={leave}>
                   Sign out
                 </button>
               </li>
@@ -110,6 +115,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
         </nav>
       </header>
       <main class="container">
+        {signOutError && <ErrorBox what="the sign-out" error={signOutError} />}
         {session.state === "loading" && <Loading what="your session" />}
         {session.state === "signed-out" && <SignIn auth={firebase.auth} emulated={firebase.emulated} />}
         {session.state === "token-error" && (

@@ -50,7 +50,7 @@ export function inlineOrBlank(value: unknown): string {
 export const DAY_MS = 86_400_000;
 
 /** YYYY-MM-DD of a UTC day, as the engine keys its daily summaries. */
-function dayKey(date: Date): string {
+export function dayKey(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 

@@ -2,17 +2,19 @@
 import type { ChartConfiguration } from "chart.js";
 import { useMemo, useState } from "preact/hooks";
 import { type ConsoleData, RUNS_PER_DAY_LIMIT } from "../data";
-import { count, dayStart, lastDays, percentile, usd } from "../format";
+import { count, dayKey, dayStart, lastDays, percentile, usd } from "../format";
 import type { DailyTotals, RunSummary } from "../model";
 import { ChartCanvas, PALETTE } from "../ui/chart";
-import { useLive, useRead } from "../ui/live";
+import { useLive, useNow, useRead } from "../ui/live";
 import { LiveView } from "../ui/parts";
 
 const RANGES = [7, 14, 30];
 
 export function DaysView({ data }: { data: ConsoleData }) {
   const [range, setRange] = useState(14);
-  const days = useMemo(() => lastDays(new Date(), range), [range]);
+  // The window moves on at UTC midnight: today's key changes once a day, and the days (and their listeners) with it.
+  const today = dayKey(useNow(60_000));
+  const days = useMemo(() => lastDays(dayStart(today), range), [today, range]);
   const totals = useLive<DailyTotals[]>((l) => data.watchDailyTotals(days, l), [data, days]);
   // A query per day, so a busy day cannot crowd the others out of the sample.
   const runs = useRead<RunSummary[]>(
