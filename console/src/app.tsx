@@ -16,6 +16,7 @@ import { HistoryView } from "./views/history";
 import { JobView } from "./views/job";
 import { QueueView } from "./views/queue";
 import { SignIn } from "./views/sign-in";
+import { asError } from "./format";
 
 type Session =
   | { state: "loading" }
@@ -48,8 +49,7 @@ function useSession(firebase: FirebaseServices): Session {
         const current = () => firebase.auth.currentUser?.uid === user.uid;
         user.getIdTokenResult().then(
           (token) => current() && setSession({ state: "signed-in", user, curator: token.claims[CURATOR_CLAIM] === true }),
-          (err: unknown) =>
-            current() && setSession({ state: "token-error", user, error: err instanceof Error ? err : new Error(String(err)) }),
+          (err: unknown) => current() && setSession({ state: "token-error", user, error: asError(err) }),
         );
       }),
     [firebase],
@@ -66,7 +66,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
   const [signOutError, setSignOutError] = useState<Error | null>(null);
   const leave = () => {
     setSignOutError(null);
-    signOut(firebase.auth).catch((err: unknown) => setSignOutError(err instanceof Error ? err : new Error(String(err))));
+    signOut(firebase.auth).catch((err: unknown) => setSignOutError(asError(err)));
   };
   return (
     <>

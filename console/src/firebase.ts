@@ -9,6 +9,7 @@ import { initializeApp, type FirebaseOptions } from "firebase/app";
 import { connectAuthEmulator, getAuth, type Auth } from "firebase/auth";
 import { connectFirestoreEmulator, getFirestore, type Firestore } from "firebase/firestore";
 import { connectFunctionsEmulator, getFunctions, type Functions } from "firebase/functions";
+import { asError } from "./format";
 
 const DEMO_CONFIG: FirebaseOptions = {
   projectId: "demo-catalog-jobs",
@@ -34,7 +35,7 @@ async function webConfig(local: boolean): Promise<FirebaseOptions> {
     if (config?.projectId && config.apiKey) return config;
     problem = res.ok ? "it has no projectId or apiKey" : `HTTP ${res.status}`;
   } catch (err) {
-    problem = err instanceof Error ? err.message : String(err);
+    problem = asError(err).message;
   }
   if (local) return DEMO_CONFIG;
   throw new Error(`could not load the Firebase config from ${INIT_JSON} (${problem}): is the console served by Firebase Hosting?`);

@@ -73,3 +73,8 @@ export function kilobytes(bytes: number): string {
 export function percentile(sorted: number[], p: number): number | null {
   return sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 }
+
+/** What was thrown or rejected, as an Error (a rejection may carry anything). */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
+}

@@ -4,11 +4,12 @@ import { render } from "preact";
 import { App } from "./app";
 import { connectFirebase } from "./firebase";
 import { ErrorBox, Loading } from "./ui/parts";
+import { asError } from "./format";
 
 const root = document.getElementById("app");
 if (!root) throw new Error("index.html has no #app element");
 render(<Loading what="the console" />, root);
 connectFirebase().then(
   (firebase) => render(<App firebase={firebase} />, root),
-  (err: unknown) => render(<ErrorBox what="Firebase" error={err instanceof Error ? err : new Error(String(err))} />, root),
+  (err: unknown) => render(<ErrorBox what="Firebase" error={asError(err)} />, root),
 );

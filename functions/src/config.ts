@@ -117,16 +117,16 @@ function timeZone(name: string, defaultValue: string, description: string): Para
   };
 }
 
-/**
- * The four rows of a scheduled scan (`schedules/scans.ts`): `<TYPE>_SCHEDULE` (unix-cron, read at
- * deploy), `<TYPE>_SCHEDULE_ENABLED`, `<TYPE>_APPLY` (apply mode, if CATALOG_APPLY_ENABLED allows it
- * too) and `<TYPE>_PRIORITY`, under the keys `<key>Schedule`, `<key>Enabled`, `<key>Apply`, `<key>Priority`.
- */
 /** Job priorities run from 0 to this (the job model's range; defined here so the scan params are held to it too). */
 export const MAX_PRIORITY = 1000;
 /** The most exercises one QUALITY_SCAN selects (its payload's `selection.limit`, and QUALITY_SCAN_LIMIT). */
 export const QUALITY_SCAN_MAX_LIMIT = 2000;
 
+/**
+ * The four rows of a scheduled scan (`schedules/scans.ts`): `<TYPE>_SCHEDULE` (unix-cron, read at
+ * deploy), `<TYPE>_SCHEDULE_ENABLED`, `<TYPE>_APPLY` (apply mode, if CATALOG_APPLY_ENABLED allows it
+ * too) and `<TYPE>_PRIORITY`, under the keys `<key>Schedule`, `<key>Enabled`, `<key>Apply`, `<key>Priority`.
+ */
 function scanSchedule<const K extends string>(key: K, type: string, defaultCron: string) {
   return {
     [`${key}Schedule`]: cron(`${type}_SCHEDULE`, defaultCron, `When the scheduled ${type} runs (unix-cron, in SCHEDULE_TIME_ZONE).`),

@@ -1,6 +1,7 @@
 /** A Firestore listener as component state: loading, then a value or an error. */
 import { useEffect, useState } from "preact/hooks";
 import type { Listener, Unsubscribe } from "../data";
+import { asError } from "../format";
 
 export type Live<T> = { state: "loading" } | { state: "ready"; value: T } | { state: "error"; error: Error };
 
@@ -23,7 +24,7 @@ export function useRead<T>(read: () => Promise<T>, deps: readonly unknown[]): Li
     setLive({ state: "loading" });
     read().then(
       (value) => current && setLive({ state: "ready", value }),
-      (error: unknown) => current && setLive({ state: "error", error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) => current && setLive({ state: "error", error: asError(error) }),
     );
     return () => {
       current = false;

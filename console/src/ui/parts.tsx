@@ -2,6 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { Live } from "./live";
+import { asError } from "../format";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -71,7 +72,7 @@ export function ActionButton(props: { label: string; run: () => Promise<void>; c
       () => setBusy(false),
       (err: unknown) => {
         setBusy(false);
-        setError(err instanceof Error ? err.message : String(err));
+        setError(asError(err).message);
       },
     );
   };

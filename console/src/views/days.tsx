@@ -138,7 +138,7 @@ function llmChart(totals: DailyTotals[]): ChartConfiguration {
 /** Median and 95th percentile of run durations per day (the daily documents hold no durations). */
 function durationChart(days: string[], runs: RunSummary[]): ChartConfiguration {
   const byDay = new Map(days.map((d) => [d, [] as number[]]));
-  for (const run of runs) byDay.get(run.finished_at?.toISOString().slice(0, 10) ?? "")?.push(run.duration_ms / 1000);
+  for (const run of runs) byDay.get(run.finished_at ? dayKey(run.finished_at) : "")?.push(run.duration_ms / 1000);
   const sorted = days.map((d) => (byDay.get(d) ?? []).sort((a, b) => a - b));
   return {
     type: "line",

@@ -260,38 +260,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
       )}
       {attempt.plan && <PlanTable plan={attempt.plan} />}
       <Validation attempt={attempt} />
-      {"too_large" in attempt.repairs ? (
-        <>
-          <h4>Repair rounds</h4>
-          <TooLargeNote bytes={attempt.repairs.too_large.bytes} />
-        </>
-      ) : (
-        attempt.repairs.length > 0 && (
-          <>
-            <h4>Repair rounds</h4>
-            <table>
-              <thead>
-                <tr>
-                  <th>Round</th>
-                  <th>Errors given</th>
-                  <th>Operations returned</th>
-                  <th>Errors after</th>
-                </tr>
-              </thead>
-              <tbody>
-                {attempt.repairs.map((r) => (
-                  <tr key={r.round}>
-                    <td>{r.round}</td>
-                    <td>{r.errors.map((e) => e.code).join(", ")}</td>
-                    <td>{r.operations_returned}</td>
-                    <td>{r.errors_after ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </>
-        )
-      )}
+      <RepairRounds repairs={attempt.repairs} />
       <LlmCalls calls={attempt.llm_calls} />
       {attempt.apply_result && (
         <>
@@ -340,6 +309,42 @@ function PlanTable({ plan }: { plan: ChangePlanView }) {
           </tbody>
         </table>
       </div>
+    </>
+  );
+}
+
+function RepairRounds({ repairs }: { repairs: Attempt["repairs"] }) {
+  if ("too_large" in repairs)
+    return (
+      <>
+        <h4>Repair rounds</h4>
+        <TooLargeNote bytes={repairs.too_large.bytes} />
+      </>
+    );
+  if (repairs.length === 0) return null;
+  return (
+    <>
+      <h4>Repair rounds</h4>
+      <table>
+        <thead>
+          <tr>
+            <th>Round</th>
+            <th>Errors given</th>
+            <th>Operations returned</th>
+            <th>Errors after</th>
+          </tr>
+        </thead>
+        <tbody>
+          {repairs.map((r) => (
+            <tr key={r.round}>
+              <td>{r.round}</td>
+              <td>{r.errors.map((e) => e.code).join(", ")}</td>
+              <td>{r.operations_returned}</td>
+              <td>{r.errors_after ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
     </>
   );
 }

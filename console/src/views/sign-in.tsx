@@ -2,6 +2,7 @@
 import { type Auth, signInWithEmailAndPassword } from "firebase/auth";
 import { useState } from "preact/hooks";
 import { CURATOR_CLAIM } from "../model";
+import { asError } from "../format";
 
 export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
   const [email, setEmail] = useState("");
@@ -14,7 +15,7 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
     setError(null);
     signInWithEmailAndPassword(auth, email, password).catch((err: unknown) => {
       setBusy(false);
-      setError(err instanceof Error ? err.message : String(err));
+      setError(asError(err).message);
     });
   };
   return (

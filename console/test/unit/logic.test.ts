@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sumShards } from "../../src/documents";
-import { dayStart, duration, inline, inlineOrBlank, lastDays, percentile, relative, usd } from "../../src/format";
+import { asError, dayStart, duration, inline, inlineOrBlank, lastDays, percentile, relative, usd } from "../../src/format";
 import { parseRoute } from "../../src/routes";
 
 describe("routes", () => {
@@ -80,5 +80,12 @@ describe("formatting", () => {
     assert.equal(percentile([1, 2, 3, 4], 0.5), 2);
     assert.equal(percentile([7], 0.95), 7);
     assert.equal(percentile([], 0.5), null);
+  });
+
+  it("reads anything thrown as an Error, keeping an Error as it is", () => {
+    const error = new TypeError("offline");
+    assert.equal(asError(error), error);
+    assert.equal(asError("quota exceeded").message, "quota exceeded");
+    assert.ok(asError({ code: 7 }) instanceof Error);
   });
 });

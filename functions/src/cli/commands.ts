@@ -10,7 +10,7 @@ import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError } from "../jobs/errors";
 import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
-import { DEFAULT_PRIORITY, LANES, type Lane } from "../jobs/model";
+import { DEFAULT_PRIORITY, LANES } from "../jobs/model";
 import { MAX_PRIORITY, PARAMS } from "../config";
 import { dayKey, mergeCounts } from "../jobs/run-history";
 import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
@@ -28,20 +28,15 @@ const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 500;
 const CLI_USER = "system:cli";
 
-/** `--status`, one of `statuses` (a job's for `list`, an attempt's for `history`). */
-function statusOption<S extends string>(options: ParsedOptions, statuses: readonly S[]): S | undefined {
-  const status = options.text("status");
-  if (status !== undefined && !(statuses as readonly string[]).includes(status))
-    throw usageError(`--status must be one of ${statuses.join(", ")}, not "${status}"`);
-  return status as S | undefined;
-}
-
-/** `--type`, a registered job type: a typo is refused rather than answered with "nothing found". */
-function typeOption(options: ParsedOptions): string | undefined {
-  const type = options.text("type");
-  if (type !== undefined && !registry.types.includes(type))
-    throw usageError(`--type must be one of ${registry.types.join(", ")}, not "${type}"`);
-  return type;
+/**
+ * `--<name>`, one of `values` (a lane; a job's status for `list`, an attempt's for `history`; a
+ * registered job type): a typo is refused rather than answered with "nothing found".
+ */
+function choiceOption<S extends string>(options: ParsedOptions, name: string, values: readonly S[]): S | undefined {
+  const value = options.text(name);
+  if (value !== undefined && !(values as readonly string[]).includes(value))
+    throw usageError(`--${name} must be one of ${values.join(", ")}, not "${value}"`);
+  return value as S | undefined;
 }
 
 /** The job is written either way (so the command succeeds: run again, it would create a second job); its wake-up may not be. */
@@ -122,14 +117,13 @@ const submit: CommandSpec = {
     "dedup-key": { type: "string", value: "KEY", description: "create nothing while an open job has this key" },
   },
   async run({ args: [type, payloadJson = "{}"], options }, ctx) {
-    const lane = options.text("lane");
-    if (lane !== undefined && !LANES.includes(lane as Lane)) throw usageError(`--lane must be one of ${LANES.join(", ")}, not "${lane}"`);
+    const lane = choiceOption(options, "lane", LANES);
     const payload = parsePayload(payloadJson);
     const engine = ctx.engine();
     const result = await submitJob(engine.queue, engine.tasks, {
       type,
       payload,
-      queue: lane as Lane | undefined,
+      queue: lane,
       priority: options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY }),
       dedup_key: options.text("dedup-key"),
       created_by: CLI_USER,
@@ -150,8 +144,8 @@ const list: CommandSpec = {
     limit: { type: "string", value: "N", description: `how many (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT})` },
   },
   async run({ options, json }, ctx) {
-    const status = statusOption(options, JOB_STATUSES);
-    const type = typeOption(options);
+    const status = choiceOption(options, "status", JOB_STATUSES);
+    const type = choiceOption(options, "type", registry.types);
     let query: FirebaseFirestore.Query = ctx.engine().db.collection(JOB_COLLECTIONS.jobs);
     if (status) query = query.where("status", "==", status);
     if (type) query = query.where("type", "==", type);
@@ -295,7 +289,11 @@ const history: CommandSpec = {
     const range = { from, until: to && nextDay(to) };
     const jobId = options.text("job");
     // A run's subjects are the families its job's payload names (the catalog's registry says so).
-    const narrowing = { type: typeOption(options), status: statusOption(options, ATTEMPT_STATUSES), subject: options.text("family") };
+    const narrowing = {
+      type: choiceOption(options, "type", registry.types),
+      status: choiceOption(options, "status", ATTEMPT_STATUSES),
+      subject: options.text("family"),
+    };
     if (jobId !== undefined && Object.values(narrowing).some((value) => value !== undefined))
       throw usageError("--job cannot be combined with --type, --status or --family");
     const filter: RunHistoryFilter = jobId === undefined ? { ...range, ...narrowing } : { ...range, jobId };

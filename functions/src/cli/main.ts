@@ -32,11 +32,12 @@ function project(): string {
 }
 
 function connect(): Engine {
+  const projectId = project();
   const config = loadEngineConfig();
   const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
     ? leaveToLocalEngine
-    : new CloudTasksQueue({ project: project(), location: config.taskLocation, serviceAccount: taskServiceAccount() });
-  return createEngine({ db: firestoreClient({ projectId: project() }), config, tasks, project: project() });
+    : new CloudTasksQueue({ project: projectId, location: config.taskLocation, serviceAccount: taskServiceAccount() });
+  return createEngine({ db: firestoreClient({ projectId }), config, tasks, project: projectId });
 }
 
 let engine: Engine | undefined;

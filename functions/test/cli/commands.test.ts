@@ -218,6 +218,7 @@ describeWithFullEmulator("refusals", () => {
     [["revert", "no-such-change"], 3, /change no-such-change does not exist/],
     [["submit", "NOT_A_TYPE", "{}"], 2, /unknown job type/],
     [["submit", "FAMILY_AUDIT", "[1]"], 2, /the payload must be a JSON object/],
+    [["submit", "FAMILY_AUDIT", "{}", "--lane", "fast"], 2, /--lane must be one of priority, maintenance, not "fast"/],
     [["retry", "no-such-job"], 3, /job no-such-job does not exist/],
     [["cancel", "no-such-job"], 3, /job no-such-job does not exist/],
     [["history", "--job", "x", "--type", "FAMILY_AUDIT"], 2, /--job cannot be combined/],
