@@ -20,6 +20,7 @@ import {
   where,
 } from "firebase/firestore";
 import { sumShards, toAttempt, toChange, toFrozenPlan, toJob, toRunSummary } from "./documents";
+import { DAY_MS } from "./format";
 import {
   type Attempt,
   type Change,
@@ -34,6 +35,8 @@ import {
 /** Bounds on what one view reads. */
 export const OPEN_JOBS_LIMIT = 500;
 export const FINISHED_JOBS_LIMIT = 300;
+/** How often the queue's 24-hour window of finished jobs moves on. */
+const FINISHED_JOBS_WINDOW_STEP_MS = 5 * 60_000;
 /** The run summaries a day's durations are taken from: its latest ones, as many as this. */
 export const RUNS_PER_DAY_LIMIT = 500;
 
@@ -42,6 +45,20 @@ export interface Listener<T> {
   error: (err: Error) => void;
 }
 export type Unsubscribe = () => void;
+
+/**
+ * Where the queue's 24-hour window of finished jobs starts at `now`. It moves on in steps, not with
+ * every tick of the clock, since each move is a new listener; finishes in between arrive through the
+ * current one.
+ */
+export function finishedJobsWindowStart(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / FINISHED_JOBS_WINDOW_STEP_MS) * FINISHED_JOBS_WINDOW_STEP_MS - DAY_MS);
+}
+
+/** Whether either of the queue's reads came back as full as its limit: then jobs beyond it are left out. */
+export function queueReadsCapped(openJobs: number, finishedJobs: number): boolean {
+  return openJobs >= OPEN_JOBS_LIMIT || finishedJobs >= FINISHED_JOBS_LIMIT;
+}
 
 const byAppliedAt = (a: Change, b: Change) => (a.applied_at?.getTime() ?? 0) - (b.applied_at?.getTime() ?? 0);
 

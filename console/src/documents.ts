@@ -2,11 +2,12 @@
  * What the engine's documents read as in the console: each mapper takes a document's id and data
  * (as Firestore returns it) and gives the plain type of model.ts, Timestamps as Dates. An absent
  * field reads as null or its default, a text field that is not text as "" (never as "undefined" or
- * "[object Object]"); payloads, plans and plan operations are free-form and pass through as they are
+ * "[object Object]"), or as null where it may be absent, and an error that is not a map as none;
+ * payloads, plans and plan operations are free-form and pass through as they are
  * (an attempt's fields the engine shrank for size read as what they stand for: stored.ts).
  */
 import { type DocumentData, Timestamp } from "firebase/firestore";
-import type { Attempt, AttemptStatus, Change, DailyTotals, FrozenPlan, Job, JobStatus, Lane, RunSummary } from "./model";
+import type { Attempt, AttemptStatus, Change, DailyTotals, FrozenPlan, Job, JobError, JobStatus, Lane, RunSummary } from "./model";
 import { sizedAttemptFields } from "./stored";
 
 /** Timestamps → Dates, all the way down. */
@@ -23,6 +24,20 @@ const fields = (data: DocumentData): Record<string, unknown> => plain(data) as R
 const orNull = <T>(value: unknown): T | null => (value === undefined ? null : (value as T));
 /** A text field: "" when absent or not text. */
 const text = (value: unknown): string => (typeof value === "string" ? value : "");
+/** A text field that may be absent: null when absent or not text. */
+const textOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null);
+
+/** A job's, attempt's or run's error: null when absent or not a map, its code and message as text fields. */
+function jobError(value: unknown): JobError | null {
+  if (!value || typeof value !== "object" || Array.isArray(value) || value instanceof Date) return null;
+  const { code, message, transient, details } = value as Record<string, unknown>;
+  return {
+    code: text(code),
+    message: text(message),
+    ...(typeof transient === "boolean" ? { transient } : {}),
+    ...(details !== undefined ? { details } : {}),
+  };
+}
 
 export function toJob(id: string, data: DocumentData): Job {
   const d = fields(data);
@@ -36,21 +51,21 @@ export function toJob(id: string, data: DocumentData): Job {
     attempts: Number(d.attempts ?? 0),
     max_attempts: Number(d.max_attempts ?? 0),
     run_after: orNull(d.run_after),
-    lease_owner: orNull(d.lease_owner),
+    lease_owner: textOrNull(d.lease_owner),
     lease_expires_at: orNull(d.lease_expires_at),
     lease_epoch: Number(d.lease_epoch ?? 0),
     created_at: orNull(d.created_at),
     updated_at: orNull(d.updated_at),
     started_at: orNull(d.started_at),
     finished_at: orNull(d.finished_at),
-    created_by: orNull(d.created_by),
-    error: orNull(d.error),
+    created_by: textOrNull(d.created_by),
+    error: jobError(d.error),
     result_summary: orNull(d.result_summary),
     progress: orNull(d.progress),
-    parent_job_id: orNull(d.parent_job_id),
+    parent_job_id: textOrNull(d.parent_job_id),
     shards: orNull(d.shards),
     cancel_requested: d.cancel_requested === true,
-    plan_id: orNull(d.plan_id),
+    plan_id: textOrNull(d.plan_id),
     llm_usage: orNull(d.llm_usage),
   };
 }
@@ -69,7 +84,7 @@ export function toAttempt(id: string, data: DocumentData): Attempt {
     apply_result: orNull(d.apply_result),
     llm_calls: (d.llm_calls as Attempt["llm_calls"]) ?? [],
     events: (d.events as Attempt["events"]) ?? [],
-    error: orNull(d.error),
+    error: jobError(d.error),
   };
 }
 
@@ -118,7 +133,7 @@ export function toRunSummary(id: string, data: DocumentData): RunSummary {
     duration_ms: Number(d.duration_ms ?? 0),
     changes_count: Number(d.changes_count ?? 0),
     changes_preview: (d.changes_preview as string[]) ?? [],
-    error: orNull(d.error),
+    error: jobError(d.error),
     llm: orNull(d.llm),
   };
 }

@@ -1,4 +1,5 @@
 /** How times, durations, money and values read in the console. */
+import type { RunSummary } from "./model";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -54,9 +55,9 @@ export function dayKey(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** The `count` UTC days up to and including `last`, oldest first. */
-export function lastDays(last: Date, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => dayKey(new Date(last.getTime() - (count - 1 - i) * DAY_MS)));
+/** The `count` UTC days up to and including `last` (`YYYY-MM-DD`), oldest first. */
+export function lastDays(last: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => dayKey(dayStart(last, i - (count - 1))));
 }
 
 /** The start of a UTC day (`YYYY-MM-DD`), or of the day `after` days later. */
@@ -67,6 +68,16 @@ export function dayStart(day: string, after = 0): Date {
 /** A size in bytes, as kB. */
 export function kilobytes(bytes: number): string {
   return `${Math.round(bytes / 1000)} kB`;
+}
+
+/**
+ * Each day's run durations in seconds, shortest first: a run counts on the UTC day it finished, and a
+ * day without runs has none (a gap in the chart, not a zero: `percentile`).
+ */
+export function durationsByDay(days: readonly string[], runs: readonly Pick<RunSummary, "finished_at" | "duration_ms">[]): number[][] {
+  const byDay = new Map(days.map((day) => [day, [] as number[]]));
+  for (const run of runs) byDay.get(run.finished_at ? dayKey(run.finished_at) : "")?.push(run.duration_ms / 1000);
+  return days.map((day) => (byDay.get(day) ?? []).sort((a, b) => a - b));
 }
 
 /** The nearest-rank percentile; null for a day without runs (a gap in the chart, not a zero). */

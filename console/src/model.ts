@@ -107,6 +107,14 @@ export interface Job {
   llm_usage: LlmUsage | null;
 }
 
+/**
+ * Why a waiting job waits, as one line: a deferred job's reason (a lock held, children still running)
+ * or the transient failure a queued job is backing off from (a retry clears it); null when it has none.
+ */
+export function waitingReason(job: Pick<Job, "error">): string | null {
+  return job.error ? `${job.error.code}: ${job.error.message}` : null;
+}
+
 export interface PipelineEvent {
   at: Date | null;
   event: string;
@@ -175,6 +183,18 @@ export interface FrozenPlan {
   expectations: unknown[];
   lease_epoch: number;
   saved_at: Date | null;
+}
+
+/**
+ * Whether an attempt log already shows the frozen plan: logs carry the plan they ran, and one from the
+ * freezing attempt on (its lease epoch or later) ran this one. An older attempt's plan, from before a
+ * retry froze a new one, is another plan.
+ */
+export function frozenPlanInAttemptLog(
+  frozen: Pick<FrozenPlan, "lease_epoch">,
+  attempts: readonly Pick<Attempt, "plan" | "lease_epoch">[],
+): boolean {
+  return attempts.some((attempt) => attempt.plan && attempt.lease_epoch >= frozen.lease_epoch);
 }
 
 export interface JournalDocument {

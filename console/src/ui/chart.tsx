@@ -5,6 +5,7 @@ import {
   CategoryScale,
   Chart,
   type ChartConfiguration,
+  type ChartData,
   Legend,
   LinearScale,
   LineController,
@@ -19,16 +20,47 @@ Chart.register(BarController, BarElement, LineController, LineElement, PointElem
 /** Distinct, colour-blind-friendly series colours (Okabe–Ito). */
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 
+/**
+ * Takes `next` into a chart's `shown` data in place. Chart.js keeps a dataset's state (hidden from the
+ * legend, say) with the dataset object, so a dataset whose label is still there stays the same object,
+ * its fields replaced by the new ones; new labels come in as they are, and gone ones go.
+ */
+export function mergeChartData(shown: ChartData, next: ChartData): void {
+  const byLabel = new Map(shown.datasets.map((dataset) => [dataset.label, dataset]));
+  shown.labels = next.labels;
+  shown.datasets = next.datasets.map((dataset) => {
+    const kept = byLabel.get(dataset.label);
+    if (!kept) return dataset;
+    byLabel.delete(dataset.label);
+    for (const key of Object.keys(kept)) Reflect.deleteProperty(kept, key);
+    return Object.assign(kept, dataset);
+  });
+}
+
+/**
+ * New data updates the chart in place, so what the reader hid in its legend stays hidden; a new chart
+ * type builds it anew. Options stay those it was built with (each of the console's charts keeps its own).
+ */
 export function ChartCanvas({ config, label }: { config: ChartConfiguration; label: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const chart = useRef<Chart | null>(null);
   useEffect(() => {
-    if (!canvas.current) return undefined;
-    const chart = new Chart(canvas.current, {
-      ...config,
-      options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options },
-    });
-    return () => chart.destroy();
+    const shown = chart.current;
+    // `in`: Chart.js types the config it holds as one that may have no type of its own.
+    if (shown && "type" in shown.config && shown.config.type === config.type) {
+      mergeChartData(shown.data, config.data);
+      shown.update();
+      return;
+    }
+    shown?.destroy();
+    chart.current =
+      canvas.current &&
+      new Chart(canvas.current, {
+        ...config,
+        options: { responsive: true, maintainAspectRatio: false, animation: false, ...config.options },
+      });
   }, [config]);
+  useEffect(() => () => chart.current?.destroy(), []);
   return (
     <div class="chart">
       <canvas ref={canvas} role="img" aria-label={label} />

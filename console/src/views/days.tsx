@@ -2,7 +2,7 @@
 import type { ChartConfiguration } from "chart.js";
 import { useMemo, useState } from "preact/hooks";
 import { type ConsoleData, RUNS_PER_DAY_LIMIT } from "../data";
-import { count, dayKey, dayStart, lastDays, percentile, usd } from "../format";
+import { count, dayKey, dayStart, durationsByDay, lastDays, percentile, usd } from "../format";
 import type { DailyTotals, RunSummary } from "../model";
 import { ChartCanvas, PALETTE } from "../ui/chart";
 import { useLive, useNow, useRead } from "../ui/live";
@@ -14,7 +14,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
   const [range, setRange] = useState(14);
   // The window moves on at UTC midnight: today's key changes once a day, and the days (and their listeners) with it.
   const today = dayKey(useNow(60_000));
-  const days = useMemo(() => lastDays(dayStart(today), range), [today, range]);
+  const days = useMemo(() => lastDays(today, range), [today, range]);
   const totals = useLive<DailyTotals[]>((l) => data.watchDailyTotals(days, l), [data, days]);
   // A query per day, so a busy day cannot crowd the others out of the sample.
   const runs = useRead<RunSummary[]>(
@@ -137,9 +137,7 @@ function llmChart(totals: DailyTotals[]): ChartConfiguration {
 
 /** Median and 95th percentile of run durations per day (the daily documents hold no durations). */
 function durationChart(days: string[], runs: RunSummary[]): ChartConfiguration {
-  const byDay = new Map(days.map((d) => [d, [] as number[]]));
-  for (const run of runs) byDay.get(run.finished_at ? dayKey(run.finished_at) : "")?.push(run.duration_ms / 1000);
-  const sorted = days.map((d) => (byDay.get(d) ?? []).sort((a, b) => a - b));
+  const sorted = durationsByDay(days, runs);
   return {
     type: "line",
     data: {

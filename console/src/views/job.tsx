@@ -9,6 +9,7 @@ import {
   type Change,
   type ChangePlanView,
   type FrozenPlan,
+  frozenPlanInAttemptLog,
   type Job,
   type JournalDocument,
   type LlmCall,
@@ -202,11 +203,7 @@ function RunningAttempt({ job }: { job: Job }) {
 
 function FrozenPlanSection({ data, jobId, planId, attempts }: { data: ConsoleData; jobId: string; planId: string; attempts: Attempt[] }) {
   const frozen = useLive<FrozenPlan | null>((l) => data.watchFrozenPlan(jobId, planId, l), [data, jobId, planId]);
-  // Attempt logs carry the plan they ran: once one from the freezing attempt on does, it shows this plan
-  // (an older attempt's plan, before a retry froze a new one, does not).
-  const logged =
-    frozen.state === "ready" && frozen.value !== null && attempts.some((a) => a.plan && a.lease_epoch >= frozen.value!.lease_epoch);
-  if (logged) return null;
+  if (frozen.state === "ready" && frozen.value !== null && frozenPlanInAttemptLog(frozen.value, attempts)) return null;
   return (
     <section data-testid="frozen-plan">
       <h3>Frozen plan</h3>

@@ -1,19 +1,17 @@
 /** The queue now: counts per lane and status, running, waiting and deferred jobs, recent failures and finishes. */
 import type { OperatorActions } from "../actions";
-import { type ConsoleData, FINISHED_JOBS_LIMIT, OPEN_JOBS_LIMIT } from "../data";
-import { DAY_MS, dateTime, relative } from "../format";
-import { FAILURE_STATUSES, FINAL_STATUSES, type Job, JOB_STATUSES, LANES } from "../model";
+import { type ConsoleData, FINISHED_JOBS_LIMIT, finishedJobsWindowStart, OPEN_JOBS_LIMIT, queueReadsCapped } from "../data";
+import { dateTime, relative } from "../format";
+import { FAILURE_STATUSES, FINAL_STATUSES, type Job, JOB_STATUSES, LANES, waitingReason } from "../model";
 import { useLive, useNow } from "../ui/live";
 import { ActionButton, JobLink, LiveView, Progress, StatusBadge } from "../ui/parts";
-
-const WINDOW_STEP_MS = 5 * 60_000;
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
   const open = useLive<Job[]>((l) => data.watchOpenJobs(l), [data]);
   const now = useNow();
-  // The 24-hour window moves on every few minutes (a new listener); finishes in between arrive through the current one.
-  const windowStep = Math.floor(now.getTime() / WINDOW_STEP_MS);
-  const finished = useLive<Job[]>((l) => data.watchFinishedJobs(new Date(windowStep * WINDOW_STEP_MS - DAY_MS), l), [data, windowStep]);
+  // A number, not a Date, so the listener is replaced only when the window moves on.
+  const windowStart = finishedJobsWindowStart(now).getTime();
+  const finished = useLive<Job[]>((l) => data.watchFinishedJobs(new Date(windowStart), l), [data, windowStart]);
   return (
     <>
       <section>
@@ -24,7 +22,7 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
               {(finishedJobs) => (
                 <>
                   <Counts jobs={[...openJobs, ...finishedJobs]} />
-                  {(openJobs.length >= OPEN_JOBS_LIMIT || finishedJobs.length >= FINISHED_JOBS_LIMIT) && (
+                  {queueReadsCapped(openJobs.length, finishedJobs.length) && (
                     <p class="muted" data-testid="queue-capped">
                       This view reads at most {OPEN_JOBS_LIMIT} open jobs and the latest {FINISHED_JOBS_LIMIT} finished ones, and holds that
                       many now: the counts and lists below leave out the rest (the Days view&apos;s totals count every run).
@@ -169,8 +167,7 @@ function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
                 {job.queue} · {job.priority}
               </td>
               <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
-              {/* A deferred job's reason, or the transient failure a queued job is backing off from (a retry clears it). */}
-              <td>{job.error ? `${job.error.code}: ${job.error.message}` : <span class="muted">—</span>}</td>
+              <td>{waitingReason(job) ?? <span class="muted">—</span>}</td>
               <td>
                 <CancelAction job={job} actions={actions} />
               </td>

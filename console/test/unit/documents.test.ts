@@ -42,6 +42,27 @@ describe("documents", () => {
     assert.equal(toRunSummary("r1", { mode: { apply: true } }).mode, "");
   });
 
+  it("read an optional text field that is not text as absent", () => {
+    const job = toJob("j1", { created_by: { uid: "u1" }, plan_id: 7, lease_owner: ["w1"], parent_job_id: true });
+    assert.deepEqual([job.created_by, job.plan_id, job.lease_owner, job.parent_job_id], [null, null, null, null]);
+    const text = toJob("j1", { created_by: "cli:alice", plan_id: "p1", lease_owner: "w1", parent_job_id: "j0" });
+    assert.deepEqual([text.created_by, text.plan_id, text.lease_owner, text.parent_job_id], ["cli:alice", "p1", "w1", "j0"]);
+  });
+
+  it("read an error's code and message as text fields, and an error that is not a map as none", () => {
+    const error = { code: "LOCK_HELD", message: "family squat is locked by another job", transient: true, details: { family: "squat" } };
+    assert.deepEqual(toJob("j1", { error }).error, error);
+    assert.deepEqual(toJob("j1", { error: { code: 42, message: { text: "x" }, transient: "yes" } }).error, { code: "", message: "" });
+    assert.deepEqual(toAttempt("1", { error: { code: "LEASE_EXPIRED", message: Timestamp.fromDate(at) } }).error, {
+      code: "LEASE_EXPIRED",
+      message: "",
+    });
+    assert.equal(toAttempt("1", { error: "boom" }).error, null);
+    assert.equal(toRunSummary("r1", { error: ["E"] }).error, null);
+    assert.equal(toRunSummary("r1", { error: Timestamp.fromDate(at) }).error, null);
+    assert.deepEqual(toRunSummary("r1", { error: { code: "STALE_PLAN", message: null } }).error, { code: "STALE_PLAN", message: "" });
+  });
+
   it("pass payloads and plans through as they are", () => {
     const payload = { family_slug: "squat", mode: "dry_run", limits: { max: 3 } };
     assert.deepEqual(toJob("j1", { payload }).payload, payload);

@@ -1,8 +1,22 @@
-/** The console's pure logic: routes, daily totals from counter shards, and how values read. */
+/** The console's pure logic: routes, daily totals from counter shards, what the views show when, and how values read. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FINISHED_JOBS_LIMIT, finishedJobsWindowStart, OPEN_JOBS_LIMIT, queueReadsCapped } from "../../src/data";
 import { sumShards } from "../../src/documents";
-import { asError, dayStart, duration, inline, inlineOrBlank, lastDays, percentile, relative, usd } from "../../src/format";
+import {
+  asError,
+  dayKey,
+  dayStart,
+  duration,
+  durationsByDay,
+  inline,
+  inlineOrBlank,
+  lastDays,
+  percentile,
+  relative,
+  usd,
+} from "../../src/format";
+import { frozenPlanInAttemptLog, type Job, waitingReason } from "../../src/model";
 import { parseRoute } from "../../src/routes";
 
 describe("routes", () => {
@@ -38,6 +52,95 @@ describe("daily totals", () => {
   });
 });
 
+describe("the queue", () => {
+  const windowStart = (now: string) => finishedJobsWindowStart(new Date(now)).toISOString();
+
+  it("reads the finished jobs of the last 24 hours, its window moving on every 5 minutes", () => {
+    assert.equal(windowStart("2026-12-02T10:05:00.000Z"), "2026-12-01T10:05:00.000Z");
+    assert.equal(windowStart("2026-12-02T10:09:59.999Z"), "2026-12-01T10:05:00.000Z");
+    assert.equal(windowStart("2026-12-02T10:10:00.000Z"), "2026-12-01T10:10:00.000Z");
+  });
+
+  it("says its reads are capped once either comes back as full as its limit", () => {
+    assert.equal(queueReadsCapped(OPEN_JOBS_LIMIT - 1, FINISHED_JOBS_LIMIT - 1), false);
+    assert.equal(queueReadsCapped(OPEN_JOBS_LIMIT, 0), true);
+    assert.equal(queueReadsCapped(0, FINISHED_JOBS_LIMIT), true);
+  });
+
+  it("shows why a job waits: a deferred job's reason, or the failure a queued job is backing off from", () => {
+    const deferred: Pick<Job, "status" | "error"> = {
+      status: "deferred",
+      error: { code: "LOCK_HELD", message: "family squat is locked by another job", transient: true },
+    };
+    const backingOff: Pick<Job, "status" | "error"> = {
+      status: "queued",
+      error: { code: "LEASE_EXPIRED", message: "the lease of w1 expired", transient: true },
+    };
+    const fresh: Pick<Job, "status" | "error"> = { status: "queued", error: null };
+    assert.equal(waitingReason(deferred), "LOCK_HELD: family squat is locked by another job");
+    assert.equal(waitingReason(backingOff), "LEASE_EXPIRED: the lease of w1 expired");
+    assert.equal(waitingReason(fresh), null);
+  });
+});
+
+describe("the job page's frozen plan", () => {
+  const frozen = { lease_epoch: 2 };
+  const plan = { summary: "normalise the squat family", operations: [] };
+
+  it("is shown while no attempt log from its own attempt on has a plan", () => {
+    assert.equal(frozenPlanInAttemptLog(frozen, []), false);
+    // An earlier attempt's plan, from before a retry froze this one.
+    assert.equal(frozenPlanInAttemptLog(frozen, [{ plan, lease_epoch: 1 }]), false);
+    // A later attempt that logged no plan (its lease expired, say).
+    assert.equal(frozenPlanInAttemptLog(frozen, [{ plan: null, lease_epoch: 3 }]), false);
+  });
+
+  it("gives way to the log of the attempt that froze it, or of a later one", () => {
+    assert.equal(frozenPlanInAttemptLog(frozen, [{ plan, lease_epoch: 2 }]), true);
+    assert.equal(
+      frozenPlanInAttemptLog(frozen, [
+        { plan, lease_epoch: 1 },
+        { plan: null, lease_epoch: 2 },
+        { plan, lease_epoch: 3 },
+      ]),
+      true,
+    );
+  });
+});
+
+describe("the days", () => {
+  it("are UTC days, oldest first, up to today's: the window moves on at UTC midnight", () => {
+    assert.equal(dayKey(new Date("2026-12-31T23:59:59.999Z")), "2026-12-31");
+    assert.equal(dayKey(new Date("2027-01-01T00:00:00.000Z")), "2027-01-01");
+    assert.equal(dayKey(new Date("2026-12-31T20:00:00.000-05:00")), "2027-01-01");
+    assert.deepEqual(lastDays("2026-12-31", 3), ["2026-12-29", "2026-12-30", "2026-12-31"]);
+    assert.deepEqual(lastDays("2027-01-01", 3), ["2026-12-30", "2026-12-31", "2027-01-01"]);
+    assert.deepEqual(lastDays("2026-03-01", 2), ["2026-02-28", "2026-03-01"]);
+  });
+
+  it("count a run's duration on the UTC day it finished, and a day without runs is a gap, not a zero", () => {
+    const run = (finished: string | null, seconds: number) => ({
+      finished_at: finished === null ? null : new Date(finished),
+      duration_ms: seconds * 1000,
+    });
+    const durations = durationsByDay(
+      ["2026-12-01", "2026-12-02", "2026-12-03"],
+      [
+        run("2026-12-01T23:59:59.999Z", 30),
+        run("2026-12-01T08:00:00.000Z", 10),
+        run("2026-12-03T00:00:00.000Z", 5),
+        run("2026-11-30T23:59:59.999Z", 99),
+        run(null, 99),
+      ],
+    );
+    assert.deepEqual(durations, [[10, 30], [], [5]]);
+    assert.deepEqual(
+      durations.map((day) => percentile(day, 0.5)),
+      [10, null, 5],
+    );
+  });
+});
+
 describe("formatting", () => {
   it("durations pick their unit", () => {
     assert.equal(duration(850), "850 ms");
@@ -67,8 +170,7 @@ describe("formatting", () => {
     assert.equal(inlineOrBlank(["a", "b"]), '["a","b"]');
   });
 
-  it("the last days are UTC days, oldest first", () => {
-    assert.deepEqual(lastDays(new Date("2026-12-02T01:00:00Z"), 3), ["2026-11-30", "2026-12-01", "2026-12-02"]);
+  it("a day starts at UTC midnight", () => {
     assert.deepEqual(dayStart("2026-12-31"), new Date("2026-12-31T00:00:00Z"));
     assert.deepEqual(dayStart("2026-12-31", 1), new Date("2027-01-01T00:00:00Z"));
   });

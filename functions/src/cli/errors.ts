@@ -9,23 +9,22 @@ import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import { InvalidJobError } from "../jobs/queue";
 import { PageTokenError } from "../jobs/run-history-pages";
 
-export const EXIT_CODES = {
-  ok: 0,
-  /** The command ran and failed or was refused (e.g. retrying a running job, a revert in conflict). */
-  failure: 1,
-  /** The command line is wrong: unknown command or option, missing argument, malformed JSON or date, invalid payload. */
-  usage: 2,
-  /** The job, change or account named does not exist. */
-  notFound: 3,
+/** Each exit code and what it means, as help lists it. */
+const EXITS = {
+  ok: { code: 0, meaning: "ok" },
+  failure: { code: 1, meaning: "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict)" },
+  usage: { code: 2, meaning: "usage: unknown command or option, missing argument, malformed JSON or date, invalid payload" },
+  notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
 } as const;
 
+type Exit = keyof typeof EXITS;
+
+export const EXIT_CODES = Object.fromEntries(Object.entries(EXITS).map(([name, { code }]) => [name, code])) as {
+  [name in Exit]: (typeof EXITS)[name]["code"];
+};
+
 /** The exit codes as help lists them. */
-export const EXIT_CODE_HELP = [
-  `${EXIT_CODES.ok}  ok`,
-  `${EXIT_CODES.failure}  failure: the command ran and failed or was refused (retrying a running job, a revert in conflict)`,
-  `${EXIT_CODES.usage}  usage: unknown command or option, missing argument, malformed JSON or date, invalid payload`,
-  `${EXIT_CODES.notFound}  not found: the job, change or account named does not exist`,
-];
+export const EXIT_CODE_HELP = Object.values(EXITS).map(({ code, meaning }) => `${code}  ${meaning}`);
 
 type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 

@@ -17,6 +17,9 @@ import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
 import { ScheduleTimers } from "./schedule-timers";
 
+/** Waits before opening the intake listener again after it failed: 1 s, doubling to 30 s while it keeps failing. */
+const RELISTEN_DELAY_MS = { first: 1000, max: 30_000 };
+
 export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" | "config"> {
   db: Firestore;
   config: EngineConfig;
@@ -40,6 +43,7 @@ export class LocalRuntime {
   readonly maxConcurrent: Readonly<Record<Lane, number>>;
   private unsubscribe: (() => void) | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
+  private relistenTimer: NodeJS.Timeout | undefined;
   private scheduleTimers: ScheduleTimers | undefined;
   private readonly pendingIntakes = new Set<Promise<unknown>>();
   private stopped = false;
@@ -66,19 +70,26 @@ export class LocalRuntime {
    *
    * With the emulator's trigger callback, each created document is delivered once, as the deployed
    * trigger delivers it, whatever its fields; the jobs that were written while no runtime ran are
-   * read once at start. Without it, a listener over the queued jobs plays the trigger: a job leaves
-   * the query when it is leased, so a burst costs a few messages per job (added, taken in, leased),
-   * never the whole collection and its history; a restart takes in what still waits. Either way a
-   * waiting job gets a wake-up and nothing else is touched.
+   * read once at start, and again if the trigger's receiver had to be started again. Without it, a
+   * listener over the queued jobs plays the trigger: a job leaves the query when it is leased, so a
+   * burst costs a few messages per job (added, taken in, leased), never the whole collection and its
+   * history; a restart, or a listener opened again after it failed, takes in what still waits.
+   * Either way a waiting job gets a wake-up and nothing else is touched.
    */
   async start(): Promise<void> {
     const { triggers, db } = this.options;
     const waiting = db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued");
     if (triggers) {
-      this.unsubscribe = await triggers.onCreate(db, JOB_COLLECTIONS.jobs, (doc) => this.takeIn(doc));
-      (await waiting.get()).docs.forEach((doc) => this.takeIn(doc));
+      const takeInWaiting = async () => (await waiting.get()).docs.forEach((doc) => this.takeIn(doc));
+      this.unsubscribe = await triggers.onCreate(
+        db,
+        JOB_COLLECTIONS.jobs,
+        (doc) => this.takeIn(doc),
+        () => void takeInWaiting().catch((err) => this.onError(err, "intake")),
+      );
+      await takeInWaiting();
     } else {
-      await this.listen(waiting);
+      await this.listen(waiting, RELISTEN_DELAY_MS.first);
     }
     const interval = this.options.watchdogIntervalMs ?? 60_000;
     if (interval > 0) {
@@ -92,17 +103,27 @@ export class LocalRuntime {
     }
   }
 
-  /** Plays the trigger with a listener over `waiting`; resolves once it is live (its first snapshot arrived). */
-  private listen(waiting: Query): Promise<void> {
+  /**
+   * Plays the trigger with a listener over `waiting`; resolves once it is live (its first snapshot
+   * arrived) or failed. A listener that fails (the client retries what it can itself, so this one
+   * is over) is opened again after `retryMs`, and its first snapshot takes in every waiting job.
+   */
+  private listen(waiting: Query, retryMs: number): Promise<void> {
     return new Promise<void>((live) => {
+      let healthy = false;
       this.unsubscribe = waiting.onSnapshot(
         (snap) => {
+          healthy = true;
           for (const change of snap.docChanges()) if (change.type === "added") this.takeIn(change.doc);
           live();
         },
         (err) => {
           this.onError(err, "listener");
           live();
+          if (this.stopped) return;
+          // A listener that had delivered starts over at the first delay; one that never did waits longer each time.
+          const delay = healthy ? RELISTEN_DELAY_MS.first : retryMs;
+          this.relistenTimer = setTimeout(() => void this.listen(waiting, Math.min(delay * 2, RELISTEN_DELAY_MS.max)), delay);
         },
       );
     });
@@ -143,6 +164,7 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    clearTimeout(this.relistenTimer);
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     this.scheduleTimers?.stop();
     await Promise.all([...this.pendingIntakes]);

@@ -4,7 +4,10 @@
  * the Auth emulator).
  */
 import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory } from "../../src/adapters/curators";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { COMMANDS } from "../../src/cli/commands";
+import { EXIT_CODE_HELP } from "../../src/cli/errors";
 import { runCli } from "../../src/cli/run";
 import { createEngine, type Engine } from "../../src/create-engine";
 import type { EngineConfig } from "../../src/config";
@@ -88,6 +91,24 @@ describe("help", () => {
     });
     expect(code).toBe(0);
     expect(out.join("\n")).toMatch(new RegExp(`^usage: catalog-jobs ${name}[\\s\\S]*-h, --help`));
+  });
+});
+
+describe("exit codes", () => {
+  it("the README's table lists each of them with the meaning help gives it", () => {
+    const readme = readFileSync(join(__dirname, "../../../README.md"), "utf8");
+    const rows = readme.match(/^\| exit code \|.*\n\|[- |]+\|\n((?:\|.*\|\n)+)/m)?.[1] ?? "";
+    const documented = rows
+      .trim()
+      .split("\n")
+      .map((row) =>
+        row
+          .split("|")
+          .map((cell) => cell.trim())
+          .filter(Boolean)
+          .join("  "),
+      );
+    expect(documented).toEqual(EXIT_CODE_HELP);
   });
 });
 

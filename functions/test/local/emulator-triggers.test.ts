@@ -11,6 +11,7 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
+import type { Worker } from "node:worker_threads";
 import { clearEmulator, officialJar, type RunningEmulator, startOfficialEmulator } from "../../src/local/emulator";
 import { EmulatorTriggers } from "../../src/local/emulator-triggers";
 import type { LocalRuntime } from "../../src/local/runtime";
@@ -119,9 +120,54 @@ describeWithTriggers("intake through the emulator's create trigger", () => {
     expect(runs).toEqual([waiting.id]);
   });
 
+  it("starts a receiver thread that died again, and takes in the jobs created while none answered", async () => {
+    await start();
+    // The thread's death, played by ending it from here (its own code cannot be made to fail).
+    const receiver = (triggers as unknown as { hub: { receiver: Worker } }).hub.receiver;
+    const stderr = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const died = new Promise((resolve) => receiver.once("exit", resolve));
+    await receiver.terminate();
+    await died;
+    // Until the jobs below were posted and a new thread failed to start, the port refuses every delivery.
+    let refused = 0;
+    const blocker = createServer((socket) => {
+      refused++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => blocker.listen(emulator.triggerPort, "127.0.0.1", resolve));
+    const during = await Promise.all(Array.from({ length: 3 }, () => jobs.add(clientJob({ status: "queued" }))));
+    const messages = () => stderr.mock.calls.map(([message]) => String(message));
+    const failedStart = "[triggers] the receiver thread could not start again; next try in 2 s:";
+    await waitFor(
+      () => Promise.resolve(refused),
+      (count) => count >= during.length && messages().includes(failedStart),
+    );
+    expect(refused).toBeGreaterThanOrEqual(during.length);
+    expect(messages()).toEqual(["[triggers] the receiver thread stopped (exit code 1); starting it again in 1 s", failedStart]);
+    await new Promise((resolve) => blocker.close(resolve));
+    const after = await waitFor(
+      () => statusesOf(during.map((ref) => ref.id)),
+      (all) => all.every((status) => status === "succeeded_dry_run"),
+    );
+    expect(after).toEqual(during.map(() => "succeeded_dry_run"));
+    stderr.mockRestore();
+    // And the new thread delivers what is created from now on.
+    const later = await jobs.add(clientJob({ status: "queued" }));
+    await waitFor(
+      () => statusesOf([later.id]),
+      ([status]) => status === "succeeded_dry_run",
+    );
+    expect(runs.sort()).toEqual([...during.map((ref) => ref.id), later.id].sort());
+  });
+
   it("answers each delivery from a thread of its own, while the engine's is busy", async () => {
     const delivered: string[] = [];
-    const unsubscribe = await triggers.onCreate(db, "receiver_probe", (snap) => delivered.push(snap.id));
+    const unsubscribe = await triggers.onCreate(
+      db,
+      "receiver_probe",
+      (snap) => delivered.push(snap.id),
+      () => undefined,
+    );
     const now = new Date().toISOString();
     const name = `projects/${TEST_PROJECT_ID}/databases/(default)/documents/receiver_probe/probe-1`;
     const event = { data: { value: { name, fields: {}, createTime: now, updateTime: now } } };
@@ -153,10 +199,18 @@ describeWithTriggers("intake through the emulator's create trigger", () => {
     }
     const seen = { here: [] as string[], there: [] as string[] };
     const clientOf = (snap: { ref: { firestore: Firestore } }) => (snap.ref.firestore === other ? "other" : "db");
-    const unsubscribeHere = await triggers.onCreate(db, "project_probe", (snap) => seen.here.push(`${snap.id} ${clientOf(snap)}`));
-    const unsubscribeThere = await triggers
-      .forProject(otherProject)
-      .onCreate(other, "project_probe", (snap) => seen.there.push(`${snap.id} ${clientOf(snap)}`));
+    const unsubscribeHere = await triggers.onCreate(
+      db,
+      "project_probe",
+      (snap) => seen.here.push(`${snap.id} ${clientOf(snap)}`),
+      () => undefined,
+    );
+    const unsubscribeThere = await triggers.forProject(otherProject).onCreate(
+      other,
+      "project_probe",
+      (snap) => seen.there.push(`${snap.id} ${clientOf(snap)}`),
+      () => undefined,
+    );
     try {
       await other.collection("project_probe").doc("there-1").create({ n: 1 });
       await db.collection("project_probe").doc("here-1").create({ n: 1 });

@@ -1,5 +1,5 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { Timestamp } from "firebase-admin/firestore";
+import { Query, Timestamp } from "firebase-admin/firestore";
 import { LockManager } from "../../src/jobs/locks";
 import { JobFailure } from "../../src/jobs/errors";
 import { handleLaneTask } from "../../src/adapters/lane-task";
@@ -68,6 +68,41 @@ describe("client document → trigger → task → execute", () => {
     expect(attempt.data()).toMatchObject({ status: "succeeded_dry_run", attempt: 1, lease_epoch: 1 });
     const history = await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${ref.id}_1`).get();
     expect(history.data()).toMatchObject({ type: "FAMILY_AUDIT", job_status: "succeeded_dry_run", mode: "dry_run" });
+  });
+
+  it("opens its intake listener again after it failed, and takes in the jobs written meanwhile", async () => {
+    const runs: string[] = [];
+    const errors: string[] = [];
+    // The listener's end as the client reports one it gives up on: its error callback, after which it delivers nothing.
+    let failListener: ((err: Error) => void) | undefined;
+    const onSnapshot = Object.getOwnPropertyDescriptor(Query.prototype, "onSnapshot")!.value as (
+      this: Query,
+      ...args: Parameters<Query["onSnapshot"]>
+    ) => () => void;
+    jest.spyOn(Query.prototype, "onSnapshot").mockImplementationOnce(function (this: Query, onNext, onError) {
+      const unsubscribe = onSnapshot.call(this, onNext, onError);
+      failListener = (err) => {
+        unsubscribe();
+        onError?.(err);
+      };
+      return unsubscribe;
+    });
+    runtime = testRuntime(db, countingAudit(runs), { onError: (_err, where) => errors.push(where) });
+    await runtime.start();
+    const before = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
+    await waitFor(
+      () => statusOf(before.id),
+      (d) => d?.status === "succeeded_dry_run",
+    );
+    failListener!(new Error("injected: the listen stream ended for good"));
+    const during = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob());
+    const doc = await waitFor(
+      () => statusOf(during.id),
+      (d) => d?.status === "succeeded_dry_run",
+    );
+    expect(doc?.status).toBe("succeeded_dry_run");
+    expect(errors).toEqual(["listener"]);
+    expect(runs).toEqual([before.id, during.id]);
   });
 
   it.each([
