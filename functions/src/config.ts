@@ -119,6 +119,8 @@ function timeZone(name: string, defaultValue: string, description: string): Para
 
 /** Job priorities run from 0 to this (the job model's range; defined here so the scan params are held to it too). */
 export const MAX_PRIORITY = 1000;
+/** The most exercises one enrichment shard takes (its ledger is read in one go; ENRICH_SHARD_SIZE and a payload's `shard_size`). */
+export const MAX_SHARD_SIZE = 100;
 /** The most exercises one QUALITY_SCAN selects (its payload's `selection.limit`, and QUALITY_SCAN_LIMIT). */
 export const QUALITY_SCAN_MAX_LIMIT = 2000;
 
@@ -159,7 +161,7 @@ export const PARAMS = {
   staleQueuedMs: seconds("WATCHDOG_STALE_QUEUED_SECONDS", 180, "A ready queued job older than this gets a new wake-up task."),
   applyEnabled: bool("CATALOG_APPLY_ENABLED", false, "Allow jobs in apply mode to write to the catalog."),
   maxRepairs: int("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation.", { min: 0 }),
-  shardSize: int("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job.", { min: 1, max: 100 }),
+  shardSize: int("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job.", { min: 1, max: MAX_SHARD_SIZE }),
   enrichConcurrency: int("ENRICH_CONCURRENCY", 4, "Concurrent LLM calls inside one enrichment shard.", { min: 1 }),
   llmProvider: choice("LLM_PROVIDER", ["fake", "vertex"], "fake", "fake (deterministic, no credentials) or vertex."),
   llmAllowFake: bool(

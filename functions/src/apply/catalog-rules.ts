@@ -14,6 +14,7 @@ import type { Operation } from "./plan";
 import type { PlanTrace } from "./plan-trace";
 import { getPath, display } from "../util/object-paths";
 import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
+import { normalizeEquipment } from "../catalog/taxonomy";
 
 const exerciseTarget = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
 const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
@@ -89,6 +90,7 @@ export function finalStateIssues(
   retiredTargetWarnings(initial, final, trace, log);
   retirementTargetIssues(plan, final, log);
   registryWarnings(trace, log);
+  nonCanonicalEquipmentWarnings(initial, final, trace, log);
 }
 
 /** Families the plan touched: canonical names, one exercise per primary equipment, retired registry with live members. */
@@ -266,5 +268,25 @@ function registryWarnings(trace: PlanTrace, log: IssueLog): void {
       suggestion: `update_family_registry ${family} as a later operation`,
       target: familyTarget(family),
     });
+  }
+}
+
+/** Equipment outside the canonical list is allowed with a warning (CATALOG-DOMAIN.md): one per such value in equipment the plan wrote. */
+function nonCanonicalEquipmentWarnings(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [id, index] of trace.exerciseWriters) {
+    const equipment = final.exercise(id)?.equipment;
+    if (!Array.isArray(equipment) || sameValue(initial.exercise(id)?.equipment, equipment)) continue;
+    for (const item of equipment) {
+      if (typeof item !== "string") continue;
+      const { value, canonical } = normalizeEquipment(item);
+      if (canonical) continue;
+      log.warn({
+        code: "NON_CANONICAL_EQUIPMENT",
+        operation_index: index,
+        path: "equipment",
+        message: `equipment "${value}" is not canonical: allowed, but not one of the catalog's standard equipment`,
+        target: exerciseTarget(id),
+      });
+    }
   }
 }

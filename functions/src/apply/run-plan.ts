@@ -201,6 +201,12 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
     }
     if (!deps.repairPlan || round >= deps.config.maxRepairs)
       return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary) };
+    // A repair is an LLM call: not spent on a plan that could not be written anyway.
+    if (input.job.payload.mode === "apply" && !deps.config.applyEnabled) {
+      attempt.event("apply_disabled");
+      const summary = { operations: current.operations.length, repairs: repairs.length, validation_errors: validation.errors.length };
+      return { ok: false, outcome: applyDisabled({ ...summary, ...extraSummary }) };
+    }
     current = await deps.repairPlan(current, validation.errors, round + 1, input);
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);

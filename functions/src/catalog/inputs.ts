@@ -3,19 +3,18 @@
  * payload schemas (family slugs, alias slugs, document ids, target filters).
  */
 import { z } from "zod";
-import { CANONICAL_EQUIPMENT, CATEGORIES, normalizeEnumValue, normalizeEquipment } from "./taxonomy";
+import { ALIAS_SLUG_PATTERN, CATEGORIES, FAMILY_SLUG_PATTERN, KNOWN_EQUIPMENT, normalizeEnumValue, normalizeEquipment } from "./taxonomy";
 
+// The catalog's own slug rules, so a slug no catalog document could hold fails at intake, not halfway through a job.
 export const familySlugSchema = z
   .string()
-  .min(1)
   .max(200)
-  .regex(/^[a-z0-9_]+$/, "a family slug is lowercase letters, digits and underscores");
+  .regex(FAMILY_SLUG_PATTERN, "a family slug is lowercase words joined by single '_' (like 'bench_press')");
 
 export const aliasSlugSchema = z
   .string()
-  .min(1)
   .max(200)
-  .regex(/^[a-z0-9_-]+$/, "an alias slug is lowercase letters, digits, '-' and '_'");
+  .regex(ALIAS_SLUG_PATTERN, "an alias slug is an old name or family slug: lowercase words joined by single '-' or '_'");
 
 export const docIdSchema = z
   .string()
@@ -27,13 +26,17 @@ export const docIdsSchema = z.array(docIdSchema).min(1).max(500);
 
 export const nonEmptyTextSchema = z.string().trim().min(1);
 
-/** Which exercises a scan or an enrichment works on, when it names none: values of the taxonomy only, so a typo fails at intake instead of matching nothing. */
+/**
+ * Which exercises a scan or an enrichment works on, when it names none: values of the taxonomy only, so
+ * a typo fails at intake instead of matching nothing. Equipment may be any the catalog knows by name,
+ * canonical or not ("plate"), since exercises may carry either.
+ */
 export const filterCriteriaSchema = z.strictObject({
   equipment: z
     .string()
     .min(1)
-    .refine((value) => normalizeEquipment(value).canonical, {
-      error: (issue) => `equipment "${String(issue.input)}" is not in the taxonomy (${CANONICAL_EQUIPMENT.join(", ")})`,
+    .refine((value) => KNOWN_EQUIPMENT.includes(normalizeEquipment(value).value), {
+      error: (issue) => `equipment "${String(issue.input)}" is not in the taxonomy (${KNOWN_EQUIPMENT.join(", ")})`,
     })
     .optional(),
   category: z

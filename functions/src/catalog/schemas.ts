@@ -11,6 +11,7 @@
  */
 import { z } from "zod";
 import {
+  ALIAS_SLUG_PATTERN,
   CATEGORIES,
   CONTENT_FIELDS,
   DESCRIPTION_MIN_LENGTH,
@@ -165,7 +166,7 @@ const optionalTarget = z.union([documentId, z.literal(""), z.null()]).optional()
 
 export const aliasDocSchema = z
   .looseObject({
-    alias_slug: z.string().regex(/^[a-z0-9]+(?:[-_][a-z0-9]+)*$/, "must be a name or family slug"),
+    alias_slug: z.string().regex(ALIAS_SLUG_PATTERN, "must be a name or family slug"),
     exercise_id: optionalTarget,
     family_slug: z.union([familySlugSchema, z.literal(""), z.null()]).optional(),
     is_family_alias: z.boolean().optional(),

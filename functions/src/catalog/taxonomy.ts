@@ -93,9 +93,13 @@ export const CONTENT_LIST_BOUNDS: Readonly<Record<ContentField, { min: number; m
   programming_use_cases: { min: 3, max: 5 },
   stimulus_tags: { min: 4, max: 6 },
 };
+/** Fewer execution notes than this fail the quality scan outright; up to CONTENT_LIST_BOUNDS' minimum they are only thin. */
+export const MIN_EXECUTION_NOTES = 2;
 
 export const NAME_SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 export const FAMILY_SLUG_PATTERN = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
+/** An alias keeps an old name slug or family slug, so either separator. */
+export const ALIAS_SLUG_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 
 /** NFKD-decompose and drop everything outside ASCII (accents become plain letters). */
 function toAscii(text: string): string {
@@ -248,11 +252,12 @@ export function isTitleCase(text: string): boolean {
     });
 }
 
-// Keys are already in normalised form (lowercase, "-" separated).
+// Other names of equipment, keys already in normalised form (lowercase, "-" separated).
 const EQUIPMENT_ALIASES: Readonly<Record<string, string>> = {
   "weight-plate": "plate",
   "weight-plates": "plate",
   plates: "plate",
+  "dipping-belt": "dip-belt",
   "parallel-bars": "dip-station",
   "dip-bars": "dip-station",
   "weight-vest": "weighted-vest",
@@ -270,9 +275,6 @@ const EQUIPMENT_ALIASES: Readonly<Record<string, string>> = {
   band: "resistance-band",
   bands: "resistance-band",
   "resistance-bands": "resistance-band",
-  "body-weight": "bodyweight",
-  none: "bodyweight",
-  "no-equipment": "bodyweight",
   "pullup-bar": "pull-up-bar",
   "chin-up-bar": "pull-up-bar",
   "chinup-bar": "pull-up-bar",
@@ -287,6 +289,31 @@ const EQUIPMENT_ALIASES: Readonly<Record<string, string>> = {
   "cross-trainer": "elliptical",
 };
 
+// Written in an equipment list, these mean that none is needed. They name no equipment: in prose they
+// are ordinary words ("your body weight", "none of it"), so they stay out of EQUIPMENT_NAMES.
+const NO_EQUIPMENT_WORDS: Readonly<Record<string, "bodyweight">> = {
+  "body-weight": "bodyweight",
+  none: "bodyweight",
+  "no-equipment": "bodyweight",
+};
+
+// Named in exercise names and descriptions, though no alias leads to it.
+const OTHER_NAMED_EQUIPMENT = ["landmine"];
+
+/**
+ * Equipment the catalog knows by name: the canonical values, the others its aliases lead to ("plate",
+ * "weighted-vest", "dip-belt") and a few more. Anything else is a typo or new equipment.
+ */
+export const KNOWN_EQUIPMENT: readonly string[] = [
+  ...new Set([...CANONICAL_EQUIPMENT, ...Object.values(EQUIPMENT_ALIASES), ...OTHER_NAMED_EQUIPMENT]),
+];
+
+/** Every name of a piece of equipment, normalised ("cable-machine"), with the equipment it names ("cable"). */
+export const EQUIPMENT_NAMES: ReadonlyMap<string, string> = new Map([
+  ...KNOWN_EQUIPMENT.map((value) => [value, value] as const),
+  ...Object.entries(EQUIPMENT_ALIASES),
+]);
+
 /** "Smith Machine" → {value: "smith-machine", canonical: true}; "Dip Belt" → {value: "dip-belt", canonical: false}. */
 export function normalizeEquipment(raw: string): { value: string; canonical: boolean } {
   const slug = raw
@@ -295,7 +322,7 @@ export function normalizeEquipment(raw: string): { value: string; canonical: boo
     .replace(/[\s_]+/g, "-")
     .replace(/-+/g, "-")
     .replace(/^-|-$/g, "");
-  const value = EQUIPMENT_ALIASES[slug] ?? slug;
+  const value = EQUIPMENT_ALIASES[slug] ?? NO_EQUIPMENT_WORDS[slug] ?? slug;
   return { value, canonical: (CANONICAL_EQUIPMENT as readonly string[]).includes(value) };
 }
 

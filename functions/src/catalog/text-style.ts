@@ -3,7 +3,7 @@
  * The quality scanner reports these issues; the enrichment normaliser uses the same detectors to
  * clean LLM output and to refuse a replacement that is no better than what is already stored.
  */
-import { CANONICAL_EQUIPMENT, type ContentField, DESCRIPTION_TARGET_MIN_LENGTH } from "./taxonomy";
+import { type ContentField, DESCRIPTION_TARGET_MIN_LENGTH, EQUIPMENT_NAMES } from "./taxonomy";
 
 export type StyleCheck =
   "markup" | "voice" | "missing_setup" | "label_format" | "not_gerund" | "short_items" | "description_short" | "description_equipment";
@@ -143,18 +143,14 @@ export function describesSetup(text: string): boolean {
   return SETUP_WORDS.test(text);
 }
 
-// One pattern per equipment kind; plural forms and spaces/hyphens accepted ("smith machines", "ez bar").
-const EQUIPMENT_MENTIONS: ReadonlyArray<{ kind: string; pattern: RegExp }> = [
-  ...CANONICAL_EQUIPMENT.map((kind) => ({ kind, source: kind.replace(/-/g, "[\\s-]?") })),
-  { kind: "resistance-band", source: "band" },
-  { kind: "suspension-trainer", source: "trx" },
-  { kind: "trap-bar", source: "hex[\\s-]?bar" },
-  { kind: "plate", source: "(?:weight[\\s-]?)?plate" },
-  { kind: "landmine", source: "landmine" },
-]
-  // Longest first, and matches are blanked out, so "smith machine" is not also counted as "machine".
-  .sort((a, b) => b.source.length - a.source.length)
-  .map(({ kind, source }) => ({ kind, pattern: new RegExp(`\\b${source}s?\\b`, "gi") }));
+/**
+ * One pattern per name of equipment, for the equipment it names. Longest first, and matches are
+ * blanked out, so "cable machine" counts as cable only and "smith machine" not also as a machine.
+ * A "-" in a name matches a space, a hyphen or nothing ("EZ curl bar", "pull-up bar"); plurals match too.
+ */
+const EQUIPMENT_MENTIONS: ReadonlyArray<{ kind: string; pattern: RegExp }> = [...EQUIPMENT_NAMES]
+  .sort(([a], [b]) => b.length - a.length)
+  .map(([name, kind]) => ({ kind, pattern: new RegExp(`\\b${name.replace(/-/g, "[\\s-]?")}s?\\b`, "gi") }));
 
 /** Distinct equipment kinds a text mentions ("barbell or dumbbells" → 2). */
 export function countEquipmentKinds(text: string): number {

@@ -1,7 +1,8 @@
 /**
  * One exercise's holistic enrichment: prompt → LLM (JSON response schema) → a normalised, validated
  * patch limited to the fields in scope. Locked, unknown, invalid, unchanged and out-of-scope changes
- * are dropped with a reason; what to write, and how, is the caller's business.
+ * are dropped with a reason, and so are changes to good stored values the spec does not name in
+ * `fields_to_enrich`; what to write, and how, is the caller's business.
  */
 import type { LlmClient, LlmUsage } from "../llm/types";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
@@ -10,7 +11,7 @@ import { ENRICH_CALL } from "./llm-calls";
 import { type DroppedChange, normalizeEnrichmentChanges } from "./normalize";
 import { type EnrichmentResponse, buildEnrichmentPrompt } from "./prompt";
 import { type DocData } from "../util/object-paths";
-import { type EnrichmentSpec } from "./spec";
+import { type EnrichmentSpec, namesField } from "./spec";
 
 export const ENRICH_TASK = ENRICH_CALL.task;
 
@@ -40,7 +41,7 @@ export async function enrichExercise(llm: LlmClient, request: EnrichmentRequest,
     { prompt, tier: spec.use_pro_model ? "strong" : "fast", context: { exercise, fields_to_enrich: spec.fields_to_enrich } },
     recorder,
   );
-  const normalized = normalizeEnrichmentChanges(data.changes, exercise);
+  const normalized = normalizeEnrichmentChanges(data.changes, exercise, spec.fields_to_enrich);
   const scoped = limitToScope(normalized.patch, spec.fields_to_enrich);
   return {
     patch: scoped.patch,
@@ -49,11 +50,6 @@ export async function enrichExercise(llm: LlmClient, request: EnrichmentRequest,
     confidence: data.confidence,
     reasoning: data.reasoning,
   };
-}
-
-/** A requested field covers itself and what is inside it ("muscles" covers "muscles.primary"). */
-function inScope(path: string, fields: readonly string[]): boolean {
-  return fields.some((field) => path === field || path.startsWith(`${field}.`));
 }
 
 /** Keeps the patch to `fields` (everything when none are given); the rest is dropped as not requested. */
@@ -65,7 +61,7 @@ export function limitToScope(
   const kept: Record<string, unknown> = {};
   const dropped: DroppedChange[] = [];
   for (const [path, value] of Object.entries(patch)) {
-    if (inScope(path, fields)) kept[path] = value;
+    if (namesField(fields, path)) kept[path] = value;
     else dropped.push({ path, reason: "not in fields_to_enrich" });
   }
   return { patch: kept, dropped };

@@ -3,7 +3,9 @@
  * output") into a flat patch of dotted paths. Values are mapped to canonical form first (enum
  * synonyms, muscle aliases, list markers stripped, tags in Title Case), then checked against the
  * exercise schema. Anything locked, unknown, invalid, unchanged, or no better than what is stored
- * is dropped with a reason — "if it isn't broken, don't fix it".
+ * is dropped with a reason — "if it isn't broken, don't fix it": a field whose stored value is
+ * already good is kept as it is unless the job names it in `fields_to_enrich`. Missing or broken
+ * fields are always open to the LLM.
  */
 import { deprecatedFieldReplacement, isDeprecatedField, isLockedForEnrichment } from "../catalog/fields";
 import { exercisePathSchema } from "../catalog/schemas";
@@ -29,6 +31,7 @@ import {
   isLabelText,
 } from "../catalog/text-style";
 import { getPath, isPlainRecord } from "../util/object-paths";
+import { namesField } from "./spec";
 
 export interface DroppedChange {
   path: string;
@@ -48,7 +51,12 @@ type FieldNormalizer = (raw: unknown, current: ExerciseData, patch: ExerciseData
 const CONTAINER_PATHS = new Set(["muscles", "metadata", "movement", "review_metadata"]);
 const CONTRIBUTION_PATH = "muscles.contribution";
 
-export function normalizeEnrichmentChanges(changes: ExerciseData, current: ExerciseData): NormalizedEnrichment {
+/** `fieldsToEnrich`: the job's `fields_to_enrich`; a field it names may replace a stored value that is already good. */
+export function normalizeEnrichmentChanges(
+  changes: ExerciseData,
+  current: ExerciseData,
+  fieldsToEnrich: readonly string[] = [],
+): NormalizedEnrichment {
   const dropped: DroppedChange[] = [];
   const flat = flattenChanges(changes, current, dropped);
   const patch: Record<string, unknown> = {};
@@ -60,21 +68,41 @@ export function normalizeEnrichmentChanges(changes: ExerciseData, current: Exerc
   // Field order, not input order: secondary muscles are checked against the primary ones.
   for (const [path, normalize] of Object.entries(FIELD_NORMALIZERS)) {
     if (!Object.hasOwn(flat, path)) continue;
-    const result = acceptedValue(path, normalize(flat[path], current, patch), getPath(current, path));
+    const keepStored = !namesField(fieldsToEnrich, path) && storedValueIsGood(path, normalize, current, patch);
+    const result = acceptedValue(path, validated(path, normalize(flat[path], current, patch)), getPath(current, path), keepStored);
     if ("reason" in result) dropped.push({ path, reason: result.reason });
     else patch[path] = result.value;
   }
   return { patch, dropped };
 }
 
-/** Validates a normalised value, then keeps it only if it changes the stored value for the better. */
-function acceptedValue(path: string, result: FieldResult, stored: unknown): FieldResult {
+/** A normalised value, if the exercise schema accepts it at `path`. */
+function validated(path: string, result: FieldResult): FieldResult {
   if ("reason" in result) return result;
   const validation = exercisePathSchema(path)?.safeParse(result.value);
-  if (validation && !validation.success) {
-    return { reason: `invalid: ${validation.error.issues.map((issue) => issue.message).join("; ")}` };
-  }
+  return validation && !validation.success
+    ? { reason: `invalid: ${validation.error.issues.map((issue) => issue.message).join("; ")}` }
+    : result;
+}
+
+/**
+ * A stored value is good when it is what this module would make of it (normalising it changes
+ * nothing and the schema accepts it) and has no style issue. Then the quality scanner flags
+ * nothing in the field either: its other checks on enrichable fields (presence, canonical values,
+ * list bounds, markup) fail only values that normalisation would change.
+ */
+function storedValueIsGood(path: string, normalize: FieldNormalizer, current: ExerciseData, patch: ExerciseData): boolean {
+  const stored = getPath(current, path);
+  const normalized = validated(path, normalize(stored, current, patch));
+  if ("reason" in normalized || !deepEqual(normalized.value, stored)) return false;
+  return (styleIssuesOf(path, stored) ?? []).length === 0;
+}
+
+/** Keeps a valid value only if it changes the stored value for the better; `keepStored`: the stored value is good. */
+function acceptedValue(path: string, result: FieldResult, stored: unknown, keepStored: boolean): FieldResult {
+  if ("reason" in result) return result;
   if (deepEqual(result.value, stored)) return { reason: "unchanged" };
+  if (keepStored) return { reason: "stored value is valid" };
   const regression = styleRegression(path, result.value, stored);
   return regression ? { reason: regression } : result;
 }

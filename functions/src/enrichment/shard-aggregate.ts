@@ -43,14 +43,24 @@ function exerciseCountOf(shard: ChildJob): number {
   return Array.isArray(ids) ? ids.length : 0;
 }
 
-function llmOf(summary: unknown): LlmTotals {
-  const llm = isPlainRecord(summary) && isPlainRecord(summary.llm) ? summary.llm : {};
+function llmTotalsOf(value: unknown): LlmTotals {
+  const llm = isPlainRecord(value) ? value : {};
   return {
     calls: countValue(llm.calls),
     input_tokens: countValue(llm.input_tokens),
     output_tokens: countValue(llm.output_tokens),
     estimated_cost_usd: countValue(llm.estimated_cost_usd),
   };
+}
+
+/**
+ * What a shard spent on the LLM: its own usage over all its attempts (`llm_usage`, written with
+ * every ending, a failed one too: a failed shard has no result summary) and its own children's.
+ */
+function llmOf(shard: ChildJob): LlmTotals {
+  const own = llmTotalsOf(shard.llm_usage);
+  const children = llmTotalsOf(isPlainRecord(shard.result_summary) ? shard.result_summary[CHILDREN_LLM_KEY] : undefined);
+  return Object.fromEntries(LLM_KEYS.map((key) => [key, own[key] + children[key]])) as LlmTotals;
 }
 
 /** Folds a parent's shards, every one of them final. */
@@ -63,7 +73,7 @@ export function aggregateShards(shards: readonly ChildJob[]): ShardAggregate {
     byStatus[shard.status] = (byStatus[shard.status] ?? 0) + 1;
     const counts = countsOf(shard);
     for (const key of Object.keys(exercises) as (keyof ShardCounts)[]) exercises[key] += counts[key];
-    const usage = llmOf(shard.result_summary);
+    const usage = llmOf(shard);
     for (const key of LLM_KEYS) llm[key] += usage[key];
   }
   llm.estimated_cost_usd = Math.round(llm.estimated_cost_usd * 1e6) / 1e6;

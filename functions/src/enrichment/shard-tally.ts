@@ -15,10 +15,10 @@ export const exerciseOutcomeSchema = z.object({
   reason: z.string().optional(),
   /** The paths the patch sets. */
   paths: z.array(z.string()),
-  /** LLM changes dropped by normalisation (locked, unknown, invalid, out of scope). */
+  /** LLM changes dropped by normalisation (locked, unknown, invalid, unchanged, good stored value, out of scope). */
   dropped: z.number(),
   confidence: z.string().optional(),
-  /** The quality scanner on the enriched exercise; null when nothing was enriched. */
+  /** The quality scanner on the exercise after enrichment, changed or not; null when it was skipped or failed. */
   scanner_passed: z.boolean().nullable(),
   change_id: z.string().optional(),
 });

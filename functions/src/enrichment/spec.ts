@@ -24,3 +24,8 @@ export const enrichmentSpecSchema = z.strictObject({
 });
 
 export type EnrichmentSpec = z.output<typeof enrichmentSpecSchema>;
+
+/** Whether `fields_to_enrich` names the path: itself, or a map holding it ("muscles" covers "muscles.primary"). */
+export function namesField(fieldsToEnrich: readonly string[], path: string): boolean {
+  return fieldsToEnrich.some((field) => path === field || path.startsWith(`${field}.`));
+}

@@ -15,10 +15,15 @@
  *   `cancelled` with the counts of what it did before.
  * - Each patch carries the values the LLM saw: a curator's edit made meanwhile is not overwritten
  *   (the exercise fails STALE_PLAN and the shard goes to review).
+ * - A patch that sets `equipment` changes what its family's registry is derived from: the shard
+ *   asks for that registry to be recomputed (see `RegistryRefreshes`).
+ * - Every exercise the LLM answered for is scanner-checked, changed or not: one that still fails
+ *   counts in `scanner_fail`.
  * - Dry run: the LLM is called and the patches previewed; nothing is written.
  */
+import { MAX_SHARD_SIZE } from "../config";
 import { z } from "zod";
-import { modeSchema } from "../jobs/model";
+import { type ResultSummary, modeSchema } from "../jobs/model";
 import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
 import { docIdSchema } from "../catalog/inputs";
@@ -39,6 +44,9 @@ import { log } from "../util/log";
 import { setPath, type DocData } from "../util/object-paths";
 import { isLiveExercise } from "../catalog/family-registry";
 import { type EnrichmentSpec } from "../enrichment/spec";
+import { FollowUpJobs } from "./support/follow-ups";
+import { maintenanceFollowUps } from "./plans/maintenance-scan";
+import type { FamilyFinding } from "../catalog/family-findings";
 
 type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
 
@@ -46,7 +54,7 @@ type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
 const catalogEnrichFieldShardPayload = z.strictObject({
   mode: modeSchema,
   parent_job_id: docIdSchema,
-  exercise_doc_ids: z.array(docIdSchema).min(1).max(100),
+  exercise_doc_ids: z.array(docIdSchema).min(1).max(MAX_SHARD_SIZE),
   enrichment_spec: enrichmentSpecSchema,
 });
 
@@ -62,8 +70,10 @@ export const enrichShardHandler = catalogHandler({
     if (mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const ids = [...new Set(job.payload.exercise_doc_ids)];
     const tally = new ShardTally(ids.length);
+    const refreshes = new RegistryRefreshes(new FollowUpJobs(input.engine, mode));
+    const summarize = (): ResultSummary => ({ ...tally.summary(), registry_refreshes: refreshes.summary() });
     const ledger = mode === "apply" ? new ShardLedger(deps.db, job.id, input.engine, deps.now) : null;
-    const finished = ledger ? await resumeFinished(ledger) : new Map<string, ExerciseOutcome>();
+    const finished = ledger ? await resumeFinished(ledger, refreshes) : new Map<string, ExerciseOutcome>();
     finished.forEach((outcome) => tally.add(outcome, true));
     attempt.event("shard_started", { exercises: ids.length, resumed: finished.size });
 
@@ -75,7 +85,7 @@ export const enrichShardHandler = catalogHandler({
         pending,
         deps.config.enrichConcurrency,
         async (id) => {
-          const outcome = await enrichOne(input, id);
+          const outcome = await enrichOne(input, id, refreshes);
           if (ledger && outcome.outcome !== "failed") await ledger.record(outcome);
           tally.add(outcome);
           outcomes.push(outcome);
@@ -83,7 +93,7 @@ export const enrichShardHandler = catalogHandler({
         },
         () => ctx.signal.aborted,
       );
-      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, tally.summary());
+      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summarize());
       ctx.signal.throwIfAborted();
     } catch (err) {
       if (err instanceof LlmError && err.transient) {
@@ -98,7 +108,7 @@ export const enrichShardHandler = catalogHandler({
     }
     await progress.finish({ done: tally.done, total: ids.length });
 
-    const summary = tally.summary();
+    const summary = summarize();
     if (tally.failed === 0) return succeededIn(mode, summary);
     return needsReview(mode, summary, "EXERCISES_FAILED", `${tally.failed} of ${ids.length} exercise(s) could not be enriched`, {
       failures: summary.failures,
@@ -106,11 +116,15 @@ export const enrichShardHandler = catalogHandler({
   },
 });
 
-/** The ledger, completed from the journal for exercises applied just before a crash. */
-async function resumeFinished(ledger: ShardLedger): Promise<Map<string, ExerciseOutcome>> {
+/**
+ * The ledger, completed from the journal for exercises applied just before a crash (whose registry
+ * refresh may not have been asked for yet).
+ */
+async function resumeFinished(ledger: ShardLedger, refreshes: RegistryRefreshes): Promise<Map<string, ExerciseOutcome>> {
   const finished = await ledger.finished();
   for (const patch of await ledger.journaledPatches()) {
     if (finished.has(patch.exerciseId)) continue;
+    await refreshes.afterPatch(patch.after, patch.paths);
     const outcome: ExerciseOutcome = {
       exercise_id: patch.exerciseId,
       outcome: "succeeded",
@@ -135,7 +149,7 @@ function failed(exerciseId: string, code: string, reason: string, dropped = 0): 
 }
 
 /** Read fresh, enrich, write, scanner-check one exercise. Throws only what should stop the shard. */
-async function enrichOne(input: ShardInput, exerciseId: string): Promise<ExerciseOutcome> {
+async function enrichOne(input: ShardInput, exerciseId: string, refreshes: RegistryRefreshes): Promise<ExerciseOutcome> {
   const { deps, attempt, job } = input;
   const spec = job.payload.enrichment_spec;
   const exercise = await getExercise(deps.db, exerciseId);
@@ -162,7 +176,9 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
     dropped: enrichment.dropped,
     confidence: enrichment.confidence,
   });
-  if (base.paths.length === 0) return { ...base, outcome: "no_change", detail: "nothing_to_change", scanner_passed: null };
+  if (base.paths.length === 0) {
+    return { ...base, outcome: "no_change", detail: "nothing_to_change", scanner_passed: scannerCheck(exerciseId, exercise, {}) };
+  }
 
   const [written] = await writeExercisePatches(input, [
     {
@@ -176,6 +192,7 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
     case "applied":
     case "already_applied":
     case "would_apply":
+      await refreshes.afterPatch(exercise, base.paths);
       return {
         ...base,
         outcome: "succeeded",
@@ -184,7 +201,7 @@ async function enrichOne(input: ShardInput, exerciseId: string): Promise<Exercis
         scanner_passed: scannerCheck(exerciseId, exercise, enrichment.patch),
       };
     case "unchanged":
-      return { ...base, outcome: "no_change", detail: written.kind, scanner_passed: null };
+      return { ...base, outcome: "no_change", detail: written.kind, scanner_passed: scannerCheck(exerciseId, exercise, enrichment.patch) };
     case "missing":
       return skipped(exerciseId, "missing");
     case "invalid":
@@ -201,8 +218,8 @@ function rationale(spec: EnrichmentSpec, reasoning: string): string {
 
 /**
  * The post-enrichment scanner check: observability only, it never blocks the write. The exercise
- * as written is the one read plus the patch (the apply transaction re-read it; any difference is a
- * concurrent write the next scan sees).
+ * as written is the one read plus the patch, if any (the apply transaction re-read it; any
+ * difference is a concurrent write the next scan sees).
  */
 function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<string, unknown>): boolean {
   const enriched = Object.entries(patch).reduce<DocData>((doc, [path, value]) => setPath(doc, path, value), exercise);
@@ -215,4 +232,37 @@ function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<strin
     });
   }
   return result.passed;
+}
+
+/**
+ * A family's registry (`exercise_families/{slug}`) is derived from its members' equipment, so a
+ * patch that sets `equipment` leaves it stale. The shard holds no family lock: locking every family
+ * of a batch for the length of its LLM calls would hold up the family jobs and serialise the shards
+ * of one family, for a change that is rare (enrichment writes equipment only where the stored list
+ * is missing or not canonical, or the spec asks for it). So it asks for the job that recomputes a
+ * registry under the family's lock: the FAMILY_NORMALIZE the maintenance scan asks for on a stale
+ * registry, under the same dedup key. Once per family and attempt; in a dry run it is only listed.
+ */
+class RegistryRefreshes {
+  private readonly requested = new Set<string>();
+
+  constructor(private readonly followUps: FollowUpJobs) {}
+
+  /** `exercise`: as read or written (its family is locked for enrichment); `paths`: what the patch set. */
+  async afterPatch(exercise: Readonly<DocData>, paths: readonly string[]): Promise<void> {
+    const family = exercise.family_slug;
+    if (!paths.includes("equipment") || typeof family !== "string" || this.requested.has(family)) return;
+    this.requested.add(family);
+    const stale: FamilyFinding = {
+      code: "registry_stale",
+      exercise_ids: [],
+      message: `enrichment changed the equipment of a member of ${family}`,
+      fix: "FAMILY_NORMALIZE",
+    };
+    for (const followUp of maintenanceFollowUps(family, [stale])) await this.followUps.request(followUp);
+  }
+
+  summary(): ResultSummary {
+    return this.followUps.summary();
+  }
 }

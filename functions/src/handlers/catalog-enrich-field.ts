@@ -15,9 +15,7 @@ import { enrichmentSpecSchema } from "../enrichment/spec";
 import { modeSchema, type ChildSpec } from "../jobs/model";
 import { needsReview, succeededIn } from "../jobs/outcomes";
 import { type CatalogInput, catalogHandler } from "./support/catalog-handler";
-
-/** The shard payload schema's limit on exercise ids; a larger configured size is capped, not refused. */
-const MAX_SHARD_SIZE = 100;
+import { MAX_SHARD_SIZE } from "../config";
 
 /** The payload of a CATALOG_ENRICH_FIELD job. */
 const catalogEnrichFieldPayload = z
@@ -26,7 +24,7 @@ const catalogEnrichFieldPayload = z
     enrichment_spec: enrichmentSpecSchema,
     exercise_doc_ids: z.array(docIdSchema).min(1).max(10_000).optional(),
     filter_criteria: filterCriteriaSchema.optional(),
-    shard_size: z.number().int().min(1).max(100).optional(),
+    shard_size: z.number().int().min(1).max(MAX_SHARD_SIZE).optional(),
   })
   .refine(oneTargetSelection, ONE_TARGET_SELECTION);
 
@@ -65,7 +63,7 @@ export const enrichParentHandler = catalogHandler({
   },
 });
 
-/** One shard per `shard_size` target ids, in target order. */
+/** One shard per `shard_size` target ids, in target order; a configured size larger than a shard takes is capped, not refused. */
 async function* shardsOf({ job, deps, ctx }: ParentInput): AsyncGenerator<ChildSpec> {
   const shardSize = Math.min(job.payload.shard_size ?? deps.config.shardSize, MAX_SHARD_SIZE);
   const shard = (ids: string[]): ChildSpec => ({

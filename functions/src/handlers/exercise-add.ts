@@ -63,6 +63,8 @@ async function queueEnrichment(
     type: "CATALOG_ENRICH_FIELD",
     payload: { mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [exerciseId] },
     dedup_key: `ENRICH:exercise_add:${exerciseId}`,
+    // A retry after the enrichment ran (the job died before its end was written) asks for it again.
+    onceKey: "enrichment",
   });
   return { ...outcome, summary: { ...outcome.summary, enrichment_job_id: enrichment.jobId, enrichment_job_created: enrichment.created } };
 }

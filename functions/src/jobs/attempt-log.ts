@@ -17,12 +17,14 @@ const MAX_EVENTS = 500;
 
 export type AttemptField = "plan" | "validation" | "repairs" | "apply_result";
 
-/** What one model call cost, as the LLM client reports it. */
+/** What one request to the LLM client cost, as the client reports it. */
 export interface LlmCallUsage {
   model: string;
   input_tokens: number;
   output_tokens: number;
   latency_ms: number;
+  /** Model calls billed for the request: its retries are billed too, and a request that reached no model is 0. */
+  calls: number;
   estimated_cost_usd: number;
 }
 
@@ -128,14 +130,14 @@ export class AttemptLog implements AttemptRecorder {
   }
 
   llmCall(task: string, usage: LlmCallUsage): void {
-    const { model, input_tokens, output_tokens, latency_ms, estimated_cost_usd } = usage;
-    this.calls.push({ task, model, input_tokens, output_tokens, latency_ms, estimated_cost_usd });
+    const { model, input_tokens, output_tokens, latency_ms, calls, estimated_cost_usd } = usage;
+    this.calls.push({ task, model, input_tokens, output_tokens, latency_ms, calls, estimated_cost_usd });
   }
 
   llmTotals(): LlmTotals {
     return this.calls.reduce(
       (sum, c) => ({
-        calls: sum.calls + 1,
+        calls: sum.calls + c.calls,
         input_tokens: sum.input_tokens + c.input_tokens,
         output_tokens: sum.output_tokens + c.output_tokens,
         estimated_cost_usd: sum.estimated_cost_usd + c.estimated_cost_usd,

@@ -90,6 +90,7 @@ export class JobFlows {
           status: doc.get("status") as JobStatus,
           payload: (doc.get("payload") as Record<string, unknown> | undefined) ?? {},
           result_summary: (doc.get("result_summary") as ResultSummary | null | undefined) ?? null,
+          llm_usage: doc.get("llm_usage") as unknown,
           error: doc.get("error") as unknown,
         });
       }

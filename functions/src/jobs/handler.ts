@@ -37,10 +37,22 @@ export interface JobScope {
   /** A long job's `progress`. */
   reportProgress(progress: { done: number; total: number }): Promise<void>;
   /** Asks for another job (a scan's follow-up); `created_by` names this job's type. */
-  createJob(input: Omit<CreateJobInput, "created_by" | "parent_job_id" | "id">): Promise<CreateJobResult>;
+  createJob(input: FollowUpInput): Promise<CreateJobResult>;
   /** Creates this job's children, with deterministic ids, and records how many there are. See `flows.ts`. */
   createChildren(children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated>;
 }
+
+type FollowUpInput = Omit<CreateJobInput, "created_by" | "parent_job_id" | "id"> & {
+  /**
+   * Names the follow-up within this job, for one that must be made once whatever happens: asked
+   * again on a later attempt (a retry, a resumed plan), it is the job the first ask made, even when
+   * that one has finished (a dedup key holds only while its job is open). Its id is derived from it.
+   */
+  onceKey?: string;
+};
+
+/** The id of `jobId`'s follow-up named `onceKey`. */
+export const followUpJobId = (jobId: string, onceKey: string): string => `${jobId}-${onceKey}`;
 
 export interface HandlerInput<P extends BasePayload = BasePayload, D = unknown> {
   job: Job<P>;

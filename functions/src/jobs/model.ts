@@ -90,13 +90,13 @@ export const jobDocumentSchema = z.object({
   llm_usage: llmUsageSchema.nullable().default(null),
 });
 
-/** A job, with its payload typed by its job type's schema. */
 /**
  * The result-summary key under which a parent reports what its children spent on the LLM; the
  * parent's `result_summary.llm` is its own usage plus this.
  */
 export const CHILDREN_LLM_KEY = "children_llm";
 
+/** A job, with its payload typed by its job type's schema. */
 export type Job<P extends BasePayload = BasePayload> = Omit<z.output<typeof jobDocumentSchema>, "payload"> & { id: string; payload: P };
 
 /** What a client (or `createJob`) may ask for. Everything else is server-owned. */
@@ -184,6 +184,8 @@ export interface ChildJob {
   status: JobStatus;
   payload: Record<string, unknown>;
   result_summary: ResultSummary | null;
+  /** The child's own LLM usage over its attempts (`llm_usage`), as stored. */
+  llm_usage: unknown;
   /** The child's last error (`{code, message, details}`), if any. */
   error: unknown;
 }

@@ -11,7 +11,7 @@ import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
 import { JobCancelledError, type JobFailure, LeaseLostError, toJobFailure } from "./errors";
 import type { JobFlows } from "./flows";
-import type { HandlerInput, HandlerOutcome, JobHandler, JobScope, PayloadSchema } from "./handler";
+import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope, type PayloadSchema, followUpJobId } from "./handler";
 import { Heartbeat } from "./heartbeat";
 import { submitJob } from "./intake";
 import type { HeldLease } from "./lease";
@@ -339,7 +339,12 @@ export function jobScope(
       return { planId: job.plan_id, plan };
     },
     reportProgress: (progress) => queue.reportProgress(lease, progress),
-    createJob: (input) => submitJob(queue, tasks, { ...input, created_by: `system:${job.type}` }),
+    createJob: ({ onceKey, ...input }) =>
+      submitJob(queue, tasks, {
+        ...input,
+        created_by: `system:${job.type}`,
+        ...(onceKey ? { id: followUpJobId(job.id, onceKey) } : {}),
+      }),
     createChildren: async (children) => {
       const created = await flows.createChildren(job, lease, children, signal);
       onChildrenCreated(created.total);

@@ -8,6 +8,7 @@
  */
 import type { GenerateContentParameters } from "@google/genai";
 import * as logger from "firebase-functions/logger";
+import { PARAMS } from "../config";
 import { LlmError, classifyHttpStatus } from "./errors";
 import { toModelSchema } from "./json-schema";
 import { parseJsonText, parseWithSchema, snippet } from "./output";
@@ -55,9 +56,10 @@ export interface VertexLlmOptions {
   random?: () => number;
 }
 
-const DEFAULT_FAST_MODEL = "gemini-2.5-flash";
-const DEFAULT_STRONG_MODEL = "gemini-2.5-pro";
-const DEFAULT_TIMEOUT_MS = 90_000;
+// The engine passes its configuration; a client built without it gets the same defaults.
+const DEFAULT_FAST_MODEL = PARAMS.llmFastModel.defaultValue;
+const DEFAULT_STRONG_MODEL = PARAMS.llmStrongModel.defaultValue;
+const DEFAULT_TIMEOUT_MS = PARAMS.llmTimeoutMs.defaultValue;
 const DEFAULT_MAX_RETRIES = 3;
 const DEFAULT_RETRY_BASE_DELAY_MS = 1_000;
 /** Output that fails JSON/schema checks is asked for once more; a second failure is reported as LLM_BAD_OUTPUT. */

@@ -8,6 +8,7 @@ import {
   CONTENT_FIELDS,
   CONTENT_LIST_BOUNDS,
   DESCRIPTION_MIN_LENGTH,
+  MIN_EXECUTION_NOTES,
   isBodyweightClassic,
   isEnumValue,
   isTitleCase,
@@ -63,8 +64,6 @@ export interface ScanResult {
   needs_full_review: boolean;
   needs_enrichment_only: boolean;
 }
-
-const MIN_EXECUTION_NOTES = 2;
 
 export function heuristicScoreExercise(exercise: Readonly<Record<string, unknown>>): ScanResult {
   const hard_failures = hardFailures(exercise);

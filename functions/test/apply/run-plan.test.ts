@@ -108,6 +108,19 @@ describe("runPlan", () => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("apply with the gate closed: an invalid plan is not repaired (no LLM call) and ends APPLY_DISABLED", async () => {
+    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>();
+    const { input } = await start("apply", { applyEnabled: false, repairPlan });
+    const outcome = await runPlan(input, invalidPlan());
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: { code: "APPLY_DISABLED" },
+      summary: { operations: 1, repairs: 0, validation_errors: 1 },
+    });
+    expect(repairPlan).not.toHaveBeenCalled();
+    expect(attemptDoc(input).validation).toMatchObject({ ok: false, errors: [expect.objectContaining({ path: "category" })] });
+  });
+
   it("a plan of only no_change operations succeeds with zero changes, gate or not", async () => {
     const plan = planOf([{ op: "no_change", target: "squat", rationale: "nothing to normalise" }]);
     const { input } = await start("apply", { applyEnabled: false });

@@ -287,6 +287,42 @@ describe("validatePlan: names, slugs and families", () => {
   });
 });
 
+describe("validatePlan: equipment outside the canonical list", () => {
+  const nonCanonical = (result: ValidationResult) => result.warnings.filter((warning) => warning.code === "NON_CANONICAL_EQUIPMENT");
+
+  it("is allowed, with a warning naming each value an exercise's new equipment holds", () => {
+    const result = validate([patch({ equipment: ["barbell", "plate", "landmine"] })]);
+    expect(result.errors).toEqual([]);
+    expect(nonCanonical(result)).toEqual([
+      expect.objectContaining({
+        operation_index: 0,
+        path: "equipment",
+        target: `exercises/${benchBarbell.id}`,
+        message: expect.stringContaining('"plate"'),
+      }),
+      expect.objectContaining({
+        operation_index: 0,
+        path: "equipment",
+        target: `exercises/${benchBarbell.id}`,
+        message: expect.stringContaining('"landmine"'),
+      }),
+    ]);
+  });
+
+  it("warns for a new exercise too, and not for canonical equipment or equipment the plan leaves as it is", () => {
+    const created = exerciseFixture("Dip (Dip Belt)", ["dip-belt"]);
+    const { id, ...data } = created;
+    const result = validate([{ op: "create_exercise", exercise_id: id, data, rationale }, registry("dip")]);
+    expect(nonCanonical(result)).toEqual([expect.objectContaining({ operation_index: 0, message: expect.stringContaining('"dip-belt"') })]);
+
+    expect(nonCanonical(validate([patch({ equipment: ["barbell", "dumbbell"] })]))).toEqual([]);
+    const legacy = { ...benchBarbell, equipment: ["barbell", "plate"] };
+    expect(
+      nonCanonical(validate([patch({ "metadata.level": "advanced" })], { ...catalog, exercises: [legacy, benchDumbbell, squat] })),
+    ).toEqual([]);
+  });
+});
+
 describe("validatePlan: aliases", () => {
   const alias = (alias_slug: string, target: { exercise_id?: string; family_slug?: string }): OperationInput => ({
     op: "upsert_alias",

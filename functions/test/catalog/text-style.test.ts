@@ -95,6 +95,17 @@ describe("countEquipmentKinds", () => {
   it("recognises aliases such as bands, TRX and EZ bar", () => {
     expect(countEquipmentKinds("Loop a band; or use a TRX; or an EZ-bar.")).toBe(3);
   });
+  it("counts a cable machine as cable only, and a rowing machine as no machine", () => {
+    expect(countEquipmentKinds("Stand at a cable machine holding a dumbbell in the other hand.")).toBe(2);
+    expect(countEquipmentKinds("Row on the rowing machine, then on a machine row.")).toBe(2);
+  });
+  it("recognises every alias of the vocabulary, spoken with spaces", () => {
+    expect(countEquipmentKinds("Hold a med ball, sit on a swiss ball or curl an EZ curl bar.")).toBe(3);
+    expect(countEquipmentKinds("Wear a weight vest or a dipping belt on the parallel bars.")).toBe(3);
+  });
+  it("does not take words that mean no equipment for a piece of equipment", () => {
+    expect(countEquipmentKinds("Shift your body weight onto the heels; none of it rests on the toes.")).toBe(0);
+  });
 });
 
 describe("contentStyleIssues", () => {
@@ -147,6 +158,11 @@ describe("descriptionStyleIssues", () => {
     expect(checksOf(descriptionStyleIssues("A horizontal press that builds the chest, shoulders and triceps."))).toEqual([
       "description_short",
     ]);
+  });
+  it("accepts a cable machine and a dumbbell as two equipment kinds", () => {
+    const text =
+      "Stand at a cable machine holding a dumbbell in the free hand, and row the handle to your hip while the dumbbell stays still.";
+    expect(descriptionStyleIssues(text)).toEqual([]);
   });
   it("reports three or more equipment kinds", () => {
     const text = "A press for the chest that works with a barbell, dumbbells, a smith machine or cables, whichever the gym has free today.";

@@ -109,6 +109,23 @@ describe("enrichExercise", () => {
     });
   });
 
+  it("keeps a good stored value unless the spec names its field in fields_to_enrich", async () => {
+    const { id: _id, ...complete } = DEMO_EXERCISES[0];
+    const llm = () => scripted({ changes: { category: "isolation", "movement.split": "full body" }, reasoning: "r", confidence: "low" });
+    const holistic = await enrichExercise(llm(), { exerciseId: "x", exercise: complete, spec: SPEC }, recorder());
+    expect(holistic.patch).toEqual({});
+    expect(holistic.dropped).toEqual([
+      { path: "category", reason: "stored value is valid" },
+      { path: "movement.split", reason: "stored value is valid" },
+    ]);
+    const asked = await enrichExercise(
+      llm(),
+      { exerciseId: "x", exercise: complete, spec: { ...SPEC, fields_to_enrich: ["category", "movement"] } },
+      recorder(),
+    );
+    expect(asked.patch).toEqual({ category: "isolation", "movement.split": "full_body" });
+  });
+
   it("returns an empty patch for an empty set of changes", async () => {
     const result = await enrichExercise(
       scripted({ changes: {}, reasoning: "fine", confidence: "high" }),

@@ -229,7 +229,10 @@ describe("normalizeEnrichmentChanges — muscles", () => {
     expect(normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"] }, stored).patch).toEqual({
       "muscles.secondary": ["glutes"],
     });
-    const both = normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"], "muscles.primary": ["glutes"] }, stored);
+    // The job asks for the muscles, so the good stored primary muscle may be replaced.
+    const both = normalizeEnrichmentChanges({ "muscles.secondary": ["quads", "glutes"], "muscles.primary": ["glutes"] }, stored, [
+      "muscles",
+    ]);
     expect(both.patch).toEqual({ "muscles.primary": ["glutes"], "muscles.secondary": ["quadriceps"] });
   });
 
@@ -271,7 +274,9 @@ describe("normalizeEnrichmentChanges — contribution", () => {
   it("folds per-muscle paths into the stored map", () => {
     const stored = { muscles: { contribution: { quadriceps: 0.6, glutes: 0.4 } } };
     expect(
-      normalizeEnrichmentChanges({ "muscles.contribution.glutes": 0.3, "muscles.contribution.hamstrings": 0.1 }, stored).patch,
+      normalizeEnrichmentChanges({ "muscles.contribution.glutes": 0.3, "muscles.contribution.hamstrings": 0.1 }, stored, [
+        "muscles.contribution",
+      ]).patch,
     ).toEqual({
       "muscles.contribution": { quadriceps: 0.6, glutes: 0.3, hamstrings: 0.1 },
     });
@@ -370,10 +375,13 @@ describe("normalizeEnrichmentChanges — if it isn't broken, don't fix it", () =
     expect(result.dropped.map((drop) => drop.reason)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"]);
   });
 
-  it("keeps a stored value that is good when the new one has style issues", () => {
+  it("keeps a good stored value over one with style issues, even when the job asks for the field", () => {
     const stored = complete();
     const firstPerson = ["I lie on the bench and grip the bar.", ...(stored.execution_notes as string[]).slice(1)];
-    expect(reasonFor(normalizeEnrichmentChanges({ execution_notes: firstPerson }, stored), "execution_notes")).toMatch(
+    expect(reasonFor(normalizeEnrichmentChanges({ execution_notes: firstPerson }, stored), "execution_notes")).toBe(
+      "stored value is valid",
+    );
+    expect(reasonFor(normalizeEnrichmentChanges({ execution_notes: firstPerson }, stored, ["execution_notes"]), "execution_notes")).toMatch(
       /^style issues \(execution notes: written in the first person.*\) and the stored value is no worse$/,
     );
   });
@@ -398,14 +406,73 @@ describe("normalizeEnrichmentChanges — if it isn't broken, don't fix it", () =
 
   it("refuses a description naming three equipment kinds over a good one, but takes it over a missing one", () => {
     const crowded = "A horizontal press for the chest that works with a barbell, a pair of dumbbells or a smith machine in any gym.";
-    expect(reasonFor(normalizeEnrichmentChanges({ description: crowded }, complete()), "description")).toMatch(/equipment kinds/);
+    expect(reasonFor(normalizeEnrichmentChanges({ description: crowded }, complete(), ["description"]), "description")).toMatch(
+      /equipment kinds/,
+    );
     expect(normalizeEnrichmentChanges({ description: crowded }, THIN).patch).toEqual({ description: crowded });
+  });
+});
+
+describe("normalizeEnrichmentChanges — good stored values stay", () => {
+  /** Valid values for every enrichable path but equipment, none equal to complete()'s: mostly the Romanian deadlift's. */
+  const otherValues: Record<string, unknown> = {
+    ...normalizeEnrichmentChanges(LLM_CHANGES, THIN).patch,
+    category: "isolation",
+    "metadata.level": "beginner",
+    "metadata.unilateral": true,
+  };
+  /** complete() with secondary equipment, which a shorter valid list must not silently drop. */
+  const stored: Record<string, unknown> = { ...complete(), equipment: ["barbell", "flat-bench"] };
+  const changes = { ...otherValues, equipment: ["barbell"] };
+
+  it("drops a valid change to any field whose stored value is already good", () => {
+    expect(Object.keys(changes).sort()).toEqual(enrichablePaths().sort());
+    const result = normalizeEnrichmentChanges(changes, stored);
+    expect(result.patch).toEqual({});
+    expect(result.dropped).toEqual(enrichablePaths().map((path) => ({ path, reason: "stored value is valid" })));
+  });
+
+  it("takes the change when the job names the field in fields_to_enrich (a map covers its paths)", () => {
+    const asked = ["equipment", "category", "muscles", "movement.type"];
+    const result = normalizeEnrichmentChanges(changes, stored, asked);
+    expect(result.patch).toEqual({
+      equipment: ["barbell"],
+      category: otherValues.category,
+      "muscles.primary": otherValues["muscles.primary"],
+      "muscles.secondary": otherValues["muscles.secondary"],
+      "muscles.category": otherValues["muscles.category"],
+      "muscles.contribution": otherValues["muscles.contribution"],
+      "movement.type": otherValues["movement.type"],
+    });
+    expect(reasonFor(result, "movement.split")).toBe("stored value is valid");
+  });
+
+  it("replaces a stored value that is present but not canonical, or that the scanner flags for style", () => {
+    const flawed = {
+      ...stored,
+      equipment: ["Barbell", "Flat Bench"],
+      category: "Compound",
+      muscles: { ...(stored.muscles as object), primary: ["Pecs"] },
+      execution_notes: ["I lie on the bench.", "I grip the bar.", "I lower it to my chest.", "I press it back up."],
+    };
+    const result = normalizeEnrichmentChanges(
+      { equipment: ["barbell"], category: "isolation", "muscles.primary": ["biceps"], execution_notes: otherValues.execution_notes },
+      flawed,
+    );
+    expect(result.dropped).toEqual([]);
+    expect(result.patch).toEqual({
+      equipment: ["barbell"],
+      category: "isolation",
+      "muscles.primary": ["biceps"],
+      execution_notes: otherValues.execution_notes,
+    });
   });
 });
 
 describe("normalizeEnrichmentChanges — equipment", () => {
   it("normalises the list and keeps the stored primary equipment", () => {
-    expect(normalizeEnrichmentChanges({ equipment: ["Barbell", "Flat Bench", "barbell"] }, THIN).patch).toEqual({
+    const unnormalised = { ...THIN, equipment: ["Barbell"] };
+    expect(normalizeEnrichmentChanges({ equipment: ["Barbell", "Flat Bench", "barbell"] }, unnormalised).patch).toEqual({
       equipment: ["barbell", "flat-bench"],
     });
   });

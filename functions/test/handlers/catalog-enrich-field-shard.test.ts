@@ -1,3 +1,4 @@
+import { Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
@@ -13,6 +14,9 @@ import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } f
 import { captureLogs } from "../helpers/logs";
 import { type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
+import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { family, otherJobs, runJob } from "./support";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const db = useFirestore();
 
@@ -116,6 +120,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
         exercises_skipped: 0,
         applied: 6,
         scanner_fail: 0,
+        // No patch set equipment: no family registry to recompute.
+        registry_refreshes: { jobs_created: 0, jobs_would_create: 0 },
       },
     });
     expect(enrichedIds(llm).sort()).toEqual(exercises.map((e) => e.name_slug).sort());
@@ -329,8 +335,107 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       exercises: thinExercises(2),
       script: [{ match: { task: ENRICH_TASK }, respond: { changes: {}, reasoning: "already good", confidence: "high" } }],
     });
-    expect(await run(input)).toMatchObject({ status: "succeeded", summary: { exercises_no_change: 2, applied: 0 } });
+    // Thin exercises still fail the scanner's hard checks (no execution notes, no movement).
+    expect(await run(input)).toMatchObject({ status: "succeeded", summary: { exercises_no_change: 2, applied: 0, scanner_fail: 2 } });
     expect(llm.calls).toHaveLength(2);
     expect(await journalOf(input.job.id)).toEqual([]);
+  });
+
+  it("scanner-checks an exercise whose every LLM change was dropped, and counts its failure in scanner_fail", async () => {
+    // "Barbell Curl" fails the scanner (a locked name starting with an equipment word); the demo bench press passes it.
+    const curl = exerciseFixture("Barbell Curl", ["barbell"], { category: "isolation" });
+    const bench = DEMO_EXERCISES[0];
+    const { input } = await setUpShard({
+      exercises: [curl, bench],
+      script: [
+        {
+          match: { task: ENRICH_TASK },
+          // The stored category again: dropped as unchanged, so there is nothing to write.
+          respond: (req: LlmRequest<unknown>) => ({
+            changes: { category: (req.context?.exercise as { category: string }).category },
+            reasoning: "r",
+            confidence: "high",
+          }),
+        },
+      ],
+    });
+    let outcome: unknown;
+    const logs = await captureLogs(async () => {
+      outcome = await run(input);
+    });
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_no_change: 2, changes_dropped: 2, scanner_fail: 1 } });
+    const attempt = input.attemptLog.document({ status: "succeeded", error: null, finishedAt: new Date(), expireAt: Timestamp.now() });
+    expect(attempt.apply_result).toEqual({
+      exercises: expect.arrayContaining([
+        expect.objectContaining({ exercise_id: curl.id, detail: "nothing_to_change", scanner_passed: false }),
+        expect.objectContaining({ exercise_id: bench.id, detail: "nothing_to_change", scanner_passed: true }),
+      ]),
+    });
+    expect(logs.filter((entry) => entry.severity === "warn")).toEqual([
+      expect.objectContaining({ message: "enriched exercise still fails the quality scanner", exercise_id: curl.id }),
+    ]);
+  });
+
+  describe("a patch that sets equipment", () => {
+    /** Two members of family test_press whose stored equipment is not canonical, so enrichment may rewrite it. */
+    const members = [exerciseFixture("Test Press (Dumbbell)", ["Dumbbell"]), exerciseFixture("Test Press (Cable)", ["Cable"])];
+    const addBench: FakeScriptStep = {
+      match: { task: ENRICH_TASK },
+      respond: (req: LlmRequest<unknown>) => ({
+        changes: { equipment: [...(req.context?.exercise as { equipment: string[] }).equipment, "flat bench"] },
+        reasoning: "the press is done on a bench",
+        confidence: "high",
+      }),
+    };
+
+    it("asks once per family for the FAMILY_NORMALIZE that recomputes its registry under the family lock", async () => {
+      const registry = { ...computeFamilyRegistry("test_press", members), updated_at: new Date() };
+      await seedCatalog(db, { families: [registry] });
+      const { input } = await setUpShard({ exercises: members, script: [addBench] });
+      const outcome = await run(input);
+      expect(outcome).toMatchObject({
+        status: "succeeded",
+        summary: { exercises_succeeded: 2, registry_refreshes: { jobs_created: 1, jobs_deduplicated: 0 } },
+      });
+      expect((await exerciseOf(members[0].id))!.equipment).toEqual(["dumbbell", "flat-bench"]);
+      expect(await otherJobs(db, input.job.id)).toEqual([
+        expect.objectContaining({
+          type: "FAMILY_NORMALIZE",
+          payload: { mode: "apply", family_slug: "test_press" },
+          dedup_key: "FAMILY_NORMALIZE:test_press",
+        }),
+      ]);
+
+      // That job, run: the registry now holds the equipment enrichment added.
+      const normalize = await runJob(input.deps, "FAMILY_NORMALIZE", { mode: "apply", family_slug: "test_press" });
+      expect(normalize).toMatchObject({ status: "succeeded", lockKeys: ["family:test_press"] });
+      expect(await family(db, "test_press")).toMatchObject({
+        primary_equipment: ["cable", "dumbbell"],
+        allowed_equipment: ["cable", "dumbbell", "flat-bench"],
+      });
+    });
+
+    it("asks again on a retry for a patch it finds only in the journal", async () => {
+      const { input } = await setUpShard({ exercises: members, script: [addBench] });
+      await run(input);
+      const ledger = db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(EXERCISE_RESULTS);
+      await Promise.all(members.map((member) => ledger.doc(member.id).delete()));
+
+      const retry = await retryForTest(input.deps, input);
+      // The job the first attempt asked for is still open: the same dedup key finds it.
+      expect(await run(retry)).toMatchObject({
+        status: "succeeded",
+        summary: { exercises_resumed: 2, registry_refreshes: { jobs_created: 0, jobs_deduplicated: 1 } },
+      });
+    });
+
+    it("only lists the refresh in a dry run", async () => {
+      const { input } = await setUpShard({ exercises: members, script: [addBench], mode: "dry_run", applyEnabled: false });
+      expect(await run(input)).toMatchObject({
+        status: "succeeded_dry_run",
+        summary: { registry_refreshes: { jobs_created: 0, jobs_would_create: 1 } },
+      });
+      expect(await otherJobs(db, input.job.id)).toEqual([]);
+    });
   });
 });

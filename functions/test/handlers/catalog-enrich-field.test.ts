@@ -281,10 +281,13 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     await first.ref.update({
       status: "succeeded",
       result_summary: { exercises_total: 2, exercises_succeeded: 2, llm: { calls: 2, input_tokens: 10, output_tokens: 5 } },
+      llm_usage: { calls: 2, input_tokens: 10, output_tokens: 5, estimated_cost_usd: 0 },
     });
+    // Its failed attempts were billed too: a failed shard has no result summary, only its usage.
     await second.ref.update({
       status: "deadletter",
       error: { code: "LLM_TIMEOUT", message: "m", transient: true, details: { partial: { exercises_total: 1, exercises_failed: 0 } } },
+      llm_usage: { calls: 3, input_tokens: 6, output_tokens: 0, estimated_cost_usd: 0 },
     });
 
     tasks.tasks.length = 0;
@@ -297,7 +300,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
       status: "needs_review",
       error: { code: "SHARDS_FAILED" },
       shards: { total: 2, done: 2, succeeded: 1, failed: 1 },
-      result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1, children_llm: { calls: 2, input_tokens: 10 } },
+      result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1, children_llm: { calls: 5, input_tokens: 16 } },
     });
   });
 });

@@ -1,4 +1,5 @@
 import { exerciseAddHandler } from "../../src/handlers/exercise-add";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest, retryForTest, runHandler } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
@@ -98,5 +99,22 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
 
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "INVALID_INTENT", details: { category: "stretchy" } });
+  });
+});
+
+describe("EXERCISE_ADD (apply)", () => {
+  it("queues the enrichment once, even when a retry runs after the enrichment job finished", async () => {
+    await seedDemo(db);
+    const deps = depsFor(db, "apply");
+    const first = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode: "apply", intent } });
+    const ran = await runHandler(exerciseAddHandler, first);
+    const enrichmentId = String(ran.kind === "completed" && ran.summary.enrichment_job_id);
+    // The enrichment runs to its end before the retry (the dedup key no longer holds it).
+    await db.collection(JOB_COLLECTIONS.jobs).doc(enrichmentId).update({ status: "succeeded" });
+
+    const retry = await runHandler(exerciseAddHandler, await retryForTest(deps, first));
+    expect(ran).toMatchObject({ summary: { enrichment_job_created: true } });
+    expect(retry).toMatchObject({ status: "succeeded", summary: { enrichment_job_id: enrichmentId, enrichment_job_created: false } });
+    expect(await otherJobs(db, first.job.id)).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import { registry } from "../../src/handlers";
+import { MAX_SHARD_SIZE } from "../../src/config";
 
 const enrich = (payload: Record<string, unknown>) =>
   registry.parseRequest({
@@ -20,6 +21,21 @@ describe("payload validation names the offending values", () => {
     expect(
       enrich({ enrichment_spec: { spec_id: "s", spec_version: 1, fields_to_enrich: ["description", "muscles", "movement.type"] } }).ok,
     ).toBe(true);
+  });
+
+  it("holds the parent's shard_size and a shard's exercise list to one limit", () => {
+    const shard = (count: number) =>
+      registry.parseRequest({
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: {
+          mode: "dry_run",
+          parent_job_id: "parent",
+          exercise_doc_ids: Array.from({ length: count }, (_, i) => `exercise-${i}`),
+          enrichment_spec: { spec_id: "s", spec_version: 1 },
+        },
+      });
+    expect([enrich({ shard_size: MAX_SHARD_SIZE }).ok, shard(MAX_SHARD_SIZE).ok]).toEqual([true, true]);
+    expect([enrich({ shard_size: MAX_SHARD_SIZE + 1 }).ok, shard(MAX_SHARD_SIZE + 1).ok]).toEqual([false, false]);
   });
 
   it("refuses filter values outside the taxonomy and accepts their spellings inside it", () => {

@@ -1,4 +1,5 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { CONTENT_LIST_BOUNDS, MIN_EXECUTION_NOTES } from "../../src/catalog/taxonomy";
 import {
   HARD_CHECKS,
   HEURISTIC_PASS_SCORE,
@@ -173,6 +174,14 @@ describe("heuristicScoreExercise — soft checks", () => {
       needs_full_review: false,
       needs_enrichment_only: true,
     });
+  });
+
+  it("fails fewer execution notes than the catalog's hard minimum, and only marks fewer than its content minimum", () => {
+    const withNotes = (count: number) => ({ ...goodExercise(), execution_notes: GOOD_NOTES.slice(0, count) });
+    expect(hardChecks(withNotes(MIN_EXECUTION_NOTES - 1))).toEqual(["execution_notes_present"]);
+    expect(hardChecks(withNotes(MIN_EXECUTION_NOTES))).toEqual([]);
+    expect(softChecks(withNotes(MIN_EXECUTION_NOTES))).toContain("few_execution_notes");
+    expect(softChecks(withNotes(CONTENT_LIST_BOUNDS.execution_notes.min))).not.toContain("few_execution_notes");
   });
 
   it("does not repeat as soft what a hard check already reports", () => {

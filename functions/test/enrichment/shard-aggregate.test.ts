@@ -1,0 +1,51 @@
+/** The enrichment parent's fold of its finished shards (src/enrichment/shard-aggregate.ts). */
+import { aggregateShards } from "../../src/enrichment/shard-aggregate";
+import type { ChildJob } from "../../src/jobs/model";
+
+const shard = (fields: Partial<ChildJob> & Pick<ChildJob, "id" | "status">): ChildJob => ({
+  type: "CATALOG_ENRICH_FIELD_SHARD",
+  payload: { exercise_doc_ids: ["a", "b"] },
+  result_summary: null,
+  llm_usage: null,
+  error: null,
+  ...fields,
+});
+
+describe("the LLM usage of a parent's shards", () => {
+  it("counts what every shard spent, a failed one (which has no result summary) too", () => {
+    const { summary } = aggregateShards([
+      shard({
+        id: "s1",
+        status: "succeeded",
+        result_summary: {
+          exercises_total: 2,
+          exercises_succeeded: 2,
+          llm: { calls: 2, input_tokens: 10, output_tokens: 5, estimated_cost_usd: 0.001 },
+        },
+        llm_usage: { calls: 2, input_tokens: 10, output_tokens: 5, estimated_cost_usd: 0.001 },
+      }),
+      // Attempts that ended in LLM outages: billed calls, then a final failure with no summary.
+      shard({
+        id: "s2",
+        status: "deadletter",
+        error: { code: "LLM_UNAVAILABLE", message: "m", transient: true },
+        llm_usage: { calls: 6, input_tokens: 40, output_tokens: 0, estimated_cost_usd: 0.0004 },
+      }),
+      // A watchdog-ended shard whose worker died: its usage was never written.
+      shard({ id: "s3", status: "deadletter", error: { code: "LEASE_EXPIRED", message: "m", transient: true } }),
+    ]);
+    expect(summary.children_llm).toEqual({ calls: 8, input_tokens: 50, output_tokens: 5, estimated_cost_usd: 0.0014 });
+  });
+
+  it("adds what a shard's own children spent", () => {
+    const { summary } = aggregateShards([
+      shard({
+        id: "s1",
+        status: "succeeded",
+        result_summary: { children_llm: { calls: 3, input_tokens: 30, output_tokens: 3, estimated_cost_usd: 0.003 } },
+        llm_usage: { calls: 1, input_tokens: 10, output_tokens: 1, estimated_cost_usd: 0.001 },
+      }),
+    ]);
+    expect(summary.children_llm).toEqual({ calls: 4, input_tokens: 40, output_tokens: 4, estimated_cost_usd: 0.004 });
+  });
+});
