@@ -121,12 +121,15 @@ export interface PipelineEvent {
   details?: Record<string, unknown>;
 }
 
+/** One request to the LLM client, as an attempt log lists it. */
 export interface LlmCall {
   task: string;
   model: string;
   input_tokens: number;
   output_tokens: number;
   latency_ms: number;
+  /** Model calls billed for it (its retries too; 0 when it reached no model); absent in logs written before it was recorded. */
+  calls?: number;
   estimated_cost_usd: number;
 }
 

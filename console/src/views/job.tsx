@@ -387,6 +387,7 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
             <tr>
               <th>Task</th>
               <th>Model</th>
+              <th title="billed model calls, retries included">Model calls</th>
               <th>Input tokens</th>
               <th>Output tokens</th>
               <th>Latency</th>
@@ -398,6 +399,7 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
               <tr key={i}>
                 <td>{c.task}</td>
                 <td class="mono">{c.model}</td>
+                <td>{c.calls === undefined ? <span class="muted">—</span> : count(c.calls)}</td>
                 <td>{count(c.input_tokens)}</td>
                 <td>{count(c.output_tokens)}</td>
                 <td>{duration(c.latency_ms)}</td>
@@ -407,7 +409,8 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
           </tbody>
           <tfoot>
             <tr>
-              <th colSpan={2}>{calls.length} calls</th>
+              <th colSpan={2}>{calls.length} requests</th>
+              <th>{count(calls.reduce((sum, c) => sum + (c.calls ?? 0), 0))}</th>
               <th>{count(total("input_tokens"))}</th>
               <th>{count(total("output_tokens"))}</th>
               <th />

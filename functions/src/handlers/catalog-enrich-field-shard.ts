@@ -259,7 +259,9 @@ class RegistryRefreshes {
       message: `enrichment changed the equipment of a member of ${family}`,
       fix: "FAMILY_NORMALIZE",
     };
-    for (const followUp of maintenanceFollowUps(family, [stale])) await this.followUps.request(followUp);
+    // Once per family and shard: a retry that finds its patch again asks for the same job, open or finished.
+    for (const followUp of maintenanceFollowUps(family, [stale]))
+      await this.followUps.request({ ...followUp, onceKey: `registry-${family}` });
   }
 
   summary(): ResultSummary {

@@ -1,5 +1,6 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { followUpJobId } from "../../src/jobs/handler";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
@@ -427,6 +428,24 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
         status: "succeeded",
         summary: { exercises_resumed: 2, registry_refreshes: { jobs_created: 0, jobs_deduplicated: 1 } },
       });
+    });
+
+    it("asks for no second job on a retry after the first one finished", async () => {
+      const { input } = await setUpShard({ exercises: members, script: [addBench] });
+      await run(input);
+      const refreshId = followUpJobId(input.job.id, "registry-test_press");
+      // The refresh ran to its end (its dedup key holds no more), then the shard's retry finds its patches in the journal.
+      await db.collection(JOB_COLLECTIONS.jobs).doc(refreshId).update({ status: "succeeded" });
+      const ledger = db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(EXERCISE_RESULTS);
+      await Promise.all(members.map((member) => ledger.doc(member.id).delete()));
+
+      const retry = await run(await retryForTest(input.deps, input));
+      expect(retry).toMatchObject({
+        summary: {
+          registry_refreshes: { jobs_created: 0, jobs_deduplicated: 1, follow_ups: [expect.objectContaining({ job_id: refreshId })] },
+        },
+      });
+      expect(await otherJobs(db, input.job.id)).toHaveLength(1);
     });
 
     it("only lists the refresh in a dry run", async () => {

@@ -12,6 +12,8 @@ export interface FollowUp {
   type: string;
   payload: Record<string, unknown>;
   dedup_key: string;
+  /** For a follow-up asked for once per job, even when a retry asks again after it finished (`JobScope.createJob`). */
+  onceKey?: string;
 }
 
 /**
