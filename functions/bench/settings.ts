@@ -98,7 +98,8 @@ function scenarioList(raw: string | undefined): ScenarioName[] {
   if (raw === undefined || raw === "") return [...SCENARIO_NAMES];
   return raw.split(",").map((name) => {
     const trimmed = name.trim();
-    if (!(SCENARIO_NAMES as readonly string[]).includes(trimmed)) throw new Error(`BENCH_SCENARIOS: unknown scenario "${trimmed}"`);
+    if (!(SCENARIO_NAMES as readonly string[]).includes(trimmed))
+      throw new Error(`BENCH_SCENARIOS: unknown scenario "${trimmed}" (the scenarios: ${SCENARIO_NAMES.join(", ")})`);
     return trimmed as ScenarioName;
   });
 }

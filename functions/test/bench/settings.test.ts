@@ -28,3 +28,11 @@ describe("the worker-path backlog's priorities", () => {
     expect(() => benchSettings({ BENCH_PRIORITIES: "0" })).toThrow("BENCH_PRIORITIES must be a positive integer");
   });
 });
+
+describe("the scenarios a run takes", () => {
+  it("refuses an unknown one, naming those there are", () => {
+    expect(() => benchSettings({ BENCH_SCENARIOS: "worker,enrichment" })).toThrow(
+      'BENCH_SCENARIOS: unknown scenario "enrichment" (the scenarios: worker, apply, client, race, watchdog, daily, shard, load)',
+    );
+  });
+});
