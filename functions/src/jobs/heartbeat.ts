@@ -1,7 +1,8 @@
 /**
  * Keeps a running job's lease and its locks alive. When renewal shows the lease is gone (or a
  * cancel was requested) it fires the abort signal the handler watches, so a worker that lost its
- * job stops at the next safe point and writes nothing more.
+ * job stops at the next safe point and writes nothing more. After a cancel it keeps renewing: a job
+ * holding a frozen plan finishes it first, and must keep its lease and locks until it has.
  */
 import { JobCancelledError, LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";
@@ -14,6 +15,8 @@ export class Heartbeat {
   /** The renewal under way, if any: `stop` waits for it, so no write of this lease outlives the run. */
   private beating: Promise<void> | undefined;
   private stopped = false;
+  /** Why the lease is gone, once renewal showed it (the signal may already carry a cancel). */
+  private lost: LeaseLostError | undefined;
   private expiresAt: Date;
 
   constructor(
@@ -40,14 +43,19 @@ export class Heartbeat {
         if (renewed.cancelRequested) this.controller.abort(new JobCancelledError(this.lease.jobId));
       } catch (err) {
         // A lost lease stops the handler at once; a passing outage only once the lease would lapse.
-        if (err instanceof LeaseLostError) this.controller.abort(err);
+        if (err instanceof LeaseLostError) this.loseLease(err);
         else if (this.now().getTime() + this.intervalMs >= this.expiresAt.getTime()) {
-          this.controller.abort(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`));
+          this.loseLease(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`));
         }
       }
-      if (!this.stopped && !this.controller.signal.aborted) this.schedule(beat);
+      if (!this.stopped && !this.lost) this.schedule(beat);
     };
     this.schedule(beat);
+  }
+
+  private loseLease(err: LeaseLostError): void {
+    this.lost = err;
+    this.controller.abort(err);
   }
 
   private schedule(beat: () => Promise<void>): void {
@@ -58,8 +66,7 @@ export class Heartbeat {
 
   /** After the handler returned: if the lease was lost meanwhile, its result must not be written. */
   throwIfLeaseLost(): void {
-    const reason: unknown = this.controller.signal.reason;
-    if (reason instanceof LeaseLostError) throw reason;
+    if (this.lost) throw this.lost;
   }
 
   /** A cancel was requested while the job ran (its signal fired with `JobCancelledError`). */

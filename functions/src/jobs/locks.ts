@@ -7,6 +7,7 @@ import { type DocumentReference, type Firestore, Timestamp } from "firebase-admi
 import { JOB_COLLECTIONS } from "./collections";
 import { isWriteConflict } from "../util/grpc-status";
 import { LeaseLostError } from "./errors";
+import { PARAMS } from "../config";
 
 export interface LockHolder {
   jobId: string;
@@ -16,7 +17,8 @@ export interface LockHolder {
 
 export type AcquireResult = { acquired: true } | { acquired: false; heldBy: { key: string; jobId: string }[] };
 
-const DEFAULT_LOCK_TTL_MS = 5 * 60_000;
+/** Locks live as long as a lease (the engine passes its JOB_LEASE_SECONDS); this is that param's default. */
+const DEFAULT_LOCK_TTL_MS = PARAMS.leaseMs.defaultValue;
 
 export class LockManager {
   constructor(

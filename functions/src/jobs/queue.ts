@@ -17,12 +17,13 @@ import {
   type Transaction,
   type WriteBatch,
 } from "firebase-admin/firestore";
-import { type BackoffPolicy, DEFAULT_BACKOFF, backoffDelayMs } from "../util/backoff";
+import { type BackoffPolicy, backoffDelayMs } from "../util/backoff";
 import { GrpcStatus, grpcCode, isWriteConflict } from "../util/grpc-status";
 import { display } from "../util/object-paths";
 import { NO_LLM_USAGE, attemptDocument, attemptRef } from "./attempt-log";
 import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
+import { PARAMS } from "../config";
 import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
 import { buildJobDocument } from "./job-document";
@@ -49,7 +50,9 @@ import { type Retention, DEFAULT_RETENTION, expireAt } from "./retention";
 import { recordRun, runSummaryOf } from "./run-history";
 import type { Writes } from "./writes";
 
-const DEFAULT_LEASE_MS = 5 * 60_000;
+/** The params' defaults, for a queue made without the engine's config (tests, tools). */
+const DEFAULT_LEASE_MS = PARAMS.leaseMs.defaultValue;
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: PARAMS.backoffBaseMs.defaultValue, factor: 2, maxMs: PARAMS.backoffMaxMs.defaultValue };
 /** Reads a precondition failure may take before the holder gives up: someone else keeps writing the job. */
 const MAX_HOLDER_WRITE_ROUNDS = 5;
 /** How long a poll that found a lane's head backing off reads that lane with the `run_after` filter at most (see `strictPage`). */
@@ -98,9 +101,17 @@ export interface LeasedJob {
 }
 
 export class InvalidJobError extends Error {
+  /** Read by `toJobFailure`: a handler that asks for an invalid follow-up fails at once, as a retry would ask again. */
+  readonly code = "INVALID_JOB";
+  readonly transient = false;
+
   constructor(readonly issues: Issue[]) {
     super(`invalid job: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
     this.name = "InvalidJobError";
+  }
+
+  get details(): Issue[] {
+    return this.issues;
   }
 }
 

@@ -5,13 +5,11 @@ export interface BackoffPolicy {
   maxMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 10_000, factor: 2, maxMs: 15 * 60_000 };
-
 /**
  * Delay before the next try after `attempt` executions (1-based). The fixed half keeps the delay
  * growing; the random half spreads retries of many jobs that failed together (e.g. an LLM outage).
  */
-export function backoffDelayMs(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF, random: () => number = Math.random): number {
+export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
   const exponent = Math.max(0, attempt - 1);
   const ceiling = Math.min(policy.maxMs, policy.baseMs * Math.pow(policy.factor, exponent));
   const half = ceiling / 2;

@@ -3,21 +3,34 @@ import type { Firestore } from "firebase-admin/firestore";
 import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import { hasTransactionIsolation } from "../../src/local/emulator";
 import { TEST_PROJECT_ID } from "../setup/project";
+import { missingIndexes, recordQueries, type StructuredQueryProto } from "./query-indexes";
 
 const apps: string[] = [];
+const queries: StructuredQueryProto[] = [];
 let counter = 0;
 
 /** A Firestore client of its own firebase-admin app: a separate "worker" as far as Firestore can tell. */
 export function newFirestore(): Firestore {
   const name = `test-app-${process.pid}-${++counter}`;
   apps.push(name);
-  return firestoreClient({ projectId: TEST_PROJECT_ID }, name);
+  const db = firestoreClient({ projectId: TEST_PROJECT_ID }, name);
+  recordQueries(db, queries);
+  return db;
 }
 
 /** The Firestore client of a test file: `const db = useFirestore();` at the top of the file. */
 export function useFirestore(): Firestore {
   return newFirestore();
 }
+
+// The emulator serves any query; production refuses one without its composite index. Every query a
+// test file's clients sent is checked against firestore.indexes.json when the file ends.
+afterAll(() => {
+  const missing = missingIndexes(queries.splice(0));
+  if (missing.length > 0) {
+    throw new Error(`queries that need a composite index firestore.indexes.json does not declare:\n  ${missing.join("\n  ")}`);
+  }
+});
 
 afterAll(async () => {
   await Promise.all(

@@ -1,20 +1,22 @@
-import { DEFAULT_BACKOFF, backoffDelayMs } from "../../src/util/backoff";
+import { backoffDelayMs } from "../../src/util/backoff";
+
+const POLICY = { baseMs: 10_000, factor: 2, maxMs: 15 * 60_000 };
 
 describe("backoffDelayMs", () => {
   it("grows exponentially between the jitter bounds", () => {
     for (let attempt = 1; attempt <= 5; attempt++) {
-      const ceiling = DEFAULT_BACKOFF.baseMs * 2 ** (attempt - 1);
-      expect(backoffDelayMs(attempt, DEFAULT_BACKOFF, () => 0)).toBe(ceiling / 2);
-      expect(backoffDelayMs(attempt, DEFAULT_BACKOFF, () => 1)).toBe(ceiling);
+      const ceiling = POLICY.baseMs * 2 ** (attempt - 1);
+      expect(backoffDelayMs(attempt, POLICY, () => 0)).toBe(ceiling / 2);
+      expect(backoffDelayMs(attempt, POLICY, () => 1)).toBe(ceiling);
     }
   });
 
   it("is capped", () => {
-    expect(backoffDelayMs(50, DEFAULT_BACKOFF, () => 1)).toBe(DEFAULT_BACKOFF.maxMs);
+    expect(backoffDelayMs(50, POLICY, () => 1)).toBe(POLICY.maxMs);
   });
 
   it("spreads retries of jobs that failed together", () => {
-    const delays = new Set(Array.from({ length: 50 }, () => backoffDelayMs(3)));
+    const delays = new Set(Array.from({ length: 50 }, () => backoffDelayMs(3, POLICY)));
     expect(delays.size).toBeGreaterThan(10);
   });
 });

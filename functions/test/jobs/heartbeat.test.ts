@@ -78,6 +78,36 @@ describe("heartbeat", () => {
     expect(locks.started).toBe(0);
   });
 
+  it("keeps renewing after a cancel request (a frozen plan runs to its end), and still tells a lost lease", async () => {
+    const { queue, lease, locks, jobRef } = await runningJob();
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());
+    await jobRef.update({ cancel_requested: true });
+    heartbeat.start([KEY]);
+    while (!heartbeat.signal.aborted) await sleep(10);
+    expect(heartbeat.cancelRequested).toBe(true);
+    const renewals = locks.ended;
+    const leaseAtCancel = await expiryOf(jobRef, "lease_expires_at");
+    const renewingFrom = Date.now();
+    while (locks.ended < renewals + 2 && Date.now() - renewingFrom < 2000) await sleep(10);
+    expect(locks.ended).toBeGreaterThanOrEqual(renewals + 2);
+    expect(await expiryOf(jobRef, "lease_expires_at")).toBeGreaterThan(leaseAtCancel);
+    expect(() => heartbeat.throwIfLeaseLost()).not.toThrow();
+
+    // Then the watchdog gives the job to another worker: the next renewal finds the lease gone.
+    await jobRef.update({ lease_epoch: lease.epoch + 1, lease_owner: "worker-2" });
+    const waitedFrom = Date.now();
+    while (Date.now() - waitedFrom < 2000) {
+      try {
+        heartbeat.throwIfLeaseLost();
+      } catch {
+        break;
+      }
+      await sleep(10);
+    }
+    expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
+    await heartbeat.stop();
+  });
+
   it("resolves stop only after the renewal under way has ended, and starts no other", async () => {
     const { queue, lease, locks } = await runningJob();
     const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());

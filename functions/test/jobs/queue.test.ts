@@ -1,7 +1,7 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { testQueue } from "../helpers/engine";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
-import { JobFailure, LeaseLostError, InvalidTransitionError } from "../../src/jobs/errors";
+import { JobFailure, LeaseLostError, InvalidTransitionError, toJobFailure } from "../../src/jobs/errors";
 import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { LANES } from "../../src/jobs/model";
 import { countOps } from "../../bench/billing-counter";
@@ -61,6 +61,8 @@ describe("createJob", () => {
     const err = await queue.createJob({ ...(input as object), created_by: "test" } as never).catch((e) => e);
     expect(err).toBeInstanceOf(InvalidJobError);
     expect((err as InvalidJobError).issues.map((i) => i.path)).toContain(path);
+    // Thrown in a handler (an invalid follow-up), it fails the job at once: a retry would ask again.
+    expect(toJobFailure(err)).toMatchObject({ code: "INVALID_JOB", kind: "permanent", details: (err as InvalidJobError).issues });
     expect((await db.collection(JOB_COLLECTIONS.jobs).get()).size).toBe(0);
   });
 
