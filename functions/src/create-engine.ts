@@ -17,7 +17,7 @@ import { type IntakeResult, type WakeupOutcome, acceptJob, sendWakeup } from "./
 import type { JobStatus } from "./jobs/lifecycle";
 import { LockManager } from "./jobs/locks";
 import type { Lane } from "./jobs/model";
-import { JobQueue, newWorkerId } from "./jobs/queue";
+import { JobQueue, newWorkerId, retryBackoff } from "./jobs/queue";
 import type { JobRegistry } from "./jobs/registry";
 import { RunHistory } from "./jobs/run-history";
 import { type TaskQueuePort, WAKEUP_LIMITS, wakeupFor } from "./jobs/task-queue";
@@ -97,7 +97,7 @@ export function createEngine(options: EngineOptions): Engine {
     now,
     random: options.random,
     leaseMs: config.leaseMs,
-    backoff: { baseMs: config.backoffBaseMs, factor: 2, maxMs: config.backoffMaxMs },
+    backoff: retryBackoff(config.backoffBaseMs, config.backoffMaxMs),
     retention: () => ({
       jobsMs: config.retainJobsMs,
       historyMs: config.retainHistoryMs,

@@ -52,7 +52,9 @@ import type { Writes } from "./writes";
 
 /** The params' defaults, for a queue made without the engine's config (tests, tools). */
 const DEFAULT_LEASE_MS = PARAMS.leaseMs.defaultValue;
-const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: PARAMS.backoffBaseMs.defaultValue, factor: 2, maxMs: PARAMS.backoffMaxMs.defaultValue };
+/** A job's retry delays: doubling from JOB_BACKOFF_BASE_SECONDS up to JOB_BACKOFF_MAX_SECONDS. */
+export const retryBackoff = (baseMs: number, maxMs: number): BackoffPolicy => ({ baseMs, factor: 2, maxMs });
+const DEFAULT_BACKOFF = retryBackoff(PARAMS.backoffBaseMs.defaultValue, PARAMS.backoffMaxMs.defaultValue);
 /** Reads a precondition failure may take before the holder gives up: someone else keeps writing the job. */
 const MAX_HOLDER_WRITE_ROUNDS = 5;
 /** How long a poll that found a lane's head backing off reads that lane with the `run_after` filter at most (see `strictPage`). */
