@@ -62,24 +62,67 @@ export function queueReadsCapped(openJobs: number, finishedJobs: number): boolea
 
 const byAppliedAt = (a: Change, b: Change) => (a.applied_at?.getTime() ?? 0) - (b.applied_at?.getTime() ?? 0);
 
+/**
+ * Every query the console sends, built from its parameters alone. The emulator serves a query whose
+ * composite index production lacks, so a unit test (test/unit/query-indexes.test.ts) checks each one
+ * against firestore.indexes.json: build any new query here. (A whole collection, as the daily shards
+ * are read, needs no composite index.)
+ */
+export const consoleQueries = {
+  openJobs: (db: Firestore) => query(collection(db, COLLECTIONS.jobs), where("status", "in", [...OPEN_STATUSES]), limit(OPEN_JOBS_LIMIT)),
+
+  finishedJobs: (db: Firestore, since: Date) =>
+    query(collection(db, COLLECTIONS.jobs), where("finished_at", ">=", since), orderBy("finished_at", "desc"), limit(FINISHED_JOBS_LIMIT)),
+
+  /** In the order they started, never by document id: ids are an engine detail. */
+  attempts: (db: Firestore, jobId: string) => query(collection(db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at")),
+
+  /** In no order: the entries are sorted once read. */
+  changes: (db: Firestore, jobId: string) => query(collection(db, COLLECTIONS.changes), where("job_id", "==", jobId)),
+
+  /** One more than `pageSize`, to tell whether another page follows. */
+  historyPage: (db: Firestore, filter: HistoryFilter, pageSize: number, after?: HistoryCursor) => {
+    const constraints: QueryConstraint[] = [];
+    // A run's subjects are the families its job's payload names (a merge's target and source, a rename's old slug, ...).
+    if (filter.family) constraints.push(where("subjects", "array-contains", filter.family));
+    if (filter.type) constraints.push(where("type", "==", filter.type));
+    if (filter.status) constraints.push(where("attempt_status", "==", filter.status));
+    if (filter.from) constraints.push(where("finished_at", ">=", filter.from));
+    if (filter.until) constraints.push(where("finished_at", "<", filter.until));
+    constraints.push(orderBy("finished_at", "desc"));
+    if (after) constraints.push(startAfter(after.snapshot));
+    return query(collection(db, COLLECTIONS.runSummaries), ...constraints, limit(pageSize + 1));
+  },
+
+  runsBetween: (db: Firestore, from: Date, until: Date, max: number) =>
+    query(
+      collection(db, COLLECTIONS.runSummaries),
+      where("finished_at", ">=", from),
+      where("finished_at", "<", until),
+      orderBy("finished_at", "desc"),
+      limit(max),
+    ),
+};
+
 export class ConsoleData {
   constructor(private readonly db: Firestore) {}
 
   /** Jobs that are queued, running or deferred. */
   watchOpenJobs(listener: Listener<Job[]>): Unsubscribe {
-    const q = query(collection(this.db, COLLECTIONS.jobs), where("status", "in", [...OPEN_STATUSES]), limit(OPEN_JOBS_LIMIT));
-    return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))), listener.error);
+    return onSnapshot(
+      consoleQueries.openJobs(this.db),
+      (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))),
+      listener.error,
+    );
   }
 
   /** Jobs finished since `since`, newest first. */
   watchFinishedJobs(since: Date, listener: Listener<Job[]>): Unsubscribe {
-    const q = query(
-      collection(this.db, COLLECTIONS.jobs),
-      where("finished_at", ">=", since),
-      orderBy("finished_at", "desc"),
-      limit(FINISHED_JOBS_LIMIT),
+    return onSnapshot(
+      consoleQueries.finishedJobs(this.db, since),
+      (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))),
+      listener.error,
     );
-    return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))), listener.error);
   }
 
   watchJob(jobId: string, listener: Listener<Job | null>): Unsubscribe {
@@ -90,10 +133,13 @@ export class ConsoleData {
     );
   }
 
-  /** A job's attempts in the order they started (never by document id: ids are an engine detail). */
+  /** A job's attempts in the order they started. */
   watchAttempts(jobId: string, listener: Listener<Attempt[]>): Unsubscribe {
-    const q = query(collection(this.db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at"));
-    return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toAttempt(d.id, d.data()))), listener.error);
+    return onSnapshot(
+      consoleQueries.attempts(this.db, jobId),
+      (snap) => listener.next(snap.docs.map((d) => toAttempt(d.id, d.data()))),
+      listener.error,
+    );
   }
 
   /** The plan a job froze before applying it (null while it has none, or if it is gone). */
@@ -107,21 +153,15 @@ export class ConsoleData {
 
   /** A job's change-journal entries in the order they were applied. */
   watchChanges(jobId: string, listener: Listener<Change[]>): Unsubscribe {
-    const q = query(collection(this.db, COLLECTIONS.changes), where("job_id", "==", jobId));
-    return onSnapshot(q, (snap) => listener.next(snap.docs.map((d) => toChange(d.id, d.data())).sort(byAppliedAt)), listener.error);
+    return onSnapshot(
+      consoleQueries.changes(this.db, jobId),
+      (snap) => listener.next(snap.docs.map((d) => toChange(d.id, d.data())).sort(byAppliedAt)),
+      listener.error,
+    );
   }
 
   async historyPage(filter: HistoryFilter, pageSize: number, after?: HistoryCursor): Promise<HistoryPage> {
-    const constraints: QueryConstraint[] = [];
-    // A run's subjects are the families its job's payload names (a merge's target and source, a rename's old slug, ...).
-    if (filter.family) constraints.push(where("subjects", "array-contains", filter.family));
-    if (filter.type) constraints.push(where("type", "==", filter.type));
-    if (filter.status) constraints.push(where("attempt_status", "==", filter.status));
-    if (filter.from) constraints.push(where("finished_at", ">=", filter.from));
-    if (filter.until) constraints.push(where("finished_at", "<", filter.until));
-    constraints.push(orderBy("finished_at", "desc"));
-    if (after) constraints.push(startAfter(after.snapshot));
-    const snap = await getDocs(query(collection(this.db, COLLECTIONS.runSummaries), ...constraints, limit(pageSize + 1)));
+    const snap = await getDocs(consoleQueries.historyPage(this.db, filter, pageSize, after));
     const docs = snap.docs.slice(0, pageSize);
     const last = docs[docs.length - 1];
     return {
@@ -132,14 +172,7 @@ export class ConsoleData {
 
   /** The latest run summaries finished in [from, until) (up to `max`), for the duration chart. */
   async runsBetween(from: Date, until: Date, max = RUNS_PER_DAY_LIMIT): Promise<RunSummary[]> {
-    const q = query(
-      collection(this.db, COLLECTIONS.runSummaries),
-      where("finished_at", ">=", from),
-      where("finished_at", "<", until),
-      orderBy("finished_at", "desc"),
-      limit(max),
-    );
-    return (await getDocs(q)).docs.map((d) => toRunSummary(d.id, d.data()));
+    return (await getDocs(consoleQueries.runsBetween(this.db, from, until, max))).docs.map((d) => toRunSummary(d.id, d.data()));
   }
 
   /** Each day's totals, live: one listener per day on its counter shards. */

@@ -45,7 +45,7 @@ function seconds(
   name: string,
   defaultSeconds: number,
   description: string,
-  limits: { min?: number } = { min: 1 },
+  limits: { min?: number; max?: number } = { min: 1 },
 ): ParamSpec<number, IntParam> {
   const spec = int(name, defaultSeconds, description, limits);
   return {
@@ -121,6 +121,13 @@ function timeZone(name: string, defaultValue: string, description: string): Para
 export const MAX_PRIORITY = 1000;
 /** The most exercises one enrichment shard takes (its ledger is read in one go; ENRICH_SHARD_SIZE and a payload's `shard_size`). */
 export const MAX_SHARD_SIZE = 100;
+/** The watchdog function's timeout. */
+export const WATCHDOG_TIMEOUT_SECONDS = 540;
+/**
+ * The longest WATCHDOG_BUDGET_SECONDS: a run checks its budget between pages, so it leaves a minute
+ * of the timeout for the page in hand and its report (cut off, the run would record nothing).
+ */
+const WATCHDOG_MAX_BUDGET_SECONDS = WATCHDOG_TIMEOUT_SECONDS - 60;
 /** The most exercises one QUALITY_SCAN selects (its payload's `selection.limit`, and QUALITY_SCAN_LIMIT). */
 export const QUALITY_SCAN_MAX_LIMIT = 2000;
 
@@ -157,7 +164,12 @@ export const PARAMS = {
   maintenanceMaxPerSecond: int("MAINTENANCE_LANE_MAX_PER_SECOND", 5, "Dispatch rate of the maintenance lane's task queue.", { min: 1 }),
   taskMaxAttempts: int("TASK_MAX_ATTEMPTS", 5, "Cloud Tasks retries of one wake-up task.", { min: 1 }),
   watchdogIntervalMinutes: int("WATCHDOG_INTERVAL_MINUTES", 5, "Minutes between scheduled watchdog runs.", { min: 1, max: 59 }),
-  watchdogBudgetMs: seconds("WATCHDOG_BUDGET_SECONDS", 240, "Time budget of one watchdog run."),
+  watchdogBudgetMs: seconds(
+    "WATCHDOG_BUDGET_SECONDS",
+    240,
+    `Time budget of one watchdog run (at most ${WATCHDOG_MAX_BUDGET_SECONDS}, inside the function's ${WATCHDOG_TIMEOUT_SECONDS} s timeout).`,
+    { min: 1, max: WATCHDOG_MAX_BUDGET_SECONDS },
+  ),
   staleQueuedMs: seconds("WATCHDOG_STALE_QUEUED_SECONDS", 180, "A ready queued job older than this gets a new wake-up task."),
   applyEnabled: bool("CATALOG_APPLY_ENABLED", false, "Allow jobs in apply mode to write to the catalog."),
   maxRepairs: int("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation.", { min: 0 }),

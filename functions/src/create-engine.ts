@@ -61,8 +61,12 @@ export interface Engine {
   served(jobId: string, epoch: number): boolean;
   /** The task handler's step: run ready jobs of the lane; with `wakeup`, only until that job is accounted for. */
   runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]>;
-  /** An operator re-runs a finished job: it is queued again and its lane woken (a wake-up not sent is returned, not thrown: the job is queued). */
-  retry(jobId: string): Promise<WakeupOutcome>;
+  /**
+   * An operator re-runs a finished job: it is queued again and its lane woken (a wake-up not sent
+   * is returned, not thrown: the job is queued). A parent's unsuccessful children are re-run with
+   * it and its succeeded ones kept (`JobFlows.requeueChildren`).
+   */
+  retry(jobId: string): Promise<WakeupOutcome & { childrenRequeued: number }>;
   /**
    * An operator cancels a job: a waiting one at once, a running one at its next safe point, and
    * its open children with it.
@@ -162,8 +166,11 @@ export function createEngine(options: EngineOptions): Engine {
     served: (jobId, epoch) => candidates.served(jobId, epoch),
     runLane: (lane, limits = WAKEUP_LIMITS, wakeup) => worker().drain([lane], limits, wakeup),
     async retry(jobId) {
+      // Children first: a crash before the parent is queued leaves it finished, and retrying it again completes the retry.
+      const children = await flows.requeueChildren(jobId);
       const job = await queue.retryJob(jobId);
-      return sendWakeup(tasks, wakeupFor(job, "retry"));
+      const wakeups = await Promise.all([job, ...children].map((queued) => sendWakeup(tasks, wakeupFor(queued, "retry"))));
+      return { ...wakeups.find((outcome) => outcome.wakeupError), childrenRequeued: children.length };
     },
     async cancel(jobId) {
       const cancelled = await queue.cancelJob(jobId);

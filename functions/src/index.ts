@@ -8,7 +8,7 @@ import { onCall } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
-import { PARAMS, loadEngineConfig, watchdogSchedule } from "./config";
+import { PARAMS, WATCHDOG_TIMEOUT_SECONDS, loadEngineConfig, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
 import { SCAN_SCHEDULES, type ScanSchedule, scheduleOf } from "./schedules/scans";
 import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
@@ -60,7 +60,7 @@ export const maintenanceLaneTask = laneTaskFunction("maintenance", {
 
 // A schedule is a plain string at deploy time, so the interval is read from the environment
 // (the same WATCHDOG_INTERVAL_MINUTES param, set in functions/.env) when the code is loaded.
-export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeoutSeconds: 540 }, async (event) => {
+export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeoutSeconds: WATCHDOG_TIMEOUT_SECONDS }, async (event) => {
   await (await invocations()).scheduledWatchdog(event.scheduleTime);
 });
 

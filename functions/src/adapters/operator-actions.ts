@@ -17,6 +17,8 @@ export type ActionRequest = Pick<CallableRequest<unknown>, "auth" | "data">;
 export interface RetryResult {
   job_id: string;
   status: "queued";
+  /** A parent's unsuccessful children queued again with it (its succeeded ones are kept). */
+  children_requeued: number;
 }
 
 export interface CancelResult {
@@ -67,8 +69,8 @@ export async function handleRetryJob(engine: Engine, request: ActionRequest): Pr
   requireCurator(request);
   const { jobId } = parse(jobInput, request.data);
   return engineCall(async () => {
-    await engine.retry(jobId);
-    return { job_id: jobId, status: "queued" };
+    const { childrenRequeued } = await engine.retry(jobId);
+    return { job_id: jobId, status: "queued", children_requeued: childrenRequeued };
   });
 }
 

@@ -227,10 +227,12 @@ const retry: CommandSpec = {
   name: "retry",
   args: "<jobId>",
   positionals: { min: 1, max: 1 },
-  summary: "Queue a finished job again (failed, needs_review, deadletter or cancelled) and wake its lane.",
+  summary:
+    "Queue a finished job again (failed, needs_review, deadletter or cancelled; a parent with its unsuccessful children) and wake its lane.",
   async run({ args: [jobId] }, ctx) {
     const outcome = await ctx.engine().retry(jobId);
-    ctx.out(`requeued ${jobId}`);
+    const children = outcome.childrenRequeued;
+    ctx.out(`requeued ${jobId}${children > 0 ? ` and its ${children} unsuccessful child${children === 1 ? "" : "ren"}` : ""}`);
     warnIfNotWoken(outcome, ctx);
   },
 };

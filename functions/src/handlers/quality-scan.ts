@@ -17,7 +17,7 @@ import { applyDisabled } from "../apply/run-plan";
 import { ONE_TARGET_SELECTION, docIdsSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
 import { catalogHandler } from "./support/catalog-handler";
 import { assertExercisesExist } from "./support/failures";
-import { SCANNER_VERSION, type ScanResult, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
+import { SCANNER_VERSION, type ScanResult, enrichmentCanHelp, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { targetExercisePages } from "../catalog/targets";
@@ -70,6 +70,8 @@ interface ScanCounts {
   passed: number;
   needs_enrichment: number;
   needs_full_review: number;
+  /** Flagged for nothing enrichment may change (the name alone): left to a rename, not sent to enrichment. */
+  not_enrichable: number;
   retired_skipped: number;
   missing: number;
   metadata_written: number;
@@ -123,6 +125,7 @@ export const qualityScanHandler = catalogHandler({
       passed: 0,
       needs_enrichment: 0,
       needs_full_review: 0,
+      not_enrichable: 0,
       retired_skipped: 0,
       missing: 0,
       metadata_written: 0,
@@ -166,7 +169,9 @@ export const qualityScanHandler = catalogHandler({
         scans.map(({ id, data, result }) => reviewMetadataPatch(id, data, result, scannedAt)),
       );
       outcomes.forEach((outcome, index) => countWrite(counts, outcome, scans[index].id, failures));
-      const flagged = scans.filter(({ result }) => result.issue_type !== "ok").map(({ id }) => id);
+      const flaggedScans = scans.filter(({ result }) => result.issue_type !== "ok");
+      const flagged = flaggedScans.filter(({ result }) => enrichmentCanHelp(result)).map(({ id }) => id);
+      counts.not_enrichable += flaggedScans.length - flagged.length;
       if (emitEnrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
       if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());

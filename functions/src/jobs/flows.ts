@@ -14,6 +14,9 @@
  *
  * - Cancelling a parent cancels its open children (`cancelChildren`), and a parent stops creating
  *   children once its cancel is seen.
+ * - An operator's retry of a parent re-runs its unsuccessful children and keeps the succeeded ones
+ *   (`requeueChildren`), as BullMQ retries a flow's failed children: the parent waits for them
+ *   again and finishes over their new outcomes.
  *
  * In the data the children are a parent's `shards`, as the product's contract names them.
  */
@@ -21,8 +24,8 @@ import type { Firestore } from "firebase-admin/firestore";
 import { pageCollection } from "../util/paging";
 import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
-import { type JobStatus, isFinalStatus, isSuccessStatus } from "./lifecycle";
-import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary } from "./model";
+import { type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
+import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary, WakeupSubject } from "./model";
 import { submitJob } from "./intake";
 import type { JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
@@ -76,6 +79,29 @@ export class JobFlows {
     const open = (await this.children(parentId)).filter((child) => !isFinalStatus(child.status));
     for (const child of open) await this.queue.cancelJob(child.id);
     return open.length;
+  }
+
+  /**
+   * The first step of an operator's retry of `parentId`, before the parent itself is queued: its
+   * unsuccessful children (failed, needs_review, deadletter, cancelled) are queued again and taken
+   * out of its counts, one transaction each; its succeeded children are kept. The parent, queued
+   * next, then waits for them and the last to finish wakes it. A crash part-way leaves the parent
+   * finished, so the same retry run again completes it. Returns the children re-queued, to be woken
+   * once the parent is queued (one that finished before would find its parent closed and not be
+   * counted). None when the parent is not finished: a retry its status refuses changes nothing.
+   */
+  async requeueChildren(parentId: string): Promise<WakeupSubject[]> {
+    const parent = await this.queue.jobRef(parentId).get();
+    if (!RETRYABLE_STATUSES.includes(parent.get("status") as JobStatus)) return [];
+    const children = await this.children(parentId);
+    const unsuccessful = children.filter((child) => RETRYABLE_STATUSES.includes(child.status)).map((child) => child.id);
+    await this.queue.markSettledChildren(parentId, unsuccessful);
+    const requeued: WakeupSubject[] = [];
+    for (const childId of unsuccessful) {
+      const child = await this.queue.requeueChild(parentId, childId);
+      if (child) requeued.push(child);
+    }
+    return requeued;
   }
 
   /** Every child of `parentId`, page by page. */

@@ -28,7 +28,16 @@ import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
 import { buildJobDocument } from "./job-document";
 import { HeldLease } from "./lease";
-import { type JobEvent, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES, isOpenStatus, nextStatus } from "./lifecycle";
+import {
+  type JobEvent,
+  type JobStatus,
+  LEASABLE_STATUSES,
+  RETRYABLE_STATUSES,
+  WORKER_STATUSES,
+  isOpenStatus,
+  isSuccessStatus,
+  nextStatus,
+} from "./lifecycle";
 import {
   type ChildCounts,
   type CreateJobInput,
@@ -100,6 +109,11 @@ export interface SpreadPage extends CandidatePage {
 export interface LeasedJob {
   job: Job;
   lease: HeldLease;
+}
+
+/** A waiting job a lease found with its cancel requested: it was cancelled instead of leased. */
+export interface CancelledAtLease {
+  cancelled: Job;
 }
 
 export class InvalidJobError extends Error {
@@ -498,24 +512,23 @@ export class JobQueue {
    * no wait on a document lock. The job goes straight to `running`; `attempts` (a deferral refunds
    * it) and `lease_epoch`, the fencing token, are incremented. Null when another worker got there
    * first or the job changed since the poll. A waiting job whose cancel was requested is
-   * cancelled instead.
+   * cancelled instead (`CancelledAtLease`).
    */
-  async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | null> {
+  async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
     const now = this.now();
     if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     const ref = this.jobRef(job.id);
     if (job.cancel_requested && job.plan_id === null) {
       // A client asked to cancel a waiting job (rules let clients set only this flag): honour it instead of running.
       // A job that committed to a plan runs on to finish it (see `cancelJob`).
-      await ref
-        .update(
-          { status: this.transition(job.id, job.status, "cancel"), ...this.finished(now), updated_at: this.ts(now) },
-          { lastUpdateTime: version },
-        )
-        .catch((err: unknown) => {
-          if (!isWriteConflict(err)) throw err;
-        });
-      return null;
+      const status = this.transition(job.id, job.status, "cancel");
+      try {
+        await ref.update({ status, ...this.finished(now), updated_at: this.ts(now) }, { lastUpdateTime: version });
+      } catch (err) {
+        if (isWriteConflict(err)) return null;
+        throw err;
+      }
+      return { cancelled: { ...job, status } };
     }
     const leaseExpiresAt = new Date(now.getTime() + this.leaseMs);
     const changes = {
@@ -542,11 +555,15 @@ export class JobQueue {
     return { job: { ...job, ...changes }, lease: new HeldLease(job.id, workerId, changes.lease_epoch, written) };
   }
 
-  /** Reads one job and leases it if it is ready (tools and tests; workers lease from their polls). */
+  /**
+   * Reads one job and leases it if it is ready (tools and tests; workers lease from their polls);
+   * null when it was not leased, also when it was cancelled instead (its children are left alone).
+   */
   async leaseById(jobId: string, workerId: string): Promise<LeasedJob | null> {
     const snap = await this.jobRef(jobId).get();
     const job = snap.exists ? this.parseStored(snap) : null;
-    return job ? this.lease({ job, version: snap.updateTime! }, workerId) : null;
+    const outcome = job ? await this.lease({ job, version: snap.updateTime! }, workerId) : null;
+    return outcome && "lease" in outcome ? outcome : null;
   }
 
   // ------------------------------------------------------------------ the holder's writes
@@ -859,13 +876,12 @@ export class JobQueue {
       const job = parent.exists ? this.parseStored(parent) : null;
       if (!job || !isOpenStatus(job.status)) return "parent_closed";
       // Settled counts (`settleChildCounts`, read from the children themselves) include this child already.
-      const total = job.shards?.total ?? null;
-      if (marker.exists || (total !== null && total > 0 && job.shards!.done >= total)) return "duplicate";
+      if (marker.exists || countsSettled(job.shards)) return "duplicate";
       const now = this.now();
       const counts = countFinishedChild(job.shards ?? childCountsSchema.parse({}), status);
       const due = allChildrenFinished(counts) && job.status === "deferred";
       const batch = this.db.batch();
-      batch.create(markerRef, { child_id: childId, status, recorded_at: this.ts(now), expire_at: this.historyExpiry("jobsMs", now) });
+      batch.create(markerRef, this.childMarker(childId, status, now));
       batch.update(
         parentRef,
         { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) },
@@ -881,6 +897,60 @@ export class JobQueue {
       }
     }
     throw JobFailure.transient("JOB_CONTENTION", `parent ${parentId} kept changing while child ${childId} was counted`);
+  }
+
+  /** A marker that `childId` was counted into its parent with `status`. */
+  private childMarker(childId: string, status: JobStatus, now: Date): Record<string, unknown> {
+    return { child_id: childId, status, recorded_at: this.ts(now), expire_at: this.historyExpiry("jobsMs", now) };
+  }
+
+  /**
+   * Before a parent's unsuccessful children are re-queued (`JobFlows.requeueChildren`): counts
+   * settled from the children themselves (`settleChildCounts`) may include children without a
+   * marker, whose own count was missed (a crash after their final write; a child the watchdog or
+   * a cancel ended). Those get their marker first, so `requeueChild` takes each re-queued child out
+   * of the counts exactly once. One small transaction per such child; none once a child was taken
+   * out (the counts are no longer settled).
+   */
+  async markSettledChildren(parentId: string, childIds: readonly string[]): Promise<void> {
+    if (childIds.length === 0) return;
+    const parentRef = this.jobRef(parentId);
+    const markers = await this.db.getAll(...childIds.map((childId) => parentRef.collection(CHILD_RESULTS).doc(childId)));
+    for (const missing of markers.filter((marker) => !marker.exists)) {
+      await this.db.runTransaction(async (tx) => {
+        const [parent, child, marker] = await tx.getAll(parentRef, this.jobRef(missing.id), missing.ref);
+        const counts = childCountsSchema.safeParse(parent.get("shards"));
+        const status = child.get("status") as JobStatus;
+        if (marker.exists || !counts.success || !countsSettled(counts.data) || !RETRYABLE_STATUSES.includes(status)) return;
+        tx.create(missing.ref, this.childMarker(missing.id, status, this.now()));
+      });
+    }
+  }
+
+  /**
+   * Re-runs an unsuccessful child of a parent the operator retries, as `retryJob` would, and in the
+   * same transaction takes it out of the parent's counts: its marker is deleted and its count taken
+   * back, so it is counted again when it finishes. Null when the child is not (or no longer) a
+   * finished unsuccessful one.
+   */
+  async requeueChild(parentId: string, childId: string): Promise<Job | null> {
+    const parentRef = this.jobRef(parentId);
+    const markerRef = parentRef.collection(CHILD_RESULTS).doc(childId);
+    return this.db.runTransaction(async (tx) => {
+      const [child, marker] = await tx.getAll(this.jobRef(childId), markerRef);
+      if (!child.exists || !RETRYABLE_STATUSES.includes(child.get("status") as JobStatus)) return null;
+      const requeued = await this.requeueIn(tx, child);
+      if (marker.exists) {
+        const counted = isSuccessStatus(marker.get("status") as JobStatus) ? "shards.succeeded" : "shards.failed";
+        tx.delete(markerRef);
+        tx.update(parentRef, {
+          "shards.done": FieldValue.increment(-1),
+          [counted]: FieldValue.increment(-1),
+          updated_at: this.ts(),
+        });
+      }
+      return requeued;
+    });
   }
 
   /** Makes a deferred job due now (a parent whose children all finished); null when it is not deferred. */
@@ -900,33 +970,39 @@ export class JobQueue {
 
   // ------------------------------------------------------------------ operator actions
 
-  /** Re-runs a finished job (failed, needs_review, deadletter, cancelled) from scratch. */
+  /**
+   * Re-runs a finished job (failed, needs_review, deadletter, cancelled) from scratch. A parent's
+   * children are left as they are (see `JobFlows.requeueChildren`).
+   */
   async retryJob(jobId: string): Promise<Job> {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
-      const job = this.parseStored(snap);
-      const status = snap.get("status") as JobStatus;
-      if (!job) throw new InvalidTransitionError(jobId, status, "operator_retry: the job document no longer parses");
-      const to = this.transition(jobId, status, "operator_retry");
-      if (job.dedup_key) {
-        const holder = await this.dedup.openHolderIn(tx, job.dedup_key, jobId);
-        if (holder) throw new InvalidTransitionError(jobId, status, `retry: job ${holder} holds dedup key "${job.dedup_key}"`);
-        this.dedup.claimIn(tx, job.dedup_key, jobId);
-      }
-      const now = this.now();
-      tx.update(snap.ref, {
-        status: to,
-        attempts: 0,
-        run_after: this.ts(now),
-        error: null,
-        cancel_requested: false,
-        plan_id: null,
-        ...NOT_FINISHED,
-        updated_at: this.ts(now),
-      });
-      return { ...job, status: to, attempts: 0, run_after: now, error: null, cancel_requested: false, plan_id: null, finished_at: null };
+      return this.requeueIn(tx, snap);
     });
+  }
+
+  /**
+   * The operator's retry of the finished job `snap`, in `tx`: queued from scratch with its dedup key
+   * claimed again. It moves the epoch on, so the retry's wake-up is named apart from an earlier
+   * retry's at the same epoch (Cloud Tasks refuses a name used recently), and no worker of an
+   * earlier lease can write.
+   */
+  private async requeueIn(tx: Transaction, snap: DocumentSnapshot): Promise<Job> {
+    const jobId = snap.id;
+    const job = this.parseStored(snap);
+    const status = snap.get("status") as JobStatus;
+    if (!job) throw new InvalidTransitionError(jobId, status, "operator_retry: the job document no longer parses");
+    const to = this.transition(jobId, status, "operator_retry");
+    if (job.dedup_key) {
+      const holder = await this.dedup.openHolderIn(tx, job.dedup_key, jobId);
+      if (holder) throw new InvalidTransitionError(jobId, status, `retry: job ${holder} holds dedup key "${job.dedup_key}"`);
+      this.dedup.claimIn(tx, job.dedup_key, jobId);
+    }
+    const now = this.now();
+    const reset = { status: to, attempts: 0, lease_epoch: job.lease_epoch + 1, error: null, cancel_requested: false, plan_id: null };
+    tx.update(snap.ref, { ...reset, run_after: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
+    return { ...job, ...reset, run_after: now, finished_at: null };
   }
 
   /**
@@ -965,7 +1041,7 @@ export const CHILD_RESULTS = "shard_results";
 
 /** The counts after one more child finished with `status`. */
 function countFinishedChild(counts: ChildCounts, status: JobStatus): ChildCounts {
-  const succeeded = status === "succeeded" || status === "succeeded_dry_run";
+  const succeeded = isSuccessStatus(status);
   return {
     ...counts,
     done: counts.done + 1,
@@ -976,6 +1052,11 @@ function countFinishedChild(counts: ChildCounts, status: JobStatus): ChildCounts
 
 function allChildrenFinished(counts: ChildCounts): boolean {
   return counts.total !== null && counts.done >= counts.total;
+}
+
+/** Counts that include every child of the parent (`settleChildCounts` sets them from the children themselves). */
+function countsSettled(counts: ChildCounts | null): boolean {
+  return counts !== null && counts.total !== null && counts.total > 0 && counts.done >= counts.total;
 }
 
 /** The fields expired-lease recovery reads: a job whose payload no longer parses is still recovered. */

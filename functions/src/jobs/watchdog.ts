@@ -1,7 +1,8 @@
 /**
  * The watchdog: the engine's self-healing sweep, run on a schedule and by the CLI and the local
- * runtime. Steps, most urgent first: recover expired leases, wake ready jobs whose wake-up task was
- * lost, wake parents whose children all finished, delete expired locks, delete expired records of
+ * runtime. Steps, most urgent first: recover expired leases, cancel waiting jobs whose cancel a
+ * client asked for, wake ready jobs whose wake-up task was lost, wake parents whose children all
+ * finished, delete expired locks, delete expired records of
  * the collections the composition root names (idempotency records; their TTL policy is a backstop,
  * never relied on).
  *
@@ -23,7 +24,7 @@ import { jobDocumentSchema, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
-type WatchdogStep = "expired_leases" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
+type WatchdogStep = "expired_leases" | "cancel_requests" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
 
 const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
 
@@ -54,6 +55,8 @@ interface WatchdogCounts {
   /** Locks the recovered jobs' dead workers still held. */
   locks_released: number;
   locks_deleted: number;
+  /** Waiting jobs cancelled because a client had asked (set `cancel_requested`), and not yet leased since. */
+  cancel_requests_applied: number;
   /** Expired documents deleted, by collection. */
   expired_deleted: Record<string, number>;
   requeued: number;
@@ -104,6 +107,7 @@ class WatchdogRun {
     cancelled: 0,
     locks_released: 0,
     locks_deleted: 0,
+    cancel_requests_applied: 0,
     expired_deleted: {},
     requeued: 0,
     parents_woken: 0,
@@ -124,6 +128,7 @@ class WatchdogRun {
 
   async execute(): Promise<WatchdogReport> {
     await this.sweepPages("expired_leases", this.expiredLeasesQuery(), (docs) => this.recoverLeases(docs));
+    await this.sweep("cancel_requests", this.cancelRequestedQuery(), (doc) => this.applyCancelRequest(doc));
     await this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc));
     await this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc));
     await this.sweep("expired_locks", this.expiredQuery(JOB_COLLECTIONS.locks), async (doc) => {
@@ -199,6 +204,11 @@ class WatchdogRun {
       .orderBy("lease_expires_at");
   }
 
+  /** Waiting jobs with a client's cancel request and no frozen plan (one holding a plan runs on to finish it). */
+  private cancelRequestedQuery(): Query {
+    return this.jobs.where("status", "in", LEASABLE_STATUSES).where("cancel_requested", "==", true).where("plan_id", "==", null);
+  }
+
   private staleQueuedQuery(): Query {
     const staleBefore = new Date(this.startedAt.getTime() - this.options.staleQueuedMs);
     return this.jobs
@@ -221,8 +231,9 @@ class WatchdogRun {
   /**
    * Takes back a page of expired leases (see `JobQueue.recoverExpiredLease`: no read beyond the
    * page), then frees the dead workers' locks with one query for the whole page, then wakes the
-   * jobs that may run again. After the commits, not inside them: a crash in between leaves locks
-   * that expire on their own and jobs the stale step wakes.
+   * jobs that may run again and cancels the open children of those cancelled (as `Engine.cancel`
+   * does). After the commits, not inside them: a crash in between leaves locks that expire on
+   * their own, jobs the stale step wakes, and children that run to their end for a closed parent.
    */
   private async recoverLeases(docs: QueryDocumentSnapshot[]): Promise<void> {
     const recovered: Array<FailOutcome & { job: WakeupSubject }> = [];
@@ -249,12 +260,33 @@ class WatchdogRun {
           this.guarded("expired_leases", recovery.job.id, async () => void (await this.deps.tasks.enqueueWakeup(wakeupFor(recovery.job)))),
         ),
     );
+    await Promise.all(
+      recovered
+        .filter((recovery) => recovery.status === "cancelled")
+        .map((recovery) =>
+          this.guarded("expired_leases", recovery.job.id, async () => void (await this.deps.flows.cancelChildren(recovery.job.id))),
+        ),
+    );
   }
 
   private countRecovery(status: JobStatus): void {
     this.counts.expired_leases_recovered++;
     if (status === "deadletter") this.counts.deadlettered++;
     if (status === "cancelled") this.counts.cancelled++;
+  }
+
+  // ------------------------------------------------------------------ cancel requests
+
+  /**
+   * A client may only set `cancel_requested` (firestore.rules); the job's next lease would honour it,
+   * but a job backing off or waiting for a lock or its children may not be leased for minutes. As
+   * `Engine.cancel` would: the job is cancelled and its open children with it.
+   */
+  private async applyCancelRequest(doc: QueryDocumentSnapshot): Promise<void> {
+    const { status } = await this.deps.queue.cancelJob(doc.id);
+    if (status !== "cancelled") return;
+    this.counts.cancel_requests_applied++;
+    await this.deps.flows.cancelChildren(doc.id);
   }
 
   // ------------------------------------------------------------------ wake-ups

@@ -116,14 +116,24 @@ export class Worker<D> {
     for (let tries = 0; tries < MAX_LEASE_TRIES; tries++) {
       const candidate = await this.engine.candidates.next(lanes);
       if (!candidate) return null;
-      const leased = await this.engine.candidates.leasing(lanes, () => this.engine.queue.lease(candidate, this.options.workerId));
-      if (leased) {
-        this.engine.candidates.won(lanes, leased.job.id, leased.lease.epoch);
-        return leased;
+      const outcome = await this.engine.candidates.leasing(lanes, () => this.engine.queue.lease(candidate, this.options.workerId));
+      if (outcome && "lease" in outcome) {
+        this.engine.candidates.won(lanes, outcome.job.id, outcome.lease.epoch);
+        return outcome;
       }
-      await this.engine.candidates.lost(lanes);
+      if (outcome) await this.cancelChildrenOf(outcome.cancelled);
+      else await this.engine.candidates.lost(lanes);
     }
     return null;
+  }
+
+  /** A job cancelled at its lease (its cancel was requested while it waited): its open children go with it, as with `Engine.cancel`. */
+  private async cancelChildrenOf(job: Job): Promise<void> {
+    try {
+      await this.engine.flows.cancelChildren(job.id);
+    } catch (err) {
+      logs.cleanupFailed(job, "cancel_children", err);
+    }
   }
 
   async run({ job, lease }: LeasedJob): Promise<RunReport> {

@@ -16,6 +16,7 @@ import {
   splitExerciseName,
   startsWithEquipmentWord,
 } from "../catalog/taxonomy";
+import { isLockedForEnrichment } from "../catalog/fields";
 import { type StyleCheck, contentStyleIssues, descriptionStyleIssues, startsWithListMarker } from "../catalog/text-style";
 import { getPath } from "../util/object-paths";
 
@@ -44,6 +45,22 @@ export const HARD_CHECKS = [
   "muscle_category_present",
 ] as const;
 export type HardCheck = (typeof HARD_CHECKS)[number];
+
+/** The exercise fields each hard check judges: what would have to change for it to pass. */
+const HARD_CHECK_FIELDS: Record<HardCheck, readonly string[]> = {
+  canonical_name: ["name"],
+  equipment_present: ["equipment"],
+  category_present: ["category"],
+  primary_muscles_present: ["muscles.primary"],
+  execution_notes_present: ["execution_notes"],
+  category_canonical: ["category"],
+  movement_type_canonical: ["movement.type"],
+  movement_split_canonical: ["movement.split"],
+  description_length: ["description"],
+  primary_muscles_format: ["muscles.primary"],
+  content_format: ["execution_notes", "common_mistakes"],
+  muscle_category_present: ["muscles.category"],
+};
 
 type SoftCheck =
   StyleCheck | "few_execution_notes" | "missing_suitability_notes" | "missing_programming_use_cases" | "missing_stimulus_tags";
@@ -79,6 +96,18 @@ export function heuristicScoreExercise(exercise: Readonly<Record<string, unknown
     needs_full_review: issue_type === "needs_full_review",
     needs_enrichment_only: issue_type === "needs_enrichment",
   };
+}
+
+/**
+ * Whether enrichment can fix anything the scan found: a soft issue, or a hard failure of a field
+ * enrichment may write. A name that fails the scan alone is not, since enrichment never renames
+ * (a TARGETED_FIX rename, or the family's FAMILY_NORMALIZE, can).
+ */
+export function enrichmentCanHelp(result: ScanResult): boolean {
+  return (
+    result.soft_issues.length > 0 ||
+    result.hard_failures.some(({ check }) => HARD_CHECK_FIELDS[check].some((field) => !isLockedForEnrichment(field)))
+  );
 }
 
 export interface ReviewMetadata {

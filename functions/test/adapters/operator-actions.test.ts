@@ -10,7 +10,7 @@ import { createEngine, type Engine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { JobFailure } from "../../src/jobs/errors";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
-import { leaseForTest, makeTestDeps } from "../helpers/engine";
+import { finishedParent, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
@@ -88,9 +88,19 @@ describe("who may act", () => {
 describe("retry and cancel", () => {
   it("retry requeues a failed job and wakes its lane", async () => {
     const jobId = await jobIn("failed");
-    expect(await handleRetryJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "queued" });
+    expect(await handleRetryJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "queued", children_requeued: 0 });
     expect(await jobStatus(jobId)).toBe("queued");
     expect(tasks.tasks).toEqual([expect.objectContaining({ lane: "priority", jobId, reason: "retry" })]);
+  });
+
+  it("retry of a parent says how many of its children it queued again: the unsuccessful ones", async () => {
+    const { parentId, childIds } = await finishedParent(engine.queue, ["succeeded", "needs_review"]);
+    expect(await handleRetryJob(engine, curator({ jobId: parentId }))).toEqual({
+      job_id: parentId,
+      status: "queued",
+      children_requeued: 1,
+    });
+    expect(await Promise.all(childIds.map(jobStatus))).toEqual(["succeeded", "queued"]);
   });
 
   it("retry of a waiting job is a failed precondition with the engine's message; of a missing job, not found", async () => {

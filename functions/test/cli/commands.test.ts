@@ -14,6 +14,7 @@ import type { EngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { RunSummary } from "../../src/jobs/run-history";
 import type { TaskQueuePort } from "../../src/jobs/task-queue";
+import { finishedParent, testQueue } from "../helpers/engine";
 import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
@@ -229,6 +230,13 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
       err: warning,
     });
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("status")).toBe("queued");
+  });
+});
+
+describeWithFullEmulator("retry", () => {
+  it("says how many of a parent's children it queued again: the unsuccessful ones", async () => {
+    const { parentId } = await finishedParent(testQueue(db), ["succeeded", "failed", "deadletter"]);
+    expect(await cli(["retry", parentId])).toEqual({ code: 0, out: `requeued ${parentId} and its 2 unsuccessful children`, err: [] });
   });
 });
 

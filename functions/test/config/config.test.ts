@@ -38,6 +38,8 @@ describe("a param that does not parse", () => {
     // Both would fail every scheduled job at its creation instead (a job's priority, the scan's payload).
     ["MAINTENANCE_SCAN_PRIORITY", "1001", "maintenanceScanPriority", /at most 1000/],
     ["QUALITY_SCAN_LIMIT", "2001", "qualityScanLimit", /at most 2000/],
+    // The watchdog function would be cut off at its timeout before it writes its report.
+    ["WATCHDOG_BUDGET_SECONDS", "481", "watchdogBudgetMs", /at most 480/],
     ["QUALITY_SCAN_SCHEDULE", "every night", "qualityScanSchedule", /five fields/],
     ["SCHEDULE_TIME_ZONE", "Berlin", "scheduleTimeZone", /IANA time zone/],
     // Each parses, but not together with the default lease of 300 s.

@@ -151,6 +151,20 @@ describeWithIsolation("QUALITY_SCAN", () => {
     });
   });
 
+  it("asks for no enrichment of an exercise whose only finding is its name (enrichment never renames), and counts it", async () => {
+    const unsuffixed = { ...COMPLETE, id: "bench_press__paused-bench-press", name: "Paused Bench Press", name_slug: "paused-bench-press" };
+    await seedCatalog(db, { exercises: [unsuffixed] });
+    expect(heuristicScoreExercise(unsuffixed).hard_failures.map(({ check }) => check)).toEqual(["canonical_name"]);
+    const outcome = await run(await leaseScan({ exercise_doc_ids: [unsuffixed.id, THIN.id] }));
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: { scanned: 2, needs_full_review: 2, not_enrichable: 1, metadata_written: 2, jobs_created: 1 },
+    });
+    expect(await reviewOf(unsuffixed.id)).toMatchObject({ issue_type: "needs_full_review" });
+    const [job] = await enrichmentJobs();
+    expect(job.get("payload.exercise_doc_ids")).toEqual([THIN.id]);
+  });
+
   it("scans by filter", async () => {
     const outcome = await run(await leaseScan({ filter_criteria: { equipment: "dumbbell" } }));
     expect(outcome).toMatchObject({ summary: { scanned: 1, retired_skipped: 1, needs_full_review: 1 } });

@@ -12,18 +12,21 @@
  *   behind `ctx.signal` and the attempt log (`attemptLog.document(...)` reads it back).
  * - `retryForTest(deps, input)` is what happens after a crash: the attempt fails transiently and
  *   the job is leased again (new attempt, new lease epoch), so the old lease is stale.
+ * - `finishedParent(queue, childStatuses)` writes a CATALOG_ENRICH_FIELD parent that ended
+ *   needs_review over shards that ended with the given statuses.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { registry } from "../../src/handlers";
 import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
 import { AttemptLog } from "../../src/jobs/attempt-log";
 import { JobFailure } from "../../src/jobs/errors";
-import { JobFlows } from "../../src/jobs/flows";
+import { JobFlows, childJobId } from "../../src/jobs/flows";
 import type { z } from "zod";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "../../src/jobs/handler";
 import { LockManager } from "../../src/jobs/locks";
+import { type JobStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
 import type { BasePayload } from "../../src/jobs/model";
 import { JobQueue, type LeasedJob, type QueueOptions } from "../../src/jobs/queue";
 import { jobScope } from "../../src/jobs/worker";
@@ -134,4 +137,35 @@ async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promis
 /** Runs a handler on a test lease, whose payload its own schema parsed when the job was read. */
 export function runHandler<S extends PayloadSchema>(handler: JobHandler<S, CatalogDeps>, input: TestHandlerInput): Promise<HandlerOutcome> {
   return handler.run(input as unknown as HandlerInput<z.output<S>, CatalogDeps>);
+}
+
+/** A CATALOG_ENRICH_FIELD parent that ended needs_review, its counts settled, over shards that ended with `childStatuses`. */
+export async function finishedParent(
+  queue: JobQueue,
+  childStatuses: readonly JobStatus[],
+): Promise<{ parentId: string; childIds: string[] }> {
+  const spec = { spec_id: "s", spec_version: 1 };
+  const { jobId: parentId } = await queue.createJob({
+    type: "CATALOG_ENRICH_FIELD",
+    payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+    created_by: "test",
+  });
+  const childIds: string[] = [];
+  for (const [index, status] of childStatuses.entries()) {
+    const { jobId } = await queue.createJob({
+      id: childJobId(parentId, index + 1),
+      type: "CATALOG_ENRICH_FIELD_SHARD",
+      payload: { parent_job_id: parentId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+      parent_job_id: parentId,
+      created_by: `system:CATALOG_ENRICH_FIELD`,
+    });
+    await queue.jobRef(jobId).update({ status, finished_at: Timestamp.now() });
+    childIds.push(jobId);
+  }
+  const total = childStatuses.length;
+  const succeeded = childStatuses.filter(isSuccessStatus).length;
+  await queue
+    .jobRef(parentId)
+    .update({ status: "needs_review", finished_at: Timestamp.now(), shards: { total, done: total, succeeded, failed: total - succeeded } });
+  return { parentId, childIds };
 }

@@ -142,10 +142,12 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
   for (const [id, { status, data }] of jobs) {
     const epoch = data.lease_epoch as number | undefined;
     if (!isFinalStatus(status) || !epoch) continue;
-    // The last lease ended by its worker (attempt at the epoch) or recovered by the watchdog (which moved the epoch on).
+    // The last lease ended by its worker (attempt at the epoch) or recovered by the watchdog (which moved the epoch on),
+    // or there was none since an operator's retry moved the epoch on (and reset attempts; a lease counts one).
     const closedByWorker = attempts.has(`${id}_${epoch}`);
     const recovered = attempts.get(`${id}_${epoch - 1}`)?.status === "lease_expired";
-    if (!closedByWorker && !recovered)
+    const notLeasedSinceRetry = data.attempts === 0;
+    if (!closedByWorker && !recovered && !notLeasedSinceRetry)
       report("history_incomplete", `final job ${id} has no closed attempt for its last lease (epoch ${epoch})`);
   }
 

@@ -2,7 +2,8 @@
  * Which composite index a query needs in production, and whether `firestore.indexes.json` declares
  * it. The emulator serves every query without indexes, so a query whose index is missing passes
  * every test here and fails in production with FAILED_PRECONDITION; the test clients record the
- * queries they send (`recordQueries`) and each test file checks them when it ends.
+ * queries they send (`recordQueries`) and each test file checks them when it ends. The console's unit
+ * tests import this file too, for the web SDK's queries: it imports nothing but Node's own modules.
  *
  * Firestore's rules, as its index documentation states them: equality filters alone (`==`, `in`,
  * `array-contains`) are served by merging the automatic single-field indexes, and so is an order or
@@ -11,8 +12,7 @@
  * fields of its range filters not ordered on, ascending, in field-path order (`__name__` is implicit).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Firestore } from "firebase-admin/firestore";
+import { dirname, join } from "node:path";
 
 type Direction = "ASCENDING" | "DESCENDING";
 
@@ -105,8 +105,10 @@ export function indexServes(index: DeclaredIndex, required: RequiredIndex): bool
 }
 
 /** The composite indexes this repository deploys. */
-function declaredIndexes(): DeclaredIndex[] {
-  const file = JSON.parse(readFileSync(join(__dirname, "../../../firestore.indexes.json"), "utf8")) as { indexes: DeclaredIndex[] };
+export function declaredIndexes(): DeclaredIndex[] {
+  // Not __dirname: tsx, loading this file for the console's (ES module) tests, sets only __filename right.
+  const path = join(dirname(__filename), "../../../firestore.indexes.json");
+  const file = JSON.parse(readFileSync(path, "utf8")) as { indexes: DeclaredIndex[] };
   return file.indexes;
 }
 
@@ -123,8 +125,12 @@ interface StreamLayer {
   requestStream: (method: string, bidirectional: boolean, request: unknown, ...rest: unknown[]) => Promise<unknown>;
 }
 
-/** Records in `queries` the structured query of every query and aggregation `db` sends. */
-export function recordQueries(db: Firestore, queries: StructuredQueryProto[]): void {
+/**
+ * Records in `queries` the structured query of every query and aggregation `db`, a firebase-admin
+ * Firestore, sends (typed `object`: a firebase-admin import would tie the console's type check to
+ * functions/node_modules).
+ */
+export function recordQueries(db: object, queries: StructuredQueryProto[]): void {
   const layer = db as unknown as StreamLayer;
   const requestStream = layer.requestStream;
   if (typeof requestStream !== "function")
@@ -138,9 +144,8 @@ export function recordQueries(db: Firestore, queries: StructuredQueryProto[]): v
   };
 }
 
-/** The indexes `queries` need that `firestore.indexes.json` does not declare, one line each. */
-export function missingIndexes(queries: readonly StructuredQueryProto[]): string[] {
-  const declared = declaredIndexes();
+/** The indexes `queries` need that `declared` (by default `firestore.indexes.json`'s) lacks, one line each. */
+export function missingIndexes(queries: readonly StructuredQueryProto[], declared = declaredIndexes()): string[] {
   const missing = new Set<string>();
   for (const query of queries) {
     const required = requiredIndex(query);

@@ -1,8 +1,12 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
+import { JobFailure } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import type { JobHandler } from "../../src/jobs/handler";
+import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
+import { needsReview, succeededIn } from "../../src/jobs/outcomes";
+import type { RunReport } from "../../src/jobs/worker";
 import { modeSchema, type ChildJob } from "../../src/jobs/model";
 import { CHILD_RESULTS, type JobQueue } from "../../src/jobs/queue";
 import { JobRegistry } from "../../src/jobs/registry";
@@ -167,6 +171,20 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(await engine.runLane("priority")).toEqual([]);
   });
 
+  it("a cancel a client asked for on a waiting parent cancels its open children when the parent's lease finds it", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 2, budgetMs: 10_000 });
+    expect((await engine.queue.getJob(jobId))?.status).toBe("deferred");
+
+    // Only the flag, as firestore.rules let a client write it; the parent's next check is due.
+    await engine.queue.jobRef(jobId).update({ cancel_requested: true, run_after: Timestamp.now() });
+    expect(await engine.runLane("priority")).toEqual([]);
+    expect((await engine.queue.getJob(jobId))?.status).toBe("cancelled");
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
+  });
+
   it("a parent cancelled while it creates children stops creating them and cancels those it made", async () => {
     const operator: { engine?: Engine } = {};
     const slowParent: JobHandler<typeof parentPayload> = {
@@ -192,5 +210,143 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(children.size).toBe(2);
     expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
+  });
+});
+
+describeWithIsolation("an operator's retry of a parent whose children did not all succeed", () => {
+  /** The children (by index) whose cause of failure is still there, and how often each child ran. */
+  const broken = new Set<number>();
+  const runs = new Map<number, number>();
+  beforeEach(() => {
+    broken.clear();
+    runs.clear();
+  });
+  const parentPayload = z.strictObject({ mode: modeSchema, children: z.number().int() });
+  const parent: JobHandler<typeof parentPayload> = {
+    type: "TEST_PARENT",
+    lane: "priority",
+    payload: parentPayload,
+    async run({ job, engine }) {
+      await engine.createChildren(Array.from({ length: job.payload.children }, (_, index) => ({ type: "TEST_CHILD", payload: { index } })));
+      return { kind: "wait_for_children" };
+    },
+    async finishParent({ job }, children) {
+      const failed = children.filter((c) => !isSuccessStatus(c.status)).length;
+      const summary = { children: children.length };
+      return failed === 0
+        ? succeededIn(job.payload.mode, summary)
+        : needsReview(job.payload.mode, summary, "SHARDS_FAILED", `${failed} failed`);
+    },
+  };
+  const childPayload = z.strictObject({ mode: modeSchema, index: z.number().int() });
+  const childHandler: JobHandler<typeof childPayload> = {
+    type: "TEST_CHILD",
+    lane: "priority",
+    payload: childPayload,
+    async run({ job }) {
+      runs.set(job.payload.index, (runs.get(job.payload.index) ?? 0) + 1);
+      if (broken.has(job.payload.index)) throw JobFailure.permanent("BROKEN", "the cause is still there");
+      return succeededIn(job.payload.mode, {});
+    },
+  };
+
+  function engineWith(tasks = new RecordingTasks()): Engine {
+    return createEngine({ db, config: testConfig(), tasks, registry: new JobRegistry([parent, childHandler]) });
+  }
+
+  /** Runs the lane until `jobId` is final (a parent that waits with nothing to wake it never is); every run's report. */
+  async function runUntilFinal(engine: Engine, jobId: string): Promise<RunReport[]> {
+    const reports: RunReport[] = [];
+    for (let round = 0; round < 5; round++) {
+      reports.push(...(await engine.runLane("priority", { maxJobs: 20, budgetMs: 30_000 })));
+      const job = await engine.queue.getJob(jobId);
+      if (job && isFinalStatus(job.status)) return reports;
+    }
+    throw new Error(`job ${jobId} is still ${(await engine.queue.getJob(jobId))?.status}`);
+  }
+
+  async function parentWithFailedChildren(engine: Engine, failing: number[]): Promise<{ jobId: string; shards: string[] }> {
+    for (const index of failing) broken.add(index);
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "needs_review",
+      error: { code: "SHARDS_FAILED" },
+      shards: { total: 3, done: 3, succeeded: 3 - failing.length, failed: failing.length },
+    });
+    broken.clear(); // the cause goes away
+    return { jobId, shards: [1, 2, 3].map((n) => `${jobId}-shard-${n}`) };
+  }
+
+  const markersOf = async (jobId: string) =>
+    (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(CHILD_RESULTS).get()).docs.map((d) => d.id).sort();
+
+  it("re-runs the failed child only; the parent waits for it, is woken by it, and succeeds", async () => {
+    const tasks = new RecordingTasks();
+    const engine = engineWith(tasks);
+    const { jobId, shards } = await parentWithFailedChildren(engine, [1]);
+    const [first, failed, third] = shards;
+    const kept = async () =>
+      Promise.all([first, third].map(async (id) => (await db.collection(JOB_COLLECTIONS.jobs).doc(id).get()).updateTime));
+    const keptBefore = await kept();
+    const tasksBefore = tasks.tasks.length;
+
+    const retried = await engine.retry(jobId);
+
+    expect(await engine.queue.getJob(failed)).toMatchObject({ status: "queued", attempts: 0, error: null });
+    expect(retried).toMatchObject({ childrenRequeued: 1 });
+    // Out of the counts, so it is counted again when it finishes.
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "queued", shards: { total: 3, done: 2, succeeded: 2, failed: 0 } });
+    expect(await markersOf(jobId)).toEqual([first, third]);
+
+    const reports = await runUntilFinal(engine, jobId);
+    expect(reports.map((r) => [r.jobId, r.status])).toEqual([
+      [jobId, "deferred"],
+      [failed, "succeeded_dry_run"],
+      [jobId, "succeeded_dry_run"],
+    ]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      error: null,
+      shards: { total: 3, done: 3, succeeded: 3, failed: 0 },
+      result_summary: { children: 3 },
+    });
+    expect(tasks.tasks.slice(tasksBefore).map((t) => [t.jobId, t.reason])).toEqual([
+      [jobId, "retry"],
+      [failed, "retry"],
+      [jobId, undefined], // its next check, as it waits
+      [jobId, "children-done"],
+    ]);
+    // The succeeded children were not run again, nor written.
+    expect(runs).toEqual(
+      new Map([
+        [0, 1],
+        [1, 2],
+        [2, 1],
+      ]),
+    );
+    expect((await kept()).map((time, i) => time!.isEqual(keptBefore[i]!))).toEqual([true, true]);
+  });
+
+  it("a retry cut short after the children were re-queued is completed by the same retry; a child counted without its marker is taken out once", async () => {
+    const engine = engineWith();
+    const { jobId, shards } = await parentWithFailedChildren(engine, [0, 2]);
+    // A count the crash of a child's worker missed: the parent's counts, settled from its children, include the child without a marker.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(CHILD_RESULTS).doc(shards[0]).delete();
+
+    // The operator's first retry dies after the children, before the parent.
+    expect(await new JobFlows(db, engine.queue, engine.tasks).requeueChildren(jobId)).toHaveLength(2);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "needs_review",
+      shards: { total: 3, done: 1, succeeded: 1, failed: 0 },
+    });
+    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 0 });
+
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "succeeded_dry_run",
+      shards: { total: 3, done: 3, succeeded: 3, failed: 0 },
+    });
+    expect(await markersOf(jobId)).toEqual([...shards].sort());
+    expect(runs.get(1)).toBe(1);
   });
 });

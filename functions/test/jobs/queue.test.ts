@@ -6,7 +6,9 @@ import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "
 import { LANES } from "../../src/jobs/model";
 import { countOps } from "../../bench/billing-counter";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
-import { movableClock } from "../helpers/runtime";
+import { RecordingTasks, movableClock, testConfig } from "../helpers/runtime";
+import { createEngine } from "../../src/create-engine";
+import { wakeupTaskName } from "../../src/jobs/task-queue";
 
 /** Ends an attempt with `change` and no bookkeeping (the worker adds the attempt log and run history). */
 const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
@@ -19,7 +21,7 @@ async function leaseNext(queue: JobQueue, workerId: string, spread = false): Pro
   const page = spread ? await queue.pollSpread(LANES, 20, Math.random()) : await queue.pollCandidates(LANES, 20);
   for (const candidate of page.candidates) {
     const leased = await queue.lease(candidate, workerId);
-    if (leased) return leased;
+    if (leased && "lease" in leased) return leased;
   }
   return null;
 }
@@ -280,6 +282,25 @@ describe("operator actions", () => {
     expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null });
   });
 
+  it("names each retry's wake-up apart, also a second retry at the same lease epoch (retry, cancel before it ran, retry)", async () => {
+    const tasks = new RecordingTasks();
+    const engine = createEngine({ db, config: testConfig(), tasks });
+    const { jobId } = await engine.queue.createJob(audit());
+    const leased = await engine.queue.leaseById(jobId, "w");
+    await finish(engine.queue, leased, engine.queue.failing(leased!.job, JobFailure.permanent("X", "x"), null));
+
+    await engine.retry(jobId);
+    await engine.cancel(jobId);
+    await engine.retry(jobId);
+
+    // Cloud Tasks refuses a task whose name was used recently: a second name alike would wake nothing.
+    const names = tasks.tasks.map(wakeupTaskName);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+    // The lease took epoch 1; each retry moved it on.
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "queued", lease_epoch: 3 });
+  });
+
   it("cancels queued jobs at once and running jobs through cancel_requested", async () => {
     const queue = testQueue(db);
     const a = await queue.createJob(audit());
@@ -299,7 +320,7 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
       // Each worker read the job (as its poll would) before any of them leases it.
       const candidates = await Promise.all(workers.map(async (q) => (await q.pollCandidates(LANES, 1)).candidates[0]));
       const results = await Promise.all(workers.map((q, i) => q.lease(candidates[i], `w${i}`)));
-      const winners = results.filter((r) => r !== null);
+      const winners = results.filter((r) => r !== null && "lease" in r);
       expect(winners).toHaveLength(1);
       const job = await workers[0].getJob(jobId);
       expect(job).toMatchObject({ status: "running", attempts: 1, lease_epoch: 1, lease_owner: winners[0].lease.owner });

@@ -167,6 +167,36 @@ describe("expired leases", () => {
     expect(wakeups).toEqual([]);
   });
 
+  it("cancels the open children of an expired lease it ends cancelled; a finished child keeps its status", async () => {
+    const { queue, watchdog } = harness();
+    const spec = { spec_id: "s", spec_version: 1 };
+    const { jobId } = await queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+      created_by: "t",
+    });
+    await queue.leaseById(jobId, "dead-worker");
+    const children: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const child = await queue.createJob({
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: { parent_job_id: jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+        parent_job_id: jobId,
+        created_by: "t",
+      });
+      children.push(child.jobId);
+    }
+    await queue.jobRef(children[0]).update({ status: "succeeded" });
+    // Only the flag, as firestore.rules let a client write it.
+    await queue.jobRef(jobId).update({ cancel_requested: true });
+    advance(LEASE_MS + 1);
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 1, cancelled: 1, errors: 0 });
+    expect((await queue.getJob(jobId))?.status).toBe("cancelled");
+    const statuses = await Promise.all(children.map(async (id) => (await queue.getJob(id))?.status));
+    expect(statuses).toEqual(["succeeded", "cancelled", "cancelled"]);
+  });
+
   it("leaves alone a lease its worker renewed and one not yet expired", async () => {
     const { queue, watchdog } = harness();
     const renewed = await leasedJob(queue);
@@ -226,8 +256,8 @@ describe("expired leases", () => {
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ expired_leases_recovered: 23, complete: true });
-    // Leases: 5+5+5+5+3; one empty page each for stale jobs, waiting parents, locks and idempotency records.
-    expect(report.pages).toBe(5 + 4);
+    // Leases: 5+5+5+5+3; one empty page each for cancel requests, stale jobs, waiting parents, locks and idempotency records.
+    expect(report.pages).toBe(5 + 5);
     for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
     expect(new Set(wakeups.map((w) => w.jobId)).size).toBe(23);
   });
@@ -268,6 +298,49 @@ describeWithFullEmulator("expired documents under a racing writer (write precond
           .get()
       ).get("job_id"),
     ).toBe("j2");
+  });
+});
+
+describe("cancel requests of waiting jobs", () => {
+  it("cancels a waiting job a client flagged, with its open children, at once rather than at its next lease", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const later = new Date(START.getTime() + 15 * 60_000);
+    const spec = { spec_id: "s", spec_version: 1 };
+    // A parent waiting for its children, its cancel asked for by a client (the rules let it set only this flag).
+    const parent = await queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+      created_by: "t",
+    });
+    const children: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const child = await queue.createJob({
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: { parent_job_id: parent.jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+        parent_job_id: parent.jobId,
+        created_by: "t",
+      });
+      children.push(child.jobId);
+    }
+    await queue.jobRef(children[0]).update({ status: "succeeded" });
+    await queue.jobRef(parent.jobId).update({ status: "deferred", run_after: Timestamp.fromDate(later), cancel_requested: true });
+    // A job backing off for 15 minutes, flagged; one committed to a plan, flagged (it runs on to finish its plan); one not flagged.
+    const backingOff = await queue.createJob({ ...audit(), run_after: later });
+    await queue.jobRef(backingOff.jobId).update({ cancel_requested: true });
+    const withPlan = await queue.createJob({ ...audit(), run_after: later });
+    await queue.jobRef(withPlan.jobId).update({ status: "deferred", plan_id: "plan-1", cancel_requested: true });
+    const unflagged = await queue.createJob({ ...audit(), run_after: later });
+
+    expect(await watchdog.run()).toMatchObject({ cancel_requests_applied: 2, errors: 0, complete: true });
+
+    const status = async (id: string) => (await queue.getJob(id))?.status;
+    expect(await status(parent.jobId)).toBe("cancelled");
+    expect(await Promise.all(children.map(status))).toEqual(["succeeded", "cancelled", "cancelled"]);
+    expect(await status(backingOff.jobId)).toBe("cancelled");
+    expect(await status(withPlan.jobId)).toBe("deferred");
+    expect(await status(unflagged.jobId)).toBe("queued");
+    expect(wakeups).toEqual([]);
+    expect(await watchdog.run()).toMatchObject({ cancel_requests_applied: 0 });
   });
 });
 

@@ -5,6 +5,7 @@ import {
   HEURISTIC_PASS_SCORE,
   SCANNER_VERSION,
   SOFT_ISSUE_SCORE,
+  enrichmentCanHelp,
   heuristicScoreExercise,
   toReviewMetadata,
 } from "../../src/reviewer/quality-scanner";
@@ -104,6 +105,8 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
       needs_full_review: true,
       needs_enrichment_only: false,
     });
+    // Enrichment never renames, so a name that fails alone is not sent to it.
+    expect(enrichmentCanHelp(result)).toBe(check !== "canonical_name");
   });
 
   it("does not fall back to the deprecated primary_muscles field", () => {
@@ -198,6 +201,16 @@ describe("heuristicScoreExercise — soft checks", () => {
     expect(result.hard_failures.map((failure) => failure.check)).toEqual(["category_canonical"]);
     expect(result.soft_issues.map((issue) => issue.check)).toEqual(["missing_stimulus_tags"]);
     expect(result.issue_type).toBe("needs_full_review");
+  });
+});
+
+describe("enrichmentCanHelp", () => {
+  it("is true for a bad name that comes with something enrichment may fix", () => {
+    const withSoftIssue = deletePath({ ...goodExercise(), name: "Bench Press" }, "stimulus_tags");
+    expect(enrichmentCanHelp(heuristicScoreExercise(withSoftIssue))).toBe(true);
+    const withHardFailure = { ...goodExercise(), name: "Bench Press", category: "strength" };
+    expect(enrichmentCanHelp(heuristicScoreExercise(withHardFailure))).toBe(true);
+    expect(enrichmentCanHelp(heuristicScoreExercise({ ...goodExercise(), name: "Bench Press" }))).toBe(false);
   });
 });
 

@@ -168,6 +168,8 @@ function creationByUser(): RulesCase[] {
     add("a dedup_key of 500 characters is accepted", "alice", "allow", userJob({ dedup_key: text(500) })),
     add("a dedup_key of 501 characters is rejected", "alice", "deny", userJob({ dedup_key: text(501) })),
     add("a numeric dedup_key is rejected", "alice", "deny", userJob({ dedup_key: 42 })),
+    // Intake would fail it as INVALID_JOB: refused when written instead.
+    add("an empty dedup_key is rejected", "alice", "deny", userJob({ dedup_key: "" })),
     add("a list dedup_key is rejected", "alice", "deny", userJob({ dedup_key: ["a"] })),
     {
       name: "a create may not overwrite an existing job",

@@ -6,6 +6,7 @@ import { deleteApp, getApp } from "firebase-admin/app";
 import type { Firestore, Query } from "firebase-admin/firestore";
 import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import {
+  declaredIndexes,
   describeIndex,
   indexServes,
   missingIndexes,
@@ -82,9 +83,12 @@ describe("the composite index a query needs", () => {
     );
   });
 
-  it("finds the deployed indexes for the engine's queries, and names one that is missing", async () => {
+  it("finds the deployed indexes for the engine's queries, and names one that is missing or left out of a copy", async () => {
     const served = await sent((c) => jobs(c).where("status", "==", "deferred").where("shards.total", ">", 0));
     const unserved = await sent((c) => jobs(c).where("type", "==", "FAMILY_AUDIT").orderBy("updated_at"));
     expect(missingIndexes([served, unserved])).toEqual(["catalog_jobs: type ==, updated_at ASCENDING"]);
+    const watchdogIndex = requiredIndex(served);
+    const withoutIt = declaredIndexes().filter((index) => !(watchdogIndex && indexServes(index, watchdogIndex)));
+    expect(missingIndexes([served], withoutIt)).toEqual(["catalog_jobs: status ==, shards.total ASCENDING"]);
   });
 });

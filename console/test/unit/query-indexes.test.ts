@@ -1,0 +1,151 @@
+/**
+ * Every query the console sends (data.ts's consoleQueries), checked against firestore.indexes.json by the
+ * index rules the engine's tests use (functions/test/helpers/query-indexes.ts): the emulator serves a query
+ * whose composite index is missing, production refuses it with FAILED_PRECONDITION.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, describe, it } from "node:test";
+import { deleteApp, initializeApp } from "firebase/app";
+import * as firestoreSdk from "firebase/firestore";
+import {
+  collection,
+  disableNetwork,
+  doc,
+  getDocsFromCache,
+  getFirestore,
+  orderBy,
+  type Query,
+  query,
+  setDoc,
+  terminate,
+  where,
+} from "firebase/firestore";
+import {
+  declaredIndexes,
+  describeIndex,
+  indexServes,
+  missingIndexes,
+  requiredIndex,
+  type StructuredQueryProto,
+} from "../../../functions/test/helpers/query-indexes";
+import { consoleQueries, finishedJobsWindowStart, type HistoryCursor, type HistoryFilter, RUNS_PER_DAY_LIMIT } from "../../src/data";
+import { dayStart } from "../../src/format";
+import { ATTEMPT_STATUSES, COLLECTIONS, JOB_TYPES } from "../../src/model";
+
+// An app of its own with no emulator or server: building and serializing a query needs no network.
+const app = initializeApp({ projectId: "demo-catalog-jobs", apiKey: "unused" }, "query-indexes-test");
+const db = getFirestore(app);
+// The SDK's serializer exists once the client's online components do: disableNetwork makes them and keeps them offline.
+await disableNetwork(db);
+after(async () => {
+  await terminate(db);
+  await deleteApp(app);
+});
+
+type ToQueryTarget = (query: Query) => { structuredQuery: StructuredQueryProto } | null;
+/**
+ * The StructuredQuery the console sends for `query`, the shape the engine's test clients record, made by
+ * the SDK's own serializer (`_internalQueryToProtoQueryTarget`: exported, underscored, left out of the
+ * public typings). Reading `query._query`'s `filters` and `explicitOrderBy` instead would restate how the
+ * SDK turns them into a request: its operators, and the orders it adds.
+ */
+function sent(query: Query): StructuredQueryProto {
+  const toQueryTarget = (firestoreSdk as unknown as { _internalQueryToProtoQueryTarget?: ToQueryTarget })._internalQueryToProtoQueryTarget;
+  if (typeof toQueryTarget !== "function")
+    throw new Error(
+      "firebase/firestore no longer exports _internalQueryToProtoQueryTarget: test/unit/query-indexes.test.ts needs updating",
+    );
+  const target = toQueryTarget(query);
+  if (!target) throw new Error("the Firestore client has no serializer yet");
+  return target.structuredQuery;
+}
+
+const NOW = new Date("2026-12-02T10:05:00.000Z");
+const DAY = "2026-12-01";
+
+/** What the history form can filter on, each field present or absent: the values never change the shape. */
+const HISTORY_FILTER_FIELDS: Required<HistoryFilter> = {
+  family: "barbell-row",
+  type: JOB_TYPES[0],
+  status: ATTEMPT_STATUSES[0],
+  from: dayStart(DAY),
+  until: dayStart(DAY, 1),
+};
+const historyFilters = (Object.keys(HISTORY_FILTER_FIELDS) as Array<keyof HistoryFilter>).reduce<HistoryFilter[]>(
+  (filters, field) => filters.flatMap((filter) => [filter, { ...filter, [field]: HISTORY_FILTER_FIELDS[field] }]),
+  [{}],
+);
+
+/** A next-page cursor as historyPage returns one, from a run summary written to this offline client's cache only. */
+async function historyCursor(): Promise<HistoryCursor> {
+  // Settles only when a server acknowledges the write: never, offline.
+  void setDoc(doc(db, COLLECTIONS.runSummaries, "run-1"), { finished_at: dayStart(DAY) });
+  const [snapshot] = (await getDocsFromCache(consoleQueries.historyPage(db, {}, 1))).docs;
+  assert.ok(snapshot, "the run summary written offline is in the cache");
+  return { snapshot };
+}
+
+const nextPage = await historyCursor();
+/** Each builder with every combination of its parameters that changes the query it builds (a key per builder, or tsc fails). */
+const consoleQueryCases: { [name in keyof typeof consoleQueries]: Query[] } = {
+  openJobs: [consoleQueries.openJobs(db)],
+  finishedJobs: [consoleQueries.finishedJobs(db, finishedJobsWindowStart(NOW))],
+  attempts: [consoleQueries.attempts(db, "job-1")],
+  changes: [consoleQueries.changes(db, "job-1")],
+  historyPage: historyFilters.flatMap((filter) => [
+    consoleQueries.historyPage(db, filter, 25),
+    consoleQueries.historyPage(db, filter, 25, nextPage),
+  ]),
+  runsBetween: [consoleQueries.runsBetween(db, dayStart(DAY), dayStart(DAY, 1), RUNS_PER_DAY_LIMIT)],
+};
+const consoleQueriesSent = Object.values(consoleQueryCases).flat().map(sent);
+
+describe("the console's queries", () => {
+  it("all have their composite index in firestore.indexes.json", () => {
+    const missing = missingIndexes(consoleQueriesSent);
+    assert.deepEqual(
+      missing,
+      [],
+      `console queries that need a composite index firestore.indexes.json does not declare:\n  ${missing.join("\n  ")}`,
+    );
+  });
+
+  it("need these composite indexes: the history's filters, family (subjects) included", () => {
+    const needed = new Set(consoleQueriesSent.flatMap((q) => requiredIndex(q) ?? []).map(describeIndex));
+    assert.deepEqual([...needed].sort(), [
+      "catalog_run_summaries: attempt_status ==, finished_at DESCENDING",
+      "catalog_run_summaries: subjects CONTAINS, attempt_status ==, finished_at DESCENDING",
+      "catalog_run_summaries: subjects CONTAINS, finished_at DESCENDING",
+      "catalog_run_summaries: subjects CONTAINS, type ==, attempt_status ==, finished_at DESCENDING",
+      "catalog_run_summaries: subjects CONTAINS, type ==, finished_at DESCENDING",
+      "catalog_run_summaries: type ==, attempt_status ==, finished_at DESCENDING",
+      "catalog_run_summaries: type ==, finished_at DESCENDING",
+    ]);
+  });
+
+  it("are all built by consoleQueries, so none goes unchecked", () => {
+    const callSites = readFileSync(new URL("../../src/data.ts", import.meta.url), "utf8").match(/\bquery\(/g)?.length ?? 0;
+    assert.equal(
+      callSites,
+      Object.keys(consoleQueries).length,
+      "data.ts calls query( outside consoleQueries, or more than once in a builder: build each query there, one builder each",
+    );
+  });
+});
+
+describe("the index check", () => {
+  it("names the fields of an index a console query needs that is not declared", () => {
+    const familyAndType = sent(consoleQueries.historyPage(db, { family: "barbell-row", type: JOB_TYPES[0] }, 25));
+    const itsIndex = requiredIndex(familyAndType);
+    assert.ok(itsIndex);
+    const withoutIt = declaredIndexes().filter((index) => !indexServes(index, itsIndex));
+    assert.deepEqual(missingIndexes(consoleQueriesSent, withoutIt), [
+      "catalog_run_summaries: subjects CONTAINS, type ==, finished_at DESCENDING",
+    ]);
+
+    // The journal ordered by the server rather than once read would need an index nobody declared.
+    const changesInOrder = query(collection(db, COLLECTIONS.changes), where("job_id", "==", "job-1"), orderBy("applied_at"));
+    assert.deepEqual(missingIndexes([sent(changesInOrder)]), ["catalog_changes: job_id ==, applied_at ASCENDING"]);
+  });
+});
