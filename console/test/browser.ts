@@ -281,12 +281,13 @@ async function curatorJourney(browser: Browser): Promise<void> {
         throw new Error(`filtered rows: ${(await typeCells.allTextContents()).join(", ")}`, { cause: err });
       });
     await table.locator(`a[href="#/job/${failedJob}"]`).first().waitFor();
-    // The failed job ran twice, as attempt 1 each time (the retry started its count again): the epochs tell the runs apart.
+    // The failed job ran twice, as attempt 1 each time (the retry started its count again): the epochs tell the runs apart
+    // (the retry moved the epoch on, and the second lease again).
     const runs = await table
       .locator("tbody tr", { has: page.locator(`a[href="#/job/${failedJob}"]`) })
       .getByTestId("run-attempt")
       .allTextContents();
-    if (runs.sort().join(" | ") !== "#1 | #1 (epoch 2)") throw new Error(`the retried job's runs: ${runs.join(" | ")}`);
+    if (runs.sort().join(" | ") !== "#1 | #1 (epoch 3)") throw new Error(`the retried job's runs: ${runs.join(" | ")}`);
     await shoot(page, "history-laptop");
   });
 
