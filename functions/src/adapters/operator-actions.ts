@@ -6,7 +6,7 @@
  */
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
-import { ChangeConflictError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
+import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
 import type { Engine } from "../create-engine";
 import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import type { JobStatus } from "../jobs/lifecycle";
@@ -52,7 +52,7 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
 /** Engine errors as the client should see them; anything else stays an internal error. */
 function toHttpsError(err: unknown): unknown {
   if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError) return new HttpsError("not-found", err.message);
-  if (err instanceof InvalidTransitionError || err instanceof ChangeConflictError)
+  if (err instanceof InvalidTransitionError || err instanceof ChangeConflictError || err instanceof ChangeJobOpenError)
     return new HttpsError("failed-precondition", err.message);
   return err;
 }

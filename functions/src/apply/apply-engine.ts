@@ -232,10 +232,9 @@ export class ApplyEngine {
       const recorded = key && recordRef ? activeResult(await tx.get(recordRef), now) : null;
       if (key && recorded) return { kind: "skipped", key, change_id: recorded.change_id };
       const state = await readOperationState(tx, this.db, op);
-      const changes = checkedEffects(op, state, now);
+      const changes = expectedEffects(op, state, now, expected);
       // Already in effect (an earlier attempt, or someone made the same change): nothing is overwritten.
       if (changes.length === 0) return { kind: "unchanged" };
-      if (expected) checkExpectations(op, expected, state, changes);
 
       const changeRef = this.db.collection(APPLY_COLLECTIONS.changes).doc();
       for (const change of changes) {
@@ -289,6 +288,24 @@ function checkedEffects(op: Operation, state: CatalogState, now: Date): Document
         issue.path,
       );
   }
+  return changes;
+}
+
+/**
+ * `checkedEffects` checked against what the plan saw (`expected`). An operation that cannot apply is
+ * checked against it first: a target deleted or created since planning is a changed target
+ * (STALE_PLAN), not a missing or taken exercise. One already in effect writes nothing and is not checked.
+ */
+function expectedEffects(op: Operation, state: CatalogState, now: Date, expected?: OperationExpectation): DocumentChange[] {
+  let changes: DocumentChange[];
+  try {
+    changes = checkedEffects(op, state, now);
+  } catch (err) {
+    // No effects to compare: only the documents the plan saw are checked.
+    if (expected && err instanceof OperationConflict) checkExpectations(op, expected, state, []);
+    throw err;
+  }
+  if (expected && changes.length > 0) checkExpectations(op, expected, state, changes);
   return changes;
 }
 

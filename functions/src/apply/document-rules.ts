@@ -13,6 +13,12 @@ import { getPath, type DocData } from "../util/object-paths";
 
 /** Well under Firestore's 1 MiB, so a journal entry with a document's before and after still fits. */
 const MAX_DOCUMENT_BYTES = 150_000;
+/**
+ * A legacy document already above MAX_DOCUMENT_BYTES stays writable and may even grow (a quality
+ * scan's review_metadata), up to this: its before and after, each at most this, and the operation
+ * (at most 64 KB) still fit in one journal entry under Firestore's 1 MiB.
+ */
+const MAX_LEGACY_DOCUMENT_BYTES = 400_000;
 
 const SCHEMAS: Record<CatalogCollection, z.ZodType> = {
   [CATALOG_COLLECTIONS.exercises]: exerciseDocSchema,
@@ -27,37 +33,46 @@ export interface DocumentIssue {
   message: string;
 }
 
-function documentIssues(collection: CatalogCollection, doc: Readonly<DocData>): DocumentIssue[] {
-  const issues: DocumentIssue[] = [];
+function schemaIssues(collection: CatalogCollection, doc: Readonly<DocData>): DocumentIssue[] {
   const parsed = SCHEMAS[collection].safeParse(doc);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      issues.push({ code: "SCHEMA_INVALID", path: issue.path.map(String).join("."), message: issue.message });
-    }
-  }
-  const bytes = approximateBytes(doc);
-  if (bytes > MAX_DOCUMENT_BYTES) {
-    issues.push({ code: "DOCUMENT_TOO_LARGE", path: "", message: `about ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES}` });
-  }
-  return issues;
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => ({ code: "SCHEMA_INVALID", path: issue.path.map(String).join("."), message: issue.message }));
 }
 
 /**
  * The issues of the document after `change`, split into those the change introduced and those it
- * left as they were (same issue before, and the value at its path untouched).
+ * left as they were: a schema issue that was there before with the value at its path untouched, or
+ * a document that was already too large (whatever its size now, up to MAX_LEGACY_DOCUMENT_BYTES).
  */
 export function changeIssues(change: DocumentChange): { introduced: DocumentIssue[]; preexisting: DocumentIssue[] } {
   if (change.after === null) return { introduced: [], preexisting: [] };
   const after = change.after;
   const before = change.before;
-  const earlier = new Set(before ? documentIssues(change.collection, before).map(issueKey) : []);
+  const earlier = new Set(before ? schemaIssues(change.collection, before).map(issueKey) : []);
   const introduced: DocumentIssue[] = [];
   const preexisting: DocumentIssue[] = [];
-  for (const issue of documentIssues(change.collection, after)) {
+  for (const issue of schemaIssues(change.collection, after)) {
     const untouched = before !== null && earlier.has(issueKey(issue)) && sameValue(getPath(before, issue.path), getPath(after, issue.path));
     (untouched ? preexisting : introduced).push(issue);
   }
+  const size = sizeIssue(before, after);
+  if (size) (size.preexisting ? preexisting : introduced).push(size.issue);
   return { introduced, preexisting };
+}
+
+/** A document above MAX_DOCUMENT_BYTES; preexisting when it already was, up to MAX_LEGACY_DOCUMENT_BYTES. */
+function sizeIssue(before: Readonly<DocData> | null, after: Readonly<DocData>): { issue: DocumentIssue; preexisting: boolean } | null {
+  const bytes = approximateBytes(after);
+  if (bytes <= MAX_DOCUMENT_BYTES) return null;
+  const legacy = before !== null && approximateBytes(before) > MAX_DOCUMENT_BYTES;
+  return {
+    issue: {
+      code: "DOCUMENT_TOO_LARGE",
+      path: "",
+      message: `about ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} (${MAX_LEGACY_DOCUMENT_BYTES} for a document already above it)`,
+    },
+    preexisting: legacy && bytes <= MAX_LEGACY_DOCUMENT_BYTES,
+  };
 }
 
 function issueKey(issue: DocumentIssue): string {

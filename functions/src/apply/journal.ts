@@ -1,15 +1,17 @@
 /**
  * The change journal `catalog_changes/{changeId}`: one entry per applied operation with the whole
  * before and after of every document it wrote, its idempotency key, rationale and job. Enough to
- * review a change and to revert it: `revertChange` restores the before values, but only while the
- * documents are still exactly as the change left them.
+ * review a change and to revert it: `revertChange` restores the before values, but only once the
+ * job that made the change has ended, and only while the documents are still exactly as the change
+ * left them.
  */
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
-import { idempotencyRef } from "./idempotency";
 import type { Operation } from "./plan";
+import { JOB_COLLECTIONS } from "../jobs/collections";
+import { type JobStatus, isOpenStatus } from "../jobs/lifecycle";
 import { type DocData } from "../util/object-paths";
 import { type CatalogCollection, documentPath } from "../catalog/collections";
 
@@ -91,6 +93,23 @@ export class ChangeConflictError extends Error {
   }
 }
 
+/**
+ * The change's job has not ended (queued, running, deferred): it may still apply, or resume, the
+ * plan the change belongs to, and would build on the reverted documents or write the change again.
+ */
+export class ChangeJobOpenError extends Error {
+  readonly code = "JOB_STILL_OPEN";
+  readonly transient = false;
+  constructor(
+    readonly changeId: string,
+    readonly jobId: string,
+    readonly jobStatus: JobStatus,
+  ) {
+    super(`change ${changeId} cannot be reverted yet: job ${jobId} is still applying its plan (it is ${jobStatus}); revert after it ends`);
+    this.name = "ChangeJobOpenError";
+  }
+}
+
 export interface RevertResult {
   change_id: string;
   status: "reverted" | "already_reverted";
@@ -98,11 +117,12 @@ export interface RevertResult {
 }
 
 /**
- * Restores the before values of a journal entry in one transaction, refusing with
- * `ChangeConflictError` if any document differs from the entry's after. Restored documents get a
- * new `updated_at` (clients that sync by it must see the revert). The entry is marked reverted and
- * the operation's idempotency record is removed, so the same operation may be applied again later.
- * Reverting twice is a no-op.
+ * Restores the before values of a journal entry in one transaction. Refused with
+ * `ChangeJobOpenError` while the change's job is open (a job whose document is gone has ended),
+ * and with `ChangeConflictError` if any document differs from the entry's after. Restored documents
+ * get a new `updated_at` (clients that sync by it must see the revert). The entry is marked
+ * reverted; the operation's idempotency record is kept, so a retry of the job skips that operation
+ * while the record lasts (a new job may make the same change). Reverting twice is a no-op.
  */
 export async function revertChange(
   db: Firestore,
@@ -117,10 +137,14 @@ export async function revertChange(
     const targets = documents.map((doc) => documentPath(doc.collection, doc.id));
     if ((entry.get("status") as ChangeStatus) === "reverted") return { change_id: changeId, status: "already_reverted" as const, targets };
 
+    // Read in the transaction: an operator's retry that reopens the job meanwhile makes the revert run again and refuse.
+    const jobId = entry.get("job_id") as string;
+    const job = await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
+    const jobStatus = job.get("status") as JobStatus | undefined;
+    if (jobStatus && isOpenStatus(jobStatus)) throw new ChangeJobOpenError(changeId, jobId, jobStatus);
+
     const refs = documents.map((doc) => db.collection(doc.collection).doc(doc.id));
     const current = refs.length > 0 ? await tx.getAll(...refs) : [];
-    const key = entry.get("idempotency_key") as string | null;
-    const record = key ? await tx.get(idempotencyRef(db, key)) : null;
 
     const conflicts = documents.flatMap((doc, i) => {
       const stored = current[i].exists ? (current[i].data() as DocData) : null;
@@ -134,9 +158,24 @@ export async function revertChange(
       else tx.set(refs[i], { ...doc.before, updated_at: stamp });
     });
     tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: options.revertedBy ?? null });
-    if (record?.exists && record.get("result.change_id") === changeId) tx.delete(record.ref);
     return { change_id: changeId, status: "reverted" as const, targets };
   });
+}
+
+/** The reverted changes of `jobId`: change id by idempotency key. */
+export async function revertedChangesOf(db: Firestore, jobId: string): Promise<Map<string, string>> {
+  const reverted = await db
+    .collection(APPLY_COLLECTIONS.changes)
+    .where("job_id", "==", jobId)
+    .where("status", "==", "reverted" satisfies ChangeStatus)
+    .select("idempotency_key")
+    .get();
+  return new Map(
+    reverted.docs.flatMap((change) => {
+      const key = change.get("idempotency_key") as string | null;
+      return key ? [[key, change.id] as const] : [];
+    }),
+  );
 }
 
 /** Ids of the exercises earlier attempts of `jobId` created, from the change journal. */

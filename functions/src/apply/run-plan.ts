@@ -10,20 +10,28 @@
  * applied are skipped by their idempotency records, the others are still checked against what the
  * plan was built from, so a crash between a rename and its alias is finished by the retry instead
  * of re-planned from a half-changed catalog. A committed plan runs to its end: a cancel asked for
- * meanwhile is noted in the summary, it does not leave half a change.
+ * meanwhile is noted in the summary, it does not leave half a change. It is not resumed over a
+ * change of it that a curator reverted (possible only once the job has ended: an operator's retry
+ * of a deadletter job resumes its plan), as its other operations may build on that change.
+ *
+ * A frozen plan is one Firestore document, so a plan too large for one (with its expectations) ends
+ * the job before anything is written: PLAN_TOO_LARGE, permanent, as planning again makes the same plan.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import type { AttemptRecorder } from "../jobs/attempt-log";
 import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
 import { z } from "zod";
+import { JobFailure } from "../jobs/errors";
 import type { BasePayload, ResultSummary } from "../jobs/model";
 import { needsReview } from "../jobs/outcomes";
+import { documentBytes } from "../util/firestore-size";
 import type { CatalogView } from "./catalog-state";
 import { ApplyEngine, type ApplyResult, type PlanWriter, type PreviewResult } from "./apply-engine";
 import { operationTargets } from "./effects";
 import { operationExpectationSchema, planExpectations } from "./expectations";
 import type { ValidationIssue, ValidationResult } from "./issues";
-import { type ChangePlan, type Operation, changePlanSchema } from "./plan";
+import { revertedChangesOf } from "./journal";
+import { type ChangePlan, type Operation, changePlanSchema, idempotencyKey } from "./plan";
 import { type OutOfScope, outOfScope } from "./scope";
 import { validatePlan } from "./validate";
 import { loadCatalogView } from "./view-loader";
@@ -65,6 +73,15 @@ const frozenPlanSchema = z.object({
   summary: z.record(z.string(), z.unknown()),
 });
 type FrozenPlan = z.output<typeof frozenPlanSchema>;
+
+/**
+ * The largest frozen plan, as Firestore counts its size: under its 1 MiB (1,048,576 bytes) document
+ * limit with room for the plan document's name and the fields `savePlan` adds to it.
+ */
+export const MAX_FROZEN_PLAN_BYTES = 900_000;
+
+/** Operation `index` of the frozen plan `planId`, as its idempotency key names it. */
+const frozenOperationId = (planId: string) => (_op: Operation, index: number) => `${planId}/${index}`;
 
 /** Checked before any write (and before any LLM call: tokens spent on changes that may not be written are wasted). */
 export function applyDisabled(summary: ResultSummary = {}): HandlerOutcome {
@@ -128,6 +145,7 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
     expectations: planExpectations(validated.plan, validated.view, deps.now()),
     summary: base,
   };
+  checkFrozenPlanSize(input, frozen);
   const planId = await input.engine.savePlan(frozen);
   attempt.event("plan_frozen", { plan_id: planId, operations: frozen.plan.operations.length });
   return applyFrozen(input, planId, frozen);
@@ -148,6 +166,19 @@ export async function resumePlan(input: PlanInput): Promise<HandlerOutcome | nul
   }
   input.attempt.event("plan_resumed", { plan_id: saved.planId, operations: parsed.data.plan.operations.length });
   input.attempt.set("plan", parsed.data.plan);
+  const reverted = await revertedOperations(input, saved.planId, parsed.data.plan);
+  if (reverted.length > 0) {
+    input.attempt.event("plan_reverted", { plan_id: saved.planId, reverted: reverted.length });
+    const [first] = reverted;
+    return needsReview(
+      input.job.payload.mode,
+      { ...parsed.data.summary, plan_id: saved.planId, ...emptyCounts() },
+      "PLAN_REVERTED",
+      `change ${first.change_id} (operation ${first.operation_index} of plan ${saved.planId}) was reverted after the job ended; ` +
+        "the plan is not resumed, as its other operations may build on that change: retry the job to plan again",
+      { reverted: reverted.slice(0, MAX_ERROR_DETAILS) },
+    );
+  }
   if (!input.deps.config.applyEnabled) {
     input.attempt.event("apply_disabled");
     return applyDisabled({ ...parsed.data.summary, ...emptyCounts() });
@@ -155,11 +186,40 @@ export async function resumePlan(input: PlanInput): Promise<HandlerOutcome | nul
   return applyFrozen(input, saved.planId, parsed.data);
 }
 
+/** The operations of the frozen plan `planId` whose change was reverted. */
+async function revertedOperations(
+  { deps, job }: PlanInput,
+  planId: string,
+  plan: ChangePlan,
+): Promise<{ operation_index: number; change_id: string }[]> {
+  const reverted = await revertedChangesOf(deps.db, job.id);
+  const operationId = frozenOperationId(planId);
+  return plan.operations.flatMap((op, index) => {
+    const key = idempotencyKey(op, job.id, operationId(op, index));
+    const changeId = key === null ? undefined : reverted.get(key);
+    return changeId ? [{ operation_index: index, change_id: changeId }] : [];
+  });
+}
+
+/** Throws PLAN_TOO_LARGE (permanent) when `frozen` would not fit in its document; nothing has been written yet. */
+function checkFrozenPlanSize({ attempt }: PlanInput, frozen: FrozenPlan): void {
+  const bytes = documentBytes(frozen);
+  if (bytes <= MAX_FROZEN_PLAN_BYTES) return;
+  const operations = frozen.plan.operations.length;
+  attempt.event("plan_too_large", { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations });
+  throw JobFailure.permanent(
+    "PLAN_TOO_LARGE",
+    `the plan of ${operations} operation(s), with what each expects to find, is ${bytes} bytes; the limit of a frozen plan is ` +
+      `${MAX_FROZEN_PLAN_BYTES} (one Firestore document): nothing was applied; split the job into jobs with fewer targets`,
+    { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations },
+  );
+}
+
 /** Applies a committed plan to its end (no cancel signal: see the module comment). */
 async function applyFrozen(input: PlanInput, planId: string, { plan, expectations, summary: base }: FrozenPlan): Promise<HandlerOutcome> {
   const { deps, attempt } = input;
   const engine = new ApplyEngine(deps.db, { now: deps.now, journalRetentionMs: deps.config.retainJournalMs });
-  const writer = planWriter(input, (_op, index) => `${planId}/${index}`);
+  const writer = planWriter(input, frozenOperationId(planId));
   const result = await engine.apply(plan, writer, { expectations });
   attempt.set("apply_result", result);
   attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });

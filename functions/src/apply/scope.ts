@@ -1,8 +1,12 @@
 /**
  * The scope a repaired plan must stay in. A repair (the LLM's) may rewrite a plan freely, so before
- * it is applied each document it addresses must be one the handler's own plan addressed, or lie in
- * a family whose lock the job holds: a repair never reaches into a family another job may be
- * changing at the same moment.
+ * it is applied each operation is checked against what the job may change: every document it
+ * addresses must be one the handler's own plan addressed, or lie in families whose locks the job
+ * holds; and every family it touches (its documents' families before and after, the family it moves
+ * or creates an exercise in, an alias's family, a registry) must be locked, or be one the handler's
+ * own operations on the same document touched. So a repair never reaches into a family another job
+ * may be changing at the same moment, not even by turning a planned patch of a document into a move
+ * of it into another family.
  */
 import { lockedFamilies } from "../catalog/family-locks";
 import { type CatalogView, CatalogState } from "./catalog-state";
@@ -12,20 +16,29 @@ import type { ChangePlan, Operation } from "./plan";
 export interface OutOfScope {
   operation_index: number;
   target: string;
+  /** The operation's families outside the scope (none: the target is neither planned nor in a family). */
   families: string[];
 }
 
 /** The documents of `repaired` outside the job's scope (none: it may be applied). */
 export function outOfScope(original: ChangePlan, repaired: ChangePlan, view: CatalogView, lockKeys: readonly string[]): OutOfScope[] {
-  const planned = new Set(original.operations.flatMap(operationTargets));
-  const locked = lockedFamilies(lockKeys);
   const catalog = new CatalogState(view);
+  const locked = lockedFamilies(lockKeys);
+  // By document the handler's plan addressed: the families its operations on that document touched.
+  const planned = new Map<string, Set<string>>();
+  for (const op of original.operations) {
+    const families = operationFamilies(op, catalog);
+    for (const target of operationTargets(op)) planned.set(target, new Set([...(planned.get(target) ?? []), ...families]));
+  }
   const found: OutOfScope[] = [];
   repaired.operations.forEach((op, index) => {
     const families = [...operationFamilies(op, catalog)];
-    const inLockedFamilies = families.length > 0 && families.every((family) => locked.has(family));
     for (const target of operationTargets(op)) {
-      if (!planned.has(target) && !inLockedFamilies) found.push({ operation_index: index, target, families });
+      const plannedFamilies = planned.get(target);
+      const outside = families.filter((family) => !locked.has(family) && !plannedFamilies?.has(family));
+      // A document the handler did not address is in scope only through the locks of the families it lies in.
+      if (outside.length > 0 || (!plannedFamilies && families.length === 0))
+        found.push({ operation_index: index, target, families: outside });
     }
   });
   return found;

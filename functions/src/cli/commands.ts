@@ -255,7 +255,8 @@ const revert: CommandSpec = {
   name: "revert",
   args: "<changeId>",
   positionals: { min: 1, max: 1 },
-  summary: "Restore what a change of the journal (catalog_changes) changed, if its documents are still as it left them.",
+  summary:
+    "Restore what a change of the journal (catalog_changes) changed, once its job has ended and if its documents are still as it left them.",
   async run({ args: [changeId] }, ctx) {
     const result = await ctx.engine().revert(changeId, CLI_USER);
     ctx.out(

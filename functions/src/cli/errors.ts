@@ -3,7 +3,7 @@
  * stack trace). The engine's own errors are mapped here, so its use cases stay free of CLI concerns.
  */
 import { CuratorAccountNotFoundError } from "../adapters/curators";
-import { ChangeConflictError, ChangeNotFoundError } from "../apply/journal";
+import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError } from "../apply/journal";
 import { ConfigError } from "../config";
 import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import { InvalidJobError } from "../jobs/queue";
@@ -12,7 +12,11 @@ import { PageTokenError } from "../jobs/run-history-pages";
 /** Each exit code and what it means, as help lists it. */
 const EXITS = {
   ok: { code: 0, meaning: "ok" },
-  failure: { code: 1, meaning: "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict)" },
+  failure: {
+    code: 1,
+    meaning:
+      "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open)",
+  },
   usage: { code: 2, meaning: "usage: unknown command or option, missing argument, malformed JSON or date, invalid payload" },
   notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
 } as const;
@@ -54,7 +58,8 @@ export function failureOf(err: unknown, verb: string): { exitCode: ExitCode; mes
       return [EXIT_CODES.notFound, err.message];
     if (err instanceof InvalidJobError || err instanceof PageTokenError) return [EXIT_CODES.usage, err.message];
     if (err instanceof InvalidTransitionError) return [EXIT_CODES.failure, refusedTransition(err, verb)];
-    if (err instanceof ChangeConflictError || err instanceof ConfigError) return [EXIT_CODES.failure, err.message];
+    if (err instanceof ChangeConflictError || err instanceof ChangeJobOpenError || err instanceof ConfigError)
+      return [EXIT_CODES.failure, err.message];
     return [EXIT_CODES.failure, err instanceof Error ? err.message : String(err)];
   })();
   return { exitCode, message: message.replace(/\s*\n\s*/g, " ") };

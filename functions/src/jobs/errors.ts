@@ -92,6 +92,8 @@ export function toJobFailure(err: unknown): JobFailure {
   if (code !== undefined && TRANSIENT_GRPC_CODES.has(code)) {
     return JobFailure.transient("FIRESTORE_UNAVAILABLE", message, { grpc_code: code });
   }
+  // A request Firestore refuses as it is (a document over 1 MiB, too many writes at once): the same request again fails the same way.
+  if (code === GrpcStatus.INVALID_ARGUMENT) return JobFailure.permanent("FIRESTORE_INVALID_ARGUMENT", message, { grpc_code: code });
   const own = err as { code?: unknown; transient?: unknown; details?: unknown } | null;
   if (typeof own?.code === "string" && typeof own.transient === "boolean") {
     return new JobFailure(own.code, message, own.transient ? "transient" : "permanent", own.details);

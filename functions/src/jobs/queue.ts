@@ -745,7 +745,8 @@ export class JobQueue {
 
   /**
    * Runs `fn` in a transaction that first proves the holder still holds the lease: the job exists,
-   * is running, and has this owner and epoch. Otherwise `LeaseLostError`, nothing written.
+   * is running, has this owner and epoch, and its lease has not run out. Otherwise `LeaseLostError`,
+   * nothing written.
    */
   async fenced<T>(lease: Lease, fn: (tx: Transaction, job: Job, ref: DocumentReference) => T | Promise<T>): Promise<T> {
     return this.db.runTransaction(async (tx) => {
@@ -754,9 +755,16 @@ export class JobQueue {
     });
   }
 
-  /** Reads the job inside `tx` and checks the fence; for callers that combine it with other writes (the ApplyEngine). */
+  /**
+   * Reads the job inside `tx` and checks the fence; for callers that combine it with other writes (the
+   * ApplyEngine). A lease that ran out fences too, before the watchdog moves the epoch on: the job's
+   * family locks ran out with it, so another job may hold them and write the same documents.
+   */
   async readFencedJob(tx: Transaction, lease: Lease): Promise<Job> {
-    return this.checkFence(await tx.get(this.jobRef(lease.jobId)), lease);
+    const job = this.checkFence(await tx.get(this.jobRef(lease.jobId)), lease);
+    if (this.isExpiredLease(job))
+      throw new LeaseLostError(lease.jobId, `its lease ran out at ${job.lease_expires_at!.toISOString()} without renewal`);
+    return job;
   }
 
   // ------------------------------------------------------------------ watchdog
@@ -971,8 +979,9 @@ export class JobQueue {
   // ------------------------------------------------------------------ operator actions
 
   /**
-   * Re-runs a finished job (failed, needs_review, deadletter, cancelled) from scratch. A parent's
-   * children are left as they are (see `JobFlows.requeueChildren`).
+   * Re-runs a finished job (failed, needs_review, deadletter, cancelled) from scratch, or a
+   * deadletter job from its frozen plan (see `requeueIn`). A parent's children are left as they are
+   * (see `JobFlows.requeueChildren`).
    */
   async retryJob(jobId: string): Promise<Job> {
     return this.db.runTransaction(async (tx) => {
@@ -983,8 +992,8 @@ export class JobQueue {
   }
 
   /**
-   * The operator's retry of the finished job `snap`, in `tx`: queued from scratch with its dedup key
-   * claimed again. It moves the epoch on, so the retry's wake-up is named apart from an earlier
+   * The operator's retry of the finished job `snap`, in `tx`: queued with its attempts reset and its
+   * dedup key claimed again. It moves the epoch on, so the retry's wake-up is named apart from an earlier
    * retry's at the same epoch (Cloud Tasks refuses a name used recently), and no worker of an
    * earlier lease can write.
    */
@@ -1000,7 +1009,11 @@ export class JobQueue {
       this.dedup.claimIn(tx, job.dedup_key, jobId);
     }
     const now = this.now();
-    const reset = { status: to, attempts: 0, lease_epoch: job.lease_epoch + 1, error: null, cancel_requested: false, plan_id: null };
+    // A job whose retries ran out while it applied its frozen plan finishes that plan, as its own next
+    // retry would have: planning again from a half-changed catalog could leave the rest undone (a
+    // rename's old-slug alias). Other endings (a review, a permanent failure, a cancel) plan again.
+    const planId = status === "deadletter" ? job.plan_id : null;
+    const reset = { status: to, attempts: 0, lease_epoch: job.lease_epoch + 1, error: null, cancel_requested: false, plan_id: planId };
     tx.update(snap.ref, { ...reset, run_after: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
     return { ...job, ...reset, run_after: now, finished_at: null };
   }

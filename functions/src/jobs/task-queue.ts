@@ -3,6 +3,7 @@
  * order and priority hold whichever task arrives first. Task names are derived from the job, its
  * attempt and lease epoch, so a duplicated trigger enqueues nothing new.
  */
+import { createHash } from "node:crypto";
 import type { Lane, WakeupSubject } from "./model";
 
 export interface WakeupTask {
@@ -58,10 +59,20 @@ export function wakeupFor(job: WakeupSubject, reason?: string): WakeupTask {
   };
 }
 
-/** Deterministic task name: letters, digits, `-` and `_` only, at most 500 characters. */
+/** What Cloud Tasks accepts as a task id. */
+const TASK_ID = /^[A-Za-z0-9_-]{1,500}$/;
+
+/**
+ * Deterministic task name: letters, digits, `-` and `_` only, at most 500 characters. A name that
+ * does not fit as it is (a job id with other characters, or a long one) is spelled with a digest of
+ * the whole, so two ids that read alike ("a.b", "a_b") or two wake-ups of a long id never share a
+ * name: Cloud Tasks would refuse the second as a duplicate, and the job would wait for no task.
+ */
 export function wakeupTaskName(task: WakeupTask): string {
   const base = `${task.jobId}-${task.attempt}-${task.epoch}${task.reason ? `-${task.reason}` : ""}`;
-  return base.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 500);
+  if (TASK_ID.test(base)) return base;
+  const digest = createHash("sha256").update(base).digest("hex").slice(0, 32);
+  return `${base.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 400)}-${digest}`;
 }
 
 export function wakeupPayload(task: WakeupTask): WakeupPayload {

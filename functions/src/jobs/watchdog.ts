@@ -1,14 +1,15 @@
 /**
  * The watchdog: the engine's self-healing sweep, run on a schedule and by the CLI and the local
- * runtime. Steps, most urgent first: recover expired leases, cancel waiting jobs whose cancel a
- * client asked for, wake ready jobs whose wake-up task was lost, wake parents whose children all
- * finished, delete expired locks, delete expired records of
- * the collections the composition root names (idempotency records; their TTL policy is a backstop,
- * never relied on).
+ * runtime. Steps, most urgent first: recover expired leases, take in client-written jobs whose
+ * create trigger never ran, cancel waiting jobs whose cancel a client asked for, wake ready jobs
+ * whose wake-up task was lost, wake parents whose children all finished, delete expired locks,
+ * delete expired records of the collections the composition root names (idempotency records; their
+ * TTL policy is a backstop, never relied on).
  *
  * Every step pages through a query with a cursor and stops when the time budget is spent; what it
  * left is counted and reported (`complete: false`), never silently dropped. Every change is
- * conditioned on what the query saw, so two overlapping runs change (and count) each item once.
+ * conditioned on what the query saw, so two overlapping runs change each item once and count it
+ * once; except a job taken in, which intake reports as accepted to the taker that lost the race too.
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -19,14 +20,22 @@ import { errorText, log } from "../util/log";
 import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
+import { acceptJob } from "./intake";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
 import { jobDocumentSchema, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
-type WatchdogStep = "expired_leases" | "cancel_requests" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
+type WatchdogStep =
+  "expired_leases" | "untaken_jobs" | "cancel_requests" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
 
 const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
+
+/** Firestore's earliest timestamp: a range from it matches every document whose `run_after` is a timestamp. */
+const EARLIEST = new Timestamp(-62_135_596_800, 0);
+
+/** The creator of a job taken in without its trigger's auth context, when the document names none (as the trigger says when it has none). */
+const UNKNOWN_CREATOR = "unknown";
 
 export interface WatchdogDeps {
   db: Firestore;
@@ -39,7 +48,10 @@ export interface WatchdogDeps {
 
 export interface WatchdogOptions {
   budgetMs: number;
-  /** A ready job whose `run_after` passed longer ago than this has lost its wake-up task. */
+  /**
+   * A ready job whose `run_after` passed longer ago than this has lost its wake-up task; a client's
+   * job created longer ago than this and not yet taken in has lost its create trigger.
+   */
   staleQueuedMs: number;
   /** Collections (besides the engine's locks) whose documents carry `expires_at` and are deleted once it passed. */
   expiringCollections?: readonly string[];
@@ -55,6 +67,12 @@ interface WatchdogCounts {
   /** Locks the recovered jobs' dead workers still held. */
   locks_released: number;
   locks_deleted: number;
+  /**
+   * Client-written jobs whose create trigger never took them in, taken in here: queued, or failed
+   * INVALID_JOB / DUPLICATE_JOB as intake fails them. A late trigger (or another run) taking one in
+   * at the same moment writes it once, but both may count it.
+   */
+  untaken_taken_in: number;
   /** Waiting jobs cancelled because a client had asked (set `cancel_requested`), and not yet leased since. */
   cancel_requests_applied: number;
   /** Expired documents deleted, by collection. */
@@ -107,6 +125,7 @@ class WatchdogRun {
     cancelled: 0,
     locks_released: 0,
     locks_deleted: 0,
+    untaken_taken_in: 0,
     cancel_requests_applied: 0,
     expired_deleted: {},
     requeued: 0,
@@ -128,6 +147,7 @@ class WatchdogRun {
 
   async execute(): Promise<WatchdogReport> {
     await this.sweepPages("expired_leases", this.expiredLeasesQuery(), (docs) => this.recoverLeases(docs));
+    await this.takeInUntakenJobs();
     await this.sweep("cancel_requests", this.cancelRequestedQuery(), (doc) => this.applyCancelRequest(doc));
     await this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc));
     await this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc));
@@ -209,12 +229,17 @@ class WatchdogRun {
     return this.jobs.where("status", "in", LEASABLE_STATUSES).where("cancel_requested", "==", true).where("plan_id", "==", null);
   }
 
+  private get staleBefore(): Timestamp {
+    return Timestamp.fromMillis(this.startedAt.getTime() - this.options.staleQueuedMs);
+  }
+
   private staleQueuedQuery(): Query {
-    const staleBefore = new Date(this.startedAt.getTime() - this.options.staleQueuedMs);
-    return this.jobs
-      .where("status", "in", LEASABLE_STATUSES)
-      .where("run_after", "<=", Timestamp.fromDate(staleBefore))
-      .orderBy("run_after");
+    return this.jobs.where("status", "in", LEASABLE_STATUSES).where("run_after", "<=", this.staleBefore).orderBy("run_after");
+  }
+
+  /** Descending: the index of the CLI's `list --status` serves it, so job writes maintain no extra index. */
+  private oldQueuedQuery(): Query {
+    return this.jobs.where("status", "==", "queued").where("created_at", "<=", this.staleBefore).orderBy("created_at", "desc");
   }
 
   /** Deferred parents whose children all exist (`shards.total` is recorded once they do). */
@@ -273,6 +298,38 @@ class WatchdogRun {
     this.counts.expired_leases_recovered++;
     if (status === "deadletter") this.counts.deadlettered++;
     if (status === "cancelled") this.counts.cancelled++;
+  }
+
+  // ------------------------------------------------------------------ jobs intake never took in
+
+  /**
+   * A client's document has no `run_after` until intake writes one, so if its create trigger never
+   * ran (deployed later than the rules, recreated, or failing past Eventarc's 24 hours of retries)
+   * neither the polls nor the stale step see it, and Firestore cannot query for a missing field.
+   * Counting the queued jobs with and without a `run_after` range (every taken-in job has one) costs
+   * a read per 1,000 queued jobs and none for finished ones; only when the counts differ are the
+   * queued jobs older than `staleQueuedMs` (younger ones are left to their trigger, which may be in
+   * flight) read, and those still without `run_after` taken in as the trigger would. A document
+   * without `status` or `created_at` (the rules let a client leave both out) is not found.
+   */
+  private async takeInUntakenJobs(): Promise<void> {
+    const queued = this.jobs.where("status", "==", "queued");
+    const [all, takenIn] = await Promise.all([countOf(queued), countOf(queued.where("run_after", ">=", EARLIEST))]);
+    if (all === takenIn) return;
+    await this.sweep("untaken_jobs", this.oldQueuedQuery(), (doc) => this.takeIn(doc));
+  }
+
+  /**
+   * Intake is conditioned on the document as this page read it: a late trigger racing this run takes
+   * the job in once, and whichever loses sees it taken in and writes nothing. The trigger's auth
+   * context is gone: the creator is the `created_by` the rules checked.
+   */
+  private async takeIn(doc: QueryDocumentSnapshot): Promise<void> {
+    if (doc.get("run_after") !== undefined) return;
+    const createdBy = doc.get("created_by") as unknown;
+    const creator = typeof createdBy === "string" && createdBy.length > 0 ? createdBy : UNKNOWN_CREATOR;
+    const { outcome } = await acceptJob(this.deps.queue, this.deps.tasks, doc, creator);
+    if (outcome === "accepted" || outcome === "invalid" || outcome === "duplicate") this.counts.untaken_taken_in++;
   }
 
   // ------------------------------------------------------------------ cancel requests

@@ -8,6 +8,8 @@ import type { LlmUsage } from "./types";
  *   problem, permanent unless the credential service itself was briefly unavailable.
  * - LLM_NOT_CONFIGURED: deployed functions with no real LLM selected (LLM_PROVIDER=fake without
  *   LLM_ALLOW_FAKE); nothing changes until someone sets the params.
+ * - LLM_MODEL_NOT_FOUND: Vertex AI answered 404: the model (LLM_FAST_MODEL, LLM_STRONG_MODEL), a
+ *   retired one or a typo, or LLM_LOCATION does not exist; a configuration problem too.
  */
 const TRANSIENT_BY_CODE = {
   LLM_TIMEOUT: true,
@@ -18,6 +20,7 @@ const TRANSIENT_BY_CODE = {
   LLM_TRUNCATED: false,
   LLM_AUTH: false,
   LLM_NOT_CONFIGURED: false,
+  LLM_MODEL_NOT_FOUND: false,
 } as const satisfies Record<string, boolean>;
 
 export type LlmErrorCode = keyof typeof TRANSIENT_BY_CODE;
@@ -46,14 +49,18 @@ export class LlmError extends Error {
  * (and fails it with its code) rather than counting against one exercise or one repair round.
  */
 export function isLlmConfigurationError(err: unknown): boolean {
-  return err instanceof LlmError && (err.code === "LLM_AUTH" || err.code === "LLM_NOT_CONFIGURED");
+  return err instanceof LlmError && (err.code === "LLM_AUTH" || err.code === "LLM_NOT_CONFIGURED" || err.code === "LLM_MODEL_NOT_FOUND");
 }
 
-/** Timeouts (408), 429 and 5xx are transient; 401/403 are credentials or permissions; any other 4xx is a permanent rejection. */
+/**
+ * Timeouts (408), 429 and 5xx are transient; 401/403 are credentials or permissions; 404 is a model or
+ * location that does not exist (a request body cannot cause it); any other 4xx is a permanent rejection.
+ */
 export function classifyHttpStatus(status: number): { code: LlmErrorCode; transient: boolean } {
   if (status === 408) return { code: "LLM_TIMEOUT", transient: true };
   if (status === 429) return { code: "LLM_RATE_LIMITED", transient: true };
   if (status === 401 || status === 403) return { code: "LLM_AUTH", transient: false };
+  if (status === 404) return { code: "LLM_MODEL_NOT_FOUND", transient: false };
   if (status >= 400 && status < 500) return { code: "LLM_REJECTED", transient: false };
   return { code: "LLM_UNAVAILABLE", transient: true };
 }

@@ -1,5 +1,6 @@
 /** What LLM calls cost: a per-model price table (USD per 1M tokens) and usage arithmetic. */
 import { z } from "zod";
+import { ConfigError, PARAMS } from "../config";
 import type { LlmUsage } from "./types";
 
 const modelPriceSchema = z.strictObject({
@@ -17,20 +18,22 @@ export const DEFAULT_PRICES: PriceTable = {
 };
 
 /**
- * The default table with overrides from a JSON string (a deployment param), e.g.
+ * The default table with overrides from a JSON string (the LLM_PRICES_JSON param), e.g.
  * `{"gemini-2.5-flash": {"input_per_million": 0.3, "output_per_million": 2.5}}`. A malformed string
- * throws: silently wrong cost figures are worse than a configuration error at start-up.
+ * throws a ConfigError (CONFIG_INVALID, permanent): silently wrong cost figures are worse than a
+ * configuration error, and retrying a job cannot mend a param.
  */
 export function resolvePriceTable(overridesJson?: string): PriceTable {
   if (overridesJson === undefined || overridesJson.trim() === "") return DEFAULT_PRICES;
+  const param = PARAMS.llmPricesJson.param.name;
   let raw: unknown;
   try {
     raw = JSON.parse(overridesJson);
   } catch (err) {
-    throw new Error(`LLM price table is not valid JSON: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError(param, `is not valid JSON: ${(err as Error).message}`);
   }
   const parsed = z.record(z.string().min(1), modelPriceSchema).safeParse(raw);
-  if (!parsed.success) throw new Error(`LLM price table is invalid: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new ConfigError(param, `is not a price table: ${z.prettifyError(parsed.error)}`);
   return { ...DEFAULT_PRICES, ...parsed.data };
 }
 

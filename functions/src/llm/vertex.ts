@@ -172,6 +172,7 @@ function apiErrorMessage(message: string): string {
 const CREDENTIALS_HINT =
   "Vertex AI uses Application Default Credentials: on Cloud Functions the runtime service account (from the metadata server), " +
   "which needs roles/aiplatform.user; locally `gcloud auth application-default login`";
+const MODEL_HINT = `check ${PARAMS.llmFastModel.param.name}, ${PARAMS.llmStrongModel.param.name} and ${PARAMS.llmLocation.param.name}: a retired or misspelled model, or a location without it`;
 /** google-auth-library's own failures, e.g. "Could not load the default credentials", "Could not refresh access token". */
 const CREDENTIAL_MESSAGE = /credential|access token/i;
 /** How gaxios marks its errors across copies of the library: requests to the metadata server or token endpoints. */
@@ -206,7 +207,7 @@ function errorFromSdk(err: unknown): LlmError {
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === "number") {
     const { code, transient } = classifyHttpStatus(status);
-    const hint = code === "LLM_AUTH" ? ` (${CREDENTIALS_HINT})` : "";
+    const hint = code === "LLM_AUTH" ? ` (${CREDENTIALS_HINT})` : code === "LLM_MODEL_NOT_FOUND" ? ` (${MODEL_HINT})` : "";
     return new LlmError(code, `Vertex AI returned HTTP ${status}: ${snippet(apiErrorMessage(message), 300)}${hint}`, {
       transient,
       cause: err,

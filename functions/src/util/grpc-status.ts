@@ -1,6 +1,7 @@
 /** gRPC status codes by name, as Firestore and the Google Cloud clients report them in `err.code`. */
 export const GrpcStatus = {
   CANCELLED: 1,
+  INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
   NOT_FOUND: 5,
   ALREADY_EXISTS: 6,

@@ -137,7 +137,8 @@ describeWithFullEmulator("revert", () => {
   const BENCH_NAME = "Bench Press (Barbell)";
   const bench = exerciseFixture(BENCH_NAME, ["barbell"]);
 
-  async function appliedRename(): Promise<string> {
+  /** A rename applied by a job that has ended (`ended`) or still runs. */
+  async function appliedRename(ended = true): Promise<string> {
     await seedCatalog(db, { exercises: [bench] });
     const deps = makeTestDeps(db, { applyEnabled: true });
     const input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
@@ -148,6 +149,7 @@ describeWithFullEmulator("revert", () => {
       plan,
       planWriter(input, (_op, index) => `test/${index}`),
     );
+    if (ended) await deps.queue.endAttempt(input.lease, { event: "succeed", fields: {}, bookkeeping: () => undefined });
     return result.change_ids[0];
   }
   const name = async () => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name") as string;
@@ -162,6 +164,14 @@ describeWithFullEmulator("revert", () => {
     });
     expect(await name()).toBe(BENCH_NAME);
     expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("reverted_by")).toBe("curator-1");
+  });
+
+  it("a change whose job is still open is a failed precondition, and stays", async () => {
+    const changeId = await appliedRename(false);
+    const refused = await httpsErrorOf(handleRevertChange(engine, curator({ changeId })));
+    expect(refused.code).toBe("failed-precondition");
+    expect(refused.message).toMatch(/job \S+ is still applying its plan \(it is running\); revert after it ends$/);
+    expect(await name()).toBe("Flat Bench Press (Barbell)");
   });
 
   it("a document changed since is a failed precondition; an unknown change, not found", async () => {

@@ -1,7 +1,9 @@
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { planWriter } from "../../src/apply/run-plan";
-import { type Timestamp } from "firebase-admin/firestore";
+import { planWriter, runPlan } from "../../src/apply/run-plan";
+import { type Firestore, type Timestamp } from "firebase-admin/firestore";
+import { planExpectations } from "../../src/apply/expectations";
+import { loadCatalogView } from "../../src/apply/view-loader";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { IDEMPOTENCY_TTL_MS } from "../../src/apply/idempotency";
 import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
@@ -291,6 +293,18 @@ describe("ApplyEngine.apply", () => {
     expect((await exercise(squat.id)).category).toBe("compound");
   });
 
+  it("patches a legacy exercise that was already above the size limit, and journals it", async () => {
+    const { engine, input } = await start();
+    const legacyNotes = "x".repeat(200_000);
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(squat.id).update({ legacy_notes: legacyNotes });
+    const plan = planOf([{ op: "patch_fields", exercise_id: squat.id, set: { "review_metadata.quality_score": 0.4 }, rationale }]);
+    const result = await engine.apply(plan, writer(input));
+    expect(result.failed).toEqual([]);
+    expect(await exercise(squat.id)).toMatchObject({ legacy_notes: legacyNotes, review_metadata: { quality_score: 0.4 } });
+    const journal = await db.collection(APPLY_COLLECTIONS.changes).doc(result.change_ids[0]).get();
+    expect(journal.get("documents")[0].changed_paths).toEqual(["review_metadata"]);
+  });
+
   it("writes nothing for an operation already in effect", async () => {
     const { engine, input } = await start();
     const before = await snapshotCatalog(db);
@@ -333,6 +347,87 @@ describe("ApplyEngine.apply", () => {
     });
     await expect(applying).rejects.toBe(reason);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(2);
+  });
+});
+
+describe("ApplyEngine.apply with a frozen plan's expectations", () => {
+  /** What the plan expects, as runPlan freezes it: simulated on the catalog as it is now. */
+  const expectationsOf = async (plan: ChangePlan) => planExpectations(plan, await loadCatalogView(db, plan), new Date());
+  const renameSquat: OperationInput = {
+    op: "rename_exercise",
+    exercise_id: squat.id,
+    old_name: "Squat (Barbell)",
+    new_name: "Back Squat (Barbell)",
+    rationale,
+  };
+
+  it("reports a target deleted since planning as changed (STALE_PLAN), not as a missing exercise", async () => {
+    const { engine, input } = await start();
+    const plan = planOf([renameSquat, { op: "upsert_alias", alias_slug: "squat-barbell", exercise_id: squat.id, rationale }]);
+    const expectations = await expectationsOf(plan);
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(squat.id).delete();
+    const result = await engine.apply(plan, writer(input), { expectations });
+    expect(result.failed).toEqual([
+      {
+        operation_index: 0,
+        op: "rename_exercise",
+        code: "STALE_PLAN",
+        path: "document",
+        message: `rename_exercise: exercises/${squat.id} was deleted since the plan was built`,
+      },
+    ]);
+    expect(result.not_attempted).toEqual([1]);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+  });
+
+  it("reports an exercise created since planning as changed (STALE_PLAN), not as one that already exists", async () => {
+    const { engine, input } = await start();
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const plan = planOf([{ op: "create_exercise", exercise_id: id, data, rationale }]);
+    const expectations = await expectationsOf(plan);
+    const theirs = { ...data, description: "Someone else's cable bench press, created after the plan was built." };
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).set(theirs);
+    const result = await engine.apply(plan, writer(input), { expectations });
+    expect(result.failed).toEqual([
+      expect.objectContaining({ code: "STALE_PLAN", message: `create_exercise: exercises/${id} was created since the plan was built` }),
+    ]);
+    expect(await exercise(id)).toEqual(theirs);
+  });
+
+  it("still writes nothing, and fails nothing, for an operation someone else already made", async () => {
+    const { engine, input } = await start();
+    const plan = planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]);
+    const expectations = await expectationsOf(plan);
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchBarbell.id).update({ "metadata.level": "advanced" });
+    const result = await engine.apply(plan, writer(input), { expectations });
+    expect(result).toMatchObject({ failed: [], unchanged: [{ operation_index: 0, reason: "already_in_effect" }] });
+  });
+
+  it("a job whose target was deleted after its plan was frozen ends needs_review TARGET_CHANGED", async () => {
+    await seedCatalog(db, catalog);
+    // Once the job runs, the squat is deleted just before each transaction: after validation and freezing.
+    let running = false;
+    const deleting = new Proxy(db, {
+      get(target, prop) {
+        if (prop !== "runTransaction") return Reflect.get(target, prop);
+        return async (...args: Parameters<Firestore["runTransaction"]>) => {
+          if (running) await target.collection(CATALOG_COLLECTIONS.exercises).doc(squat.id).delete();
+          return target.runTransaction(...args);
+        };
+      },
+    });
+    const deps = makeTestDeps(deleting, { applyEnabled: true });
+    const input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
+    running = true;
+    const outcome = await runPlan(input, planOf([renameSquat]));
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: {
+        code: "TARGET_CHANGED",
+        message: expect.stringContaining(`exercises/${squat.id} was deleted since the plan was built`),
+        details: { failed: [expect.objectContaining({ operation_index: 0, code: "STALE_PLAN" })] },
+      },
+    });
   });
 });
 

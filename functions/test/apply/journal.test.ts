@@ -3,10 +3,12 @@ import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
 import { type Timestamp } from "firebase-admin/firestore";
 import { ApplyEngine } from "../../src/apply/apply-engine";
-import { ChangeConflictError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
+import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
 import { type ChangePlan, idempotencyKey } from "../../src/apply/plan";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import type { JobEvent } from "../../src/jobs/lifecycle";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
-import { type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type TestDeps, type TestHandlerInput, leaseAgainForTest, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
@@ -33,31 +35,36 @@ const mergePlan = planOf([
 ]);
 
 const db = useFirestore();
-const operationId = (_op: unknown, index: number) => `test/${index}`;
 let engine: ApplyEngine;
+let deps: TestDeps;
 let input: TestHandlerInput;
+const newJob = () => leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
 beforeEach(async () => {
   await seedCatalog(db, { exercises: [benchBarbell, benchDumbbell] });
-  const deps = makeTestDeps(db, { applyEnabled: true });
+  deps = makeTestDeps(db, { applyEnabled: true });
   engine = new ApplyEngine(db);
-  input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "bench_press" } });
+  input = await newJob();
 });
 
+/** Ends the job's attempt with `event`: `succeed` ends the job; `retry` and `defer` leave it waiting to run again. */
+const endAttempt = (event: JobEvent = "succeed") => deps.queue.endAttempt(input.lease, { event, fields: {}, bookkeeping: () => undefined });
+
 const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
-/** Applies a one-operation plan; `planId` names its operation, as a frozen plan's id does. */
-async function applyOne(plan: ChangePlan, planId = "test"): Promise<string> {
+/** Applies a one-operation plan as `job`; `planId` names its operation, as a frozen plan's id does. */
+async function applyOne(plan: ChangePlan, planId = "test", job = input): Promise<string> {
   const result = await engine.apply(
     plan,
-    planWriter(input, (_op, index) => `${planId}/${index}`),
+    planWriter(job, (_op, index) => `${planId}/${index}`),
   );
   expect(result.change_ids).toHaveLength(1);
   return result.change_ids[0];
 }
 
 describe("revertChange", () => {
-  it("restores a rename, marks the entry reverted, and lets the operation apply again", async () => {
+  it("restores a rename once its job has ended, and keeps the operation's record: a retry of the job does not apply it again", async () => {
     const changeId = await applyOne(renamePlan);
     const applied = await exercise(benchBarbell.id);
+    await endAttempt("need_review");
 
     expect(await revertChange(db, changeId, { revertedBy: "operator" })).toEqual({
       change_id: changeId,
@@ -70,23 +77,55 @@ describe("revertChange", () => {
     expect((updated_at as Timestamp).toMillis()).toBeGreaterThanOrEqual((applied!.updated_at as Timestamp).toMillis());
     const entry = await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get();
     expect(entry.data()).toMatchObject({ status: "reverted", reverted_by: "operator" });
-    expect(
-      (
-        await db
-          .collection(APPLY_COLLECTIONS.idempotency)
-          .doc(idempotencyKey(renamePlan.operations[0], input.job.id, "test/0")!)
-          .get()
-      ).exists,
-    ).toBe(false);
-
+    const key = idempotencyKey(renamePlan.operations[0], input.job.id, "test/0")!;
+    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(key).get()).get("result.change_id")).toBe(changeId);
     expect((await revertChange(db, changeId)).status).toBe("already_reverted");
-    expect((await engine.apply(renamePlan, planWriter(input, operationId))).applied).toHaveLength(1);
+
+    // An operator's retry of the job: the same operation is skipped, the name stays reverted.
+    await deps.queue.retryJob(input.job.id);
+    const retried = await leaseAgainForTest(deps, input.job.id);
+    const again = await engine.apply(
+      renamePlan,
+      planWriter(retried, (_op, index) => `test/${index}`),
+    );
+    expect(again).toMatchObject({ applied: [], skipped: [{ operation_index: 0, change_id: changeId }] });
+    expect((await exercise(benchBarbell.id))!.name).toBe("Bench Press (Barbell)");
+
+    // Another job making the same change makes it again.
+    await applyOne(renamePlan, "test", await newJob());
     expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
+  });
+
+  it.each([
+    ["running", null],
+    ["queued", "retry"],
+    ["deferred", "defer"],
+  ] as const)("refuses while the change's job is %s (it may still apply its plan), and changes nothing", async (status, event) => {
+    const changeId = await applyOne(renamePlan);
+    if (event) await endAttempt(event);
+    const before = await exercise(benchBarbell.id);
+
+    const err = await revertChange(db, changeId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeJobOpenError);
+    expect(err).toMatchObject({ code: "JOB_STILL_OPEN", changeId, jobId: input.job.id, jobStatus: status });
+    expect((err as Error).message).toBe(
+      `change ${changeId} cannot be reverted yet: job ${input.job.id} is still applying its plan (it is ${status}); revert after it ends`,
+    );
+    expect(await exercise(benchBarbell.id)).toEqual(before);
+    expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
+  });
+
+  it("reverts a change whose job is gone (deleted after its retention)", async () => {
+    const changeId = await applyOne(renamePlan);
+    await db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).delete();
+    expect((await revertChange(db, changeId)).status).toBe("reverted");
+    expect((await exercise(benchBarbell.id))!.name).toBe("Bench Press (Barbell)");
   });
 
   it("deletes a created exercise", async () => {
     const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
     const changeId = await applyOne(planOf([{ op: "create_exercise", exercise_id: id, data, rationale }]));
+    await endAttempt();
     await revertChange(db, changeId);
     expect(await exercise(id)).toBeUndefined();
   });
@@ -97,6 +136,7 @@ describe("revertChange", () => {
       planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]),
       "later",
     );
+    await endAttempt();
     const before = await exercise(benchBarbell.id);
 
     const err = await revertChange(db, changeId).catch((e: unknown) => e);
@@ -119,6 +159,7 @@ describeWithFullEmulator("revertChange of a merge", () => {
   it("restores both sides of a merge", async () => {
     const changeId = await applyOne(mergePlan);
     expect(await exercise(benchDumbbell.id)).toMatchObject({ status: "merged", merged_into: benchBarbell.id });
+    await endAttempt();
     await revertChange(db, changeId);
     const source = (await exercise(benchDumbbell.id))!;
     expect(source.status).toBe("approved");

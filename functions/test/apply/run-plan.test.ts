@@ -2,12 +2,21 @@ import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
-import { resumePlan, runPlan } from "../../src/apply/run-plan";
-import type { ChangePlan, OperationInput } from "../../src/apply/plan";
+import { MAX_FROZEN_PLAN_BYTES, resumePlan, runPlan } from "../../src/apply/run-plan";
+import { ChangeJobOpenError, revertChange } from "../../src/apply/journal";
+import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
 import type { Mode } from "../../src/jobs/model";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestDeps, type TestDepsOverrides, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
-import { JobCancelledError } from "../../src/jobs/errors";
+import {
+  type TestDeps,
+  type TestDepsOverrides,
+  type TestHandlerInput,
+  leaseAgainForTest,
+  leaseForTest,
+  makeTestDeps,
+  retryForTest,
+} from "../helpers/engine";
+import { JobCancelledError, JobFailure } from "../../src/jobs/errors";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
@@ -261,6 +270,95 @@ describe("runPlan", () => {
     expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).data()).toMatchObject({ exercise_id: squat.id });
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(3);
     expect(attemptDoc(retry).events.map((event: { event: string }) => event.event)).toContain("plan_resumed");
+  });
+
+  it("a change of a job that may still apply its plan is not reverted; once the job has ended it is, and resuming the plan leaves it reverted", async () => {
+    const dying = beforeTransaction((n) => {
+      if (n === 3) throw new Error("worker killed");
+    });
+    const { deps, input } = await start("apply", {}, dying);
+    await expect(runPlan(input, validPlan())).rejects.toThrow("worker killed");
+    const [rename] = (await db.collection(APPLY_COLLECTIONS.changes).where("op", "==", "rename_exercise").get()).docs;
+    const refusal = (status: string) => `job ${input.job.id} is still applying its plan (it is ${status}); revert after it ends`;
+    const crash = { error: JobFailure.transient("TEST_CRASH", "worker killed").toInfo() };
+
+    // Its worker died holding the lease; then the job waits for its retry, which would resume the
+    // plan and, finding no record of the rename, make it again over the reverted name.
+    await expect(revertChange(db, rename.id)).rejects.toThrow(refusal("running"));
+    await deps.queue.endAttempt(input.lease, { event: "retry", fields: crash, bookkeeping: () => undefined });
+    await expect(revertChange(db, rename.id)).rejects.toThrow(refusal("queued"));
+    const retry = await leaseAgainForTest(deps, input.job.id);
+    await expect(revertChange(db, rename.id)).rejects.toBeInstanceOf(ChangeJobOpenError);
+    expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
+
+    // The retry's worker dies too, with no attempt left: the job ends, its plan unfinished.
+    await deps.queue.endAttempt(retry.lease, { event: "exhaust", fields: crash, bookkeeping: () => undefined });
+    expect(await revertChange(db, rename.id)).toMatchObject({ status: "reverted" });
+    expect((await exercise(squat.id)).name).toBe("Squat (Barbell)");
+
+    // An operator's retry of the deadletter job resumes its frozen plan: the rename is not made again,
+    // and the alias of its old slug (now the exercise's own slug again) is not written either.
+    await deps.queue.retryJob(input.job.id);
+    const resumed = await leaseAgainForTest(deps, input.job.id, "test-worker-3");
+    const planId = `p${input.lease.epoch}`;
+    expect(await resumePlan(resumed)).toMatchObject({
+      status: "needs_review",
+      summary: { plan_id: planId, applied: 0 },
+      error: { code: "PLAN_REVERTED", details: { reverted: [{ operation_index: 1, change_id: rename.id }] } },
+    });
+    expect((await exercise(squat.id)).name).toBe("Squat (Barbell)");
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).exists).toBe(false);
+    const key = idempotencyKey(validPlan().operations[1], input.job.id, `${planId}/1`)!;
+    expect((await db.collection(APPLY_COLLECTIONS.changes).where("idempotency_key", "==", key).get()).docs.map((doc) => doc.id)).toEqual([
+      rename.id,
+    ]);
+    expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(key).get()).get("result.change_id")).toBe(rename.id);
+  });
+
+  it("a plan too large to freeze in one document ends the job at once, permanently (PLAN_TOO_LARGE), with nothing written", async () => {
+    // Each patch carries the text it replaces (`before`), and its expectations carry it again: 20
+    // operations of 44 kB, within the per-operation limit (64 kB), make a frozen plan of 1.3 MB.
+    const text = (words: string, n: number) => `${words} `.repeat(n).trim();
+    const squats = Array.from({ length: 20 }, (_, i) =>
+      exerciseFixture(`Squat Variation ${i + 1} (Barbell)`, ["barbell"], {
+        family_slug: "squat",
+        description: text(`A squat with a steady tempo, variation ${i + 1}.`, 500),
+      }),
+    );
+    const plan = planOf(
+      squats.map((exercise) => ({
+        op: "patch_fields",
+        exercise_id: exercise.id,
+        set: { description: text(`${String(exercise.name)} keeps the chest up and the knees over the toes.`, 300) },
+        before: { description: exercise.description },
+        rationale,
+      })),
+    );
+    const { input } = await start("apply");
+    await seedCatalog(db, { exercises: squats });
+    const before = await snapshotCatalog(db);
+
+    const err = await runPlan(input, plan).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailure);
+    expect(err).toMatchObject({
+      code: "PLAN_TOO_LARGE",
+      kind: "permanent",
+      details: { limit_bytes: MAX_FROZEN_PLAN_BYTES, operations: 20 },
+    });
+    const { bytes } = (err as JobFailure).details as { bytes: number };
+    expect(bytes).toBeGreaterThan(MAX_FROZEN_PLAN_BYTES);
+    expect((err as Error).message).toMatch(
+      new RegExp(`is ${bytes} bytes; the limit .* is ${MAX_FROZEN_PLAN_BYTES}.*split the job into jobs with fewer targets`),
+    );
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).get()).get("plan_id")).toBeNull();
+    // The attempt log keeps the plan as its size and first operations, and says why it stopped.
+    const attempt = attemptDoc(input);
+    expect(attempt.plan).toMatchObject({ truncated: true, operation_count: 20 });
+    expect(attempt.events).toContainEqual(
+      expect.objectContaining({ event: "plan_too_large", details: { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations: 20 } }),
+    );
   });
 
   it("a job with no frozen plan has nothing to resume", async () => {

@@ -14,7 +14,11 @@ import type { EngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { RunSummary } from "../../src/jobs/run-history";
 import type { TaskQueuePort } from "../../src/jobs/task-queue";
-import { finishedParent, testQueue } from "../helpers/engine";
+import { ApplyEngine } from "../../src/apply/apply-engine";
+import { planWriter } from "../../src/apply/run-plan";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
+import { finishedParent, leaseForTest, makeTestDeps, testQueue } from "../helpers/engine";
 import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
@@ -237,6 +241,41 @@ describeWithFullEmulator("retry", () => {
   it("says how many of a parent's children it queued again: the unsuccessful ones", async () => {
     const { parentId } = await finishedParent(testQueue(db), ["succeeded", "failed", "deadletter"]);
     expect(await cli(["retry", parentId])).toEqual({ code: 0, out: `requeued ${parentId} and its 2 unsuccessful children`, err: [] });
+  });
+});
+
+describe("revert", () => {
+  it("refuses a change whose job is still applying its plan: exit 1 with the reason, the catalog unchanged", async () => {
+    const bench = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
+    await seedCatalog(db, { exercises: [bench] });
+    const input = await leaseForTest(makeTestDeps(db, { applyEnabled: true }), {
+      type: "FAMILY_NORMALIZE",
+      payload: { mode: "apply", family_slug: "bench_press" },
+    });
+    const rename = planOf([
+      {
+        op: "rename_exercise",
+        exercise_id: bench.id,
+        old_name: "Bench Press (Barbell)",
+        new_name: "Flat Bench Press (Barbell)",
+        rationale: "test",
+      },
+    ]);
+    const [changeId] = (
+      await new ApplyEngine(db).apply(
+        rename,
+        planWriter(input, (_op, index) => `p1/${index}`),
+      )
+    ).change_ids;
+
+    expect(await cli(["revert", changeId])).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        `catalog-jobs revert: change ${changeId} cannot be reverted yet: job ${input.job.id} is still applying its plan (it is running); revert after it ends`,
+      ],
+    });
+    expect((await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name")).toBe("Flat Bench Press (Barbell)");
   });
 });
 

@@ -246,18 +246,21 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(input.attempt.llmTotals().calls).toBe(4);
   });
 
-  it("stops with LLM_AUTH when there are no credentials, instead of failing every exercise one by one", async () => {
+  it.each([
+    ["LLM_AUTH", "there are no credentials", "Vertex AI credentials unavailable: Could not refresh access token"],
+    ["LLM_MODEL_NOT_FOUND", "the model does not exist", "Vertex AI returned HTTP 404: Publisher Model was not found"],
+  ] as const)("stops with %s when %s, instead of failing every exercise one by one", async (code, _when, message) => {
     const { input } = await setUpShard({
       exercises: thinExercises(6),
       script: [
         enrichThen(2, () => {
-          throw new LlmError("LLM_AUTH", "Vertex AI credentials unavailable: Could not refresh access token");
+          throw new LlmError(code, message);
         }),
       ],
       concurrency: 1,
     });
     const err = await run(input).catch((e: unknown) => e);
-    expect(toJobFailure(err)).toMatchObject({ kind: "permanent", code: "LLM_AUTH" });
+    expect(toJobFailure(err)).toMatchObject({ kind: "permanent", code });
     expect(await ledgerOf(input.job.id)).toHaveLength(2);
     expect(input.attempt.llmTotals().calls).toBe(3);
   });

@@ -12,6 +12,7 @@
  *   behind `ctx.signal` and the attempt log (`attemptLog.document(...)` reads it back).
  * - `retryForTest(deps, input)` is what happens after a crash: the attempt fails transiently and
  *   the job is leased again (new attempt, new lease epoch), so the old lease is stale.
+ *   `leaseAgainForTest(deps, jobId)` leases a job that waits to run again (after a retry).
  * - `finishedParent(queue, childStatuses)` writes a CATALOG_ENRICH_FIELD parent that ended
  *   needs_review over shards that ended with the given statuses.
  */
@@ -98,9 +99,14 @@ export async function leaseForTest(deps: TestDeps, input: TestJobInput, workerId
 export async function retryForTest(deps: TestDeps, input: TestHandlerInput, workerId = "test-worker-2"): Promise<TestHandlerInput> {
   const failure = JobFailure.transient("TEST_CRASH", "simulated crash");
   await deps.queue.endAttempt(input.lease, { event: "retry", fields: { error: failure.toInfo() }, bookkeeping: () => undefined });
+  return leaseAgainForTest(deps, input.job.id, workerId);
+}
+
+/** Leases the waiting job `jobId` (queued after a retry) under a new epoch. */
+export async function leaseAgainForTest(deps: TestDeps, jobId: string, workerId = "test-worker-2"): Promise<TestHandlerInput> {
   // Lease from a clock past the backoff delay, so the retry is due at once.
   const later = testQueue(deps.db, { now: () => new Date(deps.now().getTime() + deps.config.backoffMaxMs + 1000) });
-  return handlerInputFor(deps, await later.leaseById(input.job.id, workerId));
+  return handlerInputFor(deps, await later.leaseById(jobId, workerId));
 }
 
 async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promise<TestHandlerInput> {

@@ -241,6 +241,15 @@ describe("ending an attempt: failures, backoff, deferral", () => {
     expect(job).toMatchObject({ status: "deadletter", error: { code: "LLM_RATE_LIMITED", transient: true }, lease_owner: null });
   });
 
+  it("fails at once a write Firestore refuses as it is (INVALID_ARGUMENT: a document over 1 MiB), as its retries would be refused too", async () => {
+    const err = await db
+      .collection("too_large")
+      .doc("d")
+      .set({ text: "x".repeat(1_100_000) })
+      .catch((e: unknown) => e);
+    expect(toJobFailure(err)).toMatchObject({ code: "FIRESTORE_INVALID_ARGUMENT", kind: "permanent" });
+  });
+
   it("never retries a permanent failure", async () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
@@ -268,6 +277,28 @@ describe("ending an attempt: failures, backoff, deferral", () => {
     expect(await queue.leaseById(jobId, "w")).toBeNull();
     now = new Date(now.getTime() + 30_000);
     expect(await queue.leaseById(jobId, "w")).toMatchObject({ job: { attempts: 1, lease_epoch: 2 } });
+  });
+});
+
+describe("the fence of a handler's own transactions", () => {
+  it("refuses a holder whose lease ran out before the watchdog took it back: its family locks ran out with it", async () => {
+    let now = new Date("2026-01-01T00:00:00Z");
+    const queue = testQueue(db, { now: () => now, leaseMs: 60_000 });
+    const { jobId } = await queue.createJob(audit());
+    const leased = await queue.leaseById(jobId, "w");
+    // A handler's write to a document of its own, as the ApplyEngine's to the catalog.
+    const written = db.collection("fenced_writes").doc(jobId);
+    const mark = (value: string) => queue.fenced(leased!.lease, (tx) => void tx.set(written, { value }));
+    await mark("in time");
+    now = new Date(now.getTime() + 60_000);
+    await expect(mark("too late")).rejects.toBeInstanceOf(LeaseLostError);
+    expect((await written.get()).get("value")).toBe("in time");
+    // Renewed in time, it holds again.
+    now = new Date(now.getTime() - 1);
+    await queue.renewLease(leased!.lease);
+    now = new Date(now.getTime() + 1);
+    await mark("renewed");
+    expect((await written.get()).get("value")).toBe("renewed");
   });
 });
 
@@ -299,6 +330,23 @@ describe("operator actions", () => {
     expect(new Set(names).size).toBe(2);
     // The lease took epoch 1; each retry moved it on.
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "queued", lease_epoch: 3 });
+  });
+
+  it("a retry of a job whose attempts ran out while it applied its frozen plan keeps the plan; other endings plan again", async () => {
+    const queue = testQueue(db);
+    const frozenThen = async (ending: (queue: JobQueue, leased: LeasedJob) => JobChange) => {
+      const { jobId } = await queue.createJob({ ...audit(), max_attempts: 1 });
+      const leased = await queue.leaseById(jobId, "w");
+      const planId = await queue.savePlan(leased!.lease, { operations: [] });
+      await finish(queue, leased, ending(queue, leased!));
+      await queue.retryJob(jobId);
+      return { job: await queue.getJob(jobId), planId };
+    };
+    // Its own next retry would have finished the plan: planning again from a half-changed catalog could leave the rest undone.
+    const exhausted = await frozenThen((q, { job }) => q.failing(job, JobFailure.transient("FIRESTORE_UNAVAILABLE", "down"), null));
+    expect(exhausted.job).toMatchObject({ status: "queued", attempts: 0, plan_id: exhausted.planId });
+    const reviewed = await frozenThen((q, { job }) => q.failing(job, JobFailure.needsReview("TARGET_CHANGED", "changed"), null));
+    expect(reviewed.job).toMatchObject({ status: "queued", plan_id: null });
   });
 
   it("cancels queued jobs at once and running jobs through cancel_requested", async () => {

@@ -4,6 +4,7 @@ import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { DocumentReference, Timestamp, WriteBatch } from "firebase-admin/firestore";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
+import { acceptJob } from "../../src/jobs/intake";
 import { LockManager } from "../../src/jobs/locks";
 import type { JobChange, JobQueue, LeasedJob } from "../../src/jobs/queue";
 import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
@@ -31,6 +32,7 @@ interface Harness {
   queue: JobQueue;
   locks: LockManager;
   watchdog: Watchdog;
+  tasks: TaskQueuePort;
   wakeups: WakeupTask[];
 }
 
@@ -61,7 +63,7 @@ function harness(
     },
     { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, expiringCollections: [APPLY_COLLECTIONS.idempotency], ...options },
   );
-  return { queue, locks, watchdog, wakeups };
+  return { queue, locks, watchdog, tasks, wakeups };
 }
 
 /** Ends an attempt with `change` and no bookkeeping. */
@@ -398,6 +400,122 @@ describe("stale queued jobs", () => {
         error: "tasks unavailable",
       }),
     );
+  });
+});
+
+/** A job document as firestore.rules let a client write it: no `run_after` nor any other server field until intake; an undefined field is left out. */
+async function clientJob(createdAt: Date, fields: Record<string, unknown> = {}): Promise<DocumentReference> {
+  const ref = db.collection(JOB_COLLECTIONS.jobs).doc();
+  const data = { ...audit(), created_by: "uid-1", status: "queued", created_at: Timestamp.fromDate(createdAt), ...fields };
+  await ref.set(Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined)));
+  return ref;
+}
+
+describe("client-written jobs intake never took in (a lost create trigger)", () => {
+  const old = () => new Date(START.getTime() - STALE_MS - 1);
+
+  it("takes in a client's job older than staleQueuedMs as the trigger would: normalised, woken, then polled", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const ref = await clientJob(old());
+
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 1, errors: 0, complete: true });
+
+    expect(await queue.getJob(ref.id)).toMatchObject({
+      status: "queued",
+      created_by: "uid-1",
+      created_at: old(),
+      run_after: now,
+      attempts: 0,
+      lease_epoch: 0,
+    });
+    expect(wakeups).toEqual([{ jobId: ref.id, lane: "priority", runAfter: now, attempt: 0, epoch: 0 }]);
+    const page = await queue.pollCandidates(["priority"], 10);
+    expect(page.candidates.map((c) => c.job.id)).toEqual([ref.id]);
+  });
+
+  it("takes a job in once: a later run finds nothing to take in and writes nothing", async () => {
+    const { watchdog, wakeups } = harness();
+    const ref = await clientJob(old());
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 1 });
+    const takenIn = (await ref.get()).updateTime;
+
+    // The counts agree, so no queued job is read: one empty page for each of the six other steps, as in an empty database.
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, pages: 6 });
+    expect((await ref.get()).updateTime).toEqual(takenIn);
+    expect(wakeups).toHaveLength(1);
+  });
+
+  it("leaves a younger client job to its trigger, and skips old jobs already taken in", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const { jobId: takenIn } = await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 3_600_000) });
+    advance(STALE_MS + 1);
+    // The young job makes the counts differ, so the old queued jobs are read: the taken-in one is skipped.
+    const young = await clientJob(new Date(now.getTime() - STALE_MS + 1000));
+    const before = await Promise.all([young.get(), queue.jobRef(takenIn).get()]);
+
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, complete: true });
+
+    const after = await Promise.all([young.get(), queue.jobRef(takenIn).get()]);
+    expect(after.map((snap) => snap.updateTime)).toEqual(before.map((snap) => snap.updateTime));
+    expect(after[0].get("run_after")).toBeUndefined();
+    expect(wakeups).toEqual([]);
+  });
+
+  it("fails an invalid client job INVALID_JOB as intake does, its creator unknown when the document names none", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const ref = await clientJob(old(), { payload: { family_slug: "Not A Slug" }, created_by: undefined });
+
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 1, errors: 0 });
+
+    expect((await ref.get()).data()).toMatchObject({
+      status: "failed",
+      created_by: "unknown",
+      error: { code: "INVALID_JOB", transient: false },
+      finished_at: Timestamp.fromDate(now),
+    });
+    expect(await queue.pollCandidates(["priority"], 10)).toMatchObject({ candidates: [] });
+    expect(wakeups).toEqual([]);
+  });
+});
+
+describeWithFullEmulator("a late trigger racing the watchdog (write preconditions)", () => {
+  it("takes a job in once when the trigger's intake and the watchdog take it in at once", async () => {
+    const { queue, watchdog, tasks, wakeups } = harness();
+    const ref = await clientJob(new Date(START.getTime() - STALE_MS - 1));
+    const delivered = await ref.get();
+    // Both takers hold the document as it was before intake, then write at the same time.
+    const takeIn = queue.takeIn.bind(queue);
+    let release = () => undefined as void;
+    const bothArrived = new Promise<void>((resolve) => (release = resolve));
+    const commits = jest.spyOn(WriteBatch.prototype, "commit");
+    let arrived = 0;
+    let done = 0;
+    let intakeCommits: jest.MockResult<unknown>[] = [];
+    jest.spyOn(queue, "takeIn").mockImplementation(async (snap, createdBy) => {
+      if (++arrived === 2) release();
+      await bothArrived;
+      const decision = await takeIn(snap, createdBy);
+      // The commits of the two intakes, before anything else (the run report) commits.
+      if (++done === 2) intakeCommits = [...commits.mock.results];
+      return decision;
+    });
+
+    const [trigger, report] = await Promise.all([
+      acceptJob(queue, tasks, delivered, "uid-1"),
+      // A watchdog that never takes the job in must not hold the trigger back forever.
+      watchdog.run().finally(release),
+    ]);
+
+    expect(arrived).toBe(2);
+    expect(trigger.outcome).toBe("accepted");
+    expect(report.errors).toBe(0);
+    // One intake write landed; the other was refused by its precondition, and that taker found the job taken in.
+    const settled = await Promise.allSettled(intakeCommits.map((result) => result.value as Promise<unknown>));
+    expect(settled.map((s) => s.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(await queue.getJob(ref.id)).toMatchObject({ status: "queued", created_by: "uid-1", attempts: 0, lease_epoch: 0 });
+    // Both asked for the same wake-up task: one name, so Cloud Tasks keeps one.
+    expect(wakeups).toHaveLength(2);
+    expect(wakeups[1]).toEqual(wakeups[0]);
   });
 });
 

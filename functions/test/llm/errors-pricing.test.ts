@@ -1,3 +1,4 @@
+import { toJobFailure } from "../../src/jobs/errors";
 import { LlmError, classifyHttpStatus } from "../../src/llm/errors";
 import { DEFAULT_PRICES, EMPTY_USAGE, addUsage, estimateCostUsd, resolvePriceTable } from "../../src/llm/pricing";
 import type { LlmUsage } from "../../src/llm/types";
@@ -12,7 +13,8 @@ describe("classifyHttpStatus", () => {
     [400, "LLM_REJECTED", false],
     [401, "LLM_AUTH", false],
     [403, "LLM_AUTH", false],
-    [404, "LLM_REJECTED", false],
+    [404, "LLM_MODEL_NOT_FOUND", false],
+    [422, "LLM_REJECTED", false],
   ])("HTTP %i → %s (transient %s)", (status, code, transient) => {
     expect(classifyHttpStatus(status)).toEqual({ code, transient });
   });
@@ -77,9 +79,19 @@ describe("pricing", () => {
   });
 
   it("rejects malformed overrides loudly", () => {
-    expect(() => resolvePriceTable("{not json")).toThrow(/not valid JSON/);
-    expect(() => resolvePriceTable('{"gemini-2.5-flash": {"input_per_million": -1, "output_per_million": 2}}')).toThrow(/invalid/);
-    expect(() => resolvePriceTable('{"gemini-2.5-flash": {"input": 1}}')).toThrow(/invalid/);
+    expect(() => resolvePriceTable("{not json")).toThrow(/LLM_PRICES_JSON is not valid JSON/);
+    expect(() => resolvePriceTable('{"gemini-2.5-flash": {"input_per_million": -1, "output_per_million": 2}}')).toThrow(
+      /LLM_PRICES_JSON is not a price table/,
+    );
+    expect(() => resolvePriceTable('{"gemini-2.5-flash": {"input": 1}}')).toThrow(/not a price table/);
+    // A job that needs the table fails at once, naming the param, instead of retrying until deadletter.
+    let thrown: unknown;
+    try {
+      resolvePriceTable("{gemini-2.5-flash: 1}");
+    } catch (err) {
+      thrown = err;
+    }
+    expect(toJobFailure(thrown)).toMatchObject({ code: "CONFIG_INVALID", kind: "permanent" });
   });
 });
 

@@ -271,6 +271,17 @@ describe("credentials", () => {
     expect(err).toMatchObject({ code: "LLM_AUTH", transient: false, message: expect.stringMatching(/default credentials/) });
   });
 
+  it("a model or location Vertex AI does not know (404) is LLM_MODEL_NOT_FOUND naming the params, not retried", async () => {
+    vertex.answer(
+      status(404, "Publisher Model `gemini-1.0-pro` was not found or your project does not have access to it."),
+      json(goodAnswer),
+    );
+    const err = await failure(client().generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_MODEL_NOT_FOUND", transient: false });
+    expect(err.message).toMatch(/HTTP 404: Publisher Model .* LLM_FAST_MODEL, LLM_STRONG_MODEL and LLM_LOCATION/);
+    expect(vertex.requests).toHaveLength(1);
+  });
+
   it("Vertex AI refusing the caller (403) is LLM_AUTH naming the role to grant", async () => {
     vertex.answer(status(403, "Permission 'aiplatform.endpoints.predict' denied on resource."));
     const err = await failure(client().generateJson(enrichment));

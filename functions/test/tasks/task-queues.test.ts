@@ -13,7 +13,17 @@ const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
 describe("wake-up task names", () => {
   it("are derived from job, attempt, epoch and reason, with only allowed characters", () => {
     expect(wakeupTaskName(task())).toBe("job1-2-3");
-    expect(wakeupTaskName(task({ jobId: "a.b/c", reason: "stale 7" }))).toBe("a_b_c-2-3-stale_7");
+    expect(wakeupTaskName(task({ reason: "stale7" }))).toBe("job1-2-3-stale7");
+    const spelled = wakeupTaskName(task({ jobId: "a.b/c", reason: "stale 7" }));
+    expect(spelled).toMatch(/^a_b_c-2-3-stale_7-[0-9a-f]{32}$/);
+  });
+
+  it("never give two wake-ups one name: ids that read alike, or a long id's attempts", () => {
+    expect(wakeupTaskName(task({ jobId: "a.b" }))).not.toBe(wakeupTaskName(task({ jobId: "a_b" })));
+    const long = "j".repeat(499);
+    const names = [task({ jobId: long }), task({ jobId: long, epoch: 4 }), task({ jobId: long, reason: "retry" })].map(wakeupTaskName);
+    expect(new Set(names).size).toBe(3);
+    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]{1,500}$/);
   });
 
   it("carry when the job is due, and the count of early arrivals only when there were some", () => {

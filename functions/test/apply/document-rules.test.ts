@@ -1,0 +1,43 @@
+import { changeIssues } from "../../src/apply/document-rules";
+import type { DocumentChange } from "../../src/apply/effects";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { type DocData } from "../../src/util/object-paths";
+import { exerciseFixture } from "../helpers/catalog";
+
+// Pure: the rules judge a change's before and after.
+const { id, ...squat } = exerciseFixture("Squat (Barbell)", ["barbell"]);
+/** The exercise with a legacy field of about `bytes` characters, which puts it near that size. */
+const sized = (bytes: number): DocData => ({ ...squat, legacy_notes: "x".repeat(bytes) });
+const change = (before: DocData | null, after: DocData): DocumentChange => ({
+  collection: CATALOG_COLLECTIONS.exercises,
+  id,
+  before,
+  after,
+});
+const tooLarge = expect.objectContaining({ code: "DOCUMENT_TOO_LARGE", path: "" });
+
+describe("changeIssues: document size", () => {
+  it("refuses a write that makes a document too large", () => {
+    expect(changeIssues(change(squat, sized(160_000)))).toEqual({ introduced: [tooLarge], preexisting: [] });
+    expect(changeIssues(change(null, sized(160_000))).introduced).toEqual([tooLarge]);
+  });
+
+  it("lets a legacy document that already was too large be patched: its size is a preexisting issue, whatever it becomes", () => {
+    const legacy = sized(200_000);
+    // A quality scan's review_metadata makes it a little larger.
+    const scanned = { ...legacy, review_metadata: { quality_score: 0.4, flags: ["description_short"] } };
+    expect(changeIssues(change(legacy, scanned))).toEqual({ introduced: [], preexisting: [tooLarge] });
+    // A cleanup that shrinks it, still above the limit.
+    expect(changeIssues(change(legacy, sized(170_000)))).toEqual({ introduced: [], preexisting: [tooLarge] });
+    // A cleanup that brings it under the limit leaves no issue.
+    expect(changeIssues(change(legacy, sized(1_000)))).toEqual({ introduced: [], preexisting: [] });
+  });
+
+  it("lets a legacy document grow only so far that its journal entry still fits under Firestore's 1 MiB", () => {
+    const legacy = sized(200_000);
+    expect(changeIssues(change(legacy, sized(390_000))).introduced).toEqual([]);
+    const grown = changeIssues(change(legacy, sized(410_000)));
+    expect(grown).toEqual({ introduced: [tooLarge], preexisting: [] });
+    expect(grown.introduced[0].message).toMatch(/^about 41\d{4} bytes; the limit is 150000 \(400000 for a document already above it\)$/);
+  });
+});

@@ -1,0 +1,79 @@
+import type { ChangePlan, OperationInput } from "../../src/apply/plan";
+import { outOfScope } from "../../src/apply/scope";
+import { validatePlan } from "../../src/apply/validate";
+import { familyLockKey } from "../../src/catalog/family-locks";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
+import { type CatalogSeed, catalogViewOf, exerciseFixture, planOf } from "../helpers/catalog";
+
+// Pure: the scope check runs on the catalog view the repaired plan was validated against.
+const squat = exerciseFixture("Squat (Barbell)", ["barbell"]);
+const frontSquat = exerciseFixture("Front Squat (Dumbbell)", ["dumbbell"]);
+const catalog: CatalogSeed = {
+  exercises: [squat, frontSquat],
+  families: [computeFamilyRegistry("squat", [squat]), computeFamilyRegistry("front_squat", [frontSquat])],
+};
+const view = catalogViewOf(catalog);
+const rationale = "test";
+
+const patchSquat: OperationInput = { op: "patch_fields", exercise_id: squat.id, set: { "metadata.level": "advanced" }, rationale };
+const moveSquat = (new_name = "Front Squat (Barbell)"): OperationInput => ({
+  op: "reassign_family",
+  exercise_id: squat.id,
+  from_family: "squat",
+  to_family: "front_squat",
+  new_name,
+  rationale,
+});
+const check = (original: OperationInput[], repaired: ChangePlan, families: string[]) =>
+  outOfScope(planOf(original), repaired, view, families.map(familyLockKey));
+
+describe("outOfScope: a repaired operation on a document the handler planned", () => {
+  it("is out of scope when it now moves the document into a family the job does not lock", () => {
+    // A TARGETED_FIX holding the squat lock planned a patch; the repair turned it into a move.
+    const repaired = planOf([moveSquat()]);
+    expect(validatePlan(repaired, view).ok).toBe(true);
+    expect(check([patchSquat], repaired, ["squat"])).toEqual([
+      { operation_index: 0, target: `exercises/${squat.id}`, families: ["front_squat"] },
+    ]);
+  });
+
+  it("is in scope when the job locks the family it moves into, or when the handler's own operation made that move", () => {
+    expect(check([patchSquat], planOf([moveSquat()]), ["squat", "front_squat"])).toEqual([]);
+    // The handler moved it itself (under whatever locks it chose); the repair only renames the move.
+    expect(check([moveSquat("Front Squat (Bar)")], planOf([moveSquat()]), ["squat"])).toEqual([]);
+  });
+
+  it("is out of scope when it creates the planned exercise in another family", () => {
+    const { id, ...data } = exerciseFixture("Squat (Dumbbell)", ["dumbbell"]);
+    const create = (family_slug: string): OperationInput => ({
+      op: "create_exercise",
+      exercise_id: id,
+      data: { ...data, family_slug },
+      rationale,
+    });
+    expect(check([create("squat")], planOf([create("squat")]), ["squat"])).toEqual([]);
+    expect(check([create("squat")], planOf([create("front_squat")]), ["squat"])).toEqual([
+      { operation_index: 0, target: `exercises/${id}`, families: ["front_squat"] },
+    ]);
+  });
+
+  it("without locks, may touch only the families the handler's operations on the same document touched", () => {
+    // A job holding no family lock planned patches in two families; the repair moves one into the other.
+    const patchFront: OperationInput = { op: "patch_fields", exercise_id: frontSquat.id, set: { "metadata.level": "beginner" }, rationale };
+    expect(check([patchSquat, patchFront], planOf([patchFront, patchSquat]), [])).toEqual([]);
+    expect(check([patchSquat, patchFront], planOf([patchFront, moveSquat()]), [])).toEqual([
+      { operation_index: 1, target: `exercises/${squat.id}`, families: ["front_squat"] },
+    ]);
+  });
+});
+
+describe("outOfScope: a document the handler did not plan", () => {
+  it("is in scope only in families the job locks", () => {
+    const alias: OperationInput = { op: "upsert_alias", alias_slug: "back-squat", exercise_id: squat.id, rationale };
+    const patchFront: OperationInput = { op: "patch_fields", exercise_id: frontSquat.id, set: { "metadata.level": "beginner" }, rationale };
+    expect(check([patchSquat], planOf([patchSquat, alias]), ["squat"])).toEqual([]);
+    expect(check([patchSquat], planOf([patchSquat, alias, patchFront]), ["squat"])).toEqual([
+      { operation_index: 2, target: `exercises/${frontSquat.id}`, families: ["front_squat"] },
+    ]);
+  });
+});
