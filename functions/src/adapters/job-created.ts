@@ -2,7 +2,7 @@
 import type { DocumentSnapshot } from "firebase-admin/firestore";
 import type { AuthType } from "firebase-functions/v2/firestore";
 import type { Engine } from "../create-engine";
-import type { IntakeResult } from "../jobs/intake";
+import { type IntakeResult, UNKNOWN_CREATOR } from "../jobs/intake";
 import * as logs from "../jobs/logs";
 
 export interface JobCreatedEvent {
@@ -16,7 +16,7 @@ export interface JobCreatedEvent {
 /** Who created the job: the client's uid, or `system:<principal>` for service and system writes. */
 function creatorOf(event: Pick<JobCreatedEvent, "authType" | "authId">): string {
   if (event.authType === "service_account" || event.authType === "system") return `system:${event.authId ?? event.authType}`;
-  return event.authId ?? event.authType ?? "unknown";
+  return event.authId ?? event.authType ?? UNKNOWN_CREATOR;
 }
 
 export async function handleJobCreated(engine: Engine, event: JobCreatedEvent): Promise<IntakeResult> {

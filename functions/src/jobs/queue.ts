@@ -1069,7 +1069,7 @@ function allChildrenFinished(counts: ChildCounts): boolean {
 
 /** Counts that include every child of the parent (`settleChildCounts` sets them from the children themselves). */
 function countsSettled(counts: ChildCounts | null): boolean {
-  return counts !== null && counts.total !== null && counts.total > 0 && counts.done >= counts.total;
+  return counts !== null && (counts.total ?? 0) > 0 && allChildrenFinished(counts);
 }
 
 /** The fields expired-lease recovery reads: a job whose payload no longer parses is still recovered. */

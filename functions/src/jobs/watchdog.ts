@@ -20,7 +20,7 @@ import { errorText, log } from "../util/log";
 import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
-import { acceptJob } from "./intake";
+import { UNKNOWN_CREATOR, acceptJob } from "./intake";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
 import { jobDocumentSchema, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
@@ -33,9 +33,6 @@ const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
 
 /** Firestore's earliest timestamp: a range from it matches every document whose `run_after` is a timestamp. */
 const EARLIEST = new Timestamp(-62_135_596_800, 0);
-
-/** The creator of a job taken in without its trigger's auth context, when the document names none (as the trigger says when it has none). */
-const UNKNOWN_CREATOR = "unknown";
 
 export interface WatchdogDeps {
   db: Firestore;
