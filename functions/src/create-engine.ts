@@ -111,7 +111,7 @@ export function createEngine(options: EngineOptions): Engine {
   const locks = new LockManager(db, now, config.leaseMs);
   const flows = new JobFlows(db, queue, tasks);
   const history = new RunHistory(db);
-  const candidates = new CandidatePool(queue);
+  const candidates = new CandidatePool(queue, options.random ? { random: options.random } : {});
   let llm = options.llm;
   const llmNotConfigured = () => refusedFakeLlm(config, options.deployed ?? false);
   const lazyLlm = (): LlmClient => {

@@ -73,6 +73,12 @@ const TRANSIENT_GRPC_CODES: ReadonlySet<number> = new Set([
   GrpcStatus.UNAVAILABLE,
 ]);
 
+/** A failed write that may land when tried again: an outage or contention (the holder's own `JOB_CONTENTION` too). */
+export function isRetryableWrite(err: unknown): boolean {
+  const code = grpcCode(err);
+  return (code !== undefined && TRANSIENT_GRPC_CODES.has(code)) || (err instanceof JobFailure && err.kind === "transient");
+}
+
 /**
  * Errors that mean the code is wrong (or the data no longer fits its schema), not that a service
  * hiccuped: retrying runs the same code on the same data, so they fail the job at once.

@@ -88,11 +88,10 @@ export class JobFlows {
    * next, then waits for them and the last to finish wakes it. A crash part-way leaves the parent
    * finished, so the same retry run again completes it. Returns the children re-queued, to be woken
    * once the parent is queued (one that finished before would find its parent closed and not be
-   * counted). None when the parent is not finished: a retry its status refuses changes nothing.
+   * counted). A retry the parent's status or dedup key refuses throws first, changing nothing.
    */
   async requeueChildren(parentId: string): Promise<WakeupSubject[]> {
-    const parent = await this.queue.jobRef(parentId).get();
-    if (!RETRYABLE_STATUSES.includes(parent.get("status") as JobStatus)) return [];
+    await this.queue.checkRetry(parentId);
     const children = await this.children(parentId);
     const unsuccessful = children.filter((child) => RETRYABLE_STATUSES.includes(child.status)).map((child) => child.id);
     await this.queue.markSettledChildren(parentId, unsuccessful);
@@ -162,12 +161,13 @@ export class JobFlows {
 
   /**
    * Makes a waiting parent due now and enqueues its wake-up (the watchdog, once it saw every child
-   * final); a worker then finishes it. False when the parent is not waiting.
+   * final); a worker then finishes it. Whether this call woke it: false when the parent is not
+   * waiting, or was already due with its wake-up asked for (by its last child, another run).
    */
   async wakeParent(parentId: string): Promise<boolean> {
-    const parent = await this.queue.wakeDeferred(parentId);
-    if (!parent) return false;
-    await this.tasks.enqueueWakeup(wakeupFor(parent, CHILDREN_DONE));
-    return true;
+    const woken = await this.queue.wakeDeferred(parentId);
+    if (!woken) return false;
+    const sent = await this.tasks.enqueueWakeup(wakeupFor(woken.job, CHILDREN_DONE));
+    return woken.madeDue || sent === "enqueued";
   }
 }

@@ -1,7 +1,7 @@
 /**
- * Keeps a running job's lease and its locks alive. When renewal shows the lease is gone (or a
- * cancel was requested) it fires the abort signal the handler watches, so a worker that lost its
- * job stops at the next safe point and writes nothing more. After a cancel it keeps renewing: a job
+ * Keeps a running job's lease and its locks alive. When renewal shows the lease is gone, or any
+ * write of the holder found a cancel requested, it fires the abort signal the handler watches, so a
+ * worker that lost its job stops at the next safe point and writes nothing more. After a cancel it keeps renewing: a job
  * holding a frozen plan finishes it first, and must keep its lease and locks until it has.
  */
 import { JobCancelledError, LeaseLostError } from "./errors";
@@ -27,6 +27,8 @@ export class Heartbeat {
     private readonly now: () => Date,
   ) {
     this.expiresAt = new Date(now().getTime() + queue.leaseMs);
+    // Any write of the holder may be the one that finds the cancel (progress every second, the renewal every minute).
+    lease.onCancelRequested(() => this.controller.abort(new JobCancelledError(lease.jobId)));
   }
 
   get signal(): AbortSignal {
@@ -38,9 +40,9 @@ export class Heartbeat {
       if (this.stopped) return;
       try {
         const renewed = await this.queue.renewLease(this.lease);
-        this.expiresAt = renewed.expiresAt;
         await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
-        if (renewed.cancelRequested) this.controller.abort(new JobCancelledError(this.lease.jobId));
+        // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
+        this.expiresAt = renewed.expiresAt;
       } catch (err) {
         // A lost lease stops the handler at once; a passing outage only once the lease would lapse.
         if (err instanceof LeaseLostError) this.loseLease(err);

@@ -23,6 +23,22 @@ export class HeldLease implements Lease {
   /** The job's child counts as last read by the holder (when a write found the document changed). */
   seenChildCounts: ChildCounts | null = null;
 
+  /** Whether one of the holder's writes found a cancel requested (`cancel_requested`), whichever write it was. */
+  cancelRequested = false;
+  private cancelListener: (() => void) | undefined;
+
+  /** `listener` runs once, when a write of the holder first finds a cancel requested. */
+  onCancelRequested(listener: () => void): void {
+    this.cancelListener = listener;
+  }
+
+  /** Records that a write of the holder found the job's cancel requested. */
+  noteCancelRequested(): void {
+    if (this.cancelRequested) return;
+    this.cancelRequested = true;
+    this.cancelListener?.();
+  }
+
   /** Runs `write` after the holder's writes already queued; it sees (and may advance) `version`. */
   serially<T>(write: () => Promise<T>): Promise<T> {
     const result = this.tail.then(write, write);

@@ -31,6 +31,10 @@ export function leaseLost(job: Job, err: LeaseLostError): void {
   log.warn("lease lost; worker stops without writing", { ...jobFields(job), reason: err.reason });
 }
 
+export function endWriteRetried(job: Job, err: unknown, tries: number): void {
+  log.warn("attempt's last write failed; trying again", { ...jobFields(job), tries, error: errorText(err) });
+}
+
 export function cleanupFailed(job: Job, step: string, err: unknown): void {
   log.error("post-run step failed", { ...jobFields(job), step, error: errorText(err) });
 }

@@ -25,7 +25,7 @@ import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
 import { PARAMS } from "../config";
 import { DedupClaims } from "./dedup";
-import { InvalidTransitionError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
+import { InvalidTransitionError, JobCancelledError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
 import { buildJobDocument } from "./job-document";
 import { HeldLease } from "./lease";
 import {
@@ -578,7 +578,7 @@ export class JobQueue {
   private async writeAsHolder(
     held: HeldLease,
     changes: Record<string, unknown>,
-    options: { more?: (batch: WriteBatch) => void; onChanged?: (job: Job) => void } = {},
+    options: { more?: (batch: WriteBatch) => void; onChanged?: () => void; stopOnCancel?: boolean } = {},
   ): Promise<void> {
     await held.serially(async () => {
       for (let round = 0; round < MAX_HOLDER_WRITE_ROUNDS; round++) {
@@ -595,7 +595,10 @@ export class JobQueue {
           const job = this.checkFence(snap, held);
           held.version = snap.updateTime!;
           held.seenChildCounts = job.shards;
-          options.onChanged?.(job);
+          // Whichever write finds a cancel tells the holder (its heartbeat stops the handler).
+          if (job.cancel_requested) held.noteCancelRequested();
+          if (held.cancelRequested && options.stopOnCancel) throw new JobCancelledError(held.jobId);
+          options.onChanged?.();
         }
       }
       throw JobFailure.transient("JOB_CONTENTION", `job ${held.jobId} kept changing under its holder's writes`);
@@ -616,20 +619,11 @@ export class JobQueue {
     return job;
   }
 
-  /** Extends the lease; reports whether a cancel was requested meanwhile. */
+  /** Extends the lease; reports whether a cancel was requested (found by this write or an earlier one). */
   async renewLease(held: HeldLease): Promise<{ expiresAt: Date; cancelRequested: boolean }> {
     const expiresAt = new Date(this.now().getTime() + this.leaseMs);
-    let cancelRequested = false;
-    await this.writeAsHolder(
-      held,
-      { lease_expires_at: this.ts(expiresAt) },
-      {
-        onChanged: (job) => {
-          cancelRequested = job.cancel_requested;
-        },
-      },
-    );
-    return { expiresAt, cancelRequested };
+    await this.writeAsHolder(held, { lease_expires_at: this.ts(expiresAt) });
+    return { expiresAt, cancelRequested: held.cancelRequested };
   }
 
   /** Progress of a long job. */
@@ -647,7 +641,8 @@ export class JobQueue {
   /**
    * Saves the plan the holder commits to before its first change, as `plans/p{epoch}` beside the
    * job, and points the job at it, in one write: a later attempt finishes this plan instead of
-   * making a new one, and a cancel no longer stops the job half-way.
+   * making a new one, and a cancel no longer stops the job half-way. A cancel this write finds
+   * requested stops the job here, with nothing changed (`JobCancelledError`).
    */
   async savePlan(held: HeldLease, plan: Record<string, unknown>): Promise<string> {
     const planId = `p${held.epoch}`;
@@ -664,6 +659,7 @@ export class JobQueue {
             saved_at: this.ts(),
             expire_at: this.historyExpiry("jobsMs", this.now()),
           }),
+        stopOnCancel: true,
       },
     );
     return planId;
@@ -961,8 +957,8 @@ export class JobQueue {
     });
   }
 
-  /** Makes a deferred job due now (a parent whose children all finished); null when it is not deferred. */
-  async wakeDeferred(jobId: string): Promise<Job | null> {
+  /** Makes a deferred job due now (a parent whose children all finished), unless it was; null when it is not deferred. */
+  async wakeDeferred(jobId: string): Promise<{ job: Job; madeDue: boolean } | null> {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       const job = snap.exists ? this.parseStored(snap) : null;
@@ -970,9 +966,9 @@ export class JobQueue {
       const now = this.now();
       if (job.run_after > now) {
         tx.update(snap.ref, { run_after: this.ts(now), updated_at: this.ts(now) });
-        return { ...job, run_after: now };
+        return { job: { ...job, run_after: now }, madeDue: true };
       }
-      return job;
+      return { job, madeDue: false };
     });
   }
 
@@ -992,22 +988,42 @@ export class JobQueue {
   }
 
   /**
+   * Refuses, as `retryJob` would now, a retry of `jobId` (its status, its dedup key held by another
+   * open job), writing nothing: what an operator's retry checks before it changes anything else.
+   */
+  async checkRetry(jobId: string): Promise<void> {
+    await this.db.runTransaction(
+      async (tx) => {
+        const snap = await tx.get(this.jobRef(jobId));
+        if (!snap.exists) throw new JobNotFoundError(jobId);
+        await this.retryable(tx, snap);
+      },
+      { readOnly: true },
+    );
+  }
+
+  /** The finished job `snap` and the status a retry moves it to; refused as `InvalidTransitionError`. */
+  private async retryable(tx: Transaction, snap: DocumentSnapshot): Promise<{ job: Job; status: JobStatus; to: JobStatus }> {
+    const job = this.parseStored(snap);
+    const status = snap.get("status") as JobStatus;
+    if (!job) throw new InvalidTransitionError(snap.id, status, "operator_retry: the job document no longer parses");
+    const to = this.transition(snap.id, status, "operator_retry");
+    if (job.dedup_key) {
+      const holder = await this.dedup.openHolderIn(tx, job.dedup_key, job.id);
+      if (holder) throw new InvalidTransitionError(job.id, status, `retry: job ${holder} holds dedup key "${job.dedup_key}"`);
+    }
+    return { job, status, to };
+  }
+
+  /**
    * The operator's retry of the finished job `snap`, in `tx`: queued with its attempts reset and its
    * dedup key claimed again. It moves the epoch on, so the retry's wake-up is named apart from an earlier
    * retry's at the same epoch (Cloud Tasks refuses a name used recently), and no worker of an
    * earlier lease can write.
    */
   private async requeueIn(tx: Transaction, snap: DocumentSnapshot): Promise<Job> {
-    const jobId = snap.id;
-    const job = this.parseStored(snap);
-    const status = snap.get("status") as JobStatus;
-    if (!job) throw new InvalidTransitionError(jobId, status, "operator_retry: the job document no longer parses");
-    const to = this.transition(jobId, status, "operator_retry");
-    if (job.dedup_key) {
-      const holder = await this.dedup.openHolderIn(tx, job.dedup_key, jobId);
-      if (holder) throw new InvalidTransitionError(jobId, status, `retry: job ${holder} holds dedup key "${job.dedup_key}"`);
-      this.dedup.claimIn(tx, job.dedup_key, jobId);
-    }
+    const { job, status, to } = await this.retryable(tx, snap);
+    if (job.dedup_key) this.dedup.claimIn(tx, job.dedup_key, job.id);
     const now = this.now();
     // A job whose retries ran out while it applied its frozen plan finishes that plan, as its own next
     // retry would have: planning again from a half-changed catalog could leave the rest undone (a
@@ -1027,14 +1043,18 @@ export class JobQueue {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
-      const status = snap.get("status") as JobStatus;
+      const takenIn = isNormalised(snap.data()!);
+      // A client's document intake has not taken in yet asks for a queued job (its status may be left out).
+      const status = (snap.get("status") ?? (takenIn ? undefined : "queued")) as JobStatus;
       const now = this.ts();
       if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && typeof snap.get("plan_id") === "string")) {
         tx.update(snap.ref, { cancel_requested: true, updated_at: now });
         return { status, cancelRequested: true };
       }
       const to = this.transition(jobId, status, "cancel");
-      tx.update(snap.ref, { status: to, ...this.finished(now), updated_at: now });
+      // Counted as taken in, so a create trigger that comes later leaves the cancelled job as it is.
+      const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
+      tx.update(snap.ref, { status: to, ...counters, ...this.finished(now), updated_at: now });
       return { status: to, cancelRequested: false };
     });
   }

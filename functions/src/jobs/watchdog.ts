@@ -74,7 +74,9 @@ interface WatchdogCounts {
   cancel_requests_applied: number;
   /** Expired documents deleted, by collection. */
   expired_deleted: Record<string, number>;
+  /** Stale waiting jobs whose wake-up was asked for; not one an overlapping run asked for in the same window. */
   requeued: number;
+  /** Waiting parents made due, or whose wake-up was asked for, here; not one its last child or another run woke. */
   parents_woken: number;
   pages: number;
   /** Items whose handling threw; logged one by one, retried by the next run. */
@@ -354,8 +356,7 @@ class WatchdogRun {
     if (!parsed.success) throw new Error(`job ${doc.id} is unreadable: ${z.prettifyError(parsed.error)}`);
     const job: WakeupSubject = { id: doc.id, ...parsed.data };
     const window = Math.floor(this.startedAt.getTime() / this.options.staleQueuedMs);
-    await this.deps.tasks.enqueueWakeup(wakeupFor(job, `stale${window}`));
-    this.counts.requeued++;
+    if ((await this.deps.tasks.enqueueWakeup(wakeupFor(job, `stale${window}`))) === "enqueued") this.counts.requeued++;
   }
 
   // ------------------------------------------------------------------ parents

@@ -6,10 +6,12 @@
  * its parent, wake what must run later. The same code runs in the Cloud Tasks handler, the local
  * runtime and tests.
  */
+import { setTimeout as sleep } from "node:timers/promises";
+import { Timestamp } from "firebase-admin/firestore";
 import { AttemptLog, type LlmTotals, NO_LLM_USAGE, attemptRef } from "./attempt-log";
 import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
-import { JobCancelledError, type JobFailure, LeaseLostError, toJobFailure } from "./errors";
+import { JobCancelledError, type JobFailure, LeaseLostError, isRetryableWrite, toJobFailure } from "./errors";
 import type { JobFlows } from "./flows";
 import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope, type PayloadSchema, followUpJobId } from "./handler";
 import { Heartbeat } from "./heartbeat";
@@ -71,6 +73,9 @@ type Ending =
 
 /** How many candidates one lease attempt may lose to other processes before the worker polls afresh. */
 const MAX_LEASE_TRIES = 10;
+/** Tries of an attempt's last write, and the wait before the second (doubling): about 3 s in all, well inside a lease. */
+const END_WRITE_TRIES = 5;
+const END_WRITE_BACKOFF_MS = 200;
 
 export class Worker<D> {
   constructor(
@@ -82,10 +87,10 @@ export class Worker<D> {
     return this.options.workerId;
   }
 
-  /** Leases the best ready job of `lanes` and runs it; null when nothing is ready. */
+  /** Leases the best ready job of `lanes` and runs it; null when nothing is ready, or every candidate tried went to other processes. */
   async runNext(lanes: readonly Lane[]): Promise<RunReport | null> {
     const leased = await this.leaseNext(lanes);
-    return leased ? this.run(leased) : null;
+    return typeof leased === "string" ? null : this.run(leased);
   }
 
   /**
@@ -104,18 +109,21 @@ export class Worker<D> {
       const reports: RunReport[] = [];
       while (reports.length < limits.maxJobs && Date.now() - started < limits.budgetMs) {
         if (wakeup && candidates.accountedFor(lanes, wakeup.jobId, wakeup.epoch, started)) break;
-        const report = await this.runNext(lanes);
-        if (!report) break;
-        reports.push(report);
+        const leased = await this.leaseNext(lanes);
+        if (leased === "none_ready") break;
+        // Lost to other processes, which are draining the lane too: the jobs after those still wait.
+        if (leased === "gave_up") continue;
+        reports.push(await this.run(leased));
       }
       return reports;
     });
   }
 
-  private async leaseNext(lanes: readonly Lane[]): Promise<LeasedJob | null> {
+  /** A job leased from `lanes`; "gave_up" after `MAX_LEASE_TRIES` candidates lost or cancelled in a row. */
+  private async leaseNext(lanes: readonly Lane[]): Promise<LeasedJob | "none_ready" | "gave_up"> {
     for (let tries = 0; tries < MAX_LEASE_TRIES; tries++) {
       const candidate = await this.engine.candidates.next(lanes);
-      if (!candidate) return null;
+      if (!candidate) return "none_ready";
       const outcome = await this.engine.candidates.leasing(lanes, () => this.engine.queue.lease(candidate, this.options.workerId));
       if (outcome && "lease" in outcome) {
         this.engine.candidates.won(lanes, outcome.job.id, outcome.lease.epoch);
@@ -124,7 +132,7 @@ export class Worker<D> {
       if (outcome) await this.cancelChildrenOf(outcome.cancelled);
       else await this.engine.candidates.lost(lanes);
     }
-    return null;
+    return "gave_up";
   }
 
   /** A job cancelled at its lease (its cancel was requested while it waited): its open children go with it, as with `Engine.cancel`. */
@@ -172,7 +180,8 @@ export class Worker<D> {
         const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler, keys));
         // A lost lease voids the result; a cancel that came after the work was done does not undo it.
         heartbeat.throwIfLeaseLost();
-        ending = this.endingOf(outcome, heartbeat.cancelRequested);
+        // A job that froze a plan is leased with its cancel request standing (it finishes the plan first).
+        ending = this.endingOf(outcome, heartbeat.cancelRequested || job.cancel_requested);
       }
     } catch (err) {
       ending = endingOfError(err);
@@ -240,8 +249,9 @@ export class Worker<D> {
     const now = this.engine.now();
     const llm = addUsage(job.llm_usage ?? NO_LLM_USAGE, attempt.llmTotals());
     const written = this.attemptEnding(job, ending, llm);
-    try {
-      return await this.engine.queue.endAttempt(lease, {
+    const { queue } = this.engine;
+    const write = () =>
+      queue.endAttempt(lease, {
         ...written,
         bookkeeping: (writes, status) => {
           const error = errorOf(ending);
@@ -261,11 +271,37 @@ export class Worker<D> {
           recordRun(writes, queue.db, run, queue.historyExpiry("historyMs", now), this.engine.random);
         },
       });
-    } catch (err) {
-      if (!(err instanceof LeaseLostError)) throw err;
-      logs.leaseLost(job, err);
-      return lost;
+    // An outage or contention at the last write is retried while the lease holds: left to the
+    // watchdog, a finished run would cost an attempt and hold its locks until the lease ran out.
+    for (let tries = 1; ; tries++) {
+      try {
+        return await write();
+      } catch (err) {
+        // A write whose reply was lost may have landed: the next try then finds the job ended.
+        const landed = err instanceof LeaseLostError && tries > 1 ? await this.landedEnding(job, lease, now) : null;
+        if (landed) return landed;
+        if (err instanceof LeaseLostError) {
+          logs.leaseLost(job, err);
+          return lost;
+        }
+        if (!isRetryableWrite(err) || tries === END_WRITE_TRIES) throw err;
+        logs.endWriteRetried(job, err, tries);
+        await sleep(END_WRITE_BACKOFF_MS * 2 ** (tries - 1));
+      }
     }
+  }
+
+  /** The attempt's end as an earlier try of its write left it: its attempt record (same batch) holds when it finished. */
+  private async landedEnding(job: Job, lease: HeldLease, finishedAt: Date): Promise<{ status: JobStatus; runAfter: Date | null } | null> {
+    const { db } = this.engine.queue;
+    const record = await attemptRef(db, job.id, lease.epoch).get();
+    const at: unknown = record.get("finished_at");
+    if (record.get("worker_id") !== lease.owner || !(at instanceof Timestamp) || at.toMillis() !== finishedAt.getTime()) return null;
+    const current = await this.engine.queue.jobRef(job.id).get();
+    const runAfter: unknown = current.get("run_after");
+    const waiting =
+      current.get("lease_epoch") === lease.epoch && runAfter instanceof Timestamp && !isFinalStatus(current.get("status") as JobStatus);
+    return { status: record.get("status") as JobStatus, runAfter: waiting ? runAfter.toDate() : null };
   }
 
   /**

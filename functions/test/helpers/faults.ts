@@ -53,3 +53,51 @@ export function faultyFirestore(database: Firestore, random: () => number, rate:
     },
   });
 }
+
+/**
+ * `database` whose first batch that writes a document under `pathPart` fails with `code`, before
+ * the write or after it landed (the reply lost); `failures` counts the faults injected.
+ */
+export function failingFirstBatchWriting(
+  database: Firestore,
+  pathPart: string,
+  when: "before" | "after",
+  code: number = GrpcStatus.UNAVAILABLE,
+): { db: Firestore; failures: { count: number } } {
+  const failures = { count: 0 };
+  const watched = (batch: WriteBatch): WriteBatch => {
+    let touches = false;
+    const proxy: WriteBatch = new Proxy(batch, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== "function") return value;
+        if (prop === "commit")
+          return async () => {
+            const fails = touches && failures.count === 0;
+            if (fails) failures.count++;
+            if (fails && when === "before") throw grpcError(code, "batch commit");
+            const result = await target.commit();
+            if (fails) throw grpcError(code, "batch commit reply");
+            return result;
+          };
+        return (...args: unknown[]) => {
+          const ref = args[0] as { path?: unknown } | undefined;
+          if (typeof ref?.path === "string" && ref.path.includes(pathPart)) touches = true;
+          const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+          return result === target ? proxy : result;
+        };
+      },
+    });
+    return proxy;
+  };
+  return {
+    db: new Proxy(database, {
+      get(target, prop) {
+        if (prop === "batch") return () => watched(target.batch());
+        const value = Reflect.get(target, prop) as unknown;
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }),
+    failures,
+  };
+}

@@ -265,9 +265,18 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     throw new Error(`job ${jobId} is still ${(await engine.queue.getJob(jobId))?.status}`);
   }
 
-  async function parentWithFailedChildren(engine: Engine, failing: number[]): Promise<{ jobId: string; shards: string[] }> {
+  async function parentWithFailedChildren(
+    engine: Engine,
+    failing: number[],
+    dedupKey?: string,
+  ): Promise<{ jobId: string; shards: string[] }> {
     for (const index of failing) broken.add(index);
-    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    const { jobId } = await engine.queue.createJob({
+      type: "TEST_PARENT",
+      payload: { children: 3 },
+      created_by: "test",
+      ...(dedupKey ? { dedup_key: dedupKey } : {}),
+    });
     await runUntilFinal(engine, jobId);
     expect(await engine.queue.getJob(jobId)).toMatchObject({
       status: "needs_review",
@@ -325,6 +334,21 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       ]),
     );
     expect((await kept()).map((time, i) => time!.isEqual(keptBefore[i]!))).toEqual([true, true]);
+  });
+
+  it("a retry refused by the parent's dedup key (another open job holds it) leaves its children as they are", async () => {
+    const engine = engineWith();
+    const { jobId, shards } = await parentWithFailedChildren(engine, [1], "enrich:tips");
+    const { jobId: holder } = await engine.queue.createJob({
+      type: "TEST_PARENT",
+      payload: { children: 1 },
+      created_by: "test",
+      dedup_key: "enrich:tips",
+    });
+    await expect(engine.retry(jobId)).rejects.toThrow(`job ${holder} holds dedup key "enrich:tips"`);
+    expect(await engine.queue.getJob(shards[1])).toMatchObject({ status: "failed" });
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review", shards: { total: 3, done: 3, failed: 1 } });
+    expect(await markersOf(jobId)).toEqual([...shards].sort());
   });
 
   it("a retry cut short after the children were re-queued is completed by the same retry; a child counted without its marker is taken out once", async () => {

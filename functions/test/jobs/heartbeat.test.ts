@@ -5,11 +5,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DocumentReference, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { LeaseLostError } from "../../src/jobs/errors";
+import { JobCancelledError, LeaseLostError } from "../../src/jobs/errors";
 import { Heartbeat } from "../../src/jobs/heartbeat";
 import { type LockHolder, LockManager } from "../../src/jobs/locks";
 import { testQueue } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
+import { GrpcStatus } from "../../src/util/grpc-status";
 
 const db = useFirestore();
 const KEY = "family:bench_press";
@@ -106,6 +107,50 @@ describe("heartbeat", () => {
     }
     expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
     await heartbeat.stop();
+  });
+
+  it("stops the handler before its locks lapse when only their renewal keeps failing, though the lease is renewed", async () => {
+    const queue = testQueue(db, { leaseMs: 1500 });
+    const { jobId } = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" }, created_by: "test" });
+    const { lease } = (await queue.leaseById(jobId, "worker-1"))!;
+    const locks = new (class extends LockManager {
+      override renewLocks(): Promise<void> {
+        return Promise.reject(Object.assign(new Error("UNAVAILABLE: lock renewal"), { code: GrpcStatus.UNAVAILABLE }));
+      }
+    })(db, () => new Date(), 1500);
+    // In the worker's order: the heartbeat first, then the locks.
+    const heartbeat = new Heartbeat(queue, locks, lease, 300, () => new Date());
+    await locks.acquireLocks([KEY], { jobId, epoch: lease.epoch, owner: lease.owner });
+    const lockExpiry = await expiryOf(db.collection(JOB_COLLECTIONS.locks).doc(encodeURIComponent(KEY)), "expires_at");
+    heartbeat.start([KEY]);
+    while (!heartbeat.signal.aborted && Date.now() < lockExpiry + 1000) await sleep(10);
+    const stoppedAt = Date.now();
+    await heartbeat.stop();
+    expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
+    expect(stoppedAt).toBeLessThan(lockExpiry);
+  });
+
+  it("stops the handler when any write of the holder finds a cancel requested, not only its own renewal", async () => {
+    const { queue, lease, locks, jobRef } = await runningJob();
+    // No renewal within the test: the progress write is the one that meets the cancel.
+    const heartbeat = new Heartbeat(queue, locks, lease, 60_000, () => new Date());
+    heartbeat.start([KEY]);
+    await jobRef.update({ cancel_requested: true });
+    await queue.reportProgress(lease, { done: 1, total: 2 });
+    expect(heartbeat.signal.aborted).toBe(true);
+    expect(heartbeat.cancelRequested).toBe(true);
+    // The renewal that comes after it (its write no longer conflicts) still reports the cancel.
+    expect((await queue.renewLease(lease)).cancelRequested).toBe(true);
+    await heartbeat.stop();
+    expect(locks.started).toBe(0);
+  });
+
+  it("a plan is not frozen over a cancel its write finds: the job stops with nothing saved", async () => {
+    const { queue, lease, jobRef } = await runningJob();
+    await jobRef.update({ cancel_requested: true });
+    await expect(queue.savePlan(lease, { operations: [] })).rejects.toThrow(JobCancelledError);
+    expect((await jobRef.get()).get("plan_id")).toBeNull();
+    expect((await jobRef.collection(JOB_COLLECTIONS.plans).get()).size).toBe(0);
   });
 
   it("resolves stop only after the renewal under way has ended, and starts no other", async () => {

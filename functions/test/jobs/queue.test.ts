@@ -478,4 +478,25 @@ describe("client cancellation of a waiting job", () => {
     expect(await queue.leaseById(jobId, "w")).toBeNull();
     expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
   });
+
+  it("a job an operator cancelled before intake took it in stays cancelled when the create trigger comes late", async () => {
+    const queue = testQueue(db);
+    const written = await db.collection(JOB_COLLECTIONS.jobs).add({ ...audit(), status: "queued", created_at: Timestamp.now() });
+    const delivered = await written.get();
+    expect(await queue.cancelJob(written.id)).toEqual({ status: "cancelled", cancelRequested: false });
+    expect(await queue.takeIn(delivered, "u1")).toEqual({ outcome: "not_queued", status: "cancelled" });
+    expect((await written.get()).data()).toMatchObject({
+      status: "cancelled",
+      attempts: 0,
+      lease_epoch: 0,
+      finished_at: expect.any(Timestamp),
+    });
+  });
+
+  it("a client's document without a status is cancelled as the queued job it asks for", async () => {
+    const queue = testQueue(db);
+    const written = await db.collection(JOB_COLLECTIONS.jobs).add({ ...audit(), created_at: Timestamp.now() });
+    expect(await queue.cancelJob(written.id)).toEqual({ status: "cancelled", cancelRequested: false });
+    expect(await queue.takeIn(await written.get(), "u1")).toEqual({ outcome: "not_queued", status: "cancelled" });
+  });
 });

@@ -7,7 +7,7 @@ import { JobFlows } from "../../src/jobs/flows";
 import { acceptJob } from "../../src/jobs/intake";
 import { LockManager } from "../../src/jobs/locks";
 import type { JobChange, JobQueue, LeasedJob } from "../../src/jobs/queue";
-import type { EnqueueResult, TaskQueuePort, WakeupTask } from "../../src/jobs/task-queue";
+import { type EnqueueResult, type TaskQueuePort, type WakeupTask, wakeupTaskName } from "../../src/jobs/task-queue";
 import { Watchdog, type WatchdogOptions, type WatchdogReport } from "../../src/jobs/watchdog";
 import { captureLogs } from "../helpers/logs";
 import { testQueue } from "../helpers/engine";
@@ -45,9 +45,13 @@ function harness(
   const queue = testQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
   const locks = new LockManager(client, clock, LEASE_MS);
   const wakeups: WakeupTask[] = [];
+  const names = new Set<string>();
+  // As Cloud Tasks: a name asked for again is a duplicate.
   const tasks: TaskQueuePort = {
     async enqueueWakeup(task): Promise<EnqueueResult> {
       await enqueue(task);
+      if (names.has(wakeupTaskName(task))) return "duplicate";
+      names.add(wakeupTaskName(task));
       wakeups.push(task);
       return "enqueued";
     },
@@ -376,6 +380,14 @@ describe("stale queued jobs", () => {
     expect(wakeups.some((w) => w.jobId === fresh.jobId)).toBe(false);
   });
 
+  it("counts a stale job's wake-up once when the run before it in the same window asked for it", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) });
+    expect(await watchdog.run()).toMatchObject({ requeued: 1 });
+    expect(await watchdog.run()).toMatchObject({ requeued: 0 });
+    expect(wakeups).toHaveLength(1);
+  });
+
   it("counts and logs a wake-up that fails, and goes on with the others", async () => {
     const calls: string[] = [];
     const { queue, watchdog } = harness({}, async (task) => {
@@ -480,7 +492,10 @@ describe("client-written jobs intake never took in (a lost create trigger)", () 
 
 describeWithFullEmulator("a late trigger racing the watchdog (write preconditions)", () => {
   it("takes a job in once when the trigger's intake and the watchdog take it in at once", async () => {
-    const { queue, watchdog, tasks, wakeups } = harness();
+    const asked: WakeupTask[] = [];
+    const { queue, watchdog, tasks, wakeups } = harness({}, async (task) => {
+      asked.push(task);
+    });
     const ref = await clientJob(new Date(START.getTime() - STALE_MS - 1));
     const delivered = await ref.get();
     // Both takers hold the document as it was before intake, then write at the same time.
@@ -514,8 +529,9 @@ describeWithFullEmulator("a late trigger racing the watchdog (write precondition
     expect(settled.map((s) => s.status).sort()).toEqual(["fulfilled", "rejected"]);
     expect(await queue.getJob(ref.id)).toMatchObject({ status: "queued", created_by: "uid-1", attempts: 0, lease_epoch: 0 });
     // Both asked for the same wake-up task: one name, so Cloud Tasks keeps one.
-    expect(wakeups).toHaveLength(2);
-    expect(wakeups[1]).toEqual(wakeups[0]);
+    expect(asked).toHaveLength(2);
+    expect(asked[1]).toEqual(asked[0]);
+    expect(wakeups).toHaveLength(1);
   });
 });
 
@@ -558,6 +574,14 @@ describe("parents waiting for their shards", () => {
     expect(await watchdog.run()).toMatchObject({ parents_woken: 1, complete: true });
     expect(wakeups.map((w) => w.jobId)).toEqual([done]);
     expect((await queue.getJob(done))?.run_after.getTime()).toBe(now.getTime());
+  });
+
+  it("counts a parent once when the run before it in the same window woke it, and asks for its wake-up once", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const id = await parent(queue, ["finished"]);
+    expect(await watchdog.run()).toMatchObject({ parents_woken: 1 });
+    expect(await watchdog.run()).toMatchObject({ parents_woken: 0 });
+    expect(wakeups.map((w) => w.jobId)).toEqual([id]);
   });
 
   it("counts a parent once when another run woke it first", async () => {

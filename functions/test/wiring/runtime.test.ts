@@ -340,6 +340,24 @@ describe("wake-ups a lane task answers without reading", () => {
     expect(runs).toEqual([behind]);
   });
 
+  it("a wake-up that loses ten candidates in a row to another process goes on draining until its own job runs", async () => {
+    const runs: string[] = [];
+    const tasks = new RecordingTasks();
+    // No wait after a lost lease (the pool's random draw), so the ten losses take no time.
+    const engine = createEngine({ db, config: testConfig(), tasks, registry: countingAudit(runs), random: () => 0 });
+    const ids = await createAudits(engine, tasks, 11);
+    const rival = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry: countingAudit([]) });
+    const lease = engine.queue.lease.bind(engine.queue);
+    let stolen = 0;
+    // Another process leases each of the first ten candidates just before this one tries.
+    jest.spyOn(engine.queue, "lease").mockImplementation(async (candidate, workerId) => {
+      if (stolen < 10 && (await rival.queue.lease(candidate, "another-process"))) stolen++;
+      return lease(candidate, workerId);
+    });
+    expect(await ranBy(engine, wakeupOf(tasks.tasks[10]))).toEqual([ids[10]]);
+    expect(stolen).toBe(10);
+  });
+
   it("a wake-up runs the jobs ahead of its own, and theirs are then served: no poll", async () => {
     const runs: string[] = [];
     const { engine, tasks } = recordingEngine(runs);
@@ -486,6 +504,17 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
     expect(report.status).toBe("cancelled");
     expect(await statusOf(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
+  });
+
+  it("a job that froze its plan and was cancelled while it waited finishes the plan, and its summary says a cancel came", async () => {
+    runtime = testRuntime(db, countingAudit([]));
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    // As an earlier attempt left it: a plan frozen (no plan handler here reads it), then back in the queue.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ plan_id: "p1" });
+    expect(await runtime.engine.cancel(jobId)).toMatchObject({ status: "queued", cancelRequested: true });
+    const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(report.status).toBe("succeeded_dry_run");
+    expect(await statusOf(jobId)).toMatchObject({ status: "succeeded_dry_run", result_summary: { findings: 0, cancel_requested: true } });
   });
 
   it("a worker killed mid-job is recovered by the watchdog and the job completes on the next task", async () => {

@@ -1,0 +1,40 @@
+/**
+ * The attempt's last write (the job's status with its attempt log, run summary and the day's
+ * counters) meeting an outage: tried again while the lease holds, and a try whose reply was lost
+ * is known to have landed, so a finished run is neither lost to the watchdog nor counted twice.
+ */
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { createEngine } from "../../src/create-engine";
+import { failingFirstBatchWriting } from "../helpers/faults";
+import { useFirestore } from "../helpers/firestore";
+import { registryWith } from "../helpers/registry";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
+
+const db = useFirestore();
+
+const registry = registryWith({
+  FAMILY_AUDIT: { run: () => Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: { findings: 0 } }) },
+});
+
+describe.each(["before", "after"] as const)("an outage at the attempt's last write, %s it landed", (when) => {
+  it("is tried again: the run ends once, in its first attempt, its history written once", async () => {
+    const faulty = failingFirstBatchWriting(db, `/${JOB_COLLECTIONS.attempts}/`, when);
+    const engine = createEngine({ db: faulty.db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(faulty.failures.count).toBe(1);
+    expect(reports.map((report) => report.status)).toEqual(["succeeded_dry_run"]);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).data()).toMatchObject({
+      status: "succeeded_dry_run",
+      attempts: 1,
+      lease_owner: null,
+    });
+    const attempts = await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).get();
+    expect(attempts.docs.map((doc) => doc.get("status"))).toEqual(["succeeded_dry_run"]);
+    expect((await db.collection(JOB_COLLECTIONS.runSummaries).where("job_id", "==", jobId).get()).size).toBe(1);
+    const shards = await db.collectionGroup(JOB_COLLECTIONS.dailyShards).get();
+    expect(shards.docs.reduce((runs, shard) => runs + (shard.get("runs") as number), 0)).toBe(1);
+  });
+});
