@@ -1,9 +1,10 @@
 /**
  * The exercises an enrichment or quality scan works on: the ids it names, or the exercises matching
  * its filter (every exercise without one), read page by page in document id order, so any catalog
- * size fits and a retried job walks the same order.
+ * size fits and a retried job walks the same order. The matches may change between attempts (one
+ * archived or added shifts every position after it), so a retry resumes after an id, not a position.
  */
-import type { Firestore, Query } from "firebase-admin/firestore";
+import { FieldPath, type Firestore, type Query } from "firebase-admin/firestore";
 import { type CatalogDoc, getExercises } from "./repository";
 import { normalizeEnumValue, normalizeEquipment } from "./taxonomy";
 import { CATALOG_COLLECTIONS } from "./collections";
@@ -34,14 +35,22 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 
 /**
  * Pages of target ids. Named ids come as given, once each (missing or retired ones included: the
- * worker on them reports them); filtered ids are live exercises only (retired ones need no work).
+ * worker on them reports them); filtered ids are live exercises only (retired ones need no work),
+ * those whose id sorts after `afterId` alone when it is given.
  */
-export async function* targetIdPages(db: Firestore, selection: TargetSelection, pageSize = TARGET_PAGE_SIZE): AsyncGenerator<string[]> {
+export async function* targetIdPages(
+  db: Firestore,
+  selection: TargetSelection,
+  afterId?: string,
+  pageSize = TARGET_PAGE_SIZE,
+): AsyncGenerator<string[]> {
   if (selection.exercise_doc_ids) {
     yield* chunks([...new Set(selection.exercise_doc_ids)], pageSize);
     return;
   }
-  for await (const page of pageCollection(filterQuery(db, selection.filter_criteria).select("status"), pageSize)) {
+  let query = filterQuery(db, selection.filter_criteria);
+  if (afterId) query = query.where(FieldPath.documentId(), ">", afterId);
+  for await (const page of pageCollection(query.select("status"), pageSize)) {
     const live = page.filter((doc) => isLiveExercise(doc.data())).map((doc) => doc.id);
     if (live.length > 0) yield live;
   }

@@ -128,19 +128,15 @@ function pathRejection(path: string): string | null {
 function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: DroppedChange[]): Record<string, unknown> {
   const flat: Record<string, unknown> = {};
   const contributionParts: Record<string, unknown> = {};
+  const deprecated: Array<{ path: string; replacement: string; value: unknown }> = [];
   const add = (path: string, value: unknown): void => {
     if (path.startsWith(`${CONTRIBUTION_PATH}.`)) {
       contributionParts[path.slice(CONTRIBUTION_PATH.length + 1)] = value;
       return;
     }
     const replacement = deprecatedFieldReplacement(path);
-    if (replacement === null) {
-      flat[path] = value;
-    } else if (Object.hasOwn(changes, replacement)) {
-      dropped.push({ path, reason: `deprecated field; "${replacement}" is given` });
-    } else {
-      flat[replacement] = value;
-    }
+    if (replacement === null) flat[path] = value;
+    else deprecated.push({ path, replacement, value });
   };
 
   for (const [path, value] of Object.entries(changes)) {
@@ -149,6 +145,11 @@ function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: D
     } else {
       add(path, value);
     }
+  }
+  // Moved once everything else is flat, so a replacement given in either form, dotted or nested, wins.
+  for (const { path, replacement, value } of deprecated) {
+    if (Object.hasOwn(flat, replacement)) dropped.push({ path, reason: `deprecated field; "${replacement}" is given` });
+    else flat[replacement] = value;
   }
 
   if (Object.keys(contributionParts).length > 0) {

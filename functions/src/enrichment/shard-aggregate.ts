@@ -1,6 +1,7 @@
 /**
  * The enrichment parent's view of its finished shards: the aggregate of their outcomes for the
- * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), this folds them.
+ * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), and the parent the
+ * ledgers of those that left no counts (`shard-ledger.ts`); this folds them.
  */
 import { type JobStatus, isSuccessStatus } from "../jobs/lifecycle";
 import { isPlainRecord } from "../util/object-paths";
@@ -24,23 +25,33 @@ function errorOf(shard: ChildJob): { code: string | null; details: unknown } {
   return { code: typeof error.code === "string" ? error.code : null, details: error.details };
 }
 
-/**
- * A shard's exercise counts: from its result summary, else from the partial counts its last failed
- * attempt left; exercises no count accounts for are failed (their outcome is unknown).
- */
-function countsOf(shard: ChildJob): ShardCounts {
+/** The counts a shard left itself: its result summary's, else the partial counts its last failed attempt left. */
+function ownCountsOf(shard: ChildJob): ShardCounts | null {
   const { details } = errorOf(shard);
-  const known =
-    readShardCounts(shard.result_summary) ??
-    (isPlainRecord(details) ? readShardCounts(details.partial) : null) ??
-    emptyShardCounts(exerciseCountOf(shard));
+  return readShardCounts(shard.result_summary) ?? (isPlainRecord(details) ? readShardCounts(details.partial) : null);
+}
+
+/**
+ * Shards that left no counts of their own: the watchdog ended them (a worker that died, its last
+ * lease expired), so only their ledgers know what they applied.
+ */
+export function shardsWithoutCounts(shards: readonly ChildJob[]): ChildJob[] {
+  return shards.filter((shard) => ownCountsOf(shard) === null);
+}
+
+/**
+ * A shard's exercise counts: its own, else its ledger's (`ledgers`, by shard id); exercises no
+ * count accounts for are failed (their outcome is unknown).
+ */
+function countsOf(shard: ChildJob, ledgers: ReadonlyMap<string, ShardCounts>): ShardCounts {
+  const known = ownCountsOf(shard) ?? ledgers.get(shard.id) ?? emptyShardCounts(exerciseCountOf(shard));
   const accounted = known.exercises_succeeded + known.exercises_no_change + known.exercises_skipped + known.exercises_failed;
   return { ...known, exercises_failed: known.exercises_failed + Math.max(0, known.exercises_total - accounted) };
 }
 
-function exerciseCountOf(shard: ChildJob): number {
+export function exerciseCountOf(shard: ChildJob): number {
   const ids = shard.payload.exercise_doc_ids;
-  return Array.isArray(ids) ? ids.length : 0;
+  return Array.isArray(ids) ? new Set(ids).size : 0;
 }
 
 function llmTotalsOf(value: unknown): LlmTotals {
@@ -63,15 +74,15 @@ function llmOf(shard: ChildJob): LlmTotals {
   return Object.fromEntries(LLM_KEYS.map((key) => [key, own[key] + children[key]])) as LlmTotals;
 }
 
-/** Folds a parent's shards, every one of them final. */
-export function aggregateShards(shards: readonly ChildJob[]): ShardAggregate {
+/** Folds a parent's shards, every one of them final; `ledgers` counts those that left none (`shardsWithoutCounts`). */
+export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMap<string, ShardCounts> = new Map()): ShardAggregate {
   const succeeded = shards.filter((shard) => isSuccessStatus(shard.status)).length;
   const exercises = emptyShardCounts(0);
   const llm: LlmTotals = { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 };
   const byStatus: Partial<Record<JobStatus, number>> = {};
   for (const shard of shards) {
     byStatus[shard.status] = (byStatus[shard.status] ?? 0) + 1;
-    const counts = countsOf(shard);
+    const counts = countsOf(shard, ledgers);
     for (const key of Object.keys(exercises) as (keyof ShardCounts)[]) exercises[key] += counts[key];
     const usage = llmOf(shard);
     for (const key of LLM_KEYS) llm[key] += usage[key];

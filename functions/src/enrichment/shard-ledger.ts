@@ -8,11 +8,23 @@
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../apply/collections";
 import type { JobScope } from "../jobs/handler";
-import { type ExerciseOutcome, exerciseOutcomeSchema } from "./shard-tally";
+import { JOB_COLLECTIONS } from "../jobs/collections";
+import { type ExerciseOutcome, type ShardCounts, ShardTally, exerciseOutcomeSchema } from "./shard-tally";
 import { isPlainRecord, type DocData } from "../util/object-paths";
 import { pageCollection } from "../util/paging";
 
 export const EXERCISE_RESULTS = "exercise_results";
+
+/** The counts of what shard `shardId` recorded in its ledger, over its `total` exercises. A shard has at most 100, so one read. */
+export async function ledgerCounts(db: Firestore, shardId: string, total: number): Promise<ShardCounts> {
+  const tally = new ShardTally(total);
+  const snap = await db.collection(JOB_COLLECTIONS.jobs).doc(shardId).collection(EXERCISE_RESULTS).get();
+  for (const doc of snap.docs) {
+    const entry = exerciseOutcomeSchema.safeParse(doc.data());
+    if (entry.success) tally.add(entry.data);
+  }
+  return tally.shardCounts();
+}
 
 /** A patch this shard's job applied, as the journal recorded it. */
 export interface JournaledPatch {

@@ -10,9 +10,11 @@
  *   credentials (LLM_AUTH) stop the shard: no exercise could succeed. Without a configured LLM
  *   (LLM_NOT_CONFIGURED) the shard fails before it reads or writes anything.
  * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
- *   and recorded; the shard then fails transiently and its retry resumes.
+ *   and recorded; the shard then fails transiently and its retry resumes. Any failure that stops it
+ *   carries the counts of what it did (`details.partial`), for the parent.
  * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises; a cancelled shard ends
- *   `cancelled` with the counts of what it did before.
+ *   `cancelled` with the counts of what it did before. A cancel that comes once every exercise is
+ *   done stops nothing: the shard ends with its outcome.
  * - Each patch carries the values the LLM saw: a curator's edit made meanwhile is not overwritten
  *   (the exercise fails STALE_PLAN and the shard goes to review).
  * - A patch that sets `equipment` changes what its family's registry is derived from: the shard
@@ -33,7 +35,7 @@ import { getExercise } from "../catalog/repository";
 import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
 import { LlmError, isLlmConfigurationError } from "../llm/errors";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
-import { JobFailure } from "../jobs/errors";
+import { JobCancelledError, JobFailure, LeaseLostError, toJobFailure } from "../jobs/errors";
 import { forEachBounded } from "../util/bounded";
 import { writeExercisePatches } from "./support/exercise-patches";
 import { beforeValues } from "../apply/expectations";
@@ -41,7 +43,7 @@ import { ProgressReporter } from "../jobs/progress";
 import { ShardLedger } from "../enrichment/shard-ledger";
 import { type ExerciseOutcome, ShardTally } from "../enrichment/shard-tally";
 import { log } from "../util/log";
-import { setPath, type DocData } from "../util/object-paths";
+import { isPlainRecord, setPath, type DocData } from "../util/object-paths";
 import { isLiveExercise } from "../catalog/family-registry";
 import { type EnrichmentSpec } from "../enrichment/spec";
 import { FollowUpJobs } from "./support/follow-ups";
@@ -49,6 +51,9 @@ import { maintenanceFollowUps } from "./plans/maintenance-scan";
 import type { FamilyFinding } from "../catalog/family-findings";
 
 type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
+
+/** The failure code of an exercise whose patch a cancel kept from being written. */
+const STOPPED_BEFORE_WRITE = "CANCELLED";
 
 /** The payload of a CATALOG_ENRICH_FIELD_SHARD job. */
 const catalogEnrichFieldShardPayload = z.strictObject({
@@ -93,16 +98,15 @@ export const enrichShardHandler = catalogHandler({
         },
         () => ctx.signal.aborted,
       );
-      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summarize());
-      ctx.signal.throwIfAborted();
-    } catch (err) {
-      if (err instanceof LlmError && err.transient) {
-        // The counts so far stay with the failure: the parent reads them if the shard never succeeds.
-        throw JobFailure.transient(err.code, `${err.message}; ${tally.done} of ${ids.length} exercise(s) finished`, {
-          partial: tally.shardCounts(),
-        });
+      // A stop that came once every patch was written (while the last exercise was being recorded) left
+      // nothing undone: the shard keeps its outcome.
+      const undone = tally.done < ids.length || outcomes.some((outcome) => outcome.detail === STOPPED_BEFORE_WRITE);
+      if (undone) {
+        if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summarize());
+        ctx.signal.throwIfAborted();
       }
-      throw err;
+    } catch (err) {
+      throw withPartialCounts(err, tally, ids.length);
     } finally {
       attempt.set("apply_result", { exercises: outcomes });
     }
@@ -115,6 +119,20 @@ export const enrichShardHandler = catalogHandler({
     });
   },
 });
+
+/**
+ * A failure that stops the shard, whatever its cause, carries the counts so far: the parent reads
+ * them if the shard never succeeds. A stop (cancel, lost lease) stays as it is, for the worker.
+ */
+function withPartialCounts(err: unknown, tally: ShardTally, total: number): unknown {
+  if (err instanceof JobCancelledError || err instanceof LeaseLostError) return err;
+  const failure = toJobFailure(err);
+  const details = isPlainRecord(failure.details) ? failure.details : failure.details === undefined ? {} : { cause: failure.details };
+  return new JobFailure(failure.code, `${failure.message}; ${tally.done} of ${total} exercise(s) finished`, failure.kind, {
+    ...details,
+    partial: tally.shardCounts(),
+  });
+}
 
 /**
  * The ledger, completed from the journal for exercises applied just before a crash (whose registry
@@ -207,7 +225,7 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     case "invalid":
       return failed(exerciseId, written.code, written.message, base.dropped);
     case "not_attempted":
-      return failed(exerciseId, "CANCELLED", "the job was cancelled before this exercise's patch was written", base.dropped);
+      return failed(exerciseId, STOPPED_BEFORE_WRITE, "the job was cancelled before this exercise's patch was written", base.dropped);
   }
 }
 

@@ -5,17 +5,22 @@
  * outcomes. All shards succeeded → succeeded (succeeded_dry_run in a dry run); any shard failed,
  * deadlettered, cancelled or needing review → needs_review SHARDS_FAILED.
  */
+import type { Firestore } from "firebase-admin/firestore";
 import { z } from "zod";
 import { applyDisabled } from "../apply/run-plan";
 import { ONE_TARGET_SELECTION, docIdSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
 import { targetIdPages } from "../catalog/targets";
 import { assertExercisesExist } from "./support/failures";
-import { aggregateShards } from "../enrichment/shard-aggregate";
+import { aggregateShards, exerciseCountOf, shardsWithoutCounts } from "../enrichment/shard-aggregate";
+import { ledgerCounts } from "../enrichment/shard-ledger";
 import { enrichmentSpecSchema } from "../enrichment/spec";
+import { JOB_COLLECTIONS } from "../jobs/collections";
+import { childJobId } from "../jobs/flows";
 import { modeSchema, type ChildSpec } from "../jobs/model";
 import { needsReview, succeededIn } from "../jobs/outcomes";
 import { type CatalogInput, catalogHandler } from "./support/catalog-handler";
 import { MAX_SHARD_SIZE } from "../config";
+import { pageCollection } from "../util/paging";
 
 /** The payload of a CATALOG_ENRICH_FIELD job. */
 const catalogEnrichFieldPayload = z
@@ -45,25 +50,33 @@ export const enrichParentHandler = catalogHandler({
     attempt.event("shards_created", { ...created });
     return { kind: "wait_for_children", summary: { shards_created: created.created, shards_existing: created.existing } };
   },
-  finishParent({ job, attempt }, shards) {
-    const aggregate = aggregateShards(shards);
-    attempt.event("shards_aggregated", { total: shards.length, failed: aggregate.failed });
-    if (aggregate.failed === 0) return Promise.resolve(succeededIn(job.payload.mode, aggregate.summary));
-    return Promise.resolve(
-      needsReview(
-        job.payload.mode,
-        aggregate.summary,
-        "SHARDS_FAILED",
-        `${aggregate.failed} of ${shards.length} shard(s) did not succeed`,
-        {
-          shards: aggregate.unsuccessful,
-        },
-      ),
+  async finishParent({ job, attempt, deps }, shards) {
+    const uncounted = shardsWithoutCounts(shards);
+    const ledgers = new Map(
+      await Promise.all(uncounted.map(async (shard) => [shard.id, await ledgerCounts(deps.db, shard.id, exerciseCountOf(shard))] as const)),
+    );
+    const aggregate = aggregateShards(shards, ledgers);
+    attempt.event("shards_aggregated", { total: shards.length, failed: aggregate.failed, counted_from_ledgers: uncounted.length });
+    if (aggregate.failed === 0) return succeededIn(job.payload.mode, aggregate.summary);
+    return needsReview(
+      job.payload.mode,
+      aggregate.summary,
+      "SHARDS_FAILED",
+      `${aggregate.failed} of ${shards.length} shard(s) did not succeed`,
+      {
+        shards: aggregate.unsuccessful,
+      },
     );
   },
 });
 
-/** One shard per `shard_size` target ids, in target order; a configured size larger than a shard takes is capped, not refused. */
+/**
+ * One shard per `shard_size` target ids, in target order; a configured size larger than a shard takes is capped, not refused.
+ * A parent retried part-way through creating its shards yields those it created first, as they are:
+ * a filter's matches may have changed since (exercises archived or added), so the rest is selected
+ * after the last id they took, not from their count on, and each exercise still matching is in one
+ * shard only. One added since whose id sorts before that id is left out, like any added after the job ran.
+ */
 async function* shardsOf({ job, deps, ctx }: ParentInput): AsyncGenerator<ChildSpec> {
   const shardSize = Math.min(job.payload.shard_size ?? deps.config.shardSize, MAX_SHARD_SIZE);
   const shard = (ids: string[]): ChildSpec => ({
@@ -72,11 +85,32 @@ async function* shardsOf({ job, deps, ctx }: ParentInput): AsyncGenerator<ChildS
     priority: job.priority,
     queue: job.queue,
   });
+  let afterId: string | undefined;
+  // Named ids are the same list on every attempt: positions alone match them to their shards.
+  if (!job.payload.exercise_doc_ids) {
+    for (const ids of await createdShardSlices(deps.db, job.id)) {
+      yield shard(ids);
+      afterId = ids[ids.length - 1];
+    }
+  }
   const batch: string[] = [];
-  for await (const page of targetIdPages(deps.db, job.payload)) {
+  for await (const page of targetIdPages(deps.db, job.payload, afterId)) {
     ctx.signal.throwIfAborted();
     batch.push(...page);
     while (batch.length >= shardSize) yield shard(batch.splice(0, shardSize));
   }
   if (batch.length > 0) yield shard(batch);
+}
+
+/** The target ids of each shard `parentId` created so far, in shard order (children are created in order: shards 1..n). */
+async function createdShardSlices(db: Firestore, parentId: string): Promise<string[][]> {
+  const query = db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", parentId).select("payload.exercise_doc_ids");
+  const slices = new Map<string, string[]>();
+  for await (const page of pageCollection(query)) {
+    for (const doc of page) slices.set(doc.id, doc.get("payload.exercise_doc_ids") as string[]);
+  }
+  const ordered: string[][] = [];
+  let slice: string[] | undefined;
+  while ((slice = slices.get(childJobId(parentId, ordered.length + 1)))) ordered.push(slice);
+  return ordered;
 }

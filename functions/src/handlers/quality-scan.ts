@@ -153,6 +153,7 @@ export const qualityScanHandler = catalogHandler({
     });
     const targets = selected ? { exercise_doc_ids: selected.ids } : job.payload;
     for await (const page of targetExercisePages(deps.db, targets, SCAN_PAGE_SIZE)) {
+      // Checked before a page, not after one: a cancel that comes during the last page finds nothing left to stop.
       if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
       ctx.signal.throwIfAborted();
       counts.missing += page.missing.length;
@@ -174,7 +175,6 @@ export const qualityScanHandler = catalogHandler({
       counts.not_enrichable += flaggedScans.length - flagged.length;
       if (emitEnrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
-      if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
     }
     // The cursor moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
     if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, job_id: job.id, updated_at: scannedAt }));

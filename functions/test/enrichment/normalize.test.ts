@@ -158,6 +158,15 @@ describe("normalizeEnrichmentChanges — paths", () => {
     expect(reasonFor(result, "primary_muscles")).toMatch(/deprecated field/);
   });
 
+  it.each([
+    ["after", { primary_muscles: ["quads"], muscles: { primary: ["glutes"] } }],
+    ["before", { muscles: { primary: ["glutes"] }, primary_muscles: ["quads"] }],
+  ])("prefers the replacement given nested in its container, %s the deprecated field", (_order, changes) => {
+    const result = normalizeEnrichmentChanges(changes, THIN);
+    expect(result.patch["muscles.primary"]).toEqual(["glutes"]);
+    expect(reasonFor(result, "primary_muscles")).toMatch(/deprecated field/);
+  });
+
   it("lists every enrichable path as allowed and unlocked", () => {
     for (const path of enrichablePaths()) {
       expect(isAllowedExercisePath(path)).toBe(true);

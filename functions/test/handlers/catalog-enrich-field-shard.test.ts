@@ -4,7 +4,7 @@ import { followUpJobId } from "../../src/jobs/handler";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
-import { JobFailure, LeaseLostError, toJobFailure } from "../../src/jobs/errors";
+import { JobCancelledError, JobFailure, LeaseLostError, toJobFailure } from "../../src/jobs/errors";
 import type { HandlerOutcome } from "../../src/jobs/handler";
 import { enrichShardHandler } from "../../src/handlers/catalog-enrich-field-shard";
 import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
@@ -246,6 +246,26 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(input.attempt.llmTotals().calls).toBe(4);
   });
 
+  it("keeps its counts with a failure that is no LLM outage, so its parent counts what it applied", async () => {
+    const { input } = await setUpShard({
+      exercises: thinExercises(4),
+      script: [
+        enrichThen(2, () => {
+          throw new TypeError("cannot read properties of undefined");
+        }),
+      ],
+      concurrency: 1,
+    });
+    const err = await run(input).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailure);
+    expect(err).toMatchObject({
+      kind: "permanent",
+      code: "HANDLER_ERROR",
+      details: { error: "TypeError", partial: { exercises_total: 4, exercises_succeeded: 2 } },
+    });
+    expect(await ledgerOf(input.job.id)).toHaveLength(2);
+  });
+
   it.each([
     ["LLM_AUTH", "there are no credentials", "Vertex AI credentials unavailable: Could not refresh access token"],
     ["LLM_MODEL_NOT_FOUND", "the model does not exist", "Vertex AI returned HTTP 404: Publisher Model was not found"],
@@ -378,6 +398,57 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(logs.filter((entry) => entry.severity === "warn")).toEqual([
       expect.objectContaining({ message: "enriched exercise still fails the quality scanner", exercise_id: curl.id }),
     ]);
+  });
+
+  describe("a cancel", () => {
+    /** The shard, cancelled as its progress report of `done` exercises is written. */
+    function cancelledAtProgress(input: TestHandlerInput, done: number): TestHandlerInput {
+      const { engine } = input;
+      return {
+        ...input,
+        engine: {
+          ...engine,
+          reportProgress: async (progress) => {
+            await engine.reportProgress(progress);
+            if (progress.done === done) input.abort.abort(new JobCancelledError(input.job.id));
+          },
+        },
+      };
+    }
+
+    it("stops the shard between exercises: it ends cancelled with the counts of what it did", async () => {
+      const { llm, input } = await setUpShard({ exercises: thinExercises(3), concurrency: 1 });
+      const outcome = await run(cancelledAtProgress(input, 1));
+      expect(outcome).toMatchObject({
+        status: "cancelled",
+        summary: { exercises_total: 3, exercises_succeeded: 1, exercises_failed: 0 },
+      });
+      expect(llm.calls).toHaveLength(1);
+      expect(await ledgerOf(input.job.id)).toHaveLength(1);
+    });
+
+    it("that lands before the last exercise's patch is written ends the shard cancelled, that patch unwritten", async () => {
+      const running: { shard?: TestHandlerInput } = {};
+      const cancelWhileThinking = enrichThen(0, (req) => {
+        running.shard!.abort.abort(new JobCancelledError(running.shard!.job.id));
+        return fakeEnrichment(req.context?.exercise as Record<string, unknown>);
+      });
+      const { input, exercises } = await setUpShard({ exercises: thinExercises(1), script: [cancelWhileThinking] });
+      running.shard = input;
+      expect(await run(input)).toMatchObject({ status: "cancelled", summary: { exercises_total: 1, exercises_succeeded: 0 } });
+      expect((await exerciseOf(exercises[0].id))!.execution_notes).toBeUndefined();
+      expect(await journalOf(input.job.id)).toEqual([]);
+    });
+
+    it("that lands as the last exercise is recorded leaves the shard its outcome: nothing was left undone", async () => {
+      const { input } = await setUpShard({ exercises: thinExercises(1) });
+      const outcome = await run(cancelledAtProgress(input, 1));
+      expect(outcome).toMatchObject({
+        status: "succeeded",
+        summary: { exercises_total: 1, exercises_succeeded: 1, applied: 1 },
+      });
+      expect(await ledgerOf(input.job.id)).toHaveLength(1);
+    });
   });
 
   describe("a patch that sets equipment", () => {

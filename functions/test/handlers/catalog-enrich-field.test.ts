@@ -1,7 +1,9 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { createEngine } from "../../src/create-engine";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
 import { registry } from "../../src/handlers";
 import { CHILD_CHECK_INTERVAL_MS, childJobId as shardJobId } from "../../src/jobs/flows";
 import { FINAL_STATUSES, type JobStatus } from "../../src/jobs/lifecycle";
@@ -252,6 +254,60 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     expect(await shardsOf(jobId)).toHaveLength(2);
   });
 
+  /** Runs the parent once with its worker crashing as it creates shard `n`: shards 1..n-1 exist, no total is recorded. */
+  async function runParentCrashingAtShard(engine: ReturnType<typeof testEngine>["engine"], jobId: string, n: number) {
+    const createJob = engine.queue.createJob.bind(engine.queue);
+    const crashing = jest.spyOn(engine.queue, "createJob").mockImplementation(async (input) => {
+      if (input.id === shardJobId(jobId, n)) throw new Error("worker crashed");
+      return createJob(input);
+    });
+    try {
+      expect(await runParent(engine, jobId)).toMatchObject({ status: "queued", shards: null });
+    } finally {
+      crashing.mockRestore();
+    }
+    expect((await shardsOf(jobId)).map((doc) => doc.id).sort()).toEqual(
+      Array.from({ length: n - 1 }, (_, i) => shardJobId(jobId, i + 1)).sort(),
+    );
+  }
+
+  const shardedIds = async (jobId: string) => (await shardsOf(jobId)).flatMap((doc) => doc.get("payload.exercise_doc_ids") as string[]);
+  const archive = (exercise: ExerciseFixture) =>
+    db.collection(CATALOG_COLLECTIONS.exercises).doc(exercise.id).update({ status: "deprecated", deprecated_at: new Date() });
+
+  it("a filtered parent retried after crashes mid-creation loses no exercise archived meanwhile", async () => {
+    const presses = thinExercises(6);
+    await seedCatalog(db, { exercises: presses });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, { filter_criteria: { equipment: "dumbbell" } });
+
+    // Shard 1 took presses 1 and 2; press 2 is archived before the retry selects again, which crashes in turn.
+    await runParentCrashingAtShard(engine, jobId, 2);
+    await archive(presses[1]);
+    await runParentCrashingAtShard(engine, jobId, 3);
+    // Shard 2 took presses 3 and 4; press 4 is archived before the last retry.
+    await archive(presses[3]);
+    const parent = await runParent(engine, jobId);
+    // The shards keep their slices (their workers skip the archived presses); every press is in exactly one shard.
+    expect((await shardedIds(jobId)).sort()).toEqual(presses.map((press) => press.id).sort());
+    expect(parent).toMatchObject({ status: "deferred", result_summary: { shards_total: 3, shards_created: 1, shards_existing: 2 } });
+  });
+
+  it("a filtered parent retried after a crash mid-creation shards no exercise twice when one was added meanwhile", async () => {
+    const presses = thinExercises(5).slice(1);
+    await seedCatalog(db, { exercises: presses });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, { filter_criteria: { equipment: "dumbbell" } });
+    await runParentCrashingAtShard(engine, jobId, 2);
+
+    // One press sorts before shard 1's slice (presses 2 and 3), one after everything selected so far.
+    const [before, after] = [thinExercises(1)[0], exerciseFixture("Test Press 006 (Dumbbell)", ["dumbbell"])];
+    await seedCatalog(db, { exercises: [before, after] });
+    expect(await runParent(engine, jobId)).toMatchObject({ status: "deferred", result_summary: { shards_existing: 1 } });
+    // The one before the boundary is left out, as one added after the job ran would be.
+    expect((await shardedIds(jobId)).sort()).toEqual([...presses, after].map((press) => press.id).sort());
+  });
+
   it("succeeds at once with zero counts when nothing matches", async () => {
     await seedCatalog(db, { exercises: thinExercises(2) });
     const { engine } = testEngine();
@@ -269,6 +325,32 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     const jobId = await createParent(engine, { exercise_doc_ids: ["a"] });
     expect(await runParent(engine, jobId)).toMatchObject({ status: "needs_review", error: { code: "APPLY_DISABLED" } });
     expect(await shardsOf(jobId)).toEqual([]);
+  });
+
+  it("counts what a shard the watchdog ended (its worker died, no counts left) applied, from the shard's ledger", async () => {
+    const presses = thinExercises(3);
+    await seedCatalog(db, { exercises: presses });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    const [first, second] = await shardsOf(jobId);
+    // The first shard's worker applied and recorded both its exercises, then died before its final write.
+    for (const press of presses.slice(0, 2)) {
+      await first.ref
+        .collection(EXERCISE_RESULTS)
+        .doc(press.id)
+        .set({ exercise_id: press.id, outcome: "succeeded", detail: "applied", paths: ["description"], dropped: 0, scanner_passed: true });
+    }
+    await first.ref.update({ status: "deadletter", error: { code: "LEASE_EXPIRED", message: "lease expired", transient: true } });
+    await second.ref.update({ status: "succeeded", result_summary: { exercises_total: 1, exercises_no_change: 1 } });
+
+    await engine.runWatchdog();
+    await engine.runLane("maintenance");
+    expect(await jobData(jobId)).toMatchObject({
+      status: "needs_review",
+      error: { code: "SHARDS_FAILED" },
+      result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_no_change: 1, exercises_failed: 0 },
+    });
   });
 
   it("is woken by the watchdog when its shards finished without telling it, and then completes", async () => {

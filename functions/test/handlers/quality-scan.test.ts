@@ -7,6 +7,8 @@ import { qualityScanHandler } from "../../src/handlers/quality-scan";
 import { SCANNER_VERSION, heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
 import { ConfigError } from "../../src/config";
 import { LlmError } from "../../src/llm/errors";
+import { JobCancelledError } from "../../src/jobs/errors";
+import { selectionCursorRef } from "../../src/catalog/scan-selection";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps, runHandler } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
@@ -41,6 +43,22 @@ const run = (input: TestHandlerInput) => runHandler(qualityScanHandler, input);
 const enrichmentJobs = async () => (await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "CATALOG_ENRICH_FIELD").get()).docs;
 const reviewOf = async (id: string) =>
   (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;
+
+/** The scan, cancelled once its follow-up for a page's flagged exercises is asked for. */
+function cancelledAtFollowUp(input: TestHandlerInput): TestHandlerInput {
+  const { engine } = input;
+  return {
+    ...input,
+    engine: {
+      ...engine,
+      createJob: async (followUp) => {
+        const created = await engine.createJob(followUp);
+        input.abort.abort(new JobCancelledError(input.job.id));
+        return created;
+      },
+    },
+  };
+}
 
 describeWithIsolation("QUALITY_SCAN", () => {
   beforeEach(async () => {
@@ -163,6 +181,23 @@ describeWithIsolation("QUALITY_SCAN", () => {
     expect(await reviewOf(unsuffixed.id)).toMatchObject({ issue_type: "needs_full_review" });
     const [job] = await enrichmentJobs();
     expect(job.get("payload.exercise_doc_ids")).toEqual([THIN.id]);
+  });
+
+  it("ends cancelled, with the counts of the pages it scanned, when a cancel stops it before its next page", async () => {
+    const exercises = Array.from({ length: 101 }, (_, i) =>
+      exerciseFixture(`Test Move ${String(i).padStart(3, "0")} (Dumbbell)`, ["dumbbell"]),
+    );
+    await seedCatalog(db, { exercises });
+    const outcome = await run(cancelledAtFollowUp(await leaseScan({ exercise_doc_ids: exercises.map((exercise) => exercise.id) })));
+    expect(outcome).toMatchObject({ status: "cancelled", summary: { scanned: 100, metadata_written: 100, jobs_created: 1 } });
+    expect(await reviewOf(exercises[100].id)).toBeUndefined();
+  });
+
+  it("ends with its outcome, and moves its selection cursor, when a cancel comes after its last page's work", async () => {
+    const input = await leaseScan({ selection: { stale_after_days: 7, limit: 10 } });
+    const outcome = await run(cancelledAtFollowUp(input));
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 3, metadata_written: 3, jobs_created: 1 } });
+    expect((await selectionCursorRef(db, "QUALITY_SCAN").get()).get("job_id")).toBe(input.job.id);
   });
 
   it("scans by filter", async () => {

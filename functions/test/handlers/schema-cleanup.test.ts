@@ -30,6 +30,18 @@ describeWithFullEmulator.each(MODES)("SCHEMA_CLEANUP (%s)", (mode) => {
     expect(cleaned).toMatchObject({ status: "approved", muscles: { primary: ["quadriceps", "glutes"] } });
   });
 
+  it("treats an exercise named twice as named once", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "SCHEMA_CLEANUP", {
+      mode,
+      exercise_doc_ids: ["leg_press__leg-press-machine", "squat__squat-barbell", "leg_press__leg-press-machine"],
+    });
+
+    expect(run.status).toBe(done);
+    expect(run.summary).toMatchObject({ fields_removed: 3, fields_kept: 0 });
+    if (mode === "apply") expect(await exercise(db, "leg_press__leg-press-machine")).not.toHaveProperty("primary_muscles");
+  });
+
   it("changes nothing on exercises without deprecated fields", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -67,6 +67,17 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await alias(db, "goblet-squat")).toMatchObject({ exercise_id: "squat__squat-kettlebell" });
   });
 
+  it("treats an exercise named twice as named once", async () => {
+    const run = await fix({
+      exercise_doc_ids: ["squat__squat-smith-machine", "squat__squat-dumbbell", "squat__squat-smith-machine"],
+      fix_type: "archive",
+    });
+    expect(run.summary).toMatchObject({ changed: ["squat__squat-smith-machine", "squat__squat-dumbbell"], unchanged: [] });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "squat__squat-smith-machine")).toMatchObject({ status: "deprecated" });
+    expect(await family(db, "squat")).toMatchObject({ exercise_count: 3 });
+  });
+
   it("changes nothing when the exercises already are as requested", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -32,11 +32,13 @@ export function planSchemaCleanup(payload: SchemaCleanupRequest, exercises: Read
       invalid,
     });
   }
-  const missing = payload.exercise_doc_ids.filter((id) => !exercises.has(id));
+  // An exercise named twice is cleaned once: a second operation on it would be a duplicate.
+  const ids = [...new Set(payload.exercise_doc_ids)];
+  const missing = ids.filter((id) => !exercises.has(id));
   if (missing.length > 0) throw exercisesNotFound(missing);
 
   const cleanup: SchemaCleanup = { operations: [], fields_removed: 0, kept: [] };
-  for (const id of payload.exercise_doc_ids) {
+  for (const id of ids) {
     const exercise = exercises.get(id) ?? {};
     const found = findDeprecatedFields(exercise).filter((finding) => !requested || requested.includes(finding.field));
     for (const { field, replacement } of found.filter((finding) => !finding.removable)) {

@@ -62,7 +62,8 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
   const why = payload.reason ? `: ${payload.reason}` : "";
   const fix: TargetedFix = { operations: [], changed: [], unchanged: [] };
   const touchedFamilies = new Set<string>();
-  for (const id of payload.exercise_doc_ids) {
+  // An exercise named twice is fixed once: a second operation on it would be a duplicate.
+  for (const id of new Set(payload.exercise_doc_ids)) {
     const exercise = input.exercises.get(id) ?? {};
     const operations = fixOperations(id, exercise, input, why);
     (operations.length > 0 ? fix.changed : fix.unchanged).push(id);
