@@ -162,7 +162,7 @@ export const PARAMS = {
     min: 1,
   }),
   maintenanceMaxPerSecond: int("MAINTENANCE_LANE_MAX_PER_SECOND", 5, "Dispatch rate of the maintenance lane's task queue.", { min: 1 }),
-  taskMaxAttempts: int("TASK_MAX_ATTEMPTS", 5, "Cloud Tasks retries of one wake-up task.", { min: 1 }),
+  taskMaxAttempts: int("TASK_MAX_ATTEMPTS", 5, "Cloud Tasks attempts of one wake-up task, the first included.", { min: 1 }),
   watchdogIntervalMinutes: int("WATCHDOG_INTERVAL_MINUTES", 5, "Minutes between scheduled watchdog runs.", { min: 1, max: 59 }),
   watchdogBudgetMs: seconds(
     "WATCHDOG_BUDGET_SECONDS",

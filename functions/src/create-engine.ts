@@ -96,17 +96,16 @@ export function createEngine(options: EngineOptions): Engine {
   const { db, config, tasks } = options;
   const now = options.now ?? (() => new Date());
   const registry = options.registry ?? catalogRegistry;
+  // Read now, as the lease settings are: every attempt's end needs them, outside any handler, where a
+  // param that does not parse could only leave the job running.
+  const retention = { jobsMs: config.retainJobsMs, historyMs: config.retainHistoryMs, watchdogReportsMs: config.retainWatchdogReportsMs };
   const queue = new JobQueue(db, {
     types: registry,
     now,
     random: options.random,
     leaseMs: config.leaseMs,
     backoff: retryBackoff(config.backoffBaseMs, config.backoffMaxMs),
-    retention: () => ({
-      jobsMs: config.retainJobsMs,
-      historyMs: config.retainHistoryMs,
-      watchdogReportsMs: config.retainWatchdogReportsMs,
-    }),
+    retention,
   });
   const locks = new LockManager(db, now, config.leaseMs);
   const flows = new JobFlows(db, queue, tasks);

@@ -18,7 +18,7 @@ export class DedupClaims {
     private readonly db: Firestore,
     private readonly now: () => Date,
     /** How long a claim is kept: as long as the job that takes it (a later job takes a claim over). */
-    private readonly keepMs: () => number,
+    private readonly keepMs: number,
   ) {}
 
   ref(dedupKey: string): DocumentReference {
@@ -27,7 +27,7 @@ export class DedupClaims {
 
   fields(dedupKey: string, jobId: string): Record<string, unknown> {
     const now = this.now();
-    return { dedup_key: dedupKey, job_id: jobId, claimed_at: Timestamp.fromDate(now), expire_at: expireAt(now, this.keepMs()) };
+    return { dedup_key: dedupKey, job_id: jobId, claimed_at: Timestamp.fromDate(now), expire_at: expireAt(now, this.keepMs) };
   }
 
   /** The id of the open job holding `claim` other than `exceptJobId`, if any. */

@@ -38,15 +38,18 @@ export class Heartbeat {
   start(lockKeys: readonly string[]): void {
     const beat = async () => {
       if (this.stopped) return;
+      const startedAt = this.now().getTime();
       try {
         const renewed = await this.queue.renewLease(this.lease);
         await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
         // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
         this.expiresAt = renewed.expiresAt;
       } catch (err) {
-        // A lost lease stops the handler at once; a passing outage only once the lease would lapse.
+        // A lost lease stops the handler at once; a passing outage only once the lease would lapse before
+        // the next renewal ends (taken to last as long as this one did).
+        const now = this.now().getTime();
         if (err instanceof LeaseLostError) this.loseLease(err);
-        else if (this.now().getTime() + this.intervalMs >= this.expiresAt.getTime()) {
+        else if (now + this.intervalMs + (now - startedAt) >= this.expiresAt.getTime()) {
           this.loseLease(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`));
         }
       }

@@ -77,8 +77,8 @@ export interface QueueOptions {
   random?: () => number;
   leaseMs?: number;
   backoff?: BackoffPolicy;
-  /** Read when something becomes history, so an invalid retention param fails only what it dates. */
-  retention?: () => Retention;
+  /** How long what becomes history is kept (`DEFAULT_RETENTION` when not given). */
+  retention?: Retention;
 }
 
 /** A ready job as a poll saw it: leasing it is a write conditioned on that version, with no re-read. */
@@ -187,7 +187,7 @@ export class JobQueue {
   readonly leaseMs: number;
   private readonly random: () => number;
   private readonly backoff: BackoffPolicy;
-  private readonly retention: () => Retention;
+  private readonly retention: Retention;
   private readonly types: JobTypes;
   private readonly dedup: DedupClaims;
   /** By lane: until when polls take the lane's head to be backing off (see `strictPage`). */
@@ -202,8 +202,8 @@ export class JobQueue {
     this.random = options.random ?? Math.random;
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
-    this.retention = options.retention ?? (() => DEFAULT_RETENTION);
-    this.dedup = new DedupClaims(db, this.now, () => this.retention().jobsMs);
+    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.dedup = new DedupClaims(db, this.now, this.retention.jobsMs);
   }
 
   jobRef(jobId: string): DocumentReference {
@@ -217,12 +217,12 @@ export class JobQueue {
   /** The fields of a job that became final at `at`: from then on it is history, kept for `jobsMs`. */
   private finished(at: Date | Timestamp): { finished_at: Timestamp; expire_at: Timestamp } {
     const date = at instanceof Timestamp ? at.toDate() : at;
-    return { finished_at: Timestamp.fromDate(date), expire_at: expireAt(date, this.retention().jobsMs) };
+    return { finished_at: Timestamp.fromDate(date), expire_at: expireAt(date, this.retention.jobsMs) };
   }
 
   /** When a document about `jobId`'s attempts, written at `at`, may be deleted (see retention.ts). */
   historyExpiry(kind: keyof Retention, at: Date): Timestamp {
-    return expireAt(at, this.retention()[kind]);
+    return expireAt(at, this.retention[kind]);
   }
 
   /** The status `event` leads to from `from`; `InvalidTransitionError` when the lifecycle has no such step. */

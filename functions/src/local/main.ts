@@ -13,7 +13,8 @@
  */
 import "./quiet-logs";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
-import { configProblems, loadEngineConfig } from "../config";
+import { ConfigError, configProblems, loadEngineConfig } from "../config";
+import { resolvePriceTable } from "../llm/pricing";
 import { firestoreClient } from "../firestore";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -100,6 +101,17 @@ function shutdown(code: number): Promise<never> {
   return stopping;
 }
 
+/** LLM_PRICES_JSON parses as any text; whether it is a price table only the LLM client's reading of it tells. */
+function priceTableProblems(): ConfigError[] {
+  try {
+    resolvePriceTable(loadEngineConfig().llmPricesJson);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [err];
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
   process.env.CATALOG_APPLY_ENABLED ??= "true";
   // Everything runs against the emulator: no Google metadata server to find.
@@ -107,7 +119,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
   // Every param that does not parse, before anything starts (deployed, each would fail the jobs that read it).
-  const problems = configProblems();
+  const problems = [...configProblems(), ...priceTableProblems()];
   if (problems.length > 0) {
     console.error(`invalid params:\n${problems.map((problem) => `  ${problem.message}`).join("\n")}`);
     await shutdown(1);

@@ -189,12 +189,19 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const operator: { engine?: Engine } = {};
     const slowParent: JobHandler<typeof parentPayload> = {
       ...parent,
-      async run({ job, engine }) {
+      async run({ job, engine, ctx }) {
         async function* specs() {
           for (let i = 0; i < job.payload.children; i++) {
             if (i === 2) {
               await operator.engine!.cancel(job.id); // an operator asks while the parent creates its children
-              await new Promise((resolve) => setTimeout(resolve, 1_500)); // the heartbeat sees it
+              // The heartbeat sees it.
+              expect(
+                await waitFor(
+                  async () => ctx.signal.aborted,
+                  (aborted) => aborted,
+                  10_000,
+                ),
+              ).toBe(true);
             }
             yield { type: "TEST_CHILD", payload: { fail: false } };
           }

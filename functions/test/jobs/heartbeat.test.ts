@@ -118,8 +118,10 @@ describe("heartbeat", () => {
         return Promise.reject(Object.assign(new Error("UNAVAILABLE: lock renewal"), { code: GrpcStatus.UNAVAILABLE }));
       }
     })(db, () => new Date(), 1500);
-    // In the worker's order: the heartbeat first, then the locks.
+    // In the worker's order: the heartbeat first, then the locks (a moment later: the handler names them),
+    // so the locks outlast the lease the heartbeat counts on by more than a renewal's jitter.
     const heartbeat = new Heartbeat(queue, locks, lease, 300, () => new Date());
+    await sleep(200);
     await locks.acquireLocks([KEY], { jobId, epoch: lease.epoch, owner: lease.owner });
     const lockExpiry = await expiryOf(db.collection(JOB_COLLECTIONS.locks).doc(encodeURIComponent(KEY)), "expires_at");
     heartbeat.start([KEY]);

@@ -181,10 +181,16 @@ describeWithIsolation("deployed functions with a param that does not parse", () 
     expect((await jobData(audit)).status).toBe("succeeded_dry_run");
   });
 
-  it("fail every invocation, naming an engine-wide one that every job needs", async () => {
-    await expect(functionsEngineWith({ JOB_LEASE_SECONDS: "soon" })).rejects.toMatchObject({
+  it.each([
+    ["JOB_LEASE_SECONDS", "soon", "must be an integer"],
+    // Read at every attempt's end, outside any handler: a job could not fail with it, only stay running.
+    ["RETAIN_JOBS_DAYS", "0", "must be at least 1"],
+    ["RETAIN_HISTORY_DAYS", "forever", "must be an integer"],
+    ["RETAIN_WATCHDOG_REPORTS_DAYS", "-3", "must be at least 1"],
+  ])("fail every invocation, naming an engine-wide one that every job needs (%s)", async (param, value, problem) => {
+    await expect(functionsEngineWith({ [param]: value })).rejects.toMatchObject({
       code: "CONFIG_INVALID",
-      message: 'param JOB_LEASE_SECONDS must be an integer, not "soon"',
+      message: expect.stringContaining(`param ${param} ${problem}`),
     });
   });
 });

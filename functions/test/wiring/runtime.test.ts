@@ -185,6 +185,7 @@ describe("client document → trigger → task → execute", () => {
       () => Promise.resolve(runs.length),
       (n) => n === 6,
     );
+    expect(runs).toHaveLength(6);
     expect(most).toBe(3);
   });
 });

@@ -1,0 +1,32 @@
+/**
+ * `npm start` checks its params before it starts anything: each one that does not parse is named,
+ * a price table that is no table too (deployed, it would fail only the LLM jobs), and it exits 1.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+
+const FUNCTIONS_DIR = join(__dirname, "..", "..");
+
+function runLocalRuntime(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "local", "main.ts")], {
+      cwd: FUNCTIONS_DIR,
+      // Without jest's NODE_OPTIONS; an emulator host that nothing listens on, should it get that far.
+      env: { ...process.env, NODE_OPTIONS: "", FIRESTORE_EMULATOR_HOST: "127.0.0.1:9", ...env },
+      timeout: 60_000,
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+it("names every param that does not parse, the price table among them, and exits 1 before starting anything", async () => {
+  const { code, stderr } = await runLocalRuntime({ JOB_LEASE_SECONDS: "soon", LLM_PRICES_JSON: '{"gemini-2.5-flash": {"input": 1}}' });
+  expect(code).toBe(1);
+  expect(stderr).toContain("invalid params:");
+  expect(stderr).toContain('param JOB_LEASE_SECONDS must be an integer, not "soon"');
+  expect(stderr).toContain("param LLM_PRICES_JSON is not a price table");
+  expect(stderr).not.toContain("seeded demo catalog");
+}, 90_000);
