@@ -10,10 +10,14 @@ import { type DocumentReference, type Firestore, Timestamp } from "firebase-admi
 import { JOB_COLLECTIONS } from "./collections";
 import type { AttemptStatus } from "./lifecycle";
 import type { JobErrorInfo } from "./model";
+import { documentBytes } from "../util/firestore-size";
 
-/** Content larger than this (as JSON) is stored as a summary. */
+/** Content larger than this (as JSON) is stored as a summary, whose first operations take at most `MAX_SUMMARY_BYTES`. */
 const MAX_FIELD_BYTES = 200_000;
+const MAX_SUMMARY_BYTES = 50_000;
 const MAX_EVENTS = 500;
+/** The whole attempt document, as Firestore counts it: within its 1 MiB limit, with room to spare. */
+const MAX_ATTEMPT_BYTES = 1_000_000;
 
 export type AttemptField = "plan" | "validation" | "repairs" | "apply_result";
 
@@ -59,6 +63,8 @@ export function attemptRef(db: Firestore, jobId: string, leaseEpoch: number): Do
   return db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).doc(String(leaseEpoch));
 }
 
+const jsonBytes = (value: unknown) => (JSON.stringify(value) ?? "null").length;
+
 /** Keeps oversized values out of the document: a summary with the size and the first items. */
 function boundForStorage(value: unknown): unknown {
   const json = JSON.stringify(value) ?? "null";
@@ -67,8 +73,47 @@ function boundForStorage(value: unknown): unknown {
   return {
     truncated: true,
     bytes: json.length,
-    ...(Array.isArray(operations) ? { operation_count: operations.length, first_operations: operations.slice(0, 20) } : {}),
+    ...(Array.isArray(operations) ? { operation_count: operations.length, first_operations: firstOperations(operations) } : {}),
   };
+}
+
+/** Up to 20 leading operations, as many as fit in `MAX_SUMMARY_BYTES` (one operation may be 64 kB). */
+function firstOperations(operations: readonly unknown[]): unknown[] {
+  const kept: unknown[] = [];
+  let bytes = 0;
+  for (const operation of operations.slice(0, 20)) {
+    bytes += jsonBytes(operation);
+    if (bytes > MAX_SUMMARY_BYTES) break;
+    kept.push(operation);
+  }
+  return kept;
+}
+
+/**
+ * Each part is bounded, but together they may not fit: the largest gives way until the document
+ * does (a list keeps its first half, a map becomes its size), so the batch that ends the attempt is
+ * never refused for it.
+ */
+function fitted(
+  build: (parts: Record<string, unknown>) => Record<string, unknown>,
+  parts: Record<string, unknown>,
+): Record<string, unknown> {
+  let document = build(parts);
+  while (documentBytes(document) > MAX_ATTEMPT_BYTES) {
+    const [largest] = Object.keys(parts)
+      .filter((key) => canShrink(parts[key]))
+      .sort((a, b) => jsonBytes(parts[b]) - jsonBytes(parts[a]));
+    if (largest === undefined) break;
+    const value = parts[largest];
+    parts[largest] = Array.isArray(value) ? value.slice(0, Math.floor(value.length / 2)) : { truncated: true, bytes: jsonBytes(value) };
+    document = build(parts);
+  }
+  return document;
+}
+
+function canShrink(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return typeof value === "object" && value !== null && Object.keys(value).join() !== "truncated,bytes";
 }
 
 /** How an attempt ended, and when its record may be deleted (see retention.ts). */
@@ -150,6 +195,10 @@ export class AttemptLog implements AttemptRecorder {
   document(ending: AttemptEnding): Record<string, unknown> {
     const stored: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(this.fields)) stored[field] = boundForStorage(value);
-    return attemptDocument(this.identity, ending, { ...stored, llm_calls: this.calls.slice(0, MAX_EVENTS), events: this.events });
+    return fitted((parts) => attemptDocument(this.identity, ending, parts), {
+      ...stored,
+      llm_calls: this.calls.slice(0, MAX_EVENTS),
+      events: [...this.events],
+    });
   }
 }

@@ -22,6 +22,7 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { pageCollection } from "../util/paging";
+import { InvalidTransitionError } from "./errors";
 import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
 import { type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
@@ -74,11 +75,25 @@ export class JobFlows {
     return result;
   }
 
-  /** Cancels every open child of `parentId` (a running one at its next safe point); how many were asked. */
+  /**
+   * Cancels every open child of `parentId` (a running one at its next safe point); how many were
+   * asked. A child that finished since it was read is left as it is, and a child whose cancel fails
+   * does not keep the others running: each is tried, then the first failure is thrown.
+   */
   async cancelChildren(parentId: string): Promise<number> {
     const open = (await this.children(parentId)).filter((child) => !isFinalStatus(child.status));
-    for (const child of open) await this.queue.cancelJob(child.id);
-    return open.length;
+    let asked = 0;
+    const failures: Error[] = [];
+    for (const child of open) {
+      try {
+        await this.queue.cancelJob(child.id);
+        asked++;
+      } catch (err) {
+        if (!(err instanceof InvalidTransitionError)) failures.push(err as Error);
+      }
+    }
+    if (failures.length > 0) throw failures[0];
+    return asked;
   }
 
   /**

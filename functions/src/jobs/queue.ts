@@ -523,7 +523,8 @@ export class JobQueue {
       // A job that committed to a plan runs on to finish it (see `cancelJob`).
       const status = this.transition(job.id, job.status, "cancel");
       try {
-        await ref.update({ status, ...this.finished(now), updated_at: this.ts(now) }, { lastUpdateTime: version });
+        // A cancelled job carries no error: not the LOCK_HELD or outage it last waited on.
+        await ref.update({ status, error: null, ...this.finished(now), updated_at: this.ts(now) }, { lastUpdateTime: version });
       } catch (err) {
         if (isWriteConflict(err)) return null;
         throw err;
@@ -1023,12 +1024,17 @@ export class JobQueue {
    */
   private async requeueIn(tx: Transaction, snap: DocumentSnapshot): Promise<Job> {
     const { job, status, to } = await this.retryable(tx, snap);
-    if (job.dedup_key) this.dedup.claimIn(tx, job.dedup_key, job.id);
     const now = this.now();
     // A job whose retries ran out while it applied its frozen plan finishes that plan, as its own next
     // retry would have: planning again from a half-changed catalog could leave the rest undone (a
     // rename's old-slug alias). Other endings (a review, a permanent failure, a cancel) plan again.
-    const planId = status === "deadletter" ? job.plan_id : null;
+    // The plan is kept as long again as when it was saved (it was dated to expire with the job's
+    // last run); one already gone leaves nothing to finish, and the job plans again.
+    const planRef = status === "deadletter" && job.plan_id ? this.jobRef(job.id).collection(JOB_COLLECTIONS.plans).doc(job.plan_id) : null;
+    const plan = planRef ? await tx.get(planRef) : null;
+    const planId = plan?.exists ? job.plan_id : null;
+    if (plan?.exists) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
+    if (job.dedup_key) this.dedup.claimIn(tx, job.dedup_key, job.id);
     const reset = { status: to, attempts: 0, lease_epoch: job.lease_epoch + 1, error: null, cancel_requested: false, plan_id: planId };
     tx.update(snap.ref, { ...reset, run_after: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
     return { ...job, ...reset, run_after: now, finished_at: null };
@@ -1039,13 +1045,18 @@ export class JobQueue {
    * committed to a plan (`savePlan`) is only asked: it finishes that plan, then ends with
    * `cancel_requested` noted, so a cancel never leaves half a change.
    */
-  async cancelJob(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean }> {
+  async cancelJob(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean }>;
+  /** `onlyRequestedWaiting`: only a waiting job whose cancel a client asked for and that froze no plan; null otherwise. */
+  async cancelJob(jobId: string, only: { onlyRequestedWaiting: true }): Promise<{ status: JobStatus; cancelRequested: boolean } | null>;
+  async cancelJob(jobId: string, only?: { onlyRequestedWaiting: true }): Promise<{ status: JobStatus; cancelRequested: boolean } | null> {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
       const takenIn = isNormalised(snap.data()!);
       // A client's document intake has not taken in yet asks for a queued job (its status may be left out).
       const status = (snap.get("status") ?? (takenIn ? undefined : "queued")) as JobStatus;
+      const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && snap.get("plan_id") == null;
+      if (only && !requestedWaiting) return null;
       const now = this.ts();
       if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && typeof snap.get("plan_id") === "string")) {
         tx.update(snap.ref, { cancel_requested: true, updated_at: now });
@@ -1054,7 +1065,7 @@ export class JobQueue {
       const to = this.transition(jobId, status, "cancel");
       // Counted as taken in, so a create trigger that comes later leaves the cancelled job as it is.
       const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
-      tx.update(snap.ref, { status: to, ...counters, ...this.finished(now), updated_at: now });
+      tx.update(snap.ref, { status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
       return { status: to, cancelRequested: false };
     });
   }

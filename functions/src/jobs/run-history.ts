@@ -11,6 +11,7 @@ import { JOB_COLLECTIONS } from "./collections";
 import type { AttemptStatus, JobStatus } from "./lifecycle";
 import type { Job, JobErrorInfo, Lane, Mode, ResultSummary } from "./model";
 import type { Writes } from "./writes";
+import { isPlainRecord } from "../util/object-paths";
 
 const DAILY_SUMMARY_SHARDS = 16;
 
@@ -159,12 +160,13 @@ export class RunHistory {
   }
 }
 
+/** Adds the counts of `from` into `into`, nested maps too; anything else (a shard's `expire_at`, its `day`) is left out. */
 export function mergeCounts(into: Record<string, unknown>, from: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(from)) {
     if (typeof value === "number") into[key] = ((into[key] as number | undefined) ?? 0) + value;
-    else if (value && typeof value === "object") {
+    else if (isPlainRecord(value)) {
       const nested = (into[key] as Record<string, unknown> | undefined) ?? {};
-      mergeCounts(nested, value as Record<string, unknown>);
+      mergeCounts(nested, value);
       into[key] = nested;
     }
   }

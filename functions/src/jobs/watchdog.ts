@@ -92,6 +92,8 @@ export interface WatchdogReport extends WatchdogCounts {
   complete: boolean;
   /** Steps the budget ran out in (or before), with the number of items they still had. */
   remaining: Partial<Record<WatchdogStep, number>>;
+  /** Steps stopped by a failure of their own queries (counted in `errors` too); the next run goes through them again. */
+  failed_steps: WatchdogStep[];
 }
 
 /** The job fields the stale step reads, parsed on their own so a job whose payload no longer parses is still woken. */
@@ -133,6 +135,7 @@ class WatchdogRun {
     errors: 0,
   };
   private readonly remaining: Partial<Record<WatchdogStep, number>> = {};
+  private readonly failedSteps: WatchdogStep[] = [];
 
   constructor(
     private readonly deps: WatchdogDeps,
@@ -145,19 +148,29 @@ class WatchdogRun {
   }
 
   async execute(): Promise<WatchdogReport> {
-    await this.sweepPages("expired_leases", this.expiredLeasesQuery(), (docs) => this.recoverLeases(docs));
-    await this.takeInUntakenJobs();
-    await this.sweep("cancel_requests", this.cancelRequestedQuery(), (doc) => this.applyCancelRequest(doc));
-    await this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc));
-    await this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc));
-    await this.sweep("expired_locks", this.expiredQuery(JOB_COLLECTIONS.locks), async (doc) => {
-      if (await this.deleteExpired(doc)) this.counts.locks_deleted++;
-    });
+    await this.step("expired_leases", () =>
+      this.sweepPages("expired_leases", this.expiredLeasesQuery(), (docs) => this.recoverLeases(docs)),
+    );
+    await this.step("untaken_jobs", () => this.takeInUntakenJobs());
+    await this.step("cancel_requests", () =>
+      this.sweep("cancel_requests", this.cancelRequestedQuery(), (doc) => this.applyCancelRequest(doc)),
+    );
+    await this.step("stale_queued", () => this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc)));
+    await this.step("finished_parents", () =>
+      this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc)),
+    );
+    await this.step("expired_locks", () =>
+      this.sweep("expired_locks", this.expiredQuery(JOB_COLLECTIONS.locks), async (doc) => {
+        if (await this.deleteExpired(doc)) this.counts.locks_deleted++;
+      }),
+    );
     for (const collection of this.options.expiringCollections ?? []) {
       this.counts.expired_deleted[collection] = 0;
-      await this.sweep(`expired:${collection}`, this.expiredQuery(collection), async (doc) => {
-        if (await this.deleteExpired(doc)) this.counts.expired_deleted[collection]++;
-      });
+      await this.step(`expired:${collection}`, () =>
+        this.sweep(`expired:${collection}`, this.expiredQuery(collection), async (doc) => {
+          if (await this.deleteExpired(doc)) this.counts.expired_deleted[collection]++;
+        }),
+      );
     }
     const report = this.report();
     this.logReport(report);
@@ -166,6 +179,17 @@ class WatchdogRun {
   }
 
   // ------------------------------------------------------------------ paging and budget
+
+  /** A step whose query fails (an outage) is reported as failed; the steps after it still run, and the report is saved. */
+  private async step(step: WatchdogStep, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      this.counts.errors++;
+      this.failedSteps.push(step);
+      log.warn("watchdog step failed", { run_id: this.runId, step, error: errorText(err) });
+    }
+  }
 
   /** Pages through `query`, handling a page's items concurrently, each on its own (see `sweepPages`). */
   private sweep(step: WatchdogStep, query: Query, handle: (doc: QueryDocumentSnapshot) => Promise<void>): Promise<void> {
@@ -339,8 +363,9 @@ class WatchdogRun {
    * `Engine.cancel` would: the job is cancelled and its open children with it.
    */
   private async applyCancelRequest(doc: QueryDocumentSnapshot): Promise<void> {
-    const { status } = await this.deps.queue.cancelJob(doc.id);
-    if (status !== "cancelled") return;
+    // Only as the query saw it: a lease (or an overlapping run) may have cancelled it since, an operator retried it.
+    const cancelled = await this.deps.queue.cancelJob(doc.id, { onlyRequestedWaiting: true });
+    if (cancelled?.status !== "cancelled") return;
     this.counts.cancel_requests_applied++;
     await this.deps.flows.cancelChildren(doc.id);
   }
@@ -399,8 +424,9 @@ class WatchdogRun {
       finished_at: this.deps.now(),
       duration_ms: Math.round(performance.now() - this.startedMs),
       ...this.counts,
-      complete: Object.keys(this.remaining).length === 0,
+      complete: Object.keys(this.remaining).length === 0 && this.failedSteps.length === 0,
       remaining: this.remaining,
+      failed_steps: this.failedSteps,
     };
   }
 

@@ -34,10 +34,15 @@ class InterceptedLlm implements LlmClient {
   constructor(
     private readonly inner: FakeLlmClient,
     private readonly beforeCall: (req: LlmRequest<unknown>) => Promise<void>,
+    private readonly afterCall: () => void = () => undefined,
   ) {}
   async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
-    await this.beforeCall(req);
-    return this.inner.generateJson(req);
+    try {
+      await this.beforeCall(req);
+      return await this.inner.generateJson(req);
+    } finally {
+      this.afterCall();
+    }
   }
 }
 
@@ -58,10 +63,12 @@ async function setUpShard(options: {
   llmNotConfigured?: LlmError;
   /** Runs before each LLM call is answered. */
   beforeCall?: (req: LlmRequest<unknown>) => Promise<void>;
+  /** Runs when each LLM call has ended, answered or not (with `beforeCall` only). */
+  afterCall?: () => void;
 }): Promise<ShardSetup> {
   await seedCatalog(db, { exercises: options.exercises });
   const llm = new FakeLlmClient({ script: options.script });
-  const client: LlmClient = options.beforeCall ? new InterceptedLlm(llm, options.beforeCall) : llm;
+  const client: LlmClient = options.beforeCall ? new InterceptedLlm(llm, options.beforeCall, options.afterCall) : llm;
   const deps = makeTestDeps(db, {
     applyEnabled: options.applyEnabled ?? true,
     llm: () => client,
@@ -145,19 +152,46 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
   });
 
   it("never has more than enrichConcurrency LLM calls in flight", async () => {
+    const limit = 3;
     let inFlight = 0;
     let most = 0;
+    // Every call waits at the gate until `limit` calls are in flight together, so the limit is reached
+    // however the calls are timed. The gate then stays shut a moment longer: a handler that ignored
+    // the limit would start another call meanwhile (a handler that keeps to it cannot, however long).
+    let open!: () => void;
+    let giveUp!: (err: Error) => void;
+    const gate = new Promise<void>((resolve, reject) => {
+      open = resolve;
+      giveUp = reject;
+    });
+    gate.catch(() => undefined); // awaited below; the calls waiting at it fail with it too
+    let full = false;
     const { input } = await setUpShard({
       exercises: thinExercises(8),
-      concurrency: 3,
+      concurrency: limit,
       beforeCall: async () => {
         most = Math.max(most, ++inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        inFlight--;
+        if (inFlight === limit && !full) {
+          full = true;
+          setTimeout(open, 100);
+        }
+        await gate;
       },
+      afterCall: () => void inFlight--,
     });
-    expect(await run(input)).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 8 } });
-    expect(most).toBe(3);
+    const tooFew = setTimeout(
+      () => giveUp(new Error(`the LLM calls never reached ${limit} in flight together (at most ${most}) within 20 s`)),
+      20_000,
+    );
+    let outcome: HandlerOutcome;
+    try {
+      outcome = await run(input);
+    } finally {
+      clearTimeout(tooFew);
+      await gate; // the limit never reached fails with the message above, whatever the handler made of it
+    }
+    expect(most).toBe(limit); // reached, and never more
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 8 } });
   });
 
   it("previews in a dry run: the LLM is called, nothing is written", async () => {

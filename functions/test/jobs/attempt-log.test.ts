@@ -1,6 +1,8 @@
 /** The attempt log's LLM accounting: what the job's `result_summary.llm` and the daily counters are summed from. */
 import { Timestamp } from "firebase-admin/firestore";
-import { AttemptLog } from "../../src/jobs/attempt-log";
+import { AttemptLog, attemptRef } from "../../src/jobs/attempt-log";
+import { documentBytes } from "../../src/util/firestore-size";
+import { useFirestore } from "../helpers/firestore";
 import { EMPTY_USAGE } from "../../src/llm/pricing";
 
 const started = new Date("2026-12-01T10:00:00Z");
@@ -31,5 +33,50 @@ describe("LLM usage of an attempt", () => {
       expect.objectContaining({ task: "enrich", calls: 3 }),
       expect.objectContaining({ task: "repair", calls: 0 }),
     ]);
+  });
+});
+
+describe("the size of an attempt's document", () => {
+  const db = useFirestore();
+  const ending = { status: "failed" as const, error: null, finishedAt: started, expireAt: Timestamp.fromDate(started) };
+  const operation = (i: number) => ({
+    op: "patch_fields",
+    target: { collection: "exercises", id: `e${i}` },
+    set: { description: "x".repeat(60_000) },
+  });
+
+  it("a plan of 20 operations of 60 kB is summarised within Firestore's limit, and the document is written", async () => {
+    const log = newLog();
+    log.set("plan", { operations: Array.from({ length: 20 }, (_, i) => operation(i)) });
+    const document = log.document(ending);
+    expect(documentBytes(document)).toBeLessThan(1_048_576);
+    expect(document.plan).toMatchObject({ truncated: true, operation_count: 20 });
+    await attemptRef(db, "j-large-plan", 1).set(document);
+  });
+
+  it("parts each within their bound but too large together give way, the largest first", async () => {
+    const log = newLog();
+    const justUnder = (n: number) => ({ text: "y".repeat(199_000 - n) });
+    log.set("plan", justUnder(0));
+    log.set("validation", justUnder(1));
+    log.set("repairs", justUnder(2));
+    log.set("apply_result", justUnder(3));
+    for (let i = 0; i < 380; i++) log.event("step", { note: "z".repeat(400) });
+    for (let i = 0; i < 500; i++) log.llmCall("enrich", { ...EMPTY_USAGE, model: "gemini-2.5-flash" });
+    const document = log.document(ending);
+    expect(documentBytes(document)).toBeLessThanOrEqual(1_000_000);
+    // The plan was the largest part: only its size is kept; the others, and the events, are whole.
+    expect(document.plan).toEqual({ truncated: true, bytes: JSON.stringify(justUnder(0)).length });
+    expect(document.validation).toEqual(justUnder(1));
+    expect(document.events).toHaveLength(380);
+    await attemptRef(db, "j-large-parts", 1).set(document);
+  });
+
+  it("a list that is the largest part keeps its first half, as often as it takes", () => {
+    const log = newLog();
+    for (let i = 0; i < 8; i++) log.event("step", { note: "z".repeat(190_000) });
+    const document = log.document(ending);
+    expect(documentBytes(document)).toBeLessThanOrEqual(1_000_000);
+    expect(document.events).toHaveLength(4);
   });
 });

@@ -2,7 +2,7 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { JobFailure } from "../../src/jobs/errors";
-import { JobFlows } from "../../src/jobs/flows";
+import { JobFlows, childJobId } from "../../src/jobs/flows";
 import type { JobHandler } from "../../src/jobs/handler";
 import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
 import { needsReview, succeededIn } from "../../src/jobs/outcomes";
@@ -169,6 +169,22 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
     expect(await engine.runLane("priority")).toEqual([]);
+  });
+
+  it("cancelling a parent cancels every open child, though one finishes between the read of the children and its cancel", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    const cancelJob = engine.queue.cancelJob.bind(engine.queue);
+    jest.spyOn(engine.queue, "cancelJob").mockImplementation(async (id: string) => {
+      // The first child finishes just before its cancel reaches it.
+      if (id === childJobId(jobId, 1)) await engine.queue.jobRef(id).update({ status: "succeeded_dry_run" });
+      return cancelJob(id);
+    });
+
+    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
   });
 
   it("a cancel a client asked for on a waiting parent cancels its open children when the parent's lease finds it", async () => {

@@ -349,6 +349,39 @@ describe("operator actions", () => {
     expect(reviewed.job).toMatchObject({ status: "queued", plan_id: null });
   });
 
+  it("the plan a retried deadletter job keeps is kept as long again; a plan already expired leaves the job to plan again", async () => {
+    let now = new Date("2026-01-01T00:00:00Z");
+    const queue = testQueue(db, { now: () => now });
+    const deadlettered = async () => {
+      const { jobId } = await queue.createJob({ ...audit(), max_attempts: 1 });
+      const leased = await queue.leaseById(jobId, "w");
+      const planId = await queue.savePlan(leased!.lease, { operations: [] });
+      await finish(queue, leased, queue.failing(leased!.job, JobFailure.transient("FIRESTORE_UNAVAILABLE", "down"), null));
+      return { jobId, plan: db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.plans).doc(planId) };
+    };
+    const kept = await deadlettered();
+    now = new Date("2026-03-25T00:00:00Z"); // days before the plan would expire
+    await queue.retryJob(kept.jobId);
+    expect(((await kept.plan.get()).get("expire_at") as Timestamp).toDate()).toEqual(queue.historyExpiry("jobsMs", now).toDate());
+
+    const gone = await deadlettered();
+    await gone.plan.delete(); // TTL deleted it
+    expect(await queue.retryJob(gone.jobId)).toMatchObject({ status: "queued", plan_id: null });
+  });
+
+  it("a cancelled job carries no error: not the lock it last waited for", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    const leased = await queue.leaseById(jobId, "w");
+    await finish(
+      queue,
+      leased,
+      queue.deferring(leased!.job, new Date(Date.now() + 60_000), { code: "LOCK_HELD", message: "busy", transient: true }, null),
+    );
+    expect(await queue.cancelJob(jobId)).toEqual({ status: "cancelled", cancelRequested: false });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", error: null });
+  });
+
   it("cancels queued jobs at once and running jobs through cancel_requested", async () => {
     const queue = testQueue(db);
     const a = await queue.createJob(audit());

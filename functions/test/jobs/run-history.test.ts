@@ -45,6 +45,22 @@ describeWithFullEmulator("run history (field transforms of the daily counters)",
       llm_calls: 6,
       llm_input_tokens: 200,
     });
+    // Counts only: the shards' own fields (their expiry, a Timestamp) are not summed.
+    expect(Object.keys(day).sort()).toEqual(
+      [
+        "day",
+        "runs",
+        "by_type",
+        "by_status",
+        "by_mode",
+        "changes",
+        "scanner_fail",
+        "llm_calls",
+        "llm_input_tokens",
+        "llm_output_tokens",
+        "llm_cost_usd",
+      ].sort(),
+    );
     const runs = await history.getRunHistory({ jobId: "j1" });
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ id: "j1_1", duration_ms: 2000, changes_count: 2 });

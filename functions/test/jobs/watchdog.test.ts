@@ -1,7 +1,7 @@
 import { familyLockKey } from "../../src/catalog/family-locks";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { DocumentReference, Timestamp, WriteBatch } from "firebase-admin/firestore";
+import { DocumentReference, Query, Timestamp, WriteBatch } from "firebase-admin/firestore";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import { acceptJob } from "../../src/jobs/intake";
@@ -348,6 +348,26 @@ describe("cancel requests of waiting jobs", () => {
     expect(wakeups).toEqual([]);
     expect(await watchdog.run()).toMatchObject({ cancel_requests_applied: 0 });
   });
+
+  it("leaves a flagged job as its query saw it no longer: cancelled at its lease meanwhile, or retried by an operator since", async () => {
+    const { queue, watchdog } = harness();
+    const leasedFirst = await queue.createJob(audit());
+    const retried = await queue.createJob(audit());
+    for (const { jobId } of [leasedFirst, retried]) await queue.jobRef(jobId).update({ cancel_requested: true });
+    const cancelJob = queue.cancelJob.bind(queue);
+    jest.spyOn(queue, "cancelJob").mockImplementation(async (jobId: string, only?: { onlyRequestedWaiting: true }) => {
+      if (jobId === leasedFirst.jobId) await queue.leaseById(jobId, "w"); // its lease cancels it first
+      if (jobId === retried.jobId) {
+        await cancelJob(jobId); // cancelled, then an operator retries it: its flag is cleared
+        await queue.retryJob(jobId);
+      }
+      return only ? cancelJob(jobId, only) : cancelJob(jobId);
+    });
+
+    expect(await watchdog.run()).toMatchObject({ cancel_requests_applied: 0, errors: 0, complete: true });
+    expect((await queue.getJob(leasedFirst.jobId))?.status).toBe("cancelled");
+    expect((await queue.getJob(retried.jobId))?.status).toBe("queued");
+  });
 });
 
 describe("stale queued jobs", () => {
@@ -593,6 +613,29 @@ describe("parents waiting for their shards", () => {
 });
 
 describe("budget and report", () => {
+  it("a step whose query fails is reported failed, and the steps after it still run and the report is saved", async () => {
+    const { queue, locks, watchdog } = harness();
+    const stuck = await leasedJob(queue);
+    await locks.acquireLocks(["family:squat"], { jobId: "gone", epoch: 1, owner: "w" });
+    advance(LEASE_MS + 1);
+    const { get } = Query.prototype as { get: (this: Query) => ReturnType<Query["get"]> };
+    let failed = false;
+    jest.spyOn(Query.prototype, "get").mockImplementation(function (this: Query) {
+      // The first page of the expired leases: an outage.
+      if (!failed) {
+        failed = true;
+        return Promise.reject(Object.assign(new Error("UNAVAILABLE: the backend is down"), { code: 14 }));
+      }
+      return get.call(this);
+    });
+
+    const report = await watchdog.run("step-failed");
+
+    expect(report).toMatchObject({ failed_steps: ["expired_leases"], errors: 1, complete: false, locks_deleted: 1 });
+    expect((await queue.getJob(stuck.job.id))?.status).toBe("running");
+    expect((await db.collection(JOB_COLLECTIONS.watchdogRuns).doc("step-failed").get()).get("failed_steps")).toEqual(["expired_leases"]);
+  });
+
   it("with a budget of 0 ms does nothing and reports complete:false with what remains", async () => {
     const { queue, locks, watchdog } = harness({ budgetMs: 0 });
     const stuck = await stuckJobs(queue, 3);

@@ -1,19 +1,40 @@
-import { FakeLlmClient, VertexLlmClient, createLlmClient } from "../../src/llm/index";
+/**
+ * `createLlmClient` picks the provider, and the Vertex adapter loads the real @google/genai SDK only
+ * on its first call: here against the local fake of Vertex AI (test/fakes/vertex-server.ts), with
+ * Application Default Credentials from the local fake metadata server.
+ */
 import { z } from "zod";
-import { OUTPUT, loadFixture } from "./helpers";
+import { FakeLlmClient, VertexLlmClient, createLlmClient } from "../../src/llm/index";
+import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
+import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
+import { FakeVertex, json } from "../fakes/vertex-server";
+import { OUTPUT } from "./helpers";
 
-// Stands in for the SDK module and records whether and how it was used.
-const mockSdk = { loads: 0, constructed: [] as unknown[] };
-jest.mock("@google/genai", () => {
-  mockSdk.loads++;
-  return {
-    GoogleGenAI: class {
-      readonly models = { generateContent: async () => loadFixture("ok") };
-      constructor(options: unknown) {
-        mockSdk.constructed.push(options);
-      }
-    },
-  };
+/**
+ * Whether any file of the SDK package is in this test file's module registry (jest's `require.cache`
+ * is a view of it). Nothing this file imports above loads the SDK: `src/llm/index` is the code under
+ * test, and the helpers use its types only.
+ */
+const sdkLoaded = (): boolean => Object.keys(require.cache).some((path) => /[\\/]node_modules[\\/]@google[\\/]genai[\\/]/.test(path));
+const TOKEN_PATH = /^instance\/service-accounts\/[^/]+\/token$/;
+
+let vertex: FakeVertex;
+let baseUrl: string;
+let metadata: FakeMetadataServer;
+let restoreEnv: (() => void) | undefined;
+
+beforeAll(async () => {
+  requireVmModules();
+  shareUndiciDispatcher();
+  vertex = new FakeVertex();
+  baseUrl = await vertex.start();
+  metadata = new FakeMetadataServer();
+  restoreEnv = useFakeMetadata(await metadata.start());
+});
+afterAll(async () => {
+  restoreEnv?.();
+  await vertex.close();
+  await metadata.close();
 });
 
 const request = {
@@ -24,26 +45,45 @@ const request = {
   context: { exercise: { name: "Plank", equipment: ["bodyweight"], category: "core" } },
 };
 
-// Order matters: the fake's test runs first and proves that nothing loaded the SDK up to then.
+// Order matters: the module registry lives as long as this file, so the fake's test runs first and
+// proves that nothing loaded the SDK up to then.
 describe("createLlmClient", () => {
   it("builds the fake without ever loading the SDK", async () => {
+    expect(sdkLoaded()).toBe(false); // importing the factory did not load it
     const llm = createLlmClient({ provider: "fake", latencyMs: 0 });
     expect(llm).toBeInstanceOf(FakeLlmClient);
     expect(llm.provider).toBe("fake");
     await llm.generateJson(request);
-    expect(mockSdk.loads).toBe(0);
+    expect(sdkLoaded()).toBe(false);
   });
 
   it("builds the Vertex adapter, which loads the SDK and creates its client on the first call only", async () => {
-    const llm = createLlmClient({ provider: "vertex", project: "demo-project", location: "europe-west1" });
+    const llm = createLlmClient({ provider: "vertex", project: "demo-project", location: "europe-west1", baseUrl, maxRetries: 0 });
     expect(llm).toBeInstanceOf(VertexLlmClient);
-    expect(mockSdk.loads).toBe(0);
-    expect(mockSdk.constructed).toEqual([]);
+    expect(llm.provider).toBe("vertex");
+    expect(sdkLoaded()).toBe(false);
+    expect(vertex.requests).toEqual([]);
 
+    vertex.answer(json({ confidence: "high" }), json({ confidence: "low" }));
     const first = await llm.generateJson(request);
-    await llm.generateJson(request);
-    expect(first.data).toEqual({ confidence: "high" });
-    expect(mockSdk.loads).toBe(1);
-    expect(mockSdk.constructed).toEqual([{ vertexai: true, project: "demo-project", location: "europe-west1" }]);
+    expect(sdkLoaded()).toBe(true);
+    const second = await llm.generateJson(request);
+    expect([first.data, second.data]).toEqual([{ confidence: "high" }, { confidence: "low" }]);
+
+    // The SDK's client was made in Vertex mode for the configured project and location: both calls
+    // went to that regional model's generateContent with an ADC bearer token.
+    expect(
+      vertex.requests.map(({ apiVersion, project, location, authorization }) => ({ apiVersion, project, location, authorization })),
+    ).toEqual(
+      Array(2).fill({
+        apiVersion: "v1beta1",
+        project: "demo-project",
+        location: "europe-west1",
+        authorization: `Bearer ${metadata.answers.token}`,
+      }),
+    );
+    // One client for both calls: its credentials fetched the access token once and reused it (a client
+    // made per call would come with credentials of its own and fetch the token again).
+    expect(metadata.requests.filter((path) => TOKEN_PATH.test(path))).toHaveLength(1);
   });
 });

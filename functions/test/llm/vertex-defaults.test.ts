@@ -1,58 +1,81 @@
 /**
  * The Vertex adapter's defaults are the engine configuration's: a client built without models or a
- * timeout behaves as one built from the default config. The SDK is a stand-in that records the model
- * asked for and, when told to, never answers.
+ * timeout behaves as one built from the default config. The real @google/genai SDK calls the local
+ * fake of Vertex AI (test/fakes/vertex-server.ts), which records the model each request asked for
+ * and, when told to, never answers.
  */
 import { z } from "zod";
 import { PARAMS } from "../../src/config";
 import { VertexLlmClient } from "../../src/llm/vertex";
-import { OUTPUT, failure, loadFixture } from "./helpers";
+import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
+import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
+import { FakeVertex, json } from "../fakes/vertex-server";
+import { OUTPUT, failure } from "./helpers";
 
-const mockSdk = { models: [] as string[], hang: false, called: (): void => undefined };
-jest.mock("@google/genai", () => ({
-  GoogleGenAI: class {
-    readonly models = {
-      generateContent: async (params: { model: string }) => {
-        mockSdk.models.push(params.model);
-        mockSdk.called();
-        return mockSdk.hang ? new Promise<never>(() => {}) : loadFixture("ok");
-      },
-    };
-  },
-}));
+let vertex: FakeVertex;
+let baseUrl: string;
+let metadata: FakeMetadataServer;
+let restoreEnv: (() => void) | undefined;
+
+beforeAll(async () => {
+  requireVmModules();
+  shareUndiciDispatcher();
+  vertex = new FakeVertex();
+  baseUrl = await vertex.start();
+  metadata = new FakeMetadataServer();
+  restoreEnv = useFakeMetadata(await metadata.start());
+});
+afterAll(async () => {
+  restoreEnv?.();
+  await vertex.close();
+  await metadata.close();
+});
+beforeEach(() => vertex.reset());
+afterEach(() => jest.useRealTimers());
 
 const request = { task: "enrich_exercise", prompt: "Revise.", schema: z.object({ confidence: z.string() }), output: OUTPUT };
-const client = () => new VertexLlmClient({ project: "demo-project", location: "europe-west1", maxRetries: 0 });
+/** No models, no timeout: only what a client needs to reach the fake. */
+const client = () => new VertexLlmClient({ project: "demo-project", location: "europe-west1", baseUrl, maxRetries: 0 });
 
-beforeEach(() => {
-  mockSdk.models = [];
-  mockSdk.hang = false;
-});
-afterEach(() => jest.useRealTimers());
+/** Resolves once the fake has received `count` requests; rejects after `withinMs` of real time. */
+async function received(count: number, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (vertex.requests.length < count) {
+    if (Date.now() > deadline)
+      throw new Error(`the fake Vertex AI received ${vertex.requests.length} of ${count} request(s) within ${withinMs} ms`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
 
 describe("the Vertex adapter's defaults", () => {
   it("are the configured default models", async () => {
+    vertex.answer(json({ confidence: "high" }), json({ confidence: "high" }));
     const llm = client();
     await llm.generateJson(request);
     await llm.generateJson({ ...request, tier: "strong" });
-    expect(mockSdk.models).toEqual([PARAMS.llmFastModel.defaultValue, PARAMS.llmStrongModel.defaultValue]);
+    expect(vertex.requests.map((call) => call.model)).toEqual([PARAMS.llmFastModel.defaultValue, PARAMS.llmStrongModel.defaultValue]);
   });
 
   it("are the configured default timeout", async () => {
-    jest.useFakeTimers({ doNotFake: ["nextTick", "queueMicrotask", "setImmediate"] });
-    mockSdk.hang = true;
-    const called = new Promise<void>((resolve) => {
-      mockSdk.called = resolve;
-    });
+    const timeoutMs = PARAMS.llmTimeoutMs.defaultValue;
+    const llm = client();
+    // A first call, answered, on real timers: the SDK is loaded and the access token fetched before the clock is faked.
+    vertex.answer(json({ confidence: "high" }), { kind: "hang" });
+    await llm.generateJson(request);
+
+    // Only the timer functions are faked: the SDK's I/O and Date stay real. The adapter's deadline is
+    // set before its request leaves, so fake time stands still until the fake holds the request.
+    jest.useFakeTimers({ doNotFake: ["Date", "hrtime", "performance", "nextTick", "queueMicrotask", "setImmediate", "clearImmediate"] });
     let settled = false;
-    const result = failure(client().generateJson(request)).finally(() => {
+    const result = failure(llm.generateJson(request)).finally(() => {
       settled = true;
     });
-    await called; // the call's deadline is set from here on
-    await jest.advanceTimersByTimeAsync(PARAMS.llmTimeoutMs.defaultValue - 1);
+    await received(2);
+    await jest.advanceTimersByTimeAsync(timeoutMs - 1);
     expect(settled).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
     expect(settled).toBe(true);
-    await expect(result).resolves.toMatchObject({ code: "LLM_TIMEOUT" });
-  });
+    await expect(result).resolves.toMatchObject({ code: "LLM_TIMEOUT", transient: true });
+    expect(vertex.requests).toHaveLength(2);
+  }, 20_000);
 });

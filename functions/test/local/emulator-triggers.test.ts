@@ -97,18 +97,26 @@ describeWithTriggers("intake through the emulator's create trigger", () => {
     expect((await jobs.doc(withoutStatus.id).get()).data()).toMatchObject({ created_by: "local-client", attempts: 1, queue: "priority" });
   });
 
-  it("runs every job of a burst once", async () => {
-    await start();
-    const refs = await Promise.all(Array.from({ length: 60 }, (_, i) => jobs.add(clientJob({ status: "queued", priority: i % 3 }))));
-    const ids = refs.map((ref) => ref.id);
-    const statuses = await waitFor(
-      () => statusesOf(ids),
-      (all) => all.every((status) => status === "succeeded_dry_run"),
-      30_000,
-    );
-    expect(statuses.filter((status) => status === "succeeded_dry_run")).toHaveLength(ids.length);
-    expect(runs.sort()).toEqual([...ids].sort());
-  });
+  // Generous: the emulator of this file is a second JVM beside the run's, on a machine that may be busy.
+  const BURST_LIMIT_MS = 120_000;
+  it(
+    "runs every job of a burst once",
+    async () => {
+      await start();
+      const refs = await Promise.all(Array.from({ length: 60 }, (_, i) => jobs.add(clientJob({ status: "queued", priority: i % 3 }))));
+      const ids = refs.map((ref) => ref.id);
+      const statuses = await waitFor(
+        () => statusesOf(ids),
+        (all) => all.every((status) => status === "succeeded_dry_run"),
+        BURST_LIMIT_MS,
+      );
+      // Names the jobs still open after the limit, with the status each had.
+      const open = ids.flatMap((id, i) => (statuses[i] === "succeeded_dry_run" ? [] : [`${id}: ${String(statuses[i])}`]));
+      expect(open).toEqual([]);
+      expect(runs.sort()).toEqual([...ids].sort());
+    },
+    BURST_LIMIT_MS + 30_000,
+  );
 
   it("at start, takes in the jobs that were written while no runtime ran", async () => {
     const waiting = await jobs.add(clientJob({ status: "queued" }));

@@ -6,7 +6,7 @@ import { CloudTasksQueue, type EnqueueRetryPolicy } from "../../src/tasks/cloud-
 import { LANE_TASK_TIMEOUT_SECONDS } from "../../src/tasks/lanes";
 import type { WakeupTask } from "../../src/jobs/task-queue";
 import { backoffDelayMs } from "../../src/util/backoff";
-import { FAKE_ACCESS_TOKEN, FakeCloudTasks, fakeClientOptions } from "../fakes/cloud-tasks-server";
+import { FAKE_ACCESS_TOKEN, FakeCloudTasks, type ReceivedTask, fakeClientOptions } from "../fakes/cloud-tasks-server";
 import { requireVmModules } from "../fakes/jest-runtime";
 
 const SERVICE_ACCOUNT = "runtime-sa@demo-p.iam.gserviceaccount.com";
@@ -21,9 +21,22 @@ const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
 
 let fake: FakeCloudTasks;
 const ports = { rest: 0, grpc: 0 };
+/** When each CreateTask reached the fake (`Date.now()` as it recorded the call, in its request handler). */
+const arrivals = new Map<ReceivedTask, number>();
+
+/** Notes the arrival time of each call the fake records, as it records it. */
+function timeArrivals(received: ReceivedTask[]): void {
+  const record = received.push.bind(received);
+  received.push = (...calls: ReceivedTask[]) => {
+    for (const call of calls) arrivals.set(call, Date.now());
+    return record(...calls);
+  };
+}
+
 beforeAll(async () => {
   requireVmModules();
   fake = new FakeCloudTasks();
+  timeArrivals(fake.received);
   ports.rest = await fake.startRest();
   ports.grpc = await fake.startGrpc();
 });
@@ -33,6 +46,7 @@ afterAll(async () => {
 beforeEach(() => {
   fake.received.length = 0;
   fake.tasks.clear();
+  arrivals.clear();
 });
 
 describe.each(["rest", "grpc"] as const)("Cloud Tasks adapter over %s", (transport) => {
@@ -126,17 +140,22 @@ describe.each(["rest", "grpc"] as const)("Cloud Tasks adapter over %s", (transpo
   });
 
   it("ends a call that does not answer at the per-call timeout and retries it", async () => {
+    const callTimeoutMs = 300;
     fake.failNext("hang");
+    const tasks = queue({ callTimeoutMs });
     const startedAt = Date.now();
-    await expect(queue({ callTimeoutMs: 300 }).enqueueWakeup(task())).resolves.toBe("enqueued");
+    await expect(tasks.enqueueWakeup(task())).resolves.toBe("enqueued");
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(fake.received).toHaveLength(2);
     expect(delays).toHaveLength(1);
     if (transport === "grpc") {
-      // The deadline travels with the gRPC call, so the service stops working on it too.
-      const deadline = fake.received[0].deadline!.getTime();
-      expect(deadline - startedAt).toBeGreaterThan(200);
-      expect(deadline - startedAt).toBeLessThan(1_500);
+      // The deadline travels with the gRPC call, so the service stops working on it too. It is the
+      // per-call timeout: set no earlier than the call began (whatever the client's start-up took
+      // before it went out), and no more than the timeout ahead of when the call reached the service.
+      const [hung] = fake.received;
+      const deadline = hung.deadline!.getTime();
+      expect(deadline - startedAt).toBeGreaterThanOrEqual(callTimeoutMs);
+      expect(deadline - arrivals.get(hung)!).toBeLessThanOrEqual(callTimeoutMs);
     }
   });
 });
