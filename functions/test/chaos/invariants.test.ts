@@ -144,6 +144,11 @@ const CORRUPTIONS: Corruption[] = [
         .update({ description: "Changed behind the journal's back." }),
   ],
   [
+    "a cancelled job whose plan was applied",
+    "plan_incomplete",
+    (db, { renameId }) => db.collection(JOB_COLLECTIONS.jobs).doc(renameId).update({ status: "cancelled" }),
+  ],
+  [
     "a rename whose alias was never applied",
     "plan_incomplete",
     async (db, { renameId }) => {

@@ -109,6 +109,12 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
     if (!attempts.has(`${jobId}_${epoch}`))
       report("stale_epoch_write", `plan ${jobId}/${plan.id} saved at epoch ${epoch}, which has no attempt`);
     const job = jobs.get(jobId);
+    const operations = (plan.get("plan") as { operations: Operation[] }).operations;
+    const keyOf = (op: Operation, index: number) => idempotencyKey(op, jobId, `${plan.id}/${index}`);
+    // A cancel never leaves half a change: a job that began its plan finishes it, cancel or not.
+    const applied = operations.filter((op, index) => entriesByKey.has(keyOf(op, index) ?? "")).length;
+    if (job?.status === "cancelled" && applied > 0)
+      report("plan_incomplete", `cancelled job ${jobId} applied ${applied} of the ${operations.length} operations of plan ${plan.id}`);
     if (job?.status !== "succeeded" || job.data.plan_id !== plan.id) continue;
     const lastAttempt = attempts.get(`${jobId}_${String(job.data.lease_epoch)}`);
     const unchanged = new Set(
@@ -116,9 +122,8 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
         (op) => op.operation_index,
       ),
     );
-    const operations = (plan.get("plan") as { operations: Operation[] }).operations;
     operations.forEach((op, index) => {
-      const key = idempotencyKey(op, jobId, `${plan.id}/${index}`);
+      const key = keyOf(op, index);
       if (key && !unchanged.has(index) && !entriesByKey.has(key)) {
         report("plan_incomplete", `succeeded job ${jobId}: operation ${index} (${op.op}) of plan ${plan.id} was never applied`);
       }
