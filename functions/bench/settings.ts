@@ -108,7 +108,7 @@ function scenarioList(raw: string | undefined): ScenarioName[] {
 const FULL = {
   warmUpJobs: 1000,
   jobs: 1000,
-  rounds: 5,
+  rounds: 6,
   applyJobs: 100,
   clientJobs: 1000,
   clientRate: 50,
