@@ -245,7 +245,10 @@ async function writeClientJobs(db: Firestore, stats: ClientStats): Promise<void>
 class EngineProcess {
   private child: ChildProcess | undefined;
   private restarting = false;
+  private killing = false;
   starts = 0;
+  /** Exits this script did not cause (an uncaught error, `npm start` giving up): each is a failure of the run. */
+  readonly unexpectedExits: string[] = [];
 
   constructor(
     private readonly index: number,
@@ -265,6 +268,12 @@ class EngineProcess {
     });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
+    child.once("exit", (code, signal) => {
+      if (this.killing) return;
+      const exit = `process ${this.index} (start ${this.starts}) exited by itself: ${signal ?? `code ${code}`}`;
+      this.unexpectedExits.push(exit);
+      console.log(`ENGINE EXIT: ${exit}; its log: ${path.join(this.logDir, `engine-${this.index}.log`)}`);
+    });
     this.child = child;
   }
 
@@ -282,8 +291,10 @@ class EngineProcess {
     const child = this.child;
     if (!child || !this.running) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
+    this.killing = true;
     child.kill("SIGKILL");
     await exited;
+    this.killing = false;
   }
 
   /**
@@ -445,7 +456,10 @@ async function main(): Promise<void> {
       console.log(`${lines.length === 0 ? "ok  " : "FAIL"} ${name.padEnd(24)} ${lines.length} violation(s)`);
       for (const line of lines.slice(0, 10)) console.log(`       ${line}`);
     }
-    const violations = result.total + (open > 0 ? 1 : 0);
+    const unexpectedExits = engines.flatMap((engine) => engine.unexpectedExits);
+    console.log(`${unexpectedExits.length === 0 ? "ok  " : "FAIL"} ${"engine_exited".padEnd(24)} ${unexpectedExits.length} violation(s)`);
+    for (const exit of unexpectedExits) console.log(`       ${exit}`);
+    const violations = result.total + unexpectedExits.length + (open > 0 ? 1 : 0);
     exitCode = violations === 0 ? 0 : 1;
     console.log(
       `chaos seed=${SEED} jobs=${client.written.length} all_jobs=${result.jobs} kills=${kills.kills} restarts=${kills.restarts} violations=${violations}`,
