@@ -144,6 +144,16 @@ const CORRUPTIONS: Corruption[] = [
         .update({ description: "Changed behind the journal's back." }),
   ],
   [
+    "two jobs of one dedup key running at once",
+    "dedup_overlap",
+    async (db, { renameId }) => {
+      const jobs = db.collection(JOB_COLLECTIONS.jobs);
+      const other = (await jobs.get()).docs.find((doc) => doc.id !== renameId)!;
+      await jobs.doc(renameId).update({ dedup_key: "one-key", finished_at: Timestamp.fromMillis(Date.now() + 3_600_000) });
+      await other.ref.update({ dedup_key: "one-key", finished_at: Timestamp.fromMillis(Date.now() + 3_600_000) });
+    },
+  ],
+  [
     "a cancelled job whose plan was applied",
     "plan_incomplete",
     (db, { renameId }) => db.collection(JOB_COLLECTIONS.jobs).doc(renameId).update({ status: "cancelled" }),

@@ -21,6 +21,8 @@
  * - daily_totals: the day's counters equal the sums over that day's run summaries.
  * - lock_of_final_job: no lock is held by a job that is final (check after a watchdog run that
  *   came after the locks' expiry).
+ * - dedup_overlap: no two jobs of one dedup key ran at the same time (from the first lease of one to
+ *   its final status); a job intake refused as DUPLICATE_JOB never ran.
  */
 import { type DocumentData, type Firestore, type QueryDocumentSnapshot, type Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
@@ -40,6 +42,7 @@ export const INVARIANTS = [
   "history_incomplete",
   "daily_totals",
   "lock_of_final_job",
+  "dedup_overlap",
 ] as const;
 export type Invariant = (typeof INVARIANTS)[number];
 
@@ -79,6 +82,28 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
   const jobAttempts = (doc: QueryDocumentSnapshot) => doc.ref.parent.parent?.parent.id === JOB_COLLECTIONS.jobs;
   const attempts = new Map(attemptDocs.docs.filter(jobAttempts).map((doc) => [`${parentId(doc)}_${doc.id}`, doc.data()]));
   const runs = new Map(runDocs.docs.map((doc) => [doc.id, doc.data()]));
+
+  // dedup_overlap: each key's jobs that ran, by their first lease, must each end before the next begins
+  const ranByKey = new Map<string, { id: string; from: number; to: number }[]>();
+  for (const attempt of attempts.values()) {
+    const job = jobs.get(attempt.job_id as string);
+    const key = job?.data.dedup_key as string | undefined;
+    if (!job || !key) continue;
+    const ran = ranByKey.get(key) ?? [];
+    const startedAt = (attempt.started_at as Timestamp).toMillis();
+    const known = ran.find((run) => run.id === attempt.job_id);
+    if (known) known.from = Math.min(known.from, startedAt);
+    else
+      ran.push({ id: attempt.job_id as string, from: startedAt, to: (job.data.finished_at as Timestamp | null)?.toMillis() ?? Infinity });
+    ranByKey.set(key, ran);
+  }
+  for (const [key, ran] of ranByKey) {
+    ran.sort((a, b) => a.from - b.from);
+    for (let i = 1; i < ran.length; i++) {
+      if (ran[i].from < ran[i - 1].to)
+        report("dedup_overlap", `dedup key "${key}": ${ran[i].id} ran while ${ran[i - 1].id} was still open`);
+    }
+  }
 
   // final_status, job_lost
   for (const [id, { status, data }] of jobs) {
