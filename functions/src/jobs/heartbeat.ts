@@ -39,6 +39,12 @@ export class Heartbeat {
     const beat = async () => {
       if (this.stopped) return;
       const startedAt = this.now().getTime();
+      // Asleep past its lease (a paused process): its locks may be another job's by now, so it does not
+      // take the lease back; the watchdog recovers the job.
+      if (startedAt >= this.expiresAt.getTime()) {
+        this.loseLease(new LeaseLostError(this.lease.jobId, "lease expired before it was renewed"));
+        return;
+      }
       try {
         const renewed = await this.queue.renewLease(this.lease);
         await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });

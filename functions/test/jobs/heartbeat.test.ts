@@ -132,6 +132,21 @@ describe("heartbeat", () => {
     expect(stoppedAt).toBeLessThan(lockExpiry);
   });
 
+  it("does not take back a lease that ran out while its process slept: the handler stops, the lease stays expired", async () => {
+    const { queue, lease, locks, jobRef } = await runningJob();
+    let now = Date.now();
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(now));
+    const expiredAt = await expiryOf(jobRef, "lease_expires_at");
+    now += queue.leaseMs + 1; // the process was paused for longer than the lease
+    heartbeat.start([KEY]);
+    const waitedFrom = Date.now();
+    while (!heartbeat.signal.aborted && Date.now() - waitedFrom < 2000) await sleep(10);
+    await heartbeat.stop();
+    expect(() => heartbeat.throwIfLeaseLost()).toThrow("lease expired before it was renewed");
+    expect(await expiryOf(jobRef, "lease_expires_at")).toBe(expiredAt);
+    expect(locks.started).toBe(0);
+  });
+
   it("stops the handler when any write of the holder finds a cancel requested, not only its own renewal", async () => {
     const { queue, lease, locks, jobRef } = await runningJob();
     // No renewal within the test: the progress write is the one that meets the cancel.
