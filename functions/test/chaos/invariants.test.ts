@@ -82,6 +82,8 @@ const CORRUPTIONS: Corruption[] = [
       const [entry] = await journalOf(renameId);
       await db.collection(APPLY_COLLECTIONS.changes).add(entry.data());
     },
+    // Written here, after the job's attempt had ended.
+    ["stale_epoch_write"],
   ],
   [
     "a running attempt of a final job",
@@ -132,6 +134,14 @@ const CORRUPTIONS: Corruption[] = [
     async (_db, { renameId }) => {
       const [entry] = await journalOf(renameId);
       await entry.ref.update({ lease_epoch: 99 });
+    },
+  ],
+  [
+    "a journal entry written after its attempt had ended (a worker the watchdog took the job from)",
+    "stale_epoch_write",
+    async (db, { renameId }) => {
+      const [entry] = await journalOf(renameId);
+      await db.collection(APPLY_COLLECTIONS.changes).add({ ...entry.data(), idempotency_key: null });
     },
   ],
   [

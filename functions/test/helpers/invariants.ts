@@ -14,8 +14,9 @@
  * - plan_incomplete: a succeeded job's frozen plan is applied in full: every operation guarded by
  *   a key has its record, unless its last attempt found it already in effect. So a rename applied
  *   without the alias of its old slug is reported.
- * - stale_epoch_write: every journal entry and frozen plan was written at an epoch the job held
- *   (an attempt document exists for it).
+ * - stale_epoch_write: every journal entry and frozen plan was written at an epoch the job held,
+ *   before that attempt ended (its attempt document, written as it ends, by its worker or by the
+ *   watchdog's recovery, is younger): a worker fenced out writes nothing.
  * - history_incomplete: one run summary per attempt document and back, no attempt left `running`,
  *   and a final job's last lease is closed.
  * - daily_totals: the day's counters equal the sums over that day's run summaries.
@@ -81,6 +82,14 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
   const parentId = (doc: QueryDocumentSnapshot) => doc.ref.parent.parent?.id ?? "";
   const jobAttempts = (doc: QueryDocumentSnapshot) => doc.ref.parent.parent?.parent.id === JOB_COLLECTIONS.jobs;
   const attempts = new Map(attemptDocs.docs.filter(jobAttempts).map((doc) => [`${parentId(doc)}_${doc.id}`, doc.data()]));
+  // An attempt's document is written as it ends, by its worker or by the watchdog's recovery: whatever
+  // the attempt wrote came before it, and a write after it came from a worker already fenced out.
+  const attemptEnded = new Map(attemptDocs.docs.filter(jobAttempts).map((doc) => [`${parentId(doc)}_${doc.id}`, doc.createTime]));
+  const staleWrite = (what: string, jobId: string, epoch: number, written: Timestamp): string | null => {
+    const ended = attemptEnded.get(`${jobId}_${epoch}`);
+    if (!ended) return `${what} written at epoch ${epoch}, which has no attempt`;
+    return written.toMillis() > ended.toMillis() ? `${what} written at epoch ${epoch} after that attempt had ended` : null;
+  };
   const runs = new Map(runDocs.docs.map((doc) => [doc.id, doc.data()]));
 
   // dedup_overlap: each key's jobs that ran, by their first lease, must each end before the next begins
@@ -131,8 +140,8 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
   for (const plan of planDocs.docs.filter(jobAttempts)) {
     const jobId = parentId(plan);
     const epoch = plan.get("lease_epoch") as number;
-    if (!attempts.has(`${jobId}_${epoch}`))
-      report("stale_epoch_write", `plan ${jobId}/${plan.id} saved at epoch ${epoch}, which has no attempt`);
+    const stalePlan = staleWrite(`plan ${jobId}/${plan.id}`, jobId, epoch, plan.createTime);
+    if (stalePlan) report("stale_epoch_write", stalePlan);
     const job = jobs.get(jobId);
     const operations = (plan.get("plan") as { operations: Operation[] }).operations;
     const keyOf = (op: Operation, index: number) => idempotencyKey(op, jobId, `${plan.id}/${index}`);
@@ -159,8 +168,8 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
   for (const entry of changeDocs.docs) {
     const jobId = entry.get("job_id") as string;
     const epoch = entry.get("lease_epoch") as number;
-    if (!attempts.has(`${jobId}_${epoch}`))
-      report("stale_epoch_write", `change ${entry.id} of job ${jobId} written at epoch ${epoch}, which has no attempt`);
+    const staleChange = staleWrite(`change ${entry.id} of job ${jobId}`, jobId, epoch, entry.createTime);
+    if (staleChange) report("stale_epoch_write", staleChange);
   }
 
   // history_incomplete
