@@ -248,10 +248,25 @@ async function curatorJourney(browser: Browser): Promise<void> {
         error: leaseExpired,
       }),
     );
+    // The plan's first operation was applied before the lease was lost: the job will finish the plan, so
+    // its change cannot be reverted yet (the engine refuses JOB_STILL_OPEN; the console offers no button).
+    await writeAsEngine(`catalog_changes/${frozenJob}-change-0`, {
+      job_id: frozenJob,
+      job_type: "FAMILY_NORMALIZE",
+      op: "rename_exercise",
+      rationale: "the family's naming pattern",
+      targets: ["exercises/squat__squat-barbell"],
+      documents: [],
+      status: "applied",
+      applied_at: minutesAgo(1),
+    });
     await page.goto(`${CONSOLE_URL}#/job/${frozenJob}`);
     const frozen = page.getByTestId("frozen-plan");
     await frozen.getByText("rename_exercise").waitFor();
     await frozen.getByText("the family's naming pattern").waitFor();
+    await page.getByTestId("revert-after-job").waitFor();
+    if ((await page.locator("[data-change]").getByRole("button", { name: "Revert" }).count()) > 0)
+      throw new Error("a change of a job still open offers a Revert button");
     await page.getByTestId("job-view").getByText("attempt 1 started on worker-that-died (epoch 1)").waitFor();
     await shoot(page, "job-frozen-plan-laptop");
     await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).click();

@@ -13,6 +13,7 @@ import {
   type Job,
   type JournalDocument,
   type LlmCall,
+  FINAL_STATUSES,
   RETRYABLE_STATUSES,
 } from "../model";
 import { useLive, useNow } from "../ui/live";
@@ -59,7 +60,9 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
               isEmpty={(c) => c.length === 0}
               empty="This job has written no change to the catalog."
             >
-              {(list) => list.map((change) => <ChangeDetails key={change.id} change={change} actions={actions} />)}
+              {(list) =>
+                list.map((change) => <ChangeDetails key={change.id} change={change} jobEnded={isFinal(j!.status)} actions={actions} />)
+              }
             </LiveView>
           }
         />
@@ -423,7 +426,10 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
   );
 }
 
-function ChangeDetails({ change, actions }: { change: Change; actions: OperatorActions }) {
+/** A change can be reverted once its job has ended: a job still open may apply it again (its frozen plan). */
+const isFinal = (status: Job["status"]) => (FINAL_STATUSES as readonly string[]).includes(status);
+
+function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded: boolean; actions: OperatorActions }) {
   return (
     <article class="change" data-change={change.id} data-status={change.status}>
       <header class="job-header">
@@ -434,9 +440,14 @@ function ChangeDetails({ change, actions }: { change: Change; actions: OperatorA
             {change.reverted_at && <small> · reverted {dateTime(change.reverted_at)}</small>}
           </div>
         </div>
-        {change.status === "applied" && (
-          <ActionButton label="Revert" confirm="Confirm revert" variant="contrast" run={() => actions.revertChange(change.id)} />
-        )}
+        {change.status === "applied" &&
+          (jobEnded ? (
+            <ActionButton label="Revert" confirm="Confirm revert" variant="contrast" run={() => actions.revertChange(change.id)} />
+          ) : (
+            <small class="muted" data-testid="revert-after-job">
+              revertible once the job has ended
+            </small>
+          ))}
       </header>
       {change.documents.map((d) => (
         <DocumentDiff key={`${d.collection}/${d.id}`} document={d} />
