@@ -844,8 +844,12 @@ export class JobQueue {
     try {
       await batch.commit();
     } catch (err) {
-      if (isWriteConflict(err)) return null;
-      throw err;
+      if (!isWriteConflict(err)) throw err;
+      // Another run recovered it, or its worker renewed: the job changed since the sweep read it. The
+      // attempt's record already there while the job has not changed (a job id used again after its
+      // history outlived it) is no race: it is reported, not skipped.
+      if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS && (await this.jobRef(jobId).get()).updateTime?.isEqual(seen.updateTime!)) throw err;
+      return null;
     }
     return {
       ...outcome,

@@ -150,6 +150,17 @@ describe("expired leases", () => {
     expect(run).toMatchObject({ attempt_status: "lease_expired", job_status: "queued", lease_epoch: 1 });
   });
 
+  it("reports, not skips, an expired lease whose run summary already exists (a job id used again after its history outlived it)", async () => {
+    const { queue, watchdog } = harness();
+    const stuck = await leasedJob(queue);
+    // Left by an earlier job of the same id: run summaries are kept longer than jobs.
+    await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${stuck.job.id}_1`).set({ job_id: stuck.job.id, lease_epoch: 1 });
+    advance(LEASE_MS + 1);
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 1 });
+    expect((await queue.getJob(stuck.job.id))?.status).toBe("running");
+  });
+
   it("deadletters an expired lease whose attempts are exhausted, without a wake-up", async () => {
     const { queue, watchdog, wakeups } = harness();
     const stuck = await leasedJob(queue, { maxAttempts: 1 });
