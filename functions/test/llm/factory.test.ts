@@ -5,10 +5,8 @@
  */
 import { z } from "zod";
 import { FakeLlmClient, VertexLlmClient, createLlmClient } from "../../src/llm/index";
-import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
-import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
-import { FakeVertex, json } from "../fakes/vertex-server";
-import { OUTPUT } from "./helpers";
+import { json } from "../fakes/vertex-server";
+import { OUTPUT, useFakeVertex } from "./helpers";
 
 /**
  * Whether any file of the SDK package is in this test file's module registry (jest's `require.cache`
@@ -18,24 +16,7 @@ import { OUTPUT } from "./helpers";
 const sdkLoaded = (): boolean => Object.keys(require.cache).some((path) => /[\\/]node_modules[\\/]@google[\\/]genai[\\/]/.test(path));
 const TOKEN_PATH = /^instance\/service-accounts\/[^/]+\/token$/;
 
-let vertex: FakeVertex;
-let baseUrl: string;
-let metadata: FakeMetadataServer;
-let restoreEnv: (() => void) | undefined;
-
-beforeAll(async () => {
-  requireVmModules();
-  shareUndiciDispatcher();
-  vertex = new FakeVertex();
-  baseUrl = await vertex.start();
-  metadata = new FakeMetadataServer();
-  restoreEnv = useFakeMetadata(await metadata.start());
-});
-afterAll(async () => {
-  restoreEnv?.();
-  await vertex.close();
-  await metadata.close();
-});
+const fake = useFakeVertex();
 
 const request = {
   task: "enrich_exercise",
@@ -58,13 +39,19 @@ describe("createLlmClient", () => {
   });
 
   it("builds the Vertex adapter, which loads the SDK and creates its client on the first call only", async () => {
-    const llm = createLlmClient({ provider: "vertex", project: "demo-project", location: "europe-west1", baseUrl, maxRetries: 0 });
+    const llm = createLlmClient({
+      provider: "vertex",
+      project: "demo-project",
+      location: "europe-west1",
+      baseUrl: fake.baseUrl,
+      maxRetries: 0,
+    });
     expect(llm).toBeInstanceOf(VertexLlmClient);
     expect(llm.provider).toBe("vertex");
     expect(sdkLoaded()).toBe(false);
-    expect(vertex.requests).toEqual([]);
+    expect(fake.vertex.requests).toEqual([]);
 
-    vertex.answer(json({ confidence: "high" }), json({ confidence: "low" }));
+    fake.vertex.answer(json({ confidence: "high" }), json({ confidence: "low" }));
     const first = await llm.generateJson(request);
     expect(sdkLoaded()).toBe(true);
     const second = await llm.generateJson(request);
@@ -73,17 +60,17 @@ describe("createLlmClient", () => {
     // The SDK's client was made in Vertex mode for the configured project and location: both calls
     // went to that regional model's generateContent with an ADC bearer token.
     expect(
-      vertex.requests.map(({ apiVersion, project, location, authorization }) => ({ apiVersion, project, location, authorization })),
+      fake.vertex.requests.map(({ apiVersion, project, location, authorization }) => ({ apiVersion, project, location, authorization })),
     ).toEqual(
       Array(2).fill({
         apiVersion: "v1beta1",
         project: "demo-project",
         location: "europe-west1",
-        authorization: `Bearer ${metadata.answers.token}`,
+        authorization: `Bearer ${fake.metadata.answers.token}`,
       }),
     );
     // One client for both calls: its credentials fetched the access token once and reused it (a client
     // made per call would come with credentials of its own and fetch the token again).
-    expect(metadata.requests.filter((path) => TOKEN_PATH.test(path))).toHaveLength(1);
+    expect(fake.metadata.requests.filter((path) => TOKEN_PATH.test(path))).toHaveLength(1);
   });
 });

@@ -4,6 +4,9 @@ import { z } from "zod";
 import { LlmError } from "../../src/llm/errors";
 import type { OutputBudget } from "../../src/llm/types";
 import type { GenerateContentResponseLike } from "../../src/llm/vertex";
+import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
+import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
+import { FakeVertex } from "../fakes/vertex-server";
 
 /** A recorded Vertex AI generateContent response (see fixtures/). */
 export function loadFixture(name: string): GenerateContentResponseLike {
@@ -28,4 +31,27 @@ export async function failure(promise: Promise<unknown>): Promise<LlmError> {
   );
   if (!(err instanceof LlmError)) throw new Error(`expected an LlmError, got ${String(err)}`);
   return err;
+}
+
+/**
+ * The fake Vertex AI and a fake metadata server handing out the ADC token, for the whole test file:
+ * started before its tests, closed after them. The fields are set once the servers run.
+ */
+export function useFakeVertex(): { vertex: FakeVertex; baseUrl: string; metadata: FakeMetadataServer } {
+  const fake = {} as { vertex: FakeVertex; baseUrl: string; metadata: FakeMetadataServer };
+  let restoreEnv: (() => void) | undefined;
+  beforeAll(async () => {
+    requireVmModules();
+    shareUndiciDispatcher();
+    fake.vertex = new FakeVertex();
+    fake.baseUrl = await fake.vertex.start();
+    fake.metadata = new FakeMetadataServer();
+    restoreEnv = useFakeMetadata(await fake.metadata.start());
+  });
+  afterAll(async () => {
+    restoreEnv?.();
+    await fake.vertex.close();
+    await fake.metadata.close();
+  });
+  return fake;
 }

@@ -7,60 +7,41 @@
 import { z } from "zod";
 import { PARAMS } from "../../src/config";
 import { VertexLlmClient } from "../../src/llm/vertex";
-import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
-import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
-import { FakeVertex, json } from "../fakes/vertex-server";
-import { OUTPUT, failure } from "./helpers";
+import { json } from "../fakes/vertex-server";
+import { OUTPUT, failure, useFakeVertex } from "./helpers";
 
-let vertex: FakeVertex;
-let baseUrl: string;
-let metadata: FakeMetadataServer;
-let restoreEnv: (() => void) | undefined;
-
-beforeAll(async () => {
-  requireVmModules();
-  shareUndiciDispatcher();
-  vertex = new FakeVertex();
-  baseUrl = await vertex.start();
-  metadata = new FakeMetadataServer();
-  restoreEnv = useFakeMetadata(await metadata.start());
-});
-afterAll(async () => {
-  restoreEnv?.();
-  await vertex.close();
-  await metadata.close();
-});
-beforeEach(() => vertex.reset());
+const fake = useFakeVertex();
+beforeEach(() => fake.vertex.reset());
 afterEach(() => jest.useRealTimers());
 
 const request = { task: "enrich_exercise", prompt: "Revise.", schema: z.object({ confidence: z.string() }), output: OUTPUT };
 /** No models, no timeout: only what a client needs to reach the fake. */
-const client = () => new VertexLlmClient({ project: "demo-project", location: "europe-west1", baseUrl, maxRetries: 0 });
+const client = () => new VertexLlmClient({ project: "demo-project", location: "europe-west1", baseUrl: fake.baseUrl, maxRetries: 0 });
 
 /** Resolves once the fake has received `count` requests; rejects after `withinMs` of real time. */
 async function received(count: number, withinMs = 10_000): Promise<void> {
   const deadline = Date.now() + withinMs;
-  while (vertex.requests.length < count) {
+  while (fake.vertex.requests.length < count) {
     if (Date.now() > deadline)
-      throw new Error(`the fake Vertex AI received ${vertex.requests.length} of ${count} request(s) within ${withinMs} ms`);
+      throw new Error(`the fake Vertex AI received ${fake.vertex.requests.length} of ${count} request(s) within ${withinMs} ms`);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
 describe("the Vertex adapter's defaults", () => {
   it("are the configured default models", async () => {
-    vertex.answer(json({ confidence: "high" }), json({ confidence: "high" }));
+    fake.vertex.answer(json({ confidence: "high" }), json({ confidence: "high" }));
     const llm = client();
     await llm.generateJson(request);
     await llm.generateJson({ ...request, tier: "strong" });
-    expect(vertex.requests.map((call) => call.model)).toEqual([PARAMS.llmFastModel.defaultValue, PARAMS.llmStrongModel.defaultValue]);
+    expect(fake.vertex.requests.map((call) => call.model)).toEqual([PARAMS.llmFastModel.defaultValue, PARAMS.llmStrongModel.defaultValue]);
   });
 
   it("are the configured default timeout", async () => {
     const timeoutMs = PARAMS.llmTimeoutMs.defaultValue;
     const llm = client();
     // A first call, answered, on real timers: the SDK is loaded and the access token fetched before the clock is faked.
-    vertex.answer(json({ confidence: "high" }), { kind: "hang" });
+    fake.vertex.answer(json({ confidence: "high" }), { kind: "hang" });
     await llm.generateJson(request);
 
     // Only the timer functions are faked: the SDK's I/O and Date stay real. The adapter's deadline is
@@ -76,6 +57,6 @@ describe("the Vertex adapter's defaults", () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(settled).toBe(true);
     await expect(result).resolves.toMatchObject({ code: "LLM_TIMEOUT", transient: true });
-    expect(vertex.requests).toHaveLength(2);
+    expect(fake.vertex.requests).toHaveLength(2);
   }, 20_000);
 });
