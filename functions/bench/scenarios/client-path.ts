@@ -19,6 +19,7 @@ import { withClients } from "../support/clients";
 import type { BenchContext } from "../support/context";
 import { jobsRow, readJobOutcomes } from "../support/jobs";
 import { ErrorTally } from "../support/errors";
+import { untilDeadline } from "../support/deadline";
 import type { Row } from "../support/row";
 
 const EXPECTED_STATUS = "succeeded_dry_run";
@@ -89,7 +90,7 @@ export async function runClientPath(ctx: BenchContext, mode: Mode): Promise<Row>
       const written = await writeJobs(writer, jobs, mode, rate, refused);
       await waitForFinal(observer, written, deadline);
       // Wake-ups still in flight when the last job is final are billed to the run too.
-      await Promise.race([runtime.idle(), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      await untilDeadline(runtime.idle(), deadline);
     } finally {
       await runtime.stop();
     }

@@ -21,6 +21,7 @@ import type { BenchContext } from "../support/context";
 import { backlogPriority } from "../settings";
 import { jobsRow, readJobOutcomes } from "../support/jobs";
 import { ErrorTally } from "../support/errors";
+import { untilDeadline } from "../support/deadline";
 import type { Row } from "../support/row";
 
 const NAIVE = { jobs: "naive_jobs", history: "naive_run_history", daily: "naive_daily_summaries" } as const;
@@ -114,7 +115,7 @@ export async function runNaiveLevel(ctx: BenchContext, jobs: number, workers: nu
       }
     });
     // A worker stuck in a transaction at the time limit is left behind (its client is closed below).
-    await Promise.race([Promise.all(loops), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()) + 5000))]);
+    await untilDeadline(Promise.all(loops), deadline + 5000);
     const seconds = (Date.now() - started) / 1000;
     const timedOut = Date.now() >= deadline;
     const counts = counter.counts;
