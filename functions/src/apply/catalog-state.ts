@@ -9,8 +9,9 @@ import { isLiveExercise } from "../catalog/family-registry";
 
 /**
  * Documents by id. Complete for what the plan touches: every exercise, alias and registry entry it
- * names, every member of every family it touches, and every exercise or alias sharing a slug it
- * produces. A document that is not in the view does not exist.
+ * names, every member of every family it touches, every exercise or alias sharing a slug it
+ * produces, and the current target of every alias it writes. A document that is not in the view
+ * does not exist.
  */
 export interface CatalogView {
   exercises: ReadonlyMap<string, DocData>;

@@ -99,7 +99,33 @@ export async function loadCatalogView(db: Firestore, plan: ChangePlan): Promise<
   const pointing = [...(await aliasesPointingAtExercises(db, wanted.retiring)), ...(await aliasesPointingAtFamilies(db, wanted.families))];
   for (const alias of pointing) aliases.set(alias.id, alias.data);
   await followFamilyAliases(db, aliases);
+  await readAliasTargets(db, wanted.aliases, { exercises, aliases, families });
   return { exercises, aliases, families };
+}
+
+/**
+ * The targets the aliases the plan writes point at now, wherever they are: an alias slug that leads
+ * to a live exercise or family outside the families the plan touches is a collision, not an orphan.
+ */
+async function readAliasTargets(
+  db: Firestore,
+  slugs: Iterable<string>,
+  view: { exercises: Map<string, DocData>; aliases: ReadonlyMap<string, DocData>; families: Map<string, DocData> },
+): Promise<void> {
+  const exerciseIds = new Set<string>();
+  const familySlugs = new Set<string>();
+  for (const slug of slugs) {
+    const { exercise_id: exerciseId, family_slug: familySlug } = view.aliases.get(slug) ?? {};
+    if (typeof exerciseId === "string" && exerciseId !== "" && !view.exercises.has(exerciseId)) exerciseIds.add(exerciseId);
+    if (typeof familySlug === "string" && familySlug !== "" && !view.families.has(familySlug)) familySlugs.add(familySlug);
+  }
+  (await getExercises(db, exerciseIds)).forEach((exercise, id) => view.exercises.set(id, exercise));
+  const registries = await getFamilyRegistries(db, familySlugs);
+  registries.forEach((registry, slug) => view.families.set(slug, registry));
+  // A family without a registry entry is live while it has a live member.
+  for (const slug of [...familySlugs].filter((family) => !registries.has(family))) {
+    for (const member of await loadFamilyExercises(db, slug)) view.exercises.set(member.id, member.data);
+  }
 }
 
 /** Reads the aliases that family aliases lead to, a few hops deep, so chains and loops are visible. */

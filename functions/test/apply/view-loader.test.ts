@@ -52,6 +52,30 @@ describe("loadCatalogView", () => {
   });
 });
 
+describe("loadCatalogView: aliases the plan takes over", () => {
+  const collisions = async (operations: Parameters<typeof planOf>[0]) => {
+    const taking = planOf(operations);
+    return validatePlan(taking, await loadCatalogView(db, taking)).errors.filter(({ code }) => code === "ALIAS_COLLISION");
+  };
+
+  it("reads where an alias leads now, so one leading to a live exercise of a family the plan leaves alone is a collision", async () => {
+    expect(await collisions([{ op: "upsert_alias", alias_slug: "db-bench", exercise_id: squat.id, rationale }])).toEqual([
+      expect.objectContaining({ operation_index: 0, target: "exercise_aliases/db-bench" }),
+    ]);
+  });
+
+  it("and one leading to a live family, with a registry entry or only live members", async () => {
+    await db.collection("exercise_aliases").doc("front-squats").set({ family_slug: "old_squat", is_family_alias: true });
+    expect(await collisions([{ op: "upsert_alias", alias_slug: "lower", family_slug: "bench_press", rationale }])).toHaveLength(1);
+    expect(await collisions([{ op: "upsert_alias", alias_slug: "front-squats", family_slug: "bench_press", rationale }])).toHaveLength(1);
+  });
+
+  it("still lets an alias whose target is gone be repointed", async () => {
+    await db.collection("exercise_aliases").doc("ghost").set({ exercise_id: "squat__ghost", is_family_alias: false });
+    expect(await collisions([{ op: "upsert_alias", alias_slug: "ghost", exercise_id: squat.id, rationale }])).toEqual([]);
+  });
+});
+
 describe("readOperationState", () => {
   it("reads an operation's documents, and a family's registry with every member, inside a transaction", async () => {
     const state = await db.runTransaction((tx) => readOperationState(tx, db, plan.operations[3]));
