@@ -171,10 +171,7 @@ export function createEngine(options: EngineOptions): Engine {
       const wakeups = await Promise.all([job, ...children].map((queued) => sendWakeup(tasks, wakeupFor(queued, "retry"))));
       return { ...wakeups.find((outcome) => outcome.wakeupError), childrenRequeued: children.length };
     },
-    async cancel(jobId) {
-      const cancelled = await queue.cancelJob(jobId);
-      return { ...cancelled, childrenCancelled: await flows.cancelChildren(jobId) };
-    },
+    cancel: (jobId) => flows.cancel(jobId),
     revert: (changeId, revertedBy) => revertChange(db, changeId, { now, revertedBy }),
     runWatchdog: (runId) => watchdog.run(runId),
   };

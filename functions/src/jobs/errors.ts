@@ -46,6 +46,18 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** An operator's cancel reached the job but not all of its open children; the same cancel run again finishes it. */
+export class ChildrenNotCancelledError extends Error {
+  constructor(
+    readonly jobId: string,
+    outcome: "cancelled" | "asked to stop",
+    cause: unknown,
+  ) {
+    super(`job ${jobId} is ${outcome}, but cancelling its children failed (run the cancel again): ${(cause as Error).message}`, { cause });
+    this.name = "ChildrenNotCancelledError";
+  }
+}
+
 /** A status change that the job's current status does not allow (e.g. retrying a running job). */
 export class InvalidTransitionError extends Error {
   constructor(

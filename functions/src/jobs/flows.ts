@@ -22,7 +22,7 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { pageCollection } from "../util/paging";
-import { InvalidTransitionError } from "./errors";
+import { ChildrenNotCancelledError, InvalidTransitionError } from "./errors";
 import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
 import { type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
@@ -73,6 +73,28 @@ export class JobFlows {
     }
     await this.queue.recordChildTotal(lease, result.total);
     return result;
+  }
+
+  /**
+   * An operator's cancel of `jobId` and its open children. The job is cancelled first; when a
+   * child's cancel then fails, the error says so, and the same cancel run again finishes the
+   * children: a job already cancelled is refused only when none of its children was left open.
+   */
+  async cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }> {
+    let cancelled: { status: JobStatus; cancelRequested: boolean };
+    try {
+      cancelled = await this.queue.cancelJob(jobId);
+    } catch (err) {
+      if (!(err instanceof InvalidTransitionError && err.from === "cancelled")) throw err;
+      const childrenCancelled = await this.cancelChildren(jobId);
+      if (childrenCancelled === 0) throw err;
+      return { status: "cancelled", cancelRequested: false, childrenCancelled };
+    }
+    try {
+      return { ...cancelled, childrenCancelled: await this.cancelChildren(jobId) };
+    } catch (err) {
+      throw new ChildrenNotCancelledError(jobId, cancelled.cancelRequested ? "asked to stop" : "cancelled", err);
+    }
   }
 
   /**

@@ -187,6 +187,29 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
   });
 
+  it("a cancel whose children's part failed says so, and run again cancels the children left open", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    const cancelJob = engine.queue.cancelJob.bind(engine.queue);
+    const outage = jest.spyOn(engine.queue, "cancelJob").mockImplementation(async (id: string) => {
+      if (id === childJobId(jobId, 2)) throw Object.assign(new Error("14 UNAVAILABLE: connection reset"), { code: 14 });
+      return cancelJob(id);
+    });
+    await expect(engine.cancel(jobId)).rejects.toThrow(
+      `job ${jobId} is cancelled, but cancelling its children failed (run the cancel again)`,
+    );
+    const statuses = async () =>
+      (await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get()).docs.map((doc) => doc.get("status") as string);
+    expect((await statuses()).sort()).toEqual(["cancelled", "cancelled", "queued"]);
+
+    outage.mockRestore();
+    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 1 });
+    expect(await statuses()).toEqual(["cancelled", "cancelled", "cancelled"]);
+    // Nothing left to finish: refused as any cancelled job.
+    await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is cancelled; cannot cancel`);
+  });
+
   it("a cancel a client asked for on a waiting parent cancels its open children when the parent's lease finds it", async () => {
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
