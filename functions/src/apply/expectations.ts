@@ -26,7 +26,9 @@ const documentExpectationSchema = z.object({
 
 /**
  * One operation's expectations. `checked: false` for an operation whose result is recomputed from
- * the catalog as it is when it applies (a family registry update), so nothing it reads can be stale.
+ * the catalog as it is when it applies (a family registry update): only the values its `documents`
+ * name are compared (a registry's status and what it was merged into, decided by whoever wrote them,
+ * not recomputed), and the operation may write anything else.
  */
 export const operationExpectationSchema = z.object({ checked: z.boolean(), documents: z.array(documentExpectationSchema) });
 
@@ -37,7 +39,12 @@ type DocumentExpectation = z.output<typeof documentExpectationSchema>;
 export function planExpectations(plan: ChangePlan, view: CatalogView, now: Date): OperationExpectation[] {
   const state = new CatalogState(view);
   return plan.operations.map((op) => {
-    if (op.op === "update_family_registry" || op.op === "no_change") return { checked: false, documents: [] };
+    if (op.op === "update_family_registry") {
+      const expectation = registryExpectation(op.family_slug, state);
+      state.apply(operationEffects(op, state, now));
+      return expectation;
+    }
+    if (op.op === "no_change") return { checked: false, documents: [] };
     let changes: DocumentChange[];
     try {
       changes = operationEffects(op, state, now);
@@ -49,6 +56,20 @@ export function planExpectations(plan: ChangePlan, view: CatalogView, now: Date)
     state.apply(changes);
     return { checked: true, documents: changes.map(expectationOf) };
   });
+}
+
+/** The registry fields a recompute keeps from the plan rather than from the family's exercises. */
+const REGISTRY_DECISIONS = ["status", "merged_into"];
+
+/**
+ * A registry update recomputes the entry when it applies, but writes the status the plan gives it:
+ * an entry another job retired or merged since the plan was built is stale, not overwritten.
+ */
+function registryExpectation(family: string, state: CatalogState): OperationExpectation {
+  const before = state.family(family);
+  if (before === null) return { checked: false, documents: [] };
+  const document = { collection: CATALOG_COLLECTIONS.families, id: family, exists: true, paths: REGISTRY_DECISIONS };
+  return { checked: false, documents: [{ ...document, before: valuesAt(before, REGISTRY_DECISIONS) }] };
 }
 
 function expectationOf(change: DocumentChange): DocumentExpectation {
@@ -67,7 +88,7 @@ export function checkExpectations(
   state: CatalogState,
   changes: readonly DocumentChange[],
 ): void {
-  if (!expected.checked) return;
+  if (!expected.checked) return checkKeptValues(op, expected, state, changes);
   for (const document of expected.documents) {
     const current = state.document(document.collection, document.id);
     const target = documentPath(document.collection, document.id);
@@ -86,6 +107,27 @@ export function checkExpectations(
         `${documentPath(change.collection, change.id)} would change at "${unforeseen}", which the plan did not foresee`,
         unforeseen,
       );
+    }
+  }
+}
+
+/**
+ * An unchecked operation's named values: one changed since the plan was built is stale only when
+ * the operation would overwrite it (applying it again after it applied once finds its own values).
+ */
+function checkKeptValues(op: Operation, expected: OperationExpectation, state: CatalogState, changes: readonly DocumentChange[]): void {
+  for (const document of expected.documents) {
+    const current = state.document(document.collection, document.id);
+    const change = changes.find((item) => item.collection === document.collection && item.id === document.id);
+    const overwritten = document.paths.find(
+      (path) =>
+        !sameValue(getPath(current, path), document.before[path]) &&
+        change !== undefined &&
+        !sameValue(getPath(change.after, path), getPath(current, path)),
+    );
+    if (overwritten !== undefined) {
+      const target = documentPath(document.collection, document.id);
+      throw stale(op, `${target} changed at "${overwritten}" since the plan was built`, overwritten);
     }
   }
 }

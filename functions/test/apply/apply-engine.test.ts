@@ -394,6 +394,32 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     expect(await exercise(id)).toEqual(theirs);
   });
 
+  it("reports a registry entry another job merged since planning (STALE_PLAN) instead of writing it active again", async () => {
+    const { engine, input } = await start();
+    const plan = planOf([{ op: "update_family_registry", family_slug: "squat", rationale }]);
+    const expectations = await expectationsOf(plan);
+    const merged = { status: "merged", merged_into: "bench_press" };
+    await db.collection(CATALOG_COLLECTIONS.families).doc("squat").update(merged);
+    const result = await engine.apply(plan, writer(input), { expectations });
+    expect(result.failed).toEqual([
+      expect.objectContaining({ code: "STALE_PLAN", path: "status", message: expect.stringContaining("exercise_families/squat changed") }),
+    ]);
+    expect((await db.collection(CATALOG_COLLECTIONS.families).doc("squat").get()).data()).toMatchObject(merged);
+  });
+
+  it("applies a registry update that retires its family again after it applied once (a resumed plan), and recomputes it", async () => {
+    const { engine, input } = await start();
+    const plan = planOf([{ op: "update_family_registry", family_slug: "squat", status: "deprecated", rationale }]);
+    const expectations = await expectationsOf(plan);
+    expect((await engine.apply(plan, writer(input), { expectations })).failed).toEqual([]);
+    await db.collection(CATALOG_COLLECTIONS.families).doc("squat").update({ exercise_count: 7 });
+    expect((await engine.apply(plan, writer(input), { expectations })).failed).toEqual([]);
+    expect((await db.collection(CATALOG_COLLECTIONS.families).doc("squat").get()).data()).toMatchObject({
+      status: "deprecated",
+      exercise_count: 1,
+    });
+  });
+
   it("still writes nothing, and fails nothing, for an operation someone else already made", async () => {
     const { engine, input } = await start();
     const plan = planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]);
