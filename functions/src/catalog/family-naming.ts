@@ -2,11 +2,11 @@
  * How exercises are named inside a family, as pure functions over catalog documents: normalised
  * equipment, whether a family is multi-equipment, the canonical name an exercise should carry, and
  * how a name is carried over into another family. The rules themselves live in
- * `apply/naming-rules` (the validator's); this module only applies them to family members.
+ * `catalog/naming-rules`; this module only applies them to family members.
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { normalizeEquipmentList, splitEquipmentPrefix, splitExerciseName, startsWithEquipmentWord, toFamilySlug } from "./taxonomy";
+import { normalizeEquipmentList, splitEquipmentPrefix, splitExerciseName, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 import { isLiveExercise } from "./family-registry";
 
@@ -45,14 +45,12 @@ export function nameOf(exercise: Readonly<DocData>): string | null {
 
 /**
  * The name the exercise should carry in a family that is (or is not) multi-equipment, or null when
- * its name already is canonical (or it has none to judge). A leading equipment word moves into the
- * "(Equipment)" suffix even in a single-equipment family, so the equipment is not lost.
+ * its name already is canonical (or it has none to judge).
  */
 export function canonicalNameIn(exercise: Readonly<DocData>, multiEquipment: boolean): string | null {
   const name = nameOf(exercise);
   if (name === null) return null;
-  const suffixRequired = multiEquipment || startsWithEquipmentWord(splitExerciseName(name).base);
-  return exerciseNameProblem(name, normalizedPrimary(exercise), suffixRequired)?.suggestion ?? null;
+  return exerciseNameProblem(name, normalizedPrimary(exercise), multiEquipment)?.suggestion ?? null;
 }
 
 /** The exercise's base movement: its name without the "(Equipment)" suffix and a leading equipment word. */

@@ -1,11 +1,12 @@
 /**
  * Naming rules of CATALOG-DOMAIN.md as checks with a suggested fix: "Base (Equipment)" in Title Case,
  * the suffix naming the primary equipment (required in multi-equipment families), no leading
- * equipment word, and a family slug that fits the name.
+ * equipment word, and a family slug that fits the name. The validator, the family jobs and the
+ * quality scanner all judge names here.
  */
 import {
   canonicalExerciseName,
-  isBodyweightClassic,
+  mayOmitEquipmentSuffix,
   normalizeEquipment,
   splitEquipmentPrefix,
   splitExerciseName,
@@ -19,21 +20,25 @@ export interface NameProblem {
 }
 
 /**
- * What is wrong with `name` for an exercise whose primary equipment is `primary`, or null. In a
- * multi-equipment family every name except the bodyweight classics ("Push-Up") needs the suffix.
+ * What is wrong with `name` for an exercise whose normalised primary equipment is `primary`, or
+ * null. The suffix, when there is one, names `primary`. It is required in a multi-equipment family
+ * unless the name is a bodyweight classic on bodyweight equipment ("Push-Up"), and always after a
+ * leading equipment word, which it replaces so the equipment is not lost ("Barbell Squat" →
+ * "Squat (Barbell)"). The multi-equipment form is canonical in every family.
  */
 export function exerciseNameProblem(name: string, primary: string | null, multiEquipment: boolean): NameProblem | null {
   const { base, suffix } = splitExerciseName(name);
   const { prefix, rest } = splitEquipmentPrefix(base);
-  const suffixRequired = multiEquipment && !isBodyweightClassic(rest);
-  const expectedSuffix = suffix !== null || suffixRequired ? primary : null;
+  const suffixRequired = prefix !== null || (multiEquipment && !mayOmitEquipmentSuffix(rest, primary));
+  // Without a primary equipment to name, a suffix stays as it is and a missing one cannot be suggested.
+  const expectedSuffix = suffix !== null || suffixRequired ? (primary ?? suffix) : null;
   const suggestion = canonicalExerciseName(rest, expectedSuffix);
   if (name === suggestion) return null;
   let message: string;
   if (prefix !== null) message = `"${name}" starts with the equipment word "${prefix}"; equipment goes in the "(Equipment)" suffix`;
-  else if (suffix === null && suffixRequired) message = `"${name}" lacks the "(Equipment)" suffix its multi-equipment family requires`;
-  else if (suffix !== null && normalizeEquipment(suffix).value !== primary)
-    message = `the suffix "(${suffix})" does not name the primary equipment "${primary ?? "none"}"`;
+  else if (suffix === null && expectedSuffix !== null) message = `"${name}" lacks the "(Equipment)" suffix naming its primary equipment`;
+  else if (suffix !== null && primary !== null && normalizeEquipment(suffix).value !== primary)
+    message = `the suffix "(${suffix})" does not name the primary equipment "${primary}"`;
   else message = `"${name}" is not in the canonical "Base (Equipment)" Title Case form`;
   return { message, suggestion };
 }

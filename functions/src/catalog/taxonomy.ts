@@ -179,11 +179,7 @@ function indexAfterWords(text: string, count: number): number {
   return index;
 }
 
-export function startsWithEquipmentWord(name: string): boolean {
-  return splitEquipmentPrefix(name).prefix !== null;
-}
-
-// Names that are complete without an "(Equipment)" suffix. Variants ("Diamond Push-Up") end with one.
+// Names complete without an "(Equipment)" suffix on BODYWEIGHT_EQUIPMENT. Variants ("Diamond Push-Up") end with one.
 const BODYWEIGHT_CLASSICS = [
   "push up",
   "pull up",
@@ -213,6 +209,22 @@ const BODYWEIGHT_CLASSICS = [
 export function isBodyweightClassic(name: string): boolean {
   const key = toWordKey(splitExerciseName(name).base);
   return BODYWEIGHT_CLASSICS.some((classic) => key === classic || key.endsWith(` ${classic}`));
+}
+
+/**
+ * Primary equipment that only holds up the body's own weight, so a bodyweight classic done on it
+ * ("Pull-Up" on a pull-up bar, "Dip" on a dip station) is the classic itself. On anything else the
+ * equipment makes a variant that the suffix must name: "Pull-Up (Dip Belt)", "Crunch (Machine)".
+ */
+const BODYWEIGHT_EQUIPMENT = [
+  "bodyweight",
+  "pull-up-bar",
+  "dip-station",
+] as const satisfies readonly (typeof CANONICAL_EQUIPMENT)[number][];
+
+/** A bodyweight classic on bodyweight equipment (`primary` normalised) may go without the "(Equipment)" suffix. */
+export function mayOmitEquipmentSuffix(name: string, primary: string | null): boolean {
+  return primary !== null && (BODYWEIGHT_EQUIPMENT as readonly string[]).includes(primary) && isBodyweightClassic(name);
 }
 
 // Small words stay lowercase inside a title ("Around the World").

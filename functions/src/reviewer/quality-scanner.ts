@@ -9,18 +9,17 @@ import {
   CONTENT_LIST_BOUNDS,
   DESCRIPTION_MIN_LENGTH,
   MIN_EXECUTION_NOTES,
-  isBodyweightClassic,
   isEnumValue,
-  isTitleCase,
-  normalizeEquipment,
   splitExerciseName,
-  startsWithEquipmentWord,
 } from "../catalog/taxonomy";
+import { normalizedPrimary } from "../catalog/family-naming";
+import { exerciseNameProblem } from "../catalog/naming-rules";
 import { isLockedForEnrichment } from "../catalog/fields";
 import { type StyleCheck, contentStyleIssues, descriptionStyleIssues, startsWithListMarker } from "../catalog/text-style";
 import { getPath } from "../util/object-paths";
 
-export const SCANNER_VERSION = "2.0";
+// Recorded in review_metadata: a verdict of an older version may differ from this one's.
+export const SCANNER_VERSION = "2.1";
 
 export const HEURISTIC_PASS_SCORE = 0.85;
 export const SOFT_ISSUE_SCORE = 0.7;
@@ -155,7 +154,7 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
     failures.push({ check, message });
   };
 
-  const nameProblem = canonicalNameProblem(stringOrEmpty(exercise.name), strings(exercise.equipment));
+  const nameProblem = canonicalNameProblem(exercise);
   if (nameProblem) fail("canonical_name", nameProblem);
 
   const equipment = strings(exercise.equipment).filter((item) => item.trim() !== "");
@@ -206,23 +205,15 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
 }
 
 /**
- * "Base (Equipment)" in Title Case, no leading equipment word, and a suffix naming one of the
- * exercise's own equipment (any canonical equipment when the list is empty). Bodyweight classics
- * ("Push-Up", "Plank") may leave the suffix out.
+ * Check 1, by the catalog's naming rules. The scanner sees one exercise, not its family, so it asks
+ * for the multi-equipment form, canonical in every family: "Base (Primary Equipment)", the suffix
+ * left out only by a bodyweight classic on bodyweight equipment ("Push-Up", "Pull-Up").
  */
-function canonicalNameProblem(name: string, equipment: readonly string[]): string | null {
+function canonicalNameProblem(exercise: Readonly<Record<string, unknown>>): string | null {
+  const name = stringOrEmpty(exercise.name);
   if (name.trim() === "") return "name is missing";
-  const { base, suffix } = splitExerciseName(name);
-  if (base === "") return `"${name}" has no base name`;
-  if (startsWithEquipmentWord(base)) return `"${name}" starts with an equipment word; put it in the "(Equipment)" suffix`;
-  if (!isTitleCase(base)) return `"${name}" is not in Title Case`;
-  if (suffix === null) {
-    return isBodyweightClassic(base) ? null : `"${name}" lacks the "(Equipment)" suffix`;
-  }
-  const suffixEquipment = normalizeEquipment(suffix);
-  const ownEquipment = equipment.map((item) => normalizeEquipment(item).value);
-  const matches = ownEquipment.length > 0 ? ownEquipment.includes(suffixEquipment.value) : suffixEquipment.canonical;
-  return matches ? null : `suffix "(${suffix})" does not name the exercise's equipment`;
+  if (splitExerciseName(name).base === "") return `"${name}" has no base name`;
+  return exerciseNameProblem(name, normalizedPrimary(exercise), true)?.message ?? null;
 }
 
 /** Check 11: common_mistakes is a list, and no execution note or mistake is numbered, bulleted or bold. */

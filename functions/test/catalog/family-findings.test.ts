@@ -1,5 +1,6 @@
 import { DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
-import { auditFamily } from "../../src/catalog/family-findings";
+import { auditFamily, expectedRegistry } from "../../src/catalog/family-findings";
+import { exerciseFixture } from "../helpers/catalog";
 import { InMemoryCatalog } from "../handlers/in-memory-catalog";
 import { demoSeed } from "../handlers/support";
 
@@ -23,6 +24,16 @@ describe("auditFamily on the demo catalog", () => {
     ["chest_fly", ["merged_without_target:review", "registry_missing:FAMILY_NORMALIZE"]],
   ])("finds what is wrong with %s", (slug, expected) => {
     expect(codes(slug)).toEqual(expected);
+  });
+
+  it("moves the equipment of a weighted bodyweight classic into its suffix instead of colliding with the classic", () => {
+    const members = [exerciseFixture("Pull-Up", ["pull-up-bar"]), exerciseFixture("Weighted Pull-Up", ["dip-belt"])].map(
+      ({ id, ...data }) => ({ id, data }),
+    );
+    const findings = auditFamily("pull_up", members, expectedRegistry("pull_up", members, null));
+    expect(findings.map(({ code, exercise_ids, suggestion, fix }) => ({ code, exercise_ids, suggestion, fix }))).toEqual([
+      { code: "non_canonical_name", exercise_ids: [members[1].id], suggestion: "Pull-Up (Dip Belt)", fix: "FAMILY_NORMALIZE" },
+    ]);
   });
 
   it("reports a registry that no longer matches its exercises, ignoring the order of equipment sets", () => {

@@ -13,6 +13,11 @@ describe("canonicalNameIn", () => {
     ["Barbell Hip Thrust", ["barbell"], false, "Hip Thrust (Barbell)"],
     ["bench press (barbell)", ["barbell"], true, "Bench Press (Barbell)"],
     ["Curl (Cable)", ["Barbells"], true, "Curl (Barbell)"],
+    ["Weighted Pull-Up", ["dip-belt"], false, "Pull-Up (Dip Belt)"],
+    ["Weighted Pull-Up", ["dip-belt"], true, "Pull-Up (Dip Belt)"],
+    ["Crunch", ["machine"], true, "Crunch (Machine)"],
+    ["Push-Up", ["resistance-band"], true, "Push-Up (Resistance Band)"],
+    ["Hip Thrust (Plate)", ["barbell", "plate"], false, "Hip Thrust (Barbell)"],
   ])("%s with %j (multi-equipment: %s) → %s", (name, equipment, multi, expected) => {
     expect(canonicalNameIn(doc(name, equipment), multi)).toBe(expected);
   });
@@ -22,6 +27,10 @@ describe("canonicalNameIn", () => {
     ["Push-Up", ["bodyweight"], true],
     ["Leg Press (Machine)", ["machine"], false],
     ["Biceps Curl", ["barbell"], false],
+    ["Pull-Up", ["pull-up-bar"], true],
+    ["Dip", ["dip-station", "dip-belt"], true],
+    // Without equipment the suffix cannot be checked, so it is kept rather than dropped.
+    ["Bench Press (Barbell)", [], true],
   ])("keeps %s with %j (multi-equipment: %s)", (name, equipment, multi) => {
     expect(canonicalNameIn(doc(name, equipment), multi)).toBeNull();
   });

@@ -6,13 +6,13 @@ import {
   isBodyweightClassic,
   isEnumValue,
   isTitleCase,
+  mayOmitEquipmentSuffix,
   normalizeEnumValue,
   normalizeEquipment,
   normalizeEquipmentList,
   normalizeMuscle,
   splitEquipmentPrefix,
   splitExerciseName,
-  startsWithEquipmentWord,
   titleCase,
   toFamilySlug,
   toNameSlug,
@@ -83,11 +83,12 @@ describe("equipment prefix", () => {
     expect(splitEquipmentPrefix("Weighted Pull-Up")).toEqual({ prefix: "Weighted", rest: "Pull-Up" });
   });
   it("matches whole words only", () => {
-    expect(startsWithEquipmentWord("Bandit Row")).toBe(false);
-    expect(startsWithEquipmentWord("Cable Fly")).toBe(true);
-    expect(startsWithEquipmentWord("Band Pull-Apart")).toBe(true);
-    expect(startsWithEquipmentWord("Bench Press (Barbell)")).toBe(false);
-    expect(startsWithEquipmentWord("Barbell")).toBe(false);
+    const prefixOf = (name: string) => splitEquipmentPrefix(name).prefix;
+    expect(prefixOf("Bandit Row")).toBeNull();
+    expect(prefixOf("Cable Fly")).toBe("Cable");
+    expect(prefixOf("Band Pull-Apart")).toBe("Band");
+    expect(prefixOf("Bench Press (Barbell)")).toBeNull();
+    expect(prefixOf("Barbell")).toBeNull();
   });
 });
 
@@ -109,6 +110,27 @@ describe("isBodyweightClassic", () => {
   });
   it.each(["Bench Press", "Squat", "Lateral Raise", "Dipping Bird", "Planks Row"])("%s is not", (name) => {
     expect(isBodyweightClassic(name)).toBe(false);
+  });
+});
+
+describe("mayOmitEquipmentSuffix", () => {
+  it.each([
+    ["Push-Up", "bodyweight"],
+    ["Pull-Up", "pull-up-bar"],
+    ["Dip", "dip-station"],
+    ["Diamond Push-Up", "bodyweight"],
+  ])("lets %s on %s go without a suffix", (name, primary) => {
+    expect(mayOmitEquipmentSuffix(name, primary)).toBe(true);
+  });
+  it.each([
+    ["Pull-Up", "dip-belt"],
+    ["Crunch", "machine"],
+    ["Push-Up", "resistance-band"],
+    ["Plank", "stability-ball"],
+    ["Push-Up", null],
+    ["Squat", "bodyweight"],
+  ])("asks %s on %s for one", (name, primary) => {
+    expect(mayOmitEquipmentSuffix(name, primary)).toBe(false);
   });
 });
 

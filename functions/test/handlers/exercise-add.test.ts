@@ -59,6 +59,21 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     ]);
   });
 
+  it("names a bodyweight classic on bodyweight equipment without a suffix, and the same classic on other equipment with one", async () => {
+    await seedDemo(db);
+    const classic = { category: "Compound", muscles: { primary: ["lats"] } };
+    const onBar = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { ...classic, base_name: "archer pull-up", equipment: ["pull-up-bar"] },
+    });
+    expect(onBar.summary).toMatchObject({ name: "Archer Pull-Up" });
+    const belted = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { ...classic, base_name: "archer pull-up", equipment: ["dip belt"] },
+    });
+    expect(belted.summary).toMatchObject({ name: "Archer Pull-Up (Dip Belt)" });
+  });
+
   it("does nothing more when the job runs again after it created the exercise", async () => {
     await seedDemo(db);
     const deps = depsFor(db, mode);

@@ -1,4 +1,5 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { exerciseNameProblem } from "../../src/catalog/naming-rules";
 import { CONTENT_LIST_BOUNDS, MIN_EXECUTION_NOTES } from "../../src/catalog/taxonomy";
 import {
   HARD_CHECKS,
@@ -42,15 +43,16 @@ describe("heuristicScoreExercise — all checks pass", () => {
     });
   });
 
-  it("lets bodyweight classics go without a suffix", () => {
+  it("lets bodyweight classics on bodyweight equipment go without a suffix", () => {
     expect(hardChecks({ ...goodExercise(), name: "Push-Up", equipment: ["bodyweight"] })).toEqual([]);
     expect(hardChecks({ ...goodExercise(), name: "Diamond Push-Up", equipment: ["bodyweight"] })).toEqual([]);
     expect(hardChecks({ ...goodExercise(), name: "Plank", equipment: ["bodyweight"] })).toEqual([]);
+    expect(hardChecks({ ...goodExercise(), name: "Pull-Up", equipment: ["pull-up-bar", "dip-belt"] })).toEqual([]);
   });
 
-  it("accepts a suffix naming any of the exercise's equipment", () => {
+  it("accepts a suffix naming the primary equipment", () => {
     expect(hardChecks({ ...goodExercise(), name: "Curl (EZ Bar)", equipment: ["ez-bar"] })).toEqual([]);
-    expect(hardChecks({ ...goodExercise(), name: "Dip (Dip Belt)", equipment: ["dip-station", "dip-belt"] })).toEqual([]);
+    expect(hardChecks({ ...goodExercise(), name: "Dip (Dip Belt)", equipment: ["dip-belt", "dip-station"] })).toEqual([]);
   });
 });
 
@@ -60,6 +62,15 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     ["canonical_name", "equipment word before a suffix", { name: "Barbell Bench Press (Barbell)" }],
     ["canonical_name", "no suffix", { name: "Bench Press" }],
     ["canonical_name", "suffix is not the exercise's equipment", { name: "Bench Press (Dumbbell)" }],
+    [
+      "canonical_name",
+      "suffix names other equipment of the exercise",
+      { name: "Bench Press (Dumbbell)", equipment: ["barbell", "dumbbell"] },
+    ],
+    ["canonical_name", "suffix names a plate on a barbell exercise", { name: "Bench Press (Plate)", equipment: ["barbell", "plate"] }],
+    ["canonical_name", "lowercase suffix", { name: "Bench Press (barbell)" }],
+    ["canonical_name", "classic on a machine without suffix", { name: "Crunch", equipment: ["machine"] }],
+    ["canonical_name", "classic with a dip belt without suffix", { name: "Pull-Up", equipment: ["dip-belt"] }],
     ["canonical_name", "suffix is not equipment", { name: "Bench Press (Wide Grip)" }],
     ["canonical_name", "not Title Case", { name: "Bench press (Barbell)" }],
     ["canonical_name", "missing name", { name: undefined }],
@@ -130,6 +141,27 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     const garbage = { name: 42, equipment: "barbell", muscles: "chest", movement: [], execution_notes: [1, 2], common_mistakes: [null] };
     expect(() => heuristicScoreExercise(garbage)).not.toThrow();
     expect(hardChecks(garbage)).toContain("content_format");
+  });
+});
+
+describe("heuristicScoreExercise — canonical name", () => {
+  it.each([
+    ["Squat (Barbell)", ["barbell"]],
+    ["Squat (barbell)", ["barbell"]],
+    ["Squat", ["barbell"]],
+    ["Barbell Squat", ["barbell"]],
+    ["Bench Press (Dumbbell)", ["barbell", "dumbbell"]],
+    ["Hip Thrust (Plate)", ["barbell", "plate"]],
+    ["Hip Thrust (Plate)", ["plate"]],
+    ["Pull-Up", ["pull-up-bar"]],
+    ["Weighted Pull-Up", ["dip-belt"]],
+    ["Pull-Up (Dip Belt)", ["dip-belt"]],
+    ["Crunch", ["machine"]],
+    ["Push-Up", ["resistance-band"]],
+    ["Around The World (Dumbbell)", ["dumbbell"]],
+  ])("judges %s with %j as the naming rules judge it in a multi-equipment family", (name, equipment) => {
+    const failsScan = hardChecks({ ...goodExercise(), name, equipment }).includes("canonical_name");
+    expect(failsScan).toBe(exerciseNameProblem(name, equipment[0], true) !== null);
   });
 });
 

@@ -11,7 +11,7 @@ import {
   DESCRIPTION_MIN_LENGTH,
   canonicalExerciseName,
   exerciseIdFor,
-  isBodyweightClassic,
+  mayOmitEquipmentSuffix,
   normalizeEnumValue,
   normalizeEquipmentList,
   normalizeMuscle,
@@ -166,5 +166,5 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
 function provisionalName(draft: ExerciseDraft): string {
   // Bodyweight classics ("Archer Push-Up") go without a suffix, like their siblings.
   const primary = draft.equipment[0];
-  return primary === "bodyweight" && isBodyweightClassic(draft.base) ? titleCase(draft.base) : canonicalExerciseName(draft.base, primary);
+  return mayOmitEquipmentSuffix(draft.base, primary) ? titleCase(draft.base) : canonicalExerciseName(draft.base, primary);
 }

@@ -1,0 +1,41 @@
+import { exerciseNameProblem } from "../../src/catalog/naming-rules";
+
+const suggestion = (name: string, primary: string | null, multiEquipment: boolean) =>
+  exerciseNameProblem(name, primary, multiEquipment)?.suggestion ?? null;
+
+describe("exerciseNameProblem", () => {
+  it.each([
+    ["Pull-Up", "pull-up-bar"],
+    ["Dip", "dip-station"],
+    ["Diamond Push-Up", "bodyweight"],
+  ])("lets the classic %s on %s go without a suffix in a multi-equipment family", (name, primary) => {
+    expect(exerciseNameProblem(name, primary, true)).toBeNull();
+  });
+
+  it.each([
+    ["Weighted Pull-Up", "dip-belt", "Pull-Up (Dip Belt)"],
+    ["Pull-Up", "dip-belt", "Pull-Up (Dip Belt)"],
+    ["Crunch", "machine", "Crunch (Machine)"],
+    ["Push-Up", "resistance-band", "Push-Up (Resistance Band)"],
+  ])("asks %s on %s for the suffix of its equipment in a multi-equipment family", (name, primary, expected) => {
+    expect(suggestion(name, primary, true)).toBe(expected);
+  });
+
+  it.each([
+    ["Barbell Squat", "barbell", "Squat (Barbell)"],
+    ["Smith Machine Squat", "smith-machine", "Squat (Smith Machine)"],
+    ["Bodyweight Push-Up", "bodyweight", "Push-Up (Bodyweight)"],
+  ])("moves the leading equipment word of %s into the suffix even in a single-equipment family", (name, primary, expected) => {
+    expect(suggestion(name, primary, false)).toBe(expected);
+  });
+
+  it("does not ask for a suffix in a single-equipment family, nor drop one that names the primary equipment", () => {
+    expect(exerciseNameProblem("Hip Thrust", "barbell", false)).toBeNull();
+    expect(exerciseNameProblem("Hip Thrust (Barbell)", "barbell", false)).toBeNull();
+  });
+
+  it("keeps a suffix it cannot check when the exercise has no equipment", () => {
+    expect(exerciseNameProblem("Bench Press (Barbell)", null, true)).toBeNull();
+    expect(suggestion("bench press (barbell)", null, true)).toBe("Bench Press (Barbell)");
+  });
+});
