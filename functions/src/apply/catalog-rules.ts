@@ -1,8 +1,9 @@
 /**
  * Catalog invariants a plan must keep, checked on the simulated catalog: merge preconditions when an
- * operation runs, and after the whole plan the family, slug, retirement and alias (alias-rules)
- * invariants. Family-level problems the plan did not introduce (already there before it) are
- * warnings, not errors, so a plan that fixes one thing in a legacy family is not blocked by the rest.
+ * operation runs, and after the whole plan the family, slug, retirement, alias (alias-rules) and
+ * deprecated-field invariants. Family-level problems the plan did not introduce (already there
+ * before it) are warnings, not errors, so a plan that fixes one thing in a legacy family is not
+ * blocked by the rest.
  */
 import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { aliasIssues, retiredTargetWarnings } from "./alias-rules";
@@ -15,6 +16,8 @@ import type { PlanTrace } from "./plan-trace";
 import { getPath, display } from "../util/object-paths";
 import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
 import { normalizeEquipment } from "../catalog/taxonomy";
+import { aliasPointsAtExercise } from "../catalog/slug-aliases";
+import { findDeprecatedFields } from "../catalog/fields";
 
 const exerciseTarget = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
 const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
@@ -69,7 +72,8 @@ function isPresent(value: unknown): boolean {
 // ------------------------------------------------------------------------------ after the whole plan
 
 interface Finding {
-  key: string;
+  /** What the finding is made of; it was already there before the plan when every key was. */
+  keys: string[];
   issue: Omit<ValidationIssue, "operation_index">;
   /** Exercises involved, to find the operation that caused it. */
   exerciseIds: string[];
@@ -86,9 +90,11 @@ export function finalStateIssues(
 ): void {
   familyIssues(initial, final, trace, log);
   namedExerciseIssues(final, trace, log);
+  oldSlugAliasIssues(initial, final, trace, log);
   aliasIssues(final, trace, log);
   retiredTargetWarnings(initial, final, trace, log);
   retirementTargetIssues(plan, final, log);
+  unreplacedFieldIssues(plan, initial, final, log);
   registryWarnings(trace, log);
   nonCanonicalEquipmentWarnings(initial, final, trace, log);
 }
@@ -97,10 +103,10 @@ export function finalStateIssues(
 function familyIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
   const families = new Set([...trace.familyWriters.keys(), ...trace.registryUpdates.keys()]);
   for (const family of families) {
-    const before = new Set(familyFindings(initial, family).map((finding) => finding.key));
+    const before = new Set(familyFindings(initial, family).flatMap((finding) => finding.keys));
     for (const finding of familyFindings(final, family)) {
       const index = causeOf(finding, trace);
-      if (before.has(finding.key)) log.warn({ ...finding.issue, operation_index: index });
+      if (finding.keys.every((key) => before.has(key))) log.warn({ ...finding.issue, operation_index: index });
       else log.error({ ...finding.issue, operation_index: index });
     }
   }
@@ -126,7 +132,7 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
     const problem = exerciseNameProblem(exercise.name, primaryEquipment(exercise), multiEquipment);
     if (!problem) continue;
     findings.push({
-      key: `name:${id}:${problem.suggestion}`,
+      keys: [`name:${id}:${problem.suggestion}`],
       issue: {
         code: "NON_CANONICAL_NAME",
         path: "name",
@@ -142,7 +148,8 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
     for (const [equipment, ids] of byEquipment) {
       if (ids.length < 2) continue;
       findings.push({
-        key: `equipment:${equipment}:${ids.join(",")}`,
+        // One key per member: a legacy group that loses a member is still pre-existing, one that gains a member is not.
+        keys: ids.map((id) => `equipment:${equipment}:${id}`),
         issue: {
           code: "DUPLICATE_EQUIPMENT_VARIANT",
           path: "equipment",
@@ -158,7 +165,7 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
   const registry = state.family(family);
   if (registry && registry.status !== "active" && members.length > 0) {
     findings.push({
-      key: `registry:${family}`,
+      keys: [`registry:${family}`],
       issue: {
         code: "FAMILY_TARGET_INVALID",
         path: "status",
@@ -228,19 +235,36 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
   }
 }
 
+/** A renamed exercise keeps the slug it had before the plan as an alias of itself (CATALOG-DOMAIN.md), so the old slug still resolves. */
+function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [id, index] of trace.identitySetBy) {
+    const oldSlug = initial.exercise(id)?.name_slug;
+    if (typeof oldSlug !== "string" || oldSlug === final.exercise(id)?.name_slug) continue;
+    if (aliasPointsAtExercise(final.alias(oldSlug) ?? undefined, id)) continue;
+    log.error({
+      code: "OLD_SLUG_NOT_ALIASED",
+      operation_index: index,
+      path: "name_slug",
+      message: `the old name_slug "${oldSlug}" must stay an alias of exercise ${id}: a renamed exercise keeps its old slug as an alias`,
+      suggestion: `upsert_alias ${oldSlug} → ${id}`,
+      target: exerciseTarget(id),
+    });
+  }
+}
+
 /** What a plan merges into exists and is live afterwards: the exercise of a merged exercise, the family of a merged family. */
 function retirementTargetIssues(plan: readonly Operation[], final: CatalogState, log: IssueLog): void {
   plan.forEach((op, index) => {
-    if (op.op === "deprecate_exercise" && op.merged_into) {
-      const target = final.exercise(op.merged_into);
-      if (target && isLiveExercise(target)) return;
+    const merge = exerciseMergeTarget(op, final);
+    const target = merge ? final.exercise(merge.id) : null;
+    if (merge && !(target && isLiveExercise(target))) {
       log.error({
         code: "MERGE_TARGET_INVALID",
         operation_index: index,
-        path: "merged_into",
-        message: target ? `exercise ${op.merged_into} is ${String(target.status)}` : `exercise ${op.merged_into} does not exist`,
+        path: merge.path,
+        message: target ? `exercise ${merge.id} is ${String(target.status)}` : `exercise ${merge.id} does not exist`,
         ...(typeof target?.merged_into === "string" ? { suggestion: target.merged_into } : {}),
-        target: exerciseTarget(op.merged_into),
+        target: exerciseTarget(merge.id),
       });
     }
     if (op.op === "update_family_registry" && op.merged_into && !final.isFamilyLive(op.merged_into)) {
@@ -250,6 +274,45 @@ function retirementTargetIssues(plan: readonly Operation[], final: CatalogState,
         path: "merged_into",
         message: `family ${op.merged_into} does not exist or is retired`,
         target: familyTarget(op.merged_into),
+      });
+    }
+  });
+}
+
+/**
+ * The exercise `op` marks its exercise merged into, and the operation field that says so. A patch
+ * may retire an exercise too: its target is the merged_into it sets, or the one the exercise keeps
+ * when the patch sets only the status.
+ */
+function exerciseMergeTarget(op: Operation, final: CatalogState): { id: string; path: string } | null {
+  if (op.op === "deprecate_exercise") return op.merged_into ? { id: op.merged_into, path: "merged_into" } : null;
+  if (op.op !== "patch_fields") return null;
+  if (typeof op.set.merged_into === "string") return { id: op.set.merged_into, path: "set.merged_into" };
+  const kept = final.exercise(op.exercise_id)?.merged_into;
+  return op.set.status === "merged" && typeof kept === "string" ? { id: kept, path: "set.status" } : null;
+}
+
+/**
+ * A deprecated field goes only once its replacement holds a value (CATALOG-DOMAIN.md): each field a
+ * patch removes is judged as SCHEMA_CLEANUP judges it, on the exercise after the plan with that
+ * field put back, so removing `instructions` while `execution_notes` stays empty loses its content.
+ */
+function unreplacedFieldIssues(plan: readonly Operation[], initial: CatalogState, final: CatalogState, log: IssueLog): void {
+  plan.forEach((op, index) => {
+    if (op.op !== "patch_fields") return;
+    const before = initial.exercise(op.exercise_id);
+    const after = final.exercise(op.exercise_id);
+    if (!before || !after) return;
+    const removed = Object.fromEntries(op.unset.filter((field) => Object.hasOwn(before, field)).map((field) => [field, before[field]]));
+    for (const { field, replacement, removable } of findDeprecatedFields({ ...after, ...removed })) {
+      if (removable || !Object.hasOwn(removed, field)) continue;
+      log.error({
+        code: "REPLACEMENT_MISSING",
+        operation_index: index,
+        path: `unset.${field}`,
+        message: `removing "${field}" loses its content: its replacement "${String(replacement)}" is empty after the plan`,
+        suggestion: `set ${String(replacement)} in the plan, or keep ${field}`,
+        target: exerciseTarget(op.exercise_id),
       });
     }
   });

@@ -33,26 +33,37 @@ export interface DocumentIssue {
   message: string;
 }
 
-function schemaIssues(collection: CatalogCollection, doc: Readonly<DocData>): DocumentIssue[] {
+/**
+ * Each schema issue with the field that holds the offending value: its path up to the first array
+ * index, as arrays are written whole ("muscles.primary" for "muscles.primary.0").
+ */
+function schemaIssues(collection: CatalogCollection, doc: Readonly<DocData>): { issue: DocumentIssue; field: string }[] {
   const parsed = SCHEMAS[collection].safeParse(doc);
   if (parsed.success) return [];
-  return parsed.error.issues.map((issue) => ({ code: "SCHEMA_INVALID", path: issue.path.map(String).join("."), message: issue.message }));
+  return parsed.error.issues.map(({ path, message }) => {
+    const arrayIndexAt = path.findIndex((segment) => typeof segment === "number");
+    return {
+      issue: { code: "SCHEMA_INVALID", path: path.map(String).join("."), message },
+      field: (arrayIndexAt < 0 ? path : path.slice(0, arrayIndexAt)).map(String).join("."),
+    };
+  });
 }
 
 /**
  * The issues of the document after `change`, split into those the change introduced and those it
- * left as they were: a schema issue that was there before with the value at its path untouched, or
- * a document that was already too large (whatever its size now, up to MAX_LEGACY_DOCUMENT_BYTES).
+ * left as they were: a schema issue that was there before with the field holding it untouched (a
+ * new value in an array that already had a bad one is introduced), or a document that was already
+ * too large (whatever its size now, up to MAX_LEGACY_DOCUMENT_BYTES).
  */
 export function changeIssues(change: DocumentChange): { introduced: DocumentIssue[]; preexisting: DocumentIssue[] } {
   if (change.after === null) return { introduced: [], preexisting: [] };
   const after = change.after;
   const before = change.before;
-  const earlier = new Set(before ? schemaIssues(change.collection, before).map(issueKey) : []);
+  const earlier = new Set(before ? schemaIssues(change.collection, before).map(({ issue }) => issueKey(issue)) : []);
   const introduced: DocumentIssue[] = [];
   const preexisting: DocumentIssue[] = [];
-  for (const issue of schemaIssues(change.collection, after)) {
-    const untouched = before !== null && earlier.has(issueKey(issue)) && sameValue(getPath(before, issue.path), getPath(after, issue.path));
+  for (const { issue, field } of schemaIssues(change.collection, after)) {
+    const untouched = before !== null && earlier.has(issueKey(issue)) && sameValue(getPath(before, field), getPath(after, field));
     (untouched ? preexisting : introduced).push(issue);
   }
   const size = sizeIssue(before, after);

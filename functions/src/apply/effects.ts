@@ -10,6 +10,7 @@ import { changedPaths, sameValue } from "../util/document-diff";
 import { type Operation, operationExerciseIds } from "./plan";
 import { deletePath, getPath, setPath, type DocData } from "../util/object-paths";
 import { computeFamilyRegistry } from "../catalog/family-registry";
+import { SELF_MERGE } from "./operation-rules";
 
 /** The catalog documents an operation may read, answered from a transaction or a simulation. */
 export interface CatalogReader {
@@ -159,8 +160,7 @@ function rawEffects(op: Operation, catalog: CatalogReader, stamp: Timestamp): Do
       return [{ collection: CATALOG_COLLECTIONS.families, id: op.family_slug, before, after: { ...registry, updated_at: stamp } }];
     }
     case "merge_exercises": {
-      if (op.source_id === op.target_id)
-        throw new OperationConflict("MERGE_CONFLICT", "an exercise cannot be merged into itself", "target_id");
+      if (op.source_id === op.target_id) throw new OperationConflict("MERGE_CONFLICT", SELF_MERGE, "target_id");
       const source = existingExercise(catalog, op.source_id, "source_id");
       const target = existingExercise(catalog, op.target_id, "target_id");
       return [

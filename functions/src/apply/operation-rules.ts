@@ -21,6 +21,9 @@ const IDENTITY_FIELDS: ReadonlySet<string> = new Set(["name", "name_slug", "fami
 
 type Finding = Omit<ValidationIssue, "operation_index">;
 
+/** A merge that names its own source: the validator and an apply-time conflict say it the same way. */
+export const SELF_MERGE = "an exercise cannot be merged into itself";
+
 export function operationIssues(op: Operation): { errors: Finding[]; warnings: Finding[] } {
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
@@ -51,10 +54,14 @@ export function operationIssues(op: Operation): { errors: Finding[]; warnings: F
       if (Object.keys(op.set).length === 0 && op.unset.length === 0) {
         warnings.push({ code: "NO_EFFECT", path: "set", message: "the patch sets and unsets nothing" });
       }
+      // A patch may retire an exercise as deprecate_exercise does; whether its target is live is checked after the plan.
+      if (op.set.merged_into === op.exercise_id) {
+        errors.push({ code: "MERGE_TARGET_INVALID", path: "set.merged_into", message: SELF_MERGE });
+      }
       break;
     case "merge_exercises":
       if (op.source_id === op.target_id) {
-        errors.push({ code: "MERGE_CONFLICT", path: "target_id", message: "an exercise cannot be merged into itself" });
+        errors.push({ code: "MERGE_CONFLICT", path: "target_id", message: SELF_MERGE });
       }
       errors.push(...patchPathIssues(op.target_patch, [], "target_patch"));
       break;
@@ -69,7 +76,7 @@ export function operationIssues(op: Operation): { errors: Finding[]; warnings: F
           suggestion: "merged",
         });
       } else if (op.merged_into === op.exercise_id) {
-        errors.push({ code: "MERGE_TARGET_INVALID", path: "merged_into", message: "an exercise cannot be merged into itself" });
+        errors.push({ code: "MERGE_TARGET_INVALID", path: "merged_into", message: SELF_MERGE });
       }
       break;
     case "reassign_family":

@@ -31,7 +31,7 @@ const operationSchema = z.discriminatedUnion("op", [
     before: fieldMap.optional(),
     ...common,
   }),
-  /** New display name (and so `name_slug`); the old slug should be kept by an `upsert_alias` in the same plan. */
+  /** New display name (and so `name_slug`); the plan must keep the old slug as an alias of the exercise (`upsert_alias`). */
   z.strictObject({
     op: z.literal("rename_exercise"),
     exercise_id: docId,
@@ -46,7 +46,7 @@ const operationSchema = z.discriminatedUnion("op", [
     merged_into: docId.optional(),
     ...common,
   }),
-  /** Moves an exercise to another family, optionally under a new name. */
+  /** Moves an exercise to another family, optionally under a new name (its old slug then kept as for a rename). */
   z.strictObject({
     op: z.literal("reassign_family"),
     exercise_id: docId,

@@ -14,8 +14,10 @@
  * change of it that a curator reverted (possible only once the job has ended: an operator's retry
  * of a deadletter job resumes its plan), as its other operations may build on that change.
  *
- * A frozen plan is one Firestore document, so a plan too large for one (with its expectations) ends
- * the job before anything is written: PLAN_TOO_LARGE, permanent, as planning again makes the same plan.
+ * A plan too large ends the job before anything is written: PLAN_TOO_LARGE, permanent, as planning
+ * again makes the same plan. Too large is over the validator's operation limit (not sent to the
+ * repair loop, which could only drop operations and leave the work undone), or too large for the
+ * one Firestore document a frozen plan is (with its expectations).
  */
 import type { Firestore } from "firebase-admin/firestore";
 import type { AttemptRecorder } from "../jobs/attempt-log";
@@ -31,6 +33,7 @@ import { operationTargets } from "./effects";
 import { operationExpectationSchema, planExpectations } from "./expectations";
 import type { ValidationIssue, ValidationResult } from "./issues";
 import { revertedChangesOf } from "./journal";
+import { PLAN_LIMITS } from "./operation-rules";
 import { type ChangePlan, type Operation, changePlanSchema, idempotencyKey } from "./plan";
 import { type OutOfScope, outOfScope } from "./scope";
 import { validatePlan } from "./validate";
@@ -202,17 +205,22 @@ async function revertedOperations(
 }
 
 /** Throws PLAN_TOO_LARGE (permanent) when `frozen` would not fit in its document; nothing has been written yet. */
-function checkFrozenPlanSize({ attempt }: PlanInput, frozen: FrozenPlan): void {
+function checkFrozenPlanSize(input: PlanInput, frozen: FrozenPlan): void {
   const bytes = documentBytes(frozen);
   if (bytes <= MAX_FROZEN_PLAN_BYTES) return;
   const operations = frozen.plan.operations.length;
-  attempt.event("plan_too_large", { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations });
-  throw JobFailure.permanent(
-    "PLAN_TOO_LARGE",
+  planTooLarge(
+    input,
     `the plan of ${operations} operation(s), with what each expects to find, is ${bytes} bytes; the limit of a frozen plan is ` +
-      `${MAX_FROZEN_PLAN_BYTES} (one Firestore document): nothing was applied; split the job into jobs with fewer targets`,
+      `${MAX_FROZEN_PLAN_BYTES} (one Firestore document)`,
     { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations },
   );
+}
+
+/** Ends the job PLAN_TOO_LARGE, permanently (see the module comment); nothing has been written yet. */
+function planTooLarge({ attempt }: PlanInput, why: string, details: Record<string, number>): never {
+  attempt.event("plan_too_large", details);
+  throw JobFailure.permanent("PLAN_TOO_LARGE", `${why}: nothing was applied; split the job into jobs with fewer targets`, details);
 }
 
 /** Applies a committed plan to its end (no cancel signal: see the module comment). */
@@ -252,6 +260,13 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
     if (repairs.length > 0) {
       repairs[repairs.length - 1].errors_after = validation.errors.length;
       attempt.set("repairs", repairs);
+    }
+    const tooLarge = validation.errors.find((issue) => issue.code === "PLAN_TOO_LARGE");
+    if (tooLarge) {
+      planTooLarge(input, `the plan fails validation: ${tooLarge.message}`, {
+        operations: current.operations.length,
+        limit_operations: PLAN_LIMITS.maxOperations,
+      });
     }
     if (validation.ok) {
       const outside = repairs.length > 0 ? outOfScope(plan, current, view, input.engine.lockKeys) : [];

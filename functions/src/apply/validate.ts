@@ -7,8 +7,10 @@
  *   (operation-rules), merge preconditions, the operation applying at all (target exists, not
  *   stale), and each written document's schema (new issues are errors, legacy ones warnings);
  * - after the plan: canonical names and one exercise per primary equipment in every touched family,
- *   family slug fitting the name, unique name slugs, aliases with one live target and no
- *   chain/loop/collision, retired targets (catalog-rules).
+ *   family slug fitting the name, unique name slugs, a renamed exercise's old slug kept as its
+ *   alias, aliases with one live target and no chain/loop/collision, live merge targets (of a
+ *   deprecate or a patch), deprecated fields removed only once their replacement holds a value
+ *   (catalog-rules).
  */
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { finalStateIssues, mergeIssues } from "./catalog-rules";

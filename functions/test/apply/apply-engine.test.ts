@@ -360,10 +360,12 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     new_name: "Back Squat (Barbell)",
     rationale,
   };
+  /** The rename with the alias of its old slug, as a valid plan has it. */
+  const renamePlan = () => planOf([renameSquat, { op: "upsert_alias", alias_slug: "squat-barbell", exercise_id: squat.id, rationale }]);
 
   it("reports a target deleted since planning as changed (STALE_PLAN), not as a missing exercise", async () => {
     const { engine, input } = await start();
-    const plan = planOf([renameSquat, { op: "upsert_alias", alias_slug: "squat-barbell", exercise_id: squat.id, rationale }]);
+    const plan = renamePlan();
     const expectations = await expectationsOf(plan);
     await db.collection(CATALOG_COLLECTIONS.exercises).doc(squat.id).delete();
     const result = await engine.apply(plan, writer(input), { expectations });
@@ -445,7 +447,7 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     const deps = makeTestDeps(deleting, { applyEnabled: true });
     const input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
     running = true;
-    const outcome = await runPlan(input, planOf([renameSquat]));
+    const outcome = await runPlan(input, renamePlan());
     expect(outcome).toMatchObject({
       status: "needs_review",
       error: {

@@ -16,6 +16,31 @@ const change = (before: DocData | null, after: DocData): DocumentChange => ({
 });
 const tooLarge = expect.objectContaining({ code: "DOCUMENT_TOO_LARGE", path: "" });
 
+describe("changeIssues: schema issues", () => {
+  const withPrimary = (primary: string[]): DocData => ({ ...squat, muscles: { primary, category: ["legs"] } });
+  const withEquipment = (equipment: string[]): DocData => ({ ...squat, equipment });
+  const invalidAt = (path: string) => expect.objectContaining({ code: "SCHEMA_INVALID", path });
+
+  it("counts a new bad value in an array that already held one as introduced: the array is written whole", () => {
+    expect(changeIssues(change(withPrimary(["Lats"]), withPrimary(["Rhomboids_Major", "lats"])))).toEqual({
+      introduced: [invalidAt("muscles.primary.0")],
+      preexisting: [],
+    });
+    expect(changeIssues(change(withEquipment(["Barbell"]), withEquipment(["Smith_Machine"])))).toEqual({
+      introduced: [invalidAt("equipment.0")],
+      preexisting: [],
+    });
+  });
+
+  it("leaves a bad array the change does not write as it was: preexisting", () => {
+    const legacy = withPrimary(["Lats"]);
+    expect(changeIssues(change(legacy, { ...legacy, category: "isolation" }))).toEqual({
+      introduced: [],
+      preexisting: [invalidAt("muscles.primary.0")],
+    });
+  });
+});
+
 describe("changeIssues: document size", () => {
   it("refuses a write that makes a document too large", () => {
     expect(changeIssues(change(squat, sized(160_000)))).toEqual({ introduced: [tooLarge], preexisting: [] });

@@ -4,6 +4,7 @@ import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import type { PlanRepairer } from "../../src/apply/run-plan";
 import { MAX_FROZEN_PLAN_BYTES, resumePlan, runPlan } from "../../src/apply/run-plan";
 import { ChangeJobOpenError, revertChange } from "../../src/apply/journal";
+import { PLAN_LIMITS } from "../../src/apply/operation-rules";
 import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
 import type { Mode } from "../../src/jobs/model";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
@@ -358,6 +359,33 @@ describe("runPlan", () => {
     expect(attempt.plan).toMatchObject({ truncated: true, operation_count: 20 });
     expect(attempt.events).toContainEqual(
       expect.objectContaining({ event: "plan_too_large", details: { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations: 20 } }),
+    );
+  });
+
+  it("a plan over the validator's operation limit ends the job at once, permanently (PLAN_TOO_LARGE), with no repair round", async () => {
+    // A repair could only drop operations, leaving the job's work undone.
+    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>();
+    const { input } = await start("apply", { repairPlan });
+    const before = await snapshotCatalog(db);
+    const operations = PLAN_LIMITS.maxOperations + 1;
+    const plan = planOf(Array.from({ length: operations }, (_, i) => ({ op: "no_change" as const, target: `squat ${i}`, rationale })));
+
+    const err = await runPlan(input, plan).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JobFailure);
+    expect(err).toMatchObject({
+      code: "PLAN_TOO_LARGE",
+      kind: "permanent",
+      details: { operations, limit_operations: PLAN_LIMITS.maxOperations },
+    });
+    expect((err as Error).message).toMatch(
+      new RegExp(`${operations} operations; a plan has at most ${PLAN_LIMITS.maxOperations}.*split the job into jobs with fewer targets`),
+    );
+    expect(repairPlan).not.toHaveBeenCalled();
+    expect(await snapshotCatalog(db)).toBe(before);
+    const attempt = attemptDoc(input);
+    expect(attempt.validation).toMatchObject({ ok: false, errors: [expect.objectContaining({ code: "PLAN_TOO_LARGE" })] });
+    expect(attempt.events).toContainEqual(
+      expect.objectContaining({ event: "plan_too_large", details: { operations, limit_operations: PLAN_LIMITS.maxOperations } }),
     );
   });
 

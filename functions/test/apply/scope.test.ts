@@ -24,13 +24,15 @@ const moveSquat = (new_name = "Front Squat (Barbell)"): OperationInput => ({
   new_name,
   rationale,
 });
+/** Keeps the old slug of the squat `moveSquat` renames, as every rename must. */
+const keepOldSlug: OperationInput = { op: "upsert_alias", alias_slug: String(squat.name_slug), exercise_id: squat.id, rationale };
 const check = (original: OperationInput[], repaired: ChangePlan, families: string[]) =>
   outOfScope(planOf(original), repaired, view, families.map(familyLockKey));
 
 describe("outOfScope: a repaired operation on a document the handler planned", () => {
   it("is out of scope when it now moves the document into a family the job does not lock", () => {
     // A TARGETED_FIX holding the squat lock planned a patch; the repair turned it into a move.
-    const repaired = planOf([moveSquat()]);
+    const repaired = planOf([moveSquat(), keepOldSlug]);
     expect(validatePlan(repaired, view).ok).toBe(true);
     expect(check([patchSquat], repaired, ["squat"])).toEqual([
       { operation_index: 0, target: `exercises/${squat.id}`, families: ["front_squat"] },

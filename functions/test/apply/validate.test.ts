@@ -39,6 +39,13 @@ const rename = (exercise: ExerciseFixture, new_name: string): OperationInput => 
   rationale,
 });
 const registry = (family_slug: string): OperationInput => ({ op: "update_family_registry", family_slug, rationale });
+/** The alias that keeps an exercise's current slug once it is renamed. */
+const keepOldSlug = (exercise: ExerciseFixture): OperationInput => ({
+  op: "upsert_alias",
+  alias_slug: String(exercise.name_slug),
+  exercise_id: exercise.id,
+  rationale,
+});
 
 describe("validatePlan: a valid plan", () => {
   it("accepts a patch, a rename with its old slug kept as an alias, and the registry update", () => {
@@ -67,6 +74,26 @@ describe("validatePlan: path allowlist and patch shape", () => {
       path,
       ...(suggestion ? { suggestion } : {}),
     });
+  });
+
+  it("refuses removing a deprecated field whose replacement is empty after the plan: its content would be lost", () => {
+    // The squat fixture has muscles.primary but no execution_notes.
+    const legacy = { ...squat, instructions: ["Stand with the bar on your upper back."], primary_muscles: ["quads"] };
+    const seed = { ...catalog, exercises: [benchBarbell, benchDumbbell, legacy] };
+    const result = validate([patch({}, ["instructions", "primary_muscles"], squat.id)], seed);
+    expect(result.errors).toEqual([
+      expect.objectContaining({
+        code: "REPLACEMENT_MISSING",
+        operation_index: 0,
+        path: "unset.instructions",
+        message: expect.stringContaining('"execution_notes"'),
+        target: `exercises/${squat.id}`,
+      }),
+    ]);
+    // Filled by the same patch or a later one, the replacement keeps the content.
+    const notes = { execution_notes: ["Stand with the bar on your upper back.", "Sit down between your heels."] };
+    expect(validate([patch(notes, ["instructions"], squat.id)], seed).errors).toEqual([]);
+    expect(validate([patch({}, ["instructions"], squat.id), patch(notes, [], squat.id)], seed).errors).toEqual([]);
   });
 
   it("allows removing a deprecated field but not an unknown one", () => {
@@ -206,7 +233,11 @@ describe("validatePlan: names, slugs and families", () => {
       path: "name",
       suggestion: "Bench Press (Barbell)",
     });
-    expectError(validate([rename(squat, "Barbell Squat")]), { code: "NON_CANONICAL_NAME", operation_index: 0, suggestion: "Squat" });
+    expectError(validate([rename(squat, "Barbell Squat")]), {
+      code: "NON_CANONICAL_NAME",
+      operation_index: 0,
+      suggestion: "Squat (Barbell)",
+    });
   });
 
   it("blames the operation that made a family multi-equipment for the names it left without suffix", () => {
@@ -246,7 +277,7 @@ describe("validatePlan: names, slugs and families", () => {
       operation_index: 0,
       path: "family_slug",
     });
-    expect(validate([rename(benchBarbell, "Incline Bench Press (Barbell)")]).errors).toEqual([]);
+    expect(validate([rename(benchBarbell, "Incline Bench Press (Barbell)"), keepOldSlug(benchBarbell)]).errors).toEqual([]);
   });
 
   it("keeps name slugs unique across the catalog", () => {
@@ -278,6 +309,20 @@ describe("validatePlan: names, slugs and families", () => {
       rationale,
     };
     expectError(validate([move, registry("squat")], seed), { code: "FAMILY_TARGET_INVALID", operation_index: 0, path: "status" });
+  });
+
+  it("lets a plan shrink a legacy group of exercises sharing a primary equipment (a warning), but not grow it", () => {
+    const variant = (name: string) => exerciseFixture(name, ["barbell"], { family_slug: "bench_press" });
+    const [incline, closeGrip] = [variant("Incline Bench Press (Barbell)"), variant("Close Grip Bench Press (Barbell)")];
+    const seed = { ...catalog, exercises: [benchBarbell, incline, closeGrip, benchDumbbell, squat] };
+    const archived = validate([{ op: "deprecate_exercise", exercise_id: closeGrip.id, rationale }, registry("bench_press")], seed);
+    expect(archived.errors).toEqual([]);
+    expect(archived.warnings).toContainEqual(
+      expect.objectContaining({ code: "DUPLICATE_EQUIPMENT_VARIANT", operation_index: 0, message: expect.stringContaining(incline.id) }),
+    );
+    const { id, ...data } = variant("Decline Bench Press (Barbell)");
+    const added = validate([{ op: "create_exercise", exercise_id: id, data, rationale }, registry("bench_press")], seed);
+    expectError(added, { code: "DUPLICATE_EQUIPMENT_VARIANT", operation_index: 0, path: "equipment" });
   });
 
   it("warns when a family changes without its registry being recomputed", () => {
@@ -399,6 +444,37 @@ describe("validatePlan: aliases", () => {
     });
   });
 
+  it("requires a renamed exercise's old slug to stay an alias of it", () => {
+    const move: OperationInput = {
+      op: "reassign_family",
+      exercise_id: squat.id,
+      from_family: "squat",
+      to_family: "front_squat",
+      new_name: "Front Squat (Barbell)",
+      rationale,
+    };
+    for (const renaming of [rename(squat, "Back Squat (Barbell)"), move]) {
+      const result = validate([renaming, registry("squat")]);
+      expect(result.errors).toEqual([
+        expect.objectContaining({
+          code: "OLD_SLUG_NOT_ALIASED",
+          operation_index: 0,
+          path: "name_slug",
+          message: expect.stringContaining('"squat-barbell"'),
+          suggestion: `upsert_alias squat-barbell → ${squat.id}`,
+        }),
+      ]);
+      expect(validate([renaming, keepOldSlug(squat), registry("squat")]).errors).toEqual([]);
+    }
+    // An alias that already keeps the slug for the exercise will do; one the plan deletes will not.
+    const kept = { ...catalog, aliases: [{ alias_slug: "squat-barbell", exercise_id: squat.id, is_family_alias: false }] };
+    expect(validate([rename(squat, "Back Squat (Barbell)")], kept).errors).toEqual([]);
+    expectError(validate([rename(squat, "Back Squat (Barbell)"), { op: "delete_alias", alias_slug: "squat-barbell", rationale }], kept), {
+      code: "OLD_SLUG_NOT_ALIASED",
+      operation_index: 0,
+    });
+  });
+
   it("rejects an alias that shadows another exercise's slug, and a new name that an alias already claims", () => {
     expectError(validate([alias("squat-barbell", { exercise_id: benchBarbell.id })]), {
       code: "ALIAS_SHADOWS_EXERCISE",
@@ -467,6 +543,28 @@ describe("validatePlan: merges", () => {
       registry("bench_press"),
     ]);
     expect(fill.errors).toEqual([]);
+  });
+
+  it("holds a patch that marks an exercise merged to the rules of deprecate_exercise: a live target, not itself", () => {
+    const merging = (merged_into: string) => patch({ status: "merged", merged_into }, [], squat.id);
+    expectError(validate([merging("squat__ghost")]), { code: "MERGE_TARGET_INVALID", operation_index: 0, path: "set.merged_into" });
+    expectError(validate([merging(squat.id)]), { code: "MERGE_TARGET_INVALID", operation_index: 0, path: "set.merged_into" });
+    const merged = { ...benchDumbbell, status: "merged", merged_into: benchBarbell.id };
+    expectError(validate([merging(merged.id)], { ...catalog, exercises: [benchBarbell, merged, squat] }), {
+      code: "MERGE_TARGET_INVALID",
+      operation_index: 0,
+      suggestion: benchBarbell.id,
+    });
+    // Setting only the status merges into the merged_into the exercise already has.
+    const stale = { ...squat, merged_into: "squat__gone" };
+    expectError(validate([patch({ status: "merged" }, [], squat.id)], { ...catalog, exercises: [benchBarbell, benchDumbbell, stale] }), {
+      code: "MERGE_TARGET_INVALID",
+      operation_index: 0,
+      path: "set.status",
+    });
+    expect(
+      validate([patch({ status: "merged", merged_into: benchBarbell.id }, [], benchDumbbell.id), registry("bench_press")]).errors,
+    ).toEqual([]);
   });
 
   it("requires a merged_into that exists and stays live", () => {
