@@ -11,10 +11,13 @@ import { connectFirestoreEmulator, getFirestore, type Firestore } from "firebase
 import { connectFunctionsEmulator, getFunctions, type Functions } from "firebase/functions";
 import { asError } from "./format";
 
+/** The engine's DEMO_PROJECT_ID (functions/src/local/project.ts; a functions test compares the two). */
+const DEMO_PROJECT_ID = "demo-catalog-jobs";
+
 const DEMO_CONFIG: FirebaseOptions = {
-  projectId: "demo-catalog-jobs",
+  projectId: DEMO_PROJECT_ID,
   apiKey: "demo-api-key",
-  authDomain: "demo-catalog-jobs.firebaseapp.com",
+  authDomain: `${DEMO_PROJECT_ID}.firebaseapp.com`,
 };
 
 export interface FirebaseServices {

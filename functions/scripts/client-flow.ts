@@ -25,9 +25,10 @@ import {
   updateDoc,
 } from "firebase/firestore";
 import type { Auth as AdminAuth } from "firebase-admin/auth";
-import { CONSOLE_ACCOUNTS, createConsoleAccounts, emulatorProject, initAdmin } from "./console-fixtures";
+import { CONSOLE_ACCOUNTS, createConsoleAccounts, initAdmin } from "./console-fixtures";
 import { CURATOR_CLAIM, authCuratorDirectory } from "../src/adapters/curators";
 import { runCli } from "../src/cli/run";
+import { emulatorProject } from "../src/local/project";
 import { seedDemoCatalog } from "../src/local/seed";
 import { FINAL_STATUSES, type JobStatus } from "../src/jobs/lifecycle";
 

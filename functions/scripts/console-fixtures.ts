@@ -7,13 +7,10 @@ import { type Auth, getAuth } from "firebase-admin/auth";
 import { type Firestore, getFirestore } from "firebase-admin/firestore";
 import demoAccounts from "../../console/test/demo-accounts.json";
 import { adminApp } from "../src/firestore";
+import { emulatorProject } from "../src/local/project";
 
 /** The console's browser tests read the same file. */
 export const CONSOLE_ACCOUNTS = demoAccounts;
-
-export function emulatorProject(): string {
-  return process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
-}
 
 export function initAdmin(): { db: Firestore; auth: Auth } {
   if (!process.env.FIREBASE_AUTH_EMULATOR_HOST || !process.env.FIRESTORE_EMULATOR_HOST) {

@@ -7,9 +7,10 @@
  */
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { firestoreClient } from "../src/firestore";
+import { emulatorProject } from "../src/local/project";
 import { seedDemoCatalog } from "../src/local/seed";
 
-const project = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
+const project = emulatorProject();
 const pubsubHost = process.env.PUBSUB_EMULATOR_HOST ?? "127.0.0.1:8085";
 const functionsHost = process.env.FUNCTIONS_EMULATOR_HOST ?? "127.0.0.1:5001";
 

@@ -1,7 +1,8 @@
 # Sourced by test-emulators.sh and console.sh: `emulator_suite <command>` runs <command> under the
 # official Firebase Emulator Suite with every emulator the project uses, from the repository root.
 # Uses ../shared/tools/firebase-emulators when present (it brings Java/jar shims), else `firebase`;
-# FIREBASE_EMULATORS overrides.
+# FIREBASE_EMULATORS overrides. The project is DEMO_PROJECT_ID of src/local/project.ts (test/local/project.test.ts
+# compares the two).
 emulator_suite() {
   local root runner
   root=$(pwd)

@@ -31,6 +31,7 @@ export async function scheduledScan(scan: ScanSchedule, event: ScheduledEvent): 
   await handleScheduledScan(functionsEngine(), scan, event);
 }
 
-export const retryJob = (request: CallableRequest) => handleRetryJob(functionsEngine(), request);
-export const cancelJob = (request: CallableRequest) => handleCancelJob(functionsEngine(), request);
-export const revertChange = (request: CallableRequest) => handleRevertChange(functionsEngine(), request);
+// The engine is built only for a curator's valid request (the handlers check first).
+export const retryJob = (request: CallableRequest) => handleRetryJob(functionsEngine, request);
+export const cancelJob = (request: CallableRequest) => handleCancelJob(functionsEngine, request);
+export const revertChange = (request: CallableRequest) => handleRevertChange(functionsEngine, request);

@@ -2,13 +2,14 @@
  * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
  * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
  * away from engine fields); these check the curator claim (`curators.ts`), validate the input, and call the
- * engine's use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does.
+ * engine's use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does. The CLI takes
+ * its ids with the same schema (`documentId`) and words a refused transition the same way.
  */
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
 import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
 import type { Engine } from "../create-engine";
-import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
+import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import type { JobStatus } from "../jobs/lifecycle";
 import { CURATOR_CLAIM } from "./curators";
 
@@ -28,7 +29,8 @@ export interface CancelResult {
   cancel_requested: boolean;
 }
 
-const documentId = z
+/** A job or change id: one document's id, never a path (`<job>/attempts/1` would reach another document). */
+export const documentId = z
   .string()
   .min(1)
   .max(500)
@@ -49,42 +51,56 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
   return parsed.data;
 }
 
+/**
+ * A refused status change as an operator reads it, not in the lifecycle's event names:
+ * "job X is running; cannot operator_retry" → "cannot retry job X: it is running".
+ */
+export function refusedTransition(err: InvalidTransitionError, verb: string): string {
+  const detail = err.action.split(": ").slice(1).join(": ");
+  return `cannot ${verb} job ${err.jobId}: it is ${err.from}${detail ? ` (${detail})` : ""}`;
+}
+
 /** Engine errors as the client should see them; anything else stays an internal error. */
-function toHttpsError(err: unknown): unknown {
+function toHttpsError(err: unknown, verb: string): unknown {
   if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError) return new HttpsError("not-found", err.message);
-  if (err instanceof InvalidTransitionError || err instanceof ChangeConflictError || err instanceof ChangeJobOpenError)
-    return new HttpsError("failed-precondition", err.message);
+  if (err instanceof InvalidTransitionError) return new HttpsError("failed-precondition", refusedTransition(err, verb));
+  if (err instanceof ChangeConflictError || err instanceof ChangeJobOpenError) return new HttpsError("failed-precondition", err.message);
+  // The job is cancelled; the operator is told its children are not all, and that the same call finishes it.
+  if (err instanceof ChildrenNotCancelledError) return new HttpsError("unavailable", err.message);
   return err;
 }
 
-async function engineCall<T>(call: () => Promise<T>): Promise<T> {
+async function engineCall<T>(verb: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
-    throw toHttpsError(err);
+    throw toHttpsError(err, verb);
   }
 }
 
-export async function handleRetryJob(engine: Engine, request: ActionRequest): Promise<RetryResult> {
+// Each handler takes the engine as a factory, called once the caller and the input are checked: an
+// engine that cannot be built (a param that does not parse) is an internal error for curators only.
+
+export async function handleRetryJob(engine: () => Engine, request: ActionRequest): Promise<RetryResult> {
   requireCurator(request);
   const { jobId } = parse(jobInput, request.data);
-  return engineCall(async () => {
-    const { childrenRequeued } = await engine.retry(jobId);
+  return engineCall("retry", async () => {
+    const { childrenRequeued } = await engine().retry(jobId);
     return { job_id: jobId, status: "queued", children_requeued: childrenRequeued };
   });
 }
 
-export async function handleCancelJob(engine: Engine, request: ActionRequest): Promise<CancelResult> {
+export async function handleCancelJob(engine: () => Engine, request: ActionRequest): Promise<CancelResult> {
   requireCurator(request);
   const { jobId } = parse(jobInput, request.data);
-  return engineCall(async () => {
-    const { status, cancelRequested } = await engine.cancel(jobId);
+  return engineCall("cancel", async () => {
+    const { status, cancelRequested } = await engine().cancel(jobId);
     return { job_id: jobId, status, cancel_requested: cancelRequested };
   });
 }
 
-export async function handleRevertChange(engine: Engine, request: ActionRequest): Promise<RevertResult> {
+export async function handleRevertChange(engine: () => Engine, request: ActionRequest): Promise<RevertResult> {
   const uid = requireCurator(request);
   const { changeId } = parse(changeInput, request.data);
-  return engineCall(() => engine.revert(changeId, uid));
+  return engineCall("revert", () => engine().revert(changeId, uid));
 }

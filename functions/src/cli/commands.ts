@@ -5,22 +5,23 @@
  * curator claim through Firebase Auth.
  */
 import { CURATOR_CLAIM } from "../adapters/curators";
+import { documentId } from "../adapters/operator-actions";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError } from "../jobs/errors";
 import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
-import { DEFAULT_PRIORITY, LANES } from "../jobs/model";
+import { DEFAULT_PRIORITY, LANES, jobDocumentSchema } from "../jobs/model";
 import { MAX_PRIORITY, PARAMS } from "../config";
 import { dayKey, mergeCounts } from "../jobs/run-history";
 import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
-import { seedDemoCatalog } from "../local/seed";
-import { produceScheduledScan, scheduledMode } from "../schedules/producer";
-import { SCAN_SCHEDULES, findScanSchedule, scheduleOf, scheduledFunctionName } from "../schedules/scans";
+import { catalogHoldsDocuments, seedDemoCatalog } from "../local/seed";
+import { type ScheduledRun, produceScheduledScan, scheduledMode } from "../schedules/producer";
+import { SCAN_SCHEDULES, findScanSchedule, invalidScheduleParams, scheduleOf, scheduledFunctionName } from "../schedules/scans";
 import { forEachBounded } from "../util/bounded";
 import { nextRunTimes } from "../util/cron";
 import type { CliContext, CommandSpec, ParsedOptions } from "./command";
-import { usageError } from "./errors";
+import { refusal, usageError } from "./errors";
 import { daysBetween, nextDay, parseDay } from "./dates";
 import { table, toJson } from "./format";
 
@@ -39,13 +40,25 @@ function choiceOption<S extends string>(options: ParsedOptions, name: string, va
   return value as S | undefined;
 }
 
-/** The job is written either way (so the command succeeds: run again, it would create a second job); its wake-up may not be. */
-function warnIfNotWoken({ wakeupError }: WakeupOutcome, ctx: CliContext): void {
-  if (wakeupError)
-    ctx.err(
-      `warning: the job's wake-up task was not sent (${wakeupError.message}); ` +
-        `the watchdog wakes the job once it has waited ${PARAMS.staleQueuedMs.param.name}`,
-    );
+/**
+ * What still wakes a job whose wake-up task was not sent: a created job's create trigger takes it in
+ * and sends its own; a job queued again is only found by the watchdog.
+ */
+const WOKEN_INSTEAD = {
+  created: "its create trigger (onJobCreated) sends one as it takes the job in",
+  requeued: `the watchdog wakes the job once it has waited ${PARAMS.staleQueuedMs.param.name}`,
+};
+
+/** The job is written either way (so the command succeeds: run again, `submit` would create a second job); its wake-up may not be. */
+function warnIfNotWoken({ wakeupError }: WakeupOutcome, job: keyof typeof WOKEN_INSTEAD, ctx: CliContext): void {
+  if (wakeupError) ctx.err(`warning: the job's wake-up task was not sent (${wakeupError.message}); ${WOKEN_INSTEAD[job]}`);
+}
+
+/** A job or change id, checked as the console's callables check it: a path (`<job>/attempts/1`) is refused, not followed. */
+function idArgument(kind: "job" | "change", raw: string): string {
+  const parsed = documentId.safeParse(raw);
+  if (!parsed.success) throw usageError(`"${raw}" is not a ${kind} id: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
+  return parsed.data;
 }
 
 function limitOption(options: ParsedOptions): number {
@@ -129,7 +142,7 @@ const submit: CommandSpec = {
       created_by: CLI_USER,
     });
     ctx.out(result.created ? `created ${result.jobId}` : `not created: ${result.reason} (job ${result.jobId})`);
-    if (result.created) warnIfNotWoken(result, ctx);
+    if (result.created) warnIfNotWoken(result, "created", ctx);
   },
 };
 
@@ -164,27 +177,10 @@ const list: CommandSpec = {
   },
 };
 
-const JOB_FIELDS = [
-  "type",
-  "status",
-  "queue",
-  "priority",
-  "attempts",
-  "max_attempts",
-  "created_by",
-  "created_at",
-  "run_after",
-  "started_at",
-  "finished_at",
-  "dedup_key",
-  "parent_job_id",
-  "cancel_requested",
-  "progress",
-  "shards",
-  "error",
-  "payload",
-  "result_summary",
-];
+/** The long structured fields, shown after the others. */
+const LONG_JOB_FIELDS = ["payload", "result_summary", "llm_usage"];
+/** Every field of the job document (its lease and frozen plan too), in the schema's order. */
+const JOB_FIELDS = [...Object.keys(jobDocumentSchema.shape).filter((field) => !LONG_JOB_FIELDS.includes(field)), ...LONG_JOB_FIELDS];
 
 const show: CommandSpec = {
   name: "show",
@@ -192,7 +188,8 @@ const show: CommandSpec = {
   positionals: { min: 1, max: 1 },
   summary: "A job and its attempts.",
   json: true,
-  async run({ args: [jobId], json }, ctx) {
+  async run({ args: [arg], json }, ctx) {
+    const jobId = idArgument("job", arg);
     const ref = ctx.engine().queue.jobRef(jobId);
     const snap = await ref.get();
     if (!snap.exists) throw new JobNotFoundError(jobId);
@@ -229,11 +226,12 @@ const retry: CommandSpec = {
   positionals: { min: 1, max: 1 },
   summary:
     "Queue a finished job again (failed, needs_review, deadletter or cancelled; a parent with its unsuccessful children) and wake its lane.",
-  async run({ args: [jobId] }, ctx) {
+  async run({ args: [arg] }, ctx) {
+    const jobId = idArgument("job", arg);
     const outcome = await ctx.engine().retry(jobId);
     const children = outcome.childrenRequeued;
     ctx.out(`requeued ${jobId}${children > 0 ? ` and its ${children} unsuccessful child${children === 1 ? "" : "ren"}` : ""}`);
-    warnIfNotWoken(outcome, ctx);
+    warnIfNotWoken(outcome, "requeued", ctx);
   },
 };
 
@@ -242,7 +240,8 @@ const cancel: CommandSpec = {
   args: "<jobId>",
   positionals: { min: 1, max: 1 },
   summary: "Cancel a waiting job at once, or ask a running one to stop at its next safe point.",
-  async run({ args: [jobId] }, ctx) {
+  async run({ args: [arg] }, ctx) {
+    const jobId = idArgument("job", arg);
     const result = await ctx.engine().cancel(jobId);
     // Asked, not done: a running job, or a deferred one holding a frozen plan, stops at its next safe point.
     ctx.out(
@@ -257,7 +256,8 @@ const revert: CommandSpec = {
   positionals: { min: 1, max: 1 },
   summary:
     "Restore what a change of the journal (catalog_changes) changed, once its job has ended and if its documents are still as it left them.",
-  async run({ args: [changeId] }, ctx) {
+  async run({ args: [arg] }, ctx) {
+    const changeId = idArgument("change", arg);
     const result = await ctx.engine().revert(changeId, CLI_USER);
     ctx.out(
       result.status === "reverted"
@@ -371,10 +371,20 @@ const watchdog: CommandSpec = {
 const seed: CommandSpec = {
   name: "seed",
   positionals: { min: 0, max: 0 },
-  summary: "Write the demo catalog (exercises, aliases, families).",
-  options: { broken: { type: "boolean", description: "also the broken data the scans find" } },
+  summary: "Write the demo catalog (exercises, aliases, families) into an empty catalog.",
+  details: [
+    "It writes past the change journal, so over a catalog that holds documents it would undo the changes applied since:",
+    "then it refuses (exit 1) unless --force.",
+  ],
+  options: {
+    broken: { type: "boolean", description: "also the broken data the scans find" },
+    force: { type: "boolean", description: "write it even over a catalog that holds documents" },
+  },
   async run({ options }, ctx) {
-    const counts = await seedDemoCatalog(ctx.engine().db, { includeBroken: options.flag("broken") });
+    const { db } = ctx.engine();
+    if (!options.flag("force") && (await catalogHoldsDocuments(db)))
+      throw refusal("the catalog already holds documents: seeding would overwrite them past the change journal (--force seeds anyway)");
+    const counts = await seedDemoCatalog(db, { includeBroken: options.flag("broken") });
     ctx.out(`seeded ${counts.exercises} exercises, ${counts.aliases} aliases, ${counts.families} families`);
   },
 };
@@ -385,7 +395,11 @@ const schedules: CommandSpec = {
   name: "schedules",
   positionals: { min: 0, max: 0 },
   summary: "The scheduled scans: schedule, time zone, period, switch, mode, priority and next run.",
-  details: [`Run one now with \`schedules run <SCAN>\` (${scanNames}).`],
+  details: [
+    `Run one now with \`schedules run <SCAN>\` (${scanNames}).`,
+    "A schedule or time zone param that does not parse is named on stderr and the exit code is 1; the rows show the",
+    "default the functions are deployed with in its place.",
+  ],
   json: true,
   run({ json }, ctx) {
     const engine = ctx.engine();
@@ -405,13 +419,40 @@ const schedules: CommandSpec = {
         next_run: enabled ? nextRunTimes(cron, timeZone, engine.now())[0] : null,
       };
     });
-    if (json) return ctx.out(toJson(rows));
-    table(
-      ["SCAN", "FUNCTION", "SCHEDULE", "TIME_ZONE", "PERIOD", "ENABLED", "MODE", "PRIORITY", "LANE", "NEXT_RUN"],
-      rows.map((r) => [r.scan, r.function, r.schedule, r.time_zone, r.period, r.enabled, r.mode, r.priority, r.lane, r.next_run ?? "off"]),
-    ).forEach(ctx.out);
+    if (json) ctx.out(toJson(rows));
+    else
+      table(
+        ["SCAN", "FUNCTION", "SCHEDULE", "TIME_ZONE", "PERIOD", "ENABLED", "MODE", "PRIORITY", "LANE", "NEXT_RUN"],
+        rows.map((r) => [
+          r.scan,
+          r.function,
+          r.schedule,
+          r.time_zone,
+          r.period,
+          r.enabled,
+          r.mode,
+          r.priority,
+          r.lane,
+          r.next_run ?? "off",
+        ]),
+      ).forEach(ctx.out);
+    // Deploying falls back to the defaults with no more than a log line: the exit code is what a check before deploying sees.
+    const invalid = invalidScheduleParams(engine.config);
+    if (invalid.length > 0)
+      throw refusal(`${invalid.map((problem) => problem.message).join("; ")} (the rows show the default deployed in its place)`);
   },
 };
+
+function scheduledRunLine(run: ScheduledRun): string {
+  switch (run.outcome) {
+    case "created":
+      return `created ${run.jobId} (period ${run.period}, ${run.mode})`;
+    case "exists":
+      return `not created: job ${run.jobId} already exists for period ${run.period}`;
+    case "disabled":
+      return `not created: the schedule is switched off (${run.param}=false)`;
+  }
+}
 
 const schedulesRun: CommandSpec = {
   name: "schedules run",
@@ -425,15 +466,8 @@ const schedulesRun: CommandSpec = {
     if (!scan) throw usageError(`no scheduled scan "${name}"; scans: ${scanNames}`);
     const engine = ctx.engine();
     const run = await produceScheduledScan(engine, scan, engine.now());
-    if (json) return ctx.out(toJson(run));
-    switch (run.outcome) {
-      case "created":
-        return ctx.out(`created ${run.jobId} (period ${run.period}, ${run.mode})`);
-      case "exists":
-        return ctx.out(`not created: job ${run.jobId} already exists for period ${run.period}`);
-      case "disabled":
-        return ctx.out(`not created: the schedule is switched off (${run.param}=false)`);
-    }
+    ctx.out(json ? toJson(run) : scheduledRunLine(run));
+    if (run.outcome === "created") warnIfNotWoken(run, "created", ctx);
   },
 };
 

@@ -3,6 +3,7 @@
  * stack trace). The engine's own errors are mapped here, so its use cases stay free of CLI concerns.
  */
 import { CuratorAccountNotFoundError } from "../adapters/curators";
+import { refusedTransition } from "../adapters/operator-actions";
 import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError } from "../apply/journal";
 import { ConfigError } from "../config";
 import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
@@ -15,9 +16,9 @@ const EXITS = {
   failure: {
     code: 1,
     meaning:
-      "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open)",
+      "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open, seeding a catalog that holds documents)",
   },
-  usage: { code: 2, meaning: "usage: unknown command or option, missing argument, malformed JSON or date, invalid payload" },
+  usage: { code: 2, meaning: "usage: unknown command or option, missing argument, malformed JSON, date or id, invalid payload" },
   notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
 } as const;
 
@@ -43,12 +44,7 @@ class CliError extends Error {
 }
 
 export const usageError = (message: string) => new CliError(message, EXIT_CODES.usage);
-
-/** "job X is running; cannot operator_retry" → "cannot retry job X: it is running". */
-function refusedTransition(err: InvalidTransitionError, verb: string): string {
-  const detail = err.action.split(": ").slice(1).join(": ");
-  return `cannot ${verb} job ${err.jobId}: it is ${err.from}${detail ? ` (${detail})` : ""}`;
-}
+export const refusal = (message: string) => new CliError(message, EXIT_CODES.failure);
 
 /** The exit code and the one line to print for whatever a command threw. */
 export function failureOf(err: unknown, verb: string): { exitCode: ExitCode; message: string } {

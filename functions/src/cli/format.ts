@@ -2,10 +2,11 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { display, isPlainRecord } from "../util/object-paths";
 
-/** Timestamps and Dates as ISO strings, everything else as it is. */
+/** Timestamps and Dates as ISO strings, errors as their message, everything else as it is. */
 function plain(value: unknown): unknown {
   if (value instanceof Timestamp) return value.toDate().toISOString();
   if (value instanceof Date) return value.toISOString();
+  if (value instanceof Error) return value.message;
   if (Array.isArray(value)) return value.map(plain);
   if (isPlainRecord(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plain(item)]));
   return value;

@@ -3,8 +3,9 @@
  * `catalog-jobs` (also `npm run cli --`): the operator CLI as a process. Talks to the Firestore
  * emulator named by FIRESTORE_EMULATOR_HOST, or to the project's real Firestore with application
  * default credentials. Wake-up tasks (submit, retry, watchdog, schedules run) go to Cloud Tasks in
- * production; against an emulator they are left to the running engine (`npm start` picks up ready
- * jobs through its own watchdog).
+ * production; on an emulator to the tasks emulator CLOUD_TASKS_EMULATOR_HOST names (the Emulator
+ * Suite's, which dispatches them to the emulated lane functions), and without one nowhere: the job
+ * waits for the local engine (`npm start` takes in created jobs and its watchdog wakes queued ones).
  */
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
@@ -12,31 +13,51 @@ import { authCuratorDirectory } from "../adapters/curators";
 import { loadEngineConfig } from "../config";
 import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
+import { emulatorProject, namedProject } from "../local/project";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
+import { EmulatorTaskQueue } from "../tasks/emulator";
 import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
 import { usageError } from "./errors";
 import { runCli } from "./run";
 
-/** Against an emulator nothing dispatches Cloud Tasks; the local engine's watchdog re-enqueues ready jobs. */
-const leaveToLocalEngine: TaskQueuePort = { enqueueWakeup: () => Promise.resolve("duplicate") };
+/** An emulator without a tasks emulator: no wake-up is sent, and the warning says who wakes the job instead. */
+const waitForLocalEngine: TaskQueuePort = {
+  enqueueWakeup: () => Promise.reject(new Error("CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start")),
+};
 
-const EMULATOR_PROJECT = "demo-catalog-jobs";
-
-/** The project worked on; on an emulator the demo project unless named, elsewhere it must be named. */
+/**
+ * The project worked on, resolved as `npm start` resolves it: on the Firestore emulator the demo
+ * project unless one is named; elsewhere it must be named. The Auth emulator alone is not an
+ * emulator here: Firestore would still be a real project's.
+ */
 function project(): string {
-  const named = process.env.GCLOUD_PROJECT || process.env.GOOGLE_CLOUD_PROJECT;
+  if (process.env.FIRESTORE_EMULATOR_HOST) return emulatorProject();
+  const named = namedProject();
   if (named) return named;
-  if (process.env.FIRESTORE_EMULATOR_HOST || process.env.FIREBASE_AUTH_EMULATOR_HOST) return EMULATOR_PROJECT;
-  throw usageError("no project: set GCLOUD_PROJECT (or GOOGLE_CLOUD_PROJECT), or FIRESTORE_EMULATOR_HOST to work on an emulator");
+  const authOnly = process.env.FIREBASE_AUTH_EMULATOR_HOST ? " (FIREBASE_AUTH_EMULATOR_HOST alone leaves Firestore the real one)" : "";
+  throw usageError(
+    `no project: set GCLOUD_PROJECT (or GOOGLE_CLOUD_PROJECT), or FIRESTORE_EMULATOR_HOST to work on an emulator${authOnly}`,
+  );
+}
+
+function taskQueue(projectId: string, location: string): TaskQueuePort {
+  if (!process.env.FIRESTORE_EMULATOR_HOST)
+    return new CloudTasksQueue({ project: projectId, location, serviceAccount: taskServiceAccount() });
+  if (process.env.CLOUD_TASKS_EMULATOR_HOST) {
+    // firebase-admin's task client looks for a service account to name (the emulator takes any): as for
+    // `npm start`, no Google metadata server to wait for on the way.
+    process.env.METADATA_SERVER_DETECTION ??= "none";
+    // As the functions under the Emulator Suite send them (firebase-admin reads CLOUD_TASKS_EMULATOR_HOST).
+    return new EmulatorTaskQueue(adminApp({ projectId }), location);
+  }
+  return waitForLocalEngine;
 }
 
 function connect(): Engine {
   const projectId = project();
   const config = loadEngineConfig();
-  const tasks: TaskQueuePort = process.env.FIRESTORE_EMULATOR_HOST
-    ? leaveToLocalEngine
-    : new CloudTasksQueue({ project: projectId, location: config.taskLocation, serviceAccount: taskServiceAccount() });
+  const tasks = taskQueue(projectId, config.taskLocation);
   return createEngine({ db: firestoreClient({ projectId }), config, tasks, project: projectId });
 }
 

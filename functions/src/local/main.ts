@@ -5,7 +5,8 @@
  * interval and once at start, the LLM LLM_PROVIDER names: the fake by default), submits demo jobs the way a client app does (by writing
  * documents), shows their progress, and keeps processing new job documents until Ctrl-C.
  *
- * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT, DEMO_JOBS=0 (no
+ * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT or GOOGLE_CLOUD_PROJECT
+ * (the emulator project, as the CLI resolves it: `project.ts`), DEMO_JOBS=0 (no
  * demo jobs), SEED_DEMO=1 (write the demo catalog even over existing data), EXIT_WHEN_DONE=1 (stop
  * once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on timers, at their cron
  * times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs too), and every engine param
@@ -16,15 +17,15 @@ import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { ConfigError, configProblems, loadEngineConfig } from "../config";
 import { resolvePriceTable } from "../llm/pricing";
 import { firestoreClient } from "../firestore";
-import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime } from "./runtime";
-import { seedDemoCatalog } from "./seed";
+import { emulatorProject } from "./project";
+import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { startOrFindEmulator } from "./emulator";
 import { EmulatorTriggers } from "./emulator-triggers";
 
-const PROJECT_ID = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
+const PROJECT_ID = emulatorProject();
 
 /** What a client app would write: type, payload, and optionally lane/priority/dedup key. */
 const DEMO_JOBS: Array<Record<string, unknown>> = [
@@ -131,8 +132,7 @@ async function main(): Promise<void> {
   const db = firestoreClient({ projectId: PROJECT_ID });
 
   // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
-  const catalogIsEmpty = (await db.collection(CATALOG_COLLECTIONS.exercises).limit(1).get()).empty;
-  if (catalogIsEmpty || process.env.SEED_DEMO === "1") {
+  if (!(await catalogHoldsDocuments(db)) || process.env.SEED_DEMO === "1") {
     const seeded = await seedDemoCatalog(db, { includeBroken: true });
     console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
   } else {

@@ -1,4 +1,8 @@
-/** Seeds the demo catalog (exercises, aliases, family registry) for the local runtime and the CLI. */
+/**
+ * Seeds the demo catalog (exercises, aliases, family registry) for the local runtime and the CLI.
+ * Seeding writes past the change journal, so `npm start` and `catalog-jobs seed` both seed only a
+ * catalog that holds nothing (`catalogHoldsDocuments`) unless told otherwise.
+ */
 import type { Firestore } from "firebase-admin/firestore";
 import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../catalog/demo-catalog";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
@@ -7,6 +11,17 @@ export interface SeedCounts {
   exercises: number;
   aliases: number;
   families: number;
+}
+
+/**
+ * Whether any of the catalog's collections holds a document: seeding over it would undo the changes
+ * applied since, with no journal entry to show it.
+ */
+export async function catalogHoldsDocuments(db: Firestore): Promise<boolean> {
+  const found = await Promise.all(
+    Object.values(CATALOG_COLLECTIONS).map(async (collection) => !(await db.collection(collection).limit(1).get()).empty),
+  );
+  return found.includes(true);
 }
 
 /** Writes the demo catalog; with `includeBroken`, also the realistic broken data the scans find. */

@@ -10,7 +10,7 @@
  */
 import { type EngineConfig, PARAMS } from "../config";
 import type { Engine } from "../create-engine";
-import { submitJob } from "../jobs/intake";
+import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import type { Mode } from "../jobs/model";
 import { log } from "../util/log";
 import { periodKey } from "./period";
@@ -28,7 +28,8 @@ function scheduledJobId(scan: ScanSchedule, period: string): string {
 }
 
 export type ScheduledRun =
-  | { outcome: "created"; jobId: string; period: string; mode: Mode }
+  /** With `wakeupError` when the job is written but its wake-up task was not sent. */
+  | ({ outcome: "created"; jobId: string; period: string; mode: Mode } & WakeupOutcome)
   /** The period's job was created before (a repeated delivery, or a run already made by hand). */
   | { outcome: "exists"; jobId: string; period: string }
   | { outcome: "disabled"; param: string };
@@ -56,5 +57,6 @@ export async function produceScheduledScan(engine: Engine, scan: ScanSchedule, s
     return { outcome: "exists", jobId: result.jobId, period };
   }
   log.info("scheduled scan created its job", { ...fields, period, job_id: result.jobId, mode });
-  return { outcome: "created", jobId: result.jobId, period, mode };
+  const { wakeupError } = result;
+  return { outcome: "created", jobId: result.jobId, period, mode, ...(wakeupError && { wakeupError }) };
 }

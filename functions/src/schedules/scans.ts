@@ -54,15 +54,30 @@ export function findScanSchedule(name: string): ScanSchedule | undefined {
   return SCAN_SCHEDULES.find((scan) => scan.type.toLowerCase() === wanted || scan.key.toLowerCase() === wanted);
 }
 
-/** A setting read when the functions are declared: an invalid value falls back to the default, logged, so loading never breaks. */
-function declaredSetting(config: EngineConfig, key: "scheduleTimeZone" | `${ScanSchedule["key"]}Schedule`): string {
+/** The settings read when the functions are declared. */
+type DeclaredKey = "scheduleTimeZone" | `${ScanSchedule["key"]}Schedule`;
+
+function readDeclared(config: EngineConfig, key: DeclaredKey): string | ConfigError {
   try {
     return config[key];
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    log.error("invalid param; the default is used", { param: err.param, error: err.message, default: PARAMS[key].defaultValue });
-    return PARAMS[key].defaultValue;
+    return err;
   }
+}
+
+/** A declared setting: an invalid value falls back to the default, logged, so loading never breaks. */
+function declaredSetting(config: EngineConfig, key: DeclaredKey): string {
+  const value = readDeclared(config, key);
+  if (!(value instanceof ConfigError)) return value;
+  log.error("invalid param; the default is used", { param: value.param, error: value.message, default: PARAMS[key].defaultValue });
+  return PARAMS[key].defaultValue;
+}
+
+/** The declared settings that do not parse, each of which `scheduleOf` replaces by its default. */
+export function invalidScheduleParams(config: EngineConfig): ConfigError[] {
+  const keys: DeclaredKey[] = ["scheduleTimeZone", ...SCAN_SCHEDULES.map((scan) => `${scan.key}Schedule` as const)];
+  return keys.map((key) => readDeclared(config, key)).filter((value) => value instanceof ConfigError);
 }
 
 /** The scan's cron schedule and time zone (plain strings at deploy, like the watchdog's). */

@@ -8,7 +8,7 @@ import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { JobFailure } from "../../src/jobs/errors";
+import { ChildrenNotCancelledError, JobFailure } from "../../src/jobs/errors";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { finishedParent, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
@@ -65,22 +65,24 @@ describe("who may act", () => {
     ["cancel", handleCancelJob],
   ] as const)("%s refuses a caller who is not signed in, or not a curator, and leaves the job alone", async (_name, handle) => {
     const jobId = await jobIn("queued");
-    expect(await httpsErrorOf(handle(engine, { data: { jobId } }))).toMatchObject({ code: "unauthenticated" });
-    expect(await httpsErrorOf(handle(engine, user({ jobId })))).toMatchObject({ code: "permission-denied" });
-    expect(await httpsErrorOf(handle(engine, user({ jobId }, { catalog_admin: "true" })))).toMatchObject({ code: "permission-denied" });
+    expect(await httpsErrorOf(handle(() => engine, { data: { jobId } }))).toMatchObject({ code: "unauthenticated" });
+    expect(await httpsErrorOf(handle(() => engine, user({ jobId })))).toMatchObject({ code: "permission-denied" });
+    expect(await httpsErrorOf(handle(() => engine, user({ jobId }, { catalog_admin: "true" })))).toMatchObject({
+      code: "permission-denied",
+    });
     expect(await jobStatus(jobId)).toBe("queued");
   });
 
   it("revert refuses a caller who is not a curator", async () => {
-    expect(await httpsErrorOf(handleRevertChange(engine, { data: { changeId: "c1" } }))).toMatchObject({ code: "unauthenticated" });
-    expect(await httpsErrorOf(handleRevertChange(engine, user({ changeId: "c1" })))).toMatchObject({ code: "permission-denied" });
+    expect(await httpsErrorOf(handleRevertChange(() => engine, { data: { changeId: "c1" } }))).toMatchObject({ code: "unauthenticated" });
+    expect(await httpsErrorOf(handleRevertChange(() => engine, user({ changeId: "c1" })))).toMatchObject({ code: "permission-denied" });
   });
 
   it.each([[undefined], [{}], [{ jobId: "" }], [{ jobId: "a/b" }], [{ jobId: 42 }], [{ jobId: "x", extra: 1 }]])(
     "rejects the input %j as invalid-argument",
     async (data) => {
-      expect(await httpsErrorOf(handleRetryJob(engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
-      expect(await httpsErrorOf(handleCancelJob(engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
+      expect(await httpsErrorOf(handleRetryJob(() => engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
+      expect(await httpsErrorOf(handleCancelJob(() => engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
     },
   );
 });
@@ -88,14 +90,14 @@ describe("who may act", () => {
 describe("retry and cancel", () => {
   it("retry requeues a failed job and wakes its lane", async () => {
     const jobId = await jobIn("failed");
-    expect(await handleRetryJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "queued", children_requeued: 0 });
+    expect(await handleRetryJob(() => engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "queued", children_requeued: 0 });
     expect(await jobStatus(jobId)).toBe("queued");
     expect(tasks.tasks).toEqual([expect.objectContaining({ lane: "priority", jobId, reason: "retry" })]);
   });
 
   it("retry of a parent says how many of its children it queued again: the unsuccessful ones", async () => {
     const { parentId, childIds } = await finishedParent(engine.queue, ["succeeded", "needs_review"]);
-    expect(await handleRetryJob(engine, curator({ jobId: parentId }))).toEqual({
+    expect(await handleRetryJob(() => engine, curator({ jobId: parentId }))).toEqual({
       job_id: parentId,
       status: "queued",
       children_requeued: 1,
@@ -103,13 +105,13 @@ describe("retry and cancel", () => {
     expect(await Promise.all(childIds.map(jobStatus))).toEqual(["succeeded", "queued"]);
   });
 
-  it("retry of a waiting job is a failed precondition with the engine's message; of a missing job, not found", async () => {
+  it("retry of a waiting job is a failed precondition worded as the CLI words it; of a missing job, not found", async () => {
     const jobId = await jobIn("queued");
-    expect(await httpsErrorOf(handleRetryJob(engine, curator({ jobId })))).toEqual({
+    expect(await httpsErrorOf(handleRetryJob(() => engine, curator({ jobId })))).toEqual({
       code: "failed-precondition",
-      message: `job ${jobId} is queued; cannot operator_retry`,
+      message: `cannot retry job ${jobId}: it is queued`,
     });
-    expect(await httpsErrorOf(handleRetryJob(engine, curator({ jobId: "missing" })))).toEqual({
+    expect(await httpsErrorOf(handleRetryJob(() => engine, curator({ jobId: "missing" })))).toEqual({
       code: "not-found",
       message: "job missing does not exist",
     });
@@ -118,18 +120,31 @@ describe("retry and cancel", () => {
 
   it("cancel cancels a waiting job at once, and refuses a finished one", async () => {
     const jobId = await jobIn("queued");
-    expect(await handleCancelJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "cancelled", cancel_requested: false });
+    expect(await handleCancelJob(() => engine, curator({ jobId }))).toEqual({
+      job_id: jobId,
+      status: "cancelled",
+      cancel_requested: false,
+    });
     expect(await jobStatus(jobId)).toBe("cancelled");
-    expect(await httpsErrorOf(handleCancelJob(engine, curator({ jobId })))).toEqual({
+    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId })))).toEqual({
       code: "failed-precondition",
-      message: `job ${jobId} is cancelled; cannot cancel`,
+      message: `cannot cancel job ${jobId}: it is cancelled`,
+    });
+  });
+
+  it("a cancel that reached the job but not all its children is unavailable, saying so, not an internal error", async () => {
+    const outage = new ChildrenNotCancelledError("parent-1", "cancelled", new Error("14 UNAVAILABLE: connection reset"));
+    const failing = (): Engine => ({ ...engine, cancel: () => Promise.reject(outage) });
+    expect(await httpsErrorOf(handleCancelJob(failing, curator({ jobId: "parent-1" })))).toEqual({
+      code: "unavailable",
+      message: "job parent-1 is cancelled, but cancelling its children failed (run the cancel again): 14 UNAVAILABLE: connection reset",
     });
   });
 
   it("cancel asks a running job to stop", async () => {
     const jobId = await jobIn("queued");
     await engine.queue.leaseById(jobId, "w1");
-    expect(await handleCancelJob(engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "running", cancel_requested: true });
+    expect(await handleCancelJob(() => engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "running", cancel_requested: true });
   });
 });
 
@@ -157,7 +172,7 @@ describeWithFullEmulator("revert", () => {
   it("restores the document and records who reverted", async () => {
     const changeId = await appliedRename();
     expect(await name()).toBe("Flat Bench Press (Barbell)");
-    expect(await handleRevertChange(engine, curator({ changeId }))).toEqual({
+    expect(await handleRevertChange(() => engine, curator({ changeId }))).toEqual({
       change_id: changeId,
       status: "reverted",
       targets: [`exercises/${bench.id}`],
@@ -168,7 +183,7 @@ describeWithFullEmulator("revert", () => {
 
   it("a change whose job is still open is a failed precondition, and stays", async () => {
     const changeId = await appliedRename(false);
-    const refused = await httpsErrorOf(handleRevertChange(engine, curator({ changeId })));
+    const refused = await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId })));
     expect(refused.code).toBe("failed-precondition");
     expect(refused.message).toMatch(/job \S+ is still applying its plan \(it is running\); revert after it ends$/);
     expect(await name()).toBe("Flat Bench Press (Barbell)");
@@ -177,11 +192,11 @@ describeWithFullEmulator("revert", () => {
   it("a document changed since is a failed precondition; an unknown change, not found", async () => {
     const changeId = await appliedRename();
     await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).update({ name: "Edited Elsewhere (Barbell)" });
-    const conflict = await httpsErrorOf(handleRevertChange(engine, curator({ changeId })));
+    const conflict = await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId })));
     expect(conflict.code).toBe("failed-precondition");
     expect(conflict.message).toContain(`change ${changeId} cannot be reverted`);
     expect(await name()).toBe("Edited Elsewhere (Barbell)");
-    expect(await httpsErrorOf(handleRevertChange(engine, curator({ changeId: "nope" })))).toEqual({
+    expect(await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId: "nope" })))).toEqual({
       code: "not-found",
       message: "change nope does not exist",
     });

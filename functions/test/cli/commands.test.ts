@@ -3,6 +3,7 @@
  * the curators commands (over an in-memory directory here; `scripts/client-flow.ts` runs them on
  * the Auth emulator).
  */
+import type { Timestamp } from "firebase-admin/firestore";
 import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory } from "../../src/adapters/curators";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,13 +11,14 @@ import { COMMANDS } from "../../src/cli/commands";
 import { EXIT_CODE_HELP } from "../../src/cli/errors";
 import { runCli } from "../../src/cli/run";
 import { createEngine, type Engine } from "../../src/create-engine";
-import type { EngineConfig } from "../../src/config";
+import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { RunSummary } from "../../src/jobs/run-history";
 import type { TaskQueuePort } from "../../src/jobs/task-queue";
 import { ApplyEngine } from "../../src/apply/apply-engine";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { finishedParent, leaseForTest, makeTestDeps, testQueue } from "../helpers/engine";
 import { recordRunForTest } from "../helpers/runs";
@@ -46,18 +48,21 @@ const unusedDirectory = (): CuratorDirectory => {
   throw new Error("this command must not need the curator directory");
 };
 
-async function cli(
+async function cliOn(engine: Engine, argv: string[], curators = unusedDirectory) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { engine: () => engine, curators, out: (line) => out.push(line), err: (line) => err.push(line) });
+  return { code, out: out.join("\n"), err };
+}
+
+function cli(
   argv: string[],
   config: Partial<EngineConfig> = {},
   now?: () => Date,
   curators = unusedDirectory,
   tasks: TaskQueuePort = new RecordingTasks(),
 ) {
-  const engine: Engine = createEngine({ db, config: testConfig(config), tasks, now });
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, { engine: () => engine, curators, out: (line) => out.push(line), err: (line) => err.push(line) });
-  return { code, out: out.join("\n"), err };
+  return cliOn(createEngine({ db, config: testConfig(config), tasks, now }), argv, curators);
 }
 
 const run = (jobId: string, finishedAt: string, over: Partial<RunSummary> = {}): RunSummary => ({
@@ -99,10 +104,11 @@ describe("help", () => {
   });
 });
 
+const readme = () => readFileSync(join(__dirname, "../../../README.md"), "utf8");
+
 describe("exit codes", () => {
   it("the README's table lists each of them with the meaning help gives it", () => {
-    const readme = readFileSync(join(__dirname, "../../../README.md"), "utf8");
-    const rows = readme.match(/^\| exit code \|.*\n\|[- |]+\|\n((?:\|.*\|\n)+)/m)?.[1] ?? "";
+    const rows = readme().match(/^\| exit code \|.*\n\|[- |]+\|\n((?:\|.*\|\n)+)/m)?.[1] ?? "";
     const documented = rows
       .trim()
       .split("\n")
@@ -213,13 +219,17 @@ describeWithFullEmulator("reports", () => {
 
 describeWithFullEmulator("a wake-up task that cannot be sent", () => {
   const unreachable: TaskQueuePort = { enqueueWakeup: () => Promise.reject(new Error("Cloud Tasks unreachable")) };
+  // A created job's create trigger sends its own wake-up; a requeued job is only found by the watchdog.
+  const createdWarning = [
+    "warning: the job's wake-up task was not sent (Cloud Tasks unreachable); its create trigger (onJobCreated) sends one as it takes the job in",
+  ];
   const warning = [
     "warning: the job's wake-up task was not sent (Cloud Tasks unreachable); the watchdog wakes the job once it has waited WATCHDOG_STALE_QUEUED_SECONDS",
   ];
 
-  it("leaves submit a success with a warning: the job is written, and submitting again would create a second one", async () => {
+  it("leaves submit a success with a warning: the job is written, and its create trigger wakes it", async () => {
     const submitted = await cli(["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}'], {}, undefined, unusedDirectory, unreachable);
-    expect(submitted).toMatchObject({ code: 0, out: expect.stringMatching(/^created \S+$/), err: warning });
+    expect(submitted).toMatchObject({ code: 0, out: expect.stringMatching(/^created \S+$/), err: createdWarning });
     const jobId = submitted.out.slice("created ".length);
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("status")).toBe("queued");
   });
@@ -234,6 +244,18 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
       err: warning,
     });
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("status")).toBe("queued");
+  });
+
+  it("leaves schedules run a success with the warning submit prints, its JSON naming the error", async () => {
+    const now = () => new Date("2026-12-01T12:00:00Z");
+    expect(await cli(["schedules", "run", "MAINTENANCE_SCAN"], {}, now, unusedDirectory, unreachable)).toEqual({
+      code: 0,
+      out: "created MAINTENANCE_SCAN@2026-12-01 (period 2026-12-01, dry_run)",
+      err: createdWarning,
+    });
+    const json = await cli(["schedules", "run", "ALIAS_INVARIANT_SCAN", "--json"], {}, now, unusedDirectory, unreachable);
+    expect(json.err).toEqual(createdWarning);
+    expect(JSON.parse(json.out)).toMatchObject({ outcome: "created", wakeupError: "Cloud Tasks unreachable" });
   });
 });
 
@@ -299,11 +321,84 @@ describeWithFullEmulator("refusals", () => {
     [["summary", "--from", "2026-03-01"], 2, /summary needs --from and --to/],
     [["schedules", "run", "NO_SCAN"], 2, /no scheduled scan "NO_SCAN"/],
     [["show"], 2, /show needs <jobId>/],
+    [["show", "a/b"], 2, /^catalog-jobs show: "a\/b" is not a job id: a document id has no '\/'/],
+    [["retry", ""], 2, /"" is not a job id/],
+    [["cancel", "j/attempts/1"], 2, /"j\/attempts\/1" is not a job id/],
+    [["revert", "c/d"], 2, /"c\/d" is not a change id/],
   ] as const)("%j exits %i with one line on stderr", async (argv, code, message) => {
     const result = await cli([...argv]);
     expect(result.code).toBe(code);
     expect(result.err).toEqual([expect.stringMatching(message)]);
     expect(result.out).toBe("");
+  });
+});
+
+describeWithFullEmulator("ids", () => {
+  it("cancel of a path to an attempt record is refused and the record left as it was", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    await queue.leaseById(jobId, "w1");
+    const attempts = db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts);
+    await attempts.doc("1").set({ attempt: 1, status: "succeeded" });
+    expect(await cli(["cancel", `${jobId}/attempts/1`])).toMatchObject({ code: 2, out: "" });
+    expect((await attempts.doc("1").get()).data()).toEqual({ attempt: 1, status: "succeeded" });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("cancel_requested")).toBe(false);
+  });
+});
+
+describeWithFullEmulator("show", () => {
+  it("shows who holds a running job and until when, its lease epoch, last update and frozen plan", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    await queue.leaseById(jobId, "worker-7");
+    const doc = db.collection(JOB_COLLECTIONS.jobs).doc(jobId);
+    await doc.update({ plan_id: "plan-1" });
+    const expiresAt = ((await doc.get()).get("lease_expires_at") as Timestamp).toDate().toISOString();
+    const { code, out } = await cli(["show", jobId]);
+    expect(code).toBe(0);
+    const rows = new Map(out.split("\n").map((line) => [line.split(/ +/)[0], line.split(/ +/).slice(1).join(" ")]));
+    expect(rows.get("lease_owner")).toBe("worker-7");
+    expect(rows.get("lease_expires_at")).toBe(expiresAt);
+    expect(rows.get("lease_epoch")).toBe("1");
+    expect(rows.get("updated_at")).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+    expect(rows.get("plan_id")).toBe("plan-1");
+  });
+
+  it("leaves out the lease of a job nobody holds", async () => {
+    const { jobId } = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    const { out } = await cli(["show", jobId]);
+    expect(out).not.toMatch(/^(lease_owner|lease_expires_at|plan_id) /m);
+    expect(out).toMatch(/^lease_epoch +0$/m);
+  });
+});
+
+describeWithFullEmulator("seed", () => {
+  const exercises = db.collection(CATALOG_COLLECTIONS.exercises);
+  const [first] = DEMO_EXERCISES;
+
+  it("writes the demo catalog into an empty catalog", async () => {
+    const { code, out } = await cli(["seed"]);
+    expect({ code, out }).toEqual({ code: 0, out: expect.stringMatching(/^seeded \d+ exercises/) });
+    expect((await exercises.doc(first.id).get()).get("name")).toBe(first.name);
+  });
+
+  it.each([
+    ["an exercise", CATALOG_COLLECTIONS.exercises],
+    ["nothing but an alias", CATALOG_COLLECTIONS.aliases],
+  ])("refuses with exit 1 over a catalog that holds %s, and writes nothing; --force writes it anyway", async (_what, collection) => {
+    await db.collection(collection).doc(first.id).set({ name: "Renamed By An Applied Change" });
+    expect(await cli(["seed", "--broken"])).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "catalog-jobs seed: the catalog already holds documents: seeding would overwrite them past the change journal (--force seeds anyway)",
+      ],
+    });
+    expect((await db.collection(collection).doc(first.id).get()).data()).toEqual({ name: "Renamed By An Applied Change" });
+    expect((await exercises.count().get()).data().count).toBe(collection === CATALOG_COLLECTIONS.exercises ? 1 : 0);
+
+    expect((await cli(["seed", "--force"])).code).toBe(0);
+    expect((await exercises.doc(first.id).get()).get("name")).toBe(first.name);
   });
 });
 
@@ -320,6 +415,25 @@ describe("schedules", () => {
       /DUPLICATE_DETECTION_SCAN +scans-duplicateDetectionScan +0 3 \* \* 0 +Europe\/Berlin +week .* 2026-12-06T02:00:00\.000Z/,
     );
     expect(out).toMatch(/QUALITY_SCAN +scans-qualityScan .* false .* off$/m);
+  });
+
+  it("names a schedule or time zone param that does not parse and exits 1, its rows showing the default deployed instead", async () => {
+    // As the CLI reads its environment: the invalid params throw when read (testConfig would read them all).
+    const engine = createEngine({
+      db,
+      config: loadEngineConfig({ SCHEDULE_TIME_ZONE: "Mars/Base", QUALITY_SCAN_SCHEDULE: "every day" }),
+      tasks: new RecordingTasks(),
+    });
+    const { code, out, err } = await cliOn(engine, ["schedules"]);
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^catalog-jobs schedules: param SCHEDULE_TIME_ZONE .*not "Mars\/Base"; param QUALITY_SCAN_SCHEDULE .*"every day".* \(the rows show the default deployed in its place\)$/,
+      ),
+    ]);
+    expect(out).toMatch(/^MAINTENANCE_SCAN +scans-maintenanceScan +0 2 \* \* \* +UTC /m);
+    expect(out).toMatch(/^QUALITY_SCAN +scans-qualityScan +0 4 \* \* \* +UTC /m);
+    expect(JSON.parse((await cliOn(engine, ["schedules", "--json"])).out)).toHaveLength(4);
   });
 });
 
@@ -352,6 +466,13 @@ describe("curators", () => {
     const revoked = await cli(["curators", "revoke", "ana@example.com", "--json"], {}, undefined, use);
     expect(JSON.parse(revoked.out)).toEqual({ uid: "u-ana", email: "ana@example.com", changed: true, curator: false });
     expect(accounts.accounts.get("ana@example.com")?.curator).toBe(false);
+  });
+
+  it("README says when a grant and a revoke take effect, as help does", () => {
+    for (const verb of ["grant", "revoke"]) {
+      const row = readme().match(new RegExp(`^\\| \`curators ${verb} <EMAIL>\`.*$`, "m"))?.[0];
+      expect(row).toMatch(/takes effect .*ID token.*within the hour/);
+    }
   });
 
   it("exits 3 for an unknown account and 2 without an email", async () => {

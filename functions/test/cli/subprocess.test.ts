@@ -2,15 +2,20 @@
  * The CLI as scripts use it: each case runs `src/cli/main.ts` as a process of its own against the
  * test emulator and checks the exit code, stdout, and stderr (empty on success; on failure one line,
  * no stack trace). One table of cases, run a few at a time, then the seeding that would disturb
- * them. Every command runs once or more, with the error cases
+ * them; then how the process picks its project and where it sends wake-up tasks. Every command runs once or more, with the error cases
  * scripts meet (unknown id, malformed JSON, invalid date, retry of a running job); each process costs
  * seconds, so the other refusals are tested in-process (commands.test.ts).
  */
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
+import { loadEngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { JobFailure } from "../../src/jobs/errors";
+import { LANE_TASK_FUNCTION } from "../../src/tasks/lanes";
 import { dayKey } from "../../src/jobs/run-history";
 import { seedDemoCatalog } from "../../src/local/seed";
 import { forEachBounded } from "../../src/util/bounded";
@@ -27,7 +32,10 @@ interface Outcome {
   stderr: string;
 }
 
-function runCliProcess(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome> {
+/** The test's environment without a tasks emulator (one the run happens to have would receive the wake-ups). */
+const { CLOUD_TASKS_EMULATOR_HOST: _tasksEmulator, ...TEST_ENV } = process.env;
+
+function runCliProcess(argv: readonly string[], env: NodeJS.ProcessEnv = TEST_ENV): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     // Without jest's NODE_OPTIONS (its VM-modules flag would warn on stderr).
     const child = spawn(process.execPath, ["--import", "tsx", CLI, ...argv], {
@@ -50,7 +58,19 @@ interface Case {
   code: 0 | 1 | 2 | 3;
   /** What stdout (on success) or the stderr line (on failure) must match or satisfy. */
   expect: RegExp | ((stdout: string) => boolean);
+  /** What stderr must match on success (a warning); empty when absent. */
+  stderr?: RegExp;
 }
+
+/** On an emulator without a tasks emulator, the warning of a wake-up left to the local engine. */
+const LEFT_TO_LOCAL_ENGINE =
+  /^warning: the job's wake-up task was not sent \(CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start\); /;
+const createdWarning = new RegExp(
+  `${LEFT_TO_LOCAL_ENGINE.source}its create trigger \\(onJobCreated\\) sends one as it takes the job in\n$`,
+);
+const requeuedWarning = new RegExp(
+  `${LEFT_TO_LOCAL_ENGINE.source}the watchdog wakes the job once it has waited WATCHDOG_STALE_QUEUED_SECONDS\n$`,
+);
 
 /** Runs the cases a few at a time; returns what went wrong, one line per case, so a failure names its case. */
 async function runCases(cases: readonly Case[]): Promise<string[]> {
@@ -63,7 +83,7 @@ async function runCases(cases: readonly Case[]): Promise<string[]> {
     const label = `catalog-jobs ${c.argv.join(" ")}`;
     const found: string[] = [];
     if (code !== c.code) found.push(`exit ${code}, expected ${c.code}`);
-    if (c.code === 0 && stderr !== "") found.push(`stderr not empty: ${stderr}`);
+    if (c.code === 0 && (c.stderr ? !c.stderr.test(stderr) : stderr !== "")) found.push(`unexpected stderr: ${stderr}`);
     if (c.code !== 0 && (stderr.trimEnd().split("\n").length !== 1 || /\n\s+at /.test(stderr)))
       found.push(`stderr is not one line: ${stderr}`);
     const text = c.code === 0 ? stdout : stderr;
@@ -119,7 +139,12 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     const first: Case[] = [
       { argv: ["--help"], code: 0, expect: /commands:[\s\S]*schedules run <SCAN>[\s\S]*exit codes:[\s\S]*3 +not found[\s\S]*FAMILY_AUDIT/ },
       { argv: [], code: 2, expect: /^catalog-jobs: no command given/ },
-      { argv: ["submit", "FAMILY_AUDIT", '{"family_slug":"lunge"}', "--priority", "300"], code: 0, expect: /^created \S+\n$/ },
+      {
+        argv: ["submit", "FAMILY_AUDIT", '{"family_slug":"lunge"}', "--priority", "300"],
+        code: 0,
+        expect: /^created \S+\n$/,
+        stderr: createdWarning,
+      },
       { argv: ["submit", "FAMILY_AUDIT", "{not json"], code: 2, expect: /the payload is not valid JSON/ },
       {
         argv: ["list", "--status", "succeeded", "--json"],
@@ -138,7 +163,7 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
         code: 0,
         expect: new RegExp(`^cancel requested for running job ${ids.running}: it stops at its next safe point`),
       },
-      { argv: ["retry", ids.cancelled], code: 0, expect: new RegExp(`^requeued ${ids.cancelled}`) },
+      { argv: ["retry", ids.cancelled], code: 0, expect: new RegExp(`^requeued ${ids.cancelled}`), stderr: requeuedWarning },
       { argv: ["cancel", ids.queued], code: 0, expect: new RegExp(`^cancelled ${ids.queued}`) },
       { argv: ["revert", ids.changeId], code: 0, expect: new RegExp(`^reverted ${ids.changeId}: exercises/squat__squat-barbell`) },
       {
@@ -167,21 +192,66 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
         argv: ["schedules", "run", "QUALITY_SCAN"],
         code: 0,
         expect: new RegExp(`^created QUALITY_SCAN@${today} \\(period ${today}, dry_run\\)`),
+        stderr: createdWarning,
       },
     ];
     expect(await runCases(first)).toEqual([]);
-    // After the revert: seeding writes the catalog documents it reverts.
-    expect(await runCases([{ argv: ["seed", "--broken"], code: 0, expect: /^seeded \d+ exercises, \d+ aliases, \d+ families/ }])).toEqual(
-      [],
-    );
+    // After the revert: seeding writes the catalog documents it reverts (the catalog holds documents: only with --force).
+    expect(
+      await runCases([
+        { argv: ["seed", "--broken"], code: 1, expect: /^catalog-jobs seed: the catalog already holds documents/ },
+        { argv: ["seed", "--broken", "--force"], code: 0, expect: /^seeded \d+ exercises, \d+ aliases, \d+ families/ },
+      ]),
+    ).toEqual([]);
     expect((await db.collection(JOB_COLLECTIONS.jobs).where("created_by", "==", "system:cli").get()).size).toBe(1);
   }, 600_000);
 
-  it("refuses to guess a project when it works on no emulator and none is named", async () => {
+  it("refuses to guess a project when it works on no Firestore emulator and none is named, the Auth emulator alone too", async () => {
     const named = ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "GCLOUD_PROJECT", "GOOGLE_CLOUD_PROJECT"];
-    const elsewhere = Object.fromEntries(Object.entries(process.env).filter(([name]) => !named.includes(name)));
-    const outcome = await runCliProcess(["list"], elsewhere);
+    const elsewhere = Object.fromEntries(Object.entries(TEST_ENV).filter(([name]) => !named.includes(name)));
+    const [outcome, authOnly] = await Promise.all([
+      runCliProcess(["list"], elsewhere),
+      // The Auth emulator would leave Firestore the real one, of a project nobody named.
+      runCliProcess(["list"], { ...elsewhere, FIREBASE_AUTH_EMULATOR_HOST: "127.0.0.1:9099" }),
+    ]);
     expect(outcome).toMatchObject({ code: 2, stdout: "" });
     expect(outcome.stderr.trim()).toMatch(/^catalog-jobs list: no project: set GCLOUD_PROJECT/);
+    expect(authOnly).toMatchObject({ code: 2, stdout: "" });
+    expect(authOnly.stderr.trim()).toMatch(
+      /^catalog-jobs list: no project: .*\(FIREBASE_AUTH_EMULATOR_HOST alone leaves Firestore the real one\) \(see catalog-jobs list --help\)$/,
+    );
+  }, 120_000);
+
+  it("sends a retry's wake-up to the tasks emulator CLOUD_TASKS_EMULATOR_HOST names, as the callables do", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
+    const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    const leased = await engine.queue.leaseById(jobId, "w1");
+    await engine.queue.endAttempt(leased!.lease, {
+      ...engine.queue.failing(leased!.job, JobFailure.permanent("BROKEN", "broken"), null),
+      bookkeeping: () => undefined,
+    });
+
+    // The tasks emulator's REST surface, as firebase-admin's task queue client calls it.
+    const received: { url: string; body: { task: { name: string; httpRequest: { body: string } } } }[] = [];
+    const tasksEmulator = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      req.on("end", () => {
+        received.push({ url: req.url ?? "", body: JSON.parse(body) });
+        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => tasksEmulator.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = tasksEmulator.address() as AddressInfo;
+      const outcome = await runCliProcess(["retry", jobId], { ...TEST_ENV, CLOUD_TASKS_EMULATOR_HOST: `127.0.0.1:${port}` });
+      expect(outcome).toEqual({ code: 0, stdout: `requeued ${jobId}\n`, stderr: "" });
+    } finally {
+      await new Promise((resolve) => tasksEmulator.close(resolve));
+    }
+    const queue = `/projects/${process.env.GCLOUD_PROJECT}/locations/${loadEngineConfig(TEST_ENV).taskLocation}/queues/${LANE_TASK_FUNCTION.priority}/tasks`;
+    expect(received.map(({ url }) => url)).toEqual([queue]);
+    const { data } = JSON.parse(Buffer.from(received[0].body.task.httpRequest.body, "base64").toString()) as { data: { job_id: string } };
+    expect(data.job_id).toBe(jobId);
   }, 120_000);
 });

@@ -98,6 +98,19 @@ describeWithFullEmulator("scheduled scans create one job per scan and period", (
     },
   );
 
+  it("reports a wake-up task that could not be sent: the job is created all the same", async () => {
+    const unreachable = new Error("Cloud Tasks unreachable");
+    const engine = createEngine({ db, config: testConfig(), tasks: { enqueueWakeup: () => Promise.reject(unreachable) }, registry });
+    expect(await produceScheduledScan(engine, maintenance, NIGHT)).toEqual({
+      outcome: "created",
+      jobId: "MAINTENANCE_SCAN@2026-12-01",
+      period: "2026-12-01",
+      mode: "dry_run",
+      wakeupError: unreachable,
+    });
+    expect(await scanJobs("MAINTENANCE_SCAN")).toHaveLength(1);
+  });
+
   it("creates nothing while the scan is switched off", async () => {
     const { engine, tasks } = engineWith({ aliasInvariantScanEnabled: false });
     const run = await produceScheduledScan(engine, findScanSchedule("ALIAS_INVARIANT_SCAN")!, NIGHT);
