@@ -3,20 +3,21 @@
  * the browser never writes job state itself.
  */
 import { type Functions, httpsCallable } from "firebase/functions";
+import type { RetryAnswer } from "./model";
 
 export interface OperatorActions {
-  retryJob(jobId: string): Promise<void>;
+  retryJob(jobId: string): Promise<RetryAnswer>;
   cancelJob(jobId: string): Promise<void>;
   revertChange(changeId: string): Promise<void>;
 }
 
 export function operatorActions(functions: Functions): OperatorActions {
-  const call = async (name: string, data: Record<string, string>) => {
-    await httpsCallable(functions, name)(data);
-  };
+  const call = async <Answer>(name: string, data: Record<string, string>) =>
+    (await httpsCallable<Record<string, string>, Answer>(functions, name)(data)).data;
   return {
-    retryJob: (jobId) => call("retryJob", { jobId }),
-    cancelJob: (jobId) => call("cancelJob", { jobId }),
-    revertChange: (changeId) => call("revertChange", { changeId }),
+    retryJob: (jobId) => call<RetryAnswer>("retryJob", { jobId }),
+    // The job's listener shows what a cancel or a revert did.
+    cancelJob: async (jobId) => void (await call("cancelJob", { jobId })),
+    revertChange: async (changeId) => void (await call("revertChange", { changeId })),
   };
 }

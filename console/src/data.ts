@@ -28,13 +28,21 @@ import {
   type DailyTotals,
   type FrozenPlan,
   type Job,
-  OPEN_STATUSES,
   type RunSummary,
+  WAITING_STATUSES,
+  WORKER_STATUSES,
 } from "./model";
 
-/** Bounds on what one view reads. */
-export const OPEN_JOBS_LIMIT = 500;
+/**
+ * Bounds on what one view reads. Running jobs are read apart from waiting ones, so a crowd of waiting
+ * jobs cannot push them out: there are only as many as workers run at once.
+ */
+export const RUNNING_JOBS_LIMIT = 100;
+export const WAITING_JOBS_LIMIT = 500;
 export const FINISHED_JOBS_LIMIT = 300;
+/** A job's latest attempts, and its change-journal entries, that the job page shows. */
+export const ATTEMPTS_LIMIT = 50;
+export const CHANGES_LIMIT = 100;
 /** How often the queue's 24-hour window of finished jobs moves on. */
 const FINISHED_JOBS_WINDOW_STEP_MS = 5 * 60_000;
 /** The run summaries a day's durations are taken from: its latest ones, as many as this. */
@@ -55,10 +63,21 @@ export function finishedJobsWindowStart(now: Date): Date {
   return new Date(Math.floor(now.getTime() / FINISHED_JOBS_WINDOW_STEP_MS) * FINISHED_JOBS_WINDOW_STEP_MS - DAY_MS);
 }
 
-/** Whether either of the queue's reads came back as full as its limit: then jobs beyond it are left out. */
-export function queueReadsCapped(openJobs: number, finishedJobs: number): boolean {
-  return openJobs >= OPEN_JOBS_LIMIT || finishedJobs >= FINISHED_JOBS_LIMIT;
+const QUEUE_READ_LIMITS = { running: RUNNING_JOBS_LIMIT, waiting: WAITING_JOBS_LIMIT, finished: FINISHED_JOBS_LIMIT };
+export type QueueRead = keyof typeof QUEUE_READ_LIMITS;
+
+/** The queue's reads that came back as full as their limit: jobs beyond it are left out of them. */
+export function cappedQueueReads(held: Record<QueueRead, number>): QueueRead[] {
+  return (Object.keys(QUEUE_READ_LIMITS) as QueueRead[]).filter((read) => held[read] >= QUEUE_READ_LIMITS[read]);
 }
+
+/** What a bounded read shows, and whether there is more than that (it reads one more than it shows). */
+export interface Bounded<T> {
+  items: T[];
+  more: boolean;
+}
+
+const bounded = <T>(items: T[], max: number): Bounded<T> => ({ items: items.slice(0, max), more: items.length > max });
 
 const byAppliedAt = (a: Change, b: Change) => (a.applied_at?.getTime() ?? 0) - (b.applied_at?.getTime() ?? 0);
 
@@ -69,16 +88,25 @@ const byAppliedAt = (a: Change, b: Change) => (a.applied_at?.getTime() ?? 0) - (
  * are read, needs no composite index.)
  */
 export const consoleQueries = {
-  openJobs: (db: Firestore) => query(collection(db, COLLECTIONS.jobs), where("status", "in", [...OPEN_STATUSES]), limit(OPEN_JOBS_LIMIT)),
+  runningJobs: (db: Firestore) =>
+    query(collection(db, COLLECTIONS.jobs), where("status", "in", [...WORKER_STATUSES]), limit(RUNNING_JOBS_LIMIT)),
+
+  waitingJobs: (db: Firestore) =>
+    query(collection(db, COLLECTIONS.jobs), where("status", "in", [...WAITING_STATUSES]), limit(WAITING_JOBS_LIMIT)),
 
   finishedJobs: (db: Firestore, since: Date) =>
     query(collection(db, COLLECTIONS.jobs), where("finished_at", ">=", since), orderBy("finished_at", "desc"), limit(FINISHED_JOBS_LIMIT)),
 
-  /** In the order they started, never by document id: ids are an engine detail. */
-  attempts: (db: Firestore, jobId: string) => query(collection(db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at")),
+  /** The latest first by when they started, never by document id (ids are an engine detail); one more than shown. */
+  attempts: (db: Firestore, jobId: string) =>
+    query(collection(db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at", "desc"), limit(ATTEMPTS_LIMIT + 1)),
 
-  /** In no order: the entries are sorted once read. */
-  changes: (db: Firestore, jobId: string) => query(collection(db, COLLECTIONS.changes), where("job_id", "==", jobId)),
+  /**
+   * In no order, one more than shown: the entries are sorted once read. Ordered by the server, a job's
+   * first ones would need an index (job_id, applied_at) firestore.indexes.json does not declare.
+   */
+  changes: (db: Firestore, jobId: string) =>
+    query(collection(db, COLLECTIONS.changes), where("job_id", "==", jobId), limit(CHANGES_LIMIT + 1)),
 
   /** One more than `pageSize`, to tell whether another page follows. */
   historyPage: (db: Firestore, filter: HistoryFilter, pageSize: number, after?: HistoryCursor) => {
@@ -107,10 +135,18 @@ export const consoleQueries = {
 export class ConsoleData {
   constructor(private readonly db: Firestore) {}
 
-  /** Jobs that are queued, running or deferred. */
-  watchOpenJobs(listener: Listener<Job[]>): Unsubscribe {
+  watchRunningJobs(listener: Listener<Job[]>): Unsubscribe {
     return onSnapshot(
-      consoleQueries.openJobs(this.db),
+      consoleQueries.runningJobs(this.db),
+      (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))),
+      listener.error,
+    );
+  }
+
+  /** Jobs that are queued or deferred. */
+  watchWaitingJobs(listener: Listener<Job[]>): Unsubscribe {
+    return onSnapshot(
+      consoleQueries.waitingJobs(this.db),
       (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))),
       listener.error,
     );
@@ -133,11 +169,14 @@ export class ConsoleData {
     );
   }
 
-  /** A job's attempts in the order they started. */
-  watchAttempts(jobId: string, listener: Listener<Attempt[]>): Unsubscribe {
+  /** A job's latest attempts (ATTEMPTS_LIMIT), in the order they started. */
+  watchAttempts(jobId: string, listener: Listener<Bounded<Attempt>>): Unsubscribe {
     return onSnapshot(
       consoleQueries.attempts(this.db, jobId),
-      (snap) => listener.next(snap.docs.map((d) => toAttempt(d.id, d.data()))),
+      (snap) => {
+        const latest = bounded(snap.docs, ATTEMPTS_LIMIT);
+        listener.next({ items: latest.items.map((d) => toAttempt(d.id, d.data())).reverse(), more: latest.more });
+      },
       listener.error,
     );
   }
@@ -151,22 +190,24 @@ export class ConsoleData {
     );
   }
 
-  /** A job's change-journal entries in the order they were applied. */
-  watchChanges(jobId: string, listener: Listener<Change[]>): Unsubscribe {
+  /** Up to CHANGES_LIMIT of a job's change-journal entries (all of them, unless it has more), in the order they were applied. */
+  watchChanges(jobId: string, listener: Listener<Bounded<Change>>): Unsubscribe {
     return onSnapshot(
       consoleQueries.changes(this.db, jobId),
-      (snap) => listener.next(snap.docs.map((d) => toChange(d.id, d.data())).sort(byAppliedAt)),
+      (snap) => {
+        const some = bounded(snap.docs, CHANGES_LIMIT);
+        listener.next({ items: some.items.map((d) => toChange(d.id, d.data())).sort(byAppliedAt), more: some.more });
+      },
       listener.error,
     );
   }
 
   async historyPage(filter: HistoryFilter, pageSize: number, after?: HistoryCursor): Promise<HistoryPage> {
-    const snap = await getDocs(consoleQueries.historyPage(this.db, filter, pageSize, after));
-    const docs = snap.docs.slice(0, pageSize);
-    const last = docs[docs.length - 1];
+    const page = bounded((await getDocs(consoleQueries.historyPage(this.db, filter, pageSize, after))).docs, pageSize);
+    const last = page.items[page.items.length - 1];
     return {
-      rows: docs.map((d) => toRunSummary(d.id, d.data())),
-      next: snap.docs.length > pageSize && last ? { snapshot: last } : null,
+      rows: page.items.map((d) => toRunSummary(d.id, d.data())),
+      next: page.more && last ? { snapshot: last } : null,
     };
   }
 

@@ -81,7 +81,6 @@ export function toAttempt(id: string, data: DocumentData): Attempt {
     finished_at: orNull(d.finished_at),
     status: d.status as AttemptStatus,
     ...sizedAttemptFields(d),
-    apply_result: orNull(d.apply_result),
     llm_calls: (d.llm_calls as Attempt["llm_calls"]) ?? [],
     events: (d.events as Attempt["events"]) ?? [],
     error: jobError(d.error),

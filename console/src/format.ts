@@ -1,5 +1,5 @@
 /** How times, durations, money and values read in the console. */
-import type { RunSummary } from "./model";
+import type { RetryAnswer, RunSummary } from "./model";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -88,4 +88,10 @@ export function percentile(sorted: number[], p: number): number | null {
 /** What was thrown or rejected, as an Error (a rejection may carry anything). */
 export function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/** What a retry did: the job is queued again, and a parent's children that had not succeeded with it. */
+export function retriedNotice(jobId: string, answer: RetryAnswer): string {
+  const children = answer.children_requeued;
+  return `Job ${jobId} is queued again${children > 0 ? `, with ${count(children)} of its children (those that had not succeeded)` : ""}.`;
 }

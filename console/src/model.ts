@@ -26,7 +26,10 @@ export const DEFAULT_FUNCTIONS_REGION = "us-central1";
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
 
-/** A lease takes a waiting job straight to `running` (functions/src/jobs/lifecycle.ts). */
+/**
+ * A lease takes a waiting job straight to `running` (functions/src/jobs/lifecycle.ts).
+ * @public (the engine's wiring tests read what only this file uses)
+ */
 export const OPEN_STATUSES = ["queued", "running", "deferred"] as const;
 export const FINAL_STATUSES = ["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"] as const;
 export const JOB_STATUSES = [...OPEN_STATUSES, ...FINAL_STATUSES] as const;
@@ -34,12 +37,55 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Statuses that need a person's attention. */
 export const FAILURE_STATUSES: readonly JobStatus[] = ["failed", "deadletter", "needs_review"];
+/** A worker holds a job in these (the engine's WORKER_STATUSES); the other open ones wait. */
+export const WORKER_STATUSES: readonly JobStatus[] = ["running"];
+export const WAITING_STATUSES = OPEN_STATUSES.filter((status) => !WORKER_STATUSES.includes(status));
 /**
  * What the engine lets an operator retry or cancel (functions/src/jobs/lifecycle.ts). A cancel
  * stops a waiting job at once; a running job, or one with a frozen plan, finishes that plan first.
+ * @public (the engine's wiring tests read what only this file uses)
  */
 export const RETRYABLE_STATUSES: readonly JobStatus[] = ["failed", "needs_review", "deadletter", "cancelled"];
+/** @public (as above) */
 export const CANCELLABLE_STATUSES: readonly JobStatus[] = [...OPEN_STATUSES];
+
+/**
+ * The codes intake fails a client's job document with when it refuses to take it in (JobQueue.takeIn).
+ * @public (the engine's wiring tests read what only this file uses)
+ */
+export const INTAKE_REJECTION_CODES = ["INVALID_JOB", "DUPLICATE_JOB"] as const;
+
+/**
+ * Whether intake refused the job. Such a document never got the fields intake gives a job it takes in
+ * (`run_after` among them), so the engine cannot parse it and refuses to retry it: a new job must be
+ * written. (A job that ran and asked for an invalid follow-up ends INVALID_JOB too, and can be retried.)
+ */
+export function rejectedAtIntake(job: Pick<Job, "error" | "run_after">): boolean {
+  return job.run_after === null && INTAKE_REJECTION_CODES.some((code) => code === job.error?.code);
+}
+
+/** Whether the engine would retry the job now (its dedup key aside, which only the engine can check). */
+export function retryable(job: Pick<Job, "status" | "error" | "run_after">): boolean {
+  return RETRYABLE_STATUSES.includes(job.status) && !rejectedAtIntake(job);
+}
+
+/**
+ * What a curator can do to stop an open job (JobQueue.cancelJob): a job a worker holds, or one that froze
+ * its plan, is only asked to stop, so once asked it shows the request ("requested"); any other open job
+ * is cancelled at once, a waiting one a client already asked to cancel included ("cancel"). Null when
+ * the job has ended.
+ */
+export function cancelOffer(job: Pick<Job, "status" | "cancel_requested" | "plan_id">): "cancel" | "requested" | null {
+  if (!CANCELLABLE_STATUSES.includes(job.status)) return null;
+  const onlyAsks = WORKER_STATUSES.includes(job.status) || job.plan_id !== null;
+  return job.cancel_requested && onlyAsks ? "requested" : "cancel";
+}
+
+/** What the engine's retryJob callable answers (RetryResult, functions/src/adapters/operator-actions.ts). */
+export interface RetryAnswer {
+  /** A parent's unsuccessful children queued again with it (its succeeded ones are kept). */
+  children_requeued: number;
+}
 
 /** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */
 export const ATTEMPT_STATUSES = [...JOB_STATUSES.filter((s) => s !== "running"), "lease_expired"] as const;
@@ -155,10 +201,13 @@ export interface ChangePlanView {
   truncated?: { bytes: number; operation_count: number | null };
 }
 
-/** What the engine stores instead of an attempt's field over 200 kB (functions/src/jobs/attempt-log.ts). */
+/** What the engine stores instead of an attempt's field over 200 kB, or one the document had no room for (functions/src/jobs/attempt-log.ts). */
 export interface TooLarge {
   too_large: { bytes: number };
 }
+
+/** Whether a free-form field of an attempt's log (its apply result) is what stands for one the engine did not keep. */
+export const isTooLarge = (value: object): value is TooLarge => "too_large" in value;
 
 /** An attempt's log, written once when the attempt ends (`catalog_jobs/{jobId}/attempts/{leaseEpoch}`). */
 export interface Attempt {
@@ -172,7 +221,7 @@ export interface Attempt {
   plan: ChangePlanView | null;
   validation: { ok: boolean; errors: ValidationIssue[]; warnings: ValidationIssue[] } | TooLarge | null;
   repairs: RepairRound[] | TooLarge;
-  apply_result: Record<string, unknown> | null;
+  apply_result: Record<string, unknown> | TooLarge | null;
   llm_calls: LlmCall[];
   events: PipelineEvent[];
   error: JobError | null;

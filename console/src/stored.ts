@@ -29,11 +29,21 @@ function planOf(value: unknown): ChangePlanView | null {
   };
 }
 
+/** The fields of an attempt log the engine may shrink for size (its AttemptField: the wiring tests hold the two equal). */
+export type SizedAttemptField = "plan" | "validation" | "repairs" | "apply_result";
+
 /** The fields of an attempt log the engine may shrink for size, as the job page reads them. */
-export function sizedAttemptFields(d: Record<string, unknown>): Pick<Attempt, "plan" | "validation" | "repairs"> {
+export function sizedAttemptFields(d: Record<string, unknown>): Pick<Attempt, SizedAttemptField> {
   return {
     plan: planOf(d.plan),
     validation: storedOr<Exclude<Attempt["validation"], TooLarge>>(d.validation, null),
     repairs: storedOr<RepairRound[]>(d.repairs, []),
+    apply_result: storedOr<Exclude<Attempt["apply_result"], TooLarge>>(d.apply_result, null),
   };
 }
+
+/**
+ * The most events, and LLM calls, the engine keeps in an attempt's log (attempt-log.ts): a list this
+ * long may have lost later entries. (One the document had no room for keeps its first half, unmarked.)
+ */
+export const ATTEMPT_LIST_LIMIT = 500;

@@ -2,13 +2,15 @@
  * The operator console in a real browser: Chromium from the system's packages, driven by
  * playwright-core, against the Emulator Suite with the console served by the Hosting emulator
  * (run by `npm --prefix functions run test:emulators`). A curator signs in, sees a client's job
- * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one; a
- * non-curator sees no actions and no engine data. Screenshots of every view, at a laptop's and a
- * phone's size, go to test-results/. Exits non-zero on the first failure.
+ * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one; a job
+ * intake rejected offers no retry, a job with many attempts and changes shows a bounded page of them,
+ * and the queue keeps a retry's error while its window moves on; a non-curator sees no actions and no
+ * engine data. Screenshots of every view, at a laptop's and a phone's size, go to test-results/. Exits
+ * non-zero on the first failure.
  */
 import { mkdirSync } from "node:fs";
-import { collection, doc, type Firestore, getDoc, serverTimestamp, setDoc } from "firebase/firestore";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { collection, doc, type Firestore, getDoc, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, ensureAccounts, writeAsEngine } from "./emulators";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -48,6 +50,12 @@ async function step(name: string, run: () => Promise<void>): Promise<void> {
 
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${RESULTS}${name}.png`, fullPage: true });
+}
+
+/** A screenshot of the viewport from `at` down, for a page too long to take whole. */
+async function shootFrom(page: Page, at: Locator, name: string): Promise<void> {
+  await at.evaluate((element) => element.scrollIntoView({ block: "start" }));
+  await page.screenshot({ path: `${RESULTS}${name}.png` });
 }
 
 async function signIn(page: Page, account: AccountName): Promise<void> {
@@ -90,6 +98,22 @@ function engineJob(now: Date, fields: Record<string, unknown>): Record<string, u
     llm_usage: null,
     ...fields,
   };
+}
+
+/** Resolves once the job has ended, as its creator's listener sees it. */
+function ended(client: { db: Firestore }, jobId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = onSnapshot(
+      doc(client.db, "catalog_jobs", jobId),
+      (snap) => {
+        if (snap.get("finished_at")) {
+          stop();
+          resolve();
+        }
+      },
+      reject,
+    );
+  });
 }
 
 const row = (page: Page, section: string, jobId: string) =>
@@ -146,6 +170,25 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await shoot(page, "job-laptop");
   });
 
+  await step("an armed revert disarms on Escape, on leaving the button, and by itself", async () => {
+    const change = page.locator('[data-change][data-status="applied"]').first();
+    const changeId = await change.getAttribute("data-change");
+    // Named with the change it reverts: each change of the journal has a button of its own.
+    const revert = change.getByRole("button", { name: `Revert change ${changeId}`, exact: true });
+    const confirm = change.getByRole("button", { name: `Confirm revert change ${changeId}`, exact: true });
+    await revert.click();
+    await confirm.waitFor();
+    await page.keyboard.press("Escape");
+    await revert.waitFor({ timeout: 2_000 });
+    await revert.click();
+    await confirm.waitFor();
+    await page.getByRole("heading", { name: "Payload" }).click();
+    await revert.waitFor({ timeout: 2_000 });
+    await revert.click();
+    await confirm.waitFor();
+    await revert.waitFor({ timeout: 10_000 });
+  });
+
   await step("reverting the change restores the catalog document", async () => {
     const change = page.locator('[data-change][data-status="applied"]').first();
     await change.getByRole("button", { name: "Revert" }).click();
@@ -170,7 +213,9 @@ async function curatorJourney(browser: Browser): Promise<void> {
       exercise_count: 0,
       status: "active",
     });
-    await failure.getByRole("button", { name: "Retry" }).click();
+    await failure.getByRole("button", { name: `Retry job ${failedJob}`, exact: true }).click();
+    // The engine's answer, shown once the job has left the failures (a parent's would count its children too).
+    await page.getByTestId("action-notice").getByText(`Job ${failedJob} is queued again.`, { exact: true }).waitFor();
     await row(page, "Recently finished", failedJob).getByText("succeeded_dry_run", { exact: true }).waitFor();
     // Each section is a listener of its own: the failures' may land a moment after the finished one's.
     await failure.waitFor({ state: "detached", timeout: 5_000 }).catch((err: unknown) => {
@@ -178,10 +223,11 @@ async function curatorJourney(browser: Browser): Promise<void> {
     });
   });
 
-  await step("a waiting job is cancelled from the queue", async () => {
+  await step("a waiting job a client already asked to cancel is cancelled from the queue", async () => {
     waitingJob = `browser-deferred-${Date.now()}`;
     const now = new Date();
-    // What the engine writes for a job waiting for a family lock.
+    // What the engine writes for a job waiting for a family lock, whose creator then asked to cancel it (the
+    // engine would cancel it at its next lease; an operator's cancel does it at once).
     await writeAsEngine(
       `catalog_jobs/${waitingJob}`,
       engineJob(now, {
@@ -191,16 +237,101 @@ async function curatorJourney(browser: Browser): Promise<void> {
         lease_epoch: 1,
         run_after: new Date(now.getTime() + 3_600_000),
         error: { code: "LOCK_HELD", message: "family squat is locked by another job", transient: true },
+        cancel_requested: true,
       }),
     );
     const waiting = row(page, "Waiting", waitingJob);
     await waiting.getByText("LOCK_HELD: family squat is locked by another job").waitFor();
     await shoot(page, "queue-waiting-laptop");
-    await waiting.getByRole("button", { name: "Cancel" }).click();
+    await waiting.getByRole("button", { name: `Cancel job ${waitingJob}`, exact: true }).click();
     await row(page, "Recently finished", waitingJob).getByText("cancelled", { exact: true }).waitFor();
     await waiting.waitFor({ state: "detached", timeout: 5_000 }).catch((err: unknown) => {
       throw new Error("the cancelled job is still waiting", { cause: err });
     });
+  });
+
+  await step("a job intake rejected offers no retry, and its page says to write a new job", async () => {
+    // FAMILY_AUDIT needs a family: intake fails the document INVALID_JOB, and the engine could not parse it to retry.
+    const rejectedJob = await submit(client, { type: "FAMILY_AUDIT", payload: {} });
+    const failure = row(page, "Recent failures (24 h)", rejectedJob);
+    await failure.getByText("INVALID_JOB").waitFor();
+    await failure.getByText("rejected at intake").waitFor();
+    if ((await failure.getByRole("button").count()) > 0) throw new Error("a job intake rejected offers an action");
+    await failure.getByRole("link").click();
+    const view = page.getByTestId("job-view");
+    await view.getByText(/^Intake rejected this job/).waitFor();
+    if ((await view.getByText("No attempt has started yet.").count()) > 0) throw new Error("a rejected job waits for an attempt");
+    if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a job intake rejected offers Retry");
+    await shoot(page, "job-rejected-laptop");
+    await page.goto(`${CONSOLE_URL}#/queue`);
+  });
+
+  await step("a job with more attempts and changes than the page shows says so, and reads what the engine shrank", async () => {
+    const manyJob = `browser-many-${Date.now()}`;
+    const now = new Date();
+    const at = (epoch: number) => new Date(now.getTime() - (100 - epoch) * 60_000);
+    const epochs = Array.from({ length: 51 }, (_, i) => i + 1);
+    const writes = [
+      ...epochs.map(
+        (epoch) => () =>
+          writeAsEngine(`catalog_jobs/${manyJob}/attempts/${epoch}`, {
+            job_id: manyJob,
+            attempt: 1,
+            worker_id: "w1",
+            lease_epoch: epoch,
+            started_at: at(epoch),
+            finished_at: at(epoch),
+            status: "needs_review",
+            llm_calls: [],
+            // The latest attempt's log: as many events as the engine keeps, and an apply result too large to store.
+            events: epoch === 51 ? Array.from({ length: 500 }, (_, i) => ({ at: at(epoch), event: `step_${i}` })) : [],
+            ...(epoch === 51 ? { apply_result: { truncated: true, bytes: 250_000 } } : {}),
+            error: null,
+          }),
+      ),
+      ...Array.from(
+        { length: 101 },
+        (_, i) => () =>
+          writeAsEngine(`catalog_changes/${manyJob}-change-${i}`, {
+            job_id: manyJob,
+            job_type: "SCHEMA_CLEANUP",
+            op: "remove_fields",
+            rationale: "deprecated field",
+            targets: [`exercises/e${i}`],
+            documents: [],
+            status: "applied",
+            applied_at: at(i % 51),
+          }),
+      ),
+    ];
+    for (let i = 0; i < writes.length; i += 20) await Promise.all(writes.slice(i, i + 20).map((write) => write()));
+    await writeAsEngine(
+      `catalog_jobs/${manyJob}`,
+      engineJob(now, {
+        type: "SCHEMA_CLEANUP",
+        status: "needs_review",
+        payload: { mode: "apply", fields_to_remove: ["legacy_notes"] },
+        attempts: 1,
+        lease_epoch: 51,
+        run_after: at(51),
+        finished_at: now,
+      }),
+    );
+    await page.goto(`${CONSOLE_URL}#/job/${manyJob}`);
+    await page.getByTestId("attempts-more").waitFor();
+    await page.getByTestId("changes-more").waitFor();
+    const attempts = await page.locator("details.attempt").count();
+    const changes = await page.locator("[data-change]").count();
+    if (attempts !== 50 || changes !== 100) throw new Error(`shown: ${attempts} attempts, ${changes} changes`);
+    // The latest attempt is the one open, its apply result as its size and its events as cut at the engine's limit.
+    const latest = page.locator("details.attempt[open]");
+    await latest.getByText("epoch 51").waitFor();
+    await latest.getByText("Too large to store (250 kB)").waitFor();
+    await latest.getByTestId("list-limit").waitFor();
+    if ((await latest.locator("pre.json", { hasText: "truncated" }).count()) > 0) throw new Error("the shrunk apply result shows as JSON");
+    await shootFrom(page, page.getByRole("heading", { name: "Attempts", exact: true }), "job-bounded-attempts-laptop");
+    await shootFrom(page, latest.getByRole("heading", { name: "Apply result" }), "job-bounded-journal-laptop");
+    await page.goto(`${CONSOLE_URL}#/queue`);
   });
 
   await step("a job holding a frozen plan shows it, and a cancel only asks it to stop", async () => {
@@ -271,6 +402,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await shoot(page, "job-frozen-plan-laptop");
     await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).click();
     await page.getByText("requested (the frozen plan is finished first)").waitFor();
+    if ((await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).count()) > 0)
+      throw new Error("a job asked to stop still offers Cancel");
     const status: unknown = (await getDoc(doc(client.db, "catalog_jobs", frozenJob))).data()?.status;
     if (status !== "queued") throw new Error(`a job with a frozen plan was cancelled at once: ${String(status)}`);
   });
@@ -304,6 +437,15 @@ async function curatorJourney(browser: Browser): Promise<void> {
       .allTextContents();
     if (runs.sort().join(" | ") !== "#1 | #1 (epoch 3)") throw new Error(`the retried job's runs: ${runs.join(" | ")}`);
     await shoot(page, "history-laptop");
+  });
+
+  await step("history reads again when Filter is pressed with the filters unchanged", async () => {
+    const laterJob = await submit(client, { type: "FAMILY_AUDIT", payload: { family_slug: "squat" } });
+    await ended(client, laterJob);
+    const table = page.getByTestId("history-table");
+    if ((await table.locator(`a[href="#/job/${laterJob}"]`).count()) > 0) throw new Error("the history read again by itself");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await table.locator(`a[href="#/job/${laterJob}"]`).waitFor({ timeout: 10_000 });
   });
 
   await step("history filters by family: every run whose job's payload names it, under any key", async () => {
@@ -367,6 +509,44 @@ async function curatorJourney(browser: Browser): Promise<void> {
   await context.close();
 }
 
+/** In a context of its own: the page's clock is moved on, which the other journeys must not see. */
+async function queueWindowJourney(browser: Browser): Promise<void> {
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  await step("the queue keeps its failures, and a retry's error, while its 24-hour window moves on", async () => {
+    const unreadableJob = `browser-unreadable-${Date.now()}`;
+    const now = new Date();
+    // A failed job whose payload no longer parses (its type's schema changed since): the engine refuses to retry it.
+    await writeAsEngine(
+      `catalog_jobs/${unreadableJob}`,
+      engineJob(now, {
+        type: "FAMILY_AUDIT",
+        status: "failed",
+        payload: { mode: "dry_run" },
+        attempts: 1,
+        lease_epoch: 1,
+        run_after: now,
+        finished_at: now,
+        error: { code: "FAMILY_NOT_FOUND", message: "family gone does not exist", transient: false },
+      }),
+    );
+    await signIn(page, "curator");
+    const failure = row(page, "Recent failures (24 h)", unreadableJob);
+    await failure.getByRole("button", { name: "Retry" }).click();
+    const refusal = failure.getByRole("alert");
+    await refusal.waitFor();
+    // The window moves on every 5 minutes: a listener of its own replaces the one before.
+    const movedOn = Date.now() + 5 * 60_000;
+    await page.clock.setFixedTime(movedOn);
+    await page.waitForTimeout(3_000);
+    if ((await page.evaluate(() => Date.now())) < movedOn) throw new Error("the page's clock did not move on");
+    if (!(await refusal.isVisible())) throw new Error("the retry's error went when the window moved on");
+    await shoot(page, "queue-window-laptop");
+  });
+  await context.close();
+}
+
 async function nonCuratorJourney(browser: Browser): Promise<void> {
   const context = await browser.newContext({ viewport: PHONE });
   const page = await context.newPage();
@@ -391,6 +571,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   try {
     await curatorJourney(browser);
+    await queueWindowJourney(browser);
     await nonCuratorJourney(browser);
   } finally {
     await browser.close();

@@ -5,10 +5,21 @@ import { asError } from "../format";
 
 export type Live<T> = { state: "loading" } | { state: "ready"; value: T } | { state: "error"; error: Error };
 
+/** What a view shows while a listener that replaced another loads: the value it had, if any. */
+export function whileResubscribing<T>(previous: Live<T>): Live<T> {
+  return previous.state === "ready" ? previous : { state: "loading" };
+}
+
+/**
+ * A listener's latest value. When `deps` change, the value it had stays until the new listener's first
+ * answer (the queue's window moving on), so what is shown, and the state of its buttons (a busy
+ * action, an action's error), is not swept away; a view of another subject is a component of its own
+ * (keyed by that subject).
+ */
 export function useLive<T>(subscribe: (listener: Listener<T>) => Unsubscribe, deps: readonly unknown[]): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
   useEffect(() => {
-    setLive({ state: "loading" });
+    setLive(whileResubscribing);
     return subscribe({ next: (value) => setLive({ state: "ready", value }), error: (error) => setLive({ state: "error", error }) });
     // The caller names what the subscription depends on (lint checks the callers: eslint.config.js).
     // eslint-disable-next-line react-hooks/exhaustive-deps

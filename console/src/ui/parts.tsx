@@ -1,6 +1,6 @@
 /** Small pieces every view uses: state boxes, status badges, JSON, an action button. */
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import type { Live } from "./live";
 import { asError } from "../format";
 
@@ -55,11 +55,30 @@ export function JobLink({ id }: { id: string }) {
   );
 }
 
-/** A button that runs an action, shows it is busy, and shows its error. */
-export function ActionButton(props: { label: string; run: () => Promise<void>; confirm?: string; variant?: "secondary" | "contrast" }) {
+/** How long an action asking for confirmation stays armed: a second click much later is not a confirmation. */
+const ARMED_MS = 5_000;
+
+/**
+ * A button that runs an action, shows it is busy, and shows its error. Its accessible name says what it
+ * acts on ("Retry job j1"), as a table's rows each have one. An action with `confirm` asks first and is
+ * disarmed by Escape, by leaving the button, or after a few seconds.
+ */
+export function ActionButton(props: {
+  label: string;
+  /** What the action acts on, as read after its label: "job j1". */
+  subject: string;
+  run: () => Promise<void>;
+  confirm?: string;
+  variant?: "secondary" | "contrast";
+}) {
   const [busy, setBusy] = useState(false);
   const [armed, setArmed] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    if (!armed) return;
+    const timer = setTimeout(() => setArmed(false), ARMED_MS);
+    return () => clearTimeout(timer);
+  }, [armed]);
   const click = () => {
     if (props.confirm && !armed) {
       setArmed(true);
@@ -76,10 +95,20 @@ export function ActionButton(props: { label: string; run: () => Promise<void>; c
       },
     );
   };
+  const label = armed && props.confirm ? props.confirm : props.label;
   return (
     <span class="action">
-      <button type="button" class={`small ${props.variant ?? ""}`} aria-busy={busy} disabled={busy} onClick={click}>
-        {armed ? props.confirm : props.label}
+      <button
+        type="button"
+        class={`small ${props.variant ?? ""}`}
+        aria-label={`${label} ${props.subject}`}
+        aria-busy={busy}
+        disabled={busy}
+        onClick={click}
+        onBlur={() => setArmed(false)}
+        onKeyDown={(e) => e.key === "Escape" && setArmed(false)}
+      >
+        {label}
       </button>
       {error && (
         <small class="error-text" role="alert">
@@ -87,6 +116,15 @@ export function ActionButton(props: { label: string; run: () => Promise<void>; c
         </small>
       )}
     </span>
+  );
+}
+
+/** What an action did, announced politely; the region stays in the page, so a screen reader hears each new message. */
+export function Notice({ message }: { message: string | null }) {
+  return (
+    <p class="notice" role="status" data-testid="action-notice">
+      {message}
+    </p>
   );
 }
 

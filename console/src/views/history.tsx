@@ -44,7 +44,8 @@ export function HistoryView({ data }: { data: ConsoleData }) {
   const set = (key: keyof FormState) => (e: Event) => setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement).value });
   const submit = (e: Event) => {
     e.preventDefault();
-    setApplied(form);
+    // A new object each time, so the read runs again even when the filters are the ones applied (runs finish in between).
+    setApplied({ ...form });
     setCursors([undefined]);
   };
   return (

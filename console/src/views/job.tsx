@@ -1,11 +1,12 @@
 /** One job: facts, payload, status timeline, attempts with their pipeline, the change journal with diffs, actions. */
 import type { ComponentChildren } from "preact";
+import { useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
-import type { ConsoleData } from "../data";
-import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, relative, usd } from "../format";
+import { ATTEMPTS_LIMIT, type Bounded, CHANGES_LIMIT, type ConsoleData } from "../data";
+import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, relative, retriedNotice, usd } from "../format";
 import {
   type Attempt,
-  CANCELLABLE_STATUSES,
+  cancelOffer,
   type Change,
   type ChangePlanView,
   type FrozenPlan,
@@ -14,61 +15,84 @@ import {
   type JournalDocument,
   type LlmCall,
   FINAL_STATUSES,
-  RETRYABLE_STATUSES,
+  isTooLarge,
+  rejectedAtIntake,
+  retryable,
 } from "../model";
+import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { useLive, useNow } from "../ui/live";
-import { ActionButton, Empty, Json, JobLink, LiveView, Progress, StatusBadge } from "../ui/parts";
+import { ActionButton, Empty, Json, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
   const job = useLive<Job | null>((l) => data.watchJob(jobId, l), [data, jobId]);
-  const attempts = useLive<Attempt[]>((l) => data.watchAttempts(jobId, l), [data, jobId]);
-  const changes = useLive<Change[]>((l) => data.watchChanges(jobId, l), [data, jobId]);
+  const attempts = useLive<Bounded<Attempt>>((l) => data.watchAttempts(jobId, l), [data, jobId]);
+  const changes = useLive<Bounded<Change>>((l) => data.watchChanges(jobId, l), [data, jobId]);
+  const shownAttempts = attempts.state === "ready" ? attempts.value.items : [];
   return (
     <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={`There is no job ${jobId}.`}>
       {(j) => (
         <JobDetails
           job={j!}
-          attempts={attempts.state === "ready" ? attempts.value : []}
+          attempts={shownAttempts}
           actions={actions}
           attemptsView={
             <>
               {j!.status === "running" && <RunningAttempt job={j!} />}
-              <LiveView
-                live={attempts}
-                what="attempts"
-                isEmpty={(a) => a.length === 0}
-                empty={j!.status === "running" ? "No earlier attempt." : "No attempt has started yet."}
-              >
-                {(list) => list.map((attempt, i) => <AttemptDetails key={attempt.id} attempt={attempt} open={i === list.length - 1} />)}
+              <LiveView live={attempts} what="attempts" isEmpty={(a) => a.items.length === 0} empty={noAttempt(j!)}>
+                {({ items, more }) => (
+                  <>
+                    {more && (
+                      <p class="muted" data-testid="attempts-more">
+                        The job has more attempts than these, its latest {ATTEMPTS_LIMIT}: the earlier ones are not shown, here or in the
+                        timeline (History lists every run).
+                      </p>
+                    )}
+                    {items.map((attempt, i) => (
+                      <AttemptDetails key={attempt.id} attempt={attempt} open={i === items.length - 1} />
+                    ))}
+                  </>
+                )}
               </LiveView>
             </>
           }
           frozenPlanView={
             j!.plan_id ? (
-              <FrozenPlanSection
-                data={data}
-                jobId={jobId}
-                planId={j!.plan_id}
-                attempts={attempts.state === "ready" ? attempts.value : []}
-              />
+              <FrozenPlanSection key={j!.plan_id} data={data} jobId={jobId} planId={j!.plan_id} attempts={shownAttempts} />
             ) : null
           }
           changesView={
             <LiveView
               live={changes}
               what="change journal"
-              isEmpty={(c) => c.length === 0}
+              isEmpty={(c) => c.items.length === 0}
               empty="This job has written no change to the catalog."
             >
-              {(list) =>
-                list.map((change) => <ChangeDetails key={change.id} change={change} jobEnded={isFinal(j!.status)} actions={actions} />)
-              }
+              {({ items, more }) => (
+                <>
+                  {more && (
+                    <p class="muted" data-testid="changes-more">
+                      The job wrote more than {CHANGES_LIMIT} changes: {CHANGES_LIMIT} of them are shown, in the order they were applied,
+                      not necessarily its first ones.
+                    </p>
+                  )}
+                  {items.map((change) => (
+                    <ChangeDetails key={change.id} change={change} jobEnded={isFinal(j!.status)} actions={actions} />
+                  ))}
+                </>
+              )}
             </LiveView>
           }
         />
       )}
     </LiveView>
   );
+}
+
+/** Why a job has no attempt log (yet). */
+function noAttempt(job: Job): string {
+  if (rejectedAtIntake(job))
+    return "Intake rejected this job, so it never ran and cannot be retried: fix what its error names and write a new job.";
+  return job.status === "running" ? "No earlier attempt." : "No attempt has started yet.";
 }
 
 function JobDetails(props: {
@@ -81,7 +105,10 @@ function JobDetails(props: {
 }) {
   const { job, actions } = props;
   const now = useNow();
+  // Outside the Retry button, which goes once the job is queued again.
+  const [retried, setRetried] = useState<string | null>(null);
   const llm = job.llm_usage;
+  const cancel = cancelOffer(job);
   return (
     <article class="job" data-testid="job-view" data-status={job.status}>
       <header class="job-header">
@@ -92,12 +119,19 @@ function JobDetails(props: {
           <small class="mono">{job.id}</small>
         </div>
         <div class="actions">
-          {RETRYABLE_STATUSES.includes(job.status) && <ActionButton label="Retry" run={() => actions.retryJob(job.id)} />}
-          {CANCELLABLE_STATUSES.includes(job.status) && !job.cancel_requested && (
-            <ActionButton label="Cancel" variant="secondary" run={() => actions.cancelJob(job.id)} />
+          {retryable(job) && (
+            <ActionButton
+              label="Retry"
+              subject={`job ${job.id}`}
+              run={async () => setRetried(retriedNotice(job.id, await actions.retryJob(job.id)))}
+            />
+          )}
+          {cancel === "cancel" && (
+            <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => actions.cancelJob(job.id)} />
           )}
         </div>
       </header>
+      <Notice message={retried} />
       <dl class="facts">
         <Fact name="Lane · priority" value={`${job.queue} · ${job.priority}`} />
         <Fact name="Mode" value={typeof job.payload.mode === "string" ? job.payload.mode : "dry_run"} />
@@ -112,7 +146,7 @@ function JobDetails(props: {
         )}
         {job.parent_job_id && <Fact name="Parent" value={<JobLink id={job.parent_job_id} />} />}
         {job.plan_id && <Fact name="Frozen plan" value={<span class="mono">{job.plan_id}</span>} />}
-        {job.cancel_requested && <Fact name="Cancel" value={job.plan_id ? "requested (the frozen plan is finished first)" : "requested"} />}
+        {job.cancel_requested && <Fact name="Cancel" value={cancelRequest(job)} />}
       </dl>
       {job.progress && <Progress done={job.progress.done} total={job.progress.total} />}
       {job.error && (
@@ -152,6 +186,12 @@ function JobDetails(props: {
       </section>
     </article>
   );
+}
+
+/** What becomes of a job whose cancel was asked for. */
+function cancelRequest(job: Job): string {
+  if (job.plan_id) return "requested (the frozen plan is finished first)";
+  return cancelOffer(job) === "cancel" ? "requested (it is cancelled instead of run)" : "requested";
 }
 
 function Fact({ name, value }: { name: string; value: ComponentChildren }) {
@@ -239,6 +279,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
         </p>
       )}
       <h4>Pipeline events</h4>
+      <ListLimitNote what="events" length={attempt.events.length} />
       {attempt.events.length === 0 ? (
         <Empty>No event recorded.</Empty>
       ) : (
@@ -265,10 +306,24 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
       {attempt.apply_result && (
         <>
           <h4>Apply result</h4>
-          <Json value={attempt.apply_result} />
+          {isTooLarge(attempt.apply_result) ? (
+            <TooLargeNote bytes={attempt.apply_result.too_large.bytes} />
+          ) : (
+            <Json value={attempt.apply_result} />
+          )}
         </>
       )}
     </details>
+  );
+}
+
+/** A list of an attempt's log as long as the engine keeps one: entries after those may be missing. */
+function ListLimitNote({ what, length }: { what: string; length: number }) {
+  if (length < ATTEMPT_LIST_LIMIT) return null;
+  return (
+    <p class="muted" data-testid="list-limit">
+      The engine keeps at most {count(ATTEMPT_LIST_LIMIT)} {what} of an attempt: any after these were not kept.
+    </p>
   );
 }
 
@@ -384,6 +439,7 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
   return (
     <>
       <h4>LLM calls</h4>
+      <ListLimitNote what="LLM calls" length={calls.length} />
       <div class="overflow-auto">
         <table>
           <thead>
@@ -442,7 +498,13 @@ function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded
         </div>
         {change.status === "applied" &&
           (jobEnded ? (
-            <ActionButton label="Revert" confirm="Confirm revert" variant="contrast" run={() => actions.revertChange(change.id)} />
+            <ActionButton
+              label="Revert"
+              confirm="Confirm revert"
+              subject={`change ${change.id}`}
+              variant="contrast"
+              run={() => actions.revertChange(change.id)}
+            />
           ) : (
             <small class="muted" data-testid="revert-after-job">
               revertible once the job has ended

@@ -1,34 +1,45 @@
 /** The queue now: counts per lane and status, running, waiting and deferred jobs, recent failures and finishes. */
+import { useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
-import { type ConsoleData, FINISHED_JOBS_LIMIT, finishedJobsWindowStart, OPEN_JOBS_LIMIT, queueReadsCapped } from "../data";
-import { dateTime, relative } from "../format";
-import { FAILURE_STATUSES, FINAL_STATUSES, type Job, JOB_STATUSES, LANES, waitingReason } from "../model";
+import {
+  cappedQueueReads,
+  type ConsoleData,
+  FINISHED_JOBS_LIMIT,
+  finishedJobsWindowStart,
+  RUNNING_JOBS_LIMIT,
+  WAITING_JOBS_LIMIT,
+} from "../data";
+import { dateTime, relative, retriedNotice } from "../format";
+import { cancelOffer, FAILURE_STATUSES, FINAL_STATUSES, type Job, JOB_STATUSES, LANES, rejectedAtIntake, waitingReason } from "../model";
 import { useLive, useNow } from "../ui/live";
-import { ActionButton, JobLink, LiveView, Progress, StatusBadge } from "../ui/parts";
+import { ActionButton, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
-  const open = useLive<Job[]>((l) => data.watchOpenJobs(l), [data]);
+  const running = useLive<Job[]>((l) => data.watchRunningJobs(l), [data]);
+  const waiting = useLive<Job[]>((l) => data.watchWaitingJobs(l), [data]);
   const now = useNow();
   // A number, not a Date, so the listener is replaced only when the window moves on.
   const windowStart = finishedJobsWindowStart(now).getTime();
   const finished = useLive<Job[]>((l) => data.watchFinishedJobs(new Date(windowStart), l), [data, windowStart]);
+  // Outside the failures' rows: a retried job leaves the list, and its row with it.
+  const [retried, setRetried] = useState<string | null>(null);
+  const retry = async (jobId: string) => setRetried(retriedNotice(jobId, await actions.retryJob(jobId)));
   return (
     <>
       <section>
         <h2>Queue now</h2>
-        <LiveView live={open} what="open jobs">
-          {(openJobs) => (
-            <LiveView live={finished} what="finished jobs">
-              {(finishedJobs) => (
-                <>
-                  <Counts jobs={[...openJobs, ...finishedJobs]} />
-                  {queueReadsCapped(openJobs.length, finishedJobs.length) && (
-                    <p class="muted" data-testid="queue-capped">
-                      This view reads at most {OPEN_JOBS_LIMIT} open jobs and the latest {FINISHED_JOBS_LIMIT} finished ones, and holds that
-                      many now: the counts and lists below leave out the rest (the Days view&apos;s totals count every run).
-                    </p>
+        <LiveView live={running} what="running jobs">
+          {(runningJobs) => (
+            <LiveView live={waiting} what="waiting jobs">
+              {(waitingJobs) => (
+                <LiveView live={finished} what="finished jobs">
+                  {(finishedJobs) => (
+                    <>
+                      <Counts jobs={[...runningJobs, ...waitingJobs, ...finishedJobs]} />
+                      <CappedNotice running={runningJobs.length} waiting={waitingJobs.length} finished={finishedJobs.length} />
+                    </>
                   )}
-                </>
+                </LiveView>
               )}
             </LiveView>
           )}
@@ -36,20 +47,21 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
       </section>
       <section>
         <h3>Running</h3>
-        <LiveView live={open} what="running jobs" isEmpty={(jobs) => !jobs.some(isActive)} empty="Nothing is running.">
-          {(jobs) => <RunningJobs jobs={jobs.filter(isActive)} now={now} actions={actions} />}
+        <LiveView live={running} what="running jobs" isEmpty={(jobs) => jobs.length === 0} empty="Nothing is running.">
+          {(jobs) => <RunningJobs jobs={jobs} now={now} actions={actions} />}
         </LiveView>
       </section>
       <section>
         <h3>Waiting</h3>
-        <LiveView live={open} what="waiting jobs" isEmpty={(jobs) => !jobs.some(isWaiting)} empty="No job is waiting.">
-          {(jobs) => <WaitingJobs jobs={jobs.filter(isWaiting)} now={now} actions={actions} />}
+        <LiveView live={waiting} what="waiting jobs" isEmpty={(jobs) => jobs.length === 0} empty="No job is waiting.">
+          {(jobs) => <WaitingJobs jobs={jobs} now={now} actions={actions} />}
         </LiveView>
       </section>
       <section>
         <h3>Recent failures (24 h)</h3>
+        <Notice message={retried} />
         <LiveView live={finished} what="failures" isEmpty={(jobs) => !jobs.some(isFailure)} empty="No failures in the last 24 hours.">
-          {(jobs) => <Failures jobs={jobs.filter(isFailure)} actions={actions} />}
+          {(jobs) => <Failures jobs={jobs.filter(isFailure)} retry={retry} />}
         </LiveView>
       </section>
       <section>
@@ -62,10 +74,21 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   );
 }
 
-const isActive = (job: Job) => job.status === "running";
-const isWaiting = (job: Job) => job.status === "queued" || job.status === "deferred";
 const isFailure = (job: Job) => FAILURE_STATUSES.includes(job.status);
 const oldestFirst = (a: Job, b: Job) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0);
+
+/** Which of the queue's reads hold as many jobs as they read: the counts and lists leave out the rest of those. */
+function CappedNotice(held: { running: number; waiting: number; finished: number }) {
+  const capped = cappedQueueReads(held);
+  if (capped.length === 0) return null;
+  return (
+    <p class="muted" data-testid="queue-capped">
+      This view reads at most {RUNNING_JOBS_LIMIT} running jobs, {WAITING_JOBS_LIMIT} waiting ones and the latest {FINISHED_JOBS_LIMIT}{" "}
+      finished ones, and holds that many {capped.join(" and ")} jobs now: the counts and lists below leave out the rest of them (the Days
+      view&apos;s totals count every run).
+    </p>
+  );
+}
 
 /** One row per status, one column per lane: narrow enough for a phone. */
 function Counts({ jobs }: { jobs: Job[] }) {
@@ -112,11 +135,11 @@ function RunningJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
             <th>Progress</th>
             <th>Worker</th>
             <th>Lease expires</th>
-            <th />
+            <th>Action</th>
           </tr>
         </thead>
         <tbody>
-          {jobs.sort(oldestFirst).map((job) => (
+          {[...jobs].sort(oldestFirst).map((job) => (
             <tr key={job.id} data-job={job.id}>
               <td>
                 <JobLink id={job.id} /> <StatusBadge status={job.status} />
@@ -138,8 +161,8 @@ function RunningJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
 
 /** A job asked to stop (running, or holding a frozen plan) finishes its plan first: the request is shown, not repeated. */
 function CancelAction({ job, actions }: { job: Job; actions: OperatorActions }) {
-  if (job.cancel_requested) return <small class="muted">cancel requested</small>;
-  return <ActionButton label="Cancel" variant="secondary" run={() => actions.cancelJob(job.id)} />;
+  if (cancelOffer(job) === "requested") return <small class="muted">cancel requested</small>;
+  return <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => actions.cancelJob(job.id)} />;
 }
 
 function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: OperatorActions }) {
@@ -153,11 +176,11 @@ function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
             <th>Lane · priority</th>
             <th>Runs after</th>
             <th>Reason</th>
-            <th />
+            <th>Action</th>
           </tr>
         </thead>
         <tbody>
-          {jobs.sort(oldestFirst).map((job) => (
+          {[...jobs].sort(oldestFirst).map((job) => (
             <tr key={job.id} data-job={job.id}>
               <td>
                 <JobLink id={job.id} /> <StatusBadge status={job.status} />
@@ -179,7 +202,7 @@ function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
   );
 }
 
-function Failures({ jobs, actions }: { jobs: Job[]; actions: OperatorActions }) {
+function Failures({ jobs, retry }: { jobs: Job[]; retry: (jobId: string) => Promise<void> }) {
   return (
     <div class="overflow-auto">
       <table>
@@ -189,7 +212,7 @@ function Failures({ jobs, actions }: { jobs: Job[]; actions: OperatorActions }) 
             <th>Type</th>
             <th>Finished</th>
             <th>Error</th>
-            <th />
+            <th>Action</th>
           </tr>
         </thead>
         <tbody>
@@ -210,7 +233,11 @@ function Failures({ jobs, actions }: { jobs: Job[]; actions: OperatorActions }) 
                 )}
               </td>
               <td>
-                <ActionButton label="Retry" run={() => actions.retryJob(job.id)} />
+                {rejectedAtIntake(job) ? (
+                  <small class="muted">rejected at intake: write a new job</small>
+                ) : (
+                  <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job.id)} />
+                )}
               </td>
             </tr>
           ))}

@@ -86,6 +86,15 @@ describe("documents", () => {
     assert.equal(attempt.finished_at, null);
   });
 
+  it("read an attempt's field the engine shrank for size as its size, the apply result too", () => {
+    const shrunk = { truncated: true, bytes: 250_000 };
+    const attempt = toAttempt("3", { validation: shrunk, repairs: shrunk, apply_result: shrunk });
+    assert.deepEqual([attempt.validation, attempt.repairs, attempt.apply_result], Array(3).fill({ too_large: { bytes: 250_000 } }));
+    const applied = { applied: 2, skipped: 0 };
+    assert.deepEqual(toAttempt("3", { apply_result: applied }).apply_result, applied);
+    assert.equal(toAttempt("3", {}).apply_result, null);
+  });
+
   it("read a journal entry as applied unless it says reverted", () => {
     assert.equal(toChange("c1", { status: "reverted" }).status, "reverted");
     assert.equal(toChange("c2", { status: "applied" }).status, "applied");

@@ -1,7 +1,7 @@
 /** The console's pure logic: routes, daily totals from counter shards, what the views show when, and how values read. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FINISHED_JOBS_LIMIT, finishedJobsWindowStart, OPEN_JOBS_LIMIT, queueReadsCapped } from "../../src/data";
+import { cappedQueueReads, FINISHED_JOBS_LIMIT, finishedJobsWindowStart, RUNNING_JOBS_LIMIT, WAITING_JOBS_LIMIT } from "../../src/data";
 import { sumShards } from "../../src/documents";
 import {
   asError,
@@ -14,10 +14,12 @@ import {
   lastDays,
   percentile,
   relative,
+  retriedNotice,
   usd,
 } from "../../src/format";
-import { frozenPlanInAttemptLog, type Job, waitingReason } from "../../src/model";
+import { cancelOffer, frozenPlanInAttemptLog, type Job, rejectedAtIntake, retryable, waitingReason } from "../../src/model";
 import { parseRoute } from "../../src/routes";
+import { type Live, whileResubscribing } from "../../src/ui/live";
 
 describe("routes", () => {
   it("reads the view and the job id from the address", () => {
@@ -61,10 +63,18 @@ describe("the queue", () => {
     assert.equal(windowStart("2026-12-02T10:10:00.000Z"), "2026-12-01T10:10:00.000Z");
   });
 
-  it("says its reads are capped once either comes back as full as its limit", () => {
-    assert.equal(queueReadsCapped(OPEN_JOBS_LIMIT - 1, FINISHED_JOBS_LIMIT - 1), false);
-    assert.equal(queueReadsCapped(OPEN_JOBS_LIMIT, 0), true);
-    assert.equal(queueReadsCapped(0, FINISHED_JOBS_LIMIT), true);
+  it("names the reads that came back as full as their limit", () => {
+    const below = { running: RUNNING_JOBS_LIMIT - 1, waiting: WAITING_JOBS_LIMIT - 1, finished: FINISHED_JOBS_LIMIT - 1 };
+    assert.deepEqual(cappedQueueReads(below), []);
+    assert.deepEqual(cappedQueueReads({ ...below, waiting: WAITING_JOBS_LIMIT }), ["waiting"]);
+    assert.deepEqual(cappedQueueReads({ ...below, running: RUNNING_JOBS_LIMIT, finished: FINISHED_JOBS_LIMIT }), ["running", "finished"]);
+  });
+
+  it("keeps what a listener showed while the one replacing it loads (the window moving on), but not an error", () => {
+    const shown: Live<string[]> = { state: "ready", value: ["j1"] };
+    assert.equal(whileResubscribing(shown), shown);
+    assert.deepEqual(whileResubscribing<string[]>({ state: "error", error: new Error("offline") }), { state: "loading" });
+    assert.deepEqual(whileResubscribing<string[]>({ state: "loading" }), { state: "loading" });
   });
 
   it("shows why a job waits: a deferred job's reason, or the failure a queued job is backing off from", () => {
@@ -80,6 +90,53 @@ describe("the queue", () => {
     assert.equal(waitingReason(deferred), "LOCK_HELD: family squat is locked by another job");
     assert.equal(waitingReason(backingOff), "LEASE_EXPIRED: the lease of w1 expired");
     assert.equal(waitingReason(fresh), null);
+  });
+});
+
+describe("the actions offered", () => {
+  const ranAt = new Date("2026-12-01T10:00:00Z");
+  const failed = (code: string, run_after: Date | null): Pick<Job, "status" | "error" | "run_after"> => ({
+    status: "failed",
+    error: { code, message: "", transient: false },
+    run_after,
+  });
+
+  it("no retry for a job intake rejected: it was never taken in, and the engine cannot parse it", () => {
+    for (const code of ["INVALID_JOB", "DUPLICATE_JOB"]) {
+      assert.equal(rejectedAtIntake(failed(code, null)), true, code);
+      assert.equal(retryable(failed(code, null)), false, code);
+    }
+  });
+
+  it("a retry for a job that ran, whatever its code, a follow-up it asked for being invalid included", () => {
+    assert.equal(rejectedAtIntake(failed("INVALID_JOB", ranAt)), false);
+    assert.equal(retryable(failed("INVALID_JOB", ranAt)), true);
+    assert.equal(retryable(failed("FAMILY_NOT_FOUND", ranAt)), true);
+    assert.equal(retryable({ ...failed("FAMILY_NOT_FOUND", ranAt), status: "queued" }), false);
+  });
+
+  it("a cancel for a waiting job even once a client asked for one (it is cancelled at once); a running or frozen-plan job asked once shows the request", () => {
+    const open = (status: Job["status"], cancel_requested: boolean, plan_id: string | null = null) => ({
+      status,
+      cancel_requested,
+      plan_id,
+    });
+    assert.equal(cancelOffer(open("queued", false)), "cancel");
+    assert.equal(cancelOffer(open("queued", true)), "cancel");
+    assert.equal(cancelOffer(open("deferred", true)), "cancel");
+    assert.equal(cancelOffer(open("running", false)), "cancel");
+    assert.equal(cancelOffer(open("running", true)), "requested");
+    assert.equal(cancelOffer(open("queued", false, "p1")), "cancel");
+    assert.equal(cancelOffer(open("queued", true, "p1")), "requested");
+    assert.equal(cancelOffer(open("cancelled", true)), null);
+  });
+
+  it("a retry says how many of a parent's children went with it", () => {
+    assert.equal(retriedNotice("j1", { children_requeued: 0 }), "Job j1 is queued again.");
+    assert.equal(
+      retriedNotice("j1", { children_requeued: 3 }),
+      "Job j1 is queued again, with 3 of its children (those that had not succeeded).",
+    );
   });
 });
 

@@ -89,7 +89,8 @@ async function historyCursor(): Promise<HistoryCursor> {
 const nextPage = await historyCursor();
 /** Each builder with every combination of its parameters that changes the query it builds (a key per builder, or tsc fails). */
 const consoleQueryCases: { [name in keyof typeof consoleQueries]: Query[] } = {
-  openJobs: [consoleQueries.openJobs(db)],
+  runningJobs: [consoleQueries.runningJobs(db)],
+  waitingJobs: [consoleQueries.waitingJobs(db)],
   finishedJobs: [consoleQueries.finishedJobs(db, finishedJobsWindowStart(NOW))],
   attempts: [consoleQueries.attempts(db, "job-1")],
   changes: [consoleQueries.changes(db, "job-1")],
@@ -100,6 +101,12 @@ const consoleQueryCases: { [name in keyof typeof consoleQueries]: Query[] } = {
   runsBetween: [consoleQueries.runsBetween(db, dayStart(DAY), dayStart(DAY, 1), RUNS_PER_DAY_LIMIT)],
 };
 const consoleQueriesSent = Object.values(consoleQueryCases).flat().map(sent);
+
+/** The most documents a query reads (the SDK sends a limit as a number, or wrapped as `{value}`); undefined without one. */
+function limitOf(query: StructuredQueryProto): number | undefined {
+  const { limit } = query as StructuredQueryProto & { limit?: number | { value?: number } };
+  return typeof limit === "object" ? limit.value : limit;
+}
 
 describe("the console's queries", () => {
   it("all have their composite index in firestore.indexes.json", () => {
@@ -122,6 +129,25 @@ describe("the console's queries", () => {
       "catalog_run_summaries: type ==, attempt_status ==, finished_at DESCENDING",
       "catalog_run_summaries: type ==, finished_at DESCENDING",
     ]);
+  });
+
+  it("all have a limit, so no view reads more as the collections grow", () => {
+    const unbounded = Object.entries(consoleQueryCases).flatMap(([name, cases]) =>
+      cases.every((q) => (limitOf(sent(q)) ?? 0) > 0) ? [] : [name],
+    );
+    assert.deepEqual(unbounded, [], `console queries without a limit: ${unbounded.join(", ")}`);
+  });
+
+  it("read running jobs apart from waiting ones, so a crowd of waiting jobs cannot hide them", () => {
+    const byStatus = (statuses: string[]) => ({
+      fieldFilter: {
+        field: { fieldPath: "status" },
+        op: "IN",
+        value: { arrayValue: { values: statuses.map((stringValue) => ({ stringValue })) } },
+      },
+    });
+    assert.deepEqual(sent(consoleQueries.runningJobs(db)).where, byStatus(["running"]));
+    assert.deepEqual(sent(consoleQueries.waitingJobs(db)).where, byStatus(["queued", "deferred"]));
   });
 
   it("are all built by consoleQueries, so none goes unchecked", () => {

@@ -45,11 +45,12 @@ describe("the console's model names what the engine has", () => {
     expect(members(consoleModel.JOB_TYPES)).toEqual(members(registry.types));
   });
 
-  it("statuses, and which are open, final, retryable and cancellable", () => {
+  it("statuses, and which are open, final, retryable, held by a worker and cancellable", () => {
     expect(consoleModel.JOB_STATUSES).toEqual(JOB_STATUSES);
     expect(members(consoleModel.OPEN_STATUSES)).toEqual(members(OPEN_STATUSES));
     expect(members(consoleModel.FINAL_STATUSES)).toEqual(members(FINAL_STATUSES));
     expect(members(consoleModel.RETRYABLE_STATUSES)).toEqual(members(RETRYABLE_STATUSES));
+    expect(members(consoleModel.WORKER_STATUSES)).toEqual(members(WORKER_STATUSES));
     // `JobQueue.cancelJob`: a job a worker holds is asked to stop; a waiting one is cancelled at once.
     const cancellable = JOB_STATUSES.filter((status) => WORKER_STATUSES.includes(status) || nextStatus(status, "cancel") !== null);
     expect(members(consoleModel.CANCELLABLE_STATUSES)).toEqual(members(cancellable));

@@ -1,0 +1,136 @@
+/**
+ * The actions the operator console offers (its model.ts) are the ones the engine takes: no Retry for a
+ * job intake rejected (the engine cannot parse it, so it refuses), a Cancel for a waiting job a client
+ * already asked to cancel (the engine cancels it at once), the request shown instead for a job that is
+ * only asked to stop; and what the retry callable answers is what the console reads.
+ */
+import { type DocumentReference, type DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
+import { readFileSync } from "node:fs";
+import { cancelOffer, INTAKE_REJECTION_CODES, type Job, rejectedAtIntake, retryable, type RetryAnswer } from "../../../console/src/model";
+import { retriedNotice } from "../../../console/src/format";
+import type { RetryResult } from "../../src/adapters/operator-actions";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
+import { testQueue } from "../helpers/engine";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+
+const db = useFirestore();
+const queue = testQueue(db);
+
+/** The fields of a stored job the console's offers read, as its documents.ts reads them. */
+function asConsoleReads(snap: DocumentSnapshot): Pick<Job, "status" | "error" | "run_after" | "cancel_requested" | "plan_id"> {
+  const runAfter: unknown = snap.get("run_after");
+  return {
+    status: snap.get("status") as Job["status"],
+    error: (snap.get("error") as Job["error"] | undefined) ?? null,
+    run_after: runAfter instanceof Timestamp ? runAfter.toDate() : null,
+    cancel_requested: snap.get("cancel_requested") === true,
+    plan_id: (snap.get("plan_id") as string | null | undefined) ?? null,
+  };
+}
+
+/** A job document as a client app writes it, taken in by intake as the create trigger does. */
+async function clientJob(fields: Record<string, unknown>): Promise<DocumentReference> {
+  const ref = await db.collection(JOB_COLLECTIONS.jobs).add({ status: "queued", created_at: Timestamp.now(), ...fields });
+  await queue.takeIn(await ref.get(), "client-1");
+  return ref;
+}
+
+async function createdJob(fields: Record<string, unknown> = {}): Promise<string> {
+  const created = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test", ...fields });
+  if (!created.created) throw new Error("job not created");
+  return created.jobId;
+}
+
+const refused = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (err: unknown) => err,
+  );
+
+describeWithFullEmulator("Retry", () => {
+  it("is not offered for a job intake rejected, whose retry the engine refuses: the codes intake writes", async () => {
+    const holder = await createdJob({ dedup_key: "console-intake" });
+    const invalid = await clientJob({ type: "FAMILY_AUDIT", payload: {} });
+    const duplicate = await clientJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, dedup_key: "console-intake" });
+    const codes: string[] = [];
+    for (const ref of [invalid, duplicate]) {
+      const job = asConsoleReads(await ref.get());
+      codes.push(job.error?.code ?? "");
+      expect([ref.id, job.status, rejectedAtIntake(job), retryable(job)]).toEqual([ref.id, "failed", true, false]);
+      const err = await refused(queue.retryJob(ref.id));
+      expect(err).toBeInstanceOf(InvalidTransitionError);
+      expect((err as Error).message).toContain("no longer parses");
+    }
+    expect(codes).toEqual([...INTAKE_REJECTION_CODES]);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(holder).get()).get("status")).toBe("queued");
+  });
+
+  it("knows every code intake rejects with", () => {
+    // Each way intake refuses a document goes through its `reject(code, ...)` (JobQueue.takeIn).
+    const source = readFileSync(require.resolve("../../src/jobs/queue.ts"), "utf8");
+    const rejected = [...source.matchAll(/\breject\("([A-Z_]+)"/g)].map((match) => match[1]);
+    expect(rejected.sort()).toEqual([...INTAKE_REJECTION_CODES].sort());
+  });
+
+  it("is offered for a job that was taken in and failed INVALID_JOB (an invalid follow-up): the engine retries it", async () => {
+    const jobId = await createdJob();
+    const leased = await queue.leaseById(jobId, "w1");
+    const failing = queue.failing(leased!.job, JobFailure.permanent("INVALID_JOB", "the follow-up does not parse"), null);
+    await queue.endAttempt(leased!.lease, { ...failing, bookkeeping: () => undefined });
+    const job = asConsoleReads(await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get());
+    expect([job.status, job.error?.code, rejectedAtIntake(job), retryable(job)]).toEqual(["failed", "INVALID_JOB", false, true]);
+    expect((await queue.retryJob(jobId)).status).toBe("queued");
+  });
+});
+
+describeWithFullEmulator("Cancel", () => {
+  /** Jobs a client asked to cancel (the one flag the rules let it set), in each open state. */
+  const asked: Array<[string, () => Promise<string>]> = [
+    ["a queued job", () => createdJob()],
+    [
+      "a deferred job",
+      async () => {
+        const jobId = await createdJob();
+        await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "deferred" });
+        return jobId;
+      },
+    ],
+    [
+      "a queued job holding a frozen plan",
+      async () => {
+        const jobId = await createdJob();
+        await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ plan_id: "p1" });
+        return jobId;
+      },
+    ],
+    [
+      "a running job",
+      async () => {
+        const jobId = await createdJob();
+        await queue.leaseById(jobId, "w1");
+        return jobId;
+      },
+    ],
+  ];
+
+  it.each(asked)(
+    "of %s already asked to cancel is offered exactly when the engine cancels it at once rather than asks it again",
+    async (_name, make) => {
+      const ref = db.collection(JOB_COLLECTIONS.jobs).doc(await make());
+      await ref.update({ cancel_requested: true });
+      const offer = cancelOffer(asConsoleReads(await ref.get()));
+      const { cancelRequested } = await queue.cancelJob(ref.id);
+      expect(offer).toBe(cancelRequested ? "requested" : "cancel");
+    },
+  );
+});
+
+describe("the retry's answer", () => {
+  it("carries the children count the console shows", () => {
+    // Compile-time (npm run check): what the callable answers is what the console reads.
+    const answer: RetryResult = { job_id: "p1", status: "queued", children_requeued: 2 };
+    const read: RetryAnswer = answer;
+    expect(retriedNotice("p1", read)).toBe("Job p1 is queued again, with 2 of its children (those that had not succeeded).");
+  });
+});
