@@ -83,6 +83,7 @@ export function toAttempt(id: string, data: DocumentData): Attempt {
     ...sizedAttemptFields(d),
     llm_calls: (d.llm_calls as Attempt["llm_calls"]) ?? [],
     events: (d.events as Attempt["events"]) ?? [],
+    lists_cut: (d.lists_cut as Attempt["lists_cut"]) ?? {},
     error: jobError(d.error),
   };
 }

@@ -224,6 +224,8 @@ export interface Attempt {
   apply_result: Record<string, unknown> | TooLarge | null;
   llm_calls: LlmCall[];
   events: PipelineEvent[];
+  /** Lists the engine cut to fit the record under Firestore's limit, by how many entries they held. */
+  lists_cut: { events?: number; llm_calls?: number };
   error: JobError | null;
 }
 

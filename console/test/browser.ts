@@ -271,6 +271,14 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const now = new Date();
     const at = (epoch: number) => new Date(now.getTime() - (100 - epoch) * 60_000);
     const epochs = Array.from({ length: 51 }, (_, i) => i + 1);
+    const llmCall = {
+      task: "repair",
+      model: "gemini-2.5-flash",
+      input_tokens: 10,
+      output_tokens: 5,
+      estimated_cost_usd: 0.001,
+      latency_ms: 200,
+    };
     const writes = [
       ...epochs.map(
         (epoch) => () =>
@@ -282,10 +290,11 @@ async function curatorJourney(browser: Browser): Promise<void> {
             started_at: at(epoch),
             finished_at: at(epoch),
             status: "needs_review",
-            llm_calls: [],
-            // The latest attempt's log: as many events as the engine keeps, and an apply result too large to store.
+            // The latest attempt's log: as many events as the engine keeps, an apply result too large to store,
+            // and LLM calls cut to fit the record (the engine keeps its first half and says how many there were).
+            llm_calls: epoch === 51 ? Array.from({ length: 2 }, () => llmCall) : [],
             events: epoch === 51 ? Array.from({ length: 500 }, (_, i) => ({ at: at(epoch), event: `step_${i}` })) : [],
-            ...(epoch === 51 ? { apply_result: { truncated: true, bytes: 250_000 } } : {}),
+            ...(epoch === 51 ? { apply_result: { truncated: true, bytes: 250_000 }, lists_cut: { llm_calls: 4 } } : {}),
             error: null,
           }),
       ),
@@ -300,7 +309,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
             targets: [`exercises/e${i}`],
             documents: [],
             status: "applied",
-            applied_at: at(i % 51),
+            // Written last first: the page must order them by when they were applied.
+            applied_at: at(100 - i),
           }),
       ),
     ];
@@ -323,11 +333,16 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const attempts = await page.locator("details.attempt").count();
     const changes = await page.locator("[data-change]").count();
     if (attempts !== 50 || changes !== 100) throw new Error(`shown: ${attempts} attempts, ${changes} changes`);
+    // The first 100 applied: the one applied last (written first) is the one left out.
+    const changeIds = await page.locator("[data-change]").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-change")));
+    if (changeIds[0] !== `${manyJob}-change-100` || changeIds.includes(`${manyJob}-change-0`))
+      throw new Error(`changes shown out of order: ${changeIds.slice(0, 3).join(", ")} …`);
     // The latest attempt is the one open, its apply result as its size and its events as cut at the engine's limit.
     const latest = page.locator("details.attempt[open]");
     await latest.getByText("epoch 51").waitFor();
     await latest.getByText("Too large to store (250 kB)").waitFor();
     await latest.getByTestId("list-limit").waitFor();
+    await latest.getByTestId("list-cut").getByText("its first 2 of 4 LLM calls are kept").waitFor();
     if ((await latest.locator("pre.json", { hasText: "truncated" }).count()) > 0) throw new Error("the shrunk apply result shows as JSON");
     await shootFrom(page, page.getByRole("heading", { name: "Attempts", exact: true }), "job-bounded-attempts-laptop");
     await shootFrom(page, latest.getByRole("heading", { name: "Apply result" }), "job-bounded-journal-laptop");

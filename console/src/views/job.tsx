@@ -71,8 +71,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
                 <>
                   {more && (
                     <p class="muted" data-testid="changes-more">
-                      The job wrote more than {CHANGES_LIMIT} changes: {CHANGES_LIMIT} of them are shown, in the order they were applied,
-                      not necessarily its first ones.
+                      The job wrote more than {CHANGES_LIMIT} changes: its first {CHANGES_LIMIT} are shown, in the order they were applied.
                     </p>
                   )}
                   {items.map((change) => (
@@ -279,7 +278,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
         </p>
       )}
       <h4>Pipeline events</h4>
-      <ListLimitNote what="events" length={attempt.events.length} />
+      <ListLimitNote what="events" length={attempt.events.length} held={attempt.lists_cut.events} />
       {attempt.events.length === 0 ? (
         <Empty>No event recorded.</Empty>
       ) : (
@@ -302,7 +301,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
       {attempt.plan && <PlanTable plan={attempt.plan} />}
       <Validation attempt={attempt} />
       <RepairRounds repairs={attempt.repairs} />
-      <LlmCalls calls={attempt.llm_calls} />
+      <LlmCalls calls={attempt.llm_calls} held={attempt.lists_cut.llm_calls} />
       {attempt.apply_result && (
         <>
           <h4>Apply result</h4>
@@ -317,8 +316,17 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
   );
 }
 
-/** A list of an attempt's log as long as the engine keeps one: entries after those may be missing. */
-function ListLimitNote({ what, length }: { what: string; length: number }) {
+/**
+ * A list of an attempt's log that may be missing entries: cut to fit the record (`held`: how many
+ * it had), or as long as the engine keeps one.
+ */
+function ListLimitNote({ what, length, held }: { what: string; length: number; held: number | undefined }) {
+  if (held !== undefined)
+    return (
+      <p class="muted" data-testid="list-cut">
+        The attempt's record was too large to store whole: its first {count(length)} of {count(held)} {what} are kept.
+      </p>
+    );
   if (length < ATTEMPT_LIST_LIMIT) return null;
   return (
     <p class="muted" data-testid="list-limit">
@@ -433,13 +441,13 @@ function Validation({ attempt }: { attempt: Attempt }) {
   );
 }
 
-function LlmCalls({ calls }: { calls: LlmCall[] }) {
+function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined }) {
   if (calls.length === 0) return null;
   const total = (key: "input_tokens" | "output_tokens" | "estimated_cost_usd") => calls.reduce((sum, c) => sum + c[key], 0);
   return (
     <>
       <h4>LLM calls</h4>
-      <ListLimitNote what="LLM calls" length={calls.length} />
+      <ListLimitNote what="LLM calls" length={calls.length} held={held} />
       <div class="overflow-auto">
         <table>
           <thead>

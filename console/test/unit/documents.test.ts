@@ -82,6 +82,8 @@ describe("documents", () => {
     assert.deepEqual(attempt.repairs, []);
     assert.deepEqual(attempt.llm_calls, []);
     assert.deepEqual(attempt.events, []);
+    assert.deepEqual(attempt.lists_cut, {});
+    assert.deepEqual(toAttempt("2", { events: [], lists_cut: { events: 8 } }).lists_cut, { events: 8 });
     assert.deepEqual(attempt.started_at, at);
     assert.equal(attempt.finished_at, null);
   });

@@ -92,21 +92,25 @@ function firstOperations(operations: readonly unknown[]): unknown[] {
 /**
  * Each part is bounded, but together they may not fit: the largest gives way until the document
  * does (a list keeps its first half, a map becomes its size), so the batch that ends the attempt is
- * never refused for it.
+ * never refused for it. A list that gave way says how long it was (`lists_cut`), so a reader knows
+ * entries are missing.
  */
 function fitted(
   build: (parts: Record<string, unknown>) => Record<string, unknown>,
   parts: Record<string, unknown>,
 ): Record<string, unknown> {
-  let document = build(parts);
+  const listsCut: Record<string, number> = {};
+  const withCuts = () => build(Object.keys(listsCut).length > 0 ? { ...parts, lists_cut: listsCut } : parts);
+  let document = withCuts();
   while (documentBytes(document) > MAX_ATTEMPT_BYTES) {
     const [largest] = Object.keys(parts)
       .filter((key) => canShrink(parts[key]))
       .sort((a, b) => jsonBytes(parts[b]) - jsonBytes(parts[a]));
     if (largest === undefined) break;
     const value = parts[largest];
+    if (Array.isArray(value)) listsCut[largest] ??= value.length;
     parts[largest] = Array.isArray(value) ? value.slice(0, Math.floor(value.length / 2)) : { truncated: true, bytes: jsonBytes(value) };
-    document = build(parts);
+    document = withCuts();
   }
   return document;
 }

@@ -39,6 +39,15 @@ const rename = (exercise: ExerciseFixture, new_name: string): OperationInput => 
   rationale,
 });
 const registry = (family_slug: string): OperationInput => ({ op: "update_family_registry", family_slug, rationale });
+/** The squat moved into a family of its own, renamed for it. */
+const moveToFrontSquat: OperationInput = {
+  op: "reassign_family",
+  exercise_id: squat.id,
+  from_family: "squat",
+  to_family: "front_squat",
+  new_name: "Front Squat (Barbell)",
+  rationale,
+};
 /** The alias that keeps an exercise's current slug once it is renamed. */
 const keepOldSlug = (exercise: ExerciseFixture): OperationInput => ({
   op: "upsert_alias",
@@ -300,15 +309,11 @@ describe("validatePlan: names, slugs and families", () => {
   it("rejects moving live exercises into a retired family", () => {
     const retired = { ...computeFamilyRegistry("front_squat", [], { status: "merged", merged_into: "squat" }), base_name: "Front Squat" };
     const seed = { ...catalog, families: [...families, retired] };
-    const move: OperationInput = {
-      op: "reassign_family",
-      exercise_id: squat.id,
-      from_family: "squat",
-      to_family: "front_squat",
-      new_name: "Front Squat (Barbell)",
-      rationale,
-    };
-    expectError(validate([move, registry("squat")], seed), { code: "FAMILY_TARGET_INVALID", operation_index: 0, path: "status" });
+    expectError(validate([moveToFrontSquat, registry("squat")], seed), {
+      code: "FAMILY_TARGET_INVALID",
+      operation_index: 0,
+      path: "status",
+    });
   });
 
   it("lets a plan shrink a legacy group of exercises sharing a primary equipment (a warning), but not grow it", () => {
@@ -445,15 +450,7 @@ describe("validatePlan: aliases", () => {
   });
 
   it("requires a renamed exercise's old slug to stay an alias of it", () => {
-    const move: OperationInput = {
-      op: "reassign_family",
-      exercise_id: squat.id,
-      from_family: "squat",
-      to_family: "front_squat",
-      new_name: "Front Squat (Barbell)",
-      rationale,
-    };
-    for (const renaming of [rename(squat, "Back Squat (Barbell)"), move]) {
+    for (const renaming of [rename(squat, "Back Squat (Barbell)"), moveToFrontSquat]) {
       const result = validate([renaming, registry("squat")]);
       expect(result.errors).toEqual([
         expect.objectContaining({

@@ -6,10 +6,8 @@
  * scripts meet (unknown id, malformed JSON, invalid date, retry of a running job); each process costs
  * seconds, so the other refusals are tested in-process (commands.test.ts).
  */
-import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { loadEngineConfig } from "../../src/config";
@@ -21,37 +19,14 @@ import { seedDemoCatalog } from "../../src/local/seed";
 import { forEachBounded } from "../../src/util/bounded";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
+import { type ProcessOutcome as Outcome, runEntry } from "../helpers/processes";
 
 const db = useFirestore();
-const FUNCTIONS_DIR = join(__dirname, "..", "..");
-const CLI = join(FUNCTIONS_DIR, "src", "cli", "main.ts");
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The test's environment without a tasks emulator (one the run happens to have would receive the wake-ups). */
 const { CLOUD_TASKS_EMULATOR_HOST: _tasksEmulator, ...TEST_ENV } = process.env;
 
-function runCliProcess(argv: readonly string[], env: NodeJS.ProcessEnv = TEST_ENV): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    // Without jest's NODE_OPTIONS (its VM-modules flag would warn on stderr).
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, ...argv], {
-      cwd: FUNCTIONS_DIR,
-      env: { ...env, NODE_OPTIONS: "" },
-      // A CLI that hangs (an unreachable Firestore retries for minutes) fails its case instead of the whole run.
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const runCliProcess = (argv: readonly string[], env: NodeJS.ProcessEnv = TEST_ENV): Promise<Outcome> => runEntry("cli/main.ts", argv, env);
 
 interface Case {
   argv: string[];

@@ -78,5 +78,13 @@ describe("the size of an attempt's document", () => {
     const document = log.document(ending);
     expect(documentBytes(document)).toBeLessThanOrEqual(1_000_000);
     expect(document.events).toHaveLength(4);
+    // How long the list was, so a reader knows entries are missing; a list left whole is not named.
+    expect(document.lists_cut).toEqual({ events: 8 });
+  });
+
+  it("names no list cut when every list fits", () => {
+    const log = newLog();
+    log.event("step", { note: "short" });
+    expect(log.document(ending)).not.toHaveProperty("lists_cut");
   });
 });

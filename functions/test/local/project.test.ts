@@ -3,15 +3,14 @@
  * the copies that cannot import it (the console, the Emulator Suite's script, `.firebaserc`, the
  * params file of the demo project) are compared with it here.
  */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deleteApp, getApp } from "firebase-admin/app";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import { DEMO_PROJECT_ID, emulatorProject, namedProject } from "../../src/local/project";
+import { FUNCTIONS_DIR, runEntry as run } from "../helpers/processes";
 
-const FUNCTIONS_DIR = join(__dirname, "..", "..");
 const REPO = join(FUNCTIONS_DIR, "..");
 const read = (path: string) => readFileSync(join(REPO, path), "utf8");
 
@@ -37,23 +36,6 @@ describe("the project", () => {
     expect(existsSync(join(FUNCTIONS_DIR, `.env.${DEMO_PROJECT_ID}`))).toBe(true);
   });
 });
-
-function run(entry: string, argv: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // Without jest's NODE_OPTIONS (its VM-modules flag would warn on stderr).
-    const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", entry), ...argv], {
-      cwd: FUNCTIONS_DIR,
-      env: { ...env, NODE_OPTIONS: "" },
-      timeout: 120_000,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 it("npm start and the CLI work in the same emulator project, named by GOOGLE_CLOUD_PROJECT alone", async () => {
   // A project of this run only, so it starts empty.

@@ -5,6 +5,7 @@
  * empty table, raw JSON, a crash, or nothing; and a list cut at the engine's limit is recognised as one.
  */
 import { Timestamp } from "firebase-admin/firestore";
+import type { Attempt } from "../../../console/src/model";
 import { ATTEMPT_LIST_LIMIT, sizedAttemptFields } from "../../../console/src/stored";
 import { type AttemptField, AttemptLog } from "../../src/jobs/attempt-log";
 
@@ -58,6 +59,15 @@ describe("an attempt log the engine shrank, as the console reads it", () => {
     const applyResult = { applied: 1, skipped: 0 };
     const attempt = storedAttempt({ plan, validation, repairs, apply_result: applyResult });
     expect([attempt.plan, attempt.validation, attempt.repairs, attempt.apply_result]).toEqual([plan, validation, repairs, applyResult]);
+  });
+
+  it("a list cut to fit the record says how long it was, under the name the console reads", () => {
+    const log = newLog();
+    for (let i = 0; i < 8; i++) log.event("step", { note: "z".repeat(190_000) });
+    const document = logged(log);
+    const cut: Attempt["lists_cut"] = document.lists_cut as Attempt["lists_cut"];
+    expect(cut).toEqual({ events: 8 });
+    expect(document.events).toHaveLength(4);
   });
 
   it("events and LLM calls are kept up to the limit the console names", () => {
