@@ -25,8 +25,8 @@ import { type ConflictCode, type DocumentChange, OperationConflict, operationEff
 import { type OperationExpectation, checkExpectations } from "./expectations";
 import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
 import { journalEntry } from "./journal";
-import { type ChangePlan, type Operation, type OperationType, idempotencyKey } from "./plan";
-import { loadCatalogView, readOperationState } from "./view-loader";
+import { type ChangePlan, type Operation, type OperationType, idempotencyKey, operationExerciseIds } from "./plan";
+import { loadCatalogView, nameSlugTaken, readOperationState } from "./view-loader";
 import { type DocData } from "../util/object-paths";
 import { documentPath } from "../catalog/collections";
 import { JobCancelledError } from "../jobs/errors";
@@ -235,6 +235,11 @@ export class ApplyEngine {
       const changes = expectedEffects(op, state, now, expected);
       // Already in effect (an earlier attempt, or someone made the same change): nothing is overwritten.
       if (changes.length === 0) return { kind: "unchanged" };
+      const taken = await nameSlugTaken(tx, this.db, changes, new Set(plan.operations.flatMap(operationExerciseIds)));
+      if (taken) {
+        const message = `${op.op}: name_slug "${taken.slug}" is held by ${taken.holders.join(", ")} since the plan was built`;
+        throw new OperationConflict("STALE_PLAN", message, "name_slug");
+      }
 
       const changeRef = this.db.collection(APPLY_COLLECTIONS.changes).doc();
       for (const change of changes) {

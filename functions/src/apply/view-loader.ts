@@ -16,7 +16,7 @@ import {
 import { toNameSlug } from "../catalog/taxonomy";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
-import { operationReadSet } from "./effects";
+import { type DocumentChange, operationReadSet } from "./effects";
 import { type ChangePlan, type Operation, operationExerciseIds } from "./plan";
 import { type DocData } from "../util/object-paths";
 import { transactionQueryReader } from "../util/paging";
@@ -164,4 +164,26 @@ export async function readOperationState(tx: Transaction, db: Firestore, op: Ope
       view.exercises.set(member.id, member.data);
   }
   return new CatalogState(view);
+}
+
+/**
+ * Inside `tx`: a name slug one of `changes` gives an exercise that did not hold it, with the
+ * exercises outside the plan (`planned`: the exercises its operations name) that hold it now. The
+ * plan was validated against the whole catalog, but another family's job (other locks) can take a
+ * name while it waits; slugs passed between the plan's own exercises were checked by its simulation.
+ */
+export async function nameSlugTaken(
+  tx: Transaction,
+  db: Firestore,
+  changes: readonly DocumentChange[],
+  planned: ReadonlySet<string>,
+): Promise<{ slug: string; holders: string[] } | null> {
+  for (const { collection, before, after } of changes) {
+    const slug = after?.name_slug;
+    if (collection !== CATALOG_COLLECTIONS.exercises || typeof slug !== "string" || slug === before?.name_slug) continue;
+    const holding = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("name_slug", "==", slug).select());
+    const holders = holding.docs.map((doc) => doc.id).filter((holder) => !planned.has(holder));
+    if (holders.length > 0) return { slug, holders };
+  }
+  return null;
 }

@@ -396,6 +396,30 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     expect(await exercise(id)).toEqual(theirs);
   });
 
+  it("reports a name another family's job took since planning (STALE_PLAN) instead of giving it a second exercise", async () => {
+    const { engine, input } = await start();
+    const theirs = planOf([{ ...renameSquat, new_name: "Front Squat (Barbell)" }]);
+    const ours = planOf([
+      { ...renameSquat, exercise_id: benchDumbbell.id, old_name: "Bench Press (Dumbbell)", new_name: "Front Squat (Barbell)" },
+    ]);
+    const expectations = await expectationsOf(ours);
+    expect((await engine.apply(theirs, writer(input), { expectations: await expectationsOf(theirs) })).failed).toEqual([]);
+    // Another operation of the job than theirs (its idempotency record would skip it).
+    const result = await engine.apply(
+      ours,
+      planWriter(input, (_op, index) => `ours/${index}`),
+      { expectations },
+    );
+    expect(result.failed).toEqual([
+      expect.objectContaining({
+        code: "STALE_PLAN",
+        path: "name_slug",
+        message: `rename_exercise: name_slug "front-squat-barbell" is held by ${squat.id} since the plan was built`,
+      }),
+    ]);
+    expect(await exercise(benchDumbbell.id)).toMatchObject({ name: "Bench Press (Dumbbell)" });
+  });
+
   it("reports a registry entry another job merged since planning (STALE_PLAN) instead of writing it active again", async () => {
     const { engine, input } = await start();
     const plan = planOf([{ op: "update_family_registry", family_slug: "squat", rationale }]);
