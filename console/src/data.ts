@@ -99,10 +99,7 @@ export const consoleQueries = {
   attempts: (db: Firestore, jobId: string) =>
     query(collection(db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at", "desc"), limit(ATTEMPTS_LIMIT + 1)),
 
-  /**
-   * In no order, one more than shown: the entries are sorted once read. Ordered by the server, a job's
-   * first ones would need an index (job_id, applied_at) firestore.indexes.json does not declare.
-   */
+  /** A job's first entries in the order they were applied (index job_id, applied_at), one more than shown. */
   changes: (db: Firestore, jobId: string) =>
     query(collection(db, COLLECTIONS.changes), where("job_id", "==", jobId), orderBy("applied_at"), limit(CHANGES_LIMIT + 1)),
 

@@ -182,6 +182,8 @@ export class ApplyEngine {
       cancelled: false,
     };
     const rest = (from: number) => plan.operations.slice(from).map((_, offset) => from + offset);
+    // The plan's own exercises may pass a name slug between them (its simulation checked that).
+    const planned = new Set(plan.operations.flatMap(operationExerciseIds));
     for (const [index, op] of plan.operations.entries()) {
       await options.beforeOperation?.(index);
       if (options.signal?.aborted) {
@@ -197,7 +199,7 @@ export class ApplyEngine {
       }
       let outcome: OperationOutcome;
       try {
-        outcome = await this.applyOperation(plan, index, writer, options.expectations?.[index]);
+        outcome = await this.applyOperation(plan, index, writer, planned, options.expectations?.[index]);
       } catch (err) {
         if (!(err instanceof OperationConflict)) throw err;
         result.failed.push({ ...ref, code: err.code, message: err.message, path: err.path });
@@ -220,7 +222,13 @@ export class ApplyEngine {
     return result;
   }
 
-  private applyOperation(plan: ChangePlan, index: number, writer: PlanWriter, expected?: OperationExpectation): Promise<OperationOutcome> {
+  private applyOperation(
+    plan: ChangePlan,
+    index: number,
+    writer: PlanWriter,
+    planned: ReadonlySet<string>,
+    expected?: OperationExpectation,
+  ): Promise<OperationOutcome> {
     const op = plan.operations[index];
     const operationId = writer.operationId(op, index);
     const key = idempotencyKey(op, writer.jobId, operationId);
@@ -235,7 +243,7 @@ export class ApplyEngine {
       const changes = expectedEffects(op, state, now, expected);
       // Already in effect (an earlier attempt, or someone made the same change): nothing is overwritten.
       if (changes.length === 0) return { kind: "unchanged" };
-      const taken = await nameSlugTaken(tx, this.db, changes, new Set(plan.operations.flatMap(operationExerciseIds)));
+      const taken = await nameSlugTaken(tx, this.db, changes, planned);
       if (taken) {
         const message = `${op.op}: name_slug "${taken.slug}" is held by ${taken.holders.join(", ")} since the plan was built`;
         throw new OperationConflict("STALE_PLAN", message, "name_slug");
