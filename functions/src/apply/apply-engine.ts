@@ -21,6 +21,7 @@ import { APPLY_COLLECTIONS } from "./collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
 import { changeIssues } from "./document-rules";
+import { mergeTargetProblem } from "./catalog-rules";
 import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationTargets } from "./effects";
 import { type OperationExpectation, checkExpectations } from "./expectations";
 import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
@@ -243,6 +244,12 @@ export class ApplyEngine {
       const changes = expectedEffects(op, state, now, expected);
       // Already in effect (an earlier attempt, or someone made the same change): nothing is overwritten.
       if (changes.length === 0) return { kind: "unchanged" };
+      // Validated live, the target may have been retired since by a job under other locks.
+      const retired = mergeTargetProblem(op, state);
+      if (retired) {
+        const message = `${op.op}: the exercise it merges into changed since the plan was built (${retired.message})`;
+        throw new OperationConflict("STALE_PLAN", message, retired.path);
+      }
       const taken = await nameSlugTaken(tx, this.db, changes, planned);
       if (taken) {
         const message = `${op.op}: name_slug "${taken.slug}" is held by ${taken.holders.join(", ")} since the plan was built`;

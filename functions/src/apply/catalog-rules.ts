@@ -8,10 +8,11 @@
 import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { aliasIssues, retiredTargetWarnings } from "./alias-rules";
 import type { CatalogState } from "./catalog-state";
+import type { CatalogReader } from "./effects";
 import { sameValue } from "../util/document-diff";
 import type { IssueLog, ValidationIssue } from "./issues";
 import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
-import type { Operation } from "./plan";
+import { type Operation, operationExerciseIds } from "./plan";
 import type { PlanTrace } from "./plan-trace";
 import { getPath, display } from "../util/object-paths";
 import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
@@ -27,6 +28,8 @@ const familyTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.families
 
 /** Merge preconditions, checked on the catalog as it is just before `op`. */
 export function mergeIssues(op: Operation, index: number, state: CatalogState, log: IssueLog): void {
+  const problem = mergeTargetProblem(op, state);
+  if (problem) log.error({ ...problem, operation_index: index, message: `${problem.message}; merge into a live exercise` });
   if (op.op !== "merge_exercises") return;
   const source = state.exercise(op.source_id);
   const target = state.exercise(op.target_id);
@@ -40,16 +43,6 @@ export function mergeIssues(op: Operation, index: number, state: CatalogState, l
     });
   }
   if (!target) return;
-  if (!isLiveExercise(target)) {
-    log.error({
-      code: "MERGE_TARGET_INVALID",
-      operation_index: index,
-      path: "target_id",
-      message: `exercise ${op.target_id} is ${String(target.status)}; merge into a live exercise`,
-      ...(typeof target.merged_into === "string" ? { suggestion: target.merged_into } : {}),
-      target: exerciseTarget(op.target_id),
-    });
-  }
   for (const [path, value] of Object.entries(op.target_patch)) {
     const current = getPath(target, path);
     if (isPresent(current) && !sameValue(current, value)) {
@@ -67,6 +60,38 @@ export function mergeIssues(op: Operation, index: number, state: CatalogState, l
 function isPresent(value: unknown): boolean {
   if (value === undefined || value === null || value === "") return false;
   return !(Array.isArray(value) && value.length === 0);
+}
+
+/**
+ * What `op` newly merges an exercise into, on the catalog just before it, and the operation field
+ * that says so: a merge's target, a deprecation's merged_into, a patch setting merged_into or the
+ * status merged. Null when it merges nothing, or nothing new (the exercise already is merged there).
+ */
+export function newMergeTarget(op: Operation, state: CatalogReader): { id: string; path: string } | null {
+  const merge = op.op === "merge_exercises" ? { id: op.target_id, path: "target_id" } : exerciseMergeTarget(op, state);
+  if (!merge) return null;
+  // The exercise merged: a merge's source, or the one exercise a deprecation or patch names.
+  const merged = state.exercise(operationExerciseIds(op)[0]);
+  return merged?.status === "merged" && merged.merged_into === merge.id ? null : merge;
+}
+
+/**
+ * The target `op` newly merges into (`newMergeTarget`) when it is not a live exercise: validation
+ * reports it, and an operation's transaction checks it again, since a job under other locks may
+ * retire the target while the plan waits. A merge's missing target is its own EXERCISE_NOT_FOUND.
+ */
+export function mergeTargetProblem(op: Operation, state: CatalogReader): Omit<ValidationIssue, "operation_index"> | null {
+  const merge = newMergeTarget(op, state);
+  if (!merge) return null;
+  const target = state.exercise(merge.id);
+  if (target ? isLiveExercise(target) : op.op === "merge_exercises") return null;
+  return {
+    code: "MERGE_TARGET_INVALID",
+    path: merge.path,
+    message: target ? `exercise ${merge.id} is ${String(target.status)}` : `exercise ${merge.id} does not exist`,
+    ...(typeof target?.merged_into === "string" ? { suggestion: target.merged_into } : {}),
+    target: exerciseTarget(merge.id),
+  };
 }
 
 // ------------------------------------------------------------------------------ after the whole plan
@@ -254,8 +279,11 @@ function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: P
 
 /** What a plan merges into exists and is live afterwards: the exercise of a merged exercise, the family of a merged family. */
 function retirementTargetIssues(plan: readonly Operation[], final: CatalogState, log: IssueLog): void {
+  const reportedWhenRun = new Set(
+    log.errors.filter((issue) => issue.code === "MERGE_TARGET_INVALID").map((issue) => issue.operation_index),
+  );
   plan.forEach((op, index) => {
-    const merge = exerciseMergeTarget(op, final);
+    const merge = reportedWhenRun.has(index) ? null : exerciseMergeTarget(op, final);
     const target = merge ? final.exercise(merge.id) : null;
     if (merge && !(target && isLiveExercise(target))) {
       log.error({
@@ -284,7 +312,7 @@ function retirementTargetIssues(plan: readonly Operation[], final: CatalogState,
  * may retire an exercise too: its target is the merged_into it sets, or the one the exercise keeps
  * when the patch sets only the status.
  */
-function exerciseMergeTarget(op: Operation, final: CatalogState): { id: string; path: string } | null {
+function exerciseMergeTarget(op: Operation, final: CatalogReader): { id: string; path: string } | null {
   if (op.op === "deprecate_exercise") return op.merged_into ? { id: op.merged_into, path: "merged_into" } : null;
   if (op.op !== "patch_fields") return null;
   if (typeof op.set.merged_into === "string") return { id: op.set.merged_into, path: "set.merged_into" };

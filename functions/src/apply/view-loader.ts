@@ -1,7 +1,8 @@
 /**
  * Reads the catalog documents a plan (or one operation) touches: the I/O half of validation and
  * apply. `loadCatalogView` reads everything validation needs before the plan runs;
- * `readOperationState` reads inside an operation's transaction exactly what that operation reads.
+ * `readOperationState` reads inside an operation's transaction exactly what that operation reads
+ * (with what it merges into).
  */
 import type { Firestore, Transaction } from "firebase-admin/firestore";
 import {
@@ -14,8 +15,10 @@ import {
   loadFamilyExercises,
 } from "../catalog/repository";
 import { toNameSlug } from "../catalog/taxonomy";
+import { isLiveExercise } from "../catalog/family-registry";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
+import { newMergeTarget } from "./catalog-rules";
 import { type DocumentChange, operationReadSet } from "./effects";
 import { type ChangePlan, type Operation, operationExerciseIds } from "./plan";
 import { type DocData } from "../util/object-paths";
@@ -75,6 +78,9 @@ function wantedBy(plan: ChangePlan): Wanted {
         add(wanted.families, op.merged_into);
         break;
       case "patch_fields":
+        add(wanted.exercises, op.set.merged_into);
+        if (op.set.status !== undefined && !isLiveExercise({ status: op.set.status })) add(wanted.retiring, op.exercise_id);
+        break;
       case "no_change":
         break;
     }
@@ -162,6 +168,12 @@ export async function readOperationState(tx: Transaction, db: Firestore, op: Ope
   for (const family of reads.families) {
     for (const member of await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) }))
       view.exercises.set(member.id, member.data);
+  }
+  // What it merges into, to see that it is still live (known only once the exercise is read: a patch may keep its merged_into).
+  const merge = newMergeTarget(op, new CatalogState(view));
+  if (merge && !view.exercises.has(merge.id)) {
+    const target = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).doc(merge.id));
+    if (target.exists) view.exercises.set(target.id, target.data() as DocData);
   }
   return new CatalogState(view);
 }

@@ -420,6 +420,40 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     expect(await exercise(benchDumbbell.id)).toMatchObject({ name: "Bench Press (Dumbbell)" });
   });
 
+  it("reports a merge target another job retired since planning (STALE_PLAN) instead of merging into it", async () => {
+    const { engine, input } = await start();
+    const retireBarbell = planOf([{ op: "deprecate_exercise", exercise_id: benchBarbell.id, rationale }]);
+    const mergeInto = planOf([
+      { op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "merged", merged_into: benchBarbell.id, rationale },
+    ]);
+    // The same through a merge with nothing to fill in the target, with no frozen expectations.
+    const merge = planOf([{ op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, rationale }]);
+    const expectations = await expectationsOf(mergeInto);
+    expect(
+      (
+        await engine.apply(
+          retireBarbell,
+          planWriter(input, () => "theirs"),
+        )
+      ).failed,
+    ).toEqual([]);
+
+    const message = `the exercise it merges into changed since the plan was built (exercise ${benchBarbell.id} is deprecated)`;
+    expect((await engine.apply(mergeInto, writer(input), { expectations })).failed).toEqual([
+      expect.objectContaining({ code: "STALE_PLAN", path: "merged_into", message: `deprecate_exercise: ${message}` }),
+    ]);
+    expect(
+      (
+        await engine.apply(
+          merge,
+          planWriter(input, (_op, index) => `merge/${index}`),
+        )
+      ).failed,
+    ).toEqual([expect.objectContaining({ code: "STALE_PLAN", path: "target_id", message: `merge_exercises: ${message}` })]);
+    expect(await exercise(benchDumbbell.id)).toMatchObject({ status: benchDumbbell.status });
+    expect(await exercise(benchDumbbell.id)).not.toHaveProperty("merged_into");
+  });
+
   it("reports a registry entry another job merged since planning (STALE_PLAN) instead of writing it active again", async () => {
     const { engine, input } = await start();
     const plan = planOf([{ op: "update_family_registry", family_slug: "squat", rationale }]);

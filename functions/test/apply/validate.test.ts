@@ -564,6 +564,35 @@ describe("validatePlan: merges", () => {
     ).toEqual([]);
   });
 
+  it("judges a merge target as it is when the operation runs, once: retired by the plan before, or created only after", () => {
+    const mergeSquatInto = (merged_into: string): OperationInput => ({
+      op: "deprecate_exercise",
+      exercise_id: squat.id,
+      status: "merged",
+      merged_into,
+      rationale,
+    });
+    const retiredFirst = validate([{ op: "deprecate_exercise", exercise_id: benchBarbell.id, rationale }, mergeSquatInto(benchBarbell.id)]);
+    const targetIssues = (result: ValidationResult) => result.errors.filter((issue) => issue.code === "MERGE_TARGET_INVALID");
+    expect(targetIssues(retiredFirst)).toEqual([
+      expect.objectContaining({
+        operation_index: 1,
+        path: "merged_into",
+        message: `exercise ${benchBarbell.id} is deprecated; merge into a live exercise`,
+      }),
+    ]);
+    const later = exerciseFixture("Squat (Dumbbell)", ["dumbbell"]);
+    const { id, ...data } = later;
+    const createdAfter = validate([mergeSquatInto(id), { op: "create_exercise", exercise_id: id, data, rationale }, registry("squat")]);
+    expect(targetIssues(createdAfter)).toEqual([
+      expect.objectContaining({ operation_index: 0, message: `exercise ${id} does not exist; merge into a live exercise` }),
+    ]);
+    // In the other order the same plan merges into a live exercise.
+    expect(
+      targetIssues(validate([{ op: "create_exercise", exercise_id: id, data, rationale }, mergeSquatInto(id), registry("squat")])),
+    ).toEqual([]);
+  });
+
   it("requires a merged_into that exists and stays live", () => {
     expectError(validate([{ op: "deprecate_exercise", exercise_id: squat.id, status: "merged", merged_into: "squat__gone", rationale }]), {
       code: "MERGE_TARGET_INVALID",
