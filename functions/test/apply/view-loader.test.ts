@@ -1,3 +1,4 @@
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { validatePlan } from "../../src/apply/validate";
 import { loadCatalogView, readOperationState } from "../../src/apply/view-loader";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
@@ -52,6 +53,19 @@ describe("loadCatalogView", () => {
   });
 });
 
+describe("loadCatalogView: a patch that retires an exercise", () => {
+  it("reads what it merges the exercise into and the aliases left pointing at it", async () => {
+    const retiring = planOf([
+      { op: "patch_fields", exercise_id: benchDumbbell.id, set: { status: "merged", merged_into: squat.id }, rationale },
+    ]);
+    const view = await loadCatalogView(db, retiring);
+    expect(view.exercises.get(squat.id)).toMatchObject({ status: "approved" });
+    expect(validatePlan(retiring, view).warnings).toContainEqual(
+      expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }),
+    );
+  });
+});
+
 describe("loadCatalogView: aliases the plan takes over", () => {
   const collisions = async (operations: Parameters<typeof planOf>[0]) => {
     const taking = planOf(operations);
@@ -84,5 +98,18 @@ describe("readOperationState", () => {
     const merge = await db.runTransaction((tx) => readOperationState(tx, db, plan.operations[0]));
     expect(merge.exercise(benchDumbbell.id)).toMatchObject({ name: "Bench Press (Dumbbell)" });
     expect(merge.exercise(squat.id)).toBeNull();
+  });
+
+  it("reads what an operation merges into, to see it is still live, including a merged_into a patch keeps", async () => {
+    const deprecation = planOf([
+      { op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "merged", merged_into: squat.id, rationale },
+    ]).operations[0];
+    const state = await db.runTransaction((tx) => readOperationState(tx, db, deprecation));
+    expect(state.exercise(squat.id)).toMatchObject({ name: "Squat (Barbell)" });
+
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchDumbbell.id).update({ merged_into: squat.id });
+    const statusOnly = planOf([{ op: "patch_fields", exercise_id: benchDumbbell.id, set: { status: "merged" }, rationale }]).operations[0];
+    const kept = await db.runTransaction((tx) => readOperationState(tx, db, statusOnly));
+    expect(kept.exercise(squat.id)).toMatchObject({ name: "Squat (Barbell)" });
   });
 });
