@@ -14,10 +14,10 @@ import type { IssueLog, ValidationIssue } from "./issues";
 import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
 import { type Operation, operationExerciseIds } from "./plan";
 import type { PlanTrace } from "./plan-trace";
-import { getPath, display } from "../util/object-paths";
+import { type DocData, getPath, display } from "../util/object-paths";
 import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
 import { normalizeEquipment } from "../catalog/taxonomy";
-import { aliasPointsAtExercise } from "../catalog/slug-aliases";
+import { aliasPointsAtExercise, aliasPointsAtFamily } from "../catalog/slug-aliases";
 import { findDeprecatedFields } from "../catalog/fields";
 
 const exerciseTarget = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
@@ -260,8 +260,25 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
   }
 }
 
-/** A renamed exercise keeps the slug it had before the plan as an alias of itself (CATALOG-DOMAIN.md), so the old slug still resolves. */
+/**
+ * A renamed exercise keeps the slug it had before the plan as an alias of itself, and a family the
+ * plan merges into another (renamed, or merged) its slug as an alias of its successor
+ * (CATALOG-DOMAIN.md), so the old slug still resolves.
+ */
 function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+  for (const [family, index] of trace.registryUpdates) {
+    const successor = mergedInto(final.family(family));
+    if (successor === null || successor === mergedInto(initial.family(family))) continue;
+    if (aliasPointsAtFamily(final.alias(family) ?? undefined, successor)) continue;
+    log.error({
+      code: "OLD_SLUG_NOT_ALIASED",
+      operation_index: index,
+      path: "merged_into",
+      message: `the slug "${family}" must stay an alias of family ${successor}: a family merged into another keeps its old slug as an alias`,
+      suggestion: `upsert_alias ${family} → family ${successor}`,
+      target: aliasTarget(family),
+    });
+  }
   for (const [id, index] of trace.identitySetBy) {
     const oldSlug = initial.exercise(id)?.name_slug;
     if (typeof oldSlug !== "string" || oldSlug === final.exercise(id)?.name_slug) continue;
@@ -275,6 +292,11 @@ function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: P
       target: exerciseTarget(id),
     });
   }
+}
+
+/** The family a registry entry says it was merged into, or null. */
+function mergedInto(registry: Readonly<DocData> | null): string | null {
+  return registry?.status === "merged" && typeof registry.merged_into === "string" ? registry.merged_into : null;
 }
 
 /** What a plan merges into exists and is live afterwards: the exercise of a merged exercise, the family of a merged family. */

@@ -21,6 +21,11 @@ export function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): s
   return [...new Set(slugs)];
 }
 
+/** True when `alias` is a family alias leading to `familySlug`. */
+export function aliasPointsAtFamily(alias: Readonly<DocData> | undefined, familySlug: string): boolean {
+  return alias !== undefined && alias.family_slug === familySlug && !alias.exercise_id;
+}
+
 /** "alias of exercise X" / "alias of family Y" / "alias without a target", for messages. */
 export function describeAlias(slug: string, alias: Readonly<DocData>): string {
   if (alias.exercise_id) return `"${slug}" is an alias of exercise ${display(alias.exercise_id)}`;

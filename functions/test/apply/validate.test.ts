@@ -472,6 +472,31 @@ describe("validatePlan: aliases", () => {
     });
   });
 
+  it("requires the slug of a family the plan merges into another to stay an alias of its successor", () => {
+    const retire: OperationInput = {
+      op: "update_family_registry",
+      family_slug: "squat",
+      status: "merged",
+      merged_into: "front_squat",
+      rationale,
+    };
+    const renameFamily = [moveToFrontSquat, keepOldSlug(squat), registry("front_squat"), retire];
+    expect(validate(renameFamily).errors).toEqual([
+      expect.objectContaining({
+        code: "OLD_SLUG_NOT_ALIASED",
+        operation_index: 3,
+        path: "merged_into",
+        suggestion: "upsert_alias squat → family front_squat",
+        target: "exercise_aliases/squat",
+      }),
+    ]);
+    expect(validate([...renameFamily, alias("squat", { family_slug: "front_squat" })]).errors).toEqual([]);
+    // A family merged there before the plan is not the plan's doing.
+    const legacy = computeFamilyRegistry("squat", [], { status: "merged", merged_into: "bench_press" });
+    const merged = { ...catalog, exercises: [benchBarbell, benchDumbbell], families: [families[0], legacy] };
+    expect(validate([{ ...retire, merged_into: "bench_press" }], merged).errors).toEqual([]);
+  });
+
   it("rejects an alias that shadows another exercise's slug, and a new name that an alias already claims", () => {
     expectError(validate([alias("squat-barbell", { exercise_id: benchBarbell.id })]), {
       code: "ALIAS_SHADOWS_EXERCISE",

@@ -14,6 +14,7 @@ import { assertNotMerged, assertSlugNotAnAlias } from "../support/failures";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
+import { aliasPointsAtFamily } from "../../catalog/slug-aliases";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
 
 export interface FamilyRenameInput {
@@ -55,7 +56,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   }
   assertNotMerged(family);
   const newSlugAlias = owners.aliases.get(target.slug);
-  const aliasOfThisFamily = newSlugAlias?.family_slug === family.slug && !newSlugAlias.exercise_id;
+  const aliasOfThisFamily = aliasPointsAtFamily(newSlugAlias, family.slug);
   if (!aliasOfThisFamily) assertSlugNotAnAlias(target.slug, newSlugAlias);
 
   const names = namesUnderNewSlug(family, target.slug);
