@@ -1,8 +1,9 @@
 /**
  * Keeps a running job's lease and its locks alive. When renewal shows the lease is gone, or any
- * write of the holder found a cancel requested, it fires the abort signal the handler watches, so a
- * worker that lost its job stops at the next safe point and writes nothing more. After a cancel it keeps renewing: a job
- * holding a frozen plan finishes it first, and must keep its lease and locks until it has.
+ * write of the holder found a cancel requested (or a child's renewal found its parent cancelled),
+ * it fires the abort signal the handler watches, so a worker that lost its job stops at the next
+ * safe point and writes nothing more. After a cancel it keeps renewing: a job holding a frozen plan
+ * finishes it first, and must keep its lease and locks until it has.
  */
 import { JobCancelledError, LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";
@@ -25,6 +26,8 @@ export class Heartbeat {
     private readonly lease: HeldLease,
     private readonly intervalMs: number,
     private readonly now: () => Date,
+    /** A child job's parent: the child is cancelled once the parent is (see `JobQueue.parentIsCancelled`). */
+    private readonly parentJobId: string | null = null,
   ) {
     this.expiresAt = new Date(now().getTime() + queue.leaseMs);
     // Any write of the holder may be the one that finds the cancel (progress every second, the renewal every minute).
@@ -50,6 +53,11 @@ export class Heartbeat {
         await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
         // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
         this.expiresAt = renewed.expiresAt;
+        if (!renewed.cancelRequested && (await this.queue.parentIsCancelled({ parent_job_id: this.parentJobId }))) {
+          // As the parent's cancel asks its running children (the step a crash can leave undone).
+          await this.queue.cancelJob(this.lease.jobId);
+          this.lease.noteCancelRequested();
+        }
       } catch (err) {
         // A lost lease stops the handler at once; a passing outage only once the lease would lapse before
         // the next renewal ends (taken to last as long as this one did).

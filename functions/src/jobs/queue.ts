@@ -511,16 +511,16 @@ export class JobQueue {
    * of many racing workers exactly one write lands and the others fail at once, with no read and
    * no wait on a document lock. The job goes straight to `running`; `attempts` (a deferral refunds
    * it) and `lease_epoch`, the fencing token, are incremented. Null when another worker got there
-   * first or the job changed since the poll. A waiting job whose cancel was requested is
-   * cancelled instead (`CancelledAtLease`).
+   * first or the job changed since the poll. A waiting job whose cancel was requested, or a child
+   * whose parent is cancelled (`parentIsCancelled`: its one read), is cancelled instead (`CancelledAtLease`).
    */
   async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
     const now = this.now();
     if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     const ref = this.jobRef(job.id);
-    if (job.cancel_requested && job.plan_id === null) {
-      // A client asked to cancel a waiting job (rules let clients set only this flag): honour it instead of running.
-      // A job that committed to a plan runs on to finish it (see `cancelJob`).
+    if (job.plan_id === null && (job.cancel_requested || (await this.parentIsCancelled(job)))) {
+      // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was
+      // cancelled: honour it instead of running. A job that committed to a plan runs on to finish it (see `cancelJob`).
       const status = this.transition(job.id, job.status, "cancel");
       try {
         // A cancelled job carries no error: not the LOCK_HELD or outage it last waited on.
@@ -565,6 +565,16 @@ export class JobQueue {
     const job = snap.exists ? this.parseStored(snap) : null;
     const outcome = job ? await this.lease({ job, version: snap.updateTime! }, workerId) : null;
     return outcome && "lease" in outcome ? outcome : null;
+  }
+
+  /**
+   * Whether `job`'s parent is cancelled. A parent's cancel reaches its open children in a step of its
+   * own (`JobFlows.cancelChildren`), which a crash or an outage can leave undone; a child that finds its
+   * parent cancelled when it is leased, or while it runs (`Heartbeat`), is cancelled as that step would have.
+   */
+  async parentIsCancelled(job: Pick<Job, "parent_job_id">): Promise<boolean> {
+    if (job.parent_job_id === null) return false;
+    return (await this.jobRef(job.parent_job_id).get()).get("status") === "cancelled";
   }
 
   // ------------------------------------------------------------------ the holder's writes

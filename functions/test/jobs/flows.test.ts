@@ -224,6 +224,18 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
   });
 
+  it("children a crash left open after their parent's cancel are cancelled when leased, not run", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    // The parent's cancel landed, and its process died before the step that cancels its children.
+    await engine.queue.jobRef(jobId).update({ status: "cancelled" });
+    expect(await engine.runLane("priority")).toEqual([]);
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled", "cancelled"]);
+    expect(children.docs.map((doc) => doc.get("attempts") as number)).toEqual([0, 0, 0]);
+  });
+
   it("a parent cancelled while it creates children stops creating them and cancels those it made", async () => {
     const operator: { engine?: Engine } = {};
     const slowParent: JobHandler<typeof parentPayload> = {

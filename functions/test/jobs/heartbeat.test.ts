@@ -42,9 +42,14 @@ class GatedLocks extends LockManager {
   }
 }
 
-async function runningJob() {
+async function runningJob(parentJobId?: string) {
   const queue = testQueue(db);
-  const { jobId } = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" }, created_by: "test" });
+  const { jobId } = await queue.createJob({
+    type: "FAMILY_AUDIT",
+    payload: { family_slug: "bench_press" },
+    created_by: "test",
+    ...(parentJobId ? { parent_job_id: parentJobId } : {}),
+  });
   const { lease } = (await queue.leaseById(jobId, "worker-1"))!;
   const locks = new GatedLocks(db);
   await locks.acquireLocks([KEY], { jobId, epoch: lease.epoch, owner: lease.owner });
@@ -65,6 +70,22 @@ describe("heartbeat", () => {
     expect(await expiryOf(jobRef, "lease_expires_at")).toBeGreaterThan(leaseBefore);
     expect(await expiryOf(lockRef, "expires_at")).toBeGreaterThan(lockBefore);
     expect(heartbeat.signal.aborted).toBe(false);
+  });
+
+  it("asks a running child to stop once its parent is cancelled (a cancel whose children's step never ran)", async () => {
+    const parent = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    const { queue, lease, locks, jobRef } = await runningJob(parent.jobId);
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(), parent.jobId);
+    heartbeat.start([KEY]);
+    while (locks.ended < 2) await sleep(10);
+    expect(heartbeat.signal.aborted).toBe(false);
+
+    await queue.jobRef(parent.jobId).update({ status: "cancelled" });
+    while (!heartbeat.signal.aborted) await sleep(10);
+    await heartbeat.stop();
+    expect(heartbeat.cancelRequested).toBe(true);
+    expect((await jobRef.get()).get("cancel_requested")).toBe(true);
+    expect(() => heartbeat.throwIfLeaseLost()).not.toThrow();
   });
 
   it("stops the handler when the lease was taken away", async () => {
