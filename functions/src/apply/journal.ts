@@ -5,7 +5,7 @@
  * job that made the change has ended, and only while the documents are still exactly as the change
  * left them.
  */
-import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import { type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import type { DocumentChange } from "./effects";
@@ -13,7 +13,9 @@ import type { Operation } from "./plan";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { type JobStatus, isOpenStatus } from "../jobs/lifecycle";
 import { type DocData } from "../util/object-paths";
-import { type CatalogCollection, documentPath } from "../catalog/collections";
+import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../catalog/collections";
+import { describeAlias } from "../catalog/slug-aliases";
+import { nameSlugTaken } from "./view-loader";
 
 type ChangeStatus = "applied" | "reverted";
 
@@ -78,19 +80,33 @@ export class ChangeNotFoundError extends Error {
   }
 }
 
-/** A document was changed again after this change: reverting would silently undo the later edit. */
+/** What stops a revert: a document changed again since (its paths), or another one now holding what the revert gives back (`reason`). */
+export interface RevertConflict {
+  target: string;
+  changed_paths: string[];
+  reason?: string;
+}
+
+/**
+ * A document was changed again after this change, so reverting would silently undo the later edit;
+ * or what the revert gives back (a name slug) is taken since, so reverting would give it twice.
+ */
 export class ChangeConflictError extends Error {
   readonly code = "CHANGE_CONFLICT";
   readonly transient = false;
   constructor(
     readonly changeId: string,
-    readonly conflicts: { target: string; changed_paths: string[] }[],
+    readonly conflicts: RevertConflict[],
   ) {
-    super(
-      `change ${changeId} cannot be reverted: ${conflicts.map((c) => `${c.target} changed since (${c.changed_paths.join(", ")})`).join("; ")}`,
-    );
+    super(`change ${changeId} cannot be reverted: ${conflicts.map(describeConflict).join("; ")}`);
     this.name = "ChangeConflictError";
   }
+}
+
+function describeConflict(conflict: RevertConflict): string {
+  return conflict.reason
+    ? `${conflict.target} ${conflict.reason}`
+    : `${conflict.target} changed since (${conflict.changed_paths.join(", ")})`;
 }
 
 /**
@@ -151,6 +167,8 @@ export async function revertChange(
       return sameValue(stored, doc.after) ? [] : [{ target: targets[i], changed_paths: changedPaths(doc.after, stored) }];
     });
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
+    const taken = await slugsTakenSince(tx, db, documents);
+    if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
 
     const stamp = Timestamp.fromDate(now());
     documents.forEach((doc, i) => {
@@ -160,6 +178,39 @@ export async function revertChange(
     tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: options.revertedBy ?? null });
     return { change_id: changeId, status: "reverted" as const, targets };
   });
+}
+
+/**
+ * Inside `tx`: the name slugs the revert gives back to exercises that are taken since, by another
+ * exercise or by an alias (a rename's old slug kept as an alias is one: its change is reverted first).
+ */
+async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<RevertConflict[]> {
+  const restoring = documents.map(({ collection, id, before, after }) => ({ collection, id, before: after, after: before }));
+  const reverted = new Set(documents.filter((doc) => doc.collection === CATALOG_COLLECTIONS.exercises).map((doc) => doc.id));
+  const conflicts: RevertConflict[] = [];
+  const taken = await nameSlugTaken(tx, db, restoring, reverted);
+  if (taken) {
+    const reason = `holds the name slug "${taken.slug}" the revert would give back`;
+    conflicts.push(
+      ...taken.holders.map((holder) => ({
+        target: documentPath(CATALOG_COLLECTIONS.exercises, holder),
+        changed_paths: ["name_slug"],
+        reason,
+      })),
+    );
+  }
+  for (const { collection, before, after } of restoring) {
+    const slug = after?.name_slug;
+    if (collection !== CATALOG_COLLECTIONS.exercises || typeof slug !== "string" || slug === before?.name_slug) continue;
+    const alias = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).doc(slug));
+    if (!alias.exists) continue;
+    conflicts.push({
+      target: documentPath(CATALOG_COLLECTIONS.aliases, slug),
+      changed_paths: [],
+      reason: `names the slug the revert would give back (${describeAlias(slug, alias.data() as DocData)}); revert the change that wrote the alias first`,
+    });
+  }
+  return conflicts;
 }
 
 /** The reverted changes of `jobId`: change id by idempotency key. */

@@ -149,6 +149,45 @@ describe("revertChange", () => {
     expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
   });
 
+  it("refuses to give a name slug back that another exercise took since, and changes nothing", async () => {
+    const changeId = await applyOne(renamePlan);
+    const takeOldName = planOf([
+      {
+        op: "rename_exercise",
+        exercise_id: benchDumbbell.id,
+        old_name: "Bench Press (Dumbbell)",
+        new_name: "Bench Press (Barbell)",
+        rationale,
+      },
+    ]);
+    await applyOne(takeOldName, "later");
+    await endAttempt();
+
+    const err = await revertChange(db, changeId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({ conflicts: [{ target: `exercises/${benchDumbbell.id}`, changed_paths: ["name_slug"] }] });
+    expect((err as Error).message).toBe(
+      `change ${changeId} cannot be reverted: exercises/${benchDumbbell.id} holds the name slug "bench-press-barbell" the revert would give back`,
+    );
+    expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
+    expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
+  });
+
+  it("refuses to give a rename's old slug back while its alias names it: the alias's change is reverted first", async () => {
+    const renameId = await applyOne(renamePlan);
+    const keepOldSlug = planOf([{ op: "upsert_alias", alias_slug: "bench-press-barbell", exercise_id: benchBarbell.id, rationale }]);
+    const aliasId = await applyOne(keepOldSlug, "alias");
+    await endAttempt();
+
+    await expect(revertChange(db, renameId)).rejects.toThrow(
+      `change ${renameId} cannot be reverted: exercise_aliases/bench-press-barbell names the slug the revert would give back ` +
+        `("bench-press-barbell" is an alias of exercise ${benchBarbell.id}); revert the change that wrote the alias first`,
+    );
+    expect((await revertChange(db, aliasId)).status).toBe("reverted");
+    expect((await revertChange(db, renameId)).status).toBe("reverted");
+    expect((await exercise(benchBarbell.id))!.name).toBe("Bench Press (Barbell)");
+  });
+
   it("reports an unknown change", async () => {
     await expect(revertChange(db, "nope")).rejects.toBeInstanceOf(ChangeNotFoundError);
   });
