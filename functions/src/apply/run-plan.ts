@@ -130,7 +130,15 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
     const preview = await new ApplyEngine(deps.db, { now: deps.now }).preview(validated.plan, validated.view);
     attempt.set("apply_result", preview);
     attempt.event("plan_previewed", { ...preview.counts });
-    return { kind: "completed", status: "succeeded_dry_run", summary: { ...base, ...previewCounts(preview) } };
+    // A preview of a plan that applying would refuse says so, rather than promise what apply cannot do.
+    const oversize = frozenPlanOversize({
+      plan: validated.plan,
+      expectations: planExpectations(validated.plan, validated.view, deps.now()),
+      summary: base,
+    });
+    if (oversize) attempt.event("plan_too_large", oversize);
+    const refusal = oversize ? { apply_would_fail: { code: "PLAN_TOO_LARGE", ...oversize } } : {};
+    return { kind: "completed", status: "succeeded_dry_run", summary: { ...base, ...previewCounts(preview), ...refusal } };
   }
 
   if (validated.plan.operations.every((op) => op.op === "no_change")) {
@@ -204,16 +212,21 @@ async function revertedOperations(
   });
 }
 
+/** How far `frozen` is over the one document a frozen plan is; null when it fits. */
+function frozenPlanOversize(frozen: FrozenPlan): { bytes: number; limit_bytes: number; operations: number } | null {
+  const bytes = documentBytes(frozen);
+  return bytes <= MAX_FROZEN_PLAN_BYTES ? null : { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations: frozen.plan.operations.length };
+}
+
 /** Throws PLAN_TOO_LARGE (permanent) when `frozen` would not fit in its document; nothing has been written yet. */
 function checkFrozenPlanSize(input: PlanInput, frozen: FrozenPlan): void {
-  const bytes = documentBytes(frozen);
-  if (bytes <= MAX_FROZEN_PLAN_BYTES) return;
-  const operations = frozen.plan.operations.length;
+  const oversize = frozenPlanOversize(frozen);
+  if (!oversize) return;
   planTooLarge(
     input,
-    `the plan of ${operations} operation(s), with what each expects to find, is ${bytes} bytes; the limit of a frozen plan is ` +
+    `the plan of ${oversize.operations} operation(s), with what each expects to find, is ${oversize.bytes} bytes; the limit of a frozen plan is ` +
       `${MAX_FROZEN_PLAN_BYTES} (one Firestore document)`,
-    { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations },
+    oversize,
   );
 }
 

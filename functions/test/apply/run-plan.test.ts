@@ -360,6 +360,19 @@ describe("runPlan", () => {
     expect(attempt.events).toContainEqual(
       expect.objectContaining({ event: "plan_too_large", details: { bytes, limit_bytes: MAX_FROZEN_PLAN_BYTES, operations: 20 } }),
     );
+
+    // Its dry run previews it, and says that applying it would fail.
+    const dryRun = (await start("dry_run")).input;
+    const outcome = await runPlan(dryRun, plan);
+    expect(outcome).toMatchObject({
+      kind: "completed",
+      status: "succeeded_dry_run",
+      summary: { would_apply: 20, apply_would_fail: { code: "PLAN_TOO_LARGE", limit_bytes: MAX_FROZEN_PLAN_BYTES, operations: 20 } },
+    });
+    expect((outcome as { summary: { apply_would_fail: { bytes: number } } }).summary.apply_would_fail.bytes).toBeGreaterThan(
+      MAX_FROZEN_PLAN_BYTES,
+    );
+    expect(attemptDoc(dryRun).events).toContainEqual(expect.objectContaining({ event: "plan_too_large" }));
   });
 
   it("a plan over the validator's operation limit ends the job at once, permanently (PLAN_TOO_LARGE), with no repair round", async () => {
