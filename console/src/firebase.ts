@@ -12,7 +12,7 @@ import { connectFunctionsEmulator, getFunctions, type Functions } from "firebase
 import { asError } from "./format";
 
 /** The engine's DEMO_PROJECT_ID (functions/src/local/project.ts; a functions test compares the two). */
-const DEMO_PROJECT_ID = "demo-catalog-jobs";
+export const DEMO_PROJECT_ID = "demo-catalog-jobs";
 
 const DEMO_CONFIG: FirebaseOptions = {
   projectId: DEMO_PROJECT_ID,

@@ -31,10 +31,11 @@ import {
 } from "../../../functions/test/helpers/query-indexes";
 import { consoleQueries, finishedJobsWindowStart, type HistoryCursor, type HistoryFilter, RUNS_PER_DAY_LIMIT } from "../../src/data";
 import { dayStart } from "../../src/format";
+import { DEMO_PROJECT_ID } from "../../src/firebase";
 import { ATTEMPT_STATUSES, COLLECTIONS, JOB_TYPES } from "../../src/model";
 
 // An app of its own with no emulator or server: building and serializing a query needs no network.
-const app = initializeApp({ projectId: "demo-catalog-jobs", apiKey: "unused" }, "query-indexes-test");
+const app = initializeApp({ projectId: DEMO_PROJECT_ID, apiKey: "unused" }, "query-indexes-test");
 const db = getFirestore(app);
 // The SDK's serializer exists once the client's online components do: disableNetwork makes them and keeps them offline.
 await disableNetwork(db);

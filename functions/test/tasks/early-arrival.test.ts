@@ -13,6 +13,7 @@ import { requireVmModules } from "../fakes/jest-runtime";
 import { newFirestore } from "../helpers/firestore";
 import { registryWith } from "../helpers/registry";
 import { testConfig } from "../helpers/runtime";
+import { TEST_PROJECT_ID } from "../setup/project";
 
 let db: Firestore;
 let fake: FakeCloudTasks;
@@ -45,9 +46,9 @@ const clock = { ms: 0 };
 
 function engineWithCloudTasks(runs: string[]): Engine {
   const tasks = new CloudTasksQueue({
-    project: "demo-catalog-jobs",
+    project: TEST_PROJECT_ID,
     location: "us-central1",
-    serviceAccount: async () => "runtime-sa@demo-catalog-jobs.iam.gserviceaccount.com",
+    serviceAccount: async () => `runtime-sa@${TEST_PROJECT_ID}.iam.gserviceaccount.com`,
     clientOptions: fakeClientOptions("rest", port),
   });
   const config = testConfig({ backoffBaseMs: 2_000, backoffMaxMs: 4_000 });
