@@ -28,7 +28,8 @@ import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./
 import { type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
 import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary, WakeupSubject } from "./model";
 import { submitJob } from "./intake";
-import type { JobQueue } from "./queue";
+import type { CancelResult, JobQueue } from "./queue";
+import * as logs from "./logs";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 import type { HeldLease } from "./lease";
 
@@ -81,7 +82,7 @@ export class JobFlows {
    * children: a job already cancelled is refused only when none of its children was left open.
    */
   async cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }> {
-    let cancelled: { status: JobStatus; cancelRequested: boolean };
+    let cancelled: CancelResult;
     try {
       cancelled = await this.queue.cancelJob(jobId);
     } catch (err) {
@@ -90,10 +91,25 @@ export class JobFlows {
       if (childrenCancelled === 0) throw err;
       return { status: "cancelled", cancelRequested: false, childrenCancelled };
     }
+    if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
+    const { status, cancelRequested } = cancelled;
     try {
-      return { ...cancelled, childrenCancelled: await this.cancelChildren(jobId) };
+      return { status, cancelRequested, childrenCancelled: await this.cancelChildren(jobId) };
     } catch (err) {
-      throw new ChildrenNotCancelledError(jobId, cancelled.cancelRequested ? "asked to stop" : "cancelled", err);
+      throw new ChildrenNotCancelledError(jobId, cancelRequested ? "asked to stop" : "cancelled", err);
+    }
+  }
+
+  /**
+   * A child cancelled where no worker ends it (an operator's or a client's cancel of a waiting job) is
+   * counted into its parent now, so a parent whose last child it was is woken at once, not at its
+   * next check. Counting is the parent's to finish: a failure here only delays it until that check.
+   */
+  async cancelledChildFinished(jobId: string, parentJobId: string | null): Promise<void> {
+    try {
+      await this.childFinished({ id: jobId, parent_job_id: parentJobId }, "cancelled");
+    } catch (err) {
+      logs.childNotCounted(jobId, parentJobId, err);
     }
   }
 

@@ -39,6 +39,14 @@ export function cleanupFailed(job: Job, step: string, err: unknown): void {
   log.error("post-run step failed", { ...jobFields(job), step, error: errorText(err) });
 }
 
+export function childNotCounted(jobId: string, parentJobId: string | null, err: unknown): void {
+  log.warn("cancelled child not counted into its parent (its next check counts it)", {
+    job_id: jobId,
+    parent_job_id: parentJobId,
+    error: errorText(err),
+  });
+}
+
 export function invalidJobDocument(jobId: string, issues: unknown): void {
   log.warn("invalid job document", { job_id: jobId, issues });
 }

@@ -111,6 +111,13 @@ export interface LeasedJob {
   lease: HeldLease;
 }
 
+/** What a cancel did: the job's status after it (or still open, asked to stop), and its parent if it is a child. */
+export interface CancelResult {
+  status: JobStatus;
+  cancelRequested: boolean;
+  parentJobId: string | null;
+}
+
 /** A waiting job a lease found with its cancel requested: it was cancelled instead of leased. */
 export interface CancelledAtLease {
   cancelled: Job;
@@ -1059,10 +1066,10 @@ export class JobQueue {
    * committed to a plan (`savePlan`) is only asked: it finishes that plan, then ends with
    * `cancel_requested` noted, so a cancel never leaves half a change.
    */
-  async cancelJob(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean }>;
+  async cancelJob(jobId: string): Promise<CancelResult>;
   /** `onlyRequestedWaiting`: only a waiting job whose cancel a client asked for and that froze no plan; null otherwise. */
-  async cancelJob(jobId: string, only: { onlyRequestedWaiting: true }): Promise<{ status: JobStatus; cancelRequested: boolean } | null>;
-  async cancelJob(jobId: string, only?: { onlyRequestedWaiting: true }): Promise<{ status: JobStatus; cancelRequested: boolean } | null> {
+  async cancelJob(jobId: string, only: { onlyRequestedWaiting: true }): Promise<CancelResult | null>;
+  async cancelJob(jobId: string, only?: { onlyRequestedWaiting: true }): Promise<CancelResult | null> {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
@@ -1072,15 +1079,17 @@ export class JobQueue {
       const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && snap.get("plan_id") == null;
       if (only && !requestedWaiting) return null;
       const now = this.ts();
+      const parent: unknown = snap.get("parent_job_id");
+      const parentJobId = typeof parent === "string" ? parent : null;
       if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && typeof snap.get("plan_id") === "string")) {
         tx.update(snap.ref, { cancel_requested: true, updated_at: now });
-        return { status, cancelRequested: true };
+        return { status, cancelRequested: true, parentJobId };
       }
       const to = this.transition(jobId, status, "cancel");
       // Counted as taken in, so a create trigger that comes later leaves the cancelled job as it is.
       const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
       tx.update(snap.ref, { status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
-      return { status: to, cancelRequested: false };
+      return { status: to, cancelRequested: false, parentJobId };
     });
   }
 }

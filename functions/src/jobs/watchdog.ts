@@ -383,6 +383,7 @@ class WatchdogRun {
     const cancelled = await this.deps.queue.cancelJob(doc.id, { onlyRequestedWaiting: true });
     if (cancelled?.status !== "cancelled") return;
     this.counts.cancel_requests_applied++;
+    await this.deps.flows.cancelledChildFinished(doc.id, cancelled.parentJobId);
     await this.deps.flows.cancelChildren(doc.id);
   }
 

@@ -129,14 +129,18 @@ export class Worker<D> {
         this.engine.candidates.won(lanes, outcome.job.id, outcome.lease.epoch);
         return outcome;
       }
-      if (outcome) await this.cancelChildrenOf(outcome.cancelled);
+      if (outcome) await this.cancelledAtLease(outcome.cancelled);
       else await this.engine.candidates.lost(lanes);
     }
     return "gave_up";
   }
 
-  /** A job cancelled at its lease (its cancel was requested while it waited): its open children go with it, as with `Engine.cancel`. */
-  private async cancelChildrenOf(job: Job): Promise<void> {
+  /**
+   * A job cancelled at its lease (its cancel was requested while it waited, or its parent was
+   * cancelled): counted into its parent, and its open children go with it, as with `Engine.cancel`.
+   */
+  private async cancelledAtLease(job: Job): Promise<void> {
+    await this.engine.flows.cancelledChildFinished(job.id, job.parent_job_id);
     try {
       await this.engine.flows.cancelChildren(job.id);
     } catch (err) {

@@ -171,6 +171,24 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(await engine.runLane("priority")).toEqual([]);
   });
 
+  it("a child cancelled on its own is counted into its parent at once, which is woken when it was the last", async () => {
+    const tasks = new RecordingTasks();
+    const engine = createEngine({ db, config: testConfig(), tasks, registry: new JobRegistry([parent, childHandler]) });
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 2, budgetMs: 10_000 });
+    expect(await parentOf(engine.queue, jobId)).toMatchObject({ status: "deferred", shards: { total: 3, done: 1 } });
+
+    // An operator cancels a waiting child; a client flags the other, and the watchdog applies the flag.
+    expect(await engine.cancel(childJobId(jobId, 2))).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 0 });
+    expect(await parentOf(engine.queue, jobId)).toMatchObject({ shards: { total: 3, done: 2 } });
+    await engine.queue.jobRef(childJobId(jobId, 3)).update({ cancel_requested: true });
+    expect(await engine.runWatchdog()).toMatchObject({ cancel_requests_applied: 1 });
+    const counted = await parentOf(engine.queue, jobId);
+    expect(counted.shards).toEqual({ total: 3, done: 3, succeeded: 1, failed: 2 });
+    expect((counted.run_after as Timestamp).toMillis()).toBeLessThanOrEqual(Date.now());
+    expect(tasks.tasks).toContainEqual(expect.objectContaining({ jobId, reason: "children-done" }));
+  });
+
   it("cancelling a parent cancels every open child, though one finishes between the read of the children and its cancel", async () => {
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
