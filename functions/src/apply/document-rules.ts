@@ -7,7 +7,8 @@
 import type { z } from "zod";
 import { aliasDocSchema, exerciseDocSchema, familyRegistrySchema } from "../catalog/schemas";
 import { CATALOG_COLLECTIONS, type CatalogCollection } from "../catalog/collections";
-import { approximateBytes, sameValue } from "../util/document-diff";
+import { sameValue } from "../util/document-diff";
+import { documentBytes } from "../util/firestore-size";
 import type { DocumentChange } from "./effects";
 import { getPath, type DocData } from "../util/object-paths";
 
@@ -73,14 +74,14 @@ export function changeIssues(change: DocumentChange): { introduced: DocumentIssu
 
 /** A document above MAX_DOCUMENT_BYTES; preexisting when it already was, up to MAX_LEGACY_DOCUMENT_BYTES. */
 function sizeIssue(before: Readonly<DocData> | null, after: Readonly<DocData>): { issue: DocumentIssue; preexisting: boolean } | null {
-  const bytes = approximateBytes(after);
+  const bytes = documentBytes(after);
   if (bytes <= MAX_DOCUMENT_BYTES) return null;
-  const legacy = before !== null && approximateBytes(before) > MAX_DOCUMENT_BYTES;
+  const legacy = before !== null && documentBytes(before) > MAX_DOCUMENT_BYTES;
   return {
     issue: {
       code: "DOCUMENT_TOO_LARGE",
       path: "",
-      message: `about ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} (${MAX_LEGACY_DOCUMENT_BYTES} for a document already above it)`,
+      message: `${bytes} bytes as Firestore counts them; the limit is ${MAX_DOCUMENT_BYTES} (${MAX_LEGACY_DOCUMENT_BYTES} for a document already above it)`,
     },
     preexisting: legacy && bytes <= MAX_LEGACY_DOCUMENT_BYTES,
   };

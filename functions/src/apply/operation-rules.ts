@@ -4,7 +4,7 @@
  */
 import { deprecatedFieldReplacement, isAllowedExercisePath, isDeprecatedField } from "../catalog/fields";
 import { FAMILY_SLUG_PATTERN, exerciseIdFor } from "../catalog/taxonomy";
-import { approximateBytes } from "../util/document-diff";
+import { documentBytes } from "../util/firestore-size";
 import type { ValidationIssue } from "./issues";
 import type { Operation } from "./plan";
 import { isPlainRecord, type DocData } from "../util/object-paths";
@@ -12,7 +12,7 @@ import { EXERCISE_FIELD_PATHS } from "../catalog/schemas";
 
 export const PLAN_LIMITS = {
   maxOperations: 500,
-  /** One operation as JSON: a whole exercise is a few KiB, so this only stops runaway values. */
+  /** One operation, as Firestore counts a document's size: a whole exercise is a few KiB, so this only stops runaway values. */
   maxOperationBytes: 64_000,
 } as const;
 
@@ -27,12 +27,12 @@ export const SELF_MERGE = "an exercise cannot be merged into itself";
 export function operationIssues(op: Operation): { errors: Finding[]; warnings: Finding[] } {
   const errors: Finding[] = [];
   const warnings: Finding[] = [];
-  const bytes = approximateBytes(op);
+  const bytes = documentBytes(op);
   if (bytes > PLAN_LIMITS.maxOperationBytes) {
     errors.push({
       code: "OPERATION_TOO_LARGE",
       path: "",
-      message: `the operation is about ${bytes} bytes; the limit is ${PLAN_LIMITS.maxOperationBytes}`,
+      message: `the operation is ${bytes} bytes as Firestore counts them; the limit is ${PLAN_LIMITS.maxOperationBytes}`,
     });
   }
   switch (op.op) {

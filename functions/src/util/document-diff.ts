@@ -63,8 +63,3 @@ export function valuesAt(doc: Readonly<DocData> | null, paths: readonly string[]
   }
   return values;
 }
-
-/** Approximate stored size of a document (its JSON length), for the size limits. */
-export function approximateBytes(value: unknown): number {
-  return canonicalJson(value).length;
-}

@@ -63,6 +63,13 @@ describe("changeIssues: document size", () => {
     expect(changeIssues(change(legacy, sized(390_000))).introduced).toEqual([]);
     const grown = changeIssues(change(legacy, sized(410_000)));
     expect(grown).toEqual({ introduced: [tooLarge], preexisting: [] });
-    expect(grown.introduced[0].message).toMatch(/^about 41\d{4} bytes; the limit is 150000 \(400000 for a document already above it\)$/);
+    expect(grown.introduced[0].message).toMatch(
+      /^41\d{4} bytes as Firestore counts them; the limit is 150000 \(400000 for a document already above it\)$/,
+    );
+  });
+
+  it("counts bytes as Firestore does, not characters: 60,000 en dashes are 180,000 bytes", () => {
+    const dashes = { ...squat, legacy_notes: "–".repeat(60_000) };
+    expect(changeIssues(change(squat, dashes))).toEqual({ introduced: [tooLarge], preexisting: [] });
   });
 });

@@ -147,6 +147,8 @@ describe("validatePlan: path allowlist and patch shape", () => {
     const many = Array.from({ length: 501 }, () => ({ op: "no_change" as const, rationale }));
     expectError(validate(many), { code: "PLAN_TOO_LARGE", operation_index: null, path: "operations" });
     expectError(validate([patch({ description: "x".repeat(70_000) })]), { code: "OPERATION_TOO_LARGE", operation_index: 0 });
+    // Bytes as Firestore counts them: 30,000 en dashes are 90,000.
+    expectError(validate([patch({ description: "–".repeat(30_000) })]), { code: "OPERATION_TOO_LARGE", operation_index: 0 });
   });
 });
 
