@@ -2,9 +2,9 @@
  * The watchdog: the engine's self-healing sweep, run on a schedule and by the CLI and the local
  * runtime. Steps, most urgent first: recover expired leases, take in client-written jobs whose
  * create trigger never ran, cancel waiting jobs whose cancel a client asked for, wake ready jobs
- * whose wake-up task was lost (in a lane that stalled), wake parents whose children all finished, delete expired locks,
- * delete expired records of the collections the composition root names (idempotency records; their
- * TTL policy is a backstop, never relied on).
+ * whose wake-up task was lost (in a lane that stalled), wake parents whose children all finished,
+ * delete expired locks, delete expired records of the collections the composition root names
+ * (idempotency records; their TTL policy is a backstop, never relied on).
  *
  * Every step pages through a query with a cursor and stops when the time budget is spent; what it
  * left is counted and reported (`complete: false`), never silently dropped. Every change is
