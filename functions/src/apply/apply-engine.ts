@@ -20,6 +20,7 @@ import { PARAMS } from "../config";
 import { APPLY_COLLECTIONS } from "./collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
+import { runTransaction } from "../util/transactions";
 import { changeIssues } from "./document-rules";
 import { mergeTargetProblem } from "./catalog-rules";
 import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationTargets } from "./effects";
@@ -234,7 +235,7 @@ export class ApplyEngine {
     const operationId = writer.operationId(op, index);
     const key = idempotencyKey(op, writer.jobId, operationId);
     const recordRef = key === null ? null : idempotencyRef(this.db, key);
-    return this.db.runTransaction(async (tx) => {
+    return runTransaction(this.db, async (tx) => {
       // Reads first (fence, idempotency record, documents), then every write.
       await writer.fence(tx);
       const now = this.now();

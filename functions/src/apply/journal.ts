@@ -8,6 +8,7 @@
 import { type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
+import { runTransaction } from "../util/transactions";
 import type { DocumentChange } from "./effects";
 import type { Operation } from "./plan";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -146,7 +147,7 @@ export async function revertChange(
   options: { now?: () => Date; revertedBy?: string } = {},
 ): Promise<RevertResult> {
   const now = options.now ?? (() => new Date());
-  return db.runTransaction(async (tx) => {
+  return runTransaction(db, async (tx) => {
     const entry = await tx.get(db.collection(APPLY_COLLECTIONS.changes).doc(changeId));
     if (!entry.exists) throw new ChangeNotFoundError(changeId);
     const documents = entry.get("documents") as JournalDocument[];
@@ -181,8 +182,10 @@ export async function revertChange(
 }
 
 /**
- * Inside `tx`: the name slugs the revert gives back to exercises that are taken since, by another
- * exercise or by an alias (a rename's old slug kept as an alias is one: its change is reverted first).
+ * Inside `tx`: the slugs the revert gives back that are taken since. A name slug given back to an
+ * exercise, held by another exercise or by an alias (a rename's old slug kept as an alias is one:
+ * its change is reverted first); an alias given back (its deletion reverted), whose slug an exercise
+ * took as its name.
  */
 async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<RevertConflict[]> {
   const restoring = documents.map(({ collection, id, before, after }) => ({ collection, id, before: after, after: before }));
@@ -209,6 +212,17 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
       changed_paths: [],
       reason: `names the slug the revert would give back (${describeAlias(slug, alias.data() as DocData)}); revert the change that wrote the alias first`,
     });
+  }
+  for (const { collection, id, before, after } of restoring) {
+    if (collection !== CATALOG_COLLECTIONS.aliases || before !== null || after === null) continue;
+    const holding = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("name_slug", "==", id).select());
+    for (const holder of holding.docs.filter((doc) => !reverted.has(doc.id))) {
+      conflicts.push({
+        target: documentPath(CATALOG_COLLECTIONS.exercises, holder.id),
+        changed_paths: ["name_slug"],
+        reason: `holds the slug "${id}" as its name; the alias the revert would give back would shadow it`,
+      });
+    }
   }
   return conflicts;
 }

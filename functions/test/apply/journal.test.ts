@@ -188,6 +188,23 @@ describe("revertChange", () => {
     expect((await exercise(benchBarbell.id))!.name).toBe("Bench Press (Barbell)");
   });
 
+  it("refuses to give an alias back whose slug an exercise took as its name since", async () => {
+    const keep = planOf([{ op: "upsert_alias", alias_slug: "flat-bench", exercise_id: benchBarbell.id, rationale }]);
+    await applyOne(keep, "keep");
+    const deletionId = await applyOne(planOf([{ op: "delete_alias", alias_slug: "flat-bench", rationale }]), "delete");
+    const takeSlug = planOf([
+      { op: "rename_exercise", exercise_id: benchDumbbell.id, old_name: "Bench Press (Dumbbell)", new_name: "Flat Bench", rationale },
+    ]);
+    await applyOne(takeSlug, "rename");
+    await endAttempt();
+
+    await expect(revertChange(db, deletionId)).rejects.toThrow(
+      `change ${deletionId} cannot be reverted: exercises/${benchDumbbell.id} holds the slug "flat-bench" as its name; ` +
+        "the alias the revert would give back would shadow it",
+    );
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("flat-bench").get()).exists).toBe(false);
+  });
+
   it("reports an unknown change", async () => {
     await expect(revertChange(db, "nope")).rejects.toBeInstanceOf(ChangeNotFoundError);
   });

@@ -95,13 +95,22 @@ async function fixture(engine: Engine) {
   });
   const reports = await engine.runLane("priority", { maxJobs: 2, budgetMs: 60_000 });
   expect(reports.map((report) => report.status).sort()).toEqual(["succeeded", "succeeded_dry_run"]);
-  const changes = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", renamed).where("op", "==", "rename_exercise").get();
+  const changeOf = async (op: string) =>
+    (await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", renamed).where("op", "==", op).get()).docs[0].id;
   const running = await submit("FAMILY_AUDIT", { family_slug: "squat" });
   expect(await engine.queue.leaseById(running, "test-worker")).not.toBeNull();
   const queued = await submit("FAMILY_AUDIT", { family_slug: "row" });
   const cancelled = await submit("FAMILY_AUDIT", { family_slug: "deadlift" });
   await engine.cancel(cancelled);
-  return { audited, renamed, changeId: changes.docs[0].id, running, queued, cancelled };
+  return {
+    audited,
+    renamed,
+    changeId: await changeOf("rename_exercise"),
+    aliasChangeId: await changeOf("upsert_alias"),
+    running,
+    queued,
+    cancelled,
+  };
 }
 
 describeWithFullEmulator("catalog-jobs as a subprocess", () => {
@@ -140,7 +149,6 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
       },
       { argv: ["retry", ids.cancelled], code: 0, expect: new RegExp(`^requeued ${ids.cancelled}`), stderr: requeuedWarning },
       { argv: ["cancel", ids.queued], code: 0, expect: new RegExp(`^cancelled ${ids.queued}`) },
-      { argv: ["revert", ids.changeId], code: 0, expect: new RegExp(`^reverted ${ids.changeId}: exercises/squat__squat-barbell`) },
       {
         argv: ["history", "--family", "bench_press", "--json"],
         code: 0,
@@ -171,6 +179,23 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
       },
     ];
     expect(await runCases(first)).toEqual([]);
+    // One at a time: the rename kept its old slug as an alias, so it is reverted after the alias's change.
+    const reverts: Case[] = [
+      {
+        argv: ["revert", ids.changeId],
+        code: 1,
+        expect: new RegExp(
+          `^catalog-jobs revert: change ${ids.changeId} cannot be reverted: exercise_aliases/squat-barbell names the slug`,
+        ),
+      },
+      {
+        argv: ["revert", ids.aliasChangeId],
+        code: 0,
+        expect: new RegExp(`^reverted ${ids.aliasChangeId}: exercise_aliases/squat-barbell`),
+      },
+      { argv: ["revert", ids.changeId], code: 0, expect: new RegExp(`^reverted ${ids.changeId}: exercises/squat__squat-barbell`) },
+    ];
+    for (const revert of reverts) expect(await runCases([revert])).toEqual([]);
     // After the revert: seeding writes the catalog documents it reverts (the catalog holds documents: only with --force).
     expect(
       await runCases([

@@ -1,0 +1,25 @@
+/**
+ * Transactions run again when the Firestore emulator closed them under contention. It reports that
+ * as INVALID_ARGUMENT "Transaction is invalid or closed" on the transaction's next read, which the
+ * client does not retry, where production Firestore answers ABORTED, which it does: a transaction
+ * that reads after its first reads (a query for who holds a slug) meets it when racing another.
+ */
+import type { Firestore, Transaction } from "firebase-admin/firestore";
+import { GrpcStatus, grpcCode } from "./grpc-status";
+
+const CLOSED_TRIES = 5;
+
+function isClosedTransaction(err: unknown): boolean {
+  return grpcCode(err) === GrpcStatus.INVALID_ARGUMENT && /Transaction is invalid or closed/.test((err as Error).message);
+}
+
+/** `db.runTransaction(fn)`, run again (up to 5 times in all) when the emulator closed the transaction. */
+export async function runTransaction<T>(db: Firestore, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.runTransaction(fn);
+    } catch (err) {
+      if (attempt >= CLOSED_TRIES || !isClosedTransaction(err)) throw err;
+    }
+  }
+}
