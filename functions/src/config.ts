@@ -170,11 +170,7 @@ export const PARAMS = {
     `Time budget of one watchdog run (at most ${WATCHDOG_MAX_BUDGET_SECONDS}, inside the function's ${WATCHDOG_TIMEOUT_SECONDS} s timeout).`,
     { min: 1, max: WATCHDOG_MAX_BUDGET_SECONDS },
   ),
-  staleQueuedMs: seconds(
-    "WATCHDOG_STALE_QUEUED_SECONDS",
-    180,
-    "A ready queued job older than this gets a new wake-up task, unless a job of its lane started within this time.",
-  ),
+  staleQueuedMs: seconds("WATCHDOG_STALE_QUEUED_SECONDS", 180, "A ready queued job older than this gets a new wake-up task."),
   applyEnabled: bool("CATALOG_APPLY_ENABLED", false, "Allow jobs in apply mode to write to the catalog."),
   maxRepairs: int("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation.", { min: 0 }),
   shardSize: int("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job.", { min: 1, max: MAX_SHARD_SIZE }),

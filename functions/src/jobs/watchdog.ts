@@ -2,9 +2,9 @@
  * The watchdog: the engine's self-healing sweep, run on a schedule and by the CLI and the local
  * runtime. Steps, most urgent first: recover expired leases, take in client-written jobs whose
  * create trigger never ran, cancel waiting jobs whose cancel a client asked for, wake ready jobs
- * whose wake-up task was lost (in a lane that stalled), wake parents whose children all finished,
- * delete expired locks, delete expired records of the collections the composition root names
- * (idempotency records; their TTL policy is a backstop, never relied on).
+ * whose wake-up task was lost, wake parents whose children all finished, delete expired locks,
+ * delete expired records of the collections the composition root names (idempotency records; their
+ * TTL policy is a backstop, never relied on).
  *
  * Every step pages through a query with a cursor and stops when the time budget is spent; what it
  * left is counted and reported (`complete: false`), never silently dropped. Every change is
@@ -22,7 +22,7 @@ import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
 import { UNKNOWN_CREATOR, acceptJob } from "./intake";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
-import { LANES, type Lane, jobDocumentSchema, type WakeupSubject } from "./model";
+import { jobDocumentSchema, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
@@ -76,8 +76,6 @@ interface WatchdogCounts {
   expired_deleted: Record<string, number>;
   /** Stale waiting jobs whose wake-up was asked for; not one an overlapping run asked for in the same window. */
   requeued: number;
-  /** Lanes with stale jobs left to the lane's own tasks: jobs of the lane started within `staleQueuedMs` (see `wakeStaleJobs`). */
-  lanes_moving: Lane[];
   /** Waiting parents made due, or whose wake-up was asked for, here; not one its last child or another run woke. */
   parents_woken: number;
   pages: number;
@@ -132,7 +130,6 @@ class WatchdogRun {
     cancel_requests_applied: 0,
     expired_deleted: {},
     requeued: 0,
-    lanes_moving: [],
     parents_woken: 0,
     pages: 0,
     errors: 0,
@@ -158,7 +155,7 @@ class WatchdogRun {
     await this.step("cancel_requests", () =>
       this.sweep("cancel_requests", this.cancelRequestedQuery(), (doc) => this.applyCancelRequest(doc)),
     );
-    await this.step("stale_queued", () => this.wakeStaleJobs());
+    await this.step("stale_queued", () => this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc)));
     await this.step("finished_parents", () =>
       this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc)),
     );
@@ -205,18 +202,14 @@ class WatchdogRun {
    * Pages through `query` with a cursor. Checked between pages, so a run overruns its budget by at
    * most one page. When the budget is spent, counts what is left after the cursor.
    */
-  private async sweepPages(
-    step: WatchdogStep,
-    query: Query,
-    handlePage: (docs: QueryDocumentSnapshot[]) => Promise<void | "stop" | "go_on">,
-  ): Promise<void> {
+  private async sweepPages(step: WatchdogStep, query: Query, handlePage: (docs: QueryDocumentSnapshot[]) => Promise<void>): Promise<void> {
     let cursor: QueryDocumentSnapshot | undefined;
     for (;;) {
       const rest = cursor ? query.startAfter(cursor) : query;
       if (this.budgetSpent()) return this.recordRemaining(step, rest);
       const page = await rest.limit(this.pageSize).get();
       this.counts.pages++;
-      if ((await handlePage(page.docs)) === "stop") return;
+      await handlePage(page.docs);
       if (page.size < this.pageSize) return;
       cursor = page.docs[page.size - 1];
     }
@@ -263,17 +256,8 @@ class WatchdogRun {
     return Timestamp.fromMillis(this.startedAt.getTime() - this.options.staleQueuedMs);
   }
 
-  private staleQueuedQuery(lane: Lane): Query {
-    return this.jobs
-      .where("queue", "==", lane)
-      .where("status", "in", LEASABLE_STATUSES)
-      .where("run_after", "<=", this.staleBefore)
-      .orderBy("run_after");
-  }
-
-  /** Equality filters only: served without an index of its own. At most a lane's concurrency of jobs run at once. */
-  private runningQuery(lane: Lane): Query {
-    return this.jobs.where("status", "==", "running").where("queue", "==", lane).select("started_at");
+  private staleQueuedQuery(): Query {
+    return this.jobs.where("status", "in", LEASABLE_STATUSES).where("run_after", "<=", this.staleBefore).orderBy("run_after");
   }
 
   /** Descending: the index of the CLI's `list --status` serves it, so job writes maintain no extra index. */
@@ -388,39 +372,6 @@ class WatchdogRun {
   }
 
   // ------------------------------------------------------------------ wake-ups
-
-  /**
-   * Wakes the stale jobs of each lane that stalled. In a lane whose jobs started within
-   * `staleQueuedMs`, tasks are being dispatched: its old jobs wait for a free task behind their own
-   * wake-ups (a backlog), and a task runs the lane in order, so a job whose wake-up was lost is run
-   * by the task of a job after it. Waking them all would double the lane's tasks each window and
-   * read every waiting job each run; the lane is left to its tasks (`lanes_moving`), and once it
-   * stops moving the next run wakes what is left.
-   */
-  private async wakeStaleJobs(): Promise<void> {
-    for (const lane of LANES) {
-      let moving: boolean | undefined;
-      await this.sweepPages("stale_queued", this.staleQueuedQuery(lane), async (docs) => {
-        if (docs.length === 0) return "go_on";
-        moving ??= await this.laneMoving(lane);
-        if (moving) {
-          this.counts.lanes_moving.push(lane);
-          return "stop";
-        }
-        await Promise.all(docs.map((doc) => this.guarded("stale_queued", doc.id, () => this.wakeStaleJob(doc))));
-        return "go_on";
-      });
-    }
-  }
-
-  /** Whether one of the lane's running jobs started within `staleQueuedMs` (one read per running job). */
-  private async laneMoving(lane: Lane): Promise<boolean> {
-    const running = await this.runningQuery(lane).get();
-    return running.docs.some((doc) => {
-      const startedAt: unknown = doc.get("started_at");
-      return startedAt instanceof Timestamp && startedAt.toMillis() > this.staleBefore.toMillis();
-    });
-  }
 
   /**
    * A stale job's earlier task may exist under its plain name, so the wake-up is named after the

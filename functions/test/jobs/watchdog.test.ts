@@ -273,8 +273,8 @@ describe("expired leases", () => {
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ expired_leases_recovered: 23, complete: true });
-    // Leases: 5+5+5+5+3; one empty page each for cancel requests, each lane's stale jobs, waiting parents, locks and idempotency records.
-    expect(report.pages).toBe(5 + 6);
+    // Leases: 5+5+5+5+3; one empty page each for cancel requests, stale jobs, waiting parents, locks and idempotency records.
+    expect(report.pages).toBe(5 + 5);
     for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
     expect(new Set(wakeups.map((w) => w.jobId)).size).toBe(23);
   });
@@ -411,23 +411,6 @@ describe("stale queued jobs", () => {
     expect(wakeups.some((w) => w.jobId === fresh.jobId)).toBe(false);
   });
 
-  it("leaves the stale jobs of a lane whose jobs are starting to its tasks, and wakes them once it stops moving", async () => {
-    const { queue, watchdog, wakeups } = harness();
-    const old = new Date(START.getTime() - STALE_MS - 1);
-    const backlog = await queue.createJob({ ...audit(), run_after: old });
-    const maintenance = await queue.createJob({ ...audit("squat"), queue: "maintenance", run_after: old });
-    // A task of the priority lane leased a job just now: the lane's tasks are being dispatched.
-    const running = await leasedJob(queue, { worker: "live-worker" });
-
-    expect(await watchdog.run()).toMatchObject({ requeued: 1, lanes_moving: ["priority"], complete: true });
-    expect(wakeups.map((w) => w.jobId)).toEqual([maintenance.jobId]);
-
-    // The lane's one running job started long ago (a long job), and no other started since: it stalled.
-    await queue.jobRef(running.job.id).update({ started_at: Timestamp.fromDate(old) });
-    expect(await watchdog.run()).toMatchObject({ requeued: 1, lanes_moving: [] });
-    expect(wakeups.map((w) => w.jobId)).toEqual([maintenance.jobId, backlog.jobId]);
-  });
-
   it("counts a stale job's wake-up once when the run before it in the same window asked for it", async () => {
     const { queue, watchdog, wakeups } = harness();
     await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) });
@@ -499,8 +482,8 @@ describe("client-written jobs intake never took in (a lost create trigger)", () 
     expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 1 });
     const takenIn = (await ref.get()).updateTime;
 
-    // The counts agree, so no queued job is read: one empty page for each of the other steps (the stale step's one per lane), as in an empty database.
-    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, pages: 7 });
+    // The counts agree, so no queued job is read: one empty page for each of the six other steps, as in an empty database.
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, pages: 6 });
     expect((await ref.get()).updateTime).toEqual(takenIn);
     expect(wakeups).toHaveLength(1);
   });
