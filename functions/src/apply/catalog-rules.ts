@@ -64,13 +64,14 @@ function isPresent(value: unknown): boolean {
 
 /**
  * What `op` newly merges an exercise into, on the catalog just before it, and the operation field
- * that says so: a merge's target, a deprecation's merged_into, a patch setting merged_into or the
- * status merged. Null when it merges nothing, or nothing new (the exercise already is merged there).
+ * that says so: a merge's target (which it may also patch), a deprecation's merged_into, a patch
+ * setting merged_into or the status merged. Null when it merges nothing, or a deprecation or patch
+ * nothing new (the exercise already is merged there).
  */
 export function newMergeTarget(op: Operation, state: CatalogReader): { id: string; path: string } | null {
-  const merge = op.op === "merge_exercises" ? { id: op.target_id, path: "target_id" } : exerciseMergeTarget(op, state);
+  if (op.op === "merge_exercises") return { id: op.target_id, path: "target_id" };
+  const merge = exerciseMergeTarget(op, state);
   if (!merge) return null;
-  // The exercise merged: a merge's source, or the one exercise a deprecation or patch names.
   const merged = state.exercise(operationExerciseIds(op)[0]);
   return merged?.status === "merged" && merged.merged_into === merge.id ? null : merge;
 }

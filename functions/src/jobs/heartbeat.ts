@@ -26,8 +26,8 @@ export class Heartbeat {
     private readonly lease: HeldLease,
     private readonly intervalMs: number,
     private readonly now: () => Date,
-    /** A child job's parent: the child is cancelled once the parent is (see `JobQueue.parentIsCancelled`). */
-    private readonly parentJobId: string | null = null,
+    /** A child job's parent: the child is asked to stop once the parent is cancelled after its lease (see `JobQueue.parentCancelledSince`). */
+    private readonly child: { parentJobId: string; leasedAt: Date } | null = null,
   ) {
     this.expiresAt = new Date(now().getTime() + queue.leaseMs);
     // Any write of the holder may be the one that finds the cancel (progress every second, the renewal every minute).
@@ -53,7 +53,11 @@ export class Heartbeat {
         await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
         // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
         this.expiresAt = renewed.expiresAt;
-        if (!renewed.cancelRequested && (await this.queue.parentIsCancelled({ parent_job_id: this.parentJobId }))) {
+        if (
+          this.child &&
+          !renewed.cancelRequested &&
+          (await this.queue.parentCancelledSince(this.child.parentJobId, this.child.leasedAt))
+        ) {
           // As the parent's cancel asks its running children (the step a crash can leave undone).
           await this.queue.cancelJob(this.lease.jobId);
           this.lease.noteCancelRequested();

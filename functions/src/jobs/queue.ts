@@ -519,13 +519,14 @@ export class JobQueue {
    * no wait on a document lock. The job goes straight to `running`; `attempts` (a deferral refunds
    * it) and `lease_epoch`, the fencing token, are incremented. Null when another worker got there
    * first or the job changed since the poll. A waiting job whose cancel was requested, or a child
-   * whose parent is cancelled (`parentIsCancelled`: its one read), is cancelled instead (`CancelledAtLease`).
+   * whose parent was cancelled since it last changed (`parentCancelledSince`: its one read), is
+   * cancelled instead (`CancelledAtLease`).
    */
   async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
     const now = this.now();
     if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     const ref = this.jobRef(job.id);
-    if (job.plan_id === null && (job.cancel_requested || (await this.parentIsCancelled(job)))) {
+    if (job.plan_id === null && (job.cancel_requested || (await this.parentCancelledSince(job.parent_job_id, version)))) {
       // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was
       // cancelled: honour it instead of running. A job that committed to a plan runs on to finish it (see `cancelJob`).
       const status = this.transition(job.id, job.status, "cancel");
@@ -575,13 +576,18 @@ export class JobQueue {
   }
 
   /**
-   * Whether `job`'s parent is cancelled. A parent's cancel reaches its open children in a step of its
-   * own (`JobFlows.cancelChildren`), which a crash or an outage can leave undone; a child that finds its
-   * parent cancelled when it is leased, or while it runs (`Heartbeat`), is cancelled as that step would have.
+   * Whether a child's parent was cancelled after `since` (the child's last change, or its lease). A
+   * parent's cancel reaches its open children in a step of its own (`JobFlows.cancelChildren`), which a
+   * crash or an outage can leave undone; a child that finds its parent cancelled when it is leased, or
+   * while it runs (`Heartbeat`), is cancelled as that step would have. One queued again since (an
+   * operator's retry queues the parent's children before the parent) is left to run.
    */
-  async parentIsCancelled(job: Pick<Job, "parent_job_id">): Promise<boolean> {
-    if (job.parent_job_id === null) return false;
-    return (await this.jobRef(job.parent_job_id).get()).get("status") === "cancelled";
+  async parentCancelledSince(parentJobId: string | null, since: Date | Timestamp): Promise<boolean> {
+    if (parentJobId === null) return false;
+    const parent = await this.jobRef(parentJobId).get();
+    const finishedAt: unknown = parent.get("finished_at");
+    const sinceMs = since instanceof Timestamp ? since.toMillis() : since.getTime();
+    return parent.get("status") === "cancelled" && finishedAt instanceof Timestamp && finishedAt.toMillis() > sinceMs;
   }
 
   // ------------------------------------------------------------------ the holder's writes

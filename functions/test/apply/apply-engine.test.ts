@@ -454,6 +454,25 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     expect(await exercise(benchDumbbell.id)).not.toHaveProperty("merged_into");
   });
 
+  it("does not patch a merge target retired since, though the merge's source already is merged into it", async () => {
+    const { engine, input } = await start();
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchDumbbell.id).update({ status: "merged", merged_into: benchBarbell.id });
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchBarbell.id).update({ status: "deprecated" });
+    const remerge = planOf([
+      {
+        op: "merge_exercises",
+        source_id: benchDumbbell.id,
+        target_id: benchBarbell.id,
+        target_patch: { suitability_notes: ["Suits lifters who bench."] },
+        rationale,
+      },
+    ]);
+    expect((await engine.apply(remerge, writer(input))).failed).toEqual([
+      expect.objectContaining({ code: "STALE_PLAN", path: "target_id" }),
+    ]);
+    expect(await exercise(benchBarbell.id)).not.toHaveProperty("suitability_notes");
+  });
+
   it("reports a registry entry another job merged since planning (STALE_PLAN) instead of writing it active again", async () => {
     const { engine, input } = await start();
     const plan = planOf([{ op: "update_family_registry", family_slug: "squat", rationale }]);

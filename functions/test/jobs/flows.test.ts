@@ -247,11 +247,24 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
     // The parent's cancel landed, and its process died before the step that cancels its children.
-    await engine.queue.jobRef(jobId).update({ status: "cancelled" });
+    await engine.queue.cancelJob(jobId);
     expect(await engine.runLane("priority")).toEqual([]);
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled", "cancelled"]);
     expect(children.docs.map((doc) => doc.get("attempts") as number)).toEqual([0, 0, 0]);
+  });
+
+  it("children an operator's retry queued again run while their parent is still cancelled (it is queued after them)", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(await engine.cancel(jobId)).toMatchObject({ status: "cancelled", childrenCancelled: 2 });
+
+    // The retry's first step; a worker leases the children before the parent is queued.
+    expect(await new JobFlows(db, engine.queue, new RecordingTasks()).requeueChildren(jobId)).toHaveLength(2);
+    expect((await engine.queue.getJob(jobId))?.status).toBe("cancelled");
+    const ran = await engine.runLane("priority");
+    expect(ran.map((report) => report.status).sort()).toEqual(["needs_review", "succeeded_dry_run"]);
   });
 
   it("a parent cancelled while it creates children stops creating them and cancels those it made", async () => {

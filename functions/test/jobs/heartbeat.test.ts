@@ -75,12 +75,14 @@ describe("heartbeat", () => {
   it("asks a running child to stop once its parent is cancelled (a cancel whose children's step never ran)", async () => {
     const parent = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
     const { queue, lease, locks, jobRef } = await runningJob(parent.jobId);
-    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(), parent.jobId);
+    const leasedAt = new Date();
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(), { parentJobId: parent.jobId, leasedAt });
     heartbeat.start([KEY]);
     while (locks.ended < 2) await sleep(10);
     expect(heartbeat.signal.aborted).toBe(false);
 
-    await queue.jobRef(parent.jobId).update({ status: "cancelled" });
+    // The parent's cancel alone: the step that asks its children to stop never ran.
+    await queue.cancelJob(parent.jobId);
     while (!heartbeat.signal.aborted) await sleep(10);
     await heartbeat.stop();
     expect(heartbeat.cancelRequested).toBe(true);
