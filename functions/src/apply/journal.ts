@@ -16,7 +16,7 @@ import { type JobStatus, isOpenStatus } from "../jobs/lifecycle";
 import { type DocData } from "../util/object-paths";
 import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../catalog/collections";
 import { describeAlias } from "../catalog/slug-aliases";
-import { nameSlugTaken } from "./view-loader";
+import { nameSlugTaken, nameSlugsGiven, slugHolders } from "./view-loader";
 
 type ChangeStatus = "applied" | "reverted";
 
@@ -202,9 +202,7 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
       })),
     );
   }
-  for (const { collection, before, after } of restoring) {
-    const slug = after?.name_slug;
-    if (collection !== CATALOG_COLLECTIONS.exercises || typeof slug !== "string" || slug === before?.name_slug) continue;
+  for (const slug of nameSlugsGiven(restoring)) {
     const alias = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).doc(slug));
     if (!alias.exists) continue;
     conflicts.push({
@@ -215,10 +213,9 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
   }
   for (const { collection, id, before, after } of restoring) {
     if (collection !== CATALOG_COLLECTIONS.aliases || before !== null || after === null) continue;
-    const holding = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("name_slug", "==", id).select());
-    for (const holder of holding.docs.filter((doc) => !reverted.has(doc.id))) {
+    for (const holder of await slugHolders(tx, db, id, reverted)) {
       conflicts.push({
-        target: documentPath(CATALOG_COLLECTIONS.exercises, holder.id),
+        target: documentPath(CATALOG_COLLECTIONS.exercises, holder),
         changed_paths: ["name_slug"],
         reason: `holds the slug "${id}" as its name; the alias the revert would give back would shadow it`,
       });

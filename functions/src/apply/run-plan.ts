@@ -131,11 +131,7 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
     attempt.set("apply_result", preview);
     attempt.event("plan_previewed", { ...preview.counts });
     // A preview of a plan that applying would refuse says so, rather than promise what apply cannot do.
-    const oversize = frozenPlanOversize({
-      plan: validated.plan,
-      expectations: planExpectations(validated.plan, validated.view, deps.now()),
-      summary: base,
-    });
+    const oversize = frozenPlanOversize(frozenPlanOf(validated, base, deps.now()));
     if (oversize) attempt.event("plan_too_large", oversize);
     const refusal = oversize ? { apply_would_fail: { code: "PLAN_TOO_LARGE", ...oversize } } : {};
     return { kind: "completed", status: "succeeded_dry_run", summary: { ...base, ...previewCounts(preview), ...refusal } };
@@ -151,11 +147,7 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
 
   // The last point where a cancel stops the job with nothing changed.
   ctx.signal.throwIfAborted();
-  const frozen: FrozenPlan = {
-    plan: validated.plan,
-    expectations: planExpectations(validated.plan, validated.view, deps.now()),
-    summary: base,
-  };
+  const frozen = frozenPlanOf(validated, base, deps.now());
   checkFrozenPlanSize(input, frozen);
   const planId = await input.engine.savePlan(frozen);
   attempt.event("plan_frozen", { plan_id: planId, operations: frozen.plan.operations.length });
@@ -210,6 +202,11 @@ async function revertedOperations(
     const changeId = key === null ? undefined : reverted.get(key);
     return changeId ? [{ operation_index: index, change_id: changeId }] : [];
   });
+}
+
+/** What a job commits to before its first write: the validated plan, what each operation expects to find, its summary. */
+function frozenPlanOf({ plan, view }: { plan: ChangePlan; view: CatalogView }, summary: ResultSummary, now: Date): FrozenPlan {
+  return { plan, expectations: planExpectations(plan, view, now), summary };
 }
 
 /** How far `frozen` is over the one document a frozen plan is; null when it fits. */

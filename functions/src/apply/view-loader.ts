@@ -178,6 +178,20 @@ export async function readOperationState(tx: Transaction, db: Firestore, op: Ope
   return new CatalogState(view);
 }
 
+/** The name slugs `changes` give exercises that did not hold them. */
+export function nameSlugsGiven(changes: readonly DocumentChange[]): string[] {
+  return changes.flatMap(({ collection, before, after }) => {
+    const slug = after?.name_slug;
+    return collection === CATALOG_COLLECTIONS.exercises && typeof slug === "string" && slug !== before?.name_slug ? [slug] : [];
+  });
+}
+
+/** Inside `tx`: the exercises holding name slug `slug`, but for those in `excluded`. */
+export async function slugHolders(tx: Transaction, db: Firestore, slug: string, excluded: ReadonlySet<string>): Promise<string[]> {
+  const holding = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("name_slug", "==", slug).select());
+  return holding.docs.map((doc) => doc.id).filter((holder) => !excluded.has(holder));
+}
+
 /**
  * Inside `tx`: a name slug one of `changes` gives an exercise that did not hold it, with the
  * exercises outside the plan (`planned`: the exercises its operations name) that hold it now. The
@@ -190,11 +204,8 @@ export async function nameSlugTaken(
   changes: readonly DocumentChange[],
   planned: ReadonlySet<string>,
 ): Promise<{ slug: string; holders: string[] } | null> {
-  for (const { collection, before, after } of changes) {
-    const slug = after?.name_slug;
-    if (collection !== CATALOG_COLLECTIONS.exercises || typeof slug !== "string" || slug === before?.name_slug) continue;
-    const holding = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("name_slug", "==", slug).select());
-    const holders = holding.docs.map((doc) => doc.id).filter((holder) => !planned.has(holder));
+  for (const slug of nameSlugsGiven(changes)) {
+    const holders = await slugHolders(tx, db, slug, planned);
     if (holders.length > 0) return { slug, holders };
   }
   return null;
