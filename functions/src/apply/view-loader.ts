@@ -92,6 +92,10 @@ function wantedBy(plan: ChangePlan): Wanted {
 export async function loadCatalogView(db: Firestore, plan: ChangePlan): Promise<CatalogView> {
   const wanted = wantedBy(plan);
   const exercises = await getExercises(db, wanted.exercises);
+  // A patch setting only the status `merged` merges the exercise into the merged_into it keeps, known once it is read.
+  const before = new CatalogState({ exercises, aliases: new Map(), families: new Map() });
+  const kept = plan.operations.flatMap((op) => newMergeTarget(op, before)?.id ?? []).filter((id) => !exercises.has(id));
+  (await getExercises(db, kept)).forEach((exercise, id) => exercises.set(id, exercise));
   for (const exercise of exercises.values()) {
     if (typeof exercise.family_slug === "string") wanted.families.add(exercise.family_slug);
   }

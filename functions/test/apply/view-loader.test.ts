@@ -64,6 +64,14 @@ describe("loadCatalogView: a patch that retires an exercise", () => {
       expect.objectContaining({ code: "ALIAS_CHAIN", operation_index: 0, target: "exercise_aliases/db-bench" }),
     );
   });
+
+  it("reads the merged_into a patch setting only the status keeps, in another family", async () => {
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchDumbbell.id).update({ merged_into: squat.id });
+    const statusOnly = planOf([{ op: "patch_fields", exercise_id: benchDumbbell.id, set: { status: "merged" }, rationale }]);
+    const view = await loadCatalogView(db, statusOnly);
+    expect(view.exercises.get(squat.id)).toMatchObject({ status: "approved" });
+    expect(validatePlan(statusOnly, view).errors).toEqual([]);
+  });
 });
 
 describe("loadCatalogView: aliases the plan takes over", () => {
