@@ -135,6 +135,16 @@ function creationByUser(): RulesCase[] {
       path: `${JOBS}/alice-chosen-id`,
       data: userJob({ priority: 0 }),
     },
+    ...(["alice", "curator"] as const).map(
+      (actor): RulesCase => ({
+        name: `${actor} may not create a job at an engine id (a scheduled scan's, with "@")`,
+        actor,
+        expect: "deny",
+        op: "set",
+        path: `${JOBS}/QUALITY_SCAN@2026-12-0${actor === "alice" ? 7 : 8}`,
+        data: userJob({ created_by: actor }),
+      }),
+    ),
     add("a user may ask for priority 100", "alice", "allow", userJob({ type: "FAMILY_AUDIT", priority: 100 })),
     add("a user may not write created_by of someone else", "alice", "deny", userJob({ created_by: "bob" })),
     add("a user may not write a system created_by", "alice", "deny", userJob({ created_by: "system:cli" })),
