@@ -200,6 +200,8 @@ export class JobFlows {
         summary: { mode: job.payload.mode, ...waitingSummary, shards_total: total, shards_done: counts.done },
       };
     }
+    // Asked to stop (the cancel may have closed the children too): it ends cancelled, not with its finishing outcome.
+    input.ctx.signal.throwIfAborted();
     await this.queue.settleChildCounts(lease, counts);
     if (!handler.finishParent) throw new Error(`job type ${job.type} created children but has no finishParent hook`);
     return handler.finishParent(input, children);

@@ -186,7 +186,7 @@ export class Worker<D> {
         // A lost lease voids the result; a cancel that came after the work was done does not undo it.
         heartbeat.throwIfLeaseLost();
         // A job that froze a plan is leased with its cancel request standing (it finishes the plan first).
-        ending = this.endingOf(outcome, heartbeat.cancelRequested || job.cancel_requested);
+        ending = endingOf(job, outcome, heartbeat.cancelRequested || job.cancel_requested);
       }
     } catch (err) {
       ending = endingOfError(err);
@@ -217,23 +217,6 @@ export class Worker<D> {
     if (outcome.kind !== "wait_for_children") return outcome;
     if (total === null) throw new Error(`job ${job.id} asked to wait for children it never created`);
     return flows.settleParent(input, handler, total, outcome.summary);
-  }
-
-  private endingOf(outcome: HandlerOutcome, cancelRequested: boolean): Ending {
-    switch (outcome.kind) {
-      case "completed":
-        return {
-          kind: "completed",
-          status: outcome.status,
-          // The work was done before the cancel could stop it: the job keeps its outcome, and says so.
-          summary: cancelRequested && outcome.status !== "cancelled" ? { ...outcome.summary, cancel_requested: true } : outcome.summary,
-          error: outcome.error ?? null,
-        };
-      case "deferred":
-        return { kind: "deferred", until: outcome.until, reason: { ...outcome.reason, transient: true }, summary: outcome.summary ?? null };
-      case "wait_for_children":
-        throw new Error("a parent's wait is settled before it ends");
-    }
   }
 
   /**
@@ -402,6 +385,25 @@ export function jobScope(
       return created;
     },
   };
+}
+
+function endingOf(job: Job, outcome: HandlerOutcome, cancelRequested: boolean): Ending {
+  switch (outcome.kind) {
+    case "completed":
+      return {
+        kind: "completed",
+        status: outcome.status,
+        // The work was done before the cancel could stop it: the job keeps its outcome, and says so.
+        summary: cancelRequested && outcome.status !== "cancelled" ? { ...outcome.summary, cancel_requested: true } : outcome.summary,
+        error: outcome.error ?? null,
+      };
+    case "deferred":
+      // A wait is a safe point to stop at (a parent's for its children among them), unless a frozen plan is still to finish.
+      if (cancelRequested && job.plan_id === null) return { kind: "completed", status: "cancelled", summary: outcome.summary ?? {}, error: null };
+      return { kind: "deferred", until: outcome.until, reason: { ...outcome.reason, transient: true }, summary: outcome.summary ?? null };
+    case "wait_for_children":
+      throw new Error("a parent's wait is settled before it ends");
+  }
 }
 
 function endingOfError(err: unknown): Ending {

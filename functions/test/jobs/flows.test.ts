@@ -300,6 +300,43 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(children.size).toBe(2);
     expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
   });
+
+  /** A parent asked to stop (`cancel`) once it made its children, before it records their total (its first write that sees the ask). */
+  const parentCancelledAfterItsChildren = (cancel: (engine: Engine, jobId: string) => Promise<unknown>) => {
+    const operator: { engine?: Engine } = {};
+    const cancelledParent: JobHandler<typeof parentPayload> = {
+      ...parent,
+      async run({ job, engine }) {
+        async function* specs() {
+          for (let i = 0; i < job.payload.children; i++) yield { type: "TEST_CHILD", payload: { fail: false } };
+          await cancel(operator.engine!, job.id);
+        }
+        await engine.createChildren(specs());
+        return { kind: "wait_for_children", summary: {} };
+      },
+    };
+    return (operator.engine = quietEngine(new JobRegistry([cancelledParent, childHandler])));
+  };
+  const childStatuses = async (jobId: string) =>
+    (await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get()).docs.map((doc) => doc.get("status") as string);
+
+  it("a parent whose cancel a client asked for after it made its children ends cancelled at once, not waiting for them, and cancels them", async () => {
+    const engine = parentCancelledAfterItsChildren((engine, jobId) => engine.queue.jobRef(jobId).update({ cancel_requested: true }));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
+    expect(report).toMatchObject({ jobId, status: "cancelled" });
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
+  });
+
+  it("a parent an operator cancelled after it made its children (the cancel closed them) ends cancelled, not with its finishing outcome", async () => {
+    finished.length = 0;
+    const engine = parentCancelledAfterItsChildren((engine, jobId) => engine.cancel(jobId));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
+    expect(report).toMatchObject({ jobId, status: "cancelled" });
+    expect(finished).toEqual([]);
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
+  });
 });
 
 describeWithIsolation("an operator's retry of a parent whose children did not all succeed", () => {
