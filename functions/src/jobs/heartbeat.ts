@@ -9,6 +9,7 @@ import { JobCancelledError, LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";
 import type { JobQueue } from "./queue";
 import type { HeldLease } from "./lease";
+import type { Job } from "./model";
 
 export class Heartbeat {
   private readonly controller = new AbortController();
@@ -26,8 +27,8 @@ export class Heartbeat {
     private readonly lease: HeldLease,
     private readonly intervalMs: number,
     private readonly now: () => Date,
-    /** A child job's parent: the child is asked to stop once the parent is cancelled after its lease (see `JobQueue.parentCancelledSince`). */
-    private readonly child: { parentJobId: string; leasedAt: Date } | null = null,
+    /** A child job: it is asked to stop once its parent is cancelled (see `JobQueue.parentCancelledSinceQueued`). */
+    private readonly child: Pick<Job, "parent_job_id" | "created_at" | "requeued_at"> | null = null,
   ) {
     this.expiresAt = new Date(now().getTime() + queue.leaseMs);
     // Any write of the holder may be the one that finds the cancel (progress every second, the renewal every minute).
@@ -56,7 +57,7 @@ export class Heartbeat {
         if (
           this.child &&
           !renewed.cancelRequested &&
-          (await this.queue.parentCancelledSince(this.child.parentJobId, this.child.leasedAt))
+          (await this.queue.parentCancelledSinceQueued(this.child))
         ) {
           // As the parent's cancel asks its running children (the step a crash can leave undone).
           await this.queue.cancelJob(this.lease.jobId);

@@ -86,6 +86,8 @@ export const jobDocumentSchema = z.object({
    * finishes it instead of starting over, and a cancel no longer stops the job half-way.
    */
   plan_id: z.string().nullable().default(null),
+  /** When an operator's retry last queued the job again (a child's parent cancelled before then leaves it to run). */
+  requeued_at: optionalDate,
   /** LLM usage summed over every attempt of the job. */
   llm_usage: llmUsageSchema.nullable().default(null),
 });

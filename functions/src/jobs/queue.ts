@@ -519,14 +519,14 @@ export class JobQueue {
    * no wait on a document lock. The job goes straight to `running`; `attempts` (a deferral refunds
    * it) and `lease_epoch`, the fencing token, are incremented. Null when another worker got there
    * first or the job changed since the poll. A waiting job whose cancel was requested, or a child
-   * whose parent was cancelled since it last changed (`parentCancelledSince`: its one read), is
+   * whose parent was cancelled since it was queued (`parentCancelledSinceQueued`: its one read), is
    * cancelled instead (`CancelledAtLease`).
    */
   async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
     const now = this.now();
     if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     const ref = this.jobRef(job.id);
-    if (job.plan_id === null && (job.cancel_requested || (await this.parentCancelledSince(job.parent_job_id, version)))) {
+    if (job.plan_id === null && (job.cancel_requested || (await this.parentCancelledSinceQueued(job)))) {
       // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was
       // cancelled: honour it instead of running. A job that committed to a plan runs on to finish it (see `cancelJob`).
       const status = this.transition(job.id, job.status, "cancel");
@@ -576,18 +576,19 @@ export class JobQueue {
   }
 
   /**
-   * Whether a child's parent was cancelled after `since` (the child's last change, or its lease). A
-   * parent's cancel reaches its open children in a step of its own (`JobFlows.cancelChildren`), which a
-   * crash or an outage can leave undone; a child that finds its parent cancelled when it is leased, or
-   * while it runs (`Heartbeat`), is cancelled as that step would have. One queued again since (an
-   * operator's retry queues the parent's children before the parent) is left to run.
+   * Whether a child's parent was cancelled after the child was created, or queued again by an
+   * operator's retry (`requeued_at`). A parent's cancel reaches its open children in a step of its
+   * own (`JobFlows.cancelChildren`), which a crash or an outage can leave undone; a child that finds
+   * its parent cancelled when it is leased, or while it runs (`Heartbeat`), is cancelled as that step
+   * would have, also after a retry or deferral of its own. One an operator's retry queued again since
+   * (it queues the parent's children before the parent) is left to run.
    */
-  async parentCancelledSince(parentJobId: string | null, since: Date | Timestamp): Promise<boolean> {
-    if (parentJobId === null) return false;
-    const parent = await this.jobRef(parentJobId).get();
+  async parentCancelledSinceQueued(child: Pick<Job, "parent_job_id" | "created_at" | "requeued_at">): Promise<boolean> {
+    if (child.parent_job_id === null) return false;
+    const parent = await this.jobRef(child.parent_job_id).get();
     const finishedAt: unknown = parent.get("finished_at");
-    const sinceMs = since instanceof Timestamp ? since.toMillis() : since.getTime();
-    return parent.get("status") === "cancelled" && finishedAt instanceof Timestamp && finishedAt.toMillis() > sinceMs;
+    const queuedAt = child.requeued_at ?? child.created_at;
+    return parent.get("status") === "cancelled" && finishedAt instanceof Timestamp && finishedAt.toMillis() > queuedAt.getTime();
   }
 
   // ------------------------------------------------------------------ the holder's writes
@@ -1063,8 +1064,8 @@ export class JobQueue {
     if (plan?.exists) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
     if (job.dedup_key) this.dedup.claimIn(tx, job.dedup_key, job.id);
     const reset = { status: to, attempts: 0, lease_epoch: job.lease_epoch + 1, error: null, cancel_requested: false, plan_id: planId };
-    tx.update(snap.ref, { ...reset, run_after: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
-    return { ...job, ...reset, run_after: now, finished_at: null };
+    tx.update(snap.ref, { ...reset, run_after: this.ts(now), requeued_at: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
+    return { ...job, ...reset, run_after: now, requeued_at: now, finished_at: null };
   }
 
   /**

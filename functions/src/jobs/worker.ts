@@ -154,8 +154,7 @@ export class Worker<D> {
       { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch, startedAt: job.started_at ?? now() },
       now,
     );
-    const child = job.parent_job_id === null ? null : { parentJobId: job.parent_job_id, leasedAt: job.started_at ?? now() };
-    const heartbeat = new Heartbeat(queue, locks, lease, this.options.heartbeatMs, now, child);
+    const heartbeat = new Heartbeat(queue, locks, lease, this.options.heartbeatMs, now, job.parent_job_id === null ? null : job);
     const holder = { jobId: job.id, epoch: lease.epoch, owner: lease.owner };
     let lockKeys: string[] = [];
     let ending: Ending;

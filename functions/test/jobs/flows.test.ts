@@ -254,6 +254,19 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(children.docs.map((doc) => doc.get("attempts") as number)).toEqual([0, 0, 0]);
   });
 
+  it("children a crash left open after their parent's cancel are cancelled when leased, after a retry or deferral of their own too", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    await engine.queue.cancelJob(jobId);
+    // Each child then queued again by its own attempt's end (a transient failure's backoff, a lock's deferral), not by an operator.
+    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    for (const child of children.docs) await child.ref.update({ attempts: 1, lease_epoch: 1, run_after: Timestamp.now(), updated_at: Timestamp.now() });
+    expect(await engine.runLane("priority")).toEqual([]);
+    const after = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
+    expect(after.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
+  });
+
   it("children an operator's retry queued again run while their parent is still cancelled (it is queued after them)", async () => {
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });

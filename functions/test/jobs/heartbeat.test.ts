@@ -75,8 +75,8 @@ describe("heartbeat", () => {
   it("asks a running child to stop once its parent is cancelled (a cancel whose children's step never ran)", async () => {
     const parent = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
     const { queue, lease, locks, jobRef } = await runningJob(parent.jobId);
-    const leasedAt = new Date();
-    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(), { parentJobId: parent.jobId, leasedAt });
+    const child = { parent_job_id: parent.jobId, created_at: new Date(), requeued_at: null };
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(), child);
     heartbeat.start([KEY]);
     while (locks.ended < 2) await sleep(10);
     expect(heartbeat.signal.aborted).toBe(false);
