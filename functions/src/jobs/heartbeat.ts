@@ -54,11 +54,7 @@ export class Heartbeat {
         await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
         // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
         this.expiresAt = renewed.expiresAt;
-        if (
-          this.child &&
-          !renewed.cancelRequested &&
-          (await this.queue.parentCancelledSinceQueued(this.child))
-        ) {
+        if (this.child && !renewed.cancelRequested && (await this.queue.parentCancelledSinceQueued(this.child))) {
           // As the parent's cancel asks its running children (the step a crash can leave undone).
           await this.queue.cancelJob(this.lease.jobId);
           this.lease.noteCancelRequested();

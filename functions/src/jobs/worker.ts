@@ -398,7 +398,8 @@ function endingOf(job: Job, outcome: HandlerOutcome, cancelRequested: boolean): 
       };
     case "deferred":
       // A wait is a safe point to stop at (a parent's for its children among them), unless a frozen plan is still to finish.
-      if (cancelRequested && job.plan_id === null) return { kind: "completed", status: "cancelled", summary: outcome.summary ?? {}, error: null };
+      if (cancelRequested && job.plan_id === null)
+        return { kind: "completed", status: "cancelled", summary: outcome.summary ?? {}, error: null };
       return { kind: "deferred", until: outcome.until, reason: { ...outcome.reason, transient: true }, summary: outcome.summary ?? null };
     case "wait_for_children":
       throw new Error("a parent's wait is settled before it ends");

@@ -261,7 +261,8 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await engine.queue.cancelJob(jobId);
     // Each child then queued again by its own attempt's end (a transient failure's backoff, a lock's deferral), not by an operator.
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
-    for (const child of children.docs) await child.ref.update({ attempts: 1, lease_epoch: 1, run_after: Timestamp.now(), updated_at: Timestamp.now() });
+    for (const child of children.docs)
+      await child.ref.update({ attempts: 1, lease_epoch: 1, run_after: Timestamp.now(), updated_at: Timestamp.now() });
     expect(await engine.runLane("priority")).toEqual([]);
     const after = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(after.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
