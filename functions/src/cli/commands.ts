@@ -360,11 +360,18 @@ const watchdog: CommandSpec = {
   name: "watchdog",
   positionals: { min: 0, max: 0 },
   summary: "Run one watchdog sweep now and print its report.",
+  details: ["A sweep that met errors (a failed step or item, left for the next run) prints its report and exits 1."],
   json: true,
   async run({ json }, ctx) {
     const report = await ctx.engine().runWatchdog();
-    if (json) return ctx.out(toJson(report));
-    table(["FIELD", "VALUE"], Object.entries(report)).forEach(ctx.out);
+    if (json) ctx.out(toJson(report));
+    else table(["FIELD", "VALUE"], Object.entries(report)).forEach(ctx.out);
+    if (report.errors > 0) {
+      const steps = report.failed_steps.length > 0 ? ` (failed steps: ${report.failed_steps.join(", ")})` : "";
+      throw refusal(
+        `the sweep met ${report.errors} error(s)${steps}; the engine's logs name them, and the next sweep goes through them again`,
+      );
+    }
   },
 };
 

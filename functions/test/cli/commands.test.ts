@@ -3,7 +3,7 @@
  * the curators commands (over an in-memory directory here; `scripts/client-flow.ts` runs them on
  * the Auth emulator).
  */
-import type { Timestamp } from "firebase-admin/firestore";
+import { Query, type Timestamp } from "firebase-admin/firestore";
 import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory } from "../../src/adapters/curators";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -369,6 +369,33 @@ describeWithFullEmulator("show", () => {
     const { out } = await cli(["show", jobId]);
     expect(out).not.toMatch(/^(lease_owner|lease_expires_at|plan_id) /m);
     expect(out).toMatch(/^lease_epoch +0$/m);
+  });
+});
+
+describeWithFullEmulator("watchdog", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it("prints a clean sweep's report and exits 0", async () => {
+    const { code, out } = await cli(["watchdog", "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ errors: 0, failed_steps: [], complete: true });
+  });
+
+  it("prints the report of a sweep that met errors and exits 1, naming its failed steps", async () => {
+    const { get } = Query.prototype as { get: (this: Query) => ReturnType<Query["get"]> };
+    let failed = false;
+    jest.spyOn(Query.prototype, "get").mockImplementation(function (this: Query) {
+      // The sweep's first query: an outage.
+      if (!failed) {
+        failed = true;
+        return Promise.reject(Object.assign(new Error("UNAVAILABLE: the backend is down"), { code: 14 }));
+      }
+      return get.call(this);
+    });
+    const { code, out, err } = await cli(["watchdog"]);
+    expect(code).toBe(1);
+    expect(out).toMatch(/failed_steps\s+\["?\w+/);
+    expect(err).toEqual([expect.stringMatching(/^catalog-jobs watchdog: the sweep met 1 error\(s\) \(failed steps: \w+\); .*next sweep/)]);
   });
 });
 
