@@ -61,12 +61,17 @@ export const INTAKE_REJECTION_CODES = ["INVALID_JOB", "DUPLICATE_JOB"] as const;
  * written. (A job that ran and asked for an invalid follow-up ends INVALID_JOB too, and can be retried.)
  */
 export function rejectedAtIntake(job: Pick<Job, "error" | "run_after">): boolean {
-  return job.run_after === null && INTAKE_REJECTION_CODES.some((code) => code === job.error?.code);
+  return neverTakenIn(job) && INTAKE_REJECTION_CODES.some((code) => code === job.error?.code);
+}
+
+/** Intake refused it, or it was cancelled before intake and its request does not pass validation: nothing the engine can retry. */
+function neverTakenIn(job: Pick<Job, "run_after">): boolean {
+  return job.run_after === null;
 }
 
 /** Whether the engine would retry the job now (its dedup key aside, which only the engine can check). */
-export function retryable(job: Pick<Job, "status" | "error" | "run_after">): boolean {
-  return RETRYABLE_STATUSES.includes(job.status) && !rejectedAtIntake(job);
+export function retryable(job: Pick<Job, "status" | "run_after">): boolean {
+  return RETRYABLE_STATUSES.includes(job.status) && !neverTakenIn(job);
 }
 
 /**

@@ -108,6 +108,11 @@ describe("the actions offered", () => {
     }
   });
 
+  it("no retry for a job cancelled before intake whose request did not pass validation (a valid one is taken in by the cancel)", () => {
+    assert.equal(retryable({ status: "cancelled", run_after: null }), false);
+    assert.equal(retryable({ status: "cancelled", run_after: ranAt }), true);
+  });
+
   it("a retry for a job that ran, whatever its code, a follow-up it asked for being invalid included", () => {
     assert.equal(rejectedAtIntake(failed("INVALID_JOB", ranAt)), false);
     assert.equal(retryable(failed("INVALID_JOB", ranAt)), true);

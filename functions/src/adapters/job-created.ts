@@ -2,7 +2,8 @@
 import type { DocumentSnapshot } from "firebase-admin/firestore";
 import type { AuthType } from "firebase-functions/v2/firestore";
 import type { Engine } from "../create-engine";
-import { type IntakeResult, UNKNOWN_CREATOR } from "../jobs/intake";
+import type { IntakeResult } from "../jobs/intake";
+import { UNKNOWN_CREATOR } from "../jobs/job-document";
 import * as logs from "../jobs/logs";
 
 export interface JobCreatedEvent {

@@ -15,9 +15,6 @@ import type { JobQueue } from "./queue";
 import { type TaskQueuePort, type WakeupTask, wakeupFor } from "./task-queue";
 import { type CreateJobInput, type CreateJobResult } from "./model";
 
-/** The creator intake records when nothing names one: no auth context and no `created_by`. */
-export const UNKNOWN_CREATOR = "unknown";
-
 export type IntakeResult =
   | { outcome: "accepted"; lane: Lane; wakeup: "enqueued" | "duplicate" }
   | { outcome: "invalid"; issues: Issue[] }

@@ -18,8 +18,17 @@ export interface ServerJobFields {
   slot: number;
 }
 
+/** The creator intake records when nothing names one: no auth context and no `created_by`. */
+export const UNKNOWN_CREATOR = "unknown";
+
+/** Without the create trigger's auth context (gone, or never came): the `created_by` the rules checked, if any. */
+export function rulesCheckedCreator(data: Record<string, unknown>): string {
+  const createdBy = data.created_by;
+  return typeof createdBy === "string" && createdBy.length > 0 ? createdBy : UNKNOWN_CREATOR;
+}
+
 /** Every field of a fresh `queued` job: what `createJob` writes and what intake normalises a client document to. */
-export function buildJobDocument(request: JobRequest, server: ServerJobFields): Record<string, unknown> {
+export function buildJobDocument(request: JobRequest, server: ServerJobFields) {
   const now = Timestamp.fromDate(server.now);
   return {
     type: request.type,

@@ -26,7 +26,7 @@ import { JOB_COLLECTIONS } from "./collections";
 import { PARAMS } from "../config";
 import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobCancelledError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
-import { buildJobDocument } from "./job-document";
+import { buildJobDocument, rulesCheckedCreator } from "./job-document";
 import { HeldLease } from "./lease";
 import {
   type JobEvent,
@@ -46,6 +46,7 @@ import {
   type Issue,
   type Job,
   type JobErrorInfo,
+  type JobRequest,
   LANES,
   type Lane,
   type ResultSummary,
@@ -370,22 +371,26 @@ export class JobQueue {
           if (claim.exists) batch.update(claim.ref, fields, { lastUpdateTime: claim.updateTime! });
           else batch.create(claim.ref, fields);
         }
-        const lane = parsed.value.queue ?? this.types.defaultLane(parsed.value.type);
         this.transition(jobId, "queued", "accept");
-        const document = buildJobDocument(parsed.value, {
-          now,
-          lane,
-          createdBy,
-          createdAt,
-          cancelRequested: data.cancel_requested === true,
-          slot: this.random(),
-        });
+        const document = this.takenInDocument(parsed.value, data, createdBy, now);
         batch.update(snap.ref, document, precondition);
-        decision = { outcome: "accepted", job: { id: jobId, queue: lane, attempts: 0, lease_epoch: 0, run_after: now } };
+        decision = { outcome: "accepted", job: { id: jobId, queue: document.queue, attempts: 0, lease_epoch: 0, run_after: now } };
       }
     }
     await batch.commit();
     return decision;
+  }
+
+  /** The document intake normalises a client's valid request (`data`) to. */
+  private takenInDocument(request: JobRequest, data: Record<string, unknown>, createdBy: string, now: Date) {
+    return buildJobDocument(request, {
+      now,
+      lane: request.queue ?? this.types.defaultLane(request.type),
+      createdBy,
+      createdAt: data.created_at instanceof Timestamp ? data.created_at : undefined,
+      cancelRequested: data.cancel_requested === true,
+      slot: this.random(),
+    });
   }
 
   // ------------------------------------------------------------------ poll and lease
@@ -1093,9 +1098,12 @@ export class JobQueue {
         return { status, cancelRequested: true, parentJobId };
       }
       const to = this.transition(jobId, status, "cancel");
-      // Counted as taken in, so a create trigger that comes later leaves the cancelled job as it is.
+      // Taken in as intake would (its creator the one the rules checked), so a create trigger that comes later
+      // leaves the cancelled job as it is, and an operator can retry it; an invalid request only counts as taken in.
+      const request = takenIn ? null : this.types.parseRequest(snap.data()!);
+      const takeIn = request?.ok ? this.takenInDocument(request.value, snap.data()!, rulesCheckedCreator(snap.data()!), now.toDate()) : {};
       const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
-      tx.update(snap.ref, { status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
+      tx.update(snap.ref, { ...takeIn, status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
       return { status: to, cancelRequested: false, parentJobId };
     });
   }

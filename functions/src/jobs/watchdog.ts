@@ -20,7 +20,8 @@ import { errorText, log } from "../util/log";
 import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
-import { UNKNOWN_CREATOR, acceptJob } from "./intake";
+import { acceptJob } from "./intake";
+import { rulesCheckedCreator } from "./job-document";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
 import { jobDocumentSchema, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
@@ -349,9 +350,7 @@ class WatchdogRun {
    */
   private async takeIn(doc: QueryDocumentSnapshot): Promise<void> {
     if (doc.get("run_after") !== undefined) return;
-    const createdBy = doc.get("created_by") as unknown;
-    const creator = typeof createdBy === "string" && createdBy.length > 0 ? createdBy : UNKNOWN_CREATOR;
-    const { outcome } = await acceptJob(this.deps.queue, this.deps.tasks, doc, creator);
+    const { outcome } = await acceptJob(this.deps.queue, this.deps.tasks, doc, rulesCheckedCreator(doc.data()));
     if (outcome === "accepted" || outcome === "invalid" || outcome === "duplicate") this.counts.untaken_taken_in++;
   }
 

@@ -526,6 +526,27 @@ describe("client cancellation of a waiting job", () => {
     });
   });
 
+  it("a valid client document cancelled before intake is taken in as intake would (the rules-checked creator), so an operator can retry it", async () => {
+    const queue = testQueue(db);
+    const written = await db
+      .collection(JOB_COLLECTIONS.jobs)
+      .add({ ...audit(), status: "queued", created_at: Timestamp.now(), created_by: "u1" });
+    await queue.cancelJob(written.id);
+    expect(await queue.getJob(written.id)).toMatchObject({ status: "cancelled", queue: "priority", created_by: "u1", max_attempts: 5 });
+    expect(await queue.retryJob(written.id)).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await queue.leaseById(written.id, "w")).not.toBeNull();
+  });
+
+  it("an invalid one is cancelled as it is: nothing to retry", async () => {
+    const queue = testQueue(db);
+    const written = await db
+      .collection(JOB_COLLECTIONS.jobs)
+      .add({ type: "FAMILY_AUDIT", payload: {}, status: "queued", created_at: Timestamp.now() });
+    await queue.cancelJob(written.id);
+    expect((await written.get()).get("run_after")).toBeUndefined();
+    await expect(queue.retryJob(written.id)).rejects.toThrow("the job document no longer parses");
+  });
+
   it("a client's document without a status is cancelled as the queued job it asks for", async () => {
     const queue = testQueue(db);
     const written = await db.collection(JOB_COLLECTIONS.jobs).add({ ...audit(), created_at: Timestamp.now() });
