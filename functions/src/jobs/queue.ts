@@ -1068,7 +1068,16 @@ export class JobQueue {
     const planId = plan?.exists ? job.plan_id : null;
     if (plan?.exists) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
     if (job.dedup_key) this.dedup.claimIn(tx, job.dedup_key, job.id);
-    const reset = { status: to, attempts: 0, lease_epoch: job.lease_epoch + 1, error: null, cancel_requested: false, plan_id: planId };
+    // The last run's outcome counts go with it: a later failure that carries none must not be read with them.
+    const reset = {
+      status: to,
+      attempts: 0,
+      lease_epoch: job.lease_epoch + 1,
+      error: null,
+      result_summary: null,
+      cancel_requested: false,
+      plan_id: planId,
+    };
     tx.update(snap.ref, { ...reset, run_after: this.ts(now), requeued_at: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
     return { ...job, ...reset, run_after: now, requeued_at: now, finished_at: null };
   }

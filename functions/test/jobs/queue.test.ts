@@ -303,14 +303,15 @@ describe("the fence of a handler's own transactions", () => {
 });
 
 describe("operator actions", () => {
-  it("retries only finished jobs and resets attempts", async () => {
+  it("retries only finished jobs and resets attempts, and the last run's outcome counts (a new run reports its own)", async () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
     await expect(queue.retryJob(jobId)).rejects.toBeInstanceOf(InvalidTransitionError);
     const leased = await queue.leaseById(jobId, "w");
-    await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("X", "x"), null));
+    await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("X", "x"), { succeeded: 18, failed: 2 }));
+    expect(await queue.getJob(jobId)).toMatchObject({ result_summary: { succeeded: 18, failed: 2 } });
     await queue.retryJob(jobId);
-    expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null, result_summary: null });
   });
 
   it("names each retry's wake-up apart, also a second retry at the same lease epoch (retry, cancel before it ran, retry)", async () => {
