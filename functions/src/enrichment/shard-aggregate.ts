@@ -88,6 +88,7 @@ export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMa
     for (const key of LLM_KEYS) llm[key] += usage[key];
   }
   llm.estimated_cost_usd = Math.round(llm.estimated_cost_usd * 1e6) / 1e6;
+  const { scanner_fail: childrenScannerFail, ...exerciseCounts } = exercises;
   const unsuccessful = shards
     .filter((shard) => !isSuccessStatus(shard.status))
     .slice(0, MAX_LISTED)
@@ -100,8 +101,10 @@ export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMa
       shards_succeeded: succeeded,
       shards_failed: shards.length - succeeded,
       shards_by_status: byStatus,
-      ...exercises,
-      // The shards' own result summaries carry their LLM usage (and the daily counters count it there); this is the sum.
+      ...exerciseCounts,
+      // The shards' own result summaries carry their scanner failures and LLM usage (and the run history and daily
+      // counters count them there); these are the sums, under keys of their own so that nothing counts them twice.
+      children_scanner_fail: childrenScannerFail,
       [CHILDREN_LLM_KEY]: llm,
     },
   };

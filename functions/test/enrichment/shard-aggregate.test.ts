@@ -11,6 +11,17 @@ const shard = (fields: Partial<ChildJob> & Pick<ChildJob, "id" | "status">): Chi
   ...fields,
 });
 
+describe("the scanner failures of a parent's shards", () => {
+  it("are summed as the children's, not as the parent's own (the shards' run summaries count them in the daily totals)", () => {
+    const { summary } = aggregateShards([
+      shard({ id: "s1", status: "succeeded", result_summary: { exercises_total: 2, exercises_succeeded: 2, scanner_fail: 2 } }),
+      shard({ id: "s2", status: "needs_review", result_summary: { exercises_total: 2, exercises_succeeded: 1, scanner_fail: 1 } }),
+    ]);
+    expect(summary).toMatchObject({ exercises_succeeded: 3, children_scanner_fail: 3 });
+    expect(summary).not.toHaveProperty("scanner_fail");
+  });
+});
+
 describe("the LLM usage of a parent's shards", () => {
   it("counts what every shard spent, a failed one (which has no result summary) too", () => {
     const { summary } = aggregateShards([

@@ -89,7 +89,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
       exercises_failed: 0,
       exercises_no_change: 0,
       exercises_skipped: 0,
-      scanner_fail: 0,
+      children_scanner_fail: 0,
       children_llm: { calls: 100 },
     });
     expect(parent.result_summary.children_llm.input_tokens).toBeGreaterThan(0);
