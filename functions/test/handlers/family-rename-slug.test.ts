@@ -55,6 +55,38 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("renames a family back to the slug it had (the old registry entry, merged into it, is its own former name)", async () => {
+    await seedDemo(db);
+    const first = await runJob(depsFor(db, "apply"), "FAMILY_RENAME_SLUG", rename("apply", "push_up", "press_up"));
+    expect(first.status).toBe("succeeded");
+    const before = await snapshotCatalog(db);
+    const back = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "press_up", "push_up"));
+
+    expect(back.summary).toMatchObject({ old_family_slug: "press_up", new_family_slug: "push_up", moved: 4 });
+    if (mode === "dry_run") {
+      expect(back.status).toBe("succeeded_dry_run");
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(back.status).toBe("succeeded");
+    expect(await exercise(db, "push_up__incline-push-up")).toMatchObject({ family_slug: "push_up", name: "Incline Push Up" });
+    expect(await family(db, "push_up")).toMatchObject({ status: "active", exercise_count: 4 });
+    expect(await family(db, "press_up")).toMatchObject({ status: "merged", merged_into: "push_up", exercise_count: 0 });
+    expect(await alias(db, "push_up")).toBeNull();
+    expect(await alias(db, "press_up")).toMatchObject({ family_slug: "push_up", is_family_alias: true });
+  });
+
+  it("fails a rename of a deprecated family (every exercise archived) with SOURCE_FAMILY_RETIRED, writing nothing", async () => {
+    const deprecated = { family_slug: "old_fly", base_name: "Old Fly", primary_equipment: [], allowed_equipment: [], exercise_count: 0 };
+    await seedDemo(db, { families: [{ ...deprecated, status: "deprecated" }] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "old_fly", "fly"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "SOURCE_FAMILY_RETIRED", message: "family old_fly is deprecated" });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails a rename to a slug another family has with FAMILY_EXISTS, writing nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -14,7 +14,7 @@ import { CONTENT_FIELDS } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { assertLiveTarget, assertNotMerged } from "../support/failures";
+import { assertLiveTarget, assertSourceNotRetired } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
@@ -44,7 +44,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     return { operations: [], moved: 0, renamed: 0, merged_exercises: 0 };
   }
   assertLiveTarget(target);
-  assertNotMerged(source);
+  assertSourceNotRetired(source, "merged");
   const join = planJoin(source.slug, target, liveMembers(source.members), { mergeIdentical: true });
   const renamedMoves = join.moves.filter(({ member, name }) => needsNewName(member.data, name));
   const conflicts = [...join.conflicts, ...namingConflicts([...join.renames, ...renamedMoves], join.finalNames, owners)];

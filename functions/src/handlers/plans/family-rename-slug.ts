@@ -10,7 +10,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { assertNotMerged, assertSlugNotAnAlias } from "../support/failures";
+import { assertSlugNotAnAlias, assertSourceNotRetired } from "../support/failures";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
@@ -42,7 +42,9 @@ export function namesUnderNewSlug(family: LoadedFamily, newSlug: string): Map<st
 
 export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   const { family, renamed: target, owners } = input;
-  if (target.members.length > 0 || target.registry !== null) {
+  // The slug this family had before a rename (its registry entry merged into this family, no members) is free to take back.
+  const formerSlug = target.members.length === 0 && target.registry?.status === "merged" && target.registry.merged_into === family.slug;
+  if (!formerSlug && (target.members.length > 0 || target.registry !== null)) {
     if (family.members.length === 0 && family.registry?.status === "merged" && family.registry.merged_into === target.slug) {
       return { operations: [], moved: 0, renamed: 0 };
     }
@@ -54,7 +56,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
       },
     );
   }
-  assertNotMerged(family);
+  assertSourceNotRetired(family, "merged_or_deprecated");
   const newSlugAlias = owners.aliases.get(target.slug);
   const aliasOfThisFamily = aliasPointsAtFamily(newSlugAlias, family.slug);
   if (!aliasOfThisFamily) assertSlugNotAnAlias(target.slug, newSlugAlias);

@@ -47,15 +47,21 @@ export function assertSlugNotAnAlias(familySlug: string, alias: Readonly<DocData
   });
 }
 
-/** A family already merged into another one has nothing left to move. */
-export function assertNotMerged(family: LoadedFamily): void {
-  if (family.registry?.status !== "merged") return;
+/**
+ * A source family that is `retired`: one already merged into another has nothing left to move (a merge or
+ * a rename); a deprecated one (every exercise archived) may still be merged into a live family, not renamed.
+ */
+export function assertSourceNotRetired(family: LoadedFamily, retired: "merged" | "merged_or_deprecated"): void {
+  const status = family.registry?.status;
+  if (status === undefined || status === "active" || (retired === "merged" && status !== "merged")) return;
   throw JobFailure.permanent(
     "SOURCE_FAMILY_RETIRED",
-    `family ${family.slug} is already merged into ${String(family.registry.merged_into)}`,
+    status === "merged"
+      ? `family ${family.slug} is already merged into ${String(family.registry?.merged_into)}`
+      : `family ${family.slug} is ${String(status)}`,
     {
       family_slug: family.slug,
-      merged_into: family.registry.merged_into ?? null,
+      merged_into: family.registry?.merged_into ?? null,
     },
   );
 }
