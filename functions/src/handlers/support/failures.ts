@@ -5,7 +5,7 @@ import { JobFailure } from "../../jobs/errors";
 import { type LoadedFamily, readFamily } from "../../catalog/reads";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { missingExercises } from "../../catalog/targets";
-import { type DocData } from "../../util/object-paths";
+import { type DocData, display } from "../../util/object-paths";
 
 function familyNotFound(familySlug: string): JobFailure {
   return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {
@@ -57,8 +57,8 @@ export function assertSourceNotRetired(family: LoadedFamily, retired: "merged" |
   throw JobFailure.permanent(
     "SOURCE_FAMILY_RETIRED",
     status === "merged"
-      ? `family ${family.slug} is already merged into ${String(family.registry?.merged_into)}`
-      : `family ${family.slug} is ${String(status)}`,
+      ? `family ${family.slug} is already merged into ${display(family.registry?.merged_into)}`
+      : `family ${family.slug} is ${display(status)}`,
     {
       family_slug: family.slug,
       merged_into: family.registry?.merged_into ?? null,
