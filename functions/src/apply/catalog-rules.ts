@@ -15,7 +15,7 @@ import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules
 import { type Operation, operationExerciseIds } from "./plan";
 import type { PlanTrace } from "./plan-trace";
 import { type DocData, getPath, display } from "../util/object-paths";
-import { isLiveExercise, primaryEquipment } from "../catalog/family-registry";
+import { isLiveExercise, normalizedPrimary } from "../catalog/family-registry";
 import { normalizeEquipment } from "../catalog/taxonomy";
 import { aliasPointsAtExercise, aliasPointsAtFamily } from "../catalog/slug-aliases";
 import { findDeprecatedFields } from "../catalog/fields";
@@ -148,14 +148,14 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
   const members = state.liveFamilyMembers(family);
   const byEquipment = new Map<string, string[]>();
   for (const [id, exercise] of members) {
-    const primary = primaryEquipment(exercise) ?? "";
+    const primary = normalizedPrimary(exercise) ?? "";
     byEquipment.set(primary, [...(byEquipment.get(primary) ?? []), id]);
   }
   const multiEquipment = byEquipment.size > 1;
   const findings: Finding[] = [];
   for (const [id, exercise] of members) {
     if (typeof exercise.name !== "string") continue;
-    const problem = exerciseNameProblem(exercise.name, primaryEquipment(exercise), multiEquipment);
+    const problem = exerciseNameProblem(exercise.name, normalizedPrimary(exercise), multiEquipment);
     if (!problem) continue;
     findings.push({
       keys: [`name:${id}:${problem.suggestion}`],

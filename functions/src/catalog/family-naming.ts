@@ -6,19 +6,9 @@
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { normalizeEquipmentList, splitEquipmentPrefix, splitExerciseName, toFamilySlug } from "./taxonomy";
+import { splitEquipmentPrefix, splitExerciseName, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
-import { isLiveExercise } from "./family-registry";
-
-/** The exercise's equipment, normalised (lowercase, canonical aliases, no repeats), first item primary. */
-export function normalizedEquipment(exercise: Readonly<DocData>): string[] {
-  const equipment = Array.isArray(exercise.equipment) ? exercise.equipment.filter((item): item is string => typeof item === "string") : [];
-  return normalizeEquipmentList(equipment);
-}
-
-export function normalizedPrimary(exercise: Readonly<DocData>): string | null {
-  return normalizedEquipment(exercise)[0] ?? null;
-}
+import { isLiveExercise, normalizedPrimary } from "./family-registry";
 
 export function liveMembers(members: readonly CatalogDoc[]): CatalogDoc[] {
   return members.filter((member) => isLiveExercise(member.data));

@@ -4,7 +4,7 @@
  */
 import type { DocData } from "../util/object-paths";
 import type { FamilyRegistryDoc } from "./schemas";
-import { type FamilyStatus, splitEquipmentPrefix, splitExerciseName, titleCase, toFamilySlug } from "./taxonomy";
+import { type FamilyStatus, normalizeEquipmentList, splitEquipmentPrefix, splitExerciseName, titleCase, toFamilySlug } from "./taxonomy";
 
 const RETIRED_EXERCISE_STATUSES: ReadonlySet<unknown> = new Set(["deprecated", "merged"]);
 
@@ -14,9 +14,14 @@ export function isLiveExercise(exercise: Readonly<DocData>): boolean {
 }
 
 /** The primary equipment (first item) of an exercise, or null when it has none. */
-export function primaryEquipment(exercise: Readonly<DocData>): string | null {
-  const equipment = exercise.equipment;
-  return Array.isArray(equipment) && typeof equipment[0] === "string" ? equipment[0] : null;
+/** The exercise's equipment, normalised (lowercase, canonical aliases, no repeats), first item primary. */
+export function normalizedEquipment(exercise: Readonly<DocData>): string[] {
+  const equipment = Array.isArray(exercise.equipment) ? exercise.equipment.filter((item): item is string => typeof item === "string") : [];
+  return normalizeEquipmentList(equipment);
+}
+
+export function normalizedPrimary(exercise: Readonly<DocData>): string | null {
+  return normalizedEquipment(exercise)[0] ?? null;
 }
 
 export interface RegistryOptions {
@@ -41,11 +46,9 @@ export function computeFamilyRegistry(
   const primary = new Set<string>();
   const allowed = new Set<string>();
   for (const exercise of live) {
-    const first = primaryEquipment(exercise);
-    if (first) primary.add(first);
-    for (const item of Array.isArray(exercise.equipment) ? exercise.equipment : []) {
-      if (typeof item === "string") allowed.add(item);
-    }
+    const equipment = normalizedEquipment(exercise);
+    if (equipment.length > 0) primary.add(equipment[0]);
+    for (const item of equipment) allowed.add(item);
   }
   const status = options.status ?? (live.length > 0 ? "active" : "deprecated");
   return {

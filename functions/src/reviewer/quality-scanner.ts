@@ -12,7 +12,7 @@ import {
   isEnumValue,
   splitExerciseName,
 } from "../catalog/taxonomy";
-import { normalizedPrimary } from "../catalog/family-naming";
+import { normalizedPrimary } from "../catalog/family-registry";
 import { exerciseNameProblem } from "../catalog/naming-rules";
 import { isLockedForEnrichment } from "../catalog/fields";
 import { type StyleCheck, contentStyleIssues, descriptionStyleIssues, startsWithListMarker } from "../catalog/text-style";

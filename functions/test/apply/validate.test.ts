@@ -272,6 +272,17 @@ describe("validatePlan: names, slugs and families", () => {
     expect(fixed.errors).toEqual([]);
   });
 
+  it("judges a family's equipment as the family jobs and the scanner do: normalised (legacy casing is one primary)", () => {
+    const deadlift = exerciseFixture("Deadlift", ["Barbell"]);
+    const deficit = exerciseFixture("Deficit Deadlift", ["barbell"], { family_slug: deadlift.family_slug });
+    const seed = { exercises: [deadlift, deficit], families: [computeFamilyRegistry(String(deadlift.family_slug), [deadlift, deficit])] };
+    expect(seed.families[0]).toMatchObject({ primary_equipment: ["barbell"], allowed_equipment: ["barbell"] });
+    const keptSlug: OperationInput = { op: "upsert_alias", alias_slug: String(deficit.name_slug), exercise_id: deficit.id, rationale };
+    const result = validate([rename(deficit, "Snatch-Grip Deadlift"), keptSlug], seed);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.filter((issue) => issue.code === "NON_CANONICAL_NAME")).toEqual([]);
+  });
+
   it("warns about, but does not block on, naming problems a family already had", () => {
     const unsuffixed = exerciseFixture("Bench Press", ["smith-machine"], { family_slug: "bench_press" });
     const seed = { ...catalog, exercises: [benchBarbell, benchDumbbell, unsuffixed, squat] };

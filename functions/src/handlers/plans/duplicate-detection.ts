@@ -11,7 +11,8 @@
  */
 import type { CatalogDoc } from "../../catalog/repository";
 import { EQUIPMENT_PREFIX_WORDS, toFamilySlug } from "../../catalog/taxonomy";
-import { liveMembers, normalizedPrimary } from "../../catalog/family-naming";
+import { liveMembers } from "../../catalog/family-naming";
+import { normalizedPrimary } from "../../catalog/family-registry";
 import type { FollowUp } from "../support/follow-ups";
 
 const EQUIPMENT_WORD_SEQUENCES = EQUIPMENT_PREFIX_WORDS.map((word) => word.split(" ")).sort((a, b) => b.length - a.length);

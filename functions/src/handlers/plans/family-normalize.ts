@@ -7,7 +7,8 @@ import type { OperationInput } from "../../apply/plan";
 import type { AuditedFamily } from "../../catalog/audited-family";
 import { refreshRegistry } from "../support/change-plan";
 import { type FamilyFinding, targetNames } from "../../catalog/family-findings";
-import { liveMembers, nameOf, normalizedEquipment } from "../../catalog/family-naming";
+import { liveMembers, nameOf } from "../../catalog/family-naming";
+import { normalizedEquipment } from "../../catalog/family-registry";
 import { renameAliasOps } from "./rename-aliases";
 
 export interface FamilyNormalization {

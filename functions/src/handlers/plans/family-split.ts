@@ -13,7 +13,8 @@ import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
 import { assertLiveTarget, assertSlugNotAnAlias } from "../support/failures";
-import { liveMembers, normalizedPrimary } from "../../catalog/family-naming";
+import { liveMembers } from "../../catalog/family-naming";
+import { normalizedPrimary } from "../../catalog/family-registry";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { type JoinPlan, moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
 
