@@ -16,6 +16,7 @@ import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import { ALIAS_REPAIR_BATCH, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
 import { pageCollection } from "../util/paging";
+import { aliasSlugSchema } from "../catalog/inputs";
 
 /** Problems listed in the summary; the counts cover all of them. */
 const MAX_LISTED_PROBLEMS = 100;
@@ -23,6 +24,8 @@ const MAX_LISTED_PROBLEMS = 100;
 class ProblemLog {
   readonly byKind: Partial<Record<AliasProblem, number>> = {};
   readonly listed: Array<{ alias_slug: string; problem: AliasProblem }> = [];
+  /** Problem aliases whose document id is no alias slug (legacy data): ALIAS_REPAIR cannot name them, so they are only reported. */
+  readonly unrepairable: string[] = [];
   private batch: string[] = [];
 
   constructor(private readonly followUps: FollowUpJobs) {}
@@ -30,6 +33,10 @@ class ProblemLog {
   async add(slug: string, problem: AliasProblem): Promise<void> {
     this.byKind[problem] = (this.byKind[problem] ?? 0) + 1;
     if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push({ alias_slug: slug, problem });
+    if (!aliasSlugSchema.safeParse(slug).success) {
+      this.unrepairable.push(slug);
+      return;
+    }
     this.batch.push(slug);
     if (this.batch.length >= ALIAS_REPAIR_BATCH) await this.flush();
   }
@@ -59,6 +66,7 @@ export const aliasInvariantScanHandler = catalogHandler({
       problems: Object.values(problems.byKind).reduce((sum, count) => sum + count, 0),
       problems_by_kind: problems.byKind,
       problems_listed: problems.listed,
+      ...(problems.unrepairable.length > 0 ? { unrepairable_slugs: problems.unrepairable.slice(0, MAX_LISTED_PROBLEMS) } : {}),
       ...followUps.summary(),
     });
   },

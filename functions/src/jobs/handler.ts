@@ -9,7 +9,7 @@ import type { z } from "zod";
 import type { AttemptRecorder } from "./attempt-log";
 import type { HeldLease } from "./lease";
 import type { JobContext } from "./context";
-import type { BasePayload, CompletionStatus, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
+import type { BasePayload, CompletionStatus, Issue, Job, JobErrorInfo, Lane, ResultSummary } from "./model";
 import { type CreateJobInput, type CreateJobResult, type ChildJob, type ChildSpec, type ChildrenCreated } from "./model";
 
 /** A payload schema: its output always has `mode`. */
@@ -38,6 +38,8 @@ export interface JobScope {
   reportProgress(progress: { done: number; total: number }): Promise<void>;
   /** Asks for another job (a scan's follow-up); `created_by` names this job's type. */
   createJob(input: FollowUpInput): Promise<CreateJobResult>;
+  /** What `createJob` would refuse in `input` (it throws `InvalidJobError` for it); null when nothing. */
+  requestIssues(input: FollowUpInput): Issue[] | null;
   /** Creates this job's children, with deterministic ids, and records how many there are. See `flows.ts`. */
   createChildren(children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated>;
 }

@@ -259,6 +259,12 @@ export class JobQueue {
    * atomic batch as the job, and a claim whose job has finished is taken over with a write
    * conditioned on the claim's update time. No transaction, so concurrent producers never wait on locks.
    */
+  /** What `createJob` would refuse in `input` (its type, lane, priority or payload), without creating anything; null when nothing. */
+  requestIssues(input: unknown): Issue[] | null {
+    const parsed = this.types.parseRequest(input);
+    return parsed.ok ? null : parsed.issues;
+  }
+
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
     const parsed = this.types.parseRequest(input);
     if (!parsed.ok) throw new InvalidJobError(parsed.issues);

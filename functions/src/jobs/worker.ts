@@ -378,6 +378,7 @@ export function jobScope(
         created_by: `system:${job.type}`,
         ...(onceKey ? { id: followUpJobId(job.id, onceKey) } : {}),
       }),
+    requestIssues: (input) => queue.requestIssues(input),
     createChildren: async (children) => {
       const created = await flows.createChildren(job, lease, children, signal);
       onChildrenCreated(created.total);

@@ -45,6 +45,15 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(rerun.summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: 1 });
   });
 
+  it("reports a problem alias whose id is no alias slug (legacy data) and asks for the repair of the others", async () => {
+    await seedDemo(db, { aliases: [{ alias_slug: "Bench-Press", exercise_id: "no-such-exercise", is_family_alias: false }] });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ problems: 8, unrepairable_slugs: ["Bench-Press"], jobs_invalid: 0 });
+    expect(run.summary).toMatchObject(mode === "apply" ? { jobs_created: 1 } : { jobs_would_create: 1 });
+  });
+
   it("finds nothing wrong with the clean demo aliases", async () => {
     await seedCatalog(db, { exercises: DEMO_EXERCISES, aliases: DEMO_ALIASES, families: DEMO_FAMILIES });
     const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });

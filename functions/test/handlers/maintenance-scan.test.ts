@@ -1,6 +1,6 @@
 import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import { InvalidJobError } from "../../src/jobs/queue";
-import { seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
 
@@ -56,6 +56,30 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     const rerun = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
     expect(rerun.summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: keys.length });
     expect(await otherJobs(db, rerun.jobId)).toHaveLength(keys.length + 1);
+  });
+
+  it("reports the follow-up of a family whose legacy slug no payload accepts, and goes on with the others", async () => {
+    // Sorted first: a family slug with capitals, whose exercises need their names normalised.
+    const legacy = ["Deadlift", "Deadlift (Dumbbell)"].map((name, i) => ({
+      ...exerciseFixture(name, [i === 0 ? "barbell" : "dumbbell"]),
+      id: `legacy-deadlift-${i}`,
+      family_slug: "Dead-Lift",
+    }));
+    await seedDemo(db, { exercises: legacy });
+    const run = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ families_scanned: 15, families_with_problems: 7 });
+    const followUps = run.summary.follow_ups as { dedup_key: string; outcome: string; issues?: unknown[] }[];
+    expect(followUps).toContainEqual(
+      expect.objectContaining({
+        dedup_key: "FAMILY_NORMALIZE:Dead-Lift",
+        outcome: "invalid",
+        issues: [expect.objectContaining({ path: "payload.family_slug" })],
+      }),
+    );
+    expect(followUps.filter((followUp) => followUp.outcome !== "invalid").length).toBeGreaterThanOrEqual(4);
+    expect(run.summary.jobs_invalid).toBeGreaterThanOrEqual(1);
   });
 
   it("finds nothing to do in a clean catalog", async () => {

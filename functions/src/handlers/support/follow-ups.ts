@@ -2,11 +2,13 @@
  * The jobs a scan asks for. In apply mode each is created through the queue with a dedup key, so
  * rerunning a scan while its earlier follow-ups are still open creates nothing new; in dry_run
  * nothing is created and the report lists what would be. Either way the scan's result summary
- * counts them.
+ * counts them. A follow-up the queue would refuse (a payload built from a catalog id that no slug
+ * pattern fits: legacy data is what scans find) is counted and listed with its issues, in either
+ * mode, instead of failing the scan with every later finding unhandled.
  */
 import { createHash } from "node:crypto";
 import type { JobScope } from "../../jobs/handler";
-import type { Mode } from "../../jobs/model";
+import type { Issue, Mode } from "../../jobs/model";
 
 export interface FollowUp {
   type: string;
@@ -25,35 +27,42 @@ export function idSetKey(ids: readonly string[], digestLength: number): { sorted
   return { sorted, digest: createHash("sha256").update(sorted.join("\n")).digest("hex").slice(0, digestLength) };
 }
 
-type Outcome = "created" | "deduplicated" | "would_create";
+type Outcome = "created" | "deduplicated" | "would_create" | "invalid";
 
 /** Follow-ups listed one by one in the summary; the counts always cover all of them. */
 const MAX_LISTED = 50;
 
 export class FollowUpJobs {
-  private readonly counts: Record<Outcome, number> = { created: 0, deduplicated: 0, would_create: 0 };
-  private readonly listed: Array<{ type: string; dedup_key: string; outcome: Outcome; job_id?: string }> = [];
+  private readonly counts: Record<Outcome, number> = { created: 0, deduplicated: 0, would_create: 0, invalid: 0 };
+  private readonly listed: Array<{ type: string; dedup_key: string; outcome: Outcome; job_id?: string; issues?: Issue[] }> = [];
 
   constructor(
-    private readonly engine: Pick<JobScope, "createJob">,
+    private readonly engine: Pick<JobScope, "createJob" | "requestIssues">,
     private readonly mode: Mode,
   ) {}
 
   async request(followUp: FollowUp): Promise<void> {
-    let outcome: Outcome = "would_create";
+    const issues = this.engine.requestIssues(followUp);
+    let outcome: Outcome = issues ? "invalid" : "would_create";
     let jobId: string | undefined;
-    if (this.mode === "apply") {
+    if (!issues && this.mode === "apply") {
       const result = await this.engine.createJob(followUp);
       outcome = result.created ? "created" : "deduplicated";
       jobId = result.jobId;
     }
     this.counts[outcome]++;
     if (this.listed.length < MAX_LISTED)
-      this.listed.push({ type: followUp.type, dedup_key: followUp.dedup_key, outcome, ...(jobId ? { job_id: jobId } : {}) });
+      this.listed.push({
+        type: followUp.type,
+        dedup_key: followUp.dedup_key,
+        outcome,
+        ...(jobId ? { job_id: jobId } : {}),
+        ...(issues ? { issues } : {}),
+      });
   }
 
   get total(): number {
-    return this.counts.created + this.counts.deduplicated + this.counts.would_create;
+    return Object.values(this.counts).reduce((sum, count) => sum + count, 0);
   }
 
   summary(): Record<string, unknown> {
@@ -61,6 +70,7 @@ export class FollowUpJobs {
       jobs_created: this.counts.created,
       jobs_deduplicated: this.counts.deduplicated,
       jobs_would_create: this.counts.would_create,
+      jobs_invalid: this.counts.invalid,
       follow_ups: this.listed,
       follow_ups_listed_all: this.listed.length === this.total,
     };
