@@ -31,7 +31,7 @@ export type AliasRepair =
       alias_slug: string;
       problem: AliasProblem | null;
       action: "unresolved";
-      code: "ALIAS_LOOP" | "AMBIGUOUS_ALIAS_TARGET" | "CHAIN_TOO_LONG";
+      code: "ALIAS_LOOP" | "AMBIGUOUS_ALIAS_TARGET" | "CHAIN_TOO_LONG" | "ALIAS_TARGET_RETIRED";
       reason: string;
     }
   | { alias_slug: string; problem: null; action: "none"; reason: string }
@@ -130,6 +130,15 @@ function repairFor(
     case "missing":
       return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)} and no successor exists` };
     case "retired":
+      // Only its fields are wrong: the alias still names its exercise or family, which no alias may be written to now.
+      if (problem === "flag_mismatch" || problem === "slug_mismatch")
+        return {
+          alias_slug: slug,
+          problem,
+          action: "unresolved",
+          code: "ALIAS_TARGET_RETIRED",
+          reason: `${describe(problem)}; its target is retired without a successor, so it cannot be written again (a person decides whether to keep it)`,
+        };
       return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)}; its target is retired without a successor` };
     case "loop":
       return {

@@ -39,6 +39,19 @@ describe("aliasProblem", () => {
 });
 
 describe("resolveAlias", () => {
+  it("leaves an alias whose only fault is its flag, to an exercise retired without a successor, to a person instead of deleting it", () => {
+    const archived = exerciseFixture("Curl (Band)", ["band"], { status: "deprecated" });
+    const facts = factsWith({
+      exercises: [archived],
+      aliases: [{ alias_slug: "old-band-curl", exercise_id: archived.id, is_family_alias: true }],
+    });
+    expect(resolveAlias("old-band-curl", facts)).toMatchObject({
+      problem: "flag_mismatch",
+      action: "unresolved",
+      code: "ALIAS_TARGET_RETIRED",
+    });
+  });
+
   it("re-points an orphaned alias to the one exercise that now carries the missing exercise's slug", () => {
     const facts = factsWith({
       exercises: [exerciseFixture("Bench Press (Kettlebell)", ["kettlebell"], { family_slug: "floor_press" })],
