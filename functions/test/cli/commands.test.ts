@@ -3,7 +3,7 @@
  * the curators commands (over an in-memory directory here; `scripts/client-flow.ts` runs them on
  * the Auth emulator).
  */
-import { Query, type Timestamp } from "firebase-admin/firestore";
+import type { Timestamp } from "firebase-admin/firestore";
 import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory } from "../../src/adapters/curators";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { finishedParent, leaseForTest, makeTestDeps, testQueue } from "../helpers/engine";
 import { recordRunForTest } from "../helpers/runs";
+import { failNextQuery } from "../helpers/faults";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
@@ -382,16 +383,7 @@ describeWithFullEmulator("watchdog", () => {
   });
 
   it("prints the report of a sweep that met errors and exits 1, naming its failed steps", async () => {
-    const { get } = Query.prototype as { get: (this: Query) => ReturnType<Query["get"]> };
-    let failed = false;
-    jest.spyOn(Query.prototype, "get").mockImplementation(function (this: Query) {
-      // The sweep's first query: an outage.
-      if (!failed) {
-        failed = true;
-        return Promise.reject(Object.assign(new Error("UNAVAILABLE: the backend is down"), { code: 14 }));
-      }
-      return get.call(this);
-    });
+    failNextQuery(); // the sweep's first query: an outage
     const { code, out, err } = await cli(["watchdog"]);
     expect(code).toBe(1);
     expect(out).toMatch(/failed_steps\s+\["?\w+/);

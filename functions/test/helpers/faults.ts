@@ -1,5 +1,5 @@
 /** Firestore faults for the fault-injection tests. */
-import type { Firestore, WriteBatch } from "firebase-admin/firestore";
+import { Query, type Firestore, type WriteBatch } from "firebase-admin/firestore";
 import { GrpcStatus } from "../../src/util/grpc-status";
 
 function grpcError(code: number, what: string): Error {
@@ -100,4 +100,15 @@ export function failingFirstBatchWriting(
     }),
     failures,
   };
+}
+
+/** The next query any client sends fails, as an outage would (UNAVAILABLE); later ones run. Undone by `jest.restoreAllMocks()`. */
+export function failNextQuery(): void {
+  const { get } = Query.prototype as { get: (this: Query) => ReturnType<Query["get"]> };
+  let failed = false;
+  jest.spyOn(Query.prototype, "get").mockImplementation(function (this: Query) {
+    if (failed) return get.call(this);
+    failed = true;
+    return Promise.reject(grpcError(GrpcStatus.UNAVAILABLE, "a query"));
+  });
 }

@@ -1,7 +1,7 @@
 import { familyLockKey } from "../../src/catalog/family-locks";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { DocumentReference, Query, Timestamp, WriteBatch } from "firebase-admin/firestore";
+import { DocumentReference, Timestamp, WriteBatch } from "firebase-admin/firestore";
 import { LeaseLostError } from "../../src/jobs/errors";
 import { JobFlows } from "../../src/jobs/flows";
 import { acceptJob } from "../../src/jobs/intake";
@@ -11,6 +11,7 @@ import { type EnqueueResult, type TaskQueuePort, type WakeupTask, wakeupTaskName
 import { Watchdog, type WatchdogOptions, type WatchdogReport } from "../../src/jobs/watchdog";
 import { captureLogs } from "../helpers/logs";
 import { testQueue } from "../helpers/engine";
+import { failNextQuery } from "../helpers/faults";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 
 const LEASE_MS = 60_000;
@@ -629,16 +630,7 @@ describe("budget and report", () => {
     const stuck = await leasedJob(queue);
     await locks.acquireLocks(["family:squat"], { jobId: "gone", epoch: 1, owner: "w" });
     advance(LEASE_MS + 1);
-    const { get } = Query.prototype as { get: (this: Query) => ReturnType<Query["get"]> };
-    let failed = false;
-    jest.spyOn(Query.prototype, "get").mockImplementation(function (this: Query) {
-      // The first page of the expired leases: an outage.
-      if (!failed) {
-        failed = true;
-        return Promise.reject(Object.assign(new Error("UNAVAILABLE: the backend is down"), { code: 14 }));
-      }
-      return get.call(this);
-    });
+    failNextQuery(); // the first page of the expired leases: an outage
 
     const report = await watchdog.run("step-failed");
 
