@@ -19,8 +19,8 @@
  *   (the exercise fails STALE_PLAN and the shard goes to review).
  * - A patch that sets `equipment` changes what its family's registry is derived from: the shard
  *   asks for that registry to be recomputed (see `RegistryRefreshes`).
- * - Every exercise the LLM answered for is scanner-checked, changed or not: one that still fails
- *   counts in `scanner_fail`.
+ * - Every exercise the LLM answered for whose patch was written or found unchanged is
+ *   scanner-checked: one that still fails counts in `scanner_fail`.
  * - Dry run: the LLM is called and the patches previewed; nothing is written.
  */
 import { MAX_SHARD_SIZE } from "../config";

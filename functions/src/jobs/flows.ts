@@ -22,7 +22,7 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { pageCollection } from "../util/paging";
-import { ChildrenNotCancelledError, InvalidTransitionError } from "./errors";
+import { ChildrenNotCancelledError, InvalidTransitionError, JobCancelledError } from "./errors";
 import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
 import { type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
@@ -200,11 +200,15 @@ export class JobFlows {
         summary: { mode: job.payload.mode, ...waitingSummary, shards_total: total, shards_done: counts.done },
       };
     }
-    // Asked to stop (the cancel may have closed the children too): it ends cancelled, not with its finishing outcome.
-    input.ctx.signal.throwIfAborted();
     await this.queue.settleChildCounts(lease, counts);
     if (!handler.finishParent) throw new Error(`job type ${job.type} created children but has no finishParent hook`);
-    return handler.finishParent(input, children);
+    const outcome = await handler.finishParent(input, children);
+    // Asked to stop, and the cancel closed children before they ran: it ends cancelled (with what its children
+    // did), not with the failure those children make. Children that all ran leave their outcome standing.
+    const { signal } = input.ctx;
+    if (signal.aborted && signal.reason instanceof JobCancelledError && children.some((child) => child.status === "cancelled"))
+      return { kind: "completed", status: "cancelled", summary: outcome.kind === "completed" ? outcome.summary : {} };
+    return outcome;
   }
 
   /** A job reached a final status: if it is a child, it is counted into its parent, which is woken when it was the last. */

@@ -22,9 +22,9 @@ export interface ServerJobFields {
 export const UNKNOWN_CREATOR = "unknown";
 
 /** Without the create trigger's auth context (gone, or never came): the `created_by` the rules checked, if any. */
-export function rulesCheckedCreator(data: Record<string, unknown>): string {
+export function rulesCheckedCreator(data: Record<string, unknown>, otherwise: string = UNKNOWN_CREATOR): string {
   const createdBy = data.created_by;
-  return typeof createdBy === "string" && createdBy.length > 0 ? createdBy : UNKNOWN_CREATOR;
+  return typeof createdBy === "string" && createdBy.length > 0 ? createdBy : otherwise;
 }
 
 /** Every field of a fresh `queued` job: what `createJob` writes and what intake normalises a client document to. */

@@ -253,18 +253,18 @@ export class JobQueue {
 
   // ------------------------------------------------------------------ create
 
-  /**
-   * Validates and creates a job with every server-owned field filled. With a `dedup_key`, at most
-   * one open job per key exists: the key's claim document is created (create-if-absent) in the same
-   * atomic batch as the job, and a claim whose job has finished is taken over with a write
-   * conditioned on the claim's update time. No transaction, so concurrent producers never wait on locks.
-   */
   /** What `createJob` would refuse in `input` (its type, lane, priority or payload), without creating anything; null when nothing. */
   requestIssues(input: unknown): Issue[] | null {
     const parsed = this.types.parseRequest(input);
     return parsed.ok ? null : parsed.issues;
   }
 
+  /**
+   * Validates and creates a job with every server-owned field filled. With a `dedup_key`, at most
+   * one open job per key exists: the key's claim document is created (create-if-absent) in the same
+   * atomic batch as the job, and a claim whose job has finished is taken over with a write
+   * conditioned on the claim's update time. No transaction, so concurrent producers never wait on locks.
+   */
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
     const parsed = this.types.parseRequest(input);
     if (!parsed.ok) throw new InvalidJobError(parsed.issues);

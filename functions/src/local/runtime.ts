@@ -11,11 +11,15 @@ import type { EngineConfig } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { handleJobCreated } from "../adapters/job-created";
+import { rulesCheckedCreator } from "../jobs/job-document";
 import { handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
 import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
 import { ScheduleTimers } from "./schedule-timers";
+
+/** The creator of a client's job that names none, under the local runtime. */
+const LOCAL_CLIENT = "local-client";
 
 /** Waits before opening the intake listener again after it failed: 1 s, doubling to 30 s while it keeps failing. */
 const RELISTEN_DELAY_MS = { first: 1000, max: 30_000 };
@@ -142,7 +146,9 @@ export class LocalRuntime {
       try {
         // The first delivery carries the snapshot (no read); a retry reads the document as it is now.
         const data = attempt === 1 ? doc : undefined;
-        await handleJobCreated(this.engine, { params: { jobId: doc.id }, data, authType: "unknown", authId: "local-client" });
+        // No auth context here: the creator is the rules-checked `created_by`, as under the Functions emulator.
+        const authId = rulesCheckedCreator(doc.data() ?? {}, LOCAL_CLIENT);
+        await handleJobCreated(this.engine, { params: { jobId: doc.id }, data, authType: "unknown", authId });
         return;
       } catch (err) {
         if (attempt >= attempts || this.stopped) throw err;

@@ -342,14 +342,29 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
   });
 
-  it("a parent an operator cancelled after it made its children (the cancel closed them) ends cancelled, not with its finishing outcome", async () => {
-    finished.length = 0;
+  it("a parent an operator cancelled after it made its children (the cancel closed them) ends cancelled, with what they did", async () => {
     const engine = parentCancelledAfterItsChildren((engine, jobId) => engine.cancel(jobId));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
     const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
     expect(report).toMatchObject({ jobId, status: "cancelled" });
-    expect(finished).toEqual([]);
+    expect((await engine.queue.getJob(jobId))?.result_summary).toMatchObject({ children: 2 });
     expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
+  });
+
+  it("a parent asked to stop once its children all ran keeps its outcome, and says a cancel was asked for", async () => {
+    const rerun = { cancel: false };
+    const engine = parentCancelledAfterItsChildren(async (engine, jobId) => {
+      if (rerun.cancel) await engine.queue.cancelJob(jobId); // running: only asked
+    });
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 10, budgetMs: 30_000 });
+    expect(await childStatuses(jobId)).toEqual(["succeeded_dry_run", "succeeded_dry_run"]);
+    // Run again from the start: it finds its children final, and the cancel comes before it finishes.
+    await engine.queue.jobRef(jobId).update({ status: "queued", shards: null, run_after: Timestamp.now() });
+    rerun.cancel = true;
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
+    expect(report).toMatchObject({ jobId, status: "succeeded_dry_run" });
+    expect((await engine.queue.getJob(jobId))?.result_summary).toMatchObject({ children: 2, cancel_requested: true });
   });
 });
 

@@ -44,6 +44,17 @@ const clientJob = (extra: Record<string, unknown> = {}) => ({
 const statusOf = async (id: string) => (await db.collection(JOB_COLLECTIONS.jobs).doc(id).get()).data();
 
 describe("client document → trigger → task → execute", () => {
+  it("keeps the created_by a client wrote (the rules check it) as the creator, as the Functions emulator does", async () => {
+    runtime = testRuntime(db, countingAudit([]));
+    await runtime.start();
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add(clientJob({ created_by: "uid-alice" }));
+    const doc = await waitFor(
+      () => statusOf(ref.id),
+      (d) => d?.status === "succeeded_dry_run",
+    );
+    expect(doc).toMatchObject({ status: "succeeded_dry_run", created_by: "uid-alice" });
+  });
+
   it("runs a client-written job to succeeded_dry_run and normalises it", async () => {
     const runs: string[] = [];
     runtime = testRuntime(db, countingAudit(runs));
