@@ -75,6 +75,24 @@ export function aliasProblem(slug: string, alias: Readonly<DocData> | null, fact
   return null;
 }
 
+/**
+ * Whether an alias's only fault is a field (`flag_mismatch`, `slug_mismatch`) while its target is retired
+ * without a successor: ALIAS_REPAIR leaves such an alias to a person (ALIAS_TARGET_RETIRED), so a scan
+ * reports it instead of asking for that repair again at every run.
+ */
+export function fieldFaultOfRetiredTarget(
+  slug: string,
+  problem: AliasProblem | null,
+  alias: Readonly<DocData>,
+  facts: AliasFacts,
+): boolean {
+  if (problem !== "flag_mismatch" && problem !== "slug_mismatch") return false;
+  const exerciseId = text(alias.exercise_id);
+  const familySlug = text(alias.family_slug);
+  const found = exerciseId ? exerciseFrom(exerciseId, facts, []) : familySlug ? familyFrom(familySlug, facts, [], slug) : null;
+  return found?.kind === "retired";
+}
+
 /** Decides every slug's repair; slugs whose facts are not all read yet come back in `request`. */
 export function resolveAliases(
   slugs: readonly string[],

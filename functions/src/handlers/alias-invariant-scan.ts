@@ -11,7 +11,7 @@ import { catalogHandler, type CatalogDeps } from "./support/catalog-handler";
 import { getAliases } from "../catalog/repository";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
-import { type AliasProblem, aliasProblem } from "../catalog/alias-resolution";
+import { type AliasProblem, aliasProblem, fieldFaultOfRetiredTarget } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import { ALIAS_REPAIR_BATCH, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
@@ -26,15 +26,21 @@ class ProblemLog {
   readonly listed: Array<{ alias_slug: string; problem: AliasProblem }> = [];
   /** Problem aliases whose document id is no alias slug (legacy data): ALIAS_REPAIR cannot name them, so they are only reported. */
   readonly unrepairable: string[] = [];
+  /** Aliases whose only fault is a field while their target is retired: ALIAS_REPAIR would leave them to a person, so they are only reported. */
+  readonly retiredTargets: string[] = [];
   private batch: string[] = [];
 
   constructor(private readonly followUps: FollowUpJobs) {}
 
-  async add(slug: string, problem: AliasProblem): Promise<void> {
+  async add(slug: string, problem: AliasProblem, retiredTarget = false): Promise<void> {
     this.byKind[problem] = (this.byKind[problem] ?? 0) + 1;
     if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push({ alias_slug: slug, problem });
     if (!aliasSlugSchema.safeParse(slug).success) {
       this.unrepairable.push(slug);
+      return;
+    }
+    if (retiredTarget) {
+      this.retiredTargets.push(slug);
       return;
     }
     this.batch.push(slug);
@@ -67,6 +73,7 @@ export const aliasInvariantScanHandler = catalogHandler({
       problems_by_kind: problems.byKind,
       problems_listed: problems.listed,
       ...(problems.unrepairable.length > 0 ? { unrepairable_slugs: problems.unrepairable.slice(0, MAX_LISTED_PROBLEMS) } : {}),
+      ...(problems.retiredTargets.length > 0 ? { retired_target_slugs: problems.retiredTargets.slice(0, MAX_LISTED_PROBLEMS) } : {}),
       ...followUps.summary(),
     });
   },
@@ -82,11 +89,11 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: Abor
       () =>
         decideEach(page, (doc) => {
           const problem = aliasProblem(doc.id, doc.data(), facts);
-          return problem ? { slug: doc.id, problem } : null;
+          return problem ? { slug: doc.id, problem, retiredTarget: fieldFaultOfRetiredTarget(doc.id, problem, doc.data(), facts) } : null;
         }),
       (request) => readAliasFacts(deps.db, facts, request, signal),
     );
-    for (const { slug, problem } of found) await problems.add(slug, problem);
+    for (const { slug, problem, retiredTarget } of found) await problems.add(slug, problem, retiredTarget);
     scanned += page.length;
   }
   return scanned;

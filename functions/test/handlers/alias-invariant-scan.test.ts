@@ -1,6 +1,6 @@
 import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import { InvalidJobError } from "../../src/jobs/queue";
-import { seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
 
@@ -52,6 +52,20 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
     expect(run.summary).toMatchObject({ problems: 8, unrepairable_slugs: ["Bench-Press"], jobs_invalid: 0 });
     expect(run.summary).toMatchObject(mode === "apply" ? { jobs_created: 1 } : { jobs_would_create: 1 });
+  });
+
+  it("reports, without asking for its repair, an alias whose only fault is its flag while its exercise is archived", async () => {
+    const archived = exerciseFixture("Curl (Band)", ["band"], { status: "deprecated" });
+    await seedCatalog(db, {
+      exercises: [...DEMO_EXERCISES, archived],
+      aliases: [...DEMO_ALIASES, { alias_slug: "old-band-curl", exercise_id: archived.id, is_family_alias: true }],
+      families: DEMO_FAMILIES,
+    });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ problems: 1, problems_by_kind: { flag_mismatch: 1 }, retired_target_slugs: ["old-band-curl"] });
+    expect(run.summary).toMatchObject({ jobs_created: 0, jobs_would_create: 0 });
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
   it("finds nothing wrong with the clean demo aliases", async () => {
