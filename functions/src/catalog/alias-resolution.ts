@@ -80,17 +80,16 @@ export function aliasProblem(slug: string, alias: Readonly<DocData> | null, fact
  * without a successor: ALIAS_REPAIR leaves such an alias to a person (ALIAS_TARGET_RETIRED), so a scan
  * reports it instead of asking for that repair again at every run.
  */
-export function fieldFaultOfRetiredTarget(
-  slug: string,
-  problem: AliasProblem | null,
-  alias: Readonly<DocData>,
-  facts: AliasFacts,
-): boolean {
-  if (problem !== "flag_mismatch" && problem !== "slug_mismatch") return false;
-  const exerciseId = text(alias.exercise_id);
-  const familySlug = text(alias.family_slug);
-  const found = exerciseId ? exerciseFrom(exerciseId, facts, []) : familySlug ? familyFrom(familySlug, facts, [], slug) : null;
-  return found?.kind === "retired";
+export function fieldFaultOfRetiredTarget(slug: string, problem: AliasProblem | null, facts: AliasFacts): boolean {
+  // Only a field fault can be left so: other problems are not resolved here (their repair may read much more).
+  if (!isFieldFault(problem)) return false;
+  const repair = resolveAlias(slug, facts);
+  return repair.action === "unresolved" && repair.code === "ALIAS_TARGET_RETIRED";
+}
+
+/** The alias names its target but a field of its own is wrong. */
+function isFieldFault(problem: AliasProblem | null): boolean {
+  return problem === "flag_mismatch" || problem === "slug_mismatch";
 }
 
 /** Decides every slug's repair; slugs whose facts are not all read yet come back in `request`. */
@@ -149,7 +148,7 @@ function repairFor(
       return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)} and no successor exists` };
     case "retired":
       // Only its fields are wrong: the alias still names its exercise or family, which no alias may be written to now.
-      if (problem === "flag_mismatch" || problem === "slug_mismatch")
+      if (isFieldFault(problem))
         return {
           alias_slug: slug,
           problem,

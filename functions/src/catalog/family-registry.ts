@@ -13,13 +13,13 @@ export function isLiveExercise(exercise: Readonly<DocData>): boolean {
   return !RETIRED_EXERCISE_STATUSES.has(exercise.status);
 }
 
-/** The primary equipment (first item) of an exercise, or null when it has none. */
 /** The exercise's equipment, normalised (lowercase, canonical aliases, no repeats), first item primary. */
 export function normalizedEquipment(exercise: Readonly<DocData>): string[] {
   const equipment = Array.isArray(exercise.equipment) ? exercise.equipment.filter((item): item is string => typeof item === "string") : [];
   return normalizeEquipmentList(equipment);
 }
 
+/** The primary equipment (first item, normalised) of an exercise, or null when it has none. */
 export function normalizedPrimary(exercise: Readonly<DocData>): string | null {
   return normalizedEquipment(exercise)[0] ?? null;
 }

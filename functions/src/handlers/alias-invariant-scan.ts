@@ -89,7 +89,7 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: Abor
       () =>
         decideEach(page, (doc) => {
           const problem = aliasProblem(doc.id, doc.data(), facts);
-          return problem ? { slug: doc.id, problem, retiredTarget: fieldFaultOfRetiredTarget(doc.id, problem, doc.data(), facts) } : null;
+          return problem ? { slug: doc.id, problem, retiredTarget: fieldFaultOfRetiredTarget(doc.id, problem, facts) } : null;
         }),
       (request) => readAliasFacts(deps.db, facts, request, signal),
     );

@@ -1100,7 +1100,8 @@ export class JobQueue {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
-      const takenIn = isNormalised(snap.data()!);
+      const data = snap.data()!;
+      const takenIn = isNormalised(data);
       // A client's document intake has not taken in yet asks for a queued job (its status may be left out).
       const status = (snap.get("status") ?? (takenIn ? undefined : "queued")) as JobStatus;
       const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && snap.get("plan_id") == null;
@@ -1115,8 +1116,8 @@ export class JobQueue {
       const to = this.transition(jobId, status, "cancel");
       // Taken in as intake would (its creator the one the rules checked), so a create trigger that comes later
       // leaves the cancelled job as it is, and an operator can retry it; an invalid request only counts as taken in.
-      const request = takenIn ? null : this.types.parseRequest(snap.data()!);
-      const takeIn = request?.ok ? this.takenInDocument(request.value, snap.data()!, rulesCheckedCreator(snap.data()!), now.toDate()) : {};
+      const request = takenIn ? null : this.types.parseRequest(data);
+      const takeIn = request?.ok ? this.takenInDocument(request.value, data, rulesCheckedCreator(data), now.toDate()) : {};
       const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
       tx.update(snap.ref, { ...takeIn, status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
       return { status: to, cancelRequested: false, parentJobId };
