@@ -38,6 +38,9 @@ const quietEngine = (registry: JobRegistry<CatalogDeps>): Engine =>
   createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
 
 const parentOf = async (queue: JobQueue, id: string) => (await queue.jobRef(id).get()).data()!;
+/** The statuses of `jobId`'s children. */
+const childStatuses = async (jobId: string) =>
+  (await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get()).docs.map((doc) => doc.get("status") as string);
 const child = (parentId: string, n: number) => ({ id: `${parentId}-shard-${n}`, parent_job_id: parentId });
 
 describeWithIsolation("counting finished children into their parent", () => {
@@ -154,8 +157,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
     // Not a failed attempt retried for it: the children exist and the watchdog's stale-queued sweep wakes them.
     expect((await engine.queue.getJob(jobId))?.status).toBe("deferred");
-    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
-    expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["queued", "queued"]);
+    expect(await childStatuses(jobId)).toEqual(["queued", "queued"]);
   });
 
   it("cancelling a waiting parent cancels its open children; a finished child keeps its status", async () => {
@@ -166,8 +168,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
 
     expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
-    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
-    expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
+    expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
     expect(await engine.runLane("priority")).toEqual([]);
   });
 
@@ -201,8 +202,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     });
 
     expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
-    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
-    expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
+    expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
   });
 
   it("a cancel whose children's part failed says so, and run again cancels the children left open", async () => {
@@ -217,13 +217,11 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await expect(engine.cancel(jobId)).rejects.toThrow(
       `job ${jobId} is cancelled, but cancelling its children failed (run the cancel again)`,
     );
-    const statuses = async () =>
-      (await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get()).docs.map((doc) => doc.get("status") as string);
-    expect((await statuses()).sort()).toEqual(["cancelled", "cancelled", "queued"]);
+    expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "queued"]);
 
     outage.mockRestore();
     expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 1 });
-    expect(await statuses()).toEqual(["cancelled", "cancelled", "cancelled"]);
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled", "cancelled"]);
     // Nothing left to finish: refused as any cancelled job.
     await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is cancelled; cannot cancel`);
   });
@@ -238,8 +236,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await engine.queue.jobRef(jobId).update({ cancel_requested: true, run_after: Timestamp.now() });
     expect(await engine.runLane("priority")).toEqual([]);
     expect((await engine.queue.getJob(jobId))?.status).toBe("cancelled");
-    const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
-    expect(children.docs.map((doc) => doc.get("status") as string).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
+    expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
   });
 
   it("children a crash left open after their parent's cancel are cancelled when leased, not run", async () => {
@@ -264,8 +261,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     for (const child of children.docs)
       await child.ref.update({ attempts: 1, lease_epoch: 1, run_after: Timestamp.now(), updated_at: Timestamp.now() });
     expect(await engine.runLane("priority")).toEqual([]);
-    const after = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
-    expect(after.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
   });
 
   it("children an operator's retry queued again run while their parent is still cancelled (it is queued after them)", async () => {
@@ -331,8 +327,6 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     };
     return (operator.engine = quietEngine(new JobRegistry([cancelledParent, childHandler])));
   };
-  const childStatuses = async (jobId: string) =>
-    (await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get()).docs.map((doc) => doc.get("status") as string);
 
   it("a parent whose cancel a client asked for after it made its children ends cancelled at once, not waiting for them, and cancels them", async () => {
     const engine = parentCancelledAfterItsChildren((engine, jobId) => engine.queue.jobRef(jobId).update({ cancel_requested: true }));
