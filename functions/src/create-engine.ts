@@ -22,7 +22,7 @@ import type { JobRegistry } from "./jobs/registry";
 import { RunHistory } from "./jobs/run-history";
 import { type TaskQueuePort, WAKEUP_LIMITS, wakeupFor } from "./jobs/task-queue";
 import { Watchdog, type WatchdogReport } from "./jobs/watchdog";
-import { type RunReport, Worker } from "./jobs/worker";
+import { type DrainLimits, type RunReport, Worker } from "./jobs/worker";
 import { LlmError, createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
 
 export interface EngineOptions {
@@ -60,7 +60,7 @@ export interface Engine {
   /** Whether this process already leased the job since its epoch was `epoch` (a wake-up asked for then is served). */
   served(jobId: string, epoch: number): boolean;
   /** The task handler's step: run ready jobs of the lane; with `wakeup`, only until that job is accounted for. */
-  runLane(lane: Lane, limits?: { maxJobs: number; budgetMs: number }, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]>;
+  runLane(lane: Lane, limits?: DrainLimits, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]>;
   /**
    * An operator re-runs a finished job: it is queued again and its lane woken (a wake-up not sent
    * is returned, not thrown: the job is queued). A parent's unsuccessful children are re-run with

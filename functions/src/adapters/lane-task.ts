@@ -4,7 +4,8 @@ import type { Engine } from "../create-engine";
 import * as logs from "../jobs/logs";
 import { LANES, type Lane } from "../jobs/model";
 import { WAKEUP_LIMITS, type WakeupTask } from "../jobs/task-queue";
-import type { RunReport } from "../jobs/worker";
+import type { DrainLimits, RunReport } from "../jobs/worker";
+import { LANE_TASK_STOP_RUNS_AFTER_SECONDS } from "../tasks/lanes";
 
 const wakeupSchema = z.object({
   lane: z.enum(LANES),
@@ -15,6 +16,9 @@ const wakeupSchema = z.object({
   early_arrivals: z.number().int().nonnegative().optional(),
 });
 type Wakeup = z.infer<typeof wakeupSchema>;
+
+/** A lane task runs a wake-up's few jobs, and stops the last of them before the function's timeout cuts it off. */
+const LANE_TASK_LIMITS: DrainLimits = { ...WAKEUP_LIMITS, stopRunsAfterMs: LANE_TASK_STOP_RUNS_AFTER_SECONDS * 1000 };
 
 /** Each further early arrival for the same target is scheduled a second later, so a clock that runs behind converges. */
 const EARLY_ARRIVAL_STEP_MS = 1000;
@@ -64,7 +68,7 @@ function continuation(lane: Lane, wakeup: Wakeup, last: RunReport, now: Date): W
  * which) asks for a wake-up at the right time; one whose job this process already leased since the
  * wake-up was asked for is served (an earlier task ran it along with its own).
  */
-export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown): Promise<RunReport[]> {
+export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown, limits = LANE_TASK_LIMITS): Promise<RunReport[]> {
   const parsed = wakeupSchema.safeParse(data);
   if (!parsed.success) {
     // Retrying a malformed task cannot help; log it and let the task end.
@@ -81,8 +85,8 @@ export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown):
     return [];
   }
   const started = Date.now();
-  const reports = await engine.runLane(lane, WAKEUP_LIMITS, { jobId: wakeup.job_id, epoch: wakeup.epoch });
-  const stoppedAtLimits = reports.length >= WAKEUP_LIMITS.maxJobs || Date.now() - started >= WAKEUP_LIMITS.budgetMs;
+  const reports = await engine.runLane(lane, limits, { jobId: wakeup.job_id, epoch: wakeup.epoch });
+  const stoppedAtLimits = reports.length >= limits.maxJobs || Date.now() - started >= limits.budgetMs;
   if (stoppedAtLimits && reports.length > 0 && !engine.served(wakeup.job_id, wakeup.epoch))
     await engine.tasks.enqueueWakeup(continuation(lane, wakeup, reports[reports.length - 1], engine.now()));
   logs.laneTaskDone(lane, wakeup.job_id, reports);

@@ -129,3 +129,16 @@ export class JobCancelledError extends Error {
     this.name = "JobCancelledError";
   }
 }
+
+/**
+ * The reason a running job's signal fires when its run is out of time (its lane task's function is
+ * about to be cut off): thrown at the next safe point, a transient failure, so the attempt ends
+ * written and the job is retried instead of being left to the watchdog once its lease runs out.
+ */
+export function runDeadlineFailure(jobId: string, stopAfterMs: number): JobFailure {
+  return JobFailure.transient(
+    "RUN_DEADLINE",
+    `job ${jobId} was still running ${Math.round(stopAfterMs / 1000)} s into its lane task and was stopped before the task's timeout; it is retried`,
+    { stop_after_ms: stopAfterMs },
+  );
+}

@@ -3,7 +3,8 @@
  * write of the holder found a cancel requested (or a child's renewal found its parent cancelled),
  * it fires the abort signal the handler watches, so a worker that lost its job stops at the next
  * safe point and writes nothing more. After a cancel it keeps renewing: a job holding a frozen plan
- * finishes it first, and must keep its lease and locks until it has.
+ * finishes it first, and must keep its lease and locks until it has. A run given a deadline
+ * (`stopAt`) is asked to stop the same way when it comes.
  */
 import { JobCancelledError, LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";
@@ -14,6 +15,7 @@ import type { Job } from "./model";
 export class Heartbeat {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
   /** The renewal under way, if any: `stop` waits for it, so no write of this lease outlives the run. */
   private beating: Promise<void> | undefined;
   private stopped = false;
@@ -73,6 +75,11 @@ export class Heartbeat {
     this.schedule(beat);
   }
 
+  /** Fires the signal with `reason` at `atMs` (the machine's clock), unless it fired before; `stop` clears it. */
+  stopAt(atMs: number, reason: Error): void {
+    this.deadline = setTimeout(() => this.controller.abort(reason), Math.max(0, atMs - Date.now()));
+  }
+
   private loseLease(err: LeaseLostError): void {
     this.lost = err;
     this.controller.abort(err);
@@ -101,6 +108,7 @@ export class Heartbeat {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.deadline) clearTimeout(this.deadline);
     await this.beating;
   }
 }

@@ -11,7 +11,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { AttemptLog, type LlmTotals, NO_LLM_USAGE, attemptRef } from "./attempt-log";
 import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
-import { JobCancelledError, type JobFailure, LeaseLostError, isRetryableWrite, toJobFailure } from "./errors";
+import { JobCancelledError, type JobFailure, LeaseLostError, isRetryableWrite, runDeadlineFailure, toJobFailure } from "./errors";
 import type { JobFlows } from "./flows";
 import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope, type PayloadSchema, followUpJobId } from "./handler";
 import { Heartbeat } from "./heartbeat";
@@ -51,6 +51,20 @@ export interface WorkerOptions {
   workerId: string;
   heartbeatMs: number;
   lockRetryMs: number;
+}
+
+/** How long a drain goes on. */
+export interface DrainLimits {
+  /** No further job is leased once this many ran. */
+  maxJobs: number;
+  /** No further job is leased once this long has passed since the drain started (ms). */
+  budgetMs: number;
+  /**
+   * A job still running this long after the drain started (ms) is asked to stop at its next safe
+   * point and fails RUN_DEADLINE (retried): a drain inside a function ends its last attempt before
+   * the function's timeout would cut it off. Unset: no limit.
+   */
+  stopRunsAfterMs?: number;
 }
 
 export interface RunReport {
@@ -98,22 +112,21 @@ export class Worker<D> {
    * wake-up of one job (`wakeup`) stops as soon as that job is accounted for (`CandidatePool.accountedFor`):
    * the jobs after it have wake-ups of their own, so it needs no last poll to find the lane empty.
    */
-  async drain(
-    lanes: readonly Lane[],
-    limits: { maxJobs: number; budgetMs: number },
-    wakeup?: { jobId: string; epoch: number },
-  ): Promise<RunReport[]> {
+  async drain(lanes: readonly Lane[], limits: DrainLimits, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]> {
     const { candidates } = this.engine;
     return candidates.drain(lanes, async () => {
       const started = Date.now();
+      const stopAfterMs = limits.stopRunsAfterMs;
+      const deadline = stopAfterMs === undefined ? null : { atMs: started + stopAfterMs, afterMs: stopAfterMs };
       const reports: RunReport[] = [];
-      while (reports.length < limits.maxJobs && Date.now() - started < limits.budgetMs) {
+      const within = (ms: number) => Date.now() - started < ms;
+      while (reports.length < limits.maxJobs && within(limits.budgetMs) && (!deadline || within(deadline.afterMs))) {
         if (wakeup && candidates.accountedFor(lanes, wakeup.jobId, wakeup.epoch, started)) break;
         const leased = await this.leaseNext(lanes);
         if (leased === "none_ready") break;
         // Lost to other processes, which are draining the lane too: the jobs after those still wait.
         if (leased === "gave_up") continue;
-        reports.push(await this.run(leased));
+        reports.push(await this.run(leased, deadline));
       }
       return reports;
     });
@@ -148,7 +161,8 @@ export class Worker<D> {
     }
   }
 
-  async run({ job, lease }: LeasedJob): Promise<RunReport> {
+  /** Runs a leased job; with a `deadline`, a run still going at `atMs` is asked to stop (see `DrainLimits.stopRunsAfterMs`). */
+  async run({ job, lease }: LeasedJob, deadline: { atMs: number; afterMs: number } | null = null): Promise<RunReport> {
     const { queue, locks, now } = this.engine;
     const attempt = new AttemptLog(
       { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch, startedAt: job.started_at ?? now() },
@@ -172,6 +186,7 @@ export class Worker<D> {
         lockKeys = keys;
         if (keys.length > 0) attempt.event("locks_acquired", { keys });
         heartbeat.start(lockKeys);
+        if (deadline) heartbeat.stopAt(deadline.atMs, runDeadlineFailure(job.id, deadline.afterMs));
         const ctx: JobContext = {
           jobId: job.id,
           type: job.type,

@@ -1,8 +1,12 @@
 /**
- * What an enrichment parent counts of a shard that failed part-way: the exercises it applied before
- * the failure stopped it, whatever the failure was.
+ * A shard that failed part-way: what its enrichment parent counts of it (the exercises it applied
+ * before the failure stopped it, whatever the failure was), and a shard stopped by its lane task's
+ * deadline, whose retry enriches only what it left.
  */
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { createEngine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
 import { registry } from "../../src/handlers";
 import { childJobId as shardJobId } from "../../src/jobs/flows";
@@ -12,7 +16,7 @@ import { fakeEnrichment } from "../../src/llm/fake-enrichment";
 import type { LlmRequest } from "../../src/llm/types";
 import { exerciseFixture, seedCatalog } from "../helpers/catalog";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
-import { testConfig, useRuntime, waitFor } from "../helpers/runtime";
+import { RecordingTasks, movableClock, testConfig, useRuntime, waitFor } from "../helpers/runtime";
 
 const db = useFirestore();
 const startTestRuntime = useRuntime(db);
@@ -55,5 +59,45 @@ describeWithIsolation("CATALOG_ENRICH_FIELD over a shard that failed part-way", 
       error: { code: "SHARDS_FAILED", details: { shards: [{ shard_id: shardJobId(jobId, 1), status: "failed", code: "HANDLER_ERROR" }] } },
       result_summary: { shards_total: 1, shards_failed: 1, exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1 },
     });
+  });
+});
+
+describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD stopped by its drain's deadline", () => {
+  it("fails RUN_DEADLINE with the counts of what it applied, and its retry enriches only the exercises it left", async () => {
+    const exercises = Array.from({ length: 6 }, (_, i) => exerciseFixture(`Test Press ${i + 1} (Dumbbell)`, ["dumbbell"]));
+    await seedCatalog(db, { exercises });
+    // One call at a time, 150 ms each: the six take longer than the deadline.
+    const llm = new FakeLlmClient({ latencyMs: 150 });
+    const clock = movableClock();
+    const config = testConfig({ applyEnabled: true, enrichConcurrency: 1 });
+    const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm, now: clock.now });
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD_SHARD",
+      payload: { mode: "apply", parent_job_id: "parent-1", exercise_doc_ids: exercises.map((e) => e.id), enrichment_spec: SPEC },
+      created_by: "test",
+    });
+    const enrichedSlugs = () =>
+      llm.calls.filter((call) => call.task === ENRICH_TASK).map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
+
+    const [stopped] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 500 });
+    const ledger = (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);
+    expect(stopped).toMatchObject({ status: "queued", error: { code: "RUN_DEADLINE", transient: true } });
+    expect((await jobData(stopped.jobId)).error).toMatchObject({
+      details: { partial: { exercises_total: 6, exercises_succeeded: ledger.length } },
+    });
+    expect(ledger.length).toBeLessThan(6);
+
+    clock.advance(config.backoffMaxMs + 1000);
+    const callsBefore = enrichedSlugs().length;
+    const [retried] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000 });
+    const finishedSlugs = exercises.filter((e) => ledger.includes(e.id)).map((e) => e.name_slug);
+    const askedAgain = enrichedSlugs().slice(callsBefore);
+
+    expect(retried).toMatchObject({ jobId, status: "succeeded" });
+    expect(askedAgain).toHaveLength(6 - ledger.length);
+    expect(askedAgain.filter((slug) => finishedSlugs.includes(slug))).toEqual([]);
+    // Each exercise written once over the two attempts.
+    const journal = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
+    expect(journal.docs.map((doc) => String(doc.get("operation.exercise_id"))).sort()).toEqual(exercises.map((e) => e.id).sort());
   });
 });
