@@ -53,8 +53,10 @@ const equipmentItem = nonEmptyString.refine(
 );
 const equipmentList = z.array(equipmentItem).refine(isUnique, "equipment items must be unique");
 
-const muscleName = z.string().regex(/^[a-z]+(?:[ -][a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_')");
-const muscleList = z.array(muscleName).refine(isUnique, "muscles must be unique");
+export const muscleNameSchema = z
+  .string()
+  .regex(/^[a-z]+(?:[ -][a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_')");
+const muscleList = z.array(muscleNameSchema).refine(isUnique, "muscles must be unique");
 
 function isUnique(items: readonly unknown[]): boolean {
   return new Set(items).size === items.length;
@@ -64,7 +66,7 @@ const musclesSchema = z.looseObject({
   primary: muscleList.min(PRIMARY_MUSCLES_BOUNDS.min).max(PRIMARY_MUSCLES_BOUNDS.max),
   secondary: muscleList.max(SECONDARY_MUSCLES_MAX).optional(),
   category: z.array(z.enum(MUSCLE_CATEGORIES)).min(1).refine(isUnique, "categories must be unique").optional(),
-  contribution: z.record(muscleName, z.number().min(0).max(1)).optional(),
+  contribution: z.record(muscleNameSchema, z.number().min(0).max(1)).optional(),
 });
 
 const metadataSchema = z.looseObject({

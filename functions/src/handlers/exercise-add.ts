@@ -13,6 +13,7 @@ import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { type ExerciseIntent, draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
 import { exercisesCreatedByJob } from "../apply/journal";
+import { assertLiveTarget, assertSlugNotAnAlias } from "./support/failures";
 
 /** The payload of a EXERCISE_ADD job. */
 const exerciseAddPayload = z.strictObject({
@@ -37,10 +38,15 @@ export const exerciseAddHandler = planHandler({
     const { db } = input.deps;
     const draft = draftExercise(input.job.payload.intent);
     const [family, createdBefore] = await Promise.all([readFamily(db, draft.family_slug), exercisesCreatedByJob(db, input.job.id)]);
+    assertLiveTarget(family);
     // Placed as if an earlier attempt had not created it yet, so a retry plans what is left.
     const placed = placeExercise(draft, { ...family, members: family.members.filter(({ id }) => !createdBefore.includes(id)) });
-    // The new exercise counts as a member whose name changes from nothing, so its slug's holders are read.
-    const owners = await loadRenameOwners(db, [...family.members, { id: placed.exercise_id, data: {} }], placed.join.finalNames);
+    // The new exercise counts as a member whose name changes from nothing, so its slug's holders are
+    // read; and the family slug's alias, as a new family may not take an alias's slug.
+    const members = [...family.members, { id: placed.exercise_id, data: {} }];
+    const owners = await loadRenameOwners(db, members, placed.join.finalNames, [draft.family_slug]);
+    if (family.members.length === 0 && family.registry === null)
+      assertSlugNotAnAlias(draft.family_slug, owners.aliases.get(draft.family_slug));
     const addition = planExerciseAdd(placed, owners, createdBefore.includes(placed.exercise_id));
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
     return {

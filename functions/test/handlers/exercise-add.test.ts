@@ -108,12 +108,58 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
+  it("refuses to start a family at a slug that is an alias with FAMILY_SLUG_IS_ALIAS and writes nothing", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    // The demo's `bent_over_row` is an alias of the family `row`.
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Bent Over Row", equipment: ["barbell"] } });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_SLUG_IS_ALIAS",
+      details: { family_slug: "bent_over_row", alias: { family_slug: "row" } },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("refuses a family that is merged into another with TARGET_FAMILY_RETIRED and writes nothing", async () => {
+    await seedDemo(db, {
+      families: [
+        {
+          family_slug: "rows",
+          base_name: "Rows",
+          primary_equipment: [],
+          allowed_equipment: [],
+          exercise_count: 0,
+          status: "merged",
+          merged_into: "row",
+        },
+      ],
+      aliases: [{ alias_slug: "rows", family_slug: "row", is_family_alias: true }],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Rows", equipment: ["cable"] } });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "TARGET_FAMILY_RETIRED", details: { family_slug: "rows", merged_into: "row" } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails an intent with an unknown category with INVALID_INTENT", async () => {
     await seedDemo(db);
     const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { ...intent, category: "stretchy" } });
 
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "INVALID_INTENT", details: { category: "stretchy" } });
+  });
+
+  it("fails an intent whose muscles do not normalise to muscle names with INVALID_INTENT", async () => {
+    await seedDemo(db);
+    const muscles = { primary: ["Quads", "glute."], secondary: ["core_2"] };
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { ...intent, muscles } });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "INVALID_INTENT", details: { muscles: ["glute.", "core 2"] } });
   });
 });
 

@@ -47,6 +47,17 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("fails NO_MATCHING_EXERCISES when the family has none of the equipment, whatever the target holds, writing nothing", async () => {
+    await seedDemo(db, curl);
+    const before = await snapshotCatalog(db);
+    // The demo's squat family has barbell squats of its own: no sign of an earlier split of curl.
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "squat", ["barbell"]));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "NO_MATCHING_EXERCISES", details: { family_slug: "curl", equipment: ["barbell"] } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("sends a split into a family with the same equipment to review with SPLIT_EQUIPMENT_CONFLICT, writing nothing", async () => {
     await seedDemo(db, curl);
     const before = await snapshotCatalog(db);

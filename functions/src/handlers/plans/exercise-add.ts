@@ -20,6 +20,7 @@ import {
   toNameSlug,
 } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
+import { muscleNameSchema } from "../../catalog/schemas";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
 import { baseOf } from "../../catalog/family-naming";
@@ -90,6 +91,9 @@ export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
   if (intent.muscles) {
     const primary = [...new Set(intent.muscles.primary.map(normalizeMuscle))];
     const secondary = [...new Set((intent.muscles.secondary ?? []).map(normalizeMuscle))].filter((muscle) => !primary.includes(muscle));
+    const unusable = [...primary, ...secondary].filter((muscle) => !muscleNameSchema.safeParse(muscle).success);
+    if (unusable.length > 0)
+      throw invalidIntent(`not muscle names: ${unusable.map((muscle) => `"${muscle}"`).join(", ")}`, { muscles: unusable });
     fields.muscles = { primary, ...(secondary.length > 0 ? { secondary } : {}) };
   }
   return { family_slug: familySlug, base, equipment, fields };

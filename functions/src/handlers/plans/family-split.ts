@@ -8,7 +8,7 @@
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
-import { normalizeEquipmentList } from "../../catalog/taxonomy";
+import { exerciseIdFor, normalizeEquipmentList } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
@@ -44,7 +44,11 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
   const { family, target, owners } = input;
   const { moving, staying } = splitOff(family, input.equipment);
   if (moving.length === 0) {
-    if (splitOff(target, input.equipment).moving.length > 0) return { operations: [], moved: 0, renamed: 0 };
+    // Done before when the target holds such exercises that came from this family (an id keeps the
+    // family it was created in); exercises of its own on that equipment say nothing of a split.
+    const fromThisFamily = exerciseIdFor(family.slug, "");
+    if (splitOff(target, input.equipment).moving.some(({ id }) => id.startsWith(fromThisFamily)))
+      return { operations: [], moved: 0, renamed: 0 };
     throw JobFailure.permanent(
       "NO_MATCHING_EXERCISES",
       `no live exercise of ${family.slug} has the primary equipment ${input.equipment.join(", ")}`,

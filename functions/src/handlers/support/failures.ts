@@ -24,12 +24,12 @@ export async function assertExercisesExist(db: Firestore, ids: readonly string[]
   if (missing.length > 0) throw exercisesNotFound(missing);
 }
 
-/** Exercises may only move into a live family: a merged or deprecated one has a successor or none. */
+/** Exercises may only move, or be added, into a live family: a merged or deprecated one has a successor or none. */
 export function assertLiveTarget(target: LoadedFamily): void {
   if (target.registry && target.registry.status !== "active") {
     throw JobFailure.permanent(
       "TARGET_FAMILY_RETIRED",
-      `family ${target.slug} is ${String(target.registry.status)}; move exercises into a live family`,
+      `family ${target.slug} is ${String(target.registry.status)}; exercises go into a live family`,
       {
         family_slug: target.slug,
         merged_into: target.registry.merged_into ?? null,
