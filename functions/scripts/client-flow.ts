@@ -221,6 +221,9 @@ async function catalogJobs(auth: AdminAuth, ...argv: string[]): Promise<{ code: 
     engine: () => {
       throw new Error("the curators commands need no engine");
     },
+    settings: () => {
+      throw new Error("the curators commands need no engine settings");
+    },
     curators: () => authCuratorDirectory(auth),
     out: (line) => out.push(line),
     err: (line) => err.push(line),

@@ -17,9 +17,14 @@ interface OptionSpec {
   short?: string;
 }
 
+/** What a command that reads no data needs of the engine: its params, job types and clock. */
+type EngineSettings = Pick<Engine, "config" | "registry" | "now">;
+
 export interface CliContext {
   /** Created on first use, so help and usage errors never reach Firestore. */
   engine: () => Engine;
+  /** The engine's settings without a connection (the engine's own once it is connected), so a check before deploying needs no project. */
+  settings: () => EngineSettings;
   /** The curator claim's accounts (Firebase Auth), created on first use. */
   curators: () => CuratorDirectory;
   out: (line: string) => void;

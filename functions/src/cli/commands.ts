@@ -409,7 +409,7 @@ const schedules: CommandSpec = {
   ],
   json: true,
   run({ json }, ctx) {
-    const engine = ctx.engine();
+    const engine = ctx.settings();
     const rows = SCAN_SCHEDULES.map((scan) => {
       const { cron, timeZone } = scheduleOf(scan, engine.config);
       const enabled = engine.config[`${scan.key}Enabled`];

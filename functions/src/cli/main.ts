@@ -13,6 +13,7 @@ import { authCuratorDirectory } from "../adapters/curators";
 import { loadEngineConfig } from "../config";
 import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
+import { registry } from "../handlers";
 import { emulatorProject, namedProject } from "../local/project";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
@@ -64,6 +65,7 @@ function connect(): Engine {
 let engine: Engine | undefined;
 void runCli(process.argv.slice(2), {
   engine: () => (engine ??= connect()),
+  settings: () => engine ?? { config: loadEngineConfig(), registry, now: () => new Date() },
   // The Auth emulator when FIREBASE_AUTH_EMULATOR_HOST names one, else the project's Firebase Auth.
   curators: () => authCuratorDirectory(getAuth(adminApp({ projectId: project() }))),
   out: (line) => void process.stdout.write(`${line}\n`),

@@ -52,7 +52,13 @@ const unusedDirectory = (): CuratorDirectory => {
 async function cliOn(engine: Engine, argv: string[], curators = unusedDirectory) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(argv, { engine: () => engine, curators, out: (line) => out.push(line), err: (line) => err.push(line) });
+  const code = await runCli(argv, {
+    engine: () => engine,
+    settings: () => engine,
+    curators,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+  });
   return { code, out: out.join("\n"), err };
 }
 
@@ -96,6 +102,7 @@ describe("help", () => {
     const out: string[] = [];
     const code = await runCli([...name.split(" "), "--help"], {
       engine,
+      settings: engine,
       curators: unusedDirectory,
       out: (line) => out.push(line),
       err: () => undefined,

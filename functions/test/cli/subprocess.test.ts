@@ -26,6 +26,10 @@ const db = useFirestore();
 /** The test's environment without a tasks emulator (one the run happens to have would receive the wake-ups). */
 const { CLOUD_TASKS_EMULATOR_HOST: _tasksEmulator, ...TEST_ENV } = process.env;
 
+/** The test's environment naming no project and no emulator: the CLI works on a real project it must be told. */
+const PROJECT_VARS = ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "GCLOUD_PROJECT", "GOOGLE_CLOUD_PROJECT"];
+const elsewhere = Object.fromEntries(Object.entries(TEST_ENV).filter(([name]) => !PROJECT_VARS.includes(name)));
+
 const runCliProcess = (argv: readonly string[], env: NodeJS.ProcessEnv = TEST_ENV): Promise<Outcome> => runEntry("cli/main.ts", argv, env);
 
 interface Case {
@@ -207,8 +211,6 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
   }, 600_000);
 
   it("refuses to guess a project when it works on no Firestore emulator and none is named, the Auth emulator alone too", async () => {
-    const named = ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "GCLOUD_PROJECT", "GOOGLE_CLOUD_PROJECT"];
-    const elsewhere = Object.fromEntries(Object.entries(TEST_ENV).filter(([name]) => !named.includes(name)));
     const [outcome, authOnly] = await Promise.all([
       runCliProcess(["list"], elsewhere),
       // The Auth emulator would leave Firestore the real one, of a project nobody named.
@@ -220,6 +222,17 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     expect(authOnly.stderr.trim()).toMatch(
       /^catalog-jobs list: no project: .*\(FIREBASE_AUTH_EMULATOR_HOST alone leaves Firestore the real one\) \(see catalog-jobs list --help\)$/,
     );
+  }, 120_000);
+
+  it("checks the schedules before a deploy with no project named: it reads no data", async () => {
+    const [valid, invalid] = await Promise.all([
+      runCliProcess(["schedules", "--json"], elsewhere),
+      runCliProcess(["schedules"], { ...elsewhere, QUALITY_SCAN_SCHEDULE: "every day" }),
+    ]);
+    expect(valid).toMatchObject({ code: 0, stderr: "" });
+    expect(JSON.parse(valid.stdout)).toHaveLength(4);
+    expect(invalid).toMatchObject({ code: 1 });
+    expect(invalid.stderr.trim()).toMatch(/^catalog-jobs schedules: param QUALITY_SCAN_SCHEDULE .*"every day"/);
   }, 120_000);
 
   it("sends a retry's wake-up to the tasks emulator CLOUD_TASKS_EMULATOR_HOST names, as the callables do", async () => {
