@@ -115,8 +115,13 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
       findings.push({ code: "missing_name", exercise_ids: [id], message: `${id} has no name`, fix: "review" });
       continue;
     }
-    if (target !== name || data.name_slug !== toNameSlug(target)) findings.push(renameFinding(id, name, target, finalNames, owners));
-    if (!familySlugFitsName(target, familySlug)) {
+    const fits = familySlugFitsName(target, familySlug);
+    if (target !== name || data.name_slug !== toNameSlug(target)) {
+      const rename = renameFinding(id, name, target, finalNames, owners);
+      // A misfiled exercise gets its name where it belongs, not here (its rename would fail the family's naming rule).
+      findings.push(fits ? rename : { ...rename, fix: "review" });
+    }
+    if (!fits) {
       findings.push({
         code: "name_does_not_fit_family",
         exercise_ids: [id],

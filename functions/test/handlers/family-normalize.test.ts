@@ -1,4 +1,4 @@
-import { snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
@@ -35,6 +35,25 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
       exercise_count: 4,
       primary_equipment: ["barbell", "cable", "dumbbell", "ez-bar"],
     });
+  });
+
+  it("normalises the rest of a family that holds a misfiled exercise, leaving that one for review", async () => {
+    const misfiled = exerciseFixture("Kettlebell Floor Press", ["kettlebell"], { family_slug: "biceps_curl" });
+    await seedDemo(db, { exercises: [misfiled] });
+    const before = await exercise(db, misfiled.id);
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "biceps_curl" });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ renamed: 1 });
+    expect(run.summary.unresolved).toMatchObject({
+      findings: expect.arrayContaining([
+        expect.objectContaining({ code: "name_does_not_fit_family", exercise_ids: [misfiled.id] }),
+        expect.objectContaining({ code: "non_canonical_name", exercise_ids: [misfiled.id], fix: "review" }),
+      ]),
+    });
+    expect(await exercise(db, misfiled.id)).toEqual(before);
+    if (mode === "apply")
+      expect(await exercise(db, "biceps_curl__alternating-biceps-curl")).toMatchObject({ name: "Alternating Biceps Curl (Dumbbell)" });
   });
 
   it("changes nothing in a family that is already canonical", async () => {
