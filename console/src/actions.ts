@@ -2,7 +2,7 @@
  * Curator actions through the callable functions (functions/src/adapters/operator-actions.ts):
  * the browser never writes job state itself.
  */
-import { type Functions, httpsCallable } from "firebase/functions";
+import { type Functions, FunctionsError, httpsCallable } from "firebase/functions";
 import type { RetryAnswer } from "./model";
 
 export interface OperatorActions {
@@ -20,4 +20,13 @@ export function operatorActions(functions: Functions): OperatorActions {
     cancelJob: async (jobId) => void (await call("cancelJob", { jobId })),
     revertChange: async (changeId) => void (await call("revertChange", { changeId })),
   };
+}
+
+/**
+ * Whether a cancel's error says the job was cancelled (or asked to stop) but not all of its open children were:
+ * the callable's `unavailable` (the engine's ChildrenNotCancelledError), after which the same cancel finishes
+ * them (JobFlows.cancel). An outage answers `unavailable` too, and there running the cancel again is as right.
+ */
+export function cancelLeftChildrenOpen(error: Error): boolean {
+  return error instanceof FunctionsError && error.code === "functions/unavailable";
 }

@@ -31,9 +31,13 @@ export type Lane = (typeof LANES)[number];
  * @public (the engine's wiring tests read what only this file uses)
  */
 export const OPEN_STATUSES = ["queued", "running", "deferred"] as const;
+/** @public (as above) */
 export const FINAL_STATUSES = ["succeeded", "succeeded_dry_run", "needs_review", "deadletter", "failed", "cancelled"] as const;
 export const JOB_STATUSES = [...OPEN_STATUSES, ...FINAL_STATUSES] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Whether the job has ended (it stays so until a retry). */
+export const isFinalStatus = (status: JobStatus): boolean => (FINAL_STATUSES as readonly JobStatus[]).includes(status);
 
 /** Statuses that need a person's attention. */
 export const FAILURE_STATUSES: readonly JobStatus[] = ["failed", "deadletter", "needs_review"];
@@ -75,6 +79,15 @@ export function retryable(job: Pick<Job, "status" | "run_after">): boolean {
 }
 
 /**
+ * Why the queue's failures list offers no Retry for a failed job, or null when it offers one: exactly when the
+ * job page does (`retryable`). A failed job the engine will not retry was never taken in: a new job must be written.
+ */
+export function noRetryNote(job: Pick<Job, "status" | "run_after" | "error">): string | null {
+  if (retryable(job)) return null;
+  return `${rejectedAtIntake(job) ? "rejected at intake" : "never taken in"}: write a new job`;
+}
+
+/**
  * What a curator can do to stop an open job (JobQueue.cancelJob): a job a worker holds, or one that froze
  * its plan, is only asked to stop, so once asked it shows the request ("requested"); any other open job
  * is cancelled at once, a waiting one a client already asked to cancel included ("cancel"). Null when
@@ -84,6 +97,18 @@ export function cancelOffer(job: Pick<Job, "status" | "cancel_requested" | "plan
   if (!CANCELLABLE_STATUSES.includes(job.status)) return null;
   const onlyAsks = WORKER_STATUSES.includes(job.status) || job.plan_id !== null;
   return job.cancel_requested && onlyAsks ? "requested" : "cancel";
+}
+
+/**
+ * What became, or becomes, of a job's cancel request. The engine keeps `cancel_requested` and `plan_id` when the
+ * job ends, so a job that ended other than cancelled says the request came too late.
+ */
+export function cancelRequestOutcome(job: Pick<Job, "status" | "cancel_requested" | "plan_id">): string {
+  if (job.status === "cancelled") return "requested";
+  if (isFinalStatus(job.status))
+    return `requested too late: the job ${job.plan_id ? "had already frozen its plan" : "ended before it could stop"}; its outcome was kept`;
+  if (job.plan_id) return "requested (the frozen plan is finished first)";
+  return cancelOffer(job) === "cancel" ? "requested (it is cancelled instead of run)" : "requested";
 }
 
 /** What the engine's retryJob callable answers (RetryResult, functions/src/adapters/operator-actions.ts). */
@@ -245,15 +270,15 @@ export interface FrozenPlan {
 }
 
 /**
- * Whether an attempt log already shows the frozen plan: logs carry the plan they ran, and one from the
+ * Whether an attempt log already shows the whole frozen plan: logs carry the plan they ran, and one from the
  * freezing attempt on (its lease epoch or later) ran this one. An older attempt's plan, from before a
- * retry froze a new one, is another plan.
+ * retry froze a new one, is another plan; a plan the log cut for size (`truncated`) holds its first operations only.
  */
 export function frozenPlanInAttemptLog(
   frozen: Pick<FrozenPlan, "lease_epoch">,
   attempts: readonly Pick<Attempt, "plan" | "lease_epoch">[],
 ): boolean {
-  return attempts.some((attempt) => attempt.plan && attempt.lease_epoch >= frozen.lease_epoch);
+  return attempts.some((attempt) => attempt.plan && !attempt.plan.truncated && attempt.lease_epoch >= frozen.lease_epoch);
 }
 
 export interface JournalDocument {

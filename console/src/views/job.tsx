@@ -7,6 +7,7 @@ import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, relative, 
 import {
   type Attempt,
   cancelOffer,
+  cancelRequestOutcome,
   type Change,
   type ChangePlanView,
   type FrozenPlan,
@@ -14,12 +15,13 @@ import {
   type Job,
   type JournalDocument,
   type LlmCall,
-  FINAL_STATUSES,
+  isFinalStatus,
   isTooLarge,
   rejectedAtIntake,
   retryable,
 } from "../model";
 import { ATTEMPT_LIST_LIMIT } from "../stored";
+import { CancelFailureNotice, useCancel } from "../ui/cancel";
 import { useLive, useNow } from "../ui/live";
 import { ActionButton, Empty, Json, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
 
@@ -75,7 +77,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
                     </p>
                   )}
                   {items.map((change) => (
-                    <ChangeDetails key={change.id} change={change} jobEnded={isFinal(j!.status)} actions={actions} />
+                    <ChangeDetails key={change.id} change={change} jobEnded={isFinalStatus(j!.status)} actions={actions} />
                   ))}
                 </>
               )}
@@ -106,6 +108,7 @@ function JobDetails(props: {
   const now = useNow();
   // Outside the Retry button, which goes once the job is queued again.
   const [retried, setRetried] = useState<string | null>(null);
+  const { cancel: runCancel, failure: cancelFailure } = useCancel(actions);
   const llm = job.llm_usage;
   const cancel = cancelOffer(job);
   return (
@@ -126,11 +129,12 @@ function JobDetails(props: {
             />
           )}
           {cancel === "cancel" && (
-            <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => actions.cancelJob(job.id)} />
+            <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => runCancel(job.id)} />
           )}
         </div>
       </header>
       <Notice message={retried} />
+      <CancelFailureNotice failure={cancelFailure} cancel={runCancel} />
       <dl class="facts">
         <Fact name="Lane · priority" value={`${job.queue} · ${job.priority}`} />
         <Fact name="Mode" value={typeof job.payload.mode === "string" ? job.payload.mode : "dry_run"} />
@@ -145,7 +149,7 @@ function JobDetails(props: {
         )}
         {job.parent_job_id && <Fact name="Parent" value={<JobLink id={job.parent_job_id} />} />}
         {job.plan_id && <Fact name="Frozen plan" value={<span class="mono">{job.plan_id}</span>} />}
-        {job.cancel_requested && <Fact name="Cancel" value={cancelRequest(job)} />}
+        {job.cancel_requested && <Fact name="Cancel" value={cancelRequestOutcome(job)} />}
       </dl>
       {job.progress && <Progress done={job.progress.done} total={job.progress.total} />}
       {job.error && (
@@ -185,12 +189,6 @@ function JobDetails(props: {
       </section>
     </article>
   );
-}
-
-/** What becomes of a job whose cancel was asked for. */
-function cancelRequest(job: Job): string {
-  if (job.plan_id) return "requested (the frozen plan is finished first)";
-  return cancelOffer(job) === "cancel" ? "requested (it is cancelled instead of run)" : "requested";
 }
 
 function Fact({ name, value }: { name: string; value: ComponentChildren }) {
@@ -491,8 +489,6 @@ function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined 
 }
 
 /** A change can be reverted once its job has ended: a job still open may apply it again (its frozen plan). */
-const isFinal = (status: Job["status"]) => (FINAL_STATUSES as readonly string[]).includes(status);
-
 function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded: boolean; actions: OperatorActions }) {
   return (
     <article class="change" data-change={change.id} data-status={change.status}>

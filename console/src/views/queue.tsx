@@ -10,7 +10,8 @@ import {
   WAITING_JOBS_LIMIT,
 } from "../data";
 import { dateTime, relative, retriedNotice } from "../format";
-import { cancelOffer, FAILURE_STATUSES, FINAL_STATUSES, type Job, JOB_STATUSES, LANES, rejectedAtIntake, waitingReason } from "../model";
+import { cancelOffer, FAILURE_STATUSES, isFinalStatus, type Job, JOB_STATUSES, LANES, noRetryNote, waitingReason } from "../model";
+import { type Cancel, CancelFailureNotice, useCancel } from "../ui/cancel";
 import { useLive, useNow } from "../ui/live";
 import { ActionButton, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
 
@@ -24,6 +25,8 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   // Outside the failures' rows: a retried job leaves the list, and its row with it.
   const [retried, setRetried] = useState<string | null>(null);
   const retry = async (jobId: string) => setRetried(retriedNotice(jobId, await actions.retryJob(jobId)));
+  // Outside the rows too: a cancelled job leaves the waiting list, and one asked to stop shows the request instead.
+  const { cancel, failure: cancelFailure } = useCancel(actions);
   return (
     <>
       <section>
@@ -45,16 +48,17 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
           )}
         </LiveView>
       </section>
+      <CancelFailureNotice failure={cancelFailure} cancel={cancel} />
       <section>
         <h3>Running</h3>
         <LiveView live={running} what="running jobs" isEmpty={(jobs) => jobs.length === 0} empty="Nothing is running.">
-          {(jobs) => <RunningJobs jobs={jobs} now={now} actions={actions} />}
+          {(jobs) => <RunningJobs jobs={jobs} now={now} cancel={cancel} />}
         </LiveView>
       </section>
       <section>
         <h3>Waiting</h3>
         <LiveView live={waiting} what="waiting jobs" isEmpty={(jobs) => jobs.length === 0} empty="No job is waiting.">
-          {(jobs) => <WaitingJobs jobs={jobs} now={now} actions={actions} />}
+          {(jobs) => <WaitingJobs jobs={jobs} now={now} cancel={cancel} />}
         </LiveView>
       </section>
       <section>
@@ -109,7 +113,7 @@ function Counts({ jobs }: { jobs: Job[] }) {
             <tr key={status}>
               <th>
                 <StatusBadge status={status} />
-                {FINAL_STATUSES.includes(status as (typeof FINAL_STATUSES)[number]) && <small class="muted"> 24 h</small>}
+                {isFinalStatus(status) && <small class="muted"> 24 h</small>}
               </th>
               {LANES.map((lane) => (
                 <td key={lane} data-lane={lane} data-status={status} class={countOf(lane, status) === 0 ? "muted" : ""}>
@@ -124,7 +128,7 @@ function Counts({ jobs }: { jobs: Job[] }) {
   );
 }
 
-function RunningJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: OperatorActions }) {
+function RunningJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Cancel }) {
   return (
     <div class="overflow-auto">
       <table>
@@ -149,7 +153,7 @@ function RunningJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
               <td class="mono">{job.lease_owner ?? "—"}</td>
               <td title={dateTime(job.lease_expires_at)}>{relative(job.lease_expires_at, now)}</td>
               <td>
-                <CancelAction job={job} actions={actions} />
+                <CancelAction job={job} cancel={cancel} />
               </td>
             </tr>
           ))}
@@ -160,12 +164,12 @@ function RunningJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
 }
 
 /** A job asked to stop (running, or holding a frozen plan) finishes its plan first: the request is shown, not repeated. */
-function CancelAction({ job, actions }: { job: Job; actions: OperatorActions }) {
+function CancelAction({ job, cancel }: { job: Job; cancel: Cancel }) {
   if (cancelOffer(job) === "requested") return <small class="muted">cancel requested</small>;
-  return <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => actions.cancelJob(job.id)} />;
+  return <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => cancel(job.id)} />;
 }
 
-function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: OperatorActions }) {
+function WaitingJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Cancel }) {
   return (
     <div class="overflow-auto">
       <table>
@@ -192,7 +196,7 @@ function WaitingJobs({ jobs, now, actions }: { jobs: Job[]; now: Date; actions: 
               <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
               <td>{waitingReason(job) ?? <span class="muted">—</span>}</td>
               <td>
-                <CancelAction job={job} actions={actions} />
+                <CancelAction job={job} cancel={cancel} />
               </td>
             </tr>
           ))}
@@ -233,11 +237,7 @@ function Failures({ jobs, retry }: { jobs: Job[]; retry: (jobId: string) => Prom
                 )}
               </td>
               <td>
-                {rejectedAtIntake(job) ? (
-                  <small class="muted">rejected at intake: write a new job</small>
-                ) : (
-                  <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job.id)} />
-                )}
+                <RetryAction job={job} retry={retry} />
               </td>
             </tr>
           ))}
@@ -245,6 +245,12 @@ function Failures({ jobs, retry }: { jobs: Job[]; retry: (jobId: string) => Prom
       </table>
     </div>
   );
+}
+
+function RetryAction({ job, retry }: { job: Job; retry: (jobId: string) => Promise<void> }) {
+  const noRetry = noRetryNote(job);
+  if (noRetry !== null) return <small class="muted">{noRetry}</small>;
+  return <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job.id)} />;
 }
 
 function Finished({ jobs }: { jobs: Job[] }) {

@@ -1,6 +1,8 @@
 /** The console's pure logic: routes, daily totals from counter shards, what the views show when, and how values read. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { FunctionsError } from "firebase/functions";
+import { cancelLeftChildrenOpen } from "../../src/actions";
 import { cappedQueueReads, FINISHED_JOBS_LIMIT, finishedJobsWindowStart, RUNNING_JOBS_LIMIT, WAITING_JOBS_LIMIT } from "../../src/data";
 import { sumShards } from "../../src/documents";
 import {
@@ -17,8 +19,19 @@ import {
   retriedNotice,
   usd,
 } from "../../src/format";
-import { cancelOffer, frozenPlanInAttemptLog, type Job, rejectedAtIntake, retryable, waitingReason } from "../../src/model";
+import {
+  cancelOffer,
+  cancelRequestOutcome,
+  FAILURE_STATUSES,
+  frozenPlanInAttemptLog,
+  type Job,
+  noRetryNote,
+  rejectedAtIntake,
+  retryable,
+  waitingReason,
+} from "../../src/model";
 import { parseRoute } from "../../src/routes";
+import { sizedAttemptFields } from "../../src/stored";
 import { type Live, whileResubscribing } from "../../src/ui/live";
 
 describe("routes", () => {
@@ -136,6 +149,47 @@ describe("the actions offered", () => {
     assert.equal(cancelOffer(open("cancelled", true)), null);
   });
 
+  it("the failures list offers Retry exactly when the job page does, and otherwise says to write a new job", () => {
+    assert.equal(noRetryNote(failed("FAMILY_NOT_FOUND", ranAt)), null);
+    assert.equal(noRetryNote(failed("INVALID_JOB", ranAt)), null);
+    assert.equal(noRetryNote(failed("INVALID_JOB", null)), "rejected at intake: write a new job");
+    // Never taken in, whatever its code: the engine cannot parse it, so it refuses the retry.
+    assert.equal(noRetryNote(failed("LEASE_EXPIRED", null)), "never taken in: write a new job");
+    for (const status of FAILURE_STATUSES)
+      for (const job of [failed("INVALID_JOB", null), failed("LEASE_EXPIRED", null), failed("LEASE_EXPIRED", ranAt)])
+        assert.equal(noRetryNote({ ...job, status }) === null, retryable({ ...job, status }), `${status} ${job.error?.code}`);
+  });
+
+  it("a cancel request reads as pending only while the job is open; a job that ended otherwise than cancelled kept its outcome", () => {
+    const asked = (status: Job["status"], plan_id: string | null = null) => ({ status, cancel_requested: true, plan_id });
+    assert.equal(cancelRequestOutcome(asked("queued", "p1")), "requested (the frozen plan is finished first)");
+    assert.equal(cancelRequestOutcome(asked("running", "p1")), "requested (the frozen plan is finished first)");
+    assert.equal(cancelRequestOutcome(asked("deferred")), "requested (it is cancelled instead of run)");
+    assert.equal(cancelRequestOutcome(asked("running")), "requested");
+    // The engine keeps plan_id and cancel_requested when the job ends.
+    assert.equal(
+      cancelRequestOutcome(asked("succeeded", "p1")),
+      "requested too late: the job had already frozen its plan; its outcome was kept",
+    );
+    assert.equal(
+      cancelRequestOutcome(asked("needs_review", "p1")),
+      "requested too late: the job had already frozen its plan; its outcome was kept",
+    );
+    assert.equal(cancelRequestOutcome(asked("succeeded")), "requested too late: the job ended before it could stop; its outcome was kept");
+    assert.equal(cancelRequestOutcome(asked("cancelled", "p1")), "requested");
+    assert.equal(cancelRequestOutcome(asked("cancelled")), "requested");
+  });
+
+  it("a cancel that left children open (the callable's unavailable) is offered again; any other refusal is not", () => {
+    const childrenLeftOpen = new FunctionsError(
+      "unavailable",
+      "job p1 is cancelled, but cancelling its children failed (run the cancel again): deadline exceeded",
+    );
+    assert.equal(cancelLeftChildrenOpen(childrenLeftOpen), true);
+    assert.equal(cancelLeftChildrenOpen(new FunctionsError("failed-precondition", "cannot cancel job p1: it is cancelled")), false);
+    assert.equal(cancelLeftChildrenOpen(new Error("unavailable")), false);
+  });
+
   it("a retry says how many of a parent's children went with it", () => {
     assert.equal(retriedNotice("j1", { children_requeued: 0 }), "Job j1 is queued again.");
     assert.equal(
@@ -155,6 +209,23 @@ describe("the job page's frozen plan", () => {
     assert.equal(frozenPlanInAttemptLog(frozen, [{ plan, lease_epoch: 1 }]), false);
     // A later attempt that logged no plan (its lease expired, say).
     assert.equal(frozenPlanInAttemptLog(frozen, [{ plan: null, lease_epoch: 3 }]), false);
+  });
+
+  it("is shown when the log of its attempt holds only what the engine kept of a plan too large to store", () => {
+    const operations = Array.from({ length: 900 }, (_, i) => ({ op: "patch_exercise", exercise_id: `e${i}` }));
+    // What attempt-log.ts stores for a plan over its limit, and what it leaves when the record has no room for that either.
+    const summarised = { truncated: true, bytes: 250_000, operation_count: 900, first_operations: operations.slice(0, 20) };
+    for (const stored of [summarised, { truncated: true, bytes: 250_000 }]) {
+      const { plan: cut } = sizedAttemptFields({ plan: stored });
+      assert.equal(frozenPlanInAttemptLog(frozen, [{ plan: cut, lease_epoch: 2 }]), false);
+      assert.equal(
+        frozenPlanInAttemptLog(frozen, [
+          { plan: cut, lease_epoch: 2 },
+          { plan, lease_epoch: 3 },
+        ]),
+        true,
+      );
+    }
   });
 
   it("gives way to the log of the attempt that froze it, or of a later one", () => {
