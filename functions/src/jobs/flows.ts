@@ -82,22 +82,25 @@ export class JobFlows {
    * children: a job already cancelled is refused only when none of its children was left open.
    */
   async cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }> {
+    const cancelChildren = async (outcome: "cancelled" | "asked to stop") => {
+      try {
+        return await this.cancelChildren(jobId);
+      } catch (err) {
+        throw new ChildrenNotCancelledError(jobId, outcome, err);
+      }
+    };
     let cancelled: CancelResult;
     try {
       cancelled = await this.queue.cancelJob(jobId);
     } catch (err) {
       if (!(err instanceof InvalidTransitionError && err.from === "cancelled")) throw err;
-      const childrenCancelled = await this.cancelChildren(jobId);
+      const childrenCancelled = await cancelChildren("cancelled");
       if (childrenCancelled === 0) throw err;
       return { status: "cancelled", cancelRequested: false, childrenCancelled };
     }
     if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
     const { status, cancelRequested } = cancelled;
-    try {
-      return { status, cancelRequested, childrenCancelled: await this.cancelChildren(jobId) };
-    } catch (err) {
-      throw new ChildrenNotCancelledError(jobId, cancelRequested ? "asked to stop" : "cancelled", err);
-    }
+    return { status, cancelRequested, childrenCancelled: await cancelChildren(cancelRequested ? "asked to stop" : "cancelled") };
   }
 
   /**
