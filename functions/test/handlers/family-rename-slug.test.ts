@@ -1,4 +1,4 @@
-import { snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
@@ -94,6 +94,21 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
 
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "FAMILY_EXISTS", details: { family_slug: "squat" } });
+    expect(run.error?.details).not.toHaveProperty("moved_from_source");
     expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a rename whose target holds exercises moved from the family (a rename stopped part-way) saying how to finish it", async () => {
+    // Half of a rename of row to rowing: one exercise moved (its id keeps the family it was created in).
+    const moved = exerciseFixture("Rowing (Cable)", ["cable"], { id: "row__rowing-cable", family_slug: "rowing" });
+    await seedDemo(db, { exercises: [moved] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "row", "rowing"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_EXISTS",
+      message: expect.stringMatching(/moved from row .*finish it with FAMILY_MERGE of row into rowing$/),
+      details: { family_slug: "rowing", moved_from_source: ["row__rowing-cable"] },
+    });
   });
 });

@@ -8,6 +8,7 @@
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
 import { JobFailure } from "../../jobs/errors";
+import { exerciseIdFor } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
 import { assertSlugNotAnAlias, assertSourceNotRetired } from "../support/failures";
@@ -48,13 +49,16 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     if (family.members.length === 0 && family.registry?.status === "merged" && family.registry.merged_into === target.slug) {
       return { operations: [], moved: 0, renamed: 0 };
     }
-    throw JobFailure.permanent(
-      "FAMILY_EXISTS",
-      `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`,
-      {
-        family_slug: target.slug,
-      },
-    );
+    // Exercises keep the id they were created with: these came from this family, by a rename that stopped part-way.
+    const movedHere = target.members.filter(({ id }) => id.startsWith(exerciseIdFor(family.slug, ""))).map(({ id }) => id);
+    const why =
+      movedHere.length > 0
+        ? `family ${target.slug} already holds ${movedHere.length} exercise(s) moved from ${family.slug} (a rename that stopped part-way?); finish it with FAMILY_MERGE of ${family.slug} into ${target.slug}`
+        : `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`;
+    throw JobFailure.permanent("FAMILY_EXISTS", why, {
+      family_slug: target.slug,
+      ...(movedHere.length > 0 ? { moved_from_source: movedHere } : {}),
+    });
   }
   assertSourceNotRetired(family, "merged_or_deprecated");
   const newSlugAlias = owners.aliases.get(target.slug);
