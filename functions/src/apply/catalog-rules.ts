@@ -264,7 +264,8 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
 /**
  * A renamed exercise keeps the slug it had before the plan as an alias of itself, and a family the
  * plan merges into another (renamed, or merged) its slug as an alias of its successor
- * (CATALOG-DOMAIN.md), so the old slug still resolves.
+ * (CATALOG-DOMAIN.md), so the old slug still resolves. Where the two are one slug (a one-word
+ * family's exercise named as the family), the family alias to the family the exercise is in keeps it.
  */
 function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
   for (const [family, index] of trace.registryUpdates) {
@@ -282,8 +283,11 @@ function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: P
   }
   for (const [id, index] of trace.identitySetBy) {
     const oldSlug = initial.exercise(id)?.name_slug;
-    if (typeof oldSlug !== "string" || oldSlug === final.exercise(id)?.name_slug) continue;
-    if (aliasPointsAtExercise(final.alias(oldSlug) ?? undefined, id)) continue;
+    const renamed = final.exercise(id);
+    if (typeof oldSlug !== "string" || oldSlug === renamed?.name_slug) continue;
+    const alias = final.alias(oldSlug) ?? undefined;
+    if (aliasPointsAtExercise(alias, id) || (typeof renamed?.family_slug === "string" && aliasPointsAtFamily(alias, renamed.family_slug)))
+      continue;
     log.error({
       code: "OLD_SLUG_NOT_ALIASED",
       operation_index: index,

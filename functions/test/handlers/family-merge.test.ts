@@ -51,6 +51,29 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await family(db, "row")).toMatchObject({ status: "active", exercise_count: 6 });
   });
 
+  it("merges a one-word family whose exercise is named as the family: the old slug, its family alias, reaches that exercise too", async () => {
+    const registry = (slug: string, base: string, equipment: string[]) => ({
+      family_slug: slug,
+      base_name: base,
+      primary_equipment: equipment,
+      allowed_equipment: equipment,
+      exercise_count: 1,
+      status: "active",
+    });
+    const burpee = exerciseFixture("Burpee", ["bodyweight"]);
+    await seedDemo(db, {
+      exercises: [burpee, exerciseFixture("Jump Burpee (Weighted Vest)", ["weighted-vest"])],
+      families: [registry("burpee", "Burpee", ["bodyweight"]), registry("jump_burpee", "Jump Burpee", ["weighted-vest"])],
+    });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "burpee", "jump_burpee"));
+
+    expect(run.error).toBeNull();
+    if (mode === "dry_run") return;
+    expect(await exercise(db, burpee.id)).toMatchObject({ family_slug: "jump_burpee" });
+    expect(await alias(db, "burpee")).toMatchObject({ family_slug: "jump_burpee", is_family_alias: true });
+    expect(await alias(db, "burpee")).not.toHaveProperty("exercise_id");
+  });
+
   it("changes nothing when the source is already merged into the target", async () => {
     await seedDemo(db, {
       families: [

@@ -87,6 +87,21 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("renames a one-word family whose exercise is named as the family: the old slug, its family alias, reaches that exercise too", async () => {
+    const burpee = exerciseFixture("Burpee", ["bodyweight"]);
+    const registry = { base_name: "Burpee", primary_equipment: ["bodyweight"], allowed_equipment: ["bodyweight"], exercise_count: 1 };
+    await seedDemo(db, { exercises: [burpee], families: [{ family_slug: "burpee", ...registry, status: "active" }] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "burpee", "jump_burpee"));
+
+    expect(run.error).toBeNull();
+    if (mode === "dry_run") return;
+    expect(await exercise(db, burpee.id)).toMatchObject({ family_slug: "jump_burpee", name: "Jump Burpee", name_slug: "jump-burpee" });
+    // "burpee" was both the family's slug and the exercise's name slug: one alias, the family's, leads on.
+    expect(await alias(db, "burpee")).toMatchObject({ family_slug: "jump_burpee", is_family_alias: true });
+    expect(await alias(db, "burpee")).not.toHaveProperty("exercise_id");
+    expect(await family(db, "burpee")).toMatchObject({ status: "merged", merged_into: "jump_burpee" });
+  });
+
   it("fails a rename to a slug another family has with FAMILY_EXISTS, writing nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -59,7 +59,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
   const twins = new Map(liveMembers(target.members).map((member) => [member.id, member.data]));
   const operations: OperationInput[] = [
     ...renameOperations(join.renames, owners, `canonical name once ${target.slug} takes in ${source.slug}`),
-    ...moveOperations(source.slug, target.slug, join.moves, owners, `merge ${source.slug} into ${target.slug}`),
+    ...moveOperations(source.slug, target.slug, join.moves, owners, `merge ${source.slug} into ${target.slug}`, { fromBecomesAlias: true }),
     ...join.merges.map(({ member, twin }) => ({
       op: "merge_exercises" as const,
       source_id: member.id,

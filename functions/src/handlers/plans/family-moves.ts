@@ -121,7 +121,12 @@ export function moveOperations(
   moves: readonly NamedMember[],
   owners: SlugOwners,
   rationale: string,
+  { fromBecomesAlias }: { fromBecomesAlias: boolean },
 ): OperationInput[] {
+  // A family retired into `to` keeps its slug as a family alias. A one-word family's exercise named as
+  // the family ("Plank" in plank) had that slug as its name slug: the family alias reaches it too, so it
+  // gets no alias of its own there (a slug names one thing).
+  const keptByFamilyAlias = (op: OperationInput) => fromBecomesAlias && op.op === "upsert_alias" && op.alias_slug === from;
   return moves.flatMap(({ member, name }) => {
     const renamed = needsNewName(member.data, name);
     return [
@@ -133,7 +138,7 @@ export function moveOperations(
         ...(renamed ? { new_name: name } : {}),
         rationale,
       },
-      ...(renamed ? renameAliasOps(member.id, member.data, name, owners.aliases) : []),
+      ...(renamed ? renameAliasOps(member.id, member.data, name, owners.aliases).filter((op) => !keptByFamilyAlias(op)) : []),
     ];
   });
 }

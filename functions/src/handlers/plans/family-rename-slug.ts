@@ -88,7 +88,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
 
   const retiredName = `${family.slug} is renamed to ${target.slug}`;
   const operations: OperationInput[] = [
-    ...moveOperations(family.slug, target.slug, moves, owners, retiredName),
+    ...moveOperations(family.slug, target.slug, moves, owners, retiredName, { fromBecomesAlias: true }),
     ...input.familyAliases
       .filter(({ id }) => id !== family.slug && id !== target.slug)
       .map(({ id }) => ({

@@ -91,6 +91,7 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
       join.moves,
       owners,
       `split ${input.equipment.join(", ")} off ${family.slug} into ${target.slug}`,
+      { fromBecomesAlias: false },
     ),
     refreshRegistry(family.slug, family.registry, true, `${family.slug} loses its ${input.equipment.join(", ")} exercises`),
     refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in exercises of ${family.slug}`),
