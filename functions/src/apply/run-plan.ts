@@ -233,12 +233,15 @@ function planTooLarge({ attempt }: PlanInput, why: string, details: Record<strin
   throw JobFailure.permanent("PLAN_TOO_LARGE", `${why}: nothing was applied; split the job into jobs with fewer targets`, details);
 }
 
-/** Applies a committed plan to its end (no cancel signal: see the module comment). */
+/**
+ * Applies a committed plan to its end: a cancel does not stop it (see the module comment); a lost
+ * lease or lock, or the run's deadline, stops it between operations, and the next attempt resumes it.
+ */
 async function applyFrozen(input: PlanInput, planId: string, { plan, expectations, summary: base }: FrozenPlan): Promise<HandlerOutcome> {
-  const { deps, attempt } = input;
+  const { deps, attempt, ctx } = input;
   const engine = new ApplyEngine(deps.db, { now: deps.now, journalRetentionMs: deps.config.retainJournalMs });
   const writer = planWriter(input, frozenOperationId(planId));
-  const result = await engine.apply(plan, writer, { expectations });
+  const result = await engine.apply(plan, writer, { expectations, signal: ctx.signal, finishOnCancel: true });
   attempt.set("apply_result", result);
   attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });
   const summary = { ...base, plan_id: planId, ...applyCounts(result, plan) };

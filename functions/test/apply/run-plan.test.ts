@@ -17,7 +17,7 @@ import {
   makeTestDeps,
   retryForTest,
 } from "../helpers/engine";
-import { JobCancelledError, JobFailure } from "../../src/jobs/errors";
+import { JobCancelledError, JobFailure, LeaseLostError } from "../../src/jobs/errors";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
@@ -438,6 +438,23 @@ describe("runPlan", () => {
     ({ input: running.input } = await start("apply", {}, cancelling));
     const outcome = await runPlan(running.input, validPlan());
     expect(outcome).toMatchObject({ status: "succeeded", summary: { applied: 3, failed: 0 } });
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).exists).toBe(true);
+  });
+
+  it("a lost lease (or lock) after the plan is frozen stops it between operations; the next attempt resumes it", async () => {
+    const running: { input?: TestHandlerInput } = {};
+    const losing = beforeTransaction((n) => {
+      // As the rename (the plan's first write) is under way.
+      if (n === 2) running.input!.abort.abort(new LeaseLostError(running.input!.job.id, "lock renewal failing"));
+    });
+    const { deps, input } = await start("apply", {}, losing);
+    running.input = input;
+    await expect(runPlan(input, validPlan())).rejects.toBeInstanceOf(LeaseLostError);
+    expect((await exercise(squat.id)).name).toBe("Back Squat (Barbell)");
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).exists).toBe(false);
+
+    const retry = await retryForTest(deps, input);
+    expect(await resumePlan(retry)).toMatchObject({ status: "succeeded", summary: { applied: 1, skipped: 2, failed: 0 } });
     expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("squat-barbell").get()).exists).toBe(true);
   });
 
