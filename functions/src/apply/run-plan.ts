@@ -47,7 +47,8 @@ export type PlanRepairer = (
   plan: ChangePlan,
   errors: ValidationIssue[],
   round: number,
-  run: { attempt: AttemptRecorder },
+  /** `signal` ends the repair call at once: the job stops (a cancel too: the loop throws its reason next). */
+  run: { attempt: AttemptRecorder; signal: AbortSignal },
 ) => Promise<ChangePlan>;
 
 /** What running a plan needs from the services handlers get. */
@@ -295,7 +296,7 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
       const summary = { operations: current.operations.length, repairs: repairs.length, validation_errors: validation.errors.length };
       return { ok: false, outcome: applyDisabled({ ...summary, ...extraSummary }) };
     }
-    current = await deps.repairPlan(current, validation.errors, round + 1, input);
+    current = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal });
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);
   }

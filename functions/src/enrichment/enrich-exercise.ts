@@ -20,6 +20,8 @@ export interface EnrichmentRequest {
   /** The exercise as stored. */
   exercise: Readonly<DocData>;
   spec: EnrichmentSpec;
+  /** Ends the LLM call at once (see `LlmRequest.signal`). */
+  signal?: AbortSignal;
 }
 
 export interface EnrichmentResult {
@@ -38,7 +40,12 @@ export async function enrichExercise(llm: LlmClient, request: EnrichmentRequest,
   const { data, usage } = await generateRecorded(
     llm,
     ENRICH_CALL,
-    { prompt, tier: spec.use_pro_model ? "strong" : "fast", context: { exercise, fields_to_enrich: spec.fields_to_enrich } },
+    {
+      prompt,
+      tier: spec.use_pro_model ? "strong" : "fast",
+      context: { exercise, fields_to_enrich: spec.fields_to_enrich },
+      signal: request.signal,
+    },
     recorder,
   );
   const normalized = normalizeEnrichmentChanges(data.changes, exercise, spec.fields_to_enrich);

@@ -11,7 +11,7 @@ import { LLM_CALL_KINDS, type LlmCallKind } from "./llm-calls";
 
 export type UsageRecorder = Pick<AttemptRecorder, "llmCall">;
 
-type CallInput = Pick<LlmRequest<unknown>, "prompt" | "tier" | "context">;
+type CallInput = Pick<LlmRequest<unknown>, "prompt" | "tier" | "context" | "signal">;
 
 export async function generateRecorded<T>(
   llm: LlmClient,

@@ -36,8 +36,8 @@ export function buildRepairPrompt(plan: ChangePlan, errors: readonly ValidationI
 }
 
 export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
-  return async (plan, errors, round, { attempt }) => {
-    const input = { prompt: buildRepairPrompt(plan, errors, round), tier: tierForRound(round), context: { plan, errors } };
+  return async (plan, errors, round, { attempt, signal }) => {
+    const input = { prompt: buildRepairPrompt(plan, errors, round), tier: tierForRound(round), context: { plan, errors }, signal };
     try {
       const { data, usage } = await generateRecorded(llm(), REPAIR_CALL, input, attempt);
       // The plan belongs to this job whatever the model wrote there.

@@ -26,7 +26,7 @@
 import { MAX_SHARD_SIZE } from "../config";
 import { z } from "zod";
 import { type ResultSummary, modeSchema } from "../jobs/model";
-import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
+import { cancelRequested, needsReview, stoppedByCancel, stopsWithoutCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
 import { docIdSchema } from "../catalog/inputs";
 import { enrichmentSpecSchema } from "../enrichment/spec";
@@ -85,12 +85,14 @@ export const enrichShardHandler = catalogHandler({
     const outcomes: ExerciseOutcome[] = [];
     const progress = new ProgressReporter((progress) => input.engine.reportProgress(progress));
     const pending = ids.filter((id) => !finished.has(id));
+    // A cancel lets the calls under way finish (it stops the shard between exercises); a lost lease or the deadline ends them.
+    const llmStop = stopsWithoutCancel(ctx.signal);
     try {
       await forEachBounded(
         pending,
         deps.config.enrichConcurrency,
         async (id) => {
-          const outcome = await enrichOne(input, id, refreshes);
+          const outcome = await enrichOne(input, id, refreshes, llmStop);
           if (ledger && outcome.outcome !== "failed") await ledger.record(outcome);
           tally.add(outcome);
           outcomes.push(outcome);
@@ -167,7 +169,12 @@ function failed(exerciseId: string, code: string, reason: string, dropped = 0): 
 }
 
 /** Read fresh, enrich, write, scanner-check one exercise. Throws only what should stop the shard. */
-async function enrichOne(input: ShardInput, exerciseId: string, refreshes: RegistryRefreshes): Promise<ExerciseOutcome> {
+async function enrichOne(
+  input: ShardInput,
+  exerciseId: string,
+  refreshes: RegistryRefreshes,
+  llmStop: AbortSignal,
+): Promise<ExerciseOutcome> {
   const { deps, attempt, job } = input;
   const spec = job.payload.enrichment_spec;
   const exercise = await getExercise(deps.db, exerciseId);
@@ -176,7 +183,7 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
 
   let enrichment: EnrichmentResult;
   try {
-    enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec }, attempt);
+    enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec, signal: llmStop }, attempt);
   } catch (err) {
     // Missing credentials are not this exercise's fault: they stop the shard (the job fails with their code).
     if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);

@@ -7,7 +7,7 @@ import { seededRandom } from "../util/seeded-random";
 import { LlmError, type LlmErrorCode, classifyHttpStatus } from "./errors";
 import { fakeEnrichment } from "./fake-enrichment";
 import { parseWithSchema } from "./output";
-import { setTimeout as sleep } from "node:timers/promises";
+import { sleepUnlessStopped } from "./retry";
 import type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
 import { isPlainRecord } from "../util/object-paths";
 
@@ -82,7 +82,9 @@ export class FakeLlmClient implements LlmClient {
     const call: FakeLlmCall = { task: req.task, prompt: req.prompt, tier, ...(req.context ? { context: req.context } : {}) };
     this.calls.push(call);
     const latencyMs = this.options.latencyMs ?? 0;
-    if (latencyMs > 0) await sleep(latencyMs);
+    req.signal?.throwIfAborted();
+    // Ended by the request's stop as the real client's call is.
+    if (latencyMs > 0) await sleepUnlessStopped(latencyMs, req.signal);
     const usage = (outputTokens: number): LlmUsage => ({
       model: `fake-${tier}`,
       input_tokens: tokensOf(req.prompt),

@@ -32,6 +32,11 @@ export interface LlmRequest<T> {
   tier?: ModelTier;
   /** Per model call; default from the client options. */
   timeoutMs?: number;
+  /**
+   * A stop that outranks the call (the job's lost lease, its run's deadline): once it fires no try or
+   * backoff starts, a try under way is abandoned, and the call rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
   /** Structured inputs (e.g. `{exercise}`) that the fake uses; the Vertex adapter ignores it. */
   context?: Record<string, unknown>;
 }

@@ -199,6 +199,11 @@ function credentialFailure(err: unknown, message: string): LlmError | null {
  * Maps whatever the SDK threw to an LlmError: credential failures as LLM_AUTH, Vertex AI's answers
  * (ApiError) by HTTP status, aborts as timeouts, anything else (network failures) as a transient outage.
  */
+/** Whether `err` is the request's stop (`LlmRequest.signal`), which ends the call as it is, not as an LLM failure. */
+function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
+  return req.signal?.aborted === true && err === req.signal.reason;
+}
+
 function errorFromSdk(err: unknown): LlmError {
   if (err instanceof LlmError) return err;
   const message = err instanceof Error ? err.message : String(err);
@@ -241,6 +246,7 @@ export class VertexLlmClient implements LlmClient {
     try {
       return { data: await this.answerWithinBudget(req, model, spent), usage: usage() };
     } catch (err) {
+      if (stoppedBy(req, err)) throw err;
       const failure = errorFromSdk(err);
       failure.usage = usage();
       throw failure;
@@ -274,8 +280,9 @@ export class VertexLlmClient implements LlmClient {
         const response = await withTimeout(
           (signal) => models.generateContent({ ...request, config: { ...request.config, abortSignal: signal } }),
           timeoutMs,
+          req.signal,
         ).catch((err: unknown) => {
-          throw errorFromSdk(err);
+          throw stoppedBy(req, err) ? err : errorFromSdk(err);
         });
         // Counted before parsing: tokens of an answer that fails the schema are billed all the same.
         const tokens = readTokenCounts(response);
@@ -291,6 +298,7 @@ export class VertexLlmClient implements LlmClient {
           this.log("llm call retry", { task: req.task, model, attempt, code: err.code, delay_ms: delayMs, message: err.message }),
         sleep: this.options.sleep,
         random: this.options.random,
+        stop: req.signal,
       },
     );
   }

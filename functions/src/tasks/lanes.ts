@@ -14,7 +14,7 @@ export const LANE_TASK_TIMEOUT_SECONDS = 540;
 
 /**
  * A job still running this long into its lane task is asked to stop at its next safe point and
- * fails `RUN_DEADLINE` (retried): a minute before the function's timeout, for an LLM call under
- * way (`LLM_TIMEOUT_SECONDS`, 60 by default) and the attempt's last write.
+ * fails `RUN_DEADLINE` (retried): a minute before the function's timeout, for the way to that safe
+ * point (LLM calls under way are ended at once) and the attempt's last write.
  */
 export const LANE_TASK_STOP_RUNS_AFTER_SECONDS = LANE_TASK_TIMEOUT_SECONDS - 60;

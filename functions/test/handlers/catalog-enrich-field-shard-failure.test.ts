@@ -100,4 +100,23 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD stopped by its drain's deadlin
     const journal = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
     expect(journal.docs.map((doc) => String(doc.get("operation.exercise_id"))).sort()).toEqual(exercises.map((e) => e.id).sort());
   });
+
+  it("ends the LLM calls under way at the deadline instead of waiting for their answers", async () => {
+    const exercises = Array.from({ length: 2 }, (_, i) => exerciseFixture(`Test Press ${i + 1} (Dumbbell)`, ["dumbbell"]));
+    await seedCatalog(db, { exercises });
+    // Each answer takes a minute: far past the deadline.
+    const llm = new FakeLlmClient({ latencyMs: 60_000 });
+    const engine = createEngine({ db, config: testConfig({ applyEnabled: true }), tasks: new RecordingTasks(), registry, llm });
+    await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD_SHARD",
+      payload: { mode: "apply", parent_job_id: "parent-1", exercise_doc_ids: exercises.map((e) => e.id), enrichment_spec: SPEC },
+      created_by: "test",
+    });
+
+    const started = Date.now();
+    const [stopped] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 300 });
+
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(stopped).toMatchObject({ status: "queued", error: { code: "RUN_DEADLINE" } });
+  });
 });

@@ -99,6 +99,16 @@ describe("FakeLlmClient built-in answers", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(20);
     expect(usage.latency_ms).toBe(25);
   });
+
+  it("ends its latency at the request's stop, rejecting with the stop's reason, as the real client does", async () => {
+    const llm = new FakeLlmClient({ latencyMs: 60_000 });
+    const stop = new AbortController();
+    const stopped = new Error("run deadline");
+    setTimeout(() => stop.abort(stopped), 50);
+    const started = Date.now();
+    await expect(llm.generateJson(enrich({ signal: stop.signal }))).rejects.toBe(stopped);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 });
 
 describe("FakeLlmClient scripts", () => {

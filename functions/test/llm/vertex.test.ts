@@ -181,6 +181,39 @@ describe("timeouts", () => {
   });
 });
 
+describe("a stop (the job's lost lease, its run's deadline)", () => {
+  const stopped = new Error("lease lost");
+
+  it("ends a call under way at once with its reason, and tries no more", async () => {
+    vertex.answer({ kind: "hang" }, json(goodAnswer));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(stopped), 100);
+    const started = Date.now();
+    await expect(client({ timeoutMs: 60_000 }).generateJson({ ...enrichment, signal: stop.signal })).rejects.toBe(stopped);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(vertex.requests).toHaveLength(1);
+  });
+
+  it("ends the wait before a retry with its reason", async () => {
+    vertex.answer(status(503), json(goodAnswer));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(stopped), 100);
+    const started = Date.now();
+    // The real wait (no test sleep): a minute, unless the stop ends it.
+    const call = client({ sleep: undefined, retryBaseDelayMs: 60_000 }).generateJson({ ...enrichment, signal: stop.signal });
+    await expect(call).rejects.toBe(stopped);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(vertex.requests).toHaveLength(1);
+  });
+
+  it("that fired before the call sends nothing", async () => {
+    const stop = new AbortController();
+    stop.abort(stopped);
+    await expect(client().generateJson({ ...enrichment, signal: stop.signal })).rejects.toBe(stopped);
+    expect(vertex.requests).toHaveLength(0);
+  });
+});
+
 describe("truncation", () => {
   it("asks once more with the higher limit after MAX_TOKENS, billing both answers", async () => {
     // An answer of 5,000 tokens: cut off under the first limit (4,096), whole under the second (8,192).
