@@ -335,11 +335,13 @@ function retirementTargetIssues(plan: readonly Operation[], final: CatalogState,
 }
 
 /**
- * The exercise `op` marks its exercise merged into, and the operation field that says so. A patch
+ * The exercise `op` marks its exercise merged into, and the operation field that says so (a
+ * merge_exercises its target). A patch
  * may retire an exercise too: its target is the merged_into it sets, or the one the exercise keeps
  * when the patch sets only the status.
  */
 function exerciseMergeTarget(op: Operation, final: CatalogReader): { id: string; path: string } | null {
+  if (op.op === "merge_exercises") return { id: op.target_id, path: "target_id" };
   if (op.op === "deprecate_exercise") return op.merged_into ? { id: op.merged_into, path: "merged_into" } : null;
   if (op.op !== "patch_fields") return null;
   if (typeof op.set.merged_into === "string") return { id: op.set.merged_into, path: "set.merged_into" };

@@ -631,6 +631,19 @@ describe("validatePlan: merges", () => {
     ).toEqual([]);
   });
 
+  it("requires the target of a merge_exercises to stay live after the plan, as a merged_into must", () => {
+    const merge: OperationInput = { op: "merge_exercises", source_id: benchDumbbell.id, target_id: benchBarbell.id, rationale };
+    const retiredAfter = validate([merge, { op: "deprecate_exercise", exercise_id: benchBarbell.id, rationale }, registry("bench_press")]);
+    expect(retiredAfter.errors).toEqual([
+      expect.objectContaining({
+        code: "MERGE_TARGET_INVALID",
+        operation_index: 0,
+        path: "target_id",
+        target: `exercises/${benchBarbell.id}`,
+      }),
+    ]);
+  });
+
   it("requires a merged_into that exists and stays live", () => {
     expectError(validate([{ op: "deprecate_exercise", exercise_id: squat.id, status: "merged", merged_into: "squat__gone", rationale }]), {
       code: "MERGE_TARGET_INVALID",
