@@ -189,7 +189,7 @@ export const PARAMS = {
   retainJobsMs: days(
     "RETAIN_JOBS_DAYS",
     90,
-    "Days a finished job is kept (with its attempt log, frozen plan, child markers and dedup claim) before its TTL policy deletes it.",
+    "Days a finished job is kept (with its attempt log, frozen plan, child markers and dedup claim) before its TTL policy deletes it; its operations' idempotency records as long from when they are written.",
   ),
   retainHistoryMs: days("RETAIN_HISTORY_DAYS", 400, "Days run summaries and daily totals are kept."),
   retainJournalMs: days(

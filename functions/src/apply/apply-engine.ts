@@ -127,7 +127,8 @@ export interface PlanWriter {
 
 export interface ApplyEngineOptions {
   now?: () => Date;
-  idempotencyTtlMs?: number;
+  /** How long idempotency records are kept: as long as the job that writes them (RETAIN_JOBS_DAYS). */
+  idempotencyTtlMs: number;
   /** How long journal entries are kept (RETAIN_JOURNAL_DAYS). */
   journalRetentionMs?: number;
 }
@@ -140,7 +141,7 @@ export class ApplyEngine {
 
   constructor(
     private readonly db: Firestore,
-    private readonly options: ApplyEngineOptions = {},
+    private readonly options: ApplyEngineOptions,
   ) {
     this.now = options.now ?? (() => new Date());
   }

@@ -1,13 +1,12 @@
 /**
  * Idempotency records `catalog_idempotency/{key}` (see `idempotencyKey`: one per operation of a
  * job): written in the same transaction as the change they guard, so an operation is applied at
- * most once per job. A record past `expires_at` counts as absent whether or not the TTL policy has
- * deleted it yet.
+ * most once per job. Kept as long as the job that wrote them (RETAIN_JOBS_DAYS), so a retry that
+ * resumes its frozen plan, however late, finds them. A record past `expires_at` counts as absent
+ * whether or not the TTL policy has deleted it yet.
  */
 import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
-
-export const IDEMPOTENCY_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 export interface IdempotencyResult {
   change_id: string;
@@ -34,7 +33,7 @@ export function idempotencyRecord(input: {
   scope: string;
   result: IdempotencyResult;
   now: Date;
-  ttlMs?: number;
+  ttlMs: number;
 }): Record<string, unknown> {
   return {
     key: input.key,
@@ -43,6 +42,6 @@ export function idempotencyRecord(input: {
     scope: input.scope,
     result: input.result,
     created_at: Timestamp.fromDate(input.now),
-    expires_at: Timestamp.fromMillis(input.now.getTime() + (input.ttlMs ?? IDEMPOTENCY_TTL_MS)),
+    expires_at: Timestamp.fromMillis(input.now.getTime() + input.ttlMs),
   };
 }

@@ -55,7 +55,7 @@ export type PlanRepairer = (
 export interface PlanDeps {
   db: Firestore;
   now: () => Date;
-  config: { applyEnabled: boolean; maxRepairs: number; retainJournalMs: number };
+  config: { applyEnabled: boolean; maxRepairs: number; retainJobsMs: number; retainJournalMs: number };
   /** Without it, a plan that fails validation goes to review at once. */
   repairPlan?: PlanRepairer;
 }
@@ -128,7 +128,10 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
   };
 
   if (mode === "dry_run") {
-    const preview = await new ApplyEngine(deps.db, { now: deps.now }).preview(validated.plan, validated.view);
+    const preview = await new ApplyEngine(deps.db, { now: deps.now, idempotencyTtlMs: deps.config.retainJobsMs }).preview(
+      validated.plan,
+      validated.view,
+    );
     attempt.set("apply_result", preview);
     attempt.event("plan_previewed", { ...preview.counts });
     // A preview of a plan that applying would refuse says so, rather than promise what apply cannot do.
@@ -240,7 +243,11 @@ function planTooLarge({ attempt }: PlanInput, why: string, details: Record<strin
  */
 async function applyFrozen(input: PlanInput, planId: string, { plan, expectations, summary: base }: FrozenPlan): Promise<HandlerOutcome> {
   const { deps, attempt, ctx } = input;
-  const engine = new ApplyEngine(deps.db, { now: deps.now, journalRetentionMs: deps.config.retainJournalMs });
+  const engine = new ApplyEngine(deps.db, {
+    now: deps.now,
+    idempotencyTtlMs: deps.config.retainJobsMs,
+    journalRetentionMs: deps.config.retainJournalMs,
+  });
   const writer = planWriter(input, frozenOperationId(planId));
   const result = await engine.apply(plan, writer, { expectations, signal: ctx.signal, finishOnCancel: true });
   attempt.set("apply_result", result);

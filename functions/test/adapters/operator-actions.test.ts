@@ -2,7 +2,6 @@
 import { type Firestore } from "firebase-admin/firestore";
 import { HttpsError } from "firebase-functions/v2/https";
 import { type ActionRequest, handleCancelJob, handleRetryJob, handleRevertChange } from "../../src/adapters/operator-actions";
-import { ApplyEngine } from "../../src/apply/apply-engine";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
@@ -10,7 +9,7 @@ import { createEngine, type Engine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { ChildrenNotCancelledError, JobFailure } from "../../src/jobs/errors";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
-import { finishedParent, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { finishedParent, leaseForTest, makeTestDeps, testApplyEngine } from "../helpers/engine";
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
@@ -160,7 +159,7 @@ describeWithFullEmulator("revert", () => {
     const plan = planOf([
       { op: "rename_exercise", exercise_id: bench.id, old_name: BENCH_NAME, new_name: "Flat Bench Press (Barbell)", rationale: "test" },
     ]);
-    const result = await new ApplyEngine(db).apply(
+    const result = await testApplyEngine(db).apply(
       plan,
       planWriter(input, (_op, index) => `test/${index}`),
     );

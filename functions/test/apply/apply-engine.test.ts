@@ -4,12 +4,12 @@ import { planWriter, runPlan } from "../../src/apply/run-plan";
 import { type Firestore, type Timestamp } from "firebase-admin/firestore";
 import { planExpectations } from "../../src/apply/expectations";
 import { loadCatalogView } from "../../src/apply/view-loader";
-import { ApplyEngine } from "../../src/apply/apply-engine";
-import { IDEMPOTENCY_TTL_MS } from "../../src/apply/idempotency";
+import type { ApplyEngine } from "../../src/apply/apply-engine";
+import { loadEngineConfig } from "../../src/config";
 import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
 import { JobCancelledError, LeaseLostError } from "../../src/jobs/errors";
 import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest } from "../helpers/engine";
+import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest, testApplyEngine } from "../helpers/engine";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 import { toNameSlug } from "../../src/catalog/taxonomy";
@@ -42,7 +42,7 @@ async function start(): Promise<{ deps: TestDeps; input: TestHandlerInput; engin
   await seedCatalog(db, catalog);
   const deps = makeTestDeps(db, { applyEnabled: true });
   const input = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
-  return { deps, input, engine: new ApplyEngine(db) };
+  return { deps, input, engine: testApplyEngine(db) };
 }
 
 const count = async (collection: string) => (await db.collection(collection).get()).size;
@@ -128,7 +128,8 @@ describe("ApplyEngine.apply", () => {
       result: { change_id: result.change_ids[0], operation_index: 0 },
     });
     const ttl = (record.get("expires_at") as Timestamp).toMillis() - (record.get("created_at") as Timestamp).toMillis();
-    expect(ttl).toBe(IDEMPOTENCY_TTL_MS);
+    // As long as the job that wrote it, so a retry that resumes its plan, however late, finds it.
+    expect(ttl).toBe(loadEngineConfig({}).retainJobsMs);
   });
 
   it("reassigns, merges and recomputes the registry", async () => {
@@ -575,8 +576,8 @@ describeWithIsolation("ApplyEngine exactly-once (real transaction isolation)", (
     const other = await leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { mode: "apply", family_slug: "squat" } });
     const plan = planOf([normalizePlan().operations[0]]);
     const results = await Promise.all([
-      new ApplyEngine(newFirestore()).apply(plan, writer(input)),
-      new ApplyEngine(newFirestore()).apply(plan, writer(other)),
+      testApplyEngine(newFirestore()).apply(plan, writer(input)),
+      testApplyEngine(newFirestore()).apply(plan, writer(other)),
     ]);
     expect(results.map((result) => result.applied.length).sort()).toEqual([0, 1]);
     expect(results.flatMap((result) => result.failed.map((op) => op.code))).toEqual(["STALE_PLAN"]);

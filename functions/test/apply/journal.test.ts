@@ -2,13 +2,13 @@ import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
 import { type Timestamp } from "firebase-admin/firestore";
-import { ApplyEngine } from "../../src/apply/apply-engine";
+import type { ApplyEngine } from "../../src/apply/apply-engine";
 import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, revertChange } from "../../src/apply/journal";
 import { type ChangePlan, idempotencyKey } from "../../src/apply/plan";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { JobEvent } from "../../src/jobs/lifecycle";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
-import { type TestDeps, type TestHandlerInput, leaseAgainForTest, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type TestDeps, type TestHandlerInput, leaseAgainForTest, leaseForTest, makeTestDeps, testApplyEngine } from "../helpers/engine";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 
 const benchBarbell = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
@@ -42,7 +42,7 @@ const newJob = () => leaseForTest(deps, { type: "FAMILY_NORMALIZE", payload: { m
 beforeEach(async () => {
   await seedCatalog(db, { exercises: [benchBarbell, benchDumbbell] });
   deps = makeTestDeps(db, { applyEnabled: true });
-  engine = new ApplyEngine(db);
+  engine = testApplyEngine(db);
   input = await newJob();
 });
 

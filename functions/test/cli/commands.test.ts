@@ -15,12 +15,11 @@ import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { RunSummary } from "../../src/jobs/run-history";
 import type { TaskQueuePort } from "../../src/jobs/task-queue";
-import { ApplyEngine } from "../../src/apply/apply-engine";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
-import { finishedParent, leaseForTest, makeTestDeps, testQueue } from "../helpers/engine";
+import { finishedParent, leaseForTest, makeTestDeps, testQueue, testApplyEngine } from "../helpers/engine";
 import { recordRunForTest } from "../helpers/runs";
 import { failNextQuery } from "../helpers/faults";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
@@ -292,7 +291,7 @@ describe("revert", () => {
       },
     ]);
     const [changeId] = (
-      await new ApplyEngine(db).apply(
+      await testApplyEngine(db).apply(
         rename,
         planWriter(input, (_op, index) => `p1/${index}`),
       )

@@ -17,6 +17,7 @@
  *   needs_review over shards that ended with the given statuses.
  */
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
+import { ApplyEngine } from "../../src/apply/apply-engine";
 import type { PlanRepairer } from "../../src/apply/run-plan";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { registry } from "../../src/handlers";
@@ -55,6 +56,11 @@ export interface TestDeps extends CatalogDeps {
   locks: LockManager;
   flows: JobFlows;
   tasks: RecordingTasks;
+}
+
+/** An ApplyEngine as the handlers make one: idempotency records kept as long as jobs (RETAIN_JOBS_DAYS). */
+export function testApplyEngine(db: Firestore): ApplyEngine {
+  return new ApplyEngine(db, { idempotencyTtlMs: loadEngineConfig({}).retainJobsMs });
 }
 
 export function makeTestDeps(db: Firestore, overrides: TestDepsOverrides = {}): TestDeps {

@@ -105,6 +105,15 @@ describeWithIsolation("retention: everything the engine writes can expire", () =
     }
     expect(unexpiring).toEqual([]);
 
+    // An operation's idempotency record lasts as long as the job that wrote it (and its frozen plan), so a
+    // retry that resumes the plan, however late, still skips what was applied.
+    const idempotency = await db.collection(APPLY_COLLECTIONS.idempotency).get();
+    const kept = new Set(
+      idempotency.docs.map((doc) => (doc.get("expires_at") as Timestamp).toMillis() - (doc.get("created_at") as Timestamp).toMillis()),
+    );
+    expect(idempotency.size).toBeGreaterThan(1);
+    expect([...kept]).toEqual([engine.config.retainJobsMs]);
+
     const jobs = await db.collection(JOB_COLLECTIONS.jobs).get();
     expect(jobs.docs.every((doc) => FINAL_STATUSES.includes(doc.get("status") as JobStatus))).toBe(true);
     await engine.retry(cancelled.jobId);

@@ -61,7 +61,11 @@ export async function writeExercisePatches(input: PatchInput, patches: readonly 
   }
   const valid = patches.map((_, index) => index).filter((index) => outcomes[index] === undefined);
   if (valid.length > 0) {
-    const engine = new ApplyEngine(deps.db, { now: deps.now, journalRetentionMs: deps.config.retainJournalMs });
+    const engine = new ApplyEngine(deps.db, {
+      now: deps.now,
+      idempotencyTtlMs: deps.config.retainJobsMs,
+      journalRetentionMs: deps.config.retainJournalMs,
+    });
     if (job.payload.mode === "dry_run") {
       const preview = await engine.preview(planOf(input, valid, patches), view);
       preview.operations.forEach((operation, position) => (outcomes[valid[position]] = previewOutcome(operation)));
