@@ -150,7 +150,12 @@ export function createEngine(options: EngineOptions): Engine {
     );
   const watchdog = new Watchdog(
     { db, queue, locks, flows, tasks, now },
-    { budgetMs: config.watchdogBudgetMs, staleQueuedMs: config.staleQueuedMs, expiringCollections: [APPLY_COLLECTIONS.idempotency] },
+    {
+      budgetMs: config.watchdogBudgetMs,
+      staleQueuedMs: config.staleQueuedMs,
+      staleWakeupsPerLane: { priority: config.priorityMaxConcurrent, maintenance: config.maintenanceMaxConcurrent },
+      expiringCollections: [APPLY_COLLECTIONS.idempotency],
+    },
   );
   return {
     db,

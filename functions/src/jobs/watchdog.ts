@@ -1,15 +1,16 @@
 /**
  * The watchdog: the engine's self-healing sweep, run on a schedule and by the CLI and the local
  * runtime. Steps, most urgent first: recover expired leases, take in client-written jobs whose
- * create trigger never ran, cancel waiting jobs whose cancel a client asked for, wake ready jobs
- * whose wake-up task was lost, wake parents whose children all finished, delete expired locks,
- * delete expired records of the collections the composition root names (idempotency records; their
- * TTL policy is a backstop, never relied on).
+ * create trigger never ran, cancel waiting jobs whose cancel a client asked for, wake lanes whose
+ * last ready jobs may have lost their wake-up tasks, wake parents whose children all finished,
+ * delete expired locks, delete expired records of the collections the composition root names
+ * (idempotency records; their TTL policy is a backstop, never relied on).
  *
- * Every step pages through a query with a cursor and stops when the time budget is spent; what it
- * left is counted and reported (`complete: false`), never silently dropped. Every change is
- * conditioned on what the query saw, so two overlapping runs change each item once and count it
- * once; except a job taken in, which intake reports as accepted to the taker that lost the race too.
+ * Every step but the lanes' (one page each) pages through a query with a cursor and stops when the
+ * time budget is spent; what it left is counted and reported (`complete: false`), never silently
+ * dropped. Every change is conditioned on what the query saw, so two overlapping runs change each
+ * item once; they count it once too, except a job taken in (intake reports it accepted to the taker
+ * that lost the race as well) and a wake-up two runs in different staleness windows both ask for.
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -23,7 +24,7 @@ import type { JobFlows } from "./flows";
 import { acceptJob } from "./intake";
 import { rulesCheckedCreator } from "./job-document";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
-import { jobDocumentSchema, type WakeupSubject } from "./model";
+import { LANES, type Lane, jobDocumentSchema, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
@@ -47,10 +48,12 @@ export interface WatchdogDeps {
 export interface WatchdogOptions {
   budgetMs: number;
   /**
-   * A ready job whose `run_after` passed longer ago than this has lost its wake-up task; a client's
-   * job created longer ago than this and not yet taken in has lost its create trigger.
+   * A ready job whose `run_after` passed longer ago than this may have lost its wake-up task; a
+   * client's job created longer ago than this and not yet taken in has lost its create trigger.
    */
   staleQueuedMs: number;
+  /** How many of a lane's last ready jobs a run reads and may wake: the lane's concurrency (see `wakeLaneTails`). */
+  staleWakeupsPerLane: Record<Lane, number>;
   /** Collections (besides the engine's locks) whose documents carry `expires_at` and are deleted once it passed. */
   expiringCollections?: readonly string[];
   pageSize?: number;
@@ -156,7 +159,7 @@ class WatchdogRun {
     await this.step("cancel_requests", () =>
       this.sweep("cancel_requests", this.cancelRequestedQuery(), (doc) => this.applyCancelRequest(doc)),
     );
-    await this.step("stale_queued", () => this.sweep("stale_queued", this.staleQueuedQuery(), (doc) => this.wakeStaleJob(doc)));
+    await this.step("stale_queued", () => this.wakeLaneTails());
     await this.step("finished_parents", () =>
       this.sweep("finished_parents", this.waitingParentsQuery(), (doc) => this.wakeFinishedParent(doc)),
     );
@@ -257,8 +260,15 @@ class WatchdogRun {
     return Timestamp.fromMillis(this.startedAt.getTime() - this.options.staleQueuedMs);
   }
 
-  private staleQueuedQuery(): Query {
-    return this.jobs.where("status", "in", LEASABLE_STATUSES).where("run_after", "<=", this.staleBefore).orderBy("run_after");
+  /** The lane's ready jobs, last in lane order first (lowest priority, newest). */
+  private laneTailQuery(lane: Lane): Query {
+    return this.jobs
+      .where("queue", "==", lane)
+      .where("status", "in", LEASABLE_STATUSES)
+      .where("run_after", "<=", Timestamp.fromDate(this.startedAt))
+      .orderBy("priority", "asc")
+      .orderBy("created_at", "desc")
+      .orderBy("run_after");
   }
 
   /** Descending: the index of the CLI's `list --status` serves it, so job writes maintain no extra index. */
@@ -330,17 +340,21 @@ class WatchdogRun {
    * A client's document has no `run_after` until intake writes one, so if its create trigger never
    * ran (deployed later than the rules, recreated, or failing past Eventarc's 24 hours of retries)
    * neither the polls nor the stale step see it, and Firestore cannot query for a missing field.
-   * Counting the queued jobs with and without a `run_after` range (every taken-in job has one) costs
-   * a read per 1,000 queued jobs and none for finished ones; only when the counts differ are the
-   * queued jobs older than `staleQueuedMs` (younger ones are left to their trigger, which may be in
-   * flight) read, and those still without `run_after` taken in as the trigger would. A document
-   * without `status` or `created_at` (the rules let a client leave both out) is not found.
+   * Counting the queued jobs older than `staleQueuedMs` (younger ones are left to their trigger, which
+   * may be in flight) with and without a `run_after` range (every taken-in job has one), both at one
+   * read time so a lease between them is no difference, costs a read per 1,000 such jobs and none for
+   * finished ones; only when the counts differ are those jobs read, and the ones still without
+   * `run_after` taken in as the trigger would. A document without `status` or `created_at` (the rules
+   * let a client leave both out) is not found.
    */
   private async takeInUntakenJobs(): Promise<void> {
-    const queued = this.jobs.where("status", "==", "queued");
-    const [all, takenIn] = await Promise.all([countOf(queued), countOf(queued.where("run_after", ">=", EARLIEST))]);
-    if (all === takenIn) return;
-    await this.sweep("untaken_jobs", this.oldQueuedQuery(), (doc) => this.takeIn(doc));
+    const old = this.oldQueuedQuery();
+    const [all, takenIn] = await this.deps.db.runTransaction(
+      (tx) => Promise.all([tx.get(old.count()), tx.get(old.where("run_after", ">=", EARLIEST).count())]),
+      { readOnly: true },
+    );
+    if (all.data().count === takenIn.data().count) return;
+    await this.sweep("untaken_jobs", old, (doc) => this.takeIn(doc));
   }
 
   /**
@@ -371,6 +385,41 @@ class WatchdogRun {
   }
 
   // ------------------------------------------------------------------ wake-ups
+
+  /**
+   * Lost wake-ups. A wake-up drains its lane in lane order until its own job is leased, so a ready
+   * job whose wake-up is alive (one ready since recently) covers every job before it. So each run
+   * reads the lane's ready jobs from its tail (lowest priority, newest), at most
+   * `staleWakeupsPerLane`, and wakes those ready longer than `staleQueuedMs` up to the first that is
+   * not. That count is the lane's concurrency: each wake-up drains the lane up to its job, so a
+   * backlog whose wake-ups were all lost drains that wide. A backlog costs a run a page per lane,
+   * not a read and a task per job.
+   */
+  private async wakeLaneTails(): Promise<void> {
+    const isStale = (doc: QueryDocumentSnapshot) => (doc.get("run_after") as Timestamp).toMillis() <= this.staleBefore.toMillis();
+    for (const lane of LANES) {
+      // Left to the next run, which reads the tail as it is then.
+      if (this.budgetSpent()) return;
+      // The last job first, alone: a lane that is empty or whose last job is fresh costs one read.
+      const [last] = (await this.laneTailQuery(lane).limit(1).get()).docs;
+      this.counts.pages++;
+      if (!last || !isStale(last)) continue;
+      const stale = [last];
+      const wanted = this.options.staleWakeupsPerLane[lane];
+      if (wanted > 1) {
+        const before = await this.laneTailQuery(lane)
+          .startAfter(last)
+          .limit(wanted - 1)
+          .get();
+        this.counts.pages++;
+        for (const doc of before.docs) {
+          if (!isStale(doc)) break;
+          stale.push(doc);
+        }
+      }
+      await Promise.all(stale.map((doc) => this.guarded("stale_queued", doc.id, () => this.wakeStaleJob(doc))));
+    }
+  }
 
   /**
    * A stale job's earlier task may exist under its plain name, so the wake-up is named after the

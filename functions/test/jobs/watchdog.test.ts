@@ -66,7 +66,14 @@ function harness(
       tasks,
       now: clock,
     },
-    { budgetMs: 60_000, pageSize: 5, staleQueuedMs: STALE_MS, expiringCollections: [APPLY_COLLECTIONS.idempotency], ...options },
+    {
+      budgetMs: 60_000,
+      pageSize: 5,
+      staleQueuedMs: STALE_MS,
+      staleWakeupsPerLane: { priority: 3, maintenance: 3 },
+      expiringCollections: [APPLY_COLLECTIONS.idempotency],
+      ...options,
+    },
   );
   return { queue, locks, watchdog, tasks, wakeups };
 }
@@ -274,8 +281,8 @@ describe("expired leases", () => {
     const report = await watchdog.run();
 
     expect(report).toMatchObject({ expired_leases_recovered: 23, complete: true });
-    // Leases: 5+5+5+5+3; one empty page each for cancel requests, stale jobs, waiting parents, locks and idempotency records.
-    expect(report.pages).toBe(5 + 5);
+    // Leases: 5+5+5+5+3; one empty page each for cancel requests, each lane's tail, waiting parents, locks and idempotency records.
+    expect(report.pages).toBe(5 + 6);
     for (const { job } of stuck) expect(await queue.getJob(job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
     expect(new Set(wakeups.map((w) => w.jobId)).size).toBe(23);
   });
@@ -383,23 +390,39 @@ describe("cancel requests of waiting jobs", () => {
 });
 
 describe("stale queued jobs", () => {
-  it("asks for a wake-up of queued and deferred jobs ready longer than staleQueuedMs, not of fresh or future ones", async () => {
+  it("wakes a lane's last waiting jobs ready longer than staleQueuedMs, last first, up to one whose wake-up is alive", async () => {
     const { queue, watchdog, wakeups } = harness();
     const at = (msAgo: number) => new Date(START.getTime() - msAgo);
-    const stale = await queue.createJob({ ...audit(), run_after: at(STALE_MS + 1) });
-    const fresh = await queue.createJob({ ...audit(), run_after: at(STALE_MS - 1) });
-    await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 1000) });
+    // Lane order is creation order here (one priority): the tail is the last created.
+    const created = async (input: Parameters<JobQueue["createJob"]>[0]) => {
+      advance(1);
+      return queue.createJob(input);
+    };
+    const behindFresh = await created({ ...audit(), run_after: at(STALE_MS + 1) });
+    const fresh = await created({ ...audit(), run_after: at(STALE_MS - 1000) });
+    const stale = await created({ ...audit(), run_after: at(STALE_MS + 1) });
+    advance(1);
     const deferred = await leasedJob(queue);
     await finish(
       queue,
       deferred,
       queue.deferring(deferred.job, at(STALE_MS * 2), { code: "LOCK_HELD", message: "busy", transient: true }, null),
     );
+    // Last in lane order (a lower priority), but not due: its wake-up is for later, so it covers nothing now.
+    await created({ ...audit(), priority: 50, run_after: new Date(START.getTime() + 1000) });
+    const maintenance = await created({
+      type: "SCHEMA_CLEANUP",
+      payload: { exercise_doc_ids: ["a__b"] },
+      created_by: "test",
+      run_after: at(STALE_MS + 1),
+    });
 
     const report = await watchdog.run();
 
-    expect(report).toMatchObject({ requeued: 2, complete: true });
-    expect(wakeups.map((w) => w.jobId).sort()).toEqual([stale.jobId, deferred.job.id].sort());
+    expect(report).toMatchObject({ requeued: 3, complete: true });
+    // The fresh job's wake-up, alive, drains the job before it.
+    expect(wakeups.map((w) => w.jobId).sort()).toEqual([stale.jobId, deferred.job.id, maintenance.jobId].sort());
+    expect(wakeups.some((w) => w.jobId === behindFresh.jobId || w.jobId === fresh.jobId)).toBe(false);
     const window = Math.floor(START.getTime() / STALE_MS);
     expect(wakeups.find((w) => w.jobId === deferred.job.id)).toEqual({
       jobId: deferred.job.id,
@@ -409,7 +432,20 @@ describe("stale queued jobs", () => {
       epoch: 1,
       reason: `stale${window}`,
     });
-    expect(wakeups.some((w) => w.jobId === fresh.jobId)).toBe(false);
+  });
+
+  it("reads a backlog whose wake-ups were all lost only at its tail, and wakes as many of it as the lane runs at once", async () => {
+    const { queue, watchdog, wakeups } = harness({ staleWakeupsPerLane: { priority: 3, maintenance: 1 } });
+    const backlog: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      advance(1);
+      backlog.push((await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) })).jobId);
+    }
+
+    expect(await watchdog.run()).toMatchObject({ requeued: 3, complete: true });
+
+    // The last three in lane order: each wake-up drains the lane until its own job is leased.
+    expect(wakeups.map((w) => w.jobId).sort()).toEqual(backlog.slice(4).sort());
   });
 
   it("counts a stale job's wake-up once when the run before it in the same window asked for it", async () => {
@@ -483,21 +519,22 @@ describe("client-written jobs intake never took in (a lost create trigger)", () 
     expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 1 });
     const takenIn = (await ref.get()).updateTime;
 
-    // The counts agree, so no queued job is read: one empty page for each of the six other steps, as in an empty database.
-    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, pages: 6 });
+    // The counts agree, so no queued job is read: one empty page for each of the other steps (two lanes), as in an empty database.
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, pages: 7 });
     expect((await ref.get()).updateTime).toEqual(takenIn);
     expect(wakeups).toHaveLength(1);
   });
 
-  it("leaves a younger client job to its trigger, and skips old jobs already taken in", async () => {
+  it("leaves a younger client job to its trigger, and reads no queued job for it", async () => {
     const { queue, watchdog, wakeups } = harness();
     const { jobId: takenIn } = await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 3_600_000) });
     advance(STALE_MS + 1);
-    // The young job makes the counts differ, so the old queued jobs are read: the taken-in one is skipped.
+    const { pages: withoutIt } = await watchdog.run();
+    // Only jobs older than staleQueuedMs are counted: the young job's trigger may be in flight.
     const young = await clientJob(new Date(now.getTime() - STALE_MS + 1000));
     const before = await Promise.all([young.get(), queue.jobRef(takenIn).get()]);
 
-    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, complete: true });
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 0, errors: 0, complete: true, pages: withoutIt });
 
     const after = await Promise.all([young.get(), queue.jobRef(takenIn).get()]);
     expect(after.map((snap) => snap.updateTime)).toEqual(before.map((snap) => snap.updateTime));
