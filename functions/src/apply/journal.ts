@@ -16,6 +16,7 @@ import { type JobStatus, isOpenStatus } from "../jobs/lifecycle";
 import { type DocData } from "../util/object-paths";
 import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../catalog/collections";
 import { describeAlias } from "../catalog/slug-aliases";
+import { isLiveExercise } from "../catalog/family-registry";
 import { nameSlugTaken, nameSlugsGiven, slugHolders } from "./view-loader";
 
 type ChangeStatus = "applied" | "reverted";
@@ -168,7 +169,7 @@ export async function revertChange(
       return sameValue(stored, doc.after) ? [] : [{ target: targets[i], changed_paths: changedPaths(doc.after, stored) }];
     });
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
-    const taken = await slugsTakenSince(tx, db, documents);
+    const taken = [...(await slugsTakenSince(tx, db, documents)), ...(await dependentsLeftBehind(tx, db, documents))];
     if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
 
     const stamp = Timestamp.fromDate(now());
@@ -219,6 +220,55 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
         changed_paths: ["name_slug"],
         reason: `holds the slug "${id}" as its name; the alias the revert would give back would shadow it`,
       });
+    }
+  }
+  return conflicts;
+}
+
+/**
+ * Inside `tx`: what a later change built on a document the revert would take away, and the revert
+ * would leave pointing at nothing: an exercise merged into, or an alias of, an exercise the revert
+ * deletes or retires (that later change is reverted first); and an exercise the revert moves back
+ * into a family retired since (the family's merge is reverted first).
+ */
+async function dependentsLeftBehind(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<RevertConflict[]> {
+  const inRevert = new Set(documents.map(({ collection, id }) => documentPath(collection, id)));
+  const conflicts: RevertConflict[] = [];
+  for (const { collection, id, before, after } of documents) {
+    if (collection !== CATALOG_COLLECTIONS.exercises || after === null) continue;
+    const exercises = db.collection(CATALOG_COLLECTIONS.exercises);
+    const aliases = db.collection(CATALOG_COLLECTIONS.aliases);
+    if (isLiveExercise(after) && !(before && isLiveExercise(before))) {
+      const gone = before === null ? "delete" : "retire";
+      const [merged, pointing] = await Promise.all([
+        tx.get(exercises.where("merged_into", "==", id).limit(10)),
+        tx.get(aliases.where("exercise_id", "==", id).limit(10)),
+      ]);
+      for (const doc of merged.docs)
+        if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.exercises, doc.id)))
+          conflicts.push({
+            target: documentPath(CATALOG_COLLECTIONS.exercises, doc.id),
+            changed_paths: ["merged_into"],
+            reason: `is merged into exercise ${id}, which the revert would ${gone}; revert that merge first`,
+          });
+      for (const doc of pointing.docs)
+        if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.aliases, doc.id)))
+          conflicts.push({
+            target: documentPath(CATALOG_COLLECTIONS.aliases, doc.id),
+            changed_paths: ["exercise_id"],
+            reason: `points at exercise ${id}, which the revert would ${gone}; revert the change that wrote the alias first`,
+          });
+    }
+    const family = before?.family_slug;
+    if (typeof family === "string" && family !== after.family_slug && before && isLiveExercise(before)) {
+      const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
+      const status: unknown = registry.get("status");
+      if (registry.exists && status !== "active")
+        conflicts.push({
+          target: documentPath(CATALOG_COLLECTIONS.families, family),
+          changed_paths: ["status"],
+          reason: `is ${String(status)} since; the revert would move exercise ${id} back into it: revert the family's retirement first`,
+        });
     }
   }
   return conflicts;

@@ -205,6 +205,59 @@ describe("revertChange", () => {
     expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("flat-bench").get()).exists).toBe(false);
   });
 
+  it("refuses to delete a created exercise that a later change merged another into or aliased, until those are reverted", async () => {
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const createId = await applyOne(planOf([{ op: "create_exercise", exercise_id: id, data, rationale }]));
+    const mergeId = await applyOne(
+      planOf([{ op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "merged", merged_into: id, rationale }]),
+      "merge",
+    );
+    const aliasId = await applyOne(planOf([{ op: "upsert_alias", alias_slug: "cable-bench", exercise_id: id, rationale }]), "alias");
+    await endAttempt();
+
+    const err = await revertChange(db, createId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({
+      conflicts: [
+        {
+          target: `exercises/${benchDumbbell.id}`,
+          reason: `is merged into exercise ${id}, which the revert would delete; revert that merge first`,
+        },
+        {
+          target: "exercise_aliases/cable-bench",
+          reason: `points at exercise ${id}, which the revert would delete; revert the change that wrote the alias first`,
+        },
+      ],
+    });
+    expect(await exercise(id)).toBeDefined();
+
+    expect((await revertChange(db, aliasId)).status).toBe("reverted");
+    expect((await revertChange(db, mergeId)).status).toBe("reverted");
+    expect((await revertChange(db, createId)).status).toBe("reverted");
+    expect(await exercise(id)).toBeUndefined();
+  });
+
+  it("refuses to move an exercise back into a family retired since, until the family's retirement is reverted", async () => {
+    const move = planOf([
+      { op: "reassign_family", exercise_id: benchDumbbell.id, from_family: "bench_press", to_family: "press", rationale },
+    ]);
+    const moveId = await applyOne(move);
+    const retireId = await applyOne(
+      planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "merged", merged_into: "press", rationale }]),
+      "retire",
+    );
+    await endAttempt();
+
+    await expect(revertChange(db, moveId)).rejects.toThrow(
+      `change ${moveId} cannot be reverted: exercise_families/bench_press is merged since; ` +
+        `the revert would move exercise ${benchDumbbell.id} back into it: revert the family's retirement first`,
+    );
+    expect((await exercise(benchDumbbell.id))!.family_slug).toBe("press");
+    expect((await revertChange(db, retireId)).status).toBe("reverted");
+    expect((await revertChange(db, moveId)).status).toBe("reverted");
+    expect((await exercise(benchDumbbell.id))!.family_slug).toBe("bench_press");
+  });
+
   it("reports an unknown change", async () => {
     await expect(revertChange(db, "nope")).rejects.toBeInstanceOf(ChangeNotFoundError);
   });
