@@ -35,7 +35,7 @@ import type { ValidationIssue, ValidationResult } from "./issues";
 import { revertedChangesOf } from "./journal";
 import { PLAN_LIMITS } from "./operation-rules";
 import { type ChangePlan, type Operation, changePlanSchema, idempotencyKey } from "./plan";
-import { type OutOfScope, outOfScope } from "./scope";
+import { type OutOfScope, droppedTargets, outOfScope } from "./scope";
 import { validatePlan } from "./validate";
 import { loadCatalogView } from "./view-loader";
 
@@ -291,9 +291,16 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
     }
     if (validation.ok) {
       const outside = repairs.length > 0 ? outOfScope(plan, current, view, input.engine.lockKeys) : [];
-      if (outside.length === 0) return { ok: true, plan: current, view, validation, repairs };
-      attempt.event("repair_out_of_scope", { targets: outside.length });
-      return { ok: false, outcome: repairOutOfScope(input, current, outside, repairs, extraSummary) };
+      if (outside.length > 0) {
+        attempt.event("repair_out_of_scope", { targets: outside.length });
+        return { ok: false, outcome: repairOutOfScope(input, current, outside, repairs, extraSummary) };
+      }
+      const dropped = repairs.length > 0 ? droppedTargets(plan, current) : [];
+      if (dropped.length > 0) {
+        attempt.event("repair_dropped_work", { targets: dropped.length });
+        return { ok: false, outcome: repairDroppedWork(input, current, dropped, repairs, extraSummary) };
+      }
+      return { ok: true, plan: current, view, validation, repairs };
     }
     if (!deps.repairPlan || round >= deps.config.maxRepairs)
       return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary) };
@@ -325,6 +332,24 @@ function repairOutOfScope(
     "REPAIR_OUT_OF_SCOPE",
     `the repaired plan addresses ${targets.length} document(s) outside the job's scope: ${targets.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
     { out_of_scope: outside.slice(0, MAX_ERROR_DETAILS) },
+  );
+}
+
+/** A repaired plan that no longer changes some of what the handler planned is not applied as the job's success; a curator decides. */
+function repairDroppedWork(
+  { job }: PlanInput,
+  plan: ChangePlan,
+  dropped: string[],
+  repairs: RepairRound[],
+  extraSummary: Record<string, unknown>,
+): HandlerOutcome {
+  const summary = { operations: plan.operations.length, repairs: repairs.length, ...extraSummary };
+  return needsReview(
+    job.payload.mode,
+    summary,
+    "REPAIR_DROPPED_WORK",
+    `the repaired plan no longer changes ${dropped.length} document(s) the job's plan changed: ${dropped.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
+    { dropped: dropped.slice(0, MAX_ERROR_DETAILS) },
   );
 }
 

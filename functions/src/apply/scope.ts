@@ -65,3 +65,13 @@ function operationFamilies(op: Operation, catalog: CatalogState): Set<string> {
   }
   return families;
 }
+
+/**
+ * The documents the handler's plan changes that `repaired` no longer addresses: a repair fixes what
+ * the validator found, it does not drop the job's work to silence it (then a person decides).
+ */
+export function droppedTargets(original: ChangePlan, repaired: ChangePlan): string[] {
+  const targets = (plan: ChangePlan) => plan.operations.filter((op) => op.op !== "no_change").flatMap(operationTargets);
+  const kept = new Set(targets(repaired));
+  return [...new Set(targets(original))].filter((target) => !kept.has(target));
+}

@@ -194,6 +194,22 @@ describe("runPlan", () => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("a repaired plan that drops what the job's plan changed is not applied as its success: needs_review REPAIR_DROPPED_WORK", async () => {
+    // The job's plan patches the squat (invalidly); the repair silences the error by leaving the squat alone.
+    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() =>
+      Promise.resolve(planOf([{ op: "no_change", target: "squat", rationale: "nothing to fix" }])),
+    );
+    const { input } = await start("apply", { repairPlan });
+    const before = await snapshotCatalog(db);
+    const outcome = await runPlan(input, invalidPlan());
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: { code: "REPAIR_DROPPED_WORK", details: { dropped: [`exercises/${squat.id}`] } },
+      summary: { repairs: 1 },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("gives up after max_repairs rounds: needs_review REPAIR_LOOP_EXHAUSTED", async () => {
     const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(async (plan) => plan);
     const { input } = await start("apply", { repairPlan, config: { maxRepairs: 2 } });
