@@ -11,7 +11,7 @@ import { ENRICH_CALL } from "./llm-calls";
 import { type DroppedChange, normalizeEnrichmentChanges } from "./normalize";
 import { type EnrichmentResponse, buildEnrichmentPrompt } from "./prompt";
 import { type DocData } from "../util/object-paths";
-import { type EnrichmentSpec, namesField } from "./spec";
+import type { EnrichmentSpec } from "./spec";
 
 export const ENRICH_TASK = ENRICH_CALL.task;
 
@@ -49,27 +49,11 @@ export async function enrichExercise(llm: LlmClient, request: EnrichmentRequest,
     recorder,
   );
   const normalized = normalizeEnrichmentChanges(data.changes, exercise, spec.fields_to_enrich);
-  const scoped = limitToScope(normalized.patch, spec.fields_to_enrich);
   return {
-    patch: scoped.patch,
-    dropped: [...normalized.dropped, ...scoped.dropped],
+    patch: normalized.patch,
+    dropped: normalized.dropped,
     usage,
     confidence: data.confidence,
     reasoning: data.reasoning,
   };
-}
-
-/** Keeps the patch to `fields` (everything when none are given); the rest is dropped as not requested. */
-export function limitToScope(
-  patch: Record<string, unknown>,
-  fields?: readonly string[],
-): { patch: Record<string, unknown>; dropped: DroppedChange[] } {
-  if (!fields) return { patch, dropped: [] };
-  const kept: Record<string, unknown> = {};
-  const dropped: DroppedChange[] = [];
-  for (const [path, value] of Object.entries(patch)) {
-    if (namesField(fields, path)) kept[path] = value;
-    else dropped.push({ path, reason: "not in fields_to_enrich" });
-  }
-  return { patch: kept, dropped };
 }

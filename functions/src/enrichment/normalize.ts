@@ -65,15 +65,36 @@ export function normalizeEnrichmentChanges(
     const rejection = pathRejection(path);
     if (rejection) dropped.push({ path, reason: rejection });
   }
-  // Field order, not input order: secondary muscles are checked against the primary ones.
+  // Field order, not input order: secondary muscles are checked against the primary ones (so the
+  // scope is applied first: a primary outside it is not the one they are checked against).
   for (const [path, normalize] of Object.entries(FIELD_NORMALIZERS)) {
     if (!Object.hasOwn(flat, path)) continue;
+    if (fieldsToEnrich.length > 0 && !namesField(fieldsToEnrich, path)) {
+      dropped.push({ path, reason: "not in fields_to_enrich" });
+      continue;
+    }
     const keepStored = !namesField(fieldsToEnrich, path) && storedValueIsGood(path, normalize, current, patch);
     const result = acceptedValue(path, validated(path, normalize(flat[path], current, patch)), getPath(current, path), keepStored);
     if ("reason" in result) dropped.push({ path, reason: result.reason });
     else patch[path] = result.value;
   }
+  dropped.push(...dropMusclesWithoutPrimary(patch, current));
   return { patch, dropped };
+}
+
+/**
+ * An exercise's muscles need their primary ones: a patch that would give an exercise without any
+ * `muscles.primary` other muscle fields (the model's primary dropped as unusable, or outside the
+ * spec's fields) would fail the whole patch's validation, so those fields are dropped instead and
+ * the rest of the patch is kept.
+ */
+function dropMusclesWithoutPrimary(patch: Record<string, unknown>, current: ExerciseData): DroppedChange[] {
+  const primaryPath = "muscles.primary";
+  const primary = Object.hasOwn(patch, primaryPath) ? patch[primaryPath] : getPath(current, primaryPath);
+  if (Array.isArray(primary) && primary.length > 0) return [];
+  const orphans = Object.keys(patch).filter((path) => path.startsWith("muscles."));
+  for (const path of orphans) delete patch[path];
+  return orphans.map((path) => ({ path, reason: `no ${primaryPath} to go with it` }));
 }
 
 /** A normalised value, if the exercise schema accepts it at `path`. */

@@ -5,6 +5,9 @@ import { enrichablePaths, normalizeEnrichmentChanges } from "../../src/enrichmen
 import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
 import { setPath } from "../../src/util/object-paths";
 
+/** A stored exercise with primary muscles, as the other muscle fields need. */
+const WITH_PRIMARY = { muscles: { primary: ["quadriceps"] } };
+
 /** A legacy exercise that needs enrichment: identity only, plus a few non-canonical values. */
 const THIN: Readonly<Record<string, unknown>> = {
   name: "Romanian Deadlift (Barbell)",
@@ -198,11 +201,27 @@ describe("normalizeEnrichmentChanges — enums", () => {
     expect(reasonFor(result, "movement.type")).toBe("unknown movement type 7");
   });
 
+  it("drops the other muscle fields when the exercise would have no primary muscles, keeping the rest of the patch", () => {
+    const changes = { "muscles.primary": ["pectoralis major (sternal head)"], "muscles.category": ["chest"], description: "A press." };
+    const result = normalizeEnrichmentChanges(changes, {});
+    expect(result.patch).not.toHaveProperty("muscles.category");
+    expect(reasonFor(result, "muscles.category")).toBe("no muscles.primary to go with it");
+    // With stored primary muscles, the same category is kept.
+    expect(normalizeEnrichmentChanges({ "muscles.category": ["chest"] }, WITH_PRIMARY).patch).toEqual({ "muscles.category": ["chest"] });
+  });
+
+  it("applies fields_to_enrich before the muscle rules: a primary outside it is not what the others are checked against", () => {
+    const changes = { "muscles.primary": ["glutes"], "muscles.secondary": ["glutes", "hamstrings"] };
+    const result = normalizeEnrichmentChanges(changes, WITH_PRIMARY, ["muscles.secondary"]);
+    expect(reasonFor(result, "muscles.primary")).toBe("not in fields_to_enrich");
+    expect(result.patch).toEqual({ "muscles.secondary": ["glutes", "hamstrings"] });
+  });
+
   it("maps muscle categories and drops the field on an unknown one", () => {
-    expect(normalizeEnrichmentChanges({ "muscles.category": ["Full Body", "full_body"] }, {}).patch).toEqual({
+    expect(normalizeEnrichmentChanges({ "muscles.category": ["Full Body", "full_body"] }, WITH_PRIMARY).patch).toEqual({
       "muscles.category": ["full_body"],
     });
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.category": ["legs", "neck"] }, {}), "muscles.category")).toBe(
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.category": ["legs", "neck"] }, WITH_PRIMARY), "muscles.category")).toBe(
       "unknown muscle categories: neck",
     );
   });
@@ -228,7 +247,7 @@ describe("normalizeEnrichmentChanges — muscles", () => {
       "needs 1–3 primary muscles, got 0",
     );
     const six = ["calves", "obliques", "forearms", "biceps", "triceps", "trapezius"];
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.secondary": six }, {}), "muscles.secondary")).toBe(
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.secondary": six }, WITH_PRIMARY), "muscles.secondary")).toBe(
       "needs at most 5 secondary muscles, got 6",
     );
   });
@@ -260,28 +279,30 @@ describe("normalizeEnrichmentChanges — muscles", () => {
 
 describe("normalizeEnrichmentChanges — contribution", () => {
   it("renormalises shares whose sum is outside 0.85–1.15", () => {
-    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 3, glutes: 1 } }, {}).patch).toEqual({
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 3, glutes: 1 } }, WITH_PRIMARY).patch).toEqual({
       "muscles.contribution": { quadriceps: 0.75, glutes: 0.25 },
     });
-    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "60%", glutes: "40%" } }, {}).patch).toEqual({
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "60%", glutes: "40%" } }, WITH_PRIMARY).patch).toEqual({
       "muscles.contribution": { quadriceps: 0.6, glutes: 0.4 },
     });
   });
 
   it("keeps shares that already sum to about 1", () => {
-    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 0.5, glutes: 0.4 } }, {}).patch).toEqual({
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 0.5, glutes: 0.4 } }, WITH_PRIMARY).patch).toEqual({
       "muscles.contribution": { quadriceps: 0.5, glutes: 0.4 },
     });
   });
 
   it("adds up shares of names that are aliases of one muscle", () => {
-    expect(normalizeEnrichmentChanges({ "muscles.contribution": { lats: 0.3, "latissimus dorsi": 0.4, biceps: 0.3 } }, {}).patch).toEqual({
+    expect(
+      normalizeEnrichmentChanges({ "muscles.contribution": { lats: 0.3, "latissimus dorsi": 0.4, biceps: 0.3 } }, WITH_PRIMARY).patch,
+    ).toEqual({
       "muscles.contribution": { "latissimus dorsi": 0.7, biceps: 0.3 },
     });
   });
 
   it("folds per-muscle paths into the stored map", () => {
-    const stored = { muscles: { contribution: { quadriceps: 0.6, glutes: 0.4 } } };
+    const stored = { muscles: { primary: ["quadriceps"], contribution: { quadriceps: 0.6, glutes: 0.4 } } };
     expect(
       normalizeEnrichmentChanges({ "muscles.contribution.glutes": 0.3, "muscles.contribution.hamstrings": 0.1 }, stored, [
         "muscles.contribution",
@@ -292,14 +313,18 @@ describe("normalizeEnrichmentChanges — contribution", () => {
   });
 
   it("drops negative, non-numeric and all-zero shares", () => {
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: -1 } }, {}), "muscles.contribution")).toMatch(
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: -1 } }, WITH_PRIMARY), "muscles.contribution")).toMatch(
       /invalid share/,
     );
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "lots" } }, {}), "muscles.contribution")).toMatch(
-      /invalid share/,
+    expect(
+      reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "lots" } }, WITH_PRIMARY), "muscles.contribution"),
+    ).toMatch(/invalid share/);
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 0 } }, WITH_PRIMARY), "muscles.contribution")).toMatch(
+      /zero/,
     );
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: 0 } }, {}), "muscles.contribution")).toMatch(/zero/);
-    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": ["quads"] }, {}), "muscles.contribution")).toMatch(/map/);
+    expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": ["quads"] }, WITH_PRIMARY), "muscles.contribution")).toMatch(
+      /map/,
+    );
   });
 });
 
@@ -453,7 +478,7 @@ describe("normalizeEnrichmentChanges — good stored values stay", () => {
       "muscles.contribution": otherValues["muscles.contribution"],
       "movement.type": otherValues["movement.type"],
     });
-    expect(reasonFor(result, "movement.split")).toBe("stored value is valid");
+    expect(reasonFor(result, "movement.split")).toBe("not in fields_to_enrich");
   });
 
   it("replaces a stored value that is present but not canonical, or that the scanner flags for style", () => {
