@@ -172,7 +172,7 @@ export const PARAMS = {
   ),
   staleQueuedMs: seconds("WATCHDOG_STALE_QUEUED_SECONDS", 180, "A ready queued job older than this gets a new wake-up task."),
   applyEnabled: bool("CATALOG_APPLY_ENABLED", false, "Allow jobs in apply mode to write to the catalog."),
-  maxRepairs: int("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation.", { min: 0 }),
+  maxRepairs: int("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation, per attempt.", { min: 0 }),
   shardSize: int("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job.", { min: 1, max: MAX_SHARD_SIZE }),
   enrichConcurrency: int("ENRICH_CONCURRENCY", 4, "Concurrent LLM calls inside one enrichment shard.", { min: 1 }),
   llmProvider: choice("LLM_PROVIDER", ["fake", "vertex"], "fake", "fake (deterministic, no credentials) or vertex."),
