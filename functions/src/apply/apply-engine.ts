@@ -98,12 +98,10 @@ export interface PreviewResult {
 export interface ApplyOptions {
   /**
    * Checked before every operation: a cancel (`JobCancelledError`) stops the plan there and is
-   * reported in the result, unless `finishOnCancel`; any other reason (a lost lease, a deadline) is
-   * thrown. Without it a plan runs to its end.
+   * reported in the result; any other reason (a lost lease, a deadline) is thrown. Without it a
+   * plan runs to its end.
    */
   signal?: AbortSignal;
-  /** A committed plan runs to its end whatever a cancel asks: half a change is worse than a late stop. */
-  finishOnCancel?: boolean;
   /** By operation index: what the plan was built from (see `expectations.ts`). */
   expectations?: readonly OperationExpectation[];
   /** Fault injection for tests: runs before each operation; throwing simulates a crash there. */
@@ -194,11 +192,9 @@ export class ApplyEngine {
       await options.beforeOperation?.(index);
       if (options.signal?.aborted) {
         if (!(options.signal.reason instanceof JobCancelledError)) throw options.signal.reason;
-        if (!options.finishOnCancel) {
-          result.cancelled = true;
-          result.not_attempted = rest(index);
-          break;
-        }
+        result.cancelled = true;
+        result.not_attempted = rest(index);
+        break;
       }
       const ref = { operation_index: index, op: op.op };
       if (op.op === "no_change") {

@@ -249,7 +249,7 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
     journalRetentionMs: deps.config.retainJournalMs,
   });
   const writer = planWriter(input, frozenOperationId(planId));
-  const result = await engine.apply(plan, writer, { expectations, signal: ctx.signal, finishOnCancel: true });
+  const result = await engine.apply(plan, writer, { expectations, signal: ctx.hardStop });
   attempt.set("apply_result", result);
   attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });
   const summary = { ...base, plan_id: planId, ...applyCounts(result, plan) };

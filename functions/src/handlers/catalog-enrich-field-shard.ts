@@ -26,7 +26,7 @@
 import { MAX_SHARD_SIZE } from "../config";
 import { z } from "zod";
 import { type ResultSummary, modeSchema } from "../jobs/model";
-import { cancelRequested, needsReview, stoppedByCancel, stopsWithoutCancel, succeededIn } from "../jobs/outcomes";
+import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
 import { docIdSchema } from "../catalog/inputs";
 import { enrichmentSpecSchema } from "../enrichment/spec";
@@ -86,7 +86,7 @@ export const enrichShardHandler = catalogHandler({
     const progress = new ProgressReporter((progress) => input.engine.reportProgress(progress));
     const pending = ids.filter((id) => !finished.has(id));
     // A cancel lets the calls under way finish (it stops the shard between exercises); a lost lease or the deadline ends them.
-    const llmStop = stopsWithoutCancel(ctx.signal);
+    const llmStop = ctx.hardStop;
     try {
       await forEachBounded(
         pending,

@@ -15,12 +15,18 @@ export interface JobContext {
   leaseEpoch: number;
   workerId: string;
   mode: Mode;
-  /** Fires when the lease is lost or the job is cancelled: stop at the next safe point. */
+  /** Fires when the lease or a lock is lost, the job is cancelled, or its run's deadline comes: stop at the next safe point. */
   signal: AbortSignal;
+  /**
+   * Fires when the lease or a lock is lost or the run's deadline comes, never for a cancel: what work
+   * a cancel lets finish (a frozen plan, an LLM call under way) watches, so a later lost lock or
+   * deadline still stops it after a cancel fired `signal`.
+   */
+  hardStop: AbortSignal;
 }
 
 /** The log fields naming a job run. */
-function jobLogFields(ctx: Omit<JobContext, "mode" | "signal">): LogFields {
+function jobLogFields(ctx: Omit<JobContext, "mode" | "signal" | "hardStop">): LogFields {
   return { job_id: ctx.jobId, job_type: ctx.type, attempt: ctx.attempt, lease_epoch: ctx.leaseEpoch, worker_id: ctx.workerId };
 }
 

@@ -14,6 +14,8 @@ import type { Job } from "./model";
 
 export class Heartbeat {
   private readonly controller = new AbortController();
+  /** Aborted with the lost lease or the deadline, never a cancel (`JobContext.hardStop`). */
+  private readonly hardStopController = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   /** The renewal under way, if any: `stop` waits for it, so no write of this lease outlives the run. */
@@ -39,6 +41,10 @@ export class Heartbeat {
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  get hardStop(): AbortSignal {
+    return this.hardStopController.signal;
   }
 
   start(lockKeys: readonly string[]): void {
@@ -75,14 +81,19 @@ export class Heartbeat {
     this.schedule(beat);
   }
 
-  /** Fires the signal with `reason` at `atMs` (the machine's clock), unless it fired before; `stop` clears it. */
+  /** Fires both signals with `reason` at `atMs` (the machine's clock), unless they fired before; `stop` clears it. */
   stopAt(atMs: number, reason: Error): void {
-    this.deadline = setTimeout(() => this.controller.abort(reason), Math.max(0, atMs - Date.now()));
+    this.deadline = setTimeout(() => this.hardStopWith(reason), Math.max(0, atMs - Date.now()));
   }
 
   private loseLease(err: LeaseLostError): void {
     this.lost = err;
-    this.controller.abort(err);
+    this.hardStopWith(err);
+  }
+
+  private hardStopWith(reason: Error): void {
+    this.controller.abort(reason);
+    this.hardStopController.abort(reason);
   }
 
   private schedule(beat: () => Promise<void>): void {

@@ -195,6 +195,7 @@ export class Worker<D> {
           workerId: lease.owner,
           mode: job.payload.mode,
           signal: heartbeat.signal,
+          hardStop: heartbeat.hardStop,
         };
         const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler, keys));
         // A lost lease voids the result; a cancel that came after the work was done does not undo it.

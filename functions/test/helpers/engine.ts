@@ -23,7 +23,7 @@ import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { registry } from "../../src/handlers";
 import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
 import { AttemptLog } from "../../src/jobs/attempt-log";
-import { JobFailure } from "../../src/jobs/errors";
+import { JobCancelledError, JobFailure } from "../../src/jobs/errors";
 import { JobFlows, childJobId } from "../../src/jobs/flows";
 import type { z } from "zod";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "../../src/jobs/handler";
@@ -142,8 +142,18 @@ async function handlerInputFor(deps: TestDeps, leased: LeasedJob | null): Promis
       workerId: lease.owner,
       mode: job.payload.mode,
       signal: abort.signal,
+      hardStop: hardStopOf(abort.signal),
     },
   };
+}
+
+/** As the heartbeat's hard stop: `signal`'s aborts but a cancel's (a test aborts one controller, with the reason it plays). */
+function hardStopOf(signal: AbortSignal): AbortSignal {
+  const stop = new AbortController();
+  signal.addEventListener("abort", () => {
+    if (!(signal.reason instanceof JobCancelledError)) stop.abort(signal.reason);
+  });
+  return stop.signal;
 }
 
 /** Runs a handler on a test lease, whose payload its own schema parsed when the job was read. */

@@ -3,7 +3,16 @@ import { currentLogFields, log } from "../../src/util/log";
 import { captureLogs } from "../helpers/logs";
 
 function ctx(jobId: string): JobContext {
-  return { jobId, type: "FAMILY_AUDIT", attempt: 1, leaseEpoch: 2, workerId: "w", mode: "dry_run", signal: new AbortController().signal };
+  return {
+    jobId,
+    type: "FAMILY_AUDIT",
+    attempt: 1,
+    leaseEpoch: 2,
+    workerId: "w",
+    mode: "dry_run",
+    signal: new AbortController().signal,
+    hardStop: new AbortController().signal,
+  };
 }
 
 describe("the running job's context", () => {

@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DocumentReference, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { JobCancelledError, LeaseLostError } from "../../src/jobs/errors";
+import { JobCancelledError, LeaseLostError, runDeadlineFailure } from "../../src/jobs/errors";
 import { Heartbeat } from "../../src/jobs/heartbeat";
 import { type LockHolder, LockManager } from "../../src/jobs/locks";
 import { testQueue } from "../helpers/engine";
@@ -116,8 +116,10 @@ describe("heartbeat", () => {
     expect(locks.ended).toBeGreaterThanOrEqual(renewals + 2);
     expect(await expiryOf(jobRef, "lease_expires_at")).toBeGreaterThan(leaseAtCancel);
     expect(() => heartbeat.throwIfLeaseLost()).not.toThrow();
+    expect(heartbeat.hardStop.aborted).toBe(false);
 
-    // Then the watchdog gives the job to another worker: the next renewal finds the lease gone.
+    // Then the watchdog gives the job to another worker: the next renewal finds the lease gone, and the
+    // hard stop (what a frozen plan watches after a cancel) fires with it.
     await jobRef.update({ lease_epoch: lease.epoch + 1, lease_owner: "worker-2" });
     const waitedFrom = Date.now();
     while (Date.now() - waitedFrom < 2000) {
@@ -129,6 +131,25 @@ describe("heartbeat", () => {
       await sleep(10);
     }
     expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
+    expect(heartbeat.hardStop.reason).toBeInstanceOf(LeaseLostError);
+    expect(heartbeat.cancelRequested).toBe(true);
+    await heartbeat.stop();
+  });
+
+  it("fires the hard stop at the run's deadline, after a cancel too, and never for a cancel alone", async () => {
+    const { queue, lease, locks, jobRef } = await runningJob();
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());
+    await jobRef.update({ cancel_requested: true });
+    heartbeat.start([KEY]);
+    while (!heartbeat.signal.aborted) await sleep(10);
+    expect(heartbeat.hardStop.aborted).toBe(false);
+
+    const deadline = runDeadlineFailure(lease.jobId, 100);
+    heartbeat.stopAt(Date.now() + 50, deadline);
+    const waitedFrom = Date.now();
+    while (!heartbeat.hardStop.aborted && Date.now() - waitedFrom < 2000) await sleep(10);
+    expect(heartbeat.hardStop.reason).toBe(deadline);
+    expect(heartbeat.cancelRequested).toBe(true);
     await heartbeat.stop();
   });
 
