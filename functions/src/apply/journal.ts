@@ -169,7 +169,8 @@ export async function revertChange(
       return sameValue(stored, doc.after) ? [] : [{ target: targets[i], changed_paths: changedPaths(doc.after, stored) }];
     });
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
-    const taken = [...(await slugsTakenSince(tx, db, documents)), ...(await dependentsLeftBehind(tx, db, documents))];
+    const appliedAt = entry.get("applied_at") as Timestamp;
+    const taken = [...(await slugsTakenSince(tx, db, documents)), ...(await dependentsLeftBehind(tx, db, documents, appliedAt))];
     if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
 
     const stamp = Timestamp.fromDate(now());
@@ -231,7 +232,12 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
  * deletes or retires (that later change is reverted first); and an exercise the revert moves back
  * into a family retired since (the family's merge is reverted first).
  */
-async function dependentsLeftBehind(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<RevertConflict[]> {
+async function dependentsLeftBehind(
+  tx: Transaction,
+  db: Firestore,
+  documents: readonly JournalDocument[],
+  appliedAt: Timestamp,
+): Promise<RevertConflict[]> {
   const inRevert = new Set(documents.map(({ collection, id }) => documentPath(collection, id)));
   const conflicts: RevertConflict[] = [];
   for (const { collection, id, before, after } of documents) {
@@ -263,7 +269,9 @@ async function dependentsLeftBehind(tx: Transaction, db: Firestore, documents: r
     if (typeof family === "string" && family !== after.family_slug && before && isLiveExercise(before)) {
       const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
       const status: unknown = registry.get("status");
-      if (registry.exists && status !== "active")
+      // Retired since the change, not before it (a merge may take in a family deprecated before).
+      const since = registry.updateTime !== undefined && registry.updateTime.toMillis() > appliedAt.toMillis();
+      if (registry.exists && status !== "active" && since)
         conflicts.push({
           target: documentPath(CATALOG_COLLECTIONS.families, family),
           changed_paths: ["status"],

@@ -335,7 +335,7 @@ function repairOutOfScope(
   );
 }
 
-/** A repaired plan that no longer changes some of what the handler planned is not applied as the job's success; a curator decides. */
+/** A repaired plan that changes nothing of what the handler planned is not the job's success; a curator decides. */
 function repairDroppedWork(
   { job }: PlanInput,
   plan: ChangePlan,
@@ -348,7 +348,7 @@ function repairDroppedWork(
     job.payload.mode,
     summary,
     "REPAIR_DROPPED_WORK",
-    `the repaired plan no longer changes ${dropped.length} document(s) the job's plan changed: ${dropped.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
+    `the repaired plan changes none of the ${dropped.length} document(s) the job's plan changed: ${dropped.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
     { dropped: dropped.slice(0, MAX_ERROR_DETAILS) },
   );
 }

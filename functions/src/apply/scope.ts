@@ -67,11 +67,12 @@ function operationFamilies(op: Operation, catalog: CatalogState): Set<string> {
 }
 
 /**
- * The documents the handler's plan changes that `repaired` no longer addresses: a repair fixes what
- * the validator found, it does not drop the job's work to silence it (then a person decides).
+ * The documents the handler's plan changes, when `repaired` changes none: a repair fixes what the
+ * validator found, it does not drop all of the job's work to silence it (then a person decides).
+ * One that drops or re-addresses some operations may be following the validator's own suggestion
+ * (no alias needed, another slug, the merge target's successor), so only an empty repair is refused.
  */
 export function droppedTargets(original: ChangePlan, repaired: ChangePlan): string[] {
-  const targets = (plan: ChangePlan) => plan.operations.filter((op) => op.op !== "no_change").flatMap(operationTargets);
-  const kept = new Set(targets(repaired));
-  return [...new Set(targets(original))].filter((target) => !kept.has(target));
+  const changing = (plan: ChangePlan) => plan.operations.filter((op) => op.op !== "no_change");
+  return changing(repaired).length > 0 ? [] : [...new Set(changing(original).flatMap(operationTargets))];
 }

@@ -397,9 +397,12 @@ class WatchdogRun {
    */
   private async wakeLaneTails(): Promise<void> {
     const isStale = (doc: QueryDocumentSnapshot) => (doc.get("run_after") as Timestamp).toMillis() <= this.staleBefore.toMillis();
-    for (const lane of LANES) {
-      // Left to the next run, which reads the tail as it is then.
-      if (this.budgetSpent()) return;
+    for (const [index, lane] of LANES.entries()) {
+      // Left to the next run, which reads the tail as it is then: the lanes not read are what remains.
+      if (this.budgetSpent()) {
+        this.remaining.stale_queued = LANES.length - index;
+        return;
+      }
       // The last job first, alone: a lane that is empty or whose last job is fresh costs one read.
       const [last] = (await this.laneTailQuery(lane).limit(1).get()).docs;
       this.counts.pages++;

@@ -258,6 +258,29 @@ describe("revertChange", () => {
     expect((await exercise(benchDumbbell.id))!.family_slug).toBe("bench_press");
   });
 
+  it("moves an exercise back into a family that was already retired when the change was made", async () => {
+    // A family deprecated before: a merge may take its exercises in, and its revert gives them back.
+    const deprecated = {
+      family_slug: "bench_press",
+      base_name: "Bench Press",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+    };
+    await db
+      .collection(CATALOG_COLLECTIONS.families)
+      .doc("bench_press")
+      .set({ ...deprecated, status: "deprecated" });
+    const move = planOf([
+      { op: "reassign_family", exercise_id: benchDumbbell.id, from_family: "bench_press", to_family: "press", rationale },
+    ]);
+    const moveId = await applyOne(move);
+    await endAttempt();
+
+    expect((await revertChange(db, moveId)).status).toBe("reverted");
+    expect((await exercise(benchDumbbell.id))!.family_slug).toBe("bench_press");
+  });
+
   it("reports an unknown change", async () => {
     await expect(revertChange(db, "nope")).rejects.toBeInstanceOf(ChangeNotFoundError);
   });
