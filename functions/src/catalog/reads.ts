@@ -71,9 +71,16 @@ async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasS
 /**
  * The distinct family slugs of the catalog's exercises, in order, one query per family: each
  * step asks for the first exercise after the previous family, so no family is ever read whole here.
+ * Only string slugs: Firestore orders a legacy null or number before every string, where the walk
+ * would stop at once.
  */
 export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGenerator<string> {
-  const ordered = db.collection(CATALOG_COLLECTIONS.exercises).orderBy("family_slug").select("family_slug").limit(1);
+  const ordered = db
+    .collection(CATALOG_COLLECTIONS.exercises)
+    .where("family_slug", ">=", "")
+    .orderBy("family_slug")
+    .select("family_slug")
+    .limit(1);
   let previous: string | null = null;
   for (;;) {
     signal?.throwIfAborted();

@@ -2,10 +2,11 @@
  * QUALITY_SCAN: scores exercises with the quality scanner's heuristic, page by page; writes each
  * one's `review_metadata` like every catalog write (validated, applied exactly once, journaled,
  * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
- * exercises that fail or need enrichment. Those jobs are dedup-keyed by their exercises, so a rerun
- * while they are open creates nothing new; a dry run creates none. Retired exercises are skipped.
+ * exercises that fail or need enrichment. Those jobs are dedup-keyed by their page's exercises, so a
+ * rerun that flags the same pages while they are open creates nothing new (a page whose flagged set
+ * changed asks again); a dry run creates none. Retired exercises are skipped.
  * Without a configured LLM it asks for none (each would fail LLM_NOT_CONFIGURED); its summary says
- * so, and the next scan after the LLM is configured asks for them.
+ * so, and the next scan of those exercises after the LLM is configured asks for them.
  * With a `selection` (the scheduled scan) it picks its own exercises, a bounded number of those never
  * scanned or scanned longest ago, and goes on from there next time (`catalog/scan-selection.ts`).
  */

@@ -82,6 +82,14 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     expect(run.summary.jobs_invalid).toBeGreaterThanOrEqual(1);
   });
 
+  it("scans every family past a legacy exercise whose family_slug is not a string", async () => {
+    const legacy = { ...exerciseFixture("Legacy Lift (Barbell)", ["barbell"]), id: "legacy_lift", family_slug: null };
+    await seedCatalog(db, { exercises: [...DEMO_EXERCISES, legacy], aliases: DEMO_ALIASES, families: DEMO_FAMILIES });
+    const run = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ families_scanned: 8 });
+  });
+
   it("finds nothing to do in a clean catalog", async () => {
     await seedCatalog(db, { exercises: DEMO_EXERCISES, aliases: DEMO_ALIASES, families: DEMO_FAMILIES });
     const before = await snapshotCatalog(db);
