@@ -35,7 +35,7 @@ import type { ValidationIssue, ValidationResult } from "./issues";
 import { revertedChangesOf } from "./journal";
 import { PLAN_LIMITS } from "./operation-rules";
 import { type ChangePlan, type Operation, changePlanSchema, idempotencyKey } from "./plan";
-import { type OutOfScope, droppedTargets, outOfScope } from "./scope";
+import { droppedTargets, outOfScope } from "./scope";
 import { validatePlan } from "./validate";
 import { loadCatalogView } from "./view-loader";
 
@@ -293,12 +293,27 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
       const outside = repairs.length > 0 ? outOfScope(plan, current, view, input.engine.lockKeys) : [];
       if (outside.length > 0) {
         attempt.event("repair_out_of_scope", { targets: outside.length });
-        return { ok: false, outcome: repairOutOfScope(input, current, outside, repairs, extraSummary) };
+        const targets = [...new Set(outside.map((item) => item.target))];
+        return {
+          ok: false,
+          outcome: repairRefused(input, current, repairs, extraSummary, {
+            code: "REPAIR_OUT_OF_SCOPE",
+            message: `the repaired plan addresses ${targets.length} document(s) outside the job's scope: ${targets.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
+            details: { out_of_scope: outside.slice(0, MAX_ERROR_DETAILS) },
+          }),
+        };
       }
       const dropped = repairs.length > 0 ? droppedTargets(plan, current) : [];
       if (dropped.length > 0) {
         attempt.event("repair_dropped_work", { targets: dropped.length });
-        return { ok: false, outcome: repairDroppedWork(input, current, dropped, repairs, extraSummary) };
+        return {
+          ok: false,
+          outcome: repairRefused(input, current, repairs, extraSummary, {
+            code: "REPAIR_DROPPED_WORK",
+            message: `the repaired plan changes none of the ${dropped.length} document(s) the job's plan changed: ${dropped.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
+            details: { dropped: dropped.slice(0, MAX_ERROR_DETAILS) },
+          }),
+        };
       }
       return { ok: true, plan: current, view, validation, repairs };
     }
@@ -316,41 +331,16 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
   }
 }
 
-/** A repaired plan that reaches outside the job's scope is not applied; a curator decides. */
-function repairOutOfScope(
+/** A repaired plan a curator decides on (outside the job's scope, or dropping its work): not applied. */
+function repairRefused(
   { job }: PlanInput,
   plan: ChangePlan,
-  outside: OutOfScope[],
   repairs: RepairRound[],
   extraSummary: Record<string, unknown>,
+  refusal: { code: string; message: string; details: unknown },
 ): HandlerOutcome {
   const summary = { operations: plan.operations.length, repairs: repairs.length, ...extraSummary };
-  const targets = [...new Set(outside.map((item) => item.target))];
-  return needsReview(
-    job.payload.mode,
-    summary,
-    "REPAIR_OUT_OF_SCOPE",
-    `the repaired plan addresses ${targets.length} document(s) outside the job's scope: ${targets.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
-    { out_of_scope: outside.slice(0, MAX_ERROR_DETAILS) },
-  );
-}
-
-/** A repaired plan that changes nothing of what the handler planned is not the job's success; a curator decides. */
-function repairDroppedWork(
-  { job }: PlanInput,
-  plan: ChangePlan,
-  dropped: string[],
-  repairs: RepairRound[],
-  extraSummary: Record<string, unknown>,
-): HandlerOutcome {
-  const summary = { operations: plan.operations.length, repairs: repairs.length, ...extraSummary };
-  return needsReview(
-    job.payload.mode,
-    summary,
-    "REPAIR_DROPPED_WORK",
-    `the repaired plan changes none of the ${dropped.length} document(s) the job's plan changed: ${dropped.slice(0, MAX_PREVIEW_LINES).join(", ")}`,
-    { dropped: dropped.slice(0, MAX_ERROR_DETAILS) },
-  );
+  return needsReview(job.payload.mode, summary, refusal.code, refusal.message, refusal.details);
 }
 
 function validationFailed(

@@ -3,7 +3,7 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest, retryForTest, runHandler } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
-import { MODES, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, ROWS_MERGED_INTO_ROW, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -123,20 +123,7 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
   });
 
   it("refuses a family that is merged into another with TARGET_FAMILY_RETIRED and writes nothing", async () => {
-    await seedDemo(db, {
-      families: [
-        {
-          family_slug: "rows",
-          base_name: "Rows",
-          primary_equipment: [],
-          allowed_equipment: [],
-          exercise_count: 0,
-          status: "merged",
-          merged_into: "row",
-        },
-      ],
-      aliases: [{ alias_slug: "rows", family_slug: "row", is_family_alias: true }],
-    });
+    await seedDemo(db, ROWS_MERGED_INTO_ROW);
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Rows", equipment: ["cable"] } });
 

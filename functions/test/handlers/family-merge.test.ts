@@ -1,6 +1,6 @@
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
-import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
+import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -75,20 +75,7 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
   });
 
   it("changes nothing when the source is already merged into the target", async () => {
-    await seedDemo(db, {
-      families: [
-        {
-          family_slug: "rows",
-          base_name: "Rows",
-          primary_equipment: [],
-          allowed_equipment: [],
-          exercise_count: 0,
-          status: "merged",
-          merged_into: "row",
-        },
-      ],
-      aliases: [{ alias_slug: "rows", family_slug: "row", is_family_alias: true }],
-    });
+    await seedDemo(db, ROWS_MERGED_INTO_ROW);
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
 

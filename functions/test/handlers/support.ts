@@ -16,6 +16,22 @@ import { type DocData } from "../../src/util/object-paths";
 
 export const MODES: Mode[] = ["dry_run", "apply"];
 
+/** A family `rows` merged into the demo's `row` earlier: its registry entry retired, its slug an alias. */
+export const ROWS_MERGED_INTO_ROW: CatalogSeed = {
+  families: [
+    {
+      family_slug: "rows",
+      base_name: "Rows",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "merged",
+      merged_into: "row",
+    },
+  ],
+  aliases: [{ alias_slug: "rows", family_slug: "row", is_family_alias: true }],
+};
+
 export function demoSeed(): Required<CatalogSeed> {
   return {
     exercises: [...DEMO_EXERCISES, ...BROKEN_EXERCISES.map((broken): ExerciseFixture => ({ id: broken.id, ...broken.data }))],
