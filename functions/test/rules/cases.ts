@@ -6,18 +6,22 @@
  * on each other: allowed writes only create new documents or set `cancel_requested: true` again.
  */
 import { type DocumentData, serverTimestamp, Timestamp } from "firebase/firestore";
+import { CURATOR_CLAIM } from "../../src/adapters/curators";
 import { registry } from "../../src/handlers";
 
 const JOB_TYPES = registry.types;
 
 export type Actor = "anonymous" | "alice" | "bob" | "curator" | "pretender";
 
-/** Custom claims per actor; `pretender` has the claim as a string, which gives no curator powers. */
+/**
+ * Custom claims per actor; `pretender` has the claim as a string, which gives no curator powers. The
+ * claim's name is the one the CLI grants (CURATOR_CLAIM), so the rules are tested against it.
+ */
 export const ACTOR_CLAIMS: Record<Exclude<Actor, "anonymous">, Record<string, unknown>> = {
   alice: {},
   bob: {},
-  curator: { catalog_admin: true },
-  pretender: { catalog_admin: "true" },
+  curator: { [CURATOR_CLAIM]: true },
+  pretender: { [CURATOR_CLAIM]: "true" },
 };
 
 type RulesOperation =
