@@ -46,7 +46,8 @@ export function toJob(id: string, data: DocumentData): Job {
     type: text(d.type),
     queue: (d.queue as Lane) ?? "priority",
     priority: Number(d.priority ?? 100),
-    status: d.status as JobStatus,
+    // A client may leave it out until intake writes it (firestore.rules): the job waits as queued.
+    status: (d.status as JobStatus | undefined) ?? "queued",
     payload: (d.payload as Record<string, unknown>) ?? {},
     attempts: Number(d.attempts ?? 0),
     max_attempts: Number(d.max_attempts ?? 0),

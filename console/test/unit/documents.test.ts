@@ -32,6 +32,12 @@ describe("documents", () => {
     assert.equal(job.cancel_requested, false);
   });
 
+  it("read a client's job written without a status, not yet taken in, as queued", () => {
+    const job = toJob("j1", { type: "FAMILY_AUDIT", payload: { family_slug: "squat" } });
+    assert.equal(job.status, "queued");
+    assert.equal(job.run_after, null);
+  });
+
   it("read a text field that is not text as nothing, not as [object Object]", () => {
     assert.equal(toJob("j1", { type: { nested: true } }).type, "");
     assert.equal(toAttempt("1", { worker_id: 7 }).worker_id, "");
