@@ -170,7 +170,11 @@ export const PARAMS = {
     `Time budget of one watchdog run (at most ${WATCHDOG_MAX_BUDGET_SECONDS}, inside the function's ${WATCHDOG_TIMEOUT_SECONDS} s timeout).`,
     { min: 1, max: WATCHDOG_MAX_BUDGET_SECONDS },
   ),
-  staleQueuedMs: seconds("WATCHDOG_STALE_QUEUED_SECONDS", 180, "A ready queued job older than this gets a new wake-up task."),
+  staleQueuedMs: seconds(
+    "WATCHDOG_STALE_QUEUED_SECONDS",
+    180,
+    "A lane's last ready jobs ready longer than this get new wake-up tasks; a client's job older than this that intake never took in is taken in.",
+  ),
   applyEnabled: bool("CATALOG_APPLY_ENABLED", false, "Allow jobs in apply mode to write to the catalog."),
   maxRepairs: int("MAX_REPAIRS", 3, "LLM repair rounds for a plan that fails validation, per attempt.", { min: 0 }),
   shardSize: int("ENRICH_SHARD_SIZE", 20, "Exercises per enrichment shard job.", { min: 1, max: MAX_SHARD_SIZE }),

@@ -239,11 +239,11 @@ async function dependentsLeftBehind(
   appliedAt: Timestamp,
 ): Promise<RevertConflict[]> {
   const inRevert = new Set(documents.map(({ collection, id }) => documentPath(collection, id)));
+  const exercises = db.collection(CATALOG_COLLECTIONS.exercises);
+  const aliases = db.collection(CATALOG_COLLECTIONS.aliases);
   const conflicts: RevertConflict[] = [];
   for (const { collection, id, before, after } of documents) {
     if (collection !== CATALOG_COLLECTIONS.exercises || after === null) continue;
-    const exercises = db.collection(CATALOG_COLLECTIONS.exercises);
-    const aliases = db.collection(CATALOG_COLLECTIONS.aliases);
     if (isLiveExercise(after) && !(before && isLiveExercise(before))) {
       const gone = before === null ? "delete" : "retire";
       const [merged, pointing] = await Promise.all([

@@ -85,14 +85,12 @@ export const enrichShardHandler = catalogHandler({
     const outcomes: ExerciseOutcome[] = [];
     const progress = new ProgressReporter((progress) => input.engine.reportProgress(progress));
     const pending = ids.filter((id) => !finished.has(id));
-    // A cancel lets the calls under way finish (it stops the shard between exercises); a lost lease or the deadline ends them.
-    const llmStop = ctx.hardStop;
     try {
       await forEachBounded(
         pending,
         deps.config.enrichConcurrency,
         async (id) => {
-          const outcome = await enrichOne(input, id, refreshes, llmStop);
+          const outcome = await enrichOne(input, id, refreshes);
           if (ledger && outcome.outcome !== "failed") await ledger.record(outcome);
           tally.add(outcome);
           outcomes.push(outcome);
@@ -169,13 +167,8 @@ function failed(exerciseId: string, code: string, reason: string, dropped = 0): 
 }
 
 /** Read fresh, enrich, write, scanner-check one exercise. Throws only what should stop the shard. */
-async function enrichOne(
-  input: ShardInput,
-  exerciseId: string,
-  refreshes: RegistryRefreshes,
-  llmStop: AbortSignal,
-): Promise<ExerciseOutcome> {
-  const { deps, attempt, job } = input;
+async function enrichOne(input: ShardInput, exerciseId: string, refreshes: RegistryRefreshes): Promise<ExerciseOutcome> {
+  const { deps, attempt, job, ctx } = input;
   const spec = job.payload.enrichment_spec;
   const exercise = await getExercise(deps.db, exerciseId);
   if (!exercise) return skipped(exerciseId, "missing");
@@ -183,7 +176,8 @@ async function enrichOne(
 
   let enrichment: EnrichmentResult;
   try {
-    enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec, signal: llmStop }, attempt);
+    // A cancel lets the call under way finish (the shard stops between exercises); a lost lease or the deadline ends it.
+    enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec, signal: ctx.hardStop }, attempt);
   } catch (err) {
     // Missing credentials are not this exercise's fault: they stop the shard (the job fails with their code).
     if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);

@@ -6,7 +6,7 @@
  * delete expired locks, delete expired records of the collections the composition root names
  * (idempotency records; their TTL policy is a backstop, never relied on).
  *
- * Every step but the lanes' (one page each) pages through a query with a cursor and stops when the
+ * Every step but the lanes' (a page or two each) pages through a query with a cursor and stops when the
  * time budget is spent; what it left is counted and reported (`complete: false`), never silently
  * dropped. Every change is conditioned on what the query saw, so two overlapping runs change each
  * item once; they count it once too, except a job taken in (intake reports it accepted to the taker

@@ -195,15 +195,15 @@ function credentialFailure(err: unknown, message: string): LlmError | null {
   });
 }
 
-/**
- * Maps whatever the SDK threw to an LlmError: credential failures as LLM_AUTH, Vertex AI's answers
- * (ApiError) by HTTP status, aborts as timeouts, anything else (network failures) as a transient outage.
- */
 /** Whether `err` is the request's stop (`LlmRequest.signal`), which ends the call as it is, not as an LLM failure. */
 function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
   return req.signal?.aborted === true && err === req.signal.reason;
 }
 
+/**
+ * Maps whatever the SDK threw to an LlmError: credential failures as LLM_AUTH, Vertex AI's answers
+ * (ApiError) by HTTP status, aborts as timeouts, anything else (network failures) as a transient outage.
+ */
 function errorFromSdk(err: unknown): LlmError {
   if (err instanceof LlmError) return err;
   const message = err instanceof Error ? err.message : String(err);
