@@ -205,9 +205,14 @@ export const PARAMS = {
   taskLocation: text("TASKS_LOCATION", "us-central1", "Region of the Cloud Tasks queues and task functions."),
   scheduleTimeZone: timeZone("SCHEDULE_TIME_ZONE", "UTC", "Time zone of the scan schedules and of their periods (days, ISO weeks)."),
   ...scanSchedule("maintenanceScan", "MAINTENANCE_SCAN", "0 2 * * *"),
-  maintenanceScanFamilyLimit: int("MAINTENANCE_SCAN_FAMILY_LIMIT", 0, "Families with problems one scheduled scan acts on; 0: all.", {
-    min: 0,
-  }),
+  maintenanceScanFamilyLimit: int(
+    "MAINTENANCE_SCAN_FAMILY_LIMIT",
+    0,
+    "Families one scheduled maintenance scan asks for new jobs for (those already asked about do not count); 0: all.",
+    {
+      min: 0,
+    },
+  ),
   ...scanSchedule("aliasInvariantScan", "ALIAS_INVARIANT_SCAN", "30 2 * * *"),
   ...scanSchedule("duplicateDetectionScan", "DUPLICATE_DETECTION_SCAN", "0 3 * * 0"),
   ...scanSchedule("qualityScan", "QUALITY_SCAN", "0 4 * * *"),

@@ -42,11 +42,12 @@ function choiceOption<S extends string>(options: ParsedOptions, name: string, va
 
 /**
  * What still wakes a job whose wake-up task was not sent: a created job's create trigger takes it in
- * and sends its own; a job queued again is only found by the watchdog.
+ * and sends its own; a job queued again runs when a wake-up drains its lane past it, or is found by
+ * the watchdog, which wakes a lane's last ready jobs.
  */
 const WOKEN_INSTEAD = {
   created: "its create trigger (onJobCreated) sends one as it takes the job in",
-  requeued: `the watchdog wakes the job once it has waited ${PARAMS.staleQueuedMs.param.name}`,
+  requeued: `the job runs when a wake-up of a job after it in its lane drains past it, or the watchdog wakes it once it has waited ${PARAMS.staleQueuedMs.param.name} among its lane's last ready jobs`,
 };
 
 /** The job is written either way (so the command succeeds: run again, `submit` would create a second job); its wake-up may not be. */

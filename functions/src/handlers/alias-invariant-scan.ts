@@ -14,7 +14,7 @@ import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts
 import { type AliasProblem, aliasProblem, fieldFaultOfRetiredTarget } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
-import { ALIAS_REPAIR_BATCH, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
+import { ALIAS_REPAIR_BATCH, type AliasFinding, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
 import { pageCollection } from "../util/paging";
 import { aliasSlugSchema } from "../catalog/inputs";
 
@@ -28,7 +28,7 @@ class ProblemLog {
   readonly unrepairable: string[] = [];
   /** Aliases whose only fault is a field while their target is retired: ALIAS_REPAIR would leave them to a person, so they are only reported. */
   readonly retiredTargets: string[] = [];
-  private batch: string[] = [];
+  private batch: AliasFinding[] = [];
 
   constructor(private readonly followUps: FollowUpJobs) {}
 
@@ -43,7 +43,7 @@ class ProblemLog {
       this.retiredTargets.push(slug);
       return;
     }
-    this.batch.push(slug);
+    this.batch.push({ slug, problem });
     if (this.batch.length >= ALIAS_REPAIR_BATCH) await this.flush();
   }
 

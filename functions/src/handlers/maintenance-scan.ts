@@ -1,8 +1,10 @@
 /**
  * MAINTENANCE_SCAN: audits every family, one at a time, and asks for FAMILY_NORMALIZE / FAMILY_AUDIT
  * jobs where findings call for them. Read-only on the catalog and lock-free. `family_limit` bounds
- * how many families with problems one run acts on; when it stops there, the summary says so and
- * names the next family (the next run finds the same problems again unless they were fixed).
+ * how many families one run asks for new jobs for; when it stops there, the summary says so and
+ * names the next family. A family whose findings were already asked about (the follow-ups answer
+ * them: see `maintenanceFollowUps`) or whose follow-ups are still open does not count, so a daily
+ * scan gets past the families it has asked about to the ones after them.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -10,8 +12,11 @@ import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
 import { audit } from "../catalog/audited-family";
 import { familySlugs, readFamily } from "../catalog/reads";
-import { FollowUpJobs } from "./support/follow-ups";
+import { FollowUpJobs, type FollowUpOutcome } from "./support/follow-ups";
 import { maintenanceFollowUps } from "./plans/maintenance-scan";
+
+/** What counts a family towards `family_limit`: a follow-up this run made, or would make in a dry run. */
+const ASKED: readonly FollowUpOutcome[] = ["created", "would_create"];
 
 /** The payload of a MAINTENANCE_SCAN job. */
 const maintenanceScanPayload = z.strictObject({ mode: modeSchema, family_limit: z.number().int().positive().optional() });
@@ -26,9 +31,10 @@ export const maintenanceScanHandler = catalogHandler({
     const findingsByCode: Record<string, number> = {};
     let familiesScanned = 0;
     let familiesWithProblems = 0;
+    let familiesAsked = 0;
     let nextFamily: string | null = null;
     for await (const slug of familySlugs(deps.db, ctx.signal)) {
-      if (limit !== undefined && familiesWithProblems >= limit) {
+      if (limit !== undefined && familiesAsked >= limit) {
         nextFamily = slug;
         break;
       }
@@ -38,11 +44,14 @@ export const maintenanceScanHandler = catalogHandler({
       if (requests.length === 0) continue;
       familiesWithProblems++;
       for (const finding of family.findings) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + 1;
-      for (const request of requests) await followUps.request(request);
+      let asked = false;
+      for (const request of requests) asked = ASKED.includes(await followUps.request(request)) || asked;
+      if (asked) familiesAsked++;
     }
     return succeededIn(job.payload.mode, {
       families_scanned: familiesScanned,
       families_with_problems: familiesWithProblems,
+      families_asked: familiesAsked,
       findings: Object.values(findingsByCode).reduce((sum, count) => sum + count, 0),
       findings_by_code: findingsByCode,
       ...(limit !== undefined ? { family_limit: limit, stopped_at_family_limit: nextFamily !== null, next_family: nextFamily } : {}),

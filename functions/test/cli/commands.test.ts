@@ -231,7 +231,7 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
     "warning: the job's wake-up task was not sent (Cloud Tasks unreachable); its create trigger (onJobCreated) sends one as it takes the job in",
   ];
   const warning = [
-    "warning: the job's wake-up task was not sent (Cloud Tasks unreachable); the watchdog wakes the job once it has waited WATCHDOG_STALE_QUEUED_SECONDS",
+    "warning: the job's wake-up task was not sent (Cloud Tasks unreachable); the job runs when a wake-up of a job after it in its lane drains past it, or the watchdog wakes it once it has waited WATCHDOG_STALE_QUEUED_SECONDS among its lane's last ready jobs",
   ];
 
   it("leaves submit a success with a warning: the job is written, and its create trigger wakes it", async () => {

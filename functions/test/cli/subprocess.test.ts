@@ -48,7 +48,7 @@ const createdWarning = new RegExp(
   `${LEFT_TO_LOCAL_ENGINE.source}its create trigger \\(onJobCreated\\) sends one as it takes the job in\n$`,
 );
 const requeuedWarning = new RegExp(
-  `${LEFT_TO_LOCAL_ENGINE.source}the watchdog wakes the job once it has waited WATCHDOG_STALE_QUEUED_SECONDS\n$`,
+  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when a wake-up of a job after it in its lane drains past it, or the watchdog wakes it once it has waited WATCHDOG_STALE_QUEUED_SECONDS among its lane's last ready jobs\n$`,
 );
 
 /** Runs the cases a few at a time; returns what went wrong, one line per case, so a failure names its case. */

@@ -2,7 +2,7 @@ import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/d
 import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
-import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -43,6 +43,15 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     ]);
     const rerun = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
     expect(rerun.summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: 1 });
+
+    // The repair ended leaving the aliases as they were (a person must decide): the same problems are not asked about again.
+    await endFollowUps(db);
+    const afterRepair = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+    expect(afterRepair.summary).toMatchObject({ problems: 7, jobs_created: 0, jobs_deduplicated: 0, jobs_already_asked: 1 });
+    // Another broken alias makes another batch, which is asked for.
+    await seedCatalog(db, { aliases: [{ alias_slug: "lost-lift", exercise_id: "no-such-exercise", is_family_alias: false }] });
+    const afterNewProblem = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+    expect(afterNewProblem.summary).toMatchObject({ problems: 8, jobs_created: 1, jobs_already_asked: 0 });
   });
 
   it("reports a problem alias whose id is no alias slug (legacy data) and asks for the repair of the others", async () => {

@@ -1,7 +1,7 @@
 import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
-import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -47,6 +47,11 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
     );
     const rerun = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
     expect(rerun.summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: 2 });
+
+    // Once a person has read the previews, a scan that finds the same evidence does not preview the pairs again.
+    await endFollowUps(db);
+    const weekLater = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
+    expect(weekLater.summary).toMatchObject({ merge_candidates: 2, jobs_created: 0, jobs_deduplicated: 0, jobs_already_asked: 2 });
   });
 
   it("proposes nothing when no families look alike", async () => {

@@ -2,7 +2,7 @@ import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/d
 import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
-import { MODES, depsFor, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -56,6 +56,38 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     const rerun = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
     expect(rerun.summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: keys.length });
     expect(await otherJobs(db, rerun.jobId)).toHaveLength(keys.length + 1);
+  });
+
+  it("asks once about the same findings: a rerun after its follow-ups ended asks again only about a family whose findings changed", async () => {
+    await seedDemo(db);
+    const first = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
+    const asked = (first.summary.follow_ups as { dedup_key: string }[]).length;
+    expect(first.summary).toMatchObject({ families_asked: first.summary.families_with_problems });
+    if (mode === "dry_run") {
+      // Nothing was asked for, so the next dry run reports the same.
+      const again = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
+      expect(again.summary).toMatchObject({ jobs_would_create: asked, jobs_already_asked: 0 });
+      return;
+    }
+    await endFollowUps(db);
+    // A person has not acted on the audits, and the normalisations left nothing they could fix differently.
+    const rerun = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
+    expect(rerun.summary).toMatchObject({ families_asked: 0, jobs_created: 0, jobs_deduplicated: 0, jobs_already_asked: asked });
+    expect((rerun.summary.follow_ups as { outcome: string; job_id: string }[]).map(({ job_id }) => job_id).sort()).toEqual(
+      (first.summary.follow_ups as { job_id: string }[]).map(({ job_id }) => job_id).sort(),
+    );
+
+    // A new exercise in hip_thrust changes its findings: it is asked about again, and only it.
+    await seedCatalog(db, {
+      exercises: [{ ...exerciseFixture("Hip Thrust Band", ["band"]), id: "hip_thrust_band", family_slug: "hip_thrust" }],
+    });
+    const afterChange = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
+    expect(afterChange.summary).toMatchObject({ families_asked: 1, jobs_already_asked: asked - 1 });
+    const created = (afterChange.summary.follow_ups as { dedup_key: string; outcome: string }[]).filter(
+      ({ outcome }) => outcome === "created",
+    );
+    expect(created.map(({ dedup_key }) => dedup_key)).toContain("FAMILY_NORMALIZE:hip_thrust");
+    expect(created.every(({ dedup_key }) => dedup_key.endsWith(":hip_thrust"))).toBe(true);
   });
 
   it("reports the follow-up of a family whose legacy slug no payload accepts, and goes on with the others", async () => {
@@ -112,10 +144,27 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
 
     expect(run.summary).toMatchObject({
       families_with_problems: 1,
+      families_asked: 1,
       family_limit: 1,
       stopped_at_family_limit: true,
       next_family: expect.any(String),
     });
+  });
+
+  it("gets past the families it already asked about: family_limit counts only families asked about anew", async () => {
+    await seedDemo(db);
+    const askedFamilies: string[] = [];
+    for (let run = 0; run < 3; run++) {
+      const scan = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode, family_limit: 1 });
+      expect(scan.summary).toMatchObject({ families_asked: 1, stopped_at_family_limit: true });
+      const followUps = scan.summary.follow_ups as { dedup_key: string; outcome: string }[];
+      askedFamilies.push(
+        ...new Set(followUps.filter(({ outcome }) => outcome !== "already_asked").map(({ dedup_key }) => dedup_key.split(":")[1])),
+      );
+      await endFollowUps(db);
+    }
+    // A dry run asks for nothing, so it names the same first family every run; apply moves on each run.
+    expect(new Set(askedFamilies).size).toBe(mode === "apply" ? 3 : 1);
   });
 
   it("rejects an invalid payload before anything runs", async () => {

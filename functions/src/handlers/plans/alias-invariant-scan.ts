@@ -7,6 +7,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { idSetKey, type FollowUp } from "../support/follow-ups";
 import { creationSlugOf } from "../../catalog/slug-aliases";
 import { type DocData } from "../../util/object-paths";
+import type { AliasProblem } from "../../catalog/alias-resolution";
 
 /** Alias slugs per ALIAS_REPAIR job (the payload allows 500). */
 export const ALIAS_REPAIR_BATCH = 100;
@@ -26,7 +27,26 @@ export function oldSlugsWithoutAlias(oldSlugs: ReadonlyMap<string, string>, alia
   return [...oldSlugs.keys()].filter((slug) => !aliases.has(slug));
 }
 
-export function aliasRepairJob(slugs: readonly string[]): FollowUp {
-  const { sorted, digest } = idSetKey(slugs, 24);
-  return { type: "ALIAS_REPAIR", payload: { mode: "apply", alias_slugs: sorted }, dedup_key: `ALIAS_REPAIR:${digest}` };
+/** A broken alias as the scan found it. */
+export interface AliasFinding {
+  slug: string;
+  problem: AliasProblem;
+}
+
+/**
+ * The ALIAS_REPAIR of a batch. It answers the batch's problems, so a batch ALIAS_REPAIR could not
+ * repair (a person must decide) is asked for once, not on every run that finds it again.
+ */
+export function aliasRepairJob(batch: readonly AliasFinding[]): FollowUp {
+  const { sorted, digest } = idSetKey(
+    batch.map(({ slug }) => slug),
+    24,
+  );
+  const problems = new Map(batch.map(({ slug, problem }) => [slug, problem]));
+  return {
+    type: "ALIAS_REPAIR",
+    payload: { mode: "apply", alias_slugs: sorted },
+    dedup_key: `ALIAS_REPAIR:${digest}`,
+    answers: sorted.map((slug) => `${slug} ${problems.get(slug)}`).join("\n"),
+  };
 }

@@ -14,6 +14,7 @@ import { EQUIPMENT_PREFIX_WORDS, toFamilySlug } from "../../catalog/taxonomy";
 import { liveMembers } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import type { FollowUp } from "../support/follow-ups";
+import { stableStringify } from "../../util/document-diff";
 
 const EQUIPMENT_WORD_SEQUENCES = EQUIPMENT_PREFIX_WORDS.map((word) => word.split(" ")).sort((a, b) => b.length - a.length);
 
@@ -120,11 +121,16 @@ export class DuplicateIndex {
   }
 }
 
-/** A merge candidate as a FAMILY_MERGE job in dry_run: a person reads its preview and reruns it in apply. */
+/**
+ * A merge candidate as a FAMILY_MERGE job in dry_run: a person reads its preview and reruns it in
+ * apply. It answers the candidate's evidence, so a weekly scan does not preview again a pair whose
+ * evidence has not changed.
+ */
 export function mergeCandidateJob(candidate: MergeCandidate): FollowUp {
   return {
     type: "FAMILY_MERGE",
     payload: { mode: "dry_run", merge_config: { source_family: candidate.source, target_family: candidate.target } },
     dedup_key: `FAMILY_MERGE:${candidate.source}:${candidate.target}`,
+    answers: stableStringify(candidate),
   };
 }
