@@ -1,5 +1,5 @@
 /** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
-import { familyLockKey } from "../catalog/family-locks";
+import { familyLockKey, lockedFamilies } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
@@ -47,6 +47,7 @@ export const targetedFixHandler = planHandler({
   type: "TARGETED_FIX",
   lane: "priority",
   payload: targetedFixPayload,
+  // Read before the locks are taken: `plan` checks, from its own read under them, that they still cover the exercises.
   async lockKeys({ payload }, deps) {
     return familiesOf(await getExercises(deps.db, payload.exercise_doc_ids)).map(familyLockKey);
   },
@@ -58,6 +59,19 @@ export const targetedFixHandler = planHandler({
       const data = exercises.get(id);
       return data ? [{ id, data }] : [];
     });
+    const locked = lockedFamilies(input.engine.lockKeys);
+    const unlocked = familiesOf(new Map(named.map(({ id, data }) => [id, data]))).filter((family) => !locked.has(family));
+    // An exercise moved to another family between the read that chose the locks and taking them: take them again.
+    if (unlocked.length > 0)
+      return {
+        kind: "deferred",
+        until: input.deps.now(),
+        reason: {
+          code: "LOCKS_OUTDATED",
+          message: `exercises moved to ${unlocked.join(", ")} after the job chose its locks; it takes its locks again`,
+          details: { unlocked_families: unlocked },
+        },
+      };
     const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
     const [families, owners, pointingAliases] = await Promise.all([
       Promise.all(familiesOf(new Map(named.map(({ id, data }) => [id, data]))).map((slug) => readFamily(db, slug))),

@@ -101,13 +101,13 @@ export async function family(db: Firestore, slug: string): Promise<DocData | nul
   return snap.exists ? (snap.data() as DocData) : null;
 }
 
-/** Jobs other than `exceptJobId` (the follow-ups a scan created), as {type, payload, dedup_key, created_by}. */
 /** Ends every follow-up still queued as its job would (the scans `runJob` ran have ended already). */
 export async function endFollowUps(db: Firestore): Promise<void> {
   const open = await db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued").get();
   await Promise.all(open.docs.map((doc) => doc.ref.update({ status: "succeeded", finished_at: new Date() })));
 }
 
+/** Jobs other than `exceptJobId` (the follow-ups a scan created), as {type, payload, dedup_key, created_by}. */
 export async function otherJobs(db: Firestore, exceptJobId: string): Promise<DocData[]> {
   const snap = await db.collection(JOB_COLLECTIONS.jobs).get();
   return snap.docs.filter((doc) => doc.id !== exceptJobId).map((doc) => doc.data());

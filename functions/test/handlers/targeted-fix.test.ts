@@ -1,4 +1,7 @@
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { registry } from "../../src/handlers";
 import { snapshotCatalog } from "../helpers/catalog";
+import { leaseForTest } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
@@ -105,5 +108,27 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "EXERCISE_NOT_FOUND", transient: false, details: { missing: ["squat__no-such-squat"] } });
     expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("takes its locks again when an exercise moved to another family after it chose them", async () => {
+    await seedDemo(db);
+    const deps = depsFor(db, mode);
+    const payload = { mode, exercise_doc_ids: ["squat__squat-dumbbell"], fix_type: "archive" };
+    const input = await leaseForTest(deps, { type: "TARGETED_FIX", payload });
+    expect(input.engine.lockKeys).toEqual(["family:squat"]);
+    // Another job moves the exercise before this one holds the lock of its family.
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc("squat__squat-dumbbell").update({ family_slug: "lunge" });
+    const before = await snapshotCatalog(db);
+
+    const outcome = await registry.handlerFor("TARGETED_FIX").run(input);
+    expect(outcome).toMatchObject({
+      kind: "deferred",
+      reason: { code: "LOCKS_OUTDATED", details: { unlocked_families: ["lunge"] } },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+
+    // Its next run chooses the locks of where the exercise is now, and fixes it.
+    const again = await runJob(deps, "TARGETED_FIX", payload);
+    expect(again).toMatchObject({ status: done, lockKeys: ["family:lunge"] });
   });
 });

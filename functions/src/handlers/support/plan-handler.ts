@@ -16,9 +16,12 @@ interface PlannedChange {
   summary: ResultSummary;
 }
 
+/** A wait instead of a plan: what planning found calls for another run (locks other than those taken). */
+type PlanningWait = Extract<HandlerOutcome, { kind: "deferred" }>;
+
 export interface PlanHandlerSpec<S extends PayloadSchema> extends Omit<CatalogHandler<S>, "run" | "finishParent"> {
   /** Builds the plan from the catalog as it is now. */
-  plan: (input: CatalogInput<S>) => Promise<PlannedChange>;
+  plan: (input: CatalogInput<S>) => Promise<PlannedChange | PlanningWait>;
   /** Runs after the plan ran (first or resumed run), with its outcome: follow-up jobs, escalations. */
   afterRun?: (input: CatalogInput<S>, outcome: HandlerOutcome) => Promise<HandlerOutcome> | HandlerOutcome;
 }
@@ -31,7 +34,7 @@ export function planHandler<S extends PayloadSchema>(spec: PlanHandlerSpec<S>): 
       let outcome = await resumePlan(input);
       if (!outcome) {
         const planned = await plan(input);
-        outcome = await runPlan(input, planned.plan, planned.summary);
+        outcome = "kind" in planned ? planned : await runPlan(input, planned.plan, planned.summary);
       }
       return afterRun ? afterRun(input, outcome) : outcome;
     },
