@@ -45,8 +45,10 @@ export const enrichParentHandler = catalogHandler({
     const llmNotConfigured = deps.llmNotConfigured();
     if (llmNotConfigured) throw llmNotConfigured;
     if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
-    await assertExercisesExist(deps.db, job.payload.exercise_doc_ids);
-    const created = await engine.createChildren(shardsOf(input));
+    const existing = await createdShardSlices(deps.db, job.id);
+    // Its first run checked the named ids: a retry part-way through creating shards goes on with them as they were.
+    if (existing.length === 0) await assertExercisesExist(deps.db, job.payload.exercise_doc_ids);
+    const created = await engine.createChildren(shardsOf(input, existing));
     attempt.event("shards_created", { ...created });
     return { kind: "wait_for_children", summary: { shards_created: created.created, shards_existing: created.existing } };
   },
@@ -72,12 +74,14 @@ export const enrichParentHandler = catalogHandler({
 
 /**
  * One shard per `shard_size` target ids, in target order; a configured size larger than a shard takes is capped, not refused.
- * A parent retried part-way through creating its shards yields those it created first, as they are:
- * a filter's matches may have changed since (exercises archived or added), so the rest is selected
- * after the last id they took, not from their count on, and each exercise still matching is in one
- * shard only. One added since whose id sorts before that id is left out, like any added after the job ran.
+ * A parent retried part-way through creating its shards yields those it created first (`existing`),
+ * as they are, and slices the rest at the size it has now: the named ids those shards did not take,
+ * or, for a filter (whose matches may have changed since: exercises archived or added), the live
+ * exercises after the last id they took, not from their count on, so each exercise still matching
+ * is in one shard only. One added since whose id sorts before that id is left out, like any added
+ * after the job ran.
  */
-async function* shardsOf({ job, deps, ctx }: ParentInput): AsyncGenerator<ChildSpec> {
+async function* shardsOf({ job, deps, ctx }: ParentInput, existing: readonly string[][]): AsyncGenerator<ChildSpec> {
   const shardSize = Math.min(job.payload.shard_size ?? deps.config.shardSize, MAX_SHARD_SIZE);
   const shard = (ids: string[]): ChildSpec => ({
     type: "CATALOG_ENRICH_FIELD_SHARD",
@@ -86,17 +90,16 @@ async function* shardsOf({ job, deps, ctx }: ParentInput): AsyncGenerator<ChildS
     queue: job.queue,
   });
   let afterId: string | undefined;
-  // Named ids are the same list on every attempt: positions alone match them to their shards.
-  if (!job.payload.exercise_doc_ids) {
-    for (const ids of await createdShardSlices(deps.db, job.id)) {
-      yield shard(ids);
-      afterId = ids[ids.length - 1];
-    }
+  const taken = new Set<string>();
+  for (const ids of existing) {
+    yield shard(ids);
+    afterId = ids[ids.length - 1];
+    for (const id of ids) taken.add(id);
   }
   const batch: string[] = [];
   for await (const page of targetIdPages(deps.db, job.payload, afterId)) {
     ctx.signal.throwIfAborted();
-    batch.push(...page);
+    batch.push(...page.filter((id) => !taken.has(id)));
     while (batch.length >= shardSize) yield shard(batch.splice(0, shardSize));
   }
   if (batch.length > 0) yield shard(batch);

@@ -308,6 +308,33 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     expect((await shardedIds(jobId)).sort()).toEqual([...presses, after].map((press) => press.id).sort());
   });
 
+  it("a parent of named ids retried after a crash mid-creation goes on with its ids: one deleted meanwhile, a shard size changed", async () => {
+    const presses = thinExercises(6);
+    await seedCatalog(db, { exercises: presses });
+    const { engine } = testEngine();
+    const ids = presses.map((press) => press.id).reverse();
+    const jobId = await createParent(engine, { exercise_doc_ids: ids });
+    await runParentCrashingAtShard(engine, jobId, 2);
+
+    // Shard 1 took the first two ids; one of them and one not yet sharded are deleted, and the shard size grows.
+    await Promise.all([ids[0], ids[3]].map((id) => db.collection(CATALOG_COLLECTIONS.exercises).doc(id).delete()));
+    const resized = createEngine({
+      db,
+      config: testConfig({ applyEnabled: true, shardSize: 3 }),
+      tasks: new RecordingTasks(),
+      registry,
+      llm: new FakeLlmClient(),
+    });
+    expect(await runParent(resized, jobId)).toMatchObject({
+      status: "deferred",
+      result_summary: { shards_total: 3, shards_created: 2, shards_existing: 1 },
+    });
+    // Each named id is in exactly one shard, in the order named (the shards' workers report the deleted ones).
+    const slices = new Map((await shardsOf(jobId)).map((doc) => [doc.id, doc.get("payload.exercise_doc_ids") as string[]]));
+    expect([1, 2, 3].map((n) => slices.get(shardJobId(jobId, n)))).toEqual([ids.slice(0, 2), ids.slice(2, 5), ids.slice(5)]);
+    expect(slices.size).toBe(3);
+  });
+
   it("succeeds at once with zero counts when nothing matches", async () => {
     await seedCatalog(db, { exercises: thinExercises(2) });
     const { engine } = testEngine();
