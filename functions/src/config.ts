@@ -208,7 +208,7 @@ export const PARAMS = {
   maintenanceScanFamilyLimit: int(
     "MAINTENANCE_SCAN_FAMILY_LIMIT",
     0,
-    "Families one scheduled maintenance scan asks for new jobs for (those already asked about do not count); 0: all.",
+    "Families one scheduled maintenance scan asks for new jobs for (in apply mode, those whose findings were already answered do not count); 0: all.",
     {
       min: 0,
     },

@@ -25,7 +25,7 @@ import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
 import { z } from "zod";
 import { JobFailure } from "../jobs/errors";
 import type { BasePayload, ResultSummary } from "../jobs/model";
-import { needsReview } from "../jobs/outcomes";
+import { APPLY_DISABLED, needsReview } from "../jobs/outcomes";
 import { documentBytes } from "../util/firestore-size";
 import type { CatalogView } from "./catalog-state";
 import { ApplyEngine, type ApplyResult, type PlanWriter, type PreviewResult } from "./apply-engine";
@@ -92,7 +92,7 @@ export function applyDisabled(summary: ResultSummary = {}): HandlerOutcome {
   return needsReview(
     "apply",
     summary,
-    "APPLY_DISABLED",
+    APPLY_DISABLED,
     "applying changes to the catalog is disabled (CATALOG_APPLY_ENABLED=false); run it in dry_run or enable apply",
   );
 }

@@ -14,7 +14,15 @@ import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts
 import { type AliasProblem, aliasProblem, fieldFaultOfRetiredTarget } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
-import { ALIAS_REPAIR_BATCH, type AliasFinding, aliasRepairJob, oldSlugsOf, oldSlugsWithoutAlias } from "./plans/alias-invariant-scan";
+import {
+  ALIAS_REPAIR_BATCH,
+  type AliasFinding,
+  aliasRepairGroup,
+  aliasRepairJob,
+  oldSlugsOf,
+  oldSlugsWithoutAlias,
+} from "./plans/alias-invariant-scan";
+import type { DocData } from "../util/object-paths";
 import { pageCollection } from "../util/paging";
 import { aliasSlugSchema } from "../catalog/inputs";
 
@@ -28,11 +36,12 @@ class ProblemLog {
   readonly unrepairable: string[] = [];
   /** Aliases whose only fault is a field while their target is retired: ALIAS_REPAIR would leave them to a person, so they are only reported. */
   readonly retiredTargets: string[] = [];
-  private batch: AliasFinding[] = [];
+  /** By group (`aliasRepairGroup`), the findings not yet asked about, in the order found. */
+  private readonly batches = new Map<number, AliasFinding[]>();
 
   constructor(private readonly followUps: FollowUpJobs) {}
 
-  async add(slug: string, problem: AliasProblem, retiredTarget = false): Promise<void> {
+  async add(slug: string, problem: AliasProblem, found: DocData, retiredTarget = false): Promise<void> {
     this.byKind[problem] = (this.byKind[problem] ?? 0) + 1;
     if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push({ alias_slug: slug, problem });
     if (!aliasSlugSchema.safeParse(slug).success) {
@@ -43,13 +52,18 @@ class ProblemLog {
       this.retiredTargets.push(slug);
       return;
     }
-    this.batch.push({ slug, problem });
-    if (this.batch.length >= ALIAS_REPAIR_BATCH) await this.flush();
+    const group = aliasRepairGroup(slug);
+    const batch = [...(this.batches.get(group) ?? []), { slug, problem, found }];
+    this.batches.set(group, batch.length >= ALIAS_REPAIR_BATCH ? [] : batch);
+    if (batch.length >= ALIAS_REPAIR_BATCH) await this.followUps.request(aliasRepairJob(batch));
   }
 
   async flush(): Promise<void> {
-    if (this.batch.length > 0) await this.followUps.request(aliasRepairJob(this.batch));
-    this.batch = [];
+    for (const group of [...this.batches.keys()].sort((a, b) => a - b)) {
+      const batch = this.batches.get(group)!;
+      if (batch.length > 0) await this.followUps.request(aliasRepairJob(batch));
+    }
+    this.batches.clear();
   }
 }
 
@@ -89,11 +103,13 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: Abor
       () =>
         decideEach(page, (doc) => {
           const problem = aliasProblem(doc.id, doc.data(), facts);
-          return problem ? { slug: doc.id, problem, retiredTarget: fieldFaultOfRetiredTarget(doc.id, problem, facts) } : null;
+          return problem
+            ? { slug: doc.id, problem, found: doc.data(), retiredTarget: fieldFaultOfRetiredTarget(doc.id, problem, facts) }
+            : null;
         }),
       (request) => readAliasFacts(deps.db, facts, request, signal),
     );
-    for (const { slug, problem, retiredTarget } of found) await problems.add(slug, problem, retiredTarget);
+    for (const { slug, problem, found: alias, retiredTarget } of found) await problems.add(slug, problem, alias, retiredTarget);
     scanned += page.length;
   }
   return scanned;
@@ -105,7 +121,8 @@ async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: Abo
     signal.throwIfAborted();
     const oldSlugs = oldSlugsOf(page.map((doc) => ({ id: doc.id, data: doc.data() })));
     const aliases = await getAliases(deps.db, oldSlugs.keys());
-    for (const slug of oldSlugsWithoutAlias(oldSlugs, aliases)) await problems.add(slug, "missing_alias");
+    for (const slug of oldSlugsWithoutAlias(oldSlugs, aliases))
+      await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) });
     scanned += page.length;
   }
   return scanned;

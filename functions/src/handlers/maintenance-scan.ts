@@ -2,9 +2,9 @@
  * MAINTENANCE_SCAN: audits every family, one at a time, and asks for FAMILY_NORMALIZE / FAMILY_AUDIT
  * jobs where findings call for them. Read-only on the catalog and lock-free. `family_limit` bounds
  * how many families one run asks for new jobs for; when it stops there, the summary says so and
- * names the next family. A family whose findings were already asked about (the follow-ups answer
- * them: see `maintenanceFollowUps`) or whose follow-ups are still open does not count, so a daily
- * scan gets past the families it has asked about to the ones after them.
+ * names the next family. A family whose findings were already answered (see `maintenanceFollowUps`)
+ * or whose follow-ups are still open does not count, so a daily scan in apply mode gets past the
+ * families it has asked about to the ones after them.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -40,7 +40,7 @@ export const maintenanceScanHandler = catalogHandler({
       }
       const family = await audit(deps.db, await readFamily(deps.db, slug));
       familiesScanned++;
-      const requests = maintenanceFollowUps(slug, family.findings);
+      const requests = maintenanceFollowUps(slug, family.findings, family);
       if (requests.length === 0) continue;
       familiesWithProblems++;
       for (const finding of family.findings) findingsByCode[finding.code] = (findingsByCode[finding.code] ?? 0) + 1;

@@ -3,12 +3,18 @@
  * `catalog_job_dedup` (its id is the key's hash, so any key fits) pointing at the job that holds
  * it. A claim whose job has finished (or vanished) is free again, so claims are never released:
  * the next job takes them over.
+ *
+ * A claim also remembers what its job answers, when the job was asked for with `answers` (a scan's
+ * findings): a later ask for the same answers is not made again while that job is kept and ended
+ * with an answer (`answered`), so a daily scan does not ask every day for what a person has yet to
+ * decide or a job could not fix.
  */
 import { createHash } from "node:crypto";
 import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import { expireAt } from "./retention";
-import { type JobStatus, isOpenStatus } from "./lifecycle";
+import { type JobStatus, isOpenStatus, isSuccessStatus } from "./lifecycle";
+import { APPLY_DISABLED } from "./outcomes";
 
 /** Reads a document: directly or inside a transaction. */
 type Read = (ref: DocumentReference) => Promise<DocumentSnapshot>;
@@ -25,27 +31,69 @@ export class DedupClaims {
     return this.db.collection(JOB_COLLECTIONS.dedup).doc(createHash("sha256").update(dedupKey).digest("hex"));
   }
 
-  fields(dedupKey: string, jobId: string): Record<string, unknown> {
+  /** The claim of `dedupKey` for `jobId`, which answers `answers` (see `answered`; null: nothing said). */
+  fields(dedupKey: string, jobId: string, answers: string | null = null): Record<string, unknown> {
     const now = this.now();
-    return { dedup_key: dedupKey, job_id: jobId, claimed_at: Timestamp.fromDate(now), expire_at: expireAt(now, this.keepMs) };
+    return {
+      dedup_key: dedupKey,
+      job_id: jobId,
+      answers_digest: answers === null ? null : answersDigest(answers),
+      claimed_at: Timestamp.fromDate(now),
+      expire_at: expireAt(now, this.keepMs),
+    };
+  }
+
+  /** The job holding `claim` other than `exceptJobId`, as stored (not there: null). */
+  async holder(claim: DocumentSnapshot, read: Read, exceptJobId?: string): Promise<DocumentSnapshot | null> {
+    if (!claim.exists) return null;
+    const holderId = claim.get("job_id") as string | undefined;
+    if (!holderId || holderId === exceptJobId) return null;
+    const holder = await read(this.db.collection(JOB_COLLECTIONS.jobs).doc(holderId));
+    return holder.exists ? holder : null;
   }
 
   /** The id of the open job holding `claim` other than `exceptJobId`, if any. */
   async openHolder(claim: DocumentSnapshot, read: Read, exceptJobId?: string): Promise<string | null> {
-    if (!claim.exists) return null;
-    const holderId = claim.get("job_id") as string | undefined;
-    if (!holderId || holderId === exceptJobId) return null;
-    const status = (await read(this.db.collection(JOB_COLLECTIONS.jobs).doc(holderId))).get("status") as JobStatus | undefined;
-    return status && isOpenStatus(status) ? holderId : null;
+    const holder = await this.holder(claim, read, exceptJobId);
+    return holder && isOpen(holder) ? holder.id : null;
   }
 
-  /** Inside a transaction: the open job holding `dedupKey` other than `exceptJobId`, if any. */
-  async openHolderIn(tx: Transaction, dedupKey: string, exceptJobId?: string): Promise<string | null> {
-    return this.openHolder(await tx.get(this.ref(dedupKey)), (ref) => tx.get(ref), exceptJobId);
+  /**
+   * Whether the finished job `holder` of `claim` already answered `answers`: its claim says it was
+   * asked for the same, it is still kept (its `expire_at` has not passed: the engine never relies on
+   * the TTL deletion), and it ended with an answer: succeeded, or handed to a person. A job that
+   * failed, ran out of attempts, was cancelled or found applying switched off answered nothing.
+   */
+  answered(claim: DocumentSnapshot, holder: DocumentSnapshot, answers: string): boolean {
+    if (claim.get("answers_digest") !== answersDigest(answers) || isOpen(holder)) return false;
+    const expiresAt = holder.get("expire_at") as Timestamp | null | undefined;
+    if (expiresAt && expiresAt.toMillis() <= this.now().getTime()) return false;
+    const status = holder.get("status") as JobStatus;
+    if (!isSuccessStatus(status) && status !== "needs_review") return false;
+    return holder.get("error.code") !== APPLY_DISABLED;
   }
 
-  /** Inside a transaction: `jobId` holds `dedupKey` from now on. */
-  claimIn(tx: Transaction, dedupKey: string, jobId: string): void {
-    tx.set(this.ref(dedupKey), this.fields(dedupKey, jobId));
+  /** Inside a transaction: the open job holding `dedupKey` other than `exceptJobId`, if any, and the claim as read. */
+  async openHolderIn(tx: Transaction, dedupKey: string, exceptJobId?: string): Promise<{ holder: string | null; claim: DocumentSnapshot }> {
+    const claim = await tx.get(this.ref(dedupKey));
+    return { holder: await this.openHolder(claim, (ref) => tx.get(ref), exceptJobId), claim };
   }
+
+  /**
+   * Inside a transaction: `jobId` holds the key of `claim` (as read) from now on. A job taking back its
+   * own claim (an operator's retry) keeps what it answers; taking another job's, it answers nothing said.
+   */
+  claimIn(tx: Transaction, claim: DocumentSnapshot, dedupKey: string, jobId: string): void {
+    const own = claim.get("job_id") === jobId;
+    tx.set(claim.ref, {
+      ...this.fields(dedupKey, jobId),
+      ...(own ? { answers_digest: (claim.get("answers_digest") as string | undefined) ?? null } : {}),
+    });
+  }
+}
+
+const isOpen = (job: DocumentSnapshot): boolean => isOpenStatus(job.get("status") as JobStatus);
+
+function answersDigest(answers: string): string {
+  return createHash("sha256").update(answers).digest("hex");
 }

@@ -44,23 +44,14 @@ export interface JobScope {
   createChildren(children: AsyncIterable<ChildSpec> | Iterable<ChildSpec>): Promise<ChildrenCreated>;
 }
 
-type FollowUpInput = Omit<CreateJobInput, "created_by" | "parent_job_id" | "id"> &
-  (
-    | {
-        /**
-         * Names the follow-up within this job, for one that must be made once whatever happens: asked
-         * again on a later attempt (a retry, a resumed plan), it is the job the first ask made, even when
-         * that one has finished (a dedup key holds only while its job is open). Its id is derived from it.
-         */
-        onceKey?: string;
-        id?: never;
-      }
-    | {
-        /** An id any job may ask for the follow-up under (a scan's, derived from what it answers): asked again, it is the job the first ask made. */
-        id?: string;
-        onceKey?: never;
-      }
-  );
+type FollowUpInput = Omit<CreateJobInput, "created_by" | "parent_job_id" | "id"> & {
+  /**
+   * Names the follow-up within this job, for one that must be made once whatever happens: asked
+   * again on a later attempt (a retry, a resumed plan), it is the job the first ask made, even when
+   * that one has finished (a dedup key holds only while its job is open). Its id is derived from it.
+   */
+  onceKey?: string;
+};
 
 /** The id of `jobId`'s follow-up named `onceKey`. */
 export const followUpJobId = (jobId: string, onceKey: string): string => `${jobId}-${onceKey}`;

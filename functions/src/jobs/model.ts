@@ -156,11 +156,17 @@ export interface CreateJobInput {
   parent_job_id?: string;
   /** A deterministic id (e.g. `<parent>-shard-3`): creating it twice creates it once. */
   id?: string;
+  /**
+   * With a `dedup_key`: what the job answers (a scan's findings, serialised the same way every run).
+   * While the last job that held the key answered the same, ended with an answer and is kept, no new
+   * job is created (`already_answered`; see `DedupClaims.answered`).
+   */
+  answers?: string;
 }
 
 export type CreateJobResult =
   | { created: true; jobId: string; job: WakeupSubject }
-  | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" };
+  | { created: false; jobId: string; reason: "duplicate_dedup_key" | "already_exists" | "already_answered" };
 
 export type CompletionStatus = "succeeded" | "succeeded_dry_run" | "needs_review" | "cancelled";
 

@@ -3,6 +3,9 @@ import { JobCancelledError } from "./errors";
 import type { HandlerOutcome } from "./handler";
 import type { Mode, ResultSummary } from "./model";
 
+/** A job in apply mode ended `needs_review` because applying is switched off: it did no work. */
+export const APPLY_DISABLED = "APPLY_DISABLED";
+
 export function succeededIn(mode: Mode, summary: ResultSummary): HandlerOutcome {
   return { kind: "completed", status: mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { mode, ...summary } };
 }

@@ -268,6 +268,8 @@ export class JobQueue {
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
     const parsed = this.types.parseRequest(input);
     if (!parsed.ok) throw new InvalidJobError(parsed.issues);
+    if (input.answers !== undefined && !input.dedup_key)
+      throw new Error("a job asked for with `answers` needs a dedup_key to keep them under");
     const request = parsed.value;
     const jobRef = input.id ? this.jobRef(input.id) : this.db.collection(JOB_COLLECTIONS.jobs).doc();
     const lane = request.queue ?? this.types.defaultLane(request.type);
@@ -289,9 +291,12 @@ export class JobQueue {
       );
       if (request.dedup_key) {
         const claim = await this.dedup.ref(request.dedup_key).get();
-        const holder = await this.dedup.openHolder(claim, (ref) => ref.get());
-        if (holder) return { created: false, jobId: holder, reason: "duplicate_dedup_key" };
-        const fields = this.dedup.fields(request.dedup_key, jobRef.id);
+        const holder = await this.dedup.holder(claim, (ref) => ref.get());
+        if (holder && isOpenStatus(holder.get("status") as JobStatus))
+          return { created: false, jobId: holder.id, reason: "duplicate_dedup_key" };
+        if (holder && input.answers !== undefined && this.dedup.answered(claim, holder, input.answers))
+          return { created: false, jobId: holder.id, reason: "already_answered" };
+        const fields = this.dedup.fields(request.dedup_key, jobRef.id, input.answers ?? null);
         if (claim.exists) batch.update(claim.ref, fields, { lastUpdateTime: claim.updateTime! });
         else batch.create(claim.ref, fields);
       }
@@ -1043,16 +1048,21 @@ export class JobQueue {
   }
 
   /** The finished job `snap` and the status a retry moves it to; refused as `InvalidTransitionError`. */
-  private async retryable(tx: Transaction, snap: DocumentSnapshot): Promise<{ job: Job; status: JobStatus; to: JobStatus }> {
+  private async retryable(
+    tx: Transaction,
+    snap: DocumentSnapshot,
+  ): Promise<{ job: Job; status: JobStatus; to: JobStatus; claim: DocumentSnapshot | null }> {
     const job = this.parseStored(snap);
     const status = snap.get("status") as JobStatus;
     if (!job) throw new InvalidTransitionError(snap.id, status, "operator_retry: the job document no longer parses");
     const to = this.transition(snap.id, status, "operator_retry");
+    let claim: DocumentSnapshot | null = null;
     if (job.dedup_key) {
-      const holder = await this.dedup.openHolderIn(tx, job.dedup_key, job.id);
-      if (holder) throw new InvalidTransitionError(job.id, status, `retry: job ${holder} holds dedup key "${job.dedup_key}"`);
+      const found = await this.dedup.openHolderIn(tx, job.dedup_key, job.id);
+      if (found.holder) throw new InvalidTransitionError(job.id, status, `retry: job ${found.holder} holds dedup key "${job.dedup_key}"`);
+      claim = found.claim;
     }
-    return { job, status, to };
+    return { job, status, to, claim };
   }
 
   /**
@@ -1062,7 +1072,7 @@ export class JobQueue {
    * earlier lease can write.
    */
   private async requeueIn(tx: Transaction, snap: DocumentSnapshot): Promise<Job> {
-    const { job, status, to } = await this.retryable(tx, snap);
+    const { job, status, to, claim } = await this.retryable(tx, snap);
     const now = this.now();
     // A job whose retries ran out while it applied its frozen plan finishes that plan, as its own next
     // retry would have: planning again from a half-changed catalog could leave the rest undone (a
@@ -1073,7 +1083,7 @@ export class JobQueue {
     const plan = planRef ? await tx.get(planRef) : null;
     const planId = plan?.exists ? job.plan_id : null;
     if (plan?.exists) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
-    if (job.dedup_key) this.dedup.claimIn(tx, job.dedup_key, job.id);
+    if (job.dedup_key && claim) this.dedup.claimIn(tx, claim, job.dedup_key, job.id);
     // The last run's outcome counts go with it: a later failure that carries none must not be read with them.
     const reset = {
       status: to,

@@ -51,7 +51,7 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
     // Once a person has read the previews, a scan that finds the same evidence does not preview the pairs again.
     await endFollowUps(db);
     const weekLater = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
-    expect(weekLater.summary).toMatchObject({ merge_candidates: 2, jobs_created: 0, jobs_deduplicated: 0, jobs_already_asked: 2 });
+    expect(weekLater.summary).toMatchObject({ merge_candidates: 2, jobs_created: 0, jobs_deduplicated: 0, jobs_already_answered: 2 });
   });
 
   it("proposes nothing when no families look alike", async () => {

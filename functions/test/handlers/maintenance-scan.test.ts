@@ -1,4 +1,8 @@
 import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
+import { Timestamp } from "firebase-admin/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { APPLY_DISABLED } from "../../src/jobs/outcomes";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
@@ -66,13 +70,14 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     if (mode === "dry_run") {
       // Nothing was asked for, so the next dry run reports the same.
       const again = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
-      expect(again.summary).toMatchObject({ jobs_would_create: asked, jobs_already_asked: 0 });
+      expect(again.summary).toMatchObject({ jobs_would_create: asked, jobs_already_answered: 0 });
       return;
     }
     await endFollowUps(db);
     // A person has not acted on the audits, and the normalisations left nothing they could fix differently.
     const rerun = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
-    expect(rerun.summary).toMatchObject({ families_asked: 0, jobs_created: 0, jobs_deduplicated: 0, jobs_already_asked: asked });
+    expect(rerun.summary).toMatchObject({ families_asked: 0, jobs_created: 0, jobs_deduplicated: 0, jobs_already_answered: asked });
+    // Each names the job that answered it.
     expect((rerun.summary.follow_ups as { outcome: string; job_id: string }[]).map(({ job_id }) => job_id).sort()).toEqual(
       (first.summary.follow_ups as { job_id: string }[]).map(({ job_id }) => job_id).sort(),
     );
@@ -82,7 +87,7 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
       exercises: [{ ...exerciseFixture("Hip Thrust Band", ["band"]), id: "hip_thrust_band", family_slug: "hip_thrust" }],
     });
     const afterChange = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
-    expect(afterChange.summary).toMatchObject({ families_asked: 1, jobs_already_asked: asked - 1 });
+    expect(afterChange.summary).toMatchObject({ families_asked: 1, jobs_already_answered: asked - 1 });
     const created = (afterChange.summary.follow_ups as { dedup_key: string; outcome: string }[]).filter(
       ({ outcome }) => outcome === "created",
     );
@@ -159,7 +164,7 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
       expect(scan.summary).toMatchObject({ families_asked: 1, stopped_at_family_limit: true });
       const followUps = scan.summary.follow_ups as { dedup_key: string; outcome: string }[];
       askedFamilies.push(
-        ...new Set(followUps.filter(({ outcome }) => outcome !== "already_asked").map(({ dedup_key }) => dedup_key.split(":")[1])),
+        ...new Set(followUps.filter(({ outcome }) => outcome !== "already_answered").map(({ dedup_key }) => dedup_key.split(":")[1])),
       );
       await endFollowUps(db);
     }
@@ -175,5 +180,38 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     await expect(
       deps.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode, families: ["row"] }, created_by: "test" }),
     ).rejects.toBeInstanceOf(InvalidJobError);
+  });
+});
+
+describeWithFullEmulator("MAINTENANCE_SCAN asking again (apply)", () => {
+  it("asks again about findings whose last job answered nothing or is no longer kept, and not for a quality scan's bookkeeping", async () => {
+    await seedDemo(db);
+    const first = await runJob(depsFor(db, "apply"), "MAINTENANCE_SCAN", { mode: "apply" });
+    const followUps = first.summary.follow_ups as { dedup_key: string; job_id: string }[];
+    const [outage, gated, expired, ...answered] = followUps.map(({ job_id }) => db.collection(JOB_COLLECTIONS.jobs).doc(job_id));
+    const ended = { finished_at: new Date(), expire_at: Timestamp.fromMillis(Date.now() + 86_400_000) };
+    await Promise.all([
+      outage.update({ ...ended, status: "deadletter", error: { code: "FIRESTORE_UNAVAILABLE", message: "outage", transient: true } }),
+      gated.update({ ...ended, status: "needs_review", error: { code: APPLY_DISABLED, message: "apply is off", transient: false } }),
+      expired.update({ ...ended, status: "succeeded", expire_at: Timestamp.fromMillis(Date.now() - 1_000) }),
+      ...answered.map((ref, i) => ref.update({ ...ended, status: i % 2 ? "succeeded" : "needs_review" })),
+    ]);
+    // The quality scan writes review_metadata into the families' exercises: that is no change to a family.
+    const members = await db.collection(CATALOG_COLLECTIONS.exercises).get();
+    await Promise.all(members.docs.map((doc) => doc.ref.update({ "review_metadata.score": 0.5 })));
+
+    const rerun = await runJob(depsFor(db, "apply"), "MAINTENANCE_SCAN", { mode: "apply" });
+    expect(rerun.summary).toMatchObject({ jobs_created: 3, jobs_deduplicated: 0, jobs_already_answered: answered.length });
+    const again = (rerun.summary.follow_ups as { dedup_key: string; job_id: string; outcome: string }[]).filter(
+      ({ outcome }) => outcome === "created",
+    );
+    expect(again.map(({ dedup_key }) => dedup_key).sort()).toEqual(
+      followUps
+        .slice(0, 3)
+        .map(({ dedup_key }) => dedup_key)
+        .sort(),
+    );
+    // Each is a new job: the old one keeps its own history.
+    for (const { job_id } of again) expect([outage.id, gated.id, expired.id]).not.toContain(job_id);
   });
 });

@@ -90,6 +90,38 @@ describe("createJob", () => {
     const third = await queue.createJob({ ...audit(), dedup_key: "k" });
     expect(third.created).toBe(true);
   });
+
+  it("asks once for the same answers: not again while the key's last job answered them, again for other answers", async () => {
+    const queue = testQueue(db);
+    const end = (jobId: string, fields: Record<string, unknown>) =>
+      db
+        .collection(JOB_COLLECTIONS.jobs)
+        .doc(jobId)
+        .update({ status: "succeeded", finished_at: new Date(), ...fields });
+    const first = await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings A" });
+    await end(first.jobId, {});
+    expect(await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings A" })).toEqual({
+      created: false,
+      jobId: first.jobId,
+      reason: "already_answered",
+    });
+    // Without answers, or with other ones, the key is free as before.
+    const other = await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings B" });
+    expect(other.created).toBe(true);
+    await end(other.jobId, {});
+    // The claim remembers its last job's answers only: A is asked for again.
+    const again = await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings A" });
+    expect(again.created).toBe(true);
+    // An operator's retry of that job keeps what it answers.
+    await end(again.jobId, { status: "failed" });
+    await queue.retryJob(again.jobId);
+    await end(again.jobId, {});
+    expect(await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings A" })).toMatchObject({
+      created: false,
+      reason: "already_answered",
+    });
+    await expect(queue.createJob({ ...audit(), answers: "findings A" })).rejects.toThrow(/dedup_key/);
+  });
 });
 
 describe("pollJob", () => {

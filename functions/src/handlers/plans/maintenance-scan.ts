@@ -1,23 +1,31 @@
 /**
  * MAINTENANCE_SCAN's decision for one family: FAMILY_NORMALIZE when normalisation can fix something,
  * FAMILY_AUDIT when something needs a person (its findings then show up in the audit's result).
- * Each answers the findings that call for it, so the same findings are asked about once: a daily
- * scan does not audit again a family nobody has changed, nor normalise again what a normalisation
- * left. Follow-ups run in apply mode; each still passes the apply gate and validation on its own.
+ * Asked for by the scan, each answers the findings that call for it in the family as found, so a
+ * daily scan does not audit again a family nobody has changed, nor normalise again what a
+ * normalisation left: any change to the family (a fix, a new member, a registry gone stale again)
+ * asks again. Follow-ups run in apply mode; each still passes the apply gate and validation on its own.
  */
 import type { FamilyFinding } from "../../catalog/family-findings";
-import { stableStringify } from "../../util/document-diff";
+import type { LoadedFamily } from "../../catalog/reads";
+import { canonicalJson, stableStringify } from "../../util/document-diff";
 import type { FollowUp } from "../support/follow-ups";
 
-export function maintenanceFollowUps(familySlug: string, findings: readonly FamilyFinding[]): FollowUp[] {
+/** Exercise fields the family's findings never depend on, and that jobs other than catalog changes write (the quality scan's). */
+const BOOKKEEPING_FIELDS = ["review_metadata"];
+
+/** `found`: the family as the scan read it, which the follow-ups answer with their findings (without it, they answer nothing said). */
+export function maintenanceFollowUps(familySlug: string, findings: readonly FamilyFinding[], found?: LoadedFamily): FollowUp[] {
   const followUps: FollowUp[] = [];
+  const content = found ? familyContent(found) : null;
+  const answers = (answered: readonly FamilyFinding[]) => (content === null ? {} : { answers: `${findingsKey(answered)}\n${content}` });
   const normalizable = findings.filter((finding) => finding.fix === "FAMILY_NORMALIZE");
   if (normalizable.length > 0) {
     followUps.push({
       type: "FAMILY_NORMALIZE",
       payload: { mode: "apply", family_slug: familySlug },
       dedup_key: `FAMILY_NORMALIZE:${familySlug}`,
-      answers: findingsKey(normalizable),
+      ...answers(normalizable),
     });
   }
   const forReview = findings.filter((finding) => finding.fix === "review");
@@ -26,7 +34,7 @@ export function maintenanceFollowUps(familySlug: string, findings: readonly Fami
       type: "FAMILY_AUDIT",
       payload: { mode: "apply", family_slug: familySlug },
       dedup_key: `FAMILY_AUDIT:${familySlug}`,
-      answers: findingsKey(forReview),
+      ...answers(forReview),
     });
   }
   return followUps;
@@ -38,4 +46,12 @@ function findingsKey(findings: readonly FamilyFinding[]): string {
     .map((finding) => stableStringify({ ...finding, exercise_ids: [...finding.exercise_ids].sort() }))
     .sort()
     .join("\n");
+}
+
+/** The family's members (by id) and registry entry, bookkeeping aside. */
+function familyContent(family: LoadedFamily): string {
+  const members = [...family.members]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(({ id, data }) => [id, Object.fromEntries(Object.entries(data).filter(([field]) => !BOOKKEEPING_FIELDS.includes(field)))]);
+  return canonicalJson({ members, registry: family.registry });
 }

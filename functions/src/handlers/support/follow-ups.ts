@@ -1,11 +1,12 @@
 /**
  * The jobs a scan asks for. In apply mode each is created through the queue with a dedup key, so
  * rerunning a scan while its earlier follow-ups are still open creates nothing new, and one that
- * names what it `answers` is asked for once per answer, finished or not; in dry_run nothing is
- * created (nor looked up) and the report lists what would be. Either way the scan's result summary
- * counts them. A follow-up the queue would refuse (a payload built from a catalog id that no slug
- * pattern fits: legacy data is what scans find) is counted and listed with its issues, in either
- * mode, instead of failing the scan with every later finding unhandled.
+ * names what it `answers` is not asked for again while the last job for its key answered the same
+ * (see `DedupClaims.answered`); in dry_run nothing is created (nor looked up) and the report lists
+ * what would be. Either way the scan's result summary counts them. A follow-up the queue would
+ * refuse (a payload built from a catalog id that no slug pattern fits: legacy data is what scans
+ * find) is counted and listed with its issues, in either mode, instead of failing the scan with
+ * every later finding unhandled.
  */
 import { createHash } from "node:crypto";
 import type { JobScope } from "../../jobs/handler";
@@ -18,19 +19,11 @@ export interface FollowUp {
   /** For a follow-up asked for once per job, even when a retry asks again after it finished (`JobScope.createJob`). */
   onceKey?: string;
   /**
-   * What the follow-up answers (a scan's findings, serialised the same way every run). Its id derives
-   * from this and the dedup key, so a later run that finds the same again gets the job the first ask
-   * made, finished or not, for as long as that job is kept (`RETAIN_JOBS_DAYS`): a scan does not ask
-   * every run for what a person has yet to decide, or a job could not fix. Other findings, another
-   * job. A `onceKey` takes its place when both are given.
+   * What the follow-up answers (a scan's findings, serialised the same way every run): a later run
+   * that finds the same again does not ask again while the last job for the key answered it, ended
+   * with an answer (succeeded, or handed to a person) and is kept (`RETAIN_JOBS_DAYS`).
    */
   answers?: string;
-}
-
-/** The id of the follow-up keyed `dedupKey` that answers `answers`: readable from the key, unique by a digest of both. */
-function answeredJobId(dedupKey: string, answers: string): string {
-  const digest = createHash("sha256").update(`${dedupKey}\n${answers}`).digest("hex").slice(0, 16);
-  return `${dedupKey.replace(/[^A-Za-z0-9_-]+/g, "-").slice(0, 100)}-${digest}`;
 }
 
 /**
@@ -42,14 +35,20 @@ export function idSetKey(ids: readonly string[], digestLength: number): { sorted
   return { sorted, digest: createHash("sha256").update(sorted.join("\n")).digest("hex").slice(0, digestLength) };
 }
 
-/** `already_asked`: the job an earlier ask for the same answers made (`FollowUp.answers`) is still kept. */
-export type FollowUpOutcome = "created" | "deduplicated" | "already_asked" | "would_create" | "invalid";
+/** `already_answered`: the last job for the key answered the same (`FollowUp.answers`). */
+export type FollowUpOutcome = "created" | "deduplicated" | "already_answered" | "would_create" | "invalid";
 
 /** Follow-ups listed one by one in the summary; the counts always cover all of them. */
 const MAX_LISTED = 50;
 
 export class FollowUpJobs {
-  private readonly counts: Record<FollowUpOutcome, number> = { created: 0, deduplicated: 0, already_asked: 0, would_create: 0, invalid: 0 };
+  private readonly counts: Record<FollowUpOutcome, number> = {
+    created: 0,
+    deduplicated: 0,
+    already_answered: 0,
+    would_create: 0,
+    invalid: 0,
+  };
   private readonly listed: Array<{ type: string; dedup_key: string; outcome: FollowUpOutcome; job_id?: string; issues?: Issue[] }> = [];
 
   constructor(
@@ -58,16 +57,13 @@ export class FollowUpJobs {
   ) {}
 
   /** Asks for `followUp` (creates it in apply mode) and says what came of it. */
-  async request({ answers, ...followUp }: FollowUp): Promise<FollowUpOutcome> {
+  async request(followUp: FollowUp): Promise<FollowUpOutcome> {
     const issues = this.engine.requestIssues(followUp);
     let outcome: FollowUpOutcome = issues ? "invalid" : "would_create";
     let jobId: string | undefined;
     if (!issues && this.mode === "apply") {
-      const { onceKey, ...input } = followUp;
-      const result = await this.engine.createJob(
-        onceKey === undefined && answers !== undefined ? { ...input, id: answeredJobId(followUp.dedup_key, answers) } : followUp,
-      );
-      outcome = result.created ? "created" : result.reason === "already_exists" ? "already_asked" : "deduplicated";
+      const result = await this.engine.createJob(followUp);
+      outcome = result.created ? "created" : result.reason === "already_answered" ? "already_answered" : "deduplicated";
       jobId = result.jobId;
     }
     this.counts[outcome]++;
@@ -90,7 +86,7 @@ export class FollowUpJobs {
     return {
       jobs_created: this.counts.created,
       jobs_deduplicated: this.counts.deduplicated,
-      jobs_already_asked: this.counts.already_asked,
+      jobs_already_answered: this.counts.already_answered,
       jobs_would_create: this.counts.would_create,
       jobs_invalid: this.counts.invalid,
       follow_ups: this.listed,
