@@ -153,7 +153,16 @@ export function createEngine(options: EngineOptions): Engine {
     {
       budgetMs: config.watchdogBudgetMs,
       staleQueuedMs: config.staleQueuedMs,
-      staleWakeupsPerLane: { priority: config.priorityMaxConcurrent, maintenance: config.maintenanceMaxConcurrent },
+      // Read by the step that uses them: a value that does not parse fails that step (in the sweep's
+      // failed_steps), not every function that builds the engine.
+      staleWakeupsPerLane: {
+        get priority() {
+          return config.priorityMaxConcurrent;
+        },
+        get maintenance() {
+          return config.maintenanceMaxConcurrent;
+        },
+      },
       expiringCollections: [APPLY_COLLECTIONS.idempotency],
     },
   );

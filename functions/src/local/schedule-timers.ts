@@ -52,7 +52,8 @@ export class ScheduleTimers {
       if (this.engine.now() < scheduledAt) return this.waitFor(scan, scheduledAt);
       produceScheduledScan(this.engine, scan, scheduledAt)
         .catch((err: unknown) => this.onError(err, `schedule ${scan.type}`))
-        .finally(() => this.armAfter(scan, scheduledAt));
+        // From now, not from the time it was armed for: as Cloud Scheduler, a process that slept through runs does not make them up.
+        .finally(() => this.armAfter(scan, new Date(Math.max(scheduledAt.getTime(), this.engine.now().getTime()))));
     }, delay);
     // A pending schedule alone does not keep the process alive.
     timer.unref();

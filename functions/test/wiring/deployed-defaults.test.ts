@@ -182,6 +182,33 @@ describeWithIsolation("deployed functions with a param that does not parse", () 
   });
 
   it.each([
+    ["PRIORITY_LANE_MAX_CONCURRENT", "priority"],
+    ["MAINTENANCE_LANE_MAX_CONCURRENT", "maintenance"],
+  ] as const)(
+    "run jobs with a lane concurrency (%s) that does not parse, whose watchdog step that reads it fails alone",
+    async (param, lane) => {
+      const engine = await functionsEngineWith({ [param]: "ten" });
+      const audit = await submit(engine, "FAMILY_AUDIT", { mode: "dry_run", family_slug: exercises[0].family_slug });
+      await engine.runLane("priority");
+      expect((await jobData(audit)).status).toBe("succeeded_dry_run");
+      // A ready job in that lane, old enough for the watchdog's wake-up step, which reads the lane's concurrency.
+      await engine.queue.createJob({
+        type: "FAMILY_AUDIT",
+        payload: { mode: "dry_run", family_slug: exercises[1].family_slug },
+        queue: lane,
+        created_by: "test",
+      });
+      await db
+        .collection(JOB_COLLECTIONS.jobs)
+        .where("status", "==", "queued")
+        .get()
+        .then((snap) => Promise.all(snap.docs.map((doc) => doc.ref.update({ run_after: new Date(Date.now() - 3_600_000) }))));
+      const report = await engine.runWatchdog();
+      expect(report.failed_steps).toEqual(["stale_queued"]);
+    },
+  );
+
+  it.each([
     ["JOB_LEASE_SECONDS", "soon", "must be an integer"],
     // Read at every attempt's end, outside any handler: a job could not fail with it, only stay running.
     ["RETAIN_JOBS_DAYS", "0", "must be at least 1"],

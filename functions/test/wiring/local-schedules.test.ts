@@ -4,7 +4,7 @@ import { periodKey } from "../../src/schedules/period";
 import { SCAN_SCHEDULES } from "../../src/schedules/scans";
 import { registry } from "../../src/handlers";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
-import { testConfig, useRuntime, waitFor } from "../helpers/runtime";
+import { movableClock, testConfig, useRuntime, waitFor } from "../helpers/runtime";
 
 const db = useFirestore();
 const startRuntime = useRuntime(db);
@@ -46,5 +46,20 @@ describeWithFullEmulator("schedules in the local runtime", () => {
     const jobs = await waitFor(scanJobs, (docs) => docs.length > 0, 10_000);
     expect(jobs.map((doc) => doc.id)).toEqual([`QUALITY_SCAN@${periodKey("day", now(), "UTC")}`]);
     expect(jobs[0].get("payload")).toMatchObject({ mode: "dry_run", selection: { limit: 200 } });
+  });
+
+  it("do not make up the runs a suspended process missed: the next run is the next one from now", async () => {
+    // Daily at midnight, and the clock a second before one; then the process sleeps three days and a half.
+    const clock = movableClock();
+    const toMidnight = 86_400_000 - (clock.now().getTime() % 86_400_000) - LEAD_MS;
+    clock.advance(toMidnight);
+    const first = periodKey("day", new Date(clock.now().getTime() + LEAD_MS), "UTC");
+    const daily = testConfig({ ...everyMinute, qualityScanSchedule: "0 0 * * *" });
+    await startRuntime(registry, { config: daily, now: clock.now, schedules: true, maxConcurrent: { priority: 0, maintenance: 0 } });
+    clock.advance(3.5 * 86_400_000);
+    // The timer armed for the first midnight fires late, with its own time; none of the three midnights slept through follows it.
+    await waitFor(scanJobs, (docs) => docs.length > 0, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await scanJobs()).map((doc) => doc.id)).toEqual([`QUALITY_SCAN@${first}`]);
   });
 });
