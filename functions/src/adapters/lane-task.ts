@@ -18,7 +18,7 @@ const wakeupSchema = z.object({
 type Wakeup = z.infer<typeof wakeupSchema>;
 
 /** A lane task runs a wake-up's few jobs, and stops the last of them before the function's timeout cuts it off. */
-const LANE_TASK_LIMITS: DrainLimits = { ...WAKEUP_LIMITS, stopRunsAfterMs: LANE_TASK_STOP_RUNS_AFTER_SECONDS * 1000 };
+export const LANE_TASK_LIMITS: DrainLimits = { ...WAKEUP_LIMITS, stopRunsAfterMs: LANE_TASK_STOP_RUNS_AFTER_SECONDS * 1000 };
 
 /** Each further early arrival for the same target is scheduled a second later, so a clock that runs behind converges. */
 const EARLY_ARRIVAL_STEP_MS = 1000;

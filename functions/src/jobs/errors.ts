@@ -135,6 +135,11 @@ export class JobCancelledError extends Error {
  * about to be cut off): thrown at the next safe point, a transient failure, so the attempt ends
  * written and the job is retried instead of being left to the watchdog once its lease runs out.
  */
+/** A job running when its process was asked to stop (the local engine's Ctrl-C): ended at a safe point, and retried. */
+export function processStoppingFailure(jobId: string): JobFailure {
+  return JobFailure.transient("PROCESS_STOPPING", `job ${jobId} was running when its engine was stopped; it is retried`);
+}
+
 export function runDeadlineFailure(jobId: string, stopAfterMs: number): JobFailure {
   return JobFailure.transient(
     "RUN_DEADLINE",

@@ -4,7 +4,7 @@
  * it fires the abort signal the handler watches, so a worker that lost its job stops at the next
  * safe point and writes nothing more. After a cancel it keeps renewing: a job holding a frozen plan
  * finishes it first, and must keep its lease and locks until it has. A run given a deadline
- * (`stopAt`) is asked to stop the same way when it comes.
+ * (`stopAt`), or the process stopping (`stopWhen`), is asked to stop the same way when it comes.
  */
 import { JobCancelledError, LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";
@@ -18,6 +18,7 @@ export class Heartbeat {
   private readonly hardStopController = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
   /** The renewal under way, if any: `stop` waits for it, so no write of this lease outlives the run. */
   private beating: Promise<void> | undefined;
   private stopped = false;
@@ -86,6 +87,14 @@ export class Heartbeat {
     this.deadline = setTimeout(() => this.hardStopWith(reason), Math.max(0, atMs - Date.now()));
   }
 
+  /** Fires both signals with `reason` when `signal` fires (at once if it has), unless they fired before; `stop` clears it. */
+  stopWhen(signal: AbortSignal, reason: Error): void {
+    if (signal.aborted) return this.hardStopWith(reason);
+    const stop = () => this.hardStopWith(reason);
+    signal.addEventListener("abort", stop, { once: true });
+    this.unwatch = () => signal.removeEventListener("abort", stop);
+  }
+
   private loseLease(err: LeaseLostError): void {
     this.lost = err;
     this.hardStopWith(err);
@@ -120,6 +129,7 @@ export class Heartbeat {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.deadline) clearTimeout(this.deadline);
+    this.unwatch?.();
     await this.beating;
   }
 }

@@ -11,7 +11,15 @@ import { Timestamp } from "firebase-admin/firestore";
 import { AttemptLog, type LlmTotals, NO_LLM_USAGE, attemptRef } from "./attempt-log";
 import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
-import { JobCancelledError, type JobFailure, LeaseLostError, isRetryableWrite, runDeadlineFailure, toJobFailure } from "./errors";
+import {
+  JobCancelledError,
+  type JobFailure,
+  LeaseLostError,
+  isRetryableWrite,
+  processStoppingFailure,
+  runDeadlineFailure,
+  toJobFailure,
+} from "./errors";
 import type { JobFlows } from "./flows";
 import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope, type PayloadSchema, followUpJobId } from "./handler";
 import { Heartbeat } from "./heartbeat";
@@ -65,6 +73,11 @@ export interface DrainLimits {
    * the function's timeout would cut it off. Unset: no limit.
    */
   stopRunsAfterMs?: number;
+  /**
+   * Fires when the process stops (the local engine's shutdown): no further job is leased, and a
+   * running one is asked to stop at its next safe point and fails PROCESS_STOPPING (retried).
+   */
+  stopping?: AbortSignal;
 }
 
 export interface RunReport {
@@ -120,13 +133,14 @@ export class Worker<D> {
       const deadline = stopAfterMs === undefined ? null : { atMs: started + stopAfterMs, afterMs: stopAfterMs };
       const reports: RunReport[] = [];
       const within = (ms: number) => Date.now() - started < ms;
-      while (reports.length < limits.maxJobs && within(limits.budgetMs) && (!deadline || within(deadline.afterMs))) {
+      const going = () => !limits.stopping?.aborted;
+      while (reports.length < limits.maxJobs && within(limits.budgetMs) && (!deadline || within(deadline.afterMs)) && going()) {
         if (wakeup && candidates.accountedFor(lanes, wakeup.jobId, wakeup.epoch, started)) break;
         const leased = await this.leaseNext(lanes);
         if (leased === "none_ready") break;
         // Lost to other processes, which are draining the lane too: the jobs after those still wait.
         if (leased === "gave_up") continue;
-        reports.push(await this.run(leased, deadline));
+        reports.push(await this.run(leased, deadline, limits.stopping));
       }
       return reports;
     });
@@ -162,7 +176,11 @@ export class Worker<D> {
   }
 
   /** Runs a leased job; with a `deadline`, a run still going at `atMs` is asked to stop (see `DrainLimits.stopRunsAfterMs`). */
-  async run({ job, lease }: LeasedJob, deadline: { atMs: number; afterMs: number } | null = null): Promise<RunReport> {
+  async run(
+    { job, lease }: LeasedJob,
+    deadline: { atMs: number; afterMs: number } | null = null,
+    stopping?: AbortSignal,
+  ): Promise<RunReport> {
     const { queue, locks, now } = this.engine;
     const attempt = new AttemptLog(
       { jobId: job.id, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch, startedAt: job.started_at ?? now() },
@@ -187,6 +205,7 @@ export class Worker<D> {
         if (keys.length > 0) attempt.event("locks_acquired", { keys });
         heartbeat.start(lockKeys);
         if (deadline) heartbeat.stopAt(deadline.atMs, runDeadlineFailure(job.id, deadline.afterMs));
+        if (stopping) heartbeat.stopWhen(stopping, processStoppingFailure(job.id));
         const ctx: JobContext = {
           jobId: job.id,
           type: job.type,

@@ -91,6 +91,23 @@ function showProgress(db: Firestore, since: Date, onChange: (statuses: Map<strin
 const stops: Array<() => unknown> = [];
 let stopping: Promise<never> | undefined;
 
+/** Stops the emulator this process started, if it did: what a second Ctrl-C still waits for. */
+let stopEmulator: () => unknown = () => undefined;
+
+/** A signal: the first stops in order (running jobs stop at their next safe point); a second stops at once. */
+function onSignal(): void {
+  if (!stopping) {
+    console.error("stopping: running jobs stop at their next safe point and are retried next time (Ctrl-C again to stop at once)");
+    void shutdown(0);
+    return;
+  }
+  console.error("stopping at once: jobs still running keep their lease until it expires, then the watchdog retries them");
+  void Promise.resolve()
+    .then(stopEmulator)
+    .catch((err: unknown) => console.error(err))
+    .finally(() => process.exit(130));
+}
+
 function shutdown(code: number): Promise<never> {
   stopping ??= (async () => {
     for (const stop of stops.reverse())
@@ -117,8 +134,8 @@ async function main(): Promise<void> {
   process.env.CATALOG_APPLY_ENABLED ??= "true";
   // Everything runs against the emulator: no Google metadata server to find.
   process.env.METADATA_SERVER_DETECTION ??= "none";
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   // Every param that does not parse, before anything starts (deployed, each would fail the jobs that read it).
   const problems = [...configProblems(), ...priceTableProblems()];
   if (problems.length > 0) {
@@ -127,7 +144,8 @@ async function main(): Promise<void> {
   }
 
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID, triggers: true });
-  stops.push(() => emulator.stop());
+  stopEmulator = () => emulator.stop();
+  stops.push(stopEmulator);
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 

@@ -12,7 +12,7 @@ import { createEngine, type Engine, type EngineOptions } from "../create-engine"
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { handleJobCreated } from "../adapters/job-created";
 import { rulesCheckedCreator } from "../jobs/job-document";
-import { handleLaneTask } from "../adapters/lane-task";
+import { LANE_TASK_LIMITS, handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
 import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
@@ -51,6 +51,8 @@ export class LocalRuntime {
   private scheduleTimers: ScheduleTimers | undefined;
   private readonly pendingIntakes = new Set<Promise<unknown>>();
   private stopped = false;
+  /** Fired by `stop`: lane tasks lease nothing more, and their running jobs stop at their next safe point. */
+  private readonly stopping = new AbortController();
   private readonly onError: (err: unknown, where: string) => void;
 
   constructor(private readonly options: LocalRuntimeOptions) {
@@ -59,7 +61,7 @@ export class LocalRuntime {
     this.maxConcurrent = options.maxConcurrent ?? { priority: config.priorityMaxConcurrent, maintenance: config.maintenanceMaxConcurrent };
     this.tasks = new InProcessTaskQueue({
       handler: async (payload) => {
-        await handleLaneTask(this.engine, payload.lane, payload);
+        await handleLaneTask(this.engine, payload.lane, payload, { ...LANE_TASK_LIMITS, stopping: this.stopping.signal });
       },
       maxConcurrent: this.maxConcurrent,
       retryDelayMs: 500,
@@ -167,8 +169,13 @@ export class LocalRuntime {
     await this.tasks.idle();
   }
 
+  /**
+   * Stops taking in jobs and leasing them; a running job stops at its next safe point and fails
+   * PROCESS_STOPPING, to be retried when an engine runs again (its attempt written, its locks released).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.unsubscribe?.();
     clearTimeout(this.relistenTimer);
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);

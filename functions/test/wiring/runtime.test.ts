@@ -201,6 +201,54 @@ describe("client document → trigger → task → execute", () => {
   });
 });
 
+describe("stopping the local engine", () => {
+  it("leases nothing more, and stops a running job at its next safe point to be retried, with its attempt written", async () => {
+    const runs: string[] = [];
+    const config = testConfig({}, { PRIORITY_LANE_MAX_CONCURRENT: "1" });
+    // A handler that runs until its job is asked to stop, as a long LLM call does.
+    const waitsForStop = countingAudit(runs, undefined, {
+      async run({ job, ctx }) {
+        runs.push(job.id);
+        await new Promise((_resolve, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason as Error)));
+        throw new Error("unreachable");
+      },
+    });
+    runtime = testRuntime(db, waitsForStop, { config });
+    await runtime.start();
+    const [first, second] = await Promise.all([
+      db.collection(JOB_COLLECTIONS.jobs).add(clientJob()),
+      db.collection(JOB_COLLECTIONS.jobs).add(clientJob()),
+    ]);
+    await waitFor(
+      () => Promise.resolve(runs.length),
+      (n) => n === 1,
+    );
+    const started = Date.now();
+    await runtime.stop();
+    runtime = undefined;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(runs).toHaveLength(1);
+    const [ran, waited] = runs[0] === first.id ? [first.id, second.id] : [second.id, first.id];
+    expect(await statusOf(ran)).toMatchObject({ status: "queued", attempts: 1, error: { code: "PROCESS_STOPPING", transient: true } });
+    const attempt = await db.collection(JOB_COLLECTIONS.jobs).doc(ran).collection(JOB_COLLECTIONS.attempts).doc("1").get();
+    expect(attempt.get("error")).toMatchObject({ code: "PROCESS_STOPPING" });
+    expect(await statusOf(waited)).toMatchObject({ status: "queued", attempts: 0 });
+  });
+
+  it("a lane task of a stopping process leases nothing", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry: countingAudit([]) });
+    const { jobId } = await engine.queue.createJob({
+      type: "FAMILY_AUDIT",
+      payload: { mode: "dry_run", family_slug: "bench_press" },
+      created_by: "test",
+    });
+    const stopping = AbortSignal.abort();
+    expect(await engine.runLane("priority", { ...WAKEUP_LIMITS, stopping })).toEqual([]);
+    expect(await statusOf(jobId)).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await engine.runLane("priority", WAKEUP_LIMITS)).toHaveLength(1);
+  });
+});
+
 describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
   it("a handler that throws is retried after a backoff and then succeeds", async () => {
     let calls = 0;
