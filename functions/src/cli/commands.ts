@@ -4,8 +4,10 @@
  * themselves; reads go to the engine's collections. `curators` grants and revokes the console's
  * curator claim through Firebase Auth.
  */
+import { z } from "zod";
 import { CURATOR_CLAIM } from "../adapters/curators";
 import { documentId } from "../adapters/operator-actions";
+import { APPLY_COLLECTIONS } from "../apply/collections";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError } from "../jobs/errors";
@@ -60,6 +62,13 @@ function idArgument(kind: "job" | "change", raw: string): string {
   const parsed = documentId.safeParse(raw);
   if (!parsed.success) throw usageError(`"${raw}" is not a ${kind} id: ${parsed.error.issues.map((issue) => issue.message).join("; ")}`);
   return parsed.data;
+}
+
+/** A text option that must name something: an empty `--family ""` would read as no filter, `--page-token ""` as the first page. */
+function nonEmptyOption(options: ParsedOptions, name: string): string | undefined {
+  const value = options.text(name);
+  if (value === "") throw usageError(`--${name} needs a value, not ""`);
+  return value;
 }
 
 function limitOption(options: ParsedOptions): number {
@@ -172,7 +181,9 @@ const list: CommandSpec = {
       snap.docs.map((doc): unknown[] => {
         const d = doc.data();
         const error = d.error as { code?: string } | null | undefined;
-        return [doc.id, d.type, d.status, d.queue, d.priority, `${d.attempts}/${d.max_attempts}`, d.created_at, error?.code];
+        // A document intake refused (or has not taken in yet) has no max_attempts.
+        const attempts = `${String(d.attempts ?? "-")}/${String(d.max_attempts ?? "-")}`;
+        return [doc.id, d.type, d.status, d.queue, d.priority, attempts, d.created_at, error?.code];
       }),
     ).forEach(ctx.out);
   },
@@ -180,43 +191,81 @@ const list: CommandSpec = {
 
 /** The long structured fields, shown after the others. */
 const LONG_JOB_FIELDS = ["payload", "result_summary", "llm_usage"];
-/** Every field of the job document (its lease and frozen plan too), in the schema's order. */
-const JOB_FIELDS = [...Object.keys(jobDocumentSchema.shape).filter((field) => !LONG_JOB_FIELDS.includes(field)), ...LONG_JOB_FIELDS];
+/** The job document's own fields (its lease and frozen plan too), in the schema's order. */
+const SCHEMA_FIELDS = Object.keys(jobDocumentSchema.shape).filter((field) => !LONG_JOB_FIELDS.includes(field));
+
+/** Every field of a stored job: the schema's, then those it does not name (`expire_at`, `slot`, ...), then the long ones. */
+function jobFields(job: Record<string, unknown>): string[] {
+  const others = Object.keys(job)
+    .filter((field) => !SCHEMA_FIELDS.includes(field) && !LONG_JOB_FIELDS.includes(field))
+    .sort();
+  return [...SCHEMA_FIELDS, ...others, ...LONG_JOB_FIELDS];
+}
+
+/** The job's entries in the change journal, in the order they were applied (index job_id, applied_at): the ids `revert` takes. */
+async function changesOf(ctx: CliContext, jobId: string) {
+  const snap = await ctx
+    .engine()
+    .db.collection(APPLY_COLLECTIONS.changes)
+    .where("job_id", "==", jobId)
+    .orderBy("applied_at")
+    .select("op", "targets", "status")
+    .get();
+  return snap.docs.map((doc) => ({
+    id: doc.id,
+    op: doc.get("op") as unknown,
+    targets: doc.get("targets") as unknown,
+    status: doc.get("status") as unknown,
+  }));
+}
 
 const show: CommandSpec = {
   name: "show",
   args: "<jobId>",
   positionals: { min: 1, max: 1 },
-  summary: "A job and its attempts.",
+  summary: "A job, its attempts and its changes in the journal (catalog_changes), whose ids `revert` takes.",
   json: true,
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
     const ref = ctx.engine().queue.jobRef(jobId);
     const snap = await ref.get();
     if (!snap.exists) throw new JobNotFoundError(jobId);
-    const attempts = (await ref.collection(JOB_COLLECTIONS.attempts).orderBy("started_at").get()).docs.map((doc) => doc.data());
+    const [attemptsSnap, changes] = await Promise.all([
+      ref.collection(JOB_COLLECTIONS.attempts).orderBy("started_at").get(),
+      changesOf(ctx, jobId),
+    ]);
+    const attempts = attemptsSnap.docs.map((doc) => doc.data());
     const job = snap.data()!;
-    if (json) return ctx.out(toJson({ job: { id: jobId, ...job }, attempts }));
+    if (json) return ctx.out(toJson({ job: { id: jobId, ...job }, attempts, changes }));
     table(
       ["FIELD", "VALUE"],
       [
         ["id", jobId],
-        ...JOB_FIELDS.filter((field) => job[field] !== undefined && job[field] !== null).map((field): unknown[] => [field, job[field]]),
+        ...jobFields(job)
+          .filter((field) => job[field] !== undefined && job[field] !== null)
+          .map((field): unknown[] => [field, job[field]]),
       ],
     ).forEach(ctx.out);
     ctx.out("");
-    if (attempts.length === 0) return ctx.out("no attempts yet");
+    if (attempts.length === 0) ctx.out("no attempts yet");
+    else
+      table(
+        ["ATTEMPT", "STATUS", "WORKER", "EPOCH", "STARTED", "FINISHED", "ERROR"],
+        attempts.map((a): unknown[] => [
+          a.attempt,
+          a.status,
+          a.worker_id,
+          a.lease_epoch,
+          a.started_at,
+          a.finished_at,
+          (a.error as { code?: string } | null)?.code,
+        ]),
+      ).forEach(ctx.out);
+    ctx.out("");
+    if (changes.length === 0) return ctx.out("no changes");
     table(
-      ["ATTEMPT", "STATUS", "WORKER", "EPOCH", "STARTED", "FINISHED", "ERROR"],
-      attempts.map((a): unknown[] => [
-        a.attempt,
-        a.status,
-        a.worker_id,
-        a.lease_epoch,
-        a.started_at,
-        a.finished_at,
-        (a.error as { code?: string } | null)?.code,
-      ]),
+      ["CHANGE", "OP", "STATUS", "TARGETS"],
+      changes.map((c) => [c.id, c.op, c.status, Array.isArray(c.targets) ? c.targets.join(", ") : c.targets]),
     ).forEach(ctx.out);
   },
 };
@@ -244,9 +293,13 @@ const cancel: CommandSpec = {
   async run({ args: [arg] }, ctx) {
     const jobId = idArgument("job", arg);
     const result = await ctx.engine().cancel(jobId);
+    const n = result.childrenCancelled;
+    const children = n > 0 ? ` and its ${n} open child${n === 1 ? "" : "ren"}` : "";
     // Asked, not done: a running job, or a deferred one holding a frozen plan, stops at its next safe point.
     ctx.out(
-      result.cancelRequested ? `cancel requested for ${result.status} job ${jobId}: it stops at its next safe point` : `cancelled ${jobId}`,
+      result.cancelRequested
+        ? `cancel requested for ${result.status} job ${jobId}${children}: it stops at its next safe point`
+        : `cancelled ${jobId}${children}`,
     );
   },
 };
@@ -291,17 +344,21 @@ const history: CommandSpec = {
     const to = toText === undefined ? undefined : parseDay("--to", toText);
     if (from && to && to < from) throw usageError(`--to ${toText} is before --from ${fromText}`);
     const range = { from, until: to && nextDay(to) };
-    const jobId = options.text("job");
+    const jobText = options.text("job");
+    const jobId = jobText === undefined ? undefined : idArgument("job", jobText);
     // A run's subjects are the families its job's payload names (the catalog's registry says so).
     const narrowing = {
       type: choiceOption(options, "type", registry.types),
       status: choiceOption(options, "status", ATTEMPT_STATUSES),
-      subject: options.text("family"),
+      subject: nonEmptyOption(options, "family"),
     };
     if (jobId !== undefined && Object.values(narrowing).some((value) => value !== undefined))
       throw usageError("--job cannot be combined with --type, --status or --family");
     const filter: RunHistoryFilter = jobId === undefined ? { ...range, ...narrowing } : { ...range, jobId };
-    const page = await runHistoryPage(ctx.engine().db, filter, { limit: limitOption(options), pageToken: options.text("page-token") });
+    const page = await runHistoryPage(ctx.engine().db, filter, {
+      limit: limitOption(options),
+      pageToken: nonEmptyOption(options, "page-token"),
+    });
     if (json) return ctx.out(toJson({ runs: page.rows, next_page_token: page.nextPageToken }));
     if (page.rows.length === 0) return ctx.out("no runs recorded");
     table(
@@ -370,7 +427,7 @@ const watchdog: CommandSpec = {
     if (report.errors > 0) {
       const steps = report.failed_steps.length > 0 ? ` (failed steps: ${report.failed_steps.join(", ")})` : "";
       throw refusal(
-        `the sweep met ${report.errors} error(s)${steps}; the engine's logs name them, and the next sweep goes through them again`,
+        `the sweep met ${report.errors} error(s)${steps}; the engine's logs name them (run with VERBOSE=1 to see them on stderr), and the next sweep goes through them again`,
       );
     }
   },
@@ -479,6 +536,12 @@ const schedulesRun: CommandSpec = {
   },
 };
 
+/** An email's shape, checked before Firebase Auth is asked (which would refuse a malformed one as a failure, exit 1). */
+function emailArgument(raw: string): string {
+  if (!z.email().safeParse(raw).success) throw usageError(`"${raw}" is not an email address`);
+  return raw;
+}
+
 const TOKEN_REFRESH = "It takes effect with the user's next ID token: at the next sign-in, or within the hour.";
 
 const curators: CommandSpec = {
@@ -510,7 +573,8 @@ function curatorChange(curator: boolean): CommandSpec {
     details: ["The account must exist in Firebase Auth; its other custom claims are kept.", TOKEN_REFRESH],
     json: true,
     verb: `${verb} the curator claim of`,
-    async run({ args: [email], json }, ctx) {
+    async run({ args: [arg], json }, ctx) {
+      const email = emailArgument(arg);
       const account = await ctx.curators().setCurator(email, curator);
       if (json) return ctx.out(toJson({ ...account, curator }));
       const now = curator ? "is a curator" : "is not a curator";

@@ -9,7 +9,7 @@
  */
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
-import { authCuratorDirectory } from "../adapters/curators";
+import { type CuratorDirectory, authCuratorDirectory } from "../adapters/curators";
 import { loadEngineConfig } from "../config";
 import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
@@ -62,12 +62,24 @@ function connect(): Engine {
   return createEngine({ db: firestoreClient({ projectId }), config, tasks, project: projectId });
 }
 
+/**
+ * The Auth emulator FIREBASE_AUTH_EMULATOR_HOST names, else the project's Firebase Auth; but not the
+ * real one beside the Firestore emulator, where a grant would change real accounts while every other
+ * command works on the emulator.
+ */
+function curatorDirectory(): CuratorDirectory {
+  if (process.env.FIRESTORE_EMULATOR_HOST && !process.env.FIREBASE_AUTH_EMULATOR_HOST)
+    throw usageError(
+      "FIRESTORE_EMULATOR_HOST is set but FIREBASE_AUTH_EMULATOR_HOST is not: set it to the Auth emulator (e.g. 127.0.0.1:9099) rather than work on the project's real Firebase Auth",
+    );
+  return authCuratorDirectory(getAuth(adminApp({ projectId: project() })));
+}
+
 let engine: Engine | undefined;
 void runCli(process.argv.slice(2), {
   engine: () => (engine ??= connect()),
   settings: () => engine ?? { config: loadEngineConfig(), registry, now: () => new Date() },
-  // The Auth emulator when FIREBASE_AUTH_EMULATOR_HOST names one, else the project's Firebase Auth.
-  curators: () => authCuratorDirectory(getAuth(adminApp({ projectId: project() }))),
+  curators: curatorDirectory,
   out: (line) => void process.stdout.write(`${line}\n`),
   err: (line) => void process.stderr.write(`${line}\n`),
 }).then(async (code) => {

@@ -19,6 +19,7 @@ import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
+import { childJobId } from "../../src/jobs/flows";
 import { finishedParent, leaseForTest, makeTestDeps, testQueue, testApplyEngine } from "../helpers/engine";
 import { recordRunForTest } from "../helpers/runs";
 import { failNextQuery } from "../helpers/faults";
@@ -273,35 +274,63 @@ describeWithFullEmulator("retry", () => {
   });
 });
 
+describeWithFullEmulator("cancel", () => {
+  it("says how many of a parent's open children it cancelled with it", async () => {
+    const queue = testQueue(db);
+    const spec = { spec_id: "s", spec_version: 1 };
+    const { jobId: parentId } = await queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+      created_by: "test",
+    });
+    for (const index of [1, 2])
+      await queue.createJob({
+        id: childJobId(parentId, index),
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: { parent_job_id: parentId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+        parent_job_id: parentId,
+        created_by: "system:CATALOG_ENRICH_FIELD",
+      });
+    expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(childJobId(parentId, 2)).get()).get("status")).toBe("cancelled");
+  });
+});
+
+/** A job that applied a rename of `bench`, still running (leased); its change id. */
+async function renamedByRunningJob() {
+  const bench = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
+  await seedCatalog(db, { exercises: [bench] });
+  const input = await leaseForTest(makeTestDeps(db, { applyEnabled: true }), {
+    type: "FAMILY_NORMALIZE",
+    payload: { mode: "apply", family_slug: "bench_press" },
+  });
+  const rename = planOf([
+    {
+      op: "rename_exercise",
+      exercise_id: bench.id,
+      old_name: "Bench Press (Barbell)",
+      new_name: "Flat Bench Press (Barbell)",
+      rationale: "test",
+    },
+  ]);
+  const [changeId] = (
+    await testApplyEngine(db).apply(
+      rename,
+      planWriter(input, (_op, index) => `p1/${index}`),
+    )
+  ).change_ids;
+  return { bench, jobId: input.job.id, changeId };
+}
+
 describe("revert", () => {
   it("refuses a change whose job is still applying its plan: exit 1 with the reason, the catalog unchanged", async () => {
-    const bench = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
-    await seedCatalog(db, { exercises: [bench] });
-    const input = await leaseForTest(makeTestDeps(db, { applyEnabled: true }), {
-      type: "FAMILY_NORMALIZE",
-      payload: { mode: "apply", family_slug: "bench_press" },
-    });
-    const rename = planOf([
-      {
-        op: "rename_exercise",
-        exercise_id: bench.id,
-        old_name: "Bench Press (Barbell)",
-        new_name: "Flat Bench Press (Barbell)",
-        rationale: "test",
-      },
-    ]);
-    const [changeId] = (
-      await testApplyEngine(db).apply(
-        rename,
-        planWriter(input, (_op, index) => `p1/${index}`),
-      )
-    ).change_ids;
+    const { bench, jobId, changeId } = await renamedByRunningJob();
 
     expect(await cli(["revert", changeId])).toEqual({
       code: 1,
       out: "",
       err: [
-        `catalog-jobs revert: change ${changeId} cannot be reverted yet: job ${input.job.id} is still applying its plan (it is running); revert after it ends`,
+        `catalog-jobs revert: change ${changeId} cannot be reverted yet: job ${jobId} is still applying its plan (it is running); revert after it ends`,
       ],
     });
     expect((await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name")).toBe("Flat Bench Press (Barbell)");
@@ -332,11 +361,31 @@ describeWithFullEmulator("refusals", () => {
     [["retry", ""], 2, /"" is not a job id/],
     [["cancel", "j/attempts/1"], 2, /"j\/attempts\/1" is not a job id/],
     [["revert", "c/d"], 2, /"c\/d" is not a change id/],
+    [["history", "--job", "a/b"], 2, /^catalog-jobs history: "a\/b" is not a job id/],
+    [["history", "--family", ""], 2, /^catalog-jobs history: --family needs a value, not ""/],
+    [["history", "--page-token", ""], 2, /^catalog-jobs history: --page-token needs a value, not ""/],
+    // Checked before Firebase Auth is asked (the directory here throws if it is).
+    [["curators", "grant", "not-an-email"], 2, /^catalog-jobs curators grant: "not-an-email" is not an email address/],
+    [["curators", "revoke", "ana@"], 2, /"ana@" is not an email address/],
   ] as const)("%j exits %i with one line on stderr", async (argv, code, message) => {
     const result = await cli([...argv]);
     expect(result.code).toBe(code);
     expect(result.err).toEqual([expect.stringMatching(message)]);
     expect(result.out).toBe("");
+  });
+});
+
+describeWithFullEmulator("list", () => {
+  it("shows what a job intake refused lacks as -, not undefined", async () => {
+    // A client's document whose payload does not pass: intake fails it before giving it max_attempts.
+    await db.collection(JOB_COLLECTIONS.jobs).doc("refused").set({ type: "FAMILY_AUDIT", payload: {}, status: "queued" });
+    expect(await createEngine({ db, config: testConfig(), tasks: new RecordingTasks() }).intake("refused", "client")).toMatchObject({
+      outcome: "invalid",
+    });
+    const { code, out } = await cli(["list"]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^refused +FAMILY_AUDIT +failed +0\/- +\S+ +INVALID_JOB$/m);
+    expect(out).not.toMatch(/undefined/);
   });
 });
 
@@ -371,6 +420,32 @@ describeWithFullEmulator("show", () => {
     expect(rows.get("plan_id")).toBe("plan-1");
   });
 
+  it("shows the stored fields the schema does not name, after its own", async () => {
+    const { jobId } = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    await db
+      .collection(JOB_COLLECTIONS.jobs)
+      .doc(jobId)
+      .update({ expire_at: new Date("2026-06-01T00:00:00Z"), slot: 3 });
+    const fields = (await cli(["show", jobId])).out.split("\n").map((line) => line.split(/ +/));
+    const names = fields.map(([name]) => name);
+    expect(fields).toContainEqual(["expire_at", "2026-06-01T00:00:00.000Z"]);
+    expect(fields).toContainEqual(["slot", "3"]);
+    expect(names.indexOf("created_by")).toBeLessThan(names.indexOf("expire_at"));
+  });
+
+  it("lists the job's changes in the journal, the ids revert takes", async () => {
+    const { bench, jobId, changeId } = await renamedByRunningJob();
+    const { code, out } = await cli(["show", jobId]);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^CHANGE +OP +STATUS +TARGETS$/m);
+    expect(out).toMatch(new RegExp(`^${changeId} +rename_exercise +applied +exercises/${bench.id}$`, "m"));
+    expect(JSON.parse((await cli(["show", jobId, "--json"])).out).changes).toEqual([
+      { id: changeId, op: "rename_exercise", status: "applied", targets: [`exercises/${bench.id}`] },
+    ]);
+    const unchanged = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    expect((await cli(["show", unchanged.jobId])).out).toMatch(/\nno attempts yet\n\nno changes$/);
+  });
+
   it("leaves out the lease of a job nobody holds", async () => {
     const { jobId } = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
     const { out } = await cli(["show", jobId]);
@@ -393,7 +468,11 @@ describeWithFullEmulator("watchdog", () => {
     const { code, out, err } = await cli(["watchdog"]);
     expect(code).toBe(1);
     expect(out).toMatch(/failed_steps\s+\["?\w+/);
-    expect(err).toEqual([expect.stringMatching(/^catalog-jobs watchdog: the sweep met 1 error\(s\) \(failed steps: \w+\); .*next sweep/)]);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^catalog-jobs watchdog: the sweep met 1 error\(s\) \(failed steps: \w+\); .*run with VERBOSE=1 to see them.*next sweep/,
+      ),
+    ]);
   });
 });
 

@@ -224,6 +224,23 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     );
   }, 120_000);
 
+  it("refuses the curators commands on the Firestore emulator without the Auth emulator: they would change the real accounts", async () => {
+    // No metadata server to wait for: a regression fails fast on missing credentials instead of hanging.
+    const firestoreOnly = {
+      ...Object.fromEntries(Object.entries(TEST_ENV).filter(([name]) => name !== "FIREBASE_AUTH_EMULATOR_HOST")),
+      METADATA_SERVER_DETECTION: "none",
+    };
+    const [grant, list] = await Promise.all([
+      runCliProcess(["curators", "grant", "ana@example.com"], firestoreOnly),
+      runCliProcess(["curators"], firestoreOnly),
+    ]);
+    const refused = "FIRESTORE_EMULATOR_HOST is set but FIREBASE_AUTH_EMULATOR_HOST is not: set it to the Auth emulator";
+    expect(grant).toMatchObject({ code: 2, stdout: "" });
+    expect(grant.stderr.trim()).toMatch(new RegExp(`^catalog-jobs curators grant: ${refused}`));
+    expect(list).toMatchObject({ code: 2, stdout: "" });
+    expect(list.stderr.trim()).toMatch(new RegExp(`^catalog-jobs curators: ${refused}`));
+  }, 120_000);
+
   it("checks the schedules before a deploy with no project named: it reads no data", async () => {
     const [valid, invalid] = await Promise.all([
       runCliProcess(["schedules", "--json"], elsewhere),
