@@ -16,6 +16,7 @@ import { type Operation, operationExerciseIds } from "./plan";
 import type { PlanTrace } from "./plan-trace";
 import { type DocData, getPath, display } from "../util/object-paths";
 import { isLiveExercise, normalizedPrimary } from "../catalog/family-registry";
+import { isMultiEquipment, membersByPrimary } from "../catalog/family-naming";
 import { normalizeEquipment } from "../catalog/taxonomy";
 import { aliasPointsAtExercise, aliasPointsAtFamily } from "../catalog/slug-aliases";
 import { findDeprecatedFields } from "../catalog/fields";
@@ -146,12 +147,9 @@ function causeOf(finding: Finding, trace: PlanTrace): number | null {
 
 function familyFindings(state: CatalogState, family: string): Finding[] {
   const members = state.liveFamilyMembers(family);
-  const byEquipment = new Map<string, string[]>();
-  for (const [id, exercise] of members) {
-    const primary = normalizedPrimary(exercise) ?? "";
-    byEquipment.set(primary, [...(byEquipment.get(primary) ?? []), id]);
-  }
-  const multiEquipment = byEquipment.size > 1;
+  // Grouped as the family jobs group them, so the validator and FAMILY_AUDIT judge a family alike.
+  const docs = members.map(([id, data]) => ({ id, data }));
+  const multiEquipment = isMultiEquipment(docs);
   const findings: Finding[] = [];
   for (const [id, exercise] of members) {
     if (typeof exercise.name !== "string") continue;
@@ -171,8 +169,9 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
     });
   }
   if (multiEquipment) {
-    for (const [equipment, ids] of byEquipment) {
-      if (ids.length < 2) continue;
+    for (const [equipment, sharing] of membersByPrimary(docs)) {
+      if (sharing.length < 2) continue;
+      const ids = sharing.map((member) => member.id);
       findings.push({
         // One key per member: a legacy group that loses a member is still pre-existing, one that gains a member is not.
         keys: ids.map((id) => `equipment:${equipment}:${id}`),

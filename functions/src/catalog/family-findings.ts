@@ -176,9 +176,8 @@ function equipmentFindings(members: readonly CatalogDoc[]): FamilyFinding[] {
       });
     }
   }
-  const groups = membersByPrimary(members);
-  if (groups.size > 1) {
-    for (const [primary, sharing] of groups) {
+  if (isMultiEquipment(members)) {
+    for (const [primary, sharing] of membersByPrimary(members)) {
       if (sharing.length < 2) continue;
       findings.push({
         code: "shared_primary_equipment",

@@ -14,12 +14,16 @@ export function liveMembers(members: readonly CatalogDoc[]): CatalogDoc[] {
   return members.filter((member) => isLiveExercise(member.data));
 }
 
-/** Live members grouped by normalised primary equipment ("" for none), in member order. */
+/**
+ * Live members grouped by normalised primary equipment, in member order. A member without
+ * equipment has no primary, so it is in no group: it neither makes the family multi-equipment nor
+ * shares a primary equipment with another such member.
+ */
 export function membersByPrimary(members: readonly CatalogDoc[]): Map<string, CatalogDoc[]> {
   const groups = new Map<string, CatalogDoc[]>();
   for (const member of liveMembers(members)) {
-    const primary = normalizedPrimary(member.data) ?? "";
-    groups.set(primary, [...(groups.get(primary) ?? []), member]);
+    const primary = normalizedPrimary(member.data);
+    if (primary !== null) groups.set(primary, [...(groups.get(primary) ?? []), member]);
   }
   return groups;
 }

@@ -30,8 +30,10 @@ export function exerciseNameProblem(name: string, primary: string | null, multiE
   const { base, suffix } = splitExerciseName(name);
   const { prefix, rest } = splitEquipmentPrefix(base);
   const suffixRequired = prefix !== null || (multiEquipment && !mayOmitEquipmentSuffix(rest, primary));
-  // Without a primary equipment to name, a suffix stays as it is and a missing one cannot be suggested.
-  const expectedSuffix = suffix !== null || suffixRequired ? (primary ?? suffix) : null;
+  // Without a primary equipment to name, a suffix stays as it is, a leading equipment word becomes
+  // the suffix (so the equipment is not lost), and any other missing one cannot be suggested.
+  const prefixEquipment = prefix === null ? null : normalizeEquipment(prefix).value;
+  const expectedSuffix = suffix !== null || suffixRequired ? (primary ?? suffix ?? prefixEquipment) : null;
   const suggestion = canonicalExerciseName(rest, expectedSuffix);
   if (name === suggestion) return null;
   let message: string;

@@ -53,9 +53,10 @@ const equipmentItem = nonEmptyString.refine(
 );
 const equipmentList = z.array(equipmentItem).refine(isUnique, "equipment items must be unique");
 
+// What normalizeMuscle makes: "_" and "-" are separators it turns into spaces.
 export const muscleNameSchema = z
   .string()
-  .regex(/^[a-z]+(?:[ -][a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_')");
+  .regex(/^[a-z]+(?: [a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_' or '-')");
 const muscleList = z.array(muscleNameSchema).refine(isUnique, "muscles must be unique");
 
 function isUnique(items: readonly unknown[]): boolean {

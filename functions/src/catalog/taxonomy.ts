@@ -227,16 +227,29 @@ export function mayOmitEquipmentSuffix(name: string, primary: string | null): bo
   return primary !== null && (BODYWEIGHT_EQUIPMENT as readonly string[]).includes(primary) && isBodyweightClassic(name);
 }
 
-// Small words stay lowercase inside a title ("Around the World").
+// Small words stay lowercase inside a title ("Around the World"), hyphen parts included ("One-and-a-Half").
 const MINOR_WORDS = new Set(["a", "an", "and", "the", "of", "to", "on", "in", "with", "for", "or", "at", "by"]);
 
 function capitalize(segment: string): string {
   return segment.charAt(0).toUpperCase() + segment.slice(1);
 }
 
+/** The first letter after leading punctuation: "(close" → "(Close", '"the' → '"The'. */
+function capitalizeWord(word: string): string {
+  return word.replace(/^([^\p{L}\p{N}]*)(\p{L})/u, (_, lead: string, letter: string) => lead + letter.toUpperCase());
+}
+
+/** The first hyphen part is always capitalised, a later one unless it is a minor word. */
+function titleCaseParts(word: string): string {
+  return word
+    .split("-")
+    .map((part, index) => (index === 0 || !MINOR_WORDS.has(part) ? capitalizeWord(part) : part))
+    .join("-");
+}
+
 /**
- * "push-up to t-bar row" → "Push-Up to T-Bar Row". Short all-caps words (EZ, RDL, TRX) and mixed-case
- * words (McGill) keep their letters; everything else is lowercased first.
+ * "push-up to t-bar row" → "Push-Up to T-Bar Row". All-caps words (EZ, RDL, HIIT, EMOM) and
+ * mixed-case words (McGill) keep their letters; everything else is lowercased first.
  */
 export function titleCase(text: string): string {
   const words = text
@@ -245,22 +258,27 @@ export function titleCase(text: string): string {
     .filter((word) => word !== "");
   return words
     .map((word, index) => {
-      if (/^[A-Z]{2,3}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word)) return word;
+      if (/^[A-Z]{2,}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word)) return word;
       const lower = word.toLowerCase();
       if (index > 0 && MINOR_WORDS.has(lower)) return lower;
-      return lower.split("-").map(capitalize).join("-");
+      return titleCaseParts(lower);
     })
     .join(" ");
 }
 
-/** Every word (and hyphen part) starts with a capital or a digit; minor words may be either case. */
+// A lowercase first letter, after any leading punctuation ("(close").
+const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
+
+/** Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may be either case. */
 export function isTitleCase(text: string): boolean {
   return text
     .trim()
     .split(/\s+/)
     .every((word, index) => {
       if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
-      return word.split("-").every((part) => part === "" || !/^[a-z]/.test(part));
+      return word
+        .split("-")
+        .every((part, partIndex) => (partIndex > 0 && MINOR_WORDS.has(part.toLowerCase())) || !STARTS_LOWERCASE.test(part));
     });
 }
 
@@ -408,9 +426,9 @@ const MUSCLE_ALIASES: Readonly<Record<string, string>> = {
   erectors: "erector spinae",
 };
 
-/** "Lats" → "latissimus dorsi", "Rear_Delt" → "posterior deltoid": lowercase, `_` as space, aliases resolved. */
+/** "Lats" → "latissimus dorsi", "Rear_Delt", "Rear-Delts" → "posterior deltoid": lowercase, `_` and `-` as space, aliases resolved. */
 export function normalizeMuscle(raw: string): string {
-  const key = raw.trim().toLowerCase().replace(/_/g, " ").replace(/\s+/g, " ");
+  const key = toWordKey(raw);
   return MUSCLE_ALIASES[key] ?? key;
 }
 

@@ -16,8 +16,11 @@ export interface StyleIssue {
 // Numbering ("1." "1)" "(1)" "Step 1:", but not "1.5x"), bullets, and markdown bold/italics.
 const NUMBERING = String.raw`\(?\d+[.):](?!\d)|step\s+\d+\s*[.):-]?`;
 const BULLET = "[-*+•·–—]";
-const LIST_MARKER = new RegExp(`^\\s*(?:${NUMBERING}|${BULLET}\\s|\\*\\*|__)`, "i");
-const LEADING_MARKER = new RegExp(`^\\s*(?:${NUMBERING}|${BULLET})\\s*`, "i");
+// One marker for the scanner and the cleaner, so what one strips the other flags ("•Stand tall" too).
+const MARKER = `(?:${NUMBERING}|${BULLET})`;
+// Leading bold "**" starts with the "*" bullet.
+const LIST_MARKER = new RegExp(`^\\s*(?:${MARKER}|__)`, "i");
+const LEADING_MARKER = new RegExp(`^\\s*${MARKER}\\s*`, "i");
 const INLINE_MARKDOWN = /\*\*|__|`|^\s*#/;
 
 export function startsWithListMarker(item: string): boolean {
@@ -83,7 +86,8 @@ export function isLabelText(item: string): boolean {
   return match !== null && wordCount(match[1]) <= 5;
 }
 
-const FIRST_PERSON = /\b(?:i|i'm|i've|my|me|myself|we|we're|our|us)\b/i;
+// "i.e." is no "I".
+const FIRST_PERSON = /\b(?:i(?!\.e\b)|i'm|i've|my|me|myself|we|we're|our|us)\b/i;
 const THIRD_PERSON = new RegExp(
   String.raw`\b(?:the (?:lifter|athlete|user|trainee|client|exerciser|individual|person|performer)` +
     String.raw`|lifters|athletes|trainees|he|she|his|him|one should)\b`,
@@ -152,9 +156,12 @@ const EQUIPMENT_MENTIONS: ReadonlyArray<{ kind: string; pattern: RegExp }> = [..
   .sort(([a], [b]) => b.length - a.length)
   .map(([name, kind]) => ({ kind, pattern: new RegExp(`\\b${name.replace(/-/g, "[\\s-]?")}s?\\b`, "gi") }));
 
+// The iliotibial band is anatomy, not a resistance band.
+const IT_BAND = /\b(?:IT|[Ii]liotibial)[\s-]+bands?\b/g;
+
 /** Distinct equipment kinds a text mentions ("barbell or dumbbells" → 2). */
 export function countEquipmentKinds(text: string): number {
-  let remaining = text;
+  let remaining = text.replace(IT_BAND, " ");
   const kinds = new Set<string>();
   for (const { kind, pattern } of EQUIPMENT_MENTIONS) {
     remaining = remaining.replace(pattern, () => {

@@ -249,11 +249,13 @@ const normalizeMuscleCategories: FieldNormalizer = (raw) => {
   return { value: [...new Set(values)] };
 };
 
-/** "40%" → 40; numbers pass; anything else is NaN. */
+/** "40%" → 0.4, "0.4" → 0.4; numbers pass; anything else is NaN. */
 function toShare(value: unknown): number {
   if (typeof value === "number") return value;
-  if (typeof value === "string" && /^\s*\d+(\.\d+)?\s*%?\s*$/.test(value)) return Number.parseFloat(value);
-  return Number.NaN;
+  const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value) : null;
+  if (!match) return Number.NaN;
+  // A percentage is a share of 100, so it adds up with plain fractions given next to it.
+  return match[2] === "%" ? Number.parseFloat(match[1]) / 100 : Number.parseFloat(match[1]);
 }
 
 /** Muscle names de-aliased (shares of merged names added up), renormalised when the sum is off. */
@@ -314,6 +316,16 @@ function capitalizeFirst(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/**
+ * "Pair with squats," → "Pair with squats.", 'Great for "conditioning"' → 'Great for "conditioning".':
+ * a trailing comma, semicolon or colon goes, and a full stop is added unless the sentence already
+ * ends with ".", "!", "?" or "…" (closing quotes and brackets after it included).
+ */
+function asSentence(item: string): string {
+  const text = item.replace(/[\s,;:]+$/, "");
+  return text === "" || /[.!?…]["'”’)\]]*$/u.test(text) ? text : `${text}.`;
+}
+
 /** Per-field polish applied after markers are stripped. */
 const CONTENT_ITEM_FIXES: Readonly<Record<ContentField, (item: string) => string>> = {
   execution_notes: capitalizeFirst,
@@ -323,7 +335,7 @@ const CONTENT_ITEM_FIXES: Readonly<Record<ContentField, (item: string) => string
     return capitalizeFirst(isLabelText(item) && isGerundPhrase(explanation) ? explanation : item);
   },
   suitability_notes: capitalizeFirst,
-  programming_use_cases: (item) => capitalizeFirst(/[\p{L}\p{N})]$/u.test(item) ? `${item}.` : item),
+  programming_use_cases: (item) => capitalizeFirst(asSentence(item)),
   stimulus_tags: (item) => titleCase(item.replace(/[.]+$/, "")),
 };
 

@@ -319,6 +319,19 @@ describe("validatePlan: names, slugs and families", () => {
     expectError(result, { code: "DUPLICATE_EQUIPMENT_VARIANT", operation_index: 0, path: "equipment" });
   });
 
+  it("does not take exercises without equipment for a primary equipment of their own", () => {
+    const family = { family_slug: "romanian_deadlift" };
+    const drafts = [
+      exerciseFixture("Deficit Romanian Deadlift", [], { ...family, status: "draft" }),
+      exerciseFixture("Paused Romanian Deadlift", [], { ...family, status: "draft" }),
+    ];
+    const seed = { exercises: drafts, families: [computeFamilyRegistry("romanian_deadlift", drafts)] };
+    const { id, ...data } = exerciseFixture("Romanian Deadlift", ["barbell"], family);
+    const result = validate([{ op: "create_exercise", exercise_id: id, data, rationale }, registry("romanian_deadlift")], seed);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.filter((issue) => ["DUPLICATE_EQUIPMENT_VARIANT", "NON_CANONICAL_NAME"].includes(issue.code))).toEqual([]);
+  });
+
   it("rejects moving live exercises into a retired family", () => {
     const retired = { ...computeFamilyRegistry("front_squat", [], { status: "merged", merged_into: "squat" }), base_name: "Front Squat" };
     const seed = { ...catalog, families: [...families, retired] };

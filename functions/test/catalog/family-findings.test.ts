@@ -36,6 +36,20 @@ describe("auditFamily on the demo catalog", () => {
     ]);
   });
 
+  it("does not take exercises without equipment for a group sharing a primary equipment", () => {
+    const family = { family_slug: "romanian_deadlift" };
+    const members = [
+      exerciseFixture("Romanian Deadlift", ["barbell"], family),
+      exerciseFixture("Deficit Romanian Deadlift", [], { ...family, status: "draft" }),
+      exerciseFixture("Paused Romanian Deadlift", [], { ...family, status: "draft" }),
+    ].map(({ id, ...data }) => ({ id, data }));
+    const findings = auditFamily("romanian_deadlift", members, expectedRegistry("romanian_deadlift", members, null));
+    expect(findings.map(({ code, exercise_ids }) => ({ code, exercise_ids }))).toEqual([
+      { code: "missing_equipment", exercise_ids: [members[1].id] },
+      { code: "missing_equipment", exercise_ids: [members[2].id] },
+    ]);
+  });
+
   it("reports a registry that no longer matches its exercises, ignoring the order of equipment sets", () => {
     const family = catalog.family("squat");
     const stale = {

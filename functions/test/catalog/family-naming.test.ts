@@ -1,4 +1,4 @@
-import { canonicalNameIn, isMultiEquipment, nameForFamily, namesAfterJoin } from "../../src/catalog/family-naming";
+import { canonicalNameIn, isMultiEquipment, nameForFamily, namesAfterJoin, namesInFamily } from "../../src/catalog/family-naming";
 import { exerciseFixture } from "../helpers/catalog";
 
 const doc = (name: string, equipment: string[], extra: Record<string, unknown> = {}) => ({ name, equipment, ...extra });
@@ -67,6 +67,15 @@ describe("isMultiEquipment / namesAfterJoin", () => {
     expect(
       isMultiEquipment([member("Row (Dumbbell)", ["dumbbell"], "row"), member("Row (Cable)", ["cable"], "row", { status: "deprecated" })]),
     ).toBe(false);
+  });
+
+  it("does not count an exercise without equipment as a primary equipment of its own", () => {
+    const family = [
+      member("Romanian Deadlift", ["barbell"], "romanian_deadlift"),
+      member("Deficit Romanian Deadlift", [], "romanian_deadlift", { status: "draft" }),
+    ];
+    expect(isMultiEquipment(family)).toBe(false);
+    expect([...namesInFamily(family, isMultiEquipment(family)).values()]).toEqual(["Romanian Deadlift", "Deficit Romanian Deadlift"]);
   });
 
   it("renames the staying exercises when the joining ones make the family multi-equipment", () => {

@@ -34,6 +34,11 @@ describe("exerciseNameProblem", () => {
     expect(exerciseNameProblem("Hip Thrust (Barbell)", "barbell", false)).toBeNull();
   });
 
+  it("keeps the leading equipment word as the suffix when the exercise has no equipment", () => {
+    expect(suggestion("Barbell Squat", null, false)).toBe("Squat (Barbell)");
+    expect(suggestion("ez bar curl", null, true)).toBe("Curl (EZ Bar)");
+  });
+
   it("keeps a suffix it cannot check when the exercise has no equipment", () => {
     expect(exerciseNameProblem("Bench Press (Barbell)", null, true)).toBeNull();
     expect(suggestion("bench press (barbell)", null, true)).toBe("Bench Press (Barbell)");

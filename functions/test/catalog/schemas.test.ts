@@ -48,6 +48,7 @@ describe("exerciseDocSchema", () => {
     ["muscles.primary", ["a", "b", "c", "d"], "muscles.primary"],
     ["muscles.primary", ["Latissimus Dorsi"], "muscles.primary.0"],
     ["muscles.primary", ["latissimus_dorsi"], "muscles.primary.0"],
+    ["muscles.primary", ["rear-delts"], "muscles.primary.0"],
     ["muscles.secondary", ["a", "b", "c", "d", "e", "f"], "muscles.secondary"],
     ["muscles.category", [], "muscles.category"],
     ["muscles.category", ["full body"], "muscles.category.0"],

@@ -138,10 +138,26 @@ describe("titleCase / isTitleCase", () => {
   it("capitalises words and hyphen parts, keeps minor words and acronyms", () => {
     expect(titleCase("push-up to t-bar row")).toBe("Push-Up to T-Bar Row");
     expect(titleCase("EZ bar curl")).toBe("EZ Bar Curl");
-    expect(titleCase("BENCH PRESS")).toBe("Bench Press");
+    // All-caps words are acronyms (HIIT, EMOM), whatever their length.
+    expect(titleCase("HIIT")).toBe("HIIT");
+    expect(titleCase("EMOM finisher")).toBe("EMOM Finisher");
+    expect(titleCase("BENCH PRESS")).toBe("BENCH PRESS");
     expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
     expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("the hundred")).toBe("The Hundred");
+  });
+  it("capitalises the first letter after leading punctuation, and keeps minor words lowercase inside hyphenated words", () => {
+    expect(titleCase("bench press (close grip) pause")).toBe("Bench Press (Close Grip) Pause");
+    expect(titleCase('"the hundred"')).toBe('"The Hundred"');
+    expect(titleCase("one-and-a-half squat")).toBe("One-and-a-Half Squat");
+    expect(titleCase("a-frame hold")).toBe("A-Frame Hold");
+  });
+  it("accepts what titleCase makes", () => {
+    for (const text of ["HIIT", "EMOM Finisher", "Bench Press (Close Grip) Pause", '"The Hundred"', "One-and-a-Half Squat"]) {
+      expect(isTitleCase(text)).toBe(true);
+    }
+    expect(isTitleCase("Bench Press (close Grip)")).toBe(false);
+    expect(isTitleCase('"the Hundred"')).toBe(false);
   });
   it("accepts Title Case and rejects lowercase words", () => {
     expect(isTitleCase("Neutral-Grip Pull-Up")).toBe(true);
@@ -226,6 +242,8 @@ describe("normalizeMuscle", () => {
     ["upper chest", "pectoralis major"],
     ["glute", "glutes"],
     ["Latissimus_Dorsi", "latissimus dorsi"],
+    ["Rear-Delts", "posterior deltoid"],
+    ["hip-flexor", "hip flexors"],
     ["  Erector   Spinae ", "erector spinae"],
   ])("%s → %s", (raw, muscle) => {
     expect(normalizeMuscle(raw)).toBe(muscle);

@@ -24,6 +24,8 @@ describe("list markers and markup", () => {
     "- Brace",
     "* Brace",
     "• Brace",
+    "•Brace",
+    "-Brace",
     "– Brace",
     "**Brace** hard",
     "__Brace__",
@@ -48,6 +50,12 @@ describe("list markers and markup", () => {
     expect(cleanContentItem("## Setup")).toBe("Setup");
     expect(cleanContentItem("1.5 times bodyweight")).toBe("1.5 times bodyweight");
   });
+  it("flags every marker the cleaner strips", () => {
+    for (const item of ["•Stand tall", "-Stand tall", "– Stand tall", "1.Stand tall"]) {
+      expect(cleanContentItem(item)).toBe("Stand tall");
+      expect(startsWithListMarker(item)).toBe(true);
+    }
+  });
 });
 
 describe("phrase shapes", () => {
@@ -71,6 +79,9 @@ describe("phrase shapes", () => {
   it("detects first- and third-person voice", () => {
     expect(usesFirstPerson("I lower the bar to my chest")).toBe(true);
     expect(usesFirstPerson("Lower the bar to your chest")).toBe(false);
+    expect(usesFirstPerson("Keep a neutral spine, i.e. no rounding")).toBe(false);
+    expect(usesFirstPerson("Brace as I.E. coaches say")).toBe(false);
+    expect(usesFirstPerson("Lower it as far as I can")).toBe(true);
     expect(usesThirdPerson("The lifter lowers the bar")).toBe(true);
     expect(usesThirdPerson("He keeps his back flat")).toBe(true);
     expect(usesThirdPerson("Lower the dumbbells, then raise them again")).toBe(false);
@@ -102,6 +113,10 @@ describe("countEquipmentKinds", () => {
   it("recognises every alias of the vocabulary, spoken with spaces", () => {
     expect(countEquipmentKinds("Hold a med ball, sit on a swiss ball or curl an EZ curl bar.")).toBe(3);
     expect(countEquipmentKinds("Wear a weight vest or a dipping belt on the parallel bars.")).toBe(3);
+  });
+  it("does not take the IT band for a resistance band", () => {
+    expect(countEquipmentKinds("Stretches the IT band and the iliotibial band with a barbell.")).toBe(1);
+    expect(countEquipmentKinds("Loop a band around your knees; the IT band stays relaxed.")).toBe(1);
   });
   it("does not take words that mean no equipment for a piece of equipment", () => {
     expect(countEquipmentKinds("Shift your body weight onto the heels; none of it rests on the toes.")).toBe(0);

@@ -237,6 +237,9 @@ describe("normalizeEnrichmentChanges — muscles", () => {
     expect(normalizeEnrichmentChanges({ "muscles.primary": ["Lats", "latissimus_dorsi", "Rear Delts"] }, {}).patch).toEqual({
       "muscles.primary": ["latissimus dorsi", "posterior deltoid"],
     });
+    expect(normalizeEnrichmentChanges({ "muscles.primary": ["Rear-Delts", "rear delt"] }, {}).patch).toEqual({
+      "muscles.primary": ["posterior deltoid"],
+    });
   });
 
   it("enforces 1–3 primary and at most 5 secondary muscles", () => {
@@ -284,6 +287,12 @@ describe("normalizeEnrichmentChanges — contribution", () => {
     });
     expect(normalizeEnrichmentChanges({ "muscles.contribution": { quads: "60%", glutes: "40%" } }, WITH_PRIMARY).patch).toEqual({
       "muscles.contribution": { quadriceps: 0.6, glutes: 0.4 },
+    });
+  });
+
+  it("reads a share written with % as a percentage, next to plain fractions", () => {
+    expect(normalizeEnrichmentChanges({ "muscles.contribution": { lats: "60%", biceps: 0.4 } }, WITH_PRIMARY).patch).toEqual({
+      "muscles.contribution": { "latissimus dorsi": 0.6, biceps: 0.4 },
     });
   });
 
@@ -368,6 +377,12 @@ describe("normalizeEnrichmentChanges — content", () => {
     });
   });
 
+  it("keeps acronyms in stimulus tags and minor words inside hyphenated ones lowercase", () => {
+    expect(normalizeEnrichmentChanges({ stimulus_tags: ["HIIT", "EMOM", "conditioning", "one-and-a-half reps"] }, {}).patch).toEqual({
+      stimulus_tags: ["HIIT", "EMOM", "Conditioning", "One-and-a-Half Reps"],
+    });
+  });
+
   it("turns 'Label: gerund phrase' mistakes into the gerund phrase", () => {
     const result = normalizeEnrichmentChanges(
       { common_mistakes: ["Elbow flare: letting the elbows drift out.", "Bouncing: bouncing the bar off the chest."] },
@@ -380,6 +395,10 @@ describe("normalizeEnrichmentChanges — content", () => {
     const cases = ["use it early in the session", "Train it twice a week.", "Pair it with rows (for balance)"];
     expect(normalizeEnrichmentChanges({ programming_use_cases: cases }, {}).patch).toEqual({
       programming_use_cases: ["Use it early in the session.", "Train it twice a week.", "Pair it with rows (for balance)."],
+    });
+    const slips = ["Pair with squats,", 'Great for "conditioning"', "Use it on heavy days;", 'Call it "the finisher."'];
+    expect(normalizeEnrichmentChanges({ programming_use_cases: slips }, {}).patch).toEqual({
+      programming_use_cases: ["Pair with squats.", 'Great for "conditioning".', "Use it on heavy days.", 'Call it "the finisher."'],
     });
   });
 

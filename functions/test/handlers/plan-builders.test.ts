@@ -154,6 +154,25 @@ describe("planFamilyMerge", () => {
     });
   });
 
+  it("does not take two exercises without equipment for a conflict on one primary equipment", () => {
+    const catalog = catalogWith({
+      exercises: [
+        exerciseFixture("Pendlay Row", [], { family_slug: "row", status: "draft" }),
+        exerciseFixture("Seal Rows", [], { family_slug: "rows", status: "draft" }),
+      ],
+    });
+    const merge = planFamilyMerge({
+      source: catalog.family("rows"),
+      target: catalog.family("row"),
+      owners: catalog.owners(),
+      pointingAliases: [],
+    });
+    expect(merge.operations).toContainEqual(
+      expect.objectContaining({ op: "reassign_family", exercise_id: "rows__seal-rows", to_family: "row", new_name: "Seal Row" }),
+    );
+    expect(catalog.validate("FAMILY_MERGE", merge.operations).errors).toEqual([]);
+  });
+
   it("refuses a retired target", () => {
     const catalog = catalogWith({
       ...rows,

@@ -9,7 +9,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
-import { liveMembers, nameOf, namesAfterJoin } from "../../catalog/family-naming";
+import { liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -54,7 +54,7 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
   const { multiEquipment, names } = joinNames(from, to, joining);
   const receiving = liveMembers(to.members);
   const holderOfSlug = new Map(receiving.map(({ id }) => [toNameSlug(names.get(id) ?? ""), id]));
-  const holderOfPrimary = new Map(receiving.map((member) => [normalizedPrimary(member.data), member.id]));
+  const holderOfPrimary = new Map([...membersByPrimary(receiving)].map(([primary, holders]) => [primary, holders[holders.length - 1].id]));
   const plan: JoinPlan = { renames: [], moves: [], merges: [], conflicts: [], finalNames: new Map() };
 
   for (const member of receiving) {
@@ -66,7 +66,8 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
     const name = names.get(member.id);
     const twin = name ? holderOfSlug.get(toNameSlug(name)) : undefined;
     const primary = normalizedPrimary(member.data);
-    const sameEquipment = multiEquipment ? holderOfPrimary.get(primary) : undefined;
+    // Without equipment an exercise has no primary to share.
+    const sameEquipment = multiEquipment && primary !== null ? holderOfPrimary.get(primary) : undefined;
     if (!name) {
       plan.conflicts.push({
         exercise_id: member.id,
