@@ -115,6 +115,8 @@ export function cancelRequestOutcome(job: Pick<Job, "status" | "cancel_requested
 export interface RetryAnswer {
   /** A parent's unsuccessful children queued again with it (its succeeded ones are kept). */
   children_requeued: number;
+  /** False when its wake-up task was not sent: the job waits for a wake-up that drains its lane past it, or the watchdog. */
+  wakeup_sent: boolean;
 }
 
 /** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */

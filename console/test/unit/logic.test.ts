@@ -190,11 +190,15 @@ describe("the actions offered", () => {
     assert.equal(cancelLeftChildrenOpen(new Error("unavailable")), false);
   });
 
-  it("a retry says how many of a parent's children went with it", () => {
-    assert.equal(retriedNotice("j1", { children_requeued: 0 }), "Job j1 is queued again.");
+  it("a retry says how many of a parent's children went with it, and when its wake-up was not sent", () => {
+    assert.equal(retriedNotice("j1", { children_requeued: 0, wakeup_sent: true }), "Job j1 is queued again.");
     assert.equal(
-      retriedNotice("j1", { children_requeued: 3 }),
+      retriedNotice("j1", { children_requeued: 3, wakeup_sent: true }),
       "Job j1 is queued again, with 3 of its children (those that had not succeeded).",
+    );
+    assert.equal(
+      retriedNotice("j1", { children_requeued: 0, wakeup_sent: false }),
+      "Job j1 is queued again. Its wake-up could not be sent: it runs when another job's wake-up drains its lane past it, or when the watchdog wakes it.",
     );
   });
 });

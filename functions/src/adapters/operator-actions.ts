@@ -20,6 +20,11 @@ export interface RetryResult {
   status: "queued";
   /** A parent's unsuccessful children queued again with it (its succeeded ones are kept). */
   children_requeued: number;
+  /**
+   * False when a wake-up task was not sent (Cloud Tasks unreachable): the job is queued all the same, and
+   * runs when a wake-up drains its lane past it, or when the watchdog wakes it.
+   */
+  wakeup_sent: boolean;
 }
 
 export interface CancelResult {
@@ -85,8 +90,8 @@ export async function handleRetryJob(engine: () => Engine, request: ActionReques
   requireCurator(request);
   const { jobId } = parse(jobInput, request.data);
   return engineCall("retry", async () => {
-    const { childrenRequeued } = await engine().retry(jobId);
-    return { job_id: jobId, status: "queued", children_requeued: childrenRequeued };
+    const { childrenRequeued, wakeupError } = await engine().retry(jobId);
+    return { job_id: jobId, status: "queued", children_requeued: childrenRequeued, wakeup_sent: !wakeupError };
   });
 }
 

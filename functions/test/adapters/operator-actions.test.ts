@@ -89,9 +89,25 @@ describe("who may act", () => {
 describe("retry and cancel", () => {
   it("retry requeues a failed job and wakes its lane", async () => {
     const jobId = await jobIn("failed");
-    expect(await handleRetryJob(() => engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "queued", children_requeued: 0 });
+    expect(await handleRetryJob(() => engine, curator({ jobId }))).toEqual({
+      job_id: jobId,
+      status: "queued",
+      children_requeued: 0,
+      wakeup_sent: true,
+    });
     expect(await jobStatus(jobId)).toBe("queued");
     expect(tasks.tasks).toEqual([expect.objectContaining({ lane: "priority", jobId, reason: "retry" })]);
+  });
+
+  it("retry whose wake-up could not be sent queues the job all the same, and says so", async () => {
+    const jobId = await jobIn("failed");
+    const unreachable = createEngine({
+      db,
+      config: testConfig(),
+      tasks: { enqueueWakeup: () => Promise.reject(new Error("Cloud Tasks unreachable")) },
+    });
+    expect(await handleRetryJob(() => unreachable, curator({ jobId }))).toMatchObject({ status: "queued", wakeup_sent: false });
+    expect(await jobStatus(jobId)).toBe("queued");
   });
 
   it("retry of a parent says how many of its children it queued again: the unsuccessful ones", async () => {
@@ -100,6 +116,7 @@ describe("retry and cancel", () => {
       job_id: parentId,
       status: "queued",
       children_requeued: 1,
+      wakeup_sent: true,
     });
     expect(await Promise.all(childIds.map(jobStatus))).toEqual(["succeeded", "queued"]);
   });
