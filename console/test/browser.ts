@@ -11,7 +11,7 @@
 import { mkdirSync } from "node:fs";
 import { collection, doc, type Firestore, getDoc, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
-import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, ensureAccounts, writeAsEngine } from "./emulators";
+import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, deleteAsEngine, ensureAccounts, writeAsEngine } from "./emulators";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // Headless on a machine with no network but loopback: nothing in the background may try to reach out.
@@ -197,6 +197,33 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const after = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
     if (after?.description !== before?.description) throw new Error(`description not restored: ${after?.description}`);
     await shoot(page, "job-reverted-laptop");
+  });
+
+  await step("a change whose job's record expired is still shown on the job's page, and reverted there", async () => {
+    const expiredJob = await submit(client, {
+      type: "TARGETED_FIX",
+      payload: {
+        mode: "apply",
+        exercise_doc_ids: [PATCHED_EXERCISE],
+        fix_type: "patch",
+        fix_data: { patch: { description: "A flat bench press with a barbell, for chest, front delts and triceps; the expired patch." } },
+        reason: "browser test",
+      },
+    });
+    await page.goto(`${CONSOLE_URL}#/job/${expiredJob}`);
+    await page.getByTestId("job-view").and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: JOB_TIMEOUT });
+    // As RETAIN_JOBS_DAYS after it ended: its changes stay in the journal (RETAIN_JOURNAL_DAYS). The open page follows.
+    await deleteAsEngine(`catalog_jobs/${expiredJob}`);
+    const gone = page.getByTestId("job-gone");
+    await gone.getByText(/its record was deleted/).waitFor();
+    const change = gone.locator('[data-change][data-status="applied"]');
+    await change.locator("td.after", { hasText: "the expired patch" }).waitFor();
+    await shoot(page, "job-expired-laptop");
+    await change.getByRole("button", { name: "Revert" }).click();
+    await change.getByRole("button", { name: "Confirm revert" }).click();
+    await gone.locator('[data-change][data-status="reverted"]').waitFor();
+    const after = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
+    if (after?.description !== before?.description) throw new Error(`description not restored: ${after?.description}`);
   });
 
   await step("a failed job is retried from the queue and then succeeds", async () => {

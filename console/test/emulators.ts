@@ -89,6 +89,17 @@ export async function writeAsEngine(path: string, data: Record<string, unknown>)
   );
 }
 
+/** Deletes a document past the rules, as the engine's retention (a TTL policy) would. */
+export async function deleteAsEngine(path: string): Promise<void> {
+  await ok(
+    await fetch(`${origin("firestore")}/v1/projects/${PROJECT}/databases/(default)/documents/${path}`, {
+      method: "DELETE",
+      headers: { Authorization: "Bearer owner" },
+    }),
+    `deleting ${path}`,
+  );
+}
+
 /** A client app signed in as one of the demo accounts. */
 export async function clientAs(name: AccountName): Promise<{ db: Firestore; uid: string }> {
   setLogLevel("silent");

@@ -61,7 +61,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
                 <ChartCanvas label="LLM tokens and cost per day" config={llmChart(t)} />
               </figure>
               <figure>
-                <figcaption>Run durations (each day's latest {RUNS_PER_DAY_LIMIT} runs at most)</figcaption>
+                <figcaption>Run durations (each day's latest {RUNS_PER_DAY_LIMIT} runs at most, as of when the view opened)</figcaption>
                 <LiveView live={runs} what="run durations" isEmpty={(r) => r.length === 0}>
                   {(r) => <ChartCanvas label="Run durations per day" config={durationChart(days, r)} />}
                 </LiveView>

@@ -30,61 +30,69 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const attempts = useLive<Bounded<Attempt>>((l) => data.watchAttempts(jobId, l), [data, jobId]);
   const changes = useLive<Bounded<Change>>((l) => data.watchChanges(jobId, l), [data, jobId]);
   const shownAttempts = attempts.state === "ready" ? attempts.value.items : [];
-  return (
-    <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={`There is no job ${jobId}.`}>
-      {(j) => (
-        <JobDetails
-          job={j!}
-          attempts={shownAttempts}
-          actions={actions}
-          attemptsView={
-            <>
-              {j!.status === "running" && <RunningAttempt job={j!} />}
-              <LiveView live={attempts} what="attempts" isEmpty={(a) => a.items.length === 0} empty={noAttempt(j!)}>
-                {({ items, more }) => (
-                  <>
-                    {more && (
-                      <p class="muted" data-testid="attempts-more">
-                        The job has more attempts than these, its latest {ATTEMPTS_LIMIT}: the earlier ones are not shown, here or in the
-                        timeline (History lists every run).
-                      </p>
-                    )}
-                    {items.map((attempt, i) => (
-                      <AttemptDetails key={attempt.id} attempt={attempt} open={i === items.length - 1} />
-                    ))}
-                  </>
-                )}
-              </LiveView>
-            </>
-          }
-          frozenPlanView={
-            j!.plan_id ? (
-              <FrozenPlanSection key={j!.plan_id} data={data} jobId={jobId} planId={j!.plan_id} attempts={shownAttempts} />
-            ) : null
-          }
-          changesView={
-            <LiveView
-              live={changes}
-              what="change journal"
-              isEmpty={(c) => c.items.length === 0}
-              empty="This job has written no change to the catalog."
-            >
-              {({ items, more }) => (
-                <>
-                  {more && (
-                    <p class="muted" data-testid="changes-more">
-                      The job wrote more than {CHANGES_LIMIT} changes: its first {CHANGES_LIMIT} are shown, in the order they were applied.
-                    </p>
-                  )}
-                  {items.map((change) => (
-                    <ChangeDetails key={change.id} change={change} jobEnded={isFinalStatus(j!.status)} actions={actions} />
-                  ))}
-                </>
-              )}
-            </LiveView>
-          }
-        />
+  const changesView = (jobEnded: boolean, empty: string) => (
+    <LiveView live={changes} what="change journal" isEmpty={(c) => c.items.length === 0} empty={empty}>
+      {({ items, more }) => (
+        <>
+          {more && (
+            <p class="muted" data-testid="changes-more">
+              The job wrote more than {CHANGES_LIMIT} changes: its first {CHANGES_LIMIT} are shown, in the order they were applied.
+            </p>
+          )}
+          {items.map((change) => (
+            <ChangeDetails key={change.id} change={change} jobEnded={jobEnded} actions={actions} />
+          ))}
+        </>
       )}
+    </LiveView>
+  );
+  return (
+    <LiveView live={job} what={`job ${jobId}`} isEmpty={() => false} empty="">
+      {(j) =>
+        j === null ? (
+          // A finished job's record goes after RETAIN_JOBS_DAYS; its changes stay in the journal longer, and can still be reverted.
+          <article class="job" data-testid="job-gone">
+            <p>
+              There is no job {jobId}: it never existed, or its record was deleted when it had been finished for RETAIN_JOBS_DAYS. The
+              journal keeps its changes longer (RETAIN_JOURNAL_DAYS), and they can still be reverted.
+            </p>
+            <section>
+              <h3>Change journal</h3>
+              {changesView(true, "The journal holds no change by this job.")}
+            </section>
+          </article>
+        ) : (
+          <JobDetails
+            job={j}
+            attempts={shownAttempts}
+            actions={actions}
+            attemptsView={
+              <>
+                {j.status === "running" && <RunningAttempt job={j} />}
+                <LiveView live={attempts} what="attempts" isEmpty={(a) => a.items.length === 0} empty={noAttempt(j)}>
+                  {({ items, more }) => (
+                    <>
+                      {more && (
+                        <p class="muted" data-testid="attempts-more">
+                          The job has more attempts than these, its latest {ATTEMPTS_LIMIT}: the earlier ones are not shown, here or in the
+                          timeline (History lists every run).
+                        </p>
+                      )}
+                      {items.map((attempt, i) => (
+                        <AttemptDetails key={attempt.id} attempt={attempt} open={i === items.length - 1} />
+                      ))}
+                    </>
+                  )}
+                </LiveView>
+              </>
+            }
+            frozenPlanView={
+              j.plan_id ? <FrozenPlanSection key={j.plan_id} data={data} jobId={jobId} planId={j.plan_id} attempts={shownAttempts} /> : null
+            }
+            changesView={changesView(isFinalStatus(j.status), "This job has written no change to the catalog.")}
+          />
+        )
+      }
     </LiveView>
   );
 }
