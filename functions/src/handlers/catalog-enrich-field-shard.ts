@@ -5,7 +5,8 @@
  * checked by the quality scanner and entered in the shard's ledger. So a crash loses no finished
  * work, and a retry sends only the unfinished exercises to the LLM.
  *
- * - An exercise deleted (or retired) meanwhile is skipped, not a failure of the shard.
+ * - An exercise deleted (or retired) meanwhile, even while the LLM answered, is skipped, not a
+ *   failure of the shard; one moved to another family meanwhile fails STALE_PLAN, unwritten.
  * - An unusable LLM answer fails that exercise, with its reason; the others go on. Missing LLM
  *   credentials (LLM_AUTH) stop the shard: no exercise could succeed. Without a configured LLM
  *   (LLM_NOT_CONFIGURED) the shard fails before it reads or writes anything.
@@ -158,6 +159,9 @@ async function resumeFinished(ledger: ShardLedger, refreshes: RegistryRefreshes)
   return finished;
 }
 
+/** The exercise's state an enrichment is written on: its status, successor and family, as when it was read. */
+const STATE_PATHS = ["status", "merged_into", "family_slug"];
+
 function skipped(exerciseId: string, detail: "missing" | "retired"): ExerciseOutcome {
   return { exercise_id: exerciseId, outcome: "skipped", detail, paths: [], dropped: 0, scanner_passed: null };
 }
@@ -203,7 +207,8 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     {
       exerciseId,
       set: enrichment.patch,
-      before: beforeValues(exercise, Object.keys(enrichment.patch)),
+      // Its state too: an exercise retired or moved to another family while the LLM answered is not written to.
+      before: beforeValues(exercise, [...Object.keys(enrichment.patch), ...STATE_PATHS]),
       rationale: rationale(spec, enrichment.reasoning),
     },
   ]);
@@ -224,6 +229,11 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     case "missing":
       return skipped(exerciseId, "missing");
     case "invalid":
+      if (written.code === "STALE_PLAN") {
+        const now = await getExercise(deps.db, exerciseId);
+        if (!now) return skipped(exerciseId, "missing");
+        if (!isLiveExercise(now)) return skipped(exerciseId, "retired");
+      }
       return failed(exerciseId, written.code, written.message, base.dropped);
     case "not_attempted":
       return failed(exerciseId, STOPPED_BEFORE_WRITE, "the job was cancelled before this exercise's patch was written", base.dropped);

@@ -366,6 +366,28 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(await exerciseOf(deletedMidway.id)).toBeUndefined();
   });
 
+  it("writes nothing to an exercise retired or moved while the LLM answered: retired is skipped, moved fails STALE_PLAN", async () => {
+    const [kept, mergedMidway, movedMidway] = thinExercises(3);
+    const { input } = await setUpShard({
+      exercises: [kept, mergedMidway, movedMidway],
+      beforeCall: async (req) => {
+        const exercises = db.collection(CATALOG_COLLECTIONS.exercises);
+        // A merge by another job, under locks the shard does not take.
+        if (req.prompt.includes(String(mergedMidway.name)))
+          await exercises.doc(mergedMidway.id).update({ status: "merged", merged_into: kept.id });
+        if (req.prompt.includes(String(movedMidway.name))) await exercises.doc(movedMidway.id).update({ family_slug: "other_press" });
+      },
+    });
+    const before = { merged: await exerciseOf(mergedMidway.id), moved: await exerciseOf(movedMidway.id) };
+    const outcome = await run(input);
+    expect(outcome).toMatchObject({
+      summary: { exercises_total: 3, exercises_succeeded: 1, exercises_skipped: 1, exercises_failed: 1 },
+    });
+    // Only what the other jobs changed: no enrichment was written to either.
+    expect(await exerciseOf(mergedMidway.id)).toEqual({ ...before.merged, status: "merged", merged_into: kept.id });
+    expect(await exerciseOf(movedMidway.id)).toEqual({ ...before.moved, family_slug: "other_press" });
+  });
+
   it("writes an enrichment that leaves a hard scanner failure, and counts it in scanner_fail", async () => {
     // "Barbell Curl" starts with an equipment word: the name is locked, so enrichment cannot fix it.
     const curl = exerciseFixture("Barbell Curl", ["barbell"], {
