@@ -33,6 +33,25 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await family(db, "push_up")).toMatchObject({ status: "merged", merged_into: "press_up", exercise_count: 0 });
   });
 
+  it("moves a retired exercise under its own name: no alias may lead to it, so it is not renamed", async () => {
+    // chest_fly holds "Chest Fly (Machine)", merged, beside a live "Chest Fly (Cable)".
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "chest_fly", "pec_fly"));
+
+    expect(run.error).toBeNull();
+    expect(run.summary).toMatchObject({ moved: 2, renamed: 1 });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "chest_fly__chest-fly-cable")).toMatchObject({ family_slug: "pec_fly", name: "Pec Fly (Cable)" });
+    expect(await alias(db, "chest-fly-cable")).toMatchObject({ exercise_id: "chest_fly__chest-fly-cable" });
+    expect(await exercise(db, "chest_fly__chest-fly-machine")).toMatchObject({
+      family_slug: "pec_fly",
+      name: "Chest Fly (Machine)",
+      name_slug: "chest-fly-machine",
+      status: "merged",
+    });
+    expect(await alias(db, "chest-fly-machine")).toBeNull();
+  });
+
   it("changes nothing when the family already carries the new slug", async () => {
     await seedDemo(db, {
       families: [

@@ -1,6 +1,7 @@
 /**
- * FAMILY_RENAME_SLUG's plan: every exercise of the family (any status) moves to the new slug, renamed
- * where its name must fit the new slug (old name slugs kept as aliases); aliases of the family follow;
+ * FAMILY_RENAME_SLUG's plan: every exercise of the family (any status) moves to the new slug, a live
+ * one renamed where its name must fit the new slug (old name slugs kept as aliases; a retired one keeps
+ * its name, as no alias may lead to it); aliases of the family follow;
  * the old slug becomes a family alias of the new one, and its registry entry is retired as merged
  * into the new one, so anything holding the old slug finds its way. A new slug that already names a
  * family is refused with FAMILY_EXISTS (merge the families instead).
@@ -65,9 +66,14 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   const aliasOfThisFamily = aliasPointsAtFamily(newSlugAlias, family.slug);
   if (!aliasOfThisFamily) assertSlugNotAnAlias(target.slug, newSlugAlias);
 
+  // A retired exercise moves under its own name: renamed, its old slug would need an alias, and no alias may lead to it.
+  const live = new Set(liveMembers(family.members).map(({ id }) => id));
   const names = namesUnderNewSlug(family, target.slug);
-  const unfit = family.members.filter(({ id }) => names.get(id) === null);
-  const moves = family.members.map((member) => ({ member, name: names.get(member.id) ?? nameOf(member.data) ?? "" }));
+  const unfit = family.members.filter(({ id }) => live.has(id) && names.get(id) === null);
+  const moves = family.members.map((member) => ({
+    member,
+    name: (live.has(member.id) ? names.get(member.id) : null) ?? nameOf(member.data) ?? "",
+  }));
   const finalNames = new Map(moves.map(({ member, name }) => [member.id, name]));
   const renamedMoves = moves.filter(({ member, name }) => needsNewName(member.data, name));
   const conflicts = [
