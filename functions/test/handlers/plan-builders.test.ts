@@ -154,6 +154,25 @@ describe("planFamilyMerge", () => {
     });
   });
 
+  it("refuses a merge bringing two exercises on one primary equipment the target does not have: MERGE_CONFLICT between them", () => {
+    const catalog = catalogWith({
+      exercises: [
+        exerciseFixture("Rows (Kettlebell)", ["kettlebell"]),
+        exerciseFixture("Gorilla Rows (Kettlebell)", ["kettlebell"], { family_slug: "rows" }),
+      ],
+    });
+    expect(catalog.family("row").members.some(({ data }) => (data.equipment as string[])[0] === "kettlebell")).toBe(false);
+    const failure = failureOf(() =>
+      planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("row"), owners: catalog.owners(), pointingAliases: [] }),
+    );
+    expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
+    expect(failure.details).toEqual({
+      conflicts: [
+        expect.objectContaining({ exercise_id: "rows__gorilla-rows-kettlebell", kind: "equipment", with: "rows__rows-kettlebell" }),
+      ],
+    });
+  });
+
   it("does not take two exercises without equipment for a conflict on one primary equipment", () => {
     const catalog = catalogWith({
       exercises: [

@@ -56,6 +56,9 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
   const holderOfSlug = new Map(receiving.map(({ id }) => [toNameSlug(names.get(id) ?? ""), id]));
   const holderOfPrimary = new Map([...membersByPrimary(receiving)].map(([primary, holders]) => [primary, holders[holders.length - 1].id]));
   const plan: JoinPlan = { renames: [], moves: [], merges: [], conflicts: [], finalNames: new Map() };
+  // The joining exercises moved so far: one joining after them may clash with them too (a person decides, not a merge).
+  const joinedSlug = new Map<string, string>();
+  const joinedPrimary = new Map<string, string>();
 
   for (const member of receiving) {
     const name = names.get(member.id) ?? nameOf(member.data) ?? "";
@@ -65,9 +68,10 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
   for (const member of liveMembers(joining)) {
     const name = names.get(member.id);
     const twin = name ? holderOfSlug.get(toNameSlug(name)) : undefined;
+    const joinedTwin = name ? joinedSlug.get(toNameSlug(name)) : undefined;
     const primary = normalizedPrimary(member.data);
     // Without equipment an exercise has no primary to share.
-    const sameEquipment = multiEquipment && primary !== null ? holderOfPrimary.get(primary) : undefined;
+    const sameEquipment = multiEquipment && primary !== null ? (holderOfPrimary.get(primary) ?? joinedPrimary.get(primary)) : undefined;
     if (!name) {
       plan.conflicts.push({
         exercise_id: member.id,
@@ -78,15 +82,24 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
       plan.merges.push({ member, twin });
       // A merged exercise stays behind, retired, under its own name.
       plan.finalNames.set(member.id, nameOf(member.data) ?? "");
-    } else if (twin || sameEquipment) {
-      const other = twin ?? sameEquipment;
+    } else if (twin || joinedTwin || sameEquipment) {
+      const other = twin ?? joinedTwin ?? sameEquipment;
       const reason = twin
         ? `${to.slug} already has "${name}"`
-        : `both use the primary equipment "${String(primary)}" in a multi-equipment family`;
-      plan.conflicts.push({ exercise_id: member.id, kind: twin ? "name" : "equipment", ...(other ? { with: other } : {}), reason });
+        : joinedTwin
+          ? `"${name}" would also be the name of ${joinedTwin}, which joins too`
+          : `both use the primary equipment "${String(primary)}" in a multi-equipment family`;
+      plan.conflicts.push({
+        exercise_id: member.id,
+        kind: twin || joinedTwin ? "name" : "equipment",
+        ...(other ? { with: other } : {}),
+        reason,
+      });
     } else {
       plan.moves.push({ member, name });
       plan.finalNames.set(member.id, name);
+      joinedSlug.set(toNameSlug(name), member.id);
+      if (primary !== null) joinedPrimary.set(primary, member.id);
     }
   }
   return plan;
