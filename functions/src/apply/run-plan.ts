@@ -283,6 +283,18 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
       attempt.set("repairs", repairs);
     }
     const tooLarge = validation.errors.find((issue) => issue.code === "PLAN_TOO_LARGE");
+    // The LLM's revision grew past the limit, not the job's own plan: a refused repair, for a person.
+    if (tooLarge && repairs.length > 0) {
+      attempt.event("repair_too_large", { operations: current.operations.length });
+      return {
+        ok: false,
+        outcome: repairRefused(input, current, repairs, extraSummary, {
+          code: "REPAIR_TOO_LARGE",
+          message: `the repaired plan is too large (${tooLarge.message}); the job's own plan was not`,
+          details: { operations: current.operations.length, limit_operations: PLAN_LIMITS.maxOperations },
+        }),
+      };
+    }
     if (tooLarge) {
       planTooLarge(input, `the plan fails validation: ${tooLarge.message}`, {
         operations: current.operations.length,

@@ -210,6 +210,24 @@ describe("runPlan", () => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("a repaired plan grown past the plan limit is a refused repair, not the job's failure: needs_review REPAIR_TOO_LARGE", async () => {
+    const tooMany = Array.from({ length: PLAN_LIMITS.maxOperations + 1 }, () => ({
+      op: "no_change" as const,
+      target: "squat",
+      rationale: "padding",
+    }));
+    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() => Promise.resolve(planOf(tooMany)));
+    const { input } = await start("apply", { repairPlan });
+    const before = await snapshotCatalog(db);
+    const outcome = await runPlan(input, invalidPlan());
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: { code: "REPAIR_TOO_LARGE", details: { operations: PLAN_LIMITS.maxOperations + 1 } },
+      summary: { repairs: 1 },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("gives up after max_repairs rounds: needs_review REPAIR_LOOP_EXHAUSTED", async () => {
     const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(async (plan) => plan);
     const { input } = await start("apply", { repairPlan, config: { maxRepairs: 2 } });
