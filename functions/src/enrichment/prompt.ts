@@ -72,11 +72,29 @@ const OUTPUT_RULES = [
   `Never change these locked fields: ${LOCKED_ENRICHMENT_FIELDS.join(", ")}.`,
 ].join("\n");
 
-/** Fields the prompt shows for reference only: identity bookkeeping and timestamps say nothing about the movement. */
-const HIDDEN_FIELDS = new Set(["updated_at", "created_at", "deprecated_at", "review_metadata"]);
+/**
+ * Fields the prompt leaves out: timestamps, scanner output and legacy bookkeeping (who created it, a
+ * project id, versions, images, deletion notes, earlier enrichment stamps) say nothing about the
+ * movement, and some name people or projects. Legacy content (instructions, cues, tips) stays: it
+ * is material for the fields that replace it.
+ */
+const HIDDEN_FIELDS = new Set([
+  "updated_at",
+  "created_at",
+  "deprecated_at",
+  "review_metadata",
+  "_debug_project_id",
+  "created_by",
+  "version",
+  "id",
+  "images",
+  "delete_candidate",
+  "delete_candidate_justification",
+]);
+const HIDDEN_PREFIX = "enriched_";
 
 function exerciseForPrompt(exercise: Readonly<DocData>): string {
-  const shown = Object.fromEntries(Object.entries(exercise).filter(([key]) => !HIDDEN_FIELDS.has(key)));
+  const shown = Object.fromEntries(Object.entries(exercise).filter(([key]) => !HIDDEN_FIELDS.has(key) && !key.startsWith(HIDDEN_PREFIX)));
   return JSON.stringify(shown, null, 2);
 }
 

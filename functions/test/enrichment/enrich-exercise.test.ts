@@ -41,6 +41,29 @@ describe("buildEnrichmentPrompt", () => {
     expect(prompt).toContain("Never change these locked fields: name, name_slug, family_slug, status");
   });
 
+  it("leaves legacy bookkeeping out of the prompt, and keeps legacy content as material", () => {
+    const legacy = {
+      created_by: "uid-of-a-person",
+      _debug_project_id: "some-gcp-project",
+      version: 3,
+      images: ["https://example.invalid/a.png"],
+      delete_candidate_justification: "duplicate?",
+      enriched_at: "2024-01-01",
+      instructions: ["Hinge at the hips."],
+      coaching_cues: ["Soft knees."],
+    };
+    const prompt = buildEnrichmentPrompt({
+      exerciseId: "romanian_deadlift__romanian-deadlift-barbell",
+      exercise: { ...THIN, ...legacy },
+      spec: SPEC,
+      findings: heuristicScoreExercise(THIN),
+    });
+    for (const hidden of ["created_by", "_debug_project_id", "version", "images", "delete_candidate_justification", "enriched_at"])
+      expect(prompt).not.toContain(`"${hidden}"`);
+    expect(prompt).toContain('"instructions"');
+    expect(prompt).toContain('"coaching_cues"');
+  });
+
   it("reports nothing missing for a complete exercise", () => {
     const { id: _id, ...complete } = DEMO_EXERCISES[0];
     expect(missingFields(complete)).toEqual([]);
