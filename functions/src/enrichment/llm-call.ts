@@ -6,7 +6,7 @@
 import type { AttemptRecorder } from "../jobs/attempt-log";
 import { LlmError } from "../llm/errors";
 import { EMPTY_USAGE } from "../llm/pricing";
-import type { LlmClient, LlmRequest, LlmResult } from "../llm/types";
+import type { LlmClient, LlmRequest, LlmResult, LlmUsage } from "../llm/types";
 import { LLM_CALL_KINDS, type LlmCallKind } from "./llm-calls";
 
 export type UsageRecorder = Pick<AttemptRecorder, "llmCall">;
@@ -21,12 +21,18 @@ export async function generateRecorded<T>(
 ): Promise<LlmResult<T>> {
   // Only listed kinds: the list is what the schema test walks, so nothing unchecked reaches a model.
   if (!LLM_CALL_KINDS.includes(kind)) throw new Error(`LLM call kind "${kind.task}" is not listed in LLM_CALL_KINDS`);
+  let recorded = false;
+  const record = (usage: LlmUsage) => {
+    recorded = true;
+    recorder.llmCall(kind.task, usage);
+  };
   try {
-    const result = await llm.generateJson({ ...input, ...kind });
-    recorder.llmCall(kind.task, result.usage);
+    const result = await llm.generateJson({ ...input, ...kind, onStopped: record });
+    record(result.usage);
     return result;
   } catch (err) {
-    recorder.llmCall(kind.task, err instanceof LlmError && err.usage ? err.usage : EMPTY_USAGE);
+    // A stop that ended the call told what it spent already.
+    if (!recorded) record(err instanceof LlmError && err.usage ? err.usage : EMPTY_USAGE);
     throw err;
   }
 }

@@ -37,6 +37,11 @@ export interface LlmRequest<T> {
    * backoff starts, a try under way is abandoned, and the call rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * Told what the call spent when the stop ends it (its reason carries no usage): the tries answered
+   * before it were billed.
+   */
+  onStopped?: (usage: LlmUsage) => void;
   /** Structured inputs (e.g. `{exercise}`) that the fake uses; the Vertex adapter ignores it. */
   context?: Record<string, unknown>;
 }

@@ -246,7 +246,10 @@ export class VertexLlmClient implements LlmClient {
     try {
       return { data: await this.answerWithinBudget(req, model, spent), usage: usage() };
     } catch (err) {
-      if (stoppedBy(req, err)) throw err;
+      if (stoppedBy(req, err)) {
+        req.onStopped?.(usage());
+        throw err;
+      }
       const failure = errorFromSdk(err);
       failure.usage = usage();
       throw failure;

@@ -1,7 +1,10 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { ENRICH_TASK, enrichExercise } from "../../src/enrichment/enrich-exercise";
+import { generateRecorded } from "../../src/enrichment/llm-call";
+import { ENRICH_CALL } from "../../src/enrichment/llm-calls";
 import { buildEnrichmentPrompt, missingFields } from "../../src/enrichment/prompt";
 import { FakeLlmClient, type FakeScriptStep, LlmError, type LlmUsage } from "../../src/llm/index";
+import type { LlmClient } from "../../src/llm/types";
 import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
 
 /** An exercise with identity only: everything else must be generated. */
@@ -67,6 +70,23 @@ describe("buildEnrichmentPrompt", () => {
   it("reports nothing missing for a complete exercise", () => {
     const { id: _id, ...complete } = DEMO_EXERCISES[0];
     expect(missingFields(complete)).toEqual([]);
+  });
+});
+
+describe("generateRecorded", () => {
+  it("records once what a call ended by the job's stop spent, from the client, not an empty usage", async () => {
+    const stopped = new Error("lease lost");
+    const spent: LlmUsage = { model: "m", input_tokens: 10, output_tokens: 4_096, latency_ms: 5, calls: 2, estimated_cost_usd: 0.01 };
+    const stoppingClient: LlmClient = {
+      provider: "fake",
+      generateJson: (req) => {
+        req.onStopped?.(spent);
+        return Promise.reject(stopped);
+      },
+    };
+    const { calls, llmCall } = recorder();
+    await expect(generateRecorded(stoppingClient, ENRICH_CALL, { prompt: "p" }, { llmCall })).rejects.toBe(stopped);
+    expect(calls).toEqual([{ task: ENRICH_TASK, usage: spent }]);
   });
 });
 

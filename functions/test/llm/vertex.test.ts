@@ -7,7 +7,7 @@
 import { ENRICH_CALL, REPAIR_CALL } from "../../src/enrichment/llm-calls";
 import { toModelSchema } from "../../src/llm/json-schema";
 import { estimateCostUsd } from "../../src/llm/pricing";
-import type { LlmRequest } from "../../src/llm/types";
+import type { LlmRequest, LlmUsage } from "../../src/llm/types";
 import { VertexLlmClient, type VertexLlmOptions } from "../../src/llm/vertex";
 import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
 import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
@@ -204,6 +204,23 @@ describe("a stop (the job's lost lease, its run's deadline)", () => {
     await expect(call).rejects.toBe(stopped);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(vertex.requests).toHaveLength(1);
+  });
+
+  it("tells what the tries it ended spent: an answer cut off at the limit was billed", async () => {
+    vertex.answer(json(goodAnswer, { outputTokens: 5_000 }), { kind: "hang" });
+    const stop = new AbortController();
+    const spent: LlmUsage[] = [];
+    const call = client({ timeoutMs: 60_000 }).generateJson({
+      ...enrichment,
+      signal: stop.signal,
+      onStopped: (usage) => spent.push(usage),
+    });
+    // The retry with the higher limit is under way when the stop comes.
+    while (vertex.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    stop.abort(stopped);
+    await expect(call).rejects.toBe(stopped);
+    // Both tries were sent (calls), the first one's answer billed (tokens).
+    expect(spent).toEqual([expect.objectContaining({ calls: 2, output_tokens: ENRICH_CALL.output.maxOutputTokens })]);
   });
 
   it("that fired before the call sends nothing", async () => {
