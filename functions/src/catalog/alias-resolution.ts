@@ -110,7 +110,15 @@ export function resolveAliases(
 
 export function resolveAlias(slug: string, facts: AliasFacts): AliasRepair {
   const alias = facts.alias(slug);
-  if (alias === null) return restoreOldSlug(slug, facts);
+  if (alias === null) {
+    // Another exercise took the slug as its own name since: it is found by it, and no alias may shadow it.
+    const owner = facts.holdersOf(slug).named.find((id) => {
+      const exercise = facts.exercise(id);
+      return exercise !== null && isLiveExercise(exercise);
+    });
+    if (owner) return { alias_slug: slug, problem: null, action: "none", reason: `the slug is the name of live exercise ${owner}` };
+    return restoreOldSlug(slug, facts);
+  }
   const problem = aliasProblem(slug, alias, facts);
   if (problem === null) return { alias_slug: slug, problem: null, action: "none", reason: "the alias is fine" };
   const exerciseId = text(alias.exercise_id);

@@ -8,7 +8,8 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler, type CatalogDeps } from "./support/catalog-handler";
-import { getAliases } from "../catalog/repository";
+import { exercisesWithNameSlugs, getAliases } from "../catalog/repository";
+import { isLiveExercise } from "../catalog/family-registry";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
 import { type AliasProblem, aliasProblem, fieldFaultOfRetiredTarget } from "../catalog/alias-resolution";
@@ -121,8 +122,11 @@ async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: Abo
     signal.throwIfAborted();
     const oldSlugs = oldSlugsOf(page.map((doc) => ({ id: doc.id, data: doc.data() })));
     const aliases = await getAliases(deps.db, oldSlugs.keys());
-    for (const slug of oldSlugsWithoutAlias(oldSlugs, aliases))
-      await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) });
+    const withoutAlias = oldSlugsWithoutAlias(oldSlugs, aliases);
+    // An old slug another live exercise now has as its own name is that exercise's: no alias may shadow it.
+    const named = withoutAlias.length > 0 ? await exercisesWithNameSlugs(deps.db, withoutAlias) : [];
+    const taken = new Set(named.filter(({ data }) => isLiveExercise(data)).map(({ data }) => data.name_slug));
+    for (const slug of withoutAlias) if (!taken.has(slug)) await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) });
     scanned += page.length;
   }
   return scanned;

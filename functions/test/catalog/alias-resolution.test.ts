@@ -113,6 +113,14 @@ describe("resolveAlias", () => {
     });
   });
 
+  it("restores no alias for a slug another live exercise has taken as its own name: none may shadow it", () => {
+    const facts = factsWith({ exercises: [exerciseFixture("Military Press", ["barbell"], { family_slug: "military_press" })] });
+    expect(resolveAlias("military-press", facts)).toMatchObject({
+      action: "none",
+      reason: "the slug is the name of live exercise military_press__military-press",
+    });
+  });
+
   it("knows nothing about a slug no alias or exercise ever had", () => {
     expect(resolveAlias("no-such-slug", factsWith({}))).toMatchObject({ action: "not_found" });
   });

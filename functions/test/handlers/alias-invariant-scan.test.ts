@@ -60,6 +60,14 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(afterNewProblem.summary).toMatchObject({ problems: 8, jobs_created: 1, jobs_already_answered: unchanged });
   });
 
+  it("takes no old slug that another live exercise now has as its own name for a missing alias", async () => {
+    // military-press is the slug shoulder_press__military-press was created with and has left.
+    await seedDemo(db, { exercises: [exerciseFixture("Military Press", ["barbell"], { family_slug: "military_press" })] });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+    expect(run.summary.problems_listed).not.toContainEqual({ alias_slug: "military-press", problem: "missing_alias" });
+    expect(run.summary).toMatchObject({ problems: 6, problems_by_kind: { missing_alias: 1 } });
+  });
+
   it("reports a problem alias whose id is no alias slug (legacy data) and asks for the repair of the others", async () => {
     await seedDemo(db, { aliases: [{ alias_slug: "Bench-Press", exercise_id: "no-such-exercise", is_family_alias: false }] });
     const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
