@@ -12,6 +12,16 @@ import { type TargetedFixPayload, fixReadIds, planTargetedFix } from "./plans/ta
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData } from "../util/object-paths";
 
+/** The patch's paths that would retire an exercise, each with the fix_type that does it whole. */
+function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[string, "archive" | "mark_merged"]> {
+  const found: Array<[string, "archive" | "mark_merged"]> = [];
+  if (patch.status === "deprecated") found.push(["status", "archive"]);
+  if (patch.status === "merged") found.push(["status", "mark_merged"]);
+  if ("merged_into" in patch) found.push(["merged_into", "mark_merged"]);
+  if ("deprecated_at" in patch) found.push(["deprecated_at", "archive"]);
+  return found;
+}
+
 /** The payload of a TARGETED_FIX job. */
 const targetedFixPayload = z
   .strictObject({
@@ -41,6 +51,14 @@ const targetedFixPayload = z
     if (p.fix_type === "rename" && p.exercise_doc_ids.length !== 1) {
       ctx.addIssue({ code: "custom", path: ["exercise_doc_ids"], message: "a rename names exactly one exercise" });
     }
+    // Retiring takes more than the fields: archive dates it, mark_merged moves the aliases to the successor.
+    const patch = p.fix_data && "patch" in p.fix_data ? p.fix_data.patch : {};
+    for (const [path, instead] of retiringPatches(patch))
+      ctx.addIssue({
+        code: "custom",
+        path: ["fix_data", "patch", path],
+        message: `retire with fix_type ${instead}, not a patch of ${path}`,
+      });
   }) satisfies z.ZodType<BasePayload & TargetedFixPayload>;
 
 export const targetedFixHandler = planHandler({

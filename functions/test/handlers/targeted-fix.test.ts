@@ -110,6 +110,26 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("refuses a patch that would retire an exercise: archive and mark_merged do it whole (a date, the aliases moved)", async () => {
+    const deps = depsFor(db, mode);
+    for (const patch of [{ status: "merged", merged_into: "squat__squat-barbell" }, { status: "deprecated" }, { deprecated_at: null }]) {
+      const issues = deps.queue.requestIssues({
+        type: "TARGETED_FIX",
+        payload: { mode, exercise_doc_ids: ["squat__squat-dumbbell"], fix_type: "patch", fix_data: { patch } },
+      });
+      expect(issues).toEqual(
+        expect.arrayContaining([expect.objectContaining({ message: expect.stringMatching(/^retire with fix_type/) })]),
+      );
+    }
+    // Bringing an exercise back is a patch like any other.
+    expect(
+      deps.queue.requestIssues({
+        type: "TARGETED_FIX",
+        payload: { mode, exercise_doc_ids: ["squat__squat-dumbbell"], fix_type: "patch", fix_data: { patch: { status: "approved" } } },
+      }),
+    ).toBeNull();
+  });
+
   it("takes its locks again when an exercise moved to another family after it chose them", async () => {
     await seedDemo(db);
     const deps = depsFor(db, mode);
