@@ -18,7 +18,11 @@ const EXITS = {
     meaning:
       "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open, seeding a catalog that holds documents)",
   },
-  usage: { code: 2, meaning: "usage: unknown command or option, missing argument, malformed JSON, date or id, invalid payload" },
+  usage: {
+    code: 2,
+    meaning:
+      "usage: unknown command or option, missing argument, an empty option value, malformed JSON, date, id or email, invalid payload, curators on the Firestore emulator without the Auth emulator",
+  },
   notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
 } as const;
 
