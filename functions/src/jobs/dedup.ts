@@ -31,15 +31,20 @@ export class DedupClaims {
     return this.db.collection(JOB_COLLECTIONS.dedup).doc(createHash("sha256").update(dedupKey).digest("hex"));
   }
 
-  /** The claim of `dedupKey` for `jobId`, which answers `answers` (see `answered`; null: nothing said). */
+  /** The claim of `dedupKey` for `jobId`, which answers what `answers` says (see `answered`; null: nothing said). */
   fields(dedupKey: string, jobId: string, answers: string | null = null): Record<string, unknown> {
+    return this.claimFields(dedupKey, jobId, answers === null ? null : answersDigest(answers));
+  }
+
+  private claimFields(dedupKey: string, jobId: string, digest: string | null): Record<string, unknown> {
     const now = this.now();
     return {
       dedup_key: dedupKey,
       job_id: jobId,
-      answers_digest: answers === null ? null : answersDigest(answers),
+      answers_digest: digest,
       claimed_at: Timestamp.fromDate(now),
-      expire_at: expireAt(now, this.keepMs),
+      // One that remembers answers is kept twice as long: its job's own retention counts from when it ended.
+      expire_at: expireAt(now, digest === null ? this.keepMs : 2 * this.keepMs),
     };
   }
 
@@ -85,10 +90,7 @@ export class DedupClaims {
    */
   claimIn(tx: Transaction, claim: DocumentSnapshot, dedupKey: string, jobId: string): void {
     const own = claim.get("job_id") === jobId;
-    tx.set(claim.ref, {
-      ...this.fields(dedupKey, jobId),
-      ...(own ? { answers_digest: (claim.get("answers_digest") as string | undefined) ?? null } : {}),
-    });
+    tx.set(claim.ref, this.claimFields(dedupKey, jobId, own ? ((claim.get("answers_digest") as string | undefined) ?? null) : null));
   }
 }
 

@@ -135,10 +135,15 @@ export class JobCancelledError extends Error {
  * about to be cut off): thrown at the next safe point, a transient failure, so the attempt ends
  * written and the job is retried instead of being left to the watchdog once its lease runs out.
  */
-/** A job running when its process was asked to stop (the local engine's Ctrl-C): ended at a safe point, and retried. */
+/**
+ * Why a job running when its process was asked to stop (the local engine's Ctrl-C) ended at a safe
+ * point: it is queued again without using an attempt, for the next start (see `JobQueue.interrupting`).
+ */
 export function processStoppingFailure(jobId: string): JobFailure {
-  return JobFailure.transient("PROCESS_STOPPING", `job ${jobId} was running when its engine was stopped; it is retried`);
+  return JobFailure.transient(PROCESS_STOPPING, `job ${jobId} was running when its engine was stopped; it runs again at the next start`);
 }
+
+export const PROCESS_STOPPING = "PROCESS_STOPPING";
 
 export function runDeadlineFailure(jobId: string, stopAfterMs: number): JobFailure {
   return JobFailure.transient(

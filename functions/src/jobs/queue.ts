@@ -751,6 +751,11 @@ export class JobQueue {
     };
   }
 
+  /** A run its process stopped (see `processStoppingFailure`): queued again at once, its attempt given back. */
+  interrupting(job: Pick<Job, "attempts">, reason: JobErrorInfo): JobChange {
+    return { event: "retry", fields: { run_after: this.now(), attempts: Math.max(0, job.attempts - 1), error: reason, ...NOT_FINISHED } };
+  }
+
   /**
    * The change a failure leads to: permanent → `failed`; needs a person → `needs_review`; transient →
    * back to `queued` after an exponential backoff with jitter, or `deadletter` once `max_attempts`

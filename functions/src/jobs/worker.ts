@@ -13,8 +13,9 @@ import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
 import {
   JobCancelledError,
-  type JobFailure,
+  JobFailure,
   LeaseLostError,
+  PROCESS_STOPPING,
   isRetryableWrite,
   processStoppingFailure,
   runDeadlineFailure,
@@ -75,7 +76,7 @@ export interface DrainLimits {
   stopRunsAfterMs?: number;
   /**
    * Fires when the process stops (the local engine's shutdown): no further job is leased, and a
-   * running one is asked to stop at its next safe point and fails PROCESS_STOPPING (retried).
+   * running one is asked to stop at its next safe point and is queued again (PROCESS_STOPPING, not an attempt).
    */
   stopping?: AbortSignal;
 }
@@ -96,6 +97,8 @@ type Ending =
   | { kind: "completed"; status: CompletionStatus; summary: ResultSummary; error: JobErrorInfo | null }
   | { kind: "deferred"; until: Date; reason: JobErrorInfo; summary: ResultSummary | null }
   | { kind: "failed"; failure: JobFailure; summary: ResultSummary | null }
+  /** Stopped with its process, not by anything of its own: queued again at once, its attempt given back. */
+  | { kind: "interrupted"; reason: JobErrorInfo; summary: null }
   | { kind: "lease_lost"; err: LeaseLostError };
 
 /** How many candidates one lease attempt may lose to other processes before the worker polls afresh. */
@@ -346,6 +349,8 @@ export class Worker<D> {
           return queue.deferring(job, ending.until, ending.reason, summary);
         case "failed":
           return queue.failing(job, ending.failure, summary);
+        case "interrupted":
+          return queue.interrupting(job, ending.reason);
       }
     })();
     return { ...change, fields: { ...change.fields, llm_usage: llm }, summary };
@@ -365,7 +370,7 @@ export class Worker<D> {
     const steps: Array<[string, () => Promise<unknown>]> = [["release_locks", () => locks.releaseLocks(lockKeys, holder)]];
     if ((status === "deferred" || status === "queued") && runAfter) {
       // Named after the job's attempts and epoch as they are now, so it is this wait's own wake-up.
-      const attempts = status === "deferred" ? job.attempts - 1 : job.attempts;
+      const attempts = status === "deferred" || ending.kind === "interrupted" ? job.attempts - 1 : job.attempts;
       steps.push(["wake", () => tasks.enqueueWakeup(wakeupFor({ ...job, lease_epoch: lease.epoch, attempts, run_after: runAfter }))]);
     }
     if (status !== "lease_lost" && isFinalStatus(status)) steps.push(["child_finished", () => flows.childFinished(job, status)]);
@@ -444,6 +449,7 @@ function endingOf(job: Job, outcome: HandlerOutcome, cancelRequested: boolean): 
 
 function endingOfError(err: unknown): Ending {
   if (err instanceof LeaseLostError) return { kind: "lease_lost", err };
+  if (err instanceof JobFailure && err.code === PROCESS_STOPPING) return { kind: "interrupted", reason: err.toInfo(), summary: null };
   // Stopped at a safe point after a cancel: the handler's partial summary, if it gave one, is in the attempt log.
   if (err instanceof JobCancelledError) return { kind: "completed", status: "cancelled", summary: {}, error: null };
   return { kind: "failed", failure: toJobFailure(err), summary: null };
@@ -457,6 +463,8 @@ function errorOf(ending: Ending): JobErrorInfo | null {
       return ending.reason;
     case "failed":
       return ending.failure.toInfo();
+    case "interrupted":
+      return ending.reason;
     case "lease_lost":
       return null;
   }

@@ -12,6 +12,7 @@ import { createEngine, type Engine, type EngineOptions } from "../create-engine"
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { handleJobCreated } from "../adapters/job-created";
 import { rulesCheckedCreator } from "../jobs/job-document";
+import { setMaxListeners } from "node:events";
 import { LANE_TASK_LIMITS, handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
 import type { WatchdogReport } from "../jobs/watchdog";
@@ -68,6 +69,8 @@ export class LocalRuntime {
       onError: (err) => onError(err, "task"),
     });
     this.engine = createEngine({ ...options, tasks: this.tasks });
+    // Every running job listens to it (the lanes' concurrency, 14 by default): no leak, so no warning past 10.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   /**
@@ -170,8 +173,8 @@ export class LocalRuntime {
   }
 
   /**
-   * Stops taking in jobs and leasing them; a running job stops at its next safe point and fails
-   * PROCESS_STOPPING, to be retried when an engine runs again (its attempt written, its locks released).
+   * Stops taking in jobs and leasing them; a running job stops at its next safe point and is queued
+   * again (PROCESS_STOPPING, its attempt written and given back, its locks released) for the next start.
    */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -1,4 +1,5 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { DEFAULT_RETENTION } from "../../src/jobs/retention";
 import { testQueue } from "../helpers/engine";
 import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError, toJobFailure } from "../../src/jobs/errors";
@@ -121,6 +122,11 @@ describe("createJob", () => {
       reason: "already_answered",
     });
     await expect(queue.createJob({ ...audit(), answers: "findings A" })).rejects.toThrow(/dedup_key/);
+    // A claim that remembers answers outlives its job, whose retention counts from when it ended.
+    const claims = await db.collection(JOB_COLLECTIONS.dedup).where("dedup_key", "==", "k").get();
+    const claim = claims.docs[0];
+    const keptMs = (claim.get("expire_at") as Timestamp).toMillis() - (claim.get("claimed_at") as Timestamp).toMillis();
+    expect(keptMs).toBe(2 * DEFAULT_RETENTION.jobsMs);
   });
 });
 
