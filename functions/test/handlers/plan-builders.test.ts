@@ -143,6 +143,22 @@ describe("planFamilyMerge", () => {
     expect(catalog.validate("FAMILY_MERGE", merge.operations).errors).toEqual([]);
   });
 
+  it("fills the twin's missing fields from the merged exercise only with values the schema allows", () => {
+    // The twin in row has no description; the merged one's legacy description is too short for the schema.
+    const catalog = catalogWith({ exercises: [exerciseFixture("Rows (Cable)", ["cable"], { description: "Too short." })] });
+    catalog.exercises.set("row__row-cable", { ...catalog.exercises.get("row__row-cable")!, description: "" });
+    const merge = planFamilyMerge({
+      source: catalog.family("rows"),
+      target: catalog.family("row"),
+      owners: catalog.owners(),
+      pointingAliases: [],
+    });
+    const [mergeOp] = ops(merge.operations, "merge_exercises");
+    expect(mergeOp).toMatchObject({ source_id: "rows__rows-cable", target_id: "row__row-cable" });
+    expect((mergeOp as { target_patch: Record<string, unknown> }).target_patch).not.toHaveProperty("description");
+    expect(catalog.validate("FAMILY_MERGE", merge.operations).errors).toEqual([]);
+  });
+
   it("refuses a merge with two different exercises on one primary equipment: MERGE_CONFLICT", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Kroc Rows (Dumbbell)", ["dumbbell"], { family_slug: "rows" })] });
     const failure = failureOf(() =>

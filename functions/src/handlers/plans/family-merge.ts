@@ -11,6 +11,7 @@
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
 import { CONTENT_FIELDS } from "../../catalog/taxonomy";
+import { exercisePathSchema } from "../../catalog/schemas";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
@@ -84,10 +85,15 @@ function isMergedInto(family: LoadedFamily, target: string): boolean {
   return family.registry?.status === "merged" && family.registry.merged_into === target;
 }
 
-/** The twin's missing fields that the merged exercise has. */
+/**
+ * The twin's missing fields that the merged exercise has, as the catalog's schema allows them: a
+ * legacy value that breaks it (a description too short) is left behind, not copied into the twin.
+ */
 function missingFields(twin: Readonly<DocData>, merged: Readonly<DocData>): DocData {
   return Object.fromEntries(
-    FILLABLE_FIELDS.filter((field) => isBlank(twin[field]) && !isBlank(merged[field])).map((field) => [field, merged[field]]),
+    FILLABLE_FIELDS.filter(
+      (field) => isBlank(twin[field]) && !isBlank(merged[field]) && exercisePathSchema(field)?.safeParse(merged[field]).success !== false,
+    ).map((field) => [field, merged[field]]),
   );
 }
 
