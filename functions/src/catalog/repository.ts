@@ -140,6 +140,11 @@ export function aliasesPointingAtFamilies(db: Firestore, familySlugs: Iterable<s
   return whereIn(db, CATALOG_COLLECTIONS.aliases, "family_slug", familySlugs, MAX_MATCHES);
 }
 
+/** Registry entries of families merged into one of `familySlugs`. */
+export function familiesMergedInto(db: Firestore, familySlugs: Iterable<string>): Promise<CatalogDoc[]> {
+  return whereIn(db, CATALOG_COLLECTIONS.families, "merged_into", familySlugs, MAX_MATCHES);
+}
+
 /** Exercises (any status) whose `name_slug` is one of `nameSlugs`. */
 export function exercisesWithNameSlugs(db: Firestore, nameSlugs: Iterable<string>): Promise<CatalogDoc[]> {
   return whereIn(db, CATALOG_COLLECTIONS.exercises, "name_slug", nameSlugs, MAX_MATCHES);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
-import { aliasesPointingAtExercises, aliasesPointingAtFamilies } from "../catalog/repository";
+import { aliasesPointingAtExercises, aliasesPointingAtFamilies, familiesMergedInto } from "../catalog/repository";
 import { loadRenameOwners } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { liveMembers } from "../catalog/family-naming";
@@ -29,7 +29,7 @@ export const familyMergeHandler = planHandler({
     const { db } = input.deps;
     const { source_family, target_family } = input.job.payload.merge_config;
     const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
-    const [owners, exerciseAliases, familyAliases] = await Promise.all([
+    const [owners, exerciseAliases, familyAliases, mergedIntoSource] = await Promise.all([
       loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
         source.slug,
       ]),
@@ -38,8 +38,9 @@ export const familyMergeHandler = planHandler({
         liveMembers(source.members).map((member) => member.id),
       ),
       aliasesPointingAtFamilies(db, [source.slug]),
+      familiesMergedInto(db, [source.slug]),
     ]);
-    const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases] });
+    const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases], mergedIntoSource });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
     return {
       plan,

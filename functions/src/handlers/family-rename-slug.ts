@@ -4,7 +4,7 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
-import { aliasesPointingAtFamilies } from "../catalog/repository";
+import { aliasesPointingAtFamilies, familiesMergedInto } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
@@ -27,11 +27,12 @@ export const familyRenameSlugHandler = planHandler({
     const { db } = input.deps;
     const { old_family_slug, new_family_slug } = input.job.payload.rename_config;
     const [family, renamed] = await Promise.all([loadFamily(db, old_family_slug), readFamily(db, new_family_slug)]);
-    const [owners, familyAliases] = await Promise.all([
+    const [owners, familyAliases, mergedIntoFamily] = await Promise.all([
       loadRenameOwners(db, family.members, namesUnderNewSlug(family, new_family_slug), [old_family_slug, new_family_slug]),
       aliasesPointingAtFamilies(db, [old_family_slug]),
+      familiesMergedInto(db, [old_family_slug]),
     ]);
-    const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases });
+    const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases, mergedIntoFamily });
     const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
     return { plan, summary: { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed } };
   },

@@ -74,6 +74,29 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await alias(db, "burpee")).not.toHaveProperty("exercise_id");
   });
 
+  it("moves the families merged into the source on to the target: no registry names a retired family as the one to use", async () => {
+    const mergedEarlier = {
+      family_slug: "seated_rows",
+      base_name: "Seated Rows",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "merged",
+      merged_into: "rows",
+    };
+    await seedDemo(db, {
+      ...rows,
+      families: [...rows.families, mergedEarlier],
+      aliases: [...rows.aliases, { alias_slug: "seated_rows", family_slug: "rows", is_family_alias: true }],
+    });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run.error).toBeNull();
+    if (mode === "dry_run") return;
+    expect(await family(db, "seated_rows")).toMatchObject({ status: "merged", merged_into: "row" });
+    expect(await alias(db, "seated_rows")).toMatchObject({ family_slug: "row", is_family_alias: true });
+  });
+
   it("changes nothing when the source is already merged into the target", async () => {
     await seedDemo(db, ROWS_MERGED_INTO_ROW);
     const before = await snapshotCatalog(db);

@@ -52,6 +52,28 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await alias(db, "chest-fly-machine")).toBeNull();
   });
 
+  it("moves the families merged into the renamed one on to its new slug", async () => {
+    const mergedEarlier = {
+      family_slug: "pushups",
+      base_name: "Pushups",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "merged",
+      merged_into: "push_up",
+    };
+    await seedDemo(db, {
+      families: [mergedEarlier],
+      aliases: [{ alias_slug: "pushups", family_slug: "push_up", is_family_alias: true }],
+    });
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "push_up", "press_up"));
+
+    expect(run.error).toBeNull();
+    if (mode === "dry_run") return;
+    expect(await family(db, "pushups")).toMatchObject({ status: "merged", merged_into: "press_up" });
+    expect(await alias(db, "pushups")).toMatchObject({ family_slug: "press_up", is_family_alias: true });
+  });
+
   it("changes nothing when the family already carries the new slug", async () => {
     await seedDemo(db, {
       families: [

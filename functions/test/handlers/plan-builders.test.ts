@@ -121,6 +121,7 @@ describe("planFamilyMerge", () => {
       target: catalog.family("row"),
       owners: catalog.owners(),
       pointingAliases: pointing,
+      mergedIntoSource: [],
     });
     expect(merge).toMatchObject({ moved: 1, renamed: 1, merged_exercises: 1 });
     expect(merge.operations).toEqual(
@@ -152,6 +153,7 @@ describe("planFamilyMerge", () => {
       target: catalog.family("row"),
       owners: catalog.owners(),
       pointingAliases: [],
+      mergedIntoSource: [],
     });
     const [mergeOp] = ops(merge.operations, "merge_exercises");
     expect(mergeOp).toMatchObject({ source_id: "rows__rows-cable", target_id: "row__row-cable" });
@@ -162,7 +164,13 @@ describe("planFamilyMerge", () => {
   it("refuses a merge with two different exercises on one primary equipment: MERGE_CONFLICT", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Kroc Rows (Dumbbell)", ["dumbbell"], { family_slug: "rows" })] });
     const failure = failureOf(() =>
-      planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("row"), owners: catalog.owners(), pointingAliases: [] }),
+      planFamilyMerge({
+        source: catalog.family("rows"),
+        target: catalog.family("row"),
+        owners: catalog.owners(),
+        pointingAliases: [],
+        mergedIntoSource: [],
+      }),
     );
     expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
     expect(failure.details).toEqual({
@@ -179,7 +187,13 @@ describe("planFamilyMerge", () => {
     });
     expect(catalog.family("row").members.some(({ data }) => (data.equipment as string[])[0] === "kettlebell")).toBe(false);
     const failure = failureOf(() =>
-      planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("row"), owners: catalog.owners(), pointingAliases: [] }),
+      planFamilyMerge({
+        source: catalog.family("rows"),
+        target: catalog.family("row"),
+        owners: catalog.owners(),
+        pointingAliases: [],
+        mergedIntoSource: [],
+      }),
     );
     expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
     expect(failure.details).toEqual({
@@ -201,6 +215,7 @@ describe("planFamilyMerge", () => {
       target: catalog.family("row"),
       owners: catalog.owners(),
       pointingAliases: [],
+      mergedIntoSource: [],
     });
     expect(merge.operations).toContainEqual(
       expect.objectContaining({ op: "reassign_family", exercise_id: "rows__seal-rows", to_family: "row", new_name: "Seal Row" }),
@@ -224,7 +239,13 @@ describe("planFamilyMerge", () => {
       ],
     });
     const failure = failureOf(() =>
-      planFamilyMerge({ source: catalog.family("rows"), target: catalog.family("old_row"), owners: catalog.owners(), pointingAliases: [] }),
+      planFamilyMerge({
+        source: catalog.family("rows"),
+        target: catalog.family("old_row"),
+        owners: catalog.owners(),
+        pointingAliases: [],
+        mergedIntoSource: [],
+      }),
     );
     expect(failure).toMatchObject({ code: "TARGET_FAMILY_RETIRED", kind: "permanent" });
   });
@@ -289,6 +310,7 @@ describe("planFamilyRenameSlug", () => {
       renamed: catalog.family("press_up"),
       owners: catalog.owners(),
       familyAliases,
+      mergedIntoFamily: [],
     });
     expect(rename.moved).toBe(4);
     expect(rename.operations).toEqual(
@@ -312,6 +334,7 @@ describe("planFamilyRenameSlug", () => {
       renamed: catalog.family("close_grip_bench_press"),
       owners: catalog.owners(),
       familyAliases: [],
+      mergedIntoFamily: [],
     });
     expect(ops(rename.operations, "reassign_family")[0]).not.toHaveProperty("new_name");
   });
@@ -324,6 +347,7 @@ describe("planFamilyRenameSlug", () => {
         renamed: catalog.family("squat"),
         owners: catalog.owners(),
         familyAliases: [],
+        mergedIntoFamily: [],
       }),
     );
     expect(failure).toMatchObject({ code: "FAMILY_EXISTS", kind: "permanent" });
@@ -337,6 +361,7 @@ describe("planFamilyRenameSlug", () => {
         renamed: catalog.family("bent_over_row"),
         owners: catalog.owners(),
         familyAliases: [],
+        mergedIntoFamily: [],
       }),
     );
     expect(failure).toMatchObject({ code: "FAMILY_SLUG_IS_ALIAS", kind: "permanent" });

@@ -14,7 +14,7 @@ import { CONTENT_FIELDS } from "../../catalog/taxonomy";
 import { exercisePathSchema } from "../../catalog/schemas";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
-import { refreshRegistry } from "../support/change-plan";
+import { refreshRegistry, successorMoves } from "../support/change-plan";
 import { assertLiveTarget, assertSourceNotRetired } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
@@ -27,6 +27,8 @@ export interface FamilyMergeInput {
   owners: SlugOwners;
   /** Aliases pointing at the source family or at one of its exercises. */
   pointingAliases: readonly CatalogDoc[];
+  /** Registry entries of families merged into the source earlier. */
+  mergedIntoSource: readonly CatalogDoc[];
 }
 
 export interface FamilyMerge {
@@ -77,6 +79,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
       merged_into: target.slug,
       rationale: `${source.slug} is merged into ${target.slug}`,
     },
+    ...successorMoves(input.mergedIntoSource, source.slug, target.slug),
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };
 }

@@ -11,7 +11,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { JobFailure } from "../../jobs/errors";
 import { exerciseIdFor } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
-import { refreshRegistry } from "../support/change-plan";
+import { refreshRegistry, successorMoves } from "../support/change-plan";
 import { assertSlugNotAnAlias, assertSourceNotRetired } from "../support/failures";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
@@ -27,6 +27,8 @@ export interface FamilyRenameInput {
   owners: SlugOwners;
   /** Aliases pointing at the family. */
   familyAliases: readonly CatalogDoc[];
+  /** Registry entries of families merged into the family earlier. */
+  mergedIntoFamily: readonly CatalogDoc[];
 }
 
 export interface FamilyRename {
@@ -116,6 +118,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     },
     refreshRegistry(target.slug, family.registry, liveMembers(family.members).length > 0, retiredName),
     { op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: target.slug, rationale: retiredName },
+    ...successorMoves(input.mergedIntoFamily, family.slug, target.slug),
   ];
   return { operations, moved: moves.length, renamed: renamedMoves.length };
 }
