@@ -88,7 +88,7 @@ export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMa
     for (const key of LLM_KEYS) llm[key] += usage[key];
   }
   llm.estimated_cost_usd = Math.round(llm.estimated_cost_usd * 1e6) / 1e6;
-  const { scanner_fail: childrenScannerFail, ...exerciseCounts } = exercises;
+  const { exercises_scanner_fail: childrenScannerFail, ...exerciseCounts } = exercises;
   const unsuccessful = shards
     .filter((shard) => !isSuccessStatus(shard.status))
     .slice(0, MAX_LISTED)

@@ -31,7 +31,8 @@ export interface ShardCounts {
   exercises_no_change: number;
   exercises_skipped: number;
   exercises_failed: number;
-  scanner_fail: number;
+  /** Its exercises the scanner failed after enrichment, over every attempt (the run history's `scanner_fail` is one attempt's). */
+  exercises_scanner_fail: number;
 }
 
 export function emptyShardCounts(total: number): ShardCounts {
@@ -41,7 +42,7 @@ export function emptyShardCounts(total: number): ShardCounts {
     exercises_no_change: 0,
     exercises_skipped: 0,
     exercises_failed: 0,
-    scanner_fail: 0,
+    exercises_scanner_fail: 0,
   };
 }
 
@@ -59,7 +60,9 @@ const MAX_PREVIEW = 10;
 export class ShardTally {
   private readonly counts: ShardCounts;
   private resumed = 0;
+  /** This attempt's own: the run history counts each exercise's patch and scanner failure in the attempt that made it. */
   private applied = 0;
+  private scannerFailed = 0;
   private dropped = 0;
   private readonly failures: Array<{ exercise_id: string; code: string; reason: string }> = [];
   private readonly preview: string[] = [];
@@ -71,7 +74,8 @@ export class ShardTally {
   /** `resumed`: finished by an earlier attempt of this shard. */
   add(outcome: ExerciseOutcome, resumed = false): void {
     this.counts[COUNT_KEY[outcome.outcome]]++;
-    if (outcome.scanner_passed === false) this.counts.scanner_fail++;
+    if (outcome.scanner_passed === false) this.counts.exercises_scanner_fail++;
+    if (outcome.scanner_passed === false && !resumed) this.scannerFailed++;
     if (resumed) this.resumed++;
     if (!resumed && outcome.detail === "applied") this.applied++;
     this.dropped += outcome.dropped;
@@ -96,11 +100,16 @@ export class ShardTally {
     return { ...this.counts };
   }
 
+  /** What this attempt did, as the run history counts it (from a result summary, or a failure's `details.partial`). */
+  attemptCounts(): { applied: number; scanner_fail: number } {
+    return { applied: this.applied, scanner_fail: this.scannerFailed };
+  }
+
   summary(): ResultSummary {
     return {
       ...this.counts,
+      ...this.attemptCounts(),
       exercises_resumed: this.resumed,
-      applied: this.applied,
       changes_dropped: this.dropped,
       failures: this.failures,
       changes_preview: this.preview,
@@ -122,6 +131,7 @@ export function readShardCounts(value: unknown): ShardCounts | null {
     exercises_no_change: countValue(value.exercises_no_change),
     exercises_skipped: countValue(value.exercises_skipped),
     exercises_failed: countValue(value.exercises_failed),
-    scanner_fail: countValue(value.scanner_fail),
+    // Summaries written before the total had a key of its own held it under `scanner_fail`.
+    exercises_scanner_fail: countValue(value.exercises_scanner_fail ?? value.scanner_fail),
   };
 }

@@ -131,7 +131,7 @@ function withPartialCounts(err: unknown, tally: ShardTally, total: number): unkn
   const details = isPlainRecord(failure.details) ? failure.details : failure.details === undefined ? {} : { cause: failure.details };
   return new JobFailure(failure.code, `${failure.message}; ${tally.done} of ${total} exercise(s) finished`, failure.kind, {
     ...details,
-    partial: tally.shardCounts(),
+    partial: { ...tally.shardCounts(), ...tally.attemptCounts() },
   });
 }
 

@@ -46,7 +46,7 @@ export interface AttemptEnd {
   jobStatus: JobStatus;
   error: JobErrorInfo | null;
   finishedAt: Date;
-  /** The handler's result summary, if it returned one: its applied count, preview lines, scanner failures. */
+  /** The handler's result summary, if it returned one: its applied count, preview lines, scanner failures (this attempt's). */
   result: ResultSummary | null;
   llm: RunSummary["llm"];
 }
@@ -56,7 +56,9 @@ export type RunJob = Pick<Job, "id" | "attempts" | "type" | "queue" | "priority"
 
 /** The run summary of an attempt of `job` that ended as `end` says. */
 export function runSummaryOf(job: RunJob, subjects: string[], end: AttemptEnd): RunSummary {
-  const { result } = end;
+  // A failure may carry what its attempt did before it (`details.partial`): counted as a result's would be.
+  const partial = isPlainRecord(end.error?.details) ? end.error.details.partial : undefined;
+  const result = end.result ?? (isPlainRecord(partial) ? partial : null);
   const applied = Number(result?.applied ?? 0);
   // Handlers put their preview lines in `changes_preview`.
   const lines = result?.changes_preview;

@@ -1,5 +1,6 @@
 /** The enrichment parent's fold of its finished shards (src/enrichment/shard-aggregate.ts). */
 import { aggregateShards } from "../../src/enrichment/shard-aggregate";
+import { type ExerciseOutcome, ShardTally, readShardCounts } from "../../src/enrichment/shard-tally";
 import type { ChildJob } from "../../src/jobs/model";
 
 const shard = (fields: Partial<ChildJob> & Pick<ChildJob, "id" | "status">): ChildJob => ({
@@ -58,5 +59,39 @@ describe("the LLM usage of a parent's shards", () => {
       }),
     ]);
     expect(summary.children_llm).toEqual({ calls: 4, input_tokens: 40, output_tokens: 4, estimated_cost_usd: 0.004 });
+  });
+});
+
+describe("a shard's counts, over attempts and for one attempt", () => {
+  const outcome = (id: string, scannerPassed: boolean, detail = "applied"): ExerciseOutcome => ({
+    exercise_id: id,
+    outcome: "succeeded",
+    detail,
+    paths: ["description"],
+    dropped: 0,
+    scanner_passed: scannerPassed,
+  });
+
+  it("counts a resumed exercise in the shard's totals, and an attempt's own patches and scanner failures apart", () => {
+    const tally = new ShardTally(3);
+    // Finished by an earlier attempt (from the ledger): applied then, its scanner failure counted then.
+    tally.add(outcome("a", false), true);
+    tally.add(outcome("b", false));
+    tally.add(outcome("c", true));
+    expect(tally.summary()).toMatchObject({
+      exercises_succeeded: 3,
+      exercises_scanner_fail: 2,
+      exercises_resumed: 1,
+      applied: 2,
+      scanner_fail: 1,
+    });
+    expect(tally.attemptCounts()).toEqual({ applied: 2, scanner_fail: 1 });
+  });
+
+  it("reads a summary written before the total had a key of its own", () => {
+    expect(readShardCounts({ exercises_total: 2, exercises_succeeded: 2, scanner_fail: 1 })).toMatchObject({ exercises_scanner_fail: 1 });
+    expect(readShardCounts({ exercises_total: 2, exercises_scanner_fail: 2, scanner_fail: 0 })).toMatchObject({
+      exercises_scanner_fail: 2,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { RunHistory, type RunSummary } from "../../src/jobs/run-history";
+import { RunHistory, type RunSummary, runSummaryOf } from "../../src/jobs/run-history";
 import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
@@ -64,5 +64,39 @@ describeWithFullEmulator("run history (field transforms of the daily counters)",
     const runs = await history.getRunHistory({ jobId: "j1" });
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ id: "j1_1", duration_ms: 2000, changes_count: 2 });
+  });
+});
+
+describe("a run summary", () => {
+  const job = {
+    id: "s1",
+    attempts: 1,
+    type: "CATALOG_ENRICH_FIELD_SHARD",
+    queue: "maintenance" as const,
+    priority: 100,
+    started_at: null,
+    mode: "apply" as const,
+  };
+  const end = {
+    leaseEpoch: 1,
+    workerId: "w",
+    attemptStatus: "queued" as const,
+    jobStatus: "queued" as const,
+    finishedAt: new Date(),
+    llm: { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 },
+  };
+
+  it("counts what a failed attempt did before it failed, from the failure's partial counts", () => {
+    const error = {
+      code: "RUN_DEADLINE",
+      message: "stopped",
+      transient: true,
+      details: { partial: { exercises_total: 9, applied: 6, scanner_fail: 2 } },
+    };
+    expect(runSummaryOf(job, [], { ...end, error, result: null })).toMatchObject({ changes_count: 6, scanner_fail: 2 });
+    expect(runSummaryOf(job, [], { ...end, error: { ...error, details: undefined }, result: null })).toMatchObject({
+      changes_count: 0,
+      scanner_fail: 0,
+    });
   });
 });
