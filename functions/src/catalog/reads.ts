@@ -15,6 +15,7 @@ import {
   loadFamilyExercises,
 } from "./repository";
 import { toNameSlug } from "./taxonomy";
+import { isLiveExercise } from "./family-registry";
 import { CATALOG_COLLECTIONS } from "./collections";
 import type { AliasFacts, FactRequest } from "./alias-facts";
 import type { SlugOwners } from "./rename-conflicts";
@@ -49,11 +50,9 @@ export function loadRenameOwners(
     const name = names.get(id);
     return name && (name !== data.name || toNameSlug(name) !== data.name_slug) ? [{ id, data, name }] : [];
   });
-  return loadSlugOwners(
-    db,
-    renames.map(({ name }) => toNameSlug(name)),
-    [...renames.flatMap(({ id, data, name }) => renameAliasSlugs(id, data, name)), ...extraAliasSlugs],
-  );
+  // The old slugs too: one another exercise has taken as its name since gets no alias (see renameAliasOps).
+  const aliasSlugs = renames.flatMap(({ id, data, name }) => renameAliasSlugs(id, data, name));
+  return loadSlugOwners(db, [...renames.map(({ name }) => toNameSlug(name)), ...aliasSlugs], [...aliasSlugs, ...extraAliasSlugs]);
 }
 
 /** The exercises and aliases holding `nameSlugs`, and the alias documents of `aliasSlugs`. */
@@ -65,7 +64,8 @@ async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasS
     const slug = String(holder.data.name_slug);
     exercises.set(slug, [...(exercises.get(slug) ?? []), holder.id]);
   }
-  return { aliases, exercises };
+  const live = new Set(holders.filter(({ data }) => isLiveExercise(data)).map(({ id }) => id));
+  return { aliases, exercises, live };
 }
 
 /**

@@ -13,9 +13,11 @@ export interface SlugOwners {
   aliases: ReadonlyMap<string, DocData>;
   /** Name slug → ids of the exercises that hold it now. */
   exercises: ReadonlyMap<string, readonly string[]>;
+  /** Those of them that are live (an alias may not shadow a live exercise's name slug). */
+  live: ReadonlySet<string>;
 }
 
-export const NO_SLUG_OWNERS: SlugOwners = { aliases: new Map(), exercises: new Map() };
+export const NO_SLUG_OWNERS: SlugOwners = { aliases: new Map(), exercises: new Map(), live: new Set() };
 
 /**
  * Why exercise `id` cannot be named `newName`, or null when it can. `finalNames` are the names the

@@ -1,3 +1,4 @@
+import { isLiveExercise } from "../../src/catalog/family-registry";
 /**
  * A catalog seed held in memory for the pure tests of the plan builders: families as the handlers
  * load them, complete slug owners and alias facts, and validation of a built plan with the real
@@ -37,7 +38,8 @@ export class InMemoryCatalog {
       const slug = String(data.name_slug);
       exercises.set(slug, [...(exercises.get(slug) ?? []), id]);
     }
-    return { aliases: this.aliases, exercises };
+    const live = new Set([...this.exercises].filter(([, data]) => isLiveExercise(data)).map(([id]) => id));
+    return { aliases: this.aliases, exercises, live };
   }
 
   /** Alias facts that know the whole catalog: a document not in it is absent, never unread. */

@@ -1,6 +1,6 @@
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
-import { snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
@@ -108,6 +108,21 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "EXERCISE_NOT_FOUND", transient: false, details: { missing: ["squat__no-such-squat"] } });
     expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("renames without an alias for the slug it was created with when another live exercise has taken it as its name", async () => {
+    // shoulder_press__military-press left "military-press" long ago; a live Military Press has it now.
+    await seedDemo(db, { exercises: [exerciseFixture("Military Press", ["barbell"], { family_slug: "military_press" })] });
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["shoulder_press__military-press"],
+      fix_type: "rename",
+      fix_data: { new_name: "Standing Shoulder Press (Smith Machine)" },
+    });
+    expect(run).toMatchObject({ status: done, error: null });
+    if (mode === "dry_run") return;
+    expect(await alias(db, "shoulder-press-smith-machine")).toMatchObject({ exercise_id: "shoulder_press__military-press" });
+    expect(await alias(db, "military-press")).toBeNull();
   });
 
   it("refuses a patch that would retire an exercise: archive and mark_merged do it whole (a date, the aliases moved)", async () => {

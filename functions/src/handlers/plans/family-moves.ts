@@ -124,7 +124,7 @@ export function needsNewName(exercise: Readonly<DocData>, name: string): boolean
 export function renameOperations(renames: readonly NamedMember[], owners: SlugOwners, rationale: string): OperationInput[] {
   return renames.flatMap(({ member, name }) => [
     { op: "rename_exercise" as const, exercise_id: member.id, old_name: nameOf(member.data) ?? "", new_name: name, rationale },
-    ...renameAliasOps(member.id, member.data, name, owners.aliases),
+    ...renameAliasOps(member.id, member.data, name, owners),
   ]);
 }
 
@@ -152,7 +152,7 @@ export function moveOperations(
         ...(renamed ? { new_name: name } : {}),
         rationale,
       },
-      ...(renamed ? renameAliasOps(member.id, member.data, name, owners.aliases).filter((op) => !keptByFamilyAlias(op)) : []),
+      ...(renamed ? renameAliasOps(member.id, member.data, name, owners).filter((op) => !keptByFamilyAlias(op)) : []),
     ];
   });
 }

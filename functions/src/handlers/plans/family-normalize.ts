@@ -46,7 +46,7 @@ export function planFamilyNormalize(family: AuditedFamily): FamilyNormalization 
     const rationale = newName === oldName ? `re-derive name_slug from "${newName}"` : `canonical name in family ${family.slug}`;
     operations.push(
       { op: "rename_exercise", exercise_id: id, old_name: oldName, new_name: newName, rationale },
-      ...renameAliasOps(id, data, newName, family.owners.aliases),
+      ...renameAliasOps(id, data, newName, family.owners),
     );
   }
   if (operations.length > 0 || fixes.some((finding) => finding.code === "registry_missing" || finding.code === "registry_stale")) {

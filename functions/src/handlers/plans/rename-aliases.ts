@@ -1,5 +1,6 @@
 /** The alias operations that keep a renamed exercise's old slugs reachable. Pure. */
 import type { OperationInput } from "../../apply/plan";
+import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { toNameSlug } from "../../catalog/taxonomy";
 import { aliasPointsAtExercise, knownSlugsOf } from "../../catalog/slug-aliases";
 import type { DocData } from "../../util/object-paths";
@@ -7,18 +8,17 @@ import type { DocData } from "../../util/object-paths";
 /**
  * The alias operations that go with renaming the exercise to `newName`: each old slug not yet an
  * alias of it becomes one, and an alias equal to the new slug (renaming back) is deleted, because
- * an exercise's own slug needs no alias. `aliases` holds the documents of `renameAliasSlugs`.
+ * an exercise's own slug needs no alias. An old slug another live exercise has taken as its name
+ * since (the one it was created with) is that exercise's: no alias may shadow it. `owners` holds
+ * the alias documents and name holders of `renameAliasSlugs`.
  */
-export function renameAliasOps(
-  exerciseId: string,
-  exercise: Readonly<DocData>,
-  newName: string,
-  aliases: ReadonlyMap<string, DocData>,
-): OperationInput[] {
+export function renameAliasOps(exerciseId: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners): OperationInput[] {
+  const { aliases } = owners;
   const newSlug = toNameSlug(newName);
+  const takenByAnother = (slug: string) => (owners.exercises.get(slug) ?? []).some((id) => id !== exerciseId && owners.live.has(id));
   const ops: OperationInput[] = [];
   for (const slug of knownSlugsOf(exerciseId, exercise)) {
-    if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId)) continue;
+    if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId) || takenByAnother(slug)) continue;
     ops.push({
       op: "upsert_alias",
       alias_slug: slug,

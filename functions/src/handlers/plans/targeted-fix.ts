@@ -120,7 +120,7 @@ function renameFix(id: string, exercise: Readonly<DocData>, newName: string, own
     });
   return [
     { op: "rename_exercise", exercise_id: id, old_name: oldName, new_name: newName, rationale: `renamed${why}` },
-    ...renameAliasOps(id, exercise, newName, owners.aliases),
+    ...renameAliasOps(id, exercise, newName, owners),
   ];
 }
 
