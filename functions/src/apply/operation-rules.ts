@@ -159,6 +159,11 @@ function disallowedPaths(value: Readonly<DocData>, field: string, prefix: string
   });
 }
 
+/** Whether a patch may set `value` at `field` as it is (every path inside it on the allowlist). */
+export function patchableValue(field: string, value: unknown): boolean {
+  return patchPathIssues({ [field]: value }, []).length === 0;
+}
+
 /** Allowlist, identity fields, and paths that overlap (set twice, or set and unset). */
 function patchPathIssues(set: Readonly<DocData>, unset: readonly string[], setField = "set"): Finding[] {
   const findings: Finding[] = [];

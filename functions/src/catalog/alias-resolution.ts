@@ -112,13 +112,32 @@ export function resolveAlias(slug: string, facts: AliasFacts): AliasRepair {
   const alias = facts.alias(slug);
   if (alias === null) {
     // Another exercise took the slug as its own name since: it is found by it, and no alias may shadow it.
-    const owner = facts.holdersOf(slug).named.find((id) => {
-      const exercise = facts.exercise(id);
-      return exercise !== null && isLiveExercise(exercise);
-    });
+    const owner = liveNameHolder(slug, facts);
     if (owner) return { alias_slug: slug, problem: null, action: "none", reason: `the slug is the name of live exercise ${owner}` };
     return restoreOldSlug(slug, facts);
   }
+  const repair = repairAlias(slug, alias, facts);
+  if (repair.action !== "upsert" || !("exercise_id" in repair.target)) return repair;
+  const owner = liveNameHolder(slug, facts);
+  if (!owner || owner === repair.target.exercise_id) return repair;
+  return {
+    alias_slug: slug,
+    problem: repair.problem,
+    action: "delete",
+    reason: `the slug is the name of live exercise ${owner}: no alias may shadow it`,
+  };
+}
+
+/** The live exercise whose own name slug `slug` is, if any. */
+function liveNameHolder(slug: string, facts: AliasFacts): string | undefined {
+  return facts.holdersOf(slug).named.find((id) => {
+    const exercise = facts.exercise(id);
+    return exercise !== null && isLiveExercise(exercise);
+  });
+}
+
+/** How a broken (or sound) alias document is repaired. */
+function repairAlias(slug: string, alias: DocData, facts: AliasFacts): AliasRepair {
   const problem = aliasProblem(slug, alias, facts);
   if (problem === null) return { alias_slug: slug, problem: null, action: "none", reason: "the alias is fine" };
   const exerciseId = text(alias.exercise_id);

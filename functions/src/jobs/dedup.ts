@@ -43,7 +43,8 @@ export class DedupClaims {
       job_id: jobId,
       answers_digest: digest,
       claimed_at: Timestamp.fromDate(now),
-      // One that remembers answers is kept twice as long: its job's own retention counts from when it ended.
+      // One that remembers answers is kept twice as long: its job's own retention counts from when it ended
+      // (so it outlives its job unless the job waited longer than the retention).
       expire_at: expireAt(now, digest === null ? this.keepMs : 2 * this.keepMs),
     };
   }

@@ -121,6 +121,18 @@ describe("resolveAlias", () => {
     });
   });
 
+  it("deletes rather than repoints an alias whose slug another live exercise has taken as its name", () => {
+    const facts = factsWith({
+      exercises: [exerciseFixture("Military Press", ["barbell"], { family_slug: "military_press" })],
+      aliases: [{ alias_slug: "military-press", exercise_id: null, family_slug: null, is_family_alias: false }],
+    });
+    expect(resolveAlias("military-press", facts)).toMatchObject({
+      problem: "no_target",
+      action: "delete",
+      reason: "the slug is the name of live exercise military_press__military-press: no alias may shadow it",
+    });
+  });
+
   it("knows nothing about a slug no alias or exercise ever had", () => {
     expect(resolveAlias("no-such-slug", factsWith({}))).toMatchObject({ action: "not_found" });
   });

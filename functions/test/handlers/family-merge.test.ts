@@ -97,6 +97,30 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await alias(db, "seated_rows")).toMatchObject({ family_slug: "row", is_family_alias: true });
   });
 
+  it("gives a family merged into the source without an alias one, and leaves a registry that only names the source as it is", async () => {
+    const registry = (slug: string, status: string) => ({
+      family_slug: slug,
+      base_name: slug,
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status,
+      merged_into: "rows",
+    });
+    // Legacy data: a merged registry with no alias; a deprecated one that still names the source.
+    await seedDemo(db, {
+      ...rows,
+      families: [...rows.families, registry("cable_rows_old", "merged"), registry("rows_draft", "deprecated")],
+    });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run.error).toBeNull();
+    if (mode === "dry_run") return;
+    expect(await family(db, "cable_rows_old")).toMatchObject({ status: "merged", merged_into: "row" });
+    expect(await alias(db, "cable_rows_old")).toMatchObject({ family_slug: "row", is_family_alias: true });
+    expect(await family(db, "rows_draft")).toMatchObject({ status: "deprecated", merged_into: "rows" });
+  });
+
   it("changes nothing when the source is already merged into the target", async () => {
     await seedDemo(db, ROWS_MERGED_INTO_ROW);
     const before = await snapshotCatalog(db);

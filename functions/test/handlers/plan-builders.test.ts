@@ -146,8 +146,11 @@ describe("planFamilyMerge", () => {
 
   it("fills the twin's missing fields from the merged exercise only with values the schema allows", () => {
     // The twin in row has no description; the merged one's legacy description is too short for the schema.
-    const catalog = catalogWith({ exercises: [exerciseFixture("Rows (Cable)", ["cable"], { description: "Too short." })] });
-    catalog.exercises.set("row__row-cable", { ...catalog.exercises.get("row__row-cable")!, description: "" });
+    // Its metadata carries a key the catalog does not know (which the patch allowlist refuses).
+    const legacy = { description: "Too short.", metadata: { level: "beginner", difficulty: 3 } };
+    const catalog = catalogWith({ exercises: [exerciseFixture("Rows (Cable)", ["cable"], legacy)] });
+    const { metadata: _none, ...twin } = catalog.exercises.get("row__row-cable")!;
+    catalog.exercises.set("row__row-cable", { ...twin, description: "" });
     const merge = planFamilyMerge({
       source: catalog.family("rows"),
       target: catalog.family("row"),
@@ -158,6 +161,7 @@ describe("planFamilyMerge", () => {
     const [mergeOp] = ops(merge.operations, "merge_exercises");
     expect(mergeOp).toMatchObject({ source_id: "rows__rows-cable", target_id: "row__row-cable" });
     expect((mergeOp as { target_patch: Record<string, unknown> }).target_patch).not.toHaveProperty("description");
+    expect((mergeOp as { target_patch: Record<string, unknown> }).target_patch).not.toHaveProperty("metadata");
     expect(catalog.validate("FAMILY_MERGE", merge.operations).errors).toEqual([]);
   });
 

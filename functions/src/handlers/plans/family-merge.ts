@@ -12,6 +12,7 @@ import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
 import { CONTENT_FIELDS } from "../../catalog/taxonomy";
 import { exercisePathSchema } from "../../catalog/schemas";
+import { patchableValue } from "../../apply/operation-rules";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry, successorMoves } from "../support/change-plan";
@@ -79,7 +80,12 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
       merged_into: target.slug,
       rationale: `${source.slug} is merged into ${target.slug}`,
     },
-    ...successorMoves(input.mergedIntoSource, source.slug, target.slug),
+    ...successorMoves(
+      input.mergedIntoSource,
+      source.slug,
+      target.slug,
+      new Set(input.pointingAliases.filter(({ data }) => data.family_slug === source.slug).map(({ id }) => id)),
+    ),
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };
 }
@@ -89,13 +95,18 @@ function isMergedInto(family: LoadedFamily, target: string): boolean {
 }
 
 /**
- * The twin's missing fields that the merged exercise has, as the catalog's schema allows them: a
- * legacy value that breaks it (a description too short) is left behind, not copied into the twin.
+ * The twin's missing fields that the merged exercise has, as the catalog's schema and the patch
+ * allowlist allow them: a legacy value that breaks either (a description too short, a metadata map
+ * with a key the catalog does not know) is left behind, not copied into the twin.
  */
 function missingFields(twin: Readonly<DocData>, merged: Readonly<DocData>): DocData {
   return Object.fromEntries(
     FILLABLE_FIELDS.filter(
-      (field) => isBlank(twin[field]) && !isBlank(merged[field]) && exercisePathSchema(field)?.safeParse(merged[field]).success !== false,
+      (field) =>
+        isBlank(twin[field]) &&
+        !isBlank(merged[field]) &&
+        exercisePathSchema(field)?.safeParse(merged[field]).success !== false &&
+        patchableValue(field, merged[field]),
     ).map((field) => [field, merged[field]]),
   );
 }

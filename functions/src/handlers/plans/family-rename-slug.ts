@@ -118,7 +118,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     },
     refreshRegistry(target.slug, family.registry, liveMembers(family.members).length > 0, retiredName),
     { op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: target.slug, rationale: retiredName },
-    ...successorMoves(input.mergedIntoFamily, family.slug, target.slug),
+    ...successorMoves(input.mergedIntoFamily, family.slug, target.slug, new Set(input.familyAliases.map(({ id }) => id))),
   ];
   return { operations, moved: moves.length, renamed: renamedMoves.length };
 }

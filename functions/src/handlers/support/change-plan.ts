@@ -32,16 +32,28 @@ export function refreshRegistry(
 
 /**
  * Families merged earlier into `retired` name `successor` from now on, so a registry never names a
- * retired family as the one to use (their aliases follow with the retired family's own).
+ * retired family as the one to use. Their slugs lead to it too: an alias pointing at `retired`
+ * follows with the retired family's own (`aliasedToRetired`); one that never had an alias gets one.
  */
-export function successorMoves(mergedIntoRetired: readonly CatalogDoc[], retired: string, successor: string): OperationInput[] {
+export function successorMoves(
+  mergedIntoRetired: readonly CatalogDoc[],
+  retired: string,
+  successor: string,
+  aliasedToRetired: ReadonlySet<string>,
+): OperationInput[] {
+  const rationale = (id: string) => `${retired}, which ${id} was merged into, goes on as ${successor}`;
   return mergedIntoRetired
-    .filter(({ id }) => id !== successor)
-    .map(({ id }) => ({
-      op: "update_family_registry" as const,
-      family_slug: id,
-      status: "merged" as const,
-      merged_into: successor,
-      rationale: `${retired}, which ${id} was merged into, goes on as ${successor}`,
-    }));
+    .filter(({ id, data }) => id !== successor && data.status === "merged")
+    .flatMap(({ id }) => [
+      {
+        op: "update_family_registry" as const,
+        family_slug: id,
+        status: "merged" as const,
+        merged_into: successor,
+        rationale: rationale(id),
+      },
+      ...(aliasedToRetired.has(id)
+        ? []
+        : [{ op: "upsert_alias" as const, alias_slug: id, family_slug: successor, is_family_alias: true, rationale: rationale(id) }]),
+    ]);
 }
