@@ -97,7 +97,9 @@ let stopEmulator: () => unknown = () => undefined;
 /** A signal: the first stops in order (running jobs stop at their next safe point); a second stops at once. */
 function onSignal(): void {
   if (!stopping) {
-    console.error("stopping: running jobs stop at their next safe point and are retried next time (Ctrl-C again to stop at once)");
+    console.error(
+      "stopping: running jobs stop at their next safe point and are queued again for the next start (Ctrl-C again to stop at once)",
+    );
     void shutdown(0);
     return;
   }
