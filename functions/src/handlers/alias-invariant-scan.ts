@@ -54,16 +54,17 @@ class ProblemLog {
       return;
     }
     const group = aliasRepairGroup(slug);
-    const batch = [...(this.batches.get(group) ?? []), { slug, problem, found }];
-    this.batches.set(group, batch.length >= ALIAS_REPAIR_BATCH ? [] : batch);
-    if (batch.length >= ALIAS_REPAIR_BATCH) await this.followUps.request(aliasRepairJob(batch));
+    const batch = this.batches.get(group) ?? [];
+    this.batches.set(group, batch);
+    batch.push({ slug, problem, found });
+    if (batch.length < ALIAS_REPAIR_BATCH) return;
+    this.batches.delete(group);
+    await this.followUps.request(aliasRepairJob(batch));
   }
 
   async flush(): Promise<void> {
-    for (const group of [...this.batches.keys()].sort((a, b) => a - b)) {
-      const batch = this.batches.get(group)!;
-      if (batch.length > 0) await this.followUps.request(aliasRepairJob(batch));
-    }
+    for (const group of [...this.batches.keys()].sort((a, b) => a - b))
+      await this.followUps.request(aliasRepairJob(this.batches.get(group)!));
     this.batches.clear();
   }
 }

@@ -77,8 +77,9 @@ export const targetedFixHandler = planHandler({
       const data = exercises.get(id);
       return data ? [{ id, data }] : [];
     });
+    const namedFamilies = familiesOf(new Map(named.map(({ id, data }) => [id, data])));
     const locked = lockedFamilies(input.engine.lockKeys);
-    const unlocked = familiesOf(new Map(named.map(({ id, data }) => [id, data]))).filter((family) => !locked.has(family));
+    const unlocked = namedFamilies.filter((family) => !locked.has(family));
     // An exercise moved to another family between the read that chose the locks and taking them: take them again.
     if (unlocked.length > 0)
       return {
@@ -92,7 +93,7 @@ export const targetedFixHandler = planHandler({
       };
     const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
     const [families, owners, pointingAliases] = await Promise.all([
-      Promise.all(familiesOf(new Map(named.map(({ id, data }) => [id, data]))).map((slug) => readFamily(db, slug))),
+      Promise.all(namedFamilies.map((slug) => readFamily(db, slug))),
       newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
       payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
     ]);

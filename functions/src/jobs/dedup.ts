@@ -50,7 +50,7 @@ export class DedupClaims {
   }
 
   /** The job holding `claim` other than `exceptJobId`, as stored (not there: null). */
-  async holder(claim: DocumentSnapshot, read: Read, exceptJobId?: string): Promise<DocumentSnapshot | null> {
+  private async holder(claim: DocumentSnapshot, read: Read, exceptJobId?: string): Promise<DocumentSnapshot | null> {
     if (!claim.exists) return null;
     const holderId = claim.get("job_id") as string | undefined;
     if (!holderId || holderId === exceptJobId) return null;
@@ -65,13 +65,28 @@ export class DedupClaims {
   }
 
   /**
+   * Why no new job is created for `claim`'s key, if none is: its job is still open, or it already
+   * answered `answers` (see `answered`).
+   */
+  async blocking(
+    claim: DocumentSnapshot,
+    read: Read,
+    answers?: string,
+  ): Promise<{ jobId: string; reason: "duplicate_dedup_key" | "already_answered" } | null> {
+    const holder = await this.holder(claim, read);
+    if (!holder) return null;
+    if (isOpen(holder)) return { jobId: holder.id, reason: "duplicate_dedup_key" };
+    return answers !== undefined && this.answered(claim, holder, answers) ? { jobId: holder.id, reason: "already_answered" } : null;
+  }
+
+  /**
    * Whether the finished job `holder` of `claim` already answered `answers`: its claim says it was
    * asked for the same, it is still kept (its `expire_at` has not passed: the engine never relies on
    * the TTL deletion), and it ended with an answer: succeeded, or handed to a person. A job that
    * failed, ran out of attempts, was cancelled or found applying switched off answered nothing.
    */
-  answered(claim: DocumentSnapshot, holder: DocumentSnapshot, answers: string): boolean {
-    if (claim.get("answers_digest") !== answersDigest(answers) || isOpen(holder)) return false;
+  private answered(claim: DocumentSnapshot, holder: DocumentSnapshot, answers: string): boolean {
+    if (claim.get("answers_digest") !== answersDigest(answers)) return false;
     const expiresAt = holder.get("expire_at") as Timestamp | null | undefined;
     if (expiresAt && expiresAt.toMillis() <= this.now().getTime()) return false;
     const status = holder.get("status") as JobStatus;

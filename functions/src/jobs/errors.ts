@@ -130,11 +130,8 @@ export class JobCancelledError extends Error {
   }
 }
 
-/**
- * The reason a running job's signal fires when its run is out of time (its lane task's function is
- * about to be cut off): thrown at the next safe point, a transient failure, so the attempt ends
- * written and the job is retried instead of being left to the watchdog once its lease runs out.
- */
+export const PROCESS_STOPPING = "PROCESS_STOPPING";
+
 /**
  * Why a job running when its process was asked to stop (the local engine's Ctrl-C) ended at a safe
  * point: it is queued again without using an attempt, for the next start (see `JobQueue.interrupting`).
@@ -143,8 +140,11 @@ export function processStoppingFailure(jobId: string): JobFailure {
   return JobFailure.transient(PROCESS_STOPPING, `job ${jobId} was running when its engine was stopped; it runs again at the next start`);
 }
 
-export const PROCESS_STOPPING = "PROCESS_STOPPING";
-
+/**
+ * The reason a running job's signal fires when its run is out of time (its lane task's function is
+ * about to be cut off): thrown at the next safe point, a transient failure, so the attempt ends
+ * written and the job is retried instead of being left to the watchdog once its lease runs out.
+ */
 export function runDeadlineFailure(jobId: string, stopAfterMs: number): JobFailure {
   return JobFailure.transient(
     "RUN_DEADLINE",

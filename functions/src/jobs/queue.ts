@@ -291,11 +291,8 @@ export class JobQueue {
       );
       if (request.dedup_key) {
         const claim = await this.dedup.ref(request.dedup_key).get();
-        const holder = await this.dedup.holder(claim, (ref) => ref.get());
-        if (holder && isOpenStatus(holder.get("status") as JobStatus))
-          return { created: false, jobId: holder.id, reason: "duplicate_dedup_key" };
-        if (holder && input.answers !== undefined && this.dedup.answered(claim, holder, input.answers))
-          return { created: false, jobId: holder.id, reason: "already_answered" };
+        const blocked = await this.dedup.blocking(claim, (ref) => ref.get(), input.answers);
+        if (blocked) return { created: false, ...blocked };
         const fields = this.dedup.fields(request.dedup_key, jobRef.id, input.answers ?? null);
         if (claim.exists) batch.update(claim.ref, fields, { lastUpdateTime: claim.updateTime! });
         else batch.create(claim.ref, fields);

@@ -116,7 +116,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
       is_family_alias: true,
       rationale: `the old slug ${family.slug} leads to ${target.slug}`,
     },
-    refreshRegistry(target.slug, family.registry, liveMembers(family.members).length > 0, retiredName),
+    refreshRegistry(target.slug, family.registry, live.size > 0, retiredName),
     { op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: target.slug, rationale: retiredName },
     ...successorMoves(input.mergedIntoFamily, family.slug, target.slug, new Set(input.familyAliases.map(({ id }) => id))),
   ];
