@@ -234,34 +234,59 @@ function capitalize(segment: string): string {
   return segment.charAt(0).toUpperCase() + segment.slice(1);
 }
 
+// Capitals that stay capitals even in a name written all in capitals ("EZ BAR CURL" → "EZ Bar Curl").
+const ACRONYMS = new Set(["AMRAP", "ATG", "EMOM", "EZ", "GHD", "HIIT", "JM", "RDL", "SLDL", "TKE", "TRX"]);
+
+function letters(word: string): string {
+  return word.replace(/[^\p{L}]/gu, "");
+}
+
+/**
+ * Written all in capitals ("BENCH PRESS (BARBELL)"): two or more words of letters, every one in
+ * capitals, and one of them no known acronym. Such text is shouting, not a row of acronyms.
+ */
+function isShouted(words: readonly string[]): boolean {
+  const lettered = words.map(letters).filter((core) => core.length >= 2);
+  return lettered.length >= 2 && lettered.every((core) => core === core.toUpperCase()) && lettered.some((core) => !ACRONYMS.has(core));
+}
+
 /** The first letter after leading punctuation: "(close" → "(Close", '"the' → '"The'. */
 function capitalizeWord(word: string): string {
   return word.replace(/^([^\p{L}\p{N}]*)(\p{L})/u, (_, lead: string, letter: string) => lead + letter.toUpperCase());
 }
 
-/** The first hyphen part is always capitalised, a later one unless it is a minor word. */
-function titleCaseParts(word: string): string {
+/**
+ * The first hyphen part is always capitalised, a later one unless it is a minor word. In shouted
+ * text a part that is a known acronym ("(EZ-BAR)") keeps its capitals.
+ */
+function titleCaseParts(word: string, shouted: boolean): string {
   return word
     .split("-")
-    .map((part, index) => (index === 0 || !MINOR_WORDS.has(part) ? capitalizeWord(part) : part))
+    .map((part, index) => {
+      if (shouted && ACRONYMS.has(letters(part))) return part;
+      const lower = part.toLowerCase();
+      return index === 0 || !MINOR_WORDS.has(lower) ? capitalizeWord(lower) : lower;
+    })
     .join("-");
 }
 
 /**
  * "push-up to t-bar row" → "Push-Up to T-Bar Row". All-caps words (EZ, RDL, HIIT, EMOM) and
- * mixed-case words (McGill) keep their letters; everything else is lowercased first.
+ * mixed-case words (McGill) keep their letters; everything else is lowercased first. Text written
+ * all in capitals keeps only its known acronyms.
  */
 export function titleCase(text: string): string {
   const words = text
     .trim()
     .split(/\s+/)
     .filter((word) => word !== "");
+  const shouted = isShouted(words);
   return words
     .map((word, index) => {
-      if (/^[A-Z]{2,}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word)) return word;
+      if (!shouted && (/^[A-Z]{2,}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word))) return word;
       const lower = word.toLowerCase();
       if (index > 0 && MINOR_WORDS.has(lower)) return lower;
-      return titleCaseParts(lower);
+      return titleCaseParts(word, shouted);
     })
     .join(" ");
 }
@@ -269,17 +294,21 @@ export function titleCase(text: string): string {
 // A lowercase first letter, after any leading punctuation ("(close").
 const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
 
-/** Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may be either case. */
+/**
+ * Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may
+ * be either case. Text written all in capitals is not Title Case.
+ */
 export function isTitleCase(text: string): boolean {
-  return text
-    .trim()
-    .split(/\s+/)
-    .every((word, index) => {
+  const words = text.trim().split(/\s+/);
+  return (
+    !isShouted(words) &&
+    words.every((word, index) => {
       if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
       return word
         .split("-")
         .every((part, partIndex) => (partIndex > 0 && MINOR_WORDS.has(part.toLowerCase())) || !STARTS_LOWERCASE.test(part));
-    });
+    })
+  );
 }
 
 // Other names of equipment, keys already in normalised form (lowercase, "-" separated).

@@ -34,6 +34,12 @@ describe("exerciseNameProblem", () => {
     expect(exerciseNameProblem("Hip Thrust (Barbell)", "barbell", false)).toBeNull();
   });
 
+  it("asks a name written all in capitals for Title Case, keeping known acronyms", () => {
+    expect(suggestion("BENCH PRESS (BARBELL)", "barbell", false)).toBe("Bench Press (Barbell)");
+    expect(suggestion("TRX ROW", "suspension-trainer", false)).toBe("TRX Row");
+    expect(exerciseNameProblem("TRX Row", "suspension-trainer", false)).toBeNull();
+  });
+
   it("keeps the leading equipment word as the suffix when the exercise has no equipment", () => {
     expect(suggestion("Barbell Squat", null, false)).toBe("Squat (Barbell)");
     expect(suggestion("ez bar curl", null, true)).toBe("Curl (EZ Bar)");

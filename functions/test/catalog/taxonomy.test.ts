@@ -141,7 +141,11 @@ describe("titleCase / isTitleCase", () => {
     // All-caps words are acronyms (HIIT, EMOM), whatever their length.
     expect(titleCase("HIIT")).toBe("HIIT");
     expect(titleCase("EMOM finisher")).toBe("EMOM Finisher");
-    expect(titleCase("BENCH PRESS")).toBe("BENCH PRESS");
+    // Text written all in capitals keeps only its known acronyms.
+    expect(titleCase("BENCH PRESS")).toBe("Bench Press");
+    expect(titleCase("EZ BAR CURL (EZ-BAR)")).toBe("EZ Bar Curl (EZ-Bar)");
+    expect(titleCase("TRX ROW")).toBe("TRX Row");
+    expect(titleCase("TRX RDL")).toBe("TRX RDL");
     expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
     expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("the hundred")).toBe("The Hundred");
@@ -158,6 +162,8 @@ describe("titleCase / isTitleCase", () => {
     }
     expect(isTitleCase("Bench Press (close Grip)")).toBe(false);
     expect(isTitleCase('"the Hundred"')).toBe(false);
+    expect(isTitleCase("BENCH PRESS (BARBELL)")).toBe(false);
+    expect(isTitleCase("TRX RDL")).toBe(true);
   });
   it("accepts Title Case and rejects lowercase words", () => {
     expect(isTitleCase("Neutral-Grip Pull-Up")).toBe(true);

@@ -383,6 +383,12 @@ describe("normalizeEnrichmentChanges — content", () => {
     });
   });
 
+  it("title-cases a tag written all in capitals, keeping its known acronyms", () => {
+    expect(normalizeEnrichmentChanges({ stimulus_tags: ["COMPOUND MOVEMENT", "HIIT FINISHER", "AMRAP", "strength"] }, {}).patch).toEqual({
+      stimulus_tags: ["Compound Movement", "HIIT Finisher", "AMRAP", "Strength"],
+    });
+  });
+
   it("turns 'Label: gerund phrase' mistakes into the gerund phrase", () => {
     const result = normalizeEnrichmentChanges(
       { common_mistakes: ["Elbow flare: letting the elbows drift out.", "Bouncing: bouncing the bar off the chest."] },
