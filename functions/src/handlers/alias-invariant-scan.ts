@@ -26,6 +26,7 @@ import {
 import type { DocData } from "../util/object-paths";
 import { pageCollection } from "../util/paging";
 import { aliasSlugSchema } from "../catalog/inputs";
+import { applyDisabled } from "../apply/run-plan";
 
 /** Problems listed in the summary; the counts cover all of them. */
 const MAX_LISTED_PROBLEMS = 100;
@@ -77,6 +78,8 @@ export const aliasInvariantScanHandler = catalogHandler({
   lane: "maintenance",
   payload: aliasInvariantScanPayload,
   async run({ job, deps, ctx, engine }) {
+    // Its repairs would run in apply mode and each end APPLY_DISABLED: one refusal says it once.
+    if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const followUps = new FollowUpJobs(engine, job.payload.mode);
     const problems = new ProblemLog(followUps);
     const aliasesScanned = await scanAliases(deps, problems, ctx.signal);

@@ -14,6 +14,7 @@ import { audit } from "../catalog/audited-family";
 import { familySlugs, readFamily } from "../catalog/reads";
 import { FollowUpJobs, type FollowUpOutcome } from "./support/follow-ups";
 import { maintenanceFollowUps } from "./plans/maintenance-scan";
+import { applyDisabled } from "../apply/run-plan";
 
 /** What counts a family towards `family_limit`: a follow-up this run made, or would make in a dry run. */
 const ASKED: readonly FollowUpOutcome[] = ["created", "would_create"];
@@ -26,6 +27,8 @@ export const maintenanceScanHandler = catalogHandler({
   lane: "maintenance",
   payload: maintenanceScanPayload,
   async run({ job, deps, ctx, engine }) {
+    // Its follow-ups would run in apply mode and each end APPLY_DISABLED: one refusal says it once.
+    if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const limit = job.payload.family_limit;
     const followUps = new FollowUpJobs(engine, job.payload.mode);
     const findingsByCode: Record<string, number> = {};

@@ -1,4 +1,5 @@
 import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
+import { APPLY_DISABLED } from "../../src/jobs/outcomes";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
@@ -116,5 +117,16 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     await expect(
       depsFor(db, mode).queue.createJob({ type: "ALIAS_INVARIANT_SCAN", payload: { mode, alias_slugs: ["x"] }, created_by: "test" }),
     ).rejects.toBeInstanceOf(InvalidJobError);
+  });
+});
+
+describe("ALIAS_INVARIANT_SCAN in apply mode while applying is off", () => {
+  it("ends APPLY_DISABLED without scanning, instead of asking for repairs that would each end so", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, "dry_run"), "ALIAS_INVARIANT_SCAN", { mode: "apply" });
+
+    expect(run).toMatchObject({ status: "needs_review", error: { code: APPLY_DISABLED } });
+    expect(run.summary).not.toHaveProperty("aliases_scanned");
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 });

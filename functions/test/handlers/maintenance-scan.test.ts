@@ -183,6 +183,17 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
   });
 });
 
+describe("MAINTENANCE_SCAN in apply mode while applying is off", () => {
+  it("ends APPLY_DISABLED without scanning, instead of asking for normalisations that would each end so", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, "dry_run"), "MAINTENANCE_SCAN", { mode: "apply" });
+
+    expect(run).toMatchObject({ status: "needs_review", error: { code: APPLY_DISABLED } });
+    expect(run.summary).not.toHaveProperty("families_scanned");
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+});
+
 describeWithFullEmulator("MAINTENANCE_SCAN asking again (apply)", () => {
   it("asks again about findings whose last job answered nothing or is no longer kept, and not for a quality scan's bookkeeping", async () => {
     await seedDemo(db);

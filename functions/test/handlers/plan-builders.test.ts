@@ -182,6 +182,25 @@ describe("planFamilyMerge", () => {
     });
   });
 
+  it("refuses a merge that makes the target multi-equipment while its members share a primary equipment: MERGE_CONFLICT", () => {
+    const catalog = catalogWith({
+      exercises: [exerciseFixture("Push-Ups (Weighted Vest)", ["weighted-vest"], { family_slug: "push_ups" })],
+    });
+    const failure = failureOf(() =>
+      planFamilyMerge({
+        source: catalog.family("push_ups"),
+        target: catalog.family("push_up"),
+        owners: catalog.owners(),
+        pointingAliases: [],
+        mergedIntoSource: [],
+      }),
+    );
+    expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
+    expect(failure.details).toEqual({
+      conflicts: expect.arrayContaining([expect.objectContaining({ exercise_id: "push_up__diamond-push-up", kind: "equipment" })]),
+    });
+  });
+
   it("refuses a merge bringing two exercises on one primary equipment the target does not have: MERGE_CONFLICT between them", () => {
     const catalog = catalogWith({
       exercises: [
@@ -408,6 +427,19 @@ describe("planExerciseAdd", () => {
       expect.objectContaining({ exercise_id: "hip_thrust__barbell-hip-thrust", new_name: "Hip Thrust (Barbell)" }),
     ]);
     expect(catalog.validate("EXERCISE_ADD", addition.operations).errors).toEqual([]);
+  });
+
+  it("refuses an exercise that makes a family multi-equipment while its members share a primary equipment: ADD_EQUIPMENT_CONFLICT", () => {
+    const catalog = catalogWith();
+    // push_up holds four exercises on bodyweight: fine while that is its only primary equipment.
+    const draft = draftExercise({ base_name: "Weighted Push-Up", equipment: ["weighted vest"] });
+    const placed = placeExercise(draft, catalog.family(draft.family_slug));
+    const failure = failureOf(() => planExerciseAdd(placed, catalog.owners(), false));
+    expect(failure).toMatchObject({ code: "ADD_EQUIPMENT_CONFLICT", kind: "needs_review" });
+    expect((failure.details as { conflicts: unknown[] }).conflicts).toHaveLength(3);
+    expect((failure.details as { conflicts: unknown[] }).conflicts).toContainEqual(
+      expect.objectContaining({ exercise_id: "push_up__diamond-push-up", kind: "equipment", with: "push_up__push-up" }),
+    );
   });
 
   it("refuses a duplicate, however the intent spells it: DUPLICATE_EXERCISE", () => {

@@ -122,17 +122,27 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
   const slug = toNameSlug(name);
   const holders = (owners.exercises.get(slug) ?? []).filter((holder) => !(createdByThisJob && holder === id));
   const alias = owners.aliases.get(slug);
+  // The new exercise's own clash is a duplicate; members that clash with each other once it joins are not.
+  const ownConflicts = join.conflicts.filter((conflict) => conflict.exercise_id === NEW_EXERCISE);
+  const memberConflicts = join.conflicts.filter((conflict) => conflict.exercise_id !== NEW_EXERCISE);
   const duplicate =
-    join.conflicts[0]?.reason ??
+    ownConflicts[0]?.reason ??
     (holders.length > 0 ? `"${slug}" is the slug of ${holders.join(", ")}` : undefined) ??
     (alias ? describeAlias(slug, alias) : undefined);
   if (duplicate) {
-    const existing = [...new Set([...join.conflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
+    const existing = [...new Set([...ownConflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
     throw JobFailure.needsReview("DUPLICATE_EXERCISE", `"${name}" already exists: ${duplicate}; nothing was written`, {
       exercise_id: id,
       existing,
       alias: alias ?? null,
     });
+  }
+  if (memberConflicts.length > 0) {
+    throw JobFailure.needsReview(
+      "ADD_EQUIPMENT_CONFLICT",
+      `adding "${name}" makes ${family.slug} multi-equipment, where no two exercises may share a primary equipment; nothing was written`,
+      { conflicts: memberConflicts },
+    );
   }
   const conflicts = namingConflicts(join.renames, join.finalNames, owners);
   if (conflicts.length > 0) {

@@ -9,7 +9,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
-import { liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
+import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -102,7 +102,25 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
       if (primary !== null) joinedPrimary.set(primary, member.id);
     }
   }
+  plan.conflicts.push(...sharedPrimaryConflicts(to.slug, receiving, multiEquipment));
   return plan;
+}
+
+/**
+ * A family that becomes multi-equipment may no longer hold two exercises on one primary equipment:
+ * members that shared one before the join clash with each other now (a person decides which goes).
+ * In a family that was multi-equipment already such a pair is older than the job, not its doing.
+ */
+function sharedPrimaryConflicts(family: string, receiving: readonly CatalogDoc[], multiEquipmentAfter: boolean): MoveConflict[] {
+  if (!multiEquipmentAfter || isMultiEquipment(receiving)) return [];
+  return [...membersByPrimary(receiving)].flatMap(([primary, [first, ...others]]) =>
+    others.map((member) => ({
+      exercise_id: member.id,
+      kind: "equipment" as const,
+      with: first.id,
+      reason: `${family} becomes multi-equipment, and ${member.id} and ${first.id} both use the primary equipment "${primary}"`,
+    })),
+  );
 }
 
 /** The renamed exercises whose new slug someone else holds or takes (`finalNames`: every exercise's final name). */
