@@ -18,7 +18,7 @@ import { type DocData, getPath, display } from "../util/object-paths";
 import { isLiveExercise, normalizedPrimary } from "../catalog/family-registry";
 import { isMultiEquipment, membersByPrimary } from "../catalog/family-naming";
 import { normalizeEquipment } from "../catalog/taxonomy";
-import { aliasPointsAtExercise, aliasPointsAtFamily } from "../catalog/slug-aliases";
+import { aliasPointsAtExercise, aliasPointsAtFamily, isAliasableSlug } from "../catalog/slug-aliases";
 import { findDeprecatedFields } from "../catalog/fields";
 
 const exerciseTarget = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
@@ -284,7 +284,7 @@ function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: P
   for (const [id, index] of trace.identitySetBy) {
     const oldSlug = initial.exercise(id)?.name_slug;
     const renamed = final.exercise(id);
-    if (typeof oldSlug !== "string" || oldSlug === renamed?.name_slug) continue;
+    if (!isAliasableSlug(oldSlug) || oldSlug === renamed?.name_slug) continue;
     const alias = final.alias(oldSlug) ?? undefined;
     if (aliasPointsAtExercise(alias, id) || (typeof renamed?.family_slug === "string" && aliasPointsAtFamily(alias, renamed.family_slug)))
       continue;

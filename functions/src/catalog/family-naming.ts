@@ -6,7 +6,7 @@
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { splitEquipmentPrefix, splitExerciseName, toFamilySlug } from "./taxonomy";
+import { exerciseNameParts, splitEquipmentPrefix, splitExerciseName, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 import { isLiveExercise, normalizedPrimary } from "./family-registry";
 
@@ -47,9 +47,12 @@ export function canonicalNameIn(exercise: Readonly<DocData>, multiEquipment: boo
   return exerciseNameProblem(name, normalizedPrimary(exercise), multiEquipment)?.suggestion ?? null;
 }
 
-/** The exercise's base movement: its name without the "(Equipment)" suffix and a leading equipment word. */
+/**
+ * The exercise's base movement: its name without the "(Equipment)" suffix and a leading equipment
+ * word, a "(…)" that names no equipment kept in front ("Squat (Pause)" → "Pause Squat").
+ */
 export function baseOf(name: string): string {
-  return splitEquipmentPrefix(splitExerciseName(name).base).rest;
+  return exerciseNameParts(name, null).rest;
 }
 
 /**

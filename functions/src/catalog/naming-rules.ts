@@ -4,14 +4,7 @@
  * equipment word, and a family slug that fits the name. The validator, the family jobs and the
  * quality scanner all judge names here.
  */
-import {
-  canonicalExerciseName,
-  mayOmitEquipmentSuffix,
-  normalizeEquipment,
-  splitEquipmentPrefix,
-  splitExerciseName,
-  toFamilySlug,
-} from "./taxonomy";
+import { canonicalExerciseName, exerciseNameParts, mayOmitEquipmentSuffix, normalizeEquipment, toFamilySlug } from "./taxonomy";
 
 export interface NameProblem {
   message: string;
@@ -27,8 +20,7 @@ export interface NameProblem {
  * "Squat (Barbell)"). The multi-equipment form is canonical in every family.
  */
 export function exerciseNameProblem(name: string, primary: string | null, multiEquipment: boolean): NameProblem | null {
-  const { base, suffix } = splitExerciseName(name);
-  const { prefix, rest } = splitEquipmentPrefix(base);
+  const { prefix, rest, suffix } = exerciseNameParts(name, primary);
   const suffixRequired = prefix !== null || (multiEquipment && !mayOmitEquipmentSuffix(rest, primary));
   // Without a primary equipment to name, a suffix stays as it is, a leading equipment word becomes
   // the suffix (so the equipment is not lost), and any other missing one cannot be suggested.

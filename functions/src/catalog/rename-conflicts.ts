@@ -21,13 +21,14 @@ export const NO_SLUG_OWNERS: SlugOwners = { aliases: new Map(), exercises: new M
 
 /**
  * Why exercise `id` cannot be named `newName`, or null when it can. `finalNames` are the names the
- * plan leaves its exercises with (their current owners of a slug do not count).
+ * plan leaves its exercises with. A current owner of the slug that the plan renames still holds it:
+ * a renamed exercise keeps its old slug as an alias.
  */
 export function renameConflict(id: string, newName: string, finalNames: ReadonlyMap<string, string>, owners: SlugOwners): string | null {
   const slug = toNameSlug(newName);
   const planned = [...finalNames].filter(([other, name]) => other !== id && toNameSlug(name) === slug).map(([other]) => other);
-  const current = (owners.exercises.get(slug) ?? []).filter((other) => other !== id && !finalNames.has(other));
-  const holders = [...planned, ...current];
+  const current = (owners.exercises.get(slug) ?? []).filter((other) => other !== id);
+  const holders = [...new Set([...planned, ...current])];
   if (holders.length > 0) return `the slug "${slug}" of "${newName}" belongs to ${holders.join(", ")} too`;
   const alias = owners.aliases.get(slug);
   if (alias && !aliasPointsAtExercise(alias, id)) return describeAlias(slug, alias);

@@ -3,7 +3,7 @@
  * an alias of it. Pure facts about an exercise's slugs and aliases, shared by the plans that rename
  * or move exercises and by the alias scan and repair, which look for old slugs that lost their alias.
  */
-import { toNameSlug } from "./taxonomy";
+import { ALIAS_SLUG_PATTERN, toNameSlug } from "./taxonomy";
 import { type DocData, display } from "../util/object-paths";
 
 /**
@@ -15,10 +15,17 @@ export function creationSlugOf(exerciseId: string): string | null {
   return parts.length === 2 && parts[1] !== "" ? parts[1] : null;
 }
 
-/** Every slug the exercise is or was known by: its stored name_slug and the slug in its id. */
+/**
+ * Whether an old slug can be kept as an alias. Legacy data holds name_slugs that are no slug
+ * ("Bench Press Barbell"): no alias document may carry one, so such a slug is not kept.
+ */
+export function isAliasableSlug(slug: unknown): slug is string {
+  return typeof slug === "string" && ALIAS_SLUG_PATTERN.test(slug);
+}
+
+/** Every slug the exercise is or was known by that an alias can keep: its stored name_slug and the slug in its id. */
 export function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): string[] {
-  const slugs = [exercise.name_slug, creationSlugOf(exerciseId)].filter((slug): slug is string => typeof slug === "string" && slug !== "");
-  return [...new Set(slugs)];
+  return [...new Set([exercise.name_slug, creationSlugOf(exerciseId)].filter(isAliasableSlug))];
 }
 
 /** True when `alias` is a family alias leading to `familySlug`. */

@@ -167,6 +167,28 @@ export function splitEquipmentPrefix(name: string): { prefix: string | null; res
   return { prefix: trimmed.slice(0, cut).replace(/[\s_-]+$/, ""), rest };
 }
 
+/**
+ * Whether a name's "(…)" names equipment: a known equipment or another name of one, the exercise's
+ * own primary equipment, or a word that may not open a name for being equipment ("Weighted").
+ * Anything else ("Pause", "Close Grip") qualifies the movement instead.
+ */
+export function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
+  const { value } = normalizeEquipment(suffix);
+  return KNOWN_EQUIPMENT.includes(value) || value === primary || (EQUIPMENT_PREFIX_WORDS as readonly string[]).includes(toWordKey(suffix));
+}
+
+/**
+ * A name's parts for judging it: the leading equipment word, the base movement with any "(…)" that
+ * names no equipment put in front as the qualifier it is ("Squat (Pause)" → "Pause Squat"), so a
+ * canonical name keeps it, and the equipment suffix.
+ */
+export function exerciseNameParts(name: string, primary: string | null): { prefix: string | null; rest: string; suffix: string | null } {
+  const { base, suffix } = splitExerciseName(name);
+  const { prefix, rest } = splitEquipmentPrefix(base);
+  if (suffix === null || suffixNamesEquipment(suffix, primary)) return { prefix, rest, suffix };
+  return { prefix, rest: `${suffix} ${rest}`, suffix: null };
+}
+
 /** Index just past the first `count` words, where words are separated by spaces, hyphens or underscores. */
 function indexAfterWords(text: string, count: number): number {
   const separator = /[\s_-]+/g;

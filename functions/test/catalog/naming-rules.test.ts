@@ -34,6 +34,24 @@ describe("exerciseNameProblem", () => {
     expect(exerciseNameProblem("Hip Thrust (Barbell)", "barbell", false)).toBeNull();
   });
 
+  it.each([
+    ["Squat (Pause)", "barbell", true, "Pause Squat (Barbell)"],
+    ["Squat (Pause)", "barbell", false, "Pause Squat"],
+    ["Curl (Hammer)", "dumbbell", true, "Hammer Curl (Dumbbell)"],
+    ["Bench Press (close grip)", "barbell", true, "Close Grip Bench Press (Barbell)"],
+    ["Dumbbell Curl (Hammer)", "dumbbell", false, "Hammer Curl (Dumbbell)"],
+  ])("keeps the qualifier of %s on %s (multi-equipment: %s) in the name instead of replacing it", (name, primary, multi, expected) => {
+    expect(suggestion(name, primary, multi)).toBe(expected);
+  });
+
+  it.each([
+    ["Pull-Up (Weighted)", "dip-belt", "Pull-Up (Dip Belt)"],
+    ["Hip Thrust (Plates)", "barbell", "Hip Thrust (Barbell)"],
+    ["Row (Landmine)", "landmine", null],
+  ])("takes the equipment word of %s on %s for a suffix", (name, primary, expected) => {
+    expect(suggestion(name, primary, true)).toBe(expected);
+  });
+
   it("asks a name written all in capitals for Title Case, keeping known acronyms", () => {
     expect(suggestion("BENCH PRESS (BARBELL)", "barbell", false)).toBe("Bench Press (Barbell)");
     expect(suggestion("TRX ROW", "suspension-trainer", false)).toBe("TRX Row");

@@ -75,6 +75,16 @@ describe("planFamilyNormalize", () => {
     expect(normalization.operations).toContainEqual(expect.objectContaining({ op: "upsert_alias", alias_slug: "lat-pull-down-machine" }));
   });
 
+  it("re-derives a name_slug that is no slug at all without trying to keep it as an alias", () => {
+    const catalog = catalogWith({ exercises: [exerciseFixture("Flat Row (Barbell)", ["barbell"], { name_slug: "Flat Row Barbell" })] });
+    const normalization = planFamilyNormalize(audited(catalog, "flat_row"));
+    expect(ops(normalization.operations, "rename_exercise")).toEqual([
+      expect.objectContaining({ exercise_id: "flat_row__flat-row-barbell", new_name: "Flat Row (Barbell)" }),
+    ]);
+    expect(ops(normalization.operations, "upsert_alias")).toEqual([]);
+    expect(catalog.validate("FAMILY_NORMALIZE", normalization.operations).errors).toEqual([]);
+  });
+
   it("normalises equipment before naming by it", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Good Morning", ["Barbells"])] });
     const normalization = planFamilyNormalize(audited(catalog, "good_morning"));
@@ -97,6 +107,21 @@ describe("planFamilyNormalize", () => {
     expect(ops(curl.operations, "rename_exercise")).toEqual([
       expect.objectContaining({ exercise_id: "biceps_curl__alternating-biceps-curl" }),
     ]);
+  });
+
+  it("leaves to review a name whose slug another renamed member holds, since that one keeps it as an alias", () => {
+    // "Flat Press (Barbell)" is on dumbbells: it becomes "Flat Press (Dumbbell)", and its old slug stays its alias.
+    const catalog = catalogWith({
+      exercises: [exerciseFixture("Flat Press", ["barbell"]), exerciseFixture("Flat Press (Barbell)", ["dumbbell"])],
+    });
+    const normalization = planFamilyNormalize(audited(catalog, "flat_press"));
+    expect(normalization.unresolved).toContainEqual(
+      expect.objectContaining({ code: "name_collision", exercise_ids: ["flat_press__flat-press"] }),
+    );
+    expect(ops(normalization.operations, "rename_exercise")).toEqual([
+      expect.objectContaining({ exercise_id: "flat_press__flat-press-barbell", new_name: "Flat Press (Dumbbell)" }),
+    ]);
+    expect(catalog.validate("FAMILY_NORMALIZE", normalization.operations).errors).toEqual([]);
   });
 
   it("plans nothing for a canonical family with a current registry", () => {
@@ -322,6 +347,21 @@ describe("planFamilySplit", () => {
     );
     expect(failure).toMatchObject({ code, kind: "permanent" });
   });
+
+  it("points a split of every exercise to a rename for a new family and to a merge for an existing one", () => {
+    const catalog = catalogWith(curl);
+    const wholeSplit = (target: string) =>
+      failureOf(() =>
+        planFamilySplit({
+          family: catalog.family("curl"),
+          target: catalog.family(target),
+          equipment: ["dumbbell", "cable", "machine"],
+          owners: catalog.owners(),
+        }),
+      );
+    expect(wholeSplit("leg_curl").message).toContain("use FAMILY_RENAME_SLUG");
+    expect(wholeSplit("biceps_curl").message).toContain("use FAMILY_MERGE to move it into biceps_curl");
+  });
 });
 
 describe("planFamilyRenameSlug", () => {
@@ -440,6 +480,14 @@ describe("planExerciseAdd", () => {
     expect((failure.details as { conflicts: unknown[] }).conflicts).toContainEqual(
       expect.objectContaining({ exercise_id: "push_up__diamond-push-up", kind: "equipment", with: "push_up__push-up" }),
     );
+  });
+
+  it("keeps a qualifier written as a suffix in the base name instead of dropping it", () => {
+    const catalog = catalogWith();
+    const draft = draftExercise({ base_name: "Bench Press (Close Grip)", equipment: ["barbell"] });
+    expect(draft).toMatchObject({ base: "Close Grip Bench Press", family_slug: "close_grip_bench_press" });
+    const addition = planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), false);
+    expect(addition.operations[0]).toMatchObject({ op: "create_exercise", data: { name: "Close Grip Bench Press (Barbell)" } });
   });
 
   it("refuses a duplicate, however the intent spells it: DUPLICATE_EXERCISE", () => {

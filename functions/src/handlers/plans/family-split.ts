@@ -59,13 +59,12 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
     );
   }
   if (staying.length === 0) {
-    throw JobFailure.permanent(
-      "SPLIT_TAKES_WHOLE_FAMILY",
-      `every live exercise of ${family.slug} would move; use FAMILY_RENAME_SLUG to rename a family`,
-      {
-        family_slug: family.slug,
-      },
-    );
+    // A rename cannot take a slug that exists; moving a whole family into one is a merge.
+    const targetExists = target.members.length > 0 || target.registry !== null;
+    const instead = targetExists ? `use FAMILY_MERGE to move it into ${target.slug}` : "use FAMILY_RENAME_SLUG to rename a family";
+    throw JobFailure.permanent("SPLIT_TAKES_WHOLE_FAMILY", `every live exercise of ${family.slug} would move; ${instead}`, {
+      family_slug: family.slug,
+    });
   }
   assertLiveTarget(target);
   if (target.members.length === 0 && target.registry === null) assertSlugNotAnAlias(target.slug, owners.aliases.get(target.slug));
