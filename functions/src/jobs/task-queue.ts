@@ -4,7 +4,9 @@
  * attempt and lease epoch, so a duplicated trigger enqueues nothing new.
  */
 import { createHash } from "node:crypto";
-import type { Lane, WakeupSubject } from "./model";
+import type { DocumentSnapshot } from "firebase-admin/firestore";
+import { z } from "zod";
+import { type Lane, type WakeupSubject, jobDocumentSchema } from "./model";
 
 export interface WakeupTask {
   lane: Lane;
@@ -41,6 +43,15 @@ export type EnqueueResult = "enqueued" | "duplicate";
 
 export interface TaskQueuePort {
   enqueueWakeup(task: WakeupTask): Promise<EnqueueResult>;
+}
+
+const wakeupFieldsSchema = jobDocumentSchema.pick({ queue: true, attempts: true, lease_epoch: true, run_after: true });
+
+/** What a stored job's wake-up is made of; an unreadable document is an error naming it. */
+export function wakeupSubjectOf(doc: DocumentSnapshot): WakeupSubject {
+  const parsed = wakeupFieldsSchema.safeParse(doc.data());
+  if (!parsed.success) throw new Error(`job ${doc.id} is unreadable: ${z.prettifyError(parsed.error)}`);
+  return { id: doc.id, ...parsed.data };
 }
 
 /**

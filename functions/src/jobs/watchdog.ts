@@ -15,7 +15,6 @@
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Firestore, type Query, type QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
-import { z } from "zod";
 import { isWriteConflict } from "../util/grpc-status";
 import { errorText, log } from "../util/log";
 import { JOB_COLLECTIONS } from "./collections";
@@ -24,9 +23,9 @@ import type { JobFlows } from "./flows";
 import { acceptJob } from "./intake";
 import { rulesCheckedCreator } from "./job-document";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
-import { LANES, type Lane, jobDocumentSchema, type WakeupSubject } from "./model";
+import { LANES, type Lane, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
-import { type TaskQueuePort, wakeupFor } from "./task-queue";
+import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
 
 type WatchdogStep =
   "expired_leases" | "untaken_jobs" | "cancel_requests" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
@@ -101,8 +100,6 @@ export interface WatchdogReport extends WatchdogCounts {
 }
 
 /** The job fields the stale step reads, parsed on their own so a job whose payload no longer parses is still woken. */
-const wakeupFieldsSchema = jobDocumentSchema.pick({ queue: true, attempts: true, lease_epoch: true, run_after: true });
-
 export class Watchdog {
   constructor(
     private readonly deps: WatchdogDeps,
@@ -429,9 +426,7 @@ class WatchdogRun {
    * staleness window: an overlapping run in the same window enqueues nothing new.
    */
   private async wakeStaleJob(doc: QueryDocumentSnapshot): Promise<void> {
-    const parsed = wakeupFieldsSchema.safeParse(doc.data());
-    if (!parsed.success) throw new Error(`job ${doc.id} is unreadable: ${z.prettifyError(parsed.error)}`);
-    const job: WakeupSubject = { id: doc.id, ...parsed.data };
+    const job = wakeupSubjectOf(doc);
     const window = Math.floor(this.startedAt.getTime() / this.options.staleQueuedMs);
     if ((await this.deps.tasks.enqueueWakeup(wakeupFor(job, `stale${window}`))) === "enqueued") this.counts.requeued++;
   }

@@ -15,6 +15,7 @@ import { rulesCheckedCreator } from "../jobs/job-document";
 import { setMaxListeners } from "node:events";
 import { LANE_TASK_LIMITS, handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
+import { wakeupFor, wakeupSubjectOf } from "../jobs/task-queue";
 import type { WatchdogReport } from "../jobs/watchdog";
 import { InProcessTaskQueue } from "../tasks/in-process";
 import { ScheduleTimers } from "./schedule-timers";
@@ -100,6 +101,7 @@ export class LocalRuntime {
     } else {
       await this.listen(waiting, RELISTEN_DELAY_MS.first);
     }
+    await this.wakeDeferred();
     const interval = this.options.watchdogIntervalMs ?? 60_000;
     if (interval > 0) {
       this.watchdogTimer = setInterval(() => {
@@ -136,6 +138,22 @@ export class LocalRuntime {
         },
       );
     });
+  }
+
+  /**
+   * A deferred job's wake-up (a held lock's retry, a parent waiting for its children) was a timer of
+   * the process that deferred it, gone with it; Cloud Tasks keeps such a task across restarts, so the
+   * job runs at its `run_after` there, and here too.
+   */
+  private async wakeDeferred(): Promise<void> {
+    const deferred = await this.options.db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "deferred").get();
+    for (const doc of deferred.docs) {
+      try {
+        await this.tasks.enqueueWakeup(wakeupFor(wakeupSubjectOf(doc)));
+      } catch (err) {
+        this.onError(err, "intake");
+      }
+    }
   }
 
   private takeIn(doc: DocumentSnapshot): void {

@@ -201,6 +201,27 @@ describe("client document → trigger → task → execute", () => {
   });
 });
 
+describe("starting the local engine again", () => {
+  it("wakes a job deferred before it stopped, whose wake-up was a timer of the process that stopped", async () => {
+    const runs: string[] = [];
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry: countingAudit(runs) });
+    const { jobId } = await engine.queue.createJob({
+      type: "FAMILY_AUDIT",
+      payload: { mode: "dry_run", family_slug: "bench_press" },
+      created_by: "test",
+    });
+    // As a held lock's retry leaves it: deferred, due now.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "deferred", run_after: Timestamp.now() });
+    runtime = testRuntime(db, countingAudit(runs));
+    await runtime.start();
+    await waitFor(
+      async () => (await statusOf(jobId))?.status,
+      (status) => status === "succeeded_dry_run",
+    );
+    expect(runs).toEqual([jobId]);
+  });
+});
+
 describe("stopping the local engine", () => {
   it("leases nothing more, and stops a running job at its next safe point to be retried, with its attempt written", async () => {
     const runs: string[] = [];
