@@ -28,6 +28,7 @@ import {
   type DailyTotals,
   type FrozenPlan,
   type Job,
+  type ParentState,
   type RunSummary,
   WAITING_STATUSES,
   WORKER_STATUSES,
@@ -40,9 +41,9 @@ import {
 export const RUNNING_JOBS_LIMIT = 100;
 export const WAITING_JOBS_LIMIT = 500;
 export const FINISHED_JOBS_LIMIT = 300;
-/** A job's latest attempts, and its change-journal entries, that the job page shows. */
+/** A job's latest attempts that the job page shows, and its change-journal entries it shows at first and adds on each Show more. */
 export const ATTEMPTS_LIMIT = 50;
-export const CHANGES_LIMIT = 100;
+export const CHANGES_PAGE_SIZE = 100;
 /** How often the queue's 24-hour window of finished jobs moves on. */
 const FINISHED_JOBS_WINDOW_STEP_MS = 5 * 60_000;
 /** The run summaries a day's durations are taken from: its latest ones, as many as this. */
@@ -69,6 +70,27 @@ export type QueueRead = keyof typeof QUEUE_READ_LIMITS;
 /** The queue's reads that came back as full as their limit: jobs beyond it are left out of them. */
 export function cappedQueueReads(held: Record<QueueRead, number>): QueueRead[] {
   return (Object.keys(QUEUE_READ_LIMITS) as QueueRead[]).filter((read) => held[read] >= QUEUE_READ_LIMITS[read]);
+}
+
+/**
+ * A child's parent as the queue's reads know it: open when among the open jobs read; ended when among the finished
+ * ones, or when not among the open ones though they were all read (it ended before the finished jobs' window, or its
+ * record is gone: either way it counts no child); unknown while the open jobs are not all read (loading, or a read
+ * as full as its limit). `running` and `waiting` are null while they load.
+ */
+export function parentInQueue(
+  parentId: string,
+  held: { running: readonly Pick<Job, "id">[] | null; waiting: readonly Pick<Job, "id">[] | null; finished: readonly Pick<Job, "id">[] },
+): ParentState {
+  const holds = (jobs: readonly Pick<Job, "id">[] | null) => jobs?.some((job) => job.id === parentId) ?? false;
+  if (holds(held.running) || holds(held.waiting)) return "open";
+  if (holds(held.finished)) return "ended";
+  const allOpenRead =
+    held.running !== null &&
+    held.waiting !== null &&
+    held.running.length < QUEUE_READ_LIMITS.running &&
+    held.waiting.length < QUEUE_READ_LIMITS.waiting;
+  return allOpenRead ? "ended" : "unknown";
 }
 
 /** What a bounded read shows, and whether there is more than that (it reads one more than it shows). */
@@ -99,9 +121,12 @@ export const consoleQueries = {
   attempts: (db: Firestore, jobId: string) =>
     query(collection(db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at", "desc"), limit(ATTEMPTS_LIMIT + 1)),
 
-  /** A job's first entries in the order they were applied (index job_id, applied_at), one more than shown. */
-  changes: (db: Firestore, jobId: string) =>
-    query(collection(db, COLLECTIONS.changes), where("job_id", "==", jobId), orderBy("applied_at"), limit(CHANGES_LIMIT + 1)),
+  /**
+   * A job's latest `shown` entries, newest first: the order they are reverted in (last applied, first reverted);
+   * index job_id, applied_at DESC. One more than shown.
+   */
+  changes: (db: Firestore, jobId: string, shown: number) =>
+    query(collection(db, COLLECTIONS.changes), where("job_id", "==", jobId), orderBy("applied_at", "desc"), limit(shown + 1)),
 
   /** One more than `pageSize`, to tell whether another page follows. */
   historyPage: (db: Firestore, filter: HistoryFilter, pageSize: number, after?: HistoryCursor) => {
@@ -185,12 +210,16 @@ export class ConsoleData {
     );
   }
 
-  /** A job's first CHANGES_LIMIT change-journal entries, in the order they were applied (saying whether it has more). */
-  watchChanges(jobId: string, listener: Listener<Bounded<Change>>): Unsubscribe {
+  /**
+   * A job's latest `shown` change-journal entries, newest first (saying whether it has more). Showing more is a
+   * listener with a larger limit, not one per page: an entry applied meanwhile moves the others down, which
+   * would leave a gap between pages each cut where it was.
+   */
+  watchChanges(jobId: string, shown: number, listener: Listener<Bounded<Change>>): Unsubscribe {
     return onSnapshot(
-      consoleQueries.changes(this.db, jobId),
+      consoleQueries.changes(this.db, jobId, shown),
       (snap) => {
-        const some = bounded(snap.docs, CHANGES_LIMIT);
+        const some = bounded(snap.docs, shown);
         listener.next({ items: some.items.map((d) => toChange(d.id, d.data())), more: some.more });
       },
       listener.error,

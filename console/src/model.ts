@@ -88,6 +88,30 @@ export function noRetryNote(job: Pick<Job, "status" | "run_after" | "error">): s
 }
 
 /**
+ * What the console knows of a child job's parent: `open`, `ended` (a final status), `gone` (its record was deleted,
+ * RETAIN_JOBS_DAYS after it ended) or `unknown`. A parent that has ended counts none of its children's new outcomes
+ * (the engine's recordChildFinished answers `parent_closed`), so a child retried on its own would stay failed in its
+ * parent's result for good: the parent is retried instead, which requeues its unsuccessful children and finishes
+ * over their new outcomes.
+ */
+export type ParentState = "open" | "ended" | "gone" | "unknown";
+
+/** A parent as its own document reads (null when there is none). */
+export function parentState(parent: Pick<Job, "status"> | null): ParentState {
+  if (parent === null) return "gone";
+  return isFinalStatus(parent.status) ? "ended" : "open";
+}
+
+/**
+ * Whether the run an operator's retry queued has ended, as `job` reads now. The retry moves the job's lease epoch on
+ * from `retriedAtEpoch`, the one it had when Retry was pressed: a final status at a later epoch is that run's end; at
+ * that epoch the job still reads as it was before the retry.
+ */
+export function retriedRunEnded(retriedAtEpoch: number, job: Pick<Job, "status" | "lease_epoch">): boolean {
+  return job.lease_epoch > retriedAtEpoch && isFinalStatus(job.status);
+}
+
+/**
  * What a curator can do to stop an open job (JobQueue.cancelJob): a job a worker holds, or one that froze
  * its plan, is only asked to stop, so once asked it shows the request ("requested"); any other open job
  * is cancelled at once, a waiting one a client already asked to cancel included ("cancel"). Null when

@@ -1,9 +1,20 @@
 /** The console's addresses: `#/queue` (the default), `#/job/<id>`, `#/history`, `#/days`. */
 export type Route = { view: "queue" } | { view: "job"; jobId: string } | { view: "history" } | { view: "days" };
 
+/** An address it cannot read (a job id that is not percent-encoded UTF-8, `#/job/%E0`) is the queue's, as an unknown view is. */
 export function parseRoute(hash: string): Route {
   const [, view = "", id = ""] = hash.replace(/^#/, "").split("/");
-  if (view === "job" && id) return { view: "job", jobId: decodeURIComponent(id) };
+  const jobId = view === "job" && id ? decodedOrNull(id) : null;
+  if (jobId !== null) return { view: "job", jobId };
   if (view === "history" || view === "days") return { view };
   return { view: "queue" };
+}
+
+/** The address is read while the shell renders: a decoding error thrown there would leave the page loading for good. */
+function decodedOrNull(component: string): string | null {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return null;
+  }
 }

@@ -3,10 +3,11 @@
  * playwright-core, against the Emulator Suite with the console served by the Hosting emulator
  * (run by `npm --prefix functions run test:emulators`). A curator signs in, sees a client's job
  * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one; a job
- * intake rejected offers no retry, a job with many attempts and changes shows a bounded page of them,
- * and the queue keeps a retry's error while its window moves on; a non-curator sees no actions and no
- * engine data. Screenshots of every view, at a laptop's and a phone's size, go to test-results/. Exits
- * non-zero on the first failure.
+ * intake rejected offers no retry, nor does a shard whose parent has ended (the parent is retried), a job
+ * with many attempts and changes shows a bounded page of them and more on Show more, an address that does
+ * not decode shows the queue, and the queue keeps a retry's error while its window moves on; a non-curator
+ * sees no actions and no engine data. Screenshots of every view, at a laptop's and a phone's size, go to
+ * test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync } from "node:fs";
 import { collection, doc, type Firestore, getDoc, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
@@ -244,6 +245,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // The engine's answer, shown once the job has left the failures (a parent's would count its children too).
     await page.getByTestId("action-notice").getByText(`Job ${failedJob} is queued again.`, { exact: true }).waitFor();
     await row(page, "Recently finished", failedJob).getByText("succeeded_dry_run", { exact: true }).waitFor();
+    // The notice tells of the retry while the run it queued is open, not past its end.
+    await page.getByTestId("action-notice").getByText(`Job ${failedJob} is queued again.`).waitFor({ state: "detached", timeout: 5_000 });
     // Each section is a listener of its own: the failures' may land a moment after the finished one's.
     await failure.waitFor({ state: "detached", timeout: 5_000 }).catch((err: unknown) => {
       throw new Error("the retried job is still listed as a failure", { cause: err });
@@ -291,6 +294,50 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a job intake rejected offers Retry");
     await shoot(page, "job-rejected-laptop");
     await page.goto(`${CONSOLE_URL}#/queue`);
+  });
+
+  await step("a shard whose parent has ended offers no retry of its own: the parent's retry requeues it", async () => {
+    const parentJob = `browser-parent-${Date.now()}`;
+    const shardJob = `${parentJob}-shard-0`;
+    const now = new Date();
+    const failedAt = (fields: Record<string, unknown>) =>
+      engineJob(now, {
+        status: "failed",
+        attempts: 1,
+        lease_epoch: 2,
+        run_after: now,
+        finished_at: now,
+        error: { code: "LLM_UNAVAILABLE", message: "the model did not answer", transient: false },
+        ...fields,
+      });
+    await writeAsEngine(
+      `catalog_jobs/${parentJob}`,
+      failedAt({
+        type: "CATALOG_ENRICH_FIELD",
+        payload: { mode: "dry_run", field: "description" },
+        shards: { total: 1, done: 1, succeeded: 0, failed: 1 },
+      }),
+    );
+    await writeAsEngine(
+      `catalog_jobs/${shardJob}`,
+      failedAt({ type: "CATALOG_ENRICH_FIELD_SHARD", payload: { mode: "dry_run", field: "description" }, parent_job_id: parentJob }),
+    );
+    const failure = row(page, "Recent failures (24 h)", shardJob);
+    await failure.getByTestId("retry-parent").locator(`a[href="#/job/${parentJob}"]`).waitFor();
+    if ((await failure.getByRole("button").count()) > 0) throw new Error("a shard whose parent has ended offers an action in the queue");
+    await row(page, "Recent failures (24 h)", parentJob)
+      .getByRole("button", { name: `Retry job ${parentJob}`, exact: true })
+      .waitFor();
+    await page.goto(`${CONSOLE_URL}#/job/${shardJob}`);
+    const view = page.getByTestId("job-view");
+    await view.getByTestId("retry-parent").locator(`a[href="#/job/${parentJob}"]`).waitFor();
+    if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a shard whose parent has ended offers Retry");
+    await page.goto(`${CONSOLE_URL}#/queue`);
+  });
+
+  await step("an address whose job id does not decode shows the queue", async () => {
+    await page.goto(`${CONSOLE_URL}#/job/%E0`);
+    await page.getByRole("heading", { name: "Queue now" }).waitFor({ timeout: 10_000 });
   });
 
   await step("a job with more attempts and changes than the page shows says so, and reads what the engine shrank", async () => {
@@ -360,10 +407,16 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const attempts = await page.locator("details.attempt").count();
     const changes = await page.locator("[data-change]").count();
     if (attempts !== 50 || changes !== 100) throw new Error(`shown: ${attempts} attempts, ${changes} changes`);
-    // The first 100 applied: the one applied last (written first) is the one left out.
-    const changeIds = await page.locator("[data-change]").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-change")));
-    if (changeIds[0] !== `${manyJob}-change-100` || changeIds.includes(`${manyJob}-change-0`))
-      throw new Error(`changes shown out of order: ${changeIds.slice(0, 3).join(", ")} …`);
+    // The latest 100, newest first (the order they are reverted in): the one applied first (written last) is left out.
+    const changeIds = () => page.locator("[data-change]").evaluateAll((nodes) => nodes.map((node) => node.getAttribute("data-change")));
+    const newestFirst = await changeIds();
+    if (newestFirst[0] !== `${manyJob}-change-0` || newestFirst.includes(`${manyJob}-change-100`))
+      throw new Error(`changes shown out of order: ${newestFirst.slice(0, 3).join(", ")} …`);
+    await page.getByTestId("changes-more").getByRole("button", { name: "Show more" }).click();
+    await page.getByTestId("changes-more").waitFor({ state: "detached" });
+    const all = await changeIds();
+    if (all.length !== 101 || all[100] !== `${manyJob}-change-100`)
+      throw new Error(`after Show more: ${all.length} changes, the last ${all.at(-1)}`);
     // The latest attempt is the one open, its apply result as its size and its events as cut at the engine's limit.
     const latest = page.locator("details.attempt[open]");
     await latest.getByText("epoch 51").waitFor();

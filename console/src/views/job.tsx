@@ -2,8 +2,8 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
-import { ATTEMPTS_LIMIT, type Bounded, CHANGES_LIMIT, type ConsoleData } from "../data";
-import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, relative, retriedNotice, usd } from "../format";
+import { ATTEMPTS_LIMIT, type Bounded, CHANGES_PAGE_SIZE, type ConsoleData } from "../data";
+import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, relative, usd } from "../format";
 import {
   type Attempt,
   cancelOffer,
@@ -17,6 +17,7 @@ import {
   type LlmCall,
   isFinalStatus,
   isTooLarge,
+  parentState,
   rejectedAtIntake,
   retryable,
 } from "../model";
@@ -24,26 +25,42 @@ import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { CancelFailureNotice, useCancel } from "../ui/cancel";
 import { useLive, useNow } from "../ui/live";
 import { ActionButton, Empty, Json, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
+import { type Retry, RetryParentNote, useRetry } from "../ui/retry";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
   const job = useLive<Job | null>((l) => data.watchJob(jobId, l), [data, jobId]);
   const attempts = useLive<Bounded<Attempt>>((l) => data.watchAttempts(jobId, l), [data, jobId]);
-  const changes = useLive<Bounded<Change>>((l) => data.watchChanges(jobId, l), [data, jobId]);
+  const [shownChanges, setShownChanges] = useState(CHANGES_PAGE_SIZE);
+  const changes = useLive<Bounded<Change>>((l) => data.watchChanges(jobId, shownChanges, l), [data, jobId, shownChanges]);
   const shownAttempts = attempts.state === "ready" ? attempts.value.items : [];
   const changesView = (jobEnded: boolean, empty: string) => (
     <LiveView live={changes} what="change journal" isEmpty={(c) => c.items.length === 0} empty={empty}>
-      {({ items, more }) => (
-        <>
-          {more && (
-            <p class="muted" data-testid="changes-more">
-              The job wrote more than {CHANGES_LIMIT} changes: its first {CHANGES_LIMIT} are shown, in the order they were applied.
-            </p>
-          )}
-          {items.map((change) => (
-            <ChangeDetails key={change.id} change={change} jobEnded={jobEnded} actions={actions} />
-          ))}
-        </>
-      )}
+      {({ items, more }) => {
+        // The entries shown are the previous listener's until the one reading more answers.
+        const loadingMore = items.length < shownChanges;
+        return (
+          <>
+            {items.length > 1 && <p class="muted">Newest first, the order changes are reverted in: last applied, first reverted.</p>}
+            {items.map((change) => (
+              <ChangeDetails key={change.id} change={change} jobEnded={jobEnded} actions={actions} />
+            ))}
+            {more && (
+              <p class="muted" data-testid="changes-more">
+                The job wrote more changes than these, its latest {count(items.length)}.{" "}
+                <button
+                  type="button"
+                  class="secondary small"
+                  aria-busy={loadingMore}
+                  disabled={loadingMore}
+                  onClick={() => setShownChanges(shownChanges + CHANGES_PAGE_SIZE)}
+                >
+                  Show more
+                </button>
+              </p>
+            )}
+          </>
+        );
+      }}
     </LiveView>
   );
   return (
@@ -65,6 +82,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
           <JobDetails
             job={j}
             attempts={shownAttempts}
+            data={data}
             actions={actions}
             attemptsView={
               <>
@@ -107,6 +125,7 @@ function noAttempt(job: Job): string {
 function JobDetails(props: {
   job: Job;
   attempts: Attempt[];
+  data: ConsoleData;
   actions: OperatorActions;
   attemptsView: ComponentChildren;
   frozenPlanView: ComponentChildren;
@@ -114,8 +133,7 @@ function JobDetails(props: {
 }) {
   const { job, actions } = props;
   const now = useNow();
-  // Outside the Retry button, which goes once the job is queued again.
-  const [retried, setRetried] = useState<string | null>(null);
+  const { retry, notice: retried } = useRetry(actions, [job]);
   const { cancel: runCancel, failure: cancelFailure } = useCancel(actions);
   const llm = job.llm_usage;
   const cancel = cancelOffer(job);
@@ -129,13 +147,12 @@ function JobDetails(props: {
           <small class="mono">{job.id}</small>
         </div>
         <div class="actions">
-          {retryable(job) && (
-            <ActionButton
-              label="Retry"
-              subject={`job ${job.id}`}
-              run={async () => setRetried(retriedNotice(job.id, await actions.retryJob(job.id)))}
-            />
-          )}
+          {retryable(job) &&
+            (job.parent_job_id ? (
+              <ChildRetry job={job} parentId={job.parent_job_id} data={props.data} retry={retry} />
+            ) : (
+              <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job)} />
+            ))}
           {cancel === "cancel" && (
             <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => runCancel(job.id)} />
           )}
@@ -196,6 +213,22 @@ function JobDetails(props: {
         {props.changesView}
       </section>
     </article>
+  );
+}
+
+/** Retry for a child job whose parent counts its new outcome (open), or has no record left to count it in (gone). */
+function ChildRetry({ job, parentId, data, retry }: { job: Job; parentId: string; data: ConsoleData; retry: Retry }) {
+  const parent = useLive<Job | null>((l) => data.watchJob(parentId, l), [data, parentId]);
+  return (
+    <LiveView live={parent} what={`parent job ${parentId}`}>
+      {(p) =>
+        parentState(p) === "ended" ? (
+          <RetryParentNote parentId={parentId} />
+        ) : (
+          <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job)} />
+        )
+      }
+    </LiveView>
   );
 }
 

@@ -1,19 +1,30 @@
 /** The queue now: counts per lane and status, running, waiting and deferred jobs, recent failures and finishes. */
-import { useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import {
   cappedQueueReads,
   type ConsoleData,
   FINISHED_JOBS_LIMIT,
   finishedJobsWindowStart,
+  parentInQueue,
   RUNNING_JOBS_LIMIT,
   WAITING_JOBS_LIMIT,
 } from "../data";
-import { dateTime, relative, retriedNotice } from "../format";
-import { cancelOffer, FAILURE_STATUSES, isFinalStatus, type Job, JOB_STATUSES, LANES, noRetryNote, waitingReason } from "../model";
+import { dateTime, relative } from "../format";
+import {
+  cancelOffer,
+  FAILURE_STATUSES,
+  isFinalStatus,
+  type Job,
+  JOB_STATUSES,
+  LANES,
+  noRetryNote,
+  type ParentState,
+  waitingReason,
+} from "../model";
 import { type Cancel, CancelFailureNotice, useCancel } from "../ui/cancel";
-import { useLive, useNow } from "../ui/live";
+import { type Live, useLive, useNow } from "../ui/live";
 import { ActionButton, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
+import { type Retry, RetryParentNote, useRetry } from "../ui/retry";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
   const running = useLive<Job[]>((l) => data.watchRunningJobs(l), [data]);
@@ -22,9 +33,14 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   // A number, not a Date, so the listener is replaced only when the window moves on.
   const windowStart = finishedJobsWindowStart(now).getTime();
   const finished = useLive<Job[]>((l) => data.watchFinishedJobs(new Date(windowStart), l), [data, windowStart]);
-  // Outside the failures' rows: a retried job leaves the list, and its row with it.
-  const [retried, setRetried] = useState<string | null>(null);
-  const retry = async (jobId: string) => setRetried(retriedNotice(jobId, await actions.retryJob(jobId)));
+  // What the reads hold now, the open ones null while they load.
+  const held = { running: heldJobs(running), waiting: heldJobs(waiting), finished: heldJobs(finished) ?? [] };
+  // Outside the failures' rows: a retried job leaves the list, and its row with it. Its run is seen ending in any list.
+  const { retry, notice: retried } = useRetry(
+    actions,
+    [held.running, held.waiting, held.finished].flatMap((jobs) => jobs ?? []),
+  );
+  const parentOf = (parentId: string) => parentInQueue(parentId, held);
   // Outside the rows too: a cancelled job leaves the waiting list, and one asked to stop shows the request instead.
   const { cancel, failure: cancelFailure } = useCancel(actions);
   return (
@@ -65,7 +81,7 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
         <h3>Recent failures (24 h)</h3>
         <Notice message={retried} />
         <LiveView live={finished} what="failures" isEmpty={(jobs) => !jobs.some(isFailure)} empty="No failures in the last 24 hours.">
-          {(jobs) => <Failures jobs={jobs.filter(isFailure)} retry={retry} />}
+          {(jobs) => <Failures jobs={jobs.filter(isFailure)} retry={retry} parentOf={parentOf} />}
         </LiveView>
       </section>
       <section>
@@ -79,6 +95,7 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
 }
 
 const isFailure = (job: Job) => FAILURE_STATUSES.includes(job.status);
+const heldJobs = (live: Live<Job[]>) => (live.state === "ready" ? live.value : null);
 const oldestFirst = (a: Job, b: Job) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0);
 
 /** Which of the queue's reads hold as many jobs as they read: the counts and lists leave out the rest of those. */
@@ -206,7 +223,7 @@ function WaitingJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Ca
   );
 }
 
-function Failures({ jobs, retry }: { jobs: Job[]; retry: (jobId: string) => Promise<void> }) {
+function Failures({ jobs, retry, parentOf }: { jobs: Job[]; retry: Retry; parentOf: (parentId: string) => ParentState }) {
   return (
     <div class="overflow-auto">
       <table>
@@ -237,7 +254,7 @@ function Failures({ jobs, retry }: { jobs: Job[]; retry: (jobId: string) => Prom
                 )}
               </td>
               <td>
-                <RetryAction job={job} retry={retry} />
+                <RetryAction job={job} retry={retry} parentOf={parentOf} />
               </td>
             </tr>
           ))}
@@ -247,10 +264,22 @@ function Failures({ jobs, retry }: { jobs: Job[]; retry: (jobId: string) => Prom
   );
 }
 
-function RetryAction({ job, retry }: { job: Job; retry: (jobId: string) => Promise<void> }) {
+function RetryAction({ job, retry, parentOf }: { job: Job; retry: Retry; parentOf: (parentId: string) => ParentState }) {
   const noRetry = noRetryNote(job);
   if (noRetry !== null) return <small class="muted">{noRetry}</small>;
-  return <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job.id)} />;
+  const parentId = job.parent_job_id;
+  if (parentId !== null) {
+    const parent = parentOf(parentId);
+    if (parent === "ended") return <RetryParentNote parentId={parentId} />;
+    // The job's page reads the parent itself.
+    if (parent === "unknown")
+      return (
+        <small class="muted" data-testid="retry-on-page">
+          Retry on its page: the queue cannot tell whether its parent <JobLink id={parentId} /> has ended.
+        </small>
+      );
+  }
+  return <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job)} />;
 }
 
 function Finished({ jobs }: { jobs: Job[] }) {

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FunctionsError } from "firebase/functions";
 import { cancelLeftChildrenOpen } from "../../src/actions";
-import { cappedQueueReads, FINISHED_JOBS_LIMIT, finishedJobsWindowStart, RUNNING_JOBS_LIMIT, WAITING_JOBS_LIMIT } from "../../src/data";
+import {
+  cappedQueueReads,
+  FINISHED_JOBS_LIMIT,
+  finishedJobsWindowStart,
+  parentInQueue,
+  RUNNING_JOBS_LIMIT,
+  WAITING_JOBS_LIMIT,
+} from "../../src/data";
 import { sumShards } from "../../src/documents";
 import {
   asError,
@@ -26,7 +33,9 @@ import {
   frozenPlanInAttemptLog,
   type Job,
   noRetryNote,
+  parentState,
   rejectedAtIntake,
+  retriedRunEnded,
   retryable,
   waitingReason,
 } from "../../src/model";
@@ -42,6 +51,12 @@ describe("routes", () => {
     assert.deepEqual(parseRoute("#/job/abc%2Fshard-1"), { view: "job", jobId: "abc/shard-1" });
     assert.deepEqual(parseRoute("#/job/"), { view: "queue" });
     assert.deepEqual(parseRoute("#/nowhere"), { view: "queue" });
+  });
+
+  it("reads an address whose job id is not percent-encoded UTF-8 as the queue's, instead of throwing while the console renders", () => {
+    assert.deepEqual(parseRoute("#/job/%E0"), { view: "queue" });
+    assert.deepEqual(parseRoute("#/job/%"), { view: "queue" });
+    assert.deepEqual(parseRoute("#/job/caf%C3%A9"), { view: "job", jobId: "café" });
   });
 });
 
@@ -188,6 +203,41 @@ describe("the actions offered", () => {
     assert.equal(cancelLeftChildrenOpen(childrenLeftOpen), true);
     assert.equal(cancelLeftChildrenOpen(new FunctionsError("failed-precondition", "cannot cancel job p1: it is cancelled")), false);
     assert.equal(cancelLeftChildrenOpen(new Error("unavailable")), false);
+  });
+
+  it("a retry's notice lasts until the run it queued ends, not past a failure of that run", () => {
+    // Retry pressed on a job failed at epoch 2: the retry queues it at epoch 3, its lease runs it at epoch 4.
+    const at = (status: Job["status"], lease_epoch: number) => ({ status, lease_epoch });
+    // The job's listener may still show it as it was before the retry when the engine's answer arrives.
+    assert.equal(retriedRunEnded(2, at("failed", 2)), false);
+    assert.equal(retriedRunEnded(2, at("queued", 3)), false);
+    assert.equal(retriedRunEnded(2, at("running", 4)), false);
+    assert.equal(retriedRunEnded(2, at("deferred", 4)), false);
+    assert.equal(retriedRunEnded(2, at("failed", 4)), true);
+    assert.equal(retriedRunEnded(2, at("succeeded", 4)), true);
+  });
+
+  it("no retry for a child whose parent has ended: the parent no longer counts it, and its own retry requeues the child", () => {
+    assert.equal(parentState({ status: "deferred" }), "open");
+    assert.equal(parentState({ status: "running" }), "open");
+    for (const status of ["succeeded", "failed", "needs_review", "deadletter", "cancelled"] as const)
+      assert.equal(parentState({ status }), "ended", status);
+    // Its record is gone: nothing counts the child, which is retried on its own.
+    assert.equal(parentState(null), "gone");
+  });
+
+  it("the queue knows a child's parent from the jobs it reads, and says when it cannot tell", () => {
+    const jobs = (...ids: string[]) => ids.map((id) => ({ id }));
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `open-${i}` }));
+    assert.equal(parentInQueue("p1", { running: jobs(), waiting: jobs("p1"), finished: jobs() }), "open");
+    assert.equal(parentInQueue("p1", { running: jobs("p1"), waiting: null, finished: jobs() }), "open");
+    assert.equal(parentInQueue("p1", { running: jobs(), waiting: null, finished: jobs("p1") }), "ended");
+    // Not among the open jobs, all of them read: it ended before the last 24 hours.
+    assert.equal(parentInQueue("p1", { running: jobs("j1"), waiting: jobs("j2"), finished: jobs() }), "ended");
+    // Open jobs left unread: loading, or a read as full as its limit.
+    assert.equal(parentInQueue("p1", { running: jobs(), waiting: null, finished: jobs() }), "unknown");
+    assert.equal(parentInQueue("p1", { running: jobs(), waiting: many(WAITING_JOBS_LIMIT), finished: jobs() }), "unknown");
+    assert.equal(parentInQueue("p1", { running: many(RUNNING_JOBS_LIMIT), waiting: jobs(), finished: jobs() }), "unknown");
   });
 
   it("a retry says how many of a parent's children went with it, and when its wake-up was not sent", () => {

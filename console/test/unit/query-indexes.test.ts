@@ -29,7 +29,14 @@ import {
   requiredIndex,
   type StructuredQueryProto,
 } from "../../../functions/test/helpers/query-indexes";
-import { consoleQueries, finishedJobsWindowStart, type HistoryCursor, type HistoryFilter, RUNS_PER_DAY_LIMIT } from "../../src/data";
+import {
+  CHANGES_PAGE_SIZE,
+  consoleQueries,
+  finishedJobsWindowStart,
+  type HistoryCursor,
+  type HistoryFilter,
+  RUNS_PER_DAY_LIMIT,
+} from "../../src/data";
 import { dayStart } from "../../src/format";
 import { DEMO_PROJECT_ID } from "../../src/firebase";
 import { ATTEMPT_STATUSES, COLLECTIONS, JOB_TYPES } from "../../src/model";
@@ -94,7 +101,7 @@ const consoleQueryCases: { [name in keyof typeof consoleQueries]: Query[] } = {
   waitingJobs: [consoleQueries.waitingJobs(db)],
   finishedJobs: [consoleQueries.finishedJobs(db, finishedJobsWindowStart(NOW))],
   attempts: [consoleQueries.attempts(db, "job-1")],
-  changes: [consoleQueries.changes(db, "job-1")],
+  changes: [consoleQueries.changes(db, "job-1", CHANGES_PAGE_SIZE), consoleQueries.changes(db, "job-1", 2 * CHANGES_PAGE_SIZE)],
   historyPage: historyFilters.flatMap((filter) => [
     consoleQueries.historyPage(db, filter, 25),
     consoleQueries.historyPage(db, filter, 25, nextPage),
@@ -119,10 +126,10 @@ describe("the console's queries", () => {
     );
   });
 
-  it("need these composite indexes: a job's journal in order, the history's filters, family (subjects) included", () => {
+  it("need these composite indexes: a job's journal newest first, the history's filters, family (subjects) included", () => {
     const needed = new Set(consoleQueriesSent.flatMap((q) => requiredIndex(q) ?? []).map(describeIndex));
     assert.deepEqual([...needed].sort(), [
-      "catalog_changes: job_id ==, applied_at ASCENDING",
+      "catalog_changes: job_id ==, applied_at DESCENDING",
       "catalog_run_summaries: attempt_status ==, finished_at DESCENDING",
       "catalog_run_summaries: subjects CONTAINS, attempt_status ==, finished_at DESCENDING",
       "catalog_run_summaries: subjects CONTAINS, finished_at DESCENDING",
@@ -150,6 +157,18 @@ describe("the console's queries", () => {
     });
     assert.deepEqual(sent(consoleQueries.runningJobs(db)).where, byStatus(["running"]));
     assert.deepEqual(sent(consoleQueries.waitingJobs(db)).where, byStatus(["queued", "deferred"]));
+  });
+
+  it("read a job's journal newest first, as its changes are reverted, one more than the entries shown", () => {
+    const newestFirst = [
+      { field: { fieldPath: "applied_at" }, direction: "DESCENDING" },
+      { field: { fieldPath: "__name__" }, direction: "DESCENDING" },
+    ];
+    for (const shown of [CHANGES_PAGE_SIZE, 3 * CHANGES_PAGE_SIZE]) {
+      const changes = sent(consoleQueries.changes(db, "job-1", shown));
+      assert.deepEqual(changes.orderBy, newestFirst);
+      assert.equal(limitOf(changes), shown + 1);
+    }
   });
 
   it("are all built by consoleQueries, so none goes unchecked", () => {
