@@ -13,7 +13,8 @@ export interface OperatorActions {
 
 export function operatorActions(functions: Functions): OperatorActions {
   const call = async <Answer>(name: string, data: Record<string, string>) =>
-    (await httpsCallable<Record<string, string>, Answer>(functions, name)(data)).data;
+    // Past the callables' own 540 s (a retry requeues a parent's children one by one), not the SDK's 70 s default.
+    (await httpsCallable<Record<string, string>, Answer>(functions, name, { timeout: 550_000 })(data)).data;
   return {
     retryJob: (jobId) => call<RetryAnswer>("retryJob", { jobId }),
     // The job's listener shows what a cancel or a revert did.

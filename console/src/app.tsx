@@ -3,14 +3,14 @@
  * (`#/queue`, `#/job/<id>`, `#/history`, `#/days`) asks for. Engine data and actions are for
  * curators only; anyone else sees a notice and nothing is read for them.
  */
-import { onIdTokenChanged, signOut, type User } from "firebase/auth";
+import { onIdTokenChanged, sendEmailVerification, signOut, type User } from "firebase/auth";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { operatorActions } from "./actions";
 import { ConsoleData } from "./data";
-import { CURATOR_CLAIM } from "./model";
+import { CURATOR_CLAIM, isCuratorToken } from "./model";
 import type { FirebaseServices } from "./firebase";
 import { parseRoute, type Route } from "./routes";
-import { ErrorBox, Loading } from "./ui/parts";
+import { ActionButton, ErrorBox, Loading } from "./ui/parts";
 import { DaysView } from "./views/days";
 import { HistoryView } from "./views/history";
 import { JobView } from "./views/job";
@@ -48,13 +48,45 @@ function useSession(firebase: FirebaseServices): Session {
         // A token read that settles after a sign-out or another sign-in is about a session gone by.
         const current = () => firebase.auth.currentUser?.uid === user.uid;
         user.getIdTokenResult().then(
-          (token) => current() && setSession({ state: "signed-in", user, curator: token.claims[CURATOR_CLAIM] === true }),
+          (token) => current() && setSession({ state: "signed-in", user, curator: isCuratorToken(token.claims) }),
           (err: unknown) => current() && setSession({ state: "token-error", user, error: asError(err) }),
         );
       }),
     [firebase],
   );
   return session;
+}
+
+/** A curator's account has the claim and a verified email; one that has not verified its email may ask for the link. */
+function NotCurator({ user }: { user: User }) {
+  const [sent, setSent] = useState(false);
+  return (
+    <article data-testid="not-curator">
+      <h2>Curators only</h2>
+      <p>
+        You are signed in as {user.email ?? user.uid}, without the <code>{CURATOR_CLAIM}</code> claim or without a verified email. The
+        queue, job details, history and actions are shown to curators only.
+      </p>
+      {user.email && !user.emailVerified && (
+        <p>
+          Your email is not verified, and the claim counts only on a verified one.{" "}
+          {sent ? (
+            <span data-testid="verification-sent">The link is on its way to {user.email}: follow it, then sign out and in again.</span>
+          ) : (
+            <ActionButton
+              label="Send a verification email"
+              subject={user.email}
+              variant="secondary"
+              run={async () => {
+                await sendEmailVerification(user);
+                setSent(true);
+              }}
+            />
+          )}
+        </p>
+      )}
+    </article>
+  );
 }
 
 export function App({ firebase }: { firebase: FirebaseServices }) {
@@ -121,15 +153,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
         {session.state === "token-error" && (
           <ErrorBox what="your sign-in token (it says whether you are a curator)" error={session.error} />
         )}
-        {session.state === "signed-in" && !session.curator && (
-          <article data-testid="not-curator">
-            <h2>Curators only</h2>
-            <p>
-              You are signed in as {session.user.email ?? session.user.uid}, without the <code>{CURATOR_CLAIM}</code> claim. The queue, job
-              details, history and actions are shown to curators only.
-            </p>
-          </article>
-        )}
+        {session.state === "signed-in" && !session.curator && <NotCurator user={session.user} />}
         {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}
         {curator && route.view === "job" && <JobView key={route.jobId} jobId={route.jobId} data={data} actions={actions} />}
         {curator && route.view === "history" && <HistoryView data={data} />}

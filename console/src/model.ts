@@ -20,6 +20,14 @@ export const COLLECTIONS = {
 /** The custom claim curators carry (the engine's CURATOR_CLAIM): the console shows engine data and actions to them only. */
 export const CURATOR_CLAIM = "catalog_admin";
 
+/**
+ * Whether a token's claims make a curator, as the rules and the callables judge it: the claim, and a verified
+ * email (an unverified address may belong to whoever registered it first).
+ */
+export function isCuratorToken(claims: Record<string, unknown>): boolean {
+  return claims[CURATOR_CLAIM] === true && claims.email_verified === true;
+}
+
 /** The engine's TASKS_LOCATION default: the region of its functions, the console's callables among them. */
 export const DEFAULT_FUNCTIONS_REGION = "us-central1";
 

@@ -657,6 +657,15 @@ async function nonCuratorJourney(browser: Browser): Promise<void> {
     }
     await shoot(page, "not-curator-phone");
   });
+  await step("the claim on an unverified email makes no curator, and the console sends the verification link", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(page, "unverified");
+    await page.getByTestId("not-curator").waitFor();
+    if ((await page.locator("main table, main canvas, [data-testid=job-view]").count()) !== 0) throw new Error("engine data shown");
+    await page.getByRole("button", { name: "Send a verification email" }).click();
+    await page.getByTestId("verification-sent").waitFor();
+    await shoot(page, "unverified-phone");
+  });
   await context.close();
 }
 

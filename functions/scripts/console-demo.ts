@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   Operator console: ${hostingUrl()}
     curator  ${CONSOLE_ACCOUNTS.curator.email} / ${CONSOLE_ACCOUNTS.curator.password}  (catalog_admin: sees everything, may act)
     user     ${CONSOLE_ACCOUNTS.user.email} / ${CONSOLE_ACCOUNTS.user.password}  (no claim: sees no engine data)
+    unverified  ${CONSOLE_ACCOUNTS.unverified.email} / ${CONSOLE_ACCOUNTS.unverified.password}  (the claim on an unverified email: no curator; may ask for the link)
   Demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families; ${DEMO_JOBS.length} demo jobs submitted.
   Ctrl-C stops the Emulator Suite.
 `);

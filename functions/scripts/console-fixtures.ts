@@ -1,6 +1,6 @@
 /**
- * The demo accounts of the Emulator Suite runs (a curator with the `catalog_admin` claim and a user
- * without it), written with the Admin SDK for the client-SDK flow and `npm run console`. The
+ * The demo accounts of the Emulator Suite runs (a curator with the `catalog_admin` claim, a user
+ * without it, and an account with the claim whose email is not verified, which the claim does not make a curator), written with the Admin SDK for the client-SDK flow and `npm run console`. The
  * console's browser tests create the same accounts from the same file through the Auth emulator.
  */
 import { type Auth, getAuth } from "firebase-admin/auth";
@@ -29,8 +29,8 @@ export async function createConsoleAccounts(auth: Auth): Promise<Record<keyof ty
   ][]) {
     const existing = await auth.getUserByEmail(account.email).catch(() => null);
     const user = existing
-      ? await auth.updateUser(existing.uid, { password: account.password })
-      : await auth.createUser({ email: account.email, password: account.password, emailVerified: true });
+      ? await auth.updateUser(existing.uid, { password: account.password, emailVerified: account.email_verified })
+      : await auth.createUser({ email: account.email, password: account.password, emailVerified: account.email_verified });
     await auth.setCustomUserClaims(user.uid, account.claims);
     uids[name] = user.uid;
   }

@@ -64,10 +64,13 @@ export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeo
   await (await invocations()).scheduledWatchdog(event.scheduleTime);
 });
 
-// Curator actions of the operator console (callable; each checks the catalog_admin claim).
-export const retryJob = onCall({ region }, async (request) => (await invocations()).retryJob(request));
-export const cancelJob = onCall({ region }, async (request) => (await invocations()).cancelJob(request));
-export const revertChange = onCall({ region }, async (request) => (await invocations()).revertChange(request));
+// Curator actions of the operator console (callable; each checks the catalog_admin claim). A retry or a
+// cancel of a parent writes its children one transaction each, thousands for a large enrichment: the
+// platform's default 60 s would cut it short (the same action run again finishes what one cut short began).
+const curatorAction = { region, timeoutSeconds: 540 };
+export const retryJob = onCall(curatorAction, async (request) => (await invocations()).retryJob(request));
+export const cancelJob = onCall(curatorAction, async (request) => (await invocations()).cancelJob(request));
+export const revertChange = onCall(curatorAction, async (request) => (await invocations()).revertChange(request));
 
 /**
  * One scheduled producer per scan of `schedules/scans.ts`, deployed as `scans-<key>` (e.g.

@@ -31,6 +31,7 @@ import {
   cancelRequestOutcome,
   FAILURE_STATUSES,
   frozenPlanInAttemptLog,
+  isCuratorToken,
   type Job,
   noRetryNote,
   parentState,
@@ -57,6 +58,15 @@ describe("routes", () => {
     assert.deepEqual(parseRoute("#/job/%E0"), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/%"), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/caf%C3%A9"), { view: "job", jobId: "café" });
+  });
+});
+
+describe("who is a curator", () => {
+  it("takes the claim with a verified email only, as the rules and the callables do", () => {
+    assert.equal(isCuratorToken({ catalog_admin: true, email_verified: true }), true);
+    assert.equal(isCuratorToken({ catalog_admin: true, email_verified: false }), false);
+    assert.equal(isCuratorToken({ catalog_admin: true }), false);
+    assert.equal(isCuratorToken({ catalog_admin: "true", email_verified: true }), false);
   });
 });
 

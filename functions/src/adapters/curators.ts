@@ -13,7 +13,10 @@ export interface CuratorAccount {
 }
 
 export interface CuratorDirectory {
-  /** Grants (`curator: true`) or revokes the claim of the account with `email`; whether that changed it. */
+  /**
+   * Grants (`curator: true`) or revokes the claim of the account with `email`; whether that changed it.
+   * A grant to an account whose email is not verified is refused (`CuratorEmailNotVerifiedError`).
+   */
   setCurator(email: string, curator: boolean): Promise<CuratorAccount & { changed: boolean }>;
   /** Every account that carries the claim. */
   listCurators(): Promise<CuratorAccount[]>;
@@ -23,6 +26,21 @@ export class CuratorAccountNotFoundError extends Error {
   constructor(readonly email: string) {
     super(`no account with the email ${email}`);
     this.name = "CuratorAccountNotFoundError";
+  }
+}
+
+/**
+ * The account's email is not verified: with Email/Password sign-up open, anyone may have registered
+ * the address first, so the claim would go to whoever did. The rules and the callables refuse such
+ * an account's claim all the same (`email_verified` in its token).
+ */
+class CuratorEmailNotVerifiedError extends Error {
+  constructor(readonly email: string) {
+    super(
+      `the account with the email ${email} has not verified it: the curator claim is granted only to a verified email ` +
+        "(the person verifies it from the account, or signs in with a provider that verifies it, such as Google), then grant again",
+    );
+    this.name = "CuratorEmailNotVerifiedError";
   }
 }
 
@@ -37,6 +55,7 @@ export function authCuratorDirectory(auth: Auth): CuratorDirectory {
         if ((err as { code?: unknown }).code === "auth/user-not-found") throw new CuratorAccountNotFoundError(email);
         throw err;
       });
+      if (curator && !user.emailVerified) throw new CuratorEmailNotVerifiedError(email);
       const changed = isCurator(user) !== curator;
       if (changed) {
         // The account's other claims stay as they are.

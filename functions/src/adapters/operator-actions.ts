@@ -1,9 +1,10 @@
 /**
  * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
  * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
- * away from engine fields); these check the curator claim (`curators.ts`), validate the input, and call the
- * engine's use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does. The CLI takes
- * its ids with the same schema (`documentId`) and words a refused transition the same way.
+ * away from engine fields); these check the curator claim (`curators.ts`) and a verified email,
+ * validate the input, and call the engine's use cases (`Engine.retry`, `Engine.cancel`,
+ * `Engine.revert`), as the CLI does. The CLI takes its ids with the same schema (`documentId`) and
+ * words a refused transition the same way.
  */
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
@@ -43,10 +44,15 @@ export const documentId = z
 const jobInput = z.strictObject({ jobId: documentId });
 const changeInput = z.strictObject({ changeId: documentId });
 
-/** The caller's uid, if the caller is a curator. */
+/**
+ * The caller's uid, if the caller is a curator: the claim, and a verified email (as `firestore.rules`
+ * ask), so a claim that reached an account whose address someone else signed up with first acts nowhere.
+ */
 function requireCurator(request: ActionRequest): string {
   if (!request.auth) throw new HttpsError("unauthenticated", "sign in first");
-  if (request.auth.token[CURATOR_CLAIM] !== true) throw new HttpsError("permission-denied", `curators only (the ${CURATOR_CLAIM} claim)`);
+  const { token } = request.auth;
+  if (token[CURATOR_CLAIM] !== true || token.email_verified !== true)
+    throw new HttpsError("permission-denied", `curators only (the ${CURATOR_CLAIM} claim, with a verified email)`);
   return request.auth.uid;
 }
 

@@ -172,7 +172,7 @@ export function splitEquipmentPrefix(name: string): { prefix: string | null; res
  * own primary equipment, or a word that may not open a name for being equipment ("Weighted").
  * Anything else ("Pause", "Close Grip") qualifies the movement instead.
  */
-export function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
+function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
   const { value } = normalizeEquipment(suffix);
   return KNOWN_EQUIPMENT.includes(value) || value === primary || (EQUIPMENT_PREFIX_WORDS as readonly string[]).includes(toWordKey(suffix));
 }

@@ -570,7 +570,15 @@ function curatorChange(curator: boolean): CommandSpec {
     summary: curator
       ? `Give the account with this email the curator claim (${CURATOR_CLAIM}): it may use the console and act there.`
       : `Take the curator claim (${CURATOR_CLAIM}) from the account with this email.`,
-    details: ["The account must exist in Firebase Auth; its other custom claims are kept.", TOKEN_REFRESH],
+    details: [
+      "The account must exist in Firebase Auth; its other custom claims are kept.",
+      ...(curator
+        ? [
+            "Its email must be verified (anyone may sign up with an address first): an account whose email is not verified is refused (exit 1).",
+          ]
+        : []),
+      TOKEN_REFRESH,
+    ],
     json: true,
     verb: `${verb} the curator claim of`,
     async run({ args: [arg], json }, ctx) {

@@ -16,7 +16,7 @@ const EXITS = {
   failure: {
     code: 1,
     meaning:
-      "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open, seeding a catalog that holds documents)",
+      "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open, seeding a catalog that holds documents, granting the curator claim to an account whose email is not verified)",
   },
   usage: {
     code: 2,

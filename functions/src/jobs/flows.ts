@@ -141,17 +141,25 @@ export class JobFlows {
    * The first step of an operator's retry of `parentId`, before the parent itself is queued: its
    * unsuccessful children (failed, needs_review, deadletter, cancelled) are queued again and taken
    * out of its counts, one transaction each; its succeeded children are kept. The parent, queued
-   * next, then waits for them and the last to finish wakes it. A crash part-way leaves the parent
-   * finished, so the same retry run again completes it. Returns the children re-queued, to be woken
-   * once the parent is queued (one that finished before would find its parent closed and not be
-   * counted). A retry the parent's status or dedup key refuses throws first, changing nothing.
+   * next, then waits for them and the last to finish wakes it. A crash or a timeout part-way leaves
+   * the parent finished, so the same retry run again completes it: it re-queues the children left,
+   * and wakes those the first run re-queued too, which were never woken. Returns the children
+   * waiting again, to be woken once the parent is queued (one that finished before would find its
+   * parent closed and not be counted). A retry the parent's status or dedup key refuses throws
+   * first, changing nothing.
    */
   async requeueChildren(parentId: string): Promise<WakeupSubject[]> {
     await this.queue.checkRetry(parentId);
     const children = await this.children(parentId);
     const unsuccessful = children.filter((child) => RETRYABLE_STATUSES.includes(child.status)).map((child) => child.id);
+    // Open children of a finished parent: an earlier run of this retry re-queued them (or an operator each).
+    const waiting = children.filter((child) => child.status === "queued").map((child) => child.id);
     await this.queue.markSettledChildren(parentId, unsuccessful);
     const requeued: WakeupSubject[] = [];
+    for (const childId of waiting) {
+      const child = await this.queue.getJob(childId);
+      if (child?.status === "queued") requeued.push(child);
+    }
     for (const childId of unsuccessful) {
       const child = await this.queue.requeueChild(parentId, childId);
       if (child) requeued.push(child);

@@ -264,6 +264,7 @@ export class JobQueue {
    * one open job per key exists: the key's claim document is created (create-if-absent) in the same
    * atomic batch as the job, and a claim whose job has finished is taken over with a write
    * conditioned on the claim's update time. No transaction, so concurrent producers never wait on locks.
+   * An `id` that exists is this job asked for before, unless another wrote it (`JOB_ID_TAKEN`).
    */
   async createJob(input: CreateJobInput): Promise<CreateJobResult> {
     const parsed = this.types.parseRequest(input);
@@ -302,7 +303,8 @@ export class JobQueue {
         return { created: true, jobId: jobRef.id, job: { id: jobRef.id, queue: lane, attempts: 0, lease_epoch: 0, run_after: runAfter } };
       } catch (err) {
         if (!isWriteConflict(err)) throw err;
-        if (input.id && (await jobRef.get()).exists) return { created: false, jobId: jobRef.id, reason: "already_exists" };
+        const existing = input.id ? await jobRef.get() : null;
+        if (existing?.exists) return existingJob(existing, input);
         // Another producer changed the claim between our read and write: look again.
       }
     }
@@ -1086,13 +1088,15 @@ export class JobQueue {
     const planId = plan?.exists ? job.plan_id : null;
     if (plan?.exists) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
     if (job.dedup_key && claim) this.dedup.claimIn(tx, claim, job.dedup_key, job.id);
-    // The last run's outcome counts go with it: a later failure that carries none must not be read with them.
+    // The last run's outcome counts and progress go with it: a later failure that carries none must not be
+    // read with them, and the new run's progress starts empty, as a new job's does.
     const reset = {
       status: to,
       attempts: 0,
       lease_epoch: job.lease_epoch + 1,
       error: null,
       result_summary: null,
+      progress: null,
       cancel_requested: false,
       plan_id: planId,
     };
@@ -1135,6 +1139,26 @@ export class JobQueue {
       return { status: to, cancelRequested: false, parentJobId };
     });
   }
+}
+
+/**
+ * The job found at the id `input` names: the one asked for before when it has the creator and parent
+ * `createJob` would write. Any other document there is not the engine's (a client that took the id
+ * first): taken for the child or follow-up asked for, a parent would wait forever for a child that
+ * never reports to it, or a follow-up would never run, so the job that asked fails for a person to
+ * look at the document.
+ */
+function existingJob(existing: DocumentSnapshot, input: CreateJobInput): CreateJobResult {
+  const createdBy: unknown = existing.get("created_by");
+  const parentJobId: unknown = existing.get("parent_job_id") ?? null;
+  if (createdBy === input.created_by && parentJobId === (input.parent_job_id ?? null))
+    return { created: false, jobId: existing.id, reason: "already_exists" };
+  throw JobFailure.needsReview(
+    "JOB_ID_TAKEN",
+    `job id ${existing.id} is taken by a document the engine did not write for ${input.created_by}` +
+      `${input.parent_job_id ? ` as a child of ${input.parent_job_id}` : ""}: delete it, then retry`,
+    { job_id: existing.id, created_by: createdBy ?? null, parent_job_id: parentJobId },
+  );
 }
 
 /** A waiting job's `run_after` in milliseconds; NaN for a document intake has not normalised yet. */

@@ -39,5 +39,5 @@ it.each([
 ] as const)("%s answers a caller who is not a curator, or bad input, before the engine is built", async (_name, call, data) => {
   expect(await codeOf(call(request(data)))).toBe("unauthenticated");
   expect(await codeOf(call(request(data, {})))).toBe("permission-denied");
-  expect(await codeOf(call(request({ nonsense: 1 }, { catalog_admin: true })))).toBe("invalid-argument");
+  expect(await codeOf(call(request({ nonsense: 1 }, { catalog_admin: true, email_verified: true })))).toBe("invalid-argument");
 });

@@ -27,7 +27,7 @@ beforeEach(() => {
 
 const curator = (data: unknown): ActionRequest => ({
   data,
-  auth: { uid: "curator-1", token: { catalog_admin: true } as never, rawToken: "" },
+  auth: { uid: "curator-1", token: { catalog_admin: true, email_verified: true } as never, rawToken: "" },
 });
 const user = (data: unknown, claims: Record<string, unknown> = {}): ActionRequest => ({
   data,
@@ -66,15 +66,24 @@ describe("who may act", () => {
     const jobId = await jobIn("queued");
     expect(await httpsErrorOf(handle(() => engine, { data: { jobId } }))).toMatchObject({ code: "unauthenticated" });
     expect(await httpsErrorOf(handle(() => engine, user({ jobId })))).toMatchObject({ code: "permission-denied" });
-    expect(await httpsErrorOf(handle(() => engine, user({ jobId }, { catalog_admin: "true" })))).toMatchObject({
+    expect(await httpsErrorOf(handle(() => engine, user({ jobId }, { catalog_admin: "true", email_verified: true })))).toMatchObject({
       code: "permission-denied",
     });
+    // The claim on an account whose email is not verified: someone may have signed up with the address first.
+    for (const unverified of [{ catalog_admin: true }, { catalog_admin: true, email_verified: false }])
+      expect(await httpsErrorOf(handle(() => engine, user({ jobId }, unverified)))).toEqual({
+        code: "permission-denied",
+        message: "curators only (the catalog_admin claim, with a verified email)",
+      });
     expect(await jobStatus(jobId)).toBe("queued");
   });
 
   it("revert refuses a caller who is not a curator", async () => {
     expect(await httpsErrorOf(handleRevertChange(() => engine, { data: { changeId: "c1" } }))).toMatchObject({ code: "unauthenticated" });
     expect(await httpsErrorOf(handleRevertChange(() => engine, user({ changeId: "c1" })))).toMatchObject({ code: "permission-denied" });
+    expect(await httpsErrorOf(handleRevertChange(() => engine, user({ changeId: "c1" }, { catalog_admin: true })))).toMatchObject({
+      code: "permission-denied",
+    });
   });
 
   it.each([[undefined], [{}], [{ jobId: "" }], [{ jobId: "a/b" }], [{ jobId: 42 }], [{ jobId: "x", extra: 1 }]])(

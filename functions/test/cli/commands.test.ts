@@ -4,7 +4,8 @@
  * the Auth emulator).
  */
 import type { Timestamp } from "firebase-admin/firestore";
-import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory } from "../../src/adapters/curators";
+import type { Auth, UserRecord } from "firebase-admin/auth";
+import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory, authCuratorDirectory } from "../../src/adapters/curators";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS } from "../../src/cli/commands";
@@ -577,6 +578,44 @@ describe("curators", () => {
       const row = readme().match(new RegExp(`^\\| \`curators ${verb} <EMAIL>\`.*$`, "m"))?.[0];
       expect(row).toMatch(/takes effect .*ID token.*within the hour/);
     }
+  });
+
+  it("refuses to grant the claim to an account whose email is not verified (exit 1), and revokes it all the same", async () => {
+    // Firebase Auth as the directory calls it: one account, signed up with the address but never verified.
+    const user = {
+      uid: "u-eve",
+      email: "ana@example.com",
+      emailVerified: false,
+      customClaims: { catalog_admin: true, team: "x" } as object,
+    };
+    const setClaims = jest.fn((_uid: string, claims: object) => {
+      user.customClaims = claims;
+      return Promise.resolve();
+    });
+    const auth = {
+      getUserByEmail: () => Promise.resolve(user as unknown as UserRecord),
+      setCustomUserClaims: setClaims,
+    } as unknown as Auth;
+    const curators = () => authCuratorDirectory(auth);
+
+    const granted = await cli(["curators", "grant", "ana@example.com"], {}, undefined, curators);
+    expect(granted.code).toBe(1);
+    expect(granted.err).toEqual([
+      expect.stringMatching(
+        /^catalog-jobs curators grant: the account with the email ana@example\.com has not verified it: .*verifies it from the account, or signs in with a provider that verifies it/,
+      ),
+    ]);
+    expect(setClaims).not.toHaveBeenCalled();
+
+    const revoked = await cli(["curators", "revoke", "ana@example.com"], {}, undefined, curators);
+    expect(revoked.code).toBe(0);
+    expect(user.customClaims).toEqual({ team: "x" });
+
+    user.emailVerified = true;
+    expect((await cli(["curators", "grant", "ana@example.com"], {}, undefined, curators)).out).toBe(
+      "ana@example.com (u-eve) is a curator now",
+    );
+    expect(user.customClaims).toEqual({ team: "x", catalog_admin: true });
   });
 
   it("exits 3 for an unknown account and 2 without an email", async () => {

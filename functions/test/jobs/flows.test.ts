@@ -3,7 +3,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { JobFailure } from "../../src/jobs/errors";
 import { JobFlows, childJobId } from "../../src/jobs/flows";
-import type { JobHandler } from "../../src/jobs/handler";
+import { type JobHandler, followUpJobId } from "../../src/jobs/handler";
 import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
 import { needsReview, succeededIn } from "../../src/jobs/outcomes";
 import type { RunReport } from "../../src/jobs/worker";
@@ -312,6 +312,46 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
   });
 
+  it("a parent whose child's id a client took first fails JOB_ID_TAKEN instead of waiting for a child that is not its own", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    // A client's job at the second child's id, as intake took it in: no parent, its own creator.
+    await engine.queue.createJob({ id: childJobId(jobId, 2), type: "TEST_CHILD", payload: { fail: false }, created_by: "alice" });
+
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(report).toMatchObject({ jobId, status: "needs_review" });
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      shards: null,
+      error: {
+        code: "JOB_ID_TAKEN",
+        transient: false,
+        details: { job_id: childJobId(jobId, 2), created_by: "alice", parent_job_id: null },
+      },
+    });
+    expect(await childStatuses(jobId)).toEqual(["queued"]);
+    expect(await engine.queue.getJob(childJobId(jobId, 2))).toMatchObject({ created_by: "alice", parent_job_id: null });
+  });
+
+  it("a job whose follow-up's id a client took first fails JOB_ID_TAKEN instead of counting it as asked for", async () => {
+    const asker: JobHandler<typeof parentPayload> = {
+      ...parent,
+      async run({ engine }) {
+        const followUp = await engine.createJob({ type: "TEST_CHILD", payload: { fail: false }, onceKey: "enrichment" });
+        return { kind: "completed", status: "succeeded_dry_run", summary: { follow_up: followUp.jobId } };
+      },
+    };
+    const engine = quietEngine(new JobRegistry([asker, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 0 }, created_by: "test" });
+    await db
+      .collection(JOB_COLLECTIONS.jobs)
+      .doc(followUpJobId(jobId, "enrichment"))
+      .set({ type: "TEST_CHILD", payload: { fail: false }, status: "queued", created_at: Timestamp.now(), created_by: "alice" });
+
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(report).toMatchObject({ jobId, status: "needs_review" });
+    expect((await engine.queue.getJob(jobId))?.error).toMatchObject({ code: "JOB_ID_TAKEN", details: { created_by: "alice" } });
+  });
+
   /** A parent asked to stop (`cancel`) once it made its children, before it records their total (its first write that sees the ask). */
   const parentCancelledAfterItsChildren = (cancel: (engine: Engine, jobId: string) => Promise<unknown>) => {
     const operator: { engine?: Engine } = {};
@@ -513,7 +553,8 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       status: "needs_review",
       shards: { total: 3, done: 1, succeeded: 1, failed: 0 },
     });
-    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 0 });
+    // Those children were never woken (the first retry died before the parent): woken now, and counted.
+    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 2 });
 
     await runUntilFinal(engine, jobId);
     expect(await engine.queue.getJob(jobId)).toMatchObject({
@@ -522,5 +563,35 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     });
     expect(await markersOf(jobId)).toEqual([...shards].sort());
     expect(runs.get(1)).toBe(1);
+  });
+
+  it("a retry cut short part-way through the children (the callable's timeout) is completed by the same retry: it queues the rest and wakes them all", async () => {
+    const tasks = new RecordingTasks();
+    const engine = engineWith(tasks);
+    const { jobId, shards } = await parentWithFailedChildren(engine, [0, 1, 2]);
+    const requeueChild = engine.queue.requeueChild.bind(engine.queue);
+    const cutShort = jest.spyOn(engine.queue, "requeueChild").mockImplementation(async (parentId, childId) => {
+      if (childId !== shards[0]) throw new Error("the function timed out");
+      return requeueChild(parentId, childId);
+    });
+    await expect(engine.retry(jobId)).rejects.toThrow("the function timed out");
+    cutShort.mockRestore();
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review", shards: { total: 3, done: 2, failed: 2 } });
+    expect((await engine.queue.getJob(shards[0]))?.status).toBe("queued");
+    const tasksBefore = tasks.tasks.length;
+
+    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 3 });
+    expect(
+      tasks.tasks
+        .slice(tasksBefore)
+        .map((t) => t.jobId)
+        .sort(),
+    ).toEqual([jobId, ...shards].sort());
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "succeeded_dry_run",
+      shards: { total: 3, done: 3, succeeded: 3, failed: 0 },
+    });
+    expect([0, 1, 2].map((index) => runs.get(index))).toEqual([2, 2, 2]);
   });
 });

@@ -79,6 +79,35 @@ describe("createJob", () => {
     expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: false, jobId: "fixed", reason: "already_exists" });
   });
 
+  it("refuses to take a document another wrote at the id for the job asked for (JOB_ID_TAKEN)", async () => {
+    const queue = testQueue(db);
+    // A client's document, as intake left it, at the id of a child and of a follow-up.
+    await queue.createJob({ ...audit(), id: "p-shard-1", created_by: "alice" });
+    await queue.createJob({ ...audit(), id: "p-enrichment", created_by: "alice" });
+    const asked = { ...audit(), created_by: "system:TEST_PARENT" };
+    const taken = async (input: Parameters<JobQueue["createJob"]>[0]) => queue.createJob(input).catch((err: unknown) => err);
+
+    expect(await taken({ ...asked, id: "p-shard-1", parent_job_id: "p" })).toMatchObject({
+      code: "JOB_ID_TAKEN",
+      kind: "needs_review",
+      message:
+        "job id p-shard-1 is taken by a document the engine did not write for system:TEST_PARENT as a child of p: delete it, then retry",
+      details: { job_id: "p-shard-1", created_by: "alice", parent_job_id: null },
+    });
+    expect(await taken({ ...asked, id: "p-enrichment" })).toBeInstanceOf(JobFailure);
+    // The same creator, but not as the parent's child.
+    await queue.createJob({ ...asked, id: "p-shard-2" });
+    expect(await taken({ ...asked, id: "p-shard-2", parent_job_id: "p" })).toMatchObject({ code: "JOB_ID_TAKEN" });
+    // The engine's own, asked for again: the job it created before.
+    await queue.createJob({ ...asked, id: "p-shard-3", parent_job_id: "p" });
+    expect(await queue.createJob({ ...asked, id: "p-shard-3", parent_job_id: "p" })).toEqual({
+      created: false,
+      jobId: "p-shard-3",
+      reason: "already_exists",
+    });
+    expect((await queue.getJob("p-shard-1"))?.created_by).toBe("alice");
+  });
+
   it("allows a new job with a dedup key once the previous one is finished", async () => {
     const queue = testQueue(db);
     const first = await queue.createJob({ ...audit(), dedup_key: "k" });
@@ -346,10 +375,12 @@ describe("operator actions", () => {
     const { jobId } = await queue.createJob(audit());
     await expect(queue.retryJob(jobId)).rejects.toBeInstanceOf(InvalidTransitionError);
     const leased = await queue.leaseById(jobId, "w");
+    await queue.reportProgress(leased!.lease, { done: 20, total: 40 });
     await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("X", "x"), { succeeded: 18, failed: 2 }));
-    expect(await queue.getJob(jobId)).toMatchObject({ result_summary: { succeeded: 18, failed: 2 } });
+    expect(await queue.getJob(jobId)).toMatchObject({ result_summary: { succeeded: 18, failed: 2 }, progress: { done: 20, total: 40 } });
     await queue.retryJob(jobId);
-    expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null, result_summary: null });
+    // Its progress too, as a new job's: the console's bar is the new run's from the start.
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, error: null, result_summary: null, progress: null });
   });
 
   it("names each retry's wake-up apart, also a second retry at the same lease epoch (retry, cancel before it ran, retry)", async () => {

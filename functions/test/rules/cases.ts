@@ -8,20 +8,24 @@
 import { type DocumentData, serverTimestamp, Timestamp } from "firebase/firestore";
 import { CURATOR_CLAIM } from "../../src/adapters/curators";
 import { registry } from "../../src/handlers";
+import { childJobId } from "../../src/jobs/flows";
+import { followUpJobId } from "../../src/jobs/handler";
 
 const JOB_TYPES = registry.types;
 
-export type Actor = "anonymous" | "alice" | "bob" | "curator" | "pretender";
+export type Actor = "anonymous" | "alice" | "bob" | "curator" | "pretender" | "unverified";
 
 /**
- * Custom claims per actor; `pretender` has the claim as a string, which gives no curator powers. The
- * claim's name is the one the CLI grants (CURATOR_CLAIM), so the rules are tested against it.
+ * Token claims per actor; `pretender` has the claim as a string, and `unverified` has it on an account
+ * whose email is not verified (someone signed up with the address first): neither gives curator
+ * powers. The claim's name is the one the CLI grants (CURATOR_CLAIM), so the rules are tested against it.
  */
 export const ACTOR_CLAIMS: Record<Exclude<Actor, "anonymous">, Record<string, unknown>> = {
   alice: {},
   bob: {},
-  curator: { [CURATOR_CLAIM]: true },
-  pretender: { [CURATOR_CLAIM]: "true" },
+  curator: { [CURATOR_CLAIM]: true, email_verified: true },
+  pretender: { [CURATOR_CLAIM]: "true", email_verified: true },
+  unverified: { [CURATOR_CLAIM]: true, email_verified: false },
 };
 
 type RulesOperation =
@@ -147,6 +151,29 @@ function creationByUser(): RulesCase[] {
       path: `${JOBS}/QUALITY_SCAN@2026-12-0${actor === "alice" ? 7 : 8}`,
       data: userJob({ created_by: actor }),
     })),
+    // The ids the engine derives from a job's own (the code's id builders), taken first by a client.
+    ...(["alice", "curator"] as const).flatMap((actor) =>
+      [
+        ["a child", childJobId(`${actor}-parent`, 12)],
+        ["a follow-up", followUpJobId(`${actor}-job`, "enrichment")],
+        ["a child's follow-up", followUpJobId(childJobId(`${actor}-parent`, 3), "registry-squat")],
+      ].map(([what, id]): RulesCase => ({
+        name: `${actor} may not create a job at ${what}'s engine id (${id})`,
+        actor,
+        expect: "deny",
+        op: "set",
+        path: `${JOBS}/${id}`,
+        data: userJob({ created_by: actor }),
+      })),
+    ),
+    {
+      name: "a user may choose an id that only resembles an engine id",
+      actor: "alice",
+      expect: "allow",
+      op: "set",
+      path: `${JOBS}/alice-shard-notes-enrichments`,
+      data: userJob(),
+    },
     add("a user may ask for priority 100", "alice", "allow", userJob({ type: "FAMILY_AUDIT", priority: 100 })),
     add("a user may not write created_by of someone else", "alice", "deny", userJob({ created_by: "bob" })),
     add("a user may not write a system created_by", "alice", "deny", userJob({ created_by: "system:cli" })),
@@ -217,6 +244,8 @@ function creationByCurator(): RulesCase[] {
     add("a curator may not write another created_by", "curator", "deny", userJob({ created_by: "alice" })),
     add("a catalog_admin claim other than true gives no curator type", "pretender", "deny", userJob({ type: "FAMILY_MERGE" })),
     add("a catalog_admin claim other than true gives no maintenance lane", "pretender", "deny", userJob({ queue: "maintenance" })),
+    add("the claim without a verified email gives no curator type", "unverified", "deny", userJob({ type: "FAMILY_MERGE" })),
+    add("the claim without a verified email gives no maintenance lane", "unverified", "deny", userJob({ queue: "maintenance" })),
   ];
 }
 
@@ -322,6 +351,8 @@ function jobReads(): RulesCase[] {
       get(`a curator can read ${id}`, "curator", "allow", `${JOBS}/${id}`),
     ),
     list("a curator can list every job", "curator", "allow"),
+    get("the claim without a verified email reads no one else's job", "unverified", "deny", `${JOBS}/alice-job`),
+    list("the claim without a verified email lists no job", "unverified", "deny"),
     // Engine records under a job: curators read the attempt log and the frozen plans; nobody writes them.
     ...[
       ["attempts", "attempts/1"],
@@ -366,6 +397,7 @@ function jobUpdates(): RulesCase[] {
     update("the creator may set cancel_requested: true", "alice", "allow", { cancel_requested: true }),
     update("a curator may set cancel_requested: true on anyone's job", "curator", "allow", { cancel_requested: true }),
     update("another user may not request cancellation", "bob", "deny", { cancel_requested: true }),
+    update("the claim without a verified email may not request cancellation", "unverified", "deny", { cancel_requested: true }),
     update("without sign-in nobody may request cancellation", "anonymous", "deny", { cancel_requested: true }),
     update("cancel_requested may not be set to false", "alice", "deny", { cancel_requested: false }),
     update("cancel_requested may not be set to a string", "alice", "deny", { cancel_requested: "yes" }),
@@ -429,6 +461,7 @@ function otherCollections(): RulesCase[] {
     ]),
     ...CURATOR_READABLE.flatMap((name) => [
       ...read(name, "curator", "allow"),
+      ...read(name, "unverified", "deny"),
       ...read(name, "alice", "deny"),
       ...read(name, "anonymous", "deny"),
       ...writes(name),

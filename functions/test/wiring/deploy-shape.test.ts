@@ -80,7 +80,8 @@ function laneTask(limits: { maxConcurrent: number; maxPerSecond: number; minBack
   };
 }
 
-const CURATOR_ACTION = { timeoutSeconds: null, callableTrigger: {} };
+/** A retry or cancel of a parent writes each of its children: time for thousands of them. */
+const CURATOR_ACTION = { timeoutSeconds: 540, callableTrigger: {} };
 
 /**
  * A scan's scheduled producer: its cron schedule in SCHEDULE_TIME_ZONE, retried by Cloud Scheduler
