@@ -99,6 +99,8 @@ export function createEngine(options: EngineOptions): Engine {
   // Read now, as the lease settings are: every attempt's end needs them, outside any handler, where a
   // param that does not parse could only leave the job running.
   const retention = { jobsMs: config.retainJobsMs, historyMs: config.retainHistoryMs, watchdogReportsMs: config.retainWatchdogReportsMs };
+  // And the worker's: a param every job's run needs fails every function alike, not the lane tasks alone.
+  const { heartbeatMs, lockRetryMs } = config;
   const queue = new JobQueue(db, {
     types: registry,
     now,
@@ -146,7 +148,7 @@ export function createEngine(options: EngineOptions): Engine {
   const worker = (workerId = newWorkerId()) =>
     new Worker(
       { queue, candidates, locks, registry, flows, tasks, deps, now, random: options.random },
-      { workerId, heartbeatMs: config.heartbeatMs, lockRetryMs: config.lockRetryMs },
+      { workerId, heartbeatMs, lockRetryMs },
     );
   const watchdog = new Watchdog(
     { db, queue, locks, flows, tasks, now },

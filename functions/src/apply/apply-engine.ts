@@ -31,7 +31,7 @@ import { type ChangePlan, type Operation, type OperationType, idempotencyKey, op
 import { loadCatalogView, nameSlugTaken, readOperationState } from "./view-loader";
 import { type DocData } from "../util/object-paths";
 import { documentPath } from "../catalog/collections";
-import { JobCancelledError } from "../jobs/errors";
+import { JobCancelledError, type JobFailure, LeaseLostError, toJobFailure } from "../jobs/errors";
 
 interface OperationRef {
   operation_index: number;
@@ -56,9 +56,22 @@ interface UnchangedOperation extends OperationRef {
 }
 
 interface FailedOperation extends OperationRef {
-  code: ConflictCode;
+  /** A conflict's code (`ConflictCode`), or the code of an error the operation would meet again (`permanentFailure`). */
+  code: string;
   message: string;
-  path: string;
+  path?: string;
+}
+
+/**
+ * An error the same operation would meet again (Firestore refusing the write as it is, code meeting data
+ * it cannot handle): it ends the plan there, as a conflict does, so what was applied is reported and the
+ * job goes to a person with its plan kept. Null for what a later attempt may get past (a lost lease, a
+ * stop, an outage), which ends the attempt instead.
+ */
+function permanentFailure(err: unknown): JobFailure | null {
+  if (err instanceof LeaseLostError || err instanceof JobCancelledError) return null;
+  const failure = toJobFailure(err);
+  return failure.kind === "permanent" ? failure : null;
 }
 
 export interface ApplyResult {
@@ -205,8 +218,11 @@ export class ApplyEngine {
       try {
         outcome = await this.applyOperation(plan, index, writer, planned, options.expectations?.[index]);
       } catch (err) {
-        if (!(err instanceof OperationConflict)) throw err;
-        result.failed.push({ ...ref, code: err.code, message: err.message, path: err.path });
+        const failure = err instanceof OperationConflict ? err : permanentFailure(err);
+        // A lost lease, a stop or an outage ends the attempt, and the next one resumes the plan.
+        if (failure === null) throw err;
+        const path = failure instanceof OperationConflict ? { path: failure.path } : {};
+        result.failed.push({ ...ref, code: failure.code, message: failure.message, ...path });
         result.not_attempted = rest(index + 1);
         break;
       }

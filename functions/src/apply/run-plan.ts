@@ -25,7 +25,7 @@ import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
 import { z } from "zod";
 import { JobFailure } from "../jobs/errors";
 import type { BasePayload, ResultSummary } from "../jobs/model";
-import { APPLY_DISABLED, needsReview } from "../jobs/outcomes";
+import { APPLY_DISABLED, PARTIALLY_APPLIED, needsReview } from "../jobs/outcomes";
 import { documentBytes } from "../util/firestore-size";
 import type { CatalogView } from "./catalog-state";
 import { ApplyEngine, type ApplyResult, type PlanWriter, type PreviewResult } from "./apply-engine";
@@ -259,7 +259,7 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
   return needsReview(
     input.job.payload.mode,
     summary,
-    failed.code === "STALE_PLAN" ? "TARGET_CHANGED" : done > 0 ? "PARTIALLY_APPLIED" : "APPLY_FAILED",
+    failed.code === "STALE_PLAN" ? "TARGET_CHANGED" : done > 0 ? PARTIALLY_APPLIED : "APPLY_FAILED",
     `operation ${failed.operation_index} failed (${failed.code}): ${failed.message}; ` +
       `${done} operation(s) applied, ${result.not_attempted.length} not attempted`,
     { failed: result.failed, not_attempted: result.not_attempted, change_ids: result.change_ids },

@@ -6,6 +6,16 @@ import type { Mode, ResultSummary } from "./model";
 /** A job in apply mode ended `needs_review` because applying is switched off: it did no work. */
 export const APPLY_DISABLED = "APPLY_DISABLED";
 
+/** A job ended `needs_review` because an operation of its frozen plan failed after others were applied. */
+export const PARTIALLY_APPLIED = "PARTIALLY_APPLIED";
+
+/**
+ * `needs_review` endings after which an operator's retry resumes the job's frozen plan instead of
+ * planning again from a half-changed catalog (which could leave the rest undone: a rename's old-slug
+ * alias): the gate was closed while the plan was part-way, or an operation failed after others.
+ */
+export const RESUME_PLAN_ON_RETRY: readonly string[] = [APPLY_DISABLED, PARTIALLY_APPLIED];
+
 export function succeededIn(mode: Mode, summary: ResultSummary): HandlerOutcome {
   return { kind: "completed", status: mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { mode, ...summary } };
 }

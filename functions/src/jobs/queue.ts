@@ -26,6 +26,7 @@ import { JOB_COLLECTIONS } from "./collections";
 import { PARAMS } from "../config";
 import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobCancelledError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
+import { RESUME_PLAN_ON_RETRY } from "./outcomes";
 import { buildJobDocument, rulesCheckedCreator } from "./job-document";
 import { HeldLease } from "./lease";
 import {
@@ -621,6 +622,8 @@ export class JobQueue {
     options: { more?: (batch: WriteBatch) => void; onChanged?: () => void; stopOnCancel?: boolean } = {},
   ): Promise<void> {
     await held.serially(async () => {
+      // An earlier holder write (the heartbeat's) may have found the cancel while this one waited its turn.
+      if (held.cancelRequested && options.stopOnCancel) throw new JobCancelledError(held.jobId);
       for (let round = 0; round < MAX_HOLDER_WRITE_ROUNDS; round++) {
         const batch = this.db.batch();
         batch.update(this.jobRef(held.jobId), { ...changes, updated_at: this.ts() }, { lastUpdateTime: held.version });
@@ -1080,10 +1083,12 @@ export class JobQueue {
     const now = this.now();
     // A job whose retries ran out while it applied its frozen plan finishes that plan, as its own next
     // retry would have: planning again from a half-changed catalog could leave the rest undone (a
-    // rename's old-slug alias). Other endings (a review, a permanent failure, a cancel) plan again.
+    // rename's old-slug alias). So does one handed to a person part-way (RESUME_PLAN_ON_RETRY). Other
+    // endings (a plan the catalog no longer fits, a failure before applying, a cancel) plan again.
     // The plan is kept as long again as when it was saved (it was dated to expire with the job's
     // last run); one already gone leaves nothing to finish, and the job plans again.
-    const planRef = status === "deadletter" && job.plan_id ? this.jobRef(job.id).collection(JOB_COLLECTIONS.plans).doc(job.plan_id) : null;
+    const resumes = status === "deadletter" || (status === "needs_review" && RESUME_PLAN_ON_RETRY.includes(job.error?.code ?? ""));
+    const planRef = resumes && job.plan_id ? this.jobRef(job.id).collection(JOB_COLLECTIONS.plans).doc(job.plan_id) : null;
     const plan = planRef ? await tx.get(planRef) : null;
     const planId = plan?.exists ? job.plan_id : null;
     if (plan?.exists) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });

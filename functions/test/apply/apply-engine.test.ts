@@ -284,6 +284,31 @@ describe("ApplyEngine.apply", () => {
     expect((await exercise(squat.id)).name).toBe("Squat (Barbell)");
   });
 
+  it("ends the plan at an error the operation would meet again, reporting what was applied, as it does at a conflict", async () => {
+    const { engine, input } = await start();
+    const plan = normalizePlan();
+    let applying = -1;
+    const track = { beforeOperation: (index: number) => void (applying = index) };
+    // The error is thrown inside operation `index`'s transaction, once the lease is checked.
+    const breaksAt = (index: number, err: Error) => {
+      const fenced = writer(input);
+      return {
+        ...fenced,
+        fence: async (tx: Parameters<typeof fenced.fence>[0]) => {
+          await fenced.fence(tx);
+          if (applying === index) throw err;
+        },
+      };
+    };
+    // Code meeting data it cannot handle: the same operation would fail again.
+    const result = await engine.apply(plan, breaksAt(1, new TypeError("cannot read properties of undefined")), track);
+    expect(result.applied.map((op) => op.operation_index)).toEqual([0]);
+    expect(result.failed).toEqual([expect.objectContaining({ operation_index: 1, code: "HANDLER_ERROR" })]);
+    expect(result.not_attempted).toEqual([2, 3]);
+    // An error a later attempt may get past (an unknown one is taken for an outage) ends the attempt instead: it resumes the plan.
+    await expect(engine.apply(plan, breaksAt(2, new Error("socket hang up")), track)).rejects.toThrow("socket hang up");
+  });
+
   it("refuses to write a document the schema rejects", async () => {
     const { engine, input } = await start();
     const result = await engine.apply(

@@ -214,6 +214,16 @@ describe("heartbeat", () => {
     expect((await jobRef.collection(JOB_COLLECTIONS.plans).get()).size).toBe(0);
   });
 
+  it("a plan is not frozen over a cancel another holder write found first, whose write no longer conflicts", async () => {
+    const { queue, lease, jobRef } = await runningJob();
+    await jobRef.update({ cancel_requested: true });
+    // The progress write meets the cancel and catches up with the document: the plan's write would commit.
+    await queue.reportProgress(lease, { done: 1, total: 2 });
+    await expect(queue.savePlan(lease, { operations: [] })).rejects.toThrow(JobCancelledError);
+    expect((await jobRef.get()).get("plan_id")).toBeNull();
+    expect((await jobRef.collection(JOB_COLLECTIONS.plans).get()).size).toBe(0);
+  });
+
   it("resolves stop only after the renewal under way has ended, and starts no other", async () => {
     const { queue, lease, locks } = await runningJob();
     const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());

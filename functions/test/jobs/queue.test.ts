@@ -1,3 +1,4 @@
+import { APPLY_DISABLED, PARTIALLY_APPLIED } from "../../src/jobs/outcomes";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { DEFAULT_RETENTION } from "../../src/jobs/retention";
 import { testQueue } from "../helpers/engine";
@@ -402,7 +403,7 @@ describe("operator actions", () => {
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "queued", lease_epoch: 3 });
   });
 
-  it("a retry of a job whose attempts ran out while it applied its frozen plan keeps the plan; other endings plan again", async () => {
+  it("a retry of a job whose attempts ran out while it applied its frozen plan, or handed to a person part-way, keeps the plan; other endings plan again", async () => {
     const queue = testQueue(db);
     const frozenThen = async (ending: (queue: JobQueue, leased: LeasedJob) => JobChange) => {
       const { jobId } = await queue.createJob({ ...audit(), max_attempts: 1 });
@@ -417,6 +418,11 @@ describe("operator actions", () => {
     expect(exhausted.job).toMatchObject({ status: "queued", attempts: 0, plan_id: exhausted.planId });
     const reviewed = await frozenThen((q, { job }) => q.failing(job, JobFailure.needsReview("TARGET_CHANGED", "changed"), null));
     expect(reviewed.job).toMatchObject({ status: "queued", plan_id: null });
+    // Handed to a person part-way through the plan: the gate closed, or an operation failed after others.
+    for (const code of [APPLY_DISABLED, PARTIALLY_APPLIED]) {
+      const partWay = await frozenThen((q, { job }) => q.failing(job, JobFailure.needsReview(code, "part-way"), null));
+      expect(partWay.job).toMatchObject({ status: "queued", plan_id: partWay.planId });
+    }
   });
 
   it("the plan a retried deadletter job keeps is kept as long again; a plan already expired leaves the job to plan again", async () => {

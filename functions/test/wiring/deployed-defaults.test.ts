@@ -214,6 +214,9 @@ describeWithIsolation("deployed functions with a param that does not parse", () 
     ["RETAIN_JOBS_DAYS", "0", "must be at least 1"],
     ["RETAIN_HISTORY_DAYS", "forever", "must be an integer"],
     ["RETAIN_WATCHDOG_REPORTS_DAYS", "-3", "must be at least 1"],
+    // Every job's run needs them: not only the lane tasks, which build a worker, fail.
+    ["JOB_HEARTBEAT_SECONDS", "often", "must be an integer"],
+    ["JOB_LOCK_RETRY_SECONDS", "later", "must be an integer"],
   ])("fail every invocation, naming an engine-wide one that every job needs (%s)", async (param, value, problem) => {
     await expect(functionsEngineWith({ [param]: value })).rejects.toMatchObject({
       code: "CONFIG_INVALID",
