@@ -3,11 +3,12 @@
  * before and after of every document it wrote, its idempotency key, rationale and job. Enough to
  * review a change and to revert it: `revertChange` restores the before values, but only once the
  * job that made the change has ended, and only while the documents are still exactly as the change
- * left them.
+ * left them (but for `updated_at`).
  */
 import { type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
+import { transactionQueryReader } from "../util/paging";
 import { runTransaction } from "../util/transactions";
 import type { DocumentChange } from "./effects";
 import type { Operation } from "./plan";
@@ -16,7 +17,9 @@ import { type JobStatus, isOpenStatus } from "../jobs/lifecycle";
 import { type DocData } from "../util/object-paths";
 import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../catalog/collections";
 import { describeAlias } from "../catalog/slug-aliases";
-import { isLiveExercise } from "../catalog/family-registry";
+import { isLiveExercise, normalizedEquipment } from "../catalog/family-registry";
+import { expectedRegistry } from "../catalog/family-findings";
+import { loadFamilyExercises } from "../catalog/repository";
 import { nameSlugTaken, nameSlugsGiven, slugHolders } from "./view-loader";
 
 type ChangeStatus = "applied" | "reverted";
@@ -137,10 +140,12 @@ export interface RevertResult {
 /**
  * Restores the before values of a journal entry in one transaction. Refused with
  * `ChangeJobOpenError` while the change's job is open (a job whose document is gone has ended),
- * and with `ChangeConflictError` if any document differs from the entry's after. Restored documents
- * get a new `updated_at` (clients that sync by it must see the revert). The entry is marked
- * reverted; the operation's idempotency record is kept, so a retry of the job skips that operation
- * while the record lasts (a new job may make the same change). Reverting twice is a no-op.
+ * and with `ChangeConflictError` if any document differs from the entry's after in a field other
+ * than `updated_at`. Restored documents get a new `updated_at` (clients that sync by it must see the
+ * revert). The registry entries of the families whose members the revert moves, retires, revives or
+ * re-equips are recomputed from their members. The entry is marked reverted; the operation's
+ * idempotency record is kept, so a retry of the job skips that operation while the record lasts (a
+ * new job may make the same change). Reverting twice is a no-op.
  */
 export async function revertChange(
   db: Firestore,
@@ -166,18 +171,28 @@ export async function revertChange(
 
     const conflicts = documents.flatMap((doc, i) => {
       const stored = current[i].exists ? (current[i].data() as DocData) : null;
-      return sameValue(stored, doc.after) ? [] : [{ target: targets[i], changed_paths: changedPaths(doc.after, stored) }];
+      // Not `updated_at`: reverting a later change of the document first stamps it anew.
+      const changed = changedPaths(doc.after, stored, ["updated_at"]);
+      return (stored === null) === (doc.after === null) && changed.length === 0 ? [] : [{ target: targets[i], changed_paths: changed }];
     });
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
     const appliedAt = entry.get("applied_at") as Timestamp;
     const taken = [...(await slugsTakenSince(tx, db, documents)), ...(await dependentsLeftBehind(tx, db, documents, appliedAt))];
     if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
+    const registries = await registriesAfterRevert(tx, db, documents);
 
     const stamp = Timestamp.fromDate(now());
     documents.forEach((doc, i) => {
       if (doc.before === null) tx.delete(refs[i]);
       else tx.set(refs[i], { ...doc.before, updated_at: stamp });
     });
+    // Not journaled: a registry is derived from its members, which the revert restores. The job's own
+    // update_family_registry changes come after this one and are reverted first (last applied, first
+    // reverted); one reverted after finds the registry changed since and is refused, as any document
+    // would be, with nothing lost: the registry already agrees with its members.
+    registries.forEach((registry, family) =>
+      tx.set(db.collection(CATALOG_COLLECTIONS.families).doc(family), { ...registry, updated_at: stamp }),
+    );
     tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: options.revertedBy ?? null });
     return { change_id: changeId, status: "reverted" as const, targets };
   });
@@ -280,6 +295,43 @@ async function dependentsLeftBehind(
     }
   }
   return conflicts;
+}
+
+/** What of an exercise its family's registry entry is computed from; null: in no family. */
+function registryInputs(exercise: DocData | null): unknown[] | null {
+  if (typeof exercise?.family_slug !== "string") return null;
+  return [exercise.family_slug, isLiveExercise(exercise), normalizedEquipment(exercise), exercise.name];
+}
+
+/**
+ * Inside `tx`: the registry entries the revert changes, by family: those of the families an exercise
+ * of the revert leaves or joins, or changes in status, equipment or name, recomputed from their
+ * members as the revert leaves them (as update_family_registry computes them; a merged family stays
+ * merged). A family without an entry gets none (the entry's own change, reverted first, may have
+ * deleted it).
+ */
+async function registriesAfterRevert(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<Map<string, DocData>> {
+  const restored = new Map<string, DocData | null>();
+  const families = new Set<string>();
+  for (const { collection, id, before, after } of documents) {
+    if (collection !== CATALOG_COLLECTIONS.exercises) continue;
+    restored.set(id, before);
+    if (sameValue(registryInputs(before), registryInputs(after))) continue;
+    for (const doc of [before, after]) if (typeof doc?.family_slug === "string") families.add(doc.family_slug);
+  }
+  const registries = new Map<string, DocData>();
+  for (const family of families) {
+    const entry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
+    if (!entry.exists) continue;
+    const stored = entry.data() as DocData;
+    const members = [
+      ...(await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) })).filter((member) => !restored.has(member.id)),
+      ...[...restored].flatMap(([id, data]) => (data?.family_slug === family ? [{ id, data }] : [])),
+    ];
+    const registry = expectedRegistry(family, members, stored);
+    if (changedPaths(stored, registry, ["updated_at"]).length > 0) registries.set(family, registry);
+  }
+  return registries;
 }
 
 /** The reverted changes of `jobId`: change id by idempotency key. */

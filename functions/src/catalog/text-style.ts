@@ -21,7 +21,10 @@ const MARKER = `(?:${NUMBERING}|${BULLET})`;
 // Leading bold "**" starts with the "*" bullet.
 const LIST_MARKER = new RegExp(`^\\s*(?:${MARKER}|__)`, "i");
 const LEADING_MARKER = new RegExp(`^\\s*${MARKER}\\s*`, "i");
-const INLINE_MARKDOWN = /\*\*|__|`|^\s*#/;
+// Any "*" is markdown in catalog text, a stray one left by unbalanced emphasis ("Brace* your core") too.
+const INLINE_MARKDOWN = /\*|__|`|^\s*#/;
+// "*Brace*", "**Brace**", "***Brace***", "_Brace_": a run of "*" or "_" closed by the same run, not inside a word ("5*3").
+const EMPHASIS = /(?<!\w)(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)/g;
 
 export function startsWithListMarker(item: string): boolean {
   return LIST_MARKER.test(item);
@@ -31,9 +34,12 @@ export function hasMarkup(item: string): boolean {
   return startsWithListMarker(item) || INLINE_MARKDOWN.test(item);
 }
 
-/** "1. **Brace** your core" → "Brace your core": leading numbering/bullets, bold, backticks and headings removed. */
+/** "1. **Brace** your core" → "Brace your core": leading numbering/bullets, emphasis, backticks and headings removed. */
 export function cleanContentItem(item: string): string {
-  let text = item.replace(/\*\*|__|`/g, "").replace(/^\s*#+\s*/, "");
+  let text = item
+    .replace(EMPHASIS, "$2")
+    .replace(/\*\*|__|`/g, "")
+    .replace(/^\s*#+\s*/, "");
   let previous: string;
   do {
     previous = text;
@@ -74,10 +80,13 @@ function isGerund(word: string): boolean {
   return last.length > 4 && last.endsWith("ing") && !NOT_GERUNDS.has(last);
 }
 
-/** "Rounding the lower back", "Not bracing the core" → true; "Keep your back flat" → false. */
+/** "Rounding the lower back", "Not bracing the core", "Not fully locking out" → true; "Keep your back flat" → false. */
 export function isGerundPhrase(item: string): boolean {
-  const [first = "", second = ""] = item.trim().split(/\s+/);
-  return isGerund(first) || (GERUND_LEADS.has(first.toLowerCase()) && isGerund(second));
+  const [first = "", ...rest] = item.trim().split(/\s+/);
+  if (isGerund(first)) return true;
+  if (!GERUND_LEADS.has(first.toLowerCase())) return false;
+  // Adverbs may stand between the lead and the gerund: "Only partially bracing the trunk".
+  return isGerund(rest.find((word) => !/ly$/i.test(word)) ?? "");
 }
 
 /** "Elbow flare: the elbows drift out" — a short label before a colon. */
@@ -88,8 +97,9 @@ export function isLabelText(item: string): boolean {
 
 // "i.e." is no "I".
 const FIRST_PERSON = /\b(?:i(?!\.e\b)|i'm|i've|my|me|myself|we|we're|our|us)\b/i;
+// "They" only as the subject that opens a note: elsewhere it is mostly the dumbbells ("so they stay level").
 const THIRD_PERSON = new RegExp(
-  String.raw`\b(?:the (?:lifter|athlete|user|trainee|client|exerciser|individual|person|performer)` +
+  String.raw`^\s*they\b|\b(?:the (?:lifter|athlete|user|trainee|client|exerciser|individual|person|performer)` +
     String.raw`|lifters|athletes|trainees|he|she|his|him|one should)\b`,
   "i",
 );

@@ -17,7 +17,9 @@ import {
   type EnumKind,
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
+  exerciseNameParts,
   normalizeEnumValue,
+  normalizeEquipment,
   normalizeEquipmentList,
   normalizeMuscle,
   titleCase,
@@ -30,6 +32,7 @@ import {
   isGerundPhrase,
   isLabelText,
 } from "../catalog/text-style";
+import { failsContentFormat } from "../reviewer/quality-scanner";
 import { getPath, isPlainRecord } from "../util/object-paths";
 import { namesField } from "./spec";
 
@@ -301,8 +304,19 @@ const normalizeEquipmentChange: FieldNormalizer = (raw, current) => {
   if (storedPrimary !== undefined && equipment[0] !== storedPrimary) {
     return { reason: `the primary equipment "${storedPrimary}" is locked` };
   }
+  // With none stored, the locked name's "(Equipment)" suffix names it, as the scanner's name check requires.
+  const namedPrimary = storedPrimary === undefined ? primaryNamedBy(current.name) : null;
+  if (namedPrimary !== null && equipment[0] !== namedPrimary) {
+    return { reason: `the name ${JSON.stringify(current.name)} names the primary equipment "${namedPrimary}"` };
+  }
   return { value: equipment };
 };
+
+/** "Bench Press (Barbell)" → "barbell"; null when the name has no suffix naming equipment ("Squat (Pause)"). */
+function primaryNamedBy(name: unknown): string | null {
+  const suffix = typeof name === "string" ? exerciseNameParts(name, null).suffix : null;
+  return suffix === null ? null : normalizeEquipment(suffix).value;
+}
 
 const normalizeDescription: FieldNormalizer = (raw) => {
   if (typeof raw !== "string") return { reason: "expected a string" };
@@ -386,11 +400,12 @@ function styleIssuesOf(path: string, value: unknown): StyleIssue[] | null {
 
 /**
  * A replacement that still has style issues is accepted only when the stored value is missing,
- * invalid, or has more issues; otherwise rewriting would churn good content for no gain.
+ * invalid, fails the scanner's hard format check (a normalised replacement never does: its markers
+ * are stripped), or has more issues; otherwise rewriting would churn good content for no gain.
  */
 function styleRegression(path: string, next: unknown, stored: unknown): string | null {
   const nextIssues = styleIssuesOf(path, next);
-  if (!nextIssues || nextIssues.length === 0) return null;
+  if (!nextIssues || nextIssues.length === 0 || failsContentFormat(path, stored)) return null;
   const storedIssues = styleIssuesOf(path, stored);
   if (!storedIssues || nextIssues.length < storedIssues.length) return null;
   return `style issues (${nextIssues.map((issue) => issue.message).join("; ")}) and the stored value is no worse`;

@@ -216,6 +216,12 @@ function canonicalNameProblem(exercise: Readonly<Record<string, unknown>>): stri
   return exerciseNameProblem(name, normalizedPrimary(exercise), true)?.message ?? null;
 }
 
+/** Whether a value of `field` alone fails check 11: an execution note or mistake that is numbered, bulleted or bold. */
+export function failsContentFormat(field: string, value: unknown): boolean {
+  const items = arrayOrNull(value) ?? [];
+  return HARD_CHECK_FIELDS.content_format.includes(field) && items.some((item) => typeof item === "string" && startsWithListMarker(item));
+}
+
 /** Check 11: common_mistakes is a list, and no execution note or mistake is numbered, bulleted or bold. */
 function contentFormatProblem(notes: readonly unknown[], mistakes: unknown): string | null {
   if (!Array.isArray(mistakes)) return "common_mistakes is not a list";

@@ -50,6 +50,16 @@ beforeEach(async () => {
 const endAttempt = (event: JobEvent = "succeed") => deps.queue.endAttempt(input.lease, { event, fields: {}, bookkeeping: () => undefined });
 
 const exercise = async (id: string) => (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).data();
+const registry = async (slug: string) => (await db.collection(CATALOG_COLLECTIONS.families).doc(slug).get()).data();
+/** bench_press's registry entry as its two exercises make it. */
+const benchPressRegistry = {
+  family_slug: "bench_press",
+  base_name: "Bench Press",
+  primary_equipment: ["barbell", "dumbbell"],
+  allowed_equipment: ["barbell", "dumbbell"],
+  exercise_count: 2,
+  status: "active",
+};
 /** Applies a one-operation plan as `job`; `planId` names its operation, as a frozen plan's id does. */
 async function applyOne(plan: ChangePlan, planId = "test", job = input): Promise<string> {
   const result = await engine.apply(
@@ -143,10 +153,80 @@ describe("revertChange", () => {
     expect(err).toBeInstanceOf(ChangeConflictError);
     expect(err).toMatchObject({
       code: "CHANGE_CONFLICT",
-      conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata", "updated_at"] }],
+      conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata"] }],
     });
     expect(await exercise(benchBarbell.id)).toEqual(before);
     expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
+  });
+
+  it("reverts changes of one document last applied, first reverted: a revert's new updated_at is no change since, a later change in effect is", async () => {
+    const renameId = await applyOne(renamePlan);
+    const levelId = await applyOne(
+      planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]),
+      "level",
+    );
+    const notesId = await applyOne(
+      planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { suitability_notes: ["Suits lifters who bench."] }, rationale }]),
+      "notes",
+    );
+    await endAttempt();
+
+    expect((await revertChange(db, notesId)).status).toBe("reverted");
+    const err = await revertChange(db, renameId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({ conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata"] }] });
+    expect((await revertChange(db, levelId)).status).toBe("reverted");
+    expect((await revertChange(db, renameId)).status).toBe("reverted");
+    const { updated_at: _stamp, ...restored } = (await exercise(benchBarbell.id))!;
+    const { id: _id, ...original } = benchBarbell;
+    expect(restored).toEqual(original);
+  });
+
+  it("removes an added exercise once its later enrichment is reverted, leaving the family's registry as before the add", async () => {
+    await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").set(benchPressRegistry);
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const add = await engine.apply(
+      planOf([
+        { op: "create_exercise", exercise_id: id, data, rationale },
+        { op: "update_family_registry", family_slug: "bench_press", status: "active", rationale },
+      ]),
+      planWriter(input, (_op, index) => `add/${index}`),
+    );
+    expect(await registry("bench_press")).toMatchObject({ exercise_count: 3 });
+    const enrichId = await applyOne(
+      planOf([{ op: "patch_fields", exercise_id: id, set: { "metadata.level": "advanced" }, rationale }]),
+      "enrich",
+    );
+    await endAttempt();
+
+    for (const changeId of [enrichId, ...[...add.change_ids].reverse()]) expect((await revertChange(db, changeId)).status).toBe("reverted");
+    expect(await exercise(id)).toBeUndefined();
+    const { updated_at: _stamp, ...restored } = (await registry("bench_press"))!;
+    expect(restored).toEqual(benchPressRegistry);
+  });
+
+  it("recomputes the registry of the family a reverted retirement revives; its job's registry change, reverted after, is refused", async () => {
+    await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").set(benchPressRegistry);
+    const retire = await engine.apply(
+      planOf([
+        { op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "deprecated", rationale },
+        { op: "update_family_registry", family_slug: "bench_press", status: "active", rationale },
+      ]),
+      planWriter(input, (_op, index) => `retire/${index}`),
+    );
+    const [retireId, registryId] = retire.change_ids;
+    expect(await registry("bench_press")).toMatchObject({ exercise_count: 1, primary_equipment: ["barbell"] });
+    await endAttempt();
+
+    expect((await revertChange(db, retireId)).status).toBe("reverted");
+    const { updated_at: _stamp, ...recomputed } = (await registry("bench_press"))!;
+    expect(recomputed).toEqual(benchPressRegistry);
+    // Changed since, as any document; nothing is lost: the registry agrees with its members.
+    const err = await revertChange(db, registryId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({
+      conflicts: [{ target: "exercise_families/bench_press", changed_paths: ["allowed_equipment", "exercise_count", "primary_equipment"] }],
+    });
   });
 
   it("refuses to give a name slug back that another exercise took since, and changes nothing", async () => {
@@ -279,6 +359,8 @@ describe("revertChange", () => {
 
     expect((await revertChange(db, moveId)).status).toBe("reverted");
     expect((await exercise(benchDumbbell.id))!.family_slug).toBe("bench_press");
+    // Both bench presses are live in it again.
+    expect(await registry("bench_press")).toMatchObject(benchPressRegistry);
   });
 
   it("reports an unknown change", async () => {

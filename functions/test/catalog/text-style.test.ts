@@ -50,6 +50,13 @@ describe("list markers and markup", () => {
     expect(cleanContentItem("## Setup")).toBe("Setup");
     expect(cleanContentItem("1.5 times bodyweight")).toBe("1.5 times bodyweight");
   });
+  it("strips italic and bold-italic emphasis whole, and flags a stray '*' left in text", () => {
+    expect(cleanContentItem("***Brace*** your core before each rep")).toBe("Brace your core before each rep");
+    expect(cleanContentItem("*Brace* your core")).toBe("Brace your core");
+    expect(cleanContentItem("_Brace_ your core and **squeeze** your glutes")).toBe("Brace your core and squeeze your glutes");
+    expect(cleanContentItem("Keep the reps_in_reserve at 5*3")).toBe("Keep the reps_in_reserve at 5*3");
+    expect(hasMarkup("Brace* your core before each rep")).toBe(true);
+  });
   it("flags every marker the cleaner strips", () => {
     for (const item of ["•Stand tall", "-Stand tall", "– Stand tall", "1.Stand tall"]) {
       expect(cleanContentItem(item)).toBe("Stand tall");
@@ -59,18 +66,26 @@ describe("list markers and markup", () => {
 });
 
 describe("phrase shapes", () => {
-  it.each(["Rounding the lower back", "Not bracing the core", "Over-arching the spine", "Letting the knees cave"])(
-    "%s is a gerund phrase",
-    (item) => {
-      expect(isGerundPhrase(item)).toBe(true);
-    },
-  );
-  it.each(["Keep your back flat", "Bring the bar down", "Swing the weight", "Elbows flaring out", "King of exercises"])(
-    "%s is not",
-    (item) => {
-      expect(isGerundPhrase(item)).toBe(false);
-    },
-  );
+  it.each([
+    "Rounding the lower back",
+    "Not bracing the core",
+    "Over-arching the spine",
+    "Letting the knees cave",
+    "Not fully locking out the hips at the top",
+    "Only partially bracing the trunk before the pull",
+  ])("%s is a gerund phrase", (item) => {
+    expect(isGerundPhrase(item)).toBe(true);
+  });
+  it.each([
+    "Keep your back flat",
+    "Bring the bar down",
+    "Swing the weight",
+    "Elbows flaring out",
+    "King of exercises",
+    "Not fully locked out",
+  ])("%s is not", (item) => {
+    expect(isGerundPhrase(item)).toBe(false);
+  });
   it("recognises 'Label: text'", () => {
     expect(isLabelText("Elbow flare: letting the elbows drift out")).toBe(true);
     expect(isLabelText("Rounding the back, which shifts load to the spine: avoid it")).toBe(false);
@@ -85,6 +100,8 @@ describe("phrase shapes", () => {
     expect(usesThirdPerson("The lifter lowers the bar")).toBe(true);
     expect(usesThirdPerson("He keeps his back flat")).toBe(true);
     expect(usesThirdPerson("Lower the dumbbells, then raise them again")).toBe(false);
+    expect(usesThirdPerson("They stand with the feet hip-width apart")).toBe(true);
+    expect(usesThirdPerson("Hold the dumbbells so they stay level")).toBe(false);
   });
   it("detects setup steps", () => {
     expect(describesSetup("Lie on a flat bench and grip the bar")).toBe(true);

@@ -463,6 +463,24 @@ describe("normalizeEnrichmentChanges — if it isn't broken, don't fix it", () =
     expect(normalizeEnrichmentChanges({ common_mistakes: better }, stored).patch).toEqual({ common_mistakes: better });
   });
 
+  it("takes a clean replacement with style issues over a stored list that fails the scan's format check", () => {
+    const stored = {
+      ...complete(),
+      execution_notes: (complete().execution_notes as string[]).map((note, index) => `${index + 1}. ${note}`),
+    };
+    expect(heuristicScoreExercise(stored).passed).toBe(false);
+    const clean = [
+      "Lie on a flat bench and grip the bar slightly wider than your shoulders.",
+      "Lower the bar to your lower chest under control.",
+      "Press the bar back up until your arms are straight.",
+      "Brace hard.",
+      "Breathe out.",
+    ];
+    const { patch } = normalizeEnrichmentChanges({ execution_notes: clean }, stored);
+    expect(patch).toEqual({ execution_notes: clean });
+    expect(heuristicScoreExercise({ ...stored, ...patch }).passed).toBe(true);
+  });
+
   it("refuses a description naming three equipment kinds over a good one, but takes it over a missing one", () => {
     const crowded = "A horizontal press for the chest that works with a barbell, a pair of dumbbells or a smith machine in any gym.";
     expect(reasonFor(normalizeEnrichmentChanges({ description: crowded }, complete(), ["description"]), "description")).toMatch(
@@ -540,6 +558,20 @@ describe("normalizeEnrichmentChanges — equipment", () => {
     expect(reasonFor(normalizeEnrichmentChanges({ equipment: ["dumbbell", "barbell"] }, THIN), "equipment")).toBe(
       'the primary equipment "barbell" is locked',
     );
+  });
+
+  it("with none stored, keeps the primary equipment the name's suffix names", () => {
+    const unequipped = { ...complete(), name: "Bench Press (Barbell)", equipment: [] };
+    const contradicting = normalizeEnrichmentChanges({ equipment: ["dumbbell", "flat bench"] }, unequipped);
+    expect(contradicting.patch).toEqual({});
+    expect(reasonFor(contradicting, "equipment")).toBe('the name "Bench Press (Barbell)" names the primary equipment "barbell"');
+    expect(normalizeEnrichmentChanges({ equipment: ["Barbells", "flat bench"] }, unequipped).patch).toEqual({
+      equipment: ["barbell", "flat-bench"],
+    });
+    // A "(…)" that names no equipment locks nothing.
+    expect(normalizeEnrichmentChanges({ equipment: ["dumbbell"] }, { name: "Squat (Pause)", equipment: [] }).patch).toEqual({
+      equipment: ["dumbbell"],
+    });
   });
 
   it("sets equipment freely when none is stored, but never to an empty list", () => {
