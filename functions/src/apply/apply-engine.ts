@@ -303,6 +303,7 @@ export class ApplyEngine {
           jobType: writer.jobType,
           leaseEpoch: writer.leaseEpoch,
           operationIndex: index,
+          operationId,
           operation: op,
           idempotencyKey: key,
           changes,

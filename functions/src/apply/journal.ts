@@ -38,6 +38,8 @@ export interface JournalEntryInput {
   jobType: string;
   leaseEpoch: number;
   operationIndex: number;
+  /** The operation's id in its plan (`p3/0`: operation 0 of the plan frozen at epoch 3), keyed or not. */
+  operationId: string;
   operation: Operation;
   /** null when the operation is not guarded by an idempotency record. */
   idempotencyKey: string | null;
@@ -61,6 +63,7 @@ export function journalEntry(input: JournalEntryInput): DocData {
     job_type: input.jobType,
     lease_epoch: input.leaseEpoch,
     operation_index: input.operationIndex,
+    operation_id: input.operationId,
     op: input.operation.op,
     operation: input.operation,
     idempotency_key: input.idempotencyKey,
@@ -334,19 +337,24 @@ async function registriesAfterRevert(tx: Transaction, db: Firestore, documents: 
   return registries;
 }
 
-/** The reverted changes of `jobId`: change id by idempotency key. */
+/**
+ * The reverted changes of `jobId`: change id by operation id, and by idempotency key for entries
+ * written before they named their operation (an operation without a key, a registry refresh, is
+ * found by its id only).
+ */
 export async function revertedChangesOf(db: Firestore, jobId: string): Promise<Map<string, string>> {
   const reverted = await db
     .collection(APPLY_COLLECTIONS.changes)
     .where("job_id", "==", jobId)
     .where("status", "==", "reverted" satisfies ChangeStatus)
-    .select("idempotency_key")
+    .select("idempotency_key", "operation_id")
     .get();
   return new Map(
-    reverted.docs.flatMap((change) => {
-      const key = change.get("idempotency_key") as string | null;
-      return key ? [[key, change.id] as const] : [];
-    }),
+    reverted.docs.flatMap((change) =>
+      [change.get("operation_id") as unknown, change.get("idempotency_key") as unknown].flatMap((id) =>
+        typeof id === "string" ? [[id, change.id] as const] : [],
+      ),
+    ),
   );
 }
 

@@ -202,8 +202,9 @@ async function revertedOperations(
   const reverted = await revertedChangesOf(deps.db, job.id);
   const operationId = frozenOperationId(planId);
   return plan.operations.flatMap((op, index) => {
-    const key = idempotencyKey(op, job.id, operationId(op, index));
-    const changeId = key === null ? undefined : reverted.get(key);
+    const id = operationId(op, index);
+    const key = idempotencyKey(op, job.id, id);
+    const changeId = reverted.get(id) ?? (key === null ? undefined : reverted.get(key));
     return changeId ? [{ operation_index: index, change_id: changeId }] : [];
   });
 }

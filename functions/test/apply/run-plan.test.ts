@@ -350,6 +350,29 @@ describe("runPlan", () => {
     expect((await db.collection(APPLY_COLLECTIONS.idempotency).doc(key).get()).get("result.change_id")).toBe(rename.id);
   });
 
+  it("a reverted registry refresh, an operation without an idempotency key, keeps the plan from resuming too", async () => {
+    const dying = beforeTransaction((n) => {
+      if (n === 2) throw new Error("worker killed");
+    });
+    const { deps, input } = await start("apply", {}, dying);
+    const registry = db.collection(CATALOG_COLLECTIONS.families).doc("squat");
+    await registry.update({ exercise_count: 99 }); // stale: the refresh writes
+    const plan = planOf([{ op: "update_family_registry", family_slug: "squat", rationale }, patchBench]);
+    await expect(runPlan(input, plan)).rejects.toThrow("worker killed");
+    const crash = { error: JobFailure.transient("TEST_CRASH", "worker killed").toInfo() };
+    await deps.queue.endAttempt(input.lease, { event: "exhaust", fields: crash, bookkeeping: () => undefined });
+    const [refresh] = (await db.collection(APPLY_COLLECTIONS.changes).where("op", "==", "update_family_registry").get()).docs;
+    expect(await revertChange(db, refresh.id)).toMatchObject({ status: "reverted" });
+
+    await deps.queue.retryJob(input.job.id);
+    const resumed = await leaseAgainForTest(deps, input.job.id, "test-worker-2");
+    expect(await resumePlan(resumed)).toMatchObject({
+      status: "needs_review",
+      error: { code: "PLAN_REVERTED", details: { reverted: [{ operation_index: 0, change_id: refresh.id }] } },
+    });
+    expect((await registry.get()).get("exercise_count")).toBe(99);
+  });
+
   it("a plan too large to freeze in one document ends the job at once, permanently (PLAN_TOO_LARGE), with nothing written", async () => {
     // Each patch carries the text it replaces (`before`), and its expectations carry it again: 20
     // operations of 44 kB, within the per-operation limit (64 kB), make a frozen plan of 1.3 MB.
