@@ -10,7 +10,7 @@ import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
 import { PARAMS, WATCHDOG_TIMEOUT_SECONDS, loadEngineConfig, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
-import { SCAN_SCHEDULES, type ScanSchedule, scheduleOf } from "./schedules/scans";
+import { SCAN_SCHEDULES, SCHEDULE_RETRY, type ScanSchedule, scheduleOf } from "./schedules/scans";
 import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
 import { laneTaskInvoker } from "./tasks/service-account";
 
@@ -83,7 +83,7 @@ export const revertChange = onCall(curatorAction, async (request) => (await invo
  */
 function scheduledScanFunction(scan: ScanSchedule, declared = loadEngineConfig()) {
   const { cron, timeZone } = scheduleOf(scan, declared);
-  return onSchedule({ schedule: cron, timeZone, region, timeoutSeconds: 60, retryCount: 3, minBackoffSeconds: 60 }, async (event) => {
+  return onSchedule({ schedule: cron, timeZone, region, timeoutSeconds: 60, ...SCHEDULE_RETRY }, async (event) => {
     await (await invocations()).scheduledScan(scan, event);
   });
 }

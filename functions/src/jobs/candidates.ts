@@ -57,6 +57,8 @@ interface Page {
   won: number;
   /** How many ready jobs the poll found, handed out before or not. */
   found: number;
+  /** When its query was sent: it saw every job ready before then. */
+  sentAt: number;
   readAt: number;
 }
 
@@ -123,11 +125,16 @@ export class CandidatePool {
    */
   async next(lanes: readonly Lane[]): Promise<Candidate | null> {
     const key = lanes.join(",");
-    // A second poll when the workers sharing the first one used its page up before this one's turn.
+    const asked = Date.now();
     for (let polls = 0; ; polls++) {
       const page = this.pages.get(key);
       if (this.hasFresh(page)) return this.handOut(page!);
-      if (polls === 2 || (await this.poll(key, lanes)).found === 0) return null;
+      // Only a poll sent since this call began saw the jobs made ready before it (a wake-up's own job):
+      // an empty one joined while in flight may predate them. A second poll when the workers sharing the
+      // first one used its page up before this one's turn.
+      const current = page !== undefined && page.sentAt >= asked;
+      if ((current && (page.found === 0 || polls >= 2)) || polls >= 3) return null;
+      await this.poll(key, lanes);
     }
   }
 
@@ -243,7 +250,7 @@ export class CandidatePool {
     const limit = Math.max(this.pageSize(key), this.draining.get(key) ?? 0);
     const { candidates, complete } = await (contended ? this.pollSpread(key, lanes, limit) : this.queue.pollCandidates(lanes, limit));
     this.lastPolls.set(key, { sentAt, complete, ids: new Set(candidates.map(({ job }) => job.id)) });
-    const page = { candidates: this.unseen(candidates), won: 0, found: candidates.length, readAt: Date.now() };
+    const page = { candidates: this.unseen(candidates), won: 0, found: candidates.length, sentAt, readAt: Date.now() };
     this.pages.set(key, page);
     return page;
   }

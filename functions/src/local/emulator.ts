@@ -91,6 +91,17 @@ async function startOfficial(jar: string, projectId: string, triggers: boolean):
   // Where it posts trigger events; nothing is posted until a trigger is registered.
   if (triggerPort) args.push(`--functions_emulator=127.0.0.1:${triggerPort}`);
   const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  // In a process group of its own it outlives a parent that exits without stopping it (an error, a
+  // signal with no handler): the group goes with the parent, whatever way it exits.
+  const killOnExit = () => {
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  };
+  process.on("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

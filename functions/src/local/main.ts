@@ -138,6 +138,8 @@ async function main(): Promise<void> {
   process.env.METADATA_SERVER_DETECTION ??= "none";
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // The terminal closed: stop in order too, the emulator with it.
+  process.on("SIGHUP", onSignal);
   // Every param that does not parse, before anything starts (deployed, each would fail the jobs that read it).
   const problems = [...configProblems(), ...priceTableProblems()];
   if (problems.length > 0) {

@@ -66,7 +66,9 @@ export class LocalRuntime {
         await handleLaneTask(this.engine, payload.lane, payload, { ...LANE_TASK_LIMITS, stopping: this.stopping.signal });
       },
       maxConcurrent: this.maxConcurrent,
-      retryDelayMs: 500,
+      // As many attempts as Cloud Tasks makes; shorter waits between them (seconds, not its 10–600 s).
+      maxAttempts: config.taskMaxAttempts,
+      retryDelayMs: 1000,
       onError: (err) => onError(err, "task"),
     });
     this.engine = createEngine({ ...options, tasks: this.tasks });

@@ -6,8 +6,7 @@
  */
 import type { Engine } from "../create-engine";
 import { produceScheduledScan } from "../schedules/producer";
-import { scheduleOf } from "../schedules/scans";
-import { SCAN_SCHEDULES, type ScanSchedule } from "../schedules/scans";
+import { SCAN_SCHEDULES, SCHEDULE_RETRY, type ScanSchedule, scheduleOf } from "../schedules/scans";
 import { nextRunTimes } from "../util/cron";
 
 /** setTimeout's longest delay (about 24.8 days); a later run is waited for in steps. */
@@ -20,6 +19,7 @@ export class ScheduleTimers {
   constructor(
     private readonly engine: Engine,
     private readonly onError: (err: unknown, where: string) => void,
+    private readonly produce: (engine: Engine, scan: ScanSchedule, scheduledAt: Date) => Promise<unknown> = produceScheduledScan,
   ) {}
 
   /** Arms a timer for every scan that is switched on; a param that does not parse is reported and its scan left off. */
@@ -46,15 +46,34 @@ export class ScheduleTimers {
   }
 
   private waitFor(scan: ScanSchedule, scheduledAt: Date): void {
-    if (this.stopped) return;
     const delay = Math.min(Math.max(scheduledAt.getTime() - this.engine.now().getTime(), 0), MAX_TIMER_DELAY_MS);
-    const timer = setTimeout(() => {
+    this.setTimer(scan, delay, () => {
       if (this.engine.now() < scheduledAt) return this.waitFor(scan, scheduledAt);
-      produceScheduledScan(this.engine, scan, scheduledAt)
-        .catch((err: unknown) => this.onError(err, `schedule ${scan.type}`))
-        // From now, not from the time it was armed for: as Cloud Scheduler, a process that slept through runs does not make them up.
-        .finally(() => this.armAfter(scan, new Date(Math.max(scheduledAt.getTime(), this.engine.now().getTime()))));
-    }, delay);
+      this.run(scan, scheduledAt, 0);
+    });
+  }
+
+  /** A failed run is tried again as Cloud Scheduler tries the deployed one (SCHEDULE_RETRY), then the next is armed. */
+  private run(scan: ScanSchedule, scheduledAt: Date, retries: number): void {
+    this.produce(this.engine, scan, scheduledAt).then(
+      () => this.armNext(scan, scheduledAt),
+      (err: unknown) => {
+        this.onError(err, `schedule ${scan.type}`);
+        if (this.stopped) return;
+        if (retries >= SCHEDULE_RETRY.retryCount) return this.armNext(scan, scheduledAt);
+        this.setTimer(scan, SCHEDULE_RETRY.minBackoffSeconds * 1000 * 2 ** retries, () => this.run(scan, scheduledAt, retries + 1));
+      },
+    );
+  }
+
+  /** From now, not from the time it was armed for: as Cloud Scheduler, a process that slept through runs does not make them up. */
+  private armNext(scan: ScanSchedule, scheduledAt: Date): void {
+    this.armAfter(scan, new Date(Math.max(scheduledAt.getTime(), this.engine.now().getTime())));
+  }
+
+  private setTimer(scan: ScanSchedule, delay: number, fire: () => void): void {
+    if (this.stopped) return;
+    const timer = setTimeout(fire, delay);
     // A pending schedule alone does not keep the process alive.
     timer.unref();
     this.timers.set(scan.key, timer);

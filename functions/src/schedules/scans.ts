@@ -9,6 +9,12 @@ import { ConfigError, type EngineConfig, PARAMS } from "../config";
 import { log } from "../util/log";
 import type { Period } from "./period";
 
+/**
+ * How a failed run is tried again: Cloud Scheduler's retries of the deployed functions, and the local
+ * runtime's timers (the same run, for the time it was scheduled for: a period still gets its one job).
+ */
+export const SCHEDULE_RETRY = { retryCount: 3, minBackoffSeconds: 60 } as const;
+
 /** The config key prefixes that have a schedule param. */
 type ScanKey = keyof EngineConfig extends infer K ? (K extends `${infer P}Schedule` ? P : never) : never;
 

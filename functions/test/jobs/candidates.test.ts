@@ -95,6 +95,31 @@ describeWithFullEmulator("candidate pool", () => {
     ]);
   });
 
+  it("does not take an empty poll sent before it was asked for proof that nothing is ready: a job made ready since is found", async () => {
+    const { queue, polls, pool: candidates } = pool();
+    // The first poll's query has run on an empty lane, and its answer is still on its way.
+    let answer!: () => void;
+    const delivered = new Promise<void>((resolve) => (answer = resolve));
+    let queried!: () => void;
+    const ran = new Promise<void>((resolve) => (queried = resolve));
+    const pollCandidates = JobQueue.prototype.pollCandidates.bind(queue);
+    polls.mockImplementationOnce(async (...args) => {
+      const page = await pollCandidates(...args);
+      queried();
+      await delivered;
+      return page;
+    });
+    const first = candidates.next(LANE);
+    await ran;
+    // A job made ready meanwhile, and the wake-up for it asking while that poll is in flight.
+    const [job] = await queued(queue, 1);
+    const second = candidates.next(LANE);
+    answer();
+    expect(await first).toBeNull();
+    expect((await second)?.job.id).toBe(job);
+    expect(polls).toHaveBeenCalledTimes(2);
+  });
+
   it("accounts for a wake-up's job only from a poll sent since the drain began that saw the whole lane without it", async () => {
     const { queue, pool: candidates } = pool({ page: { min: 2, max: 2 } });
     const [first, second, third] = await queued(queue, 3);

@@ -353,6 +353,19 @@ describe("faults at the task boundary", () => {
     );
   });
 
+  it("a lane task that throws is tried as many times as TASK_MAX_ATTEMPTS says, as Cloud Tasks would", async () => {
+    const errors: string[] = [];
+    runtime = testRuntime(db, countingAudit([]), {
+      config: testConfig({}, { TASK_MAX_ATTEMPTS: "2" }),
+      onError: (_err, where) => errors.push(where),
+    });
+    const polls = jest.spyOn(runtime.engine.queue, "pollCandidates").mockRejectedValue(new Error("emulator unavailable"));
+    await runtime.tasks.enqueueWakeup({ lane: "priority", jobId: "j", attempt: 0, epoch: 0, runAfter: new Date() });
+    await runtime.idle();
+    expect(polls).toHaveBeenCalledTimes(2);
+    expect(errors).toEqual(["task", "task"]);
+  });
+
   it("a malformed task is dropped without retries", async () => {
     runtime = testRuntime(db, countingAudit([]));
     await expect(handleLaneTask(runtime.engine, "priority", { hello: "world" })).resolves.toEqual([]);
