@@ -20,7 +20,7 @@ import {
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
 } from "../catalog/taxonomy";
-import type { EnrichmentSpec } from "./spec";
+import { type EnrichmentSpec, namesField } from "./spec";
 import type { ScanResult } from "../reviewer/quality-scanner";
 import { enrichablePaths } from "./normalize";
 import { getPath, isPlainRecord, type DocData } from "../util/object-paths";
@@ -120,7 +120,8 @@ function findingLines(findings: ScanResult): string[] {
 
 export function buildEnrichmentPrompt(input: EnrichmentPromptInput): string {
   const { spec } = input;
-  const missing = missingFields(input.exercise);
+  // Out of scope, a missing field's content would be dropped: the prompt asks only for what will be kept.
+  const missing = missingFields(input.exercise).filter((path) => !spec.fields_to_enrich || namesField(spec.fields_to_enrich, path));
   const findings = findingLines(input.findings);
   const scope = spec.fields_to_enrich ? spec.fields_to_enrich.join(", ") : "every field in the guide";
   const sections = [

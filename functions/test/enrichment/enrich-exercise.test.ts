@@ -37,7 +37,9 @@ describe("buildEnrichmentPrompt", () => {
     expect(prompt).not.toContain('"updated_at"');
     expect(prompt).toContain('movement.type: one of "push", "pull", "hinge"');
     expect(prompt).toContain("execution_notes: 4–8 second-person imperative steps");
-    expect(prompt).toMatch(/## Missing fields\n.*description.*execution_notes/);
+    // Only those in scope: a missing description would be dropped as not in fields_to_enrich.
+    expect(prompt).toMatch(/## Missing fields\n[^\n]*execution_notes/);
+    expect(prompt).not.toMatch(/## Missing fields\n[^\n]*description/);
     expect(prompt).toContain("must fix (execution_notes_present)");
     expect(prompt).toContain("Stress the hip hinge.");
     expect(prompt).toContain("## Fields in scope\nexecution_notes, movement");
