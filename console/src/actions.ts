@@ -25,9 +25,10 @@ export function operatorActions(functions: Functions): OperatorActions {
 
 /**
  * Whether a cancel's error says the job was cancelled (or asked to stop) but not all of its open children were:
- * the callable's `unavailable` (the engine's ChildrenNotCancelledError), after which the same cancel finishes
- * them (JobFlows.cancel). An outage answers `unavailable` too, and there running the cancel again is as right.
+ * the callable's `unavailable` (the engine's ChildrenNotCancelledError), or its deadline passed part-way through
+ * the children (`deadline-exceeded`), after which the same cancel finishes them (JobFlows.cancel). An outage answers
+ * `unavailable` too, and there running the cancel again is as right.
  */
 export function cancelLeftChildrenOpen(error: Error): boolean {
-  return error instanceof FunctionsError && error.code === "functions/unavailable";
+  return error instanceof FunctionsError && (error.code === "functions/unavailable" || error.code === "functions/deadline-exceeded");
 }

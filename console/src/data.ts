@@ -74,9 +74,9 @@ export function cappedQueueReads(held: Record<QueueRead, number>): QueueRead[] {
 
 /**
  * A child's parent as the queue's reads know it: open when among the open jobs read; ended when among the finished
- * ones, or when not among the open ones though they were all read (it ended before the finished jobs' window, or its
- * record is gone: either way it counts no child); unknown while the open jobs are not all read (loading, or a read
- * as full as its limit). `running` and `waiting` are null while they load.
+ * ones; unknown otherwise (loading, a read as full as its limit, a parent that ended before the finished jobs' window,
+ * or one whose record is gone, where the child's own page offers Retry): the child's page, which reads its parent,
+ * tells. `running` and `waiting` are null while they load.
  */
 export function parentInQueue(
   parentId: string,
@@ -84,13 +84,7 @@ export function parentInQueue(
 ): ParentState {
   const holds = (jobs: readonly Pick<Job, "id">[] | null) => jobs?.some((job) => job.id === parentId) ?? false;
   if (holds(held.running) || holds(held.waiting)) return "open";
-  if (holds(held.finished)) return "ended";
-  const allOpenRead =
-    held.running !== null &&
-    held.waiting !== null &&
-    held.running.length < QUEUE_READ_LIMITS.running &&
-    held.waiting.length < QUEUE_READ_LIMITS.waiting;
-  return allOpenRead ? "ended" : "unknown";
+  return holds(held.finished) ? "ended" : "unknown";
 }
 
 /** What a bounded read shows, and whether there is more than that (it reads one more than it shows). */

@@ -1,7 +1,10 @@
 /** The console's addresses: `#/queue` (the default), `#/job/<id>`, `#/history`, `#/days`. */
 export type Route = { view: "queue" } | { view: "job"; jobId: string } | { view: "history" } | { view: "days" };
 
-/** An address it cannot read (a job id that is not percent-encoded UTF-8, `#/job/%E0`) is the queue's, as an unknown view is. */
+/**
+ * An address it cannot read (a job id that is not percent-encoded UTF-8, `#/job/%E0`, or no document id, `#/job/a%2Fb`)
+ * is the queue's, as an unknown view is.
+ */
 export function parseRoute(hash: string): Route {
   const [, view = "", id = ""] = hash.replace(/^#/, "").split("/");
   const jobId = view === "job" && id ? decodedOrNull(id) : null;
@@ -10,10 +13,14 @@ export function parseRoute(hash: string): Route {
   return { view: "queue" };
 }
 
-/** The address is read while the shell renders: a decoding error thrown there would leave the page loading for good. */
+/**
+ * The address is read while the shell renders: a decoding error thrown there, or a job id no document can have
+ * ("a%2Fb" is a path, not an id), would leave the page loading for good.
+ */
 function decodedOrNull(component: string): string | null {
   try {
-    return decodeURIComponent(component);
+    const id = decodeURIComponent(component);
+    return id.includes("/") || id === "." || id === ".." ? null : id;
   } catch {
     return null;
   }

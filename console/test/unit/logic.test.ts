@@ -49,13 +49,16 @@ describe("routes", () => {
     assert.deepEqual(parseRoute(""), { view: "queue" });
     assert.deepEqual(parseRoute("#/history"), { view: "history" });
     assert.deepEqual(parseRoute("#/days"), { view: "days" });
-    assert.deepEqual(parseRoute("#/job/abc%2Fshard-1"), { view: "job", jobId: "abc/shard-1" });
+    assert.deepEqual(parseRoute("#/job/QUALITY_SCAN%402026-12-07-shard-1"), { view: "job", jobId: "QUALITY_SCAN@2026-12-07-shard-1" });
     assert.deepEqual(parseRoute("#/job/"), { view: "queue" });
     assert.deepEqual(parseRoute("#/nowhere"), { view: "queue" });
   });
 
   it("reads an address whose job id is not percent-encoded UTF-8 as the queue's, instead of throwing while the console renders", () => {
     assert.deepEqual(parseRoute("#/job/%E0"), { view: "queue" });
+    // Decoded, a path rather than a document id: no job can have it.
+    assert.deepEqual(parseRoute("#/job/a%2Fb"), { view: "queue" });
+    assert.deepEqual(parseRoute("#/job/.."), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/%"), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/caf%C3%A9"), { view: "job", jobId: "café" });
   });
@@ -213,6 +216,8 @@ describe("the actions offered", () => {
     assert.equal(cancelLeftChildrenOpen(childrenLeftOpen), true);
     assert.equal(cancelLeftChildrenOpen(new FunctionsError("failed-precondition", "cannot cancel job p1: it is cancelled")), false);
     assert.equal(cancelLeftChildrenOpen(new Error("unavailable")), false);
+    // Cut short by the callable's deadline part-way through the children: the same cancel finishes them.
+    assert.equal(cancelLeftChildrenOpen(new FunctionsError("deadline-exceeded", "deadline-exceeded")), true);
   });
 
   it("a retry's notice lasts until the run it queued ends, not past a failure of that run", () => {
@@ -242,8 +247,8 @@ describe("the actions offered", () => {
     assert.equal(parentInQueue("p1", { running: jobs(), waiting: jobs("p1"), finished: jobs() }), "open");
     assert.equal(parentInQueue("p1", { running: jobs("p1"), waiting: null, finished: jobs() }), "open");
     assert.equal(parentInQueue("p1", { running: jobs(), waiting: null, finished: jobs("p1") }), "ended");
-    // Not among the open jobs, all of them read: it ended before the last 24 hours.
-    assert.equal(parentInQueue("p1", { running: jobs("j1"), waiting: jobs("j2"), finished: jobs() }), "ended");
+    // Read nowhere: it ended before the last 24 hours, or its record is gone (then its child's page offers Retry).
+    assert.equal(parentInQueue("p1", { running: jobs("j1"), waiting: jobs("j2"), finished: jobs() }), "unknown");
     // Open jobs left unread: loading, or a read as full as its limit.
     assert.equal(parentInQueue("p1", { running: jobs(), waiting: null, finished: jobs() }), "unknown");
     assert.equal(parentInQueue("p1", { running: jobs(), waiting: many(WAITING_JOBS_LIMIT), finished: jobs() }), "unknown");

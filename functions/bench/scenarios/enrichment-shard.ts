@@ -47,7 +47,8 @@ export async function runEnrichmentShard(ctx: BenchContext, concurrency: number)
       variant: `concurrency ${concurrency}`,
       per: "shard",
       units: 1,
-      completed: report && job?.finishedAt ? 1 : 0,
+      // Done only as applied: a shard that failed fast would have a short wall time.
+      completed: report && job?.status === "succeeded" ? 1 : 0,
       counts,
       seconds: ms / 1000,
       throughput: null,

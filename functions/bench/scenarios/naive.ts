@@ -24,6 +24,9 @@ import { ErrorTally } from "../support/errors";
 import { untilDeadline } from "../support/deadline";
 import type { Row } from "../support/row";
 
+/** The rows of the baseline's levels are `naive@<workers>`. */
+export const NAIVE_ROW = "naive@";
+
 const NAIVE = { jobs: "naive_jobs", history: "naive_run_history", daily: "naive_daily_summaries" } as const;
 const PAGE_SIZE = 20;
 const LEASE_MS = 5 * 60_000;
@@ -122,7 +125,7 @@ export async function runNaiveLevel(ctx: BenchContext, jobs: number, workers: nu
     const outcomes = await readJobOutcomes(seeder, NAIVE.jobs);
     return jobsRow(
       {
-        id: `naive@${workers}`,
+        id: `${NAIVE_ROW}${workers}`,
         scenario: "naive baseline: no-change job",
         variant: `${workers} worker${workers > 1 ? "s" : ""}, own clients`,
         units: jobs,

@@ -33,13 +33,25 @@ export function perUnit(row: Row): { reads: number; writes: number; rpcs: number
 }
 
 /**
+ * Whether every unit asked for reached its expected end within the time limit. Only such a row measures
+ * what its targets claim: a run that stalled or failed fast has per-unit figures and jobs/s of a part.
+ */
+export function complete(row: Row): boolean {
+  return row.completed === row.units && row.extra.timed_out !== "yes";
+}
+
+/**
  * Of the rounds of one level (in the order they ran), the round of median throughput (the lower of the
  * two middle ones for an even count), its figures as they were, with every round's jobs/s beside them.
+ * A level with a round that did not complete is shown by the first such round: the level stalled, and
+ * the median of the others would hide it.
  */
 export function medianRound(rounds: readonly Row[]): Row {
   if (rounds.length === 1) return rounds[0];
   const byThroughput = [...rounds].sort((a, b) => (a.throughput ?? 0) - (b.throughput ?? 0));
-  const median = byThroughput[Math.floor((byThroughput.length - 1) / 2)];
+  const incomplete = rounds.find((row) => !complete(row));
+  const shown = incomplete ?? byThroughput[Math.floor((byThroughput.length - 1) / 2)];
   const rates = rounds.map((row) => (row.throughput === null ? "–" : String(round(row.throughput))));
-  return { ...median, extra: { ...median.extra, rounds_jobs_per_s: rates.join(" / "), median_round: rounds.indexOf(median) + 1 } };
+  const which = incomplete ? "incomplete_round" : "median_round";
+  return { ...shown, extra: { ...shown.extra, rounds_jobs_per_s: rates.join(" / "), [which]: rounds.indexOf(shown) + 1 } };
 }

@@ -30,13 +30,15 @@ import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Jo
 import { submitJob } from "./intake";
 import type { CancelResult, JobQueue } from "./queue";
 import * as logs from "./logs";
-import { type TaskQueuePort, wakeupFor } from "./task-queue";
+import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
 import type { HeldLease } from "./lease";
 
 /** How long a parent waits before it looks at its children again when nothing wakes it sooner. */
 export const CHILD_CHECK_INTERVAL_MS = 60_000;
 /** Wake-ups of a parent whose children finished are named with this, apart from its own. */
 const CHILDREN_DONE = "children-done";
+/** Children read in one call when a retry run again wakes those an earlier run re-queued. */
+const WAITING_READ_BATCH = 100;
 
 export function childJobId(parentId: string, index: number): string {
   return `${parentId}-shard-${index}`;
@@ -143,7 +145,10 @@ export class JobFlows {
    * out of its counts, one transaction each; its succeeded children are kept. The parent, queued
    * next, then waits for them and the last to finish wakes it. A crash or a timeout part-way leaves
    * the parent finished, so the same retry run again completes it: it re-queues the children left,
-   * and wakes those the first run re-queued too, which were never woken. Returns the children
+   * and wakes those the first run re-queued that still wait. (One of those that ran meanwhile, as
+   * the watchdog's stale step or another wake-up of its lane may run it, found its parent closed:
+   * unsuccessful, it is re-queued again; succeeded, it is in no count, and the parent finishes at
+   * its own next check, which reads its children, rather than on their last wake-up.) Returns the children
    * waiting again, to be woken once the parent is queued (one that finished before would find its
    * parent closed and not be counted). A retry the parent's status or dedup key refuses throws
    * first, changing nothing.
@@ -156,13 +161,14 @@ export class JobFlows {
     const waiting = children.filter((child) => child.status === "queued").map((child) => child.id);
     await this.queue.markSettledChildren(parentId, unsuccessful);
     const requeued: WakeupSubject[] = [];
-    for (const childId of waiting) {
-      const child = await this.queue.getJob(childId);
-      if (child?.status === "queued") requeued.push(child);
-    }
+    // The work left first: a run cut short again by the deadline spends it on what the last one did not do.
     for (const childId of unsuccessful) {
       const child = await this.queue.requeueChild(parentId, childId);
       if (child) requeued.push(child);
+    }
+    for (let start = 0; start < waiting.length; start += WAITING_READ_BATCH) {
+      const refs = waiting.slice(start, start + WAITING_READ_BATCH).map((id) => this.queue.jobRef(id));
+      for (const doc of await this.db.getAll(...refs)) if (doc.get("status") === "queued") requeued.push(wakeupSubjectOf(doc));
     }
     return requeued;
   }
