@@ -6,7 +6,7 @@
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { exerciseNameParts, splitEquipmentPrefix, splitExerciseName, toFamilySlug } from "./taxonomy";
+import { equipmentDisplayName, exerciseNameParts, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 import { isLiveExercise, normalizedPrimary } from "./family-registry";
 
@@ -48,11 +48,12 @@ export function canonicalNameIn(exercise: Readonly<DocData>, multiEquipment: boo
 }
 
 /**
- * The exercise's base movement: its name without the "(Equipment)" suffix and a leading equipment
- * word, a "(…)" that names no equipment kept in front ("Squat (Pause)" → "Pause Squat").
+ * The exercise's base movement: its name without the "(Equipment)" suffix (naming its `primary`
+ * equipment or any known one) and a leading equipment word, a "(…)" that names no equipment kept
+ * in front ("Squat (Pause)" → "Pause Squat").
  */
-export function baseOf(name: string): string {
-  return exerciseNameParts(name, null).rest;
+export function baseOf(name: string, primary: string | null): string {
+  return exerciseNameParts(name, primary).rest;
 }
 
 /**
@@ -67,11 +68,13 @@ export function nameForFamily(
 ): string | null {
   const name = nameOf(exercise);
   if (name === null) return null;
-  const { base, suffix } = splitExerciseName(name);
-  const { prefix, rest } = splitEquipmentPrefix(base);
+  const primary = normalizedPrimary(exercise);
+  const { prefix, rest, suffix, qualified } = exerciseNameParts(name, primary);
   const rebased = rebase(rest, move.from, move.to, move.toBase);
   if (rebased === null) return null;
-  const renamed = `${prefix ? `${prefix} ` : ""}${rebased}${suffix ? ` (${suffix})` : ""}`;
+  // A qualifier moved out of the suffix's place leaves it to the equipment, as exerciseNameProblem does.
+  const ending = suffix ?? (qualified && primary !== null ? equipmentDisplayName(primary) : null);
+  const renamed = `${prefix ? `${prefix} ` : ""}${rebased}${ending ? ` (${ending})` : ""}`;
   return canonicalNameIn({ ...exercise, name: renamed }, move.multiEquipment) ?? renamed;
 }
 

@@ -4,7 +4,14 @@
  * equipment word, and a family slug that fits the name. The validator, the family jobs and the
  * quality scanner all judge names here.
  */
-import { canonicalExerciseName, exerciseNameParts, mayOmitEquipmentSuffix, normalizeEquipment, toFamilySlug } from "./taxonomy";
+import {
+  canonicalExerciseName,
+  exerciseNameParts,
+  isShoutedText,
+  mayOmitEquipmentSuffix,
+  normalizeEquipment,
+  toFamilySlug,
+} from "./taxonomy";
 
 export interface NameProblem {
   message: string;
@@ -20,13 +27,15 @@ export interface NameProblem {
  * "Squat (Barbell)"). The multi-equipment form is canonical in every family.
  */
 export function exerciseNameProblem(name: string, primary: string | null, multiEquipment: boolean): NameProblem | null {
-  const { prefix, rest, suffix } = exerciseNameParts(name, primary);
+  const { prefix, rest, suffix, qualified } = exerciseNameParts(name, primary);
   const suffixRequired = prefix !== null || (multiEquipment && !mayOmitEquipmentSuffix(rest, primary));
   // Without a primary equipment to name, a suffix stays as it is, a leading equipment word becomes
-  // the suffix (so the equipment is not lost), and any other missing one cannot be suggested.
+  // the suffix (so the equipment is not lost), and any other missing one cannot be suggested. A
+  // qualifier moved out of the suffix's place leaves it to the equipment, as the scanner asks.
   const prefixEquipment = prefix === null ? null : normalizeEquipment(prefix).value;
-  const expectedSuffix = suffix !== null || suffixRequired ? (primary ?? suffix ?? prefixEquipment) : null;
-  const suggestion = canonicalExerciseName(rest, expectedSuffix);
+  const expectedSuffix = suffix !== null || qualified || suffixRequired ? (primary ?? suffix ?? prefixEquipment) : null;
+  // Shouting is judged on the whole name: its base alone ("ROW" of "BARBELL ROW") may be one word.
+  const suggestion = canonicalExerciseName(rest, expectedSuffix, isShoutedText(name));
   if (name === suggestion) return null;
   let message: string;
   if (prefix !== null) message = `"${name}" starts with the equipment word "${prefix}"; equipment goes in the "(Equipment)" suffix`;

@@ -177,16 +177,30 @@ function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
   return KNOWN_EQUIPMENT.includes(value) || value === primary || (EQUIPMENT_PREFIX_WORDS as readonly string[]).includes(toWordKey(suffix));
 }
 
+export interface ExerciseNameParts {
+  /** A leading equipment word ("Barbell" of "Barbell Squat"). */
+  prefix: string | null;
+  /** The base movement, qualifiers in front. */
+  rest: string;
+  /** The "(Equipment)" suffix. */
+  suffix: string | null;
+  /** Whether a "(…)" qualifier was moved in front: the name had a suffix place, which the equipment's takes. */
+  qualified: boolean;
+}
+
 /**
  * A name's parts for judging it: the leading equipment word, the base movement with any "(…)" that
  * names no equipment put in front as the qualifier it is ("Squat (Pause)" → "Pause Squat"), so a
- * canonical name keeps it, and the equipment suffix.
+ * canonical name keeps it, and the equipment suffix. The text with the qualifier in front is judged
+ * again: it may open with an equipment word ("Triceps Pushdown (Cable Rope)") or end with an
+ * "(Equipment)" ("Squat (Barbell) (Pause)").
  */
-export function exerciseNameParts(name: string, primary: string | null): { prefix: string | null; rest: string; suffix: string | null } {
+export function exerciseNameParts(name: string, primary: string | null): ExerciseNameParts {
   const { base, suffix } = splitExerciseName(name);
   const { prefix, rest } = splitEquipmentPrefix(base);
-  if (suffix === null || suffixNamesEquipment(suffix, primary)) return { prefix, rest, suffix };
-  return { prefix, rest: `${suffix} ${rest}`, suffix: null };
+  if (suffix === null || suffixNamesEquipment(suffix, primary)) return { prefix, rest, suffix, qualified: false };
+  const folded = exerciseNameParts(`${suffix} ${rest}`, primary);
+  return { ...folded, prefix: prefix ?? folded.prefix, qualified: true };
 }
 
 /** Index just past the first `count` words, where words are separated by spaces, hyphens or underscores. */
@@ -257,7 +271,26 @@ function capitalize(segment: string): string {
 }
 
 // Capitals that stay capitals even in a name written all in capitals ("EZ BAR CURL" → "EZ Bar Curl").
-const ACRONYMS = new Set(["AMRAP", "ATG", "EMOM", "EZ", "GHD", "HIIT", "JM", "RDL", "SLDL", "TKE", "TRX"]);
+const ACRONYMS = new Set([
+  "AMRAP",
+  "ATG",
+  "BB",
+  "DB",
+  "EMOM",
+  "EZ",
+  "GHD",
+  "GM",
+  "HIIT",
+  "JM",
+  "KB",
+  "RDL",
+  "RKC",
+  "SL",
+  "SLDL",
+  "SSB",
+  "TKE",
+  "TRX",
+]);
 
 function letters(word: string): string {
   return word.replace(/[^\p{L}]/gu, "");
@@ -265,11 +298,19 @@ function letters(word: string): string {
 
 /**
  * Written all in capitals ("BENCH PRESS (BARBELL)"): two or more words of letters, every one in
- * capitals, and one of them no known acronym. Such text is shouting, not a row of acronyms.
+ * capitals, and one of them a word of 4 letters or more that is no known acronym. Short capitals
+ * ("SL RDL", "SSB GM") may all be abbreviations: they are not taken for shouting.
  */
-function isShouted(words: readonly string[]): boolean {
-  const lettered = words.map(letters).filter((core) => core.length >= 2);
-  return lettered.length >= 2 && lettered.every((core) => core === core.toUpperCase()) && lettered.some((core) => !ACRONYMS.has(core));
+export function isShoutedText(text: string): boolean {
+  const lettered = text
+    .split(/\s+/)
+    .map(letters)
+    .filter((core) => core.length >= 2);
+  return (
+    lettered.length >= 2 &&
+    lettered.every((core) => core === core.toUpperCase()) &&
+    lettered.some((core) => core.length >= 4 && !ACRONYMS.has(core))
+  );
 }
 
 /** The first letter after leading punctuation: "(close" → "(Close", '"the' → '"The'. */
@@ -295,14 +336,14 @@ function titleCaseParts(word: string, shouted: boolean): string {
 /**
  * "push-up to t-bar row" → "Push-Up to T-Bar Row". All-caps words (EZ, RDL, HIIT, EMOM) and
  * mixed-case words (McGill) keep their letters; everything else is lowercased first. Text written
- * all in capitals keeps only its known acronyms.
+ * all in capitals (`shouted`: by default judged on `text`, but a part of a name is judged with the
+ * whole name, "ROW" of "BARBELL ROW") keeps only its known acronyms.
  */
-export function titleCase(text: string): string {
+export function titleCase(text: string, shouted = isShoutedText(text)): string {
   const words = text
     .trim()
     .split(/\s+/)
     .filter((word) => word !== "");
-  const shouted = isShouted(words);
   return words
     .map((word, index) => {
       if (!shouted && (/^[A-Z]{2,}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word))) return word;
@@ -323,7 +364,7 @@ const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
 export function isTitleCase(text: string): boolean {
   const words = text.trim().split(/\s+/);
   return (
-    !isShouted(words) &&
+    !isShoutedText(text) &&
     words.every((word, index) => {
       if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
       return word
@@ -345,6 +386,10 @@ const EQUIPMENT_ALIASES: Readonly<Record<string, string>> = {
   barbells: "barbell",
   dumbbells: "dumbbell",
   kettlebells: "kettlebell",
+  // The gym's abbreviations ("Bench Press (DB)").
+  bb: "barbell",
+  db: "dumbbell",
+  kb: "kettlebell",
   "ez-curl-bar": "ez-bar",
   ezbar: "ez-bar",
   "hex-bar": "trap-bar",
@@ -425,8 +470,8 @@ export function equipmentDisplayName(equipment: string): string {
 }
 
 /** ("bench press", "barbell") → "Bench Press (Barbell)"; no equipment → just the Title Case base. */
-export function canonicalExerciseName(base: string, primaryEquipment: string | null): string {
-  const title = titleCase(base);
+export function canonicalExerciseName(base: string, primaryEquipment: string | null, shouted?: boolean): string {
+  const title = titleCase(base, shouted);
   return primaryEquipment ? `${title} (${equipmentDisplayName(primaryEquipment)})` : title;
 }
 

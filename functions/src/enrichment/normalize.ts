@@ -17,6 +17,7 @@ import {
   type EnumKind,
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
+  KNOWN_EQUIPMENT,
   exerciseNameParts,
   normalizeEnumValue,
   normalizeEquipment,
@@ -312,10 +313,14 @@ const normalizeEquipmentChange: FieldNormalizer = (raw, current) => {
   return { value: equipment };
 };
 
-/** "Bench Press (Barbell)" → "barbell"; null when the name has no suffix naming equipment ("Squat (Pause)"). */
+/**
+ * "Bench Press (Barbell)" → "barbell"; null when the name's suffix names no known equipment ("Squat
+ * (Pause)", or "Dip (Weighted)": a word of equipment, not a piece of it).
+ */
 function primaryNamedBy(name: unknown): string | null {
   const suffix = typeof name === "string" ? exerciseNameParts(name, null).suffix : null;
-  return suffix === null ? null : normalizeEquipment(suffix).value;
+  const named = suffix === null ? null : normalizeEquipment(suffix).value;
+  return named !== null && KNOWN_EQUIPMENT.includes(named) ? named : null;
 }
 
 const normalizeDescription: FieldNormalizer = (raw) => {

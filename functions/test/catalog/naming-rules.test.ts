@@ -36,7 +36,12 @@ describe("exerciseNameProblem", () => {
 
   it.each([
     ["Squat (Pause)", "barbell", true, "Pause Squat (Barbell)"],
-    ["Squat (Pause)", "barbell", false, "Pause Squat"],
+    // The suffix's place goes to the equipment, as the scanner asks of every name.
+    ["Squat (Pause)", "barbell", false, "Pause Squat (Barbell)"],
+    ["Box Squat (Pause)", "barbell", false, "Pause Box Squat (Barbell)"],
+    // A qualifier opening with an equipment word, and a name with two parentheses, settle in one rename.
+    ["Triceps Pushdown (Cable Rope)", "cable", true, "Rope Triceps Pushdown (Cable)"],
+    ["Squat (Barbell) (Pause)", "barbell", true, "Pause Squat (Barbell)"],
     ["Curl (Hammer)", "dumbbell", true, "Hammer Curl (Dumbbell)"],
     ["Bench Press (close grip)", "barbell", true, "Close Grip Bench Press (Barbell)"],
     ["Dumbbell Curl (Hammer)", "dumbbell", false, "Hammer Curl (Dumbbell)"],
@@ -54,8 +59,41 @@ describe("exerciseNameProblem", () => {
 
   it("asks a name written all in capitals for Title Case, keeping known acronyms", () => {
     expect(suggestion("BENCH PRESS (BARBELL)", "barbell", false)).toBe("Bench Press (Barbell)");
-    expect(suggestion("TRX ROW", "suspension-trainer", false)).toBe("TRX Row");
-    expect(exerciseNameProblem("TRX Row", "suspension-trainer", false)).toBeNull();
+    expect(suggestion("TRX ROWS", "suspension-trainer", false)).toBe("TRX Rows");
+    expect(exerciseNameProblem("TRX Rows", "suspension-trainer", false)).toBeNull();
+    // Judged on the whole name: its base alone may be one word.
+    expect(suggestion("SQUAT (BARBELL)", "barbell", false)).toBe("Squat (Barbell)");
+    expect(suggestion("BARBELL ROW", "barbell", false)).toBe("Row (Barbell)");
+    // Abbreviations are no shouting.
+    expect(exerciseNameProblem("SL RDL (Dumbbell)", "dumbbell", true)).toBeNull();
+    expect(suggestion("Bench Press (DB)", "dumbbell", true)).toBe("Bench Press (Dumbbell)");
+  });
+
+  it("suggests names it takes for canonical: one rename settles a name", () => {
+    const names = [
+      "Squat (Pause)",
+      "Curl (Hammer)",
+      "Triceps Pushdown (Cable Rope)",
+      "Squat (Barbell) (Pause)",
+      "Pull-Up (Weighted Wide Grip)",
+      "Raise (Cable Lateral)",
+      "Bench Press (DB)",
+      "DEADLIFT (BB)",
+      "BENCH PRESS (BARBELL)",
+      "BARBELL ROW",
+      "RKC PLANK",
+      "Push-Up (Diamond)",
+      "Hip Thrust (Plates)",
+      "Dumbbell Curl (Hammer)",
+      "ez bar curl",
+      "Squat (barbell)",
+    ];
+    for (const name of names)
+      for (const primary of ["barbell", "dumbbell", "cable", "bodyweight", null])
+        for (const multi of [true, false]) {
+          const first = suggestion(name, primary, multi);
+          if (first !== null) expect([name, primary, multi, suggestion(first, primary, multi)]).toEqual([name, primary, multi, null]);
+        }
   });
 
   it("keeps the leading equipment word as the suffix when the exercise has no equipment", () => {

@@ -144,8 +144,12 @@ describe("titleCase / isTitleCase", () => {
     // Text written all in capitals keeps only its known acronyms.
     expect(titleCase("BENCH PRESS")).toBe("Bench Press");
     expect(titleCase("EZ BAR CURL (EZ-BAR)")).toBe("EZ Bar Curl (EZ-Bar)");
-    expect(titleCase("TRX ROW")).toBe("TRX Row");
+    expect(titleCase("TRX ROWS")).toBe("TRX Rows");
     expect(titleCase("TRX RDL")).toBe("TRX RDL");
+    // Short capitals may all be abbreviations: only a longer word that is no acronym tells shouting.
+    expect(titleCase("SL RDL")).toBe("SL RDL");
+    expect(titleCase("SSB GM")).toBe("SSB GM");
+    expect(titleCase("RKC PLANK")).toBe("RKC Plank");
     expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
     expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("the hundred")).toBe("The Hundred");

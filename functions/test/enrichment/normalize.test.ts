@@ -572,6 +572,10 @@ describe("normalizeEnrichmentChanges — equipment", () => {
     expect(normalizeEnrichmentChanges({ equipment: ["dumbbell"] }, { name: "Squat (Pause)", equipment: [] }).patch).toEqual({
       equipment: ["dumbbell"],
     });
+    // Nor does a word of equipment that names no piece of it.
+    expect(normalizeEnrichmentChanges({ equipment: ["dip belt"] }, { name: "Dip (Weighted)", equipment: [] }).patch).toEqual({
+      equipment: ["dip-belt"],
+    });
   });
 
   it("sets equipment freely when none is stored, but never to an empty list", () => {

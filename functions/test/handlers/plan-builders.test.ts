@@ -308,6 +308,23 @@ describe("planFamilySplit", () => {
     ],
   };
 
+  it("moves an exercise whose name holds a qualifier once, not repeating the qualifier", () => {
+    const catalog = catalogWith({
+      exercises: [
+        exerciseFixture("Curl (Hammer)", ["dumbbell"], { family_slug: "curl" }),
+        exerciseFixture("Leg Curl (Machine)", ["machine"], { family_slug: "curl" }),
+      ],
+    });
+    const split = planFamilySplit({
+      family: catalog.family("curl"),
+      target: catalog.family("hammer_curl"),
+      equipment: ["dumbbell"],
+      owners: catalog.owners(),
+    });
+    expect(ops(split.operations, "reassign_family")).toEqual([expect.objectContaining({ new_name: "Hammer Curl (Dumbbell)" })]);
+    expect(catalog.validate("FAMILY_SPLIT", split.operations).errors).toEqual([]);
+  });
+
   it("moves the exercises of the given equipment into a new family", () => {
     const catalog = catalogWith(curl);
     const split = planFamilySplit({
@@ -480,6 +497,15 @@ describe("planExerciseAdd", () => {
     expect((failure.details as { conflicts: unknown[] }).conflicts).toContainEqual(
       expect.objectContaining({ exercise_id: "push_up__diamond-push-up", kind: "equipment", with: "push_up__push-up" }),
     );
+  });
+
+  it("takes a suffix naming the intent's equipment, or an abbreviation of one, for the equipment, not for a qualifier", () => {
+    expect(draftExercise({ base_name: "Row (Sandbag)", equipment: ["sandbag"] })).toMatchObject({ base: "Row", family_slug: "row" });
+    const catalog = catalogWith();
+    const draft = draftExercise({ base_name: "Bench Press (DB)", equipment: ["dumbbell"] });
+    expect(draft).toMatchObject({ base: "Bench Press", family_slug: "bench_press" });
+    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), false));
+    expect(failure).toMatchObject({ code: "DUPLICATE_EXERCISE" });
   });
 
   it("keeps a qualifier written as a suffix in the base name instead of dropping it", () => {

@@ -72,7 +72,7 @@ function invalidIntent(message: string, details?: unknown): JobFailure {
 /** The intent normalised; INVALID_INTENT when what it gives cannot be made canonical. */
 export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
   const equipment = normalizeEquipmentList(intent.equipment);
-  const base = baseOf(intent.base_name.trim());
+  const base = baseOf(intent.base_name.trim(), equipment[0] ?? null);
   const familySlug = toFamilySlug(base);
   if (equipment.length === 0) throw invalidIntent("the intent names no usable equipment", { equipment: intent.equipment });
   if (familySlug === "") throw invalidIntent(`"${intent.base_name}" gives no family slug`, { base_name: intent.base_name });
