@@ -4,20 +4,24 @@
  * leases) that clients flood with job documents of every kind while this script kills them with
  * SIGKILL at random moments, and right after a multi-operation plan's first catalog write (seen
  * by a listener on the change journal), and restarts them. Then it lets them finish every job,
- * runs the watchdog once more and checks the invariants of test/helpers/invariants.ts.
+ * reads the locks they left, runs the watchdog once more and checks the invariants of
+ * test/helpers/invariants.ts.
  *
  *   npm run chaos -- [--jobs 300] [--seed S] [--kills 10] [--plan-kills 4] [--timeout 900]
  *
  * --jobs        client-written jobs (duplicates included; follow-up and child jobs come on top)
  * --seed        the PRNG seed of the job mix and the kill schedule (printed; pass it to reproduce)
  * --kills       SIGKILLs of one process at a random moment
- * --plan-kills  SIGKILLs of every running process right after a multi-operation plan's first write
+ * --plan-kills  SIGKILLs of every running process right after a multi-operation plan's first write,
+ *               until this many interrupted a plan (a later attempt journaled more of it)
  * --timeout     seconds the whole run may take before it fails
  *
  * The seed fixes the job mix exactly and the kill schedule's pauses; what a kill catches also
  * depends on the processes' timing, so a replay is close, not identical.
  *
- * Exit code 1 on any violation or timeout. The last line prints the seed and the counts.
+ * Exit code 1 on any violation or timeout, when the journal's listener failed, and when plan kills
+ * were asked for but none interrupted a plan (no operation of it journaled after its kill). The last
+ * line prints the seed and the counts.
  */
 import "../src/local/quiet-logs";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -27,17 +31,18 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { FieldValue, type Firestore } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../src/apply/collections";
+import type { Operation } from "../src/apply/plan";
 import { DEMO_EXERCISES, DEMO_FAMILIES } from "../src/catalog/demo-catalog";
 import { loadEngineConfig } from "../src/config";
 import { createEngine } from "../src/create-engine";
 import { firestoreClient } from "../src/firestore";
 import { JOB_COLLECTIONS } from "../src/jobs/collections";
-import { OPEN_STATUSES } from "../src/jobs/lifecycle";
+import { type JobStatus, OPEN_STATUSES } from "../src/jobs/lifecycle";
 import { clearEmulator, hasTransactionIsolation, startOrFindEmulator } from "../src/local/emulator";
 import { GrpcStatus } from "../src/util/grpc-status";
 import { seededRandom } from "../src/util/seeded-random";
 import { seedDemoCatalog } from "../src/local/seed";
-import { INVARIANTS, checkInvariants } from "../test/helpers/invariants";
+import { catalogSnapshot, checkInvariants } from "../test/helpers/invariants";
 import { sentAgainWhenRefused } from "../test/helpers/resend";
 
 const PROJECT_ID = "demo-catalog-chaos";
@@ -247,6 +252,8 @@ class EngineProcess {
   private restarting = false;
   private killing = false;
   starts = 0;
+  /** When this script SIGKILLed the process (epoch ms): a job's locks its end left held are explained by one. */
+  readonly killedAt: number[] = [];
   /** Exits this script did not cause (an uncaught error, `npm start` giving up): each is a failure of the run. */
   readonly unexpectedExits: string[] = [];
 
@@ -292,6 +299,7 @@ class EngineProcess {
     if (!child || !this.running) return;
     const exited = new Promise((resolve) => child.once("exit", resolve));
     this.killing = true;
+    this.killedAt.push(Date.now());
     child.kill("SIGKILL");
     await exited;
     this.killing = false;
@@ -316,16 +324,29 @@ interface KillStats {
   kills: number;
   randomKills: number;
   planKills: number;
-  /** Plan kills after which the plan had operations left to apply. */
-  interruptedPlans: number;
   restarts: number;
 }
 
+/** A plan kill: the plan it cut, how many of its operations were journaled then, and whether it interrupted the plan. */
+interface PlanKill {
+  jobId: string;
+  planId: string;
+  journaled: number;
+  /** A later attempt journaled more of the plan; false once the job ended without; null while it may still. */
+  interrupted: boolean | null;
+}
+
 /**
- * Watches the change journal: an entry for operation 0 of a frozen plan with more operations is
- * the moment a plan has written once and has more to write. Calls `onFirstWrite` with the job id.
+ * Watches the change journal: an entry for operation 0 of a frozen plan (`p{epoch}/0`) with more
+ * operations is the moment a plan has written once and has more to write. Calls `onFirstWrite` with
+ * the job, the plan and its operations; `onError` when the listener or a read fails (a dead listener
+ * would stop the plan kills silently).
  */
-function watchFirstPlanWrites(db: Firestore, onFirstWrite: (jobId: string) => void): () => void {
+function watchFirstPlanWrites(
+  db: Firestore,
+  onFirstWrite: (write: { jobId: string; planId: string; operations: Operation[] }) => void,
+  onError: (err: unknown) => void,
+): () => void {
   return db
     .collection(APPLY_COLLECTIONS.changes)
     .where("operation_index", "==", 0)
@@ -333,23 +354,37 @@ function watchFirstPlanWrites(db: Firestore, onFirstWrite: (jobId: string) => vo
       for (const change of snap.docChanges()) {
         if (change.type !== "added") continue;
         const jobId = change.doc.get("job_id") as string;
-        void multiOperationPlan(db, jobId).then((operations) => {
-          if (operations > 1) onFirstWrite(jobId);
-        });
+        // Entries of a plan that is not frozen (a patch) name no plan document: none is found.
+        const [planId] = (change.doc.get("operation_id") as string).split("/");
+        void planOperations(db, jobId, planId).then((operations) => {
+          if (operations.length > 1) onFirstWrite({ jobId, planId, operations });
+        }, onError);
       }
-    });
+    }, onError);
 }
 
-async function multiOperationPlan(db: Firestore, jobId: string): Promise<number> {
-  const job = await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get();
-  const planId = job.get("plan_id") as string | null;
-  if (!planId) return 0;
-  const plan = await job.ref.collection(JOB_COLLECTIONS.plans).doc(planId).get();
-  return (plan.get("plan.operations") as unknown[] | undefined)?.length ?? 0;
+async function planOperations(db: Firestore, jobId: string, planId: string): Promise<Operation[]> {
+  const plan = await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.plans).doc(planId).get();
+  return (plan.get("plan.operations") as Operation[] | undefined) ?? [];
 }
 
-async function journalEntriesOf(db: Firestore, jobId: string): Promise<number> {
-  return (await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).count().get()).data().count;
+/** How many operations of the job's plan `planId` have a journal entry. */
+async function journaledOperations(db: Firestore, jobId: string, planId: string): Promise<number> {
+  const entries = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).select("operation_id").get();
+  return entries.docs.filter((entry) => (entry.get("operation_id") as string).startsWith(`${planId}/`)).length;
+}
+
+/** Settles the plan kills that may still interrupt their plan. */
+async function settlePlanKills(db: Firestore, planKills: PlanKill[]): Promise<void> {
+  for (const kill of planKills.filter((k) => k.interrupted === null)) {
+    // The job's status first: whatever it journaled before it ended is then read below.
+    const status = (await db.collection(JOB_COLLECTIONS.jobs).doc(kill.jobId).get()).get("status") as JobStatus;
+    if ((await journaledOperations(db, kill.jobId, kill.planId)) > kill.journaled) kill.interrupted = true;
+    else if (!OPEN_STATUSES.includes(status)) {
+      kill.interrupted = false;
+      console.log(`plan kill of job ${kill.jobId}: it ended (${status}) with no more of plan ${kill.planId} journaled; plan kills go on`);
+    }
+  }
 }
 
 async function openJobs(db: Firestore): Promise<number> {
@@ -375,6 +410,7 @@ async function main(): Promise<void> {
     await clearEmulator(emulator.clearUrl);
     const db = firestoreClient({ projectId: PROJECT_ID });
     const seeded = await seedDemoCatalog(db, { includeBroken: true });
+    const seed = await catalogSnapshot(db);
     console.log(`seeded the demo catalog once: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
 
     const logDir = path.join(tmpdir(), `catalog-chaos-${SEED}`);
@@ -384,10 +420,13 @@ async function main(): Promise<void> {
     for (let i = 0; i < ENGINE_PROCESSES; i++) engines.push(new EngineProcess(i + 1, env, logDir));
     engines.forEach((engine) => engine.start());
 
-    const kills: KillStats = { kills: 0, randomKills: 0, planKills: 0, interruptedPlans: 0, restarts: 0 };
+    const kills: KillStats = { kills: 0, randomKills: 0, planKills: 0, restarts: 0 };
     const client: ClientStats = { written: [], duplicates: 0, cancels: 0 };
+    const planKills: PlanKill[] = [];
+    const interrupting = (...states: PlanKill["interrupted"][]) => planKills.filter((kill) => states.includes(kill.interrupted)).length;
     let chaosEndsAt = Infinity;
-    const chaosOver = () => (kills.randomKills >= RANDOM_KILLS && kills.planKills >= PLAN_KILLS) || Date.now() > chaosEndsAt;
+    // Over once plan kills are known to have interrupted plans, not merely tried.
+    const chaosOver = () => (kills.randomKills >= RANDOM_KILLS && interrupting(true) >= PLAN_KILLS) || Date.now() > chaosEndsAt;
     const restarts = new Set<Promise<void>>();
     const crash = (engine: EngineProcess) => {
       const restart = engine.crashAndRestart(kills).finally(() => restarts.delete(restart));
@@ -395,24 +434,40 @@ async function main(): Promise<void> {
     };
 
     // Right after a multi-operation plan's first write: every running process, since any of them may run the plan.
-    const stopWatching = watchFirstPlanWrites(db, (jobId) => {
-      const running = engines.filter((engine) => engine.up);
-      if (chaosOver() || kills.planKills >= PLAN_KILLS || running.length === 0) return;
-      const planKill = ++kills.planKills;
-      // crash() sends the SIGKILL before its first await, so the plan can write nothing more from here.
-      running.forEach(crash);
-      void (async () => {
-        const [entries, operations] = await Promise.all([journalEntriesOf(db, jobId), multiOperationPlan(db, jobId)]);
-        if (entries < operations) kills.interruptedPlans++;
-        console.log(
-          `plan kill ${planKill}: ${running.length} process(es) after the first write of job ${jobId}'s plan (${entries}/${operations} operations written)`,
-        );
-      })();
-    });
+    const watchErrors: string[] = [];
+    const onWatchError = (err: unknown) => {
+      watchErrors.push(String(err));
+      console.log(`JOURNAL LISTENER FAILED: ${String(err)}`);
+    };
+    const stopWatching = watchFirstPlanWrites(
+      db,
+      ({ jobId, planId, operations }) => {
+        const running = engines.filter((engine) => engine.up);
+        // Kills that may still interrupt their plan count too: none is tried while they resume.
+        if (chaosOver() || interrupting(true, null) >= PLAN_KILLS || running.length === 0) return;
+        const planKill = ++kills.planKills;
+        // crash() sends the SIGKILL before its first await, so the plan can write nothing more from here.
+        running.forEach(crash);
+        void (async () => {
+          // A commit sent before the SIGKILL may still land; no process resumes the plan before the lease runs out.
+          await sleep(500);
+          const journaled = await journaledOperations(db, jobId, planId);
+          // no_change operations never journal: a kill that left only those interrupted nothing.
+          const writable = operations.filter((op) => op.op !== "no_change").length;
+          planKills.push({ jobId, planId, journaled, interrupted: journaled < writable ? null : false });
+          console.log(
+            `plan kill ${planKill}: ${running.length} process(es) after the first write of job ${jobId}'s plan ${planId} ` +
+              `(${journaled}/${writable} operations journaled)`,
+          );
+        })().catch(onWatchError);
+      },
+      onWatchError,
+    );
 
     const writing = writeClientJobs(db, client).then(() => (chaosEndsAt = Date.now() + CHAOS_AFTER_WRITES_MS));
     while (!chaosOver() && Date.now() < DEADLINE) {
       await sleep(between(2000, 8000, killRandom));
+      await settlePlanKills(db, planKills);
       const running = engines.filter((engine) => engine.up);
       if (kills.randomKills >= RANDOM_KILLS || running.length === 0) continue;
       const engine = pick(running, killRandom);
@@ -436,12 +491,20 @@ async function main(): Promise<void> {
     await Promise.all(engines.map((engine) => engine.kill()));
     if (open > 0) console.log(`TIMEOUT: ${open} jobs still open`);
 
-    // Locks of a process killed between a job's end and its lock release expire with the lease; then the watchdog deletes them.
+    // Locks of a process killed between a job's end and its lock release expire with the lease; then the watchdog
+    // deletes them. Read before it: a lock of a final job that no kill explains is a release the engine missed.
+    const locksLeft = await db.collection(JOB_COLLECTIONS.locks).get();
     await sleep(LEASE_MS + 1000);
     const noTasks = { enqueueWakeup: () => Promise.resolve("duplicate" as const) };
     await createEngine({ db, config: loadEngineConfig(env), tasks: noTasks }).runWatchdog();
 
-    const result = await checkInvariants(db, { expectedJobIds: client.written });
+    const result = await checkInvariants(db, {
+      expectedJobIds: client.written,
+      seed,
+      locksLeft: { docs: locksLeft.docs, killedAt: engines.flatMap((engine) => engine.killedAt) },
+    });
+    await settlePlanKills(db, planKills);
+    const interrupted = interrupting(true);
     const outcomes = await outcomeCounts(db);
     console.log(
       `outcomes: ${Object.entries(outcomes)
@@ -449,17 +512,25 @@ async function main(): Promise<void> {
         .join(", ")}`,
     );
     console.log(
-      `plan kills: ${kills.planKills} (${kills.interruptedPlans} left a plan with operations still to apply); ${Math.round((Date.now() - started) / 1000)} s`,
+      `plan kills: ${kills.planKills} (${interrupted} interrupted a plan: more of it was journaled after the kill); ` +
+        `${Math.round((Date.now() - started) / 1000)} s`,
     );
-    for (const name of INVARIANTS) {
-      const lines = result.violations[name];
+    const runChecks: Record<string, string[]> = {
+      ...result.violations,
+      engine_exited: engines.flatMap((engine) => engine.unexpectedExits),
+      journal_listener: watchErrors,
+      plan_kill_landed:
+        PLAN_KILLS > 0 && interrupted === 0
+          ? [
+              `${kills.planKills} plan kill(s), and none interrupted a plan (left operations a later attempt journaled): no cut plan was resumed`,
+            ]
+          : [],
+    };
+    for (const [name, lines] of Object.entries(runChecks)) {
       console.log(`${lines.length === 0 ? "ok  " : "FAIL"} ${name.padEnd(24)} ${lines.length} violation(s)`);
       for (const line of lines.slice(0, 10)) console.log(`       ${line}`);
     }
-    const unexpectedExits = engines.flatMap((engine) => engine.unexpectedExits);
-    console.log(`${unexpectedExits.length === 0 ? "ok  " : "FAIL"} ${"engine_exited".padEnd(24)} ${unexpectedExits.length} violation(s)`);
-    for (const exit of unexpectedExits) console.log(`       ${exit}`);
-    const violations = result.total + unexpectedExits.length + (open > 0 ? 1 : 0);
+    const violations = Object.values(runChecks).reduce((sum, lines) => sum + lines.length, 0) + (open > 0 ? 1 : 0);
     exitCode = violations === 0 ? 0 : 1;
     console.log(
       `chaos seed=${SEED} jobs=${client.written.length} all_jobs=${result.jobs} kills=${kills.kills} restarts=${kills.restarts} violations=${violations}`,

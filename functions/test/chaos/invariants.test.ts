@@ -2,25 +2,34 @@
  * The invariant checker of `npm run chaos` bites: on a clean state built by the engine it reports
  * nothing, and each kind of corruption a crash could leave is reported by its invariant.
  */
-import { FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { FieldValue, type Firestore, type QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { revertChange } from "../../src/apply/journal";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { seedDemoCatalog } from "../../src/local/seed";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
-import { type Invariant, type InvariantReport, checkInvariants } from "../helpers/invariants";
+import { type CatalogSnapshot, type Invariant, type InvariantReport, catalogSnapshot, checkInvariants } from "../helpers/invariants";
 import { testConfig, useRuntime, waitFor } from "../helpers/runtime";
 
 const db = useFirestore();
 const startRuntime = useRuntime(db);
 
+interface CleanState {
+  renameId: string;
+  auditId: string;
+  jobIds: string[];
+  seed: CatalogSnapshot;
+}
+
 /**
  * A rename (with the alias of its old slug and the family registry's update: a three-operation plan)
  * and a dry run, both finished as they should.
  */
-async function cleanState(): Promise<{ renameId: string; jobIds: string[] }> {
+async function cleanState(): Promise<CleanState> {
   await seedDemoCatalog(db);
+  const seed = await catalogSnapshot(db);
   const runtime = await startRuntime(registry, { config: testConfig({ applyEnabled: true }) });
   const jobs = db.collection(JOB_COLLECTIONS.jobs);
   const rename = await jobs.add({
@@ -52,8 +61,10 @@ async function cleanState(): Promise<{ renameId: string; jobIds: string[] }> {
     "upsert_alias",
     "update_family_registry",
   ]);
-  return { renameId: rename.id, jobIds };
+  return { renameId: rename.id, auditId: audit.id, jobIds, seed };
 }
+
+const check = ({ jobIds, seed }: CleanState) => checkInvariants(db, { expectedJobIds: jobIds, seed });
 
 /** The invariants a report finds violated, with their lines. */
 function firing(report: InvariantReport): Partial<Record<Invariant, string[]>> {
@@ -71,8 +82,16 @@ async function lastAttemptOf(jobId: string) {
   return job.ref.collection(JOB_COLLECTIONS.attempts).doc(String(job.get("lease_epoch")));
 }
 
+async function planOf(jobId: string) {
+  const job = await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get();
+  return job.ref
+    .collection(JOB_COLLECTIONS.plans)
+    .doc(job.get("plan_id") as string)
+    .get();
+}
+
 /** A corruption, the invariant that reports it, how to make it, and any invariant it rightly trips as well. */
-type Corruption = [string, Invariant, (db: Firestore, state: { renameId: string }) => Promise<unknown>, Invariant[]?];
+type Corruption = [string, Invariant, (db: Firestore, state: CleanState) => Promise<unknown>, Invariant[]?];
 
 const CORRUPTIONS: Corruption[] = [
   [
@@ -154,6 +173,88 @@ const CORRUPTIONS: Corruption[] = [
         .update({ description: "Changed behind the journal's back." }),
   ],
   [
+    "a journaled change whose document write was lost (the document is as the change before left it)",
+    "catalog_unjournaled",
+    async (db, { renameId }) => {
+      const [rename] = await journalOf(renameId);
+      const [exercise] = rename.get("documents") as Array<{ after: Record<string, unknown> }>;
+      const later = { ...exercise, before: exercise.after, after: { ...exercise.after, name: "Front Squat (Barbell)" } };
+      await db
+        .collection(APPLY_COLLECTIONS.changes)
+        .add({ ...rename.data(), idempotency_key: null, applied_at: Timestamp.now(), documents: [later] });
+    },
+    // Written here, after the job's attempt had ended.
+    ["stale_epoch_write"],
+  ],
+  [
+    "a catalog document no change wrote, changed since the seed",
+    "catalog_unjournaled",
+    (db) =>
+      db
+        .collection(CATALOG_COLLECTIONS.exercises)
+        .doc("bench_press__bench-press-barbell")
+        .update({ description: "Changed behind the journal's back." }),
+  ],
+  [
+    "a catalog document neither the seed nor any change has",
+    "catalog_unjournaled",
+    async (db) => {
+      const seeded = await db.collection(CATALOG_COLLECTIONS.aliases).limit(1).get();
+      await db.collection(CATALOG_COLLECTIONS.aliases).doc("ghost-alias").set(seeded.docs[0].data());
+    },
+  ],
+  [
+    "a document changed after its change was reverted",
+    "catalog_unjournaled",
+    async (db, { renameId }) => {
+      // Last applied, first reverted.
+      for (const entry of (await journalOf(renameId)).reverse()) await revertChange(db, entry.id);
+      await db
+        .collection(CATALOG_COLLECTIONS.exercises)
+        .doc("squat__squat-barbell")
+        .update({ description: "Changed behind the journal's back." });
+    },
+  ],
+  [
+    "a job refused as a duplicate that ran",
+    "dedup_overlap",
+    (db, { auditId }) =>
+      db
+        .collection(JOB_COLLECTIONS.jobs)
+        .doc(auditId)
+        .update({ status: "failed", error: { code: "DUPLICATE_JOB", message: "a duplicate", transient: false } }),
+  ],
+  [
+    "a frozen plan rewritten after its attempt had ended (set again at its id, so created as before)",
+    "stale_epoch_write",
+    async (_db, { renameId }) => (await planOf(renameId)).ref.update({ saved_at: Timestamp.now() }),
+  ],
+  [
+    "a second frozen plan (an attempt that planned again instead of resuming)",
+    "plan_incomplete",
+    async (_db, { renameId }) => {
+      const plan = await planOf(renameId);
+      await plan.ref.parent.doc("p9").set({ ...plan.data(), plan_id: "p9", lease_epoch: 9 });
+    },
+    // An epoch the job never held.
+    ["stale_epoch_write"],
+  ],
+  [
+    "a succeeded job that names no plan, though it froze one",
+    "plan_incomplete",
+    (db, { renameId }) => db.collection(JOB_COLLECTIONS.jobs).doc(renameId).update({ plan_id: null }),
+  ],
+  [
+    "a rename whose family registry's update (an operation with no idempotency key) was never applied",
+    "plan_incomplete",
+    async (db, { renameId }) => {
+      const registry = (await journalOf(renameId)).find((entry) => entry.get("op") === "update_family_registry")!;
+      const [family] = registry.get("documents") as Array<{ collection: string; id: string; before: Record<string, unknown> }>;
+      await db.collection(family.collection).doc(family.id).set(family.before);
+      await registry.ref.delete();
+    },
+  ],
+  [
     "two jobs of one dedup key running at once",
     "dedup_overlap",
     async (db, { renameId }) => {
@@ -178,32 +279,83 @@ const CORRUPTIONS: Corruption[] = [
         .collection(APPLY_COLLECTIONS.idempotency)
         .doc(alias.get("idempotency_key") as string)
         .delete();
+      await db.doc(String((alias.get("targets") as string[])[0])).delete();
       await alias.ref.delete();
     },
   ],
 ];
 
+/**
+ * A lock of the final rename job at its last epoch, expired, that the processes left and the watchdog
+ * deleted since; and when its attempt ended.
+ */
+async function lockLeftAndDeleted(renameId: string): Promise<{ docs: QueryDocumentSnapshot[]; attemptEnded: number }> {
+  const attempt = await (await lastAttemptOf(renameId)).get();
+  const lock = db.collection(JOB_COLLECTIONS.locks).doc("family%3Asquat");
+  await lock.set({
+    key: "family:squat",
+    job_id: renameId,
+    lease_epoch: Number(attempt.id),
+    owner: "dead-worker",
+    expires_at: Timestamp.fromMillis(Date.now() - 1_000),
+  });
+  const left = await db.collection(JOB_COLLECTIONS.locks).get();
+  await lock.delete();
+  return { docs: left.docs, attemptEnded: attempt.createTime!.toMillis() };
+}
+
 describeWithFullEmulator("chaos invariants", () => {
   it("reports nothing for a state the engine left", async () => {
-    const { jobIds } = await cleanState();
-    const report = await checkInvariants(db, { expectedJobIds: jobIds });
+    const state = await cleanState();
+    const report = await check(state);
     expect(report.violations).toEqual(Object.fromEntries(Object.keys(report.violations).map((name) => [name, []])));
     expect(report.jobs).toBe(2);
   });
 
+  it("reports nothing once the job's changes are reverted (its family's registry recomputed by a revert)", async () => {
+    const state = await cleanState();
+    for (const entry of (await journalOf(state.renameId)).reverse()) await revertChange(db, entry.id);
+    expect(firing(await check(state))).toEqual({});
+  });
+
   it("reports a job the client wrote that is gone", async () => {
-    const { jobIds } = await cleanState();
-    const report = await checkInvariants(db, { expectedJobIds: [...jobIds, "never-seen"] });
+    const state = await cleanState();
+    const report = await checkInvariants(db, { expectedJobIds: [...state.jobIds, "never-seen"], seed: state.seed });
     expect(report.violations.job_lost).toEqual(["never-seen was written and is gone"]);
     expect(report.total).toBe(1);
   });
 
   it.each(CORRUPTIONS)("reports %s as %s", async (_name, invariant, corrupt, also = []) => {
     const state = await cleanState();
-    expect(firing(await checkInvariants(db, { expectedJobIds: state.jobIds }))).toEqual({});
+    expect(firing(await check(state))).toEqual({});
     await corrupt(db, state);
-    const report = await checkInvariants(db, { expectedJobIds: state.jobIds });
+    const report = await check(state);
     // Its invariant reports it, and no other does but those named with it.
     expect(firing(report)).toEqual(Object.fromEntries([invariant, ...also].map((name) => [name, expect.any(Array)])));
+  });
+
+  it("reports a lock a final job was left holding, which no kill explains, though the watchdog deleted it since", async () => {
+    const state = await cleanState();
+    const { docs, attemptEnded } = await lockLeftAndDeleted(state.renameId);
+    const report = await checkInvariants(db, {
+      expectedJobIds: state.jobIds,
+      seed: state.seed,
+      locksLeft: { docs, killedAt: [attemptEnded + 60_000] },
+    });
+    expect(firing(report)).toEqual({ lock_of_final_job: [expect.stringContaining("was left held by")] });
+  });
+
+  it("lets pass a lock left by a process killed right after its job's attempt ended", async () => {
+    const state = await cleanState();
+    const { docs, attemptEnded } = await lockLeftAndDeleted(state.renameId);
+    expect(
+      firing(
+        await checkInvariants(db, {
+          expectedJobIds: state.jobIds,
+          seed: state.seed,
+          locksLeft: { docs, killedAt: [attemptEnded + 1_000] },
+        }),
+      ),
+    ).toEqual({});
   });
 });

@@ -10,7 +10,7 @@ import { FINAL_STATUSES } from "../../src/jobs/lifecycle";
 import { FakeLlmClient } from "../../src/llm/index";
 import { faultyFirestore } from "../helpers/faults";
 import { seededRandom } from "../../src/util/seeded-random";
-import { checkInvariants } from "../helpers/invariants";
+import { catalogSnapshot, checkInvariants } from "../helpers/invariants";
 import { seedDemo } from "../handlers/support";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
@@ -25,6 +25,7 @@ describeWithIsolation("Firestore faults under racing workers and a watchdog", ()
     process.stdout.write(`firestore-faults seed ${seed} (FAULT_SEED=${seed} replays it)\n`);
     const random = seededRandom(seed);
     await seedDemo(db);
+    const seeded = await catalogSnapshot(db);
     const config = testConfig({ applyEnabled: true, leaseMs: 1500, heartbeatMs: 300, staleQueuedMs: 500 });
     const injected = { count: 0 };
     const tasks = new RecordingTasks();
@@ -70,7 +71,7 @@ describeWithIsolation("Firestore faults under racing workers and a watchdog", ()
     process.stdout.write(`firestore-faults: ${injected.count} faults injected into ${jobIds.length} jobs\n`);
     expect(injected.count).toBeGreaterThan(0);
 
-    const violations = Object.values((await checkInvariants(db, { expectedJobIds: jobIds })).violations).flat();
+    const violations = Object.values((await checkInvariants(db, { expectedJobIds: jobIds, seed: seeded })).violations).flat();
     expect(violations).toEqual([]);
   }, 180_000);
 });

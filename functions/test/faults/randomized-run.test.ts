@@ -18,7 +18,7 @@ import { seedDemo } from "../handlers/support";
 import { faultyFirestore } from "../helpers/faults";
 import { seededRandom } from "../../src/util/seeded-random";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
-import { checkInvariants } from "../helpers/invariants";
+import { catalogSnapshot, checkInvariants } from "../helpers/invariants";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 const db = useFirestore();
@@ -106,6 +106,7 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     process.stdout.write(`randomized run: seed ${seed} (RANDOMIZED_SEED=${seed} replays it), ${total} jobs\n`);
     const random = seededRandom(seed);
     await seedDemo(db);
+    const seeded = await catalogSnapshot(db);
     const config = testConfig({ applyEnabled: true, leaseMs: 2000, heartbeatMs: 400, staleQueuedMs: 1000, maxRepairs: 1 });
     const faults = { count: 0 };
     const llm = new FlakyLlm(new FakeLlmClient(), random);
@@ -186,7 +187,7 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     const jobs = await db.collection(JOB_COLLECTIONS.jobs).get();
     const statuses: Record<string, number> = {};
     for (const job of jobs.docs) statuses[job.get("status") as string] = (statuses[job.get("status") as string] ?? 0) + 1;
-    const violations = Object.values((await checkInvariants(db, { expectedJobIds: jobIds })).violations).flat();
+    const violations = Object.values((await checkInvariants(db, { expectedJobIds: jobIds, seed: seeded })).violations).flat();
     process.stdout.write(
       `randomized run: seed ${seed}, ${jobs.size} jobs (${total} asked for, ${refused} refused, ${duplicatedEvents} trigger events delivered twice), ` +
         `${faults.count} Firestore faults, ${llm.failures} LLM faults, ${cancels} cancels, statuses ${JSON.stringify(statuses)}, ` +

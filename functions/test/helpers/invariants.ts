@@ -8,32 +8,40 @@
  * - operation_applied_twice: one journal entry per idempotency key, and the key's record names
  *   that entry (an operation re-applied under the same key would leave two entries or a record
  *   pointing elsewhere).
- * - catalog_unjournaled: every catalog document a change wrote is as one of its journal entries
- *   left it (a write that bypassed the journal, or a lost one, shows as a document no entry
- *   describes); documents with a reverted entry are left out.
- * - plan_incomplete: a succeeded job's frozen plan is applied in full: every operation guarded by
- *   a key has its record, unless its last attempt found it already in effect. So a rename applied
- *   without the alias of its old slug is reported.
- * - stale_epoch_write: every journal entry and frozen plan was written at an epoch the job held,
- *   before that attempt ended (its attempt document, written as it ends, by its worker or by the
- *   watchdog's recovery, is younger): a worker fenced out writes nothing.
+ * - catalog_unjournaled: every catalog document is as its newest applied journal entry left it (by
+ *   `applied_at`; a reverted entry restored its before), and one no entry names is as seeded: a
+ *   write that bypassed the journal, or a lost one, shows as a document that differs. `updated_at`
+ *   is not compared (a revert stamps it anew), nor a family registry a revert recomputed (derived
+ *   from its members, it is not journaled; it carries the revert's stamp).
+ * - plan_incomplete: a job freezes one plan, its attempts resume it (only an operator's retry,
+ *   `requeued_at`, may plan again). A succeeded job names the plan it froze, and that plan is applied
+ *   in full: every operation has a journal entry naming it (`operation_id`, keyed or not), unless its
+ *   last attempt found it unchanged (a no_change, or already in effect). So a rename applied without
+ *   the alias of its old slug, or without its family registry's update, is reported. A cancelled job
+ *   applied no operation of any plan.
+ * - stale_epoch_write: every journal entry and frozen plan was written (a plan last written: it is
+ *   set at a fixed id) at an epoch the job held, before that attempt ended (its attempt document,
+ *   written as it ends, by its worker or by the watchdog's recovery, is younger): a worker fenced
+ *   out writes nothing. An operator's retry that resumes a plan re-dates it: none in these runs.
  * - history_incomplete: one run summary per attempt document and back, no attempt left `running`,
  *   and a final job's last lease is closed.
  * - daily_totals: the day's counters equal the sums over that day's run summaries.
  * - lock_of_final_job: no lock is held by a job that is final (check after a watchdog run that
- *   came after the locks' expiry).
+ *   came after the locks' expiry); and with `locksLeft`, none was left held by one when the
+ *   processes stopped, unless a kill explains it (see `KILL_EXPLAINS_LOCK_MS`).
  * - dedup_overlap: no two jobs of one dedup key ran at the same time (from the first lease of one to
- *   its final status); a job intake refused as DUPLICATE_JOB never ran.
+ *   its final status); a job intake refused as DUPLICATE_JOB never ran (has no attempt).
  */
 import { type DocumentData, type Firestore, type QueryDocumentSnapshot, type Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { type Operation, idempotencyKey } from "../../src/apply/plan";
+import type { Operation } from "../../src/apply/plan";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { type JobStatus, isFinalStatus } from "../../src/jobs/lifecycle";
 import { dayKey } from "../../src/jobs/run-history";
-import { sameValue } from "../../src/util/document-diff";
+import { changedPaths } from "../../src/util/document-diff";
 
-export const INVARIANTS = [
+const INVARIANTS = [
   "final_status",
   "job_lost",
   "operation_applied_twice",
@@ -62,7 +70,35 @@ interface JobSnapshot {
 /** The counters of a day that the run summaries determine. */
 const DAILY_COUNTERS = ["runs", "changes", "llm_calls"] as const;
 
-export async function checkInvariants(db: Firestore, options: { expectedJobIds?: Iterable<string> } = {}): Promise<InvariantReport> {
+/**
+ * A worker releases its job's locks right after the write that ends its attempt; a process killed
+ * in between cannot, and its locks wait for their expiry and the watchdog. So a lock left held by a
+ * final job is explained by a kill at most this long after its holder's attempt ended (or a second
+ * before: the end's write was in flight); any other was left by a process that lived on.
+ */
+const KILL_EXPLAINS_LOCK_MS = 5_000;
+
+/** The catalog's documents by path (`exercises/…`). */
+export type CatalogSnapshot = ReadonlyMap<string, DocumentData>;
+
+/** Every document of the catalog's collections: read right after seeding, what `catalog_unjournaled` holds documents no entry names to. */
+export async function catalogSnapshot(db: Firestore): Promise<CatalogSnapshot> {
+  const collections = await Promise.all(Object.values(CATALOG_COLLECTIONS).map((collection) => db.collection(collection).get()));
+  return new Map(collections.flatMap((snap) => snap.docs.map((doc) => [doc.ref.path, doc.data()] as const)));
+}
+
+export interface InvariantOptions {
+  expectedJobIds?: Iterable<string>;
+  /** The catalog as seeded (`catalogSnapshot`). */
+  seed: CatalogSnapshot;
+  /**
+   * The locks as the engine processes left them, read before the watchdog run that deletes the
+   * expired ones, and when the processes were SIGKILLed (epoch ms).
+   */
+  locksLeft?: { docs: readonly QueryDocumentSnapshot[]; killedAt: readonly number[] };
+}
+
+export async function checkInvariants(db: Firestore, options: InvariantOptions): Promise<InvariantReport> {
   const violations = Object.fromEntries(INVARIANTS.map((name) => [name, [] as string[]])) as Record<Invariant, string[]>;
   const report = (name: Invariant, line: string) => violations[name].push(line);
 
@@ -113,6 +149,12 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
         report("dedup_overlap", `dedup key "${key}": ${ran[i].id} ran while ${ran[i - 1].id} was still open`);
     }
   }
+  // Refused at intake, before any lease: an attempt document means it ran.
+  const ranJobs = new Set(attemptDocs.docs.filter(jobAttempts).map(parentId));
+  for (const [id, { status, data }] of jobs) {
+    if (status === "failed" && (data.error as { code?: string } | null)?.code === "DUPLICATE_JOB" && ranJobs.has(id))
+      report("dedup_overlap", `${id} was refused as a duplicate (DUPLICATE_JOB) but has attempts`);
+  }
 
   // final_status, job_lost
   for (const [id, { status, data }] of jobs) {
@@ -134,32 +176,50 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
     else if (recorded !== entries[0]) report("operation_applied_twice", `key ${key}: entry ${entries[0]} but the record names ${recorded}`);
   }
 
-  await checkCatalogAgainstJournal(db, changeDocs.docs, (line) => report("catalog_unjournaled", line));
+  await checkCatalogAgainstJournal(db, changeDocs.docs, options.seed, (line) => report("catalog_unjournaled", line));
 
-  // plan_incomplete, and stale_epoch_write for plans
+  // stale_epoch_write for plans: set at a fixed id, so an overwrite keeps the create time
+  const plansByJob = new Map<string, QueryDocumentSnapshot[]>();
   for (const plan of planDocs.docs.filter(jobAttempts)) {
     const jobId = parentId(plan);
-    const epoch = plan.get("lease_epoch") as number;
-    const stalePlan = staleWrite(`plan ${jobId}/${plan.id}`, jobId, epoch, plan.createTime);
+    const stalePlan = staleWrite(`plan ${jobId}/${plan.id}`, jobId, plan.get("lease_epoch") as number, plan.updateTime);
     if (stalePlan) report("stale_epoch_write", stalePlan);
+    plansByJob.set(jobId, [...(plansByJob.get(jobId) ?? []), plan]);
+  }
+
+  // plan_incomplete: operations by the id their entries name (`job/p3/0`: operation 0 of the plan frozen at epoch 3)
+  const journaled = new Set(changeDocs.docs.map((entry) => `${String(entry.get("job_id"))}/${String(entry.get("operation_id"))}`));
+  for (const [jobId, plans] of plansByJob) {
     const job = jobs.get(jobId);
-    const operations = (plan.get("plan") as { operations: Operation[] }).operations;
-    const keyOf = (op: Operation, index: number) => idempotencyKey(op, jobId, `${plan.id}/${index}`);
+    const planIds = plans.map((plan) => plan.id).join(", ");
+    const retried = job?.data.requeued_at != null;
+    if (plans.length > 1 && !retried)
+      report("plan_incomplete", `job ${jobId} froze ${plans.length} plans (${planIds}) with no operator's retry: an attempt planned again`);
+    const operationsOf = (plan: QueryDocumentSnapshot) => (plan.get("plan") as { operations: Operation[] }).operations;
     // A cancel never leaves half a change: a job that began its plan finishes it, cancel or not.
-    const applied = operations.filter((op, index) => entriesByKey.has(keyOf(op, index) ?? "")).length;
-    if (job?.status === "cancelled" && applied > 0)
-      report("plan_incomplete", `cancelled job ${jobId} applied ${applied} of the ${operations.length} operations of plan ${plan.id}`);
-    if (job?.status !== "succeeded" || job.data.plan_id !== plan.id) continue;
+    for (const plan of plans) {
+      const operations = operationsOf(plan);
+      const applied = operations.filter((_op, index) => journaled.has(`${jobId}/${plan.id}/${index}`)).length;
+      if (job?.status === "cancelled" && applied > 0)
+        report("plan_incomplete", `cancelled job ${jobId} applied ${applied} of the ${operations.length} operations of plan ${plan.id}`);
+    }
+    if (job?.status !== "succeeded") continue;
+    const named = plans.find((plan) => plan.id === job.data.plan_id);
+    // After an operator's retry the job may have planned again, or ended before freezing a plan.
+    if (!named) {
+      if (!retried)
+        report("plan_incomplete", `succeeded job ${jobId} names plan ${String(job.data.plan_id)}, not the one it froze (${planIds})`);
+      continue;
+    }
     const lastAttempt = attempts.get(`${jobId}_${String(job.data.lease_epoch)}`);
     const unchanged = new Set(
       ((lastAttempt?.apply_result as { unchanged?: { operation_index: number }[] } | undefined)?.unchanged ?? []).map(
         (op) => op.operation_index,
       ),
     );
-    operations.forEach((op, index) => {
-      const key = keyOf(op, index);
-      if (key && !unchanged.has(index) && !entriesByKey.has(key)) {
-        report("plan_incomplete", `succeeded job ${jobId}: operation ${index} (${op.op}) of plan ${plan.id} was never applied`);
+    operationsOf(named).forEach((op, index) => {
+      if (!unchanged.has(index) && !journaled.has(`${jobId}/${named.id}/${index}`)) {
+        report("plan_incomplete", `succeeded job ${jobId}: operation ${index} (${op.op}) of plan ${named.id} was never applied`);
       }
     });
   }
@@ -226,11 +286,27 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
     }
   }
 
-  // lock_of_final_job
-  for (const lock of lockDocs.docs) {
+  // lock_of_final_job: the locks now, and those the processes left unless a kill explains them
+  const finalHolder = (lock: QueryDocumentSnapshot) => {
     const holder = jobs.get(lock.get("job_id") as string);
-    if (holder && isFinalStatus(holder.status)) {
+    return holder && isFinalStatus(holder.status) ? holder : null;
+  };
+  for (const lock of lockDocs.docs) {
+    const holder = finalHolder(lock);
+    if (holder)
       report("lock_of_final_job", `lock ${String(lock.get("key"))} is held by ${String(lock.get("job_id"))}, which is ${holder.status}`);
+  }
+  const { docs: locksLeft = [], killedAt = [] } = options.locksLeft ?? {};
+  for (const lock of locksLeft) {
+    const holder = finalHolder(lock);
+    const ended = attemptEnded.get(`${String(lock.get("job_id"))}_${String(lock.get("lease_epoch"))}`)?.toMillis();
+    const explained = ended !== undefined && killedAt.some((at) => at >= ended - 1000 && at <= ended + KILL_EXPLAINS_LOCK_MS);
+    if (holder && !explained) {
+      report(
+        "lock_of_final_job",
+        `lock ${String(lock.get("key"))} was left held by ${String(lock.get("job_id"))} (${holder.status}), with no kill within ` +
+          `${KILL_EXPLAINS_LOCK_MS / 1000} s of its attempt ${String(lock.get("lease_epoch"))}'s end`,
+      );
     }
   }
 
@@ -241,28 +317,49 @@ export async function checkInvariants(db: Firestore, options: { expectedJobIds?:
 interface JournalDocument {
   collection: string;
   id: string;
+  before: DocumentData | null;
   after: DocumentData | null;
 }
 
-/** Reports each catalog document that differs from every state its journal entries say they left. */
-async function checkCatalogAgainstJournal(db: Firestore, entries: QueryDocumentSnapshot[], report: (line: string) => void): Promise<void> {
-  const statesLeft = new Map<string, Array<DocumentData | null>>();
-  const reverted = new Set<string>();
-  for (const entry of entries) {
+/**
+ * Reports each catalog document that is not as its newest applied journal entry left it (when every
+ * entry naming it was reverted: as the oldest found it), or, when no entry names it, as seeded.
+ */
+async function checkCatalogAgainstJournal(
+  db: Firestore,
+  entries: QueryDocumentSnapshot[],
+  seed: CatalogSnapshot,
+  report: (line: string) => void,
+): Promise<void> {
+  // Two changes of one document are transactions one after the other: applied_at orders them, the commit breaks a tie.
+  const applied = (entry: QueryDocumentSnapshot) => (entry.get("applied_at") as Timestamp).toMillis();
+  const ordered = [...entries].sort((a, b) => applied(a) - applied(b) || a.createTime.toMillis() - b.createTime.toMillis());
+  const expected = new Map<string, { state: DocumentData | null; by: string }>();
+  for (const entry of ordered) {
+    const reverted = entry.get("status") === "reverted";
     for (const doc of entry.get("documents") as JournalDocument[]) {
       const path = `${doc.collection}/${doc.id}`;
-      statesLeft.set(path, [...(statesLeft.get(path) ?? []), doc.after]);
-      if (entry.get("status") === "reverted") reverted.add(path);
+      if (!reverted) expected.set(path, { state: doc.after, by: `entry ${entry.id}` });
+      else if (!expected.has(path)) expected.set(path, { state: doc.before, by: `reverted entry ${entry.id}` });
     }
   }
-  const paths = [...statesLeft.keys()].filter((path) => !reverted.has(path));
-  for (let i = 0; i < paths.length; i += 100) {
-    const snaps = await db.getAll(...paths.slice(i, i + 100).map((path) => db.doc(path)));
-    for (const snap of snaps) {
-      const current = snap.exists ? snap.data()! : null;
-      if (!statesLeft.get(snap.ref.path)!.some((after) => sameValue(after, current))) {
-        report(`${snap.ref.path} is as none of its ${statesLeft.get(snap.ref.path)!.length} journal entries left it`);
-      }
+  // A revert also recomputes, unjournaled, the registries of the families whose members it moves: stamped as it restores.
+  const revertedAt = new Map(
+    entries
+      .filter((entry) => entry.get("status") === "reverted")
+      .map((entry) => [(entry.get("reverted_at") as Timestamp).toMillis(), entry.get("targets") as string[]]),
+  );
+  const current = await catalogSnapshot(db);
+  for (const path of new Set([...seed.keys(), ...expected.keys(), ...current.keys()])) {
+    const { state, by } = expected.get(path) ?? { state: seed.get(path) ?? null, by: "the seed" };
+    const stored = current.get(path) ?? null;
+    const restored = revertedAt.get((stored?.updated_at as Timestamp | undefined)?.toMillis() ?? NaN);
+    if (path.startsWith(`${CATALOG_COLLECTIONS.families}/`) && restored && !restored.includes(path)) continue;
+    if (state === null && stored !== null) report(`${path} exists, but ${by} left none`);
+    else if (state !== null && stored === null) report(`${path} is gone, but ${by} left it`);
+    else {
+      const differing = changedPaths(state, stored, ["updated_at"]);
+      if (differing.length > 0) report(`${path} is not as ${by} left it (${differing.join(", ")})`);
     }
   }
 }
