@@ -93,7 +93,11 @@ export function asError(thrown: unknown): Error {
 /** What a retry did: the job is queued again, and a parent's children that had not succeeded with it. */
 export function retriedNotice(jobId: string, answer: RetryAnswer): string {
   const children = answer.children_requeued;
-  const queued = `Job ${jobId} is queued again${children > 0 ? `, with ${count(children)} of its children (those that had not succeeded)` : ""}.`;
+  const withChildren = children > 0 ? `, with ${count(children)} of its children (those that had not succeeded)` : "";
+  const plan = answer.resumes_plan
+    ? ` It resumes its frozen plan ${answer.resumes_plan}: the operations applied are skipped (to plan again, revert its changes first).`
+    : "";
+  const queued = `Job ${jobId} is queued again${withChildren}.${plan}`;
   return answer.wakeup_sent
     ? queued
     : `${queued} Its wake-up could not be sent: it runs when another job's wake-up drains its lane past it, or when the watchdog wakes it.`;

@@ -149,6 +149,8 @@ export interface RetryAnswer {
   children_requeued: number;
   /** False when its wake-up task was not sent: the job waits for a wake-up that drains its lane past it, or the watchdog. */
   wakeup_sent: boolean;
+  /** The frozen plan the job resumes, or null when it plans again (absent from an engine deployed before it said so). */
+  resumes_plan?: string | null;
 }
 
 /** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */

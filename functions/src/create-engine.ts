@@ -64,9 +64,10 @@ export interface Engine {
   /**
    * An operator re-runs a finished job: it is queued again and its lane woken (a wake-up not sent
    * is returned, not thrown: the job is queued). A parent's unsuccessful children are re-run with
-   * it and its succeeded ones kept (`JobFlows.requeueChildren`).
+   * it and its succeeded ones kept (`JobFlows.requeueChildren`). `resumesPlan`: the frozen plan the
+   * job resumes (`JobQueue.requeueIn` keeps it), or null when it plans again.
    */
-  retry(jobId: string): Promise<WakeupOutcome & { childrenRequeued: number }>;
+  retry(jobId: string): Promise<WakeupOutcome & { childrenRequeued: number; resumesPlan: string | null }>;
   /**
    * An operator cancels a job: a waiting one at once, a running one at its next safe point, and
    * its open children with it.
@@ -185,7 +186,7 @@ export function createEngine(options: EngineOptions): Engine {
       const children = await flows.requeueChildren(jobId);
       const job = await queue.retryJob(jobId);
       const wakeups = await Promise.all([job, ...children].map((queued) => sendWakeup(tasks, wakeupFor(queued, "retry"))));
-      return { ...wakeups.find((outcome) => outcome.wakeupError), childrenRequeued: children.length };
+      return { ...wakeups.find((outcome) => outcome.wakeupError), childrenRequeued: children.length, resumesPlan: job.plan_id };
     },
     cancel: (jobId) => flows.cancel(jobId),
     revert: (changeId, revertedBy) => revertChange(db, changeId, { now, revertedBy }),

@@ -265,6 +265,10 @@ describe("the actions offered", () => {
       retriedNotice("j1", { children_requeued: 0, wakeup_sent: false }),
       "Job j1 is queued again. Its wake-up could not be sent: it runs when another job's wake-up drains its lane past it, or when the watchdog wakes it.",
     );
+    assert.equal(
+      retriedNotice("j1", { children_requeued: 0, wakeup_sent: true, resumes_plan: "p3" }),
+      "Job j1 is queued again. It resumes its frozen plan p3: the operations applied are skipped (to plan again, revert its changes first).",
+    );
   });
 });
 

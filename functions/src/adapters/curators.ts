@@ -10,6 +10,8 @@ export const CURATOR_CLAIM = "catalog_admin";
 export interface CuratorAccount {
   uid: string;
   email: string | null;
+  /** The rules and the callables ignore the claim of an account whose email is not verified: it cannot act until it is. */
+  email_verified: boolean;
 }
 
 export interface CuratorDirectory {
@@ -45,7 +47,7 @@ class CuratorEmailNotVerifiedError extends Error {
 }
 
 const isCurator = (user: UserRecord) => user.customClaims?.[CURATOR_CLAIM] === true;
-const accountOf = (user: UserRecord): CuratorAccount => ({ uid: user.uid, email: user.email ?? null });
+const accountOf = (user: UserRecord): CuratorAccount => ({ uid: user.uid, email: user.email ?? null, email_verified: user.emailVerified });
 
 /** The directory over Firebase Auth (the Admin SDK; the Auth emulator when FIREBASE_AUTH_EMULATOR_HOST is set). */
 export function authCuratorDirectory(auth: Auth): CuratorDirectory {

@@ -26,6 +26,8 @@ export interface RetryResult {
    * runs when a wake-up drains its lane past it, or when the watchdog wakes it.
    */
   wakeup_sent: boolean;
+  /** The frozen plan the job resumes (applied operations skipped), or null when it plans again. */
+  resumes_plan: string | null;
 }
 
 export interface CancelResult {
@@ -96,8 +98,8 @@ export async function handleRetryJob(engine: () => Engine, request: ActionReques
   requireCurator(request);
   const { jobId } = parse(jobInput, request.data);
   return engineCall("retry", async () => {
-    const { childrenRequeued, wakeupError } = await engine().retry(jobId);
-    return { job_id: jobId, status: "queued", children_requeued: childrenRequeued, wakeup_sent: !wakeupError };
+    const { childrenRequeued, wakeupError, resumesPlan } = await engine().retry(jobId);
+    return { job_id: jobId, status: "queued", children_requeued: childrenRequeued, wakeup_sent: !wakeupError, resumes_plan: resumesPlan };
   });
 }
 

@@ -106,7 +106,11 @@ export class ChangeConflictError extends Error {
     readonly changeId: string,
     readonly conflicts: RevertConflict[],
   ) {
-    super(`change ${changeId} cannot be reverted: ${conflicts.map(describeConflict).join("; ")}`);
+    // What changed a document since may be a later change of the journal: reverted first, it leaves no conflict.
+    const laterFirst = conflicts.some((conflict) => !conflict.reason)
+      ? "; if a later change of the journal made it, revert that first (last applied, first reverted)"
+      : "";
+    super(`change ${changeId} cannot be reverted: ${conflicts.map(describeConflict).join("; ")}${laterFirst}`);
     this.name = "ChangeConflictError";
   }
 }

@@ -10,12 +10,12 @@ import { documentId } from "../adapters/operator-actions";
 import { APPLY_COLLECTIONS } from "../apply/collections";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
-import { JobNotFoundError } from "../jobs/errors";
+import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
 import { DEFAULT_PRIORITY, LANES, jobDocumentSchema } from "../jobs/model";
 import { MAX_PRIORITY, PARAMS } from "../config";
-import { dayKey, mergeCounts } from "../jobs/run-history";
+import { DAILY_BREAKDOWNS, DAILY_COUNTERS, dayKey, mergeCounts } from "../jobs/run-history";
 import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
 import { catalogHoldsDocuments, seedDemoCatalog } from "../local/seed";
 import { type ScheduledRun, produceScheduledScan, scheduledMode } from "../schedules/producer";
@@ -86,33 +86,22 @@ function parsePayload(json: string): Record<string, unknown> {
   return payload as Record<string, unknown>;
 }
 
-/** A day's (or a range's) totals as the daily summaries keep them. */
+/** A day's (or a range's) totals as the daily summaries keep them: every counter and breakdown, zero on a day with no runs. */
 type Totals = Record<string, unknown>;
 
-const countsOf = (totals: Totals, key: string) => Object.entries((totals[key] as Record<string, number> | undefined) ?? {});
 const usd = (value: unknown) => (typeof value === "number" ? value.toFixed(4) : "");
 
+/** One column per counter, one table per breakdown with counts: the keys `--json` prints. */
 function printTotals(out: CliContext["out"], days: Totals[], total: Totals): void {
-  const row = (label: string, t: Totals) => [
-    label,
-    t.runs ?? 0,
-    t.changes ?? 0,
-    t.scanner_fail ?? 0,
-    t.llm_calls ?? 0,
-    usd(t.llm_cost_usd),
-  ];
+  const row = (label: string, t: Totals) => [label, ...DAILY_COUNTERS.map((key) => (key === "llm_cost_usd" ? usd(t[key]) : t[key]))];
   const rows = days.map((day) => row(String(day.day), day));
   if (days.length > 1) rows.push(row("total", total));
-  table(["DAY", "RUNS", "CHANGES", "SCANNER_FAIL", "LLM_CALLS", "LLM_COST_USD"], rows).forEach(out);
-  for (const [key, label] of [
-    ["by_type", "TYPE"],
-    ["by_status", "STATUS"],
-    ["by_mode", "MODE"],
-  ] as const) {
-    const counts = countsOf(total, key);
+  table(["DAY", ...DAILY_COUNTERS.map((key) => key.toUpperCase())], rows).forEach(out);
+  for (const key of DAILY_BREAKDOWNS) {
+    const counts = Object.entries(total[key] as Record<string, number>);
     if (counts.length === 0) continue;
     out("");
-    table([label, "RUNS"], counts).forEach(out);
+    table([key.slice("by_".length).toUpperCase(), "RUNS"], counts).forEach(out);
   }
 }
 
@@ -202,20 +191,24 @@ function jobFields(job: Record<string, unknown>): string[] {
   return [...SCHEMA_FIELDS, ...others, ...LONG_JOB_FIELDS];
 }
 
-/** The job's entries in the change journal, in the order they were applied (index job_id, applied_at): the ids `revert` takes. */
+/**
+ * The job's entries in the change journal, the ids `revert` takes, newest first (index job_id,
+ * applied_at desc): the order to revert them in, as a later change of a document is reverted first.
+ */
 async function changesOf(ctx: CliContext, jobId: string) {
   const snap = await ctx
     .engine()
     .db.collection(APPLY_COLLECTIONS.changes)
     .where("job_id", "==", jobId)
-    .orderBy("applied_at")
-    .select("op", "targets", "status")
+    .orderBy("applied_at", "desc")
+    .select("op", "targets", "status", "applied_at")
     .get();
   return snap.docs.map((doc) => ({
     id: doc.id,
     op: doc.get("op") as unknown,
     targets: doc.get("targets") as unknown,
     status: doc.get("status") as unknown,
+    applied_at: doc.get("applied_at") as unknown,
   }));
 }
 
@@ -223,7 +216,8 @@ const show: CommandSpec = {
   name: "show",
   args: "<jobId>",
   positionals: { min: 1, max: 1 },
-  summary: "A job, its attempts and its changes in the journal (catalog_changes), whose ids `revert` takes.",
+  summary:
+    "A job, its attempts and its changes in the journal (catalog_changes): the ids `revert` takes, newest first (the order to revert them in).",
   json: true,
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
@@ -264,8 +258,8 @@ const show: CommandSpec = {
     ctx.out("");
     if (changes.length === 0) return ctx.out("no changes");
     table(
-      ["CHANGE", "OP", "STATUS", "TARGETS"],
-      changes.map((c) => [c.id, c.op, c.status, Array.isArray(c.targets) ? c.targets.join(", ") : c.targets]),
+      ["CHANGE", "OP", "STATUS", "APPLIED", "TARGETS"],
+      changes.map((c) => [c.id, c.op, c.status, c.applied_at, Array.isArray(c.targets) ? c.targets.join(", ") : c.targets]),
     ).forEach(ctx.out);
   },
 };
@@ -278,9 +272,22 @@ const retry: CommandSpec = {
     "Queue a finished job again (failed, needs_review, deadletter or cancelled; a parent with its unsuccessful children) and wake its lane.",
   async run({ args: [arg] }, ctx) {
     const jobId = idArgument("job", arg);
-    const outcome = await ctx.engine().retry(jobId);
-    const children = outcome.childrenRequeued;
-    ctx.out(`requeued ${jobId}${children > 0 ? ` and its ${children} unsuccessful child${children === 1 ? "" : "ren"}` : ""}`);
+    const outcome = await ctx
+      .engine()
+      .retry(jobId)
+      .catch((err: unknown) => {
+        if (err instanceof JobNotFoundError || err instanceof InvalidTransitionError) throw err;
+        // An outage may cut it short part-way through a parent's children (each re-queued in a transaction
+        // of its own): run again, it re-queues what is left first, then the parent.
+        throw refusal(`${err instanceof Error ? err.message : String(err)}; run the retry again to finish it`);
+      });
+    const n = outcome.childrenRequeued;
+    const children = n > 0 ? ` and its ${n} unsuccessful child${n === 1 ? "" : "ren"}` : "";
+    // Said, as it does not plan again from the catalog as it is now: the plan is kept for what it left undone (`JobQueue.requeueIn`).
+    const resumes = outcome.resumesPlan
+      ? `: it resumes its frozen plan ${outcome.resumesPlan} (applied operations are skipped; to plan again, revert its changes first)`
+      : "";
+    ctx.out(`requeued ${jobId}${children}${resumes}`);
     warnIfNotWoken(outcome, "requeued", ctx);
   },
 };
@@ -508,6 +515,18 @@ const schedules: CommandSpec = {
   },
 };
 
+/** A scheduled run as `--json` prints it, in snake_case as the rest of the CLI's JSON (and the callables' answers). */
+function scheduledRunJson(run: ScheduledRun): Record<string, unknown> {
+  switch (run.outcome) {
+    case "created":
+      return { outcome: run.outcome, job_id: run.jobId, period: run.period, mode: run.mode, wakeup_sent: !run.wakeupError };
+    case "exists":
+      return { outcome: run.outcome, job_id: run.jobId, period: run.period };
+    case "disabled":
+      return { outcome: run.outcome, param: run.param };
+  }
+}
+
 function scheduledRunLine(run: ScheduledRun): string {
   switch (run.outcome) {
     case "created":
@@ -531,7 +550,7 @@ const schedulesRun: CommandSpec = {
     if (!scan) throw usageError(`no scheduled scan "${name}"; scans: ${scanNames}`);
     const engine = ctx.engine();
     const run = await produceScheduledScan(engine, scan, engine.now());
-    ctx.out(json ? toJson(run) : scheduledRunLine(run));
+    ctx.out(json ? toJson(scheduledRunJson(run)) : scheduledRunLine(run));
     if (run.outcome === "created") warnIfNotWoken(run, "created", ctx);
   },
 };
@@ -548,14 +567,23 @@ const curators: CommandSpec = {
   name: "curators",
   positionals: { min: 0, max: 0 },
   summary: `The accounts with the curator claim (${CURATOR_CLAIM}): they see the console's data and act there.`,
-  details: ["Grant or revoke it with `curators grant <EMAIL>` and `curators revoke <EMAIL>`."],
+  details: [
+    "Grant or revoke it with `curators grant <EMAIL>` and `curators revoke <EMAIL>`.",
+    "An account whose email is not verified (VERIFIED false) cannot act until it is: stderr names them.",
+  ],
   json: true,
   async run({ json }, ctx) {
     const accounts = await ctx.curators().listCurators();
+    const unverified = accounts.filter((account) => !account.email_verified);
+    if (unverified.length > 0)
+      ctx.err(
+        `warning: ${unverified.map((account) => account.email ?? account.uid).join(", ")} cannot act until they verify their email (the rules and the callables ignore the claim without it)`,
+      );
     if (json) return ctx.out(toJson(accounts));
+    if (accounts.length === 0) return ctx.out("no curators");
     table(
-      ["EMAIL", "UID"],
-      accounts.map((account) => [account.email ?? "", account.uid]),
+      ["EMAIL", "UID", "VERIFIED"],
+      accounts.map((account) => [account.email ?? "", account.uid, account.email_verified]),
     ).forEach(ctx.out);
   },
 };

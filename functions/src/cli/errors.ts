@@ -24,6 +24,7 @@ const EXITS = {
       "usage: unknown command or option, missing argument, an empty option value, malformed JSON, date, id or email, invalid payload, curators on the Firestore emulator without the Auth emulator",
   },
   notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
+  interrupted: { code: 130, meaning: "interrupted (Ctrl-C): a retry or cancel cut short is finished by running it again" },
 } as const;
 
 type Exit = keyof typeof EXITS;

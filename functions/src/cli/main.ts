@@ -19,8 +19,8 @@ import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
 import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
-import { usageError } from "./errors";
-import { runCli } from "./run";
+import { EXIT_CODES, usageError } from "./errors";
+import { interruptedLine, runCli } from "./run";
 
 /** An emulator without a tasks emulator: no wake-up is sent, and the warning says who wakes the job instead. */
 const waitForLocalEngine: TaskQueuePort = {
@@ -75,8 +75,12 @@ function curatorDirectory(): CuratorDirectory {
   return authCuratorDirectory(getAuth(adminApp({ projectId: project() })));
 }
 
+const argv = process.argv.slice(2);
+// Stops at once (the work done so far stays done), saying how to finish what it cut short.
+process.once("SIGINT", () => process.stderr.write(`${interruptedLine(argv)}\n`, () => process.exit(EXIT_CODES.interrupted)));
+
 let engine: Engine | undefined;
-void runCli(process.argv.slice(2), {
+void runCli(argv, {
   engine: () => (engine ??= connect()),
   settings: () => engine ?? { config: loadEngineConfig(), registry, now: () => new Date() },
   curators: curatorDirectory,

@@ -38,6 +38,15 @@ function findCommand(argv: readonly string[]): { command: CommandSpec; rest: str
   return command && { command, rest: argv.slice(1) };
 }
 
+/**
+ * The line a Ctrl-C prints: a retry or cancel re-queues or cancels a parent's children one
+ * transaction each, so one cut short is finished by running it again.
+ */
+export function interruptedLine(argv: readonly string[]): string {
+  const found = findCommand(argv);
+  return `${BIN}${found ? ` ${found.command.name}` : ""}: interrupted; a retry or cancel cut short is finished by running it again`;
+}
+
 export async function runCli(argv: readonly string[], io: CliContext): Promise<number> {
   const [first] = argv;
   if (first === undefined) {

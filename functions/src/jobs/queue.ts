@@ -1161,7 +1161,8 @@ function existingJob(existing: DocumentSnapshot, input: CreateJobInput): CreateJ
   throw JobFailure.needsReview(
     "JOB_ID_TAKEN",
     `job id ${existing.id} is taken by a document the engine did not write for ${input.created_by}` +
-      `${input.parent_job_id ? ` as a child of ${input.parent_job_id}` : ""}: delete it, then retry`,
+      `${input.parent_job_id ? ` as a child of ${input.parent_job_id}` : ""}: delete it, then ask for the job again ` +
+      "(retry the job that asked for it, or `schedules run <SCAN>` for a scheduled scan)",
     { job_id: existing.id, created_by: createdBy ?? null, parent_job_id: parentJobId },
   );
 }

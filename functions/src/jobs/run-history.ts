@@ -89,6 +89,18 @@ export function dayKey(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
+/** A day's counters as `recordRun` adds them up, and its counts by type, attempt status and mode: every day's totals have each. */
+export const DAILY_COUNTERS = [
+  "runs",
+  "changes",
+  "scanner_fail",
+  "llm_calls",
+  "llm_input_tokens",
+  "llm_output_tokens",
+  "llm_cost_usd",
+] as const;
+export const DAILY_BREAKDOWNS = ["by_type", "by_status", "by_mode"] as const;
+
 /** Firestore field paths must not contain dots or slashes from data. */
 function counterKey(value: string): string {
   return value.replace(/[^A-Za-z0-9_]/g, "_");
@@ -153,10 +165,14 @@ export class RunHistory {
     return snap.docs.map((d) => ({ id: d.id, ...d.data() }));
   }
 
-  /** The day's totals: the sum of its counter shards. */
+  /** The day's totals: the sum of its counter shards, zero on a day with no runs (no shard). */
   async getDailySummary(day: string): Promise<Record<string, unknown>> {
     const shards = await this.db.collection(JOB_COLLECTIONS.dailySummaries).doc(day).collection(JOB_COLLECTIONS.dailyShards).get();
-    const total: Record<string, unknown> = { day };
+    const total: Record<string, unknown> = {
+      day,
+      ...Object.fromEntries(DAILY_COUNTERS.map((key) => [key, 0])),
+      ...Object.fromEntries(DAILY_BREAKDOWNS.map((key) => [key, {}])),
+    };
     for (const shard of shards.docs) mergeCounts(total, shard.data());
     return total;
   }

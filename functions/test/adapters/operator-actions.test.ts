@@ -103,6 +103,7 @@ describe("retry and cancel", () => {
       status: "queued",
       children_requeued: 0,
       wakeup_sent: true,
+      resumes_plan: null,
     });
     expect(await jobStatus(jobId)).toBe("queued");
     expect(tasks.tasks).toEqual([expect.objectContaining({ lane: "priority", jobId, reason: "retry" })]);
@@ -126,6 +127,7 @@ describe("retry and cancel", () => {
       status: "queued",
       children_requeued: 1,
       wakeup_sent: true,
+      resumes_plan: null,
     });
     expect(await Promise.all(childIds.map(jobStatus))).toEqual(["succeeded", "queued"]);
   });

@@ -155,6 +155,10 @@ describe("revertChange", () => {
       code: "CHANGE_CONFLICT",
       conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata"] }],
     });
+    expect((err as Error).message).toBe(
+      `change ${changeId} cannot be reverted: exercises/${benchBarbell.id} changed since (metadata); ` +
+        "if a later change of the journal made it, revert that first (last applied, first reverted)",
+    );
     expect(await exercise(benchBarbell.id)).toEqual(before);
     expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
   });

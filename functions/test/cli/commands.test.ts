@@ -10,12 +10,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS } from "../../src/cli/commands";
 import { EXIT_CODE_HELP } from "../../src/cli/errors";
-import { runCli } from "../../src/cli/run";
+import { interruptedLine, runCli } from "../../src/cli/run";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { JobFailure } from "../../src/jobs/errors";
 import type { RunSummary } from "../../src/jobs/run-history";
 import type { TaskQueuePort } from "../../src/jobs/task-queue";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
@@ -38,11 +40,11 @@ class MemoryDirectory implements CuratorDirectory {
     if (!account) return Promise.reject(new CuratorAccountNotFoundError(email));
     const changed = account.curator !== curator;
     account.curator = curator;
-    return Promise.resolve({ uid: account.uid, email, changed });
+    return Promise.resolve({ uid: account.uid, email, email_verified: account.email_verified, changed });
   }
 
   listCurators() {
-    return Promise.resolve([...this.accounts.values()].filter((a) => a.curator).map(({ uid, email }) => ({ uid, email })));
+    return Promise.resolve([...this.accounts.values()].filter((a) => a.curator).map(({ curator: _curator, ...account }) => account));
   }
 }
 
@@ -132,6 +134,15 @@ describe("exit codes", () => {
   });
 });
 
+describe("Ctrl-C", () => {
+  it("names the command it stopped and says a retry or cancel cut short is finished by running it again", () => {
+    expect(interruptedLine(["retry", "j1"])).toBe(
+      "catalog-jobs retry: interrupted; a retry or cancel cut short is finished by running it again",
+    );
+    expect(interruptedLine(["schedules", "run", "QUALITY_SCAN"])).toMatch(/^catalog-jobs schedules run: interrupted; /);
+  });
+});
+
 describeWithFullEmulator("reports", () => {
   beforeEach(async () => {
     await recordRunForTest(db, run("a", "2026-03-01T10:00:00Z"));
@@ -182,8 +193,29 @@ describeWithFullEmulator("reports", () => {
     });
     const table = (await cli(["summary", "--from", "2026-03-01", "--to", "2026-03-03"])).out;
     expect(table).toMatch(
-      /^DAY +RUNS +CHANGES[\s\S]*\n2026-03-02 +2 +2[\s\S]*\ntotal +3 +3 +0 +6 +1\.5000\n[\s\S]*TYPE +RUNS\nFAMILY_AUDIT +2/,
+      /^DAY +RUNS +CHANGES +SCANNER_FAIL +LLM_CALLS +LLM_INPUT_TOKENS +LLM_OUTPUT_TOKENS +LLM_COST_USD\n[\s\S]*\n2026-03-02 +2 +2[\s\S]*\ntotal +3 +3 +0 +6 +30 +15 +1\.5000\n[\s\S]*TYPE +RUNS\nFAMILY_AUDIT +2/,
     );
+  });
+
+  it("daily and summary --json print the same keys every day, zero on a day with no runs", async () => {
+    const { days } = JSON.parse((await cli(["summary", "--from", "2026-03-01", "--to", "2026-03-03", "--json"])).out);
+    const [withRuns, , without] = days as Record<string, unknown>[];
+    expect(Object.keys(without).sort()).toEqual(Object.keys(withRuns).sort());
+    expect(without).toEqual({
+      day: "2026-03-03",
+      runs: 0,
+      changes: 0,
+      scanner_fail: 0,
+      llm_calls: 0,
+      llm_input_tokens: 0,
+      llm_output_tokens: 0,
+      llm_cost_usd: 0,
+      by_type: {},
+      by_status: {},
+      by_mode: {},
+    });
+    expect(JSON.parse((await cli(["daily", "2026-03-03", "--json"])).out)).toEqual(without);
+    expect((await cli(["daily", "2026-03-03"])).out).toMatch(/\n2026-03-03 +0 +0 +0 +0 +0 +0 +0\.0000$/);
   });
 
   it("summary refuses a reversed or too long range", async () => {
@@ -264,14 +296,68 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
     });
     const json = await cli(["schedules", "run", "ALIAS_INVARIANT_SCAN", "--json"], {}, now, unusedDirectory, unreachable);
     expect(json.err).toEqual(createdWarning);
-    expect(JSON.parse(json.out)).toMatchObject({ outcome: "created", wakeupError: "Cloud Tasks unreachable" });
+    expect(JSON.parse(json.out)).toEqual({
+      outcome: "created",
+      job_id: "ALIAS_INVARIANT_SCAN@2026-12-01",
+      period: "2026-12-01",
+      mode: "dry_run",
+      wakeup_sent: false,
+    });
   });
 });
 
 describeWithFullEmulator("retry", () => {
+  afterEach(() => jest.restoreAllMocks());
+
   it("says how many of a parent's children it queued again: the unsuccessful ones", async () => {
     const { parentId } = await finishedParent(testQueue(db), ["succeeded", "failed", "deadletter"]);
     expect(await cli(["retry", parentId])).toEqual({ code: 0, out: `requeued ${parentId} and its 2 unsuccessful children`, err: [] });
+  });
+
+  it("says when the job resumes its frozen plan rather than plan again", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
+    /** A job that froze a plan, then ended as `failure` makes it end. */
+    const endedWithPlan = async (failure: JobFailure) => {
+      const { jobId } = await engine.queue.createJob({
+        type: "FAMILY_AUDIT",
+        payload: { family_slug: "squat" },
+        created_by: "test",
+        max_attempts: 1,
+      });
+      const leased = await engine.queue.leaseById(jobId, "w1");
+      const planId = await engine.queue.savePlan(leased!.lease, { operations: [] });
+      await engine.queue.endAttempt(leased!.lease, { ...engine.queue.failing(leased!.job, failure, null), bookkeeping: () => undefined });
+      return { jobId, planId };
+    };
+    // Its attempts ran out while it held the plan (deadletter): it resumes it.
+    const exhausted = await endedWithPlan(JobFailure.transient("FIRESTORE_UNAVAILABLE", "down"));
+    expect(await cliOn(engine, ["retry", exhausted.jobId])).toEqual({
+      code: 0,
+      out: `requeued ${exhausted.jobId}: it resumes its frozen plan ${exhausted.planId} (applied operations are skipped; to plan again, revert its changes first)`,
+      err: [],
+    });
+    // The catalog no longer fits the plan: it plans again, and the line says nothing more.
+    const changed = await endedWithPlan(JobFailure.needsReview("TARGET_CHANGED", "changed"));
+    expect(await cliOn(engine, ["retry", changed.jobId])).toEqual({ code: 0, out: `requeued ${changed.jobId}`, err: [] });
+  });
+
+  it("a retry an outage cut short among a parent's children says to run it again, which finishes it", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
+    const { parentId, childIds } = await finishedParent(engine.queue, ["failed", "failed"]);
+    const requeueChild = engine.queue.requeueChild.bind(engine.queue);
+    jest
+      .spyOn(engine.queue, "requeueChild")
+      .mockImplementationOnce(requeueChild)
+      .mockRejectedValueOnce(Object.assign(new Error("14 UNAVAILABLE: no connection"), { code: 14 }));
+
+    expect(await cliOn(engine, ["retry", parentId])).toEqual({
+      code: 1,
+      out: "",
+      err: ["catalog-jobs retry: 14 UNAVAILABLE: no connection; run the retry again to finish it"],
+    });
+    expect((await engine.queue.getJob(parentId))?.status).toBe("needs_review");
+    expect((await cliOn(engine, ["retry", parentId])).code).toBe(0);
+    for (const id of [parentId, ...childIds]) expect((await engine.queue.getJob(id))?.status).toBe("queued");
   });
 });
 
@@ -320,7 +406,7 @@ async function renamedByRunningJob() {
       planWriter(input, (_op, index) => `p1/${index}`),
     )
   ).change_ids;
-  return { bench, jobId: input.job.id, changeId };
+  return { bench, jobId: input.job.id, changeId, input };
 }
 
 describe("revert", () => {
@@ -434,14 +520,27 @@ describeWithFullEmulator("show", () => {
     expect(names.indexOf("created_by")).toBeLessThan(names.indexOf("expire_at"));
   });
 
-  it("lists the job's changes in the journal, the ids revert takes", async () => {
-    const { bench, jobId, changeId } = await renamedByRunningJob();
+  it("lists the job's changes in the journal, the ids revert takes, newest first (the order to revert them in) with their time", async () => {
+    const { bench, jobId, changeId, input } = await renamedByRunningJob();
+    const [laterId] = (
+      await testApplyEngine(db).apply(
+        planOf([{ op: "patch_fields", exercise_id: bench.id, set: { "metadata.level": "advanced" }, rationale: "test" }]),
+        planWriter(input, (_op, index) => `later/${index}`),
+      )
+    ).change_ids;
+    const changes = db.collection(APPLY_COLLECTIONS.changes);
+    const appliedAt = async (id: string) => ((await changes.doc(id).get()).get("applied_at") as Timestamp).toDate().toISOString();
     const { code, out } = await cli(["show", jobId]);
     expect(code).toBe(0);
-    expect(out).toMatch(/^CHANGE +OP +STATUS +TARGETS$/m);
-    expect(out).toMatch(new RegExp(`^${changeId} +rename_exercise +applied +exercises/${bench.id}$`, "m"));
+    const rows = out.slice(out.search(/^CHANGE /m)).split("\n");
+    expect(rows).toEqual([
+      expect.stringMatching(/^CHANGE +OP +STATUS +APPLIED +TARGETS$/),
+      expect.stringMatching(new RegExp(`^${laterId} +patch_fields +applied +${await appliedAt(laterId)} +exercises/${bench.id}$`)),
+      expect.stringMatching(new RegExp(`^${changeId} +rename_exercise +applied +${await appliedAt(changeId)} +exercises/${bench.id}$`)),
+    ]);
     expect(JSON.parse((await cli(["show", jobId, "--json"])).out).changes).toEqual([
-      { id: changeId, op: "rename_exercise", status: "applied", targets: [`exercises/${bench.id}`] },
+      { id: laterId, op: "patch_fields", status: "applied", applied_at: await appliedAt(laterId), targets: [`exercises/${bench.id}`] },
+      { id: changeId, op: "rename_exercise", status: "applied", applied_at: await appliedAt(changeId), targets: [`exercises/${bench.id}`] },
     ]);
     const unchanged = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
     expect((await cli(["show", unchanged.jobId])).out).toMatch(/\nno attempts yet\n\nno changes$/);
@@ -542,22 +641,82 @@ describe("schedules", () => {
   });
 });
 
+describeWithFullEmulator("schedules run", () => {
+  const now = () => new Date("2026-12-01T12:00:00Z");
+
+  it("prints snake_case JSON as the rest of the CLI: a created job, one that exists, a scan switched off", async () => {
+    const run = (config: Partial<EngineConfig> = {}) => cli(["schedules", "run", "QUALITY_SCAN", "--json"], config, now);
+    expect(JSON.parse((await run()).out)).toEqual({
+      outcome: "created",
+      job_id: "QUALITY_SCAN@2026-12-01",
+      period: "2026-12-01",
+      mode: "dry_run",
+      wakeup_sent: true,
+    });
+    expect(JSON.parse((await run()).out)).toEqual({ outcome: "exists", job_id: "QUALITY_SCAN@2026-12-01", period: "2026-12-01" });
+    expect(JSON.parse((await run({ qualityScanEnabled: false })).out)).toEqual({
+      outcome: "disabled",
+      param: "QUALITY_SCAN_SCHEDULE_ENABLED",
+    });
+  });
+
+  it("refuses a period's id a document the engine did not write holds, saying how to ask for the scan again", async () => {
+    await db
+      .collection(JOB_COLLECTIONS.jobs)
+      .doc("QUALITY_SCAN@2026-12-01")
+      .set({ type: "QUALITY_SCAN", payload: {}, status: "queued", created_by: "alice" });
+    expect(await cli(["schedules", "run", "QUALITY_SCAN"], {}, now)).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "catalog-jobs schedules run: job id QUALITY_SCAN@2026-12-01 is taken by a document the engine did not write for system:scheduler: " +
+          "delete it, then ask for the job again (retry the job that asked for it, or `schedules run <SCAN>` for a scheduled scan)",
+      ],
+    });
+  });
+});
+
 describe("curators", () => {
   const directory = () =>
     new MemoryDirectory(
       new Map([
-        ["ana@example.com", { uid: "u-ana", email: "ana@example.com", curator: true }],
-        ["bo@example.com", { uid: "u-bo", email: "bo@example.com", curator: false }],
+        ["ana@example.com", { uid: "u-ana", email: "ana@example.com", email_verified: true, curator: true }],
+        ["bo@example.com", { uid: "u-bo", email: "bo@example.com", email_verified: true, curator: false }],
       ]),
     );
 
-  it("lists the accounts with the claim", async () => {
+  it("lists the accounts with the claim and whether each has verified its email", async () => {
     const accounts = directory();
-    const { code, out } = await cli(["curators"], {}, undefined, () => accounts);
+    const { code, out, err } = await cli(["curators"], {}, undefined, () => accounts);
     expect(code).toBe(0);
-    expect(out.split("\n")).toEqual([expect.stringMatching(/^EMAIL +UID$/), expect.stringMatching(/^ana@example\.com +u-ana$/)]);
+    expect(err).toEqual([]);
+    expect(out.split("\n")).toEqual([
+      expect.stringMatching(/^EMAIL +UID +VERIFIED$/),
+      expect.stringMatching(/^ana@example\.com +u-ana +true$/),
+    ]);
     const json = await cli(["curators", "--json"], {}, undefined, () => accounts);
-    expect(JSON.parse(json.out)).toEqual([{ uid: "u-ana", email: "ana@example.com" }]);
+    expect(JSON.parse(json.out)).toEqual([{ uid: "u-ana", email: "ana@example.com", email_verified: true }]);
+  });
+
+  it("warns of curators whose email is not verified: they cannot act until it is", async () => {
+    const accounts = directory();
+    accounts.accounts.set("eve@example.com", { uid: "u-eve", email: "eve@example.com", email_verified: false, curator: true });
+    const warning = [
+      "warning: eve@example.com cannot act until they verify their email (the rules and the callables ignore the claim without it)",
+    ];
+    const { code, out, err } = await cli(["curators"], {}, undefined, () => accounts);
+    expect({ code, err }).toEqual({ code: 0, err: warning });
+    expect(out).toMatch(/^eve@example\.com +u-eve +false$/m);
+    const json = await cli(["curators", "--json"], {}, undefined, () => accounts);
+    expect(json.err).toEqual(warning);
+    expect(JSON.parse(json.out)).toContainEqual({ uid: "u-eve", email: "eve@example.com", email_verified: false });
+  });
+
+  it("says so when no account has the claim", async () => {
+    const accounts = directory();
+    accounts.accounts.get("ana@example.com")!.curator = false;
+    expect(await cli(["curators"], {}, undefined, () => accounts)).toEqual({ code: 0, out: "no curators", err: [] });
+    expect(JSON.parse((await cli(["curators", "--json"], {}, undefined, () => accounts)).out)).toEqual([]);
   });
 
   it("grants and revokes, and says when nothing changed", async () => {
@@ -569,7 +728,13 @@ describe("curators", () => {
       "bo@example.com (u-bo) is a curator already: nothing changed",
     );
     const revoked = await cli(["curators", "revoke", "ana@example.com", "--json"], {}, undefined, use);
-    expect(JSON.parse(revoked.out)).toEqual({ uid: "u-ana", email: "ana@example.com", changed: true, curator: false });
+    expect(JSON.parse(revoked.out)).toEqual({
+      uid: "u-ana",
+      email: "ana@example.com",
+      email_verified: true,
+      changed: true,
+      curator: false,
+    });
     expect(accounts.accounts.get("ana@example.com")?.curator).toBe(false);
   });
 

@@ -6,8 +6,10 @@
  * scripts meet (unknown id, malformed JSON, invalid date, retry of a running job); each process costs
  * seconds, so the other refusals are tested in-process (commands.test.ts).
  */
+import { spawn } from "node:child_process";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, type Socket, createServer as createTcpServer } from "node:net";
+import { join } from "node:path";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { loadEngineConfig } from "../../src/config";
@@ -19,7 +21,7 @@ import { seedDemoCatalog } from "../../src/local/seed";
 import { forEachBounded } from "../../src/util/bounded";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
-import { type ProcessOutcome as Outcome, runEntry } from "../helpers/processes";
+import { FUNCTIONS_DIR, type ProcessOutcome as Outcome, runEntry } from "../helpers/processes";
 
 const db = useFirestore();
 
@@ -250,6 +252,41 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     expect(JSON.parse(valid.stdout)).toHaveLength(4);
     expect(invalid).toMatchObject({ code: 1 });
     expect(invalid.stderr.trim()).toMatch(/^catalog-jobs schedules: param QUALITY_SCAN_SCHEDULE .*"every day"/);
+  }, 120_000);
+
+  it("stops on Ctrl-C with exit 130 and one line saying a retry or cancel cut short is finished by running it again", async () => {
+    // A Firestore that takes the connection and never answers: the command waits on it when the signal comes.
+    const sockets: Socket[] = [];
+    let connect = () => undefined as void;
+    const connected = new Promise<void>((resolve) => (connect = resolve));
+    const silent = createTcpServer((socket) => {
+      sockets.push(socket);
+      connect();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "cli", "main.ts"), "retry", "some-job"], {
+      cwd: FUNCTIONS_DIR,
+      env: { ...TEST_ENV, FIRESTORE_EMULATOR_HOST: `127.0.0.1:${port}`, NODE_OPTIONS: "" },
+      timeout: 120_000,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      await connected;
+      child.kill("SIGINT");
+      expect({ code: await exited, stdout, stderr }).toEqual({
+        code: 130,
+        stdout: "",
+        stderr: "catalog-jobs retry: interrupted; a retry or cancel cut short is finished by running it again\n",
+      });
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => silent.close(resolve));
+    }
   }, 120_000);
 
   it("sends a retry's wake-up to the tasks emulator CLOUD_TASKS_EMULATOR_HOST names, as the callables do", async () => {

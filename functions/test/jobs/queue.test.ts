@@ -92,7 +92,8 @@ describe("createJob", () => {
       code: "JOB_ID_TAKEN",
       kind: "needs_review",
       message:
-        "job id p-shard-1 is taken by a document the engine did not write for system:TEST_PARENT as a child of p: delete it, then retry",
+        "job id p-shard-1 is taken by a document the engine did not write for system:TEST_PARENT as a child of p: delete it, " +
+        "then ask for the job again (retry the job that asked for it, or `schedules run <SCAN>` for a scheduled scan)",
       details: { job_id: "p-shard-1", created_by: "alice", parent_job_id: null },
     });
     expect(await taken({ ...asked, id: "p-enrichment" })).toBeInstanceOf(JobFailure);

@@ -129,7 +129,7 @@ describeWithFullEmulator("Cancel", () => {
 describe("the retry's answer", () => {
   it("carries the children count the console shows", () => {
     // Compile-time (npm run check): what the callable answers is what the console reads.
-    const answer: RetryResult = { job_id: "p1", status: "queued", children_requeued: 2, wakeup_sent: true };
+    const answer: RetryResult = { job_id: "p1", status: "queued", children_requeued: 2, wakeup_sent: true, resumes_plan: null };
     const read: RetryAnswer = answer;
     expect(retriedNotice("p1", read)).toBe("Job p1 is queued again, with 2 of its children (those that had not succeeded).");
   });
