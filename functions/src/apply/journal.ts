@@ -5,7 +5,7 @@
  * job that made the change has ended, and only while the documents are still exactly as the change
  * left them (but for `updated_at`).
  */
-import { type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
+import { type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import { transactionQueryReader } from "../util/paging";
@@ -183,6 +183,8 @@ export async function revertChange(
       return (stored === null) === (doc.after === null) && changed.length === 0 ? [] : [{ target: targets[i], changed_paths: changed }];
     });
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
+    const later = await laterChangesInEffect(tx, db, entry, targets);
+    if (later.length > 0) throw new ChangeConflictError(changeId, later);
     const appliedAt = entry.get("applied_at") as Timestamp;
     const taken = [...(await slugsTakenSince(tx, db, documents)), ...(await dependentsLeftBehind(tx, db, documents, appliedAt))];
     if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
@@ -203,6 +205,36 @@ export async function revertChange(
     tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: options.revertedBy ?? null });
     return { change_id: changeId, status: "reverted" as const, targets };
   });
+}
+
+/**
+ * Inside `tx`: the changes applied after `entry` to one of its documents and still in effect. The
+ * document may look as `entry` left it (a later change wrote the same values again), yet reverting
+ * `entry` would undo that change too, unseen: the later one is reverted first.
+ */
+async function laterChangesInEffect(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  targets: readonly string[],
+): Promise<RevertConflict[]> {
+  const order = (doc: DocumentSnapshot) => [(doc.get("applied_at") as Timestamp).toMillis(), doc.createTime?.toMillis() ?? 0];
+  const [appliedAt, createdAt] = order(entry);
+  const conflicts: RevertConflict[] = [];
+  for (const target of targets) {
+    const changes = await tx.get(db.collection(APPLY_COLLECTIONS.changes).where("targets", "array-contains", target));
+    for (const change of changes.docs) {
+      if (change.id === entry.id || change.get("status") !== ("applied" satisfies ChangeStatus)) continue;
+      const [at, created] = order(change);
+      if (at < appliedAt || (at === appliedAt && created <= createdAt)) continue;
+      conflicts.push({
+        target,
+        changed_paths: [],
+        reason: `change ${change.id} was applied to it later and is in effect: revert that first (last applied, first reverted)`,
+      });
+    }
+  }
+  return conflicts;
 }
 
 /**

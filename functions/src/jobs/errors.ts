@@ -3,6 +3,7 @@
  * status (transient → retry with backoff / deadletter, permanent → failed, needs_review → needs_review).
  */
 import { GrpcStatus, grpcCode } from "../util/grpc-status";
+import { isClosedTransaction } from "../util/transactions";
 import type { JobErrorInfo } from "./model";
 
 export type FailureKind = "transient" | "permanent" | "needs_review";
@@ -107,7 +108,7 @@ export function toJobFailure(err: unknown): JobFailure {
   if (err instanceof JobFailure) return err;
   const message = err instanceof Error ? err.message : String(err);
   const code = grpcCode(err);
-  if (code !== undefined && TRANSIENT_GRPC_CODES.has(code)) {
+  if ((code !== undefined && TRANSIENT_GRPC_CODES.has(code)) || isClosedTransaction(err)) {
     return JobFailure.transient("FIRESTORE_UNAVAILABLE", message, { grpc_code: code });
   }
   // A request Firestore refuses as it is (a document over 1 MiB, too many writes at once): the same request again fails the same way.

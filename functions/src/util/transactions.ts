@@ -9,8 +9,15 @@ import { GrpcStatus, grpcCode } from "./grpc-status";
 
 const CLOSED_TRIES = 5;
 
-function isClosedTransaction(err: unknown): boolean {
-  return grpcCode(err) === GrpcStatus.INVALID_ARGUMENT && /Transaction is invalid or closed/.test((err as Error).message);
+/**
+ * A transaction Firestore closed or let expire (INVALID_ARGUMENT, though nothing in the request is
+ * wrong): the same work in a new transaction may pass, as after a conflict.
+ */
+export function isClosedTransaction(err: unknown): boolean {
+  return (
+    grpcCode(err) === GrpcStatus.INVALID_ARGUMENT &&
+    /Transaction is invalid or closed|transaction has expired/i.test((err as Error).message)
+  );
 }
 
 /** `db.runTransaction(fn)`, run again (up to 5 times in all) when the emulator closed the transaction. */

@@ -186,6 +186,22 @@ describe("revertChange", () => {
     expect(restored).toEqual(original);
   });
 
+  it("refuses while a later change of the document is in effect, even one that wrote the same values back", async () => {
+    const level = (value: string, planId: string) =>
+      applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": value }, rationale }]), planId);
+    const firstId = await level("advanced", "first");
+    await level("intermediate", "second");
+    const thirdId = await level("advanced", "third"); // as the first left it, but its own change
+    await endAttempt();
+
+    const err = await revertChange(db, firstId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect((err as ChangeConflictError).conflicts).toContainEqual(
+      expect.objectContaining({ target: `exercises/${benchBarbell.id}`, reason: expect.stringContaining(`change ${thirdId}`) }),
+    );
+    expect((await exercise(benchBarbell.id))?.metadata).toMatchObject({ level: "advanced" });
+  });
+
   it("removes an added exercise once its later enrichment is reverted, leaving the family's registry as before the add", async () => {
     await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").set(benchPressRegistry);
     const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);

@@ -319,6 +319,17 @@ describe("ending an attempt: failures, backoff, deferral", () => {
     expect(toJobFailure(err)).toMatchObject({ code: "FIRESTORE_INVALID_ARGUMENT", kind: "permanent" });
   });
 
+  it("retries a transaction Firestore closed or let expire (INVALID_ARGUMENT, though nothing in the request is wrong)", () => {
+    for (const message of [
+      "3 INVALID_ARGUMENT: Transaction is invalid or closed",
+      "3 INVALID_ARGUMENT: The referenced transaction has expired",
+    ])
+      expect(toJobFailure(Object.assign(new Error(message), { code: 3 }))).toMatchObject({
+        code: "FIRESTORE_UNAVAILABLE",
+        kind: "transient",
+      });
+  });
+
   it("never retries a permanent failure", async () => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());

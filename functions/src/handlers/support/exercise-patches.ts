@@ -122,7 +122,8 @@ function recordApplyResult(result: ApplyResult, indices: readonly number[], outc
   for (const op of result.applied) outcomes[indices[op.operation_index]] = { kind: "applied", change_id: op.change_id };
   for (const op of result.skipped) outcomes[indices[op.operation_index]] = { kind: "already_applied" };
   for (const op of result.unchanged) outcomes[indices[op.operation_index]] = { kind: "unchanged" };
-  for (const op of result.failed) outcomes[indices[op.operation_index]] = conflictOutcome(op.code, `${op.path}: ${op.message}`);
+  for (const op of result.failed)
+    outcomes[indices[op.operation_index]] = conflictOutcome(op.code, op.path ? `${op.path}: ${op.message}` : op.message);
 }
 
 function previewOutcome(operation: PreviewOperation): PatchOutcome {
