@@ -130,10 +130,15 @@ export function finalStateIssues(
 function familyIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
   const families = new Set([...trace.familyWriters.keys(), ...trace.registryUpdates.keys()]);
   for (const family of families) {
-    const before = new Set(familyFindings(initial, family).flatMap((finding) => finding.keys));
+    // A member moved in brings the findings it had in the family it came from (a family renamed whole keeps its legacy
+    // problems); a finding is pre-existing when one family had all of it, so joining two legacy groups is not.
+    const origins = new Set([family, ...final.liveFamilyMembers(family).map(([id]) => initial.exercise(id)?.family_slug)]);
+    const before = [...origins]
+      .filter((origin): origin is string => typeof origin === "string")
+      .map((origin) => new Set(familyFindings(initial, origin).flatMap((finding) => finding.keys)));
     for (const finding of familyFindings(final, family)) {
       const index = causeOf(finding, trace);
-      if (finding.keys.every((key) => before.has(key))) log.warn({ ...finding.issue, operation_index: index });
+      if (before.some((keys) => finding.keys.every((key) => keys.has(key)))) log.warn({ ...finding.issue, operation_index: index });
       else log.error({ ...finding.issue, operation_index: index });
     }
   }
@@ -285,6 +290,8 @@ function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: P
     const oldSlug = initial.exercise(id)?.name_slug;
     const renamed = final.exercise(id);
     if (!isAliasableSlug(oldSlug) || oldSlug === renamed?.name_slug) continue;
+    // Another live exercise named so holds the slug: an alias may not shadow it (ALIAS_SHADOWS_EXERCISE).
+    if (final.exercises().some(([other, doc]) => other !== id && doc.name_slug === oldSlug && isLiveExercise(doc))) continue;
     const alias = final.alias(oldSlug) ?? undefined;
     if (aliasPointsAtExercise(alias, id) || (typeof renamed?.family_slug === "string" && aliasPointsAtFamily(alias, renamed.family_slug)))
       continue;

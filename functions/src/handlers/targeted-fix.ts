@@ -48,6 +48,10 @@ const targetedFixPayload = z
     if (key && !(p.fix_data && key in p.fix_data)) {
       ctx.addIssue({ code: "custom", path: ["fix_data"], message: `fix_type ${p.fix_type} needs fix_data.${key}` });
     }
+    // Archive takes nothing: a merged_into given to it would be dropped unread (mark_merged is the fix that takes one).
+    if (!key && p.fix_data) {
+      ctx.addIssue({ code: "custom", path: ["fix_data"], message: `fix_type ${p.fix_type} takes no fix_data` });
+    }
     if (p.fix_type === "rename" && p.exercise_doc_ids.length !== 1) {
       ctx.addIssue({ code: "custom", path: ["exercise_doc_ids"], message: "a rename names exactly one exercise" });
     }
@@ -65,9 +69,10 @@ export const targetedFixHandler = planHandler({
   type: "TARGETED_FIX",
   lane: "priority",
   payload: targetedFixPayload,
+  // Every exercise the fix reads, a merge target too (its aliases change, and a FAMILY_MERGE of its family could retire it).
   // Read before the locks are taken: `plan` checks, from its own read under them, that they still cover the exercises.
   async lockKeys({ payload }, deps) {
-    return familiesOf(await getExercises(deps.db, payload.exercise_doc_ids)).map(familyLockKey);
+    return familiesOf(await getExercises(deps.db, fixReadIds(payload))).map(familyLockKey);
   },
   async plan(input) {
     const { db } = input.deps;
@@ -79,7 +84,7 @@ export const targetedFixHandler = planHandler({
     });
     const namedFamilies = familiesOf(new Map(named.map(({ id, data }) => [id, data])));
     const locked = lockedFamilies(input.engine.lockKeys);
-    const unlocked = namedFamilies.filter((family) => !locked.has(family));
+    const unlocked = familiesOf(exercises).filter((family) => !locked.has(family));
     // An exercise moved to another family between the read that chose the locks and taking them: take them again.
     if (unlocked.length > 0)
       return {

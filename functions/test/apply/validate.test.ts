@@ -356,6 +356,37 @@ describe("validatePlan: names, slugs and families", () => {
     expectError(added, { code: "DUPLICATE_EQUIPMENT_VARIANT", operation_index: 0, path: "equipment" });
   });
 
+  it("keeps a legacy group a family rename moves whole a warning, but not two legacy groups it joins", () => {
+    const variant = (name: string, family_slug: string) => exerciseFixture(name, ["barbell"], { family_slug });
+    const [incline, closeGrip] = [
+      variant("Incline Bench Press (Barbell)", "bench_press"),
+      variant("Close Grip Bench Press (Barbell)", "bench_press"),
+    ];
+    const seed = { ...catalog, exercises: [benchBarbell, incline, closeGrip, benchDumbbell, squat] };
+    const move = (exercise: ExerciseFixture, to_family: string, new_name?: string): OperationInput => ({
+      op: "reassign_family",
+      exercise_id: exercise.id,
+      from_family: String(exercise.family_slug),
+      to_family,
+      ...(new_name ? { new_name } : {}),
+      rationale,
+    });
+    const renamed = [benchBarbell, incline, closeGrip, benchDumbbell].flatMap((exercise) => [
+      move(exercise, "chest_press", String(exercise.name).replace("Bench Press", "Chest Press")),
+      keepOldSlug(exercise),
+    ]);
+    const result = validate([...renamed, registry("chest_press"), registry("bench_press")], seed);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "DUPLICATE_EQUIPMENT_VARIANT", path: "equipment" }));
+
+    // A legacy pair of another family moved onto the bench press's: a group neither family had.
+    const paused = [variant("Paused Bench Press (Barbell)", "old_bench"), variant("Spoto Bench Press (Barbell)", "old_bench")];
+    const joined = { ...seed, exercises: [...seed.exercises, ...paused] };
+    const moved = paused.map((exercise) => move(exercise, "bench_press"));
+    const errors = validate([...moved, registry("bench_press"), registry("old_bench")], joined).errors;
+    expect(errors).toEqual([expect.objectContaining({ code: "DUPLICATE_EQUIPMENT_VARIANT", operation_index: 1, path: "equipment" })]);
+  });
+
   it("warns when a family changes without its registry being recomputed", () => {
     const result = validate([{ op: "deprecate_exercise", exercise_id: benchDumbbell.id, rationale }]);
     expect(result.ok).toBe(true);
@@ -495,6 +526,17 @@ describe("validatePlan: aliases", () => {
     expectError(validate([rename(squat, "Back Squat (Barbell)"), { op: "delete_alias", alias_slug: "squat-barbell", rationale }], kept), {
       code: "OLD_SLUG_NOT_ALIASED",
       operation_index: 0,
+    });
+  });
+
+  it("does not require an old slug another live exercise is named by to stay an alias", () => {
+    // Two live exercises share a name slug: the one renamed leaves it to the other, which no alias may shadow.
+    const twin = { ...squat, id: "squat__squat-barbell-2" };
+    const seed = { ...catalog, exercises: [...catalog.exercises!, twin] };
+    expect(validate([rename(twin, "Back Squat (Barbell)"), registry("squat")], seed).errors).toEqual([]);
+    expectError(validate([rename(twin, "Back Squat (Barbell)"), keepOldSlug(twin), registry("squat")], seed), {
+      code: "ALIAS_SHADOWS_EXERCISE",
+      operation_index: 1,
     });
   });
 

@@ -13,8 +13,16 @@ describe("duplicate keys", () => {
     ["rows", "row"],
     ["press", "press"],
     ["abs", "abs"],
+    ["ups", "up"],
+    ["pushups", "pushup"],
   ])("singular(%s) = %s", (word, expected) => {
     expect(singular(word)).toBe(expected);
+  });
+
+  it("gives push_up and push_ups, and their exercises, the same key", () => {
+    expect(["push_up", "push_ups", "sit_ups", "chin_ups"].map(familyDuplicateKey)).toEqual(["push_up", "push_up", "sit_up", "chin_up"]);
+    const key = (name: string) => exerciseDuplicateKey(member(name, ["bodyweight"], "x"));
+    expect(key("Pull-Ups")).toBe(key("Pull-Up"));
   });
 
   it("gives families that differ by plural or equipment words the same key", () => {

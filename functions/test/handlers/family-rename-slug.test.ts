@@ -143,6 +143,19 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await family(db, "burpee")).toMatchObject({ status: "merged", merged_into: "jump_burpee" });
   });
 
+  it("renames a one-word family back: the family alias of its slug, which the rename deletes, does not hold the name it takes back", async () => {
+    await seedDemo(db);
+    const first = await runJob(depsFor(db, "apply"), "FAMILY_RENAME_SLUG", rename("apply", "plank", "plank_hold"));
+    expect(first.status).toBe("succeeded");
+    const back = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "plank_hold", "plank"));
+
+    expect(back).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "plank__plank")).toMatchObject({ family_slug: "plank", name: "Plank", name_slug: "plank" });
+    expect(await alias(db, "plank")).toBeNull();
+    expect(await alias(db, "plank_hold")).toMatchObject({ family_slug: "plank", is_family_alias: true });
+  });
+
   it("fails a rename to a slug another family has with FAMILY_EXISTS, writing nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -405,6 +405,20 @@ describe("planFamilyRenameSlug", () => {
     expect(catalog.validate("FAMILY_RENAME_SLUG", rename.operations).errors).toEqual([]);
   });
 
+  it("keeps a problem the family already had a warning: shoulder_press has two dumbbell variants", () => {
+    const catalog = catalogWith();
+    const rename = planFamilyRenameSlug({
+      family: catalog.family("shoulder_press"),
+      renamed: catalog.family("overhead_press"),
+      owners: catalog.owners(),
+      familyAliases: [],
+      mergedIntoFamily: [],
+    });
+    expect(catalog.validate("FAMILY_RENAME_SLUG", rename.operations).errors).not.toContainEqual(
+      expect.stringContaining("DUPLICATE_EQUIPMENT_VARIANT"),
+    );
+  });
+
   it("keeps names that already fit the new slug", () => {
     const catalog = catalogWith({
       exercises: [exerciseFixture("Close-Grip Bench Press (Barbell)", ["barbell"], { family_slug: "closegrip" })],
@@ -431,6 +445,35 @@ describe("planFamilyRenameSlug", () => {
       }),
     );
     expect(failure).toMatchObject({ code: "FAMILY_EXISTS", kind: "permanent" });
+  });
+
+  it("renames a one-word family back: the alias of its old slug, which the plan deletes, is no naming conflict", () => {
+    // After burpee → burpee_hold: "burpee" is a family alias of burpee_hold, and Burpee is Burpee Hold.
+    const registry = { primary_equipment: ["bodyweight"], allowed_equipment: ["bodyweight"] };
+    const catalog = catalogWith({
+      exercises: [{ ...exerciseFixture("Burpee Hold", ["bodyweight"], { family_slug: "burpee_hold" }), id: "burpee__burpee" }],
+      families: [
+        { family_slug: "burpee_hold", base_name: "Burpee Hold", ...registry, exercise_count: 1, status: "active" },
+        { family_slug: "burpee", base_name: "Burpee", ...registry, exercise_count: 0, status: "merged", merged_into: "burpee_hold" },
+      ],
+      aliases: [{ alias_slug: "burpee", family_slug: "burpee_hold", is_family_alias: true }],
+    });
+    const rename = planFamilyRenameSlug({
+      family: catalog.family("burpee_hold"),
+      renamed: catalog.family("burpee"),
+      owners: catalog.owners(),
+      familyAliases: [{ id: "burpee", data: catalog.aliases.get("burpee") ?? {} }],
+      mergedIntoFamily: [{ id: "burpee", data: catalog.families.get("burpee") ?? {} }],
+    });
+    expect(rename.operations).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ op: "reassign_family", exercise_id: "burpee__burpee", to_family: "burpee", new_name: "Burpee" }),
+        expect.objectContaining({ op: "upsert_alias", alias_slug: "burpee-hold", exercise_id: "burpee__burpee" }),
+        expect.objectContaining({ op: "delete_alias", alias_slug: "burpee" }),
+        expect.objectContaining({ op: "upsert_alias", alias_slug: "burpee_hold", family_slug: "burpee", is_family_alias: true }),
+      ]),
+    );
+    expect(catalog.validate("FAMILY_RENAME_SLUG", rename.operations).errors).toEqual([]);
   });
 
   it("refuses a slug that is an alias of another family: FAMILY_SLUG_IS_ALIAS", () => {
@@ -570,6 +613,42 @@ describe("planTargetedFix", () => {
     expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
   });
 
+  it("leaves the slug the exercise was created with to an alias that leads to another live exercise", () => {
+    const taken = { alias_slug: "military-press", exercise_id: "shoulder_press__shoulder-press-barbell", is_family_alias: false };
+    const catalog = catalogWith({ aliases: [taken] });
+    const result = planTargetedFix({
+      payload: {
+        exercise_doc_ids: ["shoulder_press__military-press"],
+        fix_type: "rename",
+        fix_data: { new_name: "Seated Shoulder Press (Smith Machine)" },
+      },
+      exercises: catalog.exercises,
+      families: allFamilies,
+      owners: catalog.owners(),
+      pointingAliases: [],
+    });
+    expect(ops(result.operations, "upsert_alias")).toEqual([
+      expect.objectContaining({ alias_slug: "shoulder-press-smith-machine", exercise_id: "shoulder_press__military-press" }),
+    ]);
+    expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
+  });
+
+  it("renames one of two live exercises sharing a name slug, leaving the slug to the other", () => {
+    const twin = { ...catalog.exercises.get("row__row-cable")!, id: "row__row-cable-2" };
+    const twinned = catalogWith({ exercises: [twin] });
+    const families = new Map([...allFamilies, ["row", twinned.family("row")]]);
+    const result = planTargetedFix({
+      payload: { exercise_doc_ids: ["row__row-cable-2"], fix_type: "rename", fix_data: { new_name: "Seated Row (Cable)" } },
+      exercises: twinned.exercises,
+      families,
+      owners: twinned.owners(),
+      pointingAliases: [],
+    });
+    // Only the slug it was created with: "row-cable" stays row__row-cable's.
+    expect(ops(result.operations, "upsert_alias")).toEqual([expect.objectContaining({ alias_slug: "row-cable-2" })]);
+    expect(twinned.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
+  });
+
   it("patches only what differs; null removes a field", () => {
     const result = fix({
       exercise_doc_ids: ["squat__squat-barbell"],
@@ -618,6 +697,63 @@ describe("planTargetedFix", () => {
     expect(ops(result.operations, "update_family_registry")).toEqual([
       expect.objectContaining({ family_slug: "chest_fly", status: "deprecated" }),
     ]);
+    expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
+  });
+
+  describe("on retired exercises", () => {
+    const retired = catalogWith({
+      exercises: [
+        exerciseFixture("Flat Row (Barbell)", ["barbell"], { status: "deprecated", deprecated_at: new Date() }),
+        exerciseFixture("Flat Row (Cable)", ["cable"], { family_slug: "flat_row", status: "merged", merged_into: "row__row-cable" }),
+      ],
+    });
+    const fixRetired = (payload: Parameters<typeof planTargetedFix>[0]["payload"]) =>
+      planTargetedFix({
+        payload,
+        exercises: retired.exercises,
+        families: new Map([["flat_row", retired.family("flat_row")]]),
+        owners: retired.owners(),
+        pointingAliases: [],
+      });
+
+    it.each(["flat_row__flat-row-barbell", "flat_row__flat-row-cable"])(
+      "refuses to rename %s: EXERCISE_RETIRED (restore it first)",
+      (id) => {
+        const failure = failureOf(() =>
+          fixRetired({ exercise_doc_ids: [id], fix_type: "rename", fix_data: { new_name: "Flat Row (Band)" } }),
+        );
+        expect(failure).toMatchObject({ code: "EXERCISE_RETIRED", kind: "permanent", details: { exercise_id: id } });
+        expect(failure.message).toContain("restore it first with a patch of its status");
+      },
+    );
+
+    it.each([
+      ["flat_row__flat-row-barbell", "deprecated_at"],
+      ["flat_row__flat-row-cable", "merged_into"],
+    ])("brings %s back with a patch of its status, clearing %s", (id, field) => {
+      const result = fixRetired({ exercise_doc_ids: [id], fix_type: "patch", fix_data: { patch: { status: "approved" } } });
+      expect(ops(result.operations, "patch_fields")).toEqual([
+        expect.objectContaining({ exercise_id: id, set: { status: "approved" }, unset: [field] }),
+      ]);
+      expect(retired.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
+    });
+  });
+
+  it.each([
+    [{ name: "Squat (Bar)" }, ["name"]],
+    [{ name_slug: "squat-bar" }, ["name_slug"]],
+    [{ family_slug: "row", description: "A squat with the bar on the back, long enough for the schema." }, ["family_slug"]],
+    [{ nope: 1 }, ["nope"]],
+    [{ "execution_notes.0": "Brace." }, ["execution_notes.0"]],
+    [{ name: null }, ["name"]],
+  ])("refuses a patch of %j before planning it: INVALID_PATCH naming %j", (patch, paths) => {
+    const failure = failureOf(() => fix({ exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch } }));
+    expect(failure).toMatchObject({ code: "INVALID_PATCH", kind: "permanent" });
+    expect((failure.details as { refused: { path: string }[] }).refused.map(({ path }) => path)).toEqual(paths);
+  });
+
+  it("patches away a deprecated field: the validator's allowlist, which removes what it does not let set", () => {
+    const result = fix({ exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { instructions: null } } });
     expect(catalog.validate("TARGETED_FIX", result.operations).errors).toEqual([]);
   });
 

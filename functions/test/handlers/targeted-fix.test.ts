@@ -145,6 +145,39 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     ).toBeNull();
   });
 
+  it("refuses fix_data an archive would ignore: mark_merged is the fix that takes merged_into", () => {
+    const issues = depsFor(db, mode).queue.requestIssues({
+      type: "TARGETED_FIX",
+      payload: {
+        mode,
+        exercise_doc_ids: ["squat__squat-dumbbell"],
+        fix_type: "archive",
+        fix_data: { merged_into: "squat__squat-barbell" },
+      },
+    });
+    expect(issues).toEqual([expect.objectContaining({ message: expect.stringContaining("fix_type archive takes no fix_data") })]);
+  });
+
+  it("locks the merge target's family too, and takes its locks again when the target moved after it chose them", async () => {
+    await seedDemo(db);
+    const deps = depsFor(db, mode);
+    const payload = {
+      mode,
+      exercise_doc_ids: ["squat__squat-dumbbell"],
+      fix_type: "mark_merged",
+      fix_data: { merged_into: "row__row-cable" },
+    };
+    const input = await leaseForTest(deps, { type: "TARGETED_FIX", payload });
+    // The plan points aliases at the target: a FAMILY_MERGE of its family must not retire it meanwhile.
+    expect(input.engine.lockKeys).toEqual(["family:squat", "family:row"]);
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc("row__row-cable").update({ family_slug: "lunge" });
+    const before = await snapshotCatalog(db);
+
+    const outcome = await registry.handlerFor("TARGETED_FIX").run(input);
+    expect(outcome).toMatchObject({ kind: "deferred", reason: { code: "LOCKS_OUTDATED", details: { unlocked_families: ["lunge"] } } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("takes its locks again when an exercise moved to another family after it chose them", async () => {
     await seedDemo(db);
     const deps = depsFor(db, mode);

@@ -45,7 +45,7 @@ export function namesUnderNewSlug(family: LoadedFamily, newSlug: string): Map<st
 }
 
 export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
-  const { family, renamed: target, owners } = input;
+  const { family, renamed: target } = input;
   // The slug this family had before a rename (its registry entry merged into this family, no members) is free to take back.
   const formerSlug = target.members.length === 0 && target.registry?.status === "merged" && target.registry.merged_into === family.slug;
   if (!formerSlug && (target.members.length > 0 || target.registry !== null)) {
@@ -64,9 +64,13 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     });
   }
   assertSourceNotRetired(family, "merged_or_deprecated");
-  const newSlugAlias = owners.aliases.get(target.slug);
+  const newSlugAlias = input.owners.aliases.get(target.slug);
   const aliasOfThisFamily = aliasPointsAtFamily(newSlugAlias, family.slug);
   if (!aliasOfThisFamily) assertSlugNotAnAlias(target.slug, newSlugAlias);
+  // The plan deletes that alias: it holds no slug an exercise of a one-word family ("Plank" in plank) may take back.
+  const owners = aliasOfThisFamily
+    ? { ...input.owners, aliases: new Map([...input.owners.aliases].filter(([slug]) => slug !== target.slug)) }
+    : input.owners;
 
   // A retired exercise moves under its own name: renamed, its old slug would need an alias, and no alias may lead to it.
   const live = new Set(liveMembers(family.members).map(({ id }) => id));

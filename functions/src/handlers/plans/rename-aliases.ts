@@ -9,16 +9,22 @@ import type { DocData } from "../../util/object-paths";
  * The alias operations that go with renaming the exercise to `newName`: each old slug not yet an
  * alias of it becomes one, and an alias equal to the new slug (renaming back) is deleted, because
  * an exercise's own slug needs no alias. An old slug another live exercise has taken as its name
- * since (the one it was created with) is that exercise's: no alias may shadow it. `owners` holds
- * the alias documents and name holders of `renameAliasSlugs`.
+ * since (the one it was created with) is that exercise's: no alias may shadow it. Nor is the slug
+ * it was created with taken from an alias that leads elsewhere now: only the stored name_slug must
+ * stay an alias, and an orphaned alias is the alias repair's. `owners` holds the alias documents
+ * and name holders of `renameAliasSlugs`.
  */
 export function renameAliasOps(exerciseId: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners): OperationInput[] {
   const { aliases } = owners;
   const newSlug = toNameSlug(newName);
   const takenByAnother = (slug: string) => (owners.exercises.get(slug) ?? []).some((id) => id !== exerciseId && owners.live.has(id));
+  const leadsElsewhere = (slug: string) => {
+    const alias = aliases.get(slug);
+    return slug !== exercise.name_slug && Boolean(alias?.exercise_id || alias?.family_slug) && alias?.exercise_id !== exerciseId;
+  };
   const ops: OperationInput[] = [];
   for (const slug of knownSlugsOf(exerciseId, exercise)) {
-    if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId) || takenByAnother(slug)) continue;
+    if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId) || takenByAnother(slug) || leadsElsewhere(slug)) continue;
     ops.push({
       op: "upsert_alias",
       alias_slug: slug,

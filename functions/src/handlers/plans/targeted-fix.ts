@@ -17,6 +17,7 @@ import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts"
 import { getPath, type DocData } from "../../util/object-paths";
 import { isLiveExercise } from "../../catalog/family-registry";
 import { renameAliasOps } from "./rename-aliases";
+import { operationIssues } from "../../apply/operation-rules";
 
 /** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
 export interface TargetedFixPayload {
@@ -49,6 +50,12 @@ export interface TargetedFix {
 /** Exercises whose registry entry changes when their status or equipment does. */
 const REGISTRY_FIELDS = ["equipment", "status"];
 
+/** The validator's findings on a patch's paths that no exercise changes: patching them is never the fix asked for. */
+const REFUSED_PATH_CODES: ReadonlySet<string> = new Set(["IDENTITY_FIELD_PATCH", "PATH_NOT_ALLOWED", "PATH_CONFLICT"]);
+
+/** Cleared when a patch brings a retired exercise back, as a live exercise carries neither. */
+const RETIREMENT_FIELDS = ["merged_into", "deprecated_at"];
+
 /** The exercise ids the fix reads: the named ones and a merge target. */
 export function fixReadIds(payload: TargetedFixPayload): string[] {
   const mergedInto = payload.fix_data && "merged_into" in payload.fix_data ? [payload.fix_data.merged_into] : [];
@@ -56,6 +63,8 @@ export function fixReadIds(payload: TargetedFixPayload): string[] {
 }
 
 export function planTargetedFix(input: TargetedFixInput): TargetedFix {
+  if (input.payload.fix_type === "patch" && input.payload.fix_data && "patch" in input.payload.fix_data)
+    assertPatchablePaths(input.payload.fix_data.patch);
   const missing = fixReadIds(input.payload).filter((id) => !input.exercises.has(id));
   if (missing.length > 0) throw exercisesNotFound(missing);
   const { payload } = input;
@@ -109,9 +118,34 @@ function fixOperations(id: string, exercise: Readonly<DocData>, input: TargetedF
   return [];
 }
 
+/**
+ * Refuses a patch the validator would refuse on any exercise (identity fields, unknown or indexed paths) with
+ * the validator's own path rules: repaired, it could become a rename or a move the job did not ask for.
+ */
+function assertPatchablePaths(patch: Readonly<Record<string, unknown>>): void {
+  const unset = Object.keys(patch).filter((path) => patch[path] === null);
+  const set = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
+  const refused = operationIssues({ op: "patch_fields", exercise_id: "patch", set, unset, rationale: "patch", risk: "low" })
+    .errors.filter((issue) => REFUSED_PATH_CODES.has(issue.code))
+    .map(({ code, path, message }) => ({ code, path: path.replace(/^(set|unset)\./, ""), message }));
+  if (refused.length > 0)
+    throw JobFailure.permanent(
+      "INVALID_PATCH",
+      `the patch cannot write ${[...new Set(refused.map(({ path }) => path))].join(", ")}: ${refused.map(({ message }) => message).join("; ")}; nothing was written`,
+      { refused },
+    );
+}
+
 function renameFix(id: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners, why: string): OperationInput[] {
   const oldName = nameOf(exercise) ?? "";
   if (newName === oldName && exercise.name_slug === toNameSlug(newName)) return [];
+  // Its old slug could keep no alias (none may lead to a retired exercise), and a rename without one is refused.
+  if (!isLiveExercise(exercise))
+    throw JobFailure.permanent(
+      "EXERCISE_RETIRED",
+      `${id} is ${String(exercise.status)}: restore it first with a patch of its status, then rename it; nothing was written`,
+      { exercise_id: id, status: exercise.status },
+    );
   const conflict = renameConflict(id, newName, new Map([[id, newName]]), owners);
   if (conflict)
     throw JobFailure.needsReview("RENAME_CONFLICT", `${id} cannot be renamed to "${newName}": ${conflict}; nothing was written`, {
@@ -124,7 +158,9 @@ function renameFix(id: string, exercise: Readonly<DocData>, newName: string, own
   ];
 }
 
-function patchFix(id: string, exercise: Readonly<DocData>, patch: Readonly<Record<string, unknown>>, why: string): OperationInput[] {
+function patchFix(id: string, exercise: Readonly<DocData>, asked: Readonly<Record<string, unknown>>, why: string): OperationInput[] {
+  const revives = "status" in asked && !isLiveExercise(exercise) && isLiveExercise({ status: asked.status });
+  const patch = revives ? { ...asked, ...Object.fromEntries(RETIREMENT_FIELDS.map((field) => [field, null])) } : asked;
   const changes = Object.entries(patch).filter(([path, value]) => !sameValue(getPath(exercise, path), value === null ? undefined : value));
   if (changes.length === 0) return [];
   const set = Object.fromEntries(changes.filter(([, value]) => value !== null));
