@@ -16,7 +16,7 @@ import { registry } from "../../src/handlers";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { JOB_STATUSES } from "../../src/jobs/lifecycle";
 import { MODES } from "../../src/jobs/model";
-import { RunHistory, type RunSummary, dayKey, recordRun } from "../../src/jobs/run-history";
+import { DAILY_BREAKDOWNS, DAILY_COUNTERS, RunHistory, type RunSummary, dayKey, recordRun } from "../../src/jobs/run-history";
 import type { Writes } from "../../src/jobs/writes";
 import { OpCounter, type OpCounts, countOps } from "../billing-counter";
 import { withClients } from "../support/clients";
@@ -111,17 +111,8 @@ async function aggregatedTotals(db: Firestore, day: Date): Promise<Totals> {
   return { ...usage.data(), ...tokens.data(), by_type: byType, by_status: byStatus, by_mode: byMode };
 }
 
-const COMPARED = [
-  "runs",
-  "changes",
-  "scanner_fail",
-  "llm_calls",
-  "llm_input_tokens",
-  "llm_output_tokens",
-  "by_type",
-  "by_status",
-  "by_mode",
-];
+// Every total a day has (the engine's one list); the money apart, compared rounded.
+const COMPARED = [...DAILY_COUNTERS.filter((key) => key !== "llm_cost_usd"), ...DAILY_BREAKDOWNS];
 
 /** The fields both ways keep, with sums of money rounded to what a report shows. */
 function comparable(totals: Record<string, unknown>): string {
