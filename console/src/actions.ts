@@ -13,7 +13,8 @@ export interface OperatorActions {
 
 export function operatorActions(functions: Functions): OperatorActions {
   const call = async <Answer>(name: string, data: Record<string, string>) =>
-    // Past the callables' own 540 s (a retry requeues a parent's children one by one), not the SDK's 70 s default.
+    // Past the callables' own 540 s (CURATOR_ACTION_TIMEOUT_SECONDS in functions/src/config.ts: a retry requeues a
+    // parent's children one by one), not the SDK's 70 s default.
     (await httpsCallable<Record<string, string>, Answer>(functions, name, { timeout: 550_000 })(data)).data;
   return {
     retryJob: (jobId) => call<RetryAnswer>("retryJob", { jobId }),

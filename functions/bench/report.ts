@@ -4,6 +4,7 @@ import type { BenchSettings } from "./settings";
 import { type Row, perUnit } from "./support/row";
 import { round } from "./support/stats";
 import { type TargetResult, evaluateTargets } from "./targets";
+import { NAIVE_ROW } from "./scenarios/naive";
 
 interface VsNaive {
   throughput: number | null;
@@ -34,7 +35,7 @@ const over = (a: number | null | undefined, b: number | null | undefined) =>
 
 function vsNaive(row: Row, rows: readonly Row[]): VsNaive | null {
   const match = /^worker\.no_change@(\d+)$/.exec(row.id);
-  const naive = match ? rows.find((other) => other.id === `naive@${match[1]}`) : undefined;
+  const naive = match ? rows.find((other) => other.id === `${NAIVE_ROW}${match[1]}`) : undefined;
   if (!naive) return null;
   const [mine, theirs] = [perUnit(row), perUnit(naive)];
   return {

@@ -123,6 +123,8 @@ export const MAX_PRIORITY = 1000;
 export const MAX_SHARD_SIZE = 100;
 /** The watchdog function's timeout. */
 export const WATCHDOG_TIMEOUT_SECONDS = 540;
+/** The curator actions' timeout (callables): a retry or cancel of a parent writes its children one transaction each. */
+export const CURATOR_ACTION_TIMEOUT_SECONDS = 540;
 /**
  * The longest WATCHDOG_BUDGET_SECONDS: a run checks its budget between pages, so it leaves a minute
  * of the timeout for the page in hand and its report (cut off, the run would record nothing).

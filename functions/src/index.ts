@@ -8,7 +8,7 @@ import { onCall } from "firebase-functions/v2/https";
 import { onSchedule } from "firebase-functions/v2/scheduler";
 import { onTaskDispatched } from "firebase-functions/v2/tasks";
 import type { IntParam } from "firebase-functions/params";
-import { PARAMS, WATCHDOG_TIMEOUT_SECONDS, loadEngineConfig, watchdogSchedule } from "./config";
+import { CURATOR_ACTION_TIMEOUT_SECONDS, PARAMS, WATCHDOG_TIMEOUT_SECONDS, loadEngineConfig, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
 import { SCAN_SCHEDULES, SCHEDULE_RETRY, type ScanSchedule, scheduleOf } from "./schedules/scans";
 import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
@@ -67,7 +67,7 @@ export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeo
 // Curator actions of the operator console (callable; each checks the catalog_admin claim). A retry or a
 // cancel of a parent writes its children one transaction each, thousands for a large enrichment: the
 // platform's default 60 s would cut it short (the same action run again finishes what one cut short began).
-const curatorAction = { region, timeoutSeconds: 540 };
+const curatorAction = { region, timeoutSeconds: CURATOR_ACTION_TIMEOUT_SECONDS };
 export const retryJob = onCall(curatorAction, async (request) => (await invocations()).retryJob(request));
 export const cancelJob = onCall(curatorAction, async (request) => (await invocations()).cancelJob(request));
 export const revertChange = onCall(curatorAction, async (request) => (await invocations()).revertChange(request));

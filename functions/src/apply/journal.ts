@@ -2,8 +2,8 @@
  * The change journal `catalog_changes/{changeId}`: one entry per applied operation with the whole
  * before and after of every document it wrote, its idempotency key, rationale and job. Enough to
  * review a change and to revert it: `revertChange` restores the before values, but only once the
- * job that made the change has ended, and only while the documents are still exactly as the change
- * left them (but for `updated_at`).
+ * job that made the change has ended, only while the documents are still exactly as the change
+ * left them (but for `updated_at`), and while no later change of them is in effect.
  */
 import { type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
@@ -148,9 +148,10 @@ export interface RevertResult {
  * Restores the before values of a journal entry in one transaction. Refused with
  * `ChangeJobOpenError` while the change's job is open (a job whose document is gone has ended),
  * and with `ChangeConflictError` if any document differs from the entry's after in a field other
- * than `updated_at`. Restored documents get a new `updated_at` (clients that sync by it must see the
- * revert). The registry entries of the families whose members the revert moves, retires, revives or
- * re-equips are recomputed from their members. The entry is marked reverted; the operation's
+ * than `updated_at`, or while a later applied change of one of its documents is in effect (revert
+ * that first). Restored documents get a new `updated_at` (clients that sync by it must see the
+ * revert). The registry entries of the families whose members the revert moves, retires, revives,
+ * re-equips or renames are recomputed from their members. The entry is marked reverted; the operation's
  * idempotency record is kept, so a retry of the job skips that operation while the record lasts (a
  * new job may make the same change). Reverting twice is a no-op.
  */

@@ -10,6 +10,9 @@ import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import { InvalidJobError } from "../jobs/queue";
 import { PageTokenError } from "../jobs/run-history-pages";
 
+/** What an operator does after a command was stopped part-way (its exit-code meaning and the line it prints). */
+export const INTERRUPTED_HINT = "a retry or cancel cut short is finished by running it again";
+
 /** Each exit code and what it means, as help lists it. */
 const EXITS = {
   ok: { code: 0, meaning: "ok" },
@@ -24,7 +27,7 @@ const EXITS = {
       "usage: unknown command or option, missing argument, an empty option value, malformed JSON, date, id or email, invalid payload, curators on the Firestore emulator without the Auth emulator",
   },
   notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
-  interrupted: { code: 130, meaning: "interrupted (Ctrl-C): a retry or cancel cut short is finished by running it again" },
+  interrupted: { code: 130, meaning: `interrupted (Ctrl-C): ${INTERRUPTED_HINT}` },
 } as const;
 
 type Exit = keyof typeof EXITS;

@@ -6,7 +6,7 @@
 import { registry } from "../handlers";
 import { BIN, type CliContext, type CommandSpec, commandHelp, parseCall } from "./command";
 import { COMMANDS } from "./commands";
-import { EXIT_CODES, EXIT_CODE_HELP, failureOf } from "./errors";
+import { EXIT_CODES, EXIT_CODE_HELP, INTERRUPTED_HINT, failureOf } from "./errors";
 
 function overview(): string {
   const usage = (command: CommandSpec) => `${command.name}${command.args ? ` ${command.args}` : ""}`;
@@ -44,7 +44,7 @@ function findCommand(argv: readonly string[]): { command: CommandSpec; rest: str
  */
 export function interruptedLine(argv: readonly string[]): string {
   const found = findCommand(argv);
-  return `${BIN}${found ? ` ${found.command.name}` : ""}: interrupted; a retry or cancel cut short is finished by running it again`;
+  return `${BIN}${found ? ` ${found.command.name}` : ""}: interrupted; ${INTERRUPTED_HINT}`;
 }
 
 export async function runCli(argv: readonly string[], io: CliContext): Promise<number> {

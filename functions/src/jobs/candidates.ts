@@ -133,7 +133,7 @@ export class CandidatePool {
       // an empty one joined while in flight may predate them. A second poll when the workers sharing the
       // first one used its page up before this one's turn.
       const current = page !== undefined && page.sentAt >= asked;
-      if ((current && (page.found === 0 || polls >= 2)) || polls >= 3) return null;
+      if ((current && page.found === 0) || polls >= 2) return null;
       await this.poll(key, lanes);
     }
   }

@@ -131,20 +131,27 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ex
     expire_at: expire,
   });
   const inc = (n: number) => FieldValue.increment(n);
+  // Typed by the lists a day's totals are read by: a total added to one and not the other does not compile.
+  const counters: Record<(typeof DAILY_COUNTERS)[number], FieldValue> = {
+    runs: inc(1),
+    changes: inc(summary.changes_count),
+    scanner_fail: inc(summary.scanner_fail),
+    llm_calls: inc(summary.llm.calls),
+    llm_input_tokens: inc(summary.llm.input_tokens),
+    llm_output_tokens: inc(summary.llm.output_tokens),
+    llm_cost_usd: inc(summary.llm.estimated_cost_usd),
+  };
+  const breakdowns: Record<(typeof DAILY_BREAKDOWNS)[number], Record<string, FieldValue>> = {
+    by_type: { [counterKey(summary.type)]: inc(1) },
+    by_status: { [counterKey(summary.attempt_status)]: inc(1) },
+    by_mode: { [counterKey(summary.mode)]: inc(1) },
+  };
   writes.set(
     shardRef,
     {
       day,
-      runs: inc(1),
-      by_type: { [counterKey(summary.type)]: inc(1) },
-      by_status: { [counterKey(summary.attempt_status)]: inc(1) },
-      by_mode: { [counterKey(summary.mode)]: inc(1) },
-      changes: inc(summary.changes_count),
-      scanner_fail: inc(summary.scanner_fail),
-      llm_calls: inc(summary.llm.calls),
-      llm_input_tokens: inc(summary.llm.input_tokens),
-      llm_output_tokens: inc(summary.llm.output_tokens),
-      llm_cost_usd: inc(summary.llm.estimated_cost_usd),
+      ...counters,
+      ...breakdowns,
       // A day's totals are kept as long as its last run's summary.
       expire_at: expire,
     },

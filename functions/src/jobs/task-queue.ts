@@ -45,6 +45,7 @@ export interface TaskQueuePort {
   enqueueWakeup(task: WakeupTask): Promise<EnqueueResult>;
 }
 
+/** The job fields a wake-up is made of, parsed on their own so a job whose payload no longer parses is still woken. */
 const wakeupFieldsSchema = jobDocumentSchema.pick({ queue: true, attempts: true, lease_epoch: true, run_after: true });
 
 /** What a stored job's wake-up is made of; an unreadable document is an error naming it. */

@@ -99,7 +99,6 @@ export interface WatchdogReport extends WatchdogCounts {
   failed_steps: WatchdogStep[];
 }
 
-/** The job fields the stale step reads, parsed on their own so a job whose payload no longer parses is still woken. */
 export class Watchdog {
   constructor(
     private readonly deps: WatchdogDeps,

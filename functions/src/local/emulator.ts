@@ -91,8 +91,9 @@ async function startOfficial(jar: string, projectId: string, triggers: boolean):
   // Where it posts trigger events; nothing is posted until a trigger is registered.
   if (triggerPort) args.push(`--functions_emulator=127.0.0.1:${triggerPort}`);
   const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
-  // In a process group of its own it outlives a parent that exits without stopping it (an error, a
-  // signal with no handler): the group goes with the parent, whatever way it exits.
+  // In a process group of its own it outlives a parent that exits without stopping it (an uncaught
+  // error, process.exit): 'exit' fires then, and the group goes with it. A SIGKILL of the parent still
+  // leaves it (npm start handles SIGINT, SIGTERM and SIGHUP, and stops it in order).
   const killOnExit = () => {
     try {
       if (child.pid) process.kill(-child.pid, "SIGKILL");

@@ -3,6 +3,8 @@
  * as INVALID_ARGUMENT "Transaction is invalid or closed" on the transaction's next read, which the
  * client does not retry, where production Firestore answers ABORTED, which it does: a transaction
  * that reads after its first reads (a query for who holds a slug) meets it when racing another.
+ * Production reports a transaction that outlived its deadline as INVALID_ARGUMENT "transaction has
+ * expired": run again too.
  */
 import type { Firestore, Transaction } from "firebase-admin/firestore";
 import { GrpcStatus, grpcCode } from "./grpc-status";
@@ -20,7 +22,7 @@ export function isClosedTransaction(err: unknown): boolean {
   );
 }
 
-/** `db.runTransaction(fn)`, run again (up to 5 times in all) when the emulator closed the transaction. */
+/** `db.runTransaction(fn)`, run again (up to CLOSED_TRIES times in all) when Firestore closed the transaction or let it expire (`isClosedTransaction`). */
 export async function runTransaction<T>(db: Firestore, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {

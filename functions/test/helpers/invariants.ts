@@ -38,7 +38,7 @@ import type { Operation } from "../../src/apply/plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { type JobStatus, isFinalStatus } from "../../src/jobs/lifecycle";
-import { dayKey } from "../../src/jobs/run-history";
+import { type DAILY_COUNTERS, dayKey } from "../../src/jobs/run-history";
 import { changedPaths } from "../../src/util/document-diff";
 
 const INVARIANTS = [
@@ -68,7 +68,7 @@ interface JobSnapshot {
 }
 
 /** The counters of a day that the run summaries determine. */
-const DAILY_COUNTERS = ["runs", "changes", "llm_calls"] as const;
+const SUMMED_COUNTERS: readonly (typeof DAILY_COUNTERS)[number][] = ["runs", "changes", "llm_calls"];
 
 /**
  * A worker releases its job's locks right after the write that ends its attempt; a process killed
@@ -267,7 +267,7 @@ export async function checkInvariants(db: Firestore, options: InvariantOptions):
     const dayRef = shard.ref.parent.parent;
     if (dayRef?.parent.id !== JOB_COLLECTIONS.dailySummaries) continue;
     const totals = countedByDay.get(dayRef.id) ?? {};
-    for (const counter of DAILY_COUNTERS) totals[counter] = (totals[counter] ?? 0) + Number(shard.get(counter) ?? 0);
+    for (const counter of SUMMED_COUNTERS) totals[counter] = (totals[counter] ?? 0) + Number(shard.get(counter) ?? 0);
     for (const [status, count] of Object.entries((shard.get("by_status") as Record<string, number> | undefined) ?? {})) {
       totals[`by_status.${status}`] = (totals[`by_status.${status}`] ?? 0) + count;
     }
