@@ -659,6 +659,8 @@ async function nonCuratorJourney(browser: Browser): Promise<void> {
   });
   await step("the claim on an unverified email makes no curator, and the console sends the verification link", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
+    // Signed out for good before the next page load, which would otherwise restore the session.
+    await page.getByLabel("Email").waitFor();
     await signIn(page, "unverified");
     await page.getByTestId("not-curator").waitFor();
     if ((await page.locator("main table, main canvas, [data-testid=job-view]").count()) !== 0) throw new Error("engine data shown");
