@@ -48,10 +48,7 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
           suggestion: "no alias is needed",
         });
       }
-      const shadowed = final
-        .exercises()
-        .filter(([id, doc]) => id !== alias.exercise_id && doc.name_slug === slug && isLiveExercise(doc))
-        .map(([id]) => id);
+      const shadowed = final.liveNameHolders(slug, alias.exercise_id);
       if (shadowed.length > 0) {
         at({
           code: "ALIAS_SHADOWS_EXERCISE",

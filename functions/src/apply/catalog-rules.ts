@@ -291,7 +291,7 @@ function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: P
     const renamed = final.exercise(id);
     if (!isAliasableSlug(oldSlug) || oldSlug === renamed?.name_slug) continue;
     // Another live exercise named so holds the slug: an alias may not shadow it (ALIAS_SHADOWS_EXERCISE).
-    if (final.exercises().some(([other, doc]) => other !== id && doc.name_slug === oldSlug && isLiveExercise(doc))) continue;
+    if (final.liveNameHolders(oldSlug, id).length > 0) continue;
     const alias = final.alias(oldSlug) ?? undefined;
     if (aliasPointsAtExercise(alias, id) || (typeof renamed?.family_slug === "string" && aliasPointsAtFamily(alias, renamed.family_slug)))
       continue;

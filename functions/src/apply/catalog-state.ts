@@ -73,6 +73,13 @@ export class CatalogState implements CatalogReader {
     return typeof alias.family_slug === "string" && alias.family_slug !== "" && this.isFamilyLive(alias.family_slug);
   }
 
+  /** Ids of the live exercises named `slug` but `except`: an alias of that slug would shadow them. */
+  liveNameHolders(slug: string, except?: unknown): string[] {
+    return this.exercises()
+      .filter(([id, doc]) => id !== except && doc.name_slug === slug && isLiveExercise(doc))
+      .map(([id]) => id);
+  }
+
   /** [id, document] of every exercise held. */
   exercises(): [string, DocData][] {
     return [...this.docs[CATALOG_COLLECTIONS.exercises]];

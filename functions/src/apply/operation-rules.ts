@@ -164,8 +164,8 @@ export function patchableValue(field: string, value: unknown): boolean {
   return patchPathIssues({ [field]: value }, []).length === 0;
 }
 
-/** Allowlist, identity fields, and paths that overlap (set twice, or set and unset). */
-function patchPathIssues(set: Readonly<DocData>, unset: readonly string[], setField = "set"): Finding[] {
+/** Allowlist, identity fields, and paths that overlap (set twice, or set and unset): a patch_fields operation's path rules. */
+export function patchPathIssues(set: Readonly<DocData>, unset: readonly string[], setField = "set"): Finding[] {
   const findings: Finding[] = [];
   for (const [path, value] of Object.entries(set)) {
     if (IDENTITY_FIELDS.has(path)) {

@@ -17,7 +17,7 @@ import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts"
 import { getPath, type DocData } from "../../util/object-paths";
 import { isLiveExercise } from "../../catalog/family-registry";
 import { renameAliasOps } from "./rename-aliases";
-import { operationIssues } from "../../apply/operation-rules";
+import { patchPathIssues } from "../../apply/operation-rules";
 
 /** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
 export interface TargetedFixPayload {
@@ -49,9 +49,6 @@ export interface TargetedFix {
 
 /** Exercises whose registry entry changes when their status or equipment does. */
 const REGISTRY_FIELDS = ["equipment", "status"];
-
-/** The validator's findings on a patch's paths that no exercise changes: patching them is never the fix asked for. */
-const REFUSED_PATH_CODES: ReadonlySet<string> = new Set(["IDENTITY_FIELD_PATCH", "PATH_NOT_ALLOWED", "PATH_CONFLICT"]);
 
 /** Cleared when a patch brings a retired exercise back, as a live exercise carries neither. */
 const RETIREMENT_FIELDS = ["merged_into", "deprecated_at"];
@@ -125,9 +122,11 @@ function fixOperations(id: string, exercise: Readonly<DocData>, input: TargetedF
 function assertPatchablePaths(patch: Readonly<Record<string, unknown>>): void {
   const unset = Object.keys(patch).filter((path) => patch[path] === null);
   const set = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== null));
-  const refused = operationIssues({ op: "patch_fields", exercise_id: "patch", set, unset, rationale: "patch", risk: "low" })
-    .errors.filter((issue) => REFUSED_PATH_CODES.has(issue.code))
-    .map(({ code, path, message }) => ({ code, path: path.replace(/^(set|unset)\./, ""), message }));
+  const refused = patchPathIssues(set, unset).map(({ code, path, message }) => ({
+    code,
+    path: path.replace(/^(set|unset)\./, ""),
+    message,
+  }));
   if (refused.length > 0)
     throw JobFailure.permanent(
       "INVALID_PATCH",
