@@ -153,6 +153,8 @@ const JOB_MIX: Array<[weight: number, make: () => ClientJob]> = [
     },
   ],
   [4, () => ({ type: "FAMILY_AUDIT", payload: { mode: "dry_run", family_slug: pick(FAMILIES) } })],
+  // "Chaos Preview" is a variant of no family: these dry-run renames end needs_review REPAIR_LOOP_EXHAUSTED, as the
+  // validator refuses the name and the fake LLM cannot repair it (an outcome to expect, not a fault).
   [
     3,
     () => ({
