@@ -74,7 +74,7 @@ describe.each(["rest", "grpc"] as const)("Cloud Tasks adapter over %s", (transpo
     expect(received).toMatchObject({
       transport,
       parent,
-      name: `${parent}/tasks/job1-2-3`,
+      name: expect.stringMatching(new RegExp(`^${parent}/tasks/[0-9a-f]{8}-job1-2-3$`)),
       dispatchDeadline: { seconds: LANE_TASK_TIMEOUT_SECONDS, nanos: 0 },
       url,
       httpMethod: "POST",
@@ -92,7 +92,10 @@ describe.each(["rest", "grpc"] as const)("Cloud Tasks adapter over %s", (transpo
     expect(await tasks.enqueueWakeup(task())).toBe("enqueued");
     expect(await tasks.enqueueWakeup(task())).toBe("duplicate");
     expect(await tasks.enqueueWakeup(task({ reason: "stale7" }))).toBe("enqueued");
-    expect([...fake.tasks.keys()].map((name) => name.split("/").pop())).toEqual(["job1-2-3", "job1-2-3-stale7"]);
+    expect([...fake.tasks.keys()].map((name) => name.split("/").pop())).toEqual([
+      expect.stringMatching(/^[0-9a-f]{8}-job1-2-3$/),
+      expect.stringMatching(/^[0-9a-f]{8}-job1-2-3-stale7$/),
+    ]);
     expect(delays).toEqual([]);
   });
 

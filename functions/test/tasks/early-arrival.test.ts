@@ -57,7 +57,12 @@ function engineWithCloudTasks(runs: string[]): Engine {
 }
 
 const scheduledMs = (task: ReceivedTask) => task.scheduleTime!.seconds * 1000 + task.scheduleTime!.nanos / 1e6;
-const shortName = (task: ReceivedTask) => task.name.split("/").pop();
+/** The task's name without its queue's path and the digest digits that lead it. */
+const shortName = (task: ReceivedTask) =>
+  task.name
+    .split("/")
+    .pop()
+    ?.replace(/^[0-9a-f]{8}-/, "");
 /** What Cloud Tasks would POST to the function: the body's `data`. */
 const deliver = (engine: Engine, task: ReceivedTask) => handleLaneTask(engine, "priority", (task.body as { data: unknown }).data);
 

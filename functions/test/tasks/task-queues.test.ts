@@ -12,10 +12,16 @@ const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
 
 describe("wake-up task names", () => {
   it("are derived from job, attempt, epoch and reason, with only allowed characters", () => {
-    expect(wakeupTaskName(task())).toBe("job1-2-3");
-    expect(wakeupTaskName(task({ reason: "stale7" }))).toBe("job1-2-3-stale7");
+    expect(wakeupTaskName(task())).toMatch(/^[0-9a-f]{8}-job1-2-3$/);
+    expect(wakeupTaskName(task())).toBe(wakeupTaskName(task()));
+    expect(wakeupTaskName(task({ reason: "stale7" }))).toMatch(/^[0-9a-f]{8}-job1-2-3-stale7$/);
     const spelled = wakeupTaskName(task({ jobId: "a.b/c", reason: "stale 7" }));
-    expect(spelled).toMatch(/^a_b_c-2-3-stale_7-[0-9a-f]{32}$/);
+    expect(spelled).toMatch(/^[0-9a-f]{8}-a_b_c-2-3-stale_7-[0-9a-f]{32}$/);
+  });
+
+  it("do not share a prefix across a parent's children (Cloud Tasks slows down on sequential prefixes)", () => {
+    const names = Array.from({ length: 200 }, (_, n) => wakeupTaskName(task({ jobId: `parent-shard-${n + 1}`, attempt: 0, epoch: 0 })));
+    expect(new Set(names.map((name) => name.slice(0, 4))).size).toBeGreaterThan(150);
   });
 
   it("never give two wake-ups one name: ids that read alike, or a long id's attempts", () => {

@@ -50,7 +50,7 @@ describe("exported functions", () => {
     await runtime.idle();
     const doc = (await ref.get()).data();
     expect(doc).toMatchObject({ status: "succeeded_dry_run", created_by: "uid-123", attempts: 1 });
-    expect(runtime.tasks.accepted).toEqual([`${ref.id}-0-0`]);
+    expect(runtime.tasks.accepted).toEqual([expect.stringMatching(new RegExp(`^[0-9a-f]{8}-${ref.id}-0-0$`))]);
     expect(runs).toEqual([ref.id]);
   });
 

@@ -388,7 +388,7 @@ describe("faults at the task boundary", () => {
     expect(runs).toEqual([]);
     expect(reads).not.toHaveBeenCalled();
     expect(polls).not.toHaveBeenCalled();
-    expect(runtime.tasks.accepted).toEqual([`${jobId}-0-0-at${runAfter.getTime()}-1`]);
+    expect(runtime.tasks.accepted).toEqual([expect.stringMatching(new RegExp(`^[0-9a-f]{8}-${jobId}-0-0-at${runAfter.getTime()}-1$`))]);
     expect(runtime.tasks.scheduledCount).toBe(1);
     expect((await statusOf(jobId))?.status).toBe("queued");
   });
@@ -510,7 +510,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     // One delivery enqueues the wake-up; the others find it enqueued already (or the job already running).
     expect(results.filter((r) => r.outcome === "accepted" && r.wakeup === "enqueued")).toHaveLength(1);
     expect(results.every((r) => r.outcome === "not_queued" || (r.outcome === "accepted" && r.wakeup))).toBe(true);
-    expect(runtime.tasks.accepted).toEqual([`${ref.id}-0-0`]);
+    expect(runtime.tasks.accepted).toEqual([expect.stringMatching(new RegExp(`^[0-9a-f]{8}-${ref.id}-0-0$`))]);
     await runtime.idle();
     expect(runs).toEqual([ref.id]);
     expect((await statusOf(ref.id))?.status).toBe("succeeded_dry_run");
@@ -624,7 +624,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     const [a, b] = await Promise.all([runtime.runWatchdog(), runtime.runWatchdog()]);
     expect(a.expired_leases_recovered + b.expired_leases_recovered).toBe(1);
     // The recovery bumped the epoch to 2 and asked for a wake-up at the backoff's run_after.
-    expect(runtime.tasks.accepted).toEqual([`${jobId}-1-2`]);
+    expect(runtime.tasks.accepted).toEqual([expect.stringMatching(new RegExp(`^[0-9a-f]{8}-${jobId}-1-2$`))]);
     await runtime.idle();
     expect(await statusOf(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 2, lease_epoch: 3 });
     expect(runs).toEqual([jobId]);
