@@ -35,7 +35,7 @@ import type { ValidationIssue, ValidationResult } from "./issues";
 import { revertedChangesOf } from "./journal";
 import { PLAN_LIMITS } from "./operation-rules";
 import { type ChangePlan, type Operation, changePlanSchema, idempotencyKey } from "./plan";
-import { droppedTargets, outOfScope } from "./scope";
+import { type ErrorSite, beyondRequest, droppedTargets, errorSites, outOfScope } from "./scope";
 import { validatePlan } from "./validate";
 import { loadCatalogView } from "./view-loader";
 
@@ -271,6 +271,8 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
 async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSummary: Record<string, unknown>): Promise<Validated> {
   const { deps, attempt, ctx } = input;
   const repairs: RepairRound[] = [];
+  // Where the validator asked for fixes, over every round: what a repair may change beyond the job's own plan.
+  const sites: ErrorSite[] = [];
   let current = plan;
   for (let round = 0; ; round++) {
     ctx.signal.throwIfAborted();
@@ -316,6 +318,19 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
           }),
         };
       }
+      const beyond = repairs.length > 0 ? beyondRequest(plan, current, sites, view) : [];
+      if (beyond.length > 0) {
+        attempt.event("repair_beyond_request", { targets: beyond.length });
+        const described = beyond.map(({ target, fields, retires }) => (retires ? `retires ${target}` : `${target}: ${fields.join(", ")}`));
+        return {
+          ok: false,
+          outcome: repairRefused(input, current, repairs, extraSummary, {
+            code: "REPAIR_OUT_OF_SCOPE",
+            message: `the repaired plan changes what the job did not ask for (no validation error named it): ${described.slice(0, MAX_PREVIEW_LINES).join("; ")}`,
+            details: { beyond_request: beyond.slice(0, MAX_ERROR_DETAILS) },
+          }),
+        };
+      }
       const dropped = repairs.length > 0 ? droppedTargets(plan, current) : [];
       if (dropped.length > 0) {
         attempt.event("repair_dropped_work", { targets: dropped.length });
@@ -338,6 +353,7 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
       const summary = { operations: current.operations.length, repairs: repairs.length, validation_errors: validation.errors.length };
       return { ok: false, outcome: applyDisabled({ ...summary, ...extraSummary }) };
     }
+    sites.push(...errorSites(current, validation.errors));
     current = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal });
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);

@@ -6,11 +6,14 @@
  * or creates an exercise in, an alias's family, a registry) must be locked, or be one the handler's
  * own operations on the same document touched. So a repair never reaches into a family another job
  * may be changing at the same moment, not even by turning a planned patch of a document into a move
- * of it into another family.
+ * of it into another family. Within that scope, `beyondRequest` keeps it to the fields and retirements
+ * the job's plan or the validator's errors named.
  */
+import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { lockedFamilies } from "../catalog/family-locks";
 import { type CatalogView, CatalogState } from "./catalog-state";
 import { operationReadSet, operationTargets } from "./effects";
+import type { ValidationIssue } from "./issues";
 import type { ChangePlan, Operation } from "./plan";
 
 export interface OutOfScope {
@@ -75,4 +78,99 @@ function operationFamilies(op: Operation, catalog: CatalogState): Set<string> {
 export function droppedTargets(original: ChangePlan, repaired: ChangePlan): string[] {
   const changing = (plan: ChangePlan) => plan.operations.filter((op) => op.op !== "no_change");
   return changing(repaired).length > 0 ? [] : [...new Set(changing(original).flatMap(operationTargets))];
+}
+
+/** A document and field a validation error named: a repair may change it, as the validator asked for a fix there. */
+export interface ErrorSite {
+  target: string;
+  path: string;
+}
+
+/** What a repair changed beyond the job's request: an exercise field, or a document it retires. */
+export interface BeyondRequest {
+  operation_index: number;
+  target: string;
+  /** The fields written that neither the handler's plan nor a validation error named; empty when it retires the document. */
+  fields: string[];
+  retires: boolean;
+}
+
+/** The error's field in the document's terms: an operation's field ("set.category", "new_name") where it writes one. */
+const OPERATION_FIELDS: Readonly<Record<string, string>> = { new_name: "name", old_name: "name", to_family: "family_slug" };
+
+/** Where `errors` (of `plan`, as validated) point: each error's document, or its operation's documents, with its field. */
+export function errorSites(plan: ChangePlan, errors: readonly ValidationIssue[]): ErrorSite[] {
+  return errors.flatMap(({ target, path, operation_index }) => {
+    const field = path.replace(/^(set|unset|target_patch)\./, "");
+    const documentField = OPERATION_FIELDS[field] ?? field;
+    const op = operation_index === null ? undefined : plan.operations[operation_index];
+    const targets = target ? [target] : op ? operationTargets(op) : [];
+    return targets.map((at) => ({ target: at, path: documentField }));
+  });
+}
+
+/**
+ * The changes of `repaired` the job did not ask for: a repair fixes what the validator found, so on
+ * an existing exercise it writes only fields the handler's own plan wrote there or an error named
+ * (or fields inside one), and it retires (deprecates, merges away, deletes) only
+ * documents the handler's plan retired. Asked to fix a patch's category, it may not archive the
+ * exercise or rewrite its muscles as well. Documents it creates are left to the scope's other checks.
+ */
+export function beyondRequest(original: ChangePlan, repaired: ChangePlan, sites: readonly ErrorSite[], view: CatalogView): BeyondRequest[] {
+  const catalog = new CatalogState(view);
+  const allowed = new Map<string, string[]>();
+  const allow = (target: string, fields: readonly string[]) => allowed.set(target, [...(allowed.get(target) ?? []), ...fields]);
+  for (const op of original.operations) for (const [target, fields] of writtenFields(op)) allow(target, fields);
+  for (const { target, path } of sites) if (path !== "") allow(target, [path]);
+  const retiredBefore = new Set(original.operations.flatMap(retiredDocuments));
+
+  const found: BeyondRequest[] = [];
+  repaired.operations.forEach((op, index) => {
+    for (const target of retiredDocuments(op))
+      if (!retiredBefore.has(target)) found.push({ operation_index: index, target, fields: [], retires: true });
+    for (const [target, fields] of writtenFields(op)) {
+      const id = target.slice(target.indexOf("/") + 1);
+      if (!catalog.exercise(id)) continue;
+      const asked = allowed.get(target) ?? [];
+      const beyond = fields.filter((field) => !asked.some((named) => within(field, named)));
+      if (beyond.length > 0) found.push({ operation_index: index, target, fields: beyond, retires: false });
+    }
+  });
+  return found;
+}
+
+/** The exercise fields `op` writes, by document path (a retirement's status fields are its own rule). */
+function writtenFields(op: Operation): [target: string, fields: string[]][] {
+  const exercise = (id: string) => documentPath(CATALOG_COLLECTIONS.exercises, id);
+  switch (op.op) {
+    case "patch_fields":
+      return [[exercise(op.exercise_id), [...Object.keys(op.set), ...op.unset]]];
+    case "rename_exercise":
+      return [[exercise(op.exercise_id), ["name"]]];
+    case "reassign_family":
+      return [[exercise(op.exercise_id), ["family_slug", ...(op.new_name ? ["name"] : [])]]];
+    case "merge_exercises":
+      return [[exercise(op.target_id), Object.keys(op.target_patch)]];
+    // Creations are new documents, retirements have their own rule, the rest writes no exercise field.
+    case "create_exercise":
+    case "deprecate_exercise":
+    case "upsert_alias":
+    case "delete_alias":
+    case "update_family_registry":
+    case "no_change":
+      return [];
+  }
+}
+
+/** The documents `op` takes out of the catalog. */
+function retiredDocuments(op: Operation): string[] {
+  if (op.op === "deprecate_exercise") return [documentPath(CATALOG_COLLECTIONS.exercises, op.exercise_id)];
+  if (op.op === "merge_exercises") return [documentPath(CATALOG_COLLECTIONS.exercises, op.source_id)];
+  if (op.op === "delete_alias") return [documentPath(CATALOG_COLLECTIONS.aliases, op.alias_slug)];
+  return [];
+}
+
+/** `field` is `named` or lies inside it. */
+function within(field: string, named: string): boolean {
+  return field === named || field.startsWith(`${named}.`);
 }

@@ -157,9 +157,7 @@ describe("runPlan", () => {
   it("repairs an invalid plan and applies the revised one, recording the repair", async () => {
     const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(async (_plan, errors) => {
       expect(errors[0]).toMatchObject({ code: "SCHEMA_INVALID", path: "category" });
-      return planOf([
-        { op: "patch_fields", exercise_id: squat.id, set: { category: "compound", "metadata.level": "advanced" }, rationale },
-      ]);
+      return planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "isolation" }, rationale }]);
     });
     const { input } = await start("apply", { repairPlan });
     const outcome = await runPlan(input, invalidPlan());
@@ -192,6 +190,31 @@ describe("runPlan", () => {
       },
     });
     expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("a repaired plan that changes what the job did not ask for (another field, or archiving the exercise) is not applied", async () => {
+    // The job's plan sets an invalid category; the validator names only that field.
+    const fixedCategory = { op: "patch_fields" as const, exercise_id: squat.id, set: { category: "isolation" }, rationale };
+    const repairs: ChangePlan[] = [
+      planOf([{ ...fixedCategory, set: { category: "isolation", "muscles.primary": ["biceps"] } }]),
+      planOf([fixedCategory, { op: "deprecate_exercise", exercise_id: squat.id, rationale }]),
+    ];
+    const expected = [
+      { operation_index: 0, target: `exercises/${squat.id}`, fields: ["muscles.primary"], retires: false },
+      { operation_index: 1, target: `exercises/${squat.id}`, fields: [], retires: true },
+    ];
+    for (const [index, repaired] of repairs.entries()) {
+      const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() => Promise.resolve(repaired));
+      const { input } = await start("apply", { repairPlan });
+      const before = await snapshotCatalog(db);
+      const outcome = await runPlan(input, invalidPlan());
+      expect(outcome).toMatchObject({
+        status: "needs_review",
+        error: { code: "REPAIR_OUT_OF_SCOPE", details: { beyond_request: [expected[index]] } },
+        summary: { repairs: 1 },
+      });
+      expect(await snapshotCatalog(db)).toBe(before);
+    }
   });
 
   it("a repaired plan that drops what the job's plan changed is not applied as its success: needs_review REPAIR_DROPPED_WORK", async () => {

@@ -1,5 +1,5 @@
 import type { ChangePlan, OperationInput } from "../../src/apply/plan";
-import { outOfScope } from "../../src/apply/scope";
+import { beyondRequest, errorSites, outOfScope } from "../../src/apply/scope";
 import { validatePlan } from "../../src/apply/validate";
 import { familyLockKey } from "../../src/catalog/family-locks";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
@@ -77,5 +77,72 @@ describe("outOfScope: a document the handler did not plan", () => {
     expect(check([patchSquat], planOf([patchSquat, alias, patchFront]), ["squat"])).toEqual([
       { operation_index: 2, target: `exercises/${frontSquat.id}`, families: ["front_squat"] },
     ]);
+  });
+});
+
+describe("beyondRequest: what a repair changed that neither the job's plan nor the validator named", () => {
+  const patch = (set: Record<string, unknown>, unset: string[] = []): OperationInput => ({
+    op: "patch_fields",
+    exercise_id: squat.id,
+    set,
+    unset,
+    rationale,
+  });
+  const sitesOf = (original: OperationInput[]) => errorSites(planOf(original), validatePlan(planOf(original), view).errors);
+  const beyond = (original: OperationInput[], repaired: OperationInput[]) =>
+    beyondRequest(planOf(original), planOf(repaired), sitesOf(original), view);
+  const target = `exercises/${squat.id}`;
+
+  it("lets a repair rewrite the fields the plan wrote, inside them too, and the fields an error named", () => {
+    const invalid = [patch({ category: "strength", muscles: { primary: ["quadriceps"] } })];
+    expect(sitesOf(invalid)).toEqual([{ target, path: "category" }]);
+    expect(beyond(invalid, [patch({ category: "compound", "muscles.primary": ["glutes"] })])).toEqual([]);
+    expect(beyond(invalid, [patch({ category: "compound" }, ["muscles"])])).toEqual([]);
+  });
+
+  it("names the fields written beyond them, and a field around a named one", () => {
+    const invalid = [patch({ category: "strength", "muscles.primary": ["quadriceps"] })];
+    expect(beyond(invalid, [patch({ category: "compound", "metadata.level": "advanced", muscles: { primary: ["glutes"] } })])).toEqual([
+      { operation_index: 0, target, fields: ["metadata.level", "muscles"], retires: false },
+    ]);
+  });
+
+  it("counts a rename or a move as writing the name and the family, allowed when an error named them", () => {
+    const invalid = [patch({ category: "strength" })];
+    const rename: OperationInput = {
+      op: "rename_exercise",
+      exercise_id: squat.id,
+      old_name: "Squat (Barbell)",
+      new_name: "Box Squat (Barbell)",
+      rationale,
+    };
+    expect(beyond(invalid, [patch({ category: "compound" }), rename])).toEqual([
+      { operation_index: 1, target, fields: ["name"], retires: false },
+    ]);
+    const sites = [
+      { target, path: "name" },
+      { target, path: "family_slug" },
+    ];
+    expect(beyondRequest(planOf([rename]), planOf([moveSquat()]), sites, view)).toEqual([]);
+    expect(beyondRequest(planOf([rename]), planOf([moveSquat()]), [], view)).toEqual([
+      { operation_index: 0, target, fields: ["family_slug"], retires: false },
+    ]);
+  });
+
+  it("lets a repair retire only what the plan retired, and leaves documents it creates to the other checks", () => {
+    const archive: OperationInput = { op: "deprecate_exercise", exercise_id: squat.id, rationale };
+    const merge: OperationInput = { op: "merge_exercises", source_id: squat.id, target_id: frontSquat.id, rationale };
+    const deleteAlias: OperationInput = { op: "delete_alias", alias_slug: "back-squat", rationale };
+    expect(beyond([archive], [merge])).toEqual([]);
+    expect(beyond([patch({ category: "strength" })], [patch({ category: "compound" }), deleteAlias])).toEqual([
+      { operation_index: 1, target: "exercise_aliases/back-squat", fields: [], retires: true },
+    ]);
+    const { id, ...data } = exerciseFixture("Squat (Dumbbell)", ["dumbbell"]);
+    expect(
+      beyond(
+        [patch({ category: "strength" })],
+        [patch({ category: "compound" }), { op: "create_exercise", exercise_id: id, data, rationale }],
+      ),
+    ).toEqual([]);
   });
 });
