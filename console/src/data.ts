@@ -44,8 +44,6 @@ export const FINISHED_JOBS_LIMIT = 300;
 /** A job's latest attempts that the job page shows, and its change-journal entries it shows at first and adds on each Show more. */
 export const ATTEMPTS_LIMIT = 50;
 export const CHANGES_PAGE_SIZE = 100;
-/** How often the queue's 24-hour window of finished jobs moves on. */
-const FINISHED_JOBS_WINDOW_STEP_MS = 5 * 60_000;
 /** The run summaries a day's durations are taken from: its latest ones, as many as this. */
 export const RUNS_PER_DAY_LIMIT = 500;
 
@@ -56,12 +54,21 @@ export interface Listener<T> {
 export type Unsubscribe = () => void;
 
 /**
- * Where the queue's 24-hour window of finished jobs starts at `now`. It moves on in steps, not with
- * every tick of the clock, since each move is a new listener; finishes in between arrive through the
- * current one.
+ * Where the queue's listener of finished jobs starts: 24 hours before the view opened, fixed while it is
+ * open. A window moved on with the clock would be a new listener each time, billing every job it holds
+ * again; this one only holds more at its old end, which `inFinishedWindow` leaves out.
  */
-export function finishedJobsWindowStart(now: Date): Date {
-  return new Date(Math.floor(now.getTime() / FINISHED_JOBS_WINDOW_STEP_MS) * FINISHED_JOBS_WINDOW_STEP_MS - DAY_MS);
+export function finishedJobsListenerStart(openedAt: Date): Date {
+  return new Date(openedAt.getTime() - DAY_MS);
+}
+
+/**
+ * The jobs of the listener that finished in the 24 hours before `now`. It reads the newest first up to its
+ * limit, so it holds every one of them whenever it holds an older one, and as many as the limit otherwise.
+ */
+export function inFinishedWindow(jobs: readonly Job[], now: Date): Job[] {
+  const since = now.getTime() - DAY_MS;
+  return jobs.filter((job) => job.finished_at !== null && job.finished_at.getTime() >= since);
 }
 
 const QUEUE_READ_LIMITS = { running: RUNNING_JOBS_LIMIT, waiting: WAITING_JOBS_LIMIT, finished: FINISHED_JOBS_LIMIT };

@@ -12,7 +12,7 @@ export function whileResubscribing<T>(previous: Live<T>): Live<T> {
 
 /**
  * A listener's latest value. When `deps` change, the value it had stays until the new listener's first
- * answer (the queue's window moving on), so what is shown, and the state of its buttons (a busy
+ * answer (the day view's days changed), so what is shown, and the state of its buttons (a busy
  * action, an action's error), is not swept away; a view of another subject is a component of its own
  * (keyed by that subject).
  */
@@ -25,6 +25,11 @@ export function useLive<T>(subscribe: (listener: Listener<T>) => Unsubscribe, de
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
   return live;
+}
+
+/** A listener's value seen through `view` (its loading and error states as they are). */
+export function mapLive<T, U>(live: Live<T>, view: (value: T) => U): Live<U> {
+  return live.state === "ready" ? { state: "ready", value: view(live.value) } : live;
 }
 
 /** A one-off read as component state, read again when `deps` change. */

@@ -1,10 +1,12 @@
 /** The queue now: counts per lane and status, running, waiting and deferred jobs, recent failures and finishes. */
+import { useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import {
   cappedQueueReads,
   type ConsoleData,
   FINISHED_JOBS_LIMIT,
-  finishedJobsWindowStart,
+  finishedJobsListenerStart,
+  inFinishedWindow,
   parentInQueue,
   RUNNING_JOBS_LIMIT,
   WAITING_JOBS_LIMIT,
@@ -22,7 +24,7 @@ import {
   waitingReason,
 } from "../model";
 import { type Cancel, CancelFailureNotice, useCancel } from "../ui/cancel";
-import { type Live, useLive, useNow } from "../ui/live";
+import { type Live, mapLive, useLive, useNow } from "../ui/live";
 import { ActionButton, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
 import { type Retry, RetryParentNote, useRetry } from "../ui/retry";
 
@@ -30,9 +32,10 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   const running = useLive<Job[]>((l) => data.watchRunningJobs(l), [data]);
   const waiting = useLive<Job[]>((l) => data.watchWaitingJobs(l), [data]);
   const now = useNow();
-  // A number, not a Date, so the listener is replaced only when the window moves on.
-  const windowStart = finishedJobsWindowStart(now).getTime();
-  const finished = useLive<Job[]>((l) => data.watchFinishedJobs(new Date(windowStart), l), [data, windowStart]);
+  // One listener while the view is open; the jobs it holds from before the last 24 hours are left out as time passes.
+  const [openedAt] = useState(() => new Date());
+  const listened = useLive<Job[]>((l) => data.watchFinishedJobs(finishedJobsListenerStart(openedAt), l), [data, openedAt]);
+  const finished = mapLive(listened, (jobs) => inFinishedWindow(jobs, now));
   // What the reads hold now, the open ones null while they load.
   const held = { running: heldJobs(running), waiting: heldJobs(waiting), finished: heldJobs(finished) ?? [] };
   // Outside the failures' rows: a retried job leaves the list, and its row with it. Its run is seen ending in any list.

@@ -32,7 +32,7 @@ import {
 import {
   CHANGES_PAGE_SIZE,
   consoleQueries,
-  finishedJobsWindowStart,
+  finishedJobsListenerStart,
   type HistoryCursor,
   type HistoryFilter,
   RUNS_PER_DAY_LIMIT,
@@ -99,7 +99,7 @@ const nextPage = await historyCursor();
 const consoleQueryCases: { [name in keyof typeof consoleQueries]: Query[] } = {
   runningJobs: [consoleQueries.runningJobs(db)],
   waitingJobs: [consoleQueries.waitingJobs(db)],
-  finishedJobs: [consoleQueries.finishedJobs(db, finishedJobsWindowStart(NOW))],
+  finishedJobs: [consoleQueries.finishedJobs(db, finishedJobsListenerStart(NOW))],
   attempts: [consoleQueries.attempts(db, "job-1")],
   changes: [consoleQueries.changes(db, "job-1", CHANGES_PAGE_SIZE), consoleQueries.changes(db, "job-1", 2 * CHANGES_PAGE_SIZE)],
   historyPage: historyFilters.flatMap((filter) => [
