@@ -359,6 +359,9 @@ function jobReads(): RulesCase[] {
     get("a user cannot read a system job", "alice", "deny", `${JOBS}/system-job`),
     get("a user cannot read a job without created_by", "alice", "deny", `${JOBS}/legacy-job`),
     get("without sign-in a job is not readable", "anonymous", "deny", `${JOBS}/alice-job`),
+    // A client's listener may reach the server before the job's create does.
+    get("a user can read a job not written yet", "alice", "allow", `${JOBS}/not-yet-written`),
+    get("without sign-in a job not written yet is not readable", "anonymous", "deny", `${JOBS}/not-yet-written`),
     list("without sign-in jobs cannot be listed", "anonymous", "deny"),
     list("a user can list their own jobs with a created_by filter", "alice", "allow", "alice"),
     list("a user cannot list the whole collection", "alice", "deny"),
