@@ -26,6 +26,11 @@ const INLINE_MARKDOWN = /\*|__|`|^\s*#/;
 // "*Brace*", "**Brace**", "***Brace***", "_Brace_": a run of "*" or "_" closed by the same run, not inside a word ("5*3").
 const EMPHASIS = /(?<!\w)(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)/g;
 
+/** Ends as a programming use case must: with "." (closing quotes and brackets after it included). */
+export function endsWithFullStop(sentence: string): boolean {
+  return /\.["'”’)\]]*$/u.test(sentence.trim());
+}
+
 export function startsWithListMarker(item: string): boolean {
   return LIST_MARKER.test(item);
 }

@@ -30,6 +30,7 @@ import {
   cleanContentItem,
   contentStyleIssues,
   descriptionStyleIssues,
+  endsWithFullStop,
   isGerundPhrase,
   isLabelText,
 } from "../catalog/text-style";
@@ -147,8 +148,8 @@ function pathRejection(path: string): string | null {
 
 /**
  * Brings LLM output to one flat level: nested container objects become dotted paths, per-muscle
- * contribution paths are folded into one map, and deprecated fields with a named replacement are
- * moved there (unless the replacement is also given).
+ * contribution paths are folded into one map (each replacing its muscle's share), and deprecated
+ * fields with a named replacement are moved there (unless the replacement is also given).
  */
 function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: DroppedChange[]): Record<string, unknown> {
   const flat: Record<string, unknown> = {};
@@ -181,7 +182,10 @@ function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: D
     const given = flat[CONTRIBUTION_PATH];
     const stored = getPath(current, CONTRIBUTION_PATH);
     const base = isPlainRecord(given) ? given : isPlainRecord(stored) ? stored : {};
-    flat[CONTRIBUTION_PATH] = { ...base, ...contributionParts };
+    // Compared de-aliased, so "contribution.quads" replaces a stored "quadriceps" share instead of adding to it.
+    const replaced = new Set(Object.keys(contributionParts).map(normalizeMuscle));
+    const kept = Object.entries(base).filter(([muscle]) => !replaced.has(normalizeMuscle(muscle)));
+    flat[CONTRIBUTION_PATH] = { ...Object.fromEntries(kept), ...contributionParts };
   }
   return flat;
 }
@@ -336,13 +340,14 @@ function capitalizeFirst(text: string): string {
 }
 
 /**
- * "Pair with squats," → "Pair with squats.", 'Great for "conditioning"' → 'Great for "conditioning".':
- * a trailing comma, semicolon or colon goes, and a full stop is added unless the sentence already
- * ends with ".", "!", "?" or "…" (closing quotes and brackets after it included).
+ * "Pair with squats," → "Pair with squats.", "Go heavy!" → "Go heavy.", 'Great for "conditioning"' →
+ * 'Great for "conditioning".': use cases are sentences ending with "." (closing quotes and brackets
+ * after it included), so a trailing comma, semicolon or colon goes, a final "!", "?" or "…" becomes
+ * ".", and a missing full stop is added.
  */
 function asSentence(item: string): string {
-  const text = item.replace(/[\s,;:]+$/, "");
-  return text === "" || /[.!?…]["'”’)\]]*$/u.test(text) ? text : `${text}.`;
+  const text = item.replace(/[\s,;:]+$/, "").replace(/[!?…]+(?=["'”’)\]]*$)/u, ".");
+  return text === "" || endsWithFullStop(text) ? text : `${text}.`;
 }
 
 /** Per-field polish applied after markers are stripped. */

@@ -19,7 +19,8 @@ import {
   normalizeMuscle,
   splitExerciseName,
 } from "../catalog/taxonomy";
-import { contentStyleIssues, descriptionStyleIssues } from "../catalog/text-style";
+import { muscleNameSchema } from "../catalog/schemas";
+import { contentStyleIssues, descriptionStyleIssues, endsWithFullStop } from "../catalog/text-style";
 import {
   BAR_EQUIPMENT,
   CARDIO_MACHINES,
@@ -87,9 +88,16 @@ function isPoorContentList(field: ContentField, value: unknown): boolean {
   const items = stringsOf(value);
   const { min, max } = CONTENT_LIST_BOUNDS[field];
   if (!items || items.length < min || items.length > max || contentStyleIssues(field, items).length > 0) return true;
-  if (field === "programming_use_cases") return items.some((sentence) => !sentence.trim().endsWith("."));
+  // The normaliser's own rule: a list it keeps is never regenerated.
+  if (field === "programming_use_cases") return items.some((sentence) => !endsWithFullStop(sentence));
   if (field === "stimulus_tags") return !items.every(isTitleCase);
   return false;
+}
+
+/** Empty, or a name outside the catalog's form: "Biceps_Brachii" fails the scanner, "rear-delt" the schema. */
+function isPoorPrimaryMuscles(value: unknown): boolean {
+  const muscles = stringsOf(value) ?? [];
+  return muscles.length === 0 || muscles.some((muscle) => !muscleNameSchema.safeParse(muscle).success);
 }
 
 // ---------------------------------------------------------------- facts about the exercise
@@ -135,7 +143,7 @@ function readFacts(exercise: Record<string, unknown>): ExerciseFacts {
   const profile = matched ?? GENERIC_PROFILE;
   const category = isEnumValue("category", givenCategory) ? givenCategory : profile.category;
   const equipment = normalizeEquipment(stringsOf(exercise.equipment)?.[0] ?? "").value;
-  const givenPrimary = (stringsOf(getPath(exercise, "muscles.primary")) ?? []).map(normalizeMuscle);
+  const givenPrimary = [...new Set((stringsOf(getPath(exercise, "muscles.primary")) ?? []).map(normalizeMuscle))];
   const primary = givenPrimary.length > 0 ? givenPrimary : profile.primary;
   const secondary =
     givenPrimary.length > 0 ? (stringsOf(getPath(exercise, "muscles.secondary")) ?? []).map(normalizeMuscle) : profile.secondary;
@@ -319,13 +327,16 @@ const CONTENT_WRITERS: Record<ContentField, (facts: ExerciseFacts) => string[]> 
 
 // ---------------------------------------------------------------- the proposal
 
-/** Structured fields: filled when missing or outside their vocabulary, never rewritten when valid. */
+/** Structured fields: filled when missing, outside their vocabulary or malformed, never rewritten when valid. */
 function structuralChanges(exercise: Record<string, unknown>, facts: ExerciseFacts): Record<string, unknown> {
   const changes: Record<string, unknown> = {};
   if (!isEnumValue("category", exercise.category) && facts.recognised) changes.category = facts.category;
-  if ((stringsOf(getPath(exercise, "muscles.primary")) ?? []).length === 0 && facts.primary.length > 0) {
+  const storedPrimary = getPath(exercise, "muscles.primary");
+  if (isPoorPrimaryMuscles(storedPrimary) && facts.primary.length > 0) {
+    // A malformed list is proposed normalised; a missing one comes with the pattern's secondary muscles.
     changes["muscles.primary"] = facts.primary;
-    if (facts.secondary.length > 0) changes["muscles.secondary"] = facts.secondary;
+    const fromPattern = (stringsOf(storedPrimary) ?? []).length === 0;
+    if (fromPattern && facts.secondary.length > 0) changes["muscles.secondary"] = facts.secondary;
   }
   const muscleCategories = stringsOf(getPath(exercise, "muscles.category")) ?? [];
   if (muscleCategories.length === 0 || !muscleCategories.every((c) => isEnumValue("muscle_category", c))) {

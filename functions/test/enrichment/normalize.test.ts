@@ -321,6 +321,18 @@ describe("normalizeEnrichmentChanges — contribution", () => {
     });
   });
 
+  it("replaces a muscle's share when its per-muscle path names it by an alias, in either direction", () => {
+    const contribution = (stored: Record<string, number>, part: string) =>
+      normalizeEnrichmentChanges(
+        { [`muscles.contribution.${part}`]: 0.5 },
+        { muscles: { primary: ["quadriceps"], contribution: stored } },
+        ["muscles.contribution"],
+      ).patch;
+    // 0.5 + 0.4 = 0.9 is inside 0.85–1.15, so the shares stay as given.
+    expect(contribution({ quadriceps: 0.6, glutes: 0.4 }, "quads")).toEqual({ "muscles.contribution": { quadriceps: 0.5, glutes: 0.4 } });
+    expect(contribution({ quads: 0.6, glutes: 0.4 }, "quadriceps")).toEqual({ "muscles.contribution": { quadriceps: 0.5, glutes: 0.4 } });
+  });
+
   it("drops negative, non-numeric and all-zero shares", () => {
     expect(reasonFor(normalizeEnrichmentChanges({ "muscles.contribution": { quads: -1 } }, WITH_PRIMARY), "muscles.contribution")).toMatch(
       /invalid share/,
@@ -405,6 +417,18 @@ describe("normalizeEnrichmentChanges — content", () => {
     const slips = ["Pair with squats,", 'Great for "conditioning"', "Use it on heavy days;", 'Call it "the finisher."'];
     expect(normalizeEnrichmentChanges({ programming_use_cases: slips }, {}).patch).toEqual({
       programming_use_cases: ["Pair with squats.", 'Great for "conditioning".', "Use it on heavy days.", 'Call it "the finisher."'],
+    });
+  });
+
+  it("turns a final '!', '?' or '…' into a full stop, inside closing quotes too", () => {
+    const cases = ["Go heavy on strength days!", "Add it to a pull day?", 'Call it "the finisher!"', "Save it for the last sets…"];
+    expect(normalizeEnrichmentChanges({ programming_use_cases: cases }, {}).patch).toEqual({
+      programming_use_cases: [
+        "Go heavy on strength days.",
+        "Add it to a pull day.",
+        'Call it "the finisher."',
+        "Save it for the last sets.",
+      ],
     });
   });
 

@@ -1,3 +1,4 @@
+import { BROKEN_EXERCISES } from "../../src/catalog/demo-catalog";
 import { CONTENT_LIST_BOUNDS, isEnumValue, isTitleCase } from "../../src/catalog/taxonomy";
 import { contentStyleIssues, countEquipmentKinds } from "../../src/catalog/text-style";
 import { normalizeEnrichmentChanges } from "../../src/enrichment/normalize";
@@ -110,7 +111,8 @@ describe("fakeEnrichment", () => {
       category: "compound",
       muscles: { primary: ["Hams", "glutes"] },
     });
-    expect(changes).not.toHaveProperty("muscles.primary");
+    // "Hams" fails the scanner's lowercase check, so the list comes back normalised, not replaced by the pattern's.
+    expect(changes["muscles.primary"]).toEqual(["hamstrings", "glutes"]);
     expect(changes["muscles.category"]).toEqual(["legs"]);
     expect(changes.description).toMatch(/targets the hamstrings and glutes/);
   });
@@ -141,6 +143,21 @@ describe("fakeEnrichment", () => {
     };
     expect(Object.keys(fakeEnrichment(poor).changes).sort()).toEqual(["common_mistakes", "description", "execution_notes"]);
   });
+
+  it.each([".", "!", "?", "…", '."', ".)"])(
+    "regenerates programming use cases ending in %s exactly when the normaliser would change them",
+    (ending) => {
+      const complete = applyChanges(BARE_EXERCISES[0], fakeEnrichment(BARE_EXERCISES[0]).changes);
+      const useCases = [
+        `Use it as the main lift of the day${ending}`,
+        "Program 3 to 5 sets of 4 to 8 reps.",
+        "Keep one or two reps in reserve on most sets.",
+      ];
+      const keptByNormaliser = normalizeEnrichmentChanges({ programming_use_cases: useCases }, {}).patch.programming_use_cases;
+      const regenerated = Object.hasOwn(fakeEnrichment({ ...complete, programming_use_cases: useCases }).changes, "programming_use_cases");
+      expect(regenerated).toBe(JSON.stringify(keptByNormaliser) !== JSON.stringify(useCases));
+    },
+  );
 
   it("limits changes to fields_to_enrich (a container covers its dotted paths)", () => {
     const exercise = BARE_EXERCISES[1];
@@ -173,6 +190,19 @@ describe("fakeEnrichment through the real pipeline", () => {
       expect(scan.passed).toBe(true);
     },
   );
+
+  it("normalises stored primary muscles that fail the scanner, so the demo's unnormalised exercise passes", () => {
+    const broken = BROKEN_EXERCISES.find((exercise) => exercise.id === "biceps_curl__biceps-curl-ez-bar");
+    if (!broken) throw new Error("demo exercise biceps_curl__biceps-curl-ez-bar is missing");
+    expect(heuristicScoreExercise(broken.data).hard_failures.map((failure) => failure.check)).toEqual(["primary_muscles_format"]);
+
+    const { changes } = fakeEnrichment(broken.data);
+    expect(changes["muscles.primary"]).toEqual(["biceps", "brachialis"]);
+    expect(changes).not.toHaveProperty(["muscles.secondary"]);
+    const { patch } = normalizeEnrichmentChanges(changes, broken.data);
+    expect(patch["muscles.primary"]).toEqual(["biceps", "brachialis"]);
+    expect(heuristicScoreExercise(applyChanges(broken.data, patch)).hard_failures).toEqual([]);
+  });
 
   it("keeps list sizes inside the catalog bounds", () => {
     for (const exercise of BARE_EXERCISES) {
