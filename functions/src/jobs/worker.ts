@@ -302,8 +302,9 @@ export class Worker<D> {
       try {
         return await write();
       } catch (err) {
-        // A write whose reply was lost may have landed: the next try then finds the job ended.
-        const landed = err instanceof LeaseLostError && tries > 1 ? await this.landedEnding(job, lease, now) : null;
+        // A write whose reply was lost may have landed: the next try then finds the job ended, and so may the
+        // first, as the Firestore client itself sends a commit again after UNAVAILABLE or ABORTED.
+        const landed = err instanceof LeaseLostError ? await this.landedEnding(job, lease, now) : null;
         if (landed) return landed;
         if (err instanceof LeaseLostError) {
           logs.leaseLost(job, err);

@@ -5,6 +5,8 @@
  */
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { createEngine } from "../../src/create-engine";
+import { JobFailure } from "../../src/jobs/errors";
+import { GrpcStatus } from "../../src/util/grpc-status";
 import { failingFirstBatchWriting } from "../helpers/faults";
 import { useFirestore } from "../helpers/firestore";
 import { registryWith } from "../helpers/registry";
@@ -36,5 +38,28 @@ describe.each(["before", "after"] as const)("an outage at the attempt's last wri
     expect((await db.collection(JOB_COLLECTIONS.runSummaries).where("job_id", "==", jobId).get()).size).toBe(1);
     const shards = await db.collectionGroup(JOB_COLLECTIONS.dailyShards).get();
     expect(shards.docs.reduce((runs, shard) => runs + (shard.get("runs") as number), 0)).toBe(1);
+  });
+});
+
+describe("the client's own retry of the attempt's last write, refused by the write that landed", () => {
+  // The Firestore client retries a commit whose reply was lost (UNAVAILABLE, ABORTED): the write landed, and its
+  // retry fails the precondition on the job's update time that this very write moved on.
+  const transient = registryWith({
+    FAMILY_AUDIT: { run: () => Promise.reject(JobFailure.transient("FLAKY", "try again")) },
+  });
+
+  it("is known to have landed: the job waits for its retry with a wake-up, not for the watchdog", async () => {
+    const faulty = failingFirstBatchWriting(db, `/${JOB_COLLECTIONS.attempts}/`, "after", GrpcStatus.FAILED_PRECONDITION);
+    const tasks = new RecordingTasks();
+    const engine = createEngine({ db: faulty.db, config: testConfig(), tasks, registry: transient });
+    const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    const intake = tasks.tasks.length;
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(faulty.failures.count).toBe(1);
+    expect(reports.map((report) => report.status)).toEqual(["queued"]);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).data()).toMatchObject({ status: "queued", attempts: 1 });
+    expect(tasks.tasks.slice(intake)).toEqual([expect.objectContaining({ jobId, attempt: 1, epoch: 1 })]);
   });
 });
