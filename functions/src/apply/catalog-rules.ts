@@ -357,9 +357,10 @@ function exerciseMergeTarget(op: Operation, final: CatalogReader): { id: string;
 }
 
 /**
- * A deprecated field goes only once its replacement holds a value (CATALOG-DOMAIN.md): each field a
- * patch removes is judged as SCHEMA_CLEANUP judges it, on the exercise after the plan with that
- * field put back, so removing `instructions` while `execution_notes` stays empty loses its content.
+ * A deprecated field that holds something goes only once its replacement holds a value
+ * (CATALOG-DOMAIN.md): each field a patch removes is judged as SCHEMA_CLEANUP judges it, on the
+ * exercise after the plan with that field put back, so removing `instructions` while
+ * `execution_notes` stays empty loses its content.
  */
 function unreplacedFieldIssues(plan: readonly Operation[], initial: CatalogState, final: CatalogState, log: IssueLog): void {
   plan.forEach((op, index) => {

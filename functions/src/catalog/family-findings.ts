@@ -4,11 +4,11 @@
  * it or a person has to decide, so the scan never queues a normalisation that cannot help.
  */
 import { changedPaths } from "../util/document-diff";
-import { familySlugFitsName } from "./naming-rules";
+import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
 import { toNameSlug } from "./taxonomy";
 import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily } from "./family-naming";
-import { normalizedEquipment } from "./family-registry";
+import { normalizedEquipment, normalizedPrimary } from "./family-registry";
 import { NO_SLUG_OWNERS, type SlugOwners, renameConflict } from "./rename-conflicts";
 import { type DocData } from "../util/object-paths";
 import { computeFamilyRegistry } from "./family-registry";
@@ -88,6 +88,7 @@ export function summarizeFindings(findings: readonly FamilyFinding[]): Record<st
 
 function memberFindings(familySlug: string, members: readonly CatalogDoc[], owners: SlugOwners): FamilyFinding[] {
   const findings: FamilyFinding[] = [];
+  const multiEquipment = isMultiEquipment(members);
   const names = targetNames(members);
   const finalNames = new Map([...names].flatMap(([id, name]) => (name === null ? [] : [[id, name] as const])));
   for (const { id, data } of members) {
@@ -114,6 +115,12 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
     if (name === null || !target) {
       findings.push({ code: "missing_name", exercise_ids: [id], message: `${id} has no name`, fix: "review" });
       continue;
+    }
+    // A name the rules fault but cannot rename without losing its leading word keeps its name here (see
+    // `exerciseNameProblem`): a person names it, and no normalisation is asked for it.
+    const problem = exerciseNameProblem(name, normalizedPrimary(data), multiEquipment);
+    if (problem !== null && problem.suggestion === undefined) {
+      findings.push({ code: "non_canonical_name", exercise_ids: [id], message: problem.message, fix: "review" });
     }
     const fits = familySlugFitsName(target, familySlug);
     if (target !== name || data.name_slug !== toNameSlug(target)) {

@@ -70,17 +70,25 @@ export function isLockedForEnrichment(path: string): boolean {
 export interface DeprecatedFieldFinding {
   field: string;
   replacement: ExerciseFieldPath | null;
-  /** SCHEMA_CLEANUP may delete it: no replacement is named, or the replacement holds a value. */
+  /**
+   * SCHEMA_CLEANUP (and a plan's unset) may delete it: it holds nothing to lose, no replacement is
+   * named, or the replacement holds a value.
+   */
   removable: boolean;
 }
 
-/** The deprecated fields a document still carries, and whether each can be removed yet. */
+/**
+ * The deprecated fields a document still carries, and whether each can be removed yet. An empty one
+ * (`[]`, `""`, null) goes whatever its replacement holds: removing it loses nothing, and keeping it
+ * until the replacement is filled would keep a legacy field for nothing.
+ */
 export function findDeprecatedFields(doc: Readonly<Record<string, unknown>>): DeprecatedFieldFinding[] {
   return Object.keys(doc)
     .filter(isDeprecatedField)
     .map((field) => {
       const replacement = deprecatedFieldReplacement(field);
-      return { field, replacement, removable: replacement === null || hasValue(getPath(doc, replacement)) };
+      const removable = !hasValue(doc[field]) || replacement === null || hasValue(getPath(doc, replacement));
+      return { field, replacement, removable };
     });
 }
 

@@ -15,8 +15,27 @@ import {
 
 export interface NameProblem {
   message: string;
-  /** The canonical name. */
-  suggestion: string;
+  /**
+   * The canonical name; none when the leading word would be lost (see `keepsLeadingWord`): then a
+   * person renames the exercise, and no job renames it for them.
+   */
+  suggestion?: string;
+}
+
+/** Equipment there only to add weight: a suffix naming one says what a leading "Weighted" said. */
+const ADDED_WEIGHT_EQUIPMENT: readonly string[] = ["dip-belt", "weighted-vest", "plate"];
+
+/**
+ * Whether the suffix `suffix` still says what the leading equipment word `prefix` said, so moving the
+ * word into the suffix loses nothing: it names the same equipment ("Barbell Squat" → "Squat
+ * (Barbell)"), or the word is "Weighted" and the suffix names added weight ("Weighted Pull-Up" on a
+ * dip belt → "Pull-Up (Dip Belt)"). Otherwise the word is what sets the exercise apart ("Weighted
+ * Dip" on a dip station, "Landmine Press" on a barbell), and the suffix would drop it.
+ */
+function keepsLeadingWord(prefix: string, suffix: string): boolean {
+  const word = normalizeEquipment(prefix).value;
+  const named = normalizeEquipment(suffix).value;
+  return word === named || (word === "weighted" && ADDED_WEIGHT_EQUIPMENT.includes(named));
 }
 
 /**
@@ -24,7 +43,9 @@ export interface NameProblem {
  * null. The suffix, when there is one, names `primary`. It is required in a multi-equipment family
  * unless the name is a bodyweight classic on bodyweight equipment ("Push-Up"), and always after a
  * leading equipment word, which it replaces so the equipment is not lost ("Barbell Squat" →
- * "Squat (Barbell)"). The multi-equipment form is canonical in every family.
+ * "Squat (Barbell)"). The multi-equipment form is canonical in every family. A leading word the
+ * suffix would not say ("Weighted Dip" on a dip station: "Dip (Dip Station)" reads as the plain Dip)
+ * is still a problem, but one without a suggestion: only a person can name that exercise.
  */
 export function exerciseNameProblem(name: string, primary: string | null, multiEquipment: boolean): NameProblem | null {
   const { prefix, rest, suffix, qualified } = exerciseNameParts(name, primary);
@@ -37,6 +58,14 @@ export function exerciseNameProblem(name: string, primary: string | null, multiE
   // Shouting is judged on the whole name: its base alone ("ROW" of "BARBELL ROW") may be one word.
   const suggestion = canonicalExerciseName(rest, expectedSuffix, isShoutedText(name));
   if (name === suggestion) return null;
+  if (prefix !== null && expectedSuffix !== null && !keepsLeadingWord(prefix, expectedSuffix)) {
+    const named = primary === null ? `its suffix "(${expectedSuffix})"` : `its primary equipment "${primary}"`;
+    return {
+      message:
+        `"${name}" starts with the equipment word "${prefix}", which ${named} does not name: the "(Equipment)" suffix ` +
+        `would drop it, so a person renames it, or puts what "${prefix}" names first in its equipment`,
+    };
+  }
   let message: string;
   if (prefix !== null) message = `"${name}" starts with the equipment word "${prefix}"; equipment goes in the "(Equipment)" suffix`;
   else if (suffix === null && expectedSuffix !== null) message = `"${name}" lacks the "(Equipment)" suffix naming its primary equipment`;

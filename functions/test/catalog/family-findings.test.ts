@@ -1,5 +1,5 @@
 import { DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
-import { auditFamily, expectedRegistry } from "../../src/catalog/family-findings";
+import { auditFamily, expectedRegistry, targetNames } from "../../src/catalog/family-findings";
 import { exerciseFixture } from "../helpers/catalog";
 import { InMemoryCatalog } from "../handlers/in-memory-catalog";
 import { demoSeed } from "../handlers/support";
@@ -33,6 +33,33 @@ describe("auditFamily on the demo catalog", () => {
     const findings = auditFamily("pull_up", members, expectedRegistry("pull_up", members, null));
     expect(findings.map(({ code, exercise_ids, suggestion, fix }) => ({ code, exercise_ids, suggestion, fix }))).toEqual([
       { code: "non_canonical_name", exercise_ids: [members[1].id], suggestion: "Pull-Up (Dip Belt)", fix: "FAMILY_NORMALIZE" },
+    ]);
+  });
+
+  it.each([
+    ["pull_up", ["Pull-Up", ["pull-up-bar"]], ["Weighted Pull-Up", ["pull-up-bar", "dip-belt"]]],
+    ["dip", ["Dip", ["dip-station"]], ["Weighted Dip", ["dip-station", "dip-belt"]]],
+    ["press", ["Press (Dumbbell)", ["dumbbell"]], ["Landmine Press", ["barbell", "landmine"]]],
+  ] as const)("leaves for review, with no rename, a leading word of %s that is not the primary equipment", (slug, plain, variant) => {
+    const members = [plain, variant].map(([name, equipment]) => {
+      const { id, ...data } = exerciseFixture(name, [...equipment]);
+      return { id, data };
+    });
+    const findings = auditFamily(slug, members, expectedRegistry(slug, members, null));
+    expect(findings).toEqual([
+      { code: "non_canonical_name", exercise_ids: [members[1].id], message: expect.stringContaining("does not name"), fix: "review" },
+    ]);
+    expect(targetNames(members).get(members[1].id)).toBe(variant[0]);
+  });
+
+  it("still moves a leading equipment word that is the primary equipment into the suffix", () => {
+    const members = [exerciseFixture("Barbell Squat", ["barbell"]), exerciseFixture("Goblet Squat", ["kettlebell"])].map(
+      ({ id, ...data }) => ({ id, data }),
+    );
+    const findings = auditFamily("squat", members, expectedRegistry("squat", members, null));
+    expect(findings.map(({ code, exercise_ids, suggestion, fix }) => ({ code, exercise_ids, suggestion, fix }))).toEqual([
+      { code: "non_canonical_name", exercise_ids: [members[0].id], suggestion: "Squat (Barbell)", fix: "FAMILY_NORMALIZE" },
+      { code: "non_canonical_name", exercise_ids: [members[1].id], suggestion: "Goblet Squat (Kettlebell)", fix: "FAMILY_NORMALIZE" },
     ]);
   });
 

@@ -102,6 +102,19 @@ describe("deprecated fields", () => {
       { field: "enriched_at", replacement: null, removable: true },
     ]);
   });
+  it("removes an empty deprecated field whatever its replacement holds: it has nothing to lose", () => {
+    const doc = {
+      primary_muscles: null,
+      secondary_muscles: [],
+      instructions: "",
+      muscles: { primary: ["biceps"], secondary: [] },
+    };
+    expect(findDeprecatedFields(doc)).toEqual([
+      { field: "primary_muscles", replacement: "muscles.primary", removable: true },
+      { field: "secondary_muscles", replacement: "muscles.secondary", removable: true },
+      { field: "instructions", replacement: "execution_notes", removable: true },
+    ]);
+  });
 });
 
 describe("locked enrichment fields", () => {

@@ -29,6 +29,32 @@ describe("exerciseNameProblem", () => {
     expect(suggestion(name, primary, false)).toBe(expected);
   });
 
+  it.each([
+    ["Weighted Pull-Up", "pull-up-bar", false],
+    ["Weighted Pull-Up", "pull-up-bar", true],
+    ["Weighted Dip", "dip-station", false],
+    ["Landmine Press", "barbell", true],
+    ["Cable Curl", "barbell", false],
+    ["Weighted Plank", "bodyweight", true],
+  ])("faults %s on %s (multi-equipment: %s) but suggests no name that drops its leading word", (name, primary, multi) => {
+    const problem = exerciseNameProblem(name, primary, multi);
+    expect(problem).toEqual({ message: expect.stringContaining(`does not name`) });
+    expect(problem?.message).toContain(`"${primary}"`);
+  });
+
+  it("suggests no name that drops the leading word when the exercise has no equipment and its suffix names another", () => {
+    expect(exerciseNameProblem("Landmine Press (Barbell)", null, true)).toEqual({ message: expect.stringContaining('"(Barbell)"') });
+  });
+
+  it.each([
+    ["Hex Bar Deadlift", "trap-bar", "Deadlift (Trap Bar)"],
+    ["Band Pull-Apart", "resistance-band", "Pull-Apart (Resistance Band)"],
+    ["Weighted Dip", "weighted-vest", "Dip (Weighted Vest)"],
+    ["Weighted Hip Thrust", "plate", "Hip Thrust (Plate)"],
+  ])("moves the leading word of %s into the suffix when %s is what it names", (name, primary, expected) => {
+    expect(suggestion(name, primary, false)).toBe(expected);
+  });
+
   it("does not ask for a suffix in a single-equipment family, nor drop one that names the primary equipment", () => {
     expect(exerciseNameProblem("Hip Thrust", "barbell", false)).toBeNull();
     expect(exerciseNameProblem("Hip Thrust (Barbell)", "barbell", false)).toBeNull();
@@ -87,9 +113,13 @@ describe("exerciseNameProblem", () => {
       "Dumbbell Curl (Hammer)",
       "ez bar curl",
       "Squat (barbell)",
+      "Weighted Pull-Up",
+      "Weighted Dip",
+      "Landmine Press",
+      "Hex Bar Deadlift",
     ];
     for (const name of names)
-      for (const primary of ["barbell", "dumbbell", "cable", "bodyweight", null])
+      for (const primary of ["barbell", "dumbbell", "cable", "bodyweight", "dip-belt", "trap-bar", null])
         for (const multi of [true, false]) {
           const first = suggestion(name, primary, multi);
           if (first !== null) expect([name, primary, multi, suggestion(first, primary, multi)]).toEqual([name, primary, multi, null]);

@@ -56,6 +56,24 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
       expect(await exercise(db, "biceps_curl__alternating-biceps-curl")).toMatchObject({ name: "Alternating Biceps Curl (Dumbbell)" });
   });
 
+  it("does not rename away a leading word that is not the primary equipment: it leaves that name for review", async () => {
+    const dip = exerciseFixture("Dip", ["dip-station"]);
+    const weighted = exerciseFixture("Weighted Dip", ["dip-station", "dip-belt"]);
+    await seedDemo(db, { exercises: [dip, weighted] });
+    const before = await exercise(db, weighted.id);
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "dip" });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ renamed: 0 });
+    expect(run.summary.unresolved).toMatchObject({
+      findings: [{ code: "non_canonical_name", exercise_ids: [weighted.id], fix: "review" }],
+    });
+    expect(run.summary.unresolved).not.toHaveProperty("findings.0.suggestion");
+    // "Dip (Dip Station)" would read as the plain Dip: the name stays, and no alias is written for it.
+    expect(await exercise(db, weighted.id)).toEqual(before);
+    expect(await alias(db, weighted.name_slug as string)).toBeNull();
+  });
+
   it("changes nothing in a family that is already canonical", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

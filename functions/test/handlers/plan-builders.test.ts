@@ -10,6 +10,7 @@ import { resolveAlias } from "../../src/catalog/alias-resolution";
 import { draftExercise, placeExercise, planExerciseAdd } from "../../src/handlers/plans/exercise-add";
 import { planFamilyMerge } from "../../src/handlers/plans/family-merge";
 import { planFamilyNormalize } from "../../src/handlers/plans/family-normalize";
+import { maintenanceFollowUps } from "../../src/handlers/plans/maintenance-scan";
 import { planFamilyRenameSlug } from "../../src/handlers/plans/family-rename-slug";
 import { planFamilySplit } from "../../src/handlers/plans/family-split";
 import { planSchemaCleanup } from "../../src/handlers/plans/schema-cleanup";
@@ -61,6 +62,26 @@ describe("planFamilyNormalize", () => {
       expect.objectContaining({ op: "update_family_registry", family_slug: "hip_thrust", status: "active" }),
     ]);
     expect(catalog.validate("FAMILY_NORMALIZE", normalization.operations).errors).toEqual([]);
+  });
+
+  it("renames no leading word that is not the primary equipment, and the maintenance scan asks only for an audit", () => {
+    const weighted = exerciseFixture("Weighted Pull-Up", ["pull-up-bar", "dip-belt"], { family_slug: "pull_up" });
+    const family = audited(catalogWith({ exercises: [weighted] }), "pull_up");
+    // The new member leaves the registry stale: that is all normalisation is asked to fix.
+    expect(family.findings.map((finding) => `${finding.code}:${finding.fix}`)).toEqual([
+      "non_canonical_name:review",
+      "registry_stale:FAMILY_NORMALIZE",
+    ]);
+    const normalization = planFamilyNormalize(family);
+    expect(normalization.operations.map((operation) => operation.op)).toEqual(["update_family_registry"]);
+    expect(normalization.unresolved).toEqual([expect.objectContaining({ code: "non_canonical_name", exercise_ids: [weighted.id] })]);
+    expect(maintenanceFollowUps("pull_up", family.findings).map((followUp) => followUp.dedup_key)).toEqual([
+      "FAMILY_NORMALIZE:pull_up",
+      "FAMILY_AUDIT:pull_up",
+    ]);
+    expect(maintenanceFollowUps("pull_up", family.findings.slice(0, 1)).map((followUp) => followUp.dedup_key)).toEqual([
+      "FAMILY_AUDIT:pull_up",
+    ]);
   });
 
   it("re-derives a stale name_slug and keeps the stored one as an alias", () => {
@@ -805,6 +826,24 @@ describe("planSchemaCleanup", () => {
       catalog.exercises,
     );
     expect(cleanup.operations).toEqual([expect.objectContaining({ unset: ["coaching_cues"] })]);
+  });
+
+  it("removes empty deprecated fields even while their replacements are empty too, and the validator lets them go", () => {
+    const legacy = exerciseFixture("Curl (Cable)", ["cable"], {
+      secondary_muscles: [],
+      instructions: [],
+      muscles: { primary: ["biceps"], secondary: [], category: ["arms"] },
+    });
+    const withLegacy = catalogWith({ exercises: [legacy] });
+    const cleanup = planSchemaCleanup({ exercise_doc_ids: [legacy.id] }, withLegacy.exercises);
+    expect(cleanup.operations).toEqual([
+      expect.objectContaining({ op: "patch_fields", exercise_id: legacy.id, unset: ["secondary_muscles", "instructions"] }),
+    ]);
+    expect(cleanup).toMatchObject({ fields_removed: 2, kept: [] });
+    expect(withLegacy.validate("SCHEMA_CLEANUP", cleanup.operations).errors).toEqual([]);
+    // A plan of anyone else's that unsets an empty deprecated field passes the same rule.
+    const manual: OperationInput = { op: "patch_fields", exercise_id: legacy.id, unset: ["instructions"], rationale: "drop legacy" };
+    expect(withLegacy.validate("TARGETED_FIX", [manual]).errors).toEqual([]);
   });
 
   it.each([["status"], ["merged_into"], ["description"]])("refuses to remove %s: INVALID_FIELDS", (field) => {

@@ -1,7 +1,8 @@
 /**
  * SCHEMA_CLEANUP's plan: removes the deprecated fields of CATALOG-DOMAIN.md from the named exercises.
- * A field with a named replacement (primary_muscles → muscles.primary) goes only once the
- * replacement holds a value; otherwise it is kept and reported. `fields_to_remove` narrows the
+ * A field with a named replacement (primary_muscles → muscles.primary) goes once the replacement
+ * holds a value, or at once when the field itself is empty (`[]`, `""`: nothing to lose), as
+ * `findDeprecatedFields` judges; otherwise it is kept and reported. `fields_to_remove` narrows the
  * work to some deprecated fields; naming anything else (status, deprecated_at and merged_into are
  * live fields) is INVALID_FIELDS.
  */
