@@ -183,6 +183,7 @@ export function createEngine(options: EngineOptions): Engine {
     runLane: (lane, limits = WAKEUP_LIMITS, wakeup) => worker().drain([lane], limits, wakeup),
     async retry(jobId) {
       // Children first: a crash before the parent is queued leaves it finished, and retrying it again completes the retry.
+      // So does a refusal of the parent here, which requeueChildren checked before any child: its dedup key taken meanwhile.
       const children = await flows.requeueChildren(jobId);
       const job = await queue.retryJob(jobId);
       const wakeups = await Promise.all([job, ...children].map((queued) => sendWakeup(tasks, wakeupFor(queued, "retry"))));

@@ -303,11 +303,11 @@ const cancel: CommandSpec = {
     const n = result.childrenCancelled;
     const children = n > 0 ? ` and its ${n} open child${n === 1 ? "" : "ren"}` : "";
     // Asked, not done: a running job, or a deferred one holding a frozen plan, stops at its next safe point.
-    ctx.out(
-      result.cancelRequested
-        ? `cancel requested for ${result.status} job ${jobId}${children}: it stops at its next safe point`
-        : `cancelled ${jobId}${children}`,
-    );
+    // An ended parent keeps its status: only the children its retry queued again are cancelled.
+    let line = `cancelled ${jobId}${children}`;
+    if (result.cancelRequested) line = `cancel requested for ${result.status} job ${jobId}${children}: it stops at its next safe point`;
+    else if (result.status !== "cancelled") line = `cancelled the ${n} open child${n === 1 ? "" : "ren"} of ${result.status} job ${jobId}`;
+    ctx.out(line);
   },
 };
 

@@ -13,22 +13,23 @@
  *   delays it only until its next check, or until the watchdog wakes it.
  *
  * - Cancelling a parent cancels its open children (`cancelChildren`), and a parent stops creating
- *   children once its cancel is seen.
+ *   children once its cancel is seen; one it creates before that is cancelled when leased
+ *   (`JobQueue.parentCancelledSinceQueued`).
  * - An operator's retry of a parent re-runs its unsuccessful children and keeps the succeeded ones
  *   (`requeueChildren`), as BullMQ retries a flow's failed children: the parent waits for them
  *   again and finishes over their new outcomes.
  *
  * In the data the children are a parent's `shards`, as the product's contract names them.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import type { Firestore, QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { pageCollection } from "../util/paging";
 import { ChildrenNotCancelledError, InvalidTransitionError, JobCancelledError } from "./errors";
 import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
-import { type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
+import { FINAL_STATUSES, type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
 import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary, WakeupSubject } from "./model";
 import { submitJob } from "./intake";
-import type { CancelResult, JobQueue } from "./queue";
+import { type CancelResult, type JobQueue, cancelPending } from "./queue";
 import * as logs from "./logs";
 import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
 import type { HeldLease } from "./lease";
@@ -81,7 +82,9 @@ export class JobFlows {
   /**
    * An operator's cancel of `jobId` and its open children. The job is cancelled first; when a
    * child's cancel then fails, the error says so, and the same cancel run again finishes the
-   * children: a job already cancelled is refused only when none of its children was left open.
+   * children. A job that has ended keeps its status and has its open children cancelled: cancelled
+   * already, or ended otherwise with children an operator's retry cut short queued again. It is
+   * refused only when none of its children was left open.
    */
   async cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }> {
     const cancelChildren = async (outcome: "cancelled" | "asked to stop") => {
@@ -95,10 +98,12 @@ export class JobFlows {
     try {
       cancelled = await this.queue.cancelJob(jobId);
     } catch (err) {
-      if (!(err instanceof InvalidTransitionError && err.from === "cancelled")) throw err;
-      const childrenCancelled = await cancelChildren("cancelled");
+      const ended = err instanceof InvalidTransitionError ? FINAL_STATUSES.find((status) => status === err.from) : undefined;
+      if (!ended) throw err;
+      // Only a cancelled job is reported cancelled beside its children's failure: one that ended otherwise is as it was.
+      const childrenCancelled = ended === "cancelled" ? await cancelChildren("cancelled") : await this.cancelChildren(jobId);
       if (childrenCancelled === 0) throw err;
-      return { status: "cancelled", cancelRequested: false, childrenCancelled };
+      return { status: ended, cancelRequested: false, childrenCancelled };
     }
     if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
     const { status, cancelRequested } = cancelled;
@@ -150,15 +155,28 @@ export class JobFlows {
    * unsuccessful, it is re-queued again; succeeded, it is in no count, and the parent finishes at
    * its own next check, which reads its children, rather than on their last wake-up.) Returns the children
    * waiting again, to be woken once the parent is queued (one that finished before would find its
-   * parent closed and not be counted). A retry the parent's status or dedup key refuses throws
-   * first, changing nothing.
+   * parent closed and not be counted). A retry refused throws first, changing nothing: by the
+   * parent's status or dedup key, a child to re-run whose document no longer parses, or a child
+   * still stopping after a cancel (it would end cancelled once the parent is queued, counted as a
+   * failure). Another job that takes the parent's dedup key while the children are re-queued has
+   * the parent refused after them, as a retry cut short (see `Engine.retry`).
    */
   async requeueChildren(parentId: string): Promise<WakeupSubject[]> {
-    await this.queue.checkRetry(parentId);
-    const children = await this.children(parentId);
-    const unsuccessful = children.filter((child) => RETRYABLE_STATUSES.includes(child.status)).map((child) => child.id);
+    const children = await this.childDocs(parentId);
+    const statusOf = (child: QueryDocumentSnapshot) => child.get("status") as JobStatus;
+    const unsuccessful = children.filter((child) => RETRYABLE_STATUSES.includes(statusOf(child))).map((child) => child.id);
+    const status = await this.queue.checkRetry(parentId, unsuccessful);
+    const stopping = children.filter(cancelPending).map((child) => child.id);
+    if (stopping.length > 0) {
+      const named = stopping.length > 3 ? `${stopping.slice(0, 3).join(", ")} and ${stopping.length - 3} more` : stopping.join(", ");
+      throw new InvalidTransitionError(
+        parentId,
+        status,
+        `retry: children still stopping after a cancel (${named}): retry when they have ended`,
+      );
+    }
     // Open children of a finished parent: an earlier run of this retry re-queued them (or an operator each).
-    const waiting = children.filter((child) => child.status === "queued").map((child) => child.id);
+    const waiting = children.filter((child) => statusOf(child) === "queued").map((child) => child.id);
     await this.queue.markSettledChildren(parentId, unsuccessful);
     const requeued: WakeupSubject[] = [];
     // The work left first: a run cut short again by the deadline spends it on what the last one did not do.
@@ -175,22 +193,23 @@ export class JobFlows {
 
   /** Every child of `parentId`, page by page. */
   async children(parentId: string): Promise<ChildJob[]> {
+    return (await this.childDocs(parentId)).map((doc) => ({
+      id: doc.id,
+      type: doc.get("type") as string,
+      status: doc.get("status") as JobStatus,
+      payload: (doc.get("payload") as Record<string, unknown> | undefined) ?? {},
+      result_summary: (doc.get("result_summary") as ResultSummary | null | undefined) ?? null,
+      llm_usage: doc.get("llm_usage") as unknown,
+      error: doc.get("error") as unknown,
+    }));
+  }
+
+  /** The documents of every child of `parentId`, page by page. */
+  private async childDocs(parentId: string): Promise<QueryDocumentSnapshot[]> {
     const query = this.db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", parentId);
-    const children: ChildJob[] = [];
-    for await (const page of pageCollection(query)) {
-      for (const doc of page) {
-        children.push({
-          id: doc.id,
-          type: doc.get("type") as string,
-          status: doc.get("status") as JobStatus,
-          payload: (doc.get("payload") as Record<string, unknown> | undefined) ?? {},
-          result_summary: (doc.get("result_summary") as ResultSummary | null | undefined) ?? null,
-          llm_usage: doc.get("llm_usage") as unknown,
-          error: doc.get("error") as unknown,
-        });
-      }
-    }
-    return children;
+    const docs: QueryDocumentSnapshot[] = [];
+    for await (const page of pageCollection(query)) docs.push(...page);
+    return docs;
   }
 
   /**

@@ -1,10 +1,11 @@
 /**
  * Keeps a running job's lease and its locks alive. When renewal shows the lease is gone, or any
- * write of the holder found a cancel requested (or a child's renewal found its parent cancelled),
- * it fires the abort signal the handler watches, so a worker that lost its job stops at the next
- * safe point and writes nothing more. After a cancel it keeps renewing: a job holding a frozen plan
- * finishes it first, and must keep its lease and locks until it has. A run given a deadline
- * (`stopAt`), or the process stopping (`stopWhen`), is asked to stop the same way when it comes.
+ * write of the holder found a cancel requested (or a child's renewal found its parent cancelled or
+ * asked to stop), it fires the abort signal the handler watches, so a worker that lost its job
+ * stops at the next safe point and writes nothing more. After a cancel it keeps renewing: a job
+ * holding a frozen plan finishes it first, and must keep its lease and locks until it has. A run
+ * given a deadline (`stopAt`), or the process stopping (`stopWhen`), is asked to stop the same way
+ * when it comes.
  */
 import { JobCancelledError, LeaseLostError } from "./errors";
 import type { LockManager } from "./locks";

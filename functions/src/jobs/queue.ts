@@ -593,15 +593,19 @@ export class JobQueue {
 
   /**
    * Whether a child's parent was cancelled after the child was created, or queued again by an
-   * operator's retry (`requeued_at`). A parent's cancel reaches its open children in a step of its
-   * own (`JobFlows.cancelChildren`), which a crash or an outage can leave undone; a child that finds
-   * its parent cancelled when it is leased, or while it runs (`Heartbeat`), is cancelled as that step
-   * would have, also after a retry or deferral of its own. One an operator's retry queued again since
-   * (it queues the parent's children before the parent) is left to run.
+   * operator's retry (`requeued_at`), or is asked to stop and has not yet (`cancelPending`). A
+   * parent's cancel reaches its open children in a step of its own (`JobFlows.cancelChildren`), which
+   * a crash or an outage can leave undone, and a running parent creates children until one of its
+   * writes meets the cancel; a child that finds its parent so when it is leased, or while it runs
+   * (`Heartbeat`), is cancelled as that step would have, also after a retry or deferral of its own.
+   * One an operator's retry queued again since the cancel (it queues the parent's children before
+   * the parent) is left to run.
    */
   async parentCancelledSinceQueued(child: Pick<Job, "parent_job_id" | "created_at" | "requeued_at">): Promise<boolean> {
     if (child.parent_job_id === null) return false;
     const parent = await this.jobRef(child.parent_job_id).get();
+    // Asked to stop while open: its open children are all of this run (only an ended job is retried, which clears the flag).
+    if (cancelPending(parent)) return true;
     const finishedAt: unknown = parent.get("finished_at");
     const queuedAt = child.requeued_at ?? child.created_at;
     return parent.get("status") === "cancelled" && finishedAt instanceof Timestamp && finishedAt.toMillis() > queuedAt.getTime();
@@ -994,7 +998,7 @@ export class JobQueue {
     const markerRef = parentRef.collection(CHILD_RESULTS).doc(childId);
     return this.db.runTransaction(async (tx) => {
       const [child, marker] = await tx.getAll(this.jobRef(childId), markerRef);
-      if (!child.exists || !RETRYABLE_STATUSES.includes(child.get("status") as JobStatus)) return null;
+      if (!endedUnsuccessful(child)) return null;
       const requeued = await this.requeueIn(tx, child);
       if (marker.exists) {
         const counted = isSuccessStatus(marker.get("status") as JobStatus) ? "shards.succeeded" : "shards.failed";
@@ -1040,33 +1044,45 @@ export class JobQueue {
   }
 
   /**
-   * Refuses, as `retryJob` would now, a retry of `jobId` (its status, its dedup key held by another
-   * open job), writing nothing: what an operator's retry checks before it changes anything else.
+   * Refuses, as `retryJob` and `requeueChild` would now, a retry of `jobId` (its status, its dedup key
+   * held by another open job) or of any of `childIds`, the children it re-runs first (one whose
+   * document no longer parses), writing nothing: what an operator's retry checks before it changes
+   * anything else, so a refusal finds every child as it was. Returns the job's status.
    */
-  async checkRetry(jobId: string): Promise<void> {
-    await this.db.runTransaction(
+  async checkRetry(jobId: string, childIds: readonly string[] = []): Promise<JobStatus> {
+    return this.db.runTransaction(
       async (tx) => {
-        const snap = await tx.get(this.jobRef(jobId));
+        const [snap, ...children] = await tx.getAll(this.jobRef(jobId), ...childIds.map((childId) => this.jobRef(childId)));
         if (!snap.exists) throw new JobNotFoundError(jobId);
-        await this.retryable(tx, snap);
+        const { status } = await this.retryable(tx, snap);
+        for (const child of children.filter(endedUnsuccessful)) await this.retryable(tx, child, { id: jobId, status });
+        return status;
       },
       { readOnly: true },
     );
   }
 
-  /** The finished job `snap` and the status a retry moves it to; refused as `InvalidTransitionError`. */
+  /**
+   * The finished job `snap` and the status a retry moves it to; refused as `InvalidTransitionError`,
+   * as a refusal of the parent `childOf` when `snap` is a child its retry re-runs.
+   */
   private async retryable(
     tx: Transaction,
     snap: DocumentSnapshot,
+    childOf?: { id: string; status: JobStatus },
   ): Promise<{ job: Job; status: JobStatus; to: JobStatus; claim: DocumentSnapshot | null }> {
     const job = this.parseStored(snap);
     const status = snap.get("status") as JobStatus;
-    if (!job) throw new InvalidTransitionError(snap.id, status, "operator_retry: the job document no longer parses");
+    const refused = (why: string) =>
+      childOf
+        ? new InvalidTransitionError(childOf.id, childOf.status, `retry: its child ${snap.id} cannot be re-run: ${why}`)
+        : new InvalidTransitionError(snap.id, status, `retry: ${why}`);
+    if (!job) throw refused(unparsedReason(snap));
     const to = this.transition(snap.id, status, "operator_retry");
     let claim: DocumentSnapshot | null = null;
     if (job.dedup_key) {
       const found = await this.dedup.openHolderIn(tx, job.dedup_key, job.id);
-      if (found.holder) throw new InvalidTransitionError(job.id, status, `retry: job ${found.holder} holds dedup key "${job.dedup_key}"`);
+      if (found.holder) throw refused(`job ${found.holder} holds dedup key "${job.dedup_key}"`);
       claim = found.claim;
     }
     return { job, status, to, claim };
@@ -1175,6 +1191,30 @@ function runAfterMillis(doc: QueryDocumentSnapshot): number {
 
 /** The fields of a job that is open (again): not history, so nothing expires it. */
 const NOT_FINISHED = { finished_at: null, expire_at: null } as const;
+
+/**
+ * A job asked to stop that has not stopped yet and will: open, its cancel requested, and no frozen plan
+ * (a job holding one finishes it first, see `cancelJob`).
+ */
+export function cancelPending(doc: DocumentSnapshot): boolean {
+  return isOpenStatus(doc.get("status") as JobStatus) && doc.get("cancel_requested") === true && doc.get("plan_id") == null;
+}
+
+/** A job that ended without succeeding: what an operator's retry re-runs. */
+function endedUnsuccessful(doc: DocumentSnapshot): boolean {
+  return doc.exists && RETRYABLE_STATUSES.includes(doc.get("status") as JobStatus);
+}
+
+/**
+ * Why a job whose document does not parse cannot be retried. One intake never took in (refused, or
+ * cancelled before it with a request that does not pass validation) lacks the fields intake gives a
+ * job, `run_after` among them, as the console tells it: a new job must be written.
+ */
+function unparsedReason(doc: DocumentSnapshot): string {
+  if (doc.get("run_after") !== undefined) return "the job document no longer parses";
+  const code: unknown = doc.get("error.code");
+  return typeof code === "string" ? `rejected at intake as ${code}: write a new job` : "never taken in: write a new job";
+}
 
 /** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */
 export const CHILD_RESULTS = "shard_results";

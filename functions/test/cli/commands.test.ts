@@ -381,6 +381,22 @@ describeWithFullEmulator("cancel", () => {
     expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(childJobId(parentId, 2)).get()).get("status")).toBe("cancelled");
   });
+
+  it("of an ended parent whose children a retry cut short queued again, says it cancelled them and not the parent", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
+    const { parentId, childIds } = await finishedParent(engine.queue, ["failed"]);
+    jest.spyOn(engine.queue, "retryJob").mockRejectedValueOnce(Object.assign(new Error("14 UNAVAILABLE: no connection"), { code: 14 }));
+    expect((await cliOn(engine, ["retry", parentId])).code).toBe(1);
+    expect((await engine.queue.getJob(childIds[0]))?.status).toBe("queued");
+
+    expect(await cliOn(engine, ["cancel", parentId])).toEqual({
+      code: 0,
+      out: `cancelled the 1 open child of needs_review job ${parentId}`,
+      err: [],
+    });
+    expect((await engine.queue.getJob(parentId))?.status).toBe("needs_review");
+    expect((await engine.queue.getJob(childIds[0]))?.status).toBe("cancelled");
+  });
 });
 
 /** A job that applied a rename of `bench`, still running (leased); its change id. */

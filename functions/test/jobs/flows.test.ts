@@ -1,7 +1,8 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { JobFailure } from "../../src/jobs/errors";
+import { InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
+import { refusedTransition } from "../../src/adapters/operator-actions";
 import { JobFlows, childJobId } from "../../src/jobs/flows";
 import { type JobHandler, followUpJobId } from "../../src/jobs/handler";
 import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
@@ -276,6 +277,27 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect((await engine.queue.getJob(jobId))?.status).toBe("cancelled");
     const ran = await engine.runLane("priority");
     expect(ran.map((report) => report.status).sort()).toEqual(["needs_review", "succeeded_dry_run"]);
+  });
+
+  it("a child its running parent creates after being asked to stop, before the parent sees the cancel, is cancelled when leased, not run", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const flows = new JobFlows(db, engine.queue, engine.tasks);
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    const { job, lease } = (await engine.queue.leaseById(jobId, "parent-worker"))!;
+    const specs = (n: number) => Array.from({ length: n }, () => ({ type: "TEST_CHILD", payload: { fail: false } }));
+    expect(await engine.cancel(jobId)).toEqual({ status: "running", cancelRequested: true, childrenCancelled: 0 });
+
+    // None of the parent's writes has met the cancel yet: its signal has not fired.
+    await flows.createChildren(job, lease, specs(1), new AbortController().signal);
+    expect(await engine.runLane("priority")).toEqual([]);
+    expect(await engine.queue.getJob(childJobId(jobId, 1))).toMatchObject({ status: "cancelled", attempts: 0 });
+
+    // A parent that froze a plan is not stopped by its cancel (it finishes the plan), nor are the children it creates.
+    await engine.queue.jobRef(jobId).update({ plan_id: `p${lease.epoch}` });
+    await flows.createChildren(job, lease, specs(2), new AbortController().signal);
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([
+      [childJobId(jobId, 2), "succeeded_dry_run"],
+    ]);
   });
 
   it("a parent cancelled while it creates children stops creating them and cancels those it made", async () => {
@@ -593,5 +615,84 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       shards: { total: 3, done: 3, succeeded: 3, failed: 0 },
     });
     expect([0, 1, 2].map((index) => runs.get(index))).toEqual([2, 2, 2]);
+  });
+
+  it("a retry refused for a child whose document no longer parses names it, and changes nothing", async () => {
+    const engine = engineWith();
+    const { jobId, shards } = await parentWithFailedChildren(engine, [0, 2]);
+    await db.collection(JOB_COLLECTIONS.jobs).doc(shards[2]).update({ "payload.index": "three" });
+
+    const refused = await engine.retry(jobId).catch((err: unknown) => err);
+    expect(await engine.queue.getJob(shards[0])).toMatchObject({ status: "failed" });
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review", shards: { total: 3, done: 3, failed: 2 } });
+    expect(await markersOf(jobId)).toEqual([...shards].sort());
+    expect(refused).toBeInstanceOf(InvalidTransitionError);
+    expect(refusedTransition(refused as InvalidTransitionError, "retry")).toBe(
+      `cannot retry job ${jobId}: it is needs_review (its child ${shards[2]} cannot be re-run: the job document no longer parses)`,
+    );
+  });
+
+  it("a dedup key another job takes while the children are queued again refuses the parent after them: the same retry completes it once that job has ended", async () => {
+    const engine = engineWith();
+    const { jobId, shards } = await parentWithFailedChildren(engine, [1], "enrich:race");
+    const requeueChild = engine.queue.requeueChild.bind(engine.queue);
+    const taken: string[] = [];
+    const race = jest.spyOn(engine.queue, "requeueChild").mockImplementation(async (parentId, childId) => {
+      const other = await engine.queue.createJob({
+        type: "TEST_PARENT",
+        payload: { children: 0 },
+        created_by: "test",
+        dedup_key: "enrich:race",
+      });
+      taken.push(other.jobId);
+      return requeueChild(parentId, childId);
+    });
+    const refused = await engine.retry(jobId).catch((err: unknown) => err);
+    race.mockRestore();
+    expect((refused as Error).message).toContain(`job ${taken[0]} holds dedup key "enrich:race"`);
+    // As a retry cut short: the parent as it was, its child queued again.
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review" });
+    expect(await engine.queue.getJob(shards[1])).toMatchObject({ status: "queued" });
+
+    await engine.cancel(taken[0]);
+    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 1 });
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 3, done: 3, succeeded: 3 } });
+  });
+
+  it("a retry right after a cancel is refused while a child is still stopping, and completes once it has stopped", async () => {
+    const tasks = new RecordingTasks();
+    const engine = engineWith(tasks);
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    const [first, second] = [childJobId(jobId, 1), childJobId(jobId, 2)];
+    // A worker runs the second child when the operator cancels the parent: it is asked to stop.
+    const running = (await engine.queue.leaseById(second, "child-worker"))!;
+    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
+
+    // Queued again now, the parent would count that child's cancel as its failure.
+    await expect(engine.retry(jobId)).rejects.toThrow(`children still stopping after a cancel (${second}): retry when they have ended`);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "cancelled" });
+    expect(await engine.queue.getJob(first)).toMatchObject({ status: "cancelled" });
+
+    // The child stops at its next safe point, as its worker ends it.
+    await engine.queue.endAttempt(running.lease, { ...engine.queue.completing("cancelled", {}, null), bookkeeping: () => undefined });
+    await new JobFlows(db, engine.queue, tasks).childFinished(running.job, "cancelled");
+    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 2 });
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 2, done: 2, succeeded: 2 } });
+  });
+
+  it("cancelling a parent a retry cut short left ended cancels the children that retry queued again", async () => {
+    const engine = engineWith();
+    const { jobId, shards } = await parentWithFailedChildren(engine, [1]);
+    // The operator's retry dies after the children, before the parent.
+    expect(await new JobFlows(db, engine.queue, engine.tasks).requeueChildren(jobId)).toHaveLength(1);
+
+    expect(await engine.cancel(jobId)).toEqual({ status: "needs_review", cancelRequested: false, childrenCancelled: 1 });
+    expect(await engine.queue.getJob(shards[1])).toMatchObject({ status: "cancelled" });
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review" });
+    // Nothing left open: refused as the cancel of any job that has ended.
+    await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is needs_review; cannot cancel`);
   });
 });

@@ -90,6 +90,25 @@ describe("heartbeat", () => {
     expect(() => heartbeat.throwIfLeaseLost()).not.toThrow();
   });
 
+  it("asks a running child to stop once its running parent is asked to stop, before the parent has seen it", async () => {
+    const parent = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    const { queue, lease, locks, jobRef } = await runningJob(parent.jobId);
+    await queue.leaseById(parent.jobId, "worker-2");
+    const child = { parent_job_id: parent.jobId, created_at: new Date(), requeued_at: null };
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(), child);
+    heartbeat.start([KEY]);
+    while (locks.ended < 2) await sleep(10);
+    expect(heartbeat.signal.aborted).toBe(false);
+
+    // A client's flag on the running parent: the parent stops at its next safe point, its children with it.
+    await queue.jobRef(parent.jobId).update({ cancel_requested: true });
+    const renewed = locks.ended;
+    while (!heartbeat.signal.aborted && locks.ended < renewed + 10) await sleep(10);
+    await heartbeat.stop();
+    expect(heartbeat.cancelRequested).toBe(true);
+    expect((await jobRef.get()).get("cancel_requested")).toBe(true);
+  });
+
   it("stops the handler when the lease was taken away", async () => {
     const { queue, lease, locks, jobRef } = await runningJob();
     const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());

@@ -60,7 +60,7 @@ describeWithFullEmulator("Retry", () => {
       expect([ref.id, job.status, rejectedAtIntake(job), retryable(job)]).toEqual([ref.id, "failed", true, false]);
       const err = await refused(queue.retryJob(ref.id));
       expect(err).toBeInstanceOf(InvalidTransitionError);
-      expect((err as Error).message).toContain("no longer parses");
+      expect((err as Error).message).toContain(`rejected at intake as ${job.error?.code}: write a new job`);
     }
     expect(codes).toEqual([...INTAKE_REJECTION_CODES]);
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(holder).get()).get("status")).toBe("queued");
