@@ -23,6 +23,15 @@ function keepsOneOfBothTargets(previous: Readonly<DocData>, alias: Readonly<DocD
   return (alias.exercise_id || null) === previous.exercise_id || (alias.family_slug || null) === previous.family_slug;
 }
 
+/**
+ * A family alias taking over an alias of an exercise the plan leaves in that family: the family alias
+ * still reaches it (a one-word family's old slug, once its exercise's old name, as oldSlugAliasIssues allows).
+ */
+function familyAliasKeepsExercise(previous: Readonly<DocData>, alias: Readonly<DocData>, final: CatalogState): boolean {
+  if (typeof previous.exercise_id !== "string" || typeof alias.family_slug !== "string") return false;
+  return final.exercise(previous.exercise_id)?.family_slug === alias.family_slug;
+}
+
 /** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */
 export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
   for (const [slug, { index, previous }] of trace.aliasUpserts) {
@@ -59,7 +68,13 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
     } else if (typeof alias.family_slug === "string") {
       familyAliasIssues(slug, alias.family_slug, final, at);
     }
-    if (previous && !sameTarget(previous, alias) && !keepsOneOfBothTargets(previous, alias) && final.isAliasTargetLive(previous)) {
+    if (
+      previous &&
+      !sameTarget(previous, alias) &&
+      !keepsOneOfBothTargets(previous, alias) &&
+      !familyAliasKeepsExercise(previous, alias, final) &&
+      final.isAliasTargetLive(previous)
+    ) {
       at({
         code: "ALIAS_COLLISION",
         path: "alias_slug",

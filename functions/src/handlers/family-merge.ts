@@ -33,9 +33,10 @@ export const familyMergeHandler = planHandler({
       loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
         source.slug,
       ]),
+      // The target's too: a twin of the target may be the one merged away, and its aliases follow it.
       aliasesPointingAtExercises(
         db,
-        liveMembers(source.members).map((member) => member.id),
+        [...liveMembers(source.members), ...liveMembers(target.members)].map((member) => member.id),
       ),
       aliasesPointingAtFamilies(db, [source.slug]),
       familiesMergedInto(db, [source.slug]),

@@ -478,6 +478,17 @@ describe("validatePlan: aliases", () => {
     expect(validate([alias("old-press", { exercise_id: benchDumbbell.id })], seed).errors).toEqual([]);
   });
 
+  it("lets a family alias take over an exercise's alias when the plan leaves that exercise in the family", () => {
+    // "back-squat" led to the squat itself; as an alias of the squat's family it still reaches the squat.
+    const seed = { ...catalog, aliases: [{ alias_slug: "back-squat", exercise_id: squat.id, is_family_alias: false }] };
+    expect(validate([alias("back-squat", { family_slug: "squat" })], seed).errors).toEqual([]);
+    expectError(validate([alias("back-squat", { family_slug: "bench_press" })], seed), {
+      code: "ALIAS_COLLISION",
+      operation_index: 0,
+      path: "alias_slug",
+    });
+  });
+
   it("rejects chains: an alias of a merged exercise or of a family alias", () => {
     const merged = { ...benchDumbbell, status: "merged", merged_into: benchBarbell.id };
     expectError(validate([alias("db-press", { exercise_id: merged.id })], { ...catalog, exercises: [benchBarbell, merged, squat] }), {

@@ -156,6 +156,24 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await alias(db, "plank_hold")).toMatchObject({ family_slug: "plank", is_family_alias: true });
   });
 
+  it("renames a one-word family whose exercise kept the family slug as its old-name alias: the family alias takes it over", async () => {
+    // As FAMILY_NORMALIZE leaves it: "Lunge" renamed "Lunge (Barbell)", its old slug "lunge" an alias of the exercise.
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("Lunge (Barbell)", ["barbell"], { id: "lunge__lunge" }),
+        exerciseFixture("Lunge (Dumbbell)", ["dumbbell"]),
+      ],
+      aliases: [{ alias_slug: "lunge", exercise_id: "lunge__lunge", is_family_alias: false }],
+    });
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "lunge", "forward_lunge"));
+
+    expect(run.error).toBeNull();
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "lunge__lunge")).toMatchObject({ family_slug: "forward_lunge", name: "Forward Lunge (Barbell)" });
+    expect(await alias(db, "lunge")).toMatchObject({ family_slug: "forward_lunge", is_family_alias: true });
+    expect(await alias(db, "lunge")).not.toHaveProperty("exercise_id");
+  });
+
   it("fails a rename to a slug another family has with FAMILY_EXISTS, writing nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -37,6 +37,56 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     expect(await family(db, "curl")).toMatchObject({ status: "active", exercise_count: 2, primary_equipment: ["cable", "dumbbell"] });
   });
 
+  it("renames no staying member the split does not concern: a misfiled one stays as it is and blocks nothing", async () => {
+    // calf_raise stays multi-equipment; its misfiled "Tibialis Raise" lacks a suffix, an older problem the split leaves alone.
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("Calf Raise (Machine)", ["machine"]),
+        exerciseFixture("Calf Raise (Dumbbell)", ["dumbbell"]),
+        exerciseFixture("Calf Raise (Smith Machine)", ["smith-machine"]),
+        exerciseFixture("Tibialis Raise", ["bodyweight"], { family_slug: "calf_raise" }),
+      ],
+    });
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", {
+      mode,
+      family_slug: "calf_raise",
+      split_config: { target_family: "standing_calf_raise", equipment: ["smith-machine"] },
+    });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ moved: 1, renamed: 1 });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "calf_raise__calf-raise-smith-machine")).toMatchObject({
+      family_slug: "standing_calf_raise",
+      name: "Standing Calf Raise (Smith Machine)",
+    });
+    expect(await exercise(db, "calf_raise__tibialis-raise")).toMatchObject({
+      family_slug: "calf_raise",
+      name: "Tibialis Raise",
+      name_slug: "tibialis-raise",
+    });
+  });
+
+  it("sends a split to review when it moves an exercise the target has already, but for the optional suffix", async () => {
+    // squat_jump is single-equipment: "Squat Jump" on bodyweight is the same exercise as "Squat Jump (Bodyweight)".
+    await seedDemo(db, {
+      exercises: [
+        ...curl.exercises,
+        exerciseFixture("Squat Jump", ["bodyweight"]),
+        exerciseFixture("Squat Jump (Bodyweight)", ["bodyweight"], { family_slug: "curl" }),
+      ],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "squat_jump", ["bodyweight"]));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "SPLIT_NAME_CONFLICT",
+      details: { conflicts: [expect.objectContaining({ exercise_id: "curl__squat-jump-bodyweight", with: "squat_jump__squat-jump" })] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("changes nothing when the exercises already are in the target family", async () => {
     await seedDemo(db, { exercises: [curl.exercises[0], curl.exercises[1], { ...curl.exercises[2], family_slug: "leg_curl" }] });
     const before = await snapshotCatalog(db);

@@ -540,14 +540,35 @@ describe("planExerciseAdd", () => {
   });
 
   it("renames the family's exercises when the new one makes it multi-equipment", () => {
+    const catalog = catalogWith({ exercises: [exerciseFixture("Glute Bridge", ["barbell"])] });
+    const draft = draftExercise({ base_name: "Glute Bridge", equipment: ["machine"] });
+    const addition = planExerciseAdd(placeExercise(draft, catalog.family("glute_bridge")), catalog.owners(), false);
+    expect(addition.exercise_id).toBe("glute_bridge__glute-bridge-machine");
+    expect(ops(addition.operations, "rename_exercise")).toEqual([
+      expect.objectContaining({ exercise_id: "glute_bridge__glute-bridge", new_name: "Glute Bridge (Barbell)" }),
+    ]);
+    expect(catalog.validate("EXERCISE_ADD", addition.operations).errors).toEqual([]);
+  });
+
+  it("leaves a name the family's new naming rule judges as the old one did to FAMILY_NORMALIZE", () => {
+    // "Barbell Hip Thrust" should be "Hip Thrust (Barbell)" with or without the machine variant: an older problem.
     const catalog = catalogWith();
     const draft = draftExercise({ base_name: "Hip Thrust", equipment: ["machine"] });
     const addition = planExerciseAdd(placeExercise(draft, catalog.family("hip_thrust")), catalog.owners(), false);
     expect(addition.exercise_id).toBe("hip_thrust__hip-thrust-machine");
-    expect(ops(addition.operations, "rename_exercise")).toEqual([
-      expect.objectContaining({ exercise_id: "hip_thrust__barbell-hip-thrust", new_name: "Hip Thrust (Barbell)" }),
-    ]);
+    expect(ops(addition.operations, "rename_exercise")).toEqual([]);
     expect(catalog.validate("EXERCISE_ADD", addition.operations).errors).toEqual([]);
+  });
+
+  it("refuses an exercise whose family's new naming rule renames a misfiled member to a name no variant of it: RENAME_CONFLICT", () => {
+    // "Chest Fly" sits in glute_bridge by mistake: once it is multi-equipment, "Chest Fly (Barbell)" would be the name there.
+    const catalog = catalogWith({ exercises: [exerciseFixture("Chest Fly", ["barbell"], { family_slug: "glute_bridge" })] });
+    const draft = draftExercise({ base_name: "Glute Bridge", equipment: ["machine"] });
+    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("glute_bridge")), catalog.owners(), false));
+    expect(failure).toMatchObject({ code: "RENAME_CONFLICT", kind: "needs_review" });
+    expect((failure.details as { conflicts: unknown[] }).conflicts).toEqual([
+      expect.objectContaining({ exercise_id: "glute_bridge__chest-fly", kind: "name" }),
+    ]);
   });
 
   it("refuses an exercise that makes a family multi-equipment while its members share a primary equipment: ADD_EQUIPMENT_CONFLICT", () => {

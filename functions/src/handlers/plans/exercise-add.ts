@@ -137,14 +137,19 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
       alias: alias ?? null,
     });
   }
-  if (memberConflicts.length > 0) {
+  const equipmentConflicts = memberConflicts.filter((conflict) => conflict.kind === "equipment");
+  if (equipmentConflicts.length > 0) {
     throw JobFailure.needsReview(
       "ADD_EQUIPMENT_CONFLICT",
       `adding "${name}" makes ${family.slug} multi-equipment, where no two exercises may share a primary equipment; nothing was written`,
-      { conflicts: memberConflicts },
+      { conflicts: equipmentConflicts },
     );
   }
-  const conflicts = namingConflicts(join.renames, join.finalNames, owners);
+  // A member the new naming rule renames to a name that fits no variant of the family (one misfiled there).
+  const conflicts = [
+    ...memberConflicts.filter((conflict) => conflict.kind === "name"),
+    ...namingConflicts(join.renames, join.finalNames, owners),
+  ];
   if (conflicts.length > 0) {
     throw JobFailure.needsReview(
       "RENAME_CONFLICT",

@@ -1,12 +1,14 @@
 /**
  * FAMILY_MERGE's plan: every live exercise of the source family moves into the target family under
- * its canonical name there (the target's own exercises are renamed too when the merge makes the
- * family multi-equipment). An exercise identical to one of the target's (same name once moved) is
- * merged into it instead. Two different exercises with the same primary equipment in a
- * multi-equipment family are a conflict a person resolves: the whole merge goes to review with
- * MERGE_CONFLICT and nothing is written. Afterwards the source family is retired (merged into the
- * target), its slug becomes a family alias of the target, and aliases pointing at it or at merged
- * exercises follow. Retired exercises of the source stay where they are, outside any live family.
+ * its canonical name there (the target's own exercises are renamed too where the merge, making the
+ * family multi-equipment, asks for it). An exercise identical to one of the target's (same name once
+ * moved, or the same exercise but for the optional suffix) is merged into it instead, or takes that
+ * one in when it already carries the name that one would be renamed to. Two different exercises with
+ * the same primary equipment in a multi-equipment family are a conflict a person resolves: the whole
+ * merge goes to review with MERGE_CONFLICT and nothing is written. Afterwards the source family is
+ * retired (merged into the target), its slug becomes a family alias of the target, and aliases
+ * pointing at it or at merged exercises follow. Retired exercises of the source stay where they are,
+ * outside any live family; one the merge retires keeps its name and slug where it is.
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
@@ -60,18 +62,24 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     );
   }
 
-  const twins = new Map(liveMembers(target.members).map((member) => [member.id, member.data]));
+  // Each merge fills only what the exercise it goes into still lacks after the merges before it.
+  const kept = new Map([...liveMembers(target.members), ...liveMembers(source.members)].map((member) => [member.id, member.data]));
+  const merges = join.merges.map(({ member, into }) => {
+    const target_patch = missingFields(kept.get(into) ?? {}, member.data);
+    kept.set(into, { ...kept.get(into), ...target_patch });
+    return {
+      op: "merge_exercises" as const,
+      source_id: member.id,
+      target_id: into,
+      target_patch,
+      rationale: `${member.id} is the same exercise as ${into}`,
+    };
+  });
   const operations: OperationInput[] = [
     ...renameOperations(join.renames, owners, `canonical name once ${target.slug} takes in ${source.slug}`),
     ...moveOperations(source.slug, target.slug, join.moves, owners, `merge ${source.slug} into ${target.slug}`, { fromBecomesAlias: true }),
-    ...join.merges.map(({ member, twin }) => ({
-      op: "merge_exercises" as const,
-      source_id: member.id,
-      target_id: twin,
-      target_patch: missingFields(twins.get(twin) ?? {}, member.data),
-      rationale: `${member.id} is the same exercise as ${twin}`,
-    })),
-    ...followingAliases(input, new Map(join.merges.map(({ member, twin }) => [member.id, twin]))),
+    ...merges,
+    ...followingAliases(input, new Map(join.merges.map(({ member, into }) => [member.id, into]))),
     refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
     {
       op: "update_family_registry",

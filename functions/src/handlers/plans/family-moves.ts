@@ -6,10 +6,19 @@
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
-import { toNameSlug } from "../../catalog/taxonomy";
+import { canonicalExerciseName, toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
-import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
+import {
+  baseOf,
+  canonicalNameIn,
+  isMultiEquipment,
+  liveMembers,
+  membersByPrimary,
+  nameOf,
+  namesAfterJoin,
+} from "../../catalog/family-naming";
+import { familySlugFitsName } from "../../catalog/naming-rules";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -29,12 +38,12 @@ export interface NamedMember {
 }
 
 export interface JoinPlan {
-  /** Live members of the receiving family whose name changes. */
+  /** Live members of the receiving family whose name the join's change of its naming rule forces. */
   renames: NamedMember[];
   /** Joining exercises with the name they carry in the receiving family. */
   moves: NamedMember[];
-  /** Joining exercises identical to one of the receiving family's (only when merging identical ones). */
-  merges: Array<{ member: CatalogDoc; twin: string }>;
+  /** Exercises retired into an identical one (only when merging identical ones). */
+  merges: Array<{ member: CatalogDoc; into: string }>;
   conflicts: MoveConflict[];
   /** Exercise id → the name it ends up with, for every exercise involved. */
   finalNames: Map<string, string>;
@@ -47,27 +56,73 @@ export function joinNames(from: string, to: LoadedFamily, joining: readonly Cata
 }
 
 /**
+ * The renames a change of family `family`'s naming rule (multi-equipment before and after) forces on
+ * its `members`. A member whose canonical name is what it was under the old rule keeps its name,
+ * canonical or not: that is an older problem, FAMILY_NORMALIZE's (the validator too only warns of
+ * it). A forced name that is no variant of the family (a misfiled member) cannot pass validation: a
+ * conflict, for a person to move the member out first.
+ */
+export function ruleChangeRenames(
+  family: string,
+  members: readonly CatalogDoc[],
+  rule: { multiBefore: boolean; multiAfter: boolean },
+): Pick<JoinPlan, "renames" | "conflicts" | "finalNames"> {
+  const plan: Pick<JoinPlan, "renames" | "conflicts" | "finalNames"> = { renames: [], conflicts: [], finalNames: new Map() };
+  for (const member of liveMembers(members)) {
+    const forced = canonicalNameIn(member.data, rule.multiAfter);
+    const renamed = forced !== null && forced !== canonicalNameIn(member.data, rule.multiBefore) ? forced : null;
+    const fits = renamed === null || familySlugFitsName(renamed, family);
+    if (!fits) {
+      plan.conflicts.push({
+        exercise_id: member.id,
+        kind: "name",
+        reason: `${family}'s naming rule changes, and the name it asks for, "${renamed}", is no variant of ${family}`,
+      });
+    } else if (renamed !== null) {
+      plan.renames.push({ member, name: renamed });
+    }
+    plan.finalNames.set(member.id, (fits ? renamed : null) ?? nameOf(member.data) ?? "");
+  }
+  return plan;
+}
+
+/**
+ * One exercise however its optional suffix is spelled: its base movement on its primary equipment
+ * ("Lunge" and "Lunge (Dumbbell)" on dumbbell). Without a primary equipment only the name tells.
+ */
+function exerciseKey(exercise: Readonly<DocData>, name: string): string {
+  const primary = normalizedPrimary(exercise);
+  return toNameSlug(primary === null ? name : canonicalExerciseName(baseOf(name, primary), primary));
+}
+
+/**
  * How `joining` exercises of family `from` go into family `to`. With `mergeIdentical`, an exercise
- * that ends up with the name of one of `to`'s is merged into it; otherwise that is a conflict.
+ * that ends up as one of `to`'s (same name, or same exercise but for the suffix) is merged into it;
+ * otherwise that is a conflict.
  */
 export function planJoin(from: string, to: LoadedFamily, joining: readonly CatalogDoc[], options: { mergeIdentical: boolean }): JoinPlan {
   const { multiEquipment, names } = joinNames(from, to, joining);
   const receiving = liveMembers(to.members);
-  const holderOfSlug = new Map(receiving.map(({ id }) => [toNameSlug(names.get(id) ?? ""), id]));
+  const plan: JoinPlan = {
+    moves: [],
+    merges: [],
+    ...ruleChangeRenames(to.slug, receiving, { multiBefore: isMultiEquipment(receiving), multiAfter: multiEquipment }),
+  };
+  const named = receiving.flatMap((member) => {
+    const name = plan.finalNames.get(member.id);
+    return name ? [{ member, name }] : [];
+  });
+  const holderOfSlug = new Map(named.map(({ member, name }) => [toNameSlug(name), member.id]));
+  const holderOfExercise = new Map(named.map(({ member, name }) => [exerciseKey(member.data, name), member.id]));
   const holderOfPrimary = new Map([...membersByPrimary(receiving)].map(([primary, holders]) => [primary, holders[holders.length - 1].id]));
-  const plan: JoinPlan = { renames: [], moves: [], merges: [], conflicts: [], finalNames: new Map() };
   // The joining exercises moved so far: one joining after them may clash with them too (a person decides, not a merge).
   const joinedSlug = new Map<string, string>();
   const joinedPrimary = new Map<string, string>();
+  const identicalTo = new Map<string, CatalogDoc[]>();
 
-  for (const member of receiving) {
-    const name = names.get(member.id) ?? nameOf(member.data) ?? "";
-    plan.finalNames.set(member.id, name);
-    if (needsNewName(member.data, name)) plan.renames.push({ member, name });
-  }
   for (const member of liveMembers(joining)) {
     const name = names.get(member.id);
-    const twin = name ? holderOfSlug.get(toNameSlug(name)) : undefined;
+    const twin = name ? (holderOfSlug.get(toNameSlug(name)) ?? holderOfExercise.get(exerciseKey(member.data, name))) : undefined;
     const joinedTwin = name ? joinedSlug.get(toNameSlug(name)) : undefined;
     const primary = normalizedPrimary(member.data);
     // Without equipment an exercise has no primary to share.
@@ -79,9 +134,7 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
         reason: `"${String(member.data.name)}" cannot be named as a variant of ${to.slug}`,
       });
     } else if (twin && options.mergeIdentical) {
-      plan.merges.push({ member, twin });
-      // A merged exercise stays behind, retired, under its own name.
-      plan.finalNames.set(member.id, nameOf(member.data) ?? "");
+      identicalTo.set(twin, [...(identicalTo.get(twin) ?? []), member]);
     } else if (twin || joinedTwin || sameEquipment) {
       const other = twin ?? joinedTwin ?? sameEquipment;
       const reason = twin
@@ -102,8 +155,33 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
       if (primary !== null) joinedPrimary.set(primary, member.id);
     }
   }
+  for (const [twin, identical] of identicalTo) mergeIdentical(plan, twin, identical);
   plan.conflicts.push(...sharedPrimaryConflicts(to.slug, receiving, multiEquipment));
   return plan;
+}
+
+/**
+ * Retires the `identical` joining exercises into the receiving family's `twin`; a retired exercise
+ * stays behind under its own name. Where the twin's forced rename would take the slug one of them
+ * holds, that one moves in under the twin's new name instead and the twin is retired into it: a
+ * retired exercise keeps its slug, and no two exercises share one.
+ */
+function mergeIdentical(plan: JoinPlan, twin: string, identical: readonly CatalogDoc[]): void {
+  const twinRename = plan.renames.find(({ member }) => member.id === twin);
+  const keeper = twinRename && identical.find(({ data }) => data.name_slug === toNameSlug(twinRename.name));
+  for (const member of identical) plan.finalNames.set(member.id, nameOf(member.data) ?? "");
+  if (!twinRename || !keeper) {
+    plan.merges.push(...identical.map((member) => ({ member, into: twin })));
+    return;
+  }
+  plan.renames.splice(plan.renames.indexOf(twinRename), 1);
+  plan.finalNames.set(twin, nameOf(twinRename.member.data) ?? "");
+  plan.moves.push({ member: keeper, name: twinRename.name });
+  plan.finalNames.set(keeper.id, twinRename.name);
+  plan.merges.push(
+    { member: twinRename.member, into: keeper.id },
+    ...identical.filter((member) => member !== keeper).map((member) => ({ member, into: keeper.id })),
+  );
 }
 
 /**

@@ -13,10 +13,10 @@ import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
 import { assertLiveTarget, assertSlugNotAnAlias } from "../support/failures";
-import { liveMembers } from "../../catalog/family-naming";
+import { isMultiEquipment, liveMembers } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
-import { type JoinPlan, moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
+import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations, ruleChangeRenames } from "./family-moves";
 
 export interface FamilySplitInput {
   family: LoadedFamily;
@@ -72,7 +72,11 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
   const remaining = stayingRenames(family, staying);
   const finalNames = new Map([...join.finalNames, ...remaining.finalNames]);
   const renamedMoves = join.moves.filter(({ member, name }) => needsNewName(member.data, name));
-  const conflicts = [...join.conflicts, ...namingConflicts([...join.renames, ...renamedMoves, ...remaining.renames], finalNames, owners)];
+  const conflicts = [
+    ...join.conflicts,
+    ...remaining.conflicts,
+    ...namingConflicts([...join.renames, ...renamedMoves, ...remaining.renames], finalNames, owners),
+  ];
   if (conflicts.length > 0) {
     const code = conflicts.some((conflict) => conflict.kind === "equipment") ? "SPLIT_EQUIPMENT_CONFLICT" : "SPLIT_NAME_CONFLICT";
     throw JobFailure.needsReview(
@@ -98,7 +102,7 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length + remaining.renames.length };
 }
 
-/** The renames the staying exercises need once the family has fewer primary equipments. */
-export function stayingRenames(family: LoadedFamily, staying: readonly CatalogDoc[]): Pick<JoinPlan, "renames" | "finalNames"> {
-  return planJoin(family.slug, { ...family, members: [...staying] }, [], { mergeIdentical: false });
+/** The renames the staying exercises need if the family's naming rule changes with fewer primary equipments. */
+export function stayingRenames(family: LoadedFamily, staying: readonly CatalogDoc[]): ReturnType<typeof ruleChangeRenames> {
+  return ruleChangeRenames(family.slug, staying, { multiBefore: isMultiEquipment(family.members), multiAfter: isMultiEquipment(staying) });
 }
