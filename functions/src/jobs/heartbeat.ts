@@ -13,12 +13,17 @@ import type { JobQueue } from "./queue";
 import type { HeldLease } from "./lease";
 import type { Job } from "./model";
 
+/** A beat that came too late (a paused process) or a renewal that hung: either way, nothing was renewed in time. */
+const LAPSED = "lease expired before it was renewed";
+
 export class Heartbeat {
   private readonly controller = new AbortController();
   /** Aborted with the lost lease or the deadline, never a cancel (`JobContext.hardStop`). */
   private readonly hardStopController = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
+  /** Fires when what was last renewed lapses: a renewal that hangs, neither landing nor failing, still stops the run. */
+  private lapse: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   /** The renewal under way, if any: `stop` waits for it, so no write of this lease outlives the run. */
   private beating: Promise<void> | undefined;
@@ -56,7 +61,7 @@ export class Heartbeat {
       // Asleep past its lease (a paused process): its locks may be another job's by now, so it does not
       // take the lease back; the watchdog recovers the job.
       if (startedAt >= this.expiresAt.getTime()) {
-        this.loseLease(new LeaseLostError(this.lease.jobId, "lease expired before it was renewed"));
+        this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED));
         return;
       }
       try {
@@ -64,6 +69,7 @@ export class Heartbeat {
         await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
         // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
         this.expiresAt = renewed.expiresAt;
+        this.armLapse();
         if (this.child && !renewed.cancelRequested && (await this.queue.parentCancelledSinceQueued(this.child))) {
           // As the parent's cancel asks its running children (the step a crash can leave undone).
           await this.queue.cancelJob(this.lease.jobId);
@@ -80,7 +86,23 @@ export class Heartbeat {
       }
       if (!this.stopped && !this.lost) this.schedule(beat);
     };
+    this.armLapse();
     this.schedule(beat);
+  }
+
+  /**
+   * Stops the run when the lease and locks last renewed together lapse. A beat notices a lapse only
+   * when its renewal returns; one that hangs (a lease renewed, its locks' renewal stalled) would let the
+   * locks go to another job while the run, fenced by its lease alone, went on writing.
+   */
+  private armLapse(): void {
+    clearTimeout(this.lapse);
+    this.lapse = setTimeout(
+      () => {
+        if (!this.stopped && !this.lost) this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED));
+      },
+      Math.max(0, this.expiresAt.getTime() - this.now().getTime()),
+    );
   }
 
   /** Fires both signals with `reason` at `atMs` (the machine's clock), unless they fired before; `stop` clears it. */
@@ -130,6 +152,7 @@ export class Heartbeat {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     if (this.deadline) clearTimeout(this.deadline);
+    clearTimeout(this.lapse);
     this.unwatch?.();
     await this.beating;
   }

@@ -19,7 +19,7 @@ import {
 } from "firebase-admin/firestore";
 import { type BackoffPolicy, backoffDelayMs } from "../util/backoff";
 import { GrpcStatus, grpcCode, isWriteConflict } from "../util/grpc-status";
-import { display } from "../util/object-paths";
+import { display, isPlainRecord } from "../util/object-paths";
 import { NO_LLM_USAGE, attemptDocument, attemptRef } from "./attempt-log";
 import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
@@ -171,6 +171,7 @@ const COMPLETION_EVENT: Record<CompletionStatus, JobEvent> = {
   needs_review: "need_review",
   cancelled: "stop",
 };
+const COMPLETED_EVENTS: ReadonlySet<JobEvent> = new Set(Object.values(COMPLETION_EVENT));
 
 /** The event that leads from a running job to a failure's outcome. */
 const FAILURE_EVENT: Partial<Record<JobStatus, JobEvent>> = {
@@ -299,13 +300,20 @@ export class JobQueue {
         if (claim.exists) batch.update(claim.ref, fields, { lastUpdateTime: claim.updateTime! });
         else batch.create(claim.ref, fields);
       }
+      const created = (): CreateJobResult => ({
+        created: true,
+        jobId: jobRef.id,
+        job: { id: jobRef.id, queue: lane, attempts: 0, lease_epoch: 0, run_after: runAfter },
+      });
       try {
         await batch.commit();
-        return { created: true, jobId: jobRef.id, job: { id: jobRef.id, queue: lane, attempts: 0, lease_epoch: 0, run_after: runAfter } };
+        return created();
       } catch (err) {
         if (!isWriteConflict(err)) throw err;
-        const existing = input.id ? await jobRef.get() : null;
-        if (existing?.exists) return existingJob(existing, input);
+        const existing = await jobRef.get();
+        // A new random id that exists is this batch, landed, its resend by the Firestore client refused.
+        if (existing.exists && !input.id) return created();
+        if (existing.exists) return existingJob(existing, input);
         // Another producer changed the claim between our read and write: look again.
       }
     }
@@ -737,7 +745,20 @@ export class JobQueue {
       if (status === "deferred" && held.seenChildCounts && allChildrenFinished(held.seenChildCounts)) changes.run_after = this.now();
     };
     dueNow();
-    await this.writeAsHolder(held, changes, { more: (batch) => ending.bookkeeping(batch, status), onChanged: dueNow });
+    // A cancel this write is the first to see: a completed run keeps its outcome and says so, as the worker
+    // says of a cancel it saw (`endingOf`).
+    const completed = COMPLETED_EVENTS.has(ending.event) && status !== "cancelled";
+    const notedCancel = () => {
+      const summary = changes.result_summary;
+      if (completed && held.cancelRequested && isPlainRecord(summary)) changes.result_summary = { ...summary, cancel_requested: true };
+    };
+    await this.writeAsHolder(held, changes, {
+      more: (batch) => ending.bookkeeping(batch, status),
+      onChanged: () => {
+        dueNow();
+        notedCancel();
+      },
+    });
     return { status, runAfter: changes.run_after instanceof Date ? changes.run_after : null };
   }
 

@@ -63,3 +63,27 @@ describe("the client's own retry of the attempt's last write, refused by the wri
     expect(tasks.tasks.slice(intake)).toEqual([expect.objectContaining({ jobId, attempt: 1, epoch: 1 })]);
   });
 });
+
+describe("a cancel the attempt's last write is the first to see", () => {
+  it("leaves a completed run its outcome, and its summary says a cancel was asked for", async () => {
+    // The client's flag lands after the handler's last write to the job: no earlier write of the run saw it.
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        run: async ({ job }) => {
+          await db.collection(JOB_COLLECTIONS.jobs).doc(job.id).update({ cancel_requested: true });
+          return { kind: "completed", status: "succeeded_dry_run", summary: { findings: 0 } };
+        },
+      },
+    });
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+
+    expect((await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 })).map((report) => report.status)).toEqual([
+      "succeeded_dry_run",
+    ]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "succeeded_dry_run",
+      result_summary: { findings: 0, cancel_requested: true },
+    });
+  });
+});

@@ -243,6 +243,24 @@ describe("heartbeat", () => {
     expect((await jobRef.collection(JOB_COLLECTIONS.plans).get()).size).toBe(0);
   });
 
+  it("stops the handler when the lease it holds would lapse while a renewal hangs (its locks lapse then too)", async () => {
+    // A lease of 400 ms renewed every 100 ms: the first beat renews the lease, then its lock renewal neither lands nor fails.
+    const queue = testQueue(db, { leaseMs: 400 });
+    const { jobId } = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "bench_press" }, created_by: "test" });
+    const { lease } = (await queue.leaseById(jobId, "worker-1"))!;
+    const locks = new GatedLocks(db);
+    await locks.acquireLocks([KEY], { jobId, epoch: lease.epoch, owner: lease.owner });
+    const heartbeat = new Heartbeat(queue, locks, lease, 100, () => new Date());
+    const hung = locks.hold();
+    heartbeat.start([KEY]);
+    await hung;
+    for (let waited = 0; waited < 2000 && !heartbeat.hardStop.aborted; waited += 20) await sleep(20);
+    expect(heartbeat.hardStop.reason).toBeInstanceOf(LeaseLostError);
+    expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
+    locks.release();
+    await heartbeat.stop();
+  });
+
   it("resolves stop only after the renewal under way has ended, and starts no other", async () => {
     const { queue, lease, locks } = await runningJob();
     const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());

@@ -8,6 +8,8 @@ import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "
 import { LANES } from "../../src/jobs/model";
 import { countOps } from "../../bench/billing-counter";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
+import { failingFirstBatchWriting } from "../helpers/faults";
+import { GrpcStatus } from "../../src/util/grpc-status";
 import { RecordingTasks, movableClock, testConfig } from "../helpers/runtime";
 import { createEngine } from "../../src/create-engine";
 import { wakeupTaskName } from "../../src/jobs/task-queue";
@@ -33,6 +35,14 @@ const audit = (family = "bench_press") => ({ type: "FAMILY_AUDIT", payload: { fa
 const db = useFirestore();
 
 describe("createJob", () => {
+  it("knows a new job whose batch landed while the Firestore client's resend of it was refused: created, not a contention", async () => {
+    const faulty = failingFirstBatchWriting(db, `${JOB_COLLECTIONS.jobs}/`, "after", GrpcStatus.FAILED_PRECONDITION);
+    const result = await testQueue(faulty.db).createJob(audit());
+    expect(faulty.failures.count).toBe(1);
+    expect(result).toMatchObject({ created: true, job: { attempts: 0, lease_epoch: 0 } });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).get()).docs.map((doc) => doc.id)).toEqual([result.jobId]);
+  });
+
   it("fills every server-owned field with defaults", async () => {
     const queue = testQueue(db);
     const res = await queue.createJob(audit());
