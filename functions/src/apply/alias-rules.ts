@@ -10,6 +10,7 @@ import type { IssueLog, ValidationIssue } from "./issues";
 import type { PlanTrace } from "./plan-trace";
 import { type DocData, display } from "../util/object-paths";
 import { isLiveExercise } from "../catalog/family-registry";
+import { knownSlugsOf } from "../catalog/slug-aliases";
 
 const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
 
@@ -24,12 +25,14 @@ function keepsOneOfBothTargets(previous: Readonly<DocData>, alias: Readonly<DocD
 }
 
 /**
- * A family alias taking over an alias of an exercise the plan leaves in that family: the family alias
- * still reaches it (a one-word family's old slug, once its exercise's old name, as oldSlugAliasIssues allows).
+ * A family alias taking over the old slug of an exercise the plan leaves in that family: the family
+ * alias still reaches it (a one-word family's slug, once its exercise's name, as oldSlugAliasIssues
+ * allows). Any other alias of the exercise is a name of its own, not the family's to take.
  */
-function familyAliasKeepsExercise(previous: Readonly<DocData>, alias: Readonly<DocData>, final: CatalogState): boolean {
+function familyAliasKeepsExercise(slug: string, previous: Readonly<DocData>, alias: Readonly<DocData>, final: CatalogState): boolean {
   if (typeof previous.exercise_id !== "string" || typeof alias.family_slug !== "string") return false;
-  return final.exercise(previous.exercise_id)?.family_slug === alias.family_slug;
+  const exercise = final.exercise(previous.exercise_id);
+  return exercise?.family_slug === alias.family_slug && knownSlugsOf(previous.exercise_id, exercise).includes(slug);
 }
 
 /** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */
@@ -72,7 +75,7 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
       previous &&
       !sameTarget(previous, alias) &&
       !keepsOneOfBothTargets(previous, alias) &&
-      !familyAliasKeepsExercise(previous, alias, final) &&
+      !familyAliasKeepsExercise(slug, previous, alias, final) &&
       final.isAliasTargetLive(previous)
     ) {
       at({

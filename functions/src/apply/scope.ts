@@ -14,6 +14,7 @@ import { lockedFamilies } from "../catalog/family-locks";
 import { type CatalogView, CatalogState } from "./catalog-state";
 import { operationReadSet, operationTargets } from "./effects";
 import type { ValidationIssue } from "./issues";
+import { deprecatedFieldReplacement } from "../catalog/fields";
 import type { ChangePlan, Operation } from "./plan";
 
 export interface OutOfScope {
@@ -97,24 +98,36 @@ export interface BeyondRequest {
 
 /** The error's field in the document's terms: an operation's field ("set.category", "new_name") where it writes one. */
 const OPERATION_FIELDS: Readonly<Record<string, string>> = { new_name: "name", old_name: "name", to_family: "family_slug" };
+const FIELD_PATH = /^[a-z_]+(?:\.[a-z_]+)*$/;
 
-/** Where `errors` (of `plan`, as validated) point: each error's document, or its operation's documents, with its field. */
+/**
+ * Where `errors` (of `plan`, as validated) point: each error's document, or its operation's documents,
+ * with its field (up to an array index: arrays are written whole), and the fields its fix writes: the
+ * path a refused one suggests, the replacement a removed deprecated field needs.
+ */
 export function errorSites(plan: ChangePlan, errors: readonly ValidationIssue[]): ErrorSite[] {
-  return errors.flatMap(({ target, path, operation_index }) => {
-    const field = path.replace(/^(set|unset|target_patch)\./, "");
-    const documentField = OPERATION_FIELDS[field] ?? field;
+  return errors.flatMap(({ code, target, path, suggestion, operation_index }) => {
+    const segments = path.replace(/^(set|unset|target_patch)\./, "").split(".");
+    const indexAt = segments.findIndex((segment) => /^\d+$/.test(segment));
+    const field = (indexAt < 0 ? segments : segments.slice(0, indexAt)).join(".");
+    const fields = [OPERATION_FIELDS[field] ?? field];
+    if (code === "PATH_NOT_ALLOWED" && suggestion && FIELD_PATH.test(suggestion)) fields.push(suggestion);
+    const replacement = code === "REPLACEMENT_MISSING" ? deprecatedFieldReplacement(field) : null;
+    if (replacement) fields.push(replacement);
     const op = operation_index === null ? undefined : plan.operations[operation_index];
     const targets = target ? [target] : op ? operationTargets(op) : [];
-    return targets.map((at) => ({ target: at, path: documentField }));
+    return targets.flatMap((at) => fields.map((named) => ({ target: at, path: named })));
   });
 }
 
 /**
  * The changes of `repaired` the job did not ask for: a repair fixes what the validator found, so on
  * an existing exercise it writes only fields the handler's own plan wrote there or an error named
- * (or fields inside one), and it retires (deprecates, merges away, deletes) only
- * documents the handler's plan retired. Asked to fix a patch's category, it may not archive the
- * exercise or rewrite its muscles as well. Documents it creates are left to the scope's other checks.
+ * (or fields inside one), and it retires (deprecates, merges away) only exercises the handler's plan
+ * retired and deletes only aliases the plan retired or an error pointed at. Asked to fix a patch's
+ * category, it may not archive the exercise or rewrite its muscles as well. A merge sent to another
+ * target (the successor the validator suggests) brings the fields the plan's merge of that source
+ * filled. Documents it creates are left to the scope's other checks.
  */
 export function beyondRequest(original: ChangePlan, repaired: ChangePlan, sites: readonly ErrorSite[], view: CatalogView): BeyondRequest[] {
   const catalog = new CatalogState(view);
@@ -123,15 +136,22 @@ export function beyondRequest(original: ChangePlan, repaired: ChangePlan, sites:
   for (const op of original.operations) for (const [target, fields] of writtenFields(op)) allow(target, fields);
   for (const { target, path } of sites) if (path !== "") allow(target, [path]);
   const retiredBefore = new Set(original.operations.flatMap(retiredDocuments));
+  const pointedAt = new Set(sites.map(({ target }) => target));
+  const aliasPath = (target: string) => target.startsWith(`${CATALOG_COLLECTIONS.aliases}/`);
+  // By merged exercise: the fields the plan's merge of it filled in its target.
+  const mergeFields = new Map(
+    original.operations.flatMap((op) => (op.op === "merge_exercises" ? [[op.source_id, Object.keys(op.target_patch)] as const] : [])),
+  );
 
   const found: BeyondRequest[] = [];
   repaired.operations.forEach((op, index) => {
     for (const target of retiredDocuments(op))
-      if (!retiredBefore.has(target)) found.push({ operation_index: index, target, fields: [], retires: true });
+      if (!retiredBefore.has(target) && !(aliasPath(target) && pointedAt.has(target)))
+        found.push({ operation_index: index, target, fields: [], retires: true });
     for (const [target, fields] of writtenFields(op)) {
       const id = target.slice(target.indexOf("/") + 1);
       if (!catalog.exercise(id)) continue;
-      const asked = allowed.get(target) ?? [];
+      const asked = [...(allowed.get(target) ?? []), ...(op.op === "merge_exercises" ? (mergeFields.get(op.source_id) ?? []) : [])];
       const beyond = fields.filter((field) => !asked.some((named) => within(field, named)));
       if (beyond.length > 0) found.push({ operation_index: index, target, fields: beyond, retires: false });
     }

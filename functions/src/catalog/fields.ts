@@ -71,23 +71,25 @@ export interface DeprecatedFieldFinding {
   field: string;
   replacement: ExerciseFieldPath | null;
   /**
-   * SCHEMA_CLEANUP (and a plan's unset) may delete it: it holds nothing to lose, no replacement is
-   * named, or the replacement holds a value.
+   * SCHEMA_CLEANUP (and a plan's unset) may delete it: no replacement is named, the replacement holds
+   * a value, or it holds nothing to lose and its replacement exists (empty too).
    */
   removable: boolean;
 }
 
 /**
- * The deprecated fields a document still carries, and whether each can be removed yet. An empty one
- * (`[]`, `""`, null) goes whatever its replacement holds: removing it loses nothing, and keeping it
- * until the replacement is filled would keep a legacy field for nothing.
+ * The deprecated fields a document still carries, and whether each can be removed yet: only once
+ * its replacement exists (CATALOG-DOMAIN.md). An empty one (`[]`, `""`, null) goes as soon as the
+ * replacement is there, empty too: removing it loses nothing, and waiting for the replacement to be
+ * filled would keep a legacy field for nothing.
  */
 export function findDeprecatedFields(doc: Readonly<Record<string, unknown>>): DeprecatedFieldFinding[] {
   return Object.keys(doc)
     .filter(isDeprecatedField)
     .map((field) => {
       const replacement = deprecatedFieldReplacement(field);
-      const removable = !hasValue(doc[field]) || replacement === null || hasValue(getPath(doc, replacement));
+      const replaced = replacement === null ? null : getPath(doc, replacement);
+      const removable = replacement === null || hasValue(replaced) || (!hasValue(doc[field]) && replaced !== undefined);
       return { field, replacement, removable };
     });
 }

@@ -32,7 +32,7 @@ const ADDED_WEIGHT_EQUIPMENT: readonly string[] = ["dip-belt", "weighted-vest", 
  * dip belt → "Pull-Up (Dip Belt)"). Otherwise the word is what sets the exercise apart ("Weighted
  * Dip" on a dip station, "Landmine Press" on a barbell), and the suffix would drop it.
  */
-function keepsLeadingWord(prefix: string, suffix: string): boolean {
+export function keepsLeadingWord(prefix: string, suffix: string): boolean {
   const word = normalizeEquipment(prefix).value;
   const named = normalizeEquipment(suffix).value;
   return word === named || (word === "weighted" && ADDED_WEIGHT_EQUIPMENT.includes(named));

@@ -2,7 +2,7 @@
  * ALIAS_INVARIANT_SCAN: pages through every alias (no target, both targets, orphaned or merged
  * target, wrong flags) and every exercise (an old slug without an alias), and asks for ALIAS_REPAIR
  * jobs in batches. Read-only on the catalog and lock-free; each page is judged with the facts of
- * that page only.
+ * that page only (and, for a retired exercise's old slug, what its repair would follow).
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -12,7 +12,7 @@ import { exercisesWithNameSlugs, getAliases } from "../catalog/repository";
 import { isLiveExercise } from "../catalog/family-registry";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
 import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
-import { type AliasProblem, aliasProblem, fieldFaultOfRetiredTarget } from "../catalog/alias-resolution";
+import { type AliasProblem, aliasProblem, fieldFaultOfRetiredTarget, resolveAliases } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import {
@@ -36,7 +36,11 @@ class ProblemLog {
   readonly listed: Array<{ alias_slug: string; problem: AliasProblem }> = [];
   /** Problem aliases whose document id is no alias slug (legacy data): ALIAS_REPAIR cannot name them, so they are only reported. */
   readonly unrepairable: string[] = [];
-  /** Aliases whose only fault is a field while their target is retired: ALIAS_REPAIR would leave them to a person, so they are only reported. */
+  /**
+   * Problems whose target is retired without a live successor, which ALIAS_REPAIR cannot repair, so they
+   * are only reported: an alias whose only fault is a field (it leaves that to a person), and the old
+   * slug of a retired exercise (no alias may be written to a retired exercise).
+   */
   readonly retiredTargets: string[] = [];
   /** By group (`aliasRepairGroup`), the findings not yet asked about, in the order found. */
   private readonly batches = new Map<number, AliasFinding[]>();
@@ -122,16 +126,37 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: Abor
 
 async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
   let scanned = 0;
-  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug"))) {
+  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug", "status"))) {
     signal.throwIfAborted();
-    const oldSlugs = oldSlugsOf(page.map((doc) => ({ id: doc.id, data: doc.data() })));
+    const exercises = new Map(page.map((doc) => [doc.id, doc.data()]));
+    const oldSlugs = oldSlugsOf([...exercises].map(([id, data]) => ({ id, data })));
     const aliases = await getAliases(deps.db, oldSlugs.keys());
     const withoutAlias = oldSlugsWithoutAlias(oldSlugs, aliases);
     // An old slug another live exercise now has as its own name is that exercise's: no alias may shadow it.
     const named = withoutAlias.length > 0 ? await exercisesWithNameSlugs(deps.db, withoutAlias) : [];
     const taken = new Set(named.filter(({ data }) => isLiveExercise(data)).map(({ data }) => data.name_slug));
-    for (const slug of withoutAlias) if (!taken.has(slug)) await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) });
+    const missing = withoutAlias.filter((slug) => !taken.has(slug));
+    // A retired exercise's old slug can only be restored to a live successor (one it was merged into).
+    const ofRetired = missing.filter((slug) => !isLiveExercise(exercises.get(oldSlugs.get(slug) ?? "") ?? {}));
+    const unrestorable = ofRetired.length > 0 ? await unrestorableOldSlugs(deps, ofRetired, signal) : new Set<string>();
+    for (const slug of missing) await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) }, unrestorable.has(slug));
     scanned += page.length;
   }
   return scanned;
+}
+
+/**
+ * Of old slugs without an alias, those ALIAS_REPAIR would find no live exercise to restore to (it
+ * would fail ALIAS_NOT_FOUND, answering nothing, so every scan would ask again): decided as the
+ * repair decides them.
+ */
+async function unrestorableOldSlugs(deps: CatalogDeps, slugs: readonly string[], signal: AbortSignal): Promise<Set<string>> {
+  const facts = new AliasFacts();
+  // Just read: none of them has an alias.
+  for (const slug of slugs) facts.aliases.set(slug, null);
+  const repairs = await resolveWithFacts(
+    (finalRound) => resolveAliases(slugs, facts, finalRound),
+    (request) => readAliasFacts(deps.db, facts, request, signal),
+  );
+  return new Set(repairs.filter((repair) => repair.action === "not_found").map((repair) => repair.alias_slug));
 }

@@ -38,7 +38,7 @@ export class Heartbeat {
     private readonly lease: HeldLease,
     private readonly intervalMs: number,
     private readonly now: () => Date,
-    /** A child job: it is asked to stop once its parent is cancelled (see `JobQueue.parentCancelledSinceQueued`). */
+    /** A child job: it is asked to stop once its parent is cancelled or asked to stop (see `JobQueue.parentCancelledSinceQueued`). */
     private readonly child: Pick<Job, "parent_job_id" | "created_at" | "requeued_at"> | null = null,
   ) {
     this.expiresAt = new Date(now().getTime() + queue.leaseMs);
@@ -97,6 +97,8 @@ export class Heartbeat {
    */
   private armLapse(): void {
     clearTimeout(this.lapse);
+    // A renewal that ends after `stop` sets no timer that nothing would clear.
+    if (this.stopped) return;
     this.lapse = setTimeout(
       () => {
         if (!this.stopped && !this.lost) this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED));

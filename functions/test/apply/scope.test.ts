@@ -129,6 +129,47 @@ describe("beyondRequest: what a repair changed that neither the job's plan nor t
     ]);
   });
 
+  it("lets a repair follow the validator's suggestions: the array written whole, a deprecated field's replacement", () => {
+    const cases: [OperationInput[], OperationInput[]][] = [
+      [[patch({ "muscles.secondary.0": "glutes" })], [patch({ "muscles.secondary": ["glutes"] })]],
+      [[patch({ primary_muscles: ["glutes"] })], [patch({ "muscles.primary": ["glutes"] })]],
+    ];
+    for (const [invalid, repaired] of cases) {
+      expect(validatePlan(planOf(invalid), view).ok).toBe(false);
+      expect(beyond(invalid, repaired)).toEqual([]);
+    }
+    // Removing a deprecated field whose replacement stays empty: the fix fills the replacement.
+    const legacy = { ...squat, instructions: ["Brace."] };
+    const legacyView = catalogViewOf({ ...catalog, exercises: [legacy, frontSquat] });
+    const unset = (set: Record<string, unknown>) => patch(set, ["instructions"]);
+    const errors = validatePlan(planOf([unset({})]), legacyView).errors;
+    expect(errors.map(({ code }) => code)).toContain("REPLACEMENT_MISSING");
+    expect(
+      beyondRequest(
+        planOf([unset({})]),
+        planOf([unset({ execution_notes: ["Brace."] })]),
+        errorSites(planOf([unset({})]), errors),
+        legacyView,
+      ),
+    ).toEqual([]);
+  });
+
+  it("lets a repair delete an alias an error pointed at, and send a merge to another target with the fields it filled", () => {
+    const deleteAlias: OperationInput = { op: "delete_alias", alias_slug: "back-squat", rationale };
+    const sites = [{ target: "exercise_aliases/back-squat", path: "alias_slug" }];
+    expect(beyondRequest(planOf([patch({ category: "compound" })]), planOf([deleteAlias]), sites, view)).toEqual([]);
+    const mergeInto = (target_id: string): OperationInput => ({
+      op: "merge_exercises",
+      source_id: squat.id,
+      target_id,
+      target_patch: { "metadata.level": "advanced" },
+      rationale,
+    });
+    const third = exerciseFixture("Squat (Dumbbell)", ["dumbbell"]);
+    const threeView = catalogViewOf({ ...catalog, exercises: [squat, frontSquat, third] });
+    expect(beyondRequest(planOf([mergeInto(frontSquat.id)]), planOf([mergeInto(third.id)]), [], threeView)).toEqual([]);
+  });
+
   it("lets a repair retire only what the plan retired, and leaves documents it creates to the other checks", () => {
     const archive: OperationInput = { op: "deprecate_exercise", exercise_id: squat.id, rationale };
     const merge: OperationInput = { op: "merge_exercises", source_id: squat.id, target_id: frontSquat.id, rationale };

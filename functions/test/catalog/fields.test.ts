@@ -102,7 +102,7 @@ describe("deprecated fields", () => {
       { field: "enriched_at", replacement: null, removable: true },
     ]);
   });
-  it("removes an empty deprecated field whatever its replacement holds: it has nothing to lose", () => {
+  it("removes an empty deprecated field once its replacement exists, empty too: it has nothing to lose", () => {
     const doc = {
       primary_muscles: null,
       secondary_muscles: [],
@@ -112,7 +112,8 @@ describe("deprecated fields", () => {
     expect(findDeprecatedFields(doc)).toEqual([
       { field: "primary_muscles", replacement: "muscles.primary", removable: true },
       { field: "secondary_muscles", replacement: "muscles.secondary", removable: true },
-      { field: "instructions", replacement: "execution_notes", removable: true },
+      // No execution_notes at all: the domain keeps a deprecated field until its replacement exists.
+      { field: "instructions", replacement: "execution_notes", removable: false },
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { aliasRepairGroup } from "../../src/handlers/plans/alias-invariant-scan";
-import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, alias, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -97,6 +97,58 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(run.summary).toMatchObject({ problems: 1, problems_by_kind: { flag_mismatch: 1 }, retired_target_slugs: ["old-band-curl"] });
     expect(run.summary).toMatchObject({ jobs_created: 0, jobs_would_create: 0 });
     expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("reports, without asking for its repair, the old slug of a retired exercise that no live exercise succeeds", async () => {
+    const live = exerciseFixture("Zottman Curl (Dumbbell)", ["dumbbell"]);
+    // Each renamed away from the slug it was created with, which has no alias.
+    const archived = exerciseFixture("Zottman Curl (Band)", ["band"], {
+      id: "zottman_curl__band-zottman-curl",
+      status: "deprecated",
+      deprecated_at: new Date(),
+    });
+    const mergedIntoArchived = exerciseFixture("Zottman Curl (Plate)", ["plate"], {
+      id: "zottman_curl__plate-zottman-curl",
+      status: "merged",
+      merged_into: archived.id,
+    });
+    const mergedIntoLive = exerciseFixture("Zottman Curl (Cable)", ["cable"], {
+      id: "zottman_curl__cable-zottman-curl",
+      status: "merged",
+      merged_into: live.id,
+    });
+    await seedCatalog(db, {
+      exercises: [...DEMO_EXERCISES, live, archived, mergedIntoArchived, mergedIntoLive],
+      aliases: DEMO_ALIASES,
+      families: DEMO_FAMILIES,
+    });
+    const deps = depsFor(db, mode);
+    const aliasRepairs = async (exceptJobId: string) =>
+      (await otherJobs(db, exceptJobId))
+        .filter((job) => job.type === "ALIAS_REPAIR")
+        .map((job) => job.payload as { alias_slugs: string[] });
+
+    const run = await runJob(deps, "ALIAS_INVARIANT_SCAN", { mode });
+    // Only the old slug of the one merged into a live exercise is asked for: its repair leads the slug there.
+    if (mode === "apply") expect(await aliasRepairs(run.jobId)).toEqual([{ mode: "apply", alias_slugs: ["cable-zottman-curl"] }]);
+    else expect(run.summary).toMatchObject({ jobs_would_create: 1 });
+    // No alias may lead to a retired exercise: ALIAS_REPAIR would fail ALIAS_NOT_FOUND, answering nothing.
+    expect(run.summary).toMatchObject({ problems: 3, problems_by_kind: { missing_alias: 3 } });
+    expect([...((run.summary.retired_target_slugs ?? []) as string[])].sort()).toEqual(["band-zottman-curl", "plate-zottman-curl"]);
+    if (mode === "dry_run") {
+      expect(await otherJobs(db, run.jobId)).toEqual([]);
+      return;
+    }
+    const rerun = await runJob(deps, "ALIAS_INVARIANT_SCAN", { mode });
+    expect(rerun.summary).toMatchObject({ jobs_created: 0, retired_target_slugs: run.summary.retired_target_slugs });
+    expect(await aliasRepairs(run.jobId)).toHaveLength(1);
+
+    const repair = await runJob(deps, "ALIAS_REPAIR", { mode: "apply", alias_slugs: ["cable-zottman-curl"] });
+    expect(repair.status).toBe("succeeded");
+    expect(await alias(db, "cable-zottman-curl")).toMatchObject({ exercise_id: live.id });
+    // What asking for the others would have come to.
+    const doomed = await runJob(deps, "ALIAS_REPAIR", { mode: "apply", alias_slugs: ["band-zottman-curl", "plate-zottman-curl"] });
+    expect(doomed).toMatchObject({ status: "failed", error: { code: "ALIAS_NOT_FOUND" } });
   });
 
   it("finds nothing wrong with the clean demo aliases", async () => {

@@ -1,6 +1,6 @@
 import { exerciseAddHandler } from "../../src/handlers/exercise-add";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest, retryForTest, runHandler } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, ROWS_MERGED_INTO_ROW, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
@@ -130,6 +130,53 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "TARGET_FAMILY_RETIRED", details: { family_slug: "rows", merged_into: "row" } });
     expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("adds to a deprecated family (every exercise archived) and makes it active again", async () => {
+    const archived = exerciseFixture("Zercher Squat (Barbell)", ["barbell"], { status: "deprecated", deprecated_at: new Date() });
+    const registry = {
+      family_slug: "zercher_squat",
+      base_name: "Zercher Squat",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "deprecated",
+    };
+    await seedDemo(db, { exercises: [archived], families: [registry] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Zercher Squat", equipment: ["sandbag"] },
+    });
+
+    expect(run.error).toBeNull();
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ exercise_id: "zercher_squat__zercher-squat-sandbag", family_slug: "zercher_squat" });
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "zercher_squat__zercher-squat-sandbag")).toMatchObject({ name: "Zercher Squat (Sandbag)", status: "draft" });
+    expect(await exercise(db, archived.id)).toMatchObject({ status: "deprecated" });
+    expect(await family(db, "zercher_squat")).toMatchObject({ status: "active", exercise_count: 1, primary_equipment: ["sandbag"] });
+  });
+
+  it("fails an intent whose leading equipment word the primary equipment does not name with INVALID_INTENT and writes nothing", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    // The (Barbell) suffix would not say "Landmine": the exercise would be added as the plain Row.
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Landmine Row", equipment: ["barbell", "landmine"] },
+    });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "INVALID_INTENT",
+      details: { base_name: "Landmine Row", leading_word: "Landmine", primary_equipment: "barbell" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
   it("fails an intent with an unknown category with INVALID_INTENT", async () => {

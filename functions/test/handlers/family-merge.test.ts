@@ -249,6 +249,30 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("merges no exercise into one whose leading word sets it apart: a shared primary equipment is a MERGE_CONFLICT", async () => {
+    // "Landmine Lunge" on a barbell is not "Lunge (Barbell)": "Barbell Lunge" joining lunge is another exercise on its primary.
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("Landmine Lunge", ["barbell", "landmine"], { family_slug: "lunge" }),
+        exerciseFixture("Lunge (Dumbbell)", ["dumbbell"]),
+        exerciseFixture("Barbell Lunge", ["barbell"], { family_slug: "barbell_lunge" }),
+      ],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "barbell_lunge", "lunge"));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "MERGE_CONFLICT",
+      details: {
+        conflicts: [
+          expect.objectContaining({ exercise_id: "barbell_lunge__barbell-lunge", kind: "equipment", with: "lunge__landmine-lunge" }),
+        ],
+      },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails a merge into a family that does not exist with FAMILY_NOT_FOUND", async () => {
     await seedDemo(db, rows);
     const before = await snapshotCatalog(db);

@@ -584,6 +584,44 @@ describe("planExerciseAdd", () => {
     );
   });
 
+  it("refuses an exercise that shares the primary equipment of another in an already multi-equipment family: ADD_EQUIPMENT_CONFLICT, not a duplicate", () => {
+    // push_up is multi-equipment already (a band and bodyweight); "Push-Up" is no "Incline Push-Up", but may not share bodyweight with it.
+    const catalog = new InMemoryCatalog({
+      exercises: [
+        exerciseFixture("Push-Up (Resistance Band)", ["resistance band"]),
+        exerciseFixture("Incline Push-Up", ["bodyweight"], { family_slug: "push_up" }),
+      ],
+    });
+    const draft = draftExercise({ base_name: "Push-Up", equipment: ["bodyweight"] });
+    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("push_up")), catalog.owners(), false));
+    expect(failure).toMatchObject({ code: "ADD_EQUIPMENT_CONFLICT", kind: "needs_review" });
+    expect((failure.details as { conflicts: unknown[] }).conflicts).toEqual([
+      expect.objectContaining({ exercise_id: "push_up__push-up", kind: "equipment", with: "push_up__incline-push-up" }),
+    ]);
+  });
+
+  it("refuses a leading equipment word the primary equipment does not name, which the suffix would drop: INVALID_INTENT", () => {
+    for (const intent of [
+      { base_name: "Landmine Row", equipment: ["barbell"] },
+      { base_name: "Landmine Row", equipment: ["barbell", "landmine"] },
+      { base_name: "Weighted Dip", equipment: ["dip station"] },
+    ]) {
+      const failure = failureOf(() => draftExercise(intent));
+      expect(failure).toMatchObject({ code: "INVALID_INTENT", kind: "permanent", details: { base_name: intent.base_name } });
+      expect(failure.message).toContain(`"${intent.base_name.split(" ")[0]}"`);
+    }
+    // The suffix says what the word said: it moves there.
+    expect(draftExercise({ base_name: "Barbell Squat", equipment: ["barbell"] })).toMatchObject({ base: "Squat", family_slug: "squat" });
+    expect(draftExercise({ base_name: "Weighted Pull-Up", equipment: ["dip belt"] })).toMatchObject({
+      base: "Pull-Up",
+      family_slug: "pull_up",
+    });
+    expect(draftExercise({ base_name: "Landmine Row", equipment: ["landmine", "barbell"] })).toMatchObject({
+      base: "Row",
+      family_slug: "row",
+    });
+  });
+
   it("takes a suffix naming the intent's equipment, or an abbreviation of one, for the equipment, not for a qualifier", () => {
     expect(draftExercise({ base_name: "Row (Sandbag)", equipment: ["sandbag"] })).toMatchObject({ base: "Row", family_slug: "row" });
     const catalog = catalogWith();
@@ -853,6 +891,7 @@ describe("planSchemaCleanup", () => {
     const legacy = exerciseFixture("Curl (Cable)", ["cable"], {
       secondary_muscles: [],
       instructions: [],
+      execution_notes: [],
       muscles: { primary: ["biceps"], secondary: [], category: ["arms"] },
     });
     const withLegacy = catalogWith({ exercises: [legacy] });

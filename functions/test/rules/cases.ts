@@ -362,6 +362,7 @@ function jobReads(): RulesCase[] {
     // A client's listener may reach the server before the job's create does.
     get("a user can read a job not written yet", "alice", "allow", `${JOBS}/not-yet-written`),
     get("without sign-in a job not written yet is not readable", "anonymous", "deny", `${JOBS}/not-yet-written`),
+    get("a user cannot probe an engine job id not written yet", "alice", "deny", `${JOBS}/QUALITY_SCAN@2026-12-07`),
     list("without sign-in jobs cannot be listed", "anonymous", "deny"),
     list("a user can list their own jobs with a created_by filter", "alice", "allow", "alice"),
     list("a user cannot list the whole collection", "alice", "deny"),

@@ -11,6 +11,7 @@ import {
   DESCRIPTION_MIN_LENGTH,
   canonicalExerciseName,
   exerciseIdFor,
+  exerciseNameParts,
   mayOmitEquipmentSuffix,
   normalizeEnumValue,
   normalizeEquipmentList,
@@ -23,7 +24,7 @@ import { JobFailure } from "../../jobs/errors";
 import { muscleNameSchema } from "../../catalog/schemas";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { baseOf } from "../../catalog/family-naming";
+import { keepsLeadingWord } from "../../catalog/naming-rules";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
@@ -69,12 +70,27 @@ function invalidIntent(message: string, details?: unknown): JobFailure {
   return JobFailure.permanent("INVALID_INTENT", message, details);
 }
 
-/** The intent normalised; INVALID_INTENT when what it gives cannot be made canonical. */
+/**
+ * The intent normalised; INVALID_INTENT when what it gives cannot be made canonical. A leading
+ * equipment word of the base name goes into the "(Equipment)" suffix ("Barbell Squat" on a barbell →
+ * "Squat (Barbell)"), but only when the suffix still says what it said (`keepsLeadingWord`, as the
+ * naming rule judges it): "Landmine Row" on a barbell or "Weighted Dip" on a dip station is refused
+ * rather than added as the plain Row or Dip.
+ */
 export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
   const equipment = normalizeEquipmentList(intent.equipment);
-  const base = baseOf(intent.base_name.trim(), equipment[0] ?? null);
-  const familySlug = toFamilySlug(base);
   if (equipment.length === 0) throw invalidIntent("the intent names no usable equipment", { equipment: intent.equipment });
+  const primary = equipment[0];
+  const { prefix, rest: base } = exerciseNameParts(intent.base_name.trim(), primary);
+  if (prefix !== null && !keepsLeadingWord(prefix, primary)) {
+    throw invalidIntent(
+      `"${intent.base_name}" starts with the equipment word "${prefix}", which its primary equipment "${primary}" does not name: ` +
+        `the "(Equipment)" suffix would not say it, so the exercise would be added as a plain "${base}"; name it without ` +
+        `"${prefix}", or list first in its equipment what "${prefix}" names`,
+      { base_name: intent.base_name, leading_word: prefix, primary_equipment: primary },
+    );
+  }
+  const familySlug = toFamilySlug(base);
   if (familySlug === "") throw invalidIntent(`"${intent.base_name}" gives no family slug`, { base_name: intent.base_name });
   const fields: DocData = {};
   if (intent.category !== undefined) {
@@ -122,26 +138,31 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
   const slug = toNameSlug(name);
   const holders = (owners.exercises.get(slug) ?? []).filter((holder) => !(createdByThisJob && holder === id));
   const alias = owners.aliases.get(slug);
-  // The new exercise's own clash is a duplicate; members that clash with each other once it joins are not.
-  const ownConflicts = join.conflicts.filter((conflict) => conflict.exercise_id === NEW_EXERCISE);
+  // The new exercise's clash by name is a duplicate; members that clash with each other once it joins are not.
+  const conflictsNamed = join.conflicts.map((conflict) =>
+    conflict.exercise_id === NEW_EXERCISE ? { ...conflict, exercise_id: id } : conflict,
+  );
+  const ownNameConflicts = join.conflicts.filter((conflict) => conflict.exercise_id === NEW_EXERCISE && conflict.kind === "name");
   const memberConflicts = join.conflicts.filter((conflict) => conflict.exercise_id !== NEW_EXERCISE);
   const duplicate =
-    ownConflicts[0]?.reason ??
+    ownNameConflicts[0]?.reason ??
     (holders.length > 0 ? `"${slug}" is the slug of ${holders.join(", ")}` : undefined) ??
     (alias ? describeAlias(slug, alias) : undefined);
   if (duplicate) {
-    const existing = [...new Set([...ownConflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
+    const existing = [...new Set([...ownNameConflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
     throw JobFailure.needsReview("DUPLICATE_EXERCISE", `"${name}" already exists: ${duplicate}; nothing was written`, {
       exercise_id: id,
       existing,
       alias: alias ?? null,
     });
   }
-  const equipmentConflicts = memberConflicts.filter((conflict) => conflict.kind === "equipment");
+  // Another exercise on the new one's primary equipment, or members that shared one before it made the
+  // family multi-equipment: a different exercise, not a duplicate, but one a multi-equipment family cannot hold.
+  const equipmentConflicts = conflictsNamed.filter((conflict) => conflict.kind === "equipment");
   if (equipmentConflicts.length > 0) {
     throw JobFailure.needsReview(
       "ADD_EQUIPMENT_CONFLICT",
-      `adding "${name}" makes ${family.slug} multi-equipment, where no two exercises may share a primary equipment; nothing was written`,
+      `with "${name}", ${family.slug} is multi-equipment, where no two exercises may share a primary equipment; nothing was written`,
       { conflicts: equipmentConflicts },
     );
   }

@@ -6,19 +6,11 @@
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
-import { canonicalExerciseName, toNameSlug } from "../../catalog/taxonomy";
+import { toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
-import {
-  baseOf,
-  canonicalNameIn,
-  isMultiEquipment,
-  liveMembers,
-  membersByPrimary,
-  nameOf,
-  namesAfterJoin,
-} from "../../catalog/family-naming";
-import { familySlugFitsName } from "../../catalog/naming-rules";
+import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
+import { exerciseNameProblem, familySlugFitsName } from "../../catalog/naming-rules";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -87,12 +79,13 @@ export function ruleChangeRenames(
 }
 
 /**
- * One exercise however its optional suffix is spelled: its base movement on its primary equipment
- * ("Lunge" and "Lunge (Dumbbell)" on dumbbell). Without a primary equipment only the name tells.
+ * One exercise however its optional suffix is spelled: its name in the multi-equipment form ("Lunge"
+ * and "Lunge (Dumbbell)" on dumbbell are one). A name the rules cannot put in that form without
+ * losing a word ("Landmine Row" on a barbell is not "Row (Barbell)") is only itself.
  */
 function exerciseKey(exercise: Readonly<DocData>, name: string): string {
-  const primary = normalizedPrimary(exercise);
-  return toNameSlug(primary === null ? name : canonicalExerciseName(baseOf(name, primary), primary));
+  const problem = exerciseNameProblem(name, normalizedPrimary(exercise), true);
+  return toNameSlug(problem?.suggestion ?? name);
 }
 
 /**
@@ -138,7 +131,7 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
     } else if (twin || joinedTwin || sameEquipment) {
       const other = twin ?? joinedTwin ?? sameEquipment;
       const reason = twin
-        ? `${to.slug} already has "${name}"`
+        ? `${to.slug} already has it as ${twin}${holderOfSlug.get(toNameSlug(name)) === twin ? "" : " (but for the optional equipment suffix)"}`
         : joinedTwin
           ? `"${name}" would also be the name of ${joinedTwin}, which joins too`
           : `both use the primary equipment "${String(primary)}" in a multi-equipment family`;
