@@ -37,12 +37,18 @@ export interface CancelResult {
   cancel_requested: boolean;
 }
 
-/** A job or change id: one document's id, never a path (`<job>/attempts/1` would reach another document). */
+/**
+ * A job or change id: one document's id, never a path (`<job>/attempts/1` would reach another document),
+ * nor one Firestore reserves ("." and "..", and `__name__` between double underscores), which it would
+ * refuse as an invalid argument: an error of the engine's rather than of the input.
+ */
 export const documentId = z
   .string()
   .min(1)
   .max(500)
-  .regex(/^[^/]+$/, "a document id has no '/'");
+  .regex(/^[^/]+$/, "a document id has no '/'")
+  .refine((id) => id !== "." && id !== "..", "a document id is not '.' or '..'")
+  .refine((id) => !/^__.*__$/.test(id), "Firestore reserves the ids that start and end with '__'");
 const jobInput = z.strictObject({ jobId: documentId });
 const changeInput = z.strictObject({ changeId: documentId });
 

@@ -48,15 +48,6 @@ export function canonicalNameIn(exercise: Readonly<DocData>, multiEquipment: boo
 }
 
 /**
- * The exercise's base movement: its name without the "(Equipment)" suffix (naming its `primary`
- * equipment or any known one) and a leading equipment word, a "(…)" that names no equipment kept
- * in front ("Squat (Pause)" → "Pause Squat").
- */
-export function baseOf(name: string, primary: string | null): string {
-  return exerciseNameParts(name, primary).rest;
-}
-
-/**
  * The canonical name of an exercise moving from family `from` into family `to` (whose base name is
  * `toBase`), or null when its name cannot be made to fit `to`. A name that fits `to` already keeps
  * its base; otherwise the trailing words that name `from` ("Incline Bench Presses" in

@@ -24,7 +24,7 @@ import { forEachBounded } from "../util/bounded";
 import { nextRunTimes } from "../util/cron";
 import type { CliContext, CommandSpec, ParsedOptions } from "./command";
 import { refusal, usageError } from "./errors";
-import { daysBetween, nextDay, parseDay } from "./dates";
+import { daysBetween, endOfRange, parseDay } from "./dates";
 import { table, toJson } from "./format";
 
 const DEFAULT_LIMIT = 20;
@@ -158,10 +158,11 @@ const list: CommandSpec = {
   async run({ options, json }, ctx) {
     const status = choiceOption(options, "status", JOB_STATUSES);
     const type = choiceOption(options, "type", registry.types);
+    const limit = limitOption(options);
     let query: FirebaseFirestore.Query = ctx.engine().db.collection(JOB_COLLECTIONS.jobs);
     if (status) query = query.where("status", "==", status);
     if (type) query = query.where("type", "==", type);
-    const snap = await query.orderBy("created_at", "desc").limit(limitOption(options)).get();
+    const snap = await query.orderBy("created_at", "desc").limit(limit).get();
     const jobs = snap.docs.map((doc) => ({ id: doc.id, ...doc.data() }));
     if (json) return ctx.out(toJson(jobs));
     if (jobs.length === 0) return ctx.out("no jobs");
@@ -350,7 +351,7 @@ const history: CommandSpec = {
     const from = fromText === undefined ? undefined : parseDay("--from", fromText);
     const to = toText === undefined ? undefined : parseDay("--to", toText);
     if (from && to && to < from) throw usageError(`--to ${toText} is before --from ${fromText}`);
-    const range = { from, until: to && nextDay(to) };
+    const range = { from, until: to && endOfRange(to) };
     const jobText = options.text("job");
     const jobId = jobText === undefined ? undefined : idArgument("job", jobText);
     // A run's subjects are the families its job's payload names (the catalog's registry says so).
@@ -362,10 +363,8 @@ const history: CommandSpec = {
     if (jobId !== undefined && Object.values(narrowing).some((value) => value !== undefined))
       throw usageError("--job cannot be combined with --type, --status or --family");
     const filter: RunHistoryFilter = jobId === undefined ? { ...range, ...narrowing } : { ...range, jobId };
-    const page = await runHistoryPage(ctx.engine().db, filter, {
-      limit: limitOption(options),
-      pageToken: nonEmptyOption(options, "page-token"),
-    });
+    const paging = { limit: limitOption(options), pageToken: nonEmptyOption(options, "page-token") };
+    const page = await runHistoryPage(ctx.engine().db, filter, paging);
     if (json) return ctx.out(toJson({ runs: page.rows, next_page_token: page.nextPageToken }));
     if (page.rows.length === 0) return ctx.out("no runs recorded");
     table(
@@ -488,7 +487,8 @@ const schedules: CommandSpec = {
         mode: scheduledMode(scan, engine.config),
         priority: engine.config[`${scan.key}Priority`],
         lane: engine.registry.defaultLane(scan.type),
-        next_run: enabled ? nextRunTimes(cron, timeZone, engine.now())[0] : null,
+        // Always a key of the JSON: null when switched off (or, should a valid schedule have no run left, then too).
+        next_run: enabled ? (nextRunTimes(cron, timeZone, engine.now())[0] ?? null) : null,
       };
     });
     if (json) ctx.out(toJson(rows));
@@ -505,7 +505,7 @@ const schedules: CommandSpec = {
           r.mode,
           r.priority,
           r.lane,
-          r.next_run ?? "off",
+          r.next_run ?? (r.enabled ? "never" : "off"),
         ]),
       ).forEach(ctx.out);
     // Deploying falls back to the defaults with no more than a log line: the exit code is what a check before deploying sees.

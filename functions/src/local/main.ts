@@ -19,7 +19,7 @@ import { resolvePriceTable } from "../llm/pricing";
 import { firestoreClient } from "../firestore";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
-import { LocalRuntime } from "./runtime";
+import { LocalRuntime, listenWithRetries } from "./runtime";
 import { emulatorProject } from "./project";
 import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { startOrFindEmulator } from "./emulator";
@@ -70,13 +70,16 @@ function line(id: string, data: JobLine): string {
   return `  ${String(data.status).padEnd(18)} ${String(data.type).padEnd(27)} ${id}${progress}${error}${summary}`;
 }
 
-/** Prints the status changes of the jobs created since `since`, as they happen. Returns the unsubscribe function. */
+/**
+ * Prints the status changes of the jobs created since `since`, as they happen. Returns the unsubscribe
+ * function. A listener that fails is opened again, as the runtime's intake listener is (without it,
+ * EXIT_WHEN_DONE=1 would wait for good): its first snapshot prints only the statuses that changed meanwhile.
+ */
 function showProgress(db: Firestore, since: Date, onChange: (statuses: Map<string, JobStatus>) => void): () => void {
   const statuses = new Map<string, JobStatus>();
-  return db
-    .collection(JOB_COLLECTIONS.jobs)
-    .where("created_at", ">=", Timestamp.fromDate(since))
-    .onSnapshot((snap) => {
+  return listenWithRetries(
+    db.collection(JOB_COLLECTIONS.jobs).where("created_at", ">=", Timestamp.fromDate(since)),
+    (snap) => {
       for (const change of snap.docChanges()) {
         const data = change.doc.data();
         if (statuses.get(change.doc.id) === data.status) continue;
@@ -84,7 +87,9 @@ function showProgress(db: Firestore, since: Date, onChange: (statuses: Map<strin
         console.log(line(change.doc.id, data as JobLine));
       }
       onChange(statuses);
-    });
+    },
+    (err) => console.error("[progress] the job listener failed; opening it again:", err),
+  );
 }
 
 /** What to stop on the way out, last started first; filled in as each part starts, so a failed start stops what it had started. */

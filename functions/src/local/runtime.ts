@@ -5,7 +5,7 @@
  * lane handler), a timer plays the scheduled watchdog, and when asked timers play the scheduled
  * scans (`schedule-timers.ts`). Used by `npm start`, the tests and the benchmark.
  */
-import type { DocumentSnapshot, Firestore, Query } from "firebase-admin/firestore";
+import type { DocumentSnapshot, Firestore, Query, QuerySnapshot } from "firebase-admin/firestore";
 import type { EmulatorTriggers } from "./emulator-triggers";
 import type { EngineConfig } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
@@ -23,8 +23,42 @@ import { ScheduleTimers } from "./schedule-timers";
 /** The creator of a client's job that names none, under the local runtime. */
 const LOCAL_CLIENT = "local-client";
 
-/** Waits before opening the intake listener again after it failed: 1 s, doubling to 30 s while it keeps failing. */
+/** Waits before opening a listener again after it failed: 1 s, doubling to 30 s while it keeps failing. */
 const RELISTEN_DELAY_MS = { first: 1000, max: 30_000 };
+
+/**
+ * Listens to `query` until the function it returns is called. A listener that fails (the client
+ * retries what it can itself, so that one is over) is reported to `onError` and opened again after a
+ * wait: 1 s, or, while it fails before its first snapshot, twice the last wait up to 30 s. The first
+ * snapshot of a listener opened again has every document of the query, as added.
+ */
+export function listenWithRetries(query: Query, onNext: (snap: QuerySnapshot) => void, onError: (err: unknown) => void): () => void {
+  let stopped = false;
+  let unsubscribe: () => void = () => undefined;
+  let relistenTimer: NodeJS.Timeout | undefined;
+  const open = (retryMs: number) => {
+    let healthy = false;
+    unsubscribe = query.onSnapshot(
+      (snap) => {
+        healthy = true;
+        onNext(snap);
+      },
+      (err) => {
+        onError(err);
+        if (stopped) return;
+        // A listener that had delivered starts over at the first delay; one that never did waits longer each time.
+        const delay = healthy ? RELISTEN_DELAY_MS.first : retryMs;
+        relistenTimer = setTimeout(() => open(Math.min(delay * 2, RELISTEN_DELAY_MS.max)), delay);
+      },
+    );
+  };
+  open(RELISTEN_DELAY_MS.first);
+  return () => {
+    stopped = true;
+    clearTimeout(relistenTimer);
+    unsubscribe();
+  };
+}
 
 export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" | "config"> {
   db: Firestore;
@@ -49,7 +83,6 @@ export class LocalRuntime {
   readonly maxConcurrent: Readonly<Record<Lane, number>>;
   private unsubscribe: (() => void) | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
-  private relistenTimer: NodeJS.Timeout | undefined;
   private scheduleTimers: ScheduleTimers | undefined;
   private readonly pendingIntakes = new Set<Promise<unknown>>();
   private stopped = false;
@@ -87,23 +120,31 @@ export class LocalRuntime {
    * burst costs a few messages per job (added, taken in, leased), never the whole collection and its
    * history; a restart, or a listener opened again after it failed, takes in what still waits.
    * Either way a waiting job gets a wake-up and nothing else is touched.
+   *
+   * A `stop` while it starts ends it there: it arms no timer, and closes what it opened after.
    */
   async start(): Promise<void> {
+    if (this.stopped) return;
     const { triggers, db } = this.options;
     const waiting = db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued");
     if (triggers) {
       const takeInWaiting = async () => (await waiting.get()).docs.forEach((doc) => this.takeIn(doc));
-      this.unsubscribe = await triggers.onCreate(
+      const unsubscribe = await triggers.onCreate(
         db,
         JOB_COLLECTIONS.jobs,
         (doc) => this.takeIn(doc),
         () => void takeInWaiting().catch((err) => this.onError(err, "intake")),
       );
+      // Stopped while it was being opened: `stop` had nothing to close yet.
+      if (this.stopped) return unsubscribe();
+      this.unsubscribe = unsubscribe;
       await takeInWaiting();
     } else {
-      await this.listen(waiting, RELISTEN_DELAY_MS.first);
+      await this.listen(waiting);
     }
+    if (this.stopped) return;
     await this.wakeDeferred();
+    if (this.stopped) return;
     const interval = this.options.watchdogIntervalMs ?? 60_000;
     if (interval > 0) {
       this.watchdogTimer = setInterval(() => {
@@ -118,27 +159,24 @@ export class LocalRuntime {
 
   /**
    * Plays the trigger with a listener over `waiting`; resolves once it is live (its first snapshot
-   * arrived) or failed. A listener that fails (the client retries what it can itself, so this one
-   * is over) is opened again after `retryMs`, and its first snapshot takes in every waiting job.
+   * arrived), failed, or the runtime stopped. A listener that fails is opened again
+   * (`listenWithRetries`), and its first snapshot takes in every waiting job.
    */
-  private listen(waiting: Query, retryMs: number): Promise<void> {
+  private listen(waiting: Query): Promise<void> {
     return new Promise<void>((live) => {
-      let healthy = false;
-      this.unsubscribe = waiting.onSnapshot(
+      this.unsubscribe = listenWithRetries(
+        waiting,
         (snap) => {
-          healthy = true;
           for (const change of snap.docChanges()) if (change.type === "added") this.takeIn(change.doc);
           live();
         },
         (err) => {
           this.onError(err, "listener");
           live();
-          if (this.stopped) return;
-          // A listener that had delivered starts over at the first delay; one that never did waits longer each time.
-          const delay = healthy ? RELISTEN_DELAY_MS.first : retryMs;
-          this.relistenTimer = setTimeout(() => void this.listen(waiting, Math.min(delay * 2, RELISTEN_DELAY_MS.max)), delay);
         },
       );
+      // Closed by `stop` before its first snapshot, it would deliver none.
+      this.stopping.signal.addEventListener("abort", () => live(), { once: true });
     });
   }
 
@@ -150,6 +188,7 @@ export class LocalRuntime {
   private async wakeDeferred(): Promise<void> {
     const deferred = await this.options.db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "deferred").get();
     for (const doc of deferred.docs) {
+      if (this.stopped) return;
       try {
         await this.tasks.enqueueWakeup(wakeupFor(wakeupSubjectOf(doc)));
       } catch (err) {
@@ -159,6 +198,8 @@ export class LocalRuntime {
   }
 
   private takeIn(doc: DocumentSnapshot): void {
+    // After `stop`, which waited for the intakes it found: a read still in flight then delivers nothing.
+    if (this.stopped) return;
     const intake = this.intakeWithRetries(doc)
       .catch((err) => this.onError(err, "intake"))
       .finally(() => this.pendingIntakes.delete(intake));
@@ -200,7 +241,6 @@ export class LocalRuntime {
     this.stopped = true;
     this.stopping.abort();
     this.unsubscribe?.();
-    clearTimeout(this.relistenTimer);
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     this.scheduleTimers?.stop();
     await Promise.all([...this.pendingIntakes]);

@@ -1,7 +1,9 @@
 /**
  * In-process task queue for the local runtime and tests: deterministic task names (a duplicate is
- * refused, as Cloud Tasks does), schedule times honoured, a concurrency limit per lane, and retries
- * with backoff when the handler throws — the parts of Cloud Tasks the engine relies on.
+ * refused, as Cloud Tasks does: while the task waits or runs, and for an hour after it ran),
+ * schedule times honoured, a concurrency limit per lane, and retries with backoff when the handler
+ * throws — the parts of Cloud Tasks the engine relies on. What it remembers is bounded, so a
+ * long `npm start` does not grow with every task it ran.
  */
 import type { Lane } from "../jobs/model";
 import {
@@ -21,6 +23,11 @@ export interface InProcessOptions {
   onError?: (err: unknown, payload: WakeupPayload, attempt: number) => void;
 }
 
+/** How long the name of a task that ran is refused, as Cloud Tasks refuses it for about an hour after the task ran or was deleted. */
+export const TASK_NAME_RETENTION_MS = 3_600_000;
+/** How many names `accepted` keeps, the latest. */
+export const ACCEPTED_KEPT = 1000;
+
 interface Pending {
   name: string;
   payload: WakeupPayload;
@@ -28,23 +35,28 @@ interface Pending {
 }
 
 export class InProcessTaskQueue implements TaskQueuePort {
+  /** The names refused as duplicates: the tasks waiting or running, and those that ran within TASK_NAME_RETENTION_MS. */
   private readonly names = new Set<string>();
+  /** The tasks that ran, oldest first, with when: their names are forgotten once TASK_NAME_RETENTION_MS has passed. */
+  private readonly ran: Array<{ name: string; at: number }> = [];
   private readonly ready: Record<Lane, Pending[]> = { priority: [], maintenance: [] };
   private readonly running: Record<Lane, number> = { priority: 0, maintenance: 0 };
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly idleWaiters: Array<() => void> = [];
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
-  /** Names of every task accepted, in order (tests assert on it). */
+  /** Names of the tasks accepted, in order: the latest ACCEPTED_KEPT (tests assert on it). */
   readonly accepted: string[] = [];
 
   constructor(private readonly options: InProcessOptions) {}
 
   enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
     const name = wakeupTaskName(task);
+    this.forgetRan(Date.now());
     if (this.names.has(name)) return Promise.resolve("duplicate");
     this.names.add(name);
     this.accepted.push(name);
+    if (this.accepted.length > ACCEPTED_KEPT) this.accepted.splice(0, this.accepted.length - ACCEPTED_KEPT);
     this.schedule({ name, payload: wakeupPayload(task), attempt: 1 }, task.runAfter.getTime() - Date.now());
     return Promise.resolve("enqueued");
   }
@@ -105,8 +117,20 @@ export class InProcessTaskQueue implements TaskQueuePort {
       this.options.onError?.(err, pending.payload, pending.attempt);
       if (pending.attempt < (this.options.maxAttempts ?? 5)) {
         this.schedule({ ...pending, attempt: pending.attempt + 1 }, (this.options.retryDelayMs ?? 1000) * 2 ** (pending.attempt - 1));
+        return;
       }
     }
+    // Done (run, or out of attempts): its name is refused a while longer, then forgotten.
+    const now = Date.now();
+    this.ran.push({ name: pending.name, at: now });
+    this.forgetRan(now);
+  }
+
+  /** Forgets the names of the tasks that ran more than TASK_NAME_RETENTION_MS before `now`. */
+  private forgetRan(now: number): void {
+    let expired = 0;
+    while (expired < this.ran.length && now - this.ran[expired].at >= TASK_NAME_RETENTION_MS) this.names.delete(this.ran[expired++].name);
+    if (expired > 0) this.ran.splice(0, expired);
   }
 
   private isIdle(): boolean {

@@ -11,8 +11,18 @@ const DAY_NAMES = new Set(["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
 /** Digits, names, `*`, ranges, lists and steps: nothing of the Quartz extensions (L, W, #, ?) or nicknames (@daily). */
 const FIELD = /^[0-9A-Za-z*,/-]+$/;
 
-/** Why `expression` is not a unix-cron schedule Cloud Scheduler would take, or null when it is. */
-export function cronProblem(expression: string): string | null {
+/**
+ * How far ahead a schedule must have a run: a date that never comes ("0 2 30 2 *", February 30) parses,
+ * and Cloud Scheduler takes it, but the scan would never run. Eight years, as a leap day (February 29)
+ * comes at least once in any eight.
+ */
+const RUN_WITHIN_YEARS = 8;
+
+/**
+ * Why `expression` is not a unix-cron schedule Cloud Scheduler would take, or one that never runs (no
+ * run in the eight years after `now`), or null when it is neither.
+ */
+export function cronProblem(expression: string, now: Date = new Date()): string | null {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5) return `a cron schedule has five fields (minute hour day-of-month month day-of-week), not "${expression}"`;
   for (const [index, field] of fields.entries()) {
@@ -21,12 +31,18 @@ export function cronProblem(expression: string): string | null {
     if (!FIELD.test(field) || words.some((word) => !names.has(word.toLowerCase())))
       return `"${field}" is not a unix-cron field (in "${expression}")`;
   }
+  let next: Date | undefined;
   try {
-    new Cron(expression, { paused: true, mode: "5-part" });
-    return null;
+    // In UTC: whether a day comes at all does not depend on the time zone.
+    [next] = nextRunTimes(expression, "UTC", now);
   } catch (err) {
     return `"${expression}" is not a valid cron schedule: ${err instanceof Error ? err.message : String(err)}`;
   }
+  const horizon = new Date(now);
+  horizon.setUTCFullYear(horizon.getUTCFullYear() + RUN_WITHIN_YEARS);
+  if (!next || next > horizon)
+    return `"${expression}" never runs: no time in the next ${RUN_WITHIN_YEARS} years matches it (a day its months do not have?)`;
+  return null;
 }
 
 /** Whether `name` is a time zone this runtime knows (IANA names such as "Europe/Berlin", or "UTC"). */

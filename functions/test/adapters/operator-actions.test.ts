@@ -93,6 +93,25 @@ describe("who may act", () => {
       expect(await httpsErrorOf(handleCancelJob(() => engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
     },
   );
+
+  it.each([
+    [".", /is not '\.' or '\.\.'/],
+    ["..", /is not '\.' or '\.\.'/],
+    ["__x__", /reserves the ids that start and end with '__'/],
+  ])("rejects the id %j Firestore reserves as invalid-argument, the engine never built", async (id, message) => {
+    const unbuilt = () => {
+      throw new Error("the engine must not be built");
+    };
+    for (const handle of [handleRetryJob, handleCancelJob])
+      expect(await httpsErrorOf(handle(unbuilt, curator({ jobId: id })))).toEqual({
+        code: "invalid-argument",
+        message: expect.stringMatching(message),
+      });
+    expect(await httpsErrorOf(handleRevertChange(unbuilt, curator({ changeId: id })))).toEqual({
+      code: "invalid-argument",
+      message: expect.stringMatching(message),
+    });
+  });
 });
 
 describe("retry and cancel", () => {

@@ -478,6 +478,65 @@ describeWithFullEmulator("refusals", () => {
   });
 });
 
+describe("refused before the engine is needed", () => {
+  /** As the CLI runs with no project to reach: the engine cannot be built. */
+  async function cliWithoutEngine(argv: string[]) {
+    const engine = () => {
+      throw new Error("the engine must not be needed");
+    };
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, {
+      engine,
+      settings: engine,
+      curators: unusedDirectory,
+      out: (l) => out.push(l),
+      err: (l) => err.push(l),
+    });
+    return { code, out: out.join("\n"), err };
+  }
+
+  it.each([
+    // Ids Firestore reserves: it would refuse them as an invalid argument (exit 1), the callables' as an internal error.
+    [["show", ".."], /^catalog-jobs show: "\.\." is not a job id: a document id is not '\.' or '\.\.'/],
+    [["show", "."], /^catalog-jobs show: "\." is not a job id: a document id is not '\.' or '\.\.'/],
+    [["cancel", "__x__"], /^catalog-jobs cancel: "__x__" is not a job id: Firestore reserves the ids that start and end with '__'/],
+    [["retry", "__name__"], /"__name__" is not a job id/],
+    [["revert", ".."], /^catalog-jobs revert: "\.\." is not a change id/],
+    [["history", "--job", "__x__"], /^catalog-jobs history: "__x__" is not a job id/],
+    // Days a Firestore timestamp does not hold.
+    [["history", "--from", "0000-01-01"], /^catalog-jobs history: --from takes a date from 0001-01-01 to 9999-12-31, not "0000-01-01"/],
+    [["history", "--to", "0000-12-31"], /^catalog-jobs history: --to takes a date from 0001-01-01 to 9999-12-31, not "0000-12-31"/],
+    [["daily", "0000-06-01"], /^catalog-jobs daily: the day takes a date from 0001-01-01 to 9999-12-31/],
+    [["summary", "--from", "0000-12-31", "--to", "0001-01-01"], /^catalog-jobs summary: --from takes a date from 0001-01-01/],
+    // Options read before the engine is built: a bad one is named even where no project is reachable.
+    [["list", "--limit", "0"], /^catalog-jobs list: --limit must be a whole number from 1 to 500/],
+    [["history", "--limit", "501"], /^catalog-jobs history: --limit must be a whole number from 1 to 500/],
+    [["history", "--page-token", ""], /^catalog-jobs history: --page-token needs a value, not ""/],
+  ])("%j exits 2 without the engine", async (argv, message) => {
+    const result = await cliWithoutEngine(argv);
+    expect(result).toEqual({ code: 2, out: "", err: [expect.stringMatching(message)] });
+  });
+});
+
+describeWithFullEmulator("history at the ends of the dates", () => {
+  it("takes --to 9999-12-31 and --from 0001-01-01 as no bound", async () => {
+    await recordRunForTest(db, run("far", "2026-03-01T10:00:00Z"));
+    const cases: Array<[string[], string[]]> = [
+      [["--to", "9999-12-31"], ["far"]],
+      [["--from", "0001-01-01"], ["far"]],
+      [["--from", "0001-01-01", "--to", "9999-12-31"], ["far"]],
+      [["--from", "9999-12-31", "--to", "9999-12-31"], []],
+      [["--from", "0001-01-01", "--to", "0001-01-01"], []],
+    ];
+    for (const [range, expected] of cases) {
+      const { code, out, err } = await cli(["history", ...range, "--json"]);
+      const ids = code === 0 ? (JSON.parse(out) as { runs: Array<{ job_id: string }> }).runs.map((r) => r.job_id) : out;
+      expect({ range, code, err, ids }).toEqual({ range, code: 0, err: [], ids: expected });
+    }
+  });
+});
+
 describeWithFullEmulator("list", () => {
   it("shows what a job intake refused lacks as -, not undefined", async () => {
     // A client's document whose payload does not pass: intake fails it before giving it max_attempts.
@@ -654,6 +713,34 @@ describe("schedules", () => {
     expect(out).toMatch(/^MAINTENANCE_SCAN +scans-maintenanceScan +0 2 \* \* \* +UTC /m);
     expect(out).toMatch(/^QUALITY_SCAN +scans-qualityScan +0 4 \* \* \* +UTC /m);
     expect(JSON.parse((await cliOn(engine, ["schedules", "--json"])).out)).toHaveLength(4);
+  });
+
+  it("names a schedule that never runs (February 30) as one that does not parse, and every row has its next run", async () => {
+    const now = () => new Date("2026-12-01T12:00:00Z");
+    const engine = createEngine({
+      db,
+      config: loadEngineConfig({ MAINTENANCE_SCAN_SCHEDULE: "0 2 30 2 *", QUALITY_SCAN_SCHEDULE_ENABLED: "false" }),
+      tasks: new RecordingTasks(),
+      now,
+    });
+    const { code, out, err } = await cliOn(engine, ["schedules", "--json"]);
+    expect(code).toBe(1);
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^catalog-jobs schedules: param MAINTENANCE_SCAN_SCHEDULE "0 2 30 2 \*" never runs: .* \(the rows show the default deployed in its place\)$/,
+      ),
+    ]);
+    const rows = JSON.parse(out) as Array<Record<string, unknown>>;
+    // The key is there in every row: a time when switched on, null when switched off.
+    expect(rows.map((row) => [row.scan, row.schedule, row.next_run])).toEqual([
+      ["MAINTENANCE_SCAN", "0 2 * * *", "2026-12-02T02:00:00.000Z"],
+      ["ALIAS_INVARIANT_SCAN", expect.any(String), expect.any(String)],
+      ["DUPLICATE_DETECTION_SCAN", expect.any(String), expect.any(String)],
+      ["QUALITY_SCAN", expect.any(String), null],
+    ]);
+    expect((await cliOn(engine, ["schedules"])).out).toMatch(
+      /^MAINTENANCE_SCAN +scans-maintenanceScan +0 2 \* \* \* .* 2026-12-02T02:00:00\.000Z$/m,
+    );
   });
 });
 
