@@ -25,14 +25,16 @@ function keepsOneOfBothTargets(previous: Readonly<DocData>, alias: Readonly<DocD
 }
 
 /**
- * A family alias taking over the old slug of an exercise the plan leaves in that family: the family
- * alias still reaches it (a one-word family's slug, once its exercise's name, as oldSlugAliasIssues
- * allows). Any other alias of the exercise is a name of its own, not the family's to take.
+ * A family alias taking over an exercise's alias that the plan leaves in that family, where the slug is
+ * the exercise's old one or the slug of a family the plan retires into that family (a one-word family's
+ * slug, once its exercise's name, as oldSlugAliasIssues allows): the family alias still reaches it. Any
+ * other alias of the exercise is a name of its own, not the family's to take.
  */
 function familyAliasKeepsExercise(slug: string, previous: Readonly<DocData>, alias: Readonly<DocData>, final: CatalogState): boolean {
   if (typeof previous.exercise_id !== "string" || typeof alias.family_slug !== "string") return false;
   const exercise = final.exercise(previous.exercise_id);
-  return exercise?.family_slug === alias.family_slug && knownSlugsOf(previous.exercise_id, exercise).includes(slug);
+  if (exercise?.family_slug !== alias.family_slug) return false;
+  return knownSlugsOf(previous.exercise_id, exercise).includes(slug) || final.family(slug)?.merged_into === alias.family_slug;
 }
 
 /** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */

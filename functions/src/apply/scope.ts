@@ -85,6 +85,8 @@ export function droppedTargets(original: ChangePlan, repaired: ChangePlan): stri
 export interface ErrorSite {
   target: string;
   path: string;
+  /** The fix the validator named is removing the document (an alias holding a slug the plan gives an exercise). */
+  retires?: true;
 }
 
 /** What a repair changed beyond the job's request: an exercise field, or a document it retires. */
@@ -116,42 +118,42 @@ export function errorSites(plan: ChangePlan, errors: readonly ValidationIssue[])
     if (replacement) fields.push(replacement);
     const op = operation_index === null ? undefined : plan.operations[operation_index];
     const targets = target ? [target] : op ? operationTargets(op) : [];
-    return targets.flatMap((at) => fields.map((named) => ({ target: at, path: named })));
+    const sites: ErrorSite[] = targets.flatMap((at) => fields.map((named) => ({ target: at, path: named })));
+    if (code === "SLUG_COLLISION" && target) sites.push({ target, path: "", retires: true });
+    // A merge into a retired exercise goes to its successor, bringing what it filled there.
+    if (code === "MERGE_TARGET_INVALID" && suggestion && op?.op === "merge_exercises") {
+      const successor = documentPath(CATALOG_COLLECTIONS.exercises, suggestion);
+      sites.push(...Object.keys(op.target_patch).map((key) => ({ target: successor, path: key })));
+    }
+    return sites;
   });
 }
 
 /**
  * The changes of `repaired` the job did not ask for: a repair fixes what the validator found, so on
  * an existing exercise it writes only fields the handler's own plan wrote there or an error named
- * (or fields inside one), and it retires (deprecates, merges away) only exercises the handler's plan
- * retired and deletes only aliases the plan retired or an error pointed at. Asked to fix a patch's
- * category, it may not archive the exercise or rewrite its muscles as well. A merge sent to another
- * target (the successor the validator suggests) brings the fields the plan's merge of that source
- * filled. Documents it creates are left to the scope's other checks.
+ * or suggested (or fields inside one), and it retires (deprecates, merges away, deletes) only what the
+ * handler's plan retired or the validator named for removal. Asked to fix a patch's category, it may
+ * not archive the exercise or rewrite its muscles as well; a merge sent to the successor the validator
+ * suggests brings the fields it filled. Documents it creates are left to the scope's other checks.
  */
 export function beyondRequest(original: ChangePlan, repaired: ChangePlan, sites: readonly ErrorSite[], view: CatalogView): BeyondRequest[] {
   const catalog = new CatalogState(view);
   const allowed = new Map<string, string[]>();
   const allow = (target: string, fields: readonly string[]) => allowed.set(target, [...(allowed.get(target) ?? []), ...fields]);
   for (const op of original.operations) for (const [target, fields] of writtenFields(op)) allow(target, fields);
-  for (const { target, path } of sites) if (path !== "") allow(target, [path]);
+  for (const { target, path, retires } of sites) if (!retires && path !== "") allow(target, [path]);
   const retiredBefore = new Set(original.operations.flatMap(retiredDocuments));
-  const pointedAt = new Set(sites.map(({ target }) => target));
-  const aliasPath = (target: string) => target.startsWith(`${CATALOG_COLLECTIONS.aliases}/`);
-  // By merged exercise: the fields the plan's merge of it filled in its target.
-  const mergeFields = new Map(
-    original.operations.flatMap((op) => (op.op === "merge_exercises" ? [[op.source_id, Object.keys(op.target_patch)] as const] : [])),
-  );
+  const retirable = new Set(sites.flatMap(({ target, retires }) => (retires ? [target] : [])));
 
   const found: BeyondRequest[] = [];
   repaired.operations.forEach((op, index) => {
     for (const target of retiredDocuments(op))
-      if (!retiredBefore.has(target) && !(aliasPath(target) && pointedAt.has(target)))
-        found.push({ operation_index: index, target, fields: [], retires: true });
+      if (!retiredBefore.has(target) && !retirable.has(target)) found.push({ operation_index: index, target, fields: [], retires: true });
     for (const [target, fields] of writtenFields(op)) {
       const id = target.slice(target.indexOf("/") + 1);
       if (!catalog.exercise(id)) continue;
-      const asked = [...(allowed.get(target) ?? []), ...(op.op === "merge_exercises" ? (mergeFields.get(op.source_id) ?? []) : [])];
+      const asked = allowed.get(target) ?? [];
       const beyond = fields.filter((field) => !asked.some((named) => within(field, named)));
       if (beyond.length > 0) found.push({ operation_index: index, target, fields: beyond, retires: false });
     }

@@ -126,6 +126,8 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: Abor
 
 async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
   let scanned = 0;
+  // Old slugs of retired exercises, decided together once every page is read (their facts read once).
+  const ofRetired = new Map<string, string | undefined>();
   for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug", "status"))) {
     signal.throwIfAborted();
     const exercises = new Map(page.map((doc) => [doc.id, doc.data()]));
@@ -136,12 +138,17 @@ async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: Abo
     const named = withoutAlias.length > 0 ? await exercisesWithNameSlugs(deps.db, withoutAlias) : [];
     const taken = new Set(named.filter(({ data }) => isLiveExercise(data)).map(({ data }) => data.name_slug));
     const missing = withoutAlias.filter((slug) => !taken.has(slug));
-    // A retired exercise's old slug can only be restored to a live successor (one it was merged into).
-    const ofRetired = missing.filter((slug) => !isLiveExercise(exercises.get(oldSlugs.get(slug) ?? "") ?? {}));
-    const unrestorable = ofRetired.length > 0 ? await unrestorableOldSlugs(deps, ofRetired, signal) : new Set<string>();
-    for (const slug of missing) await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) }, unrestorable.has(slug));
+    for (const slug of missing) {
+      // A retired exercise's old slug can only be restored to a live successor (one it was merged into).
+      if (isLiveExercise(exercises.get(oldSlugs.get(slug) ?? "") ?? {}))
+        await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) }, false);
+      else ofRetired.set(slug, oldSlugs.get(slug));
+    }
     scanned += page.length;
   }
+  const unrestorable = ofRetired.size > 0 ? await unrestorableOldSlugs(deps, [...ofRetired.keys()], signal) : new Set<string>();
+  for (const [slug, exerciseId] of ofRetired)
+    await problems.add(slug, "missing_alias", { exercise_id: exerciseId }, unrestorable.has(slug));
   return scanned;
 }
 

@@ -154,10 +154,20 @@ describe("beyondRequest: what a repair changed that neither the job's plan nor t
     ).toEqual([]);
   });
 
-  it("lets a repair delete an alias an error pointed at, and send a merge to another target with the fields it filled", () => {
+  it("lets a repair delete an alias only where the validator named its removal, and send a merge only to the suggested successor", () => {
     const deleteAlias: OperationInput = { op: "delete_alias", alias_slug: "back-squat", rationale };
-    const sites = [{ target: "exercise_aliases/back-squat", path: "alias_slug" }];
-    expect(beyondRequest(planOf([patch({ category: "compound" })]), planOf([deleteAlias]), sites, view)).toEqual([]);
+    const aliasDoc = "exercise_aliases/back-squat";
+    const original = planOf([patch({ category: "compound" })]);
+    expect(beyondRequest(original, planOf([deleteAlias]), [{ target: aliasDoc, path: "", retires: true }], view)).toEqual([]);
+    // An error at the alias that asks for no removal (a collision of the plan's own alias) lets no repair delete it.
+    expect(beyondRequest(original, planOf([deleteAlias]), [{ target: aliasDoc, path: "alias_slug" }], view)).toEqual([
+      { operation_index: 0, target: aliasDoc, fields: [], retires: true },
+    ]);
+
+    // The plan merges the squat into an exercise merged away since: the validator suggests its successor.
+    const third = exerciseFixture("Squat (Dumbbell)", ["dumbbell"]);
+    const retired = { ...frontSquat, status: "merged", merged_into: third.id };
+    const mergeView = catalogViewOf({ ...catalog, exercises: [squat, retired, third] });
     const mergeInto = (target_id: string): OperationInput => ({
       op: "merge_exercises",
       source_id: squat.id,
@@ -165,9 +175,12 @@ describe("beyondRequest: what a repair changed that neither the job's plan nor t
       target_patch: { "metadata.level": "advanced" },
       rationale,
     });
-    const third = exerciseFixture("Squat (Dumbbell)", ["dumbbell"]);
-    const threeView = catalogViewOf({ ...catalog, exercises: [squat, frontSquat, third] });
-    expect(beyondRequest(planOf([mergeInto(frontSquat.id)]), planOf([mergeInto(third.id)]), [], threeView)).toEqual([]);
+    const invalid = planOf([mergeInto(retired.id)]);
+    const sites = errorSites(invalid, validatePlan(invalid, mergeView).errors);
+    expect(beyondRequest(invalid, planOf([mergeInto(third.id)]), sites, mergeView)).toEqual([]);
+    expect(beyondRequest(invalid, planOf([mergeInto(third.id)]), [], mergeView)).toEqual([
+      { operation_index: 0, target: `exercises/${third.id}`, fields: ["metadata.level"], retires: false },
+    ]);
   });
 
   it("lets a repair retire only what the plan retired, and leaves documents it creates to the other checks", () => {

@@ -156,23 +156,24 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await alias(db, "plank_hold")).toMatchObject({ family_slug: "plank", is_family_alias: true });
   });
 
-  it("renames a one-word family whose exercise kept the family slug as its old-name alias: the family alias takes it over", async () => {
-    // As FAMILY_NORMALIZE leaves it: "Lunge" renamed "Lunge (Barbell)", its old slug "lunge" an alias of the exercise.
-    await seedDemo(db, {
-      exercises: [
-        exerciseFixture("Lunge (Barbell)", ["barbell"], { id: "lunge__lunge" }),
-        exerciseFixture("Lunge (Dumbbell)", ["dumbbell"]),
-      ],
-      aliases: [{ alias_slug: "lunge", exercise_id: "lunge__lunge", is_family_alias: false }],
-    });
-    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "lunge", "forward_lunge"));
+  // As FAMILY_NORMALIZE leaves it: "Lunge" renamed "Lunge (Barbell)", its old slug "lunge" an alias of the exercise;
+  // or an alias "lunge" of one created under another name (its id holds no "lunge" slug).
+  it.each(["lunge__lunge", "lunge__lunge-barbell"])(
+    "renames a one-word family whose exercise (%s) holds the family slug as an alias: the family alias takes it over",
+    async (id) => {
+      await seedDemo(db, {
+        exercises: [exerciseFixture("Lunge (Barbell)", ["barbell"], { id }), exerciseFixture("Lunge (Dumbbell)", ["dumbbell"])],
+        aliases: [{ alias_slug: "lunge", exercise_id: id, is_family_alias: false }],
+      });
+      const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "lunge", "forward_lunge"));
 
-    expect(run.error).toBeNull();
-    if (mode === "dry_run") return;
-    expect(await exercise(db, "lunge__lunge")).toMatchObject({ family_slug: "forward_lunge", name: "Forward Lunge (Barbell)" });
-    expect(await alias(db, "lunge")).toMatchObject({ family_slug: "forward_lunge", is_family_alias: true });
-    expect(await alias(db, "lunge")).not.toHaveProperty("exercise_id");
-  });
+      expect(run.error).toBeNull();
+      if (mode === "dry_run") return;
+      expect(await exercise(db, id)).toMatchObject({ family_slug: "forward_lunge", name: "Forward Lunge (Barbell)" });
+      expect(await alias(db, "lunge")).toMatchObject({ family_slug: "forward_lunge", is_family_alias: true });
+      expect(await alias(db, "lunge")).not.toHaveProperty("exercise_id");
+    },
+  );
 
   it("fails a rename to a slug another family has with FAMILY_EXISTS, writing nothing", async () => {
     await seedDemo(db);

@@ -560,6 +560,13 @@ describe("planExerciseAdd", () => {
     expect(catalog.validate("EXERCISE_ADD", addition.operations).errors).toEqual([]);
   });
 
+  it("takes a bodyweight classic with or without its optional suffix for one exercise: DUPLICATE_EXERCISE", () => {
+    const catalog = catalogWith({ exercises: [exerciseFixture("Muscle-Up (Bodyweight)", ["bodyweight"])] });
+    const draft = draftExercise({ base_name: "Muscle-Up", equipment: ["bodyweight"] });
+    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("muscle_up")), catalog.owners(), false));
+    expect(failure).toMatchObject({ code: "DUPLICATE_EXERCISE", kind: "needs_review" });
+  });
+
   it("refuses an exercise whose family's new naming rule renames a misfiled member to a name no variant of it: RENAME_CONFLICT", () => {
     // "Chest Fly" sits in glute_bridge by mistake: once it is multi-equipment, "Chest Fly (Barbell)" would be the name there.
     const catalog = catalogWith({ exercises: [exerciseFixture("Chest Fly", ["barbell"], { family_slug: "glute_bridge" })] });

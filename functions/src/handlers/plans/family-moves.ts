@@ -6,11 +6,11 @@
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
-import { toNameSlug } from "../../catalog/taxonomy";
+import { canonicalExerciseName, exerciseNameParts, toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
-import { exerciseNameProblem, familySlugFitsName } from "../../catalog/naming-rules";
+import { familySlugFitsName, keepsLeadingWord } from "../../catalog/naming-rules";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -79,13 +79,17 @@ export function ruleChangeRenames(
 }
 
 /**
- * One exercise however its optional suffix is spelled: its name in the multi-equipment form ("Lunge"
- * and "Lunge (Dumbbell)" on dumbbell are one). A name the rules cannot put in that form without
- * losing a word ("Landmine Row" on a barbell is not "Row (Barbell)") is only itself.
+ * One exercise however its optional suffix is spelled: its base on its primary equipment, in the
+ * suffixed form ("Push-Up" and "Push-Up (Bodyweight)" are one, "Lunge" and "Lunge (Dumbbell)" on
+ * dumbbell too). A leading word the suffix would not say stays in the base ("Landmine Lunge" on a
+ * barbell is not "Lunge (Barbell)"). Without a primary equipment only the name tells.
  */
 function exerciseKey(exercise: Readonly<DocData>, name: string): string {
-  const problem = exerciseNameProblem(name, normalizedPrimary(exercise), true);
-  return toNameSlug(problem?.suggestion ?? name);
+  const primary = normalizedPrimary(exercise);
+  if (primary === null) return toNameSlug(name);
+  const { prefix, rest } = exerciseNameParts(name, primary);
+  const base = prefix !== null && !keepsLeadingWord(prefix, primary) ? `${prefix} ${rest}` : rest;
+  return toNameSlug(canonicalExerciseName(base, primary));
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * SCHEMA_CLEANUP's plan: removes the deprecated fields of CATALOG-DOMAIN.md from the named exercises.
  * A field with a named replacement (primary_muscles → muscles.primary) goes once the replacement
- * holds a value, or at once when the field itself is empty (`[]`, `""`: nothing to lose), as
- * `findDeprecatedFields` judges; otherwise it is kept and reported. `fields_to_remove` narrows the
+ * holds a value, or, when the field itself is empty (`[]`, `""`: nothing to lose), once the replacement
+ * exists, as `findDeprecatedFields` judges; otherwise it is kept and reported. `fields_to_remove` narrows the
  * work to some deprecated fields; naming anything else (status, deprecated_at and merged_into are
  * live fields) is INVALID_FIELDS.
  */
@@ -15,7 +15,7 @@ import { type DocData } from "../../util/object-paths";
 export interface SchemaCleanup {
   operations: OperationInput[];
   fields_removed: number;
-  /** Deprecated fields left in place because their replacement is still empty. */
+  /** Deprecated fields left in place because their replacement is still empty (or, for an empty field, missing). */
   kept: Array<{ exercise_id: string; field: string; reason: string }>;
 }
 
