@@ -51,7 +51,8 @@ export class LeaseLostError extends Error {
 export class ChildrenNotCancelledError extends Error {
   constructor(
     readonly jobId: string,
-    outcome: "cancelled" | "asked to stop",
+    /** What the job is: cancelled, asked to stop, or the status it ended with (a parent keeps it while its children are cancelled). */
+    outcome: string,
     cause: unknown,
   ) {
     super(`job ${jobId} is ${outcome}, but cancelling its children failed (run the cancel again): ${(cause as Error).message}`, { cause });

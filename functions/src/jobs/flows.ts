@@ -87,7 +87,7 @@ export class JobFlows {
    * refused only when none of its children was left open.
    */
   async cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }> {
-    const cancelChildren = async (outcome: "cancelled" | "asked to stop") => {
+    const cancelChildren = async (outcome: string) => {
       try {
         return await this.cancelChildren(jobId);
       } catch (err) {
@@ -100,8 +100,8 @@ export class JobFlows {
     } catch (err) {
       const ended = err instanceof InvalidTransitionError ? FINAL_STATUSES.find((status) => status === err.from) : undefined;
       if (!ended) throw err;
-      // Only a cancelled job is reported cancelled beside its children's failure: one that ended otherwise is as it was.
-      const childrenCancelled = ended === "cancelled" ? await cancelChildren("cancelled") : await this.cancelChildren(jobId);
+      // A failure among its children names the job as it is: cancelled, or as it ended otherwise.
+      const childrenCancelled = await cancelChildren(ended);
       if (childrenCancelled === 0) throw err;
       return { status: ended, cancelRequested: false, childrenCancelled };
     }

@@ -1,7 +1,7 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
+import { ChildrenNotCancelledError, InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
 import { refusedTransition } from "../../src/adapters/operator-actions";
 import { JobFlows, childJobId } from "../../src/jobs/flows";
 import { type JobHandler, followUpJobId } from "../../src/jobs/handler";
@@ -688,6 +688,18 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     const { jobId, shards } = await parentWithFailedChildren(engine, [1]);
     // The operator's retry dies after the children, before the parent.
     expect(await new JobFlows(db, engine.queue, engine.tasks).requeueChildren(jobId)).toHaveLength(1);
+
+    // An outage at the child's cancel says so, naming the parent as it is, and the same cancel run again finishes it.
+    const cancelJob = engine.queue.cancelJob.bind(engine.queue);
+    const outage = jest.spyOn(engine.queue, "cancelJob").mockImplementation(async (id: string) => {
+      if (id === shards[1]) throw Object.assign(new Error("14 UNAVAILABLE: connection reset"), { code: 14 });
+      return cancelJob(id);
+    });
+    await expect(engine.cancel(jobId)).rejects.toThrow(ChildrenNotCancelledError);
+    await expect(engine.cancel(jobId)).rejects.toThrow(
+      `job ${jobId} is needs_review, but cancelling its children failed (run the cancel again)`,
+    );
+    outage.mockRestore();
 
     expect(await engine.cancel(jobId)).toEqual({ status: "needs_review", cancelRequested: false, childrenCancelled: 1 });
     expect(await engine.queue.getJob(shards[1])).toMatchObject({ status: "cancelled" });
