@@ -7,7 +7,7 @@ import { FAMILY_SLUG_PATTERN, exerciseIdFor } from "../catalog/taxonomy";
 import { documentBytes } from "../util/firestore-size";
 import type { ValidationIssue } from "./issues";
 import type { Operation } from "./plan";
-import { isPlainRecord, type DocData } from "../util/object-paths";
+import { isPlainRecord, upToArrayIndex, type DocData } from "../util/object-paths";
 import { EXERCISE_FIELD_PATHS } from "../catalog/schemas";
 
 export const PLAN_LIMITS = {
@@ -132,10 +132,8 @@ function hasAllowedChildren(path: string): boolean {
 
 function notAllowed(path: string, field: string, operation: "set" | "delete"): Finding {
   const at = `${field}.${path}`;
-  const segments = path.split(".");
-  const indexAt = segments.findIndex((segment) => /^\d+$/.test(segment));
-  if (indexAt >= 0) {
-    const whole = segments.slice(0, indexAt).join(".");
+  const whole = upToArrayIndex(path);
+  if (whole !== path) {
     return { code: "PATH_NOT_ALLOWED", path: at, message: "arrays are written whole; paths never index into them", suggestion: whole };
   }
   if (operation === "set" && isDeprecatedField(path)) {

@@ -15,6 +15,7 @@ import { type CatalogView, CatalogState } from "./catalog-state";
 import { operationReadSet, operationTargets } from "./effects";
 import type { ValidationIssue } from "./issues";
 import { deprecatedFieldReplacement } from "../catalog/fields";
+import { upToArrayIndex } from "../util/object-paths";
 import type { ChangePlan, Operation } from "./plan";
 
 export interface OutOfScope {
@@ -109,9 +110,7 @@ const FIELD_PATH = /^[a-z_]+(?:\.[a-z_]+)*$/;
  */
 export function errorSites(plan: ChangePlan, errors: readonly ValidationIssue[]): ErrorSite[] {
   return errors.flatMap(({ code, target, path, suggestion, operation_index }) => {
-    const segments = path.replace(/^(set|unset|target_patch)\./, "").split(".");
-    const indexAt = segments.findIndex((segment) => /^\d+$/.test(segment));
-    const field = (indexAt < 0 ? segments : segments.slice(0, indexAt)).join(".");
+    const field = upToArrayIndex(path.replace(/^(set|unset|target_patch)\./, ""));
     const fields = [OPERATION_FIELDS[field] ?? field];
     if (code === "PATH_NOT_ALLOWED" && suggestion && FIELD_PATH.test(suggestion)) fields.push(suggestion);
     const replacement = code === "REPLACEMENT_MISSING" ? deprecatedFieldReplacement(field) : null;

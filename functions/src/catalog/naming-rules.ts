@@ -16,7 +16,7 @@ import {
 export interface NameProblem {
   message: string;
   /**
-   * The canonical name; none when the leading word would be lost (see `keepsLeadingWord`): then a
+   * The canonical name; none when the leading word would be lost (see `losesLeadingWord`): then a
    * person renames the exercise, and no job renames it for them.
    */
   suggestion?: string;
@@ -26,16 +26,17 @@ export interface NameProblem {
 const ADDED_WEIGHT_EQUIPMENT: readonly string[] = ["dip-belt", "weighted-vest", "plate"];
 
 /**
- * Whether the suffix `suffix` still says what the leading equipment word `prefix` said, so moving the
- * word into the suffix loses nothing: it names the same equipment ("Barbell Squat" → "Squat
- * (Barbell)"), or the word is "Weighted" and the suffix names added weight ("Weighted Pull-Up" on a
- * dip belt → "Pull-Up (Dip Belt)"). Otherwise the word is what sets the exercise apart ("Weighted
- * Dip" on a dip station, "Landmine Press" on a barbell), and the suffix would drop it.
+ * Whether moving the leading equipment word `prefix` (null: the name has none) into the suffix naming
+ * `suffix` would lose it. It does not when the suffix says what the word said: the same equipment
+ * ("Barbell Squat" → "Squat (Barbell)"), or added weight for a leading "Weighted" ("Weighted Pull-Up"
+ * on a dip belt → "Pull-Up (Dip Belt)"). Otherwise the word is what sets the exercise apart
+ * ("Weighted Dip" on a dip station, "Landmine Press" on a barbell), and the suffix would drop it.
  */
-export function keepsLeadingWord(prefix: string, suffix: string): boolean {
+export function losesLeadingWord(prefix: string | null, suffix: string | null): boolean {
+  if (prefix === null || suffix === null) return false;
   const word = normalizeEquipment(prefix).value;
   const named = normalizeEquipment(suffix).value;
-  return word === named || (word === "weighted" && ADDED_WEIGHT_EQUIPMENT.includes(named));
+  return word !== named && !(word === "weighted" && ADDED_WEIGHT_EQUIPMENT.includes(named));
 }
 
 /**
@@ -58,7 +59,7 @@ export function exerciseNameProblem(name: string, primary: string | null, multiE
   // Shouting is judged on the whole name: its base alone ("ROW" of "BARBELL ROW") may be one word.
   const suggestion = canonicalExerciseName(rest, expectedSuffix, isShoutedText(name));
   if (name === suggestion) return null;
-  if (prefix !== null && expectedSuffix !== null && !keepsLeadingWord(prefix, expectedSuffix)) {
+  if (losesLeadingWord(prefix, expectedSuffix)) {
     const named = primary === null ? `its suffix "(${expectedSuffix})"` : `its primary equipment "${primary}"`;
     return {
       message:

@@ -26,9 +26,25 @@ const INLINE_MARKDOWN = /\*|__|`|^\s*#/;
 // "*Brace*", "**Brace**", "***Brace***", "_Brace_": a run of "*" or "_" closed by the same run, not inside a word ("5*3").
 const EMPHASIS = /(?<!\w)(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)/g;
 
+/** Closing quotes and brackets that may follow a sentence's last mark. */
+const CLOSERS = `["'”’)\\]]*`;
+const FULL_STOP_END = new RegExp(`\\.${CLOSERS}$`, "u");
+const OTHER_END = new RegExp(`[!?…]+(?=${CLOSERS}$)`, "u");
+
 /** Ends as a programming use case must: with "." (closing quotes and brackets after it included). */
 export function endsWithFullStop(sentence: string): boolean {
-  return /\.["'”’)\]]*$/u.test(sentence.trim());
+  return FULL_STOP_END.test(sentence.trim());
+}
+
+/**
+ * "Pair with squats," → "Pair with squats.", "Go heavy!" → "Go heavy.", 'Great for "conditioning"' →
+ * 'Great for "conditioning".': use cases are sentences ending with "." (closing quotes and brackets
+ * after it included), so a trailing comma, semicolon or colon goes, a final "!", "?" or "…" becomes
+ * ".", and a missing full stop is added.
+ */
+export function asSentence(item: string): string {
+  const text = item.replace(/[\s,;:]+$/, "").replace(OTHER_END, ".");
+  return text === "" || endsWithFullStop(text) ? text : `${text}.`;
 }
 
 export function startsWithListMarker(item: string): boolean {

@@ -30,7 +30,7 @@ import {
   cleanContentItem,
   contentStyleIssues,
   descriptionStyleIssues,
-  endsWithFullStop,
+  asSentence,
   isGerundPhrase,
   isLabelText,
 } from "../catalog/text-style";
@@ -337,17 +337,6 @@ const normalizeDescription: FieldNormalizer = (raw) => {
 
 function capitalizeFirst(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
- * "Pair with squats," → "Pair with squats.", "Go heavy!" → "Go heavy.", 'Great for "conditioning"' →
- * 'Great for "conditioning".': use cases are sentences ending with "." (closing quotes and brackets
- * after it included), so a trailing comma, semicolon or colon goes, a final "!", "?" or "…" becomes
- * ".", and a missing full stop is added.
- */
-function asSentence(item: string): string {
-  const text = item.replace(/[\s,;:]+$/, "").replace(/[!?…]+(?=["'”’)\]]*$)/u, ".");
-  return text === "" || endsWithFullStop(text) ? text : `${text}.`;
 }
 
 /** Per-field polish applied after markers are stripped. */

@@ -58,6 +58,13 @@ export function deletePath(obj: Readonly<Record<string, unknown>>, path: string)
   return isPlainRecord(child) ? { ...obj, [head]: deletePath(child, rest.join(".")) } : { ...obj };
 }
 
+/** The dotted `path` up to its first array index ("muscles.primary" for "muscles.primary.0"): arrays are written whole. */
+export function upToArrayIndex(path: string): string {
+  const segments = path.split(".");
+  const indexAt = segments.findIndex((segment) => /^\d+$/.test(segment));
+  return (indexAt < 0 ? segments : segments.slice(0, indexAt)).join(".");
+}
+
 /** A stored value as it reads in a message: strings as they are, anything else as JSON. */
 export function display(value: unknown): string {
   return typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));

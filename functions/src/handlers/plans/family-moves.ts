@@ -10,7 +10,7 @@ import { canonicalExerciseName, exerciseNameParts, toNameSlug } from "../../cata
 import type { LoadedFamily } from "../../catalog/reads";
 import { expectedRegistry } from "../../catalog/family-findings";
 import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
-import { familySlugFitsName, keepsLeadingWord } from "../../catalog/naming-rules";
+import { familySlugFitsName, losesLeadingWord } from "../../catalog/naming-rules";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -88,7 +88,7 @@ function exerciseKey(exercise: Readonly<DocData>, name: string): string {
   const primary = normalizedPrimary(exercise);
   if (primary === null) return toNameSlug(name);
   const { prefix, rest } = exerciseNameParts(name, primary);
-  const base = prefix !== null && !keepsLeadingWord(prefix, primary) ? `${prefix} ${rest}` : rest;
+  const base = losesLeadingWord(prefix, primary) ? `${prefix} ${rest}` : rest;
   return toNameSlug(canonicalExerciseName(base, primary));
 }
 
