@@ -90,6 +90,10 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     ["description_length", "missing description", { description: undefined }],
     ["primary_muscles_format", "capitalised muscle", { "muscles.primary": ["Pectoralis major"] }],
     ["primary_muscles_format", "underscored muscle", { "muscles.primary": ["pectoralis_major"] }],
+    // What a write of the field would refuse (muscleNameSchema), not only "_" and capitals.
+    ["primary_muscles_format", "hyphenated muscle", { "muscles.primary": ["rectus-abdominis"] }],
+    ["primary_muscles_format", "doubled space", { "muscles.primary": ["pectoralis  major"] }],
+    ["primary_muscles_format", "muscle that is not a string", { "muscles.primary": [7] }],
     ["content_format", "common_mistakes missing", { common_mistakes: undefined }],
     ["content_format", "common_mistakes not a list", { common_mistakes: "Bouncing the bar off the chest." }],
     ["content_format", "numbered execution note", { execution_notes: ["1. Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] }],
