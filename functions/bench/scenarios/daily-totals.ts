@@ -33,6 +33,7 @@ function runOf(i: number): RunSummary {
   const started = new Date(DAY.getTime() + 60_000 + i * 1000);
   return {
     job_id: `bench-daily-${i}`,
+    job_created_at: DAY,
     attempt: 1,
     lease_epoch: 1,
     type: registry.types[i % registry.types.length],

@@ -893,23 +893,35 @@ export class JobQueue {
       leaseEpoch: job.lease_epoch,
       startedAt: job.started_at ?? now,
     };
-    batch.create(
+    // Set, not created: an attempt record of an earlier job given the same id may outlive its job for a
+    // while (TTL deletes them one by one); the job's precondition already fences this write.
+    batch.set(
       attemptRef(this.db, jobId, job.lease_epoch),
       attemptDocument(identity, { status: "lease_expired", error, finishedAt: now, expireAt: this.historyExpiry("jobsMs", now) }),
     );
     recordRun(
       batch,
       this.db,
-      runSummaryOf({ ...job, id: jobId, mode: job.payload.mode === "apply" ? "apply" : "dry_run" }, this.types.subjectsOf(job.payload), {
-        leaseEpoch: job.lease_epoch,
-        workerId: identity.workerId,
-        attemptStatus: "lease_expired",
-        jobStatus: outcome.status,
-        error,
-        finishedAt: now,
-        result: null,
-        llm: NO_LLM_USAGE,
-      }),
+      runSummaryOf(
+        // A job written past intake may lack `created_at`: its document's creation stands in.
+        {
+          ...job,
+          id: jobId,
+          created_at: job.created_at ?? seen.createTime!.toDate(),
+          mode: job.payload.mode === "apply" ? "apply" : "dry_run",
+        },
+        this.types.subjectsOf(job.payload),
+        {
+          leaseEpoch: job.lease_epoch,
+          workerId: identity.workerId,
+          attemptStatus: "lease_expired",
+          jobStatus: outcome.status,
+          error,
+          finishedAt: now,
+          result: null,
+          llm: NO_LLM_USAGE,
+        },
+      ),
       this.historyExpiry("historyMs", now),
       random,
     );
@@ -917,10 +929,7 @@ export class JobQueue {
       await batch.commit();
     } catch (err) {
       if (!isWriteConflict(err)) throw err;
-      // Another run recovered it, or its worker renewed: the job changed since the sweep read it. The
-      // attempt's record already there while the job has not changed (a job id used again after its
-      // history outlived it) is no race: it is reported, not skipped.
-      if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS && (await this.jobRef(jobId).get()).updateTime?.isEqual(seen.updateTime!)) throw err;
+      // Another run recovered it, or its worker renewed: the job changed since the sweep read it.
       return null;
     }
     return {
@@ -1277,7 +1286,7 @@ const leaseFieldsSchema = jobDocumentSchema
     cancel_requested: true,
     plan_id: true,
   })
-  .extend({ payload: z.looseObject({ mode: z.unknown() }) });
+  .extend({ payload: z.looseObject({ mode: z.unknown() }), created_at: jobDocumentSchema.shape.created_at.optional() });
 
 /** A worker id unique to this process instance. */
 export function newWorkerId(prefix = "worker"): string {

@@ -1,6 +1,8 @@
 /**
- * Run history: one `catalog_run_summaries/{jobId}_{leaseEpoch}` per attempt (each lease is an
- * attempt: a deferral, a retry and a watchdog recovery each end one, so keys never collide), and
+ * Run history: one `catalog_run_summaries/{jobId}_{jobCreatedMs}_{leaseEpoch}` per attempt (each lease
+ * is an attempt: a deferral, a retry and a watchdog recovery each end one, so keys never collide; the
+ * job's creation time keeps apart a later job given the same id once the first one's document was
+ * deleted, its history being kept longer), and
  * per-day totals in `catalog_daily_summaries/{YYYY-MM-DD}/shards/{n}`. The daily totals are
  * sharded counters (one document takes about one write a second). Both are written in the same
  * batch or transaction as the job's status change that ends the attempt, so an attempt is counted
@@ -17,6 +19,8 @@ const DAILY_SUMMARY_SHARDS = 16;
 
 export interface RunSummary {
   job_id: string;
+  /** The job's `created_at`: tells apart jobs given the same id at different times. */
+  job_created_at: Date;
   attempt: number;
   lease_epoch: number;
   type: string;
@@ -52,7 +56,7 @@ export interface AttemptEnd {
 }
 
 /** The job whose attempt a run summary tells, as it was leased (its mode read from its payload). */
-export type RunJob = Pick<Job, "id" | "attempts" | "type" | "queue" | "priority" | "started_at"> & { mode: Mode };
+export type RunJob = Pick<Job, "id" | "created_at" | "attempts" | "type" | "queue" | "priority" | "started_at"> & { mode: Mode };
 
 /** The run summary of an attempt of `job` that ended as `end` says. */
 export function runSummaryOf(job: RunJob, subjects: string[], end: AttemptEnd): RunSummary {
@@ -65,6 +69,7 @@ export function runSummaryOf(job: RunJob, subjects: string[], end: AttemptEnd): 
   const preview = Array.isArray(lines) ? lines.map((line: unknown) => (typeof line === "string" ? line : JSON.stringify(line))) : [];
   return {
     job_id: job.id,
+    job_created_at: job.created_at,
     attempt: job.attempts,
     lease_epoch: end.leaseEpoch,
     type: job.type,
@@ -106,8 +111,13 @@ function counterKey(value: string): string {
   return value.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-function runSummaryRef(db: Firestore, jobId: string, leaseEpoch: number): DocumentReference {
-  return db.collection(JOB_COLLECTIONS.runSummaries).doc(`${jobId}_${leaseEpoch}`);
+/** The id of the run summary of lease `leaseEpoch` of the job `jobId` created at `jobCreatedAt`. */
+export function runSummaryId(jobId: string, jobCreatedAt: Date, leaseEpoch: number): string {
+  return `${jobId}_${jobCreatedAt.getTime()}_${leaseEpoch}`;
+}
+
+function runSummaryRef(db: Firestore, summary: RunSummary): DocumentReference {
+  return db.collection(JOB_COLLECTIONS.runSummaries).doc(runSummaryId(summary.job_id, summary.job_created_at, summary.lease_epoch));
 }
 
 /**
@@ -122,8 +132,9 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ex
     .doc(day)
     .collection(JOB_COLLECTIONS.dailyShards)
     .doc(String(Math.floor(random() * DAILY_SUMMARY_SHARDS)));
-  writes.create(runSummaryRef(db, summary.job_id, summary.lease_epoch), {
+  writes.create(runSummaryRef(db, summary), {
     ...summary,
+    job_created_at: Timestamp.fromDate(summary.job_created_at),
     started_at: Timestamp.fromDate(summary.started_at),
     finished_at: Timestamp.fromDate(summary.finished_at),
     duration_ms: summary.finished_at.getTime() - summary.started_at.getTime(),

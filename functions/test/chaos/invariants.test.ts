@@ -10,6 +10,7 @@ import { registry } from "../../src/handlers";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { seedDemoCatalog } from "../../src/local/seed";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import { runSummaryDoc } from "../helpers/runs";
 import { type CatalogSnapshot, type Invariant, type InvariantReport, catalogSnapshot, checkInvariants } from "../helpers/invariants";
 import { testConfig, useRuntime, waitFor } from "../helpers/runtime";
 
@@ -114,7 +115,7 @@ const CORRUPTIONS: Corruption[] = [
     "history_incomplete",
     async (db, { renameId }) => {
       const epoch = (await lastAttemptOf(renameId)).id;
-      await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${renameId}_${epoch}`).delete();
+      await (await runSummaryDoc(db, renameId, Number(epoch))).ref.delete();
     },
     // The day's counters still count the run whose summary is gone.
     ["daily_totals"],

@@ -77,6 +77,7 @@ function cli(
 
 const run = (jobId: string, finishedAt: string, over: Partial<RunSummary> = {}): RunSummary => ({
   job_id: jobId,
+  job_created_at: new Date(finishedAt),
   attempt: 1,
   lease_epoch: 1,
   type: "FAMILY_AUDIT",

@@ -126,7 +126,8 @@ export async function checkInvariants(db: Firestore, options: InvariantOptions):
     if (!ended) return `${what} written at epoch ${epoch}, which has no attempt`;
     return written.toMillis() > ended.toMillis() ? `${what} written at epoch ${epoch} after that attempt had ended` : null;
   };
-  const runs = new Map(runDocs.docs.map((doc) => [doc.id, doc.data()]));
+  // Keyed as the attempts are (job and epoch): a summary's own id also holds its job's creation time.
+  const runs = new Map(runDocs.docs.map((doc) => [`${String(doc.get("job_id"))}_${String(doc.get("lease_epoch"))}`, doc.data()]));
 
   // dedup_overlap: each key's jobs that ran, by their first lease, must each end before the next begins
   const ranByKey = new Map<string, { id: string; from: number; to: number }[]>();

@@ -3,6 +3,7 @@
  * counters) meeting an outage: tried again while the lease holds, and a try whose reply was lost
  * is known to have landed, so a finished run is neither lost to the watchdog nor counted twice.
  */
+import type { Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { createEngine } from "../../src/create-engine";
 import { JobFailure } from "../../src/jobs/errors";
@@ -85,5 +86,28 @@ describe("a cancel the attempt's last write is the first to see", () => {
       status: "succeeded_dry_run",
       result_summary: { findings: 0, cancel_requested: true },
     });
+  });
+});
+
+describe("a job given the id of an earlier job whose document was deleted while its history is kept", () => {
+  it("runs to its end, its history beside the earlier job's", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    const id = "client-chosen-1";
+    const first = await engine.queue.createJob({ id, type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    // The job's TTL deletes its document (and, in their own time, its attempt records); its run summaries stay.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(first.jobId).delete();
+
+    await engine.queue.createJob({ id, type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(reports.map((report) => report.status)).toEqual(["succeeded_dry_run"]);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(id).get()).data()).toMatchObject({
+      status: "succeeded_dry_run",
+      lease_owner: null,
+    });
+    const runs = await db.collection(JOB_COLLECTIONS.runSummaries).where("job_id", "==", id).get();
+    expect(runs.docs.map((run) => run.get("lease_epoch") as unknown)).toEqual([1, 1]);
+    expect(new Set(runs.docs.map((run) => (run.get("job_created_at") as Timestamp).toMillis())).size).toBe(2);
   });
 });

@@ -12,6 +12,7 @@ function summary(n: number, over: Partial<RunSummary>): RunSummary {
   const finishedAt = new Date(T0 + n * HOUR);
   return {
     job_id: `job-${n}`,
+    job_created_at: new Date(T0),
     attempt: 1,
     lease_epoch: 1,
     type: "FAMILY_AUDIT",

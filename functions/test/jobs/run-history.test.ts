@@ -1,4 +1,4 @@
-import { RunHistory, type RunSummary, runSummaryOf } from "../../src/jobs/run-history";
+import { RunHistory, type RunSummary, runSummaryId, runSummaryOf } from "../../src/jobs/run-history";
 import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
@@ -6,6 +6,7 @@ const db = useFirestore();
 
 const summary = (jobId: string, over: Partial<RunSummary> = {}): RunSummary => ({
   job_id: jobId,
+  job_created_at: new Date("2026-03-01T00:00:00Z"),
   attempt: 1,
   lease_epoch: 1,
   type: "FAMILY_AUDIT",
@@ -63,13 +64,14 @@ describeWithFullEmulator("run history (field transforms of the daily counters)",
     );
     const runs = await history.getRunHistory({ jobId: "j1" });
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ id: "j1_1", duration_ms: 2000, changes_count: 2 });
+    expect(runs[0]).toMatchObject({ id: runSummaryId("j1", new Date("2026-03-01T00:00:00Z"), 1), duration_ms: 2000, changes_count: 2 });
   });
 });
 
 describe("a run summary", () => {
   const job = {
     id: "s1",
+    created_at: new Date("2026-03-01T00:00:00Z"),
     attempts: 1,
     type: "CATALOG_ENRICH_FIELD_SHARD",
     queue: "maintenance" as const,

@@ -13,6 +13,8 @@ import { captureLogs } from "../helpers/logs";
 import { testQueue } from "../helpers/engine";
 import { failNextQuery } from "../helpers/faults";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
+import { runSummaryDoc } from "../helpers/runs";
+import { runSummaryId } from "../../src/jobs/run-history";
 
 const LEASE_MS = 60_000;
 const STALE_MS = 180_000;
@@ -154,19 +156,28 @@ describe("expired leases", () => {
     // The lost attempt is closed with the recovery: its attempt log and its run summary.
     const attempt = (await db.doc(`${JOB_COLLECTIONS.jobs}/${stuck.job.id}/${JOB_COLLECTIONS.attempts}/1`).get()).data();
     expect(attempt).toMatchObject({ status: "lease_expired", lease_epoch: 1, worker_id: "dead-worker", error: { code: "LEASE_EXPIRED" } });
-    const run = (await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${stuck.job.id}_1`).get()).data();
+    const run = (await runSummaryDoc(db, stuck.job.id, 1)).data();
     expect(run).toMatchObject({ attempt_status: "lease_expired", job_status: "queued", lease_epoch: 1 });
   });
 
-  it("reports, not skips, an expired lease whose run summary already exists (a job id used again after its history outlived it)", async () => {
+  it("recovers an expired lease of a job whose id an earlier job had, with that job's history still kept", async () => {
     const { queue, watchdog } = harness();
     const stuck = await leasedJob(queue);
-    // Left by an earlier job of the same id: run summaries are kept longer than jobs.
-    await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${stuck.job.id}_1`).set({ job_id: stuck.job.id, lease_epoch: 1 });
+    // Left by the earlier job: run summaries outlive jobs, and TTL deletes an attempt record in its own time.
+    const earlier = new Date(now.getTime() - 100 * 86_400_000);
+    await db
+      .collection(JOB_COLLECTIONS.runSummaries)
+      .doc(runSummaryId(stuck.job.id, earlier, 1))
+      .set({ job_id: stuck.job.id, lease_epoch: 1 });
+    await db.doc(`${JOB_COLLECTIONS.jobs}/${stuck.job.id}/${JOB_COLLECTIONS.attempts}/1`).set({ status: "succeeded", lease_epoch: 1 });
     advance(LEASE_MS + 1);
 
-    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 0, errors: 1 });
-    expect((await queue.getJob(stuck.job.id))?.status).toBe("running");
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 1, errors: 0 });
+    expect(await queue.getJob(stuck.job.id)).toMatchObject({ status: "queued", lease_epoch: 2 });
+    const runs = await db.collection(JOB_COLLECTIONS.runSummaries).where("job_id", "==", stuck.job.id).get();
+    expect(runs.docs.map((run) => run.get("attempt_status") as unknown).sort()).toEqual(["lease_expired", undefined]);
+    const attempt = await db.doc(`${JOB_COLLECTIONS.jobs}/${stuck.job.id}/${JOB_COLLECTIONS.attempts}/1`).get();
+    expect(attempt.data()).toMatchObject({ status: "lease_expired", worker_id: "dead-worker" });
   });
 
   it("deadletters an expired lease whose attempts are exhausted, without a wake-up", async () => {

@@ -6,6 +6,7 @@ import { handleLaneTask } from "../../src/adapters/lane-task";
 import type { CatalogHandler } from "../../src/handlers/support/catalog-handler";
 import { type LocalRuntime } from "../../src/local/runtime";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
+import { runSummaryDoc } from "../helpers/runs";
 import { registryWith } from "../helpers/registry";
 import { RecordingTasks, movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
 import { createEngine, type Engine } from "../../src/create-engine";
@@ -77,7 +78,7 @@ describe("client document → trigger → task → execute", () => {
     await runtime.idle(); // the attempt log and run history are written after the status
     const attempt = await ref.collection(JOB_COLLECTIONS.attempts).doc("1").get();
     expect(attempt.data()).toMatchObject({ status: "succeeded_dry_run", attempt: 1, lease_epoch: 1 });
-    const history = await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${ref.id}_1`).get();
+    const history = await runSummaryDoc(db, ref.id, 1);
     expect(history.data()).toMatchObject({ type: "FAMILY_AUDIT", job_status: "succeeded_dry_run", mode: "dry_run" });
   });
 
@@ -335,7 +336,7 @@ describeWithFullEmulator("run history of a finished attempt (field transforms of
     runtime = testRuntime(db, registry);
     const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     await runtime.engine.runLane("priority");
-    const history = await db.collection(JOB_COLLECTIONS.runSummaries).doc(`${jobId}_1`).get();
+    const history = await runSummaryDoc(db, jobId, 1);
     expect(history.data()).toMatchObject({
       changes_count: 2,
       changes_preview: ["rename_exercise a", "upsert_alias b"],
