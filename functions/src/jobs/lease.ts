@@ -23,6 +23,9 @@ export class HeldLease implements Lease {
   /** The job's child counts as last read by the holder (when a write found the document changed). */
   seenChildCounts: ChildCounts | null = null;
 
+  /** The plan this holder froze (`JobQueue.savePlan`): from then on a cancel no longer stops the job. */
+  frozenPlanId: string | null = null;
+
   /** Whether one of the holder's writes found a cancel requested (`cancel_requested`), whichever write it was. */
   cancelRequested = false;
   private cancelListener: (() => void) | undefined;

@@ -717,6 +717,7 @@ export class JobQueue {
         stopOnCancel: true,
       },
     );
+    held.frozenPlanId = planId;
     return planId;
   }
 

@@ -193,6 +193,10 @@ export class Worker<D> {
     const holder = { jobId: job.id, epoch: lease.epoch, owner: lease.owner };
     let lockKeys: string[] = [];
     let ending: Ending;
+    const cancelAsked = () => heartbeat.cancelRequested || job.cancel_requested;
+    // A cancel stops the run at its next safe point, unless the job froze a plan, then or in this run: it
+    // finishes the plan first (a job that froze one is leased with its cancel request standing).
+    const cancelStops = () => cancelAsked() && job.plan_id === null && lease.frozenPlanId === null;
     logs.jobLeased(job, lease);
     try {
       const handler = this.engine.registry.handlerFor(job.type);
@@ -222,11 +226,10 @@ export class Worker<D> {
         const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler, keys));
         // A lost lease voids the result; a cancel that came after the work was done does not undo it.
         heartbeat.throwIfLeaseLost();
-        // A job that froze a plan is leased with its cancel request standing (it finishes the plan first).
-        ending = endingOf(job, outcome, heartbeat.cancelRequested || job.cancel_requested);
+        ending = endingOf(outcome, { asked: cancelAsked(), stops: cancelStops() });
       }
     } catch (err) {
-      ending = endingOfError(err);
+      ending = endingOfError(err, cancelStops());
     } finally {
       await heartbeat.stop();
     }
@@ -428,32 +431,35 @@ export function jobScope(
   };
 }
 
-function endingOf(job: Job, outcome: HandlerOutcome, cancelRequested: boolean): Ending {
+function endingOf(outcome: HandlerOutcome, cancel: { asked: boolean; stops: boolean }): Ending {
   switch (outcome.kind) {
     case "completed":
       return {
         kind: "completed",
         status: outcome.status,
         // The work was done before the cancel could stop it: the job keeps its outcome, and says so.
-        summary: cancelRequested && outcome.status !== "cancelled" ? { ...outcome.summary, cancel_requested: true } : outcome.summary,
+        summary: cancel.asked && outcome.status !== "cancelled" ? { ...outcome.summary, cancel_requested: true } : outcome.summary,
         error: outcome.error ?? null,
       };
     case "deferred":
       // A wait is a safe point to stop at (a parent's for its children among them), unless a frozen plan is still to finish.
-      if (cancelRequested && job.plan_id === null)
-        return { kind: "completed", status: "cancelled", summary: outcome.summary ?? {}, error: null };
+      if (cancel.stops) return { kind: "completed", status: "cancelled", summary: outcome.summary ?? {}, error: null };
       return { kind: "deferred", until: outcome.until, reason: { ...outcome.reason, transient: true }, summary: outcome.summary ?? null };
     case "wait_for_children":
       throw new Error("a parent's wait is settled before it ends");
   }
 }
 
-function endingOfError(err: unknown): Ending {
+function endingOfError(err: unknown, cancelStops: boolean): Ending {
   if (err instanceof LeaseLostError) return { kind: "lease_lost", err };
   if (err instanceof JobFailure && err.code === PROCESS_STOPPING) return { kind: "interrupted", reason: err.toInfo(), summary: null };
   // Stopped at a safe point after a cancel: the handler's partial summary, if it gave one, is in the attempt log.
   if (err instanceof JobCancelledError) return { kind: "completed", status: "cancelled", summary: {}, error: null };
-  return { kind: "failed", failure: toJobFailure(err), summary: null };
+  const failure = toJobFailure(err);
+  // A run asked to stop that fails before its next safe point stops there too, not retried nor left failed; its
+  // error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
+  if (cancelStops) return { kind: "completed", status: "cancelled", summary: {}, error: failure.toInfo() };
+  return { kind: "failed", failure, summary: null };
 }
 
 function errorOf(ending: Ending): JobErrorInfo | null {

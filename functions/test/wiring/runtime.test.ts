@@ -603,6 +603,56 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     expect(await statusOf(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
   });
 
+  it.each([
+    ["a transient failure with attempts left", () => JobFailure.transient("LLM_UNAVAILABLE", "the model is down")],
+    ["a permanent failure", () => JobFailure.permanent("BROKEN", "cannot go on")],
+    ["an unexpected error", () => new Error("boom")],
+  ])("a running job asked to stop that fails before its next safe point (%s) ends cancelled, its error kept", async (_case, failure) => {
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        async run({ ctx, job }) {
+          await runtime!.engine.cancel(job.id);
+          await waitFor(
+            async () => ctx.signal.aborted,
+            (a) => a,
+            5000,
+          );
+          throw failure(); // not the cancel: the run fails on its own before reaching a safe point
+        },
+      },
+    });
+    runtime = testRuntime(db, registry);
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(report.status).toBe("cancelled");
+    const job = await statusOf(jobId);
+    expect(job).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
+    expect((job!.error as { message: string }).message).toContain(failure().message);
+  });
+
+  it("a run that froze its plan and is then asked to stop is retried to finish the plan when it fails, not cancelled", async () => {
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        async run({ job, engine }) {
+          await engine.savePlan({ operations: [] });
+          await runtime!.engine.cancel(job.id);
+          await engine.reportProgress({ done: 0, total: 1 }); // a write of the holder that finds the cancel
+          throw JobFailure.transient("LLM_UNAVAILABLE", "the model is down");
+        },
+      },
+    });
+    runtime = testRuntime(db, registry);
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(report.status).toBe("queued");
+    expect(await statusOf(jobId)).toMatchObject({
+      status: "queued",
+      plan_id: "p1",
+      cancel_requested: true,
+      error: { code: "LLM_UNAVAILABLE" },
+    });
+  });
+
   it("a job that froze its plan and was cancelled while it waited finishes the plan, and its summary says a cancel came", async () => {
     runtime = testRuntime(db, countingAudit([]));
     const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
