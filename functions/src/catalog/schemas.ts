@@ -19,6 +19,7 @@ import {
   FAMILY_SLUG_PATTERN,
   FAMILY_STATUSES,
   LEVELS,
+  MIN_EXECUTION_NOTES,
   MOVEMENT_SPLITS,
   MOVEMENT_TYPES,
   MUSCLE_CATEGORIES,
@@ -26,9 +27,12 @@ import {
   PLANES,
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
+  type ContentField,
   normalizeEquipment,
+  normalizeMuscle,
   toNameSlug,
 } from "./taxonomy";
+import { UNMARKED_CONTENT_FIELDS, startsWithListMarker } from "./text-style";
 
 /** A Firestore Timestamp (anything with toDate()) or a Date. */
 type TimestampLike = Date | { toDate(): Date };
@@ -53,10 +57,23 @@ const equipmentItem = nonEmptyString.refine(
 );
 const equipmentList = z.array(equipmentItem).refine(isUnique, "equipment items must be unique");
 
-// What normalizeMuscle makes: "_" and "-" are separators it turns into spaces.
-export const muscleNameSchema = z
-  .string()
-  .regex(/^[a-z]+(?: [a-z]+)*$/, "muscle names are lowercase words separated by spaces (no '_' or '-')");
+const MUSCLE_NAME_PATTERN = /^[a-z]+(?: [a-z]+)*$/;
+export const MUSCLE_NAME_RULE = "lowercase words separated by spaces, no '_' or '-', no aliases";
+
+/** What normalizeMuscle makes of a name ("Quads" → "quadriceps"), or null when that is still no muscle name ("biceps!"). */
+export function canonicalMuscleName(name: unknown): string | null {
+  if (typeof name !== "string") return null;
+  const canonical = normalizeMuscle(name);
+  return MUSCLE_NAME_PATTERN.test(canonical) ? canonical : null;
+}
+
+// A name normalizeMuscle leaves as it is, as equipment items are the ones normalizeEquipment leaves.
+export const muscleNameSchema = z.string().superRefine((name, ctx) => {
+  const canonical = canonicalMuscleName(name);
+  if (canonical === name) return;
+  const hint = canonical === null ? "" : `; write "${canonical}"`;
+  ctx.addIssue({ code: "custom", message: `muscle names are canonical (${MUSCLE_NAME_RULE})${hint}` });
+});
 const muscleList = z.array(muscleNameSchema).refine(isUnique, "muscles must be unique");
 
 function isUnique(items: readonly unknown[]): boolean {
@@ -67,7 +84,12 @@ const musclesSchema = z.looseObject({
   primary: muscleList.min(PRIMARY_MUSCLES_BOUNDS.min).max(PRIMARY_MUSCLES_BOUNDS.max),
   secondary: muscleList.max(SECONDARY_MUSCLES_MAX).optional(),
   category: z.array(z.enum(MUSCLE_CATEGORIES)).min(1).refine(isUnique, "categories must be unique").optional(),
-  contribution: z.record(muscleNameSchema, z.number().min(0).max(1)).optional(),
+  // A bad key's own message ("write \"quadriceps\""), not zod's "Invalid key in record".
+  contribution: z
+    .record(muscleNameSchema, z.number().min(0).max(1), {
+      error: (issue) => (issue.code === "invalid_key" ? issue.issues[0]?.message : undefined),
+    })
+    .optional(),
 });
 
 const metadataSchema = z.looseObject({
@@ -91,10 +113,22 @@ const reviewMetadataSchema = z.looseObject({
   scanner_version: z.string().optional(),
 });
 
-const contentList = z.array(nonEmptyString);
-const contentShape = Object.fromEntries(CONTENT_FIELDS.map((field) => [field, contentList.optional()])) as Record<
-  (typeof CONTENT_FIELDS)[number],
-  z.ZodOptional<typeof contentList>
+/**
+ * What the quality scan's hard checks ask of a content list, so no write leaves a value that fails
+ * them: no item of execution notes or mistakes starts with a list marker (check 11), and at least
+ * MIN_EXECUTION_NOTES execution notes (check 5).
+ */
+function contentList(field: ContentField): z.ZodArray<z.ZodString> {
+  const unmarked = (UNMARKED_CONTENT_FIELDS as readonly ContentField[]).includes(field);
+  const item = unmarked
+    ? nonEmptyString.refine((text) => !startsWithListMarker(text), `${field} items must not start with numbering, a bullet or bold`)
+    : nonEmptyString;
+  const list = z.array(item);
+  return field === "execution_notes" ? list.min(MIN_EXECUTION_NOTES, `execution_notes needs at least ${MIN_EXECUTION_NOTES} items`) : list;
+}
+const contentShape = Object.fromEntries(CONTENT_FIELDS.map((field) => [field, contentList(field).optional()])) as Record<
+  ContentField,
+  z.ZodOptional<z.ZodArray<z.ZodString>>
 >;
 
 const exerciseShape = {

@@ -13,8 +13,9 @@ export interface StyleIssue {
   message: string;
 }
 
-// Numbering ("1." "1)" "(1)" "Step 1:", but not "1.5x"), bullets, and markdown bold/italics.
-const NUMBERING = String.raw`\(?\d+[.):](?!\d)|step\s+\d+\s*[.):-]?`;
+// Numbering ("1." "1)" "1.)" "(1)" "Step 1:", but not "1.5x"), bullets, and markdown bold/italics. A run of
+// closing marks is one marker, so the cleaner leaves no ")" of "1.)" behind.
+const NUMBERING = String.raw`\(?\d+[.):]+(?!\d)|step\s+\d+\s*[.):-]*`;
 const BULLET = "[-*+•·–—]";
 // One marker for the scanner and the cleaner, so what one strips the other flags ("•Stand tall" too).
 const MARKER = `(?:${NUMBERING}|${BULLET})`;
@@ -46,6 +47,12 @@ export function asSentence(item: string): string {
   const text = item.replace(/[\s,;:]+$/, "").replace(OTHER_END, ".");
   return text === "" || endsWithFullStop(text) ? text : `${text}.`;
 }
+
+/**
+ * Content whose items must not start with numbering, a bullet or bold: the quality scan fails such an
+ * item (check 11) and a write refuses it; in the other content fields it is only a style issue.
+ */
+export const UNMARKED_CONTENT_FIELDS = ["execution_notes", "common_mistakes"] as const satisfies readonly ContentField[];
 
 export function startsWithListMarker(item: string): boolean {
   return LIST_MARKER.test(item);

@@ -94,7 +94,7 @@ function isPoorContentList(field: ContentField, value: unknown): boolean {
   return false;
 }
 
-/** Empty, or a name outside the catalog's form: "Biceps_Brachii" fails the scanner, "rear-delt" the schema. */
+/** Empty, or a name the schema (and so the scanner) refuses: "Biceps_Brachii", "rear-delt", an alias such as "quads". */
 function isPoorPrimaryMuscles(value: unknown): boolean {
   const muscles = stringsOf(value) ?? [];
   return muscles.length === 0 || muscles.some((muscle) => !muscleNameSchema.safeParse(muscle).success);

@@ -13,14 +13,20 @@ import {
   splitExerciseName,
 } from "../catalog/taxonomy";
 import { normalizedPrimary } from "../catalog/family-registry";
-import { muscleNameSchema } from "../catalog/schemas";
+import { MUSCLE_NAME_RULE, canonicalMuscleName, muscleNameSchema } from "../catalog/schemas";
 import { exerciseNameProblem } from "../catalog/naming-rules";
 import { isLockedForEnrichment } from "../catalog/fields";
-import { type StyleCheck, contentStyleIssues, descriptionStyleIssues, startsWithListMarker } from "../catalog/text-style";
+import {
+  type StyleCheck,
+  UNMARKED_CONTENT_FIELDS,
+  contentStyleIssues,
+  descriptionStyleIssues,
+  startsWithListMarker,
+} from "../catalog/text-style";
 import { getPath } from "../util/object-paths";
 
 // Recorded in review_metadata: a verdict of an older version may differ from this one's.
-export const SCANNER_VERSION = "2.2";
+export const SCANNER_VERSION = "2.3";
 
 export const HEURISTIC_PASS_SCORE = 0.85;
 export const SOFT_ISSUE_SCORE = 0.7;
@@ -58,12 +64,17 @@ const HARD_CHECK_FIELDS: Record<HardCheck, readonly string[]> = {
   movement_split_canonical: ["movement.split"],
   description_length: ["description"],
   primary_muscles_format: ["muscles.primary"],
-  content_format: ["execution_notes", "common_mistakes"],
+  content_format: UNMARKED_CONTENT_FIELDS,
   muscle_category_present: ["muscles.category"],
 };
 
 type SoftCheck =
-  StyleCheck | "few_execution_notes" | "missing_suitability_notes" | "missing_programming_use_cases" | "missing_stimulus_tags";
+  | StyleCheck
+  | "few_execution_notes"
+  | "missing_common_mistakes"
+  | "missing_suitability_notes"
+  | "missing_programming_use_cases"
+  | "missing_stimulus_tags";
 
 interface CheckFinding<C extends string> {
   check: C;
@@ -84,7 +95,7 @@ export interface ScanResult {
 
 export function heuristicScoreExercise(exercise: Readonly<Record<string, unknown>>): ScanResult {
   const hard_failures = hardFailures(exercise);
-  const soft_issues = softIssues(exercise, hard_failures);
+  const soft_issues = softIssues(exercise);
   const passed = hard_failures.length === 0;
   const issue_type: IssueType = !passed ? "needs_full_review" : soft_issues.length > 0 ? "needs_enrichment" : "ok";
   return {
@@ -173,8 +184,11 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
   // The validator's own rule, so the scanner never passes a name a write of it would refuse.
   const badMuscles = primary.filter((muscle) => !muscleNameSchema.safeParse(muscle).success);
   if (badMuscles.length > 0) {
-    const listed = badMuscles.map(String).join(", ");
-    fail("primary_muscles_format", `primary muscles must be lowercase words separated by spaces (no "_" or "-"): ${listed}`);
+    const listed = badMuscles.map((muscle) => {
+      const canonical = canonicalMuscleName(muscle);
+      return canonical === null ? String(muscle) : `${String(muscle)} (write "${canonical}")`;
+    });
+    fail("primary_muscles_format", `primary muscles not canonical (${MUSCLE_NAME_RULE}): ${listed.join(", ")}`);
   }
 
   const notes = arrayOrNull(exercise.execution_notes) ?? [];
@@ -196,8 +210,8 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
     fail("description_length", `description has ${description.length} characters; at least ${DESCRIPTION_MIN_LENGTH} needed`);
   }
 
-  const formatProblem = contentFormatProblem(notes, exercise.common_mistakes);
-  if (formatProblem) fail("content_format", formatProblem);
+  const formatProblems = contentFormatProblems(exercise);
+  if (formatProblems.length > 0) fail("content_format", formatProblems.join("; "));
 
   const muscleCategories = arrayOrNull(getPath(exercise, "muscles.category")) ?? [];
   if (muscleCategories.length === 0) fail("muscle_category_present", "muscles.category is missing or empty");
@@ -220,29 +234,37 @@ function canonicalNameProblem(exercise: Readonly<Record<string, unknown>>): stri
 
 /** Whether a value of `field` alone fails check 11: an execution note or mistake that is numbered, bulleted or bold. */
 export function failsContentFormat(field: string, value: unknown): boolean {
-  const items = arrayOrNull(value) ?? [];
-  return HARD_CHECK_FIELDS.content_format.includes(field) && items.some((item) => typeof item === "string" && startsWithListMarker(item));
+  return HARD_CHECK_FIELDS.content_format.includes(field) && strings(value).some(startsWithListMarker);
 }
 
-/** Check 11: common_mistakes is a list, and no execution note or mistake is numbered, bulleted or bold. */
-function contentFormatProblem(notes: readonly unknown[], mistakes: unknown): string | null {
-  if (!Array.isArray(mistakes)) return "common_mistakes is not a list";
-  const items: unknown[] = [...notes, ...(mistakes as unknown[])];
-  if (items.some((item) => typeof item !== "string")) return "execution notes and common mistakes must be strings";
-  const marked = (items as string[]).filter(startsWithListMarker);
-  return marked.length > 0 ? `${marked.length} item(s) start with numbering, a bullet or bold: "${marked[0]}"` : null;
+/**
+ * Check 11: common_mistakes is a list, and no execution note or mistake is numbered, bulleted or
+ * bold. Every problem is named, as the enrichment prompt's must-fix list is made of them.
+ */
+function contentFormatProblems(exercise: Readonly<Record<string, unknown>>): string[] {
+  const mistakes = exercise.common_mistakes;
+  const problems: string[] = [];
+  if (mistakes === undefined || mistakes === null) problems.push("common_mistakes is missing");
+  else if (!Array.isArray(mistakes)) problems.push("common_mistakes is not a list");
+  for (const field of UNMARKED_CONTENT_FIELDS) {
+    const items = arrayOrNull(exercise[field]) ?? [];
+    if (items.some((item) => typeof item !== "string")) problems.push(`${field} items must be strings`);
+    const marked = strings(items).filter(startsWithListMarker);
+    if (marked.length > 0) {
+      problems.push(`${marked.length} ${field} item(s) start with numbering, a bullet or bold: ${JSON.stringify(marked[0])}`);
+    }
+  }
+  return problems;
 }
 
 const MISSING_CHECKS: Readonly<Partial<Record<ContentField, SoftCheck>>> = {
+  common_mistakes: "missing_common_mistakes",
   suitability_notes: "missing_suitability_notes",
   programming_use_cases: "missing_programming_use_cases",
   stimulus_tags: "missing_stimulus_tags",
 };
 
-function softIssues(
-  exercise: Readonly<Record<string, unknown>>,
-  hardFailures: readonly CheckFinding<HardCheck>[],
-): CheckFinding<SoftCheck>[] {
+function softIssues(exercise: Readonly<Record<string, unknown>>): CheckFinding<SoftCheck>[] {
   const issues: CheckFinding<SoftCheck>[] = [];
   const noteCount = strings(exercise.execution_notes).length;
   const minNotes = CONTENT_LIST_BOUNDS.execution_notes.min;
@@ -251,13 +273,15 @@ function softIssues(
     issues.push({ check: "few_execution_notes", message: `${noteCount} execution notes; aim for at least ${minNotes}` });
   }
 
-  const markupIsHard = hardFailures.some((failure) => failure.check === "content_format");
   for (const field of CONTENT_FIELDS) {
     const items = strings(exercise[field]);
     const missingCheck = MISSING_CHECKS[field];
-    if (missingCheck && items.length === 0) issues.push({ check: missingCheck, message: `${field} is missing` });
-    const hardCovered = markupIsHard && (field === "execution_notes" || field === "common_mistakes");
-    issues.push(...contentStyleIssues(field, items).filter((issue) => !(hardCovered && issue.check === "markup")));
+    // Mistakes that are no list at all already fail check 11, which says so.
+    const missingIsHard = field === "common_mistakes" && !Array.isArray(exercise[field]);
+    if (missingCheck && items.length === 0 && !missingIsHard) issues.push({ check: missingCheck, message: `${field} is missing` });
+    // Check 11 names this field's leading markers; markdown elsewhere in it (or in a field it did not fail) is still reported here.
+    const markupIsHard = failsContentFormat(field, exercise[field]);
+    issues.push(...contentStyleIssues(field, items).filter((issue) => !(markupIsHard && issue.check === "markup")));
   }
 
   const description = stringOrEmpty(exercise.description);

@@ -22,7 +22,7 @@ describe("changeIssues: schema issues", () => {
   const invalidAt = (path: string) => expect.objectContaining({ code: "SCHEMA_INVALID", path });
 
   it("counts a new bad value in an array that already held one as introduced: the array is written whole", () => {
-    expect(changeIssues(change(withPrimary(["Lats"]), withPrimary(["Rhomboids_Major", "lats"])))).toEqual({
+    expect(changeIssues(change(withPrimary(["Lats"]), withPrimary(["Rhomboids_Major", "latissimus dorsi"])))).toEqual({
       introduced: [invalidAt("muscles.primary.0")],
       preexisting: [],
     });
@@ -30,6 +30,24 @@ describe("changeIssues: schema issues", () => {
       introduced: [invalidAt("equipment.0")],
       preexisting: [],
     });
+  });
+
+  it("refuses writing what the quality scan hard-fails: numbered or too few execution notes, aliased muscles", () => {
+    const complete = { ...squat, common_mistakes: ["Rounding the lower back.", "Letting the knees cave in."] };
+    const notes = ["Set the bar on your upper back.", "Sit down between your heels."];
+    const issuesOf = (after: DocData) => changeIssues(change({ ...complete, execution_notes: notes }, after)).introduced;
+    expect(issuesOf({ ...complete, execution_notes: ["1. Set up as usual.", "2. Do the rep."] })).toEqual([
+      invalidAt("execution_notes.0"),
+      invalidAt("execution_notes.1"),
+    ]);
+    expect(issuesOf({ ...complete, execution_notes: notes.slice(0, 1) })).toEqual([invalidAt("execution_notes")]);
+    expect(issuesOf({ ...complete, execution_notes: notes, common_mistakes: ["- Rounding the lower back."] })).toEqual([
+      invalidAt("common_mistakes.0"),
+    ]);
+    expect(issuesOf({ ...complete, execution_notes: notes, muscles: { primary: ["quads", "glutes"], category: ["legs"] } })).toEqual([
+      invalidAt("muscles.primary.0"),
+    ]);
+    expect(issuesOf({ ...complete, execution_notes: notes.concat("Drive up through your whole foot.") })).toEqual([]);
   });
 
   it("leaves a bad array the change does not write as it was: preexisting", () => {

@@ -1,5 +1,6 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { aliasDocSchema, exerciseDocSchema, exercisePathSchema, familyRegistrySchema } from "../../src/catalog/schemas";
+import { MIN_EXECUTION_NOTES } from "../../src/catalog/taxonomy";
 import { deletePath, setPath } from "../../src/util/object-paths";
 
 /** A complete, valid exercise without its id. */
@@ -49,6 +50,11 @@ describe("exerciseDocSchema", () => {
     ["muscles.primary", ["Latissimus Dorsi"], "muscles.primary.0"],
     ["muscles.primary", ["latissimus_dorsi"], "muscles.primary.0"],
     ["muscles.primary", ["rear-delts"], "muscles.primary.0"],
+    // Aliases are refused as equipment aliases are: only what normalizeMuscle leaves as it is.
+    ["muscles.primary", ["quads", "latissimus dorsi"], "muscles.primary.0"],
+    ["muscles.primary", ["quadriceps", "lats"], "muscles.primary.1"],
+    ["muscles.secondary", ["traps"], "muscles.secondary.0"],
+    ["muscles.contribution", { quads: 1 }, "muscles.contribution.quads"],
     ["muscles.secondary", ["a", "b", "c", "d", "e", "f"], "muscles.secondary"],
     ["muscles.category", [], "muscles.category"],
     ["muscles.category", ["full body"], "muscles.category.0"],
@@ -59,6 +65,14 @@ describe("exerciseDocSchema", () => {
     ["movement.type", "press", "movement.type"],
     ["movement.split", "full body", "movement.split"],
     ["execution_notes", ["Fine note here", ""], "execution_notes.1"],
+    // What the quality scan's hard checks fail (5 and 11) is refused at the write.
+    ["execution_notes", ["1. Set up as usual.", "2. Do the rep."], "execution_notes.0"],
+    ["execution_notes", ["Lie on the bench.", "- Press the bar up."], "execution_notes.1"],
+    ["execution_notes", ["Lie on the bench and grip the bar."], "execution_notes"],
+    ["execution_notes", [], "execution_notes"],
+    ["common_mistakes", ["1) Bouncing the bar off the chest.", "Flaring the elbows."], "common_mistakes.0"],
+    ["common_mistakes", ["Flaring the elbows.", "**Bouncing** the bar off the chest."], "common_mistakes.1"],
+    ["common_mistakes", "Bouncing the bar off the chest.", "common_mistakes"],
     ["stimulus_tags", "Strength", "stimulus_tags"],
     ["status", "archived", "status"],
     ["updated_at", "2024-01-01", "updated_at"],
@@ -66,6 +80,31 @@ describe("exerciseDocSchema", () => {
     ["review_metadata.last_scanned_at", 12345, "review_metadata.last_scanned_at"],
   ])("rejects %s = %j", (path, value, issuePath) => {
     expect(issuePaths(setPath(validExercise(), path, value))).toContain(issuePath);
+  });
+
+  it("says what is wrong with a muscle name, naming its canonical form where there is one", () => {
+    const messages = (path: string, value: unknown): string[] =>
+      exercisePathSchema(path)
+        ?.safeParse(value)
+        .error?.issues.map((issue) => issue.message) ?? [];
+    expect(messages("muscles.primary", ["quads"])).toEqual([expect.stringMatching(/no aliases\); write "quadriceps"$/)]);
+    expect(messages("muscles.primary", ["Rear_Delt"])).toEqual([expect.stringMatching(/write "posterior deltoid"$/)]);
+    expect(messages("muscles.primary", ["biceps!"])).toEqual([expect.not.stringContaining("write")]);
+    expect(messages("muscles.contribution", { lats: 1 })).toEqual([expect.stringMatching(/write "latissimus dorsi"$/)]);
+  });
+
+  it("refuses only the list markers of the fields the scan fails for them", () => {
+    const messages = (path: string, value: unknown): string[] =>
+      exercisePathSchema(path)
+        ?.safeParse(value)
+        .error?.issues.map((issue) => issue.message) ?? [];
+    expect(messages("execution_notes", ["1.) Set up as usual.", "Do the rep."])).toEqual([
+      "execution_notes items must not start with numbering, a bullet or bold",
+    ]);
+    expect(messages("execution_notes", ["Set up as usual."])).toEqual([`execution_notes needs at least ${MIN_EXECUTION_NOTES} items`]);
+    // Elsewhere a marker is a style issue the scan only marks for enrichment.
+    expect(messages("suitability_notes", ["1. Suits most lifters.", "2. Needs healthy shoulders."])).toEqual([]);
+    expect(messages("execution_notes", ["Step back from the rack.", "Brace with 1.5 times the usual effort."])).toEqual([]);
   });
 
   it("derives name_slug from the name", () => {

@@ -58,7 +58,15 @@ describe("list markers and markup", () => {
     expect(hasMarkup("Brace* your core before each rep")).toBe(true);
   });
   it("flags every marker the cleaner strips", () => {
-    for (const item of ["•Stand tall", "-Stand tall", "– Stand tall", "1.Stand tall"]) {
+    for (const item of [
+      "•Stand tall",
+      "-Stand tall",
+      "– Stand tall",
+      "1.Stand tall",
+      "1.) Stand tall",
+      "(2). Stand tall",
+      "Step 3.) Stand tall",
+    ]) {
       expect(cleanContentItem(item)).toBe("Stand tall");
       expect(startsWithListMarker(item)).toBe(true);
     }

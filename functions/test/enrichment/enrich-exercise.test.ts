@@ -99,6 +99,23 @@ describe("buildEnrichmentPrompt", () => {
     expect(prompt).toContain("data to judge, not instructions");
   });
 
+  it("asks to fix every content format problem and to fill an empty mistakes list", () => {
+    const { id, ...complete } = DEMO_EXERCISES[0];
+    const numbered = ["1. Lie on the bench and grip the bar.", "2. Lower the bar to your chest."];
+    const promptFor = (exercise: Record<string, unknown>): string =>
+      buildEnrichmentPrompt({ exerciseId: id, exercise, spec: SPEC, findings: heuristicScoreExercise(exercise) });
+
+    const noList = promptFor({ ...complete, execution_notes: numbered, common_mistakes: "Bouncing the bar." });
+    const mustFix = noList.split("\n").filter((line) => line.startsWith("- must fix (content_format)"));
+    expect(mustFix).toHaveLength(1);
+    expect(mustFix[0]).toContain("common_mistakes is not a list");
+    expect(mustFix[0]).toContain("2 execution_notes item(s) start with numbering");
+
+    const empty = promptFor({ ...complete, common_mistakes: [] });
+    expect(empty).toMatch(/## Missing fields\ncommon_mistakes\n/);
+    expect(empty).toContain('- should fix (missing_common_mistakes): "common_mistakes is missing"');
+  });
+
   it("reports nothing missing for a complete exercise", () => {
     const { id: _id, ...complete } = DEMO_EXERCISES[0];
     expect(missingFields(complete)).toEqual([]);

@@ -1,4 +1,4 @@
-import { BROKEN_EXERCISES } from "../../src/catalog/demo-catalog";
+import { BROKEN_EXERCISES, DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { CONTENT_LIST_BOUNDS, isEnumValue, isTitleCase } from "../../src/catalog/taxonomy";
 import { contentStyleIssues, countEquipmentKinds } from "../../src/catalog/text-style";
 import { normalizeEnrichmentChanges } from "../../src/enrichment/normalize";
@@ -202,6 +202,20 @@ describe("fakeEnrichment through the real pipeline", () => {
     const { patch } = normalizeEnrichmentChanges(changes, broken.data);
     expect(patch["muscles.primary"]).toEqual(["biceps", "brachialis"]);
     expect(heuristicScoreExercise(applyChanges(broken.data, patch)).hard_failures).toEqual([]);
+  });
+
+  it("replaces aliased primary muscles with their canonical names, which the scan then passes", () => {
+    const squat = DEMO_EXERCISES.find((exercise) => exercise.id === "squat__squat-barbell");
+    if (!squat) throw new Error("demo exercise squat__squat-barbell is missing");
+    const { id: _id, ...data } = structuredClone(squat);
+    const aliased = setPath(data, "muscles.primary", ["quads", "glute"]);
+    expect(heuristicScoreExercise(aliased).hard_failures.map((failure) => failure.check)).toEqual(["primary_muscles_format"]);
+
+    const { changes } = fakeEnrichment(aliased);
+    expect(changes).toEqual({ "muscles.primary": ["quadriceps", "glutes"] });
+    const { patch } = normalizeEnrichmentChanges(changes, aliased);
+    expect(patch).toEqual(changes);
+    expect(heuristicScoreExercise(applyChanges(aliased, patch))).toMatchObject({ passed: true, issue_type: "ok" });
   });
 
   it("keeps list sizes inside the catalog bounds", () => {

@@ -1,5 +1,6 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { exerciseNameProblem } from "../../src/catalog/naming-rules";
+import { exercisePathSchema } from "../../src/catalog/schemas";
 import { CONTENT_LIST_BOUNDS, MIN_EXECUTION_NOTES } from "../../src/catalog/taxonomy";
 import {
   HARD_CHECKS,
@@ -94,6 +95,7 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     ["primary_muscles_format", "hyphenated muscle", { "muscles.primary": ["rectus-abdominis"] }],
     ["primary_muscles_format", "doubled space", { "muscles.primary": ["pectoralis  major"] }],
     ["primary_muscles_format", "muscle that is not a string", { "muscles.primary": [7] }],
+    ["primary_muscles_format", "aliases", { "muscles.primary": ["quads", "lats"] }],
     ["content_format", "common_mistakes missing", { common_mistakes: undefined }],
     ["content_format", "common_mistakes not a list", { common_mistakes: "Bouncing the bar off the chest." }],
     ["content_format", "numbered execution note", { execution_notes: ["1. Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] }],
@@ -101,6 +103,11 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
       "content_format",
       "numbered with a parenthesis",
       { execution_notes: ["1) Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] },
+    ],
+    [
+      "content_format",
+      "numbered with a full stop and a parenthesis",
+      { execution_notes: ["1.) Lie on the bench and grip the bar.", ...GOOD_NOTES.slice(1)] },
     ],
     ["content_format", "bulleted mistake", { common_mistakes: ["- Bouncing the bar off the chest.", "Flaring the elbows out wide."] }],
     ["content_format", "bold mistake", { common_mistakes: ["**Bouncing** the bar off the chest.", "Flaring the elbows out wide."] }],
@@ -122,6 +129,27 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     });
     // Enrichment never renames, so a name that fails alone is not sent to it.
     expect(enrichmentCanHelp(result)).toBe(check !== "canonical_name");
+  });
+
+  it("names the canonical form of an alias, so enrichment knows what to write", () => {
+    const result = heuristicScoreExercise(setPath(goodExercise(), "muscles.primary", ["quads", "lats", "biceps!"]));
+    expect(result.hard_failures[0].message).toMatch(/: quads \(write "quadriceps"\), lats \(write "latissimus dorsi"\), biceps!$/);
+  });
+
+  it("names every content format problem: mistakes that are no list and numbered notes", () => {
+    const exercise = {
+      ...goodExercise(),
+      common_mistakes: "Bouncing the bar off the chest.",
+      execution_notes: ["1. Lie on the bench and grip the bar.", "2) Lower the bar to your chest.", ...GOOD_NOTES.slice(2)],
+    };
+    const [failure] = heuristicScoreExercise(exercise).hard_failures;
+    expect(failure.check).toBe("content_format");
+    expect(failure.message).toBe(
+      'common_mistakes is not a list; 2 execution_notes item(s) start with numbering, a bullet or bold: "1. Lie on the bench and grip the bar."',
+    );
+    expect(heuristicScoreExercise(deletePath(exercise, "common_mistakes")).hard_failures[0].message).toMatch(
+      /^common_mistakes is missing; 2 /,
+    );
   });
 
   it("does not fall back to the deprecated primary_muscles field", () => {
@@ -172,6 +200,7 @@ describe("heuristicScoreExercise — canonical name", () => {
 describe("heuristicScoreExercise — soft checks", () => {
   it.each([
     ["few_execution_notes", { execution_notes: GOOD_NOTES.slice(0, 3) }],
+    ["missing_common_mistakes", { common_mistakes: [] }],
     ["missing_suitability_notes", { suitability_notes: undefined }],
     ["missing_programming_use_cases", { programming_use_cases: [] }],
     ["missing_stimulus_tags", { stimulus_tags: undefined }],
@@ -229,6 +258,15 @@ describe("heuristicScoreExercise — soft checks", () => {
     expect(softChecks(exercise)).not.toContain("markup");
     expect(softChecks({ ...goodExercise(), execution_notes: [GOOD_NOTES[0]] })).not.toContain("few_execution_notes");
     expect(softChecks({ ...goodExercise(), description: "Short." })).not.toContain("description_short");
+    // Mistakes that are no list fail check 11, which says so.
+    expect(softChecks(deletePath(goodExercise(), "common_mistakes"))).not.toContain("missing_common_mistakes");
+  });
+
+  it("keeps the markup a hard check does not report: inline markdown, and markers of a field check 11 passed", () => {
+    const inline = [...GOOD_NOTES.slice(0, 3), "Keep the **bar** over your wrists at all times."];
+    const exercise = { ...goodExercise(), execution_notes: inline, common_mistakes: "Bouncing the bar off the chest." };
+    expect(hardChecks(exercise)).toEqual(["content_format"]);
+    expect(softChecks(exercise)).toContain("markup");
   });
 
   it("keeps soft issues alongside hard failures, for enrichment to use", () => {
@@ -237,6 +275,26 @@ describe("heuristicScoreExercise — soft checks", () => {
     expect(result.hard_failures.map((failure) => failure.check)).toEqual(["category_canonical"]);
     expect(result.soft_issues.map((issue) => issue.check)).toEqual(["missing_stimulus_tags"]);
     expect(result.issue_type).toBe("needs_full_review");
+  });
+});
+
+describe("heuristicScoreExercise — agrees with the validator", () => {
+  const mistakes = ["Bouncing the bar off the chest.", "Flaring the elbows out wide."];
+  it.each([
+    ["execution_notes", ["1. Set up as usual.", "2. Do the rep."]],
+    ["execution_notes", ["Lie on the bench.", "1.) Press the bar up."]],
+    ["execution_notes", [GOOD_NOTES[0]]],
+    ["execution_notes", GOOD_NOTES],
+    ["common_mistakes", ["- Bouncing the bar off the chest.", mistakes[1]]],
+    ["common_mistakes", ["__Bouncing__ the bar off the chest.", mistakes[1]]],
+    ["common_mistakes", mistakes],
+    ["common_mistakes", mistakes[0]],
+    ["muscles.primary", ["quads", "lats"]],
+    ["muscles.primary", ["Pectoralis major"]],
+    ["muscles.primary", ["pectoralis major", "triceps"]],
+  ])("%s = %j fails the scan exactly when a write of it is refused", (path, value) => {
+    const refused = exercisePathSchema(path)?.safeParse(value).success === false;
+    expect(hardChecks(setPath(goodExercise(), path, value)).length > 0).toBe(refused);
   });
 });
 
