@@ -228,7 +228,30 @@ export class JobFlows {
     const succeeded = final.filter((child) => isSuccessStatus(child.status)).length;
     const counts: ChildCounts = { total, done: final.length, succeeded, failed: final.length - succeeded };
     await engine.reportProgress({ done: counts.done, total });
-    if (children.length < total || final.length < children.length) {
+    // Its children all exist once their total is recorded: one gone since (deleted by its TTL while an
+    // operator's retry of the parent kept it, or by hand) never comes back, so waiting would never end.
+    const present = new Set(children.map((child) => child.id));
+    const missing = Array.from({ length: total }, (_, index) => childJobId(job.id, index + 1)).filter((id) => !present.has(id));
+    if (missing.length > 0) {
+      return {
+        kind: "completed",
+        status: "needs_review",
+        summary: {
+          mode: job.payload.mode,
+          ...waitingSummary,
+          shards_total: total,
+          shards_done: counts.done,
+          shards_missing: missing.length,
+        },
+        error: {
+          code: "SHARDS_MISSING",
+          message: `${missing.length} of ${total} shard(s) no longer exist, so this job cannot finish: write a new job for their part`,
+          transient: false,
+          details: { missing: missing.slice(0, 100) },
+        },
+      };
+    }
+    if (final.length < children.length) {
       return {
         kind: "deferred",
         until: new Date(this.queue.now().getTime() + CHILD_CHECK_INTERVAL_MS),

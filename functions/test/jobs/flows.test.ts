@@ -548,6 +548,24 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect((await kept()).map((time, i) => time!.isEqual(keptBefore[i]!))).toEqual([true, true]);
   });
 
+  it("a parent whose kept child is gone (its TTL ran out while the retried parent waited) ends needs_review, not waiting for ever", async () => {
+    const engine = engineWith();
+    const { jobId, shards } = await parentWithFailedChildren(engine, [1]);
+    await engine.retry(jobId);
+    // The retry keeps the succeeded children as they were, their expiry too: the TTL policy deletes one.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(shards[2]).delete();
+
+    const reports = await runUntilFinal(engine, jobId);
+
+    expect(reports.filter((report) => report.jobId === jobId).map((report) => report.status)).toEqual(["needs_review"]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "needs_review",
+      error: { code: "SHARDS_MISSING", details: { missing: [shards[2]] } },
+      result_summary: { shards_total: 3, shards_missing: 1 },
+    });
+    expect((await engine.queue.getJob(jobId))!.error!.message).toContain("write a new job");
+  });
+
   it("a retry refused by the parent's dedup key (another open job holds it) leaves its children as they are", async () => {
     const engine = engineWith();
     const { jobId, shards } = await parentWithFailedChildren(engine, [1], "enrich:tips");
