@@ -3,11 +3,11 @@
  * the browser never writes job state itself.
  */
 import { type Functions, FunctionsError, httpsCallable } from "firebase/functions";
-import type { RetryAnswer } from "./model";
+import type { CancelAnswer, RetryAnswer } from "./model";
 
 export interface OperatorActions {
   retryJob(jobId: string): Promise<RetryAnswer>;
-  cancelJob(jobId: string): Promise<void>;
+  cancelJob(jobId: string): Promise<CancelAnswer>;
   revertChange(changeId: string): Promise<void>;
 }
 
@@ -18,8 +18,8 @@ export function operatorActions(functions: Functions): OperatorActions {
     (await httpsCallable<Record<string, string>, Answer>(functions, name, { timeout: 550_000 })(data)).data;
   return {
     retryJob: (jobId) => call<RetryAnswer>("retryJob", { jobId }),
-    // The job's listener shows what a cancel or a revert did.
-    cancelJob: async (jobId) => void (await call("cancelJob", { jobId })),
+    cancelJob: (jobId) => call<CancelAnswer>("cancelJob", { jobId }),
+    // The change's listener shows what a revert did.
     revertChange: async (changeId) => void (await call("revertChange", { changeId })),
   };
 }

@@ -9,7 +9,8 @@ import { operatorActions } from "./actions";
 import { ConsoleData } from "./data";
 import { CURATOR_CLAIM, isCuratorToken } from "./model";
 import type { FirebaseServices } from "./firebase";
-import { parseRoute, type Route } from "./routes";
+import { pageTitle, parseRoute, type Route, routeName } from "./routes";
+import { HeadingFocus, type HeadingFocusRequest } from "./ui/focus";
 import { ActionButton, ErrorBox, Loading } from "./ui/parts";
 import { DaysView } from "./views/days";
 import { HistoryView } from "./views/history";
@@ -25,14 +26,33 @@ type Session =
   /** Signed in, but the ID token (which carries the claim) could not be read: nothing is known of the claim. */
   | { state: "token-error"; user: User; error: Error };
 
-function useRoute(): Route {
+/** The address's route; a change of it asks the next view heading shown to take the focus. */
+function useRoute(headingFocus: HeadingFocusRequest): Route {
   const [hash, setHash] = useState(window.location.hash);
   useEffect(() => {
-    const update = () => setHash(window.location.hash);
+    const update = () => {
+      // Before the new view renders, so that its heading finds the request when it mounts.
+      headingFocus.pending = true;
+      setHash(window.location.hash);
+    };
     window.addEventListener("hashchange", update);
     return () => window.removeEventListener("hashchange", update);
-  }, []);
+  }, [headingFocus]);
   return parseRoute(hash);
+}
+
+/** What the page shows, as its title names it; null while the session is not known yet. */
+function shownName(session: Session, route: Route): string | null {
+  switch (session.state) {
+    case "loading":
+      return null;
+    case "signed-out":
+      return "Sign in";
+    case "token-error":
+      return "Sign-in token unreadable";
+    case "signed-in":
+      return session.curator ? routeName(route) : "Curators only";
+  }
 }
 
 function useSession(firebase: FirebaseServices): Session {
@@ -91,7 +111,12 @@ function NotCurator({ user }: { user: User }) {
 
 export function App({ firebase }: { firebase: FirebaseServices }) {
   const session = useSession(firebase);
-  const route = useRoute();
+  const [headingFocus] = useState<HeadingFocusRequest>(() => ({ pending: false }));
+  const route = useRoute(headingFocus);
+  const title = pageTitle(shownName(session, route));
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
   const data = useMemo(() => new ConsoleData(firebase.db), [firebase]);
   const actions = useMemo(() => operatorActions(firebase.functions), [firebase]);
   const curator = session.state === "signed-in" && session.curator;
@@ -147,17 +172,19 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
         </nav>
       </header>
       <main class="container">
-        {signOutError && <ErrorBox what="the sign-out" error={signOutError} />}
-        {session.state === "loading" && <Loading what="your session" />}
-        {session.state === "signed-out" && <SignIn auth={firebase.auth} emulated={firebase.emulated} />}
-        {session.state === "token-error" && (
-          <ErrorBox what="your sign-in token (it says whether you are a curator)" error={session.error} />
-        )}
-        {session.state === "signed-in" && !session.curator && <NotCurator user={session.user} />}
-        {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}
-        {curator && route.view === "job" && <JobView key={route.jobId} jobId={route.jobId} data={data} actions={actions} />}
-        {curator && route.view === "history" && <HistoryView data={data} />}
-        {curator && route.view === "days" && <DaysView data={data} />}
+        <HeadingFocus.Provider value={headingFocus}>
+          {signOutError && <ErrorBox failedTo="sign out" error={signOutError} />}
+          {session.state === "loading" && <Loading what="your session" />}
+          {session.state === "signed-out" && <SignIn auth={firebase.auth} emulated={firebase.emulated} />}
+          {session.state === "token-error" && (
+            <ErrorBox failedTo="load your sign-in token (it says whether you are a curator)" error={session.error} />
+          )}
+          {session.state === "signed-in" && !session.curator && <NotCurator user={session.user} />}
+          {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}
+          {curator && route.view === "job" && <JobView key={route.jobId} jobId={route.jobId} data={data} actions={actions} />}
+          {curator && route.view === "history" && <HistoryView data={data} />}
+          {curator && route.view === "days" && <DaysView data={data} />}
+        </HeadingFocus.Provider>
       </main>
     </>
   );

@@ -2,7 +2,8 @@
  * Every Firestore read of the console: the queries here, what their documents read as in
  * documents.ts, collection names in model.ts beside the documents they hold.
  * Live views subscribe (`watch…`, returning the unsubscribe function); history pages and chart
- * inputs are one-off reads. Documents come back as the plain types of model.ts, Timestamps as Dates.
+ * inputs are one-off reads. Documents come back as the plain types of model.ts, Timestamps as Dates,
+ * each answer saying whether it came from the SDK's cache alone (`fromCache`).
  */
 import {
   collection,
@@ -48,10 +49,23 @@ export const CHANGES_PAGE_SIZE = 100;
 export const RUNS_PER_DAY_LIMIT = 500;
 
 export interface Listener<T> {
-  next: (value: T) => void;
+  /** `fromCache`: the SDK's cache answered, not the server (offline, or not confirmed yet): an absence in it proves nothing. */
+  next: (value: T, fromCache: boolean) => void;
   error: (err: Error) => void;
 }
 export type Unsubscribe = () => void;
+
+/** A one-off read's answer, and whether only the SDK's cache gave it (the server was not reached). */
+export interface Read<T> {
+  value: T;
+  fromCache: boolean;
+}
+
+/**
+ * Listeners hear metadata changes too: without them a listener whose documents stay the same is not told that
+ * they went cache-only when the connection dropped, nor that the server confirmed them again.
+ */
+const WITH_CACHE_STATE = { includeMetadataChanges: true } as const;
 
 /**
  * Where the queue's listener of finished jobs starts: 24 hours before the view opened, fixed while it is
@@ -159,7 +173,12 @@ export class ConsoleData {
   watchRunningJobs(listener: Listener<Job[]>): Unsubscribe {
     return onSnapshot(
       consoleQueries.runningJobs(this.db),
-      (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))),
+      WITH_CACHE_STATE,
+      (snap) =>
+        listener.next(
+          snap.docs.map((d) => toJob(d.id, d.data())),
+          snap.metadata.fromCache,
+        ),
       listener.error,
     );
   }
@@ -168,7 +187,12 @@ export class ConsoleData {
   watchWaitingJobs(listener: Listener<Job[]>): Unsubscribe {
     return onSnapshot(
       consoleQueries.waitingJobs(this.db),
-      (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))),
+      WITH_CACHE_STATE,
+      (snap) =>
+        listener.next(
+          snap.docs.map((d) => toJob(d.id, d.data())),
+          snap.metadata.fromCache,
+        ),
       listener.error,
     );
   }
@@ -177,7 +201,12 @@ export class ConsoleData {
   watchFinishedJobs(since: Date, listener: Listener<Job[]>): Unsubscribe {
     return onSnapshot(
       consoleQueries.finishedJobs(this.db, since),
-      (snap) => listener.next(snap.docs.map((d) => toJob(d.id, d.data()))),
+      WITH_CACHE_STATE,
+      (snap) =>
+        listener.next(
+          snap.docs.map((d) => toJob(d.id, d.data())),
+          snap.metadata.fromCache,
+        ),
       listener.error,
     );
   }
@@ -185,7 +214,8 @@ export class ConsoleData {
   watchJob(jobId: string, listener: Listener<Job | null>): Unsubscribe {
     return onSnapshot(
       doc(this.db, COLLECTIONS.jobs, jobId),
-      (snap) => listener.next(snap.exists() ? toJob(snap.id, snap.data()) : null),
+      WITH_CACHE_STATE,
+      (snap) => listener.next(snap.exists() ? toJob(snap.id, snap.data()) : null, snap.metadata.fromCache),
       listener.error,
     );
   }
@@ -194,9 +224,10 @@ export class ConsoleData {
   watchAttempts(jobId: string, listener: Listener<Bounded<Attempt>>): Unsubscribe {
     return onSnapshot(
       consoleQueries.attempts(this.db, jobId),
+      WITH_CACHE_STATE,
       (snap) => {
         const latest = bounded(snap.docs, ATTEMPTS_LIMIT);
-        listener.next({ items: latest.items.map((d) => toAttempt(d.id, d.data())).reverse(), more: latest.more });
+        listener.next({ items: latest.items.map((d) => toAttempt(d.id, d.data())).reverse(), more: latest.more }, snap.metadata.fromCache);
       },
       listener.error,
     );
@@ -206,7 +237,8 @@ export class ConsoleData {
   watchFrozenPlan(jobId: string, planId: string, listener: Listener<FrozenPlan | null>): Unsubscribe {
     return onSnapshot(
       doc(this.db, COLLECTIONS.jobs, jobId, COLLECTIONS.plans, planId),
-      (snap) => listener.next(snap.exists() ? toFrozenPlan(snap.id, snap.data()) : null),
+      WITH_CACHE_STATE,
+      (snap) => listener.next(snap.exists() ? toFrozenPlan(snap.id, snap.data()) : null, snap.metadata.fromCache),
       listener.error,
     );
   }
@@ -219,45 +251,53 @@ export class ConsoleData {
   watchChanges(jobId: string, shown: number, listener: Listener<Bounded<Change>>): Unsubscribe {
     return onSnapshot(
       consoleQueries.changes(this.db, jobId, shown),
+      WITH_CACHE_STATE,
       (snap) => {
         const some = bounded(snap.docs, shown);
-        listener.next({ items: some.items.map((d) => toChange(d.id, d.data())), more: some.more });
+        listener.next({ items: some.items.map((d) => toChange(d.id, d.data())), more: some.more }, snap.metadata.fromCache);
       },
       listener.error,
     );
   }
 
-  async historyPage(filter: HistoryFilter, pageSize: number, after?: HistoryCursor): Promise<HistoryPage> {
-    const page = bounded((await getDocs(consoleQueries.historyPage(this.db, filter, pageSize, after))).docs, pageSize);
+  /** Offline, `getDocs` answers from the cache (`fromCache`), which holds what earlier reads brought, if anything. */
+  async historyPage(filter: HistoryFilter, pageSize: number, after?: HistoryCursor): Promise<Read<HistoryPage>> {
+    const snap = await getDocs(consoleQueries.historyPage(this.db, filter, pageSize, after));
+    const page = bounded(snap.docs, pageSize);
     const last = page.items[page.items.length - 1];
     return {
-      rows: page.items.map((d) => toRunSummary(d.id, d.data())),
-      next: page.more && last ? { snapshot: last } : null,
+      value: { rows: page.items.map((d) => toRunSummary(d.id, d.data())), next: page.more && last ? { snapshot: last } : null },
+      fromCache: snap.metadata.fromCache,
     };
   }
 
   /** The latest run summaries finished in [from, until) (up to `max`), for the duration chart. */
-  async runsBetween(from: Date, until: Date, max = RUNS_PER_DAY_LIMIT): Promise<RunSummary[]> {
-    return (await getDocs(consoleQueries.runsBetween(this.db, from, until, max))).docs.map((d) => toRunSummary(d.id, d.data()));
+  async runsBetween(from: Date, until: Date, max = RUNS_PER_DAY_LIMIT): Promise<Read<RunSummary[]>> {
+    const snap = await getDocs(consoleQueries.runsBetween(this.db, from, until, max));
+    return { value: snap.docs.map((d) => toRunSummary(d.id, d.data())), fromCache: snap.metadata.fromCache };
   }
 
-  /** Each day's totals, live: one listener per day on its counter shards. */
+  /** Each day's totals, live: one listener per day on its counter shards (from the cache when any day's is). */
   watchDailyTotals(days: string[], listener: Listener<DailyTotals[]>): Unsubscribe {
-    const totals = new Map<string, DailyTotals>();
+    const totals = new Map<string, Read<DailyTotals>>();
     const emit = () => {
-      if (totals.size === days.length) listener.next(days.map((day) => totals.get(day) ?? sumShards(day, [])));
+      if (totals.size < days.length) return;
+      const read = days.map((day) => totals.get(day) ?? { value: sumShards(day, []), fromCache: false });
+      listener.next(
+        read.map((day) => day.value),
+        read.some((day) => day.fromCache),
+      );
     };
     const unsubscribes = days.map((day) =>
       onSnapshot(
         collection(this.db, COLLECTIONS.dailySummaries, day, COLLECTIONS.dailyShards),
+        WITH_CACHE_STATE,
         (snap) => {
-          totals.set(
+          const value = sumShards(
             day,
-            sumShards(
-              day,
-              snap.docs.map((d) => d.data()),
-            ),
+            snap.docs.map((d) => d.data()),
           );
+          totals.set(day, { value, fromCache: snap.metadata.fromCache });
           emit();
         },
         listener.error,

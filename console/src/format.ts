@@ -1,12 +1,23 @@
 /** How times, durations, money and values read in the console. */
-import type { RetryAnswer, RunSummary } from "./model";
+import type { CancelAnswer, RetryAnswer, RunSummary } from "./model";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** Local date and time, to the second: "2026-12-02 14:03:09". */
+/**
+ * Local date and time, to the second, with its offset from UTC: "2026-12-02 14:03:09 UTC+1". The offset is said
+ * because other times are UTC: the Days view's and the History filters' days, and every time the CLI prints.
+ */
 export function dateTime(value: Date | null): string {
   if (!value) return "—";
-  return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())} ${pad(value.getHours())}:${pad(value.getMinutes())}:${pad(value.getSeconds())}`;
+  return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())} ${pad(value.getHours())}:${pad(value.getMinutes())}:${pad(value.getSeconds())} ${utcOffset(value)}`;
+}
+
+/** The local offset from UTC at that time (summer time included): "UTC", "UTC+1", "UTC+5:30", "UTC-3". */
+function utcOffset(value: Date): string {
+  const minutes = -value.getTimezoneOffset();
+  if (minutes === 0) return "UTC";
+  const abs = Math.abs(minutes);
+  return `UTC${minutes > 0 ? "+" : "-"}${Math.floor(abs / 60)}${abs % 60 === 0 ? "" : `:${pad(abs % 60)}`}`;
 }
 
 /** "850 ms", "12.3 s", "4m 05s", "2h 10m". */
@@ -48,6 +59,29 @@ export function inlineOrBlank(value: unknown): string {
   return value === undefined || value === null ? "" : inline(value);
 }
 
+/**
+ * What a plan operation acts on, by its op's own fields (functions/src/apply/plan.ts): an alias op its alias (an
+ * upsert's with what it points at), a merge its source and target, a registry update its family, `no_change` its
+ * optional target, every other op its exercise.
+ */
+export function operationSubject(op: Record<string, unknown>): string {
+  const field = (key: string) => inlineOrBlank(op[key]);
+  switch (op.op) {
+    case "upsert_alias":
+      return `${field("alias_slug")} → ${typeof op.family_slug === "string" ? `family ${field("family_slug")}` : field("exercise_id")}`;
+    case "delete_alias":
+      return field("alias_slug");
+    case "merge_exercises":
+      return `${field("source_id")} → ${field("target_id")}`;
+    case "update_family_registry":
+      return field("family_slug");
+    case "no_change":
+      return field("target");
+    default:
+      return field("exercise_id");
+  }
+}
+
 export const DAY_MS = 86_400_000;
 
 /** YYYY-MM-DD of a UTC day, as the engine keys its daily summaries. */
@@ -63,6 +97,14 @@ export function lastDays(last: string, count: number): string[] {
 /** The start of a UTC day (`YYYY-MM-DD`), or of the day `after` days later. */
 export function dayStart(day: string, after = 0): Date {
   return new Date(Date.parse(`${day}T00:00:00Z`) + after * DAY_MS);
+}
+
+/**
+ * Why a range of UTC days (`YYYY-MM-DD`, either end may be empty, `to` included) holds no day, or null when it holds
+ * some: what the CLI refuses (`--to … is before --from …`), rather than reading nothing.
+ */
+export function dayRangeProblem(from: string, to: string): string | null {
+  return from && to && to < from ? `To ${to} is before From ${from}` : null;
 }
 
 /** A size in bytes, as kB. */
@@ -85,6 +127,11 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted.length === 0 ? null : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)];
 }
 
+/** A failure, as what the console could not do: "Could not sign out: …", "Could not load job j1: …". */
+export function couldNot(what: string, error: Error): string {
+  return `Could not ${what}: ${error.message}`;
+}
+
 /** What was thrown or rejected, as an Error (a rejection may carry anything). */
 export function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
@@ -101,4 +148,11 @@ export function retriedNotice(jobId: string, answer: RetryAnswer): string {
   return answer.wakeup_sent
     ? queued
     : `${queued} Its wake-up could not be sent: it runs when another job's wake-up drains its lane past it, or when the watchdog wakes it.`;
+}
+
+/** What a cancel did: the job is cancelled, or, running or holding a frozen plan, only asked to stop. */
+export function cancelledNotice(jobId: string, answer: CancelAnswer): string {
+  return answer.cancel_requested
+    ? `Job ${jobId} is asked to stop: it is ${answer.status} until its next safe point (a frozen plan is finished first).`
+    : `Job ${jobId} is ${answer.status}.`;
 }

@@ -11,5 +11,5 @@ if (!root) throw new Error("index.html has no #app element");
 render(<Loading what="the console" />, root);
 connectFirebase().then(
   (firebase) => render(<App firebase={firebase} />, root),
-  (err: unknown) => render(<ErrorBox what="Firebase" error={asError(err)} />, root),
+  (err: unknown) => render(<ErrorBox failedTo="load Firebase" error={asError(err)} />, root),
 );

@@ -89,10 +89,23 @@ export function retryable(job: Pick<Job, "status" | "run_after">): boolean {
 /**
  * Why the queue's failures list offers no Retry for a failed job, or null when it offers one: exactly when the
  * job page does (`retryable`). A failed job the engine will not retry was never taken in: a new job must be written.
+ * In the words of the engine's refusal of its retry (JobQueue's unparsedReason).
  */
 export function noRetryNote(job: Pick<Job, "status" | "run_after" | "error">): string | null {
   if (retryable(job)) return null;
-  return `${rejectedAtIntake(job) ? "rejected at intake" : "never taken in"}: write a new job`;
+  return `${rejectedAtIntake(job) ? `rejected at intake as ${job.error?.code}` : "never taken in"}: write a new job`;
+}
+
+/**
+ * Why a job that ended before intake took it in never runs, and why it offers no Retry; null for any other job. One
+ * cancelled before intake with a request that does not pass validation has no error to say so: the cancel clears it.
+ */
+export function neverRunsNote(job: Pick<Job, "status" | "run_after" | "error">): string | null {
+  if (!isFinalStatus(job.status) || !neverTakenIn(job)) return null;
+  const why = rejectedAtIntake(job)
+    ? `Intake rejected this job as ${job.error?.code}, so it never ran and never will: fix what its error names.`
+    : "This job was cancelled before intake took it in, and its request does not pass validation (a valid one is taken in by the cancel), so it never ran and never will.";
+  return `${why} Retry is not offered: the engine cannot parse a job it never took in, and refuses ("${noRetryNote(job)}").`;
 }
 
 /**
@@ -151,6 +164,13 @@ export interface RetryAnswer {
   wakeup_sent: boolean;
   /** The frozen plan the job resumes, or null when it plans again (absent from an engine deployed before it said so). */
   resumes_plan?: string | null;
+}
+
+/** What the engine's cancelJob callable answers (CancelResult, functions/src/adapters/operator-actions.ts). */
+export interface CancelAnswer {
+  status: JobStatus;
+  /** True when the job was running or had frozen its plan: it is only asked to stop (a frozen plan is finished first). */
+  cancel_requested: boolean;
 }
 
 /** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */
@@ -291,9 +311,17 @@ export interface Attempt {
   llm_calls: LlmCall[];
   events: PipelineEvent[];
   /** Lists the engine cut to fit the record under Firestore's limit, by how many entries they held. */
-  lists_cut: { events?: number; llm_calls?: number };
+  lists_cut: Partial<Record<AttemptList, number>>;
   error: JobError | null;
 }
+
+/**
+ * The attempt log's lists: the engine may cut any of them to fit the record (attempt-log.ts halves the largest part
+ * that is a list), so a list that comes to the log is one `lists_cut` may name.
+ */
+type AttemptList = {
+  [K in keyof Omit<Attempt, "lists_cut">]-?: [Extract<Attempt[K], readonly unknown[]>] extends [never] ? never : K;
+}[keyof Omit<Attempt, "lists_cut">];
 
 /** The plan a job committed to before its first change (`catalog_jobs/{jobId}/plans/{planId}`). */
 export interface FrozenPlan {
@@ -338,7 +366,7 @@ export interface Change {
   reverted_at: Date | null;
 }
 
-/** One finished attempt (`catalog_run_summaries/{jobId}_{leaseEpoch}`). */
+/** One finished attempt (`catalog_run_summaries/{jobId}_{jobCreatedMs}_{leaseEpoch}`). */
 export interface RunSummary {
   id: string;
   job_id: string;

@@ -25,3 +25,23 @@ function decodedOrNull(component: string): string | null {
     return null;
   }
 }
+
+/** What the address's view is called in the page's title: the job page's names its job. */
+export function routeName(route: Route): string {
+  switch (route.view) {
+    case "queue":
+      return "Queue";
+    case "job":
+      return `Job ${route.jobId}`;
+    case "history":
+      return "Run history";
+    case "days":
+      return "Days";
+  }
+}
+
+/** The page's title, naming the view shown first (browser tabs and screen readers read it on each view change). */
+export function pageTitle(viewName: string | null): string {
+  // The null case is index.html's title, shown before the session is known.
+  return viewName === null ? "Catalog Jobs · operator console" : `${viewName} · Catalog Jobs`;
+}

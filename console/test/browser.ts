@@ -2,12 +2,14 @@
  * The operator console in a real browser: Chromium from the system's packages, driven by
  * playwright-core, against the Emulator Suite with the console served by the Hosting emulator
  * (run by `npm --prefix functions run test:emulators`). A curator signs in, sees a client's job
- * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one; a job
- * intake rejected offers no retry, nor does a shard whose parent has ended (the parent is retried), a job
- * with many attempts and changes shows a bounded page of them and more on Show more, an address that does
- * not decode shows the queue, and the queue keeps a retry's error while its window moves on; a non-curator
- * sees no actions and no engine data. Screenshots of every view, at a laptop's and a phone's size, go to
- * test-results/. Exits non-zero on the first failure.
+ * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one, focus going to
+ * each view's heading and each action's outcome and the title naming the view; a job intake rejected, or
+ * cancelled before intake, offers no retry and says why, nor does a shard whose parent has ended (the parent is
+ * retried), a job with many attempts and changes shows a bounded page of them and more on Show more, an address
+ * that does not decode shows the queue, history refuses a date range that ends before it starts, and the queue
+ * keeps a retry's error while its window moves on; offline, every view says it shows cached data and says
+ * nothing is absent; a non-curator sees no actions and no engine data. Screenshots of every view, at a laptop's
+ * and a phone's size, go to test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync } from "node:fs";
 import { collection, doc, type Firestore, getDoc, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
@@ -120,6 +122,25 @@ function ended(client: { db: Firestore }, jobId: string): Promise<void> {
 const row = (page: Page, section: string, jobId: string) =>
   page.locator("section", { has: page.getByRole("heading", { name: section }) }).locator(`tr[data-job="${jobId}"]`);
 
+/** Waits until the page's title is `title`. */
+async function titled(page: Page, title: string): Promise<void> {
+  await page
+    .waitForFunction((want) => document.title === want, title, { timeout: 10_000 })
+    .catch(async (err: unknown) => {
+      throw new Error(`the page's title is not "${title}" but "${await page.title()}"`, { cause: err });
+    });
+}
+
+/** Waits until focus is on the element `selector` names (after a view change or an action that removed its own button). */
+async function focusedOn(page: Page, selector: string, what: string): Promise<void> {
+  await page
+    .waitForFunction((want) => document.activeElement?.matches(want) ?? false, selector, { timeout: 10_000 })
+    .catch(async (err: unknown) => {
+      const focused = await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120) ?? "nothing");
+      throw new Error(`focus is not on ${what}, but on ${focused}`, { cause: err });
+    });
+}
+
 async function curatorJourney(browser: Browser): Promise<void> {
   const context = await browser.newContext({ viewport: LAPTOP });
   const page = await context.newPage();
@@ -162,6 +183,9 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await row(page, "Recently finished", appliedJob).getByRole("link").click();
     const view = page.getByTestId("job-view");
     await view.and(page.locator('[data-status="succeeded"]')).waitFor();
+    // The link followed is gone with the queue: focus moves to the new view's heading, and the title names the job.
+    await titled(page, `Job ${appliedJob} · Catalog Jobs`);
+    await focusedOn(page, '[data-testid="job-view"] h2', "the job page's heading");
     await view.getByRole("heading", { name: "Payload" }).waitFor();
     await view.getByText(/attempt 1 started on/).waitFor();
     // The latest attempt is open.
@@ -177,10 +201,15 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // Named with the change it reverts: each change of the journal has a button of its own.
     const revert = change.getByRole("button", { name: `Revert change ${changeId}`, exact: true });
     const confirm = change.getByRole("button", { name: `Confirm revert change ${changeId}`, exact: true });
+    // Armed, it says so in a live region: a screen reader does not announce the focused button's new name.
+    const hint = change.getByTestId("armed-hint");
     await revert.click();
     await confirm.waitFor();
+    await hint.getByText(`Confirm revert change ${changeId}? Press the button again within 5 seconds; Escape withdraws.`).waitFor();
+    if ((await hint.getAttribute("role")) !== "status") throw new Error("the armed revert's hint is not a live region");
     await page.keyboard.press("Escape");
     await revert.waitFor({ timeout: 2_000 });
+    if ((await hint.textContent()) !== "") throw new Error(`the disarmed revert still says: ${await hint.textContent()}`);
     await revert.click();
     await confirm.waitFor();
     await page.getByRole("heading", { name: "Payload" }).click();
@@ -195,6 +224,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await change.getByRole("button", { name: "Revert" }).click();
     await change.getByRole("button", { name: "Confirm revert" }).click();
     await page.locator('[data-change][data-status="reverted"]').waitFor();
+    // The button is gone, replaced by the change's new status: focus is there, not dropped to the page.
+    await focusedOn(page, '[data-change][data-status="reverted"] [data-testid="change-status"]', "the reverted change's status");
     const after = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
     if (after?.description !== before?.description) throw new Error(`description not restored: ${after?.description}`);
     await shoot(page, "job-reverted-laptop");
@@ -244,6 +275,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await failure.getByRole("button", { name: `Retry job ${failedJob}`, exact: true }).click();
     // The engine's answer, shown once the job has left the failures (a parent's would count its children too).
     await page.getByTestId("action-notice").getByText(`Job ${failedJob} is queued again.`, { exact: true }).waitFor();
+    // Its row, and the button with it, went: focus is on what the retry did.
+    await focusedOn(page, '[data-testid="action-notice"]', "the retry's notice");
     await row(page, "Recently finished", failedJob).getByText("succeeded_dry_run", { exact: true }).waitFor();
     // The notice tells of the retry while the run it queued is open, not past its end.
     await page.getByTestId("action-notice").getByText(`Job ${failedJob} is queued again.`).waitFor({ state: "detached", timeout: 5_000 });
@@ -275,6 +308,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await shoot(page, "queue-waiting-laptop");
     await waiting.getByRole("button", { name: `Cancel job ${waitingJob}`, exact: true }).click();
     await row(page, "Recently finished", waitingJob).getByText("cancelled", { exact: true }).waitFor();
+    await page.getByTestId("cancel-notice").getByText(`Job ${waitingJob} is cancelled.`, { exact: true }).waitFor();
+    await focusedOn(page, '[data-testid="cancel-outcome"]', "what the cancel did");
     await waiting.waitFor({ state: "detached", timeout: 5_000 }).catch((err: unknown) => {
       throw new Error("the cancelled job is still waiting", { cause: err });
     });
@@ -284,8 +319,9 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // FAMILY_AUDIT needs a family: intake fails the document INVALID_JOB, and the engine could not parse it to retry.
     const rejectedJob = await submit(client, { type: "FAMILY_AUDIT", payload: {} });
     const failure = row(page, "Recent failures (24 h)", rejectedJob);
-    await failure.getByText("INVALID_JOB").waitFor();
-    await failure.getByText("rejected at intake").waitFor();
+    await failure.getByText("INVALID_JOB", { exact: true }).waitFor();
+    // In the words of the engine's refusal of its retry.
+    await failure.getByText("rejected at intake as INVALID_JOB: write a new job").waitFor();
     if ((await failure.getByRole("button").count()) > 0) throw new Error("a job intake rejected offers an action");
     await failure.getByRole("link").click();
     const view = page.getByTestId("job-view");
@@ -293,6 +329,41 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if ((await view.getByText("No attempt has started yet.").count()) > 0) throw new Error("a rejected job waits for an attempt");
     if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a job intake rejected offers Retry");
     await shoot(page, "job-rejected-laptop");
+    await page.goto(`${CONSOLE_URL}#/queue`);
+  });
+
+  await step("a job cancelled before intake, its request invalid, says it never runs and why it offers no Retry", async () => {
+    const cancelledJob = `browser-cancelled-before-intake-${Date.now()}`;
+    const now = new Date();
+    // What JobQueue.cancelJob leaves of a client's document intake had not taken in, whose request does not pass
+    // validation (FAMILY_AUDIT needs a family): no run_after, and no error to say why it stays so.
+    await writeAsEngine(`catalog_jobs/${cancelledJob}`, {
+      type: "FAMILY_AUDIT",
+      payload: {},
+      status: "cancelled",
+      cancel_requested: true,
+      error: null,
+      attempts: 0,
+      lease_epoch: 0,
+      created_by: client.uid,
+      created_at: now,
+      updated_at: now,
+      finished_at: now,
+    });
+    await page.goto(`${CONSOLE_URL}#/job/${cancelledJob}`);
+    const view = page.getByTestId("job-view").and(page.locator('[data-status="cancelled"]'));
+    await view
+      .getByTestId("never-runs")
+      .getByText(/^This job was cancelled before intake took it in/)
+      .waitFor();
+    await view
+      .getByTestId("never-runs")
+      .getByText(/Retry is not offered/)
+      .waitFor();
+    await view.getByText("None: intake never took this job in (see above).").waitFor();
+    if ((await view.getByText("No attempt has started yet.").count()) > 0) throw new Error("a job that never runs waits for an attempt");
+    if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a job never taken in offers Retry");
+    await shoot(page, "job-cancelled-before-intake-laptop");
     await page.goto(`${CONSOLE_URL}#/queue`);
   });
 
@@ -368,7 +439,17 @@ async function curatorJourney(browser: Browser): Promise<void> {
             // and LLM calls cut to fit the record (the engine keeps its first half and says how many there were).
             llm_calls: epoch === 51 ? Array.from({ length: 2 }, () => llmCall) : [],
             events: epoch === 51 ? Array.from({ length: 500 }, (_, i) => ({ at: at(epoch), event: `step_${i}` })) : [],
-            ...(epoch === 51 ? { apply_result: { truncated: true, bytes: 250_000 }, lists_cut: { llm_calls: 4 } } : {}),
+            // Its repair rounds cut too: the engine halves the largest list, whichever it is.
+            repairs:
+              epoch === 51
+                ? [1, 2, 3].map((round) => ({
+                    round,
+                    errors: [{ code: "SLUG_COLLISION", message: "taken", operation_index: 0, path: "alias_slug" }],
+                    operations_returned: 1,
+                    errors_after: 1,
+                  }))
+                : [],
+            ...(epoch === 51 ? { apply_result: { truncated: true, bytes: 250_000 }, lists_cut: { llm_calls: 4, repairs: 6 } } : {}),
             error: null,
           }),
       ),
@@ -423,6 +504,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await latest.getByText("Too large to store (250 kB)").waitFor();
     await latest.getByTestId("list-limit").waitFor();
     await latest.getByTestId("list-cut").getByText("its first 2 of 4 LLM calls are kept").waitFor();
+    await latest.getByTestId("list-cut").getByText("its first 3 of 6 repair rounds are kept").waitFor();
     if ((await latest.locator("pre.json", { hasText: "truncated" }).count()) > 0) throw new Error("the shrunk apply result shows as JSON");
     await shootFrom(page, page.getByRole("heading", { name: "Attempts", exact: true }), "job-bounded-attempts-laptop");
     await shootFrom(page, latest.getByRole("heading", { name: "Apply result" }), "job-bounded-journal-laptop");
@@ -441,7 +523,16 @@ async function curatorJourney(browser: Browser): Promise<void> {
       plan: {
         job_type: "FAMILY_NORMALIZE",
         summary: "normalise the squat family",
-        operations: [{ op: "rename_exercise", exercise_id: "squat__squat-barbell", rationale: "the family's naming pattern", risk: "low" }],
+        operations: [
+          { op: "rename_exercise", exercise_id: "squat__squat-barbell", rationale: "the family's naming pattern", risk: "low" },
+          {
+            op: "upsert_alias",
+            alias_slug: "barbell-squat",
+            exercise_id: "squat__squat-barbell",
+            rationale: "keep the old slug",
+            risk: "low",
+          },
+        ],
       },
       expectations: [{ target: "exercises/squat__squat-barbell" }],
       summary: { mode: "apply", operations: 1 },
@@ -490,6 +581,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const frozen = page.getByTestId("frozen-plan");
     await frozen.getByText("rename_exercise").waitFor();
     await frozen.getByText("the family's naming pattern").waitFor();
+    // Each operation names its own subject: the alias by its slug, with the exercise it points at.
+    await frozen.getByText("barbell-squat → squat__squat-barbell", { exact: true }).waitFor();
     await page.getByTestId("revert-after-job").waitFor();
     if ((await page.locator("[data-change]").getByRole("button", { name: "Revert" }).count()) > 0)
       throw new Error("a change of a job still open offers a Revert button");
@@ -504,7 +597,9 @@ async function curatorJourney(browser: Browser): Promise<void> {
   });
 
   await step("history lists the runs and filters by type", async () => {
-    await page.goto(`${CONSOLE_URL}#/history`);
+    await page.getByRole("link", { name: "History", exact: true }).click();
+    await titled(page, "Run history · Catalog Jobs");
+    await focusedOn(page, "main h2", "the history's heading");
     const table = page.getByTestId("history-table");
     await table.locator("tbody tr").first().waitFor();
     const typeCellsSelector = '[data-testid="history-table"] tbody tr td:nth-child(3)';
@@ -541,6 +636,20 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if ((await table.locator(`a[href="#/job/${laterJob}"]`).count()) > 0) throw new Error("the history read again by itself");
     await page.getByRole("button", { name: "Filter" }).click();
     await table.locator(`a[href="#/job/${laterJob}"]`).waitFor({ timeout: 10_000 });
+  });
+
+  await step("history refuses a date range that ends before it starts, rather than find no run", async () => {
+    const filters = page.getByTestId("history-filters");
+    const shown = await page.getByTestId("history-table").locator("tbody tr").count();
+    await filters.getByLabel("From (UTC)").fill("2026-12-05");
+    await filters.getByLabel("To (UTC)").fill("2026-12-01");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.getByTestId("history-refused").getByText("To 2026-12-01 is before From 2026-12-05: the filters were not applied").waitFor();
+    if ((await page.getByText("No run matches.").count()) > 0) throw new Error("the refused range was read");
+    if ((await page.getByTestId("history-table").locator("tbody tr").count()) !== shown) throw new Error("the table changed");
+    await shoot(page, "history-refused-laptop");
+    await filters.getByLabel("From (UTC)").fill("");
+    await filters.getByLabel("To (UTC)").fill("");
   });
 
   await step("history filters by family: every run whose job's payload names it, under any key", async () => {
@@ -601,6 +710,100 @@ async function curatorJourney(browser: Browser): Promise<void> {
     }
   });
 
+  await context.close();
+}
+
+/** Statements of absence the views make from what the server answered; never from the cache alone. */
+const ABSENCES = [
+  "Nothing is running.",
+  "No job is waiting.",
+  "No failures in the last 24 hours.",
+  "No job finished in the last 24 hours.",
+  "No run matches.",
+  "There is no job",
+  "No attempt has started yet.",
+  "This job has written no change to the catalog.",
+];
+
+async function saysNothingAbsent(page: Page, where: string): Promise<void> {
+  for (const absence of ABSENCES)
+    if ((await page.getByText(absence).count()) > 0) throw new Error(`${where}, offline, says "${absence}" from the cache alone`);
+}
+
+/**
+ * In a context of its own, which goes offline; in another time zone, whose offset every local time then says. A
+ * job the queue does not read (it finished days ago) is one the cache never held.
+ */
+async function offlineJourney(browser: Browser): Promise<void> {
+  const context = await browser.newContext({ viewport: LAPTOP, timezoneId: "Asia/Kolkata" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  const oldJob = `browser-old-${Date.now()}`;
+  const longAgo = new Date(Date.now() - 3 * 86_400_000);
+  await writeAsEngine(
+    `catalog_jobs/${oldJob}`,
+    engineJob(longAgo, {
+      type: "FAMILY_AUDIT",
+      status: "succeeded",
+      payload: { mode: "dry_run", family_slug: "squat" },
+      attempts: 1,
+      lease_epoch: 1,
+      run_after: longAgo,
+      started_at: longAgo,
+      finished_at: longAgo,
+    }),
+  );
+  const notConnected = page.getByTestId("not-connected").getByText(/^Not connected: showing cached data/);
+  const go = (hash: string) => page.evaluate((to) => (window.location.hash = to), hash);
+
+  await step("offline, the queue says it shows cached data, and says of nothing that it is absent", async () => {
+    await signIn(page, "curator");
+    await page.getByTestId("queue-counts").waitFor();
+    await context.setOffline(true);
+    await notConnected.waitFor();
+    // The empty lists say it cannot be told; the others show what the cache holds.
+    await page
+      .getByText(/^Not connected: the cached data holds no /)
+      .first()
+      .waitFor();
+    await saysNothingAbsent(page, "the queue");
+    await shoot(page, "queue-offline-laptop");
+  });
+
+  await step("offline, a job the cache does not hold is not said to be missing, nor history's runs, nor the days' ones", async () => {
+    await go(`#/job/${oldJob}`);
+    await titled(page, `Job ${oldJob} · Catalog Jobs`);
+    await page.getByText(`Not connected: the cached data holds no job ${oldJob}, and whether the server does cannot be told`).waitFor();
+    await notConnected.waitFor();
+    await saysNothingAbsent(page, "the job page");
+    await shoot(page, "job-offline-laptop");
+    // History's one-off read answers from the cache.
+    await go("#/history");
+    await page.getByText("Not connected: the cached data holds no run history").waitFor();
+    await notConnected.waitFor();
+    await saysNothingAbsent(page, "the history");
+    await go("#/days");
+    await page.getByText("Not connected: the cached data holds no daily summaries").waitFor();
+    await notConnected.waitFor();
+    if ((await page.getByText(/^No run in the last/).count()) > 0) throw new Error("the days, offline, say there was no run");
+    await shoot(page, "days-offline-laptop");
+  });
+
+  await step("connected again, the job page shows the job without a reload, its times saying their offset from UTC", async () => {
+    await go(`#/job/${oldJob}`);
+    await context.setOffline(false);
+    const view = page.getByTestId("job-view").and(page.locator('[data-status="succeeded"]'));
+    await view.waitFor();
+    await page
+      .getByTestId("not-connected")
+      .getByText(/Not connected/)
+      .waitFor({ state: "detached" });
+    // The browser's zone is India's: local times say so, where Days and the History filters are UTC.
+    const finished = view.locator(".facts div", { hasText: "Finished" }).locator("dd");
+    const shown = await finished.textContent();
+    if (!shown?.endsWith(" UTC+5:30")) throw new Error(`a local time without its offset: ${shown}`);
+    await shoot(page, "job-reconnected-laptop");
+  });
   await context.close();
 }
 
@@ -677,6 +880,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS });
   try {
     await curatorJourney(browser);
+    await offlineJourney(browser);
     await queueWindowJourney(browser);
     await nonCuratorJourney(browser);
   } finally {

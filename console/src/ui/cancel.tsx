@@ -1,45 +1,63 @@
 /**
- * Cancel as the views run it: its error is kept by the view, not by the Cancel button, so it outlives the
- * button (a cancel whose children's part failed has already cancelled the job, or asked it to stop, and
- * the job's listener takes the button away at once).
+ * Cancel as the views run it: what the last cancel did, and its error, are kept by the view, not by the Cancel
+ * button, so they outlive the button (the job's listener takes it away at once: the job is cancelled, or asked to
+ * stop; a cancel whose children's part failed has already done either). Focus moves to them once it is done.
  */
-import { useState } from "preact/hooks";
+import type { RefObject } from "preact";
+import { useRef, useState } from "preact/hooks";
 import { cancelLeftChildrenOpen, type OperatorActions } from "../actions";
-import { asError } from "../format";
-import { ActionButton } from "./parts";
-
-/** Runs a cancel of the job, keeping its error. */
-export type Cancel = (jobId: string) => Promise<void>;
+import { asError, cancelledNotice } from "../format";
+import { ActionButton, Notice } from "./parts";
 
 interface CancelFailure {
   jobId: string;
   error: Error;
 }
 
-/** A cancel, and the error of the last one that failed until a cancel of that job succeeds. */
-export function useCancel(actions: OperatorActions): { cancel: Cancel; failure: CancelFailure | null } {
+/** A view's cancels: what the last one did, and the error of the last one that failed until a cancel of that job succeeds. */
+export interface Cancels {
+  run: (jobId: string) => Promise<void>;
+  done: string | null;
+  failure: CancelFailure | null;
+  /** Where their outcome is shown (`CancelOutcome`). */
+  outcome: RefObject<HTMLDivElement | null>;
+}
+
+export function useCancels(actions: OperatorActions): Cancels {
+  const [done, setDone] = useState<string | null>(null);
   const [failure, setFailure] = useState<CancelFailure | null>(null);
-  const cancel = async (jobId: string) => {
+  const outcome = useRef<HTMLDivElement>(null);
+  const run = async (jobId: string) => {
     try {
-      await actions.cancelJob(jobId);
+      setDone(cancelledNotice(jobId, await actions.cancelJob(jobId)));
       setFailure((last) => (last?.jobId === jobId ? null : last));
     } catch (err) {
       setFailure({ jobId, error: asError(err) });
     }
   };
-  return { cancel, failure };
+  return { run, done, failure, outcome };
 }
 
-/** The last failed cancel's error, with Cancel again when running it again finishes it (children left open). */
-export function CancelFailureNotice({ failure, cancel }: { failure: CancelFailure | null; cancel: Cancel }) {
-  if (!failure) return null;
+/** Cancel for one job; focus moves to the outcome, as the button goes with what it cancelled. */
+export function CancelButton({ jobId, cancels, label = "Cancel" }: { jobId: string; cancels: Cancels; label?: string }) {
   return (
-    <div class="error-box" data-testid="cancel-failure">
-      <span role="alert">
-        Cancel of job {failure.jobId}: {failure.error.message}
-      </span>{" "}
-      {cancelLeftChildrenOpen(failure.error) && (
-        <ActionButton label="Cancel again" subject={`job ${failure.jobId}`} variant="secondary" run={() => cancel(failure.jobId)} />
+    <ActionButton label={label} subject={`job ${jobId}`} variant="secondary" run={() => cancels.run(jobId)} focusAfter={cancels.outcome} />
+  );
+}
+
+/** What the last cancel did, and the last failed cancel's error, with Cancel again when running it again finishes it (children left open). */
+export function CancelOutcome({ cancels }: { cancels: Cancels }) {
+  const { done, failure } = cancels;
+  return (
+    <div tabIndex={-1} ref={cancels.outcome} data-testid="cancel-outcome">
+      <Notice message={done} testId="cancel-notice" />
+      {failure && (
+        <div class="error-box" data-testid="cancel-failure">
+          <span role="alert">
+            Cancel of job {failure.jobId}: {failure.error.message}
+          </span>{" "}
+          {cancelLeftChildrenOpen(failure.error) && <CancelButton jobId={failure.jobId} cancels={cancels} label="Cancel again" />}
+        </div>
       )}
     </div>
   );

@@ -1,13 +1,38 @@
-/** A Firestore listener as component state: loading, then a value or an error. */
+/** A Firestore listener as component state: loading, then a value (and whether only the cache gave it) or an error. */
 import { useEffect, useState } from "preact/hooks";
-import type { Listener, Unsubscribe } from "../data";
+import type { Listener, Read, Unsubscribe } from "../data";
 import { asError } from "../format";
 
-export type Live<T> = { state: "loading" } | { state: "ready"; value: T } | { state: "error"; error: Error };
+export type Live<T> = { state: "loading" } | { state: "ready"; value: T; fromCache: boolean } | { state: "error"; error: Error };
 
 /** What a view shows while a listener that replaced another loads: the value it had, if any. */
 export function whileResubscribing<T>(previous: Live<T>): Live<T> {
   return previous.state === "ready" ? previous : { state: "loading" };
+}
+
+/** Whether any of these shows what only the SDK's cache holds: the server was not reached (offline) or has not answered yet. */
+export function cacheOnly(lives: readonly Live<unknown>[]): boolean {
+  return lives.some((live) => live.state === "ready" && live.fromCache);
+}
+
+/**
+ * How long data stays cache-only before the console says it is not connected. Online, a new listener whose documents
+ * the cache already holds (a job the queue read) answers from the cache first and a moment later from the server:
+ * that is not worth a banner, nor a screen reader's announcement.
+ */
+const NOT_CONNECTED_AFTER_MS = 2_000;
+
+/** Whether these have shown cache-only data for a while: the console is not connected to Firestore. */
+export function useNotConnected(lives: readonly Live<unknown>[]): boolean {
+  const cached = cacheOnly(lives);
+  const [held, setHeld] = useState(false);
+  useEffect(() => {
+    setHeld(false);
+    if (!cached) return;
+    const timer = setTimeout(() => setHeld(true), NOT_CONNECTED_AFTER_MS);
+    return () => clearTimeout(timer);
+  }, [cached]);
+  return cached && held;
 }
 
 /**
@@ -20,7 +45,10 @@ export function useLive<T>(subscribe: (listener: Listener<T>) => Unsubscribe, de
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
   useEffect(() => {
     setLive(whileResubscribing);
-    return subscribe({ next: (value) => setLive({ state: "ready", value }), error: (error) => setLive({ state: "error", error }) });
+    return subscribe({
+      next: (value, fromCache) => setLive({ state: "ready", value, fromCache }),
+      error: (error) => setLive({ state: "error", error }),
+    });
     // The caller names what the subscription depends on (lint checks the callers: eslint.config.js).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, deps);
@@ -29,17 +57,17 @@ export function useLive<T>(subscribe: (listener: Listener<T>) => Unsubscribe, de
 
 /** A listener's value seen through `view` (its loading and error states as they are). */
 export function mapLive<T, U>(live: Live<T>, view: (value: T) => U): Live<U> {
-  return live.state === "ready" ? { state: "ready", value: view(live.value) } : live;
+  return live.state === "ready" ? { ...live, value: view(live.value) } : live;
 }
 
 /** A one-off read as component state, read again when `deps` change. */
-export function useRead<T>(read: () => Promise<T>, deps: readonly unknown[]): Live<T> {
+export function useRead<T>(read: () => Promise<Read<T>>, deps: readonly unknown[]): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
   useEffect(() => {
     let current = true;
     setLive({ state: "loading" });
     read().then(
-      (value) => current && setLive({ state: "ready", value }),
+      ({ value, fromCache }) => current && setLive({ state: "ready", value, fromCache }),
       (error: unknown) => current && setLive({ state: "error", error: asError(error) }),
     );
     return () => {

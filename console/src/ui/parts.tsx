@@ -1,8 +1,8 @@
 /** Small pieces every view uses: state boxes, status badges, JSON, an action button. */
-import type { ComponentChildren } from "preact";
-import { useEffect, useState } from "preact/hooks";
-import type { Live } from "./live";
-import { asError } from "../format";
+import type { ComponentChildren, RefObject } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { type Live, useNotConnected } from "./live";
+import { asError, couldNot } from "../format";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -12,10 +12,11 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-export function ErrorBox({ error, what }: { error: Error; what: string }) {
+/** What failed, as what the console could not do: "load job j1", "sign out". */
+export function ErrorBox({ error, failedTo }: { error: Error; failedTo: string }) {
   return (
     <p class="error-box" role="alert">
-      Could not load {what}: {error.message}
+      {couldNot(failedTo, error)}
     </p>
   );
 }
@@ -24,7 +25,11 @@ export function Empty({ children }: { children: ComponentChildren }) {
   return <p class="muted empty">{children}</p>;
 }
 
-/** Renders `children(value)` once loaded; loading, error and empty states otherwise. */
+/**
+ * Renders `children(value)` once loaded; loading, error and empty states otherwise. `empty` says what is absent
+ * (a string reads as a muted line); it is never said of what only the cache holds, which cannot tell: the server
+ * may hold what the cache lacks.
+ */
 export function LiveView<T>(props: {
   live: Live<T>;
   what: string;
@@ -33,10 +38,35 @@ export function LiveView<T>(props: {
   children: (value: T) => ComponentChildren;
 }) {
   const { live, what } = props;
+  const notConnected = useNotConnected([live]);
   if (live.state === "loading") return <Loading what={what} />;
-  if (live.state === "error") return <ErrorBox error={live.error} what={what} />;
-  if (props.isEmpty?.(live.value)) return <Empty>{props.empty ?? `No ${what}.`}</Empty>;
+  if (live.state === "error") return <ErrorBox error={live.error} failedTo={`load ${what}`} />;
+  if (props.isEmpty?.(live.value)) {
+    // Online, a cached first answer is confirmed by the server a moment later: wait for it before saying anything.
+    if (live.fromCache)
+      return notConnected ? (
+        <Empty>
+          Not connected: the cached data holds no {what}, and whether the server does cannot be told until the console reconnects.
+        </Empty>
+      ) : (
+        <Loading what={what} />
+      );
+    const empty = props.empty ?? `No ${what}.`;
+    return typeof empty === "string" ? <Empty>{empty}</Empty> : <>{empty}</>;
+  }
   return <>{props.children(live.value)}</>;
+}
+
+/** Says when a view shows what only the SDK's cache holds: the console is not connected, and the data may be out of date. */
+export function NotConnectedNote({ lives }: { lives: readonly Live<unknown>[] }) {
+  const notConnected = useNotConnected(lives);
+  // The region stays in the page (as Notice's), so a screen reader hears the connection drop.
+  return (
+    <p class="not-connected" role="status" data-testid="not-connected">
+      {notConnected &&
+        "Not connected: showing cached data, which may be out of date or incomplete; the view catches up once connected again."}
+    </p>
+  );
 }
 
 export function StatusBadge({ status }: { status: string }) {
@@ -60,8 +90,8 @@ const ARMED_MS = 5_000;
 
 /**
  * A button that runs an action, shows it is busy, and shows its error. Its accessible name says what it
- * acts on ("Retry job j1"), as a table's rows each have one. An action with `confirm` asks first and is
- * disarmed by Escape, by leaving the button, or after a few seconds.
+ * acts on ("Retry job j1"), as a table's rows each have one. An action with `confirm` asks first, saying so
+ * in a live region, and is disarmed by Escape, by leaving the button, or after a few seconds.
  */
 export function ActionButton(props: {
   label: string;
@@ -70,10 +100,16 @@ export function ActionButton(props: {
   run: () => Promise<void>;
   confirm?: string;
   variant?: "secondary" | "contrast";
+  /**
+   * Where focus goes once the action is done: what tells its outcome. The button itself may be gone by then, with
+   * the row of the job it retried or as the change it reverted shows its new status, which would drop focus to the page.
+   */
+  focusAfter?: RefObject<HTMLElement | null>;
 }) {
   const [busy, setBusy] = useState(false);
   const [armed, setArmed] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const button = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     if (!armed) return;
     const timer = setTimeout(() => setArmed(false), ARMED_MS);
@@ -88,7 +124,12 @@ export function ActionButton(props: {
     setBusy(true);
     setError(null);
     props.run().then(
-      () => setBusy(false),
+      () => {
+        setBusy(false);
+        // Unless the user went on elsewhere meanwhile: focus is still on the button, or fell to the page with it.
+        const focused = document.activeElement;
+        if (focused === null || focused === document.body || focused === button.current) props.focusAfter?.current?.focus();
+      },
       (err: unknown) => {
         setBusy(false);
         setError(asError(err).message);
@@ -99,6 +140,7 @@ export function ActionButton(props: {
   return (
     <span class="action">
       <button
+        ref={button}
         type="button"
         class={`small ${props.variant ?? ""}`}
         aria-label={`${label} ${props.subject}`}
@@ -110,6 +152,12 @@ export function ActionButton(props: {
       >
         {label}
       </button>
+      {props.confirm && (
+        // A changed name is not announced while the button has focus: this is.
+        <small class="armed-hint" role="status" data-testid="armed-hint">
+          {armed && `${props.confirm} ${props.subject}? Press the button again within ${ARMED_MS / 1000} seconds; Escape withdraws.`}
+        </small>
+      )}
       {error && (
         <small class="error-text" role="alert">
           {error}
@@ -119,10 +167,21 @@ export function ActionButton(props: {
   );
 }
 
-/** What an action did, announced politely; the region stays in the page, so a screen reader hears each new message. */
-export function Notice({ message }: { message: string | null }) {
+/**
+ * What an action did, announced politely; the region stays in the page, so a screen reader hears each new message.
+ * Focusable, for the action to move focus to (`ActionButton`'s `focusAfter`).
+ */
+export function Notice({
+  message,
+  focusRef,
+  testId = "action-notice",
+}: {
+  message: string | null;
+  focusRef?: RefObject<HTMLParagraphElement | null>;
+  testId?: string;
+}) {
   return (
-    <p class="notice" role="status" data-testid="action-notice">
+    <p class="notice" role="status" data-testid={testId} tabIndex={-1} ref={focusRef}>
       {message}
     </p>
   );

@@ -1,12 +1,14 @@
 /**
  * Retry as the views run it: what a retry did is told outside the Retry button, which goes once the job is queued
- * again, and only until the run it queued ends (a job that fails again shows its failure, not the retry).
+ * again, and only until the run it queued ends (a job that fails again shows its failure, not the retry). Focus
+ * moves to what it says once the retry is done.
  */
-import { useEffect, useState } from "preact/hooks";
+import type { RefObject } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { retriedNotice } from "../format";
 import { type Job, retriedRunEnded } from "../model";
-import { JobLink } from "./parts";
+import { ActionButton, JobLink, Notice } from "./parts";
 
 /** Runs a retry of the job, as it reads when Retry is pressed. */
 export type Retry = (job: Job) => Promise<void>;
@@ -18,9 +20,17 @@ interface Retried {
   message: string;
 }
 
-/** A retry, and what the last one did until `seen` (the jobs the view reads) shows the run it queued ended. */
-export function useRetry(actions: OperatorActions, seen: readonly Job[]): { retry: Retry; notice: string | null } {
+/** A view's retries, and what the last one did until `seen` (the jobs the view reads) shows the run it queued ended. */
+export interface Retries {
+  retry: Retry;
+  notice: string | null;
+  /** Where the notice is shown (`RetryNotice`). */
+  noticeRef: RefObject<HTMLParagraphElement | null>;
+}
+
+export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retries {
   const [retried, setRetried] = useState<Retried | null>(null);
+  const noticeRef = useRef<HTMLParagraphElement>(null);
   const ended = retried !== null && seen.some((job) => job.id === retried.jobId && retriedRunEnded(retried.epoch, job));
   // Forgotten once it ended, so a later retry by someone else does not bring it back.
   useEffect(() => {
@@ -30,7 +40,16 @@ export function useRetry(actions: OperatorActions, seen: readonly Job[]): { retr
     const answer = await actions.retryJob(job.id);
     setRetried({ jobId: job.id, epoch: job.lease_epoch, message: retriedNotice(job.id, answer) });
   };
-  return { retry, notice: ended ? null : (retried?.message ?? null) };
+  return { retry, notice: ended ? null : (retried?.message ?? null), noticeRef };
+}
+
+/** Retry for one job; focus moves to the notice, as the button goes with the failure it retried. */
+export function RetryButton({ job, retries }: { job: Job; retries: Retries }) {
+  return <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retries.retry(job)} focusAfter={retries.noticeRef} />;
+}
+
+export function RetryNotice({ retries }: { retries: Retries }) {
+  return <Notice message={retries.notice} focusRef={retries.noticeRef} />;
 }
 
 /** Instead of Retry on a child whose parent has ended (ParentState): the parent is the one to retry. */

@@ -5,8 +5,9 @@ import { type ConsoleData, RUNS_PER_DAY_LIMIT } from "../data";
 import { count, dayKey, dayStart, durationsByDay, lastDays, percentile, usd } from "../format";
 import type { DailyTotals, RunSummary } from "../model";
 import { ChartCanvas, PALETTE } from "../ui/chart";
+import { ViewHeading } from "../ui/focus";
 import { useLive, useNow, useRead } from "../ui/live";
-import { LiveView } from "../ui/parts";
+import { LiveView, NotConnectedNote } from "../ui/parts";
 
 const RANGES = [7, 14, 30];
 
@@ -17,14 +18,15 @@ export function DaysView({ data }: { data: ConsoleData }) {
   const days = useMemo(() => lastDays(today, range), [today, range]);
   const totals = useLive<DailyTotals[]>((l) => data.watchDailyTotals(days, l), [data, days]);
   // A query per day, so a busy day cannot crowd the others out of the sample.
-  const runs = useRead<RunSummary[]>(
-    async () => (await Promise.all(days.map((day) => data.runsBetween(dayStart(day), dayStart(day, 1))))).flat(),
-    [data, days],
-  );
+  const runs = useRead<RunSummary[]>(async () => {
+    const perDay = await Promise.all(days.map((day) => data.runsBetween(dayStart(day), dayStart(day, 1))));
+    return { value: perDay.flatMap((day) => day.value), fromCache: perDay.some((day) => day.fromCache) };
+  }, [data, days]);
   return (
     <section>
       <header class="job-header">
-        <h2>Days</h2>
+        {/* UTC days, as the engine keys its daily summaries: times elsewhere are local, and say their offset. */}
+        <ViewHeading>Days (UTC)</ViewHeading>
         <div role="group" class="range">
           {RANGES.map((n) => (
             <button
@@ -39,6 +41,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
           ))}
         </div>
       </header>
+      <NotConnectedNote lives={[totals, runs]} />
       <LiveView
         live={totals}
         what="daily summaries"

@@ -1,10 +1,11 @@
 /** Run history: one row per attempt, filtered by type, status, family and date range, a page at a time. */
 import { useState } from "preact/hooks";
 import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
-import { count, dateTime, dayStart, duration, usd } from "../format";
+import { count, dateTime, dayRangeProblem, dayStart, duration, usd } from "../format";
 import { ATTEMPT_STATUSES, JOB_TYPES, type RunSummary } from "../model";
+import { ViewHeading } from "../ui/focus";
 import { useRead } from "../ui/live";
-import { JobLink, LiveView, StatusBadge } from "../ui/parts";
+import { JobLink, LiveView, NotConnectedNote, StatusBadge } from "../ui/parts";
 
 const PAGE_SIZE = 25;
 
@@ -41,16 +42,21 @@ export function HistoryView({ data }: { data: ConsoleData }) {
   const [cursors, setCursors] = useState<(HistoryCursor | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const page = useRead<HistoryPage>(() => data.historyPage(toFilter(applied), PAGE_SIZE, cursor), [data, applied, cursor]);
+  // Filters refused before any read: a range no run can be in would read as "No run matches."
+  const [refused, setRefused] = useState<string | null>(null);
   const set = (key: keyof FormState) => (e: Event) => setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement).value });
   const submit = (e: Event) => {
     e.preventDefault();
+    const problem = dayRangeProblem(form.from, form.to);
+    setRefused(problem);
+    if (problem) return;
     // A new object each time, so the read runs again even when the filters are the ones applied (runs finish in between).
     setApplied({ ...form });
     setCursors([undefined]);
   };
   return (
     <section>
-      <h2>Run history</h2>
+      <ViewHeading>Run history</ViewHeading>
       <form class="filters" onSubmit={submit} data-testid="history-filters">
         <label>
           Type
@@ -80,10 +86,16 @@ export function HistoryView({ data }: { data: ConsoleData }) {
         </label>
         <label>
           To (UTC)
-          <input type="date" value={form.to} onInput={set("to")} name="to" />
+          <input type="date" value={form.to} onInput={set("to")} name="to" aria-invalid={refused ? true : undefined} />
         </label>
         <button type="submit">Filter</button>
       </form>
+      {refused && (
+        <p class="error-box" role="alert" data-testid="history-refused">
+          {refused}: the filters were not applied, and the runs below are those of the filters applied before.
+        </p>
+      )}
+      <NotConnectedNote lives={[page]} />
       <LiveView live={page} what="run history" isEmpty={(p) => p.rows.length === 0 && cursors.length === 1} empty="No run matches.">
         {(p) => (
           <>
@@ -91,7 +103,7 @@ export function HistoryView({ data }: { data: ConsoleData }) {
               <table data-testid="history-table">
                 <thead>
                   <tr>
-                    <th>Finished (local time)</th>
+                    <th>Finished</th>
                     <th>Job</th>
                     <th>Type</th>
                     <th>Status</th>

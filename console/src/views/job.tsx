@@ -1,9 +1,9 @@
 /** One job: facts, payload, status timeline, attempts with their pipeline, the change journal with diffs, actions. */
 import type { ComponentChildren } from "preact";
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { ATTEMPTS_LIMIT, type Bounded, CHANGES_PAGE_SIZE, type ConsoleData } from "../data";
-import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, relative, usd } from "../format";
+import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, operationSubject, relative, usd } from "../format";
 import {
   type Attempt,
   cancelOffer,
@@ -17,15 +17,16 @@ import {
   type LlmCall,
   isFinalStatus,
   isTooLarge,
+  neverRunsNote,
   parentState,
-  rejectedAtIntake,
   retryable,
 } from "../model";
 import { ATTEMPT_LIST_LIMIT } from "../stored";
-import { CancelFailureNotice, useCancel } from "../ui/cancel";
+import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
+import { ViewHeading } from "../ui/focus";
 import { useLive, useNow } from "../ui/live";
-import { ActionButton, Empty, Json, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
-import { type Retry, RetryParentNote, useRetry } from "../ui/retry";
+import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
+import { type Retries, RetryButton, RetryNotice, RetryParentNote, useRetry } from "../ui/retry";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
   const job = useLive<Job | null>((l) => data.watchJob(jobId, l), [data, jobId]);
@@ -63,62 +64,70 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
       }}
     </LiveView>
   );
+  // A job the cache does not hold is no proof it does not exist: LiveView says neither while not connected.
+  const gone = (
+    // A finished job's record goes after RETAIN_JOBS_DAYS; its changes stay in the journal longer, and can still be reverted.
+    <article class="job" data-testid="job-gone">
+      <ViewHeading>Job {jobId}</ViewHeading>
+      <p>
+        There is no job {jobId}: it never existed, or its record was deleted when it had been finished for RETAIN_JOBS_DAYS. The journal
+        keeps its changes longer (RETAIN_JOURNAL_DAYS), and they can still be reverted.
+      </p>
+      <section>
+        <h3>Change journal</h3>
+        {changesView(true, "The journal holds no change by this job.")}
+      </section>
+    </article>
+  );
   return (
-    <LiveView live={job} what={`job ${jobId}`} isEmpty={() => false} empty="">
-      {(j) =>
-        j === null ? (
-          // A finished job's record goes after RETAIN_JOBS_DAYS; its changes stay in the journal longer, and can still be reverted.
-          <article class="job" data-testid="job-gone">
-            <p>
-              There is no job {jobId}: it never existed, or its record was deleted when it had been finished for RETAIN_JOBS_DAYS. The
-              journal keeps its changes longer (RETAIN_JOURNAL_DAYS), and they can still be reverted.
-            </p>
-            <section>
-              <h3>Change journal</h3>
-              {changesView(true, "The journal holds no change by this job.")}
-            </section>
-          </article>
-        ) : (
-          <JobDetails
-            job={j}
-            attempts={shownAttempts}
-            data={data}
-            actions={actions}
-            attemptsView={
-              <>
-                {j.status === "running" && <RunningAttempt job={j} />}
-                <LiveView live={attempts} what="attempts" isEmpty={(a) => a.items.length === 0} empty={noAttempt(j)}>
-                  {({ items, more }) => (
-                    <>
-                      {more && (
-                        <p class="muted" data-testid="attempts-more">
-                          The job has more attempts than these, its latest {ATTEMPTS_LIMIT}: the earlier ones are not shown, here or in the
-                          timeline (History lists every run).
-                        </p>
-                      )}
-                      {items.map((attempt, i) => (
-                        <AttemptDetails key={attempt.id} attempt={attempt} open={i === items.length - 1} />
-                      ))}
-                    </>
-                  )}
-                </LiveView>
-              </>
-            }
-            frozenPlanView={
-              j.plan_id ? <FrozenPlanSection key={j.plan_id} data={data} jobId={jobId} planId={j.plan_id} attempts={shownAttempts} /> : null
-            }
-            changesView={changesView(isFinalStatus(j.status), "This job has written no change to the catalog.")}
-          />
-        )
-      }
-    </LiveView>
+    <>
+      <NotConnectedNote lives={[job, attempts, changes]} />
+      <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={gone}>
+        {/* Null is the empty state's (gone, above). */}
+        {(j) =>
+          j && (
+            <JobDetails
+              job={j}
+              attempts={shownAttempts}
+              data={data}
+              actions={actions}
+              attemptsView={
+                <>
+                  {j.status === "running" && <RunningAttempt job={j} />}
+                  <LiveView live={attempts} what="attempts" isEmpty={(a) => a.items.length === 0} empty={noAttempt(j)}>
+                    {({ items, more }) => (
+                      <>
+                        {more && (
+                          <p class="muted" data-testid="attempts-more">
+                            The job has more attempts than these, its latest {ATTEMPTS_LIMIT}: the earlier ones are not shown, here or in
+                            the timeline (History lists every run).
+                          </p>
+                        )}
+                        {items.map((attempt, i) => (
+                          <AttemptDetails key={attempt.id} attempt={attempt} open={i === items.length - 1} />
+                        ))}
+                      </>
+                    )}
+                  </LiveView>
+                </>
+              }
+              frozenPlanView={
+                j.plan_id ? (
+                  <FrozenPlanSection key={j.plan_id} data={data} jobId={jobId} planId={j.plan_id} attempts={shownAttempts} />
+                ) : null
+              }
+              changesView={changesView(isFinalStatus(j.status), "This job has written no change to the catalog.")}
+            />
+          )
+        }
+      </LiveView>
+    </>
   );
 }
 
 /** Why a job has no attempt log (yet). */
 function noAttempt(job: Job): string {
-  if (rejectedAtIntake(job))
-    return "Intake rejected this job, so it never ran and cannot be retried: fix what its error names and write a new job.";
+  if (neverRunsNote(job)) return "None: intake never took this job in (see above).";
   return job.status === "running" ? "No earlier attempt." : "No attempt has started yet.";
 }
 
@@ -133,33 +142,32 @@ function JobDetails(props: {
 }) {
   const { job, actions } = props;
   const now = useNow();
-  const { retry, notice: retried } = useRetry(actions, [job]);
-  const { cancel: runCancel, failure: cancelFailure } = useCancel(actions);
+  const retries = useRetry(actions, [job]);
+  const cancels = useCancels(actions);
   const llm = job.llm_usage;
   const cancel = cancelOffer(job);
+  const neverRuns = neverRunsNote(job);
   return (
     <article class="job" data-testid="job-view" data-status={job.status}>
       <header class="job-header">
         <div>
-          <h2>
+          <ViewHeading>
             {job.type} <StatusBadge status={job.status} />
-          </h2>
+          </ViewHeading>
           <small class="mono">{job.id}</small>
         </div>
         <div class="actions">
           {retryable(job) &&
             (job.parent_job_id ? (
-              <ChildRetry job={job} parentId={job.parent_job_id} data={props.data} retry={retry} />
+              <ChildRetry job={job} parentId={job.parent_job_id} data={props.data} retries={retries} />
             ) : (
-              <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job)} />
+              <RetryButton job={job} retries={retries} />
             ))}
-          {cancel === "cancel" && (
-            <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => runCancel(job.id)} />
-          )}
+          {cancel === "cancel" && <CancelButton jobId={job.id} cancels={cancels} />}
         </div>
       </header>
-      <Notice message={retried} />
-      <CancelFailureNotice failure={cancelFailure} cancel={runCancel} />
+      <RetryNotice retries={retries} />
+      <CancelOutcome cancels={cancels} />
       <dl class="facts">
         <Fact name="Lane · priority" value={`${job.queue} · ${job.priority}`} />
         <Fact name="Mode" value={typeof job.payload.mode === "string" ? job.payload.mode : "dry_run"} />
@@ -180,6 +188,11 @@ function JobDetails(props: {
       {job.error && (
         <p class="error-box">
           <code>{job.error.code}</code> {job.error.message}
+        </p>
+      )}
+      {neverRuns && (
+        <p class="error-box" data-testid="never-runs">
+          {neverRuns}
         </p>
       )}
       <div class="grid-2">
@@ -217,17 +230,11 @@ function JobDetails(props: {
 }
 
 /** Retry for a child job whose parent counts its new outcome (open), or has no record left to count it in (gone). */
-function ChildRetry({ job, parentId, data, retry }: { job: Job; parentId: string; data: ConsoleData; retry: Retry }) {
+function ChildRetry({ job, parentId, data, retries }: { job: Job; parentId: string; data: ConsoleData; retries: Retries }) {
   const parent = useLive<Job | null>((l) => data.watchJob(parentId, l), [data, parentId]);
   return (
     <LiveView live={parent} what={`parent job ${parentId}`}>
-      {(p) =>
-        parentState(p) === "ended" ? (
-          <RetryParentNote parentId={parentId} />
-        ) : (
-          <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job)} />
-        )
-      }
+      {(p) => (parentState(p) === "ended" ? <RetryParentNote parentId={parentId} /> : <RetryButton job={job} retries={retries} />)}
     </LiveView>
   );
 }
@@ -317,7 +324,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
         </p>
       )}
       <h4>Pipeline events</h4>
-      <ListLimitNote what="events" length={attempt.events.length} held={attempt.lists_cut.events} />
+      <ListNote what="events" length={attempt.events.length} held={attempt.lists_cut.events} capped />
       {attempt.events.length === 0 ? (
         <Empty>No event recorded.</Empty>
       ) : (
@@ -339,7 +346,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
       )}
       {attempt.plan && <PlanTable plan={attempt.plan} />}
       <Validation attempt={attempt} />
-      <RepairRounds repairs={attempt.repairs} />
+      <RepairRounds repairs={attempt.repairs} held={attempt.lists_cut.repairs} />
       <LlmCalls calls={attempt.llm_calls} held={attempt.lists_cut.llm_calls} />
       {attempt.apply_result && (
         <>
@@ -357,16 +364,16 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
 
 /**
  * A list of an attempt's log that may be missing entries: cut to fit the record (`held`: how many
- * it had), or as long as the engine keeps one.
+ * it had), or, for a list the engine caps (`capped`: events and LLM calls), as long as it keeps one.
  */
-function ListLimitNote({ what, length, held }: { what: string; length: number; held: number | undefined }) {
+function ListNote({ what, length, held, capped = false }: { what: string; length: number; held: number | undefined; capped?: boolean }) {
   if (held !== undefined)
     return (
       <p class="muted" data-testid="list-cut">
         The attempt's record was too large to store whole: its first {count(length)} of {count(held)} {what} are kept.
       </p>
     );
-  if (length < ATTEMPT_LIST_LIMIT) return null;
+  if (!capped || length < ATTEMPT_LIST_LIMIT) return null;
   return (
     <p class="muted" data-testid="list-limit">
       The engine keeps at most {count(ATTEMPT_LIST_LIMIT)} {what} of an attempt: any after these were not kept.
@@ -399,10 +406,7 @@ function PlanTable({ plan }: { plan: ChangePlanView }) {
               <tr key={i}>
                 <td>{i}</td>
                 <td>
-                  <code>{inlineOrBlank(op.op)}</code>{" "}
-                  <span class="mono small">
-                    {inlineOrBlank(op.exercise_id ?? op.alias_slug ?? op.family_slug ?? op.target_id ?? op.target)}
-                  </span>
+                  <code>{inlineOrBlank(op.op)}</code> <span class="mono small">{operationSubject(op)}</span>
                 </td>
                 <td>{inlineOrBlank(op.rationale)}</td>
                 <td>{inlineOrBlank(op.risk)}</td>
@@ -415,7 +419,7 @@ function PlanTable({ plan }: { plan: ChangePlanView }) {
   );
 }
 
-function RepairRounds({ repairs }: { repairs: Attempt["repairs"] }) {
+function RepairRounds({ repairs, held }: { repairs: Attempt["repairs"]; held: number | undefined }) {
   if ("too_large" in repairs)
     return (
       <>
@@ -427,6 +431,7 @@ function RepairRounds({ repairs }: { repairs: Attempt["repairs"] }) {
   return (
     <>
       <h4>Repair rounds</h4>
+      <ListNote what="repair rounds" length={repairs.length} held={held} />
       <table>
         <thead>
           <tr>
@@ -486,7 +491,7 @@ function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined 
   return (
     <>
       <h4>LLM calls</h4>
-      <ListLimitNote what="LLM calls" length={calls.length} held={held} />
+      <ListNote what="LLM calls" length={calls.length} held={held} capped />
       <div class="overflow-auto">
         <table>
           <thead>
@@ -531,11 +536,17 @@ function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined 
 
 /** A change can be reverted once its job has ended: a job still open may apply it again (its frozen plan). */
 function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded: boolean; actions: OperatorActions }) {
+  // Where focus goes once a revert is done, its button replaced by the status: announced when it changes.
+  const status = useRef<HTMLSpanElement>(null);
   return (
     <article class="change" data-change={change.id} data-status={change.status}>
       <header class="job-header">
         <div>
-          <code>{change.op}</code> <StatusBadge status={change.status} /> <small class="muted">{change.rationale}</small>
+          <code>{change.op}</code>{" "}
+          <span ref={status} tabIndex={-1} aria-live="polite" data-testid="change-status">
+            <StatusBadge status={change.status} />
+          </span>{" "}
+          <small class="muted">{change.rationale}</small>
           <div>
             <small class="mono">{change.id}</small> · <small>{dateTime(change.applied_at)}</small>
             {change.reverted_at && <small> · reverted {dateTime(change.reverted_at)}</small>}
@@ -549,6 +560,7 @@ function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded
               subject={`change ${change.id}`}
               variant="contrast"
               run={() => actions.revertChange(change.id)}
+              focusAfter={status}
             />
           ) : (
             <small class="muted" data-testid="revert-after-job">

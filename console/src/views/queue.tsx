@@ -23,10 +23,11 @@ import {
   type ParentState,
   waitingReason,
 } from "../model";
-import { type Cancel, CancelFailureNotice, useCancel } from "../ui/cancel";
+import { CancelButton, CancelOutcome, type Cancels, useCancels } from "../ui/cancel";
+import { ViewHeading } from "../ui/focus";
 import { type Live, mapLive, useLive, useNow } from "../ui/live";
-import { ActionButton, JobLink, LiveView, Notice, Progress, StatusBadge } from "../ui/parts";
-import { type Retry, RetryParentNote, useRetry } from "../ui/retry";
+import { JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
+import { type Retries, RetryButton, RetryNotice, RetryParentNote, useRetry } from "../ui/retry";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
   const running = useLive<Job[]>((l) => data.watchRunningJobs(l), [data]);
@@ -39,17 +40,18 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   // What the reads hold now, the open ones null while they load.
   const held = { running: heldJobs(running), waiting: heldJobs(waiting), finished: heldJobs(finished) ?? [] };
   // Outside the failures' rows: a retried job leaves the list, and its row with it. Its run is seen ending in any list.
-  const { retry, notice: retried } = useRetry(
+  const retries = useRetry(
     actions,
     [held.running, held.waiting, held.finished].flatMap((jobs) => jobs ?? []),
   );
   const parentOf = (parentId: string) => parentInQueue(parentId, held);
   // Outside the rows too: a cancelled job leaves the waiting list, and one asked to stop shows the request instead.
-  const { cancel, failure: cancelFailure } = useCancel(actions);
+  const cancels = useCancels(actions);
   return (
     <>
       <section>
-        <h2>Queue now</h2>
+        <ViewHeading>Queue now</ViewHeading>
+        <NotConnectedNote lives={[running, waiting, listened]} />
         <LiveView live={running} what="running jobs">
           {(runningJobs) => (
             <LiveView live={waiting} what="waiting jobs">
@@ -67,24 +69,24 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
           )}
         </LiveView>
       </section>
-      <CancelFailureNotice failure={cancelFailure} cancel={cancel} />
+      <CancelOutcome cancels={cancels} />
       <section>
         <h3>Running</h3>
         <LiveView live={running} what="running jobs" isEmpty={(jobs) => jobs.length === 0} empty="Nothing is running.">
-          {(jobs) => <RunningJobs jobs={jobs} now={now} cancel={cancel} />}
+          {(jobs) => <RunningJobs jobs={jobs} now={now} cancels={cancels} />}
         </LiveView>
       </section>
       <section>
         <h3>Waiting</h3>
         <LiveView live={waiting} what="waiting jobs" isEmpty={(jobs) => jobs.length === 0} empty="No job is waiting.">
-          {(jobs) => <WaitingJobs jobs={jobs} now={now} cancel={cancel} />}
+          {(jobs) => <WaitingJobs jobs={jobs} now={now} cancels={cancels} />}
         </LiveView>
       </section>
       <section>
         <h3>Recent failures (24 h)</h3>
-        <Notice message={retried} />
+        <RetryNotice retries={retries} />
         <LiveView live={finished} what="failures" isEmpty={(jobs) => !jobs.some(isFailure)} empty="No failures in the last 24 hours.">
-          {(jobs) => <Failures jobs={jobs.filter(isFailure)} retry={retry} parentOf={parentOf} />}
+          {(jobs) => <Failures jobs={jobs.filter(isFailure)} retries={retries} parentOf={parentOf} />}
         </LiveView>
       </section>
       <section>
@@ -148,7 +150,7 @@ function Counts({ jobs }: { jobs: Job[] }) {
   );
 }
 
-function RunningJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Cancel }) {
+function RunningJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: Cancels }) {
   return (
     <div class="overflow-auto">
       <table>
@@ -173,7 +175,7 @@ function RunningJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Ca
               <td class="mono">{job.lease_owner ?? "—"}</td>
               <td title={dateTime(job.lease_expires_at)}>{relative(job.lease_expires_at, now)}</td>
               <td>
-                <CancelAction job={job} cancel={cancel} />
+                <CancelAction job={job} cancels={cancels} />
               </td>
             </tr>
           ))}
@@ -184,12 +186,12 @@ function RunningJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Ca
 }
 
 /** A job asked to stop (running, or holding a frozen plan) finishes its plan first: the request is shown, not repeated. */
-function CancelAction({ job, cancel }: { job: Job; cancel: Cancel }) {
+function CancelAction({ job, cancels }: { job: Job; cancels: Cancels }) {
   if (cancelOffer(job) === "requested") return <small class="muted">cancel requested</small>;
-  return <ActionButton label="Cancel" subject={`job ${job.id}`} variant="secondary" run={() => cancel(job.id)} />;
+  return <CancelButton jobId={job.id} cancels={cancels} />;
 }
 
-function WaitingJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Cancel }) {
+function WaitingJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: Cancels }) {
   return (
     <div class="overflow-auto">
       <table>
@@ -216,7 +218,7 @@ function WaitingJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Ca
               <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
               <td>{waitingReason(job) ?? <span class="muted">—</span>}</td>
               <td>
-                <CancelAction job={job} cancel={cancel} />
+                <CancelAction job={job} cancels={cancels} />
               </td>
             </tr>
           ))}
@@ -226,7 +228,7 @@ function WaitingJobs({ jobs, now, cancel }: { jobs: Job[]; now: Date; cancel: Ca
   );
 }
 
-function Failures({ jobs, retry, parentOf }: { jobs: Job[]; retry: Retry; parentOf: (parentId: string) => ParentState }) {
+function Failures({ jobs, retries, parentOf }: { jobs: Job[]; retries: Retries; parentOf: (parentId: string) => ParentState }) {
   return (
     <div class="overflow-auto">
       <table>
@@ -257,7 +259,7 @@ function Failures({ jobs, retry, parentOf }: { jobs: Job[]; retry: Retry; parent
                 )}
               </td>
               <td>
-                <RetryAction job={job} retry={retry} parentOf={parentOf} />
+                <RetryAction job={job} retries={retries} parentOf={parentOf} />
               </td>
             </tr>
           ))}
@@ -267,7 +269,7 @@ function Failures({ jobs, retry, parentOf }: { jobs: Job[]; retry: Retry; parent
   );
 }
 
-function RetryAction({ job, retry, parentOf }: { job: Job; retry: Retry; parentOf: (parentId: string) => ParentState }) {
+function RetryAction({ job, retries, parentOf }: { job: Job; retries: Retries; parentOf: (parentId: string) => ParentState }) {
   const noRetry = noRetryNote(job);
   if (noRetry !== null) return <small class="muted">{noRetry}</small>;
   const parentId = job.parent_job_id;
@@ -282,7 +284,7 @@ function RetryAction({ job, retry, parentOf }: { job: Job; retry: Retry; parentO
         </small>
       );
   }
-  return <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retry(job)} />;
+  return <RetryButton job={job} retries={retries} />;
 }
 
 function Finished({ jobs }: { jobs: Job[] }) {

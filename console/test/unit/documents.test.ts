@@ -94,6 +94,15 @@ describe("documents", () => {
     assert.equal(attempt.finished_at, null);
   });
 
+  it("read how long each list the engine cut to fit the record was, its repair rounds too", () => {
+    // attempt-log.ts halves the largest list part: the repair rounds may be it, not only the events and LLM calls.
+    const cut = toAttempt("2", { repairs: [], lists_cut: { repairs: 6, llm_calls: 4 } }).lists_cut;
+    const repairs: number | undefined = cut.repairs;
+    assert.deepEqual([repairs, cut.llm_calls, cut.events], [6, 4, undefined]);
+    // @ts-expect-error A field that is no list is never cut (it is shrunk to its size instead): the type names the lists only.
+    assert.equal(cut.plan, undefined);
+  });
+
   it("read an attempt's field the engine shrank for size as its size, the apply result too", () => {
     const shrunk = { truncated: true, bytes: 250_000 };
     const attempt = toAttempt("3", { validation: shrunk, repairs: shrunk, apply_result: shrunk });

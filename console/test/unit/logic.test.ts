@@ -15,13 +15,18 @@ import {
 import { sumShards } from "../../src/documents";
 import {
   asError,
+  cancelledNotice,
+  couldNot,
+  dateTime,
   dayKey,
+  dayRangeProblem,
   dayStart,
   duration,
   durationsByDay,
   inline,
   inlineOrBlank,
   lastDays,
+  operationSubject,
   percentile,
   relative,
   retriedNotice,
@@ -34,6 +39,7 @@ import {
   frozenPlanInAttemptLog,
   isCuratorToken,
   type Job,
+  neverRunsNote,
   noRetryNote,
   parentState,
   rejectedAtIntake,
@@ -41,9 +47,9 @@ import {
   retryable,
   waitingReason,
 } from "../../src/model";
-import { parseRoute } from "../../src/routes";
+import { pageTitle, parseRoute, routeName } from "../../src/routes";
 import { sizedAttemptFields } from "../../src/stored";
-import { type Live, whileResubscribing } from "../../src/ui/live";
+import { cacheOnly, type Live, whileResubscribing } from "../../src/ui/live";
 
 describe("routes", () => {
   it("reads the view and the job id from the address", () => {
@@ -62,6 +68,14 @@ describe("routes", () => {
     assert.deepEqual(parseRoute("#/job/.."), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/%"), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/caf%C3%A9"), { view: "job", jobId: "café" });
+  });
+
+  it("name the view in the page's title, the job page its job", () => {
+    assert.equal(pageTitle(routeName(parseRoute("#/queue"))), "Queue · Catalog Jobs");
+    assert.equal(pageTitle(routeName(parseRoute("#/job/QUALITY_SCAN%402026-12-07"))), "Job QUALITY_SCAN@2026-12-07 · Catalog Jobs");
+    assert.equal(pageTitle(routeName(parseRoute("#/history"))), "Run history · Catalog Jobs");
+    assert.equal(pageTitle(routeName(parseRoute("#/days"))), "Days · Catalog Jobs");
+    assert.equal(pageTitle(null), "Catalog Jobs · operator console");
   });
 });
 
@@ -118,10 +132,18 @@ describe("the queue", () => {
   });
 
   it("keeps what a listener showed while the one replacing it loads (the window moving on), but not an error", () => {
-    const shown: Live<string[]> = { state: "ready", value: ["j1"] };
+    const shown: Live<string[]> = { state: "ready", value: ["j1"], fromCache: false };
     assert.equal(whileResubscribing(shown), shown);
     assert.deepEqual(whileResubscribing<string[]>({ state: "error", error: new Error("offline") }), { state: "loading" });
     assert.deepEqual(whileResubscribing<string[]>({ state: "loading" }), { state: "loading" });
+  });
+
+  it("knows when what it shows is only what the cache holds (not connected): its absences prove nothing", () => {
+    const fromServer: Live<string[]> = { state: "ready", value: [], fromCache: false };
+    const fromCache: Live<string[]> = { state: "ready", value: [], fromCache: true };
+    assert.equal(cacheOnly([fromServer, { state: "loading" }, { state: "error", error: new Error("offline") }]), false);
+    assert.equal(cacheOnly([fromServer, fromCache]), true);
+    assert.equal(whileResubscribing(fromCache), fromCache);
   });
 
   it("shows why a job waits: a deferred job's reason, or the failure a queued job is backing off from", () => {
@@ -186,12 +208,41 @@ describe("the actions offered", () => {
   it("the failures list offers Retry exactly when the job page does, and otherwise says to write a new job", () => {
     assert.equal(noRetryNote(failed("FAMILY_NOT_FOUND", ranAt)), null);
     assert.equal(noRetryNote(failed("INVALID_JOB", ranAt)), null);
-    assert.equal(noRetryNote(failed("INVALID_JOB", null)), "rejected at intake: write a new job");
+    // In the words of the engine's refusal of the retry.
+    assert.equal(noRetryNote(failed("INVALID_JOB", null)), "rejected at intake as INVALID_JOB: write a new job");
+    assert.equal(noRetryNote(failed("DUPLICATE_JOB", null)), "rejected at intake as DUPLICATE_JOB: write a new job");
     // Never taken in, whatever its code: the engine cannot parse it, so it refuses the retry.
     assert.equal(noRetryNote(failed("LEASE_EXPIRED", null)), "never taken in: write a new job");
     for (const status of FAILURE_STATUSES)
       for (const job of [failed("INVALID_JOB", null), failed("LEASE_EXPIRED", null), failed("LEASE_EXPIRED", ranAt)])
         assert.equal(noRetryNote({ ...job, status }) === null, retryable({ ...job, status }), `${status} ${job.error?.code}`);
+  });
+
+  it("a job that ended before intake took it in says why it never runs and why it offers no Retry, a job cancelled so with no error too", () => {
+    // What JobQueue.cancelJob leaves of a client's document whose request does not pass validation: no run_after, no error.
+    const cancelledBeforeIntake: Pick<Job, "status" | "run_after" | "error"> = { status: "cancelled", run_after: null, error: null };
+    assert.equal(
+      neverRunsNote(cancelledBeforeIntake),
+      "This job was cancelled before intake took it in, and its request does not pass validation (a valid one is taken in by the cancel), " +
+        'so it never ran and never will. Retry is not offered: the engine cannot parse a job it never took in, and refuses ("never taken in: write a new job").',
+    );
+    assert.equal(
+      neverRunsNote(failed("INVALID_JOB", null)),
+      "Intake rejected this job as INVALID_JOB, so it never ran and never will: fix what its error names. " +
+        'Retry is not offered: the engine cannot parse a job it never took in, and refuses ("rejected at intake as INVALID_JOB: write a new job").',
+    );
+    // Taken in (a valid request cancelled before intake is taken in by the cancel), or not taken in yet: it may still run.
+    assert.equal(neverRunsNote({ ...cancelledBeforeIntake, run_after: ranAt }), null);
+    assert.equal(neverRunsNote(failed("INVALID_JOB", ranAt)), null);
+    assert.equal(neverRunsNote({ status: "queued", run_after: null, error: null }), null);
+  });
+
+  it("a cancel says what it did: the job cancelled, or only asked to stop", () => {
+    assert.equal(cancelledNotice("j1", { status: "cancelled", cancel_requested: false }), "Job j1 is cancelled.");
+    assert.equal(
+      cancelledNotice("j1", { status: "running", cancel_requested: true }),
+      "Job j1 is asked to stop: it is running until its next safe point (a frozen plan is finished first).",
+    );
   });
 
   it("a cancel request reads as pending only while the job is open; a job that ended otherwise than cancelled kept its outcome", () => {
@@ -380,6 +431,63 @@ describe("formatting", () => {
     assert.equal(inlineOrBlank(undefined), "");
     assert.equal(inlineOrBlank(null), "");
     assert.equal(inlineOrBlank(["a", "b"]), '["a","b"]');
+  });
+
+  it("local times say their offset from UTC, as it was at that time", () => {
+    const zone = process.env.TZ;
+    const at = new Date("2026-12-02T08:33:09Z");
+    try {
+      const inZone = (tz: string, value = at) => {
+        process.env.TZ = tz;
+        return dateTime(value);
+      };
+      assert.equal(inZone("UTC"), "2026-12-02 08:33:09 UTC");
+      assert.equal(inZone("Asia/Kolkata"), "2026-12-02 14:03:09 UTC+5:30");
+      assert.equal(inZone("America/Sao_Paulo"), "2026-12-02 05:33:09 UTC-3");
+      assert.equal(inZone("Europe/Berlin"), "2026-12-02 09:33:09 UTC+1");
+      assert.equal(inZone("Europe/Berlin", new Date("2026-07-02T08:33:09Z")), "2026-07-02 10:33:09 UTC+2");
+      assert.equal(inline(at), "2026-12-02 09:33:09 UTC+1");
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+    assert.equal(dateTime(null), "—");
+  });
+
+  it("a failure says what the console could not do", () => {
+    assert.equal(couldNot("sign out", new Error("network-request-failed")), "Could not sign out: network-request-failed");
+    assert.equal(couldNot("load job j1", new Error("permission denied")), "Could not load job j1: permission denied");
+  });
+
+  it("a plan operation names what it acts on, by its op's own fields", () => {
+    const subject = (op: Record<string, unknown>) => operationSubject({ rationale: "why", risk: "low", ...op });
+    for (const op of ["create_exercise", "patch_fields", "rename_exercise", "deprecate_exercise", "reassign_family"])
+      assert.equal(subject({ op, exercise_id: "squat__squat-barbell", merged_into: "x", to_family: "lunge" }), "squat__squat-barbell", op);
+    // An alias pointing at an exercise is named by its slug, not by the exercise's id.
+    assert.equal(
+      subject({ op: "upsert_alias", alias_slug: "back-squat", exercise_id: "squat__squat-barbell" }),
+      "back-squat → squat__squat-barbell",
+    );
+    assert.equal(
+      subject({ op: "upsert_alias", alias_slug: "squats", family_slug: "squat", is_family_alias: true }),
+      "squats → family squat",
+    );
+    assert.equal(subject({ op: "delete_alias", alias_slug: "back-squat" }), "back-squat");
+    assert.equal(
+      subject({ op: "merge_exercises", source_id: "squat__old", target_id: "squat__new", target_patch: {} }),
+      "squat__old → squat__new",
+    );
+    assert.equal(subject({ op: "update_family_registry", family_slug: "squat", status: "merged", merged_into: "lunge" }), "squat");
+    assert.equal(subject({ op: "no_change", target: "exercises/squat__squat-barbell" }), "exercises/squat__squat-barbell");
+    assert.equal(subject({ op: "no_change" }), "");
+  });
+
+  it("a range of UTC days whose end is before its start is refused, as the CLI refuses it", () => {
+    assert.equal(dayRangeProblem("2026-12-05", "2026-12-01"), "To 2026-12-01 is before From 2026-12-05");
+    assert.equal(dayRangeProblem("2026-12-05", "2026-12-05"), null);
+    assert.equal(dayRangeProblem("2026-12-01", "2026-12-05"), null);
+    assert.equal(dayRangeProblem("", "2026-12-01"), null);
+    assert.equal(dayRangeProblem("2026-12-05", ""), null);
   });
 
   it("a day starts at UTC midnight", () => {

@@ -6,9 +6,17 @@
  */
 import { type DocumentReference, type DocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { readFileSync } from "node:fs";
-import { cancelOffer, INTAKE_REJECTION_CODES, type Job, rejectedAtIntake, retryable, type RetryAnswer } from "../../../console/src/model";
-import { retriedNotice } from "../../../console/src/format";
-import type { RetryResult } from "../../src/adapters/operator-actions";
+import {
+  type CancelAnswer,
+  cancelOffer,
+  INTAKE_REJECTION_CODES,
+  type Job,
+  rejectedAtIntake,
+  retryable,
+  type RetryAnswer,
+} from "../../../console/src/model";
+import { cancelledNotice, retriedNotice } from "../../../console/src/format";
+import type { CancelResult, RetryResult } from "../../src/adapters/operator-actions";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
 import { testQueue } from "../helpers/engine";
@@ -132,5 +140,14 @@ describe("the retry's answer", () => {
     const answer: RetryResult = { job_id: "p1", status: "queued", children_requeued: 2, wakeup_sent: true, resumes_plan: null };
     const read: RetryAnswer = answer;
     expect(retriedNotice("p1", read)).toBe("Job p1 is queued again, with 2 of its children (those that had not succeeded).");
+  });
+});
+
+describe("the cancel's answer", () => {
+  it("carries what the console tells of it", () => {
+    // Compile-time (npm run check): what the callable answers is what the console reads.
+    const answer: CancelResult = { job_id: "j1", status: "running", cancel_requested: true };
+    const read: CancelAnswer = answer;
+    expect(cancelledNotice("j1", read)).toContain("asked to stop");
   });
 });
