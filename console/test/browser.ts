@@ -361,6 +361,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
       .getByText(/Retry is not offered/)
       .waitFor();
     await view.getByText("None: intake never took this job in (see above).").waitFor();
+    await view.getByText("None: the job ended without a result.").waitFor();
     if ((await view.getByText("No attempt has started yet.").count()) > 0) throw new Error("a job that never runs waits for an attempt");
     if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a job never taken in offers Retry");
     await shoot(page, "job-cancelled-before-intake-laptop");

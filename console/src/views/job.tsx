@@ -207,7 +207,11 @@ function JobDetails(props: {
       </div>
       <section>
         <h3>Result</h3>
-        {job.result_summary ? <Json value={job.result_summary} /> : <Empty>No result yet.</Empty>}
+        {job.result_summary ? (
+          <Json value={job.result_summary} />
+        ) : (
+          <Empty>{isFinalStatus(job.status) ? "None: the job ended without a result." : "No result yet."}</Empty>
+        )}
         {llm && llm.calls > 0 && (
           <p data-testid="llm-usage">
             LLM over all attempts: {count(llm.calls)} calls, {count(llm.input_tokens)} input and {count(llm.output_tokens)} output tokens,{" "}
