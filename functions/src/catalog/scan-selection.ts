@@ -66,10 +66,14 @@ export interface Selection {
   cursor: SelectionCursor;
 }
 
-/** A query read page by page from a position, keeping the documents that are due. */
+/**
+ * A query read page by page from a position, keeping the documents that are due. What a page holds
+ * beyond the count asked for is kept for the next `take`: read (and billed) once, used once.
+ */
 class CursorSource<C> {
   private reads = 0;
-  private ended = false;
+  private pageWasLast = false;
+  private unread: QueryDocumentSnapshot[] = [];
 
   constructor(
     private readonly query: (after: C | null) => Query,
@@ -82,25 +86,26 @@ class CursorSource<C> {
   /** Up to `count` more due documents' ids. */
   async take(count: number): Promise<string[]> {
     const found: string[] = [];
-    while (found.length < count && !this.ended && this.reads < this.readBudget) {
-      const pageSize = Math.min(Math.max(count - found.length, MIN_PAGE_SIZE), this.readBudget - this.reads);
-      const snap = await this.query(this.position).limit(pageSize).get();
-      this.reads += snap.size;
-      let consumed = 0;
-      for (const doc of snap.docs) {
-        if (found.length === count) break;
-        consumed++;
-        this.position = this.positionOf(doc);
-        if (this.isDue(doc)) found.push(doc.id);
+    while (found.length < count) {
+      if (this.unread.length === 0) {
+        if (this.pageWasLast || this.reads >= this.readBudget) break;
+        const pageSize = Math.min(Math.max(count - found.length, MIN_PAGE_SIZE), this.readBudget - this.reads);
+        const snap = await this.query(this.position).limit(pageSize).get();
+        this.reads += snap.size;
+        this.unread = [...snap.docs];
+        this.pageWasLast = snap.size < pageSize;
+        if (this.unread.length === 0) break;
       }
-      if (snap.size < pageSize && consumed === snap.size) this.ended = true;
+      const doc = this.unread.shift()!;
+      this.position = this.positionOf(doc);
+      if (this.isDue(doc)) found.push(doc.id);
     }
     return found;
   }
 
   /** Where the next run goes on: from the beginning once this run reached the end. */
   next(): C | null {
-    return this.ended ? null : this.position;
+    return this.pageWasLast && this.unread.length === 0 ? null : this.position;
   }
 }
 

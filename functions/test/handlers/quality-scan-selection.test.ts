@@ -134,6 +134,28 @@ describeWithFullEmulator("incremental selection in a dry run (nothing written to
     expect(next.ids.slice(0, 10)).toEqual(catalog.neverScanned.slice(0, 10));
   });
 
+  it.each([1, 4, 5, 8])(
+    "takes the whole limit of %i when only never-scanned exercises are due (what the stale source leaves)",
+    async (limit) => {
+      const now = new Date();
+      const exercises = Array.from({ length: 44 }, (_, i) =>
+        exerciseFixture(`Test Move ${String(i).padStart(3, "0")} (Dumbbell)`, ["dumbbell"]),
+      );
+      await seedCatalog(db, { exercises });
+      const all = exercises.map((e) => e.id).sort();
+      let cursor: SelectionCursor = { never_scanned_after: null, stale_after: null };
+      const picked: string[] = [];
+      for (let run = 0; run < 3; run++) {
+        const selection = await selectExercisesToScan(db, { staleAfterDays: 7, limit, now, cursor });
+        expect(selection).toMatchObject({ never_scanned: limit, stale: 0 });
+        picked.push(...selection.ids);
+        cursor = selection.cursor;
+      }
+      // In order, none skipped or taken twice across runs.
+      expect(picked).toEqual(all.slice(0, 3 * limit));
+    },
+  );
+
   it("the scan keeps its cursor after a dry run", async () => {
     const clock = movableClock();
     const catalog = catalogAt(clock.now());
