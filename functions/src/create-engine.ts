@@ -119,11 +119,19 @@ export function createEngine(options: EngineOptions): Engine {
   const lazyLlm = (): LlmClient => {
     const notConfigured = llmNotConfigured();
     if (notConfigured) throw notConfigured;
+    const vertexProject = options.project ?? (process.env.GCLOUD_PROJECT || process.env.GOOGLE_CLOUD_PROJECT || "");
+    // Without a project the SDK fails every call with an error like an outage's, retried to deadletter.
+    if (config.llmProvider === "vertex" && vertexProject === "") {
+      throw new LlmError(
+        "LLM_NOT_CONFIGURED",
+        "Vertex AI needs a project: set GCLOUD_PROJECT (or GOOGLE_CLOUD_PROJECT) to one with Vertex AI enabled",
+      );
+    }
     llm ??= createLlmClient(
       config.llmProvider === "vertex"
         ? {
             provider: "vertex",
-            project: options.project ?? process.env.GCLOUD_PROJECT ?? "",
+            project: vertexProject,
             location: config.llmLocation,
             fastModel: config.llmFastModel,
             strongModel: config.llmStrongModel,

@@ -7,7 +7,7 @@ import type { LlmUsage } from "./types";
  * - LLM_AUTH: no usable credentials or no permission (ADC, the metadata server, IAM): a configuration
  *   problem, permanent unless the credential service itself was briefly unavailable.
  * - LLM_NOT_CONFIGURED: deployed functions with no real LLM selected (LLM_PROVIDER=fake without
- *   LLM_ALLOW_FAKE); nothing changes until someone sets the params.
+ *   LLM_ALLOW_FAKE), or Vertex AI with no project named; nothing changes until someone sets them.
  * - LLM_MODEL_NOT_FOUND: Vertex AI answered 404: the model (LLM_FAST_MODEL, LLM_STRONG_MODEL), a
  *   retired one or a typo, or LLM_LOCATION does not exist; a configuration problem too.
  */
