@@ -543,12 +543,19 @@ const schedulesRun: CommandSpec = {
   args: "<SCAN>",
   positionals: { min: 1, max: 1 },
   summary: "Do now what a scan's schedule does: create the job of the current period, unless it exists or the scan is switched off.",
-  details: [`scans: ${scanNames}`],
+  details: [
+    `scans: ${scanNames}`,
+    `Refused (exit 1), creating nothing, while ${PARAMS.scheduleTimeZone.param.name} does not parse: it names the period, so the job.`,
+  ],
   json: true,
   async run({ args: [name], json }, ctx) {
     const scan = findScanSchedule(name);
     if (!scan) throw usageError(`no scheduled scan "${name}"; scans: ${scanNames}`);
     const engine = ctx.engine();
+    // The time zone names the period, so the job's id: one in the default's zone may be another day's job.
+    const zone = invalidScheduleParams(engine.config).find((problem) => problem.param === PARAMS.scheduleTimeZone.param.name);
+    if (zone)
+      throw refusal(`${zone.message}: nothing created (its period would be the default zone's, ${PARAMS.scheduleTimeZone.defaultValue})`);
     const run = await produceScheduledScan(engine, scan, engine.now());
     ctx.out(json ? toJson(scheduledRunJson(run)) : scheduledRunLine(run));
     if (run.outcome === "created") warnIfNotWoken(run, "created", ctx);

@@ -748,6 +748,26 @@ describe("schedules", () => {
 describeWithFullEmulator("schedules run", () => {
   const now = () => new Date("2026-12-01T12:00:00Z");
 
+  it("refuses while the time zone param does not parse, creating nothing (the period, so the job, would be the default zone's)", async () => {
+    const engine = createEngine({ db, config: loadEngineConfig({ SCHEDULE_TIME_ZONE: "Mars/Olympus" }), tasks: new RecordingTasks(), now });
+    const { code, out, err } = await cliOn(engine, ["schedules", "run", "QUALITY_SCAN"]);
+    expect({ code, out }).toEqual({ code: 1, out: "" });
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^catalog-jobs schedules run: param SCHEDULE_TIME_ZONE .*"Mars\/Olympus".*: nothing created \(its period would be the default zone's, UTC\)$/,
+      ),
+    ]);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).get()).size).toBe(0);
+    // A scan's own schedule does not name the period: a run now goes ahead.
+    const badSchedule = createEngine({
+      db,
+      config: loadEngineConfig({ QUALITY_SCAN_SCHEDULE: "every day" }),
+      tasks: new RecordingTasks(),
+      now,
+    });
+    expect((await cliOn(badSchedule, ["schedules", "run", "QUALITY_SCAN"])).code).toBe(0);
+  });
+
   it("prints snake_case JSON as the rest of the CLI: a created job, one that exists, a scan switched off", async () => {
     const run = (config: Partial<EngineConfig> = {}) => cli(["schedules", "run", "QUALITY_SCAN", "--json"], config, now);
     expect(JSON.parse((await run()).out)).toEqual({
