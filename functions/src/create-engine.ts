@@ -72,7 +72,7 @@ export interface Engine {
    * An operator cancels a job: a waiting one at once, a running one at its next safe point, and
    * its open children with it.
    */
-  cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }>;
+  cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; alreadyRequested: boolean; childrenCancelled: number }>;
   /** An operator reverts a change from the journal. */
   revert(changeId: string, revertedBy?: string): Promise<RevertResult>;
   /** One watchdog sweep; `runId` names its report (a re-delivered schedule event passes the same one). */

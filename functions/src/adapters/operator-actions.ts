@@ -44,9 +44,9 @@ export interface CancelResult {
  */
 export const documentId = z
   .string()
-  .min(1)
+  .min(1, "a document id is not empty")
   .max(500)
-  .regex(/^[^/]+$/, "a document id has no '/'")
+  .regex(/^[^/]*$/, "a document id has no '/'")
   .refine((id) => id !== "." && id !== "..", "a document id is not '.' or '..'")
   .refine((id) => !/^__.*__$/.test(id), "Firestore reserves the ids that start and end with '__'");
 const jobInput = z.strictObject({ jobId: documentId });

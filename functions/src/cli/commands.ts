@@ -306,7 +306,8 @@ const cancel: CommandSpec = {
     // Asked, not done: a running job, or a deferred one holding a frozen plan, stops at its next safe point.
     // An ended parent keeps its status: only the children its retry queued again are cancelled.
     let line = `cancelled ${jobId}${children}`;
-    if (result.cancelRequested) line = `cancel requested for ${result.status} job ${jobId}${children}: it stops at its next safe point`;
+    if (result.cancelRequested)
+      line = `cancel ${result.alreadyRequested ? "already requested" : "requested"} for ${result.status} job ${jobId}${children}: it stops at its next safe point`;
     else if (result.status !== "cancelled") line = `cancelled the ${n} open child${n === 1 ? "" : "ren"} of ${result.status} job ${jobId}`;
     ctx.out(line);
   },

@@ -86,7 +86,9 @@ export class JobFlows {
    * already, or ended otherwise with children an operator's retry cut short queued again. It is
    * refused only when none of its children was left open.
    */
-  async cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; childrenCancelled: number }> {
+  async cancel(
+    jobId: string,
+  ): Promise<{ status: JobStatus; cancelRequested: boolean; alreadyRequested: boolean; childrenCancelled: number }> {
     const cancelChildren = async (outcome: string) => {
       try {
         return await this.cancelChildren(jobId);
@@ -103,11 +105,16 @@ export class JobFlows {
       // A failure among its children names the job as it is: cancelled, or as it ended otherwise.
       const childrenCancelled = await cancelChildren(ended);
       if (childrenCancelled === 0) throw err;
-      return { status: ended, cancelRequested: false, childrenCancelled };
+      return { status: ended, cancelRequested: false, alreadyRequested: false, childrenCancelled };
     }
     if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
-    const { status, cancelRequested } = cancelled;
-    return { status, cancelRequested, childrenCancelled: await cancelChildren(cancelRequested ? "asked to stop" : "cancelled") };
+    const { status, cancelRequested, alreadyRequested } = cancelled;
+    return {
+      status,
+      cancelRequested,
+      alreadyRequested,
+      childrenCancelled: await cancelChildren(cancelRequested ? "asked to stop" : "cancelled"),
+    };
   }
 
   /**
@@ -125,7 +132,7 @@ export class JobFlows {
 
   /**
    * Cancels every open child of `parentId` (a running one at its next safe point); how many were
-   * asked. A child that finished since it was read is left as it is, and a child whose cancel fails
+   * asked (not those asked before). A child that finished since it was read is left as it is, and a child whose cancel fails
    * does not keep the others running: each is tried, then the first failure is thrown.
    */
   async cancelChildren(parentId: string): Promise<number> {
@@ -134,8 +141,8 @@ export class JobFlows {
     const failures: Error[] = [];
     for (const child of open) {
       try {
-        await this.queue.cancelJob(child.id);
-        asked++;
+        // One asked to stop before is not counted again (a second cancel of a running parent).
+        if (!(await this.queue.cancelJob(child.id)).alreadyRequested) asked++;
       } catch (err) {
         if (!(err instanceof InvalidTransitionError)) failures.push(err as Error);
       }

@@ -117,6 +117,8 @@ export interface LeasedJob {
 export interface CancelResult {
   status: JobStatus;
   cancelRequested: boolean;
+  /** The job was asked to stop before: nothing was written. */
+  alreadyRequested: boolean;
   parentJobId: string | null;
 }
 
@@ -1178,8 +1180,10 @@ export class JobQueue {
       const parent: unknown = snap.get("parent_job_id");
       const parentJobId = typeof parent === "string" ? parent : null;
       if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && typeof snap.get("plan_id") === "string")) {
-        tx.update(snap.ref, { cancel_requested: true, updated_at: now });
-        return { status, cancelRequested: true, parentJobId };
+        // Asked again: no write, which would only make the holder's next write read the job once more.
+        const alreadyRequested = snap.get("cancel_requested") === true;
+        if (!alreadyRequested) tx.update(snap.ref, { cancel_requested: true, updated_at: now });
+        return { status, cancelRequested: true, alreadyRequested, parentJobId };
       }
       const to = this.transition(jobId, status, "cancel");
       // Taken in as intake would (its creator the one the rules checked), so a create trigger that comes later
@@ -1188,7 +1192,7 @@ export class JobQueue {
       const takeIn = request?.ok ? this.takenInDocument(request.value, data, rulesCheckedCreator(data), now.toDate()) : {};
       const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
       tx.update(snap.ref, { ...takeIn, status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
-      return { status: to, cancelRequested: false, parentJobId };
+      return { status: to, cancelRequested: false, alreadyRequested: false, parentJobId };
     });
   }
 }

@@ -72,9 +72,15 @@ export class JobRegistry<D = unknown> implements JobTypes {
     return { ok: true, value: { ...doc.data, id, payload: payload.value } };
   }
 
+  /** Names the type given, and the one it was likely meant to be ("family_audit") or the types there are. */
+  private unknownTypeMessage(type: string): string {
+    const meant = this.types.find((known) => known.toLowerCase() === type.toLowerCase());
+    return `unknown job type ${JSON.stringify(type)}; ${meant ? `did you mean ${meant}?` : `job types: ${this.types.join(", ")}`}`;
+  }
+
   private parsePayload(type: string, payload: unknown): ParseResult<JobRequest["payload"]> {
     const handler = this.byType.get(type);
-    if (!handler) return { ok: false, issues: [{ path: "type", message: "unknown job type", code: "custom" }] };
+    if (!handler) return { ok: false, issues: [{ path: "type", message: this.unknownTypeMessage(type), code: "custom" }] };
     const parsed = handler.payload.safeParse(payload);
     if (!parsed.success) return { ok: false, issues: toIssues(parsed.error, ["payload"]) };
     // A schema's output is a plain object: the payload's own fields beside `mode`.

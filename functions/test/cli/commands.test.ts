@@ -383,6 +383,34 @@ describeWithFullEmulator("cancel", () => {
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(childJobId(parentId, 2)).get()).get("status")).toBe("cancelled");
   });
 
+  it("of a running parent asked again, says so and counts none of the children asked before", async () => {
+    const queue = testQueue(db);
+    const spec = { spec_id: "s", spec_version: 1 };
+    const { jobId: parentId } = await queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+      created_by: "test",
+    });
+    await queue.leaseById(parentId, "parent-worker");
+    for (const index of [1, 2]) {
+      const { jobId } = await queue.createJob({
+        id: childJobId(parentId, index),
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: { parent_job_id: parentId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+        parent_job_id: parentId,
+        created_by: "system:CATALOG_ENRICH_FIELD",
+      });
+      await queue.leaseById(jobId, `shard-worker-${index}`);
+    }
+    const asked = `for running job ${parentId} and its 2 open children: it stops at its next safe point`;
+    expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancel requested ${asked}`, err: [] });
+    expect(await cli(["cancel", parentId])).toEqual({
+      code: 0,
+      out: `cancel already requested for running job ${parentId}: it stops at its next safe point`,
+      err: [],
+    });
+  });
+
   it("of an ended parent whose children a retry cut short queued again, says it cancelled them and not the parent", async () => {
     const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
     const { parentId, childIds } = await finishedParent(engine.queue, ["failed"]);
@@ -446,7 +474,8 @@ describeWithFullEmulator("refusals", () => {
     [["frobnicate"], 2, /^catalog-jobs: unknown command "frobnicate"/],
     [["list", "--bogus"], 2, /^catalog-jobs list: unknown option --bogus/],
     [["revert", "no-such-change"], 3, /change no-such-change does not exist/],
-    [["submit", "NOT_A_TYPE", "{}"], 2, /unknown job type/],
+    [["submit", "NOT_A_TYPE", "{}"], 2, /unknown job type "NOT_A_TYPE"; job types: .*FAMILY_AUDIT/],
+    [["submit", "family_audit", "{}"], 2, /unknown job type "family_audit"; did you mean FAMILY_AUDIT\?/],
     [["submit", "FAMILY_AUDIT", "[1]"], 2, /the payload must be a JSON object/],
     [["submit", "FAMILY_AUDIT", "{}", "--lane", "fast"], 2, /--lane must be one of priority, maintenance, not "fast"/],
     [["retry", "no-such-job"], 3, /job no-such-job does not exist/],
@@ -462,7 +491,7 @@ describeWithFullEmulator("refusals", () => {
     [["schedules", "run", "NO_SCAN"], 2, /no scheduled scan "NO_SCAN"/],
     [["show"], 2, /show needs <jobId>/],
     [["show", "a/b"], 2, /^catalog-jobs show: "a\/b" is not a job id: a document id has no '\/'/],
-    [["retry", ""], 2, /"" is not a job id/],
+    [["retry", ""], 2, /^catalog-jobs retry: "" is not a job id: a document id is not empty \(see/],
     [["cancel", "j/attempts/1"], 2, /"j\/attempts\/1" is not a job id/],
     [["revert", "c/d"], 2, /"c\/d" is not a change id/],
     [["history", "--job", "a/b"], 2, /^catalog-jobs history: "a\/b" is not a job id/],

@@ -168,7 +168,12 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect((await engine.queue.getJob(jobId))?.status).toBe("deferred");
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
 
-    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      childrenCancelled: 2,
+    });
     expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
     expect(await engine.runLane("priority")).toEqual([]);
   });
@@ -181,7 +186,12 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(await parentOf(engine.queue, jobId)).toMatchObject({ status: "deferred", shards: { total: 3, done: 1 } });
 
     // An operator cancels a waiting child; a client flags the other, and the watchdog applies the flag.
-    expect(await engine.cancel(childJobId(jobId, 2))).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 0 });
+    expect(await engine.cancel(childJobId(jobId, 2))).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      childrenCancelled: 0,
+    });
     expect(await parentOf(engine.queue, jobId)).toMatchObject({ shards: { total: 3, done: 2 } });
     await engine.queue.jobRef(childJobId(jobId, 3)).update({ cancel_requested: true });
     expect(await engine.runWatchdog()).toMatchObject({ cancel_requests_applied: 1 });
@@ -202,7 +212,12 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       return cancelJob(id);
     });
 
-    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      childrenCancelled: 2,
+    });
     expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
   });
 
@@ -222,7 +237,12 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await expect(engine.cancel(jobId)).rejects.toThrow(leftOpen);
 
     outage.mockRestore();
-    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 1 });
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      childrenCancelled: 1,
+    });
     expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled", "cancelled"]);
     // Nothing left to finish: refused as any cancelled job.
     await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is cancelled; cannot cancel`);
@@ -285,7 +305,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
     const { job, lease } = (await engine.queue.leaseById(jobId, "parent-worker"))!;
     const specs = (n: number) => Array.from({ length: n }, () => ({ type: "TEST_CHILD", payload: { fail: false } }));
-    expect(await engine.cancel(jobId)).toEqual({ status: "running", cancelRequested: true, childrenCancelled: 0 });
+    expect(await engine.cancel(jobId)).toEqual({ status: "running", cancelRequested: true, alreadyRequested: false, childrenCancelled: 0 });
 
     // None of the parent's writes has met the cancel yet: its signal has not fired.
     await flows.createChildren(job, lease, specs(1), new AbortController().signal);
@@ -686,7 +706,12 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     const [first, second] = [childJobId(jobId, 1), childJobId(jobId, 2)];
     // A worker runs the second child when the operator cancels the parent: it is asked to stop.
     const running = (await engine.queue.leaseById(second, "child-worker"))!;
-    expect(await engine.cancel(jobId)).toEqual({ status: "cancelled", cancelRequested: false, childrenCancelled: 2 });
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      childrenCancelled: 2,
+    });
 
     // Queued again now, the parent would count that child's cancel as its failure.
     await expect(engine.retry(jobId)).rejects.toThrow(`children still stopping after a cancel (${second}): retry when they have ended`);
@@ -719,7 +744,12 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     );
     outage.mockRestore();
 
-    expect(await engine.cancel(jobId)).toEqual({ status: "needs_review", cancelRequested: false, childrenCancelled: 1 });
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "needs_review",
+      cancelRequested: false,
+      alreadyRequested: false,
+      childrenCancelled: 1,
+    });
     expect(await engine.queue.getJob(shards[1])).toMatchObject({ status: "cancelled" });
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review" });
     // Nothing left open: refused as the cancel of any job that has ended.

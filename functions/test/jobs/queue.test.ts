@@ -476,17 +476,36 @@ describe("operator actions", () => {
       leased,
       queue.deferring(leased!.job, new Date(Date.now() + 60_000), { code: "LOCK_HELD", message: "busy", transient: true }, null),
     );
-    expect(await queue.cancelJob(jobId)).toEqual({ status: "cancelled", cancelRequested: false, parentJobId: null });
+    expect(await queue.cancelJob(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      parentJobId: null,
+    });
     expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", error: null });
   });
 
   it("cancels queued jobs at once and running jobs through cancel_requested", async () => {
     const queue = testQueue(db);
     const a = await queue.createJob(audit());
-    expect(await queue.cancelJob(a.jobId)).toEqual({ status: "cancelled", cancelRequested: false, parentJobId: null });
+    expect(await queue.cancelJob(a.jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      parentJobId: null,
+    });
     const b = await queue.createJob(audit());
     const leased = await queue.leaseById(b.jobId, "w");
-    expect(await queue.cancelJob(b.jobId)).toEqual({ status: "running", cancelRequested: true, parentJobId: null });
+    expect(await queue.cancelJob(b.jobId)).toEqual({
+      status: "running",
+      cancelRequested: true,
+      alreadyRequested: false,
+      parentJobId: null,
+    });
+    const asked = (await queue.jobRef(b.jobId).get()).updateTime!;
+    // Asked again: said so, and nothing written (the holder's next write is not made to read the job again).
+    expect(await queue.cancelJob(b.jobId)).toEqual({ status: "running", cancelRequested: true, alreadyRequested: true, parentJobId: null });
+    expect((await queue.jobRef(b.jobId).get()).updateTime!.isEqual(asked)).toBe(true);
     expect((await queue.renewLease(leased!.lease)).cancelRequested).toBe(true);
   });
 });
@@ -614,7 +633,12 @@ describe("client cancellation of a waiting job", () => {
     const queue = testQueue(db);
     const written = await db.collection(JOB_COLLECTIONS.jobs).add({ ...audit(), status: "queued", created_at: Timestamp.now() });
     const delivered = await written.get();
-    expect(await queue.cancelJob(written.id)).toEqual({ status: "cancelled", cancelRequested: false, parentJobId: null });
+    expect(await queue.cancelJob(written.id)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      parentJobId: null,
+    });
     expect(await queue.takeIn(delivered, "u1")).toEqual({ outcome: "not_queued", status: "cancelled" });
     expect((await written.get()).data()).toMatchObject({
       status: "cancelled",
@@ -648,7 +672,12 @@ describe("client cancellation of a waiting job", () => {
   it("a client's document without a status is cancelled as the queued job it asks for", async () => {
     const queue = testQueue(db);
     const written = await db.collection(JOB_COLLECTIONS.jobs).add({ ...audit(), created_at: Timestamp.now() });
-    expect(await queue.cancelJob(written.id)).toEqual({ status: "cancelled", cancelRequested: false, parentJobId: null });
+    expect(await queue.cancelJob(written.id)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      parentJobId: null,
+    });
     expect(await queue.takeIn(await written.get(), "u1")).toEqual({ outcome: "not_queued", status: "cancelled" });
   });
 });

@@ -163,7 +163,11 @@ describe("client document → trigger → task → execute", () => {
       () => statusOf(ref.id),
       (d) => d?.status === "failed",
     );
-    expect(doc?.error).toMatchObject({ code: "INVALID_JOB", transient: false, details: [{ path: "type", message: "unknown job type" }] });
+    expect(doc?.error).toMatchObject({
+      code: "INVALID_JOB",
+      transient: false,
+      details: [{ path: "type", message: expect.stringMatching(/^unknown job type ".*"; job types: /) as unknown }],
+    });
   });
 
   it("runs a lane's tasks as many at once as the deployed queue's param allows (PRIORITY_LANE_MAX_CONCURRENT)", async () => {
