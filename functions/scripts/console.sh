@@ -5,8 +5,5 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$(dirname "$here")"
-[ -d console/node_modules ] || npm --prefix console ci --no-audit --no-fund
-npm --prefix functions run build
-npm --prefix console run build
 source functions/scripts/emulator-suite.sh
 emulator_suite "functions/node_modules/.bin/tsx functions/scripts/console-demo.ts"

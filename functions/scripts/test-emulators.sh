@@ -7,9 +7,6 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$(dirname "$here")"
-[ -d console/node_modules ] || npm --prefix console ci --no-audit --no-fund
-npm --prefix functions run build
-npm --prefix console run build
 source functions/scripts/emulator-suite.sh
 tsx=functions/node_modules/.bin/tsx
 emulator_suite "$tsx functions/scripts/emulator-smoke.ts && $tsx functions/scripts/client-flow.ts && npm --prefix console run test:browser"

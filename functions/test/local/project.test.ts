@@ -26,7 +26,7 @@ describe("the project", () => {
   it.each([
     ["console/src/firebase.ts", () => /const DEMO_PROJECT_ID = "([^"]+)"/.exec(read("console/src/firebase.ts"))?.[1]],
     ["console/test/emulators.ts", () => /GCLOUD_PROJECT \?\? "([^"]+)"/.exec(read("console/test/emulators.ts"))?.[1]],
-    ["functions/scripts/emulator-suite.sh", () => /--project (\S+)/.exec(read("functions/scripts/emulator-suite.sh"))?.[1]],
+    ["functions/scripts/emulator-suite.sh", () => /^EMULATOR_SUITE_PROJECT=(\S+)$/m.exec(read("functions/scripts/emulator-suite.sh"))?.[1]],
     [".firebaserc", () => (JSON.parse(read(".firebaserc")) as { projects: { default: string } }).projects.default],
   ])("is the demo project id in %s", (_file, copy) => {
     expect(copy()).toBe(DEMO_PROJECT_ID);
