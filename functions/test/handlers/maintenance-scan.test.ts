@@ -207,9 +207,10 @@ describeWithFullEmulator("MAINTENANCE_SCAN asking again (apply)", () => {
       expired.update({ ...ended, status: "succeeded", expire_at: Timestamp.fromMillis(Date.now() - 1_000) }),
       ...answered.map((ref, i) => ref.update({ ...ended, status: i % 2 ? "succeeded" : "needs_review" })),
     ]);
-    // The quality scan writes review_metadata into the families' exercises: that is no change to a family.
+    // The quality scan writes review_metadata into the families' exercises, stamped as every catalog write is:
+    // that is no change to a family.
     const members = await db.collection(CATALOG_COLLECTIONS.exercises).get();
-    await Promise.all(members.docs.map((doc) => doc.ref.update({ "review_metadata.score": 0.5 })));
+    await Promise.all(members.docs.map((doc) => doc.ref.update({ "review_metadata.score": 0.5, updated_at: Timestamp.now() })));
 
     const rerun = await runJob(depsFor(db, "apply"), "MAINTENANCE_SCAN", { mode: "apply" });
     expect(rerun.summary).toMatchObject({ jobs_created: 3, jobs_deduplicated: 0, jobs_already_answered: answered.length });

@@ -9,10 +9,14 @@
 import type { FamilyFinding } from "../../catalog/family-findings";
 import type { LoadedFamily } from "../../catalog/reads";
 import { canonicalJson, stableStringify } from "../../util/document-diff";
+import type { DocData } from "../../util/object-paths";
 import type { FollowUp } from "../support/follow-ups";
 
-/** Exercise fields the family's findings never depend on, and that jobs other than catalog changes write (the quality scan's). */
-const BOOKKEEPING_FIELDS = ["review_metadata"];
+/**
+ * Fields the family's findings never depend on: what jobs other than catalog changes write (the quality
+ * scan's `review_metadata`), and the time of any write, theirs included (a real change changes more).
+ */
+const BOOKKEEPING_FIELDS = ["review_metadata", "updated_at"];
 
 /** `found`: the family as the scan read it, which the follow-ups answer with their findings (without it, they answer nothing said). */
 export function maintenanceFollowUps(familySlug: string, findings: readonly FamilyFinding[], found?: LoadedFamily): FollowUp[] {
@@ -50,8 +54,7 @@ function findingsKey(findings: readonly FamilyFinding[]): string {
 
 /** The family's members (by id) and registry entry, bookkeeping aside. */
 function familyContent(family: LoadedFamily): string {
-  const members = [...family.members]
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map(({ id, data }) => [id, Object.fromEntries(Object.entries(data).filter(([field]) => !BOOKKEEPING_FIELDS.includes(field)))]);
-  return canonicalJson({ members, registry: family.registry });
+  const content = (data: DocData) => Object.fromEntries(Object.entries(data).filter(([field]) => !BOOKKEEPING_FIELDS.includes(field)));
+  const members = [...family.members].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map(({ id, data }) => [id, content(data)]);
+  return canonicalJson({ members, registry: family.registry && content(family.registry) });
 }
