@@ -284,8 +284,9 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
 /**
  * Inside `tx`: what a later change built on a document the revert would take away, and the revert
  * would leave pointing at nothing: an exercise merged into, or an alias of, an exercise the revert
- * deletes or retires (that later change is reverted first); and an exercise the revert moves back
- * into a family retired since (the family's merge is reverted first).
+ * deletes or retires, or an alias of a family whose entry it deletes (that later change is reverted
+ * first); and an exercise the revert moves back into, or brings back to life in, a family retired
+ * since (the family's merge is reverted first).
  */
 async function dependentsLeftBehind(
   tx: Transaction,
@@ -298,6 +299,16 @@ async function dependentsLeftBehind(
   const aliases = db.collection(CATALOG_COLLECTIONS.aliases);
   const conflicts: RevertConflict[] = [];
   for (const { collection, id, before, after } of documents) {
+    if (collection === CATALOG_COLLECTIONS.families && before === null && after !== null) {
+      const pointing = await tx.get(aliases.where("family_slug", "==", id).limit(10));
+      for (const doc of pointing.docs)
+        if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.aliases, doc.id)))
+          conflicts.push({
+            target: documentPath(CATALOG_COLLECTIONS.aliases, doc.id),
+            changed_paths: ["family_slug"],
+            reason: `points at family ${id}, whose entry the revert would delete; revert the change that wrote the alias first`,
+          });
+    }
     if (collection !== CATALOG_COLLECTIONS.exercises || after === null) continue;
     if (isLiveExercise(after) && !(before && isLiveExercise(before))) {
       const gone = before === null ? "delete" : "retire";
@@ -321,7 +332,10 @@ async function dependentsLeftBehind(
           });
     }
     const family = before?.family_slug;
-    if (typeof family === "string" && family !== after.family_slug && before && isLiveExercise(before)) {
+    // The revert makes the exercise a live member of `family` again: moved back, or restored where it stayed retired.
+    const movesBack = typeof family === "string" && family !== after.family_slug;
+    const revives = typeof family === "string" && family === after.family_slug && !isLiveExercise(after);
+    if (typeof family === "string" && (movesBack || revives) && before && isLiveExercise(before)) {
       const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
       const status: unknown = registry.get("status");
       // Retired since the change, not before it (a merge may take in a family deprecated before).
@@ -330,7 +344,7 @@ async function dependentsLeftBehind(
         conflicts.push({
           target: documentPath(CATALOG_COLLECTIONS.families, family),
           changed_paths: ["status"],
-          reason: `is ${String(status)} since; the revert would move exercise ${id} back into it: revert the family's retirement first`,
+          reason: `is ${String(status)} since; the revert would ${movesBack ? "move" : "bring"} exercise ${id} back into it: revert the family's retirement first`,
         });
     }
   }

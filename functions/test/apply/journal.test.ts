@@ -358,6 +358,48 @@ describe("revertChange", () => {
     expect((await exercise(benchDumbbell.id))!.family_slug).toBe("bench_press");
   });
 
+  it("refuses to bring an exercise back to life in a family retired since, until the family's retirement is reverted", async () => {
+    // The merge of the family left the retired exercise where it was; live again, it would be a member of a merged family.
+    const deprecateId = await applyOne(
+      planOf([{ op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "deprecated", rationale }]),
+    );
+    const retireId = await applyOne(
+      planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "merged", merged_into: "press", rationale }]),
+      "retire",
+    );
+    await endAttempt();
+
+    await expect(revertChange(db, deprecateId)).rejects.toThrow(
+      `change ${deprecateId} cannot be reverted: exercise_families/bench_press is merged since; ` +
+        `the revert would bring exercise ${benchDumbbell.id} back into it: revert the family's retirement first`,
+    );
+    expect((await exercise(benchDumbbell.id))!.status).toBe("deprecated");
+    expect((await revertChange(db, retireId)).status).toBe("reverted");
+    expect((await revertChange(db, deprecateId)).status).toBe("reverted");
+    expect((await exercise(benchDumbbell.id))!.status).toBe("approved");
+  });
+
+  it("refuses to delete a family's entry that a later change gave an alias, until that alias is reverted", async () => {
+    const registryId = await applyOne(
+      planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "active", rationale }]),
+      "registry",
+    );
+    const aliasId = await applyOne(
+      planOf([{ op: "upsert_alias", alias_slug: "flat_bench", family_slug: "bench_press", is_family_alias: true, rationale }]),
+      "alias",
+    );
+    await endAttempt();
+
+    await expect(revertChange(db, registryId)).rejects.toThrow(
+      `change ${registryId} cannot be reverted: exercise_aliases/flat_bench points at family bench_press, ` +
+        "whose entry the revert would delete; revert the change that wrote the alias first",
+    );
+    expect(await registry("bench_press")).toBeDefined();
+    expect((await revertChange(db, aliasId)).status).toBe("reverted");
+    expect((await revertChange(db, registryId)).status).toBe("reverted");
+    expect(await registry("bench_press")).toBeUndefined();
+  });
+
   it("moves an exercise back into a family that was already retired when the change was made", async () => {
     // A family deprecated before: a merge may take its exercises in, and its revert gives them back.
     const deprecated = {
