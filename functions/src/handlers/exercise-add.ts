@@ -58,7 +58,11 @@ export const exerciseAddHandler = planHandler({
     };
   },
   afterRun(input, outcome) {
-    return outcome.kind === "completed" && outcome.status === "succeeded" ? queueEnrichment(input.engine, outcome) : outcome;
+    if (outcome.kind !== "completed" || outcome.status !== "succeeded") return outcome;
+    // As the quality scan does: no enrichment that could only fail; the next scan of the exercise asks for it.
+    const blocked = input.deps.llmNotConfigured();
+    if (blocked) return { ...outcome, summary: { ...outcome.summary, enrichment_not_requested: blocked.code } };
+    return queueEnrichment(input.engine, outcome);
   },
 });
 

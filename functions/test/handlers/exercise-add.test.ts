@@ -1,7 +1,8 @@
 import { exerciseAddHandler } from "../../src/handlers/exercise-add";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
-import { leaseForTest, retryForTest, runHandler } from "../helpers/engine";
+import { LlmError } from "../../src/llm";
+import { leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, ROWS_MERGED_INTO_ROW, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
 
@@ -211,5 +212,18 @@ describe("EXERCISE_ADD (apply)", () => {
     expect(ran).toMatchObject({ summary: { enrichment_job_created: true } });
     expect(retry).toMatchObject({ status: "succeeded", summary: { enrichment_job_id: enrichmentId, enrichment_job_created: false } });
     expect(await otherJobs(db, first.job.id)).toHaveLength(1);
+  });
+
+  it("asks for no enrichment that could only fail where no LLM is configured, and says so", async () => {
+    await seedDemo(db);
+    const notConfigured = new LlmError("LLM_NOT_CONFIGURED", "no LLM is configured for the deployed functions");
+    const deps = makeTestDeps(db, { applyEnabled: true, llmNotConfigured: () => notConfigured });
+    const job = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode: "apply", intent } });
+
+    const ran = await runHandler(exerciseAddHandler, job);
+
+    expect(ran).toMatchObject({ status: "succeeded", summary: { enrichment_not_requested: "LLM_NOT_CONFIGURED" } });
+    expect(ran.kind === "completed" && ran.summary.enrichment_job_id).toBeUndefined();
+    expect(await otherJobs(db, job.job.id)).toEqual([]);
   });
 });
