@@ -143,7 +143,7 @@ async function resumeFinished(ledger: ShardLedger, refreshes: RegistryRefreshes)
   const finished = await ledger.finished();
   for (const patch of await ledger.journaledPatches()) {
     if (finished.has(patch.exerciseId)) continue;
-    await refreshes.afterPatch(patch.after, patch.paths);
+    await refreshes.afterPatch(patch.exerciseId, patch.after, patch.paths);
     const outcome: ExerciseOutcome = {
       exercise_id: patch.exerciseId,
       outcome: "succeeded",
@@ -216,7 +216,7 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     case "applied":
     case "already_applied":
     case "would_apply":
-      await refreshes.afterPatch(exercise, base.paths);
+      await refreshes.afterPatch(exerciseId, exercise, base.paths);
       return {
         ...base,
         outcome: "succeeded",
@@ -270,27 +270,27 @@ function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<strin
  * of one family, for a change that is rare (enrichment writes equipment only where the stored list
  * is missing or not canonical, or the spec asks for it). So it asks for the job that recomputes a
  * registry under the family's lock: the FAMILY_NORMALIZE the maintenance scan asks for on a stale
- * registry, under the same dedup key. Once per family and attempt; in a dry run it is only listed.
+ * registry, under the same dedup key. It asks after every such patch, since a refresh asked for
+ * after an earlier one (this attempt's or an earlier attempt's) may have run before this patch; while
+ * one is open, the dedup key finds it. In a dry run it is only listed.
  */
 class RegistryRefreshes {
-  private readonly requested = new Set<string>();
-
   constructor(private readonly followUps: FollowUpJobs) {}
 
   /** `exercise`: as read or written (its family is locked for enrichment); `paths`: what the patch set. */
-  async afterPatch(exercise: Readonly<DocData>, paths: readonly string[]): Promise<void> {
+  async afterPatch(exerciseId: string, exercise: Readonly<DocData>, paths: readonly string[]): Promise<void> {
     const family = exercise.family_slug;
-    if (!paths.includes("equipment") || typeof family !== "string" || this.requested.has(family)) return;
-    this.requested.add(family);
+    if (!paths.includes("equipment") || typeof family !== "string") return;
     const stale: FamilyFinding = {
       code: "registry_stale",
       exercise_ids: [],
       message: `enrichment changed the equipment of a member of ${family}`,
       fix: "FAMILY_NORMALIZE",
     };
-    // Once per family and shard: a retry that finds its patch again asks for the same job, open or finished.
+    // Named after the patch (a shard patches an exercise once), so a retry that finds it again finds the job
+    // its first ask created, open or finished: asked for after the patch, that job saw it.
     for (const followUp of maintenanceFollowUps(family, [stale]))
-      await this.followUps.request({ ...followUp, onceKey: `registry-${family}` });
+      await this.followUps.request({ ...followUp, onceKey: `registry-${exerciseId}` });
   }
 
   summary(): ResultSummary {

@@ -4,8 +4,10 @@ import { followUpJobId } from "../../src/jobs/handler";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import type { EnrichmentSpec } from "../../src/enrichment/spec";
 import { JobCancelledError, JobFailure, LeaseLostError, toJobFailure } from "../../src/jobs/errors";
 import type { HandlerOutcome } from "../../src/jobs/handler";
+import { registry } from "../../src/handlers";
 import { enrichShardHandler } from "../../src/handlers/catalog-enrich-field-shard";
 import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
 import { FakeLlmClient, type FakeScriptStep, LlmError } from "../../src/llm/index";
@@ -13,7 +15,15 @@ import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import { fakeEnrichment } from "../../src/llm/fake-enrichment";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { captureLogs } from "../helpers/logs";
-import { type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
+import {
+  type TestDeps,
+  type TestHandlerInput,
+  leaseAgainForTest,
+  leaseForTest,
+  makeTestDeps,
+  retryForTest,
+  runHandler,
+} from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { family, otherJobs, runJob } from "./support";
@@ -21,7 +31,7 @@ import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 const db = useFirestore();
 
-const SPEC = { spec_id: "content", spec_version: 1 };
+const SPEC: EnrichmentSpec = { spec_id: "content", spec_version: 1 };
 
 /** Exercises with identity, muscles and a short description: enrichment fills the rest. */
 function thinExercises(count: number): ExerciseFixture[] {
@@ -57,6 +67,7 @@ async function setUpShard(options: {
   ids?: string[];
   script?: FakeScriptStep[];
   mode?: "apply" | "dry_run";
+  spec?: EnrichmentSpec;
   applyEnabled?: boolean;
   concurrency?: number;
   /** What `deps.llmNotConfigured()` answers (deployed functions without an LLM). */
@@ -81,7 +92,7 @@ async function setUpShard(options: {
       mode: options.mode ?? "apply",
       parent_job_id: "parent-1",
       exercise_doc_ids: options.ids ?? options.exercises.map((exercise) => exercise.id),
-      enrichment_spec: SPEC,
+      enrichment_spec: options.spec ?? SPEC,
     },
   });
   return { llm, input, exercises: options.exercises };
@@ -100,6 +111,26 @@ const enrichedIds = (llm: FakeLlmClient) =>
 function summaryOf(outcome: HandlerOutcome): Record<string, unknown> {
   if (outcome.kind !== "completed") throw new Error(`expected a completed outcome, got ${outcome.kind}`);
   return outcome.summary;
+}
+
+/** Ends the attempt of `input` with `outcome`, as the worker would. */
+async function endAttempt(input: TestHandlerInput, outcome: HandlerOutcome): Promise<void> {
+  if (outcome.kind !== "completed") throw new Error(`expected a completed outcome, got ${outcome.kind}`);
+  const { queue } = input.deps;
+  await queue.endAttempt(input.lease, {
+    ...queue.completing(outcome.status, outcome.summary, outcome.error ?? null),
+    bookkeeping: () => undefined,
+  });
+}
+
+/** Runs every queued FAMILY_NORMALIZE to its end, as the worker would (its family lock aside); returns how many ran. */
+async function runRefreshes(deps: TestDeps): Promise<number> {
+  const queued = await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "FAMILY_NORMALIZE").where("status", "==", "queued").get();
+  for (const doc of queued.docs) {
+    const refresh = await leaseAgainForTest(deps, doc.id, "refresh-worker");
+    await endAttempt(refresh, await registry.handlerFor("FAMILY_NORMALIZE").run(refresh));
+  }
+  return queued.size;
 }
 
 /** The built-in enrichment for `count` calls, then `after` (an error or a side effect). */
@@ -510,23 +541,40 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
   describe("a patch that sets equipment", () => {
     /** Two members of family test_press whose stored equipment is not canonical, so enrichment may rewrite it. */
     const members = [exerciseFixture("Test Press (Dumbbell)", ["Dumbbell"]), exerciseFixture("Test Press (Cable)", ["Cable"])];
+    /** The answer that adds `added` to the stored equipment of the exercise asked about. */
+    const withEquipment = (req: LlmRequest<unknown>, added: string) => ({
+      changes: { equipment: [...(req.context?.exercise as { equipment: string[] }).equipment, added] },
+      reasoning: `the press is done with a ${added}`,
+      confidence: "high",
+    });
     const addBench: FakeScriptStep = {
       match: { task: ENRICH_TASK },
-      respond: (req: LlmRequest<unknown>) => ({
-        changes: { equipment: [...(req.context?.exercise as { equipment: string[] }).equipment, "flat bench"] },
-        reasoning: "the press is done on a bench",
-        confidence: "high",
-      }),
+      respond: (req: LlmRequest<unknown>) => withEquipment(req, "flat bench"),
     };
+    /** A flat bench for the first member; for the second, `earlier` (one answer per call), then a kettlebell. */
+    function benchThenKettlebell(earlier: unknown[] = []): FakeScriptStep {
+      const answers = [...earlier];
+      return {
+        match: { task: ENRICH_TASK },
+        respond: (req: LlmRequest<unknown>) =>
+          (req.context?.exercise as { name: string }).name === members[0].name
+            ? withEquipment(req, "flat bench")
+            : (answers.shift() ?? withEquipment(req, "kettlebell")),
+      };
+    }
+    const seedRegistry = (exercises: ExerciseFixture[]) =>
+      seedCatalog(db, { families: [{ ...computeFamilyRegistry("test_press", exercises), updated_at: new Date() }] });
+    /** The members with canonical equipment, which a refresh leaves as it is, and a spec that asks for equipment. */
+    const canonical = [exerciseFixture("Test Press (Dumbbell)", ["dumbbell"]), exerciseFixture("Test Press (Cable)", ["cable"])];
+    const equipmentSpec: EnrichmentSpec = { ...SPEC, fields_to_enrich: ["equipment"] };
 
-    it("asks once per family for the FAMILY_NORMALIZE that recomputes its registry under the family lock", async () => {
-      const registry = { ...computeFamilyRegistry("test_press", members), updated_at: new Date() };
-      await seedCatalog(db, { families: [registry] });
+    it("asks for the FAMILY_NORMALIZE that recomputes its registry under the family lock; the next patch's ask finds it open", async () => {
+      await seedRegistry(members);
       const { input } = await setUpShard({ exercises: members, script: [addBench] });
       const outcome = await run(input);
       expect(outcome).toMatchObject({
         status: "succeeded",
-        summary: { exercises_succeeded: 2, registry_refreshes: { jobs_created: 1, jobs_deduplicated: 0 } },
+        summary: { exercises_succeeded: 2, registry_refreshes: { jobs_created: 1, jobs_deduplicated: 1 } },
       });
       expect((await exerciseOf(members[0].id))!.equipment).toEqual(["dumbbell", "flat-bench"]);
       expect(await otherJobs(db, input.job.id)).toEqual([
@@ -553,21 +601,20 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       await Promise.all(members.map((member) => ledger.doc(member.id).delete()));
 
       const retry = await retryForTest(input.deps, input);
-      // The job the first attempt asked for is still open: the same dedup key finds it.
+      // The job the first attempt asked for is still open: the same dedup key finds it, for each patch.
       expect(await run(retry)).toMatchObject({
         status: "succeeded",
-        summary: { exercises_resumed: 2, registry_refreshes: { jobs_created: 0, jobs_deduplicated: 1 } },
+        summary: { exercises_resumed: 2, registry_refreshes: { jobs_created: 0, jobs_deduplicated: 2 } },
       });
     });
 
-    it("asks for no second job on a retry after the first one finished", async () => {
-      const { input } = await setUpShard({ exercises: members, script: [addBench] });
+    it("asks for no second job on a retry that finds again a patch whose refresh finished", async () => {
+      const { input } = await setUpShard({ exercises: members, ids: [members[0].id], script: [addBench] });
       await run(input);
-      const refreshId = followUpJobId(input.job.id, "registry-test_press");
-      // The refresh ran to its end (its dedup key holds no more), then the shard's retry finds its patches in the journal.
+      const refreshId = followUpJobId(input.job.id, `registry-${members[0].id}`);
+      // The refresh ran to its end (its dedup key holds no more), then the shard's retry finds its patch in the journal.
       await db.collection(JOB_COLLECTIONS.jobs).doc(refreshId).update({ status: "succeeded" });
-      const ledger = db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(EXERCISE_RESULTS);
-      await Promise.all(members.map((member) => ledger.doc(member.id).delete()));
+      await db.collection(JOB_COLLECTIONS.jobs).doc(input.job.id).collection(EXERCISE_RESULTS).doc(members[0].id).delete();
 
       const retry = await run(await retryForTest(input.deps, input));
       expect(retry).toMatchObject({
@@ -578,11 +625,73 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       expect(await otherJobs(db, input.job.id)).toHaveLength(1);
     });
 
-    it("only lists the refresh in a dry run", async () => {
+    it("asks again after a patch written once the refresh it asked for before had run", async () => {
+      await seedRegistry(canonical);
+      const running: { shard?: TestHandlerInput; refreshesMeanwhile?: number } = {};
+      const { input } = await setUpShard({
+        exercises: canonical,
+        spec: equipmentSpec,
+        script: [benchThenKettlebell()],
+        concurrency: 1,
+        // The refresh asked for after the first member's patch runs while the LLM answers for the second.
+        beforeCall: async (req) => {
+          if ((req.context?.exercise as { name: string }).name === members[1].name)
+            running.refreshesMeanwhile = await runRefreshes(running.shard!.deps);
+        },
+      });
+      running.shard = input;
+      expect(await run(input)).toMatchObject({ status: "succeeded", summary: { registry_refreshes: { jobs_created: 2 } } });
+      expect(running.refreshesMeanwhile).toBe(1);
+      expect(await runRefreshes(input.deps)).toBe(1);
+      expect(await family(db, "test_press")).toMatchObject({ allowed_equipment: ["cable", "dumbbell", "flat-bench", "kettlebell"] });
+    });
+
+    it.each<[string, unknown, (input: TestHandlerInput) => Promise<TestHandlerInput>]>([
+      [
+        "an LLM outage, retried after its backoff",
+        { error: "rate_limit" },
+        async (input) => {
+          await expect(run(input)).rejects.toMatchObject({ kind: "transient", code: "LLM_RATE_LIMITED" });
+          return retryForTest(input.deps, input);
+        },
+      ],
+      [
+        "an unusable answer, retried by an operator",
+        { error: "malformed_json" },
+        async (input) => {
+          const outcome = await run(input);
+          expect(outcome).toMatchObject({ status: "needs_review", error: { code: "EXERCISES_FAILED" } });
+          await endAttempt(input, outcome);
+          await input.deps.queue.retryJob(input.job.id);
+          return leaseAgainForTest(input.deps, input.job.id);
+        },
+      ],
+    ])("asks again on a retry that writes a patch after the refresh of an earlier attempt's ran (%s)", async (_how, failure, retried) => {
+      await seedRegistry(canonical);
+      const { input } = await setUpShard({
+        exercises: canonical,
+        spec: equipmentSpec,
+        script: [benchThenKettlebell([failure])],
+        concurrency: 1,
+      });
+      const retry = await retried(input);
+      // Before the retry runs, the refresh asked for after the first member's patch runs to its end.
+      expect(await runRefreshes(input.deps)).toBe(1);
+      expect(await family(db, "test_press")).toMatchObject({ allowed_equipment: ["cable", "dumbbell", "flat-bench"] });
+
+      expect(await run(retry)).toMatchObject({
+        status: "succeeded",
+        summary: { exercises_resumed: 1, registry_refreshes: { jobs_created: 1 } },
+      });
+      expect(await runRefreshes(input.deps)).toBe(1);
+      expect(await family(db, "test_press")).toMatchObject({ allowed_equipment: ["cable", "dumbbell", "flat-bench", "kettlebell"] });
+    });
+
+    it("only lists the refreshes in a dry run", async () => {
       const { input } = await setUpShard({ exercises: members, script: [addBench], mode: "dry_run", applyEnabled: false });
       expect(await run(input)).toMatchObject({
         status: "succeeded_dry_run",
-        summary: { registry_refreshes: { jobs_created: 0, jobs_would_create: 1 } },
+        summary: { registry_refreshes: { jobs_created: 0, jobs_would_create: 2 } },
       });
       expect(await otherJobs(db, input.job.id)).toEqual([]);
     });
