@@ -299,16 +299,6 @@ async function dependentsLeftBehind(
   const aliases = db.collection(CATALOG_COLLECTIONS.aliases);
   const conflicts: RevertConflict[] = [];
   for (const { collection, id, before, after } of documents) {
-    if (collection === CATALOG_COLLECTIONS.families && before === null && after !== null) {
-      const pointing = await tx.get(aliases.where("family_slug", "==", id).limit(10));
-      for (const doc of pointing.docs)
-        if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.aliases, doc.id)))
-          conflicts.push({
-            target: documentPath(CATALOG_COLLECTIONS.aliases, doc.id),
-            changed_paths: ["family_slug"],
-            reason: `points at family ${id}, whose entry the revert would delete; revert the change that wrote the alias first`,
-          });
-    }
     if (collection !== CATALOG_COLLECTIONS.exercises || after === null) continue;
     if (isLiveExercise(after) && !(before && isLiveExercise(before))) {
       const gone = before === null ? "delete" : "retire";
@@ -338,9 +328,10 @@ async function dependentsLeftBehind(
     if (typeof family === "string" && (movesBack || revives) && before && isLiveExercise(before)) {
       const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
       const status: unknown = registry.get("status");
-      // Retired since the change, not before it (a merge may take in a family deprecated before).
+      // Merged since the change, not before it (a merge may take in a family retired before). A deprecated
+      // family only has no live member: the registry the revert recomputes makes it active again.
       const since = registry.updateTime !== undefined && registry.updateTime.toMillis() > appliedAt.toMillis();
-      if (registry.exists && status !== "active" && since)
+      if (registry.exists && status === "merged" && since)
         conflicts.push({
           target: documentPath(CATALOG_COLLECTIONS.families, family),
           changed_paths: ["status"],
@@ -348,7 +339,51 @@ async function dependentsLeftBehind(
         });
     }
   }
+  conflicts.push(...(await familyAliasesLeftBehind(tx, db, documents, inRevert)));
   return conflicts;
+}
+
+/**
+ * Inside `tx`: the family aliases the revert would leave pointing at nothing: at a family whose entry
+ * it deletes or whose exercises it deletes or retires, left with neither an entry nor a live member.
+ */
+async function familyAliasesLeftBehind(
+  tx: Transaction,
+  db: Firestore,
+  documents: readonly JournalDocument[],
+  inRevert: ReadonlySet<string>,
+): Promise<RevertConflict[]> {
+  const families = new Set<string>();
+  for (const { collection, id, before, after } of documents) {
+    if (collection === CATALOG_COLLECTIONS.families && before === null && after !== null) families.add(id);
+    const leaves = collection === CATALOG_COLLECTIONS.exercises && after && isLiveExercise(after) && !(before && isLiveExercise(before));
+    if (leaves && typeof after.family_slug === "string") families.add(after.family_slug);
+  }
+  const conflicts: RevertConflict[] = [];
+  for (const family of families) {
+    const entry = documents.find(({ collection, id }) => collection === CATALOG_COLLECTIONS.families && id === family);
+    const keepsEntry = entry ? entry.before !== null : (await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family))).exists;
+    if (keepsEntry || (await keepsLiveMember(tx, db, family, documents))) continue;
+    const pointing = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).where("family_slug", "==", family).limit(10));
+    for (const doc of pointing.docs)
+      if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.aliases, doc.id)))
+        conflicts.push({
+          target: documentPath(CATALOG_COLLECTIONS.aliases, doc.id),
+          changed_paths: ["family_slug"],
+          reason: `points at family ${family}, which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first`,
+        });
+  }
+  return conflicts;
+}
+
+/** Inside `tx`: whether `family` has a live member once the revert restores its `documents`. */
+async function keepsLiveMember(tx: Transaction, db: Firestore, family: string, documents: readonly JournalDocument[]): Promise<boolean> {
+  const restored = new Map(
+    documents.filter(({ collection }) => collection === CATALOG_COLLECTIONS.exercises).map(({ id, before }) => [id, before]),
+  );
+  if ([...restored.values()].some((data) => data?.family_slug === family && isLiveExercise(data))) return true;
+  const members = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", family).select("status"));
+  return members.docs.some((doc) => !restored.has(doc.id) && isLiveExercise(doc.data()));
 }
 
 /** What of an exercise its family's registry entry is computed from; null: in no family. */

@@ -379,25 +379,63 @@ describe("revertChange", () => {
     expect((await exercise(benchDumbbell.id))!.status).toBe("approved");
   });
 
-  it("refuses to delete a family's entry that a later change gave an alias, until that alias is reverted", async () => {
-    const registryId = await applyOne(
-      planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "active", rationale }]),
-      "registry",
+  it("refuses to leave a family alias a later change wrote pointing at a family with neither an entry nor a live exercise", async () => {
+    const { id, ...data } = exerciseFixture("Hip Thrust (Barbell)", ["barbell"]);
+    const add = await engine.apply(
+      planOf([
+        { op: "create_exercise", exercise_id: id, data, rationale },
+        { op: "update_family_registry", family_slug: "hip_thrust", status: "active", rationale },
+      ]),
+      planWriter(input, (_op, index) => `add/${index}`),
     );
+    const [createId, registryId] = add.change_ids;
     const aliasId = await applyOne(
-      planOf([{ op: "upsert_alias", alias_slug: "flat_bench", family_slug: "bench_press", is_family_alias: true, rationale }]),
+      planOf([{ op: "upsert_alias", alias_slug: "glute_bridge_barbell", family_slug: "hip_thrust", is_family_alias: true, rationale }]),
       "alias",
     );
     await endAttempt();
 
-    await expect(revertChange(db, registryId)).rejects.toThrow(
-      `change ${registryId} cannot be reverted: exercise_aliases/flat_bench points at family bench_press, ` +
-        "whose entry the revert would delete; revert the change that wrote the alias first",
+    // Without its entry the family still has its exercise: the alias still leads somewhere.
+    expect((await revertChange(db, registryId)).status).toBe("reverted");
+    await expect(revertChange(db, createId)).rejects.toThrow(
+      `change ${createId} cannot be reverted: exercise_aliases/glute_bridge_barbell points at family hip_thrust, ` +
+        "which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first",
     );
-    expect(await registry("bench_press")).toBeDefined();
+    expect(await exercise(id)).toBeDefined();
     expect((await revertChange(db, aliasId)).status).toBe("reverted");
+    expect((await revertChange(db, createId)).status).toBe("reverted");
+    expect(await exercise(id)).toBeUndefined();
+  });
+
+  it("deletes a family's entry its change created while the family keeps live exercises, an alias of the family notwithstanding", async () => {
+    // An alias no change of the journal wrote (older than the journal): refusing would leave the change unrevertable.
+    await db
+      .collection(CATALOG_COLLECTIONS.aliases)
+      .doc("flat_bench")
+      .set({ alias_slug: "flat_bench", family_slug: "bench_press", is_family_alias: true });
+    const registryId = await applyOne(
+      planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "active", rationale }]),
+      "registry",
+    );
+    await endAttempt();
+
     expect((await revertChange(db, registryId)).status).toBe("reverted");
     expect(await registry("bench_press")).toBeUndefined();
+  });
+
+  it("brings an exercise back to life in a family deprecated since (it only had no live exercise), making it active again", async () => {
+    await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").set(benchPressRegistry);
+    const first = await applyOne(
+      planOf([{ op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "deprecated", rationale }]),
+      "a",
+    );
+    await applyOne(planOf([{ op: "deprecate_exercise", exercise_id: benchBarbell.id, status: "deprecated", rationale }]), "b");
+    await applyOne(planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "deprecated", rationale }]), "registry");
+    expect(await registry("bench_press")).toMatchObject({ status: "deprecated", exercise_count: 0 });
+    await endAttempt();
+
+    expect((await revertChange(db, first)).status).toBe("reverted");
+    expect(await registry("bench_press")).toMatchObject({ status: "active", exercise_count: 1 });
   });
 
   it("moves an exercise back into a family that was already retired when the change was made", async () => {
