@@ -115,23 +115,25 @@ export function createEngine(options: EngineOptions): Engine {
   const history = new RunHistory(db);
   const candidates = new CandidatePool(queue, options.random ? { random: options.random } : {});
   let llm = options.llm;
-  const llmNotConfigured = () => refusedFakeLlm(config, options.deployed ?? false);
+  const vertexProject = () => options.project ?? (process.env.GCLOUD_PROJECT || process.env.GOOGLE_CLOUD_PROJECT || "");
+  // Without a project the SDK fails every call with an error like an outage's, retried to deadletter.
+  const vertexWithoutProject = () =>
+    llm === undefined && config.llmProvider === "vertex" && vertexProject() === ""
+      ? new LlmError(
+          "LLM_NOT_CONFIGURED",
+          "Vertex AI needs a project: set GCLOUD_PROJECT (or GOOGLE_CLOUD_PROJECT) to one with Vertex AI enabled",
+        )
+      : undefined;
+  // What the handlers ask before they queue work that only an LLM can do (and what the repair loop asks).
+  const llmNotConfigured = () => refusedFakeLlm(config, options.deployed ?? false) ?? vertexWithoutProject();
   const lazyLlm = (): LlmClient => {
     const notConfigured = llmNotConfigured();
     if (notConfigured) throw notConfigured;
-    const vertexProject = options.project ?? (process.env.GCLOUD_PROJECT || process.env.GOOGLE_CLOUD_PROJECT || "");
-    // Without a project the SDK fails every call with an error like an outage's, retried to deadletter.
-    if (config.llmProvider === "vertex" && vertexProject === "") {
-      throw new LlmError(
-        "LLM_NOT_CONFIGURED",
-        "Vertex AI needs a project: set GCLOUD_PROJECT (or GOOGLE_CLOUD_PROJECT) to one with Vertex AI enabled",
-      );
-    }
     llm ??= createLlmClient(
       config.llmProvider === "vertex"
         ? {
             provider: "vertex",
-            project: vertexProject,
+            project: vertexProject(),
             location: config.llmLocation,
             fastModel: config.llmFastModel,
             strongModel: config.llmStrongModel,

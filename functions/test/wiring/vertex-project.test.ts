@@ -43,4 +43,24 @@ describe("an LLM job on Vertex AI without a project", () => {
     expect(report.error!.message).toContain("GOOGLE_CLOUD_PROJECT");
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("attempts")).toBe(1);
   });
+
+  it("is known to the handlers that ask first: an EXERCISE_ADD queues no enrichment that could only fail", async () => {
+    const engine = createEngine({ db, config: testConfig({ llmProvider: "vertex", applyEnabled: true }), tasks: new RecordingTasks() });
+    const intent = {
+      base_name: "Bulgarian Split Squat",
+      equipment: ["dumbbell"],
+      category: "compound",
+      muscles: { primary: ["quadriceps"] },
+    };
+    await engine.queue.createJob({ type: "EXERCISE_ADD", payload: { mode: "apply", intent }, created_by: "test" });
+    delete process.env.GCLOUD_PROJECT;
+    delete process.env.GOOGLE_CLOUD_PROJECT;
+
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(report.status).toBe("succeeded");
+    const job = (await db.collection(JOB_COLLECTIONS.jobs).doc(report.jobId).get()).data();
+    expect(job?.result_summary).toMatchObject({ enrichment_not_requested: "LLM_NOT_CONFIGURED" });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).get()).size).toBe(1);
+  });
 });
