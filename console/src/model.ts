@@ -133,6 +133,14 @@ export function retriedRunEnded(retriedAtEpoch: number, job: Pick<Job, "status" 
 }
 
 /**
+ * Whether the job a cancel answered for has moved on from the status the answer gave (a job asked to stop has
+ * ended), so what the cancel did no longer describes it.
+ */
+export function cancelledJobMovedOn(answered: { jobId: string; answer: CancelAnswer }, job: Pick<Job, "id" | "status">): boolean {
+  return job.id === answered.jobId && job.status !== answered.answer.status;
+}
+
+/**
  * What a curator can do to stop an open job (JobQueue.cancelJob): a job a worker holds, or one that froze
  * its plan, is only asked to stop, so once asked it shows the request ("requested"); any other open job
  * is cancelled at once, a waiting one a client already asked to cancel included ("cancel"). Null when

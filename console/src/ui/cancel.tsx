@@ -4,9 +4,10 @@
  * stop; a cancel whose children's part failed has already done either). Focus moves to them once it is done.
  */
 import type { RefObject } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { cancelLeftChildrenOpen, type OperatorActions } from "../actions";
 import { asError, cancelledNotice } from "../format";
+import { type CancelAnswer, cancelledJobMovedOn, type Job } from "../model";
 import { ActionButton, Notice } from "./parts";
 
 interface CancelFailure {
@@ -23,19 +24,27 @@ export interface Cancels {
   outcome: RefObject<HTMLDivElement | null>;
 }
 
-export function useCancels(actions: OperatorActions): Cancels {
-  const [done, setDone] = useState<string | null>(null);
+/**
+ * `seen`: the jobs the view holds. What a cancel did is told while the job is as the cancel left it; once it
+ * has moved on (a job asked to stop has ended), the notice would contradict its status, and is forgotten.
+ */
+export function useCancels(actions: OperatorActions, seen: readonly Job[]): Cancels {
+  const [done, setDone] = useState<{ jobId: string; answer: CancelAnswer } | null>(null);
   const [failure, setFailure] = useState<CancelFailure | null>(null);
   const outcome = useRef<HTMLDivElement>(null);
+  const movedOn = done !== null && seen.some((job) => cancelledJobMovedOn(done, job));
+  useEffect(() => {
+    if (movedOn) setDone(null);
+  }, [movedOn]);
   const run = async (jobId: string) => {
     try {
-      setDone(cancelledNotice(jobId, await actions.cancelJob(jobId)));
+      setDone({ jobId, answer: await actions.cancelJob(jobId) });
       setFailure((last) => (last?.jobId === jobId ? null : last));
     } catch (err) {
       setFailure({ jobId, error: asError(err) });
     }
   };
-  return { run, done, failure, outcome };
+  return { run, done: done && !movedOn ? cancelledNotice(done.jobId, done.answer) : null, failure, outcome };
 }
 
 /** Cancel for one job; focus moves to the outcome, as the button goes with what it cancelled. */

@@ -143,7 +143,7 @@ function JobDetails(props: {
   const { job, actions } = props;
   const now = useNow();
   const retries = useRetry(actions, [job]);
-  const cancels = useCancels(actions);
+  const cancels = useCancels(actions, [job]);
   const llm = job.llm_usage;
   const cancel = cancelOffer(job);
   const neverRuns = neverRunsNote(job);

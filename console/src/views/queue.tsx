@@ -40,13 +40,11 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   // What the reads hold now, the open ones null while they load.
   const held = { running: heldJobs(running), waiting: heldJobs(waiting), finished: heldJobs(finished) ?? [] };
   // Outside the failures' rows: a retried job leaves the list, and its row with it. Its run is seen ending in any list.
-  const retries = useRetry(
-    actions,
-    [held.running, held.waiting, held.finished].flatMap((jobs) => jobs ?? []),
-  );
+  const heldAll = [held.running, held.waiting, held.finished].flatMap((jobs) => jobs ?? []);
+  const retries = useRetry(actions, heldAll);
   const parentOf = (parentId: string) => parentInQueue(parentId, held);
   // Outside the rows too: a cancelled job leaves the waiting list, and one asked to stop shows the request instead.
-  const cancels = useCancels(actions);
+  const cancels = useCancels(actions, heldAll);
   return (
     <>
       <section>

@@ -44,6 +44,7 @@ import {
   parentState,
   rejectedAtIntake,
   retriedRunEnded,
+  cancelledJobMovedOn,
   retryable,
   waitingReason,
 } from "../../src/model";
@@ -287,6 +288,16 @@ describe("the actions offered", () => {
     assert.equal(retriedRunEnded(2, at("deferred", 4)), false);
     assert.equal(retriedRunEnded(2, at("failed", 4)), true);
     assert.equal(retriedRunEnded(2, at("succeeded", 4)), true);
+  });
+
+  it("a cancel's notice lasts while the job is as the cancel left it, not once a job asked to stop has ended", () => {
+    const asked = { jobId: "j1", answer: { status: "running" as const, cancel_requested: true } };
+    assert.equal(cancelledJobMovedOn(asked, { id: "j1", status: "running" }), false);
+    assert.equal(cancelledJobMovedOn(asked, { id: "j1", status: "cancelled" }), true);
+    assert.equal(cancelledJobMovedOn(asked, { id: "j2", status: "succeeded" }), false);
+    const cancelled = { jobId: "j1", answer: { status: "cancelled" as const, cancel_requested: false } };
+    assert.equal(cancelledJobMovedOn(cancelled, { id: "j1", status: "cancelled" }), false);
+    assert.equal(cancelledJobMovedOn(cancelled, { id: "j1", status: "queued" }), true); // retried since
   });
 
   it("no retry for a child whose parent has ended: the parent no longer counts it, and its own retry requeues the child", () => {
