@@ -363,7 +363,8 @@ describeWithFullEmulator("retry", () => {
 });
 
 describeWithFullEmulator("cancel", () => {
-  it("says how many of a parent's open children it cancelled with it", async () => {
+  /** An enrichment parent with two shards, each leased (running) when `running`. */
+  async function parentWithShards(running: boolean): Promise<string> {
     const queue = testQueue(db);
     const spec = { spec_id: "s", spec_version: 1 };
     const { jobId: parentId } = await queue.createJob({
@@ -371,27 +372,7 @@ describeWithFullEmulator("cancel", () => {
       payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
       created_by: "test",
     });
-    for (const index of [1, 2])
-      await queue.createJob({
-        id: childJobId(parentId, index),
-        type: "CATALOG_ENRICH_FIELD_SHARD",
-        payload: { parent_job_id: parentId, exercise_doc_ids: ["e"], enrichment_spec: spec },
-        parent_job_id: parentId,
-        created_by: "system:CATALOG_ENRICH_FIELD",
-      });
-    expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
-    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(childJobId(parentId, 2)).get()).get("status")).toBe("cancelled");
-  });
-
-  it("of a running parent asked again, says so and counts none of the children asked before", async () => {
-    const queue = testQueue(db);
-    const spec = { spec_id: "s", spec_version: 1 };
-    const { jobId: parentId } = await queue.createJob({
-      type: "CATALOG_ENRICH_FIELD",
-      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
-      created_by: "test",
-    });
-    await queue.leaseById(parentId, "parent-worker");
+    if (running) await queue.leaseById(parentId, "parent-worker");
     for (const index of [1, 2]) {
       const { jobId } = await queue.createJob({
         id: childJobId(parentId, index),
@@ -400,8 +381,19 @@ describeWithFullEmulator("cancel", () => {
         parent_job_id: parentId,
         created_by: "system:CATALOG_ENRICH_FIELD",
       });
-      await queue.leaseById(jobId, `shard-worker-${index}`);
+      if (running) await queue.leaseById(jobId, `shard-worker-${index}`);
     }
+    return parentId;
+  }
+
+  it("says how many of a parent's open children it cancelled with it", async () => {
+    const parentId = await parentWithShards(false);
+    expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(childJobId(parentId, 2)).get()).get("status")).toBe("cancelled");
+  });
+
+  it("of a running parent asked again, says so and counts none of the children asked before", async () => {
+    const parentId = await parentWithShards(true);
     const asked = `for running job ${parentId} and its 2 open children: it stops at its next safe point`;
     expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancel requested ${asked}`, err: [] });
     expect(await cli(["cancel", parentId])).toEqual({
