@@ -776,6 +776,9 @@ async function offlineJourney(browser: Browser): Promise<void> {
     await titled(page, `Job ${oldJob} · Catalog Jobs`);
     await page.getByText(`Not connected: the cached data holds no job ${oldJob}, and whether the server does cannot be told`).waitFor();
     await notConnected.waitFor();
+    // The page still names the job, and focus lands there as on any view.
+    await page.getByRole("heading", { level: 2, name: `Job ${oldJob}` }).waitFor();
+    await focusedOn(page, "h2.view-heading", "the offline job page's heading");
     await saysNothingAbsent(page, "the job page");
     await shoot(page, "job-offline-laptop");
     // History's one-off read answers from the cache.

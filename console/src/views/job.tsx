@@ -24,7 +24,7 @@ import {
 import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
-import { useLive, useNow } from "../ui/live";
+import { useLive, useNotConnected, useNow } from "../ui/live";
 import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
 import { type Retries, RetryButton, RetryNotice, RetryParentNote, useRetry } from "../ui/retry";
 
@@ -64,6 +64,8 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
       }}
     </LiveView>
   );
+  const notConnected = useNotConnected([job]);
+  const unknownOffline = notConnected && job.state === "ready" && job.value === null;
   // A job the cache does not hold is no proof it does not exist: LiveView says neither while not connected.
   const gone = (
     // A finished job's record goes after RETAIN_JOBS_DAYS; its changes stay in the journal longer, and can still be reverted.
@@ -81,6 +83,8 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   );
   return (
     <>
+      {/* Neither the job's heading nor the gone view's shows then: the page still names the job it is about. */}
+      {unknownOffline && <ViewHeading>Job {jobId}</ViewHeading>}
       <NotConnectedNote lives={[job, attempts, changes]} />
       <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={gone}>
         {/* Null is the empty state's (gone, above). */}
