@@ -5,7 +5,7 @@
  * job that made the change has ended, only while the documents are still exactly as the change
  * left them (but for `updated_at`), and while no later change of them is in effect.
  */
-import { type DocumentSnapshot, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
+import { type DocumentSnapshot, type Firestore, type QuerySnapshot, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import { transactionQueryReader } from "../util/paging";
@@ -19,7 +19,7 @@ import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../ca
 import { describeAlias } from "../catalog/slug-aliases";
 import { isLiveExercise, normalizedEquipment } from "../catalog/family-registry";
 import { expectedRegistry } from "../catalog/family-findings";
-import { loadFamilyExercises } from "../catalog/repository";
+import { type CatalogDoc, loadFamilyExercises } from "../catalog/repository";
 import { nameSlugTaken, nameSlugsGiven, slugHolders } from "./view-loader";
 
 type ChangeStatus = "applied" | "reverted";
@@ -306,20 +306,12 @@ async function dependentsLeftBehind(
         tx.get(exercises.where("merged_into", "==", id).limit(10)),
         tx.get(aliases.where("exercise_id", "==", id).limit(10)),
       ]);
-      for (const doc of merged.docs)
-        if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.exercises, doc.id)))
-          conflicts.push({
-            target: documentPath(CATALOG_COLLECTIONS.exercises, doc.id),
-            changed_paths: ["merged_into"],
-            reason: `is merged into exercise ${id}, which the revert would ${gone}; revert that merge first`,
-          });
-      for (const doc of pointing.docs)
-        if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.aliases, doc.id)))
-          conflicts.push({
-            target: documentPath(CATALOG_COLLECTIONS.aliases, doc.id),
-            changed_paths: ["exercise_id"],
-            reason: `points at exercise ${id}, which the revert would ${gone}; revert the change that wrote the alias first`,
-          });
+      const mergedReason = `is merged into exercise ${id}, which the revert would ${gone}; revert that merge first`;
+      const aliasReason = `points at exercise ${id}, which the revert would ${gone}; revert the change that wrote the alias first`;
+      conflicts.push(
+        ...leftBehind(merged, CATALOG_COLLECTIONS.exercises, "merged_into", inRevert, mergedReason),
+        ...leftBehind(pointing, CATALOG_COLLECTIONS.aliases, "exercise_id", inRevert, aliasReason),
+      );
     }
     const family = before?.family_slug;
     // The revert makes the exercise a live member of `family` again: moved back, or restored where it stayed retired.
@@ -363,27 +355,45 @@ async function familyAliasesLeftBehind(
   for (const family of families) {
     const entry = documents.find(({ collection, id }) => collection === CATALOG_COLLECTIONS.families && id === family);
     const keepsEntry = entry ? entry.before !== null : (await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family))).exists;
-    if (keepsEntry || (await keepsLiveMember(tx, db, family, documents))) continue;
+    if (keepsEntry || (await membersAfterRevert(tx, db, family, restoredExercises(documents))).some(({ data }) => isLiveExercise(data)))
+      continue;
     const pointing = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).where("family_slug", "==", family).limit(10));
-    for (const doc of pointing.docs)
-      if (!inRevert.has(documentPath(CATALOG_COLLECTIONS.aliases, doc.id)))
-        conflicts.push({
-          target: documentPath(CATALOG_COLLECTIONS.aliases, doc.id),
-          changed_paths: ["family_slug"],
-          reason: `points at family ${family}, which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first`,
-        });
+    const reason = `points at family ${family}, which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first`;
+    conflicts.push(...leftBehind(pointing, CATALOG_COLLECTIONS.aliases, "family_slug", inRevert, reason));
   }
   return conflicts;
 }
 
-/** Inside `tx`: whether `family` has a live member once the revert restores its `documents`. */
-async function keepsLiveMember(tx: Transaction, db: Firestore, family: string, documents: readonly JournalDocument[]): Promise<boolean> {
-  const restored = new Map(
-    documents.filter(({ collection }) => collection === CATALOG_COLLECTIONS.exercises).map(({ id, before }) => [id, before]),
-  );
-  if ([...restored.values()].some((data) => data?.family_slug === family && isLiveExercise(data))) return true;
-  const members = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", family).select("status"));
-  return members.docs.some((doc) => !restored.has(doc.id) && isLiveExercise(doc.data()));
+/** A conflict for each of `found` (in `collection`, built on what the revert takes away at `path`) that the revert does not restore itself. */
+function leftBehind(
+  found: QuerySnapshot,
+  collection: CatalogCollection,
+  path: string,
+  inRevert: ReadonlySet<string>,
+  reason: string,
+): RevertConflict[] {
+  return found.docs
+    .map((doc) => documentPath(collection, doc.id))
+    .filter((target) => !inRevert.has(target))
+    .map((target) => ({ target, changed_paths: [path], reason }));
+}
+
+/** The exercises of the revert, by id, as it leaves them (null: deleted). */
+function restoredExercises(documents: readonly JournalDocument[]): Map<string, DocData | null> {
+  return new Map(documents.filter(({ collection }) => collection === CATALOG_COLLECTIONS.exercises).map(({ id, before }) => [id, before]));
+}
+
+/** Inside `tx`: the members of `family` once the revert leaves its exercises as `restored` says. */
+async function membersAfterRevert(
+  tx: Transaction,
+  db: Firestore,
+  family: string,
+  restored: ReadonlyMap<string, DocData | null>,
+): Promise<CatalogDoc[]> {
+  return [
+    ...(await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) })).filter((member) => !restored.has(member.id)),
+    ...[...restored].flatMap(([id, data]) => (data?.family_slug === family ? [{ id, data }] : [])),
+  ];
 }
 
 /** What of an exercise its family's registry entry is computed from; null: in no family. */
@@ -400,11 +410,10 @@ function registryInputs(exercise: DocData | null): unknown[] | null {
  * deleted it).
  */
 async function registriesAfterRevert(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<Map<string, DocData>> {
-  const restored = new Map<string, DocData | null>();
+  const restored = restoredExercises(documents);
   const families = new Set<string>();
-  for (const { collection, id, before, after } of documents) {
+  for (const { collection, before, after } of documents) {
     if (collection !== CATALOG_COLLECTIONS.exercises) continue;
-    restored.set(id, before);
     if (sameValue(registryInputs(before), registryInputs(after))) continue;
     for (const doc of [before, after]) if (typeof doc?.family_slug === "string") families.add(doc.family_slug);
   }
@@ -413,11 +422,7 @@ async function registriesAfterRevert(tx: Transaction, db: Firestore, documents: 
     const entry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
     if (!entry.exists) continue;
     const stored = entry.data() as DocData;
-    const members = [
-      ...(await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) })).filter((member) => !restored.has(member.id)),
-      ...[...restored].flatMap(([id, data]) => (data?.family_slug === family ? [{ id, data }] : [])),
-    ];
-    const registry = expectedRegistry(family, members, stored);
+    const registry = expectedRegistry(family, await membersAfterRevert(tx, db, family, restored), stored);
     if (changedPaths(stored, registry, ["updated_at"]).length > 0) registries.set(family, registry);
   }
   return registries;
