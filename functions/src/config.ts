@@ -277,6 +277,11 @@ function readParam<T>(spec: ParamSpec<T>, env: NodeJS.ProcessEnv): T | ConfigErr
   return typeof value === "object" && value !== null && "invalid" in value ? new ConfigError(spec.param.name, value.invalid) : value;
 }
 
+/** The Google Cloud project GCLOUD_PROJECT (else GOOGLE_CLOUD_PROJECT) names, if any. */
+export function namedProject(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.GCLOUD_PROJECT || env.GOOGLE_CLOUD_PROJECT || undefined;
+}
+
 /**
  * The settings from `env` (the Functions runtime sets the params there) or their defaults. Parsed
  * here rather than with `param.value()` so callers can pass an environment of their own. A setting

@@ -7,7 +7,7 @@
 import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./apply/collections";
 import { type RevertResult, revertChange } from "./apply/journal";
-import { type EngineConfig, PARAMS } from "./config";
+import { type EngineConfig, PARAMS, namedProject } from "./config";
 import { llmPlanRepairer } from "./enrichment/repair";
 import { registry as catalogRegistry } from "./handlers";
 import type { CatalogDeps } from "./handlers/support/catalog-handler";
@@ -115,7 +115,7 @@ export function createEngine(options: EngineOptions): Engine {
   const history = new RunHistory(db);
   const candidates = new CandidatePool(queue, options.random ? { random: options.random } : {});
   let llm = options.llm;
-  const vertexProject = () => options.project ?? (process.env.GCLOUD_PROJECT || process.env.GOOGLE_CLOUD_PROJECT || "");
+  const vertexProject = () => options.project ?? namedProject() ?? "";
   // Without a project the SDK fails every call with an error like an outage's, retried to deadletter.
   const vertexWithoutProject = () =>
     llm === undefined && config.llmProvider === "vertex" && vertexProject() === ""

@@ -10,11 +10,11 @@
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
 import { type CuratorDirectory, authCuratorDirectory } from "../adapters/curators";
-import { loadEngineConfig } from "../config";
+import { loadEngineConfig, namedProject } from "../config";
 import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
 import { registry } from "../handlers";
-import { emulatorProject, namedProject } from "../local/project";
+import { emulatorProject } from "../local/project";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
 import { taskServiceAccount } from "../tasks/service-account";

@@ -2,6 +2,7 @@
  * The project a process on this machine works on: `npm start`, the CLI and the Emulator Suite
  * scripts all resolve it here, so they meet in the same emulator project.
  */
+import { namedProject } from "../config";
 
 /**
  * The emulator project unless one is named. A `demo-` id is one the Firebase tools never send to a
@@ -10,12 +11,7 @@
  */
 export const DEMO_PROJECT_ID = "demo-catalog-jobs";
 
-/** The project GCLOUD_PROJECT (else GOOGLE_CLOUD_PROJECT) names, if any. */
-export function namedProject(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.GCLOUD_PROJECT || env.GOOGLE_CLOUD_PROJECT || undefined;
-}
-
-/** The project to use on an emulator: the named one, else the demo project. */
+/** The project to use on an emulator: the named one (`namedProject`), else the demo project. */
 export function emulatorProject(env: NodeJS.ProcessEnv = process.env): string {
   return namedProject(env) ?? DEMO_PROJECT_ID;
 }

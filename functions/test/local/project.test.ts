@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { deleteApp, getApp } from "firebase-admin/app";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
-import { DEMO_PROJECT_ID, emulatorProject, namedProject } from "../../src/local/project";
+import { namedProject } from "../../src/config";
+import { DEMO_PROJECT_ID, emulatorProject } from "../../src/local/project";
 import { FUNCTIONS_DIR, runEntry as run } from "../helpers/processes";
 
 const REPO = join(FUNCTIONS_DIR, "..");
