@@ -9,14 +9,17 @@ import {
   collection,
   doc,
   type DocumentData,
+  type DocumentReference,
   type Firestore,
   getDocs,
   limit,
   onSnapshot,
   orderBy,
+  type Query,
   query,
   type QueryConstraint,
   type QueryDocumentSnapshot,
+  type QuerySnapshot,
   startAfter,
   where,
 } from "firebase/firestore";
@@ -66,6 +69,23 @@ export interface Read<T> {
  * they went cache-only when the connection dropped, nor that the server confirmed them again.
  */
 const WITH_CACHE_STATE = { includeMetadataChanges: true } as const;
+
+/** Listens to `source`, telling `listener` each answer as `valueOf` reads it, and whether the cache alone gave it. */
+function watchQuery<T>(source: Query, valueOf: (snap: QuerySnapshot) => T, listener: Listener<T>): Unsubscribe {
+  return onSnapshot(source, WITH_CACHE_STATE, (snap) => listener.next(valueOf(snap), snap.metadata.fromCache), listener.error);
+}
+
+/** Listens to one document, read by `toValue` when it exists (null when it does not), as `watchQuery` does. */
+function watchDoc<T>(ref: DocumentReference, toValue: (id: string, data: DocumentData) => T, listener: Listener<T | null>): Unsubscribe {
+  return onSnapshot(
+    ref,
+    WITH_CACHE_STATE,
+    (snap) => listener.next(snap.exists() ? toValue(snap.id, snap.data()) : null, snap.metadata.fromCache),
+    listener.error,
+  );
+}
+
+const jobsOf = (snap: QuerySnapshot): Job[] => snap.docs.map((d) => toJob(d.id, d.data()));
 
 /**
  * Where the queue's listener of finished jobs starts: 24 hours before the view opened, fixed while it is
@@ -171,76 +191,38 @@ export class ConsoleData {
   constructor(private readonly db: Firestore) {}
 
   watchRunningJobs(listener: Listener<Job[]>): Unsubscribe {
-    return onSnapshot(
-      consoleQueries.runningJobs(this.db),
-      WITH_CACHE_STATE,
-      (snap) =>
-        listener.next(
-          snap.docs.map((d) => toJob(d.id, d.data())),
-          snap.metadata.fromCache,
-        ),
-      listener.error,
-    );
+    return watchQuery(consoleQueries.runningJobs(this.db), jobsOf, listener);
   }
 
   /** Jobs that are queued or deferred. */
   watchWaitingJobs(listener: Listener<Job[]>): Unsubscribe {
-    return onSnapshot(
-      consoleQueries.waitingJobs(this.db),
-      WITH_CACHE_STATE,
-      (snap) =>
-        listener.next(
-          snap.docs.map((d) => toJob(d.id, d.data())),
-          snap.metadata.fromCache,
-        ),
-      listener.error,
-    );
+    return watchQuery(consoleQueries.waitingJobs(this.db), jobsOf, listener);
   }
 
   /** Jobs finished since `since`, newest first. */
   watchFinishedJobs(since: Date, listener: Listener<Job[]>): Unsubscribe {
-    return onSnapshot(
-      consoleQueries.finishedJobs(this.db, since),
-      WITH_CACHE_STATE,
-      (snap) =>
-        listener.next(
-          snap.docs.map((d) => toJob(d.id, d.data())),
-          snap.metadata.fromCache,
-        ),
-      listener.error,
-    );
+    return watchQuery(consoleQueries.finishedJobs(this.db, since), jobsOf, listener);
   }
 
   watchJob(jobId: string, listener: Listener<Job | null>): Unsubscribe {
-    return onSnapshot(
-      doc(this.db, COLLECTIONS.jobs, jobId),
-      WITH_CACHE_STATE,
-      (snap) => listener.next(snap.exists() ? toJob(snap.id, snap.data()) : null, snap.metadata.fromCache),
-      listener.error,
-    );
+    return watchDoc(doc(this.db, COLLECTIONS.jobs, jobId), toJob, listener);
   }
 
   /** A job's latest attempts (ATTEMPTS_LIMIT), in the order they started. */
   watchAttempts(jobId: string, listener: Listener<Bounded<Attempt>>): Unsubscribe {
-    return onSnapshot(
+    return watchQuery(
       consoleQueries.attempts(this.db, jobId),
-      WITH_CACHE_STATE,
       (snap) => {
         const latest = bounded(snap.docs, ATTEMPTS_LIMIT);
-        listener.next({ items: latest.items.map((d) => toAttempt(d.id, d.data())).reverse(), more: latest.more }, snap.metadata.fromCache);
+        return { items: latest.items.map((d) => toAttempt(d.id, d.data())).reverse(), more: latest.more };
       },
-      listener.error,
+      listener,
     );
   }
 
   /** The plan a job froze before applying it (null while it has none, or if it is gone). */
   watchFrozenPlan(jobId: string, planId: string, listener: Listener<FrozenPlan | null>): Unsubscribe {
-    return onSnapshot(
-      doc(this.db, COLLECTIONS.jobs, jobId, COLLECTIONS.plans, planId),
-      WITH_CACHE_STATE,
-      (snap) => listener.next(snap.exists() ? toFrozenPlan(snap.id, snap.data()) : null, snap.metadata.fromCache),
-      listener.error,
-    );
+    return watchDoc(doc(this.db, COLLECTIONS.jobs, jobId, COLLECTIONS.plans, planId), toFrozenPlan, listener);
   }
 
   /**
@@ -249,14 +231,13 @@ export class ConsoleData {
    * would leave a gap between pages each cut where it was.
    */
   watchChanges(jobId: string, shown: number, listener: Listener<Bounded<Change>>): Unsubscribe {
-    return onSnapshot(
+    return watchQuery(
       consoleQueries.changes(this.db, jobId, shown),
-      WITH_CACHE_STATE,
       (snap) => {
         const some = bounded(snap.docs, shown);
-        listener.next({ items: some.items.map((d) => toChange(d.id, d.data())), more: some.more }, snap.metadata.fromCache);
+        return { items: some.items.map((d) => toChange(d.id, d.data())), more: some.more };
       },
-      listener.error,
+      listener,
     );
   }
 
@@ -289,18 +270,20 @@ export class ConsoleData {
       );
     };
     const unsubscribes = days.map((day) =>
-      onSnapshot(
+      watchQuery(
         collection(this.db, COLLECTIONS.dailySummaries, day, COLLECTIONS.dailyShards),
-        WITH_CACHE_STATE,
-        (snap) => {
-          const value = sumShards(
+        (snap) =>
+          sumShards(
             day,
             snap.docs.map((d) => d.data()),
-          );
-          totals.set(day, { value, fromCache: snap.metadata.fromCache });
-          emit();
+          ),
+        {
+          next: (value, fromCache) => {
+            totals.set(day, { value, fromCache });
+            emit();
+          },
+          error: listener.error,
         },
-        listener.error,
       ),
     );
     return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
