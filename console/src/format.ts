@@ -1,5 +1,5 @@
 /** How times, durations, money and values read in the console. */
-import type { CancelAnswer, RetryAnswer, RunSummary } from "./model";
+import type { CancelAnswer, JobStatus, RetryAnswer, RunSummary } from "./model";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -137,14 +137,18 @@ export function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
 }
 
-/** What a retry did: the job is queued again, and a parent's children that had not succeeded with it. */
-export function retriedNotice(jobId: string, answer: RetryAnswer): string {
+/**
+ * What a retry did: the job is queued again, and a parent's children that had not succeeded with it. `ranSince`: the
+ * status the run it queued ended in, once it has (its wake-up no longer matters then).
+ */
+export function retriedNotice(jobId: string, answer: RetryAnswer, ranSince?: JobStatus): string {
   const children = answer.children_requeued;
   const withChildren = children > 0 ? `, with ${count(children)} of its children (those that had not succeeded)` : "";
   const plan = answer.resumes_plan
     ? ` It resumes its frozen plan ${answer.resumes_plan}: the operations applied are skipped (to plan again, revert its changes first).`
     : "";
   const queued = `Job ${jobId} is queued again${withChildren}.${plan}`;
+  if (ranSince) return `${queued} It has run since: ${ranSince}.`;
   return answer.wakeup_sent
     ? queued
     : `${queued} Its wake-up could not be sent: it runs when another job's wake-up drains its lane past it, or when the watchdog wakes it.`;

@@ -133,6 +133,14 @@ export function retriedRunEnded(retriedAtEpoch: number, job: Pick<Job, "status" 
 }
 
 /**
+ * Whether the job has moved on from the end of the run an operator's retry queued (that run ended at lease epoch
+ * `endedAt`): only a later retry, someone else's, takes an ended job on, queued again and then leased past it.
+ */
+export function movedPastRetriedRun(endedAt: number, job: Pick<Job, "status" | "lease_epoch">): boolean {
+  return job.lease_epoch > endedAt || !isFinalStatus(job.status);
+}
+
+/**
  * Whether the job a cancel answered for has moved on from the status the answer gave (a job asked to stop has
  * ended), so what the cancel did no longer describes it.
  */

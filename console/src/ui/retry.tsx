@@ -1,13 +1,14 @@
 /**
  * Retry as the views run it: what a retry did is told outside the Retry button, which goes once the job is queued
- * again, and only until the run it queued ends (a job that fails again shows its failure, not the retry). Focus
- * moves to what it says once the retry is done.
+ * again: while the run it queued is open, then with how that run ended (a job that fails again shows its failure
+ * beside it), until the job moves on from that end. The lane may run the job before the retry's answer comes: the
+ * notice then starts with the run's end. Focus moves to what it says once the retry is done.
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { retriedNotice } from "../format";
-import { type Job, retriedRunEnded } from "../model";
+import { type Job, type JobStatus, type RetryAnswer, movedPastRetriedRun, retriedRunEnded } from "../model";
 import { ActionButton, JobLink, Notice } from "./parts";
 
 /** Runs a retry of the job, as it reads when Retry is pressed. */
@@ -17,10 +18,12 @@ interface Retried {
   jobId: string;
   /** The job's lease epoch when Retry was pressed: the retry moves it on. */
   epoch: number;
-  message: string;
+  answer: RetryAnswer;
+  /** How the run the retry queued ended, once the view read that end: kept when the view no longer reads the job. */
+  ended: { epoch: number; status: JobStatus } | null;
 }
 
-/** A view's retries, and what the last one did until `seen` (the jobs the view reads) shows the run it queued ended. */
+/** A view's retries, and what the last one did until `seen` (the jobs the view reads) shows the job moved on from it. */
 export interface Retries {
   retry: Retry;
   notice: string | null;
@@ -31,16 +34,22 @@ export interface Retries {
 export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retries {
   const [retried, setRetried] = useState<Retried | null>(null);
   const noticeRef = useRef<HTMLParagraphElement>(null);
-  const ended = retried !== null && seen.some((job) => job.id === retried.jobId && retriedRunEnded(retried.epoch, job));
-  // Forgotten once it ended, so a later retry by someone else does not bring it back.
+  const job = retried === null ? undefined : seen.find(({ id }) => id === retried.jobId);
+  // The run the retry queued has ended, as the view reads the job now (which may be before the answer came).
+  const endedNow = retried !== null && retried.ended === null && job !== undefined && retriedRunEnded(retried.epoch, job);
+  const movedOn = retried?.ended != null && job !== undefined && movedPastRetriedRun(retried.ended.epoch, job);
   useEffect(() => {
-    if (ended) setRetried(null);
-  }, [ended]);
+    // Forgotten once the job moved on, so a later retry by someone else does not bring it back.
+    if (movedOn) setRetried(null);
+    else if (endedNow) setRetried({ ...retried, ended: { epoch: job.lease_epoch, status: job.status } });
+  }, [movedOn, endedNow, retried, job]);
+  const ended = retried?.ended ?? (endedNow ? job : null);
   const retry = async (job: Job) => {
     const answer = await actions.retryJob(job.id);
-    setRetried({ jobId: job.id, epoch: job.lease_epoch, message: retriedNotice(job.id, answer) });
+    setRetried({ jobId: job.id, epoch: job.lease_epoch, answer, ended: null });
   };
-  return { retry, notice: ended ? null : (retried?.message ?? null), noticeRef };
+  const notice = retried === null || movedOn ? null : retriedNotice(retried.jobId, retried.answer, ended?.status);
+  return { retry, notice, noticeRef };
 }
 
 /** Retry for one job; focus moves to the notice, as the button goes with the failure it retried. */

@@ -44,6 +44,7 @@ import {
   parentState,
   rejectedAtIntake,
   retriedRunEnded,
+  movedPastRetriedRun,
   cancelledJobMovedOn,
   retryable,
   waitingReason,
@@ -290,6 +291,15 @@ describe("the actions offered", () => {
     assert.equal(retriedRunEnded(2, at("succeeded", 4)), true);
   });
 
+  it("a retry's notice of how the run it queued ended lasts until the job moves on from that end", () => {
+    const at = (status: Job["status"], lease_epoch: number) => ({ status, lease_epoch });
+    // That run ended at epoch 4: only a later retry (someone else's) takes the job on, queued again, then leased.
+    assert.equal(movedPastRetriedRun(4, at("succeeded", 4)), false);
+    assert.equal(movedPastRetriedRun(4, at("queued", 4)), true);
+    assert.equal(movedPastRetriedRun(4, at("queued", 5)), true);
+    assert.equal(movedPastRetriedRun(4, at("failed", 6)), true);
+  });
+
   it("a cancel's notice lasts while the job is as the cancel left it, not once a job asked to stop has ended", () => {
     const asked = { jobId: "j1", answer: { status: "running" as const, cancel_requested: true } };
     assert.equal(cancelledJobMovedOn(asked, { id: "j1", status: "running" }), false);
@@ -336,6 +346,17 @@ describe("the actions offered", () => {
     assert.equal(
       retriedNotice("j1", { children_requeued: 0, wakeup_sent: true, resumes_plan: "p3" }),
       "Job j1 is queued again. It resumes its frozen plan p3: the operations applied are skipped (to plan again, revert its changes first).",
+    );
+  });
+
+  it("a retry whose run ended says how it ended, its wake-up no longer mattering", () => {
+    assert.equal(
+      retriedNotice("j1", { children_requeued: 0, wakeup_sent: true }, "succeeded"),
+      "Job j1 is queued again. It has run since: succeeded.",
+    );
+    assert.equal(
+      retriedNotice("j1", { children_requeued: 2, wakeup_sent: false, resumes_plan: "p3" }, "failed"),
+      "Job j1 is queued again, with 2 of its children (those that had not succeeded). It resumes its frozen plan p3: the operations applied are skipped (to plan again, revert its changes first). It has run since: failed.",
     );
   });
 });

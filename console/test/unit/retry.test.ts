@@ -1,0 +1,125 @@
+/**
+ * What a retry's notice tells, and for how long (ui/retry.tsx): the hook runs in a component that renders nothing,
+ * so no DOM is needed; each render passes the jobs as the view's listener reads them then.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { h, render } from "preact";
+import { act } from "preact/test-utils";
+import type { OperatorActions } from "../../src/actions";
+import type { Job, RetryAnswer } from "../../src/model";
+import { type Retries, useRetry } from "../../src/ui/retry";
+
+/** Job j1 as the listener reads it: Retry is pressed on it failed at epoch 2; the retry queues it at 3, its lease runs it at 4. */
+const j1 = (status: Job["status"], lease_epoch: number): Job => ({
+  id: "j1",
+  type: "FAMILY_AUDIT",
+  queue: "maintenance",
+  priority: 0,
+  status,
+  payload: {},
+  attempts: 0,
+  max_attempts: 3,
+  run_after: new Date("2026-12-01T10:00:00Z"),
+  lease_owner: null,
+  lease_expires_at: null,
+  lease_epoch,
+  created_at: null,
+  updated_at: null,
+  started_at: null,
+  finished_at: null,
+  created_by: null,
+  error: null,
+  result_summary: null,
+  progress: null,
+  parent_job_id: null,
+  shards: null,
+  cancel_requested: false,
+  plan_id: null,
+  llm_usage: null,
+});
+
+/** A view holding useRetry, with the retry callable's answer given when the test says. */
+function retryView() {
+  let giveAnswer = (_: RetryAnswer) => {};
+  const actions: OperatorActions = {
+    retryJob: () => new Promise((resolve) => (giveAnswer = resolve)),
+    cancelJob: () => Promise.reject(new Error("not called")),
+    revertChange: () => Promise.reject(new Error("not called")),
+  };
+  let retries: Retries | null = null;
+  let pressed: Promise<void> = Promise.resolve();
+  const View = ({ seen }: { seen: Job[] }) => {
+    retries = useRetry(actions, seen);
+    return null;
+  };
+  const root = {} as Element;
+  const current = () => retries ?? assert.fail("not rendered");
+  return {
+    /** Renders the view as the listener reads these jobs (none: the job is not among those it reads). */
+    show: (...seen: Job[]) => act(() => render(h(View, { seen }), root)),
+    notice: () => current().notice,
+    press: (job: Job) => void (pressed = current().retry(job)),
+    answer: (answer: RetryAnswer) =>
+      act(async () => {
+        giveAnswer(answer);
+        await pressed;
+      }),
+  };
+}
+
+const queuedAgain: RetryAnswer = { children_requeued: 0, wakeup_sent: true };
+
+describe("a retry's notice", () => {
+  it("tells the job is queued again while the run it queued is open, then how that run ended", async () => {
+    const view = retryView();
+    await view.show(j1("failed", 2));
+    view.press(j1("failed", 2));
+    await view.show(j1("queued", 3));
+    await view.answer(queuedAgain);
+    assert.equal(view.notice(), "Job j1 is queued again.");
+    await view.show(j1("running", 4));
+    assert.equal(view.notice(), "Job j1 is queued again.");
+    await view.show(j1("succeeded", 4));
+    assert.equal(view.notice(), "Job j1 is queued again. It has run since: succeeded.");
+    // Kept while the view no longer reads the job (the queue's lists are capped).
+    await view.show();
+    assert.equal(view.notice(), "Job j1 is queued again. It has run since: succeeded.");
+    // Forgotten once someone else's retry takes the job on, and not brought back by that run's end.
+    await view.show(j1("queued", 5));
+    assert.equal(view.notice(), null);
+    await view.show(j1("failed", 6));
+    assert.equal(view.notice(), null);
+  });
+
+  it("says the run it queued has run, with its status, when the lane ended it before the answer came", async () => {
+    const view = retryView();
+    await view.show(j1("failed", 2));
+    view.press(j1("failed", 2));
+    await view.show(j1("running", 4));
+    await view.show(j1("succeeded", 4));
+    await view.answer(queuedAgain);
+    assert.equal(view.notice(), "Job j1 is queued again. It has run since: succeeded.");
+    // Still so on the listener's next reads of that end.
+    await view.show(j1("succeeded", 4));
+    assert.equal(view.notice(), "Job j1 is queued again. It has run since: succeeded.");
+    // Forgotten once the job moves on (someone else's retry), and not brought back when the view no longer reads
+    // the job nor by that run's end.
+    await view.show(j1("queued", 5));
+    assert.equal(view.notice(), null);
+    await view.show();
+    assert.equal(view.notice(), null);
+    await view.show(j1("running", 6));
+    await view.show(j1("failed", 6));
+    assert.equal(view.notice(), null);
+  });
+
+  it("tells a failure of the run it queued too, when the lane ended it before the answer came", async () => {
+    const view = retryView();
+    await view.show(j1("failed", 2));
+    view.press(j1("failed", 2));
+    await view.show(j1("failed", 4));
+    await view.answer(queuedAgain);
+    assert.equal(view.notice(), "Job j1 is queued again. It has run since: failed.");
+  });
+});
