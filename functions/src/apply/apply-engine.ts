@@ -119,6 +119,11 @@ export interface ApplyOptions {
   expectations?: readonly OperationExpectation[];
   /** Fault injection for tests: runs before each operation; throwing simulates a crash there. */
   beforeOperation?: (index: number) => void | Promise<void>;
+  /**
+   * When something thrown ends the apply part-way (a lost lease, a stop, an outage): what to throw instead, given
+   * what was done so far (the run history counts it).
+   */
+  onInterrupted?: (soFar: ApplyResult, err: unknown) => unknown;
 }
 
 /**
@@ -198,6 +203,16 @@ export class ApplyEngine {
       change_ids: [],
       cancelled: false,
     };
+    try {
+      await this.applyEach(plan, writer, options, result);
+    } catch (err) {
+      throw options.onInterrupted ? options.onInterrupted(result, err) : err;
+    }
+    return result;
+  }
+
+  /** Applies the plan's operations in order into `result`, up to a failure, a cancel or a thrown stop. */
+  private async applyEach(plan: ChangePlan, writer: PlanWriter, options: ApplyOptions, result: ApplyResult): Promise<void> {
     const rest = (from: number) => plan.operations.slice(from).map((_, offset) => from + offset);
     // The plan's own exercises may pass a name slug between them (its simulation checked that).
     const planned = new Set(plan.operations.flatMap(operationExerciseIds));
@@ -239,7 +254,6 @@ export class ApplyEngine {
         result.unchanged.push({ ...ref, reason: "already_in_effect" });
       }
     }
-    return result;
   }
 
   private applyOperation(

@@ -23,7 +23,7 @@ import type { Firestore } from "firebase-admin/firestore";
 import type { AttemptRecorder } from "../jobs/attempt-log";
 import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
 import { z } from "zod";
-import { JobFailure } from "../jobs/errors";
+import { JobFailure, withPartial } from "../jobs/errors";
 import type { BasePayload, ResultSummary } from "../jobs/model";
 import { APPLY_DISABLED, PARTIALLY_APPLIED, needsReview } from "../jobs/outcomes";
 import { documentBytes } from "../util/firestore-size";
@@ -250,7 +250,16 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
     journalRetentionMs: deps.config.retainJournalMs,
   });
   const writer = planWriter(input, frozenOperationId(planId));
-  const result = await engine.apply(plan, writer, { expectations, signal: ctx.hardStop });
+  const result = await engine.apply(plan, writer, {
+    expectations,
+    signal: ctx.hardStop,
+    // The next attempt finds these operations done (skipped): only this attempt's failure can count them.
+    onInterrupted: (soFar, err) => {
+      if (soFar.applied.length === 0) return err;
+      attempt.set("apply_result", soFar);
+      return withPartial(err, { ...base, plan_id: planId, ...applyCounts(soFar, plan) });
+    },
+  });
   attempt.set("apply_result", result);
   attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });
   const summary = { ...base, plan_id: planId, ...applyCounts(result, plan) };

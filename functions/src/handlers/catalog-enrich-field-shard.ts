@@ -36,7 +36,7 @@ import { getExercise } from "../catalog/repository";
 import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
 import { LlmError, isLlmConfigurationError } from "../llm/errors";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
-import { JobCancelledError, JobFailure, LeaseLostError, toJobFailure } from "../jobs/errors";
+import { withPartial } from "../jobs/errors";
 import { forEachBounded } from "../util/bounded";
 import { writeExercisePatches } from "./support/exercise-patches";
 import { beforeValues } from "../apply/expectations";
@@ -44,7 +44,7 @@ import { ProgressReporter } from "../jobs/progress";
 import { ShardLedger } from "../enrichment/shard-ledger";
 import { type ExerciseOutcome, ShardTally } from "../enrichment/shard-tally";
 import { log } from "../util/log";
-import { isPlainRecord, setPath, type DocData } from "../util/object-paths";
+import { setPath, type DocData } from "../util/object-paths";
 import { isLiveExercise } from "../catalog/family-registry";
 import { type EnrichmentSpec } from "../enrichment/spec";
 import { FollowUpJobs } from "./support/follow-ups";
@@ -107,7 +107,8 @@ export const enrichShardHandler = catalogHandler({
         ctx.signal.throwIfAborted();
       }
     } catch (err) {
-      throw withPartialCounts(err, tally, ids.length);
+      // The parent reads the counts so far if the shard never succeeds.
+      throw withPartial(err, { ...tally.shardCounts(), ...tally.attemptCounts() }, `${tally.done} of ${ids.length} exercise(s) finished`);
     } finally {
       attempt.set("apply_result", { exercises: outcomes });
     }
@@ -120,20 +121,6 @@ export const enrichShardHandler = catalogHandler({
     });
   },
 });
-
-/**
- * A failure that stops the shard, whatever its cause, carries the counts so far: the parent reads
- * them if the shard never succeeds. A stop (cancel, lost lease) stays as it is, for the worker.
- */
-function withPartialCounts(err: unknown, tally: ShardTally, total: number): unknown {
-  if (err instanceof JobCancelledError || err instanceof LeaseLostError) return err;
-  const failure = toJobFailure(err);
-  const details = isPlainRecord(failure.details) ? failure.details : failure.details === undefined ? {} : { cause: failure.details };
-  return new JobFailure(failure.code, `${failure.message}; ${tally.done} of ${total} exercise(s) finished`, failure.kind, {
-    ...details,
-    partial: { ...tally.shardCounts(), ...tally.attemptCounts() },
-  });
-}
 
 /**
  * The ledger, completed from the journal for exercises applied just before a crash (whose registry

@@ -3,6 +3,7 @@
  * status (transient → retry with backoff / deadletter, permanent → failed, needs_review → needs_review).
  */
 import { GrpcStatus, grpcCode } from "../util/grpc-status";
+import { isPlainRecord } from "../util/object-paths";
 import { isClosedTransaction } from "../util/transactions";
 import type { JobErrorInfo } from "./model";
 
@@ -122,6 +123,25 @@ export function toJobFailure(err: unknown): JobFailure {
     return JobFailure.permanent("HANDLER_ERROR", `${err.name}: ${message}`, { error: err.name, stack: err.stack ?? null });
   }
   return JobFailure.transient("HANDLER_ERROR", message);
+}
+
+/**
+ * A failure that ends an attempt part-way, whatever its cause, carrying what the attempt did before it
+ * (`details.partial`: the run history counts it, a parent reads a shard's) and, when given, a note of how
+ * far it got for its message. A stop the worker handles as such (a cancel, a lost lease) stays as it is.
+ */
+export function withPartial(err: unknown, partial: Record<string, unknown>, progress?: string): unknown {
+  if (err instanceof JobCancelledError || err instanceof LeaseLostError) return err;
+  const failure = toJobFailure(err);
+  const details = isPlainRecord(failure.details) ? failure.details : failure.details === undefined ? {} : { cause: failure.details };
+  const message = progress === undefined ? failure.message : `${failure.message}; ${progress}`;
+  return new JobFailure(failure.code, message, failure.kind, { ...details, partial });
+}
+
+/** What an attempt did before the failure `error` ended it, when the failure carries it (`withPartial`). */
+export function partialOf(error: { details?: unknown } | null | undefined): Record<string, unknown> | null {
+  const partial = isPlainRecord(error?.details) ? error.details.partial : undefined;
+  return isPlainRecord(partial) ? partial : null;
 }
 
 /** The reason a running job's signal fires after an operator asked it to stop; thrown at a safe point. */

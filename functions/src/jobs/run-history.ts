@@ -10,6 +10,7 @@
  */
 import { type DocumentReference, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
+import { partialOf } from "./errors";
 import type { AttemptStatus, JobStatus } from "./lifecycle";
 import type { Job, JobErrorInfo, Lane, Mode, ResultSummary } from "./model";
 import type { Writes } from "./writes";
@@ -61,8 +62,7 @@ export type RunJob = Pick<Job, "id" | "created_at" | "attempts" | "type" | "queu
 /** The run summary of an attempt of `job` that ended as `end` says. */
 export function runSummaryOf(job: RunJob, subjects: string[], end: AttemptEnd): RunSummary {
   // A failure may carry what its attempt did before it (`details.partial`): counted as a result's would be.
-  const partial = isPlainRecord(end.error?.details) ? end.error.details.partial : undefined;
-  const result = end.result ?? (isPlainRecord(partial) ? partial : null);
+  const result = end.result ?? partialOf(end.error);
   const applied = Number(result?.applied ?? 0);
   // Handlers put their preview lines in `changes_preview`.
   const lines = result?.changes_preview;

@@ -17,6 +17,7 @@ import {
   LeaseLostError,
   PROCESS_STOPPING,
   isRetryableWrite,
+  partialOf,
   processStoppingFailure,
   runDeadlineFailure,
   toJobFailure,
@@ -458,7 +459,7 @@ function endingOfError(err: unknown, cancelStops: boolean): Ending {
   const failure = toJobFailure(err);
   // A run asked to stop that fails before its next safe point stops there too, not retried nor left failed; its
   // error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
-  if (cancelStops) return { kind: "completed", status: "cancelled", summary: {}, error: failure.toInfo() };
+  if (cancelStops) return { kind: "completed", status: "cancelled", summary: partialOf(failure) ?? {}, error: failure.toInfo() };
   return { kind: "failed", failure, summary: null };
 }
 

@@ -1,7 +1,7 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Query, Timestamp } from "firebase-admin/firestore";
 import { LockManager } from "../../src/jobs/locks";
-import { JobFailure } from "../../src/jobs/errors";
+import { JobFailure, withPartial } from "../../src/jobs/errors";
 import { handleLaneTask } from "../../src/adapters/lane-task";
 import type { CatalogHandler } from "../../src/handlers/support/catalog-handler";
 import { type LocalRuntime } from "../../src/local/runtime";
@@ -632,6 +632,30 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     const job = await statusOf(jobId);
     expect(job).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
     expect((job!.error as { message: string }).message).toContain(failure().message);
+  });
+
+  it("a running job asked to stop that fails part-way keeps what it did in its summary and its run history", async () => {
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        async run({ ctx, job }) {
+          await runtime!.engine.cancel(job.id);
+          await waitFor(
+            async () => ctx.signal.aborted,
+            (a) => a,
+            5000,
+          );
+          throw withPartial(new Error("boom"), { applied: 2, changes_preview: ["patch_fields a", "patch_fields b"] });
+        },
+      },
+    });
+    runtime = testRuntime(db, registry);
+    const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
+    await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(await statusOf(jobId)).toMatchObject({ status: "cancelled", result_summary: { applied: 2 }, error: { message: "boom" } });
+    expect((await runSummaryDoc(db, jobId, 1)).data()).toMatchObject({
+      changes_count: 2,
+      changes_preview: ["patch_fields a", "patch_fields b"],
+    });
   });
 
   it("a run that froze its plan and is then asked to stop is retried to finish the plan when it fails, not cancelled", async () => {
