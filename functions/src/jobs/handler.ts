@@ -36,7 +36,10 @@ export interface JobScope {
   savedPlan(): Promise<{ planId: string; plan: Record<string, unknown> } | null>;
   /** A long job's `progress`. */
   reportProgress(progress: { done: number; total: number }): Promise<void>;
-  /** Asks for another job (a scan's follow-up); `created_by` names this job's type. */
+  /**
+   * Asks for another job (a scan's follow-up); `created_by` names this job's type. One that names no
+   * lane runs in the maintenance lane when this job does, else in its type's default lane.
+   */
   createJob(input: FollowUpInput): Promise<CreateJobResult>;
   /** What `createJob` would refuse in `input` (it throws `InvalidJobError` for it); null when nothing. */
   requestIssues(input: FollowUpInput): Issue[] | null;

@@ -420,6 +420,8 @@ export function jobScope(
     createJob: ({ onceKey, ...input }) =>
       submitJob(queue, tasks, {
         ...input,
+        // Background work stays background: what a maintenance job asks for does not go ahead of curators' jobs.
+        queue: input.queue ?? (job.queue === "maintenance" ? job.queue : undefined),
         created_by: `system:${job.type}`,
         ...(onceKey ? { id: followUpJobId(job.id, onceKey) } : {}),
       }),

@@ -44,6 +44,8 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
         payload: { mode: "apply" },
         dedup_key: expect.stringMatching(/^ALIAS_REPAIR:/),
         created_by: "system:ALIAS_INVARIANT_SCAN",
+        // Not ALIAS_REPAIR's default (priority): background work stays background.
+        queue: "maintenance",
       });
     expect(jobs.flatMap((job) => (job.payload as { alias_slugs: string[] }).alias_slugs).sort()).toEqual([...repairable].sort());
     const rerun = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });

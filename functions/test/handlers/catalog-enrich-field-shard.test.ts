@@ -582,6 +582,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
           type: "FAMILY_NORMALIZE",
           payload: { mode: "apply", family_slug: "test_press" },
           dedup_key: "FAMILY_NORMALIZE:test_press",
+          // Not FAMILY_NORMALIZE's default (priority): the shard's background work stays background.
+          queue: "maintenance",
         }),
       ]);
 

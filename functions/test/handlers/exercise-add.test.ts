@@ -56,6 +56,8 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
         }),
         dedup_key: `ENRICH:exercise_add:${NEW_ID}`,
         created_by: "system:EXERCISE_ADD",
+        // CATALOG_ENRICH_FIELD's lane, as its type's default.
+        queue: "maintenance",
       }),
     ]);
   });

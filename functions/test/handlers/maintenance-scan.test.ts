@@ -6,6 +6,8 @@ import { APPLY_DISABLED } from "../../src/jobs/outcomes";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
+import { registry } from "../../src/handlers";
+import { leaseForTest } from "../helpers/engine";
 import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -55,6 +57,8 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
         status: "queued",
       }),
     );
+    // Background work stays background: FAMILY_NORMALIZE and FAMILY_AUDIT default to the priority lane.
+    expect(jobs.map((job) => job.queue)).toEqual(keys.map(() => "maintenance"));
 
     // A rerun while those jobs are open creates nothing new.
     const rerun = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
@@ -225,5 +229,16 @@ describeWithFullEmulator("MAINTENANCE_SCAN asking again (apply)", () => {
     );
     // Each is a new job: the old one keeps its own history.
     for (const { job_id } of again) expect([outage.id, gated.id, expired.id]).not.toContain(job_id);
+  });
+});
+
+describeWithFullEmulator("MAINTENANCE_SCAN put in the priority lane (apply)", () => {
+  it("asks for its follow-ups in their types' lanes", async () => {
+    await seedDemo(db);
+    const input = await leaseForTest(depsFor(db, "apply"), { type: "MAINTENANCE_SCAN", payload: { mode: "apply" }, queue: "priority" });
+    await registry.handlerFor("MAINTENANCE_SCAN").run(input);
+    const jobs = await otherJobs(db, input.job.id);
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(jobs.map((job) => job.queue)).toEqual(jobs.map((job) => registry.defaultLane(String(job.type))));
   });
 });
