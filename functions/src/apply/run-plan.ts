@@ -24,7 +24,7 @@ import type { AttemptRecorder } from "../jobs/attempt-log";
 import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
 import { z } from "zod";
 import { JobFailure, withPartial } from "../jobs/errors";
-import type { BasePayload, ResultSummary } from "../jobs/model";
+import { type BasePayload, MAX_PREVIEW_LINES, type ResultSummary } from "../jobs/model";
 import { APPLY_DISABLED, PARTIALLY_APPLIED, needsReview } from "../jobs/outcomes";
 import { documentBytes } from "../util/firestore-size";
 import type { CatalogView } from "./catalog-state";
@@ -99,7 +99,6 @@ export function applyDisabled(summary: ResultSummary = {}): HandlerOutcome {
 
 /** Errors kept in a job's error details; the attempt log has them all. */
 const MAX_ERROR_DETAILS = 50;
-const MAX_PREVIEW_LINES = 10;
 
 interface RepairRound {
   round: number;

@@ -4,7 +4,7 @@
  * the parent reads them back. One module, so both sides agree on the keys.
  */
 import { z } from "zod";
-import type { ResultSummary } from "../jobs/model";
+import { MAX_PREVIEW_LINES, type ResultSummary } from "../jobs/model";
 import { isPlainRecord } from "../util/object-paths";
 
 export const exerciseOutcomeSchema = z.object({
@@ -55,7 +55,6 @@ const COUNT_KEY: Record<ExerciseOutcomeKind, keyof ShardCounts> = {
 
 /** Exercises listed one by one in the summary; the counts always cover all of them. */
 const MAX_LISTED = 20;
-const MAX_PREVIEW = 10;
 
 export class ShardTally {
   private readonly counts: ShardCounts;
@@ -82,7 +81,7 @@ export class ShardTally {
     if (outcome.outcome === "failed" && this.failures.length < MAX_LISTED) {
       this.failures.push({ exercise_id: outcome.exercise_id, code: outcome.detail, reason: outcome.reason ?? "" });
     }
-    if (outcome.outcome === "succeeded" && !resumed && this.preview.length < MAX_PREVIEW) {
+    if (outcome.outcome === "succeeded" && !resumed && this.preview.length < MAX_PREVIEW_LINES) {
       this.preview.push(`patch_fields exercises/${outcome.exercise_id}: ${outcome.paths.join(", ")}`);
     }
   }

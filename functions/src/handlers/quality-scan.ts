@@ -12,7 +12,7 @@
  */
 import { z } from "zod";
 import { QUALITY_SCAN_MAX_LIMIT } from "../config";
-import { modeSchema } from "../jobs/model";
+import { MAX_PREVIEW_LINES, modeSchema } from "../jobs/model";
 import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
 import { ONE_TARGET_SELECTION, docIdsSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
@@ -76,18 +76,31 @@ interface ScanCounts {
   retired_skipped: number;
   missing: number;
   metadata_written: number;
+  /** Written by this attempt (a retry's resumed ones aside), each a journal entry: the run history's change count. */
+  applied: number;
   /** Dry run: what apply would write. */
   metadata_would_write: number;
   metadata_failed: number;
 }
 
-function countWrite(counts: ScanCounts, outcome: PatchOutcome, exerciseId: string, failures: unknown[]): void {
+/** The exercises the summary lists: the writes that failed, and the changes (applied, or in a dry run would be). */
+interface ScanListings {
+  failures: unknown[];
+  changes_preview: string[];
+}
+
+function countWrite(counts: ScanCounts, outcome: PatchOutcome, patch: ExercisePatch, listed: ScanListings): void {
   if (outcome.kind === "missing") counts.missing++;
   else if (outcome.kind === "invalid") {
     counts.metadata_failed++;
-    if (failures.length < MAX_LISTED) failures.push({ exercise_id: exerciseId, code: outcome.code, reason: outcome.message });
+    if (listed.failures.length < MAX_LISTED)
+      listed.failures.push({ exercise_id: patch.exerciseId, code: outcome.code, reason: outcome.message });
   } else if (outcome.kind === "would_apply") counts.metadata_would_write++;
   else if (outcome.kind !== "not_attempted") counts.metadata_written++;
+  if (outcome.kind === "applied") counts.applied++;
+  if ((outcome.kind === "applied" || outcome.kind === "would_apply") && listed.changes_preview.length < MAX_PREVIEW_LINES) {
+    listed.changes_preview.push(`patch_fields exercises/${patch.exerciseId}: ${Object.keys(patch.set).join(", ")}`);
+  }
 }
 
 /** The payload of a QUALITY_SCAN job. */
@@ -130,10 +143,11 @@ export const qualityScanHandler = catalogHandler({
       retired_skipped: 0,
       missing: 0,
       metadata_written: 0,
+      applied: 0,
       metadata_would_write: 0,
       metadata_failed: 0,
     };
-    const failures: unknown[] = [];
+    const listed: ScanListings = { failures: [], changes_preview: [] };
     const cursorRef = selectionCursorRef(deps.db, job.type);
     const selected = job.payload.selection
       ? await selectExercisesToScan(deps.db, {
@@ -147,7 +161,7 @@ export const qualityScanHandler = catalogHandler({
     const summary = () => ({
       ...counts,
       scanner_version: SCANNER_VERSION,
-      failures,
+      ...listed,
       ...(selected ? { selection: { never_scanned: selected.never_scanned, stale: selected.stale } } : {}),
       ...followUps.summary(),
       ...(enrichmentBlocked ? { enrichment_not_requested: enrichmentBlocked.code } : {}),
@@ -166,11 +180,9 @@ export const qualityScanHandler = catalogHandler({
         if (result.issue_type === "ok") counts.passed++;
         else counts[result.issue_type]++;
       }
-      const outcomes = await writeExercisePatches(
-        input,
-        scans.map(({ id, data, result }) => reviewMetadataPatch(id, data, result, scannedAt)),
-      );
-      outcomes.forEach((outcome, index) => countWrite(counts, outcome, scans[index].id, failures));
+      const patches = scans.map(({ id, data, result }) => reviewMetadataPatch(id, data, result, scannedAt));
+      const outcomes = await writeExercisePatches(input, patches);
+      outcomes.forEach((outcome, index) => countWrite(counts, outcome, patches[index], listed));
       const flaggedScans = scans.filter(({ result }) => result.issue_type !== "ok");
       const flagged = flaggedScans.filter(({ result }) => enrichmentCanHelp(result)).map(({ id }) => id);
       counts.not_enrichable += flaggedScans.length - flagged.length;
@@ -185,7 +197,7 @@ export const qualityScanHandler = catalogHandler({
       summary(),
       "REVIEW_METADATA_FAILED",
       `review_metadata of ${counts.metadata_failed} exercise(s) could not be written`,
-      { failures },
+      { failures: listed.failures },
     );
   },
 });

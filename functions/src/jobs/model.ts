@@ -35,6 +35,8 @@ export type JobErrorInfo = z.infer<typeof jobErrorSchema>;
 
 /** Outcome counts of a run; handlers add their own keys. */
 export type ResultSummary = Record<string, unknown>;
+/** How many lines a result summary's `changes_preview` keeps (the run history shows them). */
+export const MAX_PREVIEW_LINES = 10;
 
 const date = z.instanceof(Timestamp).transform((t) => t.toDate());
 const optionalDate = date.nullable().default(null);

@@ -111,6 +111,46 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
+  it("refuses the name of an archived exercise with DUPLICATE_EXERCISE, saying so and how to bring it back", async () => {
+    const archived = exerciseFixture("Zercher Squat (Barbell)", ["barbell"], { status: "deprecated", deprecated_at: new Date() });
+    await seedDemo(db, { exercises: [archived] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Zercher Squat", equipment: ["barbell"] } });
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      message:
+        `"Zercher Squat (Barbell)" already exists: "zercher-squat-barbell" is the slug of ${archived.id} ` +
+        `(archived: bring it back with a TARGETED_FIX patch of its status to "approved"); nothing was written`,
+      details: { existing: [archived.id] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+    if (mode === "dry_run") return;
+    // The way back it names works.
+    const revived = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: [archived.id],
+      fix_type: "patch",
+      fix_data: { patch: { status: "approved" } },
+    });
+    expect(revived.status).toBe("succeeded");
+    expect(await exercise(db, archived.id)).toMatchObject({ status: "approved" });
+  });
+
+  it("refuses the name of an exercise merged into another with DUPLICATE_EXERCISE, naming the one it was merged into", async () => {
+    const merged = exerciseFixture("Zercher Squat (Barbell)", ["barbell"], { status: "merged", merged_into: "squat__squat-barbell" });
+    await seedDemo(db, { exercises: [merged] });
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Zercher Squat", equipment: ["barbell"] } });
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      message: `"Zercher Squat (Barbell)" already exists: "zercher-squat-barbell" is the slug of ${merged.id} (merged into squat__squat-barbell); nothing was written`,
+      details: { existing: [merged.id] },
+    });
+  });
+
   it("refuses to start a family at a slug that is an alias with FAMILY_SLUG_IS_ALIAS and writes nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -4,14 +4,18 @@ import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import type { Timestamp } from "firebase-admin/firestore";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { qualityScanHandler } from "../../src/handlers/quality-scan";
-import { SCANNER_VERSION, heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
+import { SCANNER_VERSION, heuristicScoreExercise, toReviewMetadata } from "../../src/reviewer/quality-scanner";
 import { ConfigError } from "../../src/config";
 import { LlmError } from "../../src/llm/errors";
 import { JobCancelledError } from "../../src/jobs/errors";
 import { selectionCursorRef } from "../../src/catalog/scan-selection";
+import { createEngine } from "../../src/create-engine";
+import { dayKey } from "../../src/jobs/run-history";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps, runHandler } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
+import { runSummaryDoc } from "../helpers/runs";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 const db = useFirestore();
 
@@ -28,6 +32,10 @@ const THINNER_CONTENT = {
   equipment: ["smith-machine"],
   stimulus_tags: [],
 };
+/** The paths a scan writes, as its preview lines list them. */
+const REVIEW_METADATA_PATHS = Object.keys(toReviewMetadata(heuristicScoreExercise(THIN), new Date()))
+  .map((key) => `review_metadata.${key}`)
+  .join(", ");
 const RETIRED = exerciseFixture("Old Press (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
 
 async function leaseScan(
@@ -113,12 +121,42 @@ describeWithIsolation("QUALITY_SCAN", () => {
     expect(await enrichmentJobs()).toHaveLength(1);
   });
 
+  it("counts its journaled writes as its run's changes, and in the day's totals", async () => {
+    const engine = createEngine({ db, config: testConfig({ applyEnabled: true }), tasks: new RecordingTasks() });
+    const { jobId } = await engine.queue.createJob({
+      type: "QUALITY_SCAN",
+      payload: { mode: "apply", emit_enrichment: false },
+      created_by: "test",
+    });
+    const [report] = await engine.runLane("maintenance");
+    expect(report).toMatchObject({ jobId, status: "succeeded" });
+
+    const journal = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
+    expect(journal.size).toBe(3);
+    const runSummary = (await runSummaryDoc(db, jobId, 1)).data()!;
+    expect(runSummary.changes_count).toBe(journal.size);
+    expect(runSummary.changes_preview).toHaveLength(journal.size);
+    expect(runSummary.changes_preview).toEqual(
+      expect.arrayContaining([COMPLETE, THIN, THINNER_CONTENT].map(({ id }) => `patch_fields exercises/${id}: ${REVIEW_METADATA_PATHS}`)),
+    );
+    const day = await engine.history.getDailySummary(dayKey((runSummary.finished_at as Timestamp).toDate()));
+    expect(day).toMatchObject({ runs: 1, changes: journal.size });
+  });
+
   it("previews in a dry run: nothing written, nothing emitted", async () => {
     const before = await snapshotCatalog(db);
     const outcome = await run(await leaseScan({}, "dry_run"));
     expect(outcome).toMatchObject({
       status: "succeeded_dry_run",
-      summary: { scanned: 3, metadata_written: 0, metadata_would_write: 3, jobs_created: 0, jobs_would_create: 1 },
+      summary: {
+        scanned: 3,
+        applied: 0,
+        metadata_written: 0,
+        metadata_would_write: 3,
+        changes_preview: [expect.any(String), expect.any(String), expect.any(String)],
+        jobs_created: 0,
+        jobs_would_create: 1,
+      },
     });
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await enrichmentJobs()).toEqual([]);

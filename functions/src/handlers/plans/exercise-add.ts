@@ -28,7 +28,7 @@ import { losesLeadingWord } from "../../catalog/naming-rules";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
-import { type DocData } from "../../util/object-paths";
+import { type DocData, display } from "../../util/object-paths";
 
 /** What an EXERCISE_ADD asks for (its payload's `intent`, whose schema is checked against this). */
 export interface ExerciseIntent {
@@ -61,6 +61,19 @@ export interface ExerciseAdd {
   exercise_id: string;
   operations: OperationInput[];
   renamed: number;
+}
+
+/**
+ * An exercise holding the new one's slug; a retired one says so, and where to go instead: an archived one
+ * comes back with a TARGETED_FIX patch of its status (which clears its retirement), a merged one lives on
+ * in the exercise it was merged into. One outside the family is only known to be retired.
+ */
+function describeHolder(id: string, family: LoadedFamily, owners: SlugOwners): string {
+  if (owners.live.has(id)) return id;
+  const holder = family.members.find((member) => member.id === id)?.data;
+  if (holder?.status === "deprecated") return `${id} (archived: bring it back with a TARGETED_FIX patch of its status to "approved")`;
+  if (holder?.status === "merged") return `${id} (merged into ${display(holder.merged_into)})`;
+  return `${id} (retired)`;
 }
 
 /** Stands in for the new exercise's id while its name (and so its id) is worked out. */
@@ -146,7 +159,9 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
   const memberConflicts = join.conflicts.filter((conflict) => conflict.exercise_id !== NEW_EXERCISE);
   const duplicate =
     ownNameConflicts[0]?.reason ??
-    (holders.length > 0 ? `"${slug}" is the slug of ${holders.join(", ")}` : undefined) ??
+    (holders.length > 0
+      ? `"${slug}" is the slug of ${holders.map((holder) => describeHolder(holder, family, owners)).join(", ")}`
+      : undefined) ??
     (alias ? describeAlias(slug, alias) : undefined);
   if (duplicate) {
     const existing = [...new Set([...ownNameConflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
