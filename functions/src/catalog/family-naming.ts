@@ -6,7 +6,7 @@
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { equipmentDisplayName, exerciseNameParts, toFamilySlug } from "./taxonomy";
+import { equipmentDisplayName, exerciseNameParts, titleCase, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 import { isLiveExercise, normalizedPrimary } from "./family-registry";
 
@@ -48,14 +48,14 @@ export function canonicalNameIn(exercise: Readonly<DocData>, multiEquipment: boo
 }
 
 /**
- * The canonical name of an exercise moving from family `from` into family `to` (whose base name is
- * `toBase`), or null when its name cannot be made to fit `to`. A name that fits `to` already keeps
- * its base; otherwise the trailing words that name `from` ("Incline Bench Presses" in
- * bench_presses) are replaced by `toBase`.
+ * The canonical name of an exercise moving from family `from` into family `to`, or null when its
+ * name cannot be made to fit `to`. A name that fits `to` already keeps its base; otherwise `rebase`
+ * gives the trailing words that name `from` ("Incline Bench Presses" in bench_presses) `to`'s base:
+ * `toBase`, or for a family no name or registry entry names yet (null) those words respelled for `to`.
  */
 export function nameForFamily(
   exercise: Readonly<DocData>,
-  move: { from: string; to: string; toBase: string; multiEquipment: boolean },
+  move: { from: string; to: string; toBase: string | null; multiEquipment: boolean },
 ): string | null {
   const name = nameOf(exercise);
   if (name === null) return null;
@@ -69,15 +69,64 @@ export function nameForFamily(
   return canonicalNameIn({ ...exercise, name: renamed }, move.multiEquipment) ?? renamed;
 }
 
-function rebase(base: string, from: string, to: string, toBase: string): string | null {
+/**
+ * CATALOG-DOMAIN.md makes a name its family's base plus the "(Equipment)" suffix; words in front of
+ * the old base ("Side" of "Side Plank" in plank) make a variant of it. Into a new family (no
+ * `toBase`) the base is what its slug says. A slug of as many words respells the old base word for
+ * word (bench_press for bench_presses, press_up for push_up): a variant's words carry over. One of
+ * more or fewer words names another movement (front_plank for plank): the plain base ("Plank") is
+ * what the person renamed, but where a variant goes is a guess ("Side Front Plank" would be
+ * invented), so its name is not rebased (null: the plans report it as a conflict for a person). An
+ * existing family's base is the one its own members carry, which the moving names take as before.
+ */
+function rebase(base: string, from: string, to: string, toBase: string | null): string | null {
   if (familySlugFitsName(base, to)) return base;
   const words = base.split(/\s+/);
   for (let count = 1; count <= words.length; count++) {
-    if (toFamilySlug(words.slice(words.length - count).join(" ")) !== from) continue;
-    const rebased = [...words.slice(0, words.length - count), toBase].join(" ");
+    const oldBase = words.slice(words.length - count).join(" ");
+    if (toFamilySlug(oldBase) !== from) continue;
+    const variantWords = words.slice(0, words.length - count);
+    if (toBase === null && variantWords.length > 0 && to.split("_").length !== from.split("_").length) return null;
+    const rebased = [...variantWords, toBase ?? baseNameSpelledLike(to, oldBase)].join(" ");
     return familySlugFitsName(rebased, to) ? rebased : null;
   }
   return null;
+}
+
+/**
+ * Family `slug`'s base name, spelling the words it shares with `spelledLike` (the catalog's words for
+ * the old family) as they are spelled there, hyphens included; only the words the slug adds or
+ * changes come from the slug in Title Case: renegade_push_up like "Push-Up" is "Renegade Push-Up",
+ * push_up like "Push-Ups" is "Push-Up", press_up like "Push-Up" is "Press-Up".
+ */
+function baseNameSpelledLike(slug: string, spelledLike: string): string {
+  const slugWords = slug.split("_");
+  const titled = titleCase(slugWords.join(" ")).split(" ");
+  // The catalog's words, each with the slug word it spells; punctuation alone (an "&") is no word.
+  const old = [...spelledLike.matchAll(/[^\s_-]+/g)]
+    .map((match) => ({ text: match[0], key: toFamilySlug(match[0]), start: match.index, end: match.index + match[0].length }))
+    .filter(({ key }) => key !== "");
+  // The words both begin and end with are kept; each slug word between stands where the old word at its place stood, if any.
+  const shortest = Math.min(old.length, slugWords.length);
+  let head = 0;
+  while (head < shortest && old[head].key === slugWords[head]) head++;
+  let tail = 0;
+  while (head + tail < shortest && old[old.length - 1 - tail].key === slugWords[slugWords.length - 1 - tail]) tail++;
+  const parts = slugWords.map((_, index) => {
+    if (index < head) return { text: old[index].text, at: index };
+    const fromEnd = slugWords.length - index;
+    if (fromEnd <= tail) return { text: old[old.length - fromEnd].text, at: old.length - fromEnd };
+    return { text: titled[index], at: index < old.length - tail ? index : null };
+  });
+  // A word next to the one that stood before it keeps the separator between them ("-" of "Push-Up").
+  return parts
+    .map(({ text, at }, index) => {
+      if (index === 0) return text;
+      const before = parts[index - 1].at;
+      const separator = at !== null && before !== null && at === before + 1 ? spelledLike.slice(old[before].end, old[at].start) : " ";
+      return `${separator}${text}`;
+    })
+    .join("");
 }
 
 /** The name each live member should carry: its canonical name, else its current one (null: it has none). */
@@ -93,7 +142,7 @@ export function namesInFamily(members: readonly CatalogDoc[], multiEquipment: bo
 export function namesAfterJoin(
   staying: readonly CatalogDoc[],
   joining: readonly CatalogDoc[],
-  move: { from: string; to: string; toBase: string },
+  move: { from: string; to: string; toBase: string | null },
 ): { multiEquipment: boolean; names: Map<string, string | null> } {
   const multiEquipment = isMultiEquipment([...liveMembers(staying), ...liveMembers(joining)]);
   const names = namesInFamily(staying, multiEquipment);

@@ -53,7 +53,7 @@ export function computeFamilyRegistry(
   const status = options.status ?? (live.length > 0 ? "active" : "deprecated");
   return {
     family_slug: familySlug,
-    base_name: familyBaseName(familySlug, live, options.previous),
+    base_name: familyBaseName(familySlug, live, options.previous) ?? titleCase(familySlug.replace(/_/g, " ")),
     primary_equipment: [...primary].sort(),
     allowed_equipment: [...allowed].sort(),
     exercise_count: live.length,
@@ -63,12 +63,17 @@ export function computeFamilyRegistry(
 }
 
 /**
- * The most common base among names whose own family slug is this family ("Push-Up" for push_up,
- * not "Incline Push-Up"); else the stored base name; else the slug in Title Case.
+ * The base name a family's exercises or stored entry give it: the most common base among live names
+ * whose own family slug is this family ("Push-Up" for push_up, not "Incline Push-Up"); else the
+ * stored base name; null when neither names it (a new family).
  */
-function familyBaseName(familySlug: string, live: readonly Readonly<DocData>[], previous?: Readonly<DocData> | null): string {
+export function familyBaseName(
+  familySlug: string,
+  exercises: readonly Readonly<DocData>[],
+  previous?: Readonly<DocData> | null,
+): string | null {
   const counts = new Map<string, number>();
-  for (const exercise of live) {
+  for (const exercise of exercises.filter(isLiveExercise)) {
     if (typeof exercise.name !== "string") continue;
     const base = splitEquipmentPrefix(splitExerciseName(exercise.name).base).rest;
     if (base !== "" && toFamilySlug(base) === familySlug) counts.set(base, (counts.get(base) ?? 0) + 1);
@@ -76,5 +81,5 @@ function familyBaseName(familySlug: string, live: readonly Readonly<DocData>[], 
   const ranked = [...counts].sort(([a, countA], [b, countB]) => countB - countA || (a < b ? -1 : a > b ? 1 : 0));
   if (ranked.length > 0) return ranked[0][0];
   if (typeof previous?.base_name === "string" && previous.base_name.trim() !== "") return previous.base_name;
-  return titleCase(familySlug.replace(/_/g, " "));
+  return null;
 }

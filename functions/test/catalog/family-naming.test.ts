@@ -54,6 +54,31 @@ describe("nameForFamily", () => {
     ).toBe("Incline Bench Press (Dumbbell)");
   });
 
+  // toBase null: the family moved into has no base name yet (a slug rename, a split's new family).
+  it.each([
+    ["push_up", "renegade_push_up", "Push-Up (Dumbbell)", ["dumbbell"], "Renegade Push-Up (Dumbbell)"],
+    ["push_ups", "push_up", "Push-Ups (Dumbbell)", ["dumbbell"], "Push-Up (Dumbbell)"],
+    ["push_up", "press_up", "Incline Push-Up", ["bodyweight"], "Incline Press-Up"],
+    ["plank", "front_plank", "Plank", ["bodyweight"], "Front Plank"],
+    ["chest_fly", "pec_fly", "Chest Fly (Cable)", ["cable"], "Pec Fly (Cable)"],
+  ])("moving from %s to the new family %s, spells its base as %s spells the old one", (from, to, name, equipment, expected) => {
+    expect(nameForFamily(doc(name, equipment), { from, to, toBase: null, multiEquipment: false })).toBe(expected);
+  });
+
+  it("renames no variant into a new family whose base adds words to its own: a side plank is no front plank", () => {
+    expect(
+      nameForFamily(doc("Side Plank", ["bodyweight"]), { from: "plank", to: "front_plank", toBase: null, multiEquipment: false }),
+    ).toBeNull();
+    expect(
+      nameForFamily(doc("Incline Push-Up", ["bodyweight"]), {
+        from: "push_up",
+        to: "renegade_push_up",
+        toBase: null,
+        multiEquipment: false,
+      }),
+    ).toBeNull();
+  });
+
   it("gives up on a name that cannot fit", () => {
     expect(
       nameForFamily(doc("Wrist Roller (Dumbbell)", ["dumbbell"]), { from: "curl", to: "row", toBase: "Row", multiEquipment: true }),

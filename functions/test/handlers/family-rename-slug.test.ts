@@ -22,7 +22,7 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(run.status).toBe("succeeded");
     expect(await exercise(db, "push_up__incline-push-up")).toMatchObject({
       family_slug: "press_up",
-      name: "Incline Press Up",
+      name: "Incline Press-Up",
       name_slug: "incline-press-up",
     });
     expect(await alias(db, "incline-push-up")).toMatchObject({ exercise_id: "push_up__incline-push-up" });
@@ -110,11 +110,24 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
       return;
     }
     expect(back.status).toBe("succeeded");
-    expect(await exercise(db, "push_up__incline-push-up")).toMatchObject({ family_slug: "push_up", name: "Incline Push Up" });
+    expect(await exercise(db, "push_up__incline-push-up")).toMatchObject({ family_slug: "push_up", name: "Incline Push-Up" });
     expect(await family(db, "push_up")).toMatchObject({ status: "active", exercise_count: 4 });
     expect(await family(db, "press_up")).toMatchObject({ status: "merged", merged_into: "push_up", exercise_count: 0 });
     expect(await alias(db, "push_up")).toBeNull();
     expect(await alias(db, "press_up")).toMatchObject({ family_slug: "push_up", is_family_alias: true });
+  });
+
+  it("sends a rename whose slug adds words to the base to review: Plank would be Front Plank, but Side Plank is no front plank", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "plank", "front_plank"));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "RENAME_CONFLICT",
+      details: { conflicts: [expect.objectContaining({ exercise_id: "plank__side-plank", kind: "name" })] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
   });
 
   it("fails a rename of a deprecated family (every exercise archived) with SOURCE_FAMILY_RETIRED, writing nothing", async () => {
@@ -145,15 +158,15 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
 
   it("renames a one-word family back: the family alias of its slug, which the rename deletes, does not hold the name it takes back", async () => {
     await seedDemo(db);
-    const first = await runJob(depsFor(db, "apply"), "FAMILY_RENAME_SLUG", rename("apply", "plank", "plank_hold"));
+    const first = await runJob(depsFor(db, "apply"), "FAMILY_RENAME_SLUG", rename("apply", "plank", "planks"));
     expect(first.status).toBe("succeeded");
-    const back = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "plank_hold", "plank"));
+    const back = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "planks", "plank"));
 
     expect(back).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
     if (mode === "dry_run") return;
     expect(await exercise(db, "plank__plank")).toMatchObject({ family_slug: "plank", name: "Plank", name_slug: "plank" });
     expect(await alias(db, "plank")).toBeNull();
-    expect(await alias(db, "plank_hold")).toMatchObject({ family_slug: "plank", is_family_alias: true });
+    expect(await alias(db, "planks")).toMatchObject({ family_slug: "plank", is_family_alias: true });
   });
 
   // As FAMILY_NORMALIZE leaves it: "Lunge" renamed "Lunge (Barbell)", its old slug "lunge" an alias of the exercise;
@@ -183,6 +196,29 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "FAMILY_EXISTS", details: { family_slug: "squat" } });
     expect(run.error?.details).not.toHaveProperty("moved_from_source");
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a rename to the slug of a family merged into another with FAMILY_EXISTS, naming the successor to merge into", async () => {
+    const mergedAway = {
+      family_slug: "pushups",
+      base_name: "Pushups",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "merged",
+      merged_into: "push_up",
+    };
+    await seedDemo(db, { families: [mergedAway] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "row", "pushups"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_EXISTS",
+      message: "family pushups was merged into push_up; merge row into push_up with FAMILY_MERGE instead",
+      details: { family_slug: "pushups" },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
   });
 

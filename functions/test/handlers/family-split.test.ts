@@ -67,6 +67,25 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     });
   });
 
+  it("spells a new family's base as the catalog spells the old one: Push-Up keeps its hyphen and its equipment suffix", async () => {
+    await seedDemo(db, { exercises: [exerciseFixture("Push-Up (Dumbbell)", ["dumbbell"], { family_slug: "push_up" })] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", {
+      mode,
+      family_slug: "push_up",
+      split_config: { target_family: "renegade_push_up", equipment: ["dumbbell"] },
+    });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ moved: 1, renamed: 1 });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "push_up__push-up-dumbbell")).toMatchObject({
+      family_slug: "renegade_push_up",
+      name: "Renegade Push-Up (Dumbbell)",
+      name_slug: "renegade-push-up-dumbbell",
+    });
+    expect(await family(db, "renegade_push_up")).toMatchObject({ base_name: "Renegade Push-Up", status: "active", exercise_count: 1 });
+  });
+
   it("sends a split to review when it moves an exercise the target has already, but for the optional suffix", async () => {
     // squat_jump is single-equipment: "Squat Jump" on bodyweight is the same exercise as "Squat Jump (Bodyweight)".
     await seedDemo(db, {

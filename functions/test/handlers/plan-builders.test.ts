@@ -11,7 +11,7 @@ import { draftExercise, placeExercise, planExerciseAdd } from "../../src/handler
 import { planFamilyMerge } from "../../src/handlers/plans/family-merge";
 import { planFamilyNormalize } from "../../src/handlers/plans/family-normalize";
 import { maintenanceFollowUps } from "../../src/handlers/plans/maintenance-scan";
-import { planFamilyRenameSlug } from "../../src/handlers/plans/family-rename-slug";
+import { namesUnderNewSlug, planFamilyRenameSlug } from "../../src/handlers/plans/family-rename-slug";
 import { planFamilySplit } from "../../src/handlers/plans/family-split";
 import { planSchemaCleanup } from "../../src/handlers/plans/schema-cleanup";
 import { planTargetedFix } from "../../src/handlers/plans/targeted-fix";
@@ -346,6 +346,20 @@ describe("planFamilySplit", () => {
     expect(catalog.validate("FAMILY_SPLIT", split.operations).errors).toEqual([]);
   });
 
+  it("spells a new family's base as the catalog spells the old one: Push-Up keeps its hyphen and its equipment suffix", () => {
+    const catalog = catalogWith({ exercises: [exerciseFixture("Push-Up (Dumbbell)", ["dumbbell"], { family_slug: "push_up" })] });
+    const split = planFamilySplit({
+      family: catalog.family("push_up"),
+      target: catalog.family("renegade_push_up"),
+      equipment: ["dumbbell"],
+      owners: catalog.owners(),
+    });
+    expect(ops(split.operations, "reassign_family")).toEqual([
+      expect.objectContaining({ exercise_id: "push_up__push-up-dumbbell", new_name: "Renegade Push-Up (Dumbbell)" }),
+    ]);
+    expect(catalog.validate("FAMILY_SPLIT", split.operations).errors).toEqual([]);
+  });
+
   it("moves the exercises of the given equipment into a new family", () => {
     const catalog = catalogWith(curl);
     const split = planFamilySplit({
@@ -416,7 +430,7 @@ describe("planFamilyRenameSlug", () => {
     expect(rename.moved).toBe(4);
     expect(rename.operations).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ op: "reassign_family", exercise_id: "push_up__push-up", to_family: "press_up", new_name: "Press Up" }),
+        expect.objectContaining({ op: "reassign_family", exercise_id: "push_up__push-up", to_family: "press_up", new_name: "Press-Up" }),
         expect.objectContaining({ op: "upsert_alias", alias_slug: "push-up", exercise_id: "push_up__push-up" }),
         expect.objectContaining({ op: "delete_alias", alias_slug: "press_up" }),
         expect.objectContaining({ op: "upsert_alias", alias_slug: "push_up", family_slug: "press_up", is_family_alias: true }),
@@ -424,6 +438,51 @@ describe("planFamilyRenameSlug", () => {
       ]),
     );
     expect(catalog.validate("FAMILY_RENAME_SLUG", rename.operations).errors).toEqual([]);
+  });
+
+  it("keeps the catalog's spelling of the words the new slug shares with the old, and a variant's own words: push_ups → push_up", () => {
+    const catalog = new InMemoryCatalog({
+      exercises: [
+        exerciseFixture("Push-Ups (Dumbbell)", ["dumbbell"]),
+        exerciseFixture("Decline Push-Ups (Cable)", ["cable"], { family_slug: "push_ups" }),
+      ],
+    });
+    const rename = planFamilyRenameSlug({
+      family: catalog.family("push_ups"),
+      renamed: catalog.family("push_up"),
+      owners: catalog.owners(),
+      familyAliases: [],
+      mergedIntoFamily: [],
+    });
+    expect(ops(rename.operations, "reassign_family")).toEqual([
+      expect.objectContaining({ exercise_id: "push_ups__push-ups-dumbbell", new_name: "Push-Up (Dumbbell)" }),
+      expect.objectContaining({ exercise_id: "push_ups__decline-push-ups-cable", new_name: "Decline Push-Up (Cable)" }),
+    ]);
+    expect(catalog.validate("FAMILY_RENAME_SLUG", rename.operations).errors).toEqual([]);
+  });
+
+  it("sends a rename whose new base adds words to the old to review for a variant: a side plank is no front plank", () => {
+    const catalog = catalogWith();
+    expect(namesUnderNewSlug(catalog.family("plank"), "front_plank")).toEqual(
+      new Map([
+        ["plank__plank", "Front Plank"],
+        ["plank__side-plank", null],
+      ]),
+    );
+    const failure = failureOf(() =>
+      planFamilyRenameSlug({
+        family: catalog.family("plank"),
+        renamed: catalog.family("front_plank"),
+        owners: catalog.owners(),
+        familyAliases: [],
+        mergedIntoFamily: [],
+      }),
+    );
+    expect(failure).toMatchObject({
+      code: "RENAME_CONFLICT",
+      kind: "needs_review",
+      details: { conflicts: [expect.objectContaining({ exercise_id: "plank__side-plank", kind: "name" })] },
+    });
   });
 
   it("keeps a problem the family already had a warning: shoulder_press has two dumbbell variants", () => {

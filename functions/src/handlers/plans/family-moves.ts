@@ -8,10 +8,9 @@ import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
 import { canonicalExerciseName, exerciseNameParts, toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
-import { expectedRegistry } from "../../catalog/family-findings";
 import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
 import { familySlugFitsName, losesLeadingWord } from "../../catalog/naming-rules";
-import { normalizedPrimary } from "../../catalog/family-registry";
+import { familyBaseName, normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
 import { renameAliasOps } from "./rename-aliases";
@@ -41,9 +40,16 @@ export interface JoinPlan {
   finalNames: Map<string, string>;
 }
 
-/** The names of the receiving family's live members and of the joining exercises once they are together. */
+/**
+ * The names of the receiving family's live members and of the joining exercises once they are
+ * together. A new family has no base name yet: the joining names' own spelling of it gives one.
+ */
 export function joinNames(from: string, to: LoadedFamily, joining: readonly CatalogDoc[]): ReturnType<typeof namesAfterJoin> {
-  const toBase = String(expectedRegistry(to.slug, to.members, to.registry).base_name);
+  const toBase = familyBaseName(
+    to.slug,
+    to.members.map(({ data }) => data),
+    to.registry,
+  );
   return namesAfterJoin(to.members, joining, { from, to: to.slug, toBase });
 }
 

@@ -13,7 +13,6 @@ import { exerciseIdFor } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry, successorMoves } from "../support/change-plan";
 import { assertSlugNotAnAlias, assertSourceNotRetired } from "../support/failures";
-import { expectedRegistry } from "../../catalog/family-findings";
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { aliasPointsAtFamily } from "../../catalog/slug-aliases";
@@ -37,10 +36,12 @@ export interface FamilyRename {
   renamed: number;
 }
 
-/** Each exercise's name under the new slug (null: it cannot be made to fit). */
+/**
+ * Each exercise's name under the new slug (null: it cannot be made to fit). The new slug names no
+ * family yet, so it has no base name (toBase null): each name's own words for the old slug are respelled.
+ */
 export function namesUnderNewSlug(family: LoadedFamily, newSlug: string): Map<string, string | null> {
-  const toBase = String(expectedRegistry(newSlug, [], null).base_name);
-  const move = { from: family.slug, to: newSlug, toBase, multiEquipment: isMultiEquipment(family.members) };
+  const move = { from: family.slug, to: newSlug, toBase: null, multiEquipment: isMultiEquipment(family.members) };
   return new Map(family.members.map(({ id, data }) => [id, nameForFamily(data, move)]));
 }
 
@@ -54,10 +55,15 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     }
     // Exercises keep the id they were created with: these came from this family, by a rename that stopped part-way.
     const movedHere = target.members.filter(({ id }) => id.startsWith(exerciseIdFor(family.slug, ""))).map(({ id }) => id);
+    // A family merged away takes no merge (TARGET_FAMILY_RETIRED): its successor does.
+    const mergedInto = target.registry?.status === "merged" ? target.registry.merged_into : undefined;
+    const successor = typeof mergedInto === "string" ? mergedInto : null;
     const why =
       movedHere.length > 0
         ? `family ${target.slug} already holds ${movedHere.length} exercise(s) moved from ${family.slug} (a rename that stopped part-way?); finish it with FAMILY_MERGE of ${family.slug} into ${target.slug}`
-        : `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`;
+        : successor
+          ? `family ${target.slug} was merged into ${successor}; merge ${family.slug} into ${successor} with FAMILY_MERGE instead`
+          : `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`;
     throw JobFailure.permanent("FAMILY_EXISTS", why, {
       family_slug: target.slug,
       ...(movedHere.length > 0 ? { moved_from_source: movedHere } : {}),
