@@ -9,7 +9,7 @@
  * CONFIG_INVALID error naming the param, so only the jobs that need it fail, with a clear reason.
  */
 import { type BooleanParam, type IntParam, type StringParam, defineBoolean, defineInt, defineString } from "firebase-functions/params";
-import { cronProblem, isTimeZone } from "./util/cron";
+import { canonicalTimeZone, cronProblem } from "./util/cron";
 import { log } from "./util/log";
 
 interface ParamSpec<T, P extends { name: string } = { name: string }> {
@@ -113,7 +113,7 @@ function timeZone(name: string, defaultValue: string, description: string): Para
   return {
     param: defineString(name, { default: defaultValue, description }),
     defaultValue,
-    parse: (raw) => (isTimeZone(raw) ? raw : { invalid: `must be an IANA time zone such as "Europe/Berlin" or "UTC", not "${raw}"` }),
+    parse: (raw) => canonicalTimeZone(raw) ?? { invalid: `must be an IANA time zone such as "Europe/Berlin" or "UTC", not "${raw}"` },
   };
 }
 

@@ -11,7 +11,7 @@ import type { IntParam } from "firebase-functions/params";
 import { CURATOR_ACTION_TIMEOUT_SECONDS, PARAMS, WATCHDOG_TIMEOUT_SECONDS, loadEngineConfig, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
 import { SCAN_SCHEDULES, SCHEDULE_RETRY, type ScanSchedule, scheduleOf } from "./schedules/scans";
-import { LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
+import { LANE_TASK_MEMORY, LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
 import { laneTaskInvoker } from "./tasks/service-account";
 
 const region = PARAMS.taskLocation.param;
@@ -27,8 +27,9 @@ export const onJobCreated = onDocumentCreatedWithAuthContext({ document: "catalo
 
 /**
  * One task queue function per lane; the maintenance lane is slower and backs off longer. `invoker`
- * (TASKS_SERVICE_ACCOUNT in functions/.env, read at deploy) is the identity that enqueues and whose
- * OIDC token calls the function: Firebase grants it the queue's enqueuer role and the invoker role.
+ * (TASKS_SERVICE_ACCOUNT in functions/.env, read at deploy) is the identity whose OIDC token calls the
+ * function: Firebase grants it the queue's enqueuer role and the invoker role. Tasks are created by the
+ * runtime's own account, which must be able to act as it (README, Deploying).
  */
 function laneTaskFunction(lane: Lane, limits: { maxConcurrent: IntParam; maxPerSecond: IntParam; minBackoffSeconds: number }) {
   const invoker = laneTaskInvoker();
@@ -36,6 +37,7 @@ function laneTaskFunction(lane: Lane, limits: { maxConcurrent: IntParam; maxPerS
     {
       region,
       timeoutSeconds: LANE_TASK_TIMEOUT_SECONDS,
+      memory: LANE_TASK_MEMORY,
       ...(invoker ? { invoker } : {}),
       retryConfig: { maxAttempts: PARAMS.taskMaxAttempts.param, minBackoffSeconds: limits.minBackoffSeconds, maxBackoffSeconds: 600 },
       rateLimits: { maxConcurrentDispatches: limits.maxConcurrent, maxDispatchesPerSecond: limits.maxPerSecond },

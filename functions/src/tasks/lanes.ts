@@ -13,6 +13,14 @@ export const LANE_TASK_FUNCTION: Record<Lane, string> = {
 export const LANE_TASK_TIMEOUT_SECONDS = 540;
 
 /**
+ * The lane functions' memory. At one CPU, Cloud Run gives a 2nd-gen function up to 80 requests at once, so one
+ * instance may run every dispatch its lane allows (`PRIORITY_LANE_MAX_CONCURRENT`) side by side: the SDKs take
+ * about 120 MB before any work, and each run holds the families it reads (up to 2,000 exercises each, two for
+ * a merge), more than the platform's default of 256 MiB would hold.
+ */
+export const LANE_TASK_MEMORY = "1GiB";
+
+/**
  * A job still running this long into its lane task is asked to stop at its next safe point and
  * fails `RUN_DEADLINE` (retried): a minute before the function's timeout, for the way to that safe
  * point (LLM calls under way are ended at once) and the attempt's last write.

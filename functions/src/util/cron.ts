@@ -45,13 +45,17 @@ export function cronProblem(expression: string, now: Date = new Date()): string 
   return null;
 }
 
-/** Whether `name` is a time zone this runtime knows (IANA names such as "Europe/Berlin", or "UTC"). */
-export function isTimeZone(name: string): boolean {
+/**
+ * The time zone `name` names as the tz database spells it ("europe/berlin" is "Europe/Berlin", "Etc/UTC"
+ * is "UTC"), or null when this runtime knows none by it. Cloud Scheduler takes the canonical spelling only,
+ * while the runtime accepts any case.
+ */
+export function canonicalTimeZone(name: string): string | null {
+  if (name.length === 0) return null;
   try {
-    new Intl.DateTimeFormat("en", { timeZone: name });
-    return name.length > 0;
+    return new Intl.DateTimeFormat("en", { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
 }
 

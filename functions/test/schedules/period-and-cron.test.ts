@@ -2,7 +2,7 @@ import { PARAMS, loadEngineConfig } from "../../src/config";
 import { periodKey } from "../../src/schedules/period";
 import { scheduleOf } from "../../src/schedules/scans";
 import { SCAN_SCHEDULES, findScanSchedule } from "../../src/schedules/scans";
-import { cronProblem, isTimeZone, nextRunTimes } from "../../src/util/cron";
+import { canonicalTimeZone, cronProblem, nextRunTimes } from "../../src/util/cron";
 
 describe("period keys", () => {
   it.each([
@@ -39,11 +39,12 @@ describe("unix-cron schedules", () => {
     expect(cronProblem(expression)).toMatch(reason);
   });
 
-  it("knows time zones", () => {
-    expect(isTimeZone("Europe/Berlin")).toBe(true);
-    expect(isTimeZone("UTC")).toBe(true);
-    expect(isTimeZone("Mars/Olympus_Mons")).toBe(false);
-    expect(isTimeZone("")).toBe(false);
+  it("knows time zones, and spells them as the tz database does (as Cloud Scheduler takes them)", () => {
+    expect(canonicalTimeZone("Europe/Berlin")).toBe("Europe/Berlin");
+    expect(canonicalTimeZone("europe/berlin")).toBe("Europe/Berlin");
+    expect(canonicalTimeZone("UTC")).toBe("UTC");
+    expect(canonicalTimeZone("Mars/Olympus_Mons")).toBeNull();
+    expect(canonicalTimeZone("")).toBeNull();
   });
 
   it("gives the next run times in the schedule's time zone", () => {
@@ -87,6 +88,8 @@ describe("the scan schedules table", () => {
       cron: "15 1 * * *",
       timeZone: "Europe/Berlin",
     });
+    // Deployed as the tz database spells it, whatever the case it was given in.
+    expect(scheduleOf(scan, loadEngineConfig({ SCHEDULE_TIME_ZONE: "europe/berlin" })).timeZone).toBe("Europe/Berlin");
     expect(scheduleOf(scan, loadEngineConfig({ MAINTENANCE_SCAN_SCHEDULE: "nightly", SCHEDULE_TIME_ZONE: "Mars/Base" }))).toEqual({
       cron: "0 2 * * *",
       timeZone: "UTC",

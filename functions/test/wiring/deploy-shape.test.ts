@@ -47,7 +47,8 @@ const DEPLOY_ENV = {
 
 /**
  * What every function shares: 2nd gen in TASKS_LOCATION; the platform's defaults for memory
- * (256 MiB), instances, concurrency and ingress; the default runtime service account; no secrets.
+ * (256 MiB; the lane tasks' own below), instances, concurrency and ingress; the default runtime
+ * service account; no secrets.
  */
 const COMMON = {
   platform: "gcfv2",
@@ -65,6 +66,8 @@ const COMMON = {
 function laneTask(limits: { maxConcurrent: number; maxPerSecond: number; minBackoffSeconds: number }) {
   return {
     timeoutSeconds: LANE_TASK_TIMEOUT_SECONDS,
+    // LANE_TASK_MEMORY: a lane's dispatches may share one instance.
+    availableMemoryMb: 1024,
     taskQueueTrigger: {
       retryConfig: {
         maxAttempts: 7,
