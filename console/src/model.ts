@@ -62,18 +62,13 @@ export const RETRYABLE_STATUSES: readonly JobStatus[] = ["failed", "needs_review
 export const CANCELLABLE_STATUSES: readonly JobStatus[] = [...OPEN_STATUSES];
 
 /**
- * The codes intake fails a client's job document with when it refuses to take it in (JobQueue.takeIn).
- * @public (the engine's wiring tests read what only this file uses)
- */
-export const INTAKE_REJECTION_CODES = ["INVALID_JOB", "DUPLICATE_JOB"] as const;
-
-/**
- * Whether intake refused the job. Such a document never got the fields intake gives a job it takes in
- * (`run_after` among them), so the engine cannot parse it and refuses to retry it: a new job must be
- * written. (A job that ran and asked for an invalid follow-up ends INVALID_JOB too, and can be retried.)
+ * Whether intake refused the job (INVALID_JOB, DUPLICATE_JOB), or a scheduled scan's producer did as intake would
+ * (CONFIG_INVALID: a param of the run does not parse). Such a document never got the fields intake gives a job it
+ * takes in (`run_after` among them), so the engine cannot parse it and refuses to retry it. (A job that ran and
+ * asked for an invalid follow-up ends INVALID_JOB too, and can be retried; one cancelled before intake has no error.)
  */
 export function rejectedAtIntake(job: Pick<Job, "error" | "run_after">): boolean {
-  return neverTakenIn(job) && INTAKE_REJECTION_CODES.some((code) => code === job.error?.code);
+  return neverTakenIn(job) && job.error !== null;
 }
 
 /** Intake refused it, or it was cancelled before intake and its request does not pass validation: nothing the engine can retry. */
@@ -88,12 +83,16 @@ export function retryable(job: Pick<Job, "status" | "run_after">): boolean {
 
 /**
  * Why the queue's failures list offers no Retry for a failed job, or null when it offers one: exactly when the
- * job page does (`retryable`). A failed job the engine will not retry was never taken in: a new job must be written.
- * In the words of the engine's refusal of its retry (JobQueue's unparsedReason).
+ * job page does (`retryable`). A failed job the engine will not retry was never taken in: a new job must be written,
+ * unless its refusal says what to do instead (`error.details.instead`). In the words of the engine's refusal of its
+ * retry (JobQueue's unparsedReason).
  */
 export function noRetryNote(job: Pick<Job, "status" | "run_after" | "error">): string | null {
   if (retryable(job)) return null;
-  return `${rejectedAtIntake(job) ? `rejected at intake as ${job.error?.code}` : "never taken in"}: write a new job`;
+  if (!rejectedAtIntake(job)) return "never taken in: write a new job";
+  const details = job.error?.details;
+  const instead = typeof details === "object" && details !== null && "instead" in details ? details.instead : undefined;
+  return `rejected at intake as ${job.error?.code}: ${typeof instead === "string" ? instead : "write a new job"}`;
 }
 
 /**

@@ -173,10 +173,15 @@ describe("the actions offered", () => {
   });
 
   it("no retry for a job intake rejected: it was never taken in, and the engine cannot parse it", () => {
-    for (const code of ["INVALID_JOB", "DUPLICATE_JOB"]) {
+    for (const code of ["INVALID_JOB", "DUPLICATE_JOB", "CONFIG_INVALID"]) {
       assert.equal(rejectedAtIntake(failed(code, null)), true, code);
       assert.equal(retryable(failed(code, null)), false, code);
     }
+    assert.equal(noRetryNote(failed("DUPLICATE_JOB", null)), "rejected at intake as DUPLICATE_JOB: write a new job");
+    // A scheduled scan's period refused for its params says what to do instead, as the engine's refusal does.
+    const scan = failed("CONFIG_INVALID", null);
+    const refused = { ...scan, error: { ...scan.error!, details: { instead: "fix the param, then run the scan" } } };
+    assert.equal(noRetryNote(refused), "rejected at intake as CONFIG_INVALID: fix the param, then run the scan");
   });
 
   it("no retry for a job cancelled before intake whose request did not pass validation (a valid one is taken in by the cancel)", () => {
@@ -213,8 +218,9 @@ describe("the actions offered", () => {
     // In the words of the engine's refusal of the retry.
     assert.equal(noRetryNote(failed("INVALID_JOB", null)), "rejected at intake as INVALID_JOB: write a new job");
     assert.equal(noRetryNote(failed("DUPLICATE_JOB", null)), "rejected at intake as DUPLICATE_JOB: write a new job");
-    // Never taken in, whatever its code: the engine cannot parse it, so it refuses the retry.
-    assert.equal(noRetryNote(failed("LEASE_EXPIRED", null)), "never taken in: write a new job");
+    // Never taken in, whatever its code: the engine cannot parse it, so it refuses the retry, naming the error.
+    assert.equal(noRetryNote(failed("LEASE_EXPIRED", null)), "rejected at intake as LEASE_EXPIRED: write a new job");
+    assert.equal(noRetryNote({ status: "cancelled", run_after: null, error: null }), "never taken in: write a new job");
     for (const status of FAILURE_STATUSES)
       for (const job of [failed("INVALID_JOB", null), failed("LEASE_EXPIRED", null), failed("LEASE_EXPIRED", ranAt)])
         assert.equal(noRetryNote({ ...job, status }) === null, retryable({ ...job, status }), `${status} ${job.error?.code}`);

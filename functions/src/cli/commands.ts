@@ -14,11 +14,11 @@ import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
 import { DEFAULT_PRIORITY, LANES, jobDocumentSchema } from "../jobs/model";
-import { MAX_PRIORITY, PARAMS } from "../config";
+import { type ConfigError, MAX_PRIORITY, PARAMS } from "../config";
 import { DAILY_BREAKDOWNS, DAILY_COUNTERS, dayKey, mergeCounts } from "../jobs/run-history";
 import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
 import { catalogHoldsDocuments, seedDemoCatalog } from "../local/seed";
-import { type ScheduledRun, produceScheduledScan, scheduledMode } from "../schedules/producer";
+import { type Reading, type ScheduledRun, invalidParams, produceScheduledScan, scheduledSettings } from "../schedules/producer";
 import { SCAN_SCHEDULES, findScanSchedule, invalidScheduleParams, scheduleOf, scheduledFunctionName } from "../schedules/scans";
 import { forEachBounded } from "../util/bounded";
 import { nextRunTimes } from "../util/cron";
@@ -463,56 +463,74 @@ const seed: CommandSpec = {
 
 const scanNames = SCAN_SCHEDULES.map((scan) => scan.type).join(", ");
 
+/** How the table shows a setting whose params do not parse (null in `--json`). */
+const INVALID_CELL = "invalid";
+
 const schedules: CommandSpec = {
   name: "schedules",
   positionals: { min: 0, max: 0 },
-  summary: "The scheduled scans: schedule, time zone, period, switch, mode, priority and next run.",
+  summary: "The scheduled scans: schedule, time zone, period, switch, mode, priority, next run and payload.",
   details: [
     `Run one now with \`schedules run <SCAN>\` (${scanNames}).`,
-    "A schedule or time zone param that does not parse is named on stderr and the exit code is 1; the rows show the",
-    "default the functions are deployed with in its place.",
+    "A param that does not parse is named on stderr and the exit code is 1. For a schedule or the time zone, the rows show the",
+    `default the functions are deployed with in its place; for one a run reads (switch, mode, priority, payload), its cells show`,
+    `"${INVALID_CELL}" (null in --json), and each scheduled run that reads it creates its period's job failed CONFIG_INVALID.`,
   ],
   json: true,
   run({ json }, ctx) {
     const engine = ctx.settings();
-    const rows = SCAN_SCHEDULES.map((scan) => {
+    const readings = SCAN_SCHEDULES.map((scan) => scheduledSettings(scan, engine.config));
+    const shown = <T>(reading: Reading<T>): T | null => (reading.ok ? reading.value : null);
+    const rows = SCAN_SCHEDULES.map((scan, index) => {
       const { cron, timeZone } = scheduleOf(scan, engine.config);
-      const enabled = engine.config[`${scan.key}Enabled`];
+      const settings = readings[index];
+      // A switch that does not parse still lets the function run (its runs create refused jobs): only one that is off has no next run.
+      const off = settings.enabled.ok && !settings.enabled.value;
       return {
         scan: scan.type,
         function: scheduledFunctionName(scan),
         schedule: cron,
         time_zone: timeZone,
         period: scan.period,
-        enabled,
-        mode: scheduledMode(scan, engine.config),
-        priority: engine.config[`${scan.key}Priority`],
+        enabled: shown(settings.enabled),
+        mode: shown(settings.mode),
+        priority: shown(settings.priority),
         lane: engine.registry.defaultLane(scan.type),
         // Always a key of the JSON: null when switched off (or, should a valid schedule have no run left, then too).
-        next_run: enabled ? (nextRunTimes(cron, timeZone, engine.now())[0] ?? null) : null,
+        next_run: off ? null : (nextRunTimes(cron, timeZone, engine.now())[0] ?? null),
+        payload: shown(settings.payload),
       };
     });
     if (json) ctx.out(toJson(rows));
     else
       table(
-        ["SCAN", "FUNCTION", "SCHEDULE", "TIME_ZONE", "PERIOD", "ENABLED", "MODE", "PRIORITY", "LANE", "NEXT_RUN"],
+        ["SCAN", "FUNCTION", "SCHEDULE", "TIME_ZONE", "PERIOD", "ENABLED", "MODE", "PRIORITY", "LANE", "NEXT_RUN", "PAYLOAD"],
         rows.map((r) => [
           r.scan,
           r.function,
           r.schedule,
           r.time_zone,
           r.period,
-          r.enabled,
-          r.mode,
-          r.priority,
+          r.enabled ?? INVALID_CELL,
+          r.mode ?? INVALID_CELL,
+          r.priority ?? INVALID_CELL,
           r.lane,
-          r.next_run ?? (r.enabled ? "never" : "off"),
+          r.next_run ?? (r.enabled === false ? "off" : "never"),
+          r.payload ?? INVALID_CELL,
         ]),
       ).forEach(ctx.out);
-    // Deploying falls back to the defaults with no more than a log line: the exit code is what a check before deploying sees.
-    const invalid = invalidScheduleParams(engine.config);
-    if (invalid.length > 0)
-      throw refusal(`${invalid.map((problem) => problem.message).join("; ")} (the rows show the default deployed in its place)`);
+    // Deploying falls back to the defaults with no more than a log line, and the runs fail their jobs: the exit code is
+    // what a check before deploying sees.
+    const problems = (invalid: ConfigError[], consequence: string) =>
+      invalid.length > 0 ? [`${invalid.map((problem) => problem.message).join("; ")} (${consequence})`] : [];
+    const found = [
+      ...problems(invalidScheduleParams(engine.config), "the rows show the default deployed in its place"),
+      ...problems(
+        invalidParams(readings.flatMap((settings) => Object.values(settings))),
+        "each scheduled run that reads it creates its period's job failed CONFIG_INVALID",
+      ),
+    ];
+    if (found.length > 0) throw refusal(found.join("; "));
   },
 };
 
@@ -525,6 +543,14 @@ function scheduledRunJson(run: ScheduledRun): Record<string, unknown> {
       return { outcome: run.outcome, job_id: run.jobId, period: run.period };
     case "disabled":
       return { outcome: run.outcome, param: run.param };
+    case "config_invalid":
+      return {
+        outcome: run.outcome,
+        job_id: run.jobId,
+        period: run.period,
+        created: run.created,
+        params: run.invalid.map((problem) => problem.param),
+      };
   }
 }
 
@@ -536,6 +562,10 @@ function scheduledRunLine(run: ScheduledRun): string {
       return `not created: job ${run.jobId} already exists for period ${run.period}`;
     case "disabled":
       return `not created: the schedule is switched off (${run.param}=false)`;
+    case "config_invalid":
+      return run.created
+        ? `created ${run.jobId} failed CONFIG_INVALID (period ${run.period}): its params do not parse`
+        : `not created: job ${run.jobId} already exists for period ${run.period}`;
   }
 }
 
@@ -547,6 +577,8 @@ const schedulesRun: CommandSpec = {
   details: [
     `scans: ${scanNames}`,
     `Refused (exit 1), creating nothing, while ${PARAMS.scheduleTimeZone.param.name} does not parse: it names the period, so the job.`,
+    "A param the run reads that does not parse (its switch, mode, priority or payload) exits 1 too: as the schedule does, it",
+    "creates the period's job failed CONFIG_INVALID, which a run once the param is fixed replaces with the job.",
   ],
   json: true,
   async run({ args: [name], json }, ctx) {
@@ -560,6 +592,10 @@ const schedulesRun: CommandSpec = {
     const run = await produceScheduledScan(engine, scan, engine.now());
     ctx.out(json ? toJson(scheduledRunJson(run)) : scheduledRunLine(run));
     if (run.outcome === "created") warnIfNotWoken(run, "created", ctx);
+    if (run.outcome === "config_invalid")
+      throw refusal(
+        `${run.invalid.map((problem) => problem.message).join("; ")}: no job was built; fix ${run.invalid.length > 1 ? "them" : "it"}, then run this again`,
+      );
   },
 };
 

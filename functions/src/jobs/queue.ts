@@ -362,16 +362,7 @@ export class JobQueue {
     const reject = (code: string, message: string, details: unknown) =>
       batch.update(
         snap.ref,
-        {
-          status: this.transition(jobId, "queued", "reject"),
-          error: { code, message, transient: false, details },
-          created_by: createdBy,
-          attempts: 0,
-          lease_epoch: 0,
-          created_at: createdAt ?? this.ts(now),
-          updated_at: this.ts(now),
-          ...this.finished(now),
-        },
+        this.refusedFields(jobId, createdBy, { code, message, details }, createdAt ?? this.ts(now), now),
         precondition,
       );
     const parsed = this.types.parseRequest(data);
@@ -400,6 +391,64 @@ export class JobQueue {
     }
     await batch.commit();
     return decision;
+  }
+
+  /**
+   * The fields of a job refused before it was taken in (intake's refusal of a client's document,
+   * `createRefusedJob`): failed with `error`, never run. It has no lane or `run_after`, so no poll
+   * finds it, and its retry is refused (`unparsedReason`).
+   */
+  private refusedFields(jobId: string, createdBy: string, error: Omit<JobErrorInfo, "transient">, createdAt: Timestamp, now: Date) {
+    return {
+      status: this.transition(jobId, "queued", "reject"),
+      error: { ...error, transient: false },
+      created_by: createdBy,
+      attempts: 0,
+      lease_epoch: 0,
+      created_at: createdAt,
+      updated_at: this.ts(now),
+      ...this.finished(now),
+    };
+  }
+
+  /**
+   * Creates job `input.id` refused, as intake refuses a client's document: for a producer that cannot
+   * build the job's request (a scheduled scan whose params do not parse), so that the refusal shows
+   * where jobs do, not only in a log. `error.details.instead`, a sentence, is what a retry's refusal
+   * tells the operator to do instead. As `createJob`, an id that holds the job asked for before is
+   * left as it is (false), and one a document the engine did not write holds is refused (JOB_ID_TAKEN).
+   */
+  async createRefusedJob(
+    input: { id: string; type: string; created_by: string },
+    error: Omit<JobErrorInfo, "transient">,
+  ): Promise<boolean> {
+    const ref = this.jobRef(input.id);
+    const now = this.now();
+    try {
+      await ref.create({ type: input.type, ...this.refusedFields(input.id, input.created_by, error, this.ts(now), now) });
+      return true;
+    } catch (err) {
+      if (grpcCode(err) !== GrpcStatus.ALREADY_EXISTS) throw err;
+      const existing = await ref.get();
+      // Gone already: `deleteRefusedJob` made way for the job itself, which its caller creates next.
+      if (existing.exists) existingJob(existing, input);
+      return false;
+    }
+  }
+
+  /**
+   * Deletes job `jobId` if it is still a refusal `createRefusedJob` wrote for `createdBy` (failed,
+   * never taken in), so that its producer can create the job in its place once it can build it; true
+   * if it did. Nothing ran for it, so nothing else refers to it.
+   */
+  async deleteRefusedJob(jobId: string, createdBy: string): Promise<boolean> {
+    return this.db.runTransaction(async (tx) => {
+      const snap = await tx.get(this.jobRef(jobId));
+      const refused = snap.exists && snap.get("status") === "failed" && snap.get("run_after") === undefined;
+      if (!refused || snap.get("created_by") !== createdBy) return false;
+      tx.delete(snap.ref);
+      return true;
+    });
   }
 
   /** The document intake normalises a client's valid request (`data`) to. */
@@ -1204,7 +1253,7 @@ export class JobQueue {
  * never reports to it, or a follow-up would never run, so the job that asked fails for a person to
  * look at the document.
  */
-function existingJob(existing: DocumentSnapshot, input: CreateJobInput): CreateJobResult {
+function existingJob(existing: DocumentSnapshot, input: Pick<CreateJobInput, "created_by" | "parent_job_id">): CreateJobResult {
   const createdBy: unknown = existing.get("created_by");
   const parentJobId: unknown = existing.get("parent_job_id") ?? null;
   if (createdBy === input.created_by && parentJobId === (input.parent_job_id ?? null))
@@ -1243,12 +1292,15 @@ function endedUnsuccessful(doc: DocumentSnapshot): boolean {
 /**
  * Why a job whose document does not parse cannot be retried. One intake never took in (refused, or
  * cancelled before it with a request that does not pass validation) lacks the fields intake gives a
- * job, `run_after` among them, as the console tells it: a new job must be written.
+ * job, `run_after` among them, as the console tells it: a new job must be written (or what the
+ * refusal's `details.instead` says, see `createRefusedJob`).
  */
 function unparsedReason(doc: DocumentSnapshot): string {
   if (doc.get("run_after") !== undefined) return "the job document no longer parses";
   const code: unknown = doc.get("error.code");
-  return typeof code === "string" ? `rejected at intake as ${code}: write a new job` : "never taken in: write a new job";
+  const instead: unknown = doc.get("error.details.instead");
+  if (typeof code !== "string") return "never taken in: write a new job";
+  return `rejected at intake as ${code}: ${typeof instead === "string" ? instead : "write a new job"}`;
 }
 
 /** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */

@@ -715,7 +715,7 @@ describe("schedules", () => {
     expect(out).toMatch(
       /DUPLICATE_DETECTION_SCAN +scans-duplicateDetectionScan +0 3 \* \* 0 +Europe\/Berlin +week .* 2026-12-06T02:00:00\.000Z/,
     );
-    expect(out).toMatch(/QUALITY_SCAN +scans-qualityScan .* false .* off$/m);
+    expect(out).toMatch(/QUALITY_SCAN +scans-qualityScan .* false .* off +\{"selection":\{"stale_after_days":7,"limit":200\}\}$/m);
   });
 
   it("names a schedule or time zone param that does not parse and exits 1, its rows showing the default deployed instead", async () => {
@@ -761,8 +761,62 @@ describe("schedules", () => {
       ["QUALITY_SCAN", expect.any(String), null],
     ]);
     expect((await cliOn(engine, ["schedules"])).out).toMatch(
-      /^MAINTENANCE_SCAN +scans-maintenanceScan +0 2 \* \* \* .* 2026-12-02T02:00:00\.000Z$/m,
+      /^MAINTENANCE_SCAN +scans-maintenanceScan +0 2 \* \* \* .* 2026-12-02T02:00:00\.000Z +\{\}$/m,
     );
+  });
+
+  it("names each param a scheduled run reads that does not parse and exits 1, its cells invalid (null in --json)", async () => {
+    const now = () => new Date("2026-12-01T12:00:00Z");
+    const engine = createEngine({
+      db,
+      config: loadEngineConfig({
+        QUALITY_SCAN_LIMIT: "5000",
+        CATALOG_APPLY_ENABLED: "1",
+        ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED: "yes",
+        MAINTENANCE_SCAN_PRIORITY: "high",
+        SCHEDULE_TIME_ZONE: "Mars/Base",
+      }),
+      tasks: new RecordingTasks(),
+      now,
+    });
+    const { code, out, err } = await cliOn(engine, ["schedules", "--json"]);
+    expect(code).toBe(1);
+    // The schedule's own params first, as before; then each param a run reads, in the rows' order, once (CATALOG_APPLY_ENABLED is every scan's).
+    expect(err).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          "^catalog-jobs schedules: param SCHEDULE_TIME_ZONE .*\\(the rows show the default deployed in its place\\); " +
+            'param CATALOG_APPLY_ENABLED must be true or false, not "1"; param MAINTENANCE_SCAN_PRIORITY .*; ' +
+            'param ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED must be true or false, not "yes"; param QUALITY_SCAN_LIMIT must be at most 2000, not 5000 ' +
+            "\\(each scheduled run that reads it creates its period's job failed CONFIG_INVALID\\)$",
+        ),
+      ),
+    ]);
+    const rows = JSON.parse(out) as Array<Record<string, unknown>>;
+    expect(rows.map((row) => [row.scan, row.enabled, row.mode, row.priority, row.payload])).toEqual([
+      ["MAINTENANCE_SCAN", true, null, null, {}],
+      ["ALIAS_INVARIANT_SCAN", null, null, 100, {}],
+      ["DUPLICATE_DETECTION_SCAN", true, null, 100, {}],
+      ["QUALITY_SCAN", true, null, 100, null],
+    ]);
+    // A switch that does not parse may be on: the function runs (and creates the refused job), so it has a next run.
+    expect(rows[1].next_run).toBe("2026-12-02T02:30:00.000Z");
+    const table = (await cliOn(engine, ["schedules"])).out;
+    expect(table).toMatch(
+      /^ALIAS_INVARIANT_SCAN +scans-aliasInvariantScan .* day +invalid +invalid +100 +maintenance +2026-12-02T02:30:00\.000Z +\{\}$/m,
+    );
+    expect(table).toMatch(/^QUALITY_SCAN +scans-qualityScan .* day +true +invalid +100 +maintenance +\S+ +invalid$/m);
+  });
+
+  it("names a payload param that does not parse while every schedule does", async () => {
+    const engine = createEngine({ db, config: loadEngineConfig({ QUALITY_SCAN_LIMIT: "5000" }), tasks: new RecordingTasks() });
+    expect(await cliOn(engine, ["schedules"])).toMatchObject({
+      code: 1,
+      err: [
+        "catalog-jobs schedules: param QUALITY_SCAN_LIMIT must be at most 2000, not 5000 " +
+          "(each scheduled run that reads it creates its period's job failed CONFIG_INVALID)",
+      ],
+    });
   });
 });
 
@@ -803,6 +857,43 @@ describeWithFullEmulator("schedules run", () => {
       outcome: "disabled",
       param: "QUALITY_SCAN_SCHEDULE_ENABLED",
     });
+  });
+
+  it("creates the period's job failed CONFIG_INVALID while a param it reads does not parse, exits 1, and replaces it once fixed", async () => {
+    const broken = () => createEngine({ db, config: loadEngineConfig({ QUALITY_SCAN_LIMIT: "5000" }), tasks: new RecordingTasks(), now });
+    const refusedLine =
+      "catalog-jobs schedules run: param QUALITY_SCAN_LIMIT must be at most 2000, not 5000: no job was built; fix it, then run this again";
+    expect(await cliOn(broken(), ["schedules", "run", "QUALITY_SCAN"])).toEqual({
+      code: 1,
+      out: "created QUALITY_SCAN@2026-12-01 failed CONFIG_INVALID (period 2026-12-01): its params do not parse",
+      err: [refusedLine],
+    });
+    const again = await cliOn(broken(), ["schedules", "run", "QUALITY_SCAN", "--json"]);
+    expect(again).toMatchObject({ code: 1, err: [refusedLine] });
+    expect(JSON.parse(again.out)).toEqual({
+      outcome: "config_invalid",
+      job_id: "QUALITY_SCAN@2026-12-01",
+      period: "2026-12-01",
+      created: false,
+      params: ["QUALITY_SCAN_LIMIT"],
+    });
+    const list = await cli(["list"], {}, now);
+    expect(list.out).toMatch(/^QUALITY_SCAN@2026-12-01 +QUALITY_SCAN +failed .* CONFIG_INVALID$/m);
+    expect(await cli(["retry", "QUALITY_SCAN@2026-12-01"], {}, now)).toEqual({
+      code: 1,
+      out: "",
+      err: [
+        "catalog-jobs retry: cannot retry job QUALITY_SCAN@2026-12-01: it is failed (rejected at intake as CONFIG_INVALID: fix the param, " +
+          "then `catalog-jobs schedules run QUALITY_SCAN` makes the period's job in this one's place while the period lasts " +
+          "(a retry cannot: no job was built to run again))",
+      ],
+    });
+    expect(await cli(["schedules", "run", "QUALITY_SCAN"], {}, now)).toEqual({
+      code: 0,
+      out: "created QUALITY_SCAN@2026-12-01 (period 2026-12-01, dry_run)",
+      err: [],
+    });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc("QUALITY_SCAN@2026-12-01").get()).get("status")).toBe("queued");
   });
 
   it("refuses a period's id a document the engine did not write holds, saying how to ask for the scan again", async () => {

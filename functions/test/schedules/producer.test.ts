@@ -1,6 +1,8 @@
+import { handleScheduledScan } from "../../src/adapters/scheduled-scan";
 import { createEngine, type Engine } from "../../src/create-engine";
-import type { EngineConfig } from "../../src/config";
+import { type EngineConfig, loadEngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { InvalidTransitionError } from "../../src/jobs/errors";
 import { SCHEDULER, produceScheduledScan } from "../../src/schedules/producer";
 import { SCAN_SCHEDULES, findScanSchedule } from "../../src/schedules/scans";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
@@ -24,6 +26,12 @@ const registry = registryWith(
 function engineWith(overrides: Partial<EngineConfig> = {}): { engine: Engine; tasks: RecordingTasks } {
   const tasks = new RecordingTasks();
   return { engine: createEngine({ db, config: testConfig(overrides), tasks, registry }), tasks };
+}
+
+/** An engine that reads its params from `env`, as the deployed functions do: a param that does not parse throws when read. */
+function engineOn(env: NodeJS.ProcessEnv): { engine: Engine; tasks: RecordingTasks } {
+  const tasks = new RecordingTasks();
+  return { engine: createEngine({ db, config: loadEngineConfig(env), tasks, registry }), tasks };
 }
 
 const scanJobs = async (type: string) => (await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", type).get()).docs;
@@ -117,5 +125,127 @@ describeWithFullEmulator("scheduled scans create one job per scan and period", (
     expect(run).toEqual({ outcome: "disabled", param: "ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED" });
     expect(await scanJobs("ALIAS_INVARIANT_SCAN")).toHaveLength(0);
     expect(tasks.tasks).toHaveLength(0);
+  });
+});
+
+describeWithFullEmulator("a scheduled scan whose params do not parse", () => {
+  const quality = findScanSchedule("QUALITY_SCAN")!;
+  const periodJob = () => db.collection(JOB_COLLECTIONS.jobs).doc("QUALITY_SCAN@2026-12-01").get();
+
+  it("leaves its period's job failed CONFIG_INVALID naming the param; a second delivery creates nothing; its retry is refused", async () => {
+    const { engine, tasks } = engineOn({ QUALITY_SCAN_LIMIT: "5000" });
+    // The deployed function's handler: it ends well, so Cloud Scheduler has nothing to retry.
+    const run = await handleScheduledScan(engine, quality, { scheduleTime: NIGHT.toISOString() });
+    expect(run).toMatchObject({ outcome: "config_invalid", jobId: "QUALITY_SCAN@2026-12-01", period: "2026-12-01", created: true });
+    const job = await periodJob();
+    expect(job.data()).toMatchObject({
+      type: "QUALITY_SCAN",
+      status: "failed",
+      created_by: SCHEDULER,
+      attempts: 0,
+      error: {
+        code: "CONFIG_INVALID",
+        transient: false,
+        message: expect.stringMatching(/^param QUALITY_SCAN_LIMIT must be at most 2000, not 5000: /),
+        details: { params: ["QUALITY_SCAN_LIMIT"] },
+      },
+    });
+    expect(job.get("finished_at")).toBeDefined();
+    expect(job.get("expire_at")).toBeDefined();
+    // Never taken in: no poll finds it, and nothing was woken for it.
+    expect(job.get("run_after")).toBeUndefined();
+    expect(tasks.tasks).toHaveLength(0);
+
+    const again = await produceScheduledScan(engine, quality, NIGHT);
+    expect(again).toMatchObject({ outcome: "config_invalid", jobId: "QUALITY_SCAN@2026-12-01", created: false });
+    expect(await scanJobs("QUALITY_SCAN")).toHaveLength(1);
+    expect((await periodJob()).updateTime).toEqual(job.updateTime);
+
+    const refused = await engine.retry(job.id).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(InvalidTransitionError);
+    expect((refused as Error).message).toContain("fix the param, then `catalog-jobs schedules run QUALITY_SCAN` makes the period's job");
+  });
+
+  it("names every param that does not parse, its switch among them (it may be on), each once", async () => {
+    const { engine } = engineOn({
+      QUALITY_SCAN_SCHEDULE_ENABLED: "yes",
+      CATALOG_APPLY_ENABLED: "1",
+      QUALITY_SCAN_APPLY: "ture",
+      QUALITY_SCAN_PRIORITY: "high",
+      QUALITY_SCAN_STALE_AFTER_DAYS: "0",
+      QUALITY_SCAN_LIMIT: "5000",
+    });
+    const run = await produceScheduledScan(engine, quality, NIGHT);
+    const params = [
+      "QUALITY_SCAN_SCHEDULE_ENABLED",
+      "CATALOG_APPLY_ENABLED",
+      "QUALITY_SCAN_APPLY",
+      "QUALITY_SCAN_PRIORITY",
+      "QUALITY_SCAN_STALE_AFTER_DAYS",
+      "QUALITY_SCAN_LIMIT",
+    ];
+    expect(run.outcome === "config_invalid" && run.invalid.map((problem) => problem.param)).toEqual(params);
+    const job = await periodJob();
+    expect(job.get("error.details.params")).toEqual(params);
+    for (const param of params) expect(job.get("error.message")).toContain(`param ${param} `);
+  });
+
+  it("names a scan's apply param that does not parse while the catalog's apply gate is shut", async () => {
+    const { engine } = engineOn({ MAINTENANCE_SCAN_APPLY: "ture", MAINTENANCE_SCAN_FAMILY_LIMIT: "-1" });
+    const run = await produceScheduledScan(engine, maintenance, NIGHT);
+    expect(run.outcome === "config_invalid" && run.invalid.map((problem) => problem.param)).toEqual([
+      "MAINTENANCE_SCAN_APPLY",
+      "MAINTENANCE_SCAN_FAMILY_LIMIT",
+    ]);
+  });
+
+  it("creates nothing while the scan is switched off, whatever its other params", async () => {
+    const { engine } = engineOn({ QUALITY_SCAN_SCHEDULE_ENABLED: "false", QUALITY_SCAN_LIMIT: "5000" });
+    expect(await produceScheduledScan(engine, quality, NIGHT)).toEqual({ outcome: "disabled", param: "QUALITY_SCAN_SCHEDULE_ENABLED" });
+    expect(await scanJobs("QUALITY_SCAN")).toHaveLength(0);
+  });
+
+  it("creates one refused job when the same run is delivered twice at once", async () => {
+    const { engine } = engineOn({ QUALITY_SCAN_LIMIT: "5000" });
+    const runs = await Promise.all([1, 2, 3].map(() => produceScheduledScan(engine, quality, NIGHT)));
+    expect(runs.map((run) => run.outcome === "config_invalid" && run.created).sort()).toEqual([false, false, true]);
+    expect(await scanJobs("QUALITY_SCAN")).toHaveLength(1);
+  });
+
+  it("has its refusal replaced by the period's job once the param is fixed; the period still gets one job", async () => {
+    await produceScheduledScan(engineOn({ QUALITY_SCAN_LIMIT: "5000" }).engine, quality, NIGHT);
+    const { engine, tasks } = engineOn({ QUALITY_SCAN_LIMIT: "2000" });
+    const later = new Date("2026-12-01T15:00:00Z");
+    expect(await produceScheduledScan(engine, quality, later)).toEqual({
+      outcome: "created",
+      jobId: "QUALITY_SCAN@2026-12-01",
+      period: "2026-12-01",
+      mode: "dry_run",
+    });
+    expect((await periodJob()).data()).toMatchObject({
+      status: "queued",
+      error: null,
+      created_by: SCHEDULER,
+      payload: { mode: "dry_run", selection: { stale_after_days: 7, limit: 2000 } },
+    });
+    expect(tasks.tasks.map((task) => task.jobId)).toEqual(["QUALITY_SCAN@2026-12-01"]);
+    expect((await produceScheduledScan(engine, quality, later)).outcome).toBe("exists");
+    // A delivery with the param still broken finds the period's job, and leaves it as it is.
+    expect(await produceScheduledScan(engineOn({ QUALITY_SCAN_LIMIT: "5000" }).engine, quality, NIGHT)).toMatchObject({ created: false });
+    expect((await periodJob()).get("status")).toBe("queued");
+    expect(await scanJobs("QUALITY_SCAN")).toHaveLength(1);
+  });
+
+  it("never replaces a job of the period that ran, nor one another producer refused", async () => {
+    const { engine } = engineWith();
+    await produceScheduledScan(engine, maintenance, NIGHT);
+    await engine.runLane("maintenance");
+    expect(await engine.queue.deleteRefusedJob("MAINTENANCE_SCAN@2026-12-01", SCHEDULER)).toBe(false);
+    expect((await produceScheduledScan(engine, maintenance, NIGHT)).outcome).toBe("exists");
+    expect(
+      await engine.queue.createRefusedJob({ id: "other", type: "QUALITY_SCAN", created_by: "system:cli" }, { code: "X", message: "m" }),
+    ).toBe(true);
+    expect(await engine.queue.deleteRefusedJob("other", SCHEDULER)).toBe(false);
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc("other").get()).exists).toBe(true);
   });
 });
