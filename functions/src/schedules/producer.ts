@@ -29,7 +29,7 @@ export const SCHEDULER = "system:scheduler";
  * `apply` only when both the catalog's apply gate and the scan's own param allow it. Both are read, so
  * that a scan's param that does not parse is found while the gate is shut, not once it opens.
  */
-export function scheduledMode(scan: ScanSchedule, config: EngineConfig): Mode {
+function scheduledMode(scan: ScanSchedule, config: EngineConfig): Mode {
   const [catalogApplies, scanApplies] = [config.applyEnabled, config[`${scan.key}Apply`]];
   return catalogApplies && scanApplies ? "apply" : "dry_run";
 }
