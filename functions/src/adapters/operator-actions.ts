@@ -38,6 +38,12 @@ export interface CancelResult {
 }
 
 /**
+ * The longest job or change id the curators' tools take (Firestore allows 1,500 bytes). `firestore.rules`
+ * hold a client's chosen job id to it, so every job a client creates can be retried and cancelled.
+ */
+export const MAX_DOCUMENT_ID_LENGTH = 500;
+
+/**
  * A job or change id: one document's id, never a path (`<job>/attempts/1` would reach another document),
  * nor one Firestore reserves ("." and "..", and `__name__` between double underscores), which it would
  * refuse as an invalid argument: an error of the engine's rather than of the input.
@@ -45,7 +51,7 @@ export interface CancelResult {
 export const documentId = z
   .string()
   .min(1, "a document id is not empty")
-  .max(500)
+  .max(MAX_DOCUMENT_ID_LENGTH)
   .regex(/^[^/]*$/, "a document id has no '/'")
   .refine((id) => id !== "." && id !== "..", "a document id is not '.' or '..'")
   .refine((id) => !/^__.*__$/.test(id), "Firestore reserves the ids that start and end with '__'");

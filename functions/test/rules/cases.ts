@@ -7,11 +7,76 @@
  */
 import { type DocumentData, serverTimestamp, Timestamp } from "firebase/firestore";
 import { CURATOR_CLAIM } from "../../src/adapters/curators";
+import { MAX_DOCUMENT_ID_LENGTH } from "../../src/adapters/operator-actions";
 import { registry } from "../../src/handlers";
 import { childJobId } from "../../src/jobs/flows";
 import { followUpJobId } from "../../src/jobs/handler";
 
 const JOB_TYPES = registry.types;
+/** The types any signed-in user may create (`userJobTypes()`). */
+const USER_JOB_TYPES = ["EXERCISE_ADD", "FAMILY_AUDIT"];
+/** The types a curator may create: CATALOG_ENRICH_FIELD_SHARD is created only by the engine (a parent's fan-out). */
+export const CLIENT_JOB_TYPES = JOB_TYPES.filter((t) => t !== "CATALOG_ENRICH_FIELD_SHARD");
+
+/**
+ * Payloads of each type a client may create that together use every top-level key of its payload schema
+ * (several where keys exclude each other), each valid for the engine: the rules must let a curator
+ * create them all, and a user those of the user types. `engine-agreement.test.ts` holds them to the
+ * schemas, so a payload key the rules do not know fails a test.
+ */
+export const FULL_PAYLOADS: Record<string, readonly DocumentData[]> = {
+  MAINTENANCE_SCAN: [{ mode: "dry_run", family_limit: 50 }],
+  DUPLICATE_DETECTION_SCAN: [{ mode: "dry_run" }],
+  ALIAS_INVARIANT_SCAN: [{ mode: "dry_run" }],
+  QUALITY_SCAN: [
+    { mode: "dry_run", exercise_doc_ids: ["squat-1", "squat-2"], emit_enrichment: false },
+    { mode: "dry_run", filter_criteria: { equipment: "barbell", category: "compound", family_slug: "squat" } },
+    { mode: "dry_run", selection: { stale_after_days: 7, limit: 200 } },
+  ],
+  FAMILY_AUDIT: [{ mode: "dry_run", family_slug: "squat" }],
+  FAMILY_NORMALIZE: [{ mode: "dry_run", family_slug: "squat" }],
+  FAMILY_MERGE: [{ mode: "dry_run", merge_config: { source_family: "back_squat", target_family: "squat" } }],
+  FAMILY_SPLIT: [{ mode: "dry_run", family_slug: "squat", split_config: { target_family: "goblet_squat", equipment: ["dumbbell"] } }],
+  FAMILY_RENAME_SLUG: [{ mode: "dry_run", rename_config: { old_family_slug: "squat", new_family_slug: "back_squat" } }],
+  EXERCISE_ADD: [
+    {
+      mode: "dry_run",
+      intent: {
+        base_name: "Zercher Squat",
+        equipment: ["barbell"],
+        category: "compound",
+        muscles: { primary: ["quadriceps"], secondary: ["glutes"] },
+        description: "A squat with the bar in the crook of the elbows.",
+      },
+    },
+  ],
+  TARGETED_FIX: [
+    {
+      mode: "dry_run",
+      exercise_doc_ids: ["squat-1"],
+      fix_type: "patch",
+      fix_data: { patch: { description: "A squat." } },
+      reason: "the description was empty",
+    },
+  ],
+  ALIAS_REPAIR: [{ mode: "dry_run", alias_slugs: ["back-squat"] }],
+  CATALOG_ENRICH_FIELD: [
+    {
+      mode: "dry_run",
+      enrichment_spec: {
+        spec_id: "muscles",
+        spec_version: 2,
+        fields_to_enrich: ["muscles"],
+        instructions: "Be brief.",
+        use_pro_model: true,
+      },
+      exercise_doc_ids: ["squat-1"],
+      shard_size: 10,
+    },
+    { mode: "dry_run", enrichment_spec: { spec_id: "muscles", spec_version: "v2" }, filter_criteria: { category: "compound" } },
+  ],
+  SCHEMA_CLEANUP: [{ mode: "dry_run", exercise_doc_ids: ["squat-1"], fields_to_remove: ["legacy_notes"] }],
+};
 
 export type Actor = "anonymous" | "alice" | "bob" | "curator" | "pretender" | "unverified";
 
@@ -114,6 +179,15 @@ const add = (name: string, actor: Actor, expect: "allow" | "deny", data: Documen
 const text = (n: number) => "x".repeat(n);
 const items = (count: number, each = 1) => Array.from({ length: count }, (_, i) => String(i % 10).repeat(each));
 
+/** The types' FULL_PAYLOADS as jobs `actor` may create (a type without any is caught by engine-agreement.test.ts). */
+function fullPayloadJobs(actor: "alice" | "curator", types: readonly string[]): RulesCase[] {
+  return types.flatMap((type) =>
+    (FULL_PAYLOADS[type] ?? []).map((payload) =>
+      add(`${actor} may create ${type} with the payload keys ${Object.keys(payload).join(", ")}`, actor, "allow", { type, payload }),
+    ),
+  );
+}
+
 function creationByUser(): RulesCase[] {
   const serverOwned: [string, unknown][] = [
     ["attempts", 0],
@@ -166,6 +240,23 @@ function creationByUser(): RulesCase[] {
         data: userJob({ created_by: actor }),
       })),
     ),
+    // Longer ids would run, but the console's Retry and Cancel and the CLI refuse them (MAX_DOCUMENT_ID_LENGTH).
+    ...(
+      [
+        ["allow", `of ${MAX_DOCUMENT_ID_LENGTH} characters`, "a".repeat(MAX_DOCUMENT_ID_LENGTH)],
+        ["deny", `of ${MAX_DOCUMENT_ID_LENGTH + 1} characters`, "b".repeat(MAX_DOCUMENT_ID_LENGTH + 1)],
+        // The rules count UTF-16 units, as the tools do: an emoji is two.
+        ["allow", `of ${MAX_DOCUMENT_ID_LENGTH / 2} emoji`, "\u{1F3CB}".repeat(MAX_DOCUMENT_ID_LENGTH / 2)],
+        ["deny", `of ${MAX_DOCUMENT_ID_LENGTH / 2 + 1} emoji`, "\u{1F3CC}".repeat(MAX_DOCUMENT_ID_LENGTH / 2 + 1)],
+      ] as const
+    ).map(([expect, what, id]): RulesCase => ({
+      name: `a user ${expect === "allow" ? "may" : "may not"} choose an id ${what}`,
+      actor: "alice",
+      expect,
+      op: "set",
+      path: `${JOBS}/${id}`,
+      data: userJob(),
+    })),
     {
       name: "a user may choose an id that only resembles an engine id",
       actor: "alice",
@@ -174,6 +265,7 @@ function creationByUser(): RulesCase[] {
       path: `${JOBS}/alice-shard-notes-enrichments`,
       data: userJob(),
     },
+    ...fullPayloadJobs("alice", USER_JOB_TYPES),
     add("a user may ask for priority 100", "alice", "allow", userJob({ type: "FAMILY_AUDIT", priority: 100 })),
     add("a user may not write created_by of someone else", "alice", "deny", userJob({ created_by: "bob" })),
     add("a user may not write a system created_by", "alice", "deny", userJob({ created_by: "system:cli" })),
@@ -196,7 +288,7 @@ function creationByUser(): RulesCase[] {
       type: "FAMILY_AUDIT",
       payload: { mode: "apply", family_slug: "squat" },
     }),
-    ...JOB_TYPES.filter((t) => t !== "EXERCISE_ADD" && t !== "FAMILY_AUDIT").map((type) =>
+    ...JOB_TYPES.filter((t) => !USER_JOB_TYPES.includes(t)).map((type) =>
       add(`a user may not create the curator-only type ${type}`, "alice", "deny", userJob({ type, payload: { mode: "dry_run" } })),
     ),
     add("an unknown type is rejected", "curator", "deny", userJob({ type: "DROP_EVERYTHING" })),
@@ -241,8 +333,7 @@ function creationByUser(): RulesCase[] {
 
 function creationByCurator(): RulesCase[] {
   return [
-    // CATALOG_ENRICH_FIELD_SHARD is created only by the engine (a parent's fan-out).
-    ...JOB_TYPES.filter((t) => t !== "CATALOG_ENRICH_FIELD_SHARD").map((type) =>
+    ...CLIENT_JOB_TYPES.map((type) =>
       add(`a curator may create ${type} in apply mode in the maintenance lane at priority 1000`, "curator", "allow", {
         type,
         payload: { mode: "apply" },
@@ -253,6 +344,7 @@ function creationByCurator(): RulesCase[] {
         created_by: "curator",
       }),
     ),
+    ...fullPayloadJobs("curator", CLIENT_JOB_TYPES),
     add("a curator may not create engine-only shard jobs", "curator", "deny", userJob({ type: "CATALOG_ENRICH_FIELD_SHARD" })),
     add("a curator may not ask for priority 1001", "curator", "deny", userJob({ priority: 1001 })),
     add("a curator may not create a running job", "curator", "deny", userJob({ status: "running" })),
@@ -299,6 +391,7 @@ function payloadBounds(): RulesCase[] {
         ["merge_config", { source_family: "a", target_family: "b" }, "source_family"],
         ["rename_config", { old_family_slug: "a", new_family_slug: "b" }, "new_family_slug"],
         ["filter_criteria", { equipment: "a", category: "b", family_slug: "c" }, "category"],
+        ["selection", { stale_after_days: 7, limit: 200 }, "limit"],
       ] as const
     ).flatMap(([key, valid, field]) => [
       allow(`${key} with its keys`, { [key]: valid }),
