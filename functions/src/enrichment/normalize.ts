@@ -55,6 +55,8 @@ type FieldNormalizer = (raw: unknown, current: ExerciseData, patch: ExerciseData
 
 const CONTAINER_PATHS = new Set(["muscles", "metadata", "movement", "review_metadata"]);
 const CONTRIBUTION_PATH = "muscles.contribution";
+const PRIMARY_PATH = "muscles.primary";
+const SECONDARY_PATH = "muscles.secondary";
 
 /** `fieldsToEnrich`: the job's `fields_to_enrich`; a field it names may replace a stored value that is already good. */
 export function normalizeEnrichmentChanges(
@@ -83,8 +85,37 @@ export function normalizeEnrichmentChanges(
     if ("reason" in result) dropped.push({ path, reason: result.reason });
     else patch[path] = result.value;
   }
+  dropped.push(...keepStoredSecondaryOutOfPrimary(patch, current, fieldsToEnrich));
   dropped.push(...dropMusclesWithoutPrimary(patch, current));
   return { patch, dropped };
+}
+
+/**
+ * Secondary muscles are checked against the primary ones the exercise will have, stored ones too: a
+ * patch that changes `muscles.primary` but writes no `muscles.secondary` also writes the stored
+ * secondary list without its new primary muscles. Where `muscles.secondary` may not be written
+ * (outside the spec's fields, or a stored list the schema refuses), the primary change is dropped instead.
+ */
+function keepStoredSecondaryOutOfPrimary(
+  patch: Record<string, unknown>,
+  current: ExerciseData,
+  fieldsToEnrich: readonly string[],
+): DroppedChange[] {
+  if (!Object.hasOwn(patch, PRIMARY_PATH) || Object.hasOwn(patch, SECONDARY_PATH)) return [];
+  const stored = getPath(current, SECONDARY_PATH);
+  const primary = new Set(muscleList(patch[PRIMARY_PATH]));
+  const repeated = (muscleList(stored) ?? []).filter((muscle) => primary.has(muscle));
+  if (repeated.length === 0) return [];
+  const secondary: FieldResult =
+    fieldsToEnrich.length > 0 && !namesField(fieldsToEnrich, SECONDARY_PATH)
+      ? { reason: `${SECONDARY_PATH} is not in fields_to_enrich` }
+      : validated(SECONDARY_PATH, normalizeSecondaryMuscles(stored, current, patch));
+  if ("value" in secondary) {
+    patch[SECONDARY_PATH] = secondary.value;
+    return [];
+  }
+  delete patch[PRIMARY_PATH];
+  return [{ path: PRIMARY_PATH, reason: `the stored ${SECONDARY_PATH} has ${repeated.join(", ")}, and ${secondary.reason}` }];
 }
 
 /**
@@ -94,12 +125,11 @@ export function normalizeEnrichmentChanges(
  * the rest of the patch is kept.
  */
 function dropMusclesWithoutPrimary(patch: Record<string, unknown>, current: ExerciseData): DroppedChange[] {
-  const primaryPath = "muscles.primary";
-  const primary = Object.hasOwn(patch, primaryPath) ? patch[primaryPath] : getPath(current, primaryPath);
+  const primary = Object.hasOwn(patch, PRIMARY_PATH) ? patch[PRIMARY_PATH] : getPath(current, PRIMARY_PATH);
   if (Array.isArray(primary) && primary.length > 0) return [];
   const orphans = Object.keys(patch).filter((path) => path.startsWith("muscles."));
   for (const path of orphans) delete patch[path];
-  return orphans.map((path) => ({ path, reason: `no ${primaryPath} to go with it` }));
+  return orphans.map((path) => ({ path, reason: `no ${PRIMARY_PATH} to go with it` }));
 }
 
 /** A normalised value, if the exercise schema accepts it at `path`. */
@@ -239,8 +269,7 @@ const normalizeSecondaryMuscles: FieldNormalizer = (raw, current, patch) => {
   const muscles = muscleList(raw);
   if (!muscles) return { reason: "expected a list of muscle names" };
   // The patch is flat ("muscles.primary" is a key), the stored document nested; stored names may be raw.
-  const primaryPath = "muscles.primary";
-  const primaryValue = Object.hasOwn(patch, primaryPath) ? patch[primaryPath] : getPath(current, primaryPath);
+  const primaryValue = Object.hasOwn(patch, PRIMARY_PATH) ? patch[PRIMARY_PATH] : getPath(current, PRIMARY_PATH);
   const primary = new Set(muscleList(primaryValue));
   const secondary = muscles.filter((muscle) => !primary.has(muscle));
   return secondary.length > SECONDARY_MUSCLES_MAX

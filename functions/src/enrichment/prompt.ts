@@ -21,7 +21,7 @@ import {
   SECONDARY_MUSCLES_MAX,
 } from "../catalog/taxonomy";
 import { type EnrichmentSpec, namesField } from "./spec";
-import type { ScanResult } from "../reviewer/quality-scanner";
+import { type CheckFinding, type ScanResult, enrichableFields } from "../reviewer/quality-scanner";
 import { enrichablePaths } from "./normalize";
 import { getPath, isPlainRecord, type DocData } from "../util/object-paths";
 
@@ -109,20 +109,25 @@ export function missingFields(exercise: Readonly<DocData>): string[] {
   return enrichablePaths().filter((path) => isMissing(getPath(exercise, path)));
 }
 
-// Messages quote stored values ("movement.type \"…\""), so each is JSON-encoded like the exercise:
-// a value with line breaks cannot open a section of its own.
-function findingLines(findings: ScanResult): string[] {
+/**
+ * The findings enrichment may act on: one on locked fields only (the name) or outside the scope asks
+ * for a change that would be dropped. Messages quote stored values ("movement.type \"…\""), so each
+ * is JSON-encoded like the exercise: a value with line breaks cannot open a section of its own.
+ */
+function findingLines(findings: ScanResult, inScope: (path: string) => boolean): string[] {
+  const actionable = (finding: CheckFinding<string>): boolean => enrichableFields(finding).some(inScope);
   return [
-    ...findings.hard_failures.map((finding) => `- must fix (${finding.check}): ${JSON.stringify(finding.message)}`),
-    ...findings.soft_issues.map((finding) => `- should fix (${finding.check}): ${JSON.stringify(finding.message)}`),
+    ...findings.hard_failures.filter(actionable).map((finding) => `- must fix (${finding.check}): ${JSON.stringify(finding.message)}`),
+    ...findings.soft_issues.filter(actionable).map((finding) => `- should fix (${finding.check}): ${JSON.stringify(finding.message)}`),
   ];
 }
 
 export function buildEnrichmentPrompt(input: EnrichmentPromptInput): string {
   const { spec } = input;
-  // Out of scope, a missing field's content would be dropped: the prompt asks only for what will be kept.
-  const missing = missingFields(input.exercise).filter((path) => !spec.fields_to_enrich || namesField(spec.fields_to_enrich, path));
-  const findings = findingLines(input.findings);
+  // Out of scope, a change would be dropped: the prompt asks only for what will be kept.
+  const inScope = (path: string): boolean => !spec.fields_to_enrich || namesField(spec.fields_to_enrich, path);
+  const missing = missingFields(input.exercise).filter(inScope);
+  const findings = findingLines(input.findings, inScope);
   const scope = spec.fields_to_enrich ? spec.fields_to_enrich.join(", ") : "every field in the guide";
   const sections = [
     "You are curating an exercise catalog. Revise the exercise below as a whole so that every field in scope is complete, correct and in the catalog's style.",

@@ -178,12 +178,17 @@ const CREDENTIAL_MESSAGE = /credential|access token/i;
 /** How gaxios marks its errors across copies of the library: requests to the metadata server or token endpoints. */
 const GAXIOS_ERROR = Symbol.for("gaxios-gaxios-error");
 
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
  * A failure to get credentials, before Vertex AI was called: an error of google-auth-library or of
  * the metadata server it asked (gaxios). Never the SDK's ApiError, which only Vertex AI's answers produce.
  */
-function credentialFailure(err: unknown, message: string): LlmError | null {
+function credentialFailure(err: unknown): LlmError | null {
   if (typeof err !== "object" || err === null || (err as { name?: unknown }).name === "ApiError") return null;
+  const message = messageOf(err);
   const fromGaxios = GAXIOS_ERROR in err;
   if (!fromGaxios && !CREDENTIAL_MESSAGE.test(message)) return null;
   // The credential service briefly failing (5xx, 429, no answer) is worth a retry; anything else is configuration.
@@ -206,9 +211,9 @@ function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
  */
 function errorFromSdk(err: unknown): LlmError {
   if (err instanceof LlmError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const credentials = credentialFailure(err, message);
+  const credentials = credentialFailure(err);
   if (credentials) return credentials;
+  const message = messageOf(err);
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === "number") {
     const { code, transient } = classifyHttpStatus(status);
@@ -279,14 +284,17 @@ export class VertexLlmClient implements LlmClient {
     return withRetry(
       async () => {
         const models = await this.models();
-        spent.calls++;
         const response = await withTimeout(
           (signal) => models.generateContent({ ...request, config: { ...request.config, abortSignal: signal } }),
           timeoutMs,
           req.signal,
         ).catch((err: unknown) => {
-          throw stoppedBy(req, err) ? err : errorFromSdk(err);
+          const stopped = stoppedBy(req, err);
+          // The SDK gets credentials before it sends the request: a try that failed to get them reached no model.
+          if (stopped || !credentialFailure(err)) spent.calls++;
+          throw stopped ? err : errorFromSdk(err);
         });
+        spent.calls++;
         // Counted before parsing: tokens of an answer that fails the schema are billed all the same.
         const tokens = readTokenCounts(response);
         spent.input_tokens += tokens.input_tokens;

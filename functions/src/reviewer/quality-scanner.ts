@@ -76,9 +76,11 @@ type SoftCheck =
   | "missing_programming_use_cases"
   | "missing_stimulus_tags";
 
-interface CheckFinding<C extends string> {
+export interface CheckFinding<C extends string> {
   check: C;
   message: string;
+  /** The exercise fields the check judges: what would have to change for it to pass. */
+  fields: readonly string[];
 }
 
 type IssueType = "ok" | "needs_enrichment" | "needs_full_review";
@@ -109,16 +111,18 @@ export function heuristicScoreExercise(exercise: Readonly<Record<string, unknown
   };
 }
 
+/** The fields of a finding that enrichment may write: those its check judges, the locked ones (the name) aside. */
+export function enrichableFields(finding: CheckFinding<string>): readonly string[] {
+  return finding.fields.filter((field) => !isLockedForEnrichment(field));
+}
+
 /**
- * Whether enrichment can fix anything the scan found: a soft issue, or a hard failure of a field
- * enrichment may write. A name that fails the scan alone is not, since enrichment never renames
- * (a TARGETED_FIX rename, or the family's FAMILY_NORMALIZE, can).
+ * Whether enrichment can fix anything the scan found: a finding on a field enrichment may write.
+ * A name that fails the scan alone is not, since enrichment never renames (a TARGETED_FIX rename,
+ * or the family's FAMILY_NORMALIZE, can).
  */
 export function enrichmentCanHelp(result: ScanResult): boolean {
-  return (
-    result.soft_issues.length > 0 ||
-    result.hard_failures.some(({ check }) => HARD_CHECK_FIELDS[check].some((field) => !isLockedForEnrichment(field)))
-  );
+  return [...result.hard_failures, ...result.soft_issues].some((finding) => enrichableFields(finding).length > 0);
 }
 
 export interface ReviewMetadata {
@@ -163,7 +167,7 @@ function strings(value: unknown): string[] {
 function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding<HardCheck>[] {
   const failures: CheckFinding<HardCheck>[] = [];
   const fail = (check: HardCheck, message: string): void => {
-    failures.push({ check, message });
+    failures.push({ check, message, fields: HARD_CHECK_FIELDS[check] });
   };
 
   const nameProblem = canonicalNameProblem(exercise);
@@ -270,7 +274,11 @@ function softIssues(exercise: Readonly<Record<string, unknown>>): CheckFinding<S
   const minNotes = CONTENT_LIST_BOUNDS.execution_notes.min;
   // Fewer than 2 is already a hard failure; 2–3 is only thin.
   if (noteCount >= MIN_EXECUTION_NOTES && noteCount < minNotes) {
-    issues.push({ check: "few_execution_notes", message: `${noteCount} execution notes; aim for at least ${minNotes}` });
+    issues.push({
+      check: "few_execution_notes",
+      message: `${noteCount} execution notes; aim for at least ${minNotes}`,
+      fields: ["execution_notes"],
+    });
   }
 
   for (const field of CONTENT_FIELDS) {
@@ -278,14 +286,19 @@ function softIssues(exercise: Readonly<Record<string, unknown>>): CheckFinding<S
     const missingCheck = MISSING_CHECKS[field];
     // Mistakes that are no list at all already fail check 11, which says so.
     const missingIsHard = field === "common_mistakes" && !Array.isArray(exercise[field]);
-    if (missingCheck && items.length === 0 && !missingIsHard) issues.push({ check: missingCheck, message: `${field} is missing` });
+    if (missingCheck && items.length === 0 && !missingIsHard) {
+      issues.push({ check: missingCheck, message: `${field} is missing`, fields: [field] });
+    }
     // Check 11 names this field's leading markers; markdown elsewhere in it (or in a field it did not fail) is still reported here.
     const markupIsHard = failsContentFormat(field, exercise[field]);
-    issues.push(...contentStyleIssues(field, items).filter((issue) => !(markupIsHard && issue.check === "markup")));
+    const styleIssues = contentStyleIssues(field, items).filter((issue) => !(markupIsHard && issue.check === "markup"));
+    issues.push(...styleIssues.map((issue) => ({ ...issue, fields: [field] })));
   }
 
   const description = stringOrEmpty(exercise.description);
   // A description under the hard minimum is already a hard failure.
-  if (description.trim().length >= DESCRIPTION_MIN_LENGTH) issues.push(...descriptionStyleIssues(description));
+  if (description.trim().length >= DESCRIPTION_MIN_LENGTH) {
+    issues.push(...descriptionStyleIssues(description).map((issue) => ({ ...issue, fields: ["description"] })));
+  }
   return issues;
 }

@@ -116,6 +116,43 @@ describe("buildEnrichmentPrompt", () => {
     expect(empty).toContain('- should fix (missing_common_mistakes): "common_mistakes is missing"');
   });
 
+  it("lists only the findings enrichment may act on: none on the locked name, none outside fields_to_enrich", () => {
+    const { id, ...complete } = DEMO_EXERCISES[0];
+    const broken = {
+      ...complete,
+      name: "bench press",
+      description: "A press.",
+      muscles: { ...complete.muscles, primary: ["pecs"] },
+      common_mistakes: "Bouncing the bar.",
+      stimulus_tags: [],
+    };
+    const findings = heuristicScoreExercise(broken);
+    expect(findings.hard_failures.map(({ check }) => check)).toEqual(
+      expect.arrayContaining(["canonical_name", "description_length", "primary_muscles_format", "content_format"]),
+    );
+    const findingLinesFor = (spec: typeof SPEC & { fields_to_enrich?: string[] }): string[] =>
+      buildEnrichmentPrompt({ exerciseId: id, exercise: broken, spec, findings })
+        .split("## Quality scanner findings\n")[1]
+        .split("\n\n")[0]
+        .split("\n");
+
+    expect(findingLinesFor({ ...SPEC, fields_to_enrich: ["stimulus_tags"] })).toEqual([
+      '- should fix (missing_stimulus_tags): "stimulus_tags is missing"',
+    ]);
+    // Every field in scope: every finding but the name's, which enrichment never changes.
+    const unscoped = findingLinesFor(SPEC);
+    expect(unscoped.filter((line) => line.startsWith("- must fix")).map((line) => /\((\w+)\)/.exec(line)?.[1])).toEqual([
+      "description_length",
+      "primary_muscles_format",
+      "content_format",
+    ]);
+    // A map in scope covers its fields.
+    expect(findingLinesFor({ ...SPEC, fields_to_enrich: ["muscles"] })).toEqual([
+      expect.stringMatching(/^- must fix \(primary_muscles_format\)/),
+    ]);
+    expect(findingLinesFor({ ...SPEC, fields_to_enrich: ["metadata.level"] })).toEqual(["none"]);
+  });
+
   it("reports nothing missing for a complete exercise", () => {
     const { id: _id, ...complete } = DEMO_EXERCISES[0];
     expect(missingFields(complete)).toEqual([]);

@@ -267,6 +267,31 @@ describe("normalizeEnrichmentChanges — muscles", () => {
     expect(both.patch).toEqual({ "muscles.primary": ["glutes"], "muscles.secondary": ["quadriceps"] });
   });
 
+  it("checks the stored secondary muscles against new primary ones the answer gives alone", () => {
+    const stored = { muscles: { primary: ["pecs"], secondary: ["anterior deltoid", "triceps"] } };
+    const changes = { "muscles.primary": ["pectoralis major", "anterior deltoid"] };
+    expect(normalizeEnrichmentChanges(changes, stored)).toEqual({
+      patch: { "muscles.primary": ["pectoralis major", "anterior deltoid"], "muscles.secondary": ["triceps"] },
+      dropped: [],
+    });
+    // A secondary list the answer gives but that is dropped (too long) is no different: the stored one is checked.
+    const six = ["calves", "obliques", "forearms", "biceps", "triceps", "trapezius"];
+    expect(normalizeEnrichmentChanges({ ...changes, "muscles.secondary": six }, stored).patch).toEqual({
+      "muscles.primary": ["pectoralis major", "anterior deltoid"],
+      "muscles.secondary": ["triceps"],
+    });
+    // Where the secondary muscles may not be written, the primary change that would repeat them is dropped.
+    const primaryOnly = normalizeEnrichmentChanges(changes, stored, ["muscles.primary"]);
+    expect(primaryOnly.patch).toEqual({});
+    expect(reasonFor(primaryOnly, "muscles.primary")).toBe(
+      "the stored muscles.secondary has anterior deltoid, and muscles.secondary is not in fields_to_enrich",
+    );
+    // New primary muscles the stored secondary ones do not repeat leave those as they are.
+    expect(normalizeEnrichmentChanges({ "muscles.primary": ["pectoralis major"] }, stored, ["muscles.primary"]).patch).toEqual({
+      "muscles.primary": ["pectoralis major"],
+    });
+  });
+
   it("validates muscle names against the schema after normalising", () => {
     expect(reasonFor(normalizeEnrichmentChanges({ "muscles.primary": ["Biceps2"] }, {}), "muscles.primary")).toMatch(
       /^invalid: muscle names/,

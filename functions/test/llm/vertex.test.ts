@@ -184,12 +184,19 @@ describe("timeouts", () => {
 describe("a stop (the job's lost lease, its run's deadline)", () => {
   const stopped = new Error("lease lost");
 
+  /** Until the fake has received `count` requests: a stop timed by the clock may come before a busy machine sends one. */
+  async function requestsReceived(count: number): Promise<void> {
+    while (vertex.requests.length < count) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
   it("ends a call under way at once with its reason, and tries no more", async () => {
     vertex.answer({ kind: "hang" }, json(goodAnswer));
     const stop = new AbortController();
-    setTimeout(() => stop.abort(stopped), 100);
+    const call = client({ timeoutMs: 60_000 }).generateJson({ ...enrichment, signal: stop.signal });
+    await requestsReceived(1);
     const started = Date.now();
-    await expect(client({ timeoutMs: 60_000 }).generateJson({ ...enrichment, signal: stop.signal })).rejects.toBe(stopped);
+    stop.abort(stopped);
+    await expect(call).rejects.toBe(stopped);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(vertex.requests).toHaveLength(1);
   });
@@ -197,10 +204,13 @@ describe("a stop (the job's lost lease, its run's deadline)", () => {
   it("ends the wait before a retry with its reason", async () => {
     vertex.answer(status(503), json(goodAnswer));
     const stop = new AbortController();
-    setTimeout(() => stop.abort(stopped), 100);
-    const started = Date.now();
     // The real wait (no test sleep): a minute, unless the stop ends it.
     const call = client({ sleep: undefined, retryBaseDelayMs: 60_000 }).generateJson({ ...enrichment, signal: stop.signal });
+    await requestsReceived(1);
+    // The 503 is answered at once: the client is waiting to try again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    stop.abort(stopped);
     await expect(call).rejects.toBe(stopped);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(vertex.requests).toHaveLength(1);
@@ -216,7 +226,7 @@ describe("a stop (the job's lost lease, its run's deadline)", () => {
       onStopped: (usage) => spent.push(usage),
     });
     // The retry with the higher limit is under way when the stop comes.
-    while (vertex.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+    await requestsReceived(2);
     stop.abort(stopped);
     await expect(call).rejects.toBe(stopped);
     // Both tries were sent (calls), the first one's answer billed (tokens).
@@ -305,20 +315,24 @@ describe("credentials", () => {
     expect(err.message).toMatch(/^Vertex AI credentials unavailable: .*Application Default Credentials/);
     expect(err.message).not.toMatch(/Vertex AI returned HTTP/);
     expect(vertex.requests).toHaveLength(0);
+    expect(err.usage).toMatchObject({ calls: 0, input_tokens: 0, output_tokens: 0 });
   });
 
-  it("a metadata server briefly failing is a transient LLM_AUTH, retried", async () => {
+  it("a metadata server briefly failing is a transient LLM_AUTH, retried, its tries counting no model call", async () => {
     metadata.answers.tokenStatus = 503;
     const err = await failure(client({ maxRetries: 1 }).generateJson(enrichment));
     expect(err).toMatchObject({ code: "LLM_AUTH", transient: true });
     expect(delays).toHaveLength(1);
+    expect(vertex.requests).toHaveLength(0);
+    expect(err.usage?.calls).toBe(0);
   });
 
-  it("no credentials at all (no key, no gcloud login, no metadata server) is LLM_AUTH", async () => {
+  it("no credentials at all (no key, no gcloud login, no metadata server) is LLM_AUTH, counting no model call", async () => {
     restoreEnv();
     restoreEnv = useFakeMetadata(null);
     const err = await failure(client().generateJson(enrichment));
     expect(err).toMatchObject({ code: "LLM_AUTH", transient: false, message: expect.stringMatching(/default credentials/) });
+    expect(err.usage?.calls).toBe(0);
   });
 
   it("a model or location Vertex AI does not know (404) is LLM_MODEL_NOT_FOUND naming the params, not retried", async () => {
