@@ -61,6 +61,8 @@ describe("nameForFamily", () => {
     ["push_up", "press_up", "Incline Push-Up", ["bodyweight"], "Incline Press-Up"],
     ["plank", "front_plank", "Plank", ["bodyweight"], "Front Plank"],
     ["chest_fly", "pec_fly", "Chest Fly (Cable)", ["cable"], "Pec Fly (Cable)"],
+    // The same letters in fewer words: a respelling, whose variants keep their own words.
+    ["pull_up", "pullup", "Wide-Grip Pull-Up", ["bodyweight"], "Wide-Grip Pullup"],
   ])("moving from %s to the new family %s, spells its base as %s spells the old one", (from, to, name, equipment, expected) => {
     expect(nameForFamily(doc(name, equipment), { from, to, toBase: null, multiEquipment: false })).toBe(expected);
   });
