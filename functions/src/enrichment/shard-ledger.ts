@@ -1,9 +1,9 @@
 /**
  * A shard's ledger of finished exercises, `catalog_jobs/{shardId}/exercise_results/{exerciseId}`
- * (apply mode). An entry is written, fenced by the lease, once an exercise is done, and the ledger
- * is read when an attempt starts, so a retry never sends finished work to the LLM again. An
- * exercise applied just before a crash, before its entry was written, is found in the change
- * journal, which the ApplyEngine writes in the same transaction as the change itself.
+ * (a dry run's too: its previewed ones). An entry is written, fenced by the lease, once an exercise
+ * is done, and the ledger is read when an attempt starts, so a retry never sends finished work to
+ * the LLM again. An exercise applied just before a crash, before its entry was written, is found in
+ * the change journal, which the ApplyEngine writes in the same transaction as the change itself.
  */
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../apply/collections";

@@ -81,7 +81,10 @@ export class ShardTally {
     if (outcome.outcome === "failed" && this.failures.length < MAX_LISTED) {
       this.failures.push({ exercise_id: outcome.exercise_id, code: outcome.detail, reason: outcome.reason ?? "" });
     }
-    if (outcome.outcome === "succeeded" && !resumed && this.preview.length < MAX_PREVIEW_LINES) {
+    // An apply lists the patches this attempt wrote (the run history shows them beside its count); a dry run's
+    // preview is its result, whichever attempt found it.
+    const listed = !resumed || outcome.detail === "would_apply";
+    if (outcome.outcome === "succeeded" && listed && this.preview.length < MAX_PREVIEW_LINES) {
       this.preview.push(`patch_fields exercises/${outcome.exercise_id}: ${outcome.paths.join(", ")}`);
     }
   }

@@ -22,7 +22,8 @@
  *   asks for that registry to be recomputed (see `RegistryRefreshes`).
  * - Every exercise the LLM answered for whose patch was written or found unchanged is
  *   scanner-checked: one that still fails counts in `scanner_fail`.
- * - Dry run: the LLM is called and the patches previewed; nothing is written.
+ * - Dry run: the LLM is called and the patches previewed; nothing is written to the catalog. The
+ *   ledger records each previewed exercise all the same, so a retry resumes the preview too.
  */
 import { MAX_SHARD_SIZE } from "../config";
 import { z } from "zod";
@@ -78,8 +79,8 @@ export const enrichShardHandler = catalogHandler({
     const tally = new ShardTally(ids.length);
     const refreshes = new RegistryRefreshes(new FollowUpJobs(input.engine, mode));
     const summarize = (): ResultSummary => ({ ...tally.summary(), registry_refreshes: refreshes.summary() });
-    const ledger = mode === "apply" ? new ShardLedger(deps.db, job.id, input.engine, deps.now) : null;
-    const finished = ledger ? await resumeFinished(ledger, refreshes) : new Map<string, ExerciseOutcome>();
+    const ledger = new ShardLedger(deps.db, job.id, input.engine, deps.now);
+    const finished = mode === "apply" ? await resumeFinished(ledger, refreshes) : await resumePreview(input, ledger, refreshes);
     finished.forEach((outcome) => tally.add(outcome, true));
     attempt.event("shard_started", { exercises: ids.length, resumed: finished.size });
 
@@ -92,7 +93,7 @@ export const enrichShardHandler = catalogHandler({
         deps.config.enrichConcurrency,
         async (id) => {
           const outcome = await enrichOne(input, id, refreshes);
-          if (ledger && outcome.outcome !== "failed") await ledger.record(outcome);
+          if (outcome.outcome !== "failed") await ledger.record(outcome);
           tally.add(outcome);
           outcomes.push(outcome);
           await progress.update({ done: tally.done, total: ids.length });
@@ -142,6 +143,20 @@ async function resumeFinished(ledger: ShardLedger, refreshes: RegistryRefreshes)
     };
     await ledger.record(outcome);
     finished.set(patch.exerciseId, outcome);
+  }
+  return finished;
+}
+
+/**
+ * A dry run's ledger: the exercises earlier attempts previewed, with the registry refreshes their
+ * patches would ask for listed again (this attempt's summary is the whole preview). A dry run writes
+ * no journal, so the ledger is all there is.
+ */
+async function resumePreview(input: ShardInput, ledger: ShardLedger, refreshes: RegistryRefreshes): Promise<Map<string, ExerciseOutcome>> {
+  const finished = await ledger.finished();
+  for (const outcome of finished.values()) {
+    if (outcome.detail !== "would_apply" || !outcome.paths.includes("equipment")) continue;
+    await refreshes.afterPatch(outcome.exercise_id, (await getExercise(input.deps.db, outcome.exercise_id)) ?? {}, outcome.paths);
   }
   return finished;
 }

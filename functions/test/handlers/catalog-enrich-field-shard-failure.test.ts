@@ -1,7 +1,7 @@
 /**
  * A shard that failed part-way: what its enrichment parent counts of it (the exercises it applied
  * before the failure stopped it, whatever the failure was), and a shard stopped by its lane task's
- * deadline, whose retry enriches only what it left.
+ * deadline, whose retry enriches (or, in a dry run, previews) only what it left.
  */
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { createEngine } from "../../src/create-engine";
@@ -13,8 +13,8 @@ import { childJobId as shardJobId } from "../../src/jobs/flows";
 import { FINAL_STATUSES, type JobStatus } from "../../src/jobs/lifecycle";
 import { FakeLlmClient } from "../../src/llm/index";
 import { fakeEnrichment } from "../../src/llm/fake-enrichment";
-import type { LlmRequest } from "../../src/llm/types";
-import { exerciseFixture, seedCatalog } from "../helpers/catalog";
+import type { LlmClient, LlmRequest } from "../../src/llm/types";
+import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, movableClock, testConfig, useRuntime, waitFor } from "../helpers/runtime";
 
@@ -99,6 +99,49 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD stopped by its drain's deadlin
     // Each exercise written once over the two attempts.
     const journal = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get();
     expect(journal.docs.map((doc) => String(doc.get("operation.exercise_id"))).sort()).toEqual(exercises.map((e) => e.id).sort());
+  });
+
+  it("in a dry run too: its retry previews only the exercises it left, and its summary previews every one once", async () => {
+    const exercises = Array.from({ length: 6 }, (_, i) => exerciseFixture(`Test Press ${i + 1} (Dumbbell)`, ["dumbbell"]));
+    await seedCatalog(db, { exercises });
+    // Two answers, then a call that takes a minute: the deadline ends it with two exercises previewed. The retry's are answered.
+    const answering = new FakeLlmClient();
+    const stalling = new FakeLlmClient({ latencyMs: 60_000 });
+    let answersBeforeStall = 2;
+    const llm: LlmClient = {
+      provider: "fake",
+      generateJson: (req) => (answering.calls.length < answersBeforeStall ? answering : stalling).generateJson(req),
+    };
+    const clock = movableClock();
+    const config = testConfig({ enrichConcurrency: 1 });
+    const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm, now: clock.now });
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD_SHARD",
+      payload: { mode: "dry_run", parent_job_id: "parent-1", exercise_doc_ids: exercises.map((e) => e.id), enrichment_spec: SPEC },
+      created_by: "test",
+    });
+    const before = await snapshotCatalog(db);
+    const answeredSlugs = () => answering.calls.map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
+
+    const [stopped] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1500 });
+    expect(stopped).toMatchObject({ status: "queued", error: { code: "RUN_DEADLINE", transient: true } });
+    expect((await jobData(jobId)).error).toMatchObject({ details: { partial: { exercises_total: 6, exercises_succeeded: 2 } } });
+    const previewedFirst = answeredSlugs();
+
+    answersBeforeStall = Infinity;
+    clock.advance(config.backoffMaxMs + 1000);
+    const [retried] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000 });
+    const askedAgain = answeredSlugs().slice(previewedFirst.length);
+
+    expect(retried).toMatchObject({ jobId, status: "succeeded_dry_run" });
+    const left = exercises.map((e) => String(e.name_slug)).filter((slug) => !previewedFirst.includes(slug));
+    expect(askedAgain.sort()).toEqual(left.sort());
+    const summary = (await jobData(jobId)).result_summary;
+    expect(summary).toMatchObject({ exercises_total: 6, exercises_succeeded: 6, exercises_resumed: 2, applied: 0 });
+    const previewed = (summary.changes_preview as string[]).map((line) => /^patch_fields exercises\/([^:]+):/.exec(line)?.[1]);
+    expect(previewed.sort()).toEqual(exercises.map((e) => e.id).sort());
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect((await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get()).empty).toBe(true);
   });
 
   it("ends the LLM calls under way at the deadline instead of waiting for their answers", async () => {

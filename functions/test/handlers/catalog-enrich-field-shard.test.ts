@@ -225,8 +225,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 8 } });
   });
 
-  it("previews in a dry run: the LLM is called, nothing is written", async () => {
-    const { llm, input } = await setUpShard({ exercises: thinExercises(3), mode: "dry_run", applyEnabled: false });
+  it("previews in a dry run: the LLM is called, nothing is written but the ledger of what it previewed", async () => {
+    const { llm, input, exercises } = await setUpShard({ exercises: thinExercises(3), mode: "dry_run", applyEnabled: false });
     const before = await snapshotCatalog(db);
     const outcome = await run(input);
     expect(outcome).toMatchObject({ status: "succeeded_dry_run", summary: { mode: "dry_run", exercises_succeeded: 3, applied: 0 } });
@@ -236,7 +236,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(llm.calls).toHaveLength(3);
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await journalOf(input.job.id)).toEqual([]);
-    expect(await ledgerOf(input.job.id)).toEqual([]);
+    expect((await ledgerOf(input.job.id)).sort()).toEqual(exercises.map((e) => e.id).sort());
   });
 
   it("refuses apply mode while apply is disabled, before any LLM call", async () => {
@@ -694,6 +694,26 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       expect(await run(input)).toMatchObject({
         status: "succeeded_dry_run",
         summary: { registry_refreshes: { jobs_created: 0, jobs_would_create: 2 } },
+      });
+      expect(await otherJobs(db, input.job.id)).toEqual([]);
+    });
+
+    it("lists again on a dry run's retry the refreshes of the patches an earlier attempt previewed", async () => {
+      // The first member previewed, an outage at the second; the retry previews the second.
+      const outage: FakeScriptStep = { match: { task: ENRICH_TASK }, respond: { error: "rate_limit" }, times: 1 };
+      const { input } = await setUpShard({
+        exercises: members,
+        script: [{ ...addBench, times: 1 }, outage, addBench],
+        mode: "dry_run",
+        applyEnabled: false,
+        concurrency: 1,
+      });
+      await expect(run(input)).rejects.toMatchObject({ kind: "transient", code: "LLM_RATE_LIMITED" });
+
+      const retry = await retryForTest(input.deps, input);
+      expect(await run(retry)).toMatchObject({
+        status: "succeeded_dry_run",
+        summary: { exercises_resumed: 1, registry_refreshes: { jobs_would_create: 2 } },
       });
       expect(await otherJobs(db, input.job.id)).toEqual([]);
     });
