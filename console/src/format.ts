@@ -99,6 +99,14 @@ export function dayStart(day: string, after = 0): Date {
   return new Date(Date.parse(`${day}T00:00:00Z`) + after * DAY_MS);
 }
 
+/** The last day a Firestore timestamp holds: no day starts after it. */
+const LAST_DAY = "9999-12-31";
+
+/** Where a range through `day` ends (the next day's start), or nothing past the last day, as the CLI's `--to`. */
+export function rangeEnd(day: string): Date | undefined {
+  return day === LAST_DAY ? undefined : dayStart(day, 1);
+}
+
 /**
  * Why a range of UTC days (`YYYY-MM-DD`, either end may be empty, `to` included) holds no day, or null when it holds
  * some: what the CLI refuses (`--to … is before --from …`), rather than reading nothing.

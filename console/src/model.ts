@@ -139,12 +139,22 @@ export function movedPastRetriedRun(endedAt: number, job: Pick<Job, "status" | "
   return job.lease_epoch > endedAt || !isFinalStatus(job.status);
 }
 
+/** A cancel's answer, and the job as it read when Cancel was pressed (null: the view did not hold it). */
+export interface AnsweredCancel {
+  jobId: string;
+  answer: CancelAnswer;
+  pressed: Pick<Job, "status" | "lease_epoch"> | null;
+}
+
 /**
  * Whether the job a cancel answered for has moved on from the status the answer gave (a job asked to stop has
- * ended), so what the cancel did no longer describes it.
+ * ended, a cancelled one was retried), so what the cancel did no longer describes it. The job as it read at the
+ * press is not: the listener may hear of the cancel after the callable's answer came.
  */
-export function cancelledJobMovedOn(answered: { jobId: string; answer: CancelAnswer }, job: Pick<Job, "id" | "status">): boolean {
-  return job.id === answered.jobId && job.status !== answered.answer.status;
+export function cancelledJobMovedOn(answered: AnsweredCancel, job: Pick<Job, "id" | "status" | "lease_epoch">): boolean {
+  if (job.id !== answered.jobId || job.status === answered.answer.status) return false;
+  const { pressed } = answered;
+  return pressed === null || job.status !== pressed.status || job.lease_epoch > pressed.lease_epoch;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { cancelLeftChildrenOpen, type OperatorActions } from "../actions";
 import { asError, cancelledNotice } from "../format";
-import { type CancelAnswer, cancelledJobMovedOn, type Job } from "../model";
+import { type AnsweredCancel, cancelledJobMovedOn, type Job } from "../model";
 import { ActionButton, Notice } from "./parts";
 
 interface CancelFailure {
@@ -29,7 +29,7 @@ export interface Cancels {
  * has moved on (a job asked to stop has ended), the notice would contradict its status, and is forgotten.
  */
 export function useCancels(actions: OperatorActions, seen: readonly Job[]): Cancels {
-  const [done, setDone] = useState<{ jobId: string; answer: CancelAnswer } | null>(null);
+  const [done, setDone] = useState<AnsweredCancel | null>(null);
   const [failure, setFailure] = useState<CancelFailure | null>(null);
   const outcome = useRef<HTMLDivElement>(null);
   const movedOn = done !== null && seen.some((job) => cancelledJobMovedOn(done, job));
@@ -37,8 +37,10 @@ export function useCancels(actions: OperatorActions, seen: readonly Job[]): Canc
     if (movedOn) setDone(null);
   }, [movedOn]);
   const run = async (jobId: string) => {
+    const job = seen.find(({ id }) => id === jobId);
+    const pressed = job ? { status: job.status, lease_epoch: job.lease_epoch } : null;
     try {
-      setDone({ jobId, answer: await actions.cancelJob(jobId) });
+      setDone({ jobId, answer: await actions.cancelJob(jobId), pressed });
       setFailure((last) => (last?.jobId === jobId ? null : last));
     } catch (err) {
       setFailure({ jobId, error: asError(err) });

@@ -1,7 +1,7 @@
 /** Run history: one row per attempt, filtered by type, status, family and date range, a page at a time. */
 import { useState } from "preact/hooks";
 import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
-import { count, dateTime, dayRangeProblem, dayStart, duration, usd } from "../format";
+import { count, dateTime, dayRangeProblem, dayStart, duration, rangeEnd, usd } from "../format";
 import { ATTEMPT_STATUSES, JOB_TYPES, type RunSummary } from "../model";
 import { ViewHeading } from "../ui/focus";
 import { useRead } from "../ui/live";
@@ -21,12 +21,13 @@ const EMPTY_FORM: FormState = { type: "", status: "", family: "", from: "", to: 
 
 /** Dates of the form are UTC days, like the engine's daily summaries; `to` includes its day. */
 function toFilter(form: FormState): HistoryFilter {
+  const until = form.to ? rangeEnd(form.to) : undefined;
   return {
     ...(form.type ? { type: form.type } : {}),
     ...(form.status ? { status: form.status } : {}),
     ...(form.family.trim() ? { family: form.family.trim() } : {}),
     ...(form.from ? { from: dayStart(form.from) } : {}),
-    ...(form.to ? { until: dayStart(form.to, 1) } : {}),
+    ...(until ? { until } : {}),
   };
 }
 

@@ -28,6 +28,7 @@ import {
   lastDays,
   operationSubject,
   percentile,
+  rangeEnd,
   relative,
   retriedNotice,
   usd,
@@ -307,13 +308,25 @@ describe("the actions offered", () => {
   });
 
   it("a cancel's notice lasts while the job is as the cancel left it, not once a job asked to stop has ended", () => {
-    const asked = { jobId: "j1", answer: { status: "running" as const, cancel_requested: true } };
-    assert.equal(cancelledJobMovedOn(asked, { id: "j1", status: "running" }), false);
-    assert.equal(cancelledJobMovedOn(asked, { id: "j1", status: "cancelled" }), true);
-    assert.equal(cancelledJobMovedOn(asked, { id: "j2", status: "succeeded" }), false);
-    const cancelled = { jobId: "j1", answer: { status: "cancelled" as const, cancel_requested: false } };
-    assert.equal(cancelledJobMovedOn(cancelled, { id: "j1", status: "cancelled" }), false);
-    assert.equal(cancelledJobMovedOn(cancelled, { id: "j1", status: "queued" }), true); // retried since
+    const at = (id: string, status: Job["status"], lease_epoch: number) => ({ id, status, lease_epoch });
+    const asked = {
+      jobId: "j1",
+      answer: { status: "running" as const, cancel_requested: true },
+      pressed: { status: "running" as const, lease_epoch: 1 },
+    };
+    assert.equal(cancelledJobMovedOn(asked, at("j1", "running", 1)), false);
+    assert.equal(cancelledJobMovedOn(asked, at("j1", "cancelled", 1)), true);
+    assert.equal(cancelledJobMovedOn(asked, at("j2", "succeeded", 1)), false);
+    const cancelled = {
+      jobId: "j1",
+      answer: { status: "cancelled" as const, cancel_requested: false },
+      pressed: { status: "queued" as const, lease_epoch: 1 },
+    };
+    assert.equal(cancelledJobMovedOn(cancelled, at("j1", "cancelled", 1)), false);
+    // The listener may still read the job as it was at the press when the callable's answer comes.
+    assert.equal(cancelledJobMovedOn(cancelled, at("j1", "queued", 1)), false);
+    assert.equal(cancelledJobMovedOn(cancelled, at("j1", "queued", 2)), true); // retried since
+    assert.equal(cancelledJobMovedOn({ ...cancelled, pressed: { status: "deferred", lease_epoch: 1 } }, at("j1", "queued", 1)), true);
   });
 
   it("no retry for a child whose parent has ended: the parent no longer counts it, and its own retry requeues the child", () => {
@@ -518,6 +531,12 @@ describe("formatting", () => {
     assert.equal(subject({ op: "update_family_registry", family_slug: "squat", status: "merged", merged_into: "lunge" }), "squat");
     assert.equal(subject({ op: "no_change", target: "exercises/squat__squat-barbell" }), "exercises/squat__squat-barbell");
     assert.equal(subject({ op: "no_change" }), "");
+  });
+
+  it("a range through the last day a timestamp holds has no end, as the CLI's --to 9999-12-31", () => {
+    assert.deepEqual(rangeEnd("2026-12-01"), new Date("2026-12-02T00:00:00Z"));
+    // 10000-01-01 is past what a Firestore timestamp holds: a query bound by it throws.
+    assert.equal(rangeEnd("9999-12-31"), undefined);
   });
 
   it("a range of UTC days whose end is before its start is refused, as the CLI refuses it", () => {
