@@ -14,6 +14,8 @@ import { knownSlugsOf } from "../catalog/slug-aliases";
 
 const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
 
+type AliasIssue = Omit<ValidationIssue, "operation_index" | "target">;
+
 function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
   return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);
 }
@@ -42,19 +44,11 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
   for (const [slug, { index, previous }] of trace.aliasUpserts) {
     const alias = final.alias(slug);
     if (!alias) continue;
-    const at = (issue: Omit<ValidationIssue, "operation_index" | "target">) =>
-      log.error({ ...issue, operation_index: index, target: aliasTarget(slug) });
+    const at = (issue: AliasIssue) => log.error({ ...issue, operation_index: index, target: aliasTarget(slug) });
     if (typeof alias.exercise_id === "string") {
-      const exercise = final.exercise(alias.exercise_id);
-      if (!exercise) at({ code: "ALIAS_TARGET_MISSING", path: "exercise_id", message: `exercise ${alias.exercise_id} does not exist` });
-      else if (!isLiveExercise(exercise)) {
-        at({
-          code: "ALIAS_CHAIN",
-          path: "exercise_id",
-          message: `exercise ${alias.exercise_id} is ${String(exercise.status)}; an alias points at a live exercise`,
-          ...(typeof exercise.merged_into === "string" ? { suggestion: exercise.merged_into } : {}),
-        });
-      } else if (exercise.name_slug === slug) {
+      const gone = aliasTargetIssue(alias, final);
+      if (gone) at(gone);
+      else if (final.exercise(alias.exercise_id)?.name_slug === slug) {
         at({
           code: "ALIAS_LOOP",
           path: "alias_slug",
@@ -93,12 +87,7 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
 const MAX_ALIAS_HOPS = 10;
 
 /** A family alias points at a live family that is not itself an alias (chain) and never back (loop). */
-function familyAliasIssues(
-  slug: string,
-  family: string,
-  final: CatalogState,
-  at: (issue: Omit<ValidationIssue, "operation_index" | "target">) => void,
-): void {
+function familyAliasIssues(slug: string, family: string, final: CatalogState, at: (issue: AliasIssue) => void): void {
   // Follow family aliases from the target: back to `slug` is a loop, any hop at all is a chain.
   const visited = [slug];
   let current = family;
@@ -121,17 +110,43 @@ function familyAliasIssues(
     });
     return;
   }
-  const registry = final.family(family);
+  const gone = aliasTargetIssue({ family_slug: family }, final);
+  if (gone) at(gone);
+}
+
+/**
+ * What an alias (or what it points at: `exercise_id` or `family_slug`) may not lead to: an exercise or
+ * family that is missing (ALIAS_TARGET_MISSING) or retired (ALIAS_CHAIN: its successor is the one to
+ * point at). A plan's aliases are checked on the plan's end state; the ApplyEngine checks an alias
+ * again in its transaction, and a revert the alias it gives back.
+ */
+export function aliasTargetIssue(alias: Readonly<DocData>, state: CatalogState): AliasIssue | null {
+  if (typeof alias.exercise_id === "string") {
+    const exercise = state.exercise(alias.exercise_id);
+    if (!exercise) return { code: "ALIAS_TARGET_MISSING", path: "exercise_id", message: `exercise ${alias.exercise_id} does not exist` };
+    if (isLiveExercise(exercise)) return null;
+    return {
+      code: "ALIAS_CHAIN",
+      path: "exercise_id",
+      message: `exercise ${alias.exercise_id} is ${String(exercise.status)}; an alias points at a live exercise`,
+      ...(typeof exercise.merged_into === "string" ? { suggestion: exercise.merged_into } : {}),
+    };
+  }
+  if (typeof alias.family_slug !== "string") return null;
+  const family = alias.family_slug;
+  const registry = state.family(family);
   if (registry && registry.status !== "active") {
-    at({
+    return {
       code: "ALIAS_CHAIN",
       path: "family_slug",
       message: `family ${family} is ${String(registry.status)}`,
       ...(typeof registry.merged_into === "string" ? { suggestion: registry.merged_into } : {}),
-    });
-  } else if (!final.isFamilyLive(family)) {
-    at({ code: "ALIAS_TARGET_MISSING", path: "family_slug", message: `family ${family} has no exercises and no registry entry` });
+    };
   }
+  if (!state.isFamilyLive(family)) {
+    return { code: "ALIAS_TARGET_MISSING", path: "family_slug", message: `family ${family} has no exercises and no registry entry` };
+  }
+  return null;
 }
 
 /** Existing aliases whose target the plan retires and does not repoint: they now lead to a retired document. */

@@ -27,8 +27,9 @@ import { type ConflictCode, type DocumentChange, OperationConflict, operationEff
 import { type OperationExpectation, checkExpectations } from "./expectations";
 import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
 import { journalEntry } from "./journal";
+import { aliasTargetIssue } from "./alias-rules";
 import { type ChangePlan, type Operation, type OperationType, idempotencyKey, operationExerciseIds } from "./plan";
-import { loadCatalogView, nameSlugTaken, readOperationState } from "./view-loader";
+import { loadCatalogView, nameSlugTaken, readAliasTarget, readOperationState } from "./view-loader";
 import { type DocData } from "../util/object-paths";
 import { documentPath } from "../catalog/collections";
 import { JobCancelledError, type JobFailure, LeaseLostError, toJobFailure } from "../jobs/errors";
@@ -283,6 +284,15 @@ export class ApplyEngine {
         const message = `${op.op}: the exercise it merges into changed since the plan was built (${retired.message})`;
         throw new OperationConflict("STALE_PLAN", message, retired.path);
       }
+      // Validated on the plan's end state, the alias may lead to what a later operation of the plan creates
+      // or revives; anything else must be live now (a revert takes no lock).
+      if (op.op === "upsert_alias" && !writtenBy(plan.operations.slice(index + 1), op)) {
+        const gone = aliasTargetIssue(op, await readAliasTarget(tx, this.db, op));
+        if (gone) {
+          const message = `${op.op}: what the alias points at changed since the plan was built (${gone.message})`;
+          throw new OperationConflict("STALE_PLAN", message, gone.path);
+        }
+      }
       const taken = await nameSlugTaken(tx, this.db, changes, planned);
       if (taken) {
         const message = `${op.op}: name_slug "${taken.slug}" is held by ${taken.holders.join(", ")} since the plan was built`;
@@ -328,6 +338,20 @@ export class ApplyEngine {
       return { kind: "applied", change_id: changeRef.id };
     });
   }
+}
+
+/** Whether one of `operations` writes what `alias` points at: the exercise, or the family (its registry entry, or a member's family). */
+function writtenBy(operations: readonly Operation[], alias: { exercise_id?: string; family_slug?: string }): boolean {
+  return operations.some((op) =>
+    alias.exercise_id ? operationExerciseIds(op).includes(alias.exercise_id) : familiesNamed(op).includes(alias.family_slug),
+  );
+}
+
+/** The families `op` creates an exercise in, moves one between, or writes the registry entry of. */
+function familiesNamed(op: Operation): unknown[] {
+  if (op.op === "create_exercise") return [op.data.family_slug];
+  if (op.op === "reassign_family") return [op.from_family, op.to_family];
+  return op.op === "update_family_registry" ? [op.family_slug] : [];
 }
 
 /** The operation's effects, refusing any that would write a document with a new schema problem. */

@@ -5,7 +5,14 @@
  * job that made the change has ended, only while the documents are still exactly as the change
  * left them (but for `updated_at`), and while no later change of them is in effect.
  */
-import { type DocumentSnapshot, type Firestore, type QuerySnapshot, Timestamp, type Transaction } from "firebase-admin/firestore";
+import {
+  type DocumentSnapshot,
+  type Firestore,
+  type QueryDocumentSnapshot,
+  type QuerySnapshot,
+  Timestamp,
+  type Transaction,
+} from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import { transactionQueryReader } from "../util/paging";
@@ -20,7 +27,8 @@ import { describeAlias } from "../catalog/slug-aliases";
 import { isLiveExercise, normalizedEquipment } from "../catalog/family-registry";
 import { expectedRegistry } from "../catalog/family-findings";
 import { type CatalogDoc, loadFamilyExercises } from "../catalog/repository";
-import { nameSlugTaken, nameSlugsGiven, slugHolders } from "./view-loader";
+import { nameSlugTaken, nameSlugsGiven, readAliasTarget, slugHolders } from "./view-loader";
+import { aliasTargetIssue } from "./alias-rules";
 
 type ChangeStatus = "applied" | "reverted";
 
@@ -186,8 +194,11 @@ export async function revertChange(
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
     const later = await laterChangesInEffect(tx, db, entry, targets);
     if (later.length > 0) throw new ChangeConflictError(changeId, later);
-    const appliedAt = entry.get("applied_at") as Timestamp;
-    const taken = [...(await slugsTakenSince(tx, db, documents)), ...(await dependentsLeftBehind(tx, db, documents, appliedAt))];
+    const taken = [
+      ...(await slugsTakenSince(tx, db, documents)),
+      ...(await aliasTargetsGoneSince(tx, db, documents)),
+      ...(await dependentsLeftBehind(tx, db, entry, documents)),
+    ];
     if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
     const registries = await registriesAfterRevert(tx, db, documents);
 
@@ -219,15 +230,9 @@ async function laterChangesInEffect(
   entry: DocumentSnapshot,
   targets: readonly string[],
 ): Promise<RevertConflict[]> {
-  const order = (doc: DocumentSnapshot) => [(doc.get("applied_at") as Timestamp).toMillis(), doc.createTime?.toMillis() ?? 0];
-  const [appliedAt, createdAt] = order(entry);
   const conflicts: RevertConflict[] = [];
   for (const target of targets) {
-    const changes = await tx.get(db.collection(APPLY_COLLECTIONS.changes).where("targets", "array-contains", target));
-    for (const change of changes.docs) {
-      if (change.id === entry.id || change.get("status") !== ("applied" satisfies ChangeStatus)) continue;
-      const [at, created] = order(change);
-      if (at < appliedAt || (at === appliedAt && created <= createdAt)) continue;
+    for (const change of await changesInEffectAfter(tx, db, entry, target)) {
       conflicts.push({
         target,
         changed_paths: [],
@@ -236,6 +241,23 @@ async function laterChangesInEffect(
     }
   }
   return conflicts;
+}
+
+/** Inside `tx`: the applied (not reverted) changes of document `target` made after `entry` (by applied_at, then by which entry was written first). */
+async function changesInEffectAfter(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  target: string,
+): Promise<QueryDocumentSnapshot[]> {
+  const order = (doc: DocumentSnapshot) => [(doc.get("applied_at") as Timestamp).toMillis(), doc.createTime?.toMillis() ?? 0];
+  const [appliedAt, createdAt] = order(entry);
+  const changes = await tx.get(db.collection(APPLY_COLLECTIONS.changes).where("targets", "array-contains", target));
+  return changes.docs.filter((change) => {
+    if (change.id === entry.id || change.get("status") !== ("applied" satisfies ChangeStatus)) return false;
+    const [at, created] = order(change);
+    return at > appliedAt || (at === appliedAt && created > createdAt);
+  });
 }
 
 /**
@@ -282,6 +304,28 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
 }
 
 /**
+ * Inside `tx`: the aliases the revert gives back (a deletion or a repoint reverted) whose exercise or
+ * family is missing or retired since (`aliasTargetIssue`, as the validator names it): given back, they
+ * would lead to nothing live.
+ */
+async function aliasTargetsGoneSince(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<RevertConflict[]> {
+  const conflicts: RevertConflict[] = [];
+  for (const { collection, id, before, after } of documents) {
+    if (collection !== CATALOG_COLLECTIONS.aliases || before === null) continue;
+    // The target the alias keeps is no more gone for the revert than it is now.
+    if (after !== null && before.exercise_id === after.exercise_id && before.family_slug === after.family_slug) continue;
+    const gone = aliasTargetIssue(before, await readAliasTarget(tx, db, before));
+    if (gone)
+      conflicts.push({
+        target: documentPath(CATALOG_COLLECTIONS.aliases, id),
+        changed_paths: [gone.path],
+        reason: `would be given back pointing at nothing live: ${gone.message} (${gone.code})`,
+      });
+  }
+  return conflicts;
+}
+
+/**
  * Inside `tx`: what a later change built on a document the revert would take away, and the revert
  * would leave pointing at nothing: an exercise merged into, or an alias of, an exercise the revert
  * deletes or retires, or an alias of a family whose entry it deletes (that later change is reverted
@@ -291,8 +335,8 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
 async function dependentsLeftBehind(
   tx: Transaction,
   db: Firestore,
+  entry: DocumentSnapshot,
   documents: readonly JournalDocument[],
-  appliedAt: Timestamp,
 ): Promise<RevertConflict[]> {
   const inRevert = new Set(documents.map(({ collection, id }) => documentPath(collection, id)));
   const exercises = db.collection(CATALOG_COLLECTIONS.exercises);
@@ -319,15 +363,14 @@ async function dependentsLeftBehind(
     const revives = typeof family === "string" && family === after.family_slug && !isLiveExercise(after);
     if (typeof family === "string" && (movesBack || revives) && before && isLiveExercise(before)) {
       const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
-      const status: unknown = registry.get("status");
       // Merged since the change, not before it (a merge may take in a family retired before). A deprecated
       // family only has no live member: the registry the revert recomputes makes it active again.
-      const since = registry.updateTime !== undefined && registry.updateTime.toMillis() > appliedAt.toMillis();
-      if (registry.exists && status === "merged" && since)
+      const merge = registry.get("status") === "merged" ? await mergeSince(tx, db, entry, family) : undefined;
+      if (merge)
         conflicts.push({
           target: documentPath(CATALOG_COLLECTIONS.families, family),
           changed_paths: ["status"],
-          reason: `is ${String(status)} since; the revert would ${movesBack ? "move" : "bring"} exercise ${id} back into it: revert the family's retirement first`,
+          reason: `is merged since (change ${merge.id}); the revert would ${movesBack ? "move" : "bring"} exercise ${id} back into it: revert the family's retirement first`,
         });
     }
   }
@@ -336,8 +379,26 @@ async function dependentsLeftBehind(
 }
 
 /**
+ * Inside `tx`: the change in effect, made after `entry`, that merged `family`'s registry entry (from any
+ * other status, or none). Any write moves the entry's update time (a job's refresh keeping a merged
+ * family merged, a revert's recompute): the journal tells when its status became merged.
+ */
+async function mergeSince(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  family: string,
+): Promise<QueryDocumentSnapshot | undefined> {
+  const target = documentPath(CATALOG_COLLECTIONS.families, family);
+  const merges = (doc: JournalDocument) =>
+    documentPath(doc.collection, doc.id) === target && doc.before?.status !== "merged" && doc.after?.status === "merged";
+  return (await changesInEffectAfter(tx, db, entry, target)).find((change) => (change.get("documents") as JournalDocument[]).some(merges));
+}
+
+/**
  * Inside `tx`: the family aliases the revert would leave pointing at nothing: at a family whose entry
- * it deletes or whose exercises it deletes or retires, left with neither an entry nor a live member.
+ * it deletes or whose live exercises it deletes, retires or moves out, left with neither an entry nor
+ * a live member.
  */
 async function familyAliasesLeftBehind(
   tx: Transaction,
@@ -348,7 +409,9 @@ async function familyAliasesLeftBehind(
   const families = new Set<string>();
   for (const { collection, id, before, after } of documents) {
     if (collection === CATALOG_COLLECTIONS.families && before === null && after !== null) families.add(id);
-    const leaves = collection === CATALOG_COLLECTIONS.exercises && after && isLiveExercise(after) && !(before && isLiveExercise(before));
+    // A live exercise that the revert deletes, retires, or moves back out of the family it was moved into.
+    const stays = before && isLiveExercise(before) && before.family_slug === after?.family_slug;
+    const leaves = collection === CATALOG_COLLECTIONS.exercises && after && isLiveExercise(after) && !stays;
     if (leaves && typeof after.family_slug === "string") families.add(after.family_slug);
   }
   const conflicts: RevertConflict[] = [];

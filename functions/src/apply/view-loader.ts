@@ -151,6 +151,26 @@ async function followFamilyAliases(db: Firestore, aliases: Map<string, DocData>)
   }
 }
 
+/**
+ * Inside `tx`: what decides whether `alias` leads to something live (see `aliasTargetIssue`): the
+ * exercise it points at, or its family's registry entry and, without one, the family's members.
+ */
+export async function readAliasTarget(tx: Transaction, db: Firestore, alias: Readonly<DocData>): Promise<CatalogState> {
+  const view = { exercises: new Map<string, DocData>(), aliases: new Map<string, DocData>(), families: new Map<string, DocData>() };
+  const { exercise_id: exerciseId, family_slug: family } = alias;
+  if (typeof exerciseId === "string" && exerciseId !== "") {
+    const exercise = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).doc(exerciseId));
+    if (exercise.exists) view.exercises.set(exerciseId, exercise.data() as DocData);
+  } else if (typeof family === "string" && family !== "") {
+    const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
+    if (registry.exists) view.families.set(family, registry.data() as DocData);
+    else
+      for (const member of await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) }))
+        view.exercises.set(member.id, member.data);
+  }
+  return new CatalogState(view);
+}
+
 /** Inside `tx`: the documents one operation reads (see `operationReadSet`), as a state to compute its effects on. */
 export async function readOperationState(tx: Transaction, db: Firestore, op: Operation): Promise<CatalogState> {
   const reads = operationReadSet(op);

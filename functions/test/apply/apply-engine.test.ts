@@ -480,6 +480,43 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     expect(await exercise(benchDumbbell.id)).not.toHaveProperty("merged_into");
   });
 
+  it("reports an alias target deleted or retired since planning (STALE_PLAN) instead of pointing the alias at nothing", async () => {
+    // A curator's revert takes no lock: it may delete or retire what a waiting plan's alias points at.
+    const { engine, input } = await start();
+    const toExercise = planOf([{ op: "upsert_alias", alias_slug: "back-squat", exercise_id: squat.id, rationale }]);
+    const toFamily = planOf([{ op: "upsert_alias", alias_slug: "squats", family_slug: "squat", is_family_alias: true, rationale }]);
+    const expectations = await expectationsOf(toExercise);
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(squat.id).delete();
+    await db.collection(CATALOG_COLLECTIONS.families).doc("squat").update({ status: "merged", merged_into: "bench_press" });
+
+    const changed = "upsert_alias: what the alias points at changed since the plan was built";
+    expect((await engine.apply(toExercise, writer(input), { expectations })).failed).toEqual([
+      expect.objectContaining({ code: "STALE_PLAN", path: "exercise_id", message: `${changed} (exercise ${squat.id} does not exist)` }),
+    ]);
+    expect(
+      (
+        await engine.apply(
+          toFamily,
+          planWriter(input, (_op, index) => `family/${index}`),
+        )
+      ).failed,
+    ).toEqual([expect.objectContaining({ code: "STALE_PLAN", path: "family_slug", message: `${changed} (family squat is merged)` })]);
+    expect(await count(CATALOG_COLLECTIONS.aliases)).toBe(0);
+    expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
+  });
+
+  it("points an alias at an exercise a later operation of its plan creates (the plan is validated as a whole)", async () => {
+    const { engine, input } = await start();
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const plan = planOf([
+      { op: "upsert_alias", alias_slug: "cable-bench", exercise_id: id, rationale },
+      { op: "create_exercise", exercise_id: id, data, rationale },
+    ]);
+    const result = await engine.apply(plan, writer(input), { expectations: await expectationsOf(plan) });
+    expect(result.failed).toEqual([]);
+    expect(result.change_ids).toHaveLength(2);
+  });
+
   it("does not patch a merge target retired since, though the merge's source already is merged into it", async () => {
     const { engine, input } = await start();
     await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchDumbbell.id).update({ status: "merged", merged_into: benchBarbell.id });

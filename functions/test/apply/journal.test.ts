@@ -349,7 +349,7 @@ describe("revertChange", () => {
     await endAttempt();
 
     await expect(revertChange(db, moveId)).rejects.toThrow(
-      `change ${moveId} cannot be reverted: exercise_families/bench_press is merged since; ` +
+      `change ${moveId} cannot be reverted: exercise_families/bench_press is merged since (change ${retireId}); ` +
         `the revert would move exercise ${benchDumbbell.id} back into it: revert the family's retirement first`,
     );
     expect((await exercise(benchDumbbell.id))!.family_slug).toBe("press");
@@ -370,7 +370,7 @@ describe("revertChange", () => {
     await endAttempt();
 
     await expect(revertChange(db, deprecateId)).rejects.toThrow(
-      `change ${deprecateId} cannot be reverted: exercise_families/bench_press is merged since; ` +
+      `change ${deprecateId} cannot be reverted: exercise_families/bench_press is merged since (change ${retireId}); ` +
         `the revert would bring exercise ${benchDumbbell.id} back into it: revert the family's retirement first`,
     );
     expect((await exercise(benchDumbbell.id))!.status).toBe("deprecated");
@@ -405,6 +405,66 @@ describe("revertChange", () => {
     expect((await revertChange(db, aliasId)).status).toBe("reverted");
     expect((await revertChange(db, createId)).status).toBe("reverted");
     expect(await exercise(id)).toBeUndefined();
+  });
+
+  it("refuses to move an exercise back out of a family a later family alias points at, leaving it with neither an entry nor a live exercise", async () => {
+    const moveId = await applyOne(
+      planOf([{ op: "reassign_family", exercise_id: benchDumbbell.id, from_family: "bench_press", to_family: "incline_press", rationale }]),
+      "move",
+    );
+    const aliasId = await applyOne(
+      planOf([{ op: "upsert_alias", alias_slug: "incline", family_slug: "incline_press", is_family_alias: true, rationale }]),
+      "alias",
+    );
+    await endAttempt();
+
+    await expect(revertChange(db, moveId)).rejects.toThrow(
+      `change ${moveId} cannot be reverted: exercise_aliases/incline points at family incline_press, ` +
+        "which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first",
+    );
+    expect((await exercise(benchDumbbell.id))!.family_slug).toBe("incline_press");
+    expect((await revertChange(db, aliasId)).status).toBe("reverted");
+    expect((await revertChange(db, moveId)).status).toBe("reverted");
+    expect((await exercise(benchDumbbell.id))!.family_slug).toBe("bench_press");
+  });
+
+  it("refuses to give an alias back pointing at an exercise deleted since, naming it as the validator does", async () => {
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const createId = await applyOne(planOf([{ op: "create_exercise", exercise_id: id, data, rationale }]), "create");
+    await applyOne(planOf([{ op: "upsert_alias", alias_slug: "cable-bench", exercise_id: id, rationale }]), "alias");
+    const repointId = await applyOne(
+      planOf([{ op: "upsert_alias", alias_slug: "cable-bench", exercise_id: benchBarbell.id, rationale }]),
+      "repoint",
+    );
+    await endAttempt();
+    // No alias points at the cable bench press now: its creation is reverted.
+    expect((await revertChange(db, createId)).status).toBe("reverted");
+
+    await expect(revertChange(db, repointId)).rejects.toThrow(
+      `change ${repointId} cannot be reverted: exercise_aliases/cable-bench would be given back pointing at nothing live: ` +
+        `exercise ${id} does not exist (ALIAS_TARGET_MISSING)`,
+    );
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("cable-bench").get()).get("exercise_id")).toBe(benchBarbell.id);
+  });
+
+  it("refuses to give a deleted family alias back pointing at a family merged since", async () => {
+    await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").set(benchPressRegistry);
+    await applyOne(
+      planOf([{ op: "upsert_alias", alias_slug: "flat_bench", family_slug: "bench_press", is_family_alias: true, rationale }]),
+      "alias",
+    );
+    const deletionId = await applyOne(planOf([{ op: "delete_alias", alias_slug: "flat_bench", rationale }]), "delete");
+    await applyOne(
+      planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "merged", merged_into: "press", rationale }]),
+      "retire",
+    );
+    await endAttempt();
+
+    await expect(revertChange(db, deletionId)).rejects.toThrow(
+      `change ${deletionId} cannot be reverted: exercise_aliases/flat_bench would be given back pointing at nothing live: ` +
+        "family bench_press is merged (ALIAS_CHAIN)",
+    );
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("flat_bench").get()).exists).toBe(false);
   });
 
   it("deletes a family's entry its change created while the family keeps live exercises, an alias of the family notwithstanding", async () => {
@@ -461,6 +521,28 @@ describe("revertChange", () => {
     expect((await exercise(benchDumbbell.id))!.family_slug).toBe("bench_press");
     // Both bench presses are live in it again.
     expect(await registry("bench_press")).toMatchObject(benchPressRegistry);
+  });
+
+  it("brings an exercise back to life in a family merged before the change, though the job refreshed its registry after it", async () => {
+    // Refreshing the registry rewrites it (still merged): that is no merge since the change.
+    await db
+      .collection(CATALOG_COLLECTIONS.families)
+      .doc("bench_press")
+      .set({ ...benchPressRegistry, status: "merged", merged_into: "press" });
+    const deprecateId = await applyOne(
+      planOf([{ op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "deprecated", rationale }]),
+      "deprecate",
+    );
+    const refreshId = await applyOne(
+      planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "merged", merged_into: "press", rationale }]),
+      "refresh",
+    );
+    await endAttempt();
+
+    expect((await revertChange(db, refreshId)).status).toBe("reverted");
+    expect((await revertChange(db, deprecateId)).status).toBe("reverted");
+    expect((await exercise(benchDumbbell.id))!.status).toBe("approved");
+    expect(await registry("bench_press")).toMatchObject({ status: "merged", merged_into: "press", exercise_count: 2 });
   });
 
   it("reports an unknown change", async () => {

@@ -510,6 +510,25 @@ describe("runPlan", () => {
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
   });
 
+  it("an alias whose exercise is deleted after the plan was built (a curator's revert) goes to review, not to nothing", async () => {
+    const reverting = beforeTransaction(async (n) => {
+      if (n === 1) await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchBarbell.id).delete();
+    });
+    const { input } = await start("apply", {}, reverting);
+    const outcome = await runPlan(
+      input,
+      planOf([{ op: "upsert_alias", alias_slug: "flat-bench", exercise_id: benchBarbell.id, rationale }]),
+    );
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: {
+        code: "TARGET_CHANGED",
+        details: { failed: [expect.objectContaining({ operation_index: 0, code: "STALE_PLAN", path: "exercise_id" })] },
+      },
+    });
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("flat-bench").get()).exists).toBe(false);
+  });
+
   it("a cancel that arrives after the plan is frozen does not leave half a change: the plan runs to its end", async () => {
     const running: { input?: TestHandlerInput } = {};
     const cancelling = beforeTransaction((n) => {
