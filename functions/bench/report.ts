@@ -15,7 +15,10 @@ interface VsNaive {
 
 interface ReportRow extends Row {
   per_unit: ReturnType<typeof perUnit>;
-  /** Each figure over the naive baseline's at the same number of workers (no-change worker-path rows). */
+  /**
+   * Each figure of the round run beside the naive baseline over the baseline's, at the same number of
+   * workers (the no-change worker-path rows, the only ones the baseline runs beside).
+   */
   vs_naive: VsNaive | null;
 }
 
@@ -37,12 +40,13 @@ function vsNaive(row: Row, rows: readonly Row[]): VsNaive | null {
   const match = /^worker\.no_change@(\d+)$/.exec(row.id);
   const naive = match ? rows.find((other) => other.id === `${NAIVE_ROW}${match[1]}`) : undefined;
   if (!naive) return null;
-  const [mine, theirs] = [perUnit(row), perUnit(naive)];
+  const beside = row.besideNaive ?? row;
+  const [mine, theirs] = [perUnit(beside), perUnit(naive)];
   return {
-    throughput: over(row.throughput, naive.throughput),
+    throughput: over(beside.throughput, naive.throughput),
     reads: over(mine?.reads, theirs?.reads),
     writes: over(mine?.writes, theirs?.writes),
-    p50: over(row.latencyMs?.p50, naive.latencyMs?.p50),
+    p50: over(beside.latencyMs?.p50, naive.latencyMs?.p50),
   };
 }
 
@@ -53,12 +57,15 @@ export function buildReport(rows: readonly Row[], backend: string, settings: Ben
     backend,
     settings,
     seconds,
-    rows: rows.map((row) => ({ ...row, per_unit: perUnit(row), vs_naive: vsNaive(row, rows) })),
+    // The round beside the baseline is one of the row's rounds (its jobs/s in `rounds_jobs_per_s`, first).
+    rows: rows.map(({ besideNaive, ...row }) => ({ ...row, per_unit: perUnit(row), vs_naive: vsNaive({ ...row, besideNaive }, rows) })),
     targets: evaluateTargets(rows),
   };
 }
 
 const show = (value: number | null | undefined, suffix = "") => (value === null || value === undefined ? "–" : `${round(value)}${suffix}`);
+/** A target's measured value to four significant digits: one just past its limit does not read as the limit. */
+const showMeasured = (value: number | null) => (value === null ? "–" : String(Number(value.toPrecision(4))));
 const mark = (met: boolean | null) => (met === null ? "not measured" : met ? "PASS" : "MISS");
 
 function table(header: string[], lines: string[][]): string {
@@ -109,7 +116,13 @@ export function renderReport(report: BenchReport): string {
   );
   const targets = table(
     ["row", "target", "measured", "limit", "met"],
-    report.targets.map((target) => [target.row, target.what, show(target.measured), `${target.compare} ${target.limit}`, mark(target.met)]),
+    report.targets.map((target) => [
+      target.row,
+      target.what,
+      showMeasured(target.measured),
+      `${target.compare} ${target.limit}`,
+      mark(target.met),
+    ]),
   );
   const details = report.rows.map((row) => {
     const extras = Object.entries(row.extra).map(([key, value]) => `${key}=${value}`);

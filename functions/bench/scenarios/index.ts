@@ -35,7 +35,7 @@ export const SCENARIOS: Record<(typeof SCENARIO_NAMES)[number], Scenario> = {
         if (round === 0) naive.set(level, await runNaiveLevel(ctx, jobs, level));
       }
     }
-    return workers.flatMap((level) => [medianRound(engine.get(level)!), naive.get(level)!]);
+    return workers.flatMap((level) => [{ ...medianRound(engine.get(level)!), besideNaive: engine.get(level)![0] }, naive.get(level)!]);
   },
   apply: (ctx) => inTurn(ctx.settings.workers, async (workers) => [await runWorkerLevel(ctx, APPLY_JOB, ctx.settings.applyJobs, workers)]),
   client: (ctx) => inTurn(["burst", "paced"] as const, async (mode) => [await runClientPath(ctx, mode)]),

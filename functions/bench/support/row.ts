@@ -24,6 +24,11 @@ export interface Row {
   latencyMs: Spread | null;
   /** What else the scenario measured (conflicts, statuses, ...). */
   extra: Record<string, number | string>;
+  /**
+   * A median of rounds: the round measured right beside the naive baseline, which the ratios to it are
+   * of, as the emulator's pace moves over a run (its first rounds are its slowest).
+   */
+  besideNaive?: Row;
 }
 
 /** The row's billed operations per completed unit. */

@@ -123,3 +123,15 @@ describe("the reads per expired lease", () => {
     expect(target(sweeps(14, 5))).toMatchObject({ measured: null, met: null });
   });
 });
+
+describe("the ratios to the naive baseline", () => {
+  it("are of the round run beside the baseline, not of the median of rounds the emulator ran faster", () => {
+    // The baseline ran beside the first round (40 jobs/s); the level's median round ran at 200.
+    const rows = [
+      row("naive@4", { throughput: 10 }),
+      row("worker.no_change@4", { throughput: 200, besideNaive: row("worker.no_change@4", { throughput: 40 }) }),
+    ];
+    const ratio = evaluateTargets(rows).find((result) => result.what.startsWith("jobs/s ÷ naive baseline (4"))!;
+    expect([ratio.measured, ratio.met]).toEqual([4, false]);
+  });
+});
