@@ -22,7 +22,9 @@ import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime, listenWithRetries } from "./runtime";
 import { emulatorProject } from "./project";
 import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
-import { startOrFindEmulator } from "./emulator";
+import { existsSync } from "node:fs";
+import { officialJar, startOrFindEmulator } from "./emulator";
+import { GrpcStatus, grpcCode } from "../util/grpc-status";
 import { EmulatorTriggers } from "./emulator-triggers";
 
 const PROJECT_ID = emulatorProject();
@@ -63,9 +65,12 @@ interface JobLine {
   result_summary?: unknown;
 }
 
+/** Statuses whose job's `error` is an earlier wait's or failure's, which the run under way has left behind. */
+const UNDER_WAY: readonly string[] = ["leased", "running"];
+
 function line(id: string, data: JobLine): string {
   const progress = data.progress ? ` ${data.progress.done}/${data.progress.total}` : "";
-  const error = data.error ? `  ${data.error.code}: ${data.error.message}` : "";
+  const error = data.error && !UNDER_WAY.includes(data.status) ? `  ${data.error.code}: ${data.error.message}` : "";
   const summary = data.result_summary ? `  ${JSON.stringify(data.result_summary).slice(0, 160)}` : "";
   return `  ${String(data.status).padEnd(18)} ${String(data.type).padEnd(27)} ${id}${progress}${error}${summary}`;
 }
@@ -152,6 +157,16 @@ async function main(): Promise<void> {
     await shutdown(1);
   }
 
+  // The engine's leases, locks and exactly-once apply need transaction isolation, which only the official emulator has
+  // (the tests' fallback without it is no place to run the engine).
+  const external = process.env.FIRESTORE_EMULATOR_HOST;
+  if (!external && !existsSync(officialJar())) {
+    console.error(
+      `the local engine needs the official Cloud Firestore emulator, and its jar is not at ${officialJar()}: install it ` +
+        "(apt-get install google-cloud-cli-firestore-emulator), or point FIRESTORE_EMULATOR_JAR at it, or FIRESTORE_EMULATOR_HOST at a running emulator",
+    );
+    await shutdown(1);
+  }
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID, triggers: true });
   stopEmulator = () => emulator.stop();
   stops.push(stopEmulator);
@@ -159,7 +174,12 @@ async function main(): Promise<void> {
   const db = firestoreClient({ projectId: PROJECT_ID });
 
   // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
-  if (!(await catalogHoldsDocuments(db)) || process.env.SEED_DEMO === "1") {
+  const holdsDocuments = await catalogHoldsDocuments(db).catch(async (err: unknown) => {
+    if (!external || grpcCode(err) !== GrpcStatus.UNAVAILABLE) throw err;
+    console.error(`no Firestore emulator answers at ${external} (FIRESTORE_EMULATOR_HOST): start it, or unset the variable`);
+    return shutdown(1);
+  });
+  if (!holdsDocuments || process.env.SEED_DEMO === "1") {
     const seeded = await seedDemoCatalog(db, { includeBroken: true });
     console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
   } else {
@@ -200,7 +220,11 @@ async function main(): Promise<void> {
         : `all ${seen.size} jobs finished (demo jobs and the follow-up jobs they created).`,
     );
     if (exitWhenDone) void shutdown(0);
-    else console.log("still running: write documents to catalog_jobs to submit more jobs; Ctrl-C to stop.");
+    else
+      console.log(
+        `still running: write documents to catalog_jobs to submit more jobs (the CLI: FIRESTORE_EMULATOR_HOST=${emulator.host} ` +
+          "npm --prefix functions run cli -- submit …); Ctrl-C to stop.",
+      );
   };
   stops.push(
     showProgress(db, startedAt, (statuses) => {

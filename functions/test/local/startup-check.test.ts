@@ -30,3 +30,16 @@ it("names every param that does not parse, the price table among them, and exits
   expect(stderr).toContain("param LLM_PRICES_JSON is not a price table");
   expect(stderr).not.toContain("seeded demo catalog");
 }, 90_000);
+
+it("refuses to run the engine without the official emulator's jar, saying where it looked and what to do", async () => {
+  const { code, stderr } = await runLocalRuntime({ FIRESTORE_EMULATOR_HOST: "", FIRESTORE_EMULATOR_JAR: "/nonexistent/emulator.jar" });
+  expect(code).toBe(1);
+  expect(stderr).toContain("needs the official Cloud Firestore emulator, and its jar is not at /nonexistent/emulator.jar");
+  expect(stderr).not.toContain("seeded demo catalog");
+}, 90_000);
+
+it("says so in a line when no emulator answers at FIRESTORE_EMULATOR_HOST", async () => {
+  const { code, stderr } = await runLocalRuntime({});
+  expect(code).toBe(1);
+  expect(stderr).toContain("no Firestore emulator answers at 127.0.0.1:9 (FIRESTORE_EMULATOR_HOST)");
+}, 90_000);
