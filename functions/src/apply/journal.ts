@@ -196,7 +196,7 @@ export async function revertChange(
     if (later.length > 0) throw new ChangeConflictError(changeId, later);
     const taken = [
       ...(await slugsTakenSince(tx, db, documents)),
-      ...(await aliasTargetsGoneSince(tx, db, documents)),
+      ...(await aliasTargetsGoneSince(tx, db, entry, documents)),
       ...(await dependentsLeftBehind(tx, db, entry, documents)),
     ];
     if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
@@ -250,14 +250,38 @@ async function changesInEffectAfter(
   entry: DocumentSnapshot,
   target: string,
 ): Promise<QueryDocumentSnapshot[]> {
+  return (await journalOf(tx, db, target)).filter((change) => inEffectAfter(change, entry));
+}
+
+/** Inside `tx`: every journal entry of document `target`. */
+async function journalOf(tx: Transaction, db: Firestore, target: string): Promise<QueryDocumentSnapshot[]> {
+  return (await tx.get(db.collection(APPLY_COLLECTIONS.changes).where("targets", "array-contains", target))).docs;
+}
+
+/** Whether `change` is applied (not reverted) and was made after `entry` (by applied_at, then by which entry was written first). */
+function inEffectAfter(change: DocumentSnapshot, entry: DocumentSnapshot): boolean {
+  if (change.id === entry.id || change.get("status") !== ("applied" satisfies ChangeStatus)) return false;
   const order = (doc: DocumentSnapshot) => [(doc.get("applied_at") as Timestamp).toMillis(), doc.createTime?.toMillis() ?? 0];
-  const [appliedAt, createdAt] = order(entry);
-  const changes = await tx.get(db.collection(APPLY_COLLECTIONS.changes).where("targets", "array-contains", target));
-  return changes.docs.filter((change) => {
-    if (change.id === entry.id || change.get("status") !== ("applied" satisfies ChangeStatus)) return false;
-    const [at, created] = order(change);
-    return at > appliedAt || (at === appliedAt && created > createdAt);
-  });
+  const [[at, created], [appliedAt, createdAt]] = [order(change), order(entry)];
+  return at > appliedAt || (at === appliedAt && created > createdAt);
+}
+
+/**
+ * Inside `tx`: a change that left document `target` as it is since `entry` was applied: one in effect made
+ * after it, or one reverted after it (the revert changed the document); undefined when none did.
+ */
+async function changedSince(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  target: string,
+): Promise<QueryDocumentSnapshot | undefined> {
+  const appliedAt = (entry.get("applied_at") as Timestamp).toMillis();
+  const revertedAfter = (change: DocumentSnapshot) => {
+    const revertedAt = change.get("reverted_at") as Timestamp | null | undefined;
+    return change.get("status") === ("reverted" satisfies ChangeStatus) && revertedAt != null && revertedAt.toMillis() > appliedAt;
+  };
+  return (await journalOf(tx, db, target)).find((change) => inEffectAfter(change, entry) || revertedAfter(change));
 }
 
 /**
@@ -308,19 +332,32 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
  * family is missing or retired since (`aliasTargetIssue`, as the validator names it): given back, they
  * would lead to nothing live.
  */
-async function aliasTargetsGoneSince(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<RevertConflict[]> {
+async function aliasTargetsGoneSince(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  documents: readonly JournalDocument[],
+): Promise<RevertConflict[]> {
   const conflicts: RevertConflict[] = [];
   for (const { collection, id, before, after } of documents) {
     if (collection !== CATALOG_COLLECTIONS.aliases || before === null) continue;
     // The target the alias keeps is no more gone for the revert than it is now.
     if (after !== null && before.exercise_id === after.exercise_id && before.family_slug === after.family_slug) continue;
     const gone = aliasTargetIssue(before, await readAliasTarget(tx, db, before));
-    if (gone)
-      conflicts.push({
-        target: documentPath(CATALOG_COLLECTIONS.aliases, id),
-        changed_paths: [gone.path],
-        reason: `would be given back pointing at nothing live: ${gone.message} (${gone.code})`,
-      });
+    if (!gone) continue;
+    // Retired or deleted before the alias changed (a merge whose aliases its job then repointed): the revert gives
+    // back a state the journal went through, and reverting the job newest first reverts that retirement next.
+    const targetPath =
+      typeof before.exercise_id === "string"
+        ? documentPath(CATALOG_COLLECTIONS.exercises, before.exercise_id)
+        : documentPath(CATALOG_COLLECTIONS.families, String(before.family_slug));
+    const since = await changedSince(tx, db, entry, targetPath);
+    if (!since) continue;
+    conflicts.push({
+      target: documentPath(CATALOG_COLLECTIONS.aliases, id),
+      changed_paths: [gone.path],
+      reason: `would be given back pointing at nothing live: ${gone.message} (${gone.code})${since ? `, since change ${since.id}: revert it first` : ""}`,
+    });
   }
   return conflicts;
 }

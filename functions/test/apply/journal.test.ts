@@ -442,9 +442,25 @@ describe("revertChange", () => {
 
     await expect(revertChange(db, repointId)).rejects.toThrow(
       `change ${repointId} cannot be reverted: exercise_aliases/cable-bench would be given back pointing at nothing live: ` +
-        `exercise ${id} does not exist (ALIAS_TARGET_MISSING)`,
+        `exercise ${id} does not exist (ALIAS_TARGET_MISSING), since change ${createId}: revert it first`,
     );
     expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("cable-bench").get()).get("exercise_id")).toBe(benchBarbell.id);
+  });
+
+  it("reverts a merge that then repointed the merged exercise's alias newest first, the alias given back before the merge", async () => {
+    await applyOne(planOf([{ op: "upsert_alias", alias_slug: "db-bench", exercise_id: benchDumbbell.id, rationale }]), "alias");
+    const mergeId = await applyOne(mergePlan, "merge");
+    const repointId = await applyOne(
+      planOf([{ op: "upsert_alias", alias_slug: "db-bench", exercise_id: benchBarbell.id, rationale }]),
+      "repoint",
+    );
+    await endAttempt();
+
+    // The order `show` lists them in: the alias goes back to the merged exercise for a moment, as the job had it.
+    expect((await revertChange(db, repointId)).status).toBe("reverted");
+    expect((await revertChange(db, mergeId)).status).toBe("reverted");
+    expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("db-bench").get()).get("exercise_id")).toBe(benchDumbbell.id);
+    expect((await exercise(benchDumbbell.id))!.status).not.toBe("merged");
   });
 
   it("refuses to give a deleted family alias back pointing at a family merged since", async () => {
@@ -454,7 +470,7 @@ describe("revertChange", () => {
       "alias",
     );
     const deletionId = await applyOne(planOf([{ op: "delete_alias", alias_slug: "flat_bench", rationale }]), "delete");
-    await applyOne(
+    const retireId = await applyOne(
       planOf([{ op: "update_family_registry", family_slug: "bench_press", status: "merged", merged_into: "press", rationale }]),
       "retire",
     );
@@ -462,7 +478,7 @@ describe("revertChange", () => {
 
     await expect(revertChange(db, deletionId)).rejects.toThrow(
       `change ${deletionId} cannot be reverted: exercise_aliases/flat_bench would be given back pointing at nothing live: ` +
-        "family bench_press is merged (ALIAS_CHAIN)",
+        `family bench_press is merged (ALIAS_CHAIN), since change ${retireId}: revert it first`,
     );
     expect((await db.collection(CATALOG_COLLECTIONS.aliases).doc("flat_bench").get()).exists).toBe(false);
   });
