@@ -250,6 +250,30 @@ export class ConfigError extends Error {
   }
 }
 
+/** A setting read from the config, or every param it read that does not parse. */
+export type Reading<T> = { ok: true; value: T } | { ok: false; invalid: ConfigError[] };
+
+/**
+ * `read(config)`, or every param it reads that does not parse: such a read goes on with the param's
+ * default (the value is discarded then), so that one pass names them all, not only the first.
+ */
+export function readEvery<T>(config: EngineConfig, read: (config: EngineConfig) => T): Reading<T> {
+  const invalid: ConfigError[] = [];
+  const lenient = new Proxy(config, {
+    get(target, key, receiver) {
+      try {
+        return Reflect.get(target, key, receiver) as unknown;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        invalid.push(err);
+        return PARAMS[key as keyof EngineConfig].defaultValue;
+      }
+    },
+  });
+  const value = read(lenient);
+  return invalid.length === 0 ? { ok: true, value } : { ok: false, invalid };
+}
+
 /** The params whose values in `env` do not parse, or do not fit together, with why. */
 export function configProblems(env: NodeJS.ProcessEnv = process.env): ConfigError[] {
   return Object.values(readParams(env)).filter((value) => value instanceof ConfigError);

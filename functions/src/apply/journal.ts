@@ -356,7 +356,7 @@ async function aliasTargetsGoneSince(
     conflicts.push({
       target: documentPath(CATALOG_COLLECTIONS.aliases, id),
       changed_paths: [gone.path],
-      reason: `would be given back pointing at nothing live: ${gone.message} (${gone.code})${since ? `, since change ${since.id}: revert it first` : ""}`,
+      reason: `would be given back pointing at nothing live: ${gone.message} (${gone.code}), since change ${since.id}: revert it first`,
     });
   }
   return conflicts;

@@ -3,6 +3,7 @@
  * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), and the parent the
  * ledgers of those that left no counts (`shard-ledger.ts`); this folds them.
  */
+import { partialOf } from "../jobs/errors";
 import { type JobStatus, isSuccessStatus } from "../jobs/lifecycle";
 import { isPlainRecord } from "../util/object-paths";
 import { type ShardCounts, countValue, emptyShardCounts, readShardCounts } from "./shard-tally";
@@ -27,8 +28,7 @@ function errorOf(shard: ChildJob): { code: string | null; details: unknown } {
 
 /** The counts a shard left itself: its result summary's, else the partial counts its last failed attempt left. */
 function ownCountsOf(shard: ChildJob): ShardCounts | null {
-  const { details } = errorOf(shard);
-  return readShardCounts(shard.result_summary) ?? (isPlainRecord(details) ? readShardCounts(details.partial) : null);
+  return readShardCounts(shard.result_summary) ?? readShardCounts(partialOf(errorOf(shard)));
 }
 
 /**

@@ -56,6 +56,11 @@ const COUNT_KEY: Record<ExerciseOutcomeKind, keyof ShardCounts> = {
 /** Exercises listed one by one in the summary; the counts always cover all of them. */
 const MAX_LISTED = 20;
 
+/** A result summary's preview line of a patch of exercise `exerciseId` at `paths`. */
+export function patchPreviewLine(exerciseId: string, paths: readonly string[]): string {
+  return `patch_fields exercises/${exerciseId}: ${paths.join(", ")}`;
+}
+
 export class ShardTally {
   private readonly counts: ShardCounts;
   private resumed = 0;
@@ -85,7 +90,7 @@ export class ShardTally {
     // preview is its result, whichever attempt found it.
     const listed = !resumed || outcome.detail === "would_apply";
     if (outcome.outcome === "succeeded" && listed && this.preview.length < MAX_PREVIEW_LINES) {
-      this.preview.push(`patch_fields exercises/${outcome.exercise_id}: ${outcome.paths.join(", ")}`);
+      this.preview.push(patchPreviewLine(outcome.exercise_id, outcome.paths));
     }
   }
 

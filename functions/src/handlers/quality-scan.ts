@@ -19,6 +19,7 @@ import { ONE_TARGET_SELECTION, docIdsSchema, filterCriteriaSchema, oneTargetSele
 import { catalogHandler } from "./support/catalog-handler";
 import { assertExercisesExist } from "./support/failures";
 import { SCANNER_VERSION, type ScanResult, enrichmentCanHelp, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
+import { patchPreviewLine } from "../enrichment/shard-tally";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { targetExercisePages } from "../catalog/targets";
@@ -99,7 +100,7 @@ function countWrite(counts: ScanCounts, outcome: PatchOutcome, patch: ExercisePa
   else if (outcome.kind !== "not_attempted") counts.metadata_written++;
   if (outcome.kind === "applied") counts.applied++;
   if ((outcome.kind === "applied" || outcome.kind === "would_apply") && listed.changes_preview.length < MAX_PREVIEW_LINES) {
-    listed.changes_preview.push(`patch_fields exercises/${patch.exerciseId}: ${Object.keys(patch.set).join(", ")}`);
+    listed.changes_preview.push(patchPreviewLine(patch.exerciseId, Object.keys(patch.set)));
   }
 }
 

@@ -15,7 +15,7 @@
  * to run again; the period's next run that can build the job, such as `schedules run` once the
  * param is fixed, makes it in the refusal's place (`deleteRefusedJob`).
  */
-import { ConfigError, type EngineConfig, PARAMS } from "../config";
+import { type ConfigError, type EngineConfig, PARAMS, type Reading, readEvery } from "../config";
 import type { Engine } from "../create-engine";
 import { type SubmitResult, type WakeupOutcome, submitJob } from "../jobs/intake";
 import type { CreateJobInput, Mode } from "../jobs/model";
@@ -32,30 +32,6 @@ export const SCHEDULER = "system:scheduler";
 function scheduledMode(scan: ScanSchedule, config: EngineConfig): Mode {
   const [catalogApplies, scanApplies] = [config.applyEnabled, config[`${scan.key}Apply`]];
   return catalogApplies && scanApplies ? "apply" : "dry_run";
-}
-
-/** A setting read from the config, or every param it read that does not parse. */
-export type Reading<T> = { ok: true; value: T } | { ok: false; invalid: ConfigError[] };
-
-/**
- * `read(config)`, or every param it reads that does not parse: such a read goes on with the param's
- * default (the value is discarded then), so that one pass names them all, not only the first.
- */
-function readEvery<T>(config: EngineConfig, read: (config: EngineConfig) => T): Reading<T> {
-  const invalid: ConfigError[] = [];
-  const lenient = new Proxy(config, {
-    get(target, key, receiver) {
-      try {
-        return Reflect.get(target, key, receiver) as unknown;
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        invalid.push(err);
-        return PARAMS[key as keyof EngineConfig].defaultValue;
-      }
-    },
-  });
-  const value = read(lenient);
-  return invalid.length === 0 ? { ok: true, value } : { ok: false, invalid };
 }
 
 /** What a scan's scheduled run reads besides its schedule (see `scheduleOf`): its switch, and its job's mode, priority and payload. */

@@ -5,7 +5,7 @@
  * payload. index.ts declares one scheduled function per row; the local runtime's timers and the
  * CLI's `schedules` read the same rows. The lane is the job type's own (the registry's default).
  */
-import { ConfigError, type EngineConfig, PARAMS } from "../config";
+import { type ConfigError, type EngineConfig, PARAMS, readEvery } from "../config";
 import { log } from "../util/log";
 import type { Period } from "./period";
 
@@ -63,27 +63,22 @@ export function findScanSchedule(name: string): ScanSchedule | undefined {
 /** The settings read when the functions are declared. */
 type DeclaredKey = "scheduleTimeZone" | `${ScanSchedule["key"]}Schedule`;
 
-function readDeclared(config: EngineConfig, key: DeclaredKey): string | ConfigError {
-  try {
-    return config[key];
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err;
-  }
-}
-
 /** A declared setting: an invalid value falls back to the default, logged, so loading never breaks. */
 function declaredSetting(config: EngineConfig, key: DeclaredKey): string {
-  const value = readDeclared(config, key);
-  if (!(value instanceof ConfigError)) return value;
-  log.error("invalid param; the default is used", { param: value.param, error: value.message, default: PARAMS[key].defaultValue });
+  const reading = readEvery(config, (c) => c[key]);
+  if (reading.ok) return reading.value;
+  const [problem] = reading.invalid;
+  log.error("invalid param; the default is used", { param: problem.param, error: problem.message, default: PARAMS[key].defaultValue });
   return PARAMS[key].defaultValue;
 }
 
 /** The declared settings that do not parse, each of which `scheduleOf` replaces by its default. */
 export function invalidScheduleParams(config: EngineConfig): ConfigError[] {
   const keys: DeclaredKey[] = ["scheduleTimeZone", ...SCAN_SCHEDULES.map((scan) => `${scan.key}Schedule` as const)];
-  return keys.map((key) => readDeclared(config, key)).filter((value) => value instanceof ConfigError);
+  return keys.flatMap((key) => {
+    const reading = readEvery(config, (c) => c[key]);
+    return reading.ok ? [] : reading.invalid;
+  });
 }
 
 /** The scan's cron schedule and time zone (plain strings at deploy, like the watchdog's). */
