@@ -200,6 +200,26 @@ function credentialFailure(err: unknown): LlmError | null {
   });
 }
 
+/**
+ * How a connection that was never made fails: the socket's error code, at the end of the chain of
+ * causes (the SDK wraps undici's "fetch failed", whose cause it is).
+ */
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/**
+ * Whether a failed try sent nothing to Vertex AI, so no model call is billed: its credentials could
+ * not be had (the SDK gets them before it sends), or no connection was made.
+ */
+function reachedNoModel(err: unknown, credentials: LlmError | null): boolean {
+  if (credentials) return true;
+  for (let cause = err, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {
+    const { code } = cause as { code?: unknown };
+    if (typeof code === "string" && NEVER_CONNECTED.has(code)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
 /** Whether `err` is the request's stop (`LlmRequest.signal`), which ends the call as it is, not as an LLM failure. */
 function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
   return req.signal?.aborted === true && err === req.signal.reason;
@@ -211,8 +231,12 @@ function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
  */
 function errorFromSdk(err: unknown): LlmError {
   if (err instanceof LlmError) return err;
-  const credentials = credentialFailure(err);
-  if (credentials) return credentials;
+  return credentialFailure(err) ?? callFailure(err);
+}
+
+/** A failure of the call itself (credentials were had): Vertex AI's answer, a timeout, or the network. */
+function callFailure(err: unknown): LlmError {
+  if (err instanceof LlmError) return err;
   const message = messageOf(err);
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === "number") {
@@ -289,10 +313,13 @@ export class VertexLlmClient implements LlmClient {
           timeoutMs,
           req.signal,
         ).catch((err: unknown) => {
-          const stopped = stoppedBy(req, err);
-          // The SDK gets credentials before it sends the request: a try that failed to get them reached no model.
-          if (stopped || !credentialFailure(err)) spent.calls++;
-          throw stopped ? err : errorFromSdk(err);
+          if (stoppedBy(req, err)) {
+            spent.calls++;
+            throw err;
+          }
+          const credentials = credentialFailure(err);
+          if (!reachedNoModel(err, credentials)) spent.calls++;
+          throw credentials ?? callFailure(err);
         });
         spent.calls++;
         // Counted before parsing: tokens of an answer that fails the schema are billed all the same.

@@ -4,6 +4,7 @@
  * generateContent endpoint (test/fakes/vertex-server.ts), which refuses schemas outside the
  * structured-output subset and cuts answers off at maxOutputTokens as the model does.
  */
+import { createServer, type AddressInfo } from "node:net";
 import { ENRICH_CALL, REPAIR_CALL } from "../../src/enrichment/llm-calls";
 import { toModelSchema } from "../../src/llm/json-schema";
 import { estimateCostUsd } from "../../src/llm/pricing";
@@ -63,6 +64,15 @@ const goodAnswer = {
   reasoning: "The description was short.",
   confidence: "high",
 };
+/** An address nothing listens on: a port the system handed out, then closed. */
+async function closedAddress(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
 /** A recorded response body (test/llm/fixtures), served as is. */
 const fixture = (name: string): VertexAnswer => ({ kind: "body", body: loadFixture(name) });
 
@@ -159,6 +169,13 @@ describe("retries", () => {
     const result = await client().generateJson(enrichment);
     expect(result.usage.calls).toBe(2);
     expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_UNAVAILABLE" }));
+  });
+
+  it("retries a connection refused as a transient outage whose tries count no model call: nothing was sent", async () => {
+    const err = await failure(client({ baseUrl: await closedAddress() }).generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_UNAVAILABLE", transient: true, message: expect.stringMatching(/^Vertex AI call failed/) });
+    expect(delays).toHaveLength(2);
+    expect(err.usage).toMatchObject({ calls: 0, input_tokens: 0, output_tokens: 0 });
   });
 });
 
