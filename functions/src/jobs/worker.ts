@@ -420,8 +420,10 @@ export function jobScope(
     createJob: ({ onceKey, ...input }) =>
       submitJob(queue, tasks, {
         ...input,
-        // Background work stays background: what a maintenance job asks for does not go ahead of curators' jobs.
+        // Background work stays background: what a maintenance job asks for does not go ahead of curators' jobs,
+        // nor, in its lane, ahead of what the job itself was queued behind (a scan's `<TYPE>_PRIORITY`).
         queue: input.queue ?? (job.queue === "maintenance" ? job.queue : undefined),
+        priority: input.priority ?? job.priority,
         created_by: `system:${job.type}`,
         ...(onceKey ? { id: followUpJobId(job.id, onceKey) } : {}),
       }),

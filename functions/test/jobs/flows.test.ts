@@ -394,6 +394,24 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect((await engine.queue.getJob(jobId))?.error).toMatchObject({ code: "JOB_ID_TAKEN", details: { created_by: "alice" } });
   });
 
+  it("a follow-up takes the priority of the job asking for it, unless it names its own", async () => {
+    const asker: JobHandler<typeof parentPayload> = {
+      ...parent,
+      async run({ engine }) {
+        const inherited = await engine.createJob({ type: "TEST_CHILD", payload: { fail: false }, onceKey: "inherited" });
+        const own = await engine.createJob({ type: "TEST_CHILD", payload: { fail: false }, onceKey: "own", priority: 7 });
+        return { kind: "completed", status: "succeeded_dry_run", summary: { follow_ups: [inherited.jobId, own.jobId] } };
+      },
+    };
+    const engine = quietEngine(new JobRegistry([asker, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 0 }, created_by: "test", priority: 40 });
+
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(report).toMatchObject({ jobId, status: "succeeded_dry_run" });
+    expect(await engine.queue.getJob(followUpJobId(jobId, "inherited"))).toMatchObject({ priority: 40 });
+    expect(await engine.queue.getJob(followUpJobId(jobId, "own"))).toMatchObject({ priority: 7 });
+  });
+
   /** A parent asked to stop (`cancel`) once it made its children, before it records their total (its first write that sees the ask). */
   const parentCancelledAfterItsChildren = (cancel: (engine: Engine, jobId: string) => Promise<unknown>) => {
     const operator: { engine?: Engine } = {};
