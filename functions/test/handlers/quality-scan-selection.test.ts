@@ -63,8 +63,7 @@ describeWithIsolation("scheduled QUALITY_SCAN over a 100-exercise catalog (apply
       db,
       tasks: new RecordingTasks(),
       now: clock.now,
-      // Above the enrichment jobs the scans ask for, so each night's lane run takes the scan first.
-      config: testConfig({ applyEnabled: true, qualityScanApply: true, qualityScanLimit: LIMIT, qualityScanPriority: 900 }),
+      config: testConfig({ applyEnabled: true, qualityScanApply: true, qualityScanLimit: LIMIT }),
     });
 
     const picked: string[][] = [];
@@ -77,6 +76,13 @@ describeWithIsolation("scheduled QUALITY_SCAN over a 100-exercise catalog (apply
       const after = await lastScannedAt();
       const scannedNow = [...after].filter(([id, at]) => at !== before.get(id)).map(([id]) => id);
       picked.push(scannedNow);
+      // The enrichments the scan asked for, at its priority and older than the next night's scan, would run first.
+      const followUps = await db
+        .collection(JOB_COLLECTIONS.jobs)
+        .where("created_by", "==", "system:QUALITY_SCAN")
+        .where("status", "==", "queued")
+        .get();
+      for (const followUp of followUps.docs) await engine.queue.cancelJob(followUp.id);
 
       // Every run takes the limit while enough is due; what it takes was due: never scanned, or stale.
       const cutoff = clock.now().getTime() - 7 * DAY;
