@@ -71,14 +71,14 @@ export function nameForFamily(
 
 /**
  * CATALOG-DOMAIN.md makes a name its family's base plus the "(Equipment)" suffix; words in front of
- * the old base ("Side" of "Side Plank" in plank) make a variant of it. Into a new family (no
- * `toBase`) the base is what its slug says. A slug of as many words respells the old base word for
- * word (bench_press for bench_presses, press_up for push_up), and so does one of the same letters
- * (pullup for pull_up): a variant's words carry over. Any other of more or fewer words names another
- * movement (front_plank for plank): the plain base ("Plank") is what the person renamed, but where a
- * variant goes is a guess ("Side Front Plank" would be invented), so its name is not rebased (null:
- * the plans report it as a conflict for a person). An existing family's base is the one its own
- * members carry, which the moving names take as before.
+ * the old base ("Side" of "Side Plank" in plank) make a variant of it. The new base is the one an
+ * existing family's own members carry (`toBase`), or for a new family what its slug says. A slug of
+ * as many words respells the old base word for word (bench_press for bench_presses, press_up for
+ * push_up), and so does one of the same letters (pullup for pull_up): a variant's words carry over.
+ * Any other of more or fewer words names another movement (front_plank for plank): the plain base
+ * ("Plank") is what the person renamed or merged, but where a variant goes is a guess ("Side Front
+ * Plank" would be invented), so its name is not rebased (null: the plans report it as a conflict for
+ * a person), whether the family moved into is new or not.
  */
 function rebase(base: string, from: string, to: string, toBase: string | null): string | null {
   if (familySlugFitsName(base, to)) return base;
@@ -87,7 +87,7 @@ function rebase(base: string, from: string, to: string, toBase: string | null): 
     const oldBase = words.slice(words.length - count).join(" ");
     if (toFamilySlug(oldBase) !== from) continue;
     const variantWords = words.slice(0, words.length - count);
-    if (toBase === null && variantWords.length > 0 && !respells(from, to)) return null;
+    if (variantWords.length > 0 && !respells(from, to)) return null;
     const rebased = [...variantWords, toBase ?? baseNameSpelledLike(to, oldBase)].join(" ");
     return familySlugFitsName(rebased, to) ? rebased : null;
   }

@@ -16,8 +16,8 @@ import {
 export interface NameProblem {
   message: string;
   /**
-   * The canonical name; none when the leading word would be lost (see `losesLeadingWord`): then a
-   * person renames the exercise, and no job renames it for them.
+   * The canonical name; none when a leading word or the suffix's word would be lost (see
+   * `losesEquipmentWord`): then a person renames the exercise, and no job renames it for them.
    */
   suggestion?: string;
 }
@@ -26,17 +26,28 @@ export interface NameProblem {
 const ADDED_WEIGHT_EQUIPMENT: readonly string[] = ["dip-belt", "weighted-vest", "plate"];
 
 /**
- * Whether moving the leading equipment word `prefix` (null: the name has none) into the suffix naming
- * `suffix` would lose it. It does not when the suffix says what the word said: the same equipment
- * ("Barbell Squat" → "Squat (Barbell)"), or added weight for a leading "Weighted" ("Weighted Pull-Up"
- * on a dip belt → "Pull-Up (Dip Belt)"). Otherwise the word is what sets the exercise apart
- * ("Weighted Dip" on a dip station, "Landmine Press" on a barbell), and the suffix would drop it.
+ * Whether a suffix naming `named` in place of the equipment word `word` (a leading word, or the one
+ * the suffix names now; null: there is none) would lose that word. It does not when the suffix says
+ * what the word said: the same equipment ("Barbell Squat" → "Squat (Barbell)"), or added weight for
+ * "Weighted" ("Weighted Pull-Up" or "Pull-Up (Weighted)" on a dip belt → "Pull-Up (Dip Belt)").
+ * Otherwise the word is what sets the exercise apart ("Weighted Dip" on a dip station, "Landmine
+ * Press" or "Row (Landmine)" on a barbell), and the suffix would drop it.
  */
-export function losesLeadingWord(prefix: string | null, suffix: string | null): boolean {
-  if (prefix === null || suffix === null) return false;
-  const word = normalizeEquipment(prefix).value;
-  const named = normalizeEquipment(suffix).value;
-  return word !== named && !(word === "weighted" && ADDED_WEIGHT_EQUIPMENT.includes(named));
+export function losesEquipmentWord(word: string | null, named: string | null): boolean {
+  if (word === null || named === null) return false;
+  const said = normalizeEquipment(word).value;
+  const saying = normalizeEquipment(named).value;
+  return said !== saying && !(said === "weighted" && ADDED_WEIGHT_EQUIPMENT.includes(saying));
+}
+
+/**
+ * Whether a name's suffix names a word its primary equipment does not say, and that is no canonical
+ * equipment: what sets the exercise apart ("Row (Landmine)" or "Pull-Up (Weighted)" on a barbell or a
+ * pull-up bar), which a suffix naming the primary would drop. A suffix naming other canonical
+ * equipment is the wrong equipment instead ("Squat (Dumbbell)" on a barbell).
+ */
+export function suffixWordLost(suffix: string | null, primary: string | null): boolean {
+  return primary !== null && suffix !== null && !normalizeEquipment(suffix).canonical && losesEquipmentWord(suffix, primary);
 }
 
 /**
@@ -46,7 +57,10 @@ export function losesLeadingWord(prefix: string | null, suffix: string | null): 
  * leading equipment word, which it replaces so the equipment is not lost ("Barbell Squat" →
  * "Squat (Barbell)"). The multi-equipment form is canonical in every family. A leading word the
  * suffix would not say ("Weighted Dip" on a dip station: "Dip (Dip Station)" reads as the plain Dip)
- * is still a problem, but one without a suggestion: only a person can name that exercise.
+ * is still a problem, but one without a suggestion: only a person can name that exercise. So is a
+ * suffix naming a word that is no canonical equipment and sets the exercise apart ("Row (Landmine)"
+ * or "Pull-Up (Weighted)" on a barbell or pull-up bar); one naming other canonical equipment is the
+ * wrong equipment, and names the primary instead ("Squat (Dumbbell)" on a barbell → "Squat (Barbell)").
  */
 export function exerciseNameProblem(name: string, primary: string | null, multiEquipment: boolean): NameProblem | null {
   const { prefix, rest, suffix, qualified } = exerciseNameParts(name, primary);
@@ -59,12 +73,19 @@ export function exerciseNameProblem(name: string, primary: string | null, multiE
   // Shouting is judged on the whole name: its base alone ("ROW" of "BARBELL ROW") may be one word.
   const suggestion = canonicalExerciseName(rest, expectedSuffix, isShoutedText(name));
   if (name === suggestion) return null;
-  if (losesLeadingWord(prefix, expectedSuffix)) {
+  if (losesEquipmentWord(prefix, expectedSuffix)) {
     const named = primary === null ? `its suffix "(${expectedSuffix})"` : `its primary equipment "${primary}"`;
     return {
       message:
         `"${name}" starts with the equipment word "${prefix}", which ${named} does not name: the "(Equipment)" suffix ` +
         `would drop it, so a person renames it, or puts what "${prefix}" names first in its equipment`,
+    };
+  }
+  if (suffixWordLost(suffix, primary)) {
+    return {
+      message:
+        `"${name}" has the suffix "(${suffix})", which its primary equipment "${primary}" does not name: a suffix naming ` +
+        `"${primary}" would drop "${suffix}", so a person renames it, or puts what "${suffix}" names first in its equipment`,
     };
   }
   let message: string;

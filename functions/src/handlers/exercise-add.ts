@@ -13,10 +13,7 @@ import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { type ExerciseIntent, draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
 import { exercisesCreatedByJob } from "../apply/journal";
-import { assertLiveTarget, assertSlugNotAnAlias } from "./support/failures";
-import type { LoadedFamily } from "../catalog/reads";
-import { JobFailure } from "../jobs/errors";
-import { display } from "../util/object-paths";
+import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
 
 /** The payload of a EXERCISE_ADD job. */
 const exerciseAddPayload = z.strictObject({
@@ -41,7 +38,8 @@ export const exerciseAddHandler = planHandler({
     const { db } = input.deps;
     const draft = draftExercise(input.job.payload.intent);
     const [family, createdBefore] = await Promise.all([readFamily(db, draft.family_slug), exercisesCreatedByJob(db, input.job.id)]);
-    assertOpenToAdd(family);
+    // Its base name decides the family: one merged away takes it under a base name of its successor.
+    assertNotMergedAway(family, (successor) => `add the exercise to ${successor} instead, under a base name of that family`);
     // Placed as if an earlier attempt had not created it yet, so a retry plans what is left.
     const placed = placeExercise(draft, { ...family, members: family.members.filter(({ id }) => !createdBefore.includes(id)) });
     // The new exercise counts as a member whose name changes from nothing, so its slug's holders are
@@ -65,25 +63,6 @@ export const exerciseAddHandler = planHandler({
     return queueEnrichment(input.engine, outcome);
   },
 });
-
-/**
- * The family a new exercise goes into, which its base name decides, may not be one merged into
- * another: its exercises go on in its successor (TARGET_FAMILY_RETIRED, naming it). A deprecated
- * family only has no live exercise left (its registry is derived from its exercises): the new one
- * makes it active again, as it could be added nowhere else.
- */
-function assertOpenToAdd(family: LoadedFamily): void {
-  const status = family.registry?.status;
-  if (status === "merged") {
-    const successor = family.registry?.merged_into ?? null;
-    throw JobFailure.permanent(
-      "TARGET_FAMILY_RETIRED",
-      `family ${family.slug} is merged into ${display(successor)}; add the exercise there, under a base name of that family`,
-      { family_slug: family.slug, merged_into: successor },
-    );
-  }
-  if (status !== "deprecated") assertLiveTarget(family);
-}
 
 /** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */
 async function queueEnrichment(

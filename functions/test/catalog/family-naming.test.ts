@@ -17,7 +17,6 @@ describe("canonicalNameIn", () => {
     ["Weighted Pull-Up", ["dip-belt"], true, "Pull-Up (Dip Belt)"],
     ["Crunch", ["machine"], true, "Crunch (Machine)"],
     ["Push-Up", ["resistance-band"], true, "Push-Up (Resistance Band)"],
-    ["Hip Thrust (Plate)", ["barbell", "plate"], false, "Hip Thrust (Barbell)"],
   ])("%s with %j (multi-equipment: %s) → %s", (name, equipment, multi, expected) => {
     expect(canonicalNameIn(doc(name, equipment), multi)).toBe(expected);
   });
@@ -31,6 +30,8 @@ describe("canonicalNameIn", () => {
     ["Dip", ["dip-station", "dip-belt"], true],
     // Without equipment the suffix cannot be checked, so it is kept rather than dropped.
     ["Bench Press (Barbell)", [], true],
+    // A suffix naming what sets the exercise apart, not its primary equipment: a person names it.
+    ["Hip Thrust (Plate)", ["barbell", "plate"], false],
   ])("keeps %s with %j (multi-equipment: %s)", (name, equipment, multi) => {
     expect(canonicalNameIn(doc(name, equipment), multi)).toBeNull();
   });
@@ -79,6 +80,17 @@ describe("nameForFamily", () => {
         multiEquipment: false,
       }),
     ).toBeNull();
+  });
+
+  it("renames no variant into an existing family whose base adds words to its own either", () => {
+    const intoFrontPlank = { from: "plank", to: "front_plank", toBase: "Front Plank", multiEquipment: false };
+    expect(nameForFamily(doc("Side Plank", ["bodyweight"]), intoFrontPlank)).toBeNull();
+    // The plain base is what the person merged: it takes the family's base.
+    expect(nameForFamily(doc("Plank", ["bodyweight"]), intoFrontPlank)).toBe("Front Plank");
+    // A family of as many words respells the old base, and its variants carry over.
+    expect(
+      nameForFamily(doc("Diamond Push-Up", ["bodyweight"]), { from: "push_up", to: "press_up", toBase: "Press-Up", multiEquipment: false }),
+    ).toBe("Diamond Press-Up");
   });
 
   it("gives up on a name that cannot fit", () => {

@@ -77,10 +77,36 @@ describe("exerciseNameProblem", () => {
 
   it.each([
     ["Pull-Up (Weighted)", "dip-belt", "Pull-Up (Dip Belt)"],
-    ["Hip Thrust (Plates)", "barbell", "Hip Thrust (Barbell)"],
+    ["Pull-Up (Weighted)", "weighted-vest", "Pull-Up (Weighted Vest)"],
+    ["Pull-Up (Weighted)", "plate", "Pull-Up (Plate)"],
+    ["Hip Thrust (Plates)", "plate", "Hip Thrust (Plate)"],
     ["Row (Landmine)", "landmine", null],
+    ["Pull-Up (Dip Belt)", "dip-belt", null],
   ])("takes the equipment word of %s on %s for a suffix", (name, primary, expected) => {
     expect(suggestion(name, primary, true)).toBe(expected);
+  });
+
+  it.each([
+    ["Row (Landmine)", "barbell", "Landmine"],
+    ["Pull-Up (Weighted)", "pull-up-bar", "Weighted"],
+    ["Pull-Up (Plate)", "pull-up-bar", "Plate"],
+    ["Hip Thrust (Plates)", "barbell", "Plates"],
+    ["Dip (Dip Belt)", "dip-station", "Dip Belt"],
+    ["Pull-Up (Weighted)", "barbell", "Weighted"],
+  ])("faults %s on %s but suggests no name that drops the word its suffix names", (name, primary, word) => {
+    for (const multi of [true, false]) {
+      const problem = exerciseNameProblem(name, primary, multi);
+      expect(problem).toEqual({ message: expect.stringContaining(`would drop "${word}"`) });
+      expect(problem?.message).toContain(`"${primary}"`);
+    }
+  });
+
+  it.each([
+    ["Squat (Dumbbell)", "barbell", "Squat (Barbell)"],
+    ["Pull-Up (Pull-Up Bar)", "dip-belt", "Pull-Up (Dip Belt)"],
+  ])("takes the suffix of %s, naming other canonical equipment, for a mistake and names %s instead", (name, primary, expected) => {
+    expect(suggestion(name, primary, true)).toBe(expected);
+    expect(suggestion(name, primary, false)).toBe(expected);
   });
 
   it("asks a name written all in capitals for Title Case, keeping known acronyms", () => {
@@ -133,6 +159,8 @@ describe("exerciseNameProblem", () => {
 
   it("keeps a suffix it cannot check when the exercise has no equipment", () => {
     expect(exerciseNameProblem("Bench Press (Barbell)", null, true)).toBeNull();
+    expect(exerciseNameProblem("Row (Landmine)", null, true)).toBeNull();
+    expect(exerciseNameProblem("Pull-Up (Weighted)", null, false)).toBeNull();
     expect(suggestion("bench press (barbell)", null, true)).toBe("Bench Press (Barbell)");
   });
 });

@@ -171,7 +171,11 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Rows", equipment: ["cable"] } });
 
     expect(run.status).toBe("failed");
-    expect(run.error).toMatchObject({ code: "TARGET_FAMILY_RETIRED", details: { family_slug: "rows", merged_into: "row" } });
+    expect(run.error).toMatchObject({
+      code: "TARGET_FAMILY_RETIRED",
+      message: "family rows is merged into row; add the exercise to row instead, under a base name of that family",
+      details: { family_slug: "rows", merged_into: "row" },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
   });
 

@@ -1,6 +1,9 @@
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { useFirestore } from "../helpers/firestore";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { revertChange } from "../../src/apply/journal";
 import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -22,6 +25,22 @@ const rows = {
     },
   ],
 };
+// A deprecated family: its one exercise archived, its registry derived from that.
+const archivedPullover = exerciseFixture("Pullover (Machine)", ["machine"], { status: "deprecated", deprecated_at: new Date() });
+const deprecatedPullover = {
+  exercises: [archivedPullover],
+  families: [
+    {
+      family_slug: "pullover",
+      base_name: "Pullover",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "deprecated",
+    },
+  ],
+};
+const pullovers = [exerciseFixture("Pullovers (Dumbbell)", ["dumbbell"]), exerciseFixture("Pullovers (Cable)", ["cable"])];
 const merge = (mode: string, source = "rows", target = "row") => ({ mode, merge_config: { source_family: source, target_family: target } });
 
 describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
@@ -273,6 +292,90 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("merges no exercise into one whose suffix word sets it apart: a landmine row is no barbell row", async () => {
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("Row (Landmine)", ["barbell", "landmine"], { family_slug: "rows" }),
+        exerciseFixture("Row (Barbell)", ["barbell"]),
+        exerciseFixture("Row (Dumbbell)", ["dumbbell"]),
+      ],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "rows", "row"));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "MERGE_CONFLICT",
+      details: { conflicts: [expect.objectContaining({ exercise_id: "rows__row-landmine", kind: "equipment", with: "row__row-barbell" })] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("merges into a deprecated family (every exercise archived): it takes the exercises in and is active again, its archived one untouched", async () => {
+    await seedDemo(db, { ...deprecatedPullover, exercises: [archivedPullover, ...pullovers] });
+    const before = await snapshotCatalog(db);
+    const archivedBefore = await exercise(db, archivedPullover.id);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "pullovers", "pullover"));
+
+    expect(run.error).toBeNull();
+    expect(run.summary).toMatchObject({ moved: 2, renamed: 2, merged_exercises: 0 });
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "pullovers__pullovers-dumbbell")).toMatchObject({ family_slug: "pullover", name: "Pullover (Dumbbell)" });
+    expect(await exercise(db, "pullovers__pullovers-cable")).toMatchObject({ family_slug: "pullover", name: "Pullover (Cable)" });
+    expect(await exercise(db, archivedPullover.id)).toEqual(archivedBefore);
+    expect(await family(db, "pullover")).toMatchObject({
+      status: "active",
+      exercise_count: 2,
+      primary_equipment: ["cable", "dumbbell"],
+      base_name: "Pullover",
+    });
+    expect(await family(db, "pullovers")).toMatchObject({ status: "merged", merged_into: "pullover" });
+    expect(await alias(db, "pullovers")).toMatchObject({ family_slug: "pullover", is_family_alias: true });
+  });
+
+  it("sends a merge into a deprecated family to review when a moving name takes an archived member's slug, writing nothing", async () => {
+    // "Pullovers (Machine)" would be "Pullover (Machine)" there, the slug the archived exercise keeps.
+    const machine = exerciseFixture("Pullovers (Machine)", ["machine"]);
+    await seedDemo(db, { ...deprecatedPullover, exercises: [archivedPullover, ...pullovers, machine] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "pullovers", "pullover"));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "MERGE_CONFLICT",
+      details: { conflicts: [expect.objectContaining({ exercise_id: machine.id, reason: expect.stringContaining(archivedPullover.id) })] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a merge of a family with no live exercise into a deprecated one with TARGET_FAMILY_RETIRED: nothing would make it live", async () => {
+    const archived = exerciseFixture("Pullovers (Cable)", ["cable"], { status: "deprecated", deprecated_at: new Date() });
+    await seedDemo(db, { ...deprecatedPullover, exercises: [archivedPullover, archived] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "pullovers", "pullover"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "TARGET_FAMILY_RETIRED", details: { family_slug: "pullover" } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a merge into a family merged into another with TARGET_FAMILY_RETIRED, naming its successor, writing nothing", async () => {
+    await seedDemo(db, { ...ROWS_MERGED_INTO_ROW, exercises: pullovers });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "pullovers", "rows"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "TARGET_FAMILY_RETIRED",
+      message: "family rows is merged into row; merge pullovers into row instead",
+      details: { family_slug: "rows", merged_into: "row" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails a merge into a family that does not exist with FAMILY_NOT_FOUND", async () => {
     await seedDemo(db, rows);
     const before = await snapshotCatalog(db);
@@ -282,4 +385,22 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(run.error).toMatchObject({ code: "FAMILY_NOT_FOUND", details: { family_slug: "rowing" } });
     expect(await snapshotCatalog(db)).toBe(before);
   });
+});
+
+it("reverting a merge into a deprecated family, newest change first, leaves that family deprecated again", async () => {
+  await seedDemo(db, { ...deprecatedPullover, exercises: [archivedPullover, ...pullovers] });
+  const registryBefore = await family(db, "pullover");
+  const run = await runJob(depsFor(db, "apply"), "FAMILY_MERGE", merge("apply", "pullovers", "pullover"));
+  expect(run.status).toBe("succeeded");
+  expect(await family(db, "pullover")).toMatchObject({ status: "active" });
+  await db.collection(JOB_COLLECTIONS.jobs).doc(run.jobId).update({ status: "succeeded" });
+
+  const changes = await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", run.jobId).get();
+  const newestFirst = changes.docs.sort((a, b) => Number(b.get("operation_index")) - Number(a.get("operation_index")));
+  for (const change of newestFirst) expect((await revertChange(db, change.id)).status).toBe("reverted");
+  const { updated_at: _stamp, ...registry } = (await family(db, "pullover"))!;
+  expect(registry).toEqual(registryBefore);
+  for (const { id, name } of pullovers) expect(await exercise(db, id)).toMatchObject({ family_slug: "pullovers", name });
+  expect(await family(db, "pullovers")).toBeNull();
+  expect(await alias(db, "pullovers")).toBeNull();
 });

@@ -74,6 +74,23 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
     expect(await alias(db, weighted.name_slug as string)).toBeNull();
   });
 
+  it("does not rename away the word a suffix names that is not the primary equipment: it leaves that name for review", async () => {
+    const weighted = exerciseFixture("Pull-Up (Weighted)", ["pull-up-bar", "dip-belt"]);
+    await seedDemo(db, { exercises: [weighted] });
+    const before = await exercise(db, weighted.id);
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "pull_up" });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ renamed: 0 });
+    expect(run.summary.unresolved).toMatchObject({
+      findings: [{ code: "non_canonical_name", exercise_ids: [weighted.id], fix: "review" }],
+    });
+    expect(run.summary.unresolved).not.toHaveProperty("findings.0.suggestion");
+    // "Pull-Up (Pull-Up Bar)" would read as the plain Pull-Up: the name stays, and no alias is written for it.
+    expect(await exercise(db, weighted.id)).toEqual(before);
+    expect(await alias(db, weighted.name_slug as string)).toBeNull();
+  });
+
   it("changes nothing in a family that is already canonical", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -199,6 +199,38 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("fails a rename to the slug of a deprecated family with FAMILY_EXISTS, whose advice, a FAMILY_MERGE into it, succeeds", async () => {
+    const archived = exerciseFixture("Pullover (Machine)", ["machine"], { status: "deprecated", deprecated_at: new Date() });
+    const deprecated = {
+      family_slug: "pullover",
+      base_name: "Pullover",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "deprecated",
+    };
+    await seedDemo(db, { exercises: [archived, exerciseFixture("Pullovers (Cable)", ["cable"])], families: [deprecated] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "pullovers", "pullover"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_EXISTS",
+      message: "family pullover already exists; merge pullovers into it with FAMILY_MERGE instead",
+      details: { family_slug: "pullover" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+
+    const merge = await runJob(depsFor(db, mode), "FAMILY_MERGE", {
+      mode,
+      merge_config: { source_family: "pullovers", target_family: "pullover" },
+    });
+    expect(merge).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "pullovers__pullovers-cable")).toMatchObject({ family_slug: "pullover", name: "Pullover (Cable)" });
+    expect(await family(db, "pullover")).toMatchObject({ status: "active", exercise_count: 1 });
+  });
+
   it("fails a rename to the slug of a family merged into another with FAMILY_EXISTS, naming the successor to merge into", async () => {
     const mergedAway = {
       family_slug: "pushups",

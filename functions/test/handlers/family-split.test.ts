@@ -12,6 +12,29 @@ const curl = {
     exerciseFixture("Leg Curl (Machine)", ["machine"], { family_slug: "curl" }),
   ],
 };
+// leg_curls spells its family in the plural; leg_curl is deprecated, every exercise archived.
+const legCurls = [exerciseFixture("Leg Curls (Machine)", ["machine"]), exerciseFixture("Leg Curls (Cable)", ["cable"])];
+const deprecatedLegCurl = (archivedNames: string[]) => ({
+  exercises: [
+    ...legCurls,
+    ...archivedNames.map((name) => exerciseFixture(name, ["dumbbell"], { status: "deprecated", deprecated_at: new Date() })),
+  ],
+  families: [
+    {
+      family_slug: "leg_curl",
+      base_name: "Leg Curl",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "deprecated",
+    },
+  ],
+});
+const splitMachines = (mode: string) => ({
+  mode,
+  family_slug: "leg_curls",
+  split_config: { target_family: "leg_curl", equipment: ["machine"] },
+});
 const split = (mode: string, target: string, equipment: string[]) => ({
   mode,
   family_slug: "curl",
@@ -35,6 +58,60 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     expect(await exercise(db, "curl__leg-curl-machine")).toMatchObject({ family_slug: "leg_curl", name: "Leg Curl (Machine)" });
     expect(await family(db, "leg_curl")).toMatchObject({ status: "active", exercise_count: 1, primary_equipment: ["machine"] });
     expect(await family(db, "curl")).toMatchObject({ status: "active", exercise_count: 2, primary_equipment: ["cable", "dumbbell"] });
+  });
+
+  it("moves exercises into a deprecated family (every exercise archived), which is active again, its archived one untouched", async () => {
+    await seedDemo(db, deprecatedLegCurl(["Leg Curl (Dumbbell)"]));
+    const before = await snapshotCatalog(db);
+    const archivedBefore = await exercise(db, "leg_curl__leg-curl-dumbbell");
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", splitMachines(mode));
+
+    expect(run.error).toBeNull();
+    expect(run.summary).toMatchObject({ moved: 1, renamed: 1 });
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "leg_curls__leg-curls-machine")).toMatchObject({ family_slug: "leg_curl", name: "Leg Curl (Machine)" });
+    expect(await exercise(db, "leg_curl__leg-curl-dumbbell")).toEqual(archivedBefore);
+    expect(await family(db, "leg_curl")).toMatchObject({ status: "active", exercise_count: 1, primary_equipment: ["machine"] });
+    expect(await family(db, "leg_curls")).toMatchObject({ status: "active", exercise_count: 1, primary_equipment: ["cable"] });
+  });
+
+  it("sends a split into a deprecated family to review when a moving name takes an archived member's slug, writing nothing", async () => {
+    // "Leg Curls (Machine)" would be "Leg Curl (Machine)" there, the slug the archived exercise keeps.
+    await seedDemo(db, deprecatedLegCurl(["Leg Curl (Machine)"]));
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", splitMachines(mode));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "SPLIT_NAME_CONFLICT",
+      details: {
+        conflicts: [
+          expect.objectContaining({
+            exercise_id: "leg_curls__leg-curls-machine",
+            reason: expect.stringContaining("leg_curl__leg-curl-machine"),
+          }),
+        ],
+      },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a split into a family merged into another with TARGET_FAMILY_RETIRED, naming its successor, writing nothing", async () => {
+    const { exercises, families } = deprecatedLegCurl([]);
+    await seedDemo(db, { exercises, families: [{ ...families[0], status: "merged", merged_into: "curl" }] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", splitMachines(mode));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "TARGET_FAMILY_RETIRED",
+      message: "family leg_curl is merged into curl; split the exercises off into curl instead",
+      details: { family_slug: "leg_curl", merged_into: "curl" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
   });
 
   it("renames no staying member the split does not concern: a misfiled one stays as it is and blocks nothing", async () => {
@@ -128,7 +205,10 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
   });
 
   it("sends a split into a family with the same equipment to review with SPLIT_EQUIPMENT_CONFLICT, writing nothing", async () => {
-    await seedDemo(db, curl);
+    // A biceps curl misfiled in curl: its name fits biceps_curl, whose cable exercise it would meet.
+    await seedDemo(db, {
+      exercises: [curl.exercises[0], exerciseFixture("Reverse Biceps Curl (Cable)", ["cable"], { family_slug: "curl" }), curl.exercises[2]],
+    });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "biceps_curl", ["cable"]));
 
@@ -136,7 +216,28 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     expect(run.error).toMatchObject({
       code: "SPLIT_EQUIPMENT_CONFLICT",
       details: {
-        conflicts: expect.arrayContaining([expect.objectContaining({ exercise_id: "curl__hammer-curl-cable", kind: "equipment" })]),
+        conflicts: [expect.objectContaining({ exercise_id: "curl__reverse-biceps-curl-cable", kind: "equipment" })],
+      },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("sends a variant to review rather than invent its name in a family whose base adds words: a hammer curl is no hammer biceps curl", async () => {
+    await seedDemo(db, curl);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "biceps_curl", ["cable"]));
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "SPLIT_NAME_CONFLICT",
+      details: {
+        conflicts: [
+          expect.objectContaining({
+            exercise_id: "curl__hammer-curl-cable",
+            kind: "name",
+            reason: expect.stringContaining("cannot be named as a variant of biceps_curl"),
+          }),
+        ],
       },
     });
     expect(await snapshotCatalog(db)).toBe(before);

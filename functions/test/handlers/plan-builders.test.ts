@@ -329,6 +329,13 @@ describe("planFamilySplit", () => {
     ],
   };
 
+  const misfiledBicepsCurl = {
+    exercises: [
+      exerciseFixture("Hammer Curl (Dumbbell)", ["dumbbell"], { family_slug: "curl" }),
+      exerciseFixture("Reverse Biceps Curl (Cable)", ["cable"], { family_slug: "curl" }),
+    ],
+  };
+
   it("moves an exercise whose name holds a qualifier once, not repeating the qualifier", () => {
     const catalog = catalogWith({
       exercises: [
@@ -377,7 +384,8 @@ describe("planFamilySplit", () => {
   });
 
   it("refuses a split into a family that already has the equipment: SPLIT_EQUIPMENT_CONFLICT", () => {
-    const catalog = catalogWith(curl);
+    // A biceps curl misfiled in curl: its name fits biceps_curl, whose cable exercise it would meet.
+    const catalog = catalogWith(misfiledBicepsCurl);
     const failure = failureOf(() =>
       planFamilySplit({
         family: catalog.family("curl"),
@@ -686,6 +694,21 @@ describe("planExerciseAdd", () => {
       base: "Row",
       family_slug: "row",
     });
+  });
+
+  it("refuses a suffix naming a word the primary equipment does not say, which the equipment's suffix would replace: INVALID_INTENT", () => {
+    for (const intent of [
+      { base_name: "Row (Landmine)", equipment: ["barbell", "landmine"] },
+      { base_name: "Pull-Up (Weighted)", equipment: ["pull-up bar"] },
+    ]) {
+      const failure = failureOf(() => draftExercise(intent));
+      expect(failure).toMatchObject({ code: "INVALID_INTENT", kind: "permanent", details: { base_name: intent.base_name } });
+      expect(failure.message).toContain(`ends with "(${/\((.*)\)/.exec(intent.base_name)![1]})"`);
+    }
+    // What the primary says: the suffix gives way to it.
+    expect(draftExercise({ base_name: "Row (Landmine)", equipment: ["landmine", "barbell"] })).toMatchObject({ base: "Row" });
+    expect(draftExercise({ base_name: "Pull-Up (Weighted)", equipment: ["dip belt"] })).toMatchObject({ base: "Pull-Up" });
+    expect(draftExercise({ base_name: "Squat (Dumbbell)", equipment: ["barbell"] })).toMatchObject({ base: "Squat" });
   });
 
   it("takes a suffix naming the intent's equipment, or an abbreviation of one, for the equipment, not for a qualifier", () => {

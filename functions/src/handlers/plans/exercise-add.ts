@@ -24,7 +24,7 @@ import { JobFailure } from "../../jobs/errors";
 import { muscleNameSchema } from "../../catalog/schemas";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { losesLeadingWord } from "../../catalog/naming-rules";
+import { losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
@@ -86,21 +86,30 @@ function invalidIntent(message: string, details?: unknown): JobFailure {
 /**
  * The intent normalised; INVALID_INTENT when what it gives cannot be made canonical. A leading
  * equipment word of the base name goes into the "(Equipment)" suffix ("Barbell Squat" on a barbell →
- * "Squat (Barbell)"), but only when the suffix still says what it said (`losesLeadingWord`, as the
+ * "Squat (Barbell)"), but only when the suffix still says what it said (`losesEquipmentWord`, as the
  * naming rule judges it): "Landmine Row" on a barbell or "Weighted Dip" on a dip station is refused
- * rather than added as the plain Row or Dip.
+ * rather than added as the plain Row or Dip, and so is a suffix naming such a word ("Row (Landmine)"
+ * on a barbell: `suffixWordLost`).
  */
 export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
   const equipment = normalizeEquipmentList(intent.equipment);
   if (equipment.length === 0) throw invalidIntent("the intent names no usable equipment", { equipment: intent.equipment });
   const primary = equipment[0];
-  const { prefix, rest: base } = exerciseNameParts(intent.base_name.trim(), primary);
-  if (prefix !== null && losesLeadingWord(prefix, primary)) {
+  const { prefix, rest: base, suffix } = exerciseNameParts(intent.base_name.trim(), primary);
+  if (prefix !== null && losesEquipmentWord(prefix, primary)) {
     throw invalidIntent(
       `"${intent.base_name}" starts with the equipment word "${prefix}", which its primary equipment "${primary}" does not name: ` +
         `the "(Equipment)" suffix would not say it, so the exercise would be added as a plain "${base}"; name it without ` +
         `"${prefix}", or list first in its equipment what "${prefix}" names`,
       { base_name: intent.base_name, leading_word: prefix, primary_equipment: primary },
+    );
+  }
+  if (suffix !== null && suffixWordLost(suffix, primary)) {
+    throw invalidIntent(
+      `"${intent.base_name}" ends with "(${suffix})", which its primary equipment "${primary}" does not name: the ` +
+        `"(Equipment)" suffix would replace it, so the exercise would be added as a plain "${base}"; name it without ` +
+        `"(${suffix})", or list first in its equipment what "${suffix}" names`,
+      { base_name: intent.base_name, suffix_word: suffix, primary_equipment: primary },
     );
   }
   const familySlug = toFamilySlug(base);

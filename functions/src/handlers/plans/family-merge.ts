@@ -8,7 +8,8 @@
  * merge goes to review with MERGE_CONFLICT and nothing is written. Afterwards the source family is
  * retired (merged into the target), its slug becomes a family alias of the target, and aliases
  * pointing at it or at merged exercises follow. Retired exercises of the source stay where they are,
- * outside any live family; one the merge retires keeps its name and slug where it is.
+ * outside any live family; one the merge retires keeps its name and slug where it is. A deprecated
+ * target (every exercise archived) takes the exercises in and is active again; its archived ones stay.
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
@@ -18,7 +19,7 @@ import { patchableValue } from "../../apply/operation-rules";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry, successorMoves } from "../support/change-plan";
-import { assertLiveTarget, assertSourceNotRetired } from "../support/failures";
+import { assertNotMergedAway, assertSourceNotRetired } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
@@ -49,8 +50,9 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
   if (isMergedInto(source, target.slug) && liveMembers(source.members).length === 0) {
     return { operations: [], moved: 0, renamed: 0, merged_exercises: 0 };
   }
-  assertLiveTarget(target);
+  assertNotMergedAway(target, (successor) => `merge ${source.slug} into ${successor} instead`);
   assertSourceNotRetired(source, "merged");
+  assertSomethingLive(source, target);
   const join = planJoin(source.slug, target, liveMembers(source.members), { mergeIdentical: true });
   const renamedMoves = join.moves.filter(({ member, name }) => needsNewName(member.data, name));
   const conflicts = [...join.conflicts, ...namingConflicts([...join.renames, ...renamedMoves], join.finalNames, owners)];
@@ -80,6 +82,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     ...moveOperations(source.slug, target.slug, join.moves, owners, `merge ${source.slug} into ${target.slug}`, { fromBecomesAlias: true }),
     ...merges,
     ...followingAliases(input, new Map(join.merges.map(({ member, into }) => [member.id, into]))),
+    // Live after the merge: its own live exercises or the ones moved in (see assertSomethingLive).
     refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
     {
       op: "update_family_registry",
@@ -96,6 +99,20 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     ),
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };
+}
+
+/**
+ * A target with no live exercise (deprecated, every one archived) is active again through the ones
+ * the source brings; a source with none to bring would leave the target, and the alias of the
+ * source's slug, leading to no live family.
+ */
+function assertSomethingLive(source: LoadedFamily, target: LoadedFamily): void {
+  if (liveMembers(target.members).length > 0 || liveMembers(source.members).length > 0) return;
+  throw JobFailure.permanent(
+    "TARGET_FAMILY_RETIRED",
+    `family ${target.slug} has no live exercise, and ${source.slug} has none to move into it; merge ${source.slug} into a live family`,
+    { family_slug: target.slug, merged_into: null },
+  );
 }
 
 function isMergedInto(family: LoadedFamily, target: string): boolean {

@@ -9,7 +9,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { canonicalExerciseName, exerciseNameParts, toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
-import { familySlugFitsName, losesLeadingWord } from "../../catalog/naming-rules";
+import { familySlugFitsName, losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
 import { familyBaseName, normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -87,15 +87,16 @@ export function ruleChangeRenames(
 /**
  * One exercise however its optional suffix is spelled: its base on its primary equipment, in the
  * suffixed form ("Push-Up" and "Push-Up (Bodyweight)" are one, "Lunge" and "Lunge (Dumbbell)" on
- * dumbbell too). A leading word the suffix would not say stays in the base ("Landmine Lunge" on a
- * barbell is not "Lunge (Barbell)"). Without a primary equipment only the name tells.
+ * dumbbell too). A word the suffix naming the primary would not say stays in the base: "Landmine
+ * Lunge" and "Lunge (Landmine)" on a barbell are not "Lunge (Barbell)". Without a primary equipment
+ * only the name tells.
  */
 function exerciseKey(exercise: Readonly<DocData>, name: string): string {
   const primary = normalizedPrimary(exercise);
   if (primary === null) return toNameSlug(name);
-  const { prefix, rest } = exerciseNameParts(name, primary);
-  const base = losesLeadingWord(prefix, primary) ? `${prefix} ${rest}` : rest;
-  return toNameSlug(canonicalExerciseName(base, primary));
+  const { prefix, rest, suffix } = exerciseNameParts(name, primary);
+  const kept = [losesEquipmentWord(prefix, primary) ? prefix : null, rest, suffixWordLost(suffix, primary) ? suffix : null];
+  return toNameSlug(canonicalExerciseName(kept.filter((word) => word !== null).join(" "), primary));
 }
 
 /**

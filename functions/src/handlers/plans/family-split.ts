@@ -12,7 +12,7 @@ import { exerciseIdFor, normalizeEquipmentList } from "../../catalog/taxonomy";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { assertLiveTarget, assertSlugNotAnAlias } from "../support/failures";
+import { assertNotMergedAway, assertSlugNotAnAlias } from "../support/failures";
 import { isMultiEquipment, liveMembers } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
@@ -66,7 +66,7 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
       family_slug: family.slug,
     });
   }
-  assertLiveTarget(target);
+  assertNotMergedAway(target, (successor) => `split the exercises off into ${successor} instead`);
   if (target.members.length === 0 && target.registry === null) assertSlugNotAnAlias(target.slug, owners.aliases.get(target.slug));
   const join = planJoin(family.slug, target, moving, { mergeIdentical: false });
   const remaining = stayingRenames(family, staying);

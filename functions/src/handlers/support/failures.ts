@@ -24,18 +24,23 @@ export async function assertExercisesExist(db: Firestore, ids: readonly string[]
   if (missing.length > 0) throw exercisesNotFound(missing);
 }
 
-/** Exercises may only move, or be added, into a live family: a merged or deprecated one has a successor or none. */
-export function assertLiveTarget(target: LoadedFamily): void {
-  if (target.registry && target.registry.status !== "active") {
-    throw JobFailure.permanent(
-      "TARGET_FAMILY_RETIRED",
-      `family ${target.slug} is ${String(target.registry.status)}; exercises go into a live family`,
-      {
-        family_slug: target.slug,
-        merged_into: target.registry.merged_into ?? null,
-      },
-    );
-  }
+/**
+ * Exercises may only move, or be added, into a family not merged away: its exercises go on in its
+ * successor (TARGET_FAMILY_RETIRED, naming it; `instead` says what to do with it). A deprecated family
+ * only has no live exercise left (its registry is derived from its exercises): the ones coming in
+ * make it active again.
+ */
+export function assertNotMergedAway(target: LoadedFamily, instead: (successor: string) => string): void {
+  if (target.registry?.status !== "merged") return;
+  const successor = target.registry.merged_into ?? null;
+  throw JobFailure.permanent(
+    "TARGET_FAMILY_RETIRED",
+    `family ${target.slug} is merged into ${display(successor)}; ${instead(display(successor))}`,
+    {
+      family_slug: target.slug,
+      merged_into: successor,
+    },
+  );
 }
 
 /** A new family may not take a slug that already is an alias (it would name two things). */
