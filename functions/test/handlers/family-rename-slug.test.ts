@@ -231,6 +231,28 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await family(db, "pullover")).toMatchObject({ status: "active", exercise_count: 1 });
   });
 
+  it("fails a rename of a deprecated family to a deprecated family's slug with SOURCE_FAMILY_RETIRED, not advice no merge can take", async () => {
+    const archived = (name: string) => exerciseFixture(name, ["machine"], { status: "deprecated", deprecated_at: new Date() });
+    const deprecated = (slug: string, baseName: string) => ({
+      family_slug: slug,
+      base_name: baseName,
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "deprecated",
+    });
+    await seedDemo(db, {
+      exercises: [archived("Pullover (Machine)"), archived("Pullovers (Machine)")],
+      families: [deprecated("pullover", "Pullover"), deprecated("pullovers", "Pullovers")],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "pullovers", "pullover"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "SOURCE_FAMILY_RETIRED", message: "family pullovers is deprecated" });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails a rename to the slug of a family merged into another with FAMILY_EXISTS, naming the successor to merge into", async () => {
     const mergedAway = {
       family_slug: "pushups",
