@@ -6,7 +6,7 @@
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { equipmentDisplayName, exerciseNameParts, titleCase, toFamilySlug } from "./taxonomy";
+import { equipmentDisplayName, exerciseNameParts, singular, titleCase, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 import { isLiveExercise, normalizedPrimary } from "./family-registry";
 
@@ -72,13 +72,11 @@ export function nameForFamily(
 /**
  * CATALOG-DOMAIN.md makes a name its family's base plus the "(Equipment)" suffix; words in front of
  * the old base ("Side" of "Side Plank" in plank) make a variant of it. The new base is the one an
- * existing family's own members carry (`toBase`), or for a new family what its slug says. A slug of
- * as many words respells the old base word for word (bench_press for bench_presses, press_up for
- * push_up), and so does one of the same letters (pullup for pull_up): a variant's words carry over.
- * Any other of more or fewer words names another movement (front_plank for plank): the plain base
- * ("Plank") is what the person renamed or merged, but where a variant goes is a guess ("Side Front
- * Plank" would be invented), so its name is not rebased (null: the plans report it as a conflict for
- * a person), whether the family moved into is new or not.
+ * existing family's own members carry (`toBase`), or for a new family what its slug says. A variant's
+ * words carry over onto it unless the new slug adds words to the movement (`addsWords`: front_plank
+ * for plank): the plain base ("Plank") is what the person renamed or merged, but where a variant goes
+ * is a guess ("Side Front Plank" would be invented), so its name is not rebased (null: the plans
+ * report it as a conflict for a person), whether the family moved into is new or not.
  */
 function rebase(base: string, from: string, to: string, toBase: string | null): string | null {
   if (familySlugFitsName(base, to)) return base;
@@ -87,16 +85,23 @@ function rebase(base: string, from: string, to: string, toBase: string | null): 
     const oldBase = words.slice(words.length - count).join(" ");
     if (toFamilySlug(oldBase) !== from) continue;
     const variantWords = words.slice(0, words.length - count);
-    if (variantWords.length > 0 && !respells(from, to)) return null;
+    if (variantWords.length > 0 && addsWords(from, to)) return null;
     const rebased = [...variantWords, toBase ?? baseNameSpelledLike(to, oldBase)].join(" ");
     return familySlugFitsName(rebased, to) ? rebased : null;
   }
   return null;
 }
 
-/** Whether slug `to` spells the movement `from` does: as many words, or the same letters (pull_up and pullup). */
-function respells(from: string, to: string): boolean {
-  return to.split("_").length === from.split("_").length || to.replaceAll("_", "") === from.replaceAll("_", "");
+/**
+ * Whether slug `to` names more than the movement `from` does: more words, and not the same letters
+ * in singular (push_up for pushups, pull_up for pullup are respellings). A slug of as many words
+ * respells it (bench_press for bench_presses, press_up for push_up), and one of fewer names the same
+ * movement with less (seated_row for seated_cable_row, whose suffix says the cable).
+ */
+function addsWords(from: string, to: string): boolean {
+  const fromWords = from.split("_");
+  const toWords = to.split("_");
+  return toWords.length > fromWords.length && toWords.map(singular).join("") !== fromWords.map(singular).join("");
 }
 
 /**

@@ -93,6 +93,16 @@ describe("nameForFamily", () => {
     ).toBe("Diamond Press-Up");
   });
 
+  it.each([
+    // More words, the same letters in singular: a respelling.
+    ["Diamond Pushups", ["bodyweight"], "pushups", "push_up", "Push-Up", false, "Diamond Push-Up"],
+    // Fewer words: the same movement said with less, the suffix saying the equipment word.
+    ["Wide-Grip Seated Cable Row", ["cable"], "seated_cable_row", "seated_row", "Seated Row", true, "Wide-Grip Seated Row (Cable)"],
+    ["Wide-Grip Seated Cable Row", ["cable"], "seated_cable_row", "seated_row", null, false, "Wide-Grip Seated Row"],
+  ])("carries the variant %s on %j from %s over to %s (base %s)", (name, equipment, from, to, toBase, multiEquipment, expected) => {
+    expect(nameForFamily(doc(name, equipment), { from, to, toBase, multiEquipment })).toBe(expected);
+  });
+
   it("gives up on a name that cannot fit", () => {
     expect(
       nameForFamily(doc("Wrist Roller (Dumbbell)", ["dumbbell"]), { from: "curl", to: "row", toBase: "Row", multiEquipment: true }),

@@ -10,6 +10,7 @@ import {
   normalizeEnumValue,
   normalizeEquipment,
   normalizeEquipmentList,
+  singular,
   normalizeMuscle,
   splitEquipmentPrefix,
   splitExerciseName,
@@ -288,5 +289,19 @@ describe("normalizeEnumValue", () => {
   it("isEnumValue accepts only canonical values", () => {
     expect(isEnumValue("movement_split", "full_body")).toBe(true);
     expect(isEnumValue("movement_split", "full body")).toBe(false);
+  });
+});
+
+describe("singular", () => {
+  it.each([
+    ["presses", "press"],
+    ["flies", "fly"],
+    ["rows", "row"],
+    ["press", "press"],
+    ["abs", "abs"],
+    ["ups", "up"],
+    ["pushups", "pushup"],
+  ])("singular(%s) = %s", (word, expected) => {
+    expect(singular(word)).toBe(expected);
   });
 });

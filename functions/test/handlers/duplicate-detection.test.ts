@@ -1,4 +1,4 @@
-import { DuplicateIndex, exerciseDuplicateKey, familyDuplicateKey, singular } from "../../src/handlers/plans/duplicate-detection";
+import { DuplicateIndex, exerciseDuplicateKey, familyDuplicateKey } from "../../src/handlers/plans/duplicate-detection";
 import { exerciseFixture } from "../helpers/catalog";
 
 const member = (name: string, equipment: string[], family: string, extra: Record<string, unknown> = {}) => {
@@ -7,18 +7,6 @@ const member = (name: string, equipment: string[], family: string, extra: Record
 };
 
 describe("duplicate keys", () => {
-  it.each([
-    ["presses", "press"],
-    ["flies", "fly"],
-    ["rows", "row"],
-    ["press", "press"],
-    ["abs", "abs"],
-    ["ups", "up"],
-    ["pushups", "pushup"],
-  ])("singular(%s) = %s", (word, expected) => {
-    expect(singular(word)).toBe(expected);
-  });
-
   it("gives push_up and push_ups, and their exercises, the same key", () => {
     expect(["push_up", "push_ups", "sit_ups", "chin_ups"].map(familyDuplicateKey)).toEqual(["push_up", "push_up", "sit_up", "chin_up"]);
     const key = (name: string) => exerciseDuplicateKey(member(name, ["bodyweight"], "x"));

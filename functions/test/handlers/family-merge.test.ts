@@ -292,6 +292,22 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("carries variants over a respelling in more words: pushups into push_up, a twin merged into the target's", async () => {
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("Diamond Pushups", ["bodyweight"], { family_slug: "pushups" }),
+        exerciseFixture("Archer Pushups", ["bodyweight"], { family_slug: "pushups" }),
+      ],
+    });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "pushups", "push_up"));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+    expect(run.summary).toMatchObject({ moved: 1, merged_exercises: 1 });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "pushups__diamond-pushups")).toMatchObject({ status: "merged", merged_into: "push_up__diamond-push-up" });
+    expect(await exercise(db, "pushups__archer-pushups")).toMatchObject({ family_slug: "push_up", name: "Archer Push-Up" });
+  });
+
   it("merges no exercise into one whose suffix word sets it apart: a landmine row is no barbell row", async () => {
     await seedDemo(db, {
       exercises: [

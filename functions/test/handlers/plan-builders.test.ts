@@ -316,7 +316,27 @@ describe("planFamilyMerge", () => {
         mergedIntoSource: [],
       }),
     );
-    expect(failure).toMatchObject({ code: "TARGET_FAMILY_RETIRED", kind: "permanent" });
+    expect(failure).toMatchObject({
+      code: "TARGET_FAMILY_RETIRED",
+      kind: "permanent",
+      message: "family old_row is merged into row; merge rows into row instead",
+    });
+  });
+
+  it("refuses a target merged away whose registry entry names no successor, saying so", () => {
+    const orphan = { family_slug: "old_row", base_name: "Old Row", primary_equipment: [], allowed_equipment: [], status: "merged" };
+    const catalog = catalogWith({ ...rows, families: [{ ...orphan, exercise_count: 0 }] });
+    const failure = failureOf(() =>
+      planFamilyMerge({
+        source: catalog.family("rows"),
+        target: catalog.family("old_row"),
+        owners: catalog.owners(),
+        pointingAliases: [],
+        mergedIntoSource: [],
+      }),
+    );
+    expect(failure).toMatchObject({ code: "TARGET_FAMILY_RETIRED", details: { family_slug: "old_row", merged_into: null } });
+    expect(failure.message).toBe("family old_row is merged, and its registry entry names no successor; exercises go into a live family");
   });
 });
 

@@ -10,22 +10,13 @@
  * grows with the catalog's size in keys only.
  */
 import type { CatalogDoc } from "../../catalog/repository";
-import { EQUIPMENT_PREFIX_WORDS, toFamilySlug } from "../../catalog/taxonomy";
+import { EQUIPMENT_PREFIX_WORDS, singular, toFamilySlug } from "../../catalog/taxonomy";
 import { liveMembers } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import type { FollowUp } from "../support/follow-ups";
 import { stableStringify } from "../../util/document-diff";
 
 const EQUIPMENT_WORD_SEQUENCES = EQUIPMENT_PREFIX_WORDS.map((word) => word.split(" ")).sort((a, b) => b.length - a.length);
-
-/** "presses" → "press", "flies" → "fly", "rows" → "row", "ups" → "up"; other words unchanged. */
-export function singular(word: string): string {
-  if (word.endsWith("ies") && word.length > 4) return `${word.slice(0, -3)}y`;
-  if (/(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
-  // Three letters are too short to tell a plural ("abs"), but "ups" is one: push_ups, sit_ups, chin_ups.
-  if (word.endsWith("s") && !word.endsWith("ss") && (word.length > 3 || word === "ups")) return word.slice(0, -1);
-  return word;
-}
 
 /** The words of a slug without equipment words, in singular; the slug's own words if nothing else is left. */
 function coreWords(words: readonly string[]): string[] {

@@ -32,10 +32,12 @@ export async function assertExercisesExist(db: Firestore, ids: readonly string[]
  */
 export function assertNotMergedAway(target: LoadedFamily, instead: (successor: string) => string): void {
   if (target.registry?.status !== "merged") return;
-  const successor = target.registry.merged_into ?? null;
+  const successor = typeof target.registry.merged_into === "string" ? target.registry.merged_into : null;
   throw JobFailure.permanent(
     "TARGET_FAMILY_RETIRED",
-    `family ${target.slug} is merged into ${display(successor)}; ${instead(display(successor))}`,
+    successor === null
+      ? `family ${target.slug} is merged, and its registry entry names no successor; exercises go into a live family`
+      : `family ${target.slug} is merged into ${successor}; ${instead(successor)}`,
     {
       family_slug: target.slug,
       merged_into: successor,
