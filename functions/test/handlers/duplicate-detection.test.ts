@@ -25,6 +25,18 @@ describe("duplicate keys", () => {
     expect(key("Bench Press (Barbell)", ["barbell"])).toBe(key("Barbell Bench Presses", ["barbell"]));
     expect(key("Bench Press (Barbell)", ["barbell"])).not.toBe(key("Bench Press (Dumbbell)", ["dumbbell"]));
   });
+
+  it("keeps an equipment word the primary equipment does not say: a landmine row is no barbell row", () => {
+    const key = (name: string, equipment: string[]) => exerciseDuplicateKey(member(name, equipment, "x"));
+    const barbellRow = key("Row (Barbell)", ["barbell"]);
+    expect(key("Barbell Row", ["barbell"])).toBe(barbellRow);
+    expect(key("Landmine Row", ["barbell", "landmine"])).not.toBe(barbellRow);
+    expect(key("Row (Landmine)", ["barbell", "landmine"])).not.toBe(barbellRow);
+    expect(key("Row (Landmine)", ["barbell", "landmine"])).toBe(key("Landmine Row", ["barbell", "landmine"]));
+    expect(key("Weighted Pull-Ups", ["pull-up-bar"])).not.toBe(key("Pull-Up", ["pull-up-bar"]));
+    // What the primary says is no word apart: a weighted pull-up on a dip belt is the dip-belt pull-up.
+    expect(key("Weighted Pull-Up", ["dip-belt"])).toBe(key("Pull-Up (Dip Belt)", ["dip-belt"]));
+  });
 });
 
 describe("DuplicateIndex", () => {

@@ -1,8 +1,8 @@
 /**
  * DUPLICATE_DETECTION_SCAN's pure parts. Two families are likely duplicates when their slugs differ
  * only by plural forms or equipment words ("rows", "dumbbell_row" and "row"); two exercises when
- * their name slugs hold the same words in any order, plurals and equipment words aside, on the
- * same primary equipment. Duplicates in different families make those families merge candidates:
+ * their name slugs hold the same words in any order, plurals and equipment words aside (but those the
+ * primary equipment does not say, "Landmine" on a barbell), on the same primary equipment. Duplicates in different families make those families merge candidates:
  * FAMILY_MERGE jobs in dry_run, for a person to review before running them in apply. Duplicates
  * inside one family are reported only (merging exercises is a TARGETED_FIX decision).
  *
@@ -10,7 +10,9 @@
  * grows with the catalog's size in keys only.
  */
 import type { CatalogDoc } from "../../catalog/repository";
-import { EQUIPMENT_PREFIX_WORDS, singular, toFamilySlug } from "../../catalog/taxonomy";
+import { EQUIPMENT_PREFIX_WORDS, exerciseNameParts, singular, toFamilySlug, toNameSlug } from "../../catalog/taxonomy";
+import { losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
+import type { DocData } from "../../util/object-paths";
 import { liveMembers } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import type { FollowUp } from "../support/follow-ups";
@@ -33,13 +35,25 @@ export function familyDuplicateKey(familySlug: string): string {
   return coreWords(familySlug.split("_")).join("_");
 }
 
-/** Words in any order plus the primary equipment; null for an exercise without name slug. */
+/**
+ * Words in any order plus the primary equipment; null for an exercise without name slug. An
+ * equipment word the primary does not say stays, as the naming rule keeps it: "Landmine Row" and
+ * "Row (Landmine)" on a barbell are not "Row (Barbell)".
+ */
 export function exerciseDuplicateKey(exercise: CatalogDoc): string | null {
   const slug = exercise.data.name_slug;
   if (typeof slug !== "string" || slug === "") return null;
   const primary = normalizedPrimary(exercise.data) ?? "";
   const words = coreWords(slug.split("-").filter((word) => !primary.split("-").includes(word)));
-  return `${[...words].sort().join("-")}|${primary}`;
+  return `${[...words, ...wordsSettingApart(exercise.data, primary)].sort().join("-")}|${primary}`;
+}
+
+/** The equipment words of an exercise's name that its primary equipment does not say (see `losesEquipmentWord`). */
+function wordsSettingApart(exercise: Readonly<DocData>, primary: string): string[] {
+  if (typeof exercise.name !== "string" || primary === "") return [];
+  const { prefix, suffix } = exerciseNameParts(exercise.name, primary);
+  const kept = [losesEquipmentWord(prefix, primary) ? prefix : null, suffixWordLost(suffix, primary) ? suffix : null];
+  return kept.flatMap((word) => (word === null ? [] : toNameSlug(word).split("-").map(singular)));
 }
 
 export interface MergeCandidate {
