@@ -6,7 +6,7 @@
  */
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { equipmentDisplayName, exerciseNameParts, singular, titleCase, toFamilySlug } from "./taxonomy";
+import { coreWords, equipmentDisplayName, exerciseNameParts, titleCase, toFamilySlug } from "./taxonomy";
 import { type DocData } from "../util/object-paths";
 import { isLiveExercise, normalizedPrimary } from "./family-registry";
 
@@ -39,7 +39,8 @@ export function nameOf(exercise: Readonly<DocData>): string | null {
 
 /**
  * The name the exercise should carry in a family that is (or is not) multi-equipment, or null when
- * its name already is canonical (or it has none to judge).
+ * its name already is canonical, only a person can name it (a word the suffix would drop: see
+ * `exerciseNameProblem`), or it has none to judge.
  */
 export function canonicalNameIn(exercise: Readonly<DocData>, multiEquipment: boolean): string | null {
   const name = nameOf(exercise);
@@ -73,10 +74,10 @@ export function nameForFamily(
  * CATALOG-DOMAIN.md makes a name its family's base plus the "(Equipment)" suffix; words in front of
  * the old base ("Side" of "Side Plank" in plank) make a variant of it. The new base is the one an
  * existing family's own members carry (`toBase`), or for a new family what its slug says. A variant's
- * words carry over onto it unless the new slug adds words to the movement (`addsWords`: front_plank
- * for plank): the plain base ("Plank") is what the person renamed or merged, but where a variant goes
- * is a guess ("Side Front Plank" would be invented), so its name is not rebased (null: the plans
- * report it as a conflict for a person), whether the family moved into is new or not.
+ * words carry over onto it when the new slug names the same movement (`sameMovement`); otherwise the
+ * plain base ("Plank") is what the person renamed or merged, but where a variant goes is a guess
+ * ("Side Front Plank" would be invented), so its name is not rebased (null: the plans report it as a
+ * conflict for a person), whether the family moved into is new or not.
  */
 function rebase(base: string, from: string, to: string, toBase: string | null): string | null {
   if (familySlugFitsName(base, to)) return base;
@@ -85,7 +86,7 @@ function rebase(base: string, from: string, to: string, toBase: string | null): 
     const oldBase = words.slice(words.length - count).join(" ");
     if (toFamilySlug(oldBase) !== from) continue;
     const variantWords = words.slice(0, words.length - count);
-    if (variantWords.length > 0 && addsWords(from, to)) return null;
+    if (variantWords.length > 0 && !sameMovement(from, to)) return null;
     const rebased = [...variantWords, toBase ?? baseNameSpelledLike(to, oldBase)].join(" ");
     return familySlugFitsName(rebased, to) ? rebased : null;
   }
@@ -93,15 +94,15 @@ function rebase(base: string, from: string, to: string, toBase: string | null): 
 }
 
 /**
- * Whether slug `to` names more than the movement `from` does: more words, and not the same letters
- * in singular (push_up for pushups, pull_up for pullup are respellings). A slug of as many words
- * respells it (bench_press for bench_presses, press_up for push_up), and one of fewer names the same
- * movement with less (seated_row for seated_cable_row, whose suffix says the cable).
+ * Whether slug `to` names the movement `from` does: in as many words, respelled word for word
+ * (bench_press for bench_presses, press_up for push_up), or in the same words but for plurals,
+ * spelling and equipment words, as the duplicate scan judges families alike (push_up for pushups,
+ * seated_row for seated_cable_row). front_plank for plank names another.
  */
-function addsWords(from: string, to: string): boolean {
+function sameMovement(from: string, to: string): boolean {
   const fromWords = from.split("_");
   const toWords = to.split("_");
-  return toWords.length > fromWords.length && toWords.map(singular).join("") !== fromWords.map(singular).join("");
+  return fromWords.length === toWords.length || coreWords(fromWords).join("") === coreWords(toWords).join("");
 }
 
 /**

@@ -5,6 +5,7 @@
  * quality scanner all judge names here.
  */
 import {
+  type ExerciseNameParts,
   canonicalExerciseName,
   exerciseNameParts,
   isShoutedText,
@@ -17,7 +18,7 @@ export interface NameProblem {
   message: string;
   /**
    * The canonical name; none when a leading word or the suffix's word would be lost (see
-   * `losesEquipmentWord`): then a person renames the exercise, and no job renames it for them.
+   * `losesEquipmentWord` and `suffixWordLost`): then a person renames the exercise, and no job renames it for them.
    */
   suggestion?: string;
 }
@@ -48,6 +49,19 @@ export function losesEquipmentWord(word: string | null, named: string | null): b
  */
 export function suffixWordLost(suffix: string | null, primary: string | null): boolean {
   return primary !== null && suffix !== null && !normalizeEquipment(suffix).canonical && losesEquipmentWord(suffix, primary);
+}
+
+/**
+ * The equipment words of a name that a suffix naming `primary` would not say, as a name keeps them:
+ * its leading word, then its suffix's word ("Landmine Row" and "Row (Landmine)" on a barbell both
+ * keep "Landmine"). What tells such an exercise apart from the plain one on its primary equipment.
+ */
+export function equipmentWordsKept(parts: Pick<ExerciseNameParts, "prefix" | "suffix">, primary: string): string[] {
+  const { prefix, suffix } = parts;
+  const kept: string[] = [];
+  if (prefix !== null && losesEquipmentWord(prefix, primary)) kept.push(prefix);
+  if (suffix !== null && suffixWordLost(suffix, primary)) kept.push(suffix);
+  return kept;
 }
 
 /**

@@ -56,7 +56,7 @@ export const CANONICAL_EQUIPMENT = [
 ] as const;
 
 /** Words that must not open an exercise name: the equipment belongs in the "(Equipment)" suffix. */
-export const EQUIPMENT_PREFIX_WORDS = [
+const EQUIPMENT_PREFIX_WORDS = [
   "barbell",
   "dumbbell",
   "kettlebell",
@@ -108,6 +108,19 @@ export function singular(word: string): string {
   // Three letters are too short to tell a plural ("abs"), but "ups" is one: push_ups, sit_ups, chin_ups.
   if (word.endsWith("s") && !word.endsWith("ss") && (word.length > 3 || word === "ups")) return word.slice(0, -1);
   return word;
+}
+
+const EQUIPMENT_WORD_SEQUENCES = EQUIPMENT_PREFIX_WORDS.map((word) => word.split(" ")).sort((a, b) => b.length - a.length);
+
+/** The words of a slug without equipment words, in singular; the slug's own words if nothing else is left. */
+export function coreWords(words: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < words.length;) {
+    const sequence = EQUIPMENT_WORD_SEQUENCES.find((seq) => seq.every((word, offset) => words[index + offset] === word));
+    if (sequence) index += sequence.length;
+    else kept.push(words[index++]);
+  }
+  return (kept.length > 0 ? kept : [...words]).map(singular);
 }
 
 /** NFKD-decompose and drop everything outside ASCII (accents become plain letters). */

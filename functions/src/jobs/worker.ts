@@ -420,8 +420,9 @@ export function jobScope(
     createJob: ({ onceKey, ...input }) =>
       submitJob(queue, tasks, {
         ...input,
-        // Background work stays background: what a maintenance job asks for does not go ahead of curators' jobs,
-        // nor, in its lane, ahead of what the job itself was queued behind (a scan's `<TYPE>_PRIORITY`).
+        // Background work stays background: what a maintenance job asks for does not go ahead of curators' jobs.
+        // Its priority is the asking job's, in whichever lane it runs: a scan's `<TYPE>_PRIORITY` keeps its
+        // follow-ups behind what the scan was queued behind, and a curator's urgent job its follow-ups urgent.
         queue: input.queue ?? (job.queue === "maintenance" ? job.queue : undefined),
         priority: input.priority ?? job.priority,
         created_by: `system:${job.type}`,

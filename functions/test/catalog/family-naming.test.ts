@@ -85,6 +85,15 @@ describe("nameForFamily", () => {
   it("renames no variant into an existing family whose base adds words to its own either", () => {
     const intoFrontPlank = { from: "plank", to: "front_plank", toBase: "Front Plank", multiEquipment: false };
     expect(nameForFamily(doc("Side Plank", ["bodyweight"]), intoFrontPlank)).toBeNull();
+    // Fewer words, but not only equipment words: a paused lockout is no paused bench press.
+    expect(
+      nameForFamily(doc("Paused Bench Press Lockout", ["barbell"]), {
+        from: "bench_press_lockout",
+        to: "bench_press",
+        toBase: "Bench Press",
+        multiEquipment: false,
+      }),
+    ).toBeNull();
     // The plain base is what the person merged: it takes the family's base.
     expect(nameForFamily(doc("Plank", ["bodyweight"]), intoFrontPlank)).toBe("Front Plank");
     // A family of as many words respells the old base, and its variants carry over.

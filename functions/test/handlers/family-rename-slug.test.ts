@@ -253,6 +253,25 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("fails a rename of a family merged away to an existing family's slug with SOURCE_FAMILY_RETIRED, not advice no merge can take", async () => {
+    const mergedAway = {
+      family_slug: "pullovers",
+      base_name: "Pullovers",
+      primary_equipment: [],
+      allowed_equipment: [],
+      exercise_count: 0,
+      status: "merged",
+      merged_into: "row",
+    };
+    await seedDemo(db, { exercises: [exerciseFixture("Pullover (Cable)", ["cable"])], families: [mergedAway] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "pullovers", "pullover"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({ code: "SOURCE_FAMILY_RETIRED", message: "family pullovers is already merged into row" });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails a rename to the slug of a family merged into another with FAMILY_EXISTS, naming the successor to merge into", async () => {
     const mergedAway = {
       family_slug: "pushups",

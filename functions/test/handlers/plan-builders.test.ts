@@ -292,6 +292,26 @@ describe("planFamilyMerge", () => {
     expect(catalog.validate("FAMILY_MERGE", merge.operations).errors).toEqual([]);
   });
 
+  it("merges an exercise into its twin however the name places the word the primary does not say", () => {
+    const catalog = catalogWith({
+      exercises: [
+        exerciseFixture("Landmine Row", ["barbell", "landmine"], { family_slug: "landmine_row" }),
+        exerciseFixture("Row (Landmine)", ["barbell", "landmine"], { family_slug: "row", description: undefined }),
+      ],
+    });
+    const merge = planFamilyMerge({
+      source: catalog.family("landmine_row"),
+      target: catalog.family("row"),
+      owners: catalog.owners(),
+      pointingAliases: [],
+      mergedIntoSource: [],
+    });
+    expect(merge).toMatchObject({ moved: 0, merged_exercises: 1 });
+    expect(ops(merge.operations, "merge_exercises")).toEqual([
+      expect.objectContaining({ source_id: "landmine_row__landmine-row", target_id: "row__row-landmine" }),
+    ]);
+  });
+
   it("refuses a retired target", () => {
     const catalog = catalogWith({
       ...rows,

@@ -10,26 +10,12 @@
  * grows with the catalog's size in keys only.
  */
 import type { CatalogDoc } from "../../catalog/repository";
-import { EQUIPMENT_PREFIX_WORDS, exerciseNameParts, singular, toFamilySlug, toNameSlug } from "../../catalog/taxonomy";
-import { losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
-import type { DocData } from "../../util/object-paths";
+import { coreWords, exerciseNameParts, singular, toFamilySlug, toNameSlug } from "../../catalog/taxonomy";
+import { equipmentWordsKept } from "../../catalog/naming-rules";
 import { liveMembers } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import type { FollowUp } from "../support/follow-ups";
 import { stableStringify } from "../../util/document-diff";
-
-const EQUIPMENT_WORD_SEQUENCES = EQUIPMENT_PREFIX_WORDS.map((word) => word.split(" ")).sort((a, b) => b.length - a.length);
-
-/** The words of a slug without equipment words, in singular; the slug's own words if nothing else is left. */
-function coreWords(words: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let index = 0; index < words.length;) {
-    const sequence = EQUIPMENT_WORD_SEQUENCES.find((seq) => seq.every((word, offset) => words[index + offset] === word));
-    if (sequence) index += sequence.length;
-    else kept.push(words[index++]);
-  }
-  return (kept.length > 0 ? kept : [...words]).map(singular);
-}
 
 export function familyDuplicateKey(familySlug: string): string {
   return coreWords(familySlug.split("_")).join("_");
@@ -37,23 +23,20 @@ export function familyDuplicateKey(familySlug: string): string {
 
 /**
  * Words in any order plus the primary equipment; null for an exercise without name slug. An
- * equipment word the primary does not say stays, as the naming rule keeps it: "Landmine Row" and
- * "Row (Landmine)" on a barbell are not "Row (Barbell)".
+ * equipment word the primary does not say stays, as the naming rule keeps it (`equipmentWordsKept`):
+ * "Landmine Row" and "Row (Landmine)" on a barbell are one exercise, not "Row (Barbell)".
  */
 export function exerciseDuplicateKey(exercise: CatalogDoc): string | null {
   const slug = exercise.data.name_slug;
   if (typeof slug !== "string" || slug === "") return null;
   const primary = normalizedPrimary(exercise.data) ?? "";
-  const words = coreWords(slug.split("-").filter((word) => !primary.split("-").includes(word)));
-  return `${[...words, ...wordsSettingApart(exercise.data, primary)].sort().join("-")}|${primary}`;
+  const apart = typeof exercise.data.name === "string" && primary !== "" ? wordsApart(exercise.data.name, primary) : [];
+  const words = coreWords(slug.split("-").filter((word) => !primary.split("-").includes(word))).filter((word) => !apart.includes(word));
+  return `${[...words, ...apart].sort().join("-")}|${primary}`;
 }
 
-/** The equipment words of an exercise's name that its primary equipment does not say (see `losesEquipmentWord`). */
-function wordsSettingApart(exercise: Readonly<DocData>, primary: string): string[] {
-  if (typeof exercise.name !== "string" || primary === "") return [];
-  const { prefix, suffix } = exerciseNameParts(exercise.name, primary);
-  const kept = [losesEquipmentWord(prefix, primary) ? prefix : null, suffixWordLost(suffix, primary) ? suffix : null];
-  return kept.flatMap((word) => (word === null ? [] : toNameSlug(word).split("-").map(singular)));
+function wordsApart(name: string, primary: string): string[] {
+  return equipmentWordsKept(exerciseNameParts(name, primary), primary).flatMap((word) => toNameSlug(word).split("-").map(singular));
 }
 
 export interface MergeCandidate {

@@ -9,7 +9,7 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { canonicalExerciseName, exerciseNameParts, toNameSlug } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
-import { familySlugFitsName, losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
+import { equipmentWordsKept, familySlugFitsName } from "../../catalog/naming-rules";
 import { familyBaseName, normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
@@ -94,9 +94,8 @@ export function ruleChangeRenames(
 function exerciseKey(exercise: Readonly<DocData>, name: string): string {
   const primary = normalizedPrimary(exercise);
   if (primary === null) return toNameSlug(name);
-  const { prefix, rest, suffix } = exerciseNameParts(name, primary);
-  const kept = [losesEquipmentWord(prefix, primary) ? prefix : null, rest, suffixWordLost(suffix, primary) ? suffix : null];
-  return toNameSlug(canonicalExerciseName(kept.filter((word) => word !== null).join(" "), primary));
+  const parts = exerciseNameParts(name, primary);
+  return toNameSlug(canonicalExerciseName([...equipmentWordsKept(parts, primary), parts.rest].join(" "), primary));
 }
 
 /**

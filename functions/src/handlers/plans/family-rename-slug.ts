@@ -53,7 +53,9 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     if (family.members.length === 0 && family.registry?.status === "merged" && family.registry.merged_into === target.slug) {
       return { operations: [], moved: 0, renamed: 0 };
     }
-    // A merge needs a live exercise on one side (see planFamilyMerge): a family with none is retired, not renamed.
+    // The advice below is a merge, which takes no family merged away already, nor one with no live
+    // exercise into another with none (see planFamilyMerge): those are retired, not renamed.
+    assertSourceNotRetired(family, "merged");
     if (liveMembers(family.members).length === 0 && liveMembers(target.members).length === 0)
       assertSourceNotRetired(family, "merged_or_deprecated");
     // Exercises keep the id they were created with: these came from this family, by a rename that stopped part-way.
