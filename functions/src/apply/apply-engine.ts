@@ -120,6 +120,8 @@ export interface ApplyOptions {
   expectations?: readonly OperationExpectation[];
   /** Fault injection for tests: runs before each operation; throwing simulates a crash there. */
   beforeOperation?: (index: number) => void | Promise<void>;
+  /** After each operation that ended (applied, already done, or unchanged): how many of the plan's have. */
+  onProgress?: (done: number) => Promise<void>;
   /**
    * When something thrown ends the apply part-way (a lost lease, a stop, an outage): what to throw instead, given
    * what was done so far (the run history counts it).
@@ -228,6 +230,7 @@ export class ApplyEngine {
       const ref = { operation_index: index, op: op.op };
       if (op.op === "no_change") {
         result.unchanged.push({ ...ref, reason: "no_change_operation" });
+        await options.onProgress?.(index + 1);
         continue;
       }
       let outcome: OperationOutcome;
@@ -254,6 +257,7 @@ export class ApplyEngine {
       } else {
         result.unchanged.push({ ...ref, reason: "already_in_effect" });
       }
+      await options.onProgress?.(index + 1);
     }
   }
 

@@ -27,6 +27,7 @@ import { JobFailure, withPartial } from "../jobs/errors";
 import { type BasePayload, MAX_PREVIEW_LINES, type ResultSummary } from "../jobs/model";
 import { APPLY_DISABLED, PARTIALLY_APPLIED, needsReview } from "../jobs/outcomes";
 import { documentBytes } from "../util/firestore-size";
+import { PROGRESS_QUIET_MS, ProgressReporter } from "../jobs/progress";
 import type { CatalogView } from "./catalog-state";
 import { ApplyEngine, type ApplyResult, type PlanWriter, type PreviewResult } from "./apply-engine";
 import { operationTargets } from "./effects";
@@ -249,9 +250,13 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
     journalRetentionMs: deps.config.retainJournalMs,
   });
   const writer = planWriter(input, frozenOperationId(planId));
+  const total = plan.operations.length;
+  // A plan of hundreds of operations, one transaction each, runs for minutes: the console shows how far it is.
+  const progress = new ProgressReporter((progress) => input.engine.reportProgress(progress), { quietForMs: PROGRESS_QUIET_MS });
   const result = await engine.apply(plan, writer, {
     expectations,
     signal: ctx.hardStop,
+    onProgress: (done) => progress.update(() => ({ done, total })),
     // The next attempt finds these operations done (skipped): only this attempt's failure can count them.
     onInterrupted: (soFar, err) => {
       if (soFar.applied.length === 0) return err;
@@ -260,6 +265,7 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
     },
   });
   attempt.set("apply_result", result);
+  await progress.finish({ done: result.applied.length + result.skipped.length + result.unchanged.length, total });
   attempt.event("plan_applied", { applied: result.applied.length, skipped: result.skipped.length, failed: result.failed.length });
   const summary = { ...base, plan_id: planId, ...applyCounts(result, plan) };
   if (result.failed.length === 0) return { kind: "completed", status: "succeeded", summary };

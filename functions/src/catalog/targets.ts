@@ -56,6 +56,16 @@ export async function* targetIdPages(
   }
 }
 
+/**
+ * How many exercises `targetExercisePages` goes through: the ids named (once each), or the exercises
+ * matching the filter, retired ones included (one read per 1,000 matches, for a job's progress).
+ */
+export async function countTargets(db: Firestore, selection: TargetSelection): Promise<number> {
+  if (selection.exercise_doc_ids) return new Set(selection.exercise_doc_ids).size;
+  const snapshot = await filterQuery(db, selection.filter_criteria).count().get();
+  return snapshot.data().count;
+}
+
 /** The named ids that are no exercise, in the order given; reads no fields of those that are. */
 export async function missingExercises(db: Firestore, ids: readonly string[]): Promise<string[]> {
   const missing: string[] = [];

@@ -96,7 +96,7 @@ export const enrichShardHandler = catalogHandler({
           if (outcome.outcome !== "failed") await ledger.record(outcome);
           tally.add(outcome);
           outcomes.push(outcome);
-          await progress.update({ done: tally.done, total: ids.length });
+          await progress.update(() => ({ done: tally.done, total: ids.length }));
         },
         () => ctx.signal.aborted,
       );

@@ -184,6 +184,20 @@ describe("ApplyEngine.apply", () => {
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(4);
   });
 
+  it("tells how many operations have ended after each one, those already applied by an earlier attempt included", async () => {
+    const { engine, input } = await start();
+    const plan = normalizePlan();
+    const reported: number[] = [];
+    const onProgress = async (done: number) => void reported.push(done);
+    await engine.apply(plan, writer(input), { onProgress });
+    expect(reported).toEqual([1, 2, 3, 4]);
+
+    reported.length = 0;
+    const again = await engine.apply(plan, writer(input), { onProgress });
+    expect(again.skipped).toHaveLength(4);
+    expect(reported).toEqual([1, 2, 3, 4]);
+  });
+
   it("fails another job's copy of an applied plan as stale instead of calling it done", async () => {
     const { deps, engine, input } = await start();
     const plan = normalizePlan();

@@ -231,6 +231,29 @@ describeWithIsolation("QUALITY_SCAN", () => {
     expect(await reviewOf(exercises[100].id)).toBeUndefined();
   });
 
+  it("reports its progress over the exercises it goes through once it has run a second, counting the total then", async () => {
+    const exercises = Array.from({ length: 101 }, (_, i) =>
+      exerciseFixture(`Test Move ${String(i).padStart(3, "0")} (Dumbbell)`, ["dumbbell"]),
+    );
+    await seedCatalog(db, { exercises });
+    // Two pages of the dumbbell exercises: these, the thin press and the retired one.
+    const input = await leaseScan({ filter_criteria: { equipment: "dumbbell" } });
+    // Each page asks for the enrichment of what it flagged: slowed there, the scan runs past the quiet second.
+    const createJob: typeof input.engine.createJob = async (followUp) => {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      return input.engine.createJob(followUp);
+    };
+    const outcome = await run({ ...input, engine: { ...input.engine, createJob } });
+    // The retired press is gone through too: the total is what the filter matches.
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 102, retired_skipped: 1 } });
+    expect((await input.deps.queue.getJob(input.job.id))?.progress).toEqual({ done: 103, total: 103 });
+
+    // A quick one reports nothing.
+    const quick = await leaseScan({ exercise_doc_ids: [THIN.id] });
+    expect(await run(quick)).toMatchObject({ status: "succeeded" });
+    expect((await quick.deps.queue.getJob(quick.job.id))?.progress ?? null).toBeNull();
+  });
+
   it("ends with its outcome, and moves its selection cursor, when a cancel comes after its last page's work", async () => {
     const input = await leaseScan({ selection: { stale_after_days: 7, limit: 10 } });
     const outcome = await run(cancelledAtFollowUp(input));

@@ -178,6 +178,29 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("reports the progress of an apply that runs longer than a second, and none of a quick one", async () => {
+    await seedDemo(db);
+    const ids = ["squat__squat-dumbbell", "squat__squat-smith-machine", "leg_press__single-leg-press-machine"];
+    const patchOf = (description: string) => ({ mode, exercise_doc_ids: ids, fix_type: "patch", fix_data: { patch: { description } } });
+    const quick = await runJob(depsFor(db, mode), "TARGETED_FIX", patchOf("A lower-body exercise, described here at length for the test."));
+    expect(quick.status).toBe(done);
+    expect((await depsFor(db, mode).queue.getJob(quick.jobId))?.progress ?? null).toBeNull();
+
+    const input = await leaseForTest(depsFor(db, mode), {
+      type: "TARGETED_FIX",
+      payload: patchOf("A lower-body exercise, described here again at length for the test."),
+    });
+    // Each operation's transaction checks the lease first: slowed there, the apply runs past the quiet second.
+    const fence: typeof input.engine.fence = async (tx) => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      await input.engine.fence(tx);
+    };
+    const outcome = await registry.handlerFor("TARGETED_FIX").run({ ...input, engine: { ...input.engine, fence } });
+    expect(outcome).toMatchObject({ kind: "completed", status: done });
+    const progress = (await input.deps.queue.getJob(input.job.id))?.progress ?? null;
+    expect(progress).toEqual(mode === "apply" ? { done: 3, total: 3 } : null);
+  });
+
   it("takes its locks again when an exercise moved to another family after it chose them", async () => {
     await seedDemo(db);
     const deps = depsFor(db, mode);
