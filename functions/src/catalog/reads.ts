@@ -4,7 +4,7 @@
  * checks ask for (including exercises by the slug they were created with). Every walk pages; none
  * holds more than one page or one family in memory.
  */
-import type { Firestore } from "firebase-admin/firestore";
+import type { Firestore, Query } from "firebase-admin/firestore";
 import {
   type CatalogDoc,
   exercisesWithNameSlugs,
@@ -75,12 +75,7 @@ async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasS
  * would stop at once.
  */
 export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGenerator<string> {
-  const ordered = db
-    .collection(CATALOG_COLLECTIONS.exercises)
-    .where("family_slug", ">=", "")
-    .orderBy("family_slug")
-    .select("family_slug")
-    .limit(1);
+  const ordered = familyMembers(db).orderBy("family_slug").select("family_slug").limit(1);
   let previous: string | null = null;
   for (;;) {
     signal?.throwIfAborted();
@@ -90,6 +85,16 @@ export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGe
     yield slug;
     previous = slug;
   }
+}
+
+/** Every exercise with a family slug: the members of the families `familySlugs` walks. */
+function familyMembers(db: Firestore): Query {
+  return db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", ">=", "");
+}
+
+/** How many exercises the families `familySlugs` walks hold, any status (one read per 1,000). */
+export async function countFamilyMembers(db: Firestore): Promise<number> {
+  return (await familyMembers(db).count().get()).data().count;
 }
 
 /**

@@ -25,6 +25,8 @@ import {
 } from "./plans/alias-invariant-scan";
 import type { DocData } from "../util/object-paths";
 import { pageCollection } from "../util/paging";
+import type { Query } from "firebase-admin/firestore";
+import { ScanProgress } from "./support/scan-progress";
 import { aliasSlugSchema } from "../catalog/inputs";
 import { applyDisabled } from "../apply/run-plan";
 
@@ -86,9 +88,14 @@ export const aliasInvariantScanHandler = catalogHandler({
     if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const followUps = new FollowUpJobs(engine, job.payload.mode);
     const problems = new ProblemLog(followUps);
-    const aliasesScanned = await scanAliases(deps, problems, ctx.signal);
-    const exercisesScanned = await scanOldSlugs(deps, problems, ctx.signal);
+    const progress = new ScanProgress(engine, async () => {
+      const [aliases, exercises] = await Promise.all([aliasesRead(deps).count().get(), exercisesRead(deps).count().get()]);
+      return aliases.data().count + exercises.data().count;
+    });
+    const aliasesScanned = await scanAliases(deps, problems, progress, ctx.signal);
+    const exercisesScanned = await scanOldSlugs(deps, problems, progress, ctx.signal);
     await problems.flush();
+    await progress.finish();
     return succeededIn(job.payload.mode, {
       aliases_scanned: aliasesScanned,
       exercises_scanned: exercisesScanned,
@@ -102,9 +109,19 @@ export const aliasInvariantScanHandler = catalogHandler({
   },
 });
 
-async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
+/** Every alias, as the scan reads them. */
+function aliasesRead(deps: CatalogDeps): Query {
+  return deps.db.collection(CATALOG_COLLECTIONS.aliases);
+}
+
+/** Every exercise's name slug and status, as the scan reads them. */
+function exercisesRead(deps: CatalogDeps): Query {
+  return deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug", "status");
+}
+
+async function scanAliases(deps: CatalogDeps, problems: ProblemLog, progress: ScanProgress, signal: AbortSignal): Promise<number> {
   let scanned = 0;
-  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.aliases))) {
+  for await (const page of pageCollection(aliasesRead(deps))) {
     signal.throwIfAborted();
     const facts = new AliasFacts();
     page.forEach((doc) => facts.aliases.set(doc.id, doc.data()));
@@ -120,15 +137,16 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, signal: Abor
     );
     for (const { slug, problem, found: alias, retiredTarget } of found) await problems.add(slug, problem, alias, retiredTarget);
     scanned += page.length;
+    await progress.add(page.length);
   }
   return scanned;
 }
 
-async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: AbortSignal): Promise<number> {
+async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, progress: ScanProgress, signal: AbortSignal): Promise<number> {
   let scanned = 0;
   // Old slugs of retired exercises, decided together once every page is read (their facts read once).
   const ofRetired = new Map<string, string | undefined>();
-  for await (const page of pageCollection(deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug", "status"))) {
+  for await (const page of pageCollection(exercisesRead(deps))) {
     signal.throwIfAborted();
     const exercises = new Map(page.map((doc) => [doc.id, doc.data()]));
     const oldSlugs = oldSlugsOf([...exercises].map(([id, data]) => ({ id, data })));
@@ -145,6 +163,7 @@ async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, signal: Abo
       else ofRetired.set(slug, oldSlugs.get(slug));
     }
     scanned += page.length;
+    await progress.add(page.length);
   }
   const unrestorable = ofRetired.size > 0 ? await unrestorableOldSlugs(deps, [...ofRetired.keys()], signal) : new Set<string>();
   for (const [slug, exerciseId] of ofRetired)

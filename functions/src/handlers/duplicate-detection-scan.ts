@@ -8,7 +8,8 @@ import { modeSchema } from "../jobs/model";
 import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
 import { loadFamilyExercises } from "../catalog/repository";
-import { familySlugs } from "../catalog/reads";
+import { countFamilyMembers, familySlugs } from "../catalog/reads";
+import { ScanProgress } from "./support/scan-progress";
 import { FollowUpJobs } from "./support/follow-ups";
 import { DuplicateIndex, mergeCandidateJob } from "./plans/duplicate-detection";
 
@@ -25,10 +26,14 @@ export const duplicateDetectionScanHandler = catalogHandler({
   async run({ job, deps, ctx, engine }) {
     const index = new DuplicateIndex();
     let familiesScanned = 0;
+    const progress = new ScanProgress(engine, () => countFamilyMembers(deps.db));
     for await (const slug of familySlugs(deps.db, ctx.signal)) {
-      index.addFamily(slug, await loadFamilyExercises(deps.db, slug));
+      const members = await loadFamilyExercises(deps.db, slug);
+      index.addFamily(slug, members);
       familiesScanned++;
+      await progress.add(members.length);
     }
+    await progress.finish();
     const findings = index.findings();
     const followUps = new FollowUpJobs(engine, job.payload.mode);
     for (const candidate of findings.merges) await followUps.request(mergeCandidateJob(candidate));

@@ -11,7 +11,8 @@ import { modeSchema } from "../jobs/model";
 import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
 import { audit } from "../catalog/audited-family";
-import { familySlugs, readFamily } from "../catalog/reads";
+import { countFamilyMembers, familySlugs, readFamily } from "../catalog/reads";
+import { ScanProgress } from "./support/scan-progress";
 import { FollowUpJobs, type FollowUpOutcome } from "./support/follow-ups";
 import { maintenanceFollowUps } from "./plans/maintenance-scan";
 import { applyDisabled } from "../apply/run-plan";
@@ -36,6 +37,7 @@ export const maintenanceScanHandler = catalogHandler({
     let familiesWithProblems = 0;
     let familiesAsked = 0;
     let nextFamily: string | null = null;
+    const progress = new ScanProgress(engine, () => countFamilyMembers(deps.db));
     for await (const slug of familySlugs(deps.db, ctx.signal)) {
       if (limit !== undefined && familiesAsked >= limit) {
         nextFamily = slug;
@@ -43,6 +45,7 @@ export const maintenanceScanHandler = catalogHandler({
       }
       const family = await audit(deps.db, await readFamily(deps.db, slug));
       familiesScanned++;
+      await progress.add(family.members.length);
       const requests = maintenanceFollowUps(slug, family.findings, family);
       if (requests.length === 0) continue;
       familiesWithProblems++;
@@ -51,6 +54,7 @@ export const maintenanceScanHandler = catalogHandler({
       for (const request of requests) asked = ASKED.includes(await followUps.request(request)) || asked;
       if (asked) familiesAsked++;
     }
+    await progress.finish();
     return succeededIn(job.payload.mode, {
       families_scanned: familiesScanned,
       families_with_problems: familiesWithProblems,

@@ -23,7 +23,7 @@ import { patchPreviewLine } from "../enrichment/shard-tally";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { countTargets, targetExercisePages } from "../catalog/targets";
-import { PROGRESS_QUIET_MS, ProgressReporter } from "../jobs/progress";
+import { ScanProgress } from "./support/scan-progress";
 import { isLiveExercise } from "../catalog/family-registry";
 import { beforeValues } from "../apply/expectations";
 import type { DocData } from "../util/object-paths";
@@ -169,10 +169,7 @@ export const qualityScanHandler = catalogHandler({
       ...(enrichmentBlocked ? { enrichment_not_requested: enrichmentBlocked.code } : {}),
     });
     const targets = selected ? { exercise_doc_ids: selected.ids } : job.payload;
-    // A scan of the whole catalog runs for minutes; its total is counted only once it has run a while.
-    const progress = new ProgressReporter((progress) => input.engine.reportProgress(progress), { quietForMs: PROGRESS_QUIET_MS });
-    let total: Promise<number> | undefined;
-    const gone = () => counts.scanned + counts.retired_skipped + counts.missing;
+    const progress = new ScanProgress(input.engine, () => countTargets(deps.db, targets));
     for await (const page of targetExercisePages(deps.db, targets, SCAN_PAGE_SIZE)) {
       // Checked before a page, not after one: a cancel that comes during the last page finds nothing left to stop.
       if (cancelRequested(ctx.signal)) return stoppedByCancel(mode, summary());
@@ -194,9 +191,9 @@ export const qualityScanHandler = catalogHandler({
       counts.not_enrichable += flaggedScans.length - flagged.length;
       if (emitEnrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
-      await progress.update(async () => ({ done: gone(), total: await (total ??= countTargets(deps.db, targets)) }));
+      await progress.add(page.exercises.length + page.missing.length);
     }
-    if (total) await progress.finish({ done: gone(), total: await total });
+    await progress.finish();
     // The cursor moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
     if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, job_id: job.id, updated_at: scannedAt }));
     if (counts.metadata_failed === 0) return succeededIn(mode, summary());

@@ -242,3 +242,26 @@ describeWithFullEmulator("MAINTENANCE_SCAN put in the priority lane (apply)", ()
     expect(jobs.map((job) => job.queue)).toEqual(jobs.map((job) => registry.defaultLane(String(job.type))));
   });
 });
+
+describeWithFullEmulator("the scans' progress", () => {
+  it("MAINTENANCE_SCAN reports the exercises of the families it has audited, of all it walks", async () => {
+    await seedDemo(db);
+    const walked = (await db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", ">=", "").get()).size;
+    expect(walked).toBeGreaterThan(40);
+    const input = await leaseForTest(depsFor(db, "apply"), { type: "MAINTENANCE_SCAN", payload: { mode: "apply" } });
+    // Each follow-up it asks for slowed: the scan runs past its quiet first second.
+    const createJob: typeof input.engine.createJob = async (followUp) => {
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      return input.engine.createJob(followUp);
+    };
+    const outcome = await registry.handlerFor("MAINTENANCE_SCAN").run({ ...input, engine: { ...input.engine, createJob } });
+    expect(outcome).toMatchObject({ kind: "completed", status: "succeeded" });
+    expect((await input.deps.queue.getJob(input.job.id))?.progress).toEqual({ done: walked, total: walked });
+  });
+
+  it("a scan done within its first second reports nothing", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, "dry_run"), "DUPLICATE_DETECTION_SCAN", { mode: "dry_run" });
+    expect((await depsFor(db, "dry_run").queue.getJob(run.jobId))?.progress ?? null).toBeNull();
+  });
+});
