@@ -54,7 +54,7 @@ export const maintenanceScanHandler = catalogHandler({
       for (const request of requests) asked = ASKED.includes(await followUps.request(request)) || asked;
       if (asked) familiesAsked++;
     }
-    await progress.finish();
+    await progress.finish({ stoppedAtLimit: nextFamily !== null });
     return succeededIn(job.payload.mode, {
       families_scanned: familiesScanned,
       families_with_problems: familiesWithProblems,

@@ -623,6 +623,8 @@ export class JobQueue {
       attempts: job.attempts + 1,
       started_at: now,
       updated_at: now,
+      // Each attempt reports its own progress: an earlier one's would stay on a quick one that reports none.
+      progress: null,
     };
     let written: Timestamp;
     try {

@@ -238,14 +238,21 @@ describeWithIsolation("QUALITY_SCAN", () => {
     await seedCatalog(db, { exercises });
     // Two pages of the dumbbell exercises: these, the thin press and the retired one.
     const input = await leaseScan({ filter_criteria: { equipment: "dumbbell" } });
-    // Each page asks for the enrichment of what it flagged: slowed there, the scan runs past the quiet second.
+    // Each page asks for the enrichment of what it flagged: slowed there, its first page ends past the quiet second.
     const createJob: typeof input.engine.createJob = async (followUp) => {
-      await new Promise((resolve) => setTimeout(resolve, 700));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       return input.engine.createJob(followUp);
     };
-    const outcome = await run({ ...input, engine: { ...input.engine, createJob } });
+    const reported: Array<{ done: number; total: number }> = [];
+    const reportProgress: typeof input.engine.reportProgress = async (progress) => {
+      reported.push(progress);
+      return input.engine.reportProgress(progress);
+    };
+    const outcome = await run({ ...input, engine: { ...input.engine, createJob, reportProgress } });
     // The retired press is gone through too: the total is what the filter matches.
     expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 102, retired_skipped: 1 } });
+    // Its first report, after the first page: the total counted then is all the filter matches.
+    expect(reported[0]).toEqual({ done: 100, total: 103 });
     expect((await input.deps.queue.getJob(input.job.id))?.progress).toEqual({ done: 103, total: 103 });
 
     // A quick one reports nothing.

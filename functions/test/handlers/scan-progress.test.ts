@@ -50,6 +50,17 @@ describe("ScanProgress", () => {
     ]);
   });
 
+  it("ends at its own count when it stopped at the limit it was given: it went through all it had to", async () => {
+    const { progress, reported } = scan(async () => 10);
+    jest.advanceTimersByTime(1000);
+    await progress.add(4);
+    await progress.finish({ stoppedAtLimit: true });
+    expect(reported).toEqual([
+      { done: 4, total: 10 },
+      { done: 4, total: 4 },
+    ]);
+  });
+
   it("reports nothing, and does not fail the scan, when its total cannot be counted", async () => {
     const { progress, reported } = scan(() => Promise.reject(new Error("unavailable")));
     jest.advanceTimersByTime(1000);

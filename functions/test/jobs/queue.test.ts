@@ -392,6 +392,25 @@ describe("the fence of a handler's own transactions", () => {
   });
 });
 
+describe("progress", () => {
+  it("is each attempt's own: a lease clears what an earlier attempt reported", async () => {
+    let now = new Date("2026-01-01T00:00:00Z");
+    const queue = testQueue(db, { now: () => now, random: () => 0.5 });
+    const { jobId } = await queue.createJob(audit());
+    const first = await queue.leaseById(jobId, "w");
+    await queue.reportProgress(first!.lease, { done: 40, total: 100 });
+    const outcome = queue.failing(first!.job, JobFailure.transient("FIRESTORE_UNAVAILABLE", "outage"), null);
+    await finish(queue, first, outcome);
+    // Waiting for its next attempt, it shows how far the last one came.
+    expect((await queue.getJob(jobId))?.progress).toEqual({ done: 40, total: 100 });
+
+    now = outcome.runAfter!;
+    const second = await queue.leaseById(jobId, "w");
+    expect(second?.job.progress).toBeNull();
+    expect((await queue.getJob(jobId))?.progress).toBeNull();
+  });
+});
+
 describe("operator actions", () => {
   it("retries only finished jobs and resets attempts, and the last run's outcome counts (a new run reports its own)", async () => {
     const queue = testQueue(db);

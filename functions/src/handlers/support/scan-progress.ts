@@ -25,10 +25,13 @@ export class ScanProgress {
     await this.reporter.update(async () => this.progress(await this.totalCount()));
   }
 
-  /** The final count, when the scan reported any (a failed count of the total reports none). */
-  async finish(): Promise<void> {
+  /**
+   * The final count, when the scan reported any (a failed count of the total reports none). A scan
+   * that stopped where it was asked to (a limit) went through all it had to: its total is its count.
+   */
+  async finish(options: { stoppedAtLimit?: boolean } = {}): Promise<void> {
     const total = this.total ? await this.total : null;
-    if (total !== null) await this.reporter.finish(this.progress(total));
+    if (total !== null) await this.reporter.finish(this.progress(options.stoppedAtLimit ? this.done : total));
   }
 
   private totalCount(): Promise<number | null> {
