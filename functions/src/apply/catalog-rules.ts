@@ -14,8 +14,8 @@ import type { IssueLog, ValidationIssue } from "./issues";
 import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
 import { type Operation, operationExerciseIds } from "./plan";
 import type { PlanTrace } from "./plan-trace";
-import { type DocData, getPath, display } from "../util/object-paths";
-import { isLiveExercise, normalizedPrimary } from "../catalog/family-registry";
+import { getPath, display } from "../util/object-paths";
+import { isLiveExercise, mergedInto, normalizedPrimary } from "../catalog/family-registry";
 import { isMultiEquipment, membersByPrimary } from "../catalog/family-naming";
 import { normalizeEquipment } from "../catalog/taxonomy";
 import { aliasPointsAtExercise, aliasPointsAtFamily, isAliasableSlug } from "../catalog/slug-aliases";
@@ -304,11 +304,6 @@ function oldSlugAliasIssues(initial: CatalogState, final: CatalogState, trace: P
       target: exerciseTarget(id),
     });
   }
-}
-
-/** The family a registry entry says it was merged into, or null. */
-function mergedInto(registry: Readonly<DocData> | null): string | null {
-  return registry?.status === "merged" && typeof registry.merged_into === "string" ? registry.merged_into : null;
 }
 
 /** What a plan merges into exists and is live afterwards: the exercise of a merged exercise, the family of a merged family. */

@@ -11,7 +11,7 @@ import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily 
 import { normalizedEquipment, normalizedPrimary } from "./family-registry";
 import { NO_SLUG_OWNERS, type SlugOwners, renameConflict } from "./rename-conflicts";
 import { type DocData } from "../util/object-paths";
-import { computeFamilyRegistry } from "./family-registry";
+import { computeFamilyRegistry, mergedInto } from "./family-registry";
 
 type FamilyFindingCode =
   | "missing_name"
@@ -40,10 +40,8 @@ export interface FamilyFinding {
 
 /** The registry entry the family's members imply (see `refreshRegistry`: a merged family stays merged). */
 export function expectedRegistry(familySlug: string, members: readonly CatalogDoc[], stored: Readonly<DocData> | null): DocData {
-  const merged =
-    stored?.status === "merged" && typeof stored.merged_into === "string"
-      ? { status: "merged" as const, merged_into: stored.merged_into }
-      : {};
+  const successor = mergedInto(stored);
+  const merged = successor !== null ? { status: "merged" as const, merged_into: successor } : {};
   return computeFamilyRegistry(
     familySlug,
     members.map((member) => member.data),

@@ -72,6 +72,10 @@ const EQUIPMENT_PREFIX_WORDS = [
   "landmine",
 ] as const;
 
+// Longest first, so "smith machine" wins over "machine".
+const PREFIX_WORDS_LONGEST_FIRST = [...EQUIPMENT_PREFIX_WORDS].sort((a, b) => b.length - a.length);
+const EQUIPMENT_WORD_SEQUENCES = PREFIX_WORDS_LONGEST_FIRST.map((word) => word.split(" "));
+
 // Numeric content rules shared by the schema, the scanner and the enrichment normaliser.
 export const DESCRIPTION_MIN_LENGTH = 50;
 export const DESCRIPTION_TARGET_MIN_LENGTH = 100;
@@ -109,8 +113,6 @@ export function singular(word: string): string {
   if (word.endsWith("s") && !word.endsWith("ss") && (word.length > 3 || word === "ups")) return word.slice(0, -1);
   return word;
 }
-
-const EQUIPMENT_WORD_SEQUENCES = EQUIPMENT_PREFIX_WORDS.map((word) => word.split(" ")).sort((a, b) => b.length - a.length);
 
 /** The words of a slug without equipment words, in singular; the slug's own words if nothing else is left. */
 export function coreWords(words: readonly string[]): string[] {
@@ -169,9 +171,6 @@ function toWordKey(text: string): string {
     .replace(/[\s_-]+/g, " ")
     .trim();
 }
-
-// Longest first, so "smith machine" wins over "machine".
-const PREFIX_WORDS_LONGEST_FIRST = [...EQUIPMENT_PREFIX_WORDS].sort((a, b) => b.length - a.length);
 
 /**
  * "Smith Machine Squat" → {prefix: "Smith Machine", rest: "Squat"}. A name that is nothing but the

@@ -184,10 +184,11 @@ function messageOf(err: unknown): string {
 
 /**
  * A failure to get credentials, before Vertex AI was called: an error of google-auth-library or of
- * the metadata server it asked (gaxios). Never the SDK's ApiError, which only Vertex AI's answers produce.
+ * the metadata server it asked (gaxios). Never the SDK's ApiError, which only Vertex AI's answers produce,
+ * nor an LlmError already classified (a timeout; an LLM_AUTH answer, whose hint names credentials).
  */
 function credentialFailure(err: unknown): LlmError | null {
-  if (typeof err !== "object" || err === null || (err as { name?: unknown }).name === "ApiError") return null;
+  if (typeof err !== "object" || err === null || err instanceof LlmError || (err as { name?: unknown }).name === "ApiError") return null;
   const message = messageOf(err);
   const fromGaxios = GAXIOS_ERROR in err;
   if (!fromGaxios && !CREDENTIAL_MESSAGE.test(message)) return null;
@@ -206,12 +207,8 @@ function credentialFailure(err: unknown): LlmError | null {
  */
 const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
-/**
- * Whether a failed try sent nothing to Vertex AI, so no model call is billed: its credentials could
- * not be had (the SDK gets them before it sends), or no connection was made.
- */
-function reachedNoModel(err: unknown, credentials: LlmError | null): boolean {
-  if (credentials) return true;
+/** Whether a failed try made no connection, so it sent nothing to Vertex AI. */
+function neverConnected(err: unknown): boolean {
   for (let cause = err, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {
     const { code } = cause as { code?: unknown };
     if (typeof code === "string" && NEVER_CONNECTED.has(code)) return true;
@@ -230,7 +227,6 @@ function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
  * (ApiError) by HTTP status, aborts as timeouts, anything else (network failures) as a transient outage.
  */
 function errorFromSdk(err: unknown): LlmError {
-  if (err instanceof LlmError) return err;
   return credentialFailure(err) ?? callFailure(err);
 }
 
@@ -317,8 +313,9 @@ export class VertexLlmClient implements LlmClient {
             spent.calls++;
             throw err;
           }
+          // A try that got no credentials (the SDK gets them before it sends) or no connection reached no model.
           const credentials = credentialFailure(err);
-          if (!reachedNoModel(err, credentials)) spent.calls++;
+          if (!credentials && !neverConnected(err)) spent.calls++;
           throw credentials ?? callFailure(err);
         });
         spent.calls++;

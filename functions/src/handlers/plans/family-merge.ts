@@ -24,6 +24,7 @@ import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
 import { type DocData } from "../../util/object-paths";
+import { mergedInto } from "../../catalog/family-registry";
 
 export interface FamilyMergeInput {
   source: LoadedFamily;
@@ -47,7 +48,7 @@ const FILLABLE_FIELDS = ["category", "description", "muscles", "metadata", "move
 
 export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
   const { source, target, owners } = input;
-  if (isMergedInto(source, target.slug) && liveMembers(source.members).length === 0) {
+  if (mergedInto(source.registry) === target.slug && liveMembers(source.members).length === 0) {
     return { operations: [], moved: 0, renamed: 0, merged_exercises: 0 };
   }
   assertNotMergedAway(target, (successor) => `merge ${source.slug} into ${successor} instead`);
@@ -102,21 +103,21 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
 }
 
 /**
- * A target with no live exercise (deprecated, every one archived) is active again through the ones
- * the source brings; a source with none to bring would leave the target, and the alias of the
- * source's slug, leading to no live family.
+ * Whether neither family has a live exercise. A target with none (deprecated, every one archived) is
+ * active again through the ones the source brings; a source with none to bring would leave the
+ * target, and the alias of the source's slug, leading to no live family.
  */
+export function nothingLiveToMerge(source: LoadedFamily, target: LoadedFamily): boolean {
+  return liveMembers(target.members).length === 0 && liveMembers(source.members).length === 0;
+}
+
 function assertSomethingLive(source: LoadedFamily, target: LoadedFamily): void {
-  if (liveMembers(target.members).length > 0 || liveMembers(source.members).length > 0) return;
+  if (!nothingLiveToMerge(source, target)) return;
   throw JobFailure.permanent(
     "TARGET_FAMILY_RETIRED",
     `family ${target.slug} has no live exercise, and ${source.slug} has none to move into it; merge ${source.slug} into a live family`,
     { family_slug: target.slug, merged_into: null },
   );
-}
-
-function isMergedInto(family: LoadedFamily, target: string): boolean {
-  return family.registry?.status === "merged" && family.registry.merged_into === target;
 }
 
 /**

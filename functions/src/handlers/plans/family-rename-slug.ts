@@ -16,6 +16,8 @@ import { assertSlugNotAnAlias, assertSourceNotRetired } from "../support/failure
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { aliasPointsAtFamily } from "../../catalog/slug-aliases";
+import { mergedInto } from "../../catalog/family-registry";
+import { nothingLiveToMerge } from "./family-merge";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
 
 export interface FamilyRenameInput {
@@ -48,21 +50,18 @@ export function namesUnderNewSlug(family: LoadedFamily, newSlug: string): Map<st
 export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   const { family, renamed: target } = input;
   // The slug this family had before a rename (its registry entry merged into this family, no members) is free to take back.
-  const formerSlug = target.members.length === 0 && target.registry?.status === "merged" && target.registry.merged_into === family.slug;
+  const formerSlug = target.members.length === 0 && mergedInto(target.registry) === family.slug;
   if (!formerSlug && (target.members.length > 0 || target.registry !== null)) {
-    if (family.members.length === 0 && family.registry?.status === "merged" && family.registry.merged_into === target.slug) {
+    if (family.members.length === 0 && mergedInto(family.registry) === target.slug) {
       return { operations: [], moved: 0, renamed: 0 };
     }
     // The advice below is a merge, which takes no family merged away already, nor one with no live
-    // exercise into another with none (see planFamilyMerge): those are retired, not renamed.
-    assertSourceNotRetired(family, "merged");
-    if (liveMembers(family.members).length === 0 && liveMembers(target.members).length === 0)
-      assertSourceNotRetired(family, "merged_or_deprecated");
+    // exercise into another with none: those are retired, not renamed.
+    assertSourceNotRetired(family, nothingLiveToMerge(family, target) ? "merged_or_deprecated" : "merged");
     // Exercises keep the id they were created with: these came from this family, by a rename that stopped part-way.
     const movedHere = target.members.filter(({ id }) => id.startsWith(exerciseIdFor(family.slug, ""))).map(({ id }) => id);
     // A family merged away takes no merge (TARGET_FAMILY_RETIRED): its successor does.
-    const mergedInto = target.registry?.status === "merged" ? target.registry.merged_into : undefined;
-    const successor = typeof mergedInto === "string" ? mergedInto : null;
+    const successor = mergedInto(target.registry);
     const why =
       movedHere.length > 0
         ? `family ${target.slug} already holds ${movedHere.length} exercise(s) moved from ${family.slug} (a rename that stopped part-way?); finish it with FAMILY_MERGE of ${family.slug} into ${target.slug}`

@@ -3,6 +3,7 @@ import { type ChangePlan, type OperationInput, changePlanSchema } from "../../ap
 import type { Job } from "../../jobs/model";
 import type { CatalogDoc } from "../../catalog/repository";
 import { type DocData } from "../../util/object-paths";
+import { mergedInto } from "../../catalog/family-registry";
 
 /** A plan with the schema's defaults filled, and an explicit no_change when there is nothing to do. */
 export function changePlan(job: Pick<Job, "id" | "type">, summary: string, operations: readonly OperationInput[]): ChangePlan {
@@ -24,9 +25,9 @@ export function refreshRegistry(
   hasLiveMembers: boolean,
   rationale: string,
 ): OperationInput {
-  if (stored?.status === "merged" && typeof stored.merged_into === "string") {
-    return { op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: stored.merged_into, rationale };
-  }
+  const successor = mergedInto(stored);
+  if (successor !== null)
+    return { op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: successor, rationale };
   return { op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale };
 }
 

@@ -6,6 +6,7 @@ import { type LoadedFamily, readFamily } from "../../catalog/reads";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { missingExercises } from "../../catalog/targets";
 import { type DocData, display } from "../../util/object-paths";
+import { mergedInto } from "../../catalog/family-registry";
 
 function familyNotFound(familySlug: string): JobFailure {
   return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {
@@ -32,7 +33,7 @@ export async function assertExercisesExist(db: Firestore, ids: readonly string[]
  */
 export function assertNotMergedAway(target: LoadedFamily, instead: (successor: string) => string): void {
   if (target.registry?.status !== "merged") return;
-  const successor = typeof target.registry.merged_into === "string" ? target.registry.merged_into : null;
+  const successor = mergedInto(target.registry);
   throw JobFailure.permanent(
     "TARGET_FAMILY_RETIRED",
     successor === null
