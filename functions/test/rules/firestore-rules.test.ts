@@ -4,7 +4,7 @@
  * Firebase Admin clients in the other tests bypass rules, so loading them here changes nothing there.
  */
 import { readFileSync } from "node:fs";
-import { setLogLevel } from "firebase/firestore";
+import { disableNetwork, setLogLevel } from "firebase/firestore";
 import { RULES_CASES } from "./cases";
 import { describeWithRules } from "./describe-with-rules";
 import { RULES_PATH, RulesProject } from "./run-case";
@@ -25,6 +25,18 @@ describeWithRules("firestore.rules", () => {
   test("the table has an allowed and a denied case for every kind of operation", () => {
     for (const op of ["add", "set", "update", "get", "list"]) {
       expect(RULES_CASES.filter((c) => c.op === op).map((c) => c.expect)).toEqual(expect.arrayContaining(["allow", "deny"]));
+    }
+  });
+
+  test("a read by a client that went offline is tried again with a new client", async () => {
+    const lane = 7; // a lane of its own: the table's cases keep their clients
+    const reads = RULES_CASES.filter((rc) => rc.op === "get" || rc.op === "list");
+    for (const c of [reads.find((rc) => rc.expect === "allow"), reads.find((rc) => rc.expect === "deny")]) {
+      if (!c) throw new Error("the table has no allowed or no denied read");
+      const offline = project.client(c.actor, lane);
+      await disableNetwork(offline);
+      expect(await project.run(c, lane)).toEqual({ ok: true });
+      expect(project.client(c.actor, lane)).not.toBe(offline);
     }
   });
 

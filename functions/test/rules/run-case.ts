@@ -25,6 +25,13 @@ export type CaseOutcome = { ok: true } | { ok: false; reason: string };
 
 /** The client SDK's error codes of a call that did not reach a rules decision. */
 const NOT_ABOUT_THE_RULES = new Set(["unavailable", "deadline-exceeded", "internal", "unknown", "cancelled", "resource-exhausted"]);
+/**
+ * Tries of a case whose call did not reach a rules decision, each with a new client: one failed
+ * connection (or 10 s without one, on a busy machine) marks a client offline, and an offline client
+ * fails every read of a document it has not cached until its next connection succeeds.
+ */
+const TRIES_UNTIL_DECIDED = 3;
+const PAUSE_BEFORE_TRYING_AGAIN_MS = 1000;
 
 /**
  * One emulator project: client contexts per actor and lane (kept: a new context costs a
@@ -73,15 +80,23 @@ export class RulesProject {
    * neither pass a case nor count as a mutant caught.
    */
   async run(c: RulesCase, lane = 0): Promise<CaseOutcome> {
-    try {
-      await perform(this.client(c.actor, lane), c);
-      return c.expect === "allow" ? { ok: true } : { ok: false, reason: "allowed, expected a denial" };
-    } catch (err) {
-      const message = (err as Error).message;
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === "string" && NOT_ABOUT_THE_RULES.has(code)) throw err;
-      if (code !== "permission-denied") return { ok: false, reason: `failed: ${message}` };
-      return c.expect === "deny" ? { ok: true } : { ok: false, reason: `denied, expected to be allowed: ${message}` };
+    for (let tries = 1; ; tries++) {
+      try {
+        await perform(this.client(c.actor, lane), c);
+        return c.expect === "allow" ? { ok: true } : { ok: false, reason: "allowed, expected a denial" };
+      } catch (err) {
+        const message = (err as Error).message;
+        const code = (err as { code?: unknown }).code;
+        if (typeof code === "string" && NOT_ABOUT_THE_RULES.has(code)) {
+          if (tries >= TRIES_UNTIL_DECIDED) throw err;
+          process.stderr.write(`rules case "${c.name}" (${this.projectId}): ${message} Trying again with a new client.\n`);
+          this.forgetClient(c.actor, lane);
+          await new Promise((resolve) => setTimeout(resolve, PAUSE_BEFORE_TRYING_AGAIN_MS));
+          continue;
+        }
+        if (code !== "permission-denied") return { ok: false, reason: `failed: ${message}` };
+        return c.expect === "deny" ? { ok: true } : { ok: false, reason: `denied, expected to be allowed: ${message}` };
+      }
     }
   }
 
@@ -90,7 +105,8 @@ export class RulesProject {
     await deleteApp(this.admin);
   }
 
-  private client(actor: Actor, lane: number): Firestore {
+  /** The client a case of this actor runs with in this lane (made on first use). */
+  client(actor: Actor, lane = 0): Firestore {
     const key = `${lane}:${actor}`;
     let db = this.clients.get(key);
     if (!db) {
@@ -100,6 +116,11 @@ export class RulesProject {
       this.clients.set(key, db);
     }
     return db;
+  }
+
+  /** The next case of this actor in this lane gets a new client; the test environment's cleanup closes the old one. */
+  private forgetClient(actor: Actor, lane: number): void {
+    this.clients.delete(`${lane}:${actor}`);
   }
 }
 
