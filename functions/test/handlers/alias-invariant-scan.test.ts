@@ -1,8 +1,11 @@
 import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import { APPLY_DISABLED } from "../../src/jobs/outcomes";
 import { InvalidJobError } from "../../src/jobs/queue";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { registry } from "../../src/handlers";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { useFirestore } from "../helpers/firestore";
+import { leaseForTest } from "../helpers/engine";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { aliasRepairGroup } from "../../src/handlers/plans/alias-invariant-scan";
 import { MODES, alias, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
@@ -182,5 +185,34 @@ describe("ALIAS_INVARIANT_SCAN in apply mode while applying is off", () => {
     expect(run).toMatchObject({ status: "needs_review", error: { code: APPLY_DISABLED } });
     expect(run.summary).not.toHaveProperty("aliases_scanned");
     expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+});
+
+describeWithFullEmulator("ALIAS_INVARIANT_SCAN's progress", () => {
+  it("reports the aliases and exercises it has gone through, of all it reads, once it has run a second", async () => {
+    await seedDemo(db);
+    const countOf = async (collection: string) => (await db.collection(collection).count().get()).data().count;
+    const aliases = await countOf(CATALOG_COLLECTIONS.aliases);
+    const total = aliases + (await countOf(CATALOG_COLLECTIONS.exercises));
+    const input = await leaseForTest(depsFor(db, "dry_run"), { type: "ALIAS_INVARIANT_SCAN", payload: { mode: "dry_run" } });
+    // Its first page slowed (it asks for its follow-ups only at its end): the first report is due after that page.
+    const signal = new AbortController().signal;
+    let slowed = false;
+    signal.throwIfAborted = () => {
+      if (!slowed) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100);
+      slowed = true;
+    };
+    const reported: Array<{ done: number; total: number }> = [];
+    const reportProgress: typeof input.engine.reportProgress = async (progress) => {
+      reported.push(progress);
+      return input.engine.reportProgress(progress);
+    };
+    const outcome = await registry
+      .handlerFor("ALIAS_INVARIANT_SCAN")
+      .run({ ...input, ctx: { ...input.ctx, signal }, engine: { ...input.engine, reportProgress } });
+    expect(outcome).toMatchObject({ kind: "completed", status: "succeeded_dry_run" });
+    // The first report comes after the aliases' page, with the total of aliases and exercises together.
+    expect(reported[0]).toEqual({ done: aliases, total });
+    expect((await input.deps.queue.getJob(input.job.id))?.progress).toEqual({ done: total, total });
   });
 });
