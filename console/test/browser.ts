@@ -12,9 +12,18 @@
  * and a phone's size, go to test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync } from "node:fs";
-import { collection, doc, type Firestore, getDoc, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
+import {
+  collection,
+  doc,
+  type DocumentData,
+  type Firestore,
+  getDocFromServer,
+  onSnapshot,
+  serverTimestamp,
+  setDoc,
+} from "firebase/firestore";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
-import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, deleteAsEngine, ensureAccounts, writeAsEngine } from "./emulators";
+import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, deleteAsEngine, ensureAccounts, fromServer, writeAsEngine } from "./emulators";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // Headless on a machine with no network but loopback: nothing in the background may try to reach out.
@@ -146,6 +155,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
   const page = await context.newPage();
   page.setDefaultTimeout(JOB_TIMEOUT);
   const client = await clientAs("curator");
+  const patchedExercise = async (): Promise<DocumentData | undefined> => await patchedExercise();
   let appliedJob = "";
   let failedJob = "";
   let waitingJob = "";
@@ -162,7 +172,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.getByTestId("queue-counts").waitFor();
   });
 
-  const before = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
+  const before = await patchedExercise();
   await step("a job a client submits moves to succeeded on the open page, without a reload", async () => {
     appliedJob = await submit(client, {
       type: "TARGETED_FIX",
@@ -226,7 +236,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.locator('[data-change][data-status="reverted"]').waitFor();
     // The button is gone, replaced by the change's new status: focus is there, not dropped to the page.
     await focusedOn(page, '[data-change][data-status="reverted"] [data-testid="change-status"]', "the reverted change's status");
-    const after = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
+    const after = await patchedExercise();
     if (after?.description !== before?.description) throw new Error(`description not restored: ${after?.description}`);
     await shoot(page, "job-reverted-laptop");
   });
@@ -254,7 +264,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await change.getByRole("button", { name: "Revert" }).click();
     await change.getByRole("button", { name: "Confirm revert" }).click();
     await gone.locator('[data-change][data-status="reverted"]').waitFor();
-    const after = (await getDoc(doc(client.db, "exercises", PATCHED_EXERCISE))).data();
+    const after = await patchedExercise();
     if (after?.description !== before?.description) throw new Error(`description not restored: ${after?.description}`);
   });
 
@@ -595,7 +605,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.getByText("requested (the frozen plan is finished first)").waitFor();
     if ((await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).count()) > 0)
       throw new Error("a job asked to stop still offers Cancel");
-    const status: unknown = (await getDoc(doc(client.db, "catalog_jobs", frozenJob))).data()?.status;
+    const status: unknown = (await fromServer(client.db, () => getDocFromServer(doc(client.db, "catalog_jobs", frozenJob)))).data()?.status;
     if (status !== "queued") throw new Error(`a job with a frozen plan was cancelled at once: ${String(status)}`);
   });
 

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { initializeApp } from "firebase/app";
 import { connectAuthEmulator, getAuth, signInWithEmailAndPassword } from "firebase/auth";
-import { connectFirestoreEmulator, type Firestore, getFirestore, setLogLevel } from "firebase/firestore";
+import { connectFirestoreEmulator, disableNetwork, enableNetwork, type Firestore, getFirestore, setLogLevel } from "firebase/firestore";
 import accounts from "./demo-accounts.json" with { type: "json" };
 
 export const PROJECT = process.env.GCLOUD_PROJECT ?? "demo-catalog-jobs";
@@ -111,4 +111,23 @@ export async function clientAs(name: AccountName): Promise<{ db: Firestore; uid:
   connectFirestoreEmulator(db, emulators.firestore.host, emulators.firestore.port);
   const credential = await signInWithEmailAndPassword(auth, accounts[name].email, accounts[name].password);
   return { db, uid: credential.user.uid };
+}
+
+/**
+ * A one-off read of a client answered by the emulator (`getDocFromServer`, never the client's cache).
+ * One failed connection (or 10 s without one, on a busy machine) marks a client offline, and a read
+ * from the server then fails `unavailable`: the client is reset (its network turned off and on, so it
+ * tries afresh) and asked again.
+ */
+export async function fromServer<T>(db: Firestore, read: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await read();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "unavailable" || tries >= 3) throw err;
+      console.log(`a read found the client offline (${(err as Error).message}); reset, it reads again`);
+      await disableNetwork(db);
+      await enableNetwork(db);
+    }
+  }
 }

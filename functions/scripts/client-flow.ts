@@ -13,10 +13,12 @@ import {
   type CollectionReference,
   connectFirestoreEmulator,
   type DocumentData,
+  disableNetwork,
   doc,
+  enableNetwork,
   type Firestore,
-  getDoc,
-  getDocs,
+  getDocFromServer,
+  getDocsFromServer,
   getFirestore,
   onSnapshot,
   serverTimestamp,
@@ -123,6 +125,25 @@ async function firstNonEmpty(ref: CollectionReference, timeoutMs = 10_000): Prom
   });
 }
 
+/**
+ * A one-off read answered by the emulator, never by the client's cache. One failed connection (or
+ * 10 s without one, on a busy machine) marks a client offline, and it stays so until a stream it
+ * opens gets an answer: offline, a read from the server fails `unavailable`, and the client is reset
+ * (its network turned off and on, which makes it try afresh) and asked again.
+ */
+async function fromServer<T>(db: Firestore, read: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await read();
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "unavailable" || tries >= 3) throw err;
+      console.log(`a read found the client offline (${(err as Error).message}); reset, it reads again`);
+      await disableNetwork(db);
+      await enableNetwork(db);
+    }
+  }
+}
+
 /** True when the call goes through, false when the rules refuse it; any other error is thrown. */
 async function allowed(attempt: Promise<unknown>): Promise<boolean> {
   try {
@@ -153,9 +174,12 @@ async function main(): Promise<void> {
     mine.final.created_by === user.user.uid,
     "after intake the job still names the user as its creator (so the listener keeps working)",
   );
-  const result = (await getDoc(doc(userClient.db, "catalog_jobs", mine.id))).data();
+  const result = (await fromServer(userClient.db, () => getDocFromServer(doc(userClient.db, "catalog_jobs", mine.id)))).data();
   check(typeof result?.result_summary === "object" && result.result_summary !== null, "the user reads the job's result summary");
-  check(await refused(getDocs(collection(userClient.db, "catalog_jobs", mine.id, "attempts"))), "the user may not read the attempt log");
+  check(
+    await refused(fromServer(userClient.db, () => getDocsFromServer(collection(userClient.db, "catalog_jobs", mine.id, "attempts")))),
+    "the user may not read the attempt log",
+  );
 
   // ---- a curator: maintenance lane, a curator-only type, another user's job, engine data
   const curatorClient = clientApp("curator");
@@ -173,7 +197,10 @@ async function main(): Promise<void> {
   );
   const attempts = await firstNonEmpty(collection(curatorClient.db, "catalog_jobs", curated.id, "attempts"));
   check(attempts >= 1, "the curator reads the attempt log (as the console does, through a listener)");
-  check((await getDoc(doc(curatorClient.db, "catalog_jobs", mine.id))).exists(), "the curator reads the user's job");
+  check(
+    (await fromServer(curatorClient.db, () => getDocFromServer(doc(curatorClient.db, "catalog_jobs", mine.id)))).exists(),
+    "the curator reads the user's job",
+  );
 
   // ---- refusals
   const job = (fields: DocumentData = {}) => ({
@@ -195,19 +222,28 @@ async function main(): Promise<void> {
     "a user asking for a curator-only type is refused",
   );
   check(await refused(setDoc(newJob(), job({ created_by: curator.user.uid }))), "a user writing someone else's created_by is refused");
-  check(await refused(getDoc(doc(userClient.db, "catalog_jobs", curated.id))), "a user reading someone else's job is refused");
+  check(
+    await refused(fromServer(userClient.db, () => getDocFromServer(doc(userClient.db, "catalog_jobs", curated.id)))),
+    "a user reading someone else's job is refused",
+  );
   check(
     await refused(updateDoc(doc(userClient.db, "catalog_jobs", curated.id), { cancel_requested: true })),
     "a user cancelling someone else's job is refused",
   );
-  check(await refused(getDocs(collection(userClient.db, "catalog_run_summaries"))), "a user reading run history is refused");
+  check(
+    await refused(fromServer(userClient.db, () => getDocsFromServer(collection(userClient.db, "catalog_run_summaries")))),
+    "a user reading run history is refused",
+  );
   check(
     await refused(setDoc(newJob(), job({ payload: { family_slug: "squat", reason: "x".repeat(100_000) } }))),
     "an oversized payload is refused",
   );
   await signOut(userClient.auth);
   check(await refused(setDoc(newJob(), job())), "a signed-out client writing a job is refused");
-  check(await refused(getDoc(doc(userClient.db, "catalog_jobs", mine.id))), "a signed-out client reading a job is refused");
+  check(
+    await refused(fromServer(userClient.db, () => getDocFromServer(doc(userClient.db, "catalog_jobs", mine.id)))),
+    "a signed-out client reading a job is refused",
+  );
 
   // ---- the operator CLI's curators commands
   await curatorsCommands(admin.auth);
@@ -243,7 +279,7 @@ async function curatorsCommands(auth: AdminAuth): Promise<void> {
     const client = clientApp(name);
     const signedIn = await signInWithEmailAndPassword(client.auth, email, password);
     const token = await signedIn.user.getIdTokenResult();
-    const readsHistory = await allowed(getDocs(collection(client.db, "catalog_run_summaries")));
+    const readsHistory = await allowed(fromServer(client.db, () => getDocsFromServer(collection(client.db, "catalog_run_summaries"))));
     await signOut(client.auth);
     return { claim: token.claims[CURATOR_CLAIM] === true, readsHistory };
   };
