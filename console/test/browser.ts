@@ -12,16 +12,7 @@
  * and a phone's size, go to test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync } from "node:fs";
-import {
-  collection,
-  doc,
-  type DocumentData,
-  type Firestore,
-  getDocFromServer,
-  onSnapshot,
-  serverTimestamp,
-  setDoc,
-} from "firebase/firestore";
+import { collection, doc, type Firestore, getDocFromServer, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
 import { type Browser, chromium, type Locator, type Page } from "playwright-core";
 import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, deleteAsEngine, ensureAccounts, fromServer, writeAsEngine } from "./emulators";
 
@@ -155,7 +146,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
   const page = await context.newPage();
   page.setDefaultTimeout(JOB_TIMEOUT);
   const client = await clientAs("curator");
-  const patchedExercise = async (): Promise<DocumentData | undefined> => await patchedExercise();
+  const patchedExercise = async () =>
+    (await fromServer(client.db, () => getDocFromServer(doc(client.db, "exercises", PATCHED_EXERCISE)))).data();
   let appliedJob = "";
   let failedJob = "";
   let waitingJob = "";
