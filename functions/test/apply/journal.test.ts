@@ -7,7 +7,7 @@ import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, revertCha
 import { type ChangePlan, idempotencyKey } from "../../src/apply/plan";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import type { JobEvent } from "../../src/jobs/lifecycle";
-import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
+import { exerciseFixture, planOf, retiredFamilyFixture, seedCatalog } from "../helpers/catalog";
 import { type TestDeps, type TestHandlerInput, leaseAgainForTest, leaseForTest, makeTestDeps, testApplyEngine } from "../helpers/engine";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 
@@ -516,17 +516,7 @@ describe("revertChange", () => {
 
   it("moves an exercise back into a family that was already retired when the change was made", async () => {
     // A family deprecated before: a merge may take its exercises in, and its revert gives them back.
-    const deprecated = {
-      family_slug: "bench_press",
-      base_name: "Bench Press",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-    };
-    await db
-      .collection(CATALOG_COLLECTIONS.families)
-      .doc("bench_press")
-      .set({ ...deprecated, status: "deprecated" });
+    await db.collection(CATALOG_COLLECTIONS.families).doc("bench_press").set(retiredFamilyFixture("bench_press"));
     const move = planOf([
       { op: "reassign_family", exercise_id: benchDumbbell.id, from_family: "bench_press", to_family: "press", rationale },
     ]);

@@ -1,6 +1,6 @@
 import { aliasProblem, resolveAlias } from "../../src/catalog/alias-resolution";
 import type { CatalogSeed } from "../helpers/catalog";
-import { exerciseFixture } from "../helpers/catalog";
+import { exerciseFixture, retiredFamilyFixture } from "../helpers/catalog";
 import { InMemoryCatalog } from "../handlers/in-memory-catalog";
 import { demoSeed } from "../handlers/support";
 
@@ -12,16 +12,6 @@ function factsWith(extra: CatalogSeed) {
     families: [...demo.families, ...(extra.families ?? [])],
   }).aliasFacts();
 }
-
-const retiredFamily = (slug: string, mergedInto: string) => ({
-  family_slug: slug,
-  base_name: slug,
-  primary_equipment: [],
-  allowed_equipment: [],
-  exercise_count: 0,
-  status: "merged",
-  merged_into: mergedInto,
-});
 
 describe("aliasProblem", () => {
   const facts = factsWith({});
@@ -77,7 +67,7 @@ describe("resolveAlias", () => {
 
   it("reports a loop of merged families instead of writing anything", () => {
     const facts = factsWith({
-      families: [retiredFamily("a_row", "b_row"), retiredFamily("b_row", "a_row")],
+      families: [retiredFamilyFixture("a_row", "b_row"), retiredFamilyFixture("b_row", "a_row")],
       aliases: [{ alias_slug: "ab", family_slug: "a_row", is_family_alias: true }],
     });
     expect(resolveAlias("ab", facts)).toMatchObject({

@@ -1,4 +1,4 @@
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, runJob, seedDemo } from "./support";
 
@@ -13,17 +13,7 @@ const merged = {
       merged_into: "squat__squat-dumbbell",
     }),
   ],
-  families: [
-    {
-      family_slug: "rows_old",
-      base_name: "Rows Old",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "merged",
-      merged_into: "row",
-    },
-  ],
+  families: [retiredFamilyFixture("rows_old", "row")],
   aliases: [
     { alias_slug: "db-goblet", exercise_id: "squat__goblet-squat-dumbbell", is_family_alias: false },
     { alias_slug: "old_rows", family_slug: "rows_old", is_family_alias: true },

@@ -11,7 +11,7 @@ import { dayKey } from "../../src/jobs/run-history";
 import { FakeLlmClient, estimateCostUsd } from "../../src/llm/index";
 import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import type { LocalRuntime } from "../../src/local/runtime";
-import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { archivedExerciseFixture, type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
 
@@ -206,7 +206,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
   it("selects live exercises by filter, page by page, into deterministic shards, wakes them, and waits", async () => {
     const presses = thinExercises(5);
     const rows = thinExercises(2, "Test Row", "cable");
-    const retired = exerciseFixture("Old Press 1 (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
+    const retired = archivedExerciseFixture("Old Press 1 (Dumbbell)", ["dumbbell"]);
     await seedCatalog(db, { exercises: [...presses, ...rows, retired] });
     const { engine, tasks } = testEngine();
     const jobId = await createParent(engine, { filter_criteria: { equipment: "Dumbbells" } });

@@ -1,6 +1,6 @@
 import { exerciseAddHandler } from "../../src/handlers/exercise-add";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { LlmError } from "../../src/llm";
 import { leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
@@ -112,7 +112,7 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
   });
 
   it("refuses the name of an archived exercise with DUPLICATE_EXERCISE, saying so and how to bring it back", async () => {
-    const archived = exerciseFixture("Zercher Squat (Barbell)", ["barbell"], { status: "deprecated", deprecated_at: new Date() });
+    const archived = archivedExerciseFixture("Zercher Squat (Barbell)", ["barbell"]);
     await seedDemo(db, { exercises: [archived] });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Zercher Squat", equipment: ["barbell"] } });
@@ -180,15 +180,8 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
   });
 
   it("adds to a deprecated family (every exercise archived) and makes it active again", async () => {
-    const archived = exerciseFixture("Zercher Squat (Barbell)", ["barbell"], { status: "deprecated", deprecated_at: new Date() });
-    const registry = {
-      family_slug: "zercher_squat",
-      base_name: "Zercher Squat",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "deprecated",
-    };
+    const archived = archivedExerciseFixture("Zercher Squat (Barbell)", ["barbell"]);
+    const registry = retiredFamilyFixture("zercher_squat");
     await seedDemo(db, { exercises: [archived], families: [registry] });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", {

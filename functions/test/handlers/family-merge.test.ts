@@ -1,4 +1,4 @@
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { useFirestore } from "../helpers/firestore";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
@@ -26,19 +26,10 @@ const rows = {
   ],
 };
 // A deprecated family: its one exercise archived, its registry derived from that.
-const archivedPullover = exerciseFixture("Pullover (Machine)", ["machine"], { status: "deprecated", deprecated_at: new Date() });
+const archivedPullover = archivedExerciseFixture("Pullover (Machine)", ["machine"]);
 const deprecatedPullover = {
   exercises: [archivedPullover],
-  families: [
-    {
-      family_slug: "pullover",
-      base_name: "Pullover",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "deprecated",
-    },
-  ],
+  families: [retiredFamilyFixture("pullover")],
 };
 const pullovers = [exerciseFixture("Pullovers (Dumbbell)", ["dumbbell"]), exerciseFixture("Pullovers (Cable)", ["cable"])];
 const merge = (mode: string, source = "rows", target = "row") => ({ mode, merge_config: { source_family: source, target_family: target } });
@@ -95,15 +86,7 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
   });
 
   it("moves the families merged into the source on to the target: no registry names a retired family as the one to use", async () => {
-    const mergedEarlier = {
-      family_slug: "seated_rows",
-      base_name: "Seated Rows",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "merged",
-      merged_into: "rows",
-    };
+    const mergedEarlier = retiredFamilyFixture("seated_rows", "rows");
     await seedDemo(db, {
       ...rows,
       families: [...rows.families, mergedEarlier],
@@ -118,19 +101,14 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
   });
 
   it("gives a family merged into the source without an alias one, and leaves a registry that only names the source as it is", async () => {
-    const registry = (slug: string, status: string) => ({
-      family_slug: slug,
-      base_name: slug,
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status,
-      merged_into: "rows",
-    });
     // Legacy data: a merged registry with no alias; a deprecated one that still names the source.
     await seedDemo(db, {
       ...rows,
-      families: [...rows.families, registry("cable_rows_old", "merged"), registry("rows_draft", "deprecated")],
+      families: [
+        ...rows.families,
+        retiredFamilyFixture("cable_rows_old", "rows"),
+        { ...retiredFamilyFixture("rows_draft"), merged_into: "rows" },
+      ],
     });
     const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
 
@@ -368,7 +346,7 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
   });
 
   it("fails a merge of a family with no live exercise into a deprecated one with TARGET_FAMILY_RETIRED: nothing would make it live", async () => {
-    const archived = exerciseFixture("Pullovers (Cable)", ["cable"], { status: "deprecated", deprecated_at: new Date() });
+    const archived = archivedExerciseFixture("Pullovers (Cable)", ["cable"]);
     await seedDemo(db, { ...deprecatedPullover, exercises: [archivedPullover, archived] });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "pullovers", "pullover"));

@@ -1,4 +1,4 @@
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
@@ -53,15 +53,7 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
   });
 
   it("moves the families merged into the renamed one on to its new slug", async () => {
-    const mergedEarlier = {
-      family_slug: "pushups",
-      base_name: "Pushups",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "merged",
-      merged_into: "push_up",
-    };
+    const mergedEarlier = retiredFamilyFixture("pushups", "push_up");
     await seedDemo(db, {
       families: [mergedEarlier],
       aliases: [{ alias_slug: "pushups", family_slug: "push_up", is_family_alias: true }],
@@ -76,17 +68,7 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
 
   it("changes nothing when the family already carries the new slug", async () => {
     await seedDemo(db, {
-      families: [
-        {
-          family_slug: "bench_presses",
-          base_name: "Bench Presses",
-          primary_equipment: [],
-          allowed_equipment: [],
-          exercise_count: 0,
-          status: "merged",
-          merged_into: "bench_press",
-        },
-      ],
+      families: [retiredFamilyFixture("bench_presses", "bench_press")],
     });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "bench_presses", "bench_press"));
@@ -131,8 +113,7 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
   });
 
   it("fails a rename of a deprecated family (every exercise archived) with SOURCE_FAMILY_RETIRED, writing nothing", async () => {
-    const deprecated = { family_slug: "old_fly", base_name: "Old Fly", primary_equipment: [], allowed_equipment: [], exercise_count: 0 };
-    await seedDemo(db, { families: [{ ...deprecated, status: "deprecated" }] });
+    await seedDemo(db, { families: [retiredFamilyFixture("old_fly")] });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "old_fly", "fly"));
 
@@ -200,15 +181,8 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
   });
 
   it("fails a rename to the slug of a deprecated family with FAMILY_EXISTS, whose advice, a FAMILY_MERGE into it, succeeds", async () => {
-    const archived = exerciseFixture("Pullover (Machine)", ["machine"], { status: "deprecated", deprecated_at: new Date() });
-    const deprecated = {
-      family_slug: "pullover",
-      base_name: "Pullover",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "deprecated",
-    };
+    const archived = archivedExerciseFixture("Pullover (Machine)", ["machine"]);
+    const deprecated = retiredFamilyFixture("pullover");
     await seedDemo(db, { exercises: [archived, exerciseFixture("Pullovers (Cable)", ["cable"])], families: [deprecated] });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "pullovers", "pullover"));
@@ -232,18 +206,10 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
   });
 
   it("fails a rename of a deprecated family to a deprecated family's slug with SOURCE_FAMILY_RETIRED, not advice no merge can take", async () => {
-    const archived = (name: string) => exerciseFixture(name, ["machine"], { status: "deprecated", deprecated_at: new Date() });
-    const deprecated = (slug: string, baseName: string) => ({
-      family_slug: slug,
-      base_name: baseName,
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "deprecated",
-    });
+    const archived = (name: string) => archivedExerciseFixture(name, ["machine"]);
     await seedDemo(db, {
       exercises: [archived("Pullover (Machine)"), archived("Pullovers (Machine)")],
-      families: [deprecated("pullover", "Pullover"), deprecated("pullovers", "Pullovers")],
+      families: [retiredFamilyFixture("pullover"), retiredFamilyFixture("pullovers")],
     });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "pullovers", "pullover"));
@@ -254,15 +220,7 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
   });
 
   it("fails a rename of a family merged away to an existing family's slug with SOURCE_FAMILY_RETIRED, not advice no merge can take", async () => {
-    const mergedAway = {
-      family_slug: "pullovers",
-      base_name: "Pullovers",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "merged",
-      merged_into: "row",
-    };
+    const mergedAway = retiredFamilyFixture("pullovers", "row");
     await seedDemo(db, { exercises: [exerciseFixture("Pullover (Cable)", ["cable"])], families: [mergedAway] });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "pullovers", "pullover"));
@@ -273,15 +231,7 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
   });
 
   it("fails a rename to the slug of a family merged into another with FAMILY_EXISTS, naming the successor to merge into", async () => {
-    const mergedAway = {
-      family_slug: "pushups",
-      base_name: "Pushups",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "merged",
-      merged_into: "push_up",
-    };
+    const mergedAway = retiredFamilyFixture("pushups", "push_up");
     await seedDemo(db, { families: [mergedAway] });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "row", "pushups"));

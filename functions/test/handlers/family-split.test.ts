@@ -1,4 +1,4 @@
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
@@ -15,20 +15,8 @@ const curl = {
 // leg_curls spells its family in the plural; leg_curl is deprecated, every exercise archived.
 const legCurls = [exerciseFixture("Leg Curls (Machine)", ["machine"]), exerciseFixture("Leg Curls (Cable)", ["cable"])];
 const deprecatedLegCurl = (archivedNames: string[]) => ({
-  exercises: [
-    ...legCurls,
-    ...archivedNames.map((name) => exerciseFixture(name, ["dumbbell"], { status: "deprecated", deprecated_at: new Date() })),
-  ],
-  families: [
-    {
-      family_slug: "leg_curl",
-      base_name: "Leg Curl",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "deprecated",
-    },
-  ],
+  exercises: [...legCurls, ...archivedNames.map((name) => archivedExerciseFixture(name, ["dumbbell"]))],
+  families: [retiredFamilyFixture("leg_curl")],
 });
 const splitMachines = (mode: string) => ({
   mode,

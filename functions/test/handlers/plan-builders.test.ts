@@ -16,7 +16,7 @@ import { planFamilySplit } from "../../src/handlers/plans/family-split";
 import { planSchemaCleanup } from "../../src/handlers/plans/schema-cleanup";
 import { planTargetedFix } from "../../src/handlers/plans/targeted-fix";
 import type { CatalogSeed } from "../helpers/catalog";
-import { exerciseFixture } from "../helpers/catalog";
+import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture } from "../helpers/catalog";
 import { InMemoryCatalog } from "./in-memory-catalog";
 import { demoSeed } from "./support";
 
@@ -315,17 +315,7 @@ describe("planFamilyMerge", () => {
   it("refuses a retired target", () => {
     const catalog = catalogWith({
       ...rows,
-      families: [
-        {
-          family_slug: "old_row",
-          base_name: "Old Row",
-          primary_equipment: [],
-          allowed_equipment: [],
-          exercise_count: 0,
-          status: "merged",
-          merged_into: "row",
-        },
-      ],
+      families: [retiredFamilyFixture("old_row", "row")],
     });
     const failure = failureOf(() =>
       planFamilyMerge({
@@ -912,7 +902,7 @@ describe("planTargetedFix", () => {
   describe("on retired exercises", () => {
     const retired = catalogWith({
       exercises: [
-        exerciseFixture("Flat Row (Barbell)", ["barbell"], { status: "deprecated", deprecated_at: new Date() }),
+        archivedExerciseFixture("Flat Row (Barbell)", ["barbell"]),
         exerciseFixture("Flat Row (Cable)", ["cable"], { family_slug: "flat_row", status: "merged", merged_into: "row__row-cable" }),
       ],
     });

@@ -11,7 +11,7 @@ import { JobCancelledError } from "../../src/jobs/errors";
 import { selectionCursorRef } from "../../src/catalog/scan-selection";
 import { createEngine } from "../../src/create-engine";
 import { dayKey } from "../../src/jobs/run-history";
-import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { archivedExerciseFixture, type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps, runHandler } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { runSummaryDoc } from "../helpers/runs";
@@ -36,7 +36,7 @@ const THINNER_CONTENT = {
 const REVIEW_METADATA_PATHS = Object.keys(toReviewMetadata(heuristicScoreExercise(THIN), new Date()))
   .map((key) => `review_metadata.${key}`)
   .join(", ");
-const RETIRED = exerciseFixture("Old Press (Dumbbell)", ["dumbbell"], { status: "deprecated", deprecated_at: new Date() });
+const RETIRED = archivedExerciseFixture("Old Press (Dumbbell)", ["dumbbell"]);
 
 async function leaseScan(
   payload: Record<string, unknown>,

@@ -10,7 +10,7 @@ import { toJobFailure } from "../../src/jobs/errors";
 import { registry } from "../../src/handlers";
 import type { JobStatus } from "../../src/jobs/lifecycle";
 import type { JobErrorInfo, Mode } from "../../src/jobs/model";
-import { type CatalogSeed, type ExerciseFixture, seedCatalog } from "../helpers/catalog";
+import { type CatalogSeed, type ExerciseFixture, retiredFamilyFixture, seedCatalog } from "../helpers/catalog";
 import { type TestDeps, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { type DocData } from "../../src/util/object-paths";
 
@@ -18,17 +18,7 @@ export const MODES: Mode[] = ["dry_run", "apply"];
 
 /** A family `rows` merged into the demo's `row` earlier: its registry entry retired, its slug an alias. */
 export const ROWS_MERGED_INTO_ROW: CatalogSeed = {
-  families: [
-    {
-      family_slug: "rows",
-      base_name: "Rows",
-      primary_equipment: [],
-      allowed_equipment: [],
-      exercise_count: 0,
-      status: "merged",
-      merged_into: "row",
-    },
-  ],
+  families: [retiredFamilyFixture("rows", "row")],
   aliases: [{ alias_slug: "rows", family_slug: "row", is_family_alias: true }],
 };
 

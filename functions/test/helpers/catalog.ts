@@ -2,7 +2,10 @@
  * Catalog fixtures for tests against the emulator.
  *
  * - `exerciseFixture("Bench Press (Barbell)", ["barbell"])` builds a valid exercise with derived
- *   slugs and id (family from the name unless given); override any field.
+ *   slugs and id (family from the name unless given); override any field. `archivedExerciseFixture`
+ *   the same, deprecated.
+ * - `retiredFamilyFixture("rows", "row")` is the registry entry of a family with no live exercise,
+ *   merged into the second slug when one is given, else deprecated (as the engine derives it).
  * - `seedCatalog(db, {exercises, aliases, families})` writes documents in batches. Exercises carry
  *   their id as `id` (like DEMO_EXERCISES; the field is not stored), aliases are stored under
  *   `alias_slug`, registry entries under `family_slug` (like DEMO_ALIASES / DEMO_FAMILIES).
@@ -17,6 +20,7 @@ import { canonicalJson } from "../../src/util/document-diff";
 import { type ChangePlan, type OperationInput, changePlanSchema } from "../../src/apply/plan";
 import { exerciseIdFor, toFamilySlug, toNameSlug } from "../../src/catalog/taxonomy";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 import { type DocData } from "../../src/util/object-paths";
 
 export type ExerciseFixture = { id: string } & DocData;
@@ -36,6 +40,16 @@ export function exerciseFixture(name: string, equipment: string[], overrides: Do
     status: "approved",
     ...overrides,
   };
+}
+
+/** An exercise archived (deprecated) before the test. */
+export function archivedExerciseFixture(name: string, equipment: string[], overrides: DocData = {}): ExerciseFixture {
+  return exerciseFixture(name, equipment, { status: "deprecated", deprecated_at: new Date(), ...overrides });
+}
+
+/** The registry entry of a family with no live exercise: merged into `mergedInto` when given, else deprecated. */
+export function retiredFamilyFixture(familySlug: string, mergedInto?: string): DocData {
+  return { ...computeFamilyRegistry(familySlug, [], mergedInto ? { status: "merged", merged_into: mergedInto } : {}) };
 }
 
 export interface CatalogSeed {
