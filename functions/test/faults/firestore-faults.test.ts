@@ -22,7 +22,9 @@ const FAMILIES = ["bench_press", "squat", "row", "deadlift", "lateral_raise", "p
 describeWithIsolation("Firestore faults under racing workers and a watchdog", () => {
   it("ends every job once, with its history complete and no operation applied twice", async () => {
     const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
-    process.stdout.write(`firestore-faults seed ${seed} (FAULT_SEED=${seed} replays it)\n`);
+    process.stdout.write(
+      `firestore-faults seed ${seed} (FAULT_SEED=${seed} draws the same faults; which writes they meet depends on the workers' timing)\n`,
+    );
     const random = seededRandom(seed);
     await seedDemo(db);
     const seeded = await catalogSnapshot(db);

@@ -3,7 +3,8 @@
  * events delivered twice), run by racing workers on a Firestore that fails now and then, with an LLM
  * that times out, rate-limits and answers garbage, operators cancelling at random and a watchdog
  * recovering what is abandoned. At the end every invariant of `test/helpers/invariants.ts` must hold.
- * The seed is printed first and last; RANDOMIZED_SEED replays a run, RANDOMIZED_JOBS sizes it (40 in
+ * The seed is printed first and last; RANDOMIZED_SEED replays the same jobs (where the faults and cancels
+ * land depends on the workers' timing), RANDOMIZED_JOBS sizes it (40 in
  * `npm test`; `npm run randomized` runs 500).
  */
 import { createEngine } from "../../src/create-engine";
@@ -103,7 +104,9 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
   it("ends with every invariant holding", async () => {
     const seed = Number(process.env.RANDOMIZED_SEED ?? Date.now() % 1_000_000);
     const total = Number(process.env.RANDOMIZED_JOBS ?? 40);
-    process.stdout.write(`randomized run: seed ${seed} (RANDOMIZED_SEED=${seed} replays it), ${total} jobs\n`);
+    process.stdout.write(
+      `randomized run: seed ${seed} (RANDOMIZED_SEED=${seed} replays its jobs; where faults and cancels land depends on timing), ${total} jobs\n`,
+    );
     const random = seededRandom(seed);
     await seedDemo(db);
     const seeded = await catalogSnapshot(db);
