@@ -76,8 +76,8 @@ export class RulesProject {
   /**
    * Whether the rules decided as the case expects. Another refusal of the data (a document missing,
    * say) is a failure too: under weakened rules an earlier case may have deleted what this one needs.
-   * An error of the emulator or the connection is thrown: it says nothing about the rules, so it must
-   * neither pass a case nor count as a mutant caught.
+   * An error of the emulator or the connection is tried again (`TRIES_UNTIL_DECIDED`), then thrown: it
+   * says nothing about the rules, so it must neither pass a case nor count as a mutant caught.
    */
   async run(c: RulesCase, lane = 0): Promise<CaseOutcome> {
     for (let tries = 1; ; tries++) {
