@@ -4,7 +4,7 @@ import { InvalidJobError } from "../../src/jobs/queue";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { leaseForTest } from "../helpers/engine";
+import { leaseForTest, recordingProgress } from "../helpers/engine";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { aliasRepairGroup } from "../../src/handlers/plans/alias-invariant-scan";
 import { MODES, alias, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
@@ -202,14 +202,8 @@ describeWithFullEmulator("ALIAS_INVARIANT_SCAN's progress", () => {
       if (!slowed) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1100);
       slowed = true;
     };
-    const reported: Array<{ done: number; total: number }> = [];
-    const reportProgress: typeof input.engine.reportProgress = async (progress) => {
-      reported.push(progress);
-      return input.engine.reportProgress(progress);
-    };
-    const outcome = await registry
-      .handlerFor("ALIAS_INVARIANT_SCAN")
-      .run({ ...input, ctx: { ...input.ctx, signal }, engine: { ...input.engine, reportProgress } });
+    const { engine, reported } = recordingProgress(input);
+    const outcome = await registry.handlerFor("ALIAS_INVARIANT_SCAN").run({ ...input, ctx: { ...input.ctx, signal }, engine });
     expect(outcome).toMatchObject({ kind: "completed", status: "succeeded_dry_run" });
     // The first report comes after the aliases' page, with the total of aliases and exercises together.
     expect(reported[0]).toEqual({ done: aliases, total });

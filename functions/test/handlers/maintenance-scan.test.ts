@@ -7,7 +7,7 @@ import { InvalidJobError } from "../../src/jobs/queue";
 import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { registry } from "../../src/handlers";
-import { leaseForTest } from "../helpers/engine";
+import { leaseForTest, recordingProgress, withSlowFollowUps } from "../helpers/engine";
 import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -250,16 +250,8 @@ describeWithFullEmulator("the scans' progress", () => {
     expect(walked).toBeGreaterThan(40);
     const input = await leaseForTest(depsFor(db, "apply"), { type: "MAINTENANCE_SCAN", payload: { mode: "apply" } });
     // Each follow-up it asks for slowed: the scan runs past its quiet first second.
-    const createJob: typeof input.engine.createJob = async (followUp) => {
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      return input.engine.createJob(followUp);
-    };
-    const reported: Array<{ done: number; total: number }> = [];
-    const reportProgress: typeof input.engine.reportProgress = async (progress) => {
-      reported.push(progress);
-      return input.engine.reportProgress(progress);
-    };
-    const outcome = await registry.handlerFor("MAINTENANCE_SCAN").run({ ...input, engine: { ...input.engine, createJob, reportProgress } });
+    const { engine, reported } = recordingProgress(input);
+    const outcome = await registry.handlerFor("MAINTENANCE_SCAN").run({ ...input, engine: withSlowFollowUps(engine, 400) });
     expect(outcome).toMatchObject({ kind: "completed", status: "succeeded" });
     // Its first report comes part-way, with the total of the whole walk.
     expect(reported[0].total).toBe(walked);

@@ -151,6 +151,16 @@ describe("planFamilyNormalize", () => {
 });
 
 describe("planFamilyMerge", () => {
+  /** The plan of merging `source` into `target`, with no alias pointing at the source and no family merged into it. */
+  const mergeIn = (catalog: InMemoryCatalog, source: string, target: string) =>
+    planFamilyMerge({
+      source: catalog.family(source),
+      target: catalog.family(target),
+      owners: catalog.owners(),
+      pointingAliases: [],
+      mergedIntoSource: [],
+    });
+
   const rows = {
     exercises: [
       exerciseFixture("Rows (Kettlebell)", ["kettlebell"]),
@@ -197,13 +207,7 @@ describe("planFamilyMerge", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Rows (Cable)", ["cable"], legacy)] });
     const { metadata: _none, ...twin } = catalog.exercises.get("row__row-cable")!;
     catalog.exercises.set("row__row-cable", { ...twin, description: "" });
-    const merge = planFamilyMerge({
-      source: catalog.family("rows"),
-      target: catalog.family("row"),
-      owners: catalog.owners(),
-      pointingAliases: [],
-      mergedIntoSource: [],
-    });
+    const merge = mergeIn(catalog, "rows", "row");
     const [mergeOp] = ops(merge.operations, "merge_exercises");
     expect(mergeOp).toMatchObject({ source_id: "rows__rows-cable", target_id: "row__row-cable" });
     expect((mergeOp as { target_patch: Record<string, unknown> }).target_patch).not.toHaveProperty("description");
@@ -213,15 +217,7 @@ describe("planFamilyMerge", () => {
 
   it("refuses a merge with two different exercises on one primary equipment: MERGE_CONFLICT", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Kroc Rows (Dumbbell)", ["dumbbell"], { family_slug: "rows" })] });
-    const failure = failureOf(() =>
-      planFamilyMerge({
-        source: catalog.family("rows"),
-        target: catalog.family("row"),
-        owners: catalog.owners(),
-        pointingAliases: [],
-        mergedIntoSource: [],
-      }),
-    );
+    const failure = failureOf(() => mergeIn(catalog, "rows", "row"));
     expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
     expect(failure.details).toEqual({
       conflicts: [expect.objectContaining({ exercise_id: "rows__kroc-rows-dumbbell", kind: "equipment", with: "row__row-dumbbell" })],
@@ -232,15 +228,7 @@ describe("planFamilyMerge", () => {
     const catalog = catalogWith({
       exercises: [exerciseFixture("Push-Ups (Weighted Vest)", ["weighted-vest"], { family_slug: "push_ups" })],
     });
-    const failure = failureOf(() =>
-      planFamilyMerge({
-        source: catalog.family("push_ups"),
-        target: catalog.family("push_up"),
-        owners: catalog.owners(),
-        pointingAliases: [],
-        mergedIntoSource: [],
-      }),
-    );
+    const failure = failureOf(() => mergeIn(catalog, "push_ups", "push_up"));
     expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
     expect(failure.details).toEqual({
       conflicts: expect.arrayContaining([expect.objectContaining({ exercise_id: "push_up__diamond-push-up", kind: "equipment" })]),
@@ -255,15 +243,7 @@ describe("planFamilyMerge", () => {
       ],
     });
     expect(catalog.family("row").members.some(({ data }) => (data.equipment as string[])[0] === "kettlebell")).toBe(false);
-    const failure = failureOf(() =>
-      planFamilyMerge({
-        source: catalog.family("rows"),
-        target: catalog.family("row"),
-        owners: catalog.owners(),
-        pointingAliases: [],
-        mergedIntoSource: [],
-      }),
-    );
+    const failure = failureOf(() => mergeIn(catalog, "rows", "row"));
     expect(failure).toMatchObject({ code: "MERGE_CONFLICT", kind: "needs_review" });
     expect(failure.details).toEqual({
       conflicts: [
@@ -279,13 +259,7 @@ describe("planFamilyMerge", () => {
         exerciseFixture("Seal Rows", [], { family_slug: "rows", status: "draft" }),
       ],
     });
-    const merge = planFamilyMerge({
-      source: catalog.family("rows"),
-      target: catalog.family("row"),
-      owners: catalog.owners(),
-      pointingAliases: [],
-      mergedIntoSource: [],
-    });
+    const merge = mergeIn(catalog, "rows", "row");
     expect(merge.operations).toContainEqual(
       expect.objectContaining({ op: "reassign_family", exercise_id: "rows__seal-rows", to_family: "row", new_name: "Seal Row" }),
     );
@@ -299,13 +273,7 @@ describe("planFamilyMerge", () => {
         exerciseFixture("Row (Landmine)", ["barbell", "landmine"], { family_slug: "row", description: undefined }),
       ],
     });
-    const merge = planFamilyMerge({
-      source: catalog.family("landmine_row"),
-      target: catalog.family("row"),
-      owners: catalog.owners(),
-      pointingAliases: [],
-      mergedIntoSource: [],
-    });
+    const merge = mergeIn(catalog, "landmine_row", "row");
     expect(merge).toMatchObject({ moved: 0, merged_exercises: 1 });
     expect(ops(merge.operations, "merge_exercises")).toEqual([
       expect.objectContaining({ source_id: "landmine_row__landmine-row", target_id: "row__row-landmine" }),
@@ -317,15 +285,7 @@ describe("planFamilyMerge", () => {
       ...rows,
       families: [retiredFamilyFixture("old_row", "row")],
     });
-    const failure = failureOf(() =>
-      planFamilyMerge({
-        source: catalog.family("rows"),
-        target: catalog.family("old_row"),
-        owners: catalog.owners(),
-        pointingAliases: [],
-        mergedIntoSource: [],
-      }),
-    );
+    const failure = failureOf(() => mergeIn(catalog, "rows", "old_row"));
     expect(failure).toMatchObject({
       code: "TARGET_FAMILY_RETIRED",
       kind: "permanent",
@@ -334,17 +294,8 @@ describe("planFamilyMerge", () => {
   });
 
   it("refuses a target merged away whose registry entry names no successor, saying so", () => {
-    const orphan = { family_slug: "old_row", base_name: "Old Row", primary_equipment: [], allowed_equipment: [], status: "merged" };
-    const catalog = catalogWith({ ...rows, families: [{ ...orphan, exercise_count: 0 }] });
-    const failure = failureOf(() =>
-      planFamilyMerge({
-        source: catalog.family("rows"),
-        target: catalog.family("old_row"),
-        owners: catalog.owners(),
-        pointingAliases: [],
-        mergedIntoSource: [],
-      }),
-    );
+    const catalog = catalogWith({ ...rows, families: [{ ...retiredFamilyFixture("old_row"), status: "merged" }] });
+    const failure = failureOf(() => mergeIn(catalog, "rows", "old_row"));
     expect(failure).toMatchObject({ code: "TARGET_FAMILY_RETIRED", details: { family_slug: "old_row", merged_into: null } });
     expect(failure.message).toBe("family old_row is merged, and its registry entry names no successor; exercises go into a live family");
   });

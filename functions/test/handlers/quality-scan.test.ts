@@ -12,7 +12,7 @@ import { selectionCursorRef } from "../../src/catalog/scan-selection";
 import { createEngine } from "../../src/create-engine";
 import { dayKey } from "../../src/jobs/run-history";
 import { archivedExerciseFixture, type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
-import { type TestHandlerInput, leaseForTest, makeTestDeps, runHandler } from "../helpers/engine";
+import { type TestHandlerInput, leaseForTest, makeTestDeps, recordingProgress, runHandler, withSlowFollowUps } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { runSummaryDoc } from "../helpers/runs";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
@@ -239,16 +239,8 @@ describeWithIsolation("QUALITY_SCAN", () => {
     // Two pages of the dumbbell exercises: these, the thin press and the retired one.
     const input = await leaseScan({ filter_criteria: { equipment: "dumbbell" } });
     // Each page asks for the enrichment of what it flagged: slowed there, its first page ends past the quiet second.
-    const createJob: typeof input.engine.createJob = async (followUp) => {
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      return input.engine.createJob(followUp);
-    };
-    const reported: Array<{ done: number; total: number }> = [];
-    const reportProgress: typeof input.engine.reportProgress = async (progress) => {
-      reported.push(progress);
-      return input.engine.reportProgress(progress);
-    };
-    const outcome = await run({ ...input, engine: { ...input.engine, createJob, reportProgress } });
+    const { engine, reported } = recordingProgress(input);
+    const outcome = await run({ ...input, engine: withSlowFollowUps(engine, 1100) });
     // The retired press is gone through too: the total is what the filter matches.
     expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 102, retired_skipped: 1 } });
     // Its first report, after the first page: the total counted then is all the filter matches.

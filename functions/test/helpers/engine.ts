@@ -13,6 +13,9 @@
  * - `retryForTest(deps, input)` is what happens after a crash: the attempt fails transiently and
  *   the job is leased again (new attempt, new lease epoch), so the old lease is stale.
  *   `leaseAgainForTest(deps, jobId)` leases a job that waits to run again (after a retry).
+ * - `recordingProgress(input)` is the handler's engine with each progress it reports also recorded
+ *   (in `reported`); `withSlowFollowUps(engine, ms)` one whose follow-up jobs take `ms` each to
+ *   create, so a scan runs past its quiet first second (progress tests).
  * - `finishedParent(queue, childStatuses)` writes a CATALOG_ENRICH_FIELD parent that ended
  *   needs_review over shards that ended with the given statuses.
  */
@@ -31,6 +34,7 @@ import { LockManager } from "../../src/jobs/locks";
 import { type JobStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
 import type { BasePayload } from "../../src/jobs/model";
 import { JobQueue, type LeasedJob, type QueueOptions } from "../../src/jobs/queue";
+import type { Progress } from "../../src/jobs/progress";
 import { jobScope } from "../../src/jobs/worker";
 import type { LlmError } from "../../src/llm/errors";
 import type { LlmClient } from "../../src/llm/types";
@@ -154,6 +158,25 @@ function hardStopOf(signal: AbortSignal): AbortSignal {
     if (!(signal.reason instanceof JobCancelledError)) stop.abort(signal.reason);
   });
   return stop.signal;
+}
+
+/** `input`'s engine, recording each progress it reports before writing it as the engine does. */
+export function recordingProgress(input: TestHandlerInput): { engine: TestHandlerInput["engine"]; reported: Progress[] } {
+  const reported: Progress[] = [];
+  const reportProgress: TestHandlerInput["engine"]["reportProgress"] = async (progress) => {
+    reported.push(progress);
+    return input.engine.reportProgress(progress);
+  };
+  return { engine: { ...input.engine, reportProgress }, reported };
+}
+
+/** `engine` with each follow-up job it creates `ms` late. */
+export function withSlowFollowUps(engine: TestHandlerInput["engine"], ms: number): TestHandlerInput["engine"] {
+  const createJob: TestHandlerInput["engine"]["createJob"] = async (followUp) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return engine.createJob(followUp);
+  };
+  return { ...engine, createJob };
 }
 
 /** Runs a handler on a test lease, whose payload its own schema parsed when the job was read. */
