@@ -13,12 +13,12 @@ export function isLiveExercise(exercise: Readonly<DocData>): boolean {
   return !RETIRED_EXERCISE_STATUSES.has(exercise.status);
 }
 
-/** The exercise's equipment, normalised (lowercase, canonical aliases, no repeats), first item primary. */
 /** The family a registry entry says it was merged into, or null (not merged, or merged into nothing named). */
 export function mergedInto(registry: Readonly<DocData> | null | undefined): string | null {
   return registry?.status === "merged" && typeof registry.merged_into === "string" ? registry.merged_into : null;
 }
 
+/** The exercise's equipment, normalised (lowercase, canonical aliases, no repeats), first item primary. */
 export function normalizedEquipment(exercise: Readonly<DocData>): string[] {
   const equipment = Array.isArray(exercise.equipment) ? exercise.equipment.filter((item): item is string => typeof item === "string") : [];
   return normalizeEquipmentList(equipment);

@@ -2,9 +2,10 @@
  * DUPLICATE_DETECTION_SCAN's pure parts. Two families are likely duplicates when their slugs differ
  * only by plural forms or equipment words ("rows", "dumbbell_row" and "row"); two exercises when
  * their name slugs hold the same words in any order, plurals and equipment words aside (but those the
- * primary equipment does not say, "Landmine" on a barbell), on the same primary equipment. Duplicates in different families make those families merge candidates:
- * FAMILY_MERGE jobs in dry_run, for a person to review before running them in apply. Duplicates
- * inside one family are reported only (merging exercises is a TARGETED_FIX decision).
+ * primary equipment does not say, "Landmine" on a barbell), on the same primary equipment.
+ * Duplicates in different families make those families merge candidates: FAMILY_MERGE jobs in
+ * dry_run, for a person to review before running them in apply. Duplicates inside one family are
+ * reported only (merging exercises is a TARGETED_FIX decision).
  *
  * The index keeps one short key per family and per live exercise (not documents), so its memory
  * grows with the catalog's size in keys only.
@@ -35,6 +36,7 @@ export function exerciseDuplicateKey(exercise: CatalogDoc): string | null {
   return `${[...words, ...apart].sort().join("-")}|${primary}`;
 }
 
+/** The slug words of the equipment words `name` keeps apart from its primary, in singular. */
 function wordsApart(name: string, primary: string): string[] {
   return equipmentWordsKept(exerciseNameParts(name, primary), primary).flatMap((word) => toNameSlug(word).split("-").map(singular));
 }
