@@ -16,6 +16,15 @@ export function movableClock(): { now: () => Date; advance: (ms: number) => void
   return { now: () => new Date(Date.now() + offset), advance: (ms) => (offset += ms) };
 }
 
+/**
+ * The wall clock, moved on a millisecond whenever it would read the same one twice: jobs created one
+ * after another on it are in age order even when two creates share a millisecond.
+ */
+export function steadyClock(): () => Date {
+  let last = 0;
+  return () => new Date((last = Math.max(Date.now(), last + 1)));
+}
+
 export function testRuntime(db: Firestore, registry: JobRegistry<CatalogDeps>, options: Partial<LocalRuntimeOptions> = {}): LocalRuntime {
   return new LocalRuntime({
     db,

@@ -5,6 +5,7 @@
 import { CandidatePool, type CandidatePoolOptions } from "../../src/jobs/candidates";
 import { JobQueue } from "../../src/jobs/queue";
 import { testQueue } from "../helpers/engine";
+import { steadyClock } from "../helpers/runtime";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
 const db = useFirestore();
@@ -14,9 +15,9 @@ afterEach(() => jest.restoreAllMocks());
 
 /** `slots`: the jobs' places in their priority (`JobQueue.pollSpread`); by default the queue's own random. */
 async function queued(queue: JobQueue, count: number, slots?: number[]): Promise<string[]> {
-  if (slots) queue = testQueue(db, { random: () => slots.shift()! });
+  if (slots) queue = testQueue(db, { random: () => slots.shift()!, now: steadyClock() });
   const ids: string[] = [];
-  // One after another, so age order is creation order.
+  // One after another, on a clock that never reads the same millisecond twice: age order is creation order.
   for (let i = 0; i < count; i++)
     ids.push((await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" })).jobId);
   return ids;
@@ -24,7 +25,7 @@ async function queued(queue: JobQueue, count: number, slots?: number[]): Promise
 
 function pool(options: CandidatePoolOptions = {}, spreadFrom = 0) {
   // The slot a spread poll starts from.
-  const queue = testQueue(db, { random: () => spreadFrom });
+  const queue = testQueue(db, { random: () => spreadFrom, now: steadyClock() });
   const polls = jest.spyOn(queue, "pollCandidates");
   const spreadPolls = jest.spyOn(queue, "pollSpread");
   return { queue, polls, spreadPolls, pool: new CandidatePool(queue, { random: () => 0, ...options }) };

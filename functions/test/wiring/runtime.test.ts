@@ -8,7 +8,7 @@ import { type LocalRuntime } from "../../src/local/runtime";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { runSummaryDoc } from "../helpers/runs";
 import { registryWith } from "../helpers/registry";
-import { RecordingTasks, movableClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
+import { RecordingTasks, movableClock, steadyClock, testConfig, testRuntime, waitFor } from "../helpers/runtime";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { submitJob } from "../../src/jobs/intake";
 import { WAKEUP_LIMITS, type WakeupTask, wakeupPayload } from "../../src/jobs/task-queue";
@@ -403,9 +403,9 @@ describe("wake-ups a lane task answers without reading", () => {
   /** An engine whose wake-ups are recorded, not dispatched: the test delivers them. */
   function recordingEngine(runs: string[]) {
     const tasks = new RecordingTasks();
-    return { engine: createEngine({ db, config: testConfig(), tasks, registry: countingAudit(runs) }), tasks };
+    return { engine: createEngine({ db, config: testConfig(), tasks, registry: countingAudit(runs), now: steadyClock() }), tasks };
   }
-  /** Creates jobs one after another, each with its wake-up, as producers do. */
+  /** Creates jobs one after another (on the engine's steady clock: in age order), each with its wake-up, as producers do. */
   async function createAudits(engine: Engine, tasks: RecordingTasks, count: number): Promise<string[]> {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
