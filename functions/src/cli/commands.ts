@@ -10,7 +10,7 @@ import { documentId } from "../adapters/operator-actions";
 import { APPLY_COLLECTIONS } from "../apply/collections";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
-import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
+import { JobNotFoundError, isRetryableWrite } from "../jobs/errors";
 import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
 import { DEFAULT_PRIORITY, LANES, jobDocumentSchema } from "../jobs/model";
@@ -277,9 +277,10 @@ const retry: CommandSpec = {
       .engine()
       .retry(jobId)
       .catch((err: unknown) => {
-        if (err instanceof JobNotFoundError || err instanceof InvalidTransitionError) throw err;
         // An outage may cut it short part-way through a parent's children (each re-queued in a transaction
-        // of its own): run again, it re-queues what is left first, then the parent.
+        // of its own): run again, it re-queues what is left first, then the parent. Any other error
+        // (a refusal, missing permissions) would only come back.
+        if (!isRetryableWrite(err)) throw err;
         throw refusal(`${err instanceof Error ? err.message : String(err)}; run the retry again to finish it`);
       });
     const n = outcome.childrenRequeued;

@@ -360,6 +360,20 @@ describeWithFullEmulator("retry", () => {
     expect((await cliOn(engine, ["retry", parentId])).code).toBe(0);
     for (const id of [parentId, ...childIds]) expect((await engine.queue.getJob(id))?.status).toBe("queued");
   });
+
+  it("a retry refused for a reason that would come back (no permission) says only that: running it again would not help", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
+    const { parentId } = await finishedParent(engine.queue, ["failed"]);
+    jest
+      .spyOn(engine.queue, "requeueChild")
+      .mockRejectedValueOnce(Object.assign(new Error("7 PERMISSION_DENIED: Missing or insufficient permissions."), { code: 7 }));
+
+    expect(await cliOn(engine, ["retry", parentId])).toEqual({
+      code: 1,
+      out: "",
+      err: ["catalog-jobs retry: 7 PERMISSION_DENIED: Missing or insufficient permissions."],
+    });
+  });
 });
 
 describeWithFullEmulator("cancel", () => {
