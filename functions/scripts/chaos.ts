@@ -74,13 +74,23 @@ const { values: args } = parseArgs({
     timeout: { type: "string", default: "900" },
   },
 });
-const JOBS = Number(args.jobs);
-const SEED = args.seed !== undefined ? Number(args.seed) : Math.floor(Math.random() * 2 ** 31);
-const RANDOM_KILLS = Number(args.kills);
-const PLAN_KILLS = Number(args["plan-kills"]);
+/** A flag's whole number, at least `min`; anything else stops the run before it starts (a typo must not pass as a run). */
+function wholeNumber(flag: keyof typeof args, min: number): number {
+  const raw = args[flag];
+  const value = Number(raw);
+  if (raw === undefined || raw.trim() === "" || !Number.isSafeInteger(value) || value < min) {
+    process.stderr.write(`chaos: --${flag} must be a whole number of at least ${min}, got "${raw}"\n`);
+    process.exit(2);
+  }
+  return value;
+}
+const JOBS = wholeNumber("jobs", 1);
+const SEED = args.seed !== undefined ? wholeNumber("seed", 0) : Math.floor(Math.random() * 2 ** 31);
+const RANDOM_KILLS = wholeNumber("kills", 0);
+const PLAN_KILLS = wholeNumber("plan-kills", 0);
 /** How long the kills may go on after the last job was written, waiting for plans to catch. */
 const CHAOS_AFTER_WRITES_MS = 120_000;
-const DEADLINE = Date.now() + Number(args.timeout) * 1000;
+const DEADLINE = Date.now() + wholeNumber("timeout", 1) * 1000;
 
 // One stream per concern, so the job mix does not depend on when kills happened.
 const mixRandom = seededRandom(SEED);
