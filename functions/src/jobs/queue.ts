@@ -27,7 +27,7 @@ import { PARAMS } from "../config";
 import { DedupClaims } from "./dedup";
 import { InvalidTransitionError, JobCancelledError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
 import { RESUME_PLAN_ON_RETRY } from "./outcomes";
-import { buildJobDocument, rulesCheckedCreator } from "./job-document";
+import { UNKNOWN_CREATOR, buildJobDocument, rulesCheckedCreator } from "./job-document";
 import { HeldLease } from "./lease";
 import {
   type JobEvent,
@@ -351,6 +351,10 @@ export class JobQueue {
     const jobId = snap.id;
     const data = snap.data()!;
     if (isNormalised(data)) {
+      // The watchdog took it in before this delivery came (a trigger retried past WATCHDOG_STALE_QUEUED_SECONDS),
+      // without the auth context, from a document that named no creator: the creator's own read needs it.
+      if (data.created_by === UNKNOWN_CREATOR && createdBy !== UNKNOWN_CREATOR)
+        await snap.ref.update({ created_by: createdBy }, { lastUpdateTime: snap.updateTime! });
       if (data.status !== "queued") return { outcome: "not_queued", status: String(data.status) };
       const job = this.parseStored(snap);
       return job ? { outcome: "accepted", job } : { outcome: "not_queued", status: String(data.status) };

@@ -613,6 +613,20 @@ describeWithFullEmulator("a late trigger racing the watchdog (write precondition
     expect(asked[1]).toEqual(asked[0]);
     expect(wakeups).toHaveLength(1);
   });
+  it("a trigger retried past the watchdog's take-in names the creator the document left out (the rules let only its creator read it), once", async () => {
+    const { queue, watchdog, tasks } = harness();
+    const ref = await clientJob(new Date(START.getTime() - STALE_MS - 1), { created_by: undefined });
+    const delivered = await ref.get();
+    expect(await watchdog.run()).toMatchObject({ untaken_taken_in: 1, errors: 0 });
+    expect(await queue.getJob(ref.id)).toMatchObject({ status: "queued", created_by: "unknown" });
+
+    // The trigger's delivery, late (its snapshot from before the take-in), then once more.
+    expect(await acceptJob(queue, tasks, delivered, "uid-1")).toMatchObject({ outcome: "accepted" });
+    const corrected = await ref.get();
+    expect(corrected.get("created_by")).toBe("uid-1");
+    expect(await acceptJob(queue, tasks, ref.id, "uid-2")).toMatchObject({ outcome: "accepted" });
+    expect((await ref.get()).updateTime).toEqual(corrected.updateTime);
+  });
 });
 
 describe("parents waiting for their shards", () => {
