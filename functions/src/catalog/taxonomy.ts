@@ -211,17 +211,24 @@ export interface ExerciseNameParts {
 
 /**
  * A name's parts for judging it: the leading equipment word, the base movement with any "(…)" that
- * names no equipment put in front as the qualifier it is ("Squat (Pause)" → "Pause Squat"), so a
- * canonical name keeps it, and the equipment suffix. The text with the qualifier in front is judged
- * again: it may open with an equipment word ("Triceps Pushdown (Cable Rope)") or end with an
- * "(Equipment)" ("Squat (Barbell) (Pause)").
+ * names no equipment put in front as the qualifier it is, so a canonical name keeps it, and the
+ * equipment suffix. The qualifier may stand last ("Squat (Pause)" → "Pause Squat") or just before
+ * the equipment suffix ("Row (Close Grip) (Cable)" → "Close Grip Row", suffix "Cable"). The text
+ * with the qualifier in front is judged again: it may open with an equipment word ("Triceps
+ * Pushdown (Cable Rope)") or end with an "(Equipment)" ("Squat (Barbell) (Pause)").
  */
 export function exerciseNameParts(name: string, primary: string | null): ExerciseNameParts {
   const { base, suffix } = splitExerciseName(name);
   const { prefix, rest } = splitEquipmentPrefix(base);
-  if (suffix === null || suffixNamesEquipment(suffix, primary)) return { prefix, rest, suffix, qualified: false };
-  const folded = exerciseNameParts(`${suffix} ${rest}`, primary);
-  return { ...folded, prefix: prefix ?? folded.prefix, qualified: true };
+  const qualifiedBy = (qualifier: string, text: string): ExerciseNameParts => {
+    const folded = exerciseNameParts(`${qualifier} ${text}`, primary);
+    return { ...folded, prefix: prefix ?? folded.prefix, qualified: true };
+  };
+  if (suffix === null) return { prefix, rest, suffix, qualified: false };
+  if (!suffixNamesEquipment(suffix, primary)) return qualifiedBy(suffix, rest);
+  const inner = splitExerciseName(rest);
+  if (inner.suffix !== null && !suffixNamesEquipment(inner.suffix, primary)) return qualifiedBy(inner.suffix, `${inner.base} (${suffix})`);
+  return { prefix, rest, suffix, qualified: false };
 }
 
 /** Index just past the first `count` words, where words are separated by spaces, hyphens or underscores. */
@@ -317,21 +324,28 @@ function letters(word: string): string {
   return word.replace(/[^\p{L}]/gu, "");
 }
 
+function inCapitals(core: string): boolean {
+  return core === core.toUpperCase();
+}
+
+/**
+ * A word shouted, not an acronym: its letters in capitals, 4 or more of them, and no known acronym
+ * ("SQUAT", "(BARBELL)", "PUSH-UP"; not "HIIT", "RDL"). Shorter capitals ("SL", "SSB") may be
+ * abbreviations the catalog does not know.
+ */
+function isShoutedWord(word: string): boolean {
+  const core = letters(word);
+  return core.length >= 4 && inCapitals(core) && !ACRONYMS.has(core);
+}
+
 /**
  * Written all in capitals ("BENCH PRESS (BARBELL)"): two or more words of letters, every one in
- * capitals, and one of them a word of 4 letters or more that is no known acronym. Short capitals
- * ("SL RDL", "SSB GM") may all be abbreviations: they are not taken for shouting.
+ * capitals, and one of them shouted. Short capitals ("SL RDL", "SSB GM") may all be abbreviations:
+ * they are not taken for shouting.
  */
 export function isShoutedText(text: string): boolean {
-  const lettered = text
-    .split(/\s+/)
-    .map(letters)
-    .filter((core) => core.length >= 2);
-  return (
-    lettered.length >= 2 &&
-    lettered.every((core) => core === core.toUpperCase()) &&
-    lettered.some((core) => core.length >= 4 && !ACRONYMS.has(core))
-  );
+  const lettered = text.split(/\s+/).filter((word) => letters(word).length >= 2);
+  return lettered.length >= 2 && lettered.every((word) => inCapitals(letters(word))) && lettered.some(isShoutedWord);
 }
 
 /** The first letter after leading punctuation: "(close" → "(Close", '"the' → '"The'. */
@@ -355,10 +369,11 @@ function titleCaseParts(word: string, shouted: boolean): string {
 }
 
 /**
- * "push-up to t-bar row" → "Push-Up to T-Bar Row". All-caps words (EZ, RDL, HIIT, EMOM) and
- * mixed-case words (McGill) keep their letters; everything else is lowercased first. Text written
- * all in capitals (`shouted`: by default judged on `text`, but a part of a name is judged with the
- * whole name, "ROW" of "BARBELL ROW") keeps only its known acronyms.
+ * "push-up to t-bar row" → "Push-Up to T-Bar Row". Acronyms (EZ, RDL, HIIT, EMOM: known ones, or
+ * capitals too short to tell) and mixed-case words (McGill) keep their letters; everything else is
+ * lowercased first. A shouted word ("Front SQUAT") keeps only its known acronyms, and so does text
+ * written all in capitals (`shouted`: by default judged on `text`, but a part of a name is judged
+ * with the whole name, "ROW" of "BARBELL ROW").
  */
 export function titleCase(text: string, shouted = isShoutedText(text)): string {
   const words = text
@@ -367,10 +382,13 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
     .filter((word) => word !== "");
   return words
     .map((word, index) => {
-      if (!shouted && (/^[A-Z]{2,}$/.test(word) || /^[A-Z][a-z]+[A-Z]/.test(word))) return word;
+      const wordShouted = shouted || isShoutedWord(word);
+      // Judged on the letters, so brackets keep them too: "(RDL)", "(McGill)".
+      const core = letters(word);
+      if (!wordShouted && (/^[A-Z]{2,}$/.test(core) || /^[A-Z][a-z]+[A-Z]/.test(core))) return word;
       const lower = word.toLowerCase();
       if (index > 0 && MINOR_WORDS.has(lower)) return lower;
-      return titleCaseParts(word, shouted);
+      return titleCaseParts(word, wordShouted);
     })
     .join(" ");
 }
@@ -380,19 +398,17 @@ const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
 
 /**
  * Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may
- * be either case. Text written all in capitals is not Title Case.
+ * be either case. A shouted word ("Front SQUAT"), and so text written all in capitals, is not Title Case.
  */
 export function isTitleCase(text: string): boolean {
   const words = text.trim().split(/\s+/);
-  return (
-    !isShoutedText(text) &&
-    words.every((word, index) => {
-      if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
-      return word
-        .split("-")
-        .every((part, partIndex) => (partIndex > 0 && MINOR_WORDS.has(part.toLowerCase())) || !STARTS_LOWERCASE.test(part));
-    })
-  );
+  return words.every((word, index) => {
+    if (isShoutedWord(word)) return false;
+    if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
+    return word
+      .split("-")
+      .every((part, partIndex) => (partIndex > 0 && MINOR_WORDS.has(part.toLowerCase())) || !STARTS_LOWERCASE.test(part));
+  });
 }
 
 // Other names of equipment, keys already in normalised form (lowercase, "-" separated).

@@ -13,15 +13,19 @@ export interface StyleIssue {
   message: string;
 }
 
+// "Step 1" numbers a step only when something closes it: a closing mark ("Step 1:", "Step 1.)"), a dash set off
+// by spaces ("Step 1 - Stand") or a capitalised word ("Step 1 Stand"). "Step 2-3 feet away" and "Step 1 foot
+// forward" are instructions. The markers are matched case-sensitively for that capital, so "step" lists its spellings.
+const STEP_NUMBER = String.raw`(?:[Ss]tep|STEP)\s+\d+(?:\s*[.):]+(?!\d)|\s+[-–—](?=\s)|(?=\s+[A-Z]))`;
 // Numbering ("1." "1)" "1.)" "(1)" "Step 1:", but not "1.5x"), bullets, and markdown bold/italics. A run of
 // closing marks is one marker, so the cleaner leaves no ")" of "1.)" behind.
-const NUMBERING = String.raw`\(?\d+[.):]+(?!\d)|step\s+\d+\s*[.):-]*`;
+const NUMBERING = String.raw`\(?\d+[.):]+(?!\d)|${STEP_NUMBER}`;
 const BULLET = "[-*+•·–—]";
 // One marker for the scanner and the cleaner, so what one strips the other flags ("•Stand tall" too).
 const MARKER = `(?:${NUMBERING}|${BULLET})`;
 // Leading bold "**" starts with the "*" bullet.
-const LIST_MARKER = new RegExp(`^\\s*(?:${MARKER}|__)`, "i");
-const LEADING_MARKER = new RegExp(`^\\s*${MARKER}\\s*`, "i");
+const LIST_MARKER = new RegExp(`^\\s*(?:${MARKER}|__)`);
+const LEADING_MARKER = new RegExp(`^\\s*${MARKER}\\s*`);
 // Any "*" is markdown in catalog text, a stray one left by unbalanced emphasis ("Brace* your core") too.
 const INLINE_MARKDOWN = /\*|__|`|^\s*#/;
 // "*Brace*", "**Brace**", "***Brace***", "_Brace_": a run of "*" or "_" closed by the same run, not inside a word ("5*3").
@@ -117,9 +121,12 @@ export function isGerundPhrase(item: string): boolean {
   return isGerund(rest.find((word) => !/ly$/i.test(word)) ?? "");
 }
 
-/** "Elbow flare: the elbows drift out" — a short label before a colon. */
+/**
+ * "Elbow flare: the elbows drift out" — a short label before a colon and a space. A colon after a
+ * digit is a ratio's or a time's, not a label's ("a 2:1 tempo", "the 3:00 position").
+ */
 export function isLabelText(item: string): boolean {
-  const match = /^([^:.!?]{1,40}):\s*\S/.exec(item.trim());
+  const match = /^([^:.!?]{1,40})(?<!\d):\s+\S/.exec(item.trim());
   return match !== null && wordCount(match[1]) <= 5;
 }
 

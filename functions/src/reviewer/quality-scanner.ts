@@ -26,7 +26,7 @@ import {
 import { getPath } from "../util/object-paths";
 
 // Recorded in review_metadata: a verdict of an older version may differ from this one's.
-export const SCANNER_VERSION = "2.3";
+export const SCANNER_VERSION = "2.4";
 
 export const HEURISTIC_PASS_SCORE = 0.85;
 export const SOFT_ISSUE_SCORE = 0.7;
@@ -164,6 +164,11 @@ function strings(value: unknown): string[] {
   return (arrayOrNull(value) ?? []).filter((item): item is string => typeof item === "string");
 }
 
+/** The items a presence check counts: a blank string is no equipment, note or category. */
+function nonBlankStrings(value: unknown): string[] {
+  return strings(value).filter((item) => item.trim() !== "");
+}
+
 function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding<HardCheck>[] {
   const failures: CheckFinding<HardCheck>[] = [];
   const fail = (check: HardCheck, message: string): void => {
@@ -173,7 +178,7 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
   const nameProblem = canonicalNameProblem(exercise);
   if (nameProblem) fail("canonical_name", nameProblem);
 
-  const equipment = strings(exercise.equipment).filter((item) => item.trim() !== "");
+  const equipment = nonBlankStrings(exercise.equipment);
   if (equipment.length === 0) fail("equipment_present", "equipment is missing or empty");
 
   const category = exercise.category;
@@ -195,7 +200,7 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
     fail("primary_muscles_format", `primary muscles not canonical (${MUSCLE_NAME_RULE}): ${listed.join(", ")}`);
   }
 
-  const notes = arrayOrNull(exercise.execution_notes) ?? [];
+  const notes = nonBlankStrings(exercise.execution_notes);
   if (notes.length < MIN_EXECUTION_NOTES) {
     fail("execution_notes_present", `${notes.length} execution note(s); at least ${MIN_EXECUTION_NOTES} needed`);
   }
@@ -217,7 +222,7 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
   const formatProblems = contentFormatProblems(exercise);
   if (formatProblems.length > 0) fail("content_format", formatProblems.join("; "));
 
-  const muscleCategories = arrayOrNull(getPath(exercise, "muscles.category")) ?? [];
+  const muscleCategories = nonBlankStrings(getPath(exercise, "muscles.category"));
   if (muscleCategories.length === 0) fail("muscle_category_present", "muscles.category is missing or empty");
 
   // Report in the documented order of the checks, whatever order they were evaluated in.
@@ -270,7 +275,7 @@ const MISSING_CHECKS: Readonly<Partial<Record<ContentField, SoftCheck>>> = {
 
 function softIssues(exercise: Readonly<Record<string, unknown>>): CheckFinding<SoftCheck>[] {
   const issues: CheckFinding<SoftCheck>[] = [];
-  const noteCount = strings(exercise.execution_notes).length;
+  const noteCount = nonBlankStrings(exercise.execution_notes).length;
   const minNotes = CONTENT_LIST_BOUNDS.execution_notes.min;
   // Fewer than 2 is already a hard failure; 2–3 is only thin.
   if (noteCount >= MIN_EXECUTION_NOTES && noteCount < minNotes) {

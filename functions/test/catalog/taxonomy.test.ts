@@ -3,6 +3,7 @@ import {
   canonicalExerciseName,
   equipmentDisplayName,
   exerciseIdFor,
+  exerciseNameParts,
   isBodyweightClassic,
   isEnumValue,
   isTitleCase,
@@ -75,6 +76,28 @@ describe("splitExerciseName", () => {
   });
 });
 
+describe("exerciseNameParts", () => {
+  it("moves a qualifier in front of the base, whether it stands last or just before the equipment suffix", () => {
+    const parts = { prefix: null, rest: "Close Grip Row", suffix: null, qualified: true };
+    expect(exerciseNameParts("Row (Close Grip)", "cable")).toEqual(parts);
+    expect(exerciseNameParts("Row (Close Grip) (Cable)", "cable")).toEqual({ ...parts, suffix: "Cable" });
+    expect(exerciseNameParts("Barbell Squat (pause) (Barbell)", "barbell")).toEqual({
+      prefix: "Barbell",
+      rest: "pause Squat",
+      suffix: "Barbell",
+      qualified: true,
+    });
+  });
+  it("leaves a canonical name's parts as they are", () => {
+    expect(exerciseNameParts("Close Grip Row (Cable)", "cable")).toEqual({
+      prefix: null,
+      rest: "Close Grip Row",
+      suffix: "Cable",
+      qualified: false,
+    });
+  });
+});
+
 describe("equipment prefix", () => {
   it("finds multi-word equipment before single words", () => {
     expect(splitEquipmentPrefix("Smith Machine Squat")).toEqual({ prefix: "Smith Machine", rest: "Squat" });
@@ -139,9 +162,10 @@ describe("titleCase / isTitleCase", () => {
   it("capitalises words and hyphen parts, keeps minor words and acronyms", () => {
     expect(titleCase("push-up to t-bar row")).toBe("Push-Up to T-Bar Row");
     expect(titleCase("EZ bar curl")).toBe("EZ Bar Curl");
-    // All-caps words are acronyms (HIIT, EMOM), whatever their length.
+    // Known acronyms keep their capitals whatever their length, and unknown capitals of 2–3 letters may be acronyms too.
     expect(titleCase("HIIT")).toBe("HIIT");
     expect(titleCase("EMOM finisher")).toBe("EMOM Finisher");
+    expect(titleCase("SSB squat")).toBe("SSB Squat");
     // Text written all in capitals keeps only its known acronyms.
     expect(titleCase("BENCH PRESS")).toBe("Bench Press");
     expect(titleCase("EZ BAR CURL (EZ-BAR)")).toBe("EZ Bar Curl (EZ-Bar)");
@@ -154,6 +178,25 @@ describe("titleCase / isTitleCase", () => {
     expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
     expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("the hundred")).toBe("The Hundred");
+  });
+  it("title-cases a shouted word of 4 letters or more that is no known acronym, even in mixed-case text", () => {
+    expect(titleCase("Front SQUAT (Barbell)")).toBe("Front Squat (Barbell)");
+    expect(titleCase("Lat PULLDOWN (Cable)")).toBe("Lat Pulldown (Cable)");
+    expect(titleCase("ROMANIAN Deadlift (Barbell)")).toBe("Romanian Deadlift (Barbell)");
+    expect(titleCase("Curl (EZ-BAR)")).toBe("Curl (EZ-Bar)");
+    expect(titleCase("PLANK")).toBe("Plank");
+    expect(titleCase("STRENGTH")).toBe("Strength");
+    for (const text of ["Front SQUAT (Barbell)", "Lat PULLDOWN (Cable)", "ROMANIAN Deadlift (Barbell)", "PLANK", "HYPERTROPHY"]) {
+      expect([text, isTitleCase(text)]).toEqual([text, false]);
+      expect(isTitleCase(titleCase(text))).toBe(true);
+    }
+    expect(isTitleCase("SSB Squat")).toBe(true);
+  });
+  it("keeps an acronym or a mixed-case word in brackets as it is, as isTitleCase accepts it", () => {
+    for (const text of ["Romanian Deadlift (RDL)", "Curl Up (McGill)"]) {
+      expect(titleCase(text)).toBe(text);
+      expect(isTitleCase(text)).toBe(true);
+    }
   });
   it("capitalises the first letter after leading punctuation, and keeps minor words lowercase inside hyphenated words", () => {
     expect(titleCase("bench press (close grip) pause")).toBe("Bench Press (Close Grip) Pause");

@@ -21,6 +21,8 @@ describe("list markers and markup", () => {
     "(2) Brace",
     "10: Brace",
     "Step 3: Brace",
+    "Step 1 - Brace",
+    "Step 1 Brace",
     "- Brace",
     "* Brace",
     "• Brace",
@@ -32,12 +34,18 @@ describe("list markers and markup", () => {
   ])("%s starts with a list marker", (item) => {
     expect(startsWithListMarker(item)).toBe(true);
   });
-  it.each(["Brace your core", "1.5 times bodyweight is a solid goal", "3 sets of 10 work well", "Step back from the rack"])(
-    "%s does not",
-    (item) => {
-      expect(startsWithListMarker(item)).toBe(false);
-    },
-  );
+  it.each([
+    "Brace your core",
+    "1.5 times bodyweight is a solid goal",
+    "3 sets of 10 work well",
+    "Step back from the rack",
+    "Step 2-3 feet away from the cable stack and face away from it",
+    "Step 1 foot forward into a split stance",
+    "Step 1.5 feet back from the bench",
+  ])("%s does not", (item) => {
+    expect(startsWithListMarker(item)).toBe(false);
+    expect(cleanContentItem(item)).toBe(item);
+  });
   it("finds inline markdown too", () => {
     expect(hasMarkup("Keep the **bar** close")).toBe(true);
     expect(hasMarkup("Use `tempo` work")).toBe(true);
@@ -66,6 +74,9 @@ describe("list markers and markup", () => {
       "1.) Stand tall",
       "(2). Stand tall",
       "Step 3.) Stand tall",
+      "Step 1 - Stand tall",
+      "step 1 – Stand tall",
+      "Step 1 Stand tall",
     ]) {
       expect(cleanContentItem(item)).toBe("Stand tall");
       expect(startsWithListMarker(item)).toBe(true);
@@ -98,6 +109,12 @@ describe("phrase shapes", () => {
     expect(isLabelText("Elbow flare: letting the elbows drift out")).toBe(true);
     expect(isLabelText("Rounding the back, which shifts load to the spine: avoid it")).toBe(false);
     expect(isLabelText("Rounding the lower back")).toBe(false);
+  });
+  it("takes no ratio or clock time for a label", () => {
+    expect(isLabelText("Pressing at a 2:1 tempo ratio")).toBe(false);
+    expect(isLabelText("Setting up at 3:00 position")).toBe(false);
+    expect(isLabelText("Elbow flare:letting the elbows drift out")).toBe(false);
+    expect(contentStyleIssues("common_mistakes", ["Pressing at a 2:1 tempo ratio", "Setting up at 3:00 position"])).toEqual([]);
   });
   it("detects first- and third-person voice", () => {
     expect(usesFirstPerson("I lower the bar to my chest")).toBe(true);

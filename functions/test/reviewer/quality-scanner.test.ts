@@ -74,6 +74,8 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     ["canonical_name", "classic with a dip belt without suffix", { name: "Pull-Up", equipment: ["dip-belt"] }],
     ["canonical_name", "suffix is not equipment", { name: "Bench Press (Wide Grip)" }],
     ["canonical_name", "not Title Case", { name: "Bench press (Barbell)" }],
+    ["canonical_name", "a shouted word", { name: "Bench PRESS (Barbell)" }],
+    ["canonical_name", "a qualifier in brackets before the suffix", { name: "Bench Press (Close Grip) (Barbell)" }],
     ["canonical_name", "missing name", { name: undefined }],
     ["equipment_present", "empty equipment", { equipment: [] }],
     ["equipment_present", "equipment not a list", { equipment: "barbell" }],
@@ -82,6 +84,7 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     ["primary_muscles_present", "no primary muscles", { "muscles.primary": [] }],
     ["execution_notes_present", "one execution note", { execution_notes: [GOOD_NOTES[0]] }],
     ["execution_notes_present", "missing execution notes", { execution_notes: undefined }],
+    ["execution_notes_present", "blank execution notes", { execution_notes: ["", "  "] }],
     ["category_canonical", "unknown category", { category: "strength" }],
     ["movement_type_canonical", "unknown movement type", { "movement.type": "press" }],
     ["movement_type_canonical", "missing movement type", { "movement.type": undefined }],
@@ -113,6 +116,7 @@ describe("heuristicScoreExercise — each hard check fails on its own", () => {
     ["content_format", "bold mistake", { common_mistakes: ["**Bouncing** the bar off the chest.", "Flaring the elbows out wide."] }],
     ["muscle_category_present", "empty muscle category", { "muscles.category": [] }],
     ["muscle_category_present", "missing muscle category", { "muscles.category": undefined }],
+    ["muscle_category_present", "blank muscle category", { "muscles.category": [""] }],
   ])("%s: %s", (check, _case, changes) => {
     let exercise = goodExercise();
     for (const [path, value] of Object.entries(changes)) {
@@ -191,6 +195,8 @@ describe("heuristicScoreExercise — canonical name", () => {
     ["Crunch", ["machine"]],
     ["Push-Up", ["resistance-band"]],
     ["Around The World (Dumbbell)", ["dumbbell"]],
+    ["Front SQUAT (Barbell)", ["barbell"]],
+    ["Row (Close Grip) (Cable)", ["cable"]],
   ])("judges %s with %j as the naming rules judge it in a multi-equipment family", (name, equipment) => {
     const failsScan = hardChecks({ ...goodExercise(), name, equipment }).includes("canonical_name");
     expect(failsScan).toBe(exerciseNameProblem(name, equipment[0], true) !== null);
@@ -250,6 +256,10 @@ describe("heuristicScoreExercise — soft checks", () => {
     expect(hardChecks(withNotes(MIN_EXECUTION_NOTES))).toEqual([]);
     expect(softChecks(withNotes(MIN_EXECUTION_NOTES))).toContain("few_execution_notes");
     expect(softChecks(withNotes(CONTENT_LIST_BOUNDS.execution_notes.min))).not.toContain("few_execution_notes");
+    // Blank notes count for neither.
+    const padded = { ...goodExercise(), execution_notes: [...GOOD_NOTES.slice(0, MIN_EXECUTION_NOTES), "", " "] };
+    expect(hardChecks(padded)).toEqual([]);
+    expect(softChecks(padded)).toContain("few_execution_notes");
   });
 
   it("does not repeat as soft what a hard check already reports", () => {
@@ -278,6 +288,33 @@ describe("heuristicScoreExercise — soft checks", () => {
   });
 });
 
+describe("heuristicScoreExercise — canonical name suggestions", () => {
+  it.each([
+    ["Row (Close Grip) (Cable)", "cable", "Close Grip Row (Cable)"],
+    ["Squat (pause) (Barbell)", "barbell", "Pause Squat (Barbell)"],
+    ["Lat PULLDOWN (Cable)", "cable", "Lat Pulldown (Cable)"],
+  ])("fails %s on %s and suggests %s, which passes", (name, primary, suggested) => {
+    expect(hardChecks({ ...goodExercise(), name, equipment: [primary] })).toEqual(["canonical_name"]);
+    expect(exerciseNameProblem(name, primary, true)?.suggestion).toBe(suggested);
+    expect(hardChecks({ ...goodExercise(), name: suggested, equipment: [primary] })).toEqual([]);
+  });
+});
+
+describe("heuristicScoreExercise — step instructions", () => {
+  it("takes 'Step' and a number for an instruction, not numbering, unless a mark or a capitalised word closes it", () => {
+    const stepNotes = [
+      "Step 2-3 feet away from the cable stack and face away from it.",
+      "Step 1 foot forward into a split stance.",
+      ...GOOD_NOTES.slice(1),
+    ];
+    expect(hardChecks({ ...goodExercise(), execution_notes: stepNotes })).toEqual([]);
+    expect(exercisePathSchema("execution_notes")?.safeParse(stepNotes).success).toBe(true);
+    expect(hardChecks({ ...goodExercise(), execution_notes: ["Step 1 Stand tall at the bench.", ...GOOD_NOTES.slice(1)] })).toEqual([
+      "content_format",
+    ]);
+  });
+});
+
 describe("heuristicScoreExercise — agrees with the validator", () => {
   const mistakes = ["Bouncing the bar off the chest.", "Flaring the elbows out wide."];
   it.each([
@@ -285,6 +322,7 @@ describe("heuristicScoreExercise — agrees with the validator", () => {
     ["execution_notes", ["Lie on the bench.", "1.) Press the bar up."]],
     ["execution_notes", [GOOD_NOTES[0]]],
     ["execution_notes", GOOD_NOTES],
+    ["execution_notes", ["", " "]],
     ["common_mistakes", ["- Bouncing the bar off the chest.", mistakes[1]]],
     ["common_mistakes", ["__Bouncing__ the bar off the chest.", mistakes[1]]],
     ["common_mistakes", mistakes],
