@@ -39,8 +39,10 @@ interface Wanted {
 
 function wantedBy(plan: ChangePlan): Wanted {
   const wanted: Wanted = { exercises: new Set(), aliases: new Set(), families: new Set(), nameSlugs: new Set(), retiring: new Set() };
+  // A value with a "/" names no document (and would address another path): nothing to read; the validator
+  // reports the malformed slug or id, so a repaired plan's mistake goes back to the repair loop.
   const add = (set: Set<string>, value: unknown) => {
-    if (typeof value === "string" && value !== "") set.add(value);
+    if (typeof value === "string" && value !== "" && !value.includes("/")) set.add(value);
   };
   for (const op of plan.operations) {
     operationExerciseIds(op).forEach((id) => wanted.exercises.add(id));

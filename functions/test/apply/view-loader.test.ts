@@ -53,6 +53,24 @@ describe("loadCatalogView", () => {
   });
 });
 
+describe("loadCatalogView: a slug or id with a '/' (a repaired plan's mistake)", () => {
+  it("reads no document for it, and validation reports each one instead of the read failing the job", async () => {
+    const { id: newId, ...created } = exerciseFixture("Close Grip Bench Press (Barbell)", ["barbell"], {
+      id: "close-grip-bench",
+      family_slug: "bench/press",
+    });
+    const malformed = planOf([
+      { op: "upsert_alias", alias_slug: "push-up/press-up", exercise_id: benchBarbell.id, rationale },
+      { op: "reassign_family", exercise_id: squat.id, from_family: "squat", to_family: "front/squat", rationale },
+      { op: "create_exercise", exercise_id: newId, data: created, rationale },
+      { op: "patch_fields", exercise_id: benchDumbbell.id, set: { status: "merged", merged_into: "bench/barbell" }, rationale },
+      { op: "update_family_registry", family_slug: "bench/press", rationale },
+    ]);
+    const result = validatePlan(malformed, await loadCatalogView(db, malformed));
+    expect(new Set(result.errors.map((issue) => issue.operation_index))).toEqual(new Set([0, 1, 2, 3, 4]));
+  });
+});
+
 describe("loadCatalogView: a patch that retires an exercise", () => {
   it("reads what it merges the exercise into and the aliases left pointing at it", async () => {
     const retiring = planOf([
