@@ -153,7 +153,7 @@ export function retriedNotice(jobId: string, answer: RetryAnswer, ranSince?: Job
   const children = answer.children_requeued;
   const withChildren = children > 0 ? `, with ${count(children)} of its children (those that had not succeeded)` : "";
   const plan = answer.resumes_plan
-    ? ` It resumes its frozen plan ${answer.resumes_plan}: the operations applied are skipped (to plan again, revert its changes first).`
+    ? ` It resumes its frozen plan ${answer.resumes_plan}: the operations applied are skipped (to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again).`
     : "";
   const queued = `Job ${jobId} is queued again${withChildren}.${plan}`;
   if (ranSince) return `${queued} It has run since: ${ranSince}.`;

@@ -364,7 +364,7 @@ describe("the actions offered", () => {
     );
     assert.equal(
       retriedNotice("j1", { children_requeued: 0, wakeup_sent: true, resumes_plan: "p3" }),
-      "Job j1 is queued again. It resumes its frozen plan p3: the operations applied are skipped (to plan again, revert its changes first).",
+      "Job j1 is queued again. It resumes its frozen plan p3: the operations applied are skipped (to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again).",
     );
   });
 
@@ -375,7 +375,7 @@ describe("the actions offered", () => {
     );
     assert.equal(
       retriedNotice("j1", { children_requeued: 2, wakeup_sent: false, resumes_plan: "p3" }, "failed"),
-      "Job j1 is queued again, with 2 of its children (those that had not succeeded). It resumes its frozen plan p3: the operations applied are skipped (to plan again, revert its changes first). It has run since: failed.",
+      "Job j1 is queued again, with 2 of its children (those that had not succeeded). It resumes its frozen plan p3: the operations applied are skipped (to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again). It has run since: failed.",
     );
   });
 });

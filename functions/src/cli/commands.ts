@@ -287,7 +287,7 @@ const retry: CommandSpec = {
     const children = n > 0 ? ` and its ${n} unsuccessful child${n === 1 ? "" : "ren"}` : "";
     // Said, as it does not plan again from the catalog as it is now: the plan is kept for what it left undone (`JobQueue.requeueIn`).
     const resumes = outcome.resumesPlan
-      ? `: it resumes its frozen plan ${outcome.resumesPlan} (applied operations are skipped; to plan again, revert its changes first)`
+      ? `: it resumes its frozen plan ${outcome.resumesPlan} (applied operations are skipped; to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again)`
       : "";
     ctx.out(`requeued ${jobId}${children}${resumes}`);
     warnIfNotWoken(outcome, "requeued", ctx);

@@ -334,7 +334,7 @@ describeWithFullEmulator("retry", () => {
     const exhausted = await endedWithPlan(JobFailure.transient("FIRESTORE_UNAVAILABLE", "down"));
     expect(await cliOn(engine, ["retry", exhausted.jobId])).toEqual({
       code: 0,
-      out: `requeued ${exhausted.jobId}: it resumes its frozen plan ${exhausted.planId} (applied operations are skipped; to plan again, revert its changes first)`,
+      out: `requeued ${exhausted.jobId}: it resumes its frozen plan ${exhausted.planId} (applied operations are skipped; to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again)`,
       err: [],
     });
     // The catalog no longer fits the plan: it plans again, and the line says nothing more.
