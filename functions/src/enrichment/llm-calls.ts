@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { type ChangePlan, changePlanSchema } from "../apply/plan";
 import { exercisePathSchema } from "../catalog/schemas";
+import { CONTENT_FIELDS, CONTENT_LIST_BOUNDS } from "../catalog/taxonomy";
 import type { OutputBudget } from "../llm/types";
 import { enrichablePaths } from "./normalize";
 import { type EnrichmentResponse, enrichmentResponseSchema } from "./prompt";
@@ -21,6 +22,21 @@ export interface LlmCallKind<T = unknown> {
 }
 
 /**
+ * The schema of one enrichable path as the model is asked for it: the document's, with a content
+ * list held to CONTENT_LIST_BOUNDS, since the normaliser drops a list outside them whole. The
+ * document schema itself stays looser: stored lists shorter than the bounds remain writable.
+ */
+function modelPathSchema(path: string): z.ZodType | null {
+  const schema = exercisePathSchema(path);
+  const field = CONTENT_FIELDS.find((content) => content === path);
+  if (!field) return schema;
+  const list = schema instanceof z.ZodOptional ? schema.unwrap() : schema;
+  if (!(list instanceof z.ZodArray)) throw new Error(`${field} is not a list in the exercise schema`);
+  const { min, max } = CONTENT_LIST_BOUNDS[field];
+  return list.min(min).max(max);
+}
+
+/**
  * The enrichment answer as the model is asked for it: every enrichable path a typed, optional
  * property of `changes` (a free-form map would come back empty). The answer is still checked
  * against the tolerant `enrichmentResponseSchema` and normalised field by field.
@@ -30,7 +46,7 @@ const enrichmentModelSchema = z.object({
     .object(
       Object.fromEntries(
         enrichablePaths().flatMap((path) => {
-          const schema = exercisePathSchema(path);
+          const schema = modelPathSchema(path);
           return schema ? [[path, schema.optional()]] : [];
         }),
       ),

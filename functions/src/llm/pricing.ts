@@ -49,6 +49,11 @@ function priceFor(model: string, prices: PriceTable): ModelPrice | undefined {
   return prefix === undefined ? undefined : prices[prefix];
 }
 
+/** Whether `model` has a price in the table, found as `estimateCostUsd` finds it. */
+export function hasPrice(model: string, prices: PriceTable): boolean {
+  return priceFor(model, prices) !== undefined;
+}
+
 /** Micro-dollar rounding keeps sums of many calls free of float noise. */
 function roundUsd(usd: number): number {
   return Math.round(usd * 1e6) / 1e6;

@@ -12,7 +12,7 @@ import { PARAMS } from "../config";
 import { LlmError, classifyHttpStatus } from "./errors";
 import { toModelSchema } from "./json-schema";
 import { parseJsonText, parseWithSchema, snippet } from "./output";
-import { DEFAULT_PRICES, estimateCostUsd, type PriceTable } from "./pricing";
+import { DEFAULT_PRICES, estimateCostUsd, hasPrice, type PriceTable } from "./pricing";
 import { withRetry, withTimeout } from "./retry";
 import type { LlmClient, LlmRequest, LlmResult, LlmUsage } from "./types";
 
@@ -251,6 +251,9 @@ function callFailure(err: unknown): LlmError {
   return new LlmError("LLM_UNAVAILABLE", `Vertex AI call failed: ${message}`, { cause: err });
 }
 
+/** Models already warned about having no price: the warning comes once per model per process. */
+const unpricedModelsWarned = new Set<string>();
+
 export class VertexLlmClient implements LlmClient {
   readonly provider = "vertex";
   private modelsPromise?: Promise<GenerateContentPort>;
@@ -260,13 +263,15 @@ export class VertexLlmClient implements LlmClient {
   async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
     const model =
       req.tier === "strong" ? (this.options.strongModel ?? DEFAULT_STRONG_MODEL) : (this.options.fastModel ?? DEFAULT_FAST_MODEL);
+    const prices = this.options.prices ?? DEFAULT_PRICES;
+    this.warnIfUnpriced(model, prices);
     const startedAt = Date.now();
     const spent: Spent = { input_tokens: 0, output_tokens: 0, calls: 0 };
     const usage = (): LlmUsage => ({
       model,
       ...spent,
       latency_ms: Date.now() - startedAt,
-      estimated_cost_usd: estimateCostUsd(model, spent.input_tokens, spent.output_tokens, this.options.prices ?? DEFAULT_PRICES),
+      estimated_cost_usd: estimateCostUsd(model, spent.input_tokens, spent.output_tokens, prices),
     });
     try {
       return { data: await this.answerWithinBudget(req, model, spent), usage: usage() };
@@ -304,13 +309,18 @@ export class VertexLlmClient implements LlmClient {
     return withRetry(
       async () => {
         const models = await this.models();
+        let started = false;
         const response = await withTimeout(
-          (signal) => models.generateContent({ ...request, config: { ...request.config, abortSignal: signal } }),
+          (signal) => {
+            started = true;
+            return models.generateContent({ ...request, config: { ...request.config, abortSignal: signal } });
+          },
           timeoutMs,
           req.signal,
         ).catch((err: unknown) => {
           if (stoppedBy(req, err)) {
-            spent.calls++;
+            // A try the stop cut short may have been billed; one it came before was never sent.
+            if (started) spent.calls++;
             throw err;
           }
           // A try that got no credentials (the SDK gets them before it sends) or no connection reached no model.
@@ -336,6 +346,13 @@ export class VertexLlmClient implements LlmClient {
         stop: req.signal,
       },
     );
+  }
+
+  /** A model without a price would cost 0 in every usage figure: said once, not failed, as the calls themselves work. */
+  private warnIfUnpriced(model: string, prices: PriceTable): void {
+    if (unpricedModelsWarned.has(model) || hasPrice(model, prices)) return;
+    unpricedModelsWarned.add(model);
+    this.log(`llm model has no price: its calls are costed at 0 until ${PARAMS.llmPricesJson.param.name} prices it`, { model });
   }
 
   private log(message: string, fields: Record<string, unknown>): void {

@@ -1,6 +1,6 @@
 import { toJobFailure } from "../../src/jobs/errors";
 import { LlmError, classifyHttpStatus } from "../../src/llm/errors";
-import { DEFAULT_PRICES, EMPTY_USAGE, addUsage, estimateCostUsd, resolvePriceTable } from "../../src/llm/pricing";
+import { DEFAULT_PRICES, EMPTY_USAGE, addUsage, estimateCostUsd, hasPrice, resolvePriceTable } from "../../src/llm/pricing";
 import type { LlmUsage } from "../../src/llm/types";
 
 describe("classifyHttpStatus", () => {
@@ -62,6 +62,12 @@ describe("pricing", () => {
   it("costs nothing for unpriced models such as the fake", () => {
     expect(estimateCostUsd("fake-fast", 10_000, 10_000)).toBe(0);
     expect(estimateCostUsd("gemini-2.5", 10_000, 10_000)).toBe(0);
+  });
+
+  it("tells a priced model, by name or versioned name, from an unpriced one", () => {
+    expect(hasPrice("gemini-2.5-flash-lite-001", DEFAULT_PRICES)).toBe(true);
+    expect(hasPrice("gemini-2.5", DEFAULT_PRICES)).toBe(false);
+    expect(hasPrice("my-model", resolvePriceTable('{"my-model": {"input_per_million": 0, "output_per_million": 0}}'))).toBe(true);
   });
 
   it("applies overrides from a JSON string on top of the defaults", () => {

@@ -5,6 +5,8 @@
  */
 import { z } from "zod";
 import { type ChangePlan, changePlanSchema } from "../../src/apply/plan";
+import { exercisePathSchema } from "../../src/catalog/schemas";
+import { CONTENT_FIELDS, CONTENT_LIST_BOUNDS } from "../../src/catalog/taxonomy";
 import { generateRecorded } from "../../src/enrichment/llm-call";
 import { ENRICH_CALL, LLM_CALL_KINDS, REPAIR_CALL } from "../../src/enrichment/llm-calls";
 import { enrichablePaths } from "../../src/enrichment/normalize";
@@ -100,6 +102,22 @@ describe("the enrichment as the model is asked for it", () => {
     expect(changes.properties["metadata.unilateral"]).toEqual({ type: "boolean" });
     expect(changes.properties.execution_notes).toMatchObject({ type: "array", items: { type: "string" } });
     expect(changes.properties["muscles.contribution"]).toMatchObject({ type: "array", items: { required: ["key", "value"] } });
+  });
+
+  it("holds each content list to the normaliser's bounds, which drops a list outside them whole", () => {
+    for (const field of CONTENT_FIELDS) {
+      const { min, max } = CONTENT_LIST_BOUNDS[field];
+      expect([field, changes.properties[field]]).toEqual([
+        field,
+        { type: "array", items: { type: "string" }, minItems: min, maxItems: max },
+      ]);
+    }
+  });
+
+  it("leaves the document schema as it was: a stored list below the bounds stays writable", () => {
+    const threeNotes = ["Brace your trunk.", "Lower the bar to your chest.", "Press it back up."];
+    expect(exercisePathSchema("execution_notes")!.safeParse(threeNotes).success).toBe(true);
+    expect(threeNotes.length).toBeLessThan(CONTENT_LIST_BOUNDS.execution_notes.min);
   });
 
   it("decodes an answer into the changes map the enrichment normalises", () => {

@@ -5,9 +5,10 @@
  * structured-output subset and cuts answers off at maxOutputTokens as the model does.
  */
 import { createServer, type AddressInfo } from "node:net";
+import { CONTENT_FIELDS, CONTENT_LIST_BOUNDS } from "../../src/catalog/taxonomy";
 import { ENRICH_CALL, REPAIR_CALL } from "../../src/enrichment/llm-calls";
 import { toModelSchema } from "../../src/llm/json-schema";
-import { estimateCostUsd } from "../../src/llm/pricing";
+import { estimateCostUsd, resolvePriceTable } from "../../src/llm/pricing";
 import type { LlmRequest, LlmUsage } from "../../src/llm/types";
 import { VertexLlmClient, type VertexLlmOptions } from "../../src/llm/vertex";
 import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
@@ -60,7 +61,10 @@ function client(overrides: Partial<VertexLlmOptions> = {}): VertexLlmClient {
 
 const enrichment = { prompt: "Revise the exercise Bench Press.", ...ENRICH_CALL } satisfies LlmRequest<unknown>;
 const goodAnswer = {
-  changes: { description: "Bench Press is a compound exercise performed with a barbell.", stimulus_tags: ["Strength"] },
+  changes: {
+    description: "Bench Press is a compound exercise performed with a barbell.",
+    stimulus_tags: ["Strength", "Hypertrophy", "Compound Movement", "Upper Body"],
+  },
   reasoning: "The description was short.",
   confidence: "high",
 };
@@ -100,6 +104,12 @@ describe("the request", () => {
     });
     expect(config.temperature).toBeLessThanOrEqual(0.3);
     expect(config).not.toHaveProperty("responseSchema"); // exclusive with responseJsonSchema
+    // Content lists carry the normaliser's bounds, so the model cannot write one it would drop.
+    const changes = (config.responseJsonSchema as { properties: { changes: { properties: Record<string, unknown> } } }).properties.changes;
+    for (const field of CONTENT_FIELDS) {
+      const { min, max } = CONTENT_LIST_BOUNDS[field];
+      expect([field, changes.properties[field]]).toEqual([field, expect.objectContaining({ minItems: min, maxItems: max })]);
+    }
   });
 
   it("asks the strong model for tier strong; a model without a thinking budget gets none", async () => {
@@ -110,6 +120,22 @@ describe("the request", () => {
     expect(vertex.requests.map((request) => request.model)).toEqual(["gemini-2.5-pro", "gemini-2.0-flash"]);
     expect(vertex.requests[0].body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: ENRICH_CALL.output.thinkingBudget });
     expect(vertex.requests[1].body.generationConfig).not.toHaveProperty("thinkingConfig");
+  });
+
+  it("warns once per model without a price, naming LLM_PRICES_JSON, and still answers, costed at 0", async () => {
+    vertex.answer(json(goodAnswer), json(goodAnswer), json(goodAnswer), json(goodAnswer));
+    const unpriced = client({ fastModel: "gemini-9-unpriced" });
+    // More clients in the same process, sharing the test's log.
+    const another = (overrides: Partial<VertexLlmOptions>) =>
+      new VertexLlmClient({ project: "demo-project", location: "europe-west1", baseUrl, log, ...overrides });
+    const prices = resolvePriceTable('{"my-model": {"input_per_million": 1, "output_per_million": 2}}');
+
+    const result = await unpriced.generateJson(enrichment);
+    await another({ fastModel: "gemini-9-unpriced" }).generateJson(enrichment);
+    await another({ fastModel: "my-model", prices }).generateJson(enrichment);
+    await another({}).generateJson(enrichment); // the default model, in the built-in table
+    expect(result.usage).toMatchObject({ model: "gemini-9-unpriced", calls: 1, estimated_cost_usd: 0 });
+    expect(log.mock.calls).toEqual([[expect.stringMatching(/no price.*LLM_PRICES_JSON/), { model: "gemini-9-unpriced" }]]);
   });
 
   it("carries the repair plan schema, and decodes the plan the model writes in it", async () => {
@@ -250,11 +276,29 @@ describe("a stop (the job's lost lease, its run's deadline)", () => {
     expect(spent).toEqual([expect.objectContaining({ calls: 2, output_tokens: ENRICH_CALL.output.maxOutputTokens })]);
   });
 
-  it("that fired before the call sends nothing", async () => {
+  it("that fired before the call sends nothing and counts no call", async () => {
     const stop = new AbortController();
     stop.abort(stopped);
-    await expect(client().generateJson({ ...enrichment, signal: stop.signal })).rejects.toBe(stopped);
+    const spent: LlmUsage[] = [];
+    const call = client().generateJson({ ...enrichment, signal: stop.signal, onStopped: (usage) => spent.push(usage) });
+    await expect(call).rejects.toBe(stopped);
     expect(vertex.requests).toHaveLength(0);
+    expect(spent).toEqual([expect.objectContaining({ calls: 0, input_tokens: 0, output_tokens: 0 })]);
+  });
+
+  it("that fired between tries counts the try sent before it, not the one it kept from starting", async () => {
+    vertex.answer(status(503), json(goodAnswer));
+    const stop = new AbortController();
+    const spent: LlmUsage[] = [];
+    // A wait that does not watch the stop: the next try begins with the stop already fired.
+    const call = client({ sleep: async () => void stop.abort(stopped) }).generateJson({
+      ...enrichment,
+      signal: stop.signal,
+      onStopped: (usage) => spent.push(usage),
+    });
+    await expect(call).rejects.toBe(stopped);
+    expect(vertex.requests).toHaveLength(1);
+    expect(spent).toEqual([expect.objectContaining({ calls: 1 })]);
   });
 });
 
