@@ -25,7 +25,7 @@ import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
 import { z } from "zod";
 import { JobFailure, withPartial } from "../jobs/errors";
 import { type BasePayload, MAX_PREVIEW_LINES, type ResultSummary } from "../jobs/model";
-import { APPLY_DISABLED, PARTIALLY_APPLIED, needsReview } from "../jobs/outcomes";
+import { APPLY_DISABLED, PARTIALLY_APPLIED, PLAN_TOO_LARGE, needsReview } from "../jobs/outcomes";
 import { documentBytes } from "../util/firestore-size";
 import { PROGRESS_QUIET_MS, ProgressReporter } from "../jobs/progress";
 import type { CatalogView } from "./catalog-state";
@@ -137,7 +137,7 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
     // A preview of a plan that applying would refuse says so, rather than promise what apply cannot do.
     const oversize = frozenPlanOversize(frozenPlanOf(validated, base, deps.now()));
     if (oversize) attempt.event("plan_too_large", oversize);
-    const refusal = oversize ? { apply_would_fail: { code: "PLAN_TOO_LARGE", ...oversize } } : {};
+    const refusal = oversize ? { apply_would_fail: { code: PLAN_TOO_LARGE, ...oversize } } : {};
     return { kind: "completed", status: "succeeded_dry_run", summary: { ...base, ...previewCounts(preview), ...refusal } };
   }
 
@@ -235,7 +235,7 @@ function checkFrozenPlanSize(input: PlanInput, frozen: FrozenPlan): void {
 /** Ends the job PLAN_TOO_LARGE, permanently (see the module comment); nothing has been written yet. */
 function planTooLarge({ attempt }: PlanInput, why: string, details: Record<string, number>): never {
   attempt.event("plan_too_large", details);
-  throw JobFailure.permanent("PLAN_TOO_LARGE", `${why}: nothing was applied; split the job into jobs with fewer targets`, details);
+  throw JobFailure.permanent(PLAN_TOO_LARGE, `${why}: nothing was applied; split the job into jobs with fewer targets`, details);
 }
 
 /**

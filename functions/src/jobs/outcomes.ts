@@ -10,6 +10,12 @@ export const APPLY_DISABLED = "APPLY_DISABLED";
 export const PARTIALLY_APPLIED = "PARTIALLY_APPLIED";
 
 /**
+ * A job failed before writing anything because its plan is too large: planning again from the same
+ * catalog makes the same plan, so the failure answers what the job was asked (see `JobDedup.answered`).
+ */
+export const PLAN_TOO_LARGE = "PLAN_TOO_LARGE";
+
+/**
  * `needs_review` endings after which an operator's retry resumes the job's frozen plan instead of
  * planning again from a half-changed catalog (which could leave the rest undone: a rename's old-slug
  * alias): the gate was closed while the plan was part-way, or an operation failed after others.

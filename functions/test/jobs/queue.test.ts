@@ -163,6 +163,16 @@ describe("createJob", () => {
       reason: "already_answered",
     });
     await expect(queue.createJob({ ...audit(), answers: "findings A" })).rejects.toThrow(/dedup_key/);
+    // A plan too large is an answer too (asked again, it makes the same plan); any other failure is none.
+    const tooLarge = await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings C" });
+    await end(tooLarge.jobId, { status: "failed", error: { code: "PLAN_TOO_LARGE", message: "too large", transient: false } });
+    expect(await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings C" })).toMatchObject({
+      created: false,
+      reason: "already_answered",
+    });
+    const invalid = await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings D" });
+    await end(invalid.jobId, { status: "failed", error: { code: "HANDLER_ERROR", message: "bug", transient: false } });
+    expect((await queue.createJob({ ...audit(), dedup_key: "k", answers: "findings D" })).created).toBe(true);
     // A claim that remembers answers outlives its job, whose retention counts from when it ended.
     const claims = await db.collection(JOB_COLLECTIONS.dedup).where("dedup_key", "==", "k").get();
     const claim = claims.docs[0];
