@@ -118,7 +118,24 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "old_fly", "fly"));
 
     expect(run.status).toBe("failed");
-    expect(run.error).toMatchObject({ code: "SOURCE_FAMILY_RETIRED", message: "family old_fly is deprecated" });
+    expect(run.error).toMatchObject({
+      code: "SOURCE_FAMILY_RETIRED",
+      message: "family old_fly is deprecated (none of its exercises is live)",
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a rename of a family with no registry entry and no live exercise (legacy data) with SOURCE_FAMILY_RETIRED, writing nothing", async () => {
+    await seedDemo(db, { exercises: [archivedExerciseFixture("Old Row (Barbell)", ["barbell"])] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "old_row", "bent_row"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "SOURCE_FAMILY_RETIRED",
+      message: "family old_row is deprecated (none of its exercises is live)",
+      details: { family_slug: "old_row", merged_into: null },
+    });
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
@@ -215,7 +232,10 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "pullovers", "pullover"));
 
     expect(run.status).toBe("failed");
-    expect(run.error).toMatchObject({ code: "SOURCE_FAMILY_RETIRED", message: "family pullovers is deprecated" });
+    expect(run.error).toMatchObject({
+      code: "SOURCE_FAMILY_RETIRED",
+      message: "family pullovers is deprecated (none of its exercises is live)",
+    });
     expect(await snapshotCatalog(db)).toBe(before);
   });
 

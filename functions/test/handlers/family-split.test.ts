@@ -102,6 +102,22 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("fails a split into a family merged into the one it splits with TARGET_FAMILY_RETIRED, saying so and what works instead", async () => {
+    // leg_curl was merged into curl, whose misfiled leg curl a split would now take back out.
+    await seedDemo(db, { ...curl, families: [retiredFamilyFixture("leg_curl", "curl")] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_SPLIT", split(mode, "leg_curl", ["machine"]));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "TARGET_FAMILY_RETIRED",
+      message:
+        "family leg_curl is merged into curl; curl is the family being split: revert that merge's changes in the change journal to have leg_curl back, or split into a new target slug",
+      details: { family_slug: "leg_curl", merged_into: "curl" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("renames no staying member the split does not concern: a misfiled one stays as it is and blocks nothing", async () => {
     // calf_raise stays multi-equipment; its misfiled "Tibialis Raise" lacks a suffix, an older problem the split leaves alone.
     await seedDemo(db, {

@@ -66,7 +66,11 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
       family_slug: family.slug,
     });
   }
-  assertNotMergedAway(target, (successor) => `split the exercises off into ${successor} instead`);
+  assertNotMergedAway(target, (successor) =>
+    successor === family.slug
+      ? `${family.slug} is the family being split: revert that merge's changes in the change journal to have ${target.slug} back, or split into a new target slug`
+      : `split the exercises off into ${successor} instead`,
+  );
   if (target.members.length === 0 && target.registry === null) assertSlugNotAnAlias(target.slug, owners.aliases.get(target.slug));
   const join = planJoin(family.slug, target, moving, { mergeIdentical: false });
   const remaining = stayingRenames(family, staying);

@@ -7,6 +7,7 @@ import { describeAlias } from "../../catalog/slug-aliases";
 import { missingExercises } from "../../catalog/targets";
 import { type DocData, display } from "../../util/object-paths";
 import { mergedInto } from "../../catalog/family-registry";
+import { liveMembers } from "../../catalog/family-naming";
 
 function familyNotFound(familySlug: string): JobFailure {
   return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {
@@ -57,16 +58,18 @@ export function assertSlugNotAnAlias(familySlug: string, alias: Readonly<DocData
 
 /**
  * A source family that is `retired`: one already merged into another has nothing left to move (a merge or
- * a rename); a deprecated one (every exercise archived) may still be merged into a live family, not renamed.
+ * a rename); a deprecated one (no live exercise, whatever its registry entry says: legacy families have
+ * none) may still be merged into a live family, not renamed.
  */
 export function assertSourceNotRetired(family: LoadedFamily, retired: "merged" | "merged_or_deprecated"): void {
-  const status = family.registry?.status;
-  if (status === undefined || status === "active" || (retired === "merged" && status !== "merged")) return;
+  const merged = family.registry?.status === "merged";
+  const deprecated = retired === "merged_or_deprecated" && liveMembers(family.members).length === 0;
+  if (!merged && !deprecated) return;
   throw JobFailure.permanent(
     "SOURCE_FAMILY_RETIRED",
-    status === "merged"
+    merged
       ? `family ${family.slug} is already merged into ${display(family.registry?.merged_into)}`
-      : `family ${family.slug} is ${display(status)}`,
+      : `family ${family.slug} is deprecated (none of its exercises is live)`,
     {
       family_slug: family.slug,
       merged_into: family.registry?.merged_into ?? null,
