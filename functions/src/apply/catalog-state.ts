@@ -5,7 +5,7 @@
 import { CATALOG_COLLECTIONS, type CatalogCollection } from "../catalog/collections";
 import type { CatalogReader, DocumentChange } from "./effects";
 import { type DocData } from "../util/object-paths";
-import { isLiveExercise } from "../catalog/family-registry";
+import { isLiveExercise, isLiveFamily } from "../catalog/family-registry";
 
 /**
  * Documents by id. Complete for what the plan touches: every exercise, alias and registry entry it
@@ -57,11 +57,10 @@ export class CatalogState implements CatalogReader {
       .sort(([a], [b]) => (a < b ? -1 : 1));
   }
 
-  /** A family exists and is not retired: an active registry entry, or live exercises and no entry. */
+  /** A family exists and is not retired (`isLiveFamily`, as the alias repair judges it). */
   isFamilyLive(slug: string): boolean {
     const registry = this.family(slug);
-    if (registry) return registry.status === "active";
-    return this.liveFamilyMembers(slug).length > 0;
+    return isLiveFamily(registry, registry === null && this.liveFamilyMembers(slug).length > 0);
   }
 
   /** An alias's target exists and is live (a live exercise, or a live family). */

@@ -7,7 +7,10 @@ import { type DocData } from "../util/object-paths";
 
 export interface FamilyFacts {
   registry: DocData | null;
+  /** Any exercise, of any status, is in the family. */
   hasExercises: boolean;
+  /** A live one is (see isLiveExercise). */
+  hasLiveExercises: boolean;
 }
 
 /** What to read next. `slugs`: exercises named with or created with each slug. */

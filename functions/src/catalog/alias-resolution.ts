@@ -7,7 +7,8 @@
  *   now carries or was created with the missing exercise's slug);
  * - it targets both an exercise and a family: the valid target is kept (with two valid ones, the
  *   slug's shape decides: name slugs use "-", family slugs "_");
- * - it has no target, or its target is gone without a successor: deleted;
+ * - it has no target, its target is gone without a successor, or it is the own slug of the exercise
+ *   or family it would point at (which that slug finds anyway): deleted;
  * - a wrong `is_family_alias` or `alias_slug` field: rewritten with the same target;
  * - no alias at all for a slug an exercise was created with and has since left: created.
  *
@@ -17,7 +18,7 @@
 import { type AliasFacts, type FactRequest, decideEach } from "./alias-facts";
 import { creationSlugOf } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
-import { isLiveExercise } from "./family-registry";
+import { isLiveExercise, isLiveFamily } from "./family-registry";
 
 export type AliasProblem =
   "no_target" | "both_targets" | "orphaned" | "merged_target" | "flag_mismatch" | "slug_mismatch" | "missing_alias";
@@ -226,7 +227,10 @@ function exerciseTarget(slug: string, exerciseId: string, facts: AliasFacts): Fo
 }
 
 function familyTarget(slug: string, familySlug: string, facts: AliasFacts): Found<AliasTarget> {
-  return mapFound(familyFrom(familySlug, facts, [], slug), (family_slug) => ({ family_slug }));
+  const found = familyFrom(familySlug, facts, [], slug);
+  // An alias equal to its family's own slug says nothing either: it goes.
+  if (found.kind === "found" && found.value === slug) return { kind: "missing" };
+  return mapFound(found, (family_slug) => ({ family_slug }));
 }
 
 function isMergedExercise(exercise: Readonly<DocData> | null): boolean {
@@ -250,15 +254,15 @@ function exerciseFrom(id: string, facts: AliasFacts, path: string[]): Found<stri
 /**
  * The live family `slug` is or became: through a merged registry's merged_into, or, for a family
  * that no longer exists, the family alias its old slug left behind (a rename) — unless that alias
- * is `repairing` itself.
+ * is `repairing` itself. A family that exists but is not live (`isLiveFamily`) is retired.
  */
 function familyFrom(slug: string, facts: AliasFacts, path: string[], repairing: string): Found<string> {
   if (path.includes(slug)) return { kind: "loop", path: [...path, slug] };
-  const { registry, hasExercises } = facts.family(slug);
+  const { registry, hasExercises, hasLiveExercises } = facts.family(slug);
   const mergedInto = isMergedFamily(registry) ? text(registry?.merged_into) : null;
   if (mergedInto) return familyFrom(mergedInto, facts, [...path, slug], repairing);
-  if (registry?.status === "deprecated") return { kind: "retired" };
-  if (registry !== null || hasExercises) return { kind: "found", value: slug };
+  if (isLiveFamily(registry, hasLiveExercises)) return { kind: "found", value: slug };
+  if (registry !== null || hasExercises) return { kind: "retired" };
   const renamedTo = slug === repairing ? null : text(facts.alias(slug)?.family_slug);
   return renamedTo ? familyFrom(renamedTo, facts, [...path, slug], repairing) : { kind: "missing" };
 }

@@ -13,6 +13,11 @@ export function isLiveExercise(exercise: Readonly<DocData>): boolean {
   return !RETIRED_EXERCISE_STATUSES.has(exercise.status);
 }
 
+/** A family exists and is not retired: an active registry entry, or, without an entry, live exercises. */
+export function isLiveFamily(registry: Readonly<DocData> | null, hasLiveExercises: boolean): boolean {
+  return registry ? registry.status === "active" : hasLiveExercises;
+}
+
 /** The family a registry entry says it was merged into, or null (not merged, or merged into nothing named). */
 export function mergedInto(registry: Readonly<DocData> | null | undefined): string | null {
   return registry?.status === "merged" && typeof registry.merged_into === "string" ? registry.merged_into : null;

@@ -17,7 +17,7 @@ import {
 import { toNameSlug } from "./taxonomy";
 import { isLiveExercise } from "./family-registry";
 import { CATALOG_COLLECTIONS } from "./collections";
-import type { AliasFacts, FactRequest } from "./alias-facts";
+import type { AliasFacts, FactRequest, FamilyFacts } from "./alias-facts";
 import type { SlugOwners } from "./rename-conflicts";
 import { creationSlugOf, renameAliasSlugs } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
@@ -117,33 +117,32 @@ async function exercisesByCreationSlug(db: Firestore, slugs: Iterable<string>, s
   return found;
 }
 
-/** Which of `familySlugs` have at least one exercise (one limit-1 query each). */
-async function familiesWithExercises(db: Firestore, familySlugs: Iterable<string>): Promise<Set<string>> {
-  const slugs = [...new Set(familySlugs)];
-  const found = await Promise.all(
-    slugs.map(
-      async (slug) => !(await db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", slug).select().limit(1).get()).empty,
-    ),
-  );
-  return new Set(slugs.filter((_, index) => found[index]));
+/** Whether a family has exercises, and live ones: its members' statuses, page by page until a live one turns up. */
+async function familyMembership(db: Firestore, slug: string): Promise<Omit<FamilyFacts, "registry">> {
+  const statuses = db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", slug).select("status");
+  let hasExercises = false;
+  for await (const page of pageCollection(statuses)) {
+    hasExercises = true;
+    if (page.some((doc) => isLiveExercise(doc.data()))) return { hasExercises, hasLiveExercises: true };
+  }
+  return { hasExercises, hasLiveExercises: false };
 }
 
 /** Reads what `request` asks for into `facts` (absent documents recorded as null). */
 export async function readAliasFacts(db: Firestore, facts: AliasFacts, request: FactRequest, signal?: AbortSignal): Promise<void> {
   const slugs = [...request.slugs];
-  const [aliases, exercises, registries, populated, named, created] = await Promise.all([
+  const families = [...request.families];
+  const [aliases, exercises, registries, memberships, named, created] = await Promise.all([
     getAliases(db, request.aliases),
     getExercises(db, request.exercises),
     getFamilyRegistries(db, request.families),
-    familiesWithExercises(db, request.families),
+    Promise.all(families.map((slug) => familyMembership(db, slug))),
     exercisesWithNameSlugs(db, slugs),
     exercisesByCreationSlug(db, slugs, signal),
   ]);
   request.aliases.forEach((slug) => facts.aliases.set(slug, aliases.get(slug) ?? null));
   request.exercises.forEach((id) => facts.exercises.set(id, exercises.get(id) ?? null));
-  request.families.forEach((slug) =>
-    facts.families.set(slug, { registry: registries.get(slug) ?? null, hasExercises: populated.has(slug) }),
-  );
+  families.forEach((slug, index) => facts.families.set(slug, { registry: registries.get(slug) ?? null, ...memberships[index] }));
   for (const slug of slugs) {
     const holders = named.filter((holder) => holder.data.name_slug === slug);
     holders.forEach((holder) => facts.exercises.set(holder.id, holder.data));

@@ -144,6 +144,8 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, progress: Sc
 
 async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, progress: ScanProgress, signal: AbortSignal): Promise<number> {
   let scanned = 0;
+  // Old slugs counted missing so far: two exercises created with one slug (in two families) make one problem.
+  const counted = new Set<string>();
   // Old slugs of retired exercises, decided together once every page is read (their facts read once).
   const ofRetired = new Map<string, string | undefined>();
   for await (const page of pageCollection(exercisesRead(deps))) {
@@ -155,8 +157,9 @@ async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, progress: S
     // An old slug another live exercise now has as its own name is that exercise's: no alias may shadow it.
     const named = withoutAlias.length > 0 ? await exercisesWithNameSlugs(deps.db, withoutAlias) : [];
     const taken = new Set(named.filter(({ data }) => isLiveExercise(data)).map(({ data }) => data.name_slug));
-    const missing = withoutAlias.filter((slug) => !taken.has(slug));
+    const missing = withoutAlias.filter((slug) => !taken.has(slug) && !counted.has(slug));
     for (const slug of missing) {
+      counted.add(slug);
       // A retired exercise's old slug can only be restored to a live successor (one it was merged into).
       if (isLiveExercise(exercises.get(oldSlugs.get(slug) ?? "") ?? {}))
         await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) }, false);

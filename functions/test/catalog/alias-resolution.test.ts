@@ -1,16 +1,21 @@
-import { aliasProblem, resolveAlias } from "../../src/catalog/alias-resolution";
+import { aliasProblem, fieldFaultOfRetiredTarget, resolveAlias } from "../../src/catalog/alias-resolution";
+import { planAliasRepair } from "../../src/handlers/plans/alias-repair";
 import type { CatalogSeed } from "../helpers/catalog";
 import { exerciseFixture, retiredFamilyFixture } from "../helpers/catalog";
 import { InMemoryCatalog } from "../handlers/in-memory-catalog";
 import { demoSeed } from "../handlers/support";
 
-function factsWith(extra: CatalogSeed) {
+function catalogWith(extra: CatalogSeed): InMemoryCatalog {
   const demo = demoSeed();
   return new InMemoryCatalog({
     exercises: [...demo.exercises, ...(extra.exercises ?? [])],
     aliases: [...demo.aliases, ...(extra.aliases ?? [])],
     families: [...demo.families, ...(extra.families ?? [])],
-  }).aliasFacts();
+  });
+}
+
+function factsWith(extra: CatalogSeed) {
+  return catalogWith(extra).aliasFacts();
 }
 
 describe("aliasProblem", () => {
@@ -125,5 +130,56 @@ describe("resolveAlias", () => {
 
   it("knows nothing about a slug no alias or exercise ever had", () => {
     expect(resolveAlias("no-such-slug", factsWith({}))).toMatchObject({ action: "not_found" });
+  });
+});
+
+describe("resolveAlias agrees with the plan validator on family aliases", () => {
+  it("deletes a family alias of its family's own slug, as one of its exercise's own slug, rather than writing a loop", () => {
+    const catalog = catalogWith({ aliases: [{ alias_slug: "squat", family_slug: "squat", is_family_alias: false }] });
+    // Stored without its alias_slug field (seeds key aliases by that field).
+    catalog.aliases.set("bench_press", { family_slug: "bench_press", is_family_alias: true });
+    const facts = catalog.aliasFacts();
+    const repairs = ["squat", "bench_press"].map((slug) => resolveAlias(slug, facts));
+
+    expect(repairs).toEqual([
+      expect.objectContaining({ alias_slug: "squat", problem: "flag_mismatch", action: "delete" }),
+      expect.objectContaining({ alias_slug: "bench_press", problem: "slug_mismatch", action: "delete" }),
+    ]);
+    expect(catalog.validate("ALIAS_REPAIR", planAliasRepair(repairs).operations).errors).toEqual([]);
+  });
+
+  describe("a family without a registry entry", () => {
+    const sealRows = { alias_slug: "seal_rows", family_slug: "seal_row", is_family_alias: false };
+    const retired = exerciseFixture("Seal Row (Barbell)", ["barbell"], { family_slug: "seal_row", status: "deprecated" });
+
+    it("is retired when it has only retired exercises: a field fault of its alias is left to a person", () => {
+      const catalog = catalogWith({ exercises: [retired], aliases: [sealRows] });
+      const facts = catalog.aliasFacts();
+
+      expect(resolveAlias("seal_rows", facts)).toMatchObject({
+        problem: "flag_mismatch",
+        action: "unresolved",
+        code: "ALIAS_TARGET_RETIRED",
+      });
+      expect(fieldFaultOfRetiredTarget("seal_rows", "flag_mismatch", facts)).toBe(true);
+      // The rewrite it would otherwise plan, which the validator refuses.
+      const rewrite = {
+        op: "upsert_alias" as const,
+        alias_slug: "seal_rows",
+        family_slug: "seal_row",
+        is_family_alias: true,
+        rationale: "its flag",
+      };
+      expect(catalog.validate("ALIAS_REPAIR", [rewrite]).errors).toEqual([expect.stringContaining("ALIAS_TARGET_MISSING")]);
+    });
+
+    it("is live with a live exercise: the alias is rewritten, as the validator allows", () => {
+      const live = exerciseFixture("Seal Row (Dumbbell)", ["dumbbell"], { family_slug: "seal_row" });
+      const catalog = catalogWith({ exercises: [retired, live], aliases: [sealRows] });
+      const repair = resolveAlias("seal_rows", catalog.aliasFacts());
+
+      expect(repair).toMatchObject({ action: "upsert", target: { family_slug: "seal_row" } });
+      expect(catalog.validate("ALIAS_REPAIR", planAliasRepair([repair]).operations).errors).toEqual([]);
+    });
   });
 });

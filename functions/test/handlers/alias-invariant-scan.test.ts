@@ -104,6 +104,44 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
+  it("reports, without asking for its repair, a family alias whose only fault is its flag while its family has only retired exercises", async () => {
+    await seedCatalog(db, {
+      exercises: [...DEMO_EXERCISES, exerciseFixture("Seal Row (Barbell)", ["barbell"], { family_slug: "seal_row", status: "deprecated" })],
+      aliases: [...DEMO_ALIASES, { alias_slug: "seal_rows", family_slug: "seal_row", is_family_alias: false }],
+      families: DEMO_FAMILIES,
+    });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ problems: 1, problems_by_kind: { flag_mismatch: 1 }, retired_target_slugs: ["seal_rows"] });
+    expect(run.summary).toMatchObject({ jobs_created: 0, jobs_would_create: 0 });
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it.each([
+    ["both live", {}, {}],
+    ["the second merged into the first", {}, { status: "merged", merged_into: "bench_press__bench-press" }],
+    ["the first merged into the second", { status: "merged", merged_into: "press__bench-press" }, {}],
+  ])("counts once an old slug two exercises on different pages were created with, %s", async (_, firstStatus, secondStatus) => {
+    // Both created as "Bench Press", in two families, and renamed since; "bench-press" has no alias.
+    const first = exerciseFixture("Flat Bench Press", ["barbell"], {
+      id: "bench_press__bench-press",
+      family_slug: "bench_press",
+      ...firstStatus,
+    });
+    const other = exerciseFixture("Press Bench", ["barbell"], { id: "press__bench-press", family_slug: "press", ...secondStatus });
+    // Between the two by id: more than a page of exercises (200).
+    const fillers = Array.from({ length: 210 }, (_, i) =>
+      exerciseFixture(`Filler ${String(i).padStart(3, "0")}`, ["barbell"], { family_slug: "c_filler" }),
+    );
+    await seedCatalog(db, { exercises: [...DEMO_EXERCISES, first, ...fillers, other], aliases: DEMO_ALIASES, families: DEMO_FAMILIES });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ problems: 1, problems_by_kind: { missing_alias: 1 } });
+    expect(run.summary.problems_listed).toEqual([{ alias_slug: "bench-press", problem: "missing_alias" }]);
+    if (mode === "apply")
+      expect((await otherJobs(db, run.jobId)).map((job) => job.payload)).toEqual([{ mode: "apply", alias_slugs: ["bench-press"] }]);
+  });
+
   it("reports, without asking for its repair, the old slug of a retired exercise that no live exercise succeeds", async () => {
     const live = exerciseFixture("Zottman Curl (Dumbbell)", ["dumbbell"]);
     // Each renamed away from the slug it was created with, which has no alias.

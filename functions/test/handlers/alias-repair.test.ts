@@ -1,5 +1,6 @@
 import { exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { MODES, alias, depsFor, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -19,6 +20,8 @@ const merged = {
     { alias_slug: "old_rows", family_slug: "rows_old", is_family_alias: true },
   ],
 };
+// A broken alias the repair can fix: its flag is wrong.
+const FLAT_BENCH = { alias_slug: "flat-bench", exercise_id: "bench_press__bench-press-barbell", is_family_alias: true };
 const BROKEN = ["kettlebell-bench-press", "pec_deck", "biceps-curl-barbell", "db-curl", "military-press", "db-goblet", "old_rows"];
 
 describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
@@ -101,5 +104,39 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
     });
     expect(await alias(db, "loopy-squat")).toMatchObject({ exercise_id: "squat__front-squat-barbell" });
     expect(await alias(db, "db-curl")).toMatchObject({ is_family_alias: mode === "dry_run" });
+  });
+
+  it("deletes a family alias of its family's own slug, and repairs the rest of its batch", async () => {
+    await seedDemo(db, { aliases: [{ alias_slug: "squat", family_slug: "squat", is_family_alias: false }, FLAT_BENCH] });
+    // Stored without its alias_slug field (seeds key aliases by that field).
+    await db.collection(CATALOG_COLLECTIONS.aliases).doc("bench_press").set({ family_slug: "bench_press", is_family_alias: true });
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["squat", "bench_press", "flat-bench"] });
+
+    expect(run.status).toBe(done);
+    expect(run.summary.repaired).toEqual([
+      expect.objectContaining({ alias_slug: "squat", problem: "flag_mismatch", action: "delete" }),
+      expect.objectContaining({ alias_slug: "bench_press", problem: "slug_mismatch", action: "delete" }),
+      expect.objectContaining({ alias_slug: "flat-bench", problem: "flag_mismatch", action: "upsert" }),
+    ]);
+    if (mode === "dry_run") return;
+    for (const slug of ["squat", "bench_press"]) expect(await alias(db, slug)).toBeNull();
+    expect(await alias(db, "flat-bench")).toMatchObject({ exercise_id: FLAT_BENCH.exercise_id, is_family_alias: false });
+  });
+
+  it("leaves to review a family alias with a wrong flag whose family has only retired exercises, and repairs the rest", async () => {
+    const sealRows = { alias_slug: "seal_rows", family_slug: "seal_row", is_family_alias: false };
+    await seedDemo(db, {
+      exercises: [exerciseFixture("Seal Row (Barbell)", ["barbell"], { family_slug: "seal_row", status: "deprecated" })],
+      aliases: [sealRows, FLAT_BENCH],
+    });
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["seal_rows", "flat-bench"] });
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "ALIAS_TARGET_RETIRED",
+      details: { unresolved: [expect.objectContaining({ alias_slug: "seal_rows", code: "ALIAS_TARGET_RETIRED" })] },
+    });
+    expect(await alias(db, "seal_rows")).toEqual(sealRows);
+    expect(await alias(db, "flat-bench")).toMatchObject({ is_family_alias: mode === "dry_run" });
   });
 });

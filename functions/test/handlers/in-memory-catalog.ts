@@ -69,7 +69,8 @@ class CompleteAliasFacts extends AliasFacts {
   }
 
   override family(slug: string): FamilyFacts {
-    return { registry: this.catalog.families.get(slug) ?? null, hasExercises: this.catalog.family(slug).members.length > 0 };
+    const { members, registry } = this.catalog.family(slug);
+    return { registry, hasExercises: members.length > 0, hasLiveExercises: members.some(({ data }) => isLiveExercise(data)) };
   }
 
   override holdersOf(slug: string): { named: string[]; created: string[] } {
