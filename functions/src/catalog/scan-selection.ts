@@ -3,7 +3,7 @@
  * the live exercises never scanned (no `review_metadata.last_scanned_at`) and those last scanned
  * longer ago than `stale_after_days`. Firestore cannot query for a missing field, and ordering by
  * `last_scanned_at` leaves out the documents without it, so there are two sources, each read on
- * from where the previous run stopped (a cursor kept in `catalog_scan_cursors`):
+ * from where the previous run in the same mode stopped (a cursor kept in `catalog_scan_cursors`):
  *
  * - never scanned: a sweep over the exercises in document id order;
  * - stale: `last_scanned_at` before the cutoff, oldest first.
@@ -22,6 +22,7 @@ import {
   type QueryDocumentSnapshot,
   Timestamp,
 } from "firebase-admin/firestore";
+import type { Mode } from "../jobs/model";
 import { CATALOG_COLLECTIONS } from "./collections";
 import { isLiveExercise } from "./family-registry";
 
@@ -39,9 +40,13 @@ export interface SelectionCursor {
   stale_after: { last_scanned_at: Timestamp; id: string } | null;
 }
 
-/** The cursor document of the scans that share `name` (one per job type). */
-export function selectionCursorRef(db: Firestore, name: string): DocumentReference {
-  return db.collection(SCAN_CURSORS_COLLECTION).doc(name);
+/**
+ * The cursor document of a job type's scans in `mode`. Dry runs keep their own: they move on too (they
+ * write no `last_scanned_at`), but a preview must not move apply runs past exercises it did not write.
+ * Apply runs keep the bare job type, the id their cursors had before dry runs got their own.
+ */
+export function selectionCursorRef(db: Firestore, jobType: string, mode: Mode): DocumentReference {
+  return db.collection(SCAN_CURSORS_COLLECTION).doc(mode === "apply" ? jobType : `${jobType}:${mode}`);
 }
 
 /** The stored cursor; from the beginning when there is none (or it is not one). */

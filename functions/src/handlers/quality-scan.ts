@@ -32,7 +32,7 @@ import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "
 const QUALITY_SCAN_SPEC_ID = "quality_scan";
 const SCAN_PAGE_SIZE = 100;
 const MAX_LISTED = 20;
-/** Scans with a selection take turns: each goes on from the cursor the one before it left. */
+/** Scans with a selection take turns: each goes on from the cursor the one before it in its mode left. */
 const SELECTION_LOCK = "quality_scan:selection";
 
 /**
@@ -150,7 +150,7 @@ export const qualityScanHandler = catalogHandler({
       metadata_failed: 0,
     };
     const listed: ScanListings = { failures: [], changes_preview: [] };
-    const cursorRef = selectionCursorRef(deps.db, job.type);
+    const cursorRef = selectionCursorRef(deps.db, job.type, mode);
     const selected = job.payload.selection
       ? await selectExercisesToScan(deps.db, {
           staleAfterDays: job.payload.selection.stale_after_days,
@@ -194,7 +194,7 @@ export const qualityScanHandler = catalogHandler({
       await progress.add(page.exercises.length + page.missing.length);
     }
     await progress.finish();
-    // The cursor moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
+    // The cursor (its mode's) moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
     if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, job_id: job.id, updated_at: scannedAt }));
     if (counts.metadata_failed === 0) return succeededIn(mode, summary());
     return needsReview(

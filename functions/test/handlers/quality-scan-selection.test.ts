@@ -5,7 +5,7 @@
 import { Timestamp } from "firebase-admin/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { type SelectionCursor, selectExercisesToScan, selectionCursorRef } from "../../src/catalog/scan-selection";
-import { createEngine } from "../../src/create-engine";
+import { type Engine, createEngine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { produceScheduledScan } from "../../src/schedules/producer";
 import { findScanSchedule } from "../../src/schedules/scans";
@@ -53,6 +53,16 @@ async function lastScannedAt(): Promise<Map<string, number | null>> {
   );
 }
 
+/** The enrichments a scan asked for, at its priority and older than the next scan, would run first. */
+async function cancelFollowUps(engine: Engine): Promise<void> {
+  const followUps = await db
+    .collection(JOB_COLLECTIONS.jobs)
+    .where("created_by", "==", "system:QUALITY_SCAN")
+    .where("status", "==", "queued")
+    .get();
+  for (const followUp of followUps.docs) await engine.queue.cancelJob(followUp.id);
+}
+
 describeWithIsolation("scheduled QUALITY_SCAN over a 100-exercise catalog (apply)", () => {
   it("scans at most the limit per run, never-scanned and oldest first, and covers every exercise over successive runs", async () => {
     const clock = movableClock();
@@ -76,13 +86,7 @@ describeWithIsolation("scheduled QUALITY_SCAN over a 100-exercise catalog (apply
       const after = await lastScannedAt();
       const scannedNow = [...after].filter(([id, at]) => at !== before.get(id)).map(([id]) => id);
       picked.push(scannedNow);
-      // The enrichments the scan asked for, at its priority and older than the next night's scan, would run first.
-      const followUps = await db
-        .collection(JOB_COLLECTIONS.jobs)
-        .where("created_by", "==", "system:QUALITY_SCAN")
-        .where("status", "==", "queued")
-        .get();
-      for (const followUp of followUps.docs) await engine.queue.cancelJob(followUp.id);
+      await cancelFollowUps(engine);
 
       // Every run takes the limit while enough is due; what it takes was due: never scanned, or stale.
       const cutoff = clock.now().getTime() - 7 * DAY;
@@ -109,6 +113,56 @@ describeWithIsolation("scheduled QUALITY_SCAN over a 100-exercise catalog (apply
     for (const exercise of catalog.retired) expect(picked.flat()).not.toContain(exercise.id);
     const jobs = await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "QUALITY_SCAN").get();
     expect(jobs.size).toBe(9);
+  });
+});
+
+describeWithIsolation("scheduled QUALITY_SCAN in apply, with an operator's dry-run previews between its runs", () => {
+  it("goes on where the previous apply run stopped, and each preview where the previous preview stopped", async () => {
+    const clock = movableClock();
+    const catalog = catalogAt(clock.now());
+    await seedCatalog(db, { exercises: [...catalog.live, ...catalog.retired] });
+    const engine = createEngine({
+      db,
+      tasks: new RecordingTasks(),
+      now: clock.now,
+      config: testConfig({ applyEnabled: true, qualityScanApply: true, qualityScanLimit: LIMIT }),
+    });
+    const scheduledRun = async () => {
+      const before = await lastScannedAt();
+      await produceScheduledScan(engine, qualityScan, clock.now());
+      const [report] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 60_000 });
+      expect(report.status).toBe("succeeded");
+      await cancelFollowUps(engine);
+      clock.advance(DAY);
+      const after = await lastScannedAt();
+      return [...after].filter(([id, at]) => at !== before.get(id)).map(([id]) => id);
+    };
+    // As `catalog-jobs submit QUALITY_SCAN '{"selection":…}'` makes it: dry_run by default.
+    const preview = async () => {
+      const { jobId } = await engine.queue.createJob({
+        type: "QUALITY_SCAN",
+        payload: { selection: { stale_after_days: 7, limit: LIMIT } },
+        created_by: "test",
+      });
+      const [report] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 60_000 });
+      expect(report).toMatchObject({ jobId, status: "succeeded_dry_run" });
+      return (await selectionCursorRef(db, "QUALITY_SCAN", "dry_run").get()).data();
+    };
+    const scanned = (neverScanned: string[], stale: string[]) => [...neverScanned, ...stale].sort();
+
+    expect((await scheduledRun()).sort()).toEqual(scanned(catalog.neverScanned.slice(0, 10), catalog.staleOldestFirst.slice(0, 10)));
+    // The first preview starts from the beginning and passes over what the apply run just scanned.
+    expect(await preview()).toMatchObject({
+      never_scanned_after: catalog.neverScanned[19],
+      stale_after: { id: catalog.staleOldestFirst[19] },
+    });
+    // The next one goes on from there.
+    expect(await preview()).toMatchObject({
+      never_scanned_after: catalog.neverScanned[29],
+      stale_after: { id: catalog.staleOldestFirst[29] },
+    });
+    // The previews moved only their own cursor: the next apply run takes what comes after the previous one's.
+    expect((await scheduledRun()).sort()).toEqual(scanned(catalog.neverScanned.slice(10, 20), catalog.staleOldestFirst.slice(10, 20)));
   });
 });
 
@@ -176,12 +230,13 @@ describeWithFullEmulator("incremental selection in a dry run (nothing written to
       metadata_would_write: 20,
       metadata_written: 0,
     });
-    const stored = (await selectionCursorRef(db, "QUALITY_SCAN").get()).data();
+    const stored = (await selectionCursorRef(db, "QUALITY_SCAN", "dry_run").get()).data();
     expect(stored).toMatchObject({
       never_scanned_after: catalog.neverScanned[9],
       stale_after: { id: catalog.staleOldestFirst[9] },
       job_id: report.jobId,
     });
+    expect((await selectionCursorRef(db, "QUALITY_SCAN", "apply").get()).exists).toBe(false);
     expect([...(await lastScannedAt()).values()].filter((at) => at !== null && at >= clock.now().getTime() - 60_000)).toEqual([]);
   });
 });

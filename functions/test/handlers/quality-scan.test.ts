@@ -257,7 +257,7 @@ describeWithIsolation("QUALITY_SCAN", () => {
     const input = await leaseScan({ selection: { stale_after_days: 7, limit: 10 } });
     const outcome = await run(cancelledAtFollowUp(input));
     expect(outcome).toMatchObject({ status: "succeeded", summary: { scanned: 3, metadata_written: 3, jobs_created: 1 } });
-    expect((await selectionCursorRef(db, "QUALITY_SCAN").get()).get("job_id")).toBe(input.job.id);
+    expect((await selectionCursorRef(db, "QUALITY_SCAN", "apply").get()).get("job_id")).toBe(input.job.id);
   });
 
   it("scans by filter", async () => {
