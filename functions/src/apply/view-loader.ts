@@ -37,18 +37,10 @@ interface Wanted {
   retiring: Set<string>;
 }
 
-/**
- * A value with a "/" names no document (and would address another path): there is nothing to read; the
- * validator reports the malformed slug or id, so a repaired plan's mistake goes back to the repair loop.
- */
-function isDocumentId(value: unknown): value is string {
-  return typeof value === "string" && value !== "" && !value.includes("/");
-}
-
 function wantedBy(plan: ChangePlan): Wanted {
   const wanted: Wanted = { exercises: new Set(), aliases: new Set(), families: new Set(), nameSlugs: new Set(), retiring: new Set() };
   const add = (set: Set<string>, value: unknown) => {
-    if (isDocumentId(value)) set.add(value);
+    if (typeof value === "string" && value !== "") set.add(value);
   };
   for (const op of plan.operations) {
     operationExerciseIds(op).forEach((id) => wanted.exercises.add(id));
@@ -102,7 +94,7 @@ export async function loadCatalogView(db: Firestore, plan: ChangePlan): Promise<
   const exercises = await getExercises(db, wanted.exercises);
   // A patch setting only the status `merged` merges the exercise into the merged_into it keeps, known once it is read.
   const before = new CatalogState({ exercises, aliases: new Map(), families: new Map() });
-  const kept = plan.operations.flatMap((op) => newMergeTarget(op, before)?.id ?? []).filter((id) => isDocumentId(id) && !exercises.has(id));
+  const kept = plan.operations.flatMap((op) => newMergeTarget(op, before)?.id ?? []).filter((id) => !exercises.has(id));
   (await getExercises(db, kept)).forEach((exercise, id) => exercises.set(id, exercise));
   for (const exercise of exercises.values()) {
     if (typeof exercise.family_slug === "string") wanted.families.add(exercise.family_slug);

@@ -74,8 +74,18 @@ export function loadFamilyExercises(
   });
 }
 
+/**
+ * Whether `value` can be a catalog document's id. One with a "/" names no document (and would address
+ * another path): a plan's malformed slug or a broken alias's target is read as absent, for the
+ * validator to report, instead of failing the read.
+ */
+export function isDocumentId(value: unknown): value is string {
+  return typeof value === "string" && value !== "" && !value.includes("/");
+}
+
+/** The documents of `collection` with these ids that exist (an id no document can have is left out). */
 async function getDocuments(db: Firestore, collection: CatalogCollection, ids: Iterable<string>): Promise<Map<string, DocData>> {
-  const unique = [...new Set(ids)];
+  const unique = [...new Set(ids)].filter(isDocumentId);
   const found = new Map<string, DocData>();
   for (let start = 0; start < unique.length; start += GET_ALL_CHUNK) {
     const refs = unique.slice(start, start + GET_ALL_CHUNK).map((id) => db.collection(collection).doc(id));
