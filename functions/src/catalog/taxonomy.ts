@@ -55,7 +55,10 @@ export const CANONICAL_EQUIPMENT = [
   "elliptical",
 ] as const;
 
-/** Words that must not open an exercise name: the equipment belongs in the "(Equipment)" suffix. */
+/**
+ * Single words that must not open an exercise name: the equipment belongs in the "(Equipment)" suffix.
+ * Every name of equipment of several words must not either (see PREFIX_WORDS_LONGEST_FIRST).
+ */
 const EQUIPMENT_PREFIX_WORDS = [
   "barbell",
   "dumbbell",
@@ -65,16 +68,8 @@ const EQUIPMENT_PREFIX_WORDS = [
   "band",
   "bodyweight",
   "weighted",
-  "smith machine",
-  "ez bar",
-  "hex bar",
-  "trap bar",
   "landmine",
 ] as const;
-
-// Longest first, so "smith machine" wins over "machine".
-const PREFIX_WORDS_LONGEST_FIRST = [...EQUIPMENT_PREFIX_WORDS].sort((a, b) => b.length - a.length);
-const EQUIPMENT_WORD_SEQUENCES = PREFIX_WORDS_LONGEST_FIRST.map((word) => word.split(" "));
 
 // Numeric content rules shared by the schema, the scanner and the enrichment normaliser.
 export const DESCRIPTION_MIN_LENGTH = 50;
@@ -476,6 +471,17 @@ export const EQUIPMENT_NAMES: ReadonlyMap<string, string> = new Map([
   ...KNOWN_EQUIPMENT.map((value) => [value, value] as const),
   ...Object.entries(EQUIPMENT_ALIASES),
 ]);
+
+/**
+ * Every equipment word that must not open a name, as word keys: the single words above and each name of
+ * equipment of several words ("smith machine", "resistance band", "cable machine"). Single-word names
+ * are not all such words: "Bike Crunch" and "Plate-Loaded Row" open with part of the movement's name.
+ * Longest first, so "smith machine" wins over "machine" and "cable machine" over "cable".
+ */
+const PREFIX_WORDS_LONGEST_FIRST = [
+  ...new Set([...EQUIPMENT_PREFIX_WORDS, ...[...EQUIPMENT_NAMES.keys()].map(toWordKey).filter((name) => name.includes(" "))]),
+].sort((a, b) => b.length - a.length);
+const EQUIPMENT_WORD_SEQUENCES = PREFIX_WORDS_LONGEST_FIRST.map((word) => word.split(" "));
 
 /** "Smith Machine" → {value: "smith-machine", canonical: true}; "Dip Belt" → {value: "dip-belt", canonical: false}. */
 export function normalizeEquipment(raw: string): { value: string; canonical: boolean } {

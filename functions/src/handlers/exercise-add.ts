@@ -2,6 +2,7 @@
  * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
  * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing.
  */
+import type { Firestore } from "firebase-admin/firestore";
 import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -10,8 +11,16 @@ import type { HandlerOutcome, JobScope } from "../jobs/handler";
 import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
+import { exercisesWithNameSlugs, getAliases, getExercises } from "../catalog/repository";
 import { changePlan } from "./support/change-plan";
-import { type ExerciseIntent, draftExercise, placeExercise, planExerciseAdd } from "./plans/exercise-add";
+import {
+  type ExerciseIntent,
+  type SpellingHolders,
+  draftExercise,
+  otherSpellings,
+  placeExercise,
+  planExerciseAdd,
+} from "./plans/exercise-add";
 import { exercisesCreatedByJob } from "../apply/journal";
 import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
 
@@ -45,10 +54,13 @@ export const exerciseAddHandler = planHandler({
     // The new exercise counts as a member whose name changes from nothing, so its slug's holders are
     // read; and the family slug's alias, as a new family may not take an alias's slug.
     const members = [...family.members, { id: placed.exercise_id, data: {} }];
-    const owners = await loadRenameOwners(db, members, placed.join.finalNames, [draft.family_slug]);
+    const [owners, spellingHolders] = await Promise.all([
+      loadRenameOwners(db, members, placed.join.finalNames, [draft.family_slug]),
+      readSpellingHolders(db, otherSpellings(placed)),
+    ]);
     if (family.members.length === 0 && family.registry === null)
       assertSlugNotAnAlias(draft.family_slug, owners.aliases.get(draft.family_slug));
-    const addition = planExerciseAdd(placed, owners, createdBefore.includes(placed.exercise_id));
+    const addition = planExerciseAdd(placed, owners, spellingHolders, createdBefore.includes(placed.exercise_id));
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
     return {
       plan,
@@ -63,6 +75,20 @@ export const exerciseAddHandler = planHandler({
     return queueEnrichment(input.engine, outcome);
   },
 });
+
+/**
+ * The exercises named with `slugs` and the aliases at them, in one read of the slugs, and the
+ * exercises those aliases lead to (read only when there is such an alias).
+ */
+async function readSpellingHolders(db: Firestore, slugs: readonly string[]): Promise<SpellingHolders> {
+  const [named, aliases] = await Promise.all([exercisesWithNameSlugs(db, slugs), getAliases(db, slugs)]);
+  const exercises = new Map(named.map(({ id, data }) => [id, data]));
+  const targets = [...aliases.values()]
+    .map((alias) => alias.exercise_id)
+    .filter((target): target is string => typeof target === "string" && target !== "" && !exercises.has(target));
+  for (const [id, data] of await getExercises(db, targets)) exercises.set(id, data);
+  return { aliases, exercises };
+}
 
 /** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */
 async function queueEnrichment(

@@ -36,6 +36,8 @@ describe("exerciseNameProblem", () => {
     ["Landmine Press", "barbell", true],
     ["Cable Curl", "barbell", false],
     ["Weighted Plank", "bodyweight", true],
+    ["Cable Machine Row", "machine", false],
+    ["Medicine Ball Slam", "bodyweight", true],
   ])("faults %s on %s (multi-equipment: %s) but suggests no name that drops its leading word", (name, primary, multi) => {
     const problem = exerciseNameProblem(name, primary, multi);
     expect(problem).toEqual({ message: expect.stringContaining(`does not name`) });
@@ -48,6 +50,9 @@ describe("exerciseNameProblem", () => {
 
   it.each([
     ["Hex Bar Deadlift", "trap-bar", "Deadlift (Trap Bar)"],
+    ["Resistance Band Row (Resistance Band)", "resistance-band", "Row (Resistance Band)"],
+    ["Cable Machine Row", "cable", "Row (Cable)"],
+    ["Medicine Ball Slam", "medicine-ball", "Slam (Medicine Ball)"],
     ["Band Pull-Apart", "resistance-band", "Pull-Apart (Resistance Band)"],
     ["Weighted Dip", "weighted-vest", "Dip (Weighted Vest)"],
     ["Weighted Hip Thrust", "plate", "Hip Thrust (Plate)"],

@@ -48,8 +48,12 @@ describe("toFamilySlug", () => {
     ["Push-Up", "push_up"],
     ["Farmer's Walk (Kettlebell)", "farmers_walk"],
     ["Romanian Deadlift (Barbell)", "romanian_deadlift"],
+    // A name of equipment of several words is one leading equipment word, the longest one.
+    ["Cable Machine Row", "row"],
+    ["Resistance Band Row", "row"],
+    ["Medicine Ball Slam (Medicine Ball)", "slam"],
     // Only one leading equipment word is stripped.
-    ["Cable Machine Row", "machine_row"],
+    ["Barbell Cable Row", "cable_row"],
     // A name that is only an equipment word keeps it rather than becoming empty.
     ["Cable", "cable"],
   ])("%s → %s", (name, slug) => {
@@ -102,6 +106,15 @@ describe("equipment prefix", () => {
   it("finds multi-word equipment before single words", () => {
     expect(splitEquipmentPrefix("Smith Machine Squat")).toEqual({ prefix: "Smith Machine", rest: "Squat" });
     expect(splitEquipmentPrefix("EZ-Bar Curl")).toEqual({ prefix: "EZ-Bar", rest: "Curl" });
+    expect(splitEquipmentPrefix("Cable Machine Row")).toEqual({ prefix: "Cable Machine", rest: "Row" });
+    expect(splitEquipmentPrefix("Weighted Vest Push-Up")).toEqual({ prefix: "Weighted Vest", rest: "Push-Up" });
+  });
+  it("finds every name of equipment of several words the catalog knows, canonical or another name of one", () => {
+    expect(splitEquipmentPrefix("Resistance Band Row")).toEqual({ prefix: "Resistance Band", rest: "Row" });
+    expect(splitEquipmentPrefix("Med Ball Slam")).toEqual({ prefix: "Med Ball", rest: "Slam" });
+    expect(splitEquipmentPrefix("Pull-Up Bar Hang")).toEqual({ prefix: "Pull-Up Bar", rest: "Hang" });
+    // A single word the catalog knows as equipment may be part of the movement's name.
+    expect(splitEquipmentPrefix("Bike Crunch").prefix).toBeNull();
   });
   it("keeps hyphens in the rest of the name", () => {
     expect(splitEquipmentPrefix("Weighted Pull-Up")).toEqual({ prefix: "Weighted", rest: "Pull-Up" });

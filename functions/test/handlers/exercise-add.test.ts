@@ -111,6 +111,51 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
+  it("refuses an exercise known elsewhere by another spelling on its primary equipment with DUPLICATE_EXERCISE, naming it", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    // The demo's `goblet-squat` is an alias of the dumbbell squat.
+    const aliased = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Goblet Squat", equipment: ["dumbbell"] },
+    });
+    expect(aliased.status).toBe("needs_review");
+    expect(aliased.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      message:
+        `"Goblet Squat (Dumbbell)" already exists: "goblet-squat" is an alias of exercise squat__squat-dumbbell, ` +
+        `on the same primary equipment "dumbbell"; nothing was written`,
+      details: { existing: ["squat__squat-dumbbell"], alias: { alias_slug: "goblet-squat", exercise_id: "squat__squat-dumbbell" } },
+    });
+    // Its name without the suffix is the slug of an exercise in biceps_curl.
+    const named = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Alternating Biceps Curl", equipment: ["dumbbell"] },
+    });
+    expect(named.status).toBe("needs_review");
+    expect(named.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      details: {
+        exercise_id: "alternating_biceps_curl__alternating-biceps-curl-dumbbell",
+        existing: ["biceps_curl__alternating-biceps-curl"],
+      },
+    });
+    // On a multi-word leading equipment name the primary says, moved into the suffix: the row family's band row.
+    const banded = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Resistance Band Row", equipment: ["resistance band"] },
+    });
+    expect(banded.error).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { existing: ["row__row-resistance-band"] } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("adds an exercise whose other spelling belongs to one on other primary equipment", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Goblet Squat", equipment: ["kettlebell"] } });
+    expect(run.error).toBeNull();
+    expect(run.summary).toMatchObject({ exercise_id: "goblet_squat__goblet-squat-kettlebell", family_slug: "goblet_squat" });
+  });
+
   it("refuses the name of an archived exercise with DUPLICATE_EXERCISE, saying so and how to bring it back", async () => {
     const archived = archivedExerciseFixture("Zercher Squat (Barbell)", ["barbell"]);
     await seedDemo(db, { exercises: [archived] });
@@ -217,6 +262,20 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     });
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("fails an intent opening with an equipment name of several words its primary equipment does not name with INVALID_INTENT", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Cable Machine Row", equipment: ["machine"] },
+    });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "INVALID_INTENT",
+      details: { base_name: "Cable Machine Row", leading_word: "Cable Machine", primary_equipment: "machine" },
+    });
   });
 
   it("fails an intent with an unknown category with INVALID_INTENT", async () => {

@@ -570,7 +570,7 @@ describe("planExerciseAdd", () => {
       muscles: { primary: ["Quads", "glute"], secondary: ["hams", "quads"] },
     });
     const placed = placeExercise(draft, catalog.family(draft.family_slug));
-    const addition = planExerciseAdd(placed, catalog.owners(), false);
+    const addition = planExerciseAdd(placed, catalog.owners(), catalog, false);
     expect(addition.exercise_id).toBe("bulgarian_split_squat__bulgarian-split-squat-dumbbell");
     expect(addition.operations[0]).toMatchObject({
       op: "create_exercise",
@@ -590,7 +590,7 @@ describe("planExerciseAdd", () => {
   it("renames the family's exercises when the new one makes it multi-equipment", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Glute Bridge", ["barbell"])] });
     const draft = draftExercise({ base_name: "Glute Bridge", equipment: ["machine"] });
-    const addition = planExerciseAdd(placeExercise(draft, catalog.family("glute_bridge")), catalog.owners(), false);
+    const addition = planExerciseAdd(placeExercise(draft, catalog.family("glute_bridge")), catalog.owners(), catalog, false);
     expect(addition.exercise_id).toBe("glute_bridge__glute-bridge-machine");
     expect(ops(addition.operations, "rename_exercise")).toEqual([
       expect.objectContaining({ exercise_id: "glute_bridge__glute-bridge", new_name: "Glute Bridge (Barbell)" }),
@@ -602,7 +602,7 @@ describe("planExerciseAdd", () => {
     // "Barbell Hip Thrust" should be "Hip Thrust (Barbell)" with or without the machine variant: an older problem.
     const catalog = catalogWith();
     const draft = draftExercise({ base_name: "Hip Thrust", equipment: ["machine"] });
-    const addition = planExerciseAdd(placeExercise(draft, catalog.family("hip_thrust")), catalog.owners(), false);
+    const addition = planExerciseAdd(placeExercise(draft, catalog.family("hip_thrust")), catalog.owners(), catalog, false);
     expect(addition.exercise_id).toBe("hip_thrust__hip-thrust-machine");
     expect(ops(addition.operations, "rename_exercise")).toEqual([]);
     expect(catalog.validate("EXERCISE_ADD", addition.operations).errors).toEqual([]);
@@ -611,7 +611,7 @@ describe("planExerciseAdd", () => {
   it("takes a bodyweight classic with or without its optional suffix for one exercise: DUPLICATE_EXERCISE", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Muscle-Up (Bodyweight)", ["bodyweight"])] });
     const draft = draftExercise({ base_name: "Muscle-Up", equipment: ["bodyweight"] });
-    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("muscle_up")), catalog.owners(), false));
+    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("muscle_up")), catalog.owners(), catalog, false));
     expect(failure).toMatchObject({ code: "DUPLICATE_EXERCISE", kind: "needs_review" });
   });
 
@@ -619,7 +619,9 @@ describe("planExerciseAdd", () => {
     // "Chest Fly" sits in glute_bridge by mistake: once it is multi-equipment, "Chest Fly (Barbell)" would be the name there.
     const catalog = catalogWith({ exercises: [exerciseFixture("Chest Fly", ["barbell"], { family_slug: "glute_bridge" })] });
     const draft = draftExercise({ base_name: "Glute Bridge", equipment: ["machine"] });
-    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("glute_bridge")), catalog.owners(), false));
+    const failure = failureOf(() =>
+      planExerciseAdd(placeExercise(draft, catalog.family("glute_bridge")), catalog.owners(), catalog, false),
+    );
     expect(failure).toMatchObject({ code: "RENAME_CONFLICT", kind: "needs_review" });
     expect((failure.details as { conflicts: unknown[] }).conflicts).toEqual([
       expect.objectContaining({ exercise_id: "glute_bridge__chest-fly", kind: "name" }),
@@ -631,7 +633,7 @@ describe("planExerciseAdd", () => {
     // push_up holds four exercises on bodyweight: fine while that is its only primary equipment.
     const draft = draftExercise({ base_name: "Weighted Push-Up", equipment: ["weighted vest"] });
     const placed = placeExercise(draft, catalog.family(draft.family_slug));
-    const failure = failureOf(() => planExerciseAdd(placed, catalog.owners(), false));
+    const failure = failureOf(() => planExerciseAdd(placed, catalog.owners(), catalog, false));
     expect(failure).toMatchObject({ code: "ADD_EQUIPMENT_CONFLICT", kind: "needs_review" });
     expect((failure.details as { conflicts: unknown[] }).conflicts).toHaveLength(3);
     expect((failure.details as { conflicts: unknown[] }).conflicts).toContainEqual(
@@ -648,7 +650,7 @@ describe("planExerciseAdd", () => {
       ],
     });
     const draft = draftExercise({ base_name: "Push-Up", equipment: ["bodyweight"] });
-    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("push_up")), catalog.owners(), false));
+    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("push_up")), catalog.owners(), catalog, false));
     expect(failure).toMatchObject({ code: "ADD_EQUIPMENT_CONFLICT", kind: "needs_review" });
     expect((failure.details as { conflicts: unknown[] }).conflicts).toEqual([
       expect.objectContaining({ exercise_id: "push_up__push-up", kind: "equipment", with: "push_up__incline-push-up" }),
@@ -697,7 +699,9 @@ describe("planExerciseAdd", () => {
     const catalog = catalogWith();
     const draft = draftExercise({ base_name: "Bench Press (DB)", equipment: ["dumbbell"] });
     expect(draft).toMatchObject({ base: "Bench Press", family_slug: "bench_press" });
-    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), false));
+    const failure = failureOf(() =>
+      planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), catalog, false),
+    );
     expect(failure).toMatchObject({ code: "DUPLICATE_EXERCISE" });
   });
 
@@ -705,15 +709,89 @@ describe("planExerciseAdd", () => {
     const catalog = catalogWith();
     const draft = draftExercise({ base_name: "Bench Press (Close Grip)", equipment: ["barbell"] });
     expect(draft).toMatchObject({ base: "Close Grip Bench Press", family_slug: "close_grip_bench_press" });
-    const addition = planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), false);
+    const addition = planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), catalog, false);
     expect(addition.operations[0]).toMatchObject({ op: "create_exercise", data: { name: "Close Grip Bench Press (Barbell)" } });
   });
 
   it("refuses a duplicate, however the intent spells it: DUPLICATE_EXERCISE", () => {
     const catalog = catalogWith();
     const draft = draftExercise({ base_name: "Dumbbell Bench Press", equipment: ["dumbbell"] });
-    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("bench_press")), catalog.owners(), false));
+    const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("bench_press")), catalog.owners(), catalog, false));
     expect(failure).toMatchObject({ code: "DUPLICATE_EXERCISE", kind: "needs_review" });
+  });
+
+  it.each([
+    // Aliases at the intent's own slug, of exercises in another family.
+    ["Goblet Squat", "dumbbell", "squat__squat-dumbbell", "goblet-squat"],
+    ["Conventional Deadlift", "barbell", "deadlift__deadlift-barbell", "conventional-deadlift"],
+    ["Flat Dumbbell Press", "dumbbell", "bench_press__bench-press-dumbbell", "flat-dumbbell-press"],
+    // The name without its suffix, held in another family.
+    ["Alternating Biceps Curl", "dumbbell", "biceps_curl__alternating-biceps-curl", null],
+  ])(
+    "refuses %s on %s, known anywhere in the catalog by another spelling on that equipment: DUPLICATE_EXERCISE",
+    (base, equipment, existing, aliasSlug) => {
+      const catalog = catalogWith();
+      const draft = draftExercise({ base_name: base, equipment: [equipment] });
+      const failure = failureOf(() =>
+        planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), catalog, false),
+      );
+      expect(failure).toMatchObject({
+        code: "DUPLICATE_EXERCISE",
+        kind: "needs_review",
+        details: { existing: [existing], alias: aliasSlug === null ? null : { alias_slug: aliasSlug, exercise_id: existing } },
+      });
+      expect(failure.message).toContain(existing);
+      expect(failure.message).toContain(`on the same primary equipment "${equipment}"`);
+    },
+  );
+
+  it("refuses a bodyweight classic the catalog holds with its optional suffix in another family: DUPLICATE_EXERCISE", () => {
+    const incline = exerciseFixture("Incline Push-Up (Bodyweight)", ["bodyweight"], { family_slug: "push_up" });
+    const catalog = new InMemoryCatalog({ exercises: [incline] });
+    const draft = draftExercise({ base_name: "Incline Push-Up", equipment: ["bodyweight"] });
+    expect(draft.family_slug).toBe("incline_push_up");
+    const failure = failureOf(() =>
+      planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), catalog, false),
+    );
+    expect(failure).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { existing: [incline.id], alias: null } });
+  });
+
+  it("takes another spelling's exercise on other primary equipment, or a retired one, for another exercise", () => {
+    const archived = archivedExerciseFixture("Zercher Squat", ["barbell"], { family_slug: "squat" });
+    const catalog = catalogWith({ exercises: [archived] });
+    for (const [base, equipment, created] of [
+      // "goblet-squat" is an alias of the dumbbell squat.
+      ["Goblet Squat", "kettlebell", "goblet_squat__goblet-squat-kettlebell"],
+      ["Alternating Biceps Curl", "kettlebell", "alternating_biceps_curl__alternating-biceps-curl-kettlebell"],
+      ["Zercher Squat", "barbell", "zercher_squat__zercher-squat-barbell"],
+    ]) {
+      const draft = draftExercise({ base_name: base, equipment: [equipment] });
+      const addition = planExerciseAdd(placeExercise(draft, catalog.family(draft.family_slug)), catalog.owners(), catalog, false);
+      expect(addition.exercise_id).toBe(created);
+      expect(catalog.validate("EXERCISE_ADD", addition.operations).errors).toEqual([]);
+    }
+  });
+
+  it("moves a leading equipment name of several words into the suffix, or refuses it when the primary does not name it", () => {
+    const catalog = catalogWith();
+    expect(draftExercise({ base_name: "Medicine Ball Slam", equipment: ["med ball"] })).toMatchObject({
+      base: "Slam",
+      family_slug: "slam",
+    });
+    for (const [base, equipment, existing] of [
+      ["Resistance Band Row", "resistance band", "row__row-resistance-band"],
+      ["Cable Machine Row", "cable", "row__row-cable"],
+    ]) {
+      const draft = draftExercise({ base_name: base, equipment: [equipment] });
+      expect(draft).toMatchObject({ base: "Row", family_slug: "row" });
+      const failure = failureOf(() => planExerciseAdd(placeExercise(draft, catalog.family("row")), catalog.owners(), catalog, false));
+      expect(failure).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { existing: [existing] } });
+    }
+    const failure = failureOf(() => draftExercise({ base_name: "Cable Machine Row", equipment: ["machine"] }));
+    expect(failure).toMatchObject({
+      code: "INVALID_INTENT",
+      details: { base_name: "Cable Machine Row", leading_word: "Cable Machine", primary_equipment: "machine" },
+    });
   });
 
   it("plans only what is left when an earlier attempt of the job created it", () => {
@@ -722,7 +800,7 @@ describe("planExerciseAdd", () => {
       ...catalog.family("bench_press"),
       members: catalog.family("bench_press").members.filter(({ id }) => id !== "bench_press__bench-press-dumbbell"),
     });
-    const addition = planExerciseAdd(placed, catalog.owners(), true);
+    const addition = planExerciseAdd(placed, catalog.owners(), catalog, true);
     expect(ops(addition.operations, "create_exercise")).toEqual([]);
   });
 

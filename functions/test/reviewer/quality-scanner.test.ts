@@ -197,6 +197,8 @@ describe("heuristicScoreExercise — canonical name", () => {
     ["Around The World (Dumbbell)", ["dumbbell"]],
     ["Front SQUAT (Barbell)", ["barbell"]],
     ["Row (Close Grip) (Cable)", ["cable"]],
+    ["Machine Row (Cable)", ["cable"]],
+    ["Cable Machine Row (Machine)", ["machine"]],
   ])("judges %s with %j as the naming rules judge it in a multi-equipment family", (name, equipment) => {
     const failsScan = hardChecks({ ...goodExercise(), name, equipment }).includes("canonical_name");
     expect(failsScan).toBe(exerciseNameProblem(name, equipment[0], true) !== null);
@@ -293,6 +295,9 @@ describe("heuristicScoreExercise — canonical name suggestions", () => {
     ["Row (Close Grip) (Cable)", "cable", "Close Grip Row (Cable)"],
     ["Squat (pause) (Barbell)", "barbell", "Pause Squat (Barbell)"],
     ["Lat PULLDOWN (Cable)", "cable", "Lat Pulldown (Cable)"],
+    ["Resistance Band Row (Resistance Band)", "resistance-band", "Row (Resistance Band)"],
+    ["Medicine Ball Slam (Medicine Ball)", "medicine-ball", "Slam (Medicine Ball)"],
+    ["Cable Machine Row", "cable", "Row (Cable)"],
   ])("fails %s on %s and suggests %s, which passes", (name, primary, suggested) => {
     expect(hardChecks({ ...goodExercise(), name, equipment: [primary] })).toEqual(["canonical_name"]);
     expect(exerciseNameProblem(name, primary, true)?.suggestion).toBe(suggested);

@@ -4,7 +4,9 @@
  * plan creates it with the deterministic id `{family_slug}__{name_slug}` (as a draft awaiting
  * enrichment), renames existing members if the family becomes multi-equipment, and recomputes the
  * family's registry. An exercise that already exists under that name, slug or equipment variant is
- * a duplicate: DUPLICATE_EXERCISE, for review, nothing written.
+ * a duplicate: DUPLICATE_EXERCISE, for review, nothing written. So is a live one on the same primary
+ * equipment anywhere in the catalog under another spelling of it (`otherSpellings`), named so or
+ * behind an alias: "Goblet Squat" on a dumbbell where "goblet-squat" is an alias of the dumbbell squat.
  */
 import type { OperationInput } from "../../apply/plan";
 import {
@@ -16,6 +18,7 @@ import {
   normalizeEnumValue,
   normalizeEquipmentList,
   normalizeMuscle,
+  splitExerciseName,
   titleCase,
   toFamilySlug,
   toNameSlug,
@@ -27,6 +30,7 @@ import { refreshRegistry } from "../support/change-plan";
 import { losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { describeAlias } from "../../catalog/slug-aliases";
+import { isLiveExercise, normalizedPrimary } from "../../catalog/family-registry";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
 import { type DocData, display } from "../../util/object-paths";
 
@@ -42,6 +46,8 @@ export interface ExerciseIntent {
 export interface ExerciseDraft {
   family_slug: string;
   base: string;
+  /** The slug of the base name as the intent spells it ("dumbbell-bench-press"): the exercise may be known by it. */
+  intent_slug: string;
   /** Normalised, primary first. */
   equipment: string[];
   /** category, description, muscles: whatever the intent gave, normalised. */
@@ -55,6 +61,15 @@ export interface PlacedExercise {
   family: LoadedFamily;
   /** How the family takes it in: renames of its members, and every final name (the new one under exercise_id). */
   join: JoinPlan;
+}
+
+/**
+ * What the catalog holds at the new exercise's other spellings (`otherSpellings`): the aliases there,
+ * and by id the exercises named with one of them and those the aliases lead to (more does no harm).
+ */
+export interface SpellingHolders {
+  aliases: ReadonlyMap<string, DocData>;
+  exercises: ReadonlyMap<string, DocData>;
 }
 
 export interface ExerciseAdd {
@@ -134,7 +149,7 @@ export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
       throw invalidIntent(`not muscle names: ${unusable.map((muscle) => `"${muscle}"`).join(", ")}`, { muscles: unusable });
     fields.muscles = { primary, ...(secondary.length > 0 ? { secondary } : {}) };
   }
-  return { family_slug: familySlug, base, equipment, fields };
+  return { family_slug: familySlug, base, intent_slug: toNameSlug(intent.base_name), equipment, fields };
 }
 
 /**
@@ -151,15 +166,66 @@ export function placeExercise(draft: ExerciseDraft, family: LoadedFamily): Place
 }
 
 /**
- * The plan for a placed exercise. `owners` holds the new slug and the slugs renamed members take.
- * `createdByThisJob`: an earlier attempt of this job already created it, so it is no duplicate and
- * only what that attempt left undone (renames, registry) is planned.
+ * The slugs the new exercise may already be known by besides its name's own (which the slug owners
+ * answer for), anywhere in the catalog: the intent's own ("goblet-squat"), and its name's without and
+ * with the "(Equipment)" suffix ("alternating-biceps-curl" for "Alternating Biceps Curl (Dumbbell)",
+ * "incline-push-up-bodyweight" for "Incline Push-Up").
  */
-export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, createdByThisJob: boolean): ExerciseAdd {
+export function otherSpellings(placed: PlacedExercise): string[] {
+  const own = toNameSlug(placed.name);
+  const { base } = splitExerciseName(placed.name);
+  const spellings = [placed.draft.intent_slug, toNameSlug(base), toNameSlug(canonicalExerciseName(base, placed.draft.equipment[0]))];
+  return [...new Set(spellings)].filter((spelling) => spelling !== own && spelling !== "");
+}
+
+interface SpellingMatch {
+  exercise_id: string;
+  reason: string;
+  alias: DocData | null;
+}
+
+/**
+ * The live exercises on the new one's primary equipment known by another of its spellings, as their
+ * name slug or through an alias: the same exercise. One on other primary equipment is another
+ * ("Goblet Squat" on a kettlebell is no dumbbell squat), and a retired one no longer stands for it.
+ */
+function sameExerciseElsewhere(placed: PlacedExercise, holders: SpellingHolders, exceptId: string | null): SpellingMatch[] {
+  const primary = placed.draft.equipment[0];
+  const isSameExercise = (id: string): boolean => {
+    const data = holders.exercises.get(id);
+    return id !== exceptId && data !== undefined && isLiveExercise(data) && normalizedPrimary(data) === primary;
+  };
+  return otherSpellings(placed).flatMap((spelling) => {
+    const named = [...holders.exercises]
+      .filter(([id, data]) => data.name_slug === spelling && isSameExercise(id))
+      .map(([id]): SpellingMatch => ({ exercise_id: id, reason: `"${spelling}" is the slug of ${id}`, alias: null }));
+    const alias = holders.aliases.get(spelling);
+    const target = alias?.exercise_id;
+    const aliased: SpellingMatch[] =
+      alias && typeof target === "string" && isSameExercise(target)
+        ? [{ exercise_id: target, reason: describeAlias(spelling, alias), alias }]
+        : [];
+    return [...named, ...aliased];
+  });
+}
+
+/**
+ * The plan for a placed exercise. `owners` holds the new slug and the slugs renamed members take;
+ * `spellingHolders` what the catalog holds at its `otherSpellings`. `createdByThisJob`: an earlier attempt
+ * of this job already created it, so it is no duplicate and only what that attempt left undone
+ * (renames, registry) is planned.
+ */
+export function planExerciseAdd(
+  placed: PlacedExercise,
+  owners: SlugOwners,
+  spellingHolders: SpellingHolders,
+  createdByThisJob: boolean,
+): ExerciseAdd {
   const { exercise_id: id, name, draft, family, join } = placed;
   const slug = toNameSlug(name);
   const holders = (owners.exercises.get(slug) ?? []).filter((holder) => !(createdByThisJob && holder === id));
   const alias = owners.aliases.get(slug);
+  const elsewhere = sameExerciseElsewhere(placed, spellingHolders, createdByThisJob ? id : null);
   // The new exercise's clash by name is a duplicate; members that clash with each other once it joins are not.
   const conflictsNamed = join.conflicts.map((conflict) =>
     conflict.exercise_id === NEW_EXERCISE ? { ...conflict, exercise_id: id } : conflict,
@@ -171,13 +237,22 @@ export function planExerciseAdd(placed: PlacedExercise, owners: SlugOwners, crea
     (holders.length > 0
       ? `"${slug}" is the slug of ${holders.map((holder) => describeHolder(holder, family, owners)).join(", ")}`
       : undefined) ??
-    (alias ? describeAlias(slug, alias) : undefined);
+    (alias ? describeAlias(slug, alias) : undefined) ??
+    (elsewhere.length > 0
+      ? `${elsewhere.map((match) => match.reason).join(", ")}, on the same primary equipment "${draft.equipment[0]}"`
+      : undefined);
   if (duplicate) {
-    const existing = [...new Set([...ownNameConflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])), ...holders])];
+    const existing = [
+      ...new Set([
+        ...ownNameConflicts.flatMap((conflict) => (conflict.with ? [conflict.with] : [])),
+        ...holders,
+        ...elsewhere.map((match) => match.exercise_id),
+      ]),
+    ];
     throw JobFailure.needsReview("DUPLICATE_EXERCISE", `"${name}" already exists: ${duplicate}; nothing was written`, {
       exercise_id: id,
       existing,
-      alias: alias ?? null,
+      alias: alias ?? elsewhere.find((match) => match.alias !== null)?.alias ?? null,
     });
   }
   // Another exercise on the new one's primary equipment, or members that shared one before it made the
