@@ -79,7 +79,7 @@ export function loadFamilyExercises(
  * another path): a plan's malformed slug or a broken alias's target is read as absent, for the
  * validator to report, instead of failing the read.
  */
-export function isDocumentId(value: unknown): value is string {
+function isDocumentId(value: unknown): value is string {
   return typeof value === "string" && value !== "" && !value.includes("/");
 }
 
