@@ -128,6 +128,42 @@ export function parentInQueue(
   return holds(held.finished) ? "ended" : "unknown";
 }
 
+/**
+ * One listener per key (`watch`), told to `listener` as one answer: none until each has answered, then each one's
+ * latest value, from the cache when any one's is. Firestore ends a listener that fails, so once one has, the answer
+ * stays its error: the others' would tell its last value again as current.
+ */
+export function watchAll<K, T>(
+  keys: readonly K[],
+  watch: (key: K, listener: Listener<T>) => Unsubscribe,
+  listener: Listener<T[]>,
+): Unsubscribe {
+  const answers: (Read<T> | null)[] = keys.map(() => null);
+  let failed = false;
+  const tell = () => {
+    const read = answers.filter((answer) => answer !== null);
+    if (failed || read.length < keys.length) return;
+    listener.next(
+      read.map((answer) => answer.value),
+      read.some((answer) => answer.fromCache),
+    );
+  };
+  const unsubscribes = keys.map((key, i) =>
+    watch(key, {
+      next: (value, fromCache) => {
+        answers[i] = { value, fromCache };
+        tell();
+      },
+      error: (err) => {
+        if (failed) return;
+        failed = true;
+        listener.error(err);
+      },
+    }),
+  );
+  return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+}
+
 /** What a bounded read shows, and whether there is more than that (it reads one more than it shows). */
 export interface Bounded<T> {
   items: T[];
@@ -258,35 +294,22 @@ export class ConsoleData {
     return { value: snap.docs.map((d) => toRunSummary(d.id, d.data())), fromCache: snap.metadata.fromCache };
   }
 
-  /** Each day's totals, live: one listener per day on its counter shards (from the cache when any day's is). */
+  /** Each day's totals, live: one listener per day on its counter shards (see `watchAll`). */
   watchDailyTotals(days: string[], listener: Listener<DailyTotals[]>): Unsubscribe {
-    const totals = new Map<string, Read<DailyTotals>>();
-    const emit = () => {
-      if (totals.size < days.length) return;
-      const read = days.map((day) => totals.get(day) ?? { value: sumShards(day, []), fromCache: false });
-      listener.next(
-        read.map((day) => day.value),
-        read.some((day) => day.fromCache),
-      );
-    };
-    const unsubscribes = days.map((day) =>
-      watchQuery(
-        collection(this.db, COLLECTIONS.dailySummaries, day, COLLECTIONS.dailyShards),
-        (snap) =>
-          sumShards(
-            day,
-            snap.docs.map((d) => d.data()),
-          ),
-        {
-          next: (value, fromCache) => {
-            totals.set(day, { value, fromCache });
-            emit();
-          },
-          error: listener.error,
-        },
-      ),
+    return watchAll(
+      days,
+      (day, dayListener) =>
+        watchQuery(
+          collection(this.db, COLLECTIONS.dailySummaries, day, COLLECTIONS.dailyShards),
+          (snap) =>
+            sumShards(
+              day,
+              snap.docs.map((d) => d.data()),
+            ),
+          dayListener,
+        ),
+      listener,
     );
-    return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
   }
 }
 

@@ -68,6 +68,7 @@ export function toJob(id: string, data: DocumentData): Job {
     cancel_requested: d.cancel_requested === true,
     plan_id: textOrNull(d.plan_id),
     llm_usage: orNull(d.llm_usage),
+    requeued_at: orNull(d.requeued_at),
   };
 }
 

@@ -76,19 +76,45 @@ function neverTakenIn(job: Pick<Job, "run_after">): boolean {
   return job.run_after === null;
 }
 
+/**
+ * The errors the engine's poll fails a waiting job with when its stored document no longer parses (JobQueue's
+ * rejectUnreadable): its type has no handler since a deploy (a code only a job of such a type gets), or its payload no
+ * longer passes validation (INVALID_JOB in these words: an invalid follow-up ends INVALID_JOB too, and is retried).
+ * The poll sets no field of its own, so its error tells.
+ */
+const UNSUPPORTED_TYPE = "UNSUPPORTED_JOB_TYPE";
+const NO_LONGER_VALID = { code: "INVALID_JOB", message: "the stored job no longer passes validation" };
+/** The engine's refusal of their retry (JobQueue's unparsedReason, for a job intake took in). */
+const UNPARSED_REFUSAL = "the job document no longer parses";
+
+/**
+ * Whether the engine failed the job, once taken in, because its stored document no longer parses: until a deploy
+ * accepts it again the engine refuses its retry, and the console cannot tell when one has.
+ */
+function unparsedByEngine(job: Pick<Job, "run_after" | "error">): boolean {
+  const { error } = job;
+  if (error === null || neverTakenIn(job)) return false;
+  return error.code === UNSUPPORTED_TYPE || (error.code === NO_LONGER_VALID.code && error.message === NO_LONGER_VALID.message);
+}
+
+/** What of an unparsed job (`unparsedByEngine`) a deploy must accept again. */
+const unparsedPart = ({ error }: Pick<Job, "error">) => (error?.code === UNSUPPORTED_TYPE ? "type" : "payload");
+
 /** Whether the engine would retry the job now (its dedup key aside, which only the engine can check). */
-export function retryable(job: Pick<Job, "status" | "run_after">): boolean {
-  return RETRYABLE_STATUSES.includes(job.status) && !neverTakenIn(job);
+export function retryable(job: Pick<Job, "status" | "run_after" | "error">): boolean {
+  return RETRYABLE_STATUSES.includes(job.status) && !neverTakenIn(job) && !unparsedByEngine(job);
 }
 
 /**
  * Why the queue's failures list offers no Retry for a failed job, or null when it offers one: exactly when the
- * job page does (`retryable`). A failed job the engine will not retry was never taken in: a new job must be written,
- * unless its refusal says what to do instead (`error.details.instead`). In the words of the engine's refusal of its
- * retry (JobQueue's unparsedReason).
+ * job page does (`retryable`). A failed job the engine will not retry was never taken in, and a new job must be written
+ * unless its refusal says what to do instead (`error.details.instead`); or the engine failed it because its document no
+ * longer parses (`unparsedNote`). In the words of the engine's refusal of its retry (JobQueue's unparsedReason).
  */
 export function noRetryNote(job: Pick<Job, "status" | "run_after" | "error">): string | null {
   if (retryable(job)) return null;
+  if (unparsedByEngine(job))
+    return `${UNPARSED_REFUSAL}: retry with the CLI once a deploy accepts its ${unparsedPart(job)} again, or write a new job`;
   if (!rejectedAtIntake(job)) return "never taken in: write a new job";
   const details = job.error?.details;
   const instead = typeof details === "object" && details !== null && "instead" in details ? details.instead : undefined;
@@ -108,6 +134,21 @@ export function neverRunsNote(job: Pick<Job, "status" | "run_after" | "error">):
 }
 
 /**
+ * Why a job the engine failed because its stored document no longer parses (`unparsedByEngine`) offers no Retry; null
+ * for any other job. The console cannot tell when a deploy accepts the job again, so it offers none even then.
+ */
+export function unparsedNote(job: Pick<Job, "id" | "run_after" | "error">): string | null {
+  if (!unparsedByEngine(job)) return null;
+  const part = unparsedPart(job);
+  const why = part === "type" ? "its type has no handler" : "its payload no longer passes validation";
+  return (
+    `The engine can no longer parse this job's stored document (${why}), so it failed the job. Retry is not offered: the engine ` +
+    `refuses it ("${UNPARSED_REFUSAL}") until a deploy accepts its ${part} again (then retry it with the CLI: retry ${job.id}); ` +
+    "otherwise write a new job."
+  );
+}
+
+/**
  * What the console knows of a child job's parent: `open`, `ended` (a final status), `gone` (its record was deleted,
  * RETAIN_JOBS_DAYS after it ended) or `unknown`. A parent that has ended counts none of its children's new outcomes
  * (the engine's recordChildFinished answers `parent_closed`), so a child retried on its own would stay failed in its
@@ -116,9 +157,12 @@ export function neverRunsNote(job: Pick<Job, "status" | "run_after" | "error">):
  */
 export type ParentState = "open" | "ended" | "gone" | "unknown";
 
-/** A parent as its own document reads (null when there is none). */
-export function parentState(parent: Pick<Job, "status"> | null): ParentState {
-  if (parent === null) return "gone";
+/**
+ * A parent as its own document reads (null when there is none), and whether only the SDK's cache gave that answer:
+ * a parent the cache does not hold may well exist, and have ended.
+ */
+export function parentState(parent: Pick<Job, "status"> | null, fromCache: boolean): ParentState {
+  if (parent === null) return fromCache ? "unknown" : "gone";
   return isFinalStatus(parent.status) ? "ended" : "open";
 }
 
@@ -262,6 +306,8 @@ export interface Job {
   plan_id: string | null;
   /** LLM usage summed over the job's finished attempts. */
   llm_usage: LlmUsage | null;
+  /** When an operator's retry last queued the job again (a parent's retry queues its children so too); null if none has. */
+  requeued_at: Date | null;
 }
 
 /**
@@ -347,6 +393,48 @@ export interface Attempt {
 type AttemptList = {
   [K in keyof Omit<Attempt, "lists_cut">]-?: [Extract<Attempt[K], readonly unknown[]>] extends [never] ? never : K;
 }[keyof Omit<Attempt, "lists_cut">];
+
+/** One line of a job's status timeline. */
+interface TimelineEntry {
+  at: Date | null;
+  text: string;
+}
+
+/**
+ * A job's status timeline, in time order: its creation, the start and end of each of `attempts` (those the page reads),
+ * the running attempt's start, an operator's retry that queued it again (the latest: the job keeps only its time), and
+ * its end, or its status now.
+ */
+export function timelineEntries(
+  job: Pick<
+    Job,
+    | "created_at"
+    | "created_by"
+    | "status"
+    | "attempts"
+    | "started_at"
+    | "lease_owner"
+    | "lease_epoch"
+    | "requeued_at"
+    | "finished_at"
+    | "updated_at"
+  >,
+  attempts: readonly Pick<Attempt, "attempt" | "worker_id" | "lease_epoch" | "started_at" | "finished_at" | "status" | "error">[],
+): TimelineEntry[] {
+  const entries: TimelineEntry[] = [{ at: job.created_at, text: `created by ${job.created_by ?? "?"}` }];
+  for (const a of attempts) {
+    entries.push({ at: a.started_at, text: `attempt ${a.attempt} started on ${a.worker_id} (epoch ${a.lease_epoch})` });
+    if (a.finished_at)
+      entries.push({ at: a.finished_at, text: `attempt ${a.attempt} ended ${a.status}${a.error ? ` (${a.error.code})` : ""}` });
+  }
+  if (job.requeued_at) entries.push({ at: job.requeued_at, text: "queued again (retry)" });
+  if (job.status === "running") {
+    entries.push({ at: job.started_at, text: `attempt ${job.attempts} started on ${job.lease_owner ?? "?"} (epoch ${job.lease_epoch})` });
+  }
+  if (job.finished_at) entries.push({ at: job.finished_at, text: `job ${job.status}` });
+  else entries.push({ at: job.updated_at, text: `now ${job.status}` });
+  return entries.sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0));
+}
 
 /** The plan a job committed to before its first change (`catalog_jobs/{jobId}/plans/{planId}`). */
 export interface FrozenPlan {

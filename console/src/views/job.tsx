@@ -20,11 +20,13 @@ import {
   neverRunsNote,
   parentState,
   retryable,
+  timelineEntries,
+  unparsedNote,
 } from "../model";
 import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
-import { useLive, useNotConnected, useNow } from "../ui/live";
+import { cacheOnly, mapLive, useLive, useNotConnected, useNow } from "../ui/live";
 import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
 import { type Retries, RetryButton, RetryNotice, RetryParentNote, useRetry } from "../ui/retry";
 
@@ -132,6 +134,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
 /** Why a job has no attempt log (yet). */
 function noAttempt(job: Job): string {
   if (neverRunsNote(job)) return "None: intake never took this job in (see above).";
+  if (unparsedNote(job)) return "None: the engine failed it before it ran (see above).";
   return job.status === "running" ? "No earlier attempt." : "No attempt has started yet.";
 }
 
@@ -151,6 +154,7 @@ function JobDetails(props: {
   const llm = job.llm_usage;
   const cancel = cancelOffer(job);
   const neverRuns = neverRunsNote(job);
+  const unparsed = unparsedNote(job);
   return (
     <article class="job" data-testid="job-view" data-status={job.status}>
       <header class="job-header">
@@ -178,7 +182,8 @@ function JobDetails(props: {
         <Fact name="Attempts" value={`${job.attempts} of ${job.max_attempts}`} />
         <Fact name="Created by" value={job.created_by ?? "—"} />
         <Fact name="Created" value={dateTime(job.created_at)} />
-        <Fact name="Started" value={dateTime(job.started_at)} />
+        {/* A job that is not running may have been queued again since (a retry keeps its last start). */}
+        <Fact name={job.status === "running" ? "Started" : "Last started"} value={dateTime(job.started_at)} />
         <Fact name="Finished" value={dateTime(job.finished_at)} />
         <Fact name="Runs after" value={dateTime(job.run_after)} />
         {job.lease_owner && (
@@ -197,6 +202,11 @@ function JobDetails(props: {
       {neverRuns && (
         <p class="error-box" data-testid="never-runs">
           {neverRuns}
+        </p>
+      )}
+      {unparsed && (
+        <p class="error-box" data-testid="unparsed">
+          {unparsed}
         </p>
       )}
       <div class="grid-2">
@@ -237,12 +247,25 @@ function JobDetails(props: {
   );
 }
 
-/** Retry for a child job whose parent counts its new outcome (open), or has no record left to count it in (gone). */
+/**
+ * Retry for a child job whose parent counts its new outcome (open), or has no record left to count it in (gone); none
+ * while a parent only the cache answers for, holding nothing of it, may have ended (unknown).
+ */
 function ChildRetry({ job, parentId, data, retries }: { job: Job; parentId: string; data: ConsoleData; retries: Retries }) {
   const parent = useLive<Job | null>((l) => data.watchJob(parentId, l), [data, parentId]);
+  const state = mapLive(parent, (p) => parentState(p, cacheOnly([parent])));
   return (
-    <LiveView live={parent} what={`parent job ${parentId}`}>
-      {(p) => (parentState(p) === "ended" ? <RetryParentNote parentId={parentId} /> : <RetryButton job={job} retries={retries} />)}
+    <LiveView live={state} what={`parent job ${parentId}`}>
+      {(s) => {
+        if (s === "ended") return <RetryParentNote parentId={parentId} />;
+        if (s === "unknown")
+          return (
+            <small class="muted" data-testid="retry-parent-unknown">
+              Retry once the console reconnects: until then it cannot tell whether its parent <JobLink id={parentId} /> has ended.
+            </small>
+          );
+        return <RetryButton job={job} retries={retries} />;
+      }}
     </LiveView>
   );
 }
@@ -256,28 +279,11 @@ function Fact({ name, value }: { name: string; value: ComponentChildren }) {
   );
 }
 
-interface TimelineEntry {
-  at: Date | null;
-  text: string;
-}
-
-/** Creation, each attempt's start and end, and the job's end, in time order. */
+/** Creation, attempts, an operator's retry and the job's end, in time order (`timelineEntries`). */
 function Timeline({ job, attempts }: { job: Job; attempts: Attempt[] }) {
-  const entries: TimelineEntry[] = [{ at: job.created_at, text: `created by ${job.created_by ?? "?"}` }];
-  for (const a of attempts) {
-    entries.push({ at: a.started_at, text: `attempt ${a.attempt} started on ${a.worker_id} (epoch ${a.lease_epoch})` });
-    if (a.finished_at)
-      entries.push({ at: a.finished_at, text: `attempt ${a.attempt} ended ${a.status}${a.error ? ` (${a.error.code})` : ""}` });
-  }
-  if (job.status === "running") {
-    entries.push({ at: job.started_at, text: `attempt ${job.attempts} started on ${job.lease_owner ?? "?"} (epoch ${job.lease_epoch})` });
-  }
-  if (job.finished_at) entries.push({ at: job.finished_at, text: `job ${job.status}` });
-  else entries.push({ at: job.updated_at, text: `now ${job.status}` });
-  entries.sort((a, b) => (a.at?.getTime() ?? 0) - (b.at?.getTime() ?? 0));
   return (
     <ol class="timeline">
-      {entries.map((e, i) => (
+      {timelineEntries(job, attempts).map((e, i) => (
         <li key={i}>
           <time>{dateTime(e.at)}</time> {e.text}
         </li>

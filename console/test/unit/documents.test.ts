@@ -12,9 +12,11 @@ describe("documents", () => {
       type: "FAMILY_AUDIT",
       status: "running",
       created_at: Timestamp.fromDate(at),
+      requeued_at: Timestamp.fromDate(at),
       progress: { updated_at: Timestamp.fromDate(at), steps: [Timestamp.fromDate(at)] },
     });
     assert.deepEqual(job.created_at, at);
+    assert.deepEqual(job.requeued_at, at);
     assert.deepEqual(job.progress, { updated_at: at, steps: [at] });
   });
 
@@ -30,6 +32,7 @@ describe("documents", () => {
     assert.equal(job.lease_owner, null);
     assert.equal(job.error, null);
     assert.equal(job.cancel_requested, false);
+    assert.equal(job.requeued_at, null);
   });
 
   it("read a client's job written without a status, not yet taken in, as queued", () => {

@@ -8,9 +8,11 @@ import {
   FINISHED_JOBS_LIMIT,
   finishedJobsListenerStart,
   inFinishedWindow,
+  type Listener,
   parentInQueue,
   RUNNING_JOBS_LIMIT,
   WAITING_JOBS_LIMIT,
+  watchAll,
 } from "../../src/data";
 import { sumShards } from "../../src/documents";
 import {
@@ -48,6 +50,8 @@ import {
   movedPastRetriedRun,
   cancelledJobMovedOn,
   retryable,
+  timelineEntries,
+  unparsedNote,
   waitingReason,
 } from "../../src/model";
 import { pageTitle, parseRoute, routeName } from "../../src/routes";
@@ -110,6 +114,35 @@ describe("daily totals", () => {
 
   it("of a day without shards are zero", () => {
     assert.equal(sumShards("2026-12-01", []).runs, 0);
+  });
+
+  it("of the days together are told once every day's listener answered, and stay in error once one's has failed", () => {
+    const days: Record<string, Listener<number>> = {};
+    const told: string[] = [];
+    let stopped = 0;
+    const stop = watchAll(
+      ["d1", "d2"],
+      (day, listener) => {
+        days[day] = listener;
+        return () => stopped++;
+      },
+      {
+        next: (runs, fromCache) => told.push(`${runs.join(",")}${fromCache ? " (cache)" : ""}`),
+        error: (err) => told.push(`error: ${err.message}`),
+      },
+    );
+    days.d1.next(1, false);
+    assert.deepEqual(told, []);
+    days.d2.next(2, true);
+    days.d2.next(3, false);
+    assert.deepEqual(told, ["1,2 (cache)", "1,3"]);
+    // Firestore ended d1's listener: d2's next answer would show d1's last count as current.
+    days.d1.error(new Error("permission denied"));
+    days.d2.next(4, false);
+    days.d2.error(new Error("unavailable"));
+    assert.deepEqual(told, ["1,2 (cache)", "1,3", "error: permission denied"]);
+    stop();
+    assert.equal(stopped, 2);
   });
 });
 
@@ -186,8 +219,8 @@ describe("the actions offered", () => {
   });
 
   it("no retry for a job cancelled before intake whose request did not pass validation (a valid one is taken in by the cancel)", () => {
-    assert.equal(retryable({ status: "cancelled", run_after: null }), false);
-    assert.equal(retryable({ status: "cancelled", run_after: ranAt }), true);
+    assert.equal(retryable({ status: "cancelled", run_after: null, error: null }), false);
+    assert.equal(retryable({ status: "cancelled", run_after: ranAt, error: null }), true);
   });
 
   it("a retry for a job that ran, whatever its code, a follow-up it asked for being invalid included", () => {
@@ -195,6 +228,36 @@ describe("the actions offered", () => {
     assert.equal(retryable(failed("INVALID_JOB", ranAt)), true);
     assert.equal(retryable(failed("FAMILY_NOT_FOUND", ranAt)), true);
     assert.equal(retryable({ ...failed("FAMILY_NOT_FOUND", ranAt), status: "queued" }), false);
+  });
+
+  it("no retry for a job the engine failed because its stored document no longer parses: it refuses one until a deploy accepts the job again", () => {
+    // As JobQueue.rejectUnreadable leaves a waiting job whose type lost its handler, or whose payload fails its schema: the run_after intake gave it kept.
+    const unsupported = { ...failed("UNSUPPORTED_JOB_TYPE", ranAt), id: "j1" };
+    const invalid = {
+      ...failed("INVALID_JOB", ranAt),
+      id: "j1",
+      error: { code: "INVALID_JOB", message: "the stored job no longer passes validation", transient: false, details: [] },
+    };
+    assert.deepEqual([retryable(unsupported), retryable(invalid)], [false, false]);
+    assert.equal(
+      noRetryNote(unsupported),
+      "the job document no longer parses: retry with the CLI once a deploy accepts its type again, or write a new job",
+    );
+    assert.equal(
+      noRetryNote(invalid),
+      "the job document no longer parses: retry with the CLI once a deploy accepts its payload again, or write a new job",
+    );
+    assert.equal(
+      unparsedNote(invalid),
+      "The engine can no longer parse this job's stored document (its payload no longer passes validation), so it failed the job. " +
+        'Retry is not offered: the engine refuses it ("the job document no longer parses") until a deploy accepts its payload again ' +
+        "(then retry it with the CLI: retry j1); otherwise write a new job.",
+    );
+    assert.match(unparsedNote(unsupported) ?? "", /^The engine can no longer parse this job's stored document \(its type has no handler\)/);
+    // An invalid follow-up ends INVALID_JOB in other words, and is retried; a job intake rejected has its own note.
+    assert.equal(unparsedNote({ ...failed("INVALID_JOB", ranAt), id: "j1" }), null);
+    assert.equal(unparsedNote({ ...invalid, run_after: null }), null);
+    assert.equal(neverRunsNote(unsupported), null);
   });
 
   it("a cancel for a waiting job even once a client asked for one (it is cancelled at once); a running or frozen-plan job asked once shows the request", () => {
@@ -222,8 +285,9 @@ describe("the actions offered", () => {
     // Never taken in, whatever its code: the engine cannot parse it, so it refuses the retry, naming the error.
     assert.equal(noRetryNote(failed("LEASE_EXPIRED", null)), "rejected at intake as LEASE_EXPIRED: write a new job");
     assert.equal(noRetryNote({ status: "cancelled", run_after: null, error: null }), "never taken in: write a new job");
+    const unparsed = failed("UNSUPPORTED_JOB_TYPE", ranAt);
     for (const status of FAILURE_STATUSES)
-      for (const job of [failed("INVALID_JOB", null), failed("LEASE_EXPIRED", null), failed("LEASE_EXPIRED", ranAt)])
+      for (const job of [failed("INVALID_JOB", null), failed("LEASE_EXPIRED", null), failed("LEASE_EXPIRED", ranAt), unparsed])
         assert.equal(noRetryNote({ ...job, status }) === null, retryable({ ...job, status }), `${status} ${job.error?.code}`);
   });
 
@@ -330,12 +394,19 @@ describe("the actions offered", () => {
   });
 
   it("no retry for a child whose parent has ended: the parent no longer counts it, and its own retry requeues the child", () => {
-    assert.equal(parentState({ status: "deferred" }), "open");
-    assert.equal(parentState({ status: "running" }), "open");
+    assert.equal(parentState({ status: "deferred" }, false), "open");
+    assert.equal(parentState({ status: "running" }, false), "open");
     for (const status of ["succeeded", "failed", "needs_review", "deadletter", "cancelled"] as const)
-      assert.equal(parentState({ status }), "ended", status);
+      assert.equal(parentState({ status }, false), "ended", status);
     // Its record is gone: nothing counts the child, which is retried on its own.
-    assert.equal(parentState(null), "gone");
+    assert.equal(parentState(null, false), "gone");
+  });
+
+  it("no retry for a child whose parent only the cache answers for, holding nothing of it: the parent may exist, and have ended", () => {
+    assert.equal(parentState(null, true), "unknown");
+    // What the cache holds of a parent reads as it does.
+    assert.equal(parentState({ status: "running" }, true), "open");
+    assert.equal(parentState({ status: "failed" }, true), "ended");
   });
 
   it("the queue knows a child's parent from the jobs it reads, and says when it cannot tell", () => {
@@ -377,6 +448,51 @@ describe("the actions offered", () => {
       retriedNotice("j1", { children_requeued: 2, wakeup_sent: false, resumes_plan: "p3" }, "failed"),
       "Job j1 is queued again, with 2 of its children (those that had not succeeded). It resumes its frozen plan p3: the operations applied are skipped (to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again). It has run since: failed.",
     );
+  });
+});
+
+describe("the job page's timeline", () => {
+  const at = (hhmm: string) => new Date(`2026-12-01T${hhmm}:00Z`);
+  const job = {
+    created_at: at("09:00"),
+    created_by: "cli:alice",
+    status: "queued" as const,
+    attempts: 0,
+    started_at: at("10:00"),
+    lease_owner: null,
+    lease_epoch: 2,
+    requeued_at: null,
+    finished_at: null,
+    updated_at: at("12:00"),
+  };
+  const failedAttempt = {
+    attempt: 1,
+    worker_id: "w1",
+    lease_epoch: 1,
+    started_at: at("10:00"),
+    finished_at: at("10:05"),
+    status: "deadletter" as const,
+    error: { code: "LEASE_EXPIRED", message: "" },
+  };
+  const texts = (entries: { at: Date | null; text: string }[]) => entries.map((e) => `${e.at?.toISOString().slice(11, 16)} ${e.text}`);
+
+  it("shows an operator's retry where it queued the job again, after the run it retried", () => {
+    assert.deepEqual(texts(timelineEntries({ ...job, requeued_at: at("12:00") }, [failedAttempt])), [
+      "09:00 created by cli:alice",
+      "10:00 attempt 1 started on w1 (epoch 1)",
+      "10:05 attempt 1 ended deadletter (LEASE_EXPIRED)",
+      "12:00 queued again (retry)",
+      "12:00 now queued",
+    ]);
+  });
+
+  it("shows no retry of a job never retried, and a running attempt's start", () => {
+    const running = { ...job, status: "running" as const, attempts: 1, started_at: at("09:01"), lease_owner: "w2", lease_epoch: 1 };
+    assert.deepEqual(texts(timelineEntries(running, [])), [
+      "09:00 created by cli:alice",
+      "09:01 attempt 1 started on w2 (epoch 1)",
+      "12:00 now running",
+    ]);
   });
 });
 

@@ -37,6 +37,7 @@ const j1 = (status: Job["status"], lease_epoch: number): Job => ({
   cancel_requested: false,
   plan_id: null,
   llm_usage: null,
+  requeued_at: null,
 });
 
 /** A view holding useRetry, with the retry callable's answer given when the test says. */

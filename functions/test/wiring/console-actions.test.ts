@@ -80,6 +80,26 @@ describeWithFullEmulator("Retry", () => {
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(holder).get()).get("status")).toBe("queued");
   });
 
+  it("is not offered for a taken-in job the poll failed because its stored document no longer parses, whose retry the engine refuses so", async () => {
+    const unknownType = await createdJob();
+    const invalidPayload = await createdJob();
+    // A deploy dropped the type, or tightened the payload's schema, while they waited.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(unknownType).update({ type: "RETIRED_JOB_TYPE" });
+    await db.collection(JOB_COLLECTIONS.jobs).doc(invalidPayload).update({ payload: {} });
+    await queue.pollCandidates(["priority"], 8);
+    for (const [jobId, code] of [
+      [unknownType, "UNSUPPORTED_JOB_TYPE"],
+      [invalidPayload, "INVALID_JOB"],
+    ]) {
+      const job = asConsoleReads(await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get());
+      expect([job.status, job.error?.code, rejectedAtIntake(job), retryable(job)]).toEqual(["failed", code, false, false]);
+      const err = await refused(queue.retryJob(jobId));
+      expect(err).toBeInstanceOf(InvalidTransitionError);
+      // The note opens with the engine's reason, in its words.
+      expect((err as Error).message).toContain(noRetryNote(job)!.split(":")[0]);
+    }
+  });
+
   it("is offered for a job that was taken in and failed INVALID_JOB (an invalid follow-up): the engine retries it", async () => {
     const jobId = await createdJob();
     const leased = await queue.leaseById(jobId, "w1");
