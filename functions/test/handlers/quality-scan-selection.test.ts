@@ -63,18 +63,23 @@ async function cancelFollowUps(engine: Engine): Promise<void> {
   for (const followUp of followUps.docs) await engine.queue.cancelJob(followUp.id);
 }
 
+/** The engine of a deployment whose scheduled QUALITY_SCAN runs in apply, `LIMIT` exercises a run. */
+function scheduledInApply(now: () => Date) {
+  return createEngine({
+    db,
+    tasks: new RecordingTasks(),
+    now,
+    config: testConfig({ applyEnabled: true, qualityScanApply: true, qualityScanLimit: LIMIT }),
+  });
+}
+
 describeWithIsolation("scheduled QUALITY_SCAN over a 100-exercise catalog (apply)", () => {
   it("scans at most the limit per run, never-scanned and oldest first, and covers every exercise over successive runs", async () => {
     const clock = movableClock();
     const start = clock.now();
     const catalog = catalogAt(start);
     await seedCatalog(db, { exercises: [...catalog.live, ...catalog.retired] });
-    const engine = createEngine({
-      db,
-      tasks: new RecordingTasks(),
-      now: clock.now,
-      config: testConfig({ applyEnabled: true, qualityScanApply: true, qualityScanLimit: LIMIT }),
-    });
+    const engine = scheduledInApply(clock.now);
 
     const picked: string[][] = [];
     for (let night = 0; night < 9; night++) {
@@ -121,12 +126,7 @@ describeWithIsolation("scheduled QUALITY_SCAN in apply, with an operator's dry-r
     const clock = movableClock();
     const catalog = catalogAt(clock.now());
     await seedCatalog(db, { exercises: [...catalog.live, ...catalog.retired] });
-    const engine = createEngine({
-      db,
-      tasks: new RecordingTasks(),
-      now: clock.now,
-      config: testConfig({ applyEnabled: true, qualityScanApply: true, qualityScanLimit: LIMIT }),
-    });
+    const engine = scheduledInApply(clock.now);
     const scheduledRun = async () => {
       const before = await lastScannedAt();
       await produceScheduledScan(engine, qualityScan, clock.now());
