@@ -259,3 +259,18 @@ describeWithFullEmulator("the scans' progress", () => {
     expect((await input.deps.queue.getJob(input.job.id))?.progress).toEqual({ done: walked, total: walked });
   });
 });
+
+describeWithFullEmulator("MAINTENANCE_SCAN over a family too large to read whole (dry_run)", () => {
+  it("names it and scans the families after it, instead of failing there every run", async () => {
+    await seedDemo(db);
+    // One more than a family read takes (MAX_FAMILY_EXERCISES), in a family whose slug sorts first.
+    const exercises = Array.from({ length: 2_001 }, (_, i) =>
+      exerciseFixture(`Giant Move ${String(i).padStart(4, "0")} (Dumbbell)`, ["dumbbell"], { family_slug: "aaa_giant_move" }),
+    );
+    await seedCatalog(db, { exercises });
+    const run = await runJob(depsFor(db, "dry_run"), "MAINTENANCE_SCAN", { mode: "dry_run" });
+
+    expect(run.status).toBe("succeeded_dry_run");
+    expect(run.summary).toMatchObject({ families_too_large: ["aaa_giant_move"], families_scanned: 14, families_with_problems: 6 });
+  });
+});
