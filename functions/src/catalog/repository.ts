@@ -32,6 +32,14 @@ export class CatalogLimitError extends Error {
   }
 }
 
+/** What `read` gives, or null when it found more documents than it takes (`CatalogLimitError`). */
+export async function unlessTooLarge<T>(read: Promise<T>): Promise<T | null> {
+  return read.catch((err: unknown) => {
+    if (err instanceof CatalogLimitError) return null;
+    throw err;
+  });
+}
+
 /** Every document of `query`, or `CatalogLimitError` when there are more than `max`. */
 async function collectQuery(
   query: Query,

@@ -1,13 +1,14 @@
 /**
  * DUPLICATE_DETECTION_SCAN: reads the catalog family by family into a key index (see
  * plans/duplicate-detection) and asks for a FAMILY_MERGE job in dry_run for every merge candidate.
- * Read-only on the catalog and lock-free.
+ * Read-only on the catalog and lock-free. A family too large to read whole (over 2,000 exercises) is
+ * named in `families_too_large` and left out of the index.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
-import { loadFamilyExercises } from "../catalog/repository";
+import { loadFamilyExercises, unlessTooLarge } from "../catalog/repository";
 import { countFamilyMembers, familySlugs } from "../catalog/reads";
 import { ScanProgress } from "./support/scan-progress";
 import { FollowUpJobs } from "./support/follow-ups";
@@ -26,9 +27,15 @@ export const duplicateDetectionScanHandler = catalogHandler({
   async run({ job, deps, ctx, engine }) {
     const index = new DuplicateIndex();
     let familiesScanned = 0;
+    const familiesTooLarge: string[] = [];
     const progress = new ScanProgress(engine, () => countFamilyMembers(deps.db));
     for await (const slug of familySlugs(deps.db, ctx.signal)) {
-      const members = await loadFamilyExercises(deps.db, slug);
+      const members = await unlessTooLarge(loadFamilyExercises(deps.db, slug));
+      // Too large to read whole: named for a person, not the end of this run and of every run after it.
+      if (members === null) {
+        familiesTooLarge.push(slug);
+        continue;
+      }
       index.addFamily(slug, members);
       familiesScanned++;
       await progress.add(members.length);
@@ -39,6 +46,7 @@ export const duplicateDetectionScanHandler = catalogHandler({
     for (const candidate of findings.merges) await followUps.request(mergeCandidateJob(candidate));
     return succeededIn(job.payload.mode, {
       families_scanned: familiesScanned,
+      families_too_large: familiesTooLarge,
       merge_candidates: findings.merges.length,
       merge_candidates_listed: findings.merges.slice(0, MAX_LISTED),
       duplicate_exercises_within_family: findings.within_family.length,

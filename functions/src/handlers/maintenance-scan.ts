@@ -13,7 +13,7 @@ import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
 import { audit } from "../catalog/audited-family";
 import { countFamilyMembers, familySlugs, readFamily } from "../catalog/reads";
-import { CatalogLimitError } from "../catalog/repository";
+import { unlessTooLarge } from "../catalog/repository";
 import { ScanProgress } from "./support/scan-progress";
 import { FollowUpJobs, type FollowUpOutcome } from "./support/follow-ups";
 import { maintenanceFollowUps } from "./plans/maintenance-scan";
@@ -46,11 +46,8 @@ export const maintenanceScanHandler = catalogHandler({
         nextFamily = slug;
         break;
       }
-      const read = await readFamily(deps.db, slug).catch((err: unknown) => {
-        // Too large to read whole: named for a person, not the end of this run and of every daily run after it.
-        if (err instanceof CatalogLimitError) return null;
-        throw err;
-      });
+      const read = await unlessTooLarge(readFamily(deps.db, slug));
+      // Too large to read whole: named for a person, not the end of this run and of every daily run after it.
       if (read === null) {
         familiesTooLarge.push(slug);
         continue;

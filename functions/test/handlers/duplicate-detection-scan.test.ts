@@ -68,3 +68,17 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
     ).rejects.toBeInstanceOf(InvalidJobError);
   });
 });
+
+describeWithFullEmulator("DUPLICATE_DETECTION_SCAN over a family too large to read whole (dry_run)", () => {
+  it("names it and indexes the families after it, instead of failing there every run", async () => {
+    // One more than a family read takes (MAX_FAMILY_EXERCISES), in a family whose slug sorts first.
+    const giant = Array.from({ length: 2_001 }, (_, i) =>
+      exerciseFixture(`Giant Move ${String(i).padStart(4, "0")} (Dumbbell)`, ["dumbbell"], { family_slug: "aaa_giant_move" }),
+    );
+    await seedDemo(db, { exercises: [...lookalikes.exercises, ...giant] });
+    const run = await runJob(depsFor(db, "dry_run"), "DUPLICATE_DETECTION_SCAN", { mode: "dry_run" });
+
+    expect(run.status).toBe("succeeded_dry_run");
+    expect(run.summary).toMatchObject({ families_too_large: ["aaa_giant_move"], families_scanned: 16, merge_candidates: 2 });
+  });
+});
