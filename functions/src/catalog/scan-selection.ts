@@ -49,9 +49,15 @@ export function selectionCursorRef(db: Firestore, jobType: string, mode: Mode): 
   return db.collection(SCAN_CURSORS_COLLECTION).doc(mode === "apply" ? jobType : `${jobType}:${mode}`);
 }
 
-/** The stored cursor; from the beginning when there is none (or it is not one). */
-export async function readSelectionCursor(ref: DocumentReference): Promise<SelectionCursor> {
-  const data = (await ref.get()).data();
+/**
+ * The stored cursor of `mode`'s runs; from the beginning when there is none (or it is not one). One
+ * without its `mode` was written before dry runs had their own, possibly by a dry run: an apply run
+ * taking it would pass over exercises it never scanned until the sweep came round, so it starts from
+ * the beginning once instead (passing over what is not due costs reads, not coverage).
+ */
+export async function readSelectionCursor(ref: DocumentReference, mode: Mode): Promise<SelectionCursor> {
+  const stored = (await ref.get()).data();
+  const data = stored?.mode === mode ? stored : undefined;
   const after: unknown = data?.never_scanned_after;
   const stale = data?.stale_after as { last_scanned_at?: unknown; id?: unknown } | null | undefined;
   return {

@@ -156,7 +156,7 @@ export const qualityScanHandler = catalogHandler({
           staleAfterDays: job.payload.selection.stale_after_days,
           limit: job.payload.selection.limit,
           now: scannedAt,
-          cursor: await readSelectionCursor(cursorRef),
+          cursor: await readSelectionCursor(cursorRef, mode),
         })
       : null;
     if (selected) attempt.event("selected", { never_scanned: selected.never_scanned, stale: selected.stale });
@@ -195,7 +195,7 @@ export const qualityScanHandler = catalogHandler({
     }
     await progress.finish();
     // The cursor (its mode's) moves once the run's exercises are done, in a dry run too: it is the scan's bookkeeping, not catalog data.
-    if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, job_id: job.id, updated_at: scannedAt }));
+    if (selected) await input.engine.fenced((tx) => tx.set(cursorRef, { ...selected.cursor, mode, job_id: job.id, updated_at: scannedAt }));
     if (counts.metadata_failed === 0) return succeededIn(mode, summary());
     return needsReview(
       mode,

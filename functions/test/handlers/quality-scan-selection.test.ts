@@ -166,6 +166,36 @@ describeWithIsolation("scheduled QUALITY_SCAN in apply, with an operator's dry-r
   });
 });
 
+describeWithIsolation("scheduled QUALITY_SCAN in apply, after an upgrade from one cursor for both modes", () => {
+  it("starts from the beginning once, as that cursor may hold a dry run's position, and keeps its own from then on", async () => {
+    const clock = movableClock();
+    const catalog = catalogAt(clock.now());
+    await seedCatalog(db, { exercises: [...catalog.live, ...catalog.retired] });
+    // Where three dry runs of 20 left the one cursor that apply and dry runs shared (no `mode` in it).
+    const previewsStopped = { never_scanned_after: catalog.neverScanned[29], stale_after: null };
+    await selectionCursorRef(db, "QUALITY_SCAN", "apply").set({ ...previewsStopped, job_id: "an-old-preview" });
+    const engine = scheduledInApply(clock.now);
+    const scheduledRun = async () => {
+      const before = await lastScannedAt();
+      await produceScheduledScan(engine, qualityScan, clock.now());
+      const [report] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 60_000 });
+      expect(report.status).toBe("succeeded");
+      await cancelFollowUps(engine);
+      clock.advance(DAY);
+      const after = await lastScannedAt();
+      return [...after].filter(([id, at]) => at !== before.get(id) && catalog.neverScanned.includes(id)).map(([id]) => id);
+    };
+
+    // Not from the 31st never-scanned exercise: the 30 before it, which no apply run scanned, come first.
+    expect((await scheduledRun()).sort()).toEqual(catalog.neverScanned.slice(0, 10));
+    expect((await selectionCursorRef(db, "QUALITY_SCAN", "apply").get()).data()).toMatchObject({
+      mode: "apply",
+      never_scanned_after: catalog.neverScanned[9],
+    });
+    expect((await scheduledRun()).sort()).toEqual(catalog.neverScanned.slice(10, 20));
+  });
+});
+
 describeWithFullEmulator("incremental selection in a dry run (nothing written to the catalog)", () => {
   it("goes on from its cursor, so successive runs reach every due exercise once per pass", async () => {
     const now = new Date();
