@@ -14,6 +14,7 @@ import {
   ALIAS_SLUG_PATTERN,
   CATEGORIES,
   CONTENT_FIELDS,
+  CONTRIBUTION_SUM_TOLERANCE,
   DESCRIPTION_MIN_LENGTH,
   EXERCISE_STATUSES,
   FAMILY_SLUG_PATTERN,
@@ -28,6 +29,8 @@ import {
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
   type ContentField,
+  contributionSum,
+  contributionSumFits,
   normalizeEquipment,
   normalizeMuscle,
   toNameSlug,
@@ -88,6 +91,16 @@ const musclesSchema = z.looseObject({
   contribution: z
     .record(muscleNameSchema, z.number().min(0).max(1), {
       error: (issue) => (issue.code === "invalid_key" ? issue.issues[0]?.message : undefined),
+    })
+    // Enrichment and TARGETED_FIX renormalise shares whose sum does not fit; any other write of them is refused.
+    .superRefine((shares, ctx) => {
+      const total = contributionSum(shares);
+      if (contributionSumFits(total)) return;
+      const { min, max } = CONTRIBUTION_SUM_TOLERANCE;
+      ctx.addIssue({
+        code: "custom",
+        message: `the shares sum to ${Math.round(total * 1000) / 1000}; they must sum to about 1 (${min}–${max})`,
+      });
     })
     .optional(),
 });

@@ -77,6 +77,28 @@ export const DESCRIPTION_TARGET_MIN_LENGTH = 100;
 export const PRIMARY_MUSCLES_BOUNDS = { min: 1, max: 3 } as const;
 export const SECONDARY_MUSCLES_MAX = 5;
 export const CONTRIBUTION_SUM_TOLERANCE = { min: 0.85, max: 1.15 } as const;
+
+/** The sum of a muscle contribution's shares. */
+export function contributionSum(shares: Readonly<Record<string, number>>): number {
+  return Object.values(shares).reduce((sum, share) => sum + share, 0);
+}
+
+/** Whether shares summing to `total` sum to about 1, as a stored muscle contribution's must. */
+export function contributionSumFits(total: number): boolean {
+  return total >= CONTRIBUTION_SUM_TOLERANCE.min && total <= CONTRIBUTION_SUM_TOLERANCE.max;
+}
+
+/**
+ * Shares (none negative) as a stored muscle contribution holds them: rescaled to sum to 1, each to
+ * three decimals, when their sum does not fit or a share is above 1; as given otherwise. Null when
+ * no share is positive: there is nothing to scale.
+ */
+export function renormalizedContribution(shares: Readonly<Record<string, number>>): Record<string, number> | null {
+  const total = contributionSum(shares);
+  if (total <= 0) return null;
+  if (contributionSumFits(total) && Object.values(shares).every((share) => share <= 1)) return { ...shares };
+  return Object.fromEntries(Object.entries(shares).map(([muscle, share]) => [muscle, Math.round((share / total) * 1000) / 1000]));
+}
 export const CONTENT_FIELDS = [
   "execution_notes",
   "common_mistakes",

@@ -11,7 +11,6 @@ import { deprecatedFieldReplacement, isDeprecatedField, isLockedForEnrichment } 
 import { exercisePathSchema } from "../catalog/schemas";
 import {
   CONTENT_LIST_BOUNDS,
-  CONTRIBUTION_SUM_TOLERANCE,
   type ContentField,
   DESCRIPTION_MIN_LENGTH,
   type EnumKind,
@@ -23,6 +22,7 @@ import {
   normalizeEquipment,
   normalizeEquipmentList,
   normalizeMuscle,
+  renormalizedContribution,
   titleCase,
 } from "../catalog/taxonomy";
 import {
@@ -305,12 +305,8 @@ const normalizeContribution: FieldNormalizer = (raw) => {
     const key = normalizeMuscle(muscle);
     shares[key] = (shares[key] ?? 0) + share;
   }
-  const total = Object.values(shares).reduce((sum, share) => sum + share, 0);
-  if (total <= 0) return { reason: "contribution shares sum to zero" };
-  const sumIsOff = total < CONTRIBUTION_SUM_TOLERANCE.min || total > CONTRIBUTION_SUM_TOLERANCE.max;
-  if (!sumIsOff && Object.values(shares).every((share) => share <= 1)) return { value: shares };
-  const rescaled = Object.entries(shares).map(([muscle, share]) => [muscle, Math.round((share / total) * 1000) / 1000]);
-  return { value: Object.fromEntries(rescaled) };
+  const renormalized = renormalizedContribution(shares);
+  return renormalized ? { value: renormalized } : { reason: "contribution shares sum to zero" };
 };
 
 const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {

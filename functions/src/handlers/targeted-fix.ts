@@ -10,7 +10,9 @@ import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { type TargetedFixPayload, fixReadIds, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
-import { type DocData } from "../util/object-paths";
+import { type DocData, isPlainRecord } from "../util/object-paths";
+import { sameValue } from "../util/document-diff";
+import { contributionSum, renormalizedContribution } from "../catalog/taxonomy";
 
 /** The patch's paths that would retire an exercise, each with the fix_type that does it whole. */
 function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[string, "archive" | "mark_merged"]> {
@@ -20,6 +22,41 @@ function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[strin
   if ("merged_into" in patch) found.push(["merged_into", "mark_merged"]);
   if ("deprecated_at" in patch) found.push(["deprecated_at", "archive"]);
   return found;
+}
+
+const CONTRIBUTION_PATH = "muscles.contribution";
+
+/** What the summary records of a renormalised contribution: the sum it was given with, and its shares now. */
+interface ContributionChange {
+  given_sum: number;
+  shares: Record<string, number>;
+}
+
+/**
+ * The patch with its muscle contribution renormalised, as enrichment renormalises one, when its shares
+ * (numbers, none negative) do not sum to about 1 or one is above 1; null when it needs none. Any other
+ * contribution is left to validation, which refuses it.
+ */
+function renormalizedPatch(
+  patch: Readonly<Record<string, unknown>>,
+): { patch: Record<string, unknown>; contribution: ContributionChange } | null {
+  const muscles = patch.muscles;
+  // Set whole, the muscles map carries the contribution; otherwise the patch may set it at its own path.
+  const change = renormalizedShares(isPlainRecord(muscles) ? muscles.contribution : patch[CONTRIBUTION_PATH]);
+  if (!change) return null;
+  const renormalized = isPlainRecord(muscles)
+    ? { ...patch, muscles: { ...muscles, contribution: change.shares } }
+    : { ...patch, [CONTRIBUTION_PATH]: change.shares };
+  return { patch: renormalized, contribution: change };
+}
+
+function renormalizedShares(value: unknown): ContributionChange | null {
+  const isShare = (share: unknown) => typeof share === "number" && Number.isFinite(share) && share >= 0;
+  if (!isPlainRecord(value) || !Object.values(value).every(isShare)) return null;
+  const shares = value as Record<string, number>;
+  const renormalized = renormalizedContribution(shares);
+  if (!renormalized || sameValue(renormalized, shares)) return null;
+  return { given_sum: Math.round(contributionSum(shares) * 1000) / 1000, shares: renormalized };
 }
 
 /** The payload of a TARGETED_FIX job. */
@@ -102,15 +139,18 @@ export const targetedFixHandler = planHandler({
       newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
       payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
     ]);
+    const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : null;
+    const renormalized = patch && renormalizedPatch(patch);
     const fix = planTargetedFix({
-      payload,
+      payload: renormalized ? { ...payload, fix_data: { patch: renormalized.patch } } : payload,
       exercises,
       families: new Map(families.map((family) => [family.slug, family])),
       owners,
       pointingAliases,
     });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
-    return { plan, summary: { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged } };
+    const summary = { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged };
+    return { plan, summary: renormalized ? { ...summary, contribution_renormalized: renormalized.contribution } : summary };
   },
 });
 

@@ -160,6 +160,18 @@ describe("validatePlan: documents after the change", () => {
     expect(result.errors[0].target).toBe(`exercises/${benchBarbell.id}`);
   });
 
+  it("refuses muscle contribution shares that do not sum to about 1, and only warns of a stored one the plan leaves", () => {
+    expectError(validate([patch({ "muscles.contribution": { quadriceps: 1, glutes: 1, hamstrings: 1 } })]), {
+      code: "SCHEMA_INVALID",
+      operation_index: 0,
+      path: "muscles.contribution",
+    });
+    const legacy = { ...benchBarbell, muscles: { primary: ["quadriceps"], contribution: { quadriceps: 0.2 } } };
+    const result = validate([patch({ "muscles.secondary": ["glutes"] })], { ...catalog, exercises: [legacy, benchDumbbell] });
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: "SCHEMA_INVALID", path: "muscles.contribution" }));
+  });
+
   it("reports a legacy problem the plan does not touch as a warning only", () => {
     const legacy = { ...benchBarbell, description: "Too short." };
     const result = validate([patch({ "review_metadata.quality_score": 0.45 })], { ...catalog, exercises: [legacy, benchDumbbell] });

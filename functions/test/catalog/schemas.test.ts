@@ -59,6 +59,10 @@ describe("exerciseDocSchema", () => {
     ["muscles.category", [], "muscles.category"],
     ["muscles.category", ["full body"], "muscles.category.0"],
     ["muscles.contribution", { "pectoralis major": 1.4 }, "muscles.contribution.pectoralis major"],
+    // Shares sum to about 1 (CONTRIBUTION_SUM_TOLERANCE).
+    ["muscles.contribution", { "pectoralis major": 1, triceps: 1, "anterior deltoid": 1 }, "muscles.contribution"],
+    ["muscles.contribution", { "pectoralis major": 0.1, triceps: 0.1 }, "muscles.contribution"],
+    ["muscles.contribution", {}, "muscles.contribution"],
     ["metadata.level", "expert", "metadata.level"],
     ["metadata.plane_of_motion", "sagittal plane", "metadata.plane_of_motion"],
     ["metadata.unilateral", "no", "metadata.unilateral"],
@@ -91,6 +95,16 @@ describe("exerciseDocSchema", () => {
     expect(messages("muscles.primary", ["Rear_Delt"])).toEqual([expect.stringMatching(/write "posterior deltoid"$/)]);
     expect(messages("muscles.primary", ["biceps!"])).toEqual([expect.not.stringContaining("write")]);
     expect(messages("muscles.contribution", { lats: 1 })).toEqual([expect.stringMatching(/write "latissimus dorsi"$/)]);
+  });
+
+  it("says what the contribution's shares sum to, and accepts a sum within 0.85–1.15", () => {
+    const messages = (value: unknown): string[] =>
+      exercisePathSchema("muscles.contribution")
+        ?.safeParse(value)
+        .error?.issues.map((issue) => issue.message) ?? [];
+    expect(messages({ quadriceps: 1, glutes: 1, hamstrings: 1 })).toEqual(["the shares sum to 3; they must sum to about 1 (0.85–1.15)"]);
+    expect(messages({ quadriceps: 0.5, glutes: 0.35 })).toEqual([]);
+    expect(messages({ quadriceps: 0.6, glutes: 0.55 })).toEqual([]);
   });
 
   it("refuses only the list markers of the fields the scan fails for them", () => {

@@ -50,6 +50,27 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await exercise(db, "leg_press__single-leg-press-machine")).toMatchObject({ description });
   });
 
+  it("renormalises a patched muscle contribution whose shares do not sum to about 1, as enrichment does, and says so", async () => {
+    const run = await fix({
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch: { "muscles.contribution": { quadriceps: 3, glutes: 2 } } },
+    });
+    const shares = { quadriceps: 0.6, glutes: 0.4 };
+    expect(run.summary).toMatchObject({ changed: ["squat__squat-barbell"], contribution_renormalized: { given_sum: 5, shares } });
+    if (mode === "dry_run") return;
+    expect((await exercise(db, "squat__squat-barbell"))?.muscles).toMatchObject({ contribution: shares });
+  });
+
+  it("renormalises the contribution of a muscles map set whole too", async () => {
+    const muscles = { primary: ["quadriceps", "glutes"], category: ["legs"], contribution: { quadriceps: 0.3, glutes: 0.2 } };
+    const run = await fix({ exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { muscles } } });
+    const shares = { quadriceps: 0.6, glutes: 0.4 };
+    expect(run.summary).toMatchObject({ contribution_renormalized: { given_sum: 0.5, shares } });
+    if (mode === "dry_run") return;
+    expect((await exercise(db, "squat__squat-barbell"))?.muscles).toEqual({ ...muscles, contribution: shares });
+  });
+
   it("archives exercises and recomputes their family's registry", async () => {
     const run = await fix({ exercise_doc_ids: ["squat__squat-smith-machine"], fix_type: "archive" });
     expect(run.summary).toMatchObject({ fix_type: "archive", changed: ["squat__squat-smith-machine"] });
