@@ -75,9 +75,17 @@ export function equipmentWordsKept(parts: Pick<ExerciseNameParts, "prefix" | "su
  * suffix naming a word that is no canonical equipment and sets the exercise apart ("Row (Landmine)"
  * or "Pull-Up (Weighted)" on a barbell or pull-up bar); one naming other canonical equipment is the
  * wrong equipment, and names the primary instead ("Squat (Dumbbell)" on a barbell → "Squat (Barbell)").
+ * A name has one suffix: a repeat of it goes ("Row (Cable) (Cable)" → "Row (Cable)"), and of two naming
+ * different equipment ("Row (Cable) (Barbell)") a person keeps the one that names the exercise.
  */
 export function exerciseNameProblem(name: string, primary: string | null, multiEquipment: boolean): NameProblem | null {
-  const { prefix, rest, suffix, qualified } = exerciseNameParts(name, primary);
+  const { prefix, rest, suffix, qualified, extraSuffix } = exerciseNameParts(name, primary);
+  // The parts keep a second suffix naming other equipment in the base, where a suggestion would keep it too.
+  if (extraSuffix !== null && suffix !== null && normalizeEquipment(extraSuffix).value !== normalizeEquipment(suffix).value) {
+    return {
+      message: `"${name}" has two "(Equipment)" suffixes, "(${extraSuffix})" and "(${suffix})": a person keeps the one that names the exercise`,
+    };
+  }
   const suffixRequired = prefix !== null || (multiEquipment && !mayOmitEquipmentSuffix(rest, primary));
   // Without a primary equipment to name, a suffix stays as it is, a leading equipment word becomes
   // the suffix (so the equipment is not lost), and any other missing one cannot be suggested. A
@@ -107,6 +115,7 @@ export function exerciseNameProblem(name: string, primary: string | null, multiE
   else if (suffix === null && expectedSuffix !== null) message = `"${name}" lacks the "(Equipment)" suffix naming its primary equipment`;
   else if (suffix !== null && primary !== null && normalizeEquipment(suffix).value !== primary)
     message = `the suffix "(${suffix})" does not name the primary equipment "${primary}"`;
+  else if (extraSuffix !== null) message = `"${name}" repeats the "(Equipment)" suffix; a name has one`;
   else message = `"${name}" is not in the canonical "Base (Equipment)" Title Case form`;
   return { message, suggestion };
 }

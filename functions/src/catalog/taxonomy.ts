@@ -224,6 +224,13 @@ export interface ExerciseNameParts {
   suffix: string | null;
   /** Whether a "(…)" qualifier was moved in front: the name had a suffix place, which the equipment's takes. */
   qualified: boolean;
+  /**
+   * A second "(Equipment)" just before the suffix ("Cable" of "Row (Cable) (Cable)"). One naming the
+   * suffix's equipment only repeats it and is left out of `rest`, so a name made of the parts has one
+   * suffix; one naming other equipment stays in `rest` ("Row (Cable) (Barbell)"): which of the two
+   * names the exercise is for a person to say.
+   */
+  extraSuffix: string | null;
 }
 
 /**
@@ -232,7 +239,8 @@ export interface ExerciseNameParts {
  * equipment suffix. The qualifier may stand last ("Squat (Pause)" → "Pause Squat") or just before
  * the equipment suffix ("Row (Close Grip) (Cable)" → "Close Grip Row", suffix "Cable"). The text
  * with the qualifier in front is judged again: it may open with an equipment word ("Triceps
- * Pushdown (Cable Rope)") or end with an "(Equipment)" ("Squat (Barbell) (Pause)").
+ * Pushdown (Cable Rope)") or end with an "(Equipment)" ("Squat (Barbell) (Pause)"). A second
+ * "(Equipment)" before the suffix is its `extraSuffix`.
  */
 export function exerciseNameParts(name: string, primary: string | null): ExerciseNameParts {
   const { base, suffix } = splitExerciseName(name);
@@ -241,11 +249,16 @@ export function exerciseNameParts(name: string, primary: string | null): Exercis
     const folded = exerciseNameParts(`${qualifier} ${text}`, primary);
     return { ...folded, prefix: prefix ?? folded.prefix, qualified: true };
   };
-  if (suffix === null) return { prefix, rest, suffix, qualified: false };
+  const plain = { prefix, rest, suffix, qualified: false, extraSuffix: null };
+  if (suffix === null) return plain;
   if (!suffixNamesEquipment(suffix, primary)) return qualifiedBy(suffix, rest);
   const inner = splitExerciseName(rest);
-  if (inner.suffix !== null && !suffixNamesEquipment(inner.suffix, primary)) return qualifiedBy(inner.suffix, `${inner.base} (${suffix})`);
-  return { prefix, rest, suffix, qualified: false };
+  if (inner.suffix === null) return plain;
+  if (!suffixNamesEquipment(inner.suffix, primary)) return qualifiedBy(inner.suffix, `${inner.base} (${suffix})`);
+  if (normalizeEquipment(inner.suffix).value !== normalizeEquipment(suffix).value) return { ...plain, extraSuffix: inner.suffix };
+  // Judged again without the repeat, which may hide a qualifier or another suffix ("Row (Barbell) (Cable) (Cable)").
+  const once = exerciseNameParts(`${inner.base} (${suffix})`, primary);
+  return { ...once, prefix: prefix ?? once.prefix, extraSuffix: once.extraSuffix ?? inner.suffix };
 }
 
 /** Index just past the first `count` words, where words are separated by spaces, hyphens or underscores. */
@@ -315,19 +328,27 @@ function capitalize(segment: string): string {
   return segment.charAt(0).toUpperCase() + segment.slice(1);
 }
 
-// Capitals that stay capitals even in a name written all in capitals ("EZ BAR CURL" → "EZ Bar Curl").
+/**
+ * The fitness acronyms the catalog knows: title-casing keeps their capitals, in a name or tag written
+ * all in capitals ("EZ BAR CURL" → "EZ Bar Curl") or beside a shouted word, and restores them in a
+ * name of equipment ("bosu-ball" → "BOSU Ball"). One of 4 letters or more must be listed, or it is
+ * taken for a shouted word ("BOSU" → "Bosu").
+ */
 const ACRONYMS = new Set([
   "AMRAP",
   "ATG",
   "BB",
+  "BOSU",
   "DB",
   "EMOM",
   "EZ",
   "GHD",
   "GM",
   "HIIT",
+  "HSPU",
   "JM",
   "KB",
+  "LISS",
   "RDL",
   "RKC",
   "SL",
@@ -524,14 +545,14 @@ export function normalizeEquipmentList(raw: readonly string[]): string[] {
 }
 
 const EQUIPMENT_DISPLAY_OVERRIDES: Readonly<Record<string, string>> = {
-  "ez-bar": "EZ Bar",
   "pull-up-bar": "Pull-Up Bar",
 };
 
-/** "smith-machine" → "Smith Machine", "ez-bar" → "EZ Bar". */
+/** "smith-machine" → "Smith Machine"; known acronyms in capitals: "ez-bar" → "EZ Bar", "bosu-ball" → "BOSU Ball". */
 export function equipmentDisplayName(equipment: string): string {
   const value = normalizeEquipment(equipment).value;
-  return EQUIPMENT_DISPLAY_OVERRIDES[value] ?? value.split("-").map(capitalize).join(" ");
+  const word = (part: string): string => (ACRONYMS.has(part.toUpperCase()) ? part.toUpperCase() : capitalize(part));
+  return EQUIPMENT_DISPLAY_OVERRIDES[value] ?? value.split("-").map(word).join(" ");
 }
 
 /** ("bench press", "barbell") → "Bench Press (Barbell)"; no equipment → just the Title Case base. */

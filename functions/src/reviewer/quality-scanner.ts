@@ -26,7 +26,7 @@ import {
 import { getPath } from "../util/object-paths";
 
 // Recorded in review_metadata: a verdict of an older version may differ from this one's.
-export const SCANNER_VERSION = "2.4";
+export const SCANNER_VERSION = "2.5";
 
 export const HEURISTIC_PASS_SCORE = 0.85;
 export const SOFT_ISSUE_SCORE = 0.7;
@@ -164,7 +164,7 @@ function strings(value: unknown): string[] {
   return (arrayOrNull(value) ?? []).filter((item): item is string => typeof item === "string");
 }
 
-/** The items a presence check counts: a blank string is no equipment, note or category. */
+/** The items a presence check counts: a blank string is no equipment, note, category or content item. */
 function nonBlankStrings(value: unknown): string[] {
   return strings(value).filter((item) => item.trim() !== "");
 }
@@ -291,7 +291,7 @@ function softIssues(exercise: Readonly<Record<string, unknown>>): CheckFinding<S
     const missingCheck = MISSING_CHECKS[field];
     // Mistakes that are no list at all already fail check 11, which says so.
     const missingIsHard = field === "common_mistakes" && !Array.isArray(exercise[field]);
-    if (missingCheck && items.length === 0 && !missingIsHard) {
+    if (missingCheck && nonBlankStrings(items).length === 0 && !missingIsHard) {
       issues.push({ check: missingCheck, message: `${field} is missing`, fields: [field] });
     }
     // Check 11 names this field's leading markers; markdown elsewhere in it (or in a field it did not fail) is still reported here.

@@ -17,6 +17,8 @@ describe("canonicalNameIn", () => {
     ["Weighted Pull-Up", ["dip-belt"], true, "Pull-Up (Dip Belt)"],
     ["Crunch", ["machine"], true, "Crunch (Machine)"],
     ["Push-Up", ["resistance-band"], true, "Push-Up (Resistance Band)"],
+    ["Row (Cable) (Cable)", ["cable"], false, "Row (Cable)"],
+    ["Row (Cable) (Cable)", ["cable"], true, "Row (Cable)"],
   ])("%s with %j (multi-equipment: %s) → %s", (name, equipment, multi, expected) => {
     expect(canonicalNameIn(doc(name, equipment), multi)).toBe(expected);
   });
@@ -32,6 +34,8 @@ describe("canonicalNameIn", () => {
     ["Bench Press (Barbell)", [], true],
     // A suffix naming what sets the exercise apart, not its primary equipment: a person names it.
     ["Hip Thrust (Plate)", ["barbell", "plate"], false],
+    // Two suffixes naming different equipment: a person keeps the one that names the exercise.
+    ["Row (Cable) (Barbell)", ["cable"], true],
   ])("keeps %s with %j (multi-equipment: %s)", (name, equipment, multi) => {
     expect(canonicalNameIn(doc(name, equipment), multi)).toBeNull();
   });
@@ -41,6 +45,12 @@ describe("nameForFamily", () => {
   it("keeps a base that fits the new family", () => {
     expect(nameForFamily(doc("Barbell Row", ["barbell"]), { from: "barbell_rows", to: "row", toBase: "Row", multiEquipment: true })).toBe(
       "Row (Barbell)",
+    );
+  });
+
+  it("carries one of a repeated suffix over", () => {
+    expect(nameForFamily(doc("Row (Cable) (Cable)", ["cable"]), { from: "rows", to: "row", toBase: "Row", multiEquipment: true })).toBe(
+      "Row (Cable)",
     );
   });
 

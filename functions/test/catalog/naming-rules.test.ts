@@ -126,6 +126,36 @@ describe("exerciseNameProblem", () => {
     expect(suggestion("Bench Press (DB)", "dumbbell", true)).toBe("Bench Press (Dumbbell)");
   });
 
+  it("keeps one of a repeated equipment suffix", () => {
+    expect(exerciseNameProblem("Row (Cable) (Cable)", "cable", true)).toEqual({
+      message: expect.stringContaining("repeats"),
+      suggestion: "Row (Cable)",
+    });
+    expect(suggestion("Row (Cable) (Cable)", null, false)).toBe("Row (Cable)");
+    expect(suggestion("Row (DB) (Dumbbell)", "dumbbell", false)).toBe("Row (Dumbbell)");
+    expect(suggestion("Row (Close Grip) (Cable) (Cable)", "cable", true)).toBe("Close Grip Row (Cable)");
+    // The repeat of a wrong suffix gives way to the primary's, as the suffix alone would.
+    expect(suggestion("Row (Barbell) (Barbell)", "cable", true)).toBe("Row (Cable)");
+  });
+
+  it.each([
+    ["Row (Cable) (Barbell)", "cable"],
+    ["Row (Barbell) (Cable)", "cable"],
+    ["Row (Cable) (Barbell)", null],
+    ["Row (Barbell) (Cable) (Cable)", "cable"],
+  ])("faults %s on %s, with two suffixes naming different equipment, and leaves the choice to a person", (name, primary) => {
+    for (const multi of [true, false]) {
+      expect(exerciseNameProblem(name, primary, multi)).toEqual({ message: expect.stringContaining("two") });
+    }
+  });
+
+  it("keeps known acronyms of 4 letters or more, in the base and in the suffix", () => {
+    expect(exerciseNameProblem("BOSU Ball Squat (Bodyweight)", "bodyweight", true)).toBeNull();
+    expect(exerciseNameProblem("Squat (BOSU Ball)", "bosu-ball", true)).toBeNull();
+    expect(suggestion("BOSU BALL SQUAT (BODYWEIGHT)", "bodyweight", true)).toBe("BOSU Ball Squat (Bodyweight)");
+    expect(suggestion("squat", "bosu-ball", true)).toBe("Squat (BOSU Ball)");
+  });
+
   it("suggests names it takes for canonical: one rename settles a name", () => {
     const names = [
       "Squat (Pause)",
@@ -148,6 +178,9 @@ describe("exerciseNameProblem", () => {
       "Weighted Dip",
       "Landmine Press",
       "Hex Bar Deadlift",
+      "Row (Cable) (Cable)",
+      "Row (Barbell) (Barbell)",
+      "BOSU BALL SQUAT",
     ];
     for (const name of names)
       for (const primary of ["barbell", "dumbbell", "cable", "bodyweight", "dip-belt", "trap-bar", null])

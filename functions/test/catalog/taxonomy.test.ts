@@ -82,7 +82,7 @@ describe("splitExerciseName", () => {
 
 describe("exerciseNameParts", () => {
   it("moves a qualifier in front of the base, whether it stands last or just before the equipment suffix", () => {
-    const parts = { prefix: null, rest: "Close Grip Row", suffix: null, qualified: true };
+    const parts = { prefix: null, rest: "Close Grip Row", suffix: null, qualified: true, extraSuffix: null };
     expect(exerciseNameParts("Row (Close Grip)", "cable")).toEqual(parts);
     expect(exerciseNameParts("Row (Close Grip) (Cable)", "cable")).toEqual({ ...parts, suffix: "Cable" });
     expect(exerciseNameParts("Barbell Squat (pause) (Barbell)", "barbell")).toEqual({
@@ -90,6 +90,7 @@ describe("exerciseNameParts", () => {
       rest: "pause Squat",
       suffix: "Barbell",
       qualified: true,
+      extraSuffix: null,
     });
   });
   it("leaves a canonical name's parts as they are", () => {
@@ -98,7 +99,27 @@ describe("exerciseNameParts", () => {
       rest: "Close Grip Row",
       suffix: "Cable",
       qualified: false,
+      extraSuffix: null,
     });
+  });
+  it("drops a repeated equipment suffix from the base, and keeps a second one naming other equipment there", () => {
+    const once = { prefix: null, rest: "Row", suffix: "Cable", qualified: false };
+    expect(exerciseNameParts("Row (Cable) (Cable)", "cable")).toEqual({ ...once, extraSuffix: "Cable" });
+    expect(exerciseNameParts("Row (Cable) (Cable) (Cable)", null)).toEqual({ ...once, extraSuffix: "Cable" });
+    expect(exerciseNameParts("Row (DB) (Dumbbell)", "dumbbell")).toEqual({ ...once, suffix: "Dumbbell", extraSuffix: "DB" });
+    expect(exerciseNameParts("Row (Close Grip) (Cable) (Cable)", "cable")).toEqual({
+      ...once,
+      rest: "Close Grip Row",
+      qualified: true,
+      extraSuffix: "Cable",
+    });
+    expect(exerciseNameParts("Row (Cable) (Barbell)", null)).toEqual({
+      ...once,
+      rest: "Row (Cable)",
+      suffix: "Barbell",
+      extraSuffix: "Cable",
+    });
+    expect(exerciseNameParts("Row (Barbell) (Cable) (Cable)", "cable")).toEqual({ ...once, rest: "Row (Barbell)", extraSuffix: "Barbell" });
   });
 });
 
@@ -188,6 +209,12 @@ describe("titleCase / isTitleCase", () => {
     expect(titleCase("SL RDL")).toBe("SL RDL");
     expect(titleCase("SSB GM")).toBe("SSB GM");
     expect(titleCase("RKC PLANK")).toBe("RKC Plank");
+    // Known acronyms of 4 letters or more are no shouting, written all in capitals or beside mixed case.
+    expect(titleCase("BOSU Ball Squat")).toBe("BOSU Ball Squat");
+    expect(titleCase("BOSU BALL SQUAT")).toBe("BOSU Ball Squat");
+    expect(titleCase("HSPU (Wall)")).toBe("HSPU (Wall)");
+    expect(titleCase("LISS")).toBe("LISS");
+    expect(titleCase("TRX Row")).toBe("TRX Row");
     expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
     expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("the hundred")).toBe("The Hundred");
@@ -225,6 +252,7 @@ describe("titleCase / isTitleCase", () => {
     expect(isTitleCase('"the Hundred"')).toBe(false);
     expect(isTitleCase("BENCH PRESS (BARBELL)")).toBe(false);
     expect(isTitleCase("TRX RDL")).toBe(true);
+    expect(isTitleCase("BOSU Ball Squat")).toBe(true);
   });
   it("accepts Title Case and rejects lowercase words", () => {
     expect(isTitleCase("Neutral-Grip Pull-Up")).toBe(true);
@@ -274,6 +302,8 @@ describe("equipmentDisplayName", () => {
     ["resistance-band", "Resistance Band"],
     ["trap-bar", "Trap Bar"],
     ["dip_belt", "Dip Belt"],
+    ["bosu-ball", "BOSU Ball"],
+    ["GHD", "GHD"],
   ])("%s → %s", (equipment, display) => {
     expect(equipmentDisplayName(equipment)).toBe(display);
   });

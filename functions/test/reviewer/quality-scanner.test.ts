@@ -199,6 +199,9 @@ describe("heuristicScoreExercise — canonical name", () => {
     ["Row (Close Grip) (Cable)", ["cable"]],
     ["Machine Row (Cable)", ["cable"]],
     ["Cable Machine Row (Machine)", ["machine"]],
+    ["Row (Cable) (Cable)", ["cable"]],
+    ["Row (Cable) (Barbell)", ["cable"]],
+    ["BOSU Ball Squat (Bodyweight)", ["bodyweight"]],
   ])("judges %s with %j as the naming rules judge it in a multi-equipment family", (name, equipment) => {
     const failsScan = hardChecks({ ...goodExercise(), name, equipment }).includes("canonical_name");
     expect(failsScan).toBe(exerciseNameProblem(name, equipment[0], true) !== null);
@@ -212,6 +215,11 @@ describe("heuristicScoreExercise — soft checks", () => {
     ["missing_suitability_notes", { suitability_notes: undefined }],
     ["missing_programming_use_cases", { programming_use_cases: [] }],
     ["missing_stimulus_tags", { stimulus_tags: undefined }],
+    // Blank items count for none, as blank execution notes do.
+    ["missing_common_mistakes", { common_mistakes: [" "] }],
+    ["missing_suitability_notes", { suitability_notes: [""] }],
+    ["missing_programming_use_cases", { programming_use_cases: ["  "] }],
+    ["missing_stimulus_tags", { stimulus_tags: ["", "\t"] }],
     ["markup", { suitability_notes: ["1. Suits lifters who want a bigger chest.", "2. Needs healthy shoulders for pressing."] }],
     ["markup", { execution_notes: [...GOOD_NOTES.slice(0, 3), "Keep the **bar** over your wrists at all times."] }],
     ["voice", { execution_notes: [...GOOD_NOTES.slice(0, 3), "I keep my feet flat on the floor."] }],
@@ -298,10 +306,25 @@ describe("heuristicScoreExercise — canonical name suggestions", () => {
     ["Resistance Band Row (Resistance Band)", "resistance-band", "Row (Resistance Band)"],
     ["Medicine Ball Slam (Medicine Ball)", "medicine-ball", "Slam (Medicine Ball)"],
     ["Cable Machine Row", "cable", "Row (Cable)"],
+    ["Row (Cable) (Cable)", "cable", "Row (Cable)"],
+    ["BOSU BALL SQUAT (BODYWEIGHT)", "bodyweight", "BOSU Ball Squat (Bodyweight)"],
   ])("fails %s on %s and suggests %s, which passes", (name, primary, suggested) => {
     expect(hardChecks({ ...goodExercise(), name, equipment: [primary] })).toEqual(["canonical_name"]);
     expect(exerciseNameProblem(name, primary, true)?.suggestion).toBe(suggested);
     expect(hardChecks({ ...goodExercise(), name: suggested, equipment: [primary] })).toEqual([]);
+  });
+});
+
+describe("heuristicScoreExercise — two suffixes", () => {
+  it.each([
+    ["Row (Cable) (Barbell)", "cable"],
+    ["Row (Barbell) (Cable)", "cable"],
+  ])("fails %s on %s with no suggestion: a person keeps the suffix that names the exercise", (name, primary) => {
+    const result = heuristicScoreExercise({ ...goodExercise(), name, equipment: [primary] });
+    expect(result.hard_failures.map(({ check, message }) => [check, message])).toEqual([
+      ["canonical_name", expect.stringContaining("two")],
+    ]);
+    expect(exerciseNameProblem(name, primary, true)?.suggestion).toBeUndefined();
   });
 });
 
