@@ -36,27 +36,39 @@ export async function readFamily(db: Firestore, slug: string): Promise<LoadedFam
   return { slug, members, registry };
 }
 
+/** `SlugOwners`, with the documents of the exercises holding the name slugs read. */
+export interface SlugHolders extends SlugOwners {
+  /** Those exercises' documents, by id. */
+  documents: ReadonlyMap<string, DocData>;
+}
+
 /**
  * Who holds the slugs `names` give to `members` whose name changes (exercises and aliases), and the
- * alias documents renaming them touches, plus any `extraAliasSlugs`.
+ * alias documents renaming them touches, plus any `extraAliasSlugs`, and who holds `extraNameSlugs`
+ * (exercises and aliases), in the same reads: a slug wanted for several reasons is read once.
  */
 export function loadRenameOwners(
   db: Firestore,
   members: readonly CatalogDoc[],
   names: ReadonlyMap<string, string | null>,
   extraAliasSlugs: readonly string[] = [],
-): Promise<SlugOwners> {
+  extraNameSlugs: readonly string[] = [],
+): Promise<SlugHolders> {
   const renames = members.flatMap(({ id, data }) => {
     const name = names.get(id);
     return name && (name !== data.name || toNameSlug(name) !== data.name_slug) ? [{ id, data, name }] : [];
   });
   // The old slugs too: one another exercise has taken as its name since gets no alias (see renameAliasOps).
   const aliasSlugs = renames.flatMap(({ id, data, name }) => renameAliasSlugs(id, data, name));
-  return loadSlugOwners(db, [...renames.map(({ name }) => toNameSlug(name)), ...aliasSlugs], [...aliasSlugs, ...extraAliasSlugs]);
+  return loadSlugOwners(
+    db,
+    [...renames.map(({ name }) => toNameSlug(name)), ...aliasSlugs, ...extraNameSlugs],
+    [...aliasSlugs, ...extraAliasSlugs],
+  );
 }
 
 /** The exercises and aliases holding `nameSlugs`, and the alias documents of `aliasSlugs`. */
-async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasSlugs: Iterable<string> = []): Promise<SlugOwners> {
+async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasSlugs: Iterable<string> = []): Promise<SlugHolders> {
   const names = [...new Set(nameSlugs)];
   const [holders, aliases] = await Promise.all([exercisesWithNameSlugs(db, names), getAliases(db, [...names, ...aliasSlugs])]);
   const exercises = new Map<string, string[]>();
@@ -65,7 +77,7 @@ async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasS
     exercises.set(slug, [...(exercises.get(slug) ?? []), holder.id]);
   }
   const live = new Set(holders.filter(({ data }) => isLiveExercise(data)).map(({ id }) => id));
-  return { aliases, exercises, live };
+  return { aliases, exercises, live, documents: new Map(holders.map(({ id, data }) => [id, data])) };
 }
 
 /**

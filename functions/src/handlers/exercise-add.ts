@@ -10,8 +10,8 @@ import { nonEmptyTextSchema } from "../catalog/inputs";
 import type { HandlerOutcome, JobScope } from "../jobs/handler";
 import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
-import { loadRenameOwners, readFamily } from "../catalog/reads";
-import { exercisesWithNameSlugs, getAliases, getExercises } from "../catalog/repository";
+import { type LoadedFamily, type SlugHolders, loadRenameOwners, readFamily } from "../catalog/reads";
+import { getExercises } from "../catalog/repository";
 import { changePlan } from "./support/change-plan";
 import {
   type ExerciseIntent,
@@ -22,6 +22,7 @@ import {
   planExerciseAdd,
 } from "./plans/exercise-add";
 import { exercisesCreatedByJob } from "../apply/journal";
+import { type DocData } from "../util/object-paths";
 import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
 
 /** The payload of a EXERCISE_ADD job. */
@@ -52,14 +53,14 @@ export const exerciseAddHandler = planHandler({
     // Placed as if an earlier attempt had not created it yet, so a retry plans what is left.
     const placed = placeExercise(draft, { ...family, members: family.members.filter(({ id }) => !createdBefore.includes(id)) });
     // The new exercise counts as a member whose name changes from nothing, so its slug's holders are
-    // read; and the family slug's alias, as a new family may not take an alias's slug.
+    // read; the family slug's alias, as a new family may not take an alias's slug; and, in the same
+    // reads, the holders of its other spellings.
     const members = [...family.members, { id: placed.exercise_id, data: {} }];
-    const [owners, spellingHolders] = await Promise.all([
-      loadRenameOwners(db, members, placed.join.finalNames, [draft.family_slug]),
-      readSpellingHolders(db, otherSpellings(placed)),
-    ]);
+    const spellings = otherSpellings(placed);
+    const owners = await loadRenameOwners(db, members, placed.join.finalNames, [draft.family_slug], spellings);
     if (family.members.length === 0 && family.registry === null)
       assertSlugNotAnAlias(draft.family_slug, owners.aliases.get(draft.family_slug));
+    const spellingHolders = await readSpellingHolders(db, spellings, owners, family);
     const addition = planExerciseAdd(placed, owners, spellingHolders, createdBefore.includes(placed.exercise_id));
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
     return {
@@ -77,17 +78,22 @@ export const exerciseAddHandler = planHandler({
 });
 
 /**
- * The exercises named with `slugs` and the aliases at them, in one read of the slugs, and the
- * exercises those aliases lead to (read only when there is such an alias).
+ * What the catalog holds at `spellings`: the exercises named with them and the aliases there, as
+ * `owners` read them, and the exercises those aliases lead to (read only when neither `owners` nor
+ * the family holds them already).
  */
-async function readSpellingHolders(db: Firestore, slugs: readonly string[]): Promise<SpellingHolders> {
-  const [named, aliases] = await Promise.all([exercisesWithNameSlugs(db, slugs), getAliases(db, slugs)]);
-  const exercises = new Map(named.map(({ id, data }) => [id, data]));
-  const targets = [...aliases.values()]
-    .map((alias) => alias.exercise_id)
+async function readSpellingHolders(
+  db: Firestore,
+  spellings: readonly string[],
+  owners: SlugHolders,
+  family: LoadedFamily,
+): Promise<SpellingHolders> {
+  const exercises = new Map([...family.members.map(({ id, data }): [string, DocData] => [id, data]), ...owners.documents]);
+  const targets = spellings
+    .map((spelling) => owners.aliases.get(spelling)?.exercise_id)
     .filter((target): target is string => typeof target === "string" && target !== "" && !exercises.has(target));
   for (const [id, data] of await getExercises(db, targets)) exercises.set(id, data);
-  return { aliases, exercises };
+  return { aliases: owners.aliases, exercises };
 }
 
 /** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */

@@ -3,7 +3,8 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { LlmError } from "../../src/llm";
 import { leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
-import { useFirestore } from "../helpers/firestore";
+import { newFirestore, useFirestore } from "../helpers/firestore";
+import { countOps } from "../../bench/billing-counter";
 import { MODES, ROWS_MERGED_INTO_ROW, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -310,6 +311,28 @@ describe("EXERCISE_ADD (apply)", () => {
     expect(ran).toMatchObject({ summary: { enrichment_job_created: true } });
     expect(retry).toMatchObject({ status: "succeeded", summary: { enrichment_job_id: enrichmentId, enrichment_job_created: false } });
     expect(await otherJobs(db, first.job.id)).toHaveLength(1);
+  });
+
+  it("reads the holders of each slug once, the slug a renamed member leaves that is also a spelling of the new exercise too", async () => {
+    // A sandbag Zercher squat makes the family multi-equipment: its bare barbell "Zercher Squat" becomes
+    // "Zercher Squat (Barbell)", leaving "zercher-squat", also the new name without its suffix. One misfiled
+    // in squat already holds the new slug, so the job stops once planned (no apply reads counted).
+    const bare = exerciseFixture("Zercher Squat", ["barbell"]);
+    const misfiled = exerciseFixture("Zercher Squat (Sandbag)", ["sandbag"], { family_slug: "squat" });
+    await seedDemo(db, { exercises: [bare, misfiled] });
+    const job = await leaseForTest(depsFor(db, "apply"), {
+      type: "EXERCISE_ADD",
+      payload: { mode: "apply", intent: { base_name: "Zercher Squat", equipment: ["sandbag"] } },
+    });
+    // The catalog's reads on a client of their own; the engine's stay on `db`.
+    const catalogDb = newFirestore();
+    const planning = () => runHandler(exerciseAddHandler, { ...job, deps: { ...job.deps, db: catalogDb } }).catch((err: unknown) => err);
+    const { result, counts } = await countOps(catalogDb, planning);
+
+    expect(result).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { existing: [misfiled.id] } });
+    // The family (its member, its missing registry entry) and the job's journal (empty); then one query of the
+    // name slugs (the bare member and the misfiled one) and one get of the aliases there and at the family slug.
+    expect(counts).toMatchObject({ reads: 9, byMethod: { runQuery: 3, batchGetDocuments: 2 } });
   });
 
   it("asks for no enrichment that could only fail where no LLM is configured, and says so", async () => {
