@@ -219,7 +219,7 @@ function describe(problem: AliasProblem): string {
 
 /** An exercise target, following merges; a missing one by the live exercise that carries on its slug. */
 function exerciseTarget(slug: string, exerciseId: string, facts: AliasFacts): Found<AliasTarget> {
-  let found = exerciseFrom(exerciseId, facts, []);
+  let found = exerciseFrom(exerciseId, (id) => facts.exercise(id), []);
   if (found.kind === "missing") found = successorOfMissing(exerciseId, facts);
   // An alias equal to its exercise's own slug says nothing: it goes.
   if (found.kind === "found" && facts.exercise(found.value)?.name_slug === slug) return { kind: "missing" };
@@ -241,14 +241,26 @@ function isMergedFamily(registry: Readonly<DocData> | null): boolean {
   return registry?.status === "merged";
 }
 
+/**
+ * The live exercise `id` is, or was merged into (where an alias of it is re-pointed); null when there
+ * is none: gone, retired without a successor, or merged in a loop. `exercise` gives each document
+ * along the way (null: none).
+ */
+export function liveExerciseOf(id: string, exercise: ExerciseLookup): string | null {
+  const found = exerciseFrom(id, exercise, []);
+  return found.kind === "found" ? found.value : null;
+}
+
+type ExerciseLookup = (id: string) => Readonly<DocData> | null;
+
 /** The live exercise `id` is or was merged into. */
-function exerciseFrom(id: string, facts: AliasFacts, path: string[]): Found<string> {
+function exerciseFrom(id: string, exercise: ExerciseLookup, path: string[]): Found<string> {
   if (path.includes(id)) return { kind: "loop", path: [...path, id] };
-  const exercise = facts.exercise(id);
-  if (exercise === null) return { kind: "missing" };
-  if (isLiveExercise(exercise)) return { kind: "found", value: id };
-  const next = text(exercise.merged_into);
-  return next ? exerciseFrom(next, facts, [...path, id]) : { kind: "retired" };
+  const data = exercise(id);
+  if (data === null) return { kind: "missing" };
+  if (isLiveExercise(data)) return { kind: "found", value: id };
+  const next = text(data.merged_into);
+  return next ? exerciseFrom(next, exercise, [...path, id]) : { kind: "retired" };
 }
 
 /**
@@ -279,7 +291,7 @@ function successorOfMissing(id: string, facts: AliasFacts): Found<string> {
 }
 
 function oneLive(candidates: readonly string[], facts: AliasFacts): Found<string> {
-  const outcomes = [...new Set(candidates)].map((candidate) => exerciseFrom(candidate, facts, []));
+  const outcomes = [...new Set(candidates)].map((candidate) => exerciseFrom(candidate, (id) => facts.exercise(id), []));
   const loop = outcomes.find((outcome) => outcome.kind === "loop");
   if (loop) return loop;
   const live = [...new Set(outcomes.flatMap((outcome) => (outcome.kind === "found" ? [outcome.value] : [])))];

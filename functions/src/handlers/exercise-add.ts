@@ -10,8 +10,9 @@ import { nonEmptyTextSchema } from "../catalog/inputs";
 import type { HandlerOutcome, JobScope } from "../jobs/handler";
 import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
-import { type LoadedFamily, type SlugHolders, loadRenameOwners, readFamily } from "../catalog/reads";
-import { getExercises } from "../catalog/repository";
+import { type LoadedFamily, type SlugHolders, loadRenameOwners, readAliasFacts, readFamily } from "../catalog/reads";
+import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
+import { liveExerciseOf } from "../catalog/alias-resolution";
 import { changePlan } from "./support/change-plan";
 import {
   type ExerciseIntent,
@@ -79,8 +80,8 @@ export const exerciseAddHandler = planHandler({
 
 /**
  * What the catalog holds at `spellings`: the exercises named with them and the aliases there, as
- * `owners` read them, and the exercises those aliases lead to (read only when neither `owners` nor
- * the family holds them already).
+ * `owners` read them, and the exercises those aliases and names lead to, through any merges (reading
+ * only what neither `owners` nor the family holds already).
  */
 async function readSpellingHolders(
   db: Firestore,
@@ -88,11 +89,21 @@ async function readSpellingHolders(
   owners: SlugHolders,
   family: LoadedFamily,
 ): Promise<SpellingHolders> {
-  const exercises = new Map([...family.members.map(({ id, data }): [string, DocData] => [id, data]), ...owners.documents]);
-  const targets = spellings
-    .map((spelling) => owners.aliases.get(spelling)?.exercise_id)
-    .filter((target): target is string => typeof target === "string" && target !== "" && !exercises.has(target));
-  for (const [id, data] of await getExercises(db, targets)) exercises.set(id, data);
+  const facts = new AliasFacts();
+  for (const [id, data] of [...family.members.map(({ id, data }): [string, DocData] => [id, data]), ...owners.documents])
+    facts.exercises.set(id, data);
+  const aliasTargets = spellings.flatMap((spelling) => {
+    const target = owners.aliases.get(spelling)?.exercise_id;
+    return typeof target === "string" && target !== "" ? [target] : [];
+  });
+  const named = [...owners.documents].filter(([, data]) => spellings.includes(String(data.name_slug))).map(([id]) => id);
+  const targets = [...aliasTargets, ...named];
+  // Each target's merges are followed as the plan follows them, reading each exercise on the way once.
+  await resolveWithFacts(
+    () => decideEach(targets, (target) => liveExerciseOf(target, (id) => facts.exercise(id))),
+    (request) => readAliasFacts(db, facts, request),
+  );
+  const exercises = new Map([...facts.exercises].filter((entry): entry is [string, DocData] => entry[1] !== null));
   return { aliases: owners.aliases, exercises };
 }
 

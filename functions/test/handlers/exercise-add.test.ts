@@ -197,6 +197,50 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     });
   });
 
+  it("refuses an exercise known by an alias of one merged into a live exercise on its primary equipment, naming the live one", async () => {
+    const merged = exerciseFixture("Sumo Squat (Dumbbell)", ["dumbbell"], {
+      family_slug: "squat",
+      status: "merged",
+      merged_into: "squat__squat-dumbbell",
+    });
+    const plie = { alias_slug: "plie-squat", exercise_id: merged.id, is_family_alias: false };
+    await seedDemo(db, { exercises: [merged], aliases: [plie] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Plie Squat", equipment: ["dumbbell"] } });
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      message:
+        `"Plie Squat (Dumbbell)" already exists: "plie-squat" is an alias of exercise ${merged.id} (merged into squat__squat-dumbbell), ` +
+        `on the same primary equipment "dumbbell"; nothing was written`,
+      details: { existing: ["squat__squat-dumbbell"], alias: plie },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("refuses an exercise whose other spelling names one merged into a live exercise on its primary equipment, naming the live one", async () => {
+    // Filed without its suffix, then merged into the dumbbell squat.
+    const merged = exerciseFixture("Sumo Squat", ["dumbbell"], {
+      family_slug: "squat",
+      status: "merged",
+      merged_into: "squat__squat-dumbbell",
+    });
+    await seedDemo(db, { exercises: [merged] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Sumo Squat", equipment: ["dumbbell"] } });
+
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      message:
+        `"Sumo Squat (Dumbbell)" already exists: "sumo-squat" is the slug of ${merged.id} (merged into squat__squat-dumbbell), ` +
+        `on the same primary equipment "dumbbell"; nothing was written`,
+      details: { existing: ["squat__squat-dumbbell"] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("refuses to start a family at a slug that is an alias with FAMILY_SLUG_IS_ALIAS and writes nothing", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -6,7 +6,8 @@
  * family's registry. An exercise that already exists under that name, slug or equipment variant is
  * a duplicate: DUPLICATE_EXERCISE, for review, nothing written. So is a live one on the same primary
  * equipment anywhere in the catalog under another spelling of it (`otherSpellings`), named so or
- * behind an alias: "Goblet Squat" on a dumbbell where "goblet-squat" is an alias of the dumbbell squat.
+ * behind an alias: "Goblet Squat" on a dumbbell where "goblet-squat" is an alias of the dumbbell squat
+ * (or of an exercise merged into it).
  */
 import type { OperationInput } from "../../apply/plan";
 import {
@@ -30,6 +31,7 @@ import { refreshRegistry } from "../support/change-plan";
 import { losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { describeAlias } from "../../catalog/slug-aliases";
+import { liveExerciseOf } from "../../catalog/alias-resolution";
 import { isLiveExercise, normalizedPrimary } from "../../catalog/family-registry";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
 import { type DocData, display } from "../../util/object-paths";
@@ -65,7 +67,8 @@ export interface PlacedExercise {
 
 /**
  * What the catalog holds at the new exercise's other spellings (`otherSpellings`): the aliases there,
- * and by id the exercises named with one of them and those the aliases lead to (more does no harm).
+ * and by id the exercises named with one of them and those the aliases lead to, through any merges
+ * (more does no harm).
  */
 export interface SpellingHolders {
   aliases: ReadonlyMap<string, DocData>;
@@ -195,16 +198,21 @@ function sameExerciseElsewhere(placed: PlacedExercise, holders: SpellingHolders,
     const data = holders.exercises.get(id);
     return id !== exceptId && data !== undefined && isLiveExercise(data) && normalizedPrimary(data) === primary;
   };
+  // An exercise merged away, by its name or an alias of it, stands for the one it was merged into.
+  const liveOf = (id: string) => {
+    const live = liveExerciseOf(id, (holder) => holders.exercises.get(holder) ?? null);
+    return live !== null && isSameExercise(live) ? { live, merged: live === id ? "" : ` (merged into ${live})` } : null;
+  };
   return otherSpellings(placed).flatMap((spelling) => {
-    const named = [...holders.exercises]
-      .filter(([id, data]) => data.name_slug === spelling && isSameExercise(id))
-      .map(([id]): SpellingMatch => ({ exercise_id: id, reason: `"${spelling}" is the slug of ${id}`, alias: null }));
+    const named = [...holders.exercises].flatMap(([id, data]): SpellingMatch[] => {
+      const found = data.name_slug === spelling ? liveOf(id) : null;
+      return found ? [{ exercise_id: found.live, reason: `"${spelling}" is the slug of ${id}${found.merged}`, alias: null }] : [];
+    });
     const alias = holders.aliases.get(spelling);
     const target = alias?.exercise_id;
+    const found = typeof target === "string" ? liveOf(target) : null;
     const aliased: SpellingMatch[] =
-      alias && typeof target === "string" && isSameExercise(target)
-        ? [{ exercise_id: target, reason: describeAlias(spelling, alias), alias }]
-        : [];
+      alias && found ? [{ exercise_id: found.live, reason: `${describeAlias(spelling, alias)}${found.merged}`, alias }] : [];
     return [...named, ...aliased];
   });
 }
