@@ -362,6 +362,11 @@ function letters(word: string): string {
   return word.replace(/[^\p{L}]/gu, "");
 }
 
+/** A word without the punctuation around it ("(RDL)" → "RDL"); inner hyphens and digits stay ("1-ARM", "V-UP"). */
+function unwrapped(word: string): string {
+  return word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+}
+
 function inCapitals(core: string): boolean {
   return core === core.toUpperCase();
 }
@@ -421,8 +426,9 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
   return words
     .map((word, index) => {
       const wordShouted = shouted || isShoutedWord(word);
-      // Judged on the letters, so brackets keep them too: "(RDL)", "(McGill)".
-      const core = letters(word);
+      // Judged without the brackets around it, so "(RDL)" and "(McGill)" keep their letters; a word with
+      // inner hyphens or digits is not one acronym ("1-ARM", "V-UP"): titleCaseParts judges each part.
+      const core = unwrapped(word);
       if (!wordShouted && (/^[A-Z]{2,}$/.test(core) || /^[A-Z][a-z]+[A-Z]/.test(core))) return word;
       const lower = word.toLowerCase();
       if (index > 0 && MINOR_WORDS.has(lower)) return lower;

@@ -13,10 +13,11 @@ export interface StyleIssue {
   message: string;
 }
 
-// "Step 1" numbers a step only when something closes it: a closing mark ("Step 1:", "Step 1.)"), a dash set off
-// by spaces ("Step 1 - Stand") or a capitalised word ("Step 1 Stand"). "Step 2-3 feet away" and "Step 1 foot
-// forward" are instructions. The markers are matched case-sensitively for that capital, so "step" lists its spellings.
-const STEP_NUMBER = String.raw`(?:[Ss]tep|STEP)\s+\d+(?:\s*[.):]+(?!\d)|\s+[-–—](?=\s)|(?=\s+[A-Z]))`;
+// "Step 1" numbers a step only when something closes it: a closing mark ("Step 1:", "Step 1.)"), a dash before
+// the step's text ("Step 1 - Stand", "Step 1-Stand") or a capitalised word ("Step 1 Stand"). "Step 2-3 feet away"
+// (a dash before a number is a range's) and "Step 1 foot forward" are instructions. The markers are matched
+// case-sensitively for those capitals, so "step" is spelled in any case letter by letter.
+const STEP_NUMBER = String.raw`[Ss][Tt][Ee][Pp]\s+\d+(?:\s*[.):]+(?!\d)|\s*[-–—](?!\s*\d)(?=\s|[A-Z])|(?=\s+[A-Z]))`;
 // Numbering ("1." "1)" "1.)" "(1)" "Step 1:", but not "1.5x"), bullets, and markdown bold/italics. A run of
 // closing marks is one marker, so the cleaner leaves no ")" of "1.)" behind.
 const NUMBERING = String.raw`\(?\d+[.):]+(?!\d)|${STEP_NUMBER}`;
@@ -122,11 +123,11 @@ export function isGerundPhrase(item: string): boolean {
 }
 
 /**
- * "Elbow flare: the elbows drift out" — a short label before a colon and a space. A colon after a
- * digit is a ratio's or a time's, not a label's ("a 2:1 tempo", "the 3:00 position").
+ * "Elbow flare: the elbows drift out", "Phase 2:lowering the bar" — a short label before a colon and
+ * text. A colon between two digits is a ratio's or a time's, not a label's ("a 2:1 tempo", "the 3:00 position").
  */
 export function isLabelText(item: string): boolean {
-  const match = /^([^:.!?]{1,40})(?<!\d):\s+\S/.exec(item.trim());
+  const match = /^([^:.!?]{1,40}):(?!(?<=\d:)\d)\s*\S/.exec(item.trim());
   return match !== null && wordCount(match[1]) <= 5;
 }
 

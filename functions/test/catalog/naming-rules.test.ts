@@ -149,6 +149,15 @@ describe("exerciseNameProblem", () => {
     }
   });
 
+  it.each([
+    ["1-ARM Row (Dumbbell)", "dumbbell", "1-Arm Row (Dumbbell)"],
+    ["V-UP", null, "V-Up"],
+    ["Get-UP (Kettlebell)", "kettlebell", "Get-Up (Kettlebell)"],
+  ])("takes no capitals of a word with inner hyphens or digits for an acronym: %s on %s → %s", (name, primary, expected) => {
+    expect(suggestion(name, primary, false)).toBe(expected);
+    expect(exerciseNameProblem(expected, primary, false)).toBeNull();
+  });
+
   it("keeps known acronyms of 4 letters or more, in the base and in the suffix", () => {
     expect(exerciseNameProblem("BOSU Ball Squat (Bodyweight)", "bodyweight", true)).toBeNull();
     expect(exerciseNameProblem("Squat (BOSU Ball)", "bosu-ball", true)).toBeNull();

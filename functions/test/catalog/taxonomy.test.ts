@@ -238,6 +238,13 @@ describe("titleCase / isTitleCase", () => {
       expect(isTitleCase(text)).toBe(true);
     }
   });
+  it("judges each hyphen part of a word with inner hyphens or digits alone, not the word's letters as one acronym", () => {
+    expect(titleCase("1-ARM Row")).toBe("1-Arm Row");
+    expect(titleCase("V-UP")).toBe("V-Up");
+    expect(titleCase("Turkish Get-UP")).toBe("Turkish Get-Up");
+    expect(titleCase("Curl (1-ARM)")).toBe("Curl (1-Arm)");
+    expect(titleCase("McGill curl-up (1-ARM)")).toBe("McGill Curl-Up (1-Arm)");
+  });
   it("capitalises the first letter after leading punctuation, and keeps minor words lowercase inside hyphenated words", () => {
     expect(titleCase("bench press (close grip) pause")).toBe("Bench Press (Close Grip) Pause");
     expect(titleCase('"the hundred"')).toBe('"The Hundred"');

@@ -42,6 +42,8 @@ describe("list markers and markup", () => {
     "Step 2-3 feet away from the cable stack and face away from it",
     "Step 1 foot forward into a split stance",
     "Step 1.5 feet back from the bench",
+    "Step 2 - 3 feet to the side",
+    "Step 2–3 feet back from the bar",
   ])("%s does not", (item) => {
     expect(startsWithListMarker(item)).toBe(false);
     expect(cleanContentItem(item)).toBe(item);
@@ -77,6 +79,9 @@ describe("list markers and markup", () => {
       "Step 1 - Stand tall",
       "step 1 – Stand tall",
       "Step 1 Stand tall",
+      "Step 1-Stand tall",
+      "step 1- Stand tall",
+      "STEP 1: Stand tall",
     ]) {
       expect(cleanContentItem(item)).toBe("Stand tall");
       expect(startsWithListMarker(item)).toBe(true);
@@ -110,10 +115,17 @@ describe("phrase shapes", () => {
     expect(isLabelText("Rounding the back, which shifts load to the spine: avoid it")).toBe(false);
     expect(isLabelText("Rounding the lower back")).toBe(false);
   });
+  it("takes a label ending in a number, or with no space after its colon, for a label", () => {
+    expect(isLabelText("Phase 2: lowering the bar too fast")).toBe(true);
+    expect(isLabelText("Rep 3: resting at the top")).toBe(true);
+    expect(isLabelText("Set 1: warming up too little")).toBe(true);
+    expect(isLabelText("Elbow flare:letting the elbows drift out")).toBe(true);
+    expect(checksOf(contentStyleIssues("common_mistakes", ["Phase 2: lowering the bar too fast"]))).toContain("label_format");
+  });
   it("takes no ratio or clock time for a label", () => {
     expect(isLabelText("Pressing at a 2:1 tempo ratio")).toBe(false);
     expect(isLabelText("Setting up at 3:00 position")).toBe(false);
-    expect(isLabelText("Elbow flare:letting the elbows drift out")).toBe(false);
+    expect(isLabelText("Lowering at a tempo 3:1:1 throughout")).toBe(false);
     expect(contentStyleIssues("common_mistakes", ["Pressing at a 2:1 tempo ratio", "Setting up at 3:00 position"])).toEqual([]);
   });
   it("detects first- and third-person voice", () => {
