@@ -27,16 +27,21 @@ function keepsOneOfBothTargets(previous: Readonly<DocData>, alias: Readonly<DocD
 }
 
 /**
- * A family alias taking over an exercise's alias that the plan leaves in that family, where the slug is
- * the exercise's old one or the slug of a family the plan retires into that family (a one-word family's
- * slug, once its exercise's name, as oldSlugAliasIssues allows): the family alias still reaches it. Any
- * other alias of the exercise is a name of its own, not the family's to take.
+ * A family alias taking over an exercise's alias. Where the plan leaves the exercise in that family,
+ * the family alias still reaches it: the exercise's old slug, or the slug of a family the plan retires
+ * into that family (a one-word family's slug, once its exercise's name, as oldSlugAliasIssues allows).
+ * Elsewhere, only the old slug of an exercise named as the family the plan retires (a one-word family's
+ * "Plank", split off since as "Front Plank"): the family held the slug first, and a retired family
+ * keeps its slug as its alias. Any other alias of the exercise is a name of its own, not the family's to take.
  */
-function familyAliasKeepsExercise(slug: string, previous: Readonly<DocData>, alias: Readonly<DocData>, final: CatalogState): boolean {
+function familyAliasTakesOver(slug: string, previous: Readonly<DocData>, alias: Readonly<DocData>, final: CatalogState): boolean {
   if (typeof previous.exercise_id !== "string" || typeof alias.family_slug !== "string") return false;
   const exercise = final.exercise(previous.exercise_id);
-  if (exercise?.family_slug !== alias.family_slug) return false;
-  return knownSlugsOf(previous.exercise_id, exercise).includes(slug) || final.family(slug)?.merged_into === alias.family_slug;
+  if (!exercise) return false;
+  const oldSlugOfExercise = knownSlugsOf(previous.exercise_id, exercise).includes(slug);
+  const slugOfRetiredFamily = final.family(slug)?.merged_into === alias.family_slug;
+  if (exercise.family_slug === alias.family_slug) return oldSlugOfExercise || slugOfRetiredFamily;
+  return oldSlugOfExercise && slugOfRetiredFamily;
 }
 
 /** Aliases the plan wrote: a live target, no chain or loop, no collision, no exercise shadowed. */
@@ -71,7 +76,7 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
       previous &&
       !sameTarget(previous, alias) &&
       !keepsOneOfBothTargets(previous, alias) &&
-      !familyAliasKeepsExercise(slug, previous, alias, final) &&
+      !familyAliasTakesOver(slug, previous, alias, final) &&
       final.isAliasTargetLive(previous)
     ) {
       at({

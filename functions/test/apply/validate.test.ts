@@ -490,7 +490,7 @@ describe("validatePlan: aliases", () => {
     expect(validate([alias("old-press", { exercise_id: benchDumbbell.id })], seed).errors).toEqual([]);
   });
 
-  it("lets a family alias take over only an old slug of an exercise the plan leaves in the family", () => {
+  it("lets a family alias take over an old slug of an exercise the plan leaves in the family", () => {
     // The squat's creation slug (its id's) led to it; as an alias of the squat's family it still reaches the squat.
     const oldSlug = squat.id.split("__")[1];
     const seed = {
@@ -507,6 +507,28 @@ describe("validatePlan: aliases", () => {
       ["back-squat", "squat"],
     ])
       expectError(validate([alias(slug, { family_slug: family })], seed), {
+        code: "ALIAS_COLLISION",
+        operation_index: 0,
+        path: "alias_slug",
+      });
+  });
+
+  it("lets a retired family's alias take its slug over from the exercise once named as the family, wherever it went since", () => {
+    // "Crunch" was split off crunch as "Reverse Crunch", its old slug kept; crunch has been merged into squat since.
+    const reverseCrunch = exerciseFixture("Reverse Crunch", ["bodyweight"], { id: "crunch__crunch" });
+    const merged = computeFamilyRegistry("crunch", [], { status: "merged", merged_into: "squat" });
+    const seed = (exercise_id: string) => ({
+      exercises: [...(catalog.exercises ?? []), reverseCrunch],
+      families: [...families, merged],
+      aliases: [{ alias_slug: "crunch", exercise_id, is_family_alias: false }],
+    });
+    expect(validate([alias("crunch", { family_slug: "squat" })], seed(reverseCrunch.id)).errors).toEqual([]);
+    // Not the retired family's successor, or a name the slug never was: not the family's to take.
+    for (const [exerciseId, family] of [
+      [reverseCrunch.id, "bench_press"],
+      [benchBarbell.id, "squat"],
+    ])
+      expectError(validate([alias("crunch", { family_slug: family })], seed(exerciseId)), {
         code: "ALIAS_COLLISION",
         operation_index: 0,
         path: "alias_slug",

@@ -1,6 +1,6 @@
-import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
+import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
-import { MODES, depsFor, exercise, family, runJob, seedDemo } from "./support";
+import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -254,4 +254,47 @@ describe.each(MODES)("FAMILY_SPLIT (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "NO_MATCHING_EXERCISES" });
   });
+});
+
+describe("FAMILY_SPLIT of a one-word family's exercise named as the family, then the family's retirement", () => {
+  // "Crunch" (bodyweight) has the family's slug as its name slug; split off into reverse_crunch, it is "Reverse Crunch".
+  const crunch = {
+    exercises: [
+      exerciseFixture("Crunch", ["bodyweight"]),
+      exerciseFixture("Crunch (Machine)", ["machine"]),
+      exerciseFixture("Crunch (Cable)", ["cable"]),
+    ],
+  };
+  const retire = {
+    FAMILY_RENAME_SLUG: { mode: "apply", rename_config: { old_family_slug: "crunch", new_family_slug: "crunches" } },
+    FAMILY_MERGE: { mode: "apply", merge_config: { source_family: "crunch", target_family: "crunches" } },
+  };
+
+  it.each(Object.keys(retire) as (keyof typeof retire)[])(
+    "keeps the old slug for the exercise until %s of the family that stays, whose family alias then takes it over, no alias broken",
+    async (type) => {
+      // For the merge, crunches is a family of its own.
+      await seedCatalog(db, {
+        exercises: [...crunch.exercises, ...(type === "FAMILY_MERGE" ? [exerciseFixture("Crunches (Band)", ["resistance-band"])] : [])],
+      });
+      const run = await runJob(depsFor(db, "apply"), "FAMILY_SPLIT", {
+        mode: "apply",
+        family_slug: "crunch",
+        split_config: { target_family: "reverse_crunch", equipment: ["bodyweight"] },
+      });
+      expect(run).toMatchObject({ status: "succeeded", error: null });
+      expect(await exercise(db, "crunch__crunch")).toMatchObject({ family_slug: "reverse_crunch", name: "Reverse Crunch" });
+      expect(await alias(db, "crunch")).toMatchObject({ exercise_id: "crunch__crunch" });
+
+      const retirement = await runJob(depsFor(db, "apply"), type, retire[type]);
+      expect(retirement).toMatchObject({ status: "succeeded", error: null });
+      // The family held the slug before its exercise was named so: retired, it keeps the slug as its alias.
+      expect(await alias(db, "crunch")).toMatchObject({ family_slug: "crunches", is_family_alias: true });
+      expect(await alias(db, "crunch")).not.toHaveProperty("exercise_id");
+      expect(await family(db, "crunch")).toMatchObject({ status: "merged", merged_into: "crunches" });
+
+      const scan = await runJob(depsFor(db, "apply"), "ALIAS_INVARIANT_SCAN", { mode: "apply" });
+      expect(scan.summary).toMatchObject({ problems: 0 });
+    },
+  );
 });
