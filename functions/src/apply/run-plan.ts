@@ -114,8 +114,18 @@ type Validated =
   | { ok: true; plan: ChangePlan; view: CatalogView; validation: ValidationResult; repairs: RepairRound[] }
   | { ok: false; outcome: HandlerOutcome };
 
-export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: Record<string, unknown> = {}): Promise<HandlerOutcome> {
-  const validated = await validateWithRepairs(input, plan, extraSummary);
+/**
+ * `smallerJobs`: how to ask for the work in parts, which a PLAN_TOO_LARGE tells (a type whose payload
+ * names what to split: "name fewer exercise_doc_ids in each job"); without it, the job changes a
+ * whole family, which cannot be asked for in parts, and the failure says so.
+ */
+export async function runPlan(
+  input: PlanInput,
+  plan: ChangePlan,
+  extraSummary: Record<string, unknown> = {},
+  smallerJobs?: string,
+): Promise<HandlerOutcome> {
+  const validated = await validateWithRepairs(input, plan, extraSummary, smallerJobs);
   if (!validated.ok) return validated.outcome;
   const { deps, attempt, ctx } = input;
   const mode = input.job.payload.mode;
@@ -152,7 +162,7 @@ export async function runPlan(input: PlanInput, plan: ChangePlan, extraSummary: 
   // The last point where a cancel stops the job with nothing changed.
   ctx.signal.throwIfAborted();
   const frozen = frozenPlanOf(validated, base, deps.now());
-  checkFrozenPlanSize(input, frozen);
+  checkFrozenPlanSize(input, frozen, smallerJobs);
   const planId = await input.engine.savePlan(frozen);
   attempt.event("plan_frozen", { plan_id: planId, operations: frozen.plan.operations.length });
   return applyFrozen(input, planId, frozen);
@@ -221,7 +231,7 @@ function frozenPlanOversize(frozen: FrozenPlan): { bytes: number; limit_bytes: n
 }
 
 /** Throws PLAN_TOO_LARGE (permanent) when `frozen` would not fit in its document; nothing has been written yet. */
-function checkFrozenPlanSize(input: PlanInput, frozen: FrozenPlan): void {
+function checkFrozenPlanSize(input: PlanInput, frozen: FrozenPlan, smallerJobs: string | undefined): void {
   const oversize = frozenPlanOversize(frozen);
   if (!oversize) return;
   planTooLarge(
@@ -229,13 +239,15 @@ function checkFrozenPlanSize(input: PlanInput, frozen: FrozenPlan): void {
     `the plan of ${oversize.operations} operation(s), with what each expects to find, is ${oversize.bytes} bytes; the limit of a frozen plan is ` +
       `${MAX_FROZEN_PLAN_BYTES} (one Firestore document)`,
     oversize,
+    smallerJobs,
   );
 }
 
 /** Ends the job PLAN_TOO_LARGE, permanently (see the module comment); nothing has been written yet. */
-function planTooLarge({ attempt }: PlanInput, why: string, details: Record<string, number>): never {
+function planTooLarge({ job, attempt }: PlanInput, why: string, details: Record<string, number>, smallerJobs: string | undefined): never {
   attempt.event("plan_too_large", details);
-  throw JobFailure.permanent(PLAN_TOO_LARGE, `${why}: nothing was applied; split the job into jobs with fewer targets`, details);
+  const advice = smallerJobs ?? `${job.type} changes a whole family at once, which cannot be asked for in parts`;
+  throw JobFailure.permanent(PLAN_TOO_LARGE, `${why}: nothing was applied; ${advice}`, details);
 }
 
 /**
@@ -282,7 +294,12 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
 }
 
 /** Validates, and while errors remain and a repairer is configured, repairs up to `maxRepairs` rounds. */
-async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSummary: Record<string, unknown>): Promise<Validated> {
+async function validateWithRepairs(
+  input: PlanInput,
+  plan: ChangePlan,
+  extraSummary: Record<string, unknown>,
+  smallerJobs: string | undefined,
+): Promise<Validated> {
   const { deps, attempt, ctx } = input;
   const repairs: RepairRound[] = [];
   // Where the validator asked for fixes, over every round: what a repair may change beyond the job's own plan.
@@ -313,10 +330,12 @@ async function validateWithRepairs(input: PlanInput, plan: ChangePlan, extraSumm
       };
     }
     if (tooLarge) {
-      planTooLarge(input, `the plan fails validation: ${tooLarge.message}`, {
-        operations: current.operations.length,
-        limit_operations: PLAN_LIMITS.maxOperations,
-      });
+      planTooLarge(
+        input,
+        `the plan fails validation: ${tooLarge.message}`,
+        { operations: current.operations.length, limit_operations: PLAN_LIMITS.maxOperations },
+        smallerJobs,
+      );
     }
     if (validation.ok) {
       const outside = repairs.length > 0 ? outOfScope(plan, current, view, input.engine.lockKeys) : [];

@@ -21,6 +21,7 @@ export const aliasRepairHandler = planHandler({
   type: "ALIAS_REPAIR",
   lane: "priority",
   payload: aliasRepairPayload,
+  smallerJobs: "name fewer alias_slugs in each job",
   async plan(input) {
     const { db } = input.deps;
     const slugs = [...new Set(input.job.payload.alias_slugs)];

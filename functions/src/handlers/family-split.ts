@@ -25,6 +25,7 @@ export const familySplitHandler = planHandler({
   type: "FAMILY_SPLIT",
   lane: "priority",
   payload: familySplitPayload,
+  smallerJobs: "move fewer kinds of equipment (split_config.equipment) in each job",
   lockKeys: ({ payload }) => [familyLockKey(payload.family_slug), familyLockKey(payload.split_config.target_family)],
   async plan(input) {
     const { db } = input.deps;

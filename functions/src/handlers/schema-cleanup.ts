@@ -22,6 +22,7 @@ export const schemaCleanupHandler = planHandler({
   type: "SCHEMA_CLEANUP",
   lane: "maintenance",
   payload: schemaCleanupPayload,
+  smallerJobs: "name fewer exercise_doc_ids in each job",
   async plan(input) {
     const { payload } = input.job;
     const cleanup = planSchemaCleanup(payload, await getExercises(input.deps.db, payload.exercise_doc_ids));

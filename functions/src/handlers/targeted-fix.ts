@@ -106,6 +106,7 @@ export const targetedFixHandler = planHandler({
   type: "TARGETED_FIX",
   lane: "priority",
   payload: targetedFixPayload,
+  smallerJobs: "name fewer exercise_doc_ids in each job",
   // Every exercise the fix reads, a merge target too (its aliases change, and a FAMILY_MERGE of its family could retire it).
   // Read before the locks are taken: `plan` checks, from its own read under them, that they still cover the exercises.
   async lockKeys({ payload }, deps) {

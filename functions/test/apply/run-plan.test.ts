@@ -419,7 +419,8 @@ describe("runPlan", () => {
     await seedCatalog(db, { exercises: squats });
     const before = await snapshotCatalog(db);
 
-    const err = await runPlan(input, plan).catch((e: unknown) => e);
+    // As a job whose payload names what to split says how.
+    const err = await runPlan(input, plan, {}, "name fewer exercise_doc_ids in each job").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JobFailure);
     expect(err).toMatchObject({
       code: "PLAN_TOO_LARGE",
@@ -429,7 +430,9 @@ describe("runPlan", () => {
     const { bytes } = (err as JobFailure).details as { bytes: number };
     expect(bytes).toBeGreaterThan(MAX_FROZEN_PLAN_BYTES);
     expect((err as Error).message).toMatch(
-      new RegExp(`is ${bytes} bytes; the limit .* is ${MAX_FROZEN_PLAN_BYTES}.*split the job into jobs with fewer targets`),
+      new RegExp(
+        `is ${bytes} bytes; the limit .* is ${MAX_FROZEN_PLAN_BYTES}.*: nothing was applied; name fewer exercise_doc_ids in each job$`,
+      ),
     );
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await count(APPLY_COLLECTIONS.changes)).toBe(0);
@@ -476,8 +479,12 @@ describe("runPlan", () => {
       kind: "permanent",
       details: { operations, limit_operations: PLAN_LIMITS.maxOperations },
     });
+    // Its type names nothing to split (as FAMILY_NORMALIZE, a family): no advice it could not follow.
     expect((err as Error).message).toMatch(
-      new RegExp(`${operations} operations; a plan has at most ${PLAN_LIMITS.maxOperations}.*split the job into jobs with fewer targets`),
+      new RegExp(
+        `${operations} operations; a plan has at most ${PLAN_LIMITS.maxOperations}: nothing was applied; ` +
+          `${input.job.type} changes a whole family at once, which cannot be asked for in parts$`,
+      ),
     );
     expect(repairPlan).not.toHaveBeenCalled();
     expect(await snapshotCatalog(db)).toBe(before);

@@ -22,19 +22,21 @@ type PlanningWait = Extract<HandlerOutcome, { kind: "deferred" }>;
 export interface PlanHandlerSpec<S extends PayloadSchema> extends Omit<CatalogHandler<S>, "run" | "finishParent"> {
   /** Builds the plan from the catalog as it is now. */
   plan: (input: CatalogInput<S>) => Promise<PlannedChange | PlanningWait>;
+  /** How to ask for the work in smaller jobs, when its payload names what to split (see `runPlan`). */
+  smallerJobs?: string;
   /** Runs after the plan ran (first or resumed run), with its outcome: follow-up jobs, escalations. */
   afterRun?: (input: CatalogInput<S>, outcome: HandlerOutcome) => Promise<HandlerOutcome> | HandlerOutcome;
 }
 
 export function planHandler<S extends PayloadSchema>(spec: PlanHandlerSpec<S>): CatalogHandler<S> {
-  const { plan, afterRun, ...handler } = spec;
+  const { plan, afterRun, smallerJobs, ...handler } = spec;
   return catalogHandler({
     ...handler,
     async run(input) {
       let outcome = await resumePlan(input);
       if (!outcome) {
         const planned = await plan(input);
-        outcome = "kind" in planned ? planned : await runPlan(input, planned.plan, planned.summary);
+        outcome = "kind" in planned ? planned : await runPlan(input, planned.plan, planned.summary, smallerJobs);
       }
       return afterRun ? afterRun(input, outcome) : outcome;
     },
