@@ -26,15 +26,18 @@ import { exercisesCreatedByJob } from "../apply/journal";
 import { type DocData } from "../util/object-paths";
 import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
 
-/** The payload of a EXERCISE_ADD job. */
+/** An equipment or muscle name of the intent. */
+const intentNameSchema = nonEmptyTextSchema.max(100);
+
+/** The payload of a EXERCISE_ADD job (firestore.rules holds a user's to these sizes: userSizedIntent). */
 const exerciseAddPayload = z.strictObject({
   mode: modeSchema,
   intent: z.strictObject({
     base_name: nonEmptyTextSchema.max(200),
-    equipment: z.array(nonEmptyTextSchema).min(1).max(10),
+    equipment: z.array(intentNameSchema).min(1).max(10),
     category: z.string().min(1).optional(),
     muscles: z
-      .strictObject({ primary: z.array(nonEmptyTextSchema).min(1).max(3), secondary: z.array(nonEmptyTextSchema).max(5).optional() })
+      .strictObject({ primary: z.array(intentNameSchema).min(1).max(3), secondary: z.array(intentNameSchema).max(5).optional() })
       .optional(),
     description: z.string().optional(),
   }),

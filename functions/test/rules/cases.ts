@@ -357,6 +357,36 @@ function creationByCurator(): RulesCase[] {
   ];
 }
 
+/**
+ * A user's EXERCISE_ADD intent at the sizes its schema takes, and one past each (a curator's job is held
+ * to the payload bounds only). engine-agreement.test.ts holds each to the schema: the rules refuse what
+ * intake would.
+ */
+export const USER_INTENT_BOUNDS: ReadonlyArray<{ name: string; expect: "allow" | "deny"; intent: DocumentData }> = (() => {
+  const atLimit = {
+    base_name: text(200),
+    equipment: items(10, 100),
+    muscles: { primary: items(3, 100), secondary: items(5, 100) },
+  };
+  const past = (name: string, change: DocumentData) => ({ name, expect: "deny" as const, intent: { ...atLimit, ...change } });
+  return [
+    { name: "at the sizes EXERCISE_ADD takes", expect: "allow", intent: atLimit },
+    past("a base name of 201 characters", { base_name: text(201) }),
+    past("11 equipment", { equipment: items(11, 1) }),
+    past("an equipment name of 101 characters", { equipment: [...items(9, 100), text(101)] }),
+    past("4 primary muscles", { muscles: { primary: items(4, 1) } }),
+    past("a primary muscle of 101 characters", { muscles: { primary: [...items(2, 100), text(101)] } }),
+    past("6 secondary muscles", { muscles: { primary: ["a"], secondary: items(6, 1) } }),
+    past("a secondary muscle of 101 characters", { muscles: { primary: ["a"], secondary: [...items(4, 100), text(101)] } }),
+  ];
+})();
+
+function userIntentBounds(): RulesCase[] {
+  return USER_INTENT_BOUNDS.map(({ name, expect, intent }) =>
+    add(`a user's intent: ${name}`, "alice", expect, userJob({ payload: { mode: "dry_run", intent } })),
+  );
+}
+
 /** Payload bounds: each key at its limit is accepted, one past it is rejected. */
 function payloadBounds(): RulesCase[] {
   const allow = (name: string, payload: DocumentData) => add(`payload bounds: ${name}`, "curator", "allow", curatorPayload(payload));
@@ -607,6 +637,7 @@ function otherCollections(): RulesCase[] {
 
 export const RULES_CASES: readonly RulesCase[] = [
   ...creationByUser(),
+  ...userIntentBounds(),
   ...creationByCurator(),
   ...payloadBounds(),
   ...jobReads(),

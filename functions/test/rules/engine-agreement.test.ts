@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { MAX_DOCUMENT_ID_LENGTH } from "../../src/adapters/operator-actions";
 import { registry } from "../../src/handlers";
-import { CLIENT_JOB_TYPES, FULL_PAYLOADS } from "./cases";
+import { CLIENT_JOB_TYPES, FULL_PAYLOADS, USER_INTENT_BOUNDS } from "./cases";
 import { RULES_PATH } from "./run-case";
 
 /** The top-level keys of `type`'s payload schema (a refined object schema keeps its shape). */
@@ -35,6 +35,19 @@ describe("the rules cases' full payloads", () => {
     const used = new Set((FULL_PAYLOADS[type] ?? []).flatMap((payload) => Object.keys(payload)));
     expect([...used].sort()).toEqual(payloadKeys(type));
   });
+});
+
+describe("a user's intent as the rules bound it", () => {
+  test.each(USER_INTENT_BOUNDS.map((bound) => [bound.name, bound.expect, bound.intent] as const))(
+    "%s: what the rules %s, EXERCISE_ADD's schema takes or refuses alike",
+    (_name, expected, intent) => {
+      const parsed = registry.parseRequest({
+        type: "EXERCISE_ADD",
+        payload: { mode: "dry_run", intent: { category: "compound", ...intent } },
+      });
+      expect(parsed.ok).toBe(expected === "allow");
+    },
+  );
 });
 
 test("the rules hold a client's chosen job id to the length the curators' tools take", () => {
