@@ -7,8 +7,8 @@
  * pure functions; the client adds the lazy SDK load, the per-call timeout, retries and usage.
  */
 import type { GenerateContentParameters } from "@google/genai";
-import * as logger from "firebase-functions/logger";
 import { PARAMS } from "../config";
+import { log } from "../util/log";
 import { LlmError, classifyHttpStatus } from "./errors";
 import { toModelSchema } from "./json-schema";
 import { parseJsonText, parseWithSchema, snippet } from "./output";
@@ -51,6 +51,7 @@ export interface VertexLlmOptions {
   systemInstruction?: string;
   /** Another endpoint than Vertex AI's regional one (tests: a local fake of the service). */
   baseUrl?: string;
+  /** Where the client's warnings go instead of the engine's logger, which adds the running job's fields (tests). */
   log?: (message: string, fields: Record<string, unknown>) => void;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -292,7 +293,7 @@ export class VertexLlmClient implements LlmClient {
       return await this.answer(req, model, req.output.maxOutputTokens, spent);
     } catch (err) {
       if (!(err instanceof LlmError) || err.code !== "LLM_TRUNCATED") throw err;
-      this.log("llm output truncated; asking again with a higher limit", {
+      this.warn("llm output truncated; asking again with a higher limit", {
         task: req.task,
         model,
         max_output_tokens: req.output.retryMaxOutputTokens,
@@ -339,8 +340,9 @@ export class VertexLlmClient implements LlmClient {
         maxAttempts: (this.options.maxRetries ?? DEFAULT_MAX_RETRIES) + 1,
         baseDelayMs: this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
         shouldRetry: (err) => err.transient || (err.code === "LLM_BAD_OUTPUT" && ++badOutputs <= BAD_OUTPUT_RETRIES),
+        // The try's number is `llm_try`: `attempt` on a job's log line is the job's.
         onRetry: (err, attempt, delayMs) =>
-          this.log("llm call retry", { task: req.task, model, attempt, code: err.code, delay_ms: delayMs, message: err.message }),
+          this.warn("llm call retry", { task: req.task, model, llm_try: attempt, code: err.code, delay_ms: delayMs, message: err.message }),
         sleep: this.options.sleep,
         random: this.options.random,
         stop: req.signal,
@@ -352,11 +354,11 @@ export class VertexLlmClient implements LlmClient {
   private warnIfUnpriced(model: string, prices: PriceTable): void {
     if (unpricedModelsWarned.has(model) || hasPrice(model, prices)) return;
     unpricedModelsWarned.add(model);
-    this.log(`llm model has no price: its calls are costed at 0 until ${PARAMS.llmPricesJson.param.name} prices it`, { model });
+    this.warn(`llm model has no price: its calls are costed at 0 until ${PARAMS.llmPricesJson.param.name} prices it`, { model });
   }
 
-  private log(message: string, fields: Record<string, unknown>): void {
-    (this.options.log ?? logger.warn)(message, fields);
+  private warn(message: string, fields: Record<string, unknown>): void {
+    (this.options.log ?? log.warn)(message, fields);
   }
 
   /** The SDK is loaded on first use, so processes that run the fake never load it at cold start. */

@@ -80,3 +80,60 @@ export function schemaViolations(schema: unknown, path = "$"): string[] {
   }
   return problems;
 }
+
+function typeMatches(type: string, value: unknown): boolean {
+  switch (type) {
+    case "null":
+      return value === null;
+    case "array":
+      return Array.isArray(value);
+    case "object":
+      return isNode(value);
+    case "integer":
+      return Number.isInteger(value);
+    default:
+      return typeof value === type;
+  }
+}
+
+/**
+ * Every way `value` breaks `schema` (a schema of the subset above; `responseSchema`'s upper-case
+ * types too), as "path: problem"; empty when it follows it. What constrained decoding guarantees:
+ * types, nullable, enums, anyOf, required and no other properties, item counts, number bounds.
+ */
+export function valueViolations(schema: unknown, value: unknown, path = "$"): string[] {
+  if (!isNode(schema)) return [];
+  if (value === null && schema.nullable === true) return [];
+  const { anyOf, properties, required, items, minItems, maxItems, minimum, maximum } = schema;
+  if (Array.isArray(anyOf)) {
+    const fits = anyOf.some((branch) => valueViolations(branch, value, path).length === 0);
+    return fits ? [] : [`${path}: ${JSON.stringify(value)} matches none of the ${anyOf.length} anyOf branches`];
+  }
+  const type = typeof schema.type === "string" ? schema.type.toLowerCase() : undefined;
+  if (type !== undefined && !typeMatches(type, value)) return [`${path}: ${JSON.stringify(value)} is not of type ${type}`];
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) {
+    return [`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`];
+  }
+  const problems: string[] = [];
+  if (typeof value === "number") {
+    if (typeof minimum === "number" && value < minimum) problems.push(`${path}: ${value} is below the minimum ${minimum}`);
+    if (typeof maximum === "number" && value > maximum) problems.push(`${path}: ${value} is above the maximum ${maximum}`);
+  }
+  if (isNode(value) && isNode(properties)) {
+    for (const name of Array.isArray(required) ? required : []) {
+      if (!(String(name) in value)) problems.push(`${path}: required property "${String(name)}" is missing`);
+    }
+    for (const [name, child] of Object.entries(value)) {
+      if (name in properties) problems.push(...valueViolations(properties[name], child, `${path}.${name}`));
+      else problems.push(`${path}: property "${name}" is not in the schema`);
+    }
+  }
+  if (Array.isArray(value)) {
+    if (typeof minItems === "number" && value.length < minItems)
+      problems.push(`${path}: ${value.length} items, fewer than minItems ${minItems}`);
+    if (typeof maxItems === "number" && value.length > maxItems)
+      problems.push(`${path}: ${value.length} items, more than maxItems ${maxItems}`);
+    value.forEach((item, i) => problems.push(...valueViolations(items, item, `${path}[${i}]`)));
+  }
+  return problems;
+}

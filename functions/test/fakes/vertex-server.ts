@@ -5,10 +5,14 @@
  * the structured-output subset or a bad token limit → 400), answers from a script, cuts an answer off
  * at the request's `maxOutputTokens` like the model does (finishReason MAX_TOKENS), and can fail,
  * hang or drop the connection. Tests point the real SDK at it with `httpOptions.baseUrl`.
+ *
+ * A scripted answer whose JSON breaks the request's response schema is a mistake of the test: the
+ * model, decoding under that schema, never writes it. The fake refuses it with an HTTP 400 naming
+ * the problems, and `close()` fails with them, so no test passes on an answer the service never gives.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { schemaViolations } from "./gemini-schema-subset";
+import { schemaViolations, valueViolations } from "./gemini-schema-subset";
 
 /** One generateContent request as the service received it. */
 export interface VertexRequest {
@@ -35,7 +39,7 @@ export interface VertexRequest {
 export type VertexAnswer =
   /** A JSON answer; `outputTokens` is its size for the token limit (default: a quarter of its characters). */
   | { kind: "json"; value: unknown; outputTokens?: number; thoughtsTokens?: number; promptTokens?: number }
-  /** A text answer as is (prose, broken JSON). */
+  /** A text answer as is (prose, broken JSON; text that is JSON is held to the response schema too). */
   | { kind: "text"; text: string; outputTokens?: number; promptTokens?: number }
   /** A whole response body, e.g. a recorded one (test/llm/fixtures). */
   | { kind: "body"; body: unknown }
@@ -64,6 +68,8 @@ export const status = (code: number, message = "error"): VertexAnswer => ({ kind
 
 export class FakeVertex {
   readonly requests: VertexRequest[] = [];
+  /** Why scripted answers were refused (kept through `reset()`, for `close()`): each broke its request's response schema. */
+  private readonly refusedAnswers: string[] = [];
   private readonly answers: VertexAnswer[] = [];
   private server: Server | undefined;
 
@@ -79,10 +85,13 @@ export class FakeVertex {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Fails, once closed, if a scripted answer was refused: whatever its test expected, its script was wrong. */
   async close(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server!.close(resolve));
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise((resolve) => this.server!.close(resolve));
+    }
+    if (this.refusedAnswers.length > 0) throw new Error(this.refusedAnswers.join("\n"));
   }
 
   /** Forgets requests and unused answers. */
@@ -130,6 +139,12 @@ export class FakeVertex {
       case "json":
       case "text": {
         const text = answer.kind === "json" ? JSON.stringify(answer.value) : answer.text;
+        const broken = brokenSchema(config, text);
+        if (broken.length > 0) {
+          const refusal = `fake Vertex: the scripted answer breaks the request's response schema (the model never writes it): ${broken.join("; ")}`;
+          this.refusedAnswers.push(refusal);
+          return fail(400, refusal);
+        }
         const thoughts = answer.kind === "json" ? (answer.thoughtsTokens ?? 0) : 0;
         return reply(
           res,
@@ -139,6 +154,19 @@ export class FakeVertex {
       }
     }
   }
+}
+
+/** How the JSON in `text` breaks the request's response schema; nothing for text that is not JSON or a request without a schema. */
+function brokenSchema(config: NonNullable<VertexRequest["body"]["generationConfig"]>, text: string): string[] {
+  const schema = config.responseJsonSchema ?? config.responseSchema;
+  if (schema === undefined) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  return valueViolations(schema, value);
 }
 
 /** The response the model gives, cut off where thinking and answer exceed `maxOutputTokens`. */

@@ -50,8 +50,8 @@ export function useFakeVertex(): { vertex: FakeVertex; baseUrl: string; metadata
   });
   afterAll(async () => {
     restoreEnv?.();
-    await fake.vertex.close();
     await fake.metadata.close();
+    await fake.vertex.close(); // last: it fails if it refused a scripted answer
   });
   return fake;
 }

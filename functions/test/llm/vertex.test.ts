@@ -5,16 +5,20 @@
  * structured-output subset and cuts answers off at maxOutputTokens as the model does.
  */
 import { createServer, type AddressInfo } from "node:net";
+import { z } from "zod";
 import { CONTENT_FIELDS, CONTENT_LIST_BOUNDS } from "../../src/catalog/taxonomy";
 import { ENRICH_CALL, REPAIR_CALL } from "../../src/enrichment/llm-calls";
+import { type JobContext, runWithJobContext } from "../../src/jobs/context";
 import { toModelSchema } from "../../src/llm/json-schema";
 import { estimateCostUsd, resolvePriceTable } from "../../src/llm/pricing";
 import type { LlmRequest, LlmUsage } from "../../src/llm/types";
 import { VertexLlmClient, type VertexLlmOptions } from "../../src/llm/vertex";
+import { valueViolations } from "../fakes/gemini-schema-subset";
 import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
 import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
 import { FakeVertex, type VertexAnswer, json, status } from "../fakes/vertex-server";
-import { failure, loadFixture } from "./helpers";
+import { captureLogs } from "../helpers/logs";
+import { OUTPUT, failure, loadFixture } from "./helpers";
 
 let vertex: FakeVertex;
 let baseUrl: string;
@@ -31,8 +35,8 @@ beforeAll(async () => {
   metadataHost = await metadata.start();
 });
 afterAll(async () => {
-  await vertex.close();
   await metadata.close();
+  await vertex.close(); // last: it fails if it refused a scripted answer
 });
 beforeEach(() => {
   vertex.reset();
@@ -169,8 +173,8 @@ describe("retries", () => {
     expect(result.data).toEqual(goodAnswer);
     expect(result.usage.calls).toBe(3);
     expect(delays).toEqual([750, 1500]); // equal jitter on 1 s and 2 s ceilings with random 0.5
-    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_RATE_LIMITED", attempt: 1 }));
-    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_UNAVAILABLE", attempt: 2 }));
+    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_RATE_LIMITED", llm_try: 1 }));
+    expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_UNAVAILABLE", llm_try: 2 }));
   });
 
   it("gives up after maxRetries on repeated 503s with a transient error carrying usage", async () => {
@@ -337,10 +341,15 @@ describe("answers", () => {
   });
 
   it("reports LLM_BAD_OUTPUT (permanent) with the schema's complaints when the second answer is bad too", async () => {
-    vertex.answer(json({ changes: "none" }), json({ changes: "none" }), json(goodAnswer));
-    const err = await failure(client({ maxRetries: 3 }).generateJson(enrichment));
+    // What the response schema cannot say (a length, a pattern) the model may break while following it.
+    const schema = z.object({ reasoning: z.string().min(1), tags: z.array(z.string().regex(/^[A-Z]/)) });
+    const bad = { reasoning: "", tags: ["strength"] };
+    vertex.answer(json(bad), json(bad), json({ reasoning: "Tags capitalised.", tags: ["Strength"] }));
+    const err = await failure(
+      client({ maxRetries: 3 }).generateJson({ task: "enrich_exercise", prompt: "Tag it.", schema, output: OUTPUT }),
+    );
     expect(err).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false });
-    expect(err.message).toMatch(/does not match the schema: changes: .*reasoning: .*confidence: /);
+    expect(err.message).toMatch(/does not match the schema: reasoning: .*tags\.0: /);
     expect(vertex.requests).toHaveLength(2);
   });
 
@@ -412,5 +421,91 @@ describe("credentials", () => {
     const err = await failure(client().generateJson(enrichment));
     expect(err).toMatchObject({ code: "LLM_AUTH", transient: false });
     expect(err.message).toMatch(/HTTP 403: Permission 'aiplatform\.endpoints\.predict' denied.*roles\/aiplatform\.user/);
+  });
+});
+
+describe("log lines", () => {
+  const shard: JobContext = {
+    jobId: "shard-7",
+    type: "CATALOG_ENRICH_FIELD_SHARD",
+    attempt: 2,
+    leaseEpoch: 5,
+    workerId: "w1",
+    mode: "apply",
+    signal: new AbortController().signal,
+    hardStop: new AbortController().signal,
+  };
+
+  it("written during a job's call (unpriced model, retry, truncation) carry the job's fields, and the error's text as reason", async () => {
+    vertex.answer(status(503, "The service is currently unavailable."), json(goodAnswer, { outputTokens: 5_000 }), json(goodAnswer));
+    // The engine's logger: no `log` of the test's own.
+    const llm = client({ log: undefined, fastModel: "gemini-9-unpriced-in-a-job" });
+    const lines = await captureLogs(() => runWithJobContext(shard, () => llm.generateJson(enrichment)));
+    const job = { job_id: "shard-7", job_type: "CATALOG_ENRICH_FIELD_SHARD", attempt: 2, lease_epoch: 5, worker_id: "w1" };
+    expect(lines).toEqual([
+      expect.objectContaining({
+        severity: "warn",
+        message: expect.stringMatching(/no price/),
+        model: "gemini-9-unpriced-in-a-job",
+        ...job,
+      }),
+      expect.objectContaining({
+        severity: "warn",
+        message: "llm call retry",
+        task: "enrich_exercise",
+        llm_try: 1,
+        code: "LLM_UNAVAILABLE",
+        reason: expect.stringMatching(/HTTP 503: The service is currently unavailable/),
+        ...job,
+      }),
+      expect.objectContaining({ severity: "warn", message: "llm output truncated; asking again with a higher limit", ...job }),
+    ]);
+  });
+});
+
+describe("the fake Vertex AI", () => {
+  it("refuses a scripted answer that breaks the response schema, naming why, and fails when closed", async () => {
+    const strict = new FakeVertex();
+    const strictUrl = await strict.start();
+    strict.answer(json({ ...goodAnswer, changes: { stimulus_tags: [] }, confidence: "certain" }));
+    const outcome = (promise: Promise<unknown>) =>
+      promise.then(
+        () => "no error",
+        (err: unknown) => err,
+      );
+    // Both settled before any assertion: the fake is closed whatever the call did.
+    const refused = await outcome(client({ baseUrl: strictUrl }).generateJson(enrichment));
+    const closed = await outcome(strict.close());
+    expect(refused).toMatchObject({
+      code: "LLM_REJECTED",
+      transient: false,
+      message: expect.stringMatching(
+        /scripted answer breaks the request's response schema.*\$\.changes\.stimulus_tags: 0 items, fewer than minItems .*\$\.confidence: "certain" is not one of/,
+      ),
+    });
+    expect(closed).toMatchObject({ message: expect.stringMatching(/scripted answer breaks/) });
+  });
+
+  it.each<[string, unknown, unknown, string[]]>([
+    ["an answer that follows the schema", { type: "OBJECT", properties: { n: { type: "INTEGER" } } }, { n: 3 }, []],
+    [
+      "a missing required property",
+      { type: "object", properties: { a: { type: "string" } }, required: ["a"] },
+      {},
+      ['$: required property "a" is missing'],
+    ],
+    [
+      "a property the schema does not have",
+      { type: "object", properties: { a: { type: "string" } } },
+      { b: 1 },
+      ['$: property "b" is not in the schema'],
+    ],
+    ["a wrong type", { type: "array", items: { type: "integer" } }, [1, 1.5], ["$[1]: 1.5 is not of type integer"]],
+    ["a number out of bounds", { type: "number", minimum: 0, maximum: 1 }, 2, ["$: 2 is above the maximum 1"]],
+    ["too many items", { type: "array", items: { type: "string" }, maxItems: 1 }, ["a", "b"], ["$: 2 items, more than maxItems 1"]],
+    ["null where nullable", { type: "string", nullable: true }, null, []],
+    ["no branch of anyOf", { anyOf: [{ type: "string" }, { type: "null" }] }, 1, ["$: 1 matches none of the 2 anyOf branches"]],
+  ])("checks %s", (_case, schema, value, problems) => {
+    expect(valueViolations(schema, value)).toEqual(problems);
   });
 });
