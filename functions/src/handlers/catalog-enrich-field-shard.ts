@@ -51,6 +51,7 @@ import { type EnrichmentSpec } from "../enrichment/spec";
 import { FollowUpJobs } from "./support/follow-ups";
 import { maintenanceFollowUps } from "./plans/maintenance-scan";
 import type { FamilyFinding } from "../catalog/family-findings";
+import { withLogFields } from "../util/log";
 
 type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
 
@@ -92,7 +93,8 @@ export const enrichShardHandler = catalogHandler({
         pending,
         deps.config.enrichConcurrency,
         async (id) => {
-          const outcome = await enrichOne(input, id, refreshes);
+          // Every line written meanwhile (the LLM client's, the apply engine's) names the exercise too.
+          const outcome = await withLogFields({ exercise_id: id }, () => enrichOne(input, id, refreshes));
           if (outcome.outcome !== "failed") await ledger.record(outcome);
           tally.add(outcome);
           outcomes.push(outcome);

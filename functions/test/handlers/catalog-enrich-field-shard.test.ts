@@ -15,6 +15,7 @@ import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import { fakeEnrichment } from "../../src/llm/fake-enrichment";
 import { type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { captureLogs } from "../helpers/logs";
+import { currentLogFields } from "../../src/util/log";
 import {
   type TestDeps,
   type TestHandlerInput,
@@ -223,6 +224,28 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     }
     expect(most).toBe(limit); // reached, and never more
     expect(outcome).toMatchObject({ status: "succeeded", summary: { exercises_succeeded: 8 } });
+  });
+
+  it("names the exercise on every log line written while it is enriched, its LLM call's among them", async () => {
+    const exercises = thinExercises(3);
+    const byCall: Array<{ exercise: string; logged: unknown }> = [];
+    const { input } = await setUpShard({
+      exercises,
+      concurrency: 3,
+      beforeCall: (req) => {
+        byCall.push({
+          exercise: String((req.context?.exercise as { name_slug: string }).name_slug),
+          logged: currentLogFields().exercise_id,
+        });
+        return Promise.resolve();
+      },
+    });
+    expect(await run(input)).toMatchObject({ status: "succeeded" });
+    const slugOf = new Map(exercises.map((exercise) => [exercise.id, exercise.name_slug]));
+    expect(byCall.map(({ exercise, logged }) => [exercise, slugOf.get(String(logged))])).toEqual(
+      byCall.map(({ exercise }) => [exercise, exercise]),
+    );
+    expect(byCall).toHaveLength(3);
   });
 
   it("previews in a dry run: the LLM is called, nothing is written but the ledger of what it previewed", async () => {
