@@ -27,6 +27,12 @@ export interface CliContext {
   settings: () => EngineSettings;
   /** The curator claim's accounts (Firebase Auth), created on first use. */
   curators: () => CuratorDirectory;
+  /**
+   * Sets the engine's clock to Firestore's time (one read; a large offset is warned of on `err`), for a
+   * command that compares leases with it or dates what it writes by it: an operator's machine may be
+   * minutes off. Absent where the engine's clock is already the one to use (tests, scripts beside the emulator).
+   */
+  useFirestoreTime?: () => Promise<void>;
   out: (line: string) => void;
   /** Errors, and warnings about a command that still succeeded. */
   err: (line: string) => void;

@@ -22,6 +22,7 @@ import { type ScheduledRun, invalidParams, produceScheduledScan, scheduledSettin
 import { SCAN_SCHEDULES, findScanSchedule, invalidScheduleParams, scheduleOf, scheduledFunctionName } from "../schedules/scans";
 import { forEachBounded } from "../util/bounded";
 import { nextRunTimes } from "../util/cron";
+import type { Engine } from "../create-engine";
 import type { CliContext, CommandSpec, ParsedOptions } from "./command";
 import { refusal, usageError } from "./errors";
 import { daysBetween, endOfRange, parseDay } from "./dates";
@@ -55,6 +56,16 @@ const WOKEN_INSTEAD = {
 /** The job is written either way (so the command succeeds: run again, `submit` would create a second job); its wake-up may not be. */
 function warnIfNotWoken({ wakeupError }: WakeupOutcome, job: keyof typeof WOKEN_INSTEAD, ctx: CliContext): void {
   if (wakeupError) ctx.err(`warning: the job's wake-up task was not sent (${wakeupError.message}); ${WOKEN_INSTEAD[job]}`);
+}
+
+/**
+ * The engine on Firestore's time (`CliContext.useFirestoreTime`), for a command that compares leases
+ * with its clock or dates what it writes by it: taken once its own arguments are checked, so a usage
+ * error still reaches no Firestore.
+ */
+async function engineOnFirestoreTime(ctx: CliContext): Promise<Engine> {
+  await ctx.useFirestoreTime?.();
+  return ctx.engine();
 }
 
 /** A job or change id, checked as the console's callables check it: a path (`<job>/attempts/1`) is refused, not followed. */
@@ -131,12 +142,13 @@ const submit: CommandSpec = {
   async run({ args: [type, payloadJson = "{}"], options }, ctx) {
     const lane = choiceOption(options, "lane", LANES);
     const payload = parsePayload(payloadJson);
-    const engine = ctx.engine();
+    const priority = options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY });
+    const engine = await engineOnFirestoreTime(ctx);
     const result = await submitJob(engine.queue, engine.tasks, {
       type,
       payload,
       queue: lane,
-      priority: options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY }),
+      priority,
       dedup_key: options.text("dedup-key"),
       created_by: CLI_USER,
     });
@@ -273,16 +285,13 @@ const retry: CommandSpec = {
     "Queue a finished job again (failed, needs_review, deadletter or cancelled; a parent with its unsuccessful children) and wake its lane.",
   async run({ args: [arg] }, ctx) {
     const jobId = idArgument("job", arg);
-    const outcome = await ctx
-      .engine()
-      .retry(jobId)
-      .catch((err: unknown) => {
-        // An outage may cut it short part-way through a parent's children (each re-queued in a transaction
-        // of its own): run again, it re-queues what is left first, then the parent. Any other error
-        // (a refusal, missing permissions) would only come back.
-        if (!isRetryableWrite(err)) throw err;
-        throw refusal(`${err instanceof Error ? err.message : String(err)}; run the retry again to finish it`);
-      });
+    const outcome = await (await engineOnFirestoreTime(ctx)).retry(jobId).catch((err: unknown) => {
+      // An outage may cut it short part-way through a parent's children (each re-queued in a transaction
+      // of its own): run again, it re-queues what is left first, then the parent. Any other error
+      // (a refusal, missing permissions) would only come back.
+      if (!isRetryableWrite(err)) throw err;
+      throw refusal(`${err instanceof Error ? err.message : String(err)}; run the retry again to finish it`);
+    });
     const n = outcome.childrenRequeued;
     const children = n > 0 ? ` and its ${n} unsuccessful child${n === 1 ? "" : "ren"}` : "";
     // Said, as it does not plan again from the catalog as it is now: the plan is kept for what it left undone (`JobQueue.requeueIn`).
@@ -301,10 +310,11 @@ const cancel: CommandSpec = {
   summary: "Cancel a waiting job at once, or ask a running one to stop at its next safe point.",
   async run({ args: [arg] }, ctx) {
     const jobId = idArgument("job", arg);
-    const result = await ctx.engine().cancel(jobId);
+    const result = await (await engineOnFirestoreTime(ctx)).cancel(jobId);
     const n = result.childrenCancelled;
     const children = n > 0 ? ` and its ${n} open child${n === 1 ? "" : "ren"}` : "";
-    // Asked, not done: a running job, or a deferred one holding a frozen plan, stops at its next safe point.
+    // Asked, not done: a running job, or a deferred one holding a frozen plan or waiting for its children (it
+    // settles over them), stops at its next safe point.
     // An ended parent keeps its status: only the children its retry queued again are cancelled.
     let line = `cancelled ${jobId}${children}`;
     if (result.cancelRequested)
@@ -322,7 +332,7 @@ const revert: CommandSpec = {
     "Restore what a change of the journal (catalog_changes) changed, once its job has ended and if its documents are still as it left them.",
   async run({ args: [arg] }, ctx) {
     const changeId = idArgument("change", arg);
-    const result = await ctx.engine().revert(changeId, CLI_USER);
+    const result = await (await engineOnFirestoreTime(ctx)).revert(changeId, CLI_USER);
     ctx.out(
       result.status === "reverted"
         ? `reverted ${changeId}: ${result.targets.join(", ")}`
@@ -429,7 +439,7 @@ const watchdog: CommandSpec = {
   details: ["A sweep that met errors (a failed step or item, left for the next run) prints its report and exits 1."],
   json: true,
   async run({ json }, ctx) {
-    const report = await ctx.engine().runWatchdog();
+    const report = await (await engineOnFirestoreTime(ctx)).runWatchdog();
     if (json) ctx.out(toJson(report));
     else table(["FIELD", "VALUE"], Object.entries(report)).forEach(ctx.out);
     if (report.errors > 0) {
@@ -585,7 +595,7 @@ const schedulesRun: CommandSpec = {
   async run({ args: [name], json }, ctx) {
     const scan = findScanSchedule(name);
     if (!scan) throw usageError(`no scheduled scan "${name}"; scans: ${scanNames}`);
-    const engine = ctx.engine();
+    const engine = await engineOnFirestoreTime(ctx);
     // The time zone names the period, so the job's id: one in the default's zone may be another day's job.
     const zone = invalidScheduleParams(engine.config).find((problem) => problem.param === PARAMS.scheduleTimeZone.param.name);
     if (zone)

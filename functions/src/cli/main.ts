@@ -21,6 +21,7 @@ import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
 import { EXIT_CODES, usageError } from "./errors";
 import { interruptedLine, runCli } from "./run";
+import { FirestoreClock } from "./server-clock";
 
 /** An emulator without a tasks emulator: no wake-up is sent, and the warning says who wakes the job instead. */
 const waitForLocalEngine: TaskQueuePort = {
@@ -55,11 +56,14 @@ function taskQueue(projectId: string, location: string): TaskQueuePort {
   return waitForLocalEngine;
 }
 
+/** The engine's clock: this machine's until a command that needs it sets it to Firestore's. */
+const clock = new FirestoreClock();
+
 function connect(): Engine {
   const projectId = project();
   const config = loadEngineConfig();
   const tasks = taskQueue(projectId, config.taskLocation);
-  return createEngine({ db: firestoreClient({ projectId }), config, tasks, project: projectId });
+  return createEngine({ db: firestoreClient({ projectId }), config, tasks, project: projectId, now: clock.now });
 }
 
 /**
@@ -80,12 +84,15 @@ const argv = process.argv.slice(2);
 process.once("SIGINT", () => process.stderr.write(`${interruptedLine(argv)}\n`, () => process.exit(EXIT_CODES.interrupted)));
 
 let engine: Engine | undefined;
+const connected = () => (engine ??= connect());
+const err = (line: string) => void process.stderr.write(`${line}\n`);
 void runCli(argv, {
-  engine: () => (engine ??= connect()),
-  settings: () => engine ?? { config: loadEngineConfig(), registry, now: () => new Date() },
+  engine: connected,
+  settings: () => engine ?? { config: loadEngineConfig(), registry, now: clock.now },
   curators: curatorDirectory,
+  useFirestoreTime: () => clock.sync(connected().db, err),
   out: (line) => void process.stdout.write(`${line}\n`),
-  err: (line) => void process.stderr.write(`${line}\n`),
+  err,
 }).then(async (code) => {
   // Firestore keeps connections open: close them (letting a refused transaction's rollback reach the
   // server, so it holds no lock until a timeout), then exit once the output is flushed.
