@@ -2,9 +2,9 @@
  * The attempt log `catalog_jobs/{id}/attempts/{leaseEpoch}`: one document per attempt (per lease)
  * with the plan, validation output, repairs, apply result, LLM calls and pipeline events. Kept in
  * memory while the attempt runs and written once, in the same batch as the job's status change
- * that ends the attempt; an attempt whose worker died is closed by the watchdog
- * (`lease_expired`). Large content is replaced by a summary so the document stays well under
- * Firestore's 1 MiB limit.
+ * that ends the attempt; an attempt whose lease ran out is closed by the watchdog
+ * (`lease_expired`), its LLM calls added by its worker if that ran on (`recordLostAttemptLlm`).
+ * Large content is replaced by a summary so the document stays well under Firestore's 1 MiB limit.
  */
 import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
@@ -195,13 +195,18 @@ export class AttemptLog implements AttemptRecorder {
     );
   }
 
+  /** The attempt's LLM calls as its document keeps them. */
+  llmCalls(): Array<{ task: string } & LlmCallUsage> {
+    return this.calls.slice(0, MAX_EVENTS);
+  }
+
   /** The attempt's document as it ends. */
   document(ending: AttemptEnding): Record<string, unknown> {
     const stored: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(this.fields)) stored[field] = boundForStorage(value);
     return fitted((parts) => attemptDocument(this.identity, ending, parts), {
       ...stored,
-      llm_calls: this.calls.slice(0, MAX_EVENTS),
+      llm_calls: this.llmCalls(),
       events: [...this.events],
     });
   }

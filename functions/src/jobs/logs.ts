@@ -1,9 +1,11 @@
 /** One named function per log event of the job engine, so log entries stay uniform and searchable. */
 import { errorText, log } from "../util/log";
+import type { LlmTotals } from "./attempt-log";
 import type { JobFailure, LeaseLostError } from "./errors";
 import type { JobStatus } from "./lifecycle";
 import type { Job, JobErrorInfo } from "./model";
 import { type Lease } from "./model";
+import type { LostAttemptLlm } from "./run-history";
 
 const jobFields = (job: Job) => ({ job_id: job.id, job_type: job.type, lane: job.queue, attempt: job.attempts });
 
@@ -28,7 +30,14 @@ export function jobFailed(job: Job, failure: JobFailure, nextStatus: JobStatus):
 }
 
 export function leaseLost(job: Job, err: LeaseLostError): void {
-  log.warn("lease lost; worker stops without writing", { ...jobFields(job), reason: err.reason });
+  log.warn("lease lost; worker stops, leaving its attempt's end to the watchdog", { ...jobFields(job), reason: err.reason });
+}
+
+export function lostAttemptLlm(job: Job, llm: LlmTotals, outcome: LostAttemptLlm | "none_spent"): void {
+  const fields = { ...jobFields(job), outcome, llm_calls: llm.calls, llm_cost_usd: llm.estimated_cost_usd };
+  // Before the watchdog ended the attempt its usage has no run summary to join: it goes uncounted, as a crashed worker's.
+  if (outcome === "not_ended") log.warn("LLM usage of an attempt whose lease was lost not counted: the watchdog has not ended it", fields);
+  else if (outcome !== "none_spent") log.info("LLM usage of an attempt whose lease was lost", fields);
 }
 
 export function endWriteRetried(job: Job, err: unknown, tries: number): void {

@@ -6,9 +6,10 @@
  * per-day totals in `catalog_daily_summaries/{YYYY-MM-DD}/shards/{n}`. The daily totals are
  * sharded counters (one document takes about one write a second). Both are written in the same
  * batch or transaction as the job's status change that ends the attempt, so an attempt is counted
- * exactly once and the day's totals always equal the sum of the run summaries.
+ * exactly once and the day's totals always equal the sum of the run summaries. The LLM usage of an
+ * attempt the watchdog took back, which only its worker knew, joins both later (`addLostAttemptLlm`).
  */
-import { type DocumentReference, FieldValue, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentReference, FieldValue, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import { partialOf } from "./errors";
 import type { AttemptStatus, JobStatus } from "./lifecycle";
@@ -116,8 +117,27 @@ export function runSummaryId(jobId: string, jobCreatedAt: Date, leaseEpoch: numb
   return `${jobId}_${jobCreatedAt.getTime()}_${leaseEpoch}`;
 }
 
-function runSummaryRef(db: Firestore, summary: RunSummary): DocumentReference {
-  return db.collection(JOB_COLLECTIONS.runSummaries).doc(runSummaryId(summary.job_id, summary.job_created_at, summary.lease_epoch));
+export function runSummaryRef(db: Firestore, jobId: string, jobCreatedAt: Date, leaseEpoch: number): DocumentReference {
+  return db.collection(JOB_COLLECTIONS.runSummaries).doc(runSummaryId(jobId, jobCreatedAt, leaseEpoch));
+}
+
+/** A counter shard of the day's totals, picked at random so a busy day takes any write rate. */
+function dailyShardRef(db: Firestore, day: string, random: () => number): DocumentReference {
+  return db
+    .collection(JOB_COLLECTIONS.dailySummaries)
+    .doc(day)
+    .collection(JOB_COLLECTIONS.dailyShards)
+    .doc(String(Math.floor(random() * DAILY_SUMMARY_SHARDS)));
+}
+
+/** The increments of the day's LLM counters for `llm`. */
+function llmCounters(llm: RunSummary["llm"]): Record<Extract<(typeof DAILY_COUNTERS)[number], `llm_${string}`>, FieldValue> {
+  return {
+    llm_calls: FieldValue.increment(llm.calls),
+    llm_input_tokens: FieldValue.increment(llm.input_tokens),
+    llm_output_tokens: FieldValue.increment(llm.output_tokens),
+    llm_cost_usd: FieldValue.increment(llm.estimated_cost_usd),
+  };
 }
 
 /**
@@ -127,12 +147,7 @@ function runSummaryRef(db: Firestore, summary: RunSummary): DocumentReference {
  */
 export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, expire: Timestamp, random: () => number = Math.random): void {
   const day = dayKey(summary.finished_at);
-  const shardRef = db
-    .collection(JOB_COLLECTIONS.dailySummaries)
-    .doc(day)
-    .collection(JOB_COLLECTIONS.dailyShards)
-    .doc(String(Math.floor(random() * DAILY_SUMMARY_SHARDS)));
-  writes.create(runSummaryRef(db, summary), {
+  writes.create(runSummaryRef(db, summary.job_id, summary.job_created_at, summary.lease_epoch), {
     ...summary,
     job_created_at: Timestamp.fromDate(summary.job_created_at),
     started_at: Timestamp.fromDate(summary.started_at),
@@ -147,10 +162,7 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ex
     runs: inc(1),
     changes: inc(summary.changes_count),
     scanner_fail: inc(summary.scanner_fail),
-    llm_calls: inc(summary.llm.calls),
-    llm_input_tokens: inc(summary.llm.input_tokens),
-    llm_output_tokens: inc(summary.llm.output_tokens),
-    llm_cost_usd: inc(summary.llm.estimated_cost_usd),
+    ...llmCounters(summary.llm),
   };
   const breakdowns: Record<(typeof DAILY_BREAKDOWNS)[number], Record<string, FieldValue>> = {
     by_type: { [counterKey(summary.type)]: inc(1) },
@@ -158,7 +170,7 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ex
     by_mode: { [counterKey(summary.mode)]: inc(1) },
   };
   writes.set(
-    shardRef,
+    dailyShardRef(db, day, random),
     {
       day,
       ...counters,
@@ -168,6 +180,42 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ex
     },
     { merge: true },
   );
+}
+
+/**
+ * What became of the LLM usage of an attempt whose lease was lost: added to its run summary (and,
+ * the worker says, to its job's or not), not yet ended by the watchdog, or counted already.
+ */
+export type LostAttemptLlm = "added" | "added_not_to_job" | "not_ended" | "counted_already";
+
+/**
+ * Adds to the run summary the watchdog wrote for an attempt it took back (`lease_expired`, see
+ * `JobQueue.recoverExpiredLease`) the LLM usage that its worker, still running, reports once it
+ * finds its lease lost, and the same to the totals of that summary's day, so they stay the sum of
+ * the run summaries. Once: the recovery's summary has no usage until this adds it, and a summary
+ * the worker's own last write left (its reply lost) has its usage already. Reads the summary in
+ * `tx` (the caller's reads come first); nothing written unless "added".
+ */
+export async function addLostAttemptLlm(
+  tx: Transaction,
+  summaryRef: DocumentReference,
+  attempt: { workerId: string; llm: RunSummary["llm"] },
+  expire: Timestamp,
+  random: () => number = Math.random,
+): Promise<Exclude<LostAttemptLlm, "added_not_to_job">> {
+  const summary = await tx.get(summaryRef);
+  if (!summary.exists) return "not_ended";
+  const recovered = summary.get("attempt_status") === "lease_expired" && summary.get("worker_id") === attempt.workerId;
+  if (!recovered || hasUsage(summary.get("llm") as RunSummary["llm"])) return "counted_already";
+  tx.update(summaryRef, { llm: attempt.llm });
+  const day = dayKey((summary.get("finished_at") as Timestamp).toDate());
+  // Kept at least as long as the summary it counts, as `recordRun` keeps a day's totals.
+  tx.set(dailyShardRef(summaryRef.firestore, day, random), { day, ...llmCounters(attempt.llm), expire_at: expire }, { merge: true });
+  return "added";
+}
+
+export function hasUsage(llm: RunSummary["llm"]): boolean {
+  return llm.calls > 0 || llm.input_tokens > 0 || llm.output_tokens > 0 || llm.estimated_cost_usd > 0;
 }
 
 /** Reads of the run history: the latest runs and the day's totals. */

@@ -27,7 +27,7 @@ import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope,
 import { Heartbeat } from "./heartbeat";
 import { submitJob } from "./intake";
 import type { HeldLease } from "./lease";
-import { type JobStatus, isFinalStatus } from "./lifecycle";
+import { type JobStatus, WORKER_STATUSES, isFinalStatus } from "./lifecycle";
 import type { LockManager } from "./locks";
 import * as logs from "./logs";
 import {
@@ -41,7 +41,7 @@ import {
 } from "./model";
 import type { JobChange, JobQueue, LeasedJob } from "./queue";
 import type { JobRegistry } from "./registry";
-import { recordRun, runSummaryOf } from "./run-history";
+import { type LostAttemptLlm, addLostAttemptLlm, hasUsage, recordRun, runSummaryOf, runSummaryRef } from "./run-history";
 import { type TaskQueuePort, wakeupFor } from "./task-queue";
 
 /** What a worker runs jobs with; `deps` are the services handlers get. */
@@ -262,7 +262,8 @@ export class Worker<D> {
 
   /**
    * Writes the attempt's end: the job's new status, and when it runs again (a deferral, a retry).
-   * "lease_lost" when the lease was lost: nothing is written then.
+   * "lease_lost" when the lease was lost: only what the attempt spent on the LLM is written then
+   * (`recordLostAttemptLlm`).
    */
   private async end(
     job: Job,
@@ -270,11 +271,16 @@ export class Worker<D> {
     attempt: AttemptLog,
     ending: Ending,
   ): Promise<{ status: RunReport["status"]; runAfter: Date | null }> {
-    const lost = { status: "lease_lost" as const, runAfter: null };
-    if (ending.kind === "lease_lost") {
-      logs.leaseLost(job, ending.err);
-      return lost;
-    }
+    const lost = async (reason: LeaseLostError) => {
+      logs.leaseLost(job, reason);
+      try {
+        logs.lostAttemptLlm(job, attempt.llmTotals(), await recordLostAttemptLlm(this.engine, job, lease, attempt));
+      } catch (err) {
+        logs.cleanupFailed(job, "lost_attempt_llm", err);
+      }
+      return { status: "lease_lost" as const, runAfter: null };
+    };
+    if (ending.kind === "lease_lost") return lost(ending.err);
     const now = this.engine.now();
     const llm = addUsage(job.llm_usage ?? NO_LLM_USAGE, attempt.llmTotals());
     const written = this.attemptEnding(job, ending, llm);
@@ -310,10 +316,7 @@ export class Worker<D> {
         // first, as the Firestore client itself sends a commit again after UNAVAILABLE or ABORTED.
         const landed = err instanceof LeaseLostError ? await this.landedEnding(job, lease, now) : null;
         if (landed) return landed;
-        if (err instanceof LeaseLostError) {
-          logs.leaseLost(job, err);
-          return lost;
-        }
+        if (err instanceof LeaseLostError) return lost(err);
         if (!isRetryableWrite(err) || tries === END_WRITE_TRIES) throw err;
         logs.endWriteRetried(job, err, tries);
         await sleep(END_WRITE_BACKOFF_MS * 2 ** (tries - 1));
@@ -391,6 +394,41 @@ export class Worker<D> {
     if (ending.kind === "failed" && status !== "lease_lost") logs.jobFailed(job, ending.failure, status);
     logs.jobFinished(job, status, errorOf(ending));
   }
+}
+
+/**
+ * Records what an attempt whose lease was lost spent on the LLM, which only its worker knows (its
+ * attempt log, in memory): in the run summary the watchdog's recovery wrote for the attempt, that
+ * day's totals and the attempt's log, and in the job's `llm_usage` unless a later attempt holds the
+ * job (that attempt writes the usage it read at its lease). Once, in one transaction conditioned
+ * on the recovery's summary (`addLostAttemptLlm`); the job's status and lease stay as they are.
+ * Before the watchdog ended the attempt there is no summary to add to ("not_ended"): the usage
+ * then goes uncounted, as a crashed worker's does.
+ */
+export async function recordLostAttemptLlm(
+  { queue, now, random }: Pick<WorkerDeps<unknown>, "queue" | "now" | "random">,
+  job: Job,
+  lease: HeldLease,
+  attempt: AttemptLog,
+): Promise<LostAttemptLlm | "none_spent"> {
+  const llm = attempt.llmTotals();
+  if (!hasUsage(llm)) return "none_spent";
+  const { db } = queue;
+  const jobRef = queue.jobRef(job.id);
+  return db.runTransaction(async (tx) => {
+    const current = await tx.get(jobRef);
+    const at = now();
+    const summaryRef = runSummaryRef(db, job.id, job.created_at, lease.epoch);
+    const added = await addLostAttemptLlm(tx, summaryRef, { workerId: lease.owner, llm }, queue.historyExpiry("historyMs", at), random);
+    if (added !== "added") return added;
+    tx.set(attemptRef(db, job.id, lease.epoch), { llm_calls: attempt.llmCalls() }, { merge: true });
+    const createdAt: unknown = current.get("created_at");
+    const sameJob = createdAt instanceof Timestamp && createdAt.toMillis() === job.created_at.getTime();
+    if (!sameJob || WORKER_STATUSES.includes(current.get("status") as JobStatus)) return "added_not_to_job";
+    const usage = llmUsageSchema.safeParse(current.get("llm_usage"));
+    tx.update(jobRef, { llm_usage: addUsage(usage.success ? usage.data : NO_LLM_USAGE, llm), updated_at: Timestamp.fromDate(at) });
+    return added;
+  });
 }
 
 /** The engine as a running handler sees it: every write fenced by its lease. */
