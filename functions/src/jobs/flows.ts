@@ -4,8 +4,9 @@
  * (`finishParent`) runs once with the children's outcomes.
  *
  * - Child ids are deterministic (`<parent>-shard-<n>`), so a parent retried after a crash creates
- *   none twice; once every child exists the parent records `shards.total`, and from then on a lease
- *   of the parent only checks its children and, when all are final, finishes it.
+ *   none twice (and passes over those it made without a write); once every child exists the parent
+ *   records `shards.total`, and from then on a lease of the parent only checks its children and,
+ *   when all are final, finishes it.
  * - Each child that reaches a final status is counted into the parent's `shards` once (see
  *   `JobQueue.recordChildFinished`); the child that completes the set makes the parent due and
  *   wakes it, so it finishes at once instead of at its next check. The parent reads the children
@@ -14,7 +15,9 @@
  *
  * - Cancelling a parent cancels its open children (`cancelChildren`), and a parent stops creating
  *   children once its cancel is seen; one it creates before that is cancelled when leased
- *   (`JobQueue.parentCancelledSinceQueued`).
+ *   (`JobQueue.parentCancelledSinceQueued`). A parent waiting for its children is not ended by the
+ *   cancel but asked, and woken: its own run settles it over them, succeeded when they all had
+ *   succeeded, else cancelled with what they did.
  * - An operator's retry of a parent re-runs its unsuccessful children and keeps the succeeded ones
  *   (`requeueChildren`), as BullMQ retries a flow's failed children: the parent waits for them
  *   again and finishes over their new outcomes.
@@ -28,7 +31,7 @@ import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
 import { FINAL_STATUSES, type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
 import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary, WakeupSubject } from "./model";
-import { submitJob } from "./intake";
+import { sendWakeup, submitJob } from "./intake";
 import { type CancelResult, type JobQueue, cancelPending } from "./queue";
 import * as logs from "./logs";
 import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
@@ -54,7 +57,9 @@ export class JobFlows {
 
   /**
    * Creates `parent`'s children in order (an existing id is left as it is), then records their
-   * total; stops with the signal's reason (a cancel, a lost lease) before the next child.
+   * total; stops with the signal's reason (a cancel, a lost lease) before the next child. A retry
+   * part-way through passes over the children an earlier attempt made, known from one listing,
+   * instead of asking to create each again.
    */
   async createChildren(
     parent: Job,
@@ -63,15 +68,17 @@ export class JobFlows {
     signal: AbortSignal,
   ): Promise<ChildrenCreated> {
     const result: ChildrenCreated = { total: 0, created: 0, existing: 0 };
+    const createdBy = `system:${parent.type}`;
+    const made = await this.childIdsCreatedBy(parent.id, createdBy);
     for await (const child of children) {
       signal.throwIfAborted();
       result.total++;
-      const created = await submitJob(this.queue, this.tasks, {
-        ...child,
-        id: childJobId(parent.id, result.total),
-        parent_job_id: parent.id,
-        created_by: `system:${parent.type}`,
-      });
+      const id = childJobId(parent.id, result.total);
+      if (made.has(id)) {
+        result.existing++;
+        continue;
+      }
+      const created = await submitJob(this.queue, this.tasks, { ...child, id, parent_job_id: parent.id, created_by: createdBy });
       if (created.created) result.created++;
       else result.existing++;
     }
@@ -79,19 +86,29 @@ export class JobFlows {
     return result;
   }
 
+  /** The ids of `parentId`'s children written by `createdBy` (as `createJob` would find them its own). */
+  private async childIdsCreatedBy(parentId: string, createdBy: string): Promise<Set<string>> {
+    const query = this.db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", parentId).select("created_by");
+    const ids = new Set<string>();
+    for await (const page of pageCollection(query)) for (const doc of page) if (doc.get("created_by") === createdBy) ids.add(doc.id);
+    return ids;
+  }
+
   /**
    * An operator's cancel of `jobId` and its open children. The job is cancelled first; when a
    * child's cancel then fails, the error says so, and the same cancel run again finishes the
-   * children. A job that has ended keeps its status and has its open children cancelled: cancelled
-   * already, or ended otherwise with children an operator's retry cut short queued again. It is
-   * refused only when none of its children was left open.
+   * children. A parent waiting for its children is only asked (`JobQueue.cancelJob`), and made due
+   * once none of them is still stopping, so its own run settles it over them at once; one with a
+   * child still stopping settles at its next check. A job that has ended keeps its status and has
+   * its open children cancelled: cancelled already, or ended otherwise with children an operator's
+   * retry cut short queued again. It is refused only when none of its children was left open.
    */
   async cancel(
     jobId: string,
   ): Promise<{ status: JobStatus; cancelRequested: boolean; alreadyRequested: boolean; childrenCancelled: number }> {
     const cancelChildren = async (outcome: string) => {
       try {
-        return await this.cancelChildren(jobId);
+        return await this.cancelOpenChildren(jobId);
       } catch (err) {
         throw new ChildrenNotCancelledError(jobId, outcome, err);
       }
@@ -103,18 +120,18 @@ export class JobFlows {
       const ended = err instanceof InvalidTransitionError ? FINAL_STATUSES.find((status) => status === err.from) : undefined;
       if (!ended) throw err;
       // A failure among its children names the job as it is: cancelled, or as it ended otherwise.
-      const childrenCancelled = await cancelChildren(ended);
+      const childrenCancelled = (await cancelChildren(ended)).asked;
       if (childrenCancelled === 0) throw err;
       return { status: ended, cancelRequested: false, alreadyRequested: false, childrenCancelled };
     }
     if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
     const { status, cancelRequested, alreadyRequested } = cancelled;
-    return {
-      status,
-      cancelRequested,
-      alreadyRequested,
-      childrenCancelled: await cancelChildren(cancelRequested ? "asked to stop" : "cancelled"),
-    };
+    const children = await cancelChildren(cancelRequested ? "asked to stop" : "cancelled");
+    if (cancelRequested && status === "deferred" && children.total > 0 && children.stopping === 0) {
+      const woken = await this.queue.wakeDeferred(jobId);
+      if (woken) await sendWakeup(this.tasks, wakeupFor(woken.job, CHILDREN_DONE));
+    }
+    return { status, cancelRequested, alreadyRequested, childrenCancelled: children.asked };
   }
 
   /**
@@ -136,19 +153,27 @@ export class JobFlows {
    * does not keep the others running: each is tried, then the first failure is thrown.
    */
   async cancelChildren(parentId: string): Promise<number> {
-    const open = (await this.children(parentId)).filter((child) => !isFinalStatus(child.status));
+    return (await this.cancelOpenChildren(parentId)).asked;
+  }
+
+  /** `cancelChildren`, with how many children the parent has and how many of them are still stopping (asked, not ended). */
+  private async cancelOpenChildren(parentId: string): Promise<{ total: number; asked: number; stopping: number }> {
+    const children = await this.children(parentId);
     let asked = 0;
+    let stopping = 0;
     const failures: Error[] = [];
-    for (const child of open) {
+    for (const child of children.filter((child) => !isFinalStatus(child.status))) {
       try {
+        const cancelled = await this.queue.cancelJob(child.id);
         // One asked to stop before is not counted again (a second cancel of a running parent).
-        if (!(await this.queue.cancelJob(child.id)).alreadyRequested) asked++;
+        if (!cancelled.alreadyRequested) asked++;
+        if (cancelled.cancelRequested) stopping++;
       } catch (err) {
         if (!(err instanceof InvalidTransitionError)) failures.push(err as Error);
       }
     }
     if (failures.length > 0) throw failures[0];
-    return asked;
+    return { total: children.length, asked, stopping };
   }
 
   /**
@@ -269,10 +294,12 @@ export class JobFlows {
     await this.queue.settleChildCounts(lease, counts);
     if (!handler.finishParent) throw new Error(`job type ${job.type} created children but has no finishParent hook`);
     const outcome = await handler.finishParent(input, children);
-    // Asked to stop, and the cancel closed children before they ran: it ends cancelled (with what its children
-    // did), not with the failure those children make. Children that all ran leave their outcome standing.
+    // Asked to stop (while it ran, or while it waited: leased with the cancel asked), and the cancel closed children
+    // before they ran: it ends cancelled (with what its children did), not with the failure those children make.
+    // Children that all ran leave their outcome standing.
     const { signal } = input.ctx;
-    if (signal.aborted && signal.reason instanceof JobCancelledError && children.some((child) => child.status === "cancelled"))
+    const cancelAsked = job.cancel_requested || (signal.aborted && signal.reason instanceof JobCancelledError);
+    if (cancelAsked && children.some((child) => child.status === "cancelled"))
       return { kind: "completed", status: "cancelled", summary: outcome.kind === "completed" ? outcome.summary : {} };
     return outcome;
   }

@@ -605,9 +605,9 @@ export class JobQueue {
     const now = this.now();
     if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     const ref = this.jobRef(job.id);
-    if (job.plan_id === null && (job.cancel_requested || (await this.parentCancelledSinceQueued(job)))) {
-      // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was
-      // cancelled: honour it instead of running. A job that committed to a plan runs on to finish it (see `cancelJob`).
+    if (!settlesItsCancel(job) && (job.cancel_requested || (await this.parentCancelledSinceQueued(job)))) {
+      // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was cancelled:
+      // honour it instead of running. One that settles its cancel itself runs (see `settlesItsCancel`).
       const status = this.transition(job.id, job.status, "cancel");
       try {
         // A cancelled job carries no error: not the LOCK_HELD or outage it last waited on.
@@ -1214,12 +1214,13 @@ export class JobQueue {
   }
 
   /**
-   * Cancels a waiting job at once; asks a running one to stop at its next safe point. A job that
-   * committed to a plan (`savePlan`) is only asked: it finishes that plan, then ends with
-   * `cancel_requested` noted, so a cancel never leaves half a change.
+   * Cancels a waiting job at once; asks a running one to stop at its next safe point. A waiting job
+   * that settles its cancel itself (`settlesItsCancel`) is only asked too: one that committed to a
+   * plan (`savePlan`) finishes that plan, then ends with `cancel_requested` noted, so a cancel never
+   * leaves half a change; a parent whose children all exist ends with what they did at its next run.
    */
   async cancelJob(jobId: string): Promise<CancelResult>;
-  /** `onlyRequestedWaiting`: only a waiting job whose cancel a client asked for and that froze no plan; null otherwise. */
+  /** `onlyRequestedWaiting`: only a waiting job whose cancel a client asked for and that does not settle it itself; null otherwise. */
   async cancelJob(jobId: string, only: { onlyRequestedWaiting: true }): Promise<CancelResult | null>;
   async cancelJob(jobId: string, only?: { onlyRequestedWaiting: true }): Promise<CancelResult | null> {
     return this.db.runTransaction(async (tx) => {
@@ -1229,12 +1230,13 @@ export class JobQueue {
       const takenIn = isNormalised(data);
       // A client's document intake has not taken in yet asks for a queued job (its status may be left out).
       const status = (snap.get("status") ?? (takenIn ? undefined : "queued")) as JobStatus;
-      const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && snap.get("plan_id") == null;
+      const settles = settlesItsCancel(data);
+      const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && !settles;
       if (only && !requestedWaiting) return null;
       const now = this.ts();
       const parent: unknown = snap.get("parent_job_id");
       const parentJobId = typeof parent === "string" ? parent : null;
-      if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && typeof snap.get("plan_id") === "string")) {
+      if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && settles)) {
         // Asked again: no write, which would only make the holder's next write read the job once more.
         const alreadyRequested = snap.get("cancel_requested") === true;
         if (!alreadyRequested) tx.update(snap.ref, { cancel_requested: true, updated_at: now });
@@ -1288,6 +1290,16 @@ const NOT_FINISHED = { finished_at: null, expire_at: null } as const;
  */
 export function cancelPending(doc: DocumentSnapshot): boolean {
   return isOpenStatus(doc.get("status") as JobStatus) && doc.get("cancel_requested") === true && doc.get("plan_id") == null;
+}
+
+/**
+ * A job whose cancel does not end it while it waits: it is leased with the cancel asked, and its own run
+ * ends it. One that committed to a plan finishes that plan first; a parent whose children all exist
+ * (`shards.total`, none is created after) settles over them, so it ends with what they did: succeeded
+ * when they all had, else cancelled with their aggregate (`JobFlows.settleParent`).
+ */
+function settlesItsCancel(job: { plan_id?: unknown; shards?: unknown }): boolean {
+  return typeof job.plan_id === "string" || (isPlainRecord(job.shards) && typeof job.shards.total === "number");
 }
 
 /** A job that ended without succeeding: what an operator's retry re-runs. */

@@ -247,10 +247,13 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     const jobId = await createParent(engine, {});
     await runParent(engine, jobId);
     await jobsCollection().doc(jobId).update({ shards: null });
+    // The shards it made are passed over, not asked for again one by one.
+    const createJob = jest.spyOn(engine.queue, "createJob");
     expect(await runParent(engine, jobId)).toMatchObject({
       status: "deferred",
       result_summary: { shards_total: 2, shards_created: 0, shards_existing: 2 },
     });
+    expect(createJob).not.toHaveBeenCalled();
     expect(await shardsOf(jobId)).toHaveLength(2);
   });
 
@@ -333,6 +336,93 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     const slices = new Map((await shardsOf(jobId)).map((doc) => [doc.id, doc.get("payload.exercise_doc_ids") as string[]]));
     expect([1, 2, 3].map((n) => slices.get(shardJobId(jobId, n)))).toEqual([ids.slice(0, 2), ids.slice(2, 5), ids.slice(5)]);
     expect(slices.size).toBe(3);
+  });
+
+  /** Runs shard `n` of `jobId` to its end through the worker. */
+  async function runShard(engine: ReturnType<typeof testEngine>["engine"], jobId: string, n: number) {
+    const leased = await engine.queue.leaseById(shardJobId(jobId, n), "shard-worker");
+    if (!leased) throw new Error(`could not lease shard ${n} of ${jobId}`);
+    return engine.worker("shard-worker").run(leased);
+  }
+
+  /** Leases the parent only if it is due, as a worker would, and runs it. */
+  async function runParentIfDue(engine: ReturnType<typeof testEngine>["engine"], jobId: string) {
+    const leased = await engine.queue.leaseById(jobId, "test-worker");
+    if (!leased) throw new Error(`${jobId} is not due`);
+    await engine.worker("test-worker").run(leased);
+    return jobData(jobId);
+  }
+
+  it("an operator's cancel once every shard succeeded is only asked: the parent, woken, succeeds with the shards' aggregate", async () => {
+    await seedCatalog(db, { exercises: thinExercises(4) });
+    const { engine, tasks } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    for (const n of [1, 2]) expect(await runShard(engine, jobId, n)).toMatchObject({ status: "succeeded" });
+    tasks.tasks.length = 0;
+
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "deferred",
+      cancelRequested: true,
+      alreadyRequested: false,
+      childrenCancelled: 0,
+    });
+    expect(tasks.tasks).toEqual([expect.objectContaining({ jobId, reason: "children-done" })]);
+    expect(await runParentIfDue(engine, jobId)).toMatchObject({
+      status: "succeeded",
+      shards: { total: 2, done: 2, succeeded: 2, failed: 0 },
+      result_summary: { shards_total: 2, shards_succeeded: 2, exercises_total: 4, exercises_failed: 0, cancel_requested: true },
+    });
+  });
+
+  it("an operator's cancel with a shard waiting cancels it, and the parent, woken, ends cancelled with what its shards did", async () => {
+    await seedCatalog(db, { exercises: thinExercises(4) });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    expect(await runShard(engine, jobId, 1)).toMatchObject({ status: "succeeded" });
+
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "deferred",
+      cancelRequested: true,
+      alreadyRequested: false,
+      childrenCancelled: 1,
+    });
+    expect(await runParentIfDue(engine, jobId)).toMatchObject({
+      status: "cancelled",
+      result_summary: {
+        shards_total: 2,
+        shards_succeeded: 1,
+        shards_by_status: { succeeded: 1, cancelled: 1 },
+        exercises_total: 4,
+        exercises_succeeded: 2,
+        exercises_failed: 2,
+      },
+    });
+    expect(await jobData(shardJobId(jobId, 2))).toMatchObject({ status: "cancelled", attempts: 0 });
+  });
+
+  it("an operator's cancel with a shard still stopping leaves the parent waiting; its next check settles it over every shard", async () => {
+    await seedCatalog(db, { exercises: thinExercises(4) });
+    const { engine } = testEngine();
+    const jobId = await createParent(engine, {});
+    await runParent(engine, jobId);
+    const running = (await engine.queue.leaseById(shardJobId(jobId, 1), "shard-worker"))!;
+
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "deferred",
+      cancelRequested: true,
+      alreadyRequested: false,
+      childrenCancelled: 2,
+    });
+    const waiting = await jobData(jobId);
+    expect(waiting).toMatchObject({ status: "deferred", cancel_requested: true });
+    expect(waiting.run_after.toMillis()).toBeGreaterThan(Date.now());
+    // The running shard ends (at its next safe point, or done before it saw the cancel); the parent's next check counts both.
+    const { status: ended } = await engine.worker("shard-worker").run(running);
+    const settled = await runParent(engine, jobId);
+    expect(settled).toMatchObject({ status: "cancelled", result_summary: { shards_total: 2, exercises_total: 4 } });
+    expect(settled.result_summary.shards_by_status).toEqual(ended === "cancelled" ? { cancelled: 2 } : { [ended]: 1, cancelled: 1 });
   });
 
   it("succeeds at once with zero counts when nothing matches", async () => {

@@ -161,7 +161,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(await childStatuses(jobId)).toEqual(["queued", "queued"]);
   });
 
-  it("cancelling a waiting parent cancels its open children; a finished child keeps its status", async () => {
+  it("cancelling a waiting parent cancels its open children and wakes it: it ends cancelled with what they did; a finished child keeps its status", async () => {
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
@@ -169,13 +169,14 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
 
     expect(await engine.cancel(jobId)).toEqual({
-      status: "cancelled",
-      cancelRequested: false,
+      status: "deferred",
+      cancelRequested: true,
       alreadyRequested: false,
       childrenCancelled: 2,
     });
     expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
-    expect(await engine.runLane("priority")).toEqual([]);
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ result_summary: { children: 3 }, shards: { total: 3, done: 3 } });
   });
 
   it("a child cancelled on its own is counted into its parent at once, which is woken when it was the last", async () => {
@@ -213,8 +214,8 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     });
 
     expect(await engine.cancel(jobId)).toEqual({
-      status: "cancelled",
-      cancelRequested: false,
+      status: "deferred",
+      cancelRequested: true,
       alreadyRequested: false,
       childrenCancelled: 2,
     });
@@ -230,20 +231,23 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       if (id === childJobId(jobId, 2)) throw Object.assign(new Error("14 UNAVAILABLE: connection reset"), { code: 14 });
       return cancelJob(id);
     });
-    const leftOpen = `job ${jobId} is cancelled, but cancelling its children failed (run the cancel again)`;
+    const leftOpen = `job ${jobId} is asked to stop, but cancelling its children failed (run the cancel again)`;
     await expect(engine.cancel(jobId)).rejects.toThrow(leftOpen);
     expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "queued"]);
     // Run again while the outage lasts: it says so again (the console offers the cancel again on it).
     await expect(engine.cancel(jobId)).rejects.toThrow(leftOpen);
+    // Not woken with a child left open: it would settle before that child is cancelled.
+    expect((await engine.queue.getJob(jobId))?.run_after.getTime()).toBeGreaterThan(Date.now());
 
     outage.mockRestore();
     expect(await engine.cancel(jobId)).toEqual({
-      status: "cancelled",
-      cancelRequested: false,
-      alreadyRequested: false,
+      status: "deferred",
+      cancelRequested: true,
+      alreadyRequested: true,
       childrenCancelled: 1,
     });
     expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled", "cancelled"]);
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
     // Nothing left to finish: refused as any cancelled job.
     await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is cancelled; cannot cancel`);
   });
@@ -256,7 +260,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
 
     // Only the flag, as firestore.rules let a client write it; the parent's next check is due.
     await engine.queue.jobRef(jobId).update({ cancel_requested: true, run_after: Timestamp.now() });
-    expect(await engine.runLane("priority")).toEqual([]);
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
     expect((await engine.queue.getJob(jobId))?.status).toBe("cancelled");
     expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
   });
@@ -267,7 +271,8 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
     // The parent's cancel landed, and its process died before the step that cancels its children.
     await engine.queue.cancelJob(jobId);
-    expect(await engine.runLane("priority")).toEqual([]);
+    // The last child cancelled at its lease wakes the parent, which settles over them.
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled", "cancelled"]);
     expect(children.docs.map((doc) => doc.get("attempts") as number)).toEqual([0, 0, 0]);
@@ -282,7 +287,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     for (const child of children.docs)
       await child.ref.update({ attempts: 1, lease_epoch: 1, run_after: Timestamp.now(), updated_at: Timestamp.now() });
-    expect(await engine.runLane("priority")).toEqual([]);
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
     expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
   });
 
@@ -290,7 +295,8 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
-    expect(await engine.cancel(jobId)).toMatchObject({ status: "cancelled", childrenCancelled: 2 });
+    expect(await engine.cancel(jobId)).toMatchObject({ status: "deferred", cancelRequested: true, childrenCancelled: 2 });
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
 
     // The retry's first step; a worker leases the children before the parent is queued.
     expect(await new JobFlows(db, engine.queue, new RecordingTasks()).requeueChildren(jobId)).toHaveLength(2);
@@ -722,14 +728,17 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
     const [first, second] = [childJobId(jobId, 1), childJobId(jobId, 2)];
-    // A worker runs the second child when the operator cancels the parent: it is asked to stop.
+    // A worker runs the second child when the operator cancels the parent: it is asked to stop, and so is the parent.
     const running = (await engine.queue.leaseById(second, "child-worker"))!;
     expect(await engine.cancel(jobId)).toEqual({
-      status: "cancelled",
-      cancelRequested: false,
+      status: "deferred",
+      cancelRequested: true,
       alreadyRequested: false,
       childrenCancelled: 2,
     });
+    // Not woken for it, the parent's next check comes while the child is still stopping: it stops at its wait.
+    await engine.queue.jobRef(jobId).update({ run_after: Timestamp.now() });
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
 
     // Queued again now, the parent would count that child's cancel as its failure.
     await expect(engine.retry(jobId)).rejects.toThrow(`children still stopping after a cancel (${second}): retry when they have ended`);
