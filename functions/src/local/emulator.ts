@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import path from "node:path";
 
 type EmulatorBackend = "official" | "external" | "no-isolation";
@@ -171,6 +171,28 @@ export interface EmulatorOptions {
    */
   triggers?: boolean;
   log?: (line: string) => void;
+}
+
+/**
+ * Whether something accepts connections at `host` ("127.0.0.1:8080"), within `timeoutMs`. Asked before
+ * the first request to an emulator that may be gone: the Firestore client retries an unreachable one
+ * for minutes before it fails.
+ */
+export function emulatorAnswers(host: string, timeoutMs = 3_000): Promise<boolean> {
+  const separator = host.lastIndexOf(":");
+  const port = Number(host.slice(separator + 1));
+  const hostname = host.slice(0, separator).replace(/^\[|\]$/g, "");
+  if (separator < 0 || !Number.isInteger(port)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port });
+    const settle = (answers: boolean) => {
+      socket.destroy();
+      resolve(answers);
+    };
+    socket.setTimeout(timeoutMs, () => settle(false));
+    socket.once("connect", () => settle(true));
+    socket.once("error", () => settle(false));
+  });
 }
 
 /** Where the official jar is looked for (it may be missing). */

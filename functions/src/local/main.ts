@@ -23,8 +23,7 @@ import { LocalRuntime, listenWithRetries } from "./runtime";
 import { emulatorProject } from "./project";
 import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { existsSync } from "node:fs";
-import { officialJar, startOrFindEmulator } from "./emulator";
-import { GrpcStatus, grpcCode } from "../util/grpc-status";
+import { emulatorAnswers, officialJar, startOrFindEmulator } from "./emulator";
 import { EmulatorTriggers } from "./emulator-triggers";
 
 const PROJECT_ID = emulatorProject();
@@ -173,12 +172,12 @@ async function main(): Promise<void> {
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 
-  // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
-  const holdsDocuments = await catalogHoldsDocuments(db).catch(async (err: unknown) => {
-    if (!external || grpcCode(err) !== GrpcStatus.UNAVAILABLE) throw err;
+  if (external && !(await emulatorAnswers(external))) {
     console.error(`no Firestore emulator answers at ${external} (FIRESTORE_EMULATOR_HOST): start it, or unset the variable`);
-    return shutdown(1);
-  });
+    await shutdown(1);
+  }
+  // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
+  const holdsDocuments = await catalogHoldsDocuments(db);
   if (!holdsDocuments || process.env.SEED_DEMO === "1") {
     const seeded = await seedDemoCatalog(db, { includeBroken: true });
     console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
@@ -201,24 +200,26 @@ async function main(): Promise<void> {
   console.log(
     `engine running: intake by ${intake}, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, ${config.llmProvider} LLM`,
   );
-  console.log(schedules ? "scheduled scans: on (see `npm run cli -- schedules`)" : "scheduled scans: off (RUN_SCHEDULES=1 runs them)");
+  console.log(
+    schedules
+      ? "scheduled scans: on (see `npm --prefix functions run cli -- schedules`)"
+      : "scheduled scans: off (RUN_SCHEDULES=1 runs them)",
+  );
 
   const submitted = new Set<string>();
   let submitting = true;
   let seen = new Map<string, JobStatus>();
   const exitWhenDone = process.env.EXIT_WHEN_DONE === "1";
   let reported = false;
-  // Once every demo job is written: done when each of them, and every job they led to, is final (with
-  // no demo jobs, at once: EXIT_WHEN_DONE=1 then stops, without it there is nothing to report).
+  // Once every demo job is written: done when each of them, and every job they led to, is final; then
+  // EXIT_WHEN_DONE=1 stops, and otherwise it says how to give it more work (with no demo jobs, at once).
   const reportWhenDone = () => {
     const done = [...submitted].every((id) => seen.has(id)) && [...seen.values()].every((s) => FINAL_STATUSES.includes(s));
-    if (reported || submitting || !done || (submitted.size === 0 && !exitWhenDone)) return;
+    const nothingToWaitFor = submitted.size === 0 && !exitWhenDone;
+    if (reported || submitting || !(done || nothingToWaitFor)) return;
     reported = true;
-    console.log(
-      submitted.size === 0
-        ? "no demo jobs to wait for (DEMO_JOBS=0)."
-        : `all ${seen.size} jobs finished (demo jobs and the follow-up jobs they created).`,
-    );
+    if (submitted.size > 0) console.log(`all ${seen.size} jobs finished (demo jobs and the follow-up jobs they created).`);
+    else if (exitWhenDone) console.log("no demo jobs to wait for (DEMO_JOBS=0).");
     if (exitWhenDone) void shutdown(0);
     else
       console.log(

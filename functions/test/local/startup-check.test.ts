@@ -1,6 +1,7 @@
 /**
  * `npm start` checks its params before it starts anything: each one that does not parse is named,
- * a price table that is no table too (deployed, it would fail only the LLM jobs), and it exits 1.
+ * a price table that is no table too (deployed, it would fail only the LLM jobs), and it exits 1;
+ * started, it says how to give it work.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -42,4 +43,31 @@ it("says so in a line when no emulator answers at FIRESTORE_EMULATOR_HOST", asyn
   const { code, stderr } = await runLocalRuntime({});
   expect(code).toBe(1);
   expect(stderr).toContain("no Firestore emulator answers at 127.0.0.1:9 (FIRESTORE_EMULATOR_HOST)");
+}, 90_000);
+
+it("with DEMO_JOBS=0 says at once how to submit jobs to it, and stops in order on one Ctrl-C", async () => {
+  const host = process.env.FIRESTORE_EMULATOR_HOST;
+  if (!host) throw new Error("the test run's emulator is not in FIRESTORE_EMULATOR_HOST");
+  // A project of its own: the engine seeds the demo catalog there, not in the tests'.
+  const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "local", "main.ts")], {
+    cwd: FUNCTIONS_DIR,
+    env: { ...process.env, NODE_OPTIONS: "", FIRESTORE_EMULATOR_HOST: host, GCLOUD_PROJECT: "demo-start-no-jobs", DEMO_JOBS: "0" },
+    timeout: 60_000,
+  });
+  let stdout = "";
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", resolve);
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes("still running:")) resolve();
+    });
+    void exited.then((code) => reject(new Error(`npm start exited ${code} before saying it runs:\n${stdout}`)));
+  });
+  expect(stdout).toContain(`still running: write documents to catalog_jobs to submit more jobs (the CLI: FIRESTORE_EMULATOR_HOST=${host} `);
+  expect(stdout).not.toContain("no demo jobs to wait for");
+  child.kill("SIGINT");
+  expect(await exited).toBe(0);
 }, 90_000);
