@@ -10,11 +10,13 @@ import type { JobErrorInfo } from "./model";
 export type FailureKind = "transient" | "permanent" | "needs_review";
 
 export class JobFailure extends Error {
+  /** `trace`: the stack of the programming error it stands for, kept out of `details` (see `toRecordedInfo`). */
   constructor(
     readonly code: string,
     message: string,
     readonly kind: FailureKind,
     readonly details?: unknown,
+    readonly trace?: string,
   ) {
     super(message);
     this.name = "JobFailure";
@@ -30,10 +32,18 @@ export class JobFailure extends Error {
     return new JobFailure(code, message, "needs_review", details);
   }
 
+  /** As the job document holds it, which its creator may read: no stack of the server's code. */
   toInfo(): JobErrorInfo {
     const info: JobErrorInfo = { code: this.code, message: this.message, transient: this.kind === "transient" };
     if (this.details !== undefined) info.details = this.details;
     return info;
+  }
+
+  /** As the curators' records (attempt log, run history) and the logs hold it: with the stack, if any. */
+  toRecordedInfo(): JobErrorInfo {
+    const info = this.toInfo();
+    if (this.trace === undefined) return info;
+    return { ...info, details: { ...(isPlainRecord(this.details) ? this.details : {}), stack: this.trace } };
   }
 }
 
@@ -103,7 +113,8 @@ const PROGRAMMING_ERRORS: readonly string[] = ["TypeError", "RangeError", "Refer
 /**
  * Turns anything a handler threw into a `JobFailure`. Errors that classify themselves (a string
  * `code` and a boolean `transient`, as the catalog's and the LLM client's errors do) keep their
- * code and details; programming errors fail permanently with their stack; other unknown errors are
+ * code and details; programming errors fail permanently with their stack (for the curators' records
+ * only: `toRecordedInfo`); other unknown errors are
  * treated as transient outages.
  */
 export function toJobFailure(err: unknown): JobFailure {
@@ -120,7 +131,7 @@ export function toJobFailure(err: unknown): JobFailure {
     return new JobFailure(own.code, message, own.transient ? "transient" : "permanent", own.details);
   }
   if (err instanceof Error && PROGRAMMING_ERRORS.includes(err.name)) {
-    return JobFailure.permanent("HANDLER_ERROR", `${err.name}: ${message}`, { error: err.name, stack: err.stack ?? null });
+    return new JobFailure("HANDLER_ERROR", `${err.name}: ${message}`, "permanent", { error: err.name }, err.stack);
   }
   return JobFailure.transient("HANDLER_ERROR", message);
 }
@@ -135,7 +146,7 @@ export function withPartial(err: unknown, partial: Record<string, unknown>, prog
   const failure = toJobFailure(err);
   const details = isPlainRecord(failure.details) ? failure.details : failure.details === undefined ? {} : { cause: failure.details };
   const message = progress === undefined ? failure.message : `${failure.message}; ${progress}`;
-  return new JobFailure(failure.code, message, failure.kind, { ...details, partial });
+  return new JobFailure(failure.code, message, failure.kind, { ...details, partial }, failure.trace);
 }
 
 /** What an attempt did before the failure `error` ended it, when the failure carries it (`withPartial`). */

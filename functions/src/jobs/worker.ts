@@ -513,7 +513,7 @@ function errorOf(ending: Ending): JobErrorInfo | null {
     case "deferred":
       return ending.reason;
     case "failed":
-      return ending.failure.toInfo();
+      return ending.failure.toRecordedInfo();
     case "interrupted":
       return ending.reason;
     case "lease_lost":

@@ -304,7 +304,7 @@ describeWithFullEmulator("retries (merge writes of the attempt log)", () => {
 });
 
 describe("programming errors", () => {
-  it("a handler that throws a TypeError fails at once with HANDLER_ERROR and the stack in the attempt log", async () => {
+  it("a handler that throws a TypeError fails at once with HANDLER_ERROR and the stack in the attempt log, not in the job its creator reads", async () => {
     let calls = 0;
     const registry = registryWith({
       FAMILY_AUDIT: {
@@ -323,6 +323,9 @@ describe("programming errors", () => {
     expect(calls).toBe(1);
     const attempt = await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).doc("1").get();
     expect(attempt.get("error.details.stack")).toContain("TypeError");
+    // The server's code paths stay with the curators' records.
+    expect(job?.error).toMatchObject({ details: { error: "TypeError" } });
+    expect(JSON.stringify(job?.error)).not.toContain("at ");
   });
 });
 
