@@ -1,5 +1,5 @@
 /** How times, durations, money and values read in the console. */
-import type { CancelAnswer, JobStatus, RetryAnswer, RunSummary } from "./model";
+import { type CancelAnswer, type JobStatus, type RetryAnswer, type RunSummary, WORKER_STATUSES } from "./model";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -162,9 +162,15 @@ export function retriedNotice(jobId: string, answer: RetryAnswer, ranSince?: Job
     : `${queued} Its wake-up could not be sent: it runs when another job's wake-up drains its lane past it, or when the watchdog wakes it.`;
 }
 
-/** What a cancel did: the job is cancelled, or, running or holding a frozen plan, only asked to stop. */
+/**
+ * What a cancel did: the job is cancelled, or only asked to stop: running, or waiting while it holds a frozen plan
+ * or is a parent waiting for the children it made (the answer does not say which: both settle at their next run).
+ */
 export function cancelledNotice(jobId: string, answer: CancelAnswer): string {
-  return answer.cancel_requested
-    ? `Job ${jobId} is asked to stop: it is ${answer.status} until its next safe point (a frozen plan is finished first).`
-    : `Job ${jobId} is ${answer.status}.`;
+  if (!answer.cancel_requested) return `Job ${jobId} is ${answer.status}.`;
+  const asked = `Job ${jobId} is asked to stop: it is ${answer.status}`;
+  return WORKER_STATUSES.includes(answer.status)
+    ? `${asked} until its next safe point (a frozen plan is finished first).`
+    : `${asked} until its next run, which finishes its frozen plan, or, for a parent waiting for its children, ` +
+        "settles it over them: succeeded if they all had, else cancelled with what they did.";
 }

@@ -316,6 +316,12 @@ describe("the actions offered", () => {
       cancelledNotice("j1", { status: "running", cancel_requested: true }),
       "Job j1 is asked to stop: it is running until its next safe point (a frozen plan is finished first).",
     );
+    // Waiting, it holds a frozen plan or is a parent waiting for its children: the answer says not which.
+    assert.equal(
+      cancelledNotice("j1", { status: "deferred", cancel_requested: true }),
+      "Job j1 is asked to stop: it is deferred until its next run, which finishes its frozen plan, or, for a parent " +
+        "waiting for its children, settles it over them: succeeded if they all had, else cancelled with what they did.",
+    );
   });
 
   it("a cancel request reads as pending only while the job is open; a job that ended otherwise than cancelled kept its outcome", () => {

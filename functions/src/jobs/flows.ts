@@ -15,7 +15,8 @@
  *
  * - Cancelling a parent cancels its open children (`cancelChildren`), and a parent stops creating
  *   children once its cancel is seen; one it creates before that is cancelled when leased
- *   (`JobQueue.parentCancelledSinceQueued`). A parent waiting for its children is not ended by the
+ *   (`JobQueue.parentCancelledSinceQueued`). Children an operator's retry queued again since the
+ *   cancel are left to run, also by a cancel still going through them. A parent waiting for its children is not ended by the
  *   cancel but asked, and woken: its own run settles it over them, succeeded when they all had
  *   succeeded, else cancelled with what they did.
  * - An operator's retry of a parent re-runs its unsuccessful children and keeps the succeeded ones
@@ -102,13 +103,15 @@ export class JobFlows {
    * child still stopping settles at its next check. A job that has ended keeps its status and has
    * its open children cancelled: cancelled already, or ended otherwise with children an operator's
    * retry cut short queued again. It is refused only when none of its children was left open.
+   * Children an operator's retry of the job queued again while this cancel went through them are
+   * left to run, and not counted (`JobQueue.cancelChild`).
    */
   async cancel(
     jobId: string,
   ): Promise<{ status: JobStatus; cancelRequested: boolean; alreadyRequested: boolean; childrenCancelled: number }> {
-    const cancelChildren = async (outcome: string) => {
+    const cancelChildren = async (outcome: string, requestedAt?: Date) => {
       try {
-        return await this.cancelOpenChildren(jobId);
+        return await this.cancelOpenChildren(jobId, requestedAt);
       } catch (err) {
         throw new ChildrenNotCancelledError(jobId, outcome, err);
       }
@@ -119,8 +122,9 @@ export class JobFlows {
     } catch (err) {
       const ended = err instanceof InvalidTransitionError ? FINAL_STATUSES.find((status) => status === err.from) : undefined;
       if (!ended) throw err;
-      // A failure among its children names the job as it is: cancelled, or as it ended otherwise.
-      const childrenCancelled = (await cancelChildren(ended)).asked;
+      // A failure among its children names the job as it is: cancelled, or as it ended otherwise. Its open children
+      // are those queued before this cancel (by a retry cut short).
+      const childrenCancelled = (await cancelChildren(ended, this.queue.now())).asked;
       if (childrenCancelled === 0) throw err;
       return { status: ended, cancelRequested: false, alreadyRequested: false, childrenCancelled };
     }
@@ -148,23 +152,30 @@ export class JobFlows {
   }
 
   /**
-   * Cancels every open child of `parentId` (a running one at its next safe point); how many were
-   * asked (not those asked before). A child that finished since it was read is left as it is, and a child whose cancel fails
-   * does not keep the others running: each is tried, then the first failure is thrown.
+   * Cancels every open child of `parentId` its cancel reaches (a running one at its next safe point);
+   * how many were asked (not those asked before). A child that finished since it was read is left as
+   * it is, and so is one an operator's retry of the parent queued again since (this may run late:
+   * after a crash, from the watchdog), each child's cancel reading the parent (`JobQueue.cancelChild`).
+   * A child whose cancel fails does not keep the others running: each is tried, then the first
+   * failure is thrown.
    */
   async cancelChildren(parentId: string): Promise<number> {
     return (await this.cancelOpenChildren(parentId)).asked;
   }
 
-  /** `cancelChildren`, with how many children the parent has and how many of them are still stopping (asked, not ended). */
-  private async cancelOpenChildren(parentId: string): Promise<{ total: number; asked: number; stopping: number }> {
+  /**
+   * `cancelChildren`, with how many children the parent has and how many of them are still stopping (asked, not ended).
+   * `requestedAt`: an operator's cancel of a parent that had ended (see `JobQueue.cancelChild`).
+   */
+  private async cancelOpenChildren(parentId: string, requestedAt?: Date): Promise<{ total: number; asked: number; stopping: number }> {
     const children = await this.children(parentId);
     let asked = 0;
     let stopping = 0;
     const failures: Error[] = [];
     for (const child of children.filter((child) => !isFinalStatus(child.status))) {
       try {
-        const cancelled = await this.queue.cancelJob(child.id);
+        const cancelled = await this.queue.cancelChild(child.id, requestedAt);
+        if (!cancelled) continue;
         // One asked to stop before is not counted again (a second cancel of a running parent).
         if (!cancelled.alreadyRequested) asked++;
         if (cancelled.cancelRequested) stopping++;

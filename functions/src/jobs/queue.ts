@@ -664,16 +664,12 @@ export class JobQueue {
    * writes meets the cancel; a child that finds its parent so when it is leased, or while it runs
    * (`Heartbeat`), is cancelled as that step would have, also after a retry or deferral of its own.
    * One an operator's retry queued again since the cancel (it queues the parent's children before
-   * the parent) is left to run.
+   * the parent) is left to run (`parentCancelReaches`).
    */
   async parentCancelledSinceQueued(child: Pick<Job, "parent_job_id" | "created_at" | "requeued_at">): Promise<boolean> {
     if (child.parent_job_id === null) return false;
     const parent = await this.jobRef(child.parent_job_id).get();
-    // Asked to stop while open: its open children are all of this run (only an ended job is retried, which clears the flag).
-    if (cancelPending(parent)) return true;
-    const finishedAt: unknown = parent.get("finished_at");
-    const queuedAt = child.requeued_at ?? child.created_at;
-    return parent.get("status") === "cancelled" && finishedAt instanceof Timestamp && finishedAt.toMillis() > queuedAt.getTime();
+    return parentCancelReaches(parent, (child.requeued_at ?? child.created_at).getTime());
   }
 
   // ------------------------------------------------------------------ the holder's writes
@@ -1223,34 +1219,56 @@ export class JobQueue {
   /** `onlyRequestedWaiting`: only a waiting job whose cancel a client asked for and that does not settle it itself; null otherwise. */
   async cancelJob(jobId: string, only: { onlyRequestedWaiting: true }): Promise<CancelResult | null>;
   async cancelJob(jobId: string, only?: { onlyRequestedWaiting: true }): Promise<CancelResult | null> {
+    return this.db.runTransaction(async (tx) => this.cancelIn(tx, await tx.get(this.jobRef(jobId)), only?.onlyRequestedWaiting === true));
+  }
+
+  /**
+   * Cancels `childId` as its parent's cancel, as `cancelJob` would, if that cancel still reaches it
+   * (`parentCancelReaches`, the parent read in the same transaction); null when it does not: the
+   * parent was queued again by an operator's retry, or the child was, since the cancel (or the child
+   * is gone). `requestedAt`: the moment of an operator's cancel of a parent that had already ended.
+   */
+  async cancelChild(childId: string, requestedAt?: Date): Promise<CancelResult | null> {
     return this.db.runTransaction(async (tx) => {
-      const snap = await tx.get(this.jobRef(jobId));
-      if (!snap.exists) throw new JobNotFoundError(jobId);
-      const data = snap.data()!;
-      const takenIn = isNormalised(data);
-      // A client's document intake has not taken in yet asks for a queued job (its status may be left out).
-      const status = (snap.get("status") ?? (takenIn ? undefined : "queued")) as JobStatus;
-      const settles = settlesItsCancel(data);
-      const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && !settles;
-      if (only && !requestedWaiting) return null;
-      const now = this.ts();
-      const parent: unknown = snap.get("parent_job_id");
-      const parentJobId = typeof parent === "string" ? parent : null;
-      if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && settles)) {
-        // Asked again: no write, which would only make the holder's next write read the job once more.
-        const alreadyRequested = snap.get("cancel_requested") === true;
-        if (!alreadyRequested) tx.update(snap.ref, { cancel_requested: true, updated_at: now });
-        return { status, cancelRequested: true, alreadyRequested, parentJobId };
-      }
-      const to = this.transition(jobId, status, "cancel");
-      // Taken in as intake would (its creator the one the rules checked), so a create trigger that comes later
-      // leaves the cancelled job as it is, and an operator can retry it; an invalid request only counts as taken in.
-      const request = takenIn ? null : this.types.parseRequest(data);
-      const takeIn = request?.ok ? this.takenInDocument(request.value, data, rulesCheckedCreator(data), now.toDate()) : {};
-      const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
-      tx.update(snap.ref, { ...takeIn, status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
-      return { status: to, cancelRequested: false, alreadyRequested: false, parentJobId };
+      const snap = await tx.get(this.jobRef(childId));
+      const parentId: unknown = snap.get("parent_job_id");
+      if (typeof parentId !== "string") return null;
+      const parent = await tx.get(this.jobRef(parentId));
+      const queuedAt: unknown = snap.get("requeued_at") ?? snap.get("created_at");
+      // One without a creation time (a client's document intake has not taken in) was queued before any cancel.
+      const queuedAtMs = queuedAt instanceof Timestamp ? queuedAt.toMillis() : 0;
+      return parentCancelReaches(parent, queuedAtMs, requestedAt) ? this.cancelIn(tx, snap) : null;
     });
+  }
+
+  /** `cancelJob` in `tx`, of the job as `snap` read it. */
+  private cancelIn(tx: Transaction, snap: DocumentSnapshot, onlyRequestedWaiting = false): CancelResult | null {
+    const jobId = snap.id;
+    if (!snap.exists) throw new JobNotFoundError(jobId);
+    const data = snap.data()!;
+    const takenIn = isNormalised(data);
+    // A client's document intake has not taken in yet asks for a queued job (its status may be left out).
+    const status = (snap.get("status") ?? (takenIn ? undefined : "queued")) as JobStatus;
+    const settles = settlesItsCancel(data);
+    const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && !settles;
+    if (onlyRequestedWaiting && !requestedWaiting) return null;
+    const now = this.ts();
+    const parent: unknown = snap.get("parent_job_id");
+    const parentJobId = typeof parent === "string" ? parent : null;
+    if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && settles)) {
+      // Asked again: no write, which would only make the holder's next write read the job once more.
+      const alreadyRequested = snap.get("cancel_requested") === true;
+      if (!alreadyRequested) tx.update(snap.ref, { cancel_requested: true, updated_at: now });
+      return { status, cancelRequested: true, alreadyRequested, parentJobId };
+    }
+    const to = this.transition(jobId, status, "cancel");
+    // Taken in as intake would (its creator the one the rules checked), so a create trigger that comes later
+    // leaves the cancelled job as it is, and an operator can retry it; an invalid request only counts as taken in.
+    const request = takenIn ? null : this.types.parseRequest(data);
+    const takeIn = request?.ok ? this.takenInDocument(request.value, data, rulesCheckedCreator(data), now.toDate()) : {};
+    const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
+    tx.update(snap.ref, { ...takeIn, status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
+    return { status: to, cancelRequested: false, alreadyRequested: false, parentJobId };
   }
 }
 
@@ -1300,6 +1318,27 @@ export function cancelPending(doc: DocumentSnapshot): boolean {
  */
 function settlesItsCancel(job: { plan_id?: unknown; shards?: unknown }): boolean {
   return typeof job.plan_id === "string" || (isPlainRecord(job.shards) && typeof job.shards.total === "number");
+}
+
+/**
+ * Whether `parent`'s cancel reaches a child queued at `queuedAtMs` (created, or queued again by an
+ * operator's retry: `requeued_at`): the parent is asked to stop and has not yet (`cancelPending`: its
+ * open children are all of this run, as only an ended job is retried, which clears the flag), or it
+ * was cancelled after the child was queued and not queued again since. `requestedAt` stands for the
+ * cancel's moment when an operator cancels a parent that had already ended (its open children queued
+ * again by a retry cut short): those queued before it. A child a retry queued again after the cancel,
+ * or any child once the retry queued the parent, is left to run.
+ */
+function parentCancelReaches(parent: DocumentSnapshot, queuedAtMs: number, requestedAt?: Date): boolean {
+  if (cancelPending(parent)) return true;
+  const finishedAt: unknown = parent.get("finished_at");
+  const cancelledAt =
+    requestedAt?.getTime() ?? (parent.get("status") === "cancelled" && finishedAt instanceof Timestamp ? finishedAt.toMillis() : null);
+  if (cancelledAt === null) return false;
+  const requeuedAt: unknown = parent.get("requeued_at");
+  const retriedSince = requeuedAt instanceof Timestamp && requeuedAt.toMillis() > cancelledAt;
+  // The cancel's own millisecond counts as before it: an operator's retry, which comes after the cancel, lands later.
+  return !retriedSince && queuedAtMs <= cancelledAt;
 }
 
 /** A job that ended without succeeding: what an operator's retry re-runs. */

@@ -206,11 +206,11 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
-    const cancelJob = engine.queue.cancelJob.bind(engine.queue);
-    jest.spyOn(engine.queue, "cancelJob").mockImplementation(async (id: string) => {
+    const cancelChild = engine.queue.cancelChild.bind(engine.queue);
+    jest.spyOn(engine.queue, "cancelChild").mockImplementation(async (id, requestedAt) => {
       // The first child finishes just before its cancel reaches it.
       if (id === childJobId(jobId, 1)) await engine.queue.jobRef(id).update({ status: "succeeded_dry_run" });
-      return cancelJob(id);
+      return cancelChild(id, requestedAt);
     });
 
     expect(await engine.cancel(jobId)).toEqual({
@@ -226,10 +226,10 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
     await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
-    const cancelJob = engine.queue.cancelJob.bind(engine.queue);
-    const outage = jest.spyOn(engine.queue, "cancelJob").mockImplementation(async (id: string) => {
+    const cancelChild = engine.queue.cancelChild.bind(engine.queue);
+    const outage = jest.spyOn(engine.queue, "cancelChild").mockImplementation(async (id, requestedAt) => {
       if (id === childJobId(jobId, 2)) throw Object.assign(new Error("14 UNAVAILABLE: connection reset"), { code: 14 });
-      return cancelJob(id);
+      return cancelChild(id, requestedAt);
     });
     const leftOpen = `job ${jobId} is asked to stop, but cancelling its children failed (run the cancel again)`;
     await expect(engine.cancel(jobId)).rejects.toThrow(leftOpen);
@@ -760,10 +760,10 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect(await new JobFlows(db, engine.queue, engine.tasks).requeueChildren(jobId)).toHaveLength(1);
 
     // An outage at the child's cancel says so, naming the parent as it is, and the same cancel run again finishes it.
-    const cancelJob = engine.queue.cancelJob.bind(engine.queue);
-    const outage = jest.spyOn(engine.queue, "cancelJob").mockImplementation(async (id: string) => {
+    const cancelChild = engine.queue.cancelChild.bind(engine.queue);
+    const outage = jest.spyOn(engine.queue, "cancelChild").mockImplementation(async (id, requestedAt) => {
       if (id === shards[1]) throw Object.assign(new Error("14 UNAVAILABLE: connection reset"), { code: 14 });
-      return cancelJob(id);
+      return cancelChild(id, requestedAt);
     });
     await expect(engine.cancel(jobId)).rejects.toThrow(ChildrenNotCancelledError);
     await expect(engine.cancel(jobId)).rejects.toThrow(
@@ -781,5 +781,58 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review" });
     // Nothing left open: refused as the cancel of any job that has ended.
     await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is needs_review; cannot cancel`);
+  });
+
+  it("a parent's cancel still going through its children when an operator retries the parent leaves them to run, and counts only those it cancelled", async () => {
+    const engine = engineWith();
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    // Its attempt cut short after it made its children, before it recorded their total: a cancel ends it at once
+    // (one that recorded it is only asked to stop, and cannot be retried until it has settled over its children).
+    await engine.queue.jobRef(jobId).update({ status: "queued", run_after: LATER(), "shards.total": null });
+    const second = childJobId(jobId, 2);
+    const cancelChild = engine.queue.cancelChild.bind(engine.queue);
+    let retried: Awaited<ReturnType<Engine["retry"]>> | undefined;
+    jest.spyOn(engine.queue, "cancelChild").mockImplementation(async (id, requestedAt) => {
+      // The operator retries the parent, shown cancelled, as its cancel goes on from the first child to the second.
+      if (id === second && !retried) retried = await engine.retry(jobId);
+      return cancelChild(id, requestedAt);
+    });
+
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      childrenCancelled: 1,
+    });
+    // The first child queued again, the others woken: all three wait for the parent's new run.
+    expect(retried).toMatchObject({ childrenRequeued: 3 });
+    expect(await childStatuses(jobId)).toEqual(["queued", "queued", "queued"]);
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 3, done: 3, succeeded: 3 } });
+    expect([...runs.entries()].sort()).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+    ]);
+  });
+
+  it("a parent's children cancel that comes late (its worker's cleanup, the watchdog's) leaves the children an operator's retry queued again to run", async () => {
+    const engine = engineWith();
+    const flows = new JobFlows(db, engine.queue, engine.tasks);
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(await engine.cancel(jobId)).toMatchObject({ cancelRequested: true, childrenCancelled: 3 });
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+
+    // A retry cut short: the children queued again after the cancel, the parent still cancelled.
+    expect(await flows.requeueChildren(jobId)).toHaveLength(3);
+    expect(await flows.cancelChildren(jobId)).toBe(0);
+    // The same retry run again queues the parent: then no child is the cancel's.
+    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 3 });
+    expect(await flows.cancelChildren(jobId)).toBe(0);
+    expect(await childStatuses(jobId)).toEqual(["queued", "queued", "queued"]);
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 3, done: 3, succeeded: 3 } });
   });
 });
