@@ -201,15 +201,25 @@ export function cancelledJobMovedOn(answered: AnsweredCancel, job: Pick<Job, "id
   return pressed === null || job.status !== pressed.status || job.lease_epoch > pressed.lease_epoch;
 }
 
+type CancelFacts = Pick<Job, "status" | "cancel_requested" | "plan_id"> & Partial<Pick<Job, "shards">>;
+
 /**
- * What a curator can do to stop an open job (JobQueue.cancelJob): a job a worker holds, or one that froze
- * its plan, is only asked to stop, so once asked it shows the request ("requested"); any other open job
- * is cancelled at once, a waiting one a client already asked to cancel included ("cancel"). Null when
- * the job has ended.
+ * A waiting job whose cancel does not end it (JobQueue's `settlesItsCancel`): one that froze its plan
+ * finishes it, a parent whose children all exist (`shards.total`) settles over them.
  */
-export function cancelOffer(job: Pick<Job, "status" | "cancel_requested" | "plan_id">): "cancel" | "requested" | null {
+function settlesItsCancel(job: Pick<CancelFacts, "plan_id" | "shards">): boolean {
+  return job.plan_id !== null || typeof job.shards?.total === "number";
+}
+
+/**
+ * What a curator can do to stop an open job (JobQueue.cancelJob): a job a worker holds, or one that
+ * settles its cancel itself, is only asked to stop, so once asked it shows the request ("requested"); any
+ * other open job is cancelled at once, a waiting one a client already asked to cancel included ("cancel").
+ * Null when the job has ended.
+ */
+export function cancelOffer(job: CancelFacts): "cancel" | "requested" | null {
   if (!CANCELLABLE_STATUSES.includes(job.status)) return null;
-  const onlyAsks = WORKER_STATUSES.includes(job.status) || job.plan_id !== null;
+  const onlyAsks = WORKER_STATUSES.includes(job.status) || settlesItsCancel(job);
   return job.cancel_requested && onlyAsks ? "requested" : "cancel";
 }
 
@@ -217,11 +227,18 @@ export function cancelOffer(job: Pick<Job, "status" | "cancel_requested" | "plan
  * What became, or becomes, of a job's cancel request. The engine keeps `cancel_requested` and `plan_id` when the
  * job ends, so a job that ended other than cancelled says the request came too late.
  */
-export function cancelRequestOutcome(job: Pick<Job, "status" | "cancel_requested" | "plan_id">): string {
+export function cancelRequestOutcome(job: CancelFacts): string {
   if (job.status === "cancelled") return "requested";
-  if (isFinalStatus(job.status))
-    return `requested too late: the job ${job.plan_id ? "had already frozen its plan" : "ended before it could stop"}; its outcome was kept`;
+  if (isFinalStatus(job.status)) {
+    const why = job.plan_id
+      ? "the job had already frozen its plan"
+      : settlesItsCancel(job) && job.status.startsWith("succeeded")
+        ? "the job's children had all succeeded"
+        : "the job ended before it could stop";
+    return `requested too late: ${why}; its outcome was kept`;
+  }
   if (job.plan_id) return "requested (the frozen plan is finished first)";
+  if (settlesItsCancel(job)) return "requested (its next run settles it over its children)";
   return cancelOffer(job) === "cancel" ? "requested (it is cancelled instead of run)" : "requested";
 }
 
@@ -238,7 +255,10 @@ export interface RetryAnswer {
 /** What the engine's cancelJob callable answers (CancelResult, functions/src/adapters/operator-actions.ts). */
 export interface CancelAnswer {
   status: JobStatus;
-  /** True when the job was running or had frozen its plan: it is only asked to stop (a frozen plan is finished first). */
+  /**
+   * True when the job was running, had frozen its plan or is a parent waiting for the children it has all
+   * made: it is only asked to stop (a frozen plan is finished first; such a parent settles over its children).
+   */
   cancel_requested: boolean;
 }
 

@@ -274,6 +274,19 @@ describe("the actions offered", () => {
     assert.equal(cancelOffer(open("queued", false, "p1")), "cancel");
     assert.equal(cancelOffer(open("queued", true, "p1")), "requested");
     assert.equal(cancelOffer(open("cancelled", true)), null);
+    // A parent waiting for the children it has all made settles its cancel itself: asked once, it shows the request.
+    const parent = (status: Job["status"], cancel_requested: boolean) => ({
+      ...open(status, cancel_requested),
+      shards: { total: 2, done: 1 },
+    });
+    assert.equal(cancelOffer(parent("deferred", false)), "cancel");
+    assert.equal(cancelOffer(parent("deferred", true)), "requested");
+    assert.equal(cancelOffer({ ...open("deferred", true), shards: { created: 3 } }), "cancel");
+    assert.equal(cancelRequestOutcome(parent("deferred", true)), "requested (its next run settles it over its children)");
+    assert.equal(
+      cancelRequestOutcome(parent("succeeded", true)),
+      "requested too late: the job's children had all succeeded; its outcome was kept",
+    );
   });
 
   it("the failures list offers Retry exactly when the job page does, and otherwise says to write a new job", () => {

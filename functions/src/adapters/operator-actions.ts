@@ -33,7 +33,10 @@ export interface RetryResult {
 export interface CancelResult {
   job_id: string;
   status: JobStatus;
-  /** True when the job was running or had frozen its plan: it stops at its next safe point (a frozen plan is finished first). */
+  /**
+   * True when the job was running, had frozen its plan or is a parent waiting for the children it has all made:
+   * it stops at its next safe point (a frozen plan is finished first; such a parent settles over its children).
+   */
   cancel_requested: boolean;
 }
 
