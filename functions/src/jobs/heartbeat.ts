@@ -101,7 +101,8 @@ export class Heartbeat {
     if (this.stopped) return;
     this.lapse = setTimeout(
       () => {
-        if (!this.stopped && !this.lost) this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED));
+        // Nobody need have taken the job: its worker may still end the attempt (LeaseLostError's `ranOut`).
+        if (!this.stopped && !this.lost) this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED, true));
       },
       Math.max(0, this.expiresAt.getTime() - this.now().getTime()),
     );

@@ -25,7 +25,7 @@ import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
 import { PARAMS } from "../config";
 import { DedupClaims } from "./dedup";
-import { InvalidTransitionError, JobCancelledError, JobFailure, JobNotFoundError, LeaseLostError } from "./errors";
+import { InvalidTransitionError, JobCancelledError, JobFailure, JobNotFoundError, LEASE_EXPIRED, LeaseLostError } from "./errors";
 import { RESUME_PLAN_ON_RETRY } from "./outcomes";
 import { UNKNOWN_CREATOR, buildJobDocument, rulesCheckedCreator } from "./job-document";
 import { HeldLease } from "./lease";
@@ -886,7 +886,7 @@ export class JobQueue {
   async readFencedJob(tx: Transaction, lease: Lease): Promise<Job> {
     const job = this.checkFence(await tx.get(this.jobRef(lease.jobId)), lease);
     if (this.isExpiredLease(job))
-      throw new LeaseLostError(lease.jobId, `its lease ran out at ${job.lease_expires_at!.toISOString()} without renewal`);
+      throw new LeaseLostError(lease.jobId, `its lease ran out at ${job.lease_expires_at!.toISOString()} without renewal`, true);
     return job;
   }
 
@@ -919,7 +919,7 @@ export class JobQueue {
         : this.failureOutcome(job, { kind: "transient" });
     const now = this.now();
     const error = {
-      code: "LEASE_EXPIRED",
+      code: LEASE_EXPIRED,
       message: `the lease of ${job.lease_owner ?? "an unknown worker"} expired at ${job.lease_expires_at?.toISOString()} without renewal`,
       transient: true,
       details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },

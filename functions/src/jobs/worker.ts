@@ -21,6 +21,7 @@ import {
   processStoppingFailure,
   runDeadlineFailure,
   toJobFailure,
+  LEASE_EXPIRED,
 } from "./errors";
 import type { JobFlows } from "./flows";
 import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope, type PayloadSchema, followUpJobId } from "./handler";
@@ -495,11 +496,14 @@ function endingOf(outcome: HandlerOutcome, cancel: { asked: boolean; stops: bool
 }
 
 function endingOfError(err: unknown, cancelStops: boolean): Ending {
-  if (err instanceof LeaseLostError) return { kind: "lease_lost", err };
+  if (err instanceof LeaseLostError && !err.ranOut) return { kind: "lease_lost", err };
   if (err instanceof JobFailure && err.code === PROCESS_STOPPING) return { kind: "interrupted", reason: err.toInfo(), summary: null };
   // Stopped at a safe point after a cancel: the handler's partial summary, if it gave one, is in the attempt log.
   if (err instanceof JobCancelledError) return { kind: "completed", status: "cancelled", summary: {}, error: null };
-  const failure = toJobFailure(err);
+  // A lease that ran out, the job not taken back yet: its holder ends the attempt as the watchdog would, and
+  // counts what it spent (its final write is fenced by the lease's owner and epoch, which still hold).
+  const failure =
+    err instanceof LeaseLostError ? JobFailure.transient(LEASE_EXPIRED, `${err.reason}; its worker ended the attempt`) : toJobFailure(err);
   // A run asked to stop that fails before its next safe point stops there too, not retried nor left failed; its
   // error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
   if (cancelStops) return { kind: "completed", status: "cancelled", summary: partialOf(failure) ?? {}, error: failure.toInfo() };

@@ -97,6 +97,42 @@ describeWithIsolation("LLM usage of an attempt whose lease was lost", () => {
     expect(day.llm_calls).toBe(5);
   });
 
+  it("an enrichment shard whose lease ran out mid-run, not taken back yet, is ended by its worker, which counts its calls", async () => {
+    await seedCatalog(db, { exercises: thin(4) });
+    let shardId = "";
+    // The third answer comes back after the lease ran out (its process paused); no watchdog has run.
+    const llm = new HookedLlm(new FakeLlmClient(), async (answered) => {
+      if (answered === 3)
+        await jobs()
+          .doc(shardId)
+          .update({ lease_expires_at: Timestamp.fromMillis(Date.now() - 1000) });
+    });
+    const config = testConfig({ applyEnabled: true, shardSize: 4, enrichConcurrency: 1 });
+    const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm });
+    const { jobId } = await engine.queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { mode: "apply", enrichment_spec: SPEC },
+      created_by: "test",
+    });
+    await engine.worker("w").run((await engine.queue.leaseById(jobId, "w"))!);
+    shardId = childJobId(jobId, 1);
+
+    const first = await engine.worker("w1").run((await engine.queue.leaseById(shardId, "w1"))!);
+    const billedByFirst = llm.billed;
+    // Ended as the watchdog would have: queued again, the attempt used, its lease and locks given up.
+    expect(first).toMatchObject({ status: "queued", error: { code: "LEASE_EXPIRED", transient: true } });
+    expect((await jobs().doc(shardId).get()).data()).toMatchObject({ status: "queued", lease_owner: null, attempts: 1 });
+    expect(await engine.runWatchdog()).toMatchObject({ expired_leases_recovered: 0 });
+    const endedRun = await runSummaryOfEpoch(shardId, first.leaseEpoch);
+    expect(endedRun).toMatchObject({ attempt: 1, worker_id: "w1", llm: { calls: billedByFirst } });
+
+    await jobs().doc(shardId).update({ run_after: Timestamp.now() });
+    const second = await engine.worker("w2").run((await engine.queue.leaseById(shardId, "w2"))!);
+    expect(second.status).toBe("succeeded");
+    expect((await jobs().doc(shardId).get()).get("llm_usage.calls")).toBe(llm.billed);
+    expect((await engine.history.getDailySummary(today())).llm_calls).toBe(llm.billed);
+  });
+
   describe("recorded by the worker directly", () => {
     const engineWith = () =>
       createEngine({
