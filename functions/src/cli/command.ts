@@ -21,12 +21,15 @@ interface OptionSpec {
 type EngineSettings = Pick<Engine, "config" | "registry" | "now">;
 
 export interface CliContext {
-  /** Created on first use, so help and usage errors never reach Firestore. */
-  engine: () => Engine;
+  /**
+   * Created on first use, so help and usage errors never reach Firestore; refused at once when the
+   * Firestore emulator named does not answer (the client would retry it for minutes), so callers await it.
+   */
+  engine: () => Engine | Promise<Engine>;
   /** The engine's settings without a connection (the engine's own once it is connected), so a check before deploying needs no project. */
   settings: () => EngineSettings;
-  /** The curator claim's accounts (Firebase Auth), created on first use. */
-  curators: () => CuratorDirectory;
+  /** The curator claim's accounts (Firebase Auth), created on first use; refused at once when the Auth emulator named does not answer. */
+  curators: () => CuratorDirectory | Promise<CuratorDirectory>;
   /**
    * Sets the engine's clock to Firestore's time (one read; a large offset is warned of on `err`), for a
    * command that compares leases with it or dates what it writes by it: an operator's machine may be
@@ -58,6 +61,8 @@ export interface CommandSpec {
   json?: boolean;
   /** The verb of its refusals ("cannot retry job X: ..."). */
   verb?: string;
+  /** What a Ctrl-C may have left, and how to go on, for a command that writes (the interrupted line says it). */
+  interrupted?: string;
   run(call: CommandCall, ctx: CliContext): void | Promise<void>;
 }
 

@@ -10,16 +10,13 @@ import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import { InvalidJobError } from "../jobs/queue";
 import { PageTokenError } from "../jobs/run-history-pages";
 
-/** What an operator does after a command was stopped part-way (its exit-code meaning and the line it prints). */
-export const INTERRUPTED_HINT = "a retry or cancel cut short is finished by running it again";
-
 /** Each exit code and what it means, as help lists it. */
 const EXITS = {
   ok: { code: 0, meaning: "ok" },
   failure: {
     code: 1,
     meaning:
-      "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open, seeding a catalog that holds documents, granting the curator claim to an account whose email is not verified)",
+      "failure: the command ran and failed or was refused (retrying a running job, a revert in conflict or while the change's job is open, seeding a catalog that holds documents, granting the curator claim to an account whose email is not verified), or could not run (no emulator answers at FIRESTORE_EMULATOR_HOST, or for curators at FIREBASE_AUTH_EMULATOR_HOST)",
   },
   usage: {
     code: 2,
@@ -27,7 +24,10 @@ const EXITS = {
       "usage: unknown command or option, missing argument, an empty option value, malformed JSON, date, id or email, invalid payload, curators on the Firestore emulator without the Auth emulator",
   },
   notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
-  interrupted: { code: 130, meaning: `interrupted (Ctrl-C): ${INTERRUPTED_HINT}` },
+  interrupted: {
+    code: 130,
+    meaning: "interrupted (Ctrl-C): for a command that writes, the line says what it may have left and how to go on",
+  },
 } as const;
 
 type Exit = keyof typeof EXITS;

@@ -6,6 +6,7 @@
  * production; on an emulator to the tasks emulator CLOUD_TASKS_EMULATOR_HOST names (the Emulator
  * Suite's, which dispatches them to the emulated lane functions), and without one nowhere: the job
  * waits for the local engine (`npm start` takes in created jobs and its watchdog wakes queued ones).
+ * An emulator named that does not answer fails the command at once, as `npm start` does.
  */
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
@@ -14,19 +15,16 @@ import { loadEngineConfig, namedProject } from "../config";
 import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
 import { registry } from "../handlers";
+import { emulatorAnswers } from "../local/emulator";
 import { emulatorProject } from "../local/project";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
 import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
-import { EXIT_CODES, usageError } from "./errors";
+import { EXIT_CODES, refusal, usageError } from "./errors";
+import { LocalEngineWakeups } from "./local-engine";
 import { interruptedLine, runCli } from "./run";
 import { FirestoreClock } from "./server-clock";
-
-/** An emulator without a tasks emulator: no wake-up is sent, and the warning says who wakes the job instead. */
-const waitForLocalEngine: TaskQueuePort = {
-  enqueueWakeup: () => Promise.reject(new Error("CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start")),
-};
 
 /**
  * The project worked on, resolved as `npm start` resolves it: on the Firestore emulator the demo
@@ -53,7 +51,24 @@ function taskQueue(projectId: string, location: string): TaskQueuePort {
     // As the functions under the Emulator Suite send them (firebase-admin reads CLOUD_TASKS_EMULATOR_HOST).
     return new EmulatorTaskQueue(adminApp({ projectId }), location);
   }
-  return waitForLocalEngine;
+  return new LocalEngineWakeups();
+}
+
+/**
+ * The emulators a command is refused on within seconds when the one named does not answer (stopped, or
+ * gone with the `npm start` that started it): the Firestore client would retry for minutes in silence.
+ * Beside the Firestore emulator the curators commands need the Auth emulator, so it is not to be unset.
+ * A dead tasks emulator needs no such check: a wake-up sent to it fails at once, and the command warns.
+ */
+const EMULATORS = {
+  FIRESTORE_EMULATOR_HOST: { service: "Firestore", remedy: "start it, or unset the variable" },
+  FIREBASE_AUTH_EMULATOR_HOST: { service: "Auth", remedy: "start it" },
+};
+
+async function emulatorAnswering(variable: keyof typeof EMULATORS): Promise<void> {
+  const host = process.env[variable];
+  const { service, remedy } = EMULATORS[variable];
+  if (host && !(await emulatorAnswers(host))) throw refusal(`no ${service} emulator answers at ${host} (${variable}): ${remedy}`);
 }
 
 /** The engine's clock: this machine's until a command that needs it sets it to Firestore's. */
@@ -79,18 +94,30 @@ function curatorDirectory(): CuratorDirectory {
   return authCuratorDirectory(getAuth(adminApp({ projectId: project() })));
 }
 
+let engine: Engine | undefined;
+let connecting: Promise<Engine> | undefined;
+/** Built first, so a missing project is a usage error whatever answers; then the emulator is asked once. */
+const connected = () =>
+  (connecting ??= (async () => {
+    engine = connect();
+    await emulatorAnswering("FIRESTORE_EMULATOR_HOST");
+    return engine;
+  })());
+
 const argv = process.argv.slice(2);
 // Stops at once (the work done so far stays done), saying how to finish what it cut short.
 process.once("SIGINT", () => process.stderr.write(`${interruptedLine(argv)}\n`, () => process.exit(EXIT_CODES.interrupted)));
 
-let engine: Engine | undefined;
-const connected = () => (engine ??= connect());
 const err = (line: string) => void process.stderr.write(`${line}\n`);
 void runCli(argv, {
   engine: connected,
   settings: () => engine ?? { config: loadEngineConfig(), registry, now: clock.now },
-  curators: curatorDirectory,
-  useFirestoreTime: () => clock.sync(connected().db, err),
+  curators: async () => {
+    const directory = curatorDirectory();
+    await emulatorAnswering("FIREBASE_AUTH_EMULATOR_HOST");
+    return directory;
+  },
+  useFirestoreTime: async () => clock.sync((await connected()).db, err),
   out: (line) => void process.stdout.write(`${line}\n`),
   err,
 }).then(async (code) => {

@@ -6,7 +6,7 @@
 import { registry } from "../handlers";
 import { BIN, type CliContext, type CommandSpec, commandHelp, parseCall } from "./command";
 import { COMMANDS } from "./commands";
-import { EXIT_CODES, EXIT_CODE_HELP, INTERRUPTED_HINT, failureOf } from "./errors";
+import { EXIT_CODES, EXIT_CODE_HELP, failureOf } from "./errors";
 
 function overview(): string {
   const usage = (command: CommandSpec) => `${command.name}${command.args ? ` ${command.args}` : ""}`;
@@ -38,25 +38,28 @@ function findCommand(argv: readonly string[]): { command: CommandSpec; rest: str
   return command && { command, rest: argv.slice(1) };
 }
 
-/**
- * The line a Ctrl-C prints: a retry or cancel re-queues or cancels a parent's children one
- * transaction each, so one cut short is finished by running it again.
- */
+/** The line a Ctrl-C prints: for a command that writes, what it may have left and how to go on. */
 export function interruptedLine(argv: readonly string[]): string {
-  const found = findCommand(argv);
-  return `${BIN}${found ? ` ${found.command.name}` : ""}: interrupted; ${INTERRUPTED_HINT}`;
+  const command = findCommand(argv)?.command;
+  return `${BIN}${command ? ` ${command.name}` : ""}: interrupted${command?.interrupted ? `; ${command.interrupted}` : ""}`;
 }
+
+/**
+ * Where a failure points for help: the arguments to run again with, not the `catalog-jobs` binary,
+ * which someone running `npm run cli --` does not have.
+ */
+const seeHelp = (command?: CommandSpec) => `(see \`${command ? `${command.name} ` : ""}--help\`)`;
 
 export async function runCli(argv: readonly string[], io: CliContext): Promise<number> {
   const [first] = argv;
   if (first === undefined) {
-    io.err(`${BIN}: no command given (see ${BIN} --help)`);
+    io.err(`${BIN}: no command given ${seeHelp()}`);
     return EXIT_CODES.usage;
   }
   if (first === "--help" || first === "-h" || first === "help") {
     const asked = argv.length > 1 ? findCommand(argv.slice(1)) : undefined;
     if (argv.length > 1 && !asked) {
-      io.err(`${BIN}: unknown command "${argv.slice(1).join(" ")}" (see ${BIN} --help)`);
+      io.err(`${BIN}: unknown command "${argv.slice(1).join(" ")}" ${seeHelp()}`);
       return EXIT_CODES.usage;
     }
     io.out(asked ? commandHelp(asked.command) : overview());
@@ -64,7 +67,7 @@ export async function runCli(argv: readonly string[], io: CliContext): Promise<n
   }
   const found = findCommand(argv);
   if (!found) {
-    io.err(`${BIN}: unknown command "${first}" (see ${BIN} --help)`);
+    io.err(`${BIN}: unknown command "${first}" ${seeHelp()}`);
     return EXIT_CODES.usage;
   }
   const { command, rest } = found;
@@ -75,7 +78,7 @@ export async function runCli(argv: readonly string[], io: CliContext): Promise<n
     return EXIT_CODES.ok;
   } catch (err) {
     const failure = failureOf(err, command.verb ?? command.name);
-    const hint = failure.exitCode === EXIT_CODES.usage ? ` (see ${BIN} ${command.name} --help)` : "";
+    const hint = failure.exitCode === EXIT_CODES.usage ? ` ${seeHelp(command)}` : "";
     io.err(`${BIN} ${command.name}: ${failure.message}${hint}`);
     return failure.exitCode;
   }

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS } from "../../src/cli/commands";
 import { EXIT_CODE_HELP } from "../../src/cli/errors";
+import { LocalEngineWakeups } from "../../src/cli/local-engine";
 import { interruptedLine, runCli } from "../../src/cli/run";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
@@ -136,11 +137,45 @@ describe("exit codes", () => {
 });
 
 describe("Ctrl-C", () => {
-  it("names the command it stopped and says a retry or cancel cut short is finished by running it again", () => {
-    expect(interruptedLine(["retry", "j1"])).toBe(
-      "catalog-jobs retry: interrupted; a retry or cancel cut short is finished by running it again",
+  it("names the command it stopped and says what that command may have left: running a submit again may create a second job", () => {
+    expect(interruptedLine(["submit", "FAMILY_AUDIT"])).toBe(
+      "catalog-jobs submit: interrupted; the job may be created already: check `list` before submitting it again, which would create a second one (with --dedup-key, submitting again creates nothing while that job is open)",
     );
-    expect(interruptedLine(["schedules", "run", "QUALITY_SCAN"])).toMatch(/^catalog-jobs schedules run: interrupted; /);
+    expect(interruptedLine(["retry", "j1"])).toMatch(
+      /^catalog-jobs retry: interrupted; a retry cut short .* is finished by running it again$/,
+    );
+    expect(interruptedLine(["cancel", "j1"])).toMatch(
+      /^catalog-jobs cancel: interrupted; a cancel cut short .* is finished by running it again$/,
+    );
+    expect(interruptedLine(["schedules", "run", "QUALITY_SCAN"])).toBe(
+      "catalog-jobs schedules run: interrupted; running it again is safe: it creates no second job for the period",
+    );
+    // A read changes nothing: there is nothing to finish.
+    expect(interruptedLine(["list"])).toBe("catalog-jobs list: interrupted");
+  });
+});
+
+describe("pointing at help", () => {
+  it("names the arguments to run again with, which work with `npm run cli --` as with the catalog-jobs binary", async () => {
+    const noEngine = () => {
+      throw new Error("the engine must not be needed");
+    };
+    const lines = async (argv: string[]) => {
+      const err: string[] = [];
+      await runCli(argv, {
+        engine: noEngine,
+        settings: noEngine,
+        curators: unusedDirectory,
+        out: () => undefined,
+        err: (l) => err.push(l),
+      });
+      return err;
+    };
+    expect(await lines([])).toEqual(["catalog-jobs: no command given (see `--help`)"]);
+    expect(await lines(["nope"])).toEqual(['catalog-jobs: unknown command "nope" (see `--help`)']);
+    expect(await lines(["schedules", "run"])).toEqual([
+      "catalog-jobs schedules run: schedules run needs <SCAN> (see `schedules run --help`)",
+    ]);
   });
 });
 
@@ -286,6 +321,19 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
       err: warning,
     });
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).get("status")).toBe("queued");
+  });
+
+  it("says when the local engine runs a job retry queued again, on an emulator without a tasks emulator", async () => {
+    const created = await cli(["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}']);
+    const jobId = created.out.slice("created ".length);
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "failed", finished_at: new Date() });
+    expect(await cli(["retry", jobId], {}, undefined, unusedDirectory, new LocalEngineWakeups())).toEqual({
+      code: 0,
+      out: `requeued ${jobId}`,
+      err: [
+        "warning: the job's wake-up task was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start); the job runs when a wake-up of a job after it in its lane drains past it, or at the local engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once it has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs",
+      ],
+    });
   });
 
   it("leaves schedules run a success with the warning submit prints, its JSON naming the error", async () => {
@@ -684,6 +732,39 @@ describeWithFullEmulator("watchdog", () => {
         /^catalog-jobs watchdog: the sweep met 1 error\(s\) \(failed steps: \w+\); .*run with VERBOSE=1 to see them.*next sweep/,
       ),
     ]);
+  });
+
+  describe("on an emulator without a tasks emulator", () => {
+    /** A queued job whose wake-up was lost, and a clock past WATCHDOG_STALE_QUEUED_SECONDS: the sweep wakes it. */
+    async function staleJob() {
+      await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+      const later = Date.now() + testConfig().staleQueuedMs + 60_000;
+      return () => new Date(later);
+    }
+
+    it("says the wake-ups it could not send are its only errors, and when the local engine runs those jobs, and exits 0", async () => {
+      const now = await staleJob();
+      const { code, out, err } = await cli(["watchdog", "--json"], {}, now, unusedDirectory, new LocalEngineWakeups());
+      expect(JSON.parse(out)).toMatchObject({ errors: 1, failed_steps: [] });
+      expect({ code, err }).toEqual({
+        code: 0,
+        err: [
+          "warning: the sweep's 1 error(s) are wake-up tasks not sent as CLOUD_TASKS_EMULATOR_HOST is not set; each of those jobs runs when a wake-up of a job after it in its lane drains past it, or at the local engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once it has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs",
+        ],
+      });
+    });
+
+    it("exits 1 when the sweep met other errors too, counting the wake-ups it could not send among them", async () => {
+      const now = await staleJob();
+      failNextQuery(); // the sweep's first query: an outage
+      const { code, err } = await cli(["watchdog"], {}, now, unusedDirectory, new LocalEngineWakeups());
+      expect(code).toBe(1);
+      expect(err).toEqual([
+        expect.stringMatching(
+          /^catalog-jobs watchdog: the sweep met 2 error\(s\) \(failed steps: \w+\), 1 of them wake-up tasks not sent as CLOUD_TASKS_EMULATOR_HOST is not set; /,
+        ),
+      ]);
+    });
   });
 });
 

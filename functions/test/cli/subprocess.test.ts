@@ -49,8 +49,9 @@ const LEFT_TO_LOCAL_ENGINE =
 const createdWarning = new RegExp(
   `${LEFT_TO_LOCAL_ENGINE.source}its create trigger \\(onJobCreated\\) sends one as it takes the job in\n$`,
 );
+/** A job queued again waits minutes: the line says for what. */
 const requeuedWarning = new RegExp(
-  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when a wake-up of a job after it in its lane drains past it, or the watchdog wakes it once it has waited WATCHDOG_STALE_QUEUED_SECONDS among its lane's last ready jobs\n$`,
+  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when a wake-up of a job after it in its lane drains past it, or at the local engine's next watchdog sweep \\(every WATCHDOG_INTERVAL_MINUTES, 5 by default\\) once it has waited WATCHDOG_STALE_QUEUED_SECONDS \\(180 by default\\) among its lane's last ready jobs\n$`,
 );
 
 /** Runs the cases a few at a time; returns what went wrong, one line per case, so a failure names its case. */
@@ -222,7 +223,7 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     expect(outcome.stderr.trim()).toMatch(/^catalog-jobs list: no project: set GCLOUD_PROJECT/);
     expect(authOnly).toMatchObject({ code: 2, stdout: "" });
     expect(authOnly.stderr.trim()).toMatch(
-      /^catalog-jobs list: no project: .*\(FIREBASE_AUTH_EMULATOR_HOST alone leaves Firestore the real one\) \(see catalog-jobs list --help\)$/,
+      /^catalog-jobs list: no project: .*\(FIREBASE_AUTH_EMULATOR_HOST alone leaves Firestore the real one\) \(see `list --help`\)$/,
     );
   }, 120_000);
 
@@ -254,7 +255,31 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     expect(invalid.stderr.trim()).toMatch(/^catalog-jobs schedules: param QUALITY_SCAN_SCHEDULE .*"every day"/);
   }, 120_000);
 
-  it("stops on Ctrl-C with exit 130 and one line saying a retry or cancel cut short is finished by running it again", async () => {
+  it("fails within seconds, in one line, where the emulator FIRESTORE_EMULATOR_HOST or FIREBASE_AUTH_EMULATOR_HOST names does not answer", async () => {
+    // A port nothing listens on: an emulator stopped, or gone with the `npm start` that chose its port.
+    const closed = createTcpServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const dead = `127.0.0.1:${(closed.address() as AddressInfo).port}`;
+    await new Promise((resolve) => closed.close(resolve));
+    const started = Date.now();
+    const [submit, show, curators] = await Promise.all([
+      // The Firestore client would retry its commit for minutes, printing nothing.
+      runCliProcess(["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}'], { ...TEST_ENV, FIRESTORE_EMULATOR_HOST: dead }),
+      runCliProcess(["show", "abc"], { ...TEST_ENV, FIRESTORE_EMULATOR_HOST: dead }),
+      runCliProcess(["curators"], { ...TEST_ENV, FIREBASE_AUTH_EMULATOR_HOST: dead }),
+    ]);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const firestoreDown = `no Firestore emulator answers at ${dead} (FIRESTORE_EMULATOR_HOST): start it, or unset the variable\n`;
+    expect(submit).toEqual({ code: 1, stdout: "", stderr: `catalog-jobs submit: ${firestoreDown}` });
+    expect(show).toEqual({ code: 1, stdout: "", stderr: `catalog-jobs show: ${firestoreDown}` });
+    expect(curators).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `catalog-jobs curators: no Auth emulator answers at ${dead} (FIREBASE_AUTH_EMULATOR_HOST): start it\n`,
+    });
+  }, 60_000);
+
+  it("stops on Ctrl-C with exit 130 and one line saying what the command may have left: a submit's job, maybe created", async () => {
     // A Firestore that takes the connection and never answers: the command waits on it when the signal comes.
     const sockets: Socket[] = [];
     let connect = () => undefined as void;
@@ -265,7 +290,8 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     });
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const { port } = silent.address() as AddressInfo;
-    const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "cli", "main.ts"), "retry", "some-job"], {
+    const argv = ["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}'];
+    const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "cli", "main.ts"), ...argv], {
       cwd: FUNCTIONS_DIR,
       env: { ...TEST_ENV, FIRESTORE_EMULATOR_HOST: `127.0.0.1:${port}`, NODE_OPTIONS: "" },
       timeout: 120_000,
@@ -281,7 +307,8 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
       expect({ code: await exited, stdout, stderr }).toEqual({
         code: 130,
         stdout: "",
-        stderr: "catalog-jobs retry: interrupted; a retry or cancel cut short is finished by running it again\n",
+        stderr:
+          "catalog-jobs submit: interrupted; the job may be created already: check `list` before submitting it again, which would create a second one (with --dedup-key, submitting again creates nothing while that job is open)\n",
       });
     } finally {
       sockets.forEach((socket) => socket.destroy());

@@ -1,0 +1,35 @@
+/**
+ * The CLI on an emulator without a tasks emulator (no CLOUD_TASKS_EMULATOR_HOST): it sends no wake-up,
+ * and the job waits for the local engine (`npm start`), which takes in created jobs as their create
+ * trigger would and whose watchdog wakes the queued ones nothing woke.
+ */
+import { PARAMS } from "../config";
+import type { EnqueueResult, TaskQueuePort } from "../jobs/task-queue";
+
+export const NO_TASKS_EMULATOR = "CLOUD_TASKS_EMULATOR_HOST is not set";
+
+/** Why a wake-up was not sent, told apart from a tasks service that failed. */
+export class NoTasksEmulatorError extends Error {
+  constructor() {
+    super(`${NO_TASKS_EMULATOR}: the job waits for the local engine, npm start`);
+    this.name = "NoTasksEmulatorError";
+  }
+}
+
+/** Sends nothing; counts what it did not send, so a watchdog sweep's errors can be told apart from these. */
+export class LocalEngineWakeups implements TaskQueuePort {
+  unsent = 0;
+
+  enqueueWakeup(): Promise<EnqueueResult> {
+    this.unsent++;
+    return Promise.reject(new NoTasksEmulatorError());
+  }
+}
+
+const { watchdogIntervalMinutes: interval, staleQueuedMs: stale } = PARAMS;
+
+/** When the local engine runs a queued job whose wake-up was not sent: its own watchdog's rule (`npm start`). */
+export const LOCAL_ENGINE_RUNS_IT =
+  `when a wake-up of a job after it in its lane drains past it, or at the local engine's next watchdog sweep ` +
+  `(every ${interval.param.name}, ${interval.defaultValue} by default) once it has waited ${stale.param.name} ` +
+  `(${stale.defaultValue / 1000} by default) among its lane's last ready jobs`;
