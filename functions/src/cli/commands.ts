@@ -140,7 +140,7 @@ const submit: CommandSpec = {
   args: "<TYPE> [PAYLOAD_JSON]",
   positionals: { min: 1, max: 2 },
   summary: "Create a job (created_by system:cli) and wake its lane. The payload defaults to {} and its mode to dry_run.",
-  details: [`job types: ${registry.types.join(", ")}`],
+  details: [`job types: ${registry.requestableTypes.join(", ")}`],
   options: {
     lane: { type: "string", value: "LANE", description: `${LANES.join(" or ")} (default: the job type's own)` },
     priority: { type: "string", value: "N", description: `0 to ${MAX_PRIORITY}, higher runs first (default ${DEFAULT_PRIORITY})` },
@@ -149,6 +149,8 @@ const submit: CommandSpec = {
   interrupted:
     "the job may be created already: check `list` before submitting it again, which would create a second one (with --dedup-key, submitting again creates nothing while that job is open)",
   async run({ args: [type, payloadJson = "{}"], options }, ctx) {
+    if (registry.has(type) && !registry.requestableTypes.includes(type))
+      throw usageError(`${type} is made only by the engine, as a child of the job that fans it out: submit that job instead`);
     const lane = choiceOption(options, "lane", LANES);
     const payload = parsePayload(payloadJson);
     const priority = options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY });

@@ -70,6 +70,8 @@ export const enrichShardHandler = catalogHandler({
   type: "CATALOG_ENRICH_FIELD_SHARD",
   lane: "maintenance",
   payload: catalogEnrichFieldShardPayload,
+  // A shard on its own would apply with no parent to count it: CATALOG_ENRICH_FIELD makes them.
+  childOnly: true,
   async run(input) {
     const { job, deps, ctx, attempt } = input;
     const { mode } = job.payload;

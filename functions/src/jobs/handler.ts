@@ -79,6 +79,8 @@ export interface JobHandler<S extends PayloadSchema = PayloadSchema, D = unknown
   readonly type: string;
   readonly lane: Lane;
   readonly payload: S;
+  /** Made only by its parent's fan-out (`JobFlows.createChildren`), never asked for on its own: an operator's submit is refused. */
+  readonly childOnly?: boolean;
   /** Lock keys of everything the job changes; taken (all or none) before `run`. */
   lockKeys?(job: Job<z.output<S>>, deps: D): string[] | Promise<string[]>;
   run(input: HandlerInput<z.output<S>, D>): Promise<HandlerOutcome>;

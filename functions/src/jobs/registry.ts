@@ -39,6 +39,11 @@ export class JobRegistry<D = unknown> implements JobTypes {
     return [...this.byType.keys()];
   }
 
+  /** The types a client or an operator may ask for: all but those only a parent's fan-out makes. */
+  get requestableTypes(): string[] {
+    return [...this.byType.values()].filter((handler) => !handler.childOnly).map((handler) => handler.type);
+  }
+
   has(type: string): boolean {
     return this.byType.has(type);
   }
@@ -75,7 +80,7 @@ export class JobRegistry<D = unknown> implements JobTypes {
   /** Names the type given, and the one it was likely meant to be ("family_audit") or the types there are. */
   private unknownTypeMessage(type: string): string {
     const meant = this.types.find((known) => known.toLowerCase() === type.toLowerCase());
-    return `unknown job type ${JSON.stringify(type)}; ${meant ? `did you mean ${meant}?` : `job types: ${this.types.join(", ")}`}`;
+    return `unknown job type ${JSON.stringify(type)}; ${meant ? `did you mean ${meant}?` : `job types: ${this.requestableTypes.join(", ")}`}`;
   }
 
   private parsePayload(type: string, payload: unknown): ParseResult<JobRequest["payload"]> {

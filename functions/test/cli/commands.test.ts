@@ -530,6 +530,11 @@ describeWithFullEmulator("refusals", () => {
     [["revert", "no-such-change"], 3, /change no-such-change does not exist/],
     [["submit", "NOT_A_TYPE", "{}"], 2, /unknown job type "NOT_A_TYPE"; job types: .*FAMILY_AUDIT/],
     [["submit", "family_audit", "{}"], 2, /unknown job type "family_audit"; did you mean FAMILY_AUDIT\?/],
+    [
+      ["submit", "CATALOG_ENRICH_FIELD_SHARD", "{}"],
+      2,
+      /^catalog-jobs submit: CATALOG_ENRICH_FIELD_SHARD is made only by the engine, as a child of the job that fans it out: submit that job instead/,
+    ],
     [["submit", "FAMILY_AUDIT", "[1]"], 2, /the payload must be a JSON object/],
     [["submit", "FAMILY_AUDIT", "{}", "--lane", "fast"], 2, /--lane must be one of priority, maintenance, not "fast"/],
     [["retry", "no-such-job"], 3, /job no-such-job does not exist/],

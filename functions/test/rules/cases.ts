@@ -15,8 +15,8 @@ import { followUpJobId } from "../../src/jobs/handler";
 const JOB_TYPES = registry.types;
 /** The types any signed-in user may create (`userJobTypes()`). */
 const USER_JOB_TYPES = ["EXERCISE_ADD", "FAMILY_AUDIT"];
-/** The types a curator may create: CATALOG_ENRICH_FIELD_SHARD is created only by the engine (a parent's fan-out). */
-export const CLIENT_JOB_TYPES = JOB_TYPES.filter((t) => t !== "CATALOG_ENRICH_FIELD_SHARD");
+/** The types a curator may create: not those only a parent's fan-out makes (CATALOG_ENRICH_FIELD_SHARD). */
+export const CLIENT_JOB_TYPES = registry.requestableTypes;
 
 /**
  * Payloads of each type a client may create that together use every top-level key of its payload schema
