@@ -396,16 +396,28 @@ function capitalizeWord(word: string): string {
   return word.replace(/^([^\p{L}\p{N}]*)(\p{L})/u, (_, lead: string, letter: string) => lead + letter.toUpperCase());
 }
 
+// The particles of compound movement names, never acronyms: "Get-UP" is "Get-Up", as "Sit-Up", "Pull-Over".
+const PARTICLES = new Set(["up", "down", "out", "off", "over", "around", "through", "back"]);
+// A repetition maximum ("1RM", "5RM") keeps its letters.
+const REPETITION_MAX = /^\d+RM$/;
+
 /**
- * The first hyphen part is always capitalised, a later one unless it is a minor word. In shouted
- * text a part that is a known acronym ("(EZ-BAR)") keeps its capitals.
+ * The first hyphen part is always capitalised, a later one unless it is a minor word. A known acronym
+ * ("(EZ-BAR)", "Single-Leg-RDL") or repetition maximum keeps its capitals, and so does any other part in
+ * capitals beside lowercase letters, which were meant ("Half-TGU", "Pre-WOD"), but for particles, minor
+ * words ("Get-UP" → "Get-Up") and shouted ones ("Half-KNEELING"). A word with no lowercase letter, or a
+ * shouted one, keeps no other capitals: "1-ARM" → "1-Arm", "V-UP" → "V-Up".
  */
 function titleCaseParts(word: string, shouted: boolean): string {
+  const meant = !shouted && /\p{Ll}/u.test(word);
   return word
     .split("-")
     .map((part, index) => {
-      if (shouted && ACRONYMS.has(letters(part))) return part;
+      const core = letters(part);
       const lower = part.toLowerCase();
+      if (ACRONYMS.has(core) || REPETITION_MAX.test(unwrapped(part))) return part;
+      const minor = MINOR_WORDS.has(core.toLowerCase()) || PARTICLES.has(core.toLowerCase());
+      if (meant && core.length >= 2 && inCapitals(core) && !minor && !isShoutedWord(part)) return part;
       return index === 0 || !MINOR_WORDS.has(lower) ? capitalizeWord(lower) : lower;
     })
     .join("-");

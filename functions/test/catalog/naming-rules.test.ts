@@ -158,6 +158,17 @@ describe("exerciseNameProblem", () => {
     expect(exerciseNameProblem(expected, primary, false)).toBeNull();
   });
 
+  it.each([
+    ["Squat 5RM (Barbell)", "barbell"],
+    ["Single-Leg-RDL (Dumbbell)", "dumbbell"],
+    ["Half-TGU (Kettlebell)", "kettlebell"],
+  ])(
+    "takes %s on %s for canonical: capitals beside lowercase in a hyphenated word, and a repetition maximum, are meant",
+    (name, primary) => {
+      expect(exerciseNameProblem(name, primary, false)).toBeNull();
+    },
+  );
+
   it("keeps known acronyms of 4 letters or more, in the base and in the suffix", () => {
     expect(exerciseNameProblem("BOSU Ball Squat (Bodyweight)", "bodyweight", true)).toBeNull();
     expect(exerciseNameProblem("Squat (BOSU Ball)", "bosu-ball", true)).toBeNull();

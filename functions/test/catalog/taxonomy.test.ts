@@ -244,6 +244,20 @@ describe("titleCase / isTitleCase", () => {
     expect(titleCase("Turkish Get-UP")).toBe("Turkish Get-Up");
     expect(titleCase("Curl (1-ARM)")).toBe("Curl (1-Arm)");
     expect(titleCase("McGill curl-up (1-ARM)")).toBe("McGill Curl-Up (1-Arm)");
+    expect(titleCase("Half-KNEELING Press")).toBe("Half-Kneeling Press");
+  });
+  it.each([
+    ["Single-Leg-RDL", "Single-Leg-RDL"],
+    ["Landmine-RDL Combo", "Landmine-RDL Combo"],
+    ["Zottman-EZ Curl", "Zottman-EZ Curl"],
+    ["Half-TGU", "Half-TGU"],
+    ["Pre-WOD Warm-Up", "Pre-WOD Warm-Up"],
+    ["1RM Test", "1RM Test"],
+    ["Squat 5RM (Barbell)", "Squat 5RM (Barbell)"],
+    ["1RM TEST", "1RM Test"],
+    ["One-AND-A-Half Squat", "One-and-a-Half Squat"],
+  ])("keeps the capitals of an acronym beside lowercase letters in a hyphenated word, and of a repetition maximum: %s", (text, cased) => {
+    expect(titleCase(text)).toBe(cased);
   });
   it("capitalises the first letter after leading punctuation, and keeps minor words lowercase inside hyphenated words", () => {
     expect(titleCase("bench press (close grip) pause")).toBe("Bench Press (Close Grip) Pause");
