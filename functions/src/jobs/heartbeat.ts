@@ -59,9 +59,10 @@ export class Heartbeat {
       if (this.stopped) return;
       const startedAt = this.now().getTime();
       // Asleep past its lease (a paused process): its locks may be another job's by now, so it does not
-      // take the lease back; the watchdog recovers the job.
+      // take the lease back; its worker ends the attempt as the watchdog would (`ranOut`), unless the
+      // watchdog took the job back first.
       if (startedAt >= this.expiresAt.getTime()) {
-        this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED));
+        this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED, true));
         return;
       }
       try {

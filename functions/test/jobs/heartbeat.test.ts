@@ -208,8 +208,24 @@ describe("heartbeat", () => {
     while (!heartbeat.signal.aborted && Date.now() - waitedFrom < WAIT_MS) await sleep(10);
     await heartbeat.stop();
     expect(() => heartbeat.throwIfLeaseLost()).toThrow("lease expired before it was renewed");
+    // Nobody took the job: its worker may end the attempt itself, with what it spent.
+    expect(heartbeat.signal.reason).toMatchObject({ ranOut: true });
     expect(await expiryOf(jobRef, "lease_expires_at")).toBe(expiredAt);
     expect(locks.started).toBe(0);
+  });
+
+  it("finds at its next beat a lease that ran out while its process slept, and leaves its worker to end the attempt", async () => {
+    const { queue, lease, locks, jobRef } = await runningJob();
+    let now = Date.now();
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(now));
+    const expiredAt = await expiryOf(jobRef, "lease_expires_at");
+    heartbeat.start([KEY]);
+    now += queue.leaseMs + 1; // paused after the start: the beat, due first, finds the lease run out
+    const waitedFrom = Date.now();
+    while (!heartbeat.signal.aborted && Date.now() - waitedFrom < WAIT_MS) await sleep(10);
+    await heartbeat.stop();
+    expect(heartbeat.signal.reason).toMatchObject({ reason: "lease expired before it was renewed", ranOut: true });
+    expect(await expiryOf(jobRef, "lease_expires_at")).toBe(expiredAt);
   });
 
   it("stops the handler when any write of the holder finds a cancel requested, not only its own renewal", async () => {
