@@ -99,6 +99,16 @@ export function renormalizedContribution(shares: Readonly<Record<string, number>
   if (contributionSumFits(total) && Object.values(shares).every((share) => share <= 1)) return { ...shares };
   return Object.fromEntries(Object.entries(shares).map(([muscle, share]) => [muscle, Math.round((share / total) * 1000) / 1000]));
 }
+
+/**
+ * `value` as a write keeps a muscle contribution: a map of shares (numbers, none negative),
+ * renormalised (`renormalizedContribution`); null when it is no such map, or no share is above 0.
+ */
+export function writableContribution(value: unknown): Record<string, number> | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const isShare = (share: unknown) => typeof share === "number" && Number.isFinite(share) && share >= 0;
+  return Object.values(value).every(isShare) ? renormalizedContribution(value as Record<string, number>) : null;
+}
 export const CONTENT_FIELDS = [
   "execution_notes",
   "common_mistakes",

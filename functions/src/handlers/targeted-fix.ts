@@ -12,7 +12,7 @@ import { type TargetedFixPayload, fixReadIds, planTargetedFix } from "./plans/ta
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData, isPlainRecord } from "../util/object-paths";
 import { sameValue } from "../util/document-diff";
-import { contributionSum, renormalizedContribution } from "../catalog/taxonomy";
+import { contributionSum, writableContribution } from "../catalog/taxonomy";
 
 /** The patch's paths that would retire an exercise, each with the fix_type that does it whole. */
 function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[string, "archive" | "mark_merged"]> {
@@ -51,12 +51,9 @@ function renormalizedPatch(
 }
 
 function renormalizedShares(value: unknown): ContributionChange | null {
-  const isShare = (share: unknown) => typeof share === "number" && Number.isFinite(share) && share >= 0;
-  if (!isPlainRecord(value) || !Object.values(value).every(isShare)) return null;
-  const shares = value as Record<string, number>;
-  const renormalized = renormalizedContribution(shares);
-  if (!renormalized || sameValue(renormalized, shares)) return null;
-  return { given_sum: Math.round(contributionSum(shares) * 1000) / 1000, shares: renormalized };
+  const shares = writableContribution(value);
+  if (!shares || sameValue(shares, value)) return null;
+  return { given_sum: Math.round(contributionSum(value as Record<string, number>) * 1000) / 1000, shares };
 }
 
 /** The payload of a TARGETED_FIX job. */

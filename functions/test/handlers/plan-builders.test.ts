@@ -215,6 +215,30 @@ describe("planFamilyMerge", () => {
     expect(catalog.validate("FAMILY_MERGE", merge.operations).errors).toEqual([]);
   });
 
+  it("fills the twin's missing muscles with the merged exercise's, a legacy contribution renormalised as any write keeps it", () => {
+    const muscles = {
+      primary: ["latissimus dorsi"],
+      secondary: ["biceps"],
+      category: ["back"],
+      contribution: { "latissimus dorsi": 0.5, biceps: 0.2 },
+    };
+    // The twin in row has no muscles.
+    const demo = demoSeed();
+    const exercises = demo.exercises.map((exercise) => {
+      if (exercise.id !== "row__row-cable") return exercise;
+      const { muscles: _none, ...twin } = exercise;
+      return twin;
+    });
+    const catalog = new InMemoryCatalog({ ...demo, exercises: [...exercises, exerciseFixture("Rows (Cable)", ["cable"], { muscles })] });
+    const merge = mergeIn(catalog, "rows", "row");
+    const [mergeOp] = ops(merge.operations, "merge_exercises");
+    expect((mergeOp as { target_patch: Record<string, unknown> }).target_patch.muscles).toEqual({
+      ...muscles,
+      contribution: { "latissimus dorsi": 0.714, biceps: 0.286 },
+    });
+    expect(catalog.validate("FAMILY_MERGE", merge.operations).errors).toEqual([]);
+  });
+
   it("refuses a merge with two different exercises on one primary equipment: MERGE_CONFLICT", () => {
     const catalog = catalogWith({ exercises: [exerciseFixture("Kroc Rows (Dumbbell)", ["dumbbell"], { family_slug: "rows" })] });
     const failure = failureOf(() => mergeIn(catalog, "rows", "row"));

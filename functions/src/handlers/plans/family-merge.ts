@@ -13,7 +13,7 @@
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
-import { CONTENT_FIELDS } from "../../catalog/taxonomy";
+import { CONTENT_FIELDS, writableContribution } from "../../catalog/taxonomy";
 import { exercisePathSchema } from "../../catalog/schemas";
 import { patchableValue } from "../../apply/operation-rules";
 import { JobFailure } from "../../jobs/errors";
@@ -23,7 +23,7 @@ import { assertNotMergedAway, assertSourceNotRetired } from "../support/failures
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
-import { type DocData } from "../../util/object-paths";
+import { type DocData, isPlainRecord } from "../../util/object-paths";
 import { mergedInto } from "../../catalog/family-registry";
 
 export interface FamilyMergeInput {
@@ -122,19 +122,22 @@ function assertSomethingLive(source: LoadedFamily, target: LoadedFamily): void {
 
 /**
  * The twin's missing fields that the merged exercise has, as the catalog's schema and the patch
- * allowlist allow them: a legacy value that breaks either (a description too short, a metadata map
- * with a key the catalog does not know) is left behind, not copied into the twin.
+ * allowlist allow them, written as any write keeps them (a legacy muscle contribution renormalised):
+ * a legacy value that breaks either (a description too short, a metadata map with a key the catalog
+ * does not know) is left behind, not copied into the twin.
  */
 function missingFields(twin: Readonly<DocData>, merged: Readonly<DocData>): DocData {
   return Object.fromEntries(
-    FILLABLE_FIELDS.filter(
-      (field) =>
-        isBlank(twin[field]) &&
-        !isBlank(merged[field]) &&
-        exercisePathSchema(field)?.safeParse(merged[field]).success !== false &&
-        patchableValue(field, merged[field]),
-    ).map((field) => [field, merged[field]]),
+    FILLABLE_FIELDS.filter((field) => isBlank(twin[field]) && !isBlank(merged[field]))
+      .map((field) => [field, asWritten(field, merged[field])] as const)
+      .filter(([field, value]) => exercisePathSchema(field)?.safeParse(value).success !== false && patchableValue(field, value)),
   );
+}
+
+function asWritten(field: string, value: unknown): unknown {
+  if (field !== "muscles" || !isPlainRecord(value) || value.contribution === undefined) return value;
+  const contribution = writableContribution(value.contribution);
+  return contribution ? { ...value, contribution } : value;
 }
 
 function isBlank(value: unknown): boolean {
