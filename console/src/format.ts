@@ -172,5 +172,5 @@ export function cancelledNotice(jobId: string, answer: CancelAnswer): string {
   return WORKER_STATUSES.includes(answer.status)
     ? `${asked} until its next safe point (a frozen plan is finished first).`
     : `${asked} until its next run, which finishes its frozen plan, or, for a parent waiting for its children, ` +
-        "settles it over them: succeeded if they all had, else cancelled with what they did.";
+        "settles it over them: cancelled with what they did if the cancel stopped one, else as they make it (succeeded if they all had).";
 }

@@ -232,8 +232,8 @@ export function cancelRequestOutcome(job: CancelFacts): string {
   if (isFinalStatus(job.status)) {
     const why = job.plan_id
       ? "the job had already frozen its plan"
-      : settlesItsCancel(job) && job.status.startsWith("succeeded")
-        ? "the job's children had all succeeded"
+      : settlesItsCancel(job)
+        ? "the job's children had all run"
         : "the job ended before it could stop";
     return `requested too late: ${why}; its outcome was kept`;
   }

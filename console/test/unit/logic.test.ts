@@ -285,7 +285,7 @@ describe("the actions offered", () => {
     assert.equal(cancelRequestOutcome(parent("deferred", true)), "requested (its next run settles it over its children)");
     assert.equal(
       cancelRequestOutcome(parent("succeeded", true)),
-      "requested too late: the job's children had all succeeded; its outcome was kept",
+      "requested too late: the job's children had all run; its outcome was kept",
     );
   });
 
@@ -333,7 +333,7 @@ describe("the actions offered", () => {
     assert.equal(
       cancelledNotice("j1", { status: "deferred", cancel_requested: true }),
       "Job j1 is asked to stop: it is deferred until its next run, which finishes its frozen plan, or, for a parent " +
-        "waiting for its children, settles it over them: succeeded if they all had, else cancelled with what they did.",
+        "waiting for its children, settles it over them: cancelled with what they did if the cancel stopped one, else as they make it (succeeded if they all had).",
     );
   });
 
