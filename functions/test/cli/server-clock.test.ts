@@ -4,14 +4,12 @@
  * they write run on Firestore's time, and say how far off the machine is; a read command does not
  * ask.
  */
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import type { Timestamp } from "firebase-admin/firestore";
 import { createEngine } from "../../src/create-engine";
 import { loadEngineConfig } from "../../src/config";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { useFirestore } from "../helpers/firestore";
-import { FUNCTIONS_DIR, type ProcessOutcome } from "../helpers/processes";
+import { type ProcessOutcome, runEntry } from "../helpers/processes";
 import { RecordingTasks } from "../helpers/runtime";
 
 const db = useFirestore();
@@ -33,16 +31,7 @@ globalThis.Date = class extends RealDate {
 /** The CLI as a process on a machine whose clock is `skewMs` off (the test's environment, without a tasks emulator). */
 function cliWithClockOff(skewMs: number, argv: readonly string[]): Promise<ProcessOutcome> {
   const { CLOUD_TASKS_EMULATOR_HOST: _tasksEmulator, ...env } = process.env;
-  return new Promise((resolve, reject) => {
-    const args = ["--import", "tsx", "--import", skewedClock(skewMs), join(FUNCTIONS_DIR, "src", "cli", "main.ts"), ...argv];
-    const child = spawn(process.execPath, args, { cwd: FUNCTIONS_DIR, env: { ...env, NODE_OPTIONS: "" }, timeout: 120_000 });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runEntry("cli/main.ts", argv, env, [skewedClock(skewMs)]);
 }
 
 const warning = (direction: "ahead of" | "behind") =>

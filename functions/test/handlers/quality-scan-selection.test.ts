@@ -73,6 +73,18 @@ function scheduledInApply(now: () => Date) {
   });
 }
 
+/** Runs the scheduled scan of the day in `engine` to its end, and the next day comes; the exercises it scanned. */
+async function scheduledRun(engine: Engine, clock: ReturnType<typeof movableClock>): Promise<string[]> {
+  const before = await lastScannedAt();
+  await produceScheduledScan(engine, qualityScan, clock.now());
+  const [report] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 60_000 });
+  expect(report.status).toBe("succeeded");
+  await cancelFollowUps(engine);
+  clock.advance(DAY);
+  const after = await lastScannedAt();
+  return [...after].filter(([id, at]) => at !== before.get(id)).map(([id]) => id);
+}
+
 describeWithIsolation("scheduled QUALITY_SCAN over a 100-exercise catalog (apply)", () => {
   it("scans at most the limit per run, never-scanned and oldest first, and covers every exercise over successive runs", async () => {
     const clock = movableClock();
@@ -127,16 +139,6 @@ describeWithIsolation("scheduled QUALITY_SCAN in apply, with an operator's dry-r
     const catalog = catalogAt(clock.now());
     await seedCatalog(db, { exercises: [...catalog.live, ...catalog.retired] });
     const engine = scheduledInApply(clock.now);
-    const scheduledRun = async () => {
-      const before = await lastScannedAt();
-      await produceScheduledScan(engine, qualityScan, clock.now());
-      const [report] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 60_000 });
-      expect(report.status).toBe("succeeded");
-      await cancelFollowUps(engine);
-      clock.advance(DAY);
-      const after = await lastScannedAt();
-      return [...after].filter(([id, at]) => at !== before.get(id)).map(([id]) => id);
-    };
     // As `catalog-jobs submit QUALITY_SCAN '{"selection":…}'` makes it: dry_run by default.
     const preview = async () => {
       const { jobId } = await engine.queue.createJob({
@@ -150,7 +152,9 @@ describeWithIsolation("scheduled QUALITY_SCAN in apply, with an operator's dry-r
     };
     const scanned = (neverScanned: string[], stale: string[]) => [...neverScanned, ...stale].sort();
 
-    expect((await scheduledRun()).sort()).toEqual(scanned(catalog.neverScanned.slice(0, 10), catalog.staleOldestFirst.slice(0, 10)));
+    expect((await scheduledRun(engine, clock)).sort()).toEqual(
+      scanned(catalog.neverScanned.slice(0, 10), catalog.staleOldestFirst.slice(0, 10)),
+    );
     // The first preview starts from the beginning and passes over what the apply run just scanned.
     expect(await preview()).toMatchObject({
       never_scanned_after: catalog.neverScanned[19],
@@ -162,7 +166,9 @@ describeWithIsolation("scheduled QUALITY_SCAN in apply, with an operator's dry-r
       stale_after: { id: catalog.staleOldestFirst[29] },
     });
     // The previews moved only their own cursor: the next apply run takes what comes after the previous one's.
-    expect((await scheduledRun()).sort()).toEqual(scanned(catalog.neverScanned.slice(10, 20), catalog.staleOldestFirst.slice(10, 20)));
+    expect((await scheduledRun(engine, clock)).sort()).toEqual(
+      scanned(catalog.neverScanned.slice(10, 20), catalog.staleOldestFirst.slice(10, 20)),
+    );
   });
 });
 
@@ -175,24 +181,15 @@ describeWithIsolation("scheduled QUALITY_SCAN in apply, after an upgrade from on
     const previewsStopped = { never_scanned_after: catalog.neverScanned[29], stale_after: null };
     await selectionCursorRef(db, "QUALITY_SCAN", "apply").set({ ...previewsStopped, job_id: "an-old-preview" });
     const engine = scheduledInApply(clock.now);
-    const scheduledRun = async () => {
-      const before = await lastScannedAt();
-      await produceScheduledScan(engine, qualityScan, clock.now());
-      const [report] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 60_000 });
-      expect(report.status).toBe("succeeded");
-      await cancelFollowUps(engine);
-      clock.advance(DAY);
-      const after = await lastScannedAt();
-      return [...after].filter(([id, at]) => at !== before.get(id) && catalog.neverScanned.includes(id)).map(([id]) => id);
-    };
+    const neverScannedOf = async () => (await scheduledRun(engine, clock)).filter((id) => catalog.neverScanned.includes(id));
 
     // Not from the 31st never-scanned exercise: the 30 before it, which no apply run scanned, come first.
-    expect((await scheduledRun()).sort()).toEqual(catalog.neverScanned.slice(0, 10));
+    expect((await neverScannedOf()).sort()).toEqual(catalog.neverScanned.slice(0, 10));
     expect((await selectionCursorRef(db, "QUALITY_SCAN", "apply").get()).data()).toMatchObject({
       mode: "apply",
       never_scanned_after: catalog.neverScanned[9],
     });
-    expect((await scheduledRun()).sort()).toEqual(catalog.neverScanned.slice(10, 20));
+    expect((await neverScannedOf()).sort()).toEqual(catalog.neverScanned.slice(10, 20));
   });
 });
 

@@ -10,11 +10,20 @@ export interface ProcessOutcome {
   stderr: string;
 }
 
-/** `entry` relative to `src/` (e.g. "cli/main.ts"); resolves when the process ends, however it ends. */
-export function runEntry(entry: string, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ProcessOutcome> {
+/**
+ * `entry` relative to `src/` (e.g. "cli/main.ts"); resolves when the process ends, however it ends.
+ * `imports`: modules Node loads first (`--import`), after tsx.
+ */
+export function runEntry(
+  entry: string,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  imports: readonly string[] = [],
+): Promise<ProcessOutcome> {
   return new Promise((resolve, reject) => {
+    const preloads = ["tsx", ...imports].flatMap((module) => ["--import", module]);
     // Without jest's NODE_OPTIONS (its VM-modules flag would warn on stderr).
-    const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", entry), ...argv], {
+    const child = spawn(process.execPath, [...preloads, join(FUNCTIONS_DIR, "src", entry), ...argv], {
       cwd: FUNCTIONS_DIR,
       env: { ...env, NODE_OPTIONS: "" },
       // A process that hangs (an unreachable Firestore retries for minutes) fails its case instead of the whole run.

@@ -61,23 +61,35 @@ async function runSummaryOfEpoch(jobId: string, epoch: number): Promise<Firebase
 
 const today = () => dayKey(new Date());
 
+/**
+ * A CATALOG_ENRICH_FIELD of 4 thin exercises in one shard, its parent run (the shard created); `afterThirdAnswer`
+ * happens to the shard while the third LLM answer comes back; `heartbeatMs` as the engine's config has it.
+ */
+async function oneShard(
+  afterThirdAnswer: (engine: ReturnType<typeof createEngine>, shardId: string) => Promise<unknown>,
+  heartbeatMs?: number,
+) {
+  await seedCatalog(db, { exercises: thin(4) });
+  let shardId = "";
+  const llm = new HookedLlm(new FakeLlmClient(), async (answered) => {
+    if (answered === 3) await afterThirdAnswer(engine, shardId);
+  });
+  const config = testConfig({ applyEnabled: true, shardSize: 4, enrichConcurrency: 1, ...(heartbeatMs ? { heartbeatMs } : {}) });
+  const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm });
+  const { jobId } = await engine.queue.createJob({
+    type: "CATALOG_ENRICH_FIELD",
+    payload: { mode: "apply", enrichment_spec: SPEC },
+    created_by: "test",
+  });
+  await engine.worker("w").run((await engine.queue.leaseById(jobId, "w"))!);
+  shardId = childJobId(jobId, 1);
+  return { engine, llm, shardId };
+}
+
 describeWithIsolation("LLM usage of an attempt whose lease was lost", () => {
   it("an enrichment shard's first attempt, taken back by the watchdog mid-run, counts its LLM calls in the shard, its run and the day", async () => {
-    await seedCatalog(db, { exercises: thin(4) });
-    let shardId = "";
     // The third answer comes back after the lease ran out (its process paused) and the watchdog took it back.
-    const llm = new HookedLlm(new FakeLlmClient(), async (answered) => {
-      if (answered === 3) await expireAndRecover(engine, shardId);
-    });
-    const config = testConfig({ applyEnabled: true, shardSize: 4, enrichConcurrency: 1 });
-    const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm });
-    const { jobId } = await engine.queue.createJob({
-      type: "CATALOG_ENRICH_FIELD",
-      payload: { mode: "apply", enrichment_spec: SPEC },
-      created_by: "test",
-    });
-    await engine.worker("w").run((await engine.queue.leaseById(jobId, "w"))!);
-    shardId = childJobId(jobId, 1);
+    const { engine, llm, shardId } = await oneShard(expireAndRecover);
 
     const first = await engine.worker("w1").run((await engine.queue.leaseById(shardId, "w1"))!);
     const billedByFirst = llm.billed;
@@ -98,24 +110,15 @@ describeWithIsolation("LLM usage of an attempt whose lease was lost", () => {
   });
 
   it("an enrichment shard whose lease ran out mid-run, not taken back yet, is ended by its worker, which counts its calls", async () => {
-    await seedCatalog(db, { exercises: thin(4) });
-    let shardId = "";
     // The third answer comes back after the lease ran out (its process paused); no watchdog has run.
-    const llm = new HookedLlm(new FakeLlmClient(), async (answered) => {
-      if (answered === 3)
-        await jobs()
+    // No heartbeat comes before the next write: one would renew the lease, as nobody took the job.
+    const { engine, llm, shardId } = await oneShard(
+      (_engine, shardId) =>
+        jobs()
           .doc(shardId)
-          .update({ lease_expires_at: Timestamp.fromMillis(Date.now() - 1000) });
-    });
-    const config = testConfig({ applyEnabled: true, shardSize: 4, enrichConcurrency: 1 });
-    const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm });
-    const { jobId } = await engine.queue.createJob({
-      type: "CATALOG_ENRICH_FIELD",
-      payload: { mode: "apply", enrichment_spec: SPEC },
-      created_by: "test",
-    });
-    await engine.worker("w").run((await engine.queue.leaseById(jobId, "w"))!);
-    shardId = childJobId(jobId, 1);
+          .update({ lease_expires_at: Timestamp.fromMillis(Date.now() - 1000) }),
+      60_000,
+    );
 
     const first = await engine.worker("w1").run((await engine.queue.leaseById(shardId, "w1"))!);
     const billedByFirst = llm.billed;
