@@ -17,8 +17,8 @@
  *   children once its cancel is seen; one it creates before that is cancelled when leased
  *   (`JobQueue.parentCancelledSinceQueued`). Children an operator's retry queued again since the
  *   cancel are left to run, also by a cancel still going through them. A parent waiting for its children is not ended by the
- *   cancel but asked, and woken: its own run settles it over them, succeeded when they all had
- *   succeeded, else cancelled with what they did.
+ *   cancel but asked, and woken: its own run settles it over them, cancelled with what they did when
+ *   the cancel stopped one of them, else as they make it.
  * - An operator's retry of a parent re-runs its unsuccessful children and keeps the succeeded ones
  *   (`requeueChildren`), as BullMQ retries a flow's failed children: the parent waits for them
  *   again and finishes over their new outcomes.

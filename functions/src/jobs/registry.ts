@@ -79,7 +79,7 @@ export class JobRegistry<D = unknown> implements JobTypes {
 
   /** Names the type given, and the one it was likely meant to be ("family_audit") or the types there are. */
   private unknownTypeMessage(type: string): string {
-    const meant = this.types.find((known) => known.toLowerCase() === type.toLowerCase());
+    const meant = this.requestableTypes.find((known) => known.toLowerCase() === type.toLowerCase());
     return `unknown job type ${JSON.stringify(type)}; ${meant ? `did you mean ${meant}?` : `job types: ${this.requestableTypes.join(", ")}`}`;
   }
 

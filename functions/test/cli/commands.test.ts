@@ -535,6 +535,8 @@ describeWithFullEmulator("refusals", () => {
       2,
       /^catalog-jobs submit: CATALOG_ENRICH_FIELD_SHARD is made only by the engine, as a child of the job that fans it out: submit that job instead/,
     ],
+    // Not a child-only type's: it may not be submitted.
+    [["submit", "catalog_enrich_field_shard", "{}"], 2, /unknown job type "catalog_enrich_field_shard"; job types: (?!.*SHARD)/],
     [["submit", "FAMILY_AUDIT", "[1]"], 2, /the payload must be a JSON object/],
     [["submit", "FAMILY_AUDIT", "{}", "--lane", "fast"], 2, /--lane must be one of priority, maintenance, not "fast"/],
     [["retry", "no-such-job"], 3, /job no-such-job does not exist/],
