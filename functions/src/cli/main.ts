@@ -15,7 +15,7 @@ import { loadEngineConfig, namedProject } from "../config";
 import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
 import { registry } from "../handlers";
-import { emulatorAnswers } from "../local/emulator";
+import { unansweredEmulator } from "../local/emulator";
 import { emulatorProject } from "../local/project";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
@@ -55,20 +55,12 @@ function taskQueue(projectId: string, location: string): TaskQueuePort {
 }
 
 /**
- * The emulators a command is refused on within seconds when the one named does not answer (stopped, or
- * gone with the `npm start` that started it): the Firestore client would retry for minutes in silence.
- * Beside the Firestore emulator the curators commands need the Auth emulator, so it is not to be unset.
- * A dead tasks emulator needs no such check: a wake-up sent to it fails at once, and the command warns.
+ * Refuses the command within seconds when the emulator `variable` names does not answer. A dead tasks
+ * emulator needs no such check: a wake-up sent to it fails at once, and the command warns.
  */
-const EMULATORS = {
-  FIRESTORE_EMULATOR_HOST: { service: "Firestore", remedy: "start it, or unset the variable" },
-  FIREBASE_AUTH_EMULATOR_HOST: { service: "Auth", remedy: "start it" },
-};
-
-async function emulatorAnswering(variable: keyof typeof EMULATORS): Promise<void> {
-  const host = process.env[variable];
-  const { service, remedy } = EMULATORS[variable];
-  if (host && !(await emulatorAnswers(host))) throw refusal(`no ${service} emulator answers at ${host} (${variable}): ${remedy}`);
+async function emulatorAnswering(variable: Parameters<typeof unansweredEmulator>[0]): Promise<void> {
+  const problem = await unansweredEmulator(variable);
+  if (problem) throw refusal(problem);
 }
 
 /** The engine's clock: this machine's until a command that needs it sets it to Firestore's. */

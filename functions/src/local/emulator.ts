@@ -174,11 +174,26 @@ export interface EmulatorOptions {
 }
 
 /**
- * Whether something accepts connections at `host` ("127.0.0.1:8080"), within `timeoutMs`. Asked before
- * the first request to an emulator that may be gone: the Firestore client retries an unreachable one
- * for minutes before it fails.
+ * The emulators `npm start` and the CLI refuse to work on, within seconds, when the one named does not
+ * answer (stopped, or gone with the `npm start` that started it): the Firestore client would retry an
+ * unreachable one for minutes in silence. Beside the Firestore emulator the CLI's curators commands
+ * need the Auth emulator, so it is not to be unset.
  */
-export function emulatorAnswers(host: string, timeoutMs = 3_000): Promise<boolean> {
+const CHECKED_EMULATORS = {
+  FIRESTORE_EMULATOR_HOST: { service: "Firestore", remedy: "start it, or unset the variable" },
+  FIREBASE_AUTH_EMULATOR_HOST: { service: "Auth", remedy: "start it" },
+};
+
+/** The line to stop with when no emulator answers where `variable` points; null when one does, or it points nowhere. */
+export async function unansweredEmulator(variable: keyof typeof CHECKED_EMULATORS): Promise<string | null> {
+  const host = process.env[variable];
+  if (!host || (await emulatorAnswers(host))) return null;
+  const { service, remedy } = CHECKED_EMULATORS[variable];
+  return `no ${service} emulator answers at ${host} (${variable}): ${remedy}`;
+}
+
+/** Whether something accepts connections at `host` ("127.0.0.1:8080"), within `timeoutMs`. */
+function emulatorAnswers(host: string, timeoutMs = 3_000): Promise<boolean> {
   const separator = host.lastIndexOf(":");
   const port = Number(host.slice(separator + 1));
   const hostname = host.slice(0, separator).replace(/^\[|\]$/g, "");

@@ -23,7 +23,7 @@ import { LocalRuntime, listenWithRetries } from "./runtime";
 import { emulatorProject } from "./project";
 import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { existsSync } from "node:fs";
-import { emulatorAnswers, officialJar, startOrFindEmulator } from "./emulator";
+import { officialJar, startOrFindEmulator, unansweredEmulator } from "./emulator";
 import { EmulatorTriggers } from "./emulator-triggers";
 
 const PROJECT_ID = emulatorProject();
@@ -172,8 +172,9 @@ async function main(): Promise<void> {
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 
-  if (external && !(await emulatorAnswers(external))) {
-    console.error(`no Firestore emulator answers at ${external} (FIRESTORE_EMULATOR_HOST): start it, or unset the variable`);
+  const unanswered = external ? await unansweredEmulator("FIRESTORE_EMULATOR_HOST") : null;
+  if (unanswered) {
+    console.error(unanswered);
     await shutdown(1);
   }
   // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
