@@ -316,7 +316,7 @@ async function validateWithRepairs(
       repairs[repairs.length - 1].errors_after = validation.errors.length;
       attempt.set("repairs", repairs);
     }
-    const tooLarge = validation.errors.find((issue) => issue.code === "PLAN_TOO_LARGE");
+    const tooLarge = validation.errors.find((issue) => issue.code === PLAN_TOO_LARGE);
     // The LLM's revision grew past the limit, not the job's own plan: a refused repair, for a person.
     if (tooLarge && repairs.length > 0) {
       attempt.event("repair_too_large", { operations: current.operations.length });

@@ -47,10 +47,10 @@ export class JobFailure extends Error {
   }
 }
 
-/** The worker no longer holds the job's lease (expired and taken over, or recovered): it must stop writing. */
 /** The code of an attempt whose lease ran out: ended by the watchdog, or by its worker that found it so. */
 export const LEASE_EXPIRED = "LEASE_EXPIRED";
 
+/** The worker no longer holds the job's lease (expired and taken over, or recovered): it must stop writing. */
 export class LeaseLostError extends Error {
   /**
    * `ranOut`: the lease ran out, but nobody took the job since (the watchdog has not yet), so its holder

@@ -1313,8 +1313,8 @@ export function cancelPending(doc: DocumentSnapshot): boolean {
 /**
  * A job whose cancel does not end it while it waits: it is leased with the cancel asked, and its own run
  * ends it. One that committed to a plan finishes that plan first; a parent whose children all exist
- * (`shards.total`, none is created after) settles over them, so it ends with what they did: succeeded
- * when they all had, else cancelled with their aggregate (`JobFlows.settleParent`).
+ * (`shards.total`, none is created after) settles over them (`JobFlows.settleParent`): cancelled with
+ * their aggregate when the cancel stopped one of them, else as they make it.
  */
 function settlesItsCancel(job: { plan_id?: unknown; shards?: unknown }): boolean {
   return typeof job.plan_id === "string" || (isPlainRecord(job.shards) && typeof job.shards.total === "number");

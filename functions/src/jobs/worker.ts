@@ -14,6 +14,7 @@ import { type JobContext, runWithJobContext } from "./context";
 import {
   JobCancelledError,
   JobFailure,
+  LEASE_EXPIRED,
   LeaseLostError,
   PROCESS_STOPPING,
   isRetryableWrite,
@@ -21,7 +22,6 @@ import {
   processStoppingFailure,
   runDeadlineFailure,
   toJobFailure,
-  LEASE_EXPIRED,
 } from "./errors";
 import type { JobFlows } from "./flows";
 import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope, type PayloadSchema, followUpJobId } from "./handler";
