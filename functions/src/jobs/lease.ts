@@ -7,7 +7,7 @@
  * heartbeat, progress and the final write share the lease), so none invalidates another in flight.
  */
 import type { Timestamp } from "firebase-admin/firestore";
-import type { ChildCounts, Lease } from "./model";
+import type { ChildCounts, Lease, LlmUsageRecord } from "./model";
 
 export class HeldLease implements Lease {
   private tail: Promise<unknown> = Promise.resolve();
@@ -18,6 +18,11 @@ export class HeldLease implements Lease {
     readonly epoch: number,
     /** Update time of the job document after this holder's last write (or as it leased it). */
     public version: Timestamp,
+    /**
+     * The job's `llm_usage` at `version`. An attempt that lost its lease earlier may add its usage
+     * meanwhile (`recordLostAttemptLlm`); the holder's final write adds its own to what is there.
+     */
+    public seenLlmUsage: LlmUsageRecord | null,
   ) {}
 
   /** The job's child counts as last read by the holder (when a write found the document changed). */

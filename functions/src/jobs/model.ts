@@ -57,6 +57,7 @@ export const llmUsageSchema = z.object({
   output_tokens: z.number().default(0),
   estimated_cost_usd: z.number().default(0),
 });
+export type LlmUsageRecord = z.output<typeof llmUsageSchema>;
 
 /** The normalised job document as the engine stores it; timestamps parse to Dates. */
 export const jobDocumentSchema = z.object({

@@ -164,6 +164,8 @@ export interface JobChange {
 /** How a holder ends its attempt: the job's change, and the bookkeeping written in the same batch. */
 export interface AttemptEnding extends JobChange {
   bookkeeping: (writes: Writes, status: JobStatus) => void;
+  /** The fields again after a write found the job changed, from what the holder has seen since (`HeldLease.seenLlmUsage`). */
+  refreshed?: () => Record<string, unknown>;
 }
 
 /** The event a worker sends to end its run with one of the completion statuses. */
@@ -642,7 +644,7 @@ export class JobQueue {
       if (isWriteConflict(err) || grpcCode(err) === GrpcStatus.NOT_FOUND) return null;
       throw err;
     }
-    return { job: { ...job, ...changes }, lease: new HeldLease(job.id, workerId, changes.lease_epoch, written) };
+    return { job: { ...job, ...changes }, lease: new HeldLease(job.id, workerId, changes.lease_epoch, written, job.llm_usage) };
   }
 
   /**
@@ -703,6 +705,7 @@ export class JobQueue {
           const job = this.checkFence(snap, held);
           held.version = snap.updateTime!;
           held.seenChildCounts = job.shards;
+          held.seenLlmUsage = job.llm_usage;
           // Whichever write finds a cancel tells the holder (its heartbeat stops the handler).
           if (job.cancel_requested) held.noteCancelRequested();
           if (held.cancelRequested && options.stopOnCancel) throw new JobCancelledError(held.jobId);
@@ -809,6 +812,7 @@ export class JobQueue {
     await this.writeAsHolder(held, changes, {
       more: (batch) => ending.bookkeeping(batch, status),
       onChanged: () => {
+        if (ending.refreshed) Object.assign(changes, ending.refreshed());
         dueNow();
         notedCancel();
       },

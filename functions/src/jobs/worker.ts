@@ -28,7 +28,7 @@ import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope,
 import { Heartbeat } from "./heartbeat";
 import { submitJob } from "./intake";
 import type { HeldLease } from "./lease";
-import { type JobStatus, WORKER_STATUSES, isFinalStatus } from "./lifecycle";
+import { type JobStatus, isFinalStatus } from "./lifecycle";
 import type { LockManager } from "./locks";
 import * as logs from "./logs";
 import {
@@ -283,12 +283,17 @@ export class Worker<D> {
     };
     if (ending.kind === "lease_lost") return lost(ending.err);
     const now = this.engine.now();
-    const llm = addUsage(job.llm_usage ?? NO_LLM_USAGE, attempt.llmTotals());
-    const written = this.attemptEnding(job, ending, llm);
+    // The job's usage over its attempts: this one's added to what its last write saw.
+    const endingNow = () => this.attemptEnding(job, ending, addUsage(lease.seenLlmUsage ?? NO_LLM_USAGE, attempt.llmTotals()));
+    let written = endingNow();
     const { queue } = this.engine;
     const write = () =>
       queue.endAttempt(lease, {
         ...written,
+        refreshed: () => {
+          written = endingNow();
+          return written.fields;
+        },
         bookkeeping: (writes, status) => {
           const error = errorOf(ending);
           const { queue } = this.engine;
@@ -400,9 +405,10 @@ export class Worker<D> {
 /**
  * Records what an attempt whose lease was lost spent on the LLM, which only its worker knows (its
  * attempt log, in memory): in the run summary the watchdog's recovery wrote for the attempt, that
- * day's totals and the attempt's log, and in the job's `llm_usage` unless a later attempt holds the
- * job (that attempt writes the usage it read at its lease). Once, in one transaction conditioned
- * on the recovery's summary (`addLostAttemptLlm`); the job's status and lease stay as they are.
+ * day's totals and the attempt's log, and in the job's `llm_usage` (a later attempt holding the job
+ * adds its own to it: its final write, conditioned on its last one, finds the change). Once, in one
+ * transaction conditioned on the recovery's summary (`addLostAttemptLlm`); the job's status and
+ * lease stay as they are.
  * Before the watchdog ended the attempt there is no summary to add to ("not_ended"): the usage
  * then goes uncounted, as a crashed worker's does.
  */
@@ -425,7 +431,7 @@ export async function recordLostAttemptLlm(
     tx.set(attemptRef(db, job.id, lease.epoch), { llm_calls: attempt.llmCalls() }, { merge: true });
     const createdAt: unknown = current.get("created_at");
     const sameJob = createdAt instanceof Timestamp && createdAt.toMillis() === job.created_at.getTime();
-    if (!sameJob || WORKER_STATUSES.includes(current.get("status") as JobStatus)) return "added_not_to_job";
+    if (!sameJob) return "added_not_to_job";
     const usage = llmUsageSchema.safeParse(current.get("llm_usage"));
     tx.update(jobRef, { llm_usage: addUsage(usage.success ? usage.data : NO_LLM_USAGE, llm), updated_at: Timestamp.fromDate(at) });
     return added;

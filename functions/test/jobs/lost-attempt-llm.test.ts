@@ -9,6 +9,7 @@ import { registry } from "../../src/handlers";
 import { AttemptLog } from "../../src/jobs/attempt-log";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { childJobId } from "../../src/jobs/flows";
+import type { HandlerInput, HandlerOutcome } from "../../src/jobs/handler";
 import { dayKey, runSummaryId } from "../../src/jobs/run-history";
 import { recordLostAttemptLlm } from "../../src/jobs/worker";
 import { FakeLlmClient } from "../../src/llm/index";
@@ -60,6 +61,8 @@ async function runSummaryOfEpoch(jobId: string, epoch: number): Promise<Firebase
 }
 
 const today = () => dayKey(new Date());
+/** One LLM call's usage but for its billed model calls. */
+const USAGE = { model: "fake", input_tokens: 100, output_tokens: 10, latency_ms: 1, estimated_cost_usd: 0.001 };
 
 /**
  * A CATALOG_ENRICH_FIELD of 4 thin exercises in one shard, its parent run (the shard created); `afterThirdAnswer`
@@ -137,15 +140,10 @@ describeWithIsolation("LLM usage of an attempt whose lease was lost", () => {
   });
 
   describe("recorded by the worker directly", () => {
-    const engineWith = () =>
-      createEngine({
-        db,
-        config: testConfig(),
-        tasks: new RecordingTasks(),
-        registry: registryWith({
-          FAMILY_AUDIT: { run: () => Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: {} }) },
-        }),
-      });
+    const completed: HandlerOutcome = { kind: "completed", status: "succeeded_dry_run", summary: {} };
+    /** An engine whose FAMILY_AUDIT runs `run` (by default: completes at once). */
+    const engineWith = (run: (input: HandlerInput) => Promise<HandlerOutcome> = () => Promise.resolve(completed)) =>
+      createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry: registryWith({ FAMILY_AUDIT: { run } }) });
 
     /** A leased job whose attempt made two LLM calls (3 billed model calls). */
     async function leasedWithCalls(engine: ReturnType<typeof engineWith>) {
@@ -155,9 +153,8 @@ describeWithIsolation("LLM usage of an attempt whose lease was lost", () => {
         { jobId, attempt: job.attempts, workerId: lease.owner, leaseEpoch: lease.epoch, startedAt: job.started_at! },
         () => new Date(),
       );
-      const usage = { model: "fake", input_tokens: 100, output_tokens: 10, latency_ms: 1, estimated_cost_usd: 0.001 };
-      attempt.llmCall("audit", { ...usage, calls: 2 });
-      attempt.llmCall("audit", { ...usage, calls: 1 });
+      attempt.llmCall("audit", { ...USAGE, calls: 2 });
+      attempt.llmCall("audit", { ...USAGE, calls: 1 });
       return { jobId, job, lease, attempt };
     }
 
@@ -193,20 +190,47 @@ describeWithIsolation("LLM usage of an attempt whose lease was lost", () => {
       expect((await engine.history.getDailySummary(today())).llm_calls).toBe(0);
     });
 
-    it("once a later attempt holds the job, adds it to the run and the day only: the job's usage is that attempt's to write", async () => {
-      const engine = engineWith();
+    it("once a later attempt holds the job, adds it to the job as well, and that attempt's end adds its own to it", async () => {
+      const engine = engineWith(({ attempt }) => {
+        attempt.llmCall("audit", { ...USAGE, calls: 1 });
+        return Promise.resolve(completed);
+      });
       const { jobId, job, lease, attempt } = await leasedWithCalls(engine);
       await expireAndRecover(engine, jobId);
       await jobs().doc(jobId).update({ run_after: Timestamp.now() });
       const later = (await engine.queue.leaseById(jobId, "w2"))!;
 
-      expect(await recordLostAttemptLlm(engine, job, lease, attempt)).toBe("added_not_to_job");
+      expect(await recordLostAttemptLlm(engine, job, lease, attempt)).toBe("added");
 
-      expect((await jobs().doc(jobId).get()).data()).toMatchObject({ status: "running", lease_owner: "w2", llm_usage: null });
+      expect((await jobs().doc(jobId).get()).data()).toMatchObject({ status: "running", lease_owner: "w2", llm_usage: { calls: 3 } });
       expect((await runSummaryOfEpoch(jobId, lease.epoch)).llm.calls).toBe(3);
-      expect((await engine.history.getDailySummary(today())).llm_calls).toBe(3);
+      // The later attempt's final write, conditioned on its lease, finds the usage added and adds its own call.
       await engine.worker("w2").run(later);
-      expect((await jobs().doc(jobId).get()).get("status")).toBe("succeeded_dry_run");
+      const ended = (await jobs().doc(jobId).get()).data()!;
+      expect(ended).toMatchObject({
+        status: "succeeded_dry_run",
+        llm_usage: { calls: 4, input_tokens: 300 },
+        result_summary: { llm: { calls: 4 } },
+      });
+      expect((await runSummaryOfEpoch(jobId, later.lease.epoch)).llm.calls).toBe(1);
+      expect((await engine.history.getDailySummary(today())).llm_calls).toBe(4);
+    });
+
+    it("a later attempt whose earlier write (its progress) found the usage added keeps it at its end", async () => {
+      let recordLost = async (): Promise<unknown> => undefined;
+      const engine = engineWith(async ({ engine: scope }) => {
+        await recordLost();
+        await scope.reportProgress({ done: 1, total: 2 });
+        return completed;
+      });
+      const { jobId, job, lease, attempt } = await leasedWithCalls(engine);
+      await expireAndRecover(engine, jobId);
+      await jobs().doc(jobId).update({ run_after: Timestamp.now() });
+      recordLost = () => recordLostAttemptLlm(engine, job, lease, attempt);
+
+      await engine.worker("w2").run((await engine.queue.leaseById(jobId, "w2"))!);
+
+      expect((await jobs().doc(jobId).get()).data()).toMatchObject({ status: "succeeded_dry_run", llm_usage: { calls: 3 } });
     });
   });
 });
