@@ -44,6 +44,8 @@ export const CHILD_CHECK_INTERVAL_MS = 60_000;
 const CHILDREN_DONE = "children-done";
 /** Children read in one call when a retry run again wakes those an earlier run re-queued. */
 const WAITING_READ_BATCH = 100;
+/** Children a parent's cancel closed, counted into it per batch (a marker each, and the parent). */
+const COUNTED_PER_BATCH = 200;
 
 export function childJobId(parentId: string, index: number): string {
   return `${parentId}-shard-${index}`;
@@ -99,8 +101,8 @@ export class JobFlows {
    * An operator's cancel of `jobId` and its open children. The job is cancelled first; when a
    * child's cancel then fails, the error says so, and the same cancel run again finishes the
    * children. A parent waiting for its children is only asked (`JobQueue.cancelJob`), and made due
-   * once none of them is still stopping, so its own run settles it over them at once; one with a
-   * child still stopping settles at its next check. A job that has ended keeps its status and has
+   * once none of them is still stopping, so its own run settles it over them at once; the children
+   * the cancel closed are counted into it, so one with a child still stopping is woken as that child ends. A job that has ended keeps its status and has
    * its open children cancelled: cancelled already, or ended otherwise with children an operator's
    * retry cut short queued again. It is refused only when none of its children was left open.
    * Children an operator's retry of the job queued again while this cancel went through them are
@@ -131,11 +133,34 @@ export class JobFlows {
     if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
     const { status, cancelRequested, alreadyRequested } = cancelled;
     const children = await cancelChildren(cancelRequested ? "asked to stop" : "cancelled");
-    if (cancelRequested && status === "deferred" && children.total > 0 && children.stopping === 0) {
+    // A parent asked to stop stays open: the children the cancel closed are counted into it, so the last of
+    // those still stopping wakes it when it ends (`childFinished`).
+    const wokenByCount = cancelRequested && (await this.closedChildrenFinished(jobId, children.closed));
+    if (!wokenByCount && cancelRequested && status === "deferred" && children.total > 0 && children.stopping === 0) {
       const woken = await this.queue.wakeDeferred(jobId);
       if (woken) await sendWakeup(this.tasks, wakeupFor(woken.job, CHILDREN_DONE));
     }
     return { status, cancelRequested, alreadyRequested, childrenCancelled: children.asked };
+  }
+
+  /**
+   * Counts children a cancel closed into their parent, in batches; whether that made the parent due
+   * (then its wake-up is sent). Counting is the parent's to finish: a failure only delays it until its next check.
+   */
+  private async closedChildrenFinished(parentId: string, closed: readonly string[]): Promise<boolean> {
+    try {
+      for (let start = 0; start < closed.length; start += COUNTED_PER_BATCH) {
+        const finished = closed.slice(start, start + COUNTED_PER_BATCH).map((id) => ({ id, status: "cancelled" as const }));
+        const result = await this.queue.recordChildrenFinished(parentId, finished);
+        if (typeof result === "object") {
+          await sendWakeup(this.tasks, wakeupFor(result, CHILDREN_DONE));
+          return true;
+        }
+      }
+    } catch (err) {
+      logs.childrenNotCounted(parentId, closed.length, err);
+    }
+    return false;
   }
 
   /**
@@ -167,10 +192,14 @@ export class JobFlows {
    * `cancelChildren`, with how many children the parent has and how many of them are still stopping (asked, not ended).
    * `requestedAt`: an operator's cancel of a parent that had ended (see `JobQueue.cancelChild`).
    */
-  private async cancelOpenChildren(parentId: string, requestedAt?: Date): Promise<{ total: number; asked: number; stopping: number }> {
+  private async cancelOpenChildren(
+    parentId: string,
+    requestedAt?: Date,
+  ): Promise<{ total: number; asked: number; stopping: number; closed: string[] }> {
     const children = await this.children(parentId);
     let asked = 0;
     let stopping = 0;
+    const closed: string[] = [];
     const failures: Error[] = [];
     for (const child of children.filter((child) => !isFinalStatus(child.status))) {
       try {
@@ -179,12 +208,13 @@ export class JobFlows {
         // One asked to stop before is not counted again (a second cancel of a running parent).
         if (!cancelled.alreadyRequested) asked++;
         if (cancelled.cancelRequested) stopping++;
+        else closed.push(child.id);
       } catch (err) {
         if (!(err instanceof InvalidTransitionError)) failures.push(err as Error);
       }
     }
     if (failures.length > 0) throw failures[0];
-    return { total: children.length, asked, stopping };
+    return { total: children.length, asked, stopping, closed };
   }
 
   /**

@@ -48,6 +48,14 @@ export function cleanupFailed(job: Job, step: string, err: unknown): void {
   log.error("post-run step failed", { ...jobFields(job), step, error: errorText(err) });
 }
 
+export function childrenNotCounted(parentJobId: string, count: number, err: unknown): void {
+  log.warn("children a cancel closed not counted into their parent (its next check counts them)", {
+    job_id: parentJobId,
+    children: count,
+    error: errorText(err),
+  });
+}
+
 export function childNotCounted(jobId: string, parentJobId: string | null, err: unknown): void {
   log.warn("cancelled child not counted into its parent (its next check counts it)", {
     job_id: jobId,

@@ -1017,19 +1017,32 @@ export class JobQueue {
     childId: string,
     status: JobStatus,
   ): Promise<"counted" | "duplicate" | "parent_closed" | Job> {
+    return this.recordChildrenFinished(parentId, [{ id: childId, status }]);
+  }
+
+  /** `recordChildFinished` for several children at once, in one batch (a parent's cancel closing the children that waited). */
+  async recordChildrenFinished(
+    parentId: string,
+    finished: ReadonlyArray<{ id: string; status: JobStatus }>,
+  ): Promise<"counted" | "duplicate" | "parent_closed" | Job> {
     const parentRef = this.jobRef(parentId);
-    const markerRef = parentRef.collection(CHILD_RESULTS).doc(childId);
+    const markerRefs = finished.map((child) => parentRef.collection(CHILD_RESULTS).doc(child.id));
     for (let round = 0; round < MAX_COUNT_ROUNDS; round++) {
-      const [parent, marker] = await this.db.getAll(parentRef, markerRef);
+      const [parent, ...markers] = await this.db.getAll(parentRef, ...markerRefs);
       const job = parent.exists ? this.parseStored(parent) : null;
       if (!job || !isOpenStatus(job.status)) return "parent_closed";
-      // Settled counts (`settleChildCounts`, read from the children themselves) include this child already.
-      if (marker.exists || countsSettled(job.shards)) return "duplicate";
+      const uncounted = finished.filter((_, index) => !markers[index].exists);
+      // Settled counts (`settleChildCounts`, read from the children themselves) include these children already.
+      if (uncounted.length === 0 || countsSettled(job.shards)) return "duplicate";
       const now = this.now();
-      const counts = countFinishedChild(job.shards ?? childCountsSchema.parse({}), status);
+      const counts = uncounted.reduce(
+        (counts, child) => countFinishedChild(counts, child.status),
+        job.shards ?? childCountsSchema.parse({}),
+      );
       const due = allChildrenFinished(counts) && job.status === "deferred";
       const batch = this.db.batch();
-      batch.create(markerRef, this.childMarker(childId, status, now));
+      for (const child of uncounted)
+        batch.create(parentRef.collection(CHILD_RESULTS).doc(child.id), this.childMarker(child.id, child.status, now));
       batch.update(
         parentRef,
         { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) },
@@ -1039,12 +1052,11 @@ export class JobQueue {
         await batch.commit();
         return due ? { ...job, shards: counts, run_after: now } : "counted";
       } catch (err) {
-        // Another delivery created the marker first: counted. The parent changed since the read: read again.
-        if (grpcCode(err) === GrpcStatus.ALREADY_EXISTS) return "duplicate";
-        if (grpcCode(err) !== GrpcStatus.FAILED_PRECONDITION) throw err;
+        // Another delivery created a marker first, or the parent changed since the read: read again.
+        if (grpcCode(err) !== GrpcStatus.ALREADY_EXISTS && grpcCode(err) !== GrpcStatus.FAILED_PRECONDITION) throw err;
       }
     }
-    throw JobFailure.transient("JOB_CONTENTION", `parent ${parentId} kept changing while child ${childId} was counted`);
+    throw JobFailure.transient("JOB_CONTENTION", `parent ${parentId} kept changing while ${finished.length} child(ren) were counted`);
   }
 
   /** A marker that `childId` was counted into its parent with `status`. */

@@ -753,6 +753,24 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 2, done: 2, succeeded: 2 } });
   });
 
+  it("a parent asked to stop while a child still runs is woken when that child stops: the cancel counted the children it closed", async () => {
+    const tasks = new RecordingTasks();
+    const engine = engineWith(tasks);
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    const running = (await engine.queue.leaseById(childJobId(jobId, 2), "child-worker"))!;
+    await engine.cancel(jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "deferred", cancel_requested: true, shards: { total: 3, done: 2 } });
+    tasks.tasks.length = 0;
+
+    // The child stops at its next safe point, as its worker ends it and counts it: the last of three, so the parent is due.
+    await engine.queue.endAttempt(running.lease, { ...engine.queue.completing("cancelled", {}, null), bookkeeping: () => undefined });
+    await new JobFlows(db, engine.queue, tasks).childFinished(running.job, "cancelled");
+    expect(tasks.tasks.map((task) => task.jobId)).toEqual([jobId]);
+    expect((await engine.queue.getJob(jobId))!.run_after.getTime()).toBeLessThanOrEqual(Date.now());
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+  });
+
   it("cancelling a parent a retry cut short left ended cancels the children that retry queued again", async () => {
     const engine = engineWith();
     const { jobId, shards } = await parentWithFailedChildren(engine, [1]);
