@@ -1,6 +1,9 @@
+import type { Firestore } from "firebase-admin/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { snapshotCatalog } from "../helpers/catalog";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
-import { MODES, depsFor, exercise, runJob, seedDemo } from "./support";
+import { type JobRun, MODES, depsFor, exercise, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -73,4 +76,60 @@ describeWithFullEmulator.each(MODES)("SCHEMA_CLEANUP (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "EXERCISE_NOT_FOUND" });
   });
+});
+
+describeWithFullEmulator("SCHEMA_CLEANUP racing a curator", () => {
+  const id = "squat__squat-barbell";
+
+  it("refuses a removal STALE_PLAN when the replacement it relies on was emptied after the plan was frozen", async () => {
+    await seedDemo(db);
+    const instructions = "Stand tall, sit back and down, drive up through the heels.";
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).update({ instructions });
+    // A curator's fix, valid alone (instructions still hold the text), lands between the cleanup's frozen plan and its apply.
+    let curatorFix: JobRun | undefined;
+    const curatorAfterFreeze = beforeTransaction(async () => {
+      if (curatorFix || !(await cleanupFrozen())) return;
+      curatorFix = await runJob(depsFor(db, "apply"), "TARGETED_FIX", {
+        mode: "apply",
+        exercise_doc_ids: [id],
+        fix_type: "patch",
+        fix_data: { patch: { execution_notes: null } },
+      });
+    });
+
+    const run = await runJob(depsFor(curatorAfterFreeze, "apply"), "SCHEMA_CLEANUP", {
+      mode: "apply",
+      exercise_doc_ids: [id],
+      fields_to_remove: ["instructions"],
+    });
+
+    expect(curatorFix?.status).toBe("succeeded");
+    expect(run).toMatchObject({
+      status: "needs_review",
+      error: {
+        code: "TARGET_CHANGED",
+        details: { failed: [expect.objectContaining({ operation_index: 0, code: "STALE_PLAN", path: "before.execution_notes" })] },
+      },
+    });
+    expect(await exercise(db, id)).toMatchObject({ instructions });
+  });
+
+  /** Whether the cleanup job has frozen its plan (`plan_id` on the job): its next transaction applies it. */
+  async function cleanupFrozen(): Promise<boolean> {
+    const jobs = await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "SCHEMA_CLEANUP").get();
+    return jobs.docs.some((job) => job.get("plan_id") !== undefined);
+  }
+
+  /** `db` with `before()` run just before each of its transactions. */
+  function beforeTransaction(before: () => Promise<void>): Firestore {
+    return new Proxy(db, {
+      get(target, prop) {
+        if (prop !== "runTransaction") return Reflect.get(target, prop);
+        return async (...args: Parameters<Firestore["runTransaction"]>) => {
+          await before();
+          return target.runTransaction(...args);
+        };
+      },
+    });
+  }
 });

@@ -4,13 +4,15 @@
  * holds a value, or, when the field itself is empty (`[]`, `""`: nothing to lose), once the replacement
  * exists, as `findDeprecatedFields` judges; otherwise it is kept and reported. `fields_to_remove` narrows the
  * work to some deprecated fields; naming anything else (status, deprecated_at and merged_into are
- * live fields) is INVALID_FIELDS.
+ * live fields) is INVALID_FIELDS. A removal's `before` holds the replacement it relies on too: one changed
+ * before the removal applies (a curator emptied it, say) fails it STALE_PLAN instead of losing the field's content.
  */
 import type { OperationInput } from "../../apply/plan";
 import { findDeprecatedFields, isDeprecatedField } from "../../catalog/fields";
 import { JobFailure } from "../../jobs/errors";
 import { exercisesNotFound } from "../support/failures";
 import { type DocData } from "../../util/object-paths";
+import { beforeValues } from "../../apply/expectations";
 
 export interface SchemaCleanup {
   operations: OperationInput[];
@@ -45,14 +47,16 @@ export function planSchemaCleanup(payload: SchemaCleanupRequest, exercises: Read
     for (const { field, replacement } of found.filter((finding) => !finding.removable)) {
       cleanup.kept.push({ exercise_id: id, field, reason: `its replacement ${String(replacement)} is still empty` });
     }
-    const unset = found.filter((finding) => finding.removable).map((finding) => finding.field);
+    const removable = found.filter((finding) => finding.removable);
+    const unset = removable.map((finding) => finding.field);
     if (unset.length === 0) continue;
+    const replacements = removable.flatMap((finding) => (finding.replacement === null ? [] : [finding.replacement]));
     cleanup.fields_removed += unset.length;
     cleanup.operations.push({
       op: "patch_fields",
       exercise_id: id,
       unset,
-      before: Object.fromEntries(unset.map((field) => [field, exercise[field]])),
+      before: beforeValues(exercise, [...unset, ...replacements]),
       rationale: `remove deprecated field(s) ${unset.join(", ")}`,
     });
   }
