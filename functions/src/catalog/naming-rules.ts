@@ -89,7 +89,8 @@ export function exerciseNameProblem(name: string, primary: string | null, multiE
   const suffixRequired = prefix !== null || (multiEquipment && !mayOmitEquipmentSuffix(rest, primary));
   // Without a primary equipment to name, a suffix stays as it is, a leading equipment word becomes
   // the suffix (so the equipment is not lost), and any other missing one cannot be suggested. A
-  // qualifier moved out of the suffix's place leaves it to the equipment, as the scanner asks.
+  // qualifier moved out of the suffix's place, or an abbreviation of the base dropped from it
+  // ("Romanian Deadlift (RDL)"), leaves it to the equipment, as the scanner asks.
   const prefixEquipment = prefix === null ? null : normalizeEquipment(prefix).value;
   const expectedSuffix = suffix !== null || qualified || suffixRequired ? (primary ?? suffix ?? prefixEquipment) : null;
   // Shouting is judged on the whole name: its base alone ("ROW" of "BARBELL ROW") may be one word.

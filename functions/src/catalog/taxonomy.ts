@@ -225,6 +225,37 @@ function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
   return KNOWN_EQUIPMENT.includes(value) || value === primary || (EQUIPMENT_PREFIX_WORDS as readonly string[]).includes(toWordKey(suffix));
 }
 
+/**
+ * Whether a "(…)" only abbreviates the movement named `base` ("RDL" of "Romanian Deadlift"), so a
+ * canonical name drops it: one word of 2 or more letters, all capitals, read off the base's words in
+ * order (hyphen parts are words, "(…)" in the base is not). Each word gives its initial, then any
+ * later letters of its own, for the parts of a compound word: "SLDL" of "Stiff-Leg Deadlift" (Dead-Lift),
+ * "OHP" of "Overhead Press" (Over-Head). An abbreviation that says more is a qualifier ("SL" of
+ * "Romanian Deadlift"), and so is any word in lowercase letters ("Pause").
+ */
+export function abbreviatesBase(suffix: string, base: string): boolean {
+  const abbreviation = suffix.trim();
+  if (!/^\p{Lu}{2,}$/u.test(abbreviation)) return false;
+  const words = toWordKey(base.replace(/\([^()]*\)/g, " "))
+    .split(" ")
+    .filter((word) => word !== "");
+  return readsOff(abbreviation.toLowerCase(), words);
+}
+
+/** Whether `initials` (lowercase) are read off every one of `words` in order, as `abbreviatesBase` says. */
+function readsOff(initials: string, words: readonly string[]): boolean {
+  const [word, ...later] = words;
+  if (word === undefined) return initials === "";
+  if (initials[0] !== word[0]) return false;
+  // The word gives its initial, and may give more of its letters before the later words take the rest.
+  for (let taken = 1, inWord = 1; ; taken++) {
+    if (readsOff(initials.slice(taken), later)) return true;
+    const next = taken < initials.length ? word.indexOf(initials[taken], inWord) : -1;
+    if (next < 0) return false;
+    inWord = next + 1;
+  }
+}
+
 export interface ExerciseNameParts {
   /** A leading equipment word ("Barbell" of "Barbell Squat"). */
   prefix: string | null;
@@ -232,7 +263,10 @@ export interface ExerciseNameParts {
   rest: string;
   /** The "(Equipment)" suffix. */
   suffix: string | null;
-  /** Whether a "(…)" qualifier was moved in front: the name had a suffix place, which the equipment's takes. */
+  /**
+   * Whether a "(…)" that names no equipment was moved in front, or dropped for only abbreviating the
+   * base: the name had a suffix place, which the equipment's takes.
+   */
   qualified: boolean;
   /**
    * A second "(Equipment)" just before the suffix ("Cable" of "Row (Cable) (Cable)"). One naming the
@@ -247,24 +281,29 @@ export interface ExerciseNameParts {
  * A name's parts for judging it: the leading equipment word, the base movement with any "(…)" that
  * names no equipment put in front as the qualifier it is, so a canonical name keeps it, and the
  * equipment suffix. The qualifier may stand last ("Squat (Pause)" → "Pause Squat") or just before
- * the equipment suffix ("Row (Close Grip) (Cable)" → "Close Grip Row", suffix "Cable"). The text
- * with the qualifier in front is judged again: it may open with an equipment word ("Triceps
- * Pushdown (Cable Rope)") or end with an "(Equipment)" ("Squat (Barbell) (Pause)"). A second
- * "(Equipment)" before the suffix is its `extraSuffix`.
+ * the equipment suffix ("Row (Close Grip) (Cable)" → "Close Grip Row", suffix "Cable"). One that only
+ * abbreviates the base (`abbreviatesBase`, with or without its leading equipment word) says nothing
+ * more, and goes: "Romanian Deadlift (RDL)" → "Romanian Deadlift". The text with the qualifier in
+ * front is judged again: it may open with an equipment word ("Triceps Pushdown (Cable Rope)") or end
+ * with an "(Equipment)" ("Squat (Barbell) (Pause)"). A second "(Equipment)" before the suffix is its
+ * `extraSuffix`.
  */
 export function exerciseNameParts(name: string, primary: string | null): ExerciseNameParts {
   const { base, suffix } = splitExerciseName(name);
   const { prefix, rest } = splitEquipmentPrefix(base);
-  const qualifiedBy = (qualifier: string, text: string): ExerciseNameParts => {
-    const folded = exerciseNameParts(`${qualifier} ${text}`, primary);
+  // `text` is the name without `qualifier`; `movement` the base that `qualifier` may only abbreviate.
+  const qualifiedBy = (qualifier: string, movement: string, text: string): ExerciseNameParts => {
+    const spellings = prefix === null ? [movement] : [movement, `${prefix} ${movement}`];
+    const abbreviation = spellings.some((spelled) => abbreviatesBase(qualifier, spelled));
+    const folded = exerciseNameParts(abbreviation ? text : `${qualifier} ${text}`, primary);
     return { ...folded, prefix: prefix ?? folded.prefix, qualified: true };
   };
   const plain = { prefix, rest, suffix, qualified: false, extraSuffix: null };
   if (suffix === null) return plain;
-  if (!suffixNamesEquipment(suffix, primary)) return qualifiedBy(suffix, rest);
+  if (!suffixNamesEquipment(suffix, primary)) return qualifiedBy(suffix, rest, rest);
   const inner = splitExerciseName(rest);
   if (inner.suffix === null) return plain;
-  if (!suffixNamesEquipment(inner.suffix, primary)) return qualifiedBy(inner.suffix, `${inner.base} (${suffix})`);
+  if (!suffixNamesEquipment(inner.suffix, primary)) return qualifiedBy(inner.suffix, inner.base, `${inner.base} (${suffix})`);
   if (normalizeEquipment(inner.suffix).value !== normalizeEquipment(suffix).value) return { ...plain, extraSuffix: inner.suffix };
   // Judged again without the repeat, which may hide a qualifier or another suffix ("Row (Barbell) (Cable) (Cable)").
   const once = exerciseNameParts(`${inner.base} (${suffix})`, primary);

@@ -81,6 +81,19 @@ describe("exerciseNameProblem", () => {
   });
 
   it.each([
+    ["Romanian Deadlift (RDL)", "barbell", true, "Romanian Deadlift (Barbell)"],
+    // The suffix's place goes to the equipment, as a qualifier's does.
+    ["Romanian Deadlift (RDL)", "barbell", false, "Romanian Deadlift (Barbell)"],
+    ["Stiff-Leg Deadlift (SLDL)", "dumbbell", false, "Stiff-Leg Deadlift (Dumbbell)"],
+    ["Overhead Press (OHP) (Barbell)", "barbell", true, "Overhead Press (Barbell)"],
+    ["Romanian Deadlift (RDL)", null, false, "Romanian Deadlift"],
+    // An abbreviation that says more than the base is a qualifier.
+    ["Romanian Deadlift (SL)", "dumbbell", true, "SL Romanian Deadlift (Dumbbell)"],
+  ])("drops the abbreviation of the base from %s on %s (multi-equipment: %s)", (name, primary, multi, expected) => {
+    expect(suggestion(name, primary, multi)).toBe(expected);
+  });
+
+  it.each([
     ["Pull-Up (Weighted)", "dip-belt", "Pull-Up (Dip Belt)"],
     ["Pull-Up (Weighted)", "weighted-vest", "Pull-Up (Weighted Vest)"],
     ["Pull-Up (Weighted)", "plate", "Pull-Up (Plate)"],
@@ -182,6 +195,7 @@ describe("exerciseNameProblem", () => {
       "Curl (Hammer)",
       "Triceps Pushdown (Cable Rope)",
       "Squat (Barbell) (Pause)",
+      "Romanian Deadlift (RDL)",
       "Pull-Up (Weighted Wide Grip)",
       "Raise (Cable Lateral)",
       "Bench Press (DB)",

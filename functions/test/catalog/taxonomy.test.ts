@@ -1,5 +1,6 @@
 import {
   CANONICAL_EQUIPMENT,
+  abbreviatesBase,
   canonicalExerciseName,
   equipmentDisplayName,
   exerciseIdFor,
@@ -80,6 +81,32 @@ describe("splitExerciseName", () => {
   });
 });
 
+describe("abbreviatesBase", () => {
+  it.each([
+    ["RDL", "Romanian Deadlift"],
+    ["SLDL", "Stiff-Leg Deadlift"],
+    ["OHP", "Overhead Press"],
+    ["TGU", "Turkish Get-Up"],
+    ["HSPU", "Handstand Push-Up"],
+    ["RD", "Romanian Deadlift (Barbell)"],
+  ])("reads %s off the words of %s, each giving its initial and maybe more of its own letters", (abbreviation, base) => {
+    expect(abbreviatesBase(abbreviation, base)).toBe(true);
+  });
+  it.each([
+    ["Pause", "Squat"],
+    ["PAUSE", "Squat"],
+    ["Rdl", "Romanian Deadlift"],
+    ["SL", "Romanian Deadlift"],
+    ["RDL", "Deadlift"],
+    ["DL", "Romanian Deadlift"],
+    ["RDLS", "Romanian Deadlift"],
+    ["R", "Row"],
+    ["RD L", "Romanian Deadlift"],
+  ])("takes %s for no abbreviation of %s: not one word of capitals, or one that skips a word or says more", (word, base) => {
+    expect(abbreviatesBase(word, base)).toBe(false);
+  });
+});
+
 describe("exerciseNameParts", () => {
   it("moves a qualifier in front of the base, whether it stands last or just before the equipment suffix", () => {
     const parts = { prefix: null, rest: "Close Grip Row", suffix: null, qualified: true, extraSuffix: null };
@@ -92,6 +119,16 @@ describe("exerciseNameParts", () => {
       qualified: true,
       extraSuffix: null,
     });
+  });
+  it('drops a "(…)" that only abbreviates the base, whether it stands last or just before the equipment suffix', () => {
+    const parts = { prefix: null, rest: "Romanian Deadlift", suffix: null, qualified: true, extraSuffix: null };
+    expect(exerciseNameParts("Romanian Deadlift (RDL)", "barbell")).toEqual(parts);
+    expect(exerciseNameParts("Romanian Deadlift (RDL)", null)).toEqual(parts);
+    expect(exerciseNameParts("Romanian Deadlift (RDL) (Barbell)", "barbell")).toEqual({ ...parts, suffix: "Barbell" });
+    expect(exerciseNameParts("Barbell Back Squat (BBS)", "barbell")).toEqual({ ...parts, prefix: "Barbell", rest: "Back Squat" });
+    // One that says more than the base is a qualifier.
+    expect(exerciseNameParts("Romanian Deadlift (SL)", "dumbbell")).toEqual({ ...parts, rest: "SL Romanian Deadlift" });
+    expect(exerciseNameParts("Deadlift (RDL)", "barbell")).toEqual({ ...parts, rest: "RDL Deadlift" });
   });
   it("leaves a canonical name's parts as they are", () => {
     expect(exerciseNameParts("Close Grip Row (Cable)", "cable")).toEqual({

@@ -112,6 +112,31 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
+  it("names an exercise without the abbreviation of its base, so one added again with it is a duplicate", async () => {
+    await seedDemo(db);
+    const stiffLeg = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Stiff-Leg Deadlift (SLDL)", equipment: ["dumbbell"] },
+    });
+    expect(stiffLeg.summary).toMatchObject({ name: "Stiff-Leg Deadlift (Dumbbell)", family_slug: "stiff_leg_deadlift" });
+
+    await runJob(depsFor(db, "apply"), "EXERCISE_ADD", {
+      mode: "apply",
+      intent: { base_name: "Romanian Deadlift", equipment: ["barbell"] },
+    });
+    const before = await snapshotCatalog(db);
+    const again = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Romanian Deadlift (RDL)", equipment: ["barbell"] },
+    });
+    expect(again.status).toBe("needs_review");
+    expect(again.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      details: { exercise_id: "romanian_deadlift__romanian-deadlift-barbell" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("refuses an exercise known elsewhere by another spelling on its primary equipment with DUPLICATE_EXERCISE, naming it", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);
