@@ -8,7 +8,7 @@ import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
-import { type TargetedFixPayload, fixReadIds, planTargetedFix } from "./plans/targeted-fix";
+import { type TargetedFixPayload, canonicalPatch, fixReadIds, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData, isPlainRecord } from "../util/object-paths";
 import { sameValue } from "../util/document-diff";
@@ -131,24 +131,34 @@ export const targetedFixHandler = planHandler({
           details: { unlocked_families: unlocked },
         },
       };
+    // As given: the plan's respelling of it (`canonicalNewName`) keeps its slug, which the owners are read for.
     const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
     const [families, owners, pointingAliases] = await Promise.all([
       Promise.all(namedFamilies.map((slug) => readFamily(db, slug))),
       newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
       payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
     ]);
-    const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : null;
-    const renormalized = patch && renormalizedPatch(patch);
+    // Canonical first, so the contribution is renormalised under the muscle names it is written with.
+    const canonical = payload.fix_data && "patch" in payload.fix_data ? canonicalPatch(payload.fix_data.patch) : null;
+    const renormalized = canonical && renormalizedPatch(canonical.patch);
+    const patch = renormalized?.patch ?? canonical?.patch;
     const fix = planTargetedFix({
-      payload: renormalized ? { ...payload, fix_data: { patch: renormalized.patch } } : payload,
+      payload: patch ? { ...payload, fix_data: { patch } } : payload,
       exercises,
       families: new Map(families.map((family) => [family.slug, family])),
       owners,
       pointingAliases,
     });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
-    const summary = { fix_type: payload.fix_type, changed: fix.changed, unchanged: fix.unchanged };
-    return { plan, summary: renormalized ? { ...summary, contribution_renormalized: renormalized.contribution } : summary };
+    const normalized = { ...canonical?.normalized, ...fix.normalized };
+    const summary = {
+      fix_type: payload.fix_type,
+      changed: fix.changed,
+      unchanged: fix.unchanged,
+      ...(Object.keys(normalized).length > 0 ? { normalized } : {}),
+      ...(renormalized ? { contribution_renormalized: renormalized.contribution } : {}),
+    };
+    return { plan, summary };
   },
 });
 

@@ -71,6 +71,120 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect((await exercise(db, "squat__squat-barbell"))?.muscles).toEqual({ ...muscles, contribution: shares });
   });
 
+  it("renames to the naming rule's spelling of a new name given in other letter case or spacing, and says so", async () => {
+    const run = await fix({
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "rename",
+      fix_data: { new_name: "back  squat (barbell)" },
+    });
+    expect(run.summary).toMatchObject({
+      changed: ["squat__squat-barbell"],
+      normalized: { new_name: { given: "back  squat (barbell)", canonical: "Back Squat (Barbell)" } },
+    });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "squat__squat-barbell")).toMatchObject({ name: "Back Squat (Barbell)", name_slug: "back-squat-barbell" });
+  });
+
+  it("leaves to validation a new name the naming rule would change in more than its spelling: no word is added or moved", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "rename",
+      fix_data: { new_name: "barbell back squat" },
+    });
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      details: { errors: [expect.objectContaining({ code: "NON_CANONICAL_NAME", suggestion: "Back Squat (Barbell)" })] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("writes patch values in canonical form (enum synonyms, muscle and equipment aliases), and says so", async () => {
+    const run = await fix({
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: {
+        patch: {
+          "metadata.level": "Expert",
+          "movement.split": "Lower Body",
+          "muscles.primary": ["Quads", "quadriceps", "Glute"],
+          "muscles.secondary": ["Hams", "Lower Back"],
+          equipment: ["Barbells", "Smith Machine"],
+        },
+      },
+    });
+    expect(run.summary).toMatchObject({
+      changed: ["squat__squat-barbell"],
+      normalized: {
+        "metadata.level": { given: "Expert", canonical: "advanced" },
+        "movement.split": { given: "Lower Body", canonical: "lower" },
+        "muscles.primary": { given: ["Quads", "quadriceps", "Glute"], canonical: ["quadriceps", "glutes"] },
+        "muscles.secondary": { given: ["Hams", "Lower Back"], canonical: ["hamstrings", "erector spinae"] },
+        equipment: { given: ["Barbells", "Smith Machine"], canonical: ["barbell", "smith-machine"] },
+      },
+    });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "squat__squat-barbell")).toMatchObject({
+      equipment: ["barbell", "smith-machine"],
+      metadata: { level: "advanced" },
+      movement: { split: "lower" },
+      muscles: { primary: ["quadriceps", "glutes"], secondary: ["hamstrings", "erector spinae"] },
+    });
+  });
+
+  it("normalises the fields of a map set whole, renormalising its contribution under the canonical muscle names", async () => {
+    const muscles = { primary: ["Quads"], category: ["Legs"], contribution: { Quads: 3, glutes: 2 } };
+    const run = await fix({ exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { muscles } } });
+    const shares = { quadriceps: 0.6, glutes: 0.4 };
+    expect(run.summary).toMatchObject({
+      normalized: {
+        "muscles.primary": { given: ["Quads"], canonical: ["quadriceps"] },
+        "muscles.category": { given: ["Legs"], canonical: ["legs"] },
+        "muscles.contribution": { given: { Quads: 3, glutes: 2 }, canonical: { quadriceps: 3, glutes: 2 } },
+      },
+      contribution_renormalized: { given_sum: 5, shares },
+    });
+    if (mode === "dry_run") return;
+    expect((await exercise(db, "squat__squat-barbell"))?.muscles).toEqual({
+      primary: ["quadriceps"],
+      category: ["legs"],
+      contribution: shares,
+    });
+  });
+
+  it("changes nothing when the values given are another spelling of the stored ones", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch: { category: "Multi-Joint", "movement.type": "Squatting", equipment: ["BB"] } },
+    });
+    expect(run).toMatchObject({ status: done, summary: { changed: [], unchanged: ["squat__squat-barbell"], no_change: 1 } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("still refuses a patch value no normaliser makes canonical", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch: { category: "Compund" } },
+    });
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      details: { errors: [expect.objectContaining({ code: "SCHEMA_INVALID", path: "category" })] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("archives exercises and recomputes their family's registry", async () => {
     const run = await fix({ exercise_doc_ids: ["squat__squat-smith-machine"], fix_type: "archive" });
     expect(run.summary).toMatchObject({ fix_type: "archive", changed: ["squat__squat-smith-machine"] });

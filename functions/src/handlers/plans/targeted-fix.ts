@@ -1,20 +1,23 @@
 /**
  * TARGETED_FIX's plan for the named exercises: rename one (its old slugs kept as aliases), patch
  * fields (a null value removes the field), archive (deprecate) or mark merged into another exercise
- * (aliases pointing at the merged ones follow it). Exercises already in the requested state get
- * no operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
+ * (aliases pointing at the merged ones follow it). What the curator gives is normalised before it is
+ * validated, as EXERCISE_ADD normalises its intent: a patch's values by `canonicalPatch` (the handler
+ * applies it), a new name by `canonicalNewName`. Exercises already in the requested state get no
+ * operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
  */
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
 import { type CatalogDoc } from "../../catalog/repository";
-import { toNameSlug } from "../../catalog/taxonomy";
+import { type EnumKind, normalizeEnumValue, normalizeEquipmentList, toNameSlug } from "../../catalog/taxonomy";
+import { canonicalMuscleName } from "../../catalog/schemas";
 import { JobFailure } from "../../jobs/errors";
 import { refreshRegistry } from "../support/change-plan";
 import type { LoadedFamily } from "../../catalog/reads";
 import { exercisesNotFound } from "../support/failures";
-import { nameOf } from "../../catalog/family-naming";
+import { canonicalNameIn, isMultiEquipment, nameOf } from "../../catalog/family-naming";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
-import { getPath, type DocData } from "../../util/object-paths";
+import { getPath, isPlainRecord, type DocData } from "../../util/object-paths";
 import { isLiveExercise } from "../../catalog/family-registry";
 import { renameAliasOps } from "./rename-aliases";
 import { patchPathIssues } from "../../apply/operation-rules";
@@ -45,6 +48,14 @@ export interface TargetedFix {
   changed: string[];
   /** Exercises already as requested. */
   unchanged: string[];
+  /** What the plan normalised of what was asked: a rename's new name, as `new_name` (a patch's: `canonicalPatch`). */
+  normalized: Record<string, NormalizedValue>;
+}
+
+/** A value as the curator gave it, and the canonical one the fix writes in its place. */
+export interface NormalizedValue {
+  given: unknown;
+  canonical: unknown;
 }
 
 /** Exercises whose registry entry changes when their status or equipment does. */
@@ -66,12 +77,12 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
   if (missing.length > 0) throw exercisesNotFound(missing);
   const { payload } = input;
   const why = payload.reason ? `: ${payload.reason}` : "";
-  const fix: TargetedFix = { operations: [], changed: [], unchanged: [] };
+  const fix: TargetedFix = { operations: [], changed: [], unchanged: [], normalized: {} };
   const touchedFamilies = new Set<string>();
   // An exercise named twice is fixed once: a second operation on it would be a duplicate.
   for (const id of new Set(payload.exercise_doc_ids)) {
     const exercise = input.exercises.get(id) ?? {};
-    const operations = fixOperations(id, exercise, input, why);
+    const operations = fixOperations(id, exercise, input, why, fix.normalized);
     (operations.length > 0 ? fix.changed : fix.unchanged).push(id);
     fix.operations.push(...operations);
     if (operations.length > 0 && typeof exercise.family_slug === "string" && touchesRegistry(payload))
@@ -101,10 +112,21 @@ function touchesRegistry(payload: TargetedFixPayload): boolean {
   return Object.keys(patch).some((path) => REGISTRY_FIELDS.includes(path.split(".")[0]));
 }
 
-function fixOperations(id: string, exercise: Readonly<DocData>, input: TargetedFixInput, why: string): OperationInput[] {
+function fixOperations(
+  id: string,
+  exercise: Readonly<DocData>,
+  input: TargetedFixInput,
+  why: string,
+  normalized: Record<string, NormalizedValue>,
+): OperationInput[] {
   const { payload } = input;
   const data = payload.fix_data;
-  if (payload.fix_type === "rename" && data && "new_name" in data) return renameFix(id, exercise, data.new_name.trim(), input.owners, why);
+  if (payload.fix_type === "rename" && data && "new_name" in data) {
+    const given = data.new_name.trim();
+    const newName = canonicalNewName(given, exercise, input.families.get(String(exercise.family_slug)));
+    if (newName !== given) normalized.new_name = { given, canonical: newName };
+    return renameFix(id, exercise, newName, input.owners, why);
+  }
   if (payload.fix_type === "patch" && data && "patch" in data) return patchFix(id, exercise, data.patch, why);
   if (payload.fix_type === "mark_merged" && data && "merged_into" in data) return mergeFix(id, exercise, data.merged_into, input, why);
   if (payload.fix_type === "archive") {
@@ -133,6 +155,93 @@ function assertPatchablePaths(patch: Readonly<Record<string, unknown>>): void {
       `the patch cannot write ${[...new Set(refused.map(({ path }) => path))].join(", ")}: ${refused.map(({ message }) => message).join("; ")}; nothing was written`,
       { refused },
     );
+}
+
+/**
+ * The new name as the naming rule spells it when that only respells it (letter case, spacing: the
+ * same name slug), "back squat (barbell)" → "Back Squat (Barbell)"; as given otherwise. A suggestion
+ * that adds, drops or moves a word names another exercise than the curator did: the name is left to
+ * validation. A respelling keeps the slug, so the slug owners read for the name as given still hold.
+ */
+function canonicalNewName(newName: string, exercise: Readonly<DocData>, family: LoadedFamily | undefined): string {
+  const suggestion = canonicalNameIn({ ...exercise, name: newName }, isMultiEquipment(family?.members ?? []));
+  return suggestion !== null && toNameSlug(suggestion) === toNameSlug(newName) ? suggestion : newName;
+}
+
+/** The patch's values in canonical form, and what was normalised, by dotted path (see PATCH_NORMALIZERS). */
+export function canonicalPatch(patch: Readonly<Record<string, unknown>>): {
+  patch: Record<string, unknown>;
+  normalized: Record<string, NormalizedValue>;
+} {
+  const normalized: Record<string, NormalizedValue> = {};
+  const canonical = (path: string, value: unknown): unknown => {
+    const normalize = PATCH_NORMALIZERS.get(path);
+    // A map set whole ("muscles") holds the fields that are normalised.
+    if (!normalize)
+      return isPlainRecord(value)
+        ? Object.fromEntries(Object.entries(value).map(([key, child]) => [key, canonical(`${path}.${key}`, child)]))
+        : value;
+    const written = normalize(value);
+    if (!sameValue(written, value)) normalized[path] = { given: value, canonical: written };
+    return written;
+  };
+  return { patch: Object.fromEntries(Object.entries(patch).map(([path, value]) => [path, canonical(path, value)])), normalized };
+}
+
+/**
+ * How a patch value at a path is made canonical, with the normalisers EXERCISE_ADD and enrichment use:
+ * enum synonyms ("Compound", "multi-joint" → "compound"), muscle aliases ("Quads" → "quadriceps", also as
+ * contribution keys), equipment aliases ("Dumbbells" → "dumbbell"). A value that cannot be made canonical
+ * is written as given, for validation to refuse.
+ */
+const PATCH_NORMALIZERS: ReadonlyMap<string, (value: unknown) => unknown> = new Map([
+  ["equipment", canonicalEquipment],
+  ["category", enumValue("category")],
+  ["metadata.level", enumValue("level")],
+  ["metadata.plane_of_motion", enumValue("plane_of_motion")],
+  ["movement.type", enumValue("movement_type")],
+  ["movement.split", enumValue("movement_split")],
+  ["muscles.category", enumList("muscle_category")],
+  ["muscles.primary", canonicalMuscles],
+  ["muscles.secondary", canonicalMuscles],
+  ["muscles.contribution", contributionOfCanonicalMuscles],
+]);
+
+function stringList(value: unknown): string[] | null {
+  return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : null;
+}
+
+function enumValue(kind: EnumKind): (value: unknown) => unknown {
+  return (value) => normalizeEnumValue(kind, value) ?? value;
+}
+
+function enumList(kind: EnumKind): (value: unknown) => unknown {
+  return (value) => {
+    const list = stringList(value);
+    return list ? [...new Set(list.map((item) => normalizeEnumValue(kind, item) ?? item))] : value;
+  };
+}
+
+function canonicalMuscles(value: unknown): unknown {
+  const list = stringList(value);
+  return list ? [...new Set(list.map((muscle) => canonicalMuscleName(muscle) ?? muscle))] : value;
+}
+
+/** Its muscles de-aliased, the shares of two spellings of one muscle added up, as enrichment adds them. */
+function contributionOfCanonicalMuscles(value: unknown): unknown {
+  if (!isPlainRecord(value) || !Object.values(value).every((share) => typeof share === "number")) return value;
+  const shares: Record<string, number> = {};
+  for (const [muscle, share] of Object.entries(value as Record<string, number>)) {
+    const key = canonicalMuscleName(muscle) ?? muscle;
+    shares[key] = (shares[key] ?? 0) + share;
+  }
+  return shares;
+}
+
+function canonicalEquipment(value: unknown): unknown {
+  const list = stringList(value);
+  const equipment = list && normalizeEquipmentList(list);
+  return equipment && equipment.length > 0 ? equipment : value;
 }
 
 function renameFix(id: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners, why: string): OperationInput[] {
