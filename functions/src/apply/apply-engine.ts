@@ -31,7 +31,8 @@ import { aliasTargetIssue } from "./alias-rules";
 import { type ChangePlan, type Operation, type OperationType, idempotencyKey, operationExerciseIds } from "./plan";
 import { loadCatalogView, nameSlugTaken, readAliasTarget, readOperationState } from "./view-loader";
 import { type DocData } from "../util/object-paths";
-import { documentPath } from "../catalog/collections";
+import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
+import { isLiveFamily } from "../catalog/family-registry";
 import { JobCancelledError, type JobFailure, LeaseLostError, toJobFailure } from "../jobs/errors";
 
 interface OperationRef {
@@ -297,6 +298,13 @@ export class ApplyEngine {
           throw new OperationConflict("STALE_PLAN", message, gone.path);
         }
       }
+      // Validated with its members moved out or retired first, the family the operation retires may have gained a live
+      // exercise since (a job under other locks, or a direct write), which the plan does not move.
+      const left = liveMemberLeft(op, state, changes, plan.operations.slice(index + 1));
+      if (left) {
+        const message = `${op.op}: family ${left.family} would be ${left.status} with live exercise ${left.id} in it, which the plan does not move`;
+        throw new OperationConflict("STALE_PLAN", message, "status");
+      }
       const taken = await nameSlugTaken(tx, this.db, changes, planned);
       if (taken) {
         const message = `${op.op}: name_slug "${taken.slug}" is held by ${taken.holders.join(", ")} since the plan was built`;
@@ -349,6 +357,26 @@ function writtenBy(operations: readonly Operation[], alias: { exercise_id?: stri
   return operations.some((op) =>
     alias.exercise_id ? operationExerciseIds(op).includes(alias.exercise_id) : familiesNamed(op).includes(alias.family_slug),
   );
+}
+
+/**
+ * A live exercise of the family whose registry entry `op` retires (a live family written merged or deprecated), that
+ * none of the plan's `later` operations moves out or retires; null when there is none. The family's members are in
+ * `state`: the registry recompute reads them all. A family already retired is not retired by `op` (one merged on with
+ * live exercises is a legacy problem its validation only warned about).
+ */
+function liveMemberLeft(
+  op: Operation,
+  state: CatalogState,
+  changes: readonly DocumentChange[],
+  later: readonly Operation[],
+): { family: string; status: string; id: string } | null {
+  if (op.op !== "update_family_registry" || !state.isFamilyLive(op.family_slug)) return null;
+  const entry = changes.find((change) => change.collection === CATALOG_COLLECTIONS.families && change.id === op.family_slug)?.after;
+  // An entry alone says whether its family is live (its members count only without one).
+  if (!entry || isLiveFamily(entry, false)) return null;
+  const left = state.liveFamilyMembers(op.family_slug).find(([id]) => !writtenBy(later, { exercise_id: id }));
+  return left ? { family: op.family_slug, status: String(entry.status), id: left[0] } : null;
 }
 
 /** The families `op` creates an exercise in, moves one between, or writes the registry entry of. */

@@ -8,7 +8,7 @@ import type { ApplyEngine } from "../../src/apply/apply-engine";
 import { loadEngineConfig } from "../../src/config";
 import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
 import { JobCancelledError, LeaseLostError } from "../../src/jobs/errors";
-import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, planOf, retiredFamilyFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest, testApplyEngine } from "../helpers/engine";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
@@ -563,15 +563,60 @@ describe("ApplyEngine.apply with a frozen plan's expectations", () => {
     expect((await db.collection(CATALOG_COLLECTIONS.families).doc("squat").get()).data()).toMatchObject(merged);
   });
 
+  /** Archives the squat, then its family. */
+  const retireSquat = () =>
+    planOf([
+      { op: "deprecate_exercise", exercise_id: squat.id, rationale },
+      { op: "update_family_registry", family_slug: "squat", status: "deprecated", rationale },
+    ]);
+
   it("applies a registry update that retires its family again after it applied once (a resumed plan), and recomputes it", async () => {
     const { engine, input } = await start();
-    const plan = planOf([{ op: "update_family_registry", family_slug: "squat", status: "deprecated", rationale }]);
+    const plan = retireSquat();
     const expectations = await expectationsOf(plan);
     expect((await engine.apply(plan, writer(input), { expectations })).failed).toEqual([]);
     await db.collection(CATALOG_COLLECTIONS.families).doc("squat").update({ exercise_count: 7 });
     expect((await engine.apply(plan, writer(input), { expectations })).failed).toEqual([]);
     expect((await db.collection(CATALOG_COLLECTIONS.families).doc("squat").get()).data()).toMatchObject({
       status: "deprecated",
+      exercise_count: 0,
+    });
+  });
+
+  it("reports a family given a live exercise since planning (STALE_PLAN) instead of retiring it with the exercise in it", async () => {
+    const { engine, input } = await start();
+    const plan = retireSquat();
+    const expectations = await expectationsOf(plan);
+    const { id, ...added } = exerciseFixture("Squat (Dumbbell)", ["dumbbell"]);
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).set(added);
+    const result = await engine.apply(plan, writer(input), { expectations });
+    expect(result.failed).toEqual([
+      {
+        operation_index: 1,
+        op: "update_family_registry",
+        code: "STALE_PLAN",
+        path: "status",
+        message: `update_family_registry: family squat would be deprecated with live exercise ${id} in it, which the plan does not move`,
+      },
+    ]);
+    expect((await db.collection(CATALOG_COLLECTIONS.families).doc("squat").get()).data()).toMatchObject({ status: "active" });
+  });
+
+  it("retires a family before a later operation of its plan retires its last exercise (the plan is validated as a whole)", async () => {
+    const { engine, input } = await start();
+    const plan = planOf([...retireSquat().operations].reverse());
+    expect((await engine.apply(plan, writer(input), { expectations: await expectationsOf(plan) })).failed).toEqual([]);
+    expect((await db.collection(CATALOG_COLLECTIONS.families).doc("squat").get()).data()).toMatchObject({ status: "deprecated" });
+  });
+
+  it("merges on a family already merged with a live exercise in it (a problem the plan found, not one it makes)", async () => {
+    const { engine, input } = await start();
+    await db.collection(CATALOG_COLLECTIONS.families).doc("squat").set(retiredFamilyFixture("squat", "front_squat"));
+    const plan = planOf([{ op: "update_family_registry", family_slug: "squat", status: "merged", merged_into: "bench_press", rationale }]);
+    expect((await engine.apply(plan, writer(input), { expectations: await expectationsOf(plan) })).failed).toEqual([]);
+    expect((await db.collection(CATALOG_COLLECTIONS.families).doc("squat").get()).data()).toMatchObject({
+      status: "merged",
+      merged_into: "bench_press",
       exercise_count: 1,
     });
   });
