@@ -110,7 +110,7 @@ export function createEngine(options: EngineOptions): Engine {
     backoff: retryBackoff(config.backoffBaseMs, config.backoffMaxMs),
     retention,
   });
-  const locks = new LockManager(db, now, config.leaseMs);
+  const locks = new LockManager(db, now, config.leaseMs, retention.jobsMs);
   const flows = new JobFlows(db, queue, tasks);
   const history = new RunHistory(db);
   const candidates = new CandidatePool(queue, options.random ? { random: options.random } : {});

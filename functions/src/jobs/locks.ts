@@ -1,12 +1,16 @@
 /**
  * Locks in `catalog_locks`: a job takes every key its handler names (what it will change) before it
- * runs, all or nothing, fenced by job id and lease epoch. An expired lock is free (its holder died); the
- * watchdog deletes such documents, but correctness never waits for it.
+ * runs, all or nothing, fenced by job id and lease epoch. An expired lock is free (its holder died),
+ * but for a job that froze a plan and is still open (`keptForPlan`): between its attempts the
+ * catalog is half-changed, so it keeps its locks until it ends. The watchdog deletes expired locks
+ * no job keeps, but correctness never waits for it; Firestore's TTL (`expire_at`) only long after.
  */
-import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
+import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import { isWriteConflict } from "../util/grpc-status";
 import { LeaseLostError } from "./errors";
+import { type JobStatus, isOpenStatus } from "./lifecycle";
+import { DEFAULT_RETENTION, expireAt } from "./retention";
 import { PARAMS } from "../config";
 
 export interface LockHolder {
@@ -25,6 +29,11 @@ export class LockManager {
     private readonly db: Firestore,
     private readonly now: () => Date = () => new Date(),
     private readonly ttlMs = DEFAULT_LOCK_TTL_MS,
+    /**
+     * When Firestore's TTL may delete a lock (`expire_at`): a backstop for one nobody released, long
+     * after its `expires_at`, since a lock kept for a plan (`keptForPlan`) outlives that.
+     */
+    private readonly keepMs = DEFAULT_RETENTION.jobsMs,
   ) {}
 
   private refs(keys: readonly string[]): DocumentReference[] {
@@ -40,6 +49,7 @@ export class LockManager {
       const snaps = await tx.getAll(...refs);
       const now = this.now();
       const heldBy: { key: string; jobId: string }[] = [];
+      const expired: DocumentSnapshot[] = [];
       for (const snap of snaps) {
         if (!snap.exists) continue;
         const jobId = snap.get("job_id") as string;
@@ -50,7 +60,13 @@ export class LockManager {
         }
         const expiresAt = (snap.get("expires_at") as Timestamp).toDate();
         if (expiresAt > now) heldBy.push({ key: snap.get("key") as string, jobId });
+        else expired.push(snap);
       }
+      // Read only when a lock ran out: whether its job keeps it for a plan.
+      const holders = expired.length > 0 ? await tx.getAll(...expired.map((lock) => this.holderRef(lock))) : [];
+      expired.forEach((lock, index) => {
+        if (keptForPlan(holders[index])) heldBy.push({ key: lock.get("key") as string, jobId: lock.get("job_id") as string });
+      });
       if (heldBy.length > 0) return { acquired: false, heldBy };
       const acquiredAt = Timestamp.fromDate(now);
       const expiresAt = Timestamp.fromDate(new Date(now.getTime() + this.ttlMs));
@@ -62,6 +78,7 @@ export class LockManager {
           owner: holder.owner,
           acquired_at: acquiredAt,
           expires_at: expiresAt,
+          expire_at: expireAt(now, this.keepMs),
         });
       });
       return { acquired: true };
@@ -82,6 +99,15 @@ export class LockManager {
       const expiresAt = Timestamp.fromDate(new Date(this.now().getTime() + this.ttlMs));
       refs.forEach((ref) => tx.update(ref, { expires_at: expiresAt }));
     });
+  }
+
+  /** Whether the job holding `lock`, which ran out, still keeps it (`keptForPlan`; the watchdog's sweep of expired locks). One read. */
+  async expiredButKept(lock: DocumentSnapshot): Promise<boolean> {
+    return keptForPlan(await this.holderRef(lock).get());
+  }
+
+  private holderRef(lock: DocumentSnapshot): DocumentReference {
+    return this.db.collection(JOB_COLLECTIONS.jobs).doc(lock.get("job_id") as string);
   }
 
   /** Releases the locks this holder (job and epoch) still has; others' locks are left alone. Returns how many. */
@@ -130,3 +156,11 @@ export class LockManager {
 
 /** Firestore's limit on the values of one `in` filter. */
 const IN_QUERY_LIMIT = 30;
+
+/**
+ * A job keeps its locks past their expiry while it is open with a frozen plan (`plan_id`): an attempt
+ * ended part-way leaves the catalog half-changed, which no other job may plan from until the plan ends.
+ */
+function keptForPlan(job: DocumentSnapshot): boolean {
+  return job.exists && typeof job.get("plan_id") === "string" && isOpenStatus(job.get("status") as JobStatus);
+}

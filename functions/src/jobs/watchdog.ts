@@ -22,7 +22,7 @@ import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
 import { acceptJob } from "./intake";
 import { rulesCheckedCreator } from "./job-document";
-import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES } from "./lifecycle";
+import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES, isOpenStatus } from "./lifecycle";
 import { LANES, type Lane, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
 import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
@@ -161,7 +161,7 @@ class WatchdogRun {
     );
     await this.step("expired_locks", () =>
       this.sweep("expired_locks", this.expiredQuery(JOB_COLLECTIONS.locks), async (doc) => {
-        if (await this.deleteExpired(doc)) this.counts.locks_deleted++;
+        if (!(await this.deps.locks.expiredButKept(doc)) && (await this.deleteExpired(doc))) this.counts.locks_deleted++;
       }),
     );
     for (const collection of this.options.expiringCollections ?? []) {
@@ -291,21 +291,22 @@ class WatchdogRun {
    * their own, jobs the stale step wakes, and children that run to their end for a closed parent.
    */
   private async recoverLeases(docs: QueryDocumentSnapshot[]): Promise<void> {
-    const recovered: Array<FailOutcome & { job: WakeupSubject }> = [];
+    const recovered: Array<FailOutcome & { job: WakeupSubject; keepsLocks: boolean }> = [];
     await Promise.all(
       docs.map((doc) =>
         this.guarded("expired_leases", doc.id, async () => {
           const recovery = await this.deps.queue.recoverExpiredLease(doc);
           if (!recovery) return;
           this.countRecovery(recovery.status);
-          recovered.push(recovery);
+          // A job queued again with its plan frozen keeps its locks (`keptForPlan`).
+          recovered.push({ ...recovery, keepsLocks: typeof doc.get("plan_id") === "string" && isOpenStatus(recovery.status) });
         }),
       ),
     );
     if (recovered.length === 0) return;
     await this.guarded("expired_leases", "locks", async () => {
       this.counts.locks_released += await this.deps.locks.releaseAllForJobs(
-        recovered.map(({ job }) => ({ jobId: job.id, maxEpoch: job.lease_epoch })),
+        recovered.filter(({ keepsLocks }) => !keepsLocks).map(({ job }) => ({ jobId: job.id, maxEpoch: job.lease_epoch })),
       );
     });
     await Promise.all(

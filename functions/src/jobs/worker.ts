@@ -381,7 +381,10 @@ export class Worker<D> {
     runAfter: Date | null,
   ): Promise<void> {
     const { locks, flows, tasks } = this.engine;
-    const steps: Array<[string, () => Promise<unknown>]> = [["release_locks", () => locks.releaseLocks(lockKeys, holder)]];
+    const steps: Array<[string, () => Promise<unknown>]> = [];
+    // A plan frozen and not finished keeps the job's locks until it ends (`keptForPlan`): the catalog is half-changed.
+    const keepsPlanLocks = (job.plan_id !== null || lease.frozenPlanId !== null) && (status === "lease_lost" || !isFinalStatus(status));
+    if (!keepsPlanLocks) steps.push(["release_locks", () => locks.releaseLocks(lockKeys, holder)]);
     if ((status === "deferred" || status === "queued") && runAfter) {
       // Named after the job's attempts and epoch as they are now, so it is this wait's own wake-up.
       const attempts = status === "deferred" || ending.kind === "interrupted" ? job.attempts - 1 : job.attempts;
