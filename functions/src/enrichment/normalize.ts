@@ -7,18 +7,17 @@
  * already good is kept as it is unless the job names it in `fields_to_enrich`. Missing or broken
  * fields are always open to the LLM.
  */
+import { CANONICAL_FIELD_VALUES, canonicalMuscles } from "../catalog/canonical-values";
 import { deprecatedFieldReplacement, isDeprecatedField, isLockedForEnrichment } from "../catalog/fields";
 import { exercisePathSchema } from "../catalog/schemas";
 import {
   CONTENT_LIST_BOUNDS,
   type ContentField,
   DESCRIPTION_MIN_LENGTH,
-  type EnumKind,
   PRIMARY_MUSCLES_BOUNDS,
   SECONDARY_MUSCLES_MAX,
   KNOWN_EQUIPMENT,
   exerciseNameParts,
-  normalizeEnumValue,
   normalizeEquipment,
   normalizeEquipmentList,
   normalizeMuscle,
@@ -220,18 +219,16 @@ function flattenChanges(changes: ExerciseData, current: ExerciseData, dropped: D
   return flat;
 }
 
-function enumField(kind: EnumKind, label: string): FieldNormalizer {
-  return (raw) => {
-    const value = normalizeEnumValue(kind, raw);
-    return value === null ? { reason: `unknown ${label} ${JSON.stringify(raw)}` } : { value };
-  };
-}
-
 /** Accepts a list, or a string with one item per line (a common LLM slip). */
 function toStringList(raw: unknown): string[] | null {
   if (typeof raw === "string") return raw.split(/\n+/);
   if (!Array.isArray(raw) || raw.some((item) => typeof item !== "string")) return null;
   return raw as string[];
+}
+
+/** A list field's value as its canonical form (`CANONICAL_FIELD_VALUES`) takes it: a string as its lines. */
+function asList(raw: unknown): unknown {
+  return toStringList(raw) ?? raw;
 }
 
 function uniqueCaseInsensitive(items: readonly string[]): string[] {
@@ -249,8 +246,8 @@ function boundsReason(count: number, min: number, max: number, what: string): st
 }
 
 function muscleList(raw: unknown): string[] | null {
-  const list = toStringList(raw);
-  return list && uniqueCaseInsensitive(list.map(normalizeMuscle));
+  const muscles = canonicalMuscles(asList(raw));
+  return "value" in muscles ? muscles.value : null;
 }
 
 function stringsAt(doc: ExerciseData, path: string): string[] {
@@ -259,76 +256,36 @@ function stringsAt(doc: ExerciseData, path: string): string[] {
 }
 
 const normalizePrimaryMuscles: FieldNormalizer = (raw) => {
-  const muscles = muscleList(raw);
-  if (!muscles) return { reason: "expected a list of muscle names" };
-  const outOfBounds = boundsReason(muscles.length, PRIMARY_MUSCLES_BOUNDS.min, PRIMARY_MUSCLES_BOUNDS.max, "primary muscles");
-  return outOfBounds ? { reason: outOfBounds } : { value: muscles };
+  const muscles = canonicalMuscles(asList(raw));
+  if ("reason" in muscles) return muscles;
+  const outOfBounds = boundsReason(muscles.value.length, PRIMARY_MUSCLES_BOUNDS.min, PRIMARY_MUSCLES_BOUNDS.max, "primary muscles");
+  return outOfBounds ? { reason: outOfBounds } : muscles;
 };
 
 const normalizeSecondaryMuscles: FieldNormalizer = (raw, current, patch) => {
-  const muscles = muscleList(raw);
-  if (!muscles) return { reason: "expected a list of muscle names" };
+  const muscles = canonicalMuscles(asList(raw));
+  if ("reason" in muscles) return muscles;
   // The patch is flat ("muscles.primary" is a key), the stored document nested; stored names may be raw.
   const primaryValue = Object.hasOwn(patch, PRIMARY_PATH) ? patch[PRIMARY_PATH] : getPath(current, PRIMARY_PATH);
   const primary = new Set(muscleList(primaryValue));
-  const secondary = muscles.filter((muscle) => !primary.has(muscle));
+  const secondary = muscles.value.filter((muscle) => !primary.has(muscle));
   return secondary.length > SECONDARY_MUSCLES_MAX
     ? { reason: `needs at most ${SECONDARY_MUSCLES_MAX} secondary muscles, got ${secondary.length}` }
     : { value: secondary };
 };
 
-const normalizeMuscleCategories: FieldNormalizer = (raw) => {
-  const list = toStringList(raw);
-  if (!list || list.length === 0) return { reason: "expected a non-empty list of muscle categories" };
-  const values = list.map((item) => normalizeEnumValue("muscle_category", item));
-  const unknown = list.filter((_, index) => values[index] === null);
-  if (unknown.length > 0) return { reason: `unknown muscle categories: ${unknown.join(", ")}` };
-  return { value: [...new Set(values)] };
-};
-
-/** "40%" → 0.4, "0.4" → 0.4; numbers pass; anything else is NaN. */
-function toShare(value: unknown): number {
-  if (typeof value === "number") return value;
-  const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value) : null;
-  if (!match) return Number.NaN;
-  // A percentage is a share of 100, so it adds up with plain fractions given next to it.
-  return match[2] === "%" ? Number.parseFloat(match[1]) / 100 : Number.parseFloat(match[1]);
-}
-
-/** Muscle names de-aliased (shares of merged names added up), renormalised when the sum is off. */
+/** The canonical shares (`CANONICAL_FIELD_VALUES`), renormalised when the sum is off. */
 const normalizeContribution: FieldNormalizer = (raw) => {
-  if (!isPlainRecord(raw)) return { reason: "expected a map of muscle → share" };
-  const shares: Record<string, number> = {};
-  for (const [muscle, value] of Object.entries(raw)) {
-    const share = toShare(value);
-    if (!Number.isFinite(share) || share < 0) return { reason: `invalid share for "${muscle}": ${JSON.stringify(value)}` };
-    const key = normalizeMuscle(muscle);
-    shares[key] = (shares[key] ?? 0) + share;
-  }
-  const renormalized = renormalizedContribution(shares);
+  const shares = CANONICAL_FIELD_VALUES["muscles.contribution"](raw);
+  if ("reason" in shares) return shares;
+  const renormalized = renormalizedContribution(shares.value);
   return renormalized ? { value: renormalized } : { reason: "contribution shares sum to zero" };
 };
 
-const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
-  true: true,
-  yes: true,
-  unilateral: true,
-  false: false,
-  no: false,
-  bilateral: false,
-};
-
-const normalizeUnilateral: FieldNormalizer = (raw) => {
-  if (typeof raw === "boolean") return { value: raw };
-  const word = typeof raw === "string" ? BOOLEAN_WORDS[raw.trim().toLowerCase()] : undefined;
-  return word === undefined ? { reason: `expected a boolean, got ${JSON.stringify(raw)}` } : { value: word };
-};
-
 const normalizeEquipmentChange: FieldNormalizer = (raw, current) => {
-  const list = toStringList(raw);
-  if (!list) return { reason: "expected a list of equipment" };
-  const equipment = normalizeEquipmentList(list);
-  if (equipment.length === 0) return { reason: "equipment must not be empty" };
+  const canonical = CANONICAL_FIELD_VALUES.equipment(asList(raw));
+  if ("reason" in canonical) return canonical;
+  const equipment = canonical.value;
   // The primary equipment names the exercise ("(Barbell)") and places it in its family.
   const [storedPrimary] = normalizeEquipmentList(stringsAt(current, "equipment"));
   if (storedPrimary !== undefined && equipment[0] !== storedPrimary) {
@@ -389,19 +346,23 @@ function contentList(field: ContentField): FieldNormalizer {
   };
 }
 
+/**
+ * What enrichment makes of each field it may write: its canonical form (`CANONICAL_FIELD_VALUES`) where it
+ * has one, a list also taken as lines, and what enrichment asks of it besides (bounds, locks, content style).
+ */
 const FIELD_NORMALIZERS: Readonly<Record<string, FieldNormalizer>> = {
   equipment: normalizeEquipmentChange,
-  category: enumField("category", "category"),
+  category: CANONICAL_FIELD_VALUES.category,
   description: normalizeDescription,
   "muscles.primary": normalizePrimaryMuscles,
   "muscles.secondary": normalizeSecondaryMuscles,
-  "muscles.category": normalizeMuscleCategories,
+  "muscles.category": (raw) => CANONICAL_FIELD_VALUES["muscles.category"](asList(raw)),
   "muscles.contribution": normalizeContribution,
-  "metadata.level": enumField("level", "level"),
-  "metadata.plane_of_motion": enumField("plane_of_motion", "plane of motion"),
-  "metadata.unilateral": normalizeUnilateral,
-  "movement.type": enumField("movement_type", "movement type"),
-  "movement.split": enumField("movement_split", "movement split"),
+  "metadata.level": CANONICAL_FIELD_VALUES["metadata.level"],
+  "metadata.plane_of_motion": CANONICAL_FIELD_VALUES["metadata.plane_of_motion"],
+  "metadata.unilateral": CANONICAL_FIELD_VALUES["metadata.unilateral"],
+  "movement.type": CANONICAL_FIELD_VALUES["movement.type"],
+  "movement.split": CANONICAL_FIELD_VALUES["movement.split"],
   execution_notes: contentList("execution_notes"),
   common_mistakes: contentList("common_mistakes"),
   suitability_notes: contentList("suitability_notes"),

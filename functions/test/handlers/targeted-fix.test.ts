@@ -155,6 +155,24 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     });
   });
 
+  it("writes boolean words and percentage shares in canonical form, as enrichment does", async () => {
+    const run = await fix({
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch: { "metadata.unilateral": "Yes", "muscles.contribution": { Quads: "60%", glutes: "40%" } } },
+    });
+    const shares = { quadriceps: 0.6, glutes: 0.4 };
+    expect(run.summary).toMatchObject({
+      changed: ["squat__squat-barbell"],
+      normalized: {
+        "metadata.unilateral": { given: "Yes", canonical: true },
+        "muscles.contribution": { given: { Quads: "60%", glutes: "40%" }, canonical: shares },
+      },
+    });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "squat__squat-barbell")).toMatchObject({ metadata: { unilateral: true }, muscles: { contribution: shares } });
+  });
+
   it("changes nothing when the values given are another spelling of the stored ones", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

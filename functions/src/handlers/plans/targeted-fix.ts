@@ -9,8 +9,8 @@
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
 import { type CatalogDoc } from "../../catalog/repository";
-import { type EnumKind, normalizeEnumValue, normalizeEquipmentList, toNameSlug } from "../../catalog/taxonomy";
-import { canonicalMuscleName } from "../../catalog/schemas";
+import { toNameSlug } from "../../catalog/taxonomy";
+import { canonicalFieldValue } from "../../catalog/canonical-values";
 import { JobFailure } from "../../jobs/errors";
 import { refreshRegistry } from "../support/change-plan";
 import type { LoadedFamily } from "../../catalog/reads";
@@ -168,80 +168,30 @@ function canonicalNewName(newName: string, exercise: Readonly<DocData>, family: 
   return suggestion !== null && toNameSlug(suggestion) === toNameSlug(newName) ? suggestion : newName;
 }
 
-/** The patch's values in canonical form, and what was normalised, by dotted path (see PATCH_NORMALIZERS). */
+/**
+ * The patch's values in canonical form, and what was normalised, by dotted path: each field made canonical
+ * as enrichment makes it (`canonicalFieldValue`), enum synonyms ("Compound", "multi-joint" → "compound"),
+ * muscle aliases ("Quads" → "quadriceps", also as contribution keys), equipment aliases ("Dumbbells" →
+ * "dumbbell"), boolean words ("yes" → true). A value that cannot be made canonical is written as given,
+ * for validation to refuse.
+ */
 export function canonicalPatch(patch: Readonly<Record<string, unknown>>): {
   patch: Record<string, unknown>;
   normalized: Record<string, NormalizedValue>;
 } {
   const normalized: Record<string, NormalizedValue> = {};
   const canonical = (path: string, value: unknown): unknown => {
-    const normalize = PATCH_NORMALIZERS.get(path);
+    const result = canonicalFieldValue(path, value);
     // A map set whole ("muscles") holds the fields that are normalised.
-    if (!normalize)
+    if (!result)
       return isPlainRecord(value)
         ? Object.fromEntries(Object.entries(value).map(([key, child]) => [key, canonical(`${path}.${key}`, child)]))
         : value;
-    const written = normalize(value);
-    if (!sameValue(written, value)) normalized[path] = { given: value, canonical: written };
-    return written;
+    if ("reason" in result) return value;
+    if (!sameValue(result.value, value)) normalized[path] = { given: value, canonical: result.value };
+    return result.value;
   };
   return { patch: Object.fromEntries(Object.entries(patch).map(([path, value]) => [path, canonical(path, value)])), normalized };
-}
-
-/**
- * How a patch value at a path is made canonical, with the normalisers EXERCISE_ADD and enrichment use:
- * enum synonyms ("Compound", "multi-joint" → "compound"), muscle aliases ("Quads" → "quadriceps", also as
- * contribution keys), equipment aliases ("Dumbbells" → "dumbbell"). A value that cannot be made canonical
- * is written as given, for validation to refuse.
- */
-const PATCH_NORMALIZERS: ReadonlyMap<string, (value: unknown) => unknown> = new Map([
-  ["equipment", canonicalEquipment],
-  ["category", enumValue("category")],
-  ["metadata.level", enumValue("level")],
-  ["metadata.plane_of_motion", enumValue("plane_of_motion")],
-  ["movement.type", enumValue("movement_type")],
-  ["movement.split", enumValue("movement_split")],
-  ["muscles.category", enumList("muscle_category")],
-  ["muscles.primary", canonicalMuscles],
-  ["muscles.secondary", canonicalMuscles],
-  ["muscles.contribution", contributionOfCanonicalMuscles],
-]);
-
-function stringList(value: unknown): string[] | null {
-  return Array.isArray(value) && value.every((item) => typeof item === "string") ? value : null;
-}
-
-function enumValue(kind: EnumKind): (value: unknown) => unknown {
-  return (value) => normalizeEnumValue(kind, value) ?? value;
-}
-
-function enumList(kind: EnumKind): (value: unknown) => unknown {
-  return (value) => {
-    const list = stringList(value);
-    return list ? [...new Set(list.map((item) => normalizeEnumValue(kind, item) ?? item))] : value;
-  };
-}
-
-function canonicalMuscles(value: unknown): unknown {
-  const list = stringList(value);
-  return list ? [...new Set(list.map((muscle) => canonicalMuscleName(muscle) ?? muscle))] : value;
-}
-
-/** Its muscles de-aliased, the shares of two spellings of one muscle added up, as enrichment adds them. */
-function contributionOfCanonicalMuscles(value: unknown): unknown {
-  if (!isPlainRecord(value) || !Object.values(value).every((share) => typeof share === "number")) return value;
-  const shares: Record<string, number> = {};
-  for (const [muscle, share] of Object.entries(value as Record<string, number>)) {
-    const key = canonicalMuscleName(muscle) ?? muscle;
-    shares[key] = (shares[key] ?? 0) + share;
-  }
-  return shares;
-}
-
-function canonicalEquipment(value: unknown): unknown {
-  const list = stringList(value);
-  const equipment = list && normalizeEquipmentList(list);
-  return equipment && equipment.length > 0 ? equipment : value;
 }
 
 function renameFix(id: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners, why: string): OperationInput[] {
