@@ -66,18 +66,17 @@ const USAGE = { model: "fake", input_tokens: 100, output_tokens: 10, latency_ms:
 
 /**
  * A CATALOG_ENRICH_FIELD of 4 thin exercises in one shard, its parent run (the shard created); `afterThirdAnswer`
- * happens to the shard while the third LLM answer comes back; `heartbeatMs` as the engine's config has it.
+ * happens to the shard while the third LLM answer comes back. No heartbeat beats while a test runs: a lease run out
+ * by writing `lease_expires_at` (its process paused) still holds by its worker's clock, so a beat before the watchdog
+ * or the worker's next write would renew it.
  */
-async function oneShard(
-  afterThirdAnswer: (engine: ReturnType<typeof createEngine>, shardId: string) => Promise<unknown>,
-  heartbeatMs?: number,
-) {
+async function oneShard(afterThirdAnswer: (engine: ReturnType<typeof createEngine>, shardId: string) => Promise<unknown>) {
   await seedCatalog(db, { exercises: thin(4) });
   let shardId = "";
   const llm = new HookedLlm(new FakeLlmClient(), async (answered) => {
     if (answered === 3) await afterThirdAnswer(engine, shardId);
   });
-  const config = testConfig({ applyEnabled: true, shardSize: 4, enrichConcurrency: 1, ...(heartbeatMs ? { heartbeatMs } : {}) });
+  const config = testConfig({ applyEnabled: true, shardSize: 4, enrichConcurrency: 1, heartbeatMs: 60_000 });
   const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm });
   const { jobId } = await engine.queue.createJob({
     type: "CATALOG_ENRICH_FIELD",
@@ -114,13 +113,10 @@ describeWithIsolation("LLM usage of an attempt whose lease was lost", () => {
 
   it("an enrichment shard whose lease ran out mid-run, not taken back yet, is ended by its worker, which counts its calls", async () => {
     // The third answer comes back after the lease ran out (its process paused); no watchdog has run.
-    // No heartbeat comes before the next write: one would renew the lease, as nobody took the job.
-    const { engine, llm, shardId } = await oneShard(
-      (_engine, shardId) =>
-        jobs()
-          .doc(shardId)
-          .update({ lease_expires_at: Timestamp.fromMillis(Date.now() - 1000) }),
-      60_000,
+    const { engine, llm, shardId } = await oneShard((_engine, shardId) =>
+      jobs()
+        .doc(shardId)
+        .update({ lease_expires_at: Timestamp.fromMillis(Date.now() - 1000) }),
     );
 
     const first = await engine.worker("w1").run((await engine.queue.leaseById(shardId, "w1"))!);
