@@ -6,7 +6,8 @@
  * production; on an emulator to the tasks emulator CLOUD_TASKS_EMULATOR_HOST names (the Emulator
  * Suite's, which dispatches them to the emulated lane functions), and without one nowhere: the job
  * waits for the local engine (`npm start` takes in created jobs and its watchdog wakes queued ones).
- * An emulator named that does not answer fails the command at once, as `npm start` does.
+ * An emulator named that does not answer fails the command at once, as `npm start` does. Params
+ * come from its environment, else from the functions' `.env` files (`env-files.ts`).
  */
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
@@ -21,20 +22,31 @@ import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
 import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
+import { FUNCTIONS_DIR, envFileNames, loadEnvFiles } from "./env-files";
 import { EXIT_CODES, refusal, usageError } from "./errors";
 import { LocalEngineWakeups } from "./local-engine";
 import { interruptedLine, runCli } from "./run";
 import { FirestoreClock } from "./server-clock";
 
+/** Whether it works on the Firestore emulator: the environment's choice, as the project is. */
+const onEmulator = Boolean(process.env.FIRESTORE_EMULATOR_HOST);
 /**
  * The project worked on, resolved as `npm start` resolves it: on the Firestore emulator the demo
- * project unless one is named; elsewhere it must be named. The Auth emulator alone is not an
- * emulator here: Firestore would still be a real project's.
+ * project unless one is named; elsewhere the one named, if any. Resolved from the environment
+ * before the env files are read, so they cannot change it.
+ */
+const namedOrEmulatorProject = onEmulator ? emulatorProject() : namedProject();
+
+// Before any param is read: the values the functions get from functions/.env files, under the environment's own.
+for (const warning of loadEnvFiles(FUNCTIONS_DIR, envFileNames(namedOrEmulatorProject, onEmulator)))
+  process.stderr.write(`warning: ${warning}\n`);
+
+/**
+ * The project worked on, which off the Firestore emulator must be named. The Auth emulator alone is
+ * not an emulator here: Firestore would still be a real project's.
  */
 function project(): string {
-  if (process.env.FIRESTORE_EMULATOR_HOST) return emulatorProject();
-  const named = namedProject();
-  if (named) return named;
+  if (namedOrEmulatorProject) return namedOrEmulatorProject;
   const authOnly = process.env.FIREBASE_AUTH_EMULATOR_HOST ? " (FIREBASE_AUTH_EMULATOR_HOST alone leaves Firestore the real one)" : "";
   throw usageError(
     `no project: set GCLOUD_PROJECT (or GOOGLE_CLOUD_PROJECT), or FIRESTORE_EMULATOR_HOST to work on an emulator${authOnly}`,
@@ -42,8 +54,7 @@ function project(): string {
 }
 
 function taskQueue(projectId: string, location: string): TaskQueuePort {
-  if (!process.env.FIRESTORE_EMULATOR_HOST)
-    return new CloudTasksQueue({ project: projectId, location, serviceAccount: taskServiceAccount() });
+  if (!onEmulator) return new CloudTasksQueue({ project: projectId, location, serviceAccount: taskServiceAccount() });
   if (process.env.CLOUD_TASKS_EMULATOR_HOST) {
     // firebase-admin's task client looks for a service account to name (the emulator takes any): as for
     // `npm start`, no Google metadata server to wait for on the way.
@@ -79,7 +90,7 @@ function connect(): Engine {
  * command works on the emulator.
  */
 function curatorDirectory(): CuratorDirectory {
-  if (process.env.FIRESTORE_EMULATOR_HOST && !process.env.FIREBASE_AUTH_EMULATOR_HOST)
+  if (onEmulator && !process.env.FIREBASE_AUTH_EMULATOR_HOST)
     throw usageError(
       "FIRESTORE_EMULATOR_HOST is set but FIREBASE_AUTH_EMULATOR_HOST is not: set it to the Auth emulator (e.g. 127.0.0.1:9099) rather than work on the project's real Firebase Auth",
     );
