@@ -229,8 +229,8 @@ function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
  * Whether a "(…)" only abbreviates the movement named `base` ("RDL" of "Romanian Deadlift"), so a
  * canonical name drops it: one word of 2 or more letters, all capitals, read off the base's words in
  * order (hyphen parts are words, "(…)" in the base is not). Each word gives its initial, then any
- * later letters of its own, for the parts of a compound word: "SLDL" of "Stiff-Leg Deadlift" (Dead-Lift),
- * "OHP" of "Overhead Press" (Over-Head). An abbreviation that says more is a qualifier ("SL" of
+ * later consonants of its own, for the parts of a compound word: "SLDL" of "Stiff-Leg Deadlift" (Dead-Lift),
+ * "OHP" of "Overhead Press" (Over-Head); a vowel says more ("SA", single-arm, of "Squat"). An abbreviation that says more is a qualifier ("SL" of
  * "Romanian Deadlift"), and so is any word in lowercase letters ("Pause").
  */
 export function abbreviatesBase(suffix: string, base: string): boolean {
@@ -242,19 +242,33 @@ export function abbreviatesBase(suffix: string, base: string): boolean {
   return readsOff(abbreviation.toLowerCase(), words);
 }
 
-/** Whether `initials` (lowercase) are read off every one of `words` in order, as `abbreviatesBase` says. */
+/**
+ * Whether `initials` (lowercase) are read off every one of `words` in order, as `abbreviatesBase` says:
+ * the ways to split them are followed side by side (how many letters the words so far have read), so
+ * a long name that does not fit costs words × letters, not a try of every split.
+ */
 function readsOff(initials: string, words: readonly string[]): boolean {
-  const [word, ...later] = words;
-  if (word === undefined) return initials === "";
-  if (initials[0] !== word[0]) return false;
-  // The word gives its initial, and may give more of its letters before the later words take the rest.
-  for (let taken = 1, inWord = 1; ; taken++) {
-    if (readsOff(initials.slice(taken), later)) return true;
-    const next = taken < initials.length ? word.indexOf(initials[taken], inWord) : -1;
-    if (next < 0) return false;
-    inWord = next + 1;
+  let read = new Set([0]);
+  for (const word of words) {
+    const next = new Set<number>();
+    for (const start of read) {
+      if (initials[start] !== word[0]) continue;
+      // The word gives its initial, then maybe more of its letters, each a consonant starting a part ("Dead-Lift").
+      for (let taken = start + 1, inWord = 1; ; taken++) {
+        next.add(taken);
+        const letter = initials[taken];
+        const at = letter === undefined || VOWELS.includes(letter) ? -1 : word.indexOf(letter, inWord);
+        if (at < 0) break;
+        inWord = at + 1;
+      }
+    }
+    if (next.size === 0) return false;
+    read = next;
   }
+  return read.has(initials.length);
 }
+
+const VOWELS = "aeiou";
 
 export interface ExerciseNameParts {
   /** A leading equipment word ("Barbell" of "Barbell Squat"). */

@@ -117,7 +117,7 @@ describeWithFullEmulator("SCHEMA_CLEANUP racing a curator", () => {
   /** Whether the cleanup job has frozen its plan (`plan_id` on the job): its next transaction applies it. */
   async function cleanupFrozen(): Promise<boolean> {
     const jobs = await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "SCHEMA_CLEANUP").get();
-    return jobs.docs.some((job) => job.get("plan_id") !== undefined);
+    return jobs.docs.some((job) => typeof job.get("plan_id") === "string");
   }
 
   /** `db` with `before()` run just before each of its transactions. */
