@@ -466,7 +466,8 @@ const REPETITION_MAX = /^\d+RM$/;
 
 /**
  * The first hyphen part is always capitalised, a later one unless it is a minor word. A known acronym
- * ("(EZ-BAR)", "Single-Leg-RDL") or repetition maximum keeps its capitals, and so does any other part in
+ * is written in capitals however it came ("(EZ-BAR)", "Single-Leg-RDL", "trx" → "TRX"), a repetition
+ * maximum keeps its capitals, and so does any other part in
  * capitals beside lowercase letters, which were meant ("Half-TGU", "Pre-WOD"), but for particles, minor
  * words ("Get-UP" → "Get-Up") and shouted ones ("Half-KNEELING"). A word with no lowercase letter, or a
  * shouted one, keeps no other capitals: "1-ARM" → "1-Arm", "V-UP" → "V-Up".
@@ -478,7 +479,8 @@ function titleCaseParts(word: string, shouted: boolean): string {
     .map((part, index) => {
       const core = letters(part);
       const lower = part.toLowerCase();
-      if (ACRONYMS.has(core) || REPETITION_MAX.test(unwrapped(part))) return part;
+      if (ACRONYMS.has(core.toUpperCase())) return part.toUpperCase();
+      if (REPETITION_MAX.test(unwrapped(part))) return part;
       const minor = MINOR_WORDS.has(core.toLowerCase()) || PARTICLES.has(core.toLowerCase());
       if (meant && core.length >= 2 && inCapitals(core) && !minor && !isShoutedWord(part)) return part;
       return index === 0 || !MINOR_WORDS.has(lower) ? capitalizeWord(lower) : lower;

@@ -260,6 +260,11 @@ describe("titleCase / isTitleCase", () => {
     expect(titleCase("HSPU (Wall)")).toBe("HSPU (Wall)");
     expect(titleCase("LISS")).toBe("LISS");
     expect(titleCase("TRX Row")).toBe("TRX Row");
+    // A known acronym written in lowercase or as a word is written in capitals: it names the same thing.
+    expect(titleCase("trx row")).toBe("TRX Row");
+    expect(titleCase("Bosu ball squat")).toBe("BOSU Ball Squat");
+    expect(titleCase("liss cardio (treadmill)")).toBe("LISS Cardio (Treadmill)");
+    expect(titleCase("single-leg-rdl")).toBe("Single-Leg-RDL");
     expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
     expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("the hundred")).toBe("The Hundred");
