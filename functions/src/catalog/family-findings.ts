@@ -9,7 +9,7 @@ import { type CatalogDoc } from "./repository";
 import { toNameSlug } from "./taxonomy";
 import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily } from "./family-naming";
 import { normalizedEquipment, normalizedPrimary } from "./family-registry";
-import { NO_SLUG_OWNERS, type SlugOwners, renameConflict } from "./rename-conflicts";
+import { NO_SLUG_OWNERS, type SlugOwners, renameConflictCheck } from "./rename-conflicts";
 import { type DocData } from "../util/object-paths";
 import { computeFamilyRegistry, mergedInto } from "./family-registry";
 
@@ -89,6 +89,7 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
   const multiEquipment = isMultiEquipment(members);
   const names = targetNames(members);
   const finalNames = new Map([...names].flatMap(([id, name]) => (name === null ? [] : [[id, name] as const])));
+  const renameConflict = renameConflictCheck(finalNames, owners);
   for (const { id, data } of members) {
     if (data.status === "merged" && !data.merged_into) {
       findings.push({
@@ -122,7 +123,7 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
     }
     const fits = familySlugFitsName(target, familySlug);
     if (target !== name || data.name_slug !== toNameSlug(target)) {
-      const rename = renameFinding(id, name, target, finalNames, owners);
+      const rename = renameFinding(id, name, target, renameConflict(id, target));
       // A misfiled exercise gets its name where it belongs, not here (its rename would fail the family's naming rule).
       findings.push(fits ? rename : { ...rename, fix: "review" });
     }
@@ -138,8 +139,8 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
   return findings;
 }
 
-function renameFinding(id: string, name: string, target: string, names: ReadonlyMap<string, string>, owners: SlugOwners): FamilyFinding {
-  const conflict = renameConflict(id, target, names, owners);
+/** The finding for member `id` whose `name` should be `target`; `conflict`: why it cannot take it, if it cannot. */
+function renameFinding(id: string, name: string, target: string, conflict: string | null): FamilyFinding {
   if (conflict)
     return {
       code: "name_collision",

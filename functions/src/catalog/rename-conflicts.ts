@@ -25,12 +25,32 @@ export const NO_SLUG_OWNERS: SlugOwners = { aliases: new Map(), exercises: new M
  * a renamed exercise keeps its old slug as an alias.
  */
 export function renameConflict(id: string, newName: string, finalNames: ReadonlyMap<string, string>, owners: SlugOwners): string | null {
-  const slug = toNameSlug(newName);
-  const planned = [...finalNames].filter(([other, name]) => other !== id && toNameSlug(name) === slug).map(([other]) => other);
-  const current = (owners.exercises.get(slug) ?? []).filter((other) => other !== id);
-  const holders = [...new Set([...planned, ...current])];
-  if (holders.length > 0) return `the slug "${slug}" of "${newName}" belongs to ${holders.join(", ")} too`;
-  const alias = owners.aliases.get(slug);
-  if (alias && !aliasPointsAtExercise(alias, id)) return describeAlias(slug, alias);
-  return null;
+  return renameConflictCheck(finalNames, owners)(id, newName);
+}
+
+/**
+ * `renameConflict` for many renames against one plan: each final name is slugged once here, so
+ * checking every member of a family costs time in proportion to its size, not to its square.
+ */
+export function renameConflictCheck(
+  finalNames: ReadonlyMap<string, string>,
+  owners: SlugOwners,
+): (id: string, newName: string) => string | null {
+  const plannedHolders = new Map<string, string[]>();
+  for (const [holder, name] of finalNames) {
+    const slug = toNameSlug(name);
+    const holders = plannedHolders.get(slug);
+    if (holders) holders.push(holder);
+    else plannedHolders.set(slug, [holder]);
+  }
+  return (id, newName) => {
+    const slug = toNameSlug(newName);
+    const planned = (plannedHolders.get(slug) ?? []).filter((other) => other !== id);
+    const current = (owners.exercises.get(slug) ?? []).filter((other) => other !== id);
+    const holders = [...new Set([...planned, ...current])];
+    if (holders.length > 0) return `the slug "${slug}" of "${newName}" belongs to ${holders.join(", ")} too`;
+    const alias = owners.aliases.get(slug);
+    if (alias && !aliasPointsAtExercise(alias, id)) return describeAlias(slug, alias);
+    return null;
+  };
 }

@@ -11,7 +11,7 @@ import type { LoadedFamily } from "../../catalog/reads";
 import { canonicalNameIn, isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesAfterJoin } from "../../catalog/family-naming";
 import { equipmentWordsKept, familySlugFitsName } from "../../catalog/naming-rules";
 import { familyBaseName, normalizedPrimary } from "../../catalog/family-registry";
-import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
+import { type SlugOwners, renameConflictCheck } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
 import { renameAliasOps } from "./rename-aliases";
 
@@ -210,8 +210,9 @@ export function namingConflicts(
   finalNames: ReadonlyMap<string, string>,
   owners: SlugOwners,
 ): MoveConflict[] {
+  const conflictOf = renameConflictCheck(finalNames, owners);
   return renamed.flatMap(({ member, name }) => {
-    const reason = renameConflict(member.id, name, finalNames, owners);
+    const reason = conflictOf(member.id, name);
     return reason ? [{ exercise_id: member.id, kind: "name" as const, reason }] : [];
   });
 }
