@@ -51,7 +51,9 @@ function canonicalEquipment(raw: unknown): Canonical<string[]> {
 /** "40%" → 0.4, "0.4" → 0.4; numbers pass; anything else is NaN. */
 function toShare(value: unknown): number {
   if (typeof value === "number") return value;
-  const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value) : null;
+  // The spaces before "%" belong to it: with "\s*(%?)\s*", a long run of spaces ending in anything else is
+  // split between the two in every way, quadratic time.
+  const match = typeof value === "string" ? /^\s*(\d+(?:\.\d+)?)(?:\s*(%))?\s*$/.exec(value) : null;
   if (!match) return Number.NaN;
   // A percentage is a share of 100, so it adds up with plain fractions given next to it.
   return match[2] === "%" ? Number.parseFloat(match[1]) / 100 : Number.parseFloat(match[1]);

@@ -185,7 +185,9 @@ export function exerciseIdFor(familySlug: string, nameSlug: string): string {
 
 /** "Bench Press (Barbell)" → {base: "Bench Press", suffix: "Barbell"}; no trailing "(…)" → suffix null. */
 export function splitExerciseName(name: string): { base: string; suffix: string | null } {
-  const match = /^(.*?)\s*\(([^()]*)\)\s*$/.exec(name);
+  // The base ends where no space is before it, its trailing spaces going to "\s*": ended at each space of
+  // a long run in turn, with the rest of the run scanned each time, it takes quadratic time.
+  const match = /^(.*?)(?<!\s)\s*\(([^()]*)\)\s*$/.exec(name);
   if (!match) return { base: name.trim(), suffix: null };
   const suffix = match[2].trim();
   return { base: match[1].trim(), suffix: suffix === "" ? null : suffix };
@@ -212,7 +214,9 @@ export function splitEquipmentPrefix(name: string): { prefix: string | null; res
   const cut = indexAfterWords(trimmed, word.split(" ").length);
   const rest = trimmed.slice(cut).trim();
   if (rest === "") return { prefix: null, rest: trimmed };
-  return { prefix: trimmed.slice(0, cut).replace(/[\s_-]+$/, ""), rest };
+  // (?<!…) tries the trailing run only where it starts: from each of its characters, a long run not at
+  // the end takes quadratic time.
+  return { prefix: trimmed.slice(0, cut).replace(/(?<![\s_-])[\s_-]+$/, ""), rest };
 }
 
 /**
@@ -303,25 +307,45 @@ export interface ExerciseNameParts {
  * `extraSuffix`.
  */
 export function exerciseNameParts(name: string, primary: string | null): ExerciseNameParts {
-  const { base, suffix } = splitExerciseName(name);
-  const { prefix, rest } = splitEquipmentPrefix(base);
-  // `text` is the name without `qualifier`; `movement` the base that `qualifier` may only abbreviate.
-  const qualifiedBy = (qualifier: string, movement: string, text: string): ExerciseNameParts => {
-    const spellings = prefix === null ? [movement] : [movement, `${prefix} ${movement}`];
-    const abbreviation = spellings.some((spelled) => abbreviatesBase(qualifier, spelled));
-    const folded = exerciseNameParts(abbreviation ? text : `${qualifier} ${text}`, primary);
-    return { ...folded, prefix: prefix ?? folded.prefix, qualified: true };
-  };
-  const plain = { prefix, rest, suffix, qualified: false, extraSuffix: null };
-  if (suffix === null) return plain;
-  if (!suffixNamesEquipment(suffix, primary)) return qualifiedBy(suffix, rest, rest);
-  const inner = splitExerciseName(rest);
-  if (inner.suffix === null) return plain;
-  if (!suffixNamesEquipment(inner.suffix, primary)) return qualifiedBy(inner.suffix, inner.base, `${inner.base} (${suffix})`);
-  if (normalizeEquipment(inner.suffix).value !== normalizeEquipment(suffix).value) return { ...plain, extraSuffix: inner.suffix };
-  // Judged again without the repeat, which may hide a qualifier or another suffix ("Row (Barbell) (Cable) (Cable)").
-  const once = exerciseNameParts(`${inner.base} (${suffix})`, primary);
-  return { ...once, prefix: prefix ?? once.prefix, extraSuffix: once.extraSuffix ?? inner.suffix };
+  // Each "(…)" folded in leaves a name to judge again: a loop, as a name may hold more of them than the
+  // stack has room for calls. The outermost leading equipment word is the name's; the innermost repeat of
+  // the suffix is the `extraSuffix` unless other equipment is found.
+  let judged = name;
+  let outerPrefix: string | null = null;
+  let qualified = false;
+  let repeatedSuffix: string | null = null;
+  for (;;) {
+    const { base, suffix } = splitExerciseName(judged);
+    const { prefix, rest } = splitEquipmentPrefix(base);
+    outerPrefix ??= prefix;
+    const plain = { prefix: outerPrefix, rest, suffix, qualified, extraSuffix: repeatedSuffix };
+    if (suffix === null) return plain;
+    if (!suffixNamesEquipment(suffix, primary)) {
+      judged = withQualifier(suffix, rest, prefix, rest);
+      qualified = true;
+      continue;
+    }
+    const inner = splitExerciseName(rest);
+    if (inner.suffix === null) return plain;
+    if (!suffixNamesEquipment(inner.suffix, primary)) {
+      judged = withQualifier(inner.suffix, inner.base, prefix, `${inner.base} (${suffix})`);
+      qualified = true;
+      continue;
+    }
+    if (normalizeEquipment(inner.suffix).value !== normalizeEquipment(suffix).value) return { ...plain, extraSuffix: inner.suffix };
+    // Judged again without the repeat, which may hide a qualifier or another suffix ("Row (Barbell) (Cable) (Cable)").
+    repeatedSuffix = inner.suffix;
+    judged = `${inner.base} (${suffix})`;
+  }
+}
+
+/**
+ * `text`, the name without `qualifier`, with `qualifier` in front, or without it if it only abbreviates
+ * `movement` (with or without the leading equipment word `prefix`).
+ */
+function withQualifier(qualifier: string, movement: string, prefix: string | null, text: string): string {
+  const spellings = prefix === null ? [movement] : [movement, `${prefix} ${movement}`];
+  return spellings.some((spelled) => abbreviatesBase(qualifier, spelled)) ? text : `${qualifier} ${text}`;
 }
 
 /** Index just past the first `count` words, where words are separated by spaces, hyphens or underscores. */
@@ -427,7 +451,9 @@ function letters(word: string): string {
 
 /** A word without the punctuation around it ("(RDL)" → "RDL"); inner hyphens and digits stay ("1-ARM", "V-UP"). */
 function unwrapped(word: string): string {
-  return word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+  // (?<!…) tries the trailing run only where it starts: from each of its characters, a long run not at
+  // the end takes quadratic time.
+  return word.replace(/^[^\p{L}\p{N}]+|(?<![^\p{L}\p{N}])[^\p{L}\p{N}]+$/gu, "");
 }
 
 function inCapitals(core: string): boolean {

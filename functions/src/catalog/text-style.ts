@@ -29,13 +29,17 @@ const LIST_MARKER = new RegExp(`^\\s*(?:${MARKER}|__)`);
 const LEADING_MARKER = new RegExp(`^\\s*${MARKER}\\s*`);
 // Any "*" is markdown in catalog text, a stray one left by unbalanced emphasis ("Brace* your core") too.
 const INLINE_MARKDOWN = /\*|__|`|^\s*#/;
-// "*Brace*", "**Brace**", "***Brace***", "_Brace_": a run of "*" or "_" closed by the same run, not inside a word ("5*3").
-const EMPHASIS = /(?<!\w)(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)/g;
+// The runs that open and close emphasis, longest first as an opening run tries them.
+const EMPHASIS_DELIMITERS = ["***", "**", "*", "___", "__", "_"];
+// Emphasis stays within a line, as "." does in a regex.
+const LINE_BREAK = /([\n\r\u2028\u2029])/;
 
 /** Closing quotes and brackets that may follow a sentence's last mark. */
 const CLOSERS = `["'”’)\\]]*`;
 const FULL_STOP_END = new RegExp(`\\.${CLOSERS}$`, "u");
-const OTHER_END = new RegExp(`[!?…]+(?=${CLOSERS}$)`, "u");
+// (?<!…) tries a run of marks only where it starts: from each of its marks, a long run not at the end
+// takes quadratic time.
+const OTHER_END = new RegExp(`(?<![!?…])[!?…]+(?=${CLOSERS}$)`, "u");
 
 /** Ends as a programming use case must: with "." (closing quotes and brackets after it included). */
 export function endsWithFullStop(sentence: string): boolean {
@@ -49,7 +53,8 @@ export function endsWithFullStop(sentence: string): boolean {
  * ".", and a missing full stop is added.
  */
 export function asSentence(item: string): string {
-  const text = item.replace(/[\s,;:]+$/, "").replace(OTHER_END, ".");
+  // (?<!…) tries the trailing run only where it starts, as in OTHER_END.
+  const text = item.replace(/(?<![\s,;:])[\s,;:]+$/, "").replace(OTHER_END, ".");
   return text === "" || endsWithFullStop(text) ? text : `${text}.`;
 }
 
@@ -67,10 +72,64 @@ export function hasMarkup(item: string): boolean {
   return startsWithListMarker(item) || INLINE_MARKDOWN.test(item);
 }
 
+/**
+ * "*Brace*", "**Brace**", "***Brace***", "_Brace_" → "Brace": a run of "*" or "_" with no word character
+ * before it and a non-space after it opens emphasis, which the nearest same run in its line closes that
+ * has a non-space before it and no word character after it ("5*3" is no emphasis). An opening run takes
+ * the longest delimiter that closes. One pass: a lazy regex would scan to the line's end from every run
+ * that nothing closes, quadratic time on a text of stray "*".
+ */
+function unwrapEmphasis(text: string): string {
+  return text.split(LINE_BREAK).map(unwrapLineEmphasis).join("");
+}
+
+function unwrapLineEmphasis(line: string): string {
+  // "" past either end, which is neither a word character nor a non-space.
+  const at = (index: number): string => line.charAt(index);
+  const marks: number[] = [];
+  for (let index = 0; index < line.length; index++) if (line[index] === "*" || line[index] === "_") marks.push(index);
+  const closings = new Map(EMPHASIS_DELIMITERS.map((delimiter) => [delimiter, [] as number[]]));
+  for (const index of marks) {
+    for (const [delimiter, positions] of closings) {
+      if (line.startsWith(delimiter, index) && /\S/.test(at(index - 1)) && !/\w/.test(at(index + delimiter.length))) {
+        positions.push(index);
+      }
+    }
+  }
+  // Emphasis is looked for left to right, so each delimiter's next closing only moves on.
+  const nextClosing = new Map(EMPHASIS_DELIMITERS.map((delimiter) => [delimiter, 0]));
+  const closingAfter = (delimiter: string, start: number): number | undefined => {
+    const positions = closings.get(delimiter) ?? [];
+    let next = nextClosing.get(delimiter) ?? 0;
+    while (next < positions.length && positions[next] <= start) next++;
+    nextClosing.set(delimiter, next);
+    return positions[next];
+  };
+  const emphasisAt = (index: number): { start: number; end: number; after: number } | undefined => {
+    if (/\w/.test(at(index - 1))) return undefined;
+    for (const delimiter of EMPHASIS_DELIMITERS) {
+      const start = index + delimiter.length;
+      if (!line.startsWith(delimiter, index) || !/\S/.test(at(start))) continue;
+      const end = closingAfter(delimiter, start);
+      if (end !== undefined) return { start, end, after: end + delimiter.length };
+    }
+    return undefined;
+  };
+  let unwrapped = "";
+  let copied = 0;
+  for (const index of marks) {
+    // A mark inside an emphasis already unwrapped opens none.
+    const emphasis = index < copied ? undefined : emphasisAt(index);
+    if (emphasis === undefined) continue;
+    unwrapped += line.slice(copied, index) + line.slice(emphasis.start, emphasis.end);
+    copied = emphasis.after;
+  }
+  return unwrapped + line.slice(copied);
+}
+
 /** "1. **Brace** your core" → "Brace your core": leading numbering/bullets, emphasis, backticks and headings removed. */
 export function cleanContentItem(item: string): string {
-  let text = item
-    .replace(EMPHASIS, "$2")
+  let text = unwrapEmphasis(item)
     .replace(/\*\*|__|`/g, "")
     .replace(/^\s*#+\s*/, "");
   let previous: string;

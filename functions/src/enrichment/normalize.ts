@@ -331,7 +331,9 @@ const CONTENT_ITEM_FIXES: Readonly<Record<ContentField, (item: string) => string
   },
   suitability_notes: capitalizeFirst,
   programming_use_cases: (item) => capitalizeFirst(asSentence(item)),
-  stimulus_tags: (item) => titleCase(item.replace(/[.]+$/, "")),
+  // (?<!…) tries the trailing run only where it starts: from each of its characters, a long run not at the
+  // end takes quadratic time.
+  stimulus_tags: (item) => titleCase(item.replace(/(?<![.])[.]+$/, "")),
 };
 
 function contentList(field: ContentField): FieldNormalizer {

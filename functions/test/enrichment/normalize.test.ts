@@ -426,6 +426,18 @@ describe("normalizeEnrichmentChanges — content", () => {
     });
   });
 
+  // A run of "." before a tag's end, tried by a trailing-run regex from each of its characters, took
+  // quadratic time: seconds at 60,000 characters, well past a minute at 200,000. The test yields a turn
+  // of the event loop after the work, as jest's timeout (its default, 5 s, here) fires only then.
+  it("title-cases a tag with a long run of '.' inside as it did a short one", async () => {
+    for (const dots of [".".repeat(5), ".".repeat(200_000)]) {
+      expect(normalizeEnrichmentChanges({ stimulus_tags: [`a${dots}b`, "strength", "hypertrophy", "power..."] }, {}).patch).toEqual({
+        stimulus_tags: [`A${dots}b`, "Strength", "Hypertrophy", "Power"],
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }, 5_000);
+
   it("turns 'Label: gerund phrase' mistakes into the gerund phrase", () => {
     const result = normalizeEnrichmentChanges(
       { common_mistakes: ["Elbow flare: letting the elbows drift out.", "Bouncing: bouncing the bar off the chest."] },
