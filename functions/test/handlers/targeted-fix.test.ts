@@ -20,6 +20,16 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     return run;
   }
 
+  /** Runs the fix and asserts validation refused it with `error` (a `details.errors` entry), the catalog unchanged. */
+  async function refusedAtValidation(payload: Record<string, unknown>, error: Record<string, unknown>) {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", { mode, ...payload });
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({ code: "VALIDATION_FAILED", details: { errors: [expect.objectContaining(error)] } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  }
+
   it("renames an exercise and keeps its old slug as an alias", async () => {
     const run = await fix({
       exercise_doc_ids: ["leg_press__single-leg-press-machine"],
@@ -86,20 +96,10 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   });
 
   it("leaves to validation a new name the naming rule would change in more than its spelling: no word is added or moved", async () => {
-    await seedDemo(db);
-    const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
-      mode,
-      exercise_doc_ids: ["squat__squat-barbell"],
-      fix_type: "rename",
-      fix_data: { new_name: "barbell back squat" },
-    });
-    expect(run.status).toBe("needs_review");
-    expect(run.error).toMatchObject({
-      code: "VALIDATION_FAILED",
-      details: { errors: [expect.objectContaining({ code: "NON_CANONICAL_NAME", suggestion: "Back Squat (Barbell)" })] },
-    });
-    expect(await snapshotCatalog(db)).toBe(before);
+    await refusedAtValidation(
+      { exercise_doc_ids: ["squat__squat-barbell"], fix_type: "rename", fix_data: { new_name: "barbell back squat" } },
+      { code: "NON_CANONICAL_NAME", suggestion: "Back Squat (Barbell)" },
+    );
   });
 
   it("writes patch values in canonical form (enum synonyms, muscle and equipment aliases), and says so", async () => {
@@ -187,20 +187,10 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   });
 
   it("still refuses a patch value no normaliser makes canonical", async () => {
-    await seedDemo(db);
-    const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
-      mode,
-      exercise_doc_ids: ["squat__squat-barbell"],
-      fix_type: "patch",
-      fix_data: { patch: { category: "Compund" } },
-    });
-    expect(run.status).toBe("needs_review");
-    expect(run.error).toMatchObject({
-      code: "VALIDATION_FAILED",
-      details: { errors: [expect.objectContaining({ code: "SCHEMA_INVALID", path: "category" })] },
-    });
-    expect(await snapshotCatalog(db)).toBe(before);
+    await refusedAtValidation(
+      { exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { category: "Compund" } } },
+      { code: "SCHEMA_INVALID", path: "category" },
+    );
   });
 
   it("archives exercises and recomputes their family's registry", async () => {
