@@ -7,10 +7,13 @@
 import type { Engine } from "../create-engine";
 import { produceScheduledScan } from "../schedules/producer";
 import { SCAN_SCHEDULES, SCHEDULE_RETRY, type ScanSchedule, scheduleOf } from "../schedules/scans";
-import { nextRunTimes } from "../util/cron";
+import { latestRunTime, nextRunTimes } from "../util/cron";
 
-/** setTimeout's longest delay (about 24.8 days); a later run is waited for in steps. */
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+/**
+ * How long a wait goes without reading the wall clock: a timer's delay runs on the monotonic clock, which
+ * stops while the machine sleeps, so one timer for the whole wait would fire as much late as it slept.
+ */
+const WALL_CLOCK_CHECK_MS = 60_000;
 
 export class ScheduleTimers {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -46,11 +49,22 @@ export class ScheduleTimers {
   }
 
   private waitFor(scan: ScanSchedule, scheduledAt: Date): void {
-    const delay = Math.min(Math.max(scheduledAt.getTime() - this.engine.now().getTime(), 0), MAX_TIMER_DELAY_MS);
+    const delay = Math.min(Math.max(scheduledAt.getTime() - this.engine.now().getTime(), 0), WALL_CLOCK_CHECK_MS);
     this.setTimer(scan, delay, () => {
-      if (this.engine.now() < scheduledAt) return this.waitFor(scan, scheduledAt);
-      this.run(scan, scheduledAt, 0);
+      const now = this.engine.now();
+      if (now < scheduledAt) return this.waitFor(scan, scheduledAt);
+      this.run(scan, this.latestDue(scan, now) ?? scheduledAt, 0);
     });
+  }
+
+  /**
+   * The cron time a run found due at `now` is for: the one waited for, or, when the machine slept past later
+   * ones, the latest (the current period). The periods slept through are not made up, unlike Cloud Scheduler,
+   * which would have run each: the local runtime is for development.
+   */
+  private latestDue(scan: ScanSchedule, now: Date): Date | undefined {
+    const { cron, timeZone } = scheduleOf(scan, this.engine.config);
+    return latestRunTime(cron, timeZone, now);
   }
 
   /** A failed run is tried again as Cloud Scheduler tries the deployed one (SCHEDULE_RETRY), then the next is armed. */
@@ -66,7 +80,7 @@ export class ScheduleTimers {
     );
   }
 
-  /** From now, not from the time it was armed for: as Cloud Scheduler, a process that slept through runs does not make them up. */
+  /** From now, not from the time it ran for: the cron times that passed while it ran or was retried are not made up. */
   private armNext(scan: ScanSchedule, scheduledAt: Date): void {
     this.armAfter(scan, new Date(Math.max(scheduledAt.getTime(), this.engine.now().getTime())));
   }

@@ -1,7 +1,9 @@
 /**
  * The local runtime's schedule timers (`RUN_SCHEDULES=1 npm start`) on jest's clock: a run that fails
  * is tried again for the same scheduled time, as Cloud Scheduler retries the deployed function, and
- * then the next run is armed.
+ * then the next run is armed; a machine that sleeps past a run time runs it on waking, for the latest
+ * time due. Moving jest's system time models the sleep: the wall clock jumps while a pending timer
+ * still waits the time it had left, as Node's timers on the monotonic clock do.
  */
 import { loadEngineConfig } from "../../src/config";
 import type { Engine } from "../../src/create-engine";
@@ -48,4 +50,60 @@ it("tries a failed run again for the time it was scheduled for, backing off as C
   } finally {
     timers.stop();
   }
+});
+
+describe("a machine that sleeps past a run time", () => {
+  const hour = 3_600_000;
+
+  /** The maintenance scan alone, daily at 02:00 UTC, armed at 22:00 the evening before; its runs recorded. */
+  function dailyAtTwo() {
+    jest.useFakeTimers({ now: new Date("2026-12-04T22:00:00Z") });
+    const config = loadEngineConfig({
+      MAINTENANCE_SCAN_SCHEDULE: "0 2 * * *",
+      SCHEDULE_TIME_ZONE: "UTC",
+      ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED: "false",
+      DUPLICATE_DETECTION_SCAN_SCHEDULE_ENABLED: "false",
+      QUALITY_SCAN_SCHEDULE_ENABLED: "false",
+    });
+    const engine = { config, now: () => new Date() } as unknown as Engine;
+    const runs: Array<{ scheduledAt: string; at: string }> = [];
+    const produce = (_engine: Engine, _scan: ScanSchedule, scheduledAt: Date) => {
+      runs.push({ scheduledAt: scheduledAt.toISOString(), at: new Date().toISOString() });
+      return Promise.resolve();
+    };
+    const errors: unknown[] = [];
+    const timers = new ScheduleTimers(engine, (err) => errors.push(err), produce);
+    timers.start();
+    return { timers, runs, errors };
+  }
+
+  it("runs the scan within a minute of waking, not as many hours late as it slept", async () => {
+    const { timers, runs, errors } = dailyAtTwo();
+    try {
+      await jest.advanceTimersByTimeAsync(hour); // 23:00, three hours before the run
+      jest.setSystemTime(new Date("2026-12-05T08:00:00Z")); // woken at 08:00
+      await jest.advanceTimersByTimeAsync(60_000);
+      expect(runs).toEqual([{ scheduledAt: "2026-12-05T02:00:00.000Z", at: expect.stringMatching(/^2026-12-05T08:0[01]:/) }]);
+      expect(errors).toEqual([]);
+    } finally {
+      timers.stop();
+    }
+  });
+
+  it("runs once after sleeping past several, for the latest time due (the current period), and the next as usual", async () => {
+    const { timers, runs, errors } = dailyAtTwo();
+    try {
+      await jest.advanceTimersByTimeAsync(hour);
+      jest.setSystemTime(new Date("2026-12-07T08:00:00Z")); // slept through the runs of the 5th, 6th and 7th
+      await jest.advanceTimersByTimeAsync(60_000);
+      await jest.advanceTimersByTimeAsync(18 * hour + 60_000); // past 02:00 on the 8th
+      expect(runs).toEqual([
+        { scheduledAt: "2026-12-07T02:00:00.000Z", at: expect.stringMatching(/^2026-12-07T08:0[01]:/) },
+        { scheduledAt: "2026-12-08T02:00:00.000Z", at: "2026-12-08T02:00:00.000Z" },
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      timers.stop();
+    }
+  });
 });

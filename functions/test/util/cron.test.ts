@@ -1,4 +1,7 @@
-/** Schedules that parse but never run: refused like a schedule that does not parse, by the check the config's params use. */
+/**
+ * Schedules that parse but never run: refused like a schedule that does not parse, by the check the config's
+ * params use; a day of month or month out of range is named as written, with its range.
+ */
 import { configProblems } from "../../src/config";
 import { cronProblem } from "../../src/util/cron";
 
@@ -23,5 +26,20 @@ describe("a schedule that never runs", () => {
     expect(problems.map((problem) => [problem.param, problem.message])).toEqual([
       ["MAINTENANCE_SCAN_SCHEDULE", expect.stringMatching(/^param MAINTENANCE_SCAN_SCHEDULE .*"0 2 30 2 \*" never runs/)],
     ]);
+  });
+});
+
+describe("a day of month or month out of range", () => {
+  it.each([
+    ["0 2 0 * *", '"0" is not a unix-cron day-of-month field: 0 is outside 1-31 (in "0 2 0 * *")'],
+    ["0 2 32 * *", '"32" is not a unix-cron day-of-month field: 32 is outside 1-31 (in "0 2 32 * *")'],
+    ["0 2 * 13 *", '"13" is not a unix-cron month field: 13 is outside 1-12 (in "0 2 * 13 *")'],
+    ["0 2 * 0-3 *", '"0-3" is not a unix-cron month field: 0 is outside 1-12 (in "0 2 * 0-3 *")'],
+  ])("is named as written: %s", (expression, problem) => {
+    expect(cronProblem(expression)).toBe(problem);
+  });
+
+  it.each(["0 2 1-31 * *", "0 2 31 1-12/2 *", "0 2 * JAN-DEC *"])("is not %s", (expression) => {
+    expect(cronProblem(expression)).toBeNull();
   });
 });
