@@ -65,16 +65,16 @@ describeWithFullEmulator("schedules in the local runtime", () => {
     expect(jobs[0].get("payload")).toMatchObject({ mode: "dry_run", selection: { limit: 200 } });
   });
 
-  it("do not make up the runs a suspended process missed: the next run is the next one from now", async () => {
+  it("do not make up the runs a suspended process missed: it runs once, for the latest time due", async () => {
     // Daily at midnight, and the clock a second before one; then the process sleeps three days and a half.
     const clock = justBefore(DAY_MS);
     const daily = testConfig({ ...everyMinute, qualityScanSchedule: "0 0 * * *" });
     await startRuntime(registry, { config: daily, now: clock.now, schedules: true, maxConcurrent: { priority: 0, maintenance: 0 } });
-    const first = periodKey("day", clock.due(), "UTC");
+    const latest = periodKey("day", new Date(clock.due().getTime() + 3 * DAY_MS), "UTC");
     clock.advance(3.5 * DAY_MS);
-    // The timer armed for the first midnight fires late, with its own time; none of the three midnights slept through follows it.
+    // The timer armed for the first midnight finds the wall clock past four: it runs once, for the last of them.
     await waitFor(scanJobs, (docs) => docs.length > 0, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await scanJobs()).map((doc) => doc.id)).toEqual([`QUALITY_SCAN@${first}`]);
+    expect((await scanJobs()).map((doc) => doc.id)).toEqual([`QUALITY_SCAN@${latest}`]);
   });
 });
