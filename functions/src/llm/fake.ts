@@ -66,8 +66,12 @@ function tokensOf(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
+/** Calls a fake keeps (`calls`): enough for any test, bounded for the engine's own fake in a long-running process. */
+export const FAKE_CALLS_KEPT = 1_000;
+
 export class FakeLlmClient implements LlmClient {
   readonly provider = "fake";
+  /** The latest calls, oldest first (at most `FAKE_CALLS_KEPT`): a test aid. */
   readonly calls: FakeLlmCall[] = [];
   private readonly usesLeft: number[];
   private readonly random: () => number;
@@ -81,6 +85,7 @@ export class FakeLlmClient implements LlmClient {
     const tier = req.tier ?? "fast";
     const call: FakeLlmCall = { task: req.task, prompt: req.prompt, tier, ...(req.context ? { context: req.context } : {}) };
     this.calls.push(call);
+    if (this.calls.length > FAKE_CALLS_KEPT) this.calls.splice(0, this.calls.length - FAKE_CALLS_KEPT);
     const latencyMs = this.options.latencyMs ?? 0;
     req.signal?.throwIfAborted();
     // Ended by the request's stop as the real client's call is.

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LlmError } from "../../src/llm/errors";
-import { FakeLlmClient } from "../../src/llm/fake";
+import { FAKE_CALLS_KEPT, FakeLlmClient } from "../../src/llm/fake";
 import type { LlmRequest } from "../../src/llm/types";
 import { OUTPUT, enrichmentSchema, failure } from "./helpers";
 
@@ -34,6 +34,13 @@ describe("FakeLlmClient built-in answers", () => {
       calls: 1,
       estimated_cost_usd: 0,
     });
+  });
+
+  it("keeps only its latest calls, so the engine's own fake in a long-running process does not grow without end", async () => {
+    const llm = new FakeLlmClient();
+    for (let call = 0; call < FAKE_CALLS_KEPT + 5; call++) await llm.generateJson({ ...enrich(), prompt: `prompt ${call}` });
+    expect(llm.calls).toHaveLength(FAKE_CALLS_KEPT);
+    expect(llm.calls[0].prompt).toBe("prompt 5");
   });
 
   it("honours context.fields_to_enrich and names the strong model for tier strong", async () => {
