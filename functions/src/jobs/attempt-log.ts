@@ -27,7 +27,10 @@ export interface LlmCallUsage {
   input_tokens: number;
   output_tokens: number;
   latency_ms: number;
-  /** Model calls billed for the request: its retries are billed too, and a request that reached no model is 0. */
+  /**
+   * Model calls that may be billed for the request, its retries included: tries the model answered, and tries
+   * sent but cut short (a timeout, a stop), whose tokens are unknown; not tries answered with an error (4xx/5xx) or never sent.
+   */
   calls: number;
   estimated_cost_usd: number;
 }

@@ -110,7 +110,7 @@ interface TokenCounts {
   output_tokens: number;
 }
 
-/** Tokens and calls of one generateJson, summed over its retries: all of them are billed. */
+/** Tokens and calls of one generateJson, summed over its retries: the tries that may be billed, answered or cut short (`mayBeBilled`). */
 type Spent = TokenCounts & { calls: number };
 
 /** Thinking tokens are billed as output, so they count as output here. */
@@ -218,6 +218,22 @@ function neverConnected(err: unknown): boolean {
   return false;
 }
 
+/** The HTTP status of Vertex AI's error answer (the SDK's ApiError), if it answered at all. */
+function answeredStatus(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+/**
+ * Whether a failed try (credentials were had) may be billed: one sent that got no answer, cut short
+ * by the timeout or a dropped connection, as Vertex AI goes on with a request its client gave up on
+ * (the SDK's abortSignal does not cancel it there). An error answer (429, 5xx, 400, 401/403, 404) is
+ * not billed, and a try that made no connection sent nothing.
+ */
+function mayBeBilled(err: unknown): boolean {
+  return answeredStatus(err) === undefined && !neverConnected(err);
+}
+
 /** Whether `err` is the request's stop (`LlmRequest.signal`), which ends the call as it is, not as an LLM failure. */
 function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
   return req.signal?.aborted === true && err === req.signal.reason;
@@ -235,8 +251,8 @@ function errorFromSdk(err: unknown): LlmError {
 function callFailure(err: unknown): LlmError {
   if (err instanceof LlmError) return err;
   const message = messageOf(err);
-  const status = (err as { status?: unknown } | null)?.status;
-  if (typeof status === "number") {
+  const status = answeredStatus(err);
+  if (status !== undefined) {
     const { code, transient } = classifyHttpStatus(status);
     const hint = code === "LLM_AUTH" ? ` (${CREDENTIALS_HINT})` : code === "LLM_MODEL_NOT_FOUND" ? ` (${MODEL_HINT})` : "";
     return new LlmError(code, `Vertex AI returned HTTP ${status}: ${snippet(apiErrorMessage(message), 300)}${hint}`, {
@@ -324,9 +340,9 @@ export class VertexLlmClient implements LlmClient {
             if (started) spent.calls++;
             throw err;
           }
-          // A try that got no credentials (the SDK gets them before it sends) or no connection reached no model.
+          // A try that got no credentials (the SDK gets them before it sends) reached no model.
           const credentials = credentialFailure(err);
-          if (!credentials && !neverConnected(err)) spent.calls++;
+          if (!credentials && mayBeBilled(err)) spent.calls++;
           throw credentials ?? callFailure(err);
         });
         spent.calls++;

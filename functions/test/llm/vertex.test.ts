@@ -167,31 +167,33 @@ describe("the request", () => {
 });
 
 describe("retries", () => {
-  it("retries 429 and 503 with backoff and succeeds, summing usage over the calls", async () => {
+  it("retries 429 and 503 with backoff and succeeds, counting only the answered call: error answers are not billed", async () => {
     vertex.answer(status(429, "Resource exhausted."), status(503, "The service is currently unavailable."), json(goodAnswer));
     const result = await client().generateJson(enrichment);
     expect(result.data).toEqual(goodAnswer);
-    expect(result.usage.calls).toBe(3);
+    expect(vertex.requests).toHaveLength(3);
+    expect(result.usage.calls).toBe(1);
     expect(delays).toEqual([750, 1500]); // equal jitter on 1 s and 2 s ceilings with random 0.5
     expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_RATE_LIMITED", llm_try: 1 }));
     expect(log).toHaveBeenCalledWith("llm call retry", expect.objectContaining({ code: "LLM_UNAVAILABLE", llm_try: 2 }));
   });
 
-  it("gives up after maxRetries on repeated 503s with a transient error carrying usage", async () => {
+  it("gives up after maxRetries on repeated 503s with a transient error carrying usage, no call billed", async () => {
     vertex.answer(status(503), status(503), status(503), json(goodAnswer));
     const err = await failure(client().generateJson(enrichment));
     expect(err).toMatchObject({ code: "LLM_UNAVAILABLE", transient: true });
     expect(vertex.requests).toHaveLength(3);
-    expect(err.usage).toMatchObject({ model: "gemini-2.5-flash", calls: 3, input_tokens: 0, output_tokens: 0 });
+    expect(err.usage).toMatchObject({ model: "gemini-2.5-flash", calls: 0, input_tokens: 0, output_tokens: 0 });
   });
 
-  it("does not retry a 400, and reports the service's message", async () => {
+  it("does not retry a 400, and reports the service's message, counting no call", async () => {
     vertex.answer(status(400, "Request contains an invalid argument."), json(goodAnswer));
     const err = await failure(client().generateJson(enrichment));
     expect(err).toMatchObject({ code: "LLM_REJECTED", transient: false });
     expect(err.message).toBe("Vertex AI returned HTTP 400: Request contains an invalid argument.");
     expect(vertex.requests).toHaveLength(1);
     expect(delays).toEqual([]);
+    expect(err.usage?.calls).toBe(0);
   });
 
   it("retries a dropped connection as a transient outage", async () => {
@@ -225,6 +227,14 @@ describe("timeouts", () => {
     const err = await failure(client({ timeoutMs: 60_000, maxRetries: 1 }).generateJson({ ...enrichment, timeoutMs: 150 }));
     expect(err).toMatchObject({ code: "LLM_TIMEOUT", transient: true });
     expect(vertex.requests).toHaveLength(2);
+  });
+
+  it("counts a try cut short by the timeout after it was sent as a call, its tokens unknown (0): Vertex AI goes on with it", async () => {
+    vertex.answer({ kind: "hang" });
+    const err = await failure(client({ timeoutMs: 500, maxRetries: 0 }).generateJson(enrichment));
+    expect(err).toMatchObject({ code: "LLM_TIMEOUT" });
+    expect(vertex.requests).toHaveLength(1);
+    expect(err.usage).toMatchObject({ calls: 1, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 });
   });
 });
 
@@ -291,7 +301,8 @@ describe("a stop (the job's lost lease, its run's deadline)", () => {
   });
 
   it("that fired between tries counts the try sent before it, not the one it kept from starting", async () => {
-    vertex.answer(status(503), json(goodAnswer));
+    // A billed try (answered, but not JSON) whose retry the stop keeps from starting.
+    vertex.answer({ kind: "text", text: "I updated the description." }, json(goodAnswer));
     const stop = new AbortController();
     const spent: LlmUsage[] = [];
     // A wait that does not watch the stop: the next try begins with the stop already fired.
@@ -414,13 +425,16 @@ describe("credentials", () => {
     expect(err).toMatchObject({ code: "LLM_MODEL_NOT_FOUND", transient: false });
     expect(err.message).toMatch(/HTTP 404: Publisher Model .* LLM_FAST_MODEL, LLM_STRONG_MODEL and LLM_LOCATION/);
     expect(vertex.requests).toHaveLength(1);
+    // It reached no model: no call billed.
+    expect(err.usage).toMatchObject({ calls: 0, input_tokens: 0, output_tokens: 0 });
   });
 
-  it("Vertex AI refusing the caller (403) is LLM_AUTH naming the role to grant", async () => {
+  it("Vertex AI refusing the caller (403) is LLM_AUTH naming the role to grant, counting no call", async () => {
     vertex.answer(status(403, "Permission 'aiplatform.endpoints.predict' denied on resource."));
     const err = await failure(client().generateJson(enrichment));
     expect(err).toMatchObject({ code: "LLM_AUTH", transient: false });
     expect(err.message).toMatch(/HTTP 403: Permission 'aiplatform\.endpoints\.predict' denied.*roles\/aiplatform\.user/);
+    expect(err.usage?.calls).toBe(0);
   });
 });
 
