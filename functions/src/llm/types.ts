@@ -38,8 +38,8 @@ export interface LlmRequest<T> {
    */
   signal?: AbortSignal;
   /**
-   * Told what the call spent when the stop ends it (its reason carries no usage): the tries answered
-   * before it were billed.
+   * Told what the call spent when the stop ends it (its reason carries no usage): the tries before it
+   * that may have been billed, the one it cut short included.
    */
   onStopped?: (usage: LlmUsage) => void;
   /** Structured inputs (e.g. `{exercise}`) that the fake uses; the Vertex adapter ignores it. */
@@ -51,6 +51,7 @@ export interface LlmUsage {
   input_tokens: number;
   output_tokens: number;
   latency_ms: number;
+  /** Model calls that may have been billed: tries answered, or cut short once sent; not error answers. */
   calls: number;
   estimated_cost_usd: number;
 }
