@@ -50,7 +50,13 @@ export type PlanRepairer = (
   round: number,
   /** `signal` ends the repair call at once: the job stops (a cancel too: the loop throws its reason next). */
   run: { attempt: AttemptRecorder; signal: AbortSignal },
-) => Promise<ChangePlan>;
+) => Promise<RepairAnswer>;
+
+export interface RepairAnswer {
+  plan: ChangePlan;
+  /** Set when no further round could do better (its answer was cut off, ...): why. Errors left then end the loop. */
+  stopReason?: string;
+}
 
 /** What running a plan needs from the services handlers get. */
 export interface PlanDeps {
@@ -305,6 +311,7 @@ async function validateWithRepairs(
   // Where the validator asked for fixes, over every round: what a repair may change beyond the job's own plan.
   const sites: ErrorSite[] = [];
   let current = plan;
+  let stopReason: string | undefined;
   for (let round = 0; ; round++) {
     ctx.signal.throwIfAborted();
     attempt.set("plan", current);
@@ -378,8 +385,8 @@ async function validateWithRepairs(
       }
       return { ok: true, plan: current, view, validation, repairs };
     }
-    if (!deps.repairPlan || round >= deps.config.maxRepairs)
-      return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary) };
+    if (!deps.repairPlan || round >= deps.config.maxRepairs || stopReason !== undefined)
+      return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary, stopReason) };
     // A repair is an LLM call: not spent on a plan that could not be written anyway.
     if (input.job.payload.mode === "apply" && !deps.config.applyEnabled) {
       attempt.event("apply_disabled");
@@ -387,7 +394,7 @@ async function validateWithRepairs(
       return { ok: false, outcome: applyDisabled({ ...summary, ...extraSummary }) };
     }
     sites.push(...errorSites(current, validation.errors));
-    current = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal });
+    ({ plan: current, stopReason } = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal }));
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);
   }
@@ -411,6 +418,8 @@ function validationFailed(
   validation: ValidationResult,
   repairs: RepairRound[],
   extraSummary: Record<string, unknown>,
+  /** Why no further round could do better, when the repairer said so. */
+  stopReason: string | undefined,
 ): HandlerOutcome {
   const exhausted = repairs.length > 0;
   const summary = {
@@ -426,7 +435,8 @@ function validationFailed(
     job.payload.mode,
     summary,
     exhausted ? "REPAIR_LOOP_EXHAUSTED" : "VALIDATION_FAILED",
-    `${validation.errors.length} validation error(s)${exhausted ? ` after ${repairs.length} of ${deps.config.maxRepairs} repair round(s)` : ""}; ` +
+    `${validation.errors.length} validation error(s)${exhausted ? ` after ${repairs.length} of ${deps.config.maxRepairs} repair round(s)` : ""}` +
+      `${stopReason === undefined ? "" : `, no further round could do better: ${stopReason}`}; ` +
       `first: operation ${first.operation_index ?? "-"} ${first.code} at ${first.path || "(operation)"}: ${first.message}`,
     {
       errors: validation.errors.slice(0, MAX_ERROR_DETAILS),
@@ -434,6 +444,7 @@ function validationFailed(
       ...(exhausted
         ? { repairs: repairs.map(({ round, errors, errors_after }) => ({ round, errors_in: errors.length, errors_after })) }
         : {}),
+      ...(stopReason === undefined ? {} : { stop_reason: stopReason }),
     },
   );
 }

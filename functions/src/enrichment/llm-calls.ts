@@ -67,7 +67,8 @@ export const ENRICH_CALL: LlmCallKind<EnrichmentResponse> = {
 export const REPAIR_CALL: LlmCallKind<ChangePlan> = {
   task: "repair_plan",
   schema: changePlanSchema,
-  // A revised plan repeats every operation; big family moves run to a few thousand tokens.
+  // A revised plan repeats every operation (a two-field patch is some 80 tokens); big family moves run to a few thousand
+  // tokens. A plan too long for the retry limit ends the repair loop (repair.ts): no round could write it whole.
   output: { maxOutputTokens: 8192, retryMaxOutputTokens: 16384, thinkingBudget: 2048 },
 };
 

@@ -5,13 +5,17 @@
  *
  * - An outage (timeout, 429, 5xx) rethrows the transient LlmError: the job retries later; repair
  *   rounds are their own budget and never use up job attempts.
- * - An unusable answer (not JSON, not a plan, cut off at the token limit) counts as a round that
- *   changed nothing, so a model that cannot repair ends, like one that repairs badly, in
- *   REPAIR_LOOP_EXHAUSTED for a person. Missing credentials (LLM_AUTH) fail the job instead.
+ * - An unusable answer (not JSON, not a plan, refused) counts as a round that changed nothing, as
+ *   does the plan handed back unchanged: so a model that cannot repair ends, like one that repairs
+ *   badly, in REPAIR_LOOP_EXHAUSTED for a person. Missing credentials (LLM_AUTH) fail the job instead.
+ * - A round is asked only when it can do better than the last: after a round that changed nothing,
+ *   only of a stronger model (asked the same way, the same model has nothing new to give); never
+ *   after an answer cut off at the output limit, as every round repeats the whole plan under that limit.
  */
+import { isDeepStrictEqual } from "node:util";
 import type { PlanRepairer } from "../apply/run-plan";
 import type { ValidationIssue } from "../apply/issues";
-import type { ChangePlan } from "../apply/plan";
+import { type ChangePlan, changePlanSchema } from "../apply/plan";
 import { LlmError, isLlmConfigurationError } from "../llm/errors";
 import type { LlmClient, ModelTier } from "../llm/types";
 import { generateRecorded } from "./llm-call";
@@ -35,6 +39,19 @@ export function buildRepairPrompt(plan: ChangePlan, errors: readonly ValidationI
   ].join("\n\n");
 }
 
+/** Whether `revised` is `plan` as given, its defaults filled in as the model's answer has them. */
+function isUnchanged(plan: ChangePlan, revised: ChangePlan): boolean {
+  const given = changePlanSchema.safeParse(plan);
+  return given.success && isDeepStrictEqual(given.data, revised);
+}
+
+/** Why no round after `round`, which changed nothing, can do better; undefined when the next asks a stronger model. */
+function sameRequestAgain(round: number, changedNothing: string): string | undefined {
+  const tier = tierForRound(round);
+  if (tierForRound(round + 1) !== tier) return undefined;
+  return `round ${round} ${changedNothing} and round ${round + 1} would ask the same (${tier}) model the same way`;
+}
+
 export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
   return async (plan, errors, round, { attempt, signal }) => {
     const input = { prompt: buildRepairPrompt(plan, errors, round), tier: tierForRound(round), context: { plan, errors }, signal };
@@ -51,12 +68,17 @@ export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
         output_tokens: usage.output_tokens,
         latency_ms: usage.latency_ms,
       });
-      return revised;
+      return { plan: revised, stopReason: isUnchanged(plan, revised) ? sameRequestAgain(round, "returned the plan unchanged") : undefined };
     } catch (err) {
       // Outages and missing credentials are not an unusable answer: the job retries, or fails with their code.
       if (!(err instanceof LlmError) || err.transient || isLlmConfigurationError(err)) throw err;
       attempt.event("plan_repair_unusable", { round, errors_in: errors, code: err.code, message: err.message });
-      return plan;
+      const stopReason =
+        err.code === "LLM_TRUNCATED"
+          ? `the answer of round ${round} was cut off at the output token limit (${err.code}): ` +
+            `the plan of ${plan.operations.length} operation(s) is too long to repair, as each round repeats it whole`
+          : sameRequestAgain(round, `gave no usable answer (${err.code})`);
+      return { plan, stopReason };
     }
   };
 }

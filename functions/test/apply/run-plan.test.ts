@@ -119,7 +119,7 @@ describe("runPlan", () => {
   });
 
   it("apply with the gate closed: an invalid plan is not repaired (no LLM call) and ends APPLY_DISABLED", async () => {
-    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>();
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>();
     const { input } = await start("apply", { applyEnabled: false, repairPlan });
     const outcome = await runPlan(input, invalidPlan());
     expect(outcome).toMatchObject({
@@ -155,9 +155,9 @@ describe("runPlan", () => {
   });
 
   it("repairs an invalid plan and applies the revised one, recording the repair", async () => {
-    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(async (_plan, errors) => {
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(async (_plan, errors) => {
       expect(errors[0]).toMatchObject({ code: "SCHEMA_INVALID", path: "category" });
-      return planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "isolation" }, rationale }]);
+      return { plan: planOf([{ op: "patch_fields", exercise_id: squat.id, set: { category: "isolation" }, rationale }]) };
     });
     const { input } = await start("apply", { repairPlan });
     const outcome = await runPlan(input, invalidPlan());
@@ -170,14 +170,14 @@ describe("runPlan", () => {
 
   it("a repaired plan that reaches into a family the job does not lock is not applied", async () => {
     // The job locks `squat`; the repair also patches a bench press and aliases a squat exercise.
-    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() =>
-      Promise.resolve(
-        planOf([
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(() =>
+      Promise.resolve({
+        plan: planOf([
           { op: "patch_fields", exercise_id: squat.id, set: { category: "compound" }, rationale },
           { op: "upsert_alias", alias_slug: "barbell-squat", exercise_id: squat.id, rationale },
           { op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale },
         ]),
-      ),
+      }),
     );
     const { input } = await start("apply", { repairPlan });
     const before = await snapshotCatalog(db);
@@ -204,7 +204,7 @@ describe("runPlan", () => {
       { operation_index: 1, target: `exercises/${squat.id}`, fields: [], retires: true },
     ];
     for (const [index, repaired] of repairs.entries()) {
-      const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() => Promise.resolve(repaired));
+      const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(() => Promise.resolve({ plan: repaired }));
       const { input } = await start("apply", { repairPlan });
       const before = await snapshotCatalog(db);
       const outcome = await runPlan(input, invalidPlan());
@@ -219,8 +219,8 @@ describe("runPlan", () => {
 
   it("a repaired plan that drops what the job's plan changed is not applied as its success: needs_review REPAIR_DROPPED_WORK", async () => {
     // The job's plan patches the squat (invalidly); the repair silences the error by leaving the squat alone.
-    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() =>
-      Promise.resolve(planOf([{ op: "no_change", target: "squat", rationale: "nothing to fix" }])),
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(() =>
+      Promise.resolve({ plan: planOf([{ op: "no_change", target: "squat", rationale: "nothing to fix" }]) }),
     );
     const { input } = await start("apply", { repairPlan });
     const before = await snapshotCatalog(db);
@@ -239,7 +239,7 @@ describe("runPlan", () => {
       target: "squat",
       rationale: "padding",
     }));
-    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(() => Promise.resolve(planOf(tooMany)));
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(() => Promise.resolve({ plan: planOf(tooMany) }));
     const { input } = await start("apply", { repairPlan });
     const before = await snapshotCatalog(db);
     const outcome = await runPlan(input, invalidPlan());
@@ -252,7 +252,7 @@ describe("runPlan", () => {
   });
 
   it("gives up after max_repairs rounds: needs_review REPAIR_LOOP_EXHAUSTED", async () => {
-    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>(async (plan) => plan);
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(async (plan) => ({ plan }));
     const { input } = await start("apply", { repairPlan, config: { maxRepairs: 2 } });
     const outcome = await runPlan(input, invalidPlan());
     expect(outcome).toMatchObject({
@@ -269,6 +269,23 @@ describe("runPlan", () => {
       summary: { repairs: 2 },
     });
     expect(repairPlan.mock.calls.map((call) => call[2])).toEqual([1, 2]);
+  });
+
+  it("ends the loop at a round whose repairer says no further round could do better, naming why", async () => {
+    const stopReason = "the answer of round 1 was cut off at the output token limit";
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(async (plan) => ({ plan, stopReason }));
+    const { input } = await start("apply", { repairPlan });
+    const outcome = await runPlan(input, invalidPlan());
+    expect(outcome).toMatchObject({
+      status: "needs_review",
+      error: { code: "REPAIR_LOOP_EXHAUSTED", details: { stop_reason: stopReason, repairs: [{ round: 1, errors_after: 1 }] } },
+      summary: { repairs: 1 },
+    });
+    if (outcome.kind !== "completed") throw new Error(`the run ended ${outcome.kind}`);
+    expect(outcome.error?.message).toMatch(
+      /^1 validation error\(s\) after 1 of 3 repair round\(s\), no further round could do better: the answer of round 1/,
+    );
+    expect(repairPlan).toHaveBeenCalledTimes(1);
   });
 
   it("a plan overtaken by a concurrent edit goes to review as TARGET_CHANGED with the per-operation errors", async () => {
@@ -466,7 +483,7 @@ describe("runPlan", () => {
 
   it("a plan over the validator's operation limit ends the job at once, permanently (PLAN_TOO_LARGE), with no repair round", async () => {
     // A repair could only drop operations, leaving the job's work undone.
-    const repairPlan = jest.fn<Promise<ChangePlan>, Parameters<PlanRepairer>>();
+    const repairPlan = jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>();
     const { input } = await start("apply", { repairPlan });
     const before = await snapshotCatalog(db);
     const operations = PLAN_LIMITS.maxOperations + 1;

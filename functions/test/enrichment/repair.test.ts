@@ -22,12 +22,14 @@ function brokenPlan(jobId: string): ChangePlan {
   };
 }
 
-function fixedPlan(plan: ChangePlan): ChangePlan {
+function withMuscle(plan: ChangePlan, muscle: string): ChangePlan {
   return {
     ...plan,
-    operations: [{ ...plan.operations[0], set: { "muscles.primary": ["trapezius"] } } as ChangePlan["operations"][number]],
+    operations: [{ ...plan.operations[0], set: { "muscles.primary": [muscle] } } as ChangePlan["operations"][number]],
   };
 }
+
+const fixedPlan = (plan: ChangePlan) => withMuscle(plan, "trapezius");
 
 async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; input: TestHandlerInput }> {
   await seedCatalog(db, { exercises: [ROW] });
@@ -82,12 +84,21 @@ describe("the LLM repair loop", () => {
   });
 
   it("ends in needs_review REPAIR_LOOP_EXHAUSTED with 3 recorded rounds when the LLM never fixes the plan", async () => {
-    const { llm, input } = await setUp([]);
+    // Each round changes the muscle, never to one the schema knows.
+    const muscles = ["Upper Back", "upper_back", "UpperBack"];
+    const { llm, input } = await setUp(
+      muscles.map((muscle) => ({
+        match: { task: REPAIR_TASK },
+        respond: (req: LlmRequest<unknown>) => withMuscle(req.context?.plan as ChangePlan, muscle),
+        times: 1,
+      })),
+    );
     const before = await snapshotCatalog(db);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
 
     expect(outcome).toMatchObject({ kind: "completed", status: "needs_review", error: { code: "REPAIR_LOOP_EXHAUSTED" } });
     if (outcome.kind !== "completed") throw new Error("unreachable");
+    expect(outcome.error?.message).toMatch(/^1 validation error\(s\) after 3 of 3 repair round\(s\); first: /);
     expect((outcome.error?.details as { repairs: unknown[] }).repairs).toHaveLength(3);
     expect(llm.calls).toHaveLength(3);
     expect(await snapshotCatalog(db)).toBe(before);
@@ -97,21 +108,74 @@ describe("the LLM repair loop", () => {
     expect(log.llm_calls.map((call: { task: string }) => call.task)).toEqual([REPAIR_TASK, REPAIR_TASK, REPAIR_TASK]);
   });
 
-  it("counts an unusable answer as a round that changed nothing", async () => {
-    const { input } = await setUp([
-      { match: { task: REPAIR_TASK }, respond: { error: "malformed_json" }, times: 1 },
-      { match: { task: REPAIR_TASK }, respond: { job_id: "x", operations: [{ op: "teleport" }] }, times: 1 },
-      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
-    ]);
+  it("stops after the round whose answer was cut off at the output limit: no model could write the plan whole", async () => {
+    const cutOff = () => {
+      throw new LlmError("LLM_TRUNCATED", "model output was cut off at the output token limit (MAX_TOKENS after 16384 output tokens)");
+    };
+    const { llm, input } = await setUp([{ match: { task: REPAIR_TASK }, respond: cutOff }]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
-    expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 3 } });
-    const log = attemptLogOf(input, "succeeded");
+
+    expect(outcome).toMatchObject({ status: "needs_review", summary: { repairs: 1 }, error: { code: "REPAIR_LOOP_EXHAUSTED" } });
+    if (outcome.kind !== "completed") throw new Error("unreachable");
+    const stopReason =
+      "the answer of round 1 was cut off at the output token limit (LLM_TRUNCATED): " +
+      "the plan of 1 operation(s) is too long to repair, as each round repeats it whole";
+    expect(outcome.error?.message).toContain(`after 1 of 3 repair round(s), no further round could do better: ${stopReason}; first: `);
+    expect(outcome.error?.details).toMatchObject({ stop_reason: stopReason, repairs: [{ round: 1, errors_after: 1 }] });
+    expect(llm.calls.map((call) => [call.task, call.tier])).toEqual([[REPAIR_TASK, "fast"]]);
+    expect(attemptLogOf(input, "needs_review").llm_calls).toHaveLength(1);
+  });
+
+  it("asks the strong model after a fast round that changed nothing, and stops when the strong one changes nothing too", async () => {
+    // The fake hands the plan back unchanged unless scripted.
+    const { llm, input } = await setUp([]);
+    const outcome = await runPlan(input, brokenPlan(input.job.id));
+
+    expect(outcome).toMatchObject({ status: "needs_review", summary: { repairs: 2 }, error: { code: "REPAIR_LOOP_EXHAUSTED" } });
+    if (outcome.kind !== "completed") throw new Error("unreachable");
+    expect(outcome.error?.message).toContain(
+      "after 2 of 3 repair round(s), no further round could do better: " +
+        "round 2 returned the plan unchanged and round 3 would ask the same (strong) model the same way; first: ",
+    );
+    expect(llm.calls.map((call) => call.tier)).toEqual(["fast", "strong"]);
+  });
+
+  it.each([
+    ["not JSON", { error: "malformed_json" }, "LLM_BAD_OUTPUT"],
+    ["not a plan", { job_id: "x", operations: [{ op: "teleport" }] }, "LLM_BAD_OUTPUT"],
+    [
+      "refused",
+      () => {
+        throw new LlmError("LLM_REJECTED", "model stopped (SAFETY)");
+      },
+      "LLM_REJECTED",
+    ],
+  ])("counts an unusable answer (%s) as a round that changed nothing: the strong model is asked once", async (_case, unusable, code) => {
+    const { llm, input } = await setUp([{ match: { task: REPAIR_TASK }, respond: unusable }]);
+    const outcome = await runPlan(input, brokenPlan(input.job.id));
+
+    expect(outcome).toMatchObject({ status: "needs_review", summary: { repairs: 2 }, error: { code: "REPAIR_LOOP_EXHAUSTED" } });
+    if (outcome.kind !== "completed") throw new Error("unreachable");
+    expect(outcome.error?.message).toContain(
+      `round 2 gave no usable answer (${code}) and round 3 would ask the same (strong) model the same way`,
+    );
+    expect(llm.calls.map((call) => call.tier)).toEqual(["fast", "strong"]);
+    const log = attemptLogOf(input, "needs_review");
     expect(
       log.events
         .filter((e: { event: string }) => e.event === "plan_repair_unusable")
         .map((e: { details: { code: string } }) => e.details.code),
-    ).toEqual(["LLM_BAD_OUTPUT", "LLM_BAD_OUTPUT"]);
-    expect(log.llm_calls).toHaveLength(3);
+    ).toEqual([code, code]);
+  });
+
+  it("applies the strong model's repair after an unusable answer from the fast one", async () => {
+    const { input } = await setUp([
+      { match: { task: REPAIR_TASK }, respond: { error: "malformed_json" }, times: 1 },
+      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
+    ]);
+    const outcome = await runPlan(input, brokenPlan(input.job.id));
+    expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 2 } });
+    expect(attemptLogOf(input, "succeeded").llm_calls).toHaveLength(2);
   });
 
   it("fails the job transiently when the LLM is unavailable during a repair, writing nothing", async () => {

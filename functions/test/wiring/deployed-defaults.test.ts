@@ -151,7 +151,7 @@ describeWithIsolation("a plan that fails validation", () => {
 
   it.each([
     ["deployed without an LLM goes to review unrepaired", true, { code: "VALIDATION_FAILED", repairs: 0 }],
-    ["repaired by the LLM where there is one", false, { code: "REPAIR_LOOP_EXHAUSTED", repairs: 3 }],
+    ["repaired by the LLM where there is one", false, { code: "REPAIR_LOOP_EXHAUSTED", repairs: 2 }],
   ])("%s", async (_case, deployed, { code, repairs }) => {
     const runtime = await startRuntime(invalidPlanning, { deployed, config: testConfig() });
     const jobId = await submit(runtime.engine, "FAMILY_AUDIT", { mode: "dry_run", family_slug: exercises[0].family_slug });
