@@ -32,7 +32,9 @@ import {
   type DailyTotals,
   type FrozenPlan,
   type Job,
+  type ParentFacts,
   type ParentState,
+  parentState,
   type RunSummary,
   WAITING_STATUSES,
   WORKER_STATUSES,
@@ -114,19 +116,23 @@ export function cappedQueueReads(held: Record<QueueRead, number>): QueueRead[] {
 }
 
 /**
- * A child's parent as the queue's reads know it: open when among the open jobs read; ended when among the finished
- * ones; unknown otherwise (loading, a read as full as its limit, a parent that ended before the finished jobs' window,
- * or one whose record is gone, where the child's own page offers Retry): the child's page, which reads its parent,
- * tells. `running` and `waiting` are null while they load.
+ * A child's parent as the queue's reads know it: as `parentState` reads it when among the jobs read (open, or asked
+ * to stop and not stopped yet, when among the open ones; ended when among the finished ones); unknown otherwise
+ * (loading, a read as full as its limit, a parent that ended before the finished jobs' window, or one whose record is
+ * gone, where the child's own page offers Retry): the child's page, which reads its parent, tells. `running` and
+ * `waiting` are null while they load.
  */
 export function parentInQueue(
   parentId: string,
-  held: { running: readonly Pick<Job, "id">[] | null; waiting: readonly Pick<Job, "id">[] | null; finished: readonly Pick<Job, "id">[] },
+  held: { running: readonly ParentInQueue[] | null; waiting: readonly ParentInQueue[] | null; finished: readonly ParentInQueue[] },
 ): ParentState {
-  const holds = (jobs: readonly Pick<Job, "id">[] | null) => jobs?.some((job) => job.id === parentId) ?? false;
-  if (holds(held.running) || holds(held.waiting)) return "open";
-  return holds(held.finished) ? "ended" : "unknown";
+  const isParent = (job: ParentInQueue) => job.id === parentId;
+  const parent = held.running?.find(isParent) ?? held.waiting?.find(isParent) ?? held.finished.find(isParent);
+  // Read: whether the cache alone gave it matters only to a parent not read.
+  return parent ? parentState(parent, false) : "unknown";
 }
+
+type ParentInQueue = Pick<Job, "id"> & ParentFacts;
 
 /**
  * One listener per key (`watch`), told to `listener` as one answer: none until each has answered, then each one's

@@ -1,5 +1,15 @@
 /** How times, durations, money and values read in the console. */
-import { type CancelAnswer, type JobStatus, type RetryAnswer, type RunSummary, WORKER_STATUSES } from "./model";
+import {
+  type CancelAnswer,
+  type ChildCounts,
+  childCounts,
+  type Job,
+  type JobStatus,
+  type RetryAnswer,
+  type RunSummary,
+  WAITING_STATUSES,
+  WORKER_STATUSES,
+} from "./model";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -173,4 +183,24 @@ export function cancelledNotice(jobId: string, answer: CancelAnswer): string {
     ? `${asked} until its next safe point (a frozen plan is finished first).`
     : `${asked} until its next run, which finishes its frozen plan, or, for a parent waiting for its children, ` +
         "settles it over them: cancelled with what they did if the cancel stopped one, else as they make it (succeeded if they all had).";
+}
+
+/** A parent's counts of its children, labelled: "Children: 9 of 10 ended, 2 succeeded, 7 did not (cancelled ones included)." */
+export function childrenSummary(counts: ChildCounts): string {
+  const ended =
+    counts.total === null
+      ? `${count(counts.done)} ended (how many it makes is not recorded yet)`
+      : `${count(counts.done)} of ${count(counts.total)} ended`;
+  return `Children: ${ended}, ${count(counts.succeeded)} succeeded, ${count(counts.failed)} did not (cancelled ones included).`;
+}
+
+/**
+ * When a waiting job's error was true: it is the reason its last attempt left it waiting (a deferral's, or the failure
+ * it backs off from), as that attempt found things. A parent's counts of its children move on since, as each ends:
+ * the page shows them live (`shownProgress`, `childrenSummary`). Null for a job not waiting, or waiting with no error.
+ */
+export function waitingErrorNote(job: Pick<Job, "status" | "error" | "started_at" | "shards">): string | null {
+  if (job.error === null || !(WAITING_STATUSES as readonly JobStatus[]).includes(job.status)) return null;
+  const asOf = `As of its last attempt${job.started_at ? `, started ${dateTime(job.started_at)}` : ""}`;
+  return childCounts(job) ? `${asOf}: its children's counts shown here are live.` : `${asOf}.`;
 }

@@ -149,21 +149,38 @@ export function unparsedNote(job: Pick<Job, "id" | "run_after" | "error">): stri
 }
 
 /**
- * What the console knows of a child job's parent: `open`, `ended` (a final status), `gone` (its record was deleted,
- * RETAIN_JOBS_DAYS after it ended) or `unknown`. A parent that has ended counts none of its children's new outcomes
- * (the engine's recordChildFinished answers `parent_closed`), so a child retried on its own would stay failed in its
- * parent's result for good: the parent is retried instead, which requeues its unsuccessful children and finishes
- * over their new outcomes.
+ * What the console knows of a child job's parent: `open`, `stopping` (open, asked to stop and not stopped yet:
+ * `cancelPending`), `ended` (a final status), `gone` (its record was deleted, RETAIN_JOBS_DAYS after it ended) or
+ * `unknown`. A parent that has ended counts none of its children's new outcomes (the engine's recordChildFinished
+ * answers `parent_closed`), so a child retried on its own would stay failed in its parent's result for good: the
+ * parent is retried instead, which requeues its unsuccessful children and finishes over their new outcomes. A parent
+ * still stopping cancels a child queued again at its lease, unrun (`stoppingParentRefusesRetry`).
  */
-export type ParentState = "open" | "ended" | "gone" | "unknown";
+export type ParentState = "open" | "stopping" | "ended" | "gone" | "unknown";
+
+/** What a child's retry reads of its parent (`parentState`). */
+export type ParentFacts = Pick<Job, "status" | "cancel_requested" | "plan_id">;
 
 /**
  * A parent as its own document reads (null when there is none), and whether only the SDK's cache gave that answer:
  * a parent the cache does not hold may well exist, and have ended.
  */
-export function parentState(parent: Pick<Job, "status"> | null, fromCache: boolean): ParentState {
+export function parentState(parent: ParentFacts | null, fromCache: boolean): ParentState {
   if (parent === null) return fromCache ? "unknown" : "gone";
-  return isFinalStatus(parent.status) ? "ended" : "open";
+  if (isFinalStatus(parent.status)) return "ended";
+  return cancelPending(parent) ? "stopping" : "open";
+}
+
+/**
+ * Why a child job offers no Retry on account of its parent (`parentState`), or null when it offers one: its parent
+ * has ended, is still stopping and would cancel the retried child (the engine refuses that retry), or is unknown.
+ */
+export function childRetryBlock(
+  child: Pick<Job, "status" | "error" | "plan_id" | "shards">,
+  parent: ParentState,
+): Exclude<ParentState, "open" | "gone"> | null {
+  if (parent === "ended" || parent === "unknown") return parent;
+  return parent === "stopping" && stoppingParentRefusesRetry(child) ? "stopping" : null;
 }
 
 /**
@@ -209,6 +226,29 @@ type CancelFacts = Pick<Job, "status" | "cancel_requested" | "plan_id"> & Partia
  */
 function settlesItsCancel(job: Pick<CancelFacts, "plan_id" | "shards">): boolean {
   return job.plan_id !== null || typeof job.shards?.total === "number";
+}
+
+/**
+ * A job asked to stop that has not stopped yet and will: open, its cancel requested, no frozen plan (JobQueue's
+ * `cancelPending`, functions/src/jobs/queue.ts). Such a parent cancels a child of its own at the child's lease.
+ */
+function cancelPending(job: ParentFacts): boolean {
+  return !isFinalStatus(job.status) && job.cancel_requested && job.plan_id === null;
+}
+
+/** The codes of a needs_review job whose retry resumes its frozen plan (the engine's RESUME_PLAN_ON_RETRY, functions/src/jobs/outcomes.ts). */
+const RESUME_PLAN_ON_RETRY = ["APPLY_DISABLED", "PARTIALLY_APPLIED"];
+
+/**
+ * Whether the engine refuses to retry a child while its parent is still stopping (JobQueue's `retryable`): the
+ * parent's cancel would cancel it at its lease, unrun, unless the retry leaves it settling its cancel itself
+ * (`settlesItsCancel`): it resumes its frozen plan (a deadletter job's, or one handed to a person part-way), while the
+ * plan is stored (the console cannot tell when it expired: the engine's refusal says so then), or has children.
+ */
+function stoppingParentRefusesRetry(child: Pick<Job, "status" | "error" | "plan_id" | "shards">): boolean {
+  const resumesPlan =
+    child.status === "deadletter" || (child.status === "needs_review" && RESUME_PLAN_ON_RETRY.includes(child.error?.code ?? ""));
+  return !settlesItsCancel({ plan_id: resumesPlan ? child.plan_id : null, shards: child.shards });
 }
 
 /**
@@ -336,6 +376,67 @@ export interface Job {
  */
 export function waitingReason(job: Pick<Job, "error">): string | null {
   return job.error ? `${job.error.code}: ${job.error.message}` : null;
+}
+
+/** A parent's counts of its children (the engine's ChildCounts, `shards`): a child is counted once it has ended. */
+export interface ChildCounts {
+  /** How many children it made, once it has made them all (null until then). */
+  total: number | null;
+  done: number;
+  succeeded: number;
+  /** Those that ended other than succeeded: cancelled ones included. */
+  failed: number;
+}
+
+/** A job's counts of its children; null for a job that has none. */
+export function childCounts(job: Pick<Job, "shards">): ChildCounts | null {
+  const { shards } = job;
+  if (shards === null) return null;
+  const counted = (value: unknown) => (typeof value === "number" ? value : 0);
+  return {
+    total: typeof shards.total === "number" ? shards.total : null,
+    done: counted(shards.done),
+    succeeded: counted(shards.succeeded),
+    failed: counted(shards.failed),
+  };
+}
+
+/**
+ * The progress a job's page shows: a parent's counts of its children once it knows how many it made, which move on
+ * as each child ends (the progress it reports is its last check's), else the progress its attempt reports.
+ */
+export function shownProgress(job: Pick<Job, "progress" | "shards">): { done: number; total: number } | null {
+  const children = childCounts(job);
+  return children !== null && children.total !== null ? { done: children.done, total: children.total } : job.progress;
+}
+
+/** One problem an error's details name: a field's path and what is wrong with it (intake's validation issues). */
+export interface DetailIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * How an error's details read: a list of issues when they are one (intake's `INVALID_JOB` names each field that
+ * does not pass validation so), else the value itself (the locks held, the children missing…), the stack a curators'
+ * record adds to it (an attempt's, a run's) apart, to read line by line; null when there are none.
+ */
+export function errorDetails(details: unknown): { issues: DetailIssue[] } | { value: unknown; stack: string | null } | null {
+  if (details === undefined || details === null) return null;
+  if (typeof details === "object" && Object.keys(details).length === 0) return null;
+  const isIssue = (item: unknown): item is DetailIssue =>
+    typeof item === "object" &&
+    item !== null &&
+    "path" in item &&
+    typeof item.path === "string" &&
+    "message" in item &&
+    typeof item.message === "string";
+  if (Array.isArray(details) && details.every(isIssue)) return { issues: details.map(({ path, message }) => ({ path, message })) };
+  if (typeof details === "object" && "stack" in details && typeof details.stack === "string") {
+    const { stack, ...rest } = details;
+    return { value: Object.keys(rest).length > 0 ? rest : null, stack };
+  }
+  return { value: details, stack: null };
 }
 
 export interface PipelineEvent {

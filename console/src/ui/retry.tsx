@@ -69,3 +69,13 @@ export function RetryParentNote({ parentId }: { parentId: string }) {
     </small>
   );
 }
+
+/** Instead of Retry on a child whose parent is still stopping (`childRetryBlock`): the engine refuses that retry. */
+export function RetryParentStoppingNote({ parentId }: { parentId: string }) {
+  return (
+    <small class="muted" data-testid="retry-parent-stopping">
+      Its parent <JobLink id={parentId} /> is asked to stop: a retry now would be cancelled before it ran, so the engine refuses it. Retry
+      the parent once it has ended, which requeues its unsuccessful children.
+    </small>
+  );
+}

@@ -3,16 +3,32 @@ import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { ATTEMPTS_LIMIT, type Bounded, CHANGES_PAGE_SIZE, type ConsoleData } from "../data";
-import { count, dateTime, duration, inline, inlineOrBlank, kilobytes, operationSubject, relative, usd } from "../format";
+import {
+  childrenSummary,
+  count,
+  dateTime,
+  duration,
+  inline,
+  inlineOrBlank,
+  kilobytes,
+  operationSubject,
+  relative,
+  usd,
+  waitingErrorNote,
+} from "../format";
 import {
   type Attempt,
   cancelOffer,
   cancelRequestOutcome,
   type Change,
   type ChangePlanView,
+  childCounts,
+  childRetryBlock,
+  errorDetails,
   type FrozenPlan,
   frozenPlanInAttemptLog,
   type Job,
+  type JobError,
   type JournalDocument,
   type LlmCall,
   isFinalStatus,
@@ -20,6 +36,7 @@ import {
   neverRunsNote,
   parentState,
   retryable,
+  shownProgress,
   timelineEntries,
   unparsedNote,
 } from "../model";
@@ -28,7 +45,7 @@ import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
 import { cacheOnly, mapLive, useLive, useNotConnected, useNow } from "../ui/live";
 import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
-import { type Retries, RetryButton, RetryNotice, RetryParentNote, useRetry } from "../ui/retry";
+import { type Retries, RetryButton, RetryNotice, RetryParentNote, RetryParentStoppingNote, useRetry } from "../ui/retry";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
   const job = useLive<Job | null>((l) => data.watchJob(jobId, l), [data, jobId]);
@@ -155,6 +172,8 @@ function JobDetails(props: {
   const cancel = cancelOffer(job);
   const neverRuns = neverRunsNote(job);
   const unparsed = unparsedNote(job);
+  const progress = shownProgress(job);
+  const children = childCounts(job);
   return (
     <article class="job" data-testid="job-view" data-status={job.status}>
       <header class="job-header">
@@ -193,12 +212,8 @@ function JobDetails(props: {
         {job.plan_id && <Fact name="Frozen plan" value={<span class="mono">{job.plan_id}</span>} />}
         {job.cancel_requested && <Fact name="Cancel" value={cancelRequestOutcome(job)} />}
       </dl>
-      {job.progress && <Progress done={job.progress.done} total={job.progress.total} />}
-      {job.error && (
-        <p class="error-box">
-          <code>{job.error.code}</code> {job.error.message}
-        </p>
-      )}
+      {progress && <Progress done={progress.done} total={progress.total} />}
+      {job.error && <EngineError error={job.error} note={waitingErrorNote(job)} />}
       {neverRuns && (
         <p class="error-box" data-testid="never-runs">
           {neverRuns}
@@ -232,7 +247,7 @@ function JobDetails(props: {
             {usd(llm.estimated_cost_usd)}
           </p>
         )}
-        {job.shards && <Json value={job.shards} />}
+        {children && <p data-testid="children">{childrenSummary(children)}</p>}
       </section>
       {props.frozenPlanView}
       <section>
@@ -249,7 +264,8 @@ function JobDetails(props: {
 
 /**
  * Retry for a child job whose parent counts its new outcome (open), or has no record left to count it in (gone); none
- * while a parent only the cache answers for, holding nothing of it, may have ended (unknown).
+ * while its parent is still stopping and would cancel it (`childRetryBlock`), nor while a parent only the cache answers
+ * for, holding nothing of it, may have ended (unknown).
  */
 function ChildRetry({ job, parentId, data, retries }: { job: Job; parentId: string; data: ConsoleData; retries: Retries }) {
   const parent = useLive<Job | null>((l) => data.watchJob(parentId, l), [data, parentId]);
@@ -257,8 +273,10 @@ function ChildRetry({ job, parentId, data, retries }: { job: Job; parentId: stri
   return (
     <LiveView live={state} what={`parent job ${parentId}`}>
       {(s) => {
-        if (s === "ended") return <RetryParentNote parentId={parentId} />;
-        if (s === "unknown")
+        const blocked = childRetryBlock(job, s);
+        if (blocked === "ended") return <RetryParentNote parentId={parentId} />;
+        if (blocked === "stopping") return <RetryParentStoppingNote parentId={parentId} />;
+        if (blocked === "unknown")
           return (
             <small class="muted" data-testid="retry-parent-unknown">
               Retry once the console reconnects: until then it cannot tell whether its parent <JobLink id={parentId} /> has ended.
@@ -267,6 +285,38 @@ function ChildRetry({ job, parentId, data, retries }: { job: Job; parentId: stri
         return <RetryButton job={job} retries={retries} />;
       }}
     </LiveView>
+  );
+}
+
+/**
+ * A job's or an attempt's error: its code and message, and what its details name (`errorDetails`): a list of issues
+ * (each field and what is wrong with it), else JSON and a stack; bounded as the page's other JSON. `note`: when the
+ * error was true (`waitingErrorNote`).
+ */
+function EngineError({ error, note = null }: { error: JobError; note?: string | null }) {
+  const details = errorDetails(error.details);
+  return (
+    <div class="error-box" data-testid="engine-error">
+      <p>
+        <code>{error.code}</code> {error.message}
+        {note && <small class="muted"> {note}</small>}
+      </p>
+      {details &&
+        ("issues" in details ? (
+          <ul class="issues bounded" data-testid="error-issues">
+            {details.issues.map((issue, n) => (
+              <li key={n}>
+                <code>{issue.path || "(the document)"}</code> {issue.message}
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <>
+            {details.value !== null && <Json value={details.value} />}
+            {details.stack !== null && <pre class="json">{details.stack}</pre>}
+          </>
+        ))}
+    </div>
   );
 }
 
@@ -332,11 +382,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
         Attempt {attempt.attempt} · <StatusBadge status={attempt.status} /> · {attempt.worker_id} · epoch {attempt.lease_epoch} ·{" "}
         {dateTime(attempt.started_at)} · {took}
       </summary>
-      {attempt.error && (
-        <p class="error-box">
-          <code>{attempt.error.code}</code> {attempt.error.message}
-        </p>
-      )}
+      {attempt.error && <EngineError error={attempt.error} />}
       <h4>Pipeline events</h4>
       <ListNote what="events" length={attempt.events.length} held={attempt.lists_cut.events} capped />
       {attempt.events.length === 0 ? (

@@ -14,6 +14,7 @@ import {
 import { dateTime, relative } from "../format";
 import {
   cancelOffer,
+  childRetryBlock,
   FAILURE_STATUSES,
   isFinalStatus,
   type Job,
@@ -27,7 +28,7 @@ import { CancelButton, CancelOutcome, type Cancels, useCancels } from "../ui/can
 import { ViewHeading } from "../ui/focus";
 import { type Live, mapLive, useLive, useNow } from "../ui/live";
 import { JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
-import { type Retries, RetryButton, RetryNotice, RetryParentNote, useRetry } from "../ui/retry";
+import { type Retries, RetryButton, RetryNotice, RetryParentNote, RetryParentStoppingNote, useRetry } from "../ui/retry";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
   const running = useLive<Job[]>((l) => data.watchRunningJobs(l), [data]);
@@ -271,18 +272,16 @@ function RetryAction({ job, retries, parentOf }: { job: Job; retries: Retries; p
   const noRetry = noRetryNote(job);
   if (noRetry !== null) return <small class="muted">{noRetry}</small>;
   const parentId = job.parent_job_id;
-  if (parentId !== null) {
-    const parent = parentOf(parentId);
-    if (parent === "ended") return <RetryParentNote parentId={parentId} />;
-    // The job's page reads the parent itself.
-    if (parent === "unknown")
-      return (
-        <small class="muted" data-testid="retry-on-page">
-          Retry on its page: the queue cannot tell whether its parent <JobLink id={parentId} /> has ended.
-        </small>
-      );
-  }
-  return <RetryButton job={job} retries={retries} />;
+  const blocked = parentId === null ? null : childRetryBlock(job, parentOf(parentId));
+  if (parentId === null || blocked === null) return <RetryButton job={job} retries={retries} />;
+  if (blocked === "ended") return <RetryParentNote parentId={parentId} />;
+  if (blocked === "stopping") return <RetryParentStoppingNote parentId={parentId} />;
+  // The job's page reads the parent itself.
+  return (
+    <small class="muted" data-testid="retry-on-page">
+      Retry on its page: the queue cannot tell whether its parent <JobLink id={parentId} /> has ended.
+    </small>
+  );
 }
 
 function Finished({ jobs }: { jobs: Job[] }) {

@@ -18,6 +18,7 @@ import { sumShards } from "../../src/documents";
 import {
   asError,
   cancelledNotice,
+  childrenSummary,
   couldNot,
   dateTime,
   dayKey,
@@ -34,10 +35,14 @@ import {
   relative,
   retriedNotice,
   usd,
+  waitingErrorNote,
 } from "../../src/format";
 import {
   cancelOffer,
   cancelRequestOutcome,
+  childCounts,
+  childRetryBlock,
+  errorDetails,
   FAILURE_STATUSES,
   frozenPlanInAttemptLog,
   isCuratorToken,
@@ -50,6 +55,7 @@ import {
   movedPastRetriedRun,
   cancelledJobMovedOn,
   retryable,
+  shownProgress,
   timelineEntries,
   unparsedNote,
   waitingReason,
@@ -412,11 +418,21 @@ describe("the actions offered", () => {
     assert.equal(cancelledJobMovedOn({ ...cancelled, pressed: { status: "deferred", lease_epoch: 1 } }, at("j1", "queued", 1)), true);
   });
 
+  /** A parent as its document reads, asked to stop or not, holding a frozen plan or not. */
+  const parentAs = (status: Job["status"], cancel_requested = false, plan_id: string | null = null) => ({
+    status,
+    cancel_requested,
+    plan_id,
+  });
+
   it("no retry for a child whose parent has ended: the parent no longer counts it, and its own retry requeues the child", () => {
-    assert.equal(parentState({ status: "deferred" }, false), "open");
-    assert.equal(parentState({ status: "running" }, false), "open");
-    for (const status of ["succeeded", "failed", "needs_review", "deadletter", "cancelled"] as const)
-      assert.equal(parentState({ status }, false), "ended", status);
+    assert.equal(parentState(parentAs("deferred"), false), "open");
+    assert.equal(parentState(parentAs("running"), false), "open");
+    for (const status of ["succeeded", "failed", "needs_review", "deadletter", "cancelled"] as const) {
+      assert.equal(parentState(parentAs(status), false), "ended", status);
+      // The engine keeps the request when the job ends.
+      assert.equal(parentState(parentAs(status, true), false), "ended", status);
+    }
     // Its record is gone: nothing counts the child, which is retried on its own.
     assert.equal(parentState(null, false), "gone");
   });
@@ -424,16 +440,52 @@ describe("the actions offered", () => {
   it("no retry for a child whose parent only the cache answers for, holding nothing of it: the parent may exist, and have ended", () => {
     assert.equal(parentState(null, true), "unknown");
     // What the cache holds of a parent reads as it does.
-    assert.equal(parentState({ status: "running" }, true), "open");
-    assert.equal(parentState({ status: "failed" }, true), "ended");
+    assert.equal(parentState(parentAs("running"), true), "open");
+    assert.equal(parentState(parentAs("failed"), true), "ended");
+  });
+
+  it("a parent asked to stop and not stopped yet is stopping (the engine's cancelPending); one that froze a plan finishes it first", () => {
+    for (const status of ["queued", "running", "deferred"] as const) {
+      assert.equal(parentState(parentAs(status, true), false), "stopping", status);
+      assert.equal(parentState(parentAs(status, true, "p1"), false), "open", status);
+    }
+  });
+
+  it("no retry for a child whose parent is stopping, as the engine refuses it (its lease would cancel it unrun), but for one that resumes its frozen plan", () => {
+    const child = (status: Job["status"], code: string, plan_id: string | null = null, shards: Job["shards"] = null) => ({
+      status,
+      error: { code, message: "", transient: false },
+      plan_id,
+      shards,
+    });
+    const failedChild = child("failed", "BROKEN");
+    assert.equal(childRetryBlock(failedChild, "stopping"), "stopping");
+    assert.equal(childRetryBlock(failedChild, "open"), null);
+    assert.equal(childRetryBlock(failedChild, "gone"), null);
+    assert.equal(childRetryBlock(failedChild, "ended"), "ended");
+    assert.equal(childRetryBlock(failedChild, "unknown"), "unknown");
+    // Its retry keeps its frozen plan (JobQueue.requeueIn), which a cancel lets finish: the engine retries it, and it runs.
+    assert.equal(childRetryBlock(child("deadletter", "FIRESTORE_UNAVAILABLE", "p1"), "stopping"), null);
+    assert.equal(childRetryBlock(child("needs_review", "PARTIALLY_APPLIED", "p1"), "stopping"), null);
+    assert.equal(childRetryBlock(child("needs_review", "APPLY_DISABLED", "p1"), "stopping"), null);
+    // Any other ending plans again: its plan is not kept, and the cancel reaches it.
+    assert.equal(childRetryBlock(child("needs_review", "TARGET_CHANGED", "p1"), "stopping"), "stopping");
+    assert.equal(childRetryBlock(child("failed", "BROKEN", "p1"), "stopping"), "stopping");
+    assert.equal(childRetryBlock(child("deadletter", "FIRESTORE_UNAVAILABLE"), "stopping"), "stopping");
+    // A child with children of its own settles its cancel over them.
+    assert.equal(childRetryBlock(child("failed", "SHARDS_FAILED", null, { total: 2, done: 2 }), "stopping"), null);
   });
 
   it("the queue knows a child's parent from the jobs it reads, and says when it cannot tell", () => {
-    const jobs = (...ids: string[]) => ids.map((id) => ({ id }));
-    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `open-${i}` }));
+    const jobs = (...ids: string[]) => ids.map((id) => ({ id, ...parentAs("deferred") }));
+    const ended = (...ids: string[]) => ids.map((id) => ({ id, ...parentAs("cancelled", true) }));
+    const many = (n: number) => jobs(...Array.from({ length: n }, (_, i) => `open-${i}`));
     assert.equal(parentInQueue("p1", { running: jobs(), waiting: jobs("p1"), finished: jobs() }), "open");
     assert.equal(parentInQueue("p1", { running: jobs("p1"), waiting: null, finished: jobs() }), "open");
-    assert.equal(parentInQueue("p1", { running: jobs(), waiting: null, finished: jobs("p1") }), "ended");
+    assert.equal(parentInQueue("p1", { running: jobs(), waiting: null, finished: ended("p1") }), "ended");
+    // Asked to stop, and not stopped yet.
+    const stopping = [{ id: "p1", ...parentAs("deferred", true) }];
+    assert.equal(parentInQueue("p1", { running: jobs(), waiting: stopping, finished: jobs() }), "stopping");
     // Read nowhere: it ended before the last 24 hours, or its record is gone (then its child's page offers Retry).
     assert.equal(parentInQueue("p1", { running: jobs("j1"), waiting: jobs("j2"), finished: jobs() }), "unknown");
     // Open jobs left unread: loading, or a read as full as its limit.
@@ -512,6 +564,81 @@ describe("the job page's timeline", () => {
       "09:01 attempt 1 started on w2 (epoch 1)",
       "12:00 now running",
     ]);
+  });
+});
+
+describe("the job page's error and children", () => {
+  it("shows an error's details: intake's validation issues as a list of fields and what is wrong, anything else as it is", () => {
+    // What intake's INVALID_JOB carries (the engine's Issue: path, message, code).
+    const issues = [
+      { path: "payload.family_slug", message: "Invalid input: expected string, received undefined", code: "invalid_type" },
+      { path: "", message: 'Unrecognized key: "extra"', code: "unrecognized_keys" },
+    ];
+    assert.deepEqual(errorDetails(issues), {
+      issues: [
+        { path: "payload.family_slug", message: "Invalid input: expected string, received undefined" },
+        { path: "", message: 'Unrecognized key: "extra"' },
+      ],
+    });
+    // A deferral's locks held, a parent's shards missing: shown as they are.
+    const heldBy = [{ key: "family:squat", jobId: "j2" }];
+    assert.deepEqual(errorDetails(heldBy), { value: heldBy, stack: null });
+    assert.deepEqual(errorDetails({ missing: ["p1-shard-3"] }), { value: { missing: ["p1-shard-3"] }, stack: null });
+    // The stack an attempt's record adds, read apart, line by line.
+    const stack = "TypeError: x is undefined\n    at run (handler.ts:1:1)";
+    assert.deepEqual(errorDetails({ error: "TypeError", stack }), { value: { error: "TypeError" }, stack });
+    assert.deepEqual(errorDetails({ stack }), { value: null, stack });
+    for (const none of [undefined, null, [], {}]) assert.equal(errorDetails(none), null, JSON.stringify(none));
+  });
+
+  it("labels a parent's counts of its children, cancelled ones among those that did not succeed", () => {
+    // A settling cancelled parent: the cancel counted the children it closed at once.
+    const counts = childCounts({ shards: { total: 10, done: 9, succeeded: 2, failed: 7 } });
+    assert.deepEqual(counts, { total: 10, done: 9, succeeded: 2, failed: 7 });
+    assert.equal(childrenSummary(counts), "Children: 9 of 10 ended, 2 succeeded, 7 did not (cancelled ones included).");
+    const making = childCounts({ shards: { total: null, done: 1, succeeded: 0, failed: 1 } });
+    assert.equal(
+      childrenSummary(making!),
+      "Children: 1 ended (how many it makes is not recorded yet), 0 succeeded, 1 did not (cancelled ones included).",
+    );
+    assert.equal(childCounts({ shards: null }), null);
+  });
+
+  it("shows a parent's progress from its live counts of its children, not from its last check's", () => {
+    const lastCheck = { done: 3, total: 10 };
+    assert.deepEqual(shownProgress({ progress: lastCheck, shards: { total: 10, done: 9, succeeded: 2, failed: 7 } }), {
+      done: 9,
+      total: 10,
+    });
+    // Until it knows how many it made, and for a job without children, the progress its attempt reports.
+    assert.deepEqual(shownProgress({ progress: lastCheck, shards: { total: null, done: 1 } }), lastCheck);
+    assert.deepEqual(shownProgress({ progress: lastCheck, shards: null }), lastCheck);
+    assert.equal(shownProgress({ progress: null, shards: null }), null);
+  });
+
+  it("says a waiting job's error is as of its last attempt, and that a parent's counts shown are live", () => {
+    const zone = process.env.TZ;
+    process.env.TZ = "UTC";
+    try {
+      const waiting = {
+        status: "deferred" as const,
+        error: { code: "WAITING_FOR_SHARDS", message: "3 of 10 shard(s) finished" },
+        started_at: new Date("2026-12-01T10:00:00Z"),
+        shards: { total: 10, done: 9, succeeded: 2, failed: 7 },
+      };
+      assert.equal(
+        waitingErrorNote(waiting),
+        "As of its last attempt, started 2026-12-01 10:00:00 UTC: its children's counts shown here are live.",
+      );
+      const locked = { ...waiting, error: { code: "LOCK_HELD", message: "locks held by j2" }, shards: null };
+      assert.equal(waitingErrorNote(locked), "As of its last attempt, started 2026-12-01 10:00:00 UTC.");
+      // An ended job's error is its outcome's; a waiting job with none has nothing to date.
+      assert.equal(waitingErrorNote({ ...waiting, status: "needs_review" }), null);
+      assert.equal(waitingErrorNote({ ...waiting, error: null }), null);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 });
 

@@ -1145,9 +1145,10 @@ export class JobQueue {
 
   /**
    * Refuses, as `retryJob` and `requeueChild` would now, a retry of `jobId` (its status, its dedup key
-   * held by another open job) or of any of `childIds`, the children it re-runs first (one whose
-   * document no longer parses), writing nothing: what an operator's retry checks before it changes
-   * anything else, so a refusal finds every child as it was. Returns the job's status.
+   * held by another open job, its parent still stopping after a cancel) or of any of `childIds`, the
+   * children it re-runs first (one whose document no longer parses), writing nothing: what an
+   * operator's retry checks before it changes anything else, so a refusal finds every child as it
+   * was. Returns the job's status.
    */
   async checkRetry(jobId: string, childIds: readonly string[] = []): Promise<JobStatus> {
     return this.db.runTransaction(
@@ -1163,14 +1164,15 @@ export class JobQueue {
   }
 
   /**
-   * The finished job `snap` and the status a retry moves it to; refused as `InvalidTransitionError`,
-   * as a refusal of the parent `childOf` when `snap` is a child its retry re-runs.
+   * The finished job `snap`, the status a retry moves it to and the stored plan it resumes (see
+   * `requeueIn`); refused as `InvalidTransitionError`, as a refusal of the parent `childOf` when
+   * `snap` is a child its retry re-runs.
    */
   private async retryable(
     tx: Transaction,
     snap: DocumentSnapshot,
     childOf?: { id: string; status: JobStatus },
-  ): Promise<{ job: Job; status: JobStatus; to: JobStatus; claim: DocumentSnapshot | null }> {
+  ): Promise<{ job: Job; status: JobStatus; to: JobStatus; claim: DocumentSnapshot | null; plan: DocumentSnapshot | null }> {
     const job = this.parseStored(snap);
     const status = snap.get("status") as JobStatus;
     const refused = (why: string) =>
@@ -1185,7 +1187,26 @@ export class JobQueue {
       if (found.holder) throw refused(`job ${found.holder} holds dedup key "${job.dedup_key}"`);
       claim = found.claim;
     }
-    return { job, status, to, claim };
+    // A job whose retries ran out while it applied its frozen plan finishes that plan, as its own next
+    // retry would have: planning again from a half-changed catalog could leave the rest undone (a
+    // rename's old-slug alias). So does one handed to a person part-way (RESUME_PLAN_ON_RETRY). Other
+    // endings (a plan the catalog no longer fits, a failure before applying, a cancel) plan again.
+    // One whose plan is already gone has nothing to finish, and plans again.
+    const resumes = status === "deadletter" || (status === "needs_review" && RESUME_PLAN_ON_RETRY.includes(job.error?.code ?? ""));
+    const planRef = resumes && job.plan_id ? this.jobRef(job.id).collection(JOB_COLLECTIONS.plans).doc(job.plan_id) : null;
+    const stored = planRef ? await tx.get(planRef) : null;
+    const plan = stored?.exists ? stored : null;
+    // A child queued again while its parent is still stopping would be cancelled at its lease, unrun, as the parent's
+    // cancel reaches it (`parentCancelReaches`), and counted so into the parent; one that settles its cancel itself runs
+    // (`settlesItsCancel`: it resumes its plan). The parent of a child its retry re-runs (`childOf`) is that retry's, ended.
+    if (!childOf && job.parent_job_id !== null && !settlesItsCancel({ plan_id: plan?.id, shards: job.shards })) {
+      const parent = await tx.get(this.jobRef(job.parent_job_id));
+      if (cancelPending(parent))
+        throw refused(
+          `its parent ${job.parent_job_id} is asked to stop, so it would be cancelled before it ran: retry the parent once it has ended`,
+        );
+    }
+    return { job, status, to, claim, plan };
   }
 
   /**
@@ -1195,19 +1216,10 @@ export class JobQueue {
    * earlier lease can write.
    */
   private async requeueIn(tx: Transaction, snap: DocumentSnapshot): Promise<Job> {
-    const { job, status, to, claim } = await this.retryable(tx, snap);
+    const { job, to, claim, plan } = await this.retryable(tx, snap);
     const now = this.now();
-    // A job whose retries ran out while it applied its frozen plan finishes that plan, as its own next
-    // retry would have: planning again from a half-changed catalog could leave the rest undone (a
-    // rename's old-slug alias). So does one handed to a person part-way (RESUME_PLAN_ON_RETRY). Other
-    // endings (a plan the catalog no longer fits, a failure before applying, a cancel) plan again.
-    // The plan is kept as long again as when it was saved (it was dated to expire with the job's
-    // last run); one already gone leaves nothing to finish, and the job plans again.
-    const resumes = status === "deadletter" || (status === "needs_review" && RESUME_PLAN_ON_RETRY.includes(job.error?.code ?? ""));
-    const planRef = resumes && job.plan_id ? this.jobRef(job.id).collection(JOB_COLLECTIONS.plans).doc(job.plan_id) : null;
-    const plan = planRef ? await tx.get(planRef) : null;
-    const planId = plan?.exists ? job.plan_id : null;
-    if (plan?.exists) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
+    // The plan it resumes is kept as long again as when it was saved (it was dated to expire with the job's last run).
+    if (plan) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
     if (job.dedup_key && claim) this.dedup.claimIn(tx, claim, job.dedup_key, job.id);
     // The last run's outcome counts and progress go with it: a later failure that carries none must not be
     // read with them, and the new run's progress starts empty, as a new job's does.
@@ -1219,7 +1231,7 @@ export class JobQueue {
       result_summary: null,
       progress: null,
       cancel_requested: false,
-      plan_id: planId,
+      plan_id: plan ? job.plan_id : null,
     };
     tx.update(snap.ref, { ...reset, run_after: this.ts(now), requeued_at: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
     return { ...job, ...reset, run_after: now, requeued_at: now, finished_at: null };

@@ -9,7 +9,7 @@ import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
 import { needsReview, succeededIn } from "../../src/jobs/outcomes";
 import type { RunReport } from "../../src/jobs/worker";
 import { modeSchema, type ChildJob } from "../../src/jobs/model";
-import { CHILD_RESULTS, type JobQueue } from "../../src/jobs/queue";
+import { CHILD_RESULTS, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
@@ -751,6 +751,51 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 2 });
     await runUntilFinal(engine, jobId);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 2, done: 2, succeeded: 2 } });
+  });
+
+  /** A parent of two children, waiting for them: the first ended as `ending` ends its attempt, the second waits. */
+  async function parentWithAnEndedChild(engine: Engine, ending: (leased: LeasedJob) => Promise<JobChange>) {
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    const leased = (await engine.queue.leaseById(childJobId(jobId, 1), "child-worker"))!;
+    const { status } = await engine.queue.endAttempt(leased.lease, { ...(await ending(leased)), bookkeeping: () => undefined });
+    await new JobFlows(db, engine.queue, engine.tasks).childFinished(leased.job, status);
+    return { jobId, child: leased.job.id };
+  }
+
+  it("a retry of a child whose parent is asked to stop is refused (its lease would cancel it unrun): the parent is retried once it has ended", async () => {
+    const engine = engineWith();
+    const { jobId, child } = await parentWithAnEndedChild(engine, async ({ job }) =>
+      engine.queue.failing(job, JobFailure.permanent("BROKEN", "the cause is still there"), null),
+    );
+    expect(await engine.cancel(jobId)).toMatchObject({ status: "deferred", cancelRequested: true, childrenCancelled: 1 });
+
+    const refused = await engine.retry(child).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(InvalidTransitionError);
+    expect(refusedTransition(refused as InvalidTransitionError, "retry")).toBe(
+      `cannot retry job ${child}: it is failed (its parent ${jobId} is asked to stop, so it would be cancelled ` +
+        "before it ran: retry the parent once it has ended)",
+    );
+    expect(await engine.queue.getJob(child)).toMatchObject({ status: "failed", attempts: 1 });
+
+    // The parent settles its cancel over its children; its own retry then re-runs both.
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+    expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 2 });
+    await runUntilFinal(engine, jobId);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 2, done: 2, succeeded: 2 } });
+  });
+
+  it("a child that resumes its frozen plan is retried while its parent is asked to stop, and runs it: a cancel lets a frozen plan finish", async () => {
+    const engine = engineWith();
+    // Its attempts ran out while it applied its plan: deadletter, the plan kept for its retry to finish.
+    const { jobId, child } = await parentWithAnEndedChild(engine, async ({ lease }) => {
+      await engine.queue.savePlan(lease, { operations: [] });
+      return engine.queue.failing({ attempts: 1, max_attempts: 1 }, JobFailure.transient("FIRESTORE_UNAVAILABLE", "down"), null);
+    });
+    expect(await engine.cancel(jobId)).toMatchObject({ status: "deferred", cancelRequested: true });
+
+    expect(await engine.retry(child)).toMatchObject({ resumesPlan: expect.any(String) });
+    expect(await engine.queue.leaseById(child, "child-worker")).toMatchObject({ job: { id: child, status: "running" } });
   });
 
   it("a parent asked to stop while a child still runs is woken when that child stops: the cancel counted the children it closed", async () => {

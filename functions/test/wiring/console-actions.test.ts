@@ -8,8 +8,10 @@ import { type DocumentReference, type DocumentSnapshot, Timestamp } from "fireba
 import {
   type CancelAnswer,
   cancelOffer,
+  childRetryBlock,
   type Job,
   noRetryNote,
+  parentState,
   rejectedAtIntake,
   retryable,
   type RetryAnswer,
@@ -18,6 +20,8 @@ import { cancelledNotice, retriedNotice } from "../../../console/src/format";
 import type { CancelResult, RetryResult } from "../../src/adapters/operator-actions";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
+import { PARTIALLY_APPLIED } from "../../src/jobs/outcomes";
+import type { JobChange, LeasedJob } from "../../src/jobs/queue";
 import { testQueue } from "../helpers/engine";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
@@ -25,7 +29,7 @@ const db = useFirestore();
 const queue = testQueue(db);
 
 /** The fields of a stored job the console's offers read, as its documents.ts reads them. */
-function asConsoleReads(snap: DocumentSnapshot): Pick<Job, "status" | "error" | "run_after" | "cancel_requested" | "plan_id"> {
+function asConsoleReads(snap: DocumentSnapshot): Pick<Job, "status" | "error" | "run_after" | "cancel_requested" | "plan_id" | "shards"> {
   const runAfter: unknown = snap.get("run_after");
   return {
     status: snap.get("status") as Job["status"],
@@ -33,6 +37,7 @@ function asConsoleReads(snap: DocumentSnapshot): Pick<Job, "status" | "error" | 
     run_after: runAfter instanceof Timestamp ? runAfter.toDate() : null,
     cancel_requested: snap.get("cancel_requested") === true,
     plan_id: (snap.get("plan_id") as string | null | undefined) ?? null,
+    shards: (snap.get("shards") as Job["shards"] | undefined) ?? null,
   };
 }
 
@@ -98,6 +103,43 @@ describeWithFullEmulator("Retry", () => {
       // The note opens with the engine's reason, in its words.
       expect((err as Error).message).toContain(noRetryNote(job)!.split(":")[0]);
     }
+  });
+
+  it("is not offered for a child whose parent is asked to stop exactly when the engine refuses it: offered for one that resumes its frozen plan", async () => {
+    const parentId = await createdJob();
+    /** A child of the parent, ended by `ending` after it froze a plan (`frozen`) or not. */
+    const endedChild = async (frozen: boolean, ending: (job: LeasedJob["job"]) => JobChange) => {
+      const childId = await createdJob({ parent_job_id: parentId });
+      const leased = (await queue.leaseById(childId, "w1"))!;
+      if (frozen) await queue.savePlan(leased.lease, { operations: [] });
+      await queue.endAttempt(leased.lease, { ...ending(leased.job), bookkeeping: () => undefined });
+      return childId;
+    };
+    const exhausted = () => queue.failing({ attempts: 1, max_attempts: 1 }, JobFailure.transient("FIRESTORE_UNAVAILABLE", "down"), null);
+    const reviewed = (code: string) => () => queue.completing("needs_review", null, { code, message: code, transient: false });
+    const children = [
+      await endedChild(false, (job) => queue.failing(job, JobFailure.permanent("BROKEN", "broken"), null)),
+      await endedChild(true, exhausted),
+      await endedChild(false, exhausted),
+      await endedChild(true, reviewed(PARTIALLY_APPLIED)),
+      await endedChild(true, reviewed("TARGET_CHANGED")),
+    ];
+    // The parent waits for its children, asked to stop (an operator's cancel of a parent whose children all exist).
+    const parentRef = db.collection(JOB_COLLECTIONS.jobs).doc(parentId);
+    await parentRef.update({ status: "deferred", cancel_requested: true, shards: { total: 5, done: 5, succeeded: 0, failed: 5 } });
+    const parent = parentState(asConsoleReads(await parentRef.get()), false);
+    expect(parent).toBe("stopping");
+
+    const offered: boolean[] = [];
+    for (const childId of children) {
+      const blocked = childRetryBlock(asConsoleReads(await db.collection(JOB_COLLECTIONS.jobs).doc(childId).get()), parent);
+      const err = await refused(queue.retryJob(childId));
+      expect([childId, blocked === null]).toEqual([childId, err === null]);
+      if (err !== null) expect((err as Error).message).toContain(`its parent ${parentId} is asked to stop`);
+      offered.push(blocked === null);
+    }
+    // Only those that resume their frozen plan: a cancel lets it finish.
+    expect(offered).toEqual([false, true, false, true, false]);
   });
 
   it("is offered for a job that was taken in and failed INVALID_JOB (an invalid follow-up): the engine retries it", async () => {
