@@ -41,15 +41,41 @@ export class LockManager {
     return [...new Set(keys)].sort().map((key) => this.db.collection(JOB_COLLECTIONS.locks).doc(encodeURIComponent(key)));
   }
 
-  /** Takes every key or none. A key this job already holds (same or older epoch) is re-taken. */
+  /**
+   * Takes every key or none. A key this job already holds (same or older epoch) is re-taken. A lock
+   * that ran out is taken once its job is found not to keep it (`keptForPlan`): that job is read outside
+   * the transaction, so jobs waiting for a lock never hold a read lock on the document its own worker
+   * writes (its lease, its heartbeat), and only when a lock ran out.
+   */
   async acquireLocks(keys: readonly string[], holder: LockHolder): Promise<AcquireResult> {
     if (keys.length === 0) return { acquired: true };
     const refs = this.refs(keys);
+    const released = new Set<string>();
+    let unchecked: { key: string; jobId: string }[] = [];
+    for (let round = 0; round < MAX_ACQUIRE_ROUNDS; round++) {
+      const outcome = await this.tryAcquire(refs, holder, released);
+      if (!("unchecked" in outcome)) return outcome;
+      unchecked = outcome.unchecked;
+      const jobs = await this.db.getAll(...unchecked.map(({ jobId }) => this.jobRef(jobId)));
+      const kept = unchecked.filter((_, index) => keptForPlan(jobs[index]));
+      if (kept.length > 0) return { acquired: false, heldBy: kept };
+      for (const { jobId } of unchecked) released.add(jobId);
+    }
+    // Locks that kept running out under other jobs between the reads: as held, tried again later.
+    return { acquired: false, heldBy: unchecked };
+  }
+
+  /** One transaction of `acquireLocks`: taken, held, or locks run out whose jobs (but `released`) are still to be read. */
+  private tryAcquire(
+    refs: readonly DocumentReference[],
+    holder: LockHolder,
+    released: ReadonlySet<string>,
+  ): Promise<AcquireResult | { unchecked: { key: string; jobId: string }[] }> {
     return this.db.runTransaction(async (tx) => {
       const snaps = await tx.getAll(...refs);
       const now = this.now();
       const heldBy: { key: string; jobId: string }[] = [];
-      const expired: DocumentSnapshot[] = [];
+      const unchecked: { key: string; jobId: string }[] = [];
       for (const snap of snaps) {
         if (!snap.exists) continue;
         const jobId = snap.get("job_id") as string;
@@ -58,16 +84,12 @@ export class LockManager {
             throw new LeaseLostError(holder.jobId, `lock ${snap.get("key")} taken at a newer epoch`);
           continue;
         }
-        const expiresAt = (snap.get("expires_at") as Timestamp).toDate();
-        if (expiresAt > now) heldBy.push({ key: snap.get("key") as string, jobId });
-        else expired.push(snap);
+        const lock = { key: snap.get("key") as string, jobId };
+        if ((snap.get("expires_at") as Timestamp).toDate() > now) heldBy.push(lock);
+        else if (!released.has(jobId)) unchecked.push(lock);
       }
-      // Read only when a lock ran out: whether its job keeps it for a plan.
-      const holders = expired.length > 0 ? await tx.getAll(...expired.map((lock) => this.holderRef(lock))) : [];
-      expired.forEach((lock, index) => {
-        if (keptForPlan(holders[index])) heldBy.push({ key: lock.get("key") as string, jobId: lock.get("job_id") as string });
-      });
       if (heldBy.length > 0) return { acquired: false, heldBy };
+      if (unchecked.length > 0) return { unchecked };
       const acquiredAt = Timestamp.fromDate(now);
       const expiresAt = Timestamp.fromDate(new Date(now.getTime() + this.ttlMs));
       refs.forEach((ref) => {
@@ -81,7 +103,7 @@ export class LockManager {
           expire_at: expireAt(now, this.keepMs),
         });
       });
-      return { acquired: true };
+      return { acquired: true } as const;
     });
   }
 
@@ -103,11 +125,11 @@ export class LockManager {
 
   /** Whether the job holding `lock`, which ran out, still keeps it (`keptForPlan`; the watchdog's sweep of expired locks). One read. */
   async expiredButKept(lock: DocumentSnapshot): Promise<boolean> {
-    return keptForPlan(await this.holderRef(lock).get());
+    return keptForPlan(await this.jobRef(lock.get("job_id") as string).get());
   }
 
-  private holderRef(lock: DocumentSnapshot): DocumentReference {
-    return this.db.collection(JOB_COLLECTIONS.jobs).doc(lock.get("job_id") as string);
+  private jobRef(jobId: string): DocumentReference {
+    return this.db.collection(JOB_COLLECTIONS.jobs).doc(jobId);
   }
 
   /** Releases the locks this holder (job and epoch) still has; others' locks are left alone. Returns how many. */
@@ -153,6 +175,9 @@ export class LockManager {
     return released;
   }
 }
+
+/** Rounds of `acquireLocks` that may find locks run out under jobs not read yet (one, but for a race). */
+const MAX_ACQUIRE_ROUNDS = 3;
 
 /** Firestore's limit on the values of one `in` filter. */
 const IN_QUERY_LIMIT = 30;
