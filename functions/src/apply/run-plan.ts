@@ -52,7 +52,7 @@ export type PlanRepairer = (
   run: { attempt: AttemptRecorder; signal: AbortSignal },
 ) => Promise<RepairAnswer>;
 
-export interface RepairAnswer {
+interface RepairAnswer {
   plan: ChangePlan;
   /** Set when no further round could do better (its answer was cut off, ...): why. Errors left then end the loop. */
   stopReason?: string;
