@@ -20,6 +20,20 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     return run;
   }
 
+  /** Runs the fix and asserts it changed nothing, the exercise named `unchanged`. */
+  async function changesNothing(patch: Record<string, unknown>) {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch },
+    });
+    expect(run).toMatchObject({ status: done, summary: { changed: [], unchanged: ["squat__squat-barbell"], no_change: 1 } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  }
+
   /** Runs the fix and asserts validation refused it with `error` (a `details.errors` entry), the catalog unchanged. */
   async function refusedAtValidation(payload: Record<string, unknown>, error: Record<string, unknown>) {
     await seedDemo(db);
@@ -174,16 +188,7 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   });
 
   it("changes nothing when the values given are another spelling of the stored ones", async () => {
-    await seedDemo(db);
-    const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
-      mode,
-      exercise_doc_ids: ["squat__squat-barbell"],
-      fix_type: "patch",
-      fix_data: { patch: { category: "Multi-Joint", "movement.type": "Squatting", equipment: ["BB"] } },
-    });
-    expect(run).toMatchObject({ status: done, summary: { changed: [], unchanged: ["squat__squat-barbell"], no_change: 1 } });
-    expect(await snapshotCatalog(db)).toBe(before);
+    await changesNothing({ category: "Multi-Joint", "movement.type": "Squatting", equipment: ["BB"] });
   });
 
   it("still refuses a patch value no normaliser makes canonical", async () => {
@@ -225,18 +230,7 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
   });
 
   it("changes nothing when the exercises already are as requested", async () => {
-    await seedDemo(db);
-    const before = await snapshotCatalog(db);
-    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
-      mode,
-      exercise_doc_ids: ["squat__squat-barbell"],
-      fix_type: "patch",
-      fix_data: { patch: { category: "compound" } },
-    });
-
-    expect(run.status).toBe(done);
-    expect(run.summary).toMatchObject({ changed: [], unchanged: ["squat__squat-barbell"], no_change: 1 });
-    expect(await snapshotCatalog(db)).toBe(before);
+    await changesNothing({ category: "compound" });
   });
 
   it("fails on a missing exercise with EXERCISE_NOT_FOUND and writes nothing", async () => {

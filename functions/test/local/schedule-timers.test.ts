@@ -12,16 +12,21 @@ import { SCHEDULE_RETRY, type ScanSchedule } from "../../src/schedules/scans";
 
 afterEach(() => jest.useRealTimers());
 
-it("tries a failed run again for the time it was scheduled for, backing off as Cloud Scheduler does, then arms the next", async () => {
-  jest.useFakeTimers({ now: new Date("2026-12-05T10:00:30Z") });
-  // Only the maintenance scan, every minute.
+/** The engine as the timers see it: only the maintenance scan switched on, on `schedule`; fake timers from `now`. */
+function maintenanceOnly(schedule: string, now: string): Engine {
+  jest.useFakeTimers({ now: new Date(now) });
   const config = loadEngineConfig({
-    MAINTENANCE_SCAN_SCHEDULE: "* * * * *",
+    MAINTENANCE_SCAN_SCHEDULE: schedule,
+    SCHEDULE_TIME_ZONE: "UTC",
     ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED: "false",
     DUPLICATE_DETECTION_SCAN_SCHEDULE_ENABLED: "false",
     QUALITY_SCAN_SCHEDULE_ENABLED: "false",
   });
-  const engine = { config, now: () => new Date() } as unknown as Engine;
+  return { config, now: () => new Date() } as unknown as Engine;
+}
+
+it("tries a failed run again for the time it was scheduled for, backing off as Cloud Scheduler does, then arms the next", async () => {
+  const engine = maintenanceOnly("* * * * *", "2026-12-05T10:00:30Z");
   const runs: Array<{ scan: string; scheduledAt: string; at: number }> = [];
   let failures = 2;
   const produce = (_engine: Engine, scan: ScanSchedule, scheduledAt: Date) => {
@@ -57,15 +62,7 @@ describe("a machine that sleeps past a run time", () => {
 
   /** The maintenance scan alone, daily at 02:00 UTC, armed at 22:00 the evening before; its runs recorded. */
   function dailyAtTwo() {
-    jest.useFakeTimers({ now: new Date("2026-12-04T22:00:00Z") });
-    const config = loadEngineConfig({
-      MAINTENANCE_SCAN_SCHEDULE: "0 2 * * *",
-      SCHEDULE_TIME_ZONE: "UTC",
-      ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED: "false",
-      DUPLICATE_DETECTION_SCAN_SCHEDULE_ENABLED: "false",
-      QUALITY_SCAN_SCHEDULE_ENABLED: "false",
-    });
-    const engine = { config, now: () => new Date() } as unknown as Engine;
+    const engine = maintenanceOnly("0 2 * * *", "2026-12-04T22:00:00Z");
     const runs: Array<{ scheduledAt: string; at: string }> = [];
     const produce = (_engine: Engine, _scan: ScanSchedule, scheduledAt: Date) => {
       runs.push({ scheduledAt: scheduledAt.toISOString(), at: new Date().toISOString() });
