@@ -135,7 +135,7 @@ export class JobFlows {
     const children = await cancelChildren(cancelRequested ? "asked to stop" : "cancelled");
     // A parent asked to stop stays open: the children the cancel closed are counted into it, so the last of
     // those still stopping wakes it when it ends (`childFinished`).
-    const wokenByCount = cancelRequested && (await this.closedChildrenFinished(jobId, children.closed));
+    const wokenByCount = cancelRequested && (await this.cancelledChildrenFinished(jobId, children.closed));
     if (!wokenByCount && cancelRequested && status === "deferred" && children.total > 0 && children.stopping === 0) {
       const woken = await this.queue.wakeDeferred(jobId);
       if (woken) await sendWakeup(this.tasks, wakeupFor(woken.job, CHILDREN_DONE));
@@ -144,13 +144,15 @@ export class JobFlows {
   }
 
   /**
-   * Counts children a cancel closed into their parent, in batches; whether that made the parent due
-   * (then its wake-up is sent). Counting is the parent's to finish: a failure only delays it until its next check.
+   * Children cancelled where no worker ends them (those a parent's cancel closed; one an operator's or
+   * a client's cancel, or its lease, found waiting) are counted into their parent now, in batches, so a
+   * parent whose last children they were is woken at once, not at its next check; whether that made it
+   * due (its wake-up is sent). Counting is the parent's to finish: a failure only delays it until that check.
    */
-  private async closedChildrenFinished(parentId: string, closed: readonly string[]): Promise<boolean> {
+  private async cancelledChildrenFinished(parentId: string, cancelled: readonly string[]): Promise<boolean> {
     try {
-      for (let start = 0; start < closed.length; start += COUNTED_PER_BATCH) {
-        const finished = closed.slice(start, start + COUNTED_PER_BATCH).map((id) => ({ id, status: "cancelled" as const }));
+      for (let start = 0; start < cancelled.length; start += COUNTED_PER_BATCH) {
+        const finished = cancelled.slice(start, start + COUNTED_PER_BATCH).map((id) => ({ id, status: "cancelled" as const }));
         const result = await this.queue.recordChildrenFinished(parentId, finished);
         if (typeof result === "object") {
           await sendWakeup(this.tasks, wakeupFor(result, CHILDREN_DONE));
@@ -158,22 +160,14 @@ export class JobFlows {
         }
       }
     } catch (err) {
-      logs.childrenNotCounted(parentId, closed.length, err);
+      logs.childrenNotCounted(parentId, cancelled.length, err);
     }
     return false;
   }
 
-  /**
-   * A child cancelled where no worker ends it (an operator's or a client's cancel of a waiting job) is
-   * counted into its parent now, so a parent whose last child it was is woken at once, not at its
-   * next check. Counting is the parent's to finish: a failure here only delays it until that check.
-   */
+  /** `cancelledChildrenFinished` for one cancelled job, when it is a child. */
   async cancelledChildFinished(jobId: string, parentJobId: string | null): Promise<void> {
-    try {
-      await this.childFinished({ id: jobId, parent_job_id: parentJobId }, "cancelled");
-    } catch (err) {
-      logs.childNotCounted(jobId, parentJobId, err);
-    }
+    if (parentJobId !== null) await this.cancelledChildrenFinished(parentJobId, [jobId]);
   }
 
   /**

@@ -49,17 +49,9 @@ export function cleanupFailed(job: Job, step: string, err: unknown): void {
 }
 
 export function childrenNotCounted(parentJobId: string, count: number, err: unknown): void {
-  log.warn("children a cancel closed not counted into their parent (its next check counts them)", {
+  log.warn("cancelled children not counted into their parent (its next check counts them)", {
     job_id: parentJobId,
     children: count,
-    error: errorText(err),
-  });
-}
-
-export function childNotCounted(jobId: string, parentJobId: string | null, err: unknown): void {
-  log.warn("cancelled child not counted into its parent (its next check counts it)", {
-    job_id: jobId,
-    parent_job_id: parentJobId,
     error: errorText(err),
   });
 }
