@@ -10,9 +10,7 @@ import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { type TargetedFixPayload, canonicalPatch, fixReadIds, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
-import { type DocData, isPlainRecord } from "../util/object-paths";
-import { sameValue } from "../util/document-diff";
-import { contributionSum, writableContribution } from "../catalog/taxonomy";
+import { type DocData } from "../util/object-paths";
 
 /** The patch's paths that would retire an exercise, each with the fix_type that does it whole. */
 function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[string, "archive" | "mark_merged"]> {
@@ -22,38 +20,6 @@ function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[strin
   if ("merged_into" in patch) found.push(["merged_into", "mark_merged"]);
   if ("deprecated_at" in patch) found.push(["deprecated_at", "archive"]);
   return found;
-}
-
-const CONTRIBUTION_PATH = "muscles.contribution";
-
-/** What the summary records of a renormalised contribution: the sum it was given with, and its shares now. */
-interface ContributionChange {
-  given_sum: number;
-  shares: Record<string, number>;
-}
-
-/**
- * The patch with its muscle contribution renormalised, as enrichment renormalises one, when its shares
- * (numbers, none negative) do not sum to about 1 or one is above 1; null when it needs none. Any other
- * contribution is left to validation, which refuses it.
- */
-function renormalizedPatch(
-  patch: Readonly<Record<string, unknown>>,
-): { patch: Record<string, unknown>; contribution: ContributionChange } | null {
-  const muscles = patch.muscles;
-  // Set whole, the muscles map carries the contribution; otherwise the patch may set it at its own path.
-  const change = renormalizedShares(isPlainRecord(muscles) ? muscles.contribution : patch[CONTRIBUTION_PATH]);
-  if (!change) return null;
-  const renormalized = isPlainRecord(muscles)
-    ? { ...patch, muscles: { ...muscles, contribution: change.shares } }
-    : { ...patch, [CONTRIBUTION_PATH]: change.shares };
-  return { patch: renormalized, contribution: change };
-}
-
-function renormalizedShares(value: unknown): ContributionChange | null {
-  const shares = writableContribution(value);
-  if (!shares || sameValue(shares, value)) return null;
-  return { given_sum: Math.round(contributionSum(value as Record<string, number>) * 1000) / 1000, shares };
 }
 
 /** The payload of a TARGETED_FIX job. */
@@ -138,10 +104,8 @@ export const targetedFixHandler = planHandler({
       newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
       payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
     ]);
-    // Canonical first, so the contribution is renormalised under the muscle names it is written with.
     const canonical = payload.fix_data && "patch" in payload.fix_data ? canonicalPatch(payload.fix_data.patch) : null;
-    const renormalized = canonical && renormalizedPatch(canonical.patch);
-    const patch = renormalized?.patch ?? canonical?.patch;
+    const patch = canonical?.patch;
     const fix = planTargetedFix({
       payload: patch ? { ...payload, fix_data: { patch } } : payload,
       exercises,
@@ -156,7 +120,7 @@ export const targetedFixHandler = planHandler({
       changed: fix.changed,
       unchanged: fix.unchanged,
       ...(Object.keys(normalized).length > 0 ? { normalized } : {}),
-      ...(renormalized ? { contribution_renormalized: renormalized.contribution } : {}),
+      ...(canonical?.contribution ? { contribution_renormalized: canonical.contribution } : {}),
     };
     return { plan, summary };
   },

@@ -9,7 +9,7 @@
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
 import { type CatalogDoc } from "../../catalog/repository";
-import { toNameSlug } from "../../catalog/taxonomy";
+import { contributionSum, toNameSlug, writableContribution } from "../../catalog/taxonomy";
 import { canonicalFieldValue } from "../../catalog/canonical-values";
 import { JobFailure } from "../../jobs/errors";
 import { refreshRegistry } from "../support/change-plan";
@@ -168,18 +168,27 @@ function canonicalNewName(newName: string, exercise: Readonly<DocData>, family: 
   return suggestion !== null && toNameSlug(suggestion) === toNameSlug(newName) ? suggestion : newName;
 }
 
+/** A muscle contribution renormalised to sum to 1: the sum it was given with, and the shares written. */
+interface ContributionChange {
+  given_sum: number;
+  shares: Record<string, number>;
+}
+
 /**
  * The patch's values in canonical form, and what was normalised, by dotted path: each field made canonical
  * as enrichment makes it (`canonicalFieldValue`), enum synonyms ("Compound", "multi-joint" → "compound"),
  * muscle aliases ("Quads" → "quadriceps", also as contribution keys), equipment aliases ("Dumbbells" →
- * "dumbbell"), boolean words ("yes" → true). A value that cannot be made canonical is written as given,
- * for validation to refuse.
+ * "dumbbell"), boolean words ("yes" → true); and, as enrichment does, a muscle contribution whose shares
+ * do not sum to about 1, or has one above 1, renormalised under its canonical muscle names
+ * (`contribution`). A value that cannot be made canonical is written as given, for validation to refuse.
  */
 export function canonicalPatch(patch: Readonly<Record<string, unknown>>): {
   patch: Record<string, unknown>;
   normalized: Record<string, NormalizedValue>;
+  contribution: ContributionChange | null;
 } {
   const normalized: Record<string, NormalizedValue> = {};
+  let contribution: ContributionChange | null = null;
   const canonical = (path: string, value: unknown): unknown => {
     const result = canonicalFieldValue(path, value);
     // A map set whole ("muscles") holds the fields that are normalised.
@@ -189,9 +198,24 @@ export function canonicalPatch(patch: Readonly<Record<string, unknown>>): {
         : value;
     if ("reason" in result) return value;
     if (!sameValue(result.value, value)) normalized[path] = { given: value, canonical: result.value };
-    return result.value;
+    if (path !== CONTRIBUTION_PATH) return result.value;
+    contribution = renormalized(result.value);
+    return contribution?.shares ?? result.value;
   };
-  return { patch: Object.fromEntries(Object.entries(patch).map(([path, value]) => [path, canonical(path, value)])), normalized };
+  return {
+    patch: Object.fromEntries(Object.entries(patch).map(([path, value]) => [path, canonical(path, value)])),
+    normalized,
+    contribution,
+  };
+}
+
+const CONTRIBUTION_PATH = "muscles.contribution";
+
+/** `shares` renormalised when they need it (`writableContribution`); null when they need none or cannot be. */
+function renormalized(shares: unknown): ContributionChange | null {
+  const written = writableContribution(shares);
+  if (!written || sameValue(written, shares)) return null;
+  return { given_sum: Math.round(contributionSum(shares as Record<string, number>) * 1000) / 1000, shares: written };
 }
 
 function renameFix(id: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners, why: string): OperationInput[] {
