@@ -4,11 +4,11 @@
  * beside it), until the job moves on from that end. The lane may run the job before the retry's answer comes: the
  * notice then starts with the run's end. Focus moves to what it says once the retry is done.
  */
-import type { RefObject } from "preact";
+import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { retriedNotice } from "../format";
-import { type Job, type JobStatus, type RetryAnswer, movedPastRetriedRun, retriedRunEnded } from "../model";
+import { type Job, type JobStatus, type RetryAnswer, type childRetryBlock, movedPastRetriedRun, retriedRunEnded } from "../model";
 import { ActionButton, JobLink, Notice } from "./parts";
 
 /** Runs a retry of the job, as it reads when Retry is pressed. */
@@ -61,17 +61,32 @@ export function RetryNotice({ retries }: { retries: Retries }) {
   return <Notice message={retries.notice} focusRef={retries.noticeRef} />;
 }
 
-/** Instead of Retry on a child whose parent has ended (ParentState): the parent is the one to retry. */
-export function RetryParentNote({ parentId }: { parentId: string }) {
-  return (
-    <small class="muted" data-testid="retry-parent">
-      Its parent <JobLink id={parentId} /> has ended: retry the parent, which requeues its unsuccessful children.
-    </small>
-  );
-}
-
-/** Instead of Retry on a child whose parent is still stopping (`childRetryBlock`): the engine refuses that retry. */
-export function RetryParentStoppingNote({ parentId }: { parentId: string }) {
+/**
+ * Retry for a child job, or why its parent keeps it from one (`childRetryBlock`): a parent that has ended is the one to
+ * retry; one still stopping would cancel the retried child, so the engine refuses the retry; `unknown` says what to do
+ * while the view cannot tell whether the parent has ended.
+ */
+export function ChildRetry({
+  job,
+  retries,
+  parentId,
+  blocked,
+  unknown,
+}: {
+  job: Job;
+  retries: Retries;
+  parentId: string;
+  blocked: ReturnType<typeof childRetryBlock>;
+  unknown: ComponentChildren;
+}) {
+  if (blocked === null) return <RetryButton job={job} retries={retries} />;
+  if (blocked === "unknown") return <>{unknown}</>;
+  if (blocked === "ended")
+    return (
+      <small class="muted" data-testid="retry-parent">
+        Its parent <JobLink id={parentId} /> has ended: retry the parent, which requeues its unsuccessful children.
+      </small>
+    );
   return (
     <small class="muted" data-testid="retry-parent-stopping">
       Its parent <JobLink id={parentId} /> is asked to stop: a retry now would be cancelled before it ran, so the engine refuses it. Retry

@@ -45,7 +45,7 @@ import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
 import { cacheOnly, mapLive, useLive, useNotConnected, useNow } from "../ui/live";
 import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
-import { type Retries, RetryButton, RetryNotice, RetryParentNote, RetryParentStoppingNote, useRetry } from "../ui/retry";
+import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
   const job = useLive<Job | null>((l) => data.watchJob(jobId, l), [data, jobId]);
@@ -186,7 +186,7 @@ function JobDetails(props: {
         <div class="actions">
           {retryable(job) &&
             (job.parent_job_id ? (
-              <ChildRetry job={job} parentId={job.parent_job_id} data={props.data} retries={retries} />
+              <ChildRetryOnPage job={job} parentId={job.parent_job_id} data={props.data} retries={retries} />
             ) : (
               <RetryButton job={job} retries={retries} />
             ))}
@@ -263,27 +263,27 @@ function JobDetails(props: {
 }
 
 /**
- * Retry for a child job whose parent counts its new outcome (open), or has no record left to count it in (gone); none
- * while its parent is still stopping and would cancel it (`childRetryBlock`), nor while a parent only the cache answers
- * for, holding nothing of it, may have ended (unknown).
+ * A child job's Retry (`ChildRetry`) as its page reads the parent live: a parent only the cache answers for, holding
+ * nothing of it, may have ended (unknown).
  */
-function ChildRetry({ job, parentId, data, retries }: { job: Job; parentId: string; data: ConsoleData; retries: Retries }) {
+function ChildRetryOnPage({ job, parentId, data, retries }: { job: Job; parentId: string; data: ConsoleData; retries: Retries }) {
   const parent = useLive<Job | null>((l) => data.watchJob(parentId, l), [data, parentId]);
   const state = mapLive(parent, (p) => parentState(p, cacheOnly([parent])));
   return (
     <LiveView live={state} what={`parent job ${parentId}`}>
-      {(s) => {
-        const blocked = childRetryBlock(job, s);
-        if (blocked === "ended") return <RetryParentNote parentId={parentId} />;
-        if (blocked === "stopping") return <RetryParentStoppingNote parentId={parentId} />;
-        if (blocked === "unknown")
-          return (
+      {(s) => (
+        <ChildRetry
+          job={job}
+          retries={retries}
+          parentId={parentId}
+          blocked={childRetryBlock(job, s)}
+          unknown={
             <small class="muted" data-testid="retry-parent-unknown">
               Retry once the console reconnects: until then it cannot tell whether its parent <JobLink id={parentId} /> has ended.
             </small>
-          );
-        return <RetryButton job={job} retries={retries} />;
-      }}
+          }
+        />
+      )}
     </LiveView>
   );
 }

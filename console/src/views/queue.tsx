@@ -28,7 +28,7 @@ import { CancelButton, CancelOutcome, type Cancels, useCancels } from "../ui/can
 import { ViewHeading } from "../ui/focus";
 import { type Live, mapLive, useLive, useNow } from "../ui/live";
 import { JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
-import { type Retries, RetryButton, RetryNotice, RetryParentNote, RetryParentStoppingNote, useRetry } from "../ui/retry";
+import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
   const running = useLive<Job[]>((l) => data.watchRunningJobs(l), [data]);
@@ -272,15 +272,20 @@ function RetryAction({ job, retries, parentOf }: { job: Job; retries: Retries; p
   const noRetry = noRetryNote(job);
   if (noRetry !== null) return <small class="muted">{noRetry}</small>;
   const parentId = job.parent_job_id;
-  const blocked = parentId === null ? null : childRetryBlock(job, parentOf(parentId));
-  if (parentId === null || blocked === null) return <RetryButton job={job} retries={retries} />;
-  if (blocked === "ended") return <RetryParentNote parentId={parentId} />;
-  if (blocked === "stopping") return <RetryParentStoppingNote parentId={parentId} />;
-  // The job's page reads the parent itself.
+  if (parentId === null) return <RetryButton job={job} retries={retries} />;
   return (
-    <small class="muted" data-testid="retry-on-page">
-      Retry on its page: the queue cannot tell whether its parent <JobLink id={parentId} /> has ended.
-    </small>
+    <ChildRetry
+      job={job}
+      retries={retries}
+      parentId={parentId}
+      blocked={childRetryBlock(job, parentOf(parentId))}
+      unknown={
+        // The job's page reads the parent itself.
+        <small class="muted" data-testid="retry-on-page">
+          Retry on its page: the queue cannot tell whether its parent <JobLink id={parentId} /> has ended.
+        </small>
+      }
+    />
   );
 }
 
