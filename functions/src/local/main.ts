@@ -6,11 +6,11 @@
  * documents), shows their progress, and keeps processing new job documents until Ctrl-C.
  *
  * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT or GOOGLE_CLOUD_PROJECT
- * (the emulator project, as the CLI resolves it: `project.ts`), DEMO_JOBS=0 (no
- * demo jobs), SEED_DEMO=1 (write the demo catalog even over existing data), EXIT_WHEN_DONE=1 (stop
- * once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on timers, at their cron
- * times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs too), and every engine param
- * (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
+ * (the emulator project, as the CLI resolves it: `project.ts`), the on/off switches of `switches.ts` (1 or
+ * true, 0 or false): DEMO_JOBS=0 (no demo jobs), SEED_DEMO=1 (write the demo catalog even over existing
+ * data), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on
+ * timers, at their cron times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs
+ * too), and every engine param (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
  */
 import "./quiet-logs";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
@@ -25,6 +25,7 @@ import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { existsSync } from "node:fs";
 import { officialJar, startOrFindEmulator, unansweredEmulator } from "./emulator";
 import { EmulatorTriggers } from "./emulator-triggers";
+import { startSwitch, switchProblems } from "./switches";
 
 const PROJECT_ID = emulatorProject();
 
@@ -149,6 +150,12 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
   // The terminal closed: stop in order too, the emulator with it.
   process.on("SIGHUP", onSignal);
+  // A switch set to neither on nor off, before anything starts: read as its default, it would be ignored in silence.
+  const badSwitches = switchProblems();
+  if (badSwitches.length > 0) {
+    console.error(badSwitches.join("\n"));
+    await shutdown(1);
+  }
   // Every param that does not parse, before anything starts (deployed, each would fail the jobs that read it).
   const problems = [...configProblems(), ...priceTableProblems()];
   if (problems.length > 0) {
@@ -166,20 +173,21 @@ async function main(): Promise<void> {
     );
     await shutdown(1);
   }
+  // Before the backend line: an emulator that does not answer is all there is to say.
+  const unanswered = external ? await unansweredEmulator("FIRESTORE_EMULATOR_HOST") : null;
+  if (unanswered) {
+    console.error(unanswered);
+    await shutdown(1);
+  }
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID, triggers: true });
   stopEmulator = () => emulator.stop();
   stops.push(stopEmulator);
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 
-  const unanswered = external ? await unansweredEmulator("FIRESTORE_EMULATOR_HOST") : null;
-  if (unanswered) {
-    console.error(unanswered);
-    await shutdown(1);
-  }
   // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
   const holdsDocuments = await catalogHoldsDocuments(db);
-  if (!holdsDocuments || process.env.SEED_DEMO === "1") {
+  if (!holdsDocuments || startSwitch("SEED_DEMO")) {
     const seeded = await seedDemoCatalog(db, { includeBroken: true });
     console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
   } else {
@@ -188,7 +196,7 @@ async function main(): Promise<void> {
 
   const config = loadEngineConfig();
   const startedAt = new Date();
-  const schedules = process.env.RUN_SCHEDULES === "1";
+  const schedules = startSwitch("RUN_SCHEDULES");
   // The emulator this process started delivers creates to it, as the deployed trigger gets them.
   const triggers = emulator.triggerPort ? await EmulatorTriggers.listen(emulator.host, emulator.triggerPort, PROJECT_ID) : undefined;
   if (triggers) stops.push(() => triggers.close());
@@ -210,7 +218,7 @@ async function main(): Promise<void> {
   const submitted = new Set<string>();
   let submitting = true;
   let seen = new Map<string, JobStatus>();
-  const exitWhenDone = process.env.EXIT_WHEN_DONE === "1";
+  const exitWhenDone = startSwitch("EXIT_WHEN_DONE");
   let reported = false;
   // Once every demo job is written: done when each of them, and every job they led to, is final; then
   // EXIT_WHEN_DONE=1 stops, and otherwise it says how to give it more work (with no demo jobs, at once).
@@ -220,7 +228,7 @@ async function main(): Promise<void> {
     if (reported || submitting || !(done || nothingToWaitFor)) return;
     reported = true;
     if (submitted.size > 0) console.log(`all ${seen.size} jobs finished (demo jobs and the follow-up jobs they created).`);
-    else if (exitWhenDone) console.log("no demo jobs to wait for (DEMO_JOBS=0).");
+    else if (exitWhenDone) console.log("no demo jobs to wait for (DEMO_JOBS is off).");
     if (exitWhenDone) void shutdown(0);
     else
       console.log(
@@ -235,7 +243,7 @@ async function main(): Promise<void> {
     }),
   );
 
-  if (process.env.DEMO_JOBS !== "0") {
+  if (startSwitch("DEMO_JOBS")) {
     for (const job of DEMO_JOBS) {
       const ref = await db.collection(JOB_COLLECTIONS.jobs).add({ ...job, status: "queued", created_at: Timestamp.now() });
       submitted.add(ref.id);

@@ -3,7 +3,9 @@
  * it is loaded, so the engine's info/debug logs are quieted before that (VERBOSE=1 keeps them).
  * Warnings and errors still show.
  */
-if (process.env.VERBOSE !== "1") {
+import { startSwitch } from "./switches";
+
+if (!startSwitch("VERBOSE")) {
   console.info = () => undefined;
   console.debug = () => undefined;
 }
