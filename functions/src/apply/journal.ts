@@ -96,12 +96,26 @@ export class ChangeNotFoundError extends Error {
   }
 }
 
-/** What stops a revert: a document changed again since (its paths), or another one now holding what the revert gives back (`reason`). */
+/** A change of the journal applied to a document after the one to revert, and in effect: the one to revert first. */
+interface LaterChange {
+  change_id: string;
+  job_id: string;
+}
+
+/**
+ * What stops a revert: one of its documents changed since (its paths) or changed later by changes of
+ * the journal still in effect (`later_changes`, newest first); or another document now holding what the
+ * revert gives back (`reason`).
+ */
 export interface RevertConflict {
   target: string;
   changed_paths: string[];
+  later_changes?: LaterChange[];
   reason?: string;
 }
+
+/** How many later changes a conflict names; the rest are counted. */
+const LATER_CHANGES_NAMED = 3;
 
 /**
  * A document was changed again after this change, so reverting would silently undo the later edit;
@@ -114,19 +128,23 @@ export class ChangeConflictError extends Error {
     readonly changeId: string,
     readonly conflicts: RevertConflict[],
   ) {
-    // What changed a document since may be a later change of the journal: reverted first, it leaves no conflict.
-    const laterFirst = conflicts.some((conflict) => !conflict.reason)
-      ? "; if a later change of the journal made it, revert that first (last applied, first reverted)"
-      : "";
-    super(`change ${changeId} cannot be reverted: ${conflicts.map(describeConflict).join("; ")}${laterFirst}`);
+    super(`change ${changeId} cannot be reverted: ${conflicts.map(describeConflict).join("; ")}`);
     this.name = "ChangeConflictError";
   }
 }
 
-function describeConflict(conflict: RevertConflict): string {
-  return conflict.reason
-    ? `${conflict.target} ${conflict.reason}`
-    : `${conflict.target} changed since (${conflict.changed_paths.join(", ")})`;
+function describeConflict({ target, changed_paths: paths, later_changes: later = [], reason }: RevertConflict): string {
+  if (reason) return `${target} ${reason}`;
+  const state = paths.length > 0 ? `changed since (${paths.join(", ")})` : "is as the change left it";
+  // Reverted first, newest first, the later changes leave no conflict; with none, the journal cannot undo what changed it.
+  if (later.length === 0) {
+    const recomputed = target.startsWith(`${CATALOG_COLLECTIONS.families}/`) ? " (as a revert recomputes a family's registry)" : "";
+    return `${target} ${state}, and no later change of the journal is in effect on it: it was written outside the journal${recomputed}`;
+  }
+  const named = later.slice(0, LATER_CHANGES_NAMED).map((change) => `${change.change_id} (job ${change.job_id})`);
+  const more = later.length > named.length ? ` and ${later.length - named.length} more` : "";
+  const changes = later.length === 1 ? `later change ${named[0]} is` : `later changes ${named.join(", ")}${more}, newest first, are`;
+  return `${target} ${state}, and ${changes} in effect on it: revert ${later.length === 1 ? "it" : "them"} first (last applied, first reverted)`;
 }
 
 /**
@@ -185,15 +203,20 @@ export async function revertChange(
     const refs = documents.map((doc) => db.collection(doc.collection).doc(doc.id));
     const current = refs.length > 0 ? await tx.getAll(...refs) : [];
 
-    const conflicts = documents.flatMap((doc, i) => {
+    const conflicts: RevertConflict[] = [];
+    for (const [i, doc] of documents.entries()) {
       const stored = current[i].exists ? (current[i].data() as DocData) : null;
       // Not `updated_at`: reverting a later change of the document first stamps it anew.
       const changed = changedPaths(doc.after, stored, ["updated_at"]);
-      return (stored === null) === (doc.after === null) && changed.length === 0 ? [] : [{ target: targets[i], changed_paths: changed }];
-    });
+      const unchanged = (stored === null) === (doc.after === null) && changed.length === 0;
+      // Even a document that looks as the change left it (a later change wrote the same values again):
+      // reverting this change would undo that one too, unseen.
+      const later = await changesInEffectAfter(tx, db, entry, targets[i]);
+      if (unchanged && later.length === 0) continue;
+      const laterChanges = later.map((change) => ({ change_id: change.id, job_id: change.get("job_id") as string }));
+      conflicts.push({ target: targets[i], changed_paths: changed, later_changes: laterChanges });
+    }
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
-    const later = await laterChangesInEffect(tx, db, entry, targets);
-    if (later.length > 0) throw new ChangeConflictError(changeId, later);
     const taken = [
       ...(await slugsTakenSince(tx, db, documents)),
       ...(await aliasTargetsGoneSince(tx, db, entry, documents)),
@@ -220,37 +243,16 @@ export async function revertChange(
 }
 
 /**
- * Inside `tx`: the changes applied after `entry` to one of its documents and still in effect. The
- * document may look as `entry` left it (a later change wrote the same values again), yet reverting
- * `entry` would undo that change too, unseen: the later one is reverted first.
+ * Inside `tx`: the applied (not reverted) changes of document `target` made after `entry`, newest first
+ * (by applied_at, then by which entry was written first): the order to revert them in.
  */
-async function laterChangesInEffect(
-  tx: Transaction,
-  db: Firestore,
-  entry: DocumentSnapshot,
-  targets: readonly string[],
-): Promise<RevertConflict[]> {
-  const conflicts: RevertConflict[] = [];
-  for (const target of targets) {
-    for (const change of await changesInEffectAfter(tx, db, entry, target)) {
-      conflicts.push({
-        target,
-        changed_paths: [],
-        reason: `change ${change.id} was applied to it later and is in effect: revert that first (last applied, first reverted)`,
-      });
-    }
-  }
-  return conflicts;
-}
-
-/** Inside `tx`: the applied (not reverted) changes of document `target` made after `entry` (by applied_at, then by which entry was written first). */
 async function changesInEffectAfter(
   tx: Transaction,
   db: Firestore,
   entry: DocumentSnapshot,
   target: string,
 ): Promise<QueryDocumentSnapshot[]> {
-  return (await journalOf(tx, db, target)).filter((change) => inEffectAfter(change, entry));
+  return (await journalOf(tx, db, target)).filter((change) => inEffectAfter(change, entry)).sort((a, b) => compareApplied(b, a));
 }
 
 /** Inside `tx`: every journal entry of document `target`. */
@@ -260,10 +262,14 @@ async function journalOf(tx: Transaction, db: Firestore, target: string): Promis
 
 /** Whether `change` is applied (not reverted) and was made after `entry` (by applied_at, then by which entry was written first). */
 function inEffectAfter(change: DocumentSnapshot, entry: DocumentSnapshot): boolean {
-  if (change.id === entry.id || change.get("status") !== ("applied" satisfies ChangeStatus)) return false;
+  return change.id !== entry.id && change.get("status") === ("applied" satisfies ChangeStatus) && compareApplied(change, entry) > 0;
+}
+
+/** Journal entries in the order they were applied: by applied_at, then by which entry was written first. */
+function compareApplied(a: DocumentSnapshot, b: DocumentSnapshot): number {
   const order = (doc: DocumentSnapshot) => [(doc.get("applied_at") as Timestamp).toMillis(), doc.createTime?.toMillis() ?? 0];
-  const [[at, created], [appliedAt, createdAt]] = [order(change), order(entry)];
-  return at > appliedAt || (at === appliedAt && created > createdAt);
+  const [[at, created], [otherAt, otherCreated]] = [order(a), order(b)];
+  return at - otherAt || created - otherCreated;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What a CLI command is: its name, arguments, options (parsed strictly by `node:util` parseArgs),
- * and the help text made from them. Every command takes `--help`; read commands take `--json`.
+ * and the help text made from them. Every command takes `--help`; most take `--json`.
  */
 import { parseArgs } from "node:util";
 import type { CuratorDirectory } from "../adapters/curators";
@@ -57,7 +57,7 @@ export interface CommandSpec {
   /** More lines of help. */
   details?: string[];
   options?: Record<string, OptionSpec>;
-  /** A read command: `--json` prints JSON instead of a table. */
+  /** `--json` prints JSON instead of its table or line. */
   json?: boolean;
   /** The verb of its refusals ("cannot retry job X: ..."). */
   verb?: string;
@@ -67,7 +67,7 @@ export interface CommandSpec {
 }
 
 const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "show this help" };
-const JSON_OPTION: OptionSpec = { type: "boolean", description: "print JSON instead of a table" };
+const JSON_OPTION: OptionSpec = { type: "boolean", description: "print JSON instead of a table or line" };
 
 function optionsOf(command: CommandSpec): Record<string, OptionSpec> {
   return { ...command.options, ...(command.json ? { json: JSON_OPTION } : {}), help: HELP_OPTION };

@@ -27,7 +27,13 @@ import type { CliContext, CommandSpec, ParsedOptions } from "./command";
 import { refusal, usageError } from "./errors";
 import { daysBetween, endOfRange, parseDay } from "./dates";
 import { table, toJson } from "./format";
-import { LOCAL_ENGINE_RUNS_IT, LocalEngineWakeups, NO_TASKS_EMULATOR, NoTasksEmulatorError } from "./local-engine";
+import {
+  LOCAL_ENGINE_RUNS_IT,
+  LOCAL_ENGINE_TAKES_IT_IN,
+  LocalEngineWakeups,
+  NO_TASKS_EMULATOR,
+  NoTasksEmulatorError,
+} from "./local-engine";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 500;
@@ -45,24 +51,33 @@ function choiceOption<S extends string>(options: ParsedOptions, name: string, va
 }
 
 /**
- * What still wakes a job whose wake-up task was not sent: a created job's create trigger takes it in
- * and sends its own; a job queued again runs when a wake-up drains its lane past it, or is found by
- * the watchdog, which wakes a lane's last ready jobs.
+ * What still wakes a job whose wake-up task was not sent: a created job's create trigger (deployed, or
+ * the Emulator Suite's) takes it in and sends its own; a job queued again runs when a wake-up drains its
+ * lane past it, or is found by the watchdog, which wakes a lane's last ready jobs.
  */
 const WOKEN_INSTEAD = {
   created: "its create trigger (onJobCreated) sends one as it takes the job in",
   requeued: `the job runs when a wake-up of a job after it in its lane drains past it, or the watchdog wakes it once it has waited ${PARAMS.staleQueuedMs.param.name} among its lane's last ready jobs`,
 };
 
+/** The same without a tasks emulator: both wait for the local engine (`npm start`), and the warning says when it comes. */
+const WOKEN_BY_LOCAL_ENGINE: typeof WOKEN_INSTEAD = {
+  created: `the job is taken in ${LOCAL_ENGINE_TAKES_IT_IN}`,
+  requeued: `the job runs ${LOCAL_ENGINE_RUNS_IT}`,
+};
+
 /**
- * The job is written either way (so the command succeeds: run again, `submit` would create a second job); its wake-up may not be.
- * Without a tasks emulator, a job queued again waits for the local engine's watchdog: the warning says when it comes.
+ * The warning for a job whose wake-up was not sent, or null when it was: the job is written either way
+ * (so the command succeeds: run again, `submit` would create a second job). Printed on stderr, and in `--json` as a field.
  */
-function warnIfNotWoken({ wakeupError }: WakeupOutcome, job: keyof typeof WOKEN_INSTEAD, ctx: CliContext): void {
-  if (!wakeupError) return;
-  const instead =
-    job === "requeued" && wakeupError instanceof NoTasksEmulatorError ? `the job runs ${LOCAL_ENGINE_RUNS_IT}` : WOKEN_INSTEAD[job];
-  ctx.err(`warning: the job's wake-up task was not sent (${wakeupError.message}); ${instead}`);
+function notWokenWarning({ wakeupError }: WakeupOutcome, job: keyof typeof WOKEN_INSTEAD): string | null {
+  if (!wakeupError) return null;
+  const instead = (wakeupError instanceof NoTasksEmulatorError ? WOKEN_BY_LOCAL_ENGINE : WOKEN_INSTEAD)[job];
+  return `the job's wake-up task was not sent (${wakeupError.message}); ${instead}`;
+}
+
+function warn(ctx: CliContext, warning: string | null): void {
+  if (warning) ctx.err(`warning: ${warning}`);
 }
 
 /**
@@ -135,6 +150,9 @@ async function dailyTotals(ctx: CliContext, days: string[]): Promise<{ days: Tot
   return { days: perDay, total };
 }
 
+/** The job types only the engine makes, as children of the job that fans them out: `submit` refuses them, `list` and `history` filter by them. */
+export const ENGINE_ONLY_TYPES = registry.types.filter((type) => !registry.requestableTypes.includes(type));
+
 const submit: CommandSpec = {
   name: "submit",
   args: "<TYPE> [PAYLOAD_JSON]",
@@ -148,8 +166,9 @@ const submit: CommandSpec = {
   },
   interrupted:
     "the job may be created already: check `list` before submitting it again, which would create a second one (with --dedup-key, submitting again creates nothing while that job is open)",
-  async run({ args: [type, payloadJson = "{}"], options }, ctx) {
-    if (registry.has(type) && !registry.requestableTypes.includes(type))
+  json: true,
+  async run({ args: [type, payloadJson = "{}"], options, json }, ctx) {
+    if (ENGINE_ONLY_TYPES.includes(type))
       throw usageError(`${type} is made only by the engine, as a child of the job that fans it out: submit that job instead`);
     const lane = choiceOption(options, "lane", LANES);
     const payload = parsePayload(payloadJson);
@@ -163,8 +182,15 @@ const submit: CommandSpec = {
       dedup_key: options.text("dedup-key"),
       created_by: CLI_USER,
     });
-    ctx.out(result.created ? `created ${result.jobId}` : `not created: ${result.reason} (job ${result.jobId})`);
-    if (result.created) warnIfNotWoken(result, "created", ctx);
+    if (!result.created) {
+      const { jobId, reason } = result;
+      return ctx.out(json ? toJson({ outcome: "not_created", job_id: jobId, reason }) : `not created: ${reason} (job ${jobId})`);
+    }
+    const warning = notWokenWarning(result, "created");
+    ctx.out(
+      json ? toJson({ outcome: "created", job_id: result.jobId, wakeup_sent: !result.wakeupError, warning }) : `created ${result.jobId}`,
+    );
+    warn(ctx, warning);
   },
 };
 
@@ -296,7 +322,8 @@ const retry: CommandSpec = {
   summary:
     "Queue a finished job again (failed, needs_review, deadletter or cancelled; a parent with its unsuccessful children) and wake its lane.",
   interrupted: "a retry cut short (a parent's children are queued again one transaction each) is finished by running it again",
-  async run({ args: [arg] }, ctx) {
+  json: true,
+  async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
     const outcome = await (await engineOnFirestoreTime(ctx)).retry(jobId).catch((err: unknown) => {
       // An outage may cut it short part-way through a parent's children (each re-queued in a transaction
@@ -311,10 +338,28 @@ const retry: CommandSpec = {
     const resumes = outcome.resumesPlan
       ? `: it resumes its frozen plan ${outcome.resumesPlan} (applied operations are skipped; to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again)`
       : "";
-    ctx.out(`requeued ${jobId}${children}${resumes}`);
-    warnIfNotWoken(outcome, "requeued", ctx);
+    const warning = notWokenWarning(outcome, "requeued");
+    ctx.out(
+      json
+        ? toJson({
+            outcome: "requeued",
+            job_id: jobId,
+            children_requeued: n,
+            resumes_plan: outcome.resumesPlan,
+            wakeup_sent: !outcome.wakeupError,
+            warning,
+          })
+        : `requeued ${jobId}${children}${resumes}`,
+    );
+    warn(ctx, warning);
   },
 };
+
+/** What a cancel did, as `--json` names it: asked a job to stop (or found it asked), cancelled it, or only an ended parent's open children. */
+function cancelOutcome({ status, cancelRequested, alreadyRequested }: Awaited<ReturnType<Engine["cancel"]>>) {
+  if (cancelRequested) return alreadyRequested ? "cancel_already_requested" : "cancel_requested";
+  return status === "cancelled" ? "cancelled" : "children_cancelled";
+}
 
 const cancel: CommandSpec = {
   name: "cancel",
@@ -322,7 +367,8 @@ const cancel: CommandSpec = {
   positionals: { min: 1, max: 1 },
   summary: "Cancel a waiting job at once, or ask a running one to stop at its next safe point.",
   interrupted: "a cancel cut short (a parent's open children are cancelled one transaction each) is finished by running it again",
-  async run({ args: [arg] }, ctx) {
+  json: true,
+  async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
     const result = await (await engineOnFirestoreTime(ctx)).cancel(jobId);
     const n = result.childrenCancelled;
@@ -330,11 +376,16 @@ const cancel: CommandSpec = {
     // Asked, not done: a running job, or a deferred one holding a frozen plan or waiting for its children (it
     // settles over them), stops at its next safe point.
     // An ended parent keeps its status: only the children its retry queued again are cancelled.
-    let line = `cancelled ${jobId}${children}`;
-    if (result.cancelRequested)
-      line = `cancel ${result.alreadyRequested ? "already requested" : "requested"} for ${result.status} job ${jobId}${children}: it stops at its next safe point`;
-    else if (result.status !== "cancelled") line = `cancelled the ${n} open child${n === 1 ? "" : "ren"} of ${result.status} job ${jobId}`;
-    ctx.out(line);
+    const outcome = cancelOutcome(result);
+    if (json) return ctx.out(toJson({ outcome, job_id: jobId, status: result.status, children_cancelled: n }));
+    const asked = `for ${result.status} job ${jobId}${children}: it stops at its next safe point`;
+    const lines = {
+      cancelled: `cancelled ${jobId}${children}`,
+      cancel_requested: `cancel requested ${asked}`,
+      cancel_already_requested: `cancel already requested ${asked}`,
+      children_cancelled: `cancelled the ${n} open child${n === 1 ? "" : "ren"} of ${result.status} job ${jobId}`,
+    };
+    ctx.out(lines[outcome]);
   },
 };
 
@@ -631,7 +682,7 @@ const schedulesRun: CommandSpec = {
       throw refusal(`${zone.message}: nothing created (its period would be the default zone's, ${PARAMS.scheduleTimeZone.defaultValue})`);
     const run = await produceScheduledScan(engine, scan, engine.now());
     ctx.out(json ? toJson(scheduledRunJson(run)) : scheduledRunLine(run));
-    if (run.outcome === "created") warnIfNotWoken(run, "created", ctx);
+    if (run.outcome === "created") warn(ctx, notWokenWarning(run, "created"));
     if (run.outcome === "config_invalid")
       throw refusal(
         `${run.invalid.map((problem) => problem.message).join("; ")}: no job was built; fix ${run.invalid.length > 1 ? "them" : "it"}, then run this again`,

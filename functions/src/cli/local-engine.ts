@@ -26,6 +26,14 @@ export class LocalEngineWakeups implements TaskQueuePort {
   }
 }
 
+/**
+ * What takes in a created job whose wake-up was not sent: the local engine's intake, as the create trigger
+ * would (`npm start`); at its start it takes in every job written while none ran.
+ */
+export const LOCAL_ENGINE_TAKES_IT_IN =
+  "by the local engine's intake (a listener on queued jobs, or the emulator's create trigger), which wakes it: at once while " +
+  "the engine runs, else when it next starts (npm start); with no engine running, nothing takes it in";
+
 const { watchdogIntervalMinutes: interval, staleQueuedMs: stale } = PARAMS;
 
 /** When the local engine runs a queued job whose wake-up was not sent: its own watchdog's rule (`npm start`). */

@@ -5,12 +5,14 @@
  */
 import { registry } from "../handlers";
 import { BIN, type CliContext, type CommandSpec, commandHelp, parseCall } from "./command";
-import { COMMANDS } from "./commands";
+import { COMMANDS, ENGINE_ONLY_TYPES } from "./commands";
 import { EXIT_CODES, EXIT_CODE_HELP, failureOf } from "./errors";
 
 function overview(): string {
   const usage = (command: CommandSpec) => `${command.name}${command.args ? ` ${command.args}` : ""}`;
   const width = Math.max(...COMMANDS.map((command) => usage(command).length));
+  const withoutJson = COMMANDS.filter((command) => !command.json).map((command) => command.name);
+  const jsonNote = `all but ${withoutJson.join(", ").replace(/, ([^,]*)$/, " and $1")} take --json`;
   return [
     `usage: ${BIN} <command> [arguments] [options]`,
     "",
@@ -20,12 +22,15 @@ function overview(): string {
     "commands:",
     ...COMMANDS.map((command) => `  ${usage(command).padEnd(width)}  ${command.summary}`),
     "",
-    `\`${BIN} <command> --help\` shows a command's options; read commands take --json.`,
+    `\`${BIN} <command> --help\` shows a command's options; ${jsonNote}.`,
     "",
     "exit codes:",
     ...EXIT_CODE_HELP.map((line) => `  ${line}`),
     "",
-    `job types: ${registry.types.join(", ")}`,
+    `job types: ${registry.requestableTypes.join(", ")}`,
+    ...(ENGINE_ONLY_TYPES.length > 0
+      ? [`made only by the engine (\`list --type\` and \`history --type\` take them, \`submit\` does not): ${ENGINE_ONLY_TYPES.join(", ")}`]
+      : []),
   ].join("\n");
 }
 

@@ -145,11 +145,14 @@ describe("revertChange", () => {
     expect(await exercise(id)).toBeUndefined();
   });
 
-  it("refuses after a later edit of the same document, and changes nothing", async () => {
+  it("refuses after a later edit of the same document, naming the later change and its job to revert first, and changes nothing", async () => {
     const changeId = await applyOne(renamePlan);
-    await applyOne(
+    // Another job's change, as the demo's enrichment of the exercise its EXERCISE_ADD created.
+    const otherJob = await newJob();
+    const laterId = await applyOne(
       planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale }]),
       "later",
+      otherJob,
     );
     await endAttempt();
     const before = await exercise(benchBarbell.id);
@@ -158,14 +161,48 @@ describe("revertChange", () => {
     expect(err).toBeInstanceOf(ChangeConflictError);
     expect(err).toMatchObject({
       code: "CHANGE_CONFLICT",
-      conflicts: [{ target: `exercises/${benchBarbell.id}`, changed_paths: ["metadata"] }],
+      conflicts: [
+        {
+          target: `exercises/${benchBarbell.id}`,
+          changed_paths: ["metadata"],
+          later_changes: [{ change_id: laterId, job_id: otherJob.job.id }],
+        },
+      ],
     });
     expect((err as Error).message).toBe(
-      `change ${changeId} cannot be reverted: exercises/${benchBarbell.id} changed since (metadata); ` +
-        "if a later change of the journal made it, revert that first (last applied, first reverted)",
+      `change ${changeId} cannot be reverted: exercises/${benchBarbell.id} changed since (metadata), ` +
+        `and later change ${laterId} (job ${otherJob.job.id}) is in effect on it: revert it first (last applied, first reverted)`,
     );
     expect(await exercise(benchBarbell.id)).toEqual(before);
     expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
+  });
+
+  it("names a few of the later changes in effect, newest first, and counts the rest", async () => {
+    const level = (value: string, planId: string) =>
+      applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": value }, rationale }]), planId);
+    const changeId = await applyOne(renamePlan);
+    const later: string[] = [];
+    for (const [index, value] of ["beginner", "intermediate", "advanced", "beginner"].entries())
+      later.push(await level(value, `p${index}`));
+    await endAttempt();
+
+    const named = [...later].reverse().slice(0, 3);
+    await expect(revertChange(db, changeId)).rejects.toThrow(
+      `change ${changeId} cannot be reverted: exercises/${benchBarbell.id} changed since (metadata), and later changes ` +
+        `${named.map((id) => `${id} (job ${input.job.id})`).join(", ")} and 1 more, newest first, are in effect on it: ` +
+        "revert them first (last applied, first reverted)",
+    );
+  });
+
+  it("says so when no later change of the journal is in effect on a document that changed since: it was written outside it", async () => {
+    const changeId = await applyOne(renamePlan);
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchBarbell.id).update({ "metadata.level": "advanced" });
+    await endAttempt();
+
+    await expect(revertChange(db, changeId)).rejects.toThrow(
+      `change ${changeId} cannot be reverted: exercises/${benchBarbell.id} changed since (metadata), ` +
+        "and no later change of the journal is in effect on it: it was written outside the journal",
+    );
   });
 
   it("reverts changes of one document last applied, first reverted: a revert's new updated_at is no change since, a later change in effect is", async () => {
@@ -195,14 +232,16 @@ describe("revertChange", () => {
     const level = (value: string, planId: string) =>
       applyOne(planOf([{ op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": value }, rationale }]), planId);
     const firstId = await level("advanced", "first");
-    await level("intermediate", "second");
+    const secondId = await level("intermediate", "second");
     const thirdId = await level("advanced", "third"); // as the first left it, but its own change
     await endAttempt();
 
     const err = await revertChange(db, firstId).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChangeConflictError);
-    expect((err as ChangeConflictError).conflicts).toContainEqual(
-      expect.objectContaining({ target: `exercises/${benchBarbell.id}`, reason: expect.stringContaining(`change ${thirdId}`) }),
+    expect((err as Error).message).toBe(
+      `change ${firstId} cannot be reverted: exercises/${benchBarbell.id} is as the change left it, ` +
+        `and later changes ${thirdId} (job ${input.job.id}), ${secondId} (job ${input.job.id}), newest first, are in effect on it: ` +
+        "revert them first (last applied, first reverted)",
     );
     expect((await exercise(benchBarbell.id))?.metadata).toMatchObject({ level: "advanced" });
   });
@@ -252,6 +291,10 @@ describe("revertChange", () => {
     expect(err).toMatchObject({
       conflicts: [{ target: "exercise_families/bench_press", changed_paths: ["allowed_equipment", "exercise_count", "primary_equipment"] }],
     });
+    expect((err as Error).message).toBe(
+      `change ${registryId} cannot be reverted: exercise_families/bench_press changed since (allowed_equipment, exercise_count, primary_equipment), ` +
+        "and no later change of the journal is in effect on it: it was written outside the journal (as a revert recomputes a family's registry)",
+    );
   });
 
   it("refuses to give a name slug back that another exercise took since, and changes nothing", async () => {

@@ -9,6 +9,7 @@ import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS } from "../../src/cli/commands";
+import { registry } from "../../src/handlers";
 import { EXIT_CODE_HELP } from "../../src/cli/errors";
 import { LocalEngineWakeups } from "../../src/cli/local-engine";
 import { interruptedLine, runCli } from "../../src/cli/run";
@@ -114,6 +115,33 @@ describe("help", () => {
     });
     expect(code).toBe(0);
     expect(out.join("\n")).toMatch(new RegExp(`^usage: catalog-jobs ${name}[\\s\\S]*-h, --help`));
+  });
+});
+
+describe("overview", () => {
+  it("lists the job types submit takes as job types, and names those only the engine makes apart, for list and history", async () => {
+    const out: string[] = [];
+    const noEngine = () => {
+      throw new Error("help must not need the engine");
+    };
+    await runCli(["--help"], {
+      engine: noEngine,
+      settings: noEngine,
+      curators: unusedDirectory,
+      out: (line) => out.push(line),
+      err: () => undefined,
+    });
+    const lines = out.join("\n").split("\n");
+    const types = (prefix: string) =>
+      lines
+        .find((line) => line.startsWith(prefix))
+        ?.slice(prefix.length)
+        .split(", ");
+    expect(types("job types: ")).toEqual(registry.requestableTypes);
+    expect(types("made only by the engine (`list --type` and `history --type` take them, `submit` does not): ")).toEqual([
+      "CATALOG_ENRICH_FIELD_SHARD",
+    ]);
+    expect(lines).toContain("`catalog-jobs <command> --help` shows a command's options; all but revert and seed take --json.");
   });
 });
 
@@ -336,6 +364,53 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
     });
   });
 
+  it("says a job submit created without a tasks emulator waits for the local engine's intake, which nothing runs without it", async () => {
+    const submitted = await cli(
+      ["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}'],
+      {},
+      undefined,
+      unusedDirectory,
+      new LocalEngineWakeups(),
+    );
+    expect(submitted).toMatchObject({
+      code: 0,
+      out: expect.stringMatching(/^created \S+$/),
+      err: [
+        "warning: the job's wake-up task was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start); the job is taken in by the local engine's intake (a listener on queued jobs, or the emulator's create trigger), which wakes it: at once while the engine runs, else when it next starts (npm start); with no engine running, nothing takes it in",
+      ],
+    });
+  });
+
+  it("submit --json and retry --json say the wake-up was not sent, the warning a field as on stderr", async () => {
+    const submitted = await cli(
+      ["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}', "--json"],
+      {},
+      undefined,
+      unusedDirectory,
+      unreachable,
+    );
+    const { job_id: jobId } = JSON.parse(submitted.out) as { job_id: string };
+    expect(JSON.parse(submitted.out)).toEqual({
+      outcome: "created",
+      job_id: jobId,
+      wakeup_sent: false,
+      warning: createdWarning[0].slice("warning: ".length),
+    });
+    expect(submitted.err).toEqual(createdWarning);
+
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ status: "failed", finished_at: new Date() });
+    const retried = await cli(["retry", jobId, "--json"], {}, undefined, unusedDirectory, unreachable);
+    expect(retried).toMatchObject({ code: 0, err: warning });
+    expect(JSON.parse(retried.out)).toEqual({
+      outcome: "requeued",
+      job_id: jobId,
+      children_requeued: 0,
+      resumes_plan: null,
+      wakeup_sent: false,
+      warning: warning[0].slice("warning: ".length),
+    });
+  });
+
   it("leaves schedules run a success with the warning submit prints, its JSON naming the error", async () => {
     const now = () => new Date("2026-12-01T12:00:00Z");
     expect(await cli(["schedules", "run", "MAINTENANCE_SCAN"], {}, now, unusedDirectory, unreachable)).toEqual({
@@ -355,8 +430,37 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
   });
 });
 
+describeWithFullEmulator("submit", () => {
+  it("--json prints the job it created, or the open job its dedup key returned instead, as the lines say", async () => {
+    const submit = ["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}', "--dedup-key", "audit-squat"];
+    const first = await cli([...submit, "--json"]);
+    expect(first).toMatchObject({ code: 0, err: [] });
+    const { job_id: jobId } = JSON.parse(first.out) as { job_id: string };
+    expect(JSON.parse(first.out)).toEqual({ outcome: "created", job_id: jobId, wakeup_sent: true, warning: null });
+
+    const again = await cli([...submit, "--json"]);
+    expect(again).toMatchObject({ code: 0, err: [] });
+    expect(JSON.parse(again.out)).toEqual({ outcome: "not_created", job_id: jobId, reason: "duplicate_dedup_key" });
+    expect(await cli(submit)).toEqual({ code: 0, out: `not created: duplicate_dedup_key (job ${jobId})`, err: [] });
+  });
+});
+
 describeWithFullEmulator("retry", () => {
   afterEach(() => jest.restoreAllMocks());
+
+  it("--json prints the job queued again, how many children with it, the plan it resumes and whether it was woken", async () => {
+    const { parentId } = await finishedParent(testQueue(db), ["succeeded", "failed", "deadletter"]);
+    const retried = await cli(["retry", parentId, "--json"]);
+    expect(retried).toMatchObject({ code: 0, err: [] });
+    expect(JSON.parse(retried.out)).toEqual({
+      outcome: "requeued",
+      job_id: parentId,
+      children_requeued: 2,
+      resumes_plan: null,
+      wakeup_sent: true,
+      warning: null,
+    });
+  });
 
   it("says how many of a parent's children it queued again: the unsuccessful ones", async () => {
     const { parentId } = await finishedParent(testQueue(db), ["succeeded", "failed", "deadletter"]);
@@ -452,6 +556,19 @@ describeWithFullEmulator("cancel", () => {
     const parentId = await parentWithShards(false);
     expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(childJobId(parentId, 2)).get()).get("status")).toBe("cancelled");
+  });
+
+  it("--json prints what the line says: cancelled, asked to stop, asked before, with the children it cancelled", async () => {
+    const json = async (jobId: string) => {
+      const result = await cli(["cancel", jobId, "--json"]);
+      expect(result).toMatchObject({ code: 0, err: [] });
+      return JSON.parse(result.out) as unknown;
+    };
+    const waiting = await parentWithShards(false);
+    expect(await json(waiting)).toEqual({ outcome: "cancelled", job_id: waiting, status: "cancelled", children_cancelled: 2 });
+    const running = await parentWithShards(true);
+    expect(await json(running)).toEqual({ outcome: "cancel_requested", job_id: running, status: "running", children_cancelled: 2 });
+    expect(await json(running)).toEqual({ outcome: "cancel_already_requested", job_id: running, status: "running", children_cancelled: 0 });
   });
 
   it("of a running parent asked again, says so and counts none of the children asked before", async () => {

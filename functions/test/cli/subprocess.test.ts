@@ -46,8 +46,9 @@ interface Case {
 /** On an emulator without a tasks emulator, the warning of a wake-up left to the local engine. */
 const LEFT_TO_LOCAL_ENGINE =
   /^warning: the job's wake-up task was not sent \(CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start\); /;
+/** A created job waits for the local engine's intake, which only a running engine has. */
 const createdWarning = new RegExp(
-  `${LEFT_TO_LOCAL_ENGINE.source}its create trigger \\(onJobCreated\\) sends one as it takes the job in\n$`,
+  `${LEFT_TO_LOCAL_ENGINE.source}the job is taken in by the local engine's intake \\(a listener on queued jobs, or the emulator's create trigger\\), which wakes it: at once while the engine runs, else when it next starts \\(npm start\\); with no engine running, nothing takes it in\n$`,
 );
 /** A job queued again waits minutes: the line says for what. */
 const requeuedWarning = new RegExp(
@@ -136,6 +137,12 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
         expect: /^created \S+\n$/,
         stderr: createdWarning,
       },
+      {
+        argv: ["submit", "FAMILY_AUDIT", '{"family_slug":"row"}', "--json"],
+        code: 0,
+        expect: json((job) => job.outcome === "created" && typeof job.job_id === "string" && job.wakeup_sent === false),
+        stderr: createdWarning,
+      },
       { argv: ["submit", "FAMILY_AUDIT", "{not json"], code: 2, expect: /the payload is not valid JSON/ },
       {
         argv: ["list", "--status", "succeeded", "--json"],
@@ -210,7 +217,8 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
         { argv: ["seed", "--broken", "--force"], code: 0, expect: /^seeded \d+ exercises, \d+ aliases, \d+ families/ },
       ]),
     ).toEqual([]);
-    expect((await db.collection(JOB_COLLECTIONS.jobs).where("created_by", "==", "system:cli").get()).size).toBe(1);
+    // The two submits.
+    expect((await db.collection(JOB_COLLECTIONS.jobs).where("created_by", "==", "system:cli").get()).size).toBe(2);
   }, 600_000);
 
   it("refuses to guess a project when it works on no Firestore emulator and none is named, the Auth emulator alone too", async () => {
