@@ -1,8 +1,13 @@
 /**
  * Imported first by the CLI. Its stdout is a table or JSON that scripts read and its stderr one line
- * per failure, so the engine's structured logs are dropped; VERBOSE=1 sends them to stderr.
+ * per failure, so the engine's structured logs are dropped; VERBOSE=1 (or true) sends them to stderr.
  * (firebase-functions/logger keeps the console functions it finds when it is loaded, hence first.)
+ * A VERBOSE that is neither on nor off only changes what is shown, so the command runs, with a warning.
  */
+import { parseSwitch, switchProblem } from "../local/switches";
+
 const toStderr = (...args: unknown[]) => void process.stderr.write(`${args.map(String).join(" ")}\n`);
-const sink = process.env.VERBOSE === "1" ? toStderr : () => undefined;
+const problem = switchProblem("VERBOSE", false);
+if (problem) process.stderr.write(`warning: ${problem}: the engine's logs stay hidden\n`);
+const sink = parseSwitch(process.env.VERBOSE, false) ? toStderr : () => undefined;
 console.log = console.info = console.debug = console.warn = console.error = sink;

@@ -28,9 +28,16 @@ export function startSwitch(name: StartSwitch, env: NodeJS.ProcessEnv = process.
   return parseSwitch(env[name], START_SWITCHES[name]) ?? START_SWITCHES[name];
 }
 
-/** A line for each switch whose value in `env` does not parse, naming it and the values it takes. */
+/** Why switch `name` with `fallback` as its default does not parse in `env`, naming the values it takes; null when it does. */
+export function switchProblem(name: string, fallback: boolean, env: NodeJS.ProcessEnv = process.env): string | null {
+  return parseSwitch(env[name], fallback) === undefined
+    ? `${name} must be 1 or true, 0 or false (unset: ${fallback ? "on" : "off"}), not "${env[name]}"`
+    : null;
+}
+
+/** A line for each of `npm start`'s switches whose value in `env` does not parse (`switchProblem`). */
 export function switchProblems(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (Object.entries(START_SWITCHES) as Array<[StartSwitch, boolean]>)
-    .filter(([name, fallback]) => parseSwitch(env[name], fallback) === undefined)
-    .map(([name, fallback]) => `${name} must be 1 or true, 0 or false (unset: ${fallback ? "on" : "off"}), not "${env[name]}"`);
+  return (Object.entries(START_SWITCHES) as Array<[StartSwitch, boolean]>).flatMap(
+    ([name, fallback]) => switchProblem(name, fallback, env) ?? [],
+  );
 }

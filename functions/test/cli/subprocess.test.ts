@@ -356,4 +356,22 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     const { data } = JSON.parse(Buffer.from(received[0].body.task.httpRequest.body, "base64").toString()) as { data: { job_id: string } };
     expect(data.job_id).toBe(jobId);
   }, 120_000);
+
+  it("shows the engine's logs on stderr with VERBOSE=1 or true, and warns of a VERBOSE that is neither on nor off", async () => {
+    // A sweep logs its report ("watchdog run") whatever it finds.
+    const swept = /watchdog run/;
+    const [quiet, one, yes, bad] = await Promise.all(
+      [undefined, "1", "TRUE", "yes"].map((verbose) =>
+        runCliProcess(["watchdog"], verbose === undefined ? TEST_ENV : { ...TEST_ENV, VERBOSE: verbose }),
+      ),
+    );
+    for (const outcome of [quiet, one, yes, bad]) expect(outcome.stdout).toMatch(/^complete +true$/m);
+    expect(quiet.stderr).not.toMatch(swept);
+    expect(one.stderr).toMatch(swept);
+    expect(yes.stderr).toMatch(swept);
+    expect(bad.stderr).not.toMatch(swept);
+    expect(bad.stderr).toMatch(
+      /^warning: VERBOSE must be 1 or true, 0 or false \(unset: off\), not "yes": the engine's logs stay hidden\n/,
+    );
+  }, 120_000);
 });
