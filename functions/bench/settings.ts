@@ -1,9 +1,10 @@
 /**
  * The benchmark's settings, read from the environment. The defaults are the issue's sizes (1,000
- * client jobs, 10,000 finished jobs, ...). BENCH_QUICK=1 (or `npm run bench -- --quick`) shrinks
+ * client jobs, 10,000 finished jobs, ...). BENCH_QUICK=1 or true (or `npm run bench -- --quick`) shrinks
  * them for a run of a few minutes; a BENCH_* variable set as well still wins.
  */
 import { MAX_PRIORITY } from "../src/config";
+import { parseSwitch, switchProblem } from "../src/local/switches";
 
 export const SCENARIO_NAMES = ["worker", "apply", "client", "race", "watchdog", "daily", "shard", "load"] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -131,7 +132,10 @@ const QUICK: typeof FULL = {
 };
 
 export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = []): BenchSettings {
-  const quick = env.BENCH_QUICK === "1" || argv.includes("--quick");
+  // Refused, not read as off: BENCH_QUICK=true would start a full run of half an hour.
+  const problem = switchProblem("BENCH_QUICK", false, env);
+  if (problem) throw new Error(problem);
+  const quick = Boolean(parseSwitch(env.BENCH_QUICK, false)) || argv.includes("--quick");
   const sizes = quick ? QUICK : FULL;
   return {
     quick,

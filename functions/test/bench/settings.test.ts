@@ -36,3 +36,13 @@ describe("the scenarios a run takes", () => {
     );
   });
 });
+
+describe("the quick sizes", () => {
+  it("take BENCH_QUICK=1 or true, and refuse a value neither on nor off rather than start a full run", () => {
+    expect(benchSettings({ BENCH_QUICK: "true" }).quick).toBe(true);
+    expect(benchSettings({ BENCH_QUICK: "1" }).jobs).toBe(40);
+    expect(benchSettings({ BENCH_QUICK: "0" }, ["--quick"]).quick).toBe(true);
+    expect(benchSettings({}).quick).toBe(false);
+    expect(() => benchSettings({ BENCH_QUICK: "yes" })).toThrow('BENCH_QUICK must be 1 or true, 0 or false (unset: off), not "yes"');
+  });
+});
