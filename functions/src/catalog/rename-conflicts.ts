@@ -19,6 +19,16 @@ export interface SlugOwners {
 
 export const NO_SLUG_OWNERS: SlugOwners = { aliases: new Map(), exercises: new Map(), live: new Set() };
 
+/** How many of the other holders of a slug a conflict names: a family of hundreds would make its message as long. */
+const NAMED_HOLDERS = 3;
+
+/** "a, b, c and 12 more": the first NAMED_HOLDERS of `holders`, and how many others there are. */
+function holderList(holders: readonly string[]): string {
+  const named = holders.slice(0, NAMED_HOLDERS).join(", ");
+  const unnamed = holders.length - NAMED_HOLDERS;
+  return unnamed > 0 ? `${named} and ${unnamed} more` : named;
+}
+
 /**
  * Why exercise `id` cannot be named `newName`, or null when it can. `finalNames` are the names the
  * plan leaves its exercises with. A current owner of the slug that the plan renames still holds it:
@@ -48,7 +58,7 @@ export function renameConflictCheck(
     const planned = (plannedHolders.get(slug) ?? []).filter((other) => other !== id);
     const current = (owners.exercises.get(slug) ?? []).filter((other) => other !== id);
     const holders = [...new Set([...planned, ...current])];
-    if (holders.length > 0) return `the slug "${slug}" of "${newName}" belongs to ${holders.join(", ")} too`;
+    if (holders.length > 0) return `the slug "${slug}" of "${newName}" belongs to ${holderList(holders)} too`;
     const alias = owners.aliases.get(slug);
     if (alias && !aliasPointsAtExercise(alias, id)) return describeAlias(slug, alias);
     return null;

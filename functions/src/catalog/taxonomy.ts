@@ -183,14 +183,26 @@ export function exerciseIdFor(familySlug: string, nameSlug: string): string {
   return `${familySlug}__${nameSlug}`;
 }
 
+/**
+ * Where the trailing "(…)" of text[start, end) stands, spaces after it aside: its "(" and ")", or null
+ * when that text does not end with a "(…)" holding no bracket. Read from the end, so taking a name's
+ * "(…)" off one at a time costs time in proportion to what is taken off, not to the name each time.
+ */
+function trailingGroup(text: string, start: number, end: number): { open: number; close: number } | null {
+  let close = end - 1;
+  while (close >= start && /\s/.test(text[close])) close--;
+  if (close < start || text[close] !== ")") return null;
+  let open = close - 1;
+  while (open >= start && text[open] !== "(" && text[open] !== ")") open--;
+  return open >= start && text[open] === "(" ? { open, close } : null;
+}
+
 /** "Bench Press (Barbell)" → {base: "Bench Press", suffix: "Barbell"}; no trailing "(…)" → suffix null. */
 export function splitExerciseName(name: string): { base: string; suffix: string | null } {
-  // The base ends where no space is before it, its trailing spaces going to "\s*": ended at each space of
-  // a long run in turn, with the rest of the run scanned each time, it takes quadratic time.
-  const match = /^(.*?)(?<!\s)\s*\(([^()]*)\)\s*$/.exec(name);
-  if (!match) return { base: name.trim(), suffix: null };
-  const suffix = match[2].trim();
-  return { base: match[1].trim(), suffix: suffix === "" ? null : suffix };
+  const group = trailingGroup(name, 0, name.length);
+  if (group === null) return { base: name.trim(), suffix: null };
+  const suffix = name.slice(group.open + 1, group.close).trim();
+  return { base: name.slice(0, group.open).trim(), suffix: suffix === "" ? null : suffix };
 }
 
 /** Lowercase with hyphens and underscores as spaces, so "EZ-Bar" and "ez bar" compare equal. */
@@ -201,22 +213,49 @@ function toWordKey(text: string): string {
     .trim();
 }
 
+/** A run of a text: a word, or the spaces, hyphens and underscores between two words. */
+interface TextRun {
+  text: string;
+  separator: boolean;
+}
+
+const TEXT_RUNS = /[\s_-]+|[^\s_-]+/g;
+
+function runsOf(text: string): TextRun[] {
+  return [...text.matchAll(TEXT_RUNS)].map(([run]) => ({ text: run, separator: /[\s_-]/.test(run[0]) }));
+}
+
+function joinRuns(runs: readonly TextRun[]): string {
+  return runs.map((run) => run.text).join("");
+}
+
+/**
+ * Where a text's leading equipment word ends (PREFIX_WORDS_LONGEST_FIRST; words compared lowercase,
+ * hyphens and underscores as spaces: "Smith-Machine"), given the text's runs up to at least its
+ * (PREFIX_WORDS_MAX + 1)th word: the index of the separator run after it, or null when the text opens with
+ * none, or is nothing but it.
+ */
+function equipmentPrefixEnd(runs: readonly TextRun[]): number | null {
+  // A word longer than every equipment word is none, and is not lowercased: a long one would be, each time it is judged.
+  const words = runs.filter((run) => !run.separator).map((run) => (run.text.length <= LONGEST_PREFIX_WORD ? run.text.toLowerCase() : null));
+  const sequence = EQUIPMENT_WORD_SEQUENCES.find((seq) => words.length > seq.length && seq.every((word, index) => words[index] === word));
+  if (sequence === undefined) return null;
+  // The run after as many separator runs as the equipment has words, one before the text's first word included.
+  let separators = 0;
+  return runs.findIndex((run) => run.separator && ++separators === sequence.length);
+}
+
 /**
  * "Smith Machine Squat" → {prefix: "Smith Machine", rest: "Squat"}. A name that is nothing but the
  * equipment word keeps it (prefix null), so a family slug is never empty.
  */
 export function splitEquipmentPrefix(name: string): { prefix: string | null; rest: string } {
   const trimmed = name.trim();
-  const key = toWordKey(trimmed);
-  const word = PREFIX_WORDS_LONGEST_FIRST.find((prefixWord) => key.startsWith(`${prefixWord} `));
-  if (word === undefined) return { prefix: null, rest: trimmed };
-  // Cut the original text, so hyphens inside the rest ("Push-Up") survive.
-  const cut = indexAfterWords(trimmed, word.split(" ").length);
-  const rest = trimmed.slice(cut).trim();
-  if (rest === "") return { prefix: null, rest: trimmed };
-  // (?<!…) tries the trailing run only where it starts: from each of its characters, a long run not at
-  // the end takes quadratic time.
-  return { prefix: trimmed.slice(0, cut).replace(/(?<![\s_-])[\s_-]+$/, ""), rest };
+  const runs = runsOf(trimmed);
+  const end = equipmentPrefixEnd(runs);
+  if (end === null) return { prefix: null, rest: trimmed };
+  // The original text's runs, so hyphens inside the rest ("Push-Up") survive.
+  return { prefix: joinRuns(runs.slice(0, end)), rest: joinRuns(runs.slice(end + 1)) };
 }
 
 /**
@@ -238,20 +277,25 @@ function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
  * "Romanian Deadlift"), and so is any word in lowercase letters ("Pause").
  */
 export function abbreviatesBase(suffix: string, base: string): boolean {
-  const abbreviation = suffix.trim();
-  if (!/^\p{Lu}{2,}$/u.test(abbreviation)) return false;
   const words = toWordKey(base.replace(/\([^()]*\)/g, " "))
     .split(" ")
     .filter((word) => word !== "");
-  return readsOff(abbreviation.toLowerCase(), words);
+  return abbreviatesWords(suffix, words);
+}
+
+/** `abbreviatesBase` of a base's words, lowercase and without its "(…)": read one at a time, as far as the letters go. */
+function abbreviatesWords(suffix: string, words: Iterable<string>): boolean {
+  const abbreviation = suffix.trim();
+  return /^\p{Lu}{2,}$/u.test(abbreviation) && readsOff(abbreviation.toLowerCase(), words);
 }
 
 /**
  * Whether `initials` (lowercase) are read off every one of `words` in order, as `abbreviatesBase` says:
  * the ways to split them are followed side by side (how many letters the words so far have read), so
- * a long name that does not fit costs words × letters, not a try of every split.
+ * a long name that does not fit costs words × letters, not a try of every split. Each word reads a
+ * letter at least, so no more words are read than one past the letters.
  */
-function readsOff(initials: string, words: readonly string[]): boolean {
+function readsOff(initials: string, words: Iterable<string>): boolean {
   let read = new Set([0]);
   for (const word of words) {
     const next = new Set<number>();
@@ -308,56 +352,183 @@ export interface ExerciseNameParts {
  */
 export function exerciseNameParts(name: string, primary: string | null): ExerciseNameParts {
   // Each "(…)" folded in leaves a name to judge again: a loop, as a name may hold more of them than the
-  // stack has room for calls. The outermost leading equipment word is the name's; the innermost repeat of
-  // the suffix is the `extraSuffix` unless other equipment is found.
-  let judged = name;
+  // stack has room for calls, over a JudgedName, as it may hold more than time allows writing the name
+  // out again for each. The outermost leading equipment word is the name's; the innermost repeat of the
+  // suffix is the `extraSuffix` unless other equipment is found.
+  const judged = new JudgedName(name, primary);
   let outerPrefix: string | null = null;
   let qualified = false;
   let repeatedSuffix: string | null = null;
   for (;;) {
-    const { base, suffix } = splitExerciseName(judged);
-    const { prefix, rest } = splitEquipmentPrefix(base);
+    const { suffix, baseEnd } = judged.takeSuffix();
+    const prefix = judged.takePrefix(baseEnd);
     outerPrefix ??= prefix;
-    const plain = { prefix: outerPrefix, rest, suffix, qualified, extraSuffix: repeatedSuffix };
-    if (suffix === null) return plain;
-    if (!suffixNamesEquipment(suffix, primary)) {
-      judged = withQualifier(suffix, rest, prefix, rest);
+    const plain = { prefix: outerPrefix, suffix: suffix?.text ?? null, qualified, extraSuffix: repeatedSuffix };
+    if (suffix === null) return { ...plain, rest: judged.text(baseEnd) };
+    if (!suffix.namesEquipment) {
+      judged.judgeNext(baseEnd, null, { qualifier: suffix.text, prefix });
       qualified = true;
       continue;
     }
-    const inner = splitExerciseName(rest);
-    if (inner.suffix === null) return plain;
-    if (!suffixNamesEquipment(inner.suffix, primary)) {
-      judged = withQualifier(inner.suffix, inner.base, prefix, `${inner.base} (${suffix})`);
+    const inner = judged.trailingSuffix(baseEnd);
+    if (inner === null || inner.suffix === null) return { ...plain, rest: judged.text(baseEnd) };
+    if (!inner.suffix.namesEquipment) {
+      judged.judgeNext(inner.baseEnd, suffix, { qualifier: inner.suffix.text, prefix });
       qualified = true;
       continue;
     }
-    if (normalizeEquipment(inner.suffix).value !== normalizeEquipment(suffix).value) return { ...plain, extraSuffix: inner.suffix };
+    if (inner.suffix.equipment !== suffix.equipment) return { ...plain, rest: judged.text(baseEnd), extraSuffix: inner.suffix.text };
     // Judged again without the repeat, which may hide a qualifier or another suffix ("Row (Barbell) (Cable) (Cable)").
-    repeatedSuffix = inner.suffix;
-    judged = `${inner.base} (${suffix})`;
+    repeatedSuffix = inner.suffix.text;
+    judged.judgeNext(inner.baseEnd, suffix, null);
   }
 }
+
+/** A "(…)" of a name, judged once however often it is judged again. */
+interface NameSuffix {
+  text: string;
+  /** `suffixNamesEquipment`: equipment, not a qualifier. */
+  namesEquipment: boolean;
+  /** The equipment it names as normalizeEquipment writes it, for comparing two suffixes. */
+  equipment: string;
+}
+
+// The space exerciseNameParts puts between a qualifier and the text it goes in front of.
+const QUALIFIER_SPACE: TextRun = { text: " ", separator: true };
 
 /**
- * `text`, the name without `qualifier`, with `qualifier` in front, or without it if it only abbreviates
- * `movement` (with or without the leading equipment word `prefix`).
+ * The text exerciseNameParts judges, held so that each step costs time in proportion to what it takes
+ * off or puts in front, not to the name: the qualifiers put in front (`front`: runs as a stack, the
+ * text's first run last), a space, what is still judged of the name itself (from its run `bodyRun` to
+ * `bodyEnd`), and the equipment suffix carried after it (`tail`). Each step reads the few words at the
+ * start that may be an equipment word, and the "(…)" taken off the end; an abbreviation reads as many
+ * words as it has letters. The text is written out only for the parts given out.
  */
-function withQualifier(qualifier: string, movement: string, prefix: string | null, text: string): string {
-  const spellings = prefix === null ? [movement] : [movement, `${prefix} ${movement}`];
-  return spellings.some((spelled) => abbreviatesBase(qualifier, spelled)) ? text : `${qualifier} ${text}`;
-}
+class JudgedName {
+  private readonly front: TextRun[] = [];
+  /** The name's runs, from its first character that is no space: a leading equipment word is cut at their bounds. */
+  private readonly bodyRuns: { start: number; end: number; separator: boolean }[] = [];
+  private bodyRun = 0;
+  private bodyEnd: number;
+  /** The name's words as abbreviatesBase reads them ("(…)" left out), and the first one still judged. */
+  private readonly bareWords: { start: number; end: number }[] = [];
+  private bareWord = 0;
+  private tail: NameSuffix | null = null;
 
-/** Index just past the first `count` words, where words are separated by spaces, hyphens or underscores. */
-function indexAfterWords(text: string, count: number): number {
-  const separator = /[\s_-]+/g;
-  let index = 0;
-  for (let seen = 0; seen < count; seen++) {
-    const match = separator.exec(text);
-    if (!match) return text.length;
-    index = match.index + match[0].length;
+  constructor(
+    private readonly name: string,
+    private readonly primary: string | null,
+  ) {
+    const start = name.length - name.trimStart().length;
+    this.bodyEnd = name.trimEnd().length;
+    const body = name.slice(start, this.bodyEnd);
+    for (const { 0: run, index } of body.matchAll(TEXT_RUNS)) {
+      this.bodyRuns.push({ start: start + index, end: start + index + run.length, separator: /[\s_-]/.test(run[0]) });
+    }
+    // Each "(…)" blanked out in place, so the words keep their places in the name.
+    const blanked = body.replace(/\([^()]*\)/g, (group) => " ".repeat(group.length));
+    for (const { 0: word, index } of blanked.matchAll(/[^\s_-]+/g))
+      this.bareWords.push({ start: start + index, end: start + index + word.length });
   }
-  return index;
+
+  private get bodyStart(): number {
+    return this.bodyRuns[this.bodyRun]?.start ?? this.name.length;
+  }
+
+  /** The suffix judged now, and where the text before it ends: the suffix carried, else the name's trailing "(…)" (null: none). */
+  takeSuffix(): { suffix: NameSuffix | null; baseEnd: number } {
+    if (this.tail !== null) return { suffix: this.tail, baseEnd: this.bodyEnd };
+    return this.trailingSuffix(this.bodyEnd) ?? { suffix: null, baseEnd: this.bodyEnd };
+  }
+
+  /** The trailing "(…)" of the text up to `end` (its suffix null when empty), and where the text before it ends; null when there is none. */
+  trailingSuffix(end: number): { suffix: NameSuffix | null; baseEnd: number } | null {
+    const group = trailingGroup(this.name, this.bodyStart, end);
+    if (group === null) return null;
+    let baseEnd = group.open;
+    while (baseEnd > this.bodyStart && /\s/.test(this.name[baseEnd - 1])) baseEnd--;
+    const text = this.name.slice(group.open + 1, group.close).trim();
+    const suffix =
+      text === "" ? null : { text, namesEquipment: suffixNamesEquipment(text, this.primary), equipment: normalizeEquipment(text).value };
+    return { suffix, baseEnd };
+  }
+
+  /** Takes the leading equipment word off the text up to `end`, as splitEquipmentPrefix does: the word as written, or null. */
+  takePrefix(end: number): string | null {
+    const runs = this.leadingRuns(end);
+    const cut = equipmentPrefixEnd(runs);
+    if (cut === null) return null;
+    this.front.length = runs[cut].frontLeft;
+    this.bodyRun = runs[cut].bodyRun;
+    while (this.bareWord < this.bareWords.length && this.bareWords[this.bareWord].start < this.bodyStart) this.bareWord++;
+    return joinRuns(runs.slice(0, cut));
+  }
+
+  /**
+   * The text's first runs up to `end`, PREFIX_WORDS_MAX + 1 words of them if it has so many, each with what
+   * is left of the front and the first run of the name after it. Separator runs next to each other are one.
+   */
+  private leadingRuns(end: number): (TextRun & { frontLeft: number; bodyRun: number })[] {
+    const runs: (TextRun & { frontLeft: number; bodyRun: number })[] = [];
+    let words = 0;
+    const add = (run: TextRun, frontLeft: number, bodyRun: number): boolean => {
+      const last = runs.at(-1);
+      if (last?.separator && run.separator) runs[runs.length - 1] = { text: last.text + run.text, separator: true, frontLeft, bodyRun };
+      else runs.push({ text: run.text, separator: run.separator, frontLeft, bodyRun });
+      if (!run.separator) words++;
+      return words > PREFIX_WORDS_MAX;
+    };
+    for (let index = this.front.length - 1; index >= 0; index--) if (add(this.front[index], index, this.bodyRun)) return runs;
+    if (this.bodyStart >= end) return runs;
+    if (this.front.length > 0) add(QUALIFIER_SPACE, 0, this.bodyRun);
+    for (let index = this.bodyRun; index < this.bodyRuns.length && this.bodyRuns[index].start < end; index++) {
+      const { start, end: runEnd, separator } = this.bodyRuns[index];
+      if (add({ text: this.name.slice(start, Math.min(runEnd, end)), separator }, 0, index + 1)) break;
+    }
+    return runs;
+  }
+
+  /**
+   * Judges next the text up to `end`, with `tail` after it, and in front the qualifier of `qualified` unless it only
+   * abbreviates that text, with or without the leading equipment word `prefix` that was taken off.
+   */
+  judgeNext(end: number, tail: NameSuffix | null, qualified: { qualifier: string; prefix: string | null } | null): void {
+    if (qualified !== null && !this.abbreviatedBy(qualified.qualifier, end, qualified.prefix)) this.putInFront(qualified.qualifier);
+    this.bodyEnd = end;
+    this.tail = tail;
+  }
+
+  private abbreviatedBy(qualifier: string, end: number, prefix: string | null): boolean {
+    return abbreviatesWords(qualifier, this.words(end, null)) || (prefix !== null && abbreviatesWords(qualifier, this.words(end, prefix)));
+  }
+
+  /** The words of `prefix` (if any) and then of the text up to `end`, as abbreviatesBase reads them. */
+  private *words(end: number, prefix: string | null): Generator<string> {
+    if (prefix !== null) for (const word of prefix.split(/[\s_-]+/)) if (word !== "") yield word.toLowerCase();
+    for (let index = this.front.length - 1; index >= 0; index--)
+      if (!this.front[index].separator) yield this.front[index].text.toLowerCase();
+    for (let index = this.bareWord; index < this.bareWords.length && this.bareWords[index].start < end; index++) {
+      const { start, end: wordEnd } = this.bareWords[index];
+      yield this.name.slice(start, Math.min(wordEnd, end)).toLowerCase();
+    }
+  }
+
+  private putInFront(qualifier: string): void {
+    const runs = runsOf(qualifier);
+    if (this.front.length > 0) runs.push(QUALIFIER_SPACE);
+    for (const run of runs.reverse()) {
+      const first = this.front.at(-1);
+      if (first?.separator && run.separator) this.front[this.front.length - 1] = { text: run.text + first.text, separator: true };
+      else this.front.push(run);
+    }
+  }
+
+  /** The text up to `end`, written out. */
+  text(end: number): string {
+    const front = joinRuns([...this.front].reverse());
+    const body = this.bodyStart < end ? this.name.slice(this.bodyStart, end) : "";
+    return front !== "" && body !== "" ? `${front} ${body}` : front + body;
+  }
 }
 
 // Names complete without an "(Equipment)" suffix on BODYWEIGHT_EQUIPMENT. Variants ("Diamond Push-Up") end with one.
@@ -419,7 +590,8 @@ function capitalize(segment: string): string {
  * The fitness acronyms the catalog knows: title-casing keeps their capitals, in a name or tag written
  * all in capitals ("EZ BAR CURL" → "EZ Bar Curl") or beside a shouted word, and restores them in a
  * name of equipment ("bosu-ball" → "BOSU Ball"). One of 4 letters or more must be listed, or it is
- * taken for a shouted word ("BOSU" → "Bosu").
+ * taken for a shouted word ("BOSU" → "Bosu"), and so must one inside a hyphenated word ("Half-TGU",
+ * not "Single-ARM").
  */
 const ACRONYMS = new Set([
   "AMRAP",
@@ -441,8 +613,10 @@ const ACRONYMS = new Set([
   "SL",
   "SLDL",
   "SSB",
+  "TGU",
   "TKE",
   "TRX",
+  "WOD",
 ]);
 
 function letters(word: string): string {
@@ -485,30 +659,31 @@ function capitalizeWord(word: string): string {
   return word.replace(/^([^\p{L}\p{N}]*)(\p{L})/u, (_, lead: string, letter: string) => lead + letter.toUpperCase());
 }
 
-// The particles of compound movement names, never acronyms: "Get-UP" is "Get-Up", as "Sit-Up", "Pull-Over".
-const PARTICLES = new Set(["up", "down", "out", "off", "over", "around", "through", "back"]);
 // A repetition maximum ("1RM", "5RM") keeps its letters.
 const REPETITION_MAX = /^\d+RM$/;
 
 /**
- * The first hyphen part is always capitalised, a later one unless it is a minor word. A known acronym
- * is written in capitals however it came ("(EZ-BAR)", "Single-Leg-RDL", "trx" → "TRX"), a repetition
- * maximum keeps its capitals, and so does any other part in
- * capitals beside lowercase letters, which were meant ("Half-TGU", "Pre-WOD"), but for particles, minor
- * words ("Get-UP" → "Get-Up") and shouted ones ("Half-KNEELING"). A word with no lowercase letter, or a
- * shouted one, keeps no other capitals: "1-ARM" → "1-Arm", "V-UP" → "V-Up".
+ * A hyphen part as title-casing writes it when it keeps capitals: a known acronym in capitals however
+ * it came ("rdl" → "RDL", "(EZ-BAR)"), a repetition maximum as it is ("5RM"); null for any other part.
  */
-function titleCaseParts(word: string, shouted: boolean): string {
-  const meant = !shouted && /\p{Ll}/u.test(word);
+function withKeptCapitals(part: string): string | null {
+  if (ACRONYMS.has(letters(part).toUpperCase())) return part.toUpperCase();
+  return REPETITION_MAX.test(unwrapped(part)) ? part : null;
+}
+
+/**
+ * The first hyphen part is always capitalised, a later one unless it is a minor word. A known acronym
+ * or a repetition maximum keeps capitals (`withKeptCapitals`: "Single-Leg-RDL", "trx" → "TRX"); any
+ * other part in capitals is shouted, however short and whatever stands beside it, and is title-cased:
+ * "Single-ARM" → "Single-Arm", "Get-UP" → "Get-Up", "1-ARM" → "1-Arm", "V-UP" → "V-Up".
+ */
+function titleCaseParts(word: string): string {
   return word
     .split("-")
     .map((part, index) => {
-      const core = letters(part);
+      const kept = withKeptCapitals(part);
+      if (kept !== null) return kept;
       const lower = part.toLowerCase();
-      if (ACRONYMS.has(core.toUpperCase())) return part.toUpperCase();
-      if (REPETITION_MAX.test(unwrapped(part))) return part;
-      const minor = MINOR_WORDS.has(core.toLowerCase()) || PARTICLES.has(core.toLowerCase());
-      if (meant && core.length >= 2 && inCapitals(core) && !minor && !isShoutedWord(part)) return part;
       return index === 0 || !MINOR_WORDS.has(lower) ? capitalizeWord(lower) : lower;
     })
     .join("-");
@@ -535,7 +710,7 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
       if (!wordShouted && (/^[A-Z]{2,}$/.test(core) || /^[A-Z][a-z]+[A-Z]/.test(core))) return word;
       const lower = word.toLowerCase();
       if (index > 0 && MINOR_WORDS.has(lower)) return lower;
-      return titleCaseParts(word, wordShouted);
+      return titleCaseParts(word);
     })
     .join(" ");
 }
@@ -543,18 +718,25 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
 // A lowercase first letter, after any leading punctuation ("(close").
 const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
 
+/** A hyphen part in capitals that titleCaseParts writes otherwise: "ARM" of "Single-ARM", not "RDL" or "5RM". */
+function isShoutedPart(part: string): boolean {
+  const core = letters(part);
+  return /\p{Lu}.*\p{Lu}/u.test(core) && !/\p{Ll}/u.test(core) && withKeptCapitals(part) === null;
+}
+
 /**
  * Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may
- * be either case. A shouted word ("Front SQUAT"), and so text written all in capitals, is not Title Case.
+ * be either case. A shouted word ("Front SQUAT"), and so text written all in capitals, is not Title Case,
+ * and nor is a hyphenated word with a shouted part ("Single-ARM").
  */
 export function isTitleCase(text: string): boolean {
   const words = text.trim().split(/\s+/);
   return words.every((word, index) => {
     if (isShoutedWord(word)) return false;
     if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
-    return word
-      .split("-")
-      .every((part, partIndex) => (partIndex > 0 && MINOR_WORDS.has(part.toLowerCase())) || !STARTS_LOWERCASE.test(part));
+    const parts = word.split("-");
+    if (parts.length > 1 && parts.some(isShoutedPart)) return false;
+    return parts.every((part, partIndex) => (partIndex > 0 && MINOR_WORDS.has(part.toLowerCase())) || !STARTS_LOWERCASE.test(part));
   });
 }
 
@@ -634,6 +816,9 @@ const PREFIX_WORDS_LONGEST_FIRST = [
   ...new Set([...EQUIPMENT_PREFIX_WORDS, ...[...EQUIPMENT_NAMES.keys()].map(toWordKey).filter((name) => name.includes(" "))]),
 ].sort((a, b) => b.length - a.length);
 const EQUIPMENT_WORD_SEQUENCES = PREFIX_WORDS_LONGEST_FIRST.map((word) => word.split(" "));
+// The most words, and the longest word, of an equipment word that must not open a name.
+const PREFIX_WORDS_MAX = Math.max(...EQUIPMENT_WORD_SEQUENCES.map((sequence) => sequence.length));
+const LONGEST_PREFIX_WORD = Math.max(...EQUIPMENT_WORD_SEQUENCES.flat().map((word) => word.length));
 
 /** "Smith Machine" → {value: "smith-machine", canonical: true}; "Dip Belt" → {value: "dip-belt", canonical: false}. */
 export function normalizeEquipment(raw: string): { value: string; canonical: boolean } {

@@ -183,10 +183,11 @@ export function isGerundPhrase(item: string): boolean {
 
 /**
  * "Elbow flare: the elbows drift out", "Phase 2:lowering the bar" — a short label before a colon and
- * text. A colon between two digits is a ratio's or a time's, not a label's ("a 2:1 tempo", "the 3:00 position").
+ * text. A colon between two digits is a ratio's or a time's, not a label's ("a 2:1 tempo", "the 3:00 position"),
+ * and one before "//" is a link's scheme ("https://example.com shows the setup").
  */
 export function isLabelText(item: string): boolean {
-  const match = /^([^:.!?]{1,40}):(?!(?<=\d:)\d)\s*\S/.exec(item.trim());
+  const match = /^([^:.!?]{1,40}):(?!(?<=\d:)\d|\/\/)\s*\S/.exec(item.trim());
   return match !== null && wordCount(match[1]) <= 5;
 }
 

@@ -19,6 +19,7 @@ describe("canonicalNameIn", () => {
     ["Push-Up", ["resistance-band"], true, "Push-Up (Resistance Band)"],
     ["Row (Cable) (Cable)", ["cable"], false, "Row (Cable)"],
     ["Row (Cable) (Cable)", ["cable"], true, "Row (Cable)"],
+    ["single-ARM row", ["dumbbell"], true, "Single-Arm Row (Dumbbell)"],
   ])("%s with %j (multi-equipment: %s) → %s", (name, equipment, multi, expected) => {
     expect(canonicalNameIn(doc(name, equipment), multi)).toBe(expected);
   });

@@ -1,6 +1,10 @@
 import { canonicalFieldValue } from "../../src/catalog/canonical-values";
+import { auditFamily } from "../../src/catalog/family-findings";
+import { canonicalNameIn } from "../../src/catalog/family-naming";
+import { exerciseNameProblem } from "../../src/catalog/naming-rules";
 import { exerciseNameParts, splitEquipmentPrefix, splitExerciseName, titleCase } from "../../src/catalog/taxonomy";
 import { asSentence, cleanContentItem } from "../../src/catalog/text-style";
+import { exerciseFixture } from "../helpers/catalog";
 
 /**
  * Text built to make a regex backtrack: a long run that a pattern tried from each of its characters (a
@@ -75,6 +79,30 @@ describe("names and tags with long runs", () => {
       extraSuffix: null,
     });
     expect(exerciseNameParts(`Squat${"(Q)".repeat(6_000)}`, null).rest).toBe(`${"Q ".repeat(6_000)}Squat`);
+  });
+});
+
+describe("a legacy name of thousands of '(…)' groups", () => {
+  /** About 60,000 characters: judged by writing the rest of the name out again for each group taken off, it took ~18 s. */
+  const GROUPS = 15_000;
+  /** The canonical name the scanner's name rules (the name check, the family's target names, its audit) give a dumbbell exercise. */
+  const judged = (name: string): unknown[] => {
+    const { id, ...data } = exerciseFixture(name, ["dumbbell"], { family_slug: "row" });
+    const audit = auditFamily("row", [{ id, data }], null).find((finding) => finding.code === "non_canonical_name");
+    return [exerciseNameProblem(name, "dumbbell", true)?.suggestion, canonicalNameIn(data, true), audit?.suggestion];
+  };
+  itFinishes("puts each qualifier in front", () => {
+    expect(judged("Row (x) (x)")).toEqual(Array(3).fill("X X Row (Dumbbell)"));
+    expect(judged(`Row${" (x)".repeat(GROUPS)}`)).toEqual(Array(3).fill(`${"X ".repeat(GROUPS)}Row (Dumbbell)`));
+  });
+  itFinishes("puts each qualifier before the suffix in front, and drops each repeat of the suffix", () => {
+    expect(judged("Row (Close Grip) (Dumbbell) (Close Grip) (Dumbbell)")).toEqual(Array(3).fill("Close Grip Close Grip Row (Dumbbell)"));
+    const name = `Row${" (Close Grip) (Dumbbell)".repeat(GROUPS / 2)}`;
+    expect(judged(name)).toEqual(Array(3).fill(`${"Close Grip ".repeat(GROUPS / 2)}Row (Dumbbell)`));
+  });
+  itFinishes("drops each repeat of the suffix", () => {
+    expect(judged("Row (Dumbbell) (Dumbbell)")).toEqual(Array(3).fill("Row (Dumbbell)"));
+    expect(judged(`Row${" (Dumbbell)".repeat(GROUPS)}`)).toEqual(Array(3).fill("Row (Dumbbell)"));
   });
 });
 

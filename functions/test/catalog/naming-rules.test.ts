@@ -182,6 +182,22 @@ describe("exerciseNameProblem", () => {
     },
   );
 
+  it("faults a name with a shouted part of a hyphenated word, as one with a shouted word, and keeps the acronyms", () => {
+    expect(exerciseNameProblem("Single-ARM Row (Dumbbell)", "dumbbell", true)).toEqual({
+      message: '"Single-ARM Row (Dumbbell)" is not in the canonical "Base (Equipment)" Title Case form',
+      suggestion: "Single-Arm Row (Dumbbell)",
+    });
+    expect(suggestion("Single-Leg-ARM Press (Dumbbell)", "dumbbell", false)).toBe("Single-Leg-Arm Press (Dumbbell)");
+    for (const name of [
+      "McGill-Style Curl-Up (Bodyweight)",
+      "Single-Leg RDL (Dumbbell)",
+      "TRX Row (Suspension Trainer)",
+      "Half-TGU (Kettlebell)",
+    ]) {
+      expect([name, exerciseNameProblem(name, null, true)]).toEqual([name, null]);
+    }
+  });
+
   it("keeps known acronyms of 4 letters or more, in the base and in the suffix", () => {
     expect(exerciseNameProblem("BOSU Ball Squat (Bodyweight)", "bodyweight", true)).toBeNull();
     expect(exerciseNameProblem("Squat (BOSU Ball)", "bosu-ball", true)).toBeNull();
@@ -215,6 +231,7 @@ describe("exerciseNameProblem", () => {
       "Row (Cable) (Cable)",
       "Row (Barbell) (Barbell)",
       "BOSU BALL SQUAT",
+      "Single-ARM Row",
     ];
     for (const name of names)
       for (const primary of ["barbell", "dumbbell", "cable", "bodyweight", "dip-belt", "trap-bar", null])

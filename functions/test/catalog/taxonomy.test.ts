@@ -79,6 +79,10 @@ describe("splitExerciseName", () => {
   it("only takes the last parenthesised group", () => {
     expect(splitExerciseName("Press (Close Grip) (Barbell)")).toEqual({ base: "Press (Close Grip)", suffix: "Barbell" });
   });
+  it("takes a line break in a name for a space, before the suffix as anywhere", () => {
+    expect(splitExerciseName("Bench\nPress (Barbell)")).toEqual({ base: "Bench\nPress", suffix: "Barbell" });
+    expect(splitExerciseName("\nSquat\r\n(Barbell)\n")).toEqual({ base: "Squat", suffix: "Barbell" });
+  });
 });
 
 describe("abbreviatesBase", () => {
@@ -288,6 +292,17 @@ describe("titleCase / isTitleCase", () => {
       expect(isTitleCase(text)).toBe(true);
     }
   });
+  it("title-cases a shouted part of a hyphenated word, however short and beside lowercase, as a shouted word", () => {
+    expect(titleCase("Single-ARM Row")).toBe("Single-Arm Row");
+    expect(titleCase("single-ARM row")).toBe("Single-Arm Row");
+    expect(titleCase("Half-KNEELING Single-ARM Press")).toBe("Half-Kneeling Single-Arm Press");
+    expect(isTitleCase("Single-ARM Row")).toBe(false);
+    expect(isTitleCase("Close-GRIP Bench")).toBe(false);
+    // Mixed case is meant, and a known acronym keeps its capitals, alone or as a hyphen part.
+    for (const text of ["McGill-Style Curl-Up", "Single-Leg (RDL)", "TRX Row", "Single-Leg-RDL", "Half-TGU", "Squat 5RM"]) {
+      expect([text, titleCase(text), isTitleCase(text)]).toEqual([text, text, true]);
+    }
+  });
   it("judges each hyphen part of a word with inner hyphens or digits alone, not the word's letters as one acronym", () => {
     expect(titleCase("1-ARM Row")).toBe("1-Arm Row");
     expect(titleCase("V-UP")).toBe("V-Up");
@@ -306,9 +321,12 @@ describe("titleCase / isTitleCase", () => {
     ["Squat 5RM (Barbell)", "Squat 5RM (Barbell)"],
     ["1RM TEST", "1RM Test"],
     ["One-AND-A-Half Squat", "One-and-a-Half Squat"],
-  ])("keeps the capitals of an acronym beside lowercase letters in a hyphenated word, and of a repetition maximum: %s", (text, cased) => {
-    expect(titleCase(text)).toBe(cased);
-  });
+  ])(
+    "keeps the capitals of a known acronym beside lowercase letters in a hyphenated word, and of a repetition maximum: %s",
+    (text, cased) => {
+      expect(titleCase(text)).toBe(cased);
+    },
+  );
   it("capitalises the first letter after leading punctuation, and keeps minor words lowercase inside hyphenated words", () => {
     expect(titleCase("bench press (close grip) pause")).toBe("Bench Press (Close Grip) Pause");
     expect(titleCase('"the hundred"')).toBe('"The Hundred"');

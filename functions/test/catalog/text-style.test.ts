@@ -122,6 +122,12 @@ describe("phrase shapes", () => {
     expect(isLabelText("Elbow flare:letting the elbows drift out")).toBe(true);
     expect(checksOf(contentStyleIssues("common_mistakes", ["Phase 2: lowering the bar too fast"]))).toContain("label_format");
   });
+  it("takes no link's scheme for a label, and a label before a link for one", () => {
+    expect(isLabelText("https://example.com shows the setup")).toBe(false);
+    expect(isLabelText("Skipping the warm-up, see http://example.com/warm-up")).toBe(false);
+    expect(isLabelText("Setup: https://example.com shows it")).toBe(true);
+    expect(checksOf(contentStyleIssues("common_mistakes", ["https://example.com shows rounding the back"]))).not.toContain("label_format");
+  });
   it("takes no ratio or clock time for a label", () => {
     expect(isLabelText("Pressing at a 2:1 tempo ratio")).toBe(false);
     expect(isLabelText("Setting up at 3:00 position")).toBe(false);
