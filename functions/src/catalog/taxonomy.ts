@@ -590,8 +590,7 @@ function capitalize(segment: string): string {
  * The fitness acronyms the catalog knows: title-casing keeps their capitals, in a name or tag written
  * all in capitals ("EZ BAR CURL" → "EZ Bar Curl") or beside a shouted word, and restores them in a
  * name of equipment ("bosu-ball" → "BOSU Ball"). One of 4 letters or more must be listed, or it is
- * taken for a shouted word ("BOSU" → "Bosu"), and so must one inside a hyphenated word ("Half-TGU",
- * not "Single-ARM").
+ * taken for a shouted word ("BOSU" → "Bosu").
  */
 const ACRONYMS = new Set([
   "AMRAP",
@@ -659,31 +658,49 @@ function capitalizeWord(word: string): string {
   return word.replace(/^([^\p{L}\p{N}]*)(\p{L})/u, (_, lead: string, letter: string) => lead + letter.toUpperCase());
 }
 
+/**
+ * Short words of movement names that are never acronyms, so in capitals inside a hyphenated word they are
+ * shouted, not meant: the particles of compound names ("Get-UP" is "Get-Up", as "Sit-Up", "Pull-Over"),
+ * and the body parts and counts that qualify a movement ("Single-ARM", "One-LEG", "Two-HAND").
+ */
+const NEVER_ACRONYMS = new Set([
+  ...["up", "down", "out", "off", "over", "around", "through", "back"],
+  ...["arm", "leg", "hip", "toe", "hand", "foot", "knee", "one", "two", "box", "bar"],
+]);
 // A repetition maximum ("1RM", "5RM") keeps its letters.
 const REPETITION_MAX = /^\d+RM$/;
 
 /**
- * A hyphen part as title-casing writes it when it keeps capitals: a known acronym in capitals however
- * it came ("rdl" → "RDL", "(EZ-BAR)"), a repetition maximum as it is ("5RM"); null for any other part.
+ * A part in capitals of a hyphenated word with lowercase letters that keeps them, as meant ("Half-TGU",
+ * "PNF-Stretch", "Full-ROM"): two letters or more, not a minor word, a word that is never an acronym
+ * (NEVER_ACRONYMS: "Single-ARM") or a shouted one ("Half-KNEELING").
  */
-function withKeptCapitals(part: string): string | null {
-  if (ACRONYMS.has(letters(part).toUpperCase())) return part.toUpperCase();
-  return REPETITION_MAX.test(unwrapped(part)) ? part : null;
+function meantCapitals(part: string): boolean {
+  const core = letters(part);
+  const lower = core.toLowerCase();
+  return core.length >= 2 && inCapitals(core) && !MINOR_WORDS.has(lower) && !NEVER_ACRONYMS.has(lower) && !isShoutedWord(part);
+}
+
+/** Whether a hyphen part in capitals keeps them: a known acronym, a repetition maximum, or capitals that were `meant`. */
+function keepsCapitals(part: string, meant: boolean): boolean {
+  return ACRONYMS.has(letters(part).toUpperCase()) || REPETITION_MAX.test(unwrapped(part)) || (meant && meantCapitals(part));
 }
 
 /**
  * The first hyphen part is always capitalised, a later one unless it is a minor word. A known acronym
- * or a repetition maximum keeps capitals (`withKeptCapitals`: "Single-Leg-RDL", "trx" → "TRX"); any
- * other part in capitals is shouted, however short and whatever stands beside it, and is title-cased:
- * "Single-ARM" → "Single-Arm", "Get-UP" → "Get-Up", "1-ARM" → "1-Arm", "V-UP" → "V-Up".
+ * is written in capitals however it came ("(EZ-BAR)", "Single-Leg-RDL", "trx" → "TRX"), a repetition
+ * maximum keeps its capitals, and so does any other part whose capitals were meant (`meantCapitals`)
+ * in a word with lowercase letters. A word with no lowercase letter, or a shouted one, keeps no other
+ * capitals: "1-ARM" → "1-Arm", "V-UP" → "V-Up".
  */
-function titleCaseParts(word: string): string {
+function titleCaseParts(word: string, shouted: boolean): string {
+  const meant = !shouted && /\p{Ll}/u.test(word);
   return word
     .split("-")
     .map((part, index) => {
-      const kept = withKeptCapitals(part);
-      if (kept !== null) return kept;
       const lower = part.toLowerCase();
+      if (ACRONYMS.has(letters(part).toUpperCase())) return part.toUpperCase();
+      if (keepsCapitals(part, meant)) return part;
       return index === 0 || !MINOR_WORDS.has(lower) ? capitalizeWord(lower) : lower;
     })
     .join("-");
@@ -710,7 +727,7 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
       if (!wordShouted && (/^[A-Z]{2,}$/.test(core) || /^[A-Z][a-z]+[A-Z]/.test(core))) return word;
       const lower = word.toLowerCase();
       if (index > 0 && MINOR_WORDS.has(lower)) return lower;
-      return titleCaseParts(word);
+      return titleCaseParts(word, wordShouted);
     })
     .join(" ");
 }
@@ -718,16 +735,10 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
 // A lowercase first letter, after any leading punctuation ("(close").
 const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
 
-/** A hyphen part in capitals that titleCaseParts writes otherwise: "ARM" of "Single-ARM", not "RDL" or "5RM". */
-function isShoutedPart(part: string): boolean {
-  const core = letters(part);
-  return /\p{Lu}.*\p{Lu}/u.test(core) && !/\p{Ll}/u.test(core) && withKeptCapitals(part) === null;
-}
-
 /**
  * Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may
  * be either case. A shouted word ("Front SQUAT"), and so text written all in capitals, is not Title Case,
- * and nor is a hyphenated word with a shouted part ("Single-ARM").
+ * and nor is a hyphenated word with a part in capitals that titleCase writes otherwise ("Single-ARM").
  */
 export function isTitleCase(text: string): boolean {
   const words = text.trim().split(/\s+/);
@@ -735,7 +746,13 @@ export function isTitleCase(text: string): boolean {
     if (isShoutedWord(word)) return false;
     if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
     const parts = word.split("-");
-    if (parts.length > 1 && parts.some(isShoutedPart)) return false;
+    // A part in capitals that titleCase would write otherwise ("Single-ARM", "Close-GRIP", "1-ARM").
+    const meant = /\p{Ll}/u.test(word);
+    const recased = (part: string) => {
+      const core = letters(part);
+      return core.length >= 2 && inCapitals(core) && !MINOR_WORDS.has(core.toLowerCase()) && !keepsCapitals(part, meant);
+    };
+    if (parts.length > 1 && parts.some(recased)) return false;
     return parts.every((part, partIndex) => (partIndex > 0 && MINOR_WORDS.has(part.toLowerCase())) || !STARTS_LOWERCASE.test(part));
   });
 }
