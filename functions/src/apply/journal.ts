@@ -138,8 +138,13 @@ function describeConflict({ target, changed_paths: paths, later_changes: later =
   const state = paths.length > 0 ? `changed since (${paths.join(", ")})` : "is as the change left it";
   // Reverted first, newest first, the later changes leave no conflict; with none, the journal cannot undo what changed it.
   if (later.length === 0) {
-    const recomputed = target.startsWith(`${CATALOG_COLLECTIONS.families}/`) ? " (as a revert recomputes a family's registry)" : "";
-    return `${target} ${state}, and no later change of the journal is in effect on it: it was written outside the journal${recomputed}`;
+    // A revert of a member's change recomputes its family's registry unjournaled: that one is as the members are.
+    if (target.startsWith(`${CATALOG_COLLECTIONS.families}/`))
+      return (
+        `${target} ${state}, and no later change of the journal is in effect on it: a revert of one of its members' changes ` +
+        `recomputed it from the members as they are now (then nothing is lost by leaving this change), or it was written outside the journal`
+      );
+    return `${target} ${state}, and no later change of the journal is in effect on it: it was written outside the journal`;
   }
   const named = later.slice(0, LATER_CHANGES_NAMED).map((change) => `${change.change_id} (job ${change.job_id})`);
   const more = later.length > named.length ? ` and ${later.length - named.length} more` : "";

@@ -628,7 +628,14 @@ const schedules: CommandSpec = {
 function scheduledRunJson(run: ScheduledRun): Record<string, unknown> {
   switch (run.outcome) {
     case "created":
-      return { outcome: run.outcome, job_id: run.jobId, period: run.period, mode: run.mode, wakeup_sent: !run.wakeupError };
+      return {
+        outcome: run.outcome,
+        job_id: run.jobId,
+        period: run.period,
+        mode: run.mode,
+        wakeup_sent: !run.wakeupError,
+        warning: notWokenWarning(run, "created"),
+      };
     case "exists":
       return { outcome: run.outcome, job_id: run.jobId, period: run.period };
     case "disabled":

@@ -293,7 +293,8 @@ describe("revertChange", () => {
     });
     expect((err as Error).message).toBe(
       `change ${registryId} cannot be reverted: exercise_families/bench_press changed since (allowed_equipment, exercise_count, primary_equipment), ` +
-        "and no later change of the journal is in effect on it: it was written outside the journal (as a revert recomputes a family's registry)",
+        "and no later change of the journal is in effect on it: a revert of one of its members' changes recomputed it from the members " +
+        "as they are now (then nothing is lost by leaving this change), or it was written outside the journal",
     );
   });
 

@@ -426,6 +426,7 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
       period: "2026-12-01",
       mode: "dry_run",
       wakeup_sent: false,
+      warning: createdWarning[0].slice("warning: ".length),
     });
   });
 });
@@ -1070,6 +1071,7 @@ describeWithFullEmulator("schedules run", () => {
       period: "2026-12-01",
       mode: "dry_run",
       wakeup_sent: true,
+      warning: null,
     });
     expect(JSON.parse((await run()).out)).toEqual({ outcome: "exists", job_id: "QUALITY_SCAN@2026-12-01", period: "2026-12-01" });
     expect(JSON.parse((await run({ qualityScanEnabled: false })).out)).toEqual({
