@@ -359,28 +359,31 @@ export function exerciseNameParts(name: string, primary: string | null): Exercis
   let outerPrefix: string | null = null;
   let qualified = false;
   let repeatedSuffix: string | null = null;
+  // The suffix, once a qualifier or a repeat before it is taken off: it stays last ("Row (Close Grip) (Cable)").
+  let carried: NameSuffix | null = null;
   for (;;) {
-    const { suffix, baseEnd } = judged.takeSuffix();
-    const prefix = judged.takePrefix(baseEnd);
+    const suffix: NameSuffix | null = carried ?? judged.takeGroup();
+    const prefix = judged.takePrefix();
     outerPrefix ??= prefix;
-    const plain = { prefix: outerPrefix, suffix: suffix?.text ?? null, qualified, extraSuffix: repeatedSuffix };
-    if (suffix === null) return { ...plain, rest: judged.text(baseEnd) };
+    const parts = { prefix: outerPrefix, suffix: suffix?.text ?? null, qualified, extraSuffix: repeatedSuffix };
+    if (suffix === null) return { ...parts, rest: judged.text() };
     if (!suffix.namesEquipment) {
-      judged.judgeNext(baseEnd, null, { qualifier: suffix.text, prefix });
+      judged.qualify(suffix.text, prefix);
       qualified = true;
       continue;
     }
-    const inner = judged.trailingSuffix(baseEnd);
-    if (inner === null || inner.suffix === null) return { ...plain, rest: judged.text(baseEnd) };
-    if (!inner.suffix.namesEquipment) {
-      judged.judgeNext(inner.baseEnd, suffix, { qualifier: inner.suffix.text, prefix });
+    const inner = judged.lastGroup();
+    if (inner === null) return { ...parts, rest: judged.text() };
+    if (inner.namesEquipment && inner.equipment !== suffix.equipment) return { ...parts, rest: judged.text(), extraSuffix: inner.text };
+    judged.takeGroup();
+    carried = suffix;
+    if (inner.namesEquipment) {
+      // Judged again without the repeat, which may hide a qualifier or another suffix ("Row (Barbell) (Cable) (Cable)").
+      repeatedSuffix = inner.text;
+    } else {
+      judged.qualify(inner.text, prefix);
       qualified = true;
-      continue;
     }
-    if (inner.suffix.equipment !== suffix.equipment) return { ...plain, rest: judged.text(baseEnd), extraSuffix: inner.suffix.text };
-    // Judged again without the repeat, which may hide a qualifier or another suffix ("Row (Barbell) (Cable) (Cable)").
-    repeatedSuffix = inner.suffix.text;
-    judged.judgeNext(inner.baseEnd, suffix, null);
   }
 }
 
@@ -398,136 +401,100 @@ const QUALIFIER_SPACE: TextRun = { text: " ", separator: true };
 
 /**
  * The text exerciseNameParts judges, held so that each step costs time in proportion to what it takes
- * off or puts in front, not to the name: the qualifiers put in front (`front`: runs as a stack, the
- * text's first run last), a space, what is still judged of the name itself (from its run `bodyRun` to
- * `bodyEnd`), and the equipment suffix carried after it (`tail`). Each step reads the few words at the
- * start that may be an equipment word, and the "(…)" taken off the end; an abbreviation reads as many
- * words as it has letters. The text is written out only for the parts given out.
+ * off or puts in front, not to the name: the name split once into its base and its trailing "(…)" groups
+ * (`groups`, the last on top), and the text before those groups as stacks, the first on top, of its runs
+ * and of its words: the qualifiers put in front over what is left of the base. Each step takes a group
+ * off the end and reads the few words at the start that may be an equipment word; an abbreviation reads
+ * as many words as it has letters. The text is written out only for the parts given out.
  */
 class JudgedName {
-  private readonly front: TextRun[] = [];
-  /** The name's runs, from its first character that is no space: a leading equipment word is cut at their bounds. */
-  private readonly bodyRuns: { start: number; end: number; separator: boolean }[] = [];
-  private bodyRun = 0;
-  private bodyEnd: number;
-  /** The name's words as abbreviatesBase reads them ("(…)" left out), and the first one still judged. */
-  private readonly bareWords: { start: number; end: number }[] = [];
-  private bareWord = 0;
-  private tail: NameSuffix | null = null;
+  private readonly runs: TextRun[];
+  /** The words as abbreviatesBase reads them: lowercase, a "(…)" of the base left out. */
+  private readonly words: string[];
+  /** Each group as written, up to the next one, and what it says (null: nothing). */
+  private readonly groups: { written: string; suffix: NameSuffix | null }[] = [];
 
-  constructor(
-    private readonly name: string,
-    private readonly primary: string | null,
-  ) {
-    const start = name.length - name.trimStart().length;
-    this.bodyEnd = name.trimEnd().length;
-    const body = name.slice(start, this.bodyEnd);
-    for (const { 0: run, index } of body.matchAll(TEXT_RUNS)) {
-      this.bodyRuns.push({ start: start + index, end: start + index + run.length, separator: /[\s_-]/.test(run[0]) });
+  constructor(name: string, primary: string | null) {
+    const trimmed = name.trim();
+    let baseEnd = trimmed.length;
+    for (let group = trailingGroup(trimmed, 0, baseEnd); group !== null; group = trailingGroup(trimmed, 0, baseEnd)) {
+      const text = trimmed.slice(group.open + 1, group.close).trim();
+      const suffix =
+        text === "" ? null : { text, namesEquipment: suffixNamesEquipment(text, primary), equipment: normalizeEquipment(text).value };
+      this.groups.push({ written: trimmed.slice(group.open, baseEnd), suffix });
+      baseEnd = group.open;
     }
-    // Each "(…)" blanked out in place, so the words keep their places in the name.
-    const blanked = body.replace(/\([^()]*\)/g, (group) => " ".repeat(group.length));
-    for (const { 0: word, index } of blanked.matchAll(/[^\s_-]+/g))
-      this.bareWords.push({ start: start + index, end: start + index + word.length });
+    this.groups.reverse();
+    const base = trimmed.slice(0, baseEnd);
+    this.runs = runsOf(base).reverse();
+    this.words = (base.replace(/\([^()]*\)/g, " ").match(/[^\s_-]+/g) ?? []).map((word) => word.toLowerCase()).reverse();
   }
 
-  private get bodyStart(): number {
-    return this.bodyRuns[this.bodyRun]?.start ?? this.name.length;
+  /** Takes the last group off: what it says, or null when it says nothing or there is none. */
+  takeGroup(): NameSuffix | null {
+    return this.groups.pop()?.suffix ?? null;
   }
 
-  /** The suffix judged now, and where the text before it ends: the suffix carried, else the name's trailing "(…)" (null: none). */
-  takeSuffix(): { suffix: NameSuffix | null; baseEnd: number } {
-    if (this.tail !== null) return { suffix: this.tail, baseEnd: this.bodyEnd };
-    return this.trailingSuffix(this.bodyEnd) ?? { suffix: null, baseEnd: this.bodyEnd };
+  /** What the last group says, or null when it says nothing or there is none. */
+  lastGroup(): NameSuffix | null {
+    return this.groups.at(-1)?.suffix ?? null;
   }
 
-  /** The trailing "(…)" of the text up to `end` (its suffix null when empty), and where the text before it ends; null when there is none. */
-  trailingSuffix(end: number): { suffix: NameSuffix | null; baseEnd: number } | null {
-    const group = trailingGroup(this.name, this.bodyStart, end);
-    if (group === null) return null;
-    let baseEnd = group.open;
-    while (baseEnd > this.bodyStart && /\s/.test(this.name[baseEnd - 1])) baseEnd--;
-    const text = this.name.slice(group.open + 1, group.close).trim();
-    const suffix =
-      text === "" ? null : { text, namesEquipment: suffixNamesEquipment(text, this.primary), equipment: normalizeEquipment(text).value };
-    return { suffix, baseEnd };
-  }
-
-  /** Takes the leading equipment word off the text up to `end`, as splitEquipmentPrefix does: the word as written, or null. */
-  takePrefix(end: number): string | null {
-    const runs = this.leadingRuns(end);
-    const cut = equipmentPrefixEnd(runs);
+  /** Takes the leading equipment word off, as splitEquipmentPrefix does: the word as written, or null. */
+  takePrefix(): string | null {
+    const leading = this.leadingRuns();
+    const cut = equipmentPrefixEnd(leading);
     if (cut === null) return null;
-    this.front.length = runs[cut].frontLeft;
-    this.bodyRun = runs[cut].bodyRun;
-    while (this.bareWord < this.bareWords.length && this.bareWords[this.bareWord].start < this.bodyStart) this.bareWord++;
-    return joinRuns(runs.slice(0, cut));
-  }
-
-  /**
-   * The text's first runs up to `end`, PREFIX_WORDS_MAX + 1 words of them if it has so many, each with what
-   * is left of the front and the first run of the name after it. Separator runs next to each other are one.
-   */
-  private leadingRuns(end: number): (TextRun & { frontLeft: number; bodyRun: number })[] {
-    const runs: (TextRun & { frontLeft: number; bodyRun: number })[] = [];
-    let words = 0;
-    const add = (run: TextRun, frontLeft: number, bodyRun: number): boolean => {
-      const last = runs.at(-1);
-      if (last?.separator && run.separator) runs[runs.length - 1] = { text: last.text + run.text, separator: true, frontLeft, bodyRun };
-      else runs.push({ text: run.text, separator: run.separator, frontLeft, bodyRun });
-      if (!run.separator) words++;
-      return words > PREFIX_WORDS_MAX;
-    };
-    for (let index = this.front.length - 1; index >= 0; index--) if (add(this.front[index], index, this.bodyRun)) return runs;
-    if (this.bodyStart >= end) return runs;
-    if (this.front.length > 0) add(QUALIFIER_SPACE, 0, this.bodyRun);
-    for (let index = this.bodyRun; index < this.bodyRuns.length && this.bodyRuns[index].start < end; index++) {
-      const { start, end: runEnd, separator } = this.bodyRuns[index];
-      if (add({ text: this.name.slice(start, Math.min(runEnd, end)), separator }, 0, index + 1)) break;
+    // Off come the words before the cut, and every separator up to the word after it. Each is a word
+    // abbreviatesBase reads too: no "(" is before it.
+    let words = leading.slice(0, cut).filter((run) => !run.separator).length;
+    while (this.runs.length > 0) {
+      if (!this.runs[this.runs.length - 1].separator) {
+        if (words-- === 0) break;
+        this.words.pop();
+      }
+      this.runs.pop();
     }
-    return runs;
+    return joinRuns(leading.slice(0, cut));
   }
 
-  /**
-   * Judges next the text up to `end`, with `tail` after it, and in front the qualifier of `qualified` unless it only
-   * abbreviates that text, with or without the leading equipment word `prefix` that was taken off.
-   */
-  judgeNext(end: number, tail: NameSuffix | null, qualified: { qualifier: string; prefix: string | null } | null): void {
-    if (qualified !== null && !this.abbreviatedBy(qualified.qualifier, end, qualified.prefix)) this.putInFront(qualified.qualifier);
-    this.bodyEnd = end;
-    this.tail = tail;
+  /** The text's first runs, PREFIX_WORDS_MAX + 1 words of them if it has so many. */
+  private leadingRuns(): TextRun[] {
+    const leading: TextRun[] = [];
+    let index = this.runs.length - 1;
+    for (; index >= 0 && leading.filter((run) => !run.separator).length <= PREFIX_WORDS_MAX; index--) leading.push(this.runs[index]);
+    if (index >= 0 || this.groups.length === 0) return leading;
+    // The groups left read as one word that no equipment word is, taking in a word written just before them ("Row(X)").
+    const last = leading.at(-1);
+    if (last?.separator === false) leading[leading.length - 1] = { text: `${last.text}(`, separator: false };
+    else leading.push({ text: "(", separator: false });
+    return leading;
   }
 
-  private abbreviatedBy(qualifier: string, end: number, prefix: string | null): boolean {
-    return abbreviatesWords(qualifier, this.words(end, null)) || (prefix !== null && abbreviatesWords(qualifier, this.words(end, prefix)));
-  }
-
-  /** The words of `prefix` (if any) and then of the text up to `end`, as abbreviatesBase reads them. */
-  private *words(end: number, prefix: string | null): Generator<string> {
-    if (prefix !== null) for (const word of prefix.split(/[\s_-]+/)) if (word !== "") yield word.toLowerCase();
-    for (let index = this.front.length - 1; index >= 0; index--)
-      if (!this.front[index].separator) yield this.front[index].text.toLowerCase();
-    for (let index = this.bareWord; index < this.bareWords.length && this.bareWords[index].start < end; index++) {
-      const { start, end: wordEnd } = this.bareWords[index];
-      yield this.name.slice(start, Math.min(wordEnd, end)).toLowerCase();
-    }
-  }
-
-  private putInFront(qualifier: string): void {
+  /** Puts `qualifier` in front, unless it only abbreviates the text, with or without the leading equipment word `prefix` taken off. */
+  qualify(qualifier: string, prefix: string | null): void {
+    if (abbreviatesWords(qualifier, this.wordsWith(null)) || (prefix !== null && abbreviatesWords(qualifier, this.wordsWith(prefix))))
+      return;
     const runs = runsOf(qualifier);
-    if (this.front.length > 0) runs.push(QUALIFIER_SPACE);
+    if (this.runs.length > 0 || this.groups.length > 0) runs.push(QUALIFIER_SPACE);
     for (const run of runs.reverse()) {
-      const first = this.front.at(-1);
-      if (first?.separator && run.separator) this.front[this.front.length - 1] = { text: run.text + first.text, separator: true };
-      else this.front.push(run);
+      const first = this.runs.at(-1);
+      // Separators next to each other are one run: the text may open with a long row of them ("Squat (-) (-)…").
+      if (first?.separator && run.separator) this.runs[this.runs.length - 1] = { text: run.text + first.text, separator: true };
+      else this.runs.push(run);
+      if (!run.separator) this.words.push(run.text.toLowerCase());
     }
   }
 
-  /** The text up to `end`, written out. */
-  text(end: number): string {
-    const front = joinRuns([...this.front].reverse());
-    const body = this.bodyStart < end ? this.name.slice(this.bodyStart, end) : "";
-    return front !== "" && body !== "" ? `${front} ${body}` : front + body;
+  /** The text's words as abbreviatesBase reads them, after those of `prefix` if any. */
+  private *wordsWith(prefix: string | null): Generator<string> {
+    if (prefix !== null) for (const word of prefix.split(/[\s_-]+/)) if (word !== "") yield word.toLowerCase();
+    for (let index = this.words.length - 1; index >= 0; index--) yield this.words[index];
+  }
+
+  /** The text written out, the groups left included; the spaces before the groups taken off go. */
+  text(): string {
+    return (joinRuns([...this.runs].reverse()) + this.groups.map((group) => group.written).join("")).trimEnd();
   }
 }
 
