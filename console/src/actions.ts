@@ -3,6 +3,7 @@
  * the browser never writes job state itself.
  */
 import { type Functions, FunctionsError, httpsCallable } from "firebase/functions";
+import { asError } from "./format";
 import type { CancelAnswer, RetryAnswer } from "./model";
 
 export interface OperatorActions {
@@ -32,4 +33,13 @@ export function operatorActions(functions: Functions): OperatorActions {
  */
 export function cancelLeftChildrenOpen(error: Error): boolean {
   return error instanceof FunctionsError && (error.code === "functions/unavailable" || error.code === "functions/deadline-exceeded");
+}
+
+/**
+ * What a failed action says: a callable's refusal in the engine's own words, without the HTTP status the SDK appends
+ * to a FunctionsError's message (" [400]").
+ */
+export function actionFailure(thrown: unknown): string {
+  const error = asError(thrown);
+  return error instanceof FunctionsError ? error.message.replace(/ \[\d+\]$/, "") : error.message;
 }

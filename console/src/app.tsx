@@ -7,7 +7,7 @@ import { onIdTokenChanged, sendEmailVerification, signOut, type User } from "fir
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { operatorActions } from "./actions";
 import { ConsoleData } from "./data";
-import { CURATOR_CLAIM, isCuratorToken } from "./model";
+import { CURATOR_CLAIM, type CuratorRequirement, curatorLacks } from "./model";
 import type { FirebaseServices } from "./firebase";
 import { pageTitle, parseRoute, type Route, routeName } from "./routes";
 import { HeadingFocus, type HeadingFocusRequest } from "./ui/focus";
@@ -22,7 +22,8 @@ import { asError } from "./format";
 type Session =
   | { state: "loading" }
   | { state: "signed-out" }
-  | { state: "signed-in"; user: User; curator: boolean }
+  /** `lacks`: what the account lacks to be a curator (nothing for a curator). */
+  | { state: "signed-in"; user: User; lacks: CuratorRequirement[] }
   /** Signed in, but the ID token (which carries the claim) could not be read: nothing is known of the claim. */
   | { state: "token-error"; user: User; error: Error };
 
@@ -51,7 +52,7 @@ function shownName(session: Session, route: Route): string | null {
     case "token-error":
       return "Sign-in token unreadable";
     case "signed-in":
-      return session.curator ? routeName(route) : "Curators only";
+      return session.lacks.length === 0 ? routeName(route) : "Curators only";
   }
 }
 
@@ -68,7 +69,7 @@ function useSession(firebase: FirebaseServices): Session {
         // A token read that settles after a sign-out or another sign-in is about a session gone by.
         const current = () => firebase.auth.currentUser?.uid === user.uid;
         user.getIdTokenResult().then(
-          (token) => current() && setSession({ state: "signed-in", user, curator: isCuratorToken(token.claims) }),
+          (token) => current() && setSession({ state: "signed-in", user, lacks: curatorLacks(token.claims) }),
           (err: unknown) => current() && setSession({ state: "token-error", user, error: asError(err) }),
         );
       }),
@@ -77,31 +78,49 @@ function useSession(firebase: FirebaseServices): Session {
   return session;
 }
 
-/** A curator's account has the claim and a verified email; one that has not verified its email may ask for the link. */
-function NotCurator({ user }: { user: User }) {
+/**
+ * A curator's account has the claim and a verified email: the notice names which of them the account lacks, how the
+ * claim is given (the CLI's `curators grant`, which refuses an unverified email), and offers the verification link.
+ */
+function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }) {
   const [sent, setSent] = useState(false);
+  const lacksClaim = lacks.includes("claim");
+  const lacksVerified = lacks.includes("verified email");
   return (
     <article data-testid="not-curator">
       <h2>Curators only</h2>
       <p>
-        You are signed in as {user.email ?? user.uid}, without the <code>{CURATOR_CLAIM}</code> claim or without a verified email. The
-        queue, job details, history and actions are shown to curators only.
+        You are signed in as {user.email ?? user.uid}. The queue, job details, history and actions are shown to curators only: accounts with
+        the <code>{CURATOR_CLAIM}</code> claim and a verified email.
       </p>
-      {user.email && !user.emailVerified && (
-        <p>
-          Your email is not verified, and the claim counts only on a verified one.{" "}
-          {sent ? (
-            <span data-testid="verification-sent">The link is on its way to {user.email}: follow it, then sign out and in again.</span>
+      {lacksClaim && (
+        <p data-testid="lacks-claim">
+          Your account has no <code>{CURATOR_CLAIM}</code> claim. An operator gives it with the CLI
+          {lacksVerified ? " once your email is verified (it refuses an unverified one)" : ""}, and it takes effect at your next sign-in:{" "}
+          <code>catalog-jobs curators grant {user.email ?? "<EMAIL>"}</code>
+        </p>
+      )}
+      {lacksVerified && (
+        <p data-testid="lacks-verified-email">
+          {user.email ? (
+            <>
+              Your email is not verified, and the claim counts only on a verified one.{" "}
+              {sent ? (
+                <span data-testid="verification-sent">The link is on its way to {user.email}: follow it, then sign out and in again.</span>
+              ) : (
+                <ActionButton
+                  label="Send a verification email"
+                  subject={user.email}
+                  variant="secondary"
+                  run={async () => {
+                    await sendEmailVerification(user);
+                    setSent(true);
+                  }}
+                />
+              )}
+            </>
           ) : (
-            <ActionButton
-              label="Send a verification email"
-              subject={user.email}
-              variant="secondary"
-              run={async () => {
-                await sendEmailVerification(user);
-                setSent(true);
-              }}
-            />
+            "Your account has no email, and the claim counts only on a verified one: sign in with an account that has one."
           )}
         </p>
       )}
@@ -119,7 +138,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
   }, [title]);
   const data = useMemo(() => new ConsoleData(firebase.db), [firebase]);
   const actions = useMemo(() => operatorActions(firebase.functions), [firebase]);
-  const curator = session.state === "signed-in" && session.curator;
+  const curator = session.state === "signed-in" && session.lacks.length === 0;
   const [signOutError, setSignOutError] = useState<Error | null>(null);
   const leave = () => {
     setSignOutError(null);
@@ -159,7 +178,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
               <li>
                 <small data-testid="signed-in-as">
                   {session.user.email ?? session.user.uid}
-                  {session.state === "signed-in" && session.curator ? " · curator" : ""}
+                  {curator ? " · curator" : ""}
                 </small>
               </li>
               <li>
@@ -179,7 +198,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
           {session.state === "token-error" && (
             <ErrorBox failedTo="load your sign-in token (it says whether you are a curator)" error={session.error} />
           )}
-          {session.state === "signed-in" && !session.curator && <NotCurator user={session.user} />}
+          {session.state === "signed-in" && !curator && <NotCurator user={session.user} lacks={session.lacks} />}
           {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}
           {curator && route.view === "job" && <JobView key={route.jobId} jobId={route.jobId} data={data} actions={actions} />}
           {curator && route.view === "history" && <HistoryView data={data} />}

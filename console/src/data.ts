@@ -250,13 +250,13 @@ export class ConsoleData {
     return watchDoc(doc(this.db, COLLECTIONS.jobs, jobId), toJob, listener);
   }
 
-  /** A job's latest attempts (ATTEMPTS_LIMIT), in the order they started. */
+  /** A job's latest attempts (ATTEMPTS_LIMIT), newest first, as the change journal lists its entries. */
   watchAttempts(jobId: string, listener: Listener<Bounded<Attempt>>): Unsubscribe {
     return watchQuery(
       consoleQueries.attempts(this.db, jobId),
       (snap) => {
         const latest = bounded(snap.docs, ATTEMPTS_LIMIT);
-        return { items: latest.items.map((d) => toAttempt(d.id, d.data())).reverse(), more: latest.more };
+        return { items: latest.items.map((d) => toAttempt(d.id, d.data())), more: latest.more };
       },
       listener,
     );

@@ -1,13 +1,26 @@
 /**
  * What the engine's documents read as in the console: each mapper takes a document's id and data
  * (as Firestore returns it) and gives the plain type of model.ts, Timestamps as Dates. An absent
- * field reads as null or its default, a text field that is not text as "" (never as "undefined" or
+ * field reads as null or its default (none for what intake writes: a job it never took in has no lane, priority or
+ * maximum of attempts), a text field that is not text as "" (never as "undefined" or
  * "[object Object]"), or as null where it may be absent, and an error that is not a map as none;
  * payloads, plans and plan operations are free-form and pass through as they are
  * (an attempt's fields the engine shrank for size read as what they stand for: stored.ts).
  */
 import { type DocumentData, Timestamp } from "firebase/firestore";
-import type { Attempt, AttemptStatus, Change, DailyTotals, FrozenPlan, Job, JobError, JobStatus, Lane, RunSummary } from "./model";
+import {
+  type Attempt,
+  type AttemptStatus,
+  type Change,
+  type DailyTotals,
+  type FrozenPlan,
+  type Job,
+  type JobError,
+  type JobStatus,
+  type Lane,
+  LANES,
+  type RunSummary,
+} from "./model";
 import { sizedAttemptFields } from "./stored";
 
 /** Timestamps → Dates, all the way down. */
@@ -27,6 +40,11 @@ const text = (value: unknown): string => (typeof value === "string" ? value : ""
 /** A text field that may be absent: null when absent or not text. */
 const textOrNull = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
+/** A number field that may be absent: null when absent or not a number. */
+const numberOrNull = (value: unknown): number | null => (typeof value === "number" ? value : null);
+/** A job's lane: null when absent or not one. */
+const lane = (value: unknown): Lane | null => ((LANES as readonly unknown[]).includes(value) ? (value as Lane) : null);
+
 /** A job's, attempt's or run's error: null when absent or not a map, its code and message as text fields. */
 function jobError(value: unknown): JobError | null {
   if (!value || typeof value !== "object" || Array.isArray(value) || value instanceof Date) return null;
@@ -44,13 +62,14 @@ export function toJob(id: string, data: DocumentData): Job {
   return {
     id,
     type: text(d.type),
-    queue: (d.queue as Lane) ?? "priority",
-    priority: Number(d.priority ?? 100),
+    // Intake writes these: a job it never took in has none, and the console makes none up.
+    queue: lane(d.queue),
+    priority: numberOrNull(d.priority),
     // A client may leave it out until intake writes it (firestore.rules): the job waits as queued.
     status: (d.status as JobStatus | undefined) ?? "queued",
     payload: (d.payload as Record<string, unknown>) ?? {},
     attempts: Number(d.attempts ?? 0),
-    max_attempts: Number(d.max_attempts ?? 0),
+    max_attempts: numberOrNull(d.max_attempts),
     run_after: orNull(d.run_after),
     lease_owner: textOrNull(d.lease_owner),
     lease_expires_at: orNull(d.lease_expires_at),

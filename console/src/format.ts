@@ -30,6 +30,19 @@ function utcOffset(value: Date): string {
   return `UTC${minutes > 0 ? "+" : "-"}${Math.floor(abs / 60)}${abs % 60 === 0 ? "" : `:${pad(abs % 60)}`}`;
 }
 
+/**
+ * Which attempt a run was: "#2", with its lease epoch when that differs ("#1 (epoch 3)"), since a retry starts the
+ * count of attempts again and a deferral refunds one, while the lease epoch only grows.
+ */
+export function attemptLabel(run: Pick<RunSummary, "attempt" | "lease_epoch">): string {
+  return `#${run.attempt}${run.lease_epoch === run.attempt ? "" : ` (epoch ${run.lease_epoch})`}`;
+}
+
+/** A job's lane and priority, "—" for what it has not got (intake never took it in): "priority · 100". */
+export function lanePriority(job: Pick<Job, "queue" | "priority">): string {
+  return `${job.queue ?? "—"} · ${job.priority ?? "—"}`;
+}
+
 /** "850 ms", "12.3 s", "4m 05s", "2h 10m". */
 export function duration(ms: number): string {
   if (!Number.isFinite(ms)) return "—";
@@ -153,6 +166,24 @@ export function couldNot(what: string, error: Error): string {
 /** What was thrown or rejected, as an Error (a rejection may carry anything). */
 export function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/** A notice's text, and the ids in it (a job's, a plan's), which read as code. */
+export interface NoticeText {
+  text: string;
+  ids: readonly string[];
+}
+
+/** `text` in pieces, each occurrence of one of `ids` a piece of its own (`id`: true), to set ids apart as code. */
+export function idPieces({ text, ids }: NoticeText): { text: string; id: boolean }[] {
+  const wanted = ids.filter((id) => id.length > 0);
+  if (wanted.length === 0) return text ? [{ text, id: false }] : [];
+  // Longest first, so an id that holds another is taken whole.
+  const alternatives = [...wanted].sort((a, b) => b.length - a.length).map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return text
+    .split(new RegExp(`(${alternatives.join("|")})`))
+    .map((piece, i) => ({ text: piece, id: i % 2 === 1 }))
+    .filter((piece) => piece.text.length > 0);
 }
 
 /**

@@ -20,12 +20,18 @@ export const COLLECTIONS = {
 /** The custom claim curators carry (the engine's CURATOR_CLAIM): the console shows engine data and actions to them only. */
 export const CURATOR_CLAIM = "catalog_admin";
 
+/** What makes a curator, as the rules and the callables judge it (`curatorLacks`). */
+export type CuratorRequirement = "claim" | "verified email";
+
 /**
- * Whether a token's claims make a curator, as the rules and the callables judge it: the claim, and a verified
- * email (an unverified address may belong to whoever registered it first).
+ * What a token's claims lack to make a curator, as the rules and the callables judge it: the claim, and a verified
+ * email (an unverified address may belong to whoever registered it first); nothing for a curator's.
  */
-export function isCuratorToken(claims: Record<string, unknown>): boolean {
-  return claims[CURATOR_CLAIM] === true && claims.email_verified === true;
+export function curatorLacks(claims: Record<string, unknown>): CuratorRequirement[] {
+  return [
+    ...(claims[CURATOR_CLAIM] === true ? [] : (["claim"] as const)),
+    ...(claims.email_verified === true ? [] : (["verified email"] as const)),
+  ];
 }
 
 /** The engine's TASKS_LOCATION default: the region of its functions, the console's callables among them. */
@@ -146,6 +152,20 @@ export function unparsedNote(job: Pick<Job, "id" | "run_after" | "error">): stri
     `refuses it ("${UNPARSED_REFUSAL}") until a deploy accepts its ${part} again (then retry it with the CLI: retry ${job.id}); ` +
     "otherwise write a new job."
   );
+}
+
+/**
+ * Why the job page lists no attempt log for a job: none started yet, or none ended besides the running one (which
+ * writes its log when it ends); a job that has run or has ended without a log has none stored.
+ */
+export function noAttemptNote(job: Pick<Job, "id" | "status" | "attempts" | "run_after" | "error">): string {
+  if (neverRunsNote(job)) return "None: intake never took this job in (see above).";
+  if (unparsedNote(job)) return "None: the engine failed it before it ran (see above).";
+  const running = WORKER_STATUSES.includes(job.status);
+  // The running attempt is counted in `attempts`.
+  const ranBefore = job.attempts > (running ? 1 : 0);
+  if (ranBefore || isFinalStatus(job.status)) return "No attempt log is stored for this job.";
+  return running ? "No earlier attempt." : "No attempt has started yet.";
 }
 
 /**
@@ -341,12 +361,13 @@ export interface LlmUsage {
 export interface Job {
   id: string;
   type: string;
-  queue: Lane;
-  priority: number;
+  /** Null, as `priority` and `max_attempts`, for a job intake never took in: it writes them. */
+  queue: Lane | null;
+  priority: number | null;
   status: JobStatus;
   payload: Record<string, unknown>;
   attempts: number;
-  max_attempts: number;
+  max_attempts: number | null;
   run_after: Date | null;
   lease_owner: string | null;
   lease_expires_at: Date | null;
@@ -368,6 +389,23 @@ export interface Job {
   llm_usage: LlmUsage | null;
   /** When an operator's retry last queued the job again (a parent's retry queues its children so too); null if none has. */
   requeued_at: Date | null;
+}
+
+/**
+ * The lanes the queue counts jobs in: LANES, and none (null) when some of `jobs` has no lane, intake never having
+ * taken it in (rejected, or cancelled before it): such a job still counts by its status, as the lists show it.
+ */
+export function countedLanes(jobs: readonly Pick<Job, "queue">[]): (Lane | null)[] {
+  return jobs.some((job) => job.queue === null) ? [...LANES, null] : [...LANES];
+}
+
+/**
+ * The mode a job runs in: its payload's, or the engine's default (dry_run) for one intake took in; null for a job it
+ * never took in, which runs in none.
+ */
+export function jobMode(job: Pick<Job, "payload" | "run_after">): string | null {
+  if (typeof job.payload.mode === "string") return job.payload.mode;
+  return neverTakenIn(job) ? null : "dry_run";
 }
 
 /**

@@ -249,9 +249,13 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // As RETAIN_JOBS_DAYS after it ended: its changes stay in the journal (RETAIN_JOURNAL_DAYS). The open page follows.
     await deleteAsEngine(`catalog_jobs/${expiredJob}`);
     const gone = page.getByTestId("job-gone");
-    await gone.getByText(/its record was deleted/).waitFor();
+    await gone.getByText(/record was deleted/).waitFor();
     const change = gone.locator('[data-change][data-status="applied"]');
     await change.locator("td.after", { hasText: "the expired patch" }).waitFor();
+    // The journal's entries of it prove it existed: only the deletion is said.
+    const why = await gone.getByTestId("job-gone-why").textContent();
+    if (!why?.startsWith("Its record was deleted when it had been finished for RETAIN_JOBS_DAYS") || why.includes("never existed"))
+      throw new Error(`the expired job's page says: ${why}`);
     await shoot(page, "job-expired-laptop");
     await change.getByRole("button", { name: "Revert" }).click();
     await change.getByRole("button", { name: "Confirm revert" }).click();
@@ -281,6 +285,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
       .getByTestId("action-notice")
       .getByText(`Job ${failedJob} is queued again. It has run since: succeeded_dry_run.`, { exact: true })
       .waitFor();
+    // The job's id reads as code, as in the tables.
+    await page.getByTestId("action-notice").locator("code", { hasText: failedJob }).waitFor();
     await row(page, "Recently finished", failedJob).getByText("succeeded_dry_run", { exact: true }).waitFor();
     // Its row, and the button with it, went: focus is on what the retry did.
     await focusedOn(page, '[data-testid="action-notice"]', "the retry's notice");
@@ -309,10 +315,13 @@ async function curatorJourney(browser: Browser): Promise<void> {
     );
     const waiting = row(page, "Waiting", waitingJob);
     await waiting.getByText("LOCK_HELD: family squat is locked by another job").waitFor();
+    // The client's request shows in the row, as on the job's page.
+    await waiting.getByTestId("cancel-requested").getByText("cancel requested (it is cancelled instead of run)").waitFor();
     await shoot(page, "queue-waiting-laptop");
     await waiting.getByRole("button", { name: `Cancel job ${waitingJob}`, exact: true }).click();
     await row(page, "Recently finished", waitingJob).getByText("cancelled", { exact: true }).waitFor();
     await page.getByTestId("cancel-notice").getByText(`Job ${waitingJob} is cancelled.`, { exact: true }).waitFor();
+    await page.getByTestId("cancel-notice").locator("code", { hasText: waitingJob }).waitFor();
     await focusedOn(page, '[data-testid="cancel-outcome"]', "what the cancel did");
     await waiting.waitFor({ state: "detached", timeout: 5_000 }).catch((err: unknown) => {
       throw new Error("the cancelled job is still waiting", { cause: err });
@@ -332,6 +341,12 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await view.getByText(/^Intake rejected this job/).waitFor();
     if ((await view.getByText("No attempt has started yet.").count()) > 0) throw new Error("a rejected job waits for an attempt");
     if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a job intake rejected offers Retry");
+    // Intake gave it no lane, priority or maximum of attempts, and it runs in no mode: none is made up.
+    const facts = await view.locator(".facts dd").allTextContents();
+    if (facts[0] !== "— · —" || facts[1] !== "—" || facts[2] !== "0 of —")
+      throw new Error(`the rejected job's facts: ${facts.join(" | ")}`);
+    // Every part of the page read (the attempts too), for the screenshot.
+    await page.waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null);
     await shoot(page, "job-rejected-laptop");
     await page.goto(`${CONSOLE_URL}#/queue`);
   });
@@ -506,6 +521,10 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // The latest attempt is the one open, its apply result as its size and its events as cut at the engine's limit.
     const latest = page.locator("details.attempt[open]");
     await latest.getByText("epoch 51").waitFor();
+    // Newest first, as the journal, each told apart by its epoch where attempts share a number.
+    const labels = await page.locator("details.attempt").getByTestId("attempt-label").allTextContents();
+    if (labels[0] !== "#1 (epoch 51)" || labels[1] !== "#1 (epoch 50)" || labels.at(-1) !== "#1 (epoch 2)")
+      throw new Error(`attempts shown as ${labels.slice(0, 2).join(", ")} … ${labels.at(-1)}`);
     await latest.getByText("Too large to store (250 kB)").waitFor();
     await latest.getByTestId("list-limit").waitFor();
     await latest.getByTestId("list-cut").getByText("its first 2 of 4 LLM calls are kept").waitFor();
@@ -631,6 +650,11 @@ async function curatorJourney(browser: Browser): Promise<void> {
       .getByTestId("run-attempt")
       .allTextContents();
     if (runs.sort().join(" | ") !== "#1 | #1 (epoch 3)") throw new Error(`the retried job's runs: ${runs.join(" | ")}`);
+    // A failed run's error reads whole, its message with its code, as in the queue.
+    await table
+      .locator('[data-testid="error-cell"]', { hasText: `FAMILY_NOT_FOUND family ${UNKNOWN_FAMILY} has no exercises` })
+      .first()
+      .waitFor();
     await shoot(page, "history-laptop");
   });
 
@@ -725,8 +749,10 @@ const ABSENCES = [
   "No failures in the last 24 hours.",
   "No job finished in the last 24 hours.",
   "No run matches.",
-  "There is no job",
+  "There is no such job",
+  "Its record was deleted",
   "No attempt has started yet.",
+  "No attempt log is stored for this job.",
   "This job has written no change to the catalog.",
 ];
 
@@ -810,6 +836,8 @@ async function offlineJourney(browser: Browser): Promise<void> {
     const finished = view.locator(".facts div", { hasText: "Finished" }).locator("dd");
     const shown = await finished.textContent();
     if (!shown?.endsWith(" UTC+5:30")) throw new Error(`a local time without its offset: ${shown}`);
+    // It ran, and no attempt log of it is stored: none is said to be still to come.
+    await view.getByText("No attempt log is stored for this job.").waitFor();
     await shoot(page, "job-reconnected-laptop");
   });
   await context.close();
@@ -842,6 +870,10 @@ async function queueWindowJourney(browser: Browser): Promise<void> {
     await failure.getByRole("button", { name: "Retry" }).click();
     const refusal = failure.getByRole("alert");
     await refusal.waitFor();
+    // In the engine's words, without the HTTP status the SDK appends to them.
+    const refused = await refusal.textContent();
+    if (refused !== `cannot retry job ${unreadableJob}: it is failed (the job document no longer parses)`)
+      throw new Error(`the retry's refusal reads: ${refused}`);
     // The window moves on every 5 minutes: a listener of its own replaces the one before.
     const movedOn = Date.now() + 5 * 60_000;
     await page.clock.setFixedTime(movedOn);
@@ -866,6 +898,9 @@ async function nonCuratorJourney(browser: Browser): Promise<void> {
       const leaks = await page.locator("main table, main button, main canvas, [data-testid=job-view]").count();
       if (leaks !== 0) throw new Error(`${hash}: ${leaks} engine elements or actions shown`);
     }
+    // It names what the account lacks (the claim: its email is verified) and how a curator gets it.
+    await page.getByTestId("lacks-claim").getByText(`catalog-jobs curators grant ${ACCOUNTS.user.email}`).waitFor();
+    if ((await page.getByTestId("lacks-verified-email").count()) !== 0) throw new Error("a verified email is said to be unverified");
     await shoot(page, "not-curator-phone");
   });
   await step("the claim on an unverified email makes no curator, and the console sends the verification link", async () => {
@@ -875,6 +910,8 @@ async function nonCuratorJourney(browser: Browser): Promise<void> {
     await signIn(page, "unverified");
     await page.getByTestId("not-curator").waitFor();
     if ((await page.locator("main table, main canvas, [data-testid=job-view]").count()) !== 0) throw new Error("engine data shown");
+    // It has the claim: only the verified email is missing.
+    if ((await page.getByTestId("lacks-claim").count()) !== 0) throw new Error("the claim is said to be missing");
     await page.getByRole("button", { name: "Send a verification email" }).click();
     await page.getByTestId("verification-sent").waitFor();
     await shoot(page, "unverified-phone");

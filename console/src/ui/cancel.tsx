@@ -5,8 +5,8 @@
  */
 import type { RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { cancelLeftChildrenOpen, type OperatorActions } from "../actions";
-import { asError, cancelledNotice } from "../format";
+import { actionFailure, cancelLeftChildrenOpen, type OperatorActions } from "../actions";
+import { asError, cancelledNotice, type NoticeText } from "../format";
 import { type AnsweredCancel, cancelledJobMovedOn, type Job } from "../model";
 import { ActionButton, Notice } from "./parts";
 
@@ -18,7 +18,7 @@ interface CancelFailure {
 /** A view's cancels: what the last one did, and the error of the last one that failed until a cancel of that job succeeds. */
 export interface Cancels {
   run: (jobId: string) => Promise<void>;
-  done: string | null;
+  done: NoticeText | null;
   failure: CancelFailure | null;
   /** Where their outcome is shown (`CancelOutcome`). */
   outcome: RefObject<HTMLDivElement | null>;
@@ -46,7 +46,8 @@ export function useCancels(actions: OperatorActions, seen: readonly Job[]): Canc
       setFailure({ jobId, error: asError(err) });
     }
   };
-  return { run, done: done && !movedOn ? cancelledNotice(done.jobId, done.answer) : null, failure, outcome };
+  const notice = done && !movedOn ? { text: cancelledNotice(done.jobId, done.answer), ids: [done.jobId] } : null;
+  return { run, done: notice, failure, outcome };
 }
 
 /** Cancel for one job; focus moves to the outcome, as the button goes with what it cancelled. */
@@ -65,7 +66,7 @@ export function CancelOutcome({ cancels }: { cancels: Cancels }) {
       {failure && (
         <div class="error-box" data-testid="cancel-failure">
           <span role="alert">
-            Cancel of job {failure.jobId}: {failure.error.message}
+            Cancel of job <code>{failure.jobId}</code>: {actionFailure(failure.error)}
           </span>{" "}
           {cancelLeftChildrenOpen(failure.error) && <CancelButton jobId={failure.jobId} cancels={cancels} label="Cancel again" />}
         </div>

@@ -2,7 +2,9 @@
 import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Live, useNotConnected } from "./live";
-import { asError, couldNot } from "../format";
+import { actionFailure } from "../actions";
+import { couldNot, idPieces, type NoticeText } from "../format";
+import type { JobError } from "../model";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -69,8 +71,46 @@ export function NotConnectedNote({ lives }: { lives: readonly Live<unknown>[] })
   );
 }
 
+const badgeClass = (status: string) => `badge status-${status}`;
+
 export function StatusBadge({ status }: { status: string }) {
-  return <span class={`badge status-${status}`}>{status}</span>;
+  return <span class={badgeClass(status)}>{status}</span>;
+}
+
+/** A series' colours on a chart: its fill, and its edge. */
+export interface SeriesColours {
+  backgroundColor: string;
+  borderColor: string;
+}
+
+/**
+ * A status's colours as its badge has them (styles.css's `.status-*`), read off a badge drawn unseen: a chart colours
+ * each status so, whatever others it shows.
+ */
+export function statusColours(status: string): SeriesColours {
+  const probe = document.createElement("span");
+  probe.className = badgeClass(status);
+  probe.hidden = true;
+  document.body.append(probe);
+  const style = getComputedStyle(probe);
+  const colours = { backgroundColor: style.backgroundColor, borderColor: style.color };
+  probe.remove();
+  return colours;
+}
+
+/** A table's cell with an error's code and message, wrapped within a bounded width; a muted dash for none. */
+export function ErrorCell({ error }: { error: JobError | null }) {
+  return (
+    <td class="error-cell" data-testid="error-cell">
+      {error ? (
+        <>
+          <code>{error.code}</code> {error.message}
+        </>
+      ) : (
+        <span class="muted">—</span>
+      )}
+    </td>
+  );
 }
 
 export function Json({ value }: { value: unknown }) {
@@ -132,7 +172,7 @@ export function ActionButton(props: {
       },
       (err: unknown) => {
         setBusy(false);
-        setError(asError(err).message);
+        setError(actionFailure(err));
       },
     );
   };
@@ -168,7 +208,7 @@ export function ActionButton(props: {
 }
 
 /**
- * What an action did, announced politely; the region stays in the page, so a screen reader hears each new message.
+ * What an action did, announced politely, its ids as code; the region stays in the page, so a screen reader hears each new message.
  * Focusable, for the action to move focus to (`ActionButton`'s `focusAfter`).
  */
 export function Notice({
@@ -176,13 +216,13 @@ export function Notice({
   focusRef,
   testId = "action-notice",
 }: {
-  message: string | null;
+  message: NoticeText | null;
   focusRef?: RefObject<HTMLParagraphElement | null>;
   testId?: string;
 }) {
   return (
     <p class="notice" role="status" data-testid={testId} tabIndex={-1} ref={focusRef}>
-      {message}
+      {message && idPieces(message).map((piece, i) => (piece.id ? <code key={i}>{piece.text}</code> : piece.text))}
     </p>
   );
 }

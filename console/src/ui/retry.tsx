@@ -7,7 +7,7 @@
 import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
-import { retriedNotice } from "../format";
+import { type NoticeText, retriedNotice } from "../format";
 import { type Job, type JobStatus, type RetryAnswer, type childRetryBlock, movedPastRetriedRun, retriedRunEnded } from "../model";
 import { ActionButton, JobLink, Notice } from "./parts";
 
@@ -26,7 +26,7 @@ interface Retried {
 /** A view's retries, and what the last one did until `seen` (the jobs the view reads) shows the job moved on from it. */
 export interface Retries {
   retry: Retry;
-  notice: string | null;
+  notice: NoticeText | null;
   /** Where the notice is shown (`RetryNotice`). */
   noticeRef: RefObject<HTMLParagraphElement | null>;
 }
@@ -48,7 +48,13 @@ export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retrie
     const answer = await actions.retryJob(job.id);
     setRetried({ jobId: job.id, epoch: job.lease_epoch, answer, ended: null });
   };
-  const notice = retried === null || movedOn ? null : retriedNotice(retried.jobId, retried.answer, ended?.status);
+  const notice =
+    retried === null || movedOn
+      ? null
+      : {
+          text: retriedNotice(retried.jobId, retried.answer, ended?.status),
+          ids: [retried.jobId, retried.answer.resumes_plan ?? ""],
+        };
   return { retry, notice, noticeRef };
 }
 

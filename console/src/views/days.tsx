@@ -7,7 +7,7 @@ import type { DailyTotals, RunSummary } from "../model";
 import { ChartCanvas, PALETTE } from "../ui/chart";
 import { ViewHeading } from "../ui/focus";
 import { useLive, useNow, useRead } from "../ui/live";
-import { LiveView, NotConnectedNote } from "../ui/parts";
+import { LiveView, NotConnectedNote, type SeriesColours, statusColours } from "../ui/parts";
 
 const RANGES = [7, 14, 30];
 
@@ -53,11 +53,11 @@ export function DaysView({ data }: { data: ConsoleData }) {
             <div class="grid-2">
               <figure>
                 <figcaption>Runs by status</figcaption>
-                <ChartCanvas label="Runs by status per day" config={stackedBars(t, "by_status")} />
+                <ChartCanvas label="Runs by status per day" config={stackedBars(t, "by_status", statusColours)} />
               </figure>
               <figure>
                 <figcaption>Runs by type</figcaption>
-                <ChartCanvas label="Runs by type per day" config={stackedBars(t, "by_type")} />
+                <ChartCanvas label="Runs by type per day" config={stackedBars(t, "by_type", paletteColours)} />
               </figure>
               <figure>
                 <figcaption>LLM tokens and cost</figcaption>
@@ -78,7 +78,18 @@ export function DaysView({ data }: { data: ConsoleData }) {
   );
 }
 
-function stackedBars(totals: DailyTotals[], key: "by_status" | "by_type"): ChartConfiguration {
+/** The palette's colours in the order of the names shown: for series with no colour of their own (job types). */
+const paletteColours = (_name: string, index: number): SeriesColours => {
+  const colour = PALETTE[index % PALETTE.length];
+  return { backgroundColor: colour, borderColor: colour };
+};
+
+/** Each day's counts by `key`, a series per name in alphabetical order, coloured by `coloursOf`. */
+export function stackedBars(
+  totals: DailyTotals[],
+  key: "by_status" | "by_type",
+  coloursOf: (name: string, index: number) => SeriesColours,
+): ChartConfiguration {
   const names = [...new Set(totals.flatMap((d) => Object.keys(d[key])))].sort();
   return {
     type: "bar",
@@ -87,7 +98,8 @@ function stackedBars(totals: DailyTotals[], key: "by_status" | "by_type"): Chart
       datasets: names.map((name, i) => ({
         label: name,
         data: totals.map((d) => d[key][name] ?? 0),
-        backgroundColor: PALETTE[i % PALETTE.length],
+        borderWidth: 1,
+        ...coloursOf(name, i),
       })),
     },
     options: {

@@ -1,11 +1,11 @@
 /** Run history: one row per attempt, filtered by type, status, family and date range, a page at a time. */
 import { useState } from "preact/hooks";
 import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
-import { count, dateTime, dayRangeProblem, dayStart, duration, rangeEnd, usd } from "../format";
-import { ATTEMPT_STATUSES, JOB_TYPES, type RunSummary } from "../model";
+import { attemptLabel, count, dateTime, dayRangeProblem, dayStart, duration, rangeEnd, usd } from "../format";
+import { ATTEMPT_STATUSES, JOB_TYPES } from "../model";
 import { ViewHeading } from "../ui/focus";
 import { useRead } from "../ui/live";
-import { JobLink, LiveView, NotConnectedNote, StatusBadge } from "../ui/parts";
+import { ErrorCell, JobLink, LiveView, NotConnectedNote, StatusBadge } from "../ui/parts";
 
 const PAGE_SIZE = 25;
 
@@ -29,11 +29,6 @@ function toFilter(form: FormState): HistoryFilter {
     ...(form.from ? { from: dayStart(form.from) } : {}),
     ...(until ? { until } : {}),
   };
-}
-
-/** A retry starts the count of attempts again and a deferral refunds one; the lease epoch only grows. */
-function runLabel(run: RunSummary): string {
-  return `#${run.attempt}${run.lease_epoch === run.attempt ? "" : ` (epoch ${run.lease_epoch})`}`;
 }
 
 export function HistoryView({ data }: { data: ConsoleData }) {
@@ -122,7 +117,7 @@ export function HistoryView({ data }: { data: ConsoleData }) {
                       <td>
                         <JobLink id={run.job_id} />{" "}
                         <small class="muted" data-testid="run-attempt">
-                          {runLabel(run)}
+                          {attemptLabel(run)}
                         </small>
                       </td>
                       <td>{run.type}</td>
@@ -138,7 +133,7 @@ export function HistoryView({ data }: { data: ConsoleData }) {
                           ? `${count(run.llm.input_tokens + run.llm.output_tokens)} · ${usd(run.llm.estimated_cost_usd)}`
                           : "—"}
                       </td>
-                      <td>{run.error ? <code>{run.error.code}</code> : ""}</td>
+                      <ErrorCell error={run.error} />
                     </tr>
                   ))}
                 </tbody>

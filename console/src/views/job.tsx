@@ -4,6 +4,7 @@ import { useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { ATTEMPTS_LIMIT, type Bounded, CHANGES_PAGE_SIZE, type ConsoleData } from "../data";
 import {
+  attemptLabel,
   childrenSummary,
   count,
   dateTime,
@@ -11,6 +12,7 @@ import {
   inline,
   inlineOrBlank,
   kilobytes,
+  lanePriority,
   operationSubject,
   relative,
   usd,
@@ -33,7 +35,9 @@ import {
   type LlmCall,
   isFinalStatus,
   isTooLarge,
+  jobMode,
   neverRunsNote,
+  noAttemptNote,
   parentState,
   retryable,
   shownProgress,
@@ -89,11 +93,10 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const gone = (
     // A finished job's record goes after RETAIN_JOBS_DAYS; its changes stay in the journal longer, and can still be reverted.
     <article class="job" data-testid="job-gone">
-      <ViewHeading>Job {jobId}</ViewHeading>
-      <p>
-        There is no job {jobId}: it never existed, or its record was deleted when it had been finished for RETAIN_JOBS_DAYS. The journal
-        keeps its changes longer (RETAIN_JOURNAL_DAYS), and they can still be reverted.
-      </p>
+      <ViewHeading>
+        Job <code>{jobId}</code>
+      </ViewHeading>
+      <p data-testid="job-gone-why">{goneNote(changes.state === "ready" && changes.value.items.length > 0)}</p>
       <section>
         <h3>Change journal</h3>
         {changesView(true, "The journal holds no change by this job.")}
@@ -103,7 +106,11 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   return (
     <>
       {/* Neither the job's heading nor the gone view's shows then: the page still names the job it is about. */}
-      {unknownOffline && <ViewHeading>Job {jobId}</ViewHeading>}
+      {unknownOffline && (
+        <ViewHeading>
+          Job <code>{jobId}</code>
+        </ViewHeading>
+      )}
       <NotConnectedNote lives={[job, attempts, changes]} />
       <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={gone}>
         {/* Null is the empty state's (gone, above). */}
@@ -117,7 +124,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
               attemptsView={
                 <>
                   {j.status === "running" && <RunningAttempt job={j} />}
-                  <LiveView live={attempts} what="attempts" isEmpty={(a) => a.items.length === 0} empty={noAttempt(j)}>
+                  <LiveView live={attempts} what="attempts" isEmpty={(a) => a.items.length === 0} empty={noAttemptNote(j)}>
                     {({ items, more }) => (
                       <>
                         {more && (
@@ -126,8 +133,9 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
                             the timeline (History lists every run).
                           </p>
                         )}
+                        {items.length > 1 && <p class="muted">Newest first.</p>}
                         {items.map((attempt, i) => (
-                          <AttemptDetails key={attempt.id} attempt={attempt} open={i === items.length - 1} />
+                          <AttemptDetails key={attempt.id} attempt={attempt} open={i === 0} />
                         ))}
                       </>
                     )}
@@ -148,11 +156,18 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   );
 }
 
-/** Why a job has no attempt log (yet). */
-function noAttempt(job: Job): string {
-  if (neverRunsNote(job)) return "None: intake never took this job in (see above).";
-  if (unparsedNote(job)) return "None: the engine failed it before it ran (see above).";
-  return job.status === "running" ? "No earlier attempt." : "No attempt has started yet.";
+/** When the engine deletes a finished job's record (the param's value is the deployment's: the console cannot read it). */
+const JOB_RETENTION = "when it had been finished for RETAIN_JOBS_DAYS";
+
+/**
+ * Why a job's page finds no job: its record was deleted, which the journal's entries of it prove it had; without
+ * them it may also never have existed.
+ */
+function goneNote(journalHoldsIt: boolean): string {
+  const why = journalHoldsIt
+    ? `Its record was deleted ${JOB_RETENTION}.`
+    : `There is no such job: it never existed, or its record was deleted ${JOB_RETENTION}.`;
+  return `${why} The journal keeps its changes longer (RETAIN_JOURNAL_DAYS), and they can still be reverted.`;
 }
 
 function JobDetails(props: {
@@ -196,9 +211,9 @@ function JobDetails(props: {
       <RetryNotice retries={retries} />
       <CancelOutcome cancels={cancels} />
       <dl class="facts">
-        <Fact name="Lane · priority" value={`${job.queue} · ${job.priority}`} />
-        <Fact name="Mode" value={typeof job.payload.mode === "string" ? job.payload.mode : "dry_run"} />
-        <Fact name="Attempts" value={`${job.attempts} of ${job.max_attempts}`} />
+        <Fact name="Lane · priority" value={lanePriority(job)} />
+        <Fact name="Mode" value={jobMode(job) ?? "—"} />
+        <Fact name="Attempts" value={`${job.attempts} of ${job.max_attempts ?? "—"}`} />
         <Fact name="Created by" value={job.created_by ?? "—"} />
         <Fact name="Created" value={dateTime(job.created_at)} />
         {/* A job that is not running may have been queued again since (a retry keeps its last start). */}
@@ -379,8 +394,8 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
   return (
     <details class="attempt" open={open}>
       <summary>
-        Attempt {attempt.attempt} · <StatusBadge status={attempt.status} /> · {attempt.worker_id} · epoch {attempt.lease_epoch} ·{" "}
-        {dateTime(attempt.started_at)} · {took}
+        Attempt <span data-testid="attempt-label">{attemptLabel(attempt)}</span> · <StatusBadge status={attempt.status} /> ·{" "}
+        {attempt.worker_id} · {dateTime(attempt.started_at)} · {took}
       </summary>
       {attempt.error && <EngineError error={attempt.error} />}
       <h4>Pipeline events</h4>

@@ -11,15 +11,17 @@ import {
   RUNNING_JOBS_LIMIT,
   WAITING_JOBS_LIMIT,
 } from "../data";
-import { dateTime, relative } from "../format";
+import { dateTime, lanePriority, relative } from "../format";
 import {
   cancelOffer,
+  cancelRequestOutcome,
   childRetryBlock,
+  countedLanes,
   FAILURE_STATUSES,
   isFinalStatus,
   type Job,
   JOB_STATUSES,
-  LANES,
+  type Lane,
   noRetryNote,
   type ParentState,
   waitingReason,
@@ -27,7 +29,7 @@ import {
 import { CancelButton, CancelOutcome, type Cancels, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
 import { type Live, mapLive, useLive, useNow } from "../ui/live";
-import { JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
+import { ErrorCell, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
 import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
@@ -117,15 +119,16 @@ function CappedNotice(held: { running: number; waiting: number; finished: number
 
 /** One row per status, one column per lane: narrow enough for a phone. */
 function Counts({ jobs }: { jobs: Job[] }) {
-  const countOf = (lane: string, status: string) => jobs.filter((j) => j.queue === lane && j.status === status).length;
+  const lanes = countedLanes(jobs);
+  const countOf = (lane: Lane | null, status: string) => jobs.filter((j) => j.queue === lane && j.status === status).length;
   return (
     <div class="overflow-auto">
       <table class="counts" data-testid="queue-counts">
         <thead>
           <tr>
             <th>Status</th>
-            {LANES.map((lane) => (
-              <th key={lane}>{lane}</th>
+            {lanes.map((lane) => (
+              <th key={lane ?? NO_LANE}>{lane ?? NO_LANE}</th>
             ))}
           </tr>
         </thead>
@@ -136,8 +139,13 @@ function Counts({ jobs }: { jobs: Job[] }) {
                 <StatusBadge status={status} />
                 {isFinalStatus(status) && <small class="muted"> 24 h</small>}
               </th>
-              {LANES.map((lane) => (
-                <td key={lane} data-lane={lane} data-status={status} class={countOf(lane, status) === 0 ? "muted" : ""}>
+              {lanes.map((lane) => (
+                <td
+                  key={lane ?? NO_LANE}
+                  data-lane={lane ?? NO_LANE}
+                  data-status={status}
+                  class={countOf(lane, status) === 0 ? "muted" : ""}
+                >
                   {countOf(lane, status)}
                 </td>
               ))}
@@ -145,9 +153,17 @@ function Counts({ jobs }: { jobs: Job[] }) {
           ))}
         </tbody>
       </table>
+      {lanes.includes(null) && (
+        <p class="muted">
+          <small>{NO_LANE}: jobs intake never took in (rejected, or cancelled before it), which have no lane.</small>
+        </p>
+      )}
     </div>
   );
 }
+
+/** The counts' column of jobs without a lane (`countedLanes`). */
+const NO_LANE = "no lane";
 
 function RunningJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: Cancels }) {
   return (
@@ -184,10 +200,22 @@ function RunningJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: 
   );
 }
 
-/** A job asked to stop (running, or holding a frozen plan) finishes its plan first: the request is shown, not repeated. */
+/**
+ * A job asked to stop (running, or holding a frozen plan) finishes its plan first: the request is shown, not repeated.
+ * One a client asked to cancel that is cancelled instead of run shows the request with Cancel, which does it at once.
+ */
 function CancelAction({ job, cancels }: { job: Job; cancels: Cancels }) {
   if (cancelOffer(job) === "requested") return <small class="muted">cancel requested</small>;
-  return <CancelButton jobId={job.id} cancels={cancels} />;
+  return (
+    <>
+      {job.cancel_requested && (
+        <small class="muted cancel-requested" data-testid="cancel-requested">
+          cancel {cancelRequestOutcome(job)}
+        </small>
+      )}
+      <CancelButton jobId={job.id} cancels={cancels} />
+    </>
+  );
 }
 
 function WaitingJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: Cancels }) {
@@ -211,9 +239,7 @@ function WaitingJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: 
                 <JobLink id={job.id} /> <StatusBadge status={job.status} />
               </td>
               <td>{job.type}</td>
-              <td>
-                {job.queue} · {job.priority}
-              </td>
+              <td>{lanePriority(job)}</td>
               <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
               <td>{waitingReason(job) ?? <span class="muted">—</span>}</td>
               <td>
@@ -248,15 +274,7 @@ function Failures({ jobs, retries, parentOf }: { jobs: Job[]; retries: Retries; 
               </td>
               <td>{job.type}</td>
               <td>{dateTime(job.finished_at)}</td>
-              <td>
-                {job.error ? (
-                  <>
-                    <code>{job.error.code}</code> {job.error.message}
-                  </>
-                ) : (
-                  <span class="muted">—</span>
-                )}
-              </td>
+              <ErrorCell error={job.error} />
               <td>
                 <RetryAction job={job} retries={retries} parentOf={parentOf} />
               </td>

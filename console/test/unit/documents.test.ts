@@ -24,8 +24,10 @@ describe("documents", () => {
     const job = toJob("j1", { status: "queued" });
     assert.equal(job.id, "j1");
     assert.equal(job.type, "");
-    assert.equal(job.queue, "priority");
-    assert.equal(job.priority, 100);
+    // Intake writes these: a job it never took in has none, and none is made up for it.
+    assert.equal(job.queue, null);
+    assert.equal(job.priority, null);
+    assert.equal(job.max_attempts, null);
     assert.equal(job.attempts, 0);
     assert.equal(job.lease_epoch, 0);
     assert.deepEqual(job.payload, {});
@@ -33,6 +35,12 @@ describe("documents", () => {
     assert.equal(job.error, null);
     assert.equal(job.cancel_requested, false);
     assert.equal(job.requeued_at, null);
+  });
+
+  it("read a job's lane, priority and maximum of attempts as intake wrote them", () => {
+    const job = toJob("j1", { queue: "maintenance", priority: 0, max_attempts: 5 });
+    assert.deepEqual([job.queue, job.priority, job.max_attempts], ["maintenance", 0, 5]);
+    assert.equal(toJob("j1", { queue: "elsewhere" }).queue, null);
   });
 
   it("read a client's job written without a status, not yet taken in, as queued", () => {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FunctionsError } from "firebase/functions";
-import { cancelLeftChildrenOpen } from "../../src/actions";
+import { actionFailure, cancelLeftChildrenOpen } from "../../src/actions";
 import {
   cappedQueueReads,
   FINISHED_JOBS_LIMIT,
@@ -26,8 +26,10 @@ import {
   dayStart,
   duration,
   durationsByDay,
+  idPieces,
   inline,
   inlineOrBlank,
+  lanePriority,
   lastDays,
   operationSubject,
   percentile,
@@ -42,12 +44,15 @@ import {
   cancelRequestOutcome,
   childCounts,
   childRetryBlock,
+  countedLanes,
   errorDetails,
   FAILURE_STATUSES,
   frozenPlanInAttemptLog,
-  isCuratorToken,
+  curatorLacks,
   type Job,
+  jobMode,
   neverRunsNote,
+  noAttemptNote,
   noRetryNote,
   parentState,
   rejectedAtIntake,
@@ -93,11 +98,12 @@ describe("routes", () => {
 });
 
 describe("who is a curator", () => {
-  it("takes the claim with a verified email only, as the rules and the callables do", () => {
-    assert.equal(isCuratorToken({ catalog_admin: true, email_verified: true }), true);
-    assert.equal(isCuratorToken({ catalog_admin: true, email_verified: false }), false);
-    assert.equal(isCuratorToken({ catalog_admin: true }), false);
-    assert.equal(isCuratorToken({ catalog_admin: "true", email_verified: true }), false);
+  it("takes the claim with a verified email only, as the rules and the callables do, naming what a token lacks", () => {
+    assert.deepEqual(curatorLacks({ catalog_admin: true, email_verified: true }), []);
+    assert.deepEqual(curatorLacks({ catalog_admin: true, email_verified: false }), ["verified email"]);
+    assert.deepEqual(curatorLacks({ catalog_admin: true }), ["verified email"]);
+    assert.deepEqual(curatorLacks({ catalog_admin: "true", email_verified: true }), ["claim"]);
+    assert.deepEqual(curatorLacks({ email_verified: false }), ["claim", "verified email"]);
   });
 });
 
@@ -310,6 +316,33 @@ describe("the actions offered", () => {
         assert.equal(noRetryNote({ ...job, status }) === null, retryable({ ...job, status }), `${status} ${job.error?.code}`);
   });
 
+  it("a job intake never took in shows no lane, priority, maximum of attempts or mode of its own, and counts in no lane", () => {
+    assert.equal(lanePriority({ queue: "maintenance", priority: 0 }), "maintenance · 0");
+    assert.equal(lanePriority({ queue: null, priority: null }), "— · —");
+    assert.equal(jobMode({ payload: { mode: "apply" }, run_after: ranAt }), "apply");
+    // The engine's default, for a job it took in; none for one it never did.
+    assert.equal(jobMode({ payload: {}, run_after: ranAt }), "dry_run");
+    assert.equal(jobMode({ payload: {}, run_after: null }), null);
+    assert.deepEqual(countedLanes([{ queue: "priority" }, { queue: "maintenance" }]), ["priority", "maintenance"]);
+    assert.deepEqual(countedLanes([{ queue: "priority" }, { queue: null }]), ["priority", "maintenance", null]);
+  });
+
+  it("a job with no attempt log says none has started only when none has, and that none is stored once one ran or the job ended", () => {
+    const job = (status: Job["status"], attempts: number) => ({ id: "j1", status, attempts, run_after: ranAt, error: null });
+    assert.equal(noAttemptNote(job("queued", 0)), "No attempt has started yet.");
+    assert.equal(noAttemptNote(job("running", 1)), "No earlier attempt.");
+    assert.equal(noAttemptNote(job("queued", 1)), "No attempt log is stored for this job.");
+    assert.equal(noAttemptNote(job("deferred", 2)), "No attempt log is stored for this job.");
+    assert.equal(noAttemptNote(job("running", 2)), "No attempt log is stored for this job.");
+    assert.equal(noAttemptNote(job("succeeded", 1)), "No attempt log is stored for this job.");
+    // Ended without running: cancelled while it waited.
+    assert.equal(noAttemptNote(job("cancelled", 0)), "No attempt log is stored for this job.");
+    assert.equal(
+      noAttemptNote({ ...job("failed", 0), run_after: null, error: { code: "INVALID_JOB", message: "" } }),
+      "None: intake never took this job in (see above).",
+    );
+  });
+
   it("a job that ended before intake took it in says why it never runs and why it offers no Retry, a job cancelled so with no error too", () => {
     // What JobQueue.cancelJob leaves of a client's document whose request does not pass validation: no run_after, no error.
     const cancelledBeforeIntake: Pick<Job, "status" | "run_after" | "error"> = { status: "cancelled", run_after: null, error: null };
@@ -373,6 +406,33 @@ describe("the actions offered", () => {
     assert.equal(cancelLeftChildrenOpen(new Error("unavailable")), false);
     // Cut short by the callable's deadline part-way through the children: the same cancel finishes them.
     assert.equal(cancelLeftChildrenOpen(new FunctionsError("deadline-exceeded", "deadline-exceeded")), true);
+  });
+
+  it("a notice's ids come apart from its words, to read as code", () => {
+    assert.deepEqual(idPieces({ text: "Job j1 is queued again. It resumes its frozen plan p1-j1: …", ids: ["j1", "p1-j1"] }), [
+      { text: "Job ", id: false },
+      { text: "j1", id: true },
+      { text: " is queued again. It resumes its frozen plan ", id: false },
+      { text: "p1-j1", id: true },
+      { text: ": …", id: false },
+    ]);
+    // An id is taken literally, whatever it holds.
+    assert.deepEqual(idPieces({ text: "Job a.b+c is cancelled.", ids: ["a.b+c", ""] }), [
+      { text: "Job ", id: false },
+      { text: "a.b+c", id: true },
+      { text: " is cancelled.", id: false },
+    ]);
+    assert.deepEqual(idPieces({ text: "No id here.", ids: [] }), [{ text: "No id here.", id: false }]);
+  });
+
+  it("an action's failure reads in the engine's words, without the HTTP status the SDK appends to a callable's", () => {
+    const refusal = "cannot retry job j1: it is failed (the job document no longer parses)";
+    // As the SDK builds a callable's error from its answer (_errorForResponse).
+    assert.equal(actionFailure(new FunctionsError("failed-precondition", `${refusal} [400]`)), refusal);
+    assert.equal(actionFailure(new FunctionsError("internal", "internal")), "internal");
+    // Only a callable's: any other error's message is its own.
+    assert.equal(actionFailure(new Error("offline [400]")), "offline [400]");
+    assert.equal(actionFailure("gone"), "gone");
   });
 
   it("a retry's notice lasts until the run it queued ends, not past a failure of that run", () => {

@@ -59,7 +59,7 @@ function retryView() {
   return {
     /** Renders the view as the listener reads these jobs (none: the job is not among those it reads). */
     show: (...seen: Job[]) => act(() => render(h(View, { seen }), root)),
-    notice: () => current().notice,
+    notice: () => current().notice?.text ?? null,
     press: (job: Job) => void (pressed = current().retry(job)),
     answer: (answer: RetryAnswer) =>
       act(async () => {
