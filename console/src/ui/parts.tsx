@@ -71,31 +71,14 @@ export function NotConnectedNote({ lives }: { lives: readonly Live<unknown>[] })
   );
 }
 
-const badgeClass = (status: string) => `badge status-${status}`;
-
 export function StatusBadge({ status }: { status: string }) {
-  return <span class={badgeClass(status)}>{status}</span>;
+  return <span class={`badge status-${status}`}>{status}</span>;
 }
 
 /** A series' colours on a chart: its fill, and its edge. */
 export interface SeriesColours {
   backgroundColor: string;
   borderColor: string;
-}
-
-/**
- * A status's colours as its badge has them (styles.css's `.status-*`), read off a badge drawn unseen: a chart colours
- * each status so, whatever others it shows.
- */
-export function statusColours(status: string): SeriesColours {
-  const probe = document.createElement("span");
-  probe.className = badgeClass(status);
-  probe.hidden = true;
-  document.body.append(probe);
-  const style = getComputedStyle(probe);
-  const colours = { backgroundColor: style.backgroundColor, borderColor: style.color };
-  probe.remove();
-  return colours;
 }
 
 /** A table's cell with an error's code and message, wrapped within a bounded width; a muted dash for none. */

@@ -3,11 +3,11 @@ import type { ChartConfiguration } from "chart.js";
 import { useMemo, useState } from "preact/hooks";
 import { type ConsoleData, RUNS_PER_DAY_LIMIT } from "../data";
 import { count, dayKey, dayStart, durationsByDay, lastDays, percentile, usd } from "../format";
-import type { DailyTotals, RunSummary } from "../model";
+import type { ATTEMPT_STATUSES, DailyTotals, RunSummary } from "../model";
 import { ChartCanvas, PALETTE } from "../ui/chart";
 import { ViewHeading } from "../ui/focus";
 import { useLive, useNow, useRead } from "../ui/live";
-import { LiveView, NotConnectedNote, type SeriesColours, statusColours } from "../ui/parts";
+import { LiveView, NotConnectedNote, type SeriesColours } from "../ui/parts";
 
 const RANGES = [7, 14, 30];
 
@@ -53,7 +53,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
             <div class="grid-2">
               <figure>
                 <figcaption>Runs by status</figcaption>
-                <ChartCanvas label="Runs by status per day" config={stackedBars(t, "by_status", statusColours)} />
+                <ChartCanvas label="Runs by status per day" config={stackedBars(t, "by_status", statusSeriesColours)} />
               </figure>
               <figure>
                 <figcaption>Runs by type</figcaption>
@@ -77,6 +77,29 @@ export function DaysView({ data }: { data: ConsoleData }) {
     </section>
   );
 }
+
+/**
+ * A colour of its own for each way a run ends, the same whatever else the days show (the badges' pastels, shared by
+ * statuses of one kind, would not tell failed from deadletter on a chart): the palette's eight and a grey.
+ */
+const GREY = "#999999";
+const STATUS_COLOURS: Record<(typeof ATTEMPT_STATUSES)[number], string> = {
+  queued: PALETTE[0],
+  lease_expired: PALETTE[1],
+  succeeded: PALETTE[2],
+  failed: PALETTE[3],
+  needs_review: PALETTE[4],
+  succeeded_dry_run: PALETTE[5],
+  deferred: PALETTE[6],
+  deadletter: PALETTE[7],
+  cancelled: GREY,
+};
+
+/** A status's series colours (STATUS_COLOURS); grey for one the console does not know. */
+export const statusSeriesColours = (status: string): SeriesColours => {
+  const colour = (STATUS_COLOURS as Record<string, string>)[status] ?? GREY;
+  return { backgroundColor: colour, borderColor: colour };
+};
 
 /** The palette's colours in the order of the names shown: for series with no colour of their own (job types). */
 const paletteColours = (_name: string, index: number): SeriesColours => {

@@ -362,8 +362,9 @@ function RunningAttempt({ job }: { job: Job }) {
   const now = useNow();
   return (
     <p class="attempt running" data-testid="running-attempt">
-      Attempt {job.attempts} · <StatusBadge status="running" /> · {job.lease_owner ?? "?"} · epoch {job.lease_epoch} · since{" "}
-      {relative(job.started_at, now)}. <small class="muted">Its pipeline events, plan and LLM calls appear here when it ends.</small>
+      Attempt {attemptLabel({ attempt: job.attempts, lease_epoch: job.lease_epoch })} · <StatusBadge status="running" /> ·{" "}
+      {job.lease_owner ?? "?"} · since {relative(job.started_at, now)}.{" "}
+      <small class="muted">Its pipeline events, plan and LLM calls appear here when it ends.</small>
     </p>
   );
 }

@@ -155,7 +155,7 @@ function Counts({ jobs }: { jobs: Job[] }) {
       </table>
       {lanes.includes(null) && (
         <p class="muted">
-          <small>{NO_LANE}: jobs intake never took in (rejected, or cancelled before it), which have no lane.</small>
+          <small>{NO_LANE}: jobs intake has not taken in (not yet, or rejected or cancelled before it), which have no lane.</small>
         </p>
       )}
     </div>

@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { sumShards } from "../../src/documents";
-import type { DailyTotals } from "../../src/model";
-import { stackedBars } from "../../src/views/days";
+import { ATTEMPT_STATUSES, type DailyTotals } from "../../src/model";
+import { stackedBars, statusSeriesColours } from "../../src/views/days";
 
 const day = (by_status: Record<string, number>) => sumShards("2026-12-01", [{ runs: 1, by_status }]);
 
@@ -19,5 +19,9 @@ describe("days", () => {
     // Alone, or after others in alphabetical order, failed keeps its colour.
     assert.deepEqual(fills([day({ failed: 1 })]), { failed: "fill of failed" });
     assert.equal(fills([day({ cancelled: 1, deadletter: 1, failed: 1 })]).failed, "fill of failed");
+  });
+  it("give every way a run ends a colour no other has (failed, deadletter and lease_expired share a badge colour)", () => {
+    const colours = ATTEMPT_STATUSES.map((status) => statusSeriesColours(status).backgroundColor);
+    assert.equal(new Set(colours).size, ATTEMPT_STATUSES.length);
   });
 });
