@@ -38,8 +38,9 @@ export function attemptLabel(run: Pick<RunSummary, "attempt" | "lease_epoch">): 
   return `#${run.attempt}${run.lease_epoch === run.attempt ? "" : ` (epoch ${run.lease_epoch})`}`;
 }
 
-/** A job's lane and priority, "—" for what it has not got (intake never took it in): "priority · 100". */
+/** A job's lane and priority, "—" for what it has not got (intake never took it in): "priority · 100", "— · 50", "—". */
 export function lanePriority(job: Pick<Job, "queue" | "priority">): string {
+  if (job.queue === null && job.priority === null) return "—";
   return `${job.queue ?? "—"} · ${job.priority ?? "—"}`;
 }
 

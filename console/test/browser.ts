@@ -343,8 +343,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a job intake rejected offers Retry");
     // Intake gave it no lane, priority or maximum of attempts, and it runs in no mode: none is made up.
     const facts = await view.locator(".facts dd").allTextContents();
-    if (facts[0] !== "— · —" || facts[1] !== "—" || facts[2] !== "0 of —")
-      throw new Error(`the rejected job's facts: ${facts.join(" | ")}`);
+    if (facts[0] !== "—" || facts[1] !== "—" || facts[2] !== "0 of —") throw new Error(`the rejected job's facts: ${facts.join(" | ")}`);
     // Every part of the page read (the attempts too), for the screenshot.
     await page.waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null);
     await shoot(page, "job-rejected-laptop");

@@ -318,7 +318,8 @@ describe("the actions offered", () => {
 
   it("a job intake never took in shows no lane, priority, maximum of attempts or mode of its own, and counts in no lane", () => {
     assert.equal(lanePriority({ queue: "maintenance", priority: 0 }), "maintenance · 0");
-    assert.equal(lanePriority({ queue: null, priority: null }), "— · —");
+    assert.equal(lanePriority({ queue: null, priority: null }), "—");
+    assert.equal(lanePriority({ queue: null, priority: 50 }), "— · 50");
     assert.equal(jobMode({ payload: { mode: "apply" }, run_after: ranAt }), "apply");
     // The engine's default, for a job it took in; none for one it never did.
     assert.equal(jobMode({ payload: {}, run_after: ranAt }), "dry_run");
