@@ -184,22 +184,22 @@ export function exerciseIdFor(familySlug: string, nameSlug: string): string {
 }
 
 /**
- * Where the trailing "(…)" of text[start, end) stands, spaces after it aside: its "(" and ")", or null
- * when that text does not end with a "(…)" holding no bracket. Read from the end, so taking a name's
- * "(…)" off one at a time costs time in proportion to what is taken off, not to the name each time.
+ * Where the trailing "(…)" of the text's first `end` characters stands, spaces after it aside: its "(" and
+ * ")", or null when that text does not end with a "(…)" holding no bracket. Read from the end, so taking
+ * a name's "(…)" off one at a time costs time in proportion to what is taken off, not to the name each time.
  */
-function trailingGroup(text: string, start: number, end: number): { open: number; close: number } | null {
+function trailingGroup(text: string, end: number): { open: number; close: number } | null {
   let close = end - 1;
-  while (close >= start && /\s/.test(text[close])) close--;
-  if (close < start || text[close] !== ")") return null;
+  while (close >= 0 && /\s/.test(text[close])) close--;
+  if (close < 0 || text[close] !== ")") return null;
   let open = close - 1;
-  while (open >= start && text[open] !== "(" && text[open] !== ")") open--;
-  return open >= start && text[open] === "(" ? { open, close } : null;
+  while (open >= 0 && text[open] !== "(" && text[open] !== ")") open--;
+  return open >= 0 && text[open] === "(" ? { open, close } : null;
 }
 
 /** "Bench Press (Barbell)" → {base: "Bench Press", suffix: "Barbell"}; no trailing "(…)" → suffix null. */
 export function splitExerciseName(name: string): { base: string; suffix: string | null } {
-  const group = trailingGroup(name, 0, name.length);
+  const group = trailingGroup(name, name.length);
   if (group === null) return { base: name.trim(), suffix: null };
   const suffix = name.slice(group.open + 1, group.close).trim();
   return { base: name.slice(0, group.open).trim(), suffix: suffix === "" ? null : suffix };
@@ -417,7 +417,7 @@ class JudgedName {
   constructor(name: string, primary: string | null) {
     const trimmed = name.trim();
     let baseEnd = trimmed.length;
-    for (let group = trailingGroup(trimmed, 0, baseEnd); group !== null; group = trailingGroup(trimmed, 0, baseEnd)) {
+    for (let group = trailingGroup(trimmed, baseEnd); group !== null; group = trailingGroup(trimmed, baseEnd)) {
       const text = trimmed.slice(group.open + 1, group.close).trim();
       const suffix =
         text === "" ? null : { text, namesEquipment: suffixNamesEquipment(text, primary), equipment: normalizeEquipment(text).value };
@@ -462,7 +462,10 @@ class JudgedName {
   private leadingRuns(): TextRun[] {
     const leading: TextRun[] = [];
     let index = this.runs.length - 1;
-    for (; index >= 0 && leading.filter((run) => !run.separator).length <= PREFIX_WORDS_MAX; index--) leading.push(this.runs[index]);
+    for (let words = 0; index >= 0 && words <= PREFIX_WORDS_MAX; index--) {
+      leading.push(this.runs[index]);
+      if (!this.runs[index].separator) words++;
+    }
     if (index >= 0 || this.groups.length === 0) return leading;
     // The groups left read as one word that no equipment word is, taking in a word written just before them ("Row(X)").
     const last = leading.at(-1);
