@@ -392,8 +392,8 @@ export interface Job {
 }
 
 /**
- * The lanes the queue counts jobs in: LANES, and none (null) when some of `jobs` has no lane, intake never having
- * taken it in (rejected, or cancelled before it): such a job still counts by its status, as the lists show it.
+ * The lanes the queue counts jobs in: LANES, and none (null) when some of `jobs` has no lane, intake not having taken
+ * it in (not yet, or rejected or cancelled before it): such a job still counts by its status, as the lists show it.
  */
 export function countedLanes(jobs: readonly Pick<Job, "queue">[]): (Lane | null)[] {
   return jobs.some((job) => job.queue === null) ? [...LANES, null] : [...LANES];

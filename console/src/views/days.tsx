@@ -95,17 +95,14 @@ const STATUS_COLOURS: Record<(typeof ATTEMPT_STATUSES)[number], string> = {
   cancelled: GREY,
 };
 
+/** A series filled and edged in one colour. */
+const solid = (colour: string): SeriesColours => ({ backgroundColor: colour, borderColor: colour });
+
 /** A status's series colours (STATUS_COLOURS); grey for one the console does not know. */
-export const statusSeriesColours = (status: string): SeriesColours => {
-  const colour = (STATUS_COLOURS as Record<string, string>)[status] ?? GREY;
-  return { backgroundColor: colour, borderColor: colour };
-};
+export const statusSeriesColours = (status: string): SeriesColours => solid((STATUS_COLOURS as Record<string, string>)[status] ?? GREY);
 
 /** The palette's colours in the order of the names shown: for series with no colour of their own (job types). */
-const paletteColours = (_name: string, index: number): SeriesColours => {
-  const colour = PALETTE[index % PALETTE.length];
-  return { backgroundColor: colour, borderColor: colour };
-};
+const paletteColours = (_name: string, index: number): SeriesColours => solid(PALETTE[index % PALETTE.length]);
 
 /** Each day's counts by `key`, a series per name in alphabetical order, coloured by `coloursOf`. */
 export function stackedBars(

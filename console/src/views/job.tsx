@@ -90,12 +90,16 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const notConnected = useNotConnected([job]);
   const unknownOffline = notConnected && job.state === "ready" && job.value === null;
   // A job the cache does not hold is no proof it does not exist: LiveView says neither while not connected.
+  // The page's heading while it has no job document to name the job by.
+  const idHeading = (
+    <ViewHeading>
+      Job <code>{jobId}</code>
+    </ViewHeading>
+  );
   const gone = (
     // A finished job's record goes after RETAIN_JOBS_DAYS; its changes stay in the journal longer, and can still be reverted.
     <article class="job" data-testid="job-gone">
-      <ViewHeading>
-        Job <code>{jobId}</code>
-      </ViewHeading>
+      {idHeading}
       <p data-testid="job-gone-why">{goneNote(changes.state === "ready" && changes.value.items.length > 0)}</p>
       <section>
         <h3>Change journal</h3>
@@ -106,11 +110,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   return (
     <>
       {/* Neither the job's heading nor the gone view's shows then: the page still names the job it is about. */}
-      {unknownOffline && (
-        <ViewHeading>
-          Job <code>{jobId}</code>
-        </ViewHeading>
-      )}
+      {unknownOffline && idHeading}
       <NotConnectedNote lives={[job, attempts, changes]} />
       <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={gone}>
         {/* Null is the empty state's (gone, above). */}
