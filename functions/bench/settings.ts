@@ -4,7 +4,7 @@
  * them for a run of a few minutes; a BENCH_* variable set as well still wins.
  */
 import { MAX_PRIORITY } from "../src/config";
-import { parseSwitch, switchProblem } from "../src/local/switches";
+import { readSwitch } from "../src/local/switches";
 
 export const SCENARIO_NAMES = ["worker", "apply", "client", "race", "watchdog", "daily", "shard", "load"] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -132,10 +132,11 @@ const QUICK: typeof FULL = {
 };
 
 export function benchSettings(env: NodeJS.ProcessEnv, argv: readonly string[] = []): BenchSettings {
-  // Refused, not read as off: BENCH_QUICK=true would start a full run of half an hour.
-  const problem = switchProblem("BENCH_QUICK", false, env);
+  // Refused, not read as off: BENCH_QUICK=yes would start a full run of half an hour.
+  const quickSwitch = readSwitch("BENCH_QUICK", false, env);
+  const problem = quickSwitch.problem ?? readSwitch("BENCH_LOGS", false, env).problem;
   if (problem) throw new Error(problem);
-  const quick = Boolean(parseSwitch(env.BENCH_QUICK, false)) || argv.includes("--quick");
+  const quick = quickSwitch.on || argv.includes("--quick");
   const sizes = quick ? QUICK : FULL;
   return {
     quick,

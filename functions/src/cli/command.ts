@@ -1,6 +1,6 @@
 /**
  * What a CLI command is: its name, arguments, options (parsed strictly by `node:util` parseArgs),
- * and the help text made from them. Every command takes `--help`; most take `--json`.
+ * and the help text made from them. Every command takes `--help`, and `--json` (JSON instead of its table or line).
  */
 import { parseArgs } from "node:util";
 import type { CuratorDirectory } from "../adapters/curators";
@@ -57,8 +57,6 @@ export interface CommandSpec {
   /** More lines of help. */
   details?: string[];
   options?: Record<string, OptionSpec>;
-  /** `--json` prints JSON instead of its table or line. */
-  json?: boolean;
   /** The verb of its refusals ("cannot retry job X: ..."). */
   verb?: string;
   /** What a Ctrl-C may have left, and how to go on, for a command that writes (the interrupted line says it). */
@@ -70,7 +68,7 @@ const HELP_OPTION: OptionSpec = { type: "boolean", short: "h", description: "sho
 const JSON_OPTION: OptionSpec = { type: "boolean", description: "print JSON instead of a table or line" };
 
 function optionsOf(command: CommandSpec): Record<string, OptionSpec> {
-  return { ...command.options, ...(command.json ? { json: JSON_OPTION } : {}), help: HELP_OPTION };
+  return { ...command.options, json: JSON_OPTION, help: HELP_OPTION };
 }
 
 /** Option values of one call, read with the checks every command needs. */

@@ -166,7 +166,6 @@ const submit: CommandSpec = {
   },
   interrupted:
     "the job may be created already: check `list` before submitting it again, which would create a second one (with --dedup-key, submitting again creates nothing while that job is open)",
-  json: true,
   async run({ args: [type, payloadJson = "{}"], options, json }, ctx) {
     if (ENGINE_ONLY_TYPES.includes(type))
       throw usageError(`${type} is made only by the engine, as a child of the job that fans it out: submit that job instead`);
@@ -198,7 +197,6 @@ const list: CommandSpec = {
   name: "list",
   positionals: { min: 0, max: 0 },
   summary: "The latest jobs, newest first.",
-  json: true,
   options: {
     status: { type: "string", value: "STATUS", description: `one of ${JOB_STATUSES.join(", ")}` },
     type: { type: "string", value: "TYPE", description: "a job type" },
@@ -269,7 +267,6 @@ const show: CommandSpec = {
   positionals: { min: 1, max: 1 },
   summary:
     "A job, its attempts and its changes in the journal (catalog_changes): the ids `revert` takes, newest first (the order to revert them in).",
-  json: true,
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
     const ref = (await ctx.engine()).queue.jobRef(jobId);
@@ -322,7 +319,6 @@ const retry: CommandSpec = {
   summary:
     "Queue a finished job again (failed, needs_review, deadletter or cancelled; a parent with its unsuccessful children) and wake its lane.",
   interrupted: "a retry cut short (a parent's children are queued again one transaction each) is finished by running it again",
-  json: true,
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
     const outcome = await (await engineOnFirestoreTime(ctx)).retry(jobId).catch((err: unknown) => {
@@ -367,7 +363,6 @@ const cancel: CommandSpec = {
   positionals: { min: 1, max: 1 },
   summary: "Cancel a waiting job at once, or ask a running one to stop at its next safe point.",
   interrupted: "a cancel cut short (a parent's open children are cancelled one transaction each) is finished by running it again",
-  json: true,
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
     const result = await (await engineOnFirestoreTime(ctx)).cancel(jobId);
@@ -396,9 +391,10 @@ const revert: CommandSpec = {
   summary:
     "Restore what a change of the journal (catalog_changes) changed, once its job has ended and if its documents are still as it left them.",
   interrupted: "a revert is one transaction, done whole or not at all: running it again is safe",
-  async run({ args: [arg] }, ctx) {
+  async run({ args: [arg], json }, ctx) {
     const changeId = idArgument("change", arg);
     const result = await (await engineOnFirestoreTime(ctx)).revert(changeId, CLI_USER);
+    if (json) return ctx.out(toJson({ outcome: result.status, change_id: changeId, targets: result.targets }));
     ctx.out(
       result.status === "reverted"
         ? `reverted ${changeId}: ${result.targets.join(", ")}`
@@ -412,7 +408,6 @@ const history: CommandSpec = {
   positionals: { min: 0, max: 0 },
   summary: "Run history, one row per attempt, newest first, a page at a time.",
   details: ["Days are UTC, both ends included. A full page ends with the token of the next one."],
-  json: true,
   options: {
     type: { type: "string", value: "TYPE", description: "runs of this job type" },
     status: { type: "string", value: "STATUS", description: `attempts that ended with this status: ${ATTEMPT_STATUSES.join(", ")}` },
@@ -469,7 +464,6 @@ const daily: CommandSpec = {
   args: "[YYYY-MM-DD]",
   positionals: { min: 0, max: 1 },
   summary: "One day's totals (default today, UTC).",
-  json: true,
   async run({ args: [dayText], json }, ctx) {
     const day = dayText === undefined ? dayKey((await ctx.engine()).now()) : dayKey(parseDay("the day", dayText));
     const { days, total } = await dailyTotals(ctx, [day]);
@@ -482,7 +476,6 @@ const summary: CommandSpec = {
   name: "summary",
   positionals: { min: 0, max: 0 },
   summary: "The daily totals of a range of days (UTC, both ends included), each day and added up.",
-  json: true,
   options: {
     from: { type: "string", value: "YYYY-MM-DD", description: "first day (required)" },
     to: { type: "string", value: "YYYY-MM-DD", description: "last day (required)" },
@@ -507,7 +500,6 @@ const watchdog: CommandSpec = {
     "Without a tasks emulator (CLOUD_TASKS_EMULATOR_HOST) on an emulator, the wake-ups it would send are counted among its",
     "errors: when they are all its errors, a warning says so and when the local engine (npm start) runs those jobs, and it exits 0.",
   ],
-  json: true,
   async run({ json }, ctx) {
     const engine = await engineOnFirestoreTime(ctx);
     const unsentWakeups = () => (engine.tasks instanceof LocalEngineWakeups ? engine.tasks.unsent : 0);
@@ -542,11 +534,12 @@ const seed: CommandSpec = {
     broken: { type: "boolean", description: "also the broken data the scans find" },
     force: { type: "boolean", description: "write it even over a catalog that holds documents" },
   },
-  async run({ options }, ctx) {
+  async run({ options, json }, ctx) {
     const { db } = await ctx.engine();
     if (!options.flag("force") && (await catalogHoldsDocuments(db)))
       throw refusal("the catalog already holds documents: seeding would overwrite them past the change journal (--force seeds anyway)");
     const counts = await seedDemoCatalog(db, { includeBroken: options.flag("broken") });
+    if (json) return ctx.out(toJson({ outcome: "seeded", ...counts }));
     ctx.out(`seeded ${counts.exercises} exercises, ${counts.aliases} aliases, ${counts.families} families`);
   },
 };
@@ -566,7 +559,6 @@ const schedules: CommandSpec = {
     `default the functions are deployed with in its place; for one a run reads (switch, mode, priority, payload), its cells show`,
     `"${INVALID_CELL}" (null in --json), and each scheduled run that reads it creates its period's job failed CONFIG_INVALID.`,
   ],
-  json: true,
   run({ json }, ctx) {
     const engine = ctx.settings();
     const readings = SCAN_SCHEDULES.map((scan) => scheduledSettings(scan, engine.config));
@@ -678,7 +670,6 @@ const schedulesRun: CommandSpec = {
     "creates the period's job failed CONFIG_INVALID, which a run once the param is fixed replaces with the job.",
   ],
   interrupted: "running it again is safe: it creates no second job for the period",
-  json: true,
   async run({ args: [name], json }, ctx) {
     const scan = findScanSchedule(name);
     if (!scan) throw usageError(`no scheduled scan "${name}"; scans: ${scanNames}`);
@@ -713,7 +704,6 @@ const curators: CommandSpec = {
     "Grant or revoke it with `curators grant <EMAIL>` and `curators revoke <EMAIL>`.",
     "An account whose email is not verified (VERIFIED false) cannot act until it is: stderr names them.",
   ],
-  json: true,
   async run({ json }, ctx) {
     const accounts = await (await ctx.curators()).listCurators();
     const unverified = accounts.filter((account) => !account.email_verified);
@@ -749,7 +739,6 @@ function curatorChange(curator: boolean): CommandSpec {
         : []),
       TOKEN_REFRESH,
     ],
-    json: true,
     verb: `${verb} the curator claim of`,
     async run({ args: [arg], json }, ctx) {
       const email = emailArgument(arg);

@@ -4,10 +4,10 @@
  * (firebase-functions/logger keeps the console functions it finds when it is loaded, hence first.)
  * A VERBOSE that is neither on nor off only changes what is shown, so the command runs, with a warning.
  */
-import { parseSwitch, switchProblem } from "../local/switches";
+import { readSwitch } from "../local/switches";
 
 const toStderr = (...args: unknown[]) => void process.stderr.write(`${args.map(String).join(" ")}\n`);
-const problem = switchProblem("VERBOSE", false);
-if (problem) process.stderr.write(`warning: ${problem}: the engine's logs stay hidden\n`);
-const sink = parseSwitch(process.env.VERBOSE, false) ? toStderr : () => undefined;
+const verbose = readSwitch("VERBOSE", false);
+if (verbose.problem) process.stderr.write(`warning: ${verbose.problem}: the engine's logs stay hidden\n`);
+const sink = verbose.on ? toStderr : () => undefined;
 console.log = console.info = console.debug = console.warn = console.error = sink;

@@ -11,8 +11,6 @@ import { EXIT_CODES, EXIT_CODE_HELP, failureOf } from "./errors";
 function overview(): string {
   const usage = (command: CommandSpec) => `${command.name}${command.args ? ` ${command.args}` : ""}`;
   const width = Math.max(...COMMANDS.map((command) => usage(command).length));
-  const withoutJson = COMMANDS.filter((command) => !command.json).map((command) => command.name);
-  const jsonNote = `all but ${withoutJson.join(", ").replace(/, ([^,]*)$/, " and $1")} take --json`;
   return [
     `usage: ${BIN} <command> [arguments] [options]`,
     "",
@@ -22,7 +20,7 @@ function overview(): string {
     "commands:",
     ...COMMANDS.map((command) => `  ${usage(command).padEnd(width)}  ${command.summary}`),
     "",
-    `\`${BIN} <command> --help\` shows a command's options; ${jsonNote}.`,
+    `\`${BIN} <command> --help\` shows a command's options; every command takes --json.`,
     "",
     "exit codes:",
     ...EXIT_CODE_HELP.map((line) => `  ${line}`),

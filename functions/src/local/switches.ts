@@ -23,21 +23,26 @@ export function parseSwitch(raw: string | undefined, fallback: boolean): boolean
   return ON.includes(value) ? true : OFF.includes(value) ? false : undefined;
 }
 
+/**
+ * Switch `name` with `fallback` as its default in `env`: whether it is on (the default when its value
+ * does not parse) and why it does not parse, naming the values it takes (null when it does). Each reader
+ * decides what a problem costs: `npm start` and the bench refuse to run, the CLI warns.
+ */
+export function readSwitch(name: string, fallback: boolean, env: NodeJS.ProcessEnv = process.env): { on: boolean; problem: string | null } {
+  const parsed = parseSwitch(env[name], fallback);
+  return parsed === undefined
+    ? { on: fallback, problem: `${name} must be 1 or true, 0 or false (unset: ${fallback ? "on" : "off"}), not "${env[name]}"` }
+    : { on: parsed, problem: null };
+}
+
 /** The switch's value in `env`; its default when the value does not parse, which `switchProblems` refuses at start. */
 export function startSwitch(name: StartSwitch, env: NodeJS.ProcessEnv = process.env): boolean {
-  return parseSwitch(env[name], START_SWITCHES[name]) ?? START_SWITCHES[name];
+  return readSwitch(name, START_SWITCHES[name], env).on;
 }
 
-/** Why switch `name` with `fallback` as its default does not parse in `env`, naming the values it takes; null when it does. */
-export function switchProblem(name: string, fallback: boolean, env: NodeJS.ProcessEnv = process.env): string | null {
-  return parseSwitch(env[name], fallback) === undefined
-    ? `${name} must be 1 or true, 0 or false (unset: ${fallback ? "on" : "off"}), not "${env[name]}"`
-    : null;
-}
-
-/** A line for each of `npm start`'s switches whose value in `env` does not parse (`switchProblem`). */
+/** A line for each of `npm start`'s switches whose value in `env` does not parse (`readSwitch`). */
 export function switchProblems(env: NodeJS.ProcessEnv = process.env): string[] {
   return (Object.entries(START_SWITCHES) as Array<[StartSwitch, boolean]>).flatMap(
-    ([name, fallback]) => switchProblem(name, fallback, env) ?? [],
+    ([name, fallback]) => readSwitch(name, fallback, env).problem ?? [],
   );
 }

@@ -46,3 +46,10 @@ describe("the quick sizes", () => {
     expect(() => benchSettings({ BENCH_QUICK: "yes" })).toThrow('BENCH_QUICK must be 1 or true, 0 or false (unset: off), not "yes"');
   });
 });
+
+describe("the engine's log lines", () => {
+  it("are kept by BENCH_LOGS=1 or true, and a value neither on nor off is refused rather than read as off", () => {
+    expect(benchSettings({ BENCH_LOGS: "true" }).quick).toBe(false);
+    expect(() => benchSettings({ BENCH_LOGS: "on" })).toThrow('BENCH_LOGS must be 1 or true, 0 or false (unset: off), not "on"');
+  });
+});

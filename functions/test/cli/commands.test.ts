@@ -22,7 +22,7 @@ import type { TaskQueuePort } from "../../src/jobs/task-queue";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
-import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
+import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { childJobId } from "../../src/jobs/flows";
 import { finishedParent, leaseForTest, makeTestDeps, testQueue, testApplyEngine } from "../helpers/engine";
@@ -141,7 +141,7 @@ describe("overview", () => {
     expect(types("made only by the engine (`list --type` and `history --type` take them, `submit` does not): ")).toEqual([
       "CATALOG_ENRICH_FIELD_SHARD",
     ]);
-    expect(lines).toContain("`catalog-jobs <command> --help` shows a command's options; all but revert and seed take --json.");
+    expect(lines).toContain("`catalog-jobs <command> --help` shows a command's options; every command takes --json.");
   });
 });
 
@@ -639,6 +639,23 @@ describe("revert", () => {
     });
     expect((await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name")).toBe("Flat Bench Press (Barbell)");
   });
+
+  it("restores the change once its job has ended, and --json says what it did, a second time too", async () => {
+    const { bench, changeId, input } = await renamedByRunningJob();
+    await input.deps.queue.endAttempt(input.lease, { event: "succeed", fields: {}, bookkeeping: () => undefined });
+
+    expect(JSON.parse((await cli(["revert", changeId, "--json"])).out)).toEqual({
+      outcome: "reverted",
+      change_id: changeId,
+      targets: [`exercises/${bench.id}`],
+    });
+    expect((await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name")).toBe("Bench Press (Barbell)");
+    expect(await cli(["revert", changeId, "--json"])).toEqual({
+      code: 0,
+      out: JSON.stringify({ outcome: "already_reverted", change_id: changeId, targets: [`exercises/${bench.id}`] }, null, 2),
+      err: [],
+    });
+  });
 });
 
 describeWithFullEmulator("refusals", () => {
@@ -901,6 +918,15 @@ describeWithFullEmulator("seed", () => {
     const { code, out } = await cli(["seed"]);
     expect({ code, out }).toEqual({ code: 0, out: expect.stringMatching(/^seeded \d+ exercises/) });
     expect((await exercises.doc(first.id).get()).get("name")).toBe(first.name);
+  });
+
+  it("counts what it wrote in --json", async () => {
+    expect(JSON.parse((await cli(["seed", "--json"])).out)).toEqual({
+      outcome: "seeded",
+      exercises: DEMO_EXERCISES.length,
+      aliases: DEMO_ALIASES.length,
+      families: DEMO_FAMILIES.length,
+    });
   });
 
   it.each([
