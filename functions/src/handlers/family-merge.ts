@@ -1,12 +1,13 @@
 /** FAMILY_MERGE: moves a source family into a target family (see plans/family-merge for the rules). */
 import { familyLockKey } from "../catalog/family-locks";
+import { locksOutdated } from "./support/family-lock-check";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies, familiesMergedInto } from "../catalog/repository";
 import { loadRenameOwners } from "../catalog/reads";
-import { changePlan } from "./support/change-plan";
+import { changePlan, successorFamilies } from "./support/change-plan";
 import { liveMembers } from "../catalog/family-naming";
 import { planFamilyMerge } from "./plans/family-merge";
 import { joinNames } from "./plans/family-moves";
@@ -24,7 +25,12 @@ export const familyMergeHandler = planHandler({
   type: "FAMILY_MERGE",
   lane: "priority",
   payload: familyMergePayload,
-  lockKeys: ({ payload }) => [familyLockKey(payload.merge_config.source_family), familyLockKey(payload.merge_config.target_family)],
+  // The families merged earlier into the source too: the merge names the target as their successor.
+  async lockKeys({ payload }, deps) {
+    const { source_family, target_family } = payload.merge_config;
+    const mergedIntoSource = await familiesMergedInto(deps.db, [source_family]);
+    return [source_family, target_family, ...successorFamilies(mergedIntoSource, target_family)].map(familyLockKey);
+  },
   async plan(input) {
     const { db } = input.deps;
     const { source_family, target_family } = input.job.payload.merge_config;
@@ -41,6 +47,14 @@ export const familyMergeHandler = planHandler({
       aliasesPointingAtFamilies(db, [source.slug]),
       familiesMergedInto(db, [source.slug]),
     ]);
+    // A family merged into the source after the job chose its locks: take them again.
+    const outdated = locksOutdated(
+      input.engine.lockKeys,
+      successorFamilies(mergedIntoSource, target.slug),
+      input.deps.now(),
+      (unlocked) => `${unlocked} merged into ${source.slug}`,
+    );
+    if (outdated) return outdated;
     const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases], mergedIntoSource });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
     return {

@@ -1,12 +1,13 @@
 /** FAMILY_RENAME_SLUG: renames a family slug everywhere (see plans/family-rename-slug). */
 import { familyLockKey } from "../catalog/family-locks";
+import { locksOutdated } from "./support/family-lock-check";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtFamilies, familiesMergedInto } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
-import { changePlan } from "./support/change-plan";
+import { changePlan, successorFamilies } from "./support/change-plan";
 import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
 import { loadFamily } from "./support/failures";
 
@@ -22,7 +23,12 @@ export const familyRenameSlugHandler = planHandler({
   type: "FAMILY_RENAME_SLUG",
   lane: "priority",
   payload: familyRenameSlugPayload,
-  lockKeys: ({ payload }) => [familyLockKey(payload.rename_config.old_family_slug), familyLockKey(payload.rename_config.new_family_slug)],
+  // The families merged earlier into the old slug too: the rename names the new slug as their successor.
+  async lockKeys({ payload }, deps) {
+    const { old_family_slug, new_family_slug } = payload.rename_config;
+    const mergedIntoFamily = await familiesMergedInto(deps.db, [old_family_slug]);
+    return [old_family_slug, new_family_slug, ...successorFamilies(mergedIntoFamily, new_family_slug)].map(familyLockKey);
+  },
   async plan(input) {
     const { db } = input.deps;
     const { old_family_slug, new_family_slug } = input.job.payload.rename_config;
@@ -32,6 +38,14 @@ export const familyRenameSlugHandler = planHandler({
       aliasesPointingAtFamilies(db, [old_family_slug]),
       familiesMergedInto(db, [old_family_slug]),
     ]);
+    // A family merged into the old slug after the job chose its locks: take them again.
+    const outdated = locksOutdated(
+      input.engine.lockKeys,
+      successorFamilies(mergedIntoFamily, new_family_slug),
+      input.deps.now(),
+      (unlocked) => `${unlocked} merged into ${old_family_slug}`,
+    );
+    if (outdated) return outdated;
     const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases, mergedIntoFamily });
     const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
     return { plan, summary: { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed } };

@@ -1,5 +1,6 @@
 /** TARGETED_FIX: rename / patch / archive / mark_merged for the named exercises (see plans/targeted-fix). */
-import { familyLockKey, lockedFamilies } from "../catalog/family-locks";
+import { familyLockKey } from "../catalog/family-locks";
+import { locksOutdated } from "./support/family-lock-check";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
@@ -84,19 +85,14 @@ export const targetedFixHandler = planHandler({
       return data ? [{ id, data }] : [];
     });
     const namedFamilies = familiesOf(new Map(named.map(({ id, data }) => [id, data])));
-    const locked = lockedFamilies(input.engine.lockKeys);
-    const unlocked = familiesOf(exercises).filter((family) => !locked.has(family));
     // An exercise moved to another family between the read that chose the locks and taking them: take them again.
-    if (unlocked.length > 0)
-      return {
-        kind: "deferred",
-        until: input.deps.now(),
-        reason: {
-          code: "LOCKS_OUTDATED",
-          message: `exercises moved to ${unlocked.join(", ")} after the job chose its locks; it takes its locks again`,
-          details: { unlocked_families: unlocked },
-        },
-      };
+    const outdated = locksOutdated(
+      input.engine.lockKeys,
+      familiesOf(exercises),
+      input.deps.now(),
+      (unlocked) => `exercises moved to ${unlocked}`,
+    );
+    if (outdated) return outdated;
     // As given: the plan's respelling of it (`canonicalNewName`) keeps its slug, which the owners are read for.
     const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
     const [families, owners, pointingAliases] = await Promise.all([

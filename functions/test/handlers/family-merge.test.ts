@@ -4,6 +4,8 @@ import { useFirestore } from "../helpers/firestore";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { revertChange } from "../../src/apply/journal";
+import { registry } from "../../src/handlers";
+import { leaseForTest } from "../helpers/engine";
 import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -95,9 +97,37 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
 
     expect(run.error).toBeNull();
+    // Its registry changes too: the merge locks it as it locks the source and the target.
+    expect(run.lockKeys).toEqual(["family:rows", "family:row", "family:seated_rows"]);
     if (mode === "dry_run") return;
     expect(await family(db, "seated_rows")).toMatchObject({ status: "merged", merged_into: "row" });
     expect(await alias(db, "seated_rows")).toMatchObject({ family_slug: "row", is_family_alias: true });
+  });
+
+  it("takes its locks again when a family was merged into the source after it chose them", async () => {
+    await seedDemo(db, rows);
+    const deps = depsFor(db, mode);
+    const input = await leaseForTest(deps, { type: "FAMILY_MERGE", payload: merge(mode) });
+    expect(input.engine.lockKeys).toEqual(["family:rows", "family:row"]);
+    // Another job merges seated_rows into rows before this one holds the locks.
+    await db.collection(CATALOG_COLLECTIONS.families).doc("seated_rows").set(retiredFamilyFixture("seated_rows", "rows"));
+    const before = await snapshotCatalog(db);
+
+    const outcome = await registry.handlerFor("FAMILY_MERGE").run(input);
+    expect(outcome).toMatchObject({
+      kind: "deferred",
+      reason: {
+        code: "LOCKS_OUTDATED",
+        message: "seated_rows merged into rows after the job chose its locks; it takes its locks again",
+        details: { unlocked_families: ["seated_rows"] },
+      },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+
+    // Its next run locks seated_rows too, and moves it on to the target.
+    const again = await runJob(deps, "FAMILY_MERGE", merge(mode));
+    expect(again).toMatchObject({ error: null, lockKeys: ["family:rows", "family:row", "family:seated_rows"] });
+    if (mode === "apply") expect(await family(db, "seated_rows")).toMatchObject({ status: "merged", merged_into: "row" });
   });
 
   it("gives a family merged into the source without an alias one, and leaves a registry that only names the source as it is", async () => {

@@ -1,5 +1,8 @@
 import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { registry } from "../../src/handlers";
+import { leaseForTest } from "../helpers/engine";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -61,9 +64,24 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "push_up", "press_up"));
 
     expect(run.error).toBeNull();
+    expect(run.lockKeys).toEqual(["family:push_up", "family:press_up", "family:pushups"]);
     if (mode === "dry_run") return;
     expect(await family(db, "pushups")).toMatchObject({ status: "merged", merged_into: "press_up" });
     expect(await alias(db, "pushups")).toMatchObject({ family_slug: "press_up", is_family_alias: true });
+  });
+
+  it("takes its locks again when a family was merged into it after it chose them", async () => {
+    await seedDemo(db);
+    const input = await leaseForTest(depsFor(db, mode), { type: "FAMILY_RENAME_SLUG", payload: rename(mode, "push_up", "press_up") });
+    expect(input.engine.lockKeys).toEqual(["family:push_up", "family:press_up"]);
+    await db.collection(CATALOG_COLLECTIONS.families).doc("pushups").set(retiredFamilyFixture("pushups", "push_up"));
+    const before = await snapshotCatalog(db);
+
+    expect(await registry.handlerFor("FAMILY_RENAME_SLUG").run(input)).toMatchObject({
+      kind: "deferred",
+      reason: { code: "LOCKS_OUTDATED", details: { unlocked_families: ["pushups"] } },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
   });
 
   it("changes nothing when the family already carries the new slug", async () => {

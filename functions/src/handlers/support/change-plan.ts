@@ -31,6 +31,11 @@ export function refreshRegistry(
   return { op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale };
 }
 
+/** The families of `mergedIntoRetired` (read by their `merged_into`) that `successorMoves` changes: those still merged away. */
+export function successorFamilies(mergedIntoRetired: readonly CatalogDoc[], successor: string): string[] {
+  return mergedIntoRetired.filter(({ id, data }) => id !== successor && data.status === "merged").map(({ id }) => id);
+}
+
 /**
  * Families merged earlier into `retired` name `successor` from now on, so a registry never names a
  * retired family as the one to use. Their slugs lead to it too: an alias pointing at `retired`
@@ -43,18 +48,16 @@ export function successorMoves(
   aliasedToRetired: ReadonlySet<string>,
 ): OperationInput[] {
   const rationale = (id: string) => `${retired}, which ${id} was merged into, goes on as ${successor}`;
-  return mergedIntoRetired
-    .filter(({ id, data }) => id !== successor && data.status === "merged")
-    .flatMap(({ id }) => [
-      {
-        op: "update_family_registry" as const,
-        family_slug: id,
-        status: "merged" as const,
-        merged_into: successor,
-        rationale: rationale(id),
-      },
-      ...(aliasedToRetired.has(id)
-        ? []
-        : [{ op: "upsert_alias" as const, alias_slug: id, family_slug: successor, is_family_alias: true, rationale: rationale(id) }]),
-    ]);
+  return successorFamilies(mergedIntoRetired, successor).flatMap((id) => [
+    {
+      op: "update_family_registry" as const,
+      family_slug: id,
+      status: "merged" as const,
+      merged_into: successor,
+      rationale: rationale(id),
+    },
+    ...(aliasedToRetired.has(id)
+      ? []
+      : [{ op: "upsert_alias" as const, alias_slug: id, family_slug: successor, is_family_alias: true, rationale: rationale(id) }]),
+  ]);
 }
