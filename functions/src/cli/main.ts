@@ -7,7 +7,7 @@
  * Suite's, which dispatches them to the emulated lane functions), and without one nowhere: the job
  * waits for the local engine (`npm start` takes in created jobs and its watchdog wakes queued ones).
  * An emulator named that does not answer fails the command at once, as `npm start` does. Params
- * come from its environment, else from the functions' `.env` files (`env-files.ts`).
+ * come from its environment, else from the functions' `.env` files (`local/env-files.ts`).
  */
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
@@ -17,12 +17,12 @@ import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
 import { registry } from "../handlers";
 import { unansweredEmulator } from "../local/emulator";
+import { FUNCTIONS_DIR, envFileNames, loadEnvFiles } from "../local/env-files";
 import { emulatorProject } from "../local/project";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
 import { taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
-import { FUNCTIONS_DIR, envFileNames, loadEnvFiles } from "./env-files";
 import { EXIT_CODES, refusal, usageError } from "./errors";
 import { LocalEngineWakeups } from "./local-engine";
 import { interruptedLine, runCli } from "./run";

@@ -10,16 +10,19 @@
  * true, 0 or false): DEMO_JOBS=0 (no demo jobs), SEED_DEMO=1 (write the demo catalog even over existing
  * data), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on
  * timers, at their cron times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs
- * too), and every engine param (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator).
+ * too), and every engine param (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator). Params
+ * come from its environment, else from the functions' `.env` files as the Functions emulator reads them
+ * (`env-files.ts`), so the engine runs with the values the CLI and the emulated functions see.
  */
 import "./quiet-logs";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
-import { ConfigError, configProblems, loadEngineConfig } from "../config";
+import { ConfigError, PARAMS, configProblems, loadEngineConfig } from "../config";
 import { resolvePriceTable } from "../llm/pricing";
 import { firestoreClient } from "../firestore";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime, listenWithRetries } from "./runtime";
+import { FUNCTIONS_DIR, envFileNames, loadEnvFiles } from "./env-files";
 import { emulatorProject } from "./project";
 import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { existsSync } from "node:fs";
@@ -143,6 +146,11 @@ function priceTableProblems(): ConfigError[] {
 }
 
 async function main(): Promise<void> {
+  // Before any param is read: the params its project's emulated functions get from the functions/.env files (it
+  // always runs on an emulator), under the environment's own values. Its switches come from its environment alone.
+  const params = new Set(Object.values(PARAMS).map(({ param }) => param.name));
+  for (const warning of loadEnvFiles(FUNCTIONS_DIR, envFileNames(PROJECT_ID, true), { only: params }))
+    process.stderr.write(`warning: ${warning}\n`);
   process.env.CATALOG_APPLY_ENABLED ??= "true";
   // Everything runs against the emulator: no Google metadata server to find.
   process.env.METADATA_SERVER_DETECTION ??= "none";

@@ -31,7 +31,7 @@ globalThis.Date = class extends RealDate {
 /** The CLI as a process on a machine whose clock is `skewMs` off (the test's environment, without a tasks emulator). */
 function cliWithClockOff(skewMs: number, argv: readonly string[]): Promise<ProcessOutcome> {
   const { CLOUD_TASKS_EMULATOR_HOST: _tasksEmulator, ...env } = process.env;
-  return runEntry("cli/main.ts", argv, env, [skewedClock(skewMs)]);
+  return runEntry("cli/main.ts", argv, env, { imports: [skewedClock(skewMs)] });
 }
 
 const warning = (direction: "ahead of" | "behind") =>

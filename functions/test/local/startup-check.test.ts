@@ -1,15 +1,36 @@
 /**
  * `npm start` checks its switches and params before it starts anything: each one that does not parse is
  * named, a price table that is no table too (deployed, it would fail only the LLM jobs), and it exits 1;
- * started, it says how to give it work.
+ * started, it says how to give it work. Its params come from its environment, else from the functions'
+ * `.env` files, read as the Functions emulator reads them.
  */
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FUNCTIONS_DIR, type ProcessOutcome, runEntry } from "../helpers/processes";
 
 /** `npm start`'s entry with `env` over this one's, and an emulator host that nothing listens on, should it get that far. */
 function runLocalRuntime(env: NodeJS.ProcessEnv): Promise<ProcessOutcome> {
   return runEntry("local/main.ts", [], { ...process.env, FIRESTORE_EMULATOR_HOST: "127.0.0.1:9", ...env });
+}
+
+/**
+ * A functions directory of the test's own holding `files` (name to text): the real one's sources,
+ * dependencies and configs linked into it, so that `npm start` run from it (`runLocalRuntimeIn`) reads
+ * these `.env` files and none of the developer's.
+ */
+function functionsDirWith(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "functions-"));
+  for (const linked of ["src", "node_modules", "package.json", "tsconfig.json"])
+    symlinkSync(join(FUNCTIONS_DIR, linked), join(dir, linked));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** `npm start`'s entry in the functions directory `dir` (`functionsDirWith`), as `runLocalRuntime` runs it. */
+function runLocalRuntimeIn(dir: string, env: NodeJS.ProcessEnv): Promise<ProcessOutcome> {
+  return runEntry("local/main.ts", [], { ...process.env, FIRESTORE_EMULATOR_HOST: "127.0.0.1:9", ...env }, { functionsDir: dir });
 }
 
 /** The test run's emulator, which `npm start` can work on. */
@@ -48,6 +69,42 @@ it("names every param that does not parse, the price table among them, and exits
   expect(stderr).toContain("param LLM_PRICES_JSON is not a price table");
   expect(stderr).not.toContain("seeded demo catalog");
 }, 90_000);
+
+describe("the functions' .env files", () => {
+  // A project of this test's own: npm start seeds the demo catalog there, not in the tests'.
+  const project = `demo-start-env-files-${process.pid}`;
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("gives it the params its environment does not: .env, then .env.<project>, then .env.local, as the Functions emulator reads them", async () => {
+    dir = functionsDirWith({
+      ".env": "JOB_LEASE_SECONDS=from-env\nJOB_HEARTBEAT_SECONDS=from-env\n",
+      [`.env.${project}`]: "JOB_HEARTBEAT_SECONDS=from-project\nJOB_LOCK_RETRY_SECONDS=from-project\nnot an assignment\n",
+      ".env.local": "JOB_LOCK_RETRY_SECONDS=from-local\n",
+      ".env.demo-other-project": "JOB_BACKOFF_BASE_SECONDS=from-other-project\n",
+    });
+    // The environment's lease wins over .env's; each value a file gives it is checked as the environment's would be.
+    const { code, stdout, stderr } = await runLocalRuntimeIn(dir, { GCLOUD_PROJECT: project, JOB_LEASE_SECONDS: "300" });
+    expect(stderr.split("\n")).toEqual([
+      `warning: ${join(dir, `.env.${project}`)}: lines left out, neither an assignment nor a comment (the deploy refuses the file): not an assignment`,
+      "invalid params:",
+      '  param JOB_HEARTBEAT_SECONDS must be an integer, not "from-project"',
+      '  param JOB_LOCK_RETRY_SECONDS must be an integer, not "from-local"',
+      "",
+    ]);
+    expect(stdout).toBe("");
+    expect(code).toBe(1);
+  }, 90_000);
+
+  it("runs the engine with a param set only in .env, and with the environment's value over it; a switch comes from the environment alone", async () => {
+    dir = functionsDirWith({ ".env": "WATCHDOG_INTERVAL_MINUTES=7\nRUN_SCHEDULES=not-a-switch\n" });
+    const env = { FIRESTORE_EMULATOR_HOST: testEmulator(), GCLOUD_PROJECT: project, DEMO_JOBS: "0", EXIT_WHEN_DONE: "1" };
+    const fromFile = await runLocalRuntimeIn(dir, env);
+    expect(fromFile).toMatchObject({ code: 0, stderr: "", stdout: expect.stringContaining("watchdog every 7 min") });
+    const fromEnvironment = await runLocalRuntimeIn(dir, { ...env, WATCHDOG_INTERVAL_MINUTES: "3" });
+    expect(fromEnvironment).toMatchObject({ code: 0, stderr: "", stdout: expect.stringContaining("watchdog every 3 min") });
+  }, 150_000);
+});
 
 it("refuses to run the engine without the official emulator's jar, saying where it looked and what to do", async () => {
   const { code, stderr } = await runLocalRuntime({ FIRESTORE_EMULATOR_HOST: "", FIRESTORE_EMULATOR_JAR: "/nonexistent/emulator.jar" });

@@ -1,14 +1,15 @@
 /**
- * The CLI's reader of the functions' `.env` files, held to firebase-tools' own (the deploy's and the
- * Functions emulator's): each text of the table parses to the values firebase-tools' `parse` gives it,
- * those written out beside it; the files are read in the order its `loadUserEnvs` reads them, under the
- * environment's own values. Then the CLI as a process reads a project's file.
+ * The reader of the functions' `.env` files that the CLI and `npm start` share, held to firebase-tools'
+ * own (the deploy's and the Functions emulator's): each text of the table parses to the values
+ * firebase-tools' `parse` gives it, those written out beside it; the files are read in the order its
+ * `loadUserEnvs` reads them, under the environment's own values. Then the CLI as a process reads a
+ * project's file (test/local/startup-check.test.ts runs `npm start` on them).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadUserEnvs, parse } from "firebase-tools/lib/functions/env";
-import { FUNCTIONS_DIR, envFileNames, loadEnvFiles, parseEnvFile } from "../../src/cli/env-files";
+import { FUNCTIONS_DIR, envFileNames, loadEnvFiles, parseEnvFile } from "../../src/local/env-files";
 import { runEntry } from "../helpers/processes";
 
 /** A file's text and the values firebase-tools reads from it. */
@@ -63,7 +64,7 @@ describe("loadEnvFiles", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const loaded = (project: string | undefined, emulator: boolean, env: NodeJS.ProcessEnv = {}) => {
-    const warnings = loadEnvFiles(dir, envFileNames(project, emulator), env);
+    const warnings = loadEnvFiles(dir, envFileNames(project, emulator), { env });
     return { env, warnings };
   };
   const firebaseReads = (isEmulator: boolean) => loadUserEnvs({ functionsSource: dir, projectDir: dir, projectId: PROJECT, isEmulator });
@@ -79,6 +80,12 @@ describe("loadEnvFiles", () => {
     expect(loaded(undefined, false).env).toEqual({ A: "env", B: "env", C: "env", D: "env" });
     expect(loaded(PROJECT, false).env).toMatchObject({ C: "project" });
     expect(loaded(PROJECT, true).env).toMatchObject({ C: "local" });
+  });
+
+  it("takes only the variables named, with only", () => {
+    const env: NodeJS.ProcessEnv = { B: "shell" };
+    loadEnvFiles(dir, envFileNames(PROJECT, true), { env, only: new Set(["B", "C"]) });
+    expect(env).toEqual({ B: "shell", C: "local" });
   });
 
   it("leaves the environment's own values, empty ones too", () => {

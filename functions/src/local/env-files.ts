@@ -1,13 +1,13 @@
 /**
- * The params the functions get from `functions/.env` files, for the CLI: it reads the files the deploy
- * reads (and, on an emulator, the one the Functions emulator adds), parsed as the Firebase CLI parses
- * them (firebase-tools' `functions/env.ts`), so the operator exports nothing and the CLI sees the values
- * the functions see. test/cli/env-files.test.ts holds both to firebase-tools' own reader.
+ * The params the functions get from `functions/.env` files, for the CLI and `npm start`: they read the
+ * files the deploy reads (and, on an emulator, the one the Functions emulator adds), parsed as the
+ * Firebase CLI parses them (firebase-tools' `functions/env.ts`), so the operator exports nothing and
+ * each sees the values the functions see. test/local/env-files.test.ts holds both to firebase-tools' own reader.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** The functions' source directory, where the deploy looks for its `.env` files (from src/cli or lib/cli). */
+/** The functions' source directory, where the deploy looks for its `.env` files (from src/local or lib/local). */
 export const FUNCTIONS_DIR = join(__dirname, "..", "..");
 
 /**
@@ -70,11 +70,15 @@ export function envFileNames(project: string | undefined, emulator: boolean): st
 
 /**
  * Sets in `env` each variable the files `names` of `dir` assign (a later file's value over an earlier
- * one's) that `env` does not hold already: a variable of the environment wins. A file that is absent
- * is skipped; returns a warning for each file that cannot be read or holds lines that do not parse
- * (the CLI goes on with the lines that do).
+ * one's) that `env` does not hold already: a variable of the environment wins. With `only`, the
+ * variables outside it are left out. A file that is absent is skipped; returns a warning for each file
+ * that cannot be read or holds lines that do not parse (the caller goes on with the lines that do).
  */
-export function loadEnvFiles(dir: string, names: readonly string[], env: NodeJS.ProcessEnv = process.env): string[] {
+export function loadEnvFiles(
+  dir: string,
+  names: readonly string[],
+  { env = process.env, only }: { env?: NodeJS.ProcessEnv; only?: ReadonlySet<string> } = {},
+): string[] {
   const warnings: string[] = [];
   const fromFiles: Record<string, string> = {};
   for (const name of names) {
@@ -92,6 +96,6 @@ export function loadEnvFiles(dir: string, names: readonly string[], env: NodeJS.
     if (unparsed.length > 0)
       warnings.push(`${path}: lines left out, neither an assignment nor a comment (the deploy refuses the file): ${unparsed.join(" | ")}`);
   }
-  for (const [key, value] of Object.entries(fromFiles)) env[key] ??= value;
+  for (const [key, value] of Object.entries(fromFiles)) if (!only || only.has(key)) env[key] ??= value;
   return warnings;
 }
