@@ -94,15 +94,24 @@ function rebase(base: string, from: string, to: string, toBase: string | null): 
 }
 
 /**
+ * The movement slug words name: their core words (`coreWords`) run together, so words that differ
+ * only by plurals, equipment words or where a word breaks name one (pull_up, pullups and
+ * dumbbell_pull_ups are "pullup"). The duplicate scan keys families and exercise names by it.
+ */
+export function movementKey(words: readonly string[]): string {
+  return coreWords(words).join("");
+}
+
+/**
  * Whether slug `to` names the movement `from` does: in as many words, respelled word for word
  * (bench_press for bench_presses, press_up for push_up), or in the same words but for plurals,
- * spelling and equipment words, as the duplicate scan judges families alike (push_up for pushups,
- * seated_row for seated_cable_row). front_plank for plank names another.
+ * spelling and equipment words (`movementKey`), as the duplicate scan judges families alike (push_up
+ * for pushups, seated_row for seated_cable_row). front_plank for plank names another.
  */
 function sameMovement(from: string, to: string): boolean {
   const fromWords = from.split("_");
   const toWords = to.split("_");
-  return fromWords.length === toWords.length || coreWords(fromWords).join("") === coreWords(toWords).join("");
+  return fromWords.length === toWords.length || movementKey(fromWords) === movementKey(toWords);
 }
 
 /**

@@ -62,6 +62,14 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
+  it("proposes merging a legacy family spelled as one word into the demo family of its words apart", async () => {
+    await seedDemo(db, { exercises: [exerciseFixture("Pullups", ["pull-up-bar"], { family_slug: "pullups" })] });
+    const run = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ families_scanned: 15, merge_candidates: 1, duplicate_exercises_within_family: 0 });
+    expect(run.summary.merge_candidates_listed).toEqual([expect.objectContaining({ source: "pullups", target: "pull_up" })]);
+  });
+
   it("rejects a payload with unknown keys before anything runs", async () => {
     await expect(
       depsFor(db, mode).queue.createJob({ type: "DUPLICATE_DETECTION_SCAN", payload: { mode, family_slug: "row" }, created_by: "test" }),

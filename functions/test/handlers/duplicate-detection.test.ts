@@ -1,4 +1,4 @@
-import { DuplicateIndex, exerciseDuplicateKey, familyDuplicateKey } from "../../src/handlers/plans/duplicate-detection";
+import { DuplicateIndex, exerciseDuplicateKeys, familyDuplicateKey } from "../../src/handlers/plans/duplicate-detection";
 import { exerciseFixture } from "../helpers/catalog";
 
 const member = (name: string, equipment: string[], family: string, extra: Record<string, unknown> = {}) => {
@@ -6,39 +6,62 @@ const member = (name: string, equipment: string[], family: string, extra: Record
   return { id, data };
 };
 
+/** Whether two exercises (named, on their equipment) share a duplicate key. */
+const alike = ([name, equipment]: [string, string[]], [otherName, otherEquipment]: [string, string[]]) => {
+  const otherKeys = exerciseDuplicateKeys(member(otherName, otherEquipment, "x"));
+  return exerciseDuplicateKeys(member(name, equipment, "x")).some((key) => otherKeys.includes(key));
+};
+
 describe("duplicate keys", () => {
   it("gives push_up and push_ups, and their exercises, the same key", () => {
-    expect(["push_up", "push_ups", "sit_ups", "chin_ups"].map(familyDuplicateKey)).toEqual(["push_up", "push_up", "sit_up", "chin_up"]);
-    const key = (name: string) => exerciseDuplicateKey(member(name, ["bodyweight"], "x"));
-    expect(key("Pull-Ups")).toBe(key("Pull-Up"));
+    expect(["push_up", "push_ups", "sit_ups", "chin_ups"].map(familyDuplicateKey)).toEqual(["pushup", "pushup", "situp", "chinup"]);
+    expect(alike(["Pull-Ups", ["bodyweight"]], ["Pull-Up", ["bodyweight"]])).toBe(true);
   });
 
   it("gives families that differ by plural or equipment words the same key", () => {
     expect(["bench_press", "bench_presses", "dumbbell_bench_press", "smith_machine_bench_press"].map(familyDuplicateKey)).toEqual(
-      Array(4).fill("bench_press"),
+      Array(4).fill("benchpress"),
     );
     expect(familyDuplicateKey("machine")).toBe("machine");
   });
 
+  it("gives a family spelled as one word the key of its words apart, as a slug rename judges one movement", () => {
+    const legacy = ["pullups", "pushups", "chinups", "situps"];
+    expect(legacy.map(familyDuplicateKey)).toEqual(["pull_up", "push_up", "chin_up", "sit_up"].map(familyDuplicateKey));
+    expect(familyDuplicateKey("pull_down")).toBe(familyDuplicateKey("pulldown"));
+    expect(familyDuplicateKey("pull_up")).not.toBe(familyDuplicateKey("chin_up"));
+  });
+
   it("keys exercises by their words in any order and their primary equipment", () => {
-    const key = (name: string, equipment: string[]) => exerciseDuplicateKey(member(name, equipment, "x"));
-    expect(key("Bench Press (Barbell)", ["barbell"])).toBe(key("Barbell Bench Presses", ["barbell"]));
-    expect(key("Bench Press (Barbell)", ["barbell"])).not.toBe(key("Bench Press (Dumbbell)", ["dumbbell"]));
+    expect(alike(["Bench Press (Barbell)", ["barbell"]], ["Barbell Bench Presses", ["barbell"]])).toBe(true);
+    expect(alike(["Press Bench (Barbell)", ["barbell"]], ["Bench Press (Barbell)", ["barbell"]])).toBe(true);
+    expect(alike(["Bench Press (Barbell)", ["barbell"]], ["Bench Press (Dumbbell)", ["dumbbell"]])).toBe(false);
+  });
+
+  it("keys exercises by their words run together in their order: a legacy one-word spelling is the same exercise", () => {
+    expect(alike(["Pullups", ["pull-up-bar"]], ["Pull-Up", ["pull-up-bar"]])).toBe(true);
+    expect(alike(["Chinups (Pull-Up Bar)", ["pull-up-bar"]], ["Chin-Up", ["pull-up-bar"]])).toBe(true);
+    expect(alike(["Situp Twist", ["bodyweight"]], ["Sit-Up Twist", ["bodyweight"]])).toBe(true);
+    expect(alike(["Lat Pulldown (Cable)", ["cable"]], ["Lat Pull-Down (Cable)", ["cable"]])).toBe(true);
+    expect(alike(["Dips", ["dip-station"]], ["Dip (Dip Station)", ["dip-station"]])).toBe(true);
+    // Not across equipment, nor other words.
+    expect(alike(["Pullups", ["pull-up-bar"]], ["Pull-Up", ["resistance-band"]])).toBe(false);
+    expect(alike(["Chinups", ["pull-up-bar"]], ["Pull-Up", ["pull-up-bar"]])).toBe(false);
   });
 
   it("keeps an equipment word the primary equipment does not say: a landmine row is no barbell row", () => {
-    const key = (name: string, equipment: string[]) => exerciseDuplicateKey(member(name, equipment, "x"));
-    const barbellRow = key("Row (Barbell)", ["barbell"]);
-    expect(key("Barbell Row", ["barbell"])).toBe(barbellRow);
-    expect(key("Landmine Row", ["barbell", "landmine"])).not.toBe(barbellRow);
-    expect(key("Row (Landmine)", ["barbell", "landmine"])).not.toBe(barbellRow);
-    expect(key("Row (Landmine)", ["barbell", "landmine"])).toBe(key("Landmine Row", ["barbell", "landmine"]));
-    expect(key("Weighted Chin-Up", ["pull-up-bar"])).not.toBe(key("Chin-Up", ["pull-up-bar"]));
+    const barbellRow: [string, string[]] = ["Row (Barbell)", ["barbell"]];
+    expect(alike(["Barbell Row", ["barbell"]], barbellRow)).toBe(true);
+    expect(alike(["Landmine Row", ["barbell", "landmine"]], barbellRow)).toBe(false);
+    expect(alike(["Row (Landmine)", ["barbell", "landmine"]], barbellRow)).toBe(false);
+    expect(alike(["Row (Landmine)", ["barbell", "landmine"]], ["Landmine Row", ["barbell", "landmine"]])).toBe(true);
+    expect(alike(["Weighted Chin-Up", ["pull-up-bar"]], ["Chin-Up", ["pull-up-bar"]])).toBe(false);
+    expect(alike(["Weighted Chinups", ["pull-up-bar"]], ["Chin-Up", ["pull-up-bar"]])).toBe(false);
     // The word kept is counted once, wherever the name puts it.
-    expect(key("Hip Thrust (Plate)", ["barbell"])).toBe(key("Plate Hip Thrust", ["barbell"]));
-    expect(key("Pull-Up (Weighted Vest)", ["pull-up-bar"])).toBe(key("Weighted Vest Pull-Up", ["pull-up-bar"]));
+    expect(alike(["Hip Thrust (Plate)", ["barbell"]], ["Plate Hip Thrust", ["barbell"]])).toBe(true);
+    expect(alike(["Pull-Up (Weighted Vest)", ["pull-up-bar"]], ["Weighted Vest Pull-Up", ["pull-up-bar"]])).toBe(true);
     // What the primary says is no word apart: a weighted pull-up on a dip belt is the dip-belt pull-up.
-    expect(key("Weighted Pull-Up", ["dip-belt"])).toBe(key("Pull-Up (Dip Belt)", ["dip-belt"]));
+    expect(alike(["Weighted Pull-Up", ["dip-belt"]], ["Pull-Up (Dip Belt)", ["dip-belt"]])).toBe(true);
   });
 });
 
@@ -72,6 +95,57 @@ describe("DuplicateIndex", () => {
     expect(findings.within_family).toEqual([
       { family_slug: "press", exercise_ids: ["press__bench-press-barbell", "press__press-bench-barbell"] },
     ]);
+  });
+
+  it("proposes merging a legacy family spelled as one word into the family of its words apart", () => {
+    const index = new DuplicateIndex();
+    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up")]);
+    index.addFamily("pullups", [member("Pullups", ["pull-up-bar"], "pullups"), member("Wide-Grip Pullups", ["pull-up-bar"], "pullups")]);
+    expect(index.findings()).toEqual({
+      merges: [expect.objectContaining({ source: "pullups", target: "pull_up" })],
+      within_family: [],
+    });
+  });
+
+  it("merges into the family named by its key alone with most live exercises, when several are", () => {
+    const index = new DuplicateIndex();
+    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up")]);
+    index.addFamily("pullup", [member("Pullup", ["pull-up-bar"], "pullup"), member("Wide-Grip Pullup", ["pull-up-bar"], "pullup")]);
+    index.addFamily("pullups", [
+      member("Close-Grip Pullups", ["pull-up-bar"], "pullups"),
+      member("Archer Pullups", ["pull-up-bar"], "pullups"),
+      member("Typewriter Pullups", ["pull-up-bar"], "pullups"),
+    ]);
+    expect(index.findings().merges).toEqual([
+      expect.objectContaining({ source: "pull_up", target: "pullup" }),
+      expect.objectContaining({ source: "pullups", target: "pullup" }),
+    ]);
+  });
+
+  it("reports exercises alike by either key once, as one group", () => {
+    const index = new DuplicateIndex();
+    index.addFamily("bench_press", [
+      member("Bench Press (Barbell)", ["barbell"], "bench_press"),
+      member("Press Bench (Barbell)", ["barbell"], "bench_press"),
+      member("Bench Presses (Barbell)", ["barbell"], "bench_press"),
+      member("Benchpress (Barbell)", ["barbell"], "bench_press"),
+    ]);
+    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up"), member("Pullups", ["pull-up-bar"], "pull_up")]);
+    expect(index.findings()).toEqual({
+      merges: [],
+      within_family: [
+        {
+          family_slug: "bench_press",
+          exercise_ids: [
+            "bench_press__bench-press-barbell",
+            "bench_press__press-bench-barbell",
+            "bench_press__bench-presses-barbell",
+            "bench_press__benchpress-barbell",
+          ],
+        },
+        { family_slug: "pull_up", exercise_ids: ["pull_up__pull-up", "pull_up__pullups"] },
+      ],
+    });
   });
 
   it("leaves out retired families and never proposes chains", () => {

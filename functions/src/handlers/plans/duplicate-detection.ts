@@ -1,39 +1,66 @@
 /**
- * DUPLICATE_DETECTION_SCAN's pure parts. Two families are likely duplicates when their slugs differ
- * only by plural forms or equipment words ("rows", "dumbbell_row" and "row"); two exercises when
- * their name slugs hold the same words in any order, plurals and equipment words aside (but those the
- * primary equipment does not say, "Landmine" on a barbell), on the same primary equipment.
+ * DUPLICATE_DETECTION_SCAN's pure parts. Two families are likely duplicates when their slugs name one
+ * movement as a slug rename judges it (`movementKey`): they differ only by plural forms, equipment
+ * words or where a word breaks ("rows", "dumbbell_row" and "row"; "pullups" and "pull_up"). Two
+ * exercises are when, on the same primary equipment, their name slugs hold the same words in any
+ * order, or the same words run together in the same order ("Pullups" and "Pull-Up"), plurals and
+ * equipment words aside (but those the primary equipment does not say, "Landmine" on a barbell).
  * Duplicates in different families make those families merge candidates: FAMILY_MERGE jobs in
  * dry_run, for a person to review before running them in apply. Duplicates inside one family are
  * reported only (merging exercises is a TARGETED_FIX decision).
  *
- * The index keeps one short key per family and per live exercise (not documents), so its memory
+ * The index keeps one short key per family and two per live exercise (not documents), so its memory
  * grows with the catalog's size in keys only.
  */
 import type { CatalogDoc } from "../../catalog/repository";
 import { coreWords, exerciseNameParts, singular, toFamilySlug, toNameSlug } from "../../catalog/taxonomy";
 import { equipmentWordsKept } from "../../catalog/naming-rules";
-import { liveMembers } from "../../catalog/family-naming";
+import { liveMembers, movementKey } from "../../catalog/family-naming";
 import { normalizedPrimary } from "../../catalog/family-registry";
 import type { FollowUp } from "../support/follow-ups";
 import { stableStringify } from "../../util/document-diff";
 
+/** The movement a family slug names (`movementKey`): "pull_up", "pullups" and "dumbbell_pull_ups" are "pullup". */
 export function familyDuplicateKey(familySlug: string): string {
-  return coreWords(familySlug.split("_")).join("_");
+  return movementKey(familySlug.split("_"));
+}
+
+/** Whether a family's slug is its core words alone ("row", not "rows" or "dumbbell_row"): the family its key names. */
+function namedByItsKey(familySlug: string): boolean {
+  return coreWords(familySlug.split("_")).join("_") === familySlug;
 }
 
 /**
- * Words in any order plus the primary equipment; null for an exercise without name slug. An
- * equipment word the primary does not say stays, as the naming rule keeps it (`equipmentWordsKept`):
- * "Landmine Row" and "Row (Landmine)" on a barbell are one exercise, not "Row (Barbell)".
+ * The keys of an exercise, each with its primary equipment; none without name slug. Its words in
+ * any order ("Press Bench" for "Bench Press"), and its words run together in their order
+ * (`movementKey`: "Pullups" for "Pull-Up", "Lat Pulldown" for "Lat Pull-Down"); exercises sharing
+ * either are alike. An equipment word the primary does not say stays in both, as the naming rule
+ * keeps it (`equipmentWordsKept`): "Landmine Row" and "Row (Landmine)" on a barbell are one
+ * exercise, not "Row (Barbell)".
  */
-export function exerciseDuplicateKey(exercise: CatalogDoc): string | null {
+export function exerciseDuplicateKeys(exercise: CatalogDoc): string[] {
   const slug = exercise.data.name_slug;
-  if (typeof slug !== "string" || slug === "") return null;
+  if (typeof slug !== "string" || slug === "") return [];
   const primary = normalizedPrimary(exercise.data) ?? "";
   const apart = typeof exercise.data.name === "string" && primary !== "" ? wordsApart(exercise.data.name, primary) : [];
-  const words = coreWords(slug.split("-").filter((word) => !primary.split("-").includes(word))).filter((word) => !apart.includes(word));
-  return `${[...words, ...apart].sort().join("-")}|${primary}`;
+  const words = withoutPrimary(slug.split("-"), primary);
+  const anyOrder = [...coreWords(words).filter((word) => !apart.includes(word)), ...apart].sort().join("-");
+  // Two "|" where the other key has one: the two kinds of key never equal each other.
+  return [`${anyOrder}|${primary}`, `${movementKey(words)}|${[...apart].sort().join("-")}|${primary}`];
+}
+
+/**
+ * Slug words without the runs of them that spell the primary equipment ("Pull-Up (Pull-Up Bar)"),
+ * not each of its words: "Pull-Up" on a pull-up bar keeps its words, to be "Pullups" run together.
+ */
+function withoutPrimary(words: readonly string[], primary: string): string[] {
+  const run = primary.split("-");
+  const kept: string[] = [];
+  for (let index = 0; index < words.length;) {
+    if (run.every((word, offset) => words[index + offset] === word)) index += run.length;
+    else kept.push(words[index++]);
+  }
+  return kept;
 }
 
 /** The slug words of the equipment words `name` keeps apart from its primary, in singular. */
@@ -55,8 +82,10 @@ export interface DuplicateFindings {
 
 export class DuplicateIndex {
   private readonly families = new Map<string, { slug: string; live: number }[]>();
-  /** Exercise key → the exercises, each with its family and the family its name derives to. */
+  /** An exercise's first key → the exercises, each with its family and the family its name derives to. */
   private readonly exercises = new Map<string, { id: string; family: string; home: string }[]>();
+  /** Exercise key → a key of the same group (the group's own key maps to none): an exercise's keys are one group. */
+  private readonly sameGroupAs = new Map<string, string>();
   private readonly liveCount = new Map<string, number>();
 
   /** Adds a family with its members; families without live exercises are retired and left out. */
@@ -67,18 +96,48 @@ export class DuplicateIndex {
     const key = familyDuplicateKey(familySlug);
     this.families.set(key, [...(this.families.get(key) ?? []), { slug: familySlug, live: live.length }]);
     for (const member of live) {
-      const exerciseKey = exerciseDuplicateKey(member);
+      const [exerciseKey, ...otherKeys] = exerciseDuplicateKeys(member);
+      if (exerciseKey === undefined) continue;
       const home = toFamilySlug(typeof member.data.name === "string" ? member.data.name : "");
-      if (exerciseKey !== null)
-        this.exercises.set(exerciseKey, [...(this.exercises.get(exerciseKey) ?? []), { id: member.id, family: familySlug, home }]);
+      this.exercises.set(exerciseKey, [...(this.exercises.get(exerciseKey) ?? []), { id: member.id, family: familySlug, home }]);
+      for (const key of otherKeys) this.joinGroups(exerciseKey, key);
     }
+  }
+
+  private joinGroups(key: string, otherKey: string): void {
+    const [group, otherGroup] = [this.groupOf(key), this.groupOf(otherKey)];
+    if (group !== otherGroup) this.sameGroupAs.set(otherGroup, group);
+  }
+
+  /** The key that stands for `key`'s group; each key passed on the way is pointed at it, so the next look is short. */
+  private groupOf(key: string): string {
+    const passed: string[] = [];
+    let group = key;
+    for (let next = this.sameGroupAs.get(group); next !== undefined; next = this.sameGroupAs.get(group)) {
+      passed.push(group);
+      group = next;
+    }
+    for (const step of passed) this.sameGroupAs.set(step, group);
+    return group;
+  }
+
+  /** The exercises alike, by group, each group named by the first key of its first exercise. */
+  private exerciseGroups(): Map<string, { id: string; family: string; home: string }[]> {
+    const groups = new Map<string, { key: string; exercises: { id: string; family: string; home: string }[] }>();
+    for (const [key, exercises] of this.exercises) {
+      const group = this.groupOf(key);
+      const found = groups.get(group);
+      if (found === undefined) groups.set(group, { key, exercises: [...exercises] });
+      else found.exercises.push(...exercises);
+    }
+    return new Map([...groups.values()].map(({ key, exercises }) => [key, exercises]));
   }
 
   findings(): DuplicateFindings {
     const merges = new Map<string, MergeCandidate>();
     const isTarget = (slug: string) => [...merges.values()].some((merge) => merge.target === slug);
-    const propose = (slugs: string[], home: string, reason: string) => {
-      const target = this.preferredTarget(slugs, home);
+    const propose = (slugs: string[], homes: readonly string[], reason: string) => {
+      const target = this.preferredTarget(slugs, homes);
       // No chains: a family merged away is nobody's target, a target is not merged away.
       if (merges.has(target)) return;
       for (const source of slugs) {
@@ -89,14 +148,14 @@ export class DuplicateIndex {
       if (group.length > 1)
         propose(
           group.map((family) => family.slug),
-          key,
-          `family slugs differ only by plural or equipment words ("${key}")`,
+          group.map((family) => family.slug).filter(namedByItsKey),
+          `family slugs differ only by plurals, equipment words or word breaks ("${key}")`,
         );
     }
     const withinFamily: DuplicateFindings["within_family"] = [];
-    for (const [key, group] of this.exercises) {
+    for (const [key, group] of this.exerciseGroups()) {
       const families = [...new Set(group.map((exercise) => exercise.family))];
-      if (families.length > 1) propose(families, group[0].home, `exercises ${group.map((e) => e.id).join(", ")} look alike ("${key}")`);
+      if (families.length > 1) propose(families, [group[0].home], `exercises ${group.map((e) => e.id).join(", ")} look alike ("${key}")`);
       for (const family of families) {
         const ids = group.filter((exercise) => exercise.family === family).map((exercise) => exercise.id);
         if (ids.length > 1) withinFamily.push({ family_slug: family, exercise_ids: ids });
@@ -105,10 +164,15 @@ export class DuplicateIndex {
     return { merges: [...merges.values()], within_family: withinFamily };
   }
 
-  /** `home` when it is one of them (the key's own family, the family the names derive to), else the one with most live exercises, else the first by slug. */
-  private preferredTarget(slugs: readonly string[], home: string): string {
-    if (slugs.includes(home)) return home;
-    return [...slugs].sort((a, b) => (this.liveCount.get(b) ?? 0) - (this.liveCount.get(a) ?? 0) || (a < b ? -1 : 1))[0];
+  /**
+   * Of the `homes` among them (the families the key names, the family the names derive to), else of
+   * all, the one with most live exercises, else the first by slug.
+   */
+  private preferredTarget(slugs: readonly string[], homes: readonly string[]): string {
+    const atHome = slugs.filter((slug) => homes.includes(slug));
+    return [...(atHome.length > 0 ? atHome : slugs)].sort(
+      (a, b) => (this.liveCount.get(b) ?? 0) - (this.liveCount.get(a) ?? 0) || (a < b ? -1 : 1),
+    )[0];
   }
 }
 
