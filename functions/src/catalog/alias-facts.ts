@@ -68,6 +68,23 @@ export class AliasFacts {
     return facts;
   }
 
+  /** Exercises named with `slug` (any status): `recordNameHolders` answers this alone, without who was created with it. */
+  namedHolders(slug: string): string[] {
+    const named = this.namedWith.get(slug);
+    if (!named) throw missing("slugs", slug);
+    return named;
+  }
+
+  /** Records the exercises (any status) whose name_slug is one of `slugs`, as read. */
+  recordNameHolders(slugs: Iterable<string>, holders: readonly { id: string; data: DocData }[]): void {
+    for (const holder of holders) this.exercises.set(holder.id, holder.data);
+    for (const slug of slugs)
+      this.namedWith.set(
+        slug,
+        holders.filter((holder) => holder.data.name_slug === slug).map((holder) => holder.id),
+      );
+  }
+
   /** Exercises named or created with `slug`. */
   holdersOf(slug: string): { named: string[]; created: string[] } {
     const named = this.namedWith.get(slug);

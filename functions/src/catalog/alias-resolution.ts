@@ -9,7 +9,12 @@
  *   slug's shape decides: name slugs use "-", family slugs "_");
  * - it has no target, its target is gone without a successor, or it is the own slug of the exercise
  *   or family it would point at (which that slug finds anyway): deleted;
+ * - its slug is the own name slug of a live exercise it does not point at (a family alias aside):
+ *   deleted, since that slug finds the exercise and no alias may shadow it;
  * - a wrong `is_family_alias` or `alias_slug` field: rewritten with the same target;
+ * - it still leads to its exercise or family (directly, or through merges) but that is retired
+ *   without a successor: left to a person, since no alias may be written to a retired target and
+ *   an archived exercise or deprecated family can come back;
  * - no alias at all for a slug an exercise was created with and has since left: created.
  *
  * Chains that come back to where they started (A merged into B merged into A) are loops: reported,
@@ -21,7 +26,7 @@ import { type DocData } from "../util/object-paths";
 import { isLiveExercise, isLiveFamily } from "./family-registry";
 
 export type AliasProblem =
-  "no_target" | "both_targets" | "orphaned" | "merged_target" | "flag_mismatch" | "slug_mismatch" | "missing_alias";
+  "shadows_name" | "no_target" | "both_targets" | "orphaned" | "merged_target" | "flag_mismatch" | "slug_mismatch" | "missing_alias";
 
 type AliasTarget = { exercise_id: string } | { family_slug: string };
 
@@ -55,9 +60,13 @@ function text(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
 }
 
-/** The alias's problem, judged from its document alone and its targets' existence; null when it is fine. */
+/**
+ * The alias's problem, judged from its document, its targets' existence and the live exercises named
+ * with its slug; null when it is fine. Shadowing comes first: whatever else is wrong, such an alias goes.
+ */
 export function aliasProblem(slug: string, alias: Readonly<DocData> | null, facts: AliasFacts): AliasProblem | null {
   if (alias === null) return null;
+  if (shadowedExercise(slug, alias, facts)) return "shadows_name";
   const exerciseId = text(alias.exercise_id);
   const familySlug = text(alias.family_slug);
   if (exerciseId && familySlug) return "both_targets";
@@ -77,13 +86,19 @@ export function aliasProblem(slug: string, alias: Readonly<DocData> | null, fact
 }
 
 /**
- * Whether an alias's only fault is a field (`flag_mismatch`, `slug_mismatch`) while its target is retired
- * without a successor: ALIAS_REPAIR leaves such an alias to a person (ALIAS_TARGET_RETIRED), so a scan
- * reports it instead of asking for that repair again at every run.
+ * Whether ALIAS_REPAIR leaves the alias to a person because its target, or what its target was merged
+ * into, is retired without a successor (ALIAS_TARGET_RETIRED), so a scan reports it instead of asking
+ * for that repair again at every run. Judged only for the problems that can end so, a field fault or a
+ * merged target, and only once following the alias's own target and its merges ends retired: reading no
+ * successor by slug (a walk of every exercise), as the repair of other problems may.
  */
-export function fieldFaultOfRetiredTarget(slug: string, problem: AliasProblem | null, facts: AliasFacts): boolean {
-  // Only a field fault can be left so: other problems are not resolved here (their repair may read much more).
-  if (!isFieldFault(problem)) return false;
+export function leftForRetiredTarget(slug: string, problem: AliasProblem | null, facts: AliasFacts): boolean {
+  if (!isFieldFault(problem) && problem !== "merged_target") return false;
+  const alias = facts.alias(slug);
+  const exerciseId = text(alias?.exercise_id);
+  const familySlug = text(alias?.family_slug);
+  const end = exerciseId ? exerciseFrom(exerciseId, (id) => facts.exercise(id), []) : familyFrom(familySlug ?? "", facts, [], slug);
+  if (end.kind !== "retired") return false;
   const repair = resolveAlias(slug, facts);
   return repair.action === "unresolved" && repair.code === "ALIAS_TARGET_RETIRED";
 }
@@ -111,36 +126,45 @@ export function resolveAliases(
 
 export function resolveAlias(slug: string, facts: AliasFacts): AliasRepair {
   const alias = facts.alias(slug);
-  if (alias === null) {
-    // Another exercise took the slug as its own name since: it is found by it, and no alias may shadow it.
-    const owner = liveNameHolder(slug, facts);
-    if (owner) return { alias_slug: slug, problem: null, action: "none", reason: `the slug is the name of live exercise ${owner}` };
-    return restoreOldSlug(slug, facts);
-  }
-  const repair = repairAlias(slug, alias, facts);
-  if (repair.action !== "upsert" || !("exercise_id" in repair.target)) return repair;
+  if (alias !== null) return repairAlias(slug, alias, facts);
+  // Another exercise took the slug as its own name since: it is found by it, and no alias may shadow it.
   const owner = liveNameHolder(slug, facts);
-  if (!owner || owner === repair.target.exercise_id) return repair;
-  return {
-    alias_slug: slug,
-    problem: repair.problem,
-    action: "delete",
-    reason: `the slug is the name of live exercise ${owner}: no alias may shadow it`,
-  };
+  if (owner) return { alias_slug: slug, problem: null, action: "none", reason: `the slug is the name of live exercise ${owner}` };
+  return restoreOldSlug(slug, facts);
 }
 
-/** The live exercise whose own name slug `slug` is, if any. */
-function liveNameHolder(slug: string, facts: AliasFacts): string | undefined {
-  return facts.holdersOf(slug).named.find((id) => {
+/** A live exercise whose own name slug `slug` is, other than `except`, if any. */
+function liveNameHolder(slug: string, facts: AliasFacts, except?: string | null): string | undefined {
+  return facts.namedHolders(slug).find((id) => {
     const exercise = facts.exercise(id);
-    return exercise !== null && isLiveExercise(exercise);
+    return id !== except && exercise !== null && isLiveExercise(exercise);
   });
+}
+
+/**
+ * The live exercise the alias shadows: one whose own name slug is the alias's slug, which the alias does
+ * not point at. A family alias is not judged so, as the plan validator does not (ALIAS_SHADOWS_EXERCISE
+ * is about exercise aliases); an alias with no target at all is.
+ */
+function shadowedExercise(slug: string, alias: Readonly<DocData>, facts: AliasFacts): string | undefined {
+  const exerciseId = text(alias.exercise_id);
+  if (!exerciseId && text(alias.family_slug)) return undefined;
+  return liveNameHolder(slug, facts, exerciseId);
 }
 
 /** How a broken (or sound) alias document is repaired. */
 function repairAlias(slug: string, alias: DocData, facts: AliasFacts): AliasRepair {
   const problem = aliasProblem(slug, alias, facts);
   if (problem === null) return { alias_slug: slug, problem: null, action: "none", reason: "the alias is fine" };
+  if (problem === "shadows_name") {
+    const owner = shadowedExercise(slug, alias, facts);
+    return {
+      alias_slug: slug,
+      problem,
+      action: "delete",
+      reason: `the slug is the name of live exercise ${owner}: no alias may shadow it`,
+    };
+  }
   const exerciseId = text(alias.exercise_id);
   const familySlug = text(alias.family_slug);
   if (problem === "no_target") {
@@ -175,16 +199,19 @@ function repairFor(
     case "missing":
       return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)} and no successor exists` };
     case "retired":
-      // Only its fields are wrong: the alias still names its exercise or family, which no alias may be written to now.
-      if (isFieldFault(problem))
-        return {
-          alias_slug: slug,
-          problem,
-          action: "unresolved",
-          code: "ALIAS_TARGET_RETIRED",
-          reason: `${describe(problem)}; its target is retired without a successor, so it cannot be written again (a person decides whether to keep it)`,
-        };
-      return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)}; its target is retired without a successor` };
+      // An orphan names nothing that exists any more (only what its family was renamed to, retired): it goes, as
+      // any orphan without a live successor does.
+      if (problem === "orphaned")
+        return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)} and its successor is retired` };
+      // The alias still leads to its exercise or family, which may come back (archived, deprecated): deleting it
+      // would lose it for good, and no alias may be written to a retired target now.
+      return {
+        alias_slug: slug,
+        problem,
+        action: "unresolved",
+        code: "ALIAS_TARGET_RETIRED",
+        reason: `${describe(problem)}; it leads to a target retired without a successor, so it can be neither written again nor re-pointed (a person decides whether to keep it)`,
+      };
     case "loop":
       return {
         alias_slug: slug,
@@ -206,6 +233,7 @@ function repairFor(
 
 function describe(problem: AliasProblem): string {
   const descriptions: Record<AliasProblem, string> = {
+    shadows_name: "the slug is a live exercise's name",
     no_target: "the alias had no target",
     both_targets: "the alias targeted an exercise and a family",
     orphaned: "the alias's target no longer exists",

@@ -155,13 +155,6 @@ export async function readAliasFacts(db: Firestore, facts: AliasFacts, request: 
   request.aliases.forEach((slug) => facts.aliases.set(slug, aliases.get(slug) ?? null));
   request.exercises.forEach((id) => facts.exercises.set(id, exercises.get(id) ?? null));
   families.forEach((slug, index) => facts.families.set(slug, { registry: registries.get(slug) ?? null, ...memberships[index] }));
-  for (const slug of slugs) {
-    const holders = named.filter((holder) => holder.data.name_slug === slug);
-    holders.forEach((holder) => facts.exercises.set(holder.id, holder.data));
-    facts.namedWith.set(
-      slug,
-      holders.map((holder) => holder.id),
-    );
-    facts.createdWith.set(slug, created.get(slug) ?? []);
-  }
+  facts.recordNameHolders(slugs, named);
+  for (const slug of slugs) facts.createdWith.set(slug, created.get(slug) ?? []);
 }

@@ -1,8 +1,9 @@
 /**
- * ALIAS_INVARIANT_SCAN: pages through every alias (no target, both targets, orphaned or merged
- * target, wrong flags) and every exercise (an old slug without an alias), and asks for ALIAS_REPAIR
- * jobs in batches. Read-only on the catalog and lock-free; each page is judged with the facts of
- * that page only (and, for a retired exercise's old slug, what its repair would follow).
+ * ALIAS_INVARIANT_SCAN: pages through every alias (a live exercise's name slug shadowed, no target,
+ * both targets, orphaned or merged target, wrong flags) and every exercise (an old slug without an
+ * alias), and asks for ALIAS_REPAIR jobs in batches. Read-only on the catalog and lock-free; each page
+ * is judged with the facts of that page only (and, for a merged target or a retired exercise's old
+ * slug, what its repair would follow).
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -11,8 +12,8 @@ import { catalogHandler, type CatalogDeps } from "./support/catalog-handler";
 import { exercisesWithNameSlugs, getAliases } from "../catalog/repository";
 import { isLiveExercise } from "../catalog/family-registry";
 import { CATALOG_COLLECTIONS } from "../catalog/collections";
-import { AliasFacts, decideEach, resolveWithFacts } from "../catalog/alias-facts";
-import { type AliasProblem, aliasProblem, fieldFaultOfRetiredTarget, resolveAliases } from "../catalog/alias-resolution";
+import { AliasFacts, type FactRequest, decideEach, resolveWithFacts } from "../catalog/alias-facts";
+import { type AliasProblem, aliasProblem, leftForRetiredTarget, resolveAliases } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
 import {
@@ -40,8 +41,9 @@ class ProblemLog {
   readonly unrepairable: string[] = [];
   /**
    * Problems whose target is retired without a live successor, which ALIAS_REPAIR cannot repair, so they
-   * are only reported: an alias whose only fault is a field (it leaves that to a person), and the old
-   * slug of a retired exercise (no alias may be written to a retired exercise).
+   * are only reported: an alias whose only fault is a field, or whose merged target's merges end there
+   * (it leaves those to a person), and the old slug of a retired exercise (no alias may be written to a
+   * retired exercise).
    */
   readonly retiredTargets: string[] = [];
   /** By group (`aliasRepairGroup`), the findings not yet asked about, in the order found. */
@@ -125,17 +127,29 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, progress: Sc
     signal.throwIfAborted();
     const facts = new AliasFacts();
     page.forEach((doc) => facts.aliases.set(doc.id, doc.data()));
+    // Whether a live exercise has the slug as its name, for every alias of the page: an `in` query per 30.
+    const slugs = page.map((doc) => doc.id);
+    facts.recordNameHolders(slugs, await exercisesWithNameSlugs(deps.db, slugs));
+    const read = (request: FactRequest) => readAliasFacts(deps.db, facts, request, signal);
     const found = await resolveWithFacts(
       () =>
         decideEach(page, (doc) => {
           const problem = aliasProblem(doc.id, doc.data(), facts);
-          return problem
-            ? { slug: doc.id, problem, found: doc.data(), retiredTarget: fieldFaultOfRetiredTarget(doc.id, problem, facts) }
-            : null;
+          return problem ? { slug: doc.id, problem, found: doc.data() } : null;
         }),
-      (request) => readAliasFacts(deps.db, facts, request, signal),
+      read,
     );
-    for (const { slug, problem, found: alias, retiredTarget } of found) await problems.add(slug, problem, alias, retiredTarget);
+    // Merges too long to follow here are asked about: the repair reports them (CHAIN_TOO_LONG).
+    const judged = await resolveWithFacts(
+      (finalRound) =>
+        decideEach(
+          found,
+          (finding) => ({ ...finding, retiredTarget: leftForRetiredTarget(finding.slug, finding.problem, facts) }),
+          finalRound ? (finding) => ({ ...finding, retiredTarget: false }) : undefined,
+        ),
+      read,
+    );
+    for (const { slug, problem, found: alias, retiredTarget } of judged) await problems.add(slug, problem, alias, retiredTarget);
     scanned += page.length;
     await progress.add(page.length);
   }

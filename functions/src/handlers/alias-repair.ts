@@ -1,7 +1,8 @@
 /**
  * ALIAS_REPAIR: repairs the given aliases by what is wrong with each (see alias-resolution). Aliases
- * that cannot be repaired safely (loops, several possible successors) are left as they are and the
- * job ends in needs_review with their code, after the others were repaired.
+ * that cannot be repaired safely (loops, several possible successors, a target retired without a
+ * successor) are left as they are and the job ends in needs_review with their code, after the others
+ * were repaired.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -11,6 +12,7 @@ import { planHandler } from "./support/plan-handler";
 import { AliasFacts, resolveWithFacts } from "../catalog/alias-facts";
 import { resolveAliases } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
+import { exercisesWithNameSlugs } from "../catalog/repository";
 import { changePlan } from "./support/change-plan";
 import { type AliasRepairPlan, planAliasRepair } from "./plans/alias-repair";
 
@@ -26,6 +28,8 @@ export const aliasRepairHandler = planHandler({
     const { db } = input.deps;
     const slugs = [...new Set(input.job.payload.alias_slugs)];
     const facts = new AliasFacts();
+    // Every alias is judged by whether a live exercise has its slug as its name: read for all at once.
+    facts.recordNameHolders(slugs, await exercisesWithNameSlugs(db, slugs));
     const repairs = await resolveWithFacts(
       (finalRound) => resolveAliases(slugs, facts, finalRound),
       (request) => readAliasFacts(db, facts, request, input.ctx.signal),

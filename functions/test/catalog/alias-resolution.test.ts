@@ -1,4 +1,4 @@
-import { aliasProblem, fieldFaultOfRetiredTarget, resolveAlias } from "../../src/catalog/alias-resolution";
+import { aliasProblem, leftForRetiredTarget, resolveAlias } from "../../src/catalog/alias-resolution";
 import { planAliasRepair } from "../../src/handlers/plans/alias-repair";
 import type { CatalogSeed } from "../helpers/catalog";
 import { exerciseFixture, retiredFamilyFixture } from "../helpers/catalog";
@@ -122,9 +122,121 @@ describe("resolveAlias", () => {
       aliases: [{ alias_slug: "military-press", exercise_id: null, family_slug: null, is_family_alias: false }],
     });
     expect(resolveAlias("military-press", facts)).toMatchObject({
-      problem: "no_target",
+      problem: "shadows_name",
       action: "delete",
       reason: "the slug is the name of live exercise military_press__military-press: no alias may shadow it",
+    });
+  });
+
+  describe("an alias whose target leads to one retired without a successor", () => {
+    // Merged into squat__squat-dumbbell, archived since.
+    const archivedSquat = exerciseFixture("Squat (Dumbbell)", ["dumbbell"], { status: "deprecated" });
+    const goblet = exerciseFixture("Goblet Squat (Dumbbell)", ["dumbbell"], {
+      family_slug: "squat",
+      status: "merged",
+      merged_into: archivedSquat.id,
+    });
+    const dbGoblet = { alias_slug: "db-goblet", exercise_id: goblet.id, is_family_alias: false };
+
+    it("is left to a person when it was merged, not deleted: the archived exercise can come back", () => {
+      const facts = factsWith({ exercises: [archivedSquat, goblet], aliases: [dbGoblet] });
+
+      expect(resolveAlias("db-goblet", facts)).toMatchObject({
+        problem: "merged_target",
+        action: "unresolved",
+        code: "ALIAS_TARGET_RETIRED",
+      });
+      expect(leftForRetiredTarget("db-goblet", "merged_target", facts)).toBe(true);
+      // An alias pointing at the archived exercise directly is fine, as before.
+      expect(resolveAlias("goblet-squat", facts)).toMatchObject({ action: "none" });
+    });
+
+    it("is left to a person when its family was merged into one deprecated since", () => {
+      const facts = factsWith({
+        families: [retiredFamilyFixture("rows_old", "rows_dead"), retiredFamilyFixture("rows_dead")],
+        aliases: [{ alias_slug: "old_rows", family_slug: "rows_old", is_family_alias: true }],
+      });
+
+      expect(resolveAlias("old_rows", facts)).toMatchObject({
+        problem: "merged_target",
+        action: "unresolved",
+        code: "ALIAS_TARGET_RETIRED",
+      });
+      expect(leftForRetiredTarget("old_rows", "merged_target", facts)).toBe(true);
+    });
+
+    it("is left to a person when it also names a family that no longer exists", () => {
+      const facts = factsWith({
+        exercises: [archivedSquat],
+        aliases: [{ alias_slug: "squat-or-what", exercise_id: archivedSquat.id, family_slug: "no_such_family" }],
+      });
+
+      expect(resolveAlias("squat-or-what", facts)).toMatchObject({
+        problem: "both_targets",
+        action: "unresolved",
+        code: "ALIAS_TARGET_RETIRED",
+      });
+    });
+
+    it("is deleted when it is an orphan, whose family's new slug is retired since", () => {
+      const facts = factsWith({
+        families: [retiredFamilyFixture("rows_dead")],
+        aliases: [
+          { alias_slug: "rowing", family_slug: "rows_gone", is_family_alias: true },
+          { alias_slug: "rows_gone", family_slug: "rows_dead", is_family_alias: true },
+        ],
+      });
+
+      expect(resolveAlias("rowing", facts)).toMatchObject({ problem: "orphaned", action: "delete" });
+    });
+
+    it("is asked about when its merges lead to a live exercise", () => {
+      const facts = factsWith({ exercises: [goblet], aliases: [dbGoblet] });
+
+      expect(resolveAlias("db-goblet", facts)).toMatchObject({ action: "upsert", target: { exercise_id: "squat__squat-dumbbell" } });
+      expect(leftForRetiredTarget("db-goblet", "merged_target", facts)).toBe(false);
+    });
+  });
+
+  describe("an alias of a live exercise's own name slug", () => {
+    const shadowing = { alias_slug: "deadlift-barbell", exercise_id: "squat__squat-dumbbell", is_family_alias: false };
+
+    it("is deleted when it points at another exercise: the slug finds the named one, and no alias may shadow it", () => {
+      const catalog = catalogWith({ aliases: [shadowing] });
+      const facts = catalog.aliasFacts();
+      const repair = resolveAlias("deadlift-barbell", facts);
+
+      expect(aliasProblem("deadlift-barbell", shadowing, facts)).toBe("shadows_name");
+      expect(repair).toMatchObject({
+        problem: "shadows_name",
+        action: "delete",
+        reason: "the slug is the name of live exercise deadlift__deadlift-barbell: no alias may shadow it",
+      });
+      expect(catalog.validate("ALIAS_REPAIR", planAliasRepair([repair]).operations).errors).toEqual([]);
+    });
+
+    it("is deleted whatever else is wrong with it, even leading to a retired exercise", () => {
+      const archived = exerciseFixture("Curl (Band)", ["band"], { status: "deprecated" });
+      const facts = factsWith({ exercises: [archived], aliases: [{ ...shadowing, exercise_id: archived.id, is_family_alias: true }] });
+
+      expect(resolveAlias("deadlift-barbell", facts)).toMatchObject({ problem: "shadows_name", action: "delete" });
+      expect(leftForRetiredTarget("deadlift-barbell", "shadows_name", facts)).toBe(false);
+    });
+
+    it.each([
+      ["points at that exercise", { alias_slug: "deadlift-barbell", exercise_id: "deadlift__deadlift-barbell", is_family_alias: false }],
+      ["is a family alias", { alias_slug: "deadlift-barbell", family_slug: "squat", is_family_alias: true }],
+    ])("is not judged shadowing when it %s", (_, alias) => {
+      const facts = factsWith({ aliases: [alias] });
+      expect(aliasProblem("deadlift-barbell", alias, facts)).toBeNull();
+    });
+
+    it("is not judged shadowing when the exercise of that name is retired", () => {
+      const archived = exerciseFixture("Curl (Band)", ["band"], { status: "deprecated" });
+      const alias = { alias_slug: "curl-band", exercise_id: "squat__squat-dumbbell", is_family_alias: false };
+      const facts = factsWith({ exercises: [archived], aliases: [alias] });
+      expect(facts.exercise(archived.id)).toMatchObject({ name_slug: "curl-band" });
+      expect(aliasProblem("curl-band", alias, facts)).toBeNull();
     });
   });
 
@@ -161,7 +273,7 @@ describe("resolveAlias agrees with the plan validator on family aliases", () => 
         action: "unresolved",
         code: "ALIAS_TARGET_RETIRED",
       });
-      expect(fieldFaultOfRetiredTarget("seal_rows", "flag_mismatch", facts)).toBe(true);
+      expect(leftForRetiredTarget("seal_rows", "flag_mismatch", facts)).toBe(true);
       // The rewrite it would otherwise plan, which the validator refuses.
       const rewrite = {
         op: "upsert_alias" as const,

@@ -3,7 +3,7 @@ import { APPLY_DISABLED } from "../../src/jobs/outcomes";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
-import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, retiredFamilyFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest, recordingProgress } from "../helpers/engine";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { aliasRepairGroup } from "../../src/handlers/plans/alias-invariant-scan";
@@ -115,6 +115,44 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(run.summary).toMatchObject({ problems: 1, problems_by_kind: { flag_mismatch: 1 }, retired_target_slugs: ["seal_rows"] });
     expect(run.summary).toMatchObject({ jobs_created: 0, jobs_would_create: 0 });
     expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("reports, without asking for their repair, aliases whose merged target's merges end at an archived exercise or deprecated family", async () => {
+    const archived = exerciseFixture("Goblet Squat (Kettlebell)", ["kettlebell"], { family_slug: "squat", status: "deprecated" });
+    const merged = exerciseFixture("KB Goblet Squat", ["kettlebell"], { family_slug: "squat", status: "merged", merged_into: archived.id });
+    await seedCatalog(db, {
+      exercises: [...DEMO_EXERCISES, archived, merged],
+      aliases: [
+        ...DEMO_ALIASES,
+        { alias_slug: "kb-goblet", exercise_id: merged.id, is_family_alias: false },
+        { alias_slug: "old_rows", family_slug: "rows_old", is_family_alias: true },
+      ],
+      families: [...DEMO_FAMILIES, retiredFamilyFixture("rows_old", "rows_dead"), retiredFamilyFixture("rows_dead")],
+    });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    // ALIAS_REPAIR would leave them to a person (ALIAS_TARGET_RETIRED): asking at every run would only repeat that.
+    expect(run.summary).toMatchObject({ problems: 2, problems_by_kind: { merged_target: 2 } });
+    expect([...(run.summary.retired_target_slugs as string[])].sort()).toEqual(["kb-goblet", "old_rows"]);
+    expect(run.summary).toMatchObject({ jobs_created: 0, jobs_would_create: 0 });
+    expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("finds an alias of another live exercise's own name slug and asks for its repair, which deletes it", async () => {
+    const shadowing = { alias_slug: "deadlift-barbell", exercise_id: "squat__squat-dumbbell", is_family_alias: false };
+    await seedCatalog(db, { exercises: DEMO_EXERCISES, aliases: [...DEMO_ALIASES, shadowing], families: DEMO_FAMILIES });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ problems: 1, problems_listed: [{ alias_slug: "deadlift-barbell", problem: "shadows_name" }] });
+    if (mode === "dry_run") {
+      expect(run.summary).toMatchObject({ jobs_would_create: 1 });
+      return;
+    }
+    const [job] = await otherJobs(db, run.jobId);
+    expect(job).toMatchObject({ type: "ALIAS_REPAIR", payload: { mode: "apply", alias_slugs: ["deadlift-barbell"] } });
+    const repair = await runJob(depsFor(db, mode), "ALIAS_REPAIR", job.payload as Record<string, unknown>);
+    expect(repair.status).toBe("succeeded");
+    expect(await alias(db, "deadlift-barbell")).toBeNull();
   });
 
   it.each([

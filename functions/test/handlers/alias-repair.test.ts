@@ -123,6 +123,47 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
     expect(await alias(db, "flat-bench")).toMatchObject({ exercise_id: FLAT_BENCH.exercise_id, is_family_alias: false });
   });
 
+  it("leaves to review, not deletes, an alias of an exercise merged into one archived since", async () => {
+    await seedDemo(db, merged);
+    const archive = await runJob(depsFor(db, "apply"), "TARGETED_FIX", {
+      mode: "apply",
+      exercise_doc_ids: ["squat__squat-dumbbell"],
+      fix_type: "archive",
+    });
+    expect(archive.status).toBe("succeeded");
+    const dbGoblet = await alias(db, "db-goblet");
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["db-goblet", "goblet-squat"] });
+
+    // The archived exercise can come back: the alias that leads to it is kept for a person, as the one pointing at it directly is.
+    expect(run.status).toBe("needs_review");
+    expect(run.error).toMatchObject({
+      code: "ALIAS_TARGET_RETIRED",
+      details: {
+        unresolved: [expect.objectContaining({ alias_slug: "db-goblet", problem: "merged_target", code: "ALIAS_TARGET_RETIRED" })],
+      },
+    });
+    expect(run.summary).toMatchObject({ repaired: [], fine: ["goblet-squat"] });
+    expect(await alias(db, "db-goblet")).toEqual(dbGoblet);
+  });
+
+  it("deletes an alias of another live exercise's own name slug, which it shadows", async () => {
+    await seedDemo(db, { aliases: [{ alias_slug: "deadlift-barbell", exercise_id: "squat__squat-dumbbell", is_family_alias: false }] });
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["deadlift-barbell"] });
+
+    expect(run.status).toBe(done);
+    expect(run.summary.repaired).toEqual([
+      expect.objectContaining({
+        alias_slug: "deadlift-barbell",
+        problem: "shadows_name",
+        action: "delete",
+        reason: "the slug is the name of live exercise deadlift__deadlift-barbell: no alias may shadow it",
+      }),
+    ]);
+    expect(await alias(db, "deadlift-barbell")).toEqual(
+      mode === "apply" ? null : expect.objectContaining({ exercise_id: "squat__squat-dumbbell" }),
+    );
+  });
+
   it("leaves to review a family alias with a wrong flag whose family has only retired exercises, and repairs the rest", async () => {
     const sealRows = { alias_slug: "seal_rows", family_slug: "seal_row", is_family_alias: false };
     await seedDemo(db, {

@@ -73,6 +73,10 @@ class CompleteAliasFacts extends AliasFacts {
     return { registry, hasExercises: members.length > 0, hasLiveExercises: members.some(({ data }) => isLiveExercise(data)) };
   }
 
+  override namedHolders(slug: string): string[] {
+    return this.holdersOf(slug).named;
+  }
+
   override holdersOf(slug: string): { named: string[]; created: string[] } {
     const ids = [...this.catalog.exercises.keys()];
     return {
