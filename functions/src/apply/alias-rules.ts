@@ -61,14 +61,8 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
           suggestion: "no alias is needed",
         });
       }
-      const shadowed = final.liveNameHolders(slug, alias.exercise_id);
-      if (shadowed.length > 0) {
-        at({
-          code: "ALIAS_SHADOWS_EXERCISE",
-          path: "alias_slug",
-          message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}`,
-        });
-      }
+      const shadows = aliasShadowIssue(slug, alias, final);
+      if (shadows) at(shadows);
     } else if (typeof alias.family_slug === "string") {
       familyAliasIssues(slug, alias.family_slug, final, at);
     }
@@ -87,6 +81,22 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
       });
     }
   }
+}
+
+/**
+ * An alias of an exercise may not have the slug another live exercise has as its name_slug (ALIAS_SHADOWS_EXERCISE):
+ * that exercise is found by it. A plan's aliases are checked on the plan's end state; the ApplyEngine checks an
+ * alias again in its transaction, on the exercises holding its slug then.
+ */
+export function aliasShadowIssue(slug: string, alias: Readonly<DocData>, state: CatalogState): AliasIssue | null {
+  if (typeof alias.exercise_id !== "string") return null;
+  const shadowed = state.liveNameHolders(slug, alias.exercise_id);
+  if (shadowed.length === 0) return null;
+  return {
+    code: "ALIAS_SHADOWS_EXERCISE",
+    path: "alias_slug",
+    message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}`,
+  };
 }
 
 const MAX_ALIAS_HOPS = 10;

@@ -22,14 +22,23 @@ import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
 import { runTransaction } from "../util/transactions";
 import { changeIssues } from "./document-rules";
-import { mergeTargetProblem } from "./catalog-rules";
-import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationTargets } from "./effects";
+import { mergeTargetProblem, slugCollisionIssue } from "./catalog-rules";
+import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationReadSet, operationTargets } from "./effects";
 import { type OperationExpectation, checkExpectations } from "./expectations";
+import type { ValidationIssue } from "./issues";
 import { activeResult, idempotencyRecord, idempotencyRef } from "./idempotency";
 import { journalEntry } from "./journal";
-import { aliasTargetIssue } from "./alias-rules";
+import { aliasShadowIssue, aliasTargetIssue } from "./alias-rules";
 import { type ChangePlan, type Operation, type OperationType, idempotencyKey, operationExerciseIds } from "./plan";
-import { loadCatalogView, nameSlugTaken, readAliasTarget, readOperationState } from "./view-loader";
+import {
+  loadCatalogView,
+  nameSlugChanges,
+  nameSlugTaken,
+  readAliasTarget,
+  readAliases,
+  readNameHolders,
+  readOperationState,
+} from "./view-loader";
 import { type DocData } from "../util/object-paths";
 import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { isLiveFamily } from "../catalog/family-registry";
@@ -289,18 +298,30 @@ export class ApplyEngine {
         const message = `${op.op}: the exercise it merges into changed since the plan was built (${retired.message})`;
         throw new OperationConflict("STALE_PLAN", message, retired.path);
       }
+      const later = plan.operations.slice(index + 1);
       // Validated on the plan's end state, the alias may lead to what a later operation of the plan creates
       // or revives; anything else must be live now (a revert takes no lock).
-      if (op.op === "upsert_alias" && !writtenBy(plan.operations.slice(index + 1), op)) {
+      if (op.op === "upsert_alias" && !writtenBy(later, op)) {
         const gone = aliasTargetIssue(op, await readAliasTarget(tx, this.db, op));
         if (gone) {
           const message = `${op.op}: what the alias points at changed since the plan was built (${gone.message})`;
           throw new OperationConflict("STALE_PLAN", message, gone.path);
         }
       }
+      // Validated on the names as they were, the alias's slug may have become another live exercise's name since (an
+      // alias repair takes no lock). Only an alias of an exercise can shadow one (`aliasShadowIssue`): a family
+      // alias reads nothing more. A holder a later operation renames or retires was judged by the plan's simulation.
+      if (op.op === "upsert_alias" && op.exercise_id) {
+        const holders = await readNameHolders(tx, this.db, op.alias_slug, new Set(later.flatMap(operationExerciseIds)));
+        const shadows = aliasShadowIssue(op.alias_slug, op, holders);
+        if (shadows) {
+          const message = `${op.op}: what holds the slug as its name changed since the plan was built (${shadows.message})`;
+          throw new OperationConflict("STALE_PLAN", message, shadows.path);
+        }
+      }
       // Validated with its members moved out or retired first, the family the operation retires may have gained a live
       // exercise since (a job under other locks, or a direct write), which the plan does not move.
-      const left = liveMemberLeft(op, state, changes, plan.operations.slice(index + 1));
+      const left = liveMemberLeft(op, state, changes, later);
       if (left) {
         const message = `${op.op}: family ${left.family} would be ${left.status} with live exercise ${left.id} in it, which the plan does not move`;
         throw new OperationConflict("STALE_PLAN", message, "status");
@@ -309,6 +330,11 @@ export class ApplyEngine {
       if (taken) {
         const message = `${op.op}: name_slug "${taken.slug}" is held by ${taken.holders.join(", ")} since the plan was built`;
         throw new OperationConflict("STALE_PLAN", message, "name_slug");
+      }
+      const collision = await aliasedNameSlug(tx, this.db, changes, later);
+      if (collision) {
+        const message = `${op.op}: the alias of the name_slug it gives ${collision.id} changed since the plan was built (${collision.issue.message})`;
+        throw new OperationConflict("STALE_PLAN", message, collision.issue.path);
       }
 
       const changeRef = this.db.collection(APPLY_COLLECTIONS.changes).doc();
@@ -350,6 +376,33 @@ export class ApplyEngine {
       return { kind: "applied", change_id: changeRef.id };
     });
   }
+}
+
+/**
+ * Inside `tx`: an exercise `changes` give a name slug whose alias leads elsewhere (`slugCollisionIssue`), with the
+ * collision; null when there is none. An alias may take the slug while the plan waits (an alias repair takes no lock).
+ * One document read per slug, but for an alias one of the plan's `later` operations writes: its simulation judged
+ * the alias the plan leaves there.
+ */
+async function aliasedNameSlug(
+  tx: Transaction,
+  db: Firestore,
+  changes: readonly DocumentChange[],
+  later: readonly Operation[],
+): Promise<{ id: string; issue: Omit<ValidationIssue, "operation_index"> } | null> {
+  const rewritten = new Set(later.flatMap((op) => operationReadSet(op).aliases));
+  const given = nameSlugChanges(changes).filter(({ slug }) => !rewritten.has(slug));
+  const aliases = await readAliases(
+    tx,
+    db,
+    given.map(({ slug }) => slug),
+  );
+  for (const { id, slug } of given) {
+    const alias = aliases.get(slug);
+    const issue = alias ? slugCollisionIssue(slug, alias, id) : null;
+    if (issue) return { id, issue };
+  }
+  return null;
 }
 
 /** Whether one of `operations` writes what `alias` points at: the exercise, or the family (its registry entry, or a member's family). */

@@ -14,7 +14,7 @@ import type { IssueLog, ValidationIssue } from "./issues";
 import { exerciseNameProblem, familySlugFitsName } from "../catalog/naming-rules";
 import { type Operation, operationExerciseIds } from "./plan";
 import type { PlanTrace } from "./plan-trace";
-import { getPath, display } from "../util/object-paths";
+import { type DocData, getPath, display } from "../util/object-paths";
 import { isLiveExercise, mergedInto, normalizedPrimary } from "../catalog/family-registry";
 import { isMultiEquipment, membersByPrimary } from "../catalog/family-naming";
 import { normalizeEquipment } from "../catalog/taxonomy";
@@ -244,7 +244,10 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
     }
     const alias = typeof slug === "string" ? final.alias(slug) : null;
     if (!alias) continue;
-    if (alias.exercise_id === id) {
+    const collision = slugCollisionIssue(String(slug), alias, id);
+    if (collision) {
+      log.error({ ...collision, operation_index: index });
+    } else {
       log.warn({
         code: "ALIAS_LOOP",
         operation_index: index,
@@ -253,17 +256,24 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
         suggestion: `delete_alias ${String(slug)}`,
         target: aliasTarget(String(slug)),
       });
-    } else {
-      log.error({
-        code: "SLUG_COLLISION",
-        operation_index: index,
-        path: "name_slug",
-        message: `"${String(slug)}" is an alias of ${alias.exercise_id ? `exercise ${display(alias.exercise_id)}` : `family ${display(alias.family_slug)}`}`,
-        suggestion: "choose another name, or repoint or delete that alias in the same plan",
-        target: aliasTarget(String(slug)),
-      });
     }
   }
+}
+
+/**
+ * `alias`, of the name slug `slug` exercise `id` has, when it leads anywhere but to that exercise (to another exercise,
+ * or to a family): the name collides with it (SLUG_COLLISION). One leading to the exercise itself is only redundant.
+ * Checked on the plan's end state, and again by the ApplyEngine in the transaction of an operation giving the name.
+ */
+export function slugCollisionIssue(slug: string, alias: Readonly<DocData>, id: string): Omit<ValidationIssue, "operation_index"> | null {
+  if (alias.exercise_id === id) return null;
+  return {
+    code: "SLUG_COLLISION",
+    path: "name_slug",
+    message: `"${slug}" is an alias of ${alias.exercise_id ? `exercise ${display(alias.exercise_id)}` : `family ${display(alias.family_slug)}`}`,
+    suggestion: "choose another name, or repoint or delete that alias in the same plan",
+    target: aliasTarget(slug),
+  };
 }
 
 /**

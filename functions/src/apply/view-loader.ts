@@ -202,12 +202,34 @@ export async function readOperationState(tx: Transaction, db: Firestore, op: Ope
   return new CatalogState(view);
 }
 
+/** The exercises `changes` give a name slug they did not hold, with that slug. */
+export function nameSlugChanges(changes: readonly DocumentChange[]): { id: string; slug: string }[] {
+  return changes.flatMap(({ collection, id, before, after }) => {
+    const slug = after?.name_slug;
+    return collection === CATALOG_COLLECTIONS.exercises && typeof slug === "string" && slug !== before?.name_slug ? [{ id, slug }] : [];
+  });
+}
+
 /** The name slugs `changes` give exercises that did not hold them. */
 export function nameSlugsGiven(changes: readonly DocumentChange[]): string[] {
-  return changes.flatMap(({ collection, before, after }) => {
-    const slug = after?.name_slug;
-    return collection === CATALOG_COLLECTIONS.exercises && typeof slug === "string" && slug !== before?.name_slug ? [slug] : [];
-  });
+  return nameSlugChanges(changes).map(({ slug }) => slug);
+}
+
+/** Inside `tx`: the alias documents of `slugs` that exist, by slug (one document read per slug). */
+export async function readAliases(tx: Transaction, db: Firestore, slugs: readonly string[]): Promise<Map<string, DocData>> {
+  const refs = slugs.map((slug) => db.collection(CATALOG_COLLECTIONS.aliases).doc(slug));
+  const snaps = refs.length > 0 ? await tx.getAll(...refs) : [];
+  return new Map(snaps.filter((snap) => snap.exists).map((snap) => [snap.id, snap.data() as DocData]));
+}
+
+/**
+ * Inside `tx` (one query): the exercises of any status holding name slug `slug`, but for those in `excluded`, as a
+ * state to judge an alias of that slug on (`aliasShadowIssue`).
+ */
+export async function readNameHolders(tx: Transaction, db: Firestore, slug: string, excluded: ReadonlySet<string>): Promise<CatalogState> {
+  const holding = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("name_slug", "==", slug));
+  const exercises = new Map(holding.docs.filter((doc) => !excluded.has(doc.id)).map((doc) => [doc.id, doc.data()]));
+  return new CatalogState({ exercises, aliases: new Map(), families: new Map() });
 }
 
 /** Inside `tx`: the exercises holding name slug `slug`, but for those in `excluded`. */
