@@ -26,20 +26,35 @@ export function operatorActions(functions: Functions): OperatorActions {
 }
 
 /**
- * Whether a cancel's error says the job was cancelled (or asked to stop) but not all of its open children were:
- * the callable's `unavailable` (the engine's ChildrenNotCancelledError), or its deadline passed part-way through
- * the children (`deadline-exceeded`), after which the same cancel finishes them (JobFlows.cancel). An outage answers
- * `unavailable` too, and there running the cancel again is as right.
+ * Whether the console got no answer from the engine: the SDK's fetch failed (offline, or the connection dropped),
+ * which it raises as `internal` with its own bare message and HTTP status 0 (postJSON in @firebase/functions). A
+ * server-side internal error carries the engine's answer ("INTERNAL [500]"). The action may have been done or not.
  */
-export function cancelLeftChildrenOpen(error: Error): boolean {
-  return error instanceof FunctionsError && (error.code === "functions/unavailable" || error.code === "functions/deadline-exceeded");
+function engineNotReached(error: Error): boolean {
+  return error instanceof FunctionsError && error.code === "functions/internal" && error.message === "internal [0]";
+}
+
+/**
+ * Whether a failed cancel is right to run again (Cancel again): the job was cancelled (or asked to stop) but not all of
+ * its open children were, the callable's `unavailable` (the engine's ChildrenNotCancelledError), or its deadline passed
+ * part-way through the children (`deadline-exceeded`), after which the same cancel finishes them (JobFlows.cancel); or
+ * the engine could not be reached (`engineNotReached`, or an outage's `unavailable`): a cancel that went through
+ * after all is harmless to run again (refused, or answered as already asked).
+ */
+export function cancelWorthRunningAgain(error: Error): boolean {
+  return (
+    engineNotReached(error) ||
+    (error instanceof FunctionsError && (error.code === "functions/unavailable" || error.code === "functions/deadline-exceeded"))
+  );
 }
 
 /**
  * What a failed action says: a callable's refusal in the engine's own words, without the HTTP status the SDK appends
- * to a FunctionsError's message (" [400]").
+ * to a FunctionsError's message (" [400]"); in plain words when the engine could not be reached.
  */
 export function actionFailure(thrown: unknown): string {
   const error = asError(thrown);
+  if (engineNotReached(error))
+    return "the console could not reach the engine (offline, or the connection dropped), so this may or may not have taken effect: check the job before acting again";
   return error instanceof FunctionsError ? error.message.replace(/ \[\d+\]$/, "") : error.message;
 }

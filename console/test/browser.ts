@@ -8,8 +8,9 @@
  * retried), a job with many attempts and changes shows a bounded page of them and more on Show more, an address
  * that does not decode shows the queue, history refuses a date range that ends before it starts, and the queue
  * keeps a retry's error while its window moves on; offline, every view says it shows cached data and says
- * nothing is absent; a non-curator sees no actions and no engine data. Screenshots of every view, at a laptop's
- * and a phone's size, go to test-results/. Exits non-zero on the first failure.
+ * nothing is absent, and a job's Show more and the days' range wait for the connection; a non-curator sees no
+ * actions and no engine data. Screenshots of every view, at a laptop's and a phone's size, go to test-results/.
+ * Exits non-zero on the first failure.
  */
 import { mkdirSync } from "node:fs";
 import { collection, doc, type Firestore, getDocFromServer, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
@@ -282,14 +283,14 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // The engine's answer, shown once the job has left the failures (a parent's would count its children too), then
     // with how the run it queued ended (the lane may run the job before the answer is back: then from the start).
     await page
-      .getByTestId("action-notice")
+      .getByTestId("retry-notice")
       .getByText(`Job ${failedJob} is queued again. It has run since: succeeded_dry_run.`, { exact: true })
       .waitFor();
     // The job's id reads as code, as in the tables.
-    await page.getByTestId("action-notice").locator("code", { hasText: failedJob }).waitFor();
+    await page.getByTestId("retry-notice").locator("code", { hasText: failedJob }).waitFor();
     await row(page, "Recently finished", failedJob).getByText("succeeded_dry_run", { exact: true }).waitFor();
     // Its row, and the button with it, went: focus is on what the retry did.
-    await focusedOn(page, '[data-testid="action-notice"]', "the retry's notice");
+    await focusedOn(page, '[data-testid="retry-outcome"]', "what the retry did");
     // Each section is a listener of its own: the failures' may land a moment after the finished one's.
     await failure.waitFor({ state: "detached", timeout: 5_000 }).catch((err: unknown) => {
       throw new Error("the retried job is still listed as a failure", { cause: err });
@@ -512,6 +513,15 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const newestFirst = await changeIds();
     if (newestFirst[0] !== `${manyJob}-change-0` || newestFirst.includes(`${manyJob}-change-100`))
       throw new Error(`changes shown out of order: ${newestFirst.slice(0, 3).join(", ")} …`);
+    // Offline, Show more waits for the connection: a listener reading more could answer only from the cache, which
+    // dropped the changes shown when their listener stopped.
+    await context.setOffline(true);
+    const waitsForConnection = page.getByTestId("changes-more").getByTestId("waits-for-connection");
+    await waitsForConnection.getByText("Not connected: more can be shown once the console reconnects.", { exact: true }).waitFor();
+    if (!(await page.getByTestId("changes-more").getByRole("button", { name: "Show more" }).isDisabled()))
+      throw new Error("offline, Show more is offered");
+    await context.setOffline(false);
+    await waitsForConnection.waitFor({ state: "detached" });
     await page.getByTestId("changes-more").getByRole("button", { name: "Show more" }).click();
     await page.getByTestId("changes-more").waitFor({ state: "detached" });
     const all = await changeIds();
@@ -818,6 +828,12 @@ async function offlineJourney(browser: Browser): Promise<void> {
     await go("#/days");
     await page.getByText("Not connected: the cached data holds no daily summaries").waitFor();
     await notConnected.waitFor();
+    // Other days wait for the connection, as a job's Show more does.
+    await page
+      .getByTestId("waits-for-connection")
+      .getByText("Not connected: other days can be shown once the console reconnects.", { exact: true })
+      .waitFor();
+    if (!(await page.getByRole("button", { name: "7 days" }).isDisabled())) throw new Error("offline, the days' range can be changed");
     if ((await page.getByText(/^No run in the last/).count()) > 0) throw new Error("the days, offline, say there was no run");
     await shoot(page, "days-offline-laptop");
   });
@@ -867,11 +883,12 @@ async function queueWindowJourney(browser: Browser): Promise<void> {
     await signIn(page, "curator");
     const failure = row(page, "Recent failures (24 h)", unreadableJob);
     await failure.getByRole("button", { name: "Retry" }).click();
-    const refusal = failure.getByRole("alert");
+    // Kept by the view, outside the row, which may leave the list while a retry runs.
+    const refusal = page.getByTestId("retry-failure").getByRole("alert");
     await refusal.waitFor();
     // In the engine's words, without the HTTP status the SDK appends to them.
     const refused = await refusal.textContent();
-    if (refused !== `cannot retry job ${unreadableJob}: it is failed (the job document no longer parses)`)
+    if (refused !== `Retry of job ${unreadableJob}: cannot retry job ${unreadableJob}: it is failed (the job document no longer parses)`)
       throw new Error(`the retry's refusal reads: ${refused}`);
     // The window moves on every 5 minutes: a listener of its own replaces the one before.
     const movedOn = Date.now() + 5 * 60_000;

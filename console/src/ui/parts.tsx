@@ -71,6 +71,19 @@ export function NotConnectedNote({ lives }: { lives: readonly Live<unknown>[] })
   );
 }
 
+/**
+ * Why a control that replaces a view's listener (reads more, or other days) is disabled while not connected: the SDK's
+ * memory cache drops what the old listener held once it stops, so the new one could answer only that the cache holds
+ * nothing, in place of what is shown.
+ */
+export function WaitsForConnection({ what }: { what: string }) {
+  return (
+    <small class="muted" data-testid="waits-for-connection">
+      Not connected: {what} once the console reconnects.
+    </small>
+  );
+}
+
 export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge status-${status}`}>{status}</span>;
 }
@@ -190,21 +203,10 @@ export function ActionButton(props: {
   );
 }
 
-/**
- * What an action did, announced politely, its ids as code; the region stays in the page, so a screen reader hears each new message.
- * Focusable, for the action to move focus to (`ActionButton`'s `focusAfter`).
- */
-export function Notice({
-  message,
-  focusRef,
-  testId = "action-notice",
-}: {
-  message: NoticeText | null;
-  focusRef?: RefObject<HTMLParagraphElement | null>;
-  testId?: string;
-}) {
+/** What an action did, announced politely, its ids as code; the region stays in the page, so a screen reader hears each new message. */
+export function Notice({ message, testId }: { message: NoticeText | null; testId: string }) {
   return (
-    <p class="notice" role="status" data-testid={testId} tabIndex={-1} ref={focusRef}>
+    <p class="notice" role="status" data-testid={testId}>
       {message && idPieces(message).map((piece, i) => (piece.id ? <code key={i}>{piece.text}</code> : piece.text))}
     </p>
   );

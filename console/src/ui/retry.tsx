@@ -1,15 +1,17 @@
 /**
- * Retry as the views run it: what a retry did is told outside the Retry button, which goes once the job is queued
- * again: while the run it queued is open, then with how that run ended (a job that fails again shows its failure
- * beside it), until the job moves on from that end. The lane may run the job before the retry's answer comes: the
- * notice then starts with the run's end. Focus moves to what it says once the retry is done.
+ * Retry as the views run it: what a retry did, and its error, are told outside the Retry button (ui/outcome.tsx),
+ * which goes once the job is queued again, or with the job's row when it leaves the view's list while the retry runs
+ * (a parent's may take minutes). What it did is told while the run it queued is open, then with how that run ended (a
+ * job that fails again shows its failure beside it), until the job moves on from that end. The lane may run the job
+ * before the retry's answer comes: the notice then starts with the run's end. Focus moves there once the retry is done.
  */
-import type { ComponentChildren, RefObject } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { type NoticeText, retriedNotice } from "../format";
 import { type Job, type JobStatus, type RetryAnswer, type childRetryBlock, movedPastRetriedRun, retriedRunEnded } from "../model";
-import { ActionButton, JobLink, Notice } from "./parts";
+import { ActionOutcome, type JobActionOutcome, useJobActionOutcome } from "./outcome";
+import { ActionButton, JobLink } from "./parts";
 
 /** Runs a retry of the job, as it reads when Retry is pressed. */
 export type Retry = (job: Job) => Promise<void>;
@@ -23,17 +25,18 @@ interface Retried {
   ended: { epoch: number; status: JobStatus } | null;
 }
 
-/** A view's retries, and what the last one did until `seen` (the jobs the view reads) shows the job moved on from it. */
-export interface Retries {
+/**
+ * A view's retries: what the last one did until `seen` (the jobs the view reads) shows the job moved on from it, and
+ * the error of the last one that failed until a retry of that job succeeds.
+ */
+export interface Retries extends JobActionOutcome {
   retry: Retry;
   notice: NoticeText | null;
-  /** Where the notice is shown (`RetryNotice`). */
-  noticeRef: RefObject<HTMLParagraphElement | null>;
 }
 
 export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retries {
   const [retried, setRetried] = useState<Retried | null>(null);
-  const noticeRef = useRef<HTMLParagraphElement>(null);
+  const kept = useJobActionOutcome();
   const job = retried === null ? undefined : seen.find(({ id }) => id === retried.jobId);
   // The run the retry queued has ended, as the view reads the job now (which may be before the answer came).
   const endedNow = retried !== null && retried.ended === null && job !== undefined && retriedRunEnded(retried.epoch, job);
@@ -44,10 +47,11 @@ export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retrie
     else if (endedNow) setRetried({ ...retried, ended: { epoch: job.lease_epoch, status: job.status } });
   }, [movedOn, endedNow, retried, job]);
   const ended = retried?.ended ?? (endedNow ? job : null);
-  const retry = async (job: Job) => {
-    const answer = await actions.retryJob(job.id);
-    setRetried({ jobId: job.id, epoch: job.lease_epoch, answer, ended: null });
-  };
+  const retry = (job: Job) =>
+    kept.run(job.id, async () => {
+      const answer = await actions.retryJob(job.id);
+      setRetried({ jobId: job.id, epoch: job.lease_epoch, answer, ended: null });
+    });
   const notice =
     retried === null || movedOn
       ? null
@@ -55,16 +59,17 @@ export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retrie
           text: retriedNotice(retried.jobId, retried.answer, ended?.status),
           ids: [retried.jobId, retried.answer.resumes_plan ?? ""],
         };
-  return { retry, notice, noticeRef };
+  return { retry, notice, failure: kept.failure, outcome: kept.outcome };
 }
 
-/** Retry for one job; focus moves to the notice, as the button goes with the failure it retried. */
+/** Retry for one job; focus moves to what it did, as the button goes with the failure it retried. */
 export function RetryButton({ job, retries }: { job: Job; retries: Retries }) {
-  return <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retries.retry(job)} focusAfter={retries.noticeRef} />;
+  return <ActionButton label="Retry" subject={`job ${job.id}`} run={() => retries.retry(job)} focusAfter={retries.outcome} />;
 }
 
+/** What the last retry did, and the last failed retry's error. */
 export function RetryNotice({ retries }: { retries: Retries }) {
-  return <Notice message={retries.notice} focusRef={retries.noticeRef} />;
+  return <ActionOutcome name="retry" verb="Retry" notice={retries.notice} kept={retries} />;
 }
 
 /**

@@ -6,8 +6,8 @@ import { count, dayKey, dayStart, durationsByDay, lastDays, percentile, usd } fr
 import type { ATTEMPT_STATUSES, DailyTotals, RunSummary } from "../model";
 import { ChartCanvas, PALETTE } from "../ui/chart";
 import { ViewHeading } from "../ui/focus";
-import { useLive, useNow, useRead } from "../ui/live";
-import { LiveView, NotConnectedNote, type SeriesColours } from "../ui/parts";
+import { useLive, useNotConnected, useNow, useRead } from "../ui/live";
+import { LiveView, NotConnectedNote, type SeriesColours, WaitsForConnection } from "../ui/parts";
 
 const RANGES = [7, 14, 30];
 
@@ -22,6 +22,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
     const perDay = await Promise.all(days.map((day) => data.runsBetween(dayStart(day), dayStart(day, 1))));
     return { value: perDay.flatMap((day) => day.value), fromCache: perDay.some((day) => day.fromCache) };
   }, [data, days]);
+  const notConnected = useNotConnected([totals, runs]);
   return (
     <section>
       <header class="job-header">
@@ -34,11 +35,13 @@ export function DaysView({ data }: { data: ConsoleData }) {
               type="button"
               class={n === range ? "small" : "small secondary"}
               aria-pressed={n === range}
+              disabled={notConnected}
               onClick={() => setRange(n)}
             >
               {n} days
             </button>
           ))}
+          {notConnected && <WaitsForConnection what="other days can be shown" />}
         </div>
       </header>
       <NotConnectedNote lives={[totals, runs]} />

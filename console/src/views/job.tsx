@@ -48,7 +48,7 @@ import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
 import { cacheOnly, mapLive, useLive, useNotConnected, useNow } from "../ui/live";
-import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
+import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge, WaitsForConnection } from "../ui/parts";
 import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
@@ -56,6 +56,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const attempts = useLive<Bounded<Attempt>>((l) => data.watchAttempts(jobId, l), [data, jobId]);
   const [shownChanges, setShownChanges] = useState(CHANGES_PAGE_SIZE);
   const changes = useLive<Bounded<Change>>((l) => data.watchChanges(jobId, shownChanges, l), [data, jobId, shownChanges]);
+  const changesNotConnected = useNotConnected([changes]);
   const shownAttempts = attempts.state === "ready" ? attempts.value.items : [];
   const changesView = (jobEnded: boolean, empty: string) => (
     <LiveView live={changes} what="change journal" isEmpty={(c) => c.items.length === 0} empty={empty}>
@@ -75,11 +76,12 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
                   type="button"
                   class="secondary small"
                   aria-busy={loadingMore}
-                  disabled={loadingMore}
+                  disabled={loadingMore || changesNotConnected}
                   onClick={() => setShownChanges(shownChanges + CHANGES_PAGE_SIZE)}
                 >
                   Show more
-                </button>
+                </button>{" "}
+                {changesNotConnected && <WaitsForConnection what="more can be shown" />}
               </p>
             )}
           </>

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FunctionsError } from "firebase/functions";
-import { actionFailure, cancelLeftChildrenOpen } from "../../src/actions";
+import { actionFailure, cancelWorthRunningAgain } from "../../src/actions";
 import {
   cappedQueueReads,
   FINISHED_JOBS_LIMIT,
@@ -402,11 +402,11 @@ describe("the actions offered", () => {
       "unavailable",
       "job p1 is cancelled, but cancelling its children failed (run the cancel again): deadline exceeded",
     );
-    assert.equal(cancelLeftChildrenOpen(childrenLeftOpen), true);
-    assert.equal(cancelLeftChildrenOpen(new FunctionsError("failed-precondition", "cannot cancel job p1: it is cancelled")), false);
-    assert.equal(cancelLeftChildrenOpen(new Error("unavailable")), false);
+    assert.equal(cancelWorthRunningAgain(childrenLeftOpen), true);
+    assert.equal(cancelWorthRunningAgain(new FunctionsError("failed-precondition", "cannot cancel job p1: it is cancelled")), false);
+    assert.equal(cancelWorthRunningAgain(new Error("unavailable")), false);
     // Cut short by the callable's deadline part-way through the children: the same cancel finishes them.
-    assert.equal(cancelLeftChildrenOpen(new FunctionsError("deadline-exceeded", "deadline-exceeded")), true);
+    assert.equal(cancelWorthRunningAgain(new FunctionsError("deadline-exceeded", "deadline-exceeded")), true);
   });
 
   it("a notice's ids come apart from its words, to read as code", () => {

@@ -1,12 +1,13 @@
 /**
- * What a retry's notice tells, and for how long (ui/retry.tsx): the hook runs in a component that renders nothing,
+ * What a retry's notice tells, and for how long, and what keeps its error (ui/retry.tsx): the hook runs in a component that renders nothing,
  * so no DOM is needed; each render passes the jobs as the view's listener reads them then.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { h, render } from "preact";
+import { FunctionsError } from "firebase/functions";
 import { act } from "preact/test-utils";
-import type { OperatorActions } from "../../src/actions";
+import { actionFailure, type OperatorActions } from "../../src/actions";
 import type { Job, RetryAnswer } from "../../src/model";
 import { type Retries, useRetry } from "../../src/ui/retry";
 
@@ -40,11 +41,16 @@ const j1 = (status: Job["status"], lease_epoch: number): Job => ({
   requeued_at: null,
 });
 
-/** A view holding useRetry, with the retry callable's answer given when the test says. */
+/** A view holding useRetry, with the retry callable's answer, or its error, given when the test says. */
 function retryView() {
   let giveAnswer = (_: RetryAnswer) => {};
+  let giveError = (_: Error) => {};
   const actions: OperatorActions = {
-    retryJob: () => new Promise((resolve) => (giveAnswer = resolve)),
+    retryJob: () =>
+      new Promise((resolve, reject) => {
+        giveAnswer = resolve;
+        giveError = reject;
+      }),
     cancelJob: () => Promise.reject(new Error("not called")),
     revertChange: () => Promise.reject(new Error("not called")),
   };
@@ -60,10 +66,20 @@ function retryView() {
     /** Renders the view as the listener reads these jobs (none: the job is not among those it reads). */
     show: (...seen: Job[]) => act(() => render(h(View, { seen }), root)),
     notice: () => current().notice?.text ?? null,
+    /** The failed retry the view keeps: its job, and what it says. */
+    failure: () => {
+      const kept = current().failure;
+      return kept && `${kept.jobId}: ${actionFailure(kept.error)}`;
+    },
     press: (job: Job) => void (pressed = current().retry(job)),
     answer: (answer: RetryAnswer) =>
       act(async () => {
         giveAnswer(answer);
+        await pressed;
+      }),
+    fail: (error: Error) =>
+      act(async () => {
+        giveError(error);
         await pressed;
       }),
   };
@@ -122,5 +138,30 @@ describe("a retry's notice", () => {
     await view.show(j1("failed", 4));
     await view.answer(queuedAgain);
     assert.equal(view.notice(), "Job j1 is queued again. It has run since: failed.");
+  });
+});
+
+describe("a retry's failure", () => {
+  const j2 = (status: Job["status"], lease_epoch: number): Job => ({ ...j1(status, lease_epoch), id: "j2" });
+
+  it("is kept by the view once the job's row has gone, until a retry of that job succeeds", async () => {
+    const view = retryView();
+    await view.show(j1("failed", 2));
+    view.press(j1("failed", 2));
+    // The job leaves the view's list while the retry runs (the queue's window moved on, or newer jobs crowded it out).
+    await view.show();
+    await view.fail(new FunctionsError("deadline-exceeded", "deadline-exceeded"));
+    assert.equal(view.failure(), "j1: deadline-exceeded");
+    // A retry of another job that succeeds leaves it.
+    view.press(j2("failed", 2));
+    await view.answer(queuedAgain);
+    assert.equal(view.failure(), "j1: deadline-exceeded");
+    // The last failure is the one kept, in the engine's words.
+    view.press(j2("failed", 2));
+    await view.fail(new FunctionsError("failed-precondition", "cannot retry job j2: it is queued [400]"));
+    assert.equal(view.failure(), "j2: cannot retry job j2: it is queued");
+    view.press(j2("failed", 2));
+    await view.answer(queuedAgain);
+    assert.equal(view.failure(), null);
   });
 });
