@@ -8,7 +8,7 @@ import type { ApplyEngine } from "../../src/apply/apply-engine";
 import { loadEngineConfig } from "../../src/config";
 import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
 import { JobCancelledError, LeaseLostError } from "../../src/jobs/errors";
-import { exerciseFixture, planOf, retiredFamilyFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, planOf, retiredFamilyFixture, seedCatalog, snapshotCatalog, renameOf } from "../helpers/catalog";
 import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps, retryForTest, testApplyEngine } from "../helpers/engine";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
@@ -393,13 +393,7 @@ describe("ApplyEngine.apply", () => {
 describe("ApplyEngine.apply with a frozen plan's expectations", () => {
   /** What the plan expects, as runPlan freezes it: simulated on the catalog as it is now. */
   const expectationsOf = async (plan: ChangePlan) => planExpectations(plan, await loadCatalogView(db, plan), new Date());
-  const renameSquat: OperationInput = {
-    op: "rename_exercise",
-    exercise_id: squat.id,
-    old_name: "Squat (Barbell)",
-    new_name: "Back Squat (Barbell)",
-    rationale,
-  };
+  const renameSquat: OperationInput = renameOf(squat, "Back Squat (Barbell)");
   /** The rename with the alias of its old slug, as a valid plan has it. */
   const renamePlan = () => planOf([renameSquat, { op: "upsert_alias", alias_slug: "squat-barbell", exercise_id: squat.id, rationale }]);
 

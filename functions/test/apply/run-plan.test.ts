@@ -7,7 +7,7 @@ import { ChangeJobOpenError, revertChange } from "../../src/apply/journal";
 import { PLAN_LIMITS } from "../../src/apply/operation-rules";
 import { type ChangePlan, type OperationInput, idempotencyKey } from "../../src/apply/plan";
 import type { Mode } from "../../src/jobs/model";
-import { exerciseFixture, planOf, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, planOf, seedCatalog, snapshotCatalog, renameOf } from "../helpers/catalog";
 import {
   type TestDeps,
   type TestDepsOverrides,
@@ -28,13 +28,7 @@ const squat = exerciseFixture("Squat (Barbell)", ["barbell"]);
 const rationale = "test";
 
 const patchBench: OperationInput = { op: "patch_fields", exercise_id: benchBarbell.id, set: { "metadata.level": "advanced" }, rationale };
-const renameSquat: OperationInput = {
-  op: "rename_exercise",
-  exercise_id: squat.id,
-  old_name: "Squat (Barbell)",
-  new_name: "Back Squat (Barbell)",
-  rationale,
-};
+const renameSquat: OperationInput = renameOf(squat, "Back Squat (Barbell)");
 const validPlan = (): ChangePlan =>
   planOf([
     patchBench,

@@ -14,7 +14,7 @@ import { loadCatalogView } from "../../src/apply/view-loader";
 import { type DocData } from "../../src/util/object-paths";
 import { isLiveExercise } from "../../src/catalog/family-registry";
 import { type JobRun, alias, depsFor, exercise, runJob, seedDemo } from "../handlers/support";
-import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
+import { exerciseFixture, planOf, seedCatalog, renameOf } from "../helpers/catalog";
 import { leaseForTest, makeTestDeps, testApplyEngine } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
 
@@ -97,13 +97,7 @@ describe("ApplyEngine: the aliases of the name slugs an operation gives, and the
   const squat = exerciseFixture("Squat (Barbell)", ["barbell"]);
   const bench = exerciseFixture("Bench Press (Barbell)", ["barbell"]);
   const rationale = "test";
-  const renameSquat: OperationInput = {
-    op: "rename_exercise",
-    exercise_id: squat.id,
-    old_name: "Squat (Barbell)",
-    new_name: "Back Squat (Barbell)",
-    rationale,
-  };
+  const renameSquat: OperationInput = renameOf(squat, "Back Squat (Barbell)");
   const NEW_SLUG = "back-squat-barbell";
 
   /** Applies `plan` as a frozen plan would, its expectations taken before `meanwhile` changes the catalog. */

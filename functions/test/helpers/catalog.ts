@@ -77,6 +77,11 @@ export function catalogViewOf(seed: CatalogSeed): CatalogView {
   return view;
 }
 
+/** A rename of `exercise` (a fixture) to `newName`, as a plan's operation. */
+export function renameOf(exercise: ExerciseFixture, newName: string): Extract<OperationInput, { op: "rename_exercise" }> {
+  return { op: "rename_exercise", exercise_id: exercise.id, old_name: String(exercise.name), new_name: newName, rationale: "test" };
+}
+
 export function planOf(operations: OperationInput[], jobType = "TARGETED_FIX"): ChangePlan {
   return changePlanSchema.parse({ job_id: "test-job", job_type: jobType, operations });
 }
