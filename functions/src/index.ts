@@ -11,7 +11,7 @@ import type { IntParam } from "firebase-functions/params";
 import { CURATOR_ACTION_TIMEOUT_SECONDS, PARAMS, WATCHDOG_TIMEOUT_SECONDS, loadEngineConfig, watchdogSchedule } from "./config";
 import type { Lane } from "./jobs/model";
 import { SCAN_SCHEDULES, SCHEDULE_RETRY, type ScanSchedule, scheduleOf } from "./schedules/scans";
-import { LANE_TASK_MEMORY, LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
+import { LANE_TASK_MAX_BACKOFF_SECONDS, LANE_TASK_MEMORY, LANE_TASK_TIMEOUT_SECONDS } from "./tasks/lanes";
 import { laneTaskInvoker } from "./tasks/service-account";
 
 const region = PARAMS.taskLocation.param;
@@ -39,7 +39,11 @@ function laneTaskFunction(lane: Lane, limits: { maxConcurrent: IntParam; maxPerS
       timeoutSeconds: LANE_TASK_TIMEOUT_SECONDS,
       memory: LANE_TASK_MEMORY,
       ...(invoker ? { invoker } : {}),
-      retryConfig: { maxAttempts: PARAMS.taskMaxAttempts.param, minBackoffSeconds: limits.minBackoffSeconds, maxBackoffSeconds: 600 },
+      retryConfig: {
+        maxAttempts: PARAMS.taskMaxAttempts.param,
+        minBackoffSeconds: limits.minBackoffSeconds,
+        maxBackoffSeconds: LANE_TASK_MAX_BACKOFF_SECONDS,
+      },
       rateLimits: { maxConcurrentDispatches: limits.maxConcurrent, maxDispatchesPerSecond: limits.maxPerSecond },
     },
     async (request) => {

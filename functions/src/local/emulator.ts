@@ -24,6 +24,11 @@ export interface RunningEmulator {
    */
   triggerPort?: number;
   stop(): Promise<void>;
+  /**
+   * Calls `listener` once the emulator's process ends other than by `stop` (killed, out of memory), with how
+   * it ended ("exit code 1", "signal SIGKILL"). An external emulator is no process of ours: never.
+   */
+  onUnexpectedExit(listener: (how: string) => void): void;
 }
 
 const DEFAULT_FIRESTORE_JAR = "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar";
@@ -82,6 +87,25 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** `stop` and `onUnexpectedExit` of the emulator `child` runs. */
+function controlsOf(child: ChildProcess): Pick<RunningEmulator, "stop" | "onUnexpectedExit"> {
+  let stopped = false;
+  const how = () => (child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`);
+  return {
+    stop: () => {
+      stopped = true;
+      return stopChild(child);
+    },
+    onUnexpectedExit: (listener) => {
+      const report = () => {
+        if (!stopped) listener(how());
+      };
+      if (child.exitCode !== null || child.signalCode !== null) queueMicrotask(report);
+      else child.once("exit", report);
+    },
+  };
+}
+
 async function startOfficial(jar: string, projectId: string, triggers: boolean): Promise<RunningEmulator> {
   const port = await freePort();
   let triggerPort = triggers ? await freePort() : undefined;
@@ -120,7 +144,7 @@ async function startOfficial(jar: string, projectId: string, triggers: boolean):
     clearUrl: clearUrlOf(projectId),
     clearUrlOf,
     triggerPort,
-    stop: () => stopChild(child),
+    ...controlsOf(child),
   };
 }
 
@@ -156,7 +180,7 @@ async function startNoIsolation(): Promise<RunningEmulator> {
     // Its clear empties every project.
     clearUrl,
     clearUrlOf: () => clearUrl,
-    stop: () => stopChild(child),
+    ...controlsOf(child),
   };
 }
 
@@ -227,6 +251,7 @@ export async function startOrFindEmulator(options: EmulatorOptions): Promise<Run
       clearUrl: clearUrlOf(options.projectId),
       clearUrlOf,
       stop: async () => {},
+      onUnexpectedExit: () => undefined,
     };
   }
   const jar = officialJar(options);

@@ -31,6 +31,8 @@ import { EmulatorTriggers } from "./emulator-triggers";
 import { startSwitch, switchProblems } from "./switches";
 
 const PROJECT_ID = emulatorProject();
+/** The running emulator to work on, if one is named; else this process starts one (`startOrFindEmulator`). */
+const EXTERNAL_EMULATOR = process.env.FIRESTORE_EMULATOR_HOST;
 
 /** What a client app would write: type, payload, and optionally lane/priority/dedup key. */
 const DEMO_JOBS: Array<Record<string, unknown>> = [
@@ -107,16 +109,29 @@ let stopping: Promise<never> | undefined;
 /** Stops the emulator this process started, if it did: what a second Ctrl-C still waits for. */
 let stopEmulator: () => unknown = () => undefined;
 
+/**
+ * What becomes of the jobs on a stop in order and on one at once. An external emulator keeps them for the next
+ * start; the one this process starts holds its data in memory only and stops with it, every job with it.
+ */
+const JOBS_ON_STOP = EXTERNAL_EMULATOR
+  ? {
+      inOrder: "running jobs stop at their next safe point and are queued again for the next start",
+      atOnce: "jobs still running keep their lease until it expires, then the watchdog retries them",
+    }
+  : {
+      inOrder:
+        "running jobs stop at their next safe point, then the emulator this process started stops: its data is in memory only, so every job goes with it",
+      atOnce: "the emulator this process started stops now: its data is in memory only, so every job goes with it",
+    };
+
 /** A signal: the first stops in order (running jobs stop at their next safe point); a second stops at once. */
 function onSignal(): void {
   if (!stopping) {
-    console.error(
-      "stopping: running jobs stop at their next safe point and are queued again for the next start (Ctrl-C again to stop at once)",
-    );
+    console.error(`stopping: ${JOBS_ON_STOP.inOrder} (Ctrl-C again to stop at once)`);
     void shutdown(0);
     return;
   }
-  console.error("stopping at once: jobs still running keep their lease until it expires, then the watchdog retries them");
+  console.error(`stopping at once: ${JOBS_ON_STOP.atOnce}`);
   void Promise.resolve()
     .then(stopEmulator)
     .catch((err: unknown) => console.error(err))
@@ -173,8 +188,7 @@ async function main(): Promise<void> {
 
   // The engine's leases, locks and exactly-once apply need transaction isolation, which only the official emulator has
   // (the tests' fallback without it is no place to run the engine).
-  const external = process.env.FIRESTORE_EMULATOR_HOST;
-  if (!external && !existsSync(officialJar())) {
+  if (!EXTERNAL_EMULATOR && !existsSync(officialJar())) {
     console.error(
       `the local engine needs the official Cloud Firestore emulator, and its jar is not at ${officialJar()}: install it ` +
         "(apt-get install google-cloud-cli-firestore-emulator), or point FIRESTORE_EMULATOR_JAR at it, or FIRESTORE_EMULATOR_HOST at a running emulator",
@@ -182,7 +196,7 @@ async function main(): Promise<void> {
     await shutdown(1);
   }
   // Before the backend line: an emulator that does not answer is all there is to say.
-  const unanswered = external ? await unansweredEmulator("FIRESTORE_EMULATOR_HOST") : null;
+  const unanswered = EXTERNAL_EMULATOR ? await unansweredEmulator("FIRESTORE_EMULATOR_HOST") : null;
   if (unanswered) {
     console.error(unanswered);
     await shutdown(1);
@@ -190,6 +204,13 @@ async function main(): Promise<void> {
   const emulator = await startOrFindEmulator({ projectId: PROJECT_ID, triggers: true });
   stopEmulator = () => emulator.stop();
   stops.push(stopEmulator);
+  // Left running, the engine would retry the vanished emulator for minutes in silence, and EXIT_WHEN_DONE=1 wait for
+  // good. Its data went with it, so nothing is left to stop in order for: the runtime's stop would wait minutes on
+  // writes to it.
+  emulator.onUnexpectedExit((how) => {
+    console.error(`the Firestore emulator this process started exited unexpectedly (${how}): its data, every job, is gone; stopping`);
+    process.exit(1);
+  });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
 

@@ -7,12 +7,14 @@
  */
 import type { DocumentSnapshot, Firestore, Query, QuerySnapshot } from "firebase-admin/firestore";
 import type { EmulatorTriggers } from "./emulator-triggers";
-import type { EngineConfig } from "../config";
+import { type EngineConfig, PARAMS } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { handleJobCreated } from "../adapters/job-created";
 import { rulesCheckedCreator } from "../jobs/job-document";
 import { setMaxListeners } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { LANE_TASK_MAX_BACKOFF_SECONDS } from "../tasks/lanes";
 import { LANE_TASK_LIMITS, handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
 import { wakeupFor, wakeupSubjectOf } from "../jobs/task-queue";
@@ -22,6 +24,12 @@ import { ScheduleTimers } from "./schedule-timers";
 
 /** The creator of a client's job that names none, under the local runtime. */
 const LOCAL_CLIENT = "local-client";
+
+/**
+ * How a failed intake is tried again while the runtime runs, as the deployed trigger (`retry: true`) has its
+ * event redelivered: after 400 ms, doubling up to 30 s, for 24 hours from the first try, as Eventarc does.
+ */
+const INTAKE_RETRIES = { firstDelayMs: 400, maxDelayMs: 30_000, forMs: 24 * 3_600_000 };
 
 /** Waits before opening a listener again after it failed: 1 s, doubling to 30 s while it keeps failing. */
 const RELISTEN_DELAY_MS = { first: 1000, max: 30_000 };
@@ -60,6 +68,14 @@ export function listenWithRetries(query: Query, onNext: (snap: QuerySnapshot) =>
   };
 }
 
+/** What comes of a job whose intake is tried no more: what the deployed engine does with one whose trigger gave up. */
+const UNTAKEN_JOB =
+  `the watchdog takes it in at its first run after it has waited ${PARAMS.staleQueuedMs.param.name}, if it has status "queued" ` +
+  "and a created_at (nothing finds it without them)";
+
+/** What comes of a job whose intake a stop cut short. */
+const STOPPED_INTAKE = `the runtime stopped, so it is not tried again: a start on the same data takes it in if it has status "queued"`;
+
 export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" | "config"> {
   db: Firestore;
   config: EngineConfig;
@@ -74,6 +90,8 @@ export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" 
   triggers?: EmulatorTriggers;
   /** Run the scheduled scans on timers; off by default, so a demo or a test stays quiet. */
   schedules?: boolean;
+  /** How a failed intake is tried again; by default INTAKE_RETRIES. */
+  intakeRetries?: typeof INTAKE_RETRIES;
   onError?: (err: unknown, where: string) => void;
 }
 
@@ -99,9 +117,10 @@ export class LocalRuntime {
         await handleLaneTask(this.engine, payload.lane, payload, { ...LANE_TASK_LIMITS, stopping: this.stopping.signal });
       },
       maxConcurrent: this.maxConcurrent,
-      // As many attempts as Cloud Tasks makes; shorter waits between them (seconds, not its 10–600 s).
+      // As many attempts as Cloud Tasks makes; shorter waits between them (from a second, not its 10 or 30 s), as long at most.
       maxAttempts: config.taskMaxAttempts,
       retryDelayMs: 1000,
+      maxRetryDelayMs: LANE_TASK_MAX_BACKOFF_SECONDS * 1000,
       onError: (err) => onError(err, "task"),
     });
     this.engine = createEngine({ ...options, tasks: this.tasks });
@@ -200,14 +219,20 @@ export class LocalRuntime {
   private takeIn(doc: DocumentSnapshot): void {
     // After `stop`, which waited for the intakes it found: a read still in flight then delivers nothing.
     if (this.stopped) return;
-    const intake = this.intakeWithRetries(doc)
-      .catch((err) => this.onError(err, "intake"))
-      .finally(() => this.pendingIntakes.delete(intake));
+    const intake = this.intakeWithRetries(doc).finally(() => this.pendingIntakes.delete(intake));
     this.pendingIntakes.add(intake);
   }
 
-  /** Like a trigger deployed with `retry: true`: a failed intake (e.g. contention) is delivered again. */
-  private async intakeWithRetries(doc: DocumentSnapshot, attempts = 5): Promise<void> {
+  /**
+   * Like a trigger deployed with `retry: true`: a failed intake (e.g. contention) is delivered again
+   * (`intakeRetries`) until the runtime stops; each failed try is logged with what comes of the job next.
+   */
+  private async intakeWithRetries(doc: DocumentSnapshot): Promise<void> {
+    const { firstDelayMs, maxDelayMs, forMs } = this.options.intakeRetries ?? INTAKE_RETRIES;
+    const giveUpAt = Date.now() + forMs;
+    const failed = (attempt: number, err: unknown, next: string) =>
+      this.onError(`job ${doc.id}: intake try ${attempt} failed (${String(err)}); ${next}`, "intake");
+    let delayMs = firstDelayMs;
     for (let attempt = 1; ; attempt++) {
       try {
         // The first delivery carries the snapshot (no read); a retry reads the document as it is now.
@@ -217,9 +242,14 @@ export class LocalRuntime {
         await handleJobCreated(this.engine, { params: { jobId: doc.id }, data, authType: "unknown", authId });
         return;
       } catch (err) {
-        if (attempt >= attempts || this.stopped) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+        if (this.stopped) return failed(attempt, err, STOPPED_INTAKE);
+        if (Date.now() + delayMs > giveUpAt) return failed(attempt, err, `given up after ${forMs / 1000} s of tries; ${UNTAKEN_JOB}`);
+        failed(attempt, err, `trying again in ${delayMs / 1000} s`);
       }
+      // `stop` ends the wait, and no other try starts.
+      await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+      if (this.stopped) return this.onError(`job ${doc.id}: ${STOPPED_INTAKE}`, "intake");
+      delayMs = Math.min(delayMs * 2, maxDelayMs);
     }
   }
 

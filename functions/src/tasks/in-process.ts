@@ -19,7 +19,9 @@ export interface InProcessOptions {
   handler: (payload: WakeupPayload) => Promise<void>;
   maxConcurrent: Record<Lane, number>;
   maxAttempts?: number;
+  /** The wait before a task's second attempt, doubling with each attempt after it, up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
+  maxRetryDelayMs?: number;
   onError?: (err: unknown, payload: WakeupPayload, attempt: number) => void;
 }
 
@@ -116,7 +118,8 @@ export class InProcessTaskQueue implements TaskQueuePort {
     } catch (err) {
       this.options.onError?.(err, pending.payload, pending.attempt);
       if (pending.attempt < (this.options.maxAttempts ?? 5)) {
-        this.schedule({ ...pending, attempt: pending.attempt + 1 }, (this.options.retryDelayMs ?? 1000) * 2 ** (pending.attempt - 1));
+        const delayMs = (this.options.retryDelayMs ?? 1000) * 2 ** (pending.attempt - 1);
+        this.schedule({ ...pending, attempt: pending.attempt + 1 }, Math.min(delayMs, this.options.maxRetryDelayMs ?? Infinity));
         return;
       }
     }

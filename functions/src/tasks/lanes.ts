@@ -12,6 +12,9 @@ export const LANE_TASK_FUNCTION: Record<Lane, string> = {
  */
 export const LANE_TASK_TIMEOUT_SECONDS = 540;
 
+/** The longest wait of the lane queues' Cloud Tasks retries between attempts of one task; the local runtime's waits too. */
+export const LANE_TASK_MAX_BACKOFF_SECONDS = 600;
+
 /**
  * The lane functions' memory. At one CPU, Cloud Run gives a 2nd-gen function up to 80 requests at once, so one
  * instance may run every dispatch its lane allows (`PRIORITY_LANE_MAX_CONCURRENT`) side by side: the SDKs take

@@ -1,8 +1,9 @@
 /**
  * The official emulator `npm start` (and the tests) start runs in a process group of its own, so it
- * must not outlive the process that started it when that one exits without stopping it.
+ * must not outlive the process that started it when that one exits without stopping it; and `npm start`
+ * must not outlive an emulator it started that ends on its own, nor take its stop for such an end.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { officialJar } from "../../src/local/emulator";
@@ -21,19 +22,22 @@ void startOfficialEmulator({ projectId: "demo-exit" }).then((emulator) => {
 });
 `;
 
-/** Whether a process of the emulator started on `port` still runs (its command line names the port). */
-function emulatorRunning(port: string): boolean {
+/** The processes of the emulator started on `port` still running (their command lines name the port). */
+function emulatorPids(port: string): number[] {
   return readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
-    .some((pid) => {
+    .filter((pid) => {
       try {
         const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
         return command.includes("CloudFirestore") && command.includes(`--port=${port}`);
       } catch {
         return false; // gone meanwhile
       }
-    });
+    })
+    .map(Number);
 }
+
+const emulatorRunning = (port: string) => emulatorPids(port).length > 0;
 
 describeWithJar("the official emulator's process", () => {
   it("goes with the process that started it, when that one exits without stopping it", async () => {
@@ -54,4 +58,101 @@ describeWithJar("the official emulator's process", () => {
     while (emulatorRunning(port) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(emulatorRunning(port)).toBe(false);
   }, 120_000);
+});
+
+/** `npm start` on an emulator of its own, in a project of the test's own, with no demo jobs. */
+class LocalRuntimeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = "";
+  stderr = "";
+  readonly exited: Promise<number | null>;
+  private emulatorPort = "";
+
+  constructor() {
+    const { FIRESTORE_EMULATOR_HOST: _testEmulator, ...env } = process.env;
+    this.child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "local", "main.ts")], {
+      cwd: FUNCTIONS_DIR,
+      env: { ...env, NODE_OPTIONS: "", GCLOUD_PROJECT: "demo-start-emulator-exit", DEMO_JOBS: "0" },
+      timeout: 90_000,
+    });
+    this.child.stdout.on("data", (chunk: Buffer) => (this.stdout += chunk.toString()));
+    this.child.stderr.on("data", (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.exited = new Promise((resolve, reject) => {
+      this.child.on("error", reject);
+      this.child.on("close", resolve);
+    });
+  }
+
+  /** Resolves once it says it runs; the pids of its emulator's processes. */
+  async running(): Promise<number[]> {
+    const deadline = Date.now() + 60_000;
+    while (!this.stdout.includes("still running:")) {
+      if (this.child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`npm start did not say it runs:\n${this.stdout}\n${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    this.emulatorPort = /FIRESTORE_EMULATOR_HOST=127\.0\.0\.1:(\d+)/.exec(this.stdout)![1];
+    return emulatorPids(this.emulatorPort);
+  }
+
+  /** Resolves once `text` is on its stderr. */
+  async said(text: string): Promise<void> {
+    while (!this.stderr.includes(text)) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  /** Ends it and its emulator, whatever the test left of them. */
+  cleanUp(): void {
+    this.child.kill("SIGKILL");
+    for (const pid of this.emulatorPort ? emulatorPids(this.emulatorPort) : []) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+}
+
+describeWithJar("npm start and the emulator it started", () => {
+  let runtime: LocalRuntimeProcess;
+  beforeEach(() => (runtime = new LocalRuntimeProcess()));
+  afterEach(() => runtime.cleanUp());
+
+  it("says at once, in one line, that the emulator ended on its own and its jobs with it, and exits 1", async () => {
+    const [jvm] = await runtime.running();
+    process.kill(jvm, "SIGKILL");
+    const killedAt = Date.now();
+    expect(await runtime.exited).toBe(1);
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    expect(runtime.stderr).toBe(
+      "the Firestore emulator this process started exited unexpectedly (signal SIGKILL): its data, every job, is gone; stopping\n",
+    );
+  }, 90_000);
+
+  it("on Ctrl-C, says the jobs go with the emulator it stops, and takes that stop for none of its own", async () => {
+    await runtime.running();
+    runtime.child.kill("SIGINT");
+    expect(await runtime.exited).toBe(0);
+    expect(runtime.stderr).toBe(
+      "stopping: running jobs stop at their next safe point, then the emulator this process started stops: its data is in memory " +
+        "only, so every job goes with it (Ctrl-C again to stop at once)\n",
+    );
+  }, 90_000);
+
+  it("on a second Ctrl-C, says the emulator stops now with every job", async () => {
+    // Stopped, the emulator holds up the stop in order (its SIGTERM waits, until the stop's SIGKILL 5 s on).
+    const [jvm] = await runtime.running();
+    process.kill(jvm, "SIGSTOP");
+    runtime.child.kill("SIGINT");
+    await runtime.said("stopping: ");
+    runtime.child.kill("SIGINT");
+    // The stop in order and the one at once end on the same emulator exit: either exits first.
+    expect([0, 130]).toContain(await runtime.exited);
+    expect(runtime.stderr.split("\n")).toEqual([
+      "stopping: running jobs stop at their next safe point, then the emulator this process started stops: its data is in memory " +
+        "only, so every job goes with it (Ctrl-C again to stop at once)",
+      "stopping at once: the emulator this process started stops now: its data is in memory only, so every job goes with it",
+      "",
+    ]);
+  }, 90_000);
 });

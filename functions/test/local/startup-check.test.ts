@@ -120,7 +120,7 @@ it("says so in one line, and nothing else, when no emulator answers at FIRESTORE
   expect(stdout).toBe("");
 }, 90_000);
 
-it("with DEMO_JOBS=0 says at once how to submit jobs to it, and stops in order on one Ctrl-C", async () => {
+it("with DEMO_JOBS=0 says at once how to submit jobs to it, and stops in order on one Ctrl-C, the external emulator keeping the jobs", async () => {
   const host = testEmulator();
   // A project of its own: the engine seeds the demo catalog there, not in the tests'.
   const child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "local", "main.ts")], {
@@ -129,6 +129,8 @@ it("with DEMO_JOBS=0 says at once how to submit jobs to it, and stops in order o
     timeout: 60_000,
   });
   let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", resolve);
@@ -144,4 +146,8 @@ it("with DEMO_JOBS=0 says at once how to submit jobs to it, and stops in order o
   expect(stdout).not.toContain("no demo jobs to wait for");
   child.kill("SIGINT");
   expect(await exited).toBe(0);
+  // The emulator outlives it, and the jobs in it.
+  expect(stderr).toBe(
+    "stopping: running jobs stop at their next safe point and are queued again for the next start (Ctrl-C again to stop at once)\n",
+  );
 }, 90_000);

@@ -72,6 +72,28 @@ describe("in-process task queue", () => {
     await queue.close();
   });
 
+  it("waits twice as long before each attempt of a failing task, up to maxRetryDelayMs", async () => {
+    const attemptsAt: number[] = [];
+    const queue = new InProcessTaskQueue({
+      maxConcurrent: { priority: 1, maintenance: 1 },
+      maxAttempts: 5,
+      retryDelayMs: 20,
+      maxRetryDelayMs: 50,
+      handler: async () => {
+        attemptsAt.push(Date.now());
+        throw new Error("boom");
+      },
+    });
+    await queue.enqueueWakeup(task({ jobId: "failing", runAfter: new Date() }));
+    await queue.idle();
+    const waits = attemptsAt.slice(1).map((at, index) => at - attemptsAt[index]);
+    // 20, 40, then 80 and 160 capped at 50 (timers fire a little late, never early).
+    expect(waits).toHaveLength(4);
+    waits.forEach((wait, index) => expect(wait).toBeGreaterThanOrEqual([20, 40, 50, 50][index] - 2));
+    expect(Math.max(...waits.slice(2))).toBeLessThan(80);
+    await queue.close();
+  });
+
   it("runs at most maxConcurrent tasks of a lane at once", async () => {
     let running = 0;
     let peak = 0;
