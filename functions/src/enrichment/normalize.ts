@@ -5,7 +5,8 @@
  * exercise schema. Anything locked, unknown, invalid, unchanged, or no better than what is stored
  * is dropped with a reason — "if it isn't broken, don't fix it": a field whose stored value is
  * already good is kept as it is unless the job names it in `fields_to_enrich`. Missing or broken
- * fields are always open to the LLM.
+ * fields are always open to the LLM; a value written with style issues says which
+ * (`writtenWithStyleIssues`), as the next scan will find them.
  */
 import { CANONICAL_FIELD_VALUES, canonicalMuscles } from "../catalog/canonical-values";
 import { deprecatedFieldReplacement, isDeprecatedField, isLockedForEnrichment } from "../catalog/fields";
@@ -33,7 +34,7 @@ import {
   isGerundPhrase,
   isLabelText,
 } from "../catalog/text-style";
-import { failsContentFormat } from "../reviewer/quality-scanner";
+import { type ScanResult, failsContentFormat, heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { getPath, isPlainRecord } from "../util/object-paths";
 import { namesField } from "./spec";
 
@@ -42,15 +43,33 @@ export interface DroppedChange {
   reason: string;
 }
 
+/** A description or content list in the patch that has style issues the scanner reports (their messages). */
+export interface WrittenWithStyleIssues {
+  path: string;
+  issues: string[];
+}
+
 export interface NormalizedEnrichment {
   /** Flat dotted paths → normalised values; only allowed paths whose value changes. */
   patch: Record<string, unknown>;
   dropped: DroppedChange[];
+  writtenWithStyleIssues: WrittenWithStyleIssues[];
 }
 
 type ExerciseData = Readonly<Record<string, unknown>>;
 type FieldResult = { value: unknown } | { reason: string };
 type FieldNormalizer = (raw: unknown, current: ExerciseData, patch: ExerciseData) => FieldResult;
+
+/** What a change is weighed against: the stored value of its path. */
+interface StoredValue {
+  value: unknown;
+  /** Why this module would refuse to write the stored value (its list bounds, …); null when it would write it, normalised. */
+  refused: string | null;
+  /** It is valid as it is and has no style issue: kept unless the job names its field. */
+  good: boolean;
+  /** It fails one of the scanner's hard checks on its own. */
+  failsHardCheck: boolean;
+}
 
 const CONTAINER_PATHS = new Set(["muscles", "metadata", "movement", "review_metadata"]);
 const CONTRIBUTION_PATH = "muscles.contribution";
@@ -64,8 +83,10 @@ export function normalizeEnrichmentChanges(
   fieldsToEnrich: readonly string[] = [],
 ): NormalizedEnrichment {
   const dropped: DroppedChange[] = [];
+  const writtenWithStyleIssues: WrittenWithStyleIssues[] = [];
   const flat = flattenChanges(changes, current, dropped);
   const patch: Record<string, unknown> = {};
+  const scan = heuristicScoreExercise(current);
 
   for (const path of Object.keys(flat)) {
     const rejection = pathRejection(path);
@@ -79,14 +100,20 @@ export function normalizeEnrichmentChanges(
       dropped.push({ path, reason: "not in fields_to_enrich" });
       continue;
     }
-    const keepStored = !namesField(fieldsToEnrich, path) && storedValueIsGood(path, normalize, current, patch);
-    const result = acceptedValue(path, validated(path, normalize(flat[path], current, patch)), getPath(current, path), keepStored);
-    if ("reason" in result) dropped.push({ path, reason: result.reason });
-    else patch[path] = result.value;
+    const stored = storedValue(path, normalize, current, patch, scan);
+    const keepStored = !namesField(fieldsToEnrich, path) && stored.good;
+    const result = acceptedValue(path, validated(path, normalize(flat[path], current, patch)), stored, keepStored);
+    if ("reason" in result) {
+      dropped.push({ path, reason: result.reason });
+      continue;
+    }
+    patch[path] = result.value;
+    const issues = styleIssuesOf(path, result.value) ?? [];
+    if (issues.length > 0) writtenWithStyleIssues.push({ path, issues: issues.map((issue) => issue.message) });
   }
   dropped.push(...keepStoredSecondaryOutOfPrimary(patch, current, fieldsToEnrich));
   dropped.push(...dropMusclesWithoutPrimary(patch, current));
-  return { patch, dropped };
+  return { patch, dropped, writtenWithStyleIssues };
 }
 
 /**
@@ -141,22 +168,29 @@ function validated(path: string, result: FieldResult): FieldResult {
 }
 
 /**
- * A stored value is good when it is what this module would make of it (normalising it changes
- * nothing and the schema accepts it) and has no style issue. Then the quality scanner flags
- * nothing in the field either: its other checks on enrichable fields (presence, canonical values,
- * list bounds, markup) fail only values that normalisation would change.
+ * The stored value of `path`, judged. It is good when it is what this module would make of it
+ * (normalising it changes nothing and the schema accepts it) and has no style issue. Then the quality
+ * scanner flags nothing in the field either: its other checks on enrichable fields (presence, canonical
+ * values, list bounds, markup) fail only values that normalisation would change.
  */
-function storedValueIsGood(path: string, normalize: FieldNormalizer, current: ExerciseData, patch: ExerciseData): boolean {
-  const stored = getPath(current, path);
-  const normalized = validated(path, normalize(stored, current, patch));
-  if ("reason" in normalized || !deepEqual(normalized.value, stored)) return false;
-  return (styleIssuesOf(path, stored) ?? []).length === 0;
+function storedValue(path: string, normalize: FieldNormalizer, current: ExerciseData, patch: ExerciseData, scan: ScanResult): StoredValue {
+  const value = getPath(current, path);
+  const normalized = validated(path, normalize(value, current, patch));
+  return {
+    value,
+    refused: "reason" in normalized ? normalized.reason : null,
+    good: "value" in normalized && deepEqual(normalized.value, value) && (styleIssuesOf(path, value) ?? []).length === 0,
+    // Check 11 judges two fields at once: whether this one fails it is asked of this one alone.
+    failsHardCheck:
+      failsContentFormat(path, value) ||
+      scan.hard_failures.some((failure) => failure.check !== "content_format" && failure.fields.includes(path)),
+  };
 }
 
 /** Keeps a valid value only if it changes the stored value for the better; `keepStored`: the stored value is good. */
-function acceptedValue(path: string, result: FieldResult, stored: unknown, keepStored: boolean): FieldResult {
+function acceptedValue(path: string, result: FieldResult, stored: StoredValue, keepStored: boolean): FieldResult {
   if ("reason" in result) return result;
-  if (deepEqual(result.value, stored)) return { reason: "unchanged" };
+  if (deepEqual(result.value, stored.value)) return { reason: "unchanged" };
   if (keepStored) return { reason: "stored value is valid" };
   const regression = styleRegression(path, result.value, stored);
   return regression ? { reason: regression } : result;
@@ -324,7 +358,8 @@ function capitalizeFirst(text: string): string {
 /** Per-field polish applied after markers are stripped. */
 const CONTENT_ITEM_FIXES: Readonly<Record<ContentField, (item: string) => string>> = {
   execution_notes: capitalizeFirst,
-  // "Elbow flare: Letting the elbows drift out" → "Letting the elbows drift out".
+  // "Elbow flare: Letting the elbows drift out" → "Letting the elbows drift out". A label before other text
+  // stays (the text alone may say nothing: "Depth: too shallow"), a style issue weighed and reported as any.
   common_mistakes: (item) => {
     const explanation = item.slice(item.indexOf(":") + 1).trim();
     return capitalizeFirst(isLabelText(item) && isGerundPhrase(explanation) ? explanation : item);
@@ -372,30 +407,40 @@ const FIELD_NORMALIZERS: Readonly<Record<string, FieldNormalizer>> = {
   stimulus_tags: contentList("stimulus_tags"),
 };
 
-/** Style issues of a valid description or content list; null when the value is missing or invalid. */
+/** Style issues of a description or content list, whatever its length; null when it is no text (or has no style rules). */
 function styleIssuesOf(path: string, value: unknown): StyleIssue[] | null {
-  if (path === "description") {
-    const valid = typeof value === "string" && value.trim().length >= DESCRIPTION_MIN_LENGTH;
-    return valid ? descriptionStyleIssues(value) : null;
-  }
+  if (path === "description") return typeof value === "string" ? descriptionStyleIssues(value) : null;
   if (!Object.hasOwn(CONTENT_LIST_BOUNDS, path) || !Array.isArray(value)) return null;
-  const field = path as ContentField;
-  const { min, max } = CONTENT_LIST_BOUNDS[field];
-  if (value.length < min || value.length > max || value.some((item) => typeof item !== "string")) return null;
-  return contentStyleIssues(field, value as string[]);
+  if (value.some((item) => typeof item !== "string")) return null;
+  return contentStyleIssues(path as ContentField, value as string[]);
+}
+
+/** Absent, blank, or a list of blank items: missing content, which is always generated. */
+function isMissing(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (typeof value === "string") return value.trim() === "";
+  return Array.isArray(value) && value.every((item) => typeof item === "string" && item.trim() === "");
 }
 
 /**
- * A replacement that still has style issues is accepted only when the stored value is missing,
- * invalid, fails the scanner's hard format check (a normalised replacement never does: its markers
- * are stripped), or has more issues; otherwise rewriting would churn good content for no gain.
+ * A replacement that still has style issues is accepted only when the stored value is missing, no
+ * text, fails one of the scanner's hard checks (a hard failure fails the scan, style issues do not;
+ * a normalised replacement passes them: its markers are stripped, its length and count in bounds),
+ * or has more issues. A stored value refused only for its list bounds may be replaced by one with as
+ * many issues, its bounds being the gain. Otherwise rewriting would churn better content for no gain.
  */
-function styleRegression(path: string, next: unknown, stored: unknown): string | null {
-  const nextIssues = styleIssuesOf(path, next);
-  if (!nextIssues || nextIssues.length === 0 || failsContentFormat(path, stored)) return null;
-  const storedIssues = styleIssuesOf(path, stored);
-  if (!storedIssues || nextIssues.length < storedIssues.length) return null;
-  return `style issues (${nextIssues.map((issue) => issue.message).join("; ")}) and the stored value is no worse`;
+function styleRegression(path: string, next: unknown, stored: StoredValue): string | null {
+  const nextIssues = styleIssuesOf(path, next) ?? [];
+  if (nextIssues.length === 0 || isMissing(stored.value) || stored.failsHardCheck) return null;
+  const storedIssues = styleIssuesOf(path, stored.value);
+  if (!storedIssues) return null;
+  const issues = nextIssues.map((issue) => issue.message).join("; ");
+  if (stored.refused === null) {
+    return nextIssues.length < storedIssues.length ? null : `style issues (${issues}) and the stored value is no worse`;
+  }
+  return nextIssues.length <= storedIssues.length
+    ? null
+    : `style issues (${issues}), more than the stored value's ${storedIssues.length}, which is kept though it ${stored.refused}`;
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

@@ -17,6 +17,8 @@ export const exerciseOutcomeSchema = z.object({
   paths: z.array(z.string()),
   /** LLM changes dropped by normalisation (locked, unknown, invalid, unchanged, good stored value, out of scope). */
   dropped: z.number(),
+  /** Fields the patch set (or, in a dry run, would set) that have style issues the scanner reports, with them. */
+  written_with_style_issues: z.array(z.object({ path: z.string(), issues: z.array(z.string()) })).optional(),
   confidence: z.string().optional(),
   /** The quality scanner on the exercise after enrichment, changed or not; null when it was skipped or failed. */
   scanner_passed: z.boolean().nullable(),
@@ -68,6 +70,8 @@ export class ShardTally {
   private applied = 0;
   private scannerFailed = 0;
   private dropped = 0;
+  private withStyleIssues = 0;
+  private readonly styleIssues: Array<{ exercise_id: string; path: string; issues: string[] }> = [];
   private readonly failures: Array<{ exercise_id: string; code: string; reason: string }> = [];
   private readonly preview: string[] = [];
 
@@ -83,6 +87,10 @@ export class ShardTally {
     if (resumed) this.resumed++;
     if (!resumed && outcome.detail === "applied") this.applied++;
     this.dropped += outcome.dropped;
+    for (const { path, issues } of outcome.written_with_style_issues ?? []) {
+      this.withStyleIssues++;
+      if (this.styleIssues.length < MAX_LISTED) this.styleIssues.push({ exercise_id: outcome.exercise_id, path, issues });
+    }
     if (outcome.outcome === "failed" && this.failures.length < MAX_LISTED) {
       this.failures.push({ exercise_id: outcome.exercise_id, code: outcome.detail, reason: outcome.reason ?? "" });
     }
@@ -118,6 +126,8 @@ export class ShardTally {
       ...this.attemptCounts(),
       exercises_resumed: this.resumed,
       changes_dropped: this.dropped,
+      changes_with_style_issues: this.withStyleIssues,
+      written_with_style_issues: this.styleIssues,
       failures: this.failures,
       changes_preview: this.preview,
     };

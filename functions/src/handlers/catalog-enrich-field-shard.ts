@@ -203,6 +203,7 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     exercise_id: exerciseId,
     patch: enrichment.patch,
     dropped: enrichment.dropped,
+    written_with_style_issues: enrichment.writtenWithStyleIssues,
     confidence: enrichment.confidence,
   });
   if (base.paths.length === 0) {
@@ -227,6 +228,7 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
         ...base,
         outcome: "succeeded",
         detail: written.kind,
+        written_with_style_issues: enrichment.writtenWithStyleIssues,
         ...(written.kind === "applied" ? { change_id: written.change_id } : {}),
         scanner_passed: scannerCheck(exerciseId, exercise, enrichment.patch),
       };

@@ -9,6 +9,7 @@ import { fakeEnrichment } from "./fake-enrichment";
 import { parseWithSchema } from "./output";
 import { sleepUnlessStopped } from "./retry";
 import type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
+import { failureMayBeBilled } from "./vertex";
 import { isPlainRecord } from "../util/object-paths";
 
 const FAKE_ERRORS = ["timeout", "rate_limit", "unavailable", "malformed_json"] as const;
@@ -17,7 +18,12 @@ type FakeError = (typeof FAKE_ERRORS)[number];
 export interface FakeScriptStep {
   /** Every given condition must hold; an empty match matches every request. */
   match: { task?: string; promptIncludes?: string; contextKey?: string };
-  /** The answer: a value, a function of the request (may throw an LlmError), or `{error}` to simulate a failure. */
+  /**
+   * The answer: a value, a function of the request, or `{error}` to simulate a failure. A function may throw an
+   * LlmError: one without a `cause` failed on the answer (billed, as the Vertex adapter's are); one whose `cause` is
+   * what the try got instead of an answer (an HTTP error answer, `{status: 429}`) is counted as the adapter counts
+   * that try (`failureMayBeBilled`).
+   */
   respond: unknown;
   /** How many requests this step answers; unlimited when absent. */
   times?: number;
@@ -45,18 +51,31 @@ function isFakeError(value: unknown): value is { error: FakeError } {
   return isPlainRecord(value) && Object.keys(value).length === 1 && (FAKE_ERRORS as readonly unknown[]).includes(value.error);
 }
 
-/** The same errors the Vertex adapter raises for these situations. */
+/**
+ * The same errors the Vertex adapter raises for these situations, each failed try with what it got
+ * instead of an answer as its cause (as the adapter's are), so its usage is counted as the adapter counts it.
+ */
 function simulatedError(kind: FakeError): LlmError {
   switch (kind) {
     case "timeout":
-      return new LlmError("LLM_TIMEOUT", "fake LLM: simulated timeout");
+      return new LlmError("LLM_TIMEOUT", "fake LLM: simulated timeout", { cause: sdkError("TimeoutError", "the request timed out") });
     case "rate_limit":
-      return new LlmError(classifyHttpStatus(429).code, "fake LLM: simulated HTTP 429");
+      return httpError(429);
     case "unavailable":
-      return new LlmError(classifyHttpStatus(503).code, "fake LLM: simulated HTTP 503");
+      return httpError(503);
     case "malformed_json":
       return new LlmError("LLM_BAD_OUTPUT", 'model output is not JSON: {"changes": {"description": "Bench Press is a');
   }
+}
+
+function httpError(status: number): LlmError {
+  return new LlmError(classifyHttpStatus(status).code, `fake LLM: simulated HTTP ${status}`, {
+    cause: Object.assign(sdkError("ApiError", `HTTP ${status}`), { status }),
+  });
+}
+
+function sdkError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name });
 }
 
 const INJECTED_FAILURES: FakeError[] = ["timeout", "rate_limit", "unavailable"];
@@ -87,28 +106,38 @@ export class FakeLlmClient implements LlmClient {
     this.calls.push(call);
     if (this.calls.length > FAKE_CALLS_KEPT) this.calls.splice(0, this.calls.length - FAKE_CALLS_KEPT);
     const latencyMs = this.options.latencyMs ?? 0;
-    req.signal?.throwIfAborted();
-    // Ended by the request's stop as the real client's call is.
-    if (latencyMs > 0) await sleepUnlessStopped(latencyMs, req.signal);
-    const usage = (outputTokens: number): LlmUsage => ({
+    const usage = (spent: Pick<LlmUsage, "calls" | "input_tokens" | "output_tokens">): LlmUsage => ({
       model: `fake-${tier}`,
-      input_tokens: tokensOf(req.prompt),
-      output_tokens: outputTokens,
+      ...spent,
       latency_ms: latencyMs,
-      calls: 1,
       estimated_cost_usd: 0,
     });
+    const answered = (outputTokens: number): LlmUsage =>
+      usage({ calls: 1, input_tokens: tokensOf(req.prompt), output_tokens: outputTokens });
+    // A try that got no answer has no tokens to read.
+    const unanswered = (billed: boolean): LlmUsage => usage({ calls: billed ? 1 : 0, input_tokens: 0, output_tokens: 0 });
+    // The simulated latency is the try in flight: a stop ends it as it ends the real client's call, and it is reported as
+    // that client reports it (`onStopped`): the try the stop cut short counts, one it came before was never sent.
+    const sent = req.signal?.aborted !== true;
+    try {
+      req.signal?.throwIfAborted();
+      if (latencyMs > 0) await sleepUnlessStopped(latencyMs, req.signal);
+    } catch (err) {
+      req.onStopped?.(unanswered(sent));
+      throw err;
+    }
     try {
       const answer = this.answer(req);
       if (isFakeError(answer)) throw simulatedError(answer.error);
       const data = parseWithSchema(answer, req.schema);
       call.outcome = "ok";
-      return { data, usage: usage(tokensOf(JSON.stringify(answer) ?? "")) };
+      return { data, usage: answered(tokensOf(JSON.stringify(answer) ?? "")) };
     } catch (err) {
       // Anything but an LlmError is a bug in a scripted responder: let it surface as is.
       if (!(err instanceof LlmError)) throw err;
       call.outcome = err.code;
-      err.usage = usage(0);
+      // With a cause, the try got that instead of an answer (see `simulatedError`); without one, it failed on the answer.
+      err.usage = err.cause === undefined ? answered(0) : unanswered(failureMayBeBilled(err));
       throw err;
     }
   }

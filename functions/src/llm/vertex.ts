@@ -110,7 +110,7 @@ interface TokenCounts {
   output_tokens: number;
 }
 
-/** Tokens and calls of one generateJson, summed over its retries: the tries that may be billed, answered or cut short (`mayBeBilled`). */
+/** Tokens and calls of one generateJson, summed over its retries: the tries that may be billed, answered or cut short (`failureMayBeBilled`). */
 type Spent = TokenCounts & { calls: number };
 
 /** Thinking tokens are billed as output, so they count as output here. */
@@ -225,13 +225,16 @@ function answeredStatus(err: unknown): number | undefined {
 }
 
 /**
- * Whether a failed try (credentials were had) may be billed: one sent that got no answer, cut short
- * by the timeout or a dropped connection, as Vertex AI goes on with a request its client gave up on
- * (the SDK's abortSignal does not cancel it there). An error answer (429, 5xx, 400, 401/403, 404) is
- * not billed, and a try that made no connection sent nothing.
+ * Whether the try that failed with `failure` (as the adapter classified it) may be billed: one sent that
+ * got no answer, cut short by the timeout or a dropped connection, as Vertex AI goes on with a request its
+ * client gave up on (the SDK's abortSignal does not cancel it there). Its `cause` is what the try got
+ * instead of an answer: an error answer (429, 5xx, 400, 401/403, 404) is not billed, a try that got no
+ * credentials (the SDK gets them before it sends) or made no connection sent nothing. One without a cause failed on an answer it read, or is
+ * the adapter's own timeout of a try it sent: billed either way.
  */
-function mayBeBilled(err: unknown): boolean {
-  return answeredStatus(err) === undefined && !neverConnected(err);
+export function failureMayBeBilled(failure: LlmError): boolean {
+  const got = failure.cause;
+  return got === undefined || (credentialFailure(got) === null && answeredStatus(got) === undefined && !neverConnected(got));
 }
 
 /** Whether `err` is the request's stop (`LlmRequest.signal`), which ends the call as it is, not as an LLM failure. */
@@ -340,10 +343,9 @@ export class VertexLlmClient implements LlmClient {
             if (started) spent.calls++;
             throw err;
           }
-          // A try that got no credentials (the SDK gets them before it sends) reached no model.
-          const credentials = credentialFailure(err);
-          if (!credentials && mayBeBilled(err)) spent.calls++;
-          throw credentials ?? callFailure(err);
+          const failure = errorFromSdk(err);
+          if (failureMayBeBilled(failure)) spent.calls++;
+          throw failure;
         });
         spent.calls++;
         // Counted before parsing: tokens of an answer that fails the schema are billed all the same.

@@ -131,7 +131,7 @@ describe("normalizeEnrichmentChanges — paths", () => {
     ["enriched_description", "deprecated field"],
   ])("drops %s (%s)", (path, reason) => {
     const result = normalizeEnrichmentChanges({ [path]: "x" }, THIN);
-    expect(result).toEqual({ patch: {}, dropped: [{ path, reason }] });
+    expect(result).toEqual({ patch: {}, dropped: [{ path, reason }], writtenWithStyleIssues: [] });
   });
 
   it("expands nested container objects into dotted paths", () => {
@@ -273,6 +273,7 @@ describe("normalizeEnrichmentChanges — muscles", () => {
     expect(normalizeEnrichmentChanges(changes, stored)).toEqual({
       patch: { "muscles.primary": ["pectoralis major", "anterior deltoid"], "muscles.secondary": ["triceps"] },
       dropped: [],
+      writtenWithStyleIssues: [],
     });
     // A secondary list the answer gives but that is dropped (too long) is no different: the stored one is checked.
     const six = ["calves", "obliques", "forearms", "biceps", "triceps", "trapezius"];
@@ -548,6 +549,92 @@ describe("normalizeEnrichmentChanges — if it isn't broken, don't fix it", () =
       /equipment kinds/,
     );
     expect(normalizeEnrichmentChanges({ description: crowded }, THIN).patch).toEqual({ description: crowded });
+  });
+});
+
+describe("normalizeEnrichmentChanges — text that breaks the style rules", () => {
+  const thirdPerson = [
+    "The lifter lies on the bench with both feet flat on the floor.",
+    "He grips the bar just outside shoulder width.",
+    "He lowers the bar to the middle of his chest.",
+    "He presses the bar back up over his shoulders.",
+  ];
+  const threeGoodSteps = [
+    "Lie on the bench with your eyes under the bar.",
+    "Lower the bar to your mid chest under control.",
+    "Press the bar back up over your shoulders.",
+  ];
+
+  it("fills a missing field with text that has style issues, and says which issues it wrote", () => {
+    const labelled = ["Elbow flare: the elbows drift out wide", "Bounce: the bar bounces off the chest"];
+    const crowded =
+      "A horizontal press for the chest and triceps, done on a flat bench with a barbell, dumbbells, a kettlebell or a cable machine.";
+    const result = normalizeEnrichmentChanges({ execution_notes: thirdPerson, common_mistakes: labelled, description: crowded }, THIN);
+    expect(result.patch).toEqual({ description: crowded, execution_notes: thirdPerson, common_mistakes: labelled });
+    expect(result.dropped).toEqual([]);
+    expect(result.writtenWithStyleIssues).toEqual([
+      { path: "description", issues: ["description: names 4 equipment kinds (at most 2)"] },
+      { path: "execution_notes", issues: ["execution notes: written in the third person; use second-person imperatives"] },
+      {
+        path: "common_mistakes",
+        issues: [
+          'common mistakes: uses the "Label: text" format; write gerund phrases',
+          'common mistakes: 2 item(s) do not start with a gerund ("Rounding…")',
+        ],
+      },
+    ]);
+  });
+
+  it("fills a list of blank items as missing, saying which issues it wrote", () => {
+    const result = normalizeEnrichmentChanges({ execution_notes: thirdPerson }, { ...THIN, execution_notes: ["", " "] });
+    expect(result.patch).toEqual({ execution_notes: thirdPerson });
+    expect(result.writtenWithStyleIssues).toEqual([expect.objectContaining({ path: "execution_notes" })]);
+  });
+
+  it("writes nothing about a value without style issues", () => {
+    expect(normalizeEnrichmentChanges(LLM_CHANGES, THIN).writtenWithStyleIssues).toEqual([]);
+  });
+
+  it("keeps a stored list short of its bounds over one with more style issues, naming them", () => {
+    const stored = { ...THIN, execution_notes: threeGoodSteps };
+    const result = normalizeEnrichmentChanges({ execution_notes: thirdPerson }, stored);
+    expect(result.patch).toEqual({});
+    expect(reasonFor(result, "execution_notes")).toBe(
+      "style issues (execution notes: written in the third person; use second-person imperatives), more than the stored value's 0, " +
+        "which is kept though it needs 4–8 items, got 3",
+    );
+  });
+
+  it('keeps a stored list past its bounds over a "Label: text" list, and takes one with no more issues', () => {
+    const gerunds = ["Flaring the elbows out wide.", "Bouncing the bar off the chest.", "Lifting the hips off the bench."];
+    const stored = {
+      ...THIN,
+      common_mistakes: [...gerunds, "Holding the breath too long.", "Losing the arch in the upper back.", "Gripping the bar far too wide."],
+    };
+    const labelled = ["Elbow flare: the elbows drift out wide", "Bounce: the bar bounces off the chest"];
+    expect(reasonFor(normalizeEnrichmentChanges({ common_mistakes: labelled }, stored), "common_mistakes")).toMatch(
+      /^style issues \(common mistakes: uses the "Label: text" format.*\), more than the stored value's 0, which is kept though it needs 2–5 items, got 6$/,
+    );
+    const result = normalizeEnrichmentChanges({ common_mistakes: gerunds }, stored);
+    expect(result.patch).toEqual({ common_mistakes: gerunds });
+    expect(result.writtenWithStyleIssues).toEqual([]);
+  });
+
+  it("replaces a stored list short of its bounds by one with as many style issues, saying which it wrote", () => {
+    const stored = { ...THIN, execution_notes: ["I lie on the bench under the bar.", ...threeGoodSteps.slice(1)] };
+    const result = normalizeEnrichmentChanges({ execution_notes: thirdPerson }, stored);
+    expect(result.patch).toEqual({ execution_notes: thirdPerson });
+    expect(result.writtenWithStyleIssues).toEqual([expect.objectContaining({ path: "execution_notes" })]);
+  });
+
+  it("replaces a stored value that fails a hard check of the scan, whatever the replacement's style issues", () => {
+    // One execution note fails check 5, a description under 50 characters check 9: the exercise fails the scan.
+    const stored = { ...THIN, execution_notes: ["Lie on the bench with your eyes under the bar."], description: "A barbell chest press." };
+    const crowded =
+      "A horizontal press for the chest and triceps, done on a flat bench with a barbell, dumbbells, a kettlebell or a cable machine.";
+    const result = normalizeEnrichmentChanges({ execution_notes: thirdPerson, description: crowded }, stored);
+    expect(result.patch).toEqual({ description: crowded, execution_notes: thirdPerson });
+    expect(result.writtenWithStyleIssues.map((written) => written.path)).toEqual(["description", "execution_notes"]);
   });
 });
 

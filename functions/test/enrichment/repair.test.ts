@@ -184,19 +184,23 @@ describe("the LLM repair loop", () => {
     const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
     expect(toJobFailure(err)).toMatchObject({ code: "LLM_RATE_LIMITED", kind: "transient" });
     expect(await snapshotCatalog(db)).toBe(before);
-    expect(input.attempt.llmTotals().calls).toBe(1);
+    // An error answer is not billed.
+    expect(input.attempt.llmTotals().calls).toBe(0);
   });
 
   it("fails the job with LLM_AUTH when there are no credentials, rather than counting a round that changed nothing", async () => {
     const noCredentials = () => {
-      throw new LlmError("LLM_AUTH", "Vertex AI credentials unavailable: Could not load the default credentials");
+      throw new LlmError("LLM_AUTH", "Vertex AI credentials unavailable", {
+        cause: new Error("Could not load the default credentials"),
+      });
     };
     const { input } = await setUp([{ match: { task: REPAIR_TASK }, respond: noCredentials }]);
     const before = await snapshotCatalog(db);
     const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
     expect(toJobFailure(err)).toMatchObject({ code: "LLM_AUTH", kind: "permanent" });
     expect(await snapshotCatalog(db)).toBe(before);
-    expect(input.attempt.llmTotals().calls).toBe(1);
+    // Without credentials nothing was sent.
+    expect(input.attempt.llmTotals().calls).toBe(0);
   });
 
   it("asks for the whole plan back, with the structured errors", () => {

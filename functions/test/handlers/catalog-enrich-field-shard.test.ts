@@ -331,7 +331,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     });
     expect(await ledgerOf(input.job.id)).toHaveLength(3);
     expect(await journalOf(input.job.id)).toHaveLength(3);
-    expect(input.attempt.llmTotals().calls).toBe(4);
+    // The 429 is an error answer, not billed: the three answers are the calls.
+    expect(input.attempt.llmTotals().calls).toBe(3);
   });
 
   it("keeps its counts with a failure that is no LLM outage, so its parent counts what it applied", async () => {
@@ -354,15 +355,16 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     expect(await ledgerOf(input.job.id)).toHaveLength(2);
   });
 
+  // Each failed try with what it got instead of an answer, as the Vertex adapter's are: neither is billed.
   it.each([
-    ["LLM_AUTH", "there are no credentials", "Vertex AI credentials unavailable: Could not refresh access token"],
-    ["LLM_MODEL_NOT_FOUND", "the model does not exist", "Vertex AI returned HTTP 404: Publisher Model was not found"],
-  ] as const)("stops with %s when %s, instead of failing every exercise one by one", async (code, _when, message) => {
+    ["LLM_AUTH", "there are no credentials", "Vertex AI credentials unavailable", new Error("Could not refresh access token")],
+    ["LLM_MODEL_NOT_FOUND", "the model does not exist", "Vertex AI returned HTTP 404: Publisher Model was not found", { status: 404 }],
+  ] as const)("stops with %s when %s, instead of failing every exercise one by one", async (code, _when, message, cause) => {
     const { input } = await setUpShard({
       exercises: thinExercises(6),
       script: [
         enrichThen(2, () => {
-          throw new LlmError(code, message);
+          throw new LlmError(code, message, { cause });
         }),
       ],
       concurrency: 1,
@@ -370,7 +372,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     const err = await run(input).catch((e: unknown) => e);
     expect(toJobFailure(err)).toMatchObject({ kind: "permanent", code });
     expect(await ledgerOf(input.job.id)).toHaveLength(2);
-    expect(input.attempt.llmTotals().calls).toBe(3);
+    expect(input.attempt.llmTotals().calls).toBe(2);
   });
 
   it("fails only the exercise whose answer is unusable; locked fields and invented values are never written", async () => {
@@ -462,6 +464,48 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
         hard_failures: ["canonical_name"],
       }),
     ]);
+  });
+
+  it("reports the fields it wrote with style issues, per exercise and in its summary, with the issues", async () => {
+    const [labelled, clean] = thinExercises(2);
+    const mistakes = ["Elbow flare: the elbows drift out wide", "Bounce: the bar bounces off the chest"];
+    const issues = [
+      'common mistakes: uses the "Label: text" format; write gerund phrases',
+      'common mistakes: 2 item(s) do not start with a gerund ("Rounding…")',
+    ];
+    const { input } = await setUpShard({
+      exercises: [labelled, clean],
+      script: [
+        {
+          match: { task: ENRICH_TASK, promptIncludes: String(labelled.name) },
+          respond: { changes: { common_mistakes: mistakes }, reasoning: "r", confidence: "medium" },
+        },
+      ],
+    });
+    const outcome = await run(input);
+    // The exercise had no mistakes: they are written all the same, and said to have these issues.
+    expect((await exerciseOf(labelled.id))!.common_mistakes).toEqual(mistakes);
+    expect(outcome).toMatchObject({
+      status: "succeeded",
+      summary: {
+        exercises_succeeded: 2,
+        changes_with_style_issues: 1,
+        written_with_style_issues: [{ exercise_id: labelled.id, path: "common_mistakes", issues }],
+      },
+    });
+    const attempt = input.attemptLog.document({ status: "succeeded", error: null, finishedAt: new Date(), expireAt: Timestamp.now() });
+    expect(attempt.apply_result).toEqual({
+      exercises: expect.arrayContaining([
+        expect.objectContaining({ exercise_id: labelled.id, written_with_style_issues: [{ path: "common_mistakes", issues }] }),
+        expect.objectContaining({ exercise_id: clean.id, written_with_style_issues: [] }),
+      ]),
+    });
+    expect(attempt.events).toContainEqual(
+      expect.objectContaining({
+        event: "exercise_enriched",
+        details: expect.objectContaining({ exercise_id: labelled.id, written_with_style_issues: [{ path: "common_mistakes", issues }] }),
+      }),
+    );
   });
 
   it("reports a shard whose exercises need nothing as no change", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { LlmError } from "../../src/llm/errors";
 import { FAKE_CALLS_KEPT, FakeLlmClient } from "../../src/llm/fake";
-import type { LlmRequest } from "../../src/llm/types";
+import type { LlmRequest, LlmUsage } from "../../src/llm/types";
 import { OUTPUT, enrichmentSchema, failure } from "./helpers";
 
 const planSchema = z.object({ operations: z.array(z.object({ op: z.string(), target: z.string() })) });
@@ -116,6 +116,25 @@ describe("FakeLlmClient built-in answers", () => {
     await expect(llm.generateJson(enrich({ signal: stop.signal }))).rejects.toBe(stopped);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
+
+  it("reports the try a stop cut short, as the real client does, and none for a stop that came before it was sent", async () => {
+    const llm = new FakeLlmClient({ latencyMs: 60_000 });
+    const reported: LlmUsage[] = [];
+    const during = new AbortController();
+    setTimeout(() => during.abort(new Error("lease lost")), 20);
+    await expect(llm.generateJson(enrich({ signal: during.signal, onStopped: (usage) => reported.push(usage) }))).rejects.toThrow(
+      "lease lost",
+    );
+    const before = new AbortController();
+    before.abort(new Error("run deadline"));
+    await expect(llm.generateJson(enrich({ signal: before.signal, onStopped: (usage) => reported.push(usage) }))).rejects.toThrow(
+      "run deadline",
+    );
+    expect(reported).toMatchObject([
+      { model: "fake-fast", calls: 1, input_tokens: 0, output_tokens: 0 },
+      { model: "fake-fast", calls: 0, input_tokens: 0, output_tokens: 0 },
+    ]);
+  });
 });
 
 describe("FakeLlmClient scripts", () => {
@@ -172,19 +191,52 @@ describe("FakeLlmClient scripts", () => {
     expect(data.operations[0].target).toBe("ALIAS_COLLISION on bench");
   });
 
+  const promptTokens = Math.ceil(enrich().prompt.length / 4);
+
+  // Counted as the Vertex adapter counts them: an error answer (429, 5xx) is not billed, a try cut short by the
+  // timeout is (its tokens unknown), and an answer that is not JSON is, its prompt's tokens and all.
   it.each([
-    ["timeout", "LLM_TIMEOUT", true],
-    ["rate_limit", "LLM_RATE_LIMITED", true],
-    ["unavailable", "LLM_UNAVAILABLE", true],
-    ["malformed_json", "LLM_BAD_OUTPUT", false],
-  ] as const)("simulates %s as %s (transient %s)", async (error, code, transient) => {
+    ["timeout", "LLM_TIMEOUT", true, { calls: 1, input_tokens: 0 }],
+    ["rate_limit", "LLM_RATE_LIMITED", true, { calls: 0, input_tokens: 0 }],
+    ["unavailable", "LLM_UNAVAILABLE", true, { calls: 0, input_tokens: 0 }],
+    ["malformed_json", "LLM_BAD_OUTPUT", false, { calls: 1, input_tokens: promptTokens }],
+  ] as const)("simulates %s as %s (transient %s), with the usage the real adapter counts", async (error, code, transient, spent) => {
     const llm = new FakeLlmClient({ script: [{ match: {}, respond: { error }, times: 1 }] });
     const err = await failure(llm.generateJson(enrich()));
     expect(err).toMatchObject({ code, transient });
-    expect(err.usage).toMatchObject({ model: "fake-fast", calls: 1 });
+    expect(err.usage).toEqual({ model: "fake-fast", ...spent, output_tokens: 0, latency_ms: 0, estimated_cost_usd: 0 });
     expect(llm.calls[0].outcome).toBe(code);
     // The step is used up: the next call gets the built-in answer.
     await expect(llm.generateJson(enrich())).resolves.toBeDefined();
+  });
+
+  it.each([
+    ["an answer it refused", new LlmError("LLM_REJECTED", "model stopped (SAFETY)"), { calls: 1, input_tokens: promptTokens }],
+    ["an error answer", new LlmError("LLM_MODEL_NOT_FOUND", "HTTP 404", { cause: { status: 404 } }), { calls: 0, input_tokens: 0 }],
+    [
+      "no credentials",
+      new LlmError("LLM_AUTH", "credentials unavailable", { cause: new Error("Could not load the default credentials") }),
+      { calls: 0, input_tokens: 0 },
+    ],
+    [
+      "a dropped connection",
+      new LlmError("LLM_UNAVAILABLE", "fetch failed", { cause: new Error("socket hang up") }),
+      { calls: 1, input_tokens: 0 },
+    ],
+  ])("counts a responder's LlmError for %s as the real adapter counts it", async (_case, scripted, spent) => {
+    const llm = new FakeLlmClient({
+      script: [
+        {
+          match: {},
+          respond: () => {
+            throw scripted;
+          },
+        },
+      ],
+    });
+    const err = await failure(llm.generateJson(enrich()));
+    expect(err).toBe(scripted);
+    expect(err.usage).toMatchObject(spent);
   });
 
   it("lets a responder throw an LlmError, and surfaces other throws as bugs", async () => {
