@@ -55,10 +55,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** How `child` ended ("exit code 1", "signal SIGKILL"); null while it runs. */
+function endOf(child: ChildProcess): string | null {
+  if (child.signalCode !== null) return `signal ${child.signalCode}`;
+  return child.exitCode !== null ? `exit code ${child.exitCode}` : null;
+}
+
 async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`emulator exited early with code ${child.exitCode}`);
+    const ended = endOf(child);
+    if (ended) throw new Error(`emulator exited early (${ended})`);
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -72,7 +79,7 @@ async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess):
 
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    if (endOf(child) !== null) return resolve();
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
     child.once("exit", () => {
       clearTimeout(timer);
@@ -90,7 +97,6 @@ function stopChild(child: ChildProcess): Promise<void> {
 /** `stop` and `onUnexpectedExit` of the emulator `child` runs. */
 function controlsOf(child: ChildProcess): Pick<RunningEmulator, "stop" | "onUnexpectedExit"> {
   let stopped = false;
-  const how = () => (child.signalCode ? `signal ${child.signalCode}` : `exit code ${child.exitCode}`);
   return {
     stop: () => {
       stopped = true;
@@ -98,9 +104,9 @@ function controlsOf(child: ChildProcess): Pick<RunningEmulator, "stop" | "onUnex
     },
     onUnexpectedExit: (listener) => {
       const report = () => {
-        if (!stopped) listener(how());
+        if (!stopped) listener(endOf(child) ?? "an unknown end");
       };
-      if (child.exitCode !== null || child.signalCode !== null) queueMicrotask(report);
+      if (endOf(child) !== null) queueMicrotask(report);
       else child.once("exit", report);
     },
   };
