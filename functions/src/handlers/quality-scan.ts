@@ -4,7 +4,9 @@
  * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
  * exercises that fail or need enrichment. Those jobs are dedup-keyed by their page's exercises, so a
  * rerun that flags the same pages while they are open creates nothing new (a page whose flagged set
- * changed asks again); a dry run creates none. Retired exercises are skipped.
+ * changed asks again); each answers its exercises' findings, so a rerun that finds the same again
+ * once the job ended with an answer does not pay for it again (what enrichment left, it could not
+ * fix), while findings that changed ask again. A dry run creates none. Retired exercises are skipped.
  * Without a configured LLM it asks for none (each would fail LLM_NOT_CONFIGURED); its summary says
  * so, and the next scan of those exercises after the LLM is configured asks for them.
  * With a `selection` (the scheduled scan) it picks its own exercises, a bounded number of those never
@@ -18,7 +20,14 @@ import { applyDisabled } from "../apply/run-plan";
 import { ONE_TARGET_SELECTION, docIdsSchema, filterCriteriaSchema, oneTargetSelection } from "../catalog/inputs";
 import { catalogHandler } from "./support/catalog-handler";
 import { assertExercisesExist } from "./support/failures";
-import { SCANNER_VERSION, type ScanResult, enrichmentCanHelp, heuristicScoreExercise, toReviewMetadata } from "../reviewer/quality-scanner";
+import {
+  SCANNER_VERSION,
+  type ScanResult,
+  enrichableFields,
+  enrichmentCanHelp,
+  heuristicScoreExercise,
+  toReviewMetadata,
+} from "../reviewer/quality-scanner";
 import { patchPreviewLine } from "../enrichment/shard-tally";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
@@ -28,6 +37,7 @@ import { isLiveExercise } from "../catalog/family-registry";
 import { beforeValues } from "../apply/expectations";
 import type { DocData } from "../util/object-paths";
 import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "../catalog/scan-selection";
+import { stableStringify } from "../util/document-diff";
 
 const QUALITY_SCAN_SPEC_ID = "quality_scan";
 const SCAN_PAGE_SIZE = 100;
@@ -50,9 +60,22 @@ function reviewMetadataPatch(exerciseId: string, exercise: DocData, result: Scan
   };
 }
 
-/** One enrichment of exercises the scanner flagged; the key names them, so the same set is asked for once. */
-function enrichmentFollowUp(exerciseIds: readonly string[]): FollowUp {
-  const { sorted, digest } = idSetKey(exerciseIds, 32);
+/**
+ * One enrichment of exercises the scanner flagged; the key names them, so the same set is asked for
+ * once. It answers the findings enrichment may act on (the prompt's) by check and fields, not their
+ * messages: those quote counts and text that an enrichment which could not fix a finding may still
+ * change. The scanner version is part of it: a new one may judge, and tell enrichment, otherwise.
+ */
+function enrichmentFollowUp(flagged: readonly { id: string; result: ScanResult }[]): FollowUp {
+  const { sorted, digest } = idSetKey(
+    flagged.map(({ id }) => id),
+    32,
+  );
+  const resultOf = new Map(flagged.map(({ id, result }) => [id, result]));
+  const findingsOf = (result: ScanResult) =>
+    [...result.hard_failures, ...result.soft_issues]
+      .filter((finding) => enrichableFields(finding).length > 0)
+      .map(({ check, fields }) => ({ check, fields }));
   return {
     type: "CATALOG_ENRICH_FIELD",
     payload: {
@@ -65,6 +88,10 @@ function enrichmentFollowUp(exerciseIds: readonly string[]): FollowUp {
       },
     },
     dedup_key: `CATALOG_ENRICH_FIELD:${QUALITY_SCAN_SPEC_ID}:${digest}`,
+    answers: stableStringify({
+      scanner_version: SCANNER_VERSION,
+      exercises: sorted.map((id) => ({ id, findings: findingsOf(resultOf.get(id)!) })),
+    }),
   };
 }
 
@@ -187,7 +214,7 @@ export const qualityScanHandler = catalogHandler({
       const outcomes = await writeExercisePatches(input, patches);
       outcomes.forEach((outcome, index) => countWrite(counts, outcome, patches[index], listed));
       const flaggedScans = scans.filter(({ result }) => result.issue_type !== "ok");
-      const flagged = flaggedScans.filter(({ result }) => enrichmentCanHelp(result)).map(({ id }) => id);
+      const flagged = flaggedScans.filter(({ result }) => enrichmentCanHelp(result));
       counts.not_enrichable += flaggedScans.length - flagged.length;
       if (emitEnrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });

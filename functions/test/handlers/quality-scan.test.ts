@@ -16,6 +16,7 @@ import { type TestHandlerInput, leaseForTest, makeTestDeps, recordingProgress, r
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { runSummaryDoc } from "../helpers/runs";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
+import { endFollowUps } from "./support";
 
 const db = useFirestore();
 
@@ -119,6 +120,45 @@ describeWithIsolation("QUALITY_SCAN", () => {
     const rerun = await run(await leaseScan({}));
     expect(rerun).toMatchObject({ status: "succeeded", summary: { jobs_created: 0, jobs_deduplicated: 1 } });
     expect(await enrichmentJobs()).toHaveLength(1);
+  });
+
+  it("asks again for an enrichment the last one answered only when the findings of its exercises changed", async () => {
+    const checksOf = (exercise: ExerciseFixture) =>
+      heuristicScoreExercise(exercise).hard_failures.map(({ check, fields }) => ({ check, fields }));
+    expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1 } });
+    // The enrichment ended and the scan finds the same again (what it left, it could not fix): no second one is paid for.
+    await endFollowUps(db);
+    expect(await run(await leaseScan({}))).toMatchObject({
+      status: "succeeded",
+      summary: {
+        jobs_created: 0,
+        jobs_deduplicated: 0,
+        jobs_already_answered: 1,
+        follow_ups: [expect.objectContaining({ outcome: "already_answered" })],
+      },
+    });
+    expect(await enrichmentJobs()).toHaveLength(1);
+    // A dry run looks nothing up: it previews what apply would ask for.
+    expect(await run(await leaseScan({}, "dry_run"))).toMatchObject({ summary: { jobs_would_create: 1, jobs_already_answered: 0 } });
+
+    // A value a finding quotes changed, its check and fields did not: the same finding, still answered.
+    const misspelled = { ...THIN, movement: { type: "pushing" } };
+    expect(heuristicScoreExercise(misspelled).hard_failures).not.toEqual(heuristicScoreExercise(THIN).hard_failures);
+    expect(checksOf(misspelled)).toEqual(checksOf(THIN));
+    await seedCatalog(db, { exercises: [misspelled] });
+    expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 0, jobs_already_answered: 1 } });
+    // Only a finding enrichment cannot act on changed (the name: enrichment never renames): still answered.
+    const unsuffixed = { ...misspelled, name: "Test Press" };
+    expect(checksOf(unsuffixed).map(({ check }) => check)).toContain("canonical_name");
+    await seedCatalog(db, { exercises: [unsuffixed] });
+    expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 0, jobs_already_answered: 1 } });
+
+    // The movement fixed: the same exercises with other findings are asked for again, under the same key.
+    await seedCatalog(db, { exercises: [{ ...THIN, movement: COMPLETE.movement }] });
+    expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 0 } });
+    const jobs = await enrichmentJobs();
+    expect(jobs).toHaveLength(2);
+    expect(new Set(jobs.map((job) => job.get("dedup_key") as string)).size).toBe(1);
   });
 
   it("counts its journaled writes as its run's changes, and in the day's totals", async () => {
