@@ -9,7 +9,7 @@ import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
-import { type TargetedFixPayload, canonicalPatch, fixReadIds, planTargetedFix } from "./plans/targeted-fix";
+import { type TargetedFixPayload, canonicalPatch, fixReadIds, patchNaming, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData } from "../util/object-paths";
 
@@ -93,22 +93,28 @@ export const targetedFixHandler = planHandler({
       (unlocked) => `exercises moved to ${unlocked}`,
     );
     if (outdated) return outdated;
-    // As given: the plan's respelling of it (`canonicalNewName`) keeps its slug, which the owners are read for.
-    const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
-    const [families, owners, pointingAliases] = await Promise.all([
-      Promise.all(namedFamilies.map((slug) => readFamily(db, slug))),
-      newName ? loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName]))) : NO_SLUG_OWNERS,
-      payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
-    ]);
     const canonical = payload.fix_data && "patch" in payload.fix_data ? canonicalPatch(payload.fix_data.patch) : null;
     const patch = canonical?.patch;
-    const fix = planTargetedFix({
-      payload: patch ? { ...payload, fix_data: { patch } } : payload,
-      exercises,
-      families: new Map(families.map((family) => [family.slug, family])),
-      owners,
-      pointingAliases,
-    });
+    const fixPayload = patch ? { ...payload, fix_data: { patch } } : payload;
+    const [familyList, pointingAliases] = await Promise.all([
+      Promise.all(namedFamilies.map((slug) => readFamily(db, slug))),
+      payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
+    ]);
+    const families = new Map(familyList.map((family) => [family.slug, family]));
+    // As given: the plan's respelling of it (`canonicalNewName`) keeps its slug, which the owners are read for.
+    const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;
+    // A patch's renames: those its family's naming rule asks for once it is applied.
+    const { renames, finalNames } = patchNaming(fixPayload, families);
+    const owners = newName
+      ? await loadRenameOwners(db, named, new Map(named.map(({ id }) => [id, newName])))
+      : renames.length > 0
+        ? await loadRenameOwners(
+            db,
+            renames.map(({ member }) => member),
+            finalNames,
+          )
+        : NO_SLUG_OWNERS;
+    const fix = planTargetedFix({ payload: fixPayload, exercises, families, owners, pointingAliases });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
     const normalized = { ...canonical?.normalized, ...fix.normalized };
     const summary = {
@@ -117,6 +123,7 @@ export const targetedFixHandler = planHandler({
       unchanged: fix.unchanged,
       ...(Object.keys(normalized).length > 0 ? { normalized } : {}),
       ...(canonical?.contribution ? { contribution_renormalized: canonical.contribution } : {}),
+      ...(fix.renamed.length > 0 ? { renamed: fix.renamed } : {}),
     };
     return { plan, summary };
   },

@@ -1,6 +1,6 @@
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { type CatalogSeed, archivedExerciseFixture, exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
@@ -189,6 +189,113 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
 
   it("changes nothing when the values given are another spelling of the stored ones", async () => {
     await changesNothing({ category: "Multi-Joint", "movement.type": "Squatting", equipment: ["BB"] });
+  });
+
+  describe("renames where a patch of equipment or status makes the family's naming rule ask for another name", () => {
+    const machine = exerciseFixture("Hip Abduction (Machine)", ["machine"]);
+    const cable = exerciseFixture("Hip Abduction (Cable)", ["cable"]);
+
+    /** Seeds the demo with `exercises` (and `extra`), runs the patch of `id`, and asserts nothing was written unless it applied. */
+    async function patchOf(exercises: CatalogSeed["exercises"], id: string, patch: Record<string, unknown>, extra: CatalogSeed = {}) {
+      await seedDemo(db, { exercises, ...extra });
+      const before = await snapshotCatalog(db);
+      const run = await runJob(depsFor(db, mode), "TARGETED_FIX", { mode, exercise_doc_ids: [id], fix_type: "patch", fix_data: { patch } });
+      if (mode === "dry_run" || run.status !== done) expect(await snapshotCatalog(db)).toBe(before);
+      return run;
+    }
+
+    it("corrects the primary equipment of an exercise whose name carries it, renaming it and keeping its old slug as an alias", async () => {
+      const run = await patchOf([machine, cable], cable.id, { equipment: ["resistance band"] });
+      expect(run).toMatchObject({ status: done, error: null });
+      expect(run.summary).toMatchObject({
+        changed: [cable.id],
+        normalized: { equipment: { given: ["resistance band"], canonical: ["resistance-band"] } },
+        renamed: [
+          {
+            exercise_id: cable.id,
+            old_name: "Hip Abduction (Cable)",
+            new_name: "Hip Abduction (Resistance Band)",
+            because: 'canonical name once the patch makes its primary equipment "resistance-band"',
+          },
+        ],
+      });
+      if (mode === "dry_run") return;
+      expect(await exercise(db, cable.id)).toMatchObject({
+        name: "Hip Abduction (Resistance Band)",
+        name_slug: "hip-abduction-resistance-band",
+        equipment: ["resistance-band"],
+      });
+      expect(await alias(db, "hip-abduction-cable")).toMatchObject({ exercise_id: cable.id });
+      expect(await exercise(db, machine.id)).toMatchObject({ name: "Hip Abduction (Machine)" });
+    });
+
+    it("brings an archived exercise back under the name its family, multi-equipment since, asks for", async () => {
+      const shrug = archivedExerciseFixture("Shrug", ["barbell"]);
+      const run = await patchOf(
+        [shrug, exerciseFixture("Shrug (Dumbbell)", ["dumbbell"]), exerciseFixture("Shrug (Trap Bar)", ["trap-bar"])],
+        shrug.id,
+        { status: "approved" },
+      );
+      expect(run).toMatchObject({ status: done, error: null });
+      expect(run.summary).toMatchObject({
+        changed: [shrug.id],
+        renamed: [
+          {
+            exercise_id: shrug.id,
+            old_name: "Shrug",
+            new_name: "Shrug (Barbell)",
+            because: "canonical name in shrug once the patch brings it back",
+          },
+        ],
+      });
+      if (mode === "dry_run") return;
+      const revived = await exercise(db, shrug.id);
+      expect(revived).toMatchObject({ status: "approved", name: "Shrug (Barbell)", name_slug: "shrug-barbell" });
+      expect(revived).not.toHaveProperty("deprecated_at");
+      expect(await alias(db, "shrug")).toMatchObject({ exercise_id: shrug.id });
+    });
+
+    it("renames the family's other members when the patch makes it multi-equipment, as an added exercise does", async () => {
+      const plain = exerciseFixture("Good Morning", ["barbell"]);
+      const seated = exerciseFixture("Seated Good Morning", ["barbell"], { family_slug: "good_morning" });
+      const run = await patchOf([plain, seated], seated.id, { equipment: ["dumbbell"] });
+      expect(run).toMatchObject({ status: done, error: null });
+      const renamed = run.summary.renamed as { exercise_id: string; new_name: string; because: string }[];
+      expect(renamed).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            exercise_id: plain.id,
+            new_name: "Good Morning (Barbell)",
+            because: "canonical name once the patch makes good_morning multi-equipment",
+          }),
+          expect.objectContaining({ exercise_id: seated.id, new_name: "Seated Good Morning (Dumbbell)" }),
+        ]),
+      );
+      expect(renamed).toHaveLength(2);
+      if (mode === "dry_run") return;
+      expect(await exercise(db, plain.id)).toMatchObject({ name: "Good Morning (Barbell)" });
+      expect(await exercise(db, seated.id)).toMatchObject({ name: "Seated Good Morning (Dumbbell)", equipment: ["dumbbell"] });
+      expect(await alias(db, "good-morning")).toMatchObject({ exercise_id: plain.id });
+      expect(await alias(db, "seated-good-morning")).toMatchObject({ exercise_id: seated.id });
+    });
+
+    it("leaves a required name whose slug an alias of another exercise holds to review: RENAME_CONFLICT, nothing written", async () => {
+      const taken = { alias_slug: "hip-abduction-resistance-band", exercise_id: "squat__squat-barbell", is_family_alias: false };
+      const run = await patchOf([machine, cable], cable.id, { equipment: ["resistance-band"] }, { aliases: [taken] });
+      expect(run).toMatchObject({
+        status: "needs_review",
+        error: { code: "RENAME_CONFLICT", details: { conflicts: [expect.objectContaining({ exercise_id: cable.id })] } },
+      });
+      expect(run.error?.message).toContain("hip-abduction-resistance-band");
+    });
+
+    it("leaves a name the rule faulted before the patch alone: an older problem, FAMILY_NORMALIZE's", async () => {
+      // "Hip Abduction" lacks its suffix in a multi-equipment family already; a patch of its secondary equipment does not rename it.
+      const legacy = exerciseFixture("Hip Abduction", ["cable"]);
+      const run = await patchOf([machine, legacy], legacy.id, { equipment: ["cable", "resistance-band"] });
+      expect(run).toMatchObject({ status: done, error: null, summary: { changed: [legacy.id] } });
+      expect(run.summary).not.toHaveProperty("renamed");
+    });
   });
 
   it("still refuses a patch value no normaliser makes canonical", async () => {

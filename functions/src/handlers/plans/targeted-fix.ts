@@ -3,8 +3,9 @@
  * fields (a null value removes the field), archive (deprecate) or mark merged into another exercise
  * (aliases pointing at the merged ones follow it). What the curator gives is normalised before it is
  * validated, as EXERCISE_ADD normalises its intent: a patch's values by `canonicalPatch` (the handler
- * applies it), a new name by `canonicalNewName`. Exercises already in the requested state get no
- * operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
+ * applies it), a new name by `canonicalNewName`. A patch of equipment or status also renames where its
+ * family's naming rule then asks for another name (`patchNaming`). Exercises already in the requested
+ * state get no operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
  */
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
@@ -17,9 +18,11 @@ import type { LoadedFamily } from "../../catalog/reads";
 import { exercisesNotFound } from "../support/failures";
 import { canonicalNameIn, isMultiEquipment, nameOf } from "../../catalog/family-naming";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
-import { getPath, isPlainRecord, type DocData } from "../../util/object-paths";
-import { isLiveExercise } from "../../catalog/family-registry";
+import { deletePath, getPath, isPlainRecord, setPath, type DocData } from "../../util/object-paths";
+import { isLiveExercise, normalizedPrimary } from "../../catalog/family-registry";
+import { familySlugFitsName } from "../../catalog/naming-rules";
 import { renameAliasOps } from "./rename-aliases";
+import { type MoveConflict, type NamedMember, namingConflicts, renameOperations, ruleChangeRenames } from "./family-moves";
 import { patchPathIssues } from "../../apply/operation-rules";
 
 /** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
@@ -36,7 +39,7 @@ export interface TargetedFixInput {
   exercises: ReadonlyMap<string, DocData>;
   /** The families of the named exercises, with their members and registry entries. */
   families: ReadonlyMap<string, LoadedFamily>;
-  /** For a rename: who holds the new slug, and the aliases of the exercise's old slugs. */
+  /** For a rename, or the renames of `patchNaming`: who holds the new slugs, and the aliases of the old ones. */
   owners: SlugOwners;
   /** For mark_merged: aliases pointing at the exercises being merged. */
   pointingAliases: readonly CatalogDoc[];
@@ -50,6 +53,8 @@ export interface TargetedFix {
   unchanged: string[];
   /** What the plan normalised of what was asked: a rename's new name, as `new_name` (a patch's: `canonicalPatch`). */
   normalized: Record<string, NormalizedValue>;
+  /** The renames a patch's naming rule asked for (`patchNaming`), and why. */
+  renamed: Array<{ exercise_id: string; old_name: string; new_name: string; because: string }>;
 }
 
 /** A value as the curator gave it, and the canonical one the fix writes in its place. */
@@ -77,7 +82,7 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
   if (missing.length > 0) throw exercisesNotFound(missing);
   const { payload } = input;
   const why = payload.reason ? `: ${payload.reason}` : "";
-  const fix: TargetedFix = { operations: [], changed: [], unchanged: [], normalized: {} };
+  const fix: TargetedFix = { operations: [], changed: [], unchanged: [], normalized: {}, renamed: [] };
   const touchedFamilies = new Set<string>();
   // An exercise named twice is fixed once: a second operation on it would be a duplicate.
   for (const id of new Set(payload.exercise_doc_ids)) {
@@ -87,6 +92,19 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
     fix.operations.push(...operations);
     if (operations.length > 0 && typeof exercise.family_slug === "string" && touchesRegistry(payload))
       touchedFamilies.add(exercise.family_slug);
+  }
+  const naming = patchNaming(payload, input.families);
+  const conflicts = [...naming.conflicts, ...namingConflicts(naming.renames, naming.finalNames, input.owners)];
+  if (conflicts.length > 0)
+    throw JobFailure.needsReview(
+      "RENAME_CONFLICT",
+      `with the patch, its family's naming rule asks for names the exercises cannot all take (${conflicts.length}; first: ` +
+        `${conflicts[0].exercise_id}, ${conflicts[0].reason}); nothing was written`,
+      { conflicts },
+    );
+  for (const { member, name, because } of naming.renames) {
+    fix.operations.push(...renameOperations([{ member, name }], input.owners, because));
+    fix.renamed.push({ exercise_id: member.id, old_name: nameOf(member.data) ?? "", new_name: name, because });
   }
   for (const slug of touchedFamilies) {
     const family = input.families.get(slug);
@@ -110,6 +128,81 @@ function touchesRegistry(payload: TargetedFixPayload): boolean {
   if (payload.fix_type !== "patch") return true;
   const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
   return Object.keys(patch).some((path) => REGISTRY_FIELDS.includes(path.split(".")[0]));
+}
+
+/** A rename the naming rule asks for once a patch is applied, and why (the operation's rationale). */
+interface RuleRename extends NamedMember {
+  because: string;
+}
+
+/** What `patchNaming` finds: the renames, the names that fit no variant of their family, every live member's final name. */
+interface PatchNaming {
+  renames: RuleRename[];
+  conflicts: MoveConflict[];
+  finalNames: Map<string, string>;
+}
+
+/**
+ * The names a patch of equipment or status makes the naming rule ask for, as the validator judges a
+ * name (`canonicalNameIn`, whose suggestion it gives): a patched exercise whose primary equipment
+ * changes, or that is brought back, takes its family's canonical name ("Hip Abduction (Cable)" on a
+ * resistance band becomes "Hip Abduction (Resistance Band)", an archived "Shrug" brought back into a
+ * multi-equipment family "Shrug (Barbell)"), and the other members the names a change of the family's
+ * make-up forces on them, as EXERCISE_ADD renames them when the exercise it adds makes the family
+ * multi-equipment (`ruleChangeRenames`). A name the rule faulted the same way before the patch is an
+ * older problem, FAMILY_NORMALIZE's, and is kept. A required name that is no variant of the family is
+ * a conflict, for a person.
+ */
+export function patchNaming(payload: TargetedFixPayload, families: ReadonlyMap<string, LoadedFamily>): PatchNaming {
+  const naming: PatchNaming = { renames: [], conflicts: [], finalNames: new Map() };
+  if (payload.fix_type !== "patch" || !touchesRegistry(payload)) return naming;
+  const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
+  const named = new Set(payload.exercise_doc_ids);
+  for (const family of families.values()) {
+    if (!family.members.some(({ id }) => named.has(id))) continue;
+    const after = family.members.map((member) => (named.has(member.id) ? { ...member, data: patched(member.data, patch) } : member));
+    const rule = { multiBefore: isMultiEquipment(family.members), multiAfter: isMultiEquipment(after) };
+    const others = ruleChangeRenames(
+      family.slug,
+      family.members.filter(({ id }) => !named.has(id)),
+      rule,
+    );
+    const makeUp = `canonical name once the patch makes ${family.slug} ${rule.multiAfter ? "multi" : "single"}-equipment`;
+    naming.renames.push(...others.renames.map((rename) => ({ ...rename, because: makeUp })));
+    naming.conflicts.push(...others.conflicts);
+    others.finalNames.forEach((name, id) => naming.finalNames.set(id, name));
+    family.members.forEach((member, index) => {
+      const data = after[index].data;
+      if (!named.has(member.id) || !isLiveExercise(data)) return;
+      const required = canonicalNameIn(data, rule.multiAfter);
+      const before = isLiveExercise(member.data) ? canonicalNameIn(member.data, rule.multiBefore) : null;
+      const renamed = required !== null && required !== before ? required : null;
+      if (renamed !== null && !familySlugFitsName(renamed, family.slug)) {
+        naming.conflicts.push({
+          exercise_id: member.id,
+          kind: "name",
+          reason: `the patch makes the naming rule ask for "${renamed}", which is no variant of ${family.slug}`,
+        });
+      } else if (renamed !== null) {
+        const because = !isLiveExercise(member.data)
+          ? `canonical name in ${family.slug} once the patch brings it back`
+          : normalizedPrimary(data) !== normalizedPrimary(member.data)
+            ? `canonical name once the patch makes its primary equipment "${String(normalizedPrimary(data))}"`
+            : makeUp;
+        naming.renames.push({ member, name: renamed, because });
+      }
+      naming.finalNames.set(member.id, renamed ?? nameOf(member.data) ?? "");
+    });
+  }
+  return naming;
+}
+
+/** The exercise as the patch leaves it (a null value removes the field). */
+function patched(exercise: Readonly<DocData>, patch: Readonly<Record<string, unknown>>): DocData {
+  return Object.entries(patch).reduce<DocData>(
+    (data, [path, value]) => (value === null ? deletePath(data, path) : setPath(data, path, value)),
+    exercise,
+  );
 }
 
 function fixOperations(
@@ -225,7 +318,7 @@ function renameFix(id: string, exercise: Readonly<DocData>, newName: string, own
   if (!isLiveExercise(exercise))
     throw JobFailure.permanent(
       "EXERCISE_RETIRED",
-      `${id} is ${String(exercise.status)}: restore it first with a patch of its status, then rename it; nothing was written`,
+      `${id} is ${String(exercise.status)}: restore it first with a patch of its status (which also gives it the name its family's naming rule asks for), then rename it; nothing was written`,
       { exercise_id: id, status: exercise.status },
     );
   const conflict = renameConflict(id, newName, new Map([[id, newName]]), owners);
