@@ -7,6 +7,7 @@ import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { nonEmptyTextSchema } from "../catalog/inputs";
+import { toNameSlug } from "../catalog/taxonomy";
 import type { HandlerOutcome, JobScope } from "../jobs/handler";
 import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
@@ -64,7 +65,7 @@ export const exerciseAddHandler = planHandler({
     const owners = await loadRenameOwners(db, members, placed.join.finalNames, [draft.family_slug], spellings);
     if (family.members.length === 0 && family.registry === null)
       assertSlugNotAnAlias(draft.family_slug, owners.aliases.get(draft.family_slug));
-    const spellingHolders = await readSpellingHolders(db, spellings, owners, family);
+    const spellingHolders = await readSpellingHolders(db, toNameSlug(placed.name), spellings, owners, family);
     const addition = planExerciseAdd(placed, owners, spellingHolders, createdBefore.includes(placed.exercise_id));
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
     return {
@@ -82,12 +83,14 @@ export const exerciseAddHandler = planHandler({
 });
 
 /**
- * What the catalog holds at `spellings`: the exercises named with them and the aliases there, as
- * `owners` read them, and the exercises those aliases and names lead to, through any merges (reading
- * only what neither `owners` nor the family holds already).
+ * What the catalog holds at the new exercise's `slug` and its other `spellings`: the exercises named
+ * with them and the aliases there, as `owners` read them, and the exercises those aliases and the
+ * names of `spellings` lead to, through any merges (reading only what neither `owners` nor the family
+ * holds already).
  */
 async function readSpellingHolders(
   db: Firestore,
+  slug: string,
   spellings: readonly string[],
   owners: SlugHolders,
   family: LoadedFamily,
@@ -95,7 +98,7 @@ async function readSpellingHolders(
   const facts = new AliasFacts();
   for (const [id, data] of [...family.members.map(({ id, data }): [string, DocData] => [id, data]), ...owners.documents])
     facts.exercises.set(id, data);
-  const aliasTargets = spellings.flatMap((spelling) => {
+  const aliasTargets = [slug, ...spellings].flatMap((spelling) => {
     const target = owners.aliases.get(spelling)?.exercise_id;
     return typeof target === "string" && target !== "" ? [target] : [];
   });

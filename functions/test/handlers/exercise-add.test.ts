@@ -5,7 +5,7 @@ import { LlmError } from "../../src/llm";
 import { leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
 import { newFirestore, useFirestore } from "../helpers/firestore";
 import { countOps } from "../../bench/billing-counter";
-import { MODES, ROWS_MERGED_INTO_ROW, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -220,6 +220,58 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
       message: `"Zercher Squat (Barbell)" already exists: "zercher-squat-barbell" is the slug of ${merged.id} (merged into squat__squat-barbell); nothing was written`,
       details: { existing: [merged.id] },
     });
+  });
+
+  it("names a retired holder of its slug in another family as such: how to bring an archived one back, where a merged one went", async () => {
+    const archived = archivedExerciseFixture("Front Squat (Barbell)", ["barbell"], { family_slug: "squat" });
+    const merged = exerciseFixture("Box Squat (Barbell)", ["barbell"], {
+      family_slug: "squat",
+      status: "merged",
+      merged_into: "squat__squat-barbell",
+    });
+    await seedDemo(db, { exercises: [archived, merged] });
+    const before = await snapshotCatalog(db);
+    const front = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Front Squat", equipment: ["barbell"] } });
+    const box = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "Box Squat", equipment: ["barbell"] } });
+
+    expect(front.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      message:
+        `"Front Squat (Barbell)" already exists: "front-squat-barbell" is the slug of squat__front-squat-barbell ` +
+        `(archived: bring it back with a TARGETED_FIX patch of its status to "approved"); nothing was written`,
+      details: { exercise_id: "front_squat__front-squat-barbell", existing: [archived.id] },
+    });
+    expect(box.error).toMatchObject({
+      code: "DUPLICATE_EXERCISE",
+      message: `"Box Squat (Barbell)" already exists: "box-squat-barbell" is the slug of ${merged.id} (merged into squat__squat-barbell); nothing was written`,
+      details: { existing: [merged.id] },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("takes a slug held by an alias that leads nowhere, to an exercise that does not exist or to nothing, deleting the alias", async () => {
+    // The one the orphan names is the very exercise the add creates.
+    const orphan = { alias_slug: "hammer-curl-dumbbell", exercise_id: "hammer_curl__hammer-curl-dumbbell", is_family_alias: false };
+    const untargeted = { alias_slug: "zercher-squat-barbell", exercise_id: null, is_family_alias: false };
+    await seedDemo(db, { aliases: [orphan, untargeted] });
+    const before = await snapshotCatalog(db);
+    for (const [base, equipment, slug] of [
+      ["Hammer Curl", "dumbbell", "hammer-curl-dumbbell"],
+      ["Zercher Squat", "barbell", "zercher-squat-barbell"],
+    ]) {
+      const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: base, equipment: [equipment] } });
+
+      expect(run.error).toBeNull();
+      const id = String(run.summary.exercise_id);
+      expect(id.endsWith(`__${slug}`)).toBe(true);
+      // No alias is left at the exercise's own slug, not even one leading to it (the validator's ALIAS_LOOP warning).
+      expect(run.summary).toMatchObject({ warnings: 0 });
+      if (mode === "dry_run") continue;
+      expect(run.status).toBe("succeeded");
+      expect(await exercise(db, id)).toMatchObject({ name_slug: slug, status: "draft" });
+      expect(await alias(db, slug)).toBeNull();
+    }
+    if (mode === "dry_run") expect(await snapshotCatalog(db)).toBe(before);
   });
 
   it("refuses an exercise known by an alias of one merged into a live exercise on its primary equipment, naming the live one", async () => {

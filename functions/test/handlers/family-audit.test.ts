@@ -49,4 +49,21 @@ describeWithFullEmulator.each(MODES)("FAMILY_AUDIT (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({ code: "FAMILY_NOT_FOUND", details: { family_slug: "pec_deck" } });
   });
+
+  it("fails a family slug that is an alias with FAMILY_NOT_FOUND, naming where it leads", async () => {
+    await seedDemo(db);
+    // The demo's `bent_over_row` is an alias of the family `row`; its broken `pec_deck` one of itself, which names none to use.
+    const aliased = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "bent_over_row" });
+    const orphaned = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "pec_deck" });
+
+    expect(aliased.error).toMatchObject({
+      code: "FAMILY_NOT_FOUND",
+      message: `family bent_over_row has no exercises and no registry entry: "bent_over_row" is an alias of family row; use row`,
+      details: { family_slug: "bent_over_row", alias: { family_slug: "row" } },
+    });
+    expect(orphaned.error).toMatchObject({
+      code: "FAMILY_NOT_FOUND",
+      message: `family pec_deck has no exercises and no registry entry: "pec_deck" is an alias of family pec_deck`,
+    });
+  });
 });

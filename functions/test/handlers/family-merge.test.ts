@@ -400,6 +400,35 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it("fails a merge into a family merged into the source with TARGET_FAMILY_RETIRED, saying there is nothing to merge", async () => {
+    await seedDemo(db, ROWS_MERGED_INTO_ROW);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "row", "rows"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "TARGET_FAMILY_RETIRED",
+      message: "family rows is merged into row; row already holds the exercises of rows (that merge went the other way): nothing to merge",
+      details: { family_slug: "rows", merged_into: "row" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("fails a merge into a family alias with FAMILY_NOT_FOUND, naming the family it leads to", async () => {
+    await seedDemo(db, rows);
+    const before = await snapshotCatalog(db);
+    // The demo's `bent_over_row` is an alias of the family `row`.
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, "rows", "bent_over_row"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_NOT_FOUND",
+      message: `family bent_over_row has no exercises and no registry entry: "bent_over_row" is an alias of family row; use row`,
+      details: { family_slug: "bent_over_row", alias: { family_slug: "row" } },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails a merge into a family that does not exist with FAMILY_NOT_FOUND", async () => {
     await seedDemo(db, rows);
     const before = await snapshotCatalog(db);

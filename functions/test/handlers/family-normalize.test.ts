@@ -110,4 +110,18 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
     expect(run.error).toMatchObject({ code: "FAMILY_NOT_FOUND", transient: false });
     expect(await snapshotCatalog(db)).toBe(before);
   });
+
+  it("fails a family slug that is a family alias with FAMILY_NOT_FOUND, naming the family to normalise instead", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    // The demo's `bent_over_row` is an alias of the family `row`.
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "bent_over_row" });
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_NOT_FOUND",
+      message: `family bent_over_row has no exercises and no registry entry: "bent_over_row" is an alias of family row; use row`,
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
 });

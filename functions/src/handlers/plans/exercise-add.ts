@@ -7,7 +7,8 @@
  * a duplicate: DUPLICATE_EXERCISE, for review, nothing written. So is a live one on the same primary
  * equipment anywhere in the catalog under another spelling of it (`otherSpellings`), named so or
  * behind an alias: "Goblet Squat" on a dumbbell where "goblet-squat" is an alias of the dumbbell squat
- * (or of an exercise merged into it).
+ * (or of an exercise merged into it). An alias at the new slug that leads nowhere is no duplicate: the
+ * plan deletes it and the new exercise takes the slug.
  */
 import type { OperationInput } from "../../apply/plan";
 import {
@@ -66,9 +67,10 @@ export interface PlacedExercise {
 }
 
 /**
- * What the catalog holds at the new exercise's other spellings (`otherSpellings`): the aliases there,
- * and by id the exercises named with one of them and those the aliases lead to, through any merges
- * (more does no harm).
+ * What the catalog holds at the new exercise's slug and its other spellings (`otherSpellings`): the
+ * aliases there, and by id the exercises holding the slug or named with one of the spellings and those
+ * the aliases lead to, through any merges (more does no harm; an exercise an alias there names that is
+ * not here does not exist).
  */
 export interface SpellingHolders {
   aliases: ReadonlyMap<string, DocData>;
@@ -82,13 +84,13 @@ export interface ExerciseAdd {
 }
 
 /**
- * An exercise holding the new one's slug; a retired one says so, and where to go instead: an archived one
- * comes back with a TARGETED_FIX patch of its status (which clears its retirement), a merged one lives on
- * in the exercise it was merged into. One outside the family is only known to be retired.
+ * An exercise holding the new one's slug, in whatever family; a retired one says so, and where to go
+ * instead: an archived one comes back with a TARGETED_FIX patch of its status (which clears its
+ * retirement), a merged one lives on in the exercise it was merged into.
  */
-function describeHolder(id: string, family: LoadedFamily, owners: SlugOwners): string {
+function describeHolder(id: string, owners: SlugOwners, holders: SpellingHolders): string {
   if (owners.live.has(id)) return id;
-  const holder = family.members.find((member) => member.id === id)?.data;
+  const holder = holders.exercises.get(id);
   if (holder?.status === "deprecated") return `${id} (archived: bring it back with a TARGETED_FIX patch of its status to "approved")`;
   if (holder?.status === "merged") return `${id} (merged into ${display(holder.merged_into)})`;
   return `${id} (retired)`;
@@ -218,8 +220,29 @@ function sameExerciseElsewhere(placed: PlacedExercise, holders: SpellingHolders,
 }
 
 /**
+ * An alias that leads nowhere: it has no target, or its only target is an exercise that does not exist.
+ * At the new exercise's slug it holds that slug for nothing, and once the slug is a live exercise's name,
+ * ALIAS_REPAIR would delete it (no alias may shadow that name).
+ */
+function leadsNowhere(alias: Readonly<DocData>, holders: SpellingHolders): boolean {
+  if (isTarget(alias.family_slug)) return false;
+  return !isTarget(alias.exercise_id) || !holders.exercises.has(alias.exercise_id);
+}
+
+function isTarget(value: unknown): value is string {
+  return typeof value === "string" && value !== "";
+}
+
+/** Why an alias `leadsNowhere` does. */
+function whyNowhere(slug: string, alias: Readonly<DocData>): string {
+  return isTarget(alias.exercise_id)
+    ? `the alias "${slug}" leads to exercise ${alias.exercise_id}, which does not exist`
+    : `the alias "${slug}" has no target`;
+}
+
+/**
  * The plan for a placed exercise. `owners` holds the new slug and the slugs renamed members take;
- * `spellingHolders` what the catalog holds at its `otherSpellings`. `createdByThisJob`: an earlier attempt
+ * `spellingHolders` what the catalog holds at its slug and `otherSpellings`. `createdByThisJob`: an earlier attempt
  * of this job already created it, so it is no duplicate and only what that attempt left undone
  * (renames, registry) is planned.
  */
@@ -232,7 +255,9 @@ export function planExerciseAdd(
   const { exercise_id: id, name, draft, family, join } = placed;
   const slug = toNameSlug(name);
   const holders = (owners.exercises.get(slug) ?? []).filter((holder) => !(createdByThisJob && holder === id));
-  const alias = owners.aliases.get(slug);
+  const aliasAtSlug = owners.aliases.get(slug);
+  const brokenAlias = aliasAtSlug && leadsNowhere(aliasAtSlug, spellingHolders) ? aliasAtSlug : undefined;
+  const alias = brokenAlias ? undefined : aliasAtSlug;
   const elsewhere = sameExerciseElsewhere(placed, spellingHolders, createdByThisJob ? id : null);
   // The new exercise's clash by name is a duplicate; members that clash with each other once it joins are not.
   const conflictsNamed = join.conflicts.map((conflict) =>
@@ -243,7 +268,7 @@ export function planExerciseAdd(
   const duplicate =
     ownNameConflicts[0]?.reason ??
     (holders.length > 0
-      ? `"${slug}" is the slug of ${holders.map((holder) => describeHolder(holder, family, owners)).join(", ")}`
+      ? `"${slug}" is the slug of ${holders.map((holder) => describeHolder(holder, owners, spellingHolders)).join(", ")}`
       : undefined) ??
     (alias ? describeAlias(slug, alias) : undefined) ??
     (elsewhere.length > 0
@@ -299,10 +324,14 @@ export function planExerciseAdd(
     data,
     rationale: `add "${name}" to family ${draft.family_slug}; it awaits enrichment`,
   };
+  const freeSlug: OperationInput[] = brokenAlias
+    ? [{ op: "delete_alias", alias_slug: slug, rationale: `${whyNowhere(slug, brokenAlias)}: "${name}" takes its slug` }]
+    : [];
   return {
     exercise_id: id,
     renamed: join.renames.length,
     operations: [
+      ...freeSlug,
       ...(createdByThisJob ? [] : [create]),
       ...renameOperations(join.renames, owners, `canonical name once ${family.slug} also has "${name}"`),
       refreshRegistry(draft.family_slug, family.registry, true, `${draft.family_slug} gains "${name}"`),

@@ -51,7 +51,11 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
   if (mergedInto(source.registry) === target.slug && liveMembers(source.members).length === 0) {
     return { operations: [], moved: 0, renamed: 0, merged_exercises: 0 };
   }
-  assertNotMergedAway(target, (successor) => `merge ${source.slug} into ${successor} instead`);
+  assertNotMergedAway(target, (successor) =>
+    successor === source.slug
+      ? `${source.slug} already holds the exercises of ${target.slug} (that merge went the other way): nothing to merge`
+      : `merge ${source.slug} into ${successor} instead`,
+  );
   assertSourceNotRetired(source, "merged");
   assertSomethingLive(source, target);
   const join = planJoin(source.slug, target, liveMembers(source.members), { mergeIdentical: true });

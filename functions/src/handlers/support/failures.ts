@@ -8,10 +8,17 @@ import { missingExercises } from "../../catalog/targets";
 import { type DocData, display } from "../../util/object-paths";
 import { mergedInto } from "../../catalog/family-registry";
 import { liveMembers } from "../../catalog/family-naming";
+import { getAliases } from "../../catalog/repository";
 
-function familyNotFound(familySlug: string): JobFailure {
-  return JobFailure.permanent("FAMILY_NOT_FOUND", `family ${familySlug} has no exercises and no registry entry`, {
+/** FAMILY_NOT_FOUND; a slug that is an alias says where it leads, and a family alias to another family names that one to use. */
+function familyNotFound(familySlug: string, alias: Readonly<DocData> | undefined): JobFailure {
+  const missing = `family ${familySlug} has no exercises and no registry entry`;
+  if (!alias) return JobFailure.permanent("FAMILY_NOT_FOUND", missing, { family_slug: familySlug });
+  const family = alias.exercise_id ? null : alias.family_slug;
+  const instead = typeof family === "string" && family !== "" && family !== familySlug ? `; use ${family}` : "";
+  return JobFailure.permanent("FAMILY_NOT_FOUND", `${missing}: ${describeAlias(familySlug, alias)}${instead}`, {
     family_slug: familySlug,
+    alias,
   });
 }
 
@@ -77,10 +84,13 @@ export function assertSourceNotRetired(family: LoadedFamily, retired: "merged" |
   );
 }
 
-/** A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry. */
+/**
+ * A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry
+ * (naming where the slug leads when it is an alias).
+ */
 export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
   const family = await readFamily(db, slug);
-  if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug);
+  if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug, (await getAliases(db, [slug])).get(slug));
   return family;
 }
 
