@@ -28,20 +28,22 @@ export function DaysView({ data }: { data: ConsoleData }) {
       <header class="job-header">
         {/* UTC days, as the engine keys its daily summaries: times elsewhere are local, and say their offset. */}
         <ViewHeading>Days (UTC)</ViewHeading>
-        <div role="group" class="range">
-          {RANGES.map((n) => (
-            <button
-              key={n}
-              type="button"
-              class={n === range ? "small" : "small secondary"}
-              aria-pressed={n === range}
-              disabled={notConnected}
-              onClick={() => setRange(n)}
-            >
-              {n} days
-            </button>
-          ))}
+        <div class="range-bar">
           {notConnected && <WaitsForConnection what="other days can be shown" />}
+          <div role="group" class="range">
+            {RANGES.map((n) => (
+              <button
+                key={n}
+                type="button"
+                class={n === range ? "small" : "small secondary"}
+                aria-pressed={n === range}
+                disabled={notConnected}
+                onClick={() => setRange(n)}
+              >
+                {n} days
+              </button>
+            ))}
+          </div>
         </div>
       </header>
       <NotConnectedNote lives={[totals, runs]} />
