@@ -596,12 +596,13 @@ export class JobQueue {
 
   /**
    * Leases a candidate as the poll saw it: a write conditioned on the version the poll read, so
-   * of many racing workers exactly one write lands and the others fail at once, with no read and
-   * no wait on a document lock. The job goes straight to `running`; `attempts` (a deferral refunds
-   * it) and `lease_epoch`, the fencing token, are incremented. Null when another worker got there
-   * first or the job changed since the poll. A waiting job whose cancel was requested, or a child
-   * whose parent was cancelled since it was queued (`parentCancelledSinceQueued`: its one read), is
-   * cancelled instead (`CancelledAtLease`).
+   * of many racing workers exactly one write lands and the others fail at once, with no wait on a
+   * document lock. The job goes straight to `running`; `attempts` (a deferral refunds it) and
+   * `lease_epoch`, the fencing token, are incremented. Null when another worker got there first or
+   * the job changed since the poll: a refused write reads the job once, as it may be this write's
+   * resend by the Firestore client after a lost reply, refused by the write that landed. A waiting
+   * job whose cancel was requested, or a child whose parent was cancelled since it was queued
+   * (`parentCancelledSinceQueued`: its one read), is cancelled instead (`CancelledAtLease`).
    */
   async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
     const now = this.now();
@@ -641,8 +642,17 @@ export class JobQueue {
         )
       ).writeTime;
     } catch (err) {
-      if (isWriteConflict(err) || grpcCode(err) === GrpcStatus.NOT_FOUND) return null;
-      throw err;
+      if (grpcCode(err) === GrpcStatus.NOT_FOUND) return null;
+      if (!isWriteConflict(err)) throw err;
+      // The Firestore client sends a commit again when its reply is lost, and the write that landed refuses the resend:
+      // only this write leaves this worker's id with this epoch.
+      const current = await ref.get();
+      const landed =
+        current.get("lease_owner") === workerId &&
+        current.get("lease_epoch") === changes.lease_epoch &&
+        current.get("status") === changes.status;
+      if (!landed) return null;
+      written = current.updateTime!;
     }
     return { job: { ...job, ...changes }, lease: new HeldLease(job.id, workerId, changes.lease_epoch, written, job.llm_usage) };
   }
@@ -904,7 +914,8 @@ export class JobQueue {
    * counts as a transient failure. Bumping the epoch fences the dead worker out of every later
    * write. The lost attempt is closed in the same batch: its attempt log (`lease_expired`), its run
    * summary and the day's counters, created blind: a running job's attempt at its current epoch has
-   * no record yet (the worker's final batch would have ended the lease with it).
+   * no record yet (the worker's final batch would have ended the lease with it). A refused batch reads
+   * that attempt record once: the id this recovery gave it there means the batch landed (a lost reply).
    */
   async recoverExpiredLease(
     seen: DocumentSnapshot,
@@ -929,6 +940,8 @@ export class JobQueue {
       details: { previous_owner: job.lease_owner, epoch: job.lease_epoch },
     };
     const epoch = job.lease_epoch + 1;
+    // Names this recovery in its attempt record: another run's recovery of the same lease writes the same fields otherwise.
+    const recoveryId = randomUUID();
     const batch = this.db.batch();
     batch.update(
       seen.ref,
@@ -953,9 +966,14 @@ export class JobQueue {
     };
     // Set, not created: an attempt record of an earlier job given the same id may outlive its job for a
     // while (TTL deletes them one by one); the job's precondition already fences this write.
+    const attempt = attemptRef(this.db, jobId, job.lease_epoch);
     batch.set(
-      attemptRef(this.db, jobId, job.lease_epoch),
-      attemptDocument(identity, { status: "lease_expired", error, finishedAt: now, expireAt: this.historyExpiry("jobsMs", now) }),
+      attempt,
+      attemptDocument(
+        identity,
+        { status: "lease_expired", error, finishedAt: now, expireAt: this.historyExpiry("jobsMs", now) },
+        { recovery_id: recoveryId },
+      ),
     );
     recordRun(
       batch,
@@ -987,8 +1005,9 @@ export class JobQueue {
       await batch.commit();
     } catch (err) {
       if (!isWriteConflict(err)) throw err;
-      // Another run recovered it, or its worker renewed: the job changed since the sweep read it.
-      return null;
+      // Another run recovered it, or its worker renewed: the job changed since the sweep read it. Or this batch
+      // landed and its reply was lost: the Firestore client's resend is refused by it, and its attempt record says so.
+      if ((await attempt.get()).get("recovery_id") !== recoveryId) return null;
     }
     return {
       ...outcome,

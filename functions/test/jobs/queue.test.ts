@@ -2,7 +2,7 @@ import { APPLY_DISABLED, PARTIALLY_APPLIED } from "../../src/jobs/outcomes";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { DEFAULT_RETENTION } from "../../src/jobs/retention";
 import { testQueue } from "../helpers/engine";
-import { FieldValue, Timestamp } from "firebase-admin/firestore";
+import { DocumentReference, FieldValue, Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError, toJobFailure } from "../../src/jobs/errors";
 import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { LANES } from "../../src/jobs/model";
@@ -13,6 +13,7 @@ import { GrpcStatus } from "../../src/util/grpc-status";
 import { RecordingTasks, movableClock, testConfig } from "../helpers/runtime";
 import { createEngine } from "../../src/create-engine";
 import { wakeupTaskName } from "../../src/jobs/task-queue";
+import { registryWith } from "../helpers/registry";
 
 /** Ends an attempt with `change` and no bookkeeping (the worker adds the attempt log and run history). */
 const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
@@ -646,6 +647,47 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
     }
     const open = await db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued").get();
     expect(open.size).toBe(5);
+  });
+});
+
+describe("a lease whose reply was lost", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** The first update that writes `field` lands and is sent again, as the Firestore client resends a commit whose reply it lost. */
+  function resendingFirstUpdateOf(field: string): { resent: boolean } {
+    const { update } = DocumentReference.prototype as unknown as {
+      update: (this: DocumentReference, ...args: unknown[]) => Promise<unknown>;
+    };
+    const seen = { resent: false };
+    jest.spyOn(DocumentReference.prototype, "update").mockImplementation(async function (this: DocumentReference, ...args: unknown[]) {
+      const landed = await update.apply(this, args);
+      if (seen.resent || typeof args[0] !== "object" || args[0] === null || !(field in args[0])) return landed;
+      seen.resent = true;
+      return update.apply(this, args);
+    } as never);
+    return seen;
+  }
+
+  it("is won, not lost to another process: its resend refused by the lease that landed, the job runs once", async () => {
+    const runs: string[] = [];
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        run: ({ job }) => {
+          runs.push(job.id);
+          return Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: {} });
+        },
+      },
+    });
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    const { jobId } = await engine.queue.createJob(audit());
+    const lease = resendingFirstUpdateOf("lease_owner");
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 5_000 });
+
+    expect(lease.resent).toBe(true);
+    expect(reports.map((report) => report.status)).toEqual(["succeeded_dry_run"]);
+    expect(runs).toEqual([jobId]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1, lease_epoch: 1, lease_owner: null });
   });
 });
 

@@ -11,7 +11,8 @@ import { type EnqueueResult, type TaskQueuePort, type WakeupTask, wakeupTaskName
 import { Watchdog, type WatchdogOptions, type WatchdogReport } from "../../src/jobs/watchdog";
 import { captureLogs } from "../helpers/logs";
 import { testQueue } from "../helpers/engine";
-import { failNextQuery } from "../helpers/faults";
+import { failNextQuery, failingFirstBatchWriting } from "../helpers/faults";
+import { GrpcStatus } from "../../src/util/grpc-status";
 import { describeWithFullEmulator, describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
 import { runSummaryDoc } from "../helpers/runs";
 import { runSummaryId } from "../../src/jobs/run-history";
@@ -158,6 +159,23 @@ describe("expired leases", () => {
     expect(attempt).toMatchObject({ status: "lease_expired", lease_epoch: 1, worker_id: "dead-worker", error: { code: "LEASE_EXPIRED" } });
     const run = (await runSummaryDoc(db, stuck.job.id, 1)).data();
     expect(run).toMatchObject({ attempt_status: "lease_expired", job_status: "queued", lease_epoch: 1 });
+  });
+
+  it("goes on with a recovery whose reply was lost (its resend refused by the batch that landed): counted, locks released, wake-up asked", async () => {
+    const faulty = failingFirstBatchWriting(db, `/${JOB_COLLECTIONS.attempts}/`, "after", GrpcStatus.FAILED_PRECONDITION);
+    const { queue, locks, watchdog, wakeups } = harness({}, undefined, faulty.db);
+    const stuck = await leasedJob(queue);
+    await locks.acquireLocks([familyLockKey("bench_press")], { jobId: stuck.job.id, epoch: 1, owner: "dead-worker" });
+    advance(LEASE_MS + 1);
+
+    const report = await watchdog.run();
+
+    expect(faulty.failures.count).toBe(1);
+    expect(report).toMatchObject({ expired_leases_recovered: 1, locks_released: 1, errors: 0 });
+    const job = await queue.getJob(stuck.job.id);
+    expect(job).toMatchObject({ status: "queued", attempts: 1, lease_epoch: 2, lease_owner: null });
+    expect(await ids(JOB_COLLECTIONS.locks)).toEqual([]);
+    expect(wakeups).toEqual([{ jobId: stuck.job.id, lane: "priority", runAfter: job!.run_after, attempt: 1, epoch: 2 }]);
   });
 
   it("recovers an expired lease of a job whose id an earlier job had, with that job's history still kept", async () => {
