@@ -50,11 +50,19 @@ export function cancelWorthRunningAgain(error: Error): boolean {
 
 /**
  * What a failed action says: a callable's refusal in the engine's own words, without the HTTP status the SDK appends
- * to a FunctionsError's message (" [400]"); in plain words when the engine could not be reached.
+ * to a FunctionsError's message (" [400]"); in plain words when the engine could not be reached or gave no reason.
  */
 export function actionFailure(thrown: unknown): string {
   const error = asError(thrown);
   if (engineNotReached(error))
     return "the console could not reach the engine (offline, or the connection dropped), so this may or may not have taken effect: check the job before acting again";
-  return error instanceof FunctionsError ? error.message.replace(/ \[\d+\]$/, "") : error.message;
+  if (!(error instanceof FunctionsError)) return error.message;
+  const [, words, status] = /^(.*?)(?: \[(\d+)\])?$/s.exec(error.message) ?? [];
+  const code = error.code.replace(/^functions\//, "");
+  // An answer without words of its own: the SDK's message is then its error code (a 500 or 503 without a body, from
+  // the platform in front of the engine), or firebase-functions' "INTERNAL", its answer to an engine error that is
+  // not a refusal (the engine's log has it).
+  if (status !== undefined && (words === code || words === "INTERNAL"))
+    return `the engine failed without saying why (HTTP ${status}, ${code}; its logs have the cause), so this may or may not have taken effect: check the job before acting again`;
+  return words ?? error.message;
 }

@@ -55,15 +55,41 @@ describe("a curator action whose callable fails", () => {
     }
   });
 
-  it("reads the engine's own answer to an internal error, and offers no Cancel again", async () => {
-    // As firebase-functions answers an engine error it does not turn into an HttpsError.
+  /** An engine served at a local port that answers every call with `status` and `body` (none: an empty answer). */
+  async function engineAnswering(status: number, body?: unknown) {
     const engine = createHttpServer((_request, response) => {
-      response.writeHead(500, { "content-type": "application/json" });
-      response.end(JSON.stringify({ error: { status: "INTERNAL", message: "INTERNAL" } }));
+      response.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
+      response.end(body === undefined ? "" : JSON.stringify(body));
     });
     servers.push(engine);
-    const error = await thrownBy(actionsAt(await listening(engine)).cancelJob("j1"));
-    assert.equal(actionFailure(error), "INTERNAL");
+    return actionsAt(await listening(engine));
+  }
+
+  it("says the engine gave no reason for an internal error, which may have taken effect, and offers no Cancel again", async () => {
+    // As firebase-functions answers an engine error it does not turn into an HttpsError.
+    const error = await thrownBy((await engineAnswering(500, { error: { status: "INTERNAL", message: "INTERNAL" } })).cancelJob("j1"));
+    assert.equal(
+      actionFailure(error),
+      "the engine failed without saying why (HTTP 500, internal; its logs have the cause), so this may or may not have taken effect: check the job before acting again",
+    );
     assert.equal(cancelWorthRunningAgain(error), false);
+  });
+
+  it("says so too of an answer without a body (the platform in front of the engine), not the SDK's bare error code", async () => {
+    const unavailable = await thrownBy((await engineAnswering(503)).retryJob("j1"));
+    assert.equal(
+      actionFailure(unavailable),
+      "the engine failed without saying why (HTTP 503, unavailable; its logs have the cause), so this may or may not have taken effect: check the job before acting again",
+    );
+    const internal = await thrownBy((await engineAnswering(500)).revertChange("c1"));
+    assert.match(actionFailure(internal), /^the engine failed without saying why \(HTTP 500, internal;/);
+  });
+
+  it("keeps the engine's own words for a refusal", async () => {
+    const refusal = "cannot retry job j1: it is queued";
+    const error = await thrownBy(
+      (await engineAnswering(400, { error: { status: "FAILED_PRECONDITION", message: refusal } })).retryJob("j1"),
+    );
+    assert.equal(actionFailure(error), refusal);
   });
 });
