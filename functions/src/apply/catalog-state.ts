@@ -4,7 +4,7 @@
  */
 import { CATALOG_COLLECTIONS, type CatalogCollection } from "../catalog/collections";
 import type { CatalogReader, DocumentChange } from "./effects";
-import { type DocData } from "../util/object-paths";
+import { type DocData, isNonEmptyString } from "../util/object-paths";
 import { isLiveExercise, isLiveFamily } from "../catalog/family-registry";
 
 /**
@@ -65,11 +65,11 @@ export class CatalogState implements CatalogReader {
 
   /** An alias's target exists and is live (a live exercise, or a live family). */
   isAliasTargetLive(alias: Readonly<DocData>): boolean {
-    if (typeof alias.exercise_id === "string" && alias.exercise_id !== "") {
+    if (isNonEmptyString(alias.exercise_id)) {
       const exercise = this.exercise(alias.exercise_id);
       return exercise !== null && isLiveExercise(exercise);
     }
-    return typeof alias.family_slug === "string" && alias.family_slug !== "" && this.isFamilyLive(alias.family_slug);
+    return isNonEmptyString(alias.family_slug) && this.isFamilyLive(alias.family_slug);
   }
 
   /** Ids of the live exercises named `slug` but `except`: an alias of that slug would shadow them. */

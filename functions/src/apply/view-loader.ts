@@ -21,7 +21,7 @@ import { CatalogState, type CatalogView } from "./catalog-state";
 import { newMergeTarget } from "./catalog-rules";
 import { type DocumentChange, operationReadSet } from "./effects";
 import { type ChangePlan, type Operation, operationExerciseIds } from "./plan";
-import { type DocData } from "../util/object-paths";
+import { type DocData, isNonEmptyString } from "../util/object-paths";
 import { transactionQueryReader } from "../util/paging";
 
 /** Family alias hops followed when loading, enough to tell a chain from a loop. */
@@ -40,7 +40,7 @@ interface Wanted {
 function wantedBy(plan: ChangePlan): Wanted {
   const wanted: Wanted = { exercises: new Set(), aliases: new Set(), families: new Set(), nameSlugs: new Set(), retiring: new Set() };
   const add = (set: Set<string>, value: unknown) => {
-    if (typeof value === "string" && value !== "") set.add(value);
+    if (isNonEmptyString(value)) set.add(value);
   };
   for (const op of plan.operations) {
     operationExerciseIds(op).forEach((id) => wanted.exercises.add(id));
@@ -126,8 +126,8 @@ async function readAliasTargets(
   const familySlugs = new Set<string>();
   for (const slug of slugs) {
     const { exercise_id: exerciseId, family_slug: familySlug } = view.aliases.get(slug) ?? {};
-    if (typeof exerciseId === "string" && exerciseId !== "" && !view.exercises.has(exerciseId)) exerciseIds.add(exerciseId);
-    if (typeof familySlug === "string" && familySlug !== "" && !view.families.has(familySlug)) familySlugs.add(familySlug);
+    if (isNonEmptyString(exerciseId) && !view.exercises.has(exerciseId)) exerciseIds.add(exerciseId);
+    if (isNonEmptyString(familySlug) && !view.families.has(familySlug)) familySlugs.add(familySlug);
   }
   (await getExercises(db, exerciseIds)).forEach((exercise, id) => view.exercises.set(id, exercise));
   const registries = await getFamilyRegistries(db, familySlugs);
@@ -143,7 +143,7 @@ async function followFamilyAliases(db: Firestore, aliases: Map<string, DocData>)
   for (let hop = 0; hop < ALIAS_HOPS; hop++) {
     const next = [...aliases.values()]
       .map((alias) => alias.family_slug)
-      .filter((slug): slug is string => typeof slug === "string" && slug !== "" && !aliases.has(slug));
+      .filter((slug): slug is string => isNonEmptyString(slug) && !aliases.has(slug));
     if (next.length === 0) return;
     const found = await getAliases(db, next);
     if (found.size === 0) return;
@@ -158,10 +158,10 @@ async function followFamilyAliases(db: Firestore, aliases: Map<string, DocData>)
 export async function readAliasTarget(tx: Transaction, db: Firestore, alias: Readonly<DocData>): Promise<CatalogState> {
   const view = { exercises: new Map<string, DocData>(), aliases: new Map<string, DocData>(), families: new Map<string, DocData>() };
   const { exercise_id: exerciseId, family_slug: family } = alias;
-  if (typeof exerciseId === "string" && exerciseId !== "") {
+  if (isNonEmptyString(exerciseId)) {
     const exercise = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).doc(exerciseId));
     if (exercise.exists) view.exercises.set(exerciseId, exercise.data() as DocData);
-  } else if (typeof family === "string" && family !== "") {
+  } else if (isNonEmptyString(family)) {
     const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
     if (registry.exists) view.families.set(family, registry.data() as DocData);
     else

@@ -22,7 +22,7 @@
  */
 import { type AliasFacts, type FactRequest, decideEach } from "./alias-facts";
 import { creationSlugOf } from "./slug-aliases";
-import { type DocData } from "../util/object-paths";
+import { type DocData, isNonEmptyString } from "../util/object-paths";
 import { isLiveExercise, isLiveFamily } from "./family-registry";
 
 export type AliasProblem =
@@ -57,7 +57,7 @@ function mapFound<T, U>(found: Found<T>, map: (value: T) => U): Found<U> {
 }
 
 function text(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
+  return isNonEmptyString(value) ? value : null;
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { Firestore, Query } from "firebase-admin/firestore";
 import { type QueryReader, pageCollection } from "../util/paging";
 import { CATALOG_COLLECTIONS, type CatalogCollection } from "./collections";
-import type { DocData } from "../util/object-paths";
+import { type DocData, isNonEmptyString } from "../util/object-paths";
 
 export interface CatalogDoc {
   id: string;
@@ -88,7 +88,7 @@ export function loadFamilyExercises(
  * validator to report, instead of failing the read.
  */
 function isDocumentId(value: unknown): value is string {
-  return typeof value === "string" && value !== "" && !value.includes("/");
+  return isNonEmptyString(value) && !value.includes("/");
 }
 
 /** The documents of `collection` with these ids that exist (an id no document can have is left out). */

@@ -24,7 +24,7 @@ import {
   planExerciseAdd,
 } from "./plans/exercise-add";
 import { exercisesCreatedByJob } from "../apply/journal";
-import { type DocData } from "../util/object-paths";
+import { type DocData, isNonEmptyString } from "../util/object-paths";
 import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
 
 /** An equipment or muscle name of the intent. */
@@ -100,7 +100,7 @@ async function readSpellingHolders(
     facts.exercises.set(id, data);
   const aliasTargets = [slug, ...spellings].flatMap((spelling) => {
     const target = owners.aliases.get(spelling)?.exercise_id;
-    return typeof target === "string" && target !== "" ? [target] : [];
+    return isNonEmptyString(target) ? [target] : [];
   });
   const named = [...owners.documents].filter(([, data]) => spellings.includes(String(data.name_slug))).map(([id]) => id);
   const targets = [...aliasTargets, ...named];

@@ -1,6 +1,7 @@
 /** Building the normalised job document from a validated request. Pure: no I/O. */
 import { Timestamp } from "firebase-admin/firestore";
 import { DEFAULT_MAX_ATTEMPTS, DEFAULT_PRIORITY, type JobRequest, type Lane } from "./model";
+import { isNonEmptyString } from "../util/object-paths";
 
 export interface ServerJobFields {
   now: Date;
@@ -24,7 +25,7 @@ export const UNKNOWN_CREATOR = "unknown";
 /** Without the create trigger's auth context (gone, or never came): the `created_by` the rules checked, if any. */
 export function rulesCheckedCreator(data: Record<string, unknown>, otherwise: string = UNKNOWN_CREATOR): string {
   const createdBy = data.created_by;
-  return typeof createdBy === "string" && createdBy.length > 0 ? createdBy : otherwise;
+  return isNonEmptyString(createdBy) ? createdBy : otherwise;
 }
 
 /** Every field of a fresh `queued` job: what `createJob` writes and what intake normalises a client document to. */

@@ -13,6 +13,7 @@
  * Constraints outside the subset (patterns, lengths, strictness) are left to the zod check.
  */
 import { z } from "zod";
+import { isNonEmptyString } from "../util/object-paths";
 
 type Node = Record<string, unknown>;
 type Decode = (value: unknown) => unknown;
@@ -40,7 +41,7 @@ function isNode(value: unknown): value is Node {
 }
 
 function describe(node: Node, schema: Node, extra?: string): Node {
-  const description = [node.description, extra].filter((text) => typeof text === "string" && text !== "").join(" ");
+  const description = [node.description, extra].filter(isNonEmptyString).join(" ");
   return description ? { ...schema, description } : schema;
 }
 

@@ -16,6 +16,11 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
   return prototype === null || Object.getPrototypeOf(prototype) === null;
 }
 
+/** Whether `value` is a string with something in it: a stored field may hold anything (legacy data, clients' writes). */
+export function isNonEmptyString(value: unknown): value is string {
+  return typeof value === "string" && value !== "";
+}
+
 function splitPath(path: string): string[] {
   const segments = path.split(".");
   if (segments.some((segment) => segment === "")) throw new Error(`invalid field path "${path}"`);

@@ -35,7 +35,7 @@ import { describeAlias } from "../../catalog/slug-aliases";
 import { liveExerciseOf } from "../../catalog/alias-resolution";
 import { isLiveExercise, normalizedPrimary } from "../../catalog/family-registry";
 import { type JoinPlan, namingConflicts, planJoin, renameOperations } from "./family-moves";
-import { type DocData, display } from "../../util/object-paths";
+import { type DocData, display, isNonEmptyString } from "../../util/object-paths";
 
 /** What an EXERCISE_ADD asks for (its payload's `intent`, whose schema is checked against this). */
 export interface ExerciseIntent {
@@ -225,17 +225,13 @@ function sameExerciseElsewhere(placed: PlacedExercise, holders: SpellingHolders,
  * ALIAS_REPAIR would delete it (no alias may shadow that name).
  */
 function leadsNowhere(alias: Readonly<DocData>, holders: SpellingHolders): boolean {
-  if (isTarget(alias.family_slug)) return false;
-  return !isTarget(alias.exercise_id) || !holders.exercises.has(alias.exercise_id);
-}
-
-function isTarget(value: unknown): value is string {
-  return typeof value === "string" && value !== "";
+  if (isNonEmptyString(alias.family_slug)) return false;
+  return !isNonEmptyString(alias.exercise_id) || !holders.exercises.has(alias.exercise_id);
 }
 
 /** Why an alias `leadsNowhere` does. */
 function whyNowhere(slug: string, alias: Readonly<DocData>): string {
-  return isTarget(alias.exercise_id)
+  return isNonEmptyString(alias.exercise_id)
     ? `the alias "${slug}" leads to exercise ${alias.exercise_id}, which does not exist`
     : `the alias "${slug}" has no target`;
 }

@@ -5,7 +5,7 @@ import { JobFailure } from "../../jobs/errors";
 import { type LoadedFamily, readFamily } from "../../catalog/reads";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { missingExercises } from "../../catalog/targets";
-import { type DocData, display } from "../../util/object-paths";
+import { type DocData, display, isNonEmptyString } from "../../util/object-paths";
 import { mergedInto } from "../../catalog/family-registry";
 import { liveMembers } from "../../catalog/family-naming";
 import { getAliases } from "../../catalog/repository";
@@ -15,7 +15,7 @@ function familyNotFound(familySlug: string, alias: Readonly<DocData> | undefined
   const missing = `family ${familySlug} has no exercises and no registry entry`;
   if (!alias) return JobFailure.permanent("FAMILY_NOT_FOUND", missing, { family_slug: familySlug });
   const family = alias.exercise_id ? null : alias.family_slug;
-  const instead = typeof family === "string" && family !== "" && family !== familySlug ? `; use ${family}` : "";
+  const instead = isNonEmptyString(family) && family !== familySlug ? `; use ${family}` : "";
   return JobFailure.permanent("FAMILY_NOT_FOUND", `${missing}: ${describeAlias(familySlug, alias)}${instead}`, {
     family_slug: familySlug,
     alias,
