@@ -40,7 +40,7 @@ export function shardsWithoutCounts(shards: readonly ChildJob[]): ChildJob[] {
 }
 
 /**
- * A shard's exercise counts: its own, else its ledger's (`ledgers`, by shard id); exercises no
+ * A shard's counts: its own, else its ledger's (`ledgers`, by shard id); exercises no
  * count accounts for are failed (their outcome is unknown).
  */
 function countsOf(shard: ChildJob, ledgers: ReadonlyMap<string, ShardCounts>): ShardCounts {
@@ -77,18 +77,18 @@ function llmOf(shard: ChildJob): LlmTotals {
 /** Folds a parent's shards, every one of them final; `ledgers` counts those that left none (`shardsWithoutCounts`). */
 export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMap<string, ShardCounts> = new Map()): ShardAggregate {
   const succeeded = shards.filter((shard) => isSuccessStatus(shard.status)).length;
-  const exercises = emptyShardCounts(0);
+  const totals = emptyShardCounts(0);
   const llm: LlmTotals = { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 };
   const byStatus: Partial<Record<JobStatus, number>> = {};
   for (const shard of shards) {
     byStatus[shard.status] = (byStatus[shard.status] ?? 0) + 1;
     const counts = countsOf(shard, ledgers);
-    for (const key of Object.keys(exercises) as (keyof ShardCounts)[]) exercises[key] += counts[key];
+    for (const key of Object.keys(totals) as (keyof ShardCounts)[]) totals[key] += counts[key];
     const usage = llmOf(shard);
     for (const key of LLM_KEYS) llm[key] += usage[key];
   }
   llm.estimated_cost_usd = Math.round(llm.estimated_cost_usd * 1e6) / 1e6;
-  const { exercises_scanner_fail: childrenScannerFail, ...exerciseCounts } = exercises;
+  const { exercises_scanner_fail: childrenScannerFail, ...summedCounts } = totals;
   const unsuccessful = shards
     .filter((shard) => !isSuccessStatus(shard.status))
     .slice(0, MAX_LISTED)
@@ -101,7 +101,7 @@ export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMa
       shards_succeeded: succeeded,
       shards_failed: shards.length - succeeded,
       shards_by_status: byStatus,
-      ...exerciseCounts,
+      ...summedCounts,
       // The shards' own result summaries carry their scanner failures and LLM usage (and the run history and daily
       // counters count them there); these are the sums, under keys of their own so that nothing counts them twice.
       children_scanner_fail: childrenScannerFail,

@@ -35,6 +35,10 @@ export interface ShardCounts {
   exercises_failed: number;
   /** Its exercises the scanner failed after enrichment, over every attempt (the run history's `scanner_fail` is one attempt's). */
   exercises_scanner_fail: number;
+  /** LLM changes its exercises' normalisation dropped. */
+  changes_dropped: number;
+  /** Fields its exercises' patches set (or, in a dry run, would set) with style issues. */
+  changes_with_style_issues: number;
 }
 
 export function emptyShardCounts(total: number): ShardCounts {
@@ -45,6 +49,8 @@ export function emptyShardCounts(total: number): ShardCounts {
     exercises_skipped: 0,
     exercises_failed: 0,
     exercises_scanner_fail: 0,
+    changes_dropped: 0,
+    changes_with_style_issues: 0,
   };
 }
 
@@ -69,8 +75,6 @@ export class ShardTally {
   /** This attempt's own: the run history counts each exercise's patch and scanner failure in the attempt that made it. */
   private applied = 0;
   private scannerFailed = 0;
-  private dropped = 0;
-  private withStyleIssues = 0;
   private readonly styleIssues: Array<{ exercise_id: string; path: string; issues: string[] }> = [];
   private readonly failures: Array<{ exercise_id: string; code: string; reason: string }> = [];
   private readonly preview: string[] = [];
@@ -86,9 +90,9 @@ export class ShardTally {
     if (outcome.scanner_passed === false && !resumed) this.scannerFailed++;
     if (resumed) this.resumed++;
     if (!resumed && outcome.detail === "applied") this.applied++;
-    this.dropped += outcome.dropped;
+    this.counts.changes_dropped += outcome.dropped;
     for (const { path, issues } of outcome.written_with_style_issues ?? []) {
-      this.withStyleIssues++;
+      this.counts.changes_with_style_issues++;
       if (this.styleIssues.length < MAX_LISTED) this.styleIssues.push({ exercise_id: outcome.exercise_id, path, issues });
     }
     if (outcome.outcome === "failed" && this.failures.length < MAX_LISTED) {
@@ -125,8 +129,6 @@ export class ShardTally {
       ...this.counts,
       ...this.attemptCounts(),
       exercises_resumed: this.resumed,
-      changes_dropped: this.dropped,
-      changes_with_style_issues: this.withStyleIssues,
       written_with_style_issues: this.styleIssues,
       failures: this.failures,
       changes_preview: this.preview,
@@ -150,5 +152,7 @@ export function readShardCounts(value: unknown): ShardCounts | null {
     exercises_failed: countValue(value.exercises_failed),
     // Summaries written before the total had a key of its own held it under `scanner_fail`.
     exercises_scanner_fail: countValue(value.exercises_scanner_fail ?? value.scanner_fail),
+    changes_dropped: countValue(value.changes_dropped),
+    changes_with_style_issues: countValue(value.changes_with_style_issues),
   };
 }

@@ -64,3 +64,63 @@ export function classifyHttpStatus(status: number): { code: LlmErrorCode; transi
   if (status >= 400 && status < 500) return { code: "LLM_REJECTED", transient: false };
   return { code: "LLM_UNAVAILABLE", transient: true };
 }
+
+/** An error's own text. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** google-auth-library's own failures, e.g. "Could not load the default credentials", "Could not refresh access token". */
+const CREDENTIAL_MESSAGE = /credential|access token/i;
+/** How gaxios marks its errors across copies of the library: requests to the metadata server or token endpoints. */
+const GAXIOS_ERROR = Symbol.for("gaxios-gaxios-error");
+
+/**
+ * A failure to get credentials, before Vertex AI was called: an error of google-auth-library or of
+ * the metadata server it asked (gaxios), with whether a retry may help; null for any other. Never the
+ * SDK's ApiError, which only Vertex AI's answers produce, nor an LlmError already classified (a timeout;
+ * an LLM_AUTH answer, whose hint names credentials).
+ */
+export function credentialFailure(err: unknown): { transient: boolean } | null {
+  if (typeof err !== "object" || err === null || err instanceof LlmError || (err as { name?: unknown }).name === "ApiError") return null;
+  const fromGaxios = GAXIOS_ERROR in err;
+  if (!fromGaxios && !CREDENTIAL_MESSAGE.test(messageOf(err))) return null;
+  // The credential service briefly failing (5xx, 429, no answer) is worth a retry; anything else is configuration.
+  const status = (err as { status?: unknown }).status;
+  return { transient: typeof status === "number" ? status === 429 || status >= 500 : fromGaxios };
+}
+
+/**
+ * How a connection that was never made fails: the socket's error code, at the end of the chain of
+ * causes (the SDK wraps undici's "fetch failed", whose cause it is).
+ */
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/** Whether a failed try made no connection, so it sent nothing to Vertex AI. */
+function neverConnected(err: unknown): boolean {
+  for (let cause = err, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {
+    const { code } = cause as { code?: unknown };
+    if (typeof code === "string" && NEVER_CONNECTED.has(code)) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** The HTTP status of Vertex AI's error answer (the SDK's ApiError), if it answered at all. */
+export function answeredStatus(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+/**
+ * Whether the try that failed with `failure` (as the Vertex adapter classified it) may be billed: one sent that
+ * got no answer, cut short by the timeout or a dropped connection, as Vertex AI goes on with a request its
+ * client gave up on (the SDK's abortSignal does not cancel it there). Its `cause` is what the try got
+ * instead of an answer: an error answer (429, 5xx, 400, 401/403, 404) is not billed, a try that got no
+ * credentials (the SDK gets them before it sends) or made no connection sent nothing. One without a cause failed on an answer it read, or is
+ * the adapter's own timeout of a try it sent: billed either way.
+ */
+export function failureMayBeBilled(failure: LlmError): boolean {
+  const got = failure.cause;
+  return got === undefined || (credentialFailure(got) === null && answeredStatus(got) === undefined && !neverConnected(got));
+}

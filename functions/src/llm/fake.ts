@@ -4,12 +4,11 @@
  * recorded in `calls` for assertions.
  */
 import { seededRandom } from "../util/seeded-random";
-import { LlmError, type LlmErrorCode, classifyHttpStatus } from "./errors";
+import { LlmError, type LlmErrorCode, classifyHttpStatus, failureMayBeBilled } from "./errors";
 import { fakeEnrichment } from "./fake-enrichment";
 import { parseWithSchema } from "./output";
 import { sleepUnlessStopped } from "./retry";
 import type { LlmClient, LlmRequest, LlmResult, LlmUsage, ModelTier } from "./types";
-import { failureMayBeBilled } from "./vertex";
 import { isPlainRecord } from "../util/object-paths";
 
 const FAKE_ERRORS = ["timeout", "rate_limit", "unavailable", "malformed_json"] as const;

@@ -9,7 +9,8 @@
 import type { GenerateContentParameters } from "@google/genai";
 import { PARAMS } from "../config";
 import { log } from "../util/log";
-import { LlmError, classifyHttpStatus } from "./errors";
+import { isNonEmptyString } from "../util/object-paths";
+import { LlmError, answeredStatus, classifyHttpStatus, credentialFailure, failureMayBeBilled, messageOf } from "./errors";
 import { toModelSchema } from "./json-schema";
 import { parseJsonText, parseWithSchema, snippet } from "./output";
 import { DEFAULT_PRICES, estimateCostUsd, hasPrice, type PriceTable } from "./pricing";
@@ -163,7 +164,7 @@ function apiErrorMessage(message: string): string {
   try {
     const body: unknown = JSON.parse(message);
     const inner = (body as { error?: { message?: unknown } })?.error?.message;
-    if (typeof inner === "string" && inner !== "") return inner;
+    if (isNonEmptyString(inner)) return inner;
   } catch {
     // not JSON: use as is
   }
@@ -174,67 +175,15 @@ const CREDENTIALS_HINT =
   "Vertex AI uses Application Default Credentials: on Cloud Functions the runtime service account (from the metadata server), " +
   "which needs roles/aiplatform.user; locally `gcloud auth application-default login`";
 const MODEL_HINT = `check ${PARAMS.llmFastModel.param.name}, ${PARAMS.llmStrongModel.param.name} and ${PARAMS.llmLocation.param.name}: a retired or misspelled model, or a location without it`;
-/** google-auth-library's own failures, e.g. "Could not load the default credentials", "Could not refresh access token". */
-const CREDENTIAL_MESSAGE = /credential|access token/i;
-/** How gaxios marks its errors across copies of the library: requests to the metadata server or token endpoints. */
-const GAXIOS_ERROR = Symbol.for("gaxios-gaxios-error");
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * A failure to get credentials, before Vertex AI was called: an error of google-auth-library or of
- * the metadata server it asked (gaxios). Never the SDK's ApiError, which only Vertex AI's answers produce,
- * nor an LlmError already classified (a timeout; an LLM_AUTH answer, whose hint names credentials).
- */
-function credentialFailure(err: unknown): LlmError | null {
-  if (typeof err !== "object" || err === null || err instanceof LlmError || (err as { name?: unknown }).name === "ApiError") return null;
-  const message = messageOf(err);
-  const fromGaxios = GAXIOS_ERROR in err;
-  if (!fromGaxios && !CREDENTIAL_MESSAGE.test(message)) return null;
-  // The credential service briefly failing (5xx, 429, no answer) is worth a retry; anything else is configuration.
-  const status = (err as { status?: unknown }).status;
-  const transient = typeof status === "number" ? status === 429 || status >= 500 : fromGaxios;
-  return new LlmError("LLM_AUTH", `Vertex AI credentials unavailable: ${snippet(message, 300)} (${CREDENTIALS_HINT})`, {
-    transient,
+/** A failure to get credentials (`credentialFailure`) as the adapter reports it: LLM_AUTH, with how it gets them. */
+function credentialError(err: unknown): LlmError | null {
+  const failure = credentialFailure(err);
+  if (failure === null) return null;
+  return new LlmError("LLM_AUTH", `Vertex AI credentials unavailable: ${snippet(messageOf(err), 300)} (${CREDENTIALS_HINT})`, {
+    transient: failure.transient,
     cause: err,
   });
-}
-
-/**
- * How a connection that was never made fails: the socket's error code, at the end of the chain of
- * causes (the SDK wraps undici's "fetch failed", whose cause it is).
- */
-const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
-
-/** Whether a failed try made no connection, so it sent nothing to Vertex AI. */
-function neverConnected(err: unknown): boolean {
-  for (let cause = err, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {
-    const { code } = cause as { code?: unknown };
-    if (typeof code === "string" && NEVER_CONNECTED.has(code)) return true;
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-/** The HTTP status of Vertex AI's error answer (the SDK's ApiError), if it answered at all. */
-function answeredStatus(err: unknown): number | undefined {
-  const status = (err as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : undefined;
-}
-
-/**
- * Whether the try that failed with `failure` (as the adapter classified it) may be billed: one sent that
- * got no answer, cut short by the timeout or a dropped connection, as Vertex AI goes on with a request its
- * client gave up on (the SDK's abortSignal does not cancel it there). Its `cause` is what the try got
- * instead of an answer: an error answer (429, 5xx, 400, 401/403, 404) is not billed, a try that got no
- * credentials (the SDK gets them before it sends) or made no connection sent nothing. One without a cause failed on an answer it read, or is
- * the adapter's own timeout of a try it sent: billed either way.
- */
-export function failureMayBeBilled(failure: LlmError): boolean {
-  const got = failure.cause;
-  return got === undefined || (credentialFailure(got) === null && answeredStatus(got) === undefined && !neverConnected(got));
 }
 
 /** Whether `err` is the request's stop (`LlmRequest.signal`), which ends the call as it is, not as an LLM failure. */
@@ -247,7 +196,7 @@ function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
  * (ApiError) by HTTP status, aborts as timeouts, anything else (network failures) as a transient outage.
  */
 function errorFromSdk(err: unknown): LlmError {
-  return credentialFailure(err) ?? callFailure(err);
+  return credentialError(err) ?? callFailure(err);
 }
 
 /** A failure of the call itself (credentials were had): Vertex AI's answer, a timeout, or the network. */

@@ -23,6 +23,44 @@ describe("the scanner failures of a parent's shards", () => {
   });
 });
 
+describe("the changes a parent's shards dropped or wrote with style issues", () => {
+  it("are summed from every shard's counts: its summary, its failure's partial counts or its ledger's", () => {
+    const ledger = new ShardTally(2);
+    ledger.add({
+      exercise_id: "e",
+      outcome: "succeeded",
+      detail: "applied",
+      paths: ["description", "execution_notes"],
+      dropped: 2,
+      written_with_style_issues: [{ path: "description", issues: ["starts with a gerund"] }],
+      scanner_passed: true,
+    });
+    const { summary } = aggregateShards(
+      [
+        shard({
+          id: "s1",
+          status: "succeeded",
+          result_summary: { exercises_total: 2, exercises_succeeded: 2, changes_dropped: 3, changes_with_style_issues: 1 },
+        }),
+        shard({
+          id: "s2",
+          status: "deadletter",
+          error: {
+            code: "LLM_UNAVAILABLE",
+            message: "m",
+            transient: true,
+            details: { partial: { exercises_total: 2, exercises_succeeded: 1, changes_dropped: 1, changes_with_style_issues: 2 } },
+          },
+        }),
+        // A watchdog-ended shard: its ledger counts the exercise it recorded; the other is failed and adds none.
+        shard({ id: "s3", status: "deadletter", error: { code: "LEASE_EXPIRED", message: "m", transient: true } }),
+      ],
+      new Map([["s3", ledger.shardCounts()]]),
+    );
+    expect(summary).toMatchObject({ exercises_succeeded: 4, exercises_failed: 2, changes_dropped: 6, changes_with_style_issues: 4 });
+  });
+});
+
 describe("the LLM usage of a parent's shards", () => {
   it("counts what every shard spent, a failed one (which has no result summary) too", () => {
     const { summary } = aggregateShards([
