@@ -12,6 +12,7 @@ import { faultyFirestore } from "../helpers/faults";
 import { seededRandom } from "../../src/util/seeded-random";
 import { catalogSnapshot, checkInvariants } from "../helpers/invariants";
 import { seedDemo } from "../handlers/support";
+import { wholeNumberFromEnv } from "../helpers/env-numbers";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
@@ -21,7 +22,7 @@ const FAMILIES = ["bench_press", "squat", "row", "deadlift", "lateral_raise", "p
 
 describeWithIsolation("Firestore faults under racing workers and a watchdog", () => {
   it("ends every job once, with its history complete and no operation applied twice", async () => {
-    const seed = Number(process.env.FAULT_SEED ?? Date.now() % 1_000_000);
+    const seed = wholeNumberFromEnv("FAULT_SEED", Date.now() % 1_000_000);
     process.stdout.write(
       `firestore-faults seed ${seed} (FAULT_SEED=${seed} draws the same faults; which writes they meet depends on the workers' timing)\n`,
     );
