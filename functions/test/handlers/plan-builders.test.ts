@@ -991,6 +991,88 @@ describe("planTargetedFix", () => {
     });
   });
 
+  describe("on a primary equipment another member of a multi-equipment family uses", () => {
+    const machine = exerciseFixture("Hip Abduction (Machine)", ["machine"]);
+    const cable = exerciseFixture("Hip Abduction (Cable)", ["cable"]);
+    const band = exerciseFixture("Hip Abduction (Resistance Band)", ["resistance-band"]);
+    /** The fix of `id` by `patch` in the demo catalog with `seed`, to run. */
+    const fixIn = (seed: CatalogSeed, family: string, id: string, patch: Record<string, unknown>) => {
+      const seeded = catalogWith(seed);
+      return () =>
+        planTargetedFix({
+          payload: { exercise_doc_ids: [id], fix_type: "patch", fix_data: { patch } },
+          exercises: seeded.exercises,
+          families: new Map([[family, seeded.family(family)]]),
+          owners: seeded.owners(),
+          pointingAliases: [],
+        });
+    };
+    const equipmentConflicts = (failure: JobFailure) => (failure.details as { conflicts: unknown[] }).conflicts;
+
+    it.each([
+      ["whose name the patched one's new name would take, before the naming conflict", machine],
+      ["under a legacy name no new name collides with", exerciseFixture("Machine Hip Abduction", ["machine"])],
+    ])("refuses a patch moving an exercise onto the primary equipment of one %s: PATCH_EQUIPMENT_CONFLICT", (_, other) => {
+      const fixed = fixIn({ exercises: [other, cable, band] }, "hip_abduction", cable.id, { equipment: ["machine"] });
+      const failure = failureOf(fixed);
+      expect(failure).toMatchObject({ code: "PATCH_EQUIPMENT_CONFLICT", kind: "needs_review" });
+      expect(equipmentConflicts(failure)).toEqual([
+        expect.objectContaining({ exercise_id: cable.id, kind: "equipment", with: other.id, reason: expect.stringContaining('"machine"') }),
+      ]);
+    });
+
+    it("refuses a patch bringing an exercise back onto the primary equipment of a live one: PATCH_EQUIPMENT_CONFLICT", () => {
+      const archived = archivedExerciseFixture("Hip Abduction (Machine)", ["machine"]);
+      const legacy = exerciseFixture("Machine Hip Abduction", ["machine"]);
+      const fixed = fixIn({ exercises: [archived, legacy, cable] }, "hip_abduction", archived.id, { status: "approved" });
+      const failure = failureOf(fixed);
+      expect(failure).toMatchObject({ code: "PATCH_EQUIPMENT_CONFLICT", kind: "needs_review" });
+      expect(equipmentConflicts(failure)).toEqual([expect.objectContaining({ exercise_id: archived.id, with: legacy.id })]);
+    });
+
+    it("refuses a patch that makes a family multi-equipment while its members share a primary equipment: PATCH_EQUIPMENT_CONFLICT", () => {
+      const plain = exerciseFixture("Good Morning", ["barbell"]);
+      const seated = exerciseFixture("Seated Good Morning", ["barbell"], { family_slug: "good_morning" });
+      const kneeling = exerciseFixture("Kneeling Good Morning", ["barbell"], { family_slug: "good_morning" });
+      const fixed = fixIn({ exercises: [plain, seated, kneeling] }, "good_morning", kneeling.id, { equipment: ["dumbbell"] });
+      const failure = failureOf(fixed);
+      expect(failure).toMatchObject({ code: "PATCH_EQUIPMENT_CONFLICT", kind: "needs_review" });
+      expect(equipmentConflicts(failure)).toEqual([
+        expect.objectContaining({
+          exercise_id: seated.id,
+          kind: "equipment",
+          with: plain.id,
+          reason: expect.stringContaining("becomes multi-equipment"),
+        }),
+      ]);
+    });
+
+    // shoulder_press is multi-equipment with two exercises on dumbbell already: an older problem than the patch.
+    it("leaves a pair that shared a primary equipment before the patch alone unless it patches the equipment of one of them", () => {
+      const untouched = fix({
+        exercise_doc_ids: ["shoulder_press__shoulder-press-barbell"],
+        fix_type: "patch",
+        fix_data: { patch: { equipment: ["barbell", "plate"] } },
+      });
+      expect(ops(untouched.operations, "patch_fields")).toHaveLength(1);
+      expect(catalog.validate("TARGETED_FIX", untouched.operations).errors).toEqual([]);
+      const failure = failureOf(() =>
+        fix({
+          exercise_doc_ids: ["shoulder_press__seated-shoulder-press-dumbbell"],
+          fix_type: "patch",
+          fix_data: { patch: { equipment: ["dumbbell", "plate"] } },
+        }),
+      );
+      expect(failure).toMatchObject({ code: "PATCH_EQUIPMENT_CONFLICT", kind: "needs_review" });
+      expect(equipmentConflicts(failure)).toEqual([
+        expect.objectContaining({
+          exercise_id: "shoulder_press__seated-shoulder-press-dumbbell",
+          with: "shoulder_press__shoulder-press-dumbbell",
+        }),
+      ]);
+    });
+  });
+
   it.each([
     [{ name: "Squat (Bar)" }, ["name"]],
     [{ name_slug: "squat-bar" }, ["name_slug"]],

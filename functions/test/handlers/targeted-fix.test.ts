@@ -289,6 +289,20 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
       expect(run.error?.message).toContain("hip-abduction-resistance-band");
     });
 
+    it("refuses a patch onto the primary equipment another member uses, naming the pair: PATCH_EQUIPMENT_CONFLICT, nothing written", async () => {
+      // Before the naming rule's "Hip Abduction (Machine)", whose slug the machine exercise holds, is judged.
+      const band = exerciseFixture("Hip Abduction (Resistance Band)", ["resistance-band"]);
+      const run = await patchOf([machine, cable, band], cable.id, { equipment: ["Machine"] });
+      expect(run).toMatchObject({
+        status: "needs_review",
+        error: {
+          code: "PATCH_EQUIPMENT_CONFLICT",
+          details: { conflicts: [{ exercise_id: cable.id, kind: "equipment", with: machine.id, reason: expect.any(String) }] },
+        },
+      });
+      expect(run.error?.message).toContain('both use the primary equipment "machine"');
+    });
+
     it("leaves a name the rule faulted before the patch alone: an older problem, FAMILY_NORMALIZE's", async () => {
       // "Hip Abduction" lacks its suffix in a multi-equipment family already; a patch of its secondary equipment does not rename it.
       const legacy = exerciseFixture("Hip Abduction", ["cable"]);

@@ -13,6 +13,7 @@ import { equipmentWordsKept, familySlugFitsName } from "../../catalog/naming-rul
 import { familyBaseName, normalizedPrimary } from "../../catalog/family-registry";
 import { type SlugOwners, renameConflictCheck } from "../../catalog/rename-conflicts";
 import { type DocData } from "../../util/object-paths";
+import { sameValue } from "../../util/document-diff";
 import { renameAliasOps } from "./rename-aliases";
 
 export interface MoveConflict {
@@ -159,7 +160,7 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
     }
   }
   for (const [twin, identical] of identicalTo) mergeIdentical(plan, twin, identical);
-  plan.conflicts.push(...sharedPrimaryConflicts(to.slug, receiving, multiEquipment));
+  plan.conflicts.push(...sharedPrimaryConflicts(to.slug, receiving, receiving, multiEquipment));
   return plan;
 }
 
@@ -188,20 +189,39 @@ function mergeIdentical(plan: JoinPlan, twin: string, identical: readonly Catalo
 }
 
 /**
- * A family that becomes multi-equipment may no longer hold two exercises on one primary equipment:
- * members that shared one before the join clash with each other now (a person decides which goes).
- * In a family that was multi-equipment already such a pair is older than the job, not its doing.
+ * Exercises of `family` on one primary equipment once a job leaves it multi-equipment
+ * (`multiEquipmentAfter`), where no two may share one: each clashes `with` one the job left as it
+ * was where there is one, so that an exercise the job moved is the one refused. `before`: the
+ * family's members as they were; `after`: those it keeps, as the job leaves them (exercises joining
+ * the family are judged as they join, by `planJoin`). Members that shared one before the job made
+ * the family multi-equipment clash now (a person decides which goes); a pair that shared one while
+ * the family was multi-equipment already is older than the job, not its doing, unless the job
+ * changes the equipment of one of them.
  */
-function sharedPrimaryConflicts(family: string, receiving: readonly CatalogDoc[], multiEquipmentAfter: boolean): MoveConflict[] {
-  if (!multiEquipmentAfter || isMultiEquipment(receiving)) return [];
-  return [...membersByPrimary(receiving)].flatMap(([primary, [first, ...others]]) =>
-    others.map((member) => ({
-      exercise_id: member.id,
-      kind: "equipment" as const,
-      with: first.id,
-      reason: `${family} becomes multi-equipment, and ${member.id} and ${first.id} both use the primary equipment "${primary}"`,
-    })),
-  );
+export function sharedPrimaryConflicts(
+  family: string,
+  before: readonly CatalogDoc[],
+  after: readonly CatalogDoc[],
+  multiEquipmentAfter: boolean,
+): MoveConflict[] {
+  if (!multiEquipmentAfter) return [];
+  const multiEquipmentBefore = isMultiEquipment(before);
+  const liveBefore = new Map(liveMembers(before).map(({ id, data }) => [id, data]));
+  const asBefore = ({ id, data }: CatalogDoc) => liveBefore.has(id) && sameValue(liveBefore.get(id)?.equipment, data.equipment);
+  return [...membersByPrimary(after)].flatMap(([primary, sharing]) => {
+    const holder = sharing.find(asBefore) ?? sharing[0];
+    const older = (member: CatalogDoc) => multiEquipmentBefore && asBefore(member) && asBefore(holder);
+    return sharing
+      .filter((member) => member !== holder && !older(member))
+      .map((member) => ({
+        exercise_id: member.id,
+        kind: "equipment" as const,
+        with: holder.id,
+        reason: multiEquipmentBefore
+          ? `${member.id} and ${holder.id} would both use the primary equipment "${primary}" in multi-equipment ${family}`
+          : `${family} becomes multi-equipment, and ${member.id} and ${holder.id} both use the primary equipment "${primary}"`,
+      }));
+  });
 }
 
 /** The renamed exercises whose new slug someone else holds or takes (`finalNames`: every exercise's final name). */

@@ -4,8 +4,10 @@
  * (aliases pointing at the merged ones follow it). What the curator gives is normalised before it is
  * validated, as EXERCISE_ADD normalises its intent: a patch's values by `canonicalPatch` (the handler
  * applies it), a new name by `canonicalNewName`. A patch of equipment or status also renames where its
- * family's naming rule then asks for another name (`patchNaming`). Exercises already in the requested
- * state get no operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
+ * family's naming rule then asks for another name (`patchNaming`), and is refused where it leaves two
+ * exercises on one primary equipment of a multi-equipment family (`patchEquipmentConflicts`). Exercises
+ * already in the requested state get no operation. Every named exercise (and a merge target) must
+ * exist, or nothing is planned at all.
  */
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
@@ -22,7 +24,14 @@ import { deletePath, getPath, isPlainRecord, setPath, type DocData } from "../..
 import { isLiveExercise, normalizedPrimary } from "../../catalog/family-registry";
 import { familySlugFitsName } from "../../catalog/naming-rules";
 import { renameAliasOps } from "./rename-aliases";
-import { type MoveConflict, type NamedMember, namingConflicts, renameOperations, ruleChangeRenames } from "./family-moves";
+import {
+  type MoveConflict,
+  type NamedMember,
+  namingConflicts,
+  renameOperations,
+  ruleChangeRenames,
+  sharedPrimaryConflicts,
+} from "./family-moves";
 import { patchPathIssues } from "../../apply/operation-rules";
 
 /** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
@@ -93,6 +102,14 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
     if (operations.length > 0 && typeof exercise.family_slug === "string" && touchesRegistry(payload))
       touchedFamilies.add(exercise.family_slug);
   }
+  const equipmentConflicts = patchEquipmentConflicts(payload, input.families);
+  if (equipmentConflicts.length > 0)
+    throw JobFailure.needsReview(
+      "PATCH_EQUIPMENT_CONFLICT",
+      `the patch leaves two exercises on one primary equipment of a multi-equipment family, where no two may share one ` +
+        `(${equipmentConflicts.length}; first: ${equipmentConflicts[0].reason}); nothing was written`,
+      { conflicts: equipmentConflicts },
+    );
   const naming = patchNaming(payload, input.families);
   const conflicts = [...naming.conflicts, ...namingConflicts(naming.renames, naming.finalNames, input.owners)];
   if (conflicts.length > 0)
@@ -155,12 +172,8 @@ interface PatchNaming {
  */
 export function patchNaming(payload: TargetedFixPayload, families: ReadonlyMap<string, LoadedFamily>): PatchNaming {
   const naming: PatchNaming = { renames: [], conflicts: [], finalNames: new Map() };
-  if (payload.fix_type !== "patch" || !touchesRegistry(payload)) return naming;
-  const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
   const named = new Set(payload.exercise_doc_ids);
-  for (const family of families.values()) {
-    if (!family.members.some(({ id }) => named.has(id))) continue;
-    const after = family.members.map((member) => (named.has(member.id) ? { ...member, data: patched(member.data, patch) } : member));
+  for (const { family, after } of patchedFamilies(payload, families)) {
     const rule = { multiBefore: isMultiEquipment(family.members), multiAfter: isMultiEquipment(after) };
     const others = ruleChangeRenames(
       family.slug,
@@ -195,6 +208,33 @@ export function patchNaming(payload: TargetedFixPayload, families: ReadonlyMap<s
     });
   }
   return naming;
+}
+
+/**
+ * Exercises a patch of equipment or status leaves on one primary equipment of a multi-equipment family,
+ * judged as EXERCISE_ADD and the family moves judge them (`sharedPrimaryConflicts`): one it moves or
+ * brings back onto another's, or members that shared one before it made the family multi-equipment.
+ */
+function patchEquipmentConflicts(payload: TargetedFixPayload, families: ReadonlyMap<string, LoadedFamily>): MoveConflict[] {
+  return patchedFamilies(payload, families).flatMap(({ family, after }) =>
+    sharedPrimaryConflicts(family.slug, family.members, after, isMultiEquipment(after)),
+  );
+}
+
+/** The families of the exercises a patch of equipment or status names, each with its members as the patch leaves them. */
+function patchedFamilies(
+  payload: TargetedFixPayload,
+  families: ReadonlyMap<string, LoadedFamily>,
+): Array<{ family: LoadedFamily; after: CatalogDoc[] }> {
+  if (payload.fix_type !== "patch" || !touchesRegistry(payload)) return [];
+  const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
+  const named = new Set(payload.exercise_doc_ids);
+  return [...families.values()]
+    .filter((family) => family.members.some(({ id }) => named.has(id)))
+    .map((family) => ({
+      family,
+      after: family.members.map((member) => (named.has(member.id) ? { ...member, data: patched(member.data, patch) } : member)),
+    }));
 }
 
 /** The exercise as the patch leaves it (a null value removes the field). */
