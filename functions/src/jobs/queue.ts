@@ -1110,15 +1110,18 @@ export class JobQueue {
    * Re-runs an unsuccessful child of a parent the operator retries, as `retryJob` would, and in the
    * same transaction takes it out of the parent's counts: its marker is deleted and its count taken
    * back, so it is counted again when it finishes. Null when the child is not (or no longer) a
-   * finished unsuccessful one.
+   * finished unsuccessful one; a run of the transaction after a commit whose reply was lost finds the
+   * child queued by that commit (`requeued_at`) and answers as that run did.
    */
   async requeueChild(parentId: string, childId: string): Promise<Job | null> {
     const parentRef = this.jobRef(parentId);
     const markerRef = parentRef.collection(CHILD_RESULTS).doc(childId);
-    return this.db.runTransaction(async (tx) => {
+    const now = this.now();
+    return runRecallingLastAnswer(this.db, async (tx, lastAnswer: Job | null | undefined) => {
       const [child, marker] = await tx.getAll(this.jobRef(childId), markerRef);
+      if (lastAnswer && queuedAgainAt(child, now)) return lastAnswer;
       if (!endedUnsuccessful(child)) return null;
-      const requeued = await this.requeueIn(tx, child);
+      const requeued = await this.requeueIn(tx, child, now);
       if (marker.exists) {
         const counted = isSuccessStatus(marker.get("status") as JobStatus) ? "shards.succeeded" : "shards.failed";
         tx.delete(markerRef);
@@ -1152,13 +1155,17 @@ export class JobQueue {
   /**
    * Re-runs a finished job (failed, needs_review, deadletter, cancelled) from scratch, or a
    * deadletter job from its frozen plan (see `requeueIn`). A parent's children are left as they are
-   * (see `JobFlows.requeueChildren`).
+   * (see `JobFlows.requeueChildren`). A run of the transaction after a commit whose reply was lost
+   * finds the job queued by that commit (`requeued_at`, this retry's moment) and answers as that run
+   * did, where the job as it is now would be refused; one queued by another retry is refused.
    */
   async retryJob(jobId: string): Promise<Job> {
-    return this.db.runTransaction(async (tx) => {
+    const now = this.now();
+    return runRecallingLastAnswer(this.db, async (tx, lastAnswer: Job | undefined) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
-      return this.requeueIn(tx, snap);
+      if (lastAnswer && queuedAgainAt(snap, now)) return lastAnswer;
+      return this.requeueIn(tx, snap, now);
     });
   }
 
@@ -1229,14 +1236,13 @@ export class JobQueue {
   }
 
   /**
-   * The operator's retry of the finished job `snap`, in `tx`: queued with its attempts reset and its
-   * dedup key claimed again. It moves the epoch on, so the retry's wake-up is named apart from an earlier
-   * retry's at the same epoch (Cloud Tasks refuses a name used recently), and no worker of an
-   * earlier lease can write.
+   * The operator's retry of the finished job `snap`, in `tx`, asked at `now`: queued with its attempts
+   * reset and its dedup key claimed again. It moves the epoch on, so the retry's wake-up is named apart
+   * from an earlier retry's at the same epoch (Cloud Tasks refuses a name used recently), and no worker
+   * of an earlier lease can write.
    */
-  private async requeueIn(tx: Transaction, snap: DocumentSnapshot): Promise<Job> {
+  private async requeueIn(tx: Transaction, snap: DocumentSnapshot, now: Date): Promise<Job> {
     const { job, to, claim, plan } = await this.retryable(tx, snap);
-    const now = this.now();
     // The plan it resumes is kept as long again as when it was saved (it was dated to expire with the job's last run).
     if (plan) tx.update(plan.ref, { expire_at: this.historyExpiry("jobsMs", now) });
     if (job.dedup_key && claim) this.dedup.claimIn(tx, claim, job.dedup_key, job.id);
@@ -1261,12 +1267,18 @@ export class JobQueue {
    * that settles its cancel itself (`settlesItsCancel`) is only asked too: one that committed to a
    * plan (`savePlan`) finishes that plan, then ends with `cancel_requested` noted, so a cancel never
    * leaves half a change; a parent whose children all exist ends with what they did at its next run.
+   * A run of the transaction after a commit whose reply was lost finds what that commit wrote
+   * (`leftByCancel`) and answers as that run did, not as to a job cancelled or asked before.
    */
   async cancelJob(jobId: string): Promise<CancelResult>;
   /** `onlyRequestedWaiting`: only a waiting job whose cancel a client asked for and that does not settle it itself; null otherwise. */
   async cancelJob(jobId: string, only: { onlyRequestedWaiting: true }): Promise<CancelResult | null>;
   async cancelJob(jobId: string, only?: { onlyRequestedWaiting: true }): Promise<CancelResult | null> {
-    return this.db.runTransaction(async (tx) => this.cancelIn(tx, await tx.get(this.jobRef(jobId)), only?.onlyRequestedWaiting === true));
+    const now = this.now();
+    return runRecallingLastAnswer(this.db, async (tx, lastAnswer: CancelResult | null | undefined) => {
+      const snap = await tx.get(this.jobRef(jobId));
+      return leftByCancel(snap, lastAnswer, now) ? lastAnswer : this.cancelIn(tx, snap, now, only?.onlyRequestedWaiting === true);
+    });
   }
 
   /**
@@ -1274,22 +1286,25 @@ export class JobQueue {
    * (`parentCancelReaches`, the parent read in the same transaction); null when it does not: the
    * parent was queued again by an operator's retry, or the child was, since the cancel (or the child
    * is gone). `requestedAt`: the moment of an operator's cancel of a parent that had already ended.
+   * A run after a commit whose reply was lost answers as that run did (see `cancelJob`).
    */
   async cancelChild(childId: string, requestedAt?: Date): Promise<CancelResult | null> {
-    return this.db.runTransaction(async (tx) => {
+    const now = this.now();
+    return runRecallingLastAnswer(this.db, async (tx, lastAnswer: CancelResult | null | undefined) => {
       const snap = await tx.get(this.jobRef(childId));
+      if (leftByCancel(snap, lastAnswer, now)) return lastAnswer;
       const parentId: unknown = snap.get("parent_job_id");
       if (typeof parentId !== "string") return null;
       const parent = await tx.get(this.jobRef(parentId));
       const queuedAt: unknown = snap.get("requeued_at") ?? snap.get("created_at");
       // One without a creation time (a client's document intake has not taken in) was queued before any cancel.
       const queuedAtMs = queuedAt instanceof Timestamp ? queuedAt.toMillis() : 0;
-      return parentCancelReaches(parent, queuedAtMs, requestedAt) ? this.cancelIn(tx, snap) : null;
+      return parentCancelReaches(parent, queuedAtMs, requestedAt) ? this.cancelIn(tx, snap, now) : null;
     });
   }
 
-  /** `cancelJob` in `tx`, of the job as `snap` read it. */
-  private cancelIn(tx: Transaction, snap: DocumentSnapshot, onlyRequestedWaiting = false): CancelResult | null {
+  /** `cancelJob` in `tx`, of the job as `snap` read it, asked at `at`. */
+  private cancelIn(tx: Transaction, snap: DocumentSnapshot, at: Date, onlyRequestedWaiting = false): CancelResult | null {
     const jobId = snap.id;
     if (!snap.exists) throw new JobNotFoundError(jobId);
     const data = snap.data()!;
@@ -1299,7 +1314,7 @@ export class JobQueue {
     const settles = settlesItsCancel(data);
     const requestedWaiting = snap.get("cancel_requested") === true && LEASABLE_STATUSES.includes(status) && !settles;
     if (onlyRequestedWaiting && !requestedWaiting) return null;
-    const now = this.ts();
+    const now = this.ts(at);
     const parent: unknown = snap.get("parent_job_id");
     const parentJobId = typeof parent === "string" ? parent : null;
     if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && settles)) {
@@ -1344,6 +1359,41 @@ function existingJob(existing: DocumentSnapshot, input: Pick<CreateJobInput, "cr
 function runAfterMillis(doc: QueryDocumentSnapshot): number {
   const runAfter: unknown = doc.get("run_after");
   return runAfter instanceof Timestamp ? runAfter.toMillis() : Number.NaN;
+}
+
+/**
+ * `db.runTransaction(update)`, `update` told what its last run answered. The Firestore client runs the function
+ * again when a commit fails with a retryable code (UNAVAILABLE, DEADLINE_EXCEEDED), though that commit may have
+ * landed with its reply lost: the next run then reads what it wrote, and by the moment it wrote (fixed before the
+ * first run) knows it for its own and answers as that run did, instead of refusing the job it changed.
+ */
+async function runRecallingLastAnswer<T>(db: Firestore, update: (tx: Transaction, lastAnswer: T | undefined) => Promise<T>): Promise<T> {
+  let lastAnswer: T | undefined;
+  return db.runTransaction(async (tx) => (lastAnswer = await update(tx, lastAnswer)));
+}
+
+/**
+ * Whether `snap` is the job as a retry asked at `now` queued it again: its `requeued_at` (a later retry, or another
+ * operator's at another moment, writes its own).
+ */
+function queuedAgainAt(snap: DocumentSnapshot, now: Date): boolean {
+  return isStoredTime(snap.get("requeued_at"), now);
+}
+
+/**
+ * Whether `snap` is the job as the cancel asked at `now` that answered `answer` left it: cancelled at that moment
+ * (`finished_at`), or asked to stop. An ask is the flag alone: another's that landed instead of this one is the same
+ * ask. An answer that wrote nothing (asked before, or not this cancel's to make) left nothing to find.
+ */
+function leftByCancel(snap: DocumentSnapshot, answer: CancelResult | null | undefined, now: Date): answer is CancelResult {
+  if (!answer || answer.alreadyRequested) return false;
+  if (answer.cancelRequested) return snap.get("cancel_requested") === true;
+  return snap.get("status") === "cancelled" && isStoredTime(snap.get("finished_at"), now);
+}
+
+/** Whether a job's stored time `value` is `at` (the engine writes its times to the millisecond). */
+function isStoredTime(value: unknown, at: Date): boolean {
+  return value instanceof Timestamp && value.toMillis() === at.getTime();
 }
 
 /** The fields of a job that is open (again): not history, so nothing expires it. */

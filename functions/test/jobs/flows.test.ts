@@ -14,6 +14,7 @@ import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
+import { losingTransactionReplies } from "../helpers/transactions";
 import { type Engine, createEngine } from "../../src/create-engine";
 import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
 
@@ -897,5 +898,60 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect(await childStatuses(jobId)).toEqual(["queued", "queued", "queued"]);
     await runUntilFinal(engine, jobId);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 3, done: 3, succeeded: 3 } });
+  });
+
+  describe("whose transactions' replies were lost (the Firestore client runs each again)", () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it("a retry is answered as done: the parent and the child it re-runs are queued once, and woken", async () => {
+      const tasks = new RecordingTasks();
+      const engine = engineWith(tasks);
+      const { jobId, shards } = await parentWithFailedChildren(engine, [1]);
+      const failed = shards[1];
+      const tasksBefore = tasks.tasks.length;
+      const lost = losingTransactionReplies();
+
+      expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 1 });
+
+      expect(lost.reruns).toBeGreaterThanOrEqual(2);
+      expect(tasks.tasks.slice(tasksBefore).map((t) => [t.jobId, t.reason])).toEqual([
+        [jobId, "retry"],
+        [failed, "retry"],
+      ]);
+      // Taken out of the counts once.
+      expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "queued", shards: { total: 3, done: 2, succeeded: 2, failed: 0 } });
+      expect(await engine.queue.getJob(failed)).toMatchObject({ status: "queued", attempts: 0 });
+      jest.restoreAllMocks();
+      await runUntilFinal(engine, jobId);
+      expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 3, done: 3, succeeded: 3 } });
+    });
+
+    it("a cancel is answered as done: a waiting child is counted into its parent; a parent's children are cancelled, counted, and the last wakes it", async () => {
+      const tasks = new RecordingTasks();
+      const engine = engineWith(tasks);
+      const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+      await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+      const lost = losingTransactionReplies();
+
+      expect(await engine.cancel(childJobId(jobId, 1))).toEqual({
+        status: "cancelled",
+        cancelRequested: false,
+        alreadyRequested: false,
+        childrenCancelled: 0,
+      });
+      expect(await engine.queue.getJob(jobId)).toMatchObject({ shards: { total: 3, done: 1 } });
+      expect(await engine.cancel(jobId)).toEqual({
+        status: "deferred",
+        cancelRequested: true,
+        alreadyRequested: false,
+        childrenCancelled: 2,
+      });
+
+      expect(lost.reruns).toBeGreaterThanOrEqual(4);
+      expect(await engine.queue.getJob(jobId)).toMatchObject({ cancel_requested: true, shards: { total: 3, done: 3 } });
+      expect(tasks.tasks).toContainEqual(expect.objectContaining({ jobId, reason: "children-done" }));
+      jest.restoreAllMocks();
+      expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+    });
   });
 });

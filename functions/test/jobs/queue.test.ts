@@ -14,6 +14,7 @@ import { RecordingTasks, movableClock, testConfig } from "../helpers/runtime";
 import { createEngine } from "../../src/create-engine";
 import { wakeupTaskName } from "../../src/jobs/task-queue";
 import { registryWith } from "../helpers/registry";
+import { abortingNextTransaction, losingTransactionReplies } from "../helpers/transactions";
 
 /** Ends an attempt with `change` and no bookkeeping (the worker adds the attempt log and run history). */
 const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
@@ -688,6 +689,64 @@ describe("a lease whose reply was lost", () => {
     expect(reports.map((report) => report.status)).toEqual(["succeeded_dry_run"]);
     expect(runs).toEqual([jobId]);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1, lease_epoch: 1, lease_owner: null });
+  });
+});
+
+describe("an operator's retry or cancel whose transaction's reply was lost (the Firestore client runs it again)", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  async function failedJob(queue: JobQueue): Promise<string> {
+    const { jobId } = await queue.createJob(audit());
+    const leased = await queue.leaseById(jobId, "w");
+    await finish(queue, leased, queue.failing(leased!.job, JobFailure.permanent("X", "x"), null));
+    return jobId;
+  }
+
+  it("a retry is answered as done, not refused by the job it queued, and queues it once", async () => {
+    const queue = testQueue(db);
+    const jobId = await failedJob(queue);
+    const lost = losingTransactionReplies();
+
+    const retried = await queue.retryJob(jobId);
+
+    expect(lost.reruns).toBe(1);
+    expect(retried).toMatchObject({ id: jobId, status: "queued", attempts: 0, lease_epoch: 2 });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", lease_epoch: 2, requeued_at: retried.requeued_at });
+  });
+
+  it("a retry whose commit did not land, run again after another operator's retry landed, is refused", async () => {
+    const at = Date.parse("2026-01-01T00:00:00Z");
+    const mine = testQueue(db, { now: () => new Date(at) });
+    const theirs = testQueue(db, { now: () => new Date(at + 1) });
+    const jobId = await failedJob(mine);
+    abortingNextTransaction(() => theirs.retryJob(jobId));
+
+    await expect(mine.retryJob(jobId)).rejects.toBeInstanceOf(InvalidTransitionError);
+    expect(await mine.getJob(jobId)).toMatchObject({ status: "queued", lease_epoch: 2, requeued_at: new Date(at + 1) });
+  });
+
+  it("a cancel of a waiting job is answered as done, not refused by the job it cancelled", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    const lost = losingTransactionReplies();
+
+    expect(await queue.cancelJob(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      parentJobId: null,
+    });
+    expect(lost.reruns).toBe(1);
+  });
+
+  it("a cancel of a running job is answered as the ask it made, not as one asked before", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    await queue.leaseById(jobId, "w");
+    const lost = losingTransactionReplies();
+
+    expect(await queue.cancelJob(jobId)).toEqual({ status: "running", cancelRequested: true, alreadyRequested: false, parentJobId: null });
+    expect(lost.reruns).toBe(1);
   });
 });
 
