@@ -445,11 +445,13 @@ export class JobQueue {
   /**
    * Deletes job `jobId` if it is still a refusal `createRefusedJob` wrote for `createdBy` (failed,
    * never taken in), so that its producer can create the job in its place once it can build it; true
-   * if it did. Nothing ran for it, so nothing else refers to it.
+   * if it did. Nothing ran for it, so nothing else refers to it. A run of the transaction after a
+   * delete whose reply was lost finds the job gone and answers as that run did.
    */
   async deleteRefusedJob(jobId: string, createdBy: string): Promise<boolean> {
-    return this.db.runTransaction(async (tx) => {
+    return runRecallingLastAnswer(this.db, async (tx, lastAnswer: boolean | undefined) => {
       const snap = await tx.get(this.jobRef(jobId));
+      if (lastAnswer === true && !snap.exists) return true;
       const refused = snap.exists && snap.get("status") === "failed" && snap.get("run_after") === undefined;
       if (!refused || snap.get("created_by") !== createdBy) return false;
       tx.delete(snap.ref);

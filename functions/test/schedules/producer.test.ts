@@ -6,6 +6,7 @@ import { InvalidTransitionError } from "../../src/jobs/errors";
 import { SCHEDULER, produceScheduledScan } from "../../src/schedules/producer";
 import { SCAN_SCHEDULES, findScanSchedule } from "../../src/schedules/scans";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import { losingTransactionReplies } from "../helpers/transactions";
 import { registryWith } from "../helpers/registry";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
@@ -234,6 +235,16 @@ describeWithFullEmulator("a scheduled scan whose params do not parse", () => {
     expect(await produceScheduledScan(engineOn({ QUALITY_SCAN_LIMIT: "5000" }).engine, quality, NIGHT)).toMatchObject({ created: false });
     expect((await periodJob()).get("status")).toBe("queued");
     expect(await scanJobs("QUALITY_SCAN")).toHaveLength(1);
+  });
+
+  it("has its refusal replaced when the delete's reply was lost (the Firestore client runs its transaction again)", async () => {
+    await produceScheduledScan(engineOn({ QUALITY_SCAN_LIMIT: "5000" }).engine, quality, NIGHT);
+    const { engine } = engineOn({ QUALITY_SCAN_LIMIT: "2000" });
+    const lost = losingTransactionReplies();
+    const run = await produceScheduledScan(engine, quality, new Date("2026-12-01T15:00:00Z")).finally(() => jest.restoreAllMocks());
+    expect(lost.reruns).toBeGreaterThan(0);
+    expect(run.outcome).toBe("created");
+    expect((await periodJob()).get("status")).toBe("queued");
   });
 
   it("never replaces a job of the period that ran, nor one another producer refused", async () => {
