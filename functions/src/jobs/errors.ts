@@ -47,14 +47,18 @@ export class JobFailure extends Error {
   }
 }
 
-/** The code of an attempt whose lease ran out: ended by the watchdog, or by its worker that found it so. */
+/**
+ * The code of an attempt whose lease ran out: ended by the watchdog, or by its worker that found it so, or
+ * about to (its renewals failing).
+ */
 export const LEASE_EXPIRED = "LEASE_EXPIRED";
 
 /** The worker no longer holds the job's lease (expired and taken over, or recovered): it must stop writing. */
 export class LeaseLostError extends Error {
   /**
-   * `ranOut`: the lease ran out, but nobody took the job since (the watchdog has not yet), so its holder
-   * may still end the attempt itself, as the watchdog would, with what the attempt spent.
+   * `ranOut`: the lease ran out, or would before a renewal could land (renewals failing), but nobody took
+   * the job since (the watchdog has not yet), so its holder may still end the attempt itself, as the
+   * watchdog would, with what the attempt spent.
    */
   constructor(
     readonly jobId: string,

@@ -78,11 +78,12 @@ export class Heartbeat {
         }
       } catch (err) {
         // A lost lease stops the handler at once; a passing outage only once the lease would lapse before
-        // the next renewal ends (taken to last as long as this one did).
+        // the next renewal ends (taken to last as long as this one did). The lease is still its own then:
+        // its worker ends the attempt itself (`ranOut`), a write that lands if the outage has passed.
         const now = this.now().getTime();
         if (err instanceof LeaseLostError) this.loseLease(err);
         else if (now + this.intervalMs + (now - startedAt) >= this.expiresAt.getTime()) {
-          this.loseLease(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`));
+          this.loseLease(new LeaseLostError(this.lease.jobId, `lease renewal failing: ${(err as Error).message}`, true));
         }
       }
       if (!this.stopped && !this.lost) this.schedule(beat);

@@ -509,8 +509,9 @@ function endingOfError(err: unknown, cancelStops: boolean): Ending {
   if (err instanceof JobFailure && err.code === PROCESS_STOPPING) return { kind: "interrupted", reason: err.toInfo(), summary: null };
   // Stopped at a safe point after a cancel: the handler's partial summary, if it gave one, is in the attempt log.
   if (err instanceof JobCancelledError) return { kind: "completed", status: "cancelled", summary: {}, error: null };
-  // A lease that ran out, the job not taken back yet: its holder ends the attempt as the watchdog would, and
-  // counts what it spent (its final write is fenced by the lease's owner and epoch, which still hold).
+  // A lease that ran out, or whose renewals kept failing until it was about to, the job not taken back yet: its
+  // holder ends the attempt as the watchdog would, and counts what it spent (its final write is fenced by the
+  // lease's owner and epoch, which still hold, not by its locks, which may have lapsed).
   const failure =
     err instanceof LeaseLostError ? JobFailure.transient(LEASE_EXPIRED, `${err.reason}; its worker ended the attempt`) : toJobFailure(err);
   // A run asked to stop that fails before its next safe point stops there too, not retried nor left failed; its

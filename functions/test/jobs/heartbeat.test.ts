@@ -4,12 +4,16 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DocumentReference, Timestamp } from "firebase-admin/firestore";
+import { createEngine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { JobCancelledError, LeaseLostError, runDeadlineFailure } from "../../src/jobs/errors";
 import { Heartbeat } from "../../src/jobs/heartbeat";
 import { type LockHolder, LockManager } from "../../src/jobs/locks";
+import { JobQueue } from "../../src/jobs/queue";
 import { testQueue } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
+import { registryWith } from "../helpers/registry";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
 import { GrpcStatus } from "../../src/util/grpc-status";
 
 const db = useFirestore();
@@ -195,6 +199,8 @@ describe("heartbeat", () => {
     await heartbeat.stop();
     expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
     expect(stoppedAt).toBeLessThan(lockExpiry);
+    // Nobody took the job, and the lease has not lapsed: its worker ends the attempt itself.
+    expect(heartbeat.signal.reason).toMatchObject({ ranOut: true });
   });
 
   it("does not take back a lease that ran out while its process slept: the handler stops, the lease stays expired", async () => {
@@ -295,4 +301,66 @@ describe("heartbeat", () => {
     await sleep(100);
     expect(locks.started).toBe(1);
   });
+});
+
+describe("a worker whose renewals keep failing while its job runs, its last write landing (the outage has passed)", () => {
+  /** An audit that holds a lock, makes an LLM call and runs until its signal fires, then stops there (a safe point). */
+  const untilStopped = registryWith({
+    FAMILY_AUDIT: {
+      lockKeys: () => [KEY],
+      async run({ ctx, attempt }) {
+        attempt.llmCall("audit", {
+          model: "fake",
+          calls: 1,
+          input_tokens: 100,
+          output_tokens: 10,
+          latency_ms: 1,
+          estimated_cost_usd: 0.001,
+        });
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+        ctx.signal.throwIfAborted();
+        throw new Error("unreachable: the signal fired");
+      },
+    },
+  });
+  const outage = () => Object.assign(new Error("UNAVAILABLE: injected renewal fault"), { code: GrpcStatus.UNAVAILABLE });
+
+  it.each(["lease", "locks"] as const)(
+    "ends the attempt itself when its %s renewal fails: the job is retried, not left running for the watchdog",
+    async (failing) => {
+      const renewals =
+        failing === "lease"
+          ? jest.spyOn(JobQueue.prototype, "renewLease").mockRejectedValue(outage())
+          : jest.spyOn(LockManager.prototype, "renewLocks").mockRejectedValue(outage());
+      try {
+        const tasks = new RecordingTasks();
+        // A lease of 1.5 s renewed every 300 ms: about the fourth beat finds it would lapse before the next renewal ends, and gives up.
+        const engine = createEngine({ db, config: testConfig({ leaseMs: 1500, heartbeatMs: 300 }), tasks, registry: untilStopped });
+        const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+
+        const report = await engine.worker("w1").run((await engine.queue.leaseById(jobId, "w1"))!);
+
+        expect(renewals).toHaveBeenCalled();
+        expect(report).toMatchObject({ status: "queued", error: { code: "LEASE_EXPIRED", transient: true } });
+        expect(report.error?.message).toContain("lease renewal failing");
+        const job = (await engine.queue.jobRef(jobId).get()).data()!;
+        // Queued again with the attempt used, as the watchdog would have, and what the attempt spent counted in the job.
+        expect(job).toMatchObject({
+          status: "queued",
+          attempts: 1,
+          lease_owner: null,
+          error: { code: "LEASE_EXPIRED" },
+          llm_usage: { calls: 1 },
+        });
+        const attempts = await engine.queue.jobRef(jobId).collection(JOB_COLLECTIONS.attempts).get();
+        expect(attempts.docs.map((doc) => doc.data())).toMatchObject([
+          { status: "queued", error: { code: "LEASE_EXPIRED" }, finished_at: expect.anything() as unknown },
+        ]);
+        expect((await db.collection(JOB_COLLECTIONS.locks).doc(encodeURIComponent(KEY)).get()).exists).toBe(false);
+        expect(tasks.tasks).toMatchObject([{ jobId, attempt: 1 }]);
+      } finally {
+        renewals.mockRestore();
+      }
+    },
+  );
 });
