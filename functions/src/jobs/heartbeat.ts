@@ -67,7 +67,12 @@ export class Heartbeat {
       }
       try {
         const renewed = await this.queue.renewLease(this.lease);
-        await this.locks.renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner });
+        await this.locks
+          .renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner })
+          .catch((err: unknown) => {
+            // A lock lost, its lease just renewed: the job is still this worker's to end (`ranOut`), though it must stop.
+            throw err instanceof LeaseLostError ? new LeaseLostError(this.lease.jobId, err.reason, true) : err;
+          });
         // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
         this.expiresAt = renewed.expiresAt;
         this.armLapse();

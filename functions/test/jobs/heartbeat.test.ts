@@ -325,13 +325,15 @@ describe("a worker whose renewals keep failing while its job runs, its last writ
   });
   const outage = () => Object.assign(new Error("UNAVAILABLE: injected renewal fault"), { code: GrpcStatus.UNAVAILABLE });
 
-  it.each(["lease", "locks"] as const)(
-    "ends the attempt itself when its %s renewal fails: the job is retried, not left running for the watchdog",
+  it.each(["lease", "locks", "a lock taken"] as const)(
+    "ends the attempt itself when its renewal fails (%s): the job is retried, not left running for the watchdog",
     async (failing) => {
       const renewals =
         failing === "lease"
           ? jest.spyOn(JobQueue.prototype, "renewLease").mockRejectedValue(outage())
-          : jest.spyOn(LockManager.prototype, "renewLocks").mockRejectedValue(outage());
+          : jest
+              .spyOn(LockManager.prototype, "renewLocks")
+              .mockRejectedValue(failing === "locks" ? outage() : new LeaseLostError("any", `lock ${KEY} is no longer held`));
       try {
         const tasks = new RecordingTasks();
         // A lease of 1.5 s renewed every 300 ms: about the fourth beat finds it would lapse before the next renewal ends, and gives up.
@@ -342,7 +344,7 @@ describe("a worker whose renewals keep failing while its job runs, its last writ
 
         expect(renewals).toHaveBeenCalled();
         expect(report).toMatchObject({ status: "queued", error: { code: "LEASE_EXPIRED", transient: true } });
-        expect(report.error?.message).toContain("lease renewal failing");
+        expect(report.error?.message).toContain(failing === "a lock taken" ? "is no longer held" : "lease renewal failing");
         const job = (await engine.queue.jobRef(jobId).get()).data()!;
         // Queued again with the attempt used, as the watchdog would have, and what the attempt spent counted in the job.
         expect(job).toMatchObject({
