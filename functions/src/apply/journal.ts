@@ -105,7 +105,8 @@ interface LaterChange {
 /**
  * What stops a revert: one of its documents changed since (its paths) or changed later by changes of
  * the journal still in effect (`later_changes`, newest first); or another document now holding what the
- * revert gives back (`reason`).
+ * revert gives back, or built on what it takes away (`reason`), with the later changes in effect on it
+ * where reverting them clears the way (none named: written outside the journal).
  */
 export interface RevertConflict {
   target: string;
@@ -133,9 +134,10 @@ export class ChangeConflictError extends Error {
   }
 }
 
-function describeConflict({ target, changed_paths: paths, later_changes: later = [], reason }: RevertConflict): string {
-  if (reason) return `${target} ${reason}`;
-  const state = paths.length > 0 ? `changed since (${paths.join(", ")})` : "is as the change left it";
+function describeConflict({ target, changed_paths: paths, later_changes: later, reason }: RevertConflict): string {
+  const state = reason ?? (paths.length > 0 ? `changed since (${paths.join(", ")})` : "is as the change left it");
+  // A conflict that names its own way out, or none the journal has (a slug an exercise holds).
+  if (!later) return `${target} ${state}`;
   // Reverted first, newest first, the later changes leave no conflict; with none, the journal cannot undo what changed it.
   if (later.length === 0) {
     // A revert of a member's change recomputes its family's registry unjournaled: that one is as the members are.
@@ -216,14 +218,13 @@ export async function revertChange(
       const unchanged = (stored === null) === (doc.after === null) && changed.length === 0;
       // Even a document that looks as the change left it (a later change wrote the same values again):
       // reverting this change would undo that one too, unseen.
-      const later = await changesInEffectAfter(tx, db, entry, targets[i]);
+      const later = await laterChangesOn(tx, db, entry, targets[i]);
       if (unchanged && later.length === 0) continue;
-      const laterChanges = later.map((change) => ({ change_id: change.id, job_id: change.get("job_id") as string }));
-      conflicts.push({ target: targets[i], changed_paths: changed, later_changes: laterChanges });
+      conflicts.push({ target: targets[i], changed_paths: changed, later_changes: later });
     }
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
     const taken = [
-      ...(await slugsTakenSince(tx, db, documents)),
+      ...(await slugsTakenSince(tx, db, entry, documents)),
       ...(await aliasTargetsGoneSince(tx, db, entry, documents)),
       ...(await dependentsLeftBehind(tx, db, entry, documents)),
     ];
@@ -258,6 +259,14 @@ async function changesInEffectAfter(
   target: string,
 ): Promise<QueryDocumentSnapshot[]> {
   return (await journalOf(tx, db, target)).filter((change) => inEffectAfter(change, entry)).sort((a, b) => compareApplied(b, a));
+}
+
+/** Inside `tx`: the later changes in effect on document `target`, newest first, as a conflict names them: the ones to revert first. */
+async function laterChangesOn(tx: Transaction, db: Firestore, entry: DocumentSnapshot, target: string): Promise<LaterChange[]> {
+  return (await changesInEffectAfter(tx, db, entry, target)).map((change) => ({
+    change_id: change.id,
+    job_id: change.get("job_id") as string,
+  }));
 }
 
 /** Inside `tx`: every journal entry of document `target`. */
@@ -298,10 +307,15 @@ async function changedSince(
 /**
  * Inside `tx`: the slugs the revert gives back that are taken since. A name slug given back to an
  * exercise, held by another exercise or by an alias (a rename's old slug kept as an alias is one:
- * its change is reverted first); an alias given back (its deletion reverted), whose slug an exercise
- * took as its name.
+ * its change, named, is reverted first); an alias given back (its deletion reverted), whose slug an
+ * exercise took as its name.
  */
-async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readonly JournalDocument[]): Promise<RevertConflict[]> {
+async function slugsTakenSince(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  documents: readonly JournalDocument[],
+): Promise<RevertConflict[]> {
   const restoring = documents.map(({ collection, id, before, after }) => ({ collection, id, before: after, after: before }));
   const reverted = new Set(documents.filter((doc) => doc.collection === CATALOG_COLLECTIONS.exercises).map((doc) => doc.id));
   const conflicts: RevertConflict[] = [];
@@ -319,10 +333,12 @@ async function slugsTakenSince(tx: Transaction, db: Firestore, documents: readon
   for (const slug of nameSlugsGiven(restoring)) {
     const alias = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).doc(slug));
     if (!alias.exists) continue;
+    const target = documentPath(CATALOG_COLLECTIONS.aliases, slug);
     conflicts.push({
-      target: documentPath(CATALOG_COLLECTIONS.aliases, slug),
+      target,
       changed_paths: [],
-      reason: `names the slug the revert would give back (${describeAlias(slug, alias.data() as DocData)}); revert the change that wrote the alias first`,
+      reason: `names the slug the revert would give back (${describeAlias(slug, alias.data() as DocData)})`,
+      later_changes: await laterChangesOn(tx, db, entry, target),
     });
   }
   for (const { collection, id, before, after } of restoring) {
@@ -376,9 +392,9 @@ async function aliasTargetsGoneSince(
 /**
  * Inside `tx`: what a later change built on a document the revert would take away, and the revert
  * would leave pointing at nothing: an exercise merged into, or an alias of, an exercise the revert
- * deletes or retires, or an alias of a family whose entry it deletes (that later change is reverted
- * first); and an exercise the revert moves back into, or brings back to life in, a family retired
- * since (the family's merge is reverted first).
+ * deletes or retires, or an alias of a family whose entry it deletes (that later change, named, is
+ * reverted first); and an exercise the revert moves back into, or brings back to life in, a family
+ * retired since (the family's merge is reverted first).
  */
 async function dependentsLeftBehind(
   tx: Transaction,
@@ -398,11 +414,11 @@ async function dependentsLeftBehind(
         tx.get(exercises.where("merged_into", "==", id).limit(10)),
         tx.get(aliases.where("exercise_id", "==", id).limit(10)),
       ]);
-      const mergedReason = `is merged into exercise ${id}, which the revert would ${gone}; revert that merge first`;
-      const aliasReason = `points at exercise ${id}, which the revert would ${gone}; revert the change that wrote the alias first`;
+      const mergedReason = `is merged into exercise ${id}, which the revert would ${gone}`;
+      const aliasReason = `points at exercise ${id}, which the revert would ${gone}`;
       conflicts.push(
-        ...leftBehind(merged, CATALOG_COLLECTIONS.exercises, "merged_into", inRevert, mergedReason),
-        ...leftBehind(pointing, CATALOG_COLLECTIONS.aliases, "exercise_id", inRevert, aliasReason),
+        ...(await leftBehind(tx, db, entry, merged, CATALOG_COLLECTIONS.exercises, "merged_into", inRevert, mergedReason)),
+        ...(await leftBehind(tx, db, entry, pointing, CATALOG_COLLECTIONS.aliases, "exercise_id", inRevert, aliasReason)),
       );
     }
     const family = before?.family_slug;
@@ -422,7 +438,7 @@ async function dependentsLeftBehind(
         });
     }
   }
-  conflicts.push(...(await familyAliasesLeftBehind(tx, db, documents, inRevert)));
+  conflicts.push(...(await familyAliasesLeftBehind(tx, db, entry, documents, inRevert)));
   return conflicts;
 }
 
@@ -451,6 +467,7 @@ async function mergeSince(
 async function familyAliasesLeftBehind(
   tx: Transaction,
   db: Firestore,
+  entry: DocumentSnapshot,
   documents: readonly JournalDocument[],
   inRevert: ReadonlySet<string>,
 ): Promise<RevertConflict[]> {
@@ -464,29 +481,37 @@ async function familyAliasesLeftBehind(
   }
   const conflicts: RevertConflict[] = [];
   for (const family of families) {
-    const entry = documents.find(({ collection, id }) => collection === CATALOG_COLLECTIONS.families && id === family);
-    const keepsEntry = entry ? entry.before !== null : (await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family))).exists;
+    const registry = documents.find(({ collection, id }) => collection === CATALOG_COLLECTIONS.families && id === family);
+    const keepsEntry = registry ? registry.before !== null : (await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family))).exists;
     if (keepsEntry || (await membersAfterRevert(tx, db, family, restoredExercises(documents))).some(({ data }) => isLiveExercise(data)))
       continue;
     const pointing = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).where("family_slug", "==", family).limit(10));
-    const reason = `points at family ${family}, which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first`;
-    conflicts.push(...leftBehind(pointing, CATALOG_COLLECTIONS.aliases, "family_slug", inRevert, reason));
+    const reason = `points at family ${family}, which the revert would leave with neither an entry nor a live exercise`;
+    conflicts.push(...(await leftBehind(tx, db, entry, pointing, CATALOG_COLLECTIONS.aliases, "family_slug", inRevert, reason)));
   }
   return conflicts;
 }
 
-/** A conflict for each of `found` (in `collection`, built on what the revert takes away at `path`) that the revert does not restore itself. */
-function leftBehind(
+/**
+ * Inside `tx`: a conflict for each of `found` (in `collection`, built on what the revert takes away at `path`) that the
+ * revert does not restore itself, naming the later changes in effect on it: reverted first, they clear the way.
+ */
+async function leftBehind(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
   found: QuerySnapshot,
   collection: CatalogCollection,
   path: string,
   inRevert: ReadonlySet<string>,
   reason: string,
-): RevertConflict[] {
-  return found.docs
-    .map((doc) => documentPath(collection, doc.id))
-    .filter((target) => !inRevert.has(target))
-    .map((target) => ({ target, changed_paths: [path], reason }));
+): Promise<RevertConflict[]> {
+  const conflicts: RevertConflict[] = [];
+  for (const target of found.docs.map((doc) => documentPath(collection, doc.id))) {
+    if (inRevert.has(target)) continue;
+    conflicts.push({ target, changed_paths: [path], reason, later_changes: await laterChangesOn(tx, db, entry, target) });
+  }
+  return conflicts;
 }
 
 /** The exercises of the revert, by id, as it leaves them (null: deleted). */

@@ -322,15 +322,21 @@ describe("revertChange", () => {
     expect((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("status")).toBe("applied");
   });
 
-  it("refuses to give a rename's old slug back while its alias names it: the alias's change is reverted first", async () => {
+  it("refuses to give a rename's old slug back while its alias names it, naming the alias's change and its job to revert first", async () => {
     const renameId = await applyOne(renamePlan);
     const keepOldSlug = planOf([{ op: "upsert_alias", alias_slug: "bench-press-barbell", exercise_id: benchBarbell.id, rationale }]);
     const aliasId = await applyOne(keepOldSlug, "alias");
     await endAttempt();
 
-    await expect(revertChange(db, renameId)).rejects.toThrow(
+    const err = await revertChange(db, renameId).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ChangeConflictError);
+    expect(err).toMatchObject({
+      conflicts: [{ target: "exercise_aliases/bench-press-barbell", later_changes: [{ change_id: aliasId, job_id: input.job.id }] }],
+    });
+    expect((err as Error).message).toBe(
       `change ${renameId} cannot be reverted: exercise_aliases/bench-press-barbell names the slug the revert would give back ` +
-        `("bench-press-barbell" is an alias of exercise ${benchBarbell.id}); revert the change that wrote the alias first`,
+        `("bench-press-barbell" is an alias of exercise ${benchBarbell.id}), ` +
+        `and later change ${aliasId} (job ${input.job.id}) is in effect on it: revert it first (last applied, first reverted)`,
     );
     expect((await revertChange(db, aliasId)).status).toBe("reverted");
     expect((await revertChange(db, renameId)).status).toBe("reverted");
@@ -370,20 +376,60 @@ describe("revertChange", () => {
       conflicts: [
         {
           target: `exercises/${benchDumbbell.id}`,
-          reason: `is merged into exercise ${id}, which the revert would delete; revert that merge first`,
+          reason: `is merged into exercise ${id}, which the revert would delete`,
+          later_changes: [{ change_id: mergeId, job_id: input.job.id }],
         },
         {
           target: "exercise_aliases/cable-bench",
-          reason: `points at exercise ${id}, which the revert would delete; revert the change that wrote the alias first`,
+          reason: `points at exercise ${id}, which the revert would delete`,
+          later_changes: [{ change_id: aliasId, job_id: input.job.id }],
         },
       ],
     });
+    expect((err as Error).message).toBe(
+      `change ${createId} cannot be reverted: exercises/${benchDumbbell.id} is merged into exercise ${id}, which the revert would delete, ` +
+        `and later change ${mergeId} (job ${input.job.id}) is in effect on it: revert it first (last applied, first reverted); ` +
+        `exercise_aliases/cable-bench points at exercise ${id}, which the revert would delete, ` +
+        `and later change ${aliasId} (job ${input.job.id}) is in effect on it: revert it first (last applied, first reverted)`,
+    );
     expect(await exercise(id)).toBeDefined();
 
     expect((await revertChange(db, aliasId)).status).toBe("reverted");
     expect((await revertChange(db, mergeId)).status).toBe("reverted");
     expect((await revertChange(db, createId)).status).toBe("reverted");
     expect(await exercise(id)).toBeUndefined();
+  });
+
+  it("says so when what stands in a revert's way was written outside the journal, naming no change to revert", async () => {
+    const renameId = await applyOne(renamePlan);
+    const { id, ...data } = exerciseFixture("Bench Press (Cable)", ["cable"]);
+    const createId = await applyOne(planOf([{ op: "create_exercise", exercise_id: id, data, rationale }]), "create");
+    // As legacy data, or documents whose changes expired from the journal.
+    const aliases = db.collection(CATALOG_COLLECTIONS.aliases);
+    await aliases.doc("bench-press-barbell").set({ alias_slug: "bench-press-barbell", exercise_id: benchBarbell.id });
+    await aliases.doc("cable-bench").set({ alias_slug: "cable-bench", exercise_id: id });
+    // Written by a change that was reverted since: no change of the journal is in effect on it.
+    const mergeId = await applyOne(
+      planOf([{ op: "deprecate_exercise", exercise_id: benchDumbbell.id, status: "merged", merged_into: id, rationale }]),
+      "merge",
+    );
+    await endAttempt();
+    expect((await revertChange(db, mergeId)).status).toBe("reverted");
+    await db.collection(CATALOG_COLLECTIONS.exercises).doc(benchDumbbell.id).update({ status: "merged", merged_into: id });
+
+    const outside = "and no later change of the journal is in effect on it: it was written outside the journal";
+    const renameErr = await revertChange(db, renameId).catch((e: unknown) => e);
+    expect(renameErr).toMatchObject({ conflicts: [{ target: "exercise_aliases/bench-press-barbell", later_changes: [] }] });
+    expect((renameErr as Error).message).toBe(
+      `change ${renameId} cannot be reverted: exercise_aliases/bench-press-barbell names the slug the revert would give back ` +
+        `("bench-press-barbell" is an alias of exercise ${benchBarbell.id}), ${outside}`,
+    );
+    await expect(revertChange(db, createId)).rejects.toThrow(
+      `change ${createId} cannot be reverted: exercises/${benchDumbbell.id} is merged into exercise ${id}, which the revert would delete, ` +
+        `${outside}; exercise_aliases/cable-bench points at exercise ${id}, which the revert would delete, ${outside}`,
+    );
+    expect((await exercise(benchBarbell.id))!.name).toBe("Flat Bench Press (Barbell)");
+    expect(await exercise(id)).toBeDefined();
   });
 
   it("refuses to move an exercise back into a family retired since, until the family's retirement is reverted", async () => {
@@ -450,7 +496,8 @@ describe("revertChange", () => {
     expect((await revertChange(db, registryId)).status).toBe("reverted");
     await expect(revertChange(db, createId)).rejects.toThrow(
       `change ${createId} cannot be reverted: exercise_aliases/glute_bridge_barbell points at family hip_thrust, ` +
-        "which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first",
+        "which the revert would leave with neither an entry nor a live exercise, " +
+        `and later change ${aliasId} (job ${input.job.id}) is in effect on it: revert it first (last applied, first reverted)`,
     );
     expect(await exercise(id)).toBeDefined();
     expect((await revertChange(db, aliasId)).status).toBe("reverted");
@@ -471,7 +518,8 @@ describe("revertChange", () => {
 
     await expect(revertChange(db, moveId)).rejects.toThrow(
       `change ${moveId} cannot be reverted: exercise_aliases/incline points at family incline_press, ` +
-        "which the revert would leave with neither an entry nor a live exercise; revert the change that wrote the alias first",
+        "which the revert would leave with neither an entry nor a live exercise, " +
+        `and later change ${aliasId} (job ${input.job.id}) is in effect on it: revert it first (last applied, first reverted)`,
     );
     expect((await exercise(benchDumbbell.id))!.family_slug).toBe("incline_press");
     expect((await revertChange(db, aliasId)).status).toBe("reverted");
