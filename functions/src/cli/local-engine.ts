@@ -1,7 +1,7 @@
 /**
  * The CLI on an emulator without a tasks emulator (no CLOUD_TASKS_EMULATOR_HOST): it sends no wake-up,
  * and the job waits for the local engine (`npm start`), which takes in created jobs as their create
- * trigger would and whose watchdog wakes the queued ones nothing woke.
+ * trigger would (on an external emulator, jobs queued again too) and whose watchdog wakes the queued ones nothing woke.
  */
 import { PARAMS } from "../config";
 import type { EnqueueResult, TaskQueuePort } from "../jobs/task-queue";
@@ -36,8 +36,16 @@ export const LOCAL_ENGINE_TAKES_IT_IN =
 
 const { watchdogIntervalMinutes: interval, staleQueuedMs: stale } = PARAMS;
 
-/** When the local engine runs a queued job whose wake-up was not sent: its own watchdog's rule (`npm start`). */
+/**
+ * When the local engine (`npm start`) runs a queued job whose wake-up was not sent (`retry`'s, a watchdog
+ * sweep's): its intake decides it, and the CLI cannot tell which engine runs, so it says each case. On an
+ * external emulator the intake is a listener on queued jobs, to which a job queued again is a new one; on
+ * the emulator npm start started it is the create trigger, so the job waits as any queued job nothing woke.
+ */
 export const LOCAL_ENGINE_RUNS_IT =
-  `when a wake-up of a job after it in its lane drains past it, or at the local engine's next watchdog sweep ` +
-  `(every ${interval.param.name}, ${interval.defaultValue} by default) once it has waited ${stale.param.name} ` +
-  `(${stale.defaultValue / 1000} by default) among its lane's last ready jobs`;
+  "when the local engine (npm start) wakes it: where it runs on an external emulator (FIRESTORE_EMULATOR_HOST), its " +
+  "listener on queued jobs takes in a job queued again at once; where it runs on the emulator it started, whose trigger " +
+  "delivers only created jobs (and for a job that was queued already), a wake-up of a job after it in its lane that " +
+  `drains past it, or the engine's next watchdog sweep (every ${interval.param.name}, ${interval.defaultValue} by default) ` +
+  `once the job has waited ${stale.param.name} (${stale.defaultValue / 1000} by default) among its lane's last ready jobs; ` +
+  "where none runs, its next start, which takes in every queued job";

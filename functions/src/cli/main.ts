@@ -7,7 +7,8 @@
  * Suite's, which dispatches them to the emulated lane functions), and without one nowhere: the job
  * waits for the local engine (`npm start` takes in created jobs and its watchdog wakes queued ones).
  * An emulator named that does not answer fails the command at once, as `npm start` does. Params
- * come from its environment, else from the functions' `.env` files (`local/env-files.ts`).
+ * come from its environment, else from the functions' `.env` files (`local/env-files.ts`), else on the
+ * Firestore emulator from `npm start`'s defaults (`local/emulator-defaults.ts`), else their declared defaults.
  */
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
@@ -17,6 +18,7 @@ import { adminApp, firestoreClient } from "../firestore";
 import { type Engine, createEngine } from "../create-engine";
 import { registry } from "../handlers";
 import { unansweredEmulator } from "../local/emulator";
+import { useEmulatorDefaults } from "../local/emulator-defaults";
 import { FUNCTIONS_DIR, envFileNames, loadEnvFiles } from "../local/env-files";
 import { emulatorProject } from "../local/project";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
@@ -37,9 +39,12 @@ const onEmulator = Boolean(process.env.FIRESTORE_EMULATOR_HOST);
  */
 const namedOrEmulatorProject = onEmulator ? emulatorProject() : namedProject();
 
-// Before any param is read: the values the functions get from functions/.env files, under the environment's own.
+// Before any param is read: the values the functions get from functions/.env files, under the environment's own;
+// on the emulator the local engine serves (no tasks emulator: not the Emulator Suite's functions, which take the
+// params' own defaults), under those, the defaults `npm start` takes, so the two make a scheduled scan's job in one mode.
 for (const warning of loadEnvFiles(FUNCTIONS_DIR, envFileNames(namedOrEmulatorProject, onEmulator)))
   process.stderr.write(`warning: ${warning}\n`);
+if (onEmulator && !process.env.CLOUD_TASKS_EMULATOR_HOST) useEmulatorDefaults();
 
 /**
  * The project worked on, which off the Firestore emulator must be named. The Auth emulator alone is

@@ -10,9 +10,9 @@
  * true, 0 or false): DEMO_JOBS=0 (no demo jobs), SEED_DEMO=1 (write the demo catalog even over existing
  * data), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on
  * timers, at their cron times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs
- * too), and every engine param (CATALOG_APPLY_ENABLED defaults to true here: it is a local emulator). Params
- * come from its environment, else from the functions' `.env` files as the Functions emulator reads them
- * (`env-files.ts`), so the engine runs with the values the CLI and the emulated functions see.
+ * too), and every engine param. Params come from its environment, else from the functions' `.env` files as
+ * the Functions emulator reads them (`env-files.ts`), else, for CATALOG_APPLY_ENABLED (true), from the
+ * emulator's defaults (`emulator-defaults.ts`), so the engine runs with the values the CLI sees.
  */
 import "./quiet-logs";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
@@ -23,7 +23,8 @@ import { JOB_COLLECTIONS } from "../jobs/collections";
 import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
 import { LocalRuntime, listenWithRetries } from "./runtime";
 import { FUNCTIONS_DIR, envFileNames, loadEnvFiles } from "./env-files";
-import { emulatorProject } from "./project";
+import { useEmulatorDefaults } from "./emulator-defaults";
+import { DEMO_PROJECT_ID, emulatorProject } from "./project";
 import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { existsSync } from "node:fs";
 import { officialJar, startOrFindEmulator, unansweredEmulator } from "./emulator";
@@ -149,6 +150,15 @@ function shutdown(code: number): Promise<never> {
   return stopping;
 }
 
+/**
+ * The CLI on the emulator at `host` and in this process's project: named, when it is not the demo project
+ * the CLI takes on the emulator by default, or the CLI would work on another project than the engine serves.
+ */
+function cliCommand(host: string): string {
+  const project = PROJECT_ID === DEMO_PROJECT_ID ? "" : `GCLOUD_PROJECT=${PROJECT_ID} `;
+  return `${project}FIRESTORE_EMULATOR_HOST=${host} npm --prefix functions run cli --`;
+}
+
 /** LLM_PRICES_JSON parses as any text; whether it is a price table only the LLM client's reading of it tells. */
 function priceTableProblems(): ConfigError[] {
   try {
@@ -166,7 +176,7 @@ async function main(): Promise<void> {
   const params = new Set(Object.values(PARAMS).map(({ param }) => param.name));
   for (const warning of loadEnvFiles(FUNCTIONS_DIR, envFileNames(PROJECT_ID, true), { only: params }))
     process.stderr.write(`warning: ${warning}\n`);
-  process.env.CATALOG_APPLY_ENABLED ??= "true";
+  useEmulatorDefaults();
   // Everything runs against the emulator: no Google metadata server to find.
   process.env.METADATA_SERVER_DETECTION ??= "none";
   process.on("SIGINT", onSignal);
@@ -238,11 +248,8 @@ async function main(): Promise<void> {
   console.log(
     `engine running: intake by ${intake}, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, ${config.llmProvider} LLM`,
   );
-  console.log(
-    schedules
-      ? "scheduled scans: on (see `npm --prefix functions run cli -- schedules`)"
-      : "scheduled scans: off (RUN_SCHEDULES=1 runs them)",
-  );
+  const cli = cliCommand(emulator.host);
+  console.log(schedules ? `scheduled scans: on (see \`${cli} schedules\`)` : "scheduled scans: off (RUN_SCHEDULES=1 runs them)");
 
   const submitted = new Set<string>();
   let submitting = true;
@@ -259,11 +266,7 @@ async function main(): Promise<void> {
     if (submitted.size > 0) console.log(`all ${seen.size} jobs finished (demo jobs and the follow-up jobs they created).`);
     else if (exitWhenDone) console.log("no demo jobs to wait for (DEMO_JOBS is off).");
     if (exitWhenDone) void shutdown(0);
-    else
-      console.log(
-        `still running: write documents to catalog_jobs to submit more jobs (the CLI: FIRESTORE_EMULATOR_HOST=${emulator.host} ` +
-          "npm --prefix functions run cli -- submit …); Ctrl-C to stop.",
-      );
+    else console.log(`still running: write documents to catalog_jobs to submit more jobs (the CLI: ${cli} submit …); Ctrl-C to stop.`);
   };
   stops.push(
     showProgress(db, startedAt, (statuses) => {

@@ -9,6 +9,8 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { type AddressInfo, type Socket, createServer as createTcpServer } from "node:net";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
@@ -32,6 +34,17 @@ const { CLOUD_TASKS_EMULATOR_HOST: _tasksEmulator, ...TEST_ENV } = process.env;
 const PROJECT_VARS = ["FIRESTORE_EMULATOR_HOST", "FIREBASE_AUTH_EMULATOR_HOST", "GCLOUD_PROJECT", "GOOGLE_CLOUD_PROJECT"];
 const elsewhere = Object.fromEntries(Object.entries(TEST_ENV).filter(([name]) => !PROJECT_VARS.includes(name)));
 
+/**
+ * A functions directory of the test's own, holding no `.env` file: the real one's sources, dependencies and
+ * configs linked into it, so the CLI run from it (`runEntry`'s `functionsDir`) reads none of the developer's.
+ */
+function functionsDirWithoutEnvFiles(): string {
+  const dir = mkdtempSync(join(tmpdir(), "functions-"));
+  for (const linked of ["src", "node_modules", "package.json", "tsconfig.json"])
+    symlinkSync(join(FUNCTIONS_DIR, linked), join(dir, linked));
+  return dir;
+}
+
 const runCliProcess = (argv: readonly string[], env: NodeJS.ProcessEnv = TEST_ENV): Promise<Outcome> => runEntry("cli/main.ts", argv, env);
 
 interface Case {
@@ -50,9 +63,9 @@ const LEFT_TO_LOCAL_ENGINE =
 const createdWarning = new RegExp(
   `${LEFT_TO_LOCAL_ENGINE.source}the job is taken in by the local engine's intake \\(a listener on queued jobs, or the emulator's create trigger\\), which wakes it: at once while the engine runs, else when it next starts \\(npm start\\); with no engine running, nothing takes it in\n$`,
 );
-/** A job queued again waits minutes: the line says for what. */
+/** A job queued again: the line says when each kind of local engine wakes it. */
 const requeuedWarning = new RegExp(
-  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when a wake-up of a job after it in its lane drains past it, or at the local engine's next watchdog sweep \\(every WATCHDOG_INTERVAL_MINUTES, 5 by default\\) once it has waited WATCHDOG_STALE_QUEUED_SECONDS \\(180 by default\\) among its lane's last ready jobs\n$`,
+  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when the local engine \\(npm start\\) wakes it: where it runs on an external emulator \\(FIRESTORE_EMULATOR_HOST\\), its listener on queued jobs takes in a job queued again at once; where it runs on the emulator it started, whose trigger delivers only created jobs \\(and for a job that was queued already\\), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep \\(every WATCHDOG_INTERVAL_MINUTES, 5 by default\\) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS \\(180 by default\\) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job\n$`,
 );
 
 /** Runs the cases a few at a time; returns what went wrong, one line per case, so a failure names its case. */
@@ -261,6 +274,33 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     expect(JSON.parse(valid.stdout)).toHaveLength(4);
     expect(invalid).toMatchObject({ code: 1 });
     expect(invalid.stderr.trim()).toMatch(/^catalog-jobs schedules: param QUALITY_SCAN_SCHEDULE .*"every day"/);
+  }, 120_000);
+
+  it("takes npm start's default for CATALOG_APPLY_ENABLED on the Firestore emulator it serves, and the param's own off it or under the Emulator Suite", async () => {
+    // No .env file sets it (not even .env.demo-catalog-jobs): the default alone decides a scan's mode where its _APPLY is on.
+    const dir = functionsDirWithoutEnvFiles();
+    try {
+      const without = (names: readonly string[]) =>
+        Object.fromEntries(Object.entries({ ...TEST_ENV, QUALITY_SCAN_APPLY: "true" }).filter(([name]) => !names.includes(name)));
+      const [unset, withoutEmulator] = [without(["CATALOG_APPLY_ENABLED"]), without(["CATALOG_APPLY_ENABLED", ...PROJECT_VARS])];
+      // The Emulator Suite's functions, to which the CLI sends wake-ups through its tasks emulator, take the params' defaults.
+      const suite = { ...unset, CLOUD_TASKS_EMULATOR_HOST: "127.0.0.1:9499" };
+      const [onEmulator, deployed, underSuite] = await Promise.all([
+        runEntry("cli/main.ts", ["schedules", "--json"], unset, { functionsDir: dir }),
+        runEntry("cli/main.ts", ["schedules", "--json"], withoutEmulator, { functionsDir: dir }),
+        runEntry("cli/main.ts", ["schedules", "--json"], suite, { functionsDir: dir }),
+      ]);
+      const qualityScanMode = ({ stdout }: Outcome) =>
+        (JSON.parse(stdout) as Array<{ scan: string; mode: string }>).find(({ scan }) => scan === "QUALITY_SCAN")?.mode;
+      expect(onEmulator).toMatchObject({ code: 0, stderr: "" });
+      expect(qualityScanMode(onEmulator)).toBe("apply");
+      expect(deployed).toMatchObject({ code: 0, stderr: "" });
+      expect(qualityScanMode(deployed)).toBe("dry_run");
+      expect(underSuite).toMatchObject({ code: 0, stderr: "" });
+      expect(qualityScanMode(underSuite)).toBe("dry_run");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it("fails within seconds, in one line, where the emulator FIRESTORE_EMULATOR_HOST or FIREBASE_AUTH_EMULATOR_HOST names does not answer", async () => {
