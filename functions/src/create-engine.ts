@@ -16,6 +16,7 @@ import { JobFlows } from "./jobs/flows";
 import { type IntakeResult, type WakeupOutcome, acceptJob, sendWakeup } from "./jobs/intake";
 import type { JobStatus } from "./jobs/lifecycle";
 import { LockManager } from "./jobs/locks";
+import * as logs from "./jobs/logs";
 import type { Lane } from "./jobs/model";
 import { JobQueue, newWorkerId, retryBackoff } from "./jobs/queue";
 import type { JobRegistry } from "./jobs/registry";
@@ -197,10 +198,20 @@ export function createEngine(options: EngineOptions): Engine {
       const children = await flows.requeueChildren(jobId);
       const job = await queue.retryJob(jobId);
       const wakeups = await Promise.all([job, ...children].map((queued) => sendWakeup(tasks, wakeupFor(queued, "retry"))));
-      return { ...wakeups.find((outcome) => outcome.wakeupError), childrenRequeued: children.length, resumesPlan: job.plan_id };
+      const retried = { ...wakeups.find((outcome) => outcome.wakeupError), childrenRequeued: children.length, resumesPlan: job.plan_id };
+      logs.jobRetried(jobId, retried);
+      return retried;
     },
-    cancel: (jobId) => flows.cancel(jobId),
-    revert: (changeId, revertedBy) => revertChange(db, changeId, { now, revertedBy }),
+    async cancel(jobId) {
+      const cancelled = await flows.cancel(jobId);
+      logs.jobCancelled(jobId, cancelled);
+      return cancelled;
+    },
+    async revert(changeId, revertedBy) {
+      const reverted = await revertChange(db, changeId, { now, revertedBy });
+      logs.changeReverted(reverted, revertedBy);
+      return reverted;
+    },
     runWatchdog: (runId) => watchdog.run(runId),
   };
 }

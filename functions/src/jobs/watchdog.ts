@@ -16,12 +16,13 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type Firestore, type Query, type QueryDocumentSnapshot, Timestamp } from "firebase-admin/firestore";
 import { isWriteConflict } from "../util/grpc-status";
-import { errorText, log } from "../util/log";
+import type { LogFields } from "../util/log";
 import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
 import { acceptJob } from "./intake";
 import { rulesCheckedCreator } from "./job-document";
+import * as logs from "./logs";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES, isOpenStatus } from "./lifecycle";
 import { LANES, type Lane, type WakeupSubject } from "./model";
 import type { FailOutcome, JobQueue } from "./queue";
@@ -187,14 +188,14 @@ class WatchdogRun {
     } catch (err) {
       this.counts.errors++;
       this.failedSteps.push(step);
-      log.warn("watchdog step failed", { run_id: this.runId, step, error: errorText(err) });
+      logs.watchdogStepFailed(this.runId, step, err);
     }
   }
 
   /** Pages through `query`, handling a page's items concurrently, each on its own (see `sweepPages`). */
   private sweep(step: WatchdogStep, query: Query, handle: (doc: QueryDocumentSnapshot) => Promise<void>): Promise<void> {
     return this.sweepPages(step, query, async (docs) => {
-      await Promise.all(docs.map((doc) => this.guarded(step, doc.id, () => handle(doc))));
+      await Promise.all(docs.map((doc) => this.guarded(step, itemOf(step, doc.id), () => handle(doc))));
     });
   }
 
@@ -225,12 +226,12 @@ class WatchdogRun {
   }
 
   /** One item's failure (contention, an outage) must not stop the sweep: it is counted, logged, and left for the next run. */
-  private async guarded(step: WatchdogStep, docId: string, work: () => Promise<void>): Promise<void> {
+  private async guarded(step: WatchdogStep, item: LogFields, work: () => Promise<void>): Promise<void> {
     try {
       await work();
     } catch (err) {
       this.counts.errors++;
-      log.warn("watchdog item failed", { run_id: this.runId, step, doc_id: docId, error: errorText(err) });
+      logs.watchdogItemFailed(this.runId, step, item, err);
     }
   }
 
@@ -294,33 +295,41 @@ class WatchdogRun {
     const recovered: Array<FailOutcome & { job: WakeupSubject; keepsLocks: boolean }> = [];
     await Promise.all(
       docs.map((doc) =>
-        this.guarded("expired_leases", doc.id, async () => {
+        this.guarded("expired_leases", { job_id: doc.id }, async () => {
           const recovery = await this.deps.queue.recoverExpiredLease(doc);
           if (!recovery) return;
           this.countRecovery(recovery.status);
+          logs.expiredLeaseRecovered(this.runId, doc, recovery.status);
           // A job queued again with its plan frozen keeps its locks (`keptForPlan`).
           recovered.push({ ...recovery, keepsLocks: typeof doc.get("plan_id") === "string" && isOpenStatus(recovery.status) });
         }),
       ),
     );
     if (recovered.length === 0) return;
-    await this.guarded("expired_leases", "locks", async () => {
-      this.counts.locks_released += await this.deps.locks.releaseAllForJobs(
-        recovered.filter(({ keepsLocks }) => !keepsLocks).map(({ job }) => ({ jobId: job.id, maxEpoch: job.lease_epoch })),
-      );
+    const releasing = recovered.filter(({ keepsLocks }) => !keepsLocks).map(({ job }) => ({ jobId: job.id, maxEpoch: job.lease_epoch }));
+    await this.guarded("expired_leases", { locks_of_jobs: releasing.map(({ jobId }) => jobId) }, async () => {
+      this.counts.locks_released += await this.deps.locks.releaseAllForJobs(releasing);
     });
     await Promise.all(
       recovered
         .filter((recovery) => recovery.runAfter)
         .map((recovery) =>
-          this.guarded("expired_leases", recovery.job.id, async () => void (await this.deps.tasks.enqueueWakeup(wakeupFor(recovery.job)))),
+          this.guarded(
+            "expired_leases",
+            { job_id: recovery.job.id },
+            async () => void (await this.deps.tasks.enqueueWakeup(wakeupFor(recovery.job))),
+          ),
         ),
     );
     await Promise.all(
       recovered
         .filter((recovery) => recovery.status === "cancelled")
         .map((recovery) =>
-          this.guarded("expired_leases", recovery.job.id, async () => void (await this.deps.flows.cancelChildren(recovery.job.id))),
+          this.guarded(
+            "expired_leases",
+            { job_id: recovery.job.id },
+            async () => void (await this.deps.flows.cancelChildren(recovery.job.id)),
+          ),
         ),
     );
   }
@@ -362,7 +371,9 @@ class WatchdogRun {
   private async takeIn(doc: QueryDocumentSnapshot): Promise<void> {
     if (doc.get("run_after") !== undefined) return;
     const { outcome } = await acceptJob(this.deps.queue, this.deps.tasks, doc, rulesCheckedCreator(doc.data()));
-    if (outcome === "accepted" || outcome === "invalid" || outcome === "duplicate") this.counts.untaken_taken_in++;
+    if (outcome !== "accepted" && outcome !== "invalid" && outcome !== "duplicate") return;
+    this.counts.untaken_taken_in++;
+    logs.untakenJobTakenIn(this.runId, doc.id, outcome);
   }
 
   // ------------------------------------------------------------------ cancel requests
@@ -377,6 +388,7 @@ class WatchdogRun {
     const cancelled = await this.deps.queue.cancelJob(doc.id, { onlyRequestedWaiting: true });
     if (cancelled?.status !== "cancelled") return;
     this.counts.cancel_requests_applied++;
+    logs.cancelRequestApplied(this.runId, doc.id);
     await this.deps.flows.cancelledChildFinished(doc.id, cancelled.parentJobId);
     await this.deps.flows.cancelChildren(doc.id);
   }
@@ -417,7 +429,7 @@ class WatchdogRun {
           stale.push(doc);
         }
       }
-      await Promise.all(stale.map((doc) => this.guarded("stale_queued", doc.id, () => this.wakeStaleJob(doc))));
+      await Promise.all(stale.map((doc) => this.guarded("stale_queued", { job_id: doc.id }, () => this.wakeStaleJob(doc))));
     }
   }
 
@@ -478,9 +490,7 @@ class WatchdogRun {
   }
 
   private logReport(report: WatchdogReport): void {
-    const fields = { ...report, started_at: report.started_at.toISOString(), finished_at: report.finished_at.toISOString() };
-    if (report.complete && report.errors === 0) log.info("watchdog run", fields);
-    else log.warn("watchdog run", fields);
+    logs.watchdogRun({ ...report, started_at: report.started_at.toISOString(), finished_at: report.finished_at.toISOString() });
   }
 
   private async saveReport(report: WatchdogReport): Promise<void> {
@@ -494,6 +504,13 @@ class WatchdogRun {
         expire_at: this.deps.queue.historyExpiry("watchdogReportsMs", report.finished_at),
       });
   }
+}
+
+/** How the log names an item of `step` whose handling failed: a job, a lock, or an expired record of the step's collection. */
+function itemOf(step: WatchdogStep, id: string): LogFields {
+  if (step === "expired_locks") return { lock_id: id };
+  if (step.startsWith("expired:")) return { doc_id: id };
+  return { job_id: id };
 }
 
 async function countOf(query: Query): Promise<number> {

@@ -172,11 +172,12 @@ export class Worker<D> {
    * cancelled): counted into its parent, and its open children go with it, as with `Engine.cancel`.
    */
   private async cancelledAtLease(job: Job): Promise<void> {
+    logs.jobCancelledAtLease(job, this.options.workerId);
     await this.engine.flows.cancelledChildFinished(job.id, job.parent_job_id);
     try {
       await this.engine.flows.cancelChildren(job.id);
     } catch (err) {
-      logs.cleanupFailed(job, "cancel_children", err);
+      logs.cleanupFailed(job, null, "cancel_children", err);
     }
   }
 
@@ -273,11 +274,12 @@ export class Worker<D> {
     ending: Ending,
   ): Promise<{ status: RunReport["status"]; runAfter: Date | null }> {
     const lost = async (reason: LeaseLostError) => {
-      logs.leaseLost(job, reason);
+      logs.leaseLost(job, lease, reason);
+      const llm = attempt.llmTotals();
       try {
-        logs.lostAttemptLlm(job, attempt.llmTotals(), await recordLostAttemptLlm(this.engine, job, lease, attempt));
+        logs.lostAttemptLlm(job, lease, llm, await recordLostAttemptLlm(this.engine, job, lease, attempt));
       } catch (err) {
-        logs.cleanupFailed(job, "lost_attempt_llm", err);
+        logs.attemptLlmNotCounted(job, lease, llm, "lease_lost_record_failed", err);
       }
       return { status: "lease_lost" as const, runAfter: null };
     };
@@ -323,8 +325,13 @@ export class Worker<D> {
         const landed = err instanceof LeaseLostError ? await this.landedEnding(job, lease, now) : null;
         if (landed) return landed;
         if (err instanceof LeaseLostError) return lost(err);
-        if (!isRetryableWrite(err) || tries === END_WRITE_TRIES) throw err;
-        logs.endWriteRetried(job, err, tries);
+        if (!isRetryableWrite(err) || tries === END_WRITE_TRIES) {
+          // The watchdog ends the attempt once its lease runs out, knowing nothing of what it spent.
+          const llm = attempt.llmTotals();
+          if (hasUsage(llm)) logs.attemptLlmNotCounted(job, lease, llm, "end_write_failed", err);
+          throw err;
+        }
+        logs.endWriteRetried(job, lease, err, tries);
         await sleep(END_WRITE_BACKOFF_MS * 2 ** (tries - 1));
       }
     }
@@ -397,11 +404,11 @@ export class Worker<D> {
       try {
         await step();
       } catch (err) {
-        logs.cleanupFailed(job, name, err);
+        logs.cleanupFailed(job, lease, name, err);
       }
     }
-    if (ending.kind === "failed" && status !== "lease_lost") logs.jobFailed(job, ending.failure, status);
-    logs.jobFinished(job, status, errorOf(ending));
+    if (ending.kind === "failed" && status !== "lease_lost") logs.jobFailed(job, lease, ending.failure, status);
+    logs.jobFinished(job, lease, status, errorOf(ending));
   }
 }
 

@@ -18,8 +18,8 @@
 import { type ConfigError, type EngineConfig, PARAMS, type Reading, readEvery } from "../config";
 import type { Engine } from "../create-engine";
 import { type SubmitResult, type WakeupOutcome, submitJob } from "../jobs/intake";
+import * as logs from "../jobs/logs";
 import type { CreateJobInput, Mode } from "../jobs/model";
-import { log } from "../util/log";
 import { periodKey } from "./period";
 import { type ScanSchedule, scheduleOf } from "./scans";
 
@@ -74,7 +74,7 @@ export async function produceScheduledScan(engine: Engine, scan: ScanSchedule, s
   // A switch that does not parse may be on: the period's refusal shows it, and is harmless if it was off.
   if (enabled.ok && !enabled.value) {
     const param = PARAMS[`${scan.key}Enabled`].param.name;
-    log.info("scheduled scan is switched off: no job created", { ...fields, param });
+    logs.scheduledScanSwitchedOff(fields, param);
     return { outcome: "disabled", param };
   }
   const period = periodKey(scan.period, scheduledAt, scheduleOf(scan, config).timeZone);
@@ -83,12 +83,7 @@ export async function produceScheduledScan(engine: Engine, scan: ScanSchedule, s
     const invalid = invalidParams(Object.values(settings));
     const created = await createRefusal(engine, scan, jobId, invalid);
     const params = invalid.map((problem) => problem.param);
-    log.error(
-      created
-        ? "scheduled scan's params do not parse: its period's job is created failed CONFIG_INVALID"
-        : "scheduled scan's params do not parse; its period's job exists: none created",
-      { ...fields, period, job_id: jobId, params },
-    );
+    logs.scheduledScanParamsInvalid(fields, period, jobId, params, created);
     return { outcome: "config_invalid", jobId, period, created, invalid };
   }
   const input: CreateJobInput = {
@@ -101,14 +96,14 @@ export async function produceScheduledScan(engine: Engine, scan: ScanSchedule, s
   let result: SubmitResult = await submitJob(engine.queue, engine.tasks, input);
   // The period's refusal, written while a param did not parse, makes way for its job now that it can be built.
   if (!result.created && (await engine.queue.deleteRefusedJob(jobId, SCHEDULER))) {
-    log.info("scheduled scan's params parse again: its period's refused job is replaced", { ...fields, period, job_id: jobId });
+    logs.scheduledScanRefusalReplaced(fields, period, jobId);
     result = await submitJob(engine.queue, engine.tasks, input);
   }
   if (!result.created) {
-    log.info("scheduled scan already has its job for this period: none created", { ...fields, period, job_id: result.jobId });
+    logs.scheduledScanJobExists(fields, period, result.jobId);
     return { outcome: "exists", jobId: result.jobId, period };
   }
-  log.info("scheduled scan created its job", { ...fields, period, job_id: result.jobId, mode: mode.value });
+  logs.scheduledScanJobCreated(fields, period, result.jobId, mode.value);
   const { wakeupError } = result;
   return { outcome: "created", jobId: result.jobId, period, mode: mode.value, ...(wakeupError && { wakeupError }) };
 }

@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { GrpcStatus } from "../util/grpc-status";
 import type { CloudTasksClient } from "@google-cloud/tasks";
-import * as logger from "firebase-functions/logger";
+import * as logs from "../jobs/logs";
 import { type EnqueueResult, type TaskQueuePort, type WakeupTask, wakeupPayload, wakeupTaskName } from "../jobs/task-queue";
 import { type BackoffPolicy, backoffDelayMs } from "../util/backoff";
 import { LANE_TASK_FUNCTION, LANE_TASK_TIMEOUT_SECONDS } from "./lanes";
@@ -169,12 +169,7 @@ export class CloudTasksQueue implements TaskQueuePort {
         const delayMs = backoffDelayMs(attempt, backoff, this.options.random);
         const outOfTime = Date.now() - startedAt + delayMs > totalTimeoutMs;
         if (outcome === "fail" || attempt >= maxAttempts || outOfTime) throw err;
-        logger.warn("createTask retry", {
-          task_name: request.task?.name,
-          attempt,
-          delay_ms: delayMs,
-          message: err instanceof Error ? err.message : String(err),
-        });
+        logs.createTaskRetried(request.task?.name, attempt, delayMs, err);
         await (this.options.sleep ?? sleep)(delayMs);
       }
     }

@@ -210,6 +210,32 @@ describe("expired leases", () => {
     expect(wakeups).toEqual([]);
   });
 
+  it("logs each lease it takes back, naming the job and the expired attempt: a job queued again at info, a deadletter at warn", async () => {
+    const { queue, watchdog } = harness();
+    const retried = await leasedJob(queue, { worker: "dead-1" });
+    const exhausted = await leasedJob(queue, { maxAttempts: 1, worker: "dead-2" });
+    advance(LEASE_MS + 1);
+
+    const logs = await captureLogs(() => watchdog.run("run-1"));
+
+    const recovered = (leased: LeasedJob, severity: string, status: string) =>
+      expect.objectContaining({
+        message: "expired lease recovered",
+        severity,
+        run_id: "run-1",
+        job_id: leased.job.id,
+        job_type: "FAMILY_AUDIT",
+        attempt: 1,
+        lease_epoch: 1,
+        worker_id: leased.lease.owner,
+        status,
+      });
+    expect(logs.filter((line) => line.message === "expired lease recovered")).toEqual(
+      expect.arrayContaining([recovered(retried, "info", "queued"), recovered(exhausted, "warn", "deadletter")]),
+    );
+    expect(logs.filter((line) => line.message === "expired lease recovered")).toHaveLength(2);
+  });
+
   it("ends an expired lease whose cancel was requested as cancelled instead of running it again", async () => {
     const { queue, watchdog, wakeups } = harness();
     const stuck = await leasedJob(queue);
@@ -332,6 +358,27 @@ describe("expired documents", () => {
     expect(await ids(JOB_COLLECTIONS.locks)).toEqual([encodeURIComponent(familyLockKey("live"))]);
     expect(await ids(APPLY_COLLECTIONS.idempotency)).toEqual(["live-op"]);
   });
+
+  it("names a lock whose delete failed by lock_id, not as a job", async () => {
+    const { locks, watchdog } = harness();
+    await locks.acquireLocks([familyLockKey("old")], { jobId: "j-old", epoch: 1, owner: "w" });
+    advance(LEASE_MS + 1);
+    jest.spyOn(DocumentReference.prototype, "delete").mockRejectedValueOnce(new Error("firestore unavailable"));
+
+    const logs = await captureLogs(() => watchdog.run("run-1"));
+
+    const failed = logs.filter((line) => line.message === "watchdog item failed");
+    expect(failed).toEqual([
+      expect.objectContaining({
+        severity: "warn",
+        run_id: "run-1",
+        step: "expired_locks",
+        lock_id: encodeURIComponent(familyLockKey("old")),
+        error: "firestore unavailable",
+      }),
+    ]);
+    expect(failed[0]).not.toHaveProperty("job_id");
+  });
 });
 
 describeWithFullEmulator("expired documents under a racing writer (write preconditions)", () => {
@@ -395,6 +442,18 @@ describe("cancel requests of waiting jobs", () => {
     expect(await status(unflagged.jobId)).toBe("queued");
     expect(wakeups).toEqual([]);
     expect(await watchdog.run()).toMatchObject({ cancel_requests_applied: 0 });
+  });
+
+  it("logs each cancel it applies, naming the job", async () => {
+    const { queue, watchdog } = harness();
+    const flagged = await queue.createJob({ ...audit(), run_after: new Date(START.getTime() + 15 * 60_000) });
+    await queue.jobRef(flagged.jobId).update({ cancel_requested: true });
+
+    const logs = await captureLogs(() => watchdog.run("run-1"));
+
+    expect(logs.filter((line) => line.message === "cancel request applied by the watchdog")).toEqual([
+      expect.objectContaining({ severity: "info", run_id: "run-1", job_id: flagged.jobId }),
+    ]);
   });
 
   it("leaves a flagged job as its query saw it no longer: cancelled at its lease meanwhile, or retried by an operator since", async () => {
@@ -505,7 +564,7 @@ describe("stale queued jobs", () => {
         severity: "warn",
         message: "watchdog item failed",
         step: "stale_queued",
-        doc_id: calls[0],
+        job_id: calls[0],
         error: "tasks unavailable",
       }),
     );
@@ -540,6 +599,17 @@ describe("client-written jobs intake never took in (a lost create trigger)", () 
     expect(wakeups).toEqual([{ jobId: ref.id, lane: "priority", runAfter: now, attempt: 0, epoch: 0 }]);
     const page = await queue.pollCandidates(["priority"], 10);
     expect(page.candidates.map((c) => c.job.id)).toEqual([ref.id]);
+  });
+
+  it("logs each job it takes in, naming it and what intake made of it", async () => {
+    const { watchdog } = harness();
+    const ref = await clientJob(old());
+
+    const logs = await captureLogs(() => watchdog.run("run-1"));
+
+    expect(logs.filter((line) => line.message === "job taken in by the watchdog")).toEqual([
+      expect.objectContaining({ severity: "info", run_id: "run-1", job_id: ref.id, outcome: "accepted" }),
+    ]);
   });
 
   it("takes a job in once: a later run finds nothing to take in and writes nothing", async () => {

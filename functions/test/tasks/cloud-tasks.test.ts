@@ -6,8 +6,10 @@ import { CloudTasksQueue, type EnqueueRetryPolicy } from "../../src/tasks/cloud-
 import { LANE_TASK_TIMEOUT_SECONDS } from "../../src/tasks/lanes";
 import type { WakeupTask } from "../../src/jobs/task-queue";
 import { backoffDelayMs } from "../../src/util/backoff";
+import { runWithJobContext } from "../../src/jobs/context";
 import { FAKE_ACCESS_TOKEN, FakeCloudTasks, type ReceivedTask, fakeClientOptions } from "../fakes/cloud-tasks-server";
 import { requireVmModules } from "../fakes/jest-runtime";
+import { captureLogs } from "../helpers/logs";
 
 const SERVICE_ACCOUNT = "runtime-sa@demo-p.iam.gserviceaccount.com";
 const task = (over: Partial<WakeupTask> = {}): WakeupTask => ({
@@ -106,6 +108,27 @@ describe.each(["rest", "grpc"] as const)("Cloud Tasks adapter over %s", (transpo
     expect(fake.tasks.size).toBe(1);
     const backoff = { baseMs: 250, factor: 2, maxMs: 4_000 };
     expect(delays).toEqual([1, 2, 3].map((attempt) => backoffDelayMs(attempt, backoff, () => 0.5)));
+  });
+
+  it("logs each retry with its try and the service's error, leaving the running job's attempt in the line as it is", async () => {
+    fake.failNext("UNAVAILABLE");
+    const { signal } = new AbortController();
+    const running = { jobId: "parent", type: "FAMILY_AUDIT", attempt: 3, leaseEpoch: 4, workerId: "w-1", mode: "dry_run" as const };
+
+    const logs = await captureLogs(() => runWithJobContext({ ...running, signal, hardStop: signal }, () => queue().enqueueWakeup(task())));
+
+    expect(logs).toEqual([
+      expect.objectContaining({
+        severity: "warn",
+        message: "createTask retry",
+        job_id: "parent",
+        attempt: 3,
+        lease_epoch: 4,
+        task_try: 1,
+        task_name: expect.stringMatching(/-job1-2-3$/),
+        error: expect.stringMatching(/UNAVAILABLE|503/),
+      }),
+    ]);
   });
 
   it("a retry after an answer that was lost finds the task created and reports a duplicate", async () => {
