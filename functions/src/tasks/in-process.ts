@@ -6,6 +6,7 @@
  * long `npm start` does not grow with every task it ran.
  */
 import type { Lane } from "../jobs/model";
+import { withoutLogFields } from "../util/log";
 import {
   type EnqueueResult,
   type TaskQueuePort,
@@ -102,7 +103,8 @@ export class InProcessTaskQueue implements TaskQueuePort {
     while (!this.closed && this.running[lane] < this.options.maxConcurrent[lane] && this.ready[lane].length > 0) {
       const pending = this.ready[lane].shift()!;
       this.running[lane]++;
-      const run: Promise<void> = this.dispatch(pending).finally(() => {
+      // Dispatched as Cloud Tasks would, in a request of its own: not in the log scope of the job that enqueued it.
+      const run: Promise<void> = withoutLogFields(() => this.dispatch(pending)).finally(() => {
         this.inFlight.delete(run);
         this.running[lane]--;
         this.pump(lane);

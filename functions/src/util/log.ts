@@ -23,6 +23,14 @@ export function withLogFields<T>(fields: LogFields, fn: () => T): T {
   return ambient.run({ ...ambient.getStore(), ...fields }, fn);
 }
 
+/**
+ * Runs `fn` outside every scope's fields: work it starts belongs to no job that happened to start it (a task an
+ * in-process queue dispatches, as Cloud Tasks would in a request of its own).
+ */
+export function withoutLogFields<T>(fn: () => T): T {
+  return ambient.exit(fn);
+}
+
 /** The fields of the current scope. */
 export function currentLogFields(): LogFields {
   return { ...ambient.getStore() };
