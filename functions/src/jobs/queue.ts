@@ -1048,8 +1048,12 @@ export class JobQueue {
   ): Promise<"counted" | "duplicate" | "parent_closed" | Job> {
     const parentRef = this.jobRef(parentId);
     const markerRefs = finished.map((child) => parentRef.collection(CHILD_RESULTS).doc(child.id));
+    // The batch a round sent: a batch whose reply was lost, resent by the Firestore client and refused by its own
+    // markers, is known by their `count_id`, and answers as it would have (the parent it made due is woken).
+    let sent: { countId: string; answer: "counted" | Job } | null = null;
     for (let round = 0; round < MAX_COUNT_ROUNDS; round++) {
       const [parent, ...markers] = await this.db.getAll(parentRef, ...markerRefs);
+      if (sent && markers.some((marker) => marker.get("count_id") === sent?.countId)) return sent.answer;
       const job = parent.exists ? this.parseStored(parent) : null;
       if (!job || !isOpenStatus(job.status)) return "parent_closed";
       const uncounted = finished.filter((_, index) => !markers[index].exists);
@@ -1062,8 +1066,12 @@ export class JobQueue {
       );
       const due = allChildrenFinished(counts) && job.status === "deferred";
       const batch = this.db.batch();
+      sent = { countId: randomUUID(), answer: due ? { ...job, shards: counts, run_after: now } : "counted" };
       for (const child of uncounted)
-        batch.create(parentRef.collection(CHILD_RESULTS).doc(child.id), this.childMarker(child.id, child.status, now));
+        batch.create(parentRef.collection(CHILD_RESULTS).doc(child.id), {
+          ...this.childMarker(child.id, child.status, now),
+          count_id: sent.countId,
+        });
       batch.update(
         parentRef,
         { shards: counts, updated_at: this.ts(now), ...(due ? { run_after: this.ts(now) } : {}) },
@@ -1071,9 +1079,9 @@ export class JobQueue {
       );
       try {
         await batch.commit();
-        return due ? { ...job, shards: counts, run_after: now } : "counted";
+        return sent.answer;
       } catch (err) {
-        // Another delivery created a marker first, or the parent changed since the read: read again.
+        // Another delivery created a marker first, or the parent changed since the read (or this batch landed): read again.
         if (grpcCode(err) !== GrpcStatus.ALREADY_EXISTS && grpcCode(err) !== GrpcStatus.FAILED_PRECONDITION) throw err;
       }
     }
