@@ -2,14 +2,15 @@
  * DUPLICATE_DETECTION_SCAN: reads the catalog family by family into a key index (see
  * plans/duplicate-detection) and asks for a FAMILY_MERGE job in dry_run for every merge candidate.
  * Read-only on the catalog and lock-free. A family too large to read whole (over 2,000 exercises) is
- * named in `families_too_large` and left out of the index.
+ * named in `families_too_large` and left out of the index; the index leaves out retired families itself
+ * (no live exercise, or a merged or deprecated registry entry).
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
-import { loadFamilyExercises, unlessTooLarge } from "../catalog/repository";
-import { countFamilyMembers, familySlugs } from "../catalog/reads";
+import { unlessTooLarge } from "../catalog/repository";
+import { countFamilyMembers, familySlugs, readFamily } from "../catalog/reads";
 import { ScanProgress } from "./support/scan-progress";
 import { FollowUpJobs } from "./support/follow-ups";
 import { DuplicateIndex, mergeCandidateJob } from "./plans/duplicate-detection";
@@ -30,15 +31,15 @@ export const duplicateDetectionScanHandler = catalogHandler({
     const familiesTooLarge: string[] = [];
     const progress = new ScanProgress(engine, () => countFamilyMembers(deps.db));
     for await (const slug of familySlugs(deps.db, ctx.signal)) {
-      const members = await unlessTooLarge(loadFamilyExercises(deps.db, slug));
+      const family = await unlessTooLarge(readFamily(deps.db, slug));
       // Too large to read whole: named for a person, not the end of this run and of every run after it.
-      if (members === null) {
+      if (family === null) {
         familiesTooLarge.push(slug);
         continue;
       }
-      index.addFamily(slug, members);
+      index.addFamily(slug, family.members, family.registry);
       familiesScanned++;
-      await progress.add(members.length);
+      await progress.add(family.members.length);
     }
     await progress.finish();
     const findings = index.findings();

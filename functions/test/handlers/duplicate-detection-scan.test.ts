@@ -1,7 +1,7 @@
 import { InvalidJobError } from "../../src/jobs/queue";
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
-import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, ROWS_MERGED_INTO_ROW, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -67,6 +67,24 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
     const run = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
 
     expect(run.summary).toMatchObject({ families_scanned: 15, merge_candidates: 1, duplicate_exercises_within_family: 0 });
+    expect(run.summary.merge_candidates_listed).toEqual([expect.objectContaining({ source: "pullups", target: "pull_up" })]);
+  });
+
+  it("proposes no merge from or into a family its registry entry retires, still from and into live ones", async () => {
+    await seedDemo(db, {
+      // rows is merged into row, an exercise still left behind; lunge is deprecated, its exercise not archived.
+      ...ROWS_MERGED_INTO_ROW,
+      exercises: [
+        exerciseFixture("Rows (Kettlebell)", ["kettlebell"]),
+        exerciseFixture("Lunge (Dumbbell)", ["dumbbell"]),
+        exerciseFixture("Lunges (Kettlebell)", ["kettlebell"], { family_slug: "lunges" }),
+        exerciseFixture("Pullups", ["pull-up-bar"], { family_slug: "pullups" }),
+      ],
+      families: [...(ROWS_MERGED_INTO_ROW.families ?? []), retiredFamilyFixture("lunge")],
+    });
+    const run = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ families_scanned: 18, merge_candidates: 1 });
     expect(run.summary.merge_candidates_listed).toEqual([expect.objectContaining({ source: "pullups", target: "pull_up" })]);
   });
 

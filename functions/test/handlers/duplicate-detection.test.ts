@@ -1,5 +1,6 @@
 import { DuplicateIndex, exerciseDuplicateKeys, familyDuplicateKey } from "../../src/handlers/plans/duplicate-detection";
-import { exerciseFixture } from "../helpers/catalog";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
+import { exerciseFixture, retiredFamilyFixture } from "../helpers/catalog";
 
 const member = (name: string, equipment: string[], family: string, extra: Record<string, unknown> = {}) => {
   const { id, ...data } = exerciseFixture(name, equipment, { family_slug: family, ...extra });
@@ -68,12 +69,13 @@ describe("duplicate keys", () => {
 describe("DuplicateIndex", () => {
   it("proposes merging look-alike families into the one named by their key", () => {
     const index = new DuplicateIndex();
-    index.addFamily("rows", [member("Rows (Cable)", ["cable"], "rows")]);
-    index.addFamily("row", [member("Row (Barbell)", ["barbell"], "row")]);
-    index.addFamily("dumbbell_row", [
-      member("Row (Dumbbell)", ["dumbbell"], "dumbbell_row"),
-      member("Row (Kettlebell)", ["kettlebell"], "dumbbell_row"),
-    ]);
+    index.addFamily("rows", [member("Rows (Cable)", ["cable"], "rows")], null);
+    index.addFamily("row", [member("Row (Barbell)", ["barbell"], "row")], null);
+    index.addFamily(
+      "dumbbell_row",
+      [member("Row (Dumbbell)", ["dumbbell"], "dumbbell_row"), member("Row (Kettlebell)", ["kettlebell"], "dumbbell_row")],
+      null,
+    );
     expect(index.findings().merges).toEqual([
       expect.objectContaining({ source: "rows", target: "row" }),
       expect.objectContaining({ source: "dumbbell_row", target: "row" }),
@@ -82,14 +84,16 @@ describe("DuplicateIndex", () => {
 
   it("proposes merging families that hold the same exercise, and reports duplicates within one family", () => {
     const index = new DuplicateIndex();
-    index.addFamily("press", [
-      member("Bench Press (Barbell)", ["barbell"], "press"),
-      member("Press Bench (Barbell)", ["barbell"], "press"),
-    ]);
-    index.addFamily("bench_press", [
-      member("Bench Press (Barbell)", ["barbell"], "bench_press"),
-      member("Bench Press (Dumbbell)", ["dumbbell"], "bench_press"),
-    ]);
+    index.addFamily(
+      "press",
+      [member("Bench Press (Barbell)", ["barbell"], "press"), member("Press Bench (Barbell)", ["barbell"], "press")],
+      null,
+    );
+    index.addFamily(
+      "bench_press",
+      [member("Bench Press (Barbell)", ["barbell"], "bench_press"), member("Bench Press (Dumbbell)", ["dumbbell"], "bench_press")],
+      null,
+    );
     const findings = index.findings();
     expect(findings.merges).toEqual([expect.objectContaining({ source: "press", target: "bench_press" })]);
     expect(findings.within_family).toEqual([
@@ -99,8 +103,12 @@ describe("DuplicateIndex", () => {
 
   it("proposes merging a legacy family spelled as one word into the family of its words apart", () => {
     const index = new DuplicateIndex();
-    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up")]);
-    index.addFamily("pullups", [member("Pullups", ["pull-up-bar"], "pullups"), member("Wide-Grip Pullups", ["pull-up-bar"], "pullups")]);
+    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up")], null);
+    index.addFamily(
+      "pullups",
+      [member("Pullups", ["pull-up-bar"], "pullups"), member("Wide-Grip Pullups", ["pull-up-bar"], "pullups")],
+      null,
+    );
     expect(index.findings()).toEqual({
       merges: [expect.objectContaining({ source: "pullups", target: "pull_up" })],
       within_family: [],
@@ -109,13 +117,17 @@ describe("DuplicateIndex", () => {
 
   it("merges into the family named by its key alone with most live exercises, when several are", () => {
     const index = new DuplicateIndex();
-    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up")]);
-    index.addFamily("pullup", [member("Pullup", ["pull-up-bar"], "pullup"), member("Wide-Grip Pullup", ["pull-up-bar"], "pullup")]);
-    index.addFamily("pullups", [
-      member("Close-Grip Pullups", ["pull-up-bar"], "pullups"),
-      member("Archer Pullups", ["pull-up-bar"], "pullups"),
-      member("Typewriter Pullups", ["pull-up-bar"], "pullups"),
-    ]);
+    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up")], null);
+    index.addFamily("pullup", [member("Pullup", ["pull-up-bar"], "pullup"), member("Wide-Grip Pullup", ["pull-up-bar"], "pullup")], null);
+    index.addFamily(
+      "pullups",
+      [
+        member("Close-Grip Pullups", ["pull-up-bar"], "pullups"),
+        member("Archer Pullups", ["pull-up-bar"], "pullups"),
+        member("Typewriter Pullups", ["pull-up-bar"], "pullups"),
+      ],
+      null,
+    );
     expect(index.findings().merges).toEqual([
       expect.objectContaining({ source: "pull_up", target: "pullup" }),
       expect.objectContaining({ source: "pullups", target: "pullup" }),
@@ -124,13 +136,17 @@ describe("DuplicateIndex", () => {
 
   it("reports exercises alike by either key once, as one group", () => {
     const index = new DuplicateIndex();
-    index.addFamily("bench_press", [
-      member("Bench Press (Barbell)", ["barbell"], "bench_press"),
-      member("Press Bench (Barbell)", ["barbell"], "bench_press"),
-      member("Bench Presses (Barbell)", ["barbell"], "bench_press"),
-      member("Benchpress (Barbell)", ["barbell"], "bench_press"),
-    ]);
-    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up"), member("Pullups", ["pull-up-bar"], "pull_up")]);
+    index.addFamily(
+      "bench_press",
+      [
+        member("Bench Press (Barbell)", ["barbell"], "bench_press"),
+        member("Press Bench (Barbell)", ["barbell"], "bench_press"),
+        member("Bench Presses (Barbell)", ["barbell"], "bench_press"),
+        member("Benchpress (Barbell)", ["barbell"], "bench_press"),
+      ],
+      null,
+    );
+    index.addFamily("pull_up", [member("Pull-Up", ["pull-up-bar"], "pull_up"), member("Pullups", ["pull-up-bar"], "pull_up")], null);
     expect(index.findings()).toEqual({
       merges: [],
       within_family: [
@@ -150,8 +166,32 @@ describe("DuplicateIndex", () => {
 
   it("leaves out retired families and never proposes chains", () => {
     const index = new DuplicateIndex();
-    index.addFamily("curls", [member("Curls (Cable)", ["cable"], "curls", { status: "merged", merged_into: "curl__curl-cable" })]);
-    index.addFamily("curl", [member("Curl (Cable)", ["cable"], "curl")]);
+    index.addFamily("curls", [member("Curls (Cable)", ["cable"], "curls", { status: "merged", merged_into: "curl__curl-cable" })], null);
+    index.addFamily("curl", [member("Curl (Cable)", ["cable"], "curl")], null);
     expect(index.findings().merges).toEqual([]);
+  });
+
+  it("leaves out, as source and as target, a family with live exercises its registry entry retires", () => {
+    const active = (family: string, members: { data: Record<string, unknown> }[]) =>
+      computeFamilyRegistry(
+        family,
+        members.map(({ data }) => data),
+      );
+    const index = new DuplicateIndex();
+    // Merged away, an exercise still left behind: a merge from it fails SOURCE_FAMILY_RETIRED.
+    const rows = [member("Rows (Cable)", ["cable"], "rows")];
+    index.addFamily("rows", rows, retiredFamilyFixture("rows", "row"));
+    const row = [member("Row (Barbell)", ["barbell"], "row")];
+    index.addFamily("row", row, active("row", row));
+    // Merged away or deprecated targets.
+    index.addFamily("curls", [member("Curls (Cable)", ["cable"], "curls")], null);
+    index.addFamily("curl", [member("Curl (Cable)", ["cable"], "curl")], retiredFamilyFixture("curl", "biceps_curl"));
+    index.addFamily("lunges", [member("Lunges (Dumbbell)", ["dumbbell"], "lunges")], null);
+    index.addFamily("lunge", [member("Lunge (Dumbbell)", ["dumbbell"], "lunge")], retiredFamilyFixture("lunge"));
+    // Live families are still merge candidates, with or without a registry entry.
+    index.addFamily("pullups", [member("Pullups", ["pull-up-bar"], "pullups")], null);
+    const pullUp = [member("Pull-Up", ["pull-up-bar"], "pull_up")];
+    index.addFamily("pull_up", pullUp, active("pull_up", pullUp));
+    expect(index.findings().merges).toEqual([expect.objectContaining({ source: "pullups", target: "pull_up" })]);
   });
 });

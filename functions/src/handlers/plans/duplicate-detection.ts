@@ -16,7 +16,8 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { coreWords, exerciseNameParts, singular, toFamilySlug, toNameSlug } from "../../catalog/taxonomy";
 import { equipmentWordsKept } from "../../catalog/naming-rules";
 import { liveMembers, movementKey } from "../../catalog/family-naming";
-import { normalizedPrimary } from "../../catalog/family-registry";
+import { isLiveFamily, normalizedPrimary } from "../../catalog/family-registry";
+import type { DocData } from "../../util/object-paths";
 import type { FollowUp } from "../support/follow-ups";
 import { stableStringify } from "../../util/document-diff";
 
@@ -88,10 +89,15 @@ export class DuplicateIndex {
   private readonly sameGroupAs = new Map<string, string>();
   private readonly liveCount = new Map<string, number>();
 
-  /** Adds a family with its members; families without live exercises are retired and left out. */
-  addFamily(familySlug: string, members: readonly CatalogDoc[]): void {
+  /**
+   * Adds a family with its members and registry entry. A retired family is left out, as source and as
+   * target: one without live exercises, or one its entry retires (`isLiveFamily`: merged or deprecated).
+   * A merge from or into a merged family fails, and each weekly scan would ask for it again; live
+   * exercises under a retired entry are the maintenance scan's findings, not a merge candidate.
+   */
+  addFamily(familySlug: string, members: readonly CatalogDoc[], registry: Readonly<DocData> | null): void {
     const live = liveMembers(members);
-    if (live.length === 0) return;
+    if (live.length === 0 || !isLiveFamily(registry, live.length > 0)) return;
     this.liveCount.set(familySlug, live.length);
     const key = familyDuplicateKey(familySlug);
     this.families.set(key, [...(this.families.get(key) ?? []), { slug: familySlug, live: live.length }]);
