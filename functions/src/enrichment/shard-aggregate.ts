@@ -3,6 +3,7 @@
  * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), and the parent the
  * ledgers of those that left no counts (`shard-ledger.ts`); this folds them.
  */
+import { endedWithAnswer } from "../jobs/dedup";
 import { partialOf } from "../jobs/errors";
 import { type JobStatus, isSuccessStatus } from "../jobs/lifecycle";
 import { isPlainRecord } from "../util/object-paths";
@@ -12,6 +13,8 @@ import { CHILDREN_LLM_KEY, type ChildJob, type ResultSummary } from "../jobs/mod
 export interface ShardAggregate {
   /** Shards that did not succeed. */
   failed: number;
+  /** Shards that did not succeed and answered nothing either (`endedWithAnswer`): out of attempts, cancelled, failed, ... */
+  unanswered: number;
   summary: ResultSummary;
   /** Shards that did not succeed, listed for review (at most MAX_LISTED). */
   unsuccessful: Array<{ shard_id: string; status: JobStatus; code: string | null }>;
@@ -95,6 +98,7 @@ export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMa
     .map((shard) => ({ shard_id: shard.id, status: shard.status, code: errorOf(shard).code }));
   return {
     failed: shards.length - succeeded,
+    unanswered: shards.filter((shard) => !endedWithAnswer(shard.status, errorOf(shard).code)).length,
     unsuccessful,
     summary: {
       shards_total: shards.length,

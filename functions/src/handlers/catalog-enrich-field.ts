@@ -2,8 +2,10 @@
  * CATALOG_ENRICH_FIELD, the parent of an enrichment: selects the target exercises page by page and
  * creates one CATALOG_ENRICH_FIELD_SHARD child per batch; the engine's flows (`jobs/flows.ts`) make
  * it wait, using no attempts, until every shard is final, then `finishParent` aggregates their
- * outcomes. All shards succeeded → succeeded (succeeded_dry_run in a dry run); any shard failed,
- * deadlettered, cancelled or needing review → needs_review SHARDS_FAILED.
+ * outcomes. All shards succeeded → succeeded (succeeded_dry_run in a dry run); any shard that did
+ * not succeed answered nothing either (out of attempts, cancelled, failed, apply switched off: see
+ * `endedWithAnswer`) → needs_review SHARDS_UNANSWERED, which answers nothing, so the producer asks
+ * for the whole enrichment again; else (every such shard handed to a person) → needs_review SHARDS_FAILED.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { z } from "zod";
@@ -17,7 +19,7 @@ import { enrichmentSpecSchema } from "../enrichment/spec";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { childJobId } from "../jobs/flows";
 import { modeSchema, type ChildSpec } from "../jobs/model";
-import { needsReview, succeededIn } from "../jobs/outcomes";
+import { SHARDS_UNANSWERED, needsReview, succeededIn } from "../jobs/outcomes";
 import { type CatalogInput, catalogHandler } from "./support/catalog-handler";
 import { MAX_SHARD_SIZE } from "../config";
 import { pageCollection } from "../util/paging";
@@ -58,16 +60,18 @@ export const enrichParentHandler = catalogHandler({
       await Promise.all(uncounted.map(async (shard) => [shard.id, await ledgerCounts(deps.db, shard.id, exerciseCountOf(shard))] as const)),
     );
     const aggregate = aggregateShards(shards, ledgers);
-    attempt.event("shards_aggregated", { total: shards.length, failed: aggregate.failed, counted_from_ledgers: uncounted.length });
-    if (aggregate.failed === 0) return succeededIn(job.payload.mode, aggregate.summary);
+    const { failed, unanswered } = aggregate;
+    attempt.event("shards_aggregated", { total: shards.length, failed, unanswered, counted_from_ledgers: uncounted.length });
+    if (failed === 0) return succeededIn(job.payload.mode, aggregate.summary);
+    const message = `${failed} of ${shards.length} shard(s) did not succeed`;
+    const details = { shards: aggregate.unsuccessful };
+    if (unanswered === 0) return needsReview(job.payload.mode, aggregate.summary, "SHARDS_FAILED", message, details);
     return needsReview(
       job.payload.mode,
       aggregate.summary,
-      "SHARDS_FAILED",
-      `${aggregate.failed} of ${shards.length} shard(s) did not succeed`,
-      {
-        shards: aggregate.unsuccessful,
-      },
+      SHARDS_UNANSWERED,
+      `${message}, ${unanswered} of them without an answer (out of attempts, cancelled, failed or apply switched off)`,
+      details,
     );
   },
 });

@@ -14,7 +14,7 @@ import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestam
 import { JOB_COLLECTIONS } from "./collections";
 import { expireAt } from "./retention";
 import { type JobStatus, isOpenStatus, isSuccessStatus } from "./lifecycle";
-import { APPLY_DISABLED, PLAN_TOO_LARGE } from "./outcomes";
+import { APPLY_DISABLED, PLAN_TOO_LARGE, SHARDS_UNANSWERED } from "./outcomes";
 
 /** Reads a document: directly or inside a transaction. */
 type Read = (ref: DocumentReference) => Promise<DocumentSnapshot>;
@@ -82,20 +82,13 @@ export class DedupClaims {
   /**
    * Whether the finished job `holder` of `claim` already answered `answers`: its claim says it was
    * asked for the same, it is still kept (its `expire_at` has not passed: the engine never relies on
-   * the TTL deletion), and it ended with an answer: succeeded, handed to a person, or failed
-   * `PLAN_TOO_LARGE` (asked again, it would make the same plan: a producer such as the maintenance scan
-   * would ask every run and spend its limit on it). A job that failed otherwise, ran out of attempts, was
-   * cancelled or found applying switched off answered nothing.
+   * the TTL deletion), and it ended with an answer (`endedWithAnswer`).
    */
   private answered(claim: DocumentSnapshot, holder: DocumentSnapshot, answers: string): boolean {
     if (claim.get("answers_digest") !== answersDigest(answers)) return false;
     const expiresAt = holder.get("expire_at") as Timestamp | null | undefined;
     if (expiresAt && expiresAt.toMillis() <= this.now().getTime()) return false;
-    const status = holder.get("status") as JobStatus;
-    const code = holder.get("error.code") as unknown;
-    if (status === "failed") return code === PLAN_TOO_LARGE;
-    if (!isSuccessStatus(status) && status !== "needs_review") return false;
-    return code !== APPLY_DISABLED;
+    return endedWithAnswer(holder.get("status") as JobStatus, holder.get("error.code"));
   }
 
   /** Inside a transaction: the open job holding `dedupKey` other than `exceptJobId`, if any, and the claim as read. */
@@ -112,6 +105,19 @@ export class DedupClaims {
     const own = claim.get("job_id") === jobId;
     tx.set(claim.ref, this.claimFields(dedupKey, jobId, own ? ((claim.get("answers_digest") as string | undefined) ?? null) : null));
   }
+}
+
+/**
+ * Whether a job that ended with `status` (and error `code`) answered what it was asked: it succeeded,
+ * was handed to a person, or failed `PLAN_TOO_LARGE` (asked again, it would make the same plan: a
+ * producer such as the maintenance scan would ask every run and spend its limit on it). A job that
+ * failed otherwise, ran out of attempts, was cancelled, found applying switched off, or waited for
+ * children of which one answered nothing (`SHARDS_UNANSWERED`) answered nothing.
+ */
+export function endedWithAnswer(status: JobStatus, code: unknown): boolean {
+  if (status === "failed") return code === PLAN_TOO_LARGE;
+  if (!isSuccessStatus(status) && status !== "needs_review") return false;
+  return code !== APPLY_DISABLED && code !== SHARDS_UNANSWERED;
 }
 
 const isOpen = (job: DocumentSnapshot): boolean => isOpenStatus(job.get("status") as JobStatus);

@@ -11,9 +11,16 @@ export const PARTIALLY_APPLIED = "PARTIALLY_APPLIED";
 
 /**
  * A job failed before writing anything because its plan is too large: planning again from the same
- * catalog makes the same plan, so the failure answers what the job was asked (see `JobDedup.answered`).
+ * catalog makes the same plan, so the failure answers what the job was asked (see `endedWithAnswer`).
  */
 export const PLAN_TOO_LARGE = "PLAN_TOO_LARGE";
+
+/**
+ * An enrichment parent ended `needs_review` because a shard that did not succeed answered nothing
+ * either (see `endedWithAnswer`): nor has the parent, whose shards are one ask, so a producer asks
+ * for all of it again.
+ */
+export const SHARDS_UNANSWERED = "SHARDS_UNANSWERED";
 
 /**
  * `needs_review` endings after which an operator's retry resumes the job's frozen plan instead of

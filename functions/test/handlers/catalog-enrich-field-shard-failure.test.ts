@@ -56,7 +56,10 @@ describeWithIsolation("CATALOG_ENRICH_FIELD over a shard that failed part-way", 
     );
     expect(parent).toMatchObject({
       status: "needs_review",
-      error: { code: "SHARDS_FAILED", details: { shards: [{ shard_id: shardJobId(jobId, 1), status: "failed", code: "HANDLER_ERROR" }] } },
+      error: {
+        code: "SHARDS_UNANSWERED",
+        details: { shards: [{ shard_id: shardJobId(jobId, 1), status: "failed", code: "HANDLER_ERROR" }] },
+      },
       result_summary: { shards_total: 1, shards_failed: 1, exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1 },
     });
   });

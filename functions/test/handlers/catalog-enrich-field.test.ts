@@ -140,7 +140,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     expect(day.llm_cost_usd).toBeCloseTo(cost, 6);
   });
 
-  it("ends in needs_review SHARDS_FAILED when a shard exhausts its attempts on LLM outages", async () => {
+  it("ends in needs_review SHARDS_UNANSWERED when a shard exhausts its attempts on LLM outages", async () => {
     const [good, ...unlucky] = thinExercises(3);
     await seedCatalog(db, { exercises: [good, ...unlucky] });
     const llm = new FakeLlmClient({
@@ -156,7 +156,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     expect(parent).toMatchObject({
       status: "needs_review",
       error: {
-        code: "SHARDS_FAILED",
+        code: "SHARDS_UNANSWERED",
+        message: expect.stringContaining("1 of 3 shard(s) did not succeed, 1 of them without an answer"),
         details: { shards: [{ shard_id: shardJobId(jobId, 2), status: "deadletter", code: "LLM_TIMEOUT" }] },
       },
       result_summary: { shards_total: 3, shards_succeeded: 2, shards_failed: 1, exercises_succeeded: 2, exercises_failed: 1 },
@@ -465,8 +466,40 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     await engine.runLane("maintenance");
     expect(await jobData(jobId)).toMatchObject({
       status: "needs_review",
-      error: { code: "SHARDS_FAILED" },
+      error: { code: "SHARDS_UNANSWERED" },
       result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_no_change: 1, exercises_failed: 0 },
+    });
+  });
+
+  it("ends SHARDS_FAILED when every shard that did not succeed was handed to a person, SHARDS_UNANSWERED when one answered nothing", async () => {
+    await seedCatalog(db, { exercises: thinExercises(4) });
+    const { engine } = testEngine();
+    const handedToPerson = {
+      status: "needs_review",
+      error: { code: "EXERCISES_FAILED", message: "1 exercise failed", transient: false },
+      result_summary: { exercises_total: 2, exercises_succeeded: 1, exercises_failed: 1 },
+    };
+    /** A new parent, finished over its first shard handed to a person and its second ended as `second`. */
+    const parentEndingWith = async (second: Record<string, unknown>) => {
+      const jobId = await createParent(engine, {});
+      await runParent(engine, jobId);
+      await jobsCollection().doc(shardJobId(jobId, 1)).update(handedToPerson);
+      await jobsCollection().doc(shardJobId(jobId, 2)).update(second);
+      return runParent(engine, jobId);
+    };
+
+    expect(await parentEndingWith(handedToPerson)).toMatchObject({
+      status: "needs_review",
+      error: { code: "SHARDS_FAILED", message: "2 of 2 shard(s) did not succeed" },
+    });
+    // A shard that found applying switched off did nothing: the parent, though another shard was handed to a person, answered nothing.
+    const applyDisabled = { status: "needs_review", error: { code: "APPLY_DISABLED", message: "apply disabled", transient: false } };
+    expect(await parentEndingWith(applyDisabled)).toMatchObject({
+      status: "needs_review",
+      error: {
+        code: "SHARDS_UNANSWERED",
+        details: { shards: [expect.objectContaining({ code: "EXERCISES_FAILED" }), expect.objectContaining({ code: "APPLY_DISABLED" })] },
+      },
     });
   });
 
@@ -497,7 +530,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
     await engine.runLane("maintenance");
     expect(await jobData(jobId)).toMatchObject({
       status: "needs_review",
-      error: { code: "SHARDS_FAILED" },
+      error: { code: "SHARDS_UNANSWERED" },
       shards: { total: 2, done: 2, succeeded: 1, failed: 1 },
       result_summary: { exercises_total: 3, exercises_succeeded: 2, exercises_failed: 1, children_llm: { calls: 5, input_tokens: 16 } },
     });
