@@ -2,11 +2,12 @@
  * QUALITY_SCAN: scores exercises with the quality scanner's heuristic, page by page; writes each
  * one's `review_metadata` like every catalog write (validated, applied exactly once, journaled,
  * fenced; previewed in a dry run); and asks for a CATALOG_ENRICH_FIELD job for each page's
- * exercises that fail or need enrichment. Those jobs are dedup-keyed by their page's exercises, so a
- * rerun that flags the same pages while they are open creates nothing new (a page whose flagged set
- * changed asks again); each answers its exercises' findings, so a rerun that finds the same again
- * once the job ended with an answer does not pay for it again (what enrichment left, it could not
- * fix), while findings that changed ask again. A dry run creates none. Retired exercises are skipped.
+ * exercises that fail or need enrichment. Each answers its exercises' findings, and claims them one
+ * by one (`support/exercise-claims.ts`): a rerun, however its pages group the exercises, leaves out
+ * one an open enrichment holds, or whose findings the last enrichment of it answered (what enrichment
+ * left, it could not fix), so it is not paid for again; one whose findings changed, or whose
+ * enrichment answered nothing, is asked for again. A page's others are asked for together,
+ * dedup-keyed by them. A dry run creates none (nor looks any up). Retired exercises are skipped.
  * Without a configured LLM it asks for none (each would fail LLM_NOT_CONFIGURED); its summary says
  * so, and the next scan of those exercises after the LLM is configured asks for them.
  * With a `selection` (the scheduled scan) it picks its own exercises, a bounded number of those never
@@ -30,6 +31,7 @@ import {
 } from "../reviewer/quality-scanner";
 import { patchPreviewLine } from "../enrichment/shard-tally";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
+import { type ExerciseAsk, ExerciseClaims } from "./support/exercise-claims";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { countTargets, targetExercisePages } from "../catalog/targets";
 import { ScanProgress } from "./support/scan-progress";
@@ -40,6 +42,8 @@ import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "
 import { stableStringify } from "../util/document-diff";
 
 const QUALITY_SCAN_SPEC_ID = "quality_scan";
+/** The key of an exercise's own claim (`ExerciseClaims`), apart from the enrichments' keys. */
+const ENRICHMENT_CLAIM_PREFIX = `CATALOG_ENRICH_FIELD:${QUALITY_SCAN_SPEC_ID}:exercise:`;
 const SCAN_PAGE_SIZE = 100;
 const MAX_LISTED = 20;
 /** Scans with a selection take turns: each goes on from the cursor the one before it in its mode left. */
@@ -60,22 +64,31 @@ function reviewMetadataPatch(exerciseId: string, exercise: DocData, result: Scan
   };
 }
 
+/** An exercise the scanner flagged, for enrichment. */
+interface FlaggedExercise {
+  id: string;
+  result: ScanResult;
+}
+
+/** The findings of `result` enrichment may act on (the prompt's), by check and fields (see `enrichmentFollowUp`). */
+function enrichableFindings(result: ScanResult) {
+  return [...result.hard_failures, ...result.soft_issues]
+    .filter((finding) => enrichableFields(finding).length > 0)
+    .map(({ check, fields }) => ({ check, fields }));
+}
+
 /**
  * One enrichment of exercises the scanner flagged; the key names them, so the same set is asked for
  * once. It answers the findings enrichment may act on (the prompt's) by check and fields, not their
  * messages: those quote counts and text that an enrichment which could not fix a finding may still
  * change. The scanner version is part of it: a new one may judge, and tell enrichment, otherwise.
  */
-function enrichmentFollowUp(flagged: readonly { id: string; result: ScanResult }[]): FollowUp {
+function enrichmentFollowUp(flagged: readonly FlaggedExercise[]): FollowUp {
   const { sorted, digest } = idSetKey(
     flagged.map(({ id }) => id),
     32,
   );
   const resultOf = new Map(flagged.map(({ id, result }) => [id, result]));
-  const findingsOf = (result: ScanResult) =>
-    [...result.hard_failures, ...result.soft_issues]
-      .filter((finding) => enrichableFields(finding).length > 0)
-      .map(({ check, fields }) => ({ check, fields }));
   return {
     type: "CATALOG_ENRICH_FIELD",
     payload: {
@@ -90,9 +103,41 @@ function enrichmentFollowUp(flagged: readonly { id: string; result: ScanResult }
     dedup_key: `CATALOG_ENRICH_FIELD:${QUALITY_SCAN_SPEC_ID}:${digest}`,
     answers: stableStringify({
       scanner_version: SCANNER_VERSION,
-      exercises: sorted.map((id) => ({ id, findings: findingsOf(resultOf.get(id)!) })),
+      exercises: sorted.map((id) => ({ id, findings: enrichableFindings(resultOf.get(id)!) })),
     }),
   };
+}
+
+/** What an enrichment answers for one exercise: its part of `enrichmentFollowUp`'s answers. */
+const exerciseAsk = ({ id, result }: FlaggedExercise): ExerciseAsk => ({
+  id,
+  answers: stableStringify({ scanner_version: SCANNER_VERSION, findings: enrichableFindings(result) }),
+});
+
+/**
+ * Asks for the enrichment of a page's `flagged` exercises, leaving out (in apply mode, `claims`) each
+ * one an earlier enrichment holds: still open, or it answered the same findings. The enrichment
+ * asked for claims its exercises one by one, so a later page that holds them with others knows.
+ */
+async function requestEnrichment(
+  followUps: FollowUpJobs,
+  claims: ExerciseClaims | null,
+  flagged: readonly FlaggedExercise[],
+): Promise<void> {
+  if (!claims) {
+    await followUps.request(enrichmentFollowUp(flagged));
+    return;
+  }
+  const holders = await claims.holders(flagged.map(exerciseAsk));
+  const heldBy = new Map([...holders.values()].map((holder) => [holder.jobId, holder]));
+  for (const { jobId, dedupKey, reason } of heldBy.values()) followUps.heldBy("CATALOG_ENRICH_FIELD", dedupKey, jobId, reason);
+  const unheld = flagged.filter(({ id }) => !holders.has(id));
+  if (unheld.length === 0) return;
+  const { outcome, jobId } = await followUps.requestJob(enrichmentFollowUp(unheld));
+  // Claimed by the job that answers them: the one created, or one that answered them before they were claimed (a
+  // job from before exercises had claims, a run stopped in between). Not one open under the key: asked for other
+  // findings maybe, it claims them once a later run finds it answered these.
+  if (jobId && (outcome === "created" || outcome === "already_answered")) await claims.record(jobId, unheld.map(exerciseAsk));
 }
 
 interface ScanCounts {
@@ -163,6 +208,9 @@ export const qualityScanHandler = catalogHandler({
     const emitEnrichment = job.payload.emit_enrichment && !enrichmentBlocked;
     const scannedAt = deps.now();
     const followUps = new FollowUpJobs(input.engine, job.payload.mode);
+    // A dry run looks nothing up (as `FollowUpJobs`): it previews what apply would ask for.
+    const enrichmentClaims =
+      mode === "apply" ? new ExerciseClaims(deps.db, deps.now, deps.config.retainJobsMs, ENRICHMENT_CLAIM_PREFIX) : null;
     const counts: ScanCounts = {
       scanned: 0,
       passed: 0,
@@ -216,7 +264,7 @@ export const qualityScanHandler = catalogHandler({
       const flaggedScans = scans.filter(({ result }) => result.issue_type !== "ok");
       const flagged = flaggedScans.filter(({ result }) => enrichmentCanHelp(result));
       counts.not_enrichable += flaggedScans.length - flagged.length;
-      if (emitEnrichment && flagged.length > 0) await followUps.request(enrichmentFollowUp(flagged));
+      if (emitEnrichment && flagged.length > 0) await requestEnrichment(followUps, enrichmentClaims, flagged);
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
       await progress.add(page.exercises.length + page.missing.length);
     }

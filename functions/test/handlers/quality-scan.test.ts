@@ -1,7 +1,7 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import type { Timestamp } from "firebase-admin/firestore";
+import { Timestamp } from "firebase-admin/firestore";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { qualityScanHandler } from "../../src/handlers/quality-scan";
 import { SCANNER_VERSION, heuristicScoreExercise, toReviewMetadata } from "../../src/reviewer/quality-scanner";
@@ -10,6 +10,9 @@ import { LlmError } from "../../src/llm/errors";
 import { JobCancelledError } from "../../src/jobs/errors";
 import { selectionCursorRef } from "../../src/catalog/scan-selection";
 import { createEngine } from "../../src/create-engine";
+import { registry } from "../../src/handlers";
+import { childJobId as shardJobId } from "../../src/jobs/flows";
+import { FakeLlmClient } from "../../src/llm/index";
 import { dayKey } from "../../src/jobs/run-history";
 import { archivedExerciseFixture, type ExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseForTest, makeTestDeps, recordingProgress, runHandler, withSlowFollowUps } from "../helpers/engine";
@@ -153,12 +156,134 @@ describeWithIsolation("QUALITY_SCAN", () => {
     await seedCatalog(db, { exercises: [unsuffixed] });
     expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 0, jobs_already_answered: 1 } });
 
-    // The movement fixed: the same exercises with other findings are asked for again, under the same key.
+    // The movement fixed: the exercise with other findings is asked for again, alone: its page-mate's were answered.
     await seedCatalog(db, { exercises: [{ ...THIN, movement: COMPLETE.movement }] });
-    expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 0 } });
+    expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 1 } });
     const jobs = await enrichmentJobs();
     expect(jobs).toHaveLength(2);
-    expect(new Set(jobs.map((job) => job.get("dedup_key") as string)).size).toBe(1);
+    expect(jobs.map((job) => job.get("payload.exercise_doc_ids") as string[])).toContainEqual([THIN.id]);
+  });
+
+  describe("asks, exercise by exercise, only for findings no enrichment answered, however its pages group them", () => {
+    /** THINNER_CONTENT with what it lacked: the scan passes it. */
+    const ENRICHED = { ...THINNER_CONTENT, stimulus_tags: COMPLETE.stimulus_tags };
+    /** A page-mate flagged later. */
+    const NEW_THIN = exerciseFixture("Test Curl (Dumbbell)", ["dumbbell"]);
+    const idsOf = (job: { get(field: string): unknown }) => job.get("payload.exercise_doc_ids") as string[];
+
+    /** The first scan asks one enrichment for both flagged exercises, which then fixes THINNER_CONTENT only. */
+    async function firstEnrichment(): Promise<string> {
+      expect(heuristicScoreExercise(ENRICHED).issue_type).toBe("ok");
+      const outcome = await run(await leaseScan({}));
+      expect(outcome).toMatchObject({ summary: { jobs_created: 1 } });
+      const [job] = await enrichmentJobs();
+      expect(idsOf(job)).toEqual([THINNER_CONTENT.id, THIN.id].sort());
+      // It claims its page's key, and each exercise besides; each claim expires as the queue's own.
+      const claims = await db.collection(JOB_COLLECTIONS.dedup).where("job_id", "==", job.id).get();
+      expect(claims.size).toBe(3);
+      for (const claim of claims.docs) expect(claim.get("expire_at")).toBeInstanceOf(Timestamp);
+      await seedCatalog(db, { exercises: [ENRICHED] });
+      return job.id;
+    }
+
+    it("leaves out an exercise whose findings the last enrichment answered, or is still asked for", async () => {
+      const first = await firstEnrichment();
+      // Open still: the exercise is being enriched.
+      expect(await run(await leaseScan({}))).toMatchObject({
+        summary: {
+          jobs_created: 0,
+          jobs_deduplicated: 1,
+          follow_ups: [expect.objectContaining({ outcome: "deduplicated", job_id: first })],
+        },
+      });
+      // Ended: what it left, it could not fix.
+      await endFollowUps(db);
+      expect(await run(await leaseScan({}))).toMatchObject({
+        summary: {
+          jobs_created: 0,
+          jobs_already_answered: 1,
+          follow_ups: [expect.objectContaining({ outcome: "already_answered", job_id: first })],
+        },
+      });
+      expect(await enrichmentJobs()).toHaveLength(1);
+    });
+
+    it("asks again for a page-mate newly flagged, and for an exercise whose findings changed", async () => {
+      const first = await firstEnrichment();
+      await endFollowUps(db);
+      await seedCatalog(db, { exercises: [NEW_THIN] });
+      expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 1 } });
+      const second = (await enrichmentJobs()).find((job) => job.id !== first)!;
+      expect(idsOf(second)).toEqual([NEW_THIN.id]);
+
+      await endFollowUps(db);
+      await seedCatalog(db, { exercises: [{ ...THIN, movement: COMPLETE.movement }] });
+      expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 1 } });
+      const third = (await enrichmentJobs()).find((job) => job.id !== first && job.id !== second.id)!;
+      expect(idsOf(third)).toEqual([THIN.id]);
+    });
+
+    it("asks again for an exercise whose enrichment ran out of attempts", async () => {
+      const first = await firstEnrichment();
+      await db.collection(JOB_COLLECTIONS.jobs).doc(first).update({ status: "deadletter", finished_at: new Date() });
+      expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 0 } });
+      const second = (await enrichmentJobs()).find((job) => job.id !== first)!;
+      expect(idsOf(second)).toEqual([THIN.id]);
+    });
+  });
+
+  /** How a shard of the enrichment ended (of one exercise each), as its worker leaves it. */
+  const SHARD_ENDINGS = {
+    succeeded: { status: "succeeded", result_summary: { exercises_total: 1, exercises_succeeded: 1 } },
+    handedToPerson: {
+      status: "needs_review",
+      error: { code: "EXERCISES_FAILED", message: "1 exercise failed", transient: false },
+      result_summary: { exercises_total: 1, exercises_failed: 1 },
+    },
+    outOfAttempts: { status: "deadletter", error: { code: "LLM_UNAVAILABLE", message: "Vertex AI unavailable", transient: true } },
+    cancelled: { status: "cancelled" },
+  };
+
+  /** Runs the scan's enrichment to its end: its parent creates a shard per exercise, which end as `endings` say, and finishes over them. */
+  async function endEnrichment(endings: (keyof typeof SHARD_ENDINGS)[]) {
+    const config = testConfig({ applyEnabled: true, shardSize: 1 });
+    const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, llm: new FakeLlmClient() });
+    const [{ id: jobId }] = await enrichmentJobs();
+    const runParent = async () => {
+      await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ run_after: Timestamp.now() });
+      await engine.worker("test-worker").run((await engine.queue.leaseById(jobId, "test-worker"))!);
+      return (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get()).data()!;
+    };
+    expect(await runParent()).toMatchObject({ status: "deferred", shards: { total: endings.length } });
+    for (const [i, ending] of endings.entries()) {
+      await db
+        .collection(JOB_COLLECTIONS.jobs)
+        .doc(shardJobId(jobId, i + 1))
+        .update(SHARD_ENDINGS[ending]);
+    }
+    return runParent();
+  }
+
+  it.each([
+    { when: "a shard ran out of attempts on an LLM outage", endings: ["succeeded", "outOfAttempts"], askedAgain: true },
+    { when: "a shard was cancelled", endings: ["cancelled", "succeeded"], askedAgain: true },
+    {
+      when: "one shard was handed to a person and another ran out of attempts",
+      endings: ["handedToPerson", "outOfAttempts"],
+      askedAgain: true,
+    },
+    { when: "every shard that did not succeed was handed to a person", endings: ["handedToPerson", "succeeded"], askedAgain: false },
+  ] as const)("asks for an enrichment again only when a shard of the last one answered nothing: $when", async ({ endings, askedAgain }) => {
+    expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1 } });
+    const enrichment = await endEnrichment([...endings]);
+    expect(enrichment).toMatchObject({ status: "needs_review" });
+
+    expect(await run(await leaseScan({}))).toMatchObject({
+      status: "succeeded",
+      summary: { jobs_created: askedAgain ? 1 : 0, jobs_already_answered: askedAgain ? 0 : 1 },
+    });
+    expect(await enrichmentJobs()).toHaveLength(askedAgain ? 2 : 1);
+    expect(enrichment.error.code).toBe(askedAgain ? "SHARDS_UNANSWERED" : "SHARDS_FAILED");
   });
 
   it("counts its journaled writes as its run's changes, and in the day's totals", async () => {

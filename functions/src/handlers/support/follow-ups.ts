@@ -3,14 +3,14 @@
  * rerunning a scan while its earlier follow-ups are still open creates nothing new, and one that
  * names what it `answers` is not asked for again while the last job for its key answered the same
  * (see `DedupClaims.answered`); in dry_run nothing is created (nor looked up) and the report lists
- * what would be. Either way the scan's result summary counts them. A follow-up the queue would
- * refuse (a payload built from a catalog id that no slug pattern fits: legacy data is what scans
- * find) is counted and listed with its issues, in either mode, instead of failing the scan with
- * every later finding unhandled.
+ * what would be. Either way the scan's result summary counts them, and those it found held by a job
+ * without asking (`heldBy`). A follow-up the queue would refuse (a payload built from a catalog id
+ * that no slug pattern fits: legacy data is what scans find) is counted and listed with its issues,
+ * in either mode, instead of failing the scan with every later finding unhandled.
  */
 import { createHash } from "node:crypto";
 import type { JobScope } from "../../jobs/handler";
-import type { Issue, Mode } from "../../jobs/model";
+import type { CreateJobResult, Issue, Mode } from "../../jobs/model";
 
 export interface FollowUp {
   type: string;
@@ -41,6 +41,19 @@ export type FollowUpOutcome = "created" | "deduplicated" | "already_answered" | 
 /** Follow-ups listed one by one in the summary; the counts always cover all of them. */
 const MAX_LISTED = 50;
 
+interface ListedFollowUp {
+  type: string;
+  dedup_key: string;
+  outcome: FollowUpOutcome;
+  job_id?: string;
+  issues?: Issue[];
+}
+
+/** Why the queue created no job: one is open under the key (or exists at the id), or one already answered the same. */
+type NotCreatedReason = Exclude<CreateJobResult, { created: true }>["reason"];
+
+const notCreated = (reason: NotCreatedReason): FollowUpOutcome => (reason === "already_answered" ? "already_answered" : "deduplicated");
+
 export class FollowUpJobs {
   private readonly counts: Record<FollowUpOutcome, number> = {
     created: 0,
@@ -49,7 +62,7 @@ export class FollowUpJobs {
     would_create: 0,
     invalid: 0,
   };
-  private readonly listed: Array<{ type: string; dedup_key: string; outcome: FollowUpOutcome; job_id?: string; issues?: Issue[] }> = [];
+  private readonly listed: ListedFollowUp[] = [];
 
   constructor(
     private readonly engine: Pick<JobScope, "createJob" | "requestIssues">,
@@ -58,24 +71,40 @@ export class FollowUpJobs {
 
   /** Asks for `followUp` (creates it in apply mode) and says what came of it. */
   async request(followUp: FollowUp): Promise<FollowUpOutcome> {
+    return (await this.requestJob(followUp)).outcome;
+  }
+
+  /** `request`, also naming the job that came of it (in apply mode: the one created, or the one holding its key). */
+  async requestJob(followUp: FollowUp): Promise<{ outcome: FollowUpOutcome; jobId?: string }> {
     const issues = this.engine.requestIssues(followUp);
     let outcome: FollowUpOutcome = issues ? "invalid" : "would_create";
     let jobId: string | undefined;
     if (!issues && this.mode === "apply") {
       const result = await this.engine.createJob(followUp);
-      outcome = result.created ? "created" : result.reason === "already_answered" ? "already_answered" : "deduplicated";
+      outcome = result.created ? "created" : notCreated(result.reason);
       jobId = result.jobId;
     }
-    this.counts[outcome]++;
-    if (this.listed.length < MAX_LISTED)
-      this.listed.push({
-        type: followUp.type,
-        dedup_key: followUp.dedup_key,
-        outcome,
-        ...(jobId ? { job_id: jobId } : {}),
-        ...(issues ? { issues } : {}),
-      });
-    return outcome;
+    this.count({
+      type: followUp.type,
+      dedup_key: followUp.dedup_key,
+      outcome,
+      ...(jobId ? { job_id: jobId } : {}),
+      ...(issues ? { issues } : {}),
+    });
+    return { outcome, ...(jobId ? { jobId } : {}) };
+  }
+
+  /**
+   * Counts a follow-up not asked for because the job `jobId` (of `type`, under `dedupKey`) already
+   * holds what it would ask, for the reason the queue would have refused it.
+   */
+  heldBy(type: string, dedupKey: string, jobId: string, reason: NotCreatedReason): void {
+    this.count({ type, dedup_key: dedupKey, outcome: notCreated(reason), job_id: jobId });
+  }
+
+  private count(entry: ListedFollowUp): void {
+    this.counts[entry.outcome]++;
+    if (this.listed.length < MAX_LISTED) this.listed.push(entry);
   }
 
   get total(): number {
