@@ -618,8 +618,11 @@ export class JobQueue {
         // A cancelled job carries no error: not the LOCK_HELD or outage it last waited on.
         await ref.update({ status, error: null, ...this.finished(now), updated_at: this.ts(now) }, { lastUpdateTime: version });
       } catch (err) {
-        if (isWriteConflict(err)) return null;
-        throw err;
+        if (!isWriteConflict(err)) throw err;
+        // As for a lease, below: a resend of this write after a lost reply is refused by the write that landed, which
+        // alone cancelled the job at this moment.
+        const current = await ref.get();
+        if (current.get("status") !== status || !isStoredTime(current.get("finished_at"), now)) return null;
       }
       return { cancelled: { ...job, status } };
     }

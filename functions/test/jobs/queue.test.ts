@@ -690,6 +690,20 @@ describe("a lease whose reply was lost", () => {
     expect(runs).toEqual([jobId]);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1, lease_epoch: 1, lease_owner: null });
   });
+
+  it("a cancel at the lease of a job whose cancel was asked for is known to have landed: its resend refused by it, the job cancelled", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    await queue.jobRef(jobId).update({ cancel_requested: true });
+    const [candidate] = (await queue.pollCandidates(LANES, 20)).candidates;
+    const cancel = resendingFirstUpdateOf("finished_at");
+
+    const outcome = await queue.lease(candidate, "w");
+
+    expect(cancel.resent).toBe(true);
+    expect(outcome).toMatchObject({ cancelled: { id: jobId, status: "cancelled" } });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
+  });
 });
 
 describe("an operator's retry or cancel whose transaction's reply was lost (the Firestore client runs it again)", () => {
