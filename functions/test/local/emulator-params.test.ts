@@ -8,8 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadUserEnvs, parse } from "firebase-tools/lib/functions/env";
-import { BLOCK_END, BLOCK_START, dotenvLine, writeEmulatorParams } from "../../scripts/emulator-params";
+import { dotenvLine, writeEmulatorParams } from "../../scripts/emulator-params";
 import { PARAMS } from "../../src/config";
+import { BLOCK_END, BLOCK_START } from "../../src/local/env-files";
 
 const PROJECT = "demo-params";
 // The value the emulator would offer; each default is a literal (emulator-params.ts refuses an expression).

@@ -2,14 +2,16 @@
  * The reader of the functions' `.env` files that the CLI and `npm start` share, held to firebase-tools'
  * own (the deploy's and the Functions emulator's): each text of the table parses to the values
  * firebase-tools' `parse` gives it, those written out beside it; the files are read in the order its
- * `loadUserEnvs` reads them, under the environment's own values. Then the CLI as a process reads a
+ * `loadUserEnvs` reads them, under the environment's own values, but for the block of `.env.local` generated
+ * for the Emulator Suite, which it leaves out. Then the CLI as a process reads a
  * project's file (test/local/startup-check.test.ts runs `npm start` on them).
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadUserEnvs, parse } from "firebase-tools/lib/functions/env";
-import { FUNCTIONS_DIR, envFileNames, loadEnvFiles, parseEnvFile } from "../../src/local/env-files";
+import { writeEmulatorParams } from "../../scripts/emulator-params";
+import { BLOCK_END, BLOCK_START, FUNCTIONS_DIR, envFileNames, loadEnvFiles, parseEnvFile } from "../../src/local/env-files";
 import { runEntry } from "../helpers/processes";
 
 /** A file's text and the values firebase-tools reads from it. */
@@ -101,6 +103,39 @@ describe("loadEnvFiles", () => {
       ],
     });
     expect(loaded("demo-no-file", false).env).toEqual({ A: "env", B: "env", C: "env", D: "env" });
+  });
+
+  describe("with the block the Emulator Suite generates in .env.local", () => {
+    const localText = () => readFileSync(join(dir, ".env.local"), "utf8");
+    beforeEach(() => {
+      // As scripts/emulator-suite.sh leaves it: the developer's line C=local, then every param at its default.
+      writeEmulatorParams(dir, PROJECT);
+    });
+
+    it("takes the developer's own lines and none of the block's", () => {
+      expect(localText()).toMatch(/^LLM_PROVIDER=/m);
+      expect(loaded(PROJECT, true)).toEqual({ env: { A: "env", B: "project", C: "local", D: "env" }, warnings: [] });
+    });
+
+    it("takes a param set in .env since the last Suite run, not the block's default", () => {
+      expect(localText()).toMatch(/^ENRICH_SHARD_SIZE=/m);
+      writeFileSync(join(dir, ".env"), "ENRICH_SHARD_SIZE=5\n");
+      expect(loaded(PROJECT, true).env).toMatchObject({ ENRICH_SHARD_SIZE: "5", C: "local" });
+    });
+
+    it("takes another project's params, not the defaults the block holds for the Suite's project", () => {
+      writeFileSync(join(dir, ".env.other"), "LLM_PROVIDER=vertex\n");
+      expect(loaded("other", true).env).toMatchObject({ LLM_PROVIDER: "vertex", C: "local" });
+    });
+
+    it("reads a .env.local whose markers are broken as it is, with a warning", () => {
+      writeFileSync(join(dir, ".env.local"), ["C=local", BLOCK_START, "LLM_PROVIDER=fake", ""].join("\n"));
+      const { env, warnings } = loaded(PROJECT, true);
+      expect(env).toMatchObject({ C: "local", LLM_PROVIDER: "fake" });
+      expect(warnings).toEqual([expect.stringMatching(/\.env\.local: read with its generated block, whose markers are broken/)]);
+      writeFileSync(join(dir, ".env.local"), ["C=local", BLOCK_END, "LLM_PROVIDER=fake", BLOCK_START, ""].join("\n"));
+      expect(loaded(PROJECT, true).warnings).toHaveLength(1);
+    });
   });
 });
 
