@@ -40,11 +40,16 @@ export interface CancelResult {
   cancel_requested: boolean;
 }
 
+/** Firestore's longest document id, in UTF-8 bytes: the curators' tools take any job or change id it does. */
+export const MAX_DOCUMENT_ID_BYTES = 1500;
+
 /**
- * The longest job or change id the curators' tools take (Firestore allows 1,500 bytes). `firestore.rules`
- * hold a client's chosen job id to it, so every job a client creates can be retried and cancelled.
+ * The longest job id a client may choose (`firestore.rules`), in UTF-16 units as the rules count them: 3 bytes at
+ * most each in UTF-8 (a character beyond the BMP is 2 units, 4 bytes). Short enough that every id the engine
+ * derives from it fits in MAX_DOCUMENT_ID_BYTES: the longest, an EXERCISE_ADD's enrichment's shard's registry
+ * refresh, `<id>-enrichment-shard-<n>-registry-<exercise>`, its `onceKey`s held to `MAX_ONCE_KEY_BYTES`.
  */
-export const MAX_DOCUMENT_ID_LENGTH = 500;
+export const MAX_CHOSEN_JOB_ID_LENGTH = 200;
 
 /**
  * A job or change id: one document's id, never a path (`<job>/attempts/1` would reach another document),
@@ -54,7 +59,10 @@ export const MAX_DOCUMENT_ID_LENGTH = 500;
 export const documentId = z
   .string()
   .min(1, "a document id is not empty")
-  .max(MAX_DOCUMENT_ID_LENGTH)
+  .refine(
+    (id) => Buffer.byteLength(id, "utf8") <= MAX_DOCUMENT_ID_BYTES,
+    `a document id is at most ${MAX_DOCUMENT_ID_BYTES} bytes in UTF-8`,
+  )
   .regex(/^[^/]*$/, "a document id has no '/'")
   .refine((id) => id !== "." && id !== "..", "a document id is not '.' or '..'")
   .refine((id) => !/^__.*__$/.test(id), "Firestore reserves the ids that start and end with '__'");

@@ -4,6 +4,7 @@
  * its context and attempt log, the services the composition root gives them (`deps`), and a
  * narrow view of the engine scoped to their lease (`engine`); they return an outcome or throw.
  */
+import { createHash } from "node:crypto";
 import type { DocumentReference, Timestamp, Transaction } from "firebase-admin/firestore";
 import type { z } from "zod";
 import type { AttemptRecorder } from "./attempt-log";
@@ -56,8 +57,31 @@ type FollowUpInput = Omit<CreateJobInput, "created_by" | "parent_job_id" | "id">
   onceKey?: string;
 };
 
-/** The id of `jobId`'s follow-up named `onceKey`. */
-export const followUpJobId = (jobId: string, onceKey: string): string => `${jobId}-${onceKey}`;
+/**
+ * The most UTF-8 bytes of a `onceKey` a follow-up's id holds. A longer one (`registry-<exercise>`, of an
+ * exercise id as long as Firestore allows) is cut, and a digest of the whole follows it, so an id derived
+ * from a job's stays within Firestore's 1,500 bytes, and two keys that start alike stay apart.
+ */
+export const MAX_ONCE_KEY_BYTES = 200;
+/** Hex digits of the digest that ends a cut `onceKey`. */
+const ONCE_KEY_DIGEST_DIGITS = 32;
+
+/** `onceKey` as a follow-up's id holds it: as it is, or its start (whole characters) and the digest of the whole. */
+function boundedOnceKey(onceKey: string): string {
+  if (Buffer.byteLength(onceKey, "utf8") <= MAX_ONCE_KEY_BYTES) return onceKey;
+  const digest = createHash("sha256").update(onceKey).digest("hex").slice(0, ONCE_KEY_DIGEST_DIGITS);
+  let room = MAX_ONCE_KEY_BYTES - `-${digest}`.length;
+  let start = "";
+  for (const char of onceKey) {
+    room -= Buffer.byteLength(char, "utf8");
+    if (room < 0) break;
+    start += char;
+  }
+  return `${start}-${digest}`;
+}
+
+/** The id of `jobId`'s follow-up named `onceKey` (its key's start kept, so `firestore.rules` know it as the engine's). */
+export const followUpJobId = (jobId: string, onceKey: string): string => `${jobId}-${boundedOnceKey(onceKey)}`;
 
 export interface HandlerInput<P extends BasePayload = BasePayload, D = unknown> {
   job: Job<P>;

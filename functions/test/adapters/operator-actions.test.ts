@@ -1,13 +1,20 @@
 /** The operator console's callable actions against the emulator: claim checks, input, engine calls, error mapping. */
 import { type Firestore } from "firebase-admin/firestore";
 import { HttpsError } from "firebase-functions/v2/https";
-import { type ActionRequest, handleCancelJob, handleRetryJob, handleRevertChange } from "../../src/adapters/operator-actions";
+import {
+  type ActionRequest,
+  MAX_DOCUMENT_ID_BYTES,
+  handleCancelJob,
+  handleRetryJob,
+  handleRevertChange,
+} from "../../src/adapters/operator-actions";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { ChildrenNotCancelledError, JobFailure } from "../../src/jobs/errors";
+import { childJobId } from "../../src/jobs/flows";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { finishedParent, leaseForTest, makeTestDeps, testApplyEngine } from "../helpers/engine";
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
@@ -44,9 +51,9 @@ async function httpsErrorOf(promise: Promise<unknown>): Promise<{ code: string; 
   return { code, message };
 }
 
-async function jobIn(status: "failed" | "queued"): Promise<string> {
+async function jobIn(status: "failed" | "queued", id?: string): Promise<string> {
   const { queue } = engine;
-  const created = await queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+  const created = await queue.createJob({ id, type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
   if (!created.created) throw new Error("job not created");
   if (status === "failed") {
     const leased = await queue.leaseById(created.jobId, "w1");
@@ -111,6 +118,30 @@ describe("who may act", () => {
       code: "invalid-argument",
       message: expect.stringMatching(message),
     });
+  });
+});
+
+describe("the longest ids", () => {
+  const unbuilt = () => {
+    throw new Error("the engine must not be built");
+  };
+
+  it("takes an id as long as Firestore takes: a job the engine derived a long id for is retried", async () => {
+    const longId = await jobIn("failed", childJobId("p".repeat(600), 1));
+    expect(await handleRetryJob(() => engine, curator({ jobId: longId }))).toMatchObject({ job_id: longId, status: "queued" });
+    // 1,500 bytes of 2-byte characters: 750 characters.
+    const widest = "\u00E9".repeat(MAX_DOCUMENT_ID_BYTES / 2);
+    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId: widest })))).toMatchObject({ code: "not-found" });
+  });
+
+  it("refuses an id of more bytes than Firestore takes, the engine never built", async () => {
+    const jobId = `${"\u00E9".repeat(MAX_DOCUMENT_ID_BYTES / 2)}a`;
+    for (const handle of [handleRetryJob, handleCancelJob])
+      expect(await httpsErrorOf(handle(unbuilt, curator({ jobId })))).toEqual({
+        code: "invalid-argument",
+        message: expect.stringContaining(`a document id is at most ${MAX_DOCUMENT_ID_BYTES} bytes in UTF-8`),
+      });
+    expect(await httpsErrorOf(handleRevertChange(unbuilt, curator({ changeId: jobId })))).toMatchObject({ code: "invalid-argument" });
   });
 });
 

@@ -6,6 +6,7 @@
 import type { Timestamp } from "firebase-admin/firestore";
 import type { Auth, UserRecord } from "firebase-admin/auth";
 import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory, authCuratorDirectory } from "../../src/adapters/curators";
+import { MAX_DOCUMENT_ID_BYTES } from "../../src/adapters/operator-actions";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS } from "../../src/cli/commands";
@@ -676,6 +677,8 @@ describeWithFullEmulator("refusals", () => {
     [["submit", "FAMILY_AUDIT", "{}", "--lane", "fast"], 2, /--lane must be one of priority, maintenance, not "fast"/],
     [["retry", "no-such-job"], 3, /job no-such-job does not exist/],
     [["cancel", "no-such-job"], 3, /job no-such-job does not exist/],
+    // Any id Firestore takes, such as a long one the engine derived: looked up, not refused.
+    [["cancel", "a".repeat(600)], 3, /job a{600} does not exist/],
     [["history", "--job", "x", "--type", "FAMILY_AUDIT"], 2, /--job cannot be combined/],
     [["history", "--page-token", "garbage"], 2, /not a page token/],
     [["history", "--status", "done"], 2, /--status must be one of/],
@@ -730,6 +733,8 @@ describe("refused before the engine is needed", () => {
     [["retry", "__name__"], /"__name__" is not a job id/],
     [["revert", ".."], /^catalog-jobs revert: "\.\." is not a change id/],
     [["history", "--job", "__x__"], /^catalog-jobs history: "__x__" is not a job id/],
+    // An id of more bytes than Firestore takes.
+    [["retry", `${"\u00E9".repeat(MAX_DOCUMENT_ID_BYTES / 2)}a`], /is not a job id: a document id is at most 1500 bytes in UTF-8/],
     // Days a Firestore timestamp does not hold.
     [["history", "--from", "0000-01-01"], /^catalog-jobs history: --from takes a date from 0001-01-01 to 9999-12-31, not "0000-01-01"/],
     [["history", "--to", "0000-12-31"], /^catalog-jobs history: --to takes a date from 0001-01-01 to 9999-12-31, not "0000-12-31"/],

@@ -7,7 +7,7 @@
  */
 import { type DocumentData, serverTimestamp, Timestamp } from "firebase/firestore";
 import { CURATOR_CLAIM } from "../../src/adapters/curators";
-import { MAX_DOCUMENT_ID_LENGTH } from "../../src/adapters/operator-actions";
+import { MAX_CHOSEN_JOB_ID_LENGTH } from "../../src/adapters/operator-actions";
 import { registry } from "../../src/handlers";
 import { childJobId } from "../../src/jobs/flows";
 import { followUpJobId } from "../../src/jobs/handler";
@@ -231,6 +231,8 @@ function creationByUser(): RulesCase[] {
         ["a child", childJobId(`${actor}-parent`, 12)],
         ["a follow-up", followUpJobId(`${actor}-job`, "enrichment")],
         ["a child's follow-up", followUpJobId(childJobId(`${actor}-parent`, 3), "registry-squat")],
+        // Its key cut and followed by its digest (an exercise id of 70 characters of 3 bytes).
+        ["a child's digest-named follow-up", followUpJobId(childJobId(`${actor}-parent`, 3), `registry-${"\u20AC".repeat(70)}`)],
       ].map(([what, id]): RulesCase => ({
         name: `${actor} may not create a job at ${what}'s engine id (${id})`,
         actor,
@@ -240,14 +242,14 @@ function creationByUser(): RulesCase[] {
         data: userJob({ created_by: actor }),
       })),
     ),
-    // Longer ids would run, but the console's Retry and Cancel and the CLI refuse them (MAX_DOCUMENT_ID_LENGTH).
+    // A longer id would leave the ids the engine derives from it no room in Firestore's 1,500 bytes (MAX_CHOSEN_JOB_ID_LENGTH).
     ...(
       [
-        ["allow", `of ${MAX_DOCUMENT_ID_LENGTH} characters`, "a".repeat(MAX_DOCUMENT_ID_LENGTH)],
-        ["deny", `of ${MAX_DOCUMENT_ID_LENGTH + 1} characters`, "b".repeat(MAX_DOCUMENT_ID_LENGTH + 1)],
-        // The rules count UTF-16 units, as the tools do: an emoji is two.
-        ["allow", `of ${MAX_DOCUMENT_ID_LENGTH / 2} emoji`, "\u{1F3CB}".repeat(MAX_DOCUMENT_ID_LENGTH / 2)],
-        ["deny", `of ${MAX_DOCUMENT_ID_LENGTH / 2 + 1} emoji`, "\u{1F3CC}".repeat(MAX_DOCUMENT_ID_LENGTH / 2 + 1)],
+        ["allow", `of ${MAX_CHOSEN_JOB_ID_LENGTH} characters`, "a".repeat(MAX_CHOSEN_JOB_ID_LENGTH)],
+        ["deny", `of ${MAX_CHOSEN_JOB_ID_LENGTH + 1} characters`, "b".repeat(MAX_CHOSEN_JOB_ID_LENGTH + 1)],
+        // The rules count UTF-16 units: an emoji is two.
+        ["allow", `of ${MAX_CHOSEN_JOB_ID_LENGTH / 2} emoji`, "\u{1F3CB}".repeat(MAX_CHOSEN_JOB_ID_LENGTH / 2)],
+        ["deny", `of ${MAX_CHOSEN_JOB_ID_LENGTH / 2 + 1} emoji`, "\u{1F3CC}".repeat(MAX_CHOSEN_JOB_ID_LENGTH / 2 + 1)],
       ] as const
     ).map(([expect, what, id]): RulesCase => ({
       name: `a user ${expect === "allow" ? "may" : "may not"} choose an id ${what}`,
