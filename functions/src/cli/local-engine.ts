@@ -39,13 +39,14 @@ const { watchdogIntervalMinutes: interval, staleQueuedMs: stale } = PARAMS;
 /**
  * When the local engine (`npm start`) runs a queued job whose wake-up was not sent (`retry`'s, a watchdog
  * sweep's): its intake decides it, and the CLI cannot tell which engine runs, so it says each case. On an
- * external emulator the intake is a listener on queued jobs, to which a job queued again is a new one; on
- * the emulator npm start started it is the create trigger, so the job waits as any queued job nothing woke.
+ * external emulator the intake is a listener on queued jobs, which sees a job that enters the queue (not one
+ * that was in it already); on the emulator npm start started it is the create trigger, so the job waits as
+ * any queued job nothing woke.
  */
 export const LOCAL_ENGINE_RUNS_IT =
-  "when the local engine (npm start) wakes it: where it runs on an external emulator (FIRESTORE_EMULATOR_HOST), its " +
-  "listener on queued jobs takes in a job queued again at once; where it runs on the emulator it started, whose trigger " +
-  "delivers only created jobs (and for a job that was queued already), a wake-up of a job after it in its lane that " +
-  `drains past it, or the engine's next watchdog sweep (every ${interval.param.name}, ${interval.defaultValue} by default) ` +
-  `once the job has waited ${stale.param.name} (${stale.defaultValue / 1000} by default) among its lane's last ready jobs; ` +
-  "where none runs, its next start, which takes in every queued job";
+  "when the local engine (npm start) wakes it: on an external emulator (FIRESTORE_EMULATOR_HOST) its listener takes " +
+  "in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a " +
+  "waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up " +
+  `of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every ${interval.param.name}, ` +
+  `${interval.defaultValue} by default) once the job has waited ${stale.param.name} (${stale.defaultValue / 1000} by ` +
+  "default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job";

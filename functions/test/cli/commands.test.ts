@@ -360,7 +360,7 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
       code: 0,
       out: `requeued ${jobId}`,
       err: [
-        "warning: the job's wake-up task was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start); the job runs when the local engine (npm start) wakes it: where it runs on an external emulator (FIRESTORE_EMULATOR_HOST), its listener on queued jobs takes in a job queued again at once; where it runs on the emulator it started, whose trigger delivers only created jobs (and for a job that was queued already), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
+        "warning: the job's wake-up task was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start); the job runs when the local engine (npm start) wakes it: on an external emulator (FIRESTORE_EMULATOR_HOST) its listener takes in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
       ],
     });
   });
@@ -896,7 +896,7 @@ describeWithFullEmulator("watchdog", () => {
       expect({ code, err }).toEqual({
         code: 0,
         err: [
-          "warning: the sweep's 1 error(s) are wake-up tasks not sent as CLOUD_TASKS_EMULATOR_HOST is not set; each of those jobs runs when the local engine (npm start) wakes it: where it runs on an external emulator (FIRESTORE_EMULATOR_HOST), its listener on queued jobs takes in a job queued again at once; where it runs on the emulator it started, whose trigger delivers only created jobs (and for a job that was queued already), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
+          "warning: the sweep's 1 error(s) are wake-up tasks not sent as CLOUD_TASKS_EMULATOR_HOST is not set; each of those jobs runs when the local engine (npm start) wakes it: on an external emulator (FIRESTORE_EMULATOR_HOST) its listener takes in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
         ],
       });
     });

@@ -65,7 +65,7 @@ const createdWarning = new RegExp(
 );
 /** A job queued again: the line says when each kind of local engine wakes it. */
 const requeuedWarning = new RegExp(
-  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when the local engine \\(npm start\\) wakes it: where it runs on an external emulator \\(FIRESTORE_EMULATOR_HOST\\), its listener on queued jobs takes in a job queued again at once; where it runs on the emulator it started, whose trigger delivers only created jobs \\(and for a job that was queued already\\), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep \\(every WATCHDOG_INTERVAL_MINUTES, 5 by default\\) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS \\(180 by default\\) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job\n$`,
+  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when the local engine \\(npm start\\) wakes it: on an external emulator \\(FIRESTORE_EMULATOR_HOST\\) its listener takes in at once a job that enters the queue \\(a retry's, an expired lease recovered\\); otherwise \\(a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs\\), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep \\(every WATCHDOG_INTERVAL_MINUTES, 5 by default\\) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS \\(180 by default\\) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job\n$`,
 );
 
 /** Runs the cases a few at a time; returns what went wrong, one line per case, so a failure names its case. */
