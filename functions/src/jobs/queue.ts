@@ -283,6 +283,7 @@ export class JobQueue {
     for (let round = 0; round < 10; round++) {
       const now = this.now();
       const runAfter = input.run_after ?? now;
+      const slot = this.random();
       const batch = this.db.batch();
       batch.create(
         jobRef,
@@ -293,7 +294,7 @@ export class JobQueue {
           runAfter,
           maxAttempts: input.max_attempts,
           parentJobId: input.parent_job_id,
-          slot: this.random(),
+          slot,
         }),
       );
       if (request.dedup_key) {
@@ -315,8 +316,10 @@ export class JobQueue {
       } catch (err) {
         if (!isWriteConflict(err)) throw err;
         const existing = await jobRef.get();
-        // A new random id that exists is this batch, landed, its resend by the Firestore client refused.
-        if (existing.exists && !input.id) return created();
+        // A new random id that exists is this batch, landed, its resend by the Firestore client refused; so is a chosen
+        // id holding this batch's random slot, written at this moment.
+        const thisBatch = !input.id || (existing.get("slot") === slot && isStoredTime(existing.get("created_at"), now));
+        if (existing.exists && thisBatch) return created();
         if (existing.exists) return existingJob(existing, input);
         // Another producer changed the claim between our read and write: look again.
       }
