@@ -134,10 +134,10 @@ async function requestEnrichment(
   const unheld = flagged.filter(({ id }) => !holders.has(id));
   if (unheld.length === 0) return;
   const { outcome, jobId } = await followUps.requestJob(enrichmentFollowUp(unheld));
-  // Claimed by the job that answers them: the one created, or one that answered them before they were claimed (a
-  // job from before exercises had claims, a run stopped in between). Not one open under the key: asked for other
-  // findings maybe, it claims them once a later run finds it answered these.
-  if (jobId && (outcome === "created" || outcome === "already_answered")) await claims.record(jobId, unheld.map(exerciseAsk));
+  // Claimed by the job that answers them: the one created, one that answered them before they were claimed (a job
+  // from before exercises had claims), or one open under their key whose claims were not written (an outage, or a
+  // run stopped, between its creation and its claims): it quotes the findings it finds when it runs.
+  if (jobId && outcome !== "invalid" && outcome !== "would_create") await claims.record(jobId, unheld.map(exerciseAsk));
 }
 
 interface ScanCounts {

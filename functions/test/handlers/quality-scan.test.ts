@@ -4,6 +4,7 @@ import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { qualityScanHandler } from "../../src/handlers/quality-scan";
+import { ExerciseClaims } from "../../src/handlers/support/exercise-claims";
 import { SCANNER_VERSION, heuristicScoreExercise, toReviewMetadata } from "../../src/reviewer/quality-scanner";
 import { ConfigError } from "../../src/config";
 import { LlmError } from "../../src/llm/errors";
@@ -221,6 +222,21 @@ describeWithIsolation("QUALITY_SCAN", () => {
       expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 1 } });
       const third = (await enrichmentJobs()).find((job) => job.id !== first && job.id !== second.id)!;
       expect(idsOf(third)).toEqual([THIN.id]);
+    });
+
+    it("claims an open enrichment's exercises whose claims were not written (an outage after it was created), so a regrouped page does not ask again", async () => {
+      const record = jest.spyOn(ExerciseClaims.prototype, "record").mockRejectedValueOnce(new Error("UNAVAILABLE: injected"));
+      await expect(run(await leaseScan({}))).rejects.toThrow("UNAVAILABLE: injected");
+      record.mockRestore();
+      const [first] = await enrichmentJobs();
+      // Run again (the scan's retry): the page's job is open under its key, and claims its exercises now.
+      expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 0, jobs_deduplicated: 1 } });
+      await seedCatalog(db, { exercises: [ENRICHED] });
+      // THINNER_CONTENT fixed: THIN's page is now THIN alone, still held by the open job.
+      expect(await run(await leaseScan({}))).toMatchObject({
+        summary: { jobs_created: 0, jobs_deduplicated: 1, follow_ups: [expect.objectContaining({ job_id: first.id })] },
+      });
+      expect(await enrichmentJobs()).toHaveLength(1);
     });
 
     it("asks again for an exercise whose enrichment ran out of attempts", async () => {
