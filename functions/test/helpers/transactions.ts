@@ -1,5 +1,5 @@
 /** Transactions as the Firestore client runs them when a commit's reply is lost. */
-import { Firestore, type Transaction } from "firebase-admin/firestore";
+import { Firestore, type Transaction, WriteBatch } from "firebase-admin/firestore";
 import { GrpcStatus } from "../../src/util/grpc-status";
 
 type Update = (tx: Transaction) => Promise<unknown>;
@@ -47,4 +47,22 @@ export function abortingNextTransaction(meanwhile: () => Promise<unknown>): void
       options,
     );
   });
+}
+
+const { commit } = WriteBatch.prototype as unknown as { commit: (this: WriteBatch) => Promise<unknown> };
+
+/**
+ * The next batch commits, then is sent again, as the Firestore client resends a commit whose reply it lost: the
+ * resend meets what the first one wrote, and its refusal is what the caller gets. `resent` says it happened.
+ * Undone by `jest.restoreAllMocks()` (or the spy's `mockRestore`).
+ */
+export function resendingNextBatch(): { resent: boolean } {
+  const seen = { resent: false };
+  jest.spyOn(WriteBatch.prototype, "commit").mockImplementation(async function (this: WriteBatch) {
+    const landed = await commit.call(this);
+    if (seen.resent) return landed;
+    seen.resent = true;
+    return commit.call(this);
+  } as never);
+  return seen;
 }

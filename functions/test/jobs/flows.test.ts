@@ -1,5 +1,5 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { Timestamp, WriteBatch } from "firebase-admin/firestore";
+import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { ChildrenNotCancelledError, InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
 import { refusedTransition } from "../../src/adapters/operator-actions";
@@ -14,7 +14,7 @@ import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
-import { losingTransactionReplies } from "../helpers/transactions";
+import { losingTransactionReplies, resendingNextBatch } from "../helpers/transactions";
 import { type Engine, createEngine } from "../../src/create-engine";
 import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
 
@@ -67,21 +67,13 @@ describeWithIsolation("counting finished children into their parent", () => {
 
   it("wakes the parent when the last child's count landed but its reply was lost (the client's resend refused by its markers)", async () => {
     const { queue, tasks, flows, parentId } = await setUp({ shards: { total: 1, done: 0, succeeded: 0, failed: 0 } });
-    const { commit } = WriteBatch.prototype as unknown as { commit: (this: WriteBatch) => Promise<unknown> };
-    let resent = false;
-    const resending = jest.spyOn(WriteBatch.prototype, "commit").mockImplementation(async function (this: WriteBatch) {
-      const landed = await commit.call(this);
-      if (resent) return landed;
-      resent = true;
-      // As the Firestore client resends a commit whose reply it lost: the resend meets what the first one wrote.
-      return commit.call(this);
-    } as never);
+    const batch = resendingNextBatch();
     try {
       await flows.childFinished(child(parentId, 1), "succeeded");
     } finally {
-      resending.mockRestore();
+      jest.restoreAllMocks();
     }
-    expect(resent).toBe(true);
+    expect(batch.resent).toBe(true);
     expect((await parentOf(queue, parentId)).shards).toEqual({ total: 1, done: 1, succeeded: 1, failed: 0 });
     expect(tasks.tasks).toEqual([expect.objectContaining({ jobId: parentId, reason: "children-done" })]);
   });

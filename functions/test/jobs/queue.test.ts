@@ -2,7 +2,7 @@ import { APPLY_DISABLED, PARTIALLY_APPLIED } from "../../src/jobs/outcomes";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { DEFAULT_RETENTION } from "../../src/jobs/retention";
 import { testQueue } from "../helpers/engine";
-import { DocumentReference, FieldValue, Timestamp, WriteBatch } from "firebase-admin/firestore";
+import { DocumentReference, FieldValue, Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError, toJobFailure } from "../../src/jobs/errors";
 import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { LANES } from "../../src/jobs/model";
@@ -14,7 +14,7 @@ import { RecordingTasks, movableClock, testConfig } from "../helpers/runtime";
 import { createEngine } from "../../src/create-engine";
 import { wakeupTaskName } from "../../src/jobs/task-queue";
 import { registryWith } from "../helpers/registry";
-import { abortingNextTransaction, losingTransactionReplies } from "../helpers/transactions";
+import { abortingNextTransaction, losingTransactionReplies, resendingNextBatch } from "../helpers/transactions";
 
 /** Ends an attempt with `change` and no bookkeeping (the worker adds the attempt log and run history). */
 const finish = async (queue: JobQueue, leased: LeasedJob | null, change: JobChange) =>
@@ -94,17 +94,9 @@ describe("createJob", () => {
 
   it("creates a job with a deterministic id whose batch's reply was lost: its resend refused by the job it wrote", async () => {
     const queue = testQueue(db);
-    const { commit } = WriteBatch.prototype as unknown as { commit: (this: WriteBatch) => Promise<unknown> };
-    let resent = false;
-    const resending = jest.spyOn(WriteBatch.prototype, "commit").mockImplementation(async function (this: WriteBatch) {
-      const landed = await commit.call(this);
-      if (resent) return landed;
-      resent = true;
-      // As the Firestore client resends a commit whose reply it lost: the resend meets what the first one wrote.
-      return commit.call(this);
-    } as never);
-    const created = await queue.createJob({ ...audit(), id: "fixed" }).finally(() => resending.mockRestore());
-    expect(resent).toBe(true);
+    const batch = resendingNextBatch();
+    const created = await queue.createJob({ ...audit(), id: "fixed" }).finally(() => jest.restoreAllMocks());
+    expect(batch.resent).toBe(true);
     expect(created).toMatchObject({ created: true, jobId: "fixed" });
     expect(await queue.createJob({ ...audit(), id: "fixed" })).toEqual({ created: false, jobId: "fixed", reason: "already_exists" });
   });
