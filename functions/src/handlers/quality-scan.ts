@@ -133,11 +133,19 @@ async function requestEnrichment(
   for (const { jobId, dedupKey, reason } of heldBy.values()) followUps.heldBy("CATALOG_ENRICH_FIELD", dedupKey, jobId, reason);
   const unheld = flagged.filter(({ id }) => !holders.has(id));
   if (unheld.length === 0) return;
-  const { outcome, jobId } = await followUps.requestJob(enrichmentFollowUp(unheld));
+  const followUp = enrichmentFollowUp(unheld);
+  const { outcome, jobId } = await followUps.requestJob(followUp);
+  if (!jobId) return;
   // Claimed by the job that answers them: the one created, one that answered them before they were claimed (a job
-  // from before exercises had claims), or one open under their key whose claims were not written (an outage, or a
-  // run stopped, between its creation and its claims): it quotes the findings it finds when it runs.
-  if (jobId && outcome !== "invalid" && outcome !== "would_create") await claims.record(jobId, unheld.map(exerciseAsk));
+  // from before exercises had claims), or one open under their key, asked for the same findings, whose claims were
+  // not written (an outage, or a run stopped, between its creation and its claims). One open but asked for other
+  // findings (they changed since, and its shards may have run on the old ones) is left to claim them once a later
+  // run finds it answered these.
+  const answers =
+    outcome === "created" ||
+    outcome === "already_answered" ||
+    (outcome === "deduplicated" && (await claims.askedTheSame(followUp.dedup_key, jobId, followUp.answers ?? "")));
+  if (answers) await claims.record(jobId, unheld.map(exerciseAsk));
 }
 
 interface ScanCounts {

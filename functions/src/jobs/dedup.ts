@@ -91,6 +91,12 @@ export class DedupClaims {
     return endedWithAnswer(holder.get("status") as JobStatus, holder.get("error.code"));
   }
 
+  /** Whether `jobId` holds `dedupKey`'s claim, asked for the same `answers` (one read). */
+  async heldFor(dedupKey: string, jobId: string, answers: string): Promise<boolean> {
+    const claim = await this.ref(dedupKey).get();
+    return claim.get("job_id") === jobId && claim.get("answers_digest") === answersDigest(answers);
+  }
+
   /** Inside a transaction: the open job holding `dedupKey` other than `exceptJobId`, if any, and the claim as read. */
   async openHolderIn(tx: Transaction, dedupKey: string, exceptJobId?: string): Promise<{ holder: string | null; claim: DocumentSnapshot }> {
     const claim = await tx.get(this.ref(dedupKey));

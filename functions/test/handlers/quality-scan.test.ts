@@ -239,6 +239,20 @@ describeWithIsolation("QUALITY_SCAN", () => {
       expect(await enrichmentJobs()).toHaveLength(1);
     });
 
+    it("leaves unclaimed the exercises of an open enrichment asked for other findings, and asks for them again once it ended", async () => {
+      const record = jest.spyOn(ExerciseClaims.prototype, "record").mockRejectedValueOnce(new Error("UNAVAILABLE: injected"));
+      await expect(run(await leaseScan({}))).rejects.toThrow("UNAVAILABLE: injected");
+      record.mockRestore();
+      const [first] = await enrichmentJobs();
+      // THIN's findings change while the enrichment is open (its shards may have run on the old ones).
+      await seedCatalog(db, { exercises: [{ ...THIN, movement: COMPLETE.movement }] });
+      expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 0, jobs_deduplicated: 1 } });
+      await endFollowUps(db);
+      expect(await run(await leaseScan({}))).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 0 } });
+      const second = (await enrichmentJobs()).find((job) => job.id !== first.id)!;
+      expect(idsOf(second)).toEqual([THINNER_CONTENT.id, THIN.id].sort());
+    });
+
     it("asks again for an exercise whose enrichment ran out of attempts", async () => {
       const first = await firstEnrichment();
       await db.collection(JOB_COLLECTIONS.jobs).doc(first).update({ status: "deadletter", finished_at: new Date() });

@@ -65,6 +65,11 @@ export class ExerciseClaims {
     return held;
   }
 
+  /** Whether `jobId` holds the follow-up's own key (`dedupKey`), asked for the same `answers`: then it answers them. */
+  askedTheSame(dedupKey: string, jobId: string, answers: string): Promise<boolean> {
+    return this.claims.heldFor(dedupKey, jobId, answers);
+  }
+
   /** `jobId` answers `asked` from now on, each exercise for itself. */
   async record(jobId: string, asked: readonly ExerciseAsk[]): Promise<void> {
     const batch = this.db.batch();
