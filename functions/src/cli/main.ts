@@ -38,13 +38,17 @@ const onEmulator = Boolean(process.env.FIRESTORE_EMULATOR_HOST);
  * before the env files are read, so they cannot change it.
  */
 const namedOrEmulatorProject = onEmulator ? emulatorProject() : namedProject();
+/**
+ * Whether its jobs are the local engine's (`npm start`): on the Firestore emulator without a tasks emulator. With
+ * one, they are the Emulator Suite's functions', which take the params' own defaults.
+ */
+const forLocalEngine = onEmulator && !process.env.CLOUD_TASKS_EMULATOR_HOST;
 
 // Before any param is read: the values the functions get from functions/.env files, under the environment's own;
-// on the emulator the local engine serves (no tasks emulator: not the Emulator Suite's functions, which take the
-// params' own defaults), under those, the defaults `npm start` takes, so the two make a scheduled scan's job in one mode.
+// for the local engine, under those, the defaults `npm start` takes, so the two make a scheduled scan's job in one mode.
 for (const warning of loadEnvFiles(FUNCTIONS_DIR, envFileNames(namedOrEmulatorProject, onEmulator)))
   process.stderr.write(`warning: ${warning}\n`);
-if (onEmulator && !process.env.CLOUD_TASKS_EMULATOR_HOST) useEmulatorDefaults();
+if (forLocalEngine) useEmulatorDefaults();
 
 /**
  * The project worked on, which off the Firestore emulator must be named. The Auth emulator alone is
@@ -60,14 +64,12 @@ function project(): string {
 
 function taskQueue(projectId: string, location: string): TaskQueuePort {
   if (!onEmulator) return new CloudTasksQueue({ project: projectId, location, serviceAccount: taskServiceAccount() });
-  if (process.env.CLOUD_TASKS_EMULATOR_HOST) {
-    // firebase-admin's task client looks for a service account to name (the emulator takes any): as for
-    // `npm start`, no Google metadata server to wait for on the way.
-    process.env.METADATA_SERVER_DETECTION ??= "none";
-    // As the functions under the Emulator Suite send them (firebase-admin reads CLOUD_TASKS_EMULATOR_HOST).
-    return new EmulatorTaskQueue(adminApp({ projectId }), location);
-  }
-  return new LocalEngineWakeups();
+  if (forLocalEngine) return new LocalEngineWakeups();
+  // firebase-admin's task client looks for a service account to name (the emulator takes any): as for
+  // `npm start`, no Google metadata server to wait for on the way.
+  process.env.METADATA_SERVER_DETECTION ??= "none";
+  // As the functions under the Emulator Suite send them (firebase-admin reads CLOUD_TASKS_EMULATOR_HOST).
+  return new EmulatorTaskQueue(adminApp({ projectId }), location);
 }
 
 /**
