@@ -12,6 +12,7 @@ import { llmPlanRepairer } from "./enrichment/repair";
 import { registry as catalogRegistry } from "./handlers";
 import type { CatalogDeps } from "./handlers/support/catalog-handler";
 import { CandidatePool } from "./jobs/candidates";
+import { ChildrenNotCancelledError } from "./jobs/errors";
 import { JobFlows } from "./jobs/flows";
 import { type IntakeResult, type WakeupOutcome, acceptJob, sendWakeup } from "./jobs/intake";
 import type { JobStatus } from "./jobs/lifecycle";
@@ -196,14 +197,20 @@ export function createEngine(options: EngineOptions): Engine {
       // Children first: a crash before the parent is queued leaves it finished, and retrying it again completes the retry.
       // So does a refusal of the parent here, which requeueChildren checked before any child: its dedup key taken meanwhile.
       const children = await flows.requeueChildren(jobId);
-      const job = await queue.retryJob(jobId);
+      const job = await queue.retryJob(jobId).catch((err: unknown) => {
+        if (children.length > 0) logs.retryCutShort(jobId, children.length, err);
+        throw err;
+      });
       const wakeups = await Promise.all([job, ...children].map((queued) => sendWakeup(tasks, wakeupFor(queued, "retry"))));
       const retried = { ...wakeups.find((outcome) => outcome.wakeupError), childrenRequeued: children.length, resumesPlan: job.plan_id };
       logs.jobRetried(jobId, retried);
       return retried;
     },
     async cancel(jobId) {
-      const cancelled = await flows.cancel(jobId);
+      const cancelled = await flows.cancel(jobId).catch((err: unknown) => {
+        if (err instanceof ChildrenNotCancelledError) logs.cancelCutShort(jobId, err);
+        throw err;
+      });
       logs.jobCancelled(jobId, cancelled);
       return cancelled;
     },

@@ -168,6 +168,16 @@ export function untakenJobTakenIn(runId: string, jobId: string, outcome: string)
   log.info("job taken in by the watchdog", { run_id: runId, job_id: jobId, outcome });
 }
 
+/** A ready job whose wake-up may have been lost, woken again by the watchdog. */
+export function staleJobWoken(runId: string, jobId: string, lane: string): void {
+  log.info("stale job woken by the watchdog", { run_id: runId, job_id: jobId, lane });
+}
+
+/** A parent whose children have all finished, made due by the watchdog (its last child's wake-up was lost). */
+export function parentWoken(runId: string, jobId: string): void {
+  log.info("parent woken by the watchdog: its children have all finished", { run_id: runId, job_id: jobId });
+}
+
 /** A waiting job cancelled by the watchdog, as a client's `cancel_requested` asked. */
 export function cancelRequestApplied(runId: string, jobId: string): void {
   log.info("cancel request applied by the watchdog", { run_id: runId, job_id: jobId });
@@ -210,6 +220,20 @@ export function jobCancelled(
     already_requested: cancelled.alreadyRequested,
     children_cancelled: cancelled.childrenCancelled,
   });
+}
+
+/** A retry that queued the job's children again, then was refused for the job itself: the children wait unwoken. */
+export function retryCutShort(jobId: string, childrenRequeued: number, err: unknown): void {
+  log.warn("retry cut short: children queued again, the job refused", {
+    job_id: jobId,
+    children_requeued: childrenRequeued,
+    error: errorText(err),
+  });
+}
+
+/** An operator's cancel that reached the job but failed on its children (the same cancel run again finishes them). */
+export function cancelCutShort(jobId: string, err: unknown): void {
+  log.warn("cancel cut short: the job's children not all cancelled", { job_id: jobId, error: errorText(err) });
 }
 
 export function changeReverted(reverted: { change_id: string; status: string; targets: string[] }, revertedBy: string | undefined): void {

@@ -440,14 +440,18 @@ class WatchdogRun {
   private async wakeStaleJob(doc: QueryDocumentSnapshot): Promise<void> {
     const job = wakeupSubjectOf(doc);
     const window = Math.floor(this.startedAt.getTime() / this.options.staleQueuedMs);
-    if ((await this.deps.tasks.enqueueWakeup(wakeupFor(job, `stale${window}`))) === "enqueued") this.counts.requeued++;
+    if ((await this.deps.tasks.enqueueWakeup(wakeupFor(job, `stale${window}`))) !== "enqueued") return;
+    this.counts.requeued++;
+    logs.staleJobWoken(this.runId, doc.id, job.queue);
   }
 
   // ------------------------------------------------------------------ parents
 
   private async wakeFinishedParent(parent: QueryDocumentSnapshot): Promise<void> {
     if (!(await this.childrenAllFinished(parent))) return;
-    if (await this.deps.flows.wakeParent(parent.id)) this.counts.parents_woken++;
+    if (!(await this.deps.flows.wakeParent(parent.id))) return;
+    this.counts.parents_woken++;
+    logs.parentWoken(this.runId, parent.id);
   }
 
   /** Counted, not read: a parent may have thousands of children. All of them must exist (`shards.total`) and be final. */

@@ -13,6 +13,7 @@ import { CHILD_RESULTS, type JobChange, type JobQueue, type LeasedJob } from "..
 import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
+import { captureLogs } from "../helpers/logs";
 import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
 import { losingTransactionReplies, resendingNextBatch } from "../helpers/transactions";
 import { type Engine, createEngine } from "../../src/create-engine";
@@ -723,9 +724,19 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       taken.push(other.jobId);
       return requeueChild(parentId, childId);
     });
-    const refused = await engine.retry(jobId).catch((err: unknown) => err);
+    let refused: unknown;
+    const lines = await captureLogs(async () => void (refused = await engine.retry(jobId).catch((err: unknown) => err)));
     race.mockRestore();
     expect((refused as Error).message).toContain(`job ${taken[0]} holds dedup key "enrich:race"`);
+    // The operator's log says the children wait unwoken.
+    expect(lines.filter((line) => line.severity === "warn")).toEqual([
+      expect.objectContaining({
+        message: "retry cut short: children queued again, the job refused",
+        job_id: jobId,
+        children_requeued: 1,
+        error: expect.stringContaining("holds dedup key") as unknown,
+      }),
+    ]);
     // As a retry cut short: the parent as it was, its child queued again.
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review" });
     expect(await engine.queue.getJob(shards[1])).toMatchObject({ status: "queued" });
@@ -842,7 +853,15 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       if (id === shards[1]) throw Object.assign(new Error("14 UNAVAILABLE: connection reset"), { code: 14 });
       return cancelChild(id, requestedAt);
     });
-    await expect(engine.cancel(jobId)).rejects.toThrow(ChildrenNotCancelledError);
+    const lines = await captureLogs(() => expect(engine.cancel(jobId)).rejects.toThrow(ChildrenNotCancelledError));
+    expect(lines).toEqual([
+      expect.objectContaining({
+        message: "cancel cut short: the job's children not all cancelled",
+        severity: "warn",
+        job_id: jobId,
+        error: expect.stringContaining("14 UNAVAILABLE") as unknown,
+      }),
+    ]);
     await expect(engine.cancel(jobId)).rejects.toThrow(
       `job ${jobId} is needs_review, but cancelling its children failed (run the cancel again)`,
     );

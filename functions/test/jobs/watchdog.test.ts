@@ -530,10 +530,13 @@ describe("stale queued jobs", () => {
       backlog.push((await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) })).jobId);
     }
 
-    expect(await watchdog.run()).toMatchObject({ requeued: 3, complete: true });
+    const logs = await captureLogs(async () => expect(await watchdog.run("run-1")).toMatchObject({ requeued: 3, complete: true }));
 
     // The last three in lane order: each wake-up drains the lane until its own job is leased.
     expect(wakeups.map((w) => w.jobId).sort()).toEqual(backlog.slice(4).sort());
+    const woken = logs.filter((line) => line.message === "stale job woken by the watchdog");
+    expect(woken.map((line) => line.job_id).sort()).toEqual(backlog.slice(4).sort());
+    expect(woken[0]).toMatchObject({ severity: "info", run_id: "run-1", lane: "priority" });
   });
 
   it("counts a stale job's wake-up once when the run before it in the same window asked for it", async () => {
@@ -753,8 +756,11 @@ describe("parents waiting for their shards", () => {
     await parent(queue, ["finished", "finished"], 3);
     await parent(queue, []);
 
-    expect(await watchdog.run()).toMatchObject({ parents_woken: 1, complete: true });
+    const logs = await captureLogs(async () => expect(await watchdog.run("run-1")).toMatchObject({ parents_woken: 1, complete: true }));
     expect(wakeups.map((w) => w.jobId)).toEqual([done]);
+    expect(logs.filter((line) => line.message === "parent woken by the watchdog: its children have all finished")).toEqual([
+      expect.objectContaining({ severity: "info", run_id: "run-1", job_id: done }),
+    ]);
     expect((await queue.getJob(done))?.run_after.getTime()).toBe(now.getTime());
   });
 
