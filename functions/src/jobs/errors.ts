@@ -56,14 +56,14 @@ export const LEASE_EXPIRED = "LEASE_EXPIRED";
 /** The worker no longer holds the job's lease (expired and taken over, or recovered): it must stop writing. */
 export class LeaseLostError extends Error {
   /**
-   * `ranOut`: the lease ran out, or would before a renewal could land (renewals failing), but nobody took
-   * the job since (the watchdog has not yet), so its holder may still end the attempt itself, as the
-   * watchdog would, with what the attempt spent.
+   * `holderMayEnd`: the lease ran out, or would before a renewal could land (renewals failing), or a lock
+   * was lost, but nobody took the job since (the watchdog has not yet), so its holder may still end the
+   * attempt itself, as the watchdog would, with what the attempt spent.
    */
   constructor(
     readonly jobId: string,
     readonly reason: string,
-    readonly ranOut = false,
+    readonly holderMayEnd = false,
   ) {
     super(`lease on job ${jobId} lost: ${reason}`);
     this.name = "LeaseLostError";

@@ -59,7 +59,7 @@ export class Heartbeat {
       if (this.stopped) return;
       const startedAt = this.now().getTime();
       // Asleep past its lease (a paused process): its locks may be another job's by now, so it does not
-      // take the lease back; its worker ends the attempt as the watchdog would (`ranOut`), unless the
+      // take the lease back; its worker ends the attempt as the watchdog would (`holderMayEnd`), unless the
       // watchdog took the job back first.
       if (startedAt >= this.expiresAt.getTime()) {
         this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED, true));
@@ -70,7 +70,7 @@ export class Heartbeat {
         await this.locks
           .renewLocks(lockKeys, { jobId: this.lease.jobId, epoch: this.lease.epoch, owner: this.lease.owner })
           .catch((err: unknown) => {
-            // A lock lost, its lease just renewed: the job is still this worker's to end (`ranOut`), though it must stop.
+            // A lock lost, its lease just renewed: the job is still this worker's to end (`holderMayEnd`), though it must stop.
             throw err instanceof LeaseLostError ? new LeaseLostError(this.lease.jobId, err.reason, true) : err;
           });
         // Held until then only once both are renewed: a job whose locks lapse must stop, though its lease holds.
@@ -84,7 +84,7 @@ export class Heartbeat {
       } catch (err) {
         // A lost lease stops the handler at once; a passing outage only once the lease would lapse before
         // the next renewal ends (taken to last as long as this one did). The lease is still its own then:
-        // its worker ends the attempt itself (`ranOut`), a write that lands if the outage has passed.
+        // its worker ends the attempt itself (`holderMayEnd`), a write that lands if the outage has passed.
         const now = this.now().getTime();
         if (err instanceof LeaseLostError) this.loseLease(err);
         else if (now + this.intervalMs + (now - startedAt) >= this.expiresAt.getTime()) {
@@ -108,7 +108,7 @@ export class Heartbeat {
     if (this.stopped) return;
     this.lapse = setTimeout(
       () => {
-        // Nobody need have taken the job: its worker may still end the attempt (LeaseLostError's `ranOut`).
+        // Nobody need have taken the job: its worker may still end the attempt (LeaseLostError's `holderMayEnd`).
         if (!this.stopped && !this.lost) this.loseLease(new LeaseLostError(this.lease.jobId, LAPSED, true));
       },
       Math.max(0, this.expiresAt.getTime() - this.now().getTime()),

@@ -512,7 +512,7 @@ function endingOf(outcome: HandlerOutcome, cancel: { asked: boolean; stops: bool
 }
 
 function endingOfError(err: unknown, cancelStops: boolean): Ending {
-  if (err instanceof LeaseLostError && !err.ranOut) return { kind: "lease_lost", err };
+  if (err instanceof LeaseLostError && !err.holderMayEnd) return { kind: "lease_lost", err };
   if (err instanceof JobFailure && err.code === PROCESS_STOPPING) return { kind: "interrupted", reason: err.toInfo(), summary: null };
   // Stopped at a safe point after a cancel: the handler's partial summary, if it gave one, is in the attempt log.
   if (err instanceof JobCancelledError) return { kind: "completed", status: "cancelled", summary: {}, error: null };

@@ -200,7 +200,7 @@ describe("heartbeat", () => {
     expect(() => heartbeat.throwIfLeaseLost()).toThrow(LeaseLostError);
     expect(stoppedAt).toBeLessThan(lockExpiry);
     // Nobody took the job, and the lease has not lapsed: its worker ends the attempt itself.
-    expect(heartbeat.signal.reason).toMatchObject({ ranOut: true });
+    expect(heartbeat.signal.reason).toMatchObject({ holderMayEnd: true });
   });
 
   it("does not take back a lease that ran out while its process slept: the handler stops, the lease stays expired", async () => {
@@ -215,7 +215,7 @@ describe("heartbeat", () => {
     await heartbeat.stop();
     expect(() => heartbeat.throwIfLeaseLost()).toThrow("lease expired before it was renewed");
     // Nobody took the job: its worker may end the attempt itself, with what it spent.
-    expect(heartbeat.signal.reason).toMatchObject({ ranOut: true });
+    expect(heartbeat.signal.reason).toMatchObject({ holderMayEnd: true });
     expect(await expiryOf(jobRef, "lease_expires_at")).toBe(expiredAt);
     expect(locks.started).toBe(0);
   });
@@ -230,7 +230,7 @@ describe("heartbeat", () => {
     const waitedFrom = Date.now();
     while (!heartbeat.signal.aborted && Date.now() - waitedFrom < WAIT_MS) await sleep(10);
     await heartbeat.stop();
-    expect(heartbeat.signal.reason).toMatchObject({ reason: "lease expired before it was renewed", ranOut: true });
+    expect(heartbeat.signal.reason).toMatchObject({ reason: "lease expired before it was renewed", holderMayEnd: true });
     expect(await expiryOf(jobRef, "lease_expires_at")).toBe(expiredAt);
   });
 
