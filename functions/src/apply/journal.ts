@@ -173,6 +173,8 @@ export class ChangeJobOpenError extends Error {
 
 export interface RevertResult {
   change_id: string;
+  /** The job that made the change. */
+  job_id: string;
   status: "reverted" | "already_reverted";
   targets: string[];
 }
@@ -199,10 +201,11 @@ export async function revertChange(
     if (!entry.exists) throw new ChangeNotFoundError(changeId);
     const documents = entry.get("documents") as JournalDocument[];
     const targets = documents.map((doc) => documentPath(doc.collection, doc.id));
-    if ((entry.get("status") as ChangeStatus) === "reverted") return { change_id: changeId, status: "already_reverted" as const, targets };
+    const jobId = entry.get("job_id") as string;
+    if ((entry.get("status") as ChangeStatus) === "reverted")
+      return { change_id: changeId, job_id: jobId, status: "already_reverted" as const, targets };
 
     // Read in the transaction: an operator's retry that reopens the job meanwhile makes the revert run again and refuse.
-    const jobId = entry.get("job_id") as string;
     const job = await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
     const jobStatus = job.get("status") as JobStatus | undefined;
     if (jobStatus && isOpenStatus(jobStatus)) throw new ChangeJobOpenError(changeId, jobId, jobStatus);
@@ -244,7 +247,7 @@ export async function revertChange(
       tx.set(db.collection(CATALOG_COLLECTIONS.families).doc(family), { ...registry, updated_at: stamp }),
     );
     tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: options.revertedBy ?? null });
-    return { change_id: changeId, status: "reverted" as const, targets };
+    return { change_id: changeId, job_id: jobId, status: "reverted" as const, targets };
   });
 }
 

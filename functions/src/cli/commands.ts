@@ -394,10 +394,10 @@ const revert: CommandSpec = {
   async run({ args: [arg], json }, ctx) {
     const changeId = idArgument("change", arg);
     const result = await (await engineOnFirestoreTime(ctx)).revert(changeId, CLI_USER);
-    if (json) return ctx.out(toJson({ outcome: result.status, change_id: changeId, targets: result.targets }));
+    if (json) return ctx.out(toJson({ outcome: result.status, change_id: changeId, job_id: result.job_id, targets: result.targets }));
     ctx.out(
       result.status === "reverted"
-        ? `reverted ${changeId}: ${result.targets.join(", ")}`
+        ? `reverted ${changeId} (made by job ${result.job_id}): ${result.targets.join(", ")}`
         : `${changeId} was already reverted; nothing changed`,
     );
   },

@@ -236,9 +236,14 @@ export function cancelCutShort(jobId: string, err: unknown): void {
   log.warn("cancel cut short: the job's children not all cancelled", { job_id: jobId, error: errorText(err) });
 }
 
-export function changeReverted(reverted: { change_id: string; status: string; targets: string[] }, revertedBy: string | undefined): void {
+/** `change_job_id`: the job that made the change (`job_id` would be taken for the line's subject). */
+export function changeReverted(
+  reverted: { change_id: string; job_id: string; status: string; targets: string[] },
+  revertedBy: string | undefined,
+): void {
   log.info("change reverted by an operator", {
     change_id: reverted.change_id,
+    change_job_id: reverted.job_id,
     status: reverted.status,
     targets: reverted.targets,
     reverted_by: revertedBy,

@@ -83,6 +83,7 @@ describe("revertChange", () => {
 
     expect(await revertChange(db, changeId, { revertedBy: "operator" })).toEqual({
       change_id: changeId,
+      job_id: input.job.id,
       status: "reverted",
       targets: [`exercises/${benchBarbell.id}`],
     });

@@ -642,18 +642,19 @@ describe("revert", () => {
   });
 
   it("restores the change once its job has ended, and --json says what it did, a second time too", async () => {
-    const { bench, changeId, input } = await renamedByRunningJob();
+    const { bench, jobId, changeId, input } = await renamedByRunningJob();
     await input.deps.queue.endAttempt(input.lease, { event: "succeed", fields: {}, bookkeeping: () => undefined });
 
     expect(JSON.parse((await cli(["revert", changeId, "--json"])).out)).toEqual({
       outcome: "reverted",
       change_id: changeId,
+      job_id: jobId,
       targets: [`exercises/${bench.id}`],
     });
     expect((await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).get()).get("name")).toBe("Bench Press (Barbell)");
     expect(await cli(["revert", changeId, "--json"])).toEqual({
       code: 0,
-      out: JSON.stringify({ outcome: "already_reverted", change_id: changeId, targets: [`exercises/${bench.id}`] }, null, 2),
+      out: JSON.stringify({ outcome: "already_reverted", change_id: changeId, job_id: jobId, targets: [`exercises/${bench.id}`] }, null, 2),
       err: [],
     });
   });

@@ -218,9 +218,13 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
       {
         argv: ["revert", ids.aliasChangeId],
         code: 0,
-        expect: new RegExp(`^reverted ${ids.aliasChangeId}: exercise_aliases/squat-barbell`),
+        expect: new RegExp(`^reverted ${ids.aliasChangeId} \\(made by job [^)]+\\): exercise_aliases/squat-barbell`),
       },
-      { argv: ["revert", ids.changeId], code: 0, expect: new RegExp(`^reverted ${ids.changeId}: exercises/squat__squat-barbell`) },
+      {
+        argv: ["revert", ids.changeId],
+        code: 0,
+        expect: new RegExp(`^reverted ${ids.changeId} \\(made by job [^)]+\\): exercises/squat__squat-barbell`),
+      },
     ];
     for (const revert of reverts) expect(await runCases([revert])).toEqual([]);
     // After the revert: seeding writes the catalog documents it reverts (the catalog holds documents: only with --force).

@@ -205,6 +205,7 @@ describe("a job change made outside a run", () => {
         message: "change reverted by an operator",
         severity: "info",
         change_id: "change-1",
+        change_job_id: "j",
         status: "already_reverted",
         targets: ["exercises/e-1"],
         reverted_by: "curator-1",
