@@ -9,7 +9,8 @@
  * `array-contains`) are served by merging the automatic single-field indexes, and so is an order or
  * range on one field with no other filter; anything else needs a composite index whose fields are
  * the equality fields (in any order) followed by the query's order: its `orderBy` fields, then the
- * fields of its range filters not ordered on, ascending, in field-path order (`__name__` is implicit).
+ * fields of its range filters not ordered on, in field-path order and in the direction of the last
+ * `orderBy` (ascending without one; `__name__` is implicit).
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -71,8 +72,11 @@ export function requiredIndex(query: StructuredQueryProto): RequiredIndex | null
       ? [{ fieldPath: field.fieldPath, direction: direction === "DESCENDING" ? ("DESCENDING" as const) : ("ASCENDING" as const) }]
       : [],
   );
+  // Firestore orders a range field the query does not order on in the direction of its last order (the client
+  // library's implicit order does the same): after a descending order, descending.
+  const implicit = order.at(-1)?.direction ?? "ASCENDING";
   for (const path of [...ranges].sort()) {
-    if (!order.some((o) => o.fieldPath === path)) order.push({ fieldPath: path, direction: "ASCENDING" });
+    if (!order.some((o) => o.fieldPath === path)) order.push({ fieldPath: path, direction: implicit });
   }
   const ordered = order.filter((o) => o.fieldPath !== "__name__");
   // Ordered fields are not equality fields: an equality filter on an ordered field orders nothing.
