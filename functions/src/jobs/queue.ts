@@ -720,6 +720,9 @@ export class JobQueue {
         } catch (err) {
           if (grpcCode(err) !== GrpcStatus.FAILED_PRECONDITION) throw err;
           const snap = await this.jobRef(held.jobId).get();
+          // A freeze whose reply was lost (`savePlan` threw) landed all the same: the job then keeps its locks,
+          // also when its lease was lost since. Every holder write after it finds the job changed and reads this.
+          if (snap.get("plan_id") === planIdOf(held)) held.frozenPlanId = planIdOf(held);
           const job = this.checkFence(snap, held);
           held.version = snap.updateTime!;
           held.seenChildCounts = job.shards;
@@ -774,7 +777,7 @@ export class JobQueue {
    * requested stops the job here, with nothing changed (`JobCancelledError`).
    */
   async savePlan(held: HeldLease, plan: Record<string, unknown>): Promise<string> {
-    const planId = `p${held.epoch}`;
+    const planId = planIdOf(held);
     const planRef = this.jobRef(held.jobId).collection(JOB_COLLECTIONS.plans).doc(planId);
     await this.writeAsHolder(
       held,
@@ -1369,6 +1372,11 @@ function existingJob(existing: DocumentSnapshot, input: Pick<CreateJobInput, "cr
       "(retry the job that asked for it, or `schedules run <SCAN>` for a scheduled scan)",
     { job_id: existing.id, created_by: createdBy ?? null, parent_job_id: parentJobId },
   );
+}
+
+/** The plan a holder freezes (`savePlan`): one per lease, so only that holder's write sets it. */
+function planIdOf(held: Pick<Lease, "epoch">): string {
+  return `p${held.epoch}`;
 }
 
 /** A waiting job's `run_after` in milliseconds; NaN for a document intake has not normalised yet. */
