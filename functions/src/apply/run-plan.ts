@@ -36,7 +36,7 @@ import type { ValidationIssue, ValidationResult } from "./issues";
 import { revertedChangesOf } from "./journal";
 import { PLAN_LIMITS } from "./operation-rules";
 import { type ChangePlan, type Operation, changePlanSchema, idempotencyKey } from "./plan";
-import { type ErrorSite, beyondRequest, droppedTargets, errorSites, outOfScope } from "./scope";
+import { type ErrorSite, beyondRequest, droppedTargets, errorSites, outOfScope, withPlannedGuards } from "./scope";
 import { validatePlan } from "./validate";
 import { loadCatalogView } from "./view-loader";
 
@@ -103,6 +103,12 @@ export function applyDisabled(summary: ResultSummary = {}): HandlerOutcome {
     "applying changes to the catalog is disabled (CATALOG_APPLY_ENABLED=false); run it in dry_run or enable apply",
   );
 }
+
+/**
+ * A target changed since the plan was built (`STALE_PLAN`), found by validation or while applying: a
+ * person decides, as the job does not plan again on its own, nor does the repair loop write over the change.
+ */
+const TARGET_CHANGED = "TARGET_CHANGED";
 
 /** Errors kept in a job's error details; the attempt log has them all. */
 const MAX_ERROR_DETAILS = 50;
@@ -292,7 +298,7 @@ async function applyFrozen(input: PlanInput, planId: string, { plan, expectation
   return needsReview(
     input.job.payload.mode,
     summary,
-    failed.code === "STALE_PLAN" ? "TARGET_CHANGED" : done > 0 ? PARTIALLY_APPLIED : "APPLY_FAILED",
+    failed.code === "STALE_PLAN" ? TARGET_CHANGED : done > 0 ? PARTIALLY_APPLIED : "APPLY_FAILED",
     `operation ${failed.operation_index} failed (${failed.code}): ${failed.message}; ` +
       `${done} operation(s) applied, ${result.not_attempted.length} not attempted`,
     { failed: result.failed, not_attempted: result.not_attempted, change_ids: result.change_ids },
@@ -344,6 +350,12 @@ async function validateWithRepairs(
         smallerJobs,
       );
     }
+    // In any round: the catalog may change during a repair call too. A repair could only write over the change.
+    const stale = validation.errors.filter((issue) => issue.code === "STALE_PLAN");
+    if (stale.length > 0) {
+      attempt.event("plan_target_changed", { round, errors: stale.length });
+      return { ok: false, outcome: targetChanged(input, current, validation, stale, repairs, extraSummary) };
+    }
     if (validation.ok) {
       const outside = repairs.length > 0 ? outOfScope(plan, current, view, input.engine.lockKeys) : [];
       if (outside.length > 0) {
@@ -394,7 +406,11 @@ async function validateWithRepairs(
       return { ok: false, outcome: applyDisabled({ ...summary, ...extraSummary }) };
     }
     sites.push(...errorSites(current, validation.errors));
-    ({ plan: current, stopReason } = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal }));
+    const repaired = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal });
+    // Put back rather than refused: the model cannot know a better guard, and leaving out an optional
+    // `before` is a slip not worth a person's review; a target changed meanwhile still ends TARGET_CHANGED.
+    current = withPlannedGuards(plan, repaired.plan);
+    stopReason = repaired.stopReason;
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);
   }
@@ -412,6 +428,44 @@ function repairRefused(
   return needsReview(job.payload.mode, summary, refusal.code, refusal.message, refusal.details);
 }
 
+/** The summary of a job whose plan validation stopped: nothing applied. */
+function unvalidatedSummary(plan: ChangePlan, validation: ValidationResult, repairs: RepairRound[], extraSummary: Record<string, unknown>) {
+  return {
+    operations: plan.operations.length,
+    repairs: repairs.length,
+    validation_errors: validation.errors.length,
+    warnings: validation.warnings.length,
+    ...emptyCounts(),
+    ...extraSummary,
+  };
+}
+
+/** Validation found targets changed since the plan was built (`stale`: its STALE_PLAN errors): nothing applied. */
+function targetChanged(
+  { job }: PlanInput,
+  plan: ChangePlan,
+  validation: ValidationResult,
+  stale: ValidationIssue[],
+  repairs: RepairRound[],
+  extraSummary: Record<string, unknown>,
+): HandlerOutcome {
+  // As the operations failing STALE_PLAN while applying are reported, with the documents they address.
+  const failed = stale.map(({ operation_index, code, message, path }) => {
+    const op = operation_index === null ? undefined : plan.operations[operation_index];
+    return { operation_index, op: op?.op, targets: op ? operationTargets(op) : [], code, message, path };
+  });
+  const [first] = failed;
+  return needsReview(
+    job.payload.mode,
+    unvalidatedSummary(plan, validation, repairs, extraSummary),
+    TARGET_CHANGED,
+    `a target changed since the plan was built (${failed.length} STALE_PLAN error(s)` +
+      `${repairs.length > 0 ? ` after ${repairs.length} repair round(s)` : ""}): nothing was applied, and a repair does not write over ` +
+      `the change; first: operation ${first.operation_index ?? "-"} ${first.targets.join(" ")} at ${first.path}: ${first.message}`,
+    { failed: failed.slice(0, MAX_ERROR_DETAILS) },
+  );
+}
+
 function validationFailed(
   { deps, job }: PlanInput,
   plan: ChangePlan,
@@ -422,14 +476,7 @@ function validationFailed(
   stopReason: string | undefined,
 ): HandlerOutcome {
   const exhausted = repairs.length > 0;
-  const summary = {
-    operations: plan.operations.length,
-    repairs: repairs.length,
-    validation_errors: validation.errors.length,
-    warnings: validation.warnings.length,
-    ...emptyCounts(),
-    ...extraSummary,
-  };
+  const summary = unvalidatedSummary(plan, validation, repairs, extraSummary);
   const first = validation.errors[0];
   return needsReview(
     job.payload.mode,

@@ -7,7 +7,8 @@
  * own operations on the same document touched. So a repair never reaches into a family another job
  * may be changing at the same moment, not even by turning a planned patch of a document into a move
  * of it into another family. Within that scope, `beyondRequest` keeps it to the fields and retirements
- * the job's plan or the validator's errors named.
+ * the job's plan or the validator's errors named, and `withPlannedGuards` keeps the guards the handler's
+ * plan built from what it read.
  */
 import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { lockedFamilies } from "../catalog/family-locks";
@@ -80,6 +81,62 @@ function operationFamilies(op: Operation, catalog: CatalogState): Set<string> {
 export function droppedTargets(original: ChangePlan, repaired: ChangePlan): string[] {
   const changing = (plan: ChangePlan) => plan.operations.filter((op) => op.op !== "no_change");
   return changing(repaired).length > 0 ? [] : [...new Set(changing(original).flatMap(operationTargets))];
+}
+
+/**
+ * `repaired` with the guards of the job's own plan put back: on an exercise the handler's plan patched,
+ * renamed or moved, a repaired patch, rename or move carries what the handler read there (a patch's
+ * `before`, a rename's `old_name`, a move's `from_family`), which validation and apply compare with the
+ * stored document. The model never reads the catalog, so no guard it writes is better than the
+ * handler's, and one it updated or left out would overwrite an edit the handler never saw; put back,
+ * such an edit still fails the plan STALE_PLAN. Several operations of one kind on one exercise take the
+ * plan's guards in order; any beyond the plan's keep their own, the first one's still guarding the document.
+ */
+export function withPlannedGuards(original: ChangePlan, repaired: ChangePlan): ChangePlan {
+  const planned = new Map<string, Operation[]>();
+  for (const op of original.operations) {
+    const key = guardedKey(op);
+    if (key !== null) planned.set(key, [...(planned.get(key) ?? []), op]);
+  }
+  const seen = new Map<string, number>();
+  const operations = repaired.operations.map((op) => {
+    const key = guardedKey(op);
+    if (key === null) return op;
+    const nth = seen.get(key) ?? 0;
+    seen.set(key, nth + 1);
+    const plannedOp = planned.get(key)?.[nth];
+    return plannedOp ? withGuardsOf(op, plannedOp) : op;
+  });
+  return { ...repaired, operations };
+}
+
+/** The kind and exercise of an operation that carries guards (see `operationEffects`); null for one carrying none. */
+function guardedKey(op: Operation): string | null {
+  switch (op.op) {
+    case "patch_fields":
+    case "rename_exercise":
+    case "reassign_family":
+      return `${op.op} ${op.exercise_id}`;
+    case "create_exercise":
+    case "deprecate_exercise":
+    case "upsert_alias":
+    case "delete_alias":
+    case "update_family_registry":
+    case "merge_exercises":
+    case "no_change":
+      return null;
+  }
+}
+
+/** `op` with the guards of `planned`, an operation of the same kind on the same exercise. */
+function withGuardsOf(op: Operation, planned: Operation): Operation {
+  if (op.op === "patch_fields" && planned.op === "patch_fields") {
+    const { before: _repaired, ...unguarded } = op;
+    return planned.before === undefined ? unguarded : { ...unguarded, before: planned.before };
+  }
+  if (op.op === "rename_exercise" && planned.op === "rename_exercise") return { ...op, old_name: planned.old_name };
+  if (op.op === "reassign_family" && planned.op === "reassign_family") return { ...op, from_family: planned.from_family };
+  return op;
 }
 
 /** A document and field a validation error named: a repair may change it, as the validator asked for a fix there. */
