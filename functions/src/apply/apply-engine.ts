@@ -7,6 +7,8 @@
  * job (its key names the job and the operation, not its content: a later job making the same change
  * makes it again), never by a worker that lost its lease, never over a target that changed since
  * planning (STALE_PLAN), and never without its journal entry. Registry recomputes carry no record.
+ * An operation whose commit landed with its reply lost (the Firestore client then runs the transaction
+ * again) is reported as applied, by the change id chosen before its first run, not as already done.
  *
  * Apply stops at the first operation that fails (later operations often depend on earlier ones:
  * the alias of a rename, the registry of a move); the rest are reported as not attempted. A failed
@@ -20,7 +22,7 @@ import { PARAMS } from "../config";
 import { APPLY_COLLECTIONS } from "./collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { changedPaths, valuesAt } from "../util/document-diff";
-import { runTransaction } from "../util/transactions";
+import { runRecallingLastAnswer } from "../util/transactions";
 import { changeIssues } from "./document-rules";
 import { mergeTargetProblem, slugCollisionIssue } from "./catalog-rules";
 import { type ConflictCode, type DocumentChange, OperationConflict, operationEffects, operationReadSet, operationTargets } from "./effects";
@@ -282,12 +284,19 @@ export class ApplyEngine {
     const operationId = writer.operationId(op, index);
     const key = idempotencyKey(op, writer.jobId, operationId);
     const recordRef = key === null ? null : idempotencyRef(this.db, key);
-    return runTransaction(this.db, async (tx) => {
+    // Chosen before the first run: a run that finds it recorded or journaled knows the change for its own.
+    const changeRef = this.db.collection(APPLY_COLLECTIONS.changes).doc();
+    const applied: OperationOutcome = { kind: "applied", change_id: changeRef.id };
+    return runRecallingLastAnswer(this.db, async (tx, lastAnswer: OperationOutcome | undefined) => {
       // Reads first (fence, idempotency record, documents), then every write.
       await writer.fence(tx);
       const now = this.now();
+      // A run again after a commit that landed, its reply lost, finds its own record (or, for an operation without
+      // one, its journal entry, looked for only after a run that answered applied): the change is this call's.
       const recorded = key && recordRef ? activeResult(await tx.get(recordRef), now) : null;
+      if (recorded?.change_id === changeRef.id) return applied;
       if (key && recorded) return { kind: "skipped", key, change_id: recorded.change_id };
+      if (!key && lastAnswer?.kind === "applied" && (await tx.get(changeRef)).exists) return applied;
       const state = await readOperationState(tx, this.db, op);
       const changes = expectedEffects(op, state, now, expected);
       // Already in effect (an earlier attempt, or someone made the same change): nothing is overwritten.
@@ -337,7 +346,6 @@ export class ApplyEngine {
         throw new OperationConflict("STALE_PLAN", message, collision.issue.path);
       }
 
-      const changeRef = this.db.collection(APPLY_COLLECTIONS.changes).doc();
       for (const change of changes) {
         const ref = this.db.collection(change.collection).doc(change.id);
         if (change.after === null) tx.delete(ref);
@@ -373,7 +381,7 @@ export class ApplyEngine {
           keepMs: this.options.journalRetentionMs ?? PARAMS.retainJournalMs.defaultValue,
         }),
       );
-      return { kind: "applied", change_id: changeRef.id };
+      return applied;
     });
   }
 }

@@ -16,7 +16,7 @@ import {
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import { transactionQueryReader } from "../util/paging";
-import { runTransaction } from "../util/transactions";
+import { runRecallingLastAnswer } from "../util/transactions";
 import type { DocumentChange } from "./effects";
 import type { Operation } from "./plan";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -188,22 +188,31 @@ export interface RevertResult {
  * revert). The registry entries of the families whose members the revert moves, retires, revives,
  * re-equips or renames are recomputed from their members. The entry is marked reverted; the operation's
  * idempotency record is kept, so a retry of the job skips that operation while the record lasts (a
- * new job may make the same change). Reverting twice is a no-op.
+ * new job may make the same change). Reverting twice is a no-op, answered `already_reverted` (but by
+ * the call that reverted it, run again by the Firestore client after its commit landed, its reply lost).
  */
 export async function revertChange(
   db: Firestore,
   changeId: string,
   options: { now?: () => Date; revertedBy?: string } = {},
 ): Promise<RevertResult> {
-  const now = options.now ?? (() => new Date());
-  return runTransaction(db, async (tx) => {
+  // Fixed before the first run, so a run again after a commit that landed (its reply lost) knows the revert for its own.
+  const stamp = Timestamp.fromDate(options.now?.() ?? new Date());
+  const revertedBy = options.revertedBy ?? null;
+  return runRecallingLastAnswer(db, async (tx, lastAnswer: RevertResult | undefined) => {
     const entry = await tx.get(db.collection(APPLY_COLLECTIONS.changes).doc(changeId));
     if (!entry.exists) throw new ChangeNotFoundError(changeId);
     const documents = entry.get("documents") as JournalDocument[];
     const targets = documents.map((doc) => documentPath(doc.collection, doc.id));
     const jobId = entry.get("job_id") as string;
-    if ((entry.get("status") as ChangeStatus) === "reverted")
-      return { change_id: changeId, job_id: jobId, status: "already_reverted" as const, targets };
+    if ((entry.get("status") as ChangeStatus) === "reverted") {
+      // This call's revert, its commit landed and its reply lost: the entry bears its stamp and reverter.
+      const own =
+        lastAnswer?.status === "reverted" &&
+        stamp.isEqual(entry.get("reverted_at") as Timestamp) &&
+        entry.get("reverted_by") === revertedBy;
+      return { change_id: changeId, job_id: jobId, status: own ? "reverted" : "already_reverted", targets };
+    }
 
     // Read in the transaction: an operator's retry that reopens the job meanwhile makes the revert run again and refuse.
     const job = await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
@@ -234,7 +243,6 @@ export async function revertChange(
     if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
     const registries = await registriesAfterRevert(tx, db, documents);
 
-    const stamp = Timestamp.fromDate(now());
     documents.forEach((doc, i) => {
       if (doc.before === null) tx.delete(refs[i]);
       else tx.set(refs[i], { ...doc.before, updated_at: stamp });
@@ -246,7 +254,7 @@ export async function revertChange(
     registries.forEach((registry, family) =>
       tx.set(db.collection(CATALOG_COLLECTIONS.families).doc(family), { ...registry, updated_at: stamp }),
     );
-    tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: options.revertedBy ?? null });
+    tx.update(entry.ref, { status: "reverted" satisfies ChangeStatus, reverted_at: stamp, reverted_by: revertedBy });
     return { change_id: changeId, job_id: jobId, status: "reverted" as const, targets };
   });
 }

@@ -20,6 +20,7 @@ import {
 import { type BackoffPolicy, backoffDelayMs } from "../util/backoff";
 import { GrpcStatus, grpcCode, isWriteConflict } from "../util/grpc-status";
 import { display, isPlainRecord } from "../util/object-paths";
+import { runRecallingLastAnswer } from "../util/transactions";
 import { NO_LLM_USAGE, attemptDocument, attemptRef } from "./attempt-log";
 import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
@@ -1383,17 +1384,6 @@ function planIdOf(held: Pick<Lease, "epoch">): string {
 function runAfterMillis(doc: QueryDocumentSnapshot): number {
   const runAfter: unknown = doc.get("run_after");
   return runAfter instanceof Timestamp ? runAfter.toMillis() : Number.NaN;
-}
-
-/**
- * `db.runTransaction(update)`, `update` told what its last run answered. The Firestore client runs the function
- * again when a commit fails with a retryable code (UNAVAILABLE, DEADLINE_EXCEEDED), though that commit may have
- * landed with its reply lost: the next run then reads what it wrote, and by the moment it wrote (fixed before the
- * first run) knows it for its own and answers as that run did, instead of refusing the job it changed.
- */
-async function runRecallingLastAnswer<T>(db: Firestore, update: (tx: Transaction, lastAnswer: T | undefined) => Promise<T>): Promise<T> {
-  let lastAnswer: T | undefined;
-  return db.runTransaction(async (tx) => (lastAnswer = await update(tx, lastAnswer)));
 }
 
 /**

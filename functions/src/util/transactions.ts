@@ -32,3 +32,19 @@ export async function runTransaction<T>(db: Firestore, fn: (tx: Transaction) => 
     }
   }
 }
+
+/**
+ * `runTransaction(db, update)`, `update` told what its last run answered. The Firestore client runs the function
+ * again when a commit fails with a retryable code (UNAVAILABLE, DEADLINE_EXCEEDED), though that commit may have
+ * landed with its reply lost: the next run then reads what it wrote, and by something fixed before the first run (the
+ * moment it wrote, an id it chose) knows it for its own and answers as that run did, instead of as a later caller
+ * meeting someone else's work. The last answer may be of a run whose commit did not land (a conflict): it is a
+ * claim to check against what the run reads, never proof.
+ */
+export async function runRecallingLastAnswer<T>(
+  db: Firestore,
+  update: (tx: Transaction, lastAnswer: T | undefined) => Promise<T>,
+): Promise<T> {
+  let lastAnswer: T | undefined;
+  return runTransaction(db, async (tx) => (lastAnswer = await update(tx, lastAnswer)));
+}
