@@ -12,6 +12,7 @@
  */
 import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import { lockedFamilies } from "../catalog/family-locks";
+import { isLiveExercise } from "../catalog/family-registry";
 import { type CatalogView, CatalogState } from "./catalog-state";
 import { operationReadSet, operationTargets } from "./effects";
 import type { ValidationIssue } from "./issues";
@@ -243,6 +244,9 @@ function writtenFields(op: Operation): [target: string, fields: string[]][] {
 /** The documents `op` takes out of the catalog. */
 function retiredDocuments(op: Operation): string[] {
   if (op.op === "deprecate_exercise") return [documentPath(CATALOG_COLLECTIONS.exercises, op.exercise_id)];
+  // A patch may retire an exercise as deprecate_exercise does (its status deprecated or merged).
+  if (op.op === "patch_fields" && "status" in op.set && !isLiveExercise({ status: op.set.status }))
+    return [documentPath(CATALOG_COLLECTIONS.exercises, op.exercise_id)];
   if (op.op === "merge_exercises") return [documentPath(CATALOG_COLLECTIONS.exercises, op.source_id)];
   if (op.op === "delete_alias") return [documentPath(CATALOG_COLLECTIONS.aliases, op.alias_slug)];
   return [];

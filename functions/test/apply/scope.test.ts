@@ -154,6 +154,21 @@ describe("beyondRequest: what a repair changed that neither the job's plan nor t
     ).toEqual([]);
   });
 
+  it("counts a patch whose status retires the exercise as a retirement: a repair may not make one the plan did not", () => {
+    const invalid = [patch({ status: "Archived" })];
+    expect(sitesOf(invalid)).toEqual([{ target, path: "status" }]);
+    expect(beyond(invalid, [patch({ status: "deprecated" })])).toEqual([{ operation_index: 0, target, fields: [], retires: true }]);
+    expect(beyond(invalid, [patch({ status: "merged", merged_into: frontSquat.id })])).toEqual([
+      { operation_index: 0, target, fields: [], retires: true },
+      { operation_index: 0, target, fields: ["merged_into"], retires: false },
+    ]);
+    const retiring = patch({ status: "deprecated", deprecated_at: "2026-01-01T00:00:00Z" });
+    // A live status is no retirement; a plan that retired the exercise itself may be repaired as the validator asks.
+    expect(beyond(invalid, [patch({ status: "draft" })])).toEqual([]);
+    expect(sitesOf([patch({ status: "deprecated" })])).toContainEqual({ target, path: "deprecated_at" });
+    expect(beyond([patch({ status: "deprecated" })], [retiring])).toEqual([]);
+  });
+
   it("lets a repair delete an alias only where the validator named its removal, and send a merge only to the suggested successor", () => {
     const deleteAlias: OperationInput = { op: "delete_alias", alias_slug: "back-squat", rationale };
     const aliasDoc = "exercise_aliases/back-squat";
