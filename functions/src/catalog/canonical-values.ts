@@ -2,13 +2,13 @@
  * How the value of an exercise field is made canonical, the one rule for every writer that normalises
  * what it is given (enrichment's LLM output, a TARGETED_FIX patch): enum synonyms ("Multi-Joint" →
  * "compound"), muscle aliases ("Quads" → "quadriceps", as contribution keys too), equipment aliases
- * ("Dumbbells" → "dumbbell"), boolean words ("yes" → true). Each writer decides what to do with a
- * value that cannot be made canonical, and checks the rest (bounds, locks) itself; whatever comes
- * out is still validated against the exercise schema.
+ * ("Dumbbells" → "dumbbell"), boolean words ("yes" → true), a status in any letter case ("Draft" →
+ * "draft"). Each writer decides what to do with a value that cannot be made canonical, and checks the
+ * rest (bounds, locks) itself; whatever comes out is still validated against the exercise schema.
  */
 import { isPlainRecord } from "../util/object-paths";
 import type { ExerciseFieldPath } from "./schemas";
-import { type EnumKind, normalizeEnumValue, normalizeEquipmentList, normalizeMuscle } from "./taxonomy";
+import { EXERCISE_STATUSES, type EnumKind, normalizeEnumValue, normalizeEquipmentList, normalizeMuscle } from "./taxonomy";
 
 /** A value in canonical form, or why it cannot be made canonical. */
 type Canonical<T> = { value: T } | { reason: string };
@@ -87,6 +87,13 @@ function canonicalUnilateral(raw: unknown): Canonical<boolean> {
   return word === undefined ? { reason: `expected a boolean, got ${JSON.stringify(raw)}` } : { value: word };
 }
 
+/** An exercise status in any letter case or spacing ("Draft", " MERGED "); a status has no synonyms. */
+function canonicalStatus(raw: unknown): Canonical<(typeof EXERCISE_STATUSES)[number]> {
+  const key = typeof raw === "string" ? raw.trim().toLowerCase() : null;
+  const value = EXERCISE_STATUSES.find((status) => status === key);
+  return value === undefined ? { reason: `unknown status ${JSON.stringify(raw)}` } : { value };
+}
+
 /** The fields whose values have a canonical form, each with how it is made. */
 export const CANONICAL_FIELD_VALUES = {
   equipment: canonicalEquipment,
@@ -100,6 +107,7 @@ export const CANONICAL_FIELD_VALUES = {
   "metadata.unilateral": canonicalUnilateral,
   "movement.type": canonicalEnum("movement_type"),
   "movement.split": canonicalEnum("movement_split"),
+  status: canonicalStatus,
 } as const satisfies Partial<Record<ExerciseFieldPath, (raw: unknown) => Canonical<unknown>>>;
 
 /** The value at a dotted path in canonical form, or why it cannot be; null when the field has no canonical form (free text, a map of fields). */

@@ -1,6 +1,7 @@
 /**
  * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
- * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing.
+ * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing: it lists
+ * the enrichment apply would ask for, as the scans' dry runs list their follow-ups.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { familyLockKey } from "../catalog/family-locks";
@@ -26,6 +27,7 @@ import {
 import { exercisesCreatedByJob } from "../apply/journal";
 import { type DocData, isNonEmptyString } from "../util/object-paths";
 import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
+import { type FollowUp, FollowUpJobs } from "./support/follow-ups";
 
 /** An equipment or muscle name of the intent. */
 const intentNameSchema = nonEmptyTextSchema.max(100);
@@ -74,11 +76,11 @@ export const exerciseAddHandler = planHandler({
     };
   },
   afterRun(input, outcome) {
-    if (outcome.kind !== "completed" || outcome.status !== "succeeded") return outcome;
+    if (outcome.kind !== "completed" || !ADDED.includes(outcome.status)) return outcome;
     // As the quality scan does: no enrichment that could only fail; the next scan of the exercise asks for it.
     const blocked = input.deps.llmNotConfigured();
     if (blocked) return { ...outcome, summary: { ...outcome.summary, enrichment_not_requested: blocked.code } };
-    return queueEnrichment(input.engine, outcome);
+    return outcome.status === "succeeded" ? queueEnrichment(input.engine, outcome) : previewEnrichment(input.engine, outcome);
   },
 });
 
@@ -113,18 +115,31 @@ async function readSpellingHolders(
   return { aliases: owners.aliases, exercises };
 }
 
+/** The outcomes of a run that added the exercise, or would have: its enrichment follows them. */
+const ADDED: readonly string[] = ["succeeded", "succeeded_dry_run"];
+
+type Completed = HandlerOutcome & { kind: "completed" };
+
 /** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */
-async function queueEnrichment(
-  engine: Pick<JobScope, "createJob">,
-  outcome: HandlerOutcome & { kind: "completed" },
-): Promise<HandlerOutcome> {
+function enrichmentOf(outcome: Completed): FollowUp {
   const exerciseId = String(outcome.summary.exercise_id);
-  const enrichment = await engine.createJob({
+  return {
     type: "CATALOG_ENRICH_FIELD",
     payload: { mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [exerciseId] },
     dedup_key: `ENRICH:exercise_add:${exerciseId}`,
     // A retry after the enrichment ran (the job died before its end was written) asks for it again.
     onceKey: "enrichment",
-  });
+  };
+}
+
+async function queueEnrichment(engine: Pick<JobScope, "createJob">, outcome: Completed): Promise<HandlerOutcome> {
+  const enrichment = await engine.createJob(enrichmentOf(outcome));
   return { ...outcome, summary: { ...outcome.summary, enrichment_job_id: enrichment.jobId, enrichment_job_created: enrichment.created } };
+}
+
+/** A dry run's summary lists the enrichment apply would ask for (`jobs_would_create`), as a scan's dry run lists its follow-ups. */
+async function previewEnrichment(engine: Pick<JobScope, "createJob" | "requestIssues">, outcome: Completed): Promise<HandlerOutcome> {
+  const followUps = new FollowUpJobs(engine, "dry_run");
+  await followUps.request(enrichmentOf(outcome));
+  return { ...outcome, summary: { ...outcome.summary, ...followUps.summary() } };
 }

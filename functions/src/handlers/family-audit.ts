@@ -9,7 +9,7 @@ import { familySlugSchema } from "../catalog/inputs";
 import { catalogHandler } from "./support/catalog-handler";
 import { summarizeFindings } from "../catalog/family-findings";
 import { liveMembers } from "../catalog/family-naming";
-import { auditedFamily } from "./support/failures";
+import { auditedFamily, registryStanding } from "./support/failures";
 
 /** The payload of a FAMILY_AUDIT job. */
 const familyAuditPayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
@@ -22,6 +22,7 @@ export const familyAuditHandler = catalogHandler({
     const family = await auditedFamily(deps.db, job.payload.family_slug);
     return succeededIn(job.payload.mode, {
       family_slug: family.slug,
+      ...registryStanding(family),
       exercises: family.members.length,
       live_exercises: liveMembers(family.members).length,
       ...summarizeFindings(family.findings),

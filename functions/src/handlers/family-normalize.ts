@@ -7,7 +7,7 @@ import { planHandler } from "./support/plan-handler";
 import { changePlan } from "./support/change-plan";
 import { summarizeFindings } from "../catalog/family-findings";
 import { planFamilyNormalize } from "./plans/family-normalize";
-import { auditedFamily } from "./support/failures";
+import { auditedFamily, registryStanding } from "./support/failures";
 
 /** The payload of a FAMILY_NORMALIZE job. */
 const familyNormalizePayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
@@ -25,6 +25,7 @@ export const familyNormalizeHandler = planHandler({
       plan,
       summary: {
         family_slug: family.slug,
+        ...registryStanding(family),
         renamed: normalization.renamed,
         equipment_normalised: normalization.equipment_normalised,
         unresolved: summarizeFindings(normalization.unresolved),

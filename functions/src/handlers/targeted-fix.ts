@@ -16,8 +16,10 @@ import { type DocData } from "../util/object-paths";
 /** The patch's paths that would retire an exercise, each with the fix_type that does it whole. */
 function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[string, "archive" | "mark_merged"]> {
   const found: Array<[string, "archive" | "mark_merged"]> = [];
-  if (patch.status === "deprecated") found.push(["status", "archive"]);
-  if (patch.status === "merged") found.push(["status", "mark_merged"]);
+  // As the plan writes it: "Deprecated" is deprecated.
+  const { status } = canonicalPatch(patch).patch;
+  if (status === "deprecated") found.push(["status", "archive"]);
+  if (status === "merged") found.push(["status", "mark_merged"]);
   if ("merged_into" in patch) found.push(["merged_into", "mark_merged"]);
   if ("deprecated_at" in patch) found.push(["deprecated_at", "archive"]);
   return found;

@@ -33,6 +33,11 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
       expect(run.status).toBe("succeeded_dry_run");
       expect(await snapshotCatalog(db)).toBe(before);
       expect(await otherJobs(db, run.jobId)).toEqual([]);
+      // It lists the enrichment apply would ask for, as the scans' dry runs list theirs.
+      expect(run.summary).toMatchObject({
+        jobs_would_create: 1,
+        follow_ups: [{ type: "CATALOG_ENRICH_FIELD", dedup_key: `ENRICH:exercise_add:${NEW_ID}`, outcome: "would_create" }],
+      });
       return;
     }
     expect(run.status).toBe("succeeded");
@@ -456,16 +461,21 @@ describe("EXERCISE_ADD (apply)", () => {
     expect(counts).toMatchObject({ reads: 9, byMethod: { runQuery: 3, batchGetDocuments: 2 } });
   });
 
-  it("asks for no enrichment that could only fail where no LLM is configured, and says so", async () => {
+  it.each(MODES)("asks for no enrichment that could only fail where no LLM is configured, and says so (%s)", async (mode) => {
     await seedDemo(db);
     const notConfigured = new LlmError("LLM_NOT_CONFIGURED", "no LLM is configured for the deployed functions");
     const deps = makeTestDeps(db, { applyEnabled: true, llmNotConfigured: () => notConfigured });
-    const job = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode: "apply", intent } });
+    const job = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode, intent } });
 
     const ran = await runHandler(exerciseAddHandler, job);
 
-    expect(ran).toMatchObject({ status: "succeeded", summary: { enrichment_not_requested: "LLM_NOT_CONFIGURED" } });
+    expect(ran).toMatchObject({
+      status: mode === "apply" ? "succeeded" : "succeeded_dry_run",
+      summary: { enrichment_not_requested: "LLM_NOT_CONFIGURED" },
+    });
     expect(ran.kind === "completed" && ran.summary.enrichment_job_id).toBeUndefined();
+    // A dry run lists none either.
+    expect(ran).not.toHaveProperty("summary.jobs_would_create");
     expect(await otherJobs(db, job.job.id)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
-import { MODES, depsFor, runJob, seedDemo } from "./support";
+import { MODES, ROWS_MERGED_INTO_ROW, depsFor, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -40,6 +40,19 @@ describeWithFullEmulator.each(MODES)("FAMILY_AUDIT (%s)", (mode) => {
 
     expect(run.status).toBe(done);
     expect(run.summary).toMatchObject({ findings_count: 0, findings: [] });
+  });
+
+  it("says a family merged away is merged, and into which family, however sound it is", async () => {
+    await seedDemo(db, ROWS_MERGED_INTO_ROW);
+    const merged = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "rows" });
+    const live = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "deadlift" });
+
+    expect(merged).toMatchObject({
+      status: done,
+      summary: { family_slug: "rows", family_status: "merged", merged_into: "row", findings_count: 0 },
+    });
+    expect(live.summary).toMatchObject({ family_status: "active" });
+    expect(live.summary).not.toHaveProperty("merged_into");
   });
 
   it("fails a family that does not exist with FAMILY_NOT_FOUND", async () => {

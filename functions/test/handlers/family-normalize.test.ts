@@ -1,6 +1,6 @@
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
-import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
+import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -98,6 +98,16 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
 
     expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
     expect(run.summary).toMatchObject({ renamed: 0, equipment_normalised: 0, operations: 1, no_change: 1 });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("says a family merged away is merged, and into which family, when it has nothing to normalise", async () => {
+    await seedDemo(db, ROWS_MERGED_INTO_ROW);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "rows" });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ family_slug: "rows", family_status: "merged", merged_into: "row", renamed: 0, no_change: 1 });
     expect(await snapshotCatalog(db)).toBe(before);
   });
 

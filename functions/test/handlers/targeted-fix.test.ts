@@ -187,6 +187,16 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await exercise(db, "squat__squat-barbell")).toMatchObject({ metadata: { unilateral: true }, muscles: { contribution: shares } });
   });
 
+  it("writes a patched status in canonical form whatever its letter case or spacing, and says so", async () => {
+    const run = await fix({ exercise_doc_ids: ["squat__squat-barbell"], fix_type: "patch", fix_data: { patch: { status: " Draft " } } });
+    expect(run).toMatchObject({
+      error: null,
+      summary: { changed: ["squat__squat-barbell"], normalized: { status: { given: " Draft ", canonical: "draft" } } },
+    });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "squat__squat-barbell")).toMatchObject({ status: "draft" });
+  });
+
   it("changes nothing when the values given are another spelling of the stored ones", async () => {
     await changesNothing({ category: "Multi-Joint", "movement.type": "Squatting", equipment: ["BB"] });
   });
@@ -385,7 +395,15 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
 
   it("refuses a patch that would retire an exercise: archive and mark_merged do it whole (a date, the aliases moved)", async () => {
     const deps = depsFor(db, mode);
-    for (const patch of [{ status: "merged", merged_into: "squat__squat-barbell" }, { status: "deprecated" }, { deprecated_at: null }]) {
+    // A status in another letter case or spacing is the same status (the plan writes it canonical).
+    const retiring = [
+      { status: "merged", merged_into: "squat__squat-barbell" },
+      { status: "deprecated" },
+      { status: "Deprecated" },
+      { status: " MERGED " },
+      { deprecated_at: null },
+    ];
+    for (const patch of retiring) {
       const issues = deps.queue.requestIssues({
         type: "TARGETED_FIX",
         payload: { mode, exercise_doc_ids: ["squat__squat-dumbbell"], fix_type: "patch", fix_data: { patch } },

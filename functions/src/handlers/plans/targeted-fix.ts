@@ -311,9 +311,10 @@ interface ContributionChange {
  * The patch's values in canonical form, and what was normalised, by dotted path: each field made canonical
  * as enrichment makes it (`canonicalFieldValue`), enum synonyms ("Compound", "multi-joint" → "compound"),
  * muscle aliases ("Quads" → "quadriceps", also as contribution keys), equipment aliases ("Dumbbells" →
- * "dumbbell"), boolean words ("yes" → true); and, as enrichment does, a muscle contribution whose shares
- * do not sum to about 1, or has one above 1, renormalised under its canonical muscle names
- * (`contribution`). A value that cannot be made canonical is written as given, for validation to refuse.
+ * "dumbbell"), boolean words ("yes" → true), a status in any letter case ("Draft" → "draft"); and, as
+ * enrichment does, a muscle contribution whose shares do not sum to about 1, or has one above 1,
+ * renormalised under its canonical muscle names (`contribution`). A value that cannot be made canonical
+ * is written as given, for validation to refuse.
  */
 export function canonicalPatch(patch: Readonly<Record<string, unknown>>): {
   patch: Record<string, unknown>;

@@ -1,4 +1,7 @@
-/** The failures handlers share, so the same bad input gets the same code from every job type, and the reads that raise them. */
+/**
+ * The failures handlers share, so the same bad input gets the same code from every job type, the reads
+ * that raise them, and what a job says of a family those reads find retired but not missing.
+ */
 import type { Firestore } from "firebase-admin/firestore";
 import { type AuditedFamily, audit } from "../../catalog/audited-family";
 import { JobFailure } from "../../jobs/errors";
@@ -92,6 +95,17 @@ export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFam
   const family = await readFamily(db, slug);
   if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug, (await getAliases(db, [slug])).get(slug));
   return family;
+}
+
+/**
+ * What its registry entry says of a family found, for the summary of a job about it: `family_status` (null
+ * without an entry) and, once merged away, the family it was `merged_into`. A merged family is no
+ * FAMILY_NOT_FOUND: the maintenance scan audits it and asks for its audit and normalisation (a stale
+ * entry, a live member left in it), so such a job runs, and this says its exercises went on elsewhere.
+ */
+export function registryStanding(family: LoadedFamily): Record<string, unknown> {
+  const status = family.registry?.status ?? null;
+  return { family_status: status, ...(status === "merged" ? { merged_into: mergedInto(family.registry) } : {}) };
 }
 
 /** Reads and audits a family; FAMILY_NOT_FOUND when it does not exist. */
