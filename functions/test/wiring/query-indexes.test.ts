@@ -55,9 +55,9 @@ describe("the composite index a query needs", () => {
     expect(
       await needs((c) => jobs(c).where("queue", "==", "priority").orderBy("priority", "desc").where("run_after", "<=", new Date())),
     ).toBe("catalog_jobs: queue ==, priority DESCENDING, run_after DESCENDING");
-    expect(
-      await needs((c) => jobs(c).where("queue", "==", "priority").orderBy("priority").where("run_after", "<=", new Date())),
-    ).toBe("catalog_jobs: queue ==, priority ASCENDING, run_after ASCENDING");
+    expect(await needs((c) => jobs(c).where("queue", "==", "priority").orderBy("priority").where("run_after", "<=", new Date()))).toBe(
+      "catalog_jobs: queue ==, priority ASCENDING, run_after ASCENDING",
+    );
     expect(
       await needs((c) => c.collection("catalog_run_summaries").where("subjects", "array-contains", "row").orderBy("finished_at", "desc")),
     ).toBe("catalog_run_summaries: subjects CONTAINS, finished_at DESCENDING");
