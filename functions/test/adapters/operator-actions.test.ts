@@ -249,8 +249,10 @@ describeWithFullEmulator("revert", () => {
   it("restores the document and records who reverted", async () => {
     const changeId = await appliedRename();
     expect(await name()).toBe("Flat Bench Press (Barbell)");
+    const jobId = (await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("job_id") as string;
     expect(await handleRevertChange(() => engine, curator({ changeId }))).toEqual({
       change_id: changeId,
+      job_id: jobId,
       status: "reverted",
       targets: [`exercises/${bench.id}`],
     });
