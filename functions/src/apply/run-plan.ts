@@ -316,7 +316,11 @@ async function validateWithRepairs(
   const repairs: RepairRound[] = [];
   // Where the validator asked for fixes, over every round: what a repair may change beyond the job's own plan.
   const sites: ErrorSite[] = [];
+  // A plan that could not be written anyway: no LLM call is spent on it, nor is it taken for an answer (TARGET_CHANGED).
+  const applyBlocked = input.job.payload.mode === "apply" && !deps.config.applyEnabled;
   let current = plan;
+  // The operations whose guards the handler built from what it read: all of its plan's, of a repair's those put back.
+  let handlerGuarded: ReadonlySet<number> = new Set(plan.operations.keys());
   let stopReason: string | undefined;
   for (let round = 0; ; round++) {
     ctx.signal.throwIfAborted();
@@ -351,8 +355,13 @@ async function validateWithRepairs(
       );
     }
     // In any round: the catalog may change during a repair call too. A repair could only write over the change.
-    const stale = validation.errors.filter((issue) => issue.code === "STALE_PLAN");
+    // A guard the model wrote (on an operation it added) failing is a wrong guess, an error for the next round.
+    const stale = validation.errors.filter(
+      ({ code, operation_index }) => code === "STALE_PLAN" && operation_index !== null && handlerGuarded.has(operation_index),
+    );
     if (stale.length > 0) {
+      // As a valid plan would: a person enables apply first, then sees what changed.
+      if (applyBlocked) return { ok: false, outcome: applyGateClosed(input, current, validation, repairs, extraSummary) };
       attempt.event("plan_target_changed", { round, errors: stale.length });
       return { ok: false, outcome: targetChanged(input, current, validation, stale, repairs, extraSummary) };
     }
@@ -399,17 +408,12 @@ async function validateWithRepairs(
     }
     if (!deps.repairPlan || round >= deps.config.maxRepairs || stopReason !== undefined)
       return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary, stopReason) };
-    // A repair is an LLM call: not spent on a plan that could not be written anyway.
-    if (input.job.payload.mode === "apply" && !deps.config.applyEnabled) {
-      attempt.event("apply_disabled");
-      const summary = { operations: current.operations.length, repairs: repairs.length, validation_errors: validation.errors.length };
-      return { ok: false, outcome: applyDisabled({ ...summary, ...extraSummary }) };
-    }
+    if (applyBlocked) return { ok: false, outcome: applyGateClosed(input, current, validation, repairs, extraSummary) };
     sites.push(...errorSites(current, validation.errors));
     const repaired = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal });
     // Put back rather than refused: the model cannot know a better guard, and leaving out an optional
     // `before` is a slip not worth a person's review; a target changed meanwhile still ends TARGET_CHANGED.
-    current = withPlannedGuards(plan, repaired.plan);
+    ({ plan: current, handlerGuarded } = withPlannedGuards(plan, repaired.plan));
     stopReason = repaired.stopReason;
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);
@@ -426,6 +430,18 @@ function repairRefused(
 ): HandlerOutcome {
   const summary = { operations: plan.operations.length, repairs: repairs.length, ...extraSummary };
   return needsReview(job.payload.mode, summary, refusal.code, refusal.message, refusal.details);
+}
+
+/** Apply mode with the apply gate closed, found before the plan validated: ends as a valid plan would, nothing applied. */
+function applyGateClosed(
+  { attempt }: PlanInput,
+  plan: ChangePlan,
+  validation: ValidationResult,
+  repairs: RepairRound[],
+  extraSummary: Record<string, unknown>,
+): HandlerOutcome {
+  attempt.event("apply_disabled");
+  return applyDisabled(unvalidatedSummary(plan, validation, repairs, extraSummary));
 }
 
 /** The summary of a job whose plan validation stopped: nothing applied. */

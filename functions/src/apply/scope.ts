@@ -92,23 +92,28 @@ export function droppedTargets(original: ChangePlan, repaired: ChangePlan): stri
  * handler's, and one it updated or left out would overwrite an edit the handler never saw; put back,
  * such an edit still fails the plan STALE_PLAN. Several operations of one kind on one exercise take the
  * plan's guards in order; any beyond the plan's keep their own, the first one's still guarding the document.
+ * `handlerGuarded`: the indexes of the operations given the handler's guards; the others' guards, if any,
+ * are the model's guesses, so their STALE_PLAN says the guess was wrong, not that a target changed.
  */
-export function withPlannedGuards(original: ChangePlan, repaired: ChangePlan): ChangePlan {
+export function withPlannedGuards(original: ChangePlan, repaired: ChangePlan): { plan: ChangePlan; handlerGuarded: Set<number> } {
   const planned = new Map<string, Operation[]>();
   for (const op of original.operations) {
     const key = guardedKey(op);
     if (key !== null) planned.set(key, [...(planned.get(key) ?? []), op]);
   }
   const seen = new Map<string, number>();
-  const operations = repaired.operations.map((op) => {
+  const handlerGuarded = new Set<number>();
+  const operations = repaired.operations.map((op, index) => {
     const key = guardedKey(op);
     if (key === null) return op;
     const nth = seen.get(key) ?? 0;
     seen.set(key, nth + 1);
     const plannedOp = planned.get(key)?.[nth];
-    return plannedOp ? withGuardsOf(op, plannedOp) : op;
+    if (!plannedOp) return op;
+    handlerGuarded.add(index);
+    return withGuardsOf(op, plannedOp);
   });
-  return { ...repaired, operations };
+  return { plan: { ...repaired, operations }, handlerGuarded };
 }
 
 /** The kind and exercise of an operation that carries guards (see `operationEffects`); null for one carrying none. */

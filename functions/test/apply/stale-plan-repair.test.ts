@@ -42,12 +42,12 @@ const fixesCategory =
   (plan) =>
     andThen(fixCategory(plan));
 
-async function start(overrides: TestDepsOverrides): Promise<TestHandlerInput> {
+async function start(overrides: TestDepsOverrides, mode: "apply" | "dry_run" = "apply"): Promise<TestHandlerInput> {
   await seedCatalog(db, { exercises: [row] });
   const deps = makeTestDeps(db, { applyEnabled: true, ...overrides });
   return leaseForTest(deps, {
     type: "TARGETED_FIX",
-    payload: { mode: "apply", exercise_doc_ids: [row.id], fix_type: "patch", fix_data: { patch: {} } },
+    payload: { mode, exercise_doc_ids: [row.id], fix_type: "patch", fix_data: { patch: {} } },
   });
 }
 
@@ -65,13 +65,8 @@ function modelRepairing(answer: Revision) {
 }
 
 describe("a plan whose target changed since it was built (STALE_PLAN at validation)", () => {
-  const modelCases: [string, Revision][] = [
-    ["updates the guard to the current value", updatesBefore],
-    ["leaves the guard out", dropsBefore],
-    ["returns the plan unchanged", (plan) => plan],
-  ];
-  it.each(modelCases)("ends needs_review TARGET_CHANGED without asking the model, which %s", async (_name, answer) => {
-    const { llm, repairPlan } = modelRepairing(answer);
+  it("ends needs_review TARGET_CHANGED without asking the model, which would update the guard to the current value", async () => {
+    const { llm, repairPlan } = modelRepairing(updatesBefore);
     const input = await start({ llm: () => llm, repairPlan });
     await curatorEdits();
     const outcome = await runPlan(input, planOf([patchRow()]));
@@ -107,8 +102,9 @@ describe("a plan whose target changed since it was built (STALE_PLAN at validati
     expect((await stored()).description).toBe(CURATOR);
   });
 
-  it("ends TARGET_CHANGED for a rename's old_name and a move's from_family too, whatever else fails", async () => {
-    const input = await start({});
+  it("ends TARGET_CHANGED for a rename's old_name and a move's from_family too, whatever else fails, without asking the model", async () => {
+    const { llm, repairPlan } = modelRepairing(fixCategory);
+    const input = await start({ llm: () => llm, repairPlan });
     const renamed: OperationInput = {
       op: "rename_exercise",
       exercise_id: row.id,
@@ -117,13 +113,77 @@ describe("a plan whose target changed since it was built (STALE_PLAN at validati
       rationale,
     };
     const moved: OperationInput = { op: "reassign_family", exercise_id: row.id, from_family: "row", to_family: "bent_over_row", rationale };
-    const outcome = await runPlan(input, planOf([renamed]));
-    expect(outcome).toMatchObject({
+    // Besides the stale guard, the plan's patch sets a category outside the enum: an error the model could fix.
+    const invalid = patchRow({ category: "strength" });
+    expect(await runPlan(input, planOf([renamed, invalid]))).toMatchObject({
+      summary: { validation_errors: 2 },
       error: { code: "TARGET_CHANGED", details: { failed: [{ operation_index: 0, targets: [rowDoc], path: "old_name" }] } },
     });
-    expect(await runPlan(input, planOf([moved]))).toMatchObject({
-      error: { code: "TARGET_CHANGED", details: { failed: [{ operation_index: 0, targets: [rowDoc], path: "from_family" }] } },
+    expect(await runPlan(input, planOf([invalid, moved]))).toMatchObject({
+      summary: { validation_errors: 2 },
+      error: { code: "TARGET_CHANGED", details: { failed: [{ operation_index: 1, targets: [rowDoc], path: "from_family" }] } },
     });
+    expect(llm.calls).toHaveLength(0);
+  });
+
+  it("ends APPLY_DISABLED, as a valid plan would, in apply mode with the gate closed (with a repairer or without)", async () => {
+    const { llm, repairPlan } = modelRepairing(updatesBefore);
+    for (const overrides of [{ llm: () => llm, repairPlan }, {}]) {
+      const input = await start({ applyEnabled: false, ...overrides });
+      await curatorEdits();
+      expect(await runPlan(input, planOf([patchRow()]))).toMatchObject({
+        status: "needs_review",
+        summary: { operations: 1, repairs: 0, validation_errors: 1, applied: 0 },
+        error: { code: "APPLY_DISABLED" },
+      });
+      expect(attemptDoc(input).events).toContainEqual(expect.objectContaining({ event: "apply_disabled" }));
+    }
+    expect(llm.calls).toHaveLength(0);
+    expect((await stored()).description).toBe(CURATOR);
+  });
+
+  it("ends TARGET_CHANGED in a dry run with the gate closed: the preview is not blocked", async () => {
+    const input = await start({ applyEnabled: false }, "dry_run");
+    await curatorEdits();
+    expect(await runPlan(input, planOf([patchRow()]))).toMatchObject({ status: "needs_review", error: { code: "TARGET_CHANGED" } });
+  });
+});
+
+describe("a guard the model wrote itself (on an operation its repair added) that fails STALE_PLAN", () => {
+  // The model never reads the catalog: it guesses the row's name with a hyphen. Nothing changed since the handler read it.
+  const guessedRename: OperationInput = {
+    op: "rename_exercise",
+    exercise_id: row.id,
+    old_name: "Bent-Over Row (Barbell)",
+    new_name: "Barbell Bent Over Row",
+    rationale,
+  };
+  const invalidPatch = () => planOf([patchRow({ category: "strength" })]);
+  /** Every round fixes the category; round 1 adds the rename too, later rounds leave it out. */
+  const repairer = () =>
+    jest.fn<ReturnType<PlanRepairer>, Parameters<PlanRepairer>>(async (_plan, _errors, round) => {
+      const fixed = fixCategory(invalidPatch());
+      return { plan: round === 1 ? { ...fixed, operations: [...fixed.operations, ...planOf([guessedRename]).operations] } : fixed };
+    });
+  const staleGuess = { code: "STALE_PLAN", operation_index: 1, path: "old_name" };
+
+  it("is an error the next round repairs, not TARGET_CHANGED", async () => {
+    const repairPlan = repairer();
+    const input = await start({ repairPlan });
+    expect(await runPlan(input, invalidPatch())).toMatchObject({ status: "succeeded", summary: { repairs: 2, applied: 1 } });
+    expect(repairPlan).toHaveBeenCalledTimes(2);
+    expect(repairPlan.mock.calls[1][1]).toContainEqual(expect.objectContaining(staleGuess));
+    expect(await stored()).toMatchObject({ name: row.name, description: JOBS, category: "compound" });
+  });
+
+  it("ends REPAIR_LOOP_EXHAUSTED when no round is left to repair it", async () => {
+    const repairPlan = repairer();
+    const input = await start({ repairPlan, config: { maxRepairs: 1 } });
+    expect(await runPlan(input, invalidPatch())).toMatchObject({
+      status: "needs_review",
+      error: { code: "REPAIR_LOOP_EXHAUSTED", details: { errors: [expect.objectContaining(staleGuess)] } },
+    });
+    expect((await stored()).name).toBe(row.name);
   });
 });
 
@@ -191,26 +251,26 @@ describe("withPlannedGuards", () => {
   it("puts back the handler's before, old_name and from_family on the exercises its plan patched, renamed or moved", () => {
     const original = planOf([patch(row.id, { description: "seen" }), rename("Seen Name"), move("seen_family")]);
     const repaired = planOf([patch(row.id), rename("Model's Name", "Row (Bar)"), move("models_family")]);
-    expect(withPlannedGuards(original, repaired).operations).toEqual(
+    const { plan, handlerGuarded } = withPlannedGuards(original, repaired);
+    expect(plan.operations).toEqual(
       planOf([patch(row.id, { description: "seen" }), rename("Seen Name", "Row (Bar)"), move("seen_family")]).operations,
     );
+    expect(handlerGuarded).toEqual(new Set([0, 1, 2]));
   });
 
   it("leaves out a before the handler's patch had none of, and keeps the model's guards elsewhere", () => {
     const original = planOf([patch(row.id)]);
     const repaired = planOf([patch(row.id, { description: "invented" }), patch(other.id, { description: "other" }), rename("Name")]);
-    expect(withPlannedGuards(original, repaired).operations).toEqual(
-      planOf([patch(row.id), patch(other.id, { description: "other" }), rename("Name")]).operations,
-    );
+    const { plan, handlerGuarded } = withPlannedGuards(original, repaired);
+    expect(plan.operations).toEqual(planOf([patch(row.id), patch(other.id, { description: "other" }), rename("Name")]).operations);
+    expect(handlerGuarded).toEqual(new Set([0]));
   });
 
   it("matches several operations of one kind on one exercise in order; any beyond the plan's keep their own", () => {
     const original = planOf([rename("First", "Second"), rename("Second", "Third")]);
     const repaired = planOf([rename("A", "Second"), rename("B", "Third (Bar)"), rename("C", "Fourth")]);
-    expect(withPlannedGuards(original, repaired).operations.map((op) => op.op === "rename_exercise" && op.old_name)).toEqual([
-      "First",
-      "Second",
-      "C",
-    ]);
+    const { plan, handlerGuarded } = withPlannedGuards(original, repaired);
+    expect(plan.operations.map((op) => op.op === "rename_exercise" && op.old_name)).toEqual(["First", "Second", "C"]);
+    expect(handlerGuarded).toEqual(new Set([0, 1]));
   });
 });
