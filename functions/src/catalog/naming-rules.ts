@@ -64,6 +64,34 @@ export function equipmentWordsKept(parts: Pick<ExerciseNameParts, "prefix" | "su
   return kept;
 }
 
+// Each closing bracket, with the opening one it pairs with.
+const OPENING_OF: ReadonlyMap<string, string> = new Map([
+  [")", "("],
+  ["]", "["],
+  ["}", "{"],
+]);
+const OPENING_BRACKETS = new Set(OPENING_OF.values());
+
+/** Whether each bracket of `text` pairs with one of its kind, nested as they open: "Squat (Barbell" and "Squat Barbell)" do not. */
+function bracketsPair(text: string): boolean {
+  const open: string[] = [];
+  for (const char of text) {
+    if (OPENING_BRACKETS.has(char)) open.push(char);
+    else if (OPENING_OF.has(char) && open.pop() !== OPENING_OF.get(char)) return false;
+  }
+  return open.length === 0;
+}
+
+/**
+ * A name whose brackets do not pair, or null: where its "(Equipment)" suffix is cannot be told, so no
+ * canonical name can be suggested ("Squat (Barbell" is not "Squat (Barbell (Barbell)"). A person names
+ * it, and EXERCISE_ADD refuses it as a base name.
+ */
+export function unpairedBracketProblem(name: string): NameProblem | null {
+  if (bracketsPair(name)) return null;
+  return { message: `"${name}" has a bracket that does not pair: a name is "Base (Equipment)", each "(" closed by a ")"` };
+}
+
 /**
  * What is wrong with `name` for an exercise whose normalised primary equipment is `primary`, or
  * null. The suffix, when there is one, names `primary`. It is required in a multi-equipment family
@@ -76,9 +104,12 @@ export function equipmentWordsKept(parts: Pick<ExerciseNameParts, "prefix" | "su
  * or "Pull-Up (Weighted)" on a barbell or pull-up bar); one naming other canonical equipment is the
  * wrong equipment, and names the primary instead ("Squat (Dumbbell)" on a barbell → "Squat (Barbell)").
  * A name has one suffix: a repeat of it goes ("Row (Cable) (Cable)" → "Row (Cable)"), and of two naming
- * different equipment ("Row (Cable) (Barbell)") a person keeps the one that names the exercise.
+ * different equipment ("Row (Cable) (Barbell)") a person keeps the one that names the exercise, as one
+ * does a name whose brackets do not pair (`unpairedBracketProblem`).
  */
 export function exerciseNameProblem(name: string, primary: string | null, multiEquipment: boolean): NameProblem | null {
+  const unpaired = unpairedBracketProblem(name);
+  if (unpaired !== null) return unpaired;
   const { prefix, rest, suffix, qualified, extraSuffix } = exerciseNameParts(name, primary);
   // The parts keep a second suffix naming other equipment in the base, where a suggestion would keep it too.
   if (extraSuffix !== null && suffix !== null && normalizeEquipment(extraSuffix).value !== normalizeEquipment(suffix).value) {

@@ -26,7 +26,7 @@ import {
 import { getPath } from "../util/object-paths";
 
 // Recorded in review_metadata: a verdict of an older version may differ from this one's.
-export const SCANNER_VERSION = "2.8";
+export const SCANNER_VERSION = "2.9";
 
 export const HEURISTIC_PASS_SCORE = 0.85;
 export const SOFT_ISSUE_SCORE = 0.7;

@@ -53,6 +53,18 @@ describe("auditFamily on the demo catalog", () => {
     expect(targetNames(members).get(members[1].id)).toBe(variant[0]);
   });
 
+  it("leaves for review, with no rename, a name whose brackets do not pair", () => {
+    const family = { family_slug: "squat" };
+    const members = [exerciseFixture("Squat (Barbell", ["barbell"], family), exerciseFixture("Squat (Dumbbell)", ["dumbbell"], family)].map(
+      ({ id, ...data }) => ({ id, data }),
+    );
+    const findings = auditFamily("squat", members, expectedRegistry("squat", members, null));
+    expect(findings.filter(({ code }) => code === "non_canonical_name")).toEqual([
+      { code: "non_canonical_name", exercise_ids: [members[0].id], message: expect.stringContaining("does not pair"), fix: "review" },
+    ]);
+    expect(targetNames(members).get(members[0].id)).toBe("Squat (Barbell");
+  });
+
   it("still moves a leading equipment word that is the primary equipment into the suffix", () => {
     const members = [exerciseFixture("Barbell Squat", ["barbell"]), exerciseFixture("Goblet Squat", ["kettlebell"])].map(
       ({ id, ...data }) => ({ id, data }),

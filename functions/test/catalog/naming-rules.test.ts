@@ -38,6 +38,7 @@ describe("exerciseNameProblem", () => {
     ["Weighted Plank", "bodyweight", true],
     ["Cable Machine Row", "machine", false],
     ["Medicine Ball Slam", "bodyweight", true],
+    ["DB Row", "barbell", false],
   ])("faults %s on %s (multi-equipment: %s) but suggests no name that drops its leading word", (name, primary, multi) => {
     const problem = exerciseNameProblem(name, primary, multi);
     expect(problem).toEqual({ message: expect.stringContaining(`does not name`) });
@@ -56,6 +57,13 @@ describe("exerciseNameProblem", () => {
     ["Band Pull-Apart", "resistance-band", "Pull-Apart (Resistance Band)"],
     ["Weighted Dip", "weighted-vest", "Dip (Weighted Vest)"],
     ["Weighted Hip Thrust", "plate", "Hip Thrust (Plate)"],
+    // An abbreviation or a plural of equipment, as a suffix reads it ("Bench Press (DB)").
+    ["DB Bench Press", "dumbbell", "Bench Press (Dumbbell)"],
+    ["KB Swing", "kettlebell", "Swing (Kettlebell)"],
+    ["TRX Rows", "suspension-trainer", "Rows (Suspension Trainer)"],
+    ["TRX ROWS", "suspension-trainer", "Rows (Suspension Trainer)"],
+    ["Smith Squat", "smith-machine", "Squat (Smith Machine)"],
+    ["Dumbbells Row", "dumbbell", "Row (Dumbbell)"],
   ])("moves the leading word of %s into the suffix when %s is what it names", (name, primary, expected) => {
     expect(suggestion(name, primary, false)).toBe(expected);
   });
@@ -129,8 +137,8 @@ describe("exerciseNameProblem", () => {
 
   it("asks a name written all in capitals for Title Case, keeping known acronyms", () => {
     expect(suggestion("BENCH PRESS (BARBELL)", "barbell", false)).toBe("Bench Press (Barbell)");
-    expect(suggestion("TRX ROWS", "suspension-trainer", false)).toBe("TRX Rows");
-    expect(exerciseNameProblem("TRX Rows", "suspension-trainer", false)).toBeNull();
+    expect(suggestion("SSB SQUATS", "barbell", false)).toBe("SSB Squats");
+    expect(exerciseNameProblem("SSB Squats", "barbell", false)).toBeNull();
     // Judged on the whole name: its base alone may be one word.
     expect(suggestion("SQUAT (BARBELL)", "barbell", false)).toBe("Squat (Barbell)");
     expect(suggestion("BARBELL ROW", "barbell", false)).toBe("Row (Barbell)");
@@ -188,12 +196,7 @@ describe("exerciseNameProblem", () => {
       suggestion: "Single-Arm Row (Dumbbell)",
     });
     expect(suggestion("Single-Leg-ARM Press (Dumbbell)", "dumbbell", false)).toBe("Single-Leg-Arm Press (Dumbbell)");
-    for (const name of [
-      "McGill-Style Curl-Up (Bodyweight)",
-      "Single-Leg RDL (Dumbbell)",
-      "TRX Row (Suspension Trainer)",
-      "Half-TGU (Kettlebell)",
-    ]) {
+    for (const name of ["McGill-Style Curl-Up (Bodyweight)", "Single-Leg RDL (Dumbbell)", "SSB Squat (Barbell)", "Half-TGU (Kettlebell)"]) {
       expect([name, exerciseNameProblem(name, null, true)]).toEqual([name, null]);
     }
   });
@@ -251,5 +254,36 @@ describe("exerciseNameProblem", () => {
     expect(exerciseNameProblem("Row (Landmine)", null, true)).toBeNull();
     expect(exerciseNameProblem("Pull-Up (Weighted)", null, false)).toBeNull();
     expect(suggestion("bench press (barbell)", null, true)).toBe("Bench Press (Barbell)");
+  });
+});
+
+describe("exerciseNameProblem on brackets that do not pair and on dashes", () => {
+  it.each([
+    "Squat (Barbell",
+    "Squat (Barbell (Barbell)",
+    "Squat Barbell)",
+    "Squat Barbell) (Barbell)",
+    "Squat (Pause) (Barbell",
+    "Row [Barbell)",
+  ])("faults %s, whose brackets do not pair, with no suggestion, in any family", (name) => {
+    for (const multi of [true, false]) {
+      expect(exerciseNameProblem(name, "barbell", multi)).toEqual({ message: expect.stringContaining("does not pair") });
+    }
+  });
+
+  it("leaves brackets that pair to the other rules", () => {
+    expect(exerciseNameProblem("Squat (Barbell)", "barbell", true)).toBeNull();
+    expect(suggestion("Squat (Pause) (Barbell)", "barbell", true)).toBe("Pause Squat (Barbell)");
+  });
+
+  it.each([
+    ["Push\u2013Up", "bodyweight", "Push-Up"], // en dash: still the bodyweight classic
+    ["Push\u2011Up", "bodyweight", "Push-Up"], // non-breaking hyphen
+    ["Pull\u2014Up", "pull-up-bar", "Pull-Up"], // em dash
+    ["Single\u2212Arm Row (Dumbbell)", "dumbbell", "Single-Arm Row (Dumbbell)"], // minus sign
+    ["Barbell\u2013Row", "barbell", "Row (Barbell)"], // the leading equipment word is found
+  ])("writes the dashes of %s on %s as hyphens: %s, itself canonical", (name, primary, expected) => {
+    expect(suggestion(name, primary, true)).toBe(expected);
+    expect(exerciseNameProblem(expected, primary, true)).toBeNull();
   });
 });

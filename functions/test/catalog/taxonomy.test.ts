@@ -2,6 +2,7 @@ import {
   CANONICAL_EQUIPMENT,
   abbreviatesBase,
   canonicalExerciseName,
+  coreWords,
   equipmentDisplayName,
   exerciseIdFor,
   exerciseNameParts,
@@ -53,6 +54,15 @@ describe("toFamilySlug", () => {
     ["Cable Machine Row", "row"],
     ["Resistance Band Row", "row"],
     ["Medicine Ball Slam (Medicine Ball)", "slam"],
+    // An abbreviation or a plural of equipment is a leading equipment word too, as a suffix reads it.
+    ["DB Bench Press", "bench_press"],
+    ["KB Swing", "swing"],
+    ["TRX Row", "row"],
+    ["Smith Squat", "squat"],
+    ["Dumbbells Row", "row"],
+    // A name of equipment that opens the movement's own name is none.
+    ["Plate-Loaded Row", "plate_loaded_row"],
+    ["Bike Crunch", "bike_crunch"],
     // Only one leading equipment word is stripped.
     ["Barbell Cable Row", "cable_row"],
     // A name that is only an equipment word keeps it rather than becoming empty.
@@ -142,6 +152,17 @@ describe("exerciseNameParts", () => {
     expect(exerciseNameParts("Romanian Deadlift (SL)", "dumbbell")).toEqual({ ...parts, rest: "SL Romanian Deadlift" });
     expect(exerciseNameParts("Deadlift (RDL)", "barbell")).toEqual({ ...parts, rest: "RDL Deadlift" });
   });
+  it("reads any dash as the hyphen, so a leading equipment word joined by one is found and the parts are written with hyphens", () => {
+    const parts = { prefix: "Barbell", rest: "Row", suffix: "Barbell", qualified: false, extraSuffix: null };
+    expect(exerciseNameParts("Barbell\u2013Row (Barbell)", "barbell")).toEqual(parts);
+    expect(exerciseNameParts("Single\u2014Arm Row (Close\u2011Grip)", "dumbbell")).toEqual({
+      prefix: null,
+      rest: "Close-Grip Single-Arm Row",
+      suffix: null,
+      qualified: true,
+      extraSuffix: null,
+    });
+  });
   it("leaves a canonical name's parts as they are", () => {
     expect(exerciseNameParts("Close Grip Row (Cable)", "cable")).toEqual({
       prefix: null,
@@ -212,6 +233,10 @@ describe("isBodyweightClassic", () => {
     "Crunch",
     "Diamond Push-Up",
     "Push-Up (Bodyweight)",
+    // Any dash is the hyphen: en dash, non-breaking hyphen, minus sign.
+    "Push\u2013Up",
+    "Chin\u2011Up",
+    "Sit\u2212Up (Bodyweight)",
   ])("%s is a classic", (name) => {
     expect(isBodyweightClassic(name)).toBe(true);
   });
@@ -359,6 +384,15 @@ describe("titleCase / isTitleCase", () => {
     expect(isTitleCase("Bench press")).toBe(false);
     expect(isTitleCase("Push-up")).toBe(false);
   });
+  it("writes any dash between word parts as the hyphen, and judges the part after it as a hyphen part", () => {
+    expect(titleCase("push\u2013up")).toBe("Push-Up"); // en dash
+    expect(titleCase("t\u2014bar row")).toBe("T-Bar Row"); // em dash
+    expect(titleCase("single\u2011arm row")).toBe("Single-Arm Row"); // non-breaking hyphen
+    expect(titleCase("one\u2212and\u2212a\u2212half squat")).toBe("One-and-a-Half Squat"); // minus sign
+    expect(isTitleCase("Push\u2013up")).toBe(false);
+    expect(isTitleCase("Single\u2011arm Row")).toBe(false);
+    expect(isTitleCase("Push\u2013Up")).toBe(true);
+  });
 });
 
 describe("normalizeEquipment", () => {
@@ -438,6 +472,7 @@ describe("normalizeMuscle", () => {
     ["glute", "glutes"],
     ["Latissimus_Dorsi", "latissimus dorsi"],
     ["Rear-Delts", "posterior deltoid"],
+    ["Rear\u2013Delts", "posterior deltoid"],
     ["hip-flexor", "hip flexors"],
     ["  Erector   Spinae ", "erector spinae"],
   ])("%s → %s", (raw, muscle) => {
@@ -473,6 +508,28 @@ describe("normalizeEnumValue", () => {
   it("isEnumValue accepts only canonical values", () => {
     expect(isEnumValue("movement_split", "full_body")).toBe(true);
     expect(isEnumValue("movement_split", "full body")).toBe(false);
+  });
+});
+
+describe("coreWords", () => {
+  it.each([
+    [
+      ["db", "bench", "press"],
+      ["bench", "press"],
+    ],
+    [["trx", "rows"], ["row"]],
+    // Equipment words are matched in singular, so a plural one the catalog has no alias for is one too.
+    [["dumbbells", "row"], ["row"]],
+    [["trap", "bars", "deadlifts"], ["deadlift"]],
+    [["smith", "machines", "squat"], ["squat"]],
+    // Not a name of equipment that opens the movement's own name, nor the words of a slug that are nothing else.
+    [
+      ["bike", "crunches"],
+      ["bike", "crunch"],
+    ],
+    [["dumbbells"], ["dumbbell"]],
+  ])("coreWords(%j) = %j", (words, expected) => {
+    expect(coreWords(words)).toEqual(expected);
   });
 });
 

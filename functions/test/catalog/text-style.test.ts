@@ -31,6 +31,27 @@ describe("list markers and markup", () => {
     "– Brace",
     "**Brace** hard",
     "__Brace__",
+    // Bullets of other kinds: Unicode bullets, geometric shapes, arrows, check marks and other symbols, emoji.
+    "● Brace",
+    "◦ Brace",
+    "▪ Brace",
+    "‣ Brace",
+    "► Brace",
+    "→ Brace",
+    "⮕ Brace",
+    "✓ Brace",
+    "✔️ Brace",
+    "★ Brace",
+    "👉🏽 Brace",
+    "\u2212 Brace",
+    // Numbering with its mark or a dash apart, in full-width digits or marks, as a keycap or an enclosed number.
+    "1 - Brace",
+    "1 . Brace",
+    "１. Brace",
+    "１．Brace",
+    "1️⃣ Brace",
+    "① Brace",
+    "❶ Brace",
   ])("%s starts with a list marker", (item) => {
     expect(startsWithListMarker(item)).toBe(true);
   });
@@ -44,6 +65,13 @@ describe("list markers and markup", () => {
     "Step 1.5 feet back from the bench",
     "Step 2 - 3 feet to the side",
     "Step 2–3 feet back from the bar",
+    "90-degree bend at the elbow is the target",
+    "2 - 3 sets of 8 reps suit beginners",
+    "10 – 12 reps per set build muscle",
+    "1 : 2 tempo ratio for the eccentric",
+    "5×5 for strength",
+    "½ rep at the bottom of each squat",
+    "1RM attempts are for advanced lifters",
   ])("%s does not", (item) => {
     expect(startsWithListMarker(item)).toBe(false);
     expect(cleanContentItem(item)).toBe(item);
@@ -82,6 +110,15 @@ describe("list markers and markup", () => {
       "Step 1-Stand tall",
       "step 1- Stand tall",
       "STEP 1: Stand tall",
+      "● Stand tall",
+      "→Stand tall",
+      "✔️ Stand tall",
+      "🏋️‍♂️ Stand tall",
+      "1 - Stand tall",
+      "1 . Stand tall",
+      "１. Stand tall",
+      "1️⃣ Stand tall",
+      "① Stand tall",
     ]) {
       expect(cleanContentItem(item)).toBe("Stand tall");
       expect(startsWithListMarker(item)).toBe(true);

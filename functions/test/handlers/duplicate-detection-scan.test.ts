@@ -70,6 +70,24 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
     expect(run.summary.merge_candidates_listed).toEqual([expect.objectContaining({ source: "pullups", target: "pull_up" })]);
   });
 
+  it("proposes merging a legacy family opening with an abbreviation or a plural of equipment into the demo family of its base", async () => {
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("DB Bench Press (Dumbbell)", ["dumbbell"], { family_slug: "db_bench_press" }),
+        exerciseFixture("TRX Rows (Suspension Trainer)", ["suspension-trainer"], { family_slug: "trx_rows" }),
+      ],
+    });
+    const run = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ families_scanned: 16, merge_candidates: 2, duplicate_exercises_within_family: 0 });
+    expect(run.summary.merge_candidates_listed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: "db_bench_press", target: "bench_press" }),
+        expect.objectContaining({ source: "trx_rows", target: "row" }),
+      ]),
+    );
+  });
+
   it("proposes no merge from or into a family its registry entry retires, still from and into live ones", async () => {
     await seedDemo(db, {
       // rows is merged into row, an exercise still left behind; lunge is deprecated, its exercise not archived.

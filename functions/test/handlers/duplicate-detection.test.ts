@@ -26,6 +26,16 @@ describe("duplicate keys", () => {
     expect(familyDuplicateKey("machine")).toBe("machine");
   });
 
+  it("takes an abbreviation or a plural of equipment for the equipment word it is", () => {
+    expect(["db_bench_press", "dumbbells_bench_press", "trap_bars_bench_press"].map(familyDuplicateKey)).toEqual(
+      Array(3).fill("benchpress"),
+    );
+    expect(["trx_rows", "kb_row", "smith_row"].map(familyDuplicateKey)).toEqual(Array(3).fill("row"));
+    expect(alike(["DB Bench Press (Dumbbell)", ["dumbbell"]], ["Bench Press (Dumbbell)", ["dumbbell"]])).toBe(true);
+    expect(alike(["TRX Rows", ["suspension-trainer"]], ["Row (Suspension Trainer)", ["suspension-trainer"]])).toBe(true);
+    expect(alike(["Dumbbells Row", ["dumbbell"]], ["Row (Dumbbell)", ["dumbbell"]])).toBe(true);
+  });
+
   it("gives a family spelled as one word the key of its words apart, as a slug rename judges one movement", () => {
     const legacy = ["pullups", "pushups", "chinups", "situps"];
     expect(legacy.map(familyDuplicateKey)).toEqual(["pull_up", "push_up", "chin_up", "sit_up"].map(familyDuplicateKey));

@@ -1,4 +1,5 @@
 import { exerciseAddHandler } from "../../src/handlers/exercise-add";
+import { exerciseNameProblem } from "../../src/catalog/naming-rules";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { LlmError } from "../../src/llm";
@@ -115,6 +116,32 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     });
     expect(await snapshotCatalog(db)).toBe(before);
     expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+
+  it("reads a leading abbreviation or plural of equipment as the equipment word it is: the exercise of the family of its base", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    for (const base_name of ["DB Bench Press", "Dumbbells Bench Press"]) {
+      const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name, equipment: ["dumbbell"] } });
+      expect([base_name, run.error]).toMatchObject([
+        base_name,
+        { code: "DUPLICATE_EXERCISE", details: { exercise_id: "bench_press__bench-press-dumbbell" } },
+      ]);
+    }
+    expect(await snapshotCatalog(db)).toBe(before);
+    const trx = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "TRX Row", equipment: ["trx"] } });
+    expect(trx.summary).toMatchObject({ exercise_id: "row__row-suspension-trainer", name: "Row (Suspension Trainer)", family_slug: "row" });
+  });
+
+  it("title-cases a base name written all in capitals judged whole, as the naming rule does", async () => {
+    await seedDemo(db);
+    for (const [base_name, equipment, name] of [
+      ["KETTLEBELL ROW", "kettlebell", "Row (Kettlebell)"],
+      ["CABLE FLY", "cable", "Fly (Cable)"],
+    ]) {
+      const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name, equipment: [equipment] } });
+      expect([base_name, run.summary]).toMatchObject([base_name, { name }]);
+    }
   });
 
   it("names an exercise without the abbreviation of its base, so one added again with it is a duplicate", async () => {
@@ -402,6 +429,45 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(run.error).toMatchObject({
       code: "INVALID_INTENT",
       details: { base_name: "Cable Machine Row", leading_word: "Cable Machine", primary_equipment: "machine" },
+    });
+  });
+
+  it("fails an intent whose base name's brackets do not pair with INVALID_INTENT, as the naming rule faults such a name", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    // No "(Equipment)" can be told from it: it would be added as "Squat (Barbell (Barbell)".
+    for (const base_name of ["Squat (Barbell", "Squat Barbell)"]) {
+      const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name, equipment: ["barbell"] } });
+      expect([base_name, run.status, run.error]).toEqual([
+        base_name,
+        "failed",
+        expect.objectContaining({
+          code: "INVALID_INTENT",
+          message: exerciseNameProblem(base_name, "barbell", true)?.message,
+          details: { base_name },
+        }),
+      ]);
+    }
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("reads any dash in a base name as the hyphen: the hyphenated name, in the family it derives to", async () => {
+    await seedDemo(db);
+    // An en dash: the Push-Up the catalog has, not a new family "pushup".
+    const pushUp = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "Push\u2013Up", equipment: ["bodyweight"] },
+    });
+    expect(pushUp.error).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { existing: ["push_up__push-up"] } });
+    // A non-breaking hyphen: a bodyweight classic, named without a suffix.
+    const archer = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
+      mode,
+      intent: { base_name: "archer push\u2011up", equipment: ["bodyweight"] },
+    });
+    expect(archer.summary).toMatchObject({
+      exercise_id: "archer_push_up__archer-push-up",
+      name: "Archer Push-Up",
+      family_slug: "archer_push_up",
     });
   });
 

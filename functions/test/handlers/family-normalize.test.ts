@@ -56,6 +56,15 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
       expect(await exercise(db, "biceps_curl__alternating-biceps-curl")).toMatchObject({ name: "Alternating Biceps Curl (Dumbbell)" });
   });
 
+  it("moves a leading abbreviation of the primary equipment into the suffix, as a suffix reads it", async () => {
+    const legacy = exerciseFixture("KB Row", ["kettlebell"], { family_slug: "row" });
+    await seedDemo(db, { exercises: [legacy] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "row" });
+
+    expect(run.summary).toMatchObject({ renamed: 1 });
+    if (mode === "apply") expect(await exercise(db, legacy.id)).toMatchObject({ name: "Row (Kettlebell)", name_slug: "row-kettlebell" });
+  });
+
   it("does not rename away a leading word that is not the primary equipment: it leaves that name for review", async () => {
     const dip = exerciseFixture("Dip", ["dip-station"]);
     const weighted = exerciseFixture("Weighted Dip", ["dip-station", "dip-belt"]);

@@ -16,6 +16,7 @@ import {
   canonicalExerciseName,
   exerciseIdFor,
   exerciseNameParts,
+  isShoutedText,
   mayOmitEquipmentSuffix,
   normalizeEnumValue,
   normalizeEquipmentList,
@@ -29,7 +30,7 @@ import { JobFailure } from "../../jobs/errors";
 import { muscleNameSchema } from "../../catalog/schemas";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry } from "../support/change-plan";
-import { losesEquipmentWord, suffixWordLost } from "../../catalog/naming-rules";
+import { losesEquipmentWord, suffixWordLost, unpairedBracketProblem } from "../../catalog/naming-rules";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { liveExerciseOf } from "../../catalog/alias-resolution";
@@ -53,6 +54,8 @@ export interface ExerciseDraft {
   intent_slug: string;
   /** Normalised, primary first. */
   equipment: string[];
+  /** Whether the intent's base name is written all in capitals, judged whole as the naming rule judges a name ("ROW" of "BARBELL ROW"). */
+  shouted: boolean;
   /** category, description, muscles: whatever the intent gave, normalised. */
   fields: DocData;
 }
@@ -109,12 +112,15 @@ function invalidIntent(message: string, details?: unknown): JobFailure {
  * "Squat (Barbell)"), but only when the suffix still says what it said (`losesEquipmentWord`, as the
  * naming rule judges it): "Landmine Row" on a barbell or "Weighted Dip" on a dip station is refused
  * rather than added as the plain Row or Dip, and so is a suffix naming such a word ("Row (Landmine)"
- * on a barbell: `suffixWordLost`).
+ * on a barbell: `suffixWordLost`), and a base name whose brackets do not pair ("Squat (Barbell":
+ * `unpairedBracketProblem`).
  */
 export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
   const equipment = normalizeEquipmentList(intent.equipment);
   if (equipment.length === 0) throw invalidIntent("the intent names no usable equipment", { equipment: intent.equipment });
   const primary = equipment[0];
+  const unpaired = unpairedBracketProblem(intent.base_name);
+  if (unpaired !== null) throw invalidIntent(unpaired.message, { base_name: intent.base_name });
   const { prefix, rest: base, suffix } = exerciseNameParts(intent.base_name.trim(), primary);
   if (prefix !== null && losesEquipmentWord(prefix, primary)) {
     throw invalidIntent(
@@ -154,7 +160,14 @@ export function draftExercise(intent: ExerciseIntent): ExerciseDraft {
       throw invalidIntent(`not muscle names: ${unusable.map((muscle) => `"${muscle}"`).join(", ")}`, { muscles: unusable });
     fields.muscles = { primary, ...(secondary.length > 0 ? { secondary } : {}) };
   }
-  return { family_slug: familySlug, base, intent_slug: toNameSlug(intent.base_name), equipment, fields };
+  return {
+    family_slug: familySlug,
+    base,
+    intent_slug: toNameSlug(intent.base_name),
+    equipment,
+    shouted: isShoutedText(intent.base_name),
+    fields,
+  };
 }
 
 /**
@@ -338,5 +351,7 @@ export function planExerciseAdd(
 function provisionalName(draft: ExerciseDraft): string {
   // Bodyweight classics ("Archer Push-Up") go without a suffix, like their siblings.
   const primary = draft.equipment[0];
-  return mayOmitEquipmentSuffix(draft.base, primary) ? titleCase(draft.base) : canonicalExerciseName(draft.base, primary);
+  return mayOmitEquipmentSuffix(draft.base, primary)
+    ? titleCase(draft.base, draft.shouted)
+    : canonicalExerciseName(draft.base, primary, draft.shouted);
 }
