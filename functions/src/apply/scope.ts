@@ -173,6 +173,9 @@ const FIELD_PATH = /^[a-z_]+(?:\.[a-z_]+)*$/;
  */
 export function errorSites(plan: ChangePlan, errors: readonly ValidationIssue[]): ErrorSite[] {
   return errors.flatMap(({ code, target, path, suggestion, operation_index }) => {
+    // A guard the model guessed wrong (on an operation it added) names what the document holds, not a fix it asks for:
+    // taken for one, a wrong `old_name` would let the next round rename an exercise nobody asked to.
+    if (code === "STALE_PLAN") return [];
     const field = upToArrayIndex(path.replace(/^(set|unset|target_patch)\./, ""));
     const fields = [OPERATION_FIELDS[field] ?? field];
     if (code === "PATH_NOT_ALLOWED" && suggestion && FIELD_PATH.test(suggestion)) fields.push(suggestion);

@@ -154,6 +154,27 @@ describe("beyondRequest: what a repair changed that neither the job's plan nor t
     ).toEqual([]);
   });
 
+  it("takes no guard a repair guessed wrong for a site: a wrong old_name lets no later round rename the exercise", () => {
+    const invalid = [patch({ category: "strength" })];
+    const rename = (oldName: string): OperationInput => ({
+      op: "rename_exercise",
+      exercise_id: squat.id,
+      old_name: oldName,
+      new_name: "Box Squat (Barbell)",
+      rationale,
+    });
+    // Round 1 adds a rename with a guessed old_name: its STALE_PLAN names what the document holds.
+    const roundOne = planOf([patch({ category: "compound" }), rename("Back Squat (Barbell)")]);
+    const roundOneErrors = validatePlan(roundOne, view).errors;
+    expect(roundOneErrors.map(({ code, path }) => `${code} ${path}`)).toEqual(["STALE_PLAN old_name"]);
+    expect(errorSites(roundOne, roundOneErrors)).toEqual([]);
+    // Round 2 copies the name it was told: still a rename nobody asked for.
+    const sites = [...sitesOf(invalid), ...errorSites(roundOne, roundOneErrors)];
+    expect(beyondRequest(planOf(invalid), planOf([patch({ category: "compound" }), rename("Squat (Barbell)")]), sites, view)).toEqual([
+      { operation_index: 1, target, fields: ["name"], retires: false },
+    ]);
+  });
+
   it("counts a patch whose status retires the exercise as a retirement: a repair may not make one the plan did not", () => {
     const invalid = [patch({ status: "Archived" })];
     expect(sitesOf(invalid)).toEqual([{ target, path: "status" }]);
