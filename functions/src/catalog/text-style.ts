@@ -18,19 +18,29 @@ const DASH = String.raw`[\p{Pd}\u2212]`;
 // The marks that close a number ("1." "1)" "1:"), full-width ones too. A run of them is one mark, so the cleaner
 // leaves no ")" of "1.)" behind.
 const CLOSING_MARKS = String.raw`[.):\uFF0E\uFF09\uFF1A]+`;
+// The text of a step starts with a capital: "1 - Stand", "Step 1 Stand", not "60 - second rest".
+const BEFORE_CAPITALISED_WORD = String.raw`(?=\s+[A-Z])`;
 // "Step 1" numbers a step only when something closes it: a closing mark ("Step 1:", "Step 1.)"), a dash before
 // the step's text ("Step 1 - Stand", "Step 1-Stand") or a capitalised word ("Step 1 Stand"). "Step 2-3 feet away"
 // (a dash before a number is a range's) and "Step 1 foot forward" are instructions. The markers are matched
 // case-sensitively for those capitals, so "step" is spelled in any case letter by letter.
-const STEP_NUMBER = String.raw`[Ss][Tt][Ee][Pp]\s+\p{Nd}+(?:\s*${CLOSING_MARKS}(?!\p{Nd})|\s*${DASH}(?!\s*\p{Nd})(?=\s|[A-Z])|(?=\s+[A-Z]))`;
+const STEP_NUMBER = String.raw`[Ss][Tt][Ee][Pp]\s+\p{Nd}+(?:\s*${CLOSING_MARKS}(?!\p{Nd})|\s*${DASH}(?!\s*\p{Nd})(?=\s|[A-Z])|${BEFORE_CAPITALISED_WORD})`;
 // Numbering, in any digits ("1." "１." "1)" "1.)" "(1)", but not "1.5x"), its mark or a dash apart from the number
-// before words ("1 . Stand", "1 - Stand", but not the range of "2 - 3 sets" or the "90-degree bend"), a keycap
-// ("1️⃣"), an enclosed number ("①", "❶") or "Step 1".
-const NUMBERING = String.raw`\(?\p{Nd}+(?:${CLOSING_MARKS}(?!\p{Nd})|\s+(?:${CLOSING_MARKS}|${DASH})(?=\s)(?!\s*\p{Nd}))|\p{Nd}\uFE0F?\u20E3|[\u2460-\u24FF\u2776-\u2793]|${STEP_NUMBER}`;
-// Bullets: "*", "+", a dash, the bullets of punctuation, and any symbol opening an item as one does: the Unicode
-// blocks of arrows and geometric shapes ("→", "►", "●", "◦", "▪") and every other symbol (\p{So}: "✓", "★", "👉"),
-// its emoji presentation, skin tone and joined symbols ("✔️") with it.
-const BULLET = String.raw`(?:[*+·•‣⁃∙]|${DASH}|[\p{So}\u2190-\u21FF\u25A0-\u25FF\u27F0-\u27FF\u2900-\u297F\u2B00-\u2BFF])(?:[\u{1F3FB}-\u{1F3FF}\p{M}]|\u200D)*`;
+// before a capitalised word ("1 . Stand", "1 - Stand", but not the range of "2 - 3 sets", the "90-degree bend" or
+// a "60 - second rest"), a keycap ("1️⃣"), an enclosed number ("①", "❶") or "Step 1".
+const NUMBERING = String.raw`\(?\p{Nd}+(?:${CLOSING_MARKS}(?!\p{Nd})|\s+(?:${CLOSING_MARKS}|${DASH})${BEFORE_CAPITALISED_WORD})|\p{Nd}\uFE0F?\u20E3|[\u2460-\u24FF\u2776-\u2793]|${STEP_NUMBER}`;
+// The Unicode blocks whose symbols open an item as a bullet does. A list of blocks, not every symbol (\p{So}):
+// signs of units, measures and rights open real text ("° of knee flexion", "℃", "№", "㎏", "©2020 drills").
+const BULLET_SYMBOL_BLOCKS = [
+  String.raw`\u2190-\u21FF`, // arrows: "→"
+  String.raw`\u25A0-\u27BF`, // geometric shapes, miscellaneous symbols and dingbats: "●", "▪", "★", "☑", "✓", "➤"
+  String.raw`\u27F0-\u27FF\u2900-\u297F`, // supplemental arrows: "⟶", "⤷"
+  String.raw`\u2B00-\u2BFF`, // miscellaneous symbols and arrows: "⮕", "⬤", "⭐"
+  String.raw`\u{1F000}-\u{1FAFF}`, // emoji pictographs, geometric shapes and arrows: "👉", "🏋", "🟢"
+].join("");
+// Bullets: "*", "+", the bullets of punctuation, a dash not directly before a digit (the sign of "−5°" or "-5°"),
+// and a symbol of those blocks, its emoji presentation, skin tone and joined symbols ("✔️", "👉🏽") with it.
+const BULLET = String.raw`(?:[*+·•‣⁃∙]|${DASH}(?!\p{Nd})|[${BULLET_SYMBOL_BLOCKS}])(?:[\u{1F3FB}-\u{1F3FF}\p{M}]|\u200D)*`;
 // One marker for the scanner and the cleaner, so what one strips the other flags ("•Stand tall" too).
 const MARKER = `(?:${NUMBERING}|${BULLET})`;
 // Leading bold "**" starts with the "*" bullet.

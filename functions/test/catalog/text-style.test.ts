@@ -72,6 +72,21 @@ describe("list markers and markup", () => {
     "5×5 for strength",
     "½ rep at the bottom of each squat",
     "1RM attempts are for advanced lifters",
+    // A dash directly before a digit is a number's sign; a dash or mark apart from a number, before a word in
+    // lower case, is the number's text; a sign of a unit, measure or right opens real text.
+    "\u22125° decline bench hits the lower chest",
+    "-5° decline bench hits the lower chest",
+    "60 - second rest between sets",
+    "90 – degree bend at the elbow is the target",
+    "3 . to 5 . reps in reserve",
+    "° of knee flexion sets the depth",
+    "℃ in the gym changes the grip",
+    "℉ matters less than the warm-up",
+    "№ 2 grip is the neutral one",
+    "㎏ plates load in smaller steps",
+    "⌀ 50 mm handles train the grip",
+    "©2020 drills are still in the library",
+    "® and ™ marks stay in equipment names",
   ])("%s does not", (item) => {
     expect(startsWithListMarker(item)).toBe(false);
     expect(cleanContentItem(item)).toBe(item);

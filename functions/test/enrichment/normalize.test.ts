@@ -388,6 +388,18 @@ describe("normalizeEnrichmentChanges — content", () => {
     expect(normalizeEnrichmentChanges({ execution_notes: text }, {}).patch).toEqual({ execution_notes: notes });
   });
 
+  it("keeps text that opens with a sign, a number before a word or a unit: no list marker", () => {
+    const signed = [
+      "\u22125° decline puts less load on the upper chest than a flat bench.",
+      "60 - second rest between sets keeps the load heavy.",
+      "90 – degree bend at the elbows is the bottom of each rep.",
+      "° of elbow flare stay under 45 throughout the set.",
+    ];
+    expect(normalizeEnrichmentChanges({ execution_notes: signed }, {}).patch).toEqual({ execution_notes: signed });
+    const description = "©2020 drills call this a horizontal press that builds the chest, the shoulders and the triceps.";
+    expect(normalizeEnrichmentChanges({ description }, {}).patch).toEqual({ description });
+  });
+
   it("drops blank and repeated items before counting", () => {
     expect(normalizeEnrichmentChanges({ execution_notes: [...notes, "", " - ", notes[0].toUpperCase()] }, {}).patch).toEqual({
       execution_notes: notes,
