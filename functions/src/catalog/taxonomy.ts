@@ -55,6 +55,27 @@ export const CANONICAL_EQUIPMENT = [
   "elliptical",
 ] as const;
 
+/**
+ * The words that must not open an exercise name, as the locked family-slug rule lists them
+ * (CATALOG-DOMAIN.md): the equipment belongs in the "(Equipment)" suffix. Every other name of equipment
+ * of several words must not either (see PREFIX_WORDS_LONGEST_FIRST).
+ */
+const EQUIPMENT_PREFIX_WORDS = [
+  "barbell",
+  "dumbbell",
+  "kettlebell",
+  "cable",
+  "machine",
+  "band",
+  "bodyweight",
+  "weighted",
+  "smith machine",
+  "ez bar",
+  "hex bar",
+  "trap bar",
+  "landmine",
+] as const;
+
 // Numeric content rules shared by the schema, the scanner and the enrichment normaliser.
 export const DESCRIPTION_MIN_LENGTH = 50;
 export const DESCRIPTION_TARGET_MIN_LENGTH = 100;
@@ -126,14 +147,15 @@ export function singular(word: string): string {
 }
 
 /**
- * The words of a slug in singular without equipment words, which are matched in singular too, so a
- * plural one is one ("dumbbells", "trap_bars"); the slug's own words in singular if nothing else is left.
+ * The words of a slug in singular without the duplicate scan's equipment words (SCAN_EQUIPMENT_WORD_SEQUENCES),
+ * which are matched in singular too, so a plural one is one ("dumbbells", "trap_bars"); the slug's own
+ * words in singular if nothing else is left.
  */
 export function coreWords(words: readonly string[]): string[] {
   const singulars = words.map(singular);
   const kept: string[] = [];
   for (let index = 0; index < singulars.length;) {
-    const sequence = SINGULAR_EQUIPMENT_WORD_SEQUENCES.find((seq) => seq.every((word, offset) => singulars[index + offset] === word));
+    const sequence = SCAN_EQUIPMENT_WORD_SEQUENCES.find((seq) => seq.every((word, offset) => singulars[index + offset] === word));
     if (sequence) index += sequence.length;
     else kept.push(singulars[index++]);
   }
@@ -193,17 +215,9 @@ export function splitExerciseName(name: string): { base: string; suffix: string 
   return { base: name.slice(0, group.open).trim(), suffix: suffix === "" ? null : suffix };
 }
 
-// The dashes a name may join its words with besides "-": en and em dash, non-breaking hyphen, minus sign….
-const DASHES = /[\p{Pd}\u2212]/gu;
-
-/** Every dash written as the hyphen "-", so "Push–Up" (en dash) is the "Push-Up" the catalog writes. */
-function withHyphens(text: string): string {
-  return text.replace(DASHES, "-");
-}
-
-/** Lowercase with hyphens (any dash) and underscores as spaces, so "EZ-Bar", "EZ–Bar" and "ez bar" compare equal. */
+/** Lowercase with hyphens and underscores as spaces, so "EZ-Bar" and "ez bar" compare equal. */
 function toWordKey(text: string): string {
-  return withHyphens(text)
+  return text
     .toLowerCase()
     .replace(/[\s_-]+/g, " ")
     .trim();
@@ -256,12 +270,12 @@ export function splitEquipmentPrefix(name: string): { prefix: string | null; res
 
 /**
  * Whether a name's "(…)" names equipment: a known equipment or another name of one, the exercise's
- * own primary equipment, or a word that may not open a name for saying the load ("Weighted").
+ * own primary equipment, or a word that may not open a name for being equipment ("Weighted").
  * Anything else ("Pause", "Close Grip") qualifies the movement instead.
  */
 function suffixNamesEquipment(suffix: string, primary: string | null): boolean {
   const { value } = normalizeEquipment(suffix);
-  return KNOWN_EQUIPMENT.includes(value) || value === primary || (LOAD_PREFIX_WORDS as readonly string[]).includes(toWordKey(suffix));
+  return KNOWN_EQUIPMENT.includes(value) || value === primary || (EQUIPMENT_PREFIX_WORDS as readonly string[]).includes(toWordKey(suffix));
 }
 
 /**
@@ -344,14 +358,14 @@ export interface ExerciseNameParts {
  * more, and goes: "Romanian Deadlift (RDL)" → "Romanian Deadlift". The text with the qualifier in
  * front is judged again: it may open with an equipment word ("Triceps Pushdown (Cable Rope)") or end
  * with an "(Equipment)" ("Squat (Barbell) (Pause)"). A second "(Equipment)" before the suffix is its
- * `extraSuffix`. Every dash in the parts is the hyphen: "Push–Up" is the "Push-Up" its slugs name.
+ * `extraSuffix`.
  */
 export function exerciseNameParts(name: string, primary: string | null): ExerciseNameParts {
   // Each "(…)" folded in leaves a name to judge again: a loop, as a name may hold more of them than the
   // stack has room for calls, over a JudgedName, as it may hold more than time allows writing the name
   // out again for each. The outermost leading equipment word is the name's; the innermost repeat of the
   // suffix is the `extraSuffix` unless other equipment is found.
-  const judged = new JudgedName(withHyphens(name), primary);
+  const judged = new JudgedName(name, primary);
   let outerPrefix: string | null = null;
   let qualified = false;
   let repeatedSuffix: string | null = null;
@@ -677,10 +691,10 @@ function titleCaseParts(word: string, shouted: boolean): string {
  * capitals too short to tell) and mixed-case words (McGill) keep their letters; everything else is
  * lowercased first. A shouted word ("Front SQUAT") keeps only its known acronyms, and so does text
  * written all in capitals (`shouted`: by default judged on `text`, but a part of a name is judged
- * with the whole name, "ROW" of "BARBELL ROW"). Any dash is written as the hyphen: "push–up" → "Push-Up".
+ * with the whole name, "ROW" of "BARBELL ROW").
  */
 export function titleCase(text: string, shouted = isShoutedText(text)): string {
-  const words = withHyphens(text)
+  const words = text
     .trim()
     .split(/\s+/)
     .filter((word) => word !== "");
@@ -702,13 +716,12 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
 const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
 
 /**
- * Every word (and hyphen part, after any dash: not "Push–up") starts with a capital or a digit, as
- * titleCase makes them; minor words may be either case. A shouted word ("Front SQUAT"), and so text
- * written all in capitals, is not Title Case, and nor is a hyphenated word with a part in capitals that
- * titleCase writes otherwise ("Single-ARM").
+ * Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may
+ * be either case. A shouted word ("Front SQUAT"), and so text written all in capitals, is not Title Case,
+ * and nor is a hyphenated word with a part in capitals that titleCase writes otherwise ("Single-ARM").
  */
 export function isTitleCase(text: string): boolean {
-  const words = withHyphens(text).trim().split(/\s+/);
+  const words = text.trim().split(/\s+/);
   return words.every((word, index) => {
     if (isShoutedWord(word)) return false;
     if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
@@ -790,31 +803,39 @@ export const EQUIPMENT_NAMES: ReadonlyMap<string, string> = new Map([
   ...Object.entries(EQUIPMENT_ALIASES),
 ]);
 
-// Names of equipment that open the movement's own name instead ("Bike Crunch", "Plate-Loaded Row", "Plate
-// Pinch"): no leading equipment word, though a suffix naming them names equipment.
-const MOVEMENT_WORDS_NAMING_EQUIPMENT = ["bike", "plate", "plates"];
-
-/** Words that name no equipment but the load, which the "(Equipment)" suffix says: they must not open a name either. */
-const LOAD_PREFIX_WORDS = ["weighted"] as const;
-
 /**
- * Every equipment word that must not open a name, as word keys: each name of equipment the catalog knows,
- * as a suffix reads it ("smith machine", "cable machine", abbreviations such as "db" and "trx", plurals
- * such as "dumbbells"), but those that open a movement's name, and the load words. Longest first, so
- * "smith machine" wins over "smith" and "machine", and "cable machine" over "cable".
+ * Every equipment word that must not open a name, as word keys: the words above and each other name of
+ * equipment of several words ("resistance band", "cable machine"). Single-word names are not all such
+ * words: "Bike Crunch" and "Plate-Loaded Row" open with part of the movement's name, and an abbreviation
+ * ("DB Bench Press") is not in the locked list, so its family is `db_bench_press`. Longest first, so
+ * "smith machine" wins over "machine" and "cable machine" over "cable".
  */
 const PREFIX_WORDS_LONGEST_FIRST = [
-  ...new Set([
-    ...[...EQUIPMENT_NAMES.keys()].map(toWordKey).filter((name) => !MOVEMENT_WORDS_NAMING_EQUIPMENT.includes(name)),
-    ...LOAD_PREFIX_WORDS,
-  ]),
+  ...new Set([...EQUIPMENT_PREFIX_WORDS, ...[...EQUIPMENT_NAMES.keys()].map(toWordKey).filter((name) => name.includes(" "))]),
 ].sort((a, b) => b.length - a.length);
 const EQUIPMENT_WORD_SEQUENCES = PREFIX_WORDS_LONGEST_FIRST.map((word) => word.split(" "));
-// The same in singular, as coreWords reads slug words (a name of several words still comes before its first word alone).
-const SINGULAR_EQUIPMENT_WORD_SEQUENCES = EQUIPMENT_WORD_SEQUENCES.map((sequence) => sequence.map(singular));
 // The most words, and the longest word, of an equipment word that must not open a name.
 const PREFIX_WORDS_MAX = Math.max(...EQUIPMENT_WORD_SEQUENCES.map((sequence) => sequence.length));
 const LONGEST_PREFIX_WORD = Math.max(...EQUIPMENT_WORD_SEQUENCES.flat().map((word) => word.length));
+
+// The equipment the locked words name ("band" names resistance-band, "hex bar" trap-bar).
+const PREFIX_EQUIPMENT = new Set(EQUIPMENT_PREFIX_WORDS.map((word) => normalizeEquipment(word).value));
+
+/**
+ * The equipment words the duplicate scan's keys leave out (`coreWords`), in singular: those that must
+ * not open a name, and every other name of the equipment the locked words name, its abbreviations and
+ * plurals ("db", "dumbbells", "smith", "ezbar"). Wider than the family-slug rule, which is locked: the
+ * scan only proposes merging `db_bench_press` into `bench_press`, a person merges. Names of other
+ * equipment stay words of the movement ("trx_row", "rower_sprint"). Longest first, as above.
+ */
+const SCAN_EQUIPMENT_WORD_SEQUENCES = [
+  ...new Set([
+    ...PREFIX_WORDS_LONGEST_FIRST,
+    ...[...EQUIPMENT_NAMES].filter(([, equipment]) => PREFIX_EQUIPMENT.has(equipment)).map(([name]) => toWordKey(name)),
+  ]),
+]
+  .sort((a, b) => b.length - a.length)
+  .map((word) => word.split(" ").map(singular));
 
 /** "Smith Machine" → {value: "smith-machine", canonical: true}; "Dip Belt" → {value: "dip-belt", canonical: false}. */
 export function normalizeEquipment(raw: string): { value: string; canonical: boolean } {

@@ -1,4 +1,5 @@
 import { exerciseNameProblem } from "../../src/catalog/naming-rules";
+import { toFamilySlug } from "../../src/catalog/taxonomy";
 
 const suggestion = (name: string, primary: string | null, multiEquipment: boolean) =>
   exerciseNameProblem(name, primary, multiEquipment)?.suggestion ?? null;
@@ -38,7 +39,6 @@ describe("exerciseNameProblem", () => {
     ["Weighted Plank", "bodyweight", true],
     ["Cable Machine Row", "machine", false],
     ["Medicine Ball Slam", "bodyweight", true],
-    ["DB Row", "barbell", false],
   ])("faults %s on %s (multi-equipment: %s) but suggests no name that drops its leading word", (name, primary, multi) => {
     const problem = exerciseNameProblem(name, primary, multi);
     expect(problem).toEqual({ message: expect.stringContaining(`does not name`) });
@@ -57,15 +57,31 @@ describe("exerciseNameProblem", () => {
     ["Band Pull-Apart", "resistance-band", "Pull-Apart (Resistance Band)"],
     ["Weighted Dip", "weighted-vest", "Dip (Weighted Vest)"],
     ["Weighted Hip Thrust", "plate", "Hip Thrust (Plate)"],
-    // An abbreviation or a plural of equipment, as a suffix reads it ("Bench Press (DB)").
-    ["DB Bench Press", "dumbbell", "Bench Press (Dumbbell)"],
-    ["KB Swing", "kettlebell", "Swing (Kettlebell)"],
-    ["TRX Rows", "suspension-trainer", "Rows (Suspension Trainer)"],
-    ["TRX ROWS", "suspension-trainer", "Rows (Suspension Trainer)"],
-    ["Smith Squat", "smith-machine", "Squat (Smith Machine)"],
-    ["Dumbbells Row", "dumbbell", "Row (Dumbbell)"],
   ])("moves the leading word of %s into the suffix when %s is what it names", (name, primary, expected) => {
     expect(suggestion(name, primary, false)).toBe(expected);
+  });
+
+  it.each([
+    // The locked family-slug rule strips no abbreviation or plural: it is the movement's word, as in the family slug.
+    ["DB Bench Press", "dumbbell"],
+    ["Dumbbells Row", "dumbbell"],
+    ["TRX Rows", "suspension-trainer"],
+    ["Smith Squat", "smith-machine"],
+    // Nor is a name of equipment that is the whole name, or opens a movement of its own, cut to its last word.
+    ["Smith Machine", "smith-machine"],
+    ["Elliptical Trainer", "elliptical"],
+    ["Rower Machine", "rowing-machine"],
+    ["Treadmill Walk", "treadmill"],
+  ])("leaves %s on %s as it is in a single-equipment family", (name, primary) => {
+    expect(exerciseNameProblem(name, primary, false)).toBeNull();
+  });
+
+  it.each([
+    ["DB Bench Press", "dumbbell", "DB Bench Press (Dumbbell)"],
+    ["Smith Machine", "smith-machine", "Smith Machine (Smith Machine)"],
+    ["Elliptical Trainer", "elliptical", "Elliptical Trainer (Elliptical)"],
+  ])("only adds the suffix to %s on %s in a multi-equipment family: %s", (name, primary, expected) => {
+    expect(suggestion(name, primary, true)).toBe(expected);
   });
 
   it("does not ask for a suffix in a single-equipment family, nor drop one that names the primary equipment", () => {
@@ -137,8 +153,8 @@ describe("exerciseNameProblem", () => {
 
   it("asks a name written all in capitals for Title Case, keeping known acronyms", () => {
     expect(suggestion("BENCH PRESS (BARBELL)", "barbell", false)).toBe("Bench Press (Barbell)");
-    expect(suggestion("SSB SQUATS", "barbell", false)).toBe("SSB Squats");
-    expect(exerciseNameProblem("SSB Squats", "barbell", false)).toBeNull();
+    expect(suggestion("TRX ROWS", "suspension-trainer", false)).toBe("TRX Rows");
+    expect(exerciseNameProblem("TRX Rows", "suspension-trainer", false)).toBeNull();
     // Judged on the whole name: its base alone may be one word.
     expect(suggestion("SQUAT (BARBELL)", "barbell", false)).toBe("Squat (Barbell)");
     expect(suggestion("BARBELL ROW", "barbell", false)).toBe("Row (Barbell)");
@@ -196,7 +212,12 @@ describe("exerciseNameProblem", () => {
       suggestion: "Single-Arm Row (Dumbbell)",
     });
     expect(suggestion("Single-Leg-ARM Press (Dumbbell)", "dumbbell", false)).toBe("Single-Leg-Arm Press (Dumbbell)");
-    for (const name of ["McGill-Style Curl-Up (Bodyweight)", "Single-Leg RDL (Dumbbell)", "SSB Squat (Barbell)", "Half-TGU (Kettlebell)"]) {
+    for (const name of [
+      "McGill-Style Curl-Up (Bodyweight)",
+      "Single-Leg RDL (Dumbbell)",
+      "TRX Row (Suspension Trainer)",
+      "Half-TGU (Kettlebell)",
+    ]) {
       expect([name, exerciseNameProblem(name, null, true)]).toEqual([name, null]);
     }
   });
@@ -257,7 +278,7 @@ describe("exerciseNameProblem", () => {
   });
 });
 
-describe("exerciseNameProblem on brackets that do not pair and on dashes", () => {
+describe("exerciseNameProblem on brackets that do not pair", () => {
   it.each([
     "Squat (Barbell",
     "Squat (Barbell (Barbell)",
@@ -275,15 +296,22 @@ describe("exerciseNameProblem on brackets that do not pair and on dashes", () =>
     expect(exerciseNameProblem("Squat (Barbell)", "barbell", true)).toBeNull();
     expect(suggestion("Squat (Pause) (Barbell)", "barbell", true)).toBe("Pause Squat (Barbell)");
   });
+});
 
+describe("exerciseNameProblem on a dash other than the hyphen", () => {
+  // The slugs drop it (NFKD/ASCII, locked), so a name keeps it: written as "-" it would name another family.
   it.each([
-    ["Push\u2013Up", "bodyweight", "Push-Up"], // en dash: still the bodyweight classic
-    ["Push\u2011Up", "bodyweight", "Push-Up"], // non-breaking hyphen
-    ["Pull\u2014Up", "pull-up-bar", "Pull-Up"], // em dash
-    ["Single\u2212Arm Row (Dumbbell)", "dumbbell", "Single-Arm Row (Dumbbell)"], // minus sign
-    ["Barbell\u2013Row", "barbell", "Row (Barbell)"], // the leading equipment word is found
-  ])("writes the dashes of %s on %s as hyphens: %s, itself canonical", (name, primary, expected) => {
-    expect(suggestion(name, primary, true)).toBe(expected);
-    expect(exerciseNameProblem(expected, primary, true)).toBeNull();
+    ["90\u201390 Hip Switch", "9090_hip_switch"],
+    ["Push\u2013Up", "pushup"],
+  ])("suggests for %s only a name of its family %s", (name, family) => {
+    for (const multi of [true, false]) {
+      const problem = exerciseNameProblem(name, "bodyweight", multi);
+      expect(toFamilySlug(problem?.suggestion ?? name)).toBe(family);
+    }
+  });
+
+  it("leaves a name joined by an en dash that is otherwise canonical as it is", () => {
+    expect(exerciseNameProblem("90\u201390 Hip Switch", "bodyweight", false)).toBeNull();
+    expect(exerciseNameProblem("90\u201390 Hip Switch (Bodyweight)", "bodyweight", true)).toBeNull();
   });
 });

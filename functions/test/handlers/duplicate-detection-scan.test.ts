@@ -74,16 +74,20 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN (%s)", (mode) => 
     await seedDemo(db, {
       exercises: [
         exerciseFixture("DB Bench Press (Dumbbell)", ["dumbbell"], { family_slug: "db_bench_press" }),
+        exerciseFixture("Dumbbells Row (Dumbbell)", ["dumbbell"], { family_slug: "dumbbells_row" }),
+        // Names of equipment the family-slug rule keeps: families of their own.
         exerciseFixture("TRX Rows (Suspension Trainer)", ["suspension-trainer"], { family_slug: "trx_rows" }),
+        exerciseFixture("Rower Sprint (Rowing Machine)", ["rowing-machine"], { family_slug: "rower_sprint" }),
+        exerciseFixture("Sprint (Treadmill)", ["treadmill"], { family_slug: "sprint" }),
       ],
     });
     const run = await runJob(depsFor(db, mode), "DUPLICATE_DETECTION_SCAN", { mode });
 
-    expect(run.summary).toMatchObject({ families_scanned: 16, merge_candidates: 2, duplicate_exercises_within_family: 0 });
+    expect(run.summary).toMatchObject({ families_scanned: 19, merge_candidates: 2, duplicate_exercises_within_family: 0 });
     expect(run.summary.merge_candidates_listed).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ source: "db_bench_press", target: "bench_press" }),
-        expect.objectContaining({ source: "trx_rows", target: "row" }),
+        expect.objectContaining({ source: "dumbbells_row", target: "row" }),
       ]),
     );
   });

@@ -118,19 +118,16 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
     expect(await otherJobs(db, run.jobId)).toEqual([]);
   });
 
-  it("reads a leading abbreviation or plural of equipment as the equipment word it is: the exercise of the family of its base", async () => {
+  it("keeps a leading abbreviation of equipment in the base, as the locked family-slug rule does: a family of its own", async () => {
     await seedDemo(db);
-    const before = await snapshotCatalog(db);
-    for (const base_name of ["DB Bench Press", "Dumbbells Bench Press"]) {
-      const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name, equipment: ["dumbbell"] } });
-      expect([base_name, run.error]).toMatchObject([
-        base_name,
-        { code: "DUPLICATE_EXERCISE", details: { exercise_id: "bench_press__bench-press-dumbbell" } },
-      ]);
-    }
-    expect(await snapshotCatalog(db)).toBe(before);
+    const run = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "DB Bench Press", equipment: ["dumbbell"] } });
+    expect(run.summary).toMatchObject({
+      exercise_id: "db_bench_press__db-bench-press-dumbbell",
+      name: "DB Bench Press (Dumbbell)",
+      family_slug: "db_bench_press",
+    });
     const trx = await runJob(depsFor(db, mode), "EXERCISE_ADD", { mode, intent: { base_name: "TRX Row", equipment: ["trx"] } });
-    expect(trx.summary).toMatchObject({ exercise_id: "row__row-suspension-trainer", name: "Row (Suspension Trainer)", family_slug: "row" });
+    expect(trx.summary).toMatchObject({ name: "TRX Row (Suspension Trainer)", family_slug: "trx_row" });
   });
 
   it("title-cases a base name written all in capitals judged whole, as the naming rule does", async () => {
@@ -449,26 +446,6 @@ describe.each(MODES)("EXERCISE_ADD (%s)", (mode) => {
       ]);
     }
     expect(await snapshotCatalog(db)).toBe(before);
-  });
-
-  it("reads any dash in a base name as the hyphen: the hyphenated name, in the family it derives to", async () => {
-    await seedDemo(db);
-    // An en dash: the Push-Up the catalog has, not a new family "pushup".
-    const pushUp = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
-      mode,
-      intent: { base_name: "Push\u2013Up", equipment: ["bodyweight"] },
-    });
-    expect(pushUp.error).toMatchObject({ code: "DUPLICATE_EXERCISE", details: { existing: ["push_up__push-up"] } });
-    // A non-breaking hyphen: a bodyweight classic, named without a suffix.
-    const archer = await runJob(depsFor(db, mode), "EXERCISE_ADD", {
-      mode,
-      intent: { base_name: "archer push\u2011up", equipment: ["bodyweight"] },
-    });
-    expect(archer.summary).toMatchObject({
-      exercise_id: "archer_push_up__archer-push-up",
-      name: "Archer Push-Up",
-      family_slug: "archer_push_up",
-    });
   });
 
   it("fails an intent with an unknown category with INVALID_INTENT", async () => {
