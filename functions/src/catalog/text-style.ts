@@ -33,14 +33,16 @@ const NUMBERING = String.raw`\(?\p{Nd}+(?:${CLOSING_MARKS}(?!\p{Nd})|\s+(?:${CLO
 // signs of units, measures and rights open real text ("° of knee flexion", "℃", "№", "㎏", "©2020 drills").
 const BULLET_SYMBOL_BLOCKS = [
   String.raw`\u2190-\u21FF`, // arrows: "→"
+  // Of miscellaneous technical, only its emoji ("⏱", "⏩"): the block holds "⌀" of a diameter too.
+  String.raw`\u231A\u231B\u23E9-\u23F3\u23F8-\u23FA`,
   String.raw`\u25A0-\u27BF`, // geometric shapes, miscellaneous symbols and dingbats: "●", "▪", "★", "☑", "✓", "➤"
   String.raw`\u27F0-\u27FF\u2900-\u297F`, // supplemental arrows: "⟶", "⤷"
   String.raw`\u2B00-\u2BFF`, // miscellaneous symbols and arrows: "⮕", "⬤", "⭐"
   String.raw`\u{1F000}-\u{1FAFF}`, // emoji pictographs, geometric shapes and arrows: "👉", "🏋", "🟢"
 ].join("");
-// Bullets: "*", "+", the bullets of punctuation, a dash not directly before a digit (the sign of "−5°" or "-5°"),
+// Bullets: "*", "+" and a dash not directly before a digit (the signs of "+5 lb" and "−5°"), the bullets of punctuation,
 // and a symbol of those blocks, its emoji presentation, skin tone and joined symbols ("✔️", "👉🏽") with it.
-const BULLET = String.raw`(?:[*+·•‣⁃∙]|${DASH}(?!\p{Nd})|[${BULLET_SYMBOL_BLOCKS}])(?:[\u{1F3FB}-\u{1F3FF}\p{M}]|\u200D)*`;
+const BULLET = String.raw`(?:[*·•‣⁃∙]|(?:\+|${DASH})(?!\p{Nd})|[${BULLET_SYMBOL_BLOCKS}])(?:[\u{1F3FB}-\u{1F3FF}\p{M}]|\u200D)*`;
 // One marker for the scanner and the cleaner, so what one strips the other flags ("•Stand tall" too).
 const MARKER = `(?:${NUMBERING}|${BULLET})`;
 // Leading bold "**" starts with the "*" bullet.

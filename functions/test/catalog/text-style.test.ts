@@ -43,6 +43,9 @@ describe("list markers and markup", () => {
     "✔️ Brace",
     "★ Brace",
     "👉🏽 Brace",
+    "⏱️ Brace",
+    "⏩ Brace",
+    "+ Brace",
     "\u2212 Brace",
     // Numbering with its mark or a dash apart, in full-width digits or marks, as a keycap or an enclosed number.
     "1 - Brace",
@@ -76,6 +79,7 @@ describe("list markers and markup", () => {
     // lower case, is the number's text; a sign of a unit, measure or right opens real text.
     "\u22125° decline bench hits the lower chest",
     "-5° decline bench hits the lower chest",
+    "+5 lb per session suits a novice's linear progression",
     "60 - second rest between sets",
     "90 – degree bend at the elbow is the target",
     "3 . to 5 . reps in reserve",
