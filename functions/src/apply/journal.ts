@@ -16,7 +16,7 @@ import {
 import { APPLY_COLLECTIONS } from "./collections";
 import { changedPaths, sameValue } from "../util/document-diff";
 import { transactionQueryReader } from "../util/paging";
-import { runRecallingLastAnswer } from "../util/transactions";
+import { isStoredTime, runRecallingLastAnswer } from "../util/transactions";
 import type { DocumentChange } from "./effects";
 import type { Operation } from "./plan";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -197,7 +197,8 @@ export async function revertChange(
   options: { now?: () => Date; revertedBy?: string } = {},
 ): Promise<RevertResult> {
   // Fixed before the first run, so a run again after a commit that landed (its reply lost) knows the revert for its own.
-  const stamp = Timestamp.fromDate(options.now?.() ?? new Date());
+  const revertedAt = options.now?.() ?? new Date();
+  const stamp = Timestamp.fromDate(revertedAt);
   const revertedBy = options.revertedBy ?? null;
   return runRecallingLastAnswer(db, async (tx, lastAnswer: RevertResult | undefined) => {
     const entry = await tx.get(db.collection(APPLY_COLLECTIONS.changes).doc(changeId));
@@ -208,9 +209,7 @@ export async function revertChange(
     if ((entry.get("status") as ChangeStatus) === "reverted") {
       // This call's revert, its commit landed and its reply lost: the entry bears its stamp and reverter.
       const own =
-        lastAnswer?.status === "reverted" &&
-        stamp.isEqual(entry.get("reverted_at") as Timestamp) &&
-        entry.get("reverted_by") === revertedBy;
+        lastAnswer?.status === "reverted" && isStoredTime(entry.get("reverted_at"), revertedAt) && entry.get("reverted_by") === revertedBy;
       return { change_id: changeId, job_id: jobId, status: own ? "reverted" : "already_reverted", targets };
     }
 

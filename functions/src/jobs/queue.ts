@@ -20,7 +20,7 @@ import {
 import { type BackoffPolicy, backoffDelayMs } from "../util/backoff";
 import { GrpcStatus, grpcCode, isWriteConflict } from "../util/grpc-status";
 import { display, isPlainRecord } from "../util/object-paths";
-import { runRecallingLastAnswer } from "../util/transactions";
+import { isStoredTime, runRecallingLastAnswer } from "../util/transactions";
 import { NO_LLM_USAGE, attemptDocument, attemptRef } from "./attempt-log";
 import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
@@ -1403,11 +1403,6 @@ function leftByCancel(snap: DocumentSnapshot, answer: CancelResult | null | unde
   if (!answer || answer.alreadyRequested) return false;
   if (answer.cancelRequested) return snap.get("cancel_requested") === true;
   return snap.get("status") === "cancelled" && isStoredTime(snap.get("finished_at"), now);
-}
-
-/** Whether a job's stored time `value` is `at` (the engine writes its times to the millisecond). */
-function isStoredTime(value: unknown, at: Date): boolean {
-  return value instanceof Timestamp && value.toMillis() === at.getTime();
 }
 
 /** The fields of a job that is open (again): not history, so nothing expires it. */

@@ -6,7 +6,7 @@
  * Production reports a transaction that outlived its deadline as INVALID_ARGUMENT "transaction has
  * expired": run again too.
  */
-import type { Firestore, Transaction } from "firebase-admin/firestore";
+import { type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
 import { GrpcStatus, grpcCode } from "./grpc-status";
 
 const CLOSED_TRIES = 5;
@@ -47,4 +47,9 @@ export async function runRecallingLastAnswer<T>(
 ): Promise<T> {
   let lastAnswer: T | undefined;
   return runTransaction(db, async (tx) => (lastAnswer = await update(tx, lastAnswer)));
+}
+
+/** Whether a stored time `value` is `at`, the moment a write fixed before its first run (the engine writes its times to the millisecond). */
+export function isStoredTime(value: unknown, at: Date): boolean {
+  return value instanceof Timestamp && value.toMillis() === at.getTime();
 }
