@@ -10,6 +10,7 @@ import { modeSchema } from "../jobs/model";
 import { nonEmptyTextSchema } from "../catalog/inputs";
 import { toNameSlug } from "../catalog/taxonomy";
 import type { HandlerOutcome, JobScope } from "../jobs/handler";
+import { isSuccessStatus } from "../jobs/lifecycle";
 import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
 import { type LoadedFamily, type SlugHolders, loadRenameOwners, readAliasFacts, readFamily } from "../catalog/reads";
@@ -76,7 +77,8 @@ export const exerciseAddHandler = planHandler({
     };
   },
   afterRun(input, outcome) {
-    if (outcome.kind !== "completed" || !ADDED.includes(outcome.status)) return outcome;
+    // Added, or would have been (a dry run): its enrichment follows.
+    if (outcome.kind !== "completed" || !isSuccessStatus(outcome.status)) return outcome;
     // As the quality scan does: no enrichment that could only fail; the next scan of the exercise asks for it.
     const blocked = input.deps.llmNotConfigured();
     if (blocked) return { ...outcome, summary: { ...outcome.summary, enrichment_not_requested: blocked.code } };
@@ -114,9 +116,6 @@ async function readSpellingHolders(
   const exercises = new Map([...facts.exercises].filter((entry): entry is [string, DocData] => entry[1] !== null));
   return { aliases: owners.aliases, exercises };
 }
-
-/** The outcomes of a run that added the exercise, or would have: its enrichment follows them. */
-const ADDED: readonly string[] = ["succeeded", "succeeded_dry_run"];
 
 type Completed = HandlerOutcome & { kind: "completed" };
 
