@@ -3,8 +3,9 @@
  * their next jobs: the page holds `page.max` candidates (more when more workers drain the lane), and
  * each candidate version is handed to one worker only, so workers of one process never race each
  * other for a document; a poll waits for the leases the process is trying on its lanes, so it does
- * not read their jobs a second time. A lease lost to another process costs no read: after its wait
- * (below) the worker takes the next candidate of the page.
+ * not read their jobs a second time. A lease lost to another process costs one read of its job (the
+ * refused write may be this one's own resend after a lost reply, see `JobQueue.lease`) and no poll:
+ * after its wait (below) the worker takes the next candidate of the page.
  *
  * Competing processes: one that lost a lease in the last `contentionMs` reads the priority in front
  * in slot order, walking on from a random place (`JobQueue.pollSpread`), so competing processes read

@@ -27,14 +27,15 @@
  */
 import type { Firestore, QueryDocumentSnapshot } from "firebase-admin/firestore";
 import { pageCollection } from "../util/paging";
-import { ChildrenNotCancelledError, InvalidTransitionError, JobCancelledError } from "./errors";
+import { ChildrenNotCancelledError, InvalidTransitionError } from "./errors";
 import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
 import { FINAL_STATUSES, type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
 import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary, WakeupSubject } from "./model";
 import { sendWakeup, submitJob } from "./intake";
-import { type CancelResult, type JobQueue, cancelPending } from "./queue";
+import { CANCELLED_WITH_PARENT, type CancelResult, type JobQueue, cancelPending } from "./queue";
 import * as logs from "./logs";
+import { cancelAsked } from "./outcomes";
 import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
 import type { HeldLease } from "./lease";
 
@@ -260,15 +261,7 @@ export class JobFlows {
 
   /** Every child of `parentId`, page by page. */
   async children(parentId: string): Promise<ChildJob[]> {
-    return (await this.childDocs(parentId)).map((doc) => ({
-      id: doc.id,
-      type: doc.get("type") as string,
-      status: doc.get("status") as JobStatus,
-      payload: (doc.get("payload") as Record<string, unknown> | undefined) ?? {},
-      result_summary: (doc.get("result_summary") as ResultSummary | null | undefined) ?? null,
-      llm_usage: doc.get("llm_usage") as unknown,
-      error: doc.get("error") as unknown,
-    }));
+    return (await this.childDocs(parentId)).map(childJobOf);
   }
 
   /** The documents of every child of `parentId`, page by page. */
@@ -290,7 +283,8 @@ export class JobFlows {
     waitingSummary: ResultSummary = {},
   ): Promise<HandlerOutcome> {
     const { job, lease, engine } = input;
-    const children = await this.children(job.id);
+    const childDocs = await this.childDocs(job.id);
+    const children = childDocs.map(childJobOf);
     const final = children.filter((child) => isFinalStatus(child.status));
     const succeeded = final.filter((child) => isSuccessStatus(child.status)).length;
     const counts: ChildCounts = { total, done: final.length, succeeded, failed: final.length - succeeded };
@@ -331,10 +325,10 @@ export class JobFlows {
     const outcome = await handler.finishParent(input, children);
     // Asked to stop (while it ran, or while it waited: leased with the cancel asked), and the cancel closed children
     // before they ran: it ends cancelled (with what its children did), not with the failure those children make.
-    // Children that all ran leave their outcome standing.
-    const { signal } = input.ctx;
-    const cancelAsked = job.cancel_requested || (signal.aborted && signal.reason instanceof JobCancelledError);
-    if (cancelAsked && children.some((child) => child.status === "cancelled"))
+    // Children that all ran leave their outcome standing, and so does one cancelled on its own before the cancel.
+    const stoppedByCancel = (child: QueryDocumentSnapshot) =>
+      child.get("status") === "cancelled" && child.get(CANCELLED_WITH_PARENT) === true;
+    if (cancelAsked(job, lease) && childDocs.some(stoppedByCancel))
       return { kind: "completed", status: "cancelled", summary: outcome.kind === "completed" ? outcome.summary : {} };
     return outcome;
   }
@@ -357,4 +351,17 @@ export class JobFlows {
     const sent = await this.tasks.enqueueWakeup(wakeupFor(woken.job, CHILDREN_DONE));
     return woken.madeDue || sent === "enqueued";
   }
+}
+
+/** A child as its parent's `finishParent` sees it. */
+function childJobOf(doc: QueryDocumentSnapshot): ChildJob {
+  return {
+    id: doc.id,
+    type: doc.get("type") as string,
+    status: doc.get("status") as JobStatus,
+    payload: (doc.get("payload") as Record<string, unknown> | undefined) ?? {},
+    result_summary: (doc.get("result_summary") as ResultSummary | null | undefined) ?? null,
+    llm_usage: doc.get("llm_usage") as unknown,
+    error: doc.get("error") as unknown,
+  };
 }

@@ -149,11 +149,6 @@ export class Heartbeat {
     if (this.lost) throw this.lost;
   }
 
-  /** A cancel was requested while the job ran (its signal fired with `JobCancelledError`). */
-  get cancelRequested(): boolean {
-    return this.controller.signal.reason instanceof JobCancelledError;
-  }
-
   /**
    * Stops renewing, and resolves once a renewal already under way has ended: its lock renewal runs
    * beside the holder's writes, and a Cloud Function must not leave work behind when it returns.

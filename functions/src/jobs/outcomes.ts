@@ -1,7 +1,8 @@
 /** How a handler's run ends: done in the job's mode, handed to a person with a code, or stopped by a cancel. */
 import { JobCancelledError } from "./errors";
 import type { HandlerOutcome } from "./handler";
-import type { Mode, ResultSummary } from "./model";
+import type { HeldLease } from "./lease";
+import type { Job, Mode, ResultSummary } from "./model";
 
 /** A job in apply mode ended `needs_review` because applying is switched off: it did no work. */
 export const APPLY_DISABLED = "APPLY_DISABLED";
@@ -45,6 +46,14 @@ export function needsReview(mode: Mode, summary: ResultSummary, code: string, me
 /** The job's signal fired because a cancel was requested (not because the lease was lost). */
 export function cancelRequested(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason instanceof JobCancelledError;
+}
+
+/**
+ * Whether the job's cancel was asked: when it was leased, or since, as one of its holder's writes found it. Not
+ * read from its signal: a run deadline or a lapsed lease that fired it first leaves it so when a cancel comes.
+ */
+export function cancelAsked(job: Pick<Job, "cancel_requested">, lease: Pick<HeldLease, "cancelRequested">): boolean {
+  return job.cancel_requested || lease.cancelRequested;
 }
 
 /** Stopped at a safe point after a cancel, with what was done before it. */

@@ -54,6 +54,7 @@ import {
   type ResultSummary,
   childCountsSchema,
   jobDocumentSchema,
+  modeSchema,
   type CompletionStatus,
   type WakeupSubject,
 } from "./model";
@@ -165,8 +166,11 @@ export interface JobChange {
 /** How a holder ends its attempt: the job's change, and the bookkeeping written in the same batch. */
 export interface AttemptEnding extends JobChange {
   bookkeeping: (writes: Writes, status: JobStatus) => void;
-  /** The fields again after a write found the job changed, from what the holder has seen since (`HeldLease.seenLlmUsage`). */
-  refreshed?: () => Record<string, unknown>;
+  /**
+   * The change again after a write found the job changed, from what the holder has seen since: its LLM usage
+   * (`HeldLease.seenLlmUsage`), a cancel (`HeldLease.cancelRequested`), which may change the event too.
+   */
+  refreshed?: () => JobChange;
 }
 
 /** The event a worker sends to end its run with one of the completion statuses. */
@@ -608,19 +612,25 @@ export class JobQueue {
    * the job changed since the poll: a refused write reads the job once, as it may be this write's
    * resend by the Firestore client after a lost reply, refused by the write that landed. A waiting
    * job whose cancel was requested, or a child whose parent was cancelled since it was queued
-   * (`parentCancelledSinceQueued`: its one read), is cancelled instead (`CancelledAtLease`).
+   * (`parentCancelledSinceQueued`: a child's one read, which also tells whether its own cancel came
+   * from its parent: `CANCELLED_WITH_PARENT`), is cancelled instead (`CancelledAtLease`).
    */
   async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
     const now = this.now();
     if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     const ref = this.jobRef(job.id);
-    if (!settlesItsCancel(job) && (job.cancel_requested || (await this.parentCancelledSinceQueued(job)))) {
-      // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was cancelled:
-      // honour it instead of running. One that settles its cancel itself runs (see `settlesItsCancel`).
+    // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was cancelled:
+    // honour it instead of running. One that settles its cancel itself runs (see `settlesItsCancel`).
+    const settles = settlesItsCancel(job);
+    const withParent = !settles && (await this.parentCancelledSinceQueued(job));
+    if (!settles && (job.cancel_requested || withParent)) {
       const status = this.transition(job.id, job.status, "cancel");
       try {
         // A cancelled job carries no error: not the LOCK_HELD or outage it last waited on.
-        await ref.update({ status, error: null, ...this.finished(now), updated_at: this.ts(now) }, { lastUpdateTime: version });
+        await ref.update(
+          { status, error: null, ...withParentMark(withParent), ...this.finished(now), updated_at: this.ts(now) },
+          { lastUpdateTime: version },
+        );
       } catch (err) {
         if (!isWriteConflict(err)) throw err;
         // As for a lease, below: a resend of this write after a lost reply is refused by the write that landed, which
@@ -698,13 +708,13 @@ export class JobQueue {
   /**
    * A write by the lease holder, conditioned on its last write (`held.version`), so it needs no
    * read. When the job changed since, the job is read once: still this holder's lease → the write
-   * is tried again on the new version (`onChanged` sees the job first, e.g. a cancel request);
-   * otherwise `LeaseLostError` and nothing is written. Other documents written in the same batch
-   * (`more`) land with it or not at all.
+   * is tried again on the new version (`onChanged` sees the job first, e.g. a cancel request, and
+   * may change `changes` given as a function, read at each try); otherwise `LeaseLostError` and
+   * nothing is written. Other documents written in the same batch (`more`) land with it or not at all.
    */
   private async writeAsHolder(
     held: HeldLease,
-    changes: Record<string, unknown>,
+    changes: Record<string, unknown> | (() => Record<string, unknown>),
     options: { more?: (batch: WriteBatch) => void; onChanged?: () => void; stopOnCancel?: boolean } = {},
   ): Promise<void> {
     await held.serially(async () => {
@@ -712,7 +722,8 @@ export class JobQueue {
       if (held.cancelRequested && options.stopOnCancel) throw new JobCancelledError(held.jobId);
       for (let round = 0; round < MAX_HOLDER_WRITE_ROUNDS; round++) {
         const batch = this.db.batch();
-        batch.update(this.jobRef(held.jobId), { ...changes, updated_at: this.ts() }, { lastUpdateTime: held.version });
+        const fields = typeof changes === "function" ? changes() : changes;
+        batch.update(this.jobRef(held.jobId), { ...fields, updated_at: this.ts() }, { lastUpdateTime: held.version });
         options.more?.(batch);
         try {
           const [written] = await batch.commit();
@@ -816,30 +827,28 @@ export class JobQueue {
    * given up.
    */
   async endAttempt(held: HeldLease, ending: AttemptEnding): Promise<{ status: JobStatus; runAfter: Date | null }> {
-    const status = this.transition(held.jobId, "running", ending.event);
-    const changes: Record<string, unknown> = { ...ending.fields, status, lease_owner: null, lease_expires_at: null };
+    let end = this.attemptEnd(held, ending);
+    await this.writeAsHolder(held, () => end.changes, {
+      more: (batch) => ending.bookkeeping(batch, end.status),
+      onChanged: () => (end = this.attemptEnd(held, ending.refreshed?.() ?? ending)),
+    });
+    const runAfter = end.changes.run_after;
+    return { status: end.status, runAfter: runAfter instanceof Date ? runAfter : null };
+  }
+
+  /** The job's status and fields that end an attempt with `change`, as far as the holder has seen the job. */
+  private attemptEnd(held: HeldLease, { event, fields }: JobChange): { status: JobStatus; changes: Record<string, unknown> } {
+    const status = this.transition(held.jobId, "running", event);
+    const changes: Record<string, unknown> = { ...fields, status, lease_owner: null, lease_expires_at: null };
     // A child counted while its parent ran found it running and woke nothing. If the parent, waiting
     // for its children, has seen the last of them counted, it is due at once instead.
-    const dueNow = () => {
-      if (status === "deferred" && held.seenChildCounts && allChildrenFinished(held.seenChildCounts)) changes.run_after = this.now();
-    };
-    dueNow();
+    if (status === "deferred" && held.seenChildCounts && allChildrenFinished(held.seenChildCounts)) changes.run_after = this.now();
     // A cancel this write is the first to see: a completed run keeps its outcome and says so, as the worker
     // says of a cancel it saw (`endingOf`).
-    const completed = COMPLETED_EVENTS.has(ending.event) && status !== "cancelled";
-    const notedCancel = () => {
-      const summary = changes.result_summary;
-      if (completed && held.cancelRequested && isPlainRecord(summary)) changes.result_summary = { ...summary, cancel_requested: true };
-    };
-    await this.writeAsHolder(held, changes, {
-      more: (batch) => ending.bookkeeping(batch, status),
-      onChanged: () => {
-        if (ending.refreshed) Object.assign(changes, ending.refreshed());
-        dueNow();
-        notedCancel();
-      },
-    });
-    return { status, runAfter: changes.run_after instanceof Date ? changes.run_after : null };
+    const summary = changes.result_summary;
+    if (COMPLETED_EVENTS.has(event) && status !== "cancelled" && held.cancelRequested && isPlainRecord(summary))
+      changes.result_summary = { ...summary, cancel_requested: true };
+    return { status, changes };
   }
 
   /** The change that completes a job with one of the completion statuses. */
@@ -996,7 +1005,7 @@ export class JobQueue {
           ...job,
           id: jobId,
           created_at: job.created_at ?? seen.createTime!.toDate(),
-          mode: job.payload.mode === "apply" ? "apply" : "dry_run",
+          mode: job.payload.mode,
         },
         this.types.subjectsOf(job.payload),
         {
@@ -1278,7 +1287,14 @@ export class JobQueue {
       cancel_requested: false,
       plan_id: plan ? job.plan_id : null,
     };
-    tx.update(snap.ref, { ...reset, run_after: this.ts(now), requeued_at: this.ts(now), ...NOT_FINISHED, updated_at: this.ts(now) });
+    tx.update(snap.ref, {
+      ...reset,
+      [CANCELLED_WITH_PARENT]: FieldValue.delete(),
+      run_after: this.ts(now),
+      requeued_at: this.ts(now),
+      ...NOT_FINISHED,
+      updated_at: this.ts(now),
+    });
     return { ...job, ...reset, run_after: now, requeued_at: now, finished_at: null };
   }
 
@@ -1287,8 +1303,9 @@ export class JobQueue {
    * that settles its cancel itself (`settlesItsCancel`) is only asked too: one that committed to a
    * plan (`savePlan`) finishes that plan, then ends with `cancel_requested` noted, so a cancel never
    * leaves half a change; a parent whose children all exist ends with what they did at its next run.
-   * A run of the transaction after a commit whose reply was lost finds what that commit wrote
-   * (`leftByCancel`) and answers as that run did, not as to a job cancelled or asked before.
+   * A child's cancel reads its parent too: one its parent's cancel reaches keeps that it came from it
+   * (`CANCELLED_WITH_PARENT`). A run of the transaction after a commit whose reply was lost finds what
+   * that commit wrote (`leftByCancel`) and answers as that run did, not as to a job cancelled or asked before.
    */
   async cancelJob(jobId: string): Promise<CancelResult>;
   /** `onlyRequestedWaiting`: only a waiting job whose cancel a client asked for and that does not settle it itself; null otherwise. */
@@ -1297,7 +1314,9 @@ export class JobQueue {
     const now = this.now();
     return runRecallingLastAnswer(this.db, async (tx, lastAnswer: CancelResult | null | undefined) => {
       const snap = await tx.get(this.jobRef(jobId));
-      return leftByCancel(snap, lastAnswer, now) ? lastAnswer : this.cancelIn(tx, snap, now, only?.onlyRequestedWaiting === true);
+      if (leftByCancel(snap, lastAnswer, now)) return lastAnswer;
+      const withParent = await this.parentCancelReachesIn(tx, snap);
+      return this.cancelIn(tx, snap, now, { withParent, onlyRequestedWaiting: only?.onlyRequestedWaiting === true });
     });
   }
 
@@ -1313,18 +1332,31 @@ export class JobQueue {
     return runRecallingLastAnswer(this.db, async (tx, lastAnswer: CancelResult | null | undefined) => {
       const snap = await tx.get(this.jobRef(childId));
       if (leftByCancel(snap, lastAnswer, now)) return lastAnswer;
-      const parentId: unknown = snap.get("parent_job_id");
-      if (typeof parentId !== "string") return null;
-      const parent = await tx.get(this.jobRef(parentId));
-      const queuedAt: unknown = snap.get("requeued_at") ?? snap.get("created_at");
-      // One without a creation time (a client's document intake has not taken in) was queued before any cancel.
-      const queuedAtMs = queuedAt instanceof Timestamp ? queuedAt.toMillis() : 0;
-      return parentCancelReaches(parent, queuedAtMs, requestedAt) ? this.cancelIn(tx, snap, now) : null;
+      return (await this.parentCancelReachesIn(tx, snap, requestedAt)) ? this.cancelIn(tx, snap, now, { withParent: true }) : null;
     });
   }
 
-  /** `cancelJob` in `tx`, of the job as `snap` read it, asked at `at`. */
-  private cancelIn(tx: Transaction, snap: DocumentSnapshot, at: Date, onlyRequestedWaiting = false): CancelResult | null {
+  /** Whether the job `snap` is a child its parent's cancel reaches (`parentCancelReaches`), the parent read in `tx`. */
+  private async parentCancelReachesIn(tx: Transaction, snap: DocumentSnapshot, requestedAt?: Date): Promise<boolean> {
+    const parentId: unknown = snap.get("parent_job_id");
+    if (typeof parentId !== "string") return false;
+    const parent = await tx.get(this.jobRef(parentId));
+    const queuedAt: unknown = snap.get("requeued_at") ?? snap.get("created_at");
+    // One without a creation time (a client's document intake has not taken in) was queued before any cancel.
+    const queuedAtMs = queuedAt instanceof Timestamp ? queuedAt.toMillis() : 0;
+    return parentCancelReaches(parent, queuedAtMs, requestedAt);
+  }
+
+  /**
+   * `cancelJob` in `tx`, of the job as `snap` read it, asked at `at`; `withParent`: a child its parent's
+   * cancel reaches, which the child's document keeps (`CANCELLED_WITH_PARENT`).
+   */
+  private cancelIn(
+    tx: Transaction,
+    snap: DocumentSnapshot,
+    at: Date,
+    { withParent, onlyRequestedWaiting = false }: { withParent: boolean; onlyRequestedWaiting?: boolean },
+  ): CancelResult | null {
     const jobId = snap.id;
     if (!snap.exists) throw new JobNotFoundError(jobId);
     const data = snap.data()!;
@@ -1340,7 +1372,7 @@ export class JobQueue {
     if (WORKER_STATUSES.includes(status) || (isOpenStatus(status) && settles)) {
       // Asked again: no write, which would only make the holder's next write read the job once more.
       const alreadyRequested = snap.get("cancel_requested") === true;
-      if (!alreadyRequested) tx.update(snap.ref, { cancel_requested: true, updated_at: now });
+      if (!alreadyRequested) tx.update(snap.ref, { cancel_requested: true, ...withParentMark(withParent), updated_at: now });
       return { status, cancelRequested: true, alreadyRequested, parentJobId };
     }
     const to = this.transition(jobId, status, "cancel");
@@ -1349,7 +1381,15 @@ export class JobQueue {
     const request = takenIn ? null : this.types.parseRequest(data);
     const takeIn = request?.ok ? this.takenInDocument(request.value, data, rulesCheckedCreator(data), now.toDate()) : {};
     const counters = takenIn ? {} : { attempts: 0, lease_epoch: 0 };
-    tx.update(snap.ref, { ...takeIn, status: to, error: null, ...counters, ...this.finished(now), updated_at: now });
+    tx.update(snap.ref, {
+      ...takeIn,
+      status: to,
+      error: null,
+      ...withParentMark(withParent),
+      ...counters,
+      ...this.finished(now),
+      updated_at: now,
+    });
     return { status: to, cancelRequested: false, alreadyRequested: false, parentJobId };
   }
 }
@@ -1407,6 +1447,17 @@ function leftByCancel(snap: DocumentSnapshot, answer: CancelResult | null | unde
 
 /** The fields of a job that is open (again): not history, so nothing expires it. */
 const NOT_FINISHED = { finished_at: null, expire_at: null } as const;
+
+/**
+ * Set on a child whose cancel came from its parent's (`parentCancelReaches`): closed or asked to stop by it, at
+ * once, at its lease or by its heartbeat. A parent asked to stop ends cancelled when its cancel stopped one of its
+ * children, not for one cancelled on its own before (`JobFlows.settleParent`). An operator's retry clears it.
+ */
+export const CANCELLED_WITH_PARENT = "cancelled_with_parent";
+
+function withParentMark(withParent: boolean): Record<string, true> {
+  return withParent ? { [CANCELLED_WITH_PARENT]: true } : {};
+}
 
 /**
  * A job asked to stop that has not stopped yet and will: open, its cancel requested, and no frozen plan
@@ -1506,7 +1557,11 @@ const leaseFieldsSchema = jobDocumentSchema
     cancel_requested: true,
     plan_id: true,
   })
-  .extend({ payload: z.looseObject({ mode: z.unknown() }), created_at: jobDocumentSchema.shape.created_at.optional() });
+  .extend({
+    // A mode the payload no longer parses with is read as the default one, as a payload without one.
+    payload: z.looseObject({ mode: modeSchema.catch(() => modeSchema.parse(undefined)) }),
+    created_at: jobDocumentSchema.shape.created_at.optional(),
+  });
 
 /** A worker id unique to this process instance. */
 export function newWorkerId(prefix = "worker"): string {

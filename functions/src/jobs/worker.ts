@@ -40,6 +40,7 @@ import {
   type ResultSummary,
   llmUsageSchema,
 } from "./model";
+import { cancelAsked } from "./outcomes";
 import type { JobChange, JobQueue, LeasedJob } from "./queue";
 import type { JobRegistry } from "./registry";
 import { type LostAttemptLlm, addLostAttemptLlm, hasUsage, recordRun, runSummaryOf, runSummaryRef } from "./run-history";
@@ -196,10 +197,6 @@ export class Worker<D> {
     const holder = { jobId: job.id, epoch: lease.epoch, owner: lease.owner };
     let lockKeys: string[] = [];
     let ending: Ending;
-    const cancelAsked = () => heartbeat.cancelRequested || job.cancel_requested;
-    // A cancel stops the run at its next safe point, unless the job froze a plan, then or in this run: it
-    // finishes the plan first (a job that froze one is leased with its cancel request standing).
-    const cancelStops = () => cancelAsked() && job.plan_id === null && lease.frozenPlanId === null;
     logs.jobLeased(job, lease);
     try {
       const handler = this.engine.registry.handlerFor(job.type);
@@ -229,16 +226,16 @@ export class Worker<D> {
         const outcome = await runWithJobContext(ctx, () => this.execute(job, lease, ctx, attempt, handler, keys));
         // A lost lease voids the result; a cancel that came after the work was done does not undo it.
         heartbeat.throwIfLeaseLost();
-        ending = endingOf(outcome, { asked: cancelAsked(), stops: cancelStops() });
+        ending = endingOf(outcome, { asked: cancelAsked(job, lease), stops: cancelStops(job, lease) });
       }
     } catch (err) {
-      ending = endingOfError(err, cancelStops());
+      ending = endingOfError(err, cancelStops(job, lease));
     } finally {
       await heartbeat.stop();
     }
-    const { status, runAfter } = await this.end(job, lease, attempt, ending);
-    await this.afterEnd(job, lease, holder, lockKeys, ending, status, runAfter);
-    return { jobId: job.id, type: job.type, attempt: job.attempts, leaseEpoch: lease.epoch, status, error: errorOf(ending) };
+    const { status, runAfter, ended } = await this.end(job, lease, attempt, ending);
+    await this.afterEnd(job, lease, holder, lockKeys, ended, status, runAfter);
+    return { jobId: job.id, type: job.type, attempt: job.attempts, leaseEpoch: lease.epoch, status, error: errorOf(ended) };
   }
 
   /** The handler's run, or for a parent whose children exist, their settlement (`flows.ts`). */
@@ -265,14 +262,15 @@ export class Worker<D> {
   /**
    * Writes the attempt's end: the job's new status, and when it runs again (a deferral, a retry).
    * "lease_lost" when the lease was lost: only what the attempt spent on the LLM is written then
-   * (`recordLostAttemptLlm`).
+   * (`recordLostAttemptLlm`). `ended`: the ending written, which a cancel the write is the first to
+   * find may have changed (a failure stops there, as when the run saw the cancel).
    */
   private async end(
     job: Job,
     lease: HeldLease,
     attempt: AttemptLog,
     ending: Ending,
-  ): Promise<{ status: RunReport["status"]; runAfter: Date | null }> {
+  ): Promise<{ status: RunReport["status"]; runAfter: Date | null; ended: Ending }> {
     const lost = async (reason: LeaseLostError) => {
       logs.leaseLost(job, lease, reason);
       const llm = attempt.llmTotals();
@@ -283,24 +281,27 @@ export class Worker<D> {
       }
       return { status: "lease_lost" as const, runAfter: null };
     };
-    if (ending.kind === "lease_lost") return lost(ending.err);
+    if (ending.kind === "lease_lost") return { ...(await lost(ending.err)), ended: ending };
+    let ended = ending;
     const now = this.engine.now();
     // The job's usage over its attempts: this one's added to what its last write saw.
-    const endingNow = () => this.attemptEnding(job, ending, addUsage(lease.seenLlmUsage ?? NO_LLM_USAGE, attempt.llmTotals()));
+    const endingNow = () => this.attemptEnding(job, ended, addUsage(lease.seenLlmUsage ?? NO_LLM_USAGE, attempt.llmTotals()));
     let written = endingNow();
     const { queue } = this.engine;
     const write = () =>
       queue.endAttempt(lease, {
         ...written,
         refreshed: () => {
+          // The job changed since the run's last write: a cancel found only now stops a failed run all the same.
+          if (ended.kind === "failed" && cancelStops(job, lease)) ended = stoppedAfter(ended.failure);
           written = endingNow();
-          return written.fields;
+          return written;
         },
         bookkeeping: (writes, status) => {
-          const error = errorOf(ending);
+          const error = errorOf(ended);
           const { queue } = this.engine;
-          const ended = { status, error, finishedAt: now, expireAt: queue.historyExpiry("jobsMs", now) };
-          writes.set(attemptRef(queue.db, job.id, lease.epoch), attempt.document(ended), {});
+          const record = { status, error, finishedAt: now, expireAt: queue.historyExpiry("jobsMs", now) };
+          writes.set(attemptRef(queue.db, job.id, lease.epoch), attempt.document(record), {});
           const run = runSummaryOf({ ...job, mode: job.payload.mode }, this.engine.registry.subjectsOf(job.payload), {
             leaseEpoch: lease.epoch,
             workerId: lease.owner,
@@ -318,13 +319,13 @@ export class Worker<D> {
     // watchdog, a finished run would cost an attempt and hold its locks until the lease ran out.
     for (let tries = 1; ; tries++) {
       try {
-        return await write();
+        return { ...(await write()), ended };
       } catch (err) {
         // A write whose reply was lost may have landed: the next try then finds the job ended, and so may the
         // first, as the Firestore client itself sends a commit again after UNAVAILABLE or ABORTED.
         const landed = err instanceof LeaseLostError ? await this.landedEnding(job, lease, now) : null;
-        if (landed) return landed;
-        if (err instanceof LeaseLostError) return lost(err);
+        if (landed) return { ...landed, ended };
+        if (err instanceof LeaseLostError) return { ...(await lost(err)), ended };
         if (!isRetryableWrite(err) || tries === END_WRITE_TRIES) {
           // The watchdog ends the attempt once its lease runs out, knowing nothing of what it spent.
           const llm = attempt.llmTotals();
@@ -492,6 +493,14 @@ export function jobScope(
   };
 }
 
+/**
+ * A cancel stops the run at its next safe point, unless the job froze a plan, then or in this run: it
+ * finishes the plan first (a job that froze one is leased with its cancel request standing).
+ */
+function cancelStops(job: Job, lease: HeldLease): boolean {
+  return cancelAsked(job, lease) && job.plan_id === null && lease.frozenPlanId === null;
+}
+
 function endingOf(outcome: HandlerOutcome, cancel: { asked: boolean; stops: boolean }): Ending {
   switch (outcome.kind) {
     case "completed":
@@ -521,10 +530,15 @@ function endingOfError(err: unknown, cancelStops: boolean): Ending {
   // lease's owner and epoch, which still hold, not by its locks, which may have lapsed).
   const failure =
     err instanceof LeaseLostError ? JobFailure.transient(LEASE_EXPIRED, `${err.reason}; its worker ended the attempt`) : toJobFailure(err);
-  // A run asked to stop that fails before its next safe point stops there too, not retried nor left failed; its
-  // error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
-  if (cancelStops) return { kind: "completed", status: "cancelled", summary: partialOf(failure) ?? {}, error: failure.toInfo() };
-  return { kind: "failed", failure, summary: null };
+  return cancelStops ? stoppedAfter(failure) : { kind: "failed", failure, summary: null };
+}
+
+/**
+ * A run asked to stop that fails before its next safe point stops there too, not retried nor left failed; its
+ * error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
+ */
+function stoppedAfter(failure: JobFailure): Extract<Ending, { kind: "completed" }> {
+  return { kind: "completed", status: "cancelled", summary: partialOf(failure) ?? {}, error: failure.toInfo() };
 }
 
 function errorOf(ending: Ending): JobErrorInfo | null {

@@ -89,6 +89,64 @@ describe("a cancel the attempt's last write is the first to see", () => {
   });
 });
 
+describe("a cancel the attempt's last write is the first to see, after the run failed", () => {
+  /** An audit whose cancel lands after its last write to the job (no write of the run saw it), then fails; `plan`: it froze one first. */
+  const failingAfterCancel = (failure: JobFailure, plan = false) =>
+    createEngine({
+      db,
+      // No renewal during the run: only its last write finds the cancel.
+      config: testConfig({ heartbeatMs: 60_000 }),
+      tasks: new RecordingTasks(),
+      registry: registryWith({
+        FAMILY_AUDIT: {
+          run: async ({ job, engine }) => {
+            if (plan) await engine.savePlan({ operations: [] });
+            await db.collection(JOB_COLLECTIONS.jobs).doc(job.id).update({ cancel_requested: true });
+            throw failure;
+          },
+        },
+      }),
+    });
+  const attemptStatuses = async (jobId: string) =>
+    (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).get()).docs.map((doc) => doc.get("status"));
+
+  it.each([
+    ["fails", JobFailure.permanent("BROKEN", "cannot go on"), 5],
+    ["is handed to a person", JobFailure.needsReview("LOOK_AT_IT", "a person must decide"), 5],
+    ["fails its last attempt", JobFailure.transient("FLAKY", "try again"), 1],
+    ["fails with attempts left", JobFailure.transient("FLAKY", "try again"), 5],
+  ])("stops a run that then %s: it ends cancelled, the failure its error, not retried nor left failed", async (_, failure, maxAttempts) => {
+    const engine = failingAfterCancel(failure);
+    const { jobId } = await engine.queue.createJob({
+      type: "FAMILY_AUDIT",
+      payload: { family_slug: "squat" },
+      created_by: "test",
+      max_attempts: maxAttempts,
+    });
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(reports).toMatchObject([{ jobId, status: "cancelled", error: { code: failure.code } }]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "cancelled",
+      attempts: 1,
+      lease_owner: null,
+      error: { code: failure.code },
+    });
+    expect(await attemptStatuses(jobId)).toEqual(["cancelled"]);
+  });
+
+  it("leaves a run that froze its plan to finish it: failing after the cancel, it is retried", async () => {
+    const engine = failingAfterCancel(JobFailure.transient("FLAKY", "try again"), true);
+    const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(reports).toMatchObject([{ jobId, status: "queued", error: { code: "FLAKY" } }]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "queued", cancel_requested: true, plan_id: "p1" });
+  });
+});
+
 describe("a job given the id of an earlier job whose document was deleted while its history is kept", () => {
   it("runs to its end, its history beside the earlier job's", async () => {
     const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });

@@ -375,6 +375,74 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect(children.docs.map((doc) => doc.get("status") as string)).toEqual(["cancelled", "cancelled"]);
   });
 
+  it("a parent asked to stop while it creates children, failing before any of its writes met the cancel, ends cancelled and cancels the children it made", async () => {
+    const operator: { engine?: Engine } = {};
+    const failingParent: JobHandler<typeof parentPayload> = {
+      ...parent,
+      async run({ job, engine }) {
+        async function* specs() {
+          yield { type: "TEST_CHILD", payload: { fail: false } };
+          await operator.engine!.cancel(job.id); // the parent's next write would meet it
+          yield { type: "TEST_CHILD", payload: { fail: false } };
+          throw JobFailure.permanent("BROKEN", "the parent fails before it records its children's total");
+        }
+        await engine.createChildren(specs());
+        return { kind: "wait_for_children", summary: {} };
+      },
+    };
+    // No renewal during the run: only its last write finds the cancel.
+    const registry = new JobRegistry([failingParent, childHandler]);
+    const engine = (operator.engine = createEngine({
+      db,
+      config: testConfig({ heartbeatMs: 60_000 }),
+      tasks: new RecordingTasks(),
+      registry,
+    }));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+
+    const reports = await engine.runLane("priority", { maxJobs: 5, budgetMs: 30_000 });
+
+    // Neither failed nor leaving the child it made after the cancel to run: its failure is its error.
+    expect(reports.map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "cancelled", error: { code: "BROKEN" } });
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
+  });
+
+  it("a parent asked to stop after its run's deadline fired ends cancelled over the children the cancel closed, as any parent asked to stop", async () => {
+    const operator: { engine?: Engine } = {};
+    const lateParent: JobHandler<typeof parentPayload> = {
+      ...parent,
+      async run({ job, engine, ctx }) {
+        async function* specs() {
+          for (let i = 0; i < job.payload.children; i++) yield { type: "TEST_CHILD", payload: { fail: false } };
+          // The deadline fires the parent's signal; the cancel comes after it and closes the children.
+          await waitFor(
+            async () => ctx.signal.aborted,
+            (aborted) => aborted,
+            10_000,
+          );
+          await operator.engine!.cancel(job.id);
+        }
+        await engine.createChildren(specs());
+        return { kind: "wait_for_children", summary: {} };
+      },
+    };
+    const registry = new JobRegistry([lateParent, childHandler]);
+    const engine = (operator.engine = createEngine({
+      db,
+      config: testConfig({ heartbeatMs: 60_000 }),
+      tasks: new RecordingTasks(),
+      registry,
+    }));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1_000 });
+
+    expect(report).toMatchObject({ jobId, status: "cancelled" });
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ result_summary: { children: 2 } });
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
+  });
+
   it("a parent whose child's id a client took first fails JOB_ID_TAKEN instead of waiting for a child that is not its own", async () => {
     const engine = quietEngine(new JobRegistry([parent, childHandler]));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
@@ -480,6 +548,75 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     rerun.cancel = true;
     const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
     expect(report).toMatchObject({ jobId, status: "succeeded_dry_run" });
+    expect((await engine.queue.getJob(jobId))?.result_summary).toMatchObject({ children: 2, cancel_requested: true });
+  });
+
+  it("a child an earlier cancel of its parent stopped, retried with the parent and then cancelled on its own, counts as cancelled on its own", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    await engine.cancel(jobId);
+    expect((await engine.runLane("priority")).map((report) => report.status)).toEqual(["cancelled"]);
+    await engine.retry(jobId);
+    await engine.cancel(childJobId(jobId, 1));
+    // The parent waits for its other child, which runs.
+    await engine.runLane("priority", { maxJobs: 2, budgetMs: 10_000 });
+
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "deferred",
+      cancelRequested: true,
+      alreadyRequested: false,
+      childrenCancelled: 0,
+    });
+
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "succeeded_dry_run"]]);
+  });
+
+  it("a child its heartbeat stops for its parent's cancel (whose own step never reached it) counts as stopped by that cancel", async () => {
+    const asked: { engine?: Engine; parentId?: string } = {};
+    const stoppableChild: JobHandler<typeof childPayload> = {
+      ...childHandler,
+      async run({ ctx }) {
+        // The parent's cancel lands while this child runs, and its process dies before the step that cancels its children.
+        await asked.engine!.queue.cancelJob(asked.parentId!);
+        await waitFor(
+          async () => ctx.signal.aborted,
+          (aborted) => aborted,
+          10_000,
+        );
+        ctx.signal.throwIfAborted();
+        throw new Error("unreachable: the signal fired");
+      },
+    };
+    const engine = (asked.engine = quietEngine(new JobRegistry([parent, stoppableChild])));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 1 }, created_by: "test" });
+    asked.parentId = jobId;
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([
+      [childJobId(jobId, 1), "cancelled"],
+      [jobId, "cancelled"],
+    ]);
+  });
+
+  it("a parent asked to stop once its children all ended keeps its outcome over a child cancelled on its own before", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    await engine.cancel(childJobId(jobId, 1));
+    expect((await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 })).map((report) => report.jobId)).toEqual([
+      childJobId(jobId, 2),
+    ]);
+
+    // Its cancel finds every child ended: it closes none.
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "deferred",
+      cancelRequested: true,
+      alreadyRequested: false,
+      childrenCancelled: 0,
+    });
+
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "succeeded_dry_run"]]);
     expect((await engine.queue.getJob(jobId))?.result_summary).toMatchObject({ children: 2, cancel_requested: true });
   });
 });

@@ -94,6 +94,32 @@ describe("a job still running at its drain's deadline", () => {
     expect(await jobData(second)).toMatchObject({ status: "queued", attempts: 0 });
   });
 
+  it("ends cancelled, the deadline its error, when a cancel comes after the deadline fired and the run's next write meets it", async () => {
+    const { engine } = setUp(
+      registryWith({
+        FAMILY_AUDIT: {
+          lockKeys: () => [LOCK_KEY],
+          async run({ job, ctx, engine }) {
+            await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+            // Its signal has fired with the deadline, so the cancel its progress write finds leaves it as it was.
+            await db.collection(JOB_COLLECTIONS.jobs).doc(job.id).update({ cancel_requested: true });
+            await engine.reportProgress({ done: 1, total: 2 });
+            ctx.signal.throwIfAborted();
+            throw new Error("unreachable: the signal fired");
+          },
+        },
+      }),
+    );
+    const jobId = await createAudit(engine);
+
+    const reports = await engine.runLane("priority", { maxJobs: 5, budgetMs: 10_000, stopRunsAfterMs: 300 });
+
+    // Not queued again to be cancelled at its next lease: it stops here, as any run asked to stop that fails.
+    expect(reports).toMatchObject([{ jobId, status: "cancelled", error: { code: "RUN_DEADLINE" } }]);
+    expect(await jobData(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, error: { code: "RUN_DEADLINE" } });
+    expect((await db.collection(JOB_COLLECTIONS.locks).doc(LOCK_KEY).get()).exists).toBe(false);
+  });
+
   it("is set by a lane task's limits", async () => {
     const { engine } = setUp();
     const jobId = await createAudit(engine);
