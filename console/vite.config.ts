@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { defineConfig } from "vite";
+import { envFileNames, FUNCTIONS_DIR, loadEnvFiles } from "../functions/src/local/env-files";
 import { DEFAULT_FUNCTIONS_REGION } from "./src/model";
 
 // The emulator ports live in firebase.json; the console reads them from there at build time.
@@ -14,19 +15,17 @@ const ports = {
 
 /**
  * The region the console calls the engine's functions in: their TASKS_LOCATION param, found where the
- * deploy finds it: the environment, else `functions/.env.<project>` (the Firebase CLI names the project
- * in GCLOUD_PROJECT for Hosting's predeploy build), else `functions/.env`, else the engine's default.
+ * deploy finds it: the environment, else the `.env` files of the functions' directory `dir` the Functions
+ * deploy reads for the project the Firebase CLI names in GCLOUD_PROJECT for Hosting's predeploy build
+ * (`.env.<project>` over `.env`), parsed as the deploy parses them (the functions' own reader), else the
+ * engine's default (also for an empty value, which names no region).
  */
-function functionsRegion(): string {
-  if (process.env.TASKS_LOCATION) return process.env.TASKS_LOCATION;
-  const project = process.env.GCLOUD_PROJECT;
-  for (const name of [...(project ? [`.env.${project}`] : []), ".env"]) {
-    const file = new URL(`../functions/${name}`, import.meta.url);
-    if (!existsSync(file)) continue;
-    const match = /^\s*TASKS_LOCATION\s*=\s*["']?([^"'\s#]+)/m.exec(readFileSync(file, "utf8"));
-    if (match) return match[1];
-  }
-  return DEFAULT_FUNCTIONS_REGION;
+export function functionsRegion(env: NodeJS.ProcessEnv = process.env, dir = FUNCTIONS_DIR): string {
+  if (env.TASKS_LOCATION) return env.TASKS_LOCATION;
+  const fromFiles: NodeJS.ProcessEnv = {};
+  for (const warning of loadEnvFiles(dir, envFileNames(env.GCLOUD_PROJECT, false), { env: fromFiles }))
+    console.warn(`console build: ${warning}`);
+  return fromFiles.TASKS_LOCATION || DEFAULT_FUNCTIONS_REGION;
 }
 
 export default defineConfig({

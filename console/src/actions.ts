@@ -4,7 +4,13 @@
  */
 import { type Functions, FunctionsError, httpsCallable } from "firebase/functions";
 import { asError } from "./format";
-import type { CancelAnswer, RetryAnswer } from "./model";
+import { type CancelAnswer, CURATOR_ACTION_TIMEOUT_SECONDS, type RetryAnswer } from "./model";
+
+/**
+ * How long the console waits for a callable's answer: past the callables' own timeout (a retry requeues a parent's
+ * children one by one) by the round trip's share, not the SDK's 70 s default.
+ */
+const ANSWER_TIMEOUT_MS = (CURATOR_ACTION_TIMEOUT_SECONDS + 10) * 1000;
 
 export interface OperatorActions {
   retryJob(jobId: string): Promise<RetryAnswer>;
@@ -14,9 +20,7 @@ export interface OperatorActions {
 
 export function operatorActions(functions: Functions): OperatorActions {
   const call = async <Answer>(name: string, data: Record<string, string>) =>
-    // Past the callables' own 540 s (CURATOR_ACTION_TIMEOUT_SECONDS in functions/src/config.ts: a retry requeues a
-    // parent's children one by one), not the SDK's 70 s default.
-    (await httpsCallable<Record<string, string>, Answer>(functions, name, { timeout: 550_000 })(data)).data;
+    (await httpsCallable<Record<string, string>, Answer>(functions, name, { timeout: ANSWER_TIMEOUT_MS })(data)).data;
   return {
     retryJob: (jobId) => call<RetryAnswer>("retryJob", { jobId }),
     cancelJob: (jobId) => call<CancelAnswer>("cancelJob", { jobId }),

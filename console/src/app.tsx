@@ -88,7 +88,7 @@ function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }
   const lacksVerified = lacks.includes("verified email");
   return (
     <article data-testid="not-curator">
-      <h2>Curators only</h2>
+      <h1>Curators only</h1>
       <p>
         You are signed in as {user.email ?? user.uid}. The queue, job details, history and actions are shown to curators only: accounts with
         the <code>{CURATOR_CLAIM}</code> claim and a verified email.
@@ -201,7 +201,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
           {session.state === "signed-in" && !curator && <NotCurator user={session.user} lacks={session.lacks} />}
           {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}
           {curator && route.view === "job" && <JobView key={route.jobId} jobId={route.jobId} data={data} actions={actions} />}
-          {curator && route.view === "history" && <HistoryView data={data} />}
+          {curator && route.view === "history" && <HistoryView data={data} jobId={route.jobId} />}
           {curator && route.view === "days" && <DaysView data={data} />}
         </HeadingFocus.Provider>
       </main>

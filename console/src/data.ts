@@ -205,13 +205,16 @@ export const consoleQueries = {
   changes: (db: Firestore, jobId: string, shown: number) =>
     query(collection(db, COLLECTIONS.changes), where("job_id", "==", jobId), orderBy("applied_at", "desc"), limit(shown + 1)),
 
-  /** One more than `pageSize`, to tell whether another page follows. */
+  /** One more than `pageSize`, to tell whether another page follows. A job's runs: index job_id, finished_at DESC. */
   historyPage: (db: Firestore, filter: HistoryFilter, pageSize: number, after?: HistoryCursor) => {
     const constraints: QueryConstraint[] = [];
-    // A run's subjects are the families its job's payload names (a merge's target and source, a rename's old slug, ...).
-    if (filter.family) constraints.push(where("subjects", "array-contains", filter.family));
-    if (filter.type) constraints.push(where("type", "==", filter.type));
-    if (filter.status) constraints.push(where("attempt_status", "==", filter.status));
+    if ("job" in filter) constraints.push(where("job_id", "==", filter.job));
+    else {
+      // A run's subjects are the families its job's payload names (a merge's target and source, a rename's old slug, ...).
+      if (filter.family) constraints.push(where("subjects", "array-contains", filter.family));
+      if (filter.type) constraints.push(where("type", "==", filter.type));
+      if (filter.status) constraints.push(where("attempt_status", "==", filter.status));
+    }
     if (filter.from) constraints.push(where("finished_at", ">=", filter.from));
     if (filter.until) constraints.push(where("finished_at", "<", filter.until));
     constraints.push(orderBy("finished_at", "desc"));
@@ -319,14 +322,17 @@ export class ConsoleData {
   }
 }
 
-export interface HistoryFilter {
-  type?: string;
-  status?: string;
-  family?: string;
+interface FinishedBetween {
   from?: Date;
   /** Exclusive. */
   until?: Date;
 }
+
+/**
+ * One job's runs, or runs of any job narrowed by type, status and family; either within a range of finish times. A
+ * job's runs are not narrowed further, as the CLI's `history --job` is not: no index serves that.
+ */
+export type HistoryFilter = FinishedBetween & ({ job: string } | { type?: string; status?: string; family?: string });
 
 /** Where the next history page starts; opaque to views. */
 export interface HistoryCursor {

@@ -12,6 +12,8 @@ import {
   type Attempt,
   type AttemptStatus,
   type Change,
+  DAILY_BREAKDOWNS,
+  DAILY_COUNTERS,
   type DailyTotals,
   type FrozenPlan,
   type Job,
@@ -159,30 +161,16 @@ export function toRunSummary(id: string, data: DocumentData): RunSummary {
   };
 }
 
-function emptyTotals(day: string): DailyTotals {
-  return {
-    day,
-    runs: 0,
-    by_type: {},
-    by_status: {},
-    by_mode: {},
-    changes: 0,
-    scanner_fail: 0,
-    llm_calls: 0,
-    llm_input_tokens: 0,
-    llm_output_tokens: 0,
-    llm_cost_usd: 0,
-  };
-}
-
 /** The day's totals are the sum of its shards (counters and per-key maps alike). */
 export function sumShards(day: string, shards: DocumentData[]): DailyTotals {
-  const total = emptyTotals(day);
-  const counters = ["runs", "changes", "scanner_fail", "llm_calls", "llm_input_tokens", "llm_output_tokens", "llm_cost_usd"] as const;
-  const maps = ["by_type", "by_status", "by_mode"] as const;
+  const total = {
+    day,
+    ...Object.fromEntries(DAILY_COUNTERS.map((key) => [key, 0])),
+    ...Object.fromEntries(DAILY_BREAKDOWNS.map((key) => [key, {}])),
+  } as DailyTotals;
   for (const shard of shards) {
-    for (const key of counters) total[key] += Number(shard[key] ?? 0);
-    for (const key of maps) {
+    for (const key of DAILY_COUNTERS) total[key] += Number(shard[key] ?? 0);
+    for (const key of DAILY_BREAKDOWNS) {
       for (const [name, count] of Object.entries((shard[key] as Record<string, number> | undefined) ?? {})) {
         total[key][name] = (total[key][name] ?? 0) + Number(count);
       }

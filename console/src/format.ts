@@ -1,4 +1,5 @@
 /** How times, durations, money and values read in the console. */
+import { FirebaseError } from "firebase/app";
 import {
   type CancelAnswer,
   type ChildCounts,
@@ -70,6 +71,11 @@ export function count(value: number): string {
   return value.toLocaleString("en-US");
 }
 
+/** A count of things, the noun in the plural unless there is one: "1 error", "3 errors", "1,200 errors". */
+export function counted(value: number, noun: string): string {
+  return `${count(value)} ${noun}${value === 1 ? "" : "s"}`;
+}
+
 /** A value of a document as one line: strings as they are, everything else as JSON. */
 export function inline(value: unknown): string {
   if (value === undefined) return "(absent)";
@@ -139,6 +145,14 @@ export function dayRangeProblem(from: string, to: string): string | null {
   return from && to && to < from ? `To ${to} is before From ${from}` : null;
 }
 
+/**
+ * What a list of the latest `shown` of the `held` jobs a read holds leaves out: "The latest 25 of the 134 jobs
+ * finished in the last 24 hours." A read as full as its `readLimit` may leave out more: "of 300 or more".
+ */
+export function recentlyFinishedNote(shown: number, held: number, readLimit: number): string {
+  return `The latest ${count(shown)} of the ${count(held)}${held >= readLimit ? " or more" : ""} jobs finished in the last 24 hours.`;
+}
+
 /** A size in bytes, as kB. */
 export function kilobytes(bytes: number): string {
   return `${Math.round(bytes / 1000)} kB`;
@@ -161,7 +175,25 @@ export function percentile(sorted: number[], p: number): number | null {
 
 /** A failure, as what the console could not do: "Could not sign out: …", "Could not load job j1: …". */
 export function couldNot(what: string, error: Error): string {
-  return `Could not ${what}: ${error.message}`;
+  return `Could not ${what}: ${failureReason(error)}`;
+}
+
+/**
+ * Why something failed: Firestore's refusal of a read in plain words (its own message names no cause a curator can act
+ * on); any other error's message as it is (a missing index's names the index, with a link to create it).
+ */
+export function failureReason(error: Error): string {
+  if (error instanceof FirebaseError && error.code === "permission-denied")
+    return (
+      "Firestore refused to let this account read it (permission-denied): the account may no longer be a curator, or " +
+      "the security rules changed. Sign out and in again; if it is still refused, an operator checks the account's claim."
+    );
+  return error.message;
+}
+
+/** Names in a sentence: "a", "a and b", "a, b and c". */
+export function listed(names: readonly string[]): string {
+  return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
 /** What was thrown or rejected, as an Error (a rejection may carry anything). */

@@ -37,6 +37,9 @@ export function curatorLacks(claims: Record<string, unknown>): CuratorRequiremen
 /** The engine's TASKS_LOCATION default: the region of its functions, the console's callables among them. */
 export const DEFAULT_FUNCTIONS_REGION = "us-central1";
 
+/** How long the engine lets its curator callables (retry, cancel, revert) run: its CURATOR_ACTION_TIMEOUT_SECONDS. */
+export const CURATOR_ACTION_TIMEOUT_SECONDS = 540;
+
 export const LANES = ["priority", "maintenance"] as const;
 export type Lane = (typeof LANES)[number];
 
@@ -156,7 +159,8 @@ export function unparsedNote(job: Pick<Job, "id" | "run_after" | "error">): stri
 
 /**
  * Why the job page lists no attempt log for a job: none started yet, or none ended besides the running one (which
- * writes its log when it ends); a job that has run or has ended without a log has none stored.
+ * writes its log when it ends), or it was cancelled before it ran; a job that has run or has ended otherwise without a
+ * log has none stored.
  */
 export function noAttemptNote(job: Pick<Job, "id" | "status" | "attempts" | "run_after" | "error">): string {
   if (neverRunsNote(job)) return "None: intake never took this job in (see above).";
@@ -164,6 +168,8 @@ export function noAttemptNote(job: Pick<Job, "id" | "status" | "attempts" | "run
   const running = WORKER_STATUSES.includes(job.status);
   // The running attempt is counted in `attempts`.
   const ranBefore = job.attempts > (running ? 1 : 0);
+  // Its lease would have counted an attempt: a retry's reset or a deferral's refund of the count leaves earlier logs listed.
+  if (job.status === "cancelled" && job.attempts === 0) return "None: this job was cancelled before it ran.";
   if (ranBefore || isFinalStatus(job.status)) return "No attempt log is stored for this job.";
   return running ? "No earlier attempt." : "No attempt has started yet.";
 }
@@ -256,8 +262,11 @@ function cancelPending(job: ParentFacts): boolean {
   return !isFinalStatus(job.status) && job.cancel_requested && job.plan_id === null;
 }
 
-/** The codes of a needs_review job whose retry resumes its frozen plan (the engine's RESUME_PLAN_ON_RETRY, functions/src/jobs/outcomes.ts). */
-const RESUME_PLAN_ON_RETRY = ["APPLY_DISABLED", "PARTIALLY_APPLIED"];
+/**
+ * The codes of a needs_review job whose retry resumes its frozen plan (the engine's RESUME_PLAN_ON_RETRY, functions/src/jobs/outcomes.ts).
+ * @public (the engine's wiring tests read what only this file uses)
+ */
+export const RESUME_PLAN_ON_RETRY: readonly string[] = ["APPLY_DISABLED", "PARTIALLY_APPLIED"];
 
 /**
  * Whether the engine refuses to retry a child while its parent is still stopping (JobQueue's `retryable`): the
@@ -659,17 +668,18 @@ export interface RunSummary {
   llm: LlmUsage | null;
 }
 
+/** A day's counters, and its counts by type, attempt status and mode (the engine's DAILY_COUNTERS and DAILY_BREAKDOWNS). */
+export const DAILY_COUNTERS = [
+  "runs",
+  "changes",
+  "scanner_fail",
+  "llm_calls",
+  "llm_input_tokens",
+  "llm_output_tokens",
+  "llm_cost_usd",
+] as const;
+export const DAILY_BREAKDOWNS = ["by_type", "by_status", "by_mode"] as const;
+
 /** A day's totals: the sum of its counter shards. */
-export interface DailyTotals {
-  day: string;
-  runs: number;
-  by_type: Record<string, number>;
-  by_status: Record<string, number>;
-  by_mode: Record<string, number>;
-  changes: number;
-  scanner_fail: number;
-  llm_calls: number;
-  llm_input_tokens: number;
-  llm_output_tokens: number;
-  llm_cost_usd: number;
-}
+export type DailyTotals = { day: string } & Record<(typeof DAILY_COUNTERS)[number], number> &
+  Record<(typeof DAILY_BREAKDOWNS)[number], Record<string, number>>;

@@ -1,15 +1,26 @@
-/** The console's addresses: `#/queue` (the default), `#/job/<id>`, `#/history`, `#/days`. */
-export type Route = { view: "queue" } | { view: "job"; jobId: string } | { view: "history" } | { view: "days" };
+/**
+ * The console's addresses: `#/queue` (the default), `#/job/<id>`, `#/history` (`#/history?job=<id>`: that job's runs),
+ * `#/days`.
+ */
+export type Route = { view: "queue" } | { view: "job"; jobId: string } | { view: "history"; jobId?: string } | { view: "days" };
+
+/** The history's address listing one job's runs. */
+export const jobHistoryAddress = (jobId: string) => `#/history?${new URLSearchParams({ job: jobId }).toString()}`;
 
 /**
  * An address it cannot read (a job id that is not percent-encoded UTF-8, `#/job/%E0`, or no document id, `#/job/a%2Fb`)
  * is the queue's, as an unknown view is.
  */
 export function parseRoute(hash: string): Route {
-  const [, view = "", id = ""] = hash.replace(/^#/, "").split("/");
+  const [path, search = ""] = hash.replace(/^#/, "").split("?", 2);
+  const [, view = "", id = ""] = path.split("/");
   const jobId = view === "job" && id ? decodedOrNull(id) : null;
   if (jobId !== null) return { view: "job", jobId };
-  if (view === "history" || view === "days") return { view };
+  if (view === "history") {
+    const historyJobId = new URLSearchParams(search).get("job");
+    return historyJobId ? { view, jobId: historyJobId } : { view };
+  }
+  if (view === "days") return { view };
   return { view: "queue" };
 }
 

@@ -5,16 +5,20 @@
  * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one, focus going to
  * each view's heading and each action's outcome and the title naming the view; a job intake rejected, or
  * cancelled before intake, offers no retry and says why, nor does a shard whose parent has ended (the parent is
- * retried), a job with many attempts and changes shows a bounded page of them and more on Show more, an address
- * that does not decode shows the queue, history refuses a date range that ends before it starts, and the queue
- * keeps a retry's error while its window moves on; offline, every view says it shows cached data and says
- * nothing is absent, and a job's Show more and the days' range wait for the connection; a non-curator sees no
+ * retried), a job with many attempts and changes shows a bounded page of them and more on Show more (linking
+ * History's list of its runs), an address that does not decode shows the queue, history refuses a date range that
+ * ends before it starts and lists one job's runs at its address, the days' legend names every job type in a colour
+ * of its own, and the queue keeps a retry's error while its window moves on; each view has one h1, a run's error reads
+ * whole on a laptop and a table's actions stay in sight on a phone; offline, every view says it shows cached data and
+ * says nothing is absent, and a job's Show more and the days' range wait for the connection; a non-curator sees no
  * actions and no engine data. Screenshots of every view, at a laptop's and a phone's size, go to test-results/.
  * Exits non-zero on the first failure.
  */
 import { mkdirSync } from "node:fs";
 import { collection, doc, type Firestore, getDocFromServer, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { type Browser, chromium, type ConsoleMessage, type Locator, type Page } from "playwright-core";
+import { JOB_TYPES } from "../src/model";
+import { jobHistoryAddress } from "../src/routes";
 import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, deleteAsEngine, ensureAccounts, fromServer, writeAsEngine } from "./emulators";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -153,10 +157,29 @@ async function curatorJourney(browser: Browser): Promise<void> {
   let failedJob = "";
   let waitingJob = "";
 
-  await step("the sign-in page shows", async () => {
+  await step("the sign-in page shows, its heading the page's h1, and asks the server for nothing it lacks", async () => {
+    const missing: string[] = [];
+    // The browser's own requests (its icon's) show only as a console error.
+    const notFound = (message: ConsoleMessage) => message.text().startsWith("Failed to load resource") && missing.push(message.text());
+    page.on("console", notFound);
     await page.goto(CONSOLE_URL);
-    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+    // The browser asks for an icon once the page has loaded (/favicon.ico, unless the page names one).
+    await page.waitForLoadState("networkidle");
+    page.off("console", notFound);
+    if (missing.length > 0) throw new Error(`the page asked for what the server lacks: ${missing.join(", ")}`);
+    // The emulators' note names the command as code, not between backticks.
+    await page.locator("code", { hasText: "npm --prefix functions run console" }).waitFor();
+    if ((await page.locator("main").textContent())?.includes("`")) throw new Error("the sign-in page shows a backtick");
     await shoot(page, "sign-in-laptop");
+  });
+
+  await step("a wrong password is refused in plain words", async () => {
+    await page.getByLabel("Email").fill(ACCOUNTS.curator.email);
+    await page.getByLabel("Password").fill(`not ${ACCOUNTS.curator.password}`);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    // Whether Auth says wrong-password or invalid-credential (email enumeration protection), it reads the same.
+    await page.getByRole("alert").getByText("The email or the password is wrong: check both and try again.", { exact: true }).waitFor();
   });
 
   await step("a curator signs in and sees the queue", async () => {
@@ -188,7 +211,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await view.and(page.locator('[data-status="succeeded"]')).waitFor();
     // The link followed is gone with the queue: focus moves to the new view's heading, and the title names the job.
     await titled(page, `Job ${appliedJob} · Catalog Jobs`);
-    await focusedOn(page, '[data-testid="job-view"] h2', "the job page's heading");
+    await focusedOn(page, '[data-testid="job-view"] h1', "the job page's heading");
     await view.getByRole("heading", { name: "Payload" }).waitFor();
     await view.getByText(/attempt 1 started on/).waitFor();
     // The latest attempt is open.
@@ -423,6 +446,9 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const view = page.getByTestId("job-view");
     await view.getByTestId("retry-parent").locator(`a[href="#/job/${parentJob}"]`).waitFor();
     if ((await view.getByRole("button", { name: "Retry" }).count()) > 0) throw new Error("a shard whose parent has ended offers Retry");
+    // The parent's progress over its children, its bar named for a screen reader by the job it measures.
+    await page.goto(`${CONSOLE_URL}#/job/${parentJob}`);
+    await page.getByRole("progressbar", { name: `Progress of job ${parentJob}`, exact: true }).waitFor();
     await page.goto(`${CONSOLE_URL}#/queue`);
   });
 
@@ -503,7 +529,10 @@ async function curatorJourney(browser: Browser): Promise<void> {
       }),
     );
     await page.goto(`${CONSOLE_URL}#/job/${manyJob}`);
-    await page.getByTestId("attempts-more").waitFor();
+    // The earlier attempts are left to History, which the note links to, filtered to the job's runs.
+    const toHistory = page.getByTestId("attempts-more").getByRole("link");
+    if ((await toHistory.getAttribute("href")) !== jobHistoryAddress(manyJob))
+      throw new Error(`the earlier attempts' note links to ${await toHistory.getAttribute("href")}`);
     await page.getByTestId("changes-more").waitFor();
     const attempts = await page.locator("details.attempt").count();
     const changes = await page.locator("[data-change]").count();
@@ -632,7 +661,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
   await step("history lists the runs and filters by type", async () => {
     await page.getByRole("link", { name: "History", exact: true }).click();
     await titled(page, "Run history · Catalog Jobs");
-    await focusedOn(page, "main h2", "the history's heading");
+    await focusedOn(page, "main h1", "the history's heading");
     const table = page.getByTestId("history-table");
     await table.locator("tbody tr").first().waitFor();
     const typeCellsSelector = '[data-testid="history-table"] tbody tr td:nth-child(3)';
@@ -660,11 +689,43 @@ async function curatorJourney(browser: Browser): Promise<void> {
       .allTextContents();
     if (runs.sort().join(" | ") !== "#1 | #1 (epoch 3)") throw new Error(`the retried job's runs: ${runs.join(" | ")}`);
     // A failed run's error reads whole, its message with its code, as in the queue.
-    await table
+    const error = table
       .locator('[data-testid="error-cell"]', { hasText: `FAMILY_NOT_FOUND family ${UNKNOWN_FAMILY} has no exercises` })
-      .first()
-      .waitFor();
+      .first();
+    await error.waitFor();
+    // Whole on a laptop's screen, with no column to scroll sideways to.
+    const inSight = await error.evaluate((cell) => {
+      const box = cell.getBoundingClientRect();
+      const scroller = cell.closest(".overflow-auto")!;
+      return box.left >= 0 && box.right <= scroller.getBoundingClientRect().right && scroller.scrollWidth <= scroller.clientWidth;
+    });
+    if (!inSight) throw new Error("a run's error lies beyond the history table's edge on a laptop");
     await shoot(page, "history-laptop");
+  });
+
+  await step("history lists one job's runs at the job's address, and refuses a job with a type", async () => {
+    await page.goto(`${CONSOLE_URL}${jobHistoryAddress(failedJob)}`);
+    const filters = page.getByTestId("history-filters");
+    if ((await filters.getByLabel("Job").inputValue()) !== failedJob) throw new Error("the job the address names is not the filter's");
+    const jobLinks = '[data-testid="history-table"] tbody tr a[href^="#/job/"]';
+    // Its two runs (failed, then retried), and no other job's.
+    await page
+      .waitForFunction(
+        ({ selector, want }) => [...document.querySelectorAll(selector)].map((link) => link.getAttribute("href")).join(" ") === want,
+        { selector: jobLinks, want: `#/job/${failedJob} #/job/${failedJob}` },
+      )
+      .catch(async (err: unknown) => {
+        const shown = await page.locator(jobLinks).evaluateAll((links) => links.map((link) => link.getAttribute("href")));
+        throw new Error(`runs of job ${failedJob}: ${shown.join(", ")}`, { cause: err });
+      });
+    await filters.getByLabel("Type").selectOption("FAMILY_AUDIT");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page
+      .getByTestId("history-refused")
+      .getByText(/^Job is not combined with Type, Status or Family/)
+      .waitFor();
+    await shoot(page, "history-job-laptop");
+    await page.goto(`${CONSOLE_URL}#/history`);
   });
 
   await step("history reads again when Filter is pressed with the filters unchanged", async () => {
@@ -728,7 +789,16 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if (!(runs >= 4)) throw new Error(`today's runs: ${runs}`);
     await page.locator("canvas").nth(3).waitFor();
     if ((await page.locator("canvas").count()) !== 4) throw new Error("expected four charts");
+    // Every job type in the legend, each in a colour of its own, and each a toggle of its series.
+    const legend = page.getByTestId("legend-by_type");
+    const swatches = await legend.locator(".swatch").evaluateAll((nodes) => nodes.map((node) => getComputedStyle(node).backgroundColor));
+    if (swatches.length !== JOB_TYPES.length || new Set(swatches).size !== JOB_TYPES.length)
+      throw new Error(`the types' legend: ${swatches.length} entries in ${new Set(swatches).size} colours`);
+    const audits = legend.getByRole("button", { name: /^FAMILY_AUDIT / });
+    await audits.click();
+    if ((await audits.getAttribute("aria-pressed")) !== "false") throw new Error("the legend's FAMILY_AUDIT does not hide its series");
     await shoot(page, "days-laptop");
+    await audits.click();
   });
 
   await step("every view fits a phone", async () => {
@@ -740,10 +810,21 @@ async function curatorJourney(browser: Browser): Promise<void> {
       ["days", "#/days"],
     ] as const) {
       await page.goto(`${CONSOLE_URL}${hash}`);
-      await page.locator("main h2").first().waitFor();
+      await page.locator("main h1").first().waitFor();
       await page.waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 1) throw new Error(`the ${name} view is ${overflow}px wider than the phone`);
+      if ((await page.locator("h1").count()) !== 1) throw new Error(`the ${name} view has ${await page.locator("h1").count()} h1 headings`);
+      // A table's actions are in sight without scrolling it sideways.
+      const actionsOutOfSight = await page.evaluate(() =>
+        [...document.querySelectorAll("main table")]
+          .filter((table) => table.querySelector("thead th:last-child")?.textContent === "Action")
+          .flatMap((table) => [...table.querySelectorAll("tbody tr")])
+          .filter((row) => row.lastElementChild!.getBoundingClientRect().right > window.innerWidth)
+          .map((row) => row.getAttribute("data-job")),
+      );
+      if (actionsOutOfSight.length > 0)
+        throw new Error(`the ${name} view's actions out of sight on a phone: ${actionsOutOfSight.join(", ")}`);
       await shoot(page, `${name}-phone`);
     }
   });
@@ -816,8 +897,8 @@ async function offlineJourney(browser: Browser): Promise<void> {
     await page.getByText(`Not connected: the cached data holds no job ${oldJob}, and whether the server does cannot be told`).waitFor();
     await notConnected.waitFor();
     // The page still names the job, and focus lands there as on any view.
-    await page.getByRole("heading", { level: 2, name: `Job ${oldJob}` }).waitFor();
-    await focusedOn(page, "h2.view-heading", "the offline job page's heading");
+    await page.getByRole("heading", { level: 1, name: `Job ${oldJob}` }).waitFor();
+    await focusedOn(page, "h1.view-heading", "the offline job page's heading");
     await saysNothingAbsent(page, "the job page");
     await shoot(page, "job-offline-laptop");
     // History's one-off read answers from the cache.

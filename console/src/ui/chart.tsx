@@ -21,6 +21,28 @@ Chart.register(BarController, BarElement, LineController, LineElement, PointElem
 export const PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"];
 
 /**
+ * More colours, as distinct from each other as so many can be (Sasha Trubetskoy's twenty, the palest left out), for a
+ * chart with more series than PALETTE has colours: the job types.
+ */
+export const WIDE_PALETTE = [
+  "#4363D8",
+  "#F58231",
+  "#3CB44B",
+  "#E6194B",
+  "#911EB4",
+  "#42D4F4",
+  "#FFE119",
+  "#A9A9A9",
+  "#F032E6",
+  "#BFEF45",
+  "#9A6324",
+  "#469990",
+  "#000075",
+  "#808000",
+  "#800000",
+];
+
+/**
  * Takes `next` into a chart's `shown` data in place. Chart.js keeps a dataset's state (hidden from the
  * legend, say) with the dataset object, so a dataset whose label is still there stays the same object,
  * its fields replaced by the new ones; new labels come in as they are, and gone ones go.

@@ -13,7 +13,7 @@ export interface HeadingFocusRequest {
 
 export const HeadingFocus = createContext<HeadingFocusRequest>({ pending: false });
 
-/** A view's main heading; focusable by script only (tabindex -1), not a stop of the tab order. */
+/** A view's main heading, the page's h1; focusable by script only (tabindex -1), not a stop of the tab order. */
 export function ViewHeading({ children }: { children: ComponentChildren }) {
   const request = useContext(HeadingFocus);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -24,8 +24,8 @@ export function ViewHeading({ children }: { children: ComponentChildren }) {
     heading.current?.focus();
   }, [request]);
   return (
-    <h2 ref={heading} tabIndex={-1} class="view-heading">
+    <h1 ref={heading} tabIndex={-1} class="view-heading">
       {children}
-    </h2>
+    </h1>
   );
 }

@@ -1,9 +1,14 @@
 /** A Firestore listener as component state: loading, then a value (and whether only the cache gave it) or an error. */
 import { useEffect, useState } from "preact/hooks";
 import type { Listener, Read, Unsubscribe } from "../data";
-import { asError } from "../format";
+import { asError, couldNot, failureReason, listed } from "../format";
 
-export type Live<T> = { state: "loading" } | { state: "ready"; value: T; fromCache: boolean } | { state: "error"; error: Error };
+/**
+ * An error's `retry` listens (or reads) again: Firestore ends a listener that fails (permission denied, an index
+ * missing), and nothing else would start it again. A state not from a hook may have none.
+ */
+export type Live<T> =
+  { state: "loading" } | { state: "ready"; value: T; fromCache: boolean } | { state: "error"; error: Error; retry?: () => void };
 
 /** What a view shows while a listener that replaced another loads: the value it had, if any. */
 export function whileResubscribing<T>(previous: Live<T>): Live<T> {
@@ -43,15 +48,17 @@ export function useNotConnected(lives: readonly Live<unknown>[]): boolean {
  */
 export function useLive<T>(subscribe: (listener: Listener<T>) => Unsubscribe, deps: readonly unknown[]): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
+  // Moved on by an error's retry, to subscribe again.
+  const [round, setRound] = useState(0);
   useEffect(() => {
     setLive(whileResubscribing);
     return subscribe({
       next: (value, fromCache) => setLive({ state: "ready", value, fromCache }),
-      error: (error) => setLive({ state: "error", error }),
+      error: (error) => setLive({ state: "error", error, retry: () => setRound((n) => n + 1) }),
     });
     // The caller names what the subscription depends on (lint checks the callers: eslint.config.js).
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
+  }, [...deps, round]);
   return live;
 }
 
@@ -63,20 +70,48 @@ export function mapLive<T, U>(live: Live<T>, view: (value: T) => U): Live<U> {
 /** A one-off read as component state, read again when `deps` change. */
 export function useRead<T>(read: () => Promise<Read<T>>, deps: readonly unknown[]): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
+  // As in useLive.
+  const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;
     setLive({ state: "loading" });
     read().then(
       ({ value, fromCache }) => current && setLive({ state: "ready", value, fromCache }),
-      (error: unknown) => current && setLive({ state: "error", error: asError(error) }),
+      (error: unknown) => current && setLive({ state: "error", error: asError(error), retry: () => setRound((n) => n + 1) }),
     );
     return () => {
       current = false;
     };
     // As in useLive.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
+  }, [...deps, round]);
   return live;
+}
+
+/** A read of a view, and what it reads, as a failure names it: "running jobs". */
+export interface NamedRead {
+  what: string;
+  live: Live<unknown>;
+}
+
+/**
+ * What a view's failed reads say, each reason once with all it failed to load ("Could not load running jobs and
+ * waiting jobs: …"), and how to try them all again; null while none has failed.
+ */
+export function failedReads(reads: readonly NamedRead[]): { sentences: string[]; retry: () => void } | null {
+  const failed = reads.flatMap(({ what, live }) => (live.state === "error" ? [{ what, error: live.error, retry: live.retry }] : []));
+  if (failed.length === 0) return null;
+  const byReason = new Map<string, { whats: string[]; error: Error }>();
+  for (const { what, error } of failed) {
+    const reason = failureReason(error);
+    const same = byReason.get(reason);
+    if (same) same.whats.push(what);
+    else byReason.set(reason, { whats: [what], error });
+  }
+  return {
+    sentences: [...byReason.values()].map(({ whats, error }) => couldNot(`load ${listed(whats)}`, error)),
+    retry: () => failed.forEach(({ retry }) => retry?.()),
+  };
 }
 
 /** The current time, ticking every `ms` (for lease countdowns). */

@@ -1,7 +1,7 @@
 /** Small pieces every view uses: state boxes, status badges, JSON, an action button. */
 import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type Live, useNotConnected } from "./live";
+import { failedReads, type Live, type NamedRead, useNotConnected } from "./live";
 import { actionFailure } from "../actions";
 import { couldNot, idPieces, type NoticeText } from "../format";
 import type { JobError } from "../model";
@@ -14,13 +14,33 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
-/** What failed, as what the console could not do: "load job j1", "sign out". */
-export function ErrorBox({ error, failedTo }: { error: Error; failedTo: string }) {
+/** What failed, as what the console could not do: "load job j1", "sign out"; with Try again when it can be. */
+export function ErrorBox({ error, failedTo, retry }: { error: Error; failedTo: string; retry?: () => void }) {
+  return <FailureBox sentences={[couldNot(failedTo, error)]} retry={retry} />;
+}
+
+function FailureBox({ sentences, retry }: { sentences: string[]; retry?: () => void }) {
   return (
-    <p class="error-box" role="alert">
-      {couldNot(failedTo, error)}
-    </p>
+    <div class="error-box" role="alert">
+      {sentences.map((sentence) => (
+        <p key={sentence}>{sentence}</p>
+      ))}
+      {retry && (
+        <button type="button" class="secondary small" onClick={retry}>
+          Try again
+        </button>
+      )}
+    </div>
   );
+}
+
+/**
+ * A view's reads that failed, said once for all its sections (theirs say only that they are not loaded: `LiveView`'s
+ * `failureShownAbove`), each reason once, with Try again for them all. Nothing while none has failed.
+ */
+export function FailedReads({ reads }: { reads: readonly NamedRead[] }) {
+  const failed = failedReads(reads);
+  return failed && <FailureBox sentences={failed.sentences} retry={failed.retry} />;
 }
 
 export function Empty({ children }: { children: ComponentChildren }) {
@@ -30,19 +50,25 @@ export function Empty({ children }: { children: ComponentChildren }) {
 /**
  * Renders `children(value)` once loaded; loading, error and empty states otherwise. `empty` says what is absent
  * (a string reads as a muted line); it is never said of what only the cache holds, which cannot tell: the server
- * may hold what the cache lacks.
+ * may hold what the cache lacks. `failureShownAbove`: the view says why its read failed once (`FailedReads`).
  */
 export function LiveView<T>(props: {
   live: Live<T>;
   what: string;
   isEmpty?: (value: T) => boolean;
   empty?: ComponentChildren;
+  failureShownAbove?: boolean;
   children: (value: T) => ComponentChildren;
 }) {
   const { live, what } = props;
   const notConnected = useNotConnected([live]);
   if (live.state === "loading") return <Loading what={what} />;
-  if (live.state === "error") return <ErrorBox error={live.error} failedTo={`load ${what}`} />;
+  if (live.state === "error")
+    return props.failureShownAbove ? (
+      <Empty>Not loaded: see above.</Empty>
+    ) : (
+      <ErrorBox error={live.error} failedTo={`load ${what}`} retry={live.retry} />
+    );
   if (props.isEmpty?.(live.value)) {
     // Online, a cached first answer is confirmed by the server a moment later: wait for it before saying anything.
     if (live.fromCache)
@@ -94,10 +120,13 @@ export interface SeriesColours {
   borderColor: string;
 }
 
-/** A table's cell with an error's code and message, wrapped within a bounded width; a muted dash for none. */
-export function ErrorCell({ error }: { error: JobError | null }) {
+/**
+ * A table's cell with an error's code and message, wrapped within a bounded width; a muted dash for none. `colSpan`:
+ * across that many columns, in a row of its own.
+ */
+export function ErrorCell({ error, colSpan }: { error: JobError | null; colSpan?: number }) {
   return (
-    <td class="error-cell" data-testid="error-cell">
+    <td class="error-cell" colSpan={colSpan} data-testid="error-cell">
       {error ? (
         <>
           <code>{error.code}</code> {error.message}
@@ -212,10 +241,11 @@ export function Notice({ message, testId }: { message: NoticeText | null; testId
   );
 }
 
-export function Progress({ done, total }: { done: number; total: number }) {
+/** A progress bar named by what progresses ("job j1"), for a screen reader: its value alone says nothing of what. */
+export function Progress({ done, total, of }: { done: number; total: number; of: string }) {
   return (
     <span class="progress">
-      <progress value={done} max={Math.max(total, 1)} />
+      <progress value={done} max={Math.max(total, 1)} aria-label={`Progress of ${of}`} />
       <small>
         {done}/{total}
       </small>

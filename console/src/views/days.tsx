@@ -3,8 +3,8 @@ import type { ChartConfiguration } from "chart.js";
 import { useMemo, useState } from "preact/hooks";
 import { type ConsoleData, RUNS_PER_DAY_LIMIT } from "../data";
 import { count, dayKey, dayStart, durationsByDay, lastDays, percentile, usd } from "../format";
-import type { ATTEMPT_STATUSES, DailyTotals, RunSummary } from "../model";
-import { ChartCanvas, PALETTE } from "../ui/chart";
+import { ATTEMPT_STATUSES, type DailyTotals, JOB_TYPES, type RunSummary } from "../model";
+import { ChartCanvas, PALETTE, WIDE_PALETTE } from "../ui/chart";
 import { ViewHeading } from "../ui/focus";
 import { useLive, useNotConnected, useNow, useRead } from "../ui/live";
 import { LiveView, NotConnectedNote, type SeriesColours, WaitsForConnection } from "../ui/parts";
@@ -56,14 +56,8 @@ export function DaysView({ data }: { data: ConsoleData }) {
         {(t) => (
           <>
             <div class="grid-2">
-              <figure>
-                <figcaption>Runs by status</figcaption>
-                <ChartCanvas label="Runs by status per day" config={stackedBars(t, "by_status", statusSeriesColours)} />
-              </figure>
-              <figure>
-                <figcaption>Runs by type</figcaption>
-                <ChartCanvas label="Runs by type per day" config={stackedBars(t, "by_type", paletteColours)} />
-              </figure>
+              <RunsBy caption="Runs by status" totals={t} breakdown="by_status" known={ATTEMPT_STATUSES} coloursOf={statusSeriesColours} />
+              <RunsBy caption="Runs by type" totals={t} breakdown="by_type" known={JOB_TYPES} coloursOf={typeSeriesColours} />
               <figure>
                 <figcaption>LLM tokens and cost</figcaption>
                 <ChartCanvas label="LLM tokens and cost per day" config={llmChart(t)} />
@@ -106,32 +100,91 @@ const solid = (colour: string): SeriesColours => ({ backgroundColor: colour, bor
 /** A status's series colours (STATUS_COLOURS); grey for one the console does not know. */
 export const statusSeriesColours = (status: string): SeriesColours => solid((STATUS_COLOURS as Record<string, string>)[status] ?? GREY);
 
-/** The palette's colours in the order of the names shown: for series with no colour of their own (job types). */
-const paletteColours = (_name: string, index: number): SeriesColours => solid(PALETTE[index % PALETTE.length]);
+/** A colour of its own for each job type, the same whatever the days show: JOB_TYPES' in order from WIDE_PALETTE. */
+const TYPE_COLOURS = new Map<string, string>(JOB_TYPES.map((type, i) => [type, WIDE_PALETTE[i]]));
 
-/** Each day's counts by `key`, a series per name in alphabetical order, coloured by `coloursOf`. */
+/** A job type's series colours (TYPE_COLOURS); grey for one the console does not know. */
+export const typeSeriesColours = (type: string): SeriesColours => solid(TYPE_COLOURS.get(type) ?? GREY);
+
+type Breakdown = "by_status" | "by_type";
+
+/** A name of a legend, and its runs over the days shown. */
+interface LegendEntry {
+  name: string;
+  runs: number;
+}
+
+/** Every name `known` and any other the days show, in alphabetical order, each with its runs over the days. */
+export function legendEntries(totals: DailyTotals[], breakdown: Breakdown, known: readonly string[]): LegendEntry[] {
+  const names = [...new Set([...known, ...totals.flatMap((d) => Object.keys(d[breakdown]))])].sort();
+  return names.map((name) => ({ name, runs: totals.reduce((sum, d) => sum + (d[breakdown][name] ?? 0), 0) }));
+}
+
+/**
+ * Each day's counts by `breakdown`, a series per name in alphabetical order, coloured by `coloursOf`, those `hidden`
+ * left out. No legend on the canvas: `RunsBy`'s is the page's.
+ */
 export function stackedBars(
   totals: DailyTotals[],
-  key: "by_status" | "by_type",
-  coloursOf: (name: string, index: number) => SeriesColours,
+  breakdown: Breakdown,
+  coloursOf: (name: string) => SeriesColours,
+  hidden: ReadonlySet<string> = new Set(),
 ): ChartConfiguration {
-  const names = [...new Set(totals.flatMap((d) => Object.keys(d[key])))].sort();
+  const names = [...new Set(totals.flatMap((d) => Object.keys(d[breakdown])))].sort();
   return {
     type: "bar",
     data: {
       labels: totals.map((d) => d.day.slice(5)),
-      datasets: names.map((name, i) => ({
+      datasets: names.map((name) => ({
         label: name,
-        data: totals.map((d) => d[key][name] ?? 0),
+        data: totals.map((d) => d[breakdown][name] ?? 0),
         borderWidth: 1,
-        ...coloursOf(name, i),
+        hidden: hidden.has(name),
+        ...coloursOf(name),
       })),
     },
     options: {
       scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
-      plugins: { legend: { position: "bottom" } },
+      plugins: { legend: { display: false } },
     },
   };
+}
+
+/**
+ * Each day's runs by status or type, stacked, under a legend of the page's own: every name the console knows and any
+ * other the days show, with its colour and its runs over the days, a button that hides or shows it on the chart. A
+ * canvas's legend would crowd the chart out of its height with fifteen types, and no keyboard reaches it.
+ */
+function RunsBy(props: {
+  caption: string;
+  totals: DailyTotals[];
+  breakdown: Breakdown;
+  known: readonly string[];
+  coloursOf: (name: string) => SeriesColours;
+}) {
+  const { caption, totals, breakdown, coloursOf } = props;
+  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (name: string) => {
+    const next = new Set(hidden);
+    if (!next.delete(name)) next.add(name);
+    setHidden(next);
+  };
+  return (
+    <figure>
+      <figcaption>{caption}</figcaption>
+      <ChartCanvas label={`${caption} per day`} config={stackedBars(totals, breakdown, coloursOf, hidden)} />
+      <ul class="legend" aria-label={`${caption}: legend`} data-testid={`legend-${breakdown}`}>
+        {legendEntries(totals, breakdown, props.known).map(({ name, runs }) => (
+          <li key={name}>
+            <button type="button" aria-pressed={!hidden.has(name)} disabled={runs === 0} onClick={() => toggle(name)}>
+              <span class="swatch" style={{ backgroundColor: coloursOf(name).backgroundColor }} />
+              {name} <span class="muted">{count(runs)}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
 }
 
 function llmChart(totals: DailyTotals[]): ChartConfiguration {

@@ -1,4 +1,5 @@
-/** Run history: one row per attempt, filtered by type, status, family and date range, a page at a time. */
+/** Run history: one row per attempt, filtered by type, status, family and date range, or one job's runs, a page at a time. */
+import { Fragment } from "preact";
 import { useState } from "preact/hooks";
 import type { ConsoleData, HistoryCursor, HistoryFilter, HistoryPage } from "../data";
 import { attemptLabel, count, dateTime, dayRangeProblem, dayStart, duration, rangeEnd, usd } from "../format";
@@ -10,6 +11,7 @@ import { ErrorCell, JobLink, LiveView, NotConnectedNote, StatusBadge } from "../
 const PAGE_SIZE = 25;
 
 interface FormState {
+  job: string;
   type: string;
   status: string;
   family: string;
@@ -17,33 +19,55 @@ interface FormState {
   to: string;
 }
 
-const EMPTY_FORM: FormState = { type: "", status: "", family: "", from: "", to: "" };
+const EMPTY_FORM: FormState = { job: "", type: "", status: "", family: "", from: "", to: "" };
 
 /** Dates of the form are UTC days, like the engine's daily summaries; `to` includes its day. */
 function toFilter(form: FormState): HistoryFilter {
   const until = form.to ? rangeEnd(form.to) : undefined;
+  const range = { ...(form.from ? { from: dayStart(form.from) } : {}), ...(until ? { until } : {}) };
+  if (form.job.trim()) return { ...range, job: form.job.trim() };
   return {
+    ...range,
     ...(form.type ? { type: form.type } : {}),
     ...(form.status ? { status: form.status } : {}),
     ...(form.family.trim() ? { family: form.family.trim() } : {}),
-    ...(form.from ? { from: dayStart(form.from) } : {}),
-    ...(until ? { until } : {}),
   };
 }
 
-export function HistoryView({ data }: { data: ConsoleData }) {
-  const [form, setForm] = useState<FormState>(EMPTY_FORM);
-  const [applied, setApplied] = useState<FormState>(EMPTY_FORM);
+/**
+ * Filters refused before any read, as the CLI's `history` refuses them: the field at fault and why; null for filters
+ * that can be read. A range no run can be in would read as "No run matches."
+ */
+export function historyFilterProblem(form: FormState): { field: "job" | "to"; why: string } | null {
+  if (form.job.trim() && (form.type || form.status || form.family.trim()))
+    return {
+      field: "job",
+      why: "Job is not combined with Type, Status or Family (no index serves them together, as for the CLI's history --job)",
+    };
+  const range = dayRangeProblem(form.from, form.to);
+  return range === null ? null : { field: "to", why: range };
+}
+
+/** The history view; `jobId` is the job whose runs the address names (`#/history?job=<id>`): its filters start with it. */
+export function HistoryView({ data, jobId = "" }: { data: ConsoleData; jobId?: string }) {
+  return <FilteredHistory key={jobId} data={data} start={{ ...EMPTY_FORM, job: jobId }} />;
+}
+
+/** The columns of a run's row; a failed run's error reads whole in a row of its own below it, the table's width. */
+const COLUMNS = ["Finished", "Job", "Type", "Status", "Mode", "Duration", "Changes", "LLM tokens · cost"];
+
+function FilteredHistory({ data, start }: { data: ConsoleData; start: FormState }) {
+  const [form, setForm] = useState<FormState>(start);
+  const [applied, setApplied] = useState<FormState>(start);
   // Cursors of the pages before the current one, so "Previous" can go back.
   const [cursors, setCursors] = useState<(HistoryCursor | undefined)[]>([undefined]);
   const cursor = cursors[cursors.length - 1];
   const page = useRead<HistoryPage>(() => data.historyPage(toFilter(applied), PAGE_SIZE, cursor), [data, applied, cursor]);
-  // Filters refused before any read: a range no run can be in would read as "No run matches."
-  const [refused, setRefused] = useState<string | null>(null);
+  const [refused, setRefused] = useState<ReturnType<typeof historyFilterProblem>>(null);
   const set = (key: keyof FormState) => (e: Event) => setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement).value });
   const submit = (e: Event) => {
     e.preventDefault();
-    const problem = dayRangeProblem(form.from, form.to);
+    const problem = historyFilterProblem(form);
     setRefused(problem);
     if (problem) return;
     // A new object each time, so the read runs again even when the filters are the ones applied (runs finish in between).
@@ -77,18 +101,28 @@ export function HistoryView({ data }: { data: ConsoleData }) {
           <input value={form.family} onInput={set("family")} name="family" placeholder="e.g. bench_press" />
         </label>
         <label>
+          Job
+          <input
+            value={form.job}
+            onInput={set("job")}
+            name="job"
+            placeholder="a job's id"
+            aria-invalid={refused?.field === "job" || undefined}
+          />
+        </label>
+        <label>
           From (UTC)
           <input type="date" value={form.from} onInput={set("from")} name="from" />
         </label>
         <label>
           To (UTC)
-          <input type="date" value={form.to} onInput={set("to")} name="to" aria-invalid={refused ? true : undefined} />
+          <input type="date" value={form.to} onInput={set("to")} name="to" aria-invalid={refused?.field === "to" || undefined} />
         </label>
         <button type="submit">Filter</button>
       </form>
       {refused && (
         <p class="error-box" role="alert" data-testid="history-refused">
-          {refused}: the filters were not applied, and the runs below are those of the filters applied before.
+          {refused.why}: the filters were not applied, and the runs below are those of the filters applied before.
         </p>
       )}
       <NotConnectedNote lives={[page]} />
@@ -99,42 +133,42 @@ export function HistoryView({ data }: { data: ConsoleData }) {
               <table data-testid="history-table">
                 <thead>
                   <tr>
-                    <th>Finished</th>
-                    <th>Job</th>
-                    <th>Type</th>
-                    <th>Status</th>
-                    <th>Mode</th>
-                    <th>Duration</th>
-                    <th>Changes</th>
-                    <th>LLM tokens · cost</th>
-                    <th>Error</th>
+                    {COLUMNS.map((column) => (
+                      <th key={column}>{column}</th>
+                    ))}
                   </tr>
                 </thead>
                 <tbody>
                   {p.rows.map((run) => (
-                    <tr key={run.id}>
-                      <td class="nowrap">{dateTime(run.finished_at)}</td>
-                      <td>
-                        <JobLink id={run.job_id} />{" "}
-                        <small class="muted" data-testid="run-attempt">
-                          {attemptLabel(run)}
-                        </small>
-                      </td>
-                      <td>{run.type}</td>
-                      <td>
-                        <StatusBadge status={run.attempt_status} />
-                        {run.job_status !== run.attempt_status && <small class="muted"> job {run.job_status}</small>}
-                      </td>
-                      <td>{run.mode}</td>
-                      <td>{duration(run.duration_ms)}</td>
-                      <td title={run.changes_preview.join("\n")}>{run.changes_count}</td>
-                      <td>
-                        {run.llm && run.llm.calls > 0
-                          ? `${count(run.llm.input_tokens + run.llm.output_tokens)} · ${usd(run.llm.estimated_cost_usd)}`
-                          : "—"}
-                      </td>
-                      <ErrorCell error={run.error} />
-                    </tr>
+                    <Fragment key={run.id}>
+                      <tr class={run.error ? "has-error" : undefined}>
+                        <td class="nowrap">{dateTime(run.finished_at)}</td>
+                        <td>
+                          <JobLink id={run.job_id} />{" "}
+                          <small class="muted" data-testid="run-attempt">
+                            {attemptLabel(run)}
+                          </small>
+                        </td>
+                        <td>{run.type}</td>
+                        <td>
+                          <StatusBadge status={run.attempt_status} />
+                          {run.job_status !== run.attempt_status && <small class="muted"> job {run.job_status}</small>}
+                        </td>
+                        <td>{run.mode}</td>
+                        <td>{duration(run.duration_ms)}</td>
+                        <td title={run.changes_preview.join("\n")}>{run.changes_count}</td>
+                        <td>
+                          {run.llm && run.llm.calls > 0
+                            ? `${count(run.llm.input_tokens + run.llm.output_tokens)} · ${usd(run.llm.estimated_cost_usd)}`
+                            : "—"}
+                        </td>
+                      </tr>
+                      {run.error && (
+                        <tr class="error-row">
+                          <ErrorCell error={run.error} colSpan={COLUMNS.length} />
+                        </tr>
+                      )}
+                    </Fragment>
                   ))}
                 </tbody>
               </table>

@@ -7,6 +7,7 @@ import {
   attemptLabel,
   childrenSummary,
   count,
+  counted,
   dateTime,
   duration,
   inline,
@@ -44,6 +45,7 @@ import {
   timelineEntries,
   unparsedNote,
 } from "../model";
+import { jobHistoryAddress } from "../routes";
 import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
@@ -104,7 +106,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
       {idHeading}
       <p data-testid="job-gone-why">{goneNote(changes.state === "ready" && changes.value.items.length > 0)}</p>
       <section>
-        <h3>Change journal</h3>
+        <h2>Change journal</h2>
         {changesView(true, "The journal holds no change by this job.")}
       </section>
     </article>
@@ -132,7 +134,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
                         {more && (
                           <p class="muted" data-testid="attempts-more">
                             The job has more attempts than these, its latest {ATTEMPTS_LIMIT}: the earlier ones are not shown, here or in
-                            the timeline (History lists every run).
+                            the timeline; <a href={jobHistoryAddress(jobId)}>History lists all its runs</a>.
                           </p>
                         )}
                         {items.length > 1 && <p class="muted">Newest first.</p>}
@@ -162,15 +164,20 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
 const JOB_RETENTION = "when it had been finished for RETAIN_JOBS_DAYS";
 
 /**
- * Why a job's page finds no job: its record was deleted, which the journal's entries of it prove it had; without
- * them it may also never have existed.
+ * Why a job's page finds no job: its record was deleted, which the journal's entries of it prove it had, and which
+ * keeps them longer; without them it may also never have existed.
  */
-function goneNote(journalHoldsIt: boolean): string {
-  const why = journalHoldsIt
-    ? `Its record was deleted ${JOB_RETENTION}.`
+export function goneNote(journalHoldsIt: boolean): string {
+  return journalHoldsIt
+    ? `Its record was deleted ${JOB_RETENTION}. The journal keeps its changes longer (RETAIN_JOURNAL_DAYS): those still applied can be reverted.`
     : `There is no such job: it never existed, or its record was deleted ${JOB_RETENTION}.`;
-  return `${why} The journal keeps its changes longer (RETAIN_JOURNAL_DAYS), and they can still be reverted.`;
 }
+
+/**
+ * What a job's `run_after` is to its facts: when it runs, while it is open; once it has ended, when it was to (a job
+ * cancelled before it ran may show a time still to come, which is no longer pending).
+ */
+export const runAfterFactName = (status: Job["status"]) => (isFinalStatus(status) ? "Was to run after" : "Runs after");
 
 function JobDetails(props: {
   job: Job;
@@ -221,7 +228,7 @@ function JobDetails(props: {
         {/* A job that is not running may have been queued again since (a retry keeps its last start). */}
         <Fact name={job.status === "running" ? "Started" : "Last started"} value={dateTime(job.started_at)} />
         <Fact name="Finished" value={dateTime(job.finished_at)} />
-        <Fact name="Runs after" value={dateTime(job.run_after)} />
+        <Fact name={runAfterFactName(job.status)} value={dateTime(job.run_after)} />
         {job.lease_owner && (
           <Fact name="Lease" value={`${job.lease_owner}, epoch ${job.lease_epoch}, expires ${relative(job.lease_expires_at, now)}`} />
         )}
@@ -229,7 +236,7 @@ function JobDetails(props: {
         {job.plan_id && <Fact name="Frozen plan" value={<span class="mono">{job.plan_id}</span>} />}
         {job.cancel_requested && <Fact name="Cancel" value={cancelRequestOutcome(job)} />}
       </dl>
-      {progress && <Progress done={progress.done} total={progress.total} />}
+      {progress && <Progress done={progress.done} total={progress.total} of={`job ${job.id}`} />}
       {job.error && <EngineError error={job.error} note={waitingErrorNote(job)} />}
       {neverRuns && (
         <p class="error-box" data-testid="never-runs">
@@ -243,16 +250,16 @@ function JobDetails(props: {
       )}
       <div class="grid-2">
         <section>
-          <h3>Payload</h3>
+          <h2>Payload</h2>
           <Json value={job.payload} />
         </section>
         <section>
-          <h3>Status timeline</h3>
+          <h2>Status timeline</h2>
           <Timeline job={job} attempts={props.attempts} />
         </section>
       </div>
       <section>
-        <h3>Result</h3>
+        <h2>Result</h2>
         {job.result_summary ? (
           <Json value={job.result_summary} />
         ) : (
@@ -268,11 +275,11 @@ function JobDetails(props: {
       </section>
       {props.frozenPlanView}
       <section>
-        <h3>Attempts</h3>
+        <h2>Attempts</h2>
         {props.attemptsView}
       </section>
       <section>
-        <h3>Change journal</h3>
+        <h2>Change journal</h2>
         {props.changesView}
       </section>
     </article>
@@ -376,7 +383,7 @@ function FrozenPlanSection({ data, jobId, planId, attempts }: { data: ConsoleDat
   if (frozen.state === "ready" && frozen.value !== null && frozenPlanInAttemptLog(frozen.value, attempts)) return null;
   return (
     <section data-testid="frozen-plan">
-      <h3>Frozen plan</h3>
+      <h2>Frozen plan</h2>
       <LiveView live={frozen} what={`plan ${planId}`} isEmpty={(p) => p === null} empty={`The plan ${planId} is not stored.`}>
         {(p) => (
           <>
@@ -401,7 +408,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
         {attempt.worker_id} · {dateTime(attempt.started_at)} · {took}
       </summary>
       {attempt.error && <EngineError error={attempt.error} />}
-      <h4>Pipeline events</h4>
+      <h3>Pipeline events</h3>
       <ListNote what="events" length={attempt.events.length} held={attempt.lists_cut.events} capped />
       {attempt.events.length === 0 ? (
         <Empty>No event recorded.</Empty>
@@ -428,7 +435,7 @@ function AttemptDetails({ attempt, open }: { attempt: Attempt; open: boolean }) 
       <LlmCalls calls={attempt.llm_calls} held={attempt.lists_cut.llm_calls} />
       {attempt.apply_result && (
         <>
-          <h4>Apply result</h4>
+          <h3>Apply result</h3>
           {isTooLarge(attempt.apply_result) ? (
             <TooLargeNote bytes={attempt.apply_result.too_large.bytes} />
           ) : (
@@ -462,7 +469,7 @@ function ListNote({ what, length, held, capped = false }: { what: string; length
 function PlanTable({ plan }: { plan: ChangePlanView }) {
   return (
     <>
-      <h4>Plan{plan.summary ? `: ${plan.summary}` : ""}</h4>
+      <h3>Plan{plan.summary ? `: ${plan.summary}` : ""}</h3>
       {plan.truncated && (
         <p class="muted">
           The plan was too large to store ({kilobytes(plan.truncated.bytes)}): its first {plan.operations?.length ?? 0}
@@ -501,14 +508,14 @@ function RepairRounds({ repairs, held }: { repairs: Attempt["repairs"]; held: nu
   if ("too_large" in repairs)
     return (
       <>
-        <h4>Repair rounds</h4>
+        <h3>Repair rounds</h3>
         <TooLargeNote bytes={repairs.too_large.bytes} />
       </>
     );
   if (repairs.length === 0) return null;
   return (
     <>
-      <h4>Repair rounds</h4>
+      <h3>Repair rounds</h3>
       <ListNote what="repair rounds" length={repairs.length} held={held} />
       <table>
         <thead>
@@ -540,14 +547,14 @@ function Validation({ attempt }: { attempt: Attempt }) {
   if ("too_large" in v)
     return (
       <>
-        <h4>Validation</h4>
+        <h3>Validation</h3>
         <TooLargeNote bytes={v.too_large.bytes} />
       </>
     );
   const issues = [...v.errors.map((i) => ({ ...i, level: "error" })), ...v.warnings.map((i) => ({ ...i, level: "warning" }))];
   return (
     <>
-      <h4>Validation: {v.ok ? "passed" : `${v.errors.length} errors`}</h4>
+      <h3>Validation: {v.ok ? "passed" : counted(v.errors.length, "error")}</h3>
       {issues.length > 0 && (
         <ul class="issues">
           {issues.map((i, n) => (
@@ -568,7 +575,7 @@ function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined 
   const total = (key: "input_tokens" | "output_tokens" | "estimated_cost_usd") => calls.reduce((sum, c) => sum + c[key], 0);
   return (
     <>
-      <h4>LLM calls</h4>
+      <h3>LLM calls</h3>
       <ListNote what="LLM calls" length={calls.length} held={held} capped />
       <div class="overflow-auto">
         <table>

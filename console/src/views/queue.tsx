@@ -11,7 +11,7 @@ import {
   RUNNING_JOBS_LIMIT,
   WAITING_JOBS_LIMIT,
 } from "../data";
-import { dateTime, lanePriority, relative } from "../format";
+import { dateTime, lanePriority, recentlyFinishedNote, relative } from "../format";
 import {
   cancelOffer,
   cancelRequestOutcome,
@@ -29,7 +29,7 @@ import {
 import { CancelButton, CancelOutcome, type Cancels, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
 import { type Live, mapLive, useLive, useNow } from "../ui/live";
-import { ErrorCell, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
+import { ErrorCell, FailedReads, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
 import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
@@ -48,16 +48,23 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   const parentOf = (parentId: string) => parentInQueue(parentId, held);
   // Outside the rows too: a cancelled job leaves the waiting list, and one asked to stop shows the request instead.
   const cancels = useCancels(actions, heldAll);
+  // Each read shows in more than one section: a failed one is said once, here.
+  const reads = [
+    { what: "running jobs", live: running },
+    { what: "waiting jobs", live: waiting },
+    { what: "finished jobs", live: listened },
+  ];
   return (
     <>
       <section>
         <ViewHeading>Queue now</ViewHeading>
         <NotConnectedNote lives={[running, waiting, listened]} />
-        <LiveView live={running} what="running jobs">
+        <FailedReads reads={reads} />
+        <LiveView live={running} what="running jobs" failureShownAbove>
           {(runningJobs) => (
-            <LiveView live={waiting} what="waiting jobs">
+            <LiveView live={waiting} what="waiting jobs" failureShownAbove>
               {(waitingJobs) => (
-                <LiveView live={finished} what="finished jobs">
+                <LiveView live={finished} what="finished jobs" failureShownAbove>
                   {(finishedJobs) => (
                     <>
                       <Counts jobs={[...runningJobs, ...waitingJobs, ...finishedJobs]} />
@@ -72,33 +79,58 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
       </section>
       <CancelOutcome cancels={cancels} />
       <section>
-        <h3>Running</h3>
-        <LiveView live={running} what="running jobs" isEmpty={(jobs) => jobs.length === 0} empty="Nothing is running.">
+        <h2>Running</h2>
+        <LiveView live={running} what="running jobs" isEmpty={(jobs) => jobs.length === 0} empty="Nothing is running." failureShownAbove>
           {(jobs) => <RunningJobs jobs={jobs} now={now} cancels={cancels} />}
         </LiveView>
       </section>
       <section>
-        <h3>Waiting</h3>
-        <LiveView live={waiting} what="waiting jobs" isEmpty={(jobs) => jobs.length === 0} empty="No job is waiting.">
+        <h2>Waiting</h2>
+        <LiveView live={waiting} what="waiting jobs" isEmpty={(jobs) => jobs.length === 0} empty="No job is waiting." failureShownAbove>
           {(jobs) => <WaitingJobs jobs={jobs} now={now} cancels={cancels} />}
         </LiveView>
       </section>
       <section>
-        <h3>Recent failures (24 h)</h3>
+        <h2>Recent failures (24 h)</h2>
         <RetryNotice retries={retries} />
-        <LiveView live={finished} what="failures" isEmpty={(jobs) => !jobs.some(isFailure)} empty="No failures in the last 24 hours.">
+        <LiveView
+          live={finished}
+          what="failures"
+          isEmpty={(jobs) => !jobs.some(isFailure)}
+          empty="No failures in the last 24 hours."
+          failureShownAbove
+        >
           {(jobs) => <Failures jobs={jobs.filter(isFailure)} retries={retries} parentOf={parentOf} />}
         </LiveView>
       </section>
       <section>
-        <h3>Recently finished</h3>
-        <LiveView live={finished} what="finished jobs" isEmpty={(jobs) => jobs.length === 0} empty="No job finished in the last 24 hours.">
-          {(jobs) => <Finished jobs={jobs.slice(0, 25)} />}
+        <h2>Recently finished</h2>
+        <LiveView
+          live={finished}
+          what="finished jobs"
+          isEmpty={(jobs) => jobs.length === 0}
+          empty="No job finished in the last 24 hours."
+          failureShownAbove
+        >
+          {(jobs) => (
+            <>
+              <Finished jobs={jobs.slice(0, RECENTLY_FINISHED_SHOWN)} />
+              {jobs.length > RECENTLY_FINISHED_SHOWN && (
+                <p class="muted" data-testid="finished-more">
+                  {recentlyFinishedNote(RECENTLY_FINISHED_SHOWN, jobs.length, FINISHED_JOBS_LIMIT)}{" "}
+                  <a href="#/history">History lists every run.</a>
+                </p>
+              )}
+            </>
+          )}
         </LiveView>
       </section>
     </>
   );
 }
+
+/** The finished jobs the queue lists: the latest ones (History lists every run). */
+const RECENTLY_FINISHED_SHOWN = 25;
 
 const isFailure = (job: Job) => FAILURE_STATUSES.includes(job.status);
 const heldJobs = (live: Live<Job[]>) => (live.state === "ready" ? live.value : null);
@@ -168,7 +200,7 @@ const NO_LANE = "no lane";
 function RunningJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: Cancels }) {
   return (
     <div class="overflow-auto">
-      <table>
+      <table class="actions-last">
         <thead>
           <tr>
             <th>Job</th>
@@ -186,7 +218,13 @@ function RunningJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: 
                 <JobLink id={job.id} /> <StatusBadge status={job.status} />
               </td>
               <td>{job.type}</td>
-              <td>{job.progress ? <Progress done={job.progress.done} total={job.progress.total} /> : <span class="muted">—</span>}</td>
+              <td>
+                {job.progress ? (
+                  <Progress done={job.progress.done} total={job.progress.total} of={`job ${job.id}`} />
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </td>
               <td class="mono">{job.lease_owner ?? "—"}</td>
               <td title={dateTime(job.lease_expires_at)}>{relative(job.lease_expires_at, now)}</td>
               <td>
@@ -221,7 +259,7 @@ function CancelAction({ job, cancels }: { job: Job; cancels: Cancels }) {
 function WaitingJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: Cancels }) {
   return (
     <div class="overflow-auto">
-      <table>
+      <table class="actions-last">
         <thead>
           <tr>
             <th>Job</th>
@@ -256,7 +294,7 @@ function WaitingJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: 
 function Failures({ jobs, retries, parentOf }: { jobs: Job[]; retries: Retries; parentOf: (parentId: string) => ParentState }) {
   return (
     <div class="overflow-auto">
-      <table>
+      <table class="actions-last">
         <thead>
           <tr>
             <th>Job</th>

@@ -1,8 +1,33 @@
 /** Email and password sign-in (Firebase Auth; the Auth emulator locally). */
+import { FirebaseError } from "firebase/app";
 import { type Auth, signInWithEmailAndPassword } from "firebase/auth";
 import { useState } from "preact/hooks";
 import { CURATOR_CLAIM } from "../model";
 import { asError } from "../format";
+
+const WRONG_CREDENTIALS = "The email or the password is wrong: check both and try again.";
+
+/**
+ * Firebase Auth's refusals in plain words, by code (its messages are the codes: "Firebase: Error
+ * (auth/wrong-password)."). Which of email and password is wrong is not said, as Auth with email enumeration
+ * protection (invalid-credential) does not say it either.
+ */
+const SIGN_IN_REFUSALS: Record<string, string> = {
+  "auth/invalid-credential": WRONG_CREDENTIALS,
+  "auth/wrong-password": WRONG_CREDENTIALS,
+  "auth/user-not-found": WRONG_CREDENTIALS,
+  "auth/invalid-email": "That is not an email address.",
+  "auth/user-disabled": "This account is disabled: an operator can enable it again.",
+  "auth/too-many-requests": "Too many failed attempts: Firebase Auth blocks sign-in to this account for a while. Try again later.",
+  "auth/network-request-failed":
+    "The console could not reach Firebase Auth (offline, or the connection dropped): check the connection and try again.",
+};
+
+/** Why a sign-in failed: a refusal in plain words, any other error as it reads. */
+export function signInFailure(thrown: unknown): string {
+  const error = asError(thrown);
+  return (error instanceof FirebaseError && SIGN_IN_REFUSALS[error.code]) || error.message;
+}
 
 export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
   const [email, setEmail] = useState("");
@@ -15,12 +40,12 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
     setError(null);
     signInWithEmailAndPassword(auth, email, password).catch((err: unknown) => {
       setBusy(false);
-      setError(asError(err).message);
+      setError(signInFailure(err));
     });
   };
   return (
     <article class="sign-in">
-      <h2>Sign in</h2>
+      <h1>Sign in</h1>
       <p class="muted">The console shows the engine's queue, jobs and history to curators (accounts with the {CURATOR_CLAIM} claim).</p>
       <form onSubmit={submit}>
         <label>
@@ -56,7 +81,9 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
       </form>
       {emulated && (
         <p class="muted">
-          <small>Local Emulator Suite: `npm --prefix functions run console` prints the demo accounts.</small>
+          <small>
+            Local Emulator Suite: <code>npm --prefix functions run console</code> prints the demo accounts.
+          </small>
         </p>
       )}
     </article>

@@ -328,7 +328,7 @@ describe("the actions offered", () => {
     assert.deepEqual(countedLanes([{ queue: "priority" }, { queue: null }]), ["priority", "maintenance", null]);
   });
 
-  it("a job with no attempt log says none has started only when none has, and that none is stored once one ran or the job ended", () => {
+  it("a job with no attempt log says none has started only when none has, that it was cancelled before it ran, and that none is stored once one ran or the job ended", () => {
     const job = (status: Job["status"], attempts: number) => ({ id: "j1", status, attempts, run_after: ranAt, error: null });
     assert.equal(noAttemptNote(job("queued", 0)), "No attempt has started yet.");
     assert.equal(noAttemptNote(job("running", 1)), "No earlier attempt.");
@@ -336,8 +336,9 @@ describe("the actions offered", () => {
     assert.equal(noAttemptNote(job("deferred", 2)), "No attempt log is stored for this job.");
     assert.equal(noAttemptNote(job("running", 2)), "No attempt log is stored for this job.");
     assert.equal(noAttemptNote(job("succeeded", 1)), "No attempt log is stored for this job.");
-    // Ended without running: cancelled while it waited.
-    assert.equal(noAttemptNote(job("cancelled", 0)), "No attempt log is stored for this job.");
+    // Ended without running: cancelled while it waited, which no missing log explains.
+    assert.equal(noAttemptNote(job("cancelled", 0)), "None: this job was cancelled before it ran.");
+    assert.equal(noAttemptNote(job("cancelled", 1)), "No attempt log is stored for this job.");
     assert.equal(
       noAttemptNote({ ...job("failed", 0), run_after: null, error: { code: "INVALID_JOB", message: "" } }),
       "None: intake never took this job in (see above).",

@@ -72,18 +72,22 @@ function sent(query: Query): StructuredQueryProto {
 const NOW = new Date("2026-12-02T10:05:00.000Z");
 const DAY = "2026-12-01";
 
-/** What the history form can filter on, each field present or absent: the values never change the shape. */
-const HISTORY_FILTER_FIELDS: Required<HistoryFilter> = {
-  family: "barbell-row",
-  type: JOB_TYPES[0],
-  status: ATTEMPT_STATUSES[0],
-  from: dayStart(DAY),
-  until: dayStart(DAY, 1),
-};
-const historyFilters = (Object.keys(HISTORY_FILTER_FIELDS) as Array<keyof HistoryFilter>).reduce<HistoryFilter[]>(
-  (filters, field) => filters.flatMap((filter) => [filter, { ...filter, [field]: HISTORY_FILTER_FIELDS[field] }]),
-  [{}],
-);
+/** Every combination of `fields`, each present or absent: the values never change a query's shape. */
+function combinations<Fields extends object>(fields: Fields): Partial<Fields>[] {
+  return (Object.keys(fields) as Array<keyof Fields>).reduce<Partial<Fields>[]>(
+    (all, field) => all.flatMap((some) => [some, { ...some, [field]: fields[field] }]),
+    [{}],
+  );
+}
+
+/** What the history form can filter on: a job's runs, or any job's narrowed by family, type and status; either in a date range. */
+const historyFilters: HistoryFilter[] = combinations({ from: dayStart(DAY), until: dayStart(DAY, 1) }).flatMap((range) => [
+  { ...range, job: "job-1" },
+  ...combinations({ family: "barbell-row", type: JOB_TYPES[0], status: ATTEMPT_STATUSES[0] }).map((narrowing) => ({
+    ...range,
+    ...narrowing,
+  })),
+]);
 
 /** A next-page cursor as historyPage returns one, from a run summary written to this offline client's cache only. */
 async function historyCursor(): Promise<HistoryCursor> {
@@ -126,11 +130,12 @@ describe("the console's queries", () => {
     );
   });
 
-  it("need these composite indexes: a job's journal newest first, the history's filters, family (subjects) included", () => {
+  it("need these composite indexes: a job's journal newest first, a job's runs, the history's filters, family (subjects) included", () => {
     const needed = new Set(consoleQueriesSent.flatMap((q) => requiredIndex(q) ?? []).map(describeIndex));
     assert.deepEqual([...needed].sort(), [
       "catalog_changes: job_id ==, applied_at DESCENDING",
       "catalog_run_summaries: attempt_status ==, finished_at DESCENDING",
+      "catalog_run_summaries: job_id ==, finished_at DESCENDING",
       "catalog_run_summaries: subjects CONTAINS, attempt_status ==, finished_at DESCENDING",
       "catalog_run_summaries: subjects CONTAINS, finished_at DESCENDING",
       "catalog_run_summaries: subjects CONTAINS, type ==, attempt_status ==, finished_at DESCENDING",

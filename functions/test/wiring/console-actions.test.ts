@@ -13,6 +13,7 @@ import {
   noRetryNote,
   parentState,
   rejectedAtIntake,
+  RESUME_PLAN_ON_RETRY as CONSOLE_RESUME_PLAN_ON_RETRY,
   retryable,
   type RetryAnswer,
 } from "../../../console/src/model";
@@ -20,7 +21,7 @@ import { cancelledNotice, retriedNotice } from "../../../console/src/format";
 import type { CancelResult, RetryResult } from "../../src/adapters/operator-actions";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
-import { PARTIALLY_APPLIED } from "../../src/jobs/outcomes";
+import { PARTIALLY_APPLIED, RESUME_PLAN_ON_RETRY } from "../../src/jobs/outcomes";
 import type { JobChange, LeasedJob } from "../../src/jobs/queue";
 import { testQueue } from "../helpers/engine";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
@@ -193,6 +194,12 @@ describeWithFullEmulator("Cancel", () => {
       expect(offer).toBe(cancelRequested ? "requested" : "cancel");
     },
   );
+});
+
+describe("a child's Retry while its parent is asked to stop", () => {
+  it("reads a needs_review child as resuming its frozen plan after the codes the engine resumes it after", () => {
+    expect([...CONSOLE_RESUME_PLAN_ON_RETRY].sort()).toEqual([...RESUME_PLAN_ON_RETRY].sort());
+  });
 });
 
 describe("the retry's answer", () => {

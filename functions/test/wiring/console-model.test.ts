@@ -1,13 +1,14 @@
 /**
  * The operator console is a package of its own (a browser bundle that must not pull in the engine),
  * so its model.ts restates the engine's names: collections, lanes, statuses, job types, the curator
- * claim, the default region of its functions. This keeps the two from drifting apart: each list the console holds is
- * derived here from the engine's source.
+ * claim, the default region of its functions and how long its curator callables may run, a day's
+ * counters. This keeps the two from drifting apart: each list the console holds is derived here from
+ * the engine's source.
  */
 import * as consoleModel from "../../../console/src/model";
 import { CURATOR_CLAIM } from "../../src/adapters/curators";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { loadEngineConfig } from "../../src/config";
+import { CURATOR_ACTION_TIMEOUT_SECONDS, loadEngineConfig } from "../../src/config";
 import { registry } from "../../src/handlers";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import {
@@ -20,6 +21,7 @@ import {
   nextStatus,
 } from "../../src/jobs/lifecycle";
 import { LANES } from "../../src/jobs/model";
+import { DAILY_BREAKDOWNS, DAILY_COUNTERS } from "../../src/jobs/run-history";
 
 /** A status group compared as a set: the console may list it in its own order. */
 const members = (list: readonly string[]) => [...list].sort();
@@ -38,6 +40,15 @@ describe("the console's model names what the engine has", () => {
 
   it("the region of the functions when TASKS_LOCATION is not set", () => {
     expect(consoleModel.DEFAULT_FUNCTIONS_REGION).toBe(loadEngineConfig({}).taskLocation);
+  });
+
+  it("how long the curator callables may run, which the console waits past", () => {
+    expect(consoleModel.CURATOR_ACTION_TIMEOUT_SECONDS).toBe(CURATOR_ACTION_TIMEOUT_SECONDS);
+  });
+
+  it("a day's counters, and its counts by type, status and mode", () => {
+    expect(members(consoleModel.DAILY_COUNTERS)).toEqual(members(DAILY_COUNTERS));
+    expect(members(consoleModel.DAILY_BREAKDOWNS)).toEqual(members(DAILY_BREAKDOWNS));
   });
 
   it("lanes and job types", () => {
