@@ -13,7 +13,8 @@ type CreatedEvent = Pick<JobCreatedEvent, "authType" | "authId"> & { data?: Pick
 
 export const EMULATOR_PLACEHOLDER_AUTH_ID = "fake-auth-id@gmail.com";
 
-export function withEmulatorCreator<E extends CreatedEvent>(event: E, inFunctionsEmulator = process.env.FUNCTIONS_EMULATOR === "true"): E {
+/** `inFunctionsEmulator`: whether the trigger runs there, as `functions-engine.ts` decides it. */
+export function withEmulatorCreator<E extends CreatedEvent>(event: E, inFunctionsEmulator: boolean): E {
   const createdBy: unknown = event.data?.get("created_by");
   if (!inFunctionsEmulator || event.authId !== EMULATOR_PLACEHOLDER_AUTH_ID || typeof createdBy !== "string") return event;
   return { ...event, authType: "unknown", authId: createdBy };

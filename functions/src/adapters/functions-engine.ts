@@ -4,20 +4,21 @@
  */
 import { getApp } from "firebase-admin/app";
 import { firestoreClient } from "../firestore";
-import { loadEngineConfig } from "../config";
+import { loadEngineConfig, namedProject } from "../config";
 import { createEngine, type Engine } from "../create-engine";
 import { CloudTasksQueue } from "../tasks/cloud-tasks";
 import { EmulatorTaskQueue } from "../tasks/emulator";
-import { TASKS_SERVICE_ACCOUNT_ENV, taskServiceAccount } from "../tasks/service-account";
+import { configuredTaskServiceAccount, taskServiceAccount } from "../tasks/service-account";
 import type { TaskQueuePort } from "../jobs/task-queue";
 
 let engine: Engine | undefined;
 
+/** The project the functions run in: `namedProject` (GCLOUD_PROJECT, else GOOGLE_CLOUD_PROJECT), else FIREBASE_CONFIG's. */
 export function projectId(): string {
   const fromConfig = process.env.FIREBASE_CONFIG
     ? (JSON.parse(process.env.FIREBASE_CONFIG) as { projectId?: string }).projectId
     : undefined;
-  const id = process.env.GCLOUD_PROJECT ?? process.env.GOOGLE_CLOUD_PROJECT ?? fromConfig;
+  const id = namedProject() ?? fromConfig;
   if (!id) throw new Error("no project id: set GCLOUD_PROJECT");
   return id;
 }
@@ -27,7 +28,7 @@ export function projectId(): string {
  * firebase-functions itself checks, e.g. to skip task auth); this module runs only inside a function,
  * so anything else is deployed, and an environment not recognised gets the safe defaults.
  */
-function inFunctionsEmulator(): boolean {
+export function inFunctionsEmulator(): boolean {
   return process.env.FUNCTIONS_EMULATOR === "true";
 }
 
@@ -47,7 +48,7 @@ export function functionsEngine(): Engine {
     const db = firestoreClient(
       inFunctionsEmulator()
         ? {
-            serviceAccountId: process.env[TASKS_SERVICE_ACCOUNT_ENV] || `tasks-emulator@${projectId()}.iam.gserviceaccount.com`,
+            serviceAccountId: configuredTaskServiceAccount() ?? `tasks-emulator@${projectId()}.iam.gserviceaccount.com`,
             projectId: projectId(),
           }
         : {},

@@ -7,7 +7,7 @@ import type { CallableRequest } from "firebase-functions/v2/https";
 import type { ScheduledEvent } from "firebase-functions/v2/scheduler";
 import type { Lane } from "../jobs/model";
 import { withEmulatorCreator } from "./emulator-auth";
-import { functionsEngine } from "./functions-engine";
+import { functionsEngine, inFunctionsEmulator } from "./functions-engine";
 import { type JobCreatedEvent, handleJobCreated } from "./job-created";
 import { handleLaneTask } from "./lane-task";
 import { handleScheduledScan } from "./scheduled-scan";
@@ -15,7 +15,7 @@ import type { ScanSchedule } from "../schedules/scans";
 import { handleCancelJob, handleRetryJob, handleRevertChange } from "./operator-actions";
 
 export async function jobCreated(event: JobCreatedEvent): Promise<void> {
-  await handleJobCreated(functionsEngine(), withEmulatorCreator(event));
+  await handleJobCreated(functionsEngine(), withEmulatorCreator(event, inFunctionsEmulator()));
 }
 
 export async function laneTask(lane: Lane, data: unknown): Promise<void> {

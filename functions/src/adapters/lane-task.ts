@@ -1,21 +1,10 @@
 /** The task handler of a lane: a wake-up, validated, then the lane's ready jobs are run. */
-import { z } from "zod";
 import type { Engine } from "../create-engine";
 import * as logs from "../jobs/logs";
-import { LANES, type Lane } from "../jobs/model";
-import { WAKEUP_LIMITS, type WakeupTask } from "../jobs/task-queue";
+import type { Lane } from "../jobs/model";
+import { type ReceivedWakeup, WAKEUP_LIMITS, type WakeupPayload, type WakeupTask, wakeupPayloadSchema } from "../jobs/task-queue";
 import type { DrainLimits, RunReport } from "../jobs/worker";
 import { LANE_TASK_STOP_RUNS_AFTER_SECONDS } from "../tasks/lanes";
-
-const wakeupSchema = z.object({
-  lane: z.enum(LANES),
-  job_id: z.string().min(1),
-  attempt: z.number().int().nonnegative(),
-  epoch: z.number().int().nonnegative(),
-  run_after: z.number().optional(),
-  early_arrivals: z.number().int().nonnegative().optional(),
-});
-type Wakeup = z.infer<typeof wakeupSchema>;
 
 /** A lane task runs a wake-up's few jobs, and stops the last of them before the function's timeout cuts it off. */
 export const LANE_TASK_LIMITS: DrainLimits = { ...WAKEUP_LIMITS, stopRunsAfterMs: LANE_TASK_STOP_RUNS_AFTER_SECONDS * 1000 };
@@ -29,7 +18,7 @@ const EARLY_ARRIVAL_STEP_MS = 1000;
  * arrived early (nor of an earlier early arrival), while a duplicated delivery of the same task still
  * enqueues nothing new.
  */
-function wakeupAfterEarlyArrival(wakeup: Wakeup & { run_after: number }): WakeupTask {
+function wakeupAfterEarlyArrival(wakeup: WakeupPayload): WakeupTask {
   const arrivals = (wakeup.early_arrivals ?? 0) + 1;
   const target = wakeup.run_after;
   return {
@@ -49,7 +38,7 @@ function wakeupAfterEarlyArrival(wakeup: Wakeup & { run_after: number }): Wakeup
  * for: it stands in for the task's own wake-up. Named after the last lease the task ran, which only
  * one task ever ran, so it is unique, and a duplicated delivery (which runs other jobs) asks for its own.
  */
-function continuation(lane: Lane, wakeup: Wakeup, last: RunReport, now: Date): WakeupTask {
+function continuation(lane: Lane, wakeup: ReceivedWakeup, last: RunReport, now: Date): WakeupTask {
   return {
     lane,
     jobId: wakeup.job_id,
@@ -69,7 +58,7 @@ function continuation(lane: Lane, wakeup: Wakeup, last: RunReport, now: Date): W
  * wake-up was asked for is served (an earlier task ran it along with its own).
  */
 export async function handleLaneTask(engine: Engine, lane: Lane, data: unknown, limits = LANE_TASK_LIMITS): Promise<RunReport[]> {
-  const parsed = wakeupSchema.safeParse(data);
+  const parsed = wakeupPayloadSchema.safeParse(data);
   if (!parsed.success) {
     // Retrying a malformed task cannot help; log it and let the task end.
     logs.malformedWakeup(lane, parsed.error.issues);

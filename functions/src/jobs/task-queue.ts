@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { DocumentSnapshot } from "firebase-admin/firestore";
 import { z } from "zod";
-import { type Lane, type WakeupSubject, jobDocumentSchema } from "./model";
+import { LANES, type Lane, type WakeupSubject, jobDocumentSchema } from "./model";
 
 export interface WakeupTask {
   lane: Lane;
@@ -24,17 +24,29 @@ export interface WakeupTask {
   target?: Date;
 }
 
-/** The body every adapter delivers to the lane's task function. */
-export interface WakeupPayload {
-  lane: Lane;
-  job_id: string;
-  attempt: number;
-  epoch: number;
-  /** The job's `run_after` this wake-up is for (ms since the epoch): a task that arrives before it knows so without a read. */
-  run_after: number;
+/**
+ * The body every adapter delivers to the lane's task function, and what the function accepts of it:
+ * one schema, so a field the producer adds is not dropped by the consumer's parse.
+ */
+export const wakeupPayloadSchema = z.object({
+  lane: z.enum(LANES),
+  job_id: z.string().min(1),
+  attempt: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+  /**
+   * The job's `run_after` this wake-up is for (ms since the epoch): a task that arrives before it knows so
+   * without a read. Always sent (`WakeupPayload`); a wake-up without it (a task enqueued before it was)
+   * skips that check.
+   */
+  run_after: z.number().optional(),
   /** Present on a wake-up re-enqueued because an earlier one arrived before the job's `run_after`. */
-  early_arrivals?: number;
-}
+  early_arrivals: z.number().int().nonnegative().optional(),
+});
+
+/** A wake-up as the task function receives it. */
+export type ReceivedWakeup = z.infer<typeof wakeupPayloadSchema>;
+/** A wake-up as the adapters send it: always with its `run_after`. */
+export type WakeupPayload = ReceivedWakeup & { run_after: number };
 
 /** Limits of one wake-up: a few jobs at most, well inside a task's dispatch deadline. */
 export const WAKEUP_LIMITS = { maxJobs: 5, budgetMs: 120_000 } as const;

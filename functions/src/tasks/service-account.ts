@@ -6,12 +6,13 @@
  * Default Credentials, which on Google Cloud ask the metadata server for
  * `instance/service-accounts/default/email`.
  */
-export const TASKS_SERVICE_ACCOUNT_ENV = "TASKS_SERVICE_ACCOUNT";
+const TASKS_SERVICE_ACCOUNT_ENV = "TASKS_SERVICE_ACCOUNT";
 
 /** Resolves the service account email; looked up on first use, then cached. */
 export type ServiceAccountSource = () => Promise<string>;
 
-function configured(env: NodeJS.ProcessEnv): string | undefined {
+/** TASKS_SERVICE_ACCOUNT, trimmed, when it names one. */
+export function configuredTaskServiceAccount(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const email = env[TASKS_SERVICE_ACCOUNT_ENV]?.trim();
   return email ? email : undefined;
 }
@@ -28,7 +29,7 @@ async function discoverRuntimeServiceAccount(): Promise<string> {
  * and once; a failure is not cached, so the next enqueue asks again.
  */
 export function taskServiceAccount(env: NodeJS.ProcessEnv = process.env, discover = discoverRuntimeServiceAccount): ServiceAccountSource {
-  const email = configured(env);
+  const email = configuredTaskServiceAccount(env);
   if (email) return () => Promise.resolve(email);
   let found: Promise<string> | undefined;
   return () => {
@@ -49,6 +50,6 @@ export function taskServiceAccount(env: NodeJS.ProcessEnv = process.env, discove
  * on the function; without it, only principals granted both by hand may enqueue and invoke.
  */
 export function laneTaskInvoker(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
-  const email = configured(env);
+  const email = configuredTaskServiceAccount(env);
   return email ? [email] : undefined;
 }
