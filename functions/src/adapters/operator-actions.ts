@@ -1,17 +1,20 @@
 /**
  * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
  * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
- * away from engine fields); these check the curator claim (`curators.ts`) and a verified email,
- * validate the input, and call the engine's use cases (`Engine.retry`, `Engine.cancel`,
- * `Engine.revert`), as the CLI does. The CLI takes its ids with the same schema (`documentId`) and
- * words a refused transition the same way.
+ * away from engine fields); these check the curator claim (`curators.ts`), a verified email and,
+ * in Firebase Auth, that the caller's sign-in still stands, validate the input, and call the engine's
+ * use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does. The CLI takes its ids
+ * with the same schema (`util/document-id`) and words a refused transition the same way.
  */
+import { getAuth, type Auth } from "firebase-admin/auth";
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
 import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
 import type { Engine } from "../create-engine";
 import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
 import type { JobStatus } from "../jobs/lifecycle";
+import { adminApp } from "../firestore";
+import { documentId } from "../util/document-id";
 import { CURATOR_CLAIM } from "./curators";
 
 export type ActionRequest = Pick<CallableRequest<unknown>, "auth" | "data">;
@@ -40,9 +43,6 @@ export interface CancelResult {
   cancel_requested: boolean;
 }
 
-/** Firestore's longest document id, in UTF-8 bytes: the curators' tools take any job or change id it does. */
-export const MAX_DOCUMENT_ID_BYTES = 1500;
-
 /**
  * The longest job id a client may choose (`firestore.rules`), in UTF-16 units as the rules count them: 3 bytes at
  * most each in UTF-8 (a character beyond the BMP is 2 units, 4 bytes). Short enough that every id the engine
@@ -51,34 +51,60 @@ export const MAX_DOCUMENT_ID_BYTES = 1500;
  */
 export const MAX_CHOSEN_JOB_ID_LENGTH = 200;
 
-/**
- * A job or change id: one document's id, never a path (`<job>/attempts/1` would reach another document),
- * nor one Firestore reserves ("." and "..", and `__name__` between double underscores), which it would
- * refuse as an invalid argument: an error of the engine's rather than of the input.
- */
-export const documentId = z
-  .string()
-  .min(1, "a document id is not empty")
-  .refine(
-    (id) => Buffer.byteLength(id, "utf8") <= MAX_DOCUMENT_ID_BYTES,
-    `a document id is at most ${MAX_DOCUMENT_ID_BYTES} bytes in UTF-8`,
-  )
-  .regex(/^[^/]*$/, "a document id has no '/'")
-  .refine((id) => id !== "." && id !== "..", "a document id is not '.' or '..'")
-  .refine((id) => !/^__.*__$/.test(id), "Firestore reserves the ids that start and end with '__'");
+// A job or change id is any id Firestore takes: the curators' tools reach every job, whatever id the engine derived.
 const jobInput = z.strictObject({ jobId: documentId });
 const changeInput = z.strictObject({ changeId: documentId });
 
+/** What the actions ask of Firebase Auth: the caller's account as it is now. */
+type CallerAccounts = Pick<Auth, "getUser">;
+
 /**
- * The caller's uid, if the caller is a curator: the claim, and a verified email (as `firestore.rules`
+ * Firebase Auth (the Auth emulator under the Emulator Suite, FIREBASE_AUTH_EMULATOR_HOST), through an app of its own:
+ * the default app is the engine's, created with the options it needs (`functionsEngine`) once a request is let in.
+ */
+const functionsAuth = (): CallerAccounts => getAuth(adminApp({}, "operator-actions-auth"));
+
+/**
+ * The caller, if the caller's token makes them a curator: the claim, and a verified email (as `firestore.rules`
  * ask), so a claim that reached an account whose address someone else signed up with first acts nowhere.
  */
-function requireCurator(request: ActionRequest): string {
+function requireCurator(request: ActionRequest): NonNullable<ActionRequest["auth"]> {
   if (!request.auth) throw new HttpsError("unauthenticated", "sign in first");
   const { token } = request.auth;
   if (token[CURATOR_CLAIM] !== true || token.email_verified !== true)
     throw new HttpsError("permission-denied", `curators only (the ${CURATOR_CLAIM} claim, with a verified email)`);
-  return request.auth.uid;
+  return request.auth;
+}
+
+/**
+ * An ID token keeps the claims it was issued with for up to an hour, whatever happens to the account since: the
+ * sign-in it comes from must still stand, as `verifyIdToken(token, true)` checks. `curators revoke` revokes the
+ * account's sign-ins (its tokensValidAfterTime), so a revoked curator's token is refused here at once.
+ */
+async function requireStandingSignIn(uid: string, authTime: number, auth: CallerAccounts): Promise<void> {
+  const account = await auth.getUser(uid).catch((err: unknown) => {
+    if ((err as { code?: unknown }).code === "auth/user-not-found") return null;
+    throw err;
+  });
+  // Both in whole seconds: a sign-in in the second of the revocation stands, as Firebase Auth has it.
+  const revoked = account?.tokensValidAfterTime !== undefined && authTime * 1000 < new Date(account.tokensValidAfterTime).getTime();
+  if (!account || account.disabled || revoked)
+    throw new HttpsError("unauthenticated", "this sign-in was revoked, or the account disabled or deleted: sign in again");
+}
+
+/**
+ * A curator's uid and input: the token and the input are checked first, so a caller who may not act, or bad
+ * input, costs no Auth lookup; the engine is built after (each handler's `engine` factory).
+ */
+async function curatorRequest<T>(
+  request: ActionRequest,
+  schema: z.ZodType<T>,
+  accounts: () => CallerAccounts,
+): Promise<{ uid: string; input: T }> {
+  const { uid, token } = requireCurator(request);
+  const input = parse(schema, request.data);
+  await requireStandingSignIn(uid, token.auth_time, accounts());
+  return { uid, input };
 }
 
 function parse<T>(schema: z.ZodType<T>, data: unknown): T {
@@ -116,27 +142,37 @@ async function engineCall<T>(verb: string, call: () => Promise<T>): Promise<T> {
 
 // Each handler takes the engine as a factory, called once the caller and the input are checked: an
 // engine that cannot be built (a param that does not parse) is an internal error for curators only.
+// `accounts` is where the caller's account is looked up: Firebase Auth, unless a test gives its own.
 
-export async function handleRetryJob(engine: () => Engine, request: ActionRequest): Promise<RetryResult> {
-  requireCurator(request);
-  const { jobId } = parse(jobInput, request.data);
+export async function handleRetryJob(
+  engine: () => Engine,
+  request: ActionRequest,
+  accounts: () => CallerAccounts = functionsAuth,
+): Promise<RetryResult> {
+  const { jobId } = (await curatorRequest(request, jobInput, accounts)).input;
   return engineCall("retry", async () => {
     const { childrenRequeued, wakeupError, resumesPlan } = await engine().retry(jobId);
     return { job_id: jobId, status: "queued", children_requeued: childrenRequeued, wakeup_sent: !wakeupError, resumes_plan: resumesPlan };
   });
 }
 
-export async function handleCancelJob(engine: () => Engine, request: ActionRequest): Promise<CancelResult> {
-  requireCurator(request);
-  const { jobId } = parse(jobInput, request.data);
+export async function handleCancelJob(
+  engine: () => Engine,
+  request: ActionRequest,
+  accounts: () => CallerAccounts = functionsAuth,
+): Promise<CancelResult> {
+  const { jobId } = (await curatorRequest(request, jobInput, accounts)).input;
   return engineCall("cancel", async () => {
     const { status, cancelRequested } = await engine().cancel(jobId);
     return { job_id: jobId, status, cancel_requested: cancelRequested };
   });
 }
 
-export async function handleRevertChange(engine: () => Engine, request: ActionRequest): Promise<RevertResult> {
-  const uid = requireCurator(request);
-  const { changeId } = parse(changeInput, request.data);
-  return engineCall("revert", () => engine().revert(changeId, uid));
+export async function handleRevertChange(
+  engine: () => Engine,
+  request: ActionRequest,
+  accounts: () => CallerAccounts = functionsAuth,
+): Promise<RevertResult> {
+  const { uid, input } = await curatorRequest(request, changeInput, accounts);
+  return engineCall("revert", () => engine().revert(input.changeId, uid));
 }

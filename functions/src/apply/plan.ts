@@ -6,13 +6,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { stableStringify } from "../util/document-diff";
+import { documentId } from "../util/document-id";
 
 const RISK_LEVELS = ["low", "medium", "high"] as const;
 
-const docId = z
-  .string()
-  .min(1)
-  .regex(/^[^/]+$/);
 const common = {
   rationale: z.string().min(1),
   risk: z.enum(RISK_LEVELS).default("low"),
@@ -21,11 +18,11 @@ const fieldMap = z.record(z.string(), z.unknown());
 
 const operationSchema = z.discriminatedUnion("op", [
   /** A new exercise document; `data` is the whole document (without `updated_at`, which apply sets). */
-  z.strictObject({ op: z.literal("create_exercise"), exercise_id: docId, data: fieldMap, ...common }),
+  z.strictObject({ op: z.literal("create_exercise"), exercise_id: documentId, data: fieldMap, ...common }),
   /** Sets dotted paths and deletes fields; `before` is what the handler saw (the engine records the real one). */
   z.strictObject({
     op: z.literal("patch_fields"),
-    exercise_id: docId,
+    exercise_id: documentId,
     set: fieldMap.default({}),
     unset: z.array(z.string().min(1)).default([]),
     before: fieldMap.optional(),
@@ -34,22 +31,22 @@ const operationSchema = z.discriminatedUnion("op", [
   /** New display name (and so `name_slug`); the plan must keep the old slug as an alias of the exercise (`upsert_alias`). */
   z.strictObject({
     op: z.literal("rename_exercise"),
-    exercise_id: docId,
+    exercise_id: documentId,
     old_name: z.string(),
     new_name: z.string().min(1),
     ...common,
   }),
   z.strictObject({
     op: z.literal("deprecate_exercise"),
-    exercise_id: docId,
+    exercise_id: documentId,
     status: z.enum(["deprecated", "merged"]).default("deprecated"),
-    merged_into: docId.optional(),
+    merged_into: documentId.optional(),
     ...common,
   }),
   /** Moves an exercise to another family, optionally under a new name (its old slug then kept as for a rename). */
   z.strictObject({
     op: z.literal("reassign_family"),
-    exercise_id: docId,
+    exercise_id: documentId,
     from_family: z.string().min(1),
     to_family: z.string().min(1),
     new_name: z.string().min(1).optional(),
@@ -59,7 +56,7 @@ const operationSchema = z.discriminatedUnion("op", [
   z.strictObject({
     op: z.literal("upsert_alias"),
     alias_slug: z.string().min(1),
-    exercise_id: docId.optional(),
+    exercise_id: documentId.optional(),
     family_slug: z.string().min(1).optional(),
     is_family_alias: z.boolean().default(false),
     ...common,
@@ -76,8 +73,8 @@ const operationSchema = z.discriminatedUnion("op", [
   /** Marks `source_id` merged into `target_id`; `target_patch` carries fields taken over from the source. */
   z.strictObject({
     op: z.literal("merge_exercises"),
-    source_id: docId,
-    target_id: docId,
+    source_id: documentId,
+    target_id: documentId,
     target_patch: fieldMap.default({}),
     ...common,
   }),

@@ -3,6 +3,8 @@
  * payload schemas (family slugs, alias slugs, document ids, target filters).
  */
 import { z } from "zod";
+import { catalogDocumentId } from "./schemas";
+import { documentId } from "../util/document-id";
 import { ALIAS_SLUG_PATTERN, CATEGORIES, FAMILY_SLUG_PATTERN, KNOWN_EQUIPMENT, normalizeEnumValue, normalizeEquipment } from "./taxonomy";
 
 // The catalog's own slug rules, so a slug no catalog document could hold fails at intake, not halfway through a job.
@@ -16,11 +18,11 @@ export const aliasSlugSchema = z
   .max(200)
   .regex(ALIAS_SLUG_PATTERN, "an alias slug is an old name or family slug: lowercase words joined by single '-' or '_'");
 
-export const docIdSchema = z
-  .string()
-  .min(1)
-  .max(500)
-  .regex(/^[^/]+$/, "a document id has no '/'");
+/** A document a payload names: any id Firestore takes (a hand-made exercise's too), of 500 characters at most. */
+export const docIdSchema = documentId.max(500);
+
+/** An id a payload gives to be stored in the catalog (`merged_into`): a catalog reference, `catalogDocumentId`. */
+export const catalogReferenceSchema = catalogDocumentId.max(500);
 
 export const docIdsSchema = z.array(docIdSchema).min(1).max(500);
 

@@ -36,6 +36,7 @@ import {
   toNameSlug,
 } from "./taxonomy";
 import { UNMARKED_CONTENT_FIELDS, startsWithListMarker } from "./text-style";
+import { documentId } from "../util/document-id";
 
 /** A Firestore Timestamp (anything with toDate()) or a Date. */
 type TimestampLike = Date | { toDate(): Date };
@@ -49,8 +50,11 @@ const timestampSchema = z.custom<TimestampLike>(isTimestampLike, "expected a Tim
 
 // Validation only: no transforms, so a parsed document equals its input.
 const nonEmptyString = z.string().refine((value) => value.trim() !== "", "must not be blank");
-/** A document id: a single path segment. */
-const documentId = z.string().regex(/^[^/\s][^/]*$/, "must be a document id (no '/', no leading space)");
+/**
+ * The id of a catalog document as another document (`merged_into`, an alias's target) or a job's payload names
+ * it: one Firestore takes, but without a leading space, which no id the catalog makes has (a pasted name does).
+ */
+export const catalogDocumentId = documentId.refine((id) => !/^\s/.test(id), "a catalog document id has no leading space");
 const nameSlugSchema = z.string().regex(NAME_SLUG_PATTERN, "must be a name slug like 'deadlift-barbell'");
 const familySlugSchema = z.string().regex(FAMILY_SLUG_PATTERN, "must be a family slug like 'bench_press'");
 
@@ -161,7 +165,7 @@ const exerciseShape = {
   review_metadata: reviewMetadataSchema.optional(),
   status: z.enum(EXERCISE_STATUSES).optional(),
   deprecated_at: timestampSchema.nullable().optional(),
-  merged_into: documentId.nullable().optional(),
+  merged_into: catalogDocumentId.nullable().optional(),
   updated_at: timestampSchema.optional(),
 };
 
@@ -212,7 +216,7 @@ export function exercisePathSchema(path: string): z.ZodType | null {
 }
 
 /** An absent target may be stored as a missing field, null or "". */
-const optionalTarget = z.union([documentId, z.literal(""), z.null()]).optional();
+const optionalTarget = z.union([catalogDocumentId, z.literal(""), z.null()]).optional();
 
 export const aliasDocSchema = z
   .looseObject({

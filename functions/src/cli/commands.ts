@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { CURATOR_CLAIM } from "../adapters/curators";
-import { documentId } from "../adapters/operator-actions";
+import { documentId } from "../util/document-id";
 import { APPLY_COLLECTIONS } from "../apply/collections";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
@@ -694,7 +694,10 @@ function emailArgument(raw: string): string {
   return raw;
 }
 
-const TOKEN_REFRESH = "It takes effect with the user's next ID token: at the next sign-in, or within the hour.";
+const GRANT_TAKES_EFFECT = "It takes effect with the user's next ID token: at the next sign-in, or within the hour.";
+/** The callables check the sign-in still stands; the rules trust the ID token the account holds until it expires. */
+const REVOKE_TAKES_EFFECT =
+  "It also revokes the account's sign-ins: the console's actions refuse it at once; what the Firestore rules let a curator do takes effect when its ID token expires, within the hour.";
 
 const curators: CommandSpec = {
   name: "curators",
@@ -737,7 +740,7 @@ function curatorChange(curator: boolean): CommandSpec {
             "Its email must be verified (anyone may sign up with an address first): an account whose email is not verified is refused (exit 1).",
           ]
         : []),
-      TOKEN_REFRESH,
+      curator ? GRANT_TAKES_EFFECT : REVOKE_TAKES_EFFECT,
     ],
     verb: `${verb} the curator claim of`,
     async run({ args: [arg], json }, ctx) {
@@ -745,7 +748,9 @@ function curatorChange(curator: boolean): CommandSpec {
       const account = await (await ctx.curators()).setCurator(email, curator);
       if (json) return ctx.out(toJson({ ...account, curator }));
       const now = curator ? "is a curator" : "is not a curator";
-      ctx.out(`${email} (${account.uid}) ${account.changed ? `${now} now` : `${now} already: nothing changed`}`);
+      // A revoke revokes the sign-ins even when the claim was gone, so one cut short finishes when run again.
+      const unchanged = curator ? "nothing changed" : "its sign-ins revoked all the same";
+      ctx.out(`${email} (${account.uid}) ${account.changed ? `${now} now` : `${now} already: ${unchanged}`}`);
     },
   };
 }

@@ -3,7 +3,7 @@ import { familyLockKey } from "../catalog/family-locks";
 import { locksOutdated } from "./support/family-lock-check";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { docIdSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
+import { catalogReferenceSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
 import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
@@ -34,7 +34,7 @@ const targetedFixPayload = z
     fix_data: z
       .union([
         z.strictObject({ new_name: nonEmptyTextSchema.max(200) }),
-        z.strictObject({ merged_into: docIdSchema }),
+        z.strictObject({ merged_into: catalogReferenceSchema }),
         z.strictObject({ patch: z.record(z.string(), z.unknown()) }),
       ])
       .optional(),

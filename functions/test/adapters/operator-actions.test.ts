@@ -1,28 +1,30 @@
-/** The operator console's callable actions against the emulator: claim checks, input, engine calls, error mapping. */
+/**
+ * The operator console's callable actions against the emulator: claim and sign-in checks (Firebase Auth in memory,
+ * `fakes/auth.ts`), input, engine calls, error mapping.
+ */
 import { type Firestore } from "firebase-admin/firestore";
 import { HttpsError } from "firebase-functions/v2/https";
-import {
-  type ActionRequest,
-  MAX_DOCUMENT_ID_BYTES,
-  handleCancelJob,
-  handleRetryJob,
-  handleRevertChange,
-} from "../../src/adapters/operator-actions";
+import { authCuratorDirectory } from "../../src/adapters/curators";
+import { type ActionRequest, handleCancelJob, handleRetryJob, handleRevertChange } from "../../src/adapters/operator-actions";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { ChildrenNotCancelledError, JobFailure } from "../../src/jobs/errors";
+import { MAX_DOCUMENT_ID_BYTES } from "../../src/util/document-id";
 import { childJobId } from "../../src/jobs/flows";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
 import { finishedParent, leaseForTest, makeTestDeps, testApplyEngine } from "../helpers/engine";
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
+import { MemoryAuth } from "../fakes/auth";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 let db: Firestore;
 let engine: Engine;
 let tasks: RecordingTasks;
+let accounts: MemoryAuth;
+const auth = () => accounts.auth;
 
 beforeAll(() => {
   db = newFirestore();
@@ -30,12 +32,11 @@ beforeAll(() => {
 beforeEach(() => {
   tasks = new RecordingTasks();
   engine = createEngine({ db, config: testConfig(), tasks });
+  accounts = new MemoryAuth();
+  accounts.add("curator-1", "curator@example.com", { catalog_admin: true });
 });
 
-const curator = (data: unknown): ActionRequest => ({
-  data,
-  auth: { uid: "curator-1", token: { catalog_admin: true, email_verified: true } as never, rawToken: "" },
-});
+const curator = (data: unknown): ActionRequest => accounts.signIn("curator-1", data);
 const user = (data: unknown, claims: Record<string, unknown> = {}): ActionRequest => ({
   data,
   auth: { uid: "user-1", token: claims as never, rawToken: "" },
@@ -71,14 +72,14 @@ describe("who may act", () => {
     ["cancel", handleCancelJob],
   ] as const)("%s refuses a caller who is not signed in, or not a curator, and leaves the job alone", async (_name, handle) => {
     const jobId = await jobIn("queued");
-    expect(await httpsErrorOf(handle(() => engine, { data: { jobId } }))).toMatchObject({ code: "unauthenticated" });
-    expect(await httpsErrorOf(handle(() => engine, user({ jobId })))).toMatchObject({ code: "permission-denied" });
-    expect(await httpsErrorOf(handle(() => engine, user({ jobId }, { catalog_admin: "true", email_verified: true })))).toMatchObject({
+    expect(await httpsErrorOf(handle(() => engine, { data: { jobId } }, auth))).toMatchObject({ code: "unauthenticated" });
+    expect(await httpsErrorOf(handle(() => engine, user({ jobId }), auth))).toMatchObject({ code: "permission-denied" });
+    expect(await httpsErrorOf(handle(() => engine, user({ jobId }, { catalog_admin: "true", email_verified: true }), auth))).toMatchObject({
       code: "permission-denied",
     });
     // The claim on an account whose email is not verified: someone may have signed up with the address first.
     for (const unverified of [{ catalog_admin: true }, { catalog_admin: true, email_verified: false }])
-      expect(await httpsErrorOf(handle(() => engine, user({ jobId }, unverified)))).toEqual({
+      expect(await httpsErrorOf(handle(() => engine, user({ jobId }, unverified), auth))).toEqual({
         code: "permission-denied",
         message: "curators only (the catalog_admin claim, with a verified email)",
       });
@@ -86,9 +87,13 @@ describe("who may act", () => {
   });
 
   it("revert refuses a caller who is not a curator", async () => {
-    expect(await httpsErrorOf(handleRevertChange(() => engine, { data: { changeId: "c1" } }))).toMatchObject({ code: "unauthenticated" });
-    expect(await httpsErrorOf(handleRevertChange(() => engine, user({ changeId: "c1" })))).toMatchObject({ code: "permission-denied" });
-    expect(await httpsErrorOf(handleRevertChange(() => engine, user({ changeId: "c1" }, { catalog_admin: true })))).toMatchObject({
+    expect(await httpsErrorOf(handleRevertChange(() => engine, { data: { changeId: "c1" } }, auth))).toMatchObject({
+      code: "unauthenticated",
+    });
+    expect(await httpsErrorOf(handleRevertChange(() => engine, user({ changeId: "c1" }), auth))).toMatchObject({
+      code: "permission-denied",
+    });
+    expect(await httpsErrorOf(handleRevertChange(() => engine, user({ changeId: "c1" }, { catalog_admin: true }), auth))).toMatchObject({
       code: "permission-denied",
     });
   });
@@ -96,8 +101,8 @@ describe("who may act", () => {
   it.each([[undefined], [{}], [{ jobId: "" }], [{ jobId: "a/b" }], [{ jobId: 42 }], [{ jobId: "x", extra: 1 }]])(
     "rejects the input %j as invalid-argument",
     async (data) => {
-      expect(await httpsErrorOf(handleRetryJob(() => engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
-      expect(await httpsErrorOf(handleCancelJob(() => engine, curator(data)))).toMatchObject({ code: "invalid-argument" });
+      expect(await httpsErrorOf(handleRetryJob(() => engine, curator(data), auth))).toMatchObject({ code: "invalid-argument" });
+      expect(await httpsErrorOf(handleCancelJob(() => engine, curator(data), auth))).toMatchObject({ code: "invalid-argument" });
     },
   );
 
@@ -110,14 +115,59 @@ describe("who may act", () => {
       throw new Error("the engine must not be built");
     };
     for (const handle of [handleRetryJob, handleCancelJob])
-      expect(await httpsErrorOf(handle(unbuilt, curator({ jobId: id })))).toEqual({
+      expect(await httpsErrorOf(handle(unbuilt, curator({ jobId: id }), auth))).toEqual({
         code: "invalid-argument",
         message: expect.stringMatching(message),
       });
-    expect(await httpsErrorOf(handleRevertChange(unbuilt, curator({ changeId: id })))).toEqual({
+    expect(await httpsErrorOf(handleRevertChange(unbuilt, curator({ changeId: id }), auth))).toEqual({
       code: "invalid-argument",
       message: expect.stringMatching(message),
     });
+  });
+});
+
+describe("a curator's sign-in", () => {
+  const signedInAt = Date.parse("2026-03-01T10:00:00Z");
+  let now: number;
+  const directory = () => authCuratorDirectory(accounts.auth);
+  const revoked = {
+    code: "unauthenticated",
+    message: "this sign-in was revoked, or the account disabled or deleted: sign in again",
+  };
+
+  beforeEach(() => {
+    now = signedInAt;
+    accounts = new MemoryAuth(() => now);
+    accounts.add("curator-1", "curator@example.com", { catalog_admin: true });
+  });
+
+  it("is refused at once once `curators revoke` took the claim, though the ID token it holds still carries it", async () => {
+    const jobId = await jobIn("queued");
+    const held = curator({ jobId });
+    now += 60_000;
+    expect(await directory().setCurator("curator@example.com", false)).toMatchObject({ changed: true });
+    for (const handle of [handleRetryJob, handleCancelJob]) expect(await httpsErrorOf(handle(() => engine, held, auth))).toEqual(revoked);
+    expect(await httpsErrorOf(handleRevertChange(() => engine, { ...held, data: { changeId: "c1" } }, auth))).toEqual(revoked);
+    expect(await jobStatus(jobId)).toBe("queued");
+    // Signed in again, its token has no claim.
+    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId }), auth))).toMatchObject({ code: "permission-denied" });
+  });
+
+  it("made after the revocation acts: a curator granted the claim again signs in anew, in the same second too", async () => {
+    const jobId = await jobIn("queued");
+    await directory().setCurator("curator@example.com", false);
+    await directory().setCurator("curator@example.com", true);
+    expect(await handleCancelJob(() => engine, curator({ jobId }), auth)).toMatchObject({ status: "cancelled" });
+  });
+
+  it("is refused once the account is disabled or deleted", async () => {
+    const jobId = await jobIn("queued");
+    const held = curator({ jobId });
+    accounts.disable("curator-1");
+    expect(await httpsErrorOf(handleCancelJob(() => engine, held, auth))).toEqual(revoked);
+    accounts.delete("curator-1");
+    expect(await httpsErrorOf(handleCancelJob(() => engine, held, auth))).toEqual(revoked);
+    expect(await jobStatus(jobId)).toBe("queued");
   });
 });
 
@@ -128,27 +178,27 @@ describe("the longest ids", () => {
 
   it("takes an id as long as Firestore takes: a job the engine derived a long id for is retried", async () => {
     const longId = await jobIn("failed", childJobId("p".repeat(600), 1));
-    expect(await handleRetryJob(() => engine, curator({ jobId: longId }))).toMatchObject({ job_id: longId, status: "queued" });
+    expect(await handleRetryJob(() => engine, curator({ jobId: longId }), auth)).toMatchObject({ job_id: longId, status: "queued" });
     // 1,500 bytes of 2-byte characters: 750 characters.
     const widest = "\u00E9".repeat(MAX_DOCUMENT_ID_BYTES / 2);
-    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId: widest })))).toMatchObject({ code: "not-found" });
+    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId: widest }), auth))).toMatchObject({ code: "not-found" });
   });
 
   it("refuses an id of more bytes than Firestore takes, the engine never built", async () => {
     const jobId = `${"\u00E9".repeat(MAX_DOCUMENT_ID_BYTES / 2)}a`;
     for (const handle of [handleRetryJob, handleCancelJob])
-      expect(await httpsErrorOf(handle(unbuilt, curator({ jobId })))).toEqual({
+      expect(await httpsErrorOf(handle(unbuilt, curator({ jobId }), auth))).toEqual({
         code: "invalid-argument",
         message: expect.stringContaining(`a document id is at most ${MAX_DOCUMENT_ID_BYTES} bytes in UTF-8`),
       });
-    expect(await httpsErrorOf(handleRevertChange(unbuilt, curator({ changeId: jobId })))).toMatchObject({ code: "invalid-argument" });
+    expect(await httpsErrorOf(handleRevertChange(unbuilt, curator({ changeId: jobId }), auth))).toMatchObject({ code: "invalid-argument" });
   });
 });
 
 describe("retry and cancel", () => {
   it("retry requeues a failed job and wakes its lane", async () => {
     const jobId = await jobIn("failed");
-    expect(await handleRetryJob(() => engine, curator({ jobId }))).toEqual({
+    expect(await handleRetryJob(() => engine, curator({ jobId }), auth)).toEqual({
       job_id: jobId,
       status: "queued",
       children_requeued: 0,
@@ -166,13 +216,13 @@ describe("retry and cancel", () => {
       config: testConfig(),
       tasks: { enqueueWakeup: () => Promise.reject(new Error("Cloud Tasks unreachable")) },
     });
-    expect(await handleRetryJob(() => unreachable, curator({ jobId }))).toMatchObject({ status: "queued", wakeup_sent: false });
+    expect(await handleRetryJob(() => unreachable, curator({ jobId }), auth)).toMatchObject({ status: "queued", wakeup_sent: false });
     expect(await jobStatus(jobId)).toBe("queued");
   });
 
   it("retry of a parent says how many of its children it queued again: the unsuccessful ones", async () => {
     const { parentId, childIds } = await finishedParent(engine.queue, ["succeeded", "needs_review"]);
-    expect(await handleRetryJob(() => engine, curator({ jobId: parentId }))).toEqual({
+    expect(await handleRetryJob(() => engine, curator({ jobId: parentId }), auth)).toEqual({
       job_id: parentId,
       status: "queued",
       children_requeued: 1,
@@ -184,11 +234,11 @@ describe("retry and cancel", () => {
 
   it("retry of a waiting job is a failed precondition worded as the CLI words it; of a missing job, not found", async () => {
     const jobId = await jobIn("queued");
-    expect(await httpsErrorOf(handleRetryJob(() => engine, curator({ jobId })))).toEqual({
+    expect(await httpsErrorOf(handleRetryJob(() => engine, curator({ jobId }), auth))).toEqual({
       code: "failed-precondition",
       message: `cannot retry job ${jobId}: it is queued`,
     });
-    expect(await httpsErrorOf(handleRetryJob(() => engine, curator({ jobId: "missing" })))).toEqual({
+    expect(await httpsErrorOf(handleRetryJob(() => engine, curator({ jobId: "missing" }), auth))).toEqual({
       code: "not-found",
       message: "job missing does not exist",
     });
@@ -197,13 +247,13 @@ describe("retry and cancel", () => {
 
   it("cancel cancels a waiting job at once, and refuses a finished one", async () => {
     const jobId = await jobIn("queued");
-    expect(await handleCancelJob(() => engine, curator({ jobId }))).toEqual({
+    expect(await handleCancelJob(() => engine, curator({ jobId }), auth)).toEqual({
       job_id: jobId,
       status: "cancelled",
       cancel_requested: false,
     });
     expect(await jobStatus(jobId)).toBe("cancelled");
-    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId })))).toEqual({
+    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId }), auth))).toEqual({
       code: "failed-precondition",
       message: `cannot cancel job ${jobId}: it is cancelled`,
     });
@@ -212,7 +262,7 @@ describe("retry and cancel", () => {
   it("a cancel that reached the job but not all its children is unavailable, saying so, not an internal error", async () => {
     const outage = new ChildrenNotCancelledError("parent-1", "cancelled", new Error("14 UNAVAILABLE: connection reset"));
     const failing = (): Engine => ({ ...engine, cancel: () => Promise.reject(outage) });
-    expect(await httpsErrorOf(handleCancelJob(failing, curator({ jobId: "parent-1" })))).toEqual({
+    expect(await httpsErrorOf(handleCancelJob(failing, curator({ jobId: "parent-1" }), auth))).toEqual({
       code: "unavailable",
       message: "job parent-1 is cancelled, but cancelling its children failed (run the cancel again): 14 UNAVAILABLE: connection reset",
     });
@@ -221,7 +271,11 @@ describe("retry and cancel", () => {
   it("cancel asks a running job to stop", async () => {
     const jobId = await jobIn("queued");
     await engine.queue.leaseById(jobId, "w1");
-    expect(await handleCancelJob(() => engine, curator({ jobId }))).toEqual({ job_id: jobId, status: "running", cancel_requested: true });
+    expect(await handleCancelJob(() => engine, curator({ jobId }), auth)).toEqual({
+      job_id: jobId,
+      status: "running",
+      cancel_requested: true,
+    });
   });
 });
 
@@ -250,7 +304,7 @@ describeWithFullEmulator("revert", () => {
     const changeId = await appliedRename();
     expect(await name()).toBe("Flat Bench Press (Barbell)");
     const jobId = (await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("job_id") as string;
-    expect(await handleRevertChange(() => engine, curator({ changeId }))).toEqual({
+    expect(await handleRevertChange(() => engine, curator({ changeId }), auth)).toEqual({
       change_id: changeId,
       job_id: jobId,
       status: "reverted",
@@ -262,7 +316,7 @@ describeWithFullEmulator("revert", () => {
 
   it("a change whose job is still open is a failed precondition, and stays", async () => {
     const changeId = await appliedRename(false);
-    const refused = await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId })));
+    const refused = await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId }), auth));
     expect(refused.code).toBe("failed-precondition");
     expect(refused.message).toMatch(/job \S+ is still applying its plan \(it is running\); revert after it ends$/);
     expect(await name()).toBe("Flat Bench Press (Barbell)");
@@ -271,11 +325,11 @@ describeWithFullEmulator("revert", () => {
   it("a document changed since is a failed precondition; an unknown change, not found", async () => {
     const changeId = await appliedRename();
     await db.collection(CATALOG_COLLECTIONS.exercises).doc(bench.id).update({ name: "Edited Elsewhere (Barbell)" });
-    const conflict = await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId })));
+    const conflict = await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId }), auth));
     expect(conflict.code).toBe("failed-precondition");
     expect(conflict.message).toContain(`change ${changeId} cannot be reverted`);
     expect(await name()).toBe("Edited Elsewhere (Barbell)");
-    expect(await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId: "nope" })))).toEqual({
+    expect(await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId: "nope" }), auth))).toEqual({
       code: "not-found",
       message: "change nope does not exist",
     });

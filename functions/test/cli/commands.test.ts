@@ -6,7 +6,7 @@
 import type { Timestamp } from "firebase-admin/firestore";
 import type { Auth, UserRecord } from "firebase-admin/auth";
 import { CuratorAccountNotFoundError, type CuratorAccount, type CuratorDirectory, authCuratorDirectory } from "../../src/adapters/curators";
-import { MAX_DOCUMENT_ID_BYTES } from "../../src/adapters/operator-actions";
+import { MAX_DOCUMENT_ID_BYTES } from "../../src/util/document-id";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMMANDS } from "../../src/cli/commands";
@@ -1225,13 +1225,15 @@ describe("curators", () => {
       curator: false,
     });
     expect(accounts.accounts.get("ana@example.com")?.curator).toBe(false);
+    expect((await cli(["curators", "revoke", "ana@example.com"], {}, undefined, use)).out).toBe(
+      "ana@example.com (u-ana) is not a curator already: its sign-ins revoked all the same",
+    );
   });
 
   it("README says when a grant and a revoke take effect, as help does", () => {
-    for (const verb of ["grant", "revoke"]) {
-      const row = readme().match(new RegExp(`^\\| \`curators ${verb} <EMAIL>\`.*$`, "m"))?.[0];
-      expect(row).toMatch(/takes effect .*ID token.*within the hour/);
-    }
+    const row = (verb: string) => readme().match(new RegExp(`^\\| \`curators ${verb} <EMAIL>\`.*$`, "m"))?.[0];
+    expect(row("grant")).toMatch(/takes effect .*ID token.*within the hour/);
+    expect(row("revoke")).toMatch(/revoke its sign-ins: the console's actions .* refuse it at once; .*ID token expires, within the hour/);
   });
 
   it("refuses to grant the claim to an account whose email is not verified (exit 1), and revokes it all the same", async () => {
@@ -1246,9 +1248,11 @@ describe("curators", () => {
       user.customClaims = claims;
       return Promise.resolve();
     });
+    const revokeSignIns = jest.fn(() => Promise.resolve());
     const auth = {
       getUserByEmail: () => Promise.resolve(user as unknown as UserRecord),
       setCustomUserClaims: setClaims,
+      revokeRefreshTokens: revokeSignIns,
     } as unknown as Auth;
     const curators = () => authCuratorDirectory(auth);
 
@@ -1264,6 +1268,7 @@ describe("curators", () => {
     const revoked = await cli(["curators", "revoke", "ana@example.com"], {}, undefined, curators);
     expect(revoked.code).toBe(0);
     expect(user.customClaims).toEqual({ team: "x" });
+    expect(revokeSignIns).toHaveBeenCalledWith("u-eve");
 
     user.emailVerified = true;
     expect((await cli(["curators", "grant", "ana@example.com"], {}, undefined, curators)).out).toBe(

@@ -1,5 +1,11 @@
 import { registry } from "../../src/handlers";
 import { MAX_SHARD_SIZE } from "../../src/config";
+import { createEngine } from "../../src/create-engine";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { useFirestore } from "../helpers/firestore";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
+
+const db = useFirestore();
 
 const enrich = (payload: Record<string, unknown>) =>
   registry.parseRequest({
@@ -48,5 +54,52 @@ describe("payload validation names the offending values", () => {
       { path: "payload.filter_criteria.category", message: expect.stringMatching(/^category "strength" is not in the taxonomy/) },
     ]);
     expect(enrich({ filter_criteria: { category: "Compound", equipment: "Dumbbells" } }).ok).toBe(true);
+  });
+});
+
+describe("document ids in a payload", () => {
+  const targetedFix = (payload: Record<string, unknown>) => ({
+    type: "TARGETED_FIX",
+    payload: { mode: "dry_run", exercise_doc_ids: ["e1"], fix_type: "mark_merged", fix_data: { merged_into: "e2" }, ...payload },
+  });
+  const issuePaths = (request: { type: string; payload: Record<string, unknown> }) => {
+    const result = registry.parseRequest(request);
+    return result.ok ? [] : result.issues.map(({ path }) => path);
+  };
+
+  // Ids Firestore refuses ("." and "..", reserved "__x__"): refused at intake, rather than failing the job later as
+  // FIRESTORE_INVALID_ARGUMENT or a validation error.
+  it.each([".", "..", "__x__"])("refuses the id %j wherever a payload names a document", (id) => {
+    expect(issuePaths(targetedFix({ exercise_doc_ids: ["e1", id] }))).toEqual(["payload.exercise_doc_ids.1"]);
+    expect(issuePaths(targetedFix({ fix_data: { merged_into: id } }))).toEqual(["payload.fix_data.merged_into"]);
+    expect(issuePaths({ type: "QUALITY_SCAN", payload: { mode: "dry_run", exercise_doc_ids: [id] } })).toEqual([
+      "payload.exercise_doc_ids.0",
+    ]);
+    expect(issuePaths({ type: "SCHEMA_CLEANUP", payload: { mode: "dry_run", exercise_doc_ids: [id] } })).toEqual([
+      "payload.exercise_doc_ids.0",
+    ]);
+    expect(enrich({ exercise_doc_ids: [id] }).ok).toBe(false);
+  });
+
+  it("refuses a leading space in an id the catalog would store, not in one that names a document (a hand-made one may have it)", () => {
+    expect(issuePaths(targetedFix({ fix_data: { merged_into: " e1" } }))).toEqual(["payload.fix_data.merged_into"]);
+    expect(issuePaths(targetedFix({ exercise_doc_ids: [" e1"] }))).toEqual([]);
+    expect(enrich({ exercise_doc_ids: [" e1"] }).ok).toBe(true);
+  });
+
+  it("accepts the ids the catalog's exercises have", () => {
+    expect(issuePaths(targetedFix({ exercise_doc_ids: ["squat__squat-barbell"], fix_data: { merged_into: "squat__box-squat" } }))).toEqual(
+      [],
+    );
+  });
+
+  it.each([
+    ["exercise_doc_ids", { exercise_doc_ids: ["__x__"] }],
+    ["merged_into", { fix_data: { merged_into: " e1" } }],
+  ])("intake fails a client's job whose %s is no document id as INVALID_JOB", async (_field, payload) => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
+    const ref = await db.collection(JOB_COLLECTIONS.jobs).add({ ...targetedFix(payload), status: "queued" });
+    expect(await engine.intake(ref.id, "u1")).toMatchObject({ outcome: "invalid" });
+    expect((await ref.get()).data()).toMatchObject({ status: "failed", error: { code: "INVALID_JOB" } });
   });
 });

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { MAX_CHOSEN_JOB_ID_LENGTH, MAX_DOCUMENT_ID_BYTES, documentId } from "../../src/adapters/operator-actions";
+import { MAX_CHOSEN_JOB_ID_LENGTH } from "../../src/adapters/operator-actions";
+import { MAX_DOCUMENT_ID_BYTES, documentId } from "../../src/util/document-id";
 import { registry } from "../../src/handlers";
 import { childJobId } from "../../src/jobs/flows";
 import { followUpJobId } from "../../src/jobs/handler";
