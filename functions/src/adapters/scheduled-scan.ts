@@ -1,8 +1,8 @@
 /** A scan's scheduled function: the job of the period the event was scheduled for. */
 import type { Engine } from "../create-engine";
+import * as logs from "../jobs/logs";
 import { type ScheduledRun, produceScheduledScan } from "../schedules/producer";
 import type { ScanSchedule } from "../schedules/scans";
-import { log } from "../util/log";
 
 export interface ScheduleEvent {
   /** When the run was scheduled for (RFC 3339): the same for every delivery of one run. */
@@ -12,7 +12,7 @@ export interface ScheduleEvent {
 export async function handleScheduledScan(engine: Engine, scan: ScanSchedule, event: ScheduleEvent): Promise<ScheduledRun> {
   let scheduledAt = new Date(event.scheduleTime);
   if (Number.isNaN(scheduledAt.getTime())) {
-    log.warn("schedule event without a valid scheduleTime; the period is taken from the clock", { scan: scan.type, event });
+    logs.scheduleEventWithoutTime(scan.type, event);
     scheduledAt = engine.now();
   }
   return produceScheduledScan(engine, scan, scheduledAt);

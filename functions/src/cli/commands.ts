@@ -60,20 +60,18 @@ const WOKEN_INSTEAD = {
   requeued: `the job runs when a wake-up of a job after it in its lane drains past it, or the watchdog wakes it once it has waited ${PARAMS.staleQueuedMs.param.name} among its lane's last ready jobs`,
 };
 
-/** The same without a tasks emulator: both wait for the local engine (`npm start`), and the warning says when it comes. */
-const WOKEN_BY_LOCAL_ENGINE: typeof WOKEN_INSTEAD = {
-  created: `the job is taken in ${LOCAL_ENGINE_TAKES_IT_IN}`,
-  requeued: `the job runs ${LOCAL_ENGINE_RUNS_IT}`,
-};
-
 /**
  * The warning for a job whose wake-up was not sent, or null when it was: the job is written either way
  * (so the command succeeds: run again, `submit` would create a second job). Printed on stderr, and in `--json` as a field.
+ * Without a tasks emulator the local engine (`npm start`) wakes the job: a created one in one short line, as its
+ * intake takes the job in at once; a queued one with each case of when its wake-up comes.
  */
 function notWokenWarning({ wakeupError }: WakeupOutcome, job: keyof typeof WOKEN_INSTEAD): string | null {
   if (!wakeupError) return null;
-  const instead = (wakeupError instanceof NoTasksEmulatorError ? WOKEN_BY_LOCAL_ENGINE : WOKEN_INSTEAD)[job];
-  return `the job's wake-up task was not sent (${wakeupError.message}); ${instead}`;
+  if (!(wakeupError instanceof NoTasksEmulatorError))
+    return `the job's wake-up task was not sent (${wakeupError.message}); ${WOKEN_INSTEAD[job]}`;
+  if (job === "created") return `no wake-up task sent (${NO_TASKS_EMULATOR}); ${LOCAL_ENGINE_TAKES_IT_IN}`;
+  return `the job's wake-up task was not sent (${wakeupError.message}); the job runs ${LOCAL_ENGINE_RUNS_IT}`;
 }
 
 function warn(ctx: CliContext, warning: string | null): void {
@@ -407,7 +405,7 @@ const history: CommandSpec = {
   name: "history",
   positionals: { min: 0, max: 0 },
   summary: "Run history, one row per attempt, newest first, a page at a time.",
-  details: ["Days are UTC, both ends included. A full page ends with the token of the next one."],
+  details: ["Days are UTC, both ends included. A page that another follows ends with the token of the next one."],
   options: {
     type: { type: "string", value: "TYPE", description: "runs of this job type" },
     status: { type: "string", value: "STATUS", description: `attempts that ended with this status: ${ATTEMPT_STATUSES.join(", ")}` },
@@ -658,6 +656,25 @@ function scheduledRunLine(run: ScheduledRun): string {
   }
 }
 
+type ConfigInvalidRun = Extract<ScheduledRun, { outcome: "config_invalid" }>;
+
+/**
+ * What a run whose params do not parse leaves the operator to do. The period's refusal, created by this run or an
+ * earlier one, makes way for the job at the first run that finds the params fixed; a job the period got while they
+ * parsed stays its job, so the fix applies from the next period.
+ */
+async function configInvalidNextStep(engine: Engine, run: ConfigInvalidRun): Promise<string> {
+  const [them, apply] = run.invalid.length > 1 ? ["them", "they apply"] : ["it", "it applies"];
+  if (run.created || (await isRefusal(engine, run))) return `no job was built; fix ${them}, then run this again`;
+  return `the period's job exists already (${run.jobId}), so no run creates another: fix ${them}; ${apply} from the next period`;
+}
+
+/** Whether the period's job is a refusal (`createRefusedJob`): failed with the params' code, never taken in (no `run_after`). */
+async function isRefusal(engine: Engine, run: ConfigInvalidRun): Promise<boolean> {
+  const job = await engine.queue.jobRef(run.jobId).get();
+  return job.get("error.code") === run.invalid[0].code && job.get("run_after") === undefined;
+}
+
 const schedulesRun: CommandSpec = {
   name: "schedules run",
   args: "<SCAN>",
@@ -667,7 +684,8 @@ const schedulesRun: CommandSpec = {
     `scans: ${scanNames}`,
     `Refused (exit 1), creating nothing, while ${PARAMS.scheduleTimeZone.param.name} does not parse: it names the period, so the job.`,
     "A param the run reads that does not parse (its switch, mode, priority or payload) exits 1 too: as the schedule does, it",
-    "creates the period's job failed CONFIG_INVALID, which a run once the param is fixed replaces with the job.",
+    "creates the period's job failed CONFIG_INVALID, which a run once the param is fixed replaces with the job; when the period",
+    "has its job already, the fixed param applies from the next period.",
   ],
   interrupted: "running it again is safe: it creates no second job for the period",
   async run({ args: [name], json }, ctx) {
@@ -682,9 +700,7 @@ const schedulesRun: CommandSpec = {
     ctx.out(json ? toJson(scheduledRunJson(run)) : scheduledRunLine(run));
     if (run.outcome === "created") warn(ctx, notWokenWarning(run, "created"));
     if (run.outcome === "config_invalid")
-      throw refusal(
-        `${run.invalid.map((problem) => problem.message).join("; ")}: no job was built; fix ${run.invalid.length > 1 ? "them" : "it"}, then run this again`,
-      );
+      throw refusal(`${run.invalid.map((problem) => problem.message).join("; ")}: ${await configInvalidNextStep(engine, run)}`);
   },
 };
 

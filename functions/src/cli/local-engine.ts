@@ -27,12 +27,11 @@ export class LocalEngineWakeups implements TaskQueuePort {
 }
 
 /**
- * What takes in a created job whose wake-up was not sent: the local engine's intake, as the create trigger
- * would (`npm start`); at its start it takes in every job written while none ran.
+ * What takes in a created job whose wake-up was not sent: the local engine's intake (a listener on queued jobs, or
+ * the emulator's create trigger), as the create trigger would, and wakes it; at its start it takes in every job
+ * written while none ran. Said in a few words: unlike a queued job's, the wait lasts only while no engine runs.
  */
-export const LOCAL_ENGINE_TAKES_IT_IN =
-  "by the local engine's intake (a listener on queued jobs, or the emulator's create trigger), which wakes it: at once while " +
-  "the engine runs, else when it next starts (npm start); with no engine running, nothing takes it in";
+export const LOCAL_ENGINE_TAKES_IT_IN = "the local engine (npm start) takes the job in: at once while it runs, else at its next start";
 
 const { watchdogIntervalMinutes: interval, staleQueuedMs: stale } = PARAMS;
 
@@ -48,5 +47,5 @@ export const LOCAL_ENGINE_RUNS_IT =
   "in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a " +
   "waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up " +
   `of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every ${interval.param.name}, ` +
-  `${interval.defaultValue} by default) once the job has waited ${stale.param.name} (${stale.defaultValue / 1000} by ` +
-  "default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job";
+  `${interval.defaultValue} minutes by default) once the job has waited ${stale.param.name} (${stale.defaultValue / 1000} ` +
+  "seconds by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job";

@@ -44,7 +44,7 @@ import { beforeValues } from "../apply/expectations";
 import { ProgressReporter } from "../jobs/progress";
 import { ShardLedger } from "../enrichment/shard-ledger";
 import { type ExerciseOutcome, ShardTally } from "../enrichment/shard-tally";
-import { log } from "../util/log";
+import * as logs from "../jobs/logs";
 import { setPath, type DocData } from "../util/object-paths";
 import { isLiveExercise } from "../catalog/family-registry";
 import { type EnrichmentSpec } from "../enrichment/spec";
@@ -262,11 +262,11 @@ function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<strin
   const enriched = Object.entries(patch).reduce<DocData>((doc, [path, value]) => setPath(doc, path, value), exercise);
   const result = heuristicScoreExercise(enriched);
   if (!result.passed) {
-    log.warn("enriched exercise still fails the quality scanner", {
-      exercise_id: exerciseId,
-      hard_failures: result.hard_failures.map((failure) => failure.check),
-      score: result.score,
-    });
+    logs.enrichedExerciseFailsScanner(
+      exerciseId,
+      result.hard_failures.map((failure) => failure.check),
+      result.score,
+    );
   }
   return result.passed;
 }

@@ -1,17 +1,19 @@
 /**
  * One named function per log event of the job engine (worker, intake, flows, the watchdog, the operator's use
- * cases, the scheduled scans' producer, the Cloud Tasks adapter), so log entries stay uniform and searchable.
- * Each log call here names its message as a literal: README's "Logs" table lists them all
- * (test/wiring/readme-log-events.test.ts reads them from this file).
+ * cases, the LLM client, enrichment, the scheduled scans, the Cloud Tasks adapter), so log entries stay uniform
+ * and searchable. Each log call here names its message as a literal: README's "Logs" table lists them all, and
+ * the one line logged elsewhere, by config.ts below this module's layer (test/wiring/readme-log-events.test.ts
+ * reads them from every log call in src).
  *
  * A line written while a job runs carries that job's identity (`util/log.ts`), which a line's own fields
  * would override: another job such a line names goes under a key of its own (`wakeup_job_id`).
  */
 import type { DocumentSnapshot } from "firebase-admin/firestore";
-import { type LogFields, errorText, log } from "../util/log";
+import { type ConfigError, PARAMS } from "../config";
+import { type LogFields, type Logger, errorText, log } from "../util/log";
 import type { LlmTotals } from "./attempt-log";
 import type { JobFailure, LeaseLostError } from "./errors";
-import type { JobStatus } from "./lifecycle";
+import { type JobStatus, isSuccessStatus } from "./lifecycle";
 import type { Job, JobErrorInfo, Lease, Mode } from "./model";
 import type { LostAttemptLlm } from "./run-history";
 
@@ -39,7 +41,7 @@ export function jobCancelledAtLease(job: Job, workerId: string): void {
 
 export function jobFinished(job: Job, lease: Lease, status: JobStatus | "lease_lost", error: JobErrorInfo | null): void {
   const fields = { ...attemptFields(job, lease), status, error_code: error?.code };
-  if (status === "succeeded" || status === "succeeded_dry_run" || status === "deferred") log.info("job finished", fields);
+  if (status !== "lease_lost" && (isSuccessStatus(status) || status === "deferred")) log.info("job finished", fields);
   else log.warn("job finished", fields);
 }
 
@@ -250,7 +252,51 @@ export function changeReverted(
   });
 }
 
+// ------------------------------------------------------------------ the LLM client
+
+/** Where the LLM client's warnings go: the engine's logger, or a sink the client was given (its tests'). */
+type Warnings = Pick<Logger, "warn">;
+
+/** An answer cut off at the call's output limit, asked for once more with `maxOutputTokens`, the call kind's higher limit. */
+export function llmOutputTruncated(task: string, model: string, maxOutputTokens: number, logger: Warnings = log): void {
+  logger.warn("llm output truncated; asking again with a higher limit", { task, model, max_output_tokens: maxOutputTokens });
+}
+
+/** The try's number is `llm_try`: `attempt` on a job's log line is the job's. */
+export function llmCallRetried(
+  task: string,
+  model: string,
+  llmTry: number,
+  err: { code: string; message: string },
+  delayMs: number,
+  logger: Warnings = log,
+): void {
+  logger.warn("llm call retry", { task, model, llm_try: llmTry, code: err.code, delay_ms: delayMs, message: err.message });
+}
+
+/** A model without a price, whose calls cost 0 in every usage figure: said once per model, as the calls themselves work. */
+export function llmModelUnpriced(model: string, logger: Warnings = log): void {
+  logger.warn(`llm model has no price: its calls are costed at 0 until ${PARAMS.llmPricesJson.param.name} prices it`, { model });
+}
+
+// ------------------------------------------------------------------ enrichment
+
+/** The post-enrichment scanner check, observability only: the write is not blocked. */
+export function enrichedExerciseFailsScanner(exerciseId: string, hardFailures: string[], score: number): void {
+  log.warn("enriched exercise still fails the quality scanner", { exercise_id: exerciseId, hard_failures: hardFailures, score });
+}
+
 // ------------------------------------------------------------------ scheduled scans
+
+/** A setting read when the scans' functions are declared does not parse: its default is deployed in its place. */
+export function declaredParamInvalid(problem: ConfigError, defaultValue: string): void {
+  log.error("invalid param; the default is used", { param: problem.param, error: problem.message, default: defaultValue });
+}
+
+/** A scan's schedule event whose `scheduleTime` does not parse: the run's period is the clock's. */
+export function scheduleEventWithoutTime(scan: string, event: unknown): void {
+  log.warn("schedule event without a valid scheduleTime; the period is taken from the clock", { scan, event });
+}
 
 /** What every line of a scheduled scan's run names: the scan, and the time its run was scheduled for. */
 interface ScheduledRunFields {

@@ -8,7 +8,8 @@
  */
 import type { GenerateContentParameters } from "@google/genai";
 import { PARAMS } from "../config";
-import { log } from "../util/log";
+import * as logs from "../jobs/logs";
+import type { Logger } from "../util/log";
 import { isNonEmptyString } from "../util/object-paths";
 import { LlmError, answeredStatus, classifyHttpStatus, credentialFailure, failureMayBeBilled, messageOf } from "./errors";
 import { toModelSchema } from "./json-schema";
@@ -226,8 +227,12 @@ const unpricedModelsWarned = new Set<string>();
 export class VertexLlmClient implements LlmClient {
   readonly provider = "vertex";
   private modelsPromise?: Promise<GenerateContentPort>;
+  /** The options' sink for the client's warnings; without one, the log events write to the engine's logger. */
+  private readonly warnings: Pick<Logger, "warn"> | undefined;
 
-  constructor(private readonly options: VertexLlmOptions) {}
+  constructor(private readonly options: VertexLlmOptions) {
+    this.warnings = options.log && { warn: options.log };
+  }
 
   async generateJson<T>(req: LlmRequest<T>): Promise<LlmResult<T>> {
     const model =
@@ -261,11 +266,7 @@ export class VertexLlmClient implements LlmClient {
       return await this.answer(req, model, req.output.maxOutputTokens, spent);
     } catch (err) {
       if (!(err instanceof LlmError) || err.code !== "LLM_TRUNCATED") throw err;
-      this.warn("llm output truncated; asking again with a higher limit", {
-        task: req.task,
-        model,
-        max_output_tokens: req.output.retryMaxOutputTokens,
-      });
+      logs.llmOutputTruncated(req.task, model, req.output.retryMaxOutputTokens, this.warnings);
       return this.answer(req, model, req.output.retryMaxOutputTokens, spent);
     }
   }
@@ -307,9 +308,7 @@ export class VertexLlmClient implements LlmClient {
         maxAttempts: (this.options.maxRetries ?? DEFAULT_MAX_RETRIES) + 1,
         baseDelayMs: this.options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS,
         shouldRetry: (err) => err.transient || (err.code === "LLM_BAD_OUTPUT" && ++badOutputs <= BAD_OUTPUT_RETRIES),
-        // The try's number is `llm_try`: `attempt` on a job's log line is the job's.
-        onRetry: (err, attempt, delayMs) =>
-          this.warn("llm call retry", { task: req.task, model, llm_try: attempt, code: err.code, delay_ms: delayMs, message: err.message }),
+        onRetry: (err, llmTry, delayMs) => logs.llmCallRetried(req.task, model, llmTry, err, delayMs, this.warnings),
         sleep: this.options.sleep,
         random: this.options.random,
         stop: req.signal,
@@ -321,11 +320,7 @@ export class VertexLlmClient implements LlmClient {
   private warnIfUnpriced(model: string, prices: PriceTable): void {
     if (unpricedModelsWarned.has(model) || hasPrice(model, prices)) return;
     unpricedModelsWarned.add(model);
-    this.warn(`llm model has no price: its calls are costed at 0 until ${PARAMS.llmPricesJson.param.name} prices it`, { model });
-  }
-
-  private warn(message: string, fields: Record<string, unknown>): void {
-    (this.options.log ?? log.warn)(message, fields);
+    logs.llmModelUnpriced(model, this.warnings);
   }
 
   /** The SDK is loaded on first use, so processes that run the fake never load it at cold start. */

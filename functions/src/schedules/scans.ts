@@ -6,7 +6,7 @@
  * CLI's `schedules` read the same rows. The lane is the job type's own (the registry's default).
  */
 import { type ConfigError, type EngineConfig, PARAMS, readEvery } from "../config";
-import { log } from "../util/log";
+import * as logs from "../jobs/logs";
 import type { Period } from "./period";
 
 /**
@@ -68,7 +68,7 @@ function declaredSetting(config: EngineConfig, key: DeclaredKey): string {
   const reading = readEvery(config, (c) => c[key]);
   if (reading.ok) return reading.value;
   const [problem] = reading.invalid;
-  log.error("invalid param; the default is used", { param: problem.param, error: problem.message, default: PARAMS[key].defaultValue });
+  logs.declaredParamInvalid(problem, PARAMS[key].defaultValue);
   return PARAMS[key].defaultValue;
 }
 

@@ -310,6 +310,12 @@ describeWithFullEmulator("reports", () => {
     ]);
   });
 
+  it("history ends a page with the next one's token only when another page follows (a full last page has none)", async () => {
+    const lastLine = async (limit: string) => (await cli(["history", "--limit", limit])).out.split("\n").at(-1);
+    expect(await lastLine("4")).toMatch(/^next page: --page-token \S+$/);
+    expect(await lastLine("5")).toMatch(/ a#1$/);
+  });
+
   it("history filters by an attempt's own status, lease_expired included (an attempt whose worker died)", async () => {
     await recordRunForTest(db, run("e", "2026-03-05T10:00:00Z", { attempt_status: "lease_expired", job_status: "queued" }));
     const expired = await cli(["history", "--status", "lease_expired", "--json"]);
@@ -360,12 +366,12 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
       code: 0,
       out: `requeued ${jobId}`,
       err: [
-        "warning: the job's wake-up task was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start); the job runs when the local engine (npm start) wakes it: on an external emulator (FIRESTORE_EMULATOR_HOST) its listener takes in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
+        "warning: the job's wake-up task was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start); the job runs when the local engine (npm start) wakes it: on an external emulator (FIRESTORE_EMULATOR_HOST) its listener takes in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 minutes by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 seconds by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
       ],
     });
   });
 
-  it("says a job submit created without a tasks emulator waits for the local engine's intake, which nothing runs without it", async () => {
+  it("says in one short line that the local engine takes in a job submit created without a tasks emulator", async () => {
     const submitted = await cli(
       ["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}'],
       {},
@@ -377,7 +383,7 @@ describeWithFullEmulator("a wake-up task that cannot be sent", () => {
       code: 0,
       out: expect.stringMatching(/^created \S+$/),
       err: [
-        "warning: the job's wake-up task was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start); the job is taken in by the local engine's intake (a listener on queued jobs, or the emulator's create trigger), which wakes it: at once while the engine runs, else when it next starts (npm start); with no engine running, nothing takes it in",
+        "warning: no wake-up task sent (CLOUD_TASKS_EMULATOR_HOST is not set); the local engine (npm start) takes the job in: at once while it runs, else at its next start",
       ],
     });
   });
@@ -897,7 +903,7 @@ describeWithFullEmulator("watchdog", () => {
       expect({ code, err }).toEqual({
         code: 0,
         err: [
-          "warning: the sweep's 1 error(s) are wake-up tasks not sent as CLOUD_TASKS_EMULATOR_HOST is not set; each of those jobs runs when the local engine (npm start) wakes it: on an external emulator (FIRESTORE_EMULATOR_HOST) its listener takes in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
+          "warning: the sweep's 1 error(s) are wake-up tasks not sent as CLOUD_TASKS_EMULATOR_HOST is not set; each of those jobs runs when the local engine (npm start) wakes it: on an external emulator (FIRESTORE_EMULATOR_HOST) its listener takes in at once a job that enters the queue (a retry's, an expired lease recovered); otherwise (a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep (every WATCHDOG_INTERVAL_MINUTES, 5 minutes by default) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS (180 seconds by default) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job",
         ],
       });
     });
@@ -1147,6 +1153,22 @@ describeWithFullEmulator("schedules run", () => {
       err: [],
     });
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc("QUALITY_SCAN@2026-12-01").get()).get("status")).toBe("queued");
+  });
+
+  it("says a param that does not parse applies from the next period when the period has its job already (a run then creates none)", async () => {
+    expect((await cli(["schedules", "run", "QUALITY_SCAN"], {}, now)).code).toBe(0);
+    const broken = createEngine({ db, config: loadEngineConfig({ QUALITY_SCAN_PRIORITY: "x" }), tasks: new RecordingTasks(), now });
+    const { code, out, err } = await cliOn(broken, ["schedules", "run", "QUALITY_SCAN"]);
+    expect({ code, out }).toEqual({ code: 1, out: "not created: job QUALITY_SCAN@2026-12-01 already exists for period 2026-12-01" });
+    expect(err).toEqual([
+      expect.stringMatching(
+        /^catalog-jobs schedules run: param QUALITY_SCAN_PRIORITY .*: the period's job exists already \(QUALITY_SCAN@2026-12-01\), so no run creates another: fix it; it applies from the next period$/,
+      ),
+    ]);
+    // Fixed, a run finds the period's job, as the line said.
+    expect((await cli(["schedules", "run", "QUALITY_SCAN"], {}, now)).out).toBe(
+      "not created: job QUALITY_SCAN@2026-12-01 already exists for period 2026-12-01",
+    );
   });
 
   it("refuses a period's id a document the engine did not write holds, saying how to ask for the scan again", async () => {

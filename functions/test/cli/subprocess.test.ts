@@ -56,16 +56,12 @@ interface Case {
   stderr?: RegExp;
 }
 
-/** On an emulator without a tasks emulator, the warning of a wake-up left to the local engine. */
-const LEFT_TO_LOCAL_ENGINE =
-  /^warning: the job's wake-up task was not sent \(CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start\); /;
-/** A created job waits for the local engine's intake, which only a running engine has. */
-const createdWarning = new RegExp(
-  `${LEFT_TO_LOCAL_ENGINE.source}the job is taken in by the local engine's intake \\(a listener on queued jobs, or the emulator's create trigger\\), which wakes it: at once while the engine runs, else when it next starts \\(npm start\\); with no engine running, nothing takes it in\n$`,
-);
-/** A job queued again: the line says when each kind of local engine wakes it. */
+/** On an emulator without a tasks emulator, a created job is the local engine's intake's, which takes it in at once: one short line. */
+const createdWarning =
+  /^warning: no wake-up task sent \(CLOUD_TASKS_EMULATOR_HOST is not set\); the local engine \(npm start\) takes the job in: at once while it runs, else at its next start\n$/;
+/** A job queued again waits: the line says when each kind of local engine wakes it. */
 const requeuedWarning = new RegExp(
-  `${LEFT_TO_LOCAL_ENGINE.source}the job runs when the local engine \\(npm start\\) wakes it: on an external emulator \\(FIRESTORE_EMULATOR_HOST\\) its listener takes in at once a job that enters the queue \\(a retry's, an expired lease recovered\\); otherwise \\(a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs\\), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep \\(every WATCHDOG_INTERVAL_MINUTES, 5 by default\\) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS \\(180 by default\\) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job\n$`,
+  `^warning: the job's wake-up task was not sent \\(CLOUD_TASKS_EMULATOR_HOST is not set: the job waits for the local engine, npm start\\); the job runs when the local engine \\(npm start\\) wakes it: on an external emulator \\(FIRESTORE_EMULATOR_HOST\\) its listener takes in at once a job that enters the queue \\(a retry's, an expired lease recovered\\); otherwise \\(a job queued already, a waiting parent made due, or on the emulator npm start started, whose trigger delivers only created jobs\\), a wake-up of a job after it in its lane that drains past it, or the engine's next watchdog sweep \\(every WATCHDOG_INTERVAL_MINUTES, 5 minutes by default\\) once the job has waited WATCHDOG_STALE_QUEUED_SECONDS \\(180 seconds by default\\) among its lane's last ready jobs; where none runs, its next start, which takes in every queued job\n$`,
 );
 
 /** Runs the cases a few at a time; returns what went wrong, one line per case, so a failure names its case. */
