@@ -663,16 +663,10 @@ type ConfigInvalidRun = Extract<ScheduledRun, { outcome: "config_invalid" }>;
  * earlier one, makes way for the job at the first run that finds the params fixed; a job the period got while they
  * parsed stays its job, so the fix applies from the next period.
  */
-async function configInvalidNextStep(engine: Engine, run: ConfigInvalidRun): Promise<string> {
+function configInvalidNextStep(run: ConfigInvalidRun): string {
   const [them, apply] = run.invalid.length > 1 ? ["them", "they apply"] : ["it", "it applies"];
-  if (run.created || (await isRefusal(engine, run))) return `no job was built; fix ${them}, then run this again`;
+  if (run.refusal) return `no job was built; fix ${them}, then run this again`;
   return `the period's job exists already (${run.jobId}), so no run creates another: fix ${them}; ${apply} from the next period`;
-}
-
-/** Whether the period's job is a refusal (`createRefusedJob`): failed with the params' code, never taken in (no `run_after`). */
-async function isRefusal(engine: Engine, run: ConfigInvalidRun): Promise<boolean> {
-  const job = await engine.queue.jobRef(run.jobId).get();
-  return job.get("error.code") === run.invalid[0].code && job.get("run_after") === undefined;
 }
 
 const schedulesRun: CommandSpec = {
@@ -700,7 +694,7 @@ const schedulesRun: CommandSpec = {
     ctx.out(json ? toJson(scheduledRunJson(run)) : scheduledRunLine(run));
     if (run.outcome === "created") warn(ctx, notWokenWarning(run, "created"));
     if (run.outcome === "config_invalid")
-      throw refusal(`${run.invalid.map((problem) => problem.message).join("; ")}: ${await configInvalidNextStep(engine, run)}`);
+      throw refusal(`${run.invalid.map((problem) => problem.message).join("; ")}: ${configInvalidNextStep(run)}`);
   },
 };
 

@@ -430,23 +430,25 @@ export class JobQueue {
    * build the job's request (a scheduled scan whose params do not parse), so that the refusal shows
    * where jobs do, not only in a log. `error.details.instead`, a sentence, is what a retry's refusal
    * tells the operator to do instead. As `createJob`, an id that holds the job asked for before is
-   * left as it is (false), and one a document the engine did not write holds is refused (JOB_ID_TAKEN).
+   * left as it is (`refusal_exists`, or `job_exists` when the job itself was built there), and one a
+   * document the engine did not write holds is refused (JOB_ID_TAKEN).
    */
   async createRefusedJob(
     input: { id: string; type: string; created_by: string },
     error: Omit<JobErrorInfo, "transient">,
-  ): Promise<boolean> {
+  ): Promise<"created" | "refusal_exists" | "job_exists"> {
     const ref = this.jobRef(input.id);
     const now = this.now();
     try {
       await ref.create({ type: input.type, ...this.refusedFields(input.id, input.created_by, error, this.ts(now), now) });
-      return true;
+      return "created";
     } catch (err) {
       if (grpcCode(err) !== GrpcStatus.ALREADY_EXISTS) throw err;
       const existing = await ref.get();
       // Gone already: `deleteRefusedJob` made way for the job itself, which its caller creates next.
-      if (existing.exists) existingJob(existing, input);
-      return false;
+      if (!existing.exists) return "job_exists";
+      existingJob(existing, input);
+      return isRefusal(existing) ? "refusal_exists" : "job_exists";
     }
   }
 
@@ -460,8 +462,7 @@ export class JobQueue {
     return runRecallingLastAnswer(this.db, async (tx, lastAnswer: boolean | undefined) => {
       const snap = await tx.get(this.jobRef(jobId));
       if (lastAnswer === true && !snap.exists) return true;
-      const refused = snap.exists && snap.get("status") === "failed" && snap.get("run_after") === undefined;
-      if (!refused || snap.get("created_by") !== createdBy) return false;
+      if (!isRefusal(snap) || snap.get("created_by") !== createdBy) return false;
       tx.delete(snap.ref);
       return true;
     });
@@ -1443,6 +1444,11 @@ function leftByCancel(snap: DocumentSnapshot, answer: CancelResult | null | unde
   if (!answer || answer.alreadyRequested) return false;
   if (answer.cancelRequested) return snap.get("cancel_requested") === true;
   return snap.get("status") === "cancelled" && isStoredTime(snap.get("finished_at"), now);
+}
+
+/** Whether `snap` is a job refused before it was taken in (`refusedFields`): failed, never given a `run_after`. */
+function isRefusal(snap: DocumentSnapshot): boolean {
+  return snap.exists && snap.get("status") === "failed" && snap.get("run_after") === undefined;
 }
 
 /** The fields of a job that is open (again): not history, so nothing expires it. */

@@ -62,8 +62,11 @@ export type ScheduledRun =
   /** The period's job was created before (a repeated delivery, or a run already made by hand). */
   | { outcome: "exists"; jobId: string; period: string }
   | { outcome: "disabled"; param: string }
-  /** Params it reads do not parse: the period's job was created refused (`created`), or it exists already. */
-  | { outcome: "config_invalid"; jobId: string; period: string; created: boolean; invalid: ConfigError[] };
+  /**
+   * Params it reads do not parse: the period's job was created refused (`created`), or it exists already, refused
+   * by an earlier run (`refusal`: a run with the params fixed makes the job in its place) or the job itself.
+   */
+  | { outcome: "config_invalid"; jobId: string; period: string; created: boolean; refusal: boolean; invalid: ConfigError[] };
 
 /** Creates the job of the period `scheduledAt` falls in, unless the scan is switched off or that job exists. */
 export async function produceScheduledScan(engine: Engine, scan: ScanSchedule, scheduledAt: Date): Promise<ScheduledRun> {
@@ -81,10 +84,11 @@ export async function produceScheduledScan(engine: Engine, scan: ScanSchedule, s
   const jobId = scheduledJobId(scan, period);
   if (!(enabled.ok && mode.ok && priority.ok && payload.ok)) {
     const invalid = invalidParams(Object.values(settings));
-    const created = await createRefusal(engine, scan, jobId, invalid);
+    const found = await createRefusal(engine, scan, jobId, invalid);
+    const created = found === "created";
     const params = invalid.map((problem) => problem.param);
     logs.scheduledScanParamsInvalid(fields, period, jobId, params, created);
-    return { outcome: "config_invalid", jobId, period, created, invalid };
+    return { outcome: "config_invalid", jobId, period, created, refusal: found !== "job_exists", invalid };
   }
   const input: CreateJobInput = {
     id: jobId,
@@ -108,8 +112,8 @@ export async function produceScheduledScan(engine: Engine, scan: ScanSchedule, s
   return { outcome: "created", jobId: result.jobId, period, mode: mode.value, ...(wakeupError && { wakeupError }) };
 }
 
-/** The period's job, created refused CONFIG_INVALID with each param that does not parse named; false if the id exists. */
-function createRefusal(engine: Engine, scan: ScanSchedule, jobId: string, invalid: ConfigError[]): Promise<boolean> {
+/** The period's job, created refused CONFIG_INVALID with each param that does not parse named, unless the id holds one. */
+function createRefusal(engine: Engine, scan: ScanSchedule, jobId: string, invalid: ConfigError[]) {
   const run = `catalog-jobs schedules run ${scan.type}`;
   return engine.queue.createRefusedJob(
     { id: jobId, type: scan.type, created_by: SCHEDULER },

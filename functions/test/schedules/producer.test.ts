@@ -137,7 +137,13 @@ describeWithFullEmulator("a scheduled scan whose params do not parse", () => {
     const { engine, tasks } = engineOn({ QUALITY_SCAN_LIMIT: "5000" });
     // The deployed function's handler: it ends well, so Cloud Scheduler has nothing to retry.
     const run = await handleScheduledScan(engine, quality, { scheduleTime: NIGHT.toISOString() });
-    expect(run).toMatchObject({ outcome: "config_invalid", jobId: "QUALITY_SCAN@2026-12-01", period: "2026-12-01", created: true });
+    expect(run).toMatchObject({
+      outcome: "config_invalid",
+      jobId: "QUALITY_SCAN@2026-12-01",
+      period: "2026-12-01",
+      created: true,
+      refusal: true,
+    });
     const job = await periodJob();
     expect(job.data()).toMatchObject({
       type: "QUALITY_SCAN",
@@ -158,7 +164,7 @@ describeWithFullEmulator("a scheduled scan whose params do not parse", () => {
     expect(tasks.tasks).toHaveLength(0);
 
     const again = await produceScheduledScan(engine, quality, NIGHT);
-    expect(again).toMatchObject({ outcome: "config_invalid", jobId: "QUALITY_SCAN@2026-12-01", created: false });
+    expect(again).toMatchObject({ outcome: "config_invalid", jobId: "QUALITY_SCAN@2026-12-01", created: false, refusal: true });
     expect(await scanJobs("QUALITY_SCAN")).toHaveLength(1);
     expect((await periodJob()).updateTime).toEqual(job.updateTime);
 
@@ -253,9 +259,16 @@ describeWithFullEmulator("a scheduled scan whose params do not parse", () => {
     await engine.runLane("maintenance");
     expect(await engine.queue.deleteRefusedJob("MAINTENANCE_SCAN@2026-12-01", SCHEDULER)).toBe(false);
     expect((await produceScheduledScan(engine, maintenance, NIGHT)).outcome).toBe("exists");
+    // Its params broken since: the period keeps the job that ran, which no run with them fixed replaces.
+    const broken = engineOn({ MAINTENANCE_SCAN_PRIORITY: "x" }).engine;
+    expect(await produceScheduledScan(broken, maintenance, NIGHT)).toMatchObject({
+      outcome: "config_invalid",
+      created: false,
+      refusal: false,
+    });
     expect(
       await engine.queue.createRefusedJob({ id: "other", type: "QUALITY_SCAN", created_by: "system:cli" }, { code: "X", message: "m" }),
-    ).toBe(true);
+    ).toBe("created");
     expect(await engine.queue.deleteRefusedJob("other", SCHEDULER)).toBe(false);
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc("other").get()).exists).toBe(true);
   });
