@@ -4,7 +4,8 @@
  * Firebase CLI parses them (firebase-tools' `functions/env.ts`), so the operator exports nothing and
  * each sees the values the functions see. test/local/env-files.test.ts holds both to firebase-tools' own reader.
  * The one place they part from the emulator: they leave out the block of `.env.local` generated for
- * the Emulator Suite (BLOCK_START).
+ * the Emulator Suite (BLOCK_START). The console's build reads `TASKS_LOCATION` with it too (`console/vite.config.ts`),
+ * so it imports nothing but Node's own modules.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
