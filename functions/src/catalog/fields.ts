@@ -1,11 +1,10 @@
 /**
- * Which document paths a change plan may touch, which fields are deprecated and which ones enrichment
- * may never write. Paths are dotted map keys; arrays are always written whole (no indexing).
+ * Which exercise paths a change plan may touch, which fields are deprecated and which ones enrichment
+ * may never write. Paths are dotted map keys; arrays are always written whole (no indexing). An alias
+ * has no paths to allow: a plan writes one only whole, by `upsert_alias`, whose fields its schema fixes.
  */
 import { getPath } from "../util/object-paths";
 import { EXERCISE_FIELD_PATHS, type ExerciseFieldPath } from "./schemas";
-
-const ALIAS_FIELD_PATHS = ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"] as const;
 
 /** Deprecated top-level fields → the field that replaces them, or null when they are simply dropped. */
 export const DEPRECATED_FIELDS: Readonly<Record<string, ExerciseFieldPath | null>> = {
@@ -43,7 +42,6 @@ export const LOCKED_ENRICHMENT_FIELDS = [
 export type PathOperation = "set" | "delete";
 
 const EXERCISE_PATH_SET: ReadonlySet<string> = new Set(EXERCISE_FIELD_PATHS);
-const ALIAS_PATH_SET: ReadonlySet<string> = new Set(ALIAS_FIELD_PATHS);
 
 export function isDeprecatedField(path: string): boolean {
   return Object.hasOwn(DEPRECATED_FIELDS, path) || (path.startsWith(DEPRECATED_PREFIX) && !path.includes("."));
@@ -57,10 +55,6 @@ export function deprecatedFieldReplacement(path: string): ExerciseFieldPath | nu
 /** A known field may be set or deleted; a deprecated field may only be deleted. */
 export function isAllowedExercisePath(path: string, operation: PathOperation = "set"): boolean {
   return EXERCISE_PATH_SET.has(path) || (operation === "delete" && isDeprecatedField(path));
-}
-
-export function isAllowedAliasPath(path: string): boolean {
-  return ALIAS_PATH_SET.has(path);
 }
 
 export function isLockedForEnrichment(path: string): boolean {

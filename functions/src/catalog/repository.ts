@@ -57,17 +57,6 @@ function familyQuery(db: Firestore, familySlug: string): Query {
   return db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", "==", familySlug);
 }
 
-/** A family's exercises, page by page in document id order. */
-export async function* familyExercises(
-  db: Firestore,
-  familySlug: string,
-  options: { pageSize?: number; read?: QueryReader } = {},
-): AsyncGenerator<CatalogDoc> {
-  for await (const page of pageCollection(familyQuery(db, familySlug), options.pageSize, options.read)) {
-    for (const doc of page) yield { id: doc.id, data: doc.data() };
-  }
-}
-
 /** A whole family, or `CatalogLimitError` beyond `max` exercises. */
 export function loadFamilyExercises(
   db: Firestore,

@@ -3,12 +3,13 @@
  * parent's result summary. Pure: the engine reads the shard jobs (`flows.ts`), and the parent the
  * ledgers of those that left no counts (`shard-ledger.ts`); this folds them.
  */
+import { NO_LLM_USAGE, addUsage } from "../jobs/attempt-log";
 import { endedWithAnswer } from "../jobs/dedup";
 import { partialOf } from "../jobs/errors";
 import { type JobStatus, isSuccessStatus } from "../jobs/lifecycle";
 import { isPlainRecord } from "../util/object-paths";
 import { type ShardCounts, countValue, emptyShardCounts, readShardCounts } from "./shard-tally";
-import { CHILDREN_LLM_KEY, type ChildJob, type ResultSummary } from "../jobs/model";
+import { CHILDREN_LLM_KEY, type ChildJob, type LlmUsageRecord, type ResultSummary } from "../jobs/model";
 
 export interface ShardAggregate {
   /** Shards that did not succeed. */
@@ -21,8 +22,6 @@ export interface ShardAggregate {
 }
 
 const MAX_LISTED = 50;
-const LLM_KEYS = ["calls", "input_tokens", "output_tokens", "estimated_cost_usd"] as const;
-type LlmTotals = Record<(typeof LLM_KEYS)[number], number>;
 
 function errorOf(shard: ChildJob): { code: string | null; details: unknown } {
   const error = isPlainRecord(shard.error) ? shard.error : {};
@@ -57,7 +56,7 @@ export function exerciseCountOf(shard: ChildJob): number {
   return Array.isArray(ids) ? new Set(ids).size : 0;
 }
 
-function llmTotalsOf(value: unknown): LlmTotals {
+function llmTotalsOf(value: unknown): LlmUsageRecord {
   const llm = isPlainRecord(value) ? value : {};
   return {
     calls: countValue(llm.calls),
@@ -71,26 +70,23 @@ function llmTotalsOf(value: unknown): LlmTotals {
  * What a shard spent on the LLM: its own usage over all its attempts (`llm_usage`, written with
  * every ending, a failed one too: a failed shard has no result summary) and its own children's.
  */
-function llmOf(shard: ChildJob): LlmTotals {
-  const own = llmTotalsOf(shard.llm_usage);
-  const children = llmTotalsOf(isPlainRecord(shard.result_summary) ? shard.result_summary[CHILDREN_LLM_KEY] : undefined);
-  return Object.fromEntries(LLM_KEYS.map((key) => [key, own[key] + children[key]])) as LlmTotals;
+function llmOf(shard: ChildJob): LlmUsageRecord {
+  const children = isPlainRecord(shard.result_summary) ? shard.result_summary[CHILDREN_LLM_KEY] : undefined;
+  return addUsage(llmTotalsOf(shard.llm_usage), llmTotalsOf(children));
 }
 
 /** Folds a parent's shards, every one of them final; `ledgers` counts those that left none (`shardsWithoutCounts`). */
 export function aggregateShards(shards: readonly ChildJob[], ledgers: ReadonlyMap<string, ShardCounts> = new Map()): ShardAggregate {
   const succeeded = shards.filter((shard) => isSuccessStatus(shard.status)).length;
   const totals = emptyShardCounts(0);
-  const llm: LlmTotals = { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 };
+  let llm = NO_LLM_USAGE;
   const byStatus: Partial<Record<JobStatus, number>> = {};
   for (const shard of shards) {
     byStatus[shard.status] = (byStatus[shard.status] ?? 0) + 1;
     const counts = countsOf(shard, ledgers);
     for (const key of Object.keys(totals) as (keyof ShardCounts)[]) totals[key] += counts[key];
-    const usage = llmOf(shard);
-    for (const key of LLM_KEYS) llm[key] += usage[key];
+    llm = addUsage(llm, llmOf(shard));
   }
-  llm.estimated_cost_usd = Math.round(llm.estimated_cost_usd * 1e6) / 1e6;
   const { exercises_scanner_fail: childrenScannerFail, ...summedCounts } = totals;
   const unsuccessful = shards
     .filter((shard) => !isSuccessStatus(shard.status))

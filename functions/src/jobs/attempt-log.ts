@@ -5,11 +5,12 @@
  * that ends the attempt; an attempt whose lease ran out is closed by the watchdog
  * (`lease_expired`), its LLM calls added by its worker if that ran on (`recordLostAttemptLlm`).
  * Large content is replaced by a summary so the document stays well under Firestore's 1 MiB limit.
+ * Here too the one sum of LLM usage (`addUsage`), by which the attempt's calls add up and every total above them.
  */
 import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";
 import type { AttemptStatus } from "./lifecycle";
-import type { JobErrorInfo } from "./model";
+import type { JobErrorInfo, LlmUsageRecord } from "./model";
 import { documentBytes } from "../util/firestore-size";
 
 /** Content larger than this (as JSON) is stored as a summary, whose first operations take at most `MAX_SUMMARY_BYTES`. */
@@ -21,28 +22,33 @@ const MAX_ATTEMPT_BYTES = 1_000_000;
 
 export type AttemptField = "plan" | "validation" | "repairs" | "apply_result";
 
-/** What one request to the LLM client cost, as the client reports it. */
-export interface LlmCallUsage {
+/**
+ * What one request to the LLM client cost, as the client reports it (the LLM port's `LlmUsage`). Its
+ * `calls` are the model calls that may be billed for the request, its retries included: tries the model
+ * answered, and tries sent but cut short (a timeout, a stop), whose tokens are unknown; not tries
+ * answered with an error (4xx/5xx) or never sent.
+ */
+export interface LlmCallUsage extends LlmUsageRecord {
   model: string;
-  input_tokens: number;
-  output_tokens: number;
   latency_ms: number;
-  /**
-   * Model calls that may be billed for the request, its retries included: tries the model answered, and tries
-   * sent but cut short (a timeout, a stop), whose tokens are unknown; not tries answered with an error (4xx/5xx) or never sent.
-   */
-  calls: number;
-  estimated_cost_usd: number;
 }
 
-export interface LlmTotals {
-  calls: number;
-  input_tokens: number;
-  output_tokens: number;
-  estimated_cost_usd: number;
+export const NO_LLM_USAGE: LlmUsageRecord = Object.freeze({ calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 });
+
+/** Whole micro-dollars: a cost rounded so, and so every sum of costs, carries no float noise (0.1 + 0.2 is 0.3). */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
 }
 
-export const NO_LLM_USAGE: LlmTotals = { calls: 0, input_tokens: 0, output_tokens: 0, estimated_cost_usd: 0 };
+/** The sum of two usages (of an attempt's calls, a job's attempts, a parent's children), its cost rounded as a cost is. */
+export function addUsage(a: LlmUsageRecord, b: LlmUsageRecord): LlmUsageRecord {
+  return {
+    calls: a.calls + b.calls,
+    input_tokens: a.input_tokens + b.input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    estimated_cost_usd: roundUsd(a.estimated_cost_usd + b.estimated_cost_usd),
+  };
+}
 
 export interface AttemptRecorder {
   readonly attemptNumber: number;
@@ -50,7 +56,7 @@ export interface AttemptRecorder {
   set(field: AttemptField, value: unknown): void;
   llmCall(task: string, usage: LlmCallUsage): void;
   /** Total LLM usage of this attempt so far. */
-  llmTotals(): LlmTotals;
+  llmTotals(): LlmUsageRecord;
 }
 
 export interface AttemptIdentity {
@@ -186,16 +192,8 @@ export class AttemptLog implements AttemptRecorder {
     this.calls.push({ task, model, input_tokens, output_tokens, latency_ms, calls, estimated_cost_usd });
   }
 
-  llmTotals(): LlmTotals {
-    return this.calls.reduce(
-      (sum, c) => ({
-        calls: sum.calls + c.calls,
-        input_tokens: sum.input_tokens + c.input_tokens,
-        output_tokens: sum.output_tokens + c.output_tokens,
-        estimated_cost_usd: sum.estimated_cost_usd + c.estimated_cost_usd,
-      }),
-      NO_LLM_USAGE,
-    );
+  llmTotals(): LlmUsageRecord {
+    return this.calls.reduce(addUsage, NO_LLM_USAGE);
   }
 
   /** The attempt's LLM calls as its document keeps them. */

@@ -11,10 +11,9 @@
 import type { DocumentSnapshot } from "firebase-admin/firestore";
 import { type ConfigError, PARAMS } from "../config";
 import { type LogFields, type Logger, errorText, log } from "../util/log";
-import type { LlmTotals } from "./attempt-log";
 import type { JobFailure, LeaseLostError } from "./errors";
 import { type JobStatus, isSuccessStatus } from "./lifecycle";
-import type { Job, JobErrorInfo, Lease, Mode } from "./model";
+import type { Job, JobErrorInfo, Lease, LlmUsageRecord, Mode } from "./model";
 import type { LostAttemptLlm } from "./run-history";
 
 const jobFields = (job: Job) => ({ job_id: job.id, job_type: job.type, lane: job.queue, attempt: job.attempts });
@@ -22,7 +21,7 @@ const jobFields = (job: Job) => ({ job_id: job.id, job_type: job.type, lane: job
 /** An attempt's identity, as its job's log scope gives it to the lines written while it runs: for those before and after. */
 const attemptFields = (job: Job, lease: Lease) => ({ ...jobFields(job), lease_epoch: lease.epoch, worker_id: lease.owner });
 
-const llmFields = (llm: LlmTotals) => ({ llm_calls: llm.calls, llm_cost_usd: llm.estimated_cost_usd });
+const llmFields = (llm: LlmUsageRecord) => ({ llm_calls: llm.calls, llm_cost_usd: llm.estimated_cost_usd });
 
 // ------------------------------------------------------------------ the worker
 
@@ -59,7 +58,7 @@ export function leaseLost(job: Job, lease: Lease, err: LeaseLostError): void {
   log.warn("lease lost; worker stops, leaving its attempt's end to the watchdog", { ...attemptFields(job, lease), reason: err.reason });
 }
 
-export function lostAttemptLlm(job: Job, lease: Lease, llm: LlmTotals, outcome: LostAttemptLlm | "none_spent"): void {
+export function lostAttemptLlm(job: Job, lease: Lease, llm: LlmUsageRecord, outcome: LostAttemptLlm | "none_spent"): void {
   // Before the watchdog ended the attempt its usage has no run summary to join.
   if (outcome === "not_ended") attemptLlmNotCounted(job, lease, llm, "lease_lost_not_ended");
   else if (outcome !== "none_spent")
@@ -74,7 +73,7 @@ export function lostAttemptLlm(job: Job, lease: Lease, llm: LlmTotals, outcome: 
 export function attemptLlmNotCounted(
   job: Job,
   lease: Lease,
-  llm: LlmTotals,
+  llm: LlmUsageRecord,
   cause: "lease_lost_not_ended" | "lease_lost_record_failed" | "end_write_failed",
   err?: unknown,
 ): void {

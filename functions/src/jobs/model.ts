@@ -50,7 +50,7 @@ export const childCountsSchema = z.object({
 });
 export type ChildCounts = z.output<typeof childCountsSchema>;
 
-/** LLM usage as jobs record it (`llm_usage`, `result_summary.llm`). */
+/** LLM usage summed over calls, as jobs record it (`llm_usage`, `result_summary.llm`, a run summary's `llm`), added up by `addUsage` (attempt-log.ts). */
 export const llmUsageSchema = z.object({
   calls: z.number().default(0),
   input_tokens: z.number().default(0),

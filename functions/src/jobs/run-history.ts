@@ -10,10 +10,11 @@
  * attempt the watchdog took back, which only its worker knew, joins both later (`addLostAttemptLlm`).
  */
 import { type DocumentReference, FieldValue, type Firestore, Timestamp, type Transaction } from "firebase-admin/firestore";
+import { roundUsd } from "./attempt-log";
 import { JOB_COLLECTIONS } from "./collections";
 import { partialOf } from "./errors";
 import type { AttemptStatus, JobStatus } from "./lifecycle";
-import type { Job, JobErrorInfo, Lane, Mode, ResultSummary } from "./model";
+import { type Job, type JobErrorInfo, type Lane, type LlmUsageRecord, MAX_PREVIEW_LINES, type Mode, type ResultSummary } from "./model";
 import type { Writes } from "./writes";
 import { isPlainRecord } from "../util/object-paths";
 
@@ -41,7 +42,7 @@ export interface RunSummary {
   changes_preview: string[];
   error: JobErrorInfo | null;
   scanner_fail: number;
-  llm: { calls: number; input_tokens: number; output_tokens: number; estimated_cost_usd: number };
+  llm: LlmUsageRecord;
 }
 
 /** How an attempt ended, as its run summary tells it beside the job's own fields. */
@@ -153,7 +154,7 @@ export function recordRun(writes: Writes, db: Firestore, summary: RunSummary, ex
     started_at: Timestamp.fromDate(summary.started_at),
     finished_at: Timestamp.fromDate(summary.finished_at),
     duration_ms: summary.finished_at.getTime() - summary.started_at.getTime(),
-    changes_preview: summary.changes_preview.slice(0, 10),
+    changes_preview: summary.changes_preview.slice(0, MAX_PREVIEW_LINES),
     expire_at: expire,
   });
   const inc = (n: number) => FieldValue.increment(n);
@@ -218,18 +219,9 @@ export function hasUsage(llm: RunSummary["llm"]): boolean {
   return llm.calls > 0 || llm.input_tokens > 0 || llm.output_tokens > 0 || llm.estimated_cost_usd > 0;
 }
 
-/** Reads of the run history: the latest runs and the day's totals. */
+/** Reads of the run history's day totals (its runs are read a page at a time: `runHistoryPage`, run-history-pages.ts). */
 export class RunHistory {
   constructor(private readonly db: Firestore) {}
-
-  /** Latest run summaries, newest first; optionally of one job. */
-  async getRunHistory(options: { jobId?: string; limit?: number } = {}): Promise<Record<string, unknown>[]> {
-    let query = this.db.collection(JOB_COLLECTIONS.runSummaries).orderBy("finished_at", "desc");
-    if (options.jobId)
-      query = this.db.collection(JOB_COLLECTIONS.runSummaries).where("job_id", "==", options.jobId).orderBy("finished_at", "desc");
-    const snap = await query.limit(options.limit ?? 50).get();
-    return snap.docs.map((d) => ({ id: d.id, ...d.data() }));
-  }
 
   /** The day's totals: the sum of its counter shards, zero on a day with no runs (no shard). */
   async getDailySummary(day: string): Promise<Record<string, unknown>> {
@@ -244,10 +236,14 @@ export class RunHistory {
   }
 }
 
-/** Adds the counts of `from` into `into`, nested maps too; anything else (a shard's `expire_at`, its `day`) is left out. */
+/**
+ * Adds the counts of `from` into `into`, nested maps too; anything else (a shard's `expire_at`, its `day`) is left out.
+ * Each sum is rounded to whole micro-dollars (`roundUsd`), which leaves whole counts as they are and takes from the
+ * cost the noise of adding doubles (0.1 + 0.2), here and in Firestore's increments of the shards.
+ */
 export function mergeCounts(into: Record<string, unknown>, from: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(from)) {
-    if (typeof value === "number") into[key] = ((into[key] as number | undefined) ?? 0) + value;
+    if (typeof value === "number") into[key] = roundUsd(((into[key] as number | undefined) ?? 0) + value);
     else if (isPlainRecord(value)) {
       const nested = (into[key] as Record<string, unknown> | undefined) ?? {};
       mergeCounts(nested, value);

@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Timestamp } from "firebase-admin/firestore";
-import { AttemptLog, type LlmTotals, NO_LLM_USAGE, attemptRef } from "./attempt-log";
+import { AttemptLog, NO_LLM_USAGE, addUsage, attemptRef } from "./attempt-log";
 import type { CandidatePool } from "./candidates";
 import { type JobContext, runWithJobContext } from "./context";
 import {
@@ -37,6 +37,7 @@ import {
   type Job,
   type JobErrorInfo,
   type Lane,
+  type LlmUsageRecord,
   type ResultSummary,
   llmUsageSchema,
 } from "./model";
@@ -358,7 +359,7 @@ export class Worker<D> {
   private attemptEnding(
     job: Job,
     ending: Exclude<Ending, { kind: "lease_lost" }>,
-    llm: LlmTotals,
+    llm: LlmUsageRecord,
   ): JobChange & { summary: ResultSummary | null } {
     const { queue } = this.engine;
     const children = llmUsageSchema.safeParse(ending.summary?.[CHILDREN_LLM_KEY]);
@@ -554,15 +555,6 @@ function errorOf(ending: Ending): JobErrorInfo | null {
     case "lease_lost":
       return null;
   }
-}
-
-function addUsage(a: LlmTotals, b: LlmTotals): LlmTotals {
-  return {
-    calls: a.calls + b.calls,
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    estimated_cost_usd: Math.round((a.estimated_cost_usd + b.estimated_cost_usd) * 1e6) / 1e6,
-  };
 }
 
 /** Read through a call: the handler's run may have set it (TypeScript keeps the narrowing from before). */

@@ -1,6 +1,7 @@
-/** What LLM calls cost: a per-model price table (USD per 1M tokens) and usage arithmetic. */
+/** What LLM calls cost: a per-model price table (USD per 1M tokens). Usage is summed by jobs/attempt-log.ts's `addUsage`. */
 import { z } from "zod";
 import { ConfigError, PARAMS } from "../config";
+import { NO_LLM_USAGE, roundUsd } from "../jobs/attempt-log";
 import type { LlmUsage } from "./types";
 
 const modelPriceSchema = z.strictObject({
@@ -54,11 +55,6 @@ export function hasPrice(model: string, prices: PriceTable): boolean {
   return priceFor(model, prices) !== undefined;
 }
 
-/** Micro-dollar rounding keeps sums of many calls free of float noise. */
-function roundUsd(usd: number): number {
-  return Math.round(usd * 1e6) / 1e6;
-}
-
 /** Estimated cost in USD; 0 for models without a price (the fake, unknown models). */
 export function estimateCostUsd(model: string, inputTokens: number, outputTokens: number, prices: PriceTable = DEFAULT_PRICES): number {
   const price = priceFor(model, prices);
@@ -66,29 +62,5 @@ export function estimateCostUsd(model: string, inputTokens: number, outputTokens
   return roundUsd((inputTokens * price.input_per_million + outputTokens * price.output_per_million) / 1e6);
 }
 
-export const EMPTY_USAGE: LlmUsage = Object.freeze({
-  model: "",
-  input_tokens: 0,
-  output_tokens: 0,
-  latency_ms: 0,
-  calls: 0,
-  estimated_cost_usd: 0,
-});
-
-/** Distinct model names of both sides, comma-joined, so a summed usage still says which models ran. */
-function mergeModelNames(a: string, b: string): string {
-  const names = new Set([...a.split(","), ...b.split(",")].filter((name) => name !== ""));
-  return [...names].join(",");
-}
-
-/** Sum of two usages (for a job's or attempt's totals). */
-export function addUsage(a: LlmUsage, b: LlmUsage): LlmUsage {
-  return {
-    model: mergeModelNames(a.model, b.model),
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    latency_ms: a.latency_ms + b.latency_ms,
-    calls: a.calls + b.calls,
-    estimated_cost_usd: roundUsd(a.estimated_cost_usd + b.estimated_cost_usd),
-  };
-}
+/** The usage of a request that reached no model. */
+export const EMPTY_USAGE: LlmUsage = Object.freeze({ ...NO_LLM_USAGE, model: "", latency_ms: 0 });

@@ -3,6 +3,7 @@
  * (`vertex.ts`) and by a deterministic fake (`fake.ts`) used for local runs and tests.
  */
 import type { z } from "zod";
+import type { LlmCallUsage } from "../jobs/attempt-log";
 
 export type ModelTier = "fast" | "strong";
 
@@ -46,15 +47,8 @@ export interface LlmRequest<T> {
   context?: Record<string, unknown>;
 }
 
-export interface LlmUsage {
-  model: string;
-  input_tokens: number;
-  output_tokens: number;
-  latency_ms: number;
-  /** Model calls that may have been billed: tries answered, or cut short once sent; not error answers. */
-  calls: number;
-  estimated_cost_usd: number;
-}
+/** What one request cost: the attempt log records it as the client reports it, so the engine's type is the port's. */
+export type LlmUsage = LlmCallUsage;
 
 export interface LlmResult<T> {
   data: T;

@@ -4,12 +4,12 @@ import {
   LOCKED_ENRICHMENT_FIELDS,
   deprecatedFieldReplacement,
   findDeprecatedFields,
-  isAllowedAliasPath,
   isAllowedExercisePath,
   isDeprecatedField,
   isLockedForEnrichment,
 } from "../../src/catalog/fields";
 import { exercisePathSchema, EXERCISE_FIELD_PATHS } from "../../src/catalog/schemas";
+import { changePlanSchema } from "../../src/apply/plan";
 import { deletePath, getPath, isPlainRecord, setPath } from "../../src/util/object-paths";
 
 describe("exercise path allowlist", () => {
@@ -60,11 +60,15 @@ describe("exercise path allowlist", () => {
   });
 });
 
-describe("alias path allowlist", () => {
-  it("allows only alias fields", () => {
-    for (const path of ["alias_slug", "exercise_id", "family_slug", "is_family_alias", "updated_at"])
-      expect(isAllowedAliasPath(path)).toBe(true);
-    for (const path of ["name", "target", "exercise_id.0", "status"]) expect(isAllowedAliasPath(path)).toBe(false);
+describe("alias fields a plan may write", () => {
+  const upsert = (fields: Record<string, unknown>) =>
+    changePlanSchema.safeParse({ job_id: "j", job_type: "T", operations: [{ op: "upsert_alias", rationale: "r", ...fields }] }).success;
+
+  it("are the alias's own, written whole by upsert_alias", () => {
+    expect(upsert({ alias_slug: "squats", exercise_id: "squat__back_squat", is_family_alias: false })).toBe(true);
+    expect(upsert({ alias_slug: "squats", family_slug: "squat", is_family_alias: true })).toBe(true);
+    for (const field of ["name", "status", "target", "updated_at"])
+      expect(upsert({ alias_slug: "squats", family_slug: "squat", [field]: "x" })).toBe(false);
   });
 });
 

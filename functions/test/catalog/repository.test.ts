@@ -5,7 +5,6 @@ import {
   aliasesPointingAtExercises,
   aliasesPointingAtFamilies,
   exercisesWithNameSlugs,
-  familyExercises,
   getAliases,
   getExercise,
   getExercises,
@@ -113,10 +112,7 @@ describeWithFullEmulator("catalog repository paging", () => {
   });
   it("reads a family whole, page by page, and refuses one larger than its cap", async () => {
     await seedCatalog(db, { exercises: [...variants, other] });
-    const streamed: string[] = [];
-    for await (const exercise of familyExercises(db, "squat", { pageSize: 2 })) streamed.push(exercise.id);
-    expect(streamed).toHaveLength(7);
-    expect((await loadFamilyExercises(db, "squat", { pageSize: 2 })).map((e) => e.id)).toEqual(streamed);
+    expect((await loadFamilyExercises(db, "squat", { pageSize: 2 })).map((e) => e.id)).toEqual(variants.map((v) => v.id).sort());
     const err = await loadFamilyExercises(db, "squat", { max: 5, pageSize: 2 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CatalogLimitError);
     expect(err).toMatchObject({ code: "CATALOG_LIMIT_EXCEEDED", transient: false });

@@ -1,4 +1,5 @@
-import { RunHistory, type RunSummary, runSummaryId, runSummaryOf } from "../../src/jobs/run-history";
+import { RunHistory, type RunSummary, mergeCounts, runSummaryId, runSummaryOf } from "../../src/jobs/run-history";
+import { runHistoryPage } from "../../src/jobs/run-history-pages";
 import { recordRunForTest } from "../helpers/runs";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 
@@ -62,9 +63,9 @@ describeWithFullEmulator("run history (field transforms of the daily counters)",
         "llm_cost_usd",
       ].sort(),
     );
-    const runs = await history.getRunHistory({ jobId: "j1" });
-    expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ id: runSummaryId("j1", new Date("2026-03-01T00:00:00Z"), 1), duration_ms: 2000, changes_count: 2 });
+    const { rows } = await runHistoryPage(db, { jobId: "j1" }, { limit: 50 });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: runSummaryId("j1", new Date("2026-03-01T00:00:00Z"), 1), duration_ms: 2000, changes_count: 2 });
   });
 });
 
@@ -100,5 +101,14 @@ describe("a run summary", () => {
       changes_count: 0,
       scanner_fail: 0,
     });
+  });
+});
+
+describe("a day's totals summed from its shards", () => {
+  it("carry no noise of adding doubles: costs of 0.1 and 0.2 are 0.3, and counts stay whole", () => {
+    const total: Record<string, unknown> = { day: "2026-12-01" };
+    mergeCounts(total, { runs: 1, llm_cost_usd: 0.1, by_type: { FAMILY_AUDIT: 1 } });
+    mergeCounts(total, { runs: 2, llm_cost_usd: 0.2, by_type: { FAMILY_AUDIT: 2 }, expire_at: new Date() });
+    expect(total).toEqual({ day: "2026-12-01", runs: 3, llm_cost_usd: 0.3, by_type: { FAMILY_AUDIT: 3 } });
   });
 });

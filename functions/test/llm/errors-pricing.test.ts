@@ -1,7 +1,6 @@
 import { toJobFailure } from "../../src/jobs/errors";
 import { LlmError, classifyHttpStatus } from "../../src/llm/errors";
-import { DEFAULT_PRICES, EMPTY_USAGE, addUsage, estimateCostUsd, hasPrice, resolvePriceTable } from "../../src/llm/pricing";
-import type { LlmUsage } from "../../src/llm/types";
+import { DEFAULT_PRICES, EMPTY_USAGE, estimateCostUsd, hasPrice, resolvePriceTable } from "../../src/llm/pricing";
 
 describe("classifyHttpStatus", () => {
   it.each([
@@ -98,48 +97,5 @@ describe("pricing", () => {
       thrown = err;
     }
     expect(toJobFailure(thrown)).toMatchObject({ code: "CONFIG_INVALID", kind: "permanent" });
-  });
-});
-
-describe("addUsage", () => {
-  const flash: LlmUsage = {
-    model: "gemini-2.5-flash",
-    input_tokens: 100,
-    output_tokens: 20,
-    latency_ms: 300,
-    calls: 1,
-    estimated_cost_usd: 0.00008,
-  };
-  const pro: LlmUsage = {
-    model: "gemini-2.5-pro",
-    input_tokens: 200,
-    output_tokens: 40,
-    latency_ms: 900,
-    calls: 2,
-    estimated_cost_usd: 0.00065,
-  };
-
-  it("sums every counter", () => {
-    expect(addUsage(flash, pro)).toEqual({
-      model: "gemini-2.5-flash,gemini-2.5-pro",
-      input_tokens: 300,
-      output_tokens: 60,
-      latency_ms: 1200,
-      calls: 3,
-      estimated_cost_usd: 0.00073,
-    });
-  });
-
-  it("keeps each model name once and treats EMPTY_USAGE as neutral", () => {
-    expect(addUsage(addUsage(EMPTY_USAGE, flash), flash).model).toBe("gemini-2.5-flash");
-    expect(addUsage(addUsage(flash, pro), flash).model).toBe("gemini-2.5-flash,gemini-2.5-pro");
-    expect(addUsage(EMPTY_USAGE, pro)).toEqual(pro);
-  });
-
-  it("does not accumulate float noise over many calls", () => {
-    const tenth = { ...EMPTY_USAGE, estimated_cost_usd: 0.1 };
-    let total = EMPTY_USAGE;
-    for (let i = 0; i < 10; i++) total = addUsage(total, tenth);
-    expect(total.estimated_cost_usd).toBe(1);
   });
 });
