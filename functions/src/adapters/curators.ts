@@ -16,9 +16,8 @@ export interface CuratorAccount {
 
 export interface CuratorDirectory {
   /**
-   * Grants (`curator: true`) or revokes the claim of the account with `email`; whether that changed the claim.
-   * A grant to an account whose email is not verified is refused (`CuratorEmailNotVerifiedError`). A revoke
-   * also revokes the account's sign-ins: the callables refuse the ID token it holds, which still carries the claim.
+   * Grants (`curator: true`) or revokes the claim of the account with `email`; whether that changed it.
+   * A grant to an account whose email is not verified is refused (`CuratorEmailNotVerifiedError`).
    */
   setCurator(email: string, curator: boolean): Promise<CuratorAccount & { changed: boolean }>;
   /** Every account that carries the claim. */
@@ -65,9 +64,6 @@ export function authCuratorDirectory(auth: Auth): CuratorDirectory {
         const { [CURATOR_CLAIM]: _previous, ...others } = user.customClaims ?? {};
         await auth.setCustomUserClaims(user.uid, curator ? { ...others, [CURATOR_CLAIM]: true } : others);
       }
-      // An ID token keeps the claim for up to an hour: revoking the account's sign-ins (after the claim, so no new one
-      // carries it) has the callables refuse the one it holds at once. On every revoke, so one cut short is finished.
-      if (!curator) await auth.revokeRefreshTokens(user.uid);
       return { ...accountOf(user), changed };
     },
     async listCurators() {

@@ -1,17 +1,18 @@
 /**
  * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
  * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
- * away from engine fields); these check the curator claim (`curators.ts`), a verified email and,
- * in Firebase Auth, that the caller's sign-in still stands, validate the input, and call the engine's
+ * away from engine fields); these check the curator claim (`curators.ts`) and a verified email in the
+ * caller's ID token, validate the input, check the account as it is now in Firebase Auth, and call the engine's
  * use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does. The CLI takes its ids
  * with the same schema (`util/document-id`) and words a refused transition the same way.
  */
-import { getAuth, type Auth } from "firebase-admin/auth";
+import { getAuth, type Auth, type UserRecord } from "firebase-admin/auth";
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
 import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
 import type { Engine } from "../create-engine";
 import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
+import * as logs from "../jobs/logs";
 import type { JobStatus } from "../jobs/lifecycle";
 import { adminApp } from "../firestore";
 import { documentId } from "../util/document-id";
@@ -64,32 +65,45 @@ type CallerAccounts = Pick<Auth, "getUser">;
  */
 const functionsAuth = (): CallerAccounts => getAuth(adminApp({}, "operator-actions-auth"));
 
+const CURATORS_ONLY = `curators only (the ${CURATOR_CLAIM} claim, with a verified email)`;
+
 /**
- * The caller, if the caller's token makes them a curator: the claim, and a verified email (as `firestore.rules`
- * ask), so a claim that reached an account whose address someone else signed up with first acts nowhere.
+ * A curator's claims: the claim, and a verified email (as `firestore.rules` ask), so a claim that reached an account
+ * whose address someone else signed up with first acts nowhere.
  */
+const isCurator = (claims: Record<string, unknown> | undefined, emailVerified: unknown) =>
+  claims?.[CURATOR_CLAIM] === true && emailVerified === true;
+
+/** The caller, if the caller's token makes them a curator. */
 function requireCurator(request: ActionRequest): NonNullable<ActionRequest["auth"]> {
   if (!request.auth) throw new HttpsError("unauthenticated", "sign in first");
   const { token } = request.auth;
-  if (token[CURATOR_CLAIM] !== true || token.email_verified !== true)
-    throw new HttpsError("permission-denied", `curators only (the ${CURATOR_CLAIM} claim, with a verified email)`);
+  if (!isCurator(token, token.email_verified)) throw new HttpsError("permission-denied", CURATORS_ONLY);
   return request.auth;
 }
 
 /**
- * An ID token keeps the claims it was issued with for up to an hour, whatever happens to the account since: the
- * sign-in it comes from must still stand, as `verifyIdToken(token, true)` checks. `curators revoke` revokes the
- * account's sign-ins (its tokensValidAfterTime), so a revoked curator's token is refused here at once.
+ * An ID token keeps the claims it was issued with for up to an hour, whatever happens to the account since, so the
+ * account is read as it is now: still a curator's (`curators revoke` takes effect here at once), not disabled or
+ * deleted, and the sign-in not revoked (its tokensValidAfterTime, as `verifyIdToken(token, true)` checks).
  */
-async function requireStandingSignIn(uid: string, authTime: number, auth: CallerAccounts): Promise<void> {
-  const account = await auth.getUser(uid).catch((err: unknown) => {
-    if ((err as { code?: unknown }).code === "auth/user-not-found") return null;
-    throw err;
-  });
+async function requireCuratorAccount(uid: string, authTime: number, auth: CallerAccounts): Promise<void> {
+  let account: UserRecord | null;
+  try {
+    account = await auth.getUser(uid);
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== "auth/user-not-found") {
+      // Most often the functions' service account lacks roles/firebaseauth.viewer (README, Deploying).
+      logs.callerAccountUnread(uid, err);
+      throw new HttpsError("internal", "the engine could not read your account in Firebase Auth: nothing was done");
+    }
+    account = null;
+  }
   // Both in whole seconds: a sign-in in the second of the revocation stands, as Firebase Auth has it.
   const revoked = account?.tokensValidAfterTime !== undefined && authTime * 1000 < new Date(account.tokensValidAfterTime).getTime();
   if (!account || account.disabled || revoked)
     throw new HttpsError("unauthenticated", "this sign-in was revoked, or the account disabled or deleted: sign in again");
+  if (!isCurator(account.customClaims, account.emailVerified)) throw new HttpsError("permission-denied", CURATORS_ONLY);
 }
 
 /**
@@ -103,7 +117,7 @@ async function curatorRequest<T>(
 ): Promise<{ uid: string; input: T }> {
   const { uid, token } = requireCurator(request);
   const input = parse(schema, request.data);
-  await requireStandingSignIn(uid, token.auth_time, accounts());
+  await requireCuratorAccount(uid, token.auth_time, accounts());
   return { uid, input };
 }
 

@@ -705,9 +705,9 @@ function emailArgument(raw: string): string {
 }
 
 const GRANT_TAKES_EFFECT = "It takes effect with the user's next ID token: at the next sign-in, or within the hour.";
-/** The callables check the sign-in still stands; the rules trust the ID token the account holds until it expires. */
+/** The callables read the account's claim as it is now; the rules trust the ID token the account holds until it expires. */
 const REVOKE_TAKES_EFFECT =
-  "It also revokes the account's sign-ins: the console's actions refuse it at once; what the Firestore rules let a curator do takes effect when its ID token expires, within the hour.";
+  "The console's actions refuse the account at once (they read its claim as it is now); what the Firestore rules let a curator do ends when its ID token expires, within the hour.";
 
 const curators: CommandSpec = {
   name: "curators",
@@ -758,9 +758,7 @@ function curatorChange(curator: boolean): CommandSpec {
       const account = await (await ctx.curators()).setCurator(email, curator);
       if (json) return ctx.out(toJson({ ...account, curator }));
       const now = curator ? "is a curator" : "is not a curator";
-      // A revoke revokes the sign-ins even when the claim was gone, so one cut short finishes when run again.
-      const unchanged = curator ? "nothing changed" : "its sign-ins revoked all the same";
-      ctx.out(`${email} (${account.uid}) ${account.changed ? `${now} now` : `${now} already: ${unchanged}`}`);
+      ctx.out(`${email} (${account.uid}) ${account.changed ? `${now} now` : `${now} already: nothing changed`}`);
     },
   };
 }

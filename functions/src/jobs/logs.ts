@@ -97,6 +97,11 @@ export function cleanupFailed(job: Job, lease: Lease | null, step: string, err: 
   log.warn("post-run step failed", { ...(lease ? attemptFields(job, lease) : jobFields(job)), step, error: errorText(err) });
 }
 
+/** A console action refused because Firebase Auth did not answer who the caller is now (`operator-actions.ts`). */
+export function callerAccountUnread(uid: string, err: unknown): void {
+  log.error("operator action refused: the caller's account could not be read", { uid, error: errorText(err) });
+}
+
 // ------------------------------------------------------------------ flows and intake
 
 export function childrenNotCounted(parentJobId: string, count: number, err: unknown): void {

@@ -12,6 +12,7 @@ import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { ChildrenNotCancelledError, JobFailure } from "../../src/jobs/errors";
+import * as logs from "../../src/jobs/logs";
 import { MAX_DOCUMENT_ID_BYTES } from "../../src/util/document-id";
 import { childJobId } from "../../src/jobs/flows";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
@@ -146,18 +147,46 @@ describe("a curator's sign-in", () => {
     const held = curator({ jobId });
     now += 60_000;
     expect(await directory().setCurator("curator@example.com", false)).toMatchObject({ changed: true });
-    for (const handle of [handleRetryJob, handleCancelJob]) expect(await httpsErrorOf(handle(() => engine, held, auth))).toEqual(revoked);
-    expect(await httpsErrorOf(handleRevertChange(() => engine, { ...held, data: { changeId: "c1" } }, auth))).toEqual(revoked);
+    const notCurator = { code: "permission-denied", message: "curators only (the catalog_admin claim, with a verified email)" };
+    for (const handle of [handleRetryJob, handleCancelJob])
+      expect(await httpsErrorOf(handle(() => engine, held, auth))).toEqual(notCurator);
+    expect(await httpsErrorOf(handleRevertChange(() => engine, { ...held, data: { changeId: "c1" } }, auth))).toEqual(notCurator);
     expect(await jobStatus(jobId)).toBe("queued");
-    // Signed in again, its token has no claim.
-    expect(await httpsErrorOf(handleCancelJob(() => engine, curator({ jobId }), auth))).toMatchObject({ code: "permission-denied" });
+    // Granted again, the token it held acts again: the account is a curator's as it is now.
+    await directory().setCurator("curator@example.com", true);
+    expect(await handleCancelJob(() => engine, held, auth)).toMatchObject({ status: "cancelled" });
   });
 
-  it("made after the revocation acts: a curator granted the claim again signs in anew, in the same second too", async () => {
+  it("is refused once its sign-ins are revoked; a sign-in after that acts, in the same second too", async () => {
     const jobId = await jobIn("queued");
-    await directory().setCurator("curator@example.com", false);
-    await directory().setCurator("curator@example.com", true);
+    const held = curator({ jobId });
+    now += 60_000;
+    await accounts.auth.revokeRefreshTokens("curator-1");
+    expect(await httpsErrorOf(handleCancelJob(() => engine, held, auth))).toEqual(revoked);
     expect(await handleCancelJob(() => engine, curator({ jobId }), auth)).toMatchObject({ status: "cancelled" });
+  });
+
+  it("is refused `internal` when Firebase Auth does not answer, saying nothing was done, and logged", async () => {
+    const jobId = await jobIn("queued");
+    const unanswered = {
+      getUser: () => Promise.reject(Object.assign(new Error("permission denied"), { code: "auth/insufficient-permission" })),
+    };
+    const logged = jest.spyOn(logs, "callerAccountUnread").mockImplementation(() => undefined);
+    expect(
+      await httpsErrorOf(
+        handleCancelJob(
+          () => engine,
+          curator({ jobId }),
+          () => unanswered,
+        ),
+      ),
+    ).toEqual({
+      code: "internal",
+      message: "the engine could not read your account in Firebase Auth: nothing was done",
+    });
+    expect(logged).toHaveBeenCalledWith("curator-1", expect.objectContaining({ message: "permission denied" }));
+    logged.mockRestore();
+    expect(await jobStatus(jobId)).toBe("queued");
   });
 
   it("is refused once the account is disabled or deleted", async () => {
