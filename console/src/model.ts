@@ -302,7 +302,7 @@ export function cancelRequestOutcome(job: CancelFacts): string {
     const why = job.plan_id
       ? "the job had already frozen its plan"
       : settlesItsCancel(job)
-        ? "the job's children had all run"
+        ? "the children its cancel could stop had all run"
         : "the job ended before it could stop";
     return `requested too late: ${why}; its outcome was kept`;
   }

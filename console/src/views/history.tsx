@@ -22,10 +22,11 @@ interface FormState {
 const EMPTY_FORM: FormState = { job: "", type: "", status: "", family: "", from: "", to: "" };
 
 /** Dates of the form are UTC days, like the engine's daily summaries; `to` includes its day. */
-function toFilter(form: FormState): HistoryFilter {
+export function toFilter(form: FormState): HistoryFilter {
   const until = form.to ? rangeEnd(form.to) : undefined;
   const range = { ...(form.from ? { from: dayStart(form.from) } : {}), ...(until ? { until } : {}) };
-  if (form.job.trim()) return { ...range, job: form.job.trim() };
+  // A blank field names no job; a job id is taken as it is, spaces too (the job page links its runs here by it).
+  if (form.job.trim()) return { ...range, job: form.job };
   return {
     ...range,
     ...(form.type ? { type: form.type } : {}),

@@ -297,7 +297,7 @@ describe("the actions offered", () => {
     assert.equal(cancelRequestOutcome(parent("deferred", true)), "requested (its next run settles it over its children)");
     assert.equal(
       cancelRequestOutcome(parent("succeeded", true)),
-      "requested too late: the job's children had all run; its outcome was kept",
+      "requested too late: the children its cancel could stop had all run; its outcome was kept",
     );
   });
 

@@ -5,7 +5,7 @@ import { FirebaseError } from "firebase/app";
 import { counted, listed, recentlyFinishedNote } from "../../src/format";
 import { jobHistoryAddress, parseRoute } from "../../src/routes";
 import { failedReads, type Live } from "../../src/ui/live";
-import { historyFilterProblem } from "../../src/views/history";
+import { historyFilterProblem, toFilter } from "../../src/views/history";
 import { goneNote, runAfterFactName } from "../../src/views/job";
 import { signInFailure } from "../../src/views/sign-in";
 
@@ -24,7 +24,8 @@ describe("history's job filter", () => {
     assert.equal(historyFilterProblem({ ...form, job: "j1", from: "2026-12-01", to: "2026-12-02" }), null);
     for (const narrowing of [{ type: "QUALITY_SCAN" }, { status: "failed" }, { family: "squat" }])
       assert.equal(historyFilterProblem({ ...form, job: "j1", ...narrowing })?.field, "job");
-    // A blank job is no job.
+    // A blank job is no job; an id with spaces is read as it is.
+    assert.deepEqual(toFilter({ ...form, job: " j 1 " }), { job: " j 1 " });
     assert.equal(historyFilterProblem({ ...form, job: " ", type: "QUALITY_SCAN" }), null);
     assert.deepEqual(historyFilterProblem({ ...form, from: "2026-12-05", to: "2026-12-01" }), {
       field: "to",
