@@ -636,6 +636,7 @@ function scheduledRunJson(run: ScheduledRun): Record<string, unknown> {
         job_id: run.jobId,
         period: run.period,
         created: run.created,
+        refusal: run.refusal,
         params: run.invalid.map((problem) => problem.param),
       };
   }

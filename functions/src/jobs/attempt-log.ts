@@ -5,7 +5,8 @@
  * that ends the attempt; an attempt whose lease ran out is closed by the watchdog
  * (`lease_expired`), its LLM calls added by its worker if that ran on (`recordLostAttemptLlm`).
  * Large content is replaced by a summary so the document stays well under Firestore's 1 MiB limit.
- * Here too the one sum of LLM usage (`addUsage`), by which the attempt's calls add up and every total above them.
+ * Here too the one sum of LLM usage (`addUsage`), by which the attempt's calls add up, and the job's, its run summary's
+ * and a parent's over its children (a day's are Firestore increments, rounded as they are read: `mergeCounts`).
  */
 import { type DocumentReference, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "./collections";

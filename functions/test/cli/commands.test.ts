@@ -1134,6 +1134,7 @@ describeWithFullEmulator("schedules run", () => {
       job_id: "QUALITY_SCAN@2026-12-01",
       period: "2026-12-01",
       created: false,
+      refusal: true,
       params: ["QUALITY_SCAN_LIMIT"],
     });
     const list = await cli(["list"], {}, now);
@@ -1165,6 +1166,8 @@ describeWithFullEmulator("schedules run", () => {
         /^catalog-jobs schedules run: param QUALITY_SCAN_PRIORITY .*: the period's job exists already \(QUALITY_SCAN@2026-12-01\), so no run creates another: fix it; it applies from the next period$/,
       ),
     ]);
+    const json = await cliOn(broken, ["schedules", "run", "QUALITY_SCAN", "--json"]);
+    expect(JSON.parse(json.out)).toMatchObject({ outcome: "config_invalid", created: false, refusal: false });
     // Fixed, a run finds the period's job, as the line said.
     expect((await cli(["schedules", "run", "QUALITY_SCAN"], {}, now)).out).toBe(
       "not created: job QUALITY_SCAN@2026-12-01 already exists for period 2026-12-01",
