@@ -25,7 +25,8 @@ const EMPTY_FORM: FormState = { job: "", type: "", status: "", family: "", from:
 export function toFilter(form: FormState): HistoryFilter {
   const until = form.to ? rangeEnd(form.to) : undefined;
   const range = { ...(form.from ? { from: dayStart(form.from) } : {}), ...(until ? { until } : {}) };
-  // A blank field names no job; a job id is taken as it is, spaces too (the job page links its runs here by it).
+  // A field of spaces only names no job (nor does it reach a job whose id is all spaces); any other id is taken as it
+  // is, spaces around it too (the job page links its runs here by it).
   if (form.job.trim()) return { ...range, job: form.job };
   return {
     ...range,

@@ -9,7 +9,7 @@ import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
 import { needsReview, succeededIn } from "../../src/jobs/outcomes";
 import type { RunReport } from "../../src/jobs/worker";
 import { modeSchema, type ChildJob } from "../../src/jobs/model";
-import { CHILD_RESULTS, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
+import { CANCELLED_WITH_PARENT, CHILD_RESULTS, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
@@ -265,6 +265,28 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
     // Nothing left to finish: refused as any cancelled job.
     await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is cancelled; cannot cancel`);
+  });
+
+  it("marks the children its cancel closes, not one cancelled on its own before, and a retry of the parent clears the marks", async () => {
+    const engine = quietEngine(new JobRegistry([parent, childHandler]));
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    const [first, second] = [childJobId(jobId, 1), childJobId(jobId, 2)];
+    const marks = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          [first, second].map(async (id) => [id, (await engine.queue.jobRef(id).get()).get(CANCELLED_WITH_PARENT) ?? null]),
+        ),
+      );
+    await engine.cancel(first);
+    await engine.cancel(jobId);
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);
+    expect(await marks()).toEqual({ [first]: null, [second]: true });
+    // The parent settles cancelled over the child its cancel stopped; retried, it requeues both, unmarked.
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+    await engine.retry(jobId);
+    expect(await childStatuses(jobId)).toEqual(["queued", "queued"]);
+    expect(await marks()).toEqual({ [first]: null, [second]: null });
   });
 
   it("a cancel a client asked for on a waiting parent cancels its open children when the parent's lease finds it", async () => {
