@@ -37,8 +37,8 @@ async function setUp(parentFields: Record<string, unknown>) {
 }
 
 /** An engine whose wake-ups are only recorded: nothing runs unless the test runs it. */
-const quietEngine = (registry: JobRegistry<CatalogDeps>): Engine =>
-  createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+const quietEngine = (registry: JobRegistry<CatalogDeps>, config: Parameters<typeof testConfig>[0] = {}): Engine =>
+  createEngine({ db, config: testConfig(config), tasks: new RecordingTasks(), registry });
 
 const parentOf = async (queue: JobQueue, id: string) => (await queue.jobRef(id).get()).data()!;
 /** The statuses of `jobId`'s children. */
@@ -413,13 +413,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       },
     };
     // No renewal during the run: only its last write finds the cancel.
-    const registry = new JobRegistry([failingParent, childHandler]);
-    const engine = (operator.engine = createEngine({
-      db,
-      config: testConfig({ heartbeatMs: 60_000 }),
-      tasks: new RecordingTasks(),
-      registry,
-    }));
+    const engine = (operator.engine = quietEngine(new JobRegistry([failingParent, childHandler]), { heartbeatMs: 60_000 }));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
 
     const reports = await engine.runLane("priority", { maxJobs: 5, budgetMs: 30_000 });
@@ -449,13 +443,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
         return { kind: "wait_for_children", summary: {} };
       },
     };
-    const registry = new JobRegistry([lateParent, childHandler]);
-    const engine = (operator.engine = createEngine({
-      db,
-      config: testConfig({ heartbeatMs: 60_000 }),
-      tasks: new RecordingTasks(),
-      registry,
-    }));
+    const engine = (operator.engine = quietEngine(new JobRegistry([lateParent, childHandler]), { heartbeatMs: 60_000 }));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
 
     const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1_000 });
