@@ -293,8 +293,8 @@ export class Worker<D> {
       queue.endAttempt(lease, {
         ...written,
         refreshed: () => {
-          // The job changed since the run's last write: a cancel found only now stops a failed run all the same.
-          if (ended.kind === "failed" && cancelStops(job, lease)) ended = stoppedAfter(ended.failure);
+          // The job changed since the run's last write: a cancel found only now stops a failed or waiting run all the same.
+          if (cancelStops(job, lease)) ended = stoppedAtCancel(ended);
           written = endingNow();
           return written;
         },
@@ -512,10 +512,15 @@ function endingOf(outcome: HandlerOutcome, cancel: { asked: boolean; stops: bool
         summary: cancel.asked && outcome.status !== "cancelled" ? { ...outcome.summary, cancel_requested: true } : outcome.summary,
         error: outcome.error ?? null,
       };
-    case "deferred":
-      // A wait is a safe point to stop at (a parent's for its children among them), unless a frozen plan is still to finish.
-      if (cancel.stops) return { kind: "completed", status: "cancelled", summary: outcome.summary ?? {}, error: null };
-      return { kind: "deferred", until: outcome.until, reason: { ...outcome.reason, transient: true }, summary: outcome.summary ?? null };
+    case "deferred": {
+      const deferred: Ending = {
+        kind: "deferred",
+        until: outcome.until,
+        reason: { ...outcome.reason, transient: true },
+        summary: outcome.summary ?? null,
+      };
+      return cancel.stops ? stoppedAtCancel(deferred) : deferred;
+    }
     case "wait_for_children":
       throw new Error("a parent's wait is settled before it ends");
   }
@@ -531,15 +536,26 @@ function endingOfError(err: unknown, cancelStops: boolean): Ending {
   // lease's owner and epoch, which still hold, not by its locks, which may have lapsed).
   const failure =
     err instanceof LeaseLostError ? JobFailure.transient(LEASE_EXPIRED, `${err.reason}; its worker ended the attempt`) : toJobFailure(err);
-  return cancelStops ? stoppedAfter(failure) : { kind: "failed", failure, summary: null };
+  const failed: Ending = { kind: "failed", failure, summary: null };
+  return cancelStops ? stoppedAtCancel(failed) : failed;
 }
 
 /**
- * A run asked to stop that fails before its next safe point stops there too, not retried nor left failed; its
- * error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
+ * A run asked to stop ends `cancelled` where it would wait or fail. A wait is a safe point to stop at (a parent's
+ * for its children among them). A failure before its next safe point stops there too, not retried nor left
+ * failed; its error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
  */
-function stoppedAfter(failure: JobFailure): Extract<Ending, { kind: "completed" }> {
-  return { kind: "completed", status: "cancelled", summary: partialOf(failure) ?? {}, error: failure.toInfo() };
+function stoppedAtCancel<E extends Ending>(ending: E): E | Extract<Ending, { kind: "completed" }> {
+  switch (ending.kind) {
+    case "deferred":
+      return { kind: "completed", status: "cancelled", summary: ending.summary ?? {}, error: null };
+    case "failed":
+      return { kind: "completed", status: "cancelled", summary: partialOf(ending.failure) ?? {}, error: ending.failure.toInfo() };
+    case "completed":
+    case "interrupted":
+    case "lease_lost":
+      return ending;
+  }
 }
 
 function errorOf(ending: Ending): JobErrorInfo | null {

@@ -6,7 +6,9 @@
 import type { Timestamp } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { createEngine } from "../../src/create-engine";
+import { familyLockKey } from "../../src/catalog/family-locks";
 import { JobFailure } from "../../src/jobs/errors";
+import { LockManager } from "../../src/jobs/locks";
 import { GrpcStatus } from "../../src/util/grpc-status";
 import { failingFirstBatchWriting } from "../helpers/faults";
 import { useFirestore } from "../helpers/firestore";
@@ -144,6 +146,48 @@ describe("a cancel the attempt's last write is the first to see, after the run f
 
     expect(reports).toMatchObject([{ jobId, status: "queued", error: { code: "FLAKY" } }]);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "queued", cancel_requested: true, plan_id: "p1" });
+  });
+});
+
+describe("a cancel the attempt's last write is the first to see, as the run waits", () => {
+  /** An audit whose cancel lands after its lease and before its last write (no write of the run saw it). */
+  const cancelledWhileLeased = (jobId: string) => db.collection(JOB_COLLECTIONS.jobs).doc(jobId).update({ cancel_requested: true });
+  const engineWith = (handler: Parameters<typeof registryWith>[0][string]) =>
+    // No renewal during the run: only its last write finds the cancel.
+    createEngine({
+      db,
+      config: testConfig({ heartbeatMs: 60_000 }),
+      tasks: new RecordingTasks(),
+      registry: registryWith({ FAMILY_AUDIT: handler }),
+    });
+
+  it.each([
+    [
+      "its handler defers it",
+      engineWith({
+        run: async ({ job }) => {
+          await cancelledWhileLeased(job.id);
+          return { kind: "deferred", until: new Date(Date.now() + 60_000), reason: { code: "NOT_YET", message: "later" } };
+        },
+      }),
+    ],
+    [
+      "its family's lock is held",
+      engineWith({
+        lockKeys: async (job) => {
+          await new LockManager(db).acquireLocks([familyLockKey("squat")], { jobId: "holder", epoch: 1, owner: "worker-holder" });
+          await cancelledWhileLeased(job.id);
+          return [familyLockKey("squat")];
+        },
+      }),
+    ],
+  ])("stops it where %s: it ends cancelled, not left waiting", async (_, engine) => {
+    const { jobId } = await engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(reports).toMatchObject([{ jobId, status: "cancelled", error: null }]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "cancelled", lease_owner: null, error: null });
   });
 });
 
