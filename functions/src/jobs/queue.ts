@@ -672,7 +672,9 @@ export class JobQueue {
         current.get("lease_epoch") === changes.lease_epoch &&
         current.get("status") === changes.status;
       if (!landed) return null;
-      written = current.updateTime!;
+      // Held at the version the poll read, not the one read now: a write since the lease landed (a cancel asked for,
+      // a lost attempt's LLM usage, a child's count) is then found by the holder's first write, which reads the job.
+      written = version;
     }
     return { job: { ...job, ...changes }, lease: new HeldLease(job.id, workerId, changes.lease_epoch, written, job.llm_usage) };
   }

@@ -663,8 +663,11 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
 describe("a lease whose reply was lost", () => {
   afterEach(() => jest.restoreAllMocks());
 
-  /** The first update that writes `field` lands and is sent again, as the Firestore client resends a commit whose reply it lost. */
-  function resendingFirstUpdateOf(field: string): { resent: boolean } {
+  /**
+   * The first update that writes `field` lands and is sent again, as the Firestore client resends a commit whose reply it lost;
+   * `meanwhile` runs between the two.
+   */
+  function resendingFirstUpdateOf(field: string, meanwhile?: () => Promise<unknown>): { resent: boolean } {
     const { update } = DocumentReference.prototype as unknown as {
       update: (this: DocumentReference, ...args: unknown[]) => Promise<unknown>;
     };
@@ -673,6 +676,7 @@ describe("a lease whose reply was lost", () => {
       const landed = await update.apply(this, args);
       if (seen.resent || typeof args[0] !== "object" || args[0] === null || !(field in args[0])) return landed;
       seen.resent = true;
+      await meanwhile?.();
       return update.apply(this, args);
     } as never);
     return seen;
@@ -698,6 +702,27 @@ describe("a lease whose reply was lost", () => {
     expect(reports.map((report) => report.status)).toEqual(["succeeded_dry_run"]);
     expect(runs).toEqual([jobId]);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1, lease_epoch: 1, lease_owner: null });
+  });
+
+  it("and a cancel landed before its resend: the run finds the cancel at its next write and stops", async () => {
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        run: async ({ ctx, engine }) => {
+          await engine.reportProgress({ done: 1, total: 2 });
+          ctx.signal.throwIfAborted();
+          return { kind: "completed", status: "succeeded_dry_run", summary: {} };
+        },
+      },
+    });
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    const { jobId } = await engine.queue.createJob(audit());
+    const lease = resendingFirstUpdateOf("lease_owner", () => engine.queue.cancelJob(jobId));
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 5_000 });
+
+    expect(lease.resent).toBe(true);
+    expect(reports.map((report) => report.status)).toEqual(["cancelled"]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, attempts: 1 });
   });
 
   it("a cancel at the lease of a job whose cancel was asked for is known to have landed: its resend refused by it, the job cancelled", async () => {
