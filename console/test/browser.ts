@@ -342,7 +342,17 @@ async function curatorJourney(browser: Browser): Promise<void> {
     // The client's request shows in the row, as on the job's page.
     await waiting.getByTestId("cancel-requested").getByText("cancel requested (it is cancelled instead of run)").waitFor();
     await shoot(page, "queue-waiting-laptop");
+    // One click only arms it: a cancel stops a run for good, so it asks first, as Revert does.
     await waiting.getByRole("button", { name: `Cancel job ${waitingJob}`, exact: true }).click();
+    await waiting
+      .getByTestId("armed-hint")
+      .getByText(`Confirm cancel job ${waitingJob}? Press the button again within 5 seconds; Escape withdraws.`)
+      .waitFor();
+    const armedStatus: unknown = (await fromServer(client.db, () => getDocFromServer(doc(client.db, "catalog_jobs", waitingJob)))).data()
+      ?.status;
+    if (armedStatus !== "deferred") throw new Error(`one click on Cancel cancelled the job: ${String(armedStatus)}`);
+    await shoot(page, "queue-cancel-armed-laptop");
+    await waiting.getByRole("button", { name: `Confirm cancel job ${waitingJob}`, exact: true }).click();
     await row(page, "Recently finished", waitingJob).getByText("cancelled", { exact: true }).waitFor();
     await page.getByTestId("cancel-notice").getByText(`Job ${waitingJob} is cancelled.`, { exact: true }).waitFor();
     await page.getByTestId("cancel-notice").locator("code", { hasText: waitingJob }).waitFor();
@@ -651,6 +661,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.getByTestId("job-view").getByText("attempt 1 started on worker-that-died (epoch 1)").waitFor();
     await shoot(page, "job-frozen-plan-laptop");
     await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).click();
+    await page.getByTestId("job-view").getByRole("button", { name: "Confirm cancel" }).click();
     await page.getByText("requested (the frozen plan is finished first)").waitFor();
     if ((await page.getByTestId("job-view").getByRole("button", { name: "Cancel" }).count()) > 0)
       throw new Error("a job asked to stop still offers Cancel");

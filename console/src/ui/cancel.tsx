@@ -36,10 +36,21 @@ export function useCancels(actions: OperatorActions, seen: readonly Job[]): Canc
   return { run, done: notice, failure: kept.failure, outcome: kept.outcome };
 }
 
-/** Cancel for one job; focus moves to the outcome, as the button goes with what it cancelled. */
-export function CancelButton({ jobId, cancels, label = "Cancel" }: { jobId: string; cancels: Cancels; label?: string }) {
+/**
+ * Cancel for one job; focus moves to the outcome, as the button goes with what it cancelled. It asks first, as Revert
+ * does: one click in a table of jobs should not stop a run, and a parent's open children with it. Cancel again,
+ * after a cancel that failed, was confirmed already.
+ */
+export function CancelButton({ jobId, cancels, again = false }: { jobId: string; cancels: Cancels; again?: boolean }) {
   return (
-    <ActionButton label={label} subject={`job ${jobId}`} variant="secondary" run={() => cancels.run(jobId)} focusAfter={cancels.outcome} />
+    <ActionButton
+      label={again ? "Cancel again" : "Cancel"}
+      confirm={again ? undefined : "Confirm cancel"}
+      subject={`job ${jobId}`}
+      variant="secondary"
+      run={() => cancels.run(jobId)}
+      focusAfter={cancels.outcome}
+    />
   );
 }
 
@@ -52,9 +63,7 @@ export function CancelOutcome({ cancels }: { cancels: Cancels }) {
       verb="Cancel"
       notice={cancels.done}
       kept={cancels}
-      again={
-        failure && cancelWorthRunningAgain(failure.error) && <CancelButton jobId={failure.jobId} cancels={cancels} label="Cancel again" />
-      }
+      again={failure && cancelWorthRunningAgain(failure.error) && <CancelButton jobId={failure.jobId} cancels={cancels} again />}
     />
   );
 }
