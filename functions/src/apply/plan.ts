@@ -9,14 +9,16 @@ import { stableStringify } from "../util/document-diff";
 import { documentId } from "../util/document-id";
 
 const RISK_LEVELS = ["low", "medium", "high"] as const;
+type RiskLevel = (typeof RISK_LEVELS)[number];
 
 const common = {
   rationale: z.string().min(1),
-  risk: z.enum(RISK_LEVELS).default("low"),
+  /** At least the operation's own (`OPERATION_RISK`): a plan may rate an operation higher, not lower. */
+  risk: z.enum(RISK_LEVELS).optional(),
 };
 const fieldMap = z.record(z.string(), z.unknown());
 
-const operationSchema = z.discriminatedUnion("op", [
+const operationShapes = z.discriminatedUnion("op", [
   /** A new exercise document; `data` is the whole document (without `updated_at`, which apply sets). */
   z.strictObject({ op: z.literal("create_exercise"), exercise_id: documentId, data: fieldMap, ...common }),
   /** Sets dotted paths and deletes fields; `before` is what the handler saw (the engine records the real one). */
@@ -81,9 +83,34 @@ const operationSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("no_change"), target: z.string().optional(), ...common }),
 ]);
 
+export type OperationType = z.output<typeof operationShapes>["op"];
+
+/**
+ * How much harm an operation does if it is wrong, from what it does: what a curator reviewing a plan reads first.
+ * Retiring an exercise takes it out of the live catalog; a rename, a move or a deleted alias changes what clients
+ * find under a name; the rest add or fill in.
+ */
+const OPERATION_RISK: Record<OperationType, RiskLevel> = {
+  create_exercise: "low",
+  patch_fields: "low",
+  upsert_alias: "low",
+  update_family_registry: "low",
+  no_change: "low",
+  rename_exercise: "medium",
+  reassign_family: "medium",
+  delete_alias: "medium",
+  deprecate_exercise: "high",
+  merge_exercises: "high",
+};
+
+const operationSchema = operationShapes.transform((op) => {
+  const own = OPERATION_RISK[op.op];
+  const risk = op.risk !== undefined && RISK_LEVELS.indexOf(op.risk) > RISK_LEVELS.indexOf(own) ? op.risk : own;
+  return { ...op, risk };
+});
+
 export type Operation = z.output<typeof operationSchema>;
 export type OperationInput = z.input<typeof operationSchema>;
-export type OperationType = Operation["op"];
 
 export const changePlanSchema = z.strictObject({
   job_id: z.string(),

@@ -48,7 +48,7 @@ describe("the repair plan as the model is asked for it", () => {
     expect(operation.type).toBe("object");
     expect(operation.properties.op).toEqual({
       type: "string",
-      enum: changePlanSchema.shape.operations.element.options.map((o) => o.shape.op.value),
+      enum: changePlanSchema.shape.operations.element.in.options.map((o) => o.shape.op.value),
     });
     expect(operation.required).toEqual(["op", "rationale"]);
     expect(operation.properties.status).toMatchObject({ type: "string", enum: ["deprecated", "merged", "active"] });
