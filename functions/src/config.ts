@@ -190,7 +190,11 @@ export const PARAMS = {
   llmLocation: text("LLM_LOCATION", "us-central1", "Vertex AI location."),
   llmFastModel: text("LLM_FAST_MODEL", "gemini-2.5-flash", "Model for routine calls."),
   llmStrongModel: text("LLM_STRONG_MODEL", "gemini-2.5-pro", "Model for use_pro_model and hard repairs."),
-  llmTimeoutMs: seconds("LLM_TIMEOUT_SECONDS", 60, "Timeout of one LLM call."),
+  llmTimeoutMs: seconds(
+    "LLM_TIMEOUT_SECONDS",
+    60,
+    "Timeout of one LLM try (each retry gets its own) per 4,096 output tokens it allows; never less than this.",
+  ),
   llmPricesJson: text("LLM_PRICES_JSON", "", "JSON price table {model: {input_per_million, output_per_million}} overriding the defaults."),
   retainJobsMs: days(
     "RETAIN_JOBS_DAYS",

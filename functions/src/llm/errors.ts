@@ -92,9 +92,10 @@ export function credentialFailure(err: unknown): { transient: boolean } | null {
 
 /**
  * How a connection that was never made fails: the socket's error code, at the end of the chain of
- * causes (the SDK wraps undici's "fetch failed", whose cause it is).
+ * causes (the SDK wraps undici's "fetch failed", whose cause it is): refused, a host name that does not
+ * resolve, no route to the network or host, or undici's connect timeout (no answer to the connection attempt).
  */
-const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+const NEVER_CONNECTED = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
 
 /** Whether a failed try made no connection, so it sent nothing to Vertex AI. */
 function neverConnected(err: unknown): boolean {

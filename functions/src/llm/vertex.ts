@@ -4,7 +4,8 @@
  * budget per call kind (and a thinking budget on models that take one), one retry with a higher
  * limit for an answer cut off at MAX_TOKENS, retries with backoff for 429/5xx/timeouts, and
  * credential failures reported as such. Request building, response parsing and error mapping are
- * pure functions; the client adds the lazy SDK load, the per-call timeout, retries and usage.
+ * pure functions; the client adds the lazy SDK load, the per-try timeout (longer for a try allowed a longer
+ * answer), retries and usage.
  */
 import type { GenerateContentParameters } from "@google/genai";
 import { PARAMS } from "../config";
@@ -44,7 +45,7 @@ export interface VertexLlmOptions {
   location: string;
   fastModel?: string;
   strongModel?: string;
-  /** Per model call (each retry gets a fresh deadline). */
+  /** A try's timeout per OUTPUT_TOKENS_PER_TIMEOUT output tokens it allows (`tryTimeoutMs`; each retry gets a fresh deadline). */
   timeoutMs?: number;
   /** Retries after the first call, for transient errors (429, 5xx, timeouts, network). */
   maxRetries?: number;
@@ -63,6 +64,8 @@ export interface VertexLlmOptions {
 const DEFAULT_FAST_MODEL = PARAMS.llmFastModel.defaultValue;
 const DEFAULT_STRONG_MODEL = PARAMS.llmStrongModel.defaultValue;
 const DEFAULT_TIMEOUT_MS = PARAMS.llmTimeoutMs.defaultValue;
+/** The output limit the configured timeout is for: the model writes at its own pace, so a try allowed more gets longer. */
+const OUTPUT_TOKENS_PER_TIMEOUT = 4_096;
 const DEFAULT_MAX_RETRIES = 3;
 const DEFAULT_RETRY_BASE_DELAY_MS = 1_000;
 /** Output that fails JSON/schema checks is asked for once more; a second failure is reported as LLM_BAD_OUTPUT. */
@@ -71,6 +74,34 @@ const BAD_OUTPUT_RETRIES = 1;
 const TEMPERATURE = 0.2;
 const DEFAULT_SYSTEM_INSTRUCTION =
   "You are a careful editor of an exercise catalog. Answer with one JSON value that matches the response schema, and nothing else.";
+
+/**
+ * The timeout of a try allowed `maxOutputTokens`: `baseMs` per OUTPUT_TOKENS_PER_TIMEOUT tokens, never less than
+ * `baseMs`, so a long answer (a repair plan, the retry after a cut-off one) can reach its limit before its deadline.
+ */
+export function tryTimeoutMs(baseMs: number, maxOutputTokens: number): number {
+  return Math.ceil(baseMs * Math.max(1, maxOutputTokens / OUTPUT_TOKENS_PER_TIMEOUT));
+}
+
+/** Where undici, Node's fetch, keeps its global dispatcher. */
+const UNDICI_GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+
+interface DispatcherPort {
+  dispatch(options: object, handler: unknown): boolean;
+}
+
+/**
+ * The global dispatcher without undici's own header and body timeouts (300 s), which would cut short a try allowed
+ * longer (`tryTimeoutMs`): the try's deadline ends it instead. The SDK sends so when it fetches itself, not through a
+ * fetch it is given.
+ */
+const untimedDispatcher: DispatcherPort = {
+  dispatch: (options, handler) =>
+    (globalThis as unknown as Record<symbol, DispatcherPort>)[UNDICI_GLOBAL_DISPATCHER].dispatch(
+      { ...options, headersTimeout: 0, bodyTimeout: 0 },
+      handler,
+    ),
+};
 
 /** Vertex label values allow lowercase letters, digits, "_" and "-", up to 63 characters. */
 function toLabelValue(text: string): string {
@@ -187,6 +218,20 @@ function credentialError(err: unknown): LlmError | null {
   });
 }
 
+/**
+ * A try that failed before its request left, while the SDK got the access token: a deadline passed then is the
+ * credential service not answering, an outage worth a retry, reported as credentials; anything else as the SDK's.
+ */
+function unsentTryFailure(err: unknown, timeoutMs: number): LlmError {
+  if (err instanceof LlmError && err.code === "LLM_TIMEOUT") {
+    return new LlmError("LLM_AUTH", `Vertex AI credentials unavailable: no access token within ${timeoutMs} ms (${CREDENTIALS_HINT})`, {
+      transient: true,
+      cause: err,
+    });
+  }
+  return errorFromSdk(err);
+}
+
 /** Whether `err` is the request's stop (`LlmRequest.signal`), which ends the call as it is, not as an LLM failure. */
 function stoppedBy(req: LlmRequest<unknown>, err: unknown): boolean {
   return req.signal?.aborted === true && err === req.signal.reason;
@@ -274,27 +319,31 @@ export class VertexLlmClient implements LlmClient {
   /** One answer under one output limit, with retries for outages and one for bad output. */
   private answer<T>(req: LlmRequest<T>, model: string, maxOutputTokens: number, spent: Spent): Promise<T> {
     const request = buildGenerateContentRequest(req, model, maxOutputTokens, this.options.systemInstruction ?? DEFAULT_SYSTEM_INSTRUCTION);
-    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // A request's own timeout is fixed; the configured one grows with the output the try allows.
+    const timeoutMs = req.timeoutMs ?? tryTimeoutMs(this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxOutputTokens);
     let badOutputs = 0;
     return withRetry(
       async () => {
         const models = await this.models();
-        let started = false;
+        // Only a try whose HTTP request left may be billed: the SDK gets the access token first, then fetches.
+        let sent = false;
+        const send = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+          sent = true;
+          return fetch(input, { ...init, dispatcher: untimedDispatcher as RequestInit["dispatcher"] });
+        };
         const response = await withTimeout(
-          (signal) => {
-            started = true;
-            return models.generateContent({ ...request, config: { ...request.config, abortSignal: signal } });
-          },
+          (signal) =>
+            models.generateContent({ ...request, config: { ...request.config, abortSignal: signal, httpOptions: { fetch: send } } }),
           timeoutMs,
           req.signal,
         ).catch((err: unknown) => {
           if (stoppedBy(req, err)) {
             // A try the stop cut short may have been billed; one it came before was never sent.
-            if (started) spent.calls++;
+            if (sent) spent.calls++;
             throw err;
           }
-          const failure = errorFromSdk(err);
-          if (failureMayBeBilled(failure)) spent.calls++;
+          const failure = sent ? errorFromSdk(err) : unsentTryFailure(err, timeoutMs);
+          if (sent && failureMayBeBilled(failure)) spent.calls++;
           throw failure;
         });
         spent.calls++;

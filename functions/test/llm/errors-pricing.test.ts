@@ -1,5 +1,5 @@
 import { toJobFailure } from "../../src/jobs/errors";
-import { LlmError, classifyHttpStatus } from "../../src/llm/errors";
+import { LlmError, classifyHttpStatus, failureMayBeBilled } from "../../src/llm/errors";
 import { DEFAULT_PRICES, EMPTY_USAGE, estimateCostUsd, hasPrice, resolvePriceTable } from "../../src/llm/pricing";
 
 describe("classifyHttpStatus", () => {
@@ -39,6 +39,25 @@ describe("LlmError", () => {
     expect(err.code).toBe("LLM_UNAVAILABLE");
     expect(err.cause).toBe(cause);
     expect(err.usage?.calls).toBe(1);
+  });
+});
+
+describe("failureMayBeBilled", () => {
+  /** A network failure as the SDK throws it: undici's "fetch failed", the socket's error (with its code) as its cause. */
+  const networkFailure = (code: string) =>
+    new LlmError("LLM_UNAVAILABLE", "Vertex AI call failed: fetch failed", {
+      cause: new TypeError("fetch failed", { cause: Object.assign(new Error(`connect ${code}`), { code }) }),
+    });
+
+  it.each(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT", "ENETUNREACH", "EHOSTUNREACH"])(
+    "does not count a try whose connection was never made (%s): nothing was sent",
+    (code) => {
+      expect(failureMayBeBilled(networkFailure(code))).toBe(false);
+    },
+  );
+
+  it.each(["ECONNRESET", "UND_ERR_SOCKET"])("counts a try whose connection broke once made (%s): Vertex AI may go on with it", (code) => {
+    expect(failureMayBeBilled(networkFailure(code))).toBe(true);
   });
 });
 

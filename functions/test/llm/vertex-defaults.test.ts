@@ -37,26 +37,53 @@ describe("the Vertex adapter's defaults", () => {
     expect(fake.vertex.requests.map((call) => call.model)).toEqual([PARAMS.llmFastModel.defaultValue, PARAMS.llmStrongModel.defaultValue]);
   });
 
-  it("are the configured default timeout", async () => {
-    const timeoutMs = PARAMS.llmTimeoutMs.defaultValue;
+  /** A first call, answered, on real timers: the SDK is loaded and the access token fetched before the clock is faked. */
+  async function warmedUp(): Promise<VertexLlmClient> {
     const llm = client();
-    // A first call, answered, on real timers: the SDK is loaded and the access token fetched before the clock is faked.
-    fake.vertex.answer(json({ confidence: "high" }), { kind: "hang" });
+    fake.vertex.answer(json({ confidence: "high" }));
     await llm.generateJson(request);
+    return llm;
+  }
 
-    // Only the timer functions are faked: the SDK's I/O and Date stay real. The adapter's deadline is
-    // set before its request leaves, so fake time stands still until the fake holds the request.
+  /**
+   * Expects `call` to fail LLM_TIMEOUT exactly `timeoutMs` after the fake received its `requests`-th request. Only the
+   * timer functions are faked: the SDK's I/O and Date stay real. The adapter's deadline is set before its request
+   * leaves, so fake time stands still until the fake holds the request.
+   */
+  async function timesOutAfter(call: () => Promise<unknown>, requests: number, timeoutMs: number): Promise<void> {
     jest.useFakeTimers({ doNotFake: ["Date", "hrtime", "performance", "nextTick", "queueMicrotask", "setImmediate", "clearImmediate"] });
     let settled = false;
-    const result = failure(llm.generateJson(request)).finally(() => {
+    const result = failure(call()).finally(() => {
       settled = true;
     });
-    await received(2);
+    await received(requests);
     await jest.advanceTimersByTimeAsync(timeoutMs - 1);
     expect(settled).toBe(false);
     await jest.advanceTimersByTimeAsync(1);
     expect(settled).toBe(true);
     await expect(result).resolves.toMatchObject({ code: "LLM_TIMEOUT", transient: true });
-    expect(fake.vertex.requests).toHaveLength(2);
+    expect(fake.vertex.requests).toHaveLength(requests);
+  }
+
+  it("are the configured default timeout, for a try allowed up to 4,096 output tokens", async () => {
+    const llm = await warmedUp();
+    fake.vertex.answer({ kind: "hang" });
+    await timesOutAfter(() => llm.generateJson(request), 2, PARAMS.llmTimeoutMs.defaultValue);
+  }, 20_000);
+
+  it("give a try allowed 8,192 output tokens twice the configured timeout", async () => {
+    const llm = await warmedUp();
+    fake.vertex.answer({ kind: "hang" });
+    const output = { maxOutputTokens: 8_192, retryMaxOutputTokens: 16_384, thinkingBudget: 2_048 };
+    await timesOutAfter(() => llm.generateJson({ ...request, output }), 2, 2 * PARAMS.llmTimeoutMs.defaultValue);
+  }, 20_000);
+
+  it("give the retry after an answer cut off at 4,096 tokens its own timeout, twice the configured one at 8,192", async () => {
+    const llm = await warmedUp();
+    // 5,000 tokens: cut off at the first limit; the retry with the higher one never answers.
+    fake.vertex.answer(json({ confidence: "high" }, { outputTokens: 5_000 }), { kind: "hang" });
+    const output = { maxOutputTokens: 4_096, retryMaxOutputTokens: 8_192, thinkingBudget: 1_024 };
+    await timesOutAfter(() => llm.generateJson({ ...request, output }), 3, 2 * PARAMS.llmTimeoutMs.defaultValue);
+    expect(fake.vertex.requests.map((call) => call.body.generationConfig?.maxOutputTokens)).toEqual([OUTPUT.maxOutputTokens, 4_096, 8_192]);
   }, 20_000);
 });

@@ -4,6 +4,7 @@
  * generateContent endpoint (test/fakes/vertex-server.ts), which refuses schemas outside the
  * structured-output subset and cuts answers off at maxOutputTokens as the model does.
  */
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type AddressInfo } from "node:net";
 import { z } from "zod";
 import { CONTENT_FIELDS, CONTENT_LIST_BOUNDS } from "../../src/catalog/taxonomy";
@@ -12,7 +13,7 @@ import { type JobContext, runWithJobContext } from "../../src/jobs/context";
 import { toModelSchema } from "../../src/llm/json-schema";
 import { estimateCostUsd, resolvePriceTable } from "../../src/llm/pricing";
 import type { LlmRequest, LlmUsage } from "../../src/llm/types";
-import { VertexLlmClient, type VertexLlmOptions } from "../../src/llm/vertex";
+import { VertexLlmClient, type VertexLlmOptions, tryTimeoutMs } from "../../src/llm/vertex";
 import { valueViolations } from "../fakes/gemini-schema-subset";
 import { requireVmModules, shareUndiciDispatcher } from "../fakes/jest-runtime";
 import { FakeMetadataServer, useFakeMetadata } from "../fakes/metadata-server";
@@ -79,6 +80,38 @@ async function closedAddress(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * A metadata server that answers as the fake does (the ping, the account, the project) but never sends the access
+ * token: a hung credential service. Resolves to its host, whether the token was asked for, and how to close it.
+ */
+async function metadataWithoutToken(): Promise<{ host: string; tokenAsked: () => boolean; close: () => Promise<void> }> {
+  let tokenAsked = false;
+  const server = createHttpServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/$/, "");
+    if (path.endsWith("/token")) {
+      tokenAsked = true;
+      return; // never answers
+    }
+    const answers: Record<string, string> = {
+      "/computeMetadata/v1/instance": "",
+      "/computeMetadata/v1/instance/service-accounts/default/email": metadata.answers.email,
+      "/computeMetadata/v1/project/project-id": "demo-project",
+    };
+    const answer = answers[path];
+    res.writeHead(answer === undefined ? 404 : 200, { "Metadata-Flavor": "Google" });
+    res.end(answer ?? "not found");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    tokenAsked: () => tokenAsked,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
 
 /** A recorded response body (test/llm/fixtures), served as is. */
@@ -212,6 +245,16 @@ describe("retries", () => {
 });
 
 describe("timeouts", () => {
+  it("give a try the configured timeout per 4,096 output tokens it allows, never less", () => {
+    const base = 60_000;
+    expect(tryTimeoutMs(base, 1_024)).toBe(base);
+    expect(tryTimeoutMs(base, ENRICH_CALL.output.maxOutputTokens)).toBe(base); // 4,096
+    expect(tryTimeoutMs(base, ENRICH_CALL.output.retryMaxOutputTokens)).toBe(2 * base); // 8,192
+    expect(tryTimeoutMs(base, REPAIR_CALL.output.maxOutputTokens)).toBe(2 * base); // 8,192
+    expect(tryTimeoutMs(base, REPAIR_CALL.output.retryMaxOutputTokens)).toBe(4 * base); // 16,384
+    expect(tryTimeoutMs(base, 6_144)).toBe(1.5 * base);
+  });
+
   it("ends a call that does not answer at the timeout and retries it", async () => {
     vertex.answer({ kind: "hang" }, json(goodAnswer));
     const started = Date.now();
@@ -227,6 +270,29 @@ describe("timeouts", () => {
     const err = await failure(client({ timeoutMs: 60_000, maxRetries: 1 }).generateJson({ ...enrichment, timeoutMs: 150 }));
     expect(err).toMatchObject({ code: "LLM_TIMEOUT", transient: true });
     expect(vertex.requests).toHaveLength(2);
+  });
+
+  it("sends without undici's own 300 s header and body timeouts: a try may be allowed longer", async () => {
+    // The key under which undici (Node's fetch) keeps its global dispatcher, shared with jest's sandbox (test/fakes/jest-runtime.ts).
+    const key = Symbol.for("undici.globalDispatcher.1");
+    const sandbox = globalThis as unknown as Record<symbol, { dispatch: (options: object, handler: unknown) => boolean }>;
+    const shared = sandbox[key];
+    const dispatched: object[] = [];
+    sandbox[key] = {
+      dispatch: (options, handler) => {
+        dispatched.push(options);
+        return shared.dispatch(options, handler);
+      },
+    };
+    try {
+      vertex.answer(json(goodAnswer));
+      await client().generateJson(enrichment);
+    } finally {
+      sandbox[key] = shared;
+    }
+    expect(dispatched).toEqual([
+      expect.objectContaining({ path: expect.stringMatching(/:generateContent$/), headersTimeout: 0, bodyTimeout: 0 }),
+    ]);
   });
 
   it("counts a try cut short by the timeout after it was sent as a call, its tokens unknown (0): Vertex AI goes on with it", async () => {
@@ -406,6 +472,45 @@ describe("credentials", () => {
     expect(delays).toHaveLength(1);
     expect(vertex.requests).toHaveLength(0);
     expect(err.usage?.calls).toBe(0);
+  });
+
+  it("a metadata server that never sends the token is a transient LLM_AUTH, retried, its tries sending nothing and counting no call", async () => {
+    const hung = await metadataWithoutToken();
+    restoreEnv();
+    restoreEnv = useFakeMetadata(hung.host);
+    try {
+      const err = await failure(client({ timeoutMs: 500 }).generateJson(enrichment));
+      expect(err).toMatchObject({ code: "LLM_AUTH", transient: true });
+      expect(err.message).toMatch(/^Vertex AI credentials unavailable: no access token within 500 ms.*Application Default Credentials/);
+      expect(delays).toHaveLength(2);
+      expect(vertex.requests).toHaveLength(0);
+      expect(err.usage).toMatchObject({ calls: 0, input_tokens: 0, output_tokens: 0 });
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it("a stop while the token is awaited counts no call: the try was never sent", async () => {
+    const hung = await metadataWithoutToken();
+    restoreEnv();
+    restoreEnv = useFakeMetadata(hung.host);
+    try {
+      const stop = new AbortController();
+      const spent: LlmUsage[] = [];
+      const call = client({ timeoutMs: 60_000 }).generateJson({
+        ...enrichment,
+        signal: stop.signal,
+        onStopped: (usage) => spent.push(usage),
+      });
+      while (!hung.tokenAsked()) await new Promise((resolve) => setTimeout(resolve, 10));
+      const stopped = new Error("lease lost");
+      stop.abort(stopped);
+      await expect(call).rejects.toBe(stopped);
+      expect(vertex.requests).toHaveLength(0);
+      expect(spent).toEqual([expect.objectContaining({ calls: 0 })]);
+    } finally {
+      await hung.close();
+    }
   });
 
   it("no credentials at all (no key, no gcloud login, no metadata server) is LLM_AUTH, counting no model call", async () => {
