@@ -31,7 +31,7 @@ export interface LlmRequest<T> {
   output: OutputBudget;
   /** Default "fast". */
   tier?: ModelTier;
-  /** Per model call; default from the client options. */
+  /** A fixed timeout of each try, outranking the client's (which grows with the output a try allows). */
   timeoutMs?: number;
   /**
    * A stop that outranks the call (the job's lost lease, its run's deadline): once it fires no try or
