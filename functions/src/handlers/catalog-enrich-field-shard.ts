@@ -49,8 +49,7 @@ import { setPath, type DocData } from "../util/object-paths";
 import { isLiveExercise } from "../catalog/family-registry";
 import { type EnrichmentSpec } from "../enrichment/spec";
 import { FollowUpJobs } from "./support/follow-ups";
-import { maintenanceFollowUps } from "./plans/maintenance-scan";
-import type { FamilyFinding } from "../catalog/family-findings";
+import { familyNormalizeDedupKey } from "./plans/maintenance-scan";
 import { withLogFields } from "../util/log";
 
 type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
@@ -277,10 +276,11 @@ function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<strin
  * of a batch for the length of its LLM calls would hold up the family jobs and serialise the shards
  * of one family, for a change that is rare (enrichment writes equipment only where the stored list
  * is missing or not canonical, or the spec asks for it). So it asks for the job that recomputes a
- * registry under the family's lock: the FAMILY_NORMALIZE the maintenance scan asks for on a stale
- * registry, under the same dedup key. It asks after every such patch, since a refresh asked for
- * after an earlier one (this attempt's or an earlier attempt's) may have run before this patch; while
- * one is open, the dedup key finds it. In a dry run it is only listed.
+ * registry under the family's lock: a registry-only FAMILY_NORMALIZE (enrichment renames nothing),
+ * under the maintenance scan's dedup key, so an open normalisation of the family, which recomputes
+ * the registry too, answers it. It asks after every such patch, since a refresh asked for after an
+ * earlier one (this attempt's or an earlier attempt's) may have run before this patch; while one is
+ * open, the dedup key finds it. In a dry run it is only listed.
  */
 class RegistryRefreshes {
   constructor(private readonly followUps: FollowUpJobs) {}
@@ -289,16 +289,14 @@ class RegistryRefreshes {
   async afterPatch(exerciseId: string, exercise: Readonly<DocData>, paths: readonly string[]): Promise<void> {
     const family = exercise.family_slug;
     if (!paths.includes("equipment") || typeof family !== "string") return;
-    const stale: FamilyFinding = {
-      code: "registry_stale",
-      exercise_ids: [],
-      message: `enrichment changed the equipment of a member of ${family}`,
-      fix: "FAMILY_NORMALIZE",
-    };
-    // Named after the patch (a shard patches an exercise once), so a retry that finds it again finds the job
-    // its first ask created, open or finished: asked for after the patch, that job saw it.
-    for (const followUp of maintenanceFollowUps(family, [stale]))
-      await this.followUps.request({ ...followUp, onceKey: `registry-${exerciseId}` });
+    await this.followUps.request({
+      type: "FAMILY_NORMALIZE",
+      payload: { mode: "apply", family_slug: family, registry_only: true },
+      dedup_key: familyNormalizeDedupKey(family),
+      // Named after the patch (a shard patches an exercise once), so a retry that finds it again finds the job
+      // its first ask created, open or finished: asked for after the patch, that job saw it.
+      onceKey: `registry-${exerciseId}`,
+    });
   }
 
   summary(): ResultSummary {

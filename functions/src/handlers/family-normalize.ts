@@ -1,4 +1,7 @@
-/** FAMILY_NORMALIZE: canonical names and normalised equipment in one family, old slugs kept as aliases. */
+/**
+ * FAMILY_NORMALIZE: canonical names and normalised equipment in one family, old slugs kept as aliases;
+ * with `registry_only`, the family's registry recomputed and nothing else.
+ */
 import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -10,7 +13,16 @@ import { planFamilyNormalize } from "./plans/family-normalize";
 import { auditedFamily, registryStanding } from "./support/failures";
 
 /** The payload of a FAMILY_NORMALIZE job. */
-const familyNormalizePayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
+const familyNormalizePayload = z.strictObject({
+  mode: modeSchema,
+  family_slug: familySlugSchema,
+  /**
+   * Recompute the family's registry (`exercise_families/{slug}`) under its lock and change nothing
+   * else: no renames, no equipment patches, no aliases. What an enrichment shard asks for once it has
+   * changed a member's equipment, so enrichment never renames exercises.
+   */
+  registry_only: z.boolean().default(false),
+});
 
 export const familyNormalizeHandler = planHandler({
   type: "FAMILY_NORMALIZE",
@@ -18,9 +30,13 @@ export const familyNormalizeHandler = planHandler({
   payload: familyNormalizePayload,
   lockKeys: (job) => [familyLockKey(job.payload.family_slug)],
   async plan(input) {
+    const { registry_only: registryOnly } = input.job.payload;
     const family = await auditedFamily(input.deps.db, input.job.payload.family_slug);
-    const normalization = planFamilyNormalize(family);
-    const plan = changePlan(input.job, `normalise names and equipment of family ${family.slug}`, normalization.operations);
+    const normalization = planFamilyNormalize(family, { registryOnly });
+    const planSummary = registryOnly
+      ? `recompute the registry of family ${family.slug}`
+      : `normalise names and equipment of family ${family.slug}`;
+    const plan = changePlan(input.job, planSummary, normalization.operations);
     return {
       plan,
       summary: {

@@ -635,7 +635,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     const canonical = [exerciseFixture("Test Press (Dumbbell)", ["dumbbell"]), exerciseFixture("Test Press (Cable)", ["cable"])];
     const equipmentSpec: EnrichmentSpec = { ...SPEC, fields_to_enrich: ["equipment"] };
 
-    it("asks for the FAMILY_NORMALIZE that recomputes its registry under the family lock; the next patch's ask finds it open", async () => {
+    it("asks for the registry-only FAMILY_NORMALIZE that recomputes its registry under the family lock; the next patch's ask finds it open", async () => {
       await seedRegistry(members);
       const { input } = await setUpShard({ exercises: members, script: [addBench] });
       const outcome = await run(input);
@@ -647,7 +647,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       expect(await otherJobs(db, input.job.id)).toEqual([
         expect.objectContaining({
           type: "FAMILY_NORMALIZE",
-          payload: { mode: "apply", family_slug: "test_press" },
+          payload: { mode: "apply", family_slug: "test_press", registry_only: true },
+          // The maintenance scan's key: an open normalisation of the family answers the ask.
           dedup_key: "FAMILY_NORMALIZE:test_press",
           // Not FAMILY_NORMALIZE's default (priority): the shard's background work stays background.
           queue: "maintenance",
@@ -655,11 +656,31 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       ]);
 
       // That job, run: the registry now holds the equipment enrichment added.
-      const normalize = await runJob(input.deps, "FAMILY_NORMALIZE", { mode: "apply", family_slug: "test_press" });
+      const normalize = await runJob(input.deps, "FAMILY_NORMALIZE", { mode: "apply", family_slug: "test_press", registry_only: true });
       expect(normalize).toMatchObject({ status: "succeeded", lockKeys: ["family:test_press"] });
       expect(await family(db, "test_press")).toMatchObject({
         primary_equipment: ["cable", "dumbbell"],
         allowed_equipment: ["cable", "dumbbell", "flat-bench"],
+      });
+    });
+
+    it("refreshes the registry of a family whose names are not canonical and renames nothing", async () => {
+      // Its family normalised in full, "Barbell Hip Thrust" would become "Hip Thrust (Barbell)".
+      const hipThrust = exerciseFixture("Barbell Hip Thrust", ["Barbell"], { family_slug: "hip_thrust" });
+      await seedCatalog(db, { families: [{ ...computeFamilyRegistry("hip_thrust", [hipThrust]), updated_at: new Date() }] });
+      const { input } = await setUpShard({ exercises: [hipThrust], script: [addBench] });
+      expect(await run(input)).toMatchObject({ status: "succeeded", summary: { registry_refreshes: { jobs_created: 1 } } });
+
+      expect(await runRefreshes(input.deps)).toBe(1);
+      expect(await exerciseOf(hipThrust.id)).toMatchObject({
+        name: "Barbell Hip Thrust",
+        name_slug: "barbell-hip-thrust",
+        equipment: ["barbell", "flat-bench"],
+      });
+      expect((await db.collection(CATALOG_COLLECTIONS.aliases).get()).empty).toBe(true);
+      expect(await family(db, "hip_thrust")).toMatchObject({
+        primary_equipment: ["barbell"],
+        allowed_equipment: ["barbell", "flat-bench"],
       });
     });
 

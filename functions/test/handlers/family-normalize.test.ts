@@ -1,8 +1,26 @@
 import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
+import { registry } from "../../src/handlers";
+import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { canonicalJson } from "../../src/util/document-diff";
 import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
+
+/** The catalog's exercises and aliases, as JSON: what a registry-only normalisation leaves as they are. */
+async function exercisesAndAliases(): Promise<string> {
+  const docs = async (collection: string) => (await db.collection(collection).get()).docs.map((doc) => [doc.id, doc.data()]);
+  return canonicalJson([await docs(CATALOG_COLLECTIONS.exercises), await docs(CATALOG_COLLECTIONS.aliases)]);
+}
+
+describe("FAMILY_NORMALIZE's payload", () => {
+  it("takes registry_only as a boolean and refuses anything else", () => {
+    const parse = (registryOnly: unknown) =>
+      registry.parseRequest({ type: "FAMILY_NORMALIZE", payload: { family_slug: "squat", registry_only: registryOnly } });
+    expect(parse(true)).toMatchObject({ ok: true, value: { payload: { mode: "dry_run", family_slug: "squat", registry_only: true } } });
+    expect(parse("yes")).toMatchObject({ ok: false, issues: [expect.objectContaining({ path: "payload.registry_only" })] });
+  });
+});
 
 describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
   it("gives a multi-equipment family canonical names, keeps old slugs as aliases and writes its registry", async () => {
@@ -106,6 +124,29 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
     // "Pull-Up (Pull-Up Bar)" would read as the plain Pull-Up: the name stays, and no alias is written for it.
     expect(await exercise(db, weighted.id)).toEqual(before);
     expect(await alias(db, weighted.name_slug as string)).toBeNull();
+  });
+
+  it("with registry_only recomputes the registry and nothing else: no renames, no equipment patches, no aliases", async () => {
+    // Normalised in full, hip_thrust renames "Barbell Hip Thrust" and normalises the dumbbell variant's equipment.
+    const dumbbell = exerciseFixture("Hip Thrust (Dumbbell)", ["Dumbbells"], { family_slug: "hip_thrust" });
+    await seedDemo(db, { exercises: [dumbbell] });
+    const full = await runJob(depsFor(db, "dry_run"), "FAMILY_NORMALIZE", { mode: "dry_run", family_slug: "hip_thrust" });
+    expect(full.summary).toMatchObject({ renamed: 1, equipment_normalised: 1 });
+    const before = await exercisesAndAliases();
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "hip_thrust", registry_only: true });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.lockKeys).toEqual(["family:hip_thrust"]);
+    expect(run.summary).toMatchObject({
+      renamed: 0,
+      equipment_normalised: 0,
+      operations: 1,
+      changes_preview: [expect.stringMatching(/^update_family_registry /)],
+    });
+    expect(await exercisesAndAliases()).toBe(before);
+    if (mode === "apply")
+      expect(await family(db, "hip_thrust")).toMatchObject({ status: "active", primary_equipment: ["barbell", "dumbbell"] });
+    else expect(await family(db, "hip_thrust")).toBeNull();
   });
 
   it("changes nothing in a family that is already canonical", async () => {

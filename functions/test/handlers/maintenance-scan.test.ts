@@ -51,7 +51,7 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     expect(jobs).toContainEqual(
       expect.objectContaining({
         type: "FAMILY_NORMALIZE",
-        payload: { mode: "apply", family_slug: "hip_thrust" },
+        payload: { mode: "apply", family_slug: "hip_thrust", registry_only: false },
         dedup_key: "FAMILY_NORMALIZE:hip_thrust",
         created_by: "system:MAINTENANCE_SCAN",
         status: "queued",
@@ -229,6 +229,38 @@ describeWithFullEmulator("MAINTENANCE_SCAN asking again (apply)", () => {
     );
     // Each is a new job: the old one keeps its own history.
     for (const { job_id } of again) expect([outage.id, gated.id, expired.id]).not.toContain(job_id);
+  });
+});
+
+describeWithFullEmulator("MAINTENANCE_SCAN finding an enrichment's registry refresh under its key (apply)", () => {
+  it("leaves the family while the refresh is open and asks for the full normalisation at its next run, the refresh ended", async () => {
+    await seedDemo(db);
+    const deps = depsFor(db, "apply");
+    // What an enrichment shard asks for after a patch of equipment in hip_thrust: its registry recomputed, nothing renamed.
+    const refresh = await deps.queue.createJob({
+      type: "FAMILY_NORMALIZE",
+      payload: { mode: "apply", family_slug: "hip_thrust", registry_only: true },
+      dedup_key: "FAMILY_NORMALIZE:hip_thrust",
+      created_by: "system:CATALOG_ENRICH_FIELD_SHARD",
+    });
+    const hipThrust = (run: { summary: Record<string, unknown> }) =>
+      (run.summary.follow_ups as { dedup_key: string; outcome: string; job_id: string }[]).filter(
+        ({ dedup_key }) => dedup_key === "FAMILY_NORMALIZE:hip_thrust",
+      );
+
+    const first = await runJob(deps, "MAINTENANCE_SCAN", { mode: "apply" });
+    expect(hipThrust(first)).toEqual([expect.objectContaining({ outcome: "deduplicated", job_id: refresh.jobId })]);
+
+    // The refresh renamed nothing, so it answered none of the scan's findings.
+    await endFollowUps(db);
+    const rerun = await runJob(deps, "MAINTENANCE_SCAN", { mode: "apply" });
+    const [asked] = hipThrust(rerun);
+    expect(asked).toMatchObject({ outcome: "created" });
+    expect((await db.collection(JOB_COLLECTIONS.jobs).doc(asked.job_id).get()).get("payload")).toEqual({
+      mode: "apply",
+      family_slug: "hip_thrust",
+      registry_only: false,
+    });
   });
 });
 

@@ -34,7 +34,7 @@ export const FULL_PAYLOADS: Record<string, readonly DocumentData[]> = {
     { mode: "dry_run", selection: { stale_after_days: 7, limit: 200 } },
   ],
   FAMILY_AUDIT: [{ mode: "dry_run", family_slug: "squat" }],
-  FAMILY_NORMALIZE: [{ mode: "dry_run", family_slug: "squat" }],
+  FAMILY_NORMALIZE: [{ mode: "dry_run", family_slug: "squat", registry_only: true }],
   FAMILY_MERGE: [{ mode: "dry_run", merge_config: { source_family: "back_squat", target_family: "squat" } }],
   FAMILY_SPLIT: [{ mode: "dry_run", family_slug: "squat", split_config: { target_family: "goblet_squat", equipment: ["dumbbell"] } }],
   FAMILY_RENAME_SLUG: [{ mode: "dry_run", rename_config: { old_family_slug: "squat", new_family_slug: "back_squat" } }],

@@ -1,7 +1,8 @@
 /**
  * FAMILY_NORMALIZE's plan, from an audited family: normalised equipment, canonical "Base (Equipment)"
  * names (each old slug kept as an alias), and a registry entry recomputed afterwards. Only findings
- * normalisation can fix become operations; the rest are returned as unresolved for review.
+ * normalisation can fix become operations; the rest are returned as unresolved for review. Registry
+ * only, it fixes only the registry's findings: the other fixes are left for a full normalisation.
  */
 import type { OperationInput } from "../../apply/plan";
 import type { AuditedFamily } from "../../catalog/audited-family";
@@ -19,8 +20,13 @@ export interface FamilyNormalization {
   unresolved: FamilyFinding[];
 }
 
-export function planFamilyNormalize(family: AuditedFamily): FamilyNormalization {
-  const fixes = family.findings.filter((finding) => finding.fix === "FAMILY_NORMALIZE");
+/** The findings a recomputed registry fixes. */
+const REGISTRY_FINDINGS: readonly FamilyFinding["code"][] = ["registry_missing", "registry_stale"];
+
+export function planFamilyNormalize(family: AuditedFamily, { registryOnly = false } = {}): FamilyNormalization {
+  const fixes = family.findings.filter(
+    (finding) => finding.fix === "FAMILY_NORMALIZE" && (!registryOnly || REGISTRY_FINDINGS.includes(finding.code)),
+  );
   const fixed = (code: FamilyFinding["code"]) =>
     new Set(fixes.filter((finding) => finding.code === code).flatMap((finding) => finding.exercise_ids));
   const equipmentFixes = fixed("non_normalised_equipment");
@@ -49,7 +55,7 @@ export function planFamilyNormalize(family: AuditedFamily): FamilyNormalization 
       ...renameAliasOps(id, data, newName, family.owners),
     );
   }
-  if (operations.length > 0 || fixes.some((finding) => finding.code === "registry_missing" || finding.code === "registry_stale")) {
+  if (operations.length > 0 || fixes.some((finding) => REGISTRY_FINDINGS.includes(finding.code))) {
     operations.push(
       refreshRegistry(
         family.slug,

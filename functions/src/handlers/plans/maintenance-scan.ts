@@ -18,6 +18,15 @@ import type { FollowUp } from "../support/follow-ups";
  */
 const BOOKKEEPING_FIELDS = ["review_metadata", "updated_at"];
 
+/**
+ * The dedup key of a family's FAMILY_NORMALIZE, the scan's and an enrichment shard's registry-only one
+ * alike: while either is open, the other's ask finds it. A full normalisation recomputes the registry
+ * too; a registry-only one answers none of the scan's findings, so the scan's next run asks again.
+ */
+export function familyNormalizeDedupKey(familySlug: string): string {
+  return `FAMILY_NORMALIZE:${familySlug}`;
+}
+
 /** `found`: the family as the scan read it, which the follow-ups answer with their findings (without it, they answer nothing said). */
 export function maintenanceFollowUps(familySlug: string, findings: readonly FamilyFinding[], found?: LoadedFamily): FollowUp[] {
   const followUps: FollowUp[] = [];
@@ -28,7 +37,7 @@ export function maintenanceFollowUps(familySlug: string, findings: readonly Fami
     followUps.push({
       type: "FAMILY_NORMALIZE",
       payload: { mode: "apply", family_slug: familySlug },
-      dedup_key: `FAMILY_NORMALIZE:${familySlug}`,
+      dedup_key: familyNormalizeDedupKey(familySlug),
       ...answers(normalizable),
     });
   }
