@@ -152,6 +152,11 @@ export function familiesMergedInto(db: Firestore, familySlugs: Iterable<string>)
   return whereIn(db, CATALOG_COLLECTIONS.families, "merged_into", familySlugs, MAX_MATCHES);
 }
 
+/** Exercises whose `merged_into` is one of `exerciseIds`. */
+export function exercisesMergedInto(db: Firestore, exerciseIds: Iterable<string>): Promise<CatalogDoc[]> {
+  return whereIn(db, CATALOG_COLLECTIONS.exercises, "merged_into", exerciseIds, MAX_MATCHES);
+}
+
 /** Exercises (any status) whose `name_slug` is one of `nameSlugs`. */
 export function exercisesWithNameSlugs(db: Firestore, nameSlugs: Iterable<string>): Promise<CatalogDoc[]> {
   return whereIn(db, CATALOG_COLLECTIONS.exercises, "name_slug", nameSlugs, MAX_MATCHES);

@@ -1,7 +1,9 @@
 /**
  * EXERCISE_ADD: creates a new exercise from an intent (see plans/exercise-add), and once it exists
- * in apply mode queues its enrichment (dedup-keyed per exercise). A dry run queues nothing: it lists
- * the enrichment apply would ask for, as the scans' dry runs list their follow-ups.
+ * in apply mode queues its enrichment (dedup-keyed per exercise), which claims the exercise as the
+ * quality scan's enrichments claim theirs, so a scan asks for no second one while it is open. A dry
+ * run queues nothing: it lists the enrichment apply would ask for, as the scans' dry runs list their
+ * follow-ups.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { familyLockKey } from "../catalog/family-locks";
@@ -29,6 +31,7 @@ import { exercisesCreatedByJob } from "../apply/journal";
 import { type DocData, isNonEmptyString } from "../util/object-paths";
 import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
 import { type FollowUp, FollowUpJobs } from "./support/follow-ups";
+import { type ExerciseClaims, enrichmentClaims } from "./support/exercise-claims";
 
 /** An equipment or muscle name of the intent. */
 const intentNameSchema = nonEmptyTextSchema.max(100);
@@ -82,7 +85,9 @@ export const exerciseAddHandler = planHandler({
     // As the quality scan does: no enrichment that could only fail; the next scan of the exercise asks for it.
     const blocked = input.deps.llmNotConfigured();
     if (blocked) return { ...outcome, summary: { ...outcome.summary, enrichment_not_requested: blocked.code } };
-    return outcome.status === "succeeded" ? queueEnrichment(input.engine, outcome) : previewEnrichment(input.engine, outcome);
+    return outcome.status === "succeeded"
+      ? queueEnrichment(input.engine, enrichmentClaims(input.deps), outcome)
+      : previewEnrichment(input.engine, outcome);
   },
 });
 
@@ -119,9 +124,12 @@ async function readSpellingHolders(
 
 type Completed = HandlerOutcome & { kind: "completed" };
 
-/** The new exercise's enrichment; its id is in the summary (the frozen plan's, on a resumed run). */
+/** The new exercise's id, from the summary (the frozen plan's, on a resumed run). */
+const addedExerciseId = (outcome: Completed): string => String(outcome.summary.exercise_id);
+
+/** The new exercise's enrichment. */
 function enrichmentOf(outcome: Completed): FollowUp {
-  const exerciseId = String(outcome.summary.exercise_id);
+  const exerciseId = addedExerciseId(outcome);
   return {
     type: "CATALOG_ENRICH_FIELD",
     payload: { mode: "apply", enrichment_spec: { spec_id: "exercise_add", spec_version: 1 }, exercise_doc_ids: [exerciseId] },
@@ -131,8 +139,10 @@ function enrichmentOf(outcome: Completed): FollowUp {
   };
 }
 
-async function queueEnrichment(engine: Pick<JobScope, "createJob">, outcome: Completed): Promise<HandlerOutcome> {
+/** Queues the enrichment, which holds the exercise (`claims`) so a quality scan leaves it out while it is open. */
+async function queueEnrichment(engine: Pick<JobScope, "createJob">, claims: ExerciseClaims, outcome: Completed): Promise<HandlerOutcome> {
   const enrichment = await engine.createJob(enrichmentOf(outcome));
+  await claims.hold(enrichment.jobId, [addedExerciseId(outcome)]);
   return { ...outcome, summary: { ...outcome.summary, enrichment_job_id: enrichment.jobId, enrichment_job_created: enrichment.created } };
 }
 

@@ -31,7 +31,7 @@ import {
 } from "../reviewer/quality-scanner";
 import { patchPreviewLine } from "../enrichment/shard-tally";
 import { FollowUpJobs, idSetKey, type FollowUp } from "./support/follow-ups";
-import { type ExerciseAsk, ExerciseClaims } from "./support/exercise-claims";
+import { type ExerciseAsk, type ExerciseClaims, enrichmentClaims } from "./support/exercise-claims";
 import { type ExercisePatch, type PatchOutcome, writeExercisePatches } from "./support/exercise-patches";
 import { countTargets, targetExercisePages } from "../catalog/targets";
 import { ScanProgress } from "./support/scan-progress";
@@ -42,8 +42,6 @@ import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "
 import { stableStringify } from "../util/document-diff";
 
 const QUALITY_SCAN_SPEC_ID = "quality_scan";
-/** The key of an exercise's own claim (`ExerciseClaims`), apart from the enrichments' keys. */
-const ENRICHMENT_CLAIM_PREFIX = `CATALOG_ENRICH_FIELD:${QUALITY_SCAN_SPEC_ID}:exercise:`;
 const SCAN_PAGE_SIZE = 100;
 const MAX_LISTED = 20;
 /** Scans with a selection take turns: each goes on from the cursor the one before it in its mode left. */
@@ -217,8 +215,7 @@ export const qualityScanHandler = catalogHandler({
     const scannedAt = deps.now();
     const followUps = new FollowUpJobs(input.engine, job.payload.mode);
     // A dry run looks nothing up (as `FollowUpJobs`): it previews what apply would ask for.
-    const enrichmentClaims =
-      mode === "apply" ? new ExerciseClaims(deps.db, deps.now, deps.config.retainJobsMs, ENRICHMENT_CLAIM_PREFIX) : null;
+    const claims = mode === "apply" ? enrichmentClaims(deps) : null;
     const counts: ScanCounts = {
       scanned: 0,
       passed: 0,
@@ -272,7 +269,7 @@ export const qualityScanHandler = catalogHandler({
       const flaggedScans = scans.filter(({ result }) => result.issue_type !== "ok");
       const flagged = flaggedScans.filter(({ result }) => enrichmentCanHelp(result));
       counts.not_enrichable += flaggedScans.length - flagged.length;
-      if (emitEnrichment && flagged.length > 0) await requestEnrichment(followUps, enrichmentClaims, flagged);
+      if (emitEnrichment && flagged.length > 0) await requestEnrichment(followUps, claims, flagged);
       attempt.event("scan_page", { scanned: scans.length, flagged: flagged.length });
       await progress.add(page.exercises.length + page.missing.length);
     }

@@ -6,7 +6,7 @@ import { LlmError } from "../../src/llm";
 import { leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
 import { newFirestore, useFirestore } from "../helpers/firestore";
 import { countOps } from "../../bench/billing-counter";
-import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, exercise, family, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, endFollowUps, exercise, family, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -480,6 +480,50 @@ describe("EXERCISE_ADD (apply)", () => {
     expect(ran).toMatchObject({ summary: { enrichment_job_created: true } });
     expect(retry).toMatchObject({ status: "succeeded", summary: { enrichment_job_id: enrichmentId, enrichment_job_created: false } });
     expect(await otherJobs(db, first.job.id)).toHaveLength(1);
+  });
+
+  it("claims the new exercise for its enrichment, so a quality scan asks for none of it while that one is open", async () => {
+    await seedDemo(db);
+    const deps = depsFor(db, "apply");
+    const added = await runJob(deps, "EXERCISE_ADD", { mode: "apply", intent });
+    const enrichmentId = String(added.summary.enrichment_job_id);
+    const scan = () => runJob(deps, "QUALITY_SCAN", { mode: "apply", exercise_doc_ids: [NEW_ID] });
+
+    // The scan flags the draft, and finds it held by the add's enrichment: it asks for none, and says which job holds it.
+    expect(await scan()).toMatchObject({
+      status: "succeeded",
+      summary: {
+        scanned: 1,
+        jobs_created: 0,
+        jobs_deduplicated: 1,
+        follow_ups: [
+          { type: "CATALOG_ENRICH_FIELD", dedup_key: `ENRICH:exercise_add:${NEW_ID}`, outcome: "deduplicated", job_id: enrichmentId },
+        ],
+      },
+    });
+    const enrichments = async () => (await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "CATALOG_ENRICH_FIELD").get()).size;
+    expect(await enrichments()).toBe(1);
+
+    // Ended, it answered none of the scan's findings: a later scan asks for what the draft still lacks.
+    await endFollowUps(db);
+    expect(await scan()).toMatchObject({ status: "succeeded", summary: { jobs_created: 1, jobs_deduplicated: 0 } });
+    expect(await enrichments()).toBe(2);
+  });
+
+  it("takes over no claim once its enrichment ended: a retry leaves the exercise to the scan's enrichment that answered it since", async () => {
+    const thin = exerciseFixture("Test Press (Dumbbell)", ["dumbbell"]);
+    await seedDemo(db, { exercises: [thin] });
+    const deps = depsFor(db, "apply");
+    const first = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode: "apply", intent } });
+    await runHandler(exerciseAddHandler, first);
+    await endFollowUps(db);
+    const scan = (ids: string[]) => runJob(deps, "QUALITY_SCAN", { mode: "apply", exercise_doc_ids: ids });
+    expect(await scan([NEW_ID])).toMatchObject({ summary: { jobs_created: 1 } });
+    await endFollowUps(db);
+
+    await runHandler(exerciseAddHandler, await retryForTest(deps, first));
+    // Scanned with another, the new exercise is still answered by the scan's enrichment: only the other is asked for.
+    expect(await scan([NEW_ID, thin.id])).toMatchObject({ summary: { jobs_created: 1, jobs_already_answered: 1 } });
   });
 
   it("reads the holders of each slug once, the slug a renamed member leaves that is also a spelling of the new exercise too", async () => {

@@ -5,11 +5,20 @@
  * answered. So each exercise a follow-up asks about gets a dedup claim of its own besides
  * (`catalog_job_dedup`, key `<prefix><exercise id>`; no job is ever created under it), pointing at
  * the job with what it answers for that exercise: a later scan leaves out each exercise whose claim
- * is held by an open job or by a finished one that answered the same (`DedupClaims.blocking`).
+ * is held by an open job or by a finished one that answered the same (`DedupClaims.blocking`). A job
+ * asked for otherwise (EXERCISE_ADD's enrichment) holds its exercises the same way while it is open.
  */
 import type { DocumentReference, DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../jobs/collections";
 import { DedupClaims } from "../../jobs/dedup";
+import { type JobStatus, isOpenStatus } from "../../jobs/lifecycle";
+
+/**
+ * The prefix of the claims every enrichment of exercises takes (the quality scan's, EXERCISE_ADD's), so
+ * a scan leaves out an exercise any of them holds. Named for the quality scan, whose enrichments took
+ * them first: the claims stored under it still count.
+ */
+const ENRICHMENT_CLAIM_PREFIX = "CATALOG_ENRICH_FIELD:quality_scan:exercise:";
 
 /** An exercise a follow-up asks about, and what it answers for it (`FollowUp.answers`, for that exercise alone). */
 export interface ExerciseAsk {
@@ -33,14 +42,12 @@ export class ExerciseClaims {
     now: () => Date,
     /** How long a finished job is kept (`RETAIN_JOBS_DAYS`): the claims are kept as long as the queue keeps its own. */
     keepMs: number,
-    /** Names the follow-up the claims are for, apart from every other key. */
-    private readonly keyPrefix: string,
   ) {
     this.claims = new DedupClaims(db, now, keepMs);
   }
 
   private key(exerciseId: string): string {
-    return `${this.keyPrefix}${exerciseId}`;
+    return `${ENRICHMENT_CLAIM_PREFIX}${exerciseId}`;
   }
 
   /**
@@ -71,9 +78,31 @@ export class ExerciseClaims {
   }
 
   /** `jobId` answers `asked` from now on, each exercise for itself. */
-  async record(jobId: string, asked: readonly ExerciseAsk[]): Promise<void> {
+  record(jobId: string, asked: readonly ExerciseAsk[]): Promise<void> {
+    return this.write(jobId, asked);
+  }
+
+  /**
+   * `jobId`, asked for otherwise than for a scan's findings, holds `exerciseIds` while it is open: once
+   * it ended, a scan asks for them as for any (it answered none of their findings). One that ended
+   * already (asked for again by a retry) claims nothing: the claim it would take over may be a later
+   * enrichment's, which still answers for the exercise.
+   */
+  async hold(jobId: string, exerciseIds: readonly string[]): Promise<void> {
+    const job = await this.db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get();
+    if (!isOpenStatus(job.get("status") as JobStatus)) return;
+    const unanswered = exerciseIds.map((id) => ({ id, answers: null }));
+    await this.write(jobId, unanswered);
+  }
+
+  private async write(jobId: string, asked: ReadonlyArray<{ id: string; answers: string | null }>): Promise<void> {
     const batch = this.db.batch();
     for (const { id, answers } of asked) batch.set(this.claims.ref(this.key(id)), this.claims.fields(this.key(id), jobId, answers));
     await batch.commit();
   }
+}
+
+/** The claims of the enrichments of exercises (`ENRICHMENT_CLAIM_PREFIX`), kept as long as the queue keeps its jobs. */
+export function enrichmentClaims(deps: { db: Firestore; now: () => Date; config: { retainJobsMs: number } }): ExerciseClaims {
+  return new ExerciseClaims(deps.db, deps.now, deps.config.retainJobsMs);
 }
