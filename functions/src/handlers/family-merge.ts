@@ -5,7 +5,7 @@ import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
-import { aliasesPointingAtExercises, aliasesPointingAtFamilies, familiesMergedInto } from "../catalog/repository";
+import { aliasesPointingAtExercises, aliasesPointingAtFamilies, exercisesMergedInto, familiesMergedInto } from "../catalog/repository";
 import { loadRenameOwners } from "../catalog/reads";
 import { changePlan, successorFamilies } from "./support/change-plan";
 import { liveMembers } from "../catalog/family-naming";
@@ -35,17 +35,16 @@ export const familyMergeHandler = planHandler({
     const { db } = input.deps;
     const { source_family, target_family } = input.job.payload.merge_config;
     const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
-    const [owners, exerciseAliases, familyAliases, mergedIntoSource] = await Promise.all([
+    // The target's too: a twin of the target may be the one merged away, and its aliases and merged exercises follow it.
+    const liveIds = [...liveMembers(source.members), ...liveMembers(target.members)].map((member) => member.id);
+    const [owners, exerciseAliases, familyAliases, mergedIntoSource, mergedIntoMembers] = await Promise.all([
       loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
         source.slug,
       ]),
-      // The target's too: a twin of the target may be the one merged away, and its aliases follow it.
-      aliasesPointingAtExercises(
-        db,
-        [...liveMembers(source.members), ...liveMembers(target.members)].map((member) => member.id),
-      ),
+      aliasesPointingAtExercises(db, liveIds),
       aliasesPointingAtFamilies(db, [source.slug]),
       familiesMergedInto(db, [source.slug]),
+      exercisesMergedInto(db, liveIds),
     ]);
     // A family merged into the source after the job chose its locks: take them again.
     const outdated = locksOutdated(
@@ -55,7 +54,14 @@ export const familyMergeHandler = planHandler({
       (unlocked) => `${unlocked} merged into ${source.slug}`,
     );
     if (outdated) return outdated;
-    const merge = planFamilyMerge({ source, target, owners, pointingAliases: [...exerciseAliases, ...familyAliases], mergedIntoSource });
+    const merge = planFamilyMerge({
+      source,
+      target,
+      owners,
+      pointingAliases: [...exerciseAliases, ...familyAliases],
+      mergedIntoSource,
+      mergedIntoMembers,
+    });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
     return {
       plan,

@@ -6,7 +6,7 @@ import { modeSchema } from "../jobs/model";
 import { catalogReferenceSchema, docIdsSchema, nonEmptyTextSchema } from "../catalog/inputs";
 import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
-import { aliasesPointingAtExercises, getExercises } from "../catalog/repository";
+import { aliasesPointingAtExercises, exercisesMergedInto, getExercises } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
 import { type TargetedFixPayload, canonicalPatch, fixReadIds, patchNaming, planTargetedFix } from "./plans/targeted-fix";
@@ -98,9 +98,11 @@ export const targetedFixHandler = planHandler({
     const canonical = payload.fix_data && "patch" in payload.fix_data ? canonicalPatch(payload.fix_data.patch) : null;
     const patch = canonical?.patch;
     const fixPayload = patch ? { ...payload, fix_data: { patch } } : payload;
-    const [familyList, pointingAliases] = await Promise.all([
+    const merging = payload.fix_type === "mark_merged";
+    const [familyList, pointingAliases, mergedIntoNamed] = await Promise.all([
       Promise.all(namedFamilies.map((slug) => readFamily(db, slug))),
-      payload.fix_type === "mark_merged" ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
+      merging ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
+      merging ? exercisesMergedInto(db, payload.exercise_doc_ids) : [],
     ]);
     const families = new Map(familyList.map((family) => [family.slug, family]));
     // As given: the plan's respelling of it (`canonicalNewName`) keeps its slug, which the owners are read for.
@@ -116,7 +118,7 @@ export const targetedFixHandler = planHandler({
             finalNames,
           )
         : NO_SLUG_OWNERS;
-    const fix = planTargetedFix({ payload: fixPayload, exercises, families, owners, pointingAliases });
+    const fix = planTargetedFix({ payload: fixPayload, exercises, families, owners, pointingAliases, mergedIntoNamed });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
     const normalized = { ...canonical?.normalized, ...fix.normalized };
     const summary = {

@@ -64,6 +64,26 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await family(db, "row")).toMatchObject({ status: "active", exercise_count: 6 });
   });
 
+  it("re-points the exercises merged earlier into one it merges into its twin, so none is left merged into a retired exercise", async () => {
+    const seated = exerciseFixture("Seated Rows (Cable)", ["cable"], {
+      family_slug: "rows",
+      status: "merged",
+      merged_into: "rows__rows-cable",
+    });
+    await seedDemo(db, { ...rows, exercises: [...rows.exercises, seated] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run.summary).toMatchObject({ merged_exercises: 1 });
+    expect(run.summary.changes_preview).toContain(`patch_fields exercises/${seated.id}`);
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "rows__rows-cable")).toMatchObject({ status: "merged", merged_into: "row__row-cable" });
+    expect(await exercise(db, seated.id)).toMatchObject({ status: "merged", merged_into: "row__row-cable" });
+  });
+
   it("merges a one-word family whose exercise is named as the family: the old slug, its family alias, reaches that exercise too", async () => {
     const registry = (slug: string, base: string, equipment: string[]) => ({
       family_slug: slug,

@@ -159,6 +159,7 @@ describe("planFamilyMerge", () => {
       owners: catalog.owners(),
       pointingAliases: [],
       mergedIntoSource: [],
+      mergedIntoMembers: [],
     });
 
   const rows = {
@@ -178,6 +179,7 @@ describe("planFamilyMerge", () => {
       owners: catalog.owners(),
       pointingAliases: pointing,
       mergedIntoSource: [],
+      mergedIntoMembers: [],
     });
     expect(merge).toMatchObject({ moved: 1, renamed: 1, merged_exercises: 1 });
     expect(merge.operations).toEqual(
@@ -845,7 +847,15 @@ describe("planTargetedFix", () => {
   const fix = (
     payload: Parameters<typeof planTargetedFix>[0]["payload"],
     pointingAliases: { id: string; data: Record<string, unknown> }[] = [],
-  ) => planTargetedFix({ payload, exercises: catalog.exercises, families: allFamilies, owners: catalog.owners(), pointingAliases });
+  ) =>
+    planTargetedFix({
+      payload,
+      exercises: catalog.exercises,
+      families: allFamilies,
+      owners: catalog.owners(),
+      pointingAliases,
+      mergedIntoNamed: [],
+    });
 
   it("renames and keeps the old slug", () => {
     const result = fix({
@@ -878,6 +888,7 @@ describe("planTargetedFix", () => {
       families: allFamilies,
       owners: catalog.owners(),
       pointingAliases: [],
+      mergedIntoNamed: [],
     });
     expect(ops(result.operations, "upsert_alias")).toEqual([
       expect.objectContaining({ alias_slug: "shoulder-press-smith-machine", exercise_id: "shoulder_press__military-press" }),
@@ -895,6 +906,7 @@ describe("planTargetedFix", () => {
       families,
       owners: twinned.owners(),
       pointingAliases: [],
+      mergedIntoNamed: [],
     });
     // Only the slug it was created with: "row-cable" stays row__row-cable's.
     expect(ops(result.operations, "upsert_alias")).toEqual([expect.objectContaining({ alias_slug: "row-cable-2" })]);
@@ -966,6 +978,7 @@ describe("planTargetedFix", () => {
         families: new Map([["flat_row", retired.family("flat_row")]]),
         owners: retired.owners(),
         pointingAliases: [],
+        mergedIntoNamed: [],
       });
 
     it.each(["flat_row__flat-row-barbell", "flat_row__flat-row-cable"])(
@@ -1005,6 +1018,7 @@ describe("planTargetedFix", () => {
           families: new Map([[family, seeded.family(family)]]),
           owners: seeded.owners(),
           pointingAliases: [],
+          mergedIntoNamed: [],
         });
     };
     const equipmentConflicts = (failure: JobFailure) => (failure.details as { conflicts: unknown[] }).conflicts;

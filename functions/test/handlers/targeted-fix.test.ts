@@ -2,7 +2,8 @@ import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
 import { type CatalogSeed, archivedExerciseFixture, exerciseFixture, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest } from "../helpers/engine";
-import { useFirestore } from "../helpers/firestore";
+import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
+import type { Mode } from "../../src/jobs/model";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -349,6 +350,30 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await alias(db, "goblet-squat")).toMatchObject({ exercise_id: "squat__squat-kettlebell" });
   });
 
+  it("re-points the exercises merged earlier into one it marks merged, so none is left merged into a retired exercise", async () => {
+    await seedDemo(db);
+    const markMerged = (runMode: Mode, id: string, into: string) =>
+      runJob(depsFor(db, runMode), "TARGETED_FIX", {
+        mode: runMode,
+        exercise_doc_ids: [id],
+        fix_type: "mark_merged",
+        fix_data: { merged_into: into },
+      });
+    // The first merge applied in either mode: the second is the one a dry run previews.
+    expect(await markMerged("apply", "row__row-machine", "row__row-cable")).toMatchObject({ status: "succeeded" });
+    const before = await snapshotCatalog(db);
+
+    const run = await markMerged(mode, "row__row-cable", "row__row-dumbbell");
+    expect(run).toMatchObject({ status: done, summary: { changed: ["row__row-cable"] } });
+    expect(run.summary.changes_preview).toContain("patch_fields exercises/row__row-machine");
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "row__row-cable")).toMatchObject({ status: "merged", merged_into: "row__row-dumbbell" });
+    expect(await exercise(db, "row__row-machine")).toMatchObject({ status: "merged", merged_into: "row__row-dumbbell" });
+  });
+
   it("treats an exercise named twice as named once", async () => {
     const run = await fix({
       exercise_doc_ids: ["squat__squat-smith-machine", "squat__squat-dumbbell", "squat__squat-smith-machine"],
@@ -497,5 +522,39 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     // Its next run chooses the locks of where the exercise is now, and fixes it.
     const again = await runJob(deps, "TARGETED_FIX", payload);
     expect(again).toMatchObject({ status: done, lockKeys: ["family:lunge"] });
+  });
+});
+
+// The maintenance scan pages with cursors, which the fallback emulator does not implement.
+describeWithFullEmulator("TARGETED_FIX (apply) of a chain of merges", () => {
+  /** What the alias and maintenance scans find, as a dry run of each reports it. */
+  async function scanFindings() {
+    const aliasScan = await runJob(depsFor(db, "dry_run"), "ALIAS_INVARIANT_SCAN", { mode: "dry_run" });
+    const maintenanceScan = await runJob(depsFor(db, "dry_run"), "MAINTENANCE_SCAN", { mode: "dry_run" });
+    return {
+      aliases: pick(aliasScan.summary, ["problems_by_kind", "problems_listed", "retired_target_slugs"]),
+      families: pick(maintenanceScan.summary, ["families_with_problems", "findings_by_code"]),
+    };
+  }
+  const pick = (summary: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((key) => [key, summary[key]]));
+
+  it("ends with each merged exercise naming the live one, leaving nothing for the alias and maintenance scans to find", async () => {
+    await seedDemo(db);
+    const before = await scanFindings();
+    for (const [id, into] of [
+      ["row__row-machine", "row__row-cable"],
+      ["row__row-cable", "row__row-dumbbell"],
+    ]) {
+      const run = await runJob(depsFor(db, "apply"), "TARGETED_FIX", {
+        mode: "apply",
+        exercise_doc_ids: [id],
+        fix_type: "mark_merged",
+        fix_data: { merged_into: into },
+      });
+      expect(run.status).toBe("succeeded");
+    }
+    for (const id of ["row__row-machine", "row__row-cable"])
+      expect(await exercise(db, id)).toMatchObject({ status: "merged", merged_into: "row__row-dumbbell" });
+    expect(await scanFindings()).toEqual(before);
   });
 });

@@ -7,9 +7,10 @@
  * the same primary equipment in a multi-equipment family are a conflict a person resolves: the whole
  * merge goes to review with MERGE_CONFLICT and nothing is written. Afterwards the source family is
  * retired (merged into the target), its slug becomes a family alias of the target, and aliases
- * pointing at it or at merged exercises follow. Retired exercises of the source stay where they are,
- * outside any live family; one the merge retires keeps its name and slug where it is. A deprecated
- * target (every exercise archived) takes the exercises in and is active again; its archived ones stay.
+ * pointing at it or at merged exercises follow, as do the exercises merged into those earlier.
+ * Retired exercises of the source stay where they are, outside any live family; one the merge
+ * retires keeps its name and slug where it is. A deprecated target (every exercise archived) takes
+ * the exercises in and is active again; its archived ones stay.
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
@@ -18,7 +19,7 @@ import { exercisePathSchema } from "../../catalog/schemas";
 import { patchableValue } from "../../apply/operation-rules";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
-import { refreshRegistry, successorMoves } from "../support/change-plan";
+import { refreshRegistry, successorExerciseMoves, successorMoves } from "../support/change-plan";
 import { assertNotMergedAway, assertSourceNotRetired } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
@@ -34,6 +35,8 @@ export interface FamilyMergeInput {
   pointingAliases: readonly CatalogDoc[];
   /** Registry entries of families merged into the source earlier. */
   mergedIntoSource: readonly CatalogDoc[];
+  /** Exercises merged earlier into a live exercise of either family (the merge may retire it). */
+  mergedIntoMembers: readonly CatalogDoc[];
 }
 
 export interface FamilyMerge {
@@ -86,6 +89,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     ...renameOperations(join.renames, owners, `canonical name once ${target.slug} takes in ${source.slug}`),
     ...moveOperations(source.slug, target.slug, join.moves, owners, `merge ${source.slug} into ${target.slug}`, { fromBecomesAlias: true }),
     ...merges,
+    ...join.merges.flatMap(({ member, into }) => successorExerciseMoves(input.mergedIntoMembers, member.id, into)),
     ...followingAliases(input, new Map(join.merges.map(({ member, into }) => [member.id, into]))),
     // Live after the merge: its own live exercises or the ones moved in (see assertSomethingLive).
     refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),

@@ -1,13 +1,13 @@
 /**
  * TARGETED_FIX's plan for the named exercises: rename one (its old slugs kept as aliases), patch
  * fields (a null value removes the field), archive (deprecate) or mark merged into another exercise
- * (aliases pointing at the merged ones follow it). What the curator gives is normalised before it is
- * validated, as EXERCISE_ADD normalises its intent: a patch's values by `canonicalPatch` (the handler
- * applies it), a new name by `canonicalNewName`. A patch of equipment or status also renames where its
- * family's naming rule then asks for another name (`patchNaming`), and is refused where it leaves two
- * exercises on one primary equipment of a multi-equipment family (`patchEquipmentConflicts`). Exercises
- * already in the requested state get no operation. Every named exercise (and a merge target) must
- * exist, or nothing is planned at all.
+ * (aliases pointing at the merged ones follow it, as do the exercises merged into them earlier). What
+ * the curator gives is normalised before it is validated, as EXERCISE_ADD normalises its intent: a
+ * patch's values by `canonicalPatch` (the handler applies it), a new name by `canonicalNewName`. A
+ * patch of equipment or status also renames where its family's naming rule then asks for another name
+ * (`patchNaming`), and is refused where it leaves two exercises on one primary equipment of a
+ * multi-equipment family (`patchEquipmentConflicts`). Exercises already in the requested state get no
+ * operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
  */
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
@@ -15,7 +15,7 @@ import { type CatalogDoc } from "../../catalog/repository";
 import { contributionSum, toNameSlug, writableContribution } from "../../catalog/taxonomy";
 import { canonicalFieldValue } from "../../catalog/canonical-values";
 import { JobFailure } from "../../jobs/errors";
-import { refreshRegistry } from "../support/change-plan";
+import { refreshRegistry, successorExerciseMoves } from "../support/change-plan";
 import type { LoadedFamily } from "../../catalog/reads";
 import { exercisesNotFound } from "../support/failures";
 import { canonicalNameIn, isMultiEquipment, nameOf } from "../../catalog/family-naming";
@@ -52,6 +52,8 @@ export interface TargetedFixInput {
   owners: SlugOwners;
   /** For mark_merged: aliases pointing at the exercises being merged. */
   pointingAliases: readonly CatalogDoc[];
+  /** For mark_merged: exercises merged earlier into the exercises being merged. */
+  mergedIntoNamed: readonly CatalogDoc[];
 }
 
 export interface TargetedFix {
@@ -405,8 +407,11 @@ function mergeFix(id: string, exercise: Readonly<DocData>, target: string, input
       exercise_id: target,
       rationale: `${id} is merged into ${target}`,
     }));
+  // One it names itself has its own merge.
+  const mergedEarlier = input.mergedIntoNamed.filter((merged) => !input.payload.exercise_doc_ids.includes(merged.id));
   return [
     { op: "deprecate_exercise", exercise_id: id, status: "merged", merged_into: target, rationale: `merged into ${target}${why}` },
     ...following,
+    ...successorExerciseMoves(mergedEarlier, id, target),
   ];
 }

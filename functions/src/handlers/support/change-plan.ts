@@ -31,6 +31,24 @@ export function refreshRegistry(
   return { op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale };
 }
 
+/**
+ * Exercises merged earlier into `retired` (read by their `merged_into`) name `successor` from now on, as
+ * families do (`successorMoves`), so no merged exercise names a retired one as the one to use. Each
+ * patch holds only while the exercise still names `retired`.
+ */
+export function successorExerciseMoves(mergedIntoRetired: readonly CatalogDoc[], retired: string, successor: string): OperationInput[] {
+  return mergedIntoRetired
+    .filter(({ data }) => data.status === "merged" && data.merged_into === retired)
+    .map(({ id }) => ({
+      op: "patch_fields" as const,
+      exercise_id: id,
+      set: { merged_into: successor },
+      unset: [],
+      before: { merged_into: retired },
+      rationale: `${retired}, which ${id} was merged into, is merged into ${successor}`,
+    }));
+}
+
 /** The families of `mergedIntoRetired` (read by their `merged_into`) that `successorMoves` changes: those still merged away. */
 export function successorFamilies(mergedIntoRetired: readonly CatalogDoc[], successor: string): string[] {
   return mergedIntoRetired.filter(({ id, data }) => id !== successor && data.status === "merged").map(({ id }) => id);
