@@ -127,7 +127,9 @@ export function noRetryNote(job: Pick<Job, "status" | "run_after" | "error">): s
   if (!rejectedAtIntake(job)) return "never taken in: write a new job";
   const details = job.error?.details;
   const instead = typeof details === "object" && details !== null && "instead" in details ? details.instead : undefined;
-  return `rejected at intake as ${job.error?.code}: ${typeof instead === "string" ? instead : "write a new job"}`;
+  return typeof instead === "string"
+    ? `refused by the run that made it, as ${job.error?.code}: ${instead}`
+    : `rejected at intake as ${job.error?.code}: write a new job`;
 }
 
 /**

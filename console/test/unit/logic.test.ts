@@ -227,7 +227,7 @@ describe("the actions offered", () => {
     // A scheduled scan's period refused for its params says what to do instead, as the engine's refusal does.
     const scan = failed("CONFIG_INVALID", null);
     const refused = { ...scan, error: { ...scan.error!, details: { instead: "fix the param, then run the scan" } } };
-    assert.equal(noRetryNote(refused), "rejected at intake as CONFIG_INVALID: fix the param, then run the scan");
+    assert.equal(noRetryNote(refused), "refused by the run that made it, as CONFIG_INVALID: fix the param, then run the scan");
   });
 
   it("no retry for a job cancelled before intake whose request did not pass validation (a valid one is taken in by the cancel)", () => {

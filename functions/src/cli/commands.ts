@@ -12,8 +12,9 @@ import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError, isRetryableWrite } from "../jobs/errors";
 import { type WakeupOutcome, submitJob } from "../jobs/intake";
-import { ATTEMPT_STATUSES, JOB_STATUSES } from "../jobs/lifecycle";
-import { DEFAULT_PRIORITY, LANES, jobDocumentSchema } from "../jobs/model";
+import { ATTEMPT_STATUSES, JOB_STATUSES, WORKER_STATUSES } from "../jobs/lifecycle";
+import { type CreateJobInput, DEFAULT_PRIORITY, LANES, jobDocumentSchema } from "../jobs/model";
+import { InvalidJobError } from "../jobs/queue";
 import { type ConfigError, MAX_PRIORITY, PARAMS, type Reading } from "../config";
 import { DAILY_BREAKDOWNS, DAILY_COUNTERS, dayKey, mergeCounts } from "../jobs/run-history";
 import { type RunHistoryFilter, runHistoryPage } from "../jobs/run-history-pages";
@@ -167,18 +168,20 @@ const submit: CommandSpec = {
   async run({ args: [type, payloadJson = "{}"], options, json }, ctx) {
     if (ENGINE_ONLY_TYPES.includes(type))
       throw usageError(`${type} is made only by the engine, as a child of the job that fans it out: submit that job instead`);
-    const lane = choiceOption(options, "lane", LANES);
-    const payload = parsePayload(payloadJson);
-    const priority = options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY });
-    const engine = await engineOnFirestoreTime(ctx);
-    const result = await submitJob(engine.queue, engine.tasks, {
+    const request: CreateJobInput = {
       type,
-      payload,
-      queue: lane,
-      priority,
+      queue: choiceOption(options, "lane", LANES),
+      payload: parsePayload(payloadJson),
+      priority: options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY }),
       dedup_key: options.text("dedup-key"),
       created_by: CLI_USER,
-    });
+    };
+    // Parsed as `createJob` parses it (it does again): a request it would refuse is a usage error before any Firestore,
+    // not a failure where no emulator answers, nor refused only after a read of Firestore's clock.
+    const parsed = registry.parseRequest(request);
+    if (!parsed.ok) throw new InvalidJobError(parsed.issues);
+    const engine = await engineOnFirestoreTime(ctx);
+    const result = await submitJob(engine.queue, engine.tasks, request);
     if (!result.created) {
       const { jobId, reason } = result;
       return ctx.out(json ? toJson({ outcome: "not_created", job_id: jobId, reason }) : `not created: ${reason} (job ${jobId})`);
@@ -319,7 +322,8 @@ const retry: CommandSpec = {
   interrupted: "a retry cut short (a parent's children are queued again one transaction each) is finished by running it again",
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
-    const outcome = await (await engineOnFirestoreTime(ctx)).retry(jobId).catch((err: unknown) => {
+    const engine = await engineOnFirestoreTime(ctx);
+    const outcome = await engine.retry(jobId).catch((err: unknown) => {
       // An outage may cut it short part-way through a parent's children (each re-queued in a transaction
       // of its own): run again, it re-queues what is left first, then the parent. Any other error
       // (a refusal, missing permissions) would only come back.
@@ -371,7 +375,12 @@ const cancel: CommandSpec = {
     // An ended parent keeps its status: only the children its retry queued again are cancelled.
     const outcome = cancelOutcome(result);
     if (json) return ctx.out(toJson({ outcome, job_id: jobId, status: result.status, children_cancelled: n }));
-    const asked = `for ${result.status} job ${jobId}${children}: it stops at its next safe point`;
+    // A worker that is gone reaches no safe point: its job ends once the watchdog finds the lease expired (the answer
+    // does not say when it expires, and the line is not worth a read).
+    const workerGone = WORKER_STATUSES.includes(result.status)
+      ? ", or, if its worker is gone, once its lease expires and the watchdog runs"
+      : "";
+    const asked = `for ${result.status} job ${jobId}${children}: it stops at its next safe point${workerGone}`;
     const lines = {
       cancelled: `cancelled ${jobId}${children}`,
       cancel_requested: `cancel requested ${asked}`,
@@ -498,6 +507,7 @@ const watchdog: CommandSpec = {
     "Without a tasks emulator (CLOUD_TASKS_EMULATOR_HOST) on an emulator, the wake-ups it would send are counted among its",
     "errors: when they are all its errors, a warning says so and when the local engine (npm start) runs those jobs, and it exits 0.",
   ],
+  interrupted: "a sweep cut short changes nothing twice: running it again is safe, and goes through what it left",
   async run({ json }, ctx) {
     const engine = await engineOnFirestoreTime(ctx);
     const unsentWakeups = () => (engine.tasks instanceof LocalEngineWakeups ? engine.tasks.unsent : 0);
@@ -532,6 +542,8 @@ const seed: CommandSpec = {
     broken: { type: "boolean", description: "also the broken data the scans find" },
     force: { type: "boolean", description: "write it even over a catalog that holds documents" },
   },
+  interrupted:
+    "part of the demo catalog may be written: running it again with --force is safe and finishes it (without --force, it refuses the documents written)",
   async run({ options, json }, ctx) {
     const { db } = await ctx.engine();
     if (!options.flag("force") && (await catalogHoldsDocuments(db)))
@@ -651,8 +663,10 @@ function scheduledRunLine(run: ScheduledRun): string {
     case "disabled":
       return `not created: the schedule is switched off (${run.param}=false)`;
     case "config_invalid":
-      return run.created
-        ? `created ${run.jobId} failed CONFIG_INVALID (period ${run.period}): its params do not parse`
+      if (run.created) return `created ${run.jobId} failed CONFIG_INVALID (period ${run.period}): its params do not parse`;
+      // What the period's id holds is an earlier run's refusal, not its job: said so, lest it read as a job to wait for.
+      return run.refusal
+        ? `not created: ${run.jobId} is the period's refusal already, failed CONFIG_INVALID (period ${run.period}): its params still do not parse`
         : `not created: job ${run.jobId} already exists for period ${run.period}`;
   }
 }
@@ -754,6 +768,7 @@ function curatorChange(curator: boolean): CommandSpec {
       curator ? GRANT_TAKES_EFFECT : REVOKE_TAKES_EFFECT,
     ],
     verb: `${verb} the curator claim of`,
+    interrupted: `the claim may be ${curator ? "given" : "taken"} already or not: running it again is safe`,
     async run({ args: [arg], json }, ctx) {
       const email = emailArgument(arg);
       const account = await (await ctx.curators()).setCurator(email, curator);

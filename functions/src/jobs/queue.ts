@@ -1522,7 +1522,10 @@ function unparsedReason(doc: DocumentSnapshot): string {
   const code: unknown = doc.get("error.code");
   const instead: unknown = doc.get("error.details.instead");
   if (typeof code !== "string") return "never taken in: write a new job";
-  return `rejected at intake as ${code}: ${typeof instead === "string" ? instead : "write a new job"}`;
+  // Only a producer's refusal (`createRefusedJob`) says what to do instead: its job was made refused, never seen by intake.
+  return typeof instead === "string"
+    ? `refused by the run that made it, as ${code}: ${instead}`
+    : `rejected at intake as ${code}: write a new job`;
 }
 
 /** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */

@@ -214,12 +214,70 @@ const CHECKED_EMULATORS = {
   FIREBASE_AUTH_EMULATOR_HOST: { service: "Auth", remedy: "start it" },
 };
 
+type CheckedEmulator = keyof typeof CHECKED_EMULATORS;
+
+/** That no emulator answers at `host`, where `variable` points. */
+function noneAnswers(variable: CheckedEmulator, host: string): string {
+  return `no ${CHECKED_EMULATORS[variable].service} emulator answers at ${host} (${variable})`;
+}
+
 /** The line to stop with when no emulator answers where `variable` points; null when one does, or it points nowhere. */
-export async function unansweredEmulator(variable: keyof typeof CHECKED_EMULATORS): Promise<string | null> {
+export async function unansweredEmulator(variable: CheckedEmulator): Promise<string | null> {
   const host = process.env[variable];
   if (!host || (await emulatorAnswers(host))) return null;
-  const { service, remedy } = CHECKED_EMULATORS[variable];
-  return `no ${service} emulator answers at ${host} (${variable}): ${remedy}`;
+  return `${noneAnswers(variable, host)}: ${CHECKED_EMULATORS[variable].remedy}`;
+}
+
+/** How often a Firestore emulator found gone is asked whether it answers again. */
+const OUTAGE_CHECK_MS = 2_000;
+
+/**
+ * The outages of the Firestore emulator at `host` (FIRESTORE_EMULATOR_HOST) that a long-running process (`npm start`)
+ * lives through: a listener on a stopped emulator fails only after the client's own retries (a minute or two), with a
+ * stack trace, and again after each time it is opened again. Asked when a listener fails, it tells an outage in one
+ * line, once however many listeners fail during it; then it asks every OUTAGE_CHECK_MS whether the emulator answers,
+ * and says when it does. A failure while the emulator answers is no outage: the caller reports it.
+ */
+export class EmulatorOutages {
+  private down = false;
+  private stopped = false;
+  private checkTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly host: string,
+    private readonly say: (line: string) => void = (line) => console.error(line),
+  ) {}
+
+  /** Reports `err`, a listener's failure, with `report`, unless no emulator answers: then it is the outage's. */
+  listenerFailed(err: unknown, report: (err: unknown) => void): void {
+    // Told already; the checks say when it answers again.
+    if (this.down) return;
+    void emulatorAnswers(this.host).then((answers) => (answers ? report(err) : this.outage()));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.checkTimer);
+  }
+
+  private outage(): void {
+    // Another listener's failure told it while this one's check was under way.
+    if (this.down || this.stopped) return;
+    this.down = true;
+    this.say(`${noneAnswers("FIRESTORE_EMULATOR_HOST", this.host)}: the engine keeps retrying, and goes on once one answers there`);
+    this.checkUntilAnswered();
+  }
+
+  private checkUntilAnswered(): void {
+    this.checkTimer = setTimeout(() => {
+      void emulatorAnswers(this.host).then((answers) => {
+        if (this.stopped) return;
+        if (!answers) return this.checkUntilAnswered();
+        this.down = false;
+        this.say(`the Firestore emulator at ${this.host} (FIRESTORE_EMULATOR_HOST) answers again`);
+      });
+    }, OUTAGE_CHECK_MS);
+  }
 }
 
 /** Whether something accepts connections at `host` ("127.0.0.1:8080"), within `timeoutMs`. */

@@ -20,14 +20,15 @@ import { ConfigError, PARAMS, configProblems, loadEngineConfig } from "../config
 import { resolvePriceTable } from "../llm/pricing";
 import { firestoreClient } from "../firestore";
 import { JOB_COLLECTIONS } from "../jobs/collections";
-import { FINAL_STATUSES, type JobStatus } from "../jobs/lifecycle";
-import { LocalRuntime, listenWithRetries } from "./runtime";
+import { FINAL_STATUSES, type JobStatus, WORKER_STATUSES } from "../jobs/lifecycle";
+import type { WatchdogReport } from "../jobs/watchdog";
+import { LocalRuntime, type TakenUpAtStart, listenWithRetries } from "./runtime";
 import { FUNCTIONS_DIR, envFileNames, loadEnvFiles } from "./env-files";
 import { useEmulatorDefaults } from "./emulator-defaults";
 import { DEMO_PROJECT_ID, emulatorProject } from "./project";
 import { catalogHoldsDocuments, seedDemoCatalog } from "./seed";
 import { existsSync } from "node:fs";
-import { officialJar, startOrFindEmulator, unansweredEmulator } from "./emulator";
+import { EmulatorOutages, officialJar, startOrFindEmulator, unansweredEmulator } from "./emulator";
 import { EmulatorTriggers } from "./emulator-triggers";
 import { startSwitch, switchProblems } from "./switches";
 
@@ -85,8 +86,14 @@ function line(id: string, data: JobLine): string {
  * Prints the status changes of the jobs created since `since`, as they happen. Returns the unsubscribe
  * function. A listener that fails is opened again, as the runtime's intake listener is (without it,
  * EXIT_WHEN_DONE=1 would wait for good): its first snapshot prints only the statuses that changed meanwhile.
+ * A failure an outage of the emulator explains is told by `outages`, once for both.
  */
-function showProgress(db: Firestore, since: Date, onChange: (statuses: Map<string, JobStatus>) => void): () => void {
+function showProgress(
+  db: Firestore,
+  since: Date,
+  outages: EmulatorOutages,
+  onChange: (statuses: Map<string, JobStatus>) => void,
+): () => void {
   const statuses = new Map<string, JobStatus>();
   return listenWithRetries(
     db.collection(JOB_COLLECTIONS.jobs).where("created_at", ">=", Timestamp.fromDate(since)),
@@ -99,8 +106,49 @@ function showProgress(db: Firestore, since: Date, onChange: (statuses: Map<strin
       }
       onChange(statuses);
     },
-    (err) => console.error("[progress] the job listener failed; opening it again:", err),
+    (err) => outages.listenerFailed(err, (failure) => console.error("[progress] the job listener failed; opening it again:", failure)),
   );
+}
+
+/**
+ * When the lease of each job a worker holds expires. Read before this process leases anything, so every one is
+ * another process's: one that stopped without giving its jobs back (killed, or a second Ctrl-C), or one still running.
+ */
+async function leaseExpiries(db: Firestore): Promise<Date[]> {
+  const leased = await db.collection(JOB_COLLECTIONS.jobs).where("status", "in", WORKER_STATUSES).select("lease_expires_at").get();
+  return leased.docs.flatMap((doc) => {
+    const expiresAt: unknown = doc.get("lease_expires_at");
+    return expiresAt instanceof Timestamp ? [expiresAt.toDate()] : [];
+  });
+}
+
+const counted = (count: number, what: string) => `${count} ${what}${count === 1 ? "" : "s"}`;
+
+/**
+ * What a start took up of the jobs a previous run left (the runtime's start and its first watchdog sweep), and the jobs
+ * still leased past that sweep (`leaseExpiries`), in one line; null when there are none, as on a fresh emulator.
+ */
+function fromBeforeLine(started: TakenUpAtStart, sweep: WatchdogReport, leasedBefore: Date[]): string | null {
+  const takenUp = [
+    [started.queued, "queued job", "taken in"],
+    [started.deferred, "deferred job", "woken"],
+    [sweep.expired_leases_recovered, "expired lease", "recovered"],
+    [sweep.parents_woken, "waiting parent", "woken"],
+  ] as const;
+  // Those whose lease had expired by the sweep's clock, it recovered.
+  const stillLeased = leasedBefore.filter((expiresAt) => expiresAt > sweep.started_at);
+  const lastExpiryMs = Math.max(...stillLeased.map((expiresAt) => expiresAt.getTime()));
+  const parts = [
+    takenUp
+      .filter(([count]) => count > 0)
+      .map(([count, what, done]) => `${counted(count, what)} ${done}`)
+      .join(", "),
+    stillLeased.length > 0
+      ? `${counted(stillLeased.length, "job")} still leased by another process (one that stopped without giving its jobs back, or one ` +
+        `still running): the watchdog takes each back once its lease expires, the last at ${new Date(lastExpiryMs).toISOString()}`
+      : "",
+  ].filter(Boolean);
+  return parts.length > 0 ? `from before this start: ${parts.join("; ")}` : null;
 }
 
 /** What to stop on the way out, last started first; filled in as each part starts, so a failed start stops what it had started. */
@@ -223,6 +271,8 @@ async function main(): Promise<void> {
   });
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const db = firestoreClient({ projectId: PROJECT_ID });
+  const outages = new EmulatorOutages(emulator.host);
+  stops.push(() => outages.stop());
 
   // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
   const holdsDocuments = await catalogHoldsDocuments(db);
@@ -239,11 +289,20 @@ async function main(): Promise<void> {
   // The emulator this process started delivers creates to it, as the deployed trigger gets them.
   const triggers = emulator.triggerPort ? await EmulatorTriggers.listen(emulator.host, emulator.triggerPort, PROJECT_ID) : undefined;
   if (triggers) stops.push(() => triggers.close());
-  const runtime = new LocalRuntime({ db, config, watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000, schedules, triggers });
+  const runtime = new LocalRuntime({
+    db,
+    config,
+    watchdogIntervalMs: config.watchdogIntervalMinutes * 60_000,
+    schedules,
+    triggers,
+    outages,
+  });
   stops.push(() => runtime.stop());
-  await runtime.start();
+  const leasedBefore = await leaseExpiries(db);
+  const started = await runtime.start();
   // Jobs a previous run left behind (a crash, a kill) are recovered now, not at the first interval.
-  await runtime.runWatchdog();
+  const fromBefore = fromBeforeLine(started, await runtime.runWatchdog(), leasedBefore);
+  if (fromBefore) console.log(fromBefore);
   const intake = triggers ? "the emulator's create trigger" : "a listener on queued jobs (an external emulator delivers no triggers here)";
   console.log(
     `engine running: intake by ${intake}, in-process task queues, watchdog every ${config.watchdogIntervalMinutes} min, ${config.llmProvider} LLM`,
@@ -269,7 +328,7 @@ async function main(): Promise<void> {
     else console.log(`still running: write documents to catalog_jobs to submit more jobs (the CLI: ${cli} submit …); Ctrl-C to stop.`);
   };
   stops.push(
-    showProgress(db, startedAt, (statuses) => {
+    showProgress(db, startedAt, outages, (statuses) => {
       seen = statuses;
       reportWhenDone();
     }),
@@ -287,6 +346,9 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (err: unknown) => {
+  // A stop under way takes away what the start-up stands on (the runtime, the trigger receiver, the emulator this
+  // process started): what fails then is the stop's doing, not a fault to show, and the stop's exit code stands.
+  if (stopping) return;
   console.error(err);
   await shutdown(1);
 });

@@ -6,6 +6,7 @@
  * scans (`schedule-timers.ts`). Used by `npm start`, the tests and the benchmark.
  */
 import type { DocumentSnapshot, Firestore, Query, QuerySnapshot } from "firebase-admin/firestore";
+import type { EmulatorOutages } from "./emulator";
 import type { EmulatorTriggers } from "./emulator-triggers";
 import { type EngineConfig, PARAMS } from "../config";
 import { createEngine, type Engine, type EngineOptions } from "../create-engine";
@@ -93,6 +94,14 @@ export interface LocalRuntimeOptions extends Omit<EngineOptions, "tasks" | "db" 
   /** How a failed intake is tried again; by default INTAKE_RETRIES. */
   intakeRetries?: typeof INTAKE_RETRIES;
   onError?: (err: unknown, where: string) => void;
+  /** Tells an outage of the emulator once, in place of the failures of its listener it explains (`npm start`); without it each goes to `onError`. */
+  outages?: EmulatorOutages;
+}
+
+/** What a start took up that was there before it: the queued jobs it took in, and the deferred ones it woke. */
+export interface TakenUpAtStart {
+  queued: number;
+  deferred: number;
 }
 
 export class LocalRuntime {
@@ -130,7 +139,7 @@ export class LocalRuntime {
 
   /**
    * Starts taking in job documents, the watchdog timer and (if asked) the schedule timers; resolves
-   * once documents written afterwards will be seen.
+   * once documents written afterwards will be seen, with what it took up that was there before.
    *
    * With the emulator's trigger callback, each created document is delivered once, as the deployed
    * trigger delivers it, whatever its fields; the jobs that were written while no runtime ran are
@@ -142,12 +151,17 @@ export class LocalRuntime {
    *
    * A `stop` while it starts ends it there: it arms no timer, and closes what it opened after.
    */
-  async start(): Promise<void> {
-    if (this.stopped) return;
+  async start(): Promise<TakenUpAtStart> {
+    const takenUp: TakenUpAtStart = { queued: 0, deferred: 0 };
+    if (this.stopped) return takenUp;
     const { triggers, db } = this.options;
     const waiting = db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "queued");
     if (triggers) {
-      const takeInWaiting = async () => (await waiting.get()).docs.forEach((doc) => this.takeIn(doc));
+      const takeInWaiting = async () => {
+        const { docs } = await waiting.get();
+        docs.forEach((doc) => this.takeIn(doc));
+        return docs.length;
+      };
       const unsubscribe = await triggers.onCreate(
         db,
         JOB_COLLECTIONS.jobs,
@@ -155,15 +169,18 @@ export class LocalRuntime {
         () => void takeInWaiting().catch((err) => this.onError(err, "intake")),
       );
       // Stopped while it was being opened: `stop` had nothing to close yet.
-      if (this.stopped) return unsubscribe();
+      if (this.stopped) {
+        unsubscribe();
+        return takenUp;
+      }
       this.unsubscribe = unsubscribe;
-      await takeInWaiting();
+      takenUp.queued = await takeInWaiting();
     } else {
-      await this.listen(waiting);
+      takenUp.queued = await this.listen(waiting);
     }
-    if (this.stopped) return;
-    await this.wakeDeferred();
-    if (this.stopped) return;
+    if (this.stopped) return takenUp;
+    takenUp.deferred = await this.wakeDeferred();
+    if (this.stopped) return takenUp;
     const interval = this.options.watchdogIntervalMs ?? 60_000;
     if (interval > 0) {
       this.watchdogTimer = setInterval(() => {
@@ -174,46 +191,53 @@ export class LocalRuntime {
       this.scheduleTimers = new ScheduleTimers(this.engine, this.onError);
       this.scheduleTimers.start();
     }
+    return takenUp;
   }
 
   /**
    * Plays the trigger with a listener over `waiting`; resolves once it is live (its first snapshot
-   * arrived), failed, or the runtime stopped. A listener that fails is opened again
-   * (`listenWithRetries`), and its first snapshot takes in every waiting job.
+   * arrived: with the number of jobs it took in), failed, or the runtime stopped (with none). A listener that
+   * fails is opened again (`listenWithRetries`), and its first snapshot takes in every waiting job.
    */
-  private listen(waiting: Query): Promise<void> {
-    return new Promise<void>((live) => {
+  private listen(waiting: Query): Promise<number> {
+    return new Promise<number>((live) => {
+      const report = (err: unknown) => this.onError(err, "listener");
       this.unsubscribe = listenWithRetries(
         waiting,
         (snap) => {
-          for (const change of snap.docChanges()) if (change.type === "added") this.takeIn(change.doc);
-          live();
+          const added = snap.docChanges().filter((change) => change.type === "added");
+          for (const change of added) this.takeIn(change.doc);
+          live(added.length);
         },
         (err) => {
-          this.onError(err, "listener");
-          live();
+          if (this.options.outages) this.options.outages.listenerFailed(err, report);
+          else report(err);
+          live(0);
         },
       );
       // Closed by `stop` before its first snapshot, it would deliver none.
-      this.stopping.signal.addEventListener("abort", () => live(), { once: true });
+      this.stopping.signal.addEventListener("abort", () => live(0), { once: true });
     });
   }
 
   /**
    * A deferred job's wake-up (a held lock's retry, a parent waiting for its children) was a timer of
    * the process that deferred it, gone with it; Cloud Tasks keeps such a task across restarts, so the
-   * job runs at its `run_after` there, and here too.
+   * job runs at its `run_after` there, and here too. Resolves with the number of jobs woken.
    */
-  private async wakeDeferred(): Promise<void> {
+  private async wakeDeferred(): Promise<number> {
     const deferred = await this.options.db.collection(JOB_COLLECTIONS.jobs).where("status", "==", "deferred").get();
+    let woken = 0;
     for (const doc of deferred.docs) {
-      if (this.stopped) return;
+      if (this.stopped) break;
       try {
         await this.tasks.enqueueWakeup(wakeupFor(wakeupSubjectOf(doc)));
+        woken++;
       } catch (err) {
         this.onError(err, "intake");
       }
     }
+    return woken;
   }
 
   private takeIn(doc: DocumentSnapshot): void {

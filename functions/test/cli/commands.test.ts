@@ -179,8 +179,21 @@ describe("Ctrl-C", () => {
     expect(interruptedLine(["schedules", "run", "QUALITY_SCAN"])).toBe(
       "catalog-jobs schedules run: interrupted; running it again is safe: it creates no second job for the period",
     );
+    expect(interruptedLine(["seed", "--broken"])).toBe(
+      "catalog-jobs seed: interrupted; part of the demo catalog may be written: running it again with --force is safe and finishes it (without --force, it refuses the documents written)",
+    );
+    expect(interruptedLine(["watchdog"])).toBe(
+      "catalog-jobs watchdog: interrupted; a sweep cut short changes nothing twice: running it again is safe, and goes through what it left",
+    );
+    expect(interruptedLine(["curators", "grant", "ana@example.com"])).toBe(
+      "catalog-jobs curators grant: interrupted; the claim may be given already or not: running it again is safe",
+    );
+    expect(interruptedLine(["curators", "revoke", "ana@example.com"])).toBe(
+      "catalog-jobs curators revoke: interrupted; the claim may be taken already or not: running it again is safe",
+    );
     // A read changes nothing: there is nothing to finish.
     expect(interruptedLine(["list"])).toBe("catalog-jobs list: interrupted");
+    expect(interruptedLine(["curators"])).toBe("catalog-jobs curators: interrupted");
   });
 });
 
@@ -502,6 +515,18 @@ describeWithFullEmulator("retry", () => {
     expect(await cliOn(engine, ["retry", changed.jobId])).toEqual({ code: 0, out: `requeued ${changed.jobId}`, err: [] });
   });
 
+  it("of a job intake refused says intake refused it, and what to do instead", async () => {
+    const ref = db.collection(JOB_COLLECTIONS.jobs).doc("refused-at-intake");
+    // A client's document of a job type that exists, whose payload does not pass its schema.
+    await ref.set({ type: "FAMILY_AUDIT", payload: {}, status: "queued", created_by: "alice" });
+    expect(await testQueue(db).takeIn(await ref.get(), "alice")).toMatchObject({ outcome: "invalid" });
+    expect(await cli(["retry", ref.id])).toEqual({
+      code: 1,
+      out: "",
+      err: [`catalog-jobs retry: cannot retry job ${ref.id}: it is failed (rejected at intake as INVALID_JOB: write a new job)`],
+    });
+  });
+
   it("a retry an outage cut short among a parent's children says to run it again, which finishes it", async () => {
     const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
     const { parentId, childIds } = await finishedParent(engine.queue, ["failed", "failed"]);
@@ -581,11 +606,16 @@ describeWithFullEmulator("cancel", () => {
 
   it("of a running parent asked again, says so and counts none of the children asked before", async () => {
     const parentId = await parentWithShards(true);
-    const asked = `for running job ${parentId} and its 2 open children: it stops at its next safe point`;
-    expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancel requested ${asked}`, err: [] });
+    // A worker that died stops nothing: the watchdog ends the job once the lease it held expires.
+    const stops = "it stops at its next safe point, or, if its worker is gone, once its lease expires and the watchdog runs";
     expect(await cli(["cancel", parentId])).toEqual({
       code: 0,
-      out: `cancel already requested for running job ${parentId}: it stops at its next safe point`,
+      out: `cancel requested for running job ${parentId} and its 2 open children: ${stops}`,
+      err: [],
+    });
+    expect(await cli(["cancel", parentId])).toEqual({
+      code: 0,
+      out: `cancel already requested for running job ${parentId}: ${stops}`,
       err: [],
     });
   });
@@ -751,6 +781,13 @@ describe("refused before the engine is needed", () => {
     [["list", "--limit", "0"], /^catalog-jobs list: --limit must be a whole number from 1 to 500/],
     [["history", "--limit", "501"], /^catalog-jobs history: --limit must be a whole number from 1 to 500/],
     [["history", "--page-token", ""], /^catalog-jobs history: --page-token needs a value, not ""/],
+    // A request createJob would refuse: its type, its payload, its dedup key.
+    [["submit", "FOO", "{}"], /^catalog-jobs submit: invalid job: type: unknown job type "FOO"; job types: .*FAMILY_AUDIT/],
+    [["submit", "FAMILY_AUDIT", "{}"], /^catalog-jobs submit: invalid job: payload\.family_slug: /],
+    [
+      ["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}', "--dedup-key", "k".repeat(501)],
+      /^catalog-jobs submit: invalid job: dedup_key: /,
+    ],
   ])("%j exits 2 without the engine", async (argv, message) => {
     const result = await cliWithoutEngine(argv);
     expect(result).toEqual({ code: 2, out: "", err: [expect.stringMatching(message)] });
@@ -1127,6 +1164,12 @@ describeWithFullEmulator("schedules run", () => {
       out: "created QUALITY_SCAN@2026-12-01 failed CONFIG_INVALID (period 2026-12-01): its params do not parse",
       err: [refusedLine],
     });
+    // What the period's id holds is the refusal, not a job to wait for.
+    expect(await cliOn(broken(), ["schedules", "run", "QUALITY_SCAN"])).toEqual({
+      code: 1,
+      out: "not created: QUALITY_SCAN@2026-12-01 is the period's refusal already, failed CONFIG_INVALID (period 2026-12-01): its params still do not parse",
+      err: [refusedLine],
+    });
     const again = await cliOn(broken(), ["schedules", "run", "QUALITY_SCAN", "--json"]);
     expect(again).toMatchObject({ code: 1, err: [refusedLine] });
     expect(JSON.parse(again.out)).toEqual({
@@ -1143,7 +1186,7 @@ describeWithFullEmulator("schedules run", () => {
       code: 1,
       out: "",
       err: [
-        "catalog-jobs retry: cannot retry job QUALITY_SCAN@2026-12-01: it is failed (rejected at intake as CONFIG_INVALID: fix the param, " +
+        "catalog-jobs retry: cannot retry job QUALITY_SCAN@2026-12-01: it is failed (refused by the run that made it, as CONFIG_INVALID: fix the param, " +
           "then `catalog-jobs schedules run QUALITY_SCAN` makes the period's job in this one's place while the period lasts " +
           "(a retry cannot: no job was built to run again))",
       ],

@@ -310,11 +310,13 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
     const dead = `127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise((resolve) => closed.close(resolve));
     const started = Date.now();
-    const [submit, show, curators] = await Promise.all([
+    const [submit, show, curators, unknownType] = await Promise.all([
       // The Firestore client would retry its commit for minutes, printing nothing.
       runCliProcess(["submit", "FAMILY_AUDIT", '{"family_slug":"squat"}'], { ...TEST_ENV, FIRESTORE_EMULATOR_HOST: dead }),
       runCliProcess(["show", "abc"], { ...TEST_ENV, FIRESTORE_EMULATOR_HOST: dead }),
       runCliProcess(["curators"], { ...TEST_ENV, FIREBASE_AUTH_EMULATOR_HOST: dead }),
+      // Malformed input is a usage error whatever answers: it needs no Firestore.
+      runCliProcess(["submit", "FOO", "{}"], { ...TEST_ENV, FIRESTORE_EMULATOR_HOST: dead }),
     ]);
     expect(Date.now() - started).toBeLessThan(30_000);
     const firestoreDown = `no Firestore emulator answers at ${dead} (FIRESTORE_EMULATOR_HOST): start it, or unset the variable\n`;
@@ -325,6 +327,10 @@ describeWithFullEmulator("catalog-jobs as a subprocess", () => {
       stdout: "",
       stderr: `catalog-jobs curators: no Auth emulator answers at ${dead} (FIREBASE_AUTH_EMULATOR_HOST): start it\n`,
     });
+    expect(unknownType).toMatchObject({ code: 2, stdout: "" });
+    expect(unknownType.stderr).toMatch(
+      /^catalog-jobs submit: invalid job: type: unknown job type "FOO"; job types: .* \(see `submit --help`\)\n$/,
+    );
   }, 60_000);
 
   it("stops on Ctrl-C with exit 130 and one line saying what the command may have left: a submit's job, maybe created", async () => {

@@ -60,17 +60,20 @@ describeWithJar("the official emulator's process", () => {
   }, 120_000);
 });
 
-/** `npm start` on an emulator of its own, in a project of the test's own, with no demo jobs. */
+/**
+ * `npm start` on an emulator of its own, in a project of the test's own, with no demo jobs; `imports`: modules Node
+ * loads first (`--import`), after tsx.
+ */
 class LocalRuntimeProcess {
   readonly child: ChildProcessWithoutNullStreams;
   stdout = "";
   stderr = "";
   readonly exited: Promise<number | null>;
-  private emulatorPort = "";
 
-  constructor() {
+  constructor(imports: readonly string[] = []) {
     const { FIRESTORE_EMULATOR_HOST: _testEmulator, ...env } = process.env;
-    this.child = spawn(process.execPath, ["--import", "tsx", join(FUNCTIONS_DIR, "src", "local", "main.ts")], {
+    const preloads = ["tsx", ...imports].flatMap((module) => ["--import", module]);
+    this.child = spawn(process.execPath, [...preloads, join(FUNCTIONS_DIR, "src", "local", "main.ts")], {
       cwd: FUNCTIONS_DIR,
       env: { ...env, NODE_OPTIONS: "", GCLOUD_PROJECT: "demo-start-emulator-exit", DEMO_JOBS: "0" },
       timeout: 90_000,
@@ -91,13 +94,25 @@ class LocalRuntimeProcess {
         throw new Error(`npm start did not say it runs:\n${this.stdout}\n${this.stderr}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    this.emulatorPort = /FIRESTORE_EMULATOR_HOST=127\.0\.0\.1:(\d+)/.exec(this.stdout)![1];
-    return emulatorPids(this.emulatorPort);
+    return emulatorPids(this.emulatorPort!);
+  }
+
+  /** The port of its emulator, once its backend line names it. */
+  private get emulatorPort(): string | undefined {
+    return /^Firestore backend: .* at 127\.0\.0\.1:(\d+)$/m.exec(this.stdout)?.[1];
   }
 
   /** Resolves once `text` is on its stderr. */
   async said(text: string): Promise<void> {
     while (!this.stderr.includes(text)) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  /** Resolves once `text` is on its stdout. */
+  async printed(text: string): Promise<void> {
+    while (!this.stdout.includes(text)) {
+      if (this.child.exitCode !== null) throw new Error(`npm start exited before printing "${text}":\n${this.stdout}\n${this.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** Ends it and its emulator, whatever the test left of them. */
@@ -154,5 +169,44 @@ describeWithJar("npm start and the emulator it started", () => {
       "stopping at once: the emulator this process started stops now: its data is in memory only, so every job goes with it",
       "",
     ]);
+  }, 90_000);
+});
+
+/**
+ * Loaded before `npm start`: holds its start-up at the registration of its create trigger (a request to the emulator)
+ * until a Ctrl-C, then sends it once the emulator the stop stops refuses connections, as a start-up cut short does.
+ */
+const TRIGGER_REGISTRATION_HELD = `data:text/javascript,${encodeURIComponent(`
+import { once } from "node:events";
+const realFetch = globalThis.fetch;
+globalThis.fetch = async (input, init) => {
+  const url = new URL(String(input));
+  if (!url.pathname.includes("/triggers/")) return realFetch(input, init);
+  process.stdout.write("trigger registration held\\n");
+  await once(process, "SIGINT");
+  for (;;) {
+    try {
+      await realFetch(url.origin);
+    } catch {
+      return realFetch(input, init);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+`)}`;
+
+describeWithJar("npm start stopped while it starts", () => {
+  let runtime: LocalRuntimeProcess | undefined;
+  afterEach(() => runtime?.cleanUp());
+
+  it("says only that it stops, nothing of the start-up the stop cut short, and exits 0", async () => {
+    runtime = new LocalRuntimeProcess([TRIGGER_REGISTRATION_HELD]);
+    await runtime.printed("trigger registration held");
+    runtime.child.kill("SIGINT");
+    expect(await runtime.exited).toBe(0);
+    expect(runtime.stderr).toBe(
+      "stopping: running jobs stop at their next safe point, then the emulator this process started stops: its data is in memory " +
+        "only, so every job goes with it (Ctrl-C again to stop at once)\n",
+    );
   }, 90_000);
 });

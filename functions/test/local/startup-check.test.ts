@@ -8,6 +8,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Timestamp } from "firebase-admin/firestore";
+import { firestoreClient } from "../../src/firestore";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import { testQueue } from "../helpers/engine";
 import { FUNCTIONS_DIR, type ProcessOutcome, runEntry } from "../helpers/processes";
 
 /** `npm start`'s entry with `env` over this one's, and an emulator host that nothing listens on, should it get that far. */
@@ -155,3 +159,31 @@ it("with DEMO_JOBS=0 says at once how to submit jobs to it, and stops in order o
     "stopping: running jobs stop at their next safe point and are queued again for the next start (Ctrl-C again to stop at once)\n",
   );
 }, 90_000);
+
+it("says at start what it took up of the jobs a previous run left, and until when another process still holds one", async () => {
+  // A project of its own on the test run's emulator, as a restart finds it: a queued job, one whose worker died
+  // an hour ago (its lease expired), and one still leased (its worker's process stopped a moment ago).
+  const project = `demo-start-from-before-${process.pid}`;
+  const db = firestoreClient({ projectId: project }, `from-before-${process.pid}`);
+  try {
+    const anHourAgo = testQueue(db, { now: () => new Date(Date.now() - 3_600_000) });
+    const queue = testQueue(db);
+    const audit = (family_slug: string) => ({ type: "FAMILY_AUDIT", payload: { family_slug }, created_by: "test" });
+    await queue.createJob(audit("squat"));
+    const { jobId: expired } = await anHourAgo.createJob(audit("row"));
+    expect(await anHourAgo.leaseById(expired, "worker-gone-an-hour-ago")).not.toBeNull();
+    const { jobId: leased } = await queue.createJob(audit("lunge"));
+    expect(await queue.leaseById(leased, "worker-gone-just-now")).not.toBeNull();
+    const leaseEnd = ((await db.collection(JOB_COLLECTIONS.jobs).doc(leased).get()).get("lease_expires_at") as Timestamp).toDate();
+
+    const env = { FIRESTORE_EMULATOR_HOST: testEmulator(), GCLOUD_PROJECT: project, DEMO_JOBS: "0", EXIT_WHEN_DONE: "1" };
+    const { code, stdout } = await runLocalRuntime(env);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      "from before this start: 1 queued job taken in, 1 expired lease recovered; 1 job still leased by another process (one that " +
+        `stopped without giving its jobs back, or one still running): the watchdog takes each back once its lease expires, the last at ${leaseEnd.toISOString()}\n`,
+    );
+  } finally {
+    await db.terminate();
+  }
+}, 150_000);
