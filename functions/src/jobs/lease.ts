@@ -16,7 +16,10 @@ export class HeldLease implements Lease {
     readonly jobId: string,
     readonly owner: string,
     readonly epoch: number,
-    /** Update time of the job document after this holder's last write (or as it leased it). */
+    /**
+     * Update time of the job document after this holder's last write (or as it leased it; a lease whose reply was
+     * lost holds the version its poll read, so that its first write reads the job and sees what changed since).
+     */
     public version: Timestamp,
     /**
      * The job's `llm_usage` at `version`. An attempt that lost its lease earlier may add its usage
