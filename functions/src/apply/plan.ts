@@ -83,34 +83,41 @@ const operationShapes = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("no_change"), target: z.string().optional(), ...common }),
 ]);
 
-export type OperationType = z.output<typeof operationShapes>["op"];
-
 /**
  * How much harm an operation does if it is wrong, from what it does: what a curator reviewing a plan reads first.
- * Retiring an exercise takes it out of the live catalog; a rename, a move or a deleted alias changes what clients
- * find under a name; the rest add or fill in.
+ * Retiring an exercise or a family takes it out of the live catalog; a rename, a move, a deleted alias or a merged
+ * exercise sent elsewhere changes what clients find under a name; the rest add or fill in.
  */
-const OPERATION_RISK: Record<OperationType, RiskLevel> = {
-  create_exercise: "low",
-  patch_fields: "low",
-  upsert_alias: "low",
-  update_family_registry: "low",
-  no_change: "low",
-  rename_exercise: "medium",
-  reassign_family: "medium",
-  delete_alias: "medium",
-  deprecate_exercise: "high",
-  merge_exercises: "high",
-};
+function operationRisk(op: z.output<typeof operationShapes>): RiskLevel {
+  switch (op.op) {
+    case "deprecate_exercise":
+    case "merge_exercises":
+      return "high";
+    case "update_family_registry":
+      return op.status === "active" ? "low" : "high";
+    case "patch_fields":
+      if (op.set.status === "deprecated" || op.set.status === "merged") return "high";
+      return "merged_into" in op.set || "status" in op.set || op.unset.includes("status") ? "medium" : "low";
+    case "rename_exercise":
+    case "reassign_family":
+    case "delete_alias":
+      return "medium";
+    case "create_exercise":
+    case "upsert_alias":
+    case "no_change":
+      return "low";
+  }
+}
 
 const operationSchema = operationShapes.transform((op) => {
-  const own = OPERATION_RISK[op.op];
+  const own = operationRisk(op);
   const risk = op.risk !== undefined && RISK_LEVELS.indexOf(op.risk) > RISK_LEVELS.indexOf(own) ? op.risk : own;
   return { ...op, risk };
 });
 
 export type Operation = z.output<typeof operationSchema>;
 export type OperationInput = z.input<typeof operationSchema>;
+export type OperationType = Operation["op"];
 
 export const changePlanSchema = z.strictObject({
   job_id: z.string(),

@@ -24,6 +24,16 @@ describe("an operation's risk", () => {
     ]);
   });
 
+  it("comes from what a patch or a registry update does: retiring is high, a merged exercise sent elsewhere medium", () => {
+    const plan = planOf([
+      { op: "patch_fields", exercise_id: "a", set: { status: "merged", merged_into: "b" }, rationale: "a merge as a patch" },
+      { op: "patch_fields", exercise_id: "a", set: { merged_into: "c" }, rationale: "its successor retired" },
+      { op: "update_family_registry", family_slug: "x", status: "merged", merged_into: "y", rationale: "merged away" },
+      { op: "update_family_registry", family_slug: "y", rationale: "recomputed" },
+    ]);
+    expect(plan.operations.map((op) => op.risk)).toEqual(["high", "medium", "high", "low"]);
+  });
+
   it("may be rated higher by the plan, never lower: a repair cannot call a merge low-risk", () => {
     const plan = planOf([
       { op: "merge_exercises", source_id: "a", target_id: "b", rationale: "one movement", risk: "low" },
