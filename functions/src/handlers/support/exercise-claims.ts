@@ -78,27 +78,28 @@ export class ExerciseClaims {
   }
 
   /** `jobId` answers `asked` from now on, each exercise for itself. */
-  record(jobId: string, asked: readonly ExerciseAsk[]): Promise<void> {
-    return this.write(jobId, asked);
-  }
-
-  /**
-   * `jobId`, asked for otherwise than for a scan's findings, holds `exerciseIds` while it is open: once
-   * it ended, a scan asks for them as for any (it answered none of their findings). One that ended
-   * already (asked for again by a retry) claims nothing: the claim it would take over may be a later
-   * enrichment's, which still answers for the exercise.
-   */
-  async hold(jobId: string, exerciseIds: readonly string[]): Promise<void> {
-    const job = await this.db.collection(JOB_COLLECTIONS.jobs).doc(jobId).get();
-    if (!isOpenStatus(job.get("status") as JobStatus)) return;
-    const unanswered = exerciseIds.map((id) => ({ id, answers: null }));
-    await this.write(jobId, unanswered);
-  }
-
-  private async write(jobId: string, asked: ReadonlyArray<{ id: string; answers: string | null }>): Promise<void> {
+  async record(jobId: string, asked: readonly ExerciseAsk[]): Promise<void> {
     const batch = this.db.batch();
     for (const { id, answers } of asked) batch.set(this.claims.ref(this.key(id)), this.claims.fields(this.key(id), jobId, answers));
     await batch.commit();
+  }
+
+  /**
+   * `jobId`, asked for otherwise than for a scan's findings, holds `exerciseIds` while it is open: once it ended, a
+   * scan asks for them as for any (it answered none of their findings). In one transaction, so nothing is taken from
+   * another open job: one that ended already (asked for again by a retry) claims nothing, and an exercise another
+   * open job holds (a scan's enrichment that reached it first) is left to that job, which answers for it.
+   */
+  async hold(jobId: string, exerciseIds: readonly string[]): Promise<void> {
+    await this.db.runTransaction(async (tx) => {
+      const job = await tx.get(this.db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
+      if (!isOpenStatus(job.get("status") as JobStatus)) return;
+      const held = await Promise.all(exerciseIds.map((id) => this.claims.openHolderIn(tx, this.key(id), jobId)));
+      for (const [index, { holder }] of held.entries()) {
+        const key = this.key(exerciseIds[index]);
+        if (holder === null) tx.set(this.claims.ref(key), this.claims.fields(key, jobId));
+      }
+    });
   }
 }
 
