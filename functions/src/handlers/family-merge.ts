@@ -6,8 +6,8 @@ import { modeSchema } from "../jobs/model";
 import { familySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies, exercisesMergedInto, familiesMergedInto } from "../catalog/repository";
-import { loadRenameOwners } from "../catalog/reads";
-import { changePlan, successorFamilies } from "./support/change-plan";
+import { type LoadedFamily, loadRenameOwners, readFamily } from "../catalog/reads";
+import { changePlan, repointedExerciseFamilies, successorFamilies } from "./support/change-plan";
 import { liveMembers } from "../catalog/family-naming";
 import { planFamilyMerge } from "./plans/family-merge";
 import { joinNames } from "./plans/family-moves";
@@ -21,22 +21,37 @@ const familyMergePayload = z.strictObject({
     .refine((c) => c.source_family !== c.target_family, { message: "source and target family are the same" }),
 });
 
+/** The ids of the live exercises of both families. */
+function liveMemberIds(source: LoadedFamily, target: LoadedFamily): string[] {
+  return [...liveMembers(source.members), ...liveMembers(target.members)].map((member) => member.id);
+}
+
 export const familyMergeHandler = planHandler({
   type: "FAMILY_MERGE",
   lane: "priority",
   payload: familyMergePayload,
-  // The families merged earlier into the source too: the merge names the target as their successor.
+  // The families merged earlier into the source too: the merge names the target as their successor; and the families of
+  // the exercises merged earlier into a live member of either, which a member merged away re-points (the two families are
+  // read here and again under the locks: a merge is rare, and its plan reads them whole anyway).
   async lockKeys({ payload }, deps) {
+    const { db } = deps;
     const { source_family, target_family } = payload.merge_config;
-    const mergedIntoSource = await familiesMergedInto(deps.db, [source_family]);
-    return [source_family, target_family, ...successorFamilies(mergedIntoSource, target_family)].map(familyLockKey);
+    const [source, target, mergedIntoSource] = await Promise.all([
+      readFamily(db, source_family),
+      readFamily(db, target_family),
+      familiesMergedInto(db, [source_family]),
+    ]);
+    const liveIds = liveMemberIds(source, target);
+    const repointed = repointedExerciseFamilies(await exercisesMergedInto(db, liveIds), liveIds);
+    const families = [source_family, target_family, ...successorFamilies(mergedIntoSource, target_family), ...repointed];
+    return [...new Set(families)].map(familyLockKey);
   },
   async plan(input) {
     const { db } = input.deps;
     const { source_family, target_family } = input.job.payload.merge_config;
     const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
     // The target's too: a twin of the target may be the one merged away, and its aliases and merged exercises follow it.
-    const liveIds = [...liveMembers(source.members), ...liveMembers(target.members)].map((member) => member.id);
+    const liveIds = liveMemberIds(source, target);
     const [owners, exerciseAliases, familyAliases, mergedIntoSource, mergedIntoMembers] = await Promise.all([
       loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
         source.slug,
@@ -46,13 +61,21 @@ export const familyMergeHandler = planHandler({
       familiesMergedInto(db, [source.slug]),
       exercisesMergedInto(db, liveIds),
     ]);
-    // A family merged into the source after the job chose its locks: take them again.
-    const outdated = locksOutdated(
-      input.engine.lockKeys,
-      successorFamilies(mergedIntoSource, target.slug),
-      input.deps.now(),
-      (unlocked) => `${unlocked} merged into ${source.slug}`,
-    );
+    // A family merged into the source, or an exercise of another family into a member, after the job chose its locks:
+    // take them again.
+    const outdated =
+      locksOutdated(
+        input.engine.lockKeys,
+        successorFamilies(mergedIntoSource, target.slug),
+        input.deps.now(),
+        (unlocked) => `${unlocked} merged into ${source.slug}`,
+      ) ??
+      locksOutdated(
+        input.engine.lockKeys,
+        repointedExerciseFamilies(mergedIntoMembers, liveIds),
+        input.deps.now(),
+        (unlocked) => `exercises of ${unlocked} merged into members of ${source.slug} or ${target.slug}`,
+      );
     if (outdated) return outdated;
     const merge = planFamilyMerge({
       source,

@@ -8,7 +8,7 @@ import type { BasePayload } from "../jobs/model";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, exercisesMergedInto, getExercises } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
-import { changePlan } from "./support/change-plan";
+import { changePlan, repointedExerciseFamilies } from "./support/change-plan";
 import { type TargetedFixPayload, canonicalPatch, fixReadIds, patchNaming, planTargetedFix } from "./plans/targeted-fix";
 import { NO_SLUG_OWNERS } from "../catalog/rename-conflicts";
 import { type DocData } from "../util/object-paths";
@@ -73,10 +73,16 @@ export const targetedFixHandler = planHandler({
   lane: "priority",
   payload: targetedFixPayload,
   smallerJobs: "name fewer exercise_doc_ids in each job",
-  // Every exercise the fix reads, a merge target too (its aliases change, and a FAMILY_MERGE of its family could retire it).
-  // Read before the locks are taken: `plan` checks, from its own read under them, that they still cover the exercises.
+  // Every exercise the fix reads, a merge target too (its aliases change, and a FAMILY_MERGE of its family could retire it),
+  // and those merged earlier into an exercise it marks merged (re-pointed to the successor). Read before the locks are
+  // taken: `plan` checks, from its own reads under them, that they still cover the exercises.
   async lockKeys({ payload }, deps) {
-    return familiesOf(await getExercises(deps.db, fixReadIds(payload))).map(familyLockKey);
+    const [exercises, mergedIntoNamed] = await Promise.all([
+      getExercises(deps.db, fixReadIds(payload)),
+      payload.fix_type === "mark_merged" ? exercisesMergedInto(deps.db, payload.exercise_doc_ids) : [],
+    ]);
+    const families = [...familiesOf(exercises), ...repointedExerciseFamilies(mergedIntoNamed, payload.exercise_doc_ids)];
+    return [...new Set(families)].map(familyLockKey);
   },
   async plan(input) {
     const { db } = input.deps;
@@ -104,6 +110,14 @@ export const targetedFixHandler = planHandler({
       merging ? aliasesPointingAtExercises(db, payload.exercise_doc_ids) : [],
       merging ? exercisesMergedInto(db, payload.exercise_doc_ids) : [],
     ]);
+    // An exercise merged into a named one after the job chose its locks: take them again.
+    const repointed = locksOutdated(
+      input.engine.lockKeys,
+      repointedExerciseFamilies(mergedIntoNamed, payload.exercise_doc_ids),
+      input.deps.now(),
+      (unlocked) => `exercises of ${unlocked} merged into ${payload.exercise_doc_ids.join(", ")}`,
+    );
+    if (repointed) return repointed;
     const families = new Map(familyList.map((family) => [family.slug, family]));
     // As given: the plan's respelling of it (`canonicalNewName`) keeps its slug, which the owners are read for.
     const newName = payload.fix_data && "new_name" in payload.fix_data ? payload.fix_data.new_name.trim() : null;

@@ -84,6 +84,19 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await exercise(db, seated.id)).toMatchObject({ status: "merged", merged_into: "row__row-cable" });
   });
 
+  it("locks the family of an exercise of another family merged earlier into one it merges away, which it re-points", async () => {
+    const seated = exerciseFixture("Seated Row (Cable)", ["cable"], {
+      family_slug: "seated_row",
+      status: "merged",
+      merged_into: "rows__rows-cable",
+    });
+    await seedDemo(db, { ...rows, exercises: [...rows.exercises, seated] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run).toMatchObject({ error: null, lockKeys: ["family:rows", "family:row", "family:seated_row"] });
+    if (mode === "apply") expect(await exercise(db, seated.id)).toMatchObject({ status: "merged", merged_into: "row__row-cable" });
+  });
+
   it("merges a one-word family whose exercise is named as the family: the old slug, its family alias, reaches that exercise too", async () => {
     const registry = (slug: string, base: string, equipment: string[]) => ({
       family_slug: slug,

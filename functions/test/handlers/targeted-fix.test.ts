@@ -374,6 +374,23 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await exercise(db, "row__row-machine")).toMatchObject({ status: "merged", merged_into: "row__row-dumbbell" });
   });
 
+  it("locks the family of an exercise merged earlier into one it marks merged, which it re-points", async () => {
+    await seedDemo(db);
+    const markMerged = (runMode: Mode, id: string, into: string) =>
+      runJob(depsFor(db, runMode), "TARGETED_FIX", {
+        mode: runMode,
+        exercise_doc_ids: [id],
+        fix_type: "mark_merged",
+        fix_data: { merged_into: into },
+      });
+    // An exercise of another family merged into a row: the second merge patches it, in a family it names nowhere.
+    expect(await markMerged("apply", "squat__squat-dumbbell", "row__row-cable")).toMatchObject({ status: "succeeded" });
+
+    const run = await markMerged(mode, "row__row-cable", "row__row-dumbbell");
+    expect(run).toMatchObject({ status: done, lockKeys: ["family:row", "family:squat"] });
+    if (mode === "apply") expect(await exercise(db, "squat__squat-dumbbell")).toMatchObject({ merged_into: "row__row-dumbbell" });
+  });
+
   it("treats an exercise named twice as named once", async () => {
     const run = await fix({
       exercise_doc_ids: ["squat__squat-smith-machine", "squat__squat-dumbbell", "squat__squat-smith-machine"],

@@ -38,7 +38,7 @@ export function refreshRegistry(
  */
 export function successorExerciseMoves(mergedIntoRetired: readonly CatalogDoc[], retired: string, successor: string): OperationInput[] {
   return mergedIntoRetired
-    .filter(({ data }) => data.status === "merged" && data.merged_into === retired)
+    .filter((doc) => isMergedInto(doc, [retired]))
     .map(({ id }) => ({
       op: "patch_fields" as const,
       exercise_id: id,
@@ -47,6 +47,20 @@ export function successorExerciseMoves(mergedIntoRetired: readonly CatalogDoc[],
       before: { merged_into: retired },
       rationale: `${retired}, which ${id} was merged into, is merged into ${successor}`,
     }));
+}
+
+/**
+ * The families of the exercises of `mergedInto` (read by their `merged_into`) merged into one of `retiring`: those
+ * `successorExerciseMoves` re-points when they retire, whose families the job locks as it locks every family it touches.
+ */
+export function repointedExerciseFamilies(mergedInto: readonly CatalogDoc[], retiring: Iterable<string>): string[] {
+  const ids = [...retiring];
+  const families = mergedInto.filter((doc) => isMergedInto(doc, ids)).map(({ data }) => data.family_slug);
+  return [...new Set(families.filter((slug): slug is string => typeof slug === "string"))];
+}
+
+function isMergedInto({ data }: CatalogDoc, retired: readonly string[]): boolean {
+  return data.status === "merged" && typeof data.merged_into === "string" && retired.includes(data.merged_into);
 }
 
 /** The families of `mergedIntoRetired` (read by their `merged_into`) that `successorMoves` changes: those still merged away. */
