@@ -350,15 +350,16 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     expect(await alias(db, "goblet-squat")).toMatchObject({ exercise_id: "squat__squat-kettlebell" });
   });
 
+  const markMerged = (runMode: Mode, id: string, into: string) =>
+    runJob(depsFor(db, runMode), "TARGETED_FIX", {
+      mode: runMode,
+      exercise_doc_ids: [id],
+      fix_type: "mark_merged",
+      fix_data: { merged_into: into },
+    });
+
   it("re-points the exercises merged earlier into one it marks merged, so none is left merged into a retired exercise", async () => {
     await seedDemo(db);
-    const markMerged = (runMode: Mode, id: string, into: string) =>
-      runJob(depsFor(db, runMode), "TARGETED_FIX", {
-        mode: runMode,
-        exercise_doc_ids: [id],
-        fix_type: "mark_merged",
-        fix_data: { merged_into: into },
-      });
     // The first merge applied in either mode: the second is the one a dry run previews.
     expect(await markMerged("apply", "row__row-machine", "row__row-cable")).toMatchObject({ status: "succeeded" });
     const before = await snapshotCatalog(db);
@@ -376,13 +377,6 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
 
   it("locks the family of an exercise merged earlier into one it marks merged, which it re-points", async () => {
     await seedDemo(db);
-    const markMerged = (runMode: Mode, id: string, into: string) =>
-      runJob(depsFor(db, runMode), "TARGETED_FIX", {
-        mode: runMode,
-        exercise_doc_ids: [id],
-        fix_type: "mark_merged",
-        fix_data: { merged_into: into },
-      });
     // An exercise of another family merged into a row: the second merge patches it, in a family it names nowhere.
     expect(await markMerged("apply", "squat__squat-dumbbell", "row__row-cable")).toMatchObject({ status: "succeeded" });
 

@@ -39,6 +39,11 @@ function emulatorPids(port: string): number[] {
 
 const emulatorRunning = (port: string) => emulatorPids(port).length > 0;
 
+/** What `npm start` says on a Ctrl-C when it started its emulator itself. */
+const STOPPING_WITH_ITS_EMULATOR =
+  "stopping: running jobs stop at their next safe point, then the emulator this process started stops: its data is in memory " +
+  "only, so every job goes with it (Ctrl-C again to stop at once)\n";
+
 describeWithJar("the official emulator's process", () => {
   it("goes with the process that started it, when that one exits without stopping it", async () => {
     const port = await new Promise<string>((resolve, reject) => {
@@ -148,10 +153,7 @@ describeWithJar("npm start and the emulator it started", () => {
     await runtime.running();
     runtime.child.kill("SIGINT");
     expect(await runtime.exited).toBe(0);
-    expect(runtime.stderr).toBe(
-      "stopping: running jobs stop at their next safe point, then the emulator this process started stops: its data is in memory " +
-        "only, so every job goes with it (Ctrl-C again to stop at once)\n",
-    );
+    expect(runtime.stderr).toBe(STOPPING_WITH_ITS_EMULATOR);
   }, 90_000);
 
   it("on a second Ctrl-C, says the emulator stops now with every job", async () => {
@@ -204,9 +206,6 @@ describeWithJar("npm start stopped while it starts", () => {
     await runtime.printed("trigger registration held");
     runtime.child.kill("SIGINT");
     expect(await runtime.exited).toBe(0);
-    expect(runtime.stderr).toBe(
-      "stopping: running jobs stop at their next safe point, then the emulator this process started stops: its data is in memory " +
-        "only, so every job goes with it (Ctrl-C again to stop at once)\n",
-    );
+    expect(runtime.stderr).toBe(STOPPING_WITH_ITS_EMULATOR);
   }, 90_000);
 });
