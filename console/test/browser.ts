@@ -596,7 +596,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
         job_type: "FAMILY_NORMALIZE",
         summary: "normalise the squat family",
         operations: [
-          { op: "rename_exercise", exercise_id: "squat__squat-barbell", rationale: "the family's naming pattern", risk: "low" },
+          // As the engine rates them (apply/plan.ts operationRisk): a rename changes what clients find under a name.
+          { op: "rename_exercise", exercise_id: "squat__squat-barbell", rationale: "the family's naming pattern", risk: "medium" },
           {
             op: "upsert_alias",
             alias_slug: "barbell-squat",
