@@ -322,8 +322,7 @@ const retry: CommandSpec = {
   interrupted: "a retry cut short (a parent's children are queued again one transaction each) is finished by running it again",
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
-    const engine = await engineOnFirestoreTime(ctx);
-    const outcome = await engine.retry(jobId).catch((err: unknown) => {
+    const outcome = await (await engineOnFirestoreTime(ctx)).retry(jobId).catch((err: unknown) => {
       // An outage may cut it short part-way through a parent's children (each re-queued in a transaction
       // of its own): run again, it re-queues what is left first, then the parent. Any other error
       // (a refusal, missing permissions) would only come back.
