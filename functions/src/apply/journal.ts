@@ -27,7 +27,7 @@ import { describeAlias } from "../catalog/slug-aliases";
 import { isLiveExercise, normalizedEquipment } from "../catalog/family-registry";
 import { expectedRegistry } from "../catalog/family-findings";
 import { type CatalogDoc, loadFamilyExercises } from "../catalog/repository";
-import { nameSlugTaken, nameSlugsGiven, readAliasTarget, slugHolders } from "./view-loader";
+import { nameSlugTaken, nameSlugsGiven, readAliasTarget, readCatalogDocument, slugHolders } from "./view-loader";
 import { aliasTargetIssue } from "./alias-rules";
 
 type ChangeStatus = "applied" | "reverted";
@@ -341,13 +341,14 @@ async function slugsTakenSince(
     );
   }
   for (const slug of nameSlugsGiven(restoring)) {
-    const alias = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).doc(slug));
-    if (!alias.exists) continue;
+    // A slug that cannot be an alias's id (hand-edited) is held by no alias.
+    const alias = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.aliases, slug);
+    if (!alias) continue;
     const target = documentPath(CATALOG_COLLECTIONS.aliases, slug);
     conflicts.push({
       target,
       changed_paths: [],
-      reason: `names the slug the revert would give back (${describeAlias(slug, alias.data() as DocData)})`,
+      reason: `names the slug the revert would give back (${describeAlias(slug, alias)})`,
       later_changes: await laterChangesOn(tx, db, entry, target),
     });
   }
@@ -436,10 +437,10 @@ async function dependentsLeftBehind(
     const movesBack = typeof family === "string" && family !== after.family_slug;
     const revives = typeof family === "string" && family === after.family_slug && !isLiveExercise(after);
     if (typeof family === "string" && (movesBack || revives) && before && isLiveExercise(before)) {
-      const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
+      const registry = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.families, family);
       // Merged since the change, not before it (a merge may take in a family retired before). A deprecated
       // family only has no live member: the registry the revert recomputes makes it active again.
-      const merge = registry.get("status") === "merged" ? await mergeSince(tx, db, entry, family) : undefined;
+      const merge = registry?.status === "merged" ? await mergeSince(tx, db, entry, family) : undefined;
       if (merge)
         conflicts.push({
           target: documentPath(CATALOG_COLLECTIONS.families, family),
@@ -492,7 +493,9 @@ async function familyAliasesLeftBehind(
   const conflicts: RevertConflict[] = [];
   for (const family of families) {
     const registry = documents.find(({ collection, id }) => collection === CATALOG_COLLECTIONS.families && id === family);
-    const keepsEntry = registry ? registry.before !== null : (await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family))).exists;
+    const keepsEntry = registry
+      ? registry.before !== null
+      : (await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.families, family)) !== null;
     if (keepsEntry || (await membersAfterRevert(tx, db, family, restoredExercises(documents))).some(({ data }) => isLiveExercise(data)))
       continue;
     const pointing = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).where("family_slug", "==", family).limit(10));
@@ -565,9 +568,8 @@ async function registriesAfterRevert(tx: Transaction, db: Firestore, documents: 
   }
   const registries = new Map<string, DocData>();
   for (const family of families) {
-    const entry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
-    if (!entry.exists) continue;
-    const stored = entry.data() as DocData;
+    const stored = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.families, family);
+    if (!stored) continue;
     const registry = expectedRegistry(family, await membersAfterRevert(tx, db, family, restored), stored);
     if (changedPaths(stored, registry, ["updated_at"]).length > 0) registries.set(family, registry);
   }

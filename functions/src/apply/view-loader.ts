@@ -12,11 +12,12 @@ import {
   getAliases,
   getExercises,
   getFamilyRegistries,
+  isDocumentId,
   loadFamilyExercises,
 } from "../catalog/repository";
 import { toNameSlug } from "../catalog/taxonomy";
 import { isLiveExercise } from "../catalog/family-registry";
-import { CATALOG_COLLECTIONS } from "../catalog/collections";
+import { CATALOG_COLLECTIONS, type CatalogCollection } from "../catalog/collections";
 import { CatalogState, type CatalogView } from "./catalog-state";
 import { newMergeTarget } from "./catalog-rules";
 import { type DocumentChange, operationReadSet } from "./effects";
@@ -152,6 +153,22 @@ async function followFamilyAliases(db: Firestore, aliases: Map<string, DocData>)
 }
 
 /**
+ * Inside `tx`: the document of `collection` with id `id`, or null when there is none. A stored value that cannot be
+ * an id (`isDocumentId`: empty, or with a "/", as a hand edit may leave it) names no document: read as absent, as
+ * plan-time reads do, instead of failing the transaction or reading the document at the path it spells.
+ */
+export async function readCatalogDocument(
+  tx: Transaction,
+  db: Firestore,
+  collection: CatalogCollection,
+  id: string,
+): Promise<DocData | null> {
+  if (!isDocumentId(id)) return null;
+  const snap = await tx.get(db.collection(collection).doc(id));
+  return snap.exists ? (snap.data() as DocData) : null;
+}
+
+/**
  * Inside `tx`: what decides whether `alias` leads to something live (see `aliasTargetIssue`): the
  * exercise it points at, or its family's registry entry and, without one, the family's members.
  */
@@ -159,11 +176,11 @@ export async function readAliasTarget(tx: Transaction, db: Firestore, alias: Rea
   const view = { exercises: new Map<string, DocData>(), aliases: new Map<string, DocData>(), families: new Map<string, DocData>() };
   const { exercise_id: exerciseId, family_slug: family } = alias;
   if (isNonEmptyString(exerciseId)) {
-    const exercise = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).doc(exerciseId));
-    if (exercise.exists) view.exercises.set(exerciseId, exercise.data() as DocData);
+    const exercise = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.exercises, exerciseId);
+    if (exercise) view.exercises.set(exerciseId, exercise);
   } else if (isNonEmptyString(family)) {
-    const registry = await tx.get(db.collection(CATALOG_COLLECTIONS.families).doc(family));
-    if (registry.exists) view.families.set(family, registry.data() as DocData);
+    const registry = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.families, family);
+    if (registry) view.families.set(family, registry);
     else
       for (const member of await loadFamilyExercises(db, family, { read: transactionQueryReader(tx) }))
         view.exercises.set(member.id, member.data);
@@ -196,8 +213,8 @@ export async function readOperationState(tx: Transaction, db: Firestore, op: Ope
   // What it merges into, to see that it is still live (known only once the exercise is read: a patch may keep its merged_into).
   const merge = newMergeTarget(op, new CatalogState(view));
   if (merge && !view.exercises.has(merge.id)) {
-    const target = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).doc(merge.id));
-    if (target.exists) view.exercises.set(target.id, target.data() as DocData);
+    const target = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.exercises, merge.id);
+    if (target) view.exercises.set(merge.id, target);
   }
   return new CatalogState(view);
 }

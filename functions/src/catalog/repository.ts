@@ -74,9 +74,9 @@ export function loadFamilyExercises(
 /**
  * Whether `value` can be a catalog document's id. One with a "/" names no document (and would address
  * another path): a plan's malformed slug or a broken alias's target is read as absent, for the
- * validator to report, instead of failing the read.
+ * validator to report, instead of failing the read; so is a hand-edited value a revert reads.
  */
-function isDocumentId(value: unknown): value is string {
+export function isDocumentId(value: unknown): value is string {
   return isNonEmptyString(value) && !value.includes("/");
 }
 
