@@ -139,7 +139,7 @@ export class JobFlows {
     const wokenByCount = cancelRequested && (await this.cancelledChildrenFinished(jobId, children.closed));
     if (!wokenByCount && cancelRequested && status === "deferred" && children.total > 0 && children.stopping === 0) {
       const woken = await this.queue.wakeDeferred(jobId);
-      if (woken) await sendWakeup(this.tasks, wakeupFor(woken.job, CHILDREN_DONE));
+      if (woken) await sendWakeup(this.tasks, wakeupFor(woken, CHILDREN_DONE));
     }
     return { status, cancelRequested, alreadyRequested, childrenCancelled: children.asked };
   }
@@ -342,14 +342,15 @@ export class JobFlows {
 
   /**
    * Makes a waiting parent due now and enqueues its wake-up (the watchdog, once it saw every child
-   * final); a worker then finishes it. Whether this call woke it: false when the parent is not
-   * waiting, or was already due with its wake-up asked for (by its last child, another run).
+   * final); a worker then finishes it. Whether this call woke it: whether its wake-up is the one
+   * the task queue took (named after the parent's wait, so of overlapping calls one is, whichever
+   * made the parent due). False when the parent is not waiting, or its wake-up was sent already (by
+   * its last child, a cancel, another call).
    */
   async wakeParent(parentId: string): Promise<boolean> {
     const woken = await this.queue.wakeDeferred(parentId);
     if (!woken) return false;
-    const sent = await this.tasks.enqueueWakeup(wakeupFor(woken.job, CHILDREN_DONE));
-    return woken.madeDue || sent === "enqueued";
+    return (await this.tasks.enqueueWakeup(wakeupFor(woken, CHILDREN_DONE))) === "enqueued";
   }
 }
 

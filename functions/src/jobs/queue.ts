@@ -934,12 +934,13 @@ export class JobQueue {
    * Takes back an expired lease as the watchdog's query saw it (`seen`), with no read of its own:
    * one batch conditioned on the snapshot's update time, so a lease renewed meanwhile, a worker
    * that finished, or an overlapping run that recovered it first makes the batch fail and the job
-   * is left alone (null). A job whose cancel was requested ends cancelled; otherwise the lost run
-   * counts as a transient failure. Bumping the epoch fences the dead worker out of every later
-   * write. The lost attempt is closed in the same batch: its attempt log (`lease_expired`), its run
-   * summary and the day's counters, created blind: a running job's attempt at its current epoch has
-   * no record yet (the worker's final batch would have ended the lease with it). A refused batch reads
-   * that attempt record once: the id this recovery gave it there means the batch landed (a lost reply).
+   * is left alone (null). A job whose cancel was requested ends cancelled, unless its own run settles
+   * the cancel (`settlesItsCancel`); otherwise the lost run counts as a transient failure. Bumping
+   * the epoch fences the dead worker out of every later write. The lost attempt is closed in the
+   * same batch: its attempt log (`lease_expired`), its run summary and the day's counters, created
+   * blind: a running job's attempt at its current epoch has no record yet (the worker's final batch
+   * would have ended the lease with it). A refused batch reads that attempt record once: the id this
+   * recovery gave it there means the batch landed (a lost reply).
    */
   async recoverExpiredLease(
     seen: DocumentSnapshot,
@@ -951,9 +952,10 @@ export class JobQueue {
     if (!parsed.success) return null;
     const job = parsed.data;
     if (!this.isExpiredLease(job)) return null;
-    // A job committed to a plan is retried to finish it even when a cancel was asked for.
+    // One that settles its cancel itself (a frozen plan it finishes, a parent over its children) is retried to do so, as
+    // `lease` runs it: ended here, it would leave half a change, or drop what its children did.
     const outcome: FailOutcome =
-      job.cancel_requested && job.plan_id === null
+      job.cancel_requested && !settlesItsCancel(job)
         ? { status: "cancelled", runAfter: null }
         : this.failureOutcome(job, { kind: "transient" });
     const now = this.now();
@@ -1168,17 +1170,15 @@ export class JobQueue {
   }
 
   /** Makes a deferred job due now (a parent whose children all finished), unless it was; null when it is not deferred. */
-  async wakeDeferred(jobId: string): Promise<{ job: Job; madeDue: boolean } | null> {
+  async wakeDeferred(jobId: string): Promise<Job | null> {
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(this.jobRef(jobId));
       const job = snap.exists ? this.parseStored(snap) : null;
       if (!job || job.status !== "deferred") return null;
       const now = this.now();
-      if (job.run_after > now) {
-        tx.update(snap.ref, { run_after: this.ts(now), updated_at: this.ts(now) });
-        return { job: { ...job, run_after: now }, madeDue: true };
-      }
-      return { job, madeDue: false };
+      if (job.run_after <= now) return job;
+      tx.update(snap.ref, { run_after: this.ts(now), updated_at: this.ts(now) });
+      return { ...job, run_after: now };
     });
   }
 
@@ -1476,10 +1476,11 @@ export function cancelPending(doc: DocumentSnapshot): boolean {
 }
 
 /**
- * A job whose cancel does not end it while it waits: it is leased with the cancel asked, and its own run
- * ends it. One that committed to a plan finishes that plan first; a parent whose children all exist
- * (`shards.total`, none is created after) settles over them (`JobFlows.settleParent`): cancelled with
- * their aggregate when the cancel stopped one of them, else as they make it.
+ * A job whose cancel does not end it while it waits, nor when its worker died (`recoverExpiredLease`):
+ * it is leased with the cancel asked, and its own run ends it. One that committed to a plan finishes
+ * that plan first; a parent whose children all exist (`shards.total`, none is created after) settles
+ * over them (`JobFlows.settleParent`): cancelled with their aggregate when the cancel stopped one of
+ * them, else as they make it.
  */
 function settlesItsCancel(job: { plan_id?: unknown; shards?: unknown }): boolean {
   return typeof job.plan_id === "string" || (isPlainRecord(job.shards) && typeof job.shards.total === "number");
@@ -1571,6 +1572,8 @@ const leaseFieldsSchema = jobDocumentSchema
   .extend({
     // A mode the payload no longer parses with is read as the default one, as a payload without one.
     payload: z.looseObject({ mode: modeSchema.catch(() => modeSchema.parse(undefined)) }),
+    // Counts that no longer parse are read as none: the job is still recovered, as one that does not settle its cancel.
+    shards: jobDocumentSchema.shape.shards.catch(null),
     created_at: jobDocumentSchema.shape.created_at.optional(),
   });
 

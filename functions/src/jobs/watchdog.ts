@@ -63,7 +63,10 @@ interface WatchdogCounts {
   /** Expired leases taken back: requeued, deadlettered or cancelled. */
   expired_leases_recovered: number;
   deadlettered: number;
-  /** Recovered jobs whose cancel had been requested: they end as `cancelled` instead of running again. */
+  /**
+   * Recovered jobs whose cancel had been requested: they end as `cancelled` instead of running again (but one that
+   * settles its cancel itself, with a frozen plan or as a parent over its children, is queued again to do so).
+   */
   cancelled: number;
   /** Locks the recovered jobs' dead workers still held. */
   locks_released: number;
@@ -80,7 +83,10 @@ interface WatchdogCounts {
   expired_deleted: Record<string, number>;
   /** Stale waiting jobs whose wake-up was asked for; not one an overlapping run asked for in the same window. */
   requeued: number;
-  /** Waiting parents made due, or whose wake-up was asked for, here; not one its last child or another run woke. */
+  /**
+   * Waiting parents whose wake-up was sent here, whether this run made them due or found them due (their last child's
+   * wake-up lost); not one whose wake-up its last child, a cancel or an overlapping run sent, though this run made it due.
+   */
   parents_woken: number;
   pages: number;
   /** Items whose handling threw; logged one by one, retried by the next run. */

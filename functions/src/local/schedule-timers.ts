@@ -1,11 +1,11 @@
 /**
  * The scan schedules on timers, for the local runtime when asked (`RUN_SCHEDULES=1 npm start`): each
- * scan that is switched on fires at its cron times in SCHEDULE_TIME_ZONE and runs the producer the
+ * scan that is not switched off fires at its cron times in SCHEDULE_TIME_ZONE and runs the producer the
  * deployed scheduled functions run, with the time it was scheduled for (so a period gets one job
  * here too). The schedules are read once, at start, as a deploy reads them.
  */
 import type { Engine } from "../create-engine";
-import { produceScheduledScan } from "../schedules/producer";
+import { produceScheduledScan, scheduledSettings } from "../schedules/producer";
 import { SCAN_SCHEDULES, SCHEDULE_RETRY, type ScanSchedule, scheduleOf } from "../schedules/scans";
 import { latestRunTime, nextRunTimes } from "../util/cron";
 
@@ -25,14 +25,14 @@ export class ScheduleTimers {
     private readonly produce: (engine: Engine, scan: ScanSchedule, scheduledAt: Date) => Promise<unknown> = produceScheduledScan,
   ) {}
 
-  /** Arms a timer for every scan that is switched on; a param that does not parse is reported and its scan left off. */
+  /**
+   * Arms a timer for every scan not switched off. A switch that does not parse may be on: its scan is armed, and each
+   * of its runs refuses the period (`produceScheduledScan`), as the deployed function's do.
+   */
   start(): void {
     for (const scan of SCAN_SCHEDULES) {
-      try {
-        if (this.engine.config[`${scan.key}Enabled`]) this.armAfter(scan, this.engine.now());
-      } catch (err) {
-        this.onError(err, `schedule ${scan.type}`);
-      }
+      const { enabled } = scheduledSettings(scan, this.engine.config);
+      if (!enabled.ok || enabled.value) this.armAfter(scan, this.engine.now());
     }
   }
 

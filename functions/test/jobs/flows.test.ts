@@ -14,7 +14,7 @@ import { JobRegistry } from "../../src/jobs/registry";
 import { testQueue } from "../helpers/engine";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { captureLogs } from "../helpers/logs";
-import { RecordingTasks, testConfig, useRuntime, waitFor } from "../helpers/runtime";
+import { RecordingTasks, movableClock, testConfig, useRuntime, waitFor } from "../helpers/runtime";
 import { losingTransactionReplies, resendingNextBatch } from "../helpers/transactions";
 import { type Engine, createEngine } from "../../src/create-engine";
 import type { CatalogDeps } from "../../src/handlers/support/catalog-handler";
@@ -558,6 +558,31 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     rerun.cancel = true;
     const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
     expect(report).toMatchObject({ jobId, status: "succeeded_dry_run" });
+    expect((await engine.queue.getJob(jobId))?.result_summary).toMatchObject({ children: 2, cancel_requested: true });
+  });
+
+  it("a parent asked to stop once its children all ran, whose worker died, is queued again by the watchdog and keeps their outcome", async () => {
+    const clock = movableClock();
+    const config = testConfig();
+    const engine = createEngine({
+      db,
+      config,
+      tasks: new RecordingTasks(),
+      registry: new JobRegistry([parent, childHandler]),
+      now: clock.now,
+    });
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 3, budgetMs: 10_000 });
+    expect(await childStatuses(jobId)).toEqual(["succeeded_dry_run", "needs_review"]);
+    // Leased to settle over its children by a worker that then dies; a running parent is only asked to stop.
+    expect(await engine.queue.leaseById(jobId, "dead-worker")).not.toBeNull();
+    expect(await engine.cancel(jobId)).toMatchObject({ status: "running", cancelRequested: true, childrenCancelled: 0 });
+    clock.advance(config.leaseMs + 1);
+
+    expect(await engine.runWatchdog()).toMatchObject({ expired_leases_recovered: 1, cancelled: 0, errors: 0 });
+    clock.advance(config.backoffMaxMs);
+
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "succeeded_dry_run"]]);
     expect((await engine.queue.getJob(jobId))?.result_summary).toMatchObject({ children: 2, cancel_requested: true });
   });
 

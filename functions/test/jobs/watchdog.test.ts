@@ -3,7 +3,7 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { DocumentReference, Timestamp, WriteBatch } from "firebase-admin/firestore";
 import { LeaseLostError } from "../../src/jobs/errors";
-import { JobFlows } from "../../src/jobs/flows";
+import { JobFlows, childJobId } from "../../src/jobs/flows";
 import { acceptJob } from "../../src/jobs/intake";
 import { LockManager } from "../../src/jobs/locks";
 import type { JobChange, JobQueue, LeasedJob } from "../../src/jobs/queue";
@@ -40,17 +40,10 @@ interface Harness {
   wakeups: WakeupTask[];
 }
 
-/** The queue, locks and a watchdog sharing one client and the test clock; wake-ups are recorded. */
-function harness(
-  options: Partial<WatchdogOptions> = {},
-  enqueue: (task: WakeupTask) => Promise<void> = async () => undefined,
-  client = db,
-): Harness {
-  const queue = testQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
-  const locks = new LockManager(client, clock, LEASE_MS);
+/** A task queue that records the wake-ups it takes: as Cloud Tasks, a name asked for again is a duplicate. */
+function namedTasks(enqueue: (task: WakeupTask) => Promise<void>): Pick<Harness, "tasks" | "wakeups"> {
   const wakeups: WakeupTask[] = [];
   const names = new Set<string>();
-  // As Cloud Tasks: a name asked for again is a duplicate.
   const tasks: TaskQueuePort = {
     async enqueueWakeup(task): Promise<EnqueueResult> {
       await enqueue(task);
@@ -60,6 +53,19 @@ function harness(
       return "enqueued";
     },
   };
+  return { tasks, wakeups };
+}
+
+/** The queue, locks and a watchdog sharing one client and the test clock; wake-ups are recorded (in `shared`'s task queue: another harness's). */
+function harness(
+  options: Partial<WatchdogOptions> = {},
+  enqueue: (task: WakeupTask) => Promise<void> = async () => undefined,
+  client = db,
+  shared: Pick<Harness, "tasks" | "wakeups"> = namedTasks(enqueue),
+): Harness {
+  const queue = testQueue(client, { now: clock, leaseMs: LEASE_MS, random: () => 0.5 });
+  const locks = new LockManager(client, clock, LEASE_MS);
+  const { tasks, wakeups } = shared;
   const watchdog = new Watchdog(
     {
       db: client,
@@ -275,6 +281,37 @@ describe("expired leases", () => {
     expect((await queue.getJob(jobId))?.status).toBe("cancelled");
     const statuses = await Promise.all(children.map(async (id) => (await queue.getJob(id))?.status));
     expect(statuses).toEqual(["succeeded", "cancelled", "cancelled"]);
+  });
+
+  it("queues again a parent asked to stop whose children all exist: its own run settles the cancel over them", async () => {
+    const { queue, watchdog, wakeups, tasks } = harness();
+    const spec = { spec_id: "s", spec_version: 1 };
+    const { jobId } = await queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+      created_by: "t",
+    });
+    const leased = await queue.leaseById(jobId, "dead-worker");
+    await queue.recordChildTotal(leased!.lease, 1);
+    const shard = await queue.createJob({
+      id: childJobId(jobId, 1),
+      type: "CATALOG_ENRICH_FIELD_SHARD",
+      payload: { parent_job_id: jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+      parent_job_id: jobId,
+      created_by: "system:CATALOG_ENRICH_FIELD",
+    });
+    await queue.jobRef(shard.jobId).update({ status: "succeeded" });
+    // Running: only asked, as it would be waiting (`settlesItsCancel`).
+    expect(await new JobFlows(db, queue, tasks).cancel(jobId)).toMatchObject({ status: "running", cancelRequested: true });
+    advance(LEASE_MS + 1);
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 1, cancelled: 0, deadlettered: 0, errors: 0 });
+    const job = await queue.getJob(jobId);
+    expect(job).toMatchObject({ status: "queued", cancel_requested: true, attempts: 1, lease_epoch: 2, finished_at: null });
+    expect(job?.error).toMatchObject({ code: "LEASE_EXPIRED" });
+    expect(wakeups).toEqual([{ jobId, lane: "maintenance", runAfter: job!.run_after, attempt: 1, epoch: 2 }]);
+    expect((await queue.getJob(shard.jobId))?.status).toBe("succeeded");
+    expect((await runSummaryDoc(db, jobId, 1)).data()).toMatchObject({ attempt_status: "lease_expired", job_status: "queued" });
   });
 
   it("leaves alone a lease its worker renewed and one not yet expired", async () => {
@@ -770,6 +807,37 @@ describe("parents waiting for their shards", () => {
     expect(await watchdog.run()).toMatchObject({ parents_woken: 1 });
     expect(await watchdog.run()).toMatchObject({ parents_woken: 0 });
     expect(wakeups.map((w) => w.jobId)).toEqual([id]);
+  });
+
+  it("counts a parent its last child made due, whose wake-up was lost: the run sends its only wake-up", async () => {
+    const { queue, watchdog, wakeups } = harness();
+    const id = await parent(queue, ["finished"]);
+    // The last child's count made it due; the wake-up that was to follow it was never sent.
+    await queue.jobRef(id).update({ run_after: Timestamp.fromDate(now) });
+    expect(await watchdog.run()).toMatchObject({ parents_woken: 1 });
+    expect(wakeups.map((w) => w.jobId)).toEqual([id]);
+  });
+
+  it("counts a parent once when two runs overlap: one makes it due, the other finds it due and its wake-up is taken first", async () => {
+    const reports: WatchdogReport[] = [];
+    let overlapping: Harness | undefined;
+    const shared = namedTasks(async () => {
+      // Between the first run's transaction, which made the parent due, and its wake-up: the whole second run.
+      const second = overlapping;
+      overlapping = undefined;
+      if (second) reports.push(await second.watchdog.run("second"));
+    });
+    const first = harness({}, undefined, db, shared);
+    overlapping = harness({}, undefined, db, shared);
+    const id = await parent(first.queue, ["finished"]);
+
+    reports.push(await first.watchdog.run("first"));
+
+    expect(reports.map((report) => [report.run_id, report.parents_woken])).toEqual([
+      ["second", 1],
+      ["first", 0],
+    ]);
+    expect(shared.wakeups.map((w) => w.jobId)).toEqual([id]);
   });
 
   it("counts a parent once when another run woke it first", async () => {

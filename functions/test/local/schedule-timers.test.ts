@@ -12,11 +12,15 @@ import { SCHEDULE_RETRY, type ScanSchedule } from "../../src/schedules/scans";
 
 afterEach(() => jest.useRealTimers());
 
-/** The engine as the timers see it: only the maintenance scan switched on, on `schedule`; fake timers from `now`. */
-function maintenanceOnly(schedule: string, now: string): Engine {
+/**
+ * The engine as the timers see it: only the maintenance scan switched on (or its switch set to `enabled`), on
+ * `schedule`; fake timers from `now`.
+ */
+function maintenanceOnly(schedule: string, now: string, enabled = "true"): Engine {
   jest.useFakeTimers({ now: new Date(now) });
   const config = loadEngineConfig({
     MAINTENANCE_SCAN_SCHEDULE: schedule,
+    MAINTENANCE_SCAN_SCHEDULE_ENABLED: enabled,
     SCHEDULE_TIME_ZONE: "UTC",
     ALIAS_INVARIANT_SCAN_SCHEDULE_ENABLED: "false",
     DUPLICATE_DETECTION_SCAN_SCHEDULE_ENABLED: "false",
@@ -52,6 +56,25 @@ it("tries a failed run again for the time it was scheduled for, backing off as C
     // The next run is the next minute after the one that succeeded, none made up for those slept through.
     await jest.advanceTimersByTimeAsync(minute);
     expect(runs.at(-1)?.scheduledAt).toBe(new Date(start + 3 * backoff + minute).toISOString());
+  } finally {
+    timers.stop();
+  }
+});
+
+it("arms a scan whose switch does not parse, as it may be on: each run is the producer's, which refuses the period as deployed", async () => {
+  const engine = maintenanceOnly("* * * * *", "2026-12-05T10:00:30Z", "maybe");
+  const runs: string[] = [];
+  const produce = (_engine: Engine, scan: ScanSchedule, scheduledAt: Date) => {
+    runs.push(`${scan.type}@${scheduledAt.toISOString()}`);
+    return Promise.resolve();
+  };
+  const errors: string[] = [];
+  const timers = new ScheduleTimers(engine, (_err, where) => errors.push(where), produce);
+  timers.start();
+  try {
+    await jest.advanceTimersByTimeAsync(90_000);
+    expect(runs).toEqual(["MAINTENANCE_SCAN@2026-12-05T10:01:00.000Z", "MAINTENANCE_SCAN@2026-12-05T10:02:00.000Z"]);
+    expect(errors).toEqual([]);
   } finally {
     timers.stop();
   }
