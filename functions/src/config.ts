@@ -289,11 +289,12 @@ function readParams(env: NodeJS.ProcessEnv): Record<keyof Params, unknown> {
     (Object.entries(PARAMS) as Array<[keyof Params, ParamSpec<unknown>]>).map(([key, spec]) => [key, readParam(spec, env)]),
   ) as Record<keyof Params, unknown>;
   const { leaseMs, heartbeatMs } = values;
-  // A heartbeat no more often than the lease runs out lets the watchdog take a running job from its worker.
-  if (typeof leaseMs === "number" && typeof heartbeatMs === "number" && heartbeatMs >= leaseMs)
+  // Renewals at most half a lease apart: one that fails (an outage) leaves the next in time. Any longer and a
+  // single slow or failed renewal lets the lease lapse, the run stop and the watchdog take the job back.
+  if (typeof leaseMs === "number" && typeof heartbeatMs === "number" && heartbeatMs * 2 > leaseMs)
     values.heartbeatMs = new ConfigError(
       PARAMS.heartbeatMs.param.name,
-      `must be shorter than ${PARAMS.leaseMs.param.name} (${leaseMs / 1000} s), not ${heartbeatMs / 1000} s: the lease would run out between renewals`,
+      `must be at most half of ${PARAMS.leaseMs.param.name} (${leaseMs / 1000} s), not ${heartbeatMs / 1000} s: one failed renewal would let the lease run out`,
     );
   return values;
 }

@@ -43,7 +43,8 @@ describe("a param that does not parse", () => {
     ["QUALITY_SCAN_SCHEDULE", "every night", "qualityScanSchedule", /five fields/],
     ["SCHEDULE_TIME_ZONE", "Berlin", "scheduleTimeZone", /IANA time zone/],
     // Each parses, but not together with the default lease of 300 s.
-    ["JOB_HEARTBEAT_SECONDS", "300", "heartbeatMs", /must be shorter than JOB_LEASE_SECONDS \(300 s\)/],
+    ["JOB_HEARTBEAT_SECONDS", "300", "heartbeatMs", /must be at most half of JOB_LEASE_SECONDS \(300 s\)/],
+    ["JOB_HEARTBEAT_SECONDS", "151", "heartbeatMs", /must be at most half of JOB_LEASE_SECONDS \(300 s\), not 151 s/],
   ] as const)("%s=%s loads, and reading that setting fails permanently with CONFIG_INVALID naming it", (name, value, key, reason) => {
     const config = loadEngineConfig({ [name]: value });
     expect(config.maxRepairs).toBe(3); // the other settings are fine
