@@ -4,19 +4,19 @@
  * curators only; anyone else sees a notice and nothing is read for them.
  */
 import { onIdTokenChanged, sendEmailVerification, signOut, type User } from "firebase/auth";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { operatorActions } from "./actions";
 import { ConsoleData } from "./data";
 import { CURATOR_CLAIM, type CuratorRequirement, curatorLacks } from "./model";
 import type { FirebaseServices } from "./firebase";
 import { pageTitle, parseRoute, type Route, routeName } from "./routes";
-import { HeadingFocus, type HeadingFocusRequest } from "./ui/focus";
+import { HeadingFocus, type HeadingFocusRequest, ViewHeading } from "./ui/focus";
 import { ActionButton, ErrorBox, Loading } from "./ui/parts";
 import { DaysView } from "./views/days";
 import { HistoryView } from "./views/history";
 import { JobView } from "./views/job";
 import { QueueView } from "./views/queue";
-import { SignIn } from "./views/sign-in";
+import { authFailure, SignIn } from "./views/sign-in";
 import { asError } from "./format";
 
 type Session =
@@ -40,6 +40,20 @@ function useRoute(headingFocus: HeadingFocusRequest): Route {
     return () => window.removeEventListener("hashchange", update);
   }, [headingFocus]);
   return parseRoute(hash);
+}
+
+/**
+ * A change of session (signing in or out, a claim arriving) shows another view, the form or button that made it gone
+ * with the view before: as an address's change does, it asks the new view's heading to take the focus. Not the
+ * session first known as the page loads, which leaves no view behind.
+ */
+function useSessionFocus(shown: Session["state"] | "curator", headingFocus: HeadingFocusRequest): void {
+  const before = useRef(shown);
+  // A layout effect runs before the new view's own effects, so that its heading finds the request when it mounts.
+  useLayoutEffect(() => {
+    if (before.current !== "loading" && before.current !== shown) headingFocus.pending = true;
+    before.current = shown;
+  }, [shown, headingFocus]);
 }
 
 /** What the page shows, as its title names it; null while the session is not known yet. */
@@ -88,7 +102,7 @@ function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }
   const lacksVerified = lacks.includes("verified email");
   return (
     <article data-testid="not-curator">
-      <h1>Curators only</h1>
+      <ViewHeading>Curators only</ViewHeading>
       <p>
         You are signed in as {user.email ?? user.uid}. The queue, job details, history and actions are shown to curators only: accounts with
         the <code>{CURATOR_CLAIM}</code> claim and a verified email.
@@ -116,6 +130,7 @@ function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }
                     await sendEmailVerification(user);
                     setSent(true);
                   }}
+                  failure={authFailure}
                 />
               )}
             </>
@@ -139,6 +154,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
   const data = useMemo(() => new ConsoleData(firebase.db), [firebase]);
   const actions = useMemo(() => operatorActions(firebase.functions), [firebase]);
   const curator = session.state === "signed-in" && session.lacks.length === 0;
+  useSessionFocus(curator ? "curator" : session.state, headingFocus);
   const [signOutError, setSignOutError] = useState<Error | null>(null);
   const leave = () => {
     setSignOutError(null);

@@ -419,14 +419,6 @@ export function jobMode(job: Pick<Job, "payload" | "run_after">): string | null 
   return neverTakenIn(job) ? null : "dry_run";
 }
 
-/**
- * Why a waiting job waits, as one line: a deferred job's reason (a lock held, children still running)
- * or the transient failure a queued job is backing off from (a retry clears it); null when it has none.
- */
-export function waitingReason(job: Pick<Job, "error">): string | null {
-  return job.error ? `${job.error.code}: ${job.error.message}` : null;
-}
-
 /** A parent's counts of its children (the engine's ChildCounts, `shards`): a child is counted once it has ended. */
 export interface ChildCounts {
   /** How many children it made, once it has made them all (null until then). */

@@ -8,8 +8,8 @@ export type Route = { view: "queue" } | { view: "job"; jobId: string } | { view:
 export const jobHistoryAddress = (jobId: string) => `#/history?${new URLSearchParams({ job: jobId }).toString()}`;
 
 /**
- * An address it cannot read (a job id that is not percent-encoded UTF-8, `#/job/%E0`, or no document id, `#/job/a%2Fb`)
- * is the queue's, as an unknown view is.
+ * An address it cannot read (a job id that is not percent-encoded UTF-8, `#/job/%E0`, or no document id, `#/job/a%2Fb`,
+ * `#/job/__x__`) is the queue's, as an unknown view is.
  */
 export function parseRoute(hash: string): Route {
   const [path, search = ""] = hash.replace(/^#/, "").split("?", 2);
@@ -25,16 +25,35 @@ export function parseRoute(hash: string): Route {
 }
 
 /**
- * The address is read while the shell renders: a decoding error thrown there, or a job id no document can have
- * ("a%2Fb" is a path, not an id), would leave the page loading for good.
+ * The address is read while the shell renders: a decoding error thrown there would leave the page loading for good,
+ * and a job id no document can have ("a%2Fb" is a path, not an id) would show an error no Try again can mend.
  */
 function decodedOrNull(component: string): string | null {
   try {
     const id = decodeURIComponent(component);
-    return id.includes("/") || id === "." || id === ".." ? null : id;
+    return isDocumentId(id) ? id : null;
   } catch {
     return null;
   }
+}
+
+/** Firestore's longest document id, in UTF-8 bytes. */
+const MAX_DOCUMENT_ID_BYTES = 1500;
+
+/**
+ * What Firestore takes as a document id: not empty, at most 1,500 bytes, never a path, nor an id Firestore reserves
+ * ("." and "..", and those between double underscores, `__name__`). The engine's rule (functions/src/util/document-id.ts),
+ * restated as the console cannot import it: the routes' unit test holds it to the cases of the engine's test.
+ */
+function isDocumentId(id: string): boolean {
+  return (
+    id !== "" &&
+    new TextEncoder().encode(id).length <= MAX_DOCUMENT_ID_BYTES &&
+    !id.includes("/") &&
+    id !== "." &&
+    id !== ".." &&
+    !/^__.*__$/.test(id)
+  );
 }
 
 /** What the address's view is called in the page's title: the job page's names its job. */

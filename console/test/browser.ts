@@ -3,23 +3,36 @@
  * playwright-core, against the Emulator Suite with the console served by the Hosting emulator
  * (run by `npm --prefix functions run test:emulators`). A curator signs in, sees a client's job
  * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one, focus going to
- * each view's heading and each action's outcome and the title naming the view; a job intake rejected, or
+ * each view's heading (after signing in or out too: the sign-in form's Email field) and each action's outcome, a
+ * failed one's error included, and the title naming the view; a job intake rejected, or
  * cancelled before intake, offers no retry and says why, nor does a shard whose parent has ended (the parent is
  * retried), a job with many attempts and changes shows a bounded page of them and more on Show more (linking
- * History's list of its runs), an address that does not decode shows the queue, history refuses a date range that
+ * History's list of its runs), an address that does not decode or whose job id Firestore reserves shows the queue, a
+ * job whose read Firestore refuses is still named above the refusal, history refuses a date range that
  * ends before it starts and lists one job's runs at its address, the days' legend names every job type in a colour
  * of its own, and the queue keeps a retry's error while its window moves on; each view has one h1, a run's error reads
- * whole on a laptop and a table's actions stay in sight on a phone; offline, every view says it shows cached data and
- * says nothing is absent, and a job's Show more and the days' range wait for the connection; a non-curator sees no
- * actions and no engine data. Screenshots of every view, at a laptop's and a phone's size, go to test-results/.
+ * whole on a laptop and on a phone, and a table's actions stay in sight on both, however long a job's id or reason;
+ * offline, every view says it shows cached data and says nothing is absent, and a job's Show more and the days' range
+ * wait for the connection; a non-curator sees no actions and no engine data, and a verification email that cannot be
+ * sent says why in plain words. Screenshots of every view, at a laptop's and a phone's size, go to test-results/.
  * Exits non-zero on the first failure.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { collection, doc, type Firestore, getDocFromServer, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
 import { type Browser, chromium, type ConsoleMessage, type Locator, type Page } from "playwright-core";
 import { JOB_TYPES } from "../src/model";
 import { jobHistoryAddress } from "../src/routes";
-import { ACCOUNTS, type AccountName, CONSOLE_URL, clientAs, deleteAsEngine, ensureAccounts, fromServer, writeAsEngine } from "./emulators";
+import {
+  ACCOUNTS,
+  type AccountName,
+  CONSOLE_URL,
+  clientAs,
+  deleteAsEngine,
+  ensureAccounts,
+  fromServer,
+  PROJECT,
+  writeAsEngine,
+} from "./emulators";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // Headless on a machine with no network but loopback: nothing in the background may try to reach out.
@@ -36,6 +49,8 @@ const CHROMIUM_FLAGS = [
 ];
 const RESULTS = new URL("../test-results/", import.meta.url).pathname;
 const LAPTOP = { width: 1366, height: 900 };
+/** A laptop narrower than LAPTOP, still too wide for a table to keep its actions in sight by itself (styles.css's 64rem). */
+const SMALL_LAPTOP = { width: 1100, height: 800 };
 const PHONE = { width: 390, height: 844 };
 /** Jobs go through the trigger, the tasks emulator and a lane function: seconds, not milliseconds. */
 const JOB_TIMEOUT = 90_000;
@@ -136,6 +151,42 @@ async function titled(page: Page, title: string): Promise<void> {
     });
 }
 
+/** The jobs whose row's action (a table's last column, "Action") lies past the edge of the table's scroller, out of sight. */
+function actionsOutOfSight(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("main table")]
+      .filter((table) => table.querySelector("thead th:last-child")?.textContent === "Action")
+      .flatMap((table) => {
+        const edge = table.closest(".overflow-auto")!.getBoundingClientRect().right;
+        return [...table.querySelectorAll("tbody tr")].filter((row) => row.lastElementChild!.getBoundingClientRect().right > edge + 1);
+      })
+      .map((row) => row.getAttribute("data-job") ?? "a row"),
+  );
+}
+
+/** Firestore's rules replaced by `rules` while `run` runs, as a deploy of other rules would, then the project's again. */
+async function underRules(rules: string, run: () => Promise<void>): Promise<void> {
+  const emulator = (
+    JSON.parse(readFileSync(new URL("../../firebase.json", import.meta.url), "utf8")) as {
+      emulators: { firestore: { host: string; port: number } };
+    }
+  ).emulators.firestore;
+  const deploy = async (content: string) => {
+    const res = await fetch(`http://${emulator.host}:${emulator.port}/emulator/v1/projects/${PROJECT}:securityRules`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ rules: { files: [{ name: "firestore.rules", content }] } }),
+    });
+    if (!res.ok) throw new Error(`the emulator refused the rules: ${res.status} ${await res.text()}`);
+  };
+  await deploy(rules);
+  try {
+    await run();
+  } finally {
+    await deploy(readFileSync(new URL("../../firestore.rules", import.meta.url), "utf8"));
+  }
+}
+
 /** Waits until focus is on the element `selector` names (after a view change or an action that removed its own button). */
 async function focusedOn(page: Page, selector: string, what: string): Promise<void> {
   await page
@@ -156,6 +207,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
   let appliedJob = "";
   let failedJob = "";
   let waitingJob = "";
+  let longJob = "";
+  let longReasonJob = "";
 
   await step("the sign-in page shows, its heading the page's h1, and asks the server for nothing it lacks", async () => {
     const missing: string[] = [];
@@ -164,6 +217,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     page.on("console", notFound);
     await page.goto(CONSOLE_URL);
     await page.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+    // The page is its form: it starts at its first field.
+    await focusedOn(page, 'input[name="email"]', "the sign-in form's Email field");
     // The browser asks for an icon once the page has loaded (/favicon.ico, unless the page names one).
     await page.waitForLoadState("networkidle");
     page.off("console", notFound);
@@ -182,9 +237,11 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.getByRole("alert").getByText("The email or the password is wrong: check both and try again.", { exact: true }).waitFor();
   });
 
-  await step("a curator signs in and sees the queue", async () => {
+  await step("a curator signs in and sees the queue, focus on its heading", async () => {
     await signIn(page, "curator");
     await page.getByRole("heading", { name: "Queue now" }).waitFor();
+    // The form is gone with the sign-in: the new view's heading has the focus, as after a view change.
+    await focusedOn(page, "main h1", "the queue's heading");
     await page.getByTestId("queue-counts").waitFor();
   });
 
@@ -243,6 +300,22 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await revert.click();
     await confirm.waitFor();
     await revert.waitFor({ timeout: 10_000 });
+  });
+
+  await step("a revert that fails says why, focus on its words", async () => {
+    const change = page.locator('[data-change][data-status="applied"]').first();
+    // The engine not reached: the callable's request never leaves the browser.
+    await page.route("**/revertChange", (route) => route.abort());
+    await change.getByRole("button", { name: "Revert" }).click();
+    await change.getByRole("button", { name: "Confirm revert" }).click();
+    await change
+      .getByRole("alert")
+      .getByText(/could not reach the engine/)
+      .waitFor();
+    await page.unroute("**/revertChange");
+    // Its button, disabled while the call ran, lost the focus: it is on what tells the outcome, as after a revert done.
+    await focusedOn(page, '[data-change] .error-text[role="alert"]', "the failed revert's error");
+    await shoot(page, "job-revert-failed-laptop");
   });
 
   await step("reverting the change restores the catalog document", async () => {
@@ -338,7 +411,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
       }),
     );
     const waiting = row(page, "Waiting", waitingJob);
-    await waiting.getByText("LOCK_HELD: family squat is locked by another job").waitFor();
+    await waiting.locator('[data-testid="error-cell"]', { hasText: "LOCK_HELD family squat is locked by another job" }).waitFor();
     // The client's request shows in the row, as on the job's page.
     await waiting.getByTestId("cancel-requested").getByText("cancel requested (it is cancelled instead of run)").waitFor();
     await shoot(page, "queue-waiting-laptop");
@@ -360,6 +433,52 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await waiting.waitFor({ state: "detached", timeout: 5_000 }).catch((err: unknown) => {
       throw new Error("the cancelled job is still waiting", { cause: err });
     });
+  });
+
+  await step("a long job id or waiting reason leaves the queue's actions in sight on a laptop", async () => {
+    longJob = `browser-long-${Date.now()}-${"x".repeat(60)}-${"averyveryverylongsegmentwithoutanybreakopportunity".repeat(2)}`;
+    longReasonJob = `browser-long-reason-${Date.now()}`;
+    const now = new Date();
+    const inAnHour = new Date(now.getTime() + 3_600_000);
+    await writeAsEngine(
+      `catalog_jobs/${longJob}`,
+      engineJob(now, {
+        type: "QUALITY_SCAN",
+        status: "running",
+        queue: "maintenance",
+        payload: { mode: "dry_run" },
+        attempts: 1,
+        lease_epoch: 1,
+        lease_owner: "worker-browser-test",
+        lease_expires_at: inAnHour,
+        started_at: now,
+        run_after: now,
+        progress: { done: 37, total: 120 },
+      }),
+    );
+    // A reason as long as a path, with no space to wrap at for most of it.
+    const pathLike = `${"path/to/some/deeply/nested/resource/".repeat(4)}that-could-not-be-found-after-retrying-many-times`;
+    await writeAsEngine(
+      `catalog_jobs/${longReasonJob}`,
+      engineJob(now, {
+        type: "FAMILY_NORMALIZE",
+        status: "deferred",
+        payload: { mode: "dry_run", family_slug: "squat" },
+        lease_epoch: 1,
+        run_after: inAnHour,
+        error: { code: "LOCK_HELD", message: `family squat is locked by another job reading ${pathLike}`, transient: true },
+      }),
+    );
+    await row(page, "Running", longJob).getByRole("button", { name: "Cancel" }).waitFor();
+    await row(page, "Waiting", longReasonJob).getByRole("button", { name: "Cancel" }).waitFor();
+    const outOfSight: string[] = [];
+    for (const viewport of [LAPTOP, SMALL_LAPTOP]) {
+      await page.setViewportSize(viewport);
+      outOfSight.push(...(await actionsOutOfSight(page)).map((jobId) => `${jobId} at ${viewport.width} px`));
+    }
+    await page.setViewportSize(LAPTOP);
+    if (outOfSight.length > 0) throw new Error(`actions out of sight: ${outOfSight.join(", ")}`);
+    await shoot(page, "queue-long-laptop");
   });
 
   await step("a job intake rejected offers no retry, and its page says to write a new job", async () => {
@@ -462,9 +581,26 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.goto(`${CONSOLE_URL}#/queue`);
   });
 
-  await step("an address whose job id does not decode shows the queue", async () => {
-    await page.goto(`${CONSOLE_URL}#/job/%E0`);
-    await page.getByRole("heading", { name: "Queue now" }).waitFor({ timeout: 10_000 });
+  await step("an address whose job id does not decode, or is one Firestore reserves, shows the queue", async () => {
+    for (const id of ["%E0", "__x__"]) {
+      await page.goto(`${CONSOLE_URL}#/job/${id}`);
+      await page.getByRole("heading", { name: "Queue now" }).waitFor({ timeout: 10_000 });
+    }
+  });
+
+  await step("a job whose read Firestore refuses is still named above the refusal", async () => {
+    const denyAll =
+      "rules_version = '2';\nservice cloud.firestore { match /databases/{database}/documents { match /{document=**} { allow read, write: if false; } } }";
+    await underRules(denyAll, async () => {
+      await page.goto(`${CONSOLE_URL}#/job/${appliedJob}`);
+      const refusal = page.getByRole("alert").getByText(`Could not load job ${appliedJob}: Firestore refused to let this account read it`);
+      await refusal.waitFor();
+      const heading = page.getByRole("heading", { level: 1, name: `Job ${appliedJob}` });
+      await heading.waitFor({ timeout: 5_000 });
+      if ((await heading.boundingBox())!.y > (await refusal.boundingBox())!.y) throw new Error("the job's heading is below the refusal");
+      await shoot(page, "job-refused-laptop");
+    });
+    await page.goto(`${CONSOLE_URL}#/queue`);
   });
 
   await step("a job with more attempts and changes than the page shows says so, and reads what the engine shrank", async () => {
@@ -712,6 +848,30 @@ async function curatorJourney(browser: Browser): Promise<void> {
       return box.left >= 0 && box.right <= scroller.getBoundingClientRect().right && scroller.scrollWidth <= scroller.clientWidth;
     });
     if (!inSight) throw new Error("a run's error lies beyond the history table's edge on a laptop");
+    // On a phone the table scrolls sideways: the error keeps to the part of it in sight, wherever it is scrolled to.
+    await page.setViewportSize(PHONE);
+    const scrolledTo = (where: "start" | "end") =>
+      error.evaluate((cell, to) => {
+        const scroller = cell.closest(".overflow-auto")!;
+        scroller.scrollLeft = to === "start" ? 0 : scroller.scrollWidth;
+        return scroller.scrollWidth > scroller.clientWidth;
+      }, where);
+    const errorInSight = () =>
+      error.evaluate((cell) => {
+        const text = document.createRange();
+        text.selectNodeContents(cell);
+        const box = text.getBoundingClientRect();
+        const sight = cell.closest(".overflow-auto")!.getBoundingClientRect();
+        return box.left >= sight.left && box.right <= sight.right;
+      });
+    for (const where of ["start", "end"] as const) {
+      if (!(await scrolledTo(where))) throw new Error("the history table fits a phone: nothing to scroll");
+      if (!(await errorInSight()))
+        throw new Error(`a run's error lies beyond the history table's edge on a phone, scrolled to its ${where}`);
+    }
+    await scrolledTo("start");
+    await shoot(page, "history-error-phone");
+    await page.setViewportSize(LAPTOP);
     await shoot(page, "history-laptop");
   });
 
@@ -818,6 +978,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     for (const [name, hash] of [
       ["queue", "#/queue"],
       ["job", `#/job/${appliedJob}`],
+      ["job-long-id", `#/job/${encodeURIComponent(longJob)}`],
       ["history", "#/history"],
       ["days", "#/days"],
     ] as const) {
@@ -828,17 +989,13 @@ async function curatorJourney(browser: Browser): Promise<void> {
       if (overflow > 1) throw new Error(`the ${name} view is ${overflow}px wider than the phone`);
       if ((await page.locator("h1").count()) !== 1) throw new Error(`the ${name} view has ${await page.locator("h1").count()} h1 headings`);
       // A table's actions are in sight without scrolling it sideways.
-      const actionsOutOfSight = await page.evaluate(() =>
-        [...document.querySelectorAll("main table")]
-          .filter((table) => table.querySelector("thead th:last-child")?.textContent === "Action")
-          .flatMap((table) => [...table.querySelectorAll("tbody tr")])
-          .filter((row) => row.lastElementChild!.getBoundingClientRect().right > window.innerWidth)
-          .map((row) => row.getAttribute("data-job")),
-      );
-      if (actionsOutOfSight.length > 0)
-        throw new Error(`the ${name} view's actions out of sight on a phone: ${actionsOutOfSight.join(", ")}`);
+      const outOfSight = await actionsOutOfSight(page);
+      if (outOfSight.length > 0) throw new Error(`the ${name} view's actions out of sight on a phone: ${outOfSight.join(", ")}`);
       await shoot(page, `${name}-phone`);
     }
+    // The queue's lists hold nothing of the browser test's own any more: the offline journey needs them empty.
+    await deleteAsEngine(`catalog_jobs/${longJob}`);
+    await deleteAsEngine(`catalog_jobs/${longReasonJob}`);
   });
 
   await context.close();
@@ -1016,11 +1173,25 @@ async function nonCuratorJourney(browser: Browser): Promise<void> {
     await page.getByRole("button", { name: "Sign out" }).click();
     // Signed out for good before the next page load, which would otherwise restore the session.
     await page.getByLabel("Email").waitFor();
+    // The button is gone with the view it was in: the sign-in form has the focus, at its first field.
+    await focusedOn(page, 'input[name="email"]', "the sign-in form's Email field");
     await signIn(page, "unverified");
     await page.getByTestId("not-curator").waitFor();
+    await focusedOn(page, '[data-testid="not-curator"] h1', "the notice's heading");
     if ((await page.locator("main table, main canvas, [data-testid=job-view]").count()) !== 0) throw new Error("engine data shown");
     // It has the claim: only the verified email is missing.
     if ((await page.getByTestId("lacks-claim").count()) !== 0) throw new Error("the claim is said to be missing");
+    // Firebase Auth not reached: focus on what says so, in the words a sign-in's failure has.
+    await page.route("**/accounts:sendOobCode*", (route) => route.abort());
+    await page.getByRole("button", { name: "Send a verification email" }).click();
+    const failure = page.getByTestId("lacks-verified-email").getByRole("alert");
+    await failure.waitFor();
+    await page.unroute("**/accounts:sendOobCode*");
+    await focusedOn(page, '[data-testid="lacks-verified-email"] .error-text[role="alert"]', "the failed send's error");
+    const said = await failure.textContent();
+    if (!said?.startsWith("The console could not reach Firebase Auth (offline, or the connection dropped)"))
+      throw new Error(`a verification email not sent says: ${said}`);
+    await shoot(page, "unverified-send-failed-phone");
     await page.getByRole("button", { name: "Send a verification email" }).click();
     await page.getByTestId("verification-sent").waitFor();
     await shoot(page, "unverified-phone");

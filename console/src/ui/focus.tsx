@@ -6,7 +6,7 @@
 import { type ComponentChildren, createContext } from "preact";
 import { useContext, useEffect, useRef } from "preact/hooks";
 
-/** Set when the address changes; the next view heading shown takes the focus and clears it. */
+/** Set when the address or the session changes; the next view heading shown takes the focus and clears it. */
 export interface HeadingFocusRequest {
   pending: boolean;
 }

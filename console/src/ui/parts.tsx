@@ -122,15 +122,15 @@ export interface SeriesColours {
 
 /**
  * A table's cell with an error's code and message, wrapped within a bounded width; a muted dash for none. `colSpan`:
- * across that many columns, in a row of its own.
+ * across that many columns, in a row of its own, the text a block that keeps to the part of the table in sight.
  */
 export function ErrorCell({ error, colSpan }: { error: JobError | null; colSpan?: number }) {
   return (
     <td class="error-cell" colSpan={colSpan} data-testid="error-cell">
       {error ? (
-        <>
+        <div>
           <code>{error.code}</code> {error.message}
-        </>
+        </div>
       ) : (
         <span class="muted">—</span>
       )}
@@ -144,7 +144,7 @@ export function Json({ value }: { value: unknown }) {
 
 export function JobLink({ id }: { id: string }) {
   return (
-    <a href={`#/job/${encodeURIComponent(id)}`} class="mono">
+    <a href={`#/job/${encodeURIComponent(id)}`} class="mono id">
       {id}
     </a>
   );
@@ -152,6 +152,15 @@ export function JobLink({ id }: { id: string }) {
 
 /** How long an action asking for confirmation stays armed: a second click much later is not a confirmation. */
 const ARMED_MS = 5_000;
+
+/**
+ * Whether focus is still where an action left it: on its button, or fallen to the page with it (a button disabled
+ * while busy loses it), rather than somewhere the user went on to meanwhile.
+ */
+function focusStayedWith(button: HTMLElement | null): boolean {
+  const focused = document.activeElement;
+  return focused === null || focused === document.body || focused === button;
+}
 
 /**
  * A button that runs an action, shows it is busy, and shows its error. Its accessible name says what it
@@ -170,16 +179,23 @@ export function ActionButton(props: {
    * the row of the job it retried or as the change it reverted shows its new status, which would drop focus to the page.
    */
   focusAfter?: RefObject<HTMLElement | null>;
+  /** Why the action failed, in words: a callable's refusal (`actionFailure`) unless it calls something else. */
+  failure?: (thrown: unknown) => string;
 }) {
   const [busy, setBusy] = useState(false);
   const [armed, setArmed] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const button = useRef<HTMLButtonElement>(null);
+  const errorText = useRef<HTMLElement>(null);
   useEffect(() => {
     if (!armed) return;
     const timer = setTimeout(() => setArmed(false), ARMED_MS);
     return () => clearTimeout(timer);
   }, [armed]);
+  // A failure's words tell the outcome, as `focusAfter` does a success's: focus goes to them once they are shown.
+  useEffect(() => {
+    if (error !== null && focusStayedWith(button.current)) errorText.current?.focus();
+  }, [error]);
   const click = () => {
     if (props.confirm && !armed) {
       setArmed(true);
@@ -191,13 +207,11 @@ export function ActionButton(props: {
     props.run().then(
       () => {
         setBusy(false);
-        // Unless the user went on elsewhere meanwhile: focus is still on the button, or fell to the page with it.
-        const focused = document.activeElement;
-        if (focused === null || focused === document.body || focused === button.current) props.focusAfter?.current?.focus();
+        if (focusStayedWith(button.current)) props.focusAfter?.current?.focus();
       },
       (err: unknown) => {
         setBusy(false);
-        setError(actionFailure(err));
+        setError((props.failure ?? actionFailure)(err));
       },
     );
   };
@@ -224,7 +238,7 @@ export function ActionButton(props: {
         </small>
       )}
       {error && (
-        <small class="error-text" role="alert">
+        <small ref={errorText} tabIndex={-1} class="error-text" role="alert">
           {error}
         </small>
       )}

@@ -94,10 +94,10 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const notConnected = useNotConnected([job]);
   const unknownOffline = notConnected && job.state === "ready" && job.value === null;
   // A job the cache does not hold is no proof it does not exist: LiveView says neither while not connected.
-  // The page's heading while it has no job document to name the job by.
+  // The page's heading while it has no job document to name the job by (offline, gone, or its read failed).
   const idHeading = (
     <ViewHeading>
-      Job <code>{jobId}</code>
+      Job <code class="id">{jobId}</code>
     </ViewHeading>
   );
   const gone = (
@@ -114,7 +114,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   return (
     <>
       {/* Neither the job's heading nor the gone view's shows then: the page still names the job it is about. */}
-      {unknownOffline && idHeading}
+      {(unknownOffline || job.state === "error") && idHeading}
       <NotConnectedNote lives={[job, attempts, changes]} />
       <LiveView live={job} what={`job ${jobId}`} isEmpty={(j) => j === null} empty={gone}>
         {/* Null is the empty state's (gone, above). */}
@@ -205,7 +205,7 @@ function JobDetails(props: {
           <ViewHeading>
             {job.type} <StatusBadge status={job.status} />
           </ViewHeading>
-          <small class="mono">{job.id}</small>
+          <small class="mono id">{job.id}</small>
         </div>
         <div class="actions">
           {retryable(job) &&
@@ -233,7 +233,7 @@ function JobDetails(props: {
           <Fact name="Lease" value={`${job.lease_owner}, epoch ${job.lease_epoch}, expires ${relative(job.lease_expires_at, now)}`} />
         )}
         {job.parent_job_id && <Fact name="Parent" value={<JobLink id={job.parent_job_id} />} />}
-        {job.plan_id && <Fact name="Frozen plan" value={<span class="mono">{job.plan_id}</span>} />}
+        {job.plan_id && <Fact name="Frozen plan" value={<span class="mono id">{job.plan_id}</span>} />}
         {job.cancel_requested && <Fact name="Cancel" value={cancelRequestOutcome(job)} />}
       </dl>
       {progress && <Progress done={progress.done} total={progress.total} of={`job ${job.id}`} />}
@@ -633,7 +633,7 @@ function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded
           </span>{" "}
           <small class="muted">{change.rationale}</small>
           <div>
-            <small class="mono">{change.id}</small> · <small>{dateTime(change.applied_at)}</small>
+            <small class="mono id">{change.id}</small> · <small>{dateTime(change.applied_at)}</small>
             {change.reverted_at && <small> · reverted {dateTime(change.reverted_at)}</small>}
           </div>
         </div>
@@ -672,7 +672,7 @@ function DocumentDiff({ document: d }: { document: JournalDocument }) {
   return (
     <div class="diff">
       <p>
-        <span class="mono">
+        <span class="mono id">
           {d.collection}/{d.id}
         </span>{" "}
         <small class="muted">{kind}</small>

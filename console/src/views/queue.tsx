@@ -24,7 +24,6 @@ import {
   type Lane,
   noRetryNote,
   type ParentState,
-  waitingReason,
 } from "../model";
 import { CancelButton, CancelOutcome, type Cancels, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
@@ -279,7 +278,8 @@ function WaitingJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: 
               <td>{job.type}</td>
               <td>{lanePriority(job)}</td>
               <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
-              <td>{waitingReason(job) ?? <span class="muted">—</span>}</td>
+              {/* Why it waits: a deferral's reason (a lock held, children still running), or the failure it backs off from. */}
+              <ErrorCell error={job.error} />
               <td>
                 <CancelAction job={job} cancels={cancels} />
               </td>

@@ -1,32 +1,44 @@
 /** Email and password sign-in (Firebase Auth; the Auth emulator locally). */
 import { FirebaseError } from "firebase/app";
 import { type Auth, signInWithEmailAndPassword } from "firebase/auth";
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { CURATOR_CLAIM } from "../model";
 import { asError } from "../format";
 
 const WRONG_CREDENTIALS = "The email or the password is wrong: check both and try again.";
 
 /**
- * Firebase Auth's refusals in plain words, by code (its messages are the codes: "Firebase: Error
- * (auth/wrong-password)."). Which of email and password is wrong is not said, as Auth with email enumeration
- * protection (invalid-credential) does not say it either.
+ * Firebase Auth's failures in plain words, by code (its messages are the codes: "Firebase: Error
+ * (auth/network-request-failed)."): those any of its calls may meet.
+ */
+const AUTH_FAILURES: Record<string, string> = {
+  "auth/network-request-failed":
+    "The console could not reach Firebase Auth (offline, or the connection dropped): check the connection and try again.",
+};
+
+/**
+ * Those of signing in, with its refusals. Which of email and password is wrong is not said, as Auth with email
+ * enumeration protection (invalid-credential) does not say it either.
  */
 const SIGN_IN_REFUSALS: Record<string, string> = {
+  ...AUTH_FAILURES,
   "auth/invalid-credential": WRONG_CREDENTIALS,
   "auth/wrong-password": WRONG_CREDENTIALS,
   "auth/user-not-found": WRONG_CREDENTIALS,
   "auth/invalid-email": "That is not an email address.",
   "auth/user-disabled": "This account is disabled: an operator can enable it again.",
   "auth/too-many-requests": "Too many failed attempts: Firebase Auth blocks sign-in to this account for a while. Try again later.",
-  "auth/network-request-failed":
-    "The console could not reach Firebase Auth (offline, or the connection dropped): check the connection and try again.",
 };
+
+/** Why a call of Firebase Auth failed (sending a verification email): in plain words when `known` has them, else as it reads. */
+export function authFailure(thrown: unknown, known = AUTH_FAILURES): string {
+  const error = asError(thrown);
+  return (error instanceof FirebaseError && known[error.code]) || error.message;
+}
 
 /** Why a sign-in failed: a refusal in plain words, any other error as it reads. */
 export function signInFailure(thrown: unknown): string {
-  const error = asError(thrown);
-  return (error instanceof FirebaseError && SIGN_IN_REFUSALS[error.code]) || error.message;
+  return authFailure(thrown, SIGN_IN_REFUSALS);
 }
 
 export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
@@ -34,6 +46,9 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // The page is the form: it starts at its first field (on a first visit, and after signing out).
+  const emailField = useRef<HTMLInputElement>(null);
+  useEffect(() => emailField.current?.focus(), []);
   const submit = (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -51,6 +66,7 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
         <label>
           Email
           <input
+            ref={emailField}
             type="email"
             name="email"
             autocomplete="username"

@@ -63,7 +63,6 @@ import {
   shownProgress,
   timelineEntries,
   unparsedNote,
-  waitingReason,
 } from "../../src/model";
 import { pageTitle, parseRoute, routeName } from "../../src/routes";
 import { sizedAttemptFields } from "../../src/stored";
@@ -86,6 +85,26 @@ describe("routes", () => {
     assert.deepEqual(parseRoute("#/job/.."), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/%"), { view: "queue" });
     assert.deepEqual(parseRoute("#/job/caf%C3%A9"), { view: "job", jobId: "café" });
+  });
+
+  // The cases of the engine's document id rule (functions/test/util/document-id.test.ts), which the routes restate.
+  const jobAddress = (id: string) => parseRoute(`#/job/${encodeURIComponent(id)}`);
+  for (const [what, id] of [
+    ["a path", "a/b"],
+    ["empty", ""],
+    ["'.'", "."],
+    ["'..'", ".."],
+    ["reserved by Firestore", "__x__"],
+    ["reserved by Firestore, its own name", "__name__"],
+    ["over 1,500 bytes", "\u20AC".repeat(501)],
+  ])
+    it(`reads an address whose job id is no document id, ${what}, as the queue's: Firestore would refuse to read it`, () => {
+      assert.deepEqual(jobAddress(id), { view: "queue" });
+    });
+
+  it("reads the job of any id Firestore takes, 1,500 bytes long too", () => {
+    for (const id of ["squat__squat-barbell", "e1", "._.", "__x", "x__", "a.b", "\u00E9t\u00E9", "\u20AC".repeat(500)])
+      assert.deepEqual(jobAddress(id), { view: "job", jobId: id });
   });
 
   it("name the view in the page's title, the job page its job", () => {
@@ -192,21 +211,6 @@ describe("the queue", () => {
     assert.equal(cacheOnly([fromServer, { state: "loading" }, { state: "error", error: new Error("offline") }]), false);
     assert.equal(cacheOnly([fromServer, fromCache]), true);
     assert.equal(whileResubscribing(fromCache), fromCache);
-  });
-
-  it("shows why a job waits: a deferred job's reason, or the failure a queued job is backing off from", () => {
-    const deferred: Pick<Job, "status" | "error"> = {
-      status: "deferred",
-      error: { code: "LOCK_HELD", message: "family squat is locked by another job", transient: true },
-    };
-    const backingOff: Pick<Job, "status" | "error"> = {
-      status: "queued",
-      error: { code: "LEASE_EXPIRED", message: "the lease of w1 expired", transient: true },
-    };
-    const fresh: Pick<Job, "status" | "error"> = { status: "queued", error: null };
-    assert.equal(waitingReason(deferred), "LOCK_HELD: family squat is locked by another job");
-    assert.equal(waitingReason(backingOff), "LEASE_EXPIRED: the lease of w1 expired");
-    assert.equal(waitingReason(fresh), null);
   });
 });
 

@@ -7,7 +7,7 @@ import { jobHistoryAddress, parseRoute } from "../../src/routes";
 import { failedReads, type Live } from "../../src/ui/live";
 import { historyFilterProblem, toFilter } from "../../src/views/history";
 import { goneNote, runAfterFactName } from "../../src/views/job";
-import { signInFailure } from "../../src/views/sign-in";
+import { authFailure, signInFailure } from "../../src/views/sign-in";
 
 describe("history's job filter", () => {
   it("is the address's: the job page links to its runs there, whatever its id holds", () => {
@@ -85,6 +85,17 @@ describe("sign-in refusals", () => {
       assert.doesNotMatch(refusal(code), /auth\//);
     assert.equal(refusal("auth/operation-not-allowed"), "Firebase: Error (auth/operation-not-allowed).");
     assert.equal(signInFailure("offline"), "offline");
+  });
+});
+
+describe("Firebase Auth's other failures", () => {
+  it("read as a sign-in's do when any call fails alike (sending a verification email), and only then", () => {
+    const failure = (code: string) => new FirebaseError(code, `Firebase: Error (${code}).`);
+    const unreached = failure("auth/network-request-failed");
+    assert.match(authFailure(unreached), /^The console could not reach Firebase Auth/);
+    assert.equal(authFailure(unreached), signInFailure(unreached));
+    // A sign-in's refusal is not what another call's failure means.
+    assert.equal(authFailure(failure("auth/too-many-requests")), "Firebase: Error (auth/too-many-requests).");
   });
 });
 
