@@ -30,6 +30,7 @@ import {
   deleteAsEngine,
   ensureAccounts,
   fromServer,
+  origin,
   PROJECT,
   writeAsEngine,
 } from "./emulators";
@@ -166,13 +167,8 @@ function actionsOutOfSight(page: Page): Promise<string[]> {
 
 /** Firestore's rules replaced by `rules` while `run` runs, as a deploy of other rules would, then the project's again. */
 async function underRules(rules: string, run: () => Promise<void>): Promise<void> {
-  const emulator = (
-    JSON.parse(readFileSync(new URL("../../firebase.json", import.meta.url), "utf8")) as {
-      emulators: { firestore: { host: string; port: number } };
-    }
-  ).emulators.firestore;
   const deploy = async (content: string) => {
-    const res = await fetch(`http://${emulator.host}:${emulator.port}/emulator/v1/projects/${PROJECT}:securityRules`, {
+    const res = await fetch(`${origin("firestore")}/emulator/v1/projects/${PROJECT}:securityRules`, {
       method: "PUT",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ rules: { files: [{ name: "firestore.rules", content }] } }),

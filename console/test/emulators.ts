@@ -19,7 +19,8 @@ const emulators = (
     emulators: Record<"auth" | "firestore" | "hosting", { host: string; port: number }>;
   }
 ).emulators;
-const origin = (name: "auth" | "firestore" | "hosting") => `http://${emulators[name].host}:${emulators[name].port}`;
+/** The address firebase.json gives an emulator. */
+export const origin = (name: "auth" | "firestore" | "hosting") => `http://${emulators[name].host}:${emulators[name].port}`;
 
 /** Where the Hosting emulator serves the console. */
 export const CONSOLE_URL = `${origin("hosting")}/`;
