@@ -1,8 +1,9 @@
 /**
  * Firebase Auth in memory, the part the curators' directory (`authCuratorDirectory`) and the operator actions
- * (`requireCurator`) call, keeping time as Auth does: whole seconds, a revocation's tokensValidAfterTime as a
- * UTC date string beside a token's `auth_time` in seconds. `signIn` hands out the request a callable would get
- * for an ID token of that moment: the account's claims as they were then.
+ * (`requireCurator`) call, keeping time as Auth does: whole seconds, an account's tokensValidAfterTime (set as
+ * Auth sets it when the account is created, moved on by a revocation) as a UTC date string beside a token's
+ * `auth_time` in seconds. `signIn` hands out the request a callable would get for an ID token of that moment:
+ * the account's claims as they were then.
  */
 import type { Auth, UserRecord } from "firebase-admin/auth";
 import type { ActionRequest } from "../../src/adapters/operator-actions";
@@ -13,7 +14,7 @@ interface Account {
   emailVerified: boolean;
   disabled: boolean;
   customClaims?: Record<string, unknown>;
-  tokensValidAfterTime?: string;
+  tokensValidAfterTime: string;
 }
 
 export class MemoryAuth {
@@ -22,9 +23,9 @@ export class MemoryAuth {
   /** `now` in milliseconds, as Date.now. */
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** An account with a verified email. */
+  /** An account with a verified email, created now: tokens issued before now are not valid for it. */
   add(uid: string, email: string, customClaims?: Record<string, unknown>): void {
-    this.accounts.set(uid, { uid, email, emailVerified: true, disabled: false, customClaims });
+    this.accounts.set(uid, { uid, email, emailVerified: true, disabled: false, customClaims, tokensValidAfterTime: this.utcNow() });
   }
 
   disable(uid: string): void {
@@ -54,13 +55,17 @@ export class MemoryAuth {
         }),
       setCustomUserClaims: (uid: string, claims: Record<string, unknown> | null) =>
         Promise.resolve().then(() => void (this.account(uid).customClaims = claims ?? undefined)),
-      revokeRefreshTokens: (uid: string) =>
-        Promise.resolve().then(() => void (this.account(uid).tokensValidAfterTime = new Date(this.seconds() * 1000).toUTCString())),
+      revokeRefreshTokens: (uid: string) => Promise.resolve().then(() => void (this.account(uid).tokensValidAfterTime = this.utcNow())),
     } as Partial<Auth> as Auth;
   }
 
   private seconds(): number {
     return Math.floor(this.now() / 1000);
+  }
+
+  /** Now as a UserRecord's times are: the whole second, as a UTC date string. */
+  private utcNow(): string {
+    return new Date(this.seconds() * 1000).toUTCString();
   }
 
   private account(uid: string): Account {
