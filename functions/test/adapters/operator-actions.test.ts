@@ -198,6 +198,16 @@ describe("a curator's sign-in", () => {
     expect(await httpsErrorOf(handleCancelJob(() => engine, held, auth))).toEqual(revoked);
     expect(await jobStatus(jobId)).toBe("queued");
   });
+
+  it("is refused once the account was deleted and made again under its uid: the sign-in was the old account's", async () => {
+    const jobId = await jobIn("queued");
+    const held = curator({ jobId });
+    now += 60_000;
+    accounts.delete("curator-1");
+    accounts.add("curator-1", "curator@example.com", { catalog_admin: true });
+    expect(await httpsErrorOf(handleCancelJob(() => engine, held, auth))).toEqual(revoked);
+    expect(await handleCancelJob(() => engine, curator({ jobId }), auth)).toMatchObject({ status: "cancelled" });
+  });
 });
 
 describe("the longest ids", () => {
