@@ -1,9 +1,9 @@
 /**
  * Idempotency records `catalog_idempotency/{key}` (see `idempotencyKey`: one per operation of a
  * job): written in the same transaction as the change they guard, so an operation is applied at
- * most once per job. Kept as long as the job that wrote them (RETAIN_JOBS_DAYS), so a retry that
- * resumes its frozen plan, however late, finds them. A record past `expires_at` counts as absent
- * whether or not the TTL policy has deleted it yet.
+ * most once per job. Kept RETAIN_JOBS_DAYS from when they were written, so a retry that resumes
+ * its frozen plan within that time finds them (a later one meets the operations' guards instead). A
+ * record past `expires_at` counts as absent whether or not the TTL policy has deleted it yet.
  */
 import { type DocumentReference, type DocumentSnapshot, type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./collections";

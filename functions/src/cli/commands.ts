@@ -46,9 +46,12 @@ const CLI_USER = "system:cli";
  */
 function choiceOption<S extends string>(options: ParsedOptions, name: string, values: readonly S[]): S | undefined {
   const value = options.text(name);
-  if (value !== undefined && !(values as readonly string[]).includes(value))
-    throw usageError(`--${name} must be one of ${values.join(", ")}, not "${value}"`);
-  return value as S | undefined;
+  if (value === undefined || (values as readonly string[]).includes(value)) return value as S | undefined;
+  // A filter matches exactly, so a value in other letters is refused too, naming the one meant (as `submit` names a type).
+  const meant = values.find((known) => known.toLowerCase() === value.toLowerCase());
+  throw usageError(
+    meant ? `--${name} "${value}": did you mean ${meant}?` : `--${name} must be one of ${values.join(", ")}, not "${value}"`,
+  );
 }
 
 /**
@@ -173,7 +176,7 @@ const submit: CommandSpec = {
       queue: choiceOption(options, "lane", LANES),
       payload: parsePayload(payloadJson),
       priority: options.text("priority") === undefined ? undefined : options.count("priority", 0, { max: MAX_PRIORITY }),
-      dedup_key: options.text("dedup-key"),
+      dedup_key: nonEmptyOption(options, "dedup-key"),
       created_by: CLI_USER,
     };
     // Parsed as `createJob` parses it (it does again): a request it would refuse is a usage error before any Firestore,
