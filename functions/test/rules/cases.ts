@@ -191,6 +191,13 @@ function fullPayloadJobs(actor: "alice" | "curator", types: readonly string[]): 
   );
 }
 
+/** Each payload key that only the curator types use, with a value of it their full payloads give. */
+function curatorOnlyPayloadKeys(): [string, unknown][] {
+  const entries = (types: readonly string[]) => types.flatMap((type) => (FULL_PAYLOADS[type] ?? []).flatMap((p) => Object.entries(p)));
+  const userKeys = new Set(entries(USER_JOB_TYPES).map(([key]) => key));
+  return [...new Map(entries(CLIENT_JOB_TYPES).filter(([key]) => !userKeys.has(key)))];
+}
+
 /** What a client may write when it creates a job: its request, and the status, time and creator intake would give it. */
 const CLIENT_FIELDS: ReadonlySet<string> = new Set([...Object.keys(jobRequestSchema.shape), "status", "created_at", "created_by"]);
 
@@ -210,6 +217,9 @@ const ENGINE_OWNED_FIELDS = [
     CANCELLED_WITH_PARENT,
   ]),
 ].filter((field) => !CLIENT_FIELDS.has(field));
+
+/** Every field of a job, the client's and the engine's (the mutation check adds each to the rules' lists of fields). */
+export const JOB_FIELDS: readonly string[] = [...CLIENT_FIELDS, ...ENGINE_OWNED_FIELDS];
 
 function creationByUser(): RulesCase[] {
   const dryRun = userJob().payload as DocumentData;
@@ -318,7 +328,9 @@ function creationByUser(): RulesCase[] {
     add("a user's dedup key starts with user:", "alice", "deny", userJob({ dedup_key: "users:alice:zercher-squat" })),
     add("a curator may use any dedup key", "curator", "allow", userJob({ dedup_key: "FAMILY_NORMALIZE:squat" })),
     // Only the keys of the user types: every type's keys together would make a document of hundreds of kB.
-    add("a user may not use another type's payload keys", "alice", "deny", userJob({ payload: { ...dryRun, fix_data: { patch: {} } } })),
+    ...curatorOnlyPayloadKeys().map(([key, value]) =>
+      add(`a user may not use the curator types' payload key ${key}`, "alice", "deny", userJob({ payload: { ...dryRun, [key]: value } })),
+    ),
     add(
       "a user may create FAMILY_AUDIT with its family_slug",
       "alice",
@@ -547,6 +559,7 @@ function jobUpdates(): RulesCase[] {
     ["lease_owner", "me"],
     ["max_attempts", 99],
   ];
+  const changes = new Map(fields);
   return [
     update("the creator may set cancel_requested: true", "alice", "allow", { cancel_requested: true }),
     update("a curator may set cancel_requested: true on anyone's job", "curator", "allow", { cancel_requested: true }),
@@ -558,10 +571,16 @@ function jobUpdates(): RulesCase[] {
     update("a curator may not set cancel_requested to false", "curator", "deny", { cancel_requested: false }),
     ...fields.flatMap(([field, value]) => [
       update(`the creator may not change ${field}`, "alice", "deny", { [field]: value }),
-      update(`the creator may not change ${field} alongside cancel_requested`, "alice", "deny", { cancel_requested: true, [field]: value }),
       update(`a curator may not change ${field}`, "curator", "deny", { [field]: value }),
       update(`a curator may not change ${field} alongside cancel_requested`, "curator", "deny", { cancel_requested: true, [field]: value }),
     ]),
+    // A cancellation changes no other field of the job, the client's or the engine's.
+    ...JOB_FIELDS.filter((field) => field !== "cancel_requested").map((field) =>
+      update(`the creator may not change ${field} alongside cancel_requested`, "alice", "deny", {
+        cancel_requested: true,
+        [field]: changes.get(field) ?? "changed by a client",
+      }),
+    ),
     {
       name: "a set() that replaces the job is rejected",
       actor: "alice",

@@ -7,6 +7,15 @@
  * - a whole `allow` condition, or a function that returns a single condition, becomes `true`,
  * - each comparison with a number is loosened by one (`<= 500` → `<= 501`, `>= 0` → `>= -1`).
  *
+ * Lists of names (`[…]` of quoted strings only: the job types, the keys `hasOnly` admits, the values
+ * `in` admits) change too:
+ *
+ * - each item is dropped in turn (the rules admit less),
+ * - a list that is part of a wider one (`userJobTypes()` of `allJobTypes()`, or of a list the
+ *   caller knows from the code, such as every field of a job) is given each item of the nearest
+ *   such list that it lacks, in turn (the rules admit more). A name from nowhere would tell nothing:
+ *   no case can write a name no one knows.
+ *
  * A mutant is a full rules text; the mutation check expects the case table to catch every one.
  */
 
@@ -140,7 +149,82 @@ function lineOf(text: string, offset: number): number {
   return text.slice(0, offset).split("\n").length;
 }
 
-export function rulesMutants(rules: string): RulesMutant[] {
+interface QuotedItem extends Span {
+  value: string;
+}
+
+/** Every `[…]` of quoted strings only, by its items, skipping comments and strings (a `[` in one is no list). */
+function stringLists(rules: string): QuotedItem[][] {
+  const lists: QuotedItem[][] = [];
+  const opened: number[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    const ch = rules[i];
+    if (ch === "'") i = rules.indexOf("'", i + 1);
+    else if (ch === "/" && rules[i + 1] === "/") i = rules.indexOf("\n", i);
+    else if (ch === "[") opened.push(i);
+    else if (ch === "]") {
+      const open = opened.pop();
+      const items = open === undefined ? null : quotedItems(rules, { start: open + 1, end: i });
+      if (items) lists.push(items);
+    }
+  }
+  return lists;
+}
+
+/** The items of a list's inside when each is a quoted string, else null (an index, a list of expressions, `[]`). */
+function quotedItems(text: string, inside: Span): QuotedItem[] | null {
+  const content = text.slice(inside.start, inside.end);
+  const item = /\s*('[^']*')\s*(,|$)/y;
+  const items: QuotedItem[] = [];
+  for (let m = item.exec(content); m; m = item.exec(content)) {
+    const start = inside.start + m.index + m[0].indexOf("'");
+    items.push({ start, end: start + m[1].length, value: m[1].slice(1, -1) });
+    if (m[2] === "") return items;
+  }
+  return null;
+}
+
+/** The items of the smallest list (of `candidates`) that holds all of `list` and more, that `list` lacks. */
+function nearestWiderItems(list: readonly string[], candidates: readonly (readonly string[])[]): string[] {
+  const size = new Set(list).size;
+  const wider = candidates
+    .map((candidate) => new Set(candidate))
+    .filter((candidate) => candidate.size > size && list.every((item) => candidate.has(item)))
+    .sort((a, b) => a.size - b.size)[0];
+  return [...(wider ?? [])].filter((item) => !list.includes(item));
+}
+
+function listMutants(rules: string, widerLists: readonly (readonly string[])[]): RulesMutant[] {
+  const lists = stringLists(rules);
+  const candidates = [...lists.map((items) => items.map((item) => item.value)), ...widerLists];
+  const mutant = (at: number, description: string, span: Span, replacement: string): RulesMutant => ({
+    line: lineOf(rules, at),
+    description,
+    rules: rules.slice(0, span.start) + replacement + rules.slice(span.end),
+  });
+  return lists.flatMap((items) => {
+    // An item goes with the separator after it, the last one with the separator before it.
+    const dropped = items.map((item, i) => {
+      const span =
+        i + 1 < items.length
+          ? { start: item.start, end: items[i + 1].start }
+          : { start: i > 0 ? items[i - 1].end : item.start, end: item.end };
+      return mutant(item.start, `drop a list item: \`${rules.slice(item.start, item.end)}\``, span, "");
+    });
+    const last = items[items.length - 1];
+    const added = nearestWiderItems(
+      items.map((item) => item.value),
+      candidates,
+    ).map((value) => mutant(last.start, `add a list item: \`'${value}'\``, { start: last.end, end: last.end }, `, '${value}'`));
+    return [...dropped, ...added];
+  });
+}
+
+/**
+ * Every mutant of `rules`, in the order of the rules text. `widerLists` are lists of names the code
+ * knows (every job type, every field of a job) that a list of the rules may be part of.
+ */
+export function rulesMutants(rules: string, widerLists: readonly (readonly string[])[] = []): RulesMutant[] {
   const replacements: Replacement[] = [];
   for (const { span, kind } of expressionSpans(rules)) {
     const expression = rules.slice(span.start, span.end);
@@ -152,7 +236,7 @@ export function rulesMutants(rules: string): RulesMutant[] {
     }
     replacements.push(...operands);
   }
-  return replacements.map((r) => {
+  const conditionMutants = replacements.map((r): RulesMutant => {
     const original = rules.slice(r.span.start, r.span.end).replace(/\s+/g, " ");
     return {
       line: lineOf(rules, r.span.start),
@@ -160,4 +244,6 @@ export function rulesMutants(rules: string): RulesMutant[] {
       rules: rules.slice(0, r.span.start) + r.with + rules.slice(r.span.end),
     };
   });
+  // Stable: the conditions of a line keep their order, and the lists of a line follow them.
+  return [...conditionMutants, ...listMutants(rules, widerLists)].sort((a, b) => a.line - b.line);
 }
