@@ -953,11 +953,12 @@ export class JobQueue {
     const job = parsed.data;
     if (!this.isExpiredLease(job)) return null;
     // One that settles its cancel itself (a frozen plan it finishes, a parent over its children) is retried to do so, as
-    // `lease` runs it: ended here, it would leave half a change, or drop what its children did.
-    const outcome: FailOutcome =
-      job.cancel_requested && !settlesItsCancel(job)
-        ? { status: "cancelled", runAfter: null }
-        : this.failureOutcome(job, { kind: "transient" });
+    // `lease` runs it: ended here, it would leave half a change, or drop what its children did. A parent with no attempt
+    // left ends cancelled as asked, with its open children: dead-lettered, its cancel would no longer reach them. A
+    // frozen plan is dead-lettered, for an operator's retry to finish it.
+    const retried = this.failureOutcome(job, { kind: "transient" });
+    const settlesHere = settlesItsCancel(job) && (job.plan_id !== null || retried.status !== "deadletter");
+    const outcome: FailOutcome = job.cancel_requested && !settlesHere ? { status: "cancelled", runAfter: null } : retried;
     const now = this.now();
     const error = {
       code: LEASE_EXPIRED,

@@ -314,6 +314,33 @@ describe("expired leases", () => {
     expect((await runSummaryDoc(db, jobId, 1)).data()).toMatchObject({ attempt_status: "lease_expired", job_status: "queued" });
   });
 
+  it("cancels, with its open children, a parent asked to stop whose worker died on its last attempt", async () => {
+    const { queue, watchdog } = harness();
+    const spec = { spec_id: "s", spec_version: 1 };
+    const { jobId } = await queue.createJob({
+      type: "CATALOG_ENRICH_FIELD",
+      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+      created_by: "t",
+      max_attempts: 1,
+    });
+    const leased = await queue.leaseById(jobId, "dead-worker");
+    await queue.recordChildTotal(leased!.lease, 1);
+    const shard = await queue.createJob({
+      id: childJobId(jobId, 1),
+      type: "CATALOG_ENRICH_FIELD_SHARD",
+      payload: { parent_job_id: jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+      parent_job_id: jobId,
+      created_by: "system:CATALOG_ENRICH_FIELD",
+    });
+    // A client's flag: the child is left for the parent's cancel to reach.
+    await queue.jobRef(jobId).update({ cancel_requested: true });
+    advance(LEASE_MS + 1);
+
+    expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 1, cancelled: 1, deadlettered: 0, errors: 0 });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true });
+    expect((await queue.getJob(shard.jobId))?.status).toBe("cancelled");
+  });
+
   it("leaves alone a lease its worker renewed and one not yet expired", async () => {
     const { queue, watchdog } = harness();
     const renewed = await leasedJob(queue);
