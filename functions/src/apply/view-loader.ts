@@ -154,7 +154,7 @@ async function followFamilyAliases(db: Firestore, aliases: Map<string, DocData>)
 
 /**
  * Inside `tx`: the document of `collection` with id `id`, or null when there is none. A stored value that cannot be
- * an id (`isDocumentId`: empty, or with a "/", as a hand edit may leave it) names no document: read as absent, as
+ * an id (`isDocumentId`: empty, a path, reserved, as a hand edit may leave it) names no document: read as absent, as
  * plan-time reads do, instead of failing the transaction or reading the document at the path it spells.
  */
 export async function readCatalogDocument(

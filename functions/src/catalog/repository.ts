@@ -6,7 +6,8 @@
 import type { Firestore, Query } from "firebase-admin/firestore";
 import { type QueryReader, pageCollection } from "../util/paging";
 import { CATALOG_COLLECTIONS, type CatalogCollection } from "./collections";
-import { type DocData, isNonEmptyString } from "../util/object-paths";
+import type { DocData } from "../util/object-paths";
+import { documentId } from "../util/document-id";
 
 export interface CatalogDoc {
   id: string;
@@ -72,12 +73,13 @@ export function loadFamilyExercises(
 }
 
 /**
- * Whether `value` can be a catalog document's id. One with a "/" names no document (and would address
- * another path): a plan's malformed slug or a broken alias's target is read as absent, for the
- * validator to report, instead of failing the read; so is a hand-edited value a revert reads.
+ * Whether `value` can be a catalog document's id (`documentId`: one with a "/" would address another path,
+ * Firestore refuses a reserved or empty one). One that cannot names no document: a plan's malformed slug or a
+ * broken alias's target is read as absent, for the validator to report, instead of failing the read; so is a
+ * hand-edited value a revert reads.
  */
 export function isDocumentId(value: unknown): value is string {
-  return isNonEmptyString(value) && !value.includes("/");
+  return documentId.safeParse(value).success;
 }
 
 /** The documents of `collection` with these ids that exist (an id no document can have is left out). */

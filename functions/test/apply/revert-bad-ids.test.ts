@@ -62,7 +62,7 @@ describe("revertChange of hand-edited values that cannot be document ids", () =>
     expect(withoutStamp(await stored(`${CATALOG_COLLECTIONS.aliases}/flat-bench`))).toEqual(alias);
   });
 
-  it.each(["", "bench/press-barbell"])("gives back a renamed exercise's hand-edited name slug %j", async (nameSlug) => {
+  it.each(["", "bench/press-barbell", "__x__", ".."])("gives back a renamed exercise's hand-edited name slug %j", async (nameSlug) => {
     await seedCatalog(db, { exercises: [{ ...benchBarbell, name_slug: nameSlug }] });
     await applyAndRevert(renameOf(benchBarbell, "Flat Bench Press (Barbell)"));
     expect(await exercise(benchBarbell.id)).toMatchObject({ name: "Bench Press (Barbell)", name_slug: nameSlug });
