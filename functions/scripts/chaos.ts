@@ -26,7 +26,7 @@
  */
 import "../src/local/quiet-logs";
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -445,6 +445,8 @@ async function main(): Promise<void> {
     console.log(`seeded the demo catalog once: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
 
     const logDir = path.join(tmpdir(), `catalog-chaos-${SEED}`);
+    // A replayed seed starts its logs afresh (a restarted process appends to its own within a run).
+    rmSync(logDir, { recursive: true, force: true });
     mkdirSync(logDir, { recursive: true });
     console.log(`engine logs: ${logDir}`);
     const env = { ...process.env, ...ENGINE_PARAMS, FIRESTORE_EMULATOR_HOST: emulator.host, GCLOUD_PROJECT: PROJECT_ID, DEMO_JOBS: "0" };
