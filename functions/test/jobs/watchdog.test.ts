@@ -101,6 +101,27 @@ async function leasedJob(queue: JobQueue, options: { maxAttempts?: number; worke
   return leased;
 }
 
+/** An enrichment parent leased by a worker that dies, which has made its one shard (`shards.total` recorded). */
+async function runningParentOfOneShard(queue: JobQueue, maxAttempts?: number): Promise<{ jobId: string; shardId: string }> {
+  const spec = { spec_id: "s", spec_version: 1 };
+  const { jobId } = await queue.createJob({
+    type: "CATALOG_ENRICH_FIELD",
+    payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
+    created_by: "t",
+    ...(maxAttempts === undefined ? {} : { max_attempts: maxAttempts }),
+  });
+  const leased = await queue.leaseById(jobId, "dead-worker");
+  await queue.recordChildTotal(leased!.lease, 1);
+  const shard = await queue.createJob({
+    id: childJobId(jobId, 1),
+    type: "CATALOG_ENRICH_FIELD_SHARD",
+    payload: { parent_job_id: jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
+    parent_job_id: jobId,
+    created_by: "system:CATALOG_ENRICH_FIELD",
+  });
+  return { jobId, shardId: shard.jobId };
+}
+
 async function stuckJobs(queue: JobQueue, count: number): Promise<LeasedJob[]> {
   const jobs: LeasedJob[] = [];
   for (let i = 0; i < count; i++) jobs.push(await leasedJob(queue, { worker: `dead-${i}` }));
@@ -285,22 +306,8 @@ describe("expired leases", () => {
 
   it("queues again a parent asked to stop whose children all exist: its own run settles the cancel over them", async () => {
     const { queue, watchdog, wakeups, tasks } = harness();
-    const spec = { spec_id: "s", spec_version: 1 };
-    const { jobId } = await queue.createJob({
-      type: "CATALOG_ENRICH_FIELD",
-      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
-      created_by: "t",
-    });
-    const leased = await queue.leaseById(jobId, "dead-worker");
-    await queue.recordChildTotal(leased!.lease, 1);
-    const shard = await queue.createJob({
-      id: childJobId(jobId, 1),
-      type: "CATALOG_ENRICH_FIELD_SHARD",
-      payload: { parent_job_id: jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
-      parent_job_id: jobId,
-      created_by: "system:CATALOG_ENRICH_FIELD",
-    });
-    await queue.jobRef(shard.jobId).update({ status: "succeeded" });
+    const { jobId, shardId } = await runningParentOfOneShard(queue);
+    await queue.jobRef(shardId).update({ status: "succeeded" });
     // Running: only asked, as it would be waiting (`settlesItsCancel`).
     expect(await new JobFlows(db, queue, tasks).cancel(jobId)).toMatchObject({ status: "running", cancelRequested: true });
     advance(LEASE_MS + 1);
@@ -310,35 +317,20 @@ describe("expired leases", () => {
     expect(job).toMatchObject({ status: "queued", cancel_requested: true, attempts: 1, lease_epoch: 2, finished_at: null });
     expect(job?.error).toMatchObject({ code: "LEASE_EXPIRED" });
     expect(wakeups).toEqual([{ jobId, lane: "maintenance", runAfter: job!.run_after, attempt: 1, epoch: 2 }]);
-    expect((await queue.getJob(shard.jobId))?.status).toBe("succeeded");
+    expect((await queue.getJob(shardId))?.status).toBe("succeeded");
     expect((await runSummaryDoc(db, jobId, 1)).data()).toMatchObject({ attempt_status: "lease_expired", job_status: "queued" });
   });
 
   it("cancels, with its open children, a parent asked to stop whose worker died on its last attempt", async () => {
     const { queue, watchdog } = harness();
-    const spec = { spec_id: "s", spec_version: 1 };
-    const { jobId } = await queue.createJob({
-      type: "CATALOG_ENRICH_FIELD",
-      payload: { enrichment_spec: spec, exercise_doc_ids: ["e"] },
-      created_by: "t",
-      max_attempts: 1,
-    });
-    const leased = await queue.leaseById(jobId, "dead-worker");
-    await queue.recordChildTotal(leased!.lease, 1);
-    const shard = await queue.createJob({
-      id: childJobId(jobId, 1),
-      type: "CATALOG_ENRICH_FIELD_SHARD",
-      payload: { parent_job_id: jobId, exercise_doc_ids: ["e"], enrichment_spec: spec },
-      parent_job_id: jobId,
-      created_by: "system:CATALOG_ENRICH_FIELD",
-    });
+    const { jobId, shardId } = await runningParentOfOneShard(queue, 1);
     // A client's flag: the child is left for the parent's cancel to reach.
     await queue.jobRef(jobId).update({ cancel_requested: true });
     advance(LEASE_MS + 1);
 
     expect(await watchdog.run()).toMatchObject({ expired_leases_recovered: 1, cancelled: 1, deadlettered: 0, errors: 0 });
     expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true });
-    expect((await queue.getJob(shard.jobId))?.status).toBe("cancelled");
+    expect((await queue.getJob(shardId))?.status).toBe("cancelled");
   });
 
   it("leaves alone a lease its worker renewed and one not yet expired", async () => {
