@@ -41,6 +41,8 @@ import type { HeldLease } from "./lease";
 
 /** How long a parent waits before it looks at its children again when nothing wakes it sooner. */
 export const CHILD_CHECK_INTERVAL_MS = 60_000;
+/** The reason of a parent's wait for its children; a cancel does not stop it (see `settleParent`). */
+export const WAITING_FOR_SHARDS = "WAITING_FOR_SHARDS";
 /** Wake-ups of a parent whose children finished are named with this, apart from its own. */
 const CHILDREN_DONE = "children-done";
 /** Children read in one call when a retry run again wakes those an earlier run re-queued. */
@@ -274,7 +276,9 @@ export class JobFlows {
 
   /**
    * A parent with children: when every child exists and is final, its counts are settled and its
-   * type's `finishParent` runs; otherwise it waits (deferred) until its next check.
+   * type's `finishParent` runs; otherwise it waits (deferred) until its next check. Asked to stop, it
+   * asks its open children to stop too and waits on for them, so it settles over all they did rather
+   * than end before those still stopping (their ends would find it closed, their work left out of it).
    */
   async settleParent<D>(
     input: HandlerInput<BasePayload, D>,
@@ -283,7 +287,12 @@ export class JobFlows {
     waitingSummary: ResultSummary = {},
   ): Promise<HandlerOutcome> {
     const { job, lease, engine } = input;
-    const childDocs = await this.childDocs(job.id);
+    let childDocs = await this.childDocs(job.id);
+    if (cancelAsked(job, lease) && childDocs.some((child) => !isFinalStatus(child.get("status") as JobStatus))) {
+      // Those waiting are closed and counted at once (the last still stopping then wakes it as it ends); read again.
+      await this.cancelledChildrenFinished(job.id, (await this.cancelOpenChildren(job.id)).closed);
+      childDocs = await this.childDocs(job.id);
+    }
     const children = childDocs.map(childJobOf);
     const final = children.filter((child) => isFinalStatus(child.status));
     const succeeded = final.filter((child) => isSuccessStatus(child.status)).length;
@@ -316,7 +325,7 @@ export class JobFlows {
       return {
         kind: "deferred",
         until: new Date(this.queue.now().getTime() + CHILD_CHECK_INTERVAL_MS),
-        reason: { code: "WAITING_FOR_SHARDS", message: `${counts.done} of ${total} shard(s) finished` },
+        reason: { code: WAITING_FOR_SHARDS, message: `${counts.done} of ${total} shard(s) finished` },
         summary: { mode: job.payload.mode, ...waitingSummary, shards_total: total, shards_done: counts.done },
       };
     }

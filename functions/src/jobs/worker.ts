@@ -23,7 +23,7 @@ import {
   runDeadlineFailure,
   toJobFailure,
 } from "./errors";
-import type { JobFlows } from "./flows";
+import { type JobFlows, WAITING_FOR_SHARDS } from "./flows";
 import { type HandlerInput, type HandlerOutcome, type JobHandler, type JobScope, type PayloadSchema, followUpJobId } from "./handler";
 import { Heartbeat } from "./heartbeat";
 import { submitJob } from "./intake";
@@ -541,13 +541,15 @@ function endingOfError(err: unknown, cancelStops: boolean): Ending {
 }
 
 /**
- * A run asked to stop ends `cancelled` where it would wait or fail. A wait is a safe point to stop at (a parent's
- * for its children among them). A failure before its next safe point stops there too, not retried nor left
+ * A run asked to stop ends `cancelled` where it would wait or fail. A wait is a safe point to stop at, but for a
+ * parent's for its children, which it settles over. A failure before its next safe point stops there too, not retried nor left
  * failed; its error says how it ended (as the watchdog's LEASE_EXPIRED does for a cancelled job whose worker died).
  */
 function stoppedAtCancel<E extends Ending>(ending: E): E | Extract<Ending, { kind: "completed" }> {
   switch (ending.kind) {
     case "deferred":
+      // A parent waiting for its children asked them to stop (`JobFlows.settleParent`): it waits on, to settle over them.
+      if (ending.reason.code === WAITING_FOR_SHARDS) return ending;
       return { kind: "completed", status: "cancelled", summary: ending.summary ?? {}, error: null };
     case "failed":
       return { kind: "completed", status: "cancelled", summary: partialOf(ending.failure) ?? {}, error: ending.failure.toInfo() };

@@ -919,7 +919,7 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 3, done: 3, succeeded: 3 } });
   });
 
-  it("a retry right after a cancel is refused while a child is still stopping, and completes once it has stopped", async () => {
+  it("a parent asked to stop waits for a child still stopping, then ends cancelled with what its children did; a retry completes it", async () => {
     const tasks = new RecordingTasks();
     const engine = engineWith(tasks);
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
@@ -933,21 +933,51 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       alreadyRequested: false,
       childrenCancelled: 2,
     });
-    // Not woken for it, the parent's next check comes while the child is still stopping: it stops at its wait.
+    // Not woken for it, the parent's next check comes while the child is still stopping: it waits on, not ended before it.
     await engine.queue.jobRef(jobId).update({ run_after: Timestamp.now() });
-    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
-
-    // Queued again now, the parent would count that child's cancel as its failure.
-    await expect(engine.retry(jobId)).rejects.toThrow(`children still stopping after a cancel (${second}): retry when they have ended`);
-    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "cancelled" });
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "deferred"]]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "deferred", cancel_requested: true });
     expect(await engine.queue.getJob(first)).toMatchObject({ status: "cancelled" });
+    await expect(engine.retry(jobId)).rejects.toThrow(InvalidTransitionError);
 
-    // The child stops at its next safe point, as its worker ends it.
+    // The child stops at its next safe point, as its worker ends it: the last, it wakes the parent, which settles over both.
     await engine.queue.endAttempt(running.lease, { ...engine.queue.completing("cancelled", {}, null), bookkeeping: () => undefined });
     await new JobFlows(db, engine.queue, tasks).childFinished(running.job, "cancelled");
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "cancelled"]]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "cancelled", shards: { total: 2, done: 2, failed: 2 } });
+
     expect(await engine.retry(jobId)).toMatchObject({ childrenRequeued: 2 });
     await runUntilFinal(engine, jobId);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", shards: { total: 2, done: 2, succeeded: 2 } });
+  });
+
+  it("a parent asked to stop keeps what its children did when the last still stopping finished its work first", async () => {
+    const tasks = new RecordingTasks();
+    const engine = engineWith(tasks);
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    const [first, second] = [childJobId(jobId, 1), childJobId(jobId, 2)];
+    const done = (await engine.queue.leaseById(first, "child-worker"))!;
+    await engine.queue.endAttempt(done.lease, { ...engine.queue.completing("succeeded_dry_run", {}, null), bookkeeping: () => undefined });
+    await new JobFlows(db, engine.queue, tasks).childFinished(done.job, "succeeded_dry_run");
+    // A client's flag: the parent's own check asks the running child to stop, and waits on for it.
+    const running = (await engine.queue.leaseById(second, "child-worker"))!;
+    await engine.queue.jobRef(jobId).update({ cancel_requested: true, run_after: Timestamp.now() });
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "deferred"]]);
+    expect(await engine.queue.getJob(second)).toMatchObject({ status: "running", cancel_requested: true });
+
+    // Its work was done before it saw the cancel: it succeeds, and the parent keeps the children's outcome, saying so.
+    await engine.queue.endAttempt(running.lease, {
+      ...engine.queue.completing("succeeded_dry_run", {}, null),
+      bookkeeping: () => undefined,
+    });
+    await new JobFlows(db, engine.queue, tasks).childFinished(running.job, "succeeded_dry_run");
+    expect((await engine.runLane("priority")).map((report) => [report.jobId, report.status])).toEqual([[jobId, "succeeded_dry_run"]]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({
+      status: "succeeded_dry_run",
+      shards: { total: 2, done: 2, succeeded: 2 },
+      result_summary: expect.objectContaining({ cancel_requested: true }) as unknown,
+    });
   });
 
   /** A parent of two children, waiting for them: the first ended as `ending` ends its attempt, the second waits. */
