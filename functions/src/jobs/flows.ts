@@ -187,13 +187,15 @@ export class JobFlows {
 
   /**
    * `cancelChildren`, with how many children the parent has and how many of them are still stopping (asked, not ended).
-   * `requestedAt`: an operator's cancel of a parent that had ended (see `JobQueue.cancelChild`).
+   * `requestedAt`: an operator's cancel of a parent that had ended (see `JobQueue.cancelChild`). `children`: the
+   * parent's children read already (each child's cancel reads it again in its transaction, so a stale status is safe).
    */
   private async cancelOpenChildren(
     parentId: string,
     requestedAt?: Date,
+    read?: readonly ChildJob[],
   ): Promise<{ total: number; asked: number; stopping: number; closed: string[] }> {
-    const children = await this.children(parentId);
+    const children = read ?? (await this.children(parentId));
     let asked = 0;
     let stopping = 0;
     const closed: string[] = [];
@@ -290,7 +292,8 @@ export class JobFlows {
     let childDocs = await this.childDocs(job.id);
     if (cancelAsked(job, lease) && childDocs.some((child) => !isFinalStatus(child.get("status") as JobStatus))) {
       // Those waiting are closed and counted at once (the last still stopping then wakes it as it ends); read again.
-      await this.cancelledChildrenFinished(job.id, (await this.cancelOpenChildren(job.id)).closed);
+      const cancelled = await this.cancelOpenChildren(job.id, undefined, childDocs.map(childJobOf));
+      await this.cancelledChildrenFinished(job.id, cancelled.closed);
       childDocs = await this.childDocs(job.id);
     }
     const children = childDocs.map(childJobOf);
