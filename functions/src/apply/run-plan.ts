@@ -42,14 +42,17 @@ import { loadCatalogView } from "./view-loader";
 
 /**
  * Revises a plan that failed validation (the LLM repair loop implements it). `round` counts from 1;
- * the returned plan is validated again.
+ * the returned plan is validated again, with the handler's guards put back (`run.withGuards`).
  */
 export type PlanRepairer = (
   plan: ChangePlan,
   errors: ValidationIssue[],
   round: number,
-  /** `signal` ends the repair call at once: the job stops (a cancel too: the loop throws its reason next). */
-  run: { attempt: AttemptRecorder; signal: AbortSignal },
+  /**
+   * `signal` ends the repair call at once: the job stops (a cancel too: the loop throws its reason next).
+   * `withGuards`: a revision as the loop validates it, so a repairer can tell one that changes nothing.
+   */
+  run: { attempt: AttemptRecorder; signal: AbortSignal; withGuards: (revised: ChangePlan) => ChangePlan },
 ) => Promise<RepairAnswer>;
 
 interface RepairAnswer {
@@ -322,6 +325,7 @@ async function validateWithRepairs(
   // The operations whose guards the handler built from what it read: all of its plan's, of a repair's those put back.
   let handlerGuarded: ReadonlySet<number> = new Set(plan.operations.keys());
   let stopReason: string | undefined;
+  const putBackGuards = (revised: ChangePlan) => withPlannedGuards(plan, revised);
   for (let round = 0; ; round++) {
     ctx.signal.throwIfAborted();
     attempt.set("plan", current);
@@ -410,10 +414,14 @@ async function validateWithRepairs(
       return { ok: false, outcome: validationFailed(input, current, validation, repairs, extraSummary, stopReason) };
     if (applyBlocked) return { ok: false, outcome: applyGateClosed(input, current, validation, repairs, extraSummary) };
     sites.push(...errorSites(current, validation.errors));
-    const repaired = await deps.repairPlan(current, validation.errors, round + 1, { attempt, signal: ctx.signal });
+    const repaired = await deps.repairPlan(current, validation.errors, round + 1, {
+      attempt,
+      signal: ctx.signal,
+      withGuards: (revised) => putBackGuards(revised).plan,
+    });
     // Put back rather than refused: the model cannot know a better guard, and leaving out an optional
     // `before` is a slip not worth a person's review; a target changed meanwhile still ends TARGET_CHANGED.
-    ({ plan: current, handlerGuarded } = withPlannedGuards(plan, repaired.plan));
+    ({ plan: current, handlerGuarded } = putBackGuards(repaired.plan));
     stopReason = repaired.stopReason;
     repairs.push({ round: round + 1, errors: validation.errors, operations_returned: current.operations.length, errors_after: null });
     attempt.set("repairs", repairs);

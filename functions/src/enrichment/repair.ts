@@ -6,7 +6,8 @@
  * - An outage (timeout, 429, 5xx) rethrows the transient LlmError: the job retries later; repair
  *   rounds are their own budget and never use up job attempts.
  * - An unusable answer (not JSON, not a plan, refused) counts as a round that changed nothing, as
- *   does the plan handed back unchanged: so a model that cannot repair ends, like one that repairs
+ *   does the plan handed back unchanged, once the handler's guards are put back (a guard the model
+ *   left out or rewrote changes nothing): so a model that cannot repair ends, like one that repairs
  *   badly, in REPAIR_LOOP_EXHAUSTED for a person. Missing credentials (LLM_AUTH) fail the job instead.
  * - A round is asked only when it can do better than the last: after a round that changed nothing,
  *   only of a stronger model (asked the same way, the same model has nothing new to give); never
@@ -53,7 +54,7 @@ function sameRequestAgain(round: number, changedNothing: string): string | undef
 }
 
 export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
-  return async (plan, errors, round, { attempt, signal }) => {
+  return async (plan, errors, round, { attempt, signal, withGuards }) => {
     const input = { prompt: buildRepairPrompt(plan, errors, round), tier: tierForRound(round), context: { plan, errors }, signal };
     try {
       const { data, usage } = await generateRecorded(llm(), REPAIR_CALL, input, attempt);
@@ -68,7 +69,9 @@ export function llmPlanRepairer(llm: () => LlmClient): PlanRepairer {
         output_tokens: usage.output_tokens,
         latency_ms: usage.latency_ms,
       });
-      return { plan: revised, stopReason: isUnchanged(plan, revised) ? sameRequestAgain(round, "returned the plan unchanged") : undefined };
+      // Judged as the loop validates it: a round that only dropped a guard the loop puts back changed nothing.
+      const unchanged = isUnchanged(plan, withGuards(revised));
+      return { plan: revised, stopReason: unchanged ? sameRequestAgain(round, "returned the plan unchanged") : undefined };
     } catch (err) {
       // Outages and missing credentials are not an unusable answer: the job retries, or fails with their code.
       if (!(err instanceof LlmError) || err.transient || isLlmConfigurationError(err)) throw err;

@@ -12,14 +12,18 @@ import { useFirestore } from "../helpers/firestore";
 
 const db = useFirestore();
 
-const ROW = exerciseFixture("Bent Over Row (Barbell)", ["barbell"], { muscles: { primary: ["latissimus dorsi"], category: ["back"] } });
+const ROW_PRIMARY_MUSCLES = ["latissimus dorsi"];
+const ROW = exerciseFixture("Bent Over Row (Barbell)", ["barbell"], { muscles: { primary: ROW_PRIMARY_MUSCLES, category: ["back"] } });
 
-/** A plan whose patch writes a muscle name the schema refuses ("Upper_Back"). */
-function brokenPlan(jobId: string): ChangePlan {
-  return {
-    ...planOf([{ op: "patch_fields", exercise_id: ROW.id, set: { "muscles.primary": ["Upper_Back"] }, rationale: "add the upper back" }]),
-    job_id: jobId,
-  };
+/** A plan whose patch writes a muscle name the schema refuses ("Upper_Back"), guarded by `before` when given. */
+function brokenPlan(jobId: string, before?: Record<string, unknown>): ChangePlan {
+  const patch = {
+    op: "patch_fields",
+    exercise_id: ROW.id,
+    set: { "muscles.primary": ["Upper_Back"] },
+    rationale: "add the upper back",
+  } as const;
+  return { ...planOf([before ? { ...patch, before } : patch]), job_id: jobId };
 }
 
 function withMuscle(plan: ChangePlan, muscle: string): ChangePlan {
@@ -30,6 +34,12 @@ function withMuscle(plan: ChangePlan, muscle: string): ChangePlan {
 }
 
 const fixedPlan = (plan: ChangePlan) => withMuscle(plan, "trapezius");
+
+/** `plan` as a model answers that leaves out every optional `before`, a guard it cannot know better than the handler. */
+const withoutBefore = (plan: ChangePlan) => ({
+  ...plan,
+  operations: plan.operations.map((op) => Object.fromEntries(Object.entries(op).filter(([field]) => field !== "before"))),
+});
 
 async function setUp(script: FakeScriptStep[]): Promise<{ llm: FakeLlmClient; input: TestHandlerInput }> {
   await seedCatalog(db, { exercises: [ROW] });
@@ -137,6 +147,27 @@ describe("the LLM repair loop", () => {
       "after 2 of 3 repair round(s), no further round could do better: " +
         "round 2 returned the plan unchanged and round 3 would ask the same (strong) model the same way; first: ",
     );
+    expect(llm.calls.map((call) => call.tier)).toEqual(["fast", "strong"]);
+  });
+
+  it("takes a round that only left out a guard the loop puts back for one that changed nothing, and asks no further round", async () => {
+    const { llm, input } = await setUp([
+      // Round 1 changes the muscle (still not one the schema knows), keeping the guard.
+      {
+        match: { task: REPAIR_TASK },
+        respond: (req: LlmRequest<unknown>) => withMuscle(req.context?.plan as ChangePlan, "Upper Back"),
+        times: 1,
+      },
+      // The strong rounds hand the plan back without its optional `before`, which the loop puts back.
+      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => withoutBefore(req.context?.plan as ChangePlan) },
+    ]);
+    const outcome = await runPlan(input, brokenPlan(input.job.id, { "muscles.primary": ROW_PRIMARY_MUSCLES }));
+
+    expect(outcome).toMatchObject({ status: "needs_review", summary: { repairs: 2 }, error: { code: "REPAIR_LOOP_EXHAUSTED" } });
+    if (outcome.kind !== "completed") throw new Error("unreachable");
+    const stopReason = "round 2 returned the plan unchanged and round 3 would ask the same (strong) model the same way";
+    expect(outcome.error?.message).toContain(`after 2 of 3 repair round(s), no further round could do better: ${stopReason}; first: `);
+    expect(outcome.error?.details).toMatchObject({ stop_reason: stopReason });
     expect(llm.calls.map((call) => call.tier)).toEqual(["fast", "strong"]);
   });
 
