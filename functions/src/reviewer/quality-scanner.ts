@@ -1,7 +1,8 @@
 /**
  * The quality scanner's heuristic score (CATALOG-DOMAIN.md, "Quality scanner"): twelve hard checks
- * decide whether an exercise passes; soft checks only mark it for enrichment. Works on raw documents
- * (legacy shapes included), so every field is read defensively. No LLM, no I/O.
+ * decide whether an exercise passes; soft checks only mark it for enrichment, among them stored values
+ * of enrichable fields the exercise schema refuses. Works on raw documents (legacy shapes included),
+ * so every field is read defensively. No LLM, no I/O.
  */
 import {
   type ContentField,
@@ -13,7 +14,7 @@ import {
   splitExerciseName,
 } from "../catalog/taxonomy";
 import { normalizedPrimary } from "../catalog/family-registry";
-import { MUSCLE_NAME_RULE, canonicalMuscleName, muscleNameSchema } from "../catalog/schemas";
+import { EXERCISE_FIELD_PATHS, MUSCLE_NAME_RULE, canonicalMuscleName, exercisePathSchema, muscleNameSchema } from "../catalog/schemas";
 import { exerciseNameProblem } from "../catalog/naming-rules";
 import { isLockedForEnrichment } from "../catalog/fields";
 import {
@@ -26,7 +27,7 @@ import {
 import { getPath } from "../util/object-paths";
 
 // Recorded in review_metadata: a verdict of an older version may differ from this one's.
-export const SCANNER_VERSION = "2.9";
+export const SCANNER_VERSION = "2.10";
 
 export const HEURISTIC_PASS_SCORE = 0.85;
 export const SOFT_ISSUE_SCORE = 0.7;
@@ -74,7 +75,8 @@ type SoftCheck =
   | "missing_common_mistakes"
   | "missing_suitability_notes"
   | "missing_programming_use_cases"
-  | "missing_stimulus_tags";
+  | "missing_stimulus_tags"
+  | "invalid_value";
 
 export interface CheckFinding<C extends string> {
   check: C;
@@ -97,7 +99,7 @@ export interface ScanResult {
 
 export function heuristicScoreExercise(exercise: Readonly<Record<string, unknown>>): ScanResult {
   const hard_failures = hardFailures(exercise);
-  const soft_issues = softIssues(exercise);
+  const soft_issues = softIssues(exercise, hard_failures);
   const passed = hard_failures.length === 0;
   const issue_type: IssueType = !passed ? "needs_full_review" : soft_issues.length > 0 ? "needs_enrichment" : "ok";
   return {
@@ -273,7 +275,10 @@ const MISSING_CHECKS: Readonly<Partial<Record<ContentField, SoftCheck>>> = {
   stimulus_tags: "missing_stimulus_tags",
 };
 
-function softIssues(exercise: Readonly<Record<string, unknown>>): CheckFinding<SoftCheck>[] {
+function softIssues(
+  exercise: Readonly<Record<string, unknown>>,
+  hardFailures: readonly CheckFinding<HardCheck>[],
+): CheckFinding<SoftCheck>[] {
   const issues: CheckFinding<SoftCheck>[] = [];
   const noteCount = nonBlankStrings(exercise.execution_notes).length;
   const minNotes = CONTENT_LIST_BOUNDS.execution_notes.min;
@@ -305,5 +310,39 @@ function softIssues(exercise: Readonly<Record<string, unknown>>): CheckFinding<S
   if (description.trim().length >= DESCRIPTION_MIN_LENGTH) {
     issues.push(...descriptionStyleIssues(description).map((issue) => ({ ...issue, fields: ["description"] })));
   }
+
+  // A field another check reports stays that check's: enrichment is asked for it either way.
+  const reported = new Set([...hardFailures, ...issues].flatMap((finding) => finding.fields));
+  const refused = refusedValues(exercise).filter(({ path }) => !reported.has(path));
+  if (refused.length > 0) {
+    issues.push({
+      check: "invalid_value",
+      message: `stored values the exercise schema refuses: ${refused.map(({ path, problem }) => `${path} ${problem}`).join("; ")}`,
+      fields: refused.map(({ path }) => path),
+    });
+  }
   return issues;
+}
+
+/**
+ * The fields the invalid_value check judges: every exercise path enrichment may write, a map's fields
+ * rather than the map ("metadata.level", not "metadata"), each by its own schema (`exercisePathSchema`).
+ */
+const ENRICHABLE_VALUE_PATHS = EXERCISE_FIELD_PATHS.filter(
+  (path) => !isLockedForEnrichment(path) && !EXERCISE_FIELD_PATHS.some((other) => other.startsWith(`${path}.`)),
+);
+
+/**
+ * The stored values of enrichable fields their schema refuses (a level "Expert", a muscle category
+ * "Legs", a fourth primary muscle, an aliased secondary one, shares summing to 2), each with the
+ * schema's messages. An absent field the schema does not require is missing content, not a refused value.
+ */
+function refusedValues(exercise: Readonly<Record<string, unknown>>): { path: string; problem: string }[] {
+  return ENRICHABLE_VALUE_PATHS.flatMap((path) => {
+    const value = getPath(exercise, path);
+    const parsed = exercisePathSchema(path)?.safeParse(value);
+    if (!parsed || parsed.success) return [];
+    const messages = [...new Set(parsed.error.issues.map((issue) => issue.message))];
+    return [{ path, problem: `${JSON.stringify(value)} (${messages.join(", ")})` }];
+  });
 }

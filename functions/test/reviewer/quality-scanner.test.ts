@@ -2,6 +2,7 @@ import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { exerciseNameProblem } from "../../src/catalog/naming-rules";
 import { exercisePathSchema } from "../../src/catalog/schemas";
 import { CONTENT_LIST_BOUNDS, MIN_EXECUTION_NOTES } from "../../src/catalog/taxonomy";
+import { enrichablePaths } from "../../src/enrichment/normalize";
 import {
   HARD_CHECKS,
   HEURISTIC_PASS_SCORE,
@@ -295,6 +296,104 @@ describe("heuristicScoreExercise — soft checks", () => {
     expect(result.hard_failures.map((failure) => failure.check)).toEqual(["category_canonical"]);
     expect(result.soft_issues.map((issue) => issue.check)).toEqual(["missing_stimulus_tags"]);
     expect(result.issue_type).toBe("needs_full_review");
+  });
+});
+
+describe("heuristicScoreExercise — stored values the exercise schema refuses (invalid_value)", () => {
+  const findingsOn = (exercise: Record<string, unknown>) => {
+    const result = heuristicScoreExercise(exercise);
+    return [...result.hard_failures, ...result.soft_issues].map(({ check, fields }) => ({ check, fields }));
+  };
+
+  it.each([
+    ["a level that is a near-synonym", { "metadata.level": "Expert" }, ["metadata.level"]],
+    ["a plane of motion that is a near-synonym", { "metadata.plane_of_motion": "coronal" }, ["metadata.plane_of_motion"]],
+    ["unilateral as a word", { "metadata.unilateral": "yes" }, ["metadata.unilateral"]],
+    ["a muscle category in Title Case", { "muscles.category": ["Legs"] }, ["muscles.category"]],
+    ["a repeated muscle category", { "muscles.category": ["chest", "chest"] }, ["muscles.category"]],
+    [
+      "four primary muscles",
+      { "muscles.primary": ["pectoralis major", "triceps", "anterior deltoid", "serratus anterior"] },
+      ["muscles.primary"],
+    ],
+    [
+      "six secondary muscles",
+      { "muscles.secondary": ["triceps", "anterior deltoid", "serratus anterior", "biceps", "forearms", "rhomboids"] },
+      ["muscles.secondary"],
+    ],
+    ["an aliased secondary muscle", { "muscles.secondary": ["lats"] }, ["muscles.secondary"]],
+    ["contribution shares summing to 2", { "muscles.contribution": { "pectoralis major": 1, triceps: 1 } }, ["muscles.contribution"]],
+    ["an aliased contribution key", { "muscles.contribution": { pecs: 1 } }, ["muscles.contribution"]],
+    ["equipment not normalised", { equipment: ["Barbell"] }, ["equipment"]],
+    [
+      "several at once, in the schema's order",
+      { "metadata.level": "Expert", "muscles.category": ["Legs"], "muscles.secondary": ["lats"] },
+      ["muscles.secondary", "muscles.category", "metadata.level"],
+    ],
+  ])("%s: needs enrichment of the fields it names", (_case, changes, fields) => {
+    let exercise = goodExercise();
+    for (const [path, value] of Object.entries(changes)) exercise = setPath(exercise, path, value);
+    const result = heuristicScoreExercise(exercise);
+    expect(result).toMatchObject({
+      passed: true,
+      score: SOFT_ISSUE_SCORE,
+      hard_failures: [],
+      soft_issues: [{ check: "invalid_value", fields }],
+      issue_type: "needs_enrichment",
+      needs_full_review: false,
+      needs_enrichment_only: true,
+    });
+    expect(enrichmentCanHelp(result)).toBe(true);
+  });
+
+  it("quotes each refused value with the schema's reason, so the enrichment prompt says what to fix", () => {
+    const exercise = setPath(setPath(goodExercise(), "metadata.level", "Expert"), "muscles.secondary", ["lats"]);
+    const [issue] = heuristicScoreExercise(exercise).soft_issues;
+    expect(issue.message).toMatch(
+      /^stored values the exercise schema refuses: muscles\.secondary \["lats"\] \(.*write "latissimus dorsi"\); /,
+    );
+    expect(issue.message).toMatch(/; metadata\.level "Expert" \(.*"beginner".*\)$/);
+  });
+
+  it("names every field enrichment may write whose stored value its schema refuses, through this check or another", () => {
+    for (const path of enrichablePaths()) {
+      const exercise = setPath(goodExercise(), path, 42);
+      expect(exercisePathSchema(path)?.safeParse(42).success).toBe(false);
+      expect({ path, named: findingsOn(exercise).some(({ fields }) => fields.includes(path)) }).toEqual({ path, named: true });
+      expect({ path, issue_type: heuristicScoreExercise(exercise).issue_type }).not.toEqual({ path, issue_type: "ok" });
+    }
+  });
+
+  it("leaves a field a hard check fails to that check", () => {
+    const tooManyAliases = setPath(goodExercise(), "muscles.primary", ["pecs", "triceps", "front delts", "serratus anterior"]);
+    expect(findingsOn(tooManyAliases)).toEqual([{ check: "primary_muscles_format", fields: ["muscles.primary"] }]);
+    expect(findingsOn(setPath(goodExercise(), "movement.type", "press"))).toEqual([
+      { check: "movement_type_canonical", fields: ["movement.type"] },
+    ]);
+    expect(findingsOn(setPath(goodExercise(), "muscles.category", [""]))).toEqual([
+      { check: "muscle_category_present", fields: ["muscles.category"] },
+    ]);
+    expect(findingsOn({ ...goodExercise(), category: "Compound" })).toEqual([{ check: "category_canonical", fields: ["category"] }]);
+  });
+
+  it("leaves a field another soft check reports to that check", () => {
+    expect(findingsOn({ ...goodExercise(), suitability_notes: "Suits lifters who want a bigger chest." })).toEqual([
+      { check: "missing_suitability_notes", fields: ["suitability_notes"] },
+    ]);
+    expect(findingsOn({ ...goodExercise(), stimulus_tags: ["", " "] })).toEqual([
+      { check: "missing_stimulus_tags", fields: ["stimulus_tags"] },
+    ]);
+  });
+
+  it("judges no locked field: the name, slugs and status are no enrichment's", () => {
+    expect(findingsOn({ ...goodExercise(), name_slug: "not-the-name" })).toEqual([]);
+    expect(findingsOn({ ...goodExercise(), status: "Archived" })).toEqual([]);
+  });
+
+  it("finds nothing in missing metadata, secondary muscles or contribution: the field table does not require them", () => {
+    let exercise = deletePath(goodExercise(), "metadata");
+    for (const path of ["muscles.secondary", "muscles.contribution"]) exercise = deletePath(exercise, path);
+    expect(heuristicScoreExercise(exercise)).toMatchObject({ score: HEURISTIC_PASS_SCORE, soft_issues: [], issue_type: "ok" });
   });
 });
 
