@@ -77,9 +77,9 @@ export class Heartbeat {
         this.expiresAt = renewed.expiresAt;
         this.armLapse();
         if (this.child && !renewed.cancelRequested && (await this.queue.parentCancelledSinceQueued(this.child))) {
-          // As the parent's cancel asks its running children (the step a crash can leave undone).
-          await this.queue.cancelJob(this.lease.jobId);
-          this.lease.noteCancelRequested();
+          // As the parent's cancel asks its running children (the step a crash can leave undone), the parent read again
+          // where the cancel is written: an operator's retry may have queued it since, its children then left to run.
+          if (await this.queue.cancelChild(this.lease.jobId)) this.lease.noteCancelRequested();
         }
       } catch (err) {
         // A lost lease stops the handler at once; a passing outage only once the lease would lapse before

@@ -610,34 +610,36 @@ export class JobQueue {
    * of many racing workers exactly one write lands and the others fail at once, with no wait on a
    * document lock. The job goes straight to `running`; `attempts` (a deferral refunds it) and
    * `lease_epoch`, the fencing token, are incremented. Null when another worker got there first or
-   * the job changed since the poll: a refused write reads the job once, as it may be this write's
-   * resend by the Firestore client after a lost reply, refused by the write that landed. A waiting
-   * job whose cancel was requested, or a child whose parent was cancelled since it was queued
-   * (`parentCancelledSinceQueued`: a child's one read, which also tells whether its own cancel came
-   * from its parent: `CANCELLED_WITH_PARENT`), is cancelled instead (`CancelledAtLease`).
+   * the job changed since the poll; a write that fails reads the job once, as it may have landed
+   * with its reply lost (`landedAfterAll`). A waiting job whose cancel was requested, or a child
+   * whose parent was cancelled since it was queued (`parentCancelledSinceQueued`: a child's one
+   * read; only one that finds the cancel reads the parent again, in the transaction that cancels
+   * it: `cancelWithParentAtLease`), is cancelled instead (`CancelledAtLease`).
    */
-  async lease({ job, version }: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
+  async lease(candidate: Candidate, workerId: string): Promise<LeasedJob | CancelledAtLease | null> {
+    const { job, version } = candidate;
     const now = this.now();
     if (!LEASABLE_STATUSES.includes(job.status) || job.run_after > now) return null;
     const ref = this.jobRef(job.id);
     // A client asked to cancel a waiting job (rules let clients set only this flag), or its parent was cancelled:
     // honour it instead of running. One that settles its cancel itself runs (see `settlesItsCancel`).
     const settles = settlesItsCancel(job);
-    const withParent = !settles && (await this.parentCancelledSinceQueued(job));
-    if (!settles && (job.cancel_requested || withParent)) {
+    if (!settles && (await this.parentCancelledSinceQueued(job))) {
+      const cancelled = await this.cancelWithParentAtLease(candidate, now);
+      if (cancelled) return { cancelled: { ...job, status: cancelled.status } };
+    } else if (!settles && job.cancel_requested) {
       const status = this.transition(job.id, job.status, "cancel");
       try {
         // A cancelled job carries no error: not the LOCK_HELD or outage it last waited on.
-        await ref.update(
-          { status, error: null, ...withParentMark(withParent), ...this.finished(now), updated_at: this.ts(now) },
-          { lastUpdateTime: version },
-        );
+        await ref.update({ status, error: null, ...this.finished(now), updated_at: this.ts(now) }, { lastUpdateTime: version });
       } catch (err) {
-        if (!isWriteConflict(err)) throw err;
-        // As for a lease, below: a resend of this write after a lost reply is refused by the write that landed, which
-        // alone cancelled the job at this moment.
-        const current = await ref.get();
-        if (current.get("status") !== status || !isStoredTime(current.get("finished_at"), now)) return null;
+        // Only this write cancelled the job at this moment.
+        const landed = await landedAfterAll(
+          ref,
+          err,
+          (current) => current.get("status") === status && isStoredTime(current.get("finished_at"), now),
+        );
+        if (!landed) return null;
       }
       return { cancelled: { ...job, status } };
     }
@@ -663,20 +665,40 @@ export class JobQueue {
       ).writeTime;
     } catch (err) {
       if (grpcCode(err) === GrpcStatus.NOT_FOUND) return null;
-      if (!isWriteConflict(err)) throw err;
-      // The Firestore client sends a commit again when its reply is lost, and the write that landed refuses the resend:
-      // only this write leaves this worker's id with this epoch.
-      const current = await ref.get();
-      const landed =
-        current.get("lease_owner") === workerId &&
-        current.get("lease_epoch") === changes.lease_epoch &&
-        current.get("status") === changes.status;
+      // Only this write leaves this worker's id with this epoch.
+      const landed = await landedAfterAll(
+        ref,
+        err,
+        (current) =>
+          current.get("lease_owner") === workerId &&
+          current.get("lease_epoch") === changes.lease_epoch &&
+          current.get("status") === changes.status,
+      );
       if (!landed) return null;
       // Held at the version the poll read, not the one read now: a write since the lease landed (a cancel asked for,
       // a lost attempt's LLM usage, a child's count) is then found by the holder's first write, which reads the job.
       written = version;
     }
     return { job: { ...job, ...changes }, lease: new HeldLease(job.id, workerId, changes.lease_epoch, written, job.llm_usage) };
+  }
+
+  /**
+   * Cancels at its lease the waiting child of `candidate`, as the poll saw it, whose parent's cancel
+   * reached it when the lease read the parent: the transaction reads the parent again
+   * (`parentCancelReachesIn`), as an operator's retry may have queued it since, its children then
+   * left to run; a child that cancel still reaches keeps that it came from it (`CANCELLED_WITH_PARENT`).
+   * Null when it no longer does and no cancel of the child's own was asked for (the lease goes on),
+   * or when the child changed since the poll (the lease's write is then refused). A run after a
+   * commit whose reply was lost answers as that run did (see `cancelJob`).
+   */
+  private async cancelWithParentAtLease({ job, version }: Candidate, now: Date): Promise<CancelResult | null> {
+    return runRecallingLastAnswer(this.db, async (tx, lastAnswer: CancelResult | null | undefined) => {
+      const snap = await tx.get(this.jobRef(job.id));
+      if (leftByCancel(snap, lastAnswer, now)) return lastAnswer;
+      if (!snap.updateTime?.isEqual(version)) return null;
+      const withParent = await this.parentCancelReachesIn(tx, snap);
+      return withParent || job.cancel_requested ? this.cancelIn(tx, snap, now, { withParent }) : null;
+    });
   }
 
   /**
@@ -1447,6 +1469,19 @@ function leftByCancel(snap: DocumentSnapshot, answer: CancelResult | null | unde
   if (!answer || answer.alreadyRequested) return false;
   if (answer.cancelRequested) return snap.get("cancel_requested") === true;
   return snap.get("status") === "cancelled" && isStoredTime(snap.get("finished_at"), now);
+}
+
+/**
+ * Whether a write of `ref` that failed with `err` landed all the same, its reply lost: `leftByIt` knows, in the job read
+ * once, what only that write leaves. The Firestore client sends a commit again when its reply is lost, and the write
+ * that landed refuses the resend (a conflict); a reply lost otherwise (DEADLINE_EXCEEDED, or UNAVAILABLE once the
+ * client's resends ran out) fails the commit whether it landed or not. False for a refusal the write did not cause;
+ * any other error not landed is thrown again.
+ */
+async function landedAfterAll(ref: DocumentReference, err: unknown, leftByIt: (current: DocumentSnapshot) => boolean): Promise<boolean> {
+  if (leftByIt(await ref.get())) return true;
+  if (isWriteConflict(err)) return false;
+  throw err;
 }
 
 /** Whether `snap` is a job refused before it was taken in (`refusedFields`): failed, never given a `run_after`. */

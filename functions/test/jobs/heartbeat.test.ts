@@ -116,6 +116,34 @@ describe("heartbeat", () => {
     expect((await jobRef.get()).get("cancel_requested")).toBe(true);
   });
 
+  it("leaves a running child to run when an operator's retry queues its cancelled parent between the beat's read of it and the cancel", async () => {
+    const parent = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
+    const { queue, lease, locks, jobRef } = await runningJob(parent.jobId);
+    // The parent's cancel alone: the step that asks its children to stop never ran.
+    await queue.cancelJob(parent.jobId);
+    const readParent = queue.parentCancelledSinceQueued.bind(queue);
+    const seen: boolean[] = [];
+    const reads = jest.spyOn(queue, "parentCancelledSinceQueued").mockImplementationOnce(async (child) => {
+      seen.push(await readParent(child));
+      // The retry queues the parent, whose children are then left to run.
+      await queue.retryJob(parent.jobId);
+      return seen[0];
+    });
+    const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date(), await queue.getJob(lease.jobId));
+    heartbeat.start([KEY]);
+    try {
+      while (locks.ended < 3) await sleep(10);
+    } finally {
+      await heartbeat.stop();
+      reads.mockRestore();
+    }
+
+    expect(seen).toEqual([true]);
+    expect(heartbeat.signal.aborted).toBe(false);
+    expect((await jobRef.get()).get("cancel_requested")).toBe(false);
+    expect((await queue.jobRef(parent.jobId).get()).get("status")).toBe("queued");
+  });
+
   it("stops the handler when the lease was taken away", async () => {
     const { queue, lease, locks, jobRef } = await runningJob();
     const heartbeat = new Heartbeat(queue, locks, lease, 20, () => new Date());

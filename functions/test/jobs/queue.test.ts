@@ -4,7 +4,7 @@ import { DEFAULT_RETENTION } from "../../src/jobs/retention";
 import { testQueue } from "../helpers/engine";
 import { DocumentReference, FieldValue, Timestamp } from "firebase-admin/firestore";
 import { JobFailure, LeaseLostError, InvalidTransitionError, toJobFailure } from "../../src/jobs/errors";
-import { InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
+import { CANCELLED_WITH_PARENT, InvalidJobError, type JobChange, type JobQueue, type LeasedJob } from "../../src/jobs/queue";
 import { LANES } from "../../src/jobs/model";
 import { countOps } from "../../bench/billing-counter";
 import { describeWithIsolation, newFirestore, useFirestore } from "../helpers/firestore";
@@ -663,24 +663,41 @@ describeWithIsolation("leases under contention (real transaction isolation)", ()
 describe("a lease whose reply was lost", () => {
   afterEach(() => jest.restoreAllMocks());
 
+  /** The first update that writes `field` goes as `first` sends it (`send` is the update itself); `hit` says it came. */
+  function onFirstUpdateOf(field: string, first: (send: () => Promise<unknown>) => Promise<unknown>): { hit: boolean } {
+    const { update } = DocumentReference.prototype as unknown as {
+      update: (this: DocumentReference, ...args: unknown[]) => Promise<unknown>;
+    };
+    const seen = { hit: false };
+    jest.spyOn(DocumentReference.prototype, "update").mockImplementation(async function (this: DocumentReference, ...args: unknown[]) {
+      const send = () => update.apply(this, args);
+      if (seen.hit || typeof args[0] !== "object" || args[0] === null || !(field in args[0])) return send();
+      seen.hit = true;
+      return first(send);
+    } as never);
+    return seen;
+  }
+
   /**
    * The first update that writes `field` lands and is sent again, as the Firestore client resends a commit whose reply it lost;
    * `meanwhile` runs between the two.
    */
-  function resendingFirstUpdateOf(field: string, meanwhile?: () => Promise<unknown>): { resent: boolean } {
-    const { update } = DocumentReference.prototype as unknown as {
-      update: (this: DocumentReference, ...args: unknown[]) => Promise<unknown>;
-    };
-    const seen = { resent: false };
-    jest.spyOn(DocumentReference.prototype, "update").mockImplementation(async function (this: DocumentReference, ...args: unknown[]) {
-      const landed = await update.apply(this, args);
-      if (seen.resent || typeof args[0] !== "object" || args[0] === null || !(field in args[0])) return landed;
-      seen.resent = true;
+  const resendingFirstUpdateOf = (field: string, meanwhile?: () => Promise<unknown>) =>
+    onFirstUpdateOf(field, async (send) => {
+      await send();
       await meanwhile?.();
-      return update.apply(this, args);
-    } as never);
-    return seen;
-  }
+      return send();
+    });
+
+  /**
+   * The first update that writes `field` fails with DEADLINE_EXCEEDED, which the Firestore client does not send again (nor
+   * UNAVAILABLE once its resends ran out): `when` before it was sent, or after it landed, its reply lost.
+   */
+  const timingOutFirstUpdateOf = (field: string, when: "before" | "after") =>
+    onFirstUpdateOf(field, async (send) => {
+      if (when === "after") await send();
+      throw Object.assign(new Error("4 DEADLINE_EXCEEDED: injected fault in an update"), { code: GrpcStatus.DEADLINE_EXCEEDED });
+    });
 
   it("is won, not lost to another process: its resend refused by the lease that landed, the job runs once", async () => {
     const runs: string[] = [];
@@ -698,7 +715,7 @@ describe("a lease whose reply was lost", () => {
 
     const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 5_000 });
 
-    expect(lease.resent).toBe(true);
+    expect(lease.hit).toBe(true);
     expect(reports.map((report) => report.status)).toEqual(["succeeded_dry_run"]);
     expect(runs).toEqual([jobId]);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1, lease_epoch: 1, lease_owner: null });
@@ -720,7 +737,7 @@ describe("a lease whose reply was lost", () => {
 
     const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 5_000 });
 
-    expect(lease.resent).toBe(true);
+    expect(lease.hit).toBe(true);
     expect(reports.map((report) => report.status)).toEqual(["cancelled"]);
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, attempts: 1 });
   });
@@ -734,9 +751,106 @@ describe("a lease whose reply was lost", () => {
 
     const outcome = await queue.lease(candidate, "w");
 
-    expect(cancel.resent).toBe(true);
+    expect(cancel.hit).toBe(true);
     expect(outcome).toMatchObject({ cancelled: { id: jobId, status: "cancelled" } });
     expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
+  });
+
+  it("is won when its commit landed but failed without a refusal (DEADLINE_EXCEEDED): the job runs once, no lease_expired attempt", async () => {
+    const runs: string[] = [];
+    const registry = registryWith({
+      FAMILY_AUDIT: {
+        run: ({ job }) => {
+          runs.push(job.id);
+          return Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: {} });
+        },
+      },
+    });
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    const { jobId } = await engine.queue.createJob(audit());
+    const lease = timingOutFirstUpdateOf("lease_owner", "after");
+
+    const reports = await engine.runLane("priority", { maxJobs: 1, budgetMs: 5_000 });
+
+    expect(lease.hit).toBe(true);
+    expect(reports.map((report) => report.status)).toEqual(["succeeded_dry_run"]);
+    expect(runs).toEqual([jobId]);
+    expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "succeeded_dry_run", attempts: 1, lease_epoch: 1, lease_owner: null });
+    const attempts = await engine.queue.jobRef(jobId).collection(JOB_COLLECTIONS.attempts).get();
+    expect(attempts.docs.map((doc) => doc.get("status") as string)).toEqual(["succeeded_dry_run"]);
+  });
+
+  it("that failed without a refusal and did not land still fails: the job waits for the next poll", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    const [candidate] = (await queue.pollCandidates(LANES, 20)).candidates;
+    timingOutFirstUpdateOf("lease_owner", "before");
+
+    await expect(queue.lease(candidate, "w")).rejects.toMatchObject({ code: GrpcStatus.DEADLINE_EXCEEDED });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "queued", attempts: 0, lease_owner: null });
+  });
+
+  it("a cancel at the lease whose commit landed but failed without a refusal is known to have landed: the job cancelled", async () => {
+    const queue = testQueue(db);
+    const { jobId } = await queue.createJob(audit());
+    await queue.jobRef(jobId).update({ cancel_requested: true });
+    const [candidate] = (await queue.pollCandidates(LANES, 20)).candidates;
+    const cancel = timingOutFirstUpdateOf("finished_at", "after");
+
+    const outcome = await queue.lease(candidate, "w");
+
+    expect(cancel.hit).toBe(true);
+    expect(outcome).toMatchObject({ cancelled: { id: jobId, status: "cancelled" } });
+    expect(await queue.getJob(jobId)).toMatchObject({ status: "cancelled", attempts: 0 });
+  });
+});
+
+describe("a child's lease that finds its parent cancelled", () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** A child of a parent cancelled after it was made, the cancel's step for its children never run (a crash); the child's candidate. */
+  async function childOfCancelledParent(queue: JobQueue) {
+    const parent = await queue.createJob(audit("squat"));
+    const { jobId } = await queue.createJob({ ...audit(), parent_job_id: parent.jobId });
+    await queue.cancelJob(parent.jobId);
+    const [candidate] = (await queue.pollCandidates(LANES, 20)).candidates;
+    expect(candidate.job.id).toBe(jobId);
+    return { parentId: parent.jobId, jobId, candidate };
+  }
+
+  it("leases the child when an operator's retry queues the parent between the lease's read of it and the cancel", async () => {
+    const clock = movableClock();
+    const queue = testQueue(db, { now: clock.now });
+    const { parentId, jobId, candidate } = await childOfCancelledParent(queue);
+    const readParent = queue.parentCancelledSinceQueued.bind(queue);
+    const seen: boolean[] = [];
+    jest.spyOn(queue, "parentCancelledSinceQueued").mockImplementationOnce(async (child) => {
+      seen.push(await readParent(child));
+      // The retry a second after the cancel: it queues the parent, whose children are then left to run.
+      clock.advance(1_000);
+      await queue.retryJob(parentId);
+      return seen[0];
+    });
+
+    const outcome = await queue.lease(candidate, "w");
+
+    expect(seen).toEqual([true]);
+    expect(outcome).toMatchObject({ job: { id: jobId, status: "running" } });
+    expect((await queue.jobRef(jobId).get()).data()).toMatchObject({ status: "running", lease_owner: "w", finished_at: null });
+    expect((await queue.jobRef(jobId).get()).get(CANCELLED_WITH_PARENT)).toBeUndefined();
+    expect(await queue.getJob(parentId)).toMatchObject({ status: "queued" });
+  });
+
+  it("cancels the child as its parent's once, though the cancel's transaction's reply was lost (the Firestore client runs it again)", async () => {
+    const queue = testQueue(db);
+    const { jobId, candidate } = await childOfCancelledParent(queue);
+    const lost = losingTransactionReplies();
+
+    const outcome = await queue.lease(candidate, "w");
+
+    expect(lost.reruns).toBe(1);
+    expect(outcome).toMatchObject({ cancelled: { id: jobId, status: "cancelled" } });
+    expect((await queue.jobRef(jobId).get()).data()).toMatchObject({ status: "cancelled", attempts: 0, [CANCELLED_WITH_PARENT]: true });
   });
 });
 
