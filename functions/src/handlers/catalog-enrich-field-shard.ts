@@ -14,8 +14,10 @@
  *   and recorded; the shard then fails transiently and its retry resumes. Any failure that stops it
  *   carries the counts of what it did (`details.partial`), for the parent.
  * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises; a cancelled shard ends
- *   `cancelled` with the counts of what it did before. A cancel that comes once every exercise is
- *   done stops nothing: the shard ends with its outcome.
+ *   `cancelled` with the counts of what it did before. In apply mode a cancel also ends the LLM calls
+ *   under way, whose answers could no longer be written: their exercises are left unwritten, for a
+ *   retry (a dry run's calls finish: their answers are its preview). A cancel that comes once every
+ *   exercise is done stops nothing: the shard ends with its outcome.
  * - Each patch carries the values the LLM saw: a curator's edit made meanwhile is not overwritten
  *   (the exercise fails STALE_PLAN and the shard goes to review).
  * - A patch that sets `equipment` changes what its family's registry is derived from: the shard
@@ -184,10 +186,14 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
   if (!isLiveExercise(exercise)) return skipped(exerciseId, "retired");
 
   let enrichment: EnrichmentResult;
+  // A lost lease or the deadline ends the call under way. So does a cancel in apply mode, as its answer could
+  // no longer be written (the write checks for a cancel first); a dry run's answer is its preview, so it finishes.
+  const stop = job.payload.mode === "apply" ? ctx.signal : ctx.hardStop;
   try {
-    // A cancel lets the call under way finish (the shard stops between exercises); a lost lease or the deadline ends it.
-    enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec, signal: ctx.hardStop }, attempt);
+    enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec, signal: stop }, attempt);
   } catch (err) {
+    // Ended by the cancel (what it spent is recorded): the exercise is left unwritten, as one answered after the cancel is.
+    if (cancelRequested(ctx.signal) && err === ctx.signal.reason) return stoppedBeforeWrite(exerciseId);
     // Missing credentials are not this exercise's fault: they stop the shard (the job fails with their code).
     if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);
     throw err;
@@ -243,8 +249,13 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
       }
       return failed(exerciseId, written.code, written.message, base.dropped);
     case "not_attempted":
-      return failed(exerciseId, STOPPED_BEFORE_WRITE, "the job was cancelled before this exercise's patch was written", base.dropped);
+      return stoppedBeforeWrite(exerciseId, base.dropped);
   }
+}
+
+/** An exercise a cancel kept from being written: counted as failed with the cancel's code, left out of the ledger for a retry. */
+function stoppedBeforeWrite(exerciseId: string, dropped = 0): ExerciseOutcome {
+  return failed(exerciseId, STOPPED_BEFORE_WRITE, "the job was cancelled before this exercise's patch was written", dropped);
 }
 
 function rationale(spec: EnrichmentSpec, reasoning: string): string {

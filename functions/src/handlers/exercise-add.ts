@@ -3,7 +3,8 @@
  * in apply mode queues its enrichment (dedup-keyed per exercise), which claims the exercise as the
  * quality scan's enrichments claim theirs, so a scan asks for no second one while it is open. A dry
  * run queues nothing: it lists the enrichment apply would ask for, as the scans' dry runs list their
- * follow-ups.
+ * follow-ups. Whether an LLM could run the enrichment is read while planning, before anything is
+ * written, so an LLM param that does not parse fails the job CONFIG_INVALID with the catalog unchanged.
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { familyLockKey } from "../catalog/family-locks";
@@ -33,6 +34,9 @@ import { assertNotMergedAway, assertSlugNotAnAlias } from "./support/failures";
 import { type FollowUp, FollowUpJobs } from "./support/follow-ups";
 import { type ExerciseClaims, enrichmentClaims } from "./support/exercise-claims";
 
+/** The summary field naming why no enrichment is asked for (no LLM configured): its code. */
+const ENRICHMENT_NOT_REQUESTED = "enrichment_not_requested";
+
 /** An equipment or muscle name of the intent. */
 const intentNameSchema = nonEmptyTextSchema.max(100);
 
@@ -57,6 +61,9 @@ export const exerciseAddHandler = planHandler({
   lockKeys: ({ payload }) => [familyLockKey(draftExercise(payload.intent).family_slug)],
   async plan(input) {
     const { db } = input.deps;
+    // Read before anything is written, as the other LLM jobs read it; kept with the plan (its summary), so a
+    // resumed run, which plans nothing, follows what this one decided.
+    const enrichmentBlocked = input.deps.llmNotConfigured();
     const draft = draftExercise(input.job.payload.intent);
     const [family, createdBefore] = await Promise.all([readFamily(db, draft.family_slug), exercisesCreatedByJob(db, input.job.id)]);
     // Its base name decides the family: one merged away takes it under a base name of its successor.
@@ -76,15 +83,20 @@ export const exerciseAddHandler = planHandler({
     const plan = changePlan(input.job, `add exercise "${placed.name}"`, addition.operations);
     return {
       plan,
-      summary: { exercise_id: addition.exercise_id, name: placed.name, family_slug: draft.family_slug, renamed: addition.renamed },
+      summary: {
+        exercise_id: addition.exercise_id,
+        name: placed.name,
+        family_slug: draft.family_slug,
+        renamed: addition.renamed,
+        ...(enrichmentBlocked ? { [ENRICHMENT_NOT_REQUESTED]: enrichmentBlocked.code } : {}),
+      },
     };
   },
   afterRun(input, outcome) {
     // Added, or would have been (a dry run): its enrichment follows.
     if (outcome.kind !== "completed" || !isSuccessStatus(outcome.status)) return outcome;
     // As the quality scan does: no enrichment that could only fail; the next scan of the exercise asks for it.
-    const blocked = input.deps.llmNotConfigured();
-    if (blocked) return { ...outcome, summary: { ...outcome.summary, enrichment_not_requested: blocked.code } };
+    if (outcome.summary[ENRICHMENT_NOT_REQUESTED] !== undefined) return outcome;
     return outcome.status === "succeeded"
       ? queueEnrichment(input.engine, enrichmentClaims(input.deps), outcome)
       : previewEnrichment(input.engine, outcome);

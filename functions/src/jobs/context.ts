@@ -19,7 +19,7 @@ export interface JobContext {
   signal: AbortSignal;
   /**
    * Fires when the lease or a lock is lost or the run's deadline comes, never for a cancel: what work
-   * a cancel lets finish (a frozen plan, an LLM call under way) watches, so a later lost lock or
+   * a cancel lets finish (a frozen plan, a dry run's enrichment call under way) watches, so a later lost lock or
    * deadline still stops it after a cancel fired `signal`.
    */
   hardStop: AbortSignal;

@@ -581,17 +581,88 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       expect(await ledgerOf(input.job.id)).toHaveLength(1);
     });
 
-    it("that lands before the last exercise's patch is written ends the shard cancelled, that patch unwritten", async () => {
+    it("that lands as the last exercise's answer comes, before its patch is written, ends the shard cancelled, that patch unwritten", async () => {
       const running: { shard?: TestHandlerInput } = {};
-      const cancelWhileThinking = enrichThen(0, (req) => {
+      // Past the call's stop: the answer comes all the same, and the write finds the cancel.
+      const cancelAsAnswered = enrichThen(0, (req) => {
         running.shard!.abort.abort(new JobCancelledError(running.shard!.job.id));
         return fakeEnrichment(req.context?.exercise as Record<string, unknown>);
       });
-      const { input, exercises } = await setUpShard({ exercises: thinExercises(1), script: [cancelWhileThinking] });
+      const { input, exercises } = await setUpShard({ exercises: thinExercises(1), script: [cancelAsAnswered] });
       running.shard = input;
-      expect(await run(input)).toMatchObject({ status: "cancelled", summary: { exercises_total: 1, exercises_succeeded: 0 } });
+      expect(await run(input)).toMatchObject({
+        status: "cancelled",
+        summary: { exercises_total: 1, exercises_succeeded: 0, failures: [{ exercise_id: exercises[0].id, code: "CANCELLED" }] },
+      });
       expect((await exerciseOf(exercises[0].id))!.execution_notes).toBeUndefined();
       expect(await journalOf(input.job.id)).toEqual([]);
+    });
+
+    /**
+     * A shard of three exercises, one call at a time: the first answered at once, the next taking `thinkingMs`
+     * and cancelled as soon as it is under way.
+     */
+    async function cancelledWhileThinking(mode: "apply" | "dry_run", thinkingMs: number) {
+      const exercises = thinExercises(3);
+      await seedCatalog(db, { exercises });
+      const answering = new FakeLlmClient();
+      const thinking = new FakeLlmClient({ latencyMs: thinkingMs });
+      const running: { shard?: TestHandlerInput } = {};
+      const llm: LlmClient = {
+        provider: "fake",
+        generateJson: (req) => {
+          if (answering.calls.length === 0) return answering.generateJson(req);
+          const answer = thinking.generateJson(req);
+          running.shard!.abort.abort(new JobCancelledError(running.shard!.job.id));
+          return answer;
+        },
+      };
+      const deps = makeTestDeps(db, { applyEnabled: true, llm: () => llm, config: { enrichConcurrency: 1 } });
+      const input = await leaseForTest(deps, {
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: { mode, parent_job_id: "parent-1", exercise_doc_ids: exercises.map((e) => e.id), enrichment_spec: SPEC },
+      });
+      running.shard = input;
+      const started = Date.now();
+      const outcome = await run(input);
+      return { input, exercises, outcome, tookMs: Date.now() - started };
+    }
+
+    it("in apply mode ends the LLM call under way at once: the shard ends cancelled with what it applied, that exercise unwritten", async () => {
+      const { input, exercises, outcome, tookMs } = await cancelledWhileThinking("apply", 30_000);
+      expect(tookMs).toBeLessThan(10_000);
+      expect(outcome).toMatchObject({
+        status: "cancelled",
+        summary: {
+          exercises_total: 3,
+          exercises_succeeded: 1,
+          applied: 1,
+          exercises_failed: 1,
+          failures: [{ exercise_id: exercises[1].id, code: "CANCELLED" }],
+        },
+      });
+      expect((await exerciseOf(exercises[1].id))!.execution_notes).toBeUndefined();
+      expect(await journalOf(input.job.id)).toHaveLength(1);
+      expect(await ledgerOf(input.job.id)).toEqual([exercises[0].id]);
+      // The stopped call counts as sent, with no answer to read.
+      const attempt = input.attemptLog.document({ status: "cancelled", error: null, finishedAt: new Date(), expireAt: Timestamp.now() });
+      expect(attempt.llm_calls).toEqual([
+        expect.objectContaining({ task: ENRICH_TASK, calls: 1 }),
+        expect.objectContaining({ task: ENRICH_TASK, calls: 1, input_tokens: 0, output_tokens: 0 }),
+      ]);
+    });
+
+    it("in a dry run lets the call under way finish: its answer is the preview", async () => {
+      const { outcome, exercises } = await cancelledWhileThinking("dry_run", 200);
+      expect(outcome).toMatchObject({
+        status: "cancelled",
+        summary: {
+          exercises_total: 3,
+          exercises_succeeded: 2,
+          exercises_failed: 0,
+          changes_preview: [expect.stringContaining(exercises[0].id), expect.stringContaining(exercises[1].id)],
+        },
+      });
     });
 
     it("that lands as the last exercise is recorded leaves the shard its outcome: nothing was left undone", async () => {

@@ -6,6 +6,10 @@ import { LlmError } from "../../src/llm";
 import { leaseForTest, makeTestDeps, retryForTest, runHandler } from "../helpers/engine";
 import { newFirestore, useFirestore } from "../helpers/firestore";
 import { countOps } from "../../bench/billing-counter";
+import { ConfigError, loadEngineConfig } from "../../src/config";
+import { createEngine } from "../../src/create-engine";
+import { registry } from "../../src/handlers";
+import { RecordingTasks } from "../helpers/runtime";
 import { MODES, ROWS_MERGED_INTO_ROW, alias, depsFor, endFollowUps, exercise, family, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
@@ -564,5 +568,38 @@ describe("EXERCISE_ADD (apply)", () => {
     // A dry run lists none either.
     expect(ran).not.toHaveProperty("summary.jobs_would_create");
     expect(await otherJobs(db, job.job.id)).toEqual([]);
+  });
+
+  it("fails CONFIG_INVALID with nothing written when an LLM param does not parse, as the LLM jobs do", async () => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    // Deployed functions read LLM_PROVIDER to know whether the enrichment could run.
+    const config = loadEngineConfig({ LLM_PROVIDER: "openai", CATALOG_APPLY_ENABLED: "true" });
+    const engine = createEngine({ db, config, tasks: new RecordingTasks(), registry, deployed: true });
+    const { jobId } = await engine.queue.createJob({ type: "EXERCISE_ADD", payload: { mode: "apply", intent }, created_by: "test" });
+
+    const [ran] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+
+    expect(ran).toMatchObject({ jobId, status: "failed", error: { code: "CONFIG_INVALID", transient: false } });
+    expect(ran.error?.message).toMatch("LLM_PROVIDER");
+    expect(await exercise(db, NEW_ID)).toBeNull();
+    expect(await snapshotCatalog(db)).toBe(before);
+    expect(await otherJobs(db, jobId)).toEqual([]);
+  });
+
+  it("resumes its plan as its planning decided on the enrichment, reading no LLM param after the write", async () => {
+    await seedDemo(db);
+    const deps = depsFor(db, "apply");
+    const first = await leaseForTest(deps, { type: "EXERCISE_ADD", payload: { mode: "apply", intent } });
+    const ran = await runHandler(exerciseAddHandler, first);
+    // Redeployed with a param that does not parse before the retry, which finds the plan frozen.
+    const invalidProvider = () => {
+      throw new ConfigError("LLM_PROVIDER", 'must be one of fake, vertex, not "openai"');
+    };
+    const retry = await runHandler(exerciseAddHandler, await retryForTest({ ...deps, llmNotConfigured: invalidProvider }, first));
+
+    const enrichmentId = ran.kind === "completed" && ran.summary.enrichment_job_id;
+    expect(retry).toMatchObject({ status: "succeeded", summary: { exercise_id: NEW_ID, enrichment_job_id: enrichmentId } });
+    expect(await otherJobs(db, first.job.id)).toHaveLength(1);
   });
 });
