@@ -176,13 +176,17 @@ function repairAlias(slug: string, alias: DocData, facts: AliasFacts): AliasRepa
   const viaExercise = exerciseId ? exerciseTarget(slug, exerciseId, facts) : null;
   const viaFamily = familySlug ? familyTarget(slug, familySlug, facts) : null;
   // With two targets, the slug's shape says which one the alias meant.
-  const preferred =
-    problem === "both_targets" && !slug.includes("-") && slug.includes("_") ? [viaFamily, viaExercise] : [viaExercise, viaFamily];
+  const preferred = problem === "both_targets" && slugMeansFamily(slug) ? [viaFamily, viaExercise] : [viaExercise, viaFamily];
   const chosen =
     preferred.find((found) => found?.kind === "found") ??
     preferred.find((found) => found !== null && found.kind !== "missing") ??
     preferred.find((found) => found !== null);
   return repairFor(slug, problem, chosen ?? { kind: "missing" });
+}
+
+/** Whether an alias with both an exercise and a family target meant the family, by its slug's shape: name slugs use "-", family slugs "_". */
+export function slugMeansFamily(slug: string): boolean {
+  return !slug.includes("-") && slug.includes("_");
 }
 
 function repairFor(

@@ -84,6 +84,25 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await exercise(db, seated.id)).toMatchObject({ status: "merged", merged_into: "row__row-cable" });
   });
 
+  it("keeps, of an alias's two targets, the exercise its name-shaped slug names (or its twin), as ALIAS_REPAIR would", async () => {
+    const bothTargets = [
+      { alias_slug: "rows-on-kettlebell", exercise_id: "rows__rows-kettlebell", family_slug: "rows" },
+      { alias_slug: "rows-on-cable", exercise_id: "rows__rows-cable", family_slug: "rows" },
+    ];
+    await seedDemo(db, { ...rows, aliases: [...rows.aliases, ...bothTargets] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+    if (mode === "dry_run") return;
+    const aliasOf = (exercise_id: string) => ({ exercise_id, is_family_alias: false, updated_at: expect.anything() });
+    expect(await alias(db, "rows-on-kettlebell")).toEqual({ alias_slug: "rows-on-kettlebell", ...aliasOf("rows__rows-kettlebell") });
+    // Merged into its twin, it leads to the twin.
+    expect(await alias(db, "rows-on-cable")).toEqual({ alias_slug: "rows-on-cable", ...aliasOf("row__row-cable") });
+    const slugs = bothTargets.map(({ alias_slug }) => alias_slug);
+    const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: slugs });
+    expect(repair.summary).toMatchObject({ fine: slugs, repaired: [] });
+  });
+
   it("locks the family of an exercise of another family merged earlier into one it merges away, which it re-points", async () => {
     const seated = exerciseFixture("Seated Row (Cable)", ["cable"], {
       family_slug: "seated_row",

@@ -70,6 +70,23 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await alias(db, "pushups")).toMatchObject({ family_slug: "press_up", is_family_alias: true });
   });
 
+  it("keeps, of an alias's two targets, the exercise its name-shaped slug names, as ALIAS_REPAIR would, leaving it nothing to repair", async () => {
+    // The demo's "overhead-press" names both shoulder_press__shoulder-press-barbell and the family shoulder_press.
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "shoulder_press", "shoulder_presses"));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+    if (mode === "dry_run") return;
+    expect(await alias(db, "overhead-press")).toEqual({
+      alias_slug: "overhead-press",
+      exercise_id: "shoulder_press__shoulder-press-barbell",
+      is_family_alias: false,
+      updated_at: expect.anything(),
+    });
+    const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: ["overhead-press"] });
+    expect(repair.summary).toMatchObject({ fine: ["overhead-press"], repaired: [] });
+  });
+
   it("takes its locks again when a family was merged into it after it chose them", async () => {
     await seedDemo(db);
     const input = await leaseForTest(depsFor(db, mode), { type: "FAMILY_RENAME_SLUG", payload: rename(mode, "push_up", "press_up") });

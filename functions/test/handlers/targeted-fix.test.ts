@@ -330,6 +330,47 @@ describe.each(MODES)("TARGETED_FIX (%s)", (mode) => {
     );
   });
 
+  it("refuses a patch of equipment with a path under a stored list (a legacy muscles: [...]) for good, as validation words it", async () => {
+    const legacy = exerciseFixture("Hip Abduction (Cable)", ["cable"], { muscles: ["glutes"] });
+    await seedDemo(db, { exercises: [legacy] });
+    const before = await snapshotCatalog(db);
+    const patchOf = (patch: Record<string, unknown>) =>
+      runJob(depsFor(db, mode), "TARGETED_FIX", { mode, exercise_doc_ids: [legacy.id], fix_type: "patch", fix_data: { patch } });
+    const refusal = { code: "INVALID_PATH", message: 'cannot set "muscles.primary": "muscles" is not a map' };
+    // Alone, the path is refused by validation...
+    expect(await patchOf({ "muscles.primary": ["glutes"] })).toMatchObject({
+      status: "needs_review",
+      error: { code: "VALIDATION_FAILED", details: { errors: [expect.objectContaining(refusal)] } },
+    });
+    // ...with equipment, whose renames are worked out on the patched exercise first, by the plan: not an error retried.
+    expect(await patchOf({ equipment: ["resistance-band"], "muscles.primary": ["glutes"] })).toMatchObject({
+      status: "failed",
+      error: {
+        code: "INVALID_PATCH",
+        transient: false,
+        details: { refused: [{ ...refusal, path: "muscles.primary", target: `exercises/${legacy.id}` }] },
+      },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
+  it("refuses a path no patch may write in a patch of equipment too, before working out its renames", async () => {
+    await seedDemo(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "patch",
+      fix_data: { patch: { equipment: ["barbell", "squat-rack"], "muscles..primary": ["quadriceps"] } },
+    });
+    expect(run).toMatchObject({
+      status: "failed",
+      error: {
+        code: "INVALID_PATCH",
+        details: { refused: [expect.objectContaining({ code: "PATH_NOT_ALLOWED", path: "muscles..primary" })] },
+      },
+    });
+  });
+
   it("archives exercises and recomputes their family's registry", async () => {
     const run = await fix({ exercise_doc_ids: ["squat__squat-smith-machine"], fix_type: "archive" });
     expect(run.summary).toMatchObject({ fix_type: "archive", changed: ["squat__squat-smith-machine"] });

@@ -24,8 +24,9 @@ import { assertNotMergedAway, assertSourceNotRetired } from "../support/failures
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
-import { type DocData, isPlainRecord } from "../../util/object-paths";
+import { type DocData, isNonEmptyString, isPlainRecord } from "../../util/object-paths";
 import { mergedInto } from "../../catalog/family-registry";
+import { liveExerciseOf, slugMeansFamily } from "../../catalog/alias-resolution";
 
 export interface FamilyMergeInput {
   source: LoadedFamily;
@@ -152,21 +153,46 @@ function isBlank(value: unknown): boolean {
   return value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
 }
 
+/**
+ * The exercise an alias of a family the plan retires keeps when it names one too, as ALIAS_REPAIR keeps one of two
+ * targets: where its slug is a name's (`slugMeansFamily`), the live exercise its exercise target is or was merged
+ * into. Null where it follows the family: a family's slug, or an exercise retired without a live successor among
+ * `members`, the exercises the plan read (one outside them is kept as named, for validation to check).
+ */
+export function exerciseKeptBy(slug: string, alias: Readonly<DocData>, members: readonly CatalogDoc[]): string | null {
+  const exerciseId = alias.exercise_id;
+  if (!isNonEmptyString(exerciseId) || slugMeansFamily(slug)) return null;
+  const read = new Map(members.map(({ id, data }) => [id, data]));
+  return read.has(exerciseId) ? liveExerciseOf(exerciseId, (id) => read.get(id) ?? null) : exerciseId;
+}
+
 /** Aliases of the source family and of merged exercises point at their successors; the source slug becomes a family alias. */
 function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<string, string>): OperationInput[] {
   const { source, target } = input;
+  const members = [...source.members, ...target.members];
   const operations: OperationInput[] = [];
-  for (const { id: slug, data } of input.pointingAliases) {
+  // One with both targets is read twice, as an alias of the family and of an exercise: it gets one operation.
+  const aliases = new Map(input.pointingAliases.map(({ id, data }) => [id, data]));
+  for (const [slug, data] of aliases) {
     if (slug === source.slug) continue;
-    const successor = typeof data.exercise_id === "string" ? successorOf.get(data.exercise_id) : undefined;
+    const ofSource = data.family_slug === source.slug;
+    const exerciseId = ofSource ? exerciseKeptBy(slug, data, members) : data.exercise_id;
+    const successor = typeof exerciseId === "string" ? successorOf.get(exerciseId) : undefined;
     if (successor) {
       operations.push({
         op: "upsert_alias",
         alias_slug: slug,
         exercise_id: successor,
-        rationale: `${String(data.exercise_id)} is merged into ${successor}`,
+        rationale: `${String(exerciseId)} is merged into ${successor}`,
       });
-    } else if (data.family_slug === source.slug) {
+    } else if (ofSource && typeof exerciseId === "string") {
+      operations.push({
+        op: "upsert_alias",
+        alias_slug: slug,
+        exercise_id: exerciseId,
+        rationale: `${source.slug} is merged into ${target.slug}; of its two targets the alias keeps exercise ${exerciseId}, which its slug names`,
+      });
+    } else if (ofSource) {
       operations.push({
         op: "upsert_alias",
         alias_slug: slug,

@@ -1,7 +1,8 @@
 /**
  * FAMILY_RENAME_SLUG's plan: every exercise of the family (any status) moves to the new slug, a live
  * one renamed where its name must fit the new slug (old name slugs kept as aliases; a retired one keeps
- * its name, as no alias may lead to it); aliases of the family follow;
+ * its name, as no alias may lead to it); aliases of the family follow (one naming an exercise too keeps
+ * the target ALIAS_REPAIR would keep: `exerciseKeptBy`);
  * the old slug becomes a family alias of the new one, and its registry entry is retired as merged
  * into the new one, so anything holding the old slug finds its way. A new slug that already names a
  * family is refused with FAMILY_EXISTS (merge the families instead).
@@ -17,7 +18,7 @@ import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../cata
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { aliasPointsAtFamily } from "../../catalog/slug-aliases";
 import { mergedInto } from "../../catalog/family-registry";
-import { nothingLiveToMerge } from "./family-merge";
+import { exerciseKeptBy, nothingLiveToMerge } from "./family-merge";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
 
 export interface FamilyRenameInput {
@@ -113,13 +114,17 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     ...moveOperations(family.slug, target.slug, moves, owners, retiredName, { fromBecomesAlias: true }),
     ...input.familyAliases
       .filter(({ id }) => id !== family.slug && id !== target.slug)
-      .map(({ id }) => ({
-        op: "upsert_alias" as const,
-        alias_slug: id,
-        family_slug: target.slug,
-        is_family_alias: true,
-        rationale: retiredName,
-      })),
+      .map(({ id, data }): OperationInput => {
+        const exerciseId = exerciseKeptBy(id, data, family.members);
+        return exerciseId
+          ? {
+              op: "upsert_alias",
+              alias_slug: id,
+              exercise_id: exerciseId,
+              rationale: `${retiredName}; of its two targets the alias keeps exercise ${exerciseId}, which its slug names`,
+            }
+          : { op: "upsert_alias", alias_slug: id, family_slug: target.slug, is_family_alias: true, rationale: retiredName };
+      }),
     ...(aliasOfThisFamily
       ? [{ op: "delete_alias" as const, alias_slug: target.slug, rationale: `${target.slug} names the family itself again` }]
       : []),

@@ -33,6 +33,8 @@ import {
   sharedPrimaryConflicts,
 } from "./family-moves";
 import { patchPathIssues } from "../../apply/operation-rules";
+import type { ValidationIssue } from "../../apply/issues";
+import { CATALOG_COLLECTIONS, documentPath } from "../../catalog/collections";
 
 /** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
 export interface TargetedFixPayload {
@@ -230,21 +232,31 @@ function patchedFamilies(
 ): Array<{ family: LoadedFamily; after: CatalogDoc[] }> {
   if (payload.fix_type !== "patch" || !touchesRegistry(payload)) return [];
   const patch = payload.fix_data && "patch" in payload.fix_data ? payload.fix_data.patch : {};
+  // Before it is simulated: the handler asks for its renames (`patchNaming`) before it plans it.
+  assertPatchablePaths(patch);
   const named = new Set(payload.exercise_doc_ids);
   return [...families.values()]
     .filter((family) => family.members.some(({ id }) => named.has(id)))
     .map((family) => ({
       family,
-      after: family.members.map((member) => (named.has(member.id) ? { ...member, data: patched(member.data, patch) } : member)),
+      after: family.members.map((member) => (named.has(member.id) ? { ...member, data: patched(member, patch) } : member)),
     }));
 }
 
-/** The exercise as the patch leaves it (a null value removes the field). */
-function patched(exercise: Readonly<DocData>, patch: Readonly<Record<string, unknown>>): DocData {
-  return Object.entries(patch).reduce<DocData>(
-    (data, [path, value]) => (value === null ? deletePath(data, path) : setPath(data, path, value)),
-    exercise,
-  );
+/**
+ * The exercise as the patch leaves it (a null value removes the field). A path its stored fields cannot
+ * take (one under a legacy list, `muscles: [...]`) is refused as validation refuses it, INVALID_PATH.
+ */
+function patched({ id, data: exercise }: CatalogDoc, patch: Readonly<Record<string, unknown>>): DocData {
+  return Object.entries(patch).reduce<DocData>((data, [path, value]) => {
+    try {
+      return value === null ? deletePath(data, path) : setPath(data, path, value);
+    } catch (err) {
+      throw invalidPatch([
+        { code: "INVALID_PATH", path, message: (err as Error).message, target: documentPath(CATALOG_COLLECTIONS.exercises, id) },
+      ]);
+    }
+  }, exercise);
 }
 
 function fixOperations(
@@ -284,12 +296,16 @@ function assertPatchablePaths(patch: Readonly<Record<string, unknown>>): void {
     path: path.replace(/^(set|unset)\./, ""),
     message,
   }));
-  if (refused.length > 0)
-    throw JobFailure.permanent(
-      "INVALID_PATCH",
-      `the patch cannot write ${[...new Set(refused.map(({ path }) => path))].join(", ")}: ${refused.map(({ message }) => message).join("; ")}; nothing was written`,
-      { refused },
-    );
+  if (refused.length > 0) throw invalidPatch(refused);
+}
+
+/** The patch refused before anything is planned: each path with the validator's code and wording for it. */
+function invalidPatch(refused: Array<Pick<ValidationIssue, "code" | "path" | "message" | "target">>): JobFailure {
+  return JobFailure.permanent(
+    "INVALID_PATCH",
+    `the patch cannot write ${[...new Set(refused.map(({ path }) => path))].join(", ")}: ${refused.map(({ message }) => message).join("; ")}; nothing was written`,
+    { refused },
+  );
 }
 
 /**
