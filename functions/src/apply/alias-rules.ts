@@ -8,8 +8,8 @@ import { CATALOG_COLLECTIONS, documentPath } from "../catalog/collections";
 import type { CatalogState } from "./catalog-state";
 import type { IssueLog, ValidationIssue } from "./issues";
 import type { PlanTrace } from "./plan-trace";
-import { type DocData, display } from "../util/object-paths";
-import { isLiveExercise } from "../catalog/family-registry";
+import { type DocData, display, isNonEmptyString } from "../util/object-paths";
+import { isLiveExercise, mergedInto } from "../catalog/family-registry";
 import { knownSlugsOf } from "../catalog/slug-aliases";
 
 const aliasTarget = (slug: string) => documentPath(CATALOG_COLLECTIONS.aliases, slug);
@@ -20,10 +20,16 @@ function sameTarget(a: Readonly<DocData>, b: Readonly<DocData>): boolean {
   return (a.exercise_id || null) === (b.exercise_id || null) && (a.family_slug || null) === (b.family_slug || null);
 }
 
-/** Repairing a broken alias that named both an exercise and a family by keeping one of them. */
-function keepsOneOfBothTargets(previous: Readonly<DocData>, alias: Readonly<DocData>): boolean {
-  if (!previous.exercise_id || !previous.family_slug) return false;
-  return (alias.exercise_id || null) === previous.exercise_id || (alias.family_slug || null) === previous.family_slug;
+/**
+ * Repairing a broken alias that named both an exercise and a family by keeping one of them: the family
+ * may be followed to the family it is merged into (by the plan, or earlier), as ALIAS_REPAIR and a family
+ * rename or merge follow it. An exercise merged away needs no such rule: it is no live target to collide with.
+ */
+function keepsOneOfBothTargets(previous: Readonly<DocData>, alias: Readonly<DocData>, final: CatalogState): boolean {
+  if (!isNonEmptyString(previous.exercise_id) || !isNonEmptyString(previous.family_slug)) return false;
+  if (alias.exercise_id === previous.exercise_id) return true;
+  const family = alias.family_slug;
+  return typeof family === "string" && (family === previous.family_slug || family === mergedInto(final.family(previous.family_slug)));
 }
 
 /**
@@ -69,7 +75,7 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
     if (
       previous &&
       !sameTarget(previous, alias) &&
-      !keepsOneOfBothTargets(previous, alias) &&
+      !keepsOneOfBothTargets(previous, alias, final) &&
       !familyAliasTakesOver(slug, previous, alias, final) &&
       final.isAliasTargetLive(previous)
     ) {

@@ -622,6 +622,46 @@ describe("validatePlan: aliases", () => {
     expect(validate([{ ...retire, merged_into: "bench_press" }], merged).errors).toEqual([]);
   });
 
+  it("lets an alias with both targets keep its family followed to the one it is merged into, by the plan or earlier, and no other", () => {
+    // Its exercise stays live; of the two targets the alias keeps the family, which has a successor.
+    const bothTargets = (family_slug: string, exercise_id: string) => ({ alias_slug: "both_targets", exercise_id, family_slug });
+    const retire: OperationInput = {
+      op: "update_family_registry",
+      family_slug: "squat",
+      status: "merged",
+      merged_into: "front_squat",
+      rationale,
+    };
+    const renameFamily = [
+      moveToFrontSquat,
+      keepOldSlug(squat),
+      registry("front_squat"),
+      retire,
+      alias("squat", { family_slug: "front_squat" }),
+    ];
+    const renamed = { ...catalog, aliases: [bothTargets("squat", squat.id)] };
+    expect(validate([...renameFamily, alias("both_targets", { family_slug: "front_squat" })], renamed).errors).toEqual([]);
+    const mergedEarlier = {
+      ...catalog,
+      families: [...families, computeFamilyRegistry("bench_old", [], { status: "merged", merged_into: "bench_press" })],
+      aliases: [bothTargets("bench_old", benchBarbell.id)],
+    };
+    expect(validate([alias("both_targets", { family_slug: "bench_press" })], mergedEarlier).errors).toEqual([]);
+    // Any other family is not the alias's to take, and a retired one is no target.
+    expectError(validate([...renameFamily, alias("both_targets", { family_slug: "bench_press" })], renamed), {
+      code: "ALIAS_COLLISION",
+      operation_index: 5,
+    });
+    expectError(validate([alias("both_targets", { family_slug: "squat" })], mergedEarlier), {
+      code: "ALIAS_COLLISION",
+      operation_index: 0,
+    });
+    expectError(validate([alias("both_targets", { family_slug: "bench_old" })], mergedEarlier), {
+      code: "ALIAS_CHAIN",
+      operation_index: 0,
+    });
+  });
+
   it("rejects an alias that shadows another exercise's slug, and a new name that an alias already claims", () => {
     expectError(validate([alias("squat-barbell", { exercise_id: benchBarbell.id })]), {
       code: "ALIAS_SHADOWS_EXERCISE",

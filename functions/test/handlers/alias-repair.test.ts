@@ -61,6 +61,22 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
     expect(run.status).toBe(done);
   });
 
+  it("keeps the family of an alias with both targets whose slug names a family, followed to the family it was merged into since", async () => {
+    const ohpOld = { alias_slug: "ohp_old", exercise_id: "shoulder_press__shoulder-press-barbell", family_slug: "press_old" };
+    await seedDemo(db, { families: [retiredFamilyFixture("press_old", "shoulder_press")], aliases: [ohpOld] });
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["ohp_old"] });
+
+    expect(run).toMatchObject({ status: done, error: null });
+    expect(run.summary.repaired).toEqual([expect.objectContaining({ alias_slug: "ohp_old", problem: "both_targets", action: "upsert" })]);
+    if (mode === "dry_run") return;
+    expect(await alias(db, "ohp_old")).toEqual({
+      alias_slug: "ohp_old",
+      family_slug: "shoulder_press",
+      is_family_alias: true,
+      updated_at: expect.anything(),
+    });
+  });
+
   it("changes nothing for aliases that are fine", async () => {
     await seedDemo(db);
     const before = await snapshotCatalog(db);

@@ -103,6 +103,23 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(repair.summary).toMatchObject({ fine: slugs, repaired: [] });
   });
 
+  it("re-points to the target an alias with both targets whose slug names a family, leaving it nothing to repair", async () => {
+    const kbRows = { alias_slug: "kb_rows", exercise_id: "rows__rows-kettlebell", family_slug: "rows" };
+    await seedDemo(db, { ...rows, aliases: [...rows.aliases, kbRows] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+    if (mode === "dry_run") return;
+    expect(await alias(db, "kb_rows")).toEqual({
+      alias_slug: "kb_rows",
+      family_slug: "row",
+      is_family_alias: true,
+      updated_at: expect.anything(),
+    });
+    const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: ["kb_rows"] });
+    expect(repair.summary).toMatchObject({ fine: ["kb_rows"], repaired: [] });
+  });
+
   it("locks the family of an exercise of another family merged earlier into one it merges away, which it re-points", async () => {
     const seated = exerciseFixture("Seated Row (Cable)", ["cable"], {
       family_slug: "seated_row",

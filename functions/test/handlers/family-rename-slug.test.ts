@@ -87,6 +87,23 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(repair.summary).toMatchObject({ fine: ["overhead-press"], repaired: [] });
   });
 
+  it("re-points to the new family an alias with both targets whose slug names a family, leaving it nothing to repair", async () => {
+    const ohpFamily = { alias_slug: "ohp_family", exercise_id: "shoulder_press__shoulder-press-barbell", family_slug: "shoulder_press" };
+    await seedDemo(db, { aliases: [ohpFamily] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "shoulder_press", "shoulder_presses"));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+    if (mode === "dry_run") return;
+    expect(await alias(db, "ohp_family")).toEqual({
+      alias_slug: "ohp_family",
+      family_slug: "shoulder_presses",
+      is_family_alias: true,
+      updated_at: expect.anything(),
+    });
+    const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: ["ohp_family"] });
+    expect(repair.summary).toMatchObject({ fine: ["ohp_family"], repaired: [] });
+  });
+
   it("takes its locks again when a family was merged into it after it chose them", async () => {
     await seedDemo(db);
     const input = await leaseForTest(depsFor(db, mode), { type: "FAMILY_RENAME_SLUG", payload: rename(mode, "push_up", "press_up") });
