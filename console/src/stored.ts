@@ -44,6 +44,6 @@ export function sizedAttemptFields(d: Record<string, unknown>): Pick<Attempt, Si
 
 /**
  * The most events, and LLM calls, the engine keeps in an attempt's log (attempt-log.ts): a list this
- * long may have lost later entries. (One the document had no room for keeps its first half, unmarked.)
+ * long may have lost later entries. (One the document had no room for keeps its first half, named in `lists_cut`.)
  */
 export const ATTEMPT_LIST_LIMIT = 500;
