@@ -13,7 +13,7 @@ type RiskLevel = (typeof RISK_LEVELS)[number];
 
 const common = {
   rationale: z.string().min(1),
-  /** At least the operation's own (`OPERATION_RISK`): a plan may rate an operation higher, not lower. */
+  /** At least the operation's own (`operationRisk`): a plan may rate an operation higher, not lower. */
   risk: z.enum(RISK_LEVELS).optional(),
 };
 const fieldMap = z.record(z.string(), z.unknown());

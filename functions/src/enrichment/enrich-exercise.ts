@@ -14,8 +14,6 @@ import { type EnrichmentResponse, buildEnrichmentPrompt } from "./prompt";
 import { type DocData } from "../util/object-paths";
 import type { EnrichmentSpec } from "./spec";
 
-export const ENRICH_TASK = ENRICH_CALL.task;
-
 export interface EnrichmentRequest {
   exerciseId: string;
   /** The exercise as stored. */

@@ -22,8 +22,6 @@ import type { LlmClient, ModelTier } from "../llm/types";
 import { generateRecorded } from "./llm-call";
 import { REPAIR_CALL } from "./llm-calls";
 
-export const REPAIR_TASK = REPAIR_CALL.task;
-
 /** The first round uses the fast model; a plan it could not fix goes to the strong one. */
 function tierForRound(round: number): ModelTier {
   return round === 1 ? "fast" : "strong";

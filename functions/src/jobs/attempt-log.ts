@@ -12,9 +12,12 @@ import { type DocumentReference, type Firestore, Timestamp } from "firebase-admi
 import { JOB_COLLECTIONS } from "./collections";
 import type { AttemptStatus } from "./lifecycle";
 import type { JobErrorInfo, LlmUsageRecord } from "./model";
-import { documentBytes } from "../util/firestore-size";
+import { documentBytes, valueBytes } from "../util/firestore-size";
 
-/** Content larger than this (as JSON) is stored as a summary, whose first operations take at most `MAX_SUMMARY_BYTES`. */
+/**
+ * Content larger than this is stored as a summary, whose first operations take at most `MAX_SUMMARY_BYTES`. Every
+ * size here is in bytes as Firestore counts them (`valueBytes`, `documentBytes`), not in characters of JSON.
+ */
 const MAX_FIELD_BYTES = 200_000;
 const MAX_SUMMARY_BYTES = 50_000;
 const MAX_EVENTS = 500;
@@ -52,7 +55,6 @@ export function addUsage(a: LlmUsageRecord, b: LlmUsageRecord): LlmUsageRecord {
 }
 
 export interface AttemptRecorder {
-  readonly attemptNumber: number;
   event(name: string, details?: Record<string, unknown>): void;
   set(field: AttemptField, value: unknown): void;
   llmCall(task: string, usage: LlmCallUsage): void;
@@ -73,16 +75,16 @@ export function attemptRef(db: Firestore, jobId: string, leaseEpoch: number): Do
   return db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(JOB_COLLECTIONS.attempts).doc(String(leaseEpoch));
 }
 
-const jsonBytes = (value: unknown) => (JSON.stringify(value) ?? "null").length;
-
 /** Keeps oversized values out of the document: a summary with the size and the first items. */
 function boundForStorage(value: unknown): unknown {
-  const json = JSON.stringify(value) ?? "null";
-  if (json.length <= MAX_FIELD_BYTES) return JSON.parse(json);
-  const operations = (value as { operations?: unknown[] } | null)?.operations;
+  // Measured as stored: JSON's values only (a date as its text, no undefined).
+  const stored: unknown = JSON.parse(JSON.stringify(value) ?? "null");
+  const bytes = valueBytes(stored);
+  if (bytes <= MAX_FIELD_BYTES) return stored;
+  const operations = (stored as { operations?: unknown[] } | null)?.operations;
   return {
     truncated: true,
-    bytes: json.length,
+    bytes,
     ...(Array.isArray(operations) ? { operation_count: operations.length, first_operations: firstOperations(operations) } : {}),
   };
 }
@@ -92,7 +94,7 @@ function firstOperations(operations: readonly unknown[]): unknown[] {
   const kept: unknown[] = [];
   let bytes = 0;
   for (const operation of operations.slice(0, 20)) {
-    bytes += jsonBytes(operation);
+    bytes += valueBytes(operation);
     if (bytes > MAX_SUMMARY_BYTES) break;
     kept.push(operation);
   }
@@ -115,11 +117,11 @@ function fitted(
   while (documentBytes(document) > MAX_ATTEMPT_BYTES) {
     const [largest] = Object.keys(parts)
       .filter((key) => canShrink(parts[key]))
-      .sort((a, b) => jsonBytes(parts[b]) - jsonBytes(parts[a]));
+      .sort((a, b) => valueBytes(parts[b]) - valueBytes(parts[a]));
     if (largest === undefined) break;
     const value = parts[largest];
     if (Array.isArray(value)) listsCut[largest] ??= value.length;
-    parts[largest] = Array.isArray(value) ? value.slice(0, Math.floor(value.length / 2)) : { truncated: true, bytes: jsonBytes(value) };
+    parts[largest] = Array.isArray(value) ? value.slice(0, Math.floor(value.length / 2)) : { truncated: true, bytes: valueBytes(value) };
     document = withCuts();
   }
   return document;
@@ -170,10 +172,6 @@ export class AttemptLog implements AttemptRecorder {
     readonly identity: AttemptIdentity,
     private readonly now: () => Date,
   ) {}
-
-  get attemptNumber(): number {
-    return this.identity.attempt;
-  }
 
   event(name: string, details?: Record<string, unknown>): void {
     if (this.events.length >= MAX_EVENTS) return;

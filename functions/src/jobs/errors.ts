@@ -47,6 +47,11 @@ export class JobFailure extends Error {
   }
 }
 
+/** The failure of a job whose type has no handler (never had, or no longer has); the console keys on its code. */
+export function unsupportedJobType(type: string): JobFailure {
+  return JobFailure.permanent("UNSUPPORTED_JOB_TYPE", `no handler is registered for job type ${type}`);
+}
+
 /**
  * The code of an attempt whose lease ran out: ended by the watchdog, or by its worker that found it so, or
  * about to (its renewals failing).

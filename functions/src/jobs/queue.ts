@@ -26,7 +26,15 @@ import { z } from "zod";
 import { JOB_COLLECTIONS } from "./collections";
 import { PARAMS } from "../config";
 import { DedupClaims } from "./dedup";
-import { InvalidTransitionError, JobCancelledError, JobFailure, JobNotFoundError, LEASE_EXPIRED, LeaseLostError } from "./errors";
+import {
+  InvalidTransitionError,
+  JobCancelledError,
+  JobFailure,
+  JobNotFoundError,
+  LEASE_EXPIRED,
+  LeaseLostError,
+  unsupportedJobType,
+} from "./errors";
 import { RESUME_PLAN_ON_RETRY } from "./outcomes";
 import { UNKNOWN_CREATOR, buildJobDocument, rulesCheckedCreator } from "./job-document";
 import { HeldLease } from "./lease";
@@ -589,11 +597,7 @@ export class JobQueue {
         {
           status: this.transition(doc.id, doc.get("status") as JobStatus, "reject"),
           error: unknownType
-            ? {
-                code: "UNSUPPORTED_JOB_TYPE",
-                message: `no handler is registered for job type ${display(doc.get("type"))}`,
-                transient: false,
-              }
+            ? unsupportedJobType(display(doc.get("type"))).toInfo()
             : { code: "INVALID_JOB", message: "the stored job no longer passes validation", transient: false, details: issues },
           ...this.finished(now),
           updated_at: now,
@@ -702,7 +706,7 @@ export class JobQueue {
   }
 
   /**
-   * Reads one job and leases it if it is ready (tools and tests; workers lease from their polls);
+   * Reads one job and leases it if it is ready (tests only; workers lease from their polls);
    * null when it was not leased, also when it was cancelled instead (its children are left alone).
    */
   async leaseById(jobId: string, workerId: string): Promise<LeasedJob | null> {

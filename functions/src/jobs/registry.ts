@@ -2,7 +2,7 @@
  * The handler registry: the job types the engine runs, each with its payload schema and default
  * lane. Requests and stored documents are validated against it, and the worker routes by it.
  */
-import { JobFailure } from "./errors";
+import { unsupportedJobType } from "./errors";
 import type { JobHandler, PayloadSchema } from "./handler";
 import { type Job, type JobRequest, type Lane, type ParseResult, jobDocumentSchema, jobRequestSchema, toIssues } from "./model";
 
@@ -51,7 +51,7 @@ export class JobRegistry<D = unknown> implements JobTypes {
   /** The handler of `type`; a type without one fails permanently. */
   handlerFor(type: string): JobHandler<PayloadSchema, D> {
     const handler = this.byType.get(type);
-    if (!handler) throw JobFailure.permanent("UNSUPPORTED_JOB_TYPE", `no handler is registered for job type ${type}`);
+    if (!handler) throw unsupportedJobType(type);
     return handler;
   }
 

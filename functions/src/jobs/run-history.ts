@@ -31,7 +31,10 @@ export interface RunSummary {
   subjects: string[];
   lane: Lane;
   priority: number;
-  /** How the attempt ended: "deferred", "queued" (to be retried), or the job's final status. */
+  /**
+   * How the attempt ended (`AttemptStatus`): "deferred", "queued" (to be retried), the job's final status, or
+   * "lease_expired" (its lease ran out and was taken back: `recoverExpiredLease`).
+   */
   attempt_status: AttemptStatus;
   job_status: JobStatus;
   mode: Mode;

@@ -5,7 +5,8 @@
  * throws — the parts of Cloud Tasks the engine relies on. What it remembers is bounded, so a
  * long `npm start` does not grow with every task it ran.
  */
-import type { Lane } from "../jobs/model";
+import { PARAMS } from "../config";
+import { LANES, type Lane } from "../jobs/model";
 import { withoutLogFields } from "../util/log";
 import {
   type EnqueueResult,
@@ -19,6 +20,7 @@ import {
 export interface InProcessOptions {
   handler: (payload: WakeupPayload) => Promise<void>;
   maxConcurrent: Record<Lane, number>;
+  /** Attempts of one task, the first included; by default, the default of the lane task queues' `TASK_MAX_ATTEMPTS`. */
   maxAttempts?: number;
   /** The wait before a task's second attempt, doubling with each attempt after it, up to `maxRetryDelayMs`. */
   retryDelayMs?: number;
@@ -80,8 +82,7 @@ export class InProcessTaskQueue implements TaskQueuePort {
     this.closed = true;
     this.timers.forEach(clearTimeout);
     this.timers.clear();
-    this.ready.priority.length = 0;
-    this.ready.maintenance.length = 0;
+    for (const lane of LANES) this.ready[lane].length = 0;
     await Promise.all([...this.inFlight]);
   }
 
@@ -119,7 +120,7 @@ export class InProcessTaskQueue implements TaskQueuePort {
       await this.options.handler(pending.payload);
     } catch (err) {
       this.options.onError?.(err, pending.payload, pending.attempt);
-      if (pending.attempt < (this.options.maxAttempts ?? 5)) {
+      if (pending.attempt < (this.options.maxAttempts ?? PARAMS.taskMaxAttempts.defaultValue)) {
         const delayMs = (this.options.retryDelayMs ?? 1000) * 2 ** (pending.attempt - 1);
         this.schedule({ ...pending, attempt: pending.attempt + 1 }, Math.min(delayMs, this.options.maxRetryDelayMs ?? Infinity));
         return;
@@ -139,8 +140,7 @@ export class InProcessTaskQueue implements TaskQueuePort {
   }
 
   private isIdle(): boolean {
-    const lanes: Lane[] = ["priority", "maintenance"];
-    return this.timers.size === 0 && lanes.every((l) => this.running[l] === 0 && this.ready[l].length === 0);
+    return this.timers.size === 0 && LANES.every((lane) => this.running[lane] === 0 && this.ready[lane].length === 0);
   }
 
   private notifyIdle(): void {

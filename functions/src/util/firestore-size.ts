@@ -9,7 +9,8 @@ import { Timestamp } from "firebase-admin/firestore";
 
 const stringBytes = (text: string): number => Buffer.byteLength(text, "utf8") + 1;
 
-function valueBytes(value: unknown): number {
+/** The stored size of one field's value, without its name. */
+export function valueBytes(value: unknown): number {
   if (value === null || typeof value === "boolean") return 1;
   if (typeof value === "string") return stringBytes(value);
   if (typeof value === "number" || value instanceof Timestamp || value instanceof Date) return 8;

@@ -3,7 +3,7 @@ import { FieldPath, type Query, type QueryDocumentSnapshot, type QuerySnapshot, 
 
 const DEFAULT_PAGE_SIZE = 200;
 
-/** Runs a query: directly, or inside a transaction (`transactionReader`). */
+/** Runs a query: directly, or inside a transaction (`transactionQueryReader`). */
 export type QueryReader = (query: Query) => Promise<QuerySnapshot>;
 
 const directQueryReader: QueryReader = (query) => query.get();

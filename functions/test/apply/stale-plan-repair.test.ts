@@ -3,7 +3,8 @@ import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { type PlanRepairer, runPlan } from "../../src/apply/run-plan";
 import { type ChangePlan, type OperationInput } from "../../src/apply/plan";
 import { withPlannedGuards } from "../../src/apply/scope";
-import { REPAIR_TASK, llmPlanRepairer } from "../../src/enrichment/repair";
+import { REPAIR_CALL } from "../../src/enrichment/llm-calls";
+import { llmPlanRepairer } from "../../src/enrichment/repair";
 import { FakeLlmClient } from "../../src/llm/index";
 import type { LlmRequest } from "../../src/llm/types";
 import { exerciseFixture, planOf, seedCatalog } from "../helpers/catalog";
@@ -59,7 +60,7 @@ const attemptDoc = (input: TestHandlerInput) =>
 /** The model's repairs, scripted on a fake LLM behind the real repairer. */
 function modelRepairing(answer: Revision) {
   const llm = new FakeLlmClient({
-    script: [{ match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => answer(req.context?.plan as ChangePlan) }],
+    script: [{ match: { task: REPAIR_CALL.task }, respond: (req: LlmRequest<unknown>) => answer(req.context?.plan as ChangePlan) }],
   });
   return { llm, repairPlan: llmPlanRepairer(() => llm) };
 }

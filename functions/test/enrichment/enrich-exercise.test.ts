@@ -1,5 +1,5 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
-import { ENRICH_TASK, enrichExercise } from "../../src/enrichment/enrich-exercise";
+import { enrichExercise } from "../../src/enrichment/enrich-exercise";
 import { generateRecorded } from "../../src/enrichment/llm-call";
 import { ENRICH_CALL } from "../../src/enrichment/llm-calls";
 import { buildEnrichmentPrompt, missingFields } from "../../src/enrichment/prompt";
@@ -23,7 +23,7 @@ function recorder() {
   return { calls, llmCall: (task: string, usage: LlmUsage) => void calls.push({ task, usage }) };
 }
 
-const scripted = (respond: FakeScriptStep["respond"]) => new FakeLlmClient({ script: [{ match: { task: ENRICH_TASK }, respond }] });
+const scripted = (respond: FakeScriptStep["respond"]) => new FakeLlmClient({ script: [{ match: { task: ENRICH_CALL.task }, respond }] });
 
 describe("buildEnrichmentPrompt", () => {
   it("holds the exercise, the field guide, missing fields, scanner findings, the reviewer's note and the scope", () => {
@@ -172,7 +172,7 @@ describe("generateRecorded", () => {
     };
     const { calls, llmCall } = recorder();
     await expect(generateRecorded(stoppingClient, ENRICH_CALL, { prompt: "p" }, { llmCall })).rejects.toBe(stopped);
-    expect(calls).toEqual([{ task: ENRICH_TASK, usage: spent }]);
+    expect(calls).toEqual([{ task: ENRICH_CALL.task, usage: spent }]);
   });
 });
 
@@ -182,12 +182,12 @@ describe("enrichExercise", () => {
     const usage = recorder();
     const result = await enrichExercise(llm, { exerciseId: "x", exercise: THIN, spec: SPEC }, usage);
     expect(llm.calls).toHaveLength(1);
-    expect(llm.calls[0]).toMatchObject({ task: ENRICH_TASK, tier: "fast", context: { exercise: THIN } });
+    expect(llm.calls[0]).toMatchObject({ task: ENRICH_CALL.task, tier: "fast", context: { exercise: THIN } });
     expect(Object.keys(result.patch)).toEqual(
       expect.arrayContaining(["description", "execution_notes", "movement.type", "movement.split"]),
     );
     expect(result.patch["movement.type"]).toBe("hinge");
-    expect(usage.calls).toEqual([{ task: ENRICH_TASK, usage: result.usage }]);
+    expect(usage.calls).toEqual([{ task: ENRICH_CALL.task, usage: result.usage }]);
     expect(result.usage.input_tokens).toBeGreaterThan(0);
   });
 

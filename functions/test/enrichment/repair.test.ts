@@ -2,7 +2,8 @@ import { Timestamp } from "firebase-admin/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { runPlan } from "../../src/apply/run-plan";
 import type { ChangePlan } from "../../src/apply/plan";
-import { REPAIR_TASK, buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
+import { REPAIR_CALL } from "../../src/enrichment/llm-calls";
+import { buildRepairPrompt, llmPlanRepairer } from "../../src/enrichment/repair";
 import { toJobFailure } from "../../src/jobs/errors";
 import { FakeLlmClient, type FakeScriptStep, LlmError } from "../../src/llm/index";
 import type { LlmRequest } from "../../src/llm/types";
@@ -62,8 +63,8 @@ const planFromContext = (req: { context?: Record<string, unknown> }) => req.cont
 describe("the LLM repair loop", () => {
   it("applies a plan the LLM fixes in round 2, recording both rounds", async () => {
     const { llm, input } = await setUp([
-      { match: { task: REPAIR_TASK }, respond: planFromContext, times: 1 },
-      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
+      { match: { task: REPAIR_CALL.task }, respond: planFromContext, times: 1 },
+      { match: { task: REPAIR_CALL.task }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
     ]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
 
@@ -71,8 +72,8 @@ describe("the LLM repair loop", () => {
     const stored = (await db.collection(CATALOG_COLLECTIONS.exercises).doc(ROW.id).get()).data()!;
     expect(stored.muscles.primary).toEqual(["trapezius"]);
     expect(llm.calls.map((call) => [call.task, call.tier])).toEqual([
-      [REPAIR_TASK, "fast"],
-      [REPAIR_TASK, "strong"],
+      [REPAIR_CALL.task, "fast"],
+      [REPAIR_CALL.task, "strong"],
     ]);
     expect(llm.calls[0].context).toMatchObject({ errors: [expect.objectContaining({ code: "SCHEMA_INVALID", operation_index: 0 })] });
 
@@ -98,7 +99,7 @@ describe("the LLM repair loop", () => {
     const muscles = ["Upper Back", "upper_back", "UpperBack"];
     const { llm, input } = await setUp(
       muscles.map((muscle) => ({
-        match: { task: REPAIR_TASK },
+        match: { task: REPAIR_CALL.task },
         respond: (req: LlmRequest<unknown>) => withMuscle(req.context?.plan as ChangePlan, muscle),
         times: 1,
       })),
@@ -115,14 +116,14 @@ describe("the LLM repair loop", () => {
     const log = attemptLogOf(input, "needs_review");
     expect(log.repairs).toHaveLength(3);
     expect(log.events.filter((e: { event: string }) => e.event === "plan_repaired")).toHaveLength(3);
-    expect(log.llm_calls.map((call: { task: string }) => call.task)).toEqual([REPAIR_TASK, REPAIR_TASK, REPAIR_TASK]);
+    expect(log.llm_calls.map((call: { task: string }) => call.task)).toEqual([REPAIR_CALL.task, REPAIR_CALL.task, REPAIR_CALL.task]);
   });
 
   it("stops after the round whose answer was cut off at the output limit: no model could write the plan whole", async () => {
     const cutOff = () => {
       throw new LlmError("LLM_TRUNCATED", "model output was cut off at the output token limit (MAX_TOKENS after 16384 output tokens)");
     };
-    const { llm, input } = await setUp([{ match: { task: REPAIR_TASK }, respond: cutOff }]);
+    const { llm, input } = await setUp([{ match: { task: REPAIR_CALL.task }, respond: cutOff }]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
 
     expect(outcome).toMatchObject({ status: "needs_review", summary: { repairs: 1 }, error: { code: "REPAIR_LOOP_EXHAUSTED" } });
@@ -132,7 +133,7 @@ describe("the LLM repair loop", () => {
       "the plan of 1 operation(s) is too long to repair, as each round repeats it whole";
     expect(outcome.error?.message).toContain(`after 1 of 3 repair round(s), no further round could do better: ${stopReason}; first: `);
     expect(outcome.error?.details).toMatchObject({ stop_reason: stopReason, repairs: [{ round: 1, errors_after: 1 }] });
-    expect(llm.calls.map((call) => [call.task, call.tier])).toEqual([[REPAIR_TASK, "fast"]]);
+    expect(llm.calls.map((call) => [call.task, call.tier])).toEqual([[REPAIR_CALL.task, "fast"]]);
     expect(attemptLogOf(input, "needs_review").llm_calls).toHaveLength(1);
   });
 
@@ -154,12 +155,12 @@ describe("the LLM repair loop", () => {
     const { llm, input } = await setUp([
       // Round 1 changes the muscle (still not one the schema knows), keeping the guard.
       {
-        match: { task: REPAIR_TASK },
+        match: { task: REPAIR_CALL.task },
         respond: (req: LlmRequest<unknown>) => withMuscle(req.context?.plan as ChangePlan, "Upper Back"),
         times: 1,
       },
       // The strong rounds hand the plan back without its optional `before`, which the loop puts back.
-      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => withoutBefore(req.context?.plan as ChangePlan) },
+      { match: { task: REPAIR_CALL.task }, respond: (req: LlmRequest<unknown>) => withoutBefore(req.context?.plan as ChangePlan) },
     ]);
     const outcome = await runPlan(input, brokenPlan(input.job.id, { "muscles.primary": ROW_PRIMARY_MUSCLES }));
 
@@ -182,7 +183,7 @@ describe("the LLM repair loop", () => {
       "LLM_REJECTED",
     ],
   ])("counts an unusable answer (%s) as a round that changed nothing: the strong model is asked once", async (_case, unusable, code) => {
-    const { llm, input } = await setUp([{ match: { task: REPAIR_TASK }, respond: unusable }]);
+    const { llm, input } = await setUp([{ match: { task: REPAIR_CALL.task }, respond: unusable }]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
 
     expect(outcome).toMatchObject({ status: "needs_review", summary: { repairs: 2 }, error: { code: "REPAIR_LOOP_EXHAUSTED" } });
@@ -201,8 +202,8 @@ describe("the LLM repair loop", () => {
 
   it("applies the strong model's repair after an unusable answer from the fast one", async () => {
     const { input } = await setUp([
-      { match: { task: REPAIR_TASK }, respond: { error: "malformed_json" }, times: 1 },
-      { match: { task: REPAIR_TASK }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
+      { match: { task: REPAIR_CALL.task }, respond: { error: "malformed_json" }, times: 1 },
+      { match: { task: REPAIR_CALL.task }, respond: (req: LlmRequest<unknown>) => fixedPlan(req.context?.plan as ChangePlan), times: 1 },
     ]);
     const outcome = await runPlan(input, brokenPlan(input.job.id));
     expect(outcome).toMatchObject({ status: "succeeded", summary: { repairs: 2 } });
@@ -210,7 +211,7 @@ describe("the LLM repair loop", () => {
   });
 
   it("fails the job transiently when the LLM is unavailable during a repair, writing nothing", async () => {
-    const { input } = await setUp([{ match: { task: REPAIR_TASK }, respond: { error: "rate_limit" } }]);
+    const { input } = await setUp([{ match: { task: REPAIR_CALL.task }, respond: { error: "rate_limit" } }]);
     const before = await snapshotCatalog(db);
     const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
     expect(toJobFailure(err)).toMatchObject({ code: "LLM_RATE_LIMITED", kind: "transient" });
@@ -225,7 +226,7 @@ describe("the LLM repair loop", () => {
         cause: new Error("Could not load the default credentials"),
       });
     };
-    const { input } = await setUp([{ match: { task: REPAIR_TASK }, respond: noCredentials }]);
+    const { input } = await setUp([{ match: { task: REPAIR_CALL.task }, respond: noCredentials }]);
     const before = await snapshotCatalog(db);
     const err = await runPlan(input, brokenPlan(input.job.id)).catch((e: unknown) => e);
     expect(toJobFailure(err)).toMatchObject({ code: "LLM_AUTH", kind: "permanent" });

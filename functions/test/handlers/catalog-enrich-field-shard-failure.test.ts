@@ -7,7 +7,7 @@ import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { createEngine } from "../../src/create-engine";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
-import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import { ENRICH_CALL } from "../../src/enrichment/llm-calls";
 import { registry } from "../../src/handlers";
 import { childJobId as shardJobId } from "../../src/jobs/flows";
 import { FINAL_STATUSES, type JobStatus } from "../../src/jobs/lifecycle";
@@ -33,7 +33,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD over a shard that failed part-way", 
     const llm = new FakeLlmClient({
       script: [
         {
-          match: { task: ENRICH_TASK },
+          match: { task: ENRICH_CALL.task },
           // Two exercises are enriched and applied; the third call hits a bug, which fails the shard for good.
           respond: (req: LlmRequest<unknown>) => {
             if (answered++ < 2) return fakeEnrichment(req.context?.exercise as Record<string, unknown>);
@@ -80,7 +80,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD stopped by its drain's deadlin
       created_by: "test",
     });
     const enrichedSlugs = () =>
-      llm.calls.filter((call) => call.task === ENRICH_TASK).map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
+      llm.calls.filter((call) => call.task === ENRICH_CALL.task).map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
 
     const [stopped] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 500 });
     const ledger = (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);

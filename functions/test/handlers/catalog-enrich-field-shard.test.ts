@@ -3,7 +3,7 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { followUpJobId } from "../../src/jobs/handler";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
-import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import { ENRICH_CALL } from "../../src/enrichment/llm-calls";
 import type { EnrichmentSpec } from "../../src/enrichment/spec";
 import { JobCancelledError, JobFailure, LeaseLostError, toJobFailure } from "../../src/jobs/errors";
 import type { HandlerOutcome } from "../../src/jobs/handler";
@@ -107,7 +107,9 @@ const ledgerOf = async (jobId: string) =>
   (await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).collection(EXERCISE_RESULTS).get()).docs.map((doc) => doc.id);
 /** The exercise each enrichment call was about. */
 const enrichedIds = (llm: FakeLlmClient) =>
-  llm.calls.filter((call) => call.task === ENRICH_TASK).map((call) => String((call.context?.exercise as { name_slug: string }).name_slug));
+  llm.calls
+    .filter((call) => call.task === ENRICH_CALL.task)
+    .map((call) => String((call.context?.exercise as { name_slug: string }).name_slug));
 
 function summaryOf(outcome: HandlerOutcome): Record<string, unknown> {
   if (outcome.kind !== "completed") throw new Error(`expected a completed outcome, got ${outcome.kind}`);
@@ -138,7 +140,7 @@ async function runRefreshes(deps: TestDeps): Promise<number> {
 function enrichThen(count: number, after: (req: LlmRequest<unknown>) => unknown): FakeScriptStep {
   let answered = 0;
   return {
-    match: { task: ENRICH_TASK },
+    match: { task: ENRICH_CALL.task },
     respond: (req: LlmRequest<unknown>) =>
       answered++ < count ? fakeEnrichment(req.context?.exercise as Record<string, unknown>) : after(req),
   };
@@ -380,9 +382,9 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
     const { input } = await setUpShard({
       exercises: [broken, sloppy, good],
       script: [
-        { match: { task: ENRICH_TASK, promptIncludes: String(broken.name) }, respond: { error: "malformed_json" } },
+        { match: { task: ENRICH_CALL.task, promptIncludes: String(broken.name) }, respond: { error: "malformed_json" } },
         {
-          match: { task: ENRICH_TASK, promptIncludes: String(sloppy.name) },
+          match: { task: ENRICH_CALL.task, promptIncludes: String(sloppy.name) },
           respond: {
             changes: { name: "Renamed", status: "draft", "movement.type": "levitate", "movement.split": "upper body" },
             reasoning: "r",
@@ -477,7 +479,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       exercises: [labelled, clean],
       script: [
         {
-          match: { task: ENRICH_TASK, promptIncludes: String(labelled.name) },
+          match: { task: ENRICH_CALL.task, promptIncludes: String(labelled.name) },
           respond: { changes: { common_mistakes: mistakes }, reasoning: "r", confidence: "medium" },
         },
       ],
@@ -511,7 +513,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
   it("reports a shard whose exercises need nothing as no change", async () => {
     const { llm, input } = await setUpShard({
       exercises: thinExercises(2),
-      script: [{ match: { task: ENRICH_TASK }, respond: { changes: {}, reasoning: "already good", confidence: "high" } }],
+      script: [{ match: { task: ENRICH_CALL.task }, respond: { changes: {}, reasoning: "already good", confidence: "high" } }],
     });
     // Thin exercises still fail the scanner's hard checks (no execution notes, no movement).
     expect(await run(input)).toMatchObject({ status: "succeeded", summary: { exercises_no_change: 2, applied: 0, scanner_fail: 2 } });
@@ -527,7 +529,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       exercises: [curl, bench],
       script: [
         {
-          match: { task: ENRICH_TASK },
+          match: { task: ENRICH_CALL.task },
           // The stored category again: dropped as unchanged, so there is nothing to write.
           respond: (req: LlmRequest<unknown>) => ({
             changes: { category: (req.context?.exercise as { category: string }).category },
@@ -647,8 +649,8 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       // The stopped call counts as sent, with no answer to read.
       const attempt = input.attemptLog.document({ status: "cancelled", error: null, finishedAt: new Date(), expireAt: Timestamp.now() });
       expect(attempt.llm_calls).toEqual([
-        expect.objectContaining({ task: ENRICH_TASK, calls: 1 }),
-        expect.objectContaining({ task: ENRICH_TASK, calls: 1, input_tokens: 0, output_tokens: 0 }),
+        expect.objectContaining({ task: ENRICH_CALL.task, calls: 1 }),
+        expect.objectContaining({ task: ENRICH_CALL.task, calls: 1, input_tokens: 0, output_tokens: 0 }),
       ]);
     });
 
@@ -686,14 +688,14 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
       confidence: "high",
     });
     const addBench: FakeScriptStep = {
-      match: { task: ENRICH_TASK },
+      match: { task: ENRICH_CALL.task },
       respond: (req: LlmRequest<unknown>) => withEquipment(req, "flat bench"),
     };
     /** A flat bench for the first member; for the second, `earlier` (one answer per call), then a kettlebell. */
     function benchThenKettlebell(earlier: unknown[] = []): FakeScriptStep {
       const answers = [...earlier];
       return {
-        match: { task: ENRICH_TASK },
+        match: { task: ENRICH_CALL.task },
         respond: (req: LlmRequest<unknown>) =>
           (req.context?.exercise as { name: string }).name === members[0].name
             ? withEquipment(req, "flat bench")
@@ -859,7 +861,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD_SHARD", () => {
 
     it("lists again on a dry run's retry the refreshes of the patches an earlier attempt previewed", async () => {
       // The first member previewed, an outage at the second; the retry previews the second.
-      const outage: FakeScriptStep = { match: { task: ENRICH_TASK }, respond: { error: "rate_limit" }, times: 1 };
+      const outage: FakeScriptStep = { match: { task: ENRICH_CALL.task }, respond: { error: "rate_limit" }, times: 1 };
       const { input } = await setUpShard({
         exercises: members,
         script: [{ ...addBench, times: 1 }, outage, addBench],

@@ -2,7 +2,7 @@ import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { createEngine } from "../../src/create-engine";
-import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import { ENRICH_CALL } from "../../src/enrichment/llm-calls";
 import { EXERCISE_RESULTS } from "../../src/enrichment/shard-ledger";
 import { registry } from "../../src/handlers";
 import { CHILD_CHECK_INTERVAL_MS, childJobId as shardJobId } from "../../src/jobs/flows";
@@ -74,7 +74,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     expect(shards.map((doc) => doc.get("payload.exercise_doc_ids").length)).toEqual([20, 20, 20, 20, 20]);
 
     const enriched = llm.calls
-      .filter((call) => call.task === ENRICH_TASK)
+      .filter((call) => call.task === ENRICH_CALL.task)
       .map((call) => (call.context?.exercise as { name_slug: string }).name_slug);
     expect(enriched).toHaveLength(100);
     expect(new Set(enriched).size).toBe(100);
@@ -112,7 +112,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     );
     expect(rerun.result_summary).toMatchObject({ shards_total: 5, exercises_succeeded: 100 });
     expect((await jobsCollection().get()).size).toBe(6);
-    expect(llm.calls.filter((call) => call.task === ENRICH_TASK)).toHaveLength(100);
+    expect(llm.calls.filter((call) => call.task === ENRICH_CALL.task)).toHaveLength(100);
   });
 
   it("previews a dry run end to end: succeeded_dry_run, catalog untouched, LLM cost counted", async () => {
@@ -144,7 +144,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD through the real worker", () => {
     const [good, ...unlucky] = thinExercises(3);
     await seedCatalog(db, { exercises: [good, ...unlucky] });
     const llm = new FakeLlmClient({
-      script: [{ match: { task: ENRICH_TASK, promptIncludes: String(unlucky[0].name) }, respond: { error: "timeout" } }],
+      script: [{ match: { task: ENRICH_CALL.task, promptIncludes: String(unlucky[0].name) }, respond: { error: "timeout" } }],
     });
     const engine = (await startRuntime(llm)).engine;
     const { jobId } = await engine.queue.createJob({

@@ -2,7 +2,7 @@ import { Timestamp } from "firebase-admin/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { createEngine } from "../../src/create-engine";
-import { ENRICH_TASK } from "../../src/enrichment/enrich-exercise";
+import { ENRICH_CALL } from "../../src/enrichment/llm-calls";
 import { registry } from "../../src/handlers";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { childJobId as shardJobId } from "../../src/jobs/flows";
@@ -43,7 +43,7 @@ function echoingModel(): FakeLlmClient {
   return new FakeLlmClient({
     script: [
       {
-        match: { task: ENRICH_TASK },
+        match: { task: ENRICH_CALL.task },
         respond: (req: LlmRequest<unknown>) => {
           const exercise = req.context?.exercise;
           if (!isPlainRecord(exercise)) throw new Error("the enrichment request carries no exercise");

@@ -54,6 +54,27 @@ describe("the size of an attempt's document", () => {
     await attemptRef(db, "j-large-plan", 1).set(document);
   });
 
+  it("a field over 200 kB in bytes as Firestore counts them is stored as its size, though fewer characters", () => {
+    const log = newLog();
+    // 70,000 en dashes: 70,000 characters, 3 bytes each.
+    log.set("validation", { ok: false, errors: [{ message: "\u2013".repeat(70_000) }] });
+    // Keys and strings their UTF-8 bytes plus one, a boolean 1: "ok" 3 + 1, "errors" 7, "message" 8, the message 210,001.
+    // Read field by field: a failure printing the whole field would print 70,000 dashes.
+    const { validation } = log.document(ending) as { validation: Record<string, unknown> };
+    expect(validation.truncated).toBe(true);
+    expect(validation.bytes).toBe(210_020);
+  });
+
+  it("an ASCII field just under 200 kB in bytes is kept whole, though its JSON is longer", () => {
+    const log = newLog();
+    // "note" 5 bytes and its text 199,991: 199,996 bytes; as JSON, with braces and quotes, 200,001 characters.
+    const applyResult = { note: "a".repeat(199_990) };
+    log.set("apply_result", applyResult);
+    const { apply_result } = log.document(ending) as { apply_result: Record<string, unknown> };
+    expect(apply_result.truncated).toBeUndefined();
+    expect(apply_result).toEqual(applyResult);
+  });
+
   it("parts each within their bound but too large together give way, the largest first", async () => {
     const log = newLog();
     const justUnder = (n: number) => ({ text: "y".repeat(199_000 - n) });
@@ -65,8 +86,8 @@ describe("the size of an attempt's document", () => {
     for (let i = 0; i < 500; i++) log.llmCall("enrich", { ...EMPTY_USAGE, model: "gemini-2.5-flash" });
     const document = log.document(ending);
     expect(documentBytes(document)).toBeLessThanOrEqual(1_000_000);
-    // The plan was the largest part: only its size is kept; the others, and the events, are whole.
-    expect(document.plan).toEqual({ truncated: true, bytes: JSON.stringify(justUnder(0)).length });
+    // The plan was the largest part: only its size is kept ("text" 5 bytes, its text 199,001); the others, and the events, are whole.
+    expect(document.plan).toEqual({ truncated: true, bytes: 199_006 });
     expect(document.validation).toEqual(justUnder(1));
     expect(document.events).toHaveLength(380);
     await attemptRef(db, "j-large-parts", 1).set(document);
