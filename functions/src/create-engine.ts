@@ -22,10 +22,27 @@ import type { Lane } from "./jobs/model";
 import { JobQueue, newWorkerId, retryBackoff } from "./jobs/queue";
 import type { JobRegistry } from "./jobs/registry";
 import { RunHistory } from "./jobs/run-history";
-import { type TaskQueuePort, WAKEUP_LIMITS, wakeupFor } from "./jobs/task-queue";
+import {
+  type ReceivedWakeup,
+  type TaskQueuePort,
+  WAKEUP_LIMITS,
+  continuationOf,
+  wakeupAfterEarlyArrival,
+  wakeupFor,
+} from "./jobs/task-queue";
 import { Watchdog, type WatchdogReport } from "./jobs/watchdog";
-import { type DrainLimits, type RunReport, Worker } from "./jobs/worker";
+import { type DrainLimits, type DrainStop, type RunReport, Worker } from "./jobs/worker";
 import { LlmError, createLlmClient, resolvePriceTable, type LlmClient } from "./llm";
+import { LANE_TASK_STOP_RUNS_AFTER_SECONDS } from "./tasks/lanes";
+
+/** A lane task runs a wake-up's few jobs, and stops the last of them before the function's timeout cuts it off. */
+export const LANE_TASK_LIMITS: DrainLimits = { ...WAKEUP_LIMITS, stopRunsAfterMs: LANE_TASK_STOP_RUNS_AFTER_SECONDS * 1000 };
+
+/**
+ * The drain's stops at its limits (its jobs, its time), which may leave the wake-up's job waiting. A lane task's run
+ * deadline comes long after its budget, so it never stops the drain first.
+ */
+const STOPS_AT_WAKEUP_LIMITS: ReadonlySet<DrainStop> = new Set(["max_jobs", "budget"]);
 
 export interface EngineOptions {
   db: Firestore;
@@ -61,8 +78,19 @@ export interface Engine {
   intake(delivered: DocumentSnapshot | string, createdBy: string): Promise<IntakeResult>;
   /** Whether this process already leased the job since its epoch was `epoch` (a wake-up asked for then is served). */
   served(jobId: string, epoch: number): boolean;
-  /** The task handler's step: run ready jobs of the lane; with `wakeup`, only until that job is accounted for. */
-  runLane(lane: Lane, limits?: DrainLimits, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]>;
+  /** Runs ready jobs of the lane, within `limits` (by default a wake-up's). */
+  runLane(lane: Lane, limits?: DrainLimits): Promise<RunReport[]>;
+  /**
+   * A lane task's step: runs the lane's ready jobs (poll → lease → execute) in lane order until the
+   * wake-up's job is accounted for: leased here, or no longer waiting (see `Worker.drain`). The named
+   * job need not be the one that runs: the lease decides, so a duplicated or early task runs nothing
+   * twice. Two wake-ups run nothing and read nothing: one that arrived before the `run_after` it was
+   * scheduled for (its payload says which) asks for a wake-up at the right time; one whose job this
+   * process already leased since the wake-up was asked for is served (an earlier task ran it along
+   * with its own). A drain that stopped at its limits before its job was accounted for asks for a
+   * continuation, which stands in for the wake-up.
+   */
+  handleWakeup(lane: Lane, wakeup: ReceivedWakeup, limits?: DrainLimits): Promise<RunReport[]>;
   /**
    * An operator re-runs a finished job: it is queued again and its lane woken (a wake-up not sent
    * is returned, not thrown: the job is queued). A parent's unsuccessful children are re-run with
@@ -192,7 +220,23 @@ export function createEngine(options: EngineOptions): Engine {
     worker,
     intake: (delivered, createdBy) => acceptJob(queue, tasks, delivered, createdBy),
     served: (jobId, epoch) => candidates.served(jobId, epoch),
-    runLane: (lane, limits = WAKEUP_LIMITS, wakeup) => worker().drain([lane], limits, wakeup),
+    runLane: async (lane, limits = WAKEUP_LIMITS) => (await worker().drain([lane], limits)).reports,
+    async handleWakeup(lane, wakeup, limits = LANE_TASK_LIMITS) {
+      if (wakeup.run_after !== undefined && wakeup.run_after > now().getTime()) {
+        await tasks.enqueueWakeup(wakeupAfterEarlyArrival({ ...wakeup, run_after: wakeup.run_after }));
+        return [];
+      }
+      if (candidates.served(wakeup.job_id, wakeup.epoch)) {
+        logs.wakeupServed(lane, wakeup.job_id);
+        return [];
+      }
+      const { reports, stoppedBy } = await worker().drain([lane], limits, { jobId: wakeup.job_id, epoch: wakeup.epoch });
+      const lastRun = reports.at(-1);
+      if (STOPS_AT_WAKEUP_LIMITS.has(stoppedBy) && lastRun && !candidates.served(wakeup.job_id, wakeup.epoch))
+        await tasks.enqueueWakeup(continuationOf(lane, wakeup, lastRun, now()));
+      logs.laneTaskDone(lane, wakeup.job_id, reports);
+      return reports;
+    },
     async retry(jobId) {
       // Children first: a crash before the parent is queued leaves it finished, and retrying it again completes the retry.
       // So does a refusal of the parent here, which requeueChildren checked before any child: its dedup key taken meanwhile.

@@ -46,7 +46,8 @@ class CuratorEmailNotVerifiedError extends Error {
   }
 }
 
-const isCurator = (user: UserRecord) => user.customClaims?.[CURATOR_CLAIM] === true;
+/** The claim alone, what the directory grants and lists; a curator who may act needs a verified email too (`operator-actions.ts`). */
+const carriesCuratorClaim = (user: UserRecord) => user.customClaims?.[CURATOR_CLAIM] === true;
 const accountOf = (user: UserRecord): CuratorAccount => ({ uid: user.uid, email: user.email ?? null, email_verified: user.emailVerified });
 
 /** The directory over Firebase Auth (the Admin SDK; the Auth emulator when FIREBASE_AUTH_EMULATOR_HOST is set). */
@@ -58,7 +59,7 @@ export function authCuratorDirectory(auth: Auth): CuratorDirectory {
         throw err;
       });
       if (curator && !user.emailVerified) throw new CuratorEmailNotVerifiedError(email);
-      const changed = isCurator(user) !== curator;
+      const changed = carriesCuratorClaim(user) !== curator;
       if (changed) {
         // The account's other claims stay as they are.
         const { [CURATOR_CLAIM]: _previous, ...others } = user.customClaims ?? {};
@@ -71,7 +72,7 @@ export function authCuratorDirectory(auth: Auth): CuratorDirectory {
       let pageToken: string | undefined;
       do {
         const page = await auth.listUsers(1000, pageToken);
-        curators.push(...page.users.filter(isCurator).map(accountOf));
+        curators.push(...page.users.filter(carriesCuratorClaim).map(accountOf));
         pageToken = page.pageToken;
       } while (pageToken);
       return curators;

@@ -4,14 +4,14 @@
  * away from engine fields); these check the curator claim (`curators.ts`) and a verified email in the
  * caller's ID token, validate the input, check the account as it is now in Firebase Auth, and call the engine's
  * use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does. The CLI takes its ids
- * with the same schema (`util/document-id`) and words a refused transition the same way.
+ * with the same schema (`util/document-id`) and words a refused transition the same way (`refusedTransition`).
  */
 import { getAuth, type Auth, type UserRecord } from "firebase-admin/auth";
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
 import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
 import type { Engine } from "../create-engine";
-import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
+import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError, refusedTransition } from "../jobs/errors";
 import * as logs from "../jobs/logs";
 import type { JobStatus } from "../jobs/lifecycle";
 import { adminApp } from "../firestore";
@@ -125,15 +125,6 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw new HttpsError("invalid-argument", z.prettifyError(parsed.error));
   return parsed.data;
-}
-
-/**
- * A refused status change as an operator reads it, not in the lifecycle's event names:
- * "job X is running; cannot operator_retry" → "cannot retry job X: it is running".
- */
-export function refusedTransition(err: InvalidTransitionError, verb: string): string {
-  const detail = err.action.split(": ").slice(1).join(": ");
-  return `cannot ${verb} job ${err.jobId}: it is ${err.from}${detail ? ` (${detail})` : ""}`;
 }
 
 /** Engine errors as the client should see them; anything else stays an internal error. */

@@ -3,10 +3,9 @@
  * stack trace). The engine's own errors are mapped here, so its use cases stay free of CLI concerns.
  */
 import { CuratorAccountNotFoundError } from "../adapters/curators";
-import { refusedTransition } from "../adapters/operator-actions";
 import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError } from "../apply/journal";
 import { ConfigError } from "../config";
-import { InvalidTransitionError, JobNotFoundError } from "../jobs/errors";
+import { InvalidTransitionError, JobNotFoundError, refusedTransition } from "../jobs/errors";
 import { InvalidJobError } from "../jobs/queue";
 import { PageTokenError } from "../jobs/run-history-pages";
 

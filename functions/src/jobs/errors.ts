@@ -100,6 +100,16 @@ export class InvalidTransitionError extends Error {
   }
 }
 
+/**
+ * A refused status change as an operator reads it (the console's actions and the CLI alike), not in the
+ * lifecycle's event names: "job X is running; cannot operator_retry" → "cannot retry job X: it is running".
+ * Why it was refused, when the refusal says (an `action` of "retry: <why>"), follows in brackets.
+ */
+export function refusedTransition(err: InvalidTransitionError, verb: string): string {
+  const why = err.action.split(": ").slice(1).join(": ");
+  return `cannot ${verb} job ${err.jobId}: it is ${err.from}${why ? ` (${why})` : ""}`;
+}
+
 export class JobNotFoundError extends Error {
   constructor(readonly jobId: string) {
     super(`job ${jobId} does not exist`);

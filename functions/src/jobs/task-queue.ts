@@ -83,6 +83,47 @@ export function wakeupFor(job: WakeupSubject, reason?: string): WakeupTask {
   };
 }
 
+/** Each further early arrival for the same target is scheduled a second later, so a clock that runs behind converges. */
+const EARLY_ARRIVAL_STEP_MS = 1000;
+
+/**
+ * The wake-up asked for by a task that arrived before its job's `run_after`. Its name carries the
+ * target time and the count of early arrivals, so it is never refused as a duplicate of the task that
+ * arrived early (nor of an earlier early arrival), while a duplicated delivery of the same task still
+ * enqueues nothing new.
+ */
+export function wakeupAfterEarlyArrival(wakeup: WakeupPayload): WakeupTask {
+  const arrivals = (wakeup.early_arrivals ?? 0) + 1;
+  const target = wakeup.run_after;
+  return {
+    lane: wakeup.lane,
+    jobId: wakeup.job_id,
+    attempt: wakeup.attempt,
+    epoch: wakeup.epoch,
+    runAfter: new Date(target + (arrivals - 1) * EARLY_ARRIVAL_STEP_MS),
+    target: new Date(target),
+    reason: `at${target}-${arrivals}`,
+    earlyArrivals: arrivals,
+  };
+}
+
+/**
+ * The wake-up that continues a lane task which stopped at its limits before its job was accounted
+ * for: it stands in for the task's own wake-up. Named after the last lease the task ran (`lastRun`),
+ * which only one task ever ran, so it is unique, and a duplicated delivery (which runs other jobs)
+ * asks for its own.
+ */
+export function continuationOf(lane: Lane, wakeup: ReceivedWakeup, lastRun: { jobId: string; leaseEpoch: number }, now: Date): WakeupTask {
+  return {
+    lane,
+    jobId: wakeup.job_id,
+    attempt: wakeup.attempt,
+    epoch: wakeup.epoch,
+    runAfter: now,
+    reason: `more-${lastRun.jobId}-${lastRun.leaseEpoch}`,
+  };
+}
+
 /** What Cloud Tasks accepts as a task id. */
 const TASK_ID = /^[A-Za-z0-9_-]{1,500}$/;
 /** Hex digits of the name's digest that lead it. */

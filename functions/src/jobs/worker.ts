@@ -85,6 +85,18 @@ export interface DrainLimits {
   stopping?: AbortSignal;
 }
 
+/**
+ * Why a drain stopped: at one of its limits (`maxJobs`, `budgetMs`, `stopRunsAfterMs`), at the process's
+ * stop, with its wake-up's job accounted for, or with nothing ready left to lease.
+ */
+export type DrainStop = "max_jobs" | "budget" | "run_deadline" | "stopping" | "wakeup_accounted_for" | "none_ready";
+
+/** What a drain ran, in order, and why it ran no more. */
+export interface Drained {
+  reports: RunReport[];
+  stoppedBy: DrainStop;
+}
+
 export interface RunReport {
   jobId: string;
   type: string;
@@ -131,8 +143,9 @@ export class Worker<D> {
    * Runs ready jobs until none is left, `maxJobs` ran or `budgetMs` passed. A drain that answers the
    * wake-up of one job (`wakeup`) stops as soon as that job is accounted for (`CandidatePool.accountedFor`):
    * the jobs after it have wake-ups of their own, so it needs no last poll to find the lane empty.
+   * It tells why it stopped, so its caller need not work that out again with a clock of its own.
    */
-  async drain(lanes: readonly Lane[], limits: DrainLimits, wakeup?: { jobId: string; epoch: number }): Promise<RunReport[]> {
+  async drain(lanes: readonly Lane[], limits: DrainLimits, wakeup?: { jobId: string; epoch: number }): Promise<Drained> {
     const { candidates } = this.engine;
     return candidates.drain(lanes, async () => {
       const started = Date.now();
@@ -140,16 +153,23 @@ export class Worker<D> {
       const deadline = stopAfterMs === undefined ? null : { atMs: started + stopAfterMs, afterMs: stopAfterMs };
       const reports: RunReport[] = [];
       const within = (ms: number) => Date.now() - started < ms;
-      const going = () => !limits.stopping?.aborted;
-      while (reports.length < limits.maxJobs && within(limits.budgetMs) && (!deadline || within(deadline.afterMs)) && going()) {
-        if (wakeup && candidates.accountedFor(lanes, wakeup.jobId, wakeup.epoch, started)) break;
+      const stopBeforeLease = (): DrainStop | null => {
+        if (reports.length >= limits.maxJobs) return "max_jobs";
+        if (!within(limits.budgetMs)) return "budget";
+        if (deadline && !within(deadline.afterMs)) return "run_deadline";
+        if (limits.stopping?.aborted) return "stopping";
+        if (wakeup && candidates.accountedFor(lanes, wakeup.jobId, wakeup.epoch, started)) return "wakeup_accounted_for";
+        return null;
+      };
+      for (;;) {
+        const stoppedBy = stopBeforeLease();
+        if (stoppedBy) return { reports, stoppedBy };
         const leased = await this.leaseNext(lanes);
-        if (leased === "none_ready") break;
+        if (leased === "none_ready") return { reports, stoppedBy: "none_ready" };
         // Lost to other processes, which are draining the lane too: the jobs after those still wait.
         if (leased === "gave_up") continue;
         reports.push(await this.run(leased, deadline, limits.stopping));
       }
-      return reports;
     });
   }
 

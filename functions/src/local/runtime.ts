@@ -9,14 +9,14 @@ import type { DocumentSnapshot, Firestore, Query, QuerySnapshot } from "firebase
 import type { EmulatorOutages } from "./emulator";
 import type { EmulatorTriggers } from "./emulator-triggers";
 import { type EngineConfig, PARAMS } from "../config";
-import { createEngine, type Engine, type EngineOptions } from "../create-engine";
+import { LANE_TASK_LIMITS, createEngine, type Engine, type EngineOptions } from "../create-engine";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { handleJobCreated } from "../adapters/job-created";
 import { rulesCheckedCreator } from "../jobs/job-document";
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { LANE_TASK_MAX_BACKOFF_SECONDS } from "../tasks/lanes";
-import { LANE_TASK_LIMITS, handleLaneTask } from "../adapters/lane-task";
+import { handleLaneTask } from "../adapters/lane-task";
 import type { Lane } from "../jobs/model";
 import { wakeupFor, wakeupSubjectOf } from "../jobs/task-queue";
 import type { WatchdogReport } from "../jobs/watchdog";

@@ -67,9 +67,9 @@ describe("a plan cut short part-way", () => {
       created_by: "system:test",
     });
 
-    const [stopped] = await engine.worker().drain(["priority"], { maxJobs: 1, budgetMs: 60_000, stopping: stop.signal });
+    const [stopped] = (await engine.worker().drain(["priority"], { maxJobs: 1, budgetMs: 60_000, stopping: stop.signal })).reports;
     expect(stopped).toMatchObject({ status: "queued", error: { code: "PROCESS_STOPPING", details: { partial: { applied: 1 } } } });
-    const [resumed] = await engine.worker().drain(["priority"], { maxJobs: 1, budgetMs: 60_000 });
+    const [resumed] = (await engine.worker().drain(["priority"], { maxJobs: 1, budgetMs: 60_000 })).reports;
     expect(resumed).toMatchObject({ status: "succeeded" });
 
     expect(await changesOf(jobId)).toBe(3);

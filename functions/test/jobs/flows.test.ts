@@ -1,8 +1,7 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { ChildrenNotCancelledError, InvalidTransitionError, JobFailure } from "../../src/jobs/errors";
-import { refusedTransition } from "../../src/adapters/operator-actions";
+import { ChildrenNotCancelledError, InvalidTransitionError, JobFailure, refusedTransition } from "../../src/jobs/errors";
 import { JobFlows, childJobId } from "../../src/jobs/flows";
 import { type JobHandler, followUpJobId } from "../../src/jobs/handler";
 import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";

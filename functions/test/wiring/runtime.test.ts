@@ -12,6 +12,7 @@ import { RecordingTasks, movableClock, steadyClock, testConfig, testRuntime, wai
 import { createEngine, type Engine } from "../../src/create-engine";
 import { submitJob } from "../../src/jobs/intake";
 import { WAKEUP_LIMITS, type WakeupTask, wakeupPayload } from "../../src/jobs/task-queue";
+import type { DrainLimits } from "../../src/jobs/worker";
 
 const db = useFirestore();
 let runtime: LocalRuntime | undefined;
@@ -419,7 +420,8 @@ describe("wake-ups a lane task answers without reading", () => {
   }
   const wakeupOf = (task: WakeupTask) => wakeupPayload(task);
   /** The jobs a lane task of the priority lane ran, in order. */
-  const ranBy = async (engine: Engine, wakeup: unknown) => (await handleLaneTask(engine, "priority", wakeup)).map((report) => report.jobId);
+  const ranBy = async (engine: Engine, wakeup: unknown, limits?: DrainLimits) =>
+    (await handleLaneTask(engine, "priority", wakeup, limits)).map((report) => report.jobId);
 
   it("a wake-up runs its job and stops: no poll to find the lane empty", async () => {
     const runs: string[] = [];
@@ -502,6 +504,48 @@ describe("wake-ups a lane task answers without reading", () => {
     expect(runs).toEqual(ids);
     // Its own job ran below the limit: no further continuation.
     expect(tasks.tasks.filter((task) => task.reason?.startsWith("more-"))).toHaveLength(1);
+  });
+
+  it("a drain says why it stopped: at its job limit, with its wake-up's job accounted for, with nothing ready", async () => {
+    const { engine, tasks } = recordingEngine([]);
+    const [first, second] = await createAudits(engine, tasks, 2);
+    const [firstWakeup, secondWakeup] = tasks.tasks;
+    const wakeupOfJob = (task: WakeupTask) => ({ jobId: task.jobId, epoch: task.epoch });
+    expect(await engine.worker().drain(["priority"], { maxJobs: 1, budgetMs: 10_000 }, wakeupOfJob(secondWakeup))).toMatchObject({
+      reports: [{ jobId: first }],
+      stoppedBy: "max_jobs",
+    });
+    expect(await engine.worker().drain(["priority"], WAKEUP_LIMITS, wakeupOfJob(firstWakeup))).toEqual({
+      reports: [],
+      stoppedBy: "wakeup_accounted_for",
+    });
+    expect(await engine.worker().drain(["priority"], WAKEUP_LIMITS)).toMatchObject({
+      reports: [{ jobId: second }],
+      stoppedBy: "none_ready",
+    });
+  });
+
+  it("a task whose drain found its lane empty asks for no continuation, however long its last lease took", async () => {
+    const runs: string[] = [];
+    const tasks = new RecordingTasks();
+    // No wait after a lost lease (the pool's random draw).
+    const engine = createEngine({ db, config: testConfig(), tasks, registry: countingAudit(runs), random: () => 0 });
+    const [ahead, own] = await createAudits(engine, tasks, 2);
+    const limits = { maxJobs: 5, budgetMs: 2_000 };
+    const rival = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry: countingAudit([]) });
+    const lease = engine.queue.lease.bind(engine.queue);
+    // Another process leases the task's own job just before this one tries, and this try outlasts the task's budget.
+    jest.spyOn(engine.queue, "lease").mockImplementation(async (candidate, workerId) => {
+      if (candidate.job.id === own) {
+        expect(await rival.queue.lease(candidate, "another-process")).not.toBeNull();
+        await new Promise((resolve) => setTimeout(resolve, limits.budgetMs));
+      }
+      return lease(candidate, workerId);
+    });
+    expect(await ranBy(engine, wakeupOf(tasks.tasks[1]), limits)).toEqual([ahead]);
+    // The drain stopped at an empty lane, not at its limits: the job is the other process's, and no task stands in for its wake-up.
+    expect(runs).toEqual([ahead]);
+    expect(tasks.tasks.filter((task) => task.reason?.startsWith("more-"))).toEqual([]);
   });
 });
 
