@@ -90,12 +90,14 @@ export class ChildrenNotCancelledError extends Error {
 
 /** A status change that the job's current status does not allow (e.g. retrying a running job). */
 export class InvalidTransitionError extends Error {
+  /** `reason`: why it was refused, where its status alone does not say. */
   constructor(
     readonly jobId: string,
     readonly from: string,
     readonly action: string,
+    readonly reason?: string,
   ) {
-    super(`job ${jobId} is ${from}; cannot ${action}`);
+    super(`job ${jobId} is ${from}; cannot ${action}${reason ? `: ${reason}` : ""}`);
     this.name = "InvalidTransitionError";
   }
 }
@@ -103,11 +105,10 @@ export class InvalidTransitionError extends Error {
 /**
  * A refused status change as an operator reads it (the console's actions and the CLI alike), not in the
  * lifecycle's event names: "job X is running; cannot operator_retry" → "cannot retry job X: it is running".
- * Why it was refused, when the refusal says (an `action` of "retry: <why>"), follows in brackets.
+ * Why it was refused, when the refusal says (`reason`), follows in brackets.
  */
 export function refusedTransition(err: InvalidTransitionError, verb: string): string {
-  const why = err.action.split(": ").slice(1).join(": ");
-  return `cannot ${verb} job ${err.jobId}: it is ${err.from}${why ? ` (${why})` : ""}`;
+  return `cannot ${verb} job ${err.jobId}: it is ${err.from}${err.reason ? ` (${err.reason})` : ""}`;
 }
 
 export class JobNotFoundError extends Error {

@@ -244,7 +244,8 @@ export class JobFlows {
       throw new InvalidTransitionError(
         parentId,
         status,
-        `retry: children still stopping after a cancel (${named}): retry when they have ended`,
+        "retry",
+        `children still stopping after a cancel (${named}): retry when they have ended`,
       );
     }
     // Open children of a finished parent: an earlier run of this retry re-queued them (or an operator each).

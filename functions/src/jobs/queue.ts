@@ -1262,8 +1262,8 @@ export class JobQueue {
     const status = snap.get("status") as JobStatus;
     const refused = (why: string) =>
       childOf
-        ? new InvalidTransitionError(childOf.id, childOf.status, `retry: its child ${snap.id} cannot be re-run: ${why}`)
-        : new InvalidTransitionError(snap.id, status, `retry: ${why}`);
+        ? new InvalidTransitionError(childOf.id, childOf.status, "retry", `its child ${snap.id} cannot be re-run: ${why}`)
+        : new InvalidTransitionError(snap.id, status, "retry", why);
     if (!job) throw refused(unparsedReason(snap));
     const to = this.transition(snap.id, status, "operator_retry");
     let claim: DocumentSnapshot | null = null;

@@ -29,7 +29,7 @@ function callableSdkModulesLoadedBy(module: string): Promise<string[]> {
 
 describe("the CLI's failures", () => {
   it("word a refused transition as the console's actions do, with why it was refused", () => {
-    const refused = new InvalidTransitionError("p1", "failed", "retry: its child p1-shard-1 cannot be re-run: it no longer parses");
+    const refused = new InvalidTransitionError("p1", "failed", "retry", "its child p1-shard-1 cannot be re-run: it no longer parses");
     expect(failureOf(refused, "retry")).toEqual({
       exitCode: 1,
       message: "cannot retry job p1: it is failed (its child p1-shard-1 cannot be re-run: it no longer parses)",
