@@ -6,13 +6,14 @@
 import { onIdTokenChanged, sendEmailVerification, signOut, type User } from "firebase/auth";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { operatorActions } from "./actions";
-import { ConsoleData } from "./data";
+import { ConsoleData, type Read } from "./data";
 import { CURATOR_CLAIM, type CuratorRequirement, curatorLacks } from "./model";
 import type { FirebaseServices } from "./firebase";
 import { pageTitle, parseRoute, type Route, routeName } from "./routes";
 import { HeadingFocus, type HeadingFocusRequest, ViewHeading } from "./ui/focus";
-import { ActionButton, ErrorBox, Loading } from "./ui/parts";
-import { DaysView } from "./views/days";
+import { useRead } from "./ui/live";
+import { ActionButton, ErrorBox, LiveView, Loading } from "./ui/parts";
+import type { DaysView } from "./views/days";
 import { HistoryView } from "./views/history";
 import { JobView } from "./views/job";
 import { QueueView } from "./views/queue";
@@ -68,6 +69,23 @@ function shownName(session: Session, route: Route): string | null {
     case "signed-in":
       return session.lacks.length === 0 ? routeName(route) : "Curators only";
   }
+}
+
+/** The Days view comes with Chart.js, a large library only it uses, in a chunk of its own: no page waits for charts it may not show. */
+const loadDaysView = async (): Promise<Read<typeof DaysView>> => ({
+  value: (await import("./views/days")).DaysView,
+  // Code, not data: none of it is from Firestore's cache.
+  fromCache: false,
+});
+
+/** The Days view once its chunk is loaded; a fetch that failed (offline, say) says why, with Try again. */
+function DaysOnDemand({ data }: { data: ConsoleData }) {
+  const view = useRead(loadDaysView, []);
+  return (
+    <LiveView live={view} what="the Days view">
+      {(Days) => <Days data={data} />}
+    </LiveView>
+  );
 }
 
 function useSession(firebase: FirebaseServices): Session {
@@ -155,6 +173,11 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
   const actions = useMemo(() => operatorActions(firebase.functions), [firebase]);
   const curator = session.state === "signed-in" && session.lacks.length === 0;
   useSessionFocus(curator ? "curator" : session.state, headingFocus);
+  // A curator's console fetches the Days view while connected, so it opens offline later too; a fetch that fails here
+  // is the view's to show, as it fetches again when opened.
+  useEffect(() => {
+    if (curator) loadDaysView().catch(() => undefined);
+  }, [curator]);
   const [signOutError, setSignOutError] = useState<Error | null>(null);
   const leave = () => {
     setSignOutError(null);
@@ -218,7 +241,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
           {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}
           {curator && route.view === "job" && <JobView key={route.jobId} jobId={route.jobId} data={data} actions={actions} />}
           {curator && route.view === "history" && <HistoryView data={data} jobId={route.jobId} />}
-          {curator && route.view === "days" && <DaysView data={data} />}
+          {curator && route.view === "days" && <DaysOnDemand data={data} />}
         </HeadingFocus.Provider>
       </main>
     </>

@@ -13,9 +13,10 @@
  * of its own, and the queue keeps a retry's error while its window moves on; each view has one h1, a run's error reads
  * whole on a laptop and on a phone, and a table's actions stay in sight on both, however long a job's id or reason;
  * offline, every view says it shows cached data and says nothing is absent, and a job's Show more and the days' range
- * wait for the connection; a non-curator sees no actions and no engine data, and a verification email that cannot be
- * sent says why in plain words. Screenshots of every view, at a laptop's and a phone's size, go to test-results/.
- * Exits non-zero on the first failure.
+ * wait for the connection; the page loads without the Days view's chunk (Chart.js with it), which a curator's console
+ * fetches ahead, and the view says why when it could not, with Try again; a non-curator sees no actions and no engine
+ * data, and a verification email that cannot be sent says why in plain words. Screenshots of every view, at a
+ * laptop's and a phone's size, go to test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { collection, doc, type Firestore, getDocFromServer, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
@@ -1147,6 +1148,52 @@ async function queueWindowJourney(browser: Browser): Promise<void> {
   await context.close();
 }
 
+/**
+ * In a context of its own, whose fetches of the Days view's chunk (Chart.js with it) fail until it lets them through:
+ * the page loads without it, a curator's console fetches it ahead, and the view says why it could not load it, with
+ * Try again, which shows the view loading and then the view.
+ */
+async function daysChunkJourney(browser: Browser): Promise<void> {
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  const daysChunk = /\/assets\/days-[^/]+\.js$/;
+  let fetches = 0;
+  await context.route(daysChunk, (route) => {
+    fetches++;
+    return route.abort();
+  });
+  await step(
+    "the Days view's chunk is not the page's: fetched once a curator signs in, and one that failed says why, with Try again",
+    async () => {
+      await page.goto(CONSOLE_URL);
+      await page.getByLabel("Email").waitFor();
+      if (fetches !== 0) throw new Error("the sign-in page fetched the Days view's chunk");
+      const fetchedAhead = page.waitForRequest(daysChunk);
+      await signIn(page, "curator");
+      await fetchedAhead;
+      await page.evaluate(() => (window.location.hash = "#/days"));
+      const failure = page.getByRole("alert").filter({ hasText: /^Could not load the Days view: / });
+      await failure.waitFor();
+      await shoot(page, "days-chunk-failed-laptop");
+      // Let the chunk through once the view has shown it loading.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await context.unroute(daysChunk);
+      await context.route(daysChunk, async (route) => {
+        await released;
+        await route.continue();
+      });
+      await failure.getByRole("button", { name: "Try again" }).click();
+      await page.getByText("Loading the Days view…", { exact: true }).waitFor();
+      release();
+      await page.getByRole("heading", { level: 1, name: "Days (UTC)" }).waitFor();
+      await page.getByTestId("daily-totals").waitFor();
+    },
+  );
+  await context.close();
+}
+
 async function nonCuratorJourney(browser: Browser): Promise<void> {
   const context = await browser.newContext({ viewport: PHONE });
   const page = await context.newPage();
@@ -1203,6 +1250,7 @@ async function main(): Promise<void> {
     await curatorJourney(browser);
     await offlineJourney(browser);
     await queueWindowJourney(browser);
+    await daysChunkJourney(browser);
     await nonCuratorJourney(browser);
   } finally {
     await browser.close();
