@@ -9,7 +9,7 @@ import { operatorActions } from "./actions";
 import { ConsoleData, type Read } from "./data";
 import { CURATOR_CLAIM, type CuratorRequirement, curatorLacks } from "./model";
 import type { FirebaseServices } from "./firebase";
-import { pageTitle, parseRoute, type Route, routeName } from "./routes";
+import { DAYS_HEADING, pageTitle, parseRoute, type Route, routeName } from "./routes";
 import { HeadingFocus, type HeadingFocusRequest, ViewHeading } from "./ui/focus";
 import { useRead } from "./ui/live";
 import { ActionButton, ErrorBox, LiveView, Loading } from "./ui/parts";
@@ -81,10 +81,15 @@ const loadDaysView = async (): Promise<Read<typeof DaysView>> => ({
 /** The Days view once its chunk is loaded; a fetch that failed (offline, say) says why, with Try again. */
 function DaysOnDemand({ data }: { data: ConsoleData }) {
   const view = useRead(loadDaysView, []);
+  if (view.state === "ready") return <view.value data={data} />;
+  // Its heading while there is no view to bring it: the page keeps its h1, and focus its target.
   return (
-    <LiveView live={view} what="the Days view">
-      {(Days) => <Days data={data} />}
-    </LiveView>
+    <section>
+      <ViewHeading>{DAYS_HEADING}</ViewHeading>
+      <LiveView live={view} what="the Days view">
+        {() => null}
+      </LiveView>
+    </section>
   );
 }
 

@@ -70,6 +70,9 @@ export function routeName(route: Route): string {
   }
 }
 
+/** The Days view's heading: UTC days, as the engine keys its daily summaries (times elsewhere are local, and say their offset). */
+export const DAYS_HEADING = "Days (UTC)";
+
 /** The page's title, naming the view shown first (browser tabs and screen readers read it on each view change). */
 export function pageTitle(viewName: string | null): string {
   // The null case is index.html's title, shown before the session is known.

@@ -1175,6 +1175,8 @@ async function daysChunkJourney(browser: Browser): Promise<void> {
       await page.evaluate(() => (window.location.hash = "#/days"));
       const failure = page.getByRole("alert").filter({ hasText: /^Could not load the Days view: / });
       await failure.waitFor();
+      // The page keeps its heading while it has no view to bring it.
+      await page.getByRole("heading", { level: 1, name: "Days (UTC)" }).waitFor();
       await shoot(page, "days-chunk-failed-laptop");
       // Let the chunk through once the view has shown it loading.
       let release!: () => void;

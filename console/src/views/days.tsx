@@ -6,6 +6,7 @@ import { count, dayKey, dayStart, durationsByDay, lastDays, percentile, usd } fr
 import { ATTEMPT_STATUSES, type DailyTotals, JOB_TYPES, type RunSummary } from "../model";
 import { ChartCanvas, PALETTE, WIDE_PALETTE } from "../ui/chart";
 import { ViewHeading } from "../ui/focus";
+import { DAYS_HEADING } from "../routes";
 import { useLive, useNotConnected, useNow, useRead } from "../ui/live";
 import { LiveView, NotConnectedNote, type SeriesColours, WaitsForConnection } from "../ui/parts";
 
@@ -26,8 +27,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
   return (
     <section>
       <header class="job-header">
-        {/* UTC days, as the engine keys its daily summaries: times elsewhere are local, and say their offset. */}
-        <ViewHeading>Days (UTC)</ViewHeading>
+        <ViewHeading>{DAYS_HEADING}</ViewHeading>
         <div class="range-bar">
           {notConnected && <WaitsForConnection what="other days can be shown" />}
           <div role="group" class="range">
