@@ -10,6 +10,7 @@
  * come from its environment, else from the functions' `.env` files (`local/env-files.ts`), else on the
  * Firestore emulator from `npm start`'s defaults (`local/emulator-defaults.ts`), else their declared defaults.
  */
+import "../local/closed-output";
 import "./quiet-logs";
 import { getAuth } from "firebase-admin/auth";
 import { type CuratorDirectory, authCuratorDirectory } from "../adapters/curators";

@@ -14,6 +14,7 @@
  * the Functions emulator reads them (`env-files.ts`), else, for CATALOG_APPLY_ENABLED (true), from the
  * emulator's defaults (`emulator-defaults.ts`), so the engine runs with the values the CLI sees.
  */
+import "./closed-output";
 import "./quiet-logs";
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { ConfigError, PARAMS, configProblems, loadEngineConfig } from "../config";
@@ -65,19 +66,17 @@ const DEMO_JOBS: Array<Record<string, unknown>> = [
 ];
 
 interface JobLine {
-  status: string;
+  status: JobStatus;
   type: string;
   progress?: { done: number; total: number } | null;
   error?: { code: string; message: string } | null;
   result_summary?: unknown;
 }
 
-/** Statuses whose job's `error` is an earlier wait's or failure's, which the run under way has left behind. */
-const UNDER_WAY: readonly string[] = ["leased", "running"];
-
 function line(id: string, data: JobLine): string {
   const progress = data.progress ? ` ${data.progress.done}/${data.progress.total}` : "";
-  const error = data.error && !UNDER_WAY.includes(data.status) ? `  ${data.error.code}: ${data.error.message}` : "";
+  // A job a worker holds is under way: its `error` is an earlier wait's or failure's, which that run has left behind.
+  const error = data.error && !WORKER_STATUSES.includes(data.status) ? `  ${data.error.code}: ${data.error.message}` : "";
   const summary = data.result_summary ? `  ${JSON.stringify(data.result_summary).slice(0, 160)}` : "";
   return `  ${String(data.status).padEnd(18)} ${String(data.type).padEnd(27)} ${id}${progress}${error}${summary}`;
 }
@@ -187,6 +186,19 @@ function onSignal(): void {
     .finally(() => process.exit(130));
 }
 
+/**
+ * npm runs `npm start` in a shell (`sh -c`) and passes a SIGTERM to it, which ends without passing it on (dash does not
+ * exec a script's last command): npm exits, and this process would run on, its emulator with it. The parent it started
+ * under gone, it stops in order, as on a first signal; never at once, as the shell goes on a Ctrl-C too. (`exec` in the
+ * script would not do: npm also passes on the Ctrl-C the terminal sends this process, so each would come twice.)
+ */
+function stopWhenParentGone(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent && !stopping) onSignal();
+  }, 1_000).unref();
+}
+
 function shutdown(code: number): Promise<never> {
   stopping ??= (async () => {
     for (const stop of stops.reverse())
@@ -231,6 +243,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", onSignal);
   // The terminal closed: stop in order too, the emulator with it.
   process.on("SIGHUP", onSignal);
+  stopWhenParentGone();
   // A switch set to neither on nor off, before anything starts: read as its default, it would be ignored in silence.
   const badSwitches = switchProblems();
   if (badSwitches.length > 0) {
