@@ -1,21 +1,24 @@
 /**
- * Which composite index a query needs in production, and whether `firestore.indexes.json` declares
- * it. The emulator serves every query without indexes, so a query whose index is missing passes
- * every test here and fails in production with FAILED_PRECONDITION; the test clients record the
- * queries they send (`recordQueries`) and each test file checks them when it ends. The console's unit
- * tests import this file too, for the web SDK's queries: it imports nothing but Node's own modules.
+ * Which indexes a query needs in production, and whether `firestore.indexes.json` declares them. The
+ * emulator serves every query without indexes, so a query whose index is missing passes every test
+ * here and fails in production with FAILED_PRECONDITION; the test clients record the queries they
+ * send (`recordQueries`) and each test file checks them when it ends. The console's unit tests import
+ * this file too, for the web SDK's queries: it imports nothing but Node's own modules.
  *
  * Firestore's rules, as its index documentation states them: equality filters alone (`==`, `in`,
- * `array-contains`) are served by merging the automatic single-field indexes, and so is an order or
- * range on one field with no other filter; anything else needs a composite index whose fields are
- * the equality fields (in any order) followed by the query's order: its `orderBy` fields, then the
- * fields of its range filters not ordered on, in field-path order and in the direction of the last
- * `orderBy` (ascending without one; `__name__` is implicit).
+ * `array-contains`) are served by merging single-field indexes, and so is an order or range on one
+ * field with no other filter; anything else needs a composite index whose fields are the equality
+ * fields (in any order) followed by the query's order: its `orderBy` fields, then the fields of its
+ * range filters not ordered on, in field-path order and in the direction of the last `orderBy`
+ * (ascending without one; `__name__` is implicit). The single-field indexes are the automatic ones
+ * (ascending, descending and array-contains, for queries on one collection only: none for collection
+ * groups) unless `fieldOverrides` sets a field's own, which its subfields inherit.
  */
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 type Direction = "ASCENDING" | "DESCENDING";
+type QueryScope = "COLLECTION" | "COLLECTION_GROUP";
 
 interface FilterProto {
   fieldFilter?: { field?: { fieldPath?: string }; op?: string } | null;
@@ -33,13 +36,20 @@ export interface StructuredQueryProto {
 /** A composite index as `firestore.indexes.json` declares one. */
 interface DeclaredIndex {
   collectionGroup: string;
-  queryScope?: "COLLECTION" | "COLLECTION_GROUP";
+  queryScope?: QueryScope;
   fields: Array<{ fieldPath: string; order?: Direction; arrayConfig?: "CONTAINS" }>;
+}
+
+/** A field's own single-field indexes, as `firestore.indexes.json`'s `fieldOverrides` sets them (`[]`: none at all). */
+interface FieldOverride {
+  collectionGroup: string;
+  fieldPath: string;
+  indexes: Array<{ order?: Direction; arrayConfig?: "CONTAINS"; queryScope?: QueryScope }>;
 }
 
 export interface RequiredIndex {
   collectionGroup: string;
-  queryScope: "COLLECTION" | "COLLECTION_GROUP";
+  queryScope: QueryScope;
   /** Fields filtered by equality (any order in the index); `array-contains` ones as CONTAINS. */
   equality: Array<{ fieldPath: string; contains: boolean }>;
   /** The fields the query is ordered on, in order. */
@@ -50,8 +60,15 @@ const EQUALITY_OPS = new Set(["EQUAL", "IN"]);
 const CONTAINS_OPS = new Set(["ARRAY_CONTAINS", "ARRAY_CONTAINS_ANY"]);
 const EQUALITY_UNARY_OPS = new Set(["IS_NULL", "IS_NAN"]);
 
-/** The composite index `query` needs, or null when the automatic single-field indexes serve it. */
-export function requiredIndex(query: StructuredQueryProto): RequiredIndex | null {
+/** The single-field indexes Firestore keeps for a field no override sets: for queries of one collection only. */
+const AUTOMATIC_INDEXES: FieldOverride["indexes"] = [
+  { order: "ASCENDING", queryScope: "COLLECTION" },
+  { order: "DESCENDING", queryScope: "COLLECTION" },
+  { arrayConfig: "CONTAINS", queryScope: "COLLECTION" },
+];
+
+/** The fields `query` filters and orders on, as the index that serves it (of whichever kind) must hold them. */
+function indexShape(query: StructuredQueryProto): RequiredIndex {
   const equality = new Map<string, boolean>();
   const ranges = new Set<string>();
   const visit = (filter: FilterProto | null | undefined): void => {
@@ -81,8 +98,6 @@ export function requiredIndex(query: StructuredQueryProto): RequiredIndex | null
   const ordered = order.filter((o) => o.fieldPath !== "__name__");
   // Ordered fields are not equality fields: an equality filter on an ordered field orders nothing.
   const equalityFields = [...equality].filter(([path]) => !ordered.some((o) => o.fieldPath === path));
-  if (ordered.length === 0) return null;
-  if (equalityFields.length === 0 && ordered.length === 1) return null;
   const from = query.from?.[0];
   return {
     collectionGroup: from?.collectionId ?? "",
@@ -90,6 +105,17 @@ export function requiredIndex(query: StructuredQueryProto): RequiredIndex | null
     equality: equalityFields.map(([fieldPath, contains]) => ({ fieldPath, contains })),
     order: ordered,
   };
+}
+
+/** Whether single-field indexes cannot serve `shape`: it orders (or ranges) on a field and filters or orders on another. */
+function needsComposite(shape: RequiredIndex): boolean {
+  return shape.order.length > 1 || (shape.order.length === 1 && shape.equality.length > 0);
+}
+
+/** The composite index `query` needs, or null when single-field indexes serve it. */
+export function requiredIndex(query: StructuredQueryProto): RequiredIndex | null {
+  const shape = indexShape(query);
+  return needsComposite(shape) ? shape : null;
 }
 
 /** Whether `index` serves what `required` asks for. */
@@ -108,21 +134,68 @@ export function indexServes(index: DeclaredIndex, required: RequiredIndex): bool
   return equalityServed && orderServed;
 }
 
-/** The composite indexes this repository deploys. */
-export function declaredIndexes(): DeclaredIndex[] {
-  // Not __dirname: tsx, loading this file for the console's (ES module) tests, sets only __filename right.
-  const path = join(dirname(__filename), "../../../firestore.indexes.json");
-  const file = JSON.parse(readFileSync(path, "utf8")) as { indexes: DeclaredIndex[] };
-  return file.indexes;
+/** The override that sets `fieldPath`'s indexes in `collectionGroup`: its own, else the nearest map field's above it. */
+function overrideOf(collectionGroup: string, fieldPath: string, overrides: readonly FieldOverride[]): FieldOverride | undefined {
+  return overrides
+    .filter((o) => o.collectionGroup === collectionGroup && (fieldPath === o.fieldPath || fieldPath.startsWith(`${o.fieldPath}.`)))
+    .sort((a, b) => b.fieldPath.length - a.fieldPath.length)[0];
 }
 
-/** A query's needs as one line: `catalog_jobs (status ==, shards.total ASCENDING)`. */
+/**
+ * The single-field indexes a query of `shape` (one that needs no composite index) uses and `overrides`
+ * leaves it without, one line each: an equality filter takes either order, a range or order its own.
+ */
+function missingSingleFieldIndexes(shape: RequiredIndex, overrides: readonly FieldOverride[]): string[] {
+  const uses = [
+    ...shape.equality.map(({ fieldPath, contains }) => ({ fieldPath, use: contains ? "CONTAINS" : "==" })),
+    ...shape.order.map(({ fieldPath, direction }) => ({ fieldPath, use: direction })),
+  ];
+  return uses.flatMap(({ fieldPath, use }) => {
+    // The document name is indexed in every scope, whatever the overrides.
+    if (fieldPath === "__name__") return [];
+    const override = overrideOf(shape.collectionGroup, fieldPath, overrides);
+    const served = (override?.indexes ?? AUTOMATIC_INDEXES).some(
+      (index) =>
+        (index.queryScope ?? "COLLECTION") === shape.queryScope &&
+        (use === "CONTAINS" ? index.arrayConfig === "CONTAINS" : use === "==" ? index.order !== undefined : index.order === use),
+    );
+    if (served) return [];
+    // The automatic indexes serve every use in a collection: without an override, only a collection group lacks one.
+    const why = override
+      ? `the field override of ${override.fieldPath} leaves it out`
+      : "a collection group has none without a field override";
+    return [`${describeFields(shape, [`${fieldPath} ${use}`])} (single-field index: ${why})`];
+  });
+}
+
+/** firestore.indexes.json: the composite indexes and the single-field index settings this repository deploys. */
+function indexesFile(): { indexes: DeclaredIndex[]; fieldOverrides: FieldOverride[] } {
+  // Not __dirname: tsx, loading this file for the console's (ES module) tests, sets only __filename right.
+  const path = join(dirname(__filename), "../../../firestore.indexes.json");
+  return JSON.parse(readFileSync(path, "utf8")) as { indexes: DeclaredIndex[]; fieldOverrides: FieldOverride[] };
+}
+
+/** The composite indexes this repository deploys. */
+export function declaredIndexes(): DeclaredIndex[] {
+  return indexesFile().indexes;
+}
+
+/** The fields whose single-field indexes this repository sets itself. */
+export function declaredFieldOverrides(): FieldOverride[] {
+  return indexesFile().fieldOverrides;
+}
+
+/** Index fields as one line, after the collection group: `catalog_jobs: status ==, shards.total ASCENDING`. */
+function describeFields({ collectionGroup, queryScope }: RequiredIndex, fields: string[]): string {
+  return `${collectionGroup}${queryScope === "COLLECTION_GROUP" ? " (collection group)" : ""}: ${fields.join(", ")}`;
+}
+
+/** A query's needs as one line: `catalog_jobs: status ==, shards.total ASCENDING`. */
 export function describeIndex(required: RequiredIndex): string {
-  const fields = [
+  return describeFields(required, [
     ...required.equality.map(({ fieldPath, contains }) => `${fieldPath} ${contains ? "CONTAINS" : "=="}`),
     ...required.order.map(({ fieldPath, direction }) => `${fieldPath} ${direction}`),
-  ];
-  return `${required.collectionGroup}${required.queryScope === "COLLECTION_GROUP" ? " (collection group)" : ""}: ${fields.join(", ")}`;
+  ]);
 }
 
 interface StreamLayer {
@@ -148,12 +221,20 @@ export function recordQueries(db: object, queries: StructuredQueryProto[]): void
   };
 }
 
-/** The indexes `queries` need that `declared` (by default `firestore.indexes.json`'s) lacks, one line each. */
-export function missingIndexes(queries: readonly StructuredQueryProto[], declared = declaredIndexes()): string[] {
+/**
+ * The indexes `queries` need that firestore.indexes.json lacks, one line each: a composite index
+ * `declared` does not hold, or a single-field index `overrides` turns off or a collection group lacks.
+ */
+export function missingIndexes(
+  queries: readonly StructuredQueryProto[],
+  declared = declaredIndexes(),
+  overrides = declaredFieldOverrides(),
+): string[] {
   const missing = new Set<string>();
   for (const query of queries) {
-    const required = requiredIndex(query);
-    if (required && !declared.some((index) => indexServes(index, required))) missing.add(describeIndex(required));
+    const shape = indexShape(query);
+    if (!needsComposite(shape)) missingSingleFieldIndexes(shape, overrides).forEach((line) => missing.add(line));
+    else if (!declared.some((index) => indexServes(index, shape))) missing.add(describeIndex(shape));
   }
   return [...missing].sort();
 }

@@ -1,11 +1,12 @@
 /**
- * The rule the test clients use to check each query they sent against firestore.indexes.json
+ * The rules the test clients use to check each query they sent against firestore.indexes.json
  * (test/helpers/query-indexes.ts), on queries the Firestore client builds itself.
  */
 import { deleteApp, getApp } from "firebase-admin/app";
 import type { Firestore, Query } from "firebase-admin/firestore";
 import { firestoreClient, forgetFirestoreClient } from "../../src/firestore";
 import {
+  declaredFieldOverrides,
   declaredIndexes,
   describeIndex,
   indexServes,
@@ -93,5 +94,42 @@ describe("the composite index a query needs", () => {
     const watchdogIndex = requiredIndex(served);
     const withoutIt = declaredIndexes().filter((index) => !(watchdogIndex && indexServes(index, watchdogIndex)));
     expect(missingIndexes([served], withoutIt)).toEqual(["catalog_jobs: status ==, shards.total ASCENDING"]);
+  });
+});
+
+describe("the single-field indexes a query needs when it needs no composite one", () => {
+  it("are missing where a field override turns them off, on the field and on the fields of its map", async () => {
+    const expired = await sent((c) => jobs(c).where("expire_at", "<", new Date()));
+    const byDetail = await sent((c) => jobs(c).where("error.details.code", "==", "NOT_FOUND"));
+    expect(missingIndexes([expired, byDetail])).toEqual([
+      "catalog_jobs: error.details.code == (single-field index: the field override of error.details leaves it out)",
+      "catalog_jobs: expire_at ASCENDING (single-field index: the field override of expire_at leaves it out)",
+    ]);
+  });
+
+  it("are served only in the directions a field override keeps", async () => {
+    const locks = (client: Firestore) => client.collection("catalog_locks");
+    const expiredFirst = await sent((c) => locks(c).where("expires_at", "<=", new Date()).orderBy("expires_at"));
+    const latestFirst = await sent((c) => locks(c).orderBy("expires_at", "desc"));
+    expect(missingIndexes([expiredFirst, latestFirst])).toEqual([
+      "catalog_locks: expires_at DESCENDING (single-field index: the field override of expires_at leaves it out)",
+    ]);
+  });
+
+  it("are missing for a collection group's query, filtered or ordered, unless a field override adds them in its scope", async () => {
+    const everyAttempt = await sent((c) => c.collectionGroup("attempts"));
+    const oneJobsFailed = await sent((c) => jobs(c).doc("job-1").collection("attempts").where("status", "==", "failed"));
+    const everyFailed = await sent((c) => c.collectionGroup("attempts").where("status", "==", "failed"));
+    const latestFirst = await sent((c) => c.collectionGroup("attempts").orderBy("started_at", "desc"));
+    expect(missingIndexes([everyAttempt, oneJobsFailed, everyFailed, latestFirst])).toEqual([
+      "attempts (collection group): started_at DESCENDING (single-field index: a collection group has none without a field override)",
+      "attempts (collection group): status == (single-field index: a collection group has none without a field override)",
+    ]);
+    const statusInGroups = {
+      collectionGroup: "attempts",
+      fieldPath: "status",
+      indexes: [{ queryScope: "COLLECTION_GROUP" as const, order: "DESCENDING" as const }],
+    };
+    expect(missingIndexes([everyFailed], declaredIndexes(), [...declaredFieldOverrides(), statusInGroups])).toEqual([]);
   });
 });
