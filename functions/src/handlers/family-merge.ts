@@ -9,9 +9,10 @@ import { aliasesPointingAtExercises, aliasesPointingAtFamilies, exercisesMergedI
 import { type LoadedFamily, loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan, repointedExerciseFamilies, successorFamilies } from "./support/change-plan";
 import { liveMembers } from "../catalog/family-naming";
-import { planFamilyMerge } from "./plans/family-merge";
+import { aliasExerciseIds, planFamilyMerge } from "./plans/family-merge";
 import { joinNames } from "./plans/family-moves";
 import { loadFamily } from "./support/failures";
+import { readMergeChains } from "./support/merge-chains";
 
 /** The payload of a FAMILY_MERGE job. */
 const familyMergePayload = z.strictObject({
@@ -77,6 +78,7 @@ export const familyMergeHandler = planHandler({
         (unlocked) => `exercises of ${unlocked} merged into members of ${source.slug} or ${target.slug}`,
       );
     if (outdated) return outdated;
+    const aliasExercises = await readMergeChains(db, aliasExerciseIds(familyAliases), [...source.members, ...target.members]);
     const merge = planFamilyMerge({
       source,
       target,
@@ -84,6 +86,7 @@ export const familyMergeHandler = planHandler({
       pointingAliases: [...exerciseAliases, ...familyAliases],
       mergedIntoSource,
       mergedIntoMembers,
+      aliasExercises,
     });
     const plan = changePlan(input.job, `merge family ${source.slug} into ${target.slug}`, merge.operations);
     return {

@@ -9,7 +9,9 @@ import { aliasesPointingAtFamilies, familiesMergedInto } from "../catalog/reposi
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan, successorFamilies } from "./support/change-plan";
 import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
+import { aliasExerciseIds } from "./plans/family-merge";
 import { loadFamily } from "./support/failures";
+import { readMergeChains } from "./support/merge-chains";
 
 /** The payload of a FAMILY_RENAME_SLUG job. */
 const familyRenameSlugPayload = z.strictObject({
@@ -46,7 +48,8 @@ export const familyRenameSlugHandler = planHandler({
       (unlocked) => `${unlocked} merged into ${old_family_slug}`,
     );
     if (outdated) return outdated;
-    const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases, mergedIntoFamily });
+    const aliasExercises = await readMergeChains(db, aliasExerciseIds(familyAliases), family.members);
+    const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases, mergedIntoFamily, aliasExercises });
     const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
     return { plan, summary: { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed } };
   },

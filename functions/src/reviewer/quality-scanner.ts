@@ -335,12 +335,13 @@ const ENRICHABLE_VALUE_PATHS = EXERCISE_FIELD_PATHS.filter(
 /**
  * The stored values of enrichable fields their schema refuses (a level "Expert", a muscle category
  * "Legs", a fourth primary muscle, an aliased secondary one, shares summing to 2), each with the
- * schema's messages. An absent field the schema does not require is missing content, not a refused value.
+ * schema's messages. An absent field the schema does not require is missing content, not a refused value;
+ * so is a stored null, which the hard checks and enrichment read as missing too.
  */
 function refusedValues(exercise: Readonly<Record<string, unknown>>): { path: string; problem: string }[] {
   return ENRICHABLE_VALUE_PATHS.flatMap((path) => {
     const value = getPath(exercise, path);
-    const parsed = exercisePathSchema(path)?.safeParse(value);
+    const parsed = exercisePathSchema(path)?.safeParse(value ?? undefined);
     if (!parsed || parsed.success) return [];
     const messages = [...new Set(parsed.error.issues.map((issue) => issue.message))];
     return [{ path, problem: `${JSON.stringify(value)} (${messages.join(", ")})` }];

@@ -1,4 +1,4 @@
-import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
+import { type CatalogSeed, archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { useFirestore } from "../helpers/firestore";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
@@ -34,6 +34,11 @@ const deprecatedPullover = {
   families: [retiredFamilyFixture("pullover")],
 };
 const pullovers = [exerciseFixture("Pullovers (Dumbbell)", ["dumbbell"]), exerciseFixture("Pullovers (Cable)", ["cable"])];
+// What an alias of rows that names an exercise outside both families too becomes: the target's alias, or that exercise's.
+const FOLLOWS_TARGET = { family_slug: "row", is_family_alias: true };
+const LIVE_OUTSIDE = "bench_press__bench-press-barbell";
+const KEEPS_LIVE_OUTSIDE = { exercise_id: LIVE_OUTSIDE, is_family_alias: false };
+const MERGED_AWAY = exerciseFixture("Inverted Rows", ["bodyweight"], { family_slug: "rows", status: "merged", merged_into: LIVE_OUTSIDE });
 const merge = (mode: string, source = "rows", target = "row") => ({ mode, merge_config: { source_family: source, target_family: target } });
 
 describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
@@ -119,6 +124,30 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: ["kb_rows"] });
     expect(repair.summary).toMatchObject({ fine: ["kb_rows"], repaired: [] });
   });
+
+  it.each<[string, string, CatalogSeed, Record<string, unknown>]>([
+    ["missing", "ghost__ghost-rows", {}, FOLLOWS_TARGET],
+    ["archived", archivedPullover.id, deprecatedPullover, FOLLOWS_TARGET],
+    ["live", LIVE_OUTSIDE, {}, KEEPS_LIVE_OUTSIDE],
+    ["a member merged into a live one", MERGED_AWAY.id, { exercises: [MERGED_AWAY] }, KEEPS_LIVE_OUTSIDE],
+  ])(
+    "keeps, of an alias's two targets, an exercise outside the families only where it leads to a live one, as ALIAS_REPAIR would (%s)",
+    async (_case, exerciseId, seed, target) => {
+      const legacy = { alias_slug: "rows-legacy", exercise_id: exerciseId, family_slug: "rows" };
+      await seedDemo(db, {
+        exercises: [...rows.exercises, ...(seed.exercises ?? [])],
+        families: [...rows.families, ...(seed.families ?? [])],
+        aliases: [...rows.aliases, legacy],
+      });
+      const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode));
+
+      expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+      if (mode === "dry_run") return;
+      expect(await alias(db, "rows-legacy")).toEqual({ alias_slug: "rows-legacy", ...target, updated_at: expect.anything() });
+      const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: ["rows-legacy"] });
+      expect(repair.summary).toMatchObject({ fine: ["rows-legacy"], repaired: [] });
+    },
+  );
 
   it("locks the family of an exercise of another family merged earlier into one it merges away, which it re-points", async () => {
     const seated = exerciseFixture("Seated Row (Cable)", ["cable"], {

@@ -1,4 +1,4 @@
-import { archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
+import { type CatalogSeed, archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { registry } from "../../src/handlers";
@@ -8,6 +8,17 @@ import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./sup
 const db = useFirestore();
 
 const rename = (mode: string, from: string, to: string) => ({ mode, rename_config: { old_family_slug: from, new_family_slug: to } });
+
+// What an alias of push_up that names an exercise outside the family too becomes: the family's alias, or that exercise's.
+const FOLLOWS_FAMILY = { family_slug: "press_up", is_family_alias: true };
+const LIVE_OUTSIDE = "bench_press__bench-press-barbell";
+const KEEPS_LIVE_OUTSIDE = { exercise_id: LIVE_OUTSIDE, is_family_alias: false };
+const ARCHIVED_PULLOVER = archivedExerciseFixture("Pullover (Machine)", ["machine"]);
+const MERGED_AWAY = exerciseFixture("Deficit Push-Up", ["bodyweight"], {
+  family_slug: "push_up",
+  status: "merged",
+  merged_into: LIVE_OUTSIDE,
+});
 
 describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
   it("renames the family everywhere and keeps the old slug as a family alias", async () => {
@@ -103,6 +114,25 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: ["ohp_family"] });
     expect(repair.summary).toMatchObject({ fine: ["ohp_family"], repaired: [] });
   });
+
+  it.each<[string, string, CatalogSeed, Record<string, unknown>]>([
+    ["missing", "ghost__ghost-push-up", {}, FOLLOWS_FAMILY],
+    ["archived", ARCHIVED_PULLOVER.id, { exercises: [ARCHIVED_PULLOVER], families: [retiredFamilyFixture("pullover")] }, FOLLOWS_FAMILY],
+    ["live", LIVE_OUTSIDE, {}, KEEPS_LIVE_OUTSIDE],
+    ["a member merged into a live one", MERGED_AWAY.id, { exercises: [MERGED_AWAY] }, KEEPS_LIVE_OUTSIDE],
+  ])(
+    "keeps, of an alias's two targets, an exercise outside the family only where it leads to a live one, as ALIAS_REPAIR would (%s)",
+    async (_case, exerciseId, seed, target) => {
+      await seedDemo(db, { ...seed, aliases: [{ alias_slug: "push-up-legacy", exercise_id: exerciseId, family_slug: "push_up" }] });
+      const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "push_up", "press_up"));
+
+      expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null });
+      if (mode === "dry_run") return;
+      expect(await alias(db, "push-up-legacy")).toEqual({ alias_slug: "push-up-legacy", ...target, updated_at: expect.anything() });
+      const repair = await runJob(depsFor(db, "dry_run"), "ALIAS_REPAIR", { mode: "dry_run", alias_slugs: ["push-up-legacy"] });
+      expect(repair.summary).toMatchObject({ fine: ["push-up-legacy"], repaired: [] });
+    },
+  );
 
   it("takes its locks again when a family was merged into it after it chose them", async () => {
     await seedDemo(db);

@@ -160,6 +160,7 @@ describe("planFamilyMerge", () => {
       pointingAliases: [],
       mergedIntoSource: [],
       mergedIntoMembers: [],
+      aliasExercises: [],
     });
 
   const rows = {
@@ -180,6 +181,7 @@ describe("planFamilyMerge", () => {
       pointingAliases: pointing,
       mergedIntoSource: [],
       mergedIntoMembers: [],
+      aliasExercises: [],
     });
     expect(merge).toMatchObject({ moved: 1, renamed: 1, merged_exercises: 1 });
     expect(merge.operations).toEqual(
@@ -441,6 +443,7 @@ describe("planFamilyRenameSlug", () => {
       owners: catalog.owners(),
       familyAliases,
       mergedIntoFamily: [],
+      aliasExercises: [],
     });
     expect(rename.moved).toBe(4);
     expect(rename.operations).toEqual(
@@ -468,6 +471,7 @@ describe("planFamilyRenameSlug", () => {
       owners: catalog.owners(),
       familyAliases: [],
       mergedIntoFamily: [],
+      aliasExercises: [],
     });
     expect(ops(rename.operations, "reassign_family")).toEqual([
       expect.objectContaining({ exercise_id: "push_ups__push-ups-dumbbell", new_name: "Push-Up (Dumbbell)" }),
@@ -491,6 +495,7 @@ describe("planFamilyRenameSlug", () => {
         owners: catalog.owners(),
         familyAliases: [],
         mergedIntoFamily: [],
+        aliasExercises: [],
       }),
     );
     expect(failure).toMatchObject({
@@ -508,6 +513,7 @@ describe("planFamilyRenameSlug", () => {
       owners: catalog.owners(),
       familyAliases: [],
       mergedIntoFamily: [],
+      aliasExercises: [],
     });
     expect(catalog.validate("FAMILY_RENAME_SLUG", rename.operations).errors).not.toContainEqual(
       expect.stringContaining("DUPLICATE_EQUIPMENT_VARIANT"),
@@ -524,6 +530,7 @@ describe("planFamilyRenameSlug", () => {
       owners: catalog.owners(),
       familyAliases: [],
       mergedIntoFamily: [],
+      aliasExercises: [],
     });
     expect(ops(rename.operations, "reassign_family")[0]).not.toHaveProperty("new_name");
   });
@@ -537,6 +544,7 @@ describe("planFamilyRenameSlug", () => {
         owners: catalog.owners(),
         familyAliases: [],
         mergedIntoFamily: [],
+        aliasExercises: [],
       }),
     );
     expect(failure).toMatchObject({ code: "FAMILY_EXISTS", kind: "permanent" });
@@ -559,6 +567,7 @@ describe("planFamilyRenameSlug", () => {
       owners: catalog.owners(),
       familyAliases: [{ id: "burpee", data: catalog.aliases.get("burpee") ?? {} }],
       mergedIntoFamily: [{ id: "burpee", data: catalog.families.get("burpee") ?? {} }],
+      aliasExercises: [],
     });
     expect(rename.operations).toEqual(
       expect.arrayContaining([
@@ -580,6 +589,7 @@ describe("planFamilyRenameSlug", () => {
         owners: catalog.owners(),
         familyAliases: [],
         mergedIntoFamily: [],
+        aliasExercises: [],
       }),
     );
     expect(failure).toMatchObject({ code: "FAMILY_SLUG_IS_ALIAS", kind: "permanent" });

@@ -395,6 +395,13 @@ describe("heuristicScoreExercise — stored values the exercise schema refuses (
     for (const path of ["muscles.secondary", "muscles.contribution"]) exercise = deletePath(exercise, path);
     expect(heuristicScoreExercise(exercise)).toMatchObject({ score: HEURISTIC_PASS_SCORE, soft_issues: [], issue_type: "ok" });
   });
+
+  it("reads a stored null as missing, not as a value its schema refuses", () => {
+    let exercise = goodExercise();
+    for (const path of ["metadata.level", "muscles.secondary", "muscles.contribution"]) exercise = setPath(exercise, path, null);
+    expect(heuristicScoreExercise(exercise)).toMatchObject({ score: HEURISTIC_PASS_SCORE, soft_issues: [], issue_type: "ok" });
+    expect(heuristicScoreExercise({ ...goodExercise(), metadata: null })).toMatchObject({ soft_issues: [], issue_type: "ok" });
+  });
 });
 
 describe("heuristicScoreExercise — canonical name suggestions", () => {

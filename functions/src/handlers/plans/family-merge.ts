@@ -38,6 +38,8 @@ export interface FamilyMergeInput {
   mergedIntoSource: readonly CatalogDoc[];
   /** Exercises merged earlier into a live exercise of either family (the merge may retire it). */
   mergedIntoMembers: readonly CatalogDoc[];
+  /** The exercises outside both families that aliases of the source lead to through merges (`aliasExerciseIds`), as read. */
+  aliasExercises: readonly CatalogDoc[];
 }
 
 export interface FamilyMerge {
@@ -154,29 +156,37 @@ function isBlank(value: unknown): boolean {
 }
 
 /**
- * The exercise an alias of a family the plan retires keeps when it names one too, as ALIAS_REPAIR keeps one of two
- * targets: where its slug is a name's (`slugMeansFamily`), the live exercise its exercise target is or was merged
- * into. Null where it follows the family: a family's slug, or an exercise retired without a live successor among
- * `members`, the exercises the plan read (one outside them is kept as named, for validation to check).
+ * The exercises aliases of a family the plan retires name and may keep, as ALIAS_REPAIR keeps one of two targets:
+ * those of an alias whose slug is a name's (`slugMeansFamily`). The handler reads the ones outside the families,
+ * and what they and the members were merged into (`readMergeChains`).
  */
-export function exerciseKeptBy(slug: string, alias: Readonly<DocData>, members: readonly CatalogDoc[]): string | null {
-  const exerciseId = alias.exercise_id;
-  if (!isNonEmptyString(exerciseId) || slugMeansFamily(slug)) return null;
-  const read = new Map(members.map(({ id, data }) => [id, data]));
-  return read.has(exerciseId) ? liveExerciseOf(exerciseId, (id) => read.get(id) ?? null) : exerciseId;
+export function aliasExerciseIds(aliases: readonly CatalogDoc[]): string[] {
+  return aliases.flatMap(({ id, data }) => (isNonEmptyString(data.exercise_id) && !slugMeansFamily(id) ? [data.exercise_id] : []));
+}
+
+/**
+ * The exercise an alias of a family the plan retires keeps when it names one too (`aliasExerciseIds`): the live
+ * exercise its exercise target is or was merged into, as ALIAS_REPAIR finds it among `exercises`, the ones the plan
+ * read. Null where it follows the family: a family's slug, or an exercise missing or retired without a live successor.
+ */
+export function exerciseKeptBy(alias: CatalogDoc, exercises: readonly CatalogDoc[]): string | null {
+  const [exerciseId] = aliasExerciseIds([alias]);
+  if (exerciseId === undefined) return null;
+  const read = new Map(exercises.map(({ id, data }) => [id, data]));
+  return liveExerciseOf(exerciseId, (id) => read.get(id) ?? null);
 }
 
 /** Aliases of the source family and of merged exercises point at their successors; the source slug becomes a family alias. */
 function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<string, string>): OperationInput[] {
   const { source, target } = input;
-  const members = [...source.members, ...target.members];
+  const exercises = [...source.members, ...target.members, ...input.aliasExercises];
   const operations: OperationInput[] = [];
   // One with both targets is read twice, as an alias of the family and of an exercise: it gets one operation.
   const aliases = new Map(input.pointingAliases.map(({ id, data }) => [id, data]));
   for (const [slug, data] of aliases) {
     if (slug === source.slug) continue;
     const ofSource = data.family_slug === source.slug;
-    const exerciseId = ofSource ? exerciseKeptBy(slug, data, members) : data.exercise_id;
+    const exerciseId = ofSource ? exerciseKeptBy({ id: slug, data }, exercises) : data.exercise_id;
     const successor = typeof exerciseId === "string" ? successorOf.get(exerciseId) : undefined;
     if (successor) {
       operations.push({

@@ -31,6 +31,8 @@ export interface FamilyRenameInput {
   familyAliases: readonly CatalogDoc[];
   /** Registry entries of families merged into the family earlier. */
   mergedIntoFamily: readonly CatalogDoc[];
+  /** The exercises outside the family that its aliases lead to through merges (`aliasExerciseIds`), as read. */
+  aliasExercises: readonly CatalogDoc[];
 }
 
 export interface FamilyRename {
@@ -110,20 +112,21 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   }
 
   const retiredName = `${family.slug} is renamed to ${target.slug}`;
+  const aliasTargets = [...family.members, ...input.aliasExercises];
   const operations: OperationInput[] = [
     ...moveOperations(family.slug, target.slug, moves, owners, retiredName, { fromBecomesAlias: true }),
     ...input.familyAliases
       .filter(({ id }) => id !== family.slug && id !== target.slug)
-      .map(({ id, data }): OperationInput => {
-        const exerciseId = exerciseKeptBy(id, data, family.members);
+      .map((alias): OperationInput => {
+        const exerciseId = exerciseKeptBy(alias, aliasTargets);
         return exerciseId
           ? {
               op: "upsert_alias",
-              alias_slug: id,
+              alias_slug: alias.id,
               exercise_id: exerciseId,
               rationale: `${retiredName}; of its two targets the alias keeps exercise ${exerciseId}, which its slug names`,
             }
-          : { op: "upsert_alias", alias_slug: id, family_slug: target.slug, is_family_alias: true, rationale: retiredName };
+          : { op: "upsert_alias", alias_slug: alias.id, family_slug: target.slug, is_family_alias: true, rationale: retiredName };
       }),
     ...(aliasOfThisFamily
       ? [{ op: "delete_alias" as const, alias_slug: target.slug, rationale: `${target.slug} names the family itself again` }]
