@@ -950,10 +950,12 @@ async function curatorJourney(browser: Browser): Promise<void> {
   });
 
   await step("days show today's totals and charts", async () => {
-    await page.goto(`${CONSOLE_URL}#/days`);
+    await page.getByRole("link", { name: "Days", exact: true }).click();
     const today = new Date().toISOString().slice(0, 10);
     const todayRow = page.getByTestId("daily-totals").locator("tr", { hasText: today });
     await todayRow.waitFor();
+    // The heading shown while the view's code loaded handed the focus on to the view's own.
+    await focusedOn(page, "main h1", "the days' heading");
     const runs = Number(await todayRow.locator("td").nth(1).textContent());
     if (!(runs >= 4)) throw new Error(`today's runs: ${runs}`);
     await page.locator("canvas").nth(3).waitFor();

@@ -4,7 +4,7 @@
  * main heading takes it instead.
  */
 import { type ComponentChildren, createContext } from "preact";
-import { useContext, useEffect, useRef } from "preact/hooks";
+import { useContext, useEffect, useLayoutEffect, useRef } from "preact/hooks";
 
 /** Set when the address or the session changes; the next view heading shown takes the focus and clears it. */
 export interface HeadingFocusRequest {
@@ -22,6 +22,14 @@ export function ViewHeading({ children }: { children: ComponentChildren }) {
     if (!request.pending) return;
     request.pending = false;
     heading.current?.focus();
+  }, [request]);
+  // A heading replaced while it holds the focus (a view's stand-in while its code loads) hands it on to the next. A
+  // layout effect's cleanup runs while the heading is still in the page (a passive one's once it is gone, focus with it).
+  useLayoutEffect(() => {
+    const shown = heading.current;
+    return () => {
+      if (shown !== null && document.activeElement === shown) request.pending = true;
+    };
   }, [request]);
   return (
     <h1 ref={heading} tabIndex={-1} class="view-heading">
