@@ -39,6 +39,14 @@ const rename = (exercise: ExerciseFixture, new_name: string): OperationInput => 
   rationale,
 });
 const registry = (family_slug: string): OperationInput => ({ op: "update_family_registry", family_slug, rationale });
+/** The squat family's registry entry retired as merged into `merged_into`. */
+const retireSquatInto = (merged_into: string): OperationInput => ({
+  op: "update_family_registry",
+  family_slug: "squat",
+  status: "merged",
+  merged_into,
+  rationale,
+});
 /** The squat moved into a family of its own, renamed for it. */
 const moveToFrontSquat: OperationInput = {
   op: "reassign_family",
@@ -598,13 +606,7 @@ describe("validatePlan: aliases", () => {
   });
 
   it("requires the slug of a family the plan merges into another to stay an alias of its successor", () => {
-    const retire: OperationInput = {
-      op: "update_family_registry",
-      family_slug: "squat",
-      status: "merged",
-      merged_into: "front_squat",
-      rationale,
-    };
+    const retire = retireSquatInto("front_squat");
     const renameFamily = [moveToFrontSquat, keepOldSlug(squat), registry("front_squat"), retire];
     expect(validate(renameFamily).errors).toEqual([
       expect.objectContaining({
@@ -619,19 +621,13 @@ describe("validatePlan: aliases", () => {
     // A family merged there before the plan is not the plan's doing.
     const legacy = computeFamilyRegistry("squat", [], { status: "merged", merged_into: "bench_press" });
     const merged = { ...catalog, exercises: [benchBarbell, benchDumbbell], families: [families[0], legacy] };
-    expect(validate([{ ...retire, merged_into: "bench_press" }], merged).errors).toEqual([]);
+    expect(validate([retireSquatInto("bench_press")], merged).errors).toEqual([]);
   });
 
   it("lets an alias with both targets keep its family followed to the one it is merged into, by the plan or earlier, and no other", () => {
     // Its exercise stays live; of the two targets the alias keeps the family, which has a successor.
     const bothTargets = (family_slug: string, exercise_id: string) => ({ alias_slug: "both_targets", exercise_id, family_slug });
-    const retire: OperationInput = {
-      op: "update_family_registry",
-      family_slug: "squat",
-      status: "merged",
-      merged_into: "front_squat",
-      rationale,
-    };
+    const retire = retireSquatInto("front_squat");
     const renameFamily = [
       moveToFrontSquat,
       keepOldSlug(squat),

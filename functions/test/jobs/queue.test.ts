@@ -699,7 +699,8 @@ describe("a lease whose reply was lost", () => {
       throw Object.assign(new Error("4 DEADLINE_EXCEEDED: injected fault in an update"), { code: GrpcStatus.DEADLINE_EXCEEDED });
     });
 
-  it("is won, not lost to another process: its resend refused by the lease that landed, the job runs once", async () => {
+  /** An engine whose FAMILY_AUDIT runs succeed at once, with the ids of the jobs it ran, in order. */
+  function recordingRuns() {
     const runs: string[] = [];
     const registry = registryWith({
       FAMILY_AUDIT: {
@@ -709,7 +710,11 @@ describe("a lease whose reply was lost", () => {
         },
       },
     });
-    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    return { engine: createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry }), runs };
+  }
+
+  it("is won, not lost to another process: its resend refused by the lease that landed, the job runs once", async () => {
+    const { engine, runs } = recordingRuns();
     const { jobId } = await engine.queue.createJob(audit());
     const lease = resendingFirstUpdateOf("lease_owner");
 
@@ -757,16 +762,7 @@ describe("a lease whose reply was lost", () => {
   });
 
   it("is won when its commit landed but failed without a refusal (DEADLINE_EXCEEDED): the job runs once, no lease_expired attempt", async () => {
-    const runs: string[] = [];
-    const registry = registryWith({
-      FAMILY_AUDIT: {
-        run: ({ job }) => {
-          runs.push(job.id);
-          return Promise.resolve({ kind: "completed", status: "succeeded_dry_run", summary: {} });
-        },
-      },
-    });
-    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks(), registry });
+    const { engine, runs } = recordingRuns();
     const { jobId } = await engine.queue.createJob(audit());
     const lease = timingOutFirstUpdateOf("lease_owner", "after");
 
