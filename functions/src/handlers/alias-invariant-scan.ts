@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { succeededIn } from "../jobs/outcomes";
+import { cancelRequested, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { catalogHandler, type CatalogDeps } from "./support/catalog-handler";
 import { exercisesWithNameSlugs, getAliases } from "../catalog/repository";
 import { isLiveExercise } from "../catalog/family-registry";
@@ -78,6 +78,12 @@ class ProblemLog {
   }
 }
 
+/** The documents gone through so far, each page counted once judged (and its repairs asked for). */
+interface Scanned {
+  aliases: number;
+  exercises: number;
+}
+
 /** The payload of a ALIAS_INVARIANT_SCAN job. */
 const aliasInvariantScanPayload = z.strictObject({ mode: modeSchema });
 
@@ -94,13 +100,10 @@ export const aliasInvariantScanHandler = catalogHandler({
       const [aliases, exercises] = await Promise.all([aliasesRead(deps).count().get(), exercisesRead(deps).count().get()]);
       return aliases.data().count + exercises.data().count;
     });
-    const aliasesScanned = await scanAliases(deps, problems, progress, ctx.signal);
-    const exercisesScanned = await scanOldSlugs(deps, problems, progress, ctx.signal);
-    await problems.flush();
-    await progress.finish();
-    return succeededIn(job.payload.mode, {
-      aliases_scanned: aliasesScanned,
-      exercises_scanned: exercisesScanned,
+    const scanned: Scanned = { aliases: 0, exercises: 0 };
+    const summary = () => ({
+      aliases_scanned: scanned.aliases,
+      exercises_scanned: scanned.exercises,
       problems: Object.values(problems.byKind).reduce((sum, count) => sum + count, 0),
       problems_by_kind: problems.byKind,
       problems_listed: problems.listed,
@@ -108,6 +111,18 @@ export const aliasInvariantScanHandler = catalogHandler({
       ...(problems.retiredTargets.length > 0 ? { retired_target_slugs: problems.retiredTargets.slice(0, MAX_LISTED_PROBLEMS) } : {}),
       ...followUps.summary(),
     });
+    try {
+      await scanAliases(deps, problems, progress, scanned, ctx.signal);
+      await scanOldSlugs(deps, problems, progress, scanned, ctx.signal);
+    } catch (err) {
+      // Stopped at a safe point (before a page, or a read of its facts): it ends with the repairs it asked for so far;
+      // the problems still waiting in a batch are counted, and asked about by the next run.
+      if (cancelRequested(ctx.signal) && err === ctx.signal.reason) return stoppedByCancel(job.payload.mode, summary());
+      throw err;
+    }
+    await problems.flush();
+    await progress.finish();
+    return succeededIn(job.payload.mode, summary());
   },
 });
 
@@ -121,8 +136,13 @@ function exercisesRead(deps: CatalogDeps): Query {
   return deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug", "status");
 }
 
-async function scanAliases(deps: CatalogDeps, problems: ProblemLog, progress: ScanProgress, signal: AbortSignal): Promise<number> {
-  let scanned = 0;
+async function scanAliases(
+  deps: CatalogDeps,
+  problems: ProblemLog,
+  progress: ScanProgress,
+  scanned: Scanned,
+  signal: AbortSignal,
+): Promise<void> {
   for await (const page of pageCollection(aliasesRead(deps))) {
     signal.throwIfAborted();
     const facts = new AliasFacts();
@@ -150,14 +170,18 @@ async function scanAliases(deps: CatalogDeps, problems: ProblemLog, progress: Sc
       read,
     );
     for (const { slug, problem, found: alias, retiredTarget } of judged) await problems.add(slug, problem, alias, retiredTarget);
-    scanned += page.length;
+    scanned.aliases += page.length;
     await progress.add(page.length);
   }
-  return scanned;
 }
 
-async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, progress: ScanProgress, signal: AbortSignal): Promise<number> {
-  let scanned = 0;
+async function scanOldSlugs(
+  deps: CatalogDeps,
+  problems: ProblemLog,
+  progress: ScanProgress,
+  scanned: Scanned,
+  signal: AbortSignal,
+): Promise<void> {
   // Old slugs counted missing so far: two exercises created with one slug (in two families) make one problem.
   const counted = new Set<string>();
   // Old slugs of retired exercises, decided together once every page is read (their facts read once).
@@ -179,13 +203,12 @@ async function scanOldSlugs(deps: CatalogDeps, problems: ProblemLog, progress: S
         await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) }, false);
       else ofRetired.set(slug, oldSlugs.get(slug));
     }
-    scanned += page.length;
+    scanned.exercises += page.length;
     await progress.add(page.length);
   }
   const unrestorable = ofRetired.size > 0 ? await unrestorableOldSlugs(deps, [...ofRetired.keys()], signal) : new Set<string>();
   for (const [slug, exerciseId] of ofRetired)
     await problems.add(slug, "missing_alias", { exercise_id: exerciseId }, unrestorable.has(slug));
-  return scanned;
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { succeededIn } from "../jobs/outcomes";
+import { cancelRequested, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
 import { audit } from "../catalog/audited-family";
 import { countFamilyMembers, familySlugs, readFamily } from "../catalog/reads";
@@ -40,12 +40,26 @@ export const maintenanceScanHandler = catalogHandler({
     let familiesAsked = 0;
     let nextFamily: string | null = null;
     const familiesTooLarge: string[] = [];
+    const summary = () => ({
+      families_scanned: familiesScanned,
+      families_with_problems: familiesWithProblems,
+      families_asked: familiesAsked,
+      families_too_large: familiesTooLarge,
+      findings: Object.values(findingsByCode).reduce((sum, count) => sum + count, 0),
+      findings_by_code: findingsByCode,
+      ...(limit !== undefined ? { family_limit: limit, stopped_at_family_limit: nextFamily !== null, next_family: nextFamily } : {}),
+      ...followUps.summary(),
+    });
     const progress = new ScanProgress(engine, () => countFamilyMembers(deps.db));
-    for await (const slug of familySlugs(deps.db, ctx.signal)) {
+    for await (const slug of familySlugs(deps.db)) {
       if (limit !== undefined && familiesAsked >= limit) {
         nextFamily = slug;
         break;
       }
+      // Checked here, not by the walk (which would throw), so a cancel ends the scan with the follow-ups it asked for
+      // so far; before a family, not after one: a cancel that comes during the last family finds nothing left to stop.
+      if (cancelRequested(ctx.signal)) return stoppedByCancel(job.payload.mode, summary());
+      ctx.signal.throwIfAborted();
       const read = await unlessTooLarge(readFamily(deps.db, slug));
       // Too large to read whole: named for a person, not the end of this run and of every daily run after it.
       if (read === null) {
@@ -64,15 +78,6 @@ export const maintenanceScanHandler = catalogHandler({
       if (asked) familiesAsked++;
     }
     await progress.finish({ stoppedAtLimit: nextFamily !== null });
-    return succeededIn(job.payload.mode, {
-      families_scanned: familiesScanned,
-      families_with_problems: familiesWithProblems,
-      families_asked: familiesAsked,
-      families_too_large: familiesTooLarge,
-      findings: Object.values(findingsByCode).reduce((sum, count) => sum + count, 0),
-      findings_by_code: findingsByCode,
-      ...(limit !== undefined ? { family_limit: limit, stopped_at_family_limit: nextFamily !== null, next_family: nextFamily } : {}),
-      ...followUps.summary(),
-    });
+    return succeededIn(job.payload.mode, summary());
   },
 });

@@ -6,8 +6,8 @@ import { registry } from "../../src/handlers";
 import { exerciseFixture, retiredFamilyFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest, recordingProgress } from "../helpers/engine";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
-import { aliasRepairGroup } from "../../src/handlers/plans/alias-invariant-scan";
-import { MODES, alias, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
+import { ALIAS_REPAIR_BATCH, aliasRepairGroup } from "../../src/handlers/plans/alias-invariant-scan";
+import { MODES, alias, cancelledAtFollowUp, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -261,6 +261,37 @@ describe("ALIAS_INVARIANT_SCAN in apply mode while applying is off", () => {
     expect(run).toMatchObject({ status: "needs_review", error: { code: APPLY_DISABLED } });
     expect(run.summary).not.toHaveProperty("aliases_scanned");
     expect(await otherJobs(db, run.jobId)).toEqual([]);
+  });
+});
+
+describe("ALIAS_INVARIANT_SCAN cancelled while it runs (apply)", () => {
+  it("stops at its next page and ends cancelled, its summary naming the repair it asked for so far", async () => {
+    // A full batch of orphaned aliases in one group: their repair is asked for as the aliases' page is judged.
+    const orphans = Array.from({ length: 4_000 }, (_, i) => `lost-lift-${i}`)
+      .filter((slug) => aliasRepairGroup(slug) === 0)
+      .slice(0, ALIAS_REPAIR_BATCH)
+      .map((slug) => ({ alias_slug: slug, exercise_id: "no-such-exercise", is_family_alias: false }));
+    await seedCatalog(db, { exercises: DEMO_EXERCISES, aliases: [...DEMO_ALIASES, ...orphans], families: DEMO_FAMILIES });
+    const input = await leaseForTest(depsFor(db, "apply"), { type: "ALIAS_INVARIANT_SCAN", payload: { mode: "apply" } });
+    const outcome = await registry.handlerFor("ALIAS_INVARIANT_SCAN").run(cancelledAtFollowUp(input));
+
+    const [repair, ...others] = await otherJobs(db, input.job.id);
+    expect(others).toEqual([]);
+    expect(repair).toMatchObject({ type: "ALIAS_REPAIR", status: "queued", payload: { mode: "apply" } });
+    expect((repair.payload as { alias_slugs: string[] }).alias_slugs).toHaveLength(ALIAS_REPAIR_BATCH);
+    // The aliases' page was judged whole; the exercises were not reached.
+    expect(outcome).toMatchObject({
+      kind: "completed",
+      status: "cancelled",
+      summary: {
+        mode: "apply",
+        aliases_scanned: DEMO_ALIASES.length + ALIAS_REPAIR_BATCH,
+        exercises_scanned: 0,
+        problems: ALIAS_REPAIR_BATCH,
+        jobs_created: 1,
+        follow_ups: [{ type: "ALIAS_REPAIR", dedup_key: repair.dedup_key, outcome: "created", job_id: expect.any(String) }],
+      },
+    });
   });
 });
 

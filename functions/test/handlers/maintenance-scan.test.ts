@@ -8,7 +8,7 @@ import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalo
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { registry } from "../../src/handlers";
 import { leaseForTest, recordingProgress, withSlowFollowUps } from "../helpers/engine";
-import { MODES, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
+import { MODES, cancelledAtFollowUp, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
 
 const db = useFirestore();
 
@@ -261,6 +261,29 @@ describeWithFullEmulator("MAINTENANCE_SCAN finding an enrichment's registry refr
       family_slug: "hip_thrust",
       registry_only: false,
     });
+  });
+});
+
+describeWithFullEmulator("MAINTENANCE_SCAN cancelled while it runs (apply)", () => {
+  it("stops before its next family and ends cancelled, its summary naming the follow-ups it asked for so far", async () => {
+    await seedDemo(db);
+    const input = await leaseForTest(depsFor(db, "apply"), { type: "MAINTENANCE_SCAN", payload: { mode: "apply" } });
+    const outcome = await registry.handlerFor("MAINTENANCE_SCAN").run(cancelledAtFollowUp(input));
+
+    // The follow-ups of the first family with problems, queued in apply mode: they will run.
+    const queued = await otherJobs(db, input.job.id);
+    expect(queued.length).toBeGreaterThan(0);
+    for (const job of queued) expect(job).toMatchObject({ status: "queued", payload: { mode: "apply" } });
+    expect(outcome).toMatchObject({
+      kind: "completed",
+      status: "cancelled",
+      summary: { mode: "apply", families_with_problems: 1, families_asked: 1, jobs_created: queued.length },
+    });
+    const summary = outcome.summary as { families_scanned: number; follow_ups: { dedup_key: string; outcome: string }[] };
+    // The demo's 14 families were not all gone through.
+    expect(summary.families_scanned).toBeLessThan(14);
+    expect(summary.follow_ups.every(({ outcome }) => outcome === "created")).toBe(true);
+    expect(summary.follow_ups.map(({ dedup_key }) => dedup_key).sort()).toEqual(queued.map(({ dedup_key }) => dedup_key).sort());
   });
 });
 

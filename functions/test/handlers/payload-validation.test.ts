@@ -103,3 +103,84 @@ describe("document ids in a payload", () => {
     expect((await ref.get()).data()).toMatchObject({ status: "failed", error: { code: "INVALID_JOB" } });
   });
 });
+
+describe("unknown keys inside a payload", () => {
+  const exerciseAdd = {
+    type: "EXERCISE_ADD",
+    payload: {
+      mode: "apply",
+      intent: { base_name: "Incline Bench Press", equipment: ["dumbbell"], category: "compound", muscles: { primary: ["upper chest"] } },
+    },
+  };
+  const enrichmentSpec = { spec_id: "demo", spec_version: 1 };
+  const targetedFix = (fix_type: string, fix_data: Record<string, unknown>) => ({
+    type: "TARGETED_FIX",
+    payload: { mode: "dry_run", exercise_doc_ids: ["squat__squat-barbell"], fix_type, fix_data },
+  });
+
+  /** `payload` with an unknown key added to the object at `path`. */
+  function withUnknownKey(payload: Record<string, unknown>, path: string): Record<string, unknown> {
+    const copy = structuredClone(payload);
+    const target = path.split(".").reduce<Record<string, unknown>>((object, key) => object[key] as Record<string, unknown>, copy);
+    target.unknown_key = true;
+    return copy;
+  }
+
+  // Valid requests (the local engine's demo jobs, the README's job types), each with the path of an object nested in its payload.
+  it.each([
+    ["EXERCISE_ADD", "intent", exerciseAdd],
+    ["EXERCISE_ADD", "intent.muscles", exerciseAdd],
+    [
+      "FAMILY_MERGE",
+      "merge_config",
+      { type: "FAMILY_MERGE", payload: { mode: "dry_run", merge_config: { source_family: "rows", target_family: "row" } } },
+    ],
+    [
+      "FAMILY_SPLIT",
+      "split_config",
+      {
+        type: "FAMILY_SPLIT",
+        payload: {
+          mode: "dry_run",
+          family_slug: "bench_press",
+          split_config: { target_family: "kettlebell_bench_press", equipment: ["kettlebell"] },
+        },
+      },
+    ],
+    [
+      "FAMILY_RENAME_SLUG",
+      "rename_config",
+      {
+        type: "FAMILY_RENAME_SLUG",
+        payload: { mode: "dry_run", rename_config: { old_family_slug: "pushup", new_family_slug: "push_up" } },
+      },
+    ],
+    [
+      "CATALOG_ENRICH_FIELD",
+      "enrichment_spec",
+      {
+        type: "CATALOG_ENRICH_FIELD",
+        payload: { mode: "apply", enrichment_spec: enrichmentSpec, filter_criteria: { family_slug: "lateral_raise" } },
+      },
+    ],
+    [
+      "CATALOG_ENRICH_FIELD_SHARD",
+      "enrichment_spec",
+      {
+        type: "CATALOG_ENRICH_FIELD_SHARD",
+        payload: { mode: "apply", parent_job_id: "parent", exercise_doc_ids: ["squat__squat-barbell"], enrichment_spec: enrichmentSpec },
+      },
+    ],
+    ["QUALITY_SCAN", "filter_criteria", { type: "QUALITY_SCAN", payload: { mode: "apply", filter_criteria: { family_slug: "row" } } }],
+    ["QUALITY_SCAN", "selection", { type: "QUALITY_SCAN", payload: { mode: "dry_run", selection: { stale_after_days: 7, limit: 10 } } }],
+    ["TARGETED_FIX rename", "fix_data", targetedFix("rename", { new_name: "Back Squat (Barbell)" })],
+    ["TARGETED_FIX mark_merged", "fix_data", targetedFix("mark_merged", { merged_into: "squat__box-squat" })],
+    ["TARGETED_FIX patch", "fix_data", targetedFix("patch", { patch: { description: "A squat." } })],
+  ])("refuses one in %s's %s", (_, path, { type, payload }) => {
+    expect(registry.parseRequest({ type, payload }).ok).toBe(true);
+    const result = registry.parseRequest({ type, payload: withUnknownKey(payload, path) });
+    expect(result.ok ? [] : result.issues).toEqual([
+      { path: `payload.${path}`, code: "unrecognized_keys", message: expect.stringContaining('"unknown_key"') },
+    ]);
+  });
+});

@@ -8,7 +8,6 @@ import { ExerciseClaims } from "../../src/handlers/support/exercise-claims";
 import { SCANNER_VERSION, heuristicScoreExercise, toReviewMetadata } from "../../src/reviewer/quality-scanner";
 import { ConfigError } from "../../src/config";
 import { LlmError } from "../../src/llm/errors";
-import { JobCancelledError } from "../../src/jobs/errors";
 import { selectionCursorRef } from "../../src/catalog/scan-selection";
 import { createEngine } from "../../src/create-engine";
 import { registry } from "../../src/handlers";
@@ -20,7 +19,7 @@ import { type TestHandlerInput, leaseForTest, makeTestDeps, recordingProgress, r
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
 import { runSummaryDoc } from "../helpers/runs";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
-import { endFollowUps } from "./support";
+import { cancelledAtFollowUp, endFollowUps } from "./support";
 
 const db = useFirestore();
 
@@ -56,22 +55,6 @@ const run = (input: TestHandlerInput) => runHandler(qualityScanHandler, input);
 const enrichmentJobs = async () => (await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "CATALOG_ENRICH_FIELD").get()).docs;
 const reviewOf = async (id: string) =>
   (await db.collection(CATALOG_COLLECTIONS.exercises).doc(id).get()).get("review_metadata") as Record<string, unknown> | undefined;
-
-/** The scan, cancelled once its follow-up for a page's flagged exercises is asked for. */
-function cancelledAtFollowUp(input: TestHandlerInput): TestHandlerInput {
-  const { engine } = input;
-  return {
-    ...input,
-    engine: {
-      ...engine,
-      createJob: async (followUp) => {
-        const created = await engine.createJob(followUp);
-        input.abort.abort(new JobCancelledError(input.job.id));
-        return created;
-      },
-    },
-  };
-}
 
 describeWithIsolation("QUALITY_SCAN", () => {
   beforeEach(async () => {

@@ -6,12 +6,12 @@ import type { Firestore } from "firebase-admin/firestore";
 import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { toJobFailure } from "../../src/jobs/errors";
+import { JobCancelledError, toJobFailure } from "../../src/jobs/errors";
 import { registry } from "../../src/handlers";
 import type { JobStatus } from "../../src/jobs/lifecycle";
 import type { JobErrorInfo, Mode } from "../../src/jobs/model";
 import { type CatalogSeed, type ExerciseFixture, retiredFamilyFixture, seedCatalog } from "../helpers/catalog";
-import { type TestDeps, leaseForTest, makeTestDeps } from "../helpers/engine";
+import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { type DocData } from "../../src/util/object-paths";
 
 export const MODES: Mode[] = ["dry_run", "apply"];
@@ -74,6 +74,22 @@ export async function runJob(deps: TestDeps, type: string, payload: Record<strin
       lockKeys,
     };
   }
+}
+
+/** The job of `input`, cancelled (as its heartbeat would stop it) once it has created a follow-up job. */
+export function cancelledAtFollowUp(input: TestHandlerInput): TestHandlerInput {
+  const { engine } = input;
+  return {
+    ...input,
+    engine: {
+      ...engine,
+      createJob: async (followUp) => {
+        const created = await engine.createJob(followUp);
+        input.abort.abort(new JobCancelledError(input.job.id));
+        return created;
+      },
+    },
+  };
 }
 
 export async function exercise(db: Firestore, id: string): Promise<DocData | null> {
