@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { cancelRequested, stoppedByCancel, succeededIn } from "../jobs/outcomes";
+import { stoppedByCancel, succeededIn, thrownByCancel } from "../jobs/outcomes";
 import { catalogHandler, type CatalogDeps } from "./support/catalog-handler";
 import { exercisesWithNameSlugs, getAliases } from "../catalog/repository";
 import { isLiveExercise } from "../catalog/family-registry";
@@ -84,6 +84,15 @@ interface Scanned {
   exercises: number;
 }
 
+/** What the scan's two walks share: where they read, what they record, and the run's signal. */
+interface ScanWalk {
+  deps: CatalogDeps;
+  problems: ProblemLog;
+  progress: ScanProgress;
+  scanned: Scanned;
+  signal: AbortSignal;
+}
+
 /** The payload of a ALIAS_INVARIANT_SCAN job. */
 const aliasInvariantScanPayload = z.strictObject({ mode: modeSchema });
 
@@ -112,12 +121,13 @@ export const aliasInvariantScanHandler = catalogHandler({
       ...followUps.summary(),
     });
     try {
-      await scanAliases(deps, problems, progress, scanned, ctx.signal);
-      await scanOldSlugs(deps, problems, progress, scanned, ctx.signal);
+      const walk: ScanWalk = { deps, problems, progress, scanned, signal: ctx.signal };
+      await scanAliases(walk);
+      await scanOldSlugs(walk);
     } catch (err) {
       // Stopped at a safe point (before a page, or a read of its facts): it ends with the repairs it asked for so far;
       // the problems still waiting in a batch are counted, and asked about by the next run.
-      if (cancelRequested(ctx.signal) && err === ctx.signal.reason) return stoppedByCancel(job.payload.mode, summary());
+      if (thrownByCancel(err, ctx.signal)) return stoppedByCancel(job.payload.mode, summary());
       throw err;
     }
     await problems.flush();
@@ -136,13 +146,7 @@ function exercisesRead(deps: CatalogDeps): Query {
   return deps.db.collection(CATALOG_COLLECTIONS.exercises).select("name_slug", "status");
 }
 
-async function scanAliases(
-  deps: CatalogDeps,
-  problems: ProblemLog,
-  progress: ScanProgress,
-  scanned: Scanned,
-  signal: AbortSignal,
-): Promise<void> {
+async function scanAliases({ deps, problems, progress, scanned, signal }: ScanWalk): Promise<void> {
   for await (const page of pageCollection(aliasesRead(deps))) {
     signal.throwIfAborted();
     const facts = new AliasFacts();
@@ -175,13 +179,7 @@ async function scanAliases(
   }
 }
 
-async function scanOldSlugs(
-  deps: CatalogDeps,
-  problems: ProblemLog,
-  progress: ScanProgress,
-  scanned: Scanned,
-  signal: AbortSignal,
-): Promise<void> {
+async function scanOldSlugs({ deps, problems, progress, scanned, signal }: ScanWalk): Promise<void> {
   // Old slugs counted missing so far: two exercises created with one slug (in two families) make one problem.
   const counted = new Set<string>();
   // Old slugs of retired exercises, decided together once every page is read (their facts read once).

@@ -30,7 +30,7 @@
 import { MAX_SHARD_SIZE } from "../config";
 import { z } from "zod";
 import { type ResultSummary, modeSchema } from "../jobs/model";
-import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
+import { cancelRequested, needsReview, stoppedByCancel, succeededIn, thrownByCancel } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
 import { docIdSchema } from "../catalog/inputs";
 import { enrichmentSpecSchema } from "../enrichment/spec";
@@ -193,7 +193,7 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     enrichment = await enrichExercise(deps.llm(), { exerciseId, exercise, spec, signal: stop }, attempt);
   } catch (err) {
     // Ended by the cancel (what it spent is recorded): the exercise is left unwritten, as one answered after the cancel is.
-    if (cancelRequested(ctx.signal) && err === ctx.signal.reason) return stoppedBeforeWrite(exerciseId);
+    if (thrownByCancel(err, ctx.signal)) return stoppedBeforeWrite(exerciseId);
     // Missing credentials are not this exercise's fault: they stop the shard (the job fails with their code).
     if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);
     throw err;

@@ -48,6 +48,11 @@ export function cancelRequested(signal: AbortSignal): boolean {
   return signal.aborted && signal.reason instanceof JobCancelledError;
 }
 
+/** Whether `err` is the cancel that fired `signal`, thrown at a safe point (not another failure that came with it). */
+export function thrownByCancel(err: unknown, signal: AbortSignal): boolean {
+  return cancelRequested(signal) && err === signal.reason;
+}
+
 /**
  * Whether the job's cancel was asked: when it was leased, or since, as one of its holder's writes found it. Not
  * read from its signal: a run deadline or a lapsed lease that fired it first leaves it so when a cancel comes.
