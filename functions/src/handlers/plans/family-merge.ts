@@ -166,20 +166,30 @@ export function aliasExerciseIds(aliases: readonly CatalogDoc[]): string[] {
 
 /**
  * The exercise an alias of a family the plan retires keeps when it names one too (`aliasExerciseIds`): the live
- * exercise its exercise target is or was merged into, as ALIAS_REPAIR finds it among `exercises`, the ones the plan
- * read. Null where it follows the family: a family's slug, or an exercise missing or retired without a live successor.
+ * exercise its exercise target is or was merged into, as ALIAS_REPAIR finds it among `read`, the exercises the plan
+ * read (`exercisesById`). Null where it follows the family: a family's slug, or an exercise missing or retired
+ * without a live successor.
  */
-export function exerciseKeptBy(alias: CatalogDoc, exercises: readonly CatalogDoc[]): string | null {
+export function exerciseKeptBy(alias: CatalogDoc, read: ReadonlyMap<string, DocData>): string | null {
   const [exerciseId] = aliasExerciseIds([alias]);
   if (exerciseId === undefined) return null;
-  const read = new Map(exercises.map(({ id, data }) => [id, data]));
   return liveExerciseOf(exerciseId, (id) => read.get(id) ?? null);
+}
+
+/** The exercises a plan read, by id, for `exerciseKeptBy` to follow (built once per plan, not per alias). */
+export function exercisesById(...groups: ReadonlyArray<readonly CatalogDoc[]>): ReadonlyMap<string, DocData> {
+  return new Map(groups.flat().map(({ id, data }) => [id, data]));
+}
+
+/** Why an alias of a retired family keeps its exercise target (`exerciseKeptBy`), after why the family is retired. */
+export function keepsExerciseRationale(retired: string, exerciseId: string): string {
+  return `${retired}; of its two targets the alias keeps exercise ${exerciseId}, which its slug names`;
 }
 
 /** Aliases of the source family and of merged exercises point at their successors; the source slug becomes a family alias. */
 function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<string, string>): OperationInput[] {
   const { source, target } = input;
-  const exercises = [...source.members, ...target.members, ...input.aliasExercises];
+  const exercises = exercisesById(source.members, target.members, input.aliasExercises);
   const operations: OperationInput[] = [];
   // One with both targets is read twice, as an alias of the family and of an exercise: it gets one operation.
   const aliases = new Map(input.pointingAliases.map(({ id, data }) => [id, data]));
@@ -200,7 +210,7 @@ function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<stri
         op: "upsert_alias",
         alias_slug: slug,
         exercise_id: exerciseId,
-        rationale: `${source.slug} is merged into ${target.slug}; of its two targets the alias keeps exercise ${exerciseId}, which its slug names`,
+        rationale: keepsExerciseRationale(`${source.slug} is merged into ${target.slug}`, exerciseId),
       });
     } else if (ofSource) {
       operations.push({

@@ -18,7 +18,7 @@ import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../cata
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { aliasPointsAtFamily } from "../../catalog/slug-aliases";
 import { mergedInto } from "../../catalog/family-registry";
-import { exerciseKeptBy, nothingLiveToMerge } from "./family-merge";
+import { exerciseKeptBy, exercisesById, keepsExerciseRationale, nothingLiveToMerge } from "./family-merge";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
 
 export interface FamilyRenameInput {
@@ -112,7 +112,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   }
 
   const retiredName = `${family.slug} is renamed to ${target.slug}`;
-  const aliasTargets = [...family.members, ...input.aliasExercises];
+  const aliasTargets = exercisesById(family.members, input.aliasExercises);
   const operations: OperationInput[] = [
     ...moveOperations(family.slug, target.slug, moves, owners, retiredName, { fromBecomesAlias: true }),
     ...input.familyAliases
@@ -124,7 +124,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
               op: "upsert_alias",
               alias_slug: alias.id,
               exercise_id: exerciseId,
-              rationale: `${retiredName}; of its two targets the alias keeps exercise ${exerciseId}, which its slug names`,
+              rationale: keepsExerciseRationale(retiredName, exerciseId),
             }
           : { op: "upsert_alias", alias_slug: alias.id, family_slug: target.slug, is_family_alias: true, rationale: retiredName };
       }),
