@@ -58,7 +58,9 @@ export const exerciseAddHandler = planHandler({
   type: "EXERCISE_ADD",
   lane: "priority",
   payload: exerciseAddPayload,
-  lockKeys: ({ payload }) => [familyLockKey(draftExercise(payload.intent).family_slug)],
+  // A dry run writes nothing, so it holds no lock (as FAMILY_AUDIT): a user's previews, which any signed-in
+  // user may ask for, never hold up a curator's change to the family nor wait behind one.
+  lockKeys: ({ payload }) => (payload.mode === "dry_run" ? [] : [familyLockKey(draftExercise(payload.intent).family_slug)]),
   async plan(input) {
     const { db } = input.deps;
     // Read before anything is written, as the other LLM jobs read it; kept with the plan (its summary), so a

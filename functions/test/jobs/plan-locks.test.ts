@@ -71,6 +71,9 @@ describeWithIsolation("locks of a job whose plan is frozen and not finished", ()
     // An exercise added to the family meanwhile waits for the rename, also once its locks ran out.
     const { jobId: addId } = await engine.queue.createJob({ type: "EXERCISE_ADD", payload: ADD, created_by: "test" });
     expect(await runNow(engine, addId)).toMatchObject({ status: "deferred", error: { code: "LOCK_HELD" } });
+    // A dry run (a user's preview) writes nothing: it does not wait for the family's lock.
+    const preview = await engine.queue.createJob({ type: "EXERCISE_ADD", payload: { ...ADD, mode: "dry_run" }, created_by: "test" });
+    expect(await runNow(engine, preview.jobId)).toMatchObject({ status: "succeeded_dry_run" });
     const kept = await locks().where("job_id", "==", renameId).get();
     expect(kept.size).toBe(2);
     // Firestore's TTL deletes a lock only as late as a finished job (`expire_at`), not at `expires_at`.
