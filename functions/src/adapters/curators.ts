@@ -40,7 +40,7 @@ class CuratorEmailNotVerifiedError extends Error {
   constructor(readonly email: string) {
     super(
       `the account with the email ${email} has not verified it: the curator claim is granted only to a verified email ` +
-        "(the person verifies it from the account, or signs in with a provider that verifies it, such as Google), then grant again",
+        '(the person signs in to the console with it and presses "Send a verification email", then follows the link), then grant again',
     );
     this.name = "CuratorEmailNotVerifiedError";
   }

@@ -1328,7 +1328,7 @@ describe("curators", () => {
     expect(granted.code).toBe(1);
     expect(granted.err).toEqual([
       expect.stringMatching(
-        /^catalog-jobs curators grant: the account with the email ana@example\.com has not verified it: .*verifies it from the account, or signs in with a provider that verifies it/,
+        /^catalog-jobs curators grant: the account with the email ana@example\.com has not verified it: .*signs in to the console with it and presses "Send a verification email"/,
       ),
     ]);
     expect(setClaims).not.toHaveBeenCalled();
