@@ -251,6 +251,9 @@ function creationByUser(): RulesCase[] {
         ["a child's follow-up", followUpJobId(childJobId(`${actor}-parent`, 3), "registry-squat")],
         // Its key cut and followed by its digest (an exercise id of 70 characters of 3 bytes).
         ["a child's digest-named follow-up", followUpJobId(childJobId(`${actor}-parent`, 3), `registry-${"\u20AC".repeat(70)}`)],
+        // A chosen id may hold a line break, which the rules' `.` alone does not match.
+        ["a two-line id's child", childJobId(`${actor}\nparent`, 12)],
+        ["a two-line id's follow-up", followUpJobId(`${actor}\r\njob`, "enrichment")],
       ].map(([what, id]): RulesCase => ({
         name: `${actor} may not create a job at ${what}'s engine id (${id})`,
         actor,
