@@ -11,7 +11,7 @@
 import type { DocumentSnapshot } from "firebase-admin/firestore";
 import * as logs from "./logs";
 import type { Issue, Lane } from "./model";
-import type { JobQueue } from "./queue";
+import type { IntakeDecision, JobQueue } from "./queue";
 import { type TaskQueuePort, type WakeupTask, wakeupFor } from "./task-queue";
 import { type CreateJobInput, type CreateJobResult } from "./model";
 
@@ -33,13 +33,18 @@ export async function acceptJob(
   createdBy: string,
 ): Promise<IntakeResult> {
   const snap = typeof delivered === "string" ? await queue.jobRef(delivered).get() : delivered;
-  const jobId = snap.id;
-  const decision = await queue.takeIn(snap, createdBy);
-  if (decision.outcome === "invalid") logs.invalidJobDocument(jobId, decision.issues);
-  if (decision.outcome === "duplicate") logs.duplicateJob(jobId, decision.openJobId, decision.dedupKey);
+  const decision = await takeInJob(queue, snap, createdBy);
   if (decision.outcome !== "accepted") return decision;
   const wakeup = await tasks.enqueueWakeup(wakeupFor(decision.job));
   return { outcome: "accepted", lane: decision.job.queue, wakeup };
+}
+
+/** Takes in a client's document and logs a refusal; waking an accepted job's lane is the caller's (`acceptJob`, the watchdog). */
+export async function takeInJob(queue: JobQueue, snap: DocumentSnapshot, createdBy: string): Promise<IntakeDecision> {
+  const decision = await queue.takeIn(snap, createdBy);
+  if (decision.outcome === "invalid") logs.invalidJobDocument(snap.id, decision.issues);
+  if (decision.outcome === "duplicate") logs.duplicateJob(snap.id, decision.openJobId, decision.dedupKey);
+  return decision;
 }
 
 /** Why a job's wake-up task was not sent, when it was not: the job waits, queued, for the watchdog's stale-queued sweep. */

@@ -10,7 +10,9 @@
  * time budget is spent; what it left is counted and reported (`complete: false`), never silently
  * dropped. Every change is conditioned on what the query saw, so two overlapping runs change each
  * item once; they count it once too, except a job taken in (intake reports it accepted to the taker
- * that lost the race as well) and a wake-up two runs in different staleness windows both ask for.
+ * that lost the race as well), a wake-up two runs in different staleness windows both ask for, and
+ * one whose enqueue went unanswered and whose retry found it sent, perhaps by the other run
+ * (`CloudTasksQueue.enqueueWakeup`).
  */
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -20,7 +22,7 @@ import type { LogFields } from "../util/log";
 import { JOB_COLLECTIONS } from "./collections";
 import type { LockManager } from "./locks";
 import type { JobFlows } from "./flows";
-import { acceptJob } from "./intake";
+import { takeInJob } from "./intake";
 import { rulesCheckedCreator } from "./job-document";
 import * as logs from "./logs";
 import { FINAL_STATUSES, type JobStatus, LEASABLE_STATUSES, WORKER_STATUSES, isOpenStatus } from "./lifecycle";
@@ -30,6 +32,9 @@ import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
 
 type WatchdogStep =
   "expired_leases" | "untaken_jobs" | "cancel_requests" | "stale_queued" | "finished_parents" | "expired_locks" | `expired:${string}`;
+
+/** The steps that page through their items with a cursor, so that what the budget left of them can be counted. */
+type PagedStep = Exclude<WatchdogStep, "stale_queued">;
 
 const DEFAULT_WATCHDOG_PAGE_SIZE = 100;
 
@@ -81,11 +86,15 @@ interface WatchdogCounts {
   cancel_requests_applied: number;
   /** Expired documents deleted, by collection. */
   expired_deleted: Record<string, number>;
-  /** Stale waiting jobs whose wake-up was asked for; not one an overlapping run asked for in the same window. */
+  /**
+   * Stale waiting jobs whose wake-up was asked for; not one an overlapping run asked for in the same window (but for
+   * an enqueue left unanswered: see the module comment).
+   */
   requeued: number;
   /**
    * Waiting parents whose wake-up was sent here, whether this run made them due or found them due (their last child's
-   * wake-up lost); not one whose wake-up its last child, a cancel or an overlapping run sent, though this run made it due.
+   * wake-up lost); not one whose wake-up its last child, a cancel or an overlapping run sent, though this run made it due
+   * (but for an enqueue left unanswered: see the module comment).
    */
   parents_woken: number;
   pages: number;
@@ -100,8 +109,11 @@ export interface WatchdogReport extends WatchdogCounts {
   duration_ms: number;
   /** Every step went through all its items. */
   complete: boolean;
-  /** Steps the budget ran out in (or before), with the number of items they still had. */
-  remaining: Partial<Record<WatchdogStep, number>>;
+  /**
+   * Steps the budget ran out in (or before), with the number of items they still had; the lanes' step, which reads
+   * lane tails and never counts a lane's jobs, as `stale_queued_lanes` with the number of lanes it did not read.
+   */
+  remaining: Partial<Record<PagedStep | "stale_queued_lanes", number>>;
   /** Steps stopped by a failure of their own queries (counted in `errors` too); the next run goes through them again. */
   failed_steps: WatchdogStep[];
 }
@@ -141,7 +153,7 @@ class WatchdogRun {
     pages: 0,
     errors: 0,
   };
-  private readonly remaining: Partial<Record<WatchdogStep, number>> = {};
+  private readonly remaining: WatchdogReport["remaining"] = {};
   private readonly failedSteps: WatchdogStep[] = [];
 
   constructor(
@@ -199,7 +211,7 @@ class WatchdogRun {
   }
 
   /** Pages through `query`, handling a page's items concurrently, each on its own (see `sweepPages`). */
-  private sweep(step: WatchdogStep, query: Query, handle: (doc: QueryDocumentSnapshot) => Promise<void>): Promise<void> {
+  private sweep(step: PagedStep, query: Query, handle: (doc: QueryDocumentSnapshot) => Promise<void>): Promise<void> {
     return this.sweepPages(step, query, async (docs) => {
       await Promise.all(docs.map((doc) => this.guarded(step, itemOf(step, doc.id), () => handle(doc))));
     });
@@ -209,7 +221,7 @@ class WatchdogRun {
    * Pages through `query` with a cursor. Checked between pages, so a run overruns its budget by at
    * most one page. When the budget is spent, counts what is left after the cursor.
    */
-  private async sweepPages(step: WatchdogStep, query: Query, handlePage: (docs: QueryDocumentSnapshot[]) => Promise<void>): Promise<void> {
+  private async sweepPages(step: PagedStep, query: Query, handlePage: (docs: QueryDocumentSnapshot[]) => Promise<void>): Promise<void> {
     let cursor: QueryDocumentSnapshot | undefined;
     for (;;) {
       const rest = cursor ? query.startAfter(cursor) : query;
@@ -226,7 +238,7 @@ class WatchdogRun {
     return performance.now() - this.startedMs >= this.options.budgetMs;
   }
 
-  private async recordRemaining(step: WatchdogStep, rest: Query): Promise<void> {
+  private async recordRemaining(step: PagedStep, rest: Query): Promise<void> {
     const left = await countOf(rest);
     if (left > 0) this.remaining[step] = left;
   }
@@ -372,14 +384,17 @@ class WatchdogRun {
   /**
    * Intake is conditioned on the document as this page read it: a late trigger racing this run takes
    * the job in once, and whichever loses sees it taken in and writes nothing. The trigger's auth
-   * context is gone: the creator is the `created_by` the rules checked.
+   * context is gone: the creator is the `created_by` the rules checked. Counted once taken in, before
+   * its wake-up, as no later run finds it to count; a wake-up that fails is an error of its own, and
+   * the stale step sends one later.
    */
   private async takeIn(doc: QueryDocumentSnapshot): Promise<void> {
     if (doc.get("run_after") !== undefined) return;
-    const { outcome } = await acceptJob(this.deps.queue, this.deps.tasks, doc, rulesCheckedCreator(doc.data()));
-    if (outcome !== "accepted" && outcome !== "invalid" && outcome !== "duplicate") return;
+    const decision = await takeInJob(this.deps.queue, doc, rulesCheckedCreator(doc.data()));
+    if (decision.outcome !== "accepted" && decision.outcome !== "invalid" && decision.outcome !== "duplicate") return;
     this.counts.untaken_taken_in++;
-    logs.untakenJobTakenIn(this.runId, doc.id, outcome);
+    logs.untakenJobTakenIn(this.runId, doc.id, decision.outcome);
+    if (decision.outcome === "accepted") await this.deps.tasks.enqueueWakeup(wakeupFor(decision.job));
   }
 
   // ------------------------------------------------------------------ cancel requests
@@ -415,7 +430,7 @@ class WatchdogRun {
     for (const [index, lane] of LANES.entries()) {
       // Left to the next run, which reads the tail as it is then: the lanes not read are what remains.
       if (this.budgetSpent()) {
-        this.remaining.stale_queued = LANES.length - index;
+        this.remaining.stale_queued_lanes = LANES.length - index;
         return;
       }
       // The last job first, alone: a lane that is empty or whose last job is fresh costs one read.

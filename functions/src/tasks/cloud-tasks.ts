@@ -8,7 +8,8 @@
  * - `scheduleTime` = the job's `run_after` to the nanosecond (never rounded down, or the task would
  *   arrive before the job is due);
  * - bounded retries with backoff on UNAVAILABLE, RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED, and a
- *   timeout per call. Retrying is safe: a call that did create the task turns into a duplicate.
+ *   timeout per call. Retrying is safe: a call that did create the task turns the retry into a duplicate,
+ *   reported as "enqueued" (see `enqueueWakeup`).
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { GrpcStatus } from "../util/grpc-status";
@@ -91,11 +92,32 @@ function buildCreateTaskRequest(
   };
 }
 
+/**
+ * How a call failed: its task name taken ("duplicate"); retryable, the call refused before it could create the task
+ * ("refused": throttled, or never connected) or unanswered after it may have ("unanswered": its answer may be what
+ * was lost); or not retryable ("fail").
+ */
+type Outcome = "duplicate" | "refused" | "unanswered" | "fail";
+
+const RETRYABLE_GRPC = new Map<number, Outcome>([
+  [GrpcStatus.RESOURCE_EXHAUSTED, "refused"],
+  [GrpcStatus.DEADLINE_EXCEEDED, "unanswered"],
+  [GrpcStatus.UNAVAILABLE, "unanswered"],
+]);
 /** The same conditions as HTTP statuses of the REST transport, whose errors carry the status instead of a gRPC code. */
-const RETRYABLE_HTTP = new Set([429, 503, 504]);
-const RETRYABLE_GRPC = new Set<number>([GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.UNAVAILABLE]);
-/** Connection failures without any answer: UNAVAILABLE in gRPC terms. */
-const RETRYABLE_NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EAI_AGAIN", "EPIPE"]);
+const RETRYABLE_HTTP = new Map<number, Outcome>([
+  [429, "refused"],
+  [503, "unanswered"],
+  [504, "unanswered"],
+]);
+/** Connection failures without any answer (UNAVAILABLE in gRPC terms): before the request went out, or maybe after. */
+const RETRYABLE_NETWORK = new Map<string, Outcome>([
+  ["ECONNREFUSED", "refused"],
+  ["EAI_AGAIN", "refused"],
+  ["ECONNRESET", "unanswered"],
+  ["ETIMEDOUT", "unanswered"],
+  ["EPIPE", "unanswered"],
+]);
 
 /** A call that did not answer within its timeout; reported like the gRPC status. */
 class EnqueueTimeoutError extends Error {
@@ -105,8 +127,6 @@ class EnqueueTimeoutError extends Error {
     this.name = "EnqueueTimeoutError";
   }
 }
-
-type Outcome = "duplicate" | "retry" | "fail";
 
 /** gRPC errors carry a numeric `code`; REST errors (GaxiosError) carry the HTTP `status` and a `response`. */
 function classifyEnqueueError(err: unknown): Outcome {
@@ -118,11 +138,11 @@ function classifyEnqueueError(err: unknown): Outcome {
   const http = typeof fields.status === "number" ? fields.status : fields.response?.status;
   if (typeof http === "number" && fields.response !== undefined) {
     if (http === 409) return "duplicate";
-    return RETRYABLE_HTTP.has(http) ? "retry" : "fail";
+    return RETRYABLE_HTTP.get(http) ?? "fail";
   }
   if (fields.code === GrpcStatus.ALREADY_EXISTS) return "duplicate";
-  if (typeof fields.code === "number" && RETRYABLE_GRPC.has(fields.code)) return "retry";
-  if (typeof fields.code === "string" && RETRYABLE_NETWORK.has(fields.code)) return "retry";
+  if (typeof fields.code === "number") return RETRYABLE_GRPC.get(fields.code) ?? "fail";
+  if (typeof fields.code === "string") return RETRYABLE_NETWORK.get(fields.code) ?? "fail";
   return "fail";
 }
 
@@ -153,11 +173,17 @@ export class CloudTasksQueue implements TaskQueuePort {
     return this.client;
   }
 
+  /**
+   * A duplicate after one of this call's own tries went unanswered is reported "enqueued": that try may have created
+   * the task, or another caller may have meanwhile, and the two cannot be told apart. Counted as this call's, a
+   * wake-up it sent is never left uncounted; the price is that two callers may both count one another sent.
+   */
   async enqueueWakeup(task: WakeupTask): Promise<EnqueueResult> {
     const [client, serviceAccountEmail] = await Promise.all([this.getClient(), this.options.serviceAccount()]);
     const request = buildCreateTaskRequest(task, { ...this.options, serviceAccountEmail });
     const { maxAttempts, callTimeoutMs, totalTimeoutMs, backoff } = this.retry;
     const startedAt = Date.now();
+    let mayHaveCreated = false;
     for (let attempt = 1; ; attempt++) {
       try {
         // `timeout` is the gRPC deadline; the race also bounds the REST transport, which ignores it.
@@ -165,7 +191,8 @@ export class CloudTasksQueue implements TaskQueuePort {
         return "enqueued";
       } catch (err) {
         const outcome = classifyEnqueueError(err);
-        if (outcome === "duplicate") return "duplicate";
+        if (outcome === "duplicate") return mayHaveCreated ? "enqueued" : "duplicate";
+        mayHaveCreated ||= outcome === "unanswered";
         const delayMs = backoffDelayMs(attempt, backoff, this.options.random);
         const outOfTime = Date.now() - startedAt + delayMs > totalTimeoutMs;
         if (outcome === "fail" || attempt >= maxAttempts || outOfTime) throw err;

@@ -700,6 +700,26 @@ describe("client-written jobs intake never took in (a lost create trigger)", () 
     expect(wakeups).toEqual([]);
   });
 
+  it("counts and logs a job it took in whose wake-up then failed, and reports that failure on its own", async () => {
+    const { queue, watchdog } = harness({}, async () => {
+      throw new Error("tasks unavailable");
+    });
+    const ref = await clientJob(old());
+
+    let report: WatchdogReport | undefined;
+    const logs = await captureLogs(async () => {
+      report = await watchdog.run("run-1");
+    });
+
+    // Taken in, so no later run finds it to count: the stale step wakes it once it has waited staleQueuedMs.
+    expect(report).toMatchObject({ untaken_taken_in: 1, errors: 1, complete: true });
+    expect(await queue.getJob(ref.id)).toMatchObject({ status: "queued", run_after: now });
+    expect(logs).toContainEqual(expect.objectContaining({ message: "job taken in by the watchdog", job_id: ref.id, outcome: "accepted" }));
+    expect(logs).toContainEqual(
+      expect.objectContaining({ message: "watchdog item failed", step: "untaken_jobs", job_id: ref.id, error: "tasks unavailable" }),
+    );
+  });
+
   it("fails an invalid client job INVALID_JOB as intake does, its creator unknown when the document names none", async () => {
     const { queue, watchdog, wakeups } = harness();
     const ref = await clientJob(old(), { payload: { family_slug: "Not A Slug" }, created_by: undefined });
@@ -892,8 +912,17 @@ describe("budget and report", () => {
 
     expect(report).toMatchObject({ expired_leases_recovered: 0, locks_deleted: 0, pages: 0, complete: false });
     // Every lane's tail is left for the next run too.
-    expect(report.remaining).toEqual({ expired_leases: 3, stale_queued: 2, expired_locks: 1 });
+    expect(report.remaining).toEqual({ expired_leases: 3, stale_queued_lanes: 2, expired_locks: 1 });
     for (const { job } of stuck) expect((await queue.getJob(job.id))?.status).toBe("running");
+  });
+
+  it("counts the lanes, not their jobs, that the stale step left when the budget ran out", async () => {
+    const { queue, watchdog, wakeups } = harness({ budgetMs: 0 });
+    for (let i = 0; i < 3; i++) await queue.createJob({ ...audit(), run_after: new Date(START.getTime() - STALE_MS - 1) });
+
+    // The step reads a lane's tail, never its length: what it left is every lane, whatever they hold.
+    expect((await watchdog.run()).remaining).toEqual({ stale_queued_lanes: 2 });
+    expect(wakeups).toEqual([]);
   });
 
   it("writes the run report to catalog_watchdog_runs/{runId} and logs it", async () => {

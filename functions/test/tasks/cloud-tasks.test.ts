@@ -131,11 +131,27 @@ describe.each(["rest", "grpc"] as const)("Cloud Tasks adapter over %s", (transpo
     ]);
   });
 
-  it("a retry after an answer that was lost finds the task created and reports a duplicate", async () => {
+  it("a retry after an answer that was lost finds the task its own call created and reports it enqueued", async () => {
     fake.failNext("lost-response");
-    await expect(queue().enqueueWakeup(task())).resolves.toBe("duplicate");
+    await expect(queue().enqueueWakeup(task())).resolves.toBe("enqueued");
     expect(fake.received).toHaveLength(2);
     expect(fake.tasks.size).toBe(1);
+  });
+
+  it("after an unanswered call, reports enqueued a task another caller created: it cannot tell the two apart", async () => {
+    const tasks = queue();
+    await tasks.enqueueWakeup(task());
+    fake.failNext("UNAVAILABLE");
+    await expect(tasks.enqueueWakeup(task())).resolves.toBe("enqueued");
+    expect(fake.received).toHaveLength(3);
+  });
+
+  it("after a throttled call, which created nothing, reports a task another caller created as a duplicate", async () => {
+    const tasks = queue();
+    await tasks.enqueueWakeup(task());
+    fake.failNext("RESOURCE_EXHAUSTED");
+    await expect(tasks.enqueueWakeup(task())).resolves.toBe("duplicate");
+    expect(fake.received).toHaveLength(3);
   });
 
   it("gives up after maxAttempts with the service's error", async () => {
