@@ -143,7 +143,7 @@ export class InvalidJobError extends Error {
   readonly transient = false;
 
   constructor(readonly issues: Issue[]) {
-    super(`invalid job: ${issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")}`);
+    super(`invalid job: ${issues.map(issueText).join("; ")}`);
     this.name = "InvalidJobError";
   }
 
@@ -590,7 +590,7 @@ export class JobQueue {
    * payload fails its schema) can never run: it fails permanently instead of waiting forever.
    */
   private async rejectUnreadable(doc: DocumentSnapshot, issues: Issue[]): Promise<void> {
-    const unknownType = issues.some((issue) => issue.path === "type");
+    const unknownType = unparsedPart(issues) === "type";
     const now = this.ts();
     await doc.ref
       .update(
@@ -1183,16 +1183,24 @@ export class JobQueue {
       if (lastAnswer && queuedAgainAt(child, now)) return lastAnswer;
       if (!endedUnsuccessful(child)) return null;
       const requeued = await this.requeueIn(tx, child, now);
-      if (marker.exists) {
-        const counted = isSuccessStatus(marker.get("status") as JobStatus) ? "shards.succeeded" : "shards.failed";
-        tx.delete(markerRef);
-        tx.update(parentRef, {
-          "shards.done": FieldValue.increment(-1),
-          [counted]: FieldValue.increment(-1),
-          updated_at: this.ts(),
-        });
-      }
+      this.uncountChildIn(tx, parentRef, marker, now);
       return requeued;
+    });
+  }
+
+  /**
+   * Takes the child whose `marker` (read in `tx`) says it was counted into the parent at `parentRef` out of
+   * the parent's counts, in `tx`: the marker is deleted and its count taken back, so the child is counted
+   * again when it ends. Nothing when it was not counted (or a run of `tx` after its commit took it out).
+   */
+  private uncountChildIn(tx: Transaction, parentRef: DocumentReference, marker: DocumentSnapshot, now: Date): void {
+    if (!marker.exists) return;
+    const counted = isSuccessStatus(marker.get("status") as JobStatus) ? "shards.succeeded" : "shards.failed";
+    tx.delete(marker.ref);
+    tx.update(parentRef, {
+      "shards.done": FieldValue.increment(-1),
+      [counted]: FieldValue.increment(-1),
+      updated_at: this.ts(now),
     });
   }
 
@@ -1214,9 +1222,12 @@ export class JobQueue {
   /**
    * Re-runs a finished job (failed, needs_review, deadletter, cancelled) from scratch, or a
    * deadletter job from its frozen plan (see `requeueIn`). A parent's children are left as they are
-   * (see `JobFlows.requeueChildren`). A run of the transaction after a commit whose reply was lost
-   * finds the job queued by that commit (`requeued_at`, this retry's moment) and answers as that run
-   * did, where the job as it is now would be refused; one queued by another retry is refused.
+   * (see `JobFlows.requeueChildren`). A child whose parent is still open is taken out of the parent's
+   * counts in the same transaction, as `requeueChild` takes one: still counted as ended, its new end
+   * would be a duplicate, neither counted nor waking the parent. A run of the transaction after a
+   * commit whose reply was lost finds the job queued by that commit (`requeued_at`, this retry's
+   * moment) and answers as that run did, where the job as it is now would be refused; one queued by
+   * another retry is refused.
    */
   async retryJob(jobId: string): Promise<Job> {
     const now = this.now();
@@ -1224,7 +1235,14 @@ export class JobQueue {
       const snap = await tx.get(this.jobRef(jobId));
       if (!snap.exists) throw new JobNotFoundError(jobId);
       if (lastAnswer && queuedAgainAt(snap, now)) return lastAnswer;
-      return this.requeueIn(tx, snap, now);
+      const parentId: unknown = snap.get("parent_job_id");
+      // Read before `requeueIn` writes: a transaction reads everything first.
+      const parentRef = typeof parentId === "string" ? this.jobRef(parentId) : null;
+      const [parent, marker] = parentRef ? await tx.getAll(parentRef, parentRef.collection(CHILD_RESULTS).doc(jobId)) : [];
+      const requeued = await this.requeueIn(tx, snap, now);
+      // An ended parent's counts are its result: its own retry takes the children it re-runs out (`requeueChild`).
+      if (parent && marker && isOpenStatus(parent.get("status") as JobStatus)) this.uncountChildIn(tx, parent.ref, marker, now);
+      return requeued;
     });
   }
 
@@ -1258,13 +1276,14 @@ export class JobQueue {
     snap: DocumentSnapshot,
     childOf?: { id: string; status: JobStatus },
   ): Promise<{ job: Job; status: JobStatus; to: JobStatus; claim: DocumentSnapshot | null; plan: DocumentSnapshot | null }> {
-    const job = this.parseStored(snap);
+    const parsed = this.types.parseJob(snap.id, snap.data());
     const status = snap.get("status") as JobStatus;
     const refused = (why: string) =>
       childOf
         ? new InvalidTransitionError(childOf.id, childOf.status, "retry", `its child ${snap.id} cannot be re-run: ${why}`)
         : new InvalidTransitionError(snap.id, status, "retry", why);
-    if (!job) throw refused(unparsedReason(snap));
+    if (!parsed.ok) throw refused(unparsedReason(snap, parsed.issues));
+    const job = parsed.value;
     const to = this.transition(snap.id, status, "operator_retry");
     let claim: DocumentSnapshot | null = null;
     if (job.dedup_key) {
@@ -1553,13 +1572,20 @@ function endedUnsuccessful(doc: DocumentSnapshot): boolean {
 }
 
 /**
- * Why a job whose document does not parse cannot be retried. One intake never took in (refused, or
- * cancelled before it with a request that does not pass validation) lacks the fields intake gives a
- * job, `run_after` among them, as the console tells it: a new job must be written (or what the
- * refusal's `details.instead` says, see `createRefusedJob`).
+ * Why a job whose document does not parse (`issues`) cannot be retried. One intake took in names its
+ * first issues, and what may mend it: a deploy that accepts its type or payload again (`unparsedPart`).
+ * One intake never took in (refused, or cancelled before it with a request that does not pass
+ * validation) lacks the fields intake gives a job, `run_after` among them, as the console tells it: a
+ * new job must be written (or what the refusal's `details.instead` says, see `createRefusedJob`).
  */
-function unparsedReason(doc: DocumentSnapshot): string {
-  if (doc.get("run_after") !== undefined) return "the job document no longer parses";
+function unparsedReason(doc: DocumentSnapshot, issues: readonly Issue[]): string {
+  if (doc.get("run_after") !== undefined) {
+    const part = unparsedPart(issues);
+    const more = issues.length > MAX_REFUSAL_ISSUES ? `; and ${issues.length - MAX_REFUSAL_ISSUES} more` : "";
+    const named = issues.slice(0, MAX_REFUSAL_ISSUES).map(issueText).join("; ") + more;
+    const advice = part ? `retry with the CLI once a deploy accepts its ${part} again, or write a new job` : "write a new job";
+    return `the job document no longer parses (${named}): ${advice}`;
+  }
   const code: unknown = doc.get("error.code");
   const instead: unknown = doc.get("error.details.instead");
   if (typeof code !== "string") return "never taken in: write a new job";
@@ -1567,6 +1593,23 @@ function unparsedReason(doc: DocumentSnapshot): string {
   return typeof instead === "string"
     ? `refused by the run that made it, as ${code}: ${instead}`
     : `rejected at intake as ${code}: write a new job`;
+}
+
+/** How many of its issues a refusal of a job whose document no longer parses names: enough to see what broke. */
+const MAX_REFUSAL_ISSUES = 3;
+
+/** An issue as a message names it: `path: message`. */
+function issueText(issue: Issue): string {
+  return `${issue.path || "(root)"}: ${issue.message}`;
+}
+
+/**
+ * What of a stored job that no longer parses (`issues`) a deploy may accept again: its type (it has no
+ * handler) or its payload (its schema changed); null when a field the engine writes is at fault.
+ */
+function unparsedPart(issues: readonly Issue[]): "type" | "payload" | null {
+  if (issues.some((issue) => issue.path === "type")) return "type";
+  return issues.every((issue) => issue.path === "payload" || issue.path.startsWith("payload.")) ? "payload" : null;
 }
 
 /** `catalog_jobs/{parent}/shard_results/{child}`: one marker per child counted into its parent. */

@@ -876,7 +876,9 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
     expect(await markersOf(jobId)).toEqual([...shards].sort());
     expect(refused).toBeInstanceOf(InvalidTransitionError);
     expect(refusedTransition(refused as InvalidTransitionError, "retry")).toBe(
-      `cannot retry job ${jobId}: it is needs_review (its child ${shards[2]} cannot be re-run: the job document no longer parses)`,
+      `cannot retry job ${jobId}: it is needs_review (its child ${shards[2]} cannot be re-run: the job document no longer parses ` +
+        "(payload.index: Invalid input: expected number, received string): retry with the CLI once a deploy accepts its payload again, " +
+        "or write a new job)",
     );
   });
 
