@@ -13,9 +13,8 @@ import { registry as catalogRegistry } from "./handlers";
 import type { CatalogDeps } from "./handlers/support/catalog-handler";
 import { CandidatePool } from "./jobs/candidates";
 import { ChildrenNotCancelledError } from "./jobs/errors";
-import { JobFlows } from "./jobs/flows";
+import { JobFlows, type OperatorCancel } from "./jobs/flows";
 import { type IntakeResult, type WakeupOutcome, acceptJob, sendWakeup } from "./jobs/intake";
-import type { JobStatus } from "./jobs/lifecycle";
 import { LockManager } from "./jobs/locks";
 import * as logs from "./jobs/logs";
 import type { Lane } from "./jobs/model";
@@ -102,7 +101,7 @@ export interface Engine {
    * An operator cancels a job: a waiting one at once, a running one at its next safe point, and
    * its open children with it.
    */
-  cancel(jobId: string): Promise<{ status: JobStatus; cancelRequested: boolean; alreadyRequested: boolean; childrenCancelled: number }>;
+  cancel(jobId: string): Promise<OperatorCancel>;
   /** An operator reverts a change from the journal. */
   revert(changeId: string, revertedBy?: string): Promise<RevertResult>;
   /** One watchdog sweep; `runId` names its report (a re-delivered schedule event passes the same one). */

@@ -265,48 +265,66 @@ async function changesOf(ctx: CliContext, jobId: string) {
   }));
 }
 
+/**
+ * Why `show` finds a job's changes but not the job: its record goes once it has been finished for its retention,
+ * its journal entries stay longer (as the console's page of a gone job says).
+ */
+const JOB_RECORD_GONE =
+  `its record was deleted once it had been finished for ${PARAMS.retainJobsMs.param.name}; ` +
+  `the journal keeps its changes longer (${PARAMS.retainJournalMs.param.name}): those still applied can be reverted`;
+
 const show: CommandSpec = {
   name: "show",
   args: "<jobId>",
   positionals: { min: 1, max: 1 },
   summary:
     "A job, its attempts and its changes in the journal (catalog_changes): the ids `revert` takes, newest first (the order to revert them in).",
+  details: [
+    `A job whose record was deleted (${PARAMS.retainJobsMs.param.name} after it finished) is shown by what is left of it: its changes,`,
+    `which the journal keeps longer (${PARAMS.retainJournalMs.param.name}), and any attempts left, under a line that says so (job null in`,
+    "--json). Not found (exit 3) when neither its record nor a change of it is left.",
+  ],
   async run({ args: [arg], json }, ctx) {
     const jobId = idArgument("job", arg);
     const ref = (await ctx.engine()).queue.jobRef(jobId);
-    const snap = await ref.get();
-    if (!snap.exists) throw new JobNotFoundError(jobId);
-    const [attemptsSnap, changes] = await Promise.all([
+    const [snap, attemptsSnap, changes] = await Promise.all([
+      ref.get(),
       ref.collection(JOB_COLLECTIONS.attempts).orderBy("started_at").get(),
       changesOf(ctx, jobId),
     ]);
+    const job = snap.data();
+    if (!job && changes.length === 0) throw new JobNotFoundError(jobId);
     const attempts = attemptsSnap.docs.map((doc) => doc.data());
-    const job = snap.data()!;
-    if (json) return ctx.out(toJson({ job: { id: jobId, ...job }, attempts, changes }));
-    table(
-      ["FIELD", "VALUE"],
-      [
-        ["id", jobId],
-        ...jobFields(job)
-          .filter((field) => job[field] !== undefined && job[field] !== null)
-          .map((field): unknown[] => [field, job[field]]),
-      ],
-    ).forEach(ctx.out);
-    ctx.out("");
-    if (attempts.length === 0) ctx.out("no attempts yet");
-    else
+    if (json) return ctx.out(toJson({ job: job ? { id: jobId, ...job } : null, attempts, changes }));
+    if (job)
       table(
-        ["ATTEMPT", "STATUS", "WORKER", "EPOCH", "STARTED", "FINISHED", "ERROR"],
-        attempts.map((a): unknown[] => [
-          a.attempt,
-          a.status,
-          a.worker_id,
-          a.lease_epoch,
-          a.started_at,
-          a.finished_at,
-          (a.error as { code?: string } | null)?.code,
-        ]),
+        ["FIELD", "VALUE"],
+        [
+          ["id", jobId],
+          ...jobFields(job)
+            .filter((field) => job[field] !== undefined && job[field] !== null)
+            .map((field): unknown[] => [field, job[field]]),
+        ],
       ).forEach(ctx.out);
+    else ctx.out(`job ${jobId}: ${JOB_RECORD_GONE}`);
+    // A deleted job's attempts go by a TTL of their own: listed while any are left.
+    if (job || attempts.length > 0) {
+      ctx.out("");
+      if (attempts.length === 0) ctx.out("no attempts yet");
+      else
+        table(
+          ["ATTEMPT", "STATUS", "WORKER", "EPOCH", "STARTED", "FINISHED", "ERROR"],
+          attempts.map((a): unknown[] => [
+            a.attempt,
+            a.status,
+            a.worker_id,
+            a.lease_epoch,
+            a.started_at,
+            a.finished_at,
+            (a.error as { code?: string } | null)?.code,
+          ]),
+        ).forEach(ctx.out);
+    }
     ctx.out("");
     if (changes.length === 0) return ctx.out("no changes");
     table(
@@ -355,10 +373,13 @@ const retry: CommandSpec = {
   },
 };
 
-/** What a cancel did, as `--json` names it: asked a job to stop (or found it asked), cancelled it, or only an ended parent's open children. */
-function cancelOutcome({ status, cancelRequested, alreadyRequested }: Awaited<ReturnType<Engine["cancel"]>>) {
+/**
+ * What a cancel did, as `--json` names it: asked a job to stop (or found it asked), cancelled it, or only an ended
+ * parent's open children (one cancelled already included: the cancel that ended it was an earlier one).
+ */
+function cancelOutcome({ cancelRequested, alreadyRequested, alreadyEnded }: Awaited<ReturnType<Engine["cancel"]>>) {
   if (cancelRequested) return alreadyRequested ? "cancel_already_requested" : "cancel_requested";
-  return status === "cancelled" ? "cancelled" : "children_cancelled";
+  return alreadyEnded ? "children_cancelled" : "cancelled";
 }
 
 const cancel: CommandSpec = {

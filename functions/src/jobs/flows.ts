@@ -50,6 +50,20 @@ const WAITING_READ_BATCH = 100;
 /** Children a parent's cancel closed, counted into it per batch (a marker each, and the parent). */
 const COUNTED_PER_BATCH = 200;
 
+/** What an operator's cancel did (`JobFlows.cancel`). */
+export interface OperatorCancel {
+  /** The job's status after it: still open when the job was only asked to stop; an ended job's own, kept. */
+  status: JobStatus;
+  /** The job was asked to stop at its next safe point rather than cancelled at once. */
+  cancelRequested: boolean;
+  /** The job was asked to stop before: nothing was written to it. */
+  alreadyRequested: boolean;
+  /** The job had ended before this cancel (cancelled already, or otherwise): only its open children were cancelled. */
+  alreadyEnded: boolean;
+  /** The children this cancel asked to stop or cancelled (not those asked before). */
+  childrenCancelled: number;
+}
+
 export function childJobId(parentId: string, index: number): string {
   return `${parentId}-shard-${index}`;
 }
@@ -111,9 +125,7 @@ export class JobFlows {
    * Children an operator's retry of the job queued again while this cancel went through them are
    * left to run, and not counted (`JobQueue.cancelChild`).
    */
-  async cancel(
-    jobId: string,
-  ): Promise<{ status: JobStatus; cancelRequested: boolean; alreadyRequested: boolean; childrenCancelled: number }> {
+  async cancel(jobId: string): Promise<OperatorCancel> {
     const cancelChildren = async (outcome: string, requestedAt?: Date) => {
       try {
         return await this.cancelOpenChildren(jobId, requestedAt);
@@ -131,7 +143,7 @@ export class JobFlows {
       // are those queued before this cancel (by a retry cut short).
       const childrenCancelled = (await cancelChildren(ended, this.queue.now())).asked;
       if (childrenCancelled === 0) throw err;
-      return { status: ended, cancelRequested: false, alreadyRequested: false, childrenCancelled };
+      return { status: ended, cancelRequested: false, alreadyRequested: false, alreadyEnded: true, childrenCancelled };
     }
     if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
     const { status, cancelRequested, alreadyRequested } = cancelled;
@@ -143,7 +155,7 @@ export class JobFlows {
       const woken = await this.queue.wakeDeferred(jobId);
       if (woken) await sendWakeup(this.tasks, wakeupFor(woken, CHILDREN_DONE));
     }
-    return { status, cancelRequested, alreadyRequested, childrenCancelled: children.asked };
+    return { status, cancelRequested, alreadyRequested, alreadyEnded: false, childrenCancelled: children.asked };
   }
 
   /**
@@ -357,8 +369,9 @@ export class JobFlows {
    * Makes a waiting parent due now and enqueues its wake-up (the watchdog, once it saw every child
    * final); a worker then finishes it. Whether this call woke it: whether its wake-up is the one
    * the task queue took (named after the parent's wait, so of overlapping calls one is, whichever
-   * made the parent due). False when the parent is not waiting, or its wake-up was sent already (by
-   * its last child, a cancel, another call).
+   * made the parent due; both, when one's enqueue went unanswered: `CloudTasksQueue.enqueueWakeup`).
+   * False when the parent is not waiting, or its wake-up was sent already (by its last child, a
+   * cancel, another call).
    */
   async wakeParent(parentId: string): Promise<boolean> {
     const woken = await this.queue.wakeDeferred(parentId);

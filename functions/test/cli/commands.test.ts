@@ -16,6 +16,7 @@ import { LocalEngineWakeups } from "../../src/cli/local-engine";
 import { interruptedLine, runCli } from "../../src/cli/run";
 import { createEngine, type Engine } from "../../src/create-engine";
 import { type EngineConfig, loadEngineConfig } from "../../src/config";
+import { attemptRef } from "../../src/jobs/attempt-log";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { JobFailure } from "../../src/jobs/errors";
 import type { RunSummary } from "../../src/jobs/run-history";
@@ -635,6 +636,32 @@ describeWithFullEmulator("cancel", () => {
     expect((await engine.queue.getJob(parentId))?.status).toBe("needs_review");
     expect((await engine.queue.getJob(childIds[0]))?.status).toBe("cancelled");
   });
+
+  it("of a parent cancelled already whose children a retry cut short queued again, says it cancelled them and not the parent", async () => {
+    const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
+    const parentId = await parentWithShards(false);
+    expect(await cliOn(engine, ["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
+    const retryCutShort = async () => {
+      jest.spyOn(engine.queue, "retryJob").mockRejectedValueOnce(Object.assign(new Error("14 UNAVAILABLE: no connection"), { code: 14 }));
+      expect((await cliOn(engine, ["retry", parentId])).code).toBe(1);
+      expect((await engine.queue.getJob(childJobId(parentId, 1)))?.status).toBe("queued");
+    };
+
+    await retryCutShort();
+    expect(await cliOn(engine, ["cancel", parentId])).toEqual({
+      code: 0,
+      out: `cancelled the 2 open children of cancelled job ${parentId}`,
+      err: [],
+    });
+    await retryCutShort();
+    expect(JSON.parse((await cliOn(engine, ["cancel", parentId, "--json"])).out)).toEqual({
+      outcome: "children_cancelled",
+      job_id: parentId,
+      status: "cancelled",
+      children_cancelled: 2,
+    });
+    expect((await engine.queue.getJob(childJobId(parentId, 2)))?.status).toBe("cancelled");
+  });
 });
 
 /** A job that applied a rename of `bench`, still running (leased); its change id. */
@@ -896,6 +923,56 @@ describeWithFullEmulator("show", () => {
     ]);
     const unchanged = await testQueue(db).createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "squat" }, created_by: "test" });
     expect((await cli(["show", unchanged.jobId])).out).toMatch(/\nno attempts yet\n\nno changes$/);
+  });
+
+  it("of a job whose record was deleted after its retention, lists what is left of it: the changes revert takes, the attempts", async () => {
+    const { bench, jobId, changeId, input } = await renamedByRunningJob();
+    const { queue } = input.deps;
+    await queue.endAttempt(input.lease, {
+      event: "succeed",
+      fields: {},
+      // The attempt's record, as a worker writes it.
+      bookkeeping: (writes, status) =>
+        writes.set(
+          attemptRef(db, jobId, input.lease.epoch),
+          input.attemptLog.document({ status, error: null, finishedAt: new Date(), expireAt: queue.historyExpiry("jobsMs", new Date()) }),
+          {},
+        ),
+    });
+    // Its TTL deletes the job's document; its attempts go by their own, and the journal keeps its entries longer.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(jobId).delete();
+    const appliedAt = ((await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).get()).get("applied_at") as Timestamp)
+      .toDate()
+      .toISOString();
+
+    const { code, out, err } = await cli(["show", jobId]);
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    const [note, ...rest] = out.split("\n");
+    expect(note).toBe(
+      `job ${jobId}: its record was deleted once it had been finished for RETAIN_JOBS_DAYS; the journal keeps its changes longer (RETAIN_JOURNAL_DAYS): those still applied can be reverted`,
+    );
+    expect(rest).toEqual([
+      "",
+      expect.stringMatching(/^ATTEMPT +STATUS +WORKER/),
+      expect.stringMatching(/^1 +succeeded +/),
+      "",
+      expect.stringMatching(/^CHANGE +OP +STATUS +APPLIED +TARGETS$/),
+      expect.stringMatching(new RegExp(`^${changeId} +rename_exercise +applied +${appliedAt} +exercises/${bench.id}$`)),
+    ]);
+    // A script tells it apart by its null job.
+    const shown = JSON.parse((await cli(["show", jobId, "--json"])).out) as { job: unknown; attempts: unknown[]; changes: unknown[] };
+    expect(shown).toEqual({
+      job: null,
+      attempts: [expect.objectContaining({ attempt: 1, status: "succeeded" })],
+      changes: [{ id: changeId, op: "rename_exercise", status: "applied", applied_at: appliedAt, targets: [`exercises/${bench.id}`] }],
+    });
+
+    await db.recursiveDelete(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
+    expect((await cli(["show", jobId])).out.split("\n").slice(1)).toEqual(["", expect.stringMatching(/^CHANGE /), expect.anything()]);
+    expect(JSON.parse((await cli(["show", jobId, "--json"])).out)).toMatchObject({ job: null, attempts: [] });
+    // Neither its record nor any change left: not found.
+    await db.collection(APPLY_COLLECTIONS.changes).doc(changeId).delete();
+    expect(await cli(["show", jobId])).toEqual({ code: 3, out: "", err: [`catalog-jobs show: job ${jobId} does not exist`] });
   });
 
   it("leaves out the lease of a job nobody holds", async () => {

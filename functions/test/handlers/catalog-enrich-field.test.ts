@@ -366,6 +366,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 0,
     });
     expect(tasks.tasks).toEqual([expect.objectContaining({ jobId, reason: "children-done" })]);
@@ -387,6 +388,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 1,
     });
     expect(await runParentIfDue(engine, jobId)).toMatchObject({
@@ -414,6 +416,7 @@ describeWithIsolation("CATALOG_ENRICH_FIELD as a parent of shards (one lease at 
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 2,
     });
     const waiting = await jobData(jobId);

@@ -186,6 +186,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 2,
     });
     expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
@@ -205,6 +206,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       status: "cancelled",
       cancelRequested: false,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 0,
     });
     expect(await parentOf(engine.queue, jobId)).toMatchObject({ shards: { total: 3, done: 2 } });
@@ -231,6 +233,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 2,
     });
     expect((await childStatuses(jobId)).sort()).toEqual(["cancelled", "cancelled", "succeeded_dry_run"]);
@@ -258,6 +261,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: true,
+      alreadyEnded: false,
       childrenCancelled: 1,
     });
     expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled", "cancelled"]);
@@ -347,7 +351,13 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
     const { job, lease } = (await engine.queue.leaseById(jobId, "parent-worker"))!;
     const specs = (n: number) => Array.from({ length: n }, () => ({ type: "TEST_CHILD", payload: { fail: false } }));
-    expect(await engine.cancel(jobId)).toEqual({ status: "running", cancelRequested: true, alreadyRequested: false, childrenCancelled: 0 });
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "running",
+      cancelRequested: true,
+      alreadyRequested: false,
+      alreadyEnded: false,
+      childrenCancelled: 0,
+    });
 
     // None of the parent's writes has met the cancel yet: its signal has not fired.
     await flows.createChildren(job, lease, specs(1), new AbortController().signal);
@@ -600,6 +610,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 0,
     });
 
@@ -647,6 +658,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 0,
     });
 
@@ -932,6 +944,7 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       status: "deferred",
       cancelRequested: true,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 2,
     });
     // Not woken for it, the parent's next check comes while the child is still stopping: it waits on, not ended before it.
@@ -1074,12 +1087,39 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       status: "needs_review",
       cancelRequested: false,
       alreadyRequested: false,
+      alreadyEnded: true,
       childrenCancelled: 1,
     });
     expect(await engine.queue.getJob(shards[1])).toMatchObject({ status: "cancelled" });
     expect(await engine.queue.getJob(jobId)).toMatchObject({ status: "needs_review" });
     // Nothing left open: refused as the cancel of any job that has ended.
     await expect(engine.cancel(jobId)).rejects.toThrow(`job ${jobId} is needs_review; cannot cancel`);
+  });
+
+  it("cancelling a parent cancelled already, whose children a retry cut short queued again, says it had ended: only they are cancelled", async () => {
+    const engine = engineWith();
+    const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 3 }, created_by: "test" });
+    await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    // Its attempt cut short after it made its children, before it recorded their total: a cancel ends it at once.
+    await engine.queue.jobRef(jobId).update({ status: "queued", run_after: LATER(), "shards.total": null });
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      alreadyEnded: false,
+      childrenCancelled: 3,
+    });
+    // The operator's retry dies after the children, before the parent.
+    expect(await new JobFlows(db, engine.queue, engine.tasks).requeueChildren(jobId)).toHaveLength(3);
+
+    expect(await engine.cancel(jobId)).toEqual({
+      status: "cancelled",
+      cancelRequested: false,
+      alreadyRequested: false,
+      alreadyEnded: true,
+      childrenCancelled: 3,
+    });
+    expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled", "cancelled"]);
   });
 
   it("a parent's cancel still going through its children when an operator retries the parent leaves them to run, and counts only those it cancelled", async () => {
@@ -1102,6 +1142,7 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
       status: "cancelled",
       cancelRequested: false,
       alreadyRequested: false,
+      alreadyEnded: false,
       childrenCancelled: 1,
     });
     // The first child queued again, the others woken: all three wait for the parent's new run.
@@ -1172,6 +1213,7 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
         status: "cancelled",
         cancelRequested: false,
         alreadyRequested: false,
+        alreadyEnded: false,
         childrenCancelled: 0,
       });
       expect(await engine.queue.getJob(jobId)).toMatchObject({ shards: { total: 3, done: 1 } });
@@ -1179,6 +1221,7 @@ describeWithIsolation("an operator's retry of a parent whose children did not al
         status: "deferred",
         cancelRequested: true,
         alreadyRequested: false,
+        alreadyEnded: false,
         childrenCancelled: 2,
       });
 
