@@ -30,12 +30,20 @@ export function operatorActions(functions: Functions): OperatorActions {
 }
 
 /**
- * Whether the console got no answer from the engine: the SDK's fetch failed (offline, or the connection dropped),
- * which it raises as `internal` with its own bare message and HTTP status 0 (postJSON in @firebase/functions). A
- * server-side internal error carries the engine's answer ("INTERNAL [500]"). The action may have been done or not.
+ * The errors the SDK raises itself when no answer came (callAtURL in @firebase/functions), each with its own bare
+ * message where an answer's error carries the engine's words and HTTP status ("INTERNAL [500]", "deadline-exceeded
+ * [504]"): its fetch failed (offline, or the connection dropped), as `internal` with status 0; its own timer ran out
+ * (the callable's `timeout`, ANSWER_TIMEOUT_MS); or the answer's body broke off (the connection dropped part-way through it).
  */
+const NO_ANSWER_ERRORS = [
+  { code: "functions/internal", message: "internal [0]" },
+  { code: "functions/deadline-exceeded", message: "deadline-exceeded" },
+  { code: "functions/internal", message: "Response is not valid JSON object." },
+];
+
+/** Whether the console got no answer from the engine (`NO_ANSWER_ERRORS`): the action may have been done or not. */
 function engineNotReached(error: Error): boolean {
-  return error instanceof FunctionsError && error.code === "functions/internal" && error.message === "internal [0]";
+  return error instanceof FunctionsError && NO_ANSWER_ERRORS.some(({ code, message }) => error.code === code && error.message === message);
 }
 
 /**
@@ -59,7 +67,7 @@ export function cancelWorthRunningAgain(error: Error): boolean {
 export function actionFailure(thrown: unknown): string {
   const error = asError(thrown);
   if (engineNotReached(error))
-    return "the console could not reach the engine (offline, or the connection dropped), so this may or may not have taken effect: check the job before acting again";
+    return "the console could not reach the engine (offline, the connection dropped, or no answer came in time), so this may or may not have taken effect: check the job before acting again";
   if (!(error instanceof FunctionsError)) return error.message;
   const [, words, status] = /^(.*?)(?: \[(\d+)\])?$/s.exec(error.message) ?? [];
   const code = error.code.replace(/^functions\//, "");

@@ -30,6 +30,7 @@ import {
   type Change,
   COLLECTIONS,
   type DailyTotals,
+  FAILURE_STATUSES,
   type FrozenPlan,
   type Job,
   type ParentFacts,
@@ -42,11 +43,13 @@ import {
 
 /**
  * Bounds on what one view reads. Running jobs are read apart from waiting ones, so a crowd of waiting
- * jobs cannot push them out: there are only as many as workers run at once.
+ * jobs cannot push them out: there are only as many as workers run at once. Failures are read apart from
+ * the finished jobs for the same reason: a scan's follow-ups or an enrichment's shards finish by the hundred.
  */
 export const RUNNING_JOBS_LIMIT = 100;
 export const WAITING_JOBS_LIMIT = 500;
 export const FINISHED_JOBS_LIMIT = 300;
+export const FAILED_JOBS_LIMIT = 100;
 /** A job's latest attempts that the job page shows, and its change-journal entries it shows at first and adds on each Show more. */
 export const ATTEMPTS_LIMIT = 50;
 export const CHANGES_PAGE_SIZE = 100;
@@ -90,9 +93,9 @@ function watchDoc<T>(ref: DocumentReference, toValue: (id: string, data: Documen
 const jobsOf = (snap: QuerySnapshot): Job[] => snap.docs.map((d) => toJob(d.id, d.data()));
 
 /**
- * Where the queue's listener of finished jobs starts: 24 hours before the view opened, fixed while it is
- * open. A window moved on with the clock would be a new listener each time, billing every job it holds
- * again; this one only holds more at its old end, which `inFinishedWindow` leaves out.
+ * Where the queue's listeners of finished jobs (and of failures) start: 24 hours before the view opened, fixed
+ * while it is open. A window moved on with the clock would be a new listener each time, billing every job it
+ * holds again; each of these only holds more at its old end, which `inFinishedWindow` leaves out.
  */
 export function finishedJobsListenerStart(openedAt: Date): Date {
   return new Date(openedAt.getTime() - DAY_MS);
@@ -107,7 +110,12 @@ export function inFinishedWindow(jobs: readonly Job[], now: Date): Job[] {
   return jobs.filter((job) => job.finished_at !== null && job.finished_at.getTime() >= since);
 }
 
-const QUEUE_READ_LIMITS = { running: RUNNING_JOBS_LIMIT, waiting: WAITING_JOBS_LIMIT, finished: FINISHED_JOBS_LIMIT };
+const QUEUE_READ_LIMITS = {
+  running: RUNNING_JOBS_LIMIT,
+  waiting: WAITING_JOBS_LIMIT,
+  finished: FINISHED_JOBS_LIMIT,
+  failed: FAILED_JOBS_LIMIT,
+};
 export type QueueRead = keyof typeof QUEUE_READ_LIMITS;
 
 /** The queue's reads that came back as full as their limit: jobs beyond it are left out of them. */
@@ -194,6 +202,16 @@ export const consoleQueries = {
   finishedJobs: (db: Firestore, since: Date) =>
     query(collection(db, COLLECTIONS.jobs), where("finished_at", ">=", since), orderBy("finished_at", "desc"), limit(FINISHED_JOBS_LIMIT)),
 
+  /** Index status, finished_at DESC. */
+  failedJobs: (db: Firestore, since: Date) =>
+    query(
+      collection(db, COLLECTIONS.jobs),
+      where("status", "in", [...FAILURE_STATUSES]),
+      where("finished_at", ">=", since),
+      orderBy("finished_at", "desc"),
+      limit(FAILED_JOBS_LIMIT),
+    ),
+
   /** The latest first by when they started, never by document id (ids are an engine detail); one more than shown. */
   attempts: (db: Firestore, jobId: string) =>
     query(collection(db, COLLECTIONS.jobs, jobId, COLLECTIONS.attempts), orderBy("started_at", "desc"), limit(ATTEMPTS_LIMIT + 1)),
@@ -247,6 +265,11 @@ export class ConsoleData {
   /** Jobs finished since `since`, newest first. */
   watchFinishedJobs(since: Date, listener: Listener<Job[]>): Unsubscribe {
     return watchQuery(consoleQueries.finishedJobs(this.db, since), jobsOf, listener);
+  }
+
+  /** Jobs that failed (FAILURE_STATUSES) since `since`, newest first. */
+  watchFailedJobs(since: Date, listener: Listener<Job[]>): Unsubscribe {
+    return watchQuery(consoleQueries.failedJobs(this.db, since), jobsOf, listener);
   }
 
   watchJob(jobId: string, listener: Listener<Job | null>): Unsubscribe {

@@ -4,10 +4,12 @@ import type { OperatorActions } from "../actions";
 import {
   cappedQueueReads,
   type ConsoleData,
+  FAILED_JOBS_LIMIT,
   FINISHED_JOBS_LIMIT,
   finishedJobsListenerStart,
   inFinishedWindow,
   parentInQueue,
+  type QueueRead,
   RUNNING_JOBS_LIMIT,
   WAITING_JOBS_LIMIT,
 } from "../data";
@@ -17,7 +19,6 @@ import {
   cancelRequestOutcome,
   childRetryBlock,
   countedLanes,
-  FAILURE_STATUSES,
   isFinalStatus,
   type Job,
   JOB_STATUSES,
@@ -35,16 +36,25 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
   const running = useLive<Job[]>((l) => data.watchRunningJobs(l), [data]);
   const waiting = useLive<Job[]>((l) => data.watchWaitingJobs(l), [data]);
   const now = useNow();
-  // One listener while the view is open; the jobs it holds from before the last 24 hours are left out as time passes.
+  // One listener each while the view is open; the jobs they hold from before the last 24 hours are left out as time passes.
   const [openedAt] = useState(() => new Date());
   const listened = useLive<Job[]>((l) => data.watchFinishedJobs(finishedJobsListenerStart(openedAt), l), [data, openedAt]);
   const finished = mapLive(listened, (jobs) => inFinishedWindow(jobs, now));
+  const listenedFailures = useLive<Job[]>((l) => data.watchFailedJobs(finishedJobsListenerStart(openedAt), l), [data, openedAt]);
+  const failures = mapLive(listenedFailures, (jobs) => inFinishedWindow(jobs, now));
   // What the reads hold now, the open ones null while they load.
-  const held = { running: heldJobs(running), waiting: heldJobs(waiting), finished: heldJobs(finished) ?? [] };
+  const held = {
+    running: heldJobs(running),
+    waiting: heldJobs(waiting),
+    finished: heldJobs(finished) ?? [],
+    failed: heldJobs(failures) ?? [],
+  };
   // Outside the failures' rows: a retried job leaves the list, and its row with it. Its run is seen ending in any list.
-  const heldAll = [held.running, held.waiting, held.finished].flatMap((jobs) => jobs ?? []);
+  const heldAll = [held.running, held.waiting, held.finished, held.failed].flatMap((jobs) => jobs ?? []);
   const retries = useRetry(actions, heldAll);
-  const parentOf = (parentId: string) => parentInQueue(parentId, held);
+  // A parent that ended may be among either read of ended jobs.
+  const heldForParents = { ...held, finished: endedJobs(held.finished, held.failed) };
+  const parentOf = (parentId: string) => parentInQueue(parentId, heldForParents);
   // Outside the rows too: a cancelled job leaves the waiting list, and one asked to stop shows the request instead.
   const cancels = useCancels(actions, heldAll);
   // Each read shows in more than one section: a failed one is said once, here.
@@ -52,12 +62,13 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
     { what: "running jobs", live: running },
     { what: "waiting jobs", live: waiting },
     { what: "finished jobs", live: listened },
+    { what: "failures", live: listenedFailures },
   ];
   return (
     <>
       <section>
         <ViewHeading>Queue now</ViewHeading>
-        <NotConnectedNote lives={[running, waiting, listened]} />
+        <NotConnectedNote lives={[running, waiting, listened, listenedFailures]} />
         <FailedReads reads={reads} />
         <LiveView live={running} what="running jobs" failureShownAbove>
           {(runningJobs) => (
@@ -65,10 +76,19 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
               {(waitingJobs) => (
                 <LiveView live={finished} what="finished jobs" failureShownAbove>
                   {(finishedJobs) => (
-                    <>
-                      <Counts jobs={[...runningJobs, ...waitingJobs, ...finishedJobs]} />
-                      <CappedNotice running={runningJobs.length} waiting={waitingJobs.length} finished={finishedJobs.length} />
-                    </>
+                    <LiveView live={failures} what="failures" failureShownAbove>
+                      {(failedJobs) => (
+                        <>
+                          <Counts jobs={[...runningJobs, ...waitingJobs, ...endedJobs(finishedJobs, failedJobs)]} />
+                          <CappedNotice
+                            running={runningJobs.length}
+                            waiting={waitingJobs.length}
+                            finished={finishedJobs.length}
+                            failed={failedJobs.length}
+                          />
+                        </>
+                      )}
+                    </LiveView>
                   )}
                 </LiveView>
               )}
@@ -93,13 +113,13 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
         <h2>Recent failures (24 h)</h2>
         <RetryNotice retries={retries} />
         <LiveView
-          live={finished}
+          live={failures}
           what="failures"
-          isEmpty={(jobs) => !jobs.some(isFailure)}
+          isEmpty={(jobs) => jobs.length === 0}
           empty="No failures in the last 24 hours."
           failureShownAbove
         >
-          {(jobs) => <Failures jobs={jobs.filter(isFailure)} retries={retries} parentOf={parentOf} />}
+          {(jobs) => <Failures jobs={jobs} retries={retries} parentOf={parentOf} />}
         </LiveView>
       </section>
       <section>
@@ -131,19 +151,24 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
 /** The finished jobs the queue lists: the latest ones (History lists every run). */
 const RECENTLY_FINISHED_SHOWN = 25;
 
-const isFailure = (job: Job) => FAILURE_STATUSES.includes(job.status);
 const heldJobs = (live: Live<Job[]>) => (live.state === "ready" ? live.value : null);
 const oldestFirst = (a: Job, b: Job) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0);
 
+/** The jobs that ended, each once: a failure among the latest finished jobs is in both reads. */
+function endedJobs(finished: readonly Job[], failed: readonly Job[]): Job[] {
+  const finishedIds = new Set(finished.map((job) => job.id));
+  return [...finished, ...failed.filter((job) => !finishedIds.has(job.id))];
+}
+
 /** Which of the queue's reads hold as many jobs as they read: the counts and lists leave out the rest of those. */
-function CappedNotice(held: { running: number; waiting: number; finished: number }) {
+function CappedNotice(held: Record<QueueRead, number>) {
   const capped = cappedQueueReads(held);
   if (capped.length === 0) return null;
   return (
     <p class="muted" data-testid="queue-capped">
-      This view reads at most {RUNNING_JOBS_LIMIT} running jobs, {WAITING_JOBS_LIMIT} waiting ones and the latest {FINISHED_JOBS_LIMIT}{" "}
-      finished ones, and holds that many {capped.join(" and ")} jobs now: the counts and lists below leave out the rest of them (the Days
-      view&apos;s totals count every run).
+      This view reads at most {RUNNING_JOBS_LIMIT} running jobs, {WAITING_JOBS_LIMIT} waiting ones, the latest {FINISHED_JOBS_LIMIT}{" "}
+      finished ones and the latest {FAILED_JOBS_LIMIT} failed ones, and holds that many {capped.join(" and ")} jobs now: the counts and
+      lists below leave out the rest of them (the Days view&apos;s totals count every run).
     </p>
   );
 }

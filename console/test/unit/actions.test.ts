@@ -1,22 +1,24 @@
 /**
  * What a curator action says when its callable fails (actions.ts), with the errors the Functions SDK itself raises:
- * its callables point at a local port, which refuses the connection (as offline) or answers as firebase-functions
- * does an engine's unhandled error.
+ * its callables point at a local port, which refuses the connection (as offline), never answers, drops the connection
+ * part-way through an answer, or answers as firebase-functions does an engine's unhandled error.
  */
 import assert from "node:assert/strict";
-import { createServer as createHttpServer, type Server } from "node:http";
+import { createServer as createHttpServer, type Server, type ServerResponse } from "node:http";
 import { createServer } from "node:net";
 import { after, describe, it } from "node:test";
 import { deleteApp, type FirebaseApp, initializeApp } from "firebase/app";
 import { connectFunctionsEmulator, getFunctions } from "firebase/functions";
 import { actionFailure, cancelWorthRunningAgain, operatorActions } from "../../src/actions";
 import { asError } from "../../src/format";
+import { CURATOR_ACTION_TIMEOUT_SECONDS } from "../../src/model";
 
 const apps: FirebaseApp[] = [];
 const servers: Server[] = [];
 after(async () => {
   await Promise.all(apps.map((app) => deleteApp(app)));
-  for (const server of servers) server.close();
+  // An engine that never answered still holds its connection.
+  for (const server of servers) server.close().closeAllConnections();
 });
 
 const listening = (server: ReturnType<typeof createServer>) =>
@@ -38,6 +40,9 @@ const thrownBy = (action: Promise<unknown>) =>
     (err: unknown) => asError(err),
   );
 
+const NOT_REACHED =
+  "the console could not reach the engine (offline, the connection dropped, or no answer came in time), so this may or may not have taken effect: check the job before acting again";
+
 describe("a curator action whose callable fails", () => {
   it("says in plain words that the engine could not be reached, when the request got no answer; Cancel is offered again", async () => {
     // A port nothing listens on any more: the SDK's fetch fails, as when the browser is offline.
@@ -47,23 +52,54 @@ describe("a curator action whose callable fails", () => {
     const actions = actionsAt(port);
     for (const action of [() => actions.retryJob("j1"), () => actions.cancelJob("j1"), () => actions.revertChange("c1")]) {
       const error = await thrownBy(action());
-      assert.equal(
-        actionFailure(error),
-        "the console could not reach the engine (offline, or the connection dropped), so this may or may not have taken effect: check the job before acting again",
-      );
+      assert.equal(actionFailure(error), NOT_REACHED);
       assert.equal(cancelWorthRunningAgain(error), true);
     }
   });
 
-  /** An engine served at a local port that answers every call with `status` and `body` (none: an empty answer). */
-  async function engineAnswering(status: number, body?: unknown) {
-    const engine = createHttpServer((_request, response) => {
-      response.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
-      response.end(body === undefined ? "" : JSON.stringify(body));
-    });
+  /** An engine served at a local port that answers every call as `answer` does. */
+  async function engineServing(answer: (response: ServerResponse) => void) {
+    const engine = createHttpServer((_request, response) => answer(response));
     servers.push(engine);
     return actionsAt(await listening(engine));
   }
+
+  it("says so too when no answer came before the SDK's own deadline, past the callables' timeout", async (t) => {
+    let requested: () => void = () => undefined;
+    const requestArrived = new Promise<void>((resolve) => (requested = resolve));
+    // An engine that takes the request and never answers: the SDK's timer rejects the call with its own error.
+    const actions = await engineServing(() => requested());
+    t.mock.timers.enable({ apis: ["setTimeout"] });
+    let settled = false;
+    const thrown = thrownBy(actions.retryJob("j1")).finally(() => (settled = true));
+    await requestArrived;
+    // The engine may still be at work until its own timeout: the console waits for it.
+    t.mock.timers.tick(CURATOR_ACTION_TIMEOUT_SECONDS * 1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(settled, false);
+    t.mock.timers.tick(60_000);
+    const error = await thrown;
+    assert.equal(actionFailure(error), NOT_REACHED);
+    assert.equal(cancelWorthRunningAgain(error), true);
+  });
+
+  it("says so too when the connection dropped part-way through an answer", async () => {
+    const actions = await engineServing((response) => {
+      response.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      // Once the status and part of the body are out: a connection dropped before them is an offline fetch's failure.
+      response.write('{"result":', () => setTimeout(() => response.destroy(), 50));
+    });
+    const error = await thrownBy(actions.cancelJob("j1"));
+    assert.equal(actionFailure(error), NOT_REACHED);
+    assert.equal(cancelWorthRunningAgain(error), true);
+  });
+
+  /** An engine that answers every call with `status` and `body` (none: an empty answer). */
+  const engineAnswering = (status: number, body?: unknown) =>
+    engineServing((response) => {
+      response.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
+      response.end(body === undefined ? "" : JSON.stringify(body));
+    });
 
   it("says the engine gave no reason for an internal error, which may have taken effect, and offers no Cancel again", async () => {
     // As firebase-functions answers an engine error it does not turn into an HttpsError.

@@ -5,6 +5,7 @@ import { FunctionsError } from "firebase/functions";
 import { actionFailure, cancelWorthRunningAgain } from "../../src/actions";
 import {
   cappedQueueReads,
+  FAILED_JOBS_LIMIT,
   FINISHED_JOBS_LIMIT,
   finishedJobsListenerStart,
   inFinishedWindow,
@@ -192,10 +193,17 @@ describe("the queue", () => {
   });
 
   it("names the reads that came back as full as their limit", () => {
-    const below = { running: RUNNING_JOBS_LIMIT - 1, waiting: WAITING_JOBS_LIMIT - 1, finished: FINISHED_JOBS_LIMIT - 1 };
+    const below = {
+      running: RUNNING_JOBS_LIMIT - 1,
+      waiting: WAITING_JOBS_LIMIT - 1,
+      finished: FINISHED_JOBS_LIMIT - 1,
+      failed: FAILED_JOBS_LIMIT - 1,
+    };
     assert.deepEqual(cappedQueueReads(below), []);
     assert.deepEqual(cappedQueueReads({ ...below, waiting: WAITING_JOBS_LIMIT }), ["waiting"]);
     assert.deepEqual(cappedQueueReads({ ...below, running: RUNNING_JOBS_LIMIT, finished: FINISHED_JOBS_LIMIT }), ["running", "finished"]);
+    // The failures have a read of their own, which a crowd of finished jobs cannot fill.
+    assert.deepEqual(cappedQueueReads({ ...below, failed: FAILED_JOBS_LIMIT }), ["failed"]);
   });
 
   it("keeps what a listener showed while the one replacing it loads (the window moving on), but not an error", () => {

@@ -42,6 +42,7 @@ describe("offline, the console's reads", () => {
       firstAnswer((l) => data.watchRunningJobs(l)),
       firstAnswer((l) => data.watchWaitingJobs(l)),
       firstAnswer((l) => data.watchFinishedJobs(new Date("2026-12-01T00:00:00Z"), l)),
+      firstAnswer((l) => data.watchFailedJobs(new Date("2026-12-01T00:00:00Z"), l)),
       firstAnswer((l) => data.watchAttempts("j1", l)),
       firstAnswer((l) => data.watchChanges("j1", 100, l)),
       firstAnswer((l) => data.watchFrozenPlan("j1", "p1", l)),

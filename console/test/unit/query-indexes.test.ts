@@ -104,6 +104,7 @@ const consoleQueryCases: { [name in keyof typeof consoleQueries]: Query[] } = {
   runningJobs: [consoleQueries.runningJobs(db)],
   waitingJobs: [consoleQueries.waitingJobs(db)],
   finishedJobs: [consoleQueries.finishedJobs(db, finishedJobsListenerStart(NOW))],
+  failedJobs: [consoleQueries.failedJobs(db, finishedJobsListenerStart(NOW))],
   attempts: [consoleQueries.attempts(db, "job-1")],
   changes: [consoleQueries.changes(db, "job-1", CHANGES_PAGE_SIZE), consoleQueries.changes(db, "job-1", 2 * CHANGES_PAGE_SIZE)],
   historyPage: historyFilters.flatMap((filter) => [
@@ -130,10 +131,11 @@ describe("the console's queries", () => {
     );
   });
 
-  it("need these composite indexes: a job's journal newest first, a job's runs, the history's filters, family (subjects) included", () => {
+  it("need these composite indexes: the queue's failures, a job's journal newest first, a job's runs, the history's filters, family (subjects) included", () => {
     const needed = new Set(consoleQueriesSent.flatMap((q) => requiredIndex(q) ?? []).map(describeIndex));
     assert.deepEqual([...needed].sort(), [
       "catalog_changes: job_id ==, applied_at DESCENDING",
+      "catalog_jobs: status ==, finished_at DESCENDING",
       "catalog_run_summaries: attempt_status ==, finished_at DESCENDING",
       "catalog_run_summaries: job_id ==, finished_at DESCENDING",
       "catalog_run_summaries: subjects CONTAINS, attempt_status ==, finished_at DESCENDING",

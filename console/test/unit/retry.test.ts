@@ -150,12 +150,14 @@ describe("a retry's failure", () => {
     view.press(j1("failed", 2));
     // The job leaves the view's list while the retry runs (the queue's window moved on, or newer jobs crowded it out).
     await view.show();
+    // No answer before the SDK's own timer ran out.
     await view.fail(new FunctionsError("deadline-exceeded", "deadline-exceeded"));
-    assert.equal(view.failure(), "j1: deadline-exceeded");
+    const noAnswer = /^j1: the console could not reach the engine /;
+    assert.match(view.failure() ?? "", noAnswer);
     // A retry of another job that succeeds leaves it.
     view.press(j2("failed", 2));
     await view.answer(queuedAgain);
-    assert.equal(view.failure(), "j1: deadline-exceeded");
+    assert.match(view.failure() ?? "", noAnswer);
     // The last failure is the one kept, in the engine's words.
     view.press(j2("failed", 2));
     await view.fail(new FunctionsError("failed-precondition", "cannot retry job j2: it is queued [400]"));
