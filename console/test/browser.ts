@@ -7,21 +7,23 @@
  * failed one's error included, and the title naming the view; a job intake rejected, or
  * cancelled before intake, offers no retry and says why, nor does a shard whose parent has ended (the parent is
  * retried), a job with many attempts and changes shows a bounded page of them and more on Show more (linking
- * History's list of its runs), an address that does not decode or whose job id Firestore reserves shows the queue, a
- * job whose read Firestore refuses is still named above the refusal, history refuses a date range that
- * ends before it starts and lists one job's runs at its address, the days' legend names every job type in a colour
- * of its own, and the queue keeps a retry's error while its window moves on; each view has one h1, a run's error reads
- * whole on a laptop and on a phone, and a table's actions stay in sight on both, however long a job's id or reason;
- * offline, every view says it shows cached data and says nothing is absent, and a job's Show more and the days' range
- * wait for the connection; the page loads without the Days view's chunk (Chart.js with it), which a curator's console
- * fetches ahead, and the view says why when it could not, with Try again; a non-curator sees no actions and no engine
- * data, and a verification email that cannot be sent says why in plain words. Screenshots of every view, at a
- * laptop's and a phone's size, go to test-results/. Exits non-zero on the first failure.
+ * History's list of its runs), Show more keeping the focus while it waits and once all are shown, History's Next
+ * and Previous keeping it from page to page, an address that does not decode or whose job id Firestore reserves
+ * shows the queue, a job whose read Firestore refuses is still named above the refusal, history
+ * refuses a date range that ends before it starts and lists one job's runs at its address, the days' legend names
+ * every job type in a colour of its own and each chart's data shows as a table, and the queue keeps a retry's error
+ * while its window moves on; each view has one h1, a run's error reads whole on a laptop and on a phone, and a
+ * table's actions stay in sight on both, however long a job's id or reason; offline, every view says it shows cached
+ * data and says nothing is absent, and a job's Show more and the days' range wait for the connection; the page loads
+ * without the Days view's chunk (Chart.js with it), which a curator's console fetches ahead, and the view says why
+ * when it could not, with Try again, which hands the focus to the view's heading; a non-curator sees no actions and
+ * no engine data, and a verification email that cannot be sent says why in plain words. Screenshots of every view,
+ * at a laptop's and a phone's size, go to test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { collection, doc, type Firestore, getDocFromServer, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
 import { type Browser, chromium, type ConsoleMessage, type Locator, type Page } from "playwright-core";
-import { JOB_TYPES } from "../src/model";
+import { COLLECTIONS, JOB_TYPES } from "../src/model";
 import { jobHistoryAddress } from "../src/routes";
 import {
   ACCOUNTS,
@@ -686,19 +688,24 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if (newestFirst[0] !== `${manyJob}-change-0` || newestFirst.includes(`${manyJob}-change-100`))
       throw new Error(`changes shown out of order: ${newestFirst.slice(0, 3).join(", ")} …`);
     // Offline, Show more waits for the connection: a listener reading more could answer only from the cache, which
-    // dropped the changes shown when their listener stopped.
+    // dropped the changes shown when their listener stopped. It keeps the focus meanwhile (a disabled button loses it).
+    const showMore = page.getByTestId("changes-more").getByRole("button", { name: "Show more" });
+    await showMore.focus();
     await context.setOffline(true);
     const waitsForConnection = page.getByTestId("changes-more").getByTestId("waits-for-connection");
     await waitsForConnection.getByText("Not connected: more can be shown once the console reconnects.", { exact: true }).waitFor();
-    if (!(await page.getByTestId("changes-more").getByRole("button", { name: "Show more" }).isDisabled()))
-      throw new Error("offline, Show more is offered");
+    if (!(await showMore.isDisabled())) throw new Error("offline, Show more is offered");
+    await focusedOn(page, '[data-testid="changes-more"] button', "Show more, waiting for the connection");
     await context.setOffline(false);
     await waitsForConnection.waitFor({ state: "detached" });
-    await page.getByTestId("changes-more").getByRole("button", { name: "Show more" }).click();
-    await page.getByTestId("changes-more").waitFor({ state: "detached" });
+    await page.keyboard.press("Enter");
+    await page.getByTestId("changes-more").getByText("All of the job's 101 changes are shown.", { exact: true }).waitFor();
     const all = await changeIds();
     if (all.length !== 101 || all[100] !== `${manyJob}-change-100`)
       throw new Error(`after Show more: ${all.length} changes, the last ${all.at(-1)}`);
+    // Its button stays, doing nothing now, with the focus: gone with the last of them, it would drop it to the page.
+    if (!(await showMore.isDisabled())) throw new Error("all shown, Show more is offered");
+    await focusedOn(page, '[data-testid="changes-more"] button', "Show more, all shown");
     // The latest attempt is the one open, its apply result as its size and its events as cut at the engine's limit.
     const latest = page.locator("details.attempt[open]");
     await latest.getByText("epoch 51").waitFor();
@@ -816,7 +823,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.getByTestId("history-filters").getByLabel("Type").selectOption("FAMILY_AUDIT");
     await page.getByRole("button", { name: "Filter" }).click();
     // The failed audit is in the unfiltered table too: wait for the filtered page itself, which replaces
-    // the table (a loading state in between), before reading its rows.
+    // the table (shown until it comes), before reading its rows.
     await page
       .waitForFunction((selector) => {
         const cells = [...document.querySelectorAll(selector)];
@@ -949,6 +956,52 @@ async function curatorJourney(browser: Browser): Promise<void> {
       });
   });
 
+  await step("history's Next and Previous keep the focus, the page shown until the next one is read", async () => {
+    const pagedJob = `browser-paged-${Date.now()}`;
+    // One run more than a page holds, finished long before the days the other views show.
+    const longAgo = Date.now() - 100 * 24 * 3_600_000;
+    await Promise.all(
+      Array.from({ length: 26 }, (_, i) =>
+        writeAsEngine(`${COLLECTIONS.runSummaries}/${pagedJob}-${i}`, {
+          job_id: pagedJob,
+          attempt: 1,
+          lease_epoch: i + 1,
+          type: "FAMILY_AUDIT",
+          attempt_status: "failed",
+          job_status: "failed",
+          mode: "dry_run",
+          worker_id: "w1",
+          started_at: new Date(longAgo + i * 60_000),
+          finished_at: new Date(longAgo + i * 60_000 + 1_000),
+          duration_ms: 1_000,
+          changes_count: 0,
+          changes_preview: [],
+          error: null,
+          llm: null,
+        }),
+      ),
+    );
+    await page.goto(`${CONSOLE_URL}${jobHistoryAddress(pagedJob)}`);
+    const rows = page.getByTestId("history-table").locator("tbody tr");
+    const pager = page.locator("nav.pager");
+    const pageSaid = pager.locator("small");
+    await pageSaid.getByText("Page 1", { exact: true }).waitFor();
+    if ((await rows.count()) !== 25) throw new Error(`the first page: ${await rows.count()} runs`);
+    // By the keyboard, as the focus is what it moves.
+    await pager.getByRole("button", { name: "Next" }).focus();
+    await page.keyboard.press("Enter");
+    await pageSaid.getByText("Page 2", { exact: true }).waitFor();
+    if ((await rows.count()) !== 1) throw new Error(`the second page: ${await rows.count()} runs`);
+    // The last page's Next does nothing, and still has the focus.
+    if (!(await pager.getByRole("button", { name: "Next" }).isDisabled())) throw new Error("the last page offers Next");
+    await focusedOn(page, "nav.pager button:last-child", "Next");
+    await page.keyboard.press("Shift+Tab");
+    await page.keyboard.press("Enter");
+    await pageSaid.getByText("Page 1", { exact: true }).waitFor();
+    await focusedOn(page, "nav.pager button:first-child", "Previous");
+    await shoot(page, "history-paged-laptop");
+  });
+
   await step("days show today's totals and charts", async () => {
     await page.getByRole("link", { name: "Days", exact: true }).click();
     const today = new Date().toISOString().slice(0, 10);
@@ -960,6 +1013,18 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if (!(runs >= 4)) throw new Error(`today's runs: ${runs}`);
     await page.locator("canvas").nth(3).waitFor();
     if ((await page.locator("canvas").count()) !== 4) throw new Error("expected four charts");
+    // Each chart's data as a table too: today's runs by status add up to its runs.
+    const byStatus = page.locator("details.chart-data", { hasText: "Runs by status per day, as a table" });
+    await byStatus.locator("summary").click();
+    const todayByStatus = await byStatus
+      .locator("tr", { has: page.locator("th", { hasText: today.slice(5) }) })
+      .locator("td")
+      .allTextContents();
+    if (todayByStatus.reduce((sum, cell) => sum + Number(cell), 0) !== runs)
+      throw new Error(`today's runs by status in the chart's table: ${todayByStatus.join(", ")}; ${runs} runs`);
+    if ((await page.locator("details.chart-data").count()) !== 4) throw new Error("a chart without its data as a table");
+    await shootFrom(page, byStatus, "days-chart-table-laptop");
+    await byStatus.locator("summary").click();
     // Every job type in the legend, each in a colour of its own, and each a toggle of its series.
     const legend = page.getByTestId("legend-by_type");
     const swatches = await legend.locator(".swatch").evaluateAll((nodes) => nodes.map((node) => getComputedStyle(node).backgroundColor));
@@ -1137,8 +1202,11 @@ async function queueWindowJourney(browser: Browser): Promise<void> {
     await refusal.waitFor();
     // In the engine's words, without the HTTP status the SDK appends to them.
     const refused = await refusal.textContent();
-    if (refused !== `Retry of job ${unreadableJob}: cannot retry job ${unreadableJob}: it is failed (the job document no longer parses)`)
-      throw new Error(`the retry's refusal reads: ${refused}`);
+    const expected =
+      `Retry of job ${unreadableJob}: cannot retry job ${unreadableJob}: it is failed (the job document no longer parses ` +
+      "(payload.family_slug: Invalid input: expected string, received undefined): " +
+      "retry with the CLI once a deploy accepts its payload again, or write a new job)";
+    if (refused !== expected) throw new Error(`the retry's refusal reads: ${refused}`);
     // The window moves on every 5 minutes: a listener of its own replaces the one before.
     const movedOn = Date.now() + 5 * 60_000;
     await page.clock.setFixedTime(movedOn);
@@ -1193,6 +1261,8 @@ async function daysChunkJourney(browser: Browser): Promise<void> {
       release();
       await page.getByRole("heading", { level: 1, name: "Days (UTC)" }).waitFor();
       await page.getByTestId("daily-totals").waitFor();
+      // Try again went with its box: the view's heading has the focus, handed on to the view's own.
+      await focusedOn(page, "main h1", "the Days view's heading");
     },
   );
   await context.close();

@@ -13,6 +13,7 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
+import type { ComponentChildren } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 
 Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Legend, Tooltip);
@@ -62,8 +63,11 @@ export function mergeChartData(shown: ChartData, next: ChartData): void {
 /**
  * New data updates the chart in place, so what the reader hid in its legend stays hidden; a new chart
  * type builds it anew. Options stay those it was built with (each of the console's charts keeps its own).
+ * Its data follows as a table (`ChartTable`): the canvas is a picture, named by `label` alone. `children` (a legend of
+ * the page's own) come between the two.
  */
-export function ChartCanvas({ config, label }: { config: ChartConfiguration; label: string }) {
+export function ChartCanvas(props: { config: ChartConfiguration; label: string; labelsName: string; children?: ComponentChildren }) {
+  const { config, label } = props;
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart | null>(null);
   useEffect(() => {
@@ -84,8 +88,50 @@ export function ChartCanvas({ config, label }: { config: ChartConfiguration; lab
   }, [config]);
   useEffect(() => () => chart.current?.destroy(), []);
   return (
-    <div class="chart">
-      <canvas ref={canvas} role="img" aria-label={label} />
-    </div>
+    <>
+      <div class="chart">
+        <canvas ref={canvas} role="img" aria-label={label} />
+      </div>
+      {props.children}
+      <ChartTable data={config.data} label={label} labelsName={props.labelsName} />
+    </>
+  );
+}
+
+/**
+ * What a chart draws, in words and numbers, for a screen reader and for the exact values: a row per label (named by
+ * `labelsName`, "Day (UTC)"), a column per series, every series whether or not the reader hid it on the chart; a
+ * dash where the chart has a gap.
+ */
+export function ChartTable({ data, label, labelsName }: { data: ChartData; label: string; labelsName: string }) {
+  return (
+    <details class="chart-data">
+      <summary>{label}, as a table</summary>
+      <div class="overflow-auto">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{labelsName}</th>
+              {data.datasets.map((series, i) => (
+                <th key={i} scope="col">
+                  {series.label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {(data.labels ?? []).map((name, row) => (
+              <tr key={row}>
+                <th scope="row">{String(name)}</th>
+                {data.datasets.map((series, i) => {
+                  const value = series.data[row];
+                  return <td key={i}>{typeof value === "number" ? value.toLocaleString("en-US", { maximumFractionDigits: 4 }) : "—"}</td>;
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
   );
 }

@@ -10,7 +10,7 @@ import { asError, couldNot, failureReason, listed } from "../format";
 export type Live<T> =
   { state: "loading" } | { state: "ready"; value: T; fromCache: boolean } | { state: "error"; error: Error; retry?: () => void };
 
-/** What a view shows while a listener that replaced another loads: the value it had, if any. */
+/** What a view shows while a listener or read that replaced another loads: the value it had, if any. */
 export function whileResubscribing<T>(previous: Live<T>): Live<T> {
   return previous.state === "ready" ? previous : { state: "loading" };
 }
@@ -67,14 +67,17 @@ export function mapLive<T, U>(live: Live<T>, view: (value: T) => U): Live<U> {
   return live.state === "ready" ? { ...live, value: view(live.value) } : live;
 }
 
-/** A one-off read as component state, read again when `deps` change. */
+/**
+ * A one-off read as component state, read again when `deps` change. As useLive's, the value it had stays until the
+ * new read answers (History's next page), so the controls that asked for it keep the focus.
+ */
 export function useRead<T>(read: () => Promise<Read<T>>, deps: readonly unknown[]): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
   // As in useLive.
   const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;
-    setLive({ state: "loading" });
+    setLive(whileResubscribing);
     read().then(
       ({ value, fromCache }) => current && setLive({ state: "ready", value, fromCache }),
       (error: unknown) => current && setLive({ state: "error", error: asError(error), retry: () => setRound((n) => n + 1) }),

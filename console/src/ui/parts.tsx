@@ -19,6 +19,10 @@ export function ErrorBox({ error, failedTo, retry }: { error: Error; failedTo: s
   return <FailureBox sentences={[couldNot(failedTo, error)]} retry={retry} />;
 }
 
+/**
+ * The box goes as its reads start again (the view shows them loading): Try again hands the focus to the view's heading,
+ * which hands it on if the view replaces it, rather than let it drop to the page with the button.
+ */
 function FailureBox({ sentences, retry }: { sentences: string[]; retry?: () => void }) {
   return (
     <div class="error-box" role="alert">
@@ -26,12 +30,24 @@ function FailureBox({ sentences, retry }: { sentences: string[]; retry?: () => v
         <p key={sentence}>{sentence}</p>
       ))}
       {retry && (
-        <button type="button" class="secondary small" onClick={retry}>
+        <button
+          type="button"
+          class="secondary small"
+          onClick={() => {
+            focusViewHeading();
+            retry();
+          }}
+        >
           Try again
         </button>
       )}
     </div>
   );
+}
+
+/** Focuses the view's heading: the page's one h1 (`ViewHeading`), a view's own component. */
+function focusViewHeading(): void {
+  document.querySelector<HTMLElement>("main h1")?.focus();
 }
 
 /**

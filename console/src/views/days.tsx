@@ -12,6 +12,9 @@ import { LiveView, NotConnectedNote, type SeriesColours, WaitsForConnection } fr
 
 const RANGES = [7, 14, 30];
 
+/** What the charts' labels and the totals' rows are: the days the daily summaries count by. */
+const DAY = "Day (UTC)";
+
 export function DaysView({ data }: { data: ConsoleData }) {
   const [range, setRange] = useState(14);
   // The window moves on at UTC midnight: today's key changes once a day, and the days (and their listeners) with it.
@@ -60,12 +63,12 @@ export function DaysView({ data }: { data: ConsoleData }) {
               <RunsBy caption="Runs by type" totals={t} breakdown="by_type" known={JOB_TYPES} coloursOf={typeSeriesColours} />
               <figure>
                 <figcaption>LLM tokens and cost</figcaption>
-                <ChartCanvas label="LLM tokens and cost per day" config={llmChart(t)} />
+                <ChartCanvas label="LLM tokens and cost per day" labelsName={DAY} config={llmChart(t)} />
               </figure>
               <figure>
                 <figcaption>Run durations (each day's latest {RUNS_PER_DAY_LIMIT} runs at most, as of when the view opened)</figcaption>
                 <LiveView live={runs} what="run durations" isEmpty={(r) => r.length === 0}>
-                  {(r) => <ChartCanvas label="Run durations per day" config={durationChart(days, r)} />}
+                  {(r) => <ChartCanvas label="Run durations per day" labelsName={DAY} config={durationChart(days, r)} />}
                 </LiveView>
               </figure>
             </div>
@@ -172,17 +175,18 @@ function RunsBy(props: {
   return (
     <figure>
       <figcaption>{caption}</figcaption>
-      <ChartCanvas label={`${caption} per day`} config={stackedBars(totals, breakdown, coloursOf, hidden)} />
-      <ul class="legend" aria-label={`${caption}: legend`} data-testid={`legend-${breakdown}`}>
-        {legendEntries(totals, breakdown, props.known).map(({ name, runs }) => (
-          <li key={name}>
-            <button type="button" aria-pressed={!hidden.has(name)} disabled={runs === 0} onClick={() => toggle(name)}>
-              <span class="swatch" style={{ backgroundColor: coloursOf(name).backgroundColor }} />
-              {name} <span class="muted">{count(runs)}</span>
-            </button>
-          </li>
-        ))}
-      </ul>
+      <ChartCanvas label={`${caption} per day`} labelsName={DAY} config={stackedBars(totals, breakdown, coloursOf, hidden)}>
+        <ul class="legend" aria-label={`${caption}: legend`} data-testid={`legend-${breakdown}`}>
+          {legendEntries(totals, breakdown, props.known).map(({ name, runs }) => (
+            <li key={name}>
+              <button type="button" aria-pressed={!hidden.has(name)} disabled={runs === 0} onClick={() => toggle(name)}>
+                <span class="swatch" style={{ backgroundColor: coloursOf(name).backgroundColor }} />
+                {name} <span class="muted">{count(runs)}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      </ChartCanvas>
     </figure>
   );
 }
@@ -229,7 +233,7 @@ function llmChart(totals: DailyTotals[]): ChartConfiguration {
 }
 
 /** Median and 95th percentile of run durations per day (the daily documents hold no durations). */
-function durationChart(days: string[], runs: RunSummary[]): ChartConfiguration {
+export function durationChart(days: string[], runs: readonly Pick<RunSummary, "finished_at" | "duration_ms">[]): ChartConfiguration {
   const sorted = durationsByDay(days, runs);
   return {
     type: "line",
@@ -250,7 +254,7 @@ function Totals({ totals }: { totals: DailyTotals[] }) {
       <table data-testid="daily-totals">
         <thead>
           <tr>
-            <th>Day (UTC)</th>
+            <th>{DAY}</th>
             <th>Runs</th>
             <th>Changes</th>
             <th>Scanner fails</th>

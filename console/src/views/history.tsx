@@ -58,13 +58,23 @@ export function HistoryView({ data, jobId = "" }: { data: ConsoleData; jobId?: s
 /** The columns of a run's row; a failed run's error reads whole in a row of its own below it, the table's width. */
 const COLUMNS = ["Finished", "Job", "Type", "Status", "Mode", "Duration", "Changes", "LLM tokens · cost"];
 
+/** The page of runs asked for: the filters applied, and the cursors of the pages before it, so "Previous" can go back. */
+interface PageAsked {
+  filters: FormState;
+  cursors: (HistoryCursor | undefined)[];
+}
+
 function FilteredHistory({ data, start }: { data: ConsoleData; start: FormState }) {
   const [form, setForm] = useState<FormState>(start);
-  const [applied, setApplied] = useState<FormState>(start);
-  // Cursors of the pages before the current one, so "Previous" can go back.
-  const [cursors, setCursors] = useState<(HistoryCursor | undefined)[]>([undefined]);
-  const cursor = cursors[cursors.length - 1];
-  const page = useRead<HistoryPage>(() => data.historyPage(toFilter(applied), PAGE_SIZE, cursor), [data, applied, cursor]);
+  const [asked, setAsked] = useState<PageAsked>({ filters: start, cursors: [undefined] });
+  // The page shown stays while the next is read (useRead), its Next or Previous keeping the focus: each page says
+  // what it was read for, so the view knows when it is not yet the one asked for.
+  const page = useRead<HistoryPage & { asked: PageAsked }>(async () => {
+    const { value, fromCache } = await data.historyPage(toFilter(asked.filters), PAGE_SIZE, asked.cursors[asked.cursors.length - 1]);
+    return { value: { ...value, asked }, fromCache };
+  }, [data, asked]);
+  const reading = page.state === "ready" && page.value.asked !== asked;
+  const pageNumber = asked.cursors.length;
   const [refused, setRefused] = useState<ReturnType<typeof historyFilterProblem>>(null);
   const set = (key: keyof FormState) => (e: Event) => setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement).value });
   const submit = (e: Event) => {
@@ -73,8 +83,7 @@ function FilteredHistory({ data, start }: { data: ConsoleData; start: FormState 
     setRefused(problem);
     if (problem) return;
     // A new object each time, so the read runs again even when the filters are the ones applied (runs finish in between).
-    setApplied({ ...form });
-    setCursors([undefined]);
+    setAsked({ filters: { ...form }, cursors: [undefined] });
   };
   return (
     <section>
@@ -128,7 +137,7 @@ function FilteredHistory({ data, start }: { data: ConsoleData; start: FormState 
         </p>
       )}
       <NotConnectedNote lives={[page]} />
-      <LiveView live={page} what="run history" isEmpty={(p) => p.rows.length === 0 && cursors.length === 1} empty="No run matches.">
+      <LiveView live={page} what="run history" isEmpty={(p) => p.rows.length === 0 && p.asked.cursors.length === 1} empty="No run matches.">
         {(p) => (
           <>
             <div class="overflow-auto">
@@ -175,17 +184,26 @@ function FilteredHistory({ data, start }: { data: ConsoleData; start: FormState 
                 </tbody>
               </table>
             </div>
-            <nav class="pager">
+            {/* Not `disabled`, which would take the focus off the button pressed (Next, on reaching the last page). */}
+            <nav class="pager" aria-label="Pages of runs">
               <button
                 type="button"
                 class="secondary small"
-                disabled={cursors.length === 1}
-                onClick={() => setCursors(cursors.slice(0, -1))}
+                aria-disabled={reading || pageNumber === 1}
+                onClick={() => !reading && pageNumber > 1 && setAsked({ ...asked, cursors: asked.cursors.slice(0, -1) })}
               >
                 Previous
               </button>
-              <small>Page {cursors.length}</small>
-              <button type="button" class="secondary small" disabled={!p.next} onClick={() => p.next && setCursors([...cursors, p.next])}>
+              {/* Said as it changes, the focus staying on the button pressed. */}
+              <small role="status" aria-busy={reading}>
+                {reading ? `Loading page ${pageNumber}…` : `Page ${pageNumber}`}
+              </small>
+              <button
+                type="button"
+                class="secondary small"
+                aria-disabled={reading || !p.next}
+                onClick={() => !reading && p.next && setAsked({ ...asked, cursors: [...asked.cursors, p.next] })}
+              >
                 Next
               </button>
             </nav>

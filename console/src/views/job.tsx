@@ -63,27 +63,34 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const changesView = (jobEnded: boolean, empty: string) => (
     <LiveView live={changes} what="change journal" isEmpty={(c) => c.items.length === 0} empty={empty}>
       {({ items, more }) => {
-        // The entries shown are the previous listener's until the one reading more answers.
-        const loadingMore = items.length < shownChanges;
+        // The entries shown are the previous listener's, which had more, until the one reading more answers.
+        const loadingMore = more && items.length < shownChanges;
+        // Not `disabled`, which would take the focus off the button pressed; nor gone once all are shown, for the same reason.
+        const waits = loadingMore || changesNotConnected || !more;
         return (
           <>
             {items.length > 1 && <p class="muted">Newest first, the order changes are reverted in: last applied, first reverted.</p>}
             {items.map((change) => (
               <ChangeDetails key={change.id} change={change} jobEnded={jobEnded} actions={actions} />
             ))}
-            {more && (
+            {(more || shownChanges > CHANGES_PAGE_SIZE) && (
               <p class="muted" data-testid="changes-more">
-                The job wrote more changes than these, its latest {count(items.length)}.{" "}
+                {/* Said as it changes, the focus staying on Show more. */}
+                <span role="status">
+                  {more
+                    ? `The job wrote more changes than these, its latest ${count(items.length)}.`
+                    : `All of the job's ${count(items.length)} changes are shown.`}
+                </span>{" "}
                 <button
                   type="button"
                   class="secondary small"
                   aria-busy={loadingMore}
-                  disabled={loadingMore || changesNotConnected}
-                  onClick={() => setShownChanges(shownChanges + CHANGES_PAGE_SIZE)}
+                  aria-disabled={waits}
+                  onClick={() => !waits && setShownChanges(shownChanges + CHANGES_PAGE_SIZE)}
                 >
                   Show more
                 </button>{" "}
-                {changesNotConnected && <WaitsForConnection what="more can be shown" />}
+                {changesNotConnected && more && <WaitsForConnection what="more can be shown" />}
               </p>
             )}
           </>
@@ -541,7 +548,8 @@ function RepairRounds({ repairs, held }: { repairs: Attempt["repairs"]; held: nu
   );
 }
 
-function Validation({ attempt }: { attempt: Attempt }) {
+/** An attempt's validation: passed or its errors, with its warnings, each issue named an error or a warning. */
+export function Validation({ attempt }: { attempt: Attempt }) {
   const v = attempt.validation;
   if (!v) return null;
   if ("too_large" in v)
@@ -552,14 +560,19 @@ function Validation({ attempt }: { attempt: Attempt }) {
       </>
     );
   const issues = [...v.errors.map((i) => ({ ...i, level: "error" })), ...v.warnings.map((i) => ({ ...i, level: "warning" }))];
+  const warnings = v.warnings.length > 0 ? `, ${counted(v.warnings.length, "warning")}` : "";
   return (
     <>
-      <h3>Validation: {v.ok ? "passed" : counted(v.errors.length, "error")}</h3>
+      <h3>
+        Validation: {v.ok ? "passed" : counted(v.errors.length, "error")}
+        {warnings}
+      </h3>
       {issues.length > 0 && (
+        // Each issue says its level in words: its colour alone would not tell an error from a warning.
         <ul class="issues">
           {issues.map((i, n) => (
             <li key={n} class={i.level}>
-              <code>{i.code}</code> {i.message}
+              <strong>{i.level}:</strong> <code>{i.code}</code> {i.message}
               {i.operation_index !== null && ` (operation ${i.operation_index}, ${i.path})`}
               {i.suggestion && <small> suggestion: {i.suggestion}</small>}
             </li>
