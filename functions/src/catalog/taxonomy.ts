@@ -661,37 +661,51 @@ function meantCapitals(part: string): boolean {
   return core.length >= 2 && inCapitals(core) && !MINOR_WORDS.has(lower) && !NEVER_ACRONYMS.has(lower) && !isShoutedWord(part);
 }
 
-/** Whether a hyphen part in capitals keeps them: a known acronym, a repetition maximum, or capitals that were `meant`. */
+/**
+ * A capital after a lowercase letter was meant ("McGill", "mcGill", "iPhone"), unless the word is Caps Lock
+ * inverting it ("bENCH": one lowercase letter, then capitals).
+ */
+function isMixedCase(core: string): boolean {
+  return /\p{Ll}\p{Lu}/u.test(core) && !/^\p{Ll}\P{Ll}+$/u.test(core);
+}
+
+// Capitals, with any digits beside them, two characters or more: an acronym or a name ("RDL", "VO2", "3D").
+const IN_CAPITALS = /^(?=.*[A-Z])[A-Z\d]{2,}$/;
+
+// Hyphens and slashes part a word, each part title-cased: "Push-Up", "Push/Pull".
+const WORD_PARTS = /[^-/]+/g;
+
+/** Whether a part of a word in capitals keeps them: a known acronym, a repetition maximum, or capitals that were `meant`. */
 function keepsCapitals(part: string, meant: boolean): boolean {
   return ACRONYMS.has(letters(part).toUpperCase()) || REPETITION_MAX.test(unwrapped(part)) || (meant && meantCapitals(part));
 }
 
 /**
- * The first hyphen part is always capitalised, a later one unless it is a minor word. A known acronym
+ * The first part (`WORD_PARTS`) is always capitalised, a later one unless it is a minor word. A known acronym
  * is written in capitals however it came ("(EZ-BAR)", "Single-Leg-RDL", "trx" → "TRX"), a repetition
  * maximum keeps its capitals, and so does any other part whose capitals were meant (`meantCapitals`)
- * in a word with lowercase letters. A word with no lowercase letter, or a shouted one, keeps no other
- * capitals: "1-ARM" → "1-Arm", "V-UP" → "V-Up".
+ * in a word with lowercase letters; a mixed-case part keeps its letters but the first ("mcGill" →
+ * "McGill"). A word with no lowercase letter, or a shouted one, keeps no other capitals: "1-ARM" →
+ * "1-Arm", "V-UP" → "V-Up".
  */
 function titleCaseParts(word: string, shouted: boolean): string {
   const meant = !shouted && /\p{Ll}/u.test(word);
-  return word
-    .split("-")
-    .map((part, index) => {
-      const lower = part.toLowerCase();
-      if (ACRONYMS.has(letters(part).toUpperCase())) return part.toUpperCase();
-      if (keepsCapitals(part, meant)) return part;
-      return index === 0 || !MINOR_WORDS.has(lower) ? capitalizeWord(lower) : lower;
-    })
-    .join("-");
+  return word.replace(WORD_PARTS, (part: string, offset: number) => {
+    const lower = part.toLowerCase();
+    if (ACRONYMS.has(letters(part).toUpperCase())) return part.toUpperCase();
+    if (keepsCapitals(part, meant)) return part;
+    if (meant && isMixedCase(unwrapped(part))) return capitalizeWord(part);
+    return offset === 0 || !MINOR_WORDS.has(lower) ? capitalizeWord(lower) : lower;
+  });
 }
 
 /**
- * "push-up to t-bar row" → "Push-Up to T-Bar Row". Acronyms (EZ, RDL, HIIT, EMOM: known ones, or
- * capitals too short to tell) and mixed-case words (McGill) keep their letters; everything else is
- * lowercased first. A shouted word ("Front SQUAT") keeps only its known acronyms, and so does text
- * written all in capitals (`shouted`: by default judged on `text`, but a part of a name is judged
- * with the whole name, "ROW" of "BARBELL ROW").
+ * "push-up to t-bar row" → "Push-Up to T-Bar Row", "push/pull" → "Push/Pull". Acronyms (EZ, RDL, HIIT,
+ * EMOM: known ones, or capitals too short to tell, with any digits: VO2) keep their letters, mixed-case
+ * words (McGill, mcGill → McGill) all but the first; everything else is lowercased first. A shouted
+ * word ("Front SQUAT") keeps only its known acronyms, and so does text written all in capitals
+ * (`shouted`: by default judged on `text`, but a part of a name is judged with the whole name, "ROW"
+ * of "BARBELL ROW").
  */
 export function titleCase(text: string, shouted = isShoutedText(text)): string {
   const words = text
@@ -701,10 +715,9 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
   return words
     .map((word, index) => {
       const wordShouted = shouted || isShoutedWord(word);
-      // Judged without the brackets around it, so "(RDL)" and "(McGill)" keep their letters; a word with
-      // inner hyphens or digits is not one acronym ("1-ARM", "V-UP"): titleCaseParts judges each part.
-      const core = unwrapped(word);
-      if (!wordShouted && (/^[A-Z]{2,}$/.test(core) || /^[A-Z][a-z]+[A-Z]/.test(core))) return word;
+      // Judged without the brackets around it, so "(RDL)" keeps its letters; a word with inner hyphens is
+      // not one acronym ("1-ARM", "V-UP"): titleCaseParts judges each part.
+      if (!wordShouted && IN_CAPITALS.test(unwrapped(word))) return word;
       const lower = word.toLowerCase();
       if (index > 0 && MINOR_WORDS.has(lower)) return lower;
       return titleCaseParts(word, wordShouted);
@@ -716,8 +729,8 @@ export function titleCase(text: string, shouted = isShoutedText(text)): string {
 const STARTS_LOWERCASE = /^[^\p{L}\p{N}]*[a-z]/u;
 
 /**
- * Every word (and hyphen part) starts with a capital or a digit, as titleCase makes them; minor words may
- * be either case. A shouted word ("Front SQUAT"), and so text written all in capitals, is not Title Case,
+ * Every word (and part of one, `WORD_PARTS`) starts with a capital or a digit, as titleCase makes them;
+ * minor words may be either case. A shouted word ("Front SQUAT"), and so text written all in capitals, is not Title Case,
  * and nor is a hyphenated word with a part in capitals that titleCase writes otherwise ("Single-ARM").
  */
 export function isTitleCase(text: string): boolean {
@@ -725,7 +738,7 @@ export function isTitleCase(text: string): boolean {
   return words.every((word, index) => {
     if (isShoutedWord(word)) return false;
     if (index > 0 && MINOR_WORDS.has(word.toLowerCase())) return true;
-    const parts = word.split("-");
+    const parts = word.match(WORD_PARTS) ?? [];
     // A part in capitals that titleCase would write otherwise ("Single-ARM", "Close-GRIP", "1-ARM").
     const meant = /\p{Ll}/u.test(word);
     const recased = (part: string) => {

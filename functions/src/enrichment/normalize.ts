@@ -361,7 +361,8 @@ const CONTENT_ITEM_FIXES: Readonly<Record<ContentField, (item: string) => string
   // "Elbow flare: Letting the elbows drift out" → "Letting the elbows drift out". A label before other text
   // stays (the text alone may say nothing: "Depth: too shallow"), a style issue weighed and reported as any.
   common_mistakes: (item) => {
-    const explanation = item.slice(item.indexOf(":") + 1).trim();
+    // Cleaned again: the marker a label hid ("Elbows: •Flaring…") now leads.
+    const explanation = cleanContentItem(item.slice(item.indexOf(":") + 1));
     return capitalizeFirst(isLabelText(item) && isGerundPhrase(explanation) ? explanation : item);
   },
   suitability_notes: capitalizeFirst,

@@ -298,7 +298,7 @@ describe("titleCase / isTitleCase", () => {
     expect(titleCase("Bosu ball squat")).toBe("BOSU Ball Squat");
     expect(titleCase("liss cardio (treadmill)")).toBe("LISS Cardio (Treadmill)");
     expect(titleCase("single-leg-rdl")).toBe("Single-Leg-RDL");
-    expect(titleCase("  mcGill  curl-up ")).toBe("Mcgill Curl-Up");
+    expect(titleCase("  mcgill  curl-up ")).toBe("Mcgill Curl-Up");
     expect(titleCase("McGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("the hundred")).toBe("The Hundred");
   });
@@ -387,6 +387,22 @@ describe("titleCase / isTitleCase", () => {
     expect(isTitleCase("90/90 Hip Switch")).toBe(true);
     expect(isTitleCase("Bench press")).toBe(false);
     expect(isTitleCase("Push-up")).toBe(false);
+  });
+  it("keeps capitals meant inside a word, capitalising its first letter, and title-cases each part after a slash", () => {
+    // Capitals with a digit are a name (VO2), a capital after a lowercase letter is meant (McGill, iPhone).
+    expect(titleCase("VO2 max intervals")).toBe("VO2 Max Intervals");
+    expect(titleCase("mcGill curl-up")).toBe("McGill Curl-Up");
+    expect(titleCase("McGill-style curl-up")).toBe("McGill-Style Curl-Up");
+    expect(titleCase("iPhone-timed rest")).toBe("IPhone-Timed Rest");
+    // Caps Lock inverting a word ("bENCH") and capitals slipped past the first letter ("PUsh") are no meant capitals.
+    expect(titleCase("bENCH pRESS")).toBe("Bench Press");
+    expect(titleCase("PUsh press")).toBe("Push Press");
+    expect(titleCase("push/pull")).toBe("Push/Pull");
+    expect(titleCase("upper/lower split (SL/RDL)")).toBe("Upper/Lower Split (SL/RDL)");
+    for (const text of ["Conditioning", "VO2 Max", "Push/Pull", "Work Capacity", "McGill-Style Curl-Up", "90/90 Hip Switch"]) {
+      expect([text, titleCase(text), isTitleCase(text)]).toEqual([text, text, true]);
+    }
+    expect(isTitleCase("Push/pull")).toBe(false);
   });
   it("keeps a dash other than the hyphen, which the slugs drop, so the name stays in its family", () => {
     expect(titleCase("90\u201390 hip switch")).toBe("90\u201390 Hip Switch");

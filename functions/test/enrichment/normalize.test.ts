@@ -439,6 +439,14 @@ describe("normalizeEnrichmentChanges — content", () => {
     });
   });
 
+  it("keeps the letters of tags already written with meant capitals, and capitalises each part after a slash", () => {
+    const written = ["Conditioning", "VO2 Max", "Push/Pull", "Work Capacity"];
+    expect(normalizeEnrichmentChanges({ stimulus_tags: written }, {}).patch).toEqual({ stimulus_tags: written });
+    expect(normalizeEnrichmentChanges({ stimulus_tags: ["conditioning", "VO2 max", "push/pull", "mcGill core work"] }, {}).patch).toEqual({
+      stimulus_tags: ["Conditioning", "VO2 Max", "Push/Pull", "McGill Core Work"],
+    });
+  });
+
   // A run of "." before a tag's end, tried by a trailing-run regex from each of its characters, took
   // quadratic time: seconds at 60,000 characters, well past a minute at 200,000. The test yields a turn
   // of the event loop after the work, as jest's timeout (its default, 5 s, here) fires only then.
@@ -457,6 +465,14 @@ describe("normalizeEnrichmentChanges — content", () => {
       {},
     );
     expect(result.patch).toEqual({ common_mistakes: ["Letting the elbows drift out.", "Bouncing the bar off the chest."] });
+  });
+
+  it("cleans the gerund phrase a label is dropped from, so a marker after the label does not refuse the list", () => {
+    const result = normalizeEnrichmentChanges(
+      { common_mistakes: ["Elbows: •Flaring the elbows out wide", "Bar path: 1. **drifting** the bar toward the face"] },
+      {},
+    );
+    expect(result.patch).toEqual({ common_mistakes: ["Flaring the elbows out wide", "Drifting the bar toward the face"] });
   });
 
   it("ends programming use cases with a full stop", () => {
