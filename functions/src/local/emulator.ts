@@ -298,9 +298,12 @@ function emulatorAnswers(host: string, timeoutMs = 3_000): Promise<boolean> {
   });
 }
 
-/** Where the official jar is looked for (it may be missing). */
+/**
+ * Where the official jar is looked for (it may be missing); an empty FIRESTORE_EMULATOR_JAR is unset, as an empty
+ * FIRESTORE_EMULATOR_HOST is.
+ */
 export function officialJar(options: Pick<EmulatorOptions, "jar"> = {}): string {
-  return options.jar ?? process.env.FIRESTORE_EMULATOR_JAR ?? DEFAULT_FIRESTORE_JAR;
+  return options.jar ?? (process.env.FIRESTORE_EMULATOR_JAR || DEFAULT_FIRESTORE_JAR);
 }
 
 export async function startOrFindEmulator(options: EmulatorOptions): Promise<RunningEmulator> {

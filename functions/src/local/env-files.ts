@@ -102,7 +102,8 @@ export function envFileNames(project: string | undefined, emulator: boolean): st
 
 /**
  * Sets in `env` each variable the files `names` of `dir` assign (a later file's value over an earlier
- * one's) that `env` does not hold already: a variable of the environment wins. With `only`, the
+ * one's) that `env` does not set already: a variable of the environment wins, unless it is empty, which
+ * the params read as unset (it would hide the files' value behind the default). With `only`, the
  * variables outside it are left out. Of `.env.local` only the developer's own lines count, not the
  * generated block. A file that is absent is skipped; returns a warning for each file
  * that cannot be read or holds lines that do not parse (the caller goes on with the lines that do).
@@ -137,6 +138,6 @@ export function loadEnvFiles(
     if (unparsed.length > 0)
       warnings.push(`${path}: lines left out, neither an assignment nor a comment (the deploy refuses the file): ${unparsed.join(" | ")}`);
   }
-  for (const [key, value] of Object.entries(fromFiles)) if (!only || only.has(key)) env[key] ??= value;
+  for (const [key, value] of Object.entries(fromFiles)) if ((!only || only.has(key)) && !env[key]) env[key] = value;
   return warnings;
 }

@@ -172,13 +172,16 @@ const JOBS_ON_STOP = EXTERNAL_EMULATOR
       atOnce: "the emulator this process started stops now: its data is in memory only, so every job goes with it",
     };
 
-/** A signal: the first stops in order (running jobs stop at their next safe point); a second stops at once. */
+/** Stops in order (running jobs stop at their next safe point), unless a stop is under way already. */
+function stopInOrder(): void {
+  if (stopping) return;
+  console.error(`stopping: ${JOBS_ON_STOP.inOrder} (Ctrl-C again to stop at once)`);
+  void shutdown(0);
+}
+
+/** A Ctrl-C or SIGTERM: the first stops in order; a second stops at once. */
 function onSignal(): void {
-  if (!stopping) {
-    console.error(`stopping: ${JOBS_ON_STOP.inOrder} (Ctrl-C again to stop at once)`);
-    void shutdown(0);
-    return;
-  }
+  if (!stopping) return stopInOrder();
   console.error(`stopping at once: ${JOBS_ON_STOP.atOnce}`);
   void Promise.resolve()
     .then(stopEmulator)
@@ -189,13 +192,16 @@ function onSignal(): void {
 /**
  * npm runs `npm start` in a shell (`sh -c`) and passes a SIGTERM to it, which ends without passing it on (dash does not
  * exec a script's last command): npm exits, and this process would run on, its emulator with it. The parent it started
- * under gone, it stops in order, as on a first signal; never at once, as the shell goes on a Ctrl-C too. (`exec` in the
- * script would not do: npm also passes on the Ctrl-C the terminal sends this process, so each would come twice.)
+ * under gone, it stops in order; never at once, as the shell goes on a Ctrl-C too. (`exec` in the script would not do:
+ * npm also passes on the Ctrl-C the terminal sends this process, so each would come twice.) Only when npm runs it as the
+ * start script, as npm_lifecycle_event says: started otherwise (`node lib/local/main.js &`, `nohup`), its parent may go
+ * while it runs on as asked.
  */
 function stopWhenParentGone(): void {
+  if (process.env.npm_lifecycle_event !== "start") return;
   const parent = process.ppid;
   setInterval(() => {
-    if (process.ppid !== parent && !stopping) onSignal();
+    if (process.ppid !== parent) stopInOrder();
   }, 1_000).unref();
 }
 
@@ -241,8 +247,9 @@ async function main(): Promise<void> {
   process.env.METADATA_SERVER_DETECTION ??= "none";
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  // The terminal closed: stop in order too, the emulator with it.
-  process.on("SIGHUP", onSignal);
+  // The terminal closed: stop in order too, the emulator with it. Never at once: a closing terminal often hangs up twice
+  // (the shell hangs up its foreground job, the kernel the terminal's process group), and no one is left to ask for it.
+  process.on("SIGHUP", stopInOrder);
   stopWhenParentGone();
   // A switch set to neither on nor off, before anything starts: read as its default, it would be ignored in silence.
   const badSwitches = switchProblems();

@@ -90,8 +90,14 @@ describe("loadEnvFiles", () => {
     expect(env).toEqual({ B: "shell", C: "local" });
   });
 
-  it("leaves the environment's own values, empty ones too", () => {
-    expect(loaded(PROJECT, true, { B: "shell", C: "", E: "shell" }).env).toEqual({ A: "env", B: "shell", C: "", D: "env", E: "shell" });
+  it("leaves the environment's own values, but fills in an empty one, which the params read as unset", () => {
+    expect(loaded(PROJECT, true, { B: "shell", C: "", E: "shell" }).env).toEqual({
+      A: "env",
+      B: "shell",
+      C: "local",
+      D: "env",
+      E: "shell",
+    });
   });
 
   it("skips absent files and warns of lines that do not parse, taking the others", () => {

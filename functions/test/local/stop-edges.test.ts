@@ -19,16 +19,18 @@ const ENTRY = join(FUNCTIONS_DIR, "src", "local", "main.ts");
 
 /**
  * Loaded before `npm start`: each call of its fake LLM takes an hour (its simulated latency, which a stop cuts short as
- * it cuts a real call), so the job making it runs until asked to stop; each call says so, naming the engine's pid.
+ * it cuts a real call), so the job making it runs until asked to stop; each call says so, naming the engine's pid. A
+ * call cut short ends `stopsAfterMs` later, as a real one may: the stop is under way for that long at least.
  */
-const LLM_CALLS_HELD = `data:text/javascript,${encodeURIComponent(`
+const llmCallsHeld = (stopsAfterMs = 0) =>
+  `data:text/javascript,${encodeURIComponent(`
 import { createRequire } from "node:module";
 const { FakeLlmClient } = createRequire(${JSON.stringify(ENTRY)})("../llm/fake");
 const generateJson = FakeLlmClient.prototype.generateJson;
 FakeLlmClient.prototype.generateJson = function (req) {
   this.options.latencyMs = 3_600_000;
   process.stdout.write("llm call held in " + process.pid + "\\n");
-  return generateJson.call(this, req);
+  return generateJson.call(this, req).catch((err) => new Promise((_, reject) => setTimeout(reject, ${stopsAfterMs}, err)));
 };
 `)}`;
 
@@ -119,7 +121,8 @@ async function heldJobGivenBack(): Promise<void> {
 
 /**
  * Python's pty module gives the engine a terminal of its own (it leads the session, the terminal its controlling one)
- * and copies what it writes there to stdout; the terminal goes when Python is killed.
+ * and copies what it writes there to stdout; the terminal goes when Python is killed. Once the engine ends, Python exits
+ * with its exit code.
  */
 const IN_A_TERMINAL = `
 import os, pty, sys
@@ -134,6 +137,7 @@ while True:
     if not output:
         break
     os.write(1, output)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 `;
 const pythonWorks = spawnSync("python3", ["--version"]).status === 0;
 if (!pythonWorks) process.stderr.write("SKIPPED closing npm start's terminal: no python3 to give it one\n");
@@ -153,7 +157,7 @@ describeWithIsolation("npm start stopped by what surrounds it", () => {
     async () => {
       // When the terminal goes, it gets the SIGHUP, and every write to the terminal fails (EIO).
       const terminal = new Watched(
-        spawn("python3", ["-c", IN_A_TERMINAL, process.execPath, "--import", "tsx", "--import", LLM_CALLS_HELD, ENTRY], {
+        spawn("python3", ["-c", IN_A_TERMINAL, process.execPath, "--import", "tsx", "--import", llmCallsHeld(), ENTRY], {
           cwd: FUNCTIONS_DIR,
           env: ENV,
         }),
@@ -173,9 +177,54 @@ describeWithIsolation("npm start stopped by what surrounds it", () => {
     90_000,
   );
 
+  itInTerminal(
+    "stops in order, and gives its running job back, when its terminal hangs up twice, as one closing under a shell does",
+    async () => {
+      // Its stop takes seconds, so the second hang-up comes while it runs, as it does when the terminal closes.
+      const terminal = new Watched(
+        spawn("python3", ["-c", IN_A_TERMINAL, process.execPath, "--import", "tsx", "--import", llmCallsHeld(3_000), ENTRY], {
+          cwd: FUNCTIONS_DIR,
+          env: ENV,
+        }),
+      );
+      started = terminal.child;
+      enginePid = await terminal.runningAHeldJob();
+      // The shell hangs up its foreground job, and the kernel the terminal's process group: the second while the first's stop runs.
+      process.kill(enginePid, "SIGHUP");
+      await terminal.printed("stopping:");
+      process.kill(enginePid, "SIGHUP");
+      expect(await terminal.closed).toBe(0);
+      expect(terminal.stdout).not.toContain("stopping at once");
+      await heldJobGivenBack();
+    },
+    90_000,
+  );
+
+  it("runs on when the shell that started it in the background exits, its parent watched only under npm start", async () => {
+    // As `node lib/local/main.js &` in a shell that then goes: the shell names the engine's pid and waits until killed.
+    const shell = new Watched(
+      spawn("sh", ["-c", '"$@" & echo "engine pid $!"; wait', "sh", process.execPath, "--import", "tsx", ENTRY], {
+        cwd: FUNCTIONS_DIR,
+        env: { ...ENV, npm_lifecycle_event: undefined },
+      }),
+    );
+    started = shell.child;
+    await shell.printed("still running:");
+    enginePid = Number(/engine pid (\d+)/.exec(shell.stdout)![1]);
+    shell.child.kill("SIGKILL");
+    // Under npm start it would stop within a second of its parent's going.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(shell.stderr).not.toContain("stopping:");
+    expect(runs(enginePid)).toBe(true);
+    // Its output closes once the engine, which holds it too, has ended. (A shell's background job ignores a Ctrl-C.)
+    process.kill(enginePid, "SIGTERM");
+    await shell.closed;
+    expect(shell.stderr).toContain("stopping:");
+  }, 90_000);
+
   it("goes on when its output's reader is gone, and a Ctrl-C still stops it in order and gives its running job back", async () => {
     const engine = new Watched(
-      spawn(process.execPath, ["--import", "tsx", "--import", LLM_CALLS_HELD, ENTRY], { cwd: FUNCTIONS_DIR, env: ENV }),
+      spawn(process.execPath, ["--import", "tsx", "--import", llmCallsHeld(), ENTRY], { cwd: FUNCTIONS_DIR, env: ENV }),
     );
     started = engine.child;
     enginePid = await engine.runningAHeldJob();
