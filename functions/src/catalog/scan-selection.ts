@@ -13,6 +13,12 @@
  * Each source reads at most a few times `limit` documents per run, so no run reads the whole
  * catalog. A source that reaches its end starts again from its beginning on the next run, so every
  * due exercise is reached within one pass, in a dry run too (which writes no `last_scanned_at`).
+ * The stale source's pass also ends once its cursor reaches an exercise scanned since the pass began:
+ * apply runs move what they scan to the end, so with more due than the runs take it would never
+ * reach its end, and one due behind its cursor (retired when it was passed, or whose write failed)
+ * would wait for good. It keeps a cursor all the same: started from the beginning each run, it would
+ * read the retired exercises at the front every time (a dry run, everything due) and take the same
+ * failing ones over and over.
  */
 import {
   type DocumentReference,
@@ -34,10 +40,17 @@ const READS_PER_LIMIT = 5;
 const MIN_PAGE_SIZE = 50;
 const DAY_MS = 86_400_000;
 
+interface StalePosition {
+  last_scanned_at: Timestamp;
+  id: string;
+  /** The `now` of the run that last started the stale source from its beginning. */
+  pass_started_at: Timestamp;
+}
+
 /** Where each source goes on next time; null: from its beginning. */
 export interface SelectionCursor {
   never_scanned_after: string | null;
-  stale_after: { last_scanned_at: Timestamp; id: string } | null;
+  stale_after: StalePosition | null;
 }
 
 /**
@@ -53,18 +66,19 @@ export function selectionCursorRef(db: Firestore, jobType: string, mode: Mode): 
  * The stored cursor of `mode`'s runs; from the beginning when there is none (or it is not one). One
  * without its `mode` was written before dry runs had their own, possibly by a dry run: an apply run
  * taking it would pass over exercises it never scanned until the sweep came round, so it starts from
- * the beginning once instead (passing over what is not due costs reads, not coverage).
+ * the beginning once instead (passing over what is not due costs reads, not coverage). So does a stale
+ * position without the start of its pass, stored before passes had one: it may have passed due exercises.
  */
 export async function readSelectionCursor(ref: DocumentReference, mode: Mode): Promise<SelectionCursor> {
   const stored = (await ref.get()).data();
   const data = stored?.mode === mode ? stored : undefined;
   const after: unknown = data?.never_scanned_after;
-  const stale = data?.stale_after as { last_scanned_at?: unknown; id?: unknown } | null | undefined;
+  const stale = data?.stale_after as { last_scanned_at?: unknown; id?: unknown; pass_started_at?: unknown } | null | undefined;
   return {
     never_scanned_after: typeof after === "string" ? after : null,
     stale_after:
-      stale?.last_scanned_at instanceof Timestamp && typeof stale.id === "string"
-        ? { last_scanned_at: stale.last_scanned_at, id: stale.id }
+      stale?.last_scanned_at instanceof Timestamp && typeof stale.id === "string" && stale.pass_started_at instanceof Timestamp
+        ? { last_scanned_at: stale.last_scanned_at, id: stale.id, pass_started_at: stale.pass_started_at }
         : null,
   };
 }
@@ -92,6 +106,8 @@ class CursorSource<C> {
     private readonly isDue: (doc: QueryDocumentSnapshot) => boolean,
     private position: C | null,
     private readonly readBudget: number,
+    /** Whether the next run starts over from the beginning although this one did not reach the end. */
+    private readonly passIsOver: (position: C) => boolean = () => false,
   ) {}
 
   /** Up to `count` more due documents' ids. */
@@ -114,9 +130,10 @@ class CursorSource<C> {
     return found;
   }
 
-  /** Where the next run goes on: from the beginning once this run reached the end. */
+  /** Where the next run goes on: from the beginning once this run reached the end, or its pass is over. */
   next(): C | null {
-    return this.pageWasLast && this.unread.length === 0 ? null : this.position;
+    if (this.pageWasLast && this.unread.length === 0) return null;
+    return this.position !== null && this.passIsOver(this.position) ? null : this.position;
   }
 }
 
@@ -142,15 +159,18 @@ export async function selectExercisesToScan(
     options.cursor.never_scanned_after,
     budget,
   );
-  const stale = new CursorSource<{ last_scanned_at: Timestamp; id: string }>(
+  const passStartedAt = options.cursor.stale_after?.pass_started_at ?? Timestamp.fromDate(options.now);
+  const stale = new CursorSource<StalePosition>(
     (after) => {
       const query = exercises.where(LAST_SCANNED_AT, "<", cutoff).orderBy(LAST_SCANNED_AT).orderBy(FieldPath.documentId());
       return after === null ? query : query.startAfter(after.last_scanned_at, after.id);
     },
-    (doc) => ({ last_scanned_at: doc.get(LAST_SCANNED_AT) as Timestamp, id: doc.id }),
+    (doc) => ({ last_scanned_at: doc.get(LAST_SCANNED_AT) as Timestamp, id: doc.id, pass_started_at: passStartedAt }),
     (doc) => isLiveExercise(doc.data()),
     options.cursor.stale_after,
     budget,
+    // Past every exercise scanned before the pass began: what is left was scanned during it.
+    (position) => position.last_scanned_at.toMillis() >= passStartedAt.toMillis(),
   );
   const firstNeverScanned = await neverScanned.take(Math.ceil(options.limit / 2));
   const staleIds = await stale.take(options.limit - firstNeverScanned.length);
