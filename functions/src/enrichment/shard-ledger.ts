@@ -1,9 +1,10 @@
 /**
  * A shard's ledger of finished exercises, `catalog_jobs/{shardId}/exercise_results/{exerciseId}`
  * (a dry run's too: its previewed ones). An entry is written, fenced by the lease, once an exercise
- * is done, and the ledger is read when an attempt starts, so a retry never sends finished work to
- * the LLM again. An exercise applied just before a crash, before its entry was written, is found in
- * the change journal, which the ApplyEngine writes in the same transaction as the change itself.
+ * is done (failed too, when a retry would fail it again), and the ledger is read when an attempt
+ * starts, so a retry never sends finished work to the LLM again. An exercise applied just before a
+ * crash, before its entry was written, is found in the change journal, which the ApplyEngine writes
+ * in the same transaction as the change itself.
  */
 import { type Firestore, Timestamp } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "../apply/collections";
@@ -47,13 +48,20 @@ export class ShardLedger {
     return this.engine.ref.collection(EXERCISE_RESULTS);
   }
 
-  /** Finished exercises by id. A shard has at most 100, so one read. */
-  async finished(): Promise<Map<string, ExerciseOutcome>> {
+  /**
+   * Finished exercises by id: those this run of the shard does not send to the LLM again. A failure the
+   * shard recorded is finished only in the run that met it: an operator's retry since (`requeuedAt`,
+   * the job's) asks again. A shard has at most 100, so one read.
+   */
+  async finished(requeuedAt: Date | null): Promise<Map<string, ExerciseOutcome>> {
     const snap = await this.entries.get();
     const finished = new Map<string, ExerciseOutcome>();
     for (const doc of snap.docs) {
       const entry = exerciseOutcomeSchema.safeParse(doc.data());
-      if (entry.success) finished.set(doc.id, entry.data);
+      if (!entry.success) continue;
+      const recordedAt: unknown = doc.get("recorded_at");
+      const thisRun = requeuedAt === null || (recordedAt instanceof Timestamp && recordedAt.toMillis() > requeuedAt.getTime());
+      if (entry.data.outcome !== "failed" || thisRun) finished.set(doc.id, entry.data);
     }
     return finished;
   }

@@ -13,6 +13,10 @@
  * - An LLM outage (timeout, 429, 5xx) stops the shard after the exercises in flight are finished
  *   and recorded; the shard then fails transiently and its retry resumes. Any failure that stops it
  *   carries the counts of what it did (`details.partial`), for the parent.
+ * - An exercise that failed for good (its patch refused by the validator, the request refused or cut
+ *   off: LLM_REJECTED, LLM_TRUNCATED) is entered in the ledger too, so an automatic retry does not pay
+ *   for it again: it stays failed, counted once. One a retry may get past (`ASKED_AGAIN_ON_RETRY`) is
+ *   not; an operator's retry asks again about every exercise that failed before it.
  * - Cancellation and a lost lease (`ctx.signal`) stop it between exercises; a cancelled shard ends
  *   `cancelled` with the counts of what it did before. In apply mode a cancel also ends the LLM calls
  *   under way, whose answers could no longer be written: their exercises are left unwritten, for a
@@ -21,7 +25,9 @@
  * - Each patch carries the values the LLM saw: a curator's edit made meanwhile is not overwritten
  *   (the exercise fails STALE_PLAN and the shard goes to review).
  * - A patch that sets `equipment` changes what its family's registry is derived from: the shard
- *   asks for that registry to be recomputed (see `RegistryRefreshes`).
+ *   asks for that registry to be recomputed (see `RegistryRefreshes`). An equipment change the
+ *   validator would refuse for what it makes of the family is left out, with its reason, and the rest
+ *   of the patch written (see `withoutFamilyBreakingEquipment`).
  * - Every exercise the LLM answered for whose patch was written or found unchanged is
  *   scanner-checked: one that still fails counts in `scanner_fail`.
  * - Dry run: the LLM is called and the patches previewed; nothing is written to the catalog. The
@@ -41,7 +47,7 @@ import { LlmError, isLlmConfigurationError } from "../llm/errors";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { withPartial } from "../jobs/errors";
 import { forEachBounded } from "../util/bounded";
-import { writeExercisePatches } from "./support/exercise-patches";
+import { type ExercisePatch, exercisePatchErrors, writeExercisePatches } from "./support/exercise-patches";
 import { beforeValues } from "../apply/expectations";
 import { ProgressReporter } from "../jobs/progress";
 import { ShardLedger } from "../enrichment/shard-ledger";
@@ -58,6 +64,14 @@ type ShardInput = CatalogInput<typeof catalogEnrichFieldShardPayload>;
 
 /** The failure code of an exercise whose patch a cancel kept from being written. */
 const STOPPED_BEFORE_WRITE = "CANCELLED";
+
+/**
+ * Failures a retry may get past, so left out of the ledger for it to ask again: a cancel's (the patch was never
+ * tried), a change since the exercise was read (STALE_PLAN: read again, the LLM answers about it as it is now)
+ * and an answer that did not parse (LLM_BAD_OUTPUT: the model answers anew). Any other failure would come again
+ * from the same request (LLM_REJECTED, LLM_TRUNCATED) or the same refusal of the patch by the validator.
+ */
+const ASKED_AGAIN_ON_RETRY: ReadonlySet<string> = new Set([STOPPED_BEFORE_WRITE, "STALE_PLAN", "LLM_BAD_OUTPUT"]);
 
 /** The payload of a CATALOG_ENRICH_FIELD_SHARD job. */
 const catalogEnrichFieldShardPayload = z.strictObject({
@@ -82,9 +96,10 @@ export const enrichShardHandler = catalogHandler({
     const ids = [...new Set(job.payload.exercise_doc_ids)];
     const tally = new ShardTally(ids.length);
     const refreshes = new RegistryRefreshes(new FollowUpJobs(input.engine, mode));
+    const equipmentWrites = new OneAtATime();
     const summarize = (): ResultSummary => ({ ...tally.summary(), registry_refreshes: refreshes.summary() });
     const ledger = new ShardLedger(deps.db, job.id, input.engine, deps.now);
-    const finished = mode === "apply" ? await resumeFinished(ledger, refreshes) : await resumePreview(input, ledger, refreshes);
+    const finished = mode === "apply" ? await resumeFinished(input, ledger, refreshes) : await resumePreview(input, ledger, refreshes);
     finished.forEach((outcome) => tally.add(outcome, true));
     attempt.event("shard_started", { exercises: ids.length, resumed: finished.size });
 
@@ -97,8 +112,8 @@ export const enrichShardHandler = catalogHandler({
         deps.config.enrichConcurrency,
         async (id) => {
           // Every line written meanwhile (the LLM client's, the apply engine's) names the exercise too.
-          const outcome = await withLogFields({ exercise_id: id }, () => enrichOne(input, id, refreshes));
-          if (outcome.outcome !== "failed") await ledger.record(outcome);
+          const outcome = await withLogFields({ exercise_id: id }, () => enrichOne(input, id, refreshes, equipmentWrites));
+          if (outcome.outcome !== "failed" || !ASKED_AGAIN_ON_RETRY.has(outcome.detail)) await ledger.record(outcome);
           tally.add(outcome);
           outcomes.push(outcome);
           await progress.update(() => ({ done: tally.done, total: ids.length }));
@@ -132,8 +147,8 @@ export const enrichShardHandler = catalogHandler({
  * The ledger, completed from the journal for exercises applied just before a crash (whose registry
  * refresh may not have been asked for yet).
  */
-async function resumeFinished(ledger: ShardLedger, refreshes: RegistryRefreshes): Promise<Map<string, ExerciseOutcome>> {
-  const finished = await ledger.finished();
+async function resumeFinished(input: ShardInput, ledger: ShardLedger, refreshes: RegistryRefreshes): Promise<Map<string, ExerciseOutcome>> {
+  const finished = await ledger.finished(input.job.requeued_at);
   for (const patch of await ledger.journaledPatches()) {
     if (finished.has(patch.exerciseId)) continue;
     await refreshes.afterPatch(patch.exerciseId, patch.after, patch.paths);
@@ -158,7 +173,7 @@ async function resumeFinished(ledger: ShardLedger, refreshes: RegistryRefreshes)
  * no journal, so the ledger is all there is.
  */
 async function resumePreview(input: ShardInput, ledger: ShardLedger, refreshes: RegistryRefreshes): Promise<Map<string, ExerciseOutcome>> {
-  const finished = await ledger.finished();
+  const finished = await ledger.finished(input.job.requeued_at);
   for (const outcome of finished.values()) {
     if (outcome.detail !== "would_apply" || !outcome.paths.includes("equipment")) continue;
     await refreshes.afterPatch(outcome.exercise_id, (await getExercise(input.deps.db, outcome.exercise_id)) ?? {}, outcome.paths);
@@ -178,7 +193,12 @@ function failed(exerciseId: string, code: string, reason: string, dropped = 0): 
 }
 
 /** Read fresh, enrich, write, scanner-check one exercise. Throws only what should stop the shard. */
-async function enrichOne(input: ShardInput, exerciseId: string, refreshes: RegistryRefreshes): Promise<ExerciseOutcome> {
+async function enrichOne(
+  input: ShardInput,
+  exerciseId: string,
+  refreshes: RegistryRefreshes,
+  equipmentWrites: OneAtATime,
+): Promise<ExerciseOutcome> {
   const { deps, attempt, job, ctx } = input;
   const spec = job.payload.enrichment_spec;
   const exercise = await getExercise(deps.db, exerciseId);
@@ -198,16 +218,39 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     if (err instanceof LlmError && !err.transient && !isLlmConfigurationError(err)) return failed(exerciseId, err.code, err.message);
     throw err;
   }
+  const write = () => writeEnrichment(input, exerciseId, exercise, enrichment, refreshes);
+  // Judged on the family one at a time: two equipment changes judged before either was written could both pass.
+  return Object.hasOwn(enrichment.patch, "equipment") ? equipmentWrites.run(write) : write();
+}
+
+/** Judges, writes and scanner-checks the enrichment of `exercise`, as read before the LLM call. */
+async function writeEnrichment(
+  input: ShardInput,
+  exerciseId: string,
+  exercise: Readonly<DocData>,
+  enrichment: EnrichmentResult,
+  refreshes: RegistryRefreshes,
+): Promise<ExerciseOutcome> {
+  const { deps, attempt, job } = input;
+  const spec = job.payload.enrichment_spec;
+  const exercisePatch = (set: Record<string, unknown>): ExercisePatch => ({
+    exerciseId,
+    set,
+    // Its state too: an exercise retired or moved to another family while the LLM answered is not written to.
+    before: beforeValues(exercise, [...Object.keys(set), ...STATE_PATHS]),
+    rationale: rationale(spec, enrichment.reasoning),
+  });
+  const { patch, dropped } = await withoutFamilyBreakingEquipment(input, enrichment, exercisePatch);
   const base = {
     exercise_id: exerciseId,
-    paths: Object.keys(enrichment.patch),
-    dropped: enrichment.dropped.length,
+    paths: Object.keys(patch),
+    dropped: dropped.length,
     confidence: enrichment.confidence,
   };
   attempt.event("exercise_enriched", {
     exercise_id: exerciseId,
-    patch: enrichment.patch,
-    dropped: enrichment.dropped,
+    patch,
+    dropped,
     written_with_style_issues: enrichment.writtenWithStyleIssues,
     confidence: enrichment.confidence,
   });
@@ -215,15 +258,7 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     return { ...base, outcome: "no_change", detail: "nothing_to_change", scanner_passed: scannerCheck(exerciseId, exercise, {}) };
   }
 
-  const [written] = await writeExercisePatches(input, [
-    {
-      exerciseId,
-      set: enrichment.patch,
-      // Its state too: an exercise retired or moved to another family while the LLM answered is not written to.
-      before: beforeValues(exercise, [...Object.keys(enrichment.patch), ...STATE_PATHS]),
-      rationale: rationale(spec, enrichment.reasoning),
-    },
-  ]);
+  const [written] = await writeExercisePatches(input, [exercisePatch(patch)]);
   switch (written.kind) {
     case "applied":
     case "already_applied":
@@ -235,10 +270,10 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
         detail: written.kind,
         written_with_style_issues: enrichment.writtenWithStyleIssues,
         ...(written.kind === "applied" ? { change_id: written.change_id } : {}),
-        scanner_passed: scannerCheck(exerciseId, exercise, enrichment.patch),
+        scanner_passed: scannerCheck(exerciseId, exercise, patch),
       };
     case "unchanged":
-      return { ...base, outcome: "no_change", detail: written.kind, scanner_passed: scannerCheck(exerciseId, exercise, enrichment.patch) };
+      return { ...base, outcome: "no_change", detail: written.kind, scanner_passed: scannerCheck(exerciseId, exercise, patch) };
     case "missing":
       return skipped(exerciseId, "missing");
     case "invalid":
@@ -251,6 +286,41 @@ async function enrichOne(input: ShardInput, exerciseId: string, refreshes: Regis
     case "not_attempted":
       return stoppedBeforeWrite(exerciseId, base.dropped);
   }
+}
+
+/**
+ * The family findings of the validator (`familyIssues` in apply/catalog-rules.ts) that an enrichment patch can only
+ * make by its `equipment` (it writes no name, family or status): a new primary equipment that makes the family
+ * multi-equipment leaves a member's name without its "(Equipment)" suffix, or two members on one primary
+ * equipment. By what a person does to write the equipment, the first one found deciding: a TARGETED_FIX patch
+ * renames where the naming rule asks, but refuses two members on one primary equipment (PATCH_EQUIPMENT_CONFLICT).
+ */
+const EQUIPMENT_FAMILY_FINDINGS: Readonly<Record<string, string>> = {
+  DUPLICATE_EQUIPMENT_VARIANT: "decide between the variants first (FAMILY_AUDIT), then patch it with a TARGETED_FIX",
+  NON_CANONICAL_NAME: "patch it with a TARGETED_FIX, which renames the family's members to fit",
+};
+
+/**
+ * The enrichment's patch, less an `equipment` change the validator would refuse for the findings it makes in the
+ * family (`EQUIPMENT_FAMILY_FINDINGS`): the refusal would fail the whole patch, though only the equipment is at fault.
+ * The change is judged alone, so what it is refused for is its doing, on the catalog as it is once the LLM answered;
+ * the write validates the rest again.
+ */
+async function withoutFamilyBreakingEquipment(
+  input: ShardInput,
+  enrichment: EnrichmentResult,
+  exercisePatch: (set: Record<string, unknown>) => ExercisePatch,
+): Promise<Pick<EnrichmentResult, "patch" | "dropped">> {
+  const { patch, dropped } = enrichment;
+  if (!Object.hasOwn(patch, "equipment")) return { patch, dropped };
+  const { equipment, ...rest } = patch;
+  const errors = await exercisePatchErrors(input, exercisePatch({ equipment }));
+  const findings = errors.filter((issue) => Object.hasOwn(EQUIPMENT_FAMILY_FINDINGS, issue.code));
+  if (findings.length === 0) return { patch, dropped };
+  const made = findings.map((issue) => `${issue.code}: ${issue.message}${issue.suggestion ? ` (suggestion: ${issue.suggestion})` : ""}`);
+  const [, todo] = Object.entries(EQUIPMENT_FAMILY_FINDINGS).find(([code]) => findings.some((issue) => issue.code === code))!;
+  const reason = `the family would then fail ${made.join("; ")}; to write this equipment, ${todo}`;
+  return { patch: rest, dropped: [...dropped, { path: "equipment", reason }] };
 }
 
 /** An exercise a cancel kept from being written: counted as failed with the cancel's code, left out of the ledger for a retry. */
@@ -279,6 +349,22 @@ function scannerCheck(exerciseId: string, exercise: DocData, patch: Record<strin
     );
   }
   return result.passed;
+}
+
+/**
+ * Runs its tasks one at a time, in the order given: a shard's writes of patches that set `equipment`. Its
+ * exercises are mostly of one family (the parent shards them by id, which starts with the family), and an
+ * equipment change is judged on the family as it is before the write (`withoutFamilyBreakingEquipment`).
+ */
+class OneAtATime {
+  private last: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.last.then(task);
+    // The next task waits for this one to end, whether it succeeded or threw.
+    this.last = result.catch(() => undefined);
+    return result;
+  }
 }
 
 /**

@@ -79,6 +79,15 @@ export async function writeExercisePatches(input: PatchInput, patches: readonly 
   );
 }
 
+/**
+ * The validation errors `patch` would meet if written now, as `writeExercisePatches` validates it: for a writer
+ * that would rather leave out the part of a patch at fault than have the whole patch refused.
+ */
+export async function exercisePatchErrors(input: PatchInput, patch: ExercisePatch): Promise<ValidationIssue[]> {
+  const plan = planOf(input, [0], [patch]);
+  return validatePlan(plan, await loadCatalogView(input.deps.db, plan), { now: input.deps.now() }).errors;
+}
+
 function planOf(input: PatchInput, indices: readonly number[], patches: readonly ExercisePatch[]): ChangePlan {
   return changePlanSchema.parse({
     job_id: input.job.id,
