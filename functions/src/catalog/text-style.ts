@@ -3,7 +3,7 @@
  * The quality scanner reports these issues; the enrichment normaliser uses the same detectors to
  * clean LLM output and to refuse a replacement that is no better than what is already stored.
  */
-import { type ContentField, DESCRIPTION_TARGET_MIN_LENGTH, EQUIPMENT_NAMES } from "./taxonomy";
+import { type ContentField, DESCRIPTION_TARGET_MIN_LENGTH, EQUIPMENT_NAMES, isTitleCase } from "./taxonomy";
 
 export type StyleCheck =
   "markup" | "voice" | "missing_setup" | "label_format" | "not_gerund" | "short_items" | "description_short" | "description_equipment";
@@ -78,6 +78,16 @@ export function asSentence(item: string): string {
   const text = item.replace(/(?<![\s,;:])[\s,;:]+$/, "").replace(OTHER_END, ".");
   return text === "" || endsWithFullStop(text) ? text : `${text}.`;
 }
+
+/**
+ * The form the field table asks of each item of a content list, beyond style: a use case ends with "."
+ * (as `asSentence` writes it), a tag is in Title Case (as `titleCase` writes it). The enrichment
+ * normaliser writes every item so; the quality scanner flags a stored item that is not.
+ */
+export const CONTENT_ITEM_FORMS: Readonly<Partial<Record<ContentField, { rule: string; holds: (item: string) => boolean }>>> = {
+  programming_use_cases: { rule: 'ending with "."', holds: endsWithFullStop },
+  stimulus_tags: { rule: "in Title Case", holds: isTitleCase },
+};
 
 /**
  * Content whose items must not start with numbering, a bullet or bold: the quality scan fails such an

@@ -14,13 +14,12 @@ import {
   type MuscleCategory,
   equipmentDisplayName,
   isEnumValue,
-  isTitleCase,
   normalizeEquipment,
   normalizeMuscle,
   splitExerciseName,
 } from "../catalog/taxonomy";
 import { muscleNameSchema } from "../catalog/schemas";
-import { contentStyleIssues, descriptionStyleIssues, endsWithFullStop } from "../catalog/text-style";
+import { CONTENT_ITEM_FORMS, contentStyleIssues, descriptionStyleIssues } from "../catalog/text-style";
 import {
   BAR_EQUIPMENT,
   CARDIO_MACHINES,
@@ -86,12 +85,12 @@ function isPoorDescription(value: unknown): boolean {
 
 function isPoorContentList(field: ContentField, value: unknown): boolean {
   const items = stringsOf(value);
+  if (!items || items.some((item) => item.trim() === "")) return true;
   const { min, max } = CONTENT_LIST_BOUNDS[field];
-  if (!items || items.length < min || items.length > max || contentStyleIssues(field, items).length > 0) return true;
-  // The normaliser's own rule: a list it keeps is never regenerated.
-  if (field === "programming_use_cases") return items.some((sentence) => !endsWithFullStop(sentence));
-  if (field === "stimulus_tags") return !items.every(isTitleCase);
-  return false;
+  if (items.length < min || items.length > max || contentStyleIssues(field, items).length > 0) return true;
+  // The normaliser's own rule, which the scanner checks too: a list it keeps is never regenerated.
+  const form = CONTENT_ITEM_FORMS[field];
+  return form !== undefined && !items.every(form.holds);
 }
 
 /** Empty, or a name the schema (and so the scanner) refuses: "Biceps_Brachii", "rear-delt", an alias such as "quads". */

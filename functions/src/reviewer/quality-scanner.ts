@@ -1,8 +1,8 @@
 /**
  * The quality scanner's heuristic score (CATALOG-DOMAIN.md, "Quality scanner"): twelve hard checks
- * decide whether an exercise passes; soft checks only mark it for enrichment, among them stored values
- * of enrichable fields the exercise schema refuses. Works on raw documents (legacy shapes included),
- * so every field is read defensively. No LLM, no I/O.
+ * decide whether an exercise passes; soft checks only mark it for enrichment, among them content lists
+ * outside the field table's rules and stored values of enrichable fields the exercise schema refuses.
+ * Works on raw documents (legacy shapes included), so every field is read defensively. No LLM, no I/O.
  */
 import {
   type ContentField,
@@ -18,6 +18,7 @@ import { EXERCISE_FIELD_PATHS, MUSCLE_NAME_RULE, canonicalMuscleName, exercisePa
 import { exerciseNameProblem } from "../catalog/naming-rules";
 import { isLockedForEnrichment } from "../catalog/fields";
 import {
+  CONTENT_ITEM_FORMS,
   type StyleCheck,
   UNMARKED_CONTENT_FIELDS,
   contentStyleIssues,
@@ -27,7 +28,7 @@ import {
 import { getPath } from "../util/object-paths";
 
 // Recorded in review_metadata: a verdict of an older version may differ from this one's.
-export const SCANNER_VERSION = "2.10";
+export const SCANNER_VERSION = "2.11";
 
 export const HEURISTIC_PASS_SCORE = 0.85;
 export const SOFT_ISSUE_SCORE = 0.7;
@@ -76,6 +77,7 @@ type SoftCheck =
   | "missing_suitability_notes"
   | "missing_programming_use_cases"
   | "missing_stimulus_tags"
+  | "content_list_rules"
   | "invalid_value";
 
 export interface CheckFinding<C extends string> {
@@ -311,6 +313,15 @@ function softIssues(
     issues.push(...descriptionStyleIssues(description).map((issue) => ({ ...issue, fields: ["description"] })));
   }
 
+  const broken = contentRuleProblems(exercise);
+  if (broken.length > 0) {
+    issues.push({
+      check: "content_list_rules",
+      message: `content lists outside the field table's rules: ${broken.map(({ field, problem }) => `${field} ${problem}`).join("; ")}`,
+      fields: broken.map(({ field }) => field),
+    });
+  }
+
   // A field another check reports stays that check's: enrichment is asked for it either way.
   const reported = new Set([...hardFailures, ...issues].flatMap((finding) => finding.fields));
   const refused = refusedValues(exercise).filter(({ path }) => !reported.has(path));
@@ -322,6 +333,28 @@ function softIssues(
     });
   }
   return issues;
+}
+
+/**
+ * The content lists that break the field table's rules: an item count outside CONTENT_LIST_BOUNDS, or
+ * items not of the form CONTENT_ITEM_FORMS asks. The enrichment normaliser writes no such list, so it
+ * replaces a stored one. Too few items are reported elsewhere where they are none (missing) or
+ * execution notes (check 5, few_execution_notes).
+ */
+function contentRuleProblems(exercise: Readonly<Record<string, unknown>>): { field: ContentField; problem: string }[] {
+  return CONTENT_FIELDS.flatMap((field) => {
+    const items = nonBlankStrings(exercise[field]);
+    const { min, max } = CONTENT_LIST_BOUNDS[field];
+    const tooFewReportedElsewhere = items.length === 0 || field === "execution_notes";
+    const problems: string[] = [];
+    if (items.length > max || (items.length < min && !tooFewReportedElsewhere)) {
+      problems.push(`has ${items.length} item(s); ${min}–${max} needed`);
+    }
+    const form = CONTENT_ITEM_FORMS[field];
+    const misformed = items.filter((item) => form?.holds(item) === false);
+    if (form && misformed.length > 0) problems.push(`has ${misformed.length} item(s) not ${form.rule}: ${JSON.stringify(misformed[0])}`);
+    return problems.length > 0 ? [{ field, problem: problems.join(" and ") }] : [];
+  });
 }
 
 /**

@@ -218,6 +218,17 @@ describe("fakeEnrichment through the real pipeline", () => {
     expect(heuristicScoreExercise(applyChanges(aliased, patch))).toMatchObject({ passed: true, issue_type: "ok" });
   });
 
+  it("regenerates a list the scanner flags for its blank items, so the scan then passes", () => {
+    const complete = applyChanges(BARE_EXERCISES[0], fakeEnrichment(BARE_EXERCISES[0]).changes);
+    const padded = { ...complete, stimulus_tags: ["Strength", "", "", ""] };
+    expect(heuristicScoreExercise(padded).passed && heuristicScoreExercise(padded).soft_issues).not.toEqual([]);
+
+    const { changes } = fakeEnrichment(padded);
+    expect(Object.keys(changes)).toEqual(["stimulus_tags"]);
+    const { patch } = normalizeEnrichmentChanges(changes, padded);
+    expect(heuristicScoreExercise(applyChanges(padded, patch))).toMatchObject({ passed: true, issue_type: "ok" });
+  });
+
   it("keeps list sizes inside the catalog bounds", () => {
     for (const exercise of BARE_EXERCISES) {
       const { changes } = fakeEnrichment(exercise);

@@ -1,8 +1,9 @@
 import { DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { exerciseNameProblem } from "../../src/catalog/naming-rules";
 import { exercisePathSchema } from "../../src/catalog/schemas";
-import { CONTENT_LIST_BOUNDS, MIN_EXECUTION_NOTES } from "../../src/catalog/taxonomy";
-import { enrichablePaths } from "../../src/enrichment/normalize";
+import { CONTENT_FIELDS, CONTENT_LIST_BOUNDS, type ContentField, MIN_EXECUTION_NOTES } from "../../src/catalog/taxonomy";
+import { enrichablePaths, normalizeEnrichmentChanges } from "../../src/enrichment/normalize";
+import { fakeEnrichment } from "../../src/llm/fake-enrichment";
 import {
   HARD_CHECKS,
   HEURISTIC_PASS_SCORE,
@@ -401,6 +402,144 @@ describe("heuristicScoreExercise — stored values the exercise schema refuses (
     for (const path of ["metadata.level", "muscles.secondary", "muscles.contribution"]) exercise = setPath(exercise, path, null);
     expect(heuristicScoreExercise(exercise)).toMatchObject({ score: HEURISTIC_PASS_SCORE, soft_issues: [], issue_type: "ok" });
     expect(heuristicScoreExercise({ ...goodExercise(), metadata: null })).toMatchObject({ soft_issues: [], issue_type: "ok" });
+  });
+});
+
+describe("heuristicScoreExercise — content lists outside the field table's rules (content_list_rules)", () => {
+  const findingsOn = (exercise: Record<string, unknown>) => {
+    const result = heuristicScoreExercise(exercise);
+    return [...result.hard_failures, ...result.soft_issues].map(({ check, fields }) => ({ check, fields }));
+  };
+  /** `items` repeated (or cut) to `count` items. */
+  const sized = (items: readonly string[], count: number): string[] =>
+    Array.from({ length: count }, (_, index) => items[index % items.length]);
+  const GOOD = goodExercise();
+  const itemsOf = (field: ContentField): string[] => GOOD[field] as string[];
+
+  it.each([
+    ["1 common mistake", { common_mistakes: ["Bouncing the bar off the chest."] }, ["common_mistakes"]],
+    ["6 common mistakes", { common_mistakes: sized(itemsOf("common_mistakes"), 6) }, ["common_mistakes"]],
+    ["1 suitability note", { suitability_notes: ["Suits lifters who want to build upper-body pushing strength."] }, ["suitability_notes"]],
+    ["2 stimulus tags", { stimulus_tags: ["Hypertrophy", "Strength"] }, ["stimulus_tags"]],
+    ["8 stimulus tags", { stimulus_tags: [...itemsOf("stimulus_tags"), "Chest", "Power", "Triceps", "Grip"] }, ["stimulus_tags"]],
+    ["lowercase tags", { stimulus_tags: ["hypertrophy", "strength", "compound movement", "upper body push"] }, ["stimulus_tags"]],
+    ["a tag in sentence case", { stimulus_tags: [...itemsOf("stimulus_tags").slice(0, 3), "Upper body push"] }, ["stimulus_tags"]],
+    [
+      "1 use case without a final full stop",
+      { programming_use_cases: ["Pair it with a horizontal row in an upper-body session"] },
+      ["programming_use_cases"],
+    ],
+    [
+      'a use case ending with "!"',
+      { programming_use_cases: [...itemsOf("programming_use_cases").slice(0, 2), "Go heavy on it!"] },
+      ["programming_use_cases"],
+    ],
+    ["10 execution notes", { execution_notes: sized(GOOD_NOTES, 10) }, ["execution_notes"]],
+    [
+      "several lists at once, in the field order",
+      { execution_notes: sized(GOOD_NOTES, 9), stimulus_tags: ["strength"] },
+      ["execution_notes", "stimulus_tags"],
+    ],
+  ])("%s: needs enrichment of the lists it names", (_case, changes, fields) => {
+    const result = heuristicScoreExercise({ ...goodExercise(), ...changes });
+    expect(result).toMatchObject({
+      passed: true,
+      score: SOFT_ISSUE_SCORE,
+      hard_failures: [],
+      soft_issues: [{ check: "content_list_rules", fields }],
+      issue_type: "needs_enrichment",
+      needs_enrichment_only: true,
+    });
+    expect(enrichmentCanHelp(result)).toBe(true);
+  });
+
+  it("takes each list's bounds from CONTENT_LIST_BOUNDS, both ends included", () => {
+    for (const field of CONTENT_FIELDS) {
+      const { min, max } = CONTENT_LIST_BOUNDS[field];
+      const flagged = (count: number) =>
+        softChecks({ ...goodExercise(), [field]: sized(itemsOf(field), count) }).includes("content_list_rules");
+      expect({ field, min: flagged(min), max: flagged(max), over: flagged(max + 1) }).toEqual({
+        field,
+        min: false,
+        max: false,
+        over: true,
+      });
+      // Too few execution notes are check 5's or few_execution_notes'.
+      if (field !== "execution_notes") expect({ field, under: flagged(min - 1) }).toEqual({ field, under: true });
+    }
+  });
+
+  it("says what breaks the rules: the count and its bounds, and the first item of the wrong form", () => {
+    const exercise = { ...goodExercise(), stimulus_tags: ["strength", "Power"], programming_use_cases: ["Train it heavy", "Go light!"] };
+    const issue = heuristicScoreExercise(exercise).soft_issues.find(({ check }) => check === "content_list_rules");
+    expect(issue?.message).toBe(
+      "content lists outside the field table's rules: " +
+        'programming_use_cases has 2 item(s); 3–5 needed and has 2 item(s) not ending with ".": "Train it heavy"; ' +
+        'stimulus_tags has 2 item(s); 4–6 needed and has 1 item(s) not in Title Case: "strength"',
+    );
+  });
+
+  it("does not repeat what another check reports: a missing list, too few execution notes, mistakes that are no list", () => {
+    for (const field of CONTENT_FIELDS) expect(softChecks({ ...goodExercise(), [field]: [] })).not.toContain("content_list_rules");
+    expect(findingsOn({ ...goodExercise(), stimulus_tags: [" "] })).toEqual([
+      { check: "missing_stimulus_tags", fields: ["stimulus_tags"] },
+    ]);
+    expect(findingsOn({ ...goodExercise(), execution_notes: [GOOD_NOTES[0]] })).toEqual([
+      { check: "execution_notes_present", fields: ["execution_notes"] },
+    ]);
+    expect(findingsOn({ ...goodExercise(), execution_notes: GOOD_NOTES.slice(0, 3) })).toEqual([
+      { check: "few_execution_notes", fields: ["execution_notes"] },
+    ]);
+    expect(findingsOn({ ...goodExercise(), common_mistakes: "Bouncing the bar off the chest." })).toEqual([
+      { check: "content_format", fields: ["execution_notes", "common_mistakes"] },
+    ]);
+  });
+
+  it("counts blank items for none, and takes a list with them from invalid_value", () => {
+    expect(findingsOn({ ...goodExercise(), stimulus_tags: ["Strength", "", " ", "\t"] })).toEqual([
+      { check: "content_list_rules", fields: ["stimulus_tags"] },
+    ]);
+  });
+
+  /** Each way a demo exercise's list may break the field table's rules, as a stored value. */
+  const BREAKS: ReadonlyArray<[string, ContentField, (items: string[]) => string[]]> = [
+    ...CONTENT_FIELDS.map((field): [string, ContentField, (items: string[]) => string[]] => [
+      "one item over the maximum",
+      field,
+      (items) => sized(items, CONTENT_LIST_BOUNDS[field].max + 1),
+    ]),
+    ...CONTENT_FIELDS.filter((field) => field !== "execution_notes").map((field): [string, ContentField, (items: string[]) => string[]] => [
+      "one item under the minimum",
+      field,
+      (items) => items.slice(0, CONTENT_LIST_BOUNDS[field].min - 1),
+    ]),
+    ["use cases without their full stop", "programming_use_cases", (items) => items.map((item) => item.replace(/\.$/, ""))],
+    ["tags in lowercase", "stimulus_tags", (items) => items.map((item) => item.toLowerCase())],
+  ];
+  // The demo exercises that scan ok; the others leave lists out or short, for enrichment to complete.
+  const OK_DEMO = DEMO_EXERCISES.filter(({ id: _id, ...exercise }) => heuristicScoreExercise(exercise).issue_type === "ok");
+  const DEMO_CASES = OK_DEMO.flatMap(({ id, ...exercise }) =>
+    BREAKS.map(
+      ([change, field, broken]) =>
+        [`${id}: ${field}, ${change}`, field, { ...exercise, [field]: broken(exercise[field] as string[]) }] as const,
+    ),
+  );
+
+  it("finds no demo exercise's lists outside the rules", () => {
+    expect(OK_DEMO.length).toBeGreaterThan(DEMO_EXERCISES.length / 2);
+    for (const { id, ...exercise } of DEMO_EXERCISES) {
+      expect({ id, checks: softChecks(exercise) }).not.toEqual({ id, checks: expect.arrayContaining(["content_list_rules"]) });
+    }
+  });
+
+  it.each(DEMO_CASES)("%s: enrichment replaces what the scan flags, after which the exercise scans ok", (_case, field, broken) => {
+    expect(findingsOn(broken)).toEqual([{ check: "content_list_rules", fields: [field] }]);
+    // As the scan's enrichment asks it (no fields_to_enrich): the normaliser must not keep the stored list as good.
+    const { changes } = fakeEnrichment(broken);
+    expect(Object.keys(changes)).toEqual([field]);
+    const { patch, dropped } = normalizeEnrichmentChanges(changes, broken);
+    expect(dropped).toEqual([]);
+    expect(heuristicScoreExercise(setPath(broken, field, patch[field]))).toMatchObject({ issue_type: "ok", soft_issues: [] });
   });
 });
 
