@@ -3,7 +3,9 @@
  * a mode; then random ones), written by producers and by clients (some trigger events delivered
  * twice), run by racing workers on a Firestore that fails now and then, with an LLM
  * that times out, rate-limits and answers garbage, operators cancelling at random and a watchdog
- * recovering what is abandoned. At the end every invariant of `test/helpers/invariants.ts` must hold.
+ * recovering what is abandoned. At the end every invariant of `test/helpers/invariants.ts` must hold,
+ * nothing but an injected fault (or a cancel of a job that had ended) may have been thrown, and no job
+ * nor attempt may have failed on an error of the engine's own code (HANDLER_ERROR).
  * The seed is printed first and last; RANDOMIZED_SEED replays the same jobs (where the faults and cancels
  * land depends on the workers' timing), RANDOMIZED_JOBS sizes it (40 in
  * `npm test`; `npm run randomized` runs 500).
@@ -12,14 +14,16 @@ import { createEngine } from "../../src/create-engine";
 import { BROKEN_ALIASES, DEMO_EXERCISES } from "../../src/catalog/demo-catalog";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { FINAL_STATUSES, isSuccessStatus, type JobStatus } from "../../src/jobs/lifecycle";
-import type { Mode } from "../../src/jobs/model";
+import { InvalidTransitionError } from "../../src/jobs/errors";
+import { FINAL_STATUSES, isFinalStatus, isSuccessStatus, type JobStatus } from "../../src/jobs/lifecycle";
+import type { JobErrorInfo, Mode } from "../../src/jobs/model";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { FakeLlmClient } from "../../src/llm/index";
 import { LlmError } from "../../src/llm/errors";
 import type { LlmClient, LlmRequest, LlmResult } from "../../src/llm/types";
 import { seedDemo } from "../handlers/support";
-import { faultyFirestore } from "../helpers/faults";
+import { faultyFirestore, isInjectedFault, unexpectedErrors } from "../helpers/faults";
+import { isWriteConflict } from "../../src/util/grpc-status";
 import { seededRandom } from "../../src/util/seeded-random";
 import { wholeNumberFromEnv } from "../helpers/env-numbers";
 import { describeWithIsolation, useFirestore } from "../helpers/firestore";
@@ -57,6 +61,14 @@ type Request = { type: string; payload: Record<string, unknown> };
  * succeeded without faults (a hundred seeds), 25 to 46 under them (twelve seeds).
  */
 const MIN_SUCCEEDED_SHARE = 0.25;
+
+/** The code of an error the engine's own code threw, not one that classifies itself (`toJobFailure`): a defect. */
+const HANDLER_ERROR = "HANDLER_ERROR";
+
+/** An operator's cancel of a job that had ended before it came: refused, as it should be. */
+function cancelOfEndedJob(err: unknown): boolean {
+  return err instanceof InvalidTransitionError && isFinalStatus(err.from as JobStatus);
+}
 
 /**
  * The job at `index` in a run, with a payload that names real (and now and then missing) catalog data:
@@ -165,22 +177,21 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     };
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     let cancels = 0;
+    // A function that threw on an injected fault is retried (the loops are the retries); anything else it throws is a defect.
+    const { errors: unexpected, unlessInjected, failedInReport } = unexpectedErrors();
     const work = async (workerId: string) => {
       while (open && Date.now() < deadline) {
-        await engine
-          .worker(workerId)
-          .drain(["priority", "maintenance"], { maxJobs: 10, budgetMs: 20_000 })
-          .catch(() => undefined);
+        await engine.worker(workerId).drain(["priority", "maintenance"], { maxJobs: 10, budgetMs: 20_000 }).catch(unlessInjected(workerId));
         await pause(20);
       }
     };
     const sweepAndCancel = async () => {
       while ((await stillOpen()) && Date.now() < deadline) {
-        await operator.runWatchdog().catch(() => undefined);
+        await operator.runWatchdog().then(failedInReport("watchdog"), unlessInjected("watchdog"));
         for (let i = 0; i < 3; i++) {
           if (random() < 0.3) {
             cancels++;
-            await operator.cancel(jobIds[Math.floor(random() * jobIds.length)]).catch(() => undefined);
+            await operator.cancel(jobIds[Math.floor(random() * jobIds.length)]).catch(unlessInjected("cancel", cancelOfEndedJob));
           }
         }
         // Parents waiting for their children's next check (a minute): make them due. Only those, since
@@ -192,7 +203,11 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
         await Promise.all(
           waiting.docs
             .filter((doc) => doc.get("status") === "deferred")
-            .map((doc) => doc.ref.update({ run_after: new Date() }, { lastUpdateTime: doc.updateTime }).catch(() => undefined)),
+            .map((doc) =>
+              doc.ref
+                .update({ run_after: new Date() }, { lastUpdateTime: doc.updateTime })
+                .catch(unlessInjected("making a parent due", isWriteConflict)),
+            ),
         );
         await pause(500);
       }
@@ -200,7 +215,7 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     await Promise.all([work("w1"), work("w2"), work("w3"), work("w4"), sweepAndCancel()]);
     // Locks of crashed holders expire with their lease; the watchdog deletes them.
     await pause(config.leaseMs + 500);
-    await operator.runWatchdog();
+    await operator.runWatchdog().then(failedInReport("last watchdog run"));
 
     const jobs = await db.collection(JOB_COLLECTIONS.jobs).get();
     const statuses: Record<string, number> = {};
@@ -208,6 +223,14 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     const succeeded = jobs.docs.filter((job) => isSuccessStatus(job.get("status") as JobStatus)).length;
     const keyedEntries = (await db.collection(APPLY_COLLECTIONS.changes).get()).docs.filter((entry) => entry.get("idempotency_key")).length;
     const violations = Object.values((await checkInvariants(db, { expectedJobIds: jobIds, seed: seeded })).violations).flat();
+    // Each job's error and each attempt's: a job may have been retried past an attempt that failed so.
+    const attempts = await db.collectionGroup(JOB_COLLECTIONS.attempts).get();
+    const handlerErrors = [...jobs.docs, ...attempts.docs].flatMap((doc) => {
+      const error = doc.get("error") as JobErrorInfo | null | undefined;
+      return error?.code === HANDLER_ERROR && !isInjectedFault(error)
+        ? [{ path: doc.ref.path, status: doc.get("status") as string, error }]
+        : [];
+    });
     process.stdout.write(
       `randomized run: seed ${seed}, ${jobs.size} jobs (${total} asked for, ${refused} refused, ${duplicatedEvents} trigger events delivered twice), ` +
         `${faults.count} Firestore faults, ${llm.failures} LLM faults, ${cancels} cancels, statuses ${JSON.stringify(statuses)}, ` +
@@ -223,5 +246,7 @@ describeWithIsolation("a seeded randomised run of every job type under faults", 
     expect(keyedEntries).toBeGreaterThan(0);
     expect(succeeded).toBeGreaterThanOrEqual(total * MIN_SUCCEEDED_SHARE);
     expect(violations).toEqual([]);
+    expect(unexpected).toEqual([]);
+    expect(handlerErrors).toEqual([]);
   }, 3_600_000);
 });

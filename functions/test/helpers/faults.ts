@@ -1,9 +1,45 @@
 /** Firestore faults for the fault-injection tests. */
 import { Query, type Firestore, type WriteBatch } from "firebase-admin/firestore";
+import type { WatchdogReport } from "../../src/jobs/watchdog";
 import { GrpcStatus } from "../../src/util/grpc-status";
 
+/** What every error injected here says, and so what the engine's records of it (a job's error, an attempt's) say. */
+const INJECTED_FAULT = "injected fault";
+
 function grpcError(code: number, what: string): Error {
-  return Object.assign(new Error(`${code === GrpcStatus.ABORTED ? "ABORTED" : "UNAVAILABLE"}: injected fault in ${what}`), { code });
+  return Object.assign(new Error(`${code === GrpcStatus.ABORTED ? "ABORTED" : "UNAVAILABLE"}: ${INJECTED_FAULT} in ${what}`), { code });
+}
+
+/** Whether `error`, thrown or as the engine records one (`{code, message}`), is a fault injected here or carries its message. */
+export function isInjectedFault(error: unknown): boolean {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === "string" && message.includes(INJECTED_FAULT);
+}
+
+/**
+ * What a fault test's loops caught that no fault explains. The loops stand for the platform: a drain
+ * or a watchdog run that threw on an injected fault is run again (a Cloud Tasks delivery retried, the
+ * next scheduled run), so that is expected; anything else thrown (but what `expected` allows), and any
+ * item or step a watchdog on a client without faults failed (counted in its report, not thrown), is a defect.
+ */
+export function unexpectedErrors(): {
+  errors: string[];
+  unlessInjected: (where: string, expected?: (err: unknown) => boolean) => (err: unknown) => void;
+  failedInReport: (where: string) => (report: WatchdogReport) => void;
+} {
+  const errors: string[] = [];
+  return {
+    errors,
+    unlessInjected: (where, expected) => (err) => {
+      if (!isInjectedFault(err) && !expected?.(err)) errors.push(`${where}: ${String(err)}`);
+    },
+    failedInReport: (where) => (report) => {
+      if (report.errors > 0)
+        errors.push(
+          `${where}: ${report.errors} error(s) in run ${report.run_id} (logged), failed steps [${report.failed_steps.join(", ")}]`,
+        );
+    },
+  };
 }
 
 /** `database` whose transactions and batch commits fail with probability `rate`, half of them after the write landed. */

@@ -1,7 +1,13 @@
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
-import { ChildrenNotCancelledError, InvalidTransitionError, JobFailure, refusedTransition } from "../../src/jobs/errors";
+import {
+  ChildrenNotCancelledError,
+  InvalidTransitionError,
+  JobFailure,
+  refusedTransition,
+  runDeadlineFailure,
+} from "../../src/jobs/errors";
 import { JobFlows, childJobId } from "../../src/jobs/flows";
 import { type JobHandler, followUpJobId } from "../../src/jobs/handler";
 import { isFinalStatus, isSuccessStatus } from "../../src/jobs/lifecycle";
@@ -374,6 +380,8 @@ describeWithIsolation("a parent with children, through the runtime (any job type
 
   it("a parent cancelled while it creates children stops creating them and cancels those it made", async () => {
     const operator: { engine?: Engine } = {};
+    // Asserted after the run: an expect failing inside it would only fail the job, which ends cancelled all the same.
+    let sawAbort = false;
     const slowParent: JobHandler<typeof parentPayload> = {
       ...parent,
       async run({ job, engine, ctx }) {
@@ -382,13 +390,11 @@ describeWithIsolation("a parent with children, through the runtime (any job type
             if (i === 2) {
               await operator.engine!.cancel(job.id); // an operator asks while the parent creates its children
               // The heartbeat sees it.
-              expect(
-                await waitFor(
-                  async () => ctx.signal.aborted,
-                  (aborted) => aborted,
-                  10_000,
-                ),
-              ).toBe(true);
+              sawAbort = await waitFor(
+                async () => ctx.signal.aborted,
+                (aborted) => aborted,
+                10_000,
+              );
             }
             yield { type: "TEST_CHILD", payload: { fail: false } };
           }
@@ -400,6 +406,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const engine = (operator.engine = quietEngine(new JobRegistry([slowParent, childHandler])));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 5 }, created_by: "test" });
     const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 30_000 });
+    expect(sawAbort).toBe(true);
     expect(report).toMatchObject({ jobId, status: "cancelled" });
     const children = await db.collection(JOB_COLLECTIONS.jobs).where("parent_job_id", "==", jobId).get();
     expect(children.size).toBe(2);
@@ -435,6 +442,9 @@ describeWithIsolation("a parent with children, through the runtime (any job type
 
   it("a parent asked to stop after its run's deadline fired ends cancelled over the children the cancel closed, as any parent asked to stop", async () => {
     const operator: { engine?: Engine } = {};
+    const stopRunsAfterMs = 1_000;
+    // Why the parent's signal fired before the cancel came: its run's deadline, asserted after the run.
+    let abortReason: unknown;
     const lateParent: JobHandler<typeof parentPayload> = {
       ...parent,
       async run({ job, engine, ctx }) {
@@ -446,6 +456,7 @@ describeWithIsolation("a parent with children, through the runtime (any job type
             (aborted) => aborted,
             10_000,
           );
+          abortReason = ctx.signal.reason;
           await operator.engine!.cancel(job.id);
         }
         await engine.createChildren(specs());
@@ -455,8 +466,10 @@ describeWithIsolation("a parent with children, through the runtime (any job type
     const engine = (operator.engine = quietEngine(new JobRegistry([lateParent, childHandler]), { heartbeatMs: 60_000 }));
     const { jobId } = await engine.queue.createJob({ type: "TEST_PARENT", payload: { children: 2 }, created_by: "test" });
 
-    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1_000 });
+    const [report] = await engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs });
 
+    expect(abortReason).toBeInstanceOf(JobFailure);
+    expect((abortReason as JobFailure).toInfo()).toEqual(runDeadlineFailure(jobId, stopRunsAfterMs).toInfo());
     expect(report).toMatchObject({ jobId, status: "cancelled" });
     expect(await engine.queue.getJob(jobId)).toMatchObject({ result_summary: { children: 2 } });
     expect(await childStatuses(jobId)).toEqual(["cancelled", "cancelled"]);

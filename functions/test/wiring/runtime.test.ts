@@ -634,11 +634,12 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
   });
 
   it("a running job whose cancel was requested stops at its next safe point and ends cancelled", async () => {
+    let sawAbort = false;
     const registry = registryWith({
       FAMILY_AUDIT: {
         async run({ ctx, job }) {
           await runtime!.engine.cancel(job.id); // an operator asks while the job runs
-          await waitFor(
+          sawAbort = await waitFor(
             async () => ctx.signal.aborted,
             (a) => a,
             5000,
@@ -650,6 +651,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     runtime = testRuntime(db, registry);
     const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(sawAbort).toBe(true);
     expect(report.status).toBe("cancelled");
     expect(await statusOf(jobId)).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
   });
@@ -659,11 +661,12 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     ["a permanent failure", () => JobFailure.permanent("BROKEN", "cannot go on")],
     ["an unexpected error", () => new Error("boom")],
   ])("a running job asked to stop that fails before its next safe point (%s) ends cancelled, its error kept", async (_case, failure) => {
+    let sawAbort = false;
     const registry = registryWith({
       FAMILY_AUDIT: {
         async run({ ctx, job }) {
           await runtime!.engine.cancel(job.id);
-          await waitFor(
+          sawAbort = await waitFor(
             async () => ctx.signal.aborted,
             (a) => a,
             5000,
@@ -675,6 +678,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     runtime = testRuntime(db, registry);
     const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     const [report] = await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(sawAbort).toBe(true);
     expect(report.status).toBe("cancelled");
     const job = await statusOf(jobId);
     expect(job).toMatchObject({ status: "cancelled", cancel_requested: true, lease_owner: null });
@@ -682,11 +686,12 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
   });
 
   it("a running job asked to stop that fails part-way keeps what it did in its summary and its run history", async () => {
+    let sawAbort = false;
     const registry = registryWith({
       FAMILY_AUDIT: {
         async run({ ctx, job }) {
           await runtime!.engine.cancel(job.id);
-          await waitFor(
+          sawAbort = await waitFor(
             async () => ctx.signal.aborted,
             (a) => a,
             5000,
@@ -698,6 +703,7 @@ describeWithIsolation("exactly one execution (real transaction isolation)", () =
     runtime = testRuntime(db, registry);
     const { jobId } = await runtime.engine.queue.createJob({ type: "FAMILY_AUDIT", payload: { family_slug: "a" }, created_by: "t" });
     await runtime.engine.runLane("priority", { maxJobs: 1, budgetMs: 10_000 });
+    expect(sawAbort).toBe(true);
     expect(await statusOf(jobId)).toMatchObject({ status: "cancelled", result_summary: { applied: 2 }, error: { message: "boom" } });
     expect((await runSummaryDoc(db, jobId, 1)).data()).toMatchObject({
       changes_count: 2,
