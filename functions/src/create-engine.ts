@@ -6,7 +6,7 @@
  */
 import type { DocumentSnapshot, Firestore } from "firebase-admin/firestore";
 import { APPLY_COLLECTIONS } from "./apply/collections";
-import { type RevertResult, revertChange } from "./apply/journal";
+import { type JobRevertResult, type RevertResult, revertChange, revertJob } from "./apply/journal";
 import { type EngineConfig, PARAMS, namedProject } from "./config";
 import { llmPlanRepairer } from "./enrichment/repair";
 import { registry as catalogRegistry } from "./handlers";
@@ -104,6 +104,8 @@ export interface Engine {
   cancel(jobId: string): Promise<OperatorCancel>;
   /** An operator reverts a change from the journal. */
   revert(changeId: string, revertedBy?: string): Promise<RevertResult>;
+  /** An operator reverts all of a job's changes, newest first, once none is refused (`revertJob`). */
+  revertJob(jobId: string, revertedBy?: string): Promise<JobRevertResult>;
   /** One watchdog sweep; `runId` names its report (a re-delivered schedule event passes the same one). */
   runWatchdog(runId?: string): Promise<WatchdogReport>;
 }
@@ -262,6 +264,8 @@ export function createEngine(options: EngineOptions): Engine {
       logs.changeReverted(reverted, revertedBy);
       return reverted;
     },
+    revertJob: (jobId, revertedBy) =>
+      revertJob(db, jobId, { now, revertedBy, onReverted: (reverted) => logs.changeReverted(reverted, revertedBy) }),
     runWatchdog: (runId) => watchdog.run(runId),
   };
 }

@@ -95,14 +95,21 @@ export function aliasIssues(final: CatalogState, trace: PlanTrace, log: IssueLog
  * alias again in its transaction, on the exercises holding its slug then.
  */
 export function aliasShadowIssue(slug: string, alias: Readonly<DocData>, state: CatalogState): AliasIssue | null {
-  if (typeof alias.exercise_id !== "string") return null;
-  const shadowed = state.liveNameHolders(slug, alias.exercise_id);
+  const shadowed = shadowedExercises(slug, alias, state);
   if (shadowed.length === 0) return null;
   return {
     code: "ALIAS_SHADOWS_EXERCISE",
     path: "alias_slug",
     message: `"${slug}" is the name_slug of live exercise ${shadowed.join(", ")}`,
   };
+}
+
+/**
+ * The exercises `alias` (of slug `slug`) would shadow (`aliasShadowIssue`): the live ones of `state` that have the slug as
+ * their name_slug, but for the alias's own exercise (an alias of its own name is only redundant). A family alias shadows none.
+ */
+export function shadowedExercises(slug: string, alias: Readonly<DocData>, state: CatalogState): string[] {
+  return typeof alias.exercise_id === "string" ? state.liveNameHolders(slug, alias.exercise_id) : [];
 }
 
 const MAX_ALIAS_HOPS = 10;

@@ -3,7 +3,8 @@
  * before and after of every document it wrote, its idempotency key, rationale and job. Enough to
  * review a change and to revert it: `revertChange` restores the before values, but only once the
  * job that made the change has ended, only while the documents are still exactly as the change
- * left them (but for `updated_at`), and while no later change of them is in effect.
+ * left them (but for `updated_at`), and while no later change of them is in effect. `revertJob`
+ * reverts all of a job's changes, newest first, once nothing stands in the way of any of them.
  */
 import {
   type DocumentSnapshot,
@@ -20,6 +21,7 @@ import { isStoredTime, runRecallingLastAnswer } from "../util/transactions";
 import type { DocumentChange } from "./effects";
 import type { Operation } from "./plan";
 import { JOB_COLLECTIONS } from "../jobs/collections";
+import { JobNotFoundError } from "../jobs/errors";
 import { type JobStatus, isOpenStatus } from "../jobs/lifecycle";
 import { type DocData } from "../util/object-paths";
 import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../catalog/collections";
@@ -27,8 +29,9 @@ import { describeAlias } from "../catalog/slug-aliases";
 import { isLiveExercise, normalizedEquipment } from "../catalog/family-registry";
 import { expectedRegistry } from "../catalog/family-findings";
 import { type CatalogDoc, loadFamilyExercises } from "../catalog/repository";
-import { nameSlugTaken, nameSlugsGiven, readAliasTarget, readCatalogDocument, slugHolders } from "./view-loader";
-import { aliasTargetIssue } from "./alias-rules";
+import { CatalogState } from "./catalog-state";
+import { nameSlugsGiven, readAliasTarget, readCatalogDocument, readNameHolders } from "./view-loader";
+import { aliasTargetIssue, shadowedExercises } from "./alias-rules";
 
 type ChangeStatus = "applied" | "reverted";
 
@@ -214,33 +217,11 @@ export async function revertChange(
     }
 
     // Read in the transaction: an operator's retry that reopens the job meanwhile makes the revert run again and refuse.
-    const job = await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
-    const jobStatus = job.get("status") as JobStatus | undefined;
-    if (jobStatus && isOpenStatus(jobStatus)) throw new ChangeJobOpenError(changeId, jobId, jobStatus);
-
-    const refs = documents.map((doc) => db.collection(doc.collection).doc(doc.id));
-    const current = refs.length > 0 ? await tx.getAll(...refs) : [];
-
-    const conflicts: RevertConflict[] = [];
-    for (const [i, doc] of documents.entries()) {
-      const stored = current[i].exists ? (current[i].data() as DocData) : null;
-      // Not `updated_at`: reverting a later change of the document first stamps it anew.
-      const changed = changedPaths(doc.after, stored, ["updated_at"]);
-      const unchanged = (stored === null) === (doc.after === null) && changed.length === 0;
-      // Even a document that looks as the change left it (a later change wrote the same values again):
-      // reverting this change would undo that one too, unseen.
-      const later = await laterChangesOn(tx, db, entry, targets[i]);
-      if (unchanged && later.length === 0) continue;
-      conflicts.push({ target: targets[i], changed_paths: changed, later_changes: later });
-    }
+    await refuseWhileJobOpen(tx, db, changeId, jobId);
+    const conflicts = await revertConflicts(tx, db, entry, NONE_REVERTED_FIRST);
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
-    const taken = [
-      ...(await slugsTakenSince(tx, db, entry, documents)),
-      ...(await aliasTargetsGoneSince(tx, db, entry, documents)),
-      ...(await dependentsLeftBehind(tx, db, entry, documents)),
-    ];
-    if (taken.length > 0) throw new ChangeConflictError(changeId, taken);
     const registries = await registriesAfterRevert(tx, db, documents);
+    const refs = documents.map((doc) => db.collection(doc.collection).doc(doc.id));
 
     documents.forEach((doc, i) => {
       if (doc.before === null) tx.delete(refs[i]);
@@ -258,6 +239,195 @@ export async function revertChange(
   });
 }
 
+/** What `revertJob` did: the job's changes it reverted, newest first. */
+export interface JobRevertResult {
+  job_id: string;
+  reverted: RevertResult[];
+  /** How many of the job's changes were reverted before (one by one, or by a revert of the job stopped part-way). */
+  already_reverted: number;
+}
+
+/** How many of a job's blocked changes a refusal names; the rest are counted. */
+const BLOCKED_CHANGES_NAMED = 3;
+
+/**
+ * Reverting a job would be refused at some of its changes (`blocked`, newest first, each refused as its own
+ * revert would refuse it once the job's later changes are reverted), so none of them was reverted.
+ */
+export class JobRevertConflictError extends Error {
+  readonly code = "CHANGE_CONFLICT";
+  readonly transient = false;
+  constructor(
+    readonly jobId: string,
+    readonly blocked: ChangeConflictError[],
+  ) {
+    const named = blocked.slice(0, BLOCKED_CHANGES_NAMED).map((refusal) => refusal.message);
+    const more = blocked.length > named.length ? `; and ${blocked.length - named.length} more of its changes` : "";
+    super(`job ${jobId} cannot be reverted, nothing was: ${named.join("; ")}${more}`);
+    this.name = "JobRevertConflictError";
+  }
+}
+
+/**
+ * A job's revert refused part-way, though the check before it found nothing in the way: a change landed
+ * in between, or what the check cannot foresee stood in the way. The changes `reverted` (newest first)
+ * stay reverted, those `left` applied: run again once the way is clear, the job's revert goes on with them.
+ */
+export class JobRevertStoppedError extends Error {
+  readonly code = "JOB_REVERT_STOPPED";
+  readonly transient = false;
+  constructor(
+    readonly jobId: string,
+    readonly reverted: RevertResult[],
+    readonly left: string[],
+    readonly refusal: unknown,
+  ) {
+    const why = refusal instanceof Error ? refusal.message : String(refusal);
+    super(
+      `job ${jobId}'s revert stopped with ${reverted.length} of its changes reverted (${reverted.map((result) => result.change_id).join(", ") || "none"}) ` +
+        `and ${left.length} left (${left.join(", ")}): ${why}; revert the job again to go on with those left`,
+    );
+    this.name = "JobRevertStoppedError";
+  }
+}
+
+/**
+ * Reverts every applied change of job `jobId`, newest first (last applied, first reverted), each with
+ * `revertChange`, in a transaction of its own. First, in one read-only transaction, each is judged as its
+ * revert will judge it once the job's later changes are reverted (`RevertedFirst`), and nothing is
+ * reverted while the job is open (`ChangeJobOpenError`, naming its newest change) or any of them would be
+ * refused (`JobRevertConflictError`, naming for each what stands in its way: the later changes of other jobs,
+ * or a write outside the journal). A revert refused anyway (a change landing in between, or what the check
+ * cannot foresee: a registry a revert recomputes, a slug only a revert frees) stops there
+ * (`JobRevertStoppedError`: what was reverted, what is left); run again, it goes on with what is left.
+ * `JobNotFoundError` when neither the job's record nor a change of it is left.
+ */
+export async function revertJob(
+  db: Firestore,
+  jobId: string,
+  options: { now?: () => Date; revertedBy?: string; onReverted?: (result: RevertResult) => void | Promise<void> } = {},
+): Promise<JobRevertResult> {
+  const { applied, alreadyReverted } = await db.runTransaction(
+    async (tx) => {
+      const entries = (await tx.get(db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId))).docs;
+      const job = await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
+      if (entries.length === 0 && !job.exists) throw new JobNotFoundError(jobId);
+      const inEffect = entries
+        .filter((change) => change.get("status") === ("applied" satisfies ChangeStatus))
+        .sort((a, b) => compareApplied(b, a));
+      if (inEffect.length > 0) await refuseWhileJobOpen(tx, db, inEffect[0].id, jobId);
+      const blocked: ChangeConflictError[] = [];
+      for (const [i, change] of inEffect.entries()) {
+        const conflicts = await revertConflicts(tx, db, change, new Set(inEffect.slice(0, i).map((later) => later.id)));
+        if (conflicts.length > 0) blocked.push(new ChangeConflictError(change.id, conflicts));
+      }
+      if (blocked.length > 0) throw new JobRevertConflictError(jobId, blocked);
+      return { applied: inEffect.map((change) => change.id), alreadyReverted: entries.length - inEffect.length };
+    },
+    { readOnly: true },
+  );
+  const reverted: RevertResult[] = [];
+  for (const [i, changeId] of applied.entries()) {
+    const result = await revertChange(db, changeId, { now: options.now, revertedBy: options.revertedBy }).catch((err: unknown) => {
+      throw new JobRevertStoppedError(jobId, reverted, applied.slice(i), err);
+    });
+    reverted.push(result);
+    await options.onReverted?.(result);
+  }
+  return { job_id: jobId, reverted, already_reverted: alreadyReverted };
+}
+
+/** Inside `tx`: refuses (`ChangeJobOpenError`, naming `changeId`) while job `jobId` has not ended; a job whose document is gone has. */
+async function refuseWhileJobOpen(tx: Transaction, db: Firestore, changeId: string, jobId: string): Promise<void> {
+  const job = await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
+  const jobStatus = job.get("status") as JobStatus | undefined;
+  if (jobStatus && isOpenStatus(jobStatus)) throw new ChangeJobOpenError(changeId, jobId, jobStatus);
+}
+
+/**
+ * The changes reverted before the one judged, by id: its job's later changes, when the whole job is reverted
+ * newest first (`revertJob`); none for a change reverted on its own. The documents they wrote are judged as
+ * their reverts will leave them, and a conflict only they make is none.
+ */
+type RevertedFirst = ReadonlySet<string>;
+
+const NONE_REVERTED_FIRST: RevertedFirst = new Set();
+
+/**
+ * Inside `tx`: what stands in the way of reverting `entry` once the changes `first` are reverted: its documents
+ * changed since; else a slug it would give back twice, an alias it would give back pointing at nothing live, or
+ * what a later change built on what it takes away. None: the revert may go ahead.
+ */
+async function revertConflicts(tx: Transaction, db: Firestore, entry: DocumentSnapshot, first: RevertedFirst): Promise<RevertConflict[]> {
+  const documents = entry.get("documents") as JournalDocument[];
+  const changed = await documentsChangedSince(tx, db, entry, documents, first);
+  if (changed.length > 0) return changed;
+  return [
+    ...(await slugsTakenSince(tx, db, entry, documents, first)),
+    ...(await aliasTargetsGoneSince(tx, db, entry, documents, first)),
+    ...(await dependentsLeftBehind(tx, db, entry, documents, first)),
+  ];
+}
+
+/**
+ * Inside `tx`: the documents of `entry` that differ from its after (a field other than `updated_at`, or whether it
+ * exists), or on which a later change is in effect, once the changes `first` are reverted.
+ */
+async function documentsChangedSince(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  documents: readonly JournalDocument[],
+  first: RevertedFirst,
+): Promise<RevertConflict[]> {
+  const refs = documents.map((doc) => db.collection(doc.collection).doc(doc.id));
+  const current = refs.length > 0 ? await tx.getAll(...refs) : [];
+  const conflicts: RevertConflict[] = [];
+  for (const [i, doc] of documents.entries()) {
+    const target = documentPath(doc.collection, doc.id);
+    const later = await changesInEffectAfter(tx, db, entry, target);
+    const restored = restoredFirst(later, first, target);
+    const stored = restored ? restored.before : current[i].exists ? (current[i].data() as DocData) : null;
+    // Not `updated_at`: reverting a later change of the document first stamps it anew.
+    const changed = changedPaths(doc.after, stored, ["updated_at"]);
+    const unchanged = (stored === null) === (doc.after === null) && changed.length === 0;
+    // Even a document that looks as the change left it (a later change wrote the same values again):
+    // reverting this change would undo that one too, unseen.
+    const inEffect = laterChanges(later, first);
+    if (unchanged && inEffect.length === 0) continue;
+    conflicts.push({ target, changed_paths: changed, later_changes: inEffect });
+  }
+  return conflicts;
+}
+
+/**
+ * Of `changes` of document `target` (in effect after the change judged, newest first), the oldest of those reverted
+ * first: its entry for `target`, whose before is the document as they leave it; undefined when none of them is.
+ */
+function restoredFirst(changes: readonly DocumentSnapshot[], first: RevertedFirst, target: string): JournalDocument | undefined {
+  const oldest = changes.filter((change) => first.has(change.id)).at(-1);
+  return (oldest?.get("documents") as JournalDocument[] | undefined)?.find((doc) => documentPath(doc.collection, doc.id) === target);
+}
+
+/**
+ * Inside `tx`: catalog document `id` of `collection` as the revert of `entry` finds it once the changes `first` are
+ * reverted: `stored` (as read now), or as the oldest of them on it found it.
+ */
+async function atRevertOf(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  first: RevertedFirst,
+  collection: CatalogCollection,
+  id: string,
+  stored: DocData | null,
+): Promise<DocData | null> {
+  if (first.size === 0) return stored;
+  const target = documentPath(collection, id);
+  const restored = restoredFirst(await changesInEffectAfter(tx, db, entry, target), first, target);
+  return restored ? restored.before : stored;
+}
+
 /**
  * Inside `tx`: the applied (not reverted) changes of document `target` made after `entry`, newest first
  * (by applied_at, then by which entry was written first): the order to revert them in.
@@ -271,12 +441,25 @@ async function changesInEffectAfter(
   return (await journalOf(tx, db, target)).filter((change) => inEffectAfter(change, entry)).sort((a, b) => compareApplied(b, a));
 }
 
-/** Inside `tx`: the later changes in effect on document `target`, newest first, as a conflict names them: the ones to revert first. */
-async function laterChangesOn(tx: Transaction, db: Firestore, entry: DocumentSnapshot, target: string): Promise<LaterChange[]> {
-  return (await changesInEffectAfter(tx, db, entry, target)).map((change) => ({
-    change_id: change.id,
-    job_id: change.get("job_id") as string,
-  }));
+/**
+ * Inside `tx`: the later changes in effect on document `target` but for those reverted `first`, newest first, as a
+ * conflict names them: the ones to revert first.
+ */
+async function laterChangesOn(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  target: string,
+  first: RevertedFirst,
+): Promise<LaterChange[]> {
+  return laterChanges(await changesInEffectAfter(tx, db, entry, target), first);
+}
+
+/** `changes` (newest first) but for those reverted `first`, as a conflict names them. */
+function laterChanges(changes: readonly DocumentSnapshot[], first: RevertedFirst): LaterChange[] {
+  return changes
+    .filter((change) => !first.has(change.id))
+    .map((change) => ({ change_id: change.id, job_id: change.get("job_id") as string }));
 }
 
 /** Inside `tx`: every journal entry of document `target`. */
@@ -298,63 +481,67 @@ function compareApplied(a: DocumentSnapshot, b: DocumentSnapshot): number {
 
 /**
  * Inside `tx`: a change that left document `target` as it is since `entry` was applied: one in effect made
- * after it, or one reverted after it (the revert changed the document); undefined when none did.
+ * after it (but for those reverted `first`), or one reverted after it (the revert changed the document);
+ * undefined when none did.
  */
 async function changedSince(
   tx: Transaction,
   db: Firestore,
   entry: DocumentSnapshot,
   target: string,
+  first: RevertedFirst,
 ): Promise<QueryDocumentSnapshot | undefined> {
   const appliedAt = (entry.get("applied_at") as Timestamp).toMillis();
   const revertedAfter = (change: DocumentSnapshot) => {
     const revertedAt = change.get("reverted_at") as Timestamp | null | undefined;
     return change.get("status") === ("reverted" satisfies ChangeStatus) && revertedAt != null && revertedAt.toMillis() > appliedAt;
   };
-  return (await journalOf(tx, db, target)).find((change) => inEffectAfter(change, entry) || revertedAfter(change));
+  return (await journalOf(tx, db, target)).find(
+    (change) => !first.has(change.id) && (inEffectAfter(change, entry) || revertedAfter(change)),
+  );
 }
 
 /**
- * Inside `tx`: the slugs the revert gives back that are taken since. A name slug given back to an
- * exercise, held by another exercise or by an alias (a rename's old slug kept as an alias is one:
- * its change, named, is reverted first); an alias given back (its deletion reverted), whose slug an
- * exercise took as its name.
+ * Inside `tx`: the slugs the revert gives back that are taken since (once the changes `first` are reverted).
+ * A name slug given back to an exercise, held by another exercise or by an alias (a rename's old slug kept
+ * as an alias is one: its change, named, is reverted first); an alias given back (its deletion reverted),
+ * whose slug another live exercise took as its name (`aliasShadowIssue`).
  */
 async function slugsTakenSince(
   tx: Transaction,
   db: Firestore,
   entry: DocumentSnapshot,
   documents: readonly JournalDocument[],
+  first: RevertedFirst,
 ): Promise<RevertConflict[]> {
   const restoring = documents.map(({ collection, id, before, after }) => ({ collection, id, before: after, after: before }));
   const reverted = new Set(documents.filter((doc) => doc.collection === CATALOG_COLLECTIONS.exercises).map((doc) => doc.id));
   const conflicts: RevertConflict[] = [];
-  const taken = await nameSlugTaken(tx, db, restoring, reverted);
-  if (taken) {
-    const reason = `holds the name slug "${taken.slug}" the revert would give back`;
-    conflicts.push(
-      ...taken.holders.map((holder) => ({
+  const holdersOf = async (slug: string) => exercisesAtRevertOf(tx, db, entry, first, await readNameHolders(tx, db, slug, reverted));
+  for (const slug of nameSlugsGiven(restoring)) {
+    for (const [holder, exercise] of (await holdersOf(slug)).exercises()) {
+      if (exercise.name_slug !== slug) continue;
+      conflicts.push({
         target: documentPath(CATALOG_COLLECTIONS.exercises, holder),
         changed_paths: ["name_slug"],
-        reason,
-      })),
-    );
-  }
-  for (const slug of nameSlugsGiven(restoring)) {
+        reason: `holds the name slug "${slug}" the revert would give back`,
+      });
+    }
     // A slug that cannot be an alias's id (hand-edited) is held by no alias.
-    const alias = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.aliases, slug);
+    const stored = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.aliases, slug);
+    const alias = await atRevertOf(tx, db, entry, first, CATALOG_COLLECTIONS.aliases, slug, stored);
     if (!alias) continue;
     const target = documentPath(CATALOG_COLLECTIONS.aliases, slug);
     conflicts.push({
       target,
       changed_paths: [],
       reason: `names the slug the revert would give back (${describeAlias(slug, alias)})`,
-      later_changes: await laterChangesOn(tx, db, entry, target),
+      later_changes: await laterChangesOn(tx, db, entry, target, first),
     });
   }
   for (const { collection, id, before, after } of restoring) {
     if (collection !== CATALOG_COLLECTIONS.aliases || before !== null || after === null) continue;
-    for (const holder of await slugHolders(tx, db, id, reverted)) {
+    for (const holder of shadowedExercises(id, after, await holdersOf(id))) {
       conflicts.push({
         target: documentPath(CATALOG_COLLECTIONS.exercises, holder),
         changed_paths: ["name_slug"],
@@ -365,16 +552,33 @@ async function slugsTakenSince(
   return conflicts;
 }
 
+/** Inside `tx`: the exercises of `state` as the revert of `entry` finds them once the changes `first` are reverted. */
+async function exercisesAtRevertOf(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  first: RevertedFirst,
+  state: CatalogState,
+): Promise<CatalogState> {
+  const exercises = new Map<string, DocData>();
+  for (const [id, stored] of state.exercises()) {
+    const exercise = await atRevertOf(tx, db, entry, first, CATALOG_COLLECTIONS.exercises, id, stored);
+    if (exercise) exercises.set(id, exercise);
+  }
+  return new CatalogState({ exercises, aliases: new Map(), families: new Map() });
+}
+
 /**
  * Inside `tx`: the aliases the revert gives back (a deletion or a repoint reverted) whose exercise or
- * family is missing or retired since (`aliasTargetIssue`, as the validator names it): given back, they
- * would lead to nothing live.
+ * family is missing or retired since (`aliasTargetIssue`, as the validator names it), by a change other
+ * than those reverted `first`: given back, they would lead to nothing live.
  */
 async function aliasTargetsGoneSince(
   tx: Transaction,
   db: Firestore,
   entry: DocumentSnapshot,
   documents: readonly JournalDocument[],
+  first: RevertedFirst,
 ): Promise<RevertConflict[]> {
   const conflicts: RevertConflict[] = [];
   for (const { collection, id, before, after } of documents) {
@@ -389,7 +593,7 @@ async function aliasTargetsGoneSince(
       typeof before.exercise_id === "string"
         ? documentPath(CATALOG_COLLECTIONS.exercises, before.exercise_id)
         : documentPath(CATALOG_COLLECTIONS.families, String(before.family_slug));
-    const since = await changedSince(tx, db, entry, targetPath);
+    const since = await changedSince(tx, db, entry, targetPath, first);
     if (!since) continue;
     conflicts.push({
       target: documentPath(CATALOG_COLLECTIONS.aliases, id),
@@ -412,6 +616,7 @@ async function dependentsLeftBehind(
   db: Firestore,
   entry: DocumentSnapshot,
   documents: readonly JournalDocument[],
+  first: RevertedFirst,
 ): Promise<RevertConflict[]> {
   const inRevert = new Set(documents.map(({ collection, id }) => documentPath(collection, id)));
   const exercises = db.collection(CATALOG_COLLECTIONS.exercises);
@@ -428,8 +633,8 @@ async function dependentsLeftBehind(
       const mergedReason = `is merged into exercise ${id}, which the revert would ${gone}`;
       const aliasReason = `points at exercise ${id}, which the revert would ${gone}`;
       conflicts.push(
-        ...(await leftBehind(tx, db, entry, merged, CATALOG_COLLECTIONS.exercises, "merged_into", inRevert, mergedReason)),
-        ...(await leftBehind(tx, db, entry, pointing, CATALOG_COLLECTIONS.aliases, "exercise_id", inRevert, aliasReason)),
+        ...(await leftBehind(tx, db, entry, first, merged, CATALOG_COLLECTIONS.exercises, "merged_into", inRevert, mergedReason)),
+        ...(await leftBehind(tx, db, entry, first, pointing, CATALOG_COLLECTIONS.aliases, "exercise_id", inRevert, aliasReason)),
       );
     }
     const family = before?.family_slug;
@@ -440,7 +645,7 @@ async function dependentsLeftBehind(
       const registry = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.families, family);
       // Merged since the change, not before it (a merge may take in a family retired before). A deprecated
       // family only has no live member: the registry the revert recomputes makes it active again.
-      const merge = registry?.status === "merged" ? await mergeSince(tx, db, entry, family) : undefined;
+      const merge = registry?.status === "merged" ? await mergeSince(tx, db, entry, family, first) : undefined;
       if (merge)
         conflicts.push({
           target: documentPath(CATALOG_COLLECTIONS.families, family),
@@ -449,31 +654,34 @@ async function dependentsLeftBehind(
         });
     }
   }
-  conflicts.push(...(await familyAliasesLeftBehind(tx, db, entry, documents, inRevert)));
+  conflicts.push(...(await familyAliasesLeftBehind(tx, db, entry, documents, inRevert, first)));
   return conflicts;
 }
 
 /**
- * Inside `tx`: the change in effect, made after `entry`, that merged `family`'s registry entry (from any
- * other status, or none). Any write moves the entry's update time (a job's refresh keeping a merged
- * family merged, a revert's recompute): the journal tells when its status became merged.
+ * Inside `tx`: the change in effect, made after `entry` and not reverted `first`, that merged `family`'s registry
+ * entry (from any other status, or none). Any write moves the entry's update time (a job's refresh keeping a
+ * merged family merged, a revert's recompute): the journal tells when its status became merged.
  */
 async function mergeSince(
   tx: Transaction,
   db: Firestore,
   entry: DocumentSnapshot,
   family: string,
+  first: RevertedFirst,
 ): Promise<QueryDocumentSnapshot | undefined> {
   const target = documentPath(CATALOG_COLLECTIONS.families, family);
   const merges = (doc: JournalDocument) =>
     documentPath(doc.collection, doc.id) === target && doc.before?.status !== "merged" && doc.after?.status === "merged";
-  return (await changesInEffectAfter(tx, db, entry, target)).find((change) => (change.get("documents") as JournalDocument[]).some(merges));
+  return (await changesInEffectAfter(tx, db, entry, target)).find(
+    (change) => !first.has(change.id) && (change.get("documents") as JournalDocument[]).some(merges),
+  );
 }
 
 /**
  * Inside `tx`: the family aliases the revert would leave pointing at nothing: at a family whose entry
- * it deletes or whose live exercises it deletes, retires or moves out, left with neither an entry nor
- * a live member.
+ * it deletes or whose live exercises it deletes, retires or moves out, left with neither an entry (as
+ * the changes `first`, reverted, leave it) nor a live member.
  */
 async function familyAliasesLeftBehind(
   tx: Transaction,
@@ -481,6 +689,7 @@ async function familyAliasesLeftBehind(
   entry: DocumentSnapshot,
   documents: readonly JournalDocument[],
   inRevert: ReadonlySet<string>,
+  first: RevertedFirst,
 ): Promise<RevertConflict[]> {
   const families = new Set<string>();
   for (const { collection, id, before, after } of documents) {
@@ -493,26 +702,30 @@ async function familyAliasesLeftBehind(
   const conflicts: RevertConflict[] = [];
   for (const family of families) {
     const registry = documents.find(({ collection, id }) => collection === CATALOG_COLLECTIONS.families && id === family);
-    const keepsEntry = registry
-      ? registry.before !== null
-      : (await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.families, family)) !== null;
+    const stored = async () => {
+      const read = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.families, family);
+      return atRevertOf(tx, db, entry, first, CATALOG_COLLECTIONS.families, family, read);
+    };
+    const keepsEntry = registry ? registry.before !== null : (await stored()) !== null;
     if (keepsEntry || (await membersAfterRevert(tx, db, family, restoredExercises(documents))).some(({ data }) => isLiveExercise(data)))
       continue;
     const pointing = await tx.get(db.collection(CATALOG_COLLECTIONS.aliases).where("family_slug", "==", family).limit(10));
     const reason = `points at family ${family}, which the revert would leave with neither an entry nor a live exercise`;
-    conflicts.push(...(await leftBehind(tx, db, entry, pointing, CATALOG_COLLECTIONS.aliases, "family_slug", inRevert, reason)));
+    conflicts.push(...(await leftBehind(tx, db, entry, first, pointing, CATALOG_COLLECTIONS.aliases, "family_slug", inRevert, reason)));
   }
   return conflicts;
 }
 
 /**
  * Inside `tx`: a conflict for each of `found` (in `collection`, built on what the revert takes away at `path`) that the
- * revert does not restore itself, naming the later changes in effect on it: reverted first, they clear the way.
+ * revert does not restore itself, nor the changes `first`, reverted, take off it, naming the later changes in effect on
+ * it: reverted first, they clear the way.
  */
 async function leftBehind(
   tx: Transaction,
   db: Firestore,
   entry: DocumentSnapshot,
+  first: RevertedFirst,
   found: QuerySnapshot,
   collection: CatalogCollection,
   path: string,
@@ -520,9 +733,12 @@ async function leftBehind(
   reason: string,
 ): Promise<RevertConflict[]> {
   const conflicts: RevertConflict[] = [];
-  for (const target of found.docs.map((doc) => documentPath(collection, doc.id))) {
+  for (const doc of found.docs) {
+    const target = documentPath(collection, doc.id);
     if (inRevert.has(target)) continue;
-    conflicts.push({ target, changed_paths: [path], reason, later_changes: await laterChangesOn(tx, db, entry, target) });
+    const atRevert = await atRevertOf(tx, db, entry, first, collection, doc.id, doc.data());
+    if (atRevert?.[path] !== doc.get(path)) continue;
+    conflicts.push({ target, changed_paths: [path], reason, later_changes: await laterChangesOn(tx, db, entry, target, first) });
   }
   return conflicts;
 }

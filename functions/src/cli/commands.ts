@@ -416,12 +416,22 @@ const cancel: CommandSpec = {
 
 const revert: CommandSpec = {
   name: "revert",
-  args: "<changeId>",
-  positionals: { min: 1, max: 1 },
+  args: "<changeId> | --job <jobId>",
+  positionals: { min: 0, max: 1 },
   summary:
-    "Restore what a change of the journal (catalog_changes) changed, once its job has ended and if its documents are still as it left them.",
-  interrupted: "a revert is one transaction, done whole or not at all: running it again is safe",
-  async run({ args: [arg], json }, ctx) {
+    "Restore what a change of the journal (catalog_changes) changed, once its job has ended and if its documents are still as it left them; with --job, all of a job's changes.",
+  details: [
+    "--job reverts the job's applied changes newest first (last applied, first reverted), one transaction each, but first judges",
+    "them all and reverts none while any would be refused. Refused part-way anyway (a change landing meanwhile), it stops there,",
+    "says what it reverted and what is left, and run again goes on with what is left.",
+  ],
+  options: { job: { type: "string", value: "JOB_ID", description: "revert all of this job's changes" } },
+  interrupted:
+    "a revert is one transaction, done whole or not at all: running it again is safe; a job's revert (--job) run again goes on with the changes left",
+  async run({ args: [arg], options, json }, ctx) {
+    const jobText = options.text("job");
+    if ((arg === undefined) === (jobText === undefined)) throw usageError("name a change, or a job with --job, not both");
+    if (jobText !== undefined) return revertWholeJob(ctx, idArgument("job", jobText), json);
     const changeId = idArgument("change", arg);
     const result = await (await engineOnFirestoreTime(ctx)).revert(changeId, CLI_USER);
     if (json) return ctx.out(toJson({ outcome: result.status, change_id: changeId, job_id: result.job_id, targets: result.targets }));
@@ -432,6 +442,18 @@ const revert: CommandSpec = {
     );
   },
 };
+
+/** `revert --job`: every applied change of the job, newest first, one line each. */
+async function revertWholeJob(ctx: CliContext, jobId: string, json: boolean): Promise<void> {
+  const result = await (await engineOnFirestoreTime(ctx)).revertJob(jobId, CLI_USER);
+  const changes = result.reverted.map(({ change_id: changeId, status, targets }) => ({ change_id: changeId, status, targets }));
+  const outcome = changes.length > 0 ? "reverted" : "nothing_to_revert";
+  if (json) return ctx.out(toJson({ outcome, job_id: jobId, changes, already_reverted: result.already_reverted }));
+  const before = result.already_reverted > 0 ? ` (${result.already_reverted} reverted before)` : "";
+  if (changes.length === 0) return ctx.out(`job ${jobId} has no applied change left to revert${before}; nothing changed`);
+  ctx.out(`reverted ${changes.length} change${changes.length === 1 ? "" : "s"} of job ${jobId}, newest first${before}:`);
+  for (const change of changes) ctx.out(`  ${change.change_id}: ${change.targets.join(", ")}`);
+}
 
 const history: CommandSpec = {
   name: "history",
