@@ -3,7 +3,9 @@
  * both targets, orphaned or merged target, wrong flags) and every exercise (an old slug without an
  * alias), and asks for ALIAS_REPAIR jobs in batches. Read-only on the catalog and lock-free; each page
  * is judged with the facts of that page only (and, for a merged target or a retired exercise's old
- * slug, what its repair would follow).
+ * slug, what its repair would follow). Each repair claims its aliases one by one (`ALIAS_CLAIM_PREFIX`):
+ * a rerun leaves out an alias an open repair holds, or whose finding its last repair answered (what a
+ * repair left, a person must decide), whatever else breaks or is fixed around it.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
@@ -16,15 +18,16 @@ import { AliasFacts, type FactRequest, decideEach, resolveWithFacts } from "../c
 import { type AliasProblem, aliasProblem, leftForRetiredTarget, resolveAliases } from "../catalog/alias-resolution";
 import { readAliasFacts } from "../catalog/reads";
 import { FollowUpJobs } from "./support/follow-ups";
+import { FollowUpClaims } from "./support/follow-up-claims";
 import {
   ALIAS_REPAIR_BATCH,
   type AliasFinding,
+  aliasRepairAsk,
   aliasRepairGroup,
   aliasRepairJob,
   oldSlugsOf,
   oldSlugsWithoutAlias,
 } from "./plans/alias-invariant-scan";
-import type { DocData } from "../util/object-paths";
 import { pageCollection } from "../util/paging";
 import type { Query } from "firebase-admin/firestore";
 import { ScanProgress } from "./support/scan-progress";
@@ -33,6 +36,14 @@ import { applyDisabled } from "../apply/run-plan";
 
 /** Problems listed in the summary; the counts cover all of them. */
 const MAX_LISTED_PROBLEMS = 100;
+
+/** The prefix of the claim each alias a repair asks about gets (`support/follow-up-claims.ts`). */
+const ALIAS_CLAIM_PREFIX = "ALIAS_REPAIR:alias:";
+
+/** A problem as judged: whether ALIAS_REPAIR would find its target retired without a successor. */
+interface JudgedProblem extends AliasFinding {
+  retiredTarget: boolean;
+}
 
 class ProblemLog {
   readonly byKind: Partial<Record<AliasProblem, number>> = {};
@@ -48,32 +59,59 @@ class ProblemLog {
   readonly retiredTargets: string[] = [];
   /** By group (`aliasRepairGroup`), the findings not yet asked about, in the order found. */
   private readonly batches = new Map<number, AliasFinding[]>();
+  /** The repairs found holding aliases so far: each counted once, however many of its aliases are found. */
+  private readonly holders = new Set<string>();
 
-  constructor(private readonly followUps: FollowUpJobs) {}
+  constructor(
+    private readonly followUps: FollowUpJobs,
+    /** The aliases' claims; none in a dry run, which looks nothing up (as `FollowUpJobs`). */
+    private readonly claims: FollowUpClaims | null,
+  ) {}
 
-  async add(slug: string, problem: AliasProblem, found: DocData, retiredTarget = false): Promise<void> {
-    this.byKind[problem] = (this.byKind[problem] ?? 0) + 1;
-    if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push({ alias_slug: slug, problem });
-    if (!aliasSlugSchema.safeParse(slug).success) {
-      this.unrepairable.push(slug);
-      return;
+  /** Records the problems of a page, and batches for repair those ALIAS_REPAIR can repair that no repair holds. */
+  async add(problems: readonly JudgedProblem[]): Promise<void> {
+    const repairable: AliasFinding[] = [];
+    for (const { slug, problem, found, retiredTarget } of problems) {
+      this.byKind[problem] = (this.byKind[problem] ?? 0) + 1;
+      if (this.listed.length < MAX_LISTED_PROBLEMS) this.listed.push({ alias_slug: slug, problem });
+      if (!aliasSlugSchema.safeParse(slug).success) this.unrepairable.push(slug);
+      else if (retiredTarget) this.retiredTargets.push(slug);
+      else repairable.push({ slug, problem, found });
     }
-    if (retiredTarget) {
-      this.retiredTargets.push(slug);
-      return;
+    for (const finding of await this.unheld(repairable)) await this.batch(finding);
+  }
+
+  /** The findings no repair holds: an open one, or one that answered the same finding (a claim read per finding). */
+  private async unheld(findings: readonly AliasFinding[]): Promise<readonly AliasFinding[]> {
+    if (!this.claims) return findings;
+    const held = await this.claims.holders(findings.map(aliasRepairAsk));
+    for (const { jobId, dedupKey, reason } of held.values()) {
+      if (this.holders.has(jobId)) continue;
+      this.holders.add(jobId);
+      this.followUps.heldBy("ALIAS_REPAIR", dedupKey, jobId, reason);
     }
-    const group = aliasRepairGroup(slug);
+    return findings.filter(({ slug }) => !held.has(slug));
+  }
+
+  private async batch(finding: AliasFinding): Promise<void> {
+    const group = aliasRepairGroup(finding.slug);
     const batch = this.batches.get(group) ?? [];
     this.batches.set(group, batch);
-    batch.push({ slug, problem, found });
+    batch.push(finding);
     if (batch.length < ALIAS_REPAIR_BATCH) return;
     this.batches.delete(group);
-    await this.followUps.request(aliasRepairJob(batch));
+    await this.request(batch);
+  }
+
+  /** Asks for the repair of `batch`, and claims its aliases for the job that answers them. */
+  private async request(batch: readonly AliasFinding[]): Promise<void> {
+    const followUp = aliasRepairJob(batch);
+    const result = await this.followUps.requestJob(followUp);
+    await this.claims?.claimFor(followUp, result, batch.map(aliasRepairAsk));
   }
 
   async flush(): Promise<void> {
-    for (const group of [...this.batches.keys()].sort((a, b) => a - b))
-      await this.followUps.request(aliasRepairJob(this.batches.get(group)!));
+    for (const group of [...this.batches.keys()].sort((a, b) => a - b)) await this.request(this.batches.get(group)!);
     this.batches.clear();
   }
 }
@@ -104,7 +142,9 @@ export const aliasInvariantScanHandler = catalogHandler({
     // Its repairs would run in apply mode and each end APPLY_DISABLED: one refusal says it once.
     if (job.payload.mode === "apply" && !deps.config.applyEnabled) return applyDisabled();
     const followUps = new FollowUpJobs(engine, job.payload.mode);
-    const problems = new ProblemLog(followUps);
+    const claims =
+      job.payload.mode === "apply" ? new FollowUpClaims(deps.db, deps.now, deps.config.retainJobsMs, ALIAS_CLAIM_PREFIX) : null;
+    const problems = new ProblemLog(followUps, claims);
     const progress = new ScanProgress(engine, async () => {
       const [aliases, exercises] = await Promise.all([aliasesRead(deps).count().get(), exercisesRead(deps).count().get()]);
       return aliases.data().count + exercises.data().count;
@@ -173,7 +213,7 @@ async function scanAliases({ deps, problems, progress, scanned, signal }: ScanWa
         ),
       read,
     );
-    for (const { slug, problem, found: alias, retiredTarget } of judged) await problems.add(slug, problem, alias, retiredTarget);
+    await problems.add(judged);
     scanned.aliases += page.length;
     await progress.add(page.length);
   }
@@ -194,19 +234,24 @@ async function scanOldSlugs({ deps, problems, progress, scanned, signal }: ScanW
     const named = withoutAlias.length > 0 ? await exercisesWithNameSlugs(deps.db, withoutAlias) : [];
     const taken = new Set(named.filter(({ data }) => isLiveExercise(data)).map(({ data }) => data.name_slug));
     const missing = withoutAlias.filter((slug) => !taken.has(slug) && !counted.has(slug));
+    const ofLive: JudgedProblem[] = [];
     for (const slug of missing) {
       counted.add(slug);
       // A retired exercise's old slug can only be restored to a live successor (one it was merged into).
-      if (isLiveExercise(exercises.get(oldSlugs.get(slug) ?? "") ?? {}))
-        await problems.add(slug, "missing_alias", { exercise_id: oldSlugs.get(slug) }, false);
+      if (isLiveExercise(exercises.get(oldSlugs.get(slug) ?? "") ?? {})) ofLive.push(missingAlias(slug, oldSlugs.get(slug), false));
       else ofRetired.set(slug, oldSlugs.get(slug));
     }
+    await problems.add(ofLive);
     scanned.exercises += page.length;
     await progress.add(page.length);
   }
   const unrestorable = ofRetired.size > 0 ? await unrestorableOldSlugs(deps, [...ofRetired.keys()], signal) : new Set<string>();
-  for (const [slug, exerciseId] of ofRetired)
-    await problems.add(slug, "missing_alias", { exercise_id: exerciseId }, unrestorable.has(slug));
+  await problems.add([...ofRetired].map(([slug, exerciseId]) => missingAlias(slug, exerciseId, unrestorable.has(slug))));
+}
+
+/** An old slug of `exerciseId` without an alias. */
+function missingAlias(slug: string, exerciseId: string | undefined, retiredTarget: boolean): JudgedProblem {
+  return { slug, problem: "missing_alias", found: { exercise_id: exerciseId }, retiredTarget };
 }
 
 /**

@@ -132,18 +132,8 @@ async function requestEnrichment(
   const unheld = flagged.filter(({ id }) => !holders.has(id));
   if (unheld.length === 0) return;
   const followUp = enrichmentFollowUp(unheld);
-  const { outcome, jobId } = await followUps.requestJob(followUp);
-  if (!jobId) return;
-  // Claimed by the job that answers them: the one created, one that answered them before they were claimed (a job
-  // from before exercises had claims), or one open under their key, asked for the same findings, whose claims were
-  // not written (an outage, or a run stopped, between its creation and its claims). One open but asked for other
-  // findings (they changed since, and its shards may have run on the old ones) is left to claim them once a later
-  // run finds it answered these.
-  const answers =
-    outcome === "created" ||
-    outcome === "already_answered" ||
-    (outcome === "deduplicated" && (await claims.askedTheSame(followUp.dedup_key, jobId, followUp.answers ?? "")));
-  if (answers) await claims.record(jobId, unheld.map(exerciseAsk));
+  // Claimed by the job that answers them (`FollowUpClaims.claimFor`).
+  await claims.claimFor(followUp, await followUps.requestJob(followUp), unheld.map(exerciseAsk));
 }
 
 interface ScanCounts {

@@ -2,6 +2,9 @@ import { DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/d
 import { APPLY_DISABLED } from "../../src/jobs/outcomes";
 import { InvalidJobError } from "../../src/jobs/queue";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
+import type { DocData } from "../../src/util/object-paths";
+import type { DocumentSnapshot } from "firebase-admin/firestore";
 import { registry } from "../../src/handlers";
 import { exerciseFixture, retiredFamilyFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest, recordingProgress } from "../helpers/engine";
@@ -58,12 +61,13 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     await endFollowUps(db);
     const afterRepair = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
     expect(afterRepair.summary).toMatchObject({ problems: 7, jobs_created: 0, jobs_deduplicated: 0, jobs_already_answered: groups.size });
-    // Another broken alias changes its own group only, which is asked for again.
+    // Another broken alias is asked about alone: the others stay answered.
     const lost = "lost-lift";
     await seedCatalog(db, { aliases: [{ alias_slug: lost, exercise_id: "no-such-exercise", is_family_alias: false }] });
     const afterNewProblem = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
-    const unchanged = groups.size - (groups.has(aliasRepairGroup(lost)) ? 1 : 0);
-    expect(afterNewProblem.summary).toMatchObject({ problems: 8, jobs_created: 1, jobs_already_answered: unchanged });
+    expect(afterNewProblem.summary).toMatchObject({ problems: 8, jobs_created: 1, jobs_already_answered: groups.size });
+    const [newRepair] = (await otherJobs(db, afterNewProblem.jobId)).filter((job) => job.status === "queued");
+    expect(newRepair.payload).toEqual({ mode: "apply", alias_slugs: [lost] });
   });
 
   it("takes no old slug that another live exercise now has as its own name for a missing alias", async () => {
@@ -250,6 +254,105 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     await expect(
       depsFor(db, mode).queue.createJob({ type: "ALIAS_INVARIANT_SCAN", payload: { mode, alias_slugs: ["x"] }, created_by: "test" }),
     ).rejects.toBeInstanceOf(InvalidJobError);
+  });
+});
+
+describe("ALIAS_INVARIANT_SCAN's repairs, alias by alias (apply)", () => {
+  const deps = () => depsFor(db, "apply");
+  const scan = () => runJob(deps(), "ALIAS_INVARIANT_SCAN", { mode: "apply" });
+  const openRepairs = async () =>
+    (await db.collection(JOB_COLLECTIONS.jobs).where("type", "==", "ALIAS_REPAIR").where("status", "==", "queued").get()).docs;
+  const slugsOf = (job: DocumentSnapshot) => job.get("payload.alias_slugs") as string[];
+  /** Runs the repair each open follow-up asks for, and ends the follow-up as its worker would. */
+  const repairAll = async () => {
+    for (const job of await openRepairs()) {
+      const repair = await runJob(deps(), "ALIAS_REPAIR", job.get("payload") as Record<string, unknown>);
+      await job.ref.update({ status: repair.status, error: repair.error, finished_at: new Date() });
+    }
+  };
+  /** `count` slugs starting with `prefix` in the hash group of `slug` (`aliasRepairGroup`), in id order. */
+  const slugsInGroupOf = (slug: string, prefix: string, count: number) =>
+    Array.from({ length: 100 * count }, (_, i) => `${prefix}-${i}`)
+      .filter((candidate) => aliasRepairGroup(candidate) === aliasRepairGroup(slug))
+      .slice(0, count)
+      .sort();
+  const orphan = (slug: string) => ({ alias_slug: slug, exercise_id: "no_such__exercise", is_family_alias: false });
+  // Two exercises merged into each other: ALIAS_REPAIR leaves an alias of either to a person (ALIAS_LOOP).
+  const looped = exerciseFixture("Loop Move One (Dumbbell)", ["dumbbell"]);
+  const loopMate = exerciseFixture("Loop Move Two (Dumbbell)", ["dumbbell"]);
+  const loop = { alias_slug: "old-loop-move", exercise_id: looped.id, is_family_alias: false };
+  const seedLoop = (aliases: DocData[]) =>
+    seedCatalog(db, {
+      exercises: [
+        { ...looped, status: "merged", merged_into: loopMate.id },
+        { ...loopMate, status: "merged", merged_into: looped.id },
+        exerciseFixture("Live Move (Dumbbell)", ["dumbbell"]),
+      ],
+      aliases: [loop, ...aliases],
+    });
+
+  it("does not ask again about an alias its repair left to a person when another alias of its batch is fixed or breaks", async () => {
+    const [fixed, broken] = slugsInGroupOf(loop.alias_slug, "gone-move", 2);
+    await seedLoop([orphan(fixed)]);
+    const first = await scan();
+    const [repair] = await openRepairs();
+    expect(first.summary).toMatchObject({ jobs_created: 1 });
+    expect(slugsOf(repair).sort()).toEqual([fixed, loop.alias_slug].sort());
+    // The repair deletes the orphan and leaves the loop to a person.
+    await repairAll();
+    expect((await repair.ref.get()).get("status")).toBe("needs_review");
+    expect(await alias(db, fixed)).toBeNull();
+
+    // The loop alone, unchanged: answered by that repair.
+    const afterFix = await scan();
+    expect(afterFix.summary).toMatchObject({ problems: 1, jobs_created: 0, jobs_already_answered: 1 });
+    expect(afterFix.summary.follow_ups).toEqual([expect.objectContaining({ outcome: "already_answered", job_id: repair.id })]);
+
+    // Another alias of its group breaks: it alone is asked about.
+    await seedCatalog(db, { aliases: [orphan(broken)] });
+    const afterBreak = await scan();
+    expect(afterBreak.summary).toMatchObject({ problems: 2, jobs_created: 1, jobs_already_answered: 1 });
+    expect((await openRepairs()).map(slugsOf)).toEqual([[broken]]);
+    // While that repair is open, it holds its alias.
+    expect((await scan()).summary).toMatchObject({ jobs_created: 0, jobs_deduplicated: 1, jobs_already_answered: 1 });
+
+    // The loop found otherwise (its alias changed) is asked about again.
+    await repairAll();
+    await db.collection(CATALOG_COLLECTIONS.aliases).doc(loop.alias_slug).update({ exercise_id: loopMate.id });
+    const afterChange = await scan();
+    expect(afterChange.summary).toMatchObject({ problems: 1, jobs_created: 1 });
+    expect((await openRepairs()).map(slugsOf)).toEqual([[loop.alias_slug]]);
+  });
+
+  it("never asks for an alias an open repair holds, however a group of more than a batch shifts", async () => {
+    const orphans = slugsInGroupOf("any", "lost-lift", ALIAS_REPAIR_BATCH + 1);
+    await seedCatalog(db, { aliases: orphans.map(orphan) });
+    expect((await scan()).summary).toMatchObject({ jobs_created: 2 });
+    const asked = (await openRepairs()).flatMap(slugsOf);
+    expect(asked.sort()).toEqual(orphans);
+
+    // The first one found is fixed: every batch after it would start one alias later.
+    await db.collection(CATALOG_COLLECTIONS.aliases).doc(orphans[0]).delete();
+    const rerun = await scan();
+    expect(rerun.summary).toMatchObject({ problems: ALIAS_REPAIR_BATCH, jobs_created: 0, jobs_deduplicated: 2 });
+    expect(await openRepairs()).toHaveLength(2);
+  });
+
+  it("claims, once it finds them answered, the aliases of a repair asked for before they were claimed one by one", async () => {
+    const [mate] = slugsInGroupOf(loop.alias_slug, "gone-move", 1);
+    await seedLoop([]);
+    await scan();
+    const [repair] = await openRepairs();
+    // As a repair asked for before aliases had claims of their own: only its own key is claimed.
+    const claims = await db.collection(JOB_COLLECTIONS.dedup).get();
+    await Promise.all(claims.docs.filter((claim) => claim.get("dedup_key") !== repair.get("dedup_key")).map((claim) => claim.ref.delete()));
+    await repairAll();
+
+    // Its batch, unchanged, is answered under its key; its alias is claimed then, so a new batch-mate leaves it out.
+    expect((await scan()).summary).toMatchObject({ jobs_created: 0, jobs_already_answered: 1 });
+    await seedCatalog(db, { aliases: [orphan(mate)] });
+    expect((await scan()).summary).toMatchObject({ jobs_created: 1, jobs_already_answered: 1 });
+    expect((await openRepairs()).map(slugsOf)).toEqual([[mate]]);
   });
 });
 

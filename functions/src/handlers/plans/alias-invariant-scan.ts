@@ -1,11 +1,13 @@
 /**
  * ALIAS_INVARIANT_SCAN's pure parts: which old slugs of a page of exercises lack an alias, and the
  * ALIAS_REPAIR jobs a batch of broken alias slugs becomes. A batch's dedup key is derived from its
- * slugs, so a rerun that finds the same problems while their repair is still open adds nothing.
+ * slugs, and each alias in it is claimed for its repair besides (`aliasRepairAsk`), so a rerun leaves
+ * out an alias whose repair is still open or answered the same finding, however it batches the rest.
  */
 import type { CatalogDoc } from "../../catalog/repository";
 import { createHash } from "node:crypto";
 import { idSetKey, type FollowUp } from "../support/follow-ups";
+import type { ClaimAsk } from "../support/follow-up-claims";
 import { canonicalJson } from "../../util/document-diff";
 import { creationSlugOf } from "../../catalog/slug-aliases";
 import { type DocData } from "../../util/object-paths";
@@ -37,7 +39,12 @@ export interface AliasFinding {
   found: DocData;
 }
 
-/** Groups of findings, by a hash of the slug: a problem found or fixed changes only its own group's jobs. */
+/**
+ * Groups of findings, by a hash of the slug, so a problem found or fixed changes only its own group's
+ * batch: aliases found unclaimed (`aliasRepairAsk`) whose repair was asked for before (before aliases had
+ * claims of their own, or their claims were not written: an outage between the job and its claims) are
+ * batched as then, under the key of the job that knows what it answered.
+ */
 const ALIAS_REPAIR_GROUPS = 16;
 
 /** The group of `slug` (see ALIAS_REPAIR_GROUPS). */
@@ -46,20 +53,26 @@ export function aliasRepairGroup(slug: string): number {
 }
 
 /**
- * The ALIAS_REPAIR of a batch of one group. It answers the batch's problems as found, so a batch
- * ALIAS_REPAIR could not repair (a person must decide) is asked for once, not on every run that
- * finds it again; an alias repaired and broken again is found otherwise, and asked about again.
+ * What a repair answers for one alias: the problem as found. An alias ALIAS_REPAIR could not repair (a
+ * person must decide) is asked about once, not on every run that finds it again; one repaired and
+ * broken again is found otherwise, and asked about again.
  */
+export function aliasRepairAsk(finding: AliasFinding): ClaimAsk {
+  const { slug, problem, found } = finding;
+  return { id: slug, answers: canonicalJson({ slug, problem, found }) };
+}
+
+/** The ALIAS_REPAIR of a batch of one group; it answers what it answers for each alias (`aliasRepairAsk`). */
 export function aliasRepairJob(batch: readonly AliasFinding[]): FollowUp {
   const { sorted, digest } = idSetKey(
     batch.map(({ slug }) => slug),
     24,
   );
-  const bySlug = new Map(batch.map((finding) => [finding.slug, finding]));
+  const answersOf = new Map(batch.map((finding) => [finding.slug, aliasRepairAsk(finding).answers]));
   return {
     type: "ALIAS_REPAIR",
     payload: { mode: "apply", alias_slugs: sorted },
     dedup_key: `ALIAS_REPAIR:${digest}`,
-    answers: sorted.map((slug) => canonicalJson(bySlug.get(slug))).join("\n"),
+    answers: sorted.map((slug) => answersOf.get(slug)).join("\n"),
   };
 }

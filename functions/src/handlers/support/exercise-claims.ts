@@ -1,17 +1,13 @@
 /**
- * What a scan's follow-ups already hold, exercise by exercise. A follow-up about several exercises is
- * dedup-keyed by all of them, so a later scan that groups them otherwise (a page-mate fixed, the
- * pages of a selection shifted) asks under a new key, which knows nothing of what the last job
- * answered. So each exercise a follow-up asks about gets a dedup claim of its own besides
- * (`catalog_job_dedup`, key `<prefix><exercise id>`; no job is ever created under it), pointing at
- * the job with what it answers for that exercise: a later scan leaves out each exercise whose claim
- * is held by an open job or by a finished one that answered the same (`DedupClaims.blocking`). A job
- * asked for otherwise (EXERCISE_ADD's enrichment) holds its exercises the same way while it is open.
+ * The claims of the enrichments of exercises, exercise by exercise (`support/follow-up-claims.ts`): a
+ * quality scan leaves out an exercise an open enrichment holds, or whose findings the last one
+ * answered. A job asked for otherwise (EXERCISE_ADD's enrichment) holds its exercises the same way while
+ * it is open.
  */
-import type { DocumentReference, DocumentSnapshot, Firestore } from "firebase-admin/firestore";
+import type { Firestore } from "firebase-admin/firestore";
 import { JOB_COLLECTIONS } from "../../jobs/collections";
-import { DedupClaims } from "../../jobs/dedup";
 import { type JobStatus, isOpenStatus } from "../../jobs/lifecycle";
+import { type ClaimAsk, FollowUpClaims } from "./follow-up-claims";
 
 /**
  * The prefix of the claims every enrichment of exercises takes (the quality scan's, EXERCISE_ADD's), so
@@ -20,68 +16,12 @@ import { type JobStatus, isOpenStatus } from "../../jobs/lifecycle";
  */
 const ENRICHMENT_CLAIM_PREFIX = "CATALOG_ENRICH_FIELD:quality_scan:exercise:";
 
-/** An exercise a follow-up asks about, and what it answers for it (`FollowUp.answers`, for that exercise alone). */
-export interface ExerciseAsk {
-  id: string;
-  answers: string;
-}
+/** An exercise an enrichment asks about, and what it answers for it. */
+export type ExerciseAsk = ClaimAsk;
 
-/** The job that holds an exercise: still open (`duplicate_dedup_key`), or it answered the same. */
-export interface ExerciseHolder {
-  jobId: string;
-  /** The holder's own dedup key (its whole set of exercises). */
-  dedupKey: string;
-  reason: "duplicate_dedup_key" | "already_answered";
-}
-
-export class ExerciseClaims {
-  private readonly claims: DedupClaims;
-
-  constructor(
-    private readonly db: Firestore,
-    now: () => Date,
-    /** How long a finished job is kept (`RETAIN_JOBS_DAYS`): the claims are kept as long as the queue keeps its own. */
-    keepMs: number,
-  ) {
-    this.claims = new DedupClaims(db, now, keepMs);
-  }
-
-  private key(exerciseId: string): string {
-    return `${ENRICHMENT_CLAIM_PREFIX}${exerciseId}`;
-  }
-
-  /**
-   * The exercises of `asked` a job already holds, by id, with that job. One read per exercise (a
-   * single round trip) and one per job holding any of them, however many exercises it holds.
-   */
-  async holders(asked: readonly ExerciseAsk[]): Promise<Map<string, ExerciseHolder>> {
-    if (asked.length === 0) return new Map();
-    const claims = await this.db.getAll(...asked.map(({ id }) => this.claims.ref(this.key(id))));
-    const reads = new Map<string, Promise<DocumentSnapshot>>();
-    const read = (ref: DocumentReference): Promise<DocumentSnapshot> => {
-      if (!reads.has(ref.path)) reads.set(ref.path, ref.get());
-      return reads.get(ref.path)!;
-    };
-    const blocked = await Promise.all(claims.map((claim, index) => this.claims.blocking(claim, read, asked[index].answers)));
-    const held = new Map<string, ExerciseHolder>();
-    for (const [index, holder] of blocked.entries()) {
-      if (!holder) continue;
-      const job = await read(this.db.collection(JOB_COLLECTIONS.jobs).doc(holder.jobId));
-      held.set(asked[index].id, { ...holder, dedupKey: job.get("dedup_key") as string });
-    }
-    return held;
-  }
-
-  /** Whether `jobId` holds the follow-up's own key (`dedupKey`), asked for the same `answers`: then it answers them. */
-  askedTheSame(dedupKey: string, jobId: string, answers: string): Promise<boolean> {
-    return this.claims.heldFor(dedupKey, jobId, answers);
-  }
-
-  /** `jobId` answers `asked` from now on, each exercise for itself. */
-  async record(jobId: string, asked: readonly ExerciseAsk[]): Promise<void> {
-    const batch = this.db.batch();
-    for (const { id, answers } of asked) batch.set(this.claims.ref(this.key(id)), this.claims.fields(this.key(id), jobId, answers));
-    await batch.commit();
+export class ExerciseClaims extends FollowUpClaims {
+  constructor(db: Firestore, now: () => Date, keepMs: number) {
+    super(db, now, keepMs, ENRICHMENT_CLAIM_PREFIX);
   }
 
   /**
