@@ -250,7 +250,7 @@ export async function readNameHolders(tx: Transaction, db: Firestore, slug: stri
 }
 
 /** Inside `tx`: the exercises holding name slug `slug`, but for those in `excluded`. */
-export async function slugHolders(tx: Transaction, db: Firestore, slug: string, excluded: ReadonlySet<string>): Promise<string[]> {
+async function slugHolders(tx: Transaction, db: Firestore, slug: string, excluded: ReadonlySet<string>): Promise<string[]> {
   const holding = await tx.get(db.collection(CATALOG_COLLECTIONS.exercises).where("name_slug", "==", slug).select());
   return holding.docs.map((doc) => doc.id).filter((holder) => !excluded.has(holder));
 }

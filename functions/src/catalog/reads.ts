@@ -1,8 +1,8 @@
 /**
  * Catalog reads the handlers need beyond `catalog/repository`: a family with its registry entry,
- * who holds the slugs a plan gives out, the distinct family slugs the scans walk, the facts alias
- * checks ask for (including exercises by the slug they were created with). Every walk pages; none
- * holds more than one page or one family in memory.
+ * who holds the slugs a plan gives out, the families the scans walk, the facts alias checks ask for
+ * (including exercises by the slug they were created with). Every walk pages; none holds more than
+ * one page and one family in memory.
  */
 import type { Firestore, Query } from "firebase-admin/firestore";
 import {
@@ -13,6 +13,7 @@ import {
   getFamilyRegistries,
   getFamilyRegistry,
   loadFamilyExercises,
+  unlessTooLarge,
 } from "./repository";
 import { toNameSlug } from "./taxonomy";
 import { isLiveExercise } from "./family-registry";
@@ -80,31 +81,55 @@ async function loadSlugOwners(db: Firestore, nameSlugs: Iterable<string>, aliasS
   return { aliases, exercises, live, documents: new Map(holders.map(({ id, data }) => [id, data])) };
 }
 
+/** A family as the scans walk it: read whole with its registry entry, or null when it is too large to (`CatalogLimitError`). */
+export interface WalkedFamily {
+  slug: string;
+  read: LoadedFamily | null;
+}
+
+/** Exercises per page of `walkFamilies`: one round trip reads the families of many. */
+const WALK_PAGE_SIZE = 500;
+
 /**
- * The distinct family slugs of the catalog's exercises, in order, one query per family: each
- * step asks for the first exercise after the previous family, so no family is ever read whole here.
- * Only string slugs: Firestore orders a legacy null or number before every string, where the walk
- * would stop at once.
+ * The catalog's families in slug order, each read whole with its registry entry: those after `after`,
+ * up to `upTo` (either unset: from the first, to the last). The exercises are read a page at a time in
+ * family order, each once, and the registry entries of a page's families in one read: no query per
+ * family. The last family of a full page may go on in the next, so it is read on its own (its members in
+ * that page twice), which also refuses one too large; the next page starts after it.
+ * Only string slugs: Firestore orders a legacy null or number before every string.
  */
-export async function* familySlugs(db: Firestore, signal?: AbortSignal): AsyncGenerator<string> {
-  const ordered = familyMembers(db).orderBy("family_slug").select("family_slug").limit(1);
-  let previous: string | null = null;
+export async function* walkFamilies(db: Firestore, range: { after?: string | null; upTo?: string } = {}): AsyncGenerator<WalkedFamily> {
+  const members = range.upTo === undefined ? familyMembers(db) : familyMembers(db).where("family_slug", "<=", range.upTo);
+  const ordered = members.orderBy("family_slug").limit(WALK_PAGE_SIZE);
+  let after = range.after ?? null;
   for (;;) {
-    signal?.throwIfAborted();
-    const snap = await (previous === null ? ordered : ordered.startAfter(previous)).get();
-    const slug: unknown = snap.docs[0]?.get("family_slug");
-    if (typeof slug !== "string") return;
-    yield slug;
-    previous = slug;
+    const page = (await (after === null ? ordered : ordered.startAfter(after)).get()).docs;
+    const families = new Map<string, CatalogDoc[]>();
+    for (const doc of page) {
+      const slug = doc.get("family_slug") as string;
+      families.set(slug, [...(families.get(slug) ?? []), { id: doc.id, data: doc.data() }]);
+    }
+    const full = page.length === WALK_PAGE_SIZE;
+    const last = full ? [...families.keys()].pop() : undefined;
+    const [registries, lastMembers] = await Promise.all([
+      getFamilyRegistries(db, families.keys()),
+      last === undefined ? null : unlessTooLarge(loadFamilyExercises(db, last)),
+    ]);
+    for (const [slug, pageMembers] of families) {
+      const whole = slug === last ? lastMembers : pageMembers;
+      yield { slug, read: whole && { slug, members: whole, registry: registries.get(slug) ?? null } };
+    }
+    if (last === undefined) return;
+    after = last;
   }
 }
 
-/** Every exercise with a family slug: the members of the families `familySlugs` walks. */
+/** Every exercise with a family slug: the members of the families `walkFamilies` walks. */
 function familyMembers(db: Firestore): Query {
   return db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", ">=", "");
 }
 
-/** How many exercises the families `familySlugs` walks hold, any status (one read per 1,000). */
+/** How many exercises the families `walkFamilies` walks hold, any status (one read per 1,000). */
 export async function countFamilyMembers(db: Firestore): Promise<number> {
   return (await familyMembers(db).count().get()).data().count;
 }

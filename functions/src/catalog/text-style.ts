@@ -63,7 +63,7 @@ const FULL_STOP_END = new RegExp(`\\.${CLOSERS}$`, "u");
 const OTHER_END = new RegExp(`(?<![!?…])[!?…]+(?=${CLOSERS}$)`, "u");
 
 /** Ends as a programming use case must: with "." (closing quotes and brackets after it included). */
-export function endsWithFullStop(sentence: string): boolean {
+function endsWithFullStop(sentence: string): boolean {
   return FULL_STOP_END.test(sentence.trim());
 }
 

@@ -1,18 +1,19 @@
 /**
- * DUPLICATE_DETECTION_SCAN: reads the catalog family by family into a key index (see
- * plans/duplicate-detection) and asks for a FAMILY_MERGE job in dry_run for every merge candidate.
- * Read-only on the catalog and lock-free. A family too large to read whole (over 2,000 exercises) is
- * named in `families_too_large` and left out of the index; the index leaves out retired families itself
- * (no live exercise, or a merged or deprecated registry entry).
+ * DUPLICATE_DETECTION_SCAN: reads the catalog family by family (`walkFamilies`, a page of exercises at a
+ * time) into a key index (see plans/duplicate-detection) and asks for a FAMILY_MERGE job in dry_run for
+ * every merge candidate. Read-only on the catalog and lock-free. A family too large to read whole (over
+ * 2,000 exercises) is named in `families_too_large` and left out of the index; the index leaves out
+ * retired families itself (no live exercise, or a merged or deprecated registry entry). A run still
+ * reading at its deadline ends there, not `complete`: it reports what it found and asks for nothing.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
-import { unlessTooLarge } from "../catalog/repository";
-import { countFamilyMembers, familySlugs, readFamily } from "../catalog/reads";
+import { countFamilyMembers, walkFamilies } from "../catalog/reads";
 import { ScanProgress } from "./support/scan-progress";
 import { FollowUpJobs } from "./support/follow-ups";
+import { runDeadlinePassed } from "./support/family-walk";
 import { DuplicateIndex, mergeCandidateJob } from "./plans/duplicate-detection";
 
 /** Findings listed in the summary; the counts cover all of them. */
@@ -29,25 +30,34 @@ export const duplicateDetectionScanHandler = catalogHandler({
     const index = new DuplicateIndex();
     let familiesScanned = 0;
     const familiesTooLarge: string[] = [];
+    let stoppedBefore: string | null = null;
     const progress = new ScanProgress(engine, () => countFamilyMembers(deps.db));
-    for await (const slug of familySlugs(deps.db, ctx.signal)) {
-      const family = await unlessTooLarge(readFamily(deps.db, slug));
+    for await (const { slug, read } of walkFamilies(deps.db)) {
+      // Its deadline ends it with what it read (below), instead of failing RUN_DEADLINE into retries that would each stop there too.
+      if (runDeadlinePassed(ctx)) {
+        stoppedBefore = slug;
+        break;
+      }
+      ctx.signal.throwIfAborted();
       // Too large to read whole: named for a person, not the end of this run and of every run after it.
-      if (family === null) {
+      if (read === null) {
         familiesTooLarge.push(slug);
         continue;
       }
-      index.addFamily(slug, family.members, family.registry);
+      index.addFamily(slug, read.members, read.registry);
       familiesScanned++;
-      await progress.add(family.members.length);
+      await progress.add(read.members.length);
     }
-    await progress.finish();
+    await progress.finish({ stoppedAtLimit: stoppedBefore !== null });
     const findings = index.findings();
     const followUps = new FollowUpJobs(engine, job.payload.mode);
-    for (const candidate of findings.merges) await followUps.request(mergeCandidateJob(candidate));
+    // Stopped part-way, it asks for no merge: a family it did not read may be the better target.
+    if (stoppedBefore === null) for (const candidate of findings.merges) await followUps.request(mergeCandidateJob(candidate));
     return succeededIn(job.payload.mode, {
       families_scanned: familiesScanned,
       families_too_large: familiesTooLarge,
+      complete: stoppedBefore === null,
+      stopped_before_family: stoppedBefore,
       merge_candidates: findings.merges.length,
       merge_candidates_listed: findings.merges.slice(0, MAX_LISTED),
       duplicate_exercises_within_family: findings.within_family.length,

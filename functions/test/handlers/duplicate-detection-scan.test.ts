@@ -1,7 +1,19 @@
 import { InvalidJobError } from "../../src/jobs/queue";
-import { exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
-import { MODES, ROWS_MERGED_INTO_ROW, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
+import { exerciseFixture, retiredFamilyFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
+import {
+  MODES,
+  ROWS_MERGED_INTO_ROW,
+  depsFor,
+  endFollowUps,
+  familyQueryCounter,
+  numberedFamilies,
+  otherJobs,
+  runJob,
+  seedDemo,
+} from "./support";
+import { createEngine } from "../../src/create-engine";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 const db = useFirestore();
 
@@ -128,5 +140,39 @@ describeWithFullEmulator("DUPLICATE_DETECTION_SCAN over a family too large to re
 
     expect(run.status).toBe("succeeded_dry_run");
     expect(run.summary).toMatchObject({ families_too_large: ["aaa_giant_move"], families_scanned: 16, merge_candidates: 2 });
+  });
+});
+
+describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN at its run's deadline (%s)", (mode) => {
+  it("ends with what it read, not complete, and asks for nothing, instead of failing RUN_DEADLINE into retries", async () => {
+    await seedDemo(db, lookalikes);
+    const engine = createEngine({ db, config: testConfig({ applyEnabled: mode === "apply" }), tasks: new RecordingTasks() });
+    const { jobId } = await engine.queue.createJob({ type: "DUPLICATE_DETECTION_SCAN", payload: { mode }, created_by: "test" });
+
+    // A deadline that comes as it starts.
+    const reports = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1 });
+
+    expect(reports).toEqual([
+      expect.objectContaining({ jobId, status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null }),
+    ]);
+    const job = await engine.queue.getJob(jobId);
+    expect(job).toMatchObject({
+      attempts: 1,
+      result_summary: { complete: false, stopped_before_family: expect.any(String), jobs_would_create: 0 },
+    });
+    expect(await otherJobs(db, jobId)).toEqual([]);
+  });
+});
+
+describeWithFullEmulator("DUPLICATE_DETECTION_SCAN's reads (dry_run)", () => {
+  it("reads the catalog a page of exercises at a time, not with queries per family", async () => {
+    // More families of two than a page (500 exercises) holds.
+    await seedCatalog(db, { exercises: numberedFamilies(300, 2) });
+    const familyQueries = familyQueryCounter(db);
+    const run = await runJob(depsFor(db, "dry_run"), "DUPLICATE_DETECTION_SCAN", { mode: "dry_run" });
+
+    // Two pages, the family the first ends in, and the count of the progress's total, if it was reported.
+    expect(familyQueries()).toBeLessThanOrEqual(4);
+    expect(run.summary).toMatchObject({ families_scanned: 300, complete: true, stopped_before_family: null });
   });
 });

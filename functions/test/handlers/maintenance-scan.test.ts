@@ -8,7 +8,20 @@ import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalo
 import { useFirestore, describeWithFullEmulator } from "../helpers/firestore";
 import { registry } from "../../src/handlers";
 import { leaseForTest, recordingProgress, withSlowFollowUps } from "../helpers/engine";
-import { MODES, cancelledAtFollowUp, depsFor, endFollowUps, otherJobs, runJob, seedDemo } from "./support";
+import {
+  MODES,
+  cancelledAtFollowUp,
+  depsFor,
+  endFollowUps,
+  familyQueryCounter,
+  numberedFamilies,
+  otherJobs,
+  runJob,
+  seedDemo,
+} from "./support";
+import { createEngine } from "../../src/create-engine";
+import type { DrainLimits } from "../../src/jobs/worker";
+import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 const db = useFirestore();
 
@@ -160,20 +173,31 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN (%s)", (mode) => {
     });
   });
 
-  it("gets past the families it already asked about: family_limit counts only families asked about anew", async () => {
+  it("goes on from the family where the last run in its mode stopped at family_limit", async () => {
     await seedDemo(db);
     const askedFamilies: string[] = [];
     for (let run = 0; run < 3; run++) {
       const scan = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode, family_limit: 1 });
-      expect(scan.summary).toMatchObject({ families_asked: 1, stopped_at_family_limit: true });
-      const followUps = scan.summary.follow_ups as { dedup_key: string; outcome: string }[];
-      askedFamilies.push(
-        ...new Set(followUps.filter(({ outcome }) => outcome !== "already_answered").map(({ dedup_key }) => dedup_key.split(":")[1])),
-      );
+      expect(scan.summary).toMatchObject({ families_asked: 1, stopped_at_family_limit: true, complete: false });
+      const followUps = scan.summary.follow_ups as { dedup_key: string }[];
+      askedFamilies.push(...new Set(followUps.map(({ dedup_key }) => dedup_key.split(":")[1])));
       await endFollowUps(db);
     }
-    // A dry run asks for nothing, so it names the same first family every run; apply moves on each run.
-    expect(new Set(askedFamilies).size).toBe(mode === "apply" ? 3 : 1);
+    // A dry run previews the next family with problems, as an apply run asks about it.
+    expect(askedFamilies).toHaveLength(3);
+    expect(askedFamilies).toEqual([...new Set(askedFamilies)].sort());
+  });
+
+  it("does not count towards family_limit a family whose findings were already answered or whose jobs are open", async () => {
+    await seedDemo(db);
+    const everyFamily = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode });
+    expect(everyFamily.summary).toMatchObject({ complete: true, next_family: null });
+    const limited = await runJob(depsFor(db, mode), "MAINTENANCE_SCAN", { mode, family_limit: 1 });
+
+    // Nothing was asked for in a dry run, so it stops at the first family with problems again; apply asked about all.
+    expect(limited.summary).toMatchObject(
+      mode === "apply" ? { families_asked: 0, complete: true } : { families_asked: 1, stopped_at_family_limit: true },
+    );
   });
 
   it("rejects an invalid payload before anything runs", async () => {
@@ -327,5 +351,73 @@ describeWithFullEmulator("MAINTENANCE_SCAN over a family too large to read whole
 
     expect(run.status).toBe("succeeded_dry_run");
     expect(run.summary).toMatchObject({ families_too_large: ["aaa_giant_move"], families_scanned: 14, families_with_problems: 6 });
+  });
+});
+
+/** The catalog's family slugs in the order the scans walk them. */
+async function walkedFamilySlugs(): Promise<string[]> {
+  const members = await db.collection(CATALOG_COLLECTIONS.exercises).where("family_slug", ">=", "").orderBy("family_slug").get();
+  return [...new Set(members.docs.map((doc) => doc.get("family_slug") as string))];
+}
+
+describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN at its run's deadline (%s)", (mode) => {
+  it("ends with what it did, and the next run goes on from there, round to the first family", async () => {
+    await seedDemo(db);
+    const families = await walkedFamilySlugs();
+    const engine = createEngine({ db, config: testConfig({ applyEnabled: mode === "apply" }), tasks: new RecordingTasks() });
+    const scan = async (limits: DrainLimits) => {
+      const { jobId } = await engine.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode }, created_by: "test" });
+      const reports = await engine.runLane("maintenance", limits);
+      // Its follow-ups wait in its lane: ended, so the next scan is the lane's next job.
+      await endFollowUps(db);
+      expect(reports).toEqual([expect.objectContaining({ jobId, status: mode === "apply" ? "succeeded" : "succeeded_dry_run" })]);
+      return (await engine.queue.getJob(jobId))!.result_summary!;
+    };
+
+    // A deadline that comes as it starts: each run goes through one family and stops before the next.
+    const nextFamilies: unknown[] = [];
+    for (let run = 0; run < families.length; run++) {
+      const summary = await scan({ maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1 });
+      expect(summary).toMatchObject({ families_scanned: 1, complete: false, stopped_at_run_deadline: true });
+      expect(summary.started_after_family).toBe(run === 0 ? null : families[run - 1]);
+      nextFamilies.push(summary.next_family);
+    }
+    expect(nextFamilies).toEqual([...families.slice(1), families[0]]);
+
+    // With time for all, a run goes through every family once, round from where the last one stopped; the next starts from the first.
+    const whole = await scan({ maxJobs: 1, budgetMs: 10_000 });
+    expect(whole).toMatchObject({
+      started_after_family: families.at(-1),
+      families_scanned: families.length,
+      complete: true,
+      next_family: null,
+    });
+    expect(await scan({ maxJobs: 1, budgetMs: 10_000 })).toMatchObject({ started_after_family: null, complete: true });
+  });
+});
+
+describeWithFullEmulator("MAINTENANCE_SCAN's cursors", () => {
+  it("are kept per mode: a dry run stopped part-way does not move apply runs on", async () => {
+    await seedDemo(db);
+    const engine = createEngine({ db, config: testConfig({ applyEnabled: true }), tasks: new RecordingTasks() });
+    await engine.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode: "dry_run" }, created_by: "test" });
+    const [preview] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1 });
+    expect((await engine.queue.getJob(preview.jobId))?.result_summary).toMatchObject({ complete: false });
+
+    const run = await runJob(depsFor(db, "apply"), "MAINTENANCE_SCAN", { mode: "apply" });
+    expect(run.summary).toMatchObject({ started_after_family: null, families_scanned: 14, complete: true });
+  });
+});
+
+describeWithFullEmulator("MAINTENANCE_SCAN's reads (dry_run)", () => {
+  it("reads the families a page of exercises at a time, not with queries per family", async () => {
+    // More families of four than a page (500 exercises) holds.
+    await seedCatalog(db, { exercises: numberedFamilies(150, 4) });
+    const familyQueries = familyQueryCounter(db);
+    const run = await runJob(depsFor(db, "dry_run"), "MAINTENANCE_SCAN", { mode: "dry_run" });
+
+    // Two pages, the family the first ends in, and the count of the progress's total, if it was reported.
+    expect(familyQueries()).toBeLessThanOrEqual(4);
+    expect(run.summary).toMatchObject({ families_scanned: 150, complete: true });
   });
 });

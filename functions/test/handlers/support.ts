@@ -10,7 +10,8 @@ import { JobCancelledError, toJobFailure } from "../../src/jobs/errors";
 import { registry } from "../../src/handlers";
 import type { JobStatus } from "../../src/jobs/lifecycle";
 import type { JobErrorInfo, Mode } from "../../src/jobs/model";
-import { type CatalogSeed, type ExerciseFixture, retiredFamilyFixture, seedCatalog } from "../helpers/catalog";
+import { type CatalogSeed, type ExerciseFixture, exerciseFixture, retiredFamilyFixture, seedCatalog } from "../helpers/catalog";
+import { type StructuredQueryProto, recordQueries } from "../helpers/query-indexes";
 import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { type DocData } from "../../src/util/object-paths";
 
@@ -117,4 +118,20 @@ export async function endFollowUps(db: Firestore): Promise<void> {
 export async function otherJobs(db: Firestore, exceptJobId: string): Promise<DocData[]> {
   const snap = await db.collection(JOB_COLLECTIONS.jobs).get();
   return snap.docs.filter((doc) => doc.id !== exceptJobId).map((doc) => doc.data());
+}
+
+/** `count` families of `size` exercises each (`family_0000`, ...: slug order is number order), none alike. */
+export function numberedFamilies(count: number, size: number, prefix = "family"): ExerciseFixture[] {
+  return Array.from({ length: count }, (_, family) => {
+    const slug = `${prefix}_${String(family).padStart(4, "0")}`;
+    const name = (i: number) => `${prefix} Move ${family} Variant ${i} (Dumbbell)`;
+    return Array.from({ length: size }, (_, i) => exerciseFixture(name(i), ["dumbbell"], { family_slug: slug }));
+  }).flat();
+}
+
+/** How many queries `db` has sent since this was called that read exercises by family (a walk's pages, a family read whole). */
+export function familyQueryCounter(db: Firestore): () => number {
+  const sent: StructuredQueryProto[] = [];
+  recordQueries(db, sent);
+  return () => sent.filter((query) => JSON.stringify([query.where, query.orderBy]).includes('"fieldPath":"family_slug"')).length;
 }
