@@ -662,11 +662,13 @@ function meantCapitals(part: string): boolean {
 }
 
 /**
- * A capital after a lowercase letter was meant ("McGill", "mcGill", "iPhone"), unless the word is Caps Lock
- * inverting it ("bENCH": one lowercase letter, then capitals).
+ * A capital after a lowercase letter that follows another letter was meant ("McGill", "mcGill"), unless the
+ * word is Caps Lock inverting it ("bENCH": one lowercase letter, then capitals). A lone lowercase first letter
+ * before a capital is not ("iPhone" → "Iphone"): kept, its capitalised form ("IPhone") would read as a slip
+ * the next time, and a name would not keep its own canonical form.
  */
 function isMixedCase(core: string): boolean {
-  return /\p{Ll}\p{Lu}/u.test(core) && !/^\p{Ll}\P{Ll}+$/u.test(core);
+  return /\p{L}\p{Ll}\p{Lu}/u.test(core) && !/^\p{Ll}\P{Ll}+$/u.test(core);
 }
 
 // Capitals, with any digits beside them, two characters or more: an acronym or a name ("RDL", "VO2", "3D").
@@ -689,7 +691,13 @@ function keepsCapitals(part: string, meant: boolean): boolean {
  * "1-Arm", "V-UP" → "V-Up".
  */
 function titleCaseParts(word: string, shouted: boolean): string {
-  const meant = !shouted && /\p{Ll}/u.test(word);
+  // Judged on the lowercase letters title-casing keeps: not a one-letter part's ("v-UP" → "V-Up", as "V-UP"
+  // is) nor a known acronym's ("bb-AA"), so written again the word keeps what it got.
+  const meant =
+    !shouted &&
+    (word.match(WORD_PARTS) ?? []).some(
+      (part) => letters(part).length >= 2 && /\p{Ll}/u.test(part) && !ACRONYMS.has(letters(part).toUpperCase()),
+    );
   return word.replace(WORD_PARTS, (part: string, offset: number) => {
     const lower = part.toLowerCase();
     if (ACRONYMS.has(letters(part).toUpperCase())) return part.toUpperCase();

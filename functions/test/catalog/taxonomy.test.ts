@@ -389,11 +389,13 @@ describe("titleCase / isTitleCase", () => {
     expect(isTitleCase("Push-up")).toBe(false);
   });
   it("keeps capitals meant inside a word, capitalising its first letter, and title-cases each part after a slash", () => {
-    // Capitals with a digit are a name (VO2), a capital after a lowercase letter is meant (McGill, iPhone).
+    // Capitals with a digit are a name (VO2), a capital after a lowercase letter following a letter is meant
+    // (McGill); after a lone lowercase first letter it is not ("eGym": "EGym" would read as a slip next time).
     expect(titleCase("VO2 max intervals")).toBe("VO2 Max Intervals");
     expect(titleCase("mcGill curl-up")).toBe("McGill Curl-Up");
     expect(titleCase("McGill-style curl-up")).toBe("McGill-Style Curl-Up");
-    expect(titleCase("iPhone-timed rest")).toBe("IPhone-Timed Rest");
+    expect(titleCase("iPhone-timed rest")).toBe("Iphone-Timed Rest");
+    expect(titleCase("eGym leg press")).toBe("Egym Leg Press");
     // Caps Lock inverting a word ("bENCH") and capitals slipped past the first letter ("PUsh") are no meant capitals.
     expect(titleCase("bENCH pRESS")).toBe("Bench Press");
     expect(titleCase("PUsh press")).toBe("Push Press");
@@ -403,6 +405,20 @@ describe("titleCase / isTitleCase", () => {
       expect([text, titleCase(text), isTitleCase(text)]).toEqual([text, text, true]);
     }
     expect(isTitleCase("Push/pull")).toBe(false);
+  });
+  it("is stable: what it writes, written again, stays as it is", () => {
+    // Every word of up to five characters over letters of both cases, a digit, a hyphen and a slash.
+    const alphabet = ["a", "b", "A", "B", "2", "-", "/"];
+    let words = [""];
+    const unstable: string[] = [];
+    for (let length = 1; length <= 5; length++) {
+      words = words.flatMap((word) => alphabet.map((character) => word + character));
+      for (const word of words) {
+        const once = titleCase(`${word} press`);
+        if (titleCase(once) !== once) unstable.push(word);
+      }
+    }
+    expect(unstable).toEqual([]);
   });
   it("keeps a dash other than the hyphen, which the slugs drop, so the name stays in its family", () => {
     expect(titleCase("90\u201390 hip switch")).toBe("90\u201390 Hip Switch");
