@@ -1159,9 +1159,8 @@ export class JobQueue {
     for (const missing of markers.filter((marker) => !marker.exists)) {
       await this.db.runTransaction(async (tx) => {
         const [parent, child, marker] = await tx.getAll(parentRef, this.jobRef(missing.id), missing.ref);
-        const counts = childCountsSchema.safeParse(parent.get("shards"));
         const status = child.get("status") as JobStatus;
-        if (marker.exists || !counts.success || !countsSettled(counts.data) || !RETRYABLE_STATUSES.includes(status)) return;
+        if (marker.exists || !settledCountsOf(parent) || !RETRYABLE_STATUSES.includes(status)) return;
         tx.create(missing.ref, this.childMarker(missing.id, status, this.now()));
       });
     }
@@ -1189,14 +1188,23 @@ export class JobQueue {
   }
 
   /**
-   * Takes the child whose `marker` (read in `tx`) says it was counted into the parent at `parentRef` out of
-   * the parent's counts, in `tx`: the marker is deleted and its count taken back, so the child is counted
-   * again when it ends. Nothing when it was not counted (or a run of `tx` after its commit took it out).
+   * Takes a child out of the counts of the parent at `parentRef`, in `tx`, as it was counted: with the
+   * status its `marker` (read in `tx`) holds, the marker deleted, or, without one, with `settledAs`, the
+   * status settled counts (`settleChildCounts`) read from the child. Its count is taken back, so it is
+   * counted again when it ends. Nothing when it was not counted (or a run of `tx` after its commit took it
+   * out: the marker is gone, the counts no longer settled).
    */
-  private uncountChildIn(tx: Transaction, parentRef: DocumentReference, marker: DocumentSnapshot, now: Date): void {
-    if (!marker.exists) return;
-    const counted = isSuccessStatus(marker.get("status") as JobStatus) ? "shards.succeeded" : "shards.failed";
-    tx.delete(marker.ref);
+  private uncountChildIn(
+    tx: Transaction,
+    parentRef: DocumentReference,
+    marker: DocumentSnapshot,
+    now: Date,
+    settledAs: JobStatus | null = null,
+  ): void {
+    const status = marker.exists ? (marker.get("status") as JobStatus) : settledAs;
+    if (status === null) return;
+    if (marker.exists) tx.delete(marker.ref);
+    const counted = isSuccessStatus(status) ? "shards.succeeded" : "shards.failed";
     tx.update(parentRef, {
       "shards.done": FieldValue.increment(-1),
       [counted]: FieldValue.increment(-1),
@@ -1241,7 +1249,12 @@ export class JobQueue {
       const [parent, marker] = parentRef ? await tx.getAll(parentRef, parentRef.collection(CHILD_RESULTS).doc(jobId)) : [];
       const requeued = await this.requeueIn(tx, snap, now);
       // An ended parent's counts are its result: its own retry takes the children it re-runs out (`requeueChild`).
-      if (parent && marker && isOpenStatus(parent.get("status") as JobStatus)) this.uncountChildIn(tx, parent.ref, marker, now);
+      if (parent && marker && isOpenStatus(parent.get("status") as JobStatus)) {
+        // Counts settled before a finish that failed for a passing cause include the child, as it ended, also one
+        // whose own count was missed (no marker).
+        const settledAs = settledCountsOf(parent) ? (snap.get("status") as JobStatus) : null;
+        this.uncountChildIn(tx, parent.ref, marker, now, settledAs);
+      }
       return requeued;
     });
   }
@@ -1633,6 +1646,12 @@ function allChildrenFinished(counts: ChildCounts): boolean {
 /** Counts that include every child of the parent (`settleChildCounts` sets them from the children themselves). */
 function countsSettled(counts: ChildCounts | null): boolean {
   return counts !== null && (counts.total ?? 0) > 0 && allChildrenFinished(counts);
+}
+
+/** Whether the stored parent `parent`'s counts are settled (`countsSettled`); counts that no longer parse are not. */
+function settledCountsOf(parent: DocumentSnapshot): boolean {
+  const counts = childCountsSchema.safeParse(parent.get("shards"));
+  return counts.success && countsSettled(counts.data);
 }
 
 /** The fields expired-lease recovery reads: a job whose payload no longer parses is still recovered. */

@@ -1,3 +1,4 @@
+import { FieldValue, Timestamp } from "firebase-admin/firestore";
 import { z } from "zod";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { InvalidTransitionError, JobFailure, refusedTransition } from "../../src/jobs/errors";
@@ -16,7 +17,12 @@ const db = useFirestore();
 
 /** The children (by index) whose cause of failure is still there. */
 const broken = new Set<number>();
-beforeEach(() => broken.clear());
+/** Whether the parent's next `finishParent` fails for a passing cause (after its counts were settled). */
+let finishFailsOnce = false;
+beforeEach(() => {
+  broken.clear();
+  finishFailsOnce = false;
+});
 
 const parentPayload = z.strictObject({ mode: modeSchema, children: z.number().int() });
 /** A parent of two children: the first runs on the maintenance lane, so a test runs each child when it chooses. */
@@ -32,6 +38,10 @@ const parent: JobHandler<typeof parentPayload> = {
     return { kind: "wait_for_children" };
   },
   async finishParent({ job }, children) {
+    if (finishFailsOnce) {
+      finishFailsOnce = false;
+      throw JobFailure.transient("PASSING", "a passing cause");
+    }
     const failed = children.filter((child) => !isSuccessStatus(child.status)).length;
     return failed === 0 ? succeededIn(job.payload.mode, {}) : needsReview(job.payload.mode, {}, "SHARDS_FAILED", `${failed} failed`);
   },
@@ -92,6 +102,42 @@ describeWithIsolation("an operator's retry of a child whose parent still waits",
     expect(tasks.tasks.slice(tasksBefore).map((task) => [task.jobId, task.reason])).toEqual([[parentId, "children-done"]]);
     expect(await runOne(engine, "priority")).toEqual([[parentId, "succeeded_dry_run"]]);
     expect(await markersOf(parentId)).toEqual([failed, waiting].sort());
+  });
+
+  it("takes out a child its parent's settled counts include without a marker, so its new end is counted and wakes the parent", async () => {
+    const tasks = new RecordingTasks();
+    const engine = engineWith(tasks);
+    const { parentId, failed, waiting } = await parentWithOneChildFailed(engine);
+    const parentRef = engine.queue.jobRef(parentId);
+    // The failed child's own count was missed (a crash after its final write): no marker, not in the counts.
+    await parentRef.collection(CHILD_RESULTS).doc(failed).delete();
+    await parentRef.update({ "shards.done": FieldValue.increment(-1), "shards.failed": FieldValue.increment(-1) });
+    expect(await runOne(engine, "priority")).toEqual([[waiting, "succeeded_dry_run"]]);
+    // At its next check the parent settles its counts from the children themselves, then its finish fails for a passing cause.
+    finishFailsOnce = true;
+    await parentRef.update({ run_after: Timestamp.now() });
+    expect(await runOne(engine, "priority")).toEqual([[parentId, "queued"]]);
+    expect(await engine.queue.getJob(parentId)).toMatchObject({ shards: { total: 2, done: 2, succeeded: 1, failed: 1 } });
+    expect(await markersOf(parentId)).toEqual([waiting]);
+
+    // Taken out once also when the retry's transaction runs again after its commit's reply was lost.
+    const lost = losingTransactionReplies();
+    try {
+      await engine.retry(failed);
+    } finally {
+      jest.restoreAllMocks();
+    }
+
+    expect(lost.reruns).toBeGreaterThan(0);
+    expect(await engine.queue.getJob(parentId)).toMatchObject({ shards: { total: 2, done: 1, succeeded: 1, failed: 0 } });
+    // Its next attempt finds the retried child open, and waits for it.
+    await parentRef.update({ run_after: Timestamp.now() });
+    expect(await runOne(engine, "priority")).toEqual([[parentId, "deferred"]]);
+    const tasksBefore = tasks.tasks.length;
+    expect(await runOne(engine, "maintenance")).toEqual([[failed, "succeeded_dry_run"]]);
+    expect(await engine.queue.getJob(parentId)).toMatchObject({ shards: { total: 2, done: 2, succeeded: 2, failed: 0 } });
+    expect(tasks.tasks.slice(tasksBefore).map((task) => [task.jobId, task.reason])).toEqual([[parentId, "children-done"]]);
+    expect(await runOne(engine, "priority")).toEqual([[parentId, "succeeded_dry_run"]]);
   });
 
   it("takes the child out once when the retry's transaction runs again after its commit's reply was lost", async () => {
