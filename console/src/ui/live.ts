@@ -68,16 +68,18 @@ export function mapLive<T, U>(live: Live<T>, view: (value: T) => U): Live<U> {
 }
 
 /**
- * A one-off read as component state, read again when `deps` change. As useLive's, the value it had stays until the
- * new read answers (History's next page), so the controls that asked for it keep the focus.
+ * A one-off read as component state, read again when `deps` change: loading until the new read answers, or, with
+ * `keepPrevious`, the value it had (History's next page), so the controls that asked for it keep the focus. Only a
+ * caller whose value says what it was read for can keep it: another would show the old value as the new deps' (the
+ * days' runs against a longer range, its days without runs).
  */
-export function useRead<T>(read: () => Promise<Read<T>>, deps: readonly unknown[]): Live<T> {
+export function useRead<T>(read: () => Promise<Read<T>>, deps: readonly unknown[], { keepPrevious = false } = {}): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
   // As in useLive.
   const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;
-    setLive(whileResubscribing);
+    setLive(keepPrevious ? whileResubscribing : { state: "loading" });
     read().then(
       ({ value, fromCache }) => current && setLive({ state: "ready", value, fromCache }),
       (error: unknown) => current && setLive({ state: "error", error: asError(error), retry: () => setRound((n) => n + 1) }),

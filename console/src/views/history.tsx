@@ -67,12 +67,16 @@ interface PageAsked {
 function FilteredHistory({ data, start }: { data: ConsoleData; start: FormState }) {
   const [form, setForm] = useState<FormState>(start);
   const [asked, setAsked] = useState<PageAsked>({ filters: start, cursors: [undefined] });
-  // The page shown stays while the next is read (useRead), its Next or Previous keeping the focus: each page says
+  // The page shown stays while the next is read (keepPrevious), its Next or Previous keeping the focus: each page says
   // what it was read for, so the view knows when it is not yet the one asked for.
-  const page = useRead<HistoryPage & { asked: PageAsked }>(async () => {
-    const { value, fromCache } = await data.historyPage(toFilter(asked.filters), PAGE_SIZE, asked.cursors[asked.cursors.length - 1]);
-    return { value: { ...value, asked }, fromCache };
-  }, [data, asked]);
+  const page = useRead<HistoryPage & { asked: PageAsked }>(
+    async () => {
+      const { value, fromCache } = await data.historyPage(toFilter(asked.filters), PAGE_SIZE, asked.cursors[asked.cursors.length - 1]);
+      return { value: { ...value, asked }, fromCache };
+    },
+    [data, asked],
+    { keepPrevious: true },
+  );
   const reading = page.state === "ready" && page.value.asked !== asked;
   const pageNumber = asked.cursors.length;
   const [refused, setRefused] = useState<ReturnType<typeof historyFilterProblem>>(null);
