@@ -4,7 +4,7 @@
  * recorded but do not block.
  */
 
-type ValidationCode =
+export type ValidationCode =
   | "PLAN_TOO_LARGE"
   | "OPERATION_TOO_LARGE"
   | "PATH_NOT_ALLOWED"

@@ -43,7 +43,8 @@ import { enrichmentSpecSchema } from "../enrichment/spec";
 import { catalogHandler, type CatalogInput } from "./support/catalog-handler";
 import { getExercise } from "../catalog/repository";
 import { type EnrichmentResult, enrichExercise } from "../enrichment/enrich-exercise";
-import { LlmError, isLlmConfigurationError } from "../llm/errors";
+import { LlmError, type LlmErrorCode, isLlmConfigurationError } from "../llm/errors";
+import type { ValidationCode } from "../apply/issues";
 import { heuristicScoreExercise } from "../reviewer/quality-scanner";
 import { withPartial } from "../jobs/errors";
 import { forEachBounded } from "../util/bounded";
@@ -71,7 +72,7 @@ const STOPPED_BEFORE_WRITE = "CANCELLED";
  * and an answer that did not parse (LLM_BAD_OUTPUT: the model answers anew). Any other failure would come again
  * from the same request (LLM_REJECTED, LLM_TRUNCATED) or the same refusal of the patch by the validator.
  */
-const ASKED_AGAIN_ON_RETRY: ReadonlySet<string> = new Set([STOPPED_BEFORE_WRITE, "STALE_PLAN", "LLM_BAD_OUTPUT"]);
+const ASKED_AGAIN_ON_RETRY: ReadonlySet<string> = new Set([STOPPED_BEFORE_WRITE, "STALE_PLAN", "LLM_BAD_OUTPUT" satisfies LlmErrorCode]);
 
 /** The payload of a CATALOG_ENRICH_FIELD_SHARD job. */
 const catalogEnrichFieldShardPayload = z.strictObject({
@@ -295,7 +296,7 @@ async function writeEnrichment(
  * equipment. By what a person does to write the equipment, the first one found deciding: a TARGETED_FIX patch
  * renames where the naming rule asks, but refuses two members on one primary equipment (PATCH_EQUIPMENT_CONFLICT).
  */
-const EQUIPMENT_FAMILY_FINDINGS: Readonly<Record<string, string>> = {
+const EQUIPMENT_FAMILY_FINDINGS: Readonly<Partial<Record<ValidationCode, string>>> = {
   DUPLICATE_EQUIPMENT_VARIANT: "decide between the variants first (FAMILY_AUDIT), then patch it with a TARGETED_FIX",
   NON_CANONICAL_NAME: "patch it with a TARGETED_FIX, which renames the family's members to fit",
 };
