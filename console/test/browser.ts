@@ -11,14 +11,15 @@
  * and Previous keeping it from page to page, an address that does not decode or whose job id Firestore reserves
  * shows the queue, a job whose read Firestore refuses is still named above the refusal, history
  * refuses a date range that ends before it starts and lists one job's runs at its address, the days' legend names
- * every job type in a colour of its own and each chart's data shows as a table, and the queue keeps a retry's error
- * while its window moves on; each view has one h1, a run's error reads whole on a laptop and on a phone, and a
- * table's actions stay in sight on both, however long a job's id or reason; offline, every view says it shows cached
- * data and says nothing is absent, and a job's Show more and the days' range wait for the connection; the page loads
- * without the Days view's chunk (Chart.js with it), which a curator's console fetches ahead, and the view says why
- * when it could not, with Try again, which hands the focus to the view's heading; a non-curator sees no actions and
- * no engine data, and a verification email that cannot be sent says why in plain words. Screenshots of every view,
- * at a laptop's and a phone's size, go to test-results/. Exits non-zero on the first failure.
+ * every job type in a colour of its own (the toggle of one without runs doing nothing, with the focus) and each
+ * chart's data shows as a table, and the queue keeps a retry's error while its window moves on; each view has one h1,
+ * a run's error reads whole on a laptop and on a phone, and a table's actions stay in sight on both, however long a
+ * job's id or reason; offline, every view says it shows cached data and says nothing is absent, and a job's Show more
+ * and the days' range wait for the connection, keeping the focus; the page loads without the Days view's chunk
+ * (Chart.js with it), which a curator's console fetches ahead, and the view says why when it could not, with Try
+ * again, which hands the focus to the view's heading; a non-curator sees no actions and no engine data, and a
+ * verification email that cannot be sent says why in plain words. Screenshots of every view, at a laptop's and a
+ * phone's size, go to test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync, readFileSync } from "node:fs";
 import { collection, doc, type Firestore, getDocFromServer, onSnapshot, serverTimestamp, setDoc } from "firebase/firestore";
@@ -1035,6 +1036,14 @@ async function curatorJourney(browser: Browser): Promise<void> {
     if ((await audits.getAttribute("aria-pressed")) !== "false") throw new Error("the legend's FAMILY_AUDIT does not hide its series");
     await shoot(page, "days-laptop");
     await audits.click();
+    // A type without runs has nothing to hide: its toggle does nothing, and keeps the focus (a disabled one loses it,
+    // as a toggle pressed would when another range takes its runs away).
+    const noRuns = legend.getByRole("button", { name: / 0$/ }).first();
+    await noRuns.focus();
+    await page.keyboard.press("Enter");
+    if (!(await noRuns.isDisabled())) throw new Error("the legend offers to hide a type without runs");
+    if ((await noRuns.getAttribute("aria-pressed")) !== "true") throw new Error("the legend hid a type without runs");
+    await focusedOn(page, '[data-testid="legend-by_type"] button[aria-disabled="true"]', "the legend's toggle of a type without runs");
   });
 
   await step("every view fits a phone", async () => {
@@ -1147,7 +1156,13 @@ async function offlineJourney(browser: Browser): Promise<void> {
       .getByTestId("waits-for-connection")
       .getByText("Not connected: other days can be shown once the console reconnects.", { exact: true })
       .waitFor();
-    if (!(await page.getByRole("button", { name: "7 days" }).isDisabled())) throw new Error("offline, the days' range can be changed");
+    // The range's buttons do nothing, and keep the focus (a disabled one loses it, as one pressed would when the connection drops).
+    const sevenDays = page.getByRole("button", { name: "7 days" });
+    if (!(await sevenDays.isDisabled())) throw new Error("offline, the days' range can be changed");
+    await sevenDays.focus();
+    await page.keyboard.press("Enter");
+    if ((await sevenDays.getAttribute("aria-pressed")) !== "false") throw new Error("offline, the days' range changed");
+    await focusedOn(page, ".range button:first-child", "the 7 days button, waiting for the connection");
     if ((await page.getByText(/^No run in the last/).count()) > 0) throw new Error("the days, offline, say there was no run");
     await shoot(page, "days-offline-laptop");
   });

@@ -27,6 +27,8 @@ export function DaysView({ data }: { data: ConsoleData }) {
     return { value: perDay.flatMap((day) => day.value), fromCache: perDay.some((day) => day.fromCache) };
   }, [data, days]);
   const notConnected = useNotConnected([totals, runs]);
+  // The totals shown stay while another range's totals load (useLive): the empty message counts their days, not the range asked for.
+  const shownDays = totals.state === "ready" ? totals.value.length : range;
   return (
     <section>
       <header class="job-header">
@@ -40,8 +42,9 @@ export function DaysView({ data }: { data: ConsoleData }) {
                 type="button"
                 class={n === range ? "small" : "small secondary"}
                 aria-pressed={n === range}
-                disabled={notConnected}
-                onClick={() => setRange(n)}
+                // Not `disabled`, which would take the focus off the button when the connection drops.
+                aria-disabled={notConnected}
+                onClick={() => !notConnected && setRange(n)}
               >
                 {n} days
               </button>
@@ -54,7 +57,7 @@ export function DaysView({ data }: { data: ConsoleData }) {
         live={totals}
         what="daily summaries"
         isEmpty={(t) => t.every((d) => d.runs === 0)}
-        empty={`No run in the last ${range} days.`}
+        empty={`No run in the last ${shownDays} days.`}
       >
         {(t) => (
           <>
@@ -179,7 +182,8 @@ function RunsBy(props: {
         <ul class="legend" aria-label={`${caption}: legend`} data-testid={`legend-${breakdown}`}>
           {legendEntries(totals, breakdown, props.known).map(({ name, runs }) => (
             <li key={name}>
-              <button type="button" aria-pressed={!hidden.has(name)} disabled={runs === 0} onClick={() => toggle(name)}>
+              {/* Not `disabled`, which would take the focus off the toggle pressed (its runs gone with another range). */}
+              <button type="button" aria-pressed={!hidden.has(name)} aria-disabled={runs === 0} onClick={() => runs > 0 && toggle(name)}>
                 <span class="swatch" style={{ backgroundColor: coloursOf(name).backgroundColor }} />
                 {name} <span class="muted">{count(runs)}</span>
               </button>
