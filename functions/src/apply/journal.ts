@@ -217,7 +217,7 @@ export async function revertChange(
     }
 
     // Read in the transaction: an operator's retry that reopens the job meanwhile makes the revert run again and refuse.
-    await refuseWhileJobOpen(tx, db, changeId, jobId);
+    refuseWhileJobOpen(await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId)), changeId);
     const conflicts = await revertConflicts(tx, db, entry, NONE_REVERTED_FIRST);
     if (conflicts.length > 0) throw new ChangeConflictError(changeId, conflicts);
     const registries = await registriesAfterRevert(tx, db, documents);
@@ -315,7 +315,7 @@ export async function revertJob(
       const inEffect = entries
         .filter((change) => change.get("status") === ("applied" satisfies ChangeStatus))
         .sort((a, b) => compareApplied(b, a));
-      if (inEffect.length > 0) await refuseWhileJobOpen(tx, db, inEffect[0].id, jobId);
+      if (inEffect.length > 0) refuseWhileJobOpen(job, inEffect[0].id);
       const blocked: ChangeConflictError[] = [];
       for (const [i, change] of inEffect.entries()) {
         const conflicts = await revertConflicts(tx, db, change, new Set(inEffect.slice(0, i).map((later) => later.id)));
@@ -337,11 +337,10 @@ export async function revertJob(
   return { job_id: jobId, reverted, already_reverted: alreadyReverted };
 }
 
-/** Inside `tx`: refuses (`ChangeJobOpenError`, naming `changeId`) while job `jobId` has not ended; a job whose document is gone has. */
-async function refuseWhileJobOpen(tx: Transaction, db: Firestore, changeId: string, jobId: string): Promise<void> {
-  const job = await tx.get(db.collection(JOB_COLLECTIONS.jobs).doc(jobId));
+/** Refuses (`ChangeJobOpenError`, naming `changeId`) while `job`, read in the transaction, has not ended; a job whose document is gone has. */
+function refuseWhileJobOpen(job: DocumentSnapshot, changeId: string): void {
   const jobStatus = job.get("status") as JobStatus | undefined;
-  if (jobStatus && isOpenStatus(jobStatus)) throw new ChangeJobOpenError(changeId, jobId, jobStatus);
+  if (jobStatus && isOpenStatus(jobStatus)) throw new ChangeJobOpenError(changeId, job.id, jobStatus);
 }
 
 /**

@@ -107,7 +107,10 @@ export async function* walkFamilies(db: Firestore, range: { after?: string | nul
     const families = new Map<string, CatalogDoc[]>();
     for (const doc of page) {
       const slug = doc.get("family_slug") as string;
-      families.set(slug, [...(families.get(slug) ?? []), { id: doc.id, data: doc.data() }]);
+      const member = { id: doc.id, data: doc.data() };
+      const known = families.get(slug);
+      if (known) known.push(member);
+      else families.set(slug, [member]);
     }
     const full = page.length === WALK_PAGE_SIZE;
     const last = full ? [...families.keys()].pop() : undefined;
