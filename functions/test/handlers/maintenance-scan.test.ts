@@ -16,11 +16,11 @@ import {
   familyQueryCounter,
   numberedFamilies,
   otherJobs,
+  runAtDeadline,
   runJob,
   seedDemo,
 } from "./support";
 import { createEngine } from "../../src/create-engine";
-import type { DrainLimits } from "../../src/jobs/worker";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
 
 const db = useFirestore();
@@ -365,9 +365,11 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN at its run's deadline (%s
     await seedDemo(db);
     const families = await walkedFamilySlugs();
     const engine = createEngine({ db, config: testConfig({ applyEnabled: mode === "apply" }), tasks: new RecordingTasks() });
-    const scan = async (limits: DrainLimits) => {
+    const scan = async (atDeadline: boolean) => {
       const { jobId } = await engine.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode }, created_by: "test" });
-      const reports = await engine.runLane("maintenance", limits);
+      const reports = atDeadline
+        ? [await runAtDeadline(engine, jobId)]
+        : await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000 });
       // Its follow-ups wait in its lane: ended, so the next scan is the lane's next job.
       await endFollowUps(db);
       expect(reports).toEqual([expect.objectContaining({ jobId, status: mode === "apply" ? "succeeded" : "succeeded_dry_run" })]);
@@ -377,7 +379,7 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN at its run's deadline (%s
     // A deadline that comes as it starts: each run goes through one family and stops before the next.
     const nextFamilies: unknown[] = [];
     for (let run = 0; run < families.length; run++) {
-      const summary = await scan({ maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1 });
+      const summary = await scan(true);
       expect(summary).toMatchObject({ families_scanned: 1, complete: false, stopped_at_run_deadline: true });
       expect(summary.started_after_family).toBe(run === 0 ? null : families[run - 1]);
       nextFamilies.push(summary.next_family);
@@ -385,14 +387,14 @@ describeWithFullEmulator.each(MODES)("MAINTENANCE_SCAN at its run's deadline (%s
     expect(nextFamilies).toEqual([...families.slice(1), families[0]]);
 
     // With time for all, a run goes through every family once, round from where the last one stopped; the next starts from the first.
-    const whole = await scan({ maxJobs: 1, budgetMs: 10_000 });
+    const whole = await scan(false);
     expect(whole).toMatchObject({
       started_after_family: families.at(-1),
       families_scanned: families.length,
       complete: true,
       next_family: null,
     });
-    expect(await scan({ maxJobs: 1, budgetMs: 10_000 })).toMatchObject({ started_after_family: null, complete: true });
+    expect(await scan(false)).toMatchObject({ started_after_family: null, complete: true });
   });
 });
 
@@ -400,8 +402,12 @@ describeWithFullEmulator("MAINTENANCE_SCAN's cursors", () => {
   it("are kept per mode: a dry run stopped part-way does not move apply runs on", async () => {
     await seedDemo(db);
     const engine = createEngine({ db, config: testConfig({ applyEnabled: true }), tasks: new RecordingTasks() });
-    await engine.queue.createJob({ type: "MAINTENANCE_SCAN", payload: { mode: "dry_run" }, created_by: "test" });
-    const [preview] = await engine.runLane("maintenance", { maxJobs: 1, budgetMs: 10_000, stopRunsAfterMs: 1 });
+    const { jobId: previewId } = await engine.queue.createJob({
+      type: "MAINTENANCE_SCAN",
+      payload: { mode: "dry_run" },
+      created_by: "test",
+    });
+    const preview = await runAtDeadline(engine, previewId);
     expect((await engine.queue.getJob(preview.jobId))?.result_summary).toMatchObject({ complete: false });
 
     const run = await runJob(depsFor(db, "apply"), "MAINTENANCE_SCAN", { mode: "apply" });

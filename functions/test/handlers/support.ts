@@ -14,6 +14,8 @@ import { type CatalogSeed, type ExerciseFixture, exerciseFixture, retiredFamilyF
 import { type StructuredQueryProto, recordQueries } from "../helpers/query-indexes";
 import { type TestDeps, type TestHandlerInput, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { type DocData } from "../../src/util/object-paths";
+import type { Engine } from "../../src/create-engine";
+import type { RunReport } from "../../src/jobs/worker";
 
 export const MODES: Mode[] = ["dry_run", "apply"];
 
@@ -121,6 +123,16 @@ export async function otherJobs(db: Firestore, exceptJobId: string): Promise<Doc
 }
 
 /** `count` families of `size` exercises each (`family_0000`, ...: slug order is number order), none alike. */
+/**
+ * Runs job `jobId` with its run's deadline come as it starts, as a lane task's deadline (`DrainLimits.stopRunsAfterMs`)
+ * reaches a long run: leased first, so the deadline cannot come before the lease, as a drain's may.
+ */
+export async function runAtDeadline(engine: Engine, jobId: string): Promise<RunReport> {
+  const leased = await engine.queue.leaseById(jobId, "w-deadline");
+  if (!leased) throw new Error(`job ${jobId} could not be leased`);
+  return engine.worker("w-deadline").run(leased, { atMs: Date.now(), afterMs: 1 });
+}
+
 export function numberedFamilies(count: number, size: number, prefix = "family"): ExerciseFixture[] {
   return Array.from({ length: count }, (_, family) => {
     const slug = `${prefix}_${String(family).padStart(4, "0")}`;
