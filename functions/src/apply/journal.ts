@@ -24,6 +24,7 @@ import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError } from "../jobs/errors";
 import { type JobStatus, isOpenStatus } from "../jobs/lifecycle";
 import { type DocData } from "../util/object-paths";
+import { shortList } from "../util/short-list";
 import { CATALOG_COLLECTIONS, type CatalogCollection, documentPath } from "../catalog/collections";
 import { describeAlias } from "../catalog/slug-aliases";
 import { isLiveExercise, normalizedEquipment } from "../catalog/family-registry";
@@ -151,9 +152,9 @@ function describeConflict({ target, changed_paths: paths, later_changes: later, 
       );
     return `${target} ${state}, and no later change of the journal is in effect on it: it was written outside the journal`;
   }
-  const named = later.slice(0, LATER_CHANGES_NAMED).map((change) => `${change.change_id} (job ${change.job_id})`);
-  const more = later.length > named.length ? ` and ${later.length - named.length} more` : "";
-  const changes = later.length === 1 ? `later change ${named[0]} is` : `later changes ${named.join(", ")}${more}, newest first, are`;
+  const named = later.map((change) => `${change.change_id} (job ${change.job_id})`);
+  const changes =
+    later.length === 1 ? `later change ${named[0]} is` : `later changes ${shortList(named, LATER_CHANGES_NAMED)}, newest first, are`;
   return `${target} ${state}, and ${changes} in effect on it: revert ${later.length === 1 ? "it" : "them"} first (last applied, first reverted)`;
 }
 
@@ -261,9 +262,12 @@ export class JobRevertConflictError extends Error {
     readonly jobId: string,
     readonly blocked: ChangeConflictError[],
   ) {
-    const named = blocked.slice(0, BLOCKED_CHANGES_NAMED).map((refusal) => refusal.message);
-    const more = blocked.length > named.length ? `; and ${blocked.length - named.length} more of its changes` : "";
-    super(`job ${jobId} cannot be reverted, nothing was: ${named.join("; ")}${more}`);
+    const refusals = shortList(
+      blocked.map((refusal) => refusal.message),
+      BLOCKED_CHANGES_NAMED,
+      { separator: "; ", others: "more of its changes" },
+    );
+    super(`job ${jobId} cannot be reverted, nothing was: ${refusals}`);
     this.name = "JobRevertConflictError";
   }
 }

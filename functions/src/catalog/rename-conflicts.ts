@@ -6,6 +6,7 @@
 import { toNameSlug } from "./taxonomy";
 import { aliasPointsAtExercise, describeAlias } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
+import { shortList } from "../util/short-list";
 
 /** What the catalog holds for the slugs a plan gives out. */
 export interface SlugOwners {
@@ -22,12 +23,7 @@ export const NO_SLUG_OWNERS: SlugOwners = { aliases: new Map(), exercises: new M
 /** How many of the other holders of a slug a conflict names: a family of hundreds would make its message as long. */
 const NAMED_HOLDERS = 3;
 
-/** "a, b, c and 12 more": the first NAMED_HOLDERS of `holders`, and how many others there are. */
-function holderList(holders: readonly string[]): string {
-  const named = holders.slice(0, NAMED_HOLDERS).join(", ");
-  const unnamed = holders.length - NAMED_HOLDERS;
-  return unnamed > 0 ? `${named} and ${unnamed} more` : named;
-}
+const holderList = (holders: readonly string[]): string => shortList(holders, NAMED_HOLDERS);
 
 /**
  * Why exercise `id` cannot be named `newName`, or null when it can. `finalNames` are the names the

@@ -201,6 +201,9 @@ export function processStoppingFailure(jobId: string): JobFailure {
   return JobFailure.transient(PROCESS_STOPPING, `job ${jobId} was running when its engine was stopped; it runs again at the next start`);
 }
 
+/** The code of an attempt stopped at its run's deadline (`runDeadlineFailure`). */
+export const RUN_DEADLINE = "RUN_DEADLINE";
+
 /**
  * The reason a running job's signal fires when its run is out of time (its lane task's function is
  * about to be cut off): thrown at the next safe point, a transient failure, so the attempt ends
@@ -208,7 +211,7 @@ export function processStoppingFailure(jobId: string): JobFailure {
  */
 export function runDeadlineFailure(jobId: string, stopAfterMs: number): JobFailure {
   return JobFailure.transient(
-    "RUN_DEADLINE",
+    RUN_DEADLINE,
     `job ${jobId} was still running ${Math.round(stopAfterMs / 1000)} s into its lane task and was stopped before the task's timeout; it is retried`,
     { stop_after_ms: stopAfterMs },
   );

@@ -38,6 +38,7 @@ import * as logs from "./logs";
 import { cancelAsked } from "./outcomes";
 import { type TaskQueuePort, wakeupFor, wakeupSubjectOf } from "./task-queue";
 import type { HeldLease } from "./lease";
+import { shortList } from "../util/short-list";
 
 /** How long a parent waits before it looks at its children again when nothing wakes it sooner. */
 export const CHILD_CHECK_INTERVAL_MS = 60_000;
@@ -49,6 +50,8 @@ const CHILDREN_DONE = "children-done";
 const WAITING_READ_BATCH = 100;
 /** Children a parent's cancel closed, counted into it per batch (a marker each, and the parent). */
 const COUNTED_PER_BATCH = 200;
+/** How many children still stopping a refused retry names; the rest are counted. */
+const STOPPING_CHILDREN_NAMED = 3;
 
 /** What an operator's cancel did (`JobFlows.cancel`). */
 export interface OperatorCancel {
@@ -252,12 +255,11 @@ export class JobFlows {
     const status = await this.queue.checkRetry(parentId, unsuccessful);
     const stopping = children.filter(cancelPending).map((child) => child.id);
     if (stopping.length > 0) {
-      const named = stopping.length > 3 ? `${stopping.slice(0, 3).join(", ")} and ${stopping.length - 3} more` : stopping.join(", ");
       throw new InvalidTransitionError(
         parentId,
         status,
         "retry",
-        `children still stopping after a cancel (${named}): retry when they have ended`,
+        `children still stopping after a cancel (${shortList(stopping, STOPPING_CHILDREN_NAMED)}): retry when they have ended`,
       );
     }
     // Open children of a finished parent: an earlier run of this retry re-queued them (or an operator each).

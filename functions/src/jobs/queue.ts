@@ -20,6 +20,7 @@ import {
 import { type BackoffPolicy, backoffDelayMs } from "../util/backoff";
 import { GrpcStatus, grpcCode, isWriteConflict } from "../util/grpc-status";
 import { display, isPlainRecord } from "../util/object-paths";
+import { shortList } from "../util/short-list";
 import { isStoredTime, runRecallingLastAnswer } from "../util/transactions";
 import { NO_LLM_USAGE, attemptDocument, attemptRef } from "./attempt-log";
 import { z } from "zod";
@@ -1594,8 +1595,7 @@ function endedUnsuccessful(doc: DocumentSnapshot): boolean {
 function unparsedReason(doc: DocumentSnapshot, issues: readonly Issue[]): string {
   if (doc.get("run_after") !== undefined) {
     const part = unparsedPart(issues);
-    const more = issues.length > MAX_REFUSAL_ISSUES ? `; and ${issues.length - MAX_REFUSAL_ISSUES} more` : "";
-    const named = issues.slice(0, MAX_REFUSAL_ISSUES).map(issueText).join("; ") + more;
+    const named = shortList(issues.map(issueText), MAX_REFUSAL_ISSUES, { separator: "; " });
     const advice = part ? `retry with the CLI once a deploy accepts its ${part} again, or write a new job` : "write a new job";
     return `the job document no longer parses (${named}): ${advice}`;
   }

@@ -1,6 +1,7 @@
 /** Reading a model's answer: text → JSON → schema-checked value, failing with LLM_BAD_OUTPUT. Shared by the adapters. */
 import type { z } from "zod";
 import { LlmError } from "./errors";
+import { shortList } from "../util/short-list";
 
 const MAX_REPORTED_ISSUES = 10;
 
@@ -24,9 +25,8 @@ export function parseJsonText(text: string): unknown {
 }
 
 function formatIssues(error: z.ZodError): string {
-  const issues = error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
-  const more = error.issues.length > MAX_REPORTED_ISSUES ? `; and ${error.issues.length - MAX_REPORTED_ISSUES} more` : "";
-  return issues.join("; ") + more;
+  const issues = error.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`);
+  return shortList(issues, MAX_REPORTED_ISSUES, { separator: "; " });
 }
 
 /** The value checked against the request's schema; the zod issues (path: message) go into the error message. */

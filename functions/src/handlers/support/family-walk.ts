@@ -6,7 +6,7 @@
  */
 import type { DocumentReference, Firestore } from "firebase-admin/firestore";
 import type { JobContext } from "../../jobs/context";
-import { JobFailure } from "../../jobs/errors";
+import { JobFailure, RUN_DEADLINE } from "../../jobs/errors";
 import type { JobScope } from "../../jobs/handler";
 import type { Mode } from "../../jobs/model";
 import { type WalkedFamily, walkFamilies } from "../../catalog/reads";
@@ -20,7 +20,7 @@ import { selectionCursorRef } from "../../catalog/scan-selection";
  */
 export function runDeadlinePassed(ctx: Pick<JobContext, "hardStop">): boolean {
   const reason: unknown = ctx.hardStop.reason;
-  return ctx.hardStop.aborted && reason instanceof JobFailure && reason.code === "RUN_DEADLINE";
+  return ctx.hardStop.aborted && reason instanceof JobFailure && reason.code === RUN_DEADLINE;
 }
 
 /**
