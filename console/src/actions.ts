@@ -4,7 +4,7 @@
  */
 import { type Functions, FunctionsError, httpsCallable } from "firebase/functions";
 import { asError } from "./format";
-import { type CancelAnswer, CURATOR_ACTION_TIMEOUT_SECONDS, type RetryAnswer } from "./model";
+import { type CancelAnswer, CURATOR_ACTION_TIMEOUT_SECONDS, type RetryAnswer, type RevertJobAnswer } from "./model";
 
 /**
  * How long the console waits for a callable's answer: past the callables' own timeout (a retry requeues a parent's
@@ -16,6 +16,8 @@ export interface OperatorActions {
   retryJob(jobId: string): Promise<RetryAnswer>;
   cancelJob(jobId: string): Promise<CancelAnswer>;
   revertChange(changeId: string): Promise<void>;
+  /** Reverts all of the job's changes, newest first, or none when one of them would be refused. */
+  revertJob(jobId: string): Promise<RevertJobAnswer>;
 }
 
 export function operatorActions(functions: Functions): OperatorActions {
@@ -26,6 +28,7 @@ export function operatorActions(functions: Functions): OperatorActions {
     cancelJob: (jobId) => call<CancelAnswer>("cancelJob", { jobId }),
     // The change's listener shows what a revert did.
     revertChange: async (changeId) => void (await call("revertChange", { changeId })),
+    revertJob: (jobId) => call<RevertJobAnswer>("revertJob", { jobId }),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   type Job,
   type JobStatus,
   type RetryAnswer,
+  type RevertJobAnswer,
   type RunSummary,
   WAITING_STATUSES,
   WORKER_STATUSES,
@@ -247,6 +248,17 @@ export function cancelledNotice(jobId: string, answer: CancelAnswer): string {
     ? `${asked} until its next safe point (a frozen plan is finished first).`
     : `${asked} until its next run, which finishes its frozen plan, or, for a parent waiting for its children, ` +
         "settles it over them: cancelled with what they did if the cancel stopped one, else as they make it (succeeded if they all had).";
+}
+
+/**
+ * What a Revert all did, as the CLI's `revert --job` says it. The changes' listener shows each change reverted; a
+ * refusal, which reverted none, is told by the button (the engine's words, naming the changes in the way).
+ */
+export function revertedAllNotice(jobId: string, answer: RevertJobAnswer): string {
+  const before = answer.already_reverted > 0 ? ` (${count(answer.already_reverted)} reverted before)` : "";
+  return answer.reverted > 0
+    ? `Reverted ${counted(answer.reverted, "change")} of job ${jobId}, newest first${before}.`
+    : `Job ${jobId} has no applied change left to revert${before}; nothing changed.`;
 }
 
 /** A parent's counts of its children, labelled: "Children: 9 of 10 ended, 2 succeeded, 7 did not (cancelled ones included)." */

@@ -333,6 +333,14 @@ export interface CancelAnswer {
   cancel_requested: boolean;
 }
 
+/** What the engine's revertJob callable answers (RevertJobResult, functions/src/adapters/operator-actions.ts). */
+export interface RevertJobAnswer {
+  /** How many of the job's changes it reverted, newest first (none: the job had no applied change left). */
+  reverted: number;
+  /** How many of them had been reverted before (one by one, or by a Revert all stopped part-way). */
+  already_reverted: number;
+}
+
 /** How an attempt ended: the job's status after it, or `lease_expired` when the watchdog closed it. */
 export const ATTEMPT_STATUSES = [...JOB_STATUSES.filter((s) => s !== "running"), "lease_expired"] as const;
 export type AttemptStatus = JobStatus | "lease_expired";

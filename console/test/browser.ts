@@ -2,7 +2,8 @@
  * The operator console in a real browser: Chromium from the system's packages, driven by
  * playwright-core, against the Emulator Suite with the console served by the Hosting emulator
  * (run by `npm --prefix functions run test:emulators`). A curator signs in, sees a client's job
- * finish live, opens it, reverts its change, retries a failed job and cancels a waiting one, focus going to
+ * finish live, opens it, reverts its change, reverts all of a job's changes (refused while another job's change is in
+ * the way), retries a failed job and cancels a waiting one, focus going to
  * each view's heading (after signing in or out too: the sign-in form's Email field) and each action's outcome, a
  * failed one's error included, and the title naming the view; a job intake rejected, or
  * cancelled before intake, offers no retry and says why, nor does a shard whose parent has ended (the parent is
@@ -61,6 +62,8 @@ const PHONE = { width: 390, height: 844 };
 const JOB_TIMEOUT = 90_000;
 
 const PATCHED_EXERCISE = "bench_press__bench-press-barbell";
+/** Patched with PATCHED_EXERCISE by the job that Revert all reverts whole. */
+const SECOND_PATCHED_EXERCISE = "bench_press__bench-press-dumbbell";
 const UNKNOWN_FAMILY = "kettlebell_swing";
 
 let failures = 0;
@@ -202,8 +205,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
   const page = await context.newPage();
   page.setDefaultTimeout(JOB_TIMEOUT);
   const client = await clientAs("curator");
-  const patchedExercise = async () =>
-    (await fromServer(client.db, () => getDocFromServer(doc(client.db, "exercises", PATCHED_EXERCISE)))).data();
+  const exerciseNow = async (id: string) => (await fromServer(client.db, () => getDocFromServer(doc(client.db, "exercises", id)))).data();
+  const patchedExercise = () => exerciseNow(PATCHED_EXERCISE);
   let appliedJob = "";
   let failedJob = "";
   let waitingJob = "";
@@ -359,6 +362,70 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await gone.locator('[data-change][data-status="reverted"]').waitFor();
     const after = await patchedExercise();
     if (after?.description !== before?.description) throw new Error(`description not restored: ${after?.description}`);
+  });
+
+  await step("Revert all reverts none of a job's changes while another job's is in the way, then all of them", async () => {
+    const secondBefore = await exerciseNow(SECOND_PATCHED_EXERCISE);
+    /** A job patching the description of `exercises`, a change each, once it has succeeded. */
+    const patchedBy = async (exercises: string[], text: string) => {
+      const jobId = await submit(client, {
+        type: "TARGETED_FIX",
+        payload: {
+          mode: "apply",
+          exercise_doc_ids: exercises,
+          fix_type: "patch",
+          fix_data: { patch: { description: `A press on a flat bench, for chest, front delts and triceps; ${text}.` } },
+          reason: "browser test",
+        },
+      });
+      await page.goto(`${CONSOLE_URL}#/job/${jobId}`);
+      await page.getByTestId("job-view").and(page.locator('[data-status="succeeded"]')).waitFor({ timeout: JOB_TIMEOUT });
+      return jobId;
+    };
+    const wholeJob = await patchedBy([PATCHED_EXERCISE, SECOND_PATCHED_EXERCISE], "the patch reverted whole");
+    // Another job patches one of its exercises since: reverting change by change, the other change would go, this one stay.
+    const laterJob = await patchedBy([PATCHED_EXERCISE], "the later patch");
+    const view = page.getByTestId("job-view");
+    const revertAll = async (jobId: string) => {
+      await page.goto(`${CONSOLE_URL}#/job/${jobId}`);
+      await view.locator(`[data-change][data-status="applied"]`).first().waitFor();
+      // Named with the job whose changes it reverts; it asks first, as Revert does.
+      await view.getByRole("button", { name: `Revert all changes of job ${jobId}`, exact: true }).click();
+      await view.getByRole("button", { name: `Confirm revert all changes of job ${jobId}`, exact: true }).click();
+    };
+
+    await revertAll(wholeJob);
+    // Refused, with the engine's words naming the later job's change in the way; none of the job's changes reverted.
+    await view
+      .getByTestId("changes-header")
+      .getByRole("alert")
+      .getByText(
+        new RegExp(`^job ${wholeJob} cannot be reverted, nothing was: .*\\(job ${laterJob}\\) is in effect on it: revert it first`),
+      )
+      .waitFor();
+    await focusedOn(page, '[data-testid="changes-header"] .error-text[role="alert"]', "the refused Revert all's error");
+    if ((await view.locator('[data-change][data-status="applied"]').count()) !== 2)
+      throw new Error("a refused Revert all reverted a change");
+    await shoot(page, "job-revert-all-refused-laptop");
+
+    // Last applied, first reverted: the later job's change, then the whole job's two.
+    await revertAll(laterJob);
+    await view.getByTestId("revert-all-notice").getByText(`Reverted 1 change of job ${laterJob}, newest first.`, { exact: true }).waitFor();
+    await revertAll(wholeJob);
+    await view
+      .getByTestId("revert-all-notice")
+      .getByText(`Reverted 2 changes of job ${wholeJob}, newest first.`, { exact: true })
+      .waitFor();
+    await view.locator('[data-change][data-status="reverted"]').nth(1).waitFor();
+    // Its button is gone with the last change applied: focus is on the notice, not dropped to the page.
+    await focusedOn(page, '[data-testid="revert-all-outcome"]', "Revert all's notice");
+    if ((await view.getByRole("button", { name: /^Revert/ }).count()) > 0) throw new Error("a job with no change applied offers a revert");
+    for (const [id, want] of [
+      [PATCHED_EXERCISE, before],
+      [SECOND_PATCHED_EXERCISE, secondBefore],
+    ] as const)
+      if ((await exerciseNow(id))?.description !== want?.description) throw new Error(`${id}'s description not restored`);
+    await shoot(page, "job-reverted-all-laptop");
   });
 
   await step("a failed job is retried from the queue and then succeeds", async () => {

@@ -71,12 +71,14 @@ export const watchdog = onSchedule({ schedule: watchdogSchedule(), region, timeo
 });
 
 // Curator actions of the operator console (callable; each checks the catalog_admin claim). A retry or a
-// cancel of a parent writes its children one transaction each, thousands for a large enrichment: the
-// platform's default 60 s would cut it short (the same action run again finishes what one cut short began).
+// cancel of a parent writes its children one transaction each, thousands for a large enrichment, and a job's
+// revert its changes one transaction each: the platform's default 60 s would cut them short (the same action
+// run again finishes what one cut short began).
 const curatorAction = { region, timeoutSeconds: CURATOR_ACTION_TIMEOUT_SECONDS };
 export const retryJob = onCall(curatorAction, async (request) => (await invocations()).retryJob(request));
 export const cancelJob = onCall(curatorAction, async (request) => (await invocations()).cancelJob(request));
 export const revertChange = onCall(curatorAction, async (request) => (await invocations()).revertChange(request));
+export const revertJob = onCall(curatorAction, async (request) => (await invocations()).revertJob(request));
 
 /**
  * One scheduled producer per scan of `schedules/scans.ts`, deployed as `scans-<key>` (e.g.

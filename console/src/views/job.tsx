@@ -1,5 +1,5 @@
 /** One job: facts, payload, status timeline, attempts with their pipeline, the change journal with diffs, actions. */
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, RefObject } from "preact";
 import { useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { ATTEMPTS_LIMIT, type Bounded, CHANGES_PAGE_SIZE, type ConsoleData } from "../data";
@@ -14,8 +14,10 @@ import {
   inlineOrBlank,
   kilobytes,
   lanePriority,
+  type NoticeText,
   operationSubject,
   relative,
+  revertedAllNotice,
   usd,
   waitingErrorNote,
 } from "../format";
@@ -50,7 +52,18 @@ import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
 import { cacheOnly, mapLive, useLive, useNotConnected, useNow } from "../ui/live";
-import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge, WaitsForConnection } from "../ui/parts";
+import {
+  ActionButton,
+  Empty,
+  Json,
+  JobLink,
+  LiveView,
+  Notice,
+  NotConnectedNote,
+  Progress,
+  StatusBadge,
+  WaitsForConnection,
+} from "../ui/parts";
 import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
@@ -59,6 +72,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const [shownChanges, setShownChanges] = useState(CHANGES_PAGE_SIZE);
   const changes = useLive<Bounded<Change>>((l) => data.watchChanges(jobId, shownChanges, l), [data, jobId, shownChanges]);
   const changesNotConnected = useNotConnected([changes]);
+  const revertAll = useRevertAll(actions, jobId);
   const shownAttempts = attempts.state === "ready" ? attempts.value.items : [];
   const changesView = (jobEnded: boolean, empty: string) => (
     <LiveView live={changes} what="change journal" isEmpty={(c) => c.items.length === 0} empty={empty}>
@@ -67,9 +81,17 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
         const loadingMore = more && items.length < shownChanges;
         // Not `disabled`, which would take the focus off the button pressed; nor gone once all are shown, for the same reason.
         const waits = loadingMore || changesNotConnected || !more;
+        // Once the job has ended, as each change's Revert, while a change shown is applied: it reverts those not shown too.
+        const revertAllOffered = jobEnded && items.some((change) => change.status === "applied");
         return (
           <>
-            {items.length > 1 && <p class="muted">Newest first, the order changes are reverted in: last applied, first reverted.</p>}
+            {(items.length > 1 || revertAllOffered) && (
+              <div class="job-header" data-testid="changes-header">
+                {items.length > 1 && <p class="muted">Newest first, the order changes are reverted in: last applied, first reverted.</p>}
+                {revertAllOffered && <RevertAllButton jobId={jobId} revertAll={revertAll} />}
+              </div>
+            )}
+            <RevertAllNotice revertAll={revertAll} />
             {items.map((change) => (
               <ChangeDetails key={change.id} change={change} jobEnded={jobEnded} actions={actions} />
             ))}
@@ -629,6 +651,50 @@ function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined 
         </table>
       </div>
     </>
+  );
+}
+
+/** Revert all of a job's changes: what the last one did, and where it is told, which focus moves to once it is done. */
+interface RevertAll {
+  run: () => Promise<void>;
+  notice: NoticeText | null;
+  outcome: RefObject<HTMLDivElement | null>;
+}
+
+function useRevertAll(actions: OperatorActions, jobId: string): RevertAll {
+  const [notice, setNotice] = useState<NoticeText | null>(null);
+  const outcome = useRef<HTMLDivElement>(null);
+  const run = async () => {
+    setNotice(null);
+    const answer = await actions.revertJob(jobId);
+    setNotice({ text: revertedAllNotice(jobId, answer), ids: [jobId] });
+  };
+  return { run, notice, outcome };
+}
+
+/**
+ * Reverts all of the job's applied changes, newest first, or none when the engine finds one of them would be refused:
+ * one by one, a change reverted could leave another refused, the job half reverted.
+ */
+function RevertAllButton({ jobId, revertAll }: { jobId: string; revertAll: RevertAll }) {
+  return (
+    <ActionButton
+      label="Revert all"
+      confirm="Confirm revert all"
+      subject={`changes of job ${jobId}`}
+      variant="contrast"
+      run={revertAll.run}
+      focusAfter={revertAll.outcome}
+    />
+  );
+}
+
+/** Stays when the button goes with the last change applied: focus moves here once the revert is done. */
+function RevertAllNotice({ revertAll }: { revertAll: RevertAll }) {
+  return (
+    <div tabIndex={-1} ref={revertAll.outcome} data-testid="revert-all-outcome">
+      <Notice message={revertAll.notice} testId="revert-all-notice" />
+    </div>
   );
 }
 

@@ -1,10 +1,11 @@
 /**
  * What a curator action says when its callable fails (actions.ts), with the errors the Functions SDK itself raises:
  * its callables point at a local port, which refuses the connection (as offline), never answers, drops the connection
- * part-way through an answer, or answers as firebase-functions does an engine's unhandled error.
+ * part-way through an answer, or answers as firebase-functions does an engine's unhandled error; and what Revert all
+ * asks of its callable and reads of its answer.
  */
 import assert from "node:assert/strict";
-import { createServer as createHttpServer, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer } from "node:net";
 import { after, describe, it } from "node:test";
 import { deleteApp, type FirebaseApp, initializeApp } from "firebase/app";
@@ -50,19 +51,17 @@ describe("a curator action whose callable fails", () => {
     const port = await listening(closed);
     await new Promise((resolve) => closed.close(resolve));
     const actions = actionsAt(port);
-    for (const action of [() => actions.retryJob("j1"), () => actions.cancelJob("j1"), () => actions.revertChange("c1")]) {
+    for (const action of [
+      () => actions.retryJob("j1"),
+      () => actions.cancelJob("j1"),
+      () => actions.revertChange("c1"),
+      () => actions.revertJob("j1"),
+    ]) {
       const error = await thrownBy(action());
       assert.equal(actionFailure(error), NOT_REACHED);
       assert.equal(cancelWorthRunningAgain(error), true);
     }
   });
-
-  /** An engine served at a local port that answers every call as `answer` does. */
-  async function engineServing(answer: (response: ServerResponse) => void) {
-    const engine = createHttpServer((_request, response) => answer(response));
-    servers.push(engine);
-    return actionsAt(await listening(engine));
-  }
 
   it("says so too when no answer came before the SDK's own deadline, past the callables' timeout", async (t) => {
     let requested: () => void = () => undefined;
@@ -94,13 +93,6 @@ describe("a curator action whose callable fails", () => {
     assert.equal(cancelWorthRunningAgain(error), true);
   });
 
-  /** An engine that answers every call with `status` and `body` (none: an empty answer). */
-  const engineAnswering = (status: number, body?: unknown) =>
-    engineServing((response) => {
-      response.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
-      response.end(body === undefined ? "" : JSON.stringify(body));
-    });
-
   it("says the engine gave no reason for an internal error, which may have taken effect, and offers no Cancel again", async () => {
     // As firebase-functions answers an engine error it does not turn into an HttpsError.
     const error = await thrownBy((await engineAnswering(500, { error: { status: "INTERNAL", message: "INTERNAL" } })).cancelJob("j1"));
@@ -129,3 +121,44 @@ describe("a curator action whose callable fails", () => {
     assert.equal(actionFailure(error), refusal);
   });
 });
+
+describe("Revert all", () => {
+  it("calls the revertJob callable with the job's id and gives how many changes it reverted", async () => {
+    const asked: string[] = [];
+    const answer = { job_id: "j1", reverted: 3, already_reverted: 1 };
+    const actions = await engineServing((response, request) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      request.on("end", () => {
+        asked.push(`${request.url} ${body}`);
+        response.writeHead(200, { "content-type": "application/json" });
+        response.end(JSON.stringify({ result: answer }));
+      });
+    });
+    assert.deepEqual(await actions.revertJob("j1"), answer);
+    assert.deepEqual(asked, ['/demo-actions/us-central1/revertJob {"data":{"jobId":"j1"}}']);
+  });
+
+  it("keeps the engine's words naming the change in the way when it is refused", async () => {
+    const refusal =
+      "job j1 cannot be reverted, nothing was: change c1 cannot be reverted: exercises/e1 changed since (name), and later change c9 (job j2) is in effect on it: revert it first (last applied, first reverted)";
+    const error = await thrownBy(
+      (await engineAnswering(400, { error: { status: "FAILED_PRECONDITION", message: refusal } })).revertJob("j1"),
+    );
+    assert.equal(actionFailure(error), refusal);
+  });
+});
+
+/** An engine served at a local port that answers every call as `answer` does. */
+async function engineServing(answer: (response: ServerResponse, request: IncomingMessage) => void) {
+  const engine = createHttpServer((request, response) => answer(response, request));
+  servers.push(engine);
+  return actionsAt(await listening(engine));
+}
+
+/** An engine that answers every call with `status` and `body` (none: an empty answer). */
+const engineAnswering = (status: number, body?: unknown) =>
+  engineServing((response) => {
+    response.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
+    response.end(body === undefined ? "" : JSON.stringify(body));
+  });

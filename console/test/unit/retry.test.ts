@@ -53,6 +53,7 @@ function retryView() {
       }),
     cancelJob: () => Promise.reject(new Error("not called")),
     revertChange: () => Promise.reject(new Error("not called")),
+    revertJob: () => Promise.reject(new Error("not called")),
   };
   let retries: Retries | null = null;
   let pressed: Promise<void> = Promise.resolve();

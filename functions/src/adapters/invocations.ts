@@ -12,7 +12,7 @@ import { type JobCreatedEvent, handleJobCreated } from "./job-created";
 import { handleLaneTask } from "./lane-task";
 import { handleScheduledScan } from "./scheduled-scan";
 import type { ScanSchedule } from "../schedules/scans";
-import { handleCancelJob, handleRetryJob, handleRevertChange } from "./operator-actions";
+import { handleCancelJob, handleRetryJob, handleRevertChange, handleRevertJob } from "./operator-actions";
 
 export async function jobCreated(event: JobCreatedEvent): Promise<void> {
   await handleJobCreated(functionsEngine(), withEmulatorCreator(event, inFunctionsEmulator()));
@@ -35,3 +35,4 @@ export async function scheduledScan(scan: ScanSchedule, event: ScheduledEvent): 
 export const retryJob = (request: CallableRequest) => handleRetryJob(functionsEngine, request);
 export const cancelJob = (request: CallableRequest) => handleCancelJob(functionsEngine, request);
 export const revertChange = (request: CallableRequest) => handleRevertChange(functionsEngine, request);
+export const revertJob = (request: CallableRequest) => handleRevertJob(functionsEngine, request);

@@ -1,15 +1,22 @@
 /**
  * Curator actions of the operator console, as callable functions (`onCall`): retry a job, cancel a
- * job, revert a change-journal entry. The browser never writes job state (the rules keep clients
- * away from engine fields); these check the curator claim (`curators.ts`) and a verified email in the
+ * job, revert a change-journal entry, revert all of a job's changes. The browser never writes job state (the rules
+ * keep clients away from engine fields); these check the curator claim (`curators.ts`) and a verified email in the
  * caller's ID token, validate the input, check the account as it is now in Firebase Auth, and call the engine's
- * use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`), as the CLI does. The CLI takes its ids
+ * use cases (`Engine.retry`, `Engine.cancel`, `Engine.revert`, `Engine.revertJob`), as the CLI does. The CLI takes its ids
  * with the same schema (`util/document-id`) and words a refused transition the same way (`refusedTransition`).
  */
 import { getAuth, type Auth, type UserRecord } from "firebase-admin/auth";
 import { HttpsError, type CallableRequest } from "firebase-functions/v2/https";
 import { z } from "zod";
-import { ChangeConflictError, ChangeJobOpenError, ChangeNotFoundError, type RevertResult } from "../apply/journal";
+import {
+  ChangeConflictError,
+  ChangeJobOpenError,
+  ChangeNotFoundError,
+  JobRevertConflictError,
+  JobRevertStoppedError,
+  type RevertResult,
+} from "../apply/journal";
 import type { Engine } from "../create-engine";
 import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError, refusedTransition } from "../jobs/errors";
 import * as logs from "../jobs/logs";
@@ -42,6 +49,14 @@ export interface CancelResult {
    * it stops at its next safe point (a frozen plan is finished first; such a parent settles over its children).
    */
   cancel_requested: boolean;
+}
+
+export interface RevertJobResult {
+  job_id: string;
+  /** How many of the job's changes this call reverted, newest first (none: it had no applied change left). */
+  reverted: number;
+  /** How many of its changes were reverted before (one by one, or by a revert of the job stopped part-way). */
+  already_reverted: number;
 }
 
 /**
@@ -131,7 +146,14 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
 function toHttpsError(err: unknown, verb: string): unknown {
   if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError) return new HttpsError("not-found", err.message);
   if (err instanceof InvalidTransitionError) return new HttpsError("failed-precondition", refusedTransition(err, verb));
-  if (err instanceof ChangeConflictError || err instanceof ChangeJobOpenError) return new HttpsError("failed-precondition", err.message);
+  // A job's revert refused up front reverted none; one stopped part-way says what it reverted and what is left.
+  if (
+    err instanceof ChangeConflictError ||
+    err instanceof ChangeJobOpenError ||
+    err instanceof JobRevertConflictError ||
+    err instanceof JobRevertStoppedError
+  )
+    return new HttpsError("failed-precondition", err.message);
   // The job is cancelled; the operator is told its children are not all, and that the same call finishes it.
   if (err instanceof ChildrenNotCancelledError) return new HttpsError("unavailable", err.message);
   return err;
@@ -180,4 +202,16 @@ export async function handleRevertChange(
 ): Promise<RevertResult> {
   const { uid, input } = await curatorRequest(request, changeInput, accounts);
   return engineCall("revert", () => engine().revert(input.changeId, uid));
+}
+
+export async function handleRevertJob(
+  engine: () => Engine,
+  request: ActionRequest,
+  accounts: () => CallerAccounts = functionsAuth,
+): Promise<RevertJobResult> {
+  const { uid, input } = await curatorRequest(request, jobInput, accounts);
+  return engineCall("revert", async () => {
+    const { job_id: jobId, reverted, already_reverted: alreadyReverted } = await engine().revertJob(input.jobId, uid);
+    return { job_id: jobId, reverted: reverted.length, already_reverted: alreadyReverted };
+  });
 }

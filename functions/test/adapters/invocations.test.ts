@@ -5,7 +5,7 @@
  */
 import type { CallableRequest } from "firebase-functions/v2/https";
 import { HttpsError } from "firebase-functions/v2/https";
-import { cancelJob, retryJob, revertChange } from "../../src/adapters/invocations";
+import { cancelJob, retryJob, revertChange, revertJob } from "../../src/adapters/invocations";
 
 const INVALID_PARAM = "JOB_LEASE_SECONDS";
 let saved: string | undefined;
@@ -36,6 +36,7 @@ it.each([
   ["retryJob", retryJob, { jobId: "j1" }],
   ["cancelJob", cancelJob, { jobId: "j1" }],
   ["revertChange", revertChange, { changeId: "c1" }],
+  ["revertJob", revertJob, { jobId: "j1" }],
 ] as const)("%s answers a caller who is not a curator, or bad input, before the engine is built", async (_name, call, data) => {
   expect(await codeOf(call(request(data)))).toBe("unauthenticated");
   expect(await codeOf(call(request(data, {})))).toBe("permission-denied");

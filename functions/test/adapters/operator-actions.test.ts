@@ -4,9 +4,17 @@
  */
 import { type Firestore } from "firebase-admin/firestore";
 import { HttpsError } from "firebase-functions/v2/https";
+import type { RevertJobAnswer } from "../../../console/src/model";
 import { authCuratorDirectory } from "../../src/adapters/curators";
-import { type ActionRequest, handleCancelJob, handleRetryJob, handleRevertChange } from "../../src/adapters/operator-actions";
+import {
+  type ActionRequest,
+  handleCancelJob,
+  handleRetryJob,
+  handleRevertChange,
+  handleRevertJob,
+} from "../../src/adapters/operator-actions";
 import { APPLY_COLLECTIONS } from "../../src/apply/collections";
+import { JobRevertStoppedError } from "../../src/apply/journal";
 import { planWriter } from "../../src/apply/run-plan";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { createEngine, type Engine } from "../../src/create-engine";
@@ -20,6 +28,7 @@ import { finishedParent, leaseForTest, makeTestDeps, testApplyEngine } from "../
 import { describeWithFullEmulator, newFirestore } from "../helpers/firestore";
 import { MemoryAuth } from "../fakes/auth";
 import { RecordingTasks, testConfig } from "../helpers/runtime";
+import { depsFor, exercise, runJob, seedDemo } from "../handlers/support";
 
 let db: Firestore;
 let engine: Engine;
@@ -71,6 +80,7 @@ describe("who may act", () => {
   it.each([
     ["retry", handleRetryJob],
     ["cancel", handleCancelJob],
+    ["revert all", handleRevertJob],
   ] as const)("%s refuses a caller who is not signed in, or not a curator, and leaves the job alone", async (_name, handle) => {
     const jobId = await jobIn("queued");
     expect(await httpsErrorOf(handle(() => engine, { data: { jobId } }, auth))).toMatchObject({ code: "unauthenticated" });
@@ -102,8 +112,8 @@ describe("who may act", () => {
   it.each([[undefined], [{}], [{ jobId: "" }], [{ jobId: "a/b" }], [{ jobId: 42 }], [{ jobId: "x", extra: 1 }]])(
     "rejects the input %j as invalid-argument",
     async (data) => {
-      expect(await httpsErrorOf(handleRetryJob(() => engine, curator(data), auth))).toMatchObject({ code: "invalid-argument" });
-      expect(await httpsErrorOf(handleCancelJob(() => engine, curator(data), auth))).toMatchObject({ code: "invalid-argument" });
+      for (const handle of [handleRetryJob, handleCancelJob, handleRevertJob])
+        expect(await httpsErrorOf(handle(() => engine, curator(data), auth))).toMatchObject({ code: "invalid-argument" });
     },
   );
 
@@ -115,7 +125,7 @@ describe("who may act", () => {
     const unbuilt = () => {
       throw new Error("the engine must not be built");
     };
-    for (const handle of [handleRetryJob, handleCancelJob])
+    for (const handle of [handleRetryJob, handleCancelJob, handleRevertJob])
       expect(await httpsErrorOf(handle(unbuilt, curator({ jobId: id }), auth))).toEqual({
         code: "invalid-argument",
         message: expect.stringMatching(message),
@@ -148,7 +158,7 @@ describe("a curator's sign-in", () => {
     now += 60_000;
     expect(await directory().setCurator("curator@example.com", false)).toMatchObject({ changed: true });
     const notCurator = { code: "permission-denied", message: "curators only (the catalog_admin claim, with a verified email)" };
-    for (const handle of [handleRetryJob, handleCancelJob])
+    for (const handle of [handleRetryJob, handleCancelJob, handleRevertJob])
       expect(await httpsErrorOf(handle(() => engine, held, auth))).toEqual(notCurator);
     expect(await httpsErrorOf(handleRevertChange(() => engine, { ...held, data: { changeId: "c1" } }, auth))).toEqual(notCurator);
     expect(await jobStatus(jobId)).toBe("queued");
@@ -225,7 +235,7 @@ describe("the longest ids", () => {
 
   it("refuses an id of more bytes than Firestore takes, the engine never built", async () => {
     const jobId = `${"\u00E9".repeat(MAX_DOCUMENT_ID_BYTES / 2)}a`;
-    for (const handle of [handleRetryJob, handleCancelJob])
+    for (const handle of [handleRetryJob, handleCancelJob, handleRevertJob])
       expect(await httpsErrorOf(handle(unbuilt, curator({ jobId }), auth))).toEqual({
         code: "invalid-argument",
         message: expect.stringContaining(`a document id is at most ${MAX_DOCUMENT_ID_BYTES} bytes in UTF-8`),
@@ -371,6 +381,90 @@ describeWithFullEmulator("revert", () => {
     expect(await httpsErrorOf(handleRevertChange(() => engine, curator({ changeId: "nope" }), auth))).toEqual({
       code: "not-found",
       message: "change nope does not exist",
+    });
+  });
+});
+
+describeWithFullEmulator("revert all of a job's changes", () => {
+  const legPress = "leg_press__single-leg-press-machine";
+
+  /** A TARGETED_FIX of `legPress` run in apply mode by the handler; ended unless `ended` is false. */
+  async function fixedLegPress(fix: Record<string, unknown>, ended = true): Promise<string> {
+    const run = await runJob(depsFor(db, "apply"), "TARGETED_FIX", { mode: "apply", exercise_doc_ids: [legPress], ...fix });
+    if (run.status !== "succeeded") throw new Error(`the fix did not apply: ${run.error?.message}`);
+    if (ended) await db.collection(JOB_COLLECTIONS.jobs).doc(run.jobId).update({ status: "succeeded" });
+    return run.jobId;
+  }
+  const renameLegPress = (ended = true) =>
+    fixedLegPress({ fix_type: "rename", fix_data: { new_name: "Unilateral Leg Press (Machine)" } }, ended);
+  const changesOf = async (jobId: string) => (await db.collection(APPLY_COLLECTIONS.changes).where("job_id", "==", jobId).get()).docs;
+  const legPressName = async () => (await exercise(db, legPress))?.name;
+
+  it("reverts each of the job's changes, says how many, and records who reverted them; run again, it has none left", async () => {
+    await seedDemo(db);
+    const name = await legPressName();
+    const jobId = await renameLegPress();
+    // The rename, its old slug's alias and its family's registry refresh.
+    const applied = (await changesOf(jobId)).length;
+    expect(applied).toBeGreaterThanOrEqual(2);
+
+    // Typed as the console reads it (checked by npm run check): what the callable answers is what Revert all tells.
+    const answer: RevertJobAnswer = await handleRevertJob(() => engine, curator({ jobId }), auth);
+    expect(answer).toEqual({ job_id: jobId, reverted: applied, already_reverted: 0 });
+    expect(await legPressName()).toBe(name);
+    expect((await changesOf(jobId)).map((change) => [change.get("status"), change.get("reverted_by")])).toEqual(
+      Array.from({ length: applied }, () => ["reverted", "curator-1"]),
+    );
+    // As the CLI's `revert --job` says it, nothing to revert is no error.
+    expect(await handleRevertJob(() => engine, curator({ jobId }), auth)).toEqual({
+      job_id: jobId,
+      reverted: 0,
+      already_reverted: applied,
+    });
+  });
+
+  it("is a failed precondition naming the other job's change in the way when one of them would be refused, and reverts none", async () => {
+    await seedDemo(db);
+    const jobId = await renameLegPress();
+    const later = await fixedLegPress({
+      fix_type: "patch",
+      fix_data: { patch: { description: "A leg press on one leg at a time, on the machine; patched by a later job." } },
+    });
+    const [laterChange] = await changesOf(later);
+
+    const refused = await httpsErrorOf(handleRevertJob(() => engine, curator({ jobId }), auth));
+
+    expect(refused.code).toBe("failed-precondition");
+    expect(refused.message.startsWith(`job ${jobId} cannot be reverted, nothing was: change `)).toBe(true);
+    expect(refused.message).toContain(`later change ${laterChange.id} (job ${later}) is in effect on it: revert it first`);
+    expect(await legPressName()).toBe("Unilateral Leg Press (Machine)");
+    expect((await changesOf(jobId)).every((change) => change.get("status") === "applied")).toBe(true);
+  });
+
+  it("is a failed precondition while the job is still open; not found for a job with neither a record nor a change", async () => {
+    await seedDemo(db);
+    const jobId = await renameLegPress(false);
+    const open = await httpsErrorOf(handleRevertJob(() => engine, curator({ jobId }), auth));
+    expect(open.code).toBe("failed-precondition");
+    expect(open.message).toContain(`job ${jobId} is still applying its plan (it is running); revert after it ends`);
+    expect(await legPressName()).toBe("Unilateral Leg Press (Machine)");
+    expect(await httpsErrorOf(handleRevertJob(() => engine, curator({ jobId: "missing" }), auth))).toEqual({
+      code: "not-found",
+      message: "job missing does not exist",
+    });
+  });
+
+  it("stopped part-way is a failed precondition saying what it reverted and what is left, not an internal error", async () => {
+    const stopped = new JobRevertStoppedError(
+      "j1",
+      [],
+      ["c2"],
+      new Error("change c2 cannot be reverted: exercises/e1 changed since (name)"),
+    );
+    const stopping = (): Engine => ({ ...engine, revertJob: () => Promise.reject(stopped) });
+    expect(await httpsErrorOf(handleRevertJob(stopping, curator({ jobId: "j1" }), auth))).toEqual({
+      code: "failed-precondition",
+      message: stopped.message,
     });
   });
 });

@@ -83,7 +83,7 @@ function laneTask(limits: { maxConcurrent: number; maxPerSecond: number; minBack
   };
 }
 
-/** A retry or cancel of a parent writes each of its children: time for thousands of them. */
+/** A retry or cancel of a parent writes each of its children, a job's revert each of its changes: time for thousands of them. */
 const CURATOR_ACTION = { timeoutSeconds: 540, callableTrigger: {} };
 
 /**
@@ -122,6 +122,7 @@ const EXPECTED: Record<string, { timeoutSeconds: number | null } & Record<`${str
   retryJob: CURATOR_ACTION,
   cancelJob: CURATOR_ACTION,
   revertChange: CURATOR_ACTION,
+  revertJob: CURATOR_ACTION,
   "scans-maintenanceScan": scheduledScan("0 2 * * *"),
   "scans-aliasInvariantScan": scheduledScan("30 2 * * *"),
   "scans-duplicateDetectionScan": scheduledScan("0 3 * * 0"),
