@@ -116,7 +116,7 @@ export function finalStateIssues(
   log: IssueLog,
 ): void {
   familyIssues(initial, final, trace, log);
-  namedExerciseIssues(final, trace, log);
+  namedExerciseIssues(initial, final, trace, log);
   oldSlugAliasIssues(initial, final, trace, log);
   aliasIssues(final, trace, log);
   retiredTargetWarnings(initial, final, trace, log);
@@ -210,23 +210,16 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
   return findings;
 }
 
-/** Exercises whose name or family the plan set: the family fits the name, the slug is unique, no alias claims it. */
-function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLog): void {
+/**
+ * Exercises whose name or family the plan set: the family fits the name, the slug is unique, no alias
+ * claims it. A retired exercise keeps the name it had (a family rename moves it unrenamed: no alias may
+ * lead to it), so one the plan brings back from retirement has its family judged as though named anew.
+ */
+function namedExerciseIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
   for (const [id, index] of trace.identitySetBy) {
     const exercise = final.exercise(id);
     if (!exercise || typeof exercise.name !== "string") continue;
-    const family = String(exercise.family_slug);
-    // A retired exercise keeps the name it had (a family rename moves it unrenamed: no alias may lead to it).
-    if (isLiveExercise(exercise) && !familySlugFitsName(exercise.name, family)) {
-      log.error({
-        code: "FAMILY_SLUG_MISMATCH",
-        operation_index: index,
-        path: "family_slug",
-        message: `"${exercise.name}" is not a variant of family "${family}"`,
-        suggestion: "name the exercise after its family's base movement, or reassign it to the family its name derives to",
-        target: exerciseTarget(id),
-      });
-    }
+    familyFitIssue(id, exercise, index, log);
     const slug = exercise.name_slug;
     const twins = final
       .exercises()
@@ -258,6 +251,28 @@ function namedExerciseIssues(final: CatalogState, trace: PlanTrace, log: IssueLo
       });
     }
   }
+  // Brought back without a new name.
+  for (const [id, index] of trace.exerciseWriters) {
+    const before = initial.exercise(id);
+    const exercise = final.exercise(id);
+    if (trace.identitySetBy.has(id) || !before || isLiveExercise(before) || !exercise) continue;
+    familyFitIssue(id, exercise, index, log);
+  }
+}
+
+/** A live exercise whose family its name is no variant of (FAMILY_SLUG_MISMATCH), caused by operation `index`. */
+function familyFitIssue(id: string, exercise: Readonly<DocData>, index: number, log: IssueLog): void {
+  if (!isLiveExercise(exercise) || typeof exercise.name !== "string") return;
+  const family = String(exercise.family_slug);
+  if (familySlugFitsName(exercise.name, family)) return;
+  log.error({
+    code: "FAMILY_SLUG_MISMATCH",
+    operation_index: index,
+    path: "family_slug",
+    message: `"${exercise.name}" is not a variant of family "${family}"`,
+    suggestion: "name the exercise after its family's base movement, or reassign it to the family its name derives to",
+    target: exerciseTarget(id),
+  });
 }
 
 /**
@@ -374,13 +389,14 @@ function unreplacedFieldIssues(plan: readonly Operation[], initial: CatalogState
     const after = final.exercise(op.exercise_id);
     if (!before || !after) return;
     const removed = Object.fromEntries(op.unset.filter((field) => Object.hasOwn(before, field)).map((field) => [field, before[field]]));
-    for (const { field, replacement, removable } of findDeprecatedFields({ ...after, ...removed })) {
-      if (removable || !Object.hasOwn(removed, field)) continue;
+    for (const finding of findDeprecatedFields({ ...after, ...removed })) {
+      if (finding.removable || !Object.hasOwn(removed, finding.field)) continue;
+      const { field, replacement, reason } = finding;
       log.error({
         code: "REPLACEMENT_MISSING",
         operation_index: index,
         path: `unset.${field}`,
-        message: `removing "${field}" loses its content: its replacement "${String(replacement)}" is empty after the plan`,
+        message: `removing "${field}" loses its content: ${reason} after the plan`,
         suggestion: `set ${String(replacement)} in the plan, or keep ${field}`,
         target: exerciseTarget(op.exercise_id),
       });

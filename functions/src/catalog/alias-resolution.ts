@@ -26,7 +26,15 @@ import { type DocData, isNonEmptyString } from "../util/object-paths";
 import { isLiveExercise, isLiveFamily } from "./family-registry";
 
 export type AliasProblem =
-  "shadows_name" | "no_target" | "both_targets" | "orphaned" | "merged_target" | "flag_mismatch" | "slug_mismatch" | "missing_alias";
+  | "shadows_name"
+  | "no_target"
+  | "both_targets"
+  | "orphaned"
+  | "merged_target"
+  | "own_slug"
+  | "flag_mismatch"
+  | "slug_mismatch"
+  | "missing_alias";
 
 type AliasTarget = { exercise_id: string } | { family_slug: string };
 
@@ -63,6 +71,8 @@ function text(value: unknown): string | null {
 /**
  * The alias's problem, judged from its document, its targets' existence and the live exercises named
  * with its slug; null when it is fine. Shadowing comes first: whatever else is wrong, such an alias goes.
+ * One of its own target's slug goes too, whatever its fields say (deleted, not rewritten); a merged
+ * target is judged before it, since the slug then leads on to the successor.
  */
 export function aliasProblem(slug: string, alias: Readonly<DocData> | null, facts: AliasFacts): AliasProblem | null {
   if (alias === null) return null;
@@ -75,10 +85,12 @@ export function aliasProblem(slug: string, alias: Readonly<DocData> | null, fact
     const exercise = facts.exercise(exerciseId);
     if (exercise === null) return "orphaned";
     if (isMergedExercise(exercise)) return "merged_target";
+    if (exercise.name_slug === slug) return "own_slug";
   } else {
     const family = facts.family(familySlug ?? "");
     if (family.registry === null && !family.hasExercises) return "orphaned";
     if (isMergedFamily(family.registry)) return "merged_target";
+    if (familySlug === slug) return "own_slug";
   }
   if (alias.is_family_alias !== undefined && alias.is_family_alias !== Boolean(familySlug)) return "flag_mismatch";
   if (alias.alias_slug !== slug) return "slug_mismatch";
@@ -167,6 +179,10 @@ function repairAlias(slug: string, alias: DocData, facts: AliasFacts): AliasRepa
   }
   const exerciseId = text(alias.exercise_id);
   const familySlug = text(alias.family_slug);
+  if (problem === "own_slug") {
+    const target = exerciseId ? `exercise ${exerciseId}` : `family ${familySlug}`;
+    return { alias_slug: slug, problem, action: "delete", reason: `${describe(problem)} (${target}): that slug finds it anyway` };
+  }
   if (problem === "no_target") {
     const restored = restoreOldSlug(slug, facts);
     if (restored.action === "not_found")
@@ -242,6 +258,7 @@ function describe(problem: AliasProblem): string {
     both_targets: "the alias targeted an exercise and a family",
     orphaned: "the alias's target no longer exists",
     merged_target: "the alias's target was merged",
+    own_slug: "the alias's slug is its target's own slug",
     flag_mismatch: "is_family_alias did not match the target",
     slug_mismatch: "alias_slug did not match the document id",
     missing_alias: "the exercise's old slug had no alias",

@@ -10,6 +10,7 @@ import { toNameSlug } from "./taxonomy";
 import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily } from "./family-naming";
 import { normalizedEquipment, normalizedPrimary } from "./family-registry";
 import { NO_SLUG_OWNERS, type SlugOwners, renameConflictCheck } from "./rename-conflicts";
+import { describeAlias, isAliasableSlug } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
 import { computeFamilyRegistry, mergedInto } from "./family-registry";
 
@@ -18,6 +19,7 @@ type FamilyFindingCode =
   | "non_canonical_name"
   | "name_slug_mismatch"
   | "name_collision"
+  | "alias_held"
   | "name_does_not_fit_family"
   | "missing_equipment"
   | "non_normalised_equipment"
@@ -90,6 +92,12 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
   const names = targetNames(members);
   const finalNames = new Map([...names].flatMap(([id, name]) => (name === null ? [] : [[id, name] as const])));
   const renameConflict = renameConflictCheck(finalNames, owners);
+  const renameBlock = (id: string, data: Readonly<DocData>, target: string): RenameBlock | null => {
+    const conflict = renameConflict(id, target);
+    if (conflict !== null) return { code: "name_collision", why: conflict };
+    const held = heldOldSlug(id, data, target, owners);
+    return held === null ? null : { code: "alias_held", why: held };
+  };
   for (const { id, data } of members) {
     if (data.status === "merged" && !data.merged_into) {
       findings.push({
@@ -123,7 +131,7 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
     }
     const fits = familySlugFitsName(target, familySlug);
     if (target !== name || data.name_slug !== toNameSlug(target)) {
-      const rename = renameFinding(id, name, target, renameConflict(id, target));
+      const rename = renameFinding(id, name, target, renameBlock(id, data, target));
       // A misfiled exercise gets its name where it belongs, not here (its rename would fail the family's naming rule).
       findings.push(fits ? rename : { ...rename, fix: "review" });
     }
@@ -139,13 +147,33 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
   return findings;
 }
 
-/** The finding for member `id` whose `name` should be `target`; `conflict`: why it cannot take it, if it cannot. */
-function renameFinding(id: string, name: string, target: string, conflict: string | null): FamilyFinding {
-  if (conflict)
+/** Why normalisation cannot rename a member: its new slug is taken, or its stored slug's alias leads elsewhere. */
+interface RenameBlock {
+  code: Extract<FamilyFindingCode, "name_collision" | "alias_held">;
+  why: string;
+}
+
+/**
+ * Why renaming member `id` to `target` would write its stored name slug's alias over one that leads to
+ * another exercise or family, or null. Its other old slugs give up such an alias (see renameAliasOps),
+ * but the stored name slug stays the exercise's: the validator refuses to take the alias over from a
+ * live target (ALIAS_COLLISION), and a person decides where it should lead.
+ */
+function heldOldSlug(id: string, data: Readonly<DocData>, target: string, owners: SlugOwners): string | null {
+  const slug = data.name_slug;
+  if (!isAliasableSlug(slug) || slug === toNameSlug(target)) return null;
+  const alias = owners.aliases.get(slug);
+  if (!alias || !(alias.exercise_id || alias.family_slug) || alias.exercise_id === id) return null;
+  return `its old slug must stay its alias, and ${describeAlias(slug, alias)}`;
+}
+
+/** The finding for member `id` whose `name` should be `target`; `blocked`: why it cannot take it, if it cannot. */
+function renameFinding(id: string, name: string, target: string, blocked: RenameBlock | null): FamilyFinding {
+  if (blocked)
     return {
-      code: "name_collision",
+      code: blocked.code,
       exercise_ids: [id],
-      message: `"${name}" should be "${target}", but ${conflict}`,
+      message: `"${name}" should be "${target}", but ${blocked.why}`,
       suggestion: target,
       fix: "review",
     };

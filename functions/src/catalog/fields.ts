@@ -4,7 +4,7 @@
  * has no paths to allow: a plan writes one only whole, by `upsert_alias`, whose fields its schema fixes.
  */
 import { getPath } from "../util/object-paths";
-import { EXERCISE_FIELD_PATHS, type ExerciseFieldPath } from "./schemas";
+import { EXERCISE_FIELD_PATHS, type ExerciseFieldPath, exercisePathSchema } from "./schemas";
 
 /** Deprecated top-level fields → the field that replaces them, or null when they are simply dropped. */
 export const DEPRECATED_FIELDS: Readonly<Record<string, ExerciseFieldPath | null>> = {
@@ -61,34 +61,50 @@ export function isLockedForEnrichment(path: string): boolean {
   return LOCKED_ENRICHMENT_FIELDS.some((locked) => path === locked || path.startsWith(`${locked}.`));
 }
 
-export interface DeprecatedFieldFinding {
-  field: string;
-  replacement: ExerciseFieldPath | null;
-  /**
-   * SCHEMA_CLEANUP (and a plan's unset) may delete it: no replacement is named, the replacement holds
-   * a value, or it holds nothing to lose and its replacement exists (empty too).
-   */
-  removable: boolean;
-}
+/**
+ * `removable`: SCHEMA_CLEANUP (and a plan's unset) may delete it: no replacement is named, the replacement
+ * holds a valid value, or it holds nothing to lose and its replacement exists (empty or not valid, too).
+ * Otherwise `reason` says what its replacement lacks.
+ */
+export type DeprecatedFieldFinding = { field: string; replacement: ExerciseFieldPath | null } & (
+  { removable: true } | { removable: false; reason: string }
+);
 
 /**
  * The deprecated fields a document still carries, and whether each can be removed yet: only once
- * its replacement exists (CATALOG-DOMAIN.md). An empty one (`[]`, `""`, null) goes as soon as the
- * replacement is there, empty too: removing it loses nothing, and waiting for the replacement to be
- * filled would keep a legacy field for nothing.
+ * its replacement holds a value (CATALOG-DOMAIN.md), a valid one, since one that only looks filled
+ * (`[""]`, "TODO" where muscle names belong) would lose the field's content. An empty one (`[]`, `""`,
+ * null) goes as soon as the replacement is there, whatever it holds: removing it loses nothing, and
+ * waiting for the replacement to be filled would keep a legacy field for nothing.
  */
 export function findDeprecatedFields(doc: Readonly<Record<string, unknown>>): DeprecatedFieldFinding[] {
   return Object.keys(doc)
     .filter(isDeprecatedField)
-    .map((field) => {
+    .map((field): DeprecatedFieldFinding => {
       const replacement = deprecatedFieldReplacement(field);
-      const replaced = replacement === null ? null : getPath(doc, replacement);
-      const removable = replacement === null || hasValue(replaced) || (!hasValue(doc[field]) && replaced !== undefined);
-      return { field, replacement, removable };
+      if (replacement === null) return { field, replacement, removable: true };
+      const replaced = getPath(doc, replacement);
+      const shortfall = replacementShortfall(replacement, replaced);
+      if (shortfall === null || (!holdsContent(doc[field]) && replaced !== undefined)) return { field, replacement, removable: true };
+      return { field, replacement, removable: false, reason: `its replacement ${replacement} ${shortfall}` };
     });
 }
 
-function hasValue(value: unknown): boolean {
+/**
+ * What the replacement's stored value lacks to take over a deprecated field's content, or null when it
+ * holds a value: one its path's schema takes and, for a list, with an item that is not blank.
+ */
+function replacementShortfall(replacement: ExerciseFieldPath, value: unknown): string | null {
+  if (!holdsContent(value) || (Array.isArray(value) && value.every((item) => typeof item === "string" && item.trim() === ""))) {
+    return "is still empty";
+  }
+  const parsed = exercisePathSchema(replacement)?.safeParse(value);
+  // The first issue says it: a string where a list belongs also breaks the list's length bounds.
+  return parsed?.success === false ? `holds no valid value (${parsed.error.issues[0].message})` : null;
+}
+
+/** Whether a stored value holds anything at all (valid or not): a deprecated field without it has nothing to lose. */
+function holdsContent(value: unknown): boolean {
   if (value === undefined || value === null) return false;
   if (Array.isArray(value) || typeof value === "string") return value.length > 0;
   return true;

@@ -15,6 +15,12 @@ export function creationSlugOf(exerciseId: string): string | null {
   return parts.length === 2 && parts[1] !== "" ? parts[1] : null;
 }
 
+/** The family an exercise id was created in, as `creationSlugOf` reads it, or null for ids of another shape. */
+export function creationFamilyOf(exerciseId: string): string | null {
+  const parts = exerciseId.split("__");
+  return parts.length === 2 && parts[0] !== "" ? parts[0] : null;
+}
+
 /**
  * Whether an old slug can be kept as an alias. Legacy data holds name_slugs that are no slug
  * ("Bench Press Barbell"): no alias document may carry one, so such a slug is not kept.

@@ -1,11 +1,12 @@
 /**
  * ALIAS_INVARIANT_SCAN: pages through every alias (a live exercise's name slug shadowed, no target,
- * both targets, orphaned or merged target, wrong flags) and every exercise (an old slug without an
- * alias), and asks for ALIAS_REPAIR jobs in batches. Read-only on the catalog and lock-free; each page
- * is judged with the facts of that page only (and, for a merged target or a retired exercise's old
- * slug, what its repair would follow). Each repair claims its aliases one by one (`ALIAS_CLAIM_PREFIX`):
- * a rerun leaves out an alias an open repair holds, or whose finding its last repair answered (what a
- * repair left, a person must decide), whatever else breaks or is fixed around it.
+ * both targets, orphaned or merged target, its own target's slug, wrong flags) and every exercise (an
+ * old slug without an alias), and asks for ALIAS_REPAIR jobs in batches. Read-only on the catalog and
+ * lock-free; each page is judged with the facts of that page only (and, for a merged target or a
+ * retired exercise's old slug, what its repair would follow). Each repair claims its aliases one by
+ * one (`ALIAS_CLAIM_PREFIX`): a rerun leaves out an alias an open repair holds, or whose finding its
+ * last repair answered (what a repair left, a person must decide), whatever else breaks or is fixed
+ * around it.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";

@@ -25,6 +25,11 @@ function retiringPatches(patch: Readonly<Record<string, unknown>>): Array<[strin
   return found;
 }
 
+/** Why the names a fix leaves failing the quality scanner's name check are worth a curator's look. */
+const SCANNER_NAME_WARNING =
+  'the quality scan fails these names at its name check (it asks every name for its "(Equipment)" suffix) and will keep ' +
+  "flagging them; FAMILY_NORMALIZE leaves a name its family's naming rule allows: a TARGETED_FIX rename to the name the problem asks for clears it";
+
 /** The payload of a TARGETED_FIX job. */
 const targetedFixPayload = z
   .strictObject({
@@ -135,6 +140,11 @@ export const targetedFixHandler = planHandler({
     const fix = planTargetedFix({ payload: fixPayload, exercises, families, owners, pointingAliases, mergedIntoNamed });
     const plan = changePlan(input.job, `${payload.fix_type} ${payload.exercise_doc_ids.join(", ")}`, fix.operations);
     const normalized = { ...canonical?.normalized, ...fix.normalized };
+    if (fix.namesFailingScanner.length > 0)
+      input.attempt.event("names_failing_scanner", {
+        exercises: fix.namesFailingScanner,
+        message: SCANNER_NAME_WARNING,
+      });
     const summary = {
       fix_type: payload.fix_type,
       changed: fix.changed,
@@ -142,6 +152,7 @@ export const targetedFixHandler = planHandler({
       ...(Object.keys(normalized).length > 0 ? { normalized } : {}),
       ...(canonical?.contribution ? { contribution_renormalized: canonical.contribution } : {}),
       ...(fix.renamed.length > 0 ? { renamed: fix.renamed } : {}),
+      ...(fix.namesFailingScanner.length > 0 ? { names_failing_scanner: fix.namesFailingScanner } : {}),
     };
     return { plan, summary };
   },

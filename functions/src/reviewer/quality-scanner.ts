@@ -238,7 +238,7 @@ function hardFailures(exercise: Readonly<Record<string, unknown>>): CheckFinding
  * for the multi-equipment form, canonical in every family: "Base (Primary Equipment)", the suffix
  * left out only by a bodyweight classic on bodyweight equipment ("Push-Up", "Pull-Up").
  */
-function canonicalNameProblem(exercise: Readonly<Record<string, unknown>>): string | null {
+export function canonicalNameProblem(exercise: Readonly<Record<string, unknown>>): string | null {
   const name = stringOrEmpty(exercise.name);
   if (name.trim() === "") return "name is missing";
   if (splitExerciseName(name).base === "") return `"${name}" has no base name`;

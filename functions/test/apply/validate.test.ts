@@ -1,7 +1,14 @@
 import type { OperationInput } from "../../src/apply/plan";
 import type { ValidationResult } from "../../src/apply/issues";
 import { validatePlan } from "../../src/apply/validate";
-import { type CatalogSeed, type ExerciseFixture, catalogViewOf, exerciseFixture, planOf } from "../helpers/catalog";
+import {
+  type CatalogSeed,
+  type ExerciseFixture,
+  archivedExerciseFixture,
+  catalogViewOf,
+  exerciseFixture,
+  planOf,
+} from "../helpers/catalog";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 
 // Pure: validation runs on an in-memory view, exactly what the loader would have read.
@@ -103,7 +110,7 @@ describe("validatePlan: path allowlist and patch shape", () => {
         code: "REPLACEMENT_MISSING",
         operation_index: 0,
         path: "unset.instructions",
-        message: expect.stringContaining('"execution_notes"'),
+        message: 'removing "instructions" loses its content: its replacement execution_notes is still empty after the plan',
         target: `exercises/${squat.id}`,
       }),
     ]);
@@ -320,6 +327,20 @@ describe("validatePlan: names, slugs and families", () => {
       path: "family_slug",
     });
     expect(validate([rename(benchBarbell, "Incline Bench Press (Barbell)"), keepOldSlug(benchBarbell)]).errors).toEqual([]);
+  });
+
+  it("requires the family to fit the name of an exercise the plan brings back from retirement", () => {
+    const misfiled = archivedExerciseFixture("Deadlift (Trap Bar)", ["trap-bar"], { family_slug: "squat" });
+    const seed = { ...catalog, exercises: [...(catalog.exercises ?? []), misfiled] };
+    expectError(validate([patch({ status: "approved" }, ["deprecated_at"], misfiled.id), registry("squat")], seed), {
+      code: "FAMILY_SLUG_MISMATCH",
+      operation_index: 0,
+      path: "family_slug",
+    });
+    // Left retired, it keeps the name it had: a family rename moves it unrenamed.
+    expect(
+      validate([patch({ description: "A misfiled exercise, kept archived with the name it had." }, [], misfiled.id)], seed).errors,
+    ).toEqual([]);
   });
 
   it("keeps name slugs unique across the catalog", () => {

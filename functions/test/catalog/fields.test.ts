@@ -100,8 +100,13 @@ describe("deprecated fields", () => {
     };
     expect(findDeprecatedFields(doc)).toEqual([
       { field: "primary_muscles", replacement: "muscles.primary", removable: true },
-      { field: "secondary_muscles", replacement: "muscles.secondary", removable: false },
-      { field: "instructions", replacement: "execution_notes", removable: false },
+      {
+        field: "secondary_muscles",
+        replacement: "muscles.secondary",
+        removable: false,
+        reason: "its replacement muscles.secondary is still empty",
+      },
+      { field: "instructions", replacement: "execution_notes", removable: false, reason: "its replacement execution_notes is still empty" },
       { field: "tips", replacement: null, removable: true },
       { field: "enriched_at", replacement: null, removable: true },
     ]);
@@ -117,8 +122,40 @@ describe("deprecated fields", () => {
       { field: "primary_muscles", replacement: "muscles.primary", removable: true },
       { field: "secondary_muscles", replacement: "muscles.secondary", removable: true },
       // No execution_notes at all: the domain keeps a deprecated field until its replacement exists.
-      { field: "instructions", replacement: "execution_notes", removable: false },
+      { field: "instructions", replacement: "execution_notes", removable: false, reason: "its replacement execution_notes is still empty" },
     ]);
+  });
+  it("keeps a field whose replacement only looks filled: blank items, or a value its schema refuses", () => {
+    const doc = {
+      primary_muscles: ["lats"],
+      secondary_muscles: ["biceps"],
+      instructions: ["Brace", "Pull the bar to the ribs"],
+      muscles: { primary: "TODO", secondary: ["", " "] },
+      execution_notes: "see instructions",
+    };
+    expect(findDeprecatedFields(doc)).toEqual([
+      {
+        field: "primary_muscles",
+        replacement: "muscles.primary",
+        removable: false,
+        reason: "its replacement muscles.primary holds no valid value (Invalid input: expected array, received string)",
+      },
+      {
+        field: "secondary_muscles",
+        replacement: "muscles.secondary",
+        removable: false,
+        reason: "its replacement muscles.secondary is still empty",
+      },
+      {
+        field: "instructions",
+        replacement: "execution_notes",
+        removable: false,
+        reason: "its replacement execution_notes holds no valid value (Invalid input: expected array, received string)",
+      },
+    ]);
+    // Its schema decides, not a non-empty look: muscle names must be canonical, notes at least two.
+    const notQuite = { primary_muscles: ["lats"], muscles: { primary: ["Lats"] }, instructions: ["Pull."], execution_notes: ["Pull."] };
+    expect(findDeprecatedFields(notQuite).map(({ removable }) => removable)).toEqual([false, false]);
   });
 });
 

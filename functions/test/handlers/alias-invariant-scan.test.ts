@@ -159,6 +159,23 @@ describe.each(MODES)("ALIAS_INVARIANT_SCAN (%s)", (mode) => {
     expect(await alias(db, "deadlift-barbell")).toBeNull();
   });
 
+  it("finds an alias of its own target's slug and asks for its repair, which deletes it", async () => {
+    const ownSlugs = [
+      { alias_slug: "squat-barbell", exercise_id: "squat__squat-barbell", is_family_alias: false },
+      { alias_slug: "squat", family_slug: "squat", is_family_alias: true },
+    ];
+    await seedCatalog(db, { exercises: DEMO_EXERCISES, aliases: [...DEMO_ALIASES, ...ownSlugs], families: DEMO_FAMILIES });
+    const run = await runJob(depsFor(db, mode), "ALIAS_INVARIANT_SCAN", { mode });
+
+    expect(run.summary).toMatchObject({ problems: 2, problems_by_kind: { own_slug: 2 } });
+    if (mode === "dry_run") return;
+    const repairs = await otherJobs(db, run.jobId);
+    expect(repairs.flatMap((job) => (job.payload as { alias_slugs: string[] }).alias_slugs).sort()).toEqual(["squat", "squat-barbell"]);
+    for (const job of repairs)
+      expect((await runJob(depsFor(db, mode), "ALIAS_REPAIR", job.payload as Record<string, unknown>)).status).toBe("succeeded");
+    for (const own of ownSlugs) expect(await alias(db, own.alias_slug)).toBeNull();
+  });
+
   it.each([
     ["both live", {}, {}],
     ["the second merged into the first", {}, { status: "merged", merged_into: "bench_press__bench-press" }],

@@ -130,8 +130,8 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
 
     expect(run.status).toBe(done);
     expect(run.summary.repaired).toEqual([
-      expect.objectContaining({ alias_slug: "squat", problem: "flag_mismatch", action: "delete" }),
-      expect.objectContaining({ alias_slug: "bench_press", problem: "slug_mismatch", action: "delete" }),
+      expect.objectContaining({ alias_slug: "squat", problem: "own_slug", action: "delete" }),
+      expect.objectContaining({ alias_slug: "bench_press", problem: "own_slug", action: "delete" }),
       expect.objectContaining({ alias_slug: "flat-bench", problem: "flag_mismatch", action: "upsert" }),
     ]);
     if (mode === "dry_run") return;
@@ -178,6 +178,33 @@ describe.each(MODES)("ALIAS_REPAIR (%s)", (mode) => {
     expect(await alias(db, "deadlift-barbell")).toEqual(
       mode === "apply" ? null : expect.objectContaining({ exercise_id: "squat__squat-dumbbell" }),
     );
+  });
+
+  it("deletes an alias of its own target's slug: an exercise's own name slug, a family's own slug", async () => {
+    const ownSlugs = [
+      { alias_slug: "squat-barbell", exercise_id: "squat__squat-barbell", is_family_alias: false },
+      { alias_slug: "squat", family_slug: "squat", is_family_alias: true },
+    ];
+    await seedDemo(db, { aliases: ownSlugs });
+    const run = await runJob(depsFor(db, mode), "ALIAS_REPAIR", { mode, alias_slugs: ["squat-barbell", "squat"] });
+
+    expect(run.status).toBe(done);
+    expect(run.summary).toMatchObject({ fine: [], unresolved: [] });
+    expect(run.summary.repaired).toEqual([
+      {
+        alias_slug: "squat-barbell",
+        problem: "own_slug",
+        action: "delete",
+        reason: "the alias's slug is its target's own slug (exercise squat__squat-barbell): that slug finds it anyway",
+      },
+      {
+        alias_slug: "squat",
+        problem: "own_slug",
+        action: "delete",
+        reason: "the alias's slug is its target's own slug (family squat): that slug finds it anyway",
+      },
+    ]);
+    for (const own of ownSlugs) expect(await alias(db, own.alias_slug)).toEqual(mode === "apply" ? null : expect.objectContaining(own));
   });
 
   it("leaves to review a family alias with a wrong flag whose family has only retired exercises, and repairs the rest", async () => {

@@ -1,4 +1,4 @@
-import { exerciseFixture, snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { registry } from "../../src/handlers";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
@@ -53,6 +53,44 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
       exercise_count: 4,
       primary_equipment: ["barbell", "cable", "dumbbell", "ez-bar"],
     });
+  });
+
+  it("normalises the rest of a family whose member's old slug is an alias of another exercise, leaving that one for review", async () => {
+    // "Row" would become "Row (Dumbbell)" and keep "row" as its alias, which leads to the plank.
+    await seedCatalog(db, {
+      exercises: [
+        exerciseFixture("Row (Barbell)", ["barbell"]),
+        exerciseFixture("Row", ["dumbbell"]),
+        exerciseFixture("Cable Row", ["cable"], { family_slug: "row" }),
+        exerciseFixture("Plank", ["bodyweight"]),
+      ],
+      aliases: [{ alias_slug: "row", exercise_id: "plank__plank", is_family_alias: false }],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "row" });
+
+    const aliasHeld = {
+      code: "alias_held",
+      exercise_ids: ["row__row"],
+      message: '"Row" should be "Row (Dumbbell)", but its old slug must stay its alias, and "row" is an alias of exercise plank__plank',
+      suggestion: "Row (Dumbbell)",
+      fix: "review",
+    };
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ renamed: 1, unresolved: { findings_count: 1, needs_review_count: 1, findings: [aliasHeld] } });
+    // FAMILY_AUDIT, which the maintenance scan asks for such findings, reports it the same way.
+    const audit = await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "row" });
+    expect(audit.summary.findings).toContainEqual(aliasHeld);
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(audit.summary).toMatchObject({ findings_count: 1, needs_review_count: 1 });
+    expect(await exercise(db, "row__cable-row")).toMatchObject({ name: "Row (Cable)", name_slug: "row-cable" });
+    expect(await alias(db, "cable-row")).toMatchObject({ exercise_id: "row__cable-row" });
+    expect(await exercise(db, "row__row")).toMatchObject({ name: "Row", name_slug: "row" });
+    expect(await alias(db, "row")).toMatchObject({ exercise_id: "plank__plank" });
+    expect(await family(db, "row")).toMatchObject({ status: "active", exercise_count: 3 });
   });
 
   it("normalises the rest of a family that holds a misfiled exercise, leaving that one for review", async () => {

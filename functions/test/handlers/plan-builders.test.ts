@@ -84,6 +84,38 @@ describe("planFamilyNormalize", () => {
     ]);
   });
 
+  it.each([
+    ["another exercise", { exercise_id: "squat__squat-dumbbell" }, '"seal-row" is an alias of exercise squat__squat-dumbbell'],
+    ["a family", { family_slug: "squat", is_family_alias: true }, '"seal-row" is an alias of family squat'],
+  ])("leaves for review only the member whose stored slug's alias leads to %s, and the scan asks for an audit too", (_, target, held) => {
+    const members = [
+      exerciseFixture("Seal Row (Barbell)", ["barbell"]),
+      exerciseFixture("Seal Row", ["dumbbell"]),
+      exerciseFixture("Cable Seal Row", ["cable"], { family_slug: "seal_row" }),
+    ];
+    const catalog = catalogWith({ exercises: members, aliases: [{ alias_slug: "seal-row", ...target }] });
+    const family = audited(catalog, "seal_row");
+    const aliasHeld = {
+      code: "alias_held",
+      exercise_ids: ["seal_row__seal-row"],
+      message: `"Seal Row" should be "Seal Row (Dumbbell)", but its old slug must stay its alias, and ${held}`,
+      suggestion: "Seal Row (Dumbbell)",
+      fix: "review",
+    };
+    expect(family.findings).toContainEqual(aliasHeld);
+
+    const normalization = planFamilyNormalize(family);
+    expect(ops(normalization.operations, "rename_exercise")).toEqual([
+      expect.objectContaining({ exercise_id: "seal_row__cable-seal-row", new_name: "Seal Row (Cable)" }),
+    ]);
+    expect(normalization).toMatchObject({ renamed: 1, unresolved: [aliasHeld] });
+    expect(catalog.validate("FAMILY_NORMALIZE", normalization.operations).errors).toEqual([]);
+    expect(maintenanceFollowUps("seal_row", family.findings).map((followUp) => followUp.dedup_key)).toEqual([
+      "FAMILY_NORMALIZE:seal_row",
+      "FAMILY_AUDIT:seal_row",
+    ]);
+  });
+
   it("re-derives a stale name_slug and keeps the stored one as an alias", () => {
     const normalization = planFamilyNormalize(audited(catalogWith(), "lat_pulldown"));
     expect(normalization.operations).toContainEqual(
@@ -1182,6 +1214,40 @@ describe("planSchemaCleanup", () => {
     // A plan of anyone else's that unsets an empty deprecated field passes the same rule.
     const manual: OperationInput = { op: "patch_fields", exercise_id: legacy.id, unset: ["instructions"], rationale: "drop legacy" };
     expect(withLegacy.validate("TARGETED_FIX", [manual]).errors).toEqual([]);
+  });
+
+  it("keeps a deprecated field whose replacement only looks filled, and the validator refuses removing it", () => {
+    const legacy = exerciseFixture("Curl (Cable)", ["cable"], {
+      primary_muscles: ["biceps"],
+      instructions: ["Curl the handle up", "Lower it under control"],
+      muscles: { primary: "TODO", category: ["arms"] },
+      execution_notes: [""],
+    });
+    const withLegacy = catalogWith({ exercises: [legacy] });
+    const cleanup = planSchemaCleanup({ exercise_doc_ids: [legacy.id] }, withLegacy.exercises);
+    expect(cleanup).toEqual({
+      operations: [],
+      fields_removed: 0,
+      kept: [
+        { exercise_id: legacy.id, field: "primary_muscles", reason: expect.stringContaining("muscles.primary holds no valid value") },
+        { exercise_id: legacy.id, field: "instructions", reason: "its replacement execution_notes is still empty" },
+      ],
+    });
+    const manual: OperationInput = {
+      op: "patch_fields",
+      exercise_id: legacy.id,
+      unset: ["primary_muscles", "instructions"],
+      rationale: "drop legacy",
+    };
+    expect(withLegacy.validate("TARGETED_FIX", [manual]).errors).toEqual([
+      // The validator says what the replacement lacks, as the cleanup's `kept` does.
+      expect.stringMatching(
+        /^REPLACEMENT_MISSING @0: removing "primary_muscles" loses its content: its replacement muscles\.primary holds no valid value/,
+      ),
+      expect.stringMatching(
+        /^REPLACEMENT_MISSING @0: removing "instructions" loses its content: its replacement execution_notes is still empty/,
+      ),
+    ]);
   });
 
   it.each([["status"], ["merged_into"], ["description"]])("refuses to remove %s: INVALID_FIELDS", (field) => {

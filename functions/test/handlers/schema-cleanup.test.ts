@@ -1,7 +1,7 @@
 import type { Firestore } from "firebase-admin/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
-import { snapshotCatalog } from "../helpers/catalog";
+import { exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { describeWithFullEmulator, useFirestore } from "../helpers/firestore";
 import { type JobRun, MODES, depsFor, exercise, runJob, seedDemo } from "./support";
 
@@ -31,6 +31,52 @@ describeWithFullEmulator.each(MODES)("SCHEMA_CLEANUP (%s)", (mode) => {
     expect(cleaned).not.toHaveProperty("coaching_cues");
     expect(cleaned).not.toHaveProperty("enriched_at");
     expect(cleaned).toMatchObject({ status: "approved", muscles: { primary: ["quadriceps", "glutes"] } });
+  });
+
+  it("keeps a deprecated field whose replacement only looks filled, saying why, and removes the rest", async () => {
+    const legacy = [
+      exerciseFixture("Squat (Barbell)", ["barbell"], {
+        instructions: ["Stand tall", "Brace", "Sit down", "Drive up"],
+        execution_notes: [""],
+      }),
+      exerciseFixture("Row (Barbell)", ["barbell"], { primary_muscles: ["lats"], muscles: { primary: "TODO", category: ["back"] } }),
+      exerciseFixture("Curl (Dumbbell)", ["dumbbell"], {
+        instructions: "Curl the weight up and lower it.",
+        execution_notes: "see instructions",
+      }),
+      exerciseFixture("Dip", ["dip-station"], { instructions: [], execution_notes: null }),
+    ];
+    await seedCatalog(db, { exercises: legacy });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "SCHEMA_CLEANUP", { mode, exercise_doc_ids: legacy.map(({ id }) => id) });
+
+    expect(run.status).toBe(done);
+    expect(run.summary).toMatchObject({
+      fields_removed: 1,
+      fields_kept: 3,
+      kept: [
+        { exercise_id: "squat__squat-barbell", field: "instructions", reason: "its replacement execution_notes is still empty" },
+        {
+          exercise_id: "row__row-barbell",
+          field: "primary_muscles",
+          reason: expect.stringContaining("muscles.primary holds no valid value"),
+        },
+        {
+          exercise_id: "curl__curl-dumbbell",
+          field: "instructions",
+          reason: expect.stringContaining("execution_notes holds no valid value"),
+        },
+      ],
+    });
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "squat__squat-barbell")).toHaveProperty("instructions");
+    expect(await exercise(db, "row__row-barbell")).toHaveProperty("primary_muscles", ["lats"]);
+    expect(await exercise(db, "curl__curl-dumbbell")).toHaveProperty("instructions");
+    // An empty field has nothing to lose: it goes once its replacement exists, whatever that holds.
+    expect(await exercise(db, "dip__dip")).not.toHaveProperty("instructions");
   });
 
   it("treats an exercise named twice as named once", async () => {

@@ -1,8 +1,8 @@
 /**
  * SCHEMA_CLEANUP's plan: removes the deprecated fields of CATALOG-DOMAIN.md from the named exercises.
  * A field with a named replacement (primary_muscles → muscles.primary) goes once the replacement
- * holds a value, or, when the field itself is empty (`[]`, `""`: nothing to lose), once the replacement
- * exists, as `findDeprecatedFields` judges; otherwise it is kept and reported. `fields_to_remove` narrows the
+ * holds a valid value, or, when the field itself is empty (`[]`, `""`: nothing to lose), once the replacement
+ * exists, as `findDeprecatedFields` judges; otherwise it is kept and reported with the reason. `fields_to_remove` narrows the
  * work to some deprecated fields; naming anything else (status, deprecated_at and merged_into are
  * live fields) is INVALID_FIELDS. A removal's `before` holds the replacement it relies on too: one changed
  * before the removal applies (a curator emptied it, say) fails it STALE_PLAN instead of losing the field's content.
@@ -17,7 +17,7 @@ import { beforeValues } from "../../apply/expectations";
 export interface SchemaCleanup {
   operations: OperationInput[];
   fields_removed: number;
-  /** Deprecated fields left in place because their replacement is still empty (or, for an empty field, missing). */
+  /** Deprecated fields left in place because their replacement holds no valid value (or, for an empty field, is missing). */
   kept: Array<{ exercise_id: string; field: string; reason: string }>;
 }
 
@@ -44,8 +44,8 @@ export function planSchemaCleanup(payload: SchemaCleanupRequest, exercises: Read
   for (const id of ids) {
     const exercise = exercises.get(id) ?? {};
     const found = findDeprecatedFields(exercise).filter((finding) => !requested || requested.includes(finding.field));
-    for (const { field, replacement } of found.filter((finding) => !finding.removable)) {
-      cleanup.kept.push({ exercise_id: id, field, reason: `its replacement ${String(replacement)} is still empty` });
+    for (const finding of found) {
+      if (!finding.removable) cleanup.kept.push({ exercise_id: id, field: finding.field, reason: finding.reason });
     }
     const removable = found.filter((finding) => finding.removable);
     const unset = removable.map((finding) => finding.field);

@@ -6,8 +6,10 @@
  * patch's values by `canonicalPatch` (the handler applies it), a new name by `canonicalNewName`. A
  * patch of equipment or status also renames where its family's naming rule then asks for another name
  * (`patchNaming`), and is refused where it leaves two exercises on one primary equipment of a
- * multi-equipment family (`patchEquipmentConflicts`). Exercises already in the requested state get no
- * operation. Every named exercise (and a merge target) must exist, or nothing is planned at all.
+ * multi-equipment family (`patchEquipmentConflicts`) or brings an exercise back into a family merged
+ * away. Exercises already in the requested state get no operation. Every named exercise (and a merge
+ * target) must exist, or nothing is planned at all. The names the fix leaves that the quality scanner
+ * fails are reported (`namesFailingScanner`).
  */
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
@@ -17,12 +19,13 @@ import { canonicalFieldValue } from "../../catalog/canonical-values";
 import { JobFailure } from "../../jobs/errors";
 import { refreshRegistry, successorExerciseMoves } from "../support/change-plan";
 import type { LoadedFamily } from "../../catalog/reads";
-import { exercisesNotFound } from "../support/failures";
-import { canonicalNameIn, isMultiEquipment, nameOf } from "../../catalog/family-naming";
+import { assertNotMergedAway, exercisesNotFound } from "../support/failures";
+import { canonicalNameIn, isMultiEquipment, nameForFamily, nameOf } from "../../catalog/family-naming";
 import { type SlugOwners, renameConflict } from "../../catalog/rename-conflicts";
 import { deletePath, getPath, isPlainRecord, setPath, type DocData } from "../../util/object-paths";
-import { isLiveExercise, normalizedPrimary } from "../../catalog/family-registry";
+import { familyBaseName, isLiveExercise, normalizedPrimary } from "../../catalog/family-registry";
 import { familySlugFitsName } from "../../catalog/naming-rules";
+import { creationFamilyOf } from "../../catalog/slug-aliases";
 import { renameAliasOps } from "./rename-aliases";
 import {
   type MoveConflict,
@@ -35,6 +38,7 @@ import {
 import { patchPathIssues } from "../../apply/operation-rules";
 import type { ValidationIssue } from "../../apply/issues";
 import { CATALOG_COLLECTIONS, documentPath } from "../../catalog/collections";
+import { canonicalNameProblem } from "../../reviewer/quality-scanner";
 
 /** What a targeted fix asks for: the fields of the TARGETED_FIX payload (whose schema is checked against it). */
 export interface TargetedFixPayload {
@@ -68,6 +72,15 @@ export interface TargetedFix {
   normalized: Record<string, NormalizedValue>;
   /** The renames a patch's naming rule asked for (`patchNaming`), and why. */
   renamed: Array<{ exercise_id: string; old_name: string; new_name: string; because: string }>;
+  /** Exercises it renames or brings back whose names the quality scanner fails (`namesFailingScanner`). */
+  namesFailingScanner: NameFailingScanner[];
+}
+
+/** An exercise with the name the fix leaves it, and what the quality scanner's name check finds wrong with it. */
+interface NameFailingScanner {
+  exercise_id: string;
+  name: string;
+  problem: string;
 }
 
 /** A value as the curator gave it, and the canonical one the fix writes in its place. */
@@ -95,7 +108,7 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
   if (missing.length > 0) throw exercisesNotFound(missing);
   const { payload } = input;
   const why = payload.reason ? `: ${payload.reason}` : "";
-  const fix: TargetedFix = { operations: [], changed: [], unchanged: [], normalized: {}, renamed: [] };
+  const fix: TargetedFix = { operations: [], changed: [], unchanged: [], normalized: {}, renamed: [], namesFailingScanner: [] };
   const touchedFamilies = new Set<string>();
   // An exercise named twice is fixed once: a second operation on it would be a duplicate.
   for (const id of new Set(payload.exercise_doc_ids)) {
@@ -134,7 +147,27 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
     );
     fix.operations.push(refreshRegistry(slug, family?.registry ?? null, live, `${slug} changes with the fix`));
   }
+  fix.namesFailingScanner = namesFailingScanner(fix.operations, input);
   return fix;
+}
+
+/**
+ * The exercises the fix renames (as asked, or as the naming rule asks once a patch is applied) or brings
+ * back whose names, as it leaves them, fail the quality scanner's name check (`canonicalNameProblem`).
+ * The scanner asks every name for its "(Equipment)" suffix, the naming rules only in a multi-equipment
+ * family: such a name passes validation and FAMILY_NORMALIZE leaves it, so only a rename clears the scan.
+ */
+function namesFailingScanner(operations: readonly OperationInput[], input: TargetedFixInput): NameFailingScanner[] {
+  const patch = input.payload.fix_data && "patch" in input.payload.fix_data ? input.payload.fix_data.patch : {};
+  const patchedMembers = patchedFamilies(input.payload, input.families).flatMap(({ after }) => after);
+  const left = new Map([...input.exercises, ...patchedMembers.map(({ id, data }): [string, DocData] => [id, data])]);
+  const newNames = new Map(operations.flatMap((op) => (op.op === "rename_exercise" ? [[op.exercise_id, op.new_name] as const] : [])));
+  const broughtBack = input.payload.exercise_doc_ids.filter((id) => bringsBack(input.exercises.get(id) ?? {}, patch));
+  return [...new Set([...newNames.keys(), ...broughtBack])].flatMap((id) => {
+    const exercise = { ...left.get(id), ...(newNames.has(id) ? { name: newNames.get(id) } : {}) };
+    const problem = canonicalNameProblem(exercise);
+    return problem === null ? [] : [{ exercise_id: id, name: String(exercise.name), problem }];
+  });
 }
 
 /** The exercise's status fields once the fix changed it. */
@@ -171,8 +204,10 @@ interface PatchNaming {
  * multi-equipment family "Shrug (Barbell)"), and the other members the names a change of the family's
  * make-up forces on them, as EXERCISE_ADD renames them when the exercise it adds makes the family
  * multi-equipment (`ruleChangeRenames`). A name the rule faulted the same way before the patch is an
- * older problem, FAMILY_NORMALIZE's, and is kept. A required name that is no variant of the family is
- * a conflict, for a person.
+ * older problem, FAMILY_NORMALIZE's, and is kept. One brought back whose name is no variant of its
+ * family (a family rename moves a retired member under the name it had) is rebased onto it
+ * (`rebasedOnto`). A required name that is no variant of the family, or one that cannot be rebased,
+ * is a conflict, for a person.
  */
 export function patchNaming(payload: TargetedFixPayload, families: ReadonlyMap<string, LoadedFamily>): PatchNaming {
   const naming: PatchNaming = { renames: [], conflicts: [], finalNames: new Map() };
@@ -191,27 +226,59 @@ export function patchNaming(payload: TargetedFixPayload, families: ReadonlyMap<s
     family.members.forEach((member, index) => {
       const data = after[index].data;
       if (!named.has(member.id) || !isLiveExercise(data)) return;
-      const required = canonicalNameIn(data, rule.multiAfter);
+      const name = nameOf(member.data);
+      const misfiled = !isLiveExercise(member.data) && name !== null && !familySlugFitsName(name, family.slug);
+      const required = misfiled ? rebasedOnto(family, member.id, data, rule.multiAfter) : canonicalNameIn(data, rule.multiAfter);
       const before = isLiveExercise(member.data) ? canonicalNameIn(member.data, rule.multiBefore) : null;
       const renamed = required !== null && required !== before ? required : null;
-      if (renamed !== null && !familySlugFitsName(renamed, family.slug)) {
+      if (misfiled && renamed === null) {
+        naming.conflicts.push({
+          exercise_id: member.id,
+          kind: "name",
+          reason: `the patch brings back "${name}", which is no variant of ${family.slug} and cannot be rebased onto it`,
+        });
+      } else if (renamed !== null && !familySlugFitsName(renamed, family.slug)) {
         naming.conflicts.push({
           exercise_id: member.id,
           kind: "name",
           reason: `the patch makes the naming rule ask for "${renamed}", which is no variant of ${family.slug}`,
         });
       } else if (renamed !== null) {
-        const because = !isLiveExercise(member.data)
-          ? `canonical name in ${family.slug} once the patch brings it back`
-          : normalizedPrimary(data) !== normalizedPrimary(member.data)
-            ? `canonical name once the patch makes its primary equipment "${String(normalizedPrimary(data))}"`
-            : makeUp;
+        const because = misfiled
+          ? `no variant of ${family.slug}, rebased onto it as the patch brings it back`
+          : !isLiveExercise(member.data)
+            ? `canonical name in ${family.slug} once the patch brings it back`
+            : normalizedPrimary(data) !== normalizedPrimary(member.data)
+              ? `canonical name once the patch makes its primary equipment "${String(normalizedPrimary(data))}"`
+              : makeUp;
         naming.renames.push({ member, name: renamed, because });
       }
       naming.finalNames.set(member.id, renamed ?? nameOf(member.data) ?? "");
     });
   }
   return naming;
+}
+
+/**
+ * The name of exercise `id`, brought back into `family` under a name that is no variant of it, rebased
+ * onto the family as a family rename rebases its live members (`nameForFamily`): from the family its id
+ * says it was created in, whose base its name still carries, as a retired exercise keeps its name. Null
+ * when its name cannot be made to fit.
+ */
+function rebasedOnto(family: LoadedFamily, id: string, exercise: Readonly<DocData>, multiEquipment: boolean): string | null {
+  const from = creationFamilyOf(id);
+  if (from === null) return null;
+  const toBase = familyBaseName(
+    family.slug,
+    family.members.map(({ data }) => data),
+    family.registry,
+  );
+  return nameForFamily(exercise, { from, to: family.slug, toBase, multiEquipment });
+}
+
+/** Whether a patch brings a retired exercise back: it sets a live status. */
+function bringsBack(exercise: Readonly<DocData>, patch: Readonly<Record<string, unknown>>): boolean {
+  return "status" in patch && !isLiveExercise(exercise) && isLiveExercise({ status: patch.status });
 }
 
 /**
@@ -274,7 +341,13 @@ function fixOperations(
     if (newName !== given) normalized.new_name = { given, canonical: newName };
     return renameFix(id, exercise, newName, input.owners, why);
   }
-  if (payload.fix_type === "patch" && data && "patch" in data) return patchFix(id, exercise, data.patch, why);
+  if (payload.fix_type === "patch" && data && "patch" in data) {
+    const family = input.families.get(String(exercise.family_slug));
+    // As EXERCISE_ADD refuses to add to it: brought back, the exercise would be live in a family retired into another.
+    if (family && bringsBack(exercise, data.patch))
+      assertNotMergedAway(family, (successor) => `add it to ${successor} anew with EXERCISE_ADD instead, under a base name of that family`);
+    return patchFix(id, exercise, data.patch, why);
+  }
   if (payload.fix_type === "mark_merged" && data && "merged_into" in data) return mergeFix(id, exercise, data.merged_into, input, why);
   if (payload.fix_type === "archive") {
     return isLiveExercise(exercise)
@@ -380,11 +453,16 @@ function renameFix(id: string, exercise: Readonly<DocData>, newName: string, own
       `${id} is ${String(exercise.status)}: restore it first with a patch of its status (which also gives it the name its family's naming rule asks for), then rename it; nothing was written`,
       { exercise_id: id, status: exercise.status },
     );
-  const conflict = renameConflict(id, newName, new Map([[id, newName]]), owners);
+  const family = String(exercise.family_slug);
+  // Judged here rather than by validation (FAMILY_SLUG_MISMATCH), whose repair could only name it otherwise than asked.
+  const conflict = familySlugFitsName(newName, family)
+    ? renameConflict(id, newName, new Map([[id, newName]]), owners)
+    : `it is no variant of family ${family}`;
   if (conflict)
     throw JobFailure.needsReview("RENAME_CONFLICT", `${id} cannot be renamed to "${newName}": ${conflict}; nothing was written`, {
       exercise_id: id,
       new_name: newName,
+      family_slug: family,
     });
   return [
     { op: "rename_exercise", exercise_id: id, old_name: oldName, new_name: newName, rationale: `renamed${why}` },
@@ -393,8 +471,7 @@ function renameFix(id: string, exercise: Readonly<DocData>, newName: string, own
 }
 
 function patchFix(id: string, exercise: Readonly<DocData>, asked: Readonly<Record<string, unknown>>, why: string): OperationInput[] {
-  const revives = "status" in asked && !isLiveExercise(exercise) && isLiveExercise({ status: asked.status });
-  const patch = revives ? { ...asked, ...Object.fromEntries(RETIREMENT_FIELDS.map((field) => [field, null])) } : asked;
+  const patch = bringsBack(exercise, asked) ? { ...asked, ...Object.fromEntries(RETIREMENT_FIELDS.map((field) => [field, null])) } : asked;
   const changes = Object.entries(patch).filter(([path, value]) => !sameValue(getPath(exercise, path), value === null ? undefined : value));
   if (changes.length === 0) return [];
   const set = Object.fromEntries(changes.filter(([, value]) => value !== null));
