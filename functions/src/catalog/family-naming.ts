@@ -159,13 +159,16 @@ export function namesInFamily(members: readonly CatalogDoc[], multiEquipment: bo
  * The names of a family's live members once `joining` exercises (from family `from`) are added to
  * the `staying` ones: each staying member's canonical name (or its current one), and for each
  * joining one its name carried over by `nameForFamily` (null when it cannot fit the family).
+ * `twins`: the joining exercises that are staying ones already; they never join (merged into their
+ * twin, or refused), so only the others count toward the family's equipment.
  */
 export function namesAfterJoin(
   staying: readonly CatalogDoc[],
   joining: readonly CatalogDoc[],
   move: { from: string; to: string; toBase: string | null },
+  twins: ReadonlySet<string>,
 ): { multiEquipment: boolean; names: Map<string, string | null> } {
-  const multiEquipment = isMultiEquipment([...liveMembers(staying), ...liveMembers(joining)]);
+  const multiEquipment = isMultiEquipment([...liveMembers(staying), ...liveMembers(joining).filter(({ id }) => !twins.has(id))]);
   const names = namesInFamily(staying, multiEquipment);
   for (const { id, data } of liveMembers(joining)) names.set(id, nameForFamily(data, { ...move, multiEquipment }));
   return { multiEquipment, names };

@@ -156,8 +156,21 @@ describe("isMultiEquipment / namesAfterJoin", () => {
         to: "hip_thrust",
         toBase: "Hip Thrust",
       },
+      new Set(),
     );
     expect(multiEquipment).toBe(true);
     expect([...names.values()]).toEqual(["Hip Thrust (Barbell)", "Hip Thrust (Machine)"]);
+  });
+
+  it("does not count a joining twin toward the family's equipment: it never joins, so nothing is renamed for it", () => {
+    const twin = member("Hip Thrusts", ["machine"], "hip_thrusts");
+    const { multiEquipment, names } = namesAfterJoin(
+      [member("Hip Thrust", ["barbell"], "hip_thrust")],
+      [twin],
+      { from: "hip_thrusts", to: "hip_thrust", toBase: "Hip Thrust" },
+      new Set([twin.id]),
+    );
+    expect(multiEquipment).toBe(false);
+    expect([...names.values()]).toEqual(["Hip Thrust", "Hip Thrust"]);
   });
 });

@@ -44,14 +44,36 @@ export interface JoinPlan {
 /**
  * The names of the receiving family's live members and of the joining exercises once they are
  * together. A new family has no base name yet: the joining names' own spelling of it gives one.
+ * A joining exercise that is one of the family's already (`twins`: found by the names all of them
+ * would carry if all joined) does not join it, merged into that one or refused, so it cannot make
+ * the family multi-equipment: a pull-up on bodyweight merged into the family's pull-up on a pull-up
+ * bar leaves the family on one equipment and its names as they were.
  */
-export function joinNames(from: string, to: LoadedFamily, joining: readonly CatalogDoc[]): ReturnType<typeof namesAfterJoin> {
+export function joinNames(
+  from: string,
+  to: LoadedFamily,
+  joining: readonly CatalogDoc[],
+): ReturnType<typeof namesAfterJoin> & { twins: ReadonlyMap<string, Twin> } {
   const toBase = familyBaseName(
     to.slug,
     to.members.map(({ data }) => data),
     to.registry,
   );
-  return namesAfterJoin(to.members, joining, { from, to: to.slug, toBase });
+  const move = { from, to: to.slug, toBase };
+  const allJoin = namesAfterJoin(to.members, joining, move, new Set());
+  // Leaving twins out can only keep the family single-equipment, never make it multi-equipment.
+  if (!allJoin.multiEquipment) return { ...allJoin, twins: new Map() };
+  const receiving = liveMembers(to.members);
+  const { finalNames } = ruleChangeRenames(to.slug, receiving, { multiBefore: isMultiEquipment(receiving), multiAfter: true });
+  const twinOf = twinFinder(receiving, finalNames);
+  const twins = new Map(
+    liveMembers(joining).flatMap((member) => {
+      const name = allJoin.names.get(member.id);
+      const twin = name ? twinOf(member, name) : undefined;
+      return twin ? [[member.id, twin] as const] : [];
+    }),
+  );
+  return { ...namesAfterJoin(to.members, joining, move, new Set(twins.keys())), twins };
 }
 
 /**
@@ -99,25 +121,50 @@ function exerciseKey(exercise: Readonly<DocData>, name: string): string {
   return toNameSlug(canonicalExerciseName([...equipmentWordsKept(parts, primary), parts.rest].join(" "), primary));
 }
 
+/** The receiving member a joining exercise is: `id`, and whether by its very slug (`sameSlug`) or only as `exerciseKey` judges. */
+interface Twin {
+  id: string;
+  sameSlug: boolean;
+}
+
+/**
+ * Finds the twin of a joining exercise (same slug, or the same exercise but for the optional suffix)
+ * among the `receiving` family's live members, each named as the join leaves it (`finalNames`, of
+ * `ruleChangeRenames`); one without a name is no one's twin.
+ */
+function twinFinder(
+  receiving: readonly CatalogDoc[],
+  finalNames: ReadonlyMap<string, string>,
+): (member: CatalogDoc, name: string) => Twin | undefined {
+  const named = receiving.flatMap((member) => {
+    const name = finalNames.get(member.id);
+    return name ? [{ member, name }] : [];
+  });
+  const holderOfSlug = new Map(named.map(({ member, name }) => [toNameSlug(name), member.id]));
+  const holderOfExercise = new Map(named.map(({ member, name }) => [exerciseKey(member.data, name), member.id]));
+  return (member, name) => {
+    const bySlug = holderOfSlug.get(toNameSlug(name));
+    if (bySlug) return { id: bySlug, sameSlug: true };
+    const byExercise = holderOfExercise.get(exerciseKey(member.data, name));
+    return byExercise ? { id: byExercise, sameSlug: false } : undefined;
+  };
+}
+
 /**
  * How `joining` exercises of family `from` go into family `to`. With `mergeIdentical`, an exercise
  * that ends up as one of `to`'s (same name, or same exercise but for the suffix) is merged into it;
- * otherwise that is a conflict.
+ * otherwise that is a conflict. Either way it does not join, so it changes no naming rule
+ * (`joinNames`): the renames, names and conflicts are those of the exercises that move.
  */
 export function planJoin(from: string, to: LoadedFamily, joining: readonly CatalogDoc[], options: { mergeIdentical: boolean }): JoinPlan {
-  const { multiEquipment, names } = joinNames(from, to, joining);
+  const { multiEquipment, names, twins } = joinNames(from, to, joining);
   const receiving = liveMembers(to.members);
   const plan: JoinPlan = {
     moves: [],
     merges: [],
     ...ruleChangeRenames(to.slug, receiving, { multiBefore: isMultiEquipment(receiving), multiAfter: multiEquipment }),
   };
-  const named = receiving.flatMap((member) => {
-    const name = plan.finalNames.get(member.id);
-    return name ? [{ member, name }] : [];
-  });
-  const holderOfSlug = new Map(named.map(({ member, name }) => [toNameSlug(name), member.id]));
-  const holderOfExercise = new Map(named.map(({ member, name }) => [exerciseKey(member.data, name), member.id]));
+  const twinOf = twinFinder(receiving, plan.finalNames);
   const holderOfPrimary = new Map([...membersByPrimary(receiving)].map(([primary, holders]) => [primary, holders[holders.length - 1].id]));
   // The joining exercises moved so far: one joining after them may clash with them too (a person decides, not a merge).
   const joinedSlug = new Map<string, string>();
@@ -126,7 +173,9 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
 
   for (const member of liveMembers(joining)) {
     const name = names.get(member.id);
-    const twin = name ? (holderOfSlug.get(toNameSlug(name)) ?? holderOfExercise.get(exerciseKey(member.data, name))) : undefined;
+    // A twin by the names all would carry if all joined stays one under the names they carry now.
+    const found = name ? (twinOf(member, name) ?? twins.get(member.id)) : undefined;
+    const twin = found?.id;
     const joinedTwin = name ? joinedSlug.get(toNameSlug(name)) : undefined;
     const primary = normalizedPrimary(member.data);
     // Without equipment an exercise has no primary to share.
@@ -142,7 +191,7 @@ export function planJoin(from: string, to: LoadedFamily, joining: readonly Catal
     } else if (twin || joinedTwin || sameEquipment) {
       const other = twin ?? joinedTwin ?? sameEquipment;
       const reason = twin
-        ? `${to.slug} already has it as ${twin}${holderOfSlug.get(toNameSlug(name)) === twin ? "" : " (but for the optional equipment suffix)"}`
+        ? `${to.slug} already has it as ${twin}${found?.sameSlug ? "" : " (but for the optional equipment suffix)"}`
         : joinedTwin
           ? `"${name}" would also be the name of ${joinedTwin}, which joins too`
           : `both use the primary equipment "${String(primary)}" in a multi-equipment family`;
