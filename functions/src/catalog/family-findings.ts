@@ -6,7 +6,7 @@
 import { changedPaths } from "../util/document-diff";
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { toNameSlug } from "./taxonomy";
+import { FAMILY_SLUG_PATTERN, toNameSlug } from "./taxonomy";
 import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily } from "./family-naming";
 import { normalizedEquipment, normalizedPrimary } from "./family-registry";
 import { NO_SLUG_OWNERS, type SlugOwners, renameConflictCheck } from "./rename-conflicts";
@@ -228,9 +228,19 @@ function equipmentFindings(members: readonly CatalogDoc[]): FamilyFinding[] {
 function registryFindings(familySlug: string, members: readonly CatalogDoc[], registry: Readonly<DocData> | null): FamilyFinding[] {
   const live = liveMembers(members).length;
   if (!registry) {
-    return live > 0
+    if (live === 0) return [];
+    // A legacy slug no slug rule fits ("bench-press") can hold no entry: the family needs a slug first.
+    return FAMILY_SLUG_PATTERN.test(familySlug)
       ? [{ code: "registry_missing", exercise_ids: [], message: `family ${familySlug} has no registry entry`, fix: "FAMILY_NORMALIZE" }]
-      : [];
+      : [
+          {
+            code: "registry_missing",
+            exercise_ids: [],
+            message: `family ${familySlug} has no registry entry, and none can be made under a slug the catalog's slug rule refuses`,
+            suggestion: "rename the family's slug with FAMILY_RENAME_SLUG",
+            fix: "review",
+          },
+        ];
   }
   if (registry.status === "merged" && live > 0) {
     return [

@@ -7,11 +7,20 @@ import { catalogDocumentId } from "./schemas";
 import { documentId } from "../util/document-id";
 import { ALIAS_SLUG_PATTERN, CATEGORIES, FAMILY_SLUG_PATTERN, KNOWN_EQUIPMENT, normalizeEnumValue, normalizeEquipment } from "./taxonomy";
 
+const FAMILY_SLUG_MAX_LENGTH = 200;
+
 // The catalog's own slug rules, so a slug no catalog document could hold fails at intake, not halfway through a job.
 export const familySlugSchema = z
   .string()
-  .max(200)
+  .max(FAMILY_SLUG_MAX_LENGTH)
   .regex(FAMILY_SLUG_PATTERN, "a family slug is lowercase words joined by single '_' (like 'bench_press')");
+
+/**
+ * A family slug a job only reads, never gives out: any the catalog holds, a legacy one no slug rule fits
+ * ("bench-press") too, so a job can audit and repair that family; the slug need only name documents (its
+ * registry entry, its lock). A slug a job gives to a family keeps `familySlugSchema`.
+ */
+export const storedFamilySlugSchema = documentId.max(FAMILY_SLUG_MAX_LENGTH);
 
 export const aliasSlugSchema = z
   .string()

@@ -5,14 +5,14 @@
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
 import { succeededIn } from "../jobs/outcomes";
-import { familySlugSchema } from "../catalog/inputs";
+import { storedFamilySlugSchema } from "../catalog/inputs";
 import { catalogHandler } from "./support/catalog-handler";
 import { summarizeFindings } from "../catalog/family-findings";
 import { liveMembers } from "../catalog/family-naming";
 import { auditedFamily, registryStanding } from "./support/failures";
 
 /** The payload of a FAMILY_AUDIT job. */
-const familyAuditPayload = z.strictObject({ mode: modeSchema, family_slug: familySlugSchema });
+const familyAuditPayload = z.strictObject({ mode: modeSchema, family_slug: storedFamilySlugSchema });
 
 export const familyAuditHandler = catalogHandler({
   type: "FAMILY_AUDIT",

@@ -3,13 +3,13 @@ import { familyLockKey } from "../catalog/family-locks";
 import { locksOutdated } from "./support/family-lock-check";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { familySlugSchema } from "../catalog/inputs";
+import { familySlugSchema, storedFamilySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtExercises, aliasesPointingAtFamilies, exercisesMergedInto, familiesMergedInto } from "../catalog/repository";
-import { type LoadedFamily, loadRenameOwners, readFamily } from "../catalog/reads";
+import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan, repointedExerciseFamilies, successorFamilies } from "./support/change-plan";
 import { liveMembers } from "../catalog/family-naming";
-import { aliasExerciseIds, planFamilyMerge } from "./plans/family-merge";
+import { aliasExerciseIds, planFamilyMerge, repointedMemberIds } from "./plans/family-merge";
 import { joinNames } from "./plans/family-moves";
 import { loadFamily } from "./support/failures";
 import { readMergeChains } from "./support/merge-chains";
@@ -18,21 +18,17 @@ import { readMergeChains } from "./support/merge-chains";
 const familyMergePayload = z.strictObject({
   mode: modeSchema,
   merge_config: z
-    .strictObject({ source_family: familySlugSchema, target_family: familySlugSchema })
+    // The source may be a legacy slug it retires; the target, whose slug the source's exercises take, keeps the rule.
+    .strictObject({ source_family: storedFamilySlugSchema, target_family: familySlugSchema })
     .refine((c) => c.source_family !== c.target_family, { message: "source and target family are the same" }),
 });
-
-/** The ids of the live exercises of both families. */
-function liveMemberIds(source: LoadedFamily, target: LoadedFamily): string[] {
-  return [...liveMembers(source.members), ...liveMembers(target.members)].map((member) => member.id);
-}
 
 export const familyMergeHandler = planHandler({
   type: "FAMILY_MERGE",
   lane: "priority",
   payload: familyMergePayload,
   // The families merged earlier into the source too: the merge names the target as their successor; and the families of
-  // the exercises merged earlier into a live member of either, which a member merged away re-points (the two families are
+  // the exercises merged earlier into a member of either it may re-point (`repointedMemberIds`: the two families are
   // read here and again under the locks: a merge is rare, and its plan reads them whole anyway).
   async lockKeys({ payload }, deps) {
     const { db } = deps;
@@ -42,25 +38,27 @@ export const familyMergeHandler = planHandler({
       readFamily(db, target_family),
       familiesMergedInto(db, [source_family]),
     ]);
-    const liveIds = liveMemberIds(source, target);
-    const repointed = repointedExerciseFamilies(await exercisesMergedInto(db, liveIds), liveIds);
+    const memberIds = repointedMemberIds(source, target);
+    const repointed = repointedExerciseFamilies(await exercisesMergedInto(db, memberIds), memberIds);
     const families = [source_family, target_family, ...successorFamilies(mergedIntoSource, target_family), ...repointed];
     return [...new Set(families)].map(familyLockKey);
   },
   async plan(input) {
     const { db } = input.deps;
     const { source_family, target_family } = input.job.payload.merge_config;
-    const [source, target] = await Promise.all([loadFamily(db, source_family), loadFamily(db, target_family)]);
-    // The target's too: a twin of the target may be the one merged away, and its aliases and merged exercises follow it.
-    const liveIds = liveMemberIds(source, target);
+    const [source, target] = await Promise.all([
+      loadFamily(db, source_family, target_family),
+      loadFamily(db, target_family, source_family),
+    ]);
+    const memberIds = repointedMemberIds(source, target);
     const [owners, exerciseAliases, familyAliases, mergedIntoSource, mergedIntoMembers] = await Promise.all([
       loadRenameOwners(db, [...source.members, ...target.members], joinNames(source.slug, target, liveMembers(source.members)).names, [
         source.slug,
       ]),
-      aliasesPointingAtExercises(db, liveIds),
+      aliasesPointingAtExercises(db, memberIds),
       aliasesPointingAtFamilies(db, [source.slug]),
       familiesMergedInto(db, [source.slug]),
-      exercisesMergedInto(db, liveIds),
+      exercisesMergedInto(db, memberIds),
     ]);
     // A family merged into the source, or an exercise of another family into a member, after the job chose its locks:
     // take them again.
@@ -73,7 +71,7 @@ export const familyMergeHandler = planHandler({
       ) ??
       locksOutdated(
         input.engine.lockKeys,
-        repointedExerciseFamilies(mergedIntoMembers, liveIds),
+        repointedExerciseFamilies(mergedIntoMembers, memberIds),
         input.deps.now(),
         (unlocked) => `exercises of ${unlocked} merged into members of ${source.slug} or ${target.slug}`,
       );

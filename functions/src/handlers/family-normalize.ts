@@ -5,7 +5,7 @@
 import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { familySlugSchema } from "../catalog/inputs";
+import { storedFamilySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
 import { changePlan } from "./support/change-plan";
 import { summarizeFindings } from "../catalog/family-findings";
@@ -15,7 +15,7 @@ import { auditedFamily, registryStanding } from "./support/failures";
 /** The payload of a FAMILY_NORMALIZE job. */
 const familyNormalizePayload = z.strictObject({
   mode: modeSchema,
-  family_slug: familySlugSchema,
+  family_slug: storedFamilySlugSchema,
   /**
    * Recompute the family's registry (`exercise_families/{slug}`) under its lock and change nothing
    * else: no renames, no equipment patches, no aliases. What an enrichment shard asks for once it has

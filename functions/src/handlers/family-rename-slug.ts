@@ -3,7 +3,7 @@ import { familyLockKey } from "../catalog/family-locks";
 import { locksOutdated } from "./support/family-lock-check";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { familySlugSchema } from "../catalog/inputs";
+import { familySlugSchema, storedFamilySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
 import { aliasesPointingAtFamilies, familiesMergedInto } from "../catalog/repository";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
@@ -17,7 +17,7 @@ import { readMergeChains } from "./support/merge-chains";
 const familyRenameSlugPayload = z.strictObject({
   mode: modeSchema,
   rename_config: z
-    .strictObject({ old_family_slug: familySlugSchema, new_family_slug: familySlugSchema })
+    .strictObject({ old_family_slug: storedFamilySlugSchema, new_family_slug: familySlugSchema })
     .refine((c) => c.old_family_slug !== c.new_family_slug, { message: "old and new slug are the same" }),
 });
 
@@ -34,7 +34,7 @@ export const familyRenameSlugHandler = planHandler({
   async plan(input) {
     const { db } = input.deps;
     const { old_family_slug, new_family_slug } = input.job.payload.rename_config;
-    const [family, renamed] = await Promise.all([loadFamily(db, old_family_slug), readFamily(db, new_family_slug)]);
+    const [family, renamed] = await Promise.all([loadFamily(db, old_family_slug, new_family_slug), readFamily(db, new_family_slug)]);
     const [owners, familyAliases, mergedIntoFamily] = await Promise.all([
       loadRenameOwners(db, family.members, namesUnderNewSlug(family, new_family_slug), [old_family_slug, new_family_slug]),
       aliasesPointingAtFamilies(db, [old_family_slug]),

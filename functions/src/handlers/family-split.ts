@@ -2,7 +2,7 @@
 import { familyLockKey } from "../catalog/family-locks";
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { familySlugSchema, nonEmptyTextSchema } from "../catalog/inputs";
+import { familySlugSchema, nonEmptyTextSchema, storedFamilySlugSchema } from "../catalog/inputs";
 import { planHandler } from "./support/plan-handler";
 import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan } from "./support/change-plan";
@@ -14,7 +14,7 @@ import { loadFamily } from "./support/failures";
 const familySplitPayload = z
   .strictObject({
     mode: modeSchema,
-    family_slug: familySlugSchema,
+    family_slug: storedFamilySlugSchema,
     split_config: z.strictObject({ target_family: familySlugSchema, equipment: z.array(nonEmptyTextSchema).min(1).max(20) }),
   })
   .refine((p) => p.family_slug !== p.split_config.target_family, {
@@ -30,7 +30,10 @@ export const familySplitHandler = planHandler({
   async plan(input) {
     const { db } = input.deps;
     const { family_slug, split_config } = input.job.payload;
-    const [family, target] = await Promise.all([loadFamily(db, family_slug), readFamily(db, split_config.target_family)]);
+    const [family, target] = await Promise.all([
+      loadFamily(db, family_slug, split_config.target_family),
+      readFamily(db, split_config.target_family),
+    ]);
     const { moving, staying } = splitOff(family, split_config.equipment);
     const names = new Map([...joinNames(family.slug, target, moving).names, ...stayingRenames(family, staying).finalNames]);
     const owners = await loadRenameOwners(db, [...family.members, ...target.members], names, [target.slug]);

@@ -26,9 +26,11 @@ describe("slugs in a payload", () => {
     return result.ok ? [] : result.issues.map((issue) => issue.path);
   };
 
-  // Not a slug the catalog can hold, so the job is refused at intake (INVALID_JOB) rather than failing later.
+  // Not a slug the catalog gives a family, so a job giving it one is refused at intake (INVALID_JOB) rather than failing later.
   it.each(["bench__press", "_bench_press", "bench_press_", "Bench_Press", "bench-press"])("refuses the family slug %j", (slug) => {
-    expect(issuesOf("FAMILY_AUDIT", { family_slug: slug })).toEqual(["payload.family_slug"]);
+    expect(issuesOf("FAMILY_MERGE", { merge_config: { source_family: "row", target_family: slug } })).toEqual([
+      "payload.merge_config.target_family",
+    ]);
     expect(issuesOf("FAMILY_RENAME_SLUG", { rename_config: { old_family_slug: "row", new_family_slug: slug } })).toEqual([
       "payload.rename_config.new_family_slug",
     ]);

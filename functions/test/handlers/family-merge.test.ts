@@ -527,6 +527,22 @@ describe.each(MODES)("FAMILY_MERGE (%s)", (mode) => {
     expect(await snapshotCatalog(db)).toBe(before);
   });
 
+  it.each([
+    ["into an alias of the source", "row", "bent_over_row"],
+    ["of an alias of the target", "bent_over_row", "row"],
+  ])("fails a merge %s with FAMILY_NOT_FOUND, saying both slugs name one family", async (_case, source, target) => {
+    await seedDemo(db);
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", merge(mode, source, target));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_NOT_FOUND",
+      message: `family bent_over_row has no exercises and no registry entry: "bent_over_row" is an alias of family row, the other family this job names: both name one family`,
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("fails a merge into a family that does not exist with FAMILY_NOT_FOUND", async () => {
     await seedDemo(db, rows);
     const before = await snapshotCatalog(db);

@@ -1,6 +1,7 @@
 import { type CatalogSeed, archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 import { registry } from "../../src/handlers";
 import { leaseForTest } from "../helpers/engine";
 import { MODES, alias, depsFor, exercise, family, runJob, seedDemo } from "./support";
@@ -356,8 +357,70 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(run.status).toBe("failed");
     expect(run.error).toMatchObject({
       code: "FAMILY_EXISTS",
-      message: expect.stringMatching(/moved from row .*finish it with FAMILY_MERGE of row into rowing$/),
+      message: expect.stringMatching(
+        /moved from row .*: retry that FAMILY_RENAME_SLUG job, .*; a FAMILY_MERGE of row into rowing would finish it/,
+      ),
       details: { family_slug: "rowing", moved_from_source: ["row__rowing-cable"] },
     });
+  });
+
+  it("names no stopped rename where the target holding exercises created in the family has a registry entry of its own (a split's)", async () => {
+    // An earlier FAMILY_SPLIT of row moved its cable row into rowing, which it gave a registry entry.
+    const split = exerciseFixture("Rowing (Cable)", ["cable"], { id: "row__rowing-cable", family_slug: "rowing" });
+    await seedDemo(db, { exercises: [split], families: [computeFamilyRegistry("rowing", [split])] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "row", "rowing"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_EXISTS",
+      message: "family rowing already exists; merge row into it with FAMILY_MERGE instead",
+      details: { family_slug: "rowing" },
+    });
+    expect(run.error?.details).not.toHaveProperty("moved_from_source");
+  });
+
+  it("takes back the slug of a family merged into it that holds only the duplicates that merge retired", async () => {
+    // split_squats' one exercise is merged into split_squat's twin, and stays behind in split_squats, retired.
+    await seedDemo(db, {
+      exercises: [
+        exerciseFixture("Split Squat", ["dumbbell"]),
+        exerciseFixture("Split Squat (Dumbbell)", ["dumbbell"], { family_slug: "split_squats" }),
+      ],
+    });
+    const merge = await runJob(depsFor(db, "apply"), "FAMILY_MERGE", {
+      mode: "apply",
+      merge_config: { source_family: "split_squats", target_family: "split_squat" },
+    });
+    expect(merge).toMatchObject({ status: "succeeded", summary: { merged_exercises: 1 } });
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "split_squat", "split_squats"));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", error: null, summary: { moved: 1 } });
+    if (mode === "dry_run") return;
+    expect(await exercise(db, "split_squat__split-squat")).toMatchObject({ family_slug: "split_squats", name: "Split Squats" });
+    expect(await exercise(db, "split_squats__split-squat-dumbbell")).toMatchObject({
+      family_slug: "split_squats",
+      status: "merged",
+      merged_into: "split_squat__split-squat",
+    });
+    expect(await family(db, "split_squats")).toMatchObject({ status: "active", exercise_count: 1 });
+    expect(await family(db, "split_squat")).toMatchObject({ status: "merged", merged_into: "split_squats" });
+    expect(await alias(db, "split_squat")).toMatchObject({ family_slug: "split_squats", is_family_alias: true });
+    expect(await alias(db, "split_squats")).toBeNull();
+  });
+
+  it("fails a rename to the slug of a family merged into it that holds live exercises again with FAMILY_EXISTS, not advice to merge it into itself", async () => {
+    // rows was merged into row; a live exercise (created elsewhere) is in rows again.
+    const strayed = exerciseFixture("Rows (Cable)", ["cable"], { id: "cable_rows__rows-cable", family_slug: "rows" });
+    await seedDemo(db, { exercises: [strayed], families: [retiredFamilyFixture("rows", "row")] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "row", "rows"));
+
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatchObject({
+      code: "FAMILY_EXISTS",
+      message: "family rows was merged into row but holds live exercises again; its slug is free to take back once none of them is live",
+      details: { family_slug: "rows" },
+    });
+    expect(await snapshotCatalog(db)).toBe(before);
   });
 });

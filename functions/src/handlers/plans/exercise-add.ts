@@ -343,7 +343,7 @@ export function planExerciseAdd(
       ...freeSlug,
       ...(createdByThisJob ? [] : [create]),
       ...renameOperations(join.renames, owners, `canonical name once ${family.slug} also has "${name}"`),
-      refreshRegistry(draft.family_slug, family.registry, true, `${draft.family_slug} gains "${name}"`),
+      ...refreshRegistry(draft.family_slug, family.registry, true, `${draft.family_slug} gains "${name}"`),
     ],
   };
 }

@@ -10,7 +10,8 @@
  * pointing at it or at merged exercises follow, as do the exercises merged into those earlier.
  * Retired exercises of the source stay where they are, outside any live family; one the merge
  * retires keeps its name and slug where it is. A deprecated target (every exercise archived) takes
- * the exercises in and is active again; its archived ones stay.
+ * the exercises in and is active again; its archived ones stay. A merge that stopped part-way is
+ * finished by another: what the first left leading to the exercises it retired follows them too.
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
@@ -19,7 +20,7 @@ import { exercisePathSchema } from "../../catalog/schemas";
 import { patchableValue } from "../../apply/operation-rules";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
-import { refreshRegistry, successorExerciseMoves, successorMoves } from "../support/change-plan";
+import { keepsRegistry, refreshRegistry, successorExerciseMoves, successorMoves } from "../support/change-plan";
 import { assertNotMergedAway, assertSourceNotRetired } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
@@ -32,11 +33,11 @@ export interface FamilyMergeInput {
   source: LoadedFamily;
   target: LoadedFamily;
   owners: SlugOwners;
-  /** Aliases pointing at the source family or at one of its exercises. */
+  /** Aliases pointing at the source family or at one of the exercises of `repointedMemberIds`. */
   pointingAliases: readonly CatalogDoc[];
   /** Registry entries of families merged into the source earlier. */
   mergedIntoSource: readonly CatalogDoc[];
-  /** Exercises merged earlier into a live exercise of either family (the merge may retire it). */
+  /** Exercises merged earlier into one of `repointedMemberIds` (the merge may retire it, or an earlier run did). */
   mergedIntoMembers: readonly CatalogDoc[];
   /** The exercises outside both families that aliases of the source lead to through merges (`aliasExerciseIds`), as read. */
   aliasExercises: readonly CatalogDoc[];
@@ -70,7 +71,8 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
   if (conflicts.length > 0) {
     throw JobFailure.needsReview(
       "MERGE_CONFLICT",
-      `${conflicts.length} exercise(s) of ${source.slug} cannot move into ${target.slug}; nothing was written`,
+      // Some are between the target's own members, which the merge makes share a primary equipment or rename.
+      `${conflicts.length} conflict(s) stop the merge of ${source.slug} into ${target.slug}; nothing was written`,
       { conflicts },
     );
   }
@@ -88,21 +90,21 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
       rationale: `${member.id} is the same exercise as ${into}`,
     };
   });
+  const successorOf = new Map(join.merges.map(({ member, into }) => [member.id, into]));
+  // One with both targets is read twice, as an alias of the family and of an exercise: it gets one operation.
+  const aliases = new Map(input.pointingAliases.map(({ id, data }) => [id, data]));
   const operations: OperationInput[] = [
     ...renameOperations(join.renames, owners, `canonical name once ${target.slug} takes in ${source.slug}`),
     ...moveOperations(source.slug, target.slug, join.moves, owners, `merge ${source.slug} into ${target.slug}`, { fromBecomesAlias: true }),
-    ...merges,
-    ...join.merges.flatMap(({ member, into }) => successorExerciseMoves(input.mergedIntoMembers, member.id, into)),
-    ...followingAliases(input, new Map(join.merges.map(({ member, into }) => [member.id, into]))),
+    // Each merge with what follows the exercise it retires: a run stopped between operations leaves nothing leading to it.
+    ...merges.flatMap((merge) => [merge, ...followingRetired(input, aliases, merge.source_id, merge.target_id)]),
+    ...[...mergedIntoTarget(source, target)].flatMap(([retired, into]) =>
+      followingRetired(input, aliases, retired, successorOf.get(into) ?? into),
+    ),
+    ...followingFamilyAliases(input, aliases, successorOf),
     // Live after the merge: its own live exercises or the ones moved in (see assertSomethingLive).
-    refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
-    {
-      op: "update_family_registry",
-      family_slug: source.slug,
-      status: "merged",
-      merged_into: target.slug,
-      rationale: `${source.slug} is merged into ${target.slug}`,
-    },
+    ...refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
+    ...retiringRegistry(source, target.slug, `${source.slug} is merged into ${target.slug}`),
     ...successorMoves(
       input.mergedIntoSource,
       source.slug,
@@ -111,6 +113,40 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     ),
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };
+}
+
+/**
+ * The exercises of both families merged into a live exercise of the target, each with that one: what a merge into the
+ * target that stopped part-way left (a merge applied, not yet what follows it), whose aliases and merged exercises may
+ * still lead to them. The merge re-points those as it does its own merges'.
+ */
+function mergedIntoTarget(source: LoadedFamily, target: LoadedFamily): Map<string, string> {
+  const live = new Set(liveMembers(target.members).map(({ id }) => id));
+  return new Map(
+    [...source.members, ...target.members].flatMap(({ id, data }) =>
+      data.status === "merged" && typeof data.merged_into === "string" && live.has(data.merged_into)
+        ? [[id, data.merged_into] as const]
+        : [],
+    ),
+  );
+}
+
+/**
+ * The exercises whose aliases and merged exercises a merge of `source` into `target` may re-point: the live ones of
+ * both (it may merge one away: the target's too, into a twin that takes its name) and those `mergedIntoTarget` finds.
+ */
+export function repointedMemberIds(source: LoadedFamily, target: LoadedFamily): string[] {
+  const live = [...liveMembers(source.members), ...liveMembers(target.members)].map(({ id }) => id);
+  return [...live, ...mergedIntoTarget(source, target).keys()];
+}
+
+/**
+ * The registry update retiring `family` into `successor` (a merge, a rename): its entry written merged, where it
+ * `keepsRegistry`. Without one, the family alias its slug becomes is what leads to the successor.
+ */
+export function retiringRegistry(family: LoadedFamily, successor: string, rationale: string): OperationInput[] {
+  if (!keepsRegistry(family.slug, family.registry)) return [];
+  return [{ op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: successor, rationale }];
 }
 
 /**
@@ -186,18 +222,47 @@ export function keepsExerciseRationale(retired: string, exerciseId: string): str
   return `${retired}; of its two targets the alias keeps exercise ${exerciseId}, which its slug names`;
 }
 
-/** Aliases of the source family and of merged exercises point at their successors; the source slug becomes a family alias. */
-function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<string, string>): OperationInput[] {
+/**
+ * The exercises merged into `retired`, and its aliases, lead to `successor`. An alias naming the source family too is
+ * `followingFamilyAliases`' (it keeps one target of two), as is the source's own slug.
+ */
+function followingRetired(
+  input: FamilyMergeInput,
+  aliases: ReadonlyMap<string, DocData>,
+  retired: string,
+  successor: string,
+): OperationInput[] {
+  const { source } = input;
+  const pointing = [...aliases].filter(
+    ([slug, data]) => slug !== source.slug && data.family_slug !== source.slug && data.exercise_id === retired,
+  );
+  return [
+    ...successorExerciseMoves(input.mergedIntoMembers, retired, successor),
+    ...pointing.map(([slug]): OperationInput => ({
+      op: "upsert_alias",
+      alias_slug: slug,
+      exercise_id: successor,
+      rationale: `${retired} is merged into ${successor}`,
+    })),
+  ];
+}
+
+/**
+ * Aliases of the source family lead to the target, or keep the exercise their slug names (`exerciseKeptBy`, its
+ * successor where the merge retires it); the source slug becomes a family alias.
+ */
+function followingFamilyAliases(
+  input: FamilyMergeInput,
+  aliases: ReadonlyMap<string, DocData>,
+  successorOf: ReadonlyMap<string, string>,
+): OperationInput[] {
   const { source, target } = input;
   const exercises = exercisesById(source.members, target.members, input.aliasExercises);
   const operations: OperationInput[] = [];
-  // One with both targets is read twice, as an alias of the family and of an exercise: it gets one operation.
-  const aliases = new Map(input.pointingAliases.map(({ id, data }) => [id, data]));
   for (const [slug, data] of aliases) {
-    if (slug === source.slug) continue;
-    const ofSource = data.family_slug === source.slug;
-    const exerciseId = ofSource ? exerciseKeptBy({ id: slug, data }, exercises) : data.exercise_id;
-    const successor = typeof exerciseId === "string" ? successorOf.get(exerciseId) : undefined;
+    if (slug === source.slug || data.family_slug !== source.slug) continue;
+    const exerciseId = exerciseKeptBy({ id: slug, data }, exercises);
+    const successor = exerciseId === null ? undefined : successorOf.get(exerciseId);
     if (successor) {
       operations.push({
         op: "upsert_alias",
@@ -205,14 +270,14 @@ function followingAliases(input: FamilyMergeInput, successorOf: ReadonlyMap<stri
         exercise_id: successor,
         rationale: `${String(exerciseId)} is merged into ${successor}`,
       });
-    } else if (ofSource && typeof exerciseId === "string") {
+    } else if (exerciseId !== null) {
       operations.push({
         op: "upsert_alias",
         alias_slug: slug,
         exercise_id: exerciseId,
         rationale: keepsExerciseRationale(`${source.slug} is merged into ${target.slug}`, exerciseId),
       });
-    } else if (ofSource) {
+    } else {
       operations.push({
         op: "upsert_alias",
         alias_slug: slug,

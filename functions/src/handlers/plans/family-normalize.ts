@@ -57,7 +57,7 @@ export function planFamilyNormalize(family: AuditedFamily, { registryOnly = fals
   }
   if (operations.length > 0 || fixes.some((finding) => REGISTRY_FINDINGS.includes(finding.code))) {
     operations.push(
-      refreshRegistry(
+      ...refreshRegistry(
         family.slug,
         family.registry,
         liveMembers(family.members).length > 0,

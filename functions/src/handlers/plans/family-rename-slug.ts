@@ -5,7 +5,9 @@
  * the target ALIAS_REPAIR would keep: `exerciseKeptBy`);
  * the old slug becomes a family alias of the new one, and its registry entry is retired as merged
  * into the new one, so anything holding the old slug finds its way. A new slug that already names a
- * family is refused with FAMILY_EXISTS (merge the families instead).
+ * family is refused with FAMILY_EXISTS (merge the families instead), but for one the family had before
+ * (a family renamed or merged into it, left with no live exercise) and one a rename stopped part-way
+ * moved exercises to (retry that rename, whose plan still holds the rest).
  */
 import type { OperationInput } from "../../apply/plan";
 import type { CatalogDoc } from "../../catalog/repository";
@@ -18,7 +20,7 @@ import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../cata
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { aliasPointsAtFamily } from "../../catalog/slug-aliases";
 import { mergedInto } from "../../catalog/family-registry";
-import { exerciseKeptBy, exercisesById, keepsExerciseRationale, nothingLiveToMerge } from "./family-merge";
+import { exerciseKeptBy, exercisesById, keepsExerciseRationale, nothingLiveToMerge, retiringRegistry } from "./family-merge";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
 
 export interface FamilyRenameInput {
@@ -52,8 +54,10 @@ export function namesUnderNewSlug(family: LoadedFamily, newSlug: string): Map<st
 
 export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   const { family, renamed: target } = input;
-  // The slug this family had before a rename (its registry entry merged into this family, no members) is free to take back.
-  const formerSlug = target.members.length === 0 && mergedInto(target.registry) === family.slug;
+  const successor = mergedInto(target.registry);
+  // The slug this family had before (a family renamed or merged into it: a merge leaves the duplicates it retired there) is
+  // free to take back once none of that family's exercises is live.
+  const formerSlug = successor === family.slug && liveMembers(target.members).length === 0;
   if (!formerSlug && (target.members.length > 0 || target.registry !== null)) {
     if (family.members.length === 0 && mergedInto(family.registry) === target.slug) {
       return { operations: [], moved: 0, renamed: 0 };
@@ -61,20 +65,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     // The advice below is a merge, which takes no family merged away already, nor one with no live
     // exercise into another with none: those are retired, not renamed.
     assertSourceNotRetired(family, nothingLiveToMerge(family, target) ? "merged_or_deprecated" : "merged");
-    // Exercises keep the id they were created with: these came from this family, by a rename that stopped part-way.
-    const movedHere = target.members.filter(({ id }) => id.startsWith(exerciseIdFor(family.slug, ""))).map(({ id }) => id);
-    // A family merged away takes no merge (TARGET_FAMILY_RETIRED): its successor does.
-    const successor = mergedInto(target.registry);
-    const why =
-      movedHere.length > 0
-        ? `family ${target.slug} already holds ${movedHere.length} exercise(s) moved from ${family.slug} (a rename that stopped part-way?); finish it with FAMILY_MERGE of ${family.slug} into ${target.slug}`
-        : successor
-          ? `family ${target.slug} was merged into ${successor}; merge ${family.slug} into ${successor} with FAMILY_MERGE instead`
-          : `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`;
-    throw JobFailure.permanent("FAMILY_EXISTS", why, {
-      family_slug: target.slug,
-      ...(movedHere.length > 0 ? { moved_from_source: movedHere } : {}),
-    });
+    throw familyExists(family, target);
   }
   assertSourceNotRetired(family, "merged_or_deprecated");
   const newSlugAlias = input.owners.aliases.get(target.slug);
@@ -138,9 +129,36 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
       is_family_alias: true,
       rationale: `the old slug ${family.slug} leads to ${target.slug}`,
     },
-    refreshRegistry(target.slug, family.registry, live.size > 0, retiredName),
-    { op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: target.slug, rationale: retiredName },
+    ...refreshRegistry(target.slug, family.registry, live.size > 0, retiredName),
+    ...retiringRegistry(family, target.slug, retiredName),
     ...successorMoves(input.mergedIntoFamily, family.slug, target.slug, new Set(input.familyAliases.map(({ id }) => id))),
   ];
   return { operations, moved: moves.length, renamed: renamedMoves.length };
+}
+
+/**
+ * FAMILY_EXISTS for a rename to `target`'s slug, with what to do instead. Exercises keep the id they were created
+ * with: live ones of this family's in a target a rename could have begun with (none, or this family's former slug) were
+ * moved there by a rename that stopped part-way. Its plan still holds the rest, the aliases of the moved exercises'
+ * old names among it, which nothing else knows: retry it. A merge finishes it too, without them; a family merged
+ * away takes none (TARGET_FAMILY_RETIRED), its successor does.
+ */
+function familyExists(family: LoadedFamily, target: LoadedFamily): JobFailure {
+  const successor = mergedInto(target.registry);
+  const movedHere = liveMembers(target.members)
+    .filter(({ id }) => id.startsWith(exerciseIdFor(family.slug, "")))
+    .map(({ id }) => id);
+  const stoppedRename = movedHere.length > 0 && (target.registry === null || successor === family.slug);
+  const orMerge = successor === null ? `; a FAMILY_MERGE of ${family.slug} into ${target.slug} would finish it without those aliases` : "";
+  const why = stoppedRename
+    ? `family ${target.slug} already holds ${movedHere.length} exercise(s) moved from ${family.slug} (a rename that stopped part-way?): retry that FAMILY_RENAME_SLUG job, whose plan still holds the rest of the rename, the old slugs of the moved exercises kept as aliases among it${orMerge}`
+    : successor === family.slug
+      ? `family ${target.slug} was merged into ${family.slug} but holds live exercises again; its slug is free to take back once none of them is live`
+      : successor
+        ? `family ${target.slug} was merged into ${successor}; merge ${family.slug} into ${successor} with FAMILY_MERGE instead`
+        : `family ${target.slug} already exists; merge ${family.slug} into it with FAMILY_MERGE instead`;
+  return JobFailure.permanent("FAMILY_EXISTS", why, {
+    family_slug: target.slug,
+    ...(stoppedRename ? { moved_from_source: movedHere } : {}),
+  });
 }

@@ -100,8 +100,8 @@ export function planFamilySplit(input: FamilySplitInput): FamilySplit {
       `split ${input.equipment.join(", ")} off ${family.slug} into ${target.slug}`,
       { fromBecomesAlias: false },
     ),
-    refreshRegistry(family.slug, family.registry, true, `${family.slug} loses its ${input.equipment.join(", ")} exercises`),
-    refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in exercises of ${family.slug}`),
+    ...refreshRegistry(family.slug, family.registry, true, `${family.slug} loses its ${input.equipment.join(", ")} exercises`),
+    ...refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in exercises of ${family.slug}`),
   ];
   return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length + remaining.renames.length };
 }

@@ -145,7 +145,7 @@ export function planTargetedFix(input: TargetedFixInput): TargetedFix {
     const live = (family?.members ?? []).some(({ id, data }) =>
       isLiveExercise(fix.changed.includes(id) ? statusAfter(data, payload) : data),
     );
-    fix.operations.push(refreshRegistry(slug, family?.registry ?? null, live, `${slug} changes with the fix`));
+    fix.operations.push(...refreshRegistry(slug, family?.registry ?? null, live, `${slug} changes with the fix`));
   }
   fix.namesFailingScanner = namesFailingScanner(fix.operations, input);
   return fix;

@@ -4,6 +4,7 @@ import type { Job } from "../../jobs/model";
 import type { CatalogDoc } from "../../catalog/repository";
 import { type DocData } from "../../util/object-paths";
 import { mergedInto } from "../../catalog/family-registry";
+import { FAMILY_SLUG_PATTERN } from "../../catalog/taxonomy";
 
 /** A plan with the schema's defaults filled, and an explicit no_change when there is nothing to do. */
 export function changePlan(job: Pick<Job, "id" | "type">, summary: string, operations: readonly OperationInput[]): ChangePlan {
@@ -16,19 +17,28 @@ export function changePlan(job: Pick<Job, "id" | "type">, summary: string, opera
 }
 
 /**
- * Recomputes a family's registry entry from its members once the plan ran. A merged family stays
- * merged (it has a successor); any other is active while it has live exercises, else deprecated.
+ * Whether a plan may write a family's registry entry: it has one (`stored`), or its slug is one the catalog's schema
+ * takes. A legacy slug no slug rule fits ("bench-press", which a job may name to repair that family) gets no new entry.
+ */
+export function keepsRegistry(familySlug: string, stored: Readonly<DocData> | null): boolean {
+  return stored !== null || FAMILY_SLUG_PATTERN.test(familySlug);
+}
+
+/**
+ * Recomputes a family's registry entry from its members once the plan ran, where it `keepsRegistry` (none otherwise).
+ * A merged family stays merged (it has a successor); any other is active while it has live exercises, else deprecated.
  */
 export function refreshRegistry(
   familySlug: string,
   stored: Readonly<DocData> | null,
   hasLiveMembers: boolean,
   rationale: string,
-): OperationInput {
+): OperationInput[] {
+  if (!keepsRegistry(familySlug, stored)) return [];
   const successor = mergedInto(stored);
   if (successor !== null)
-    return { op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: successor, rationale };
-  return { op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale };
+    return [{ op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: successor, rationale }];
+  return [{ op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale }];
 }
 
 /**

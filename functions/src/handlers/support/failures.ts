@@ -13,12 +13,20 @@ import { mergedInto } from "../../catalog/family-registry";
 import { liveMembers } from "../../catalog/family-naming";
 import { getAliases } from "../../catalog/repository";
 
-/** FAMILY_NOT_FOUND; a slug that is an alias says where it leads, and a family alias to another family names that one to use. */
-function familyNotFound(familySlug: string, alias: Readonly<DocData> | undefined): JobFailure {
+/**
+ * FAMILY_NOT_FOUND; a slug that is an alias says where it leads, and a family alias to another family names that one
+ * to use, but for `otherFamily`, the one the job names beside it: using it there would name that family twice.
+ */
+function familyNotFound(familySlug: string, alias: Readonly<DocData> | undefined, otherFamily: string | undefined): JobFailure {
   const missing = `family ${familySlug} has no exercises and no registry entry`;
   if (!alias) return JobFailure.permanent("FAMILY_NOT_FOUND", missing, { family_slug: familySlug });
   const family = alias.exercise_id ? null : alias.family_slug;
-  const instead = isNonEmptyString(family) && family !== familySlug ? `; use ${family}` : "";
+  const instead =
+    !isNonEmptyString(family) || family === familySlug
+      ? ""
+      : family === otherFamily
+        ? `, the other family this job names: both name one family`
+        : `; use ${family}`;
   return JobFailure.permanent("FAMILY_NOT_FOUND", `${missing}: ${describeAlias(familySlug, alias)}${instead}`, {
     family_slug: familySlug,
     alias,
@@ -89,11 +97,13 @@ export function assertSourceNotRetired(family: LoadedFamily, retired: "merged" |
 
 /**
  * A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry
- * (naming where the slug leads when it is an alias).
+ * (naming where the slug leads when it is an alias). `otherFamily`: the family the job names beside it, if any.
  */
-export async function loadFamily(db: Firestore, slug: string): Promise<LoadedFamily> {
+export async function loadFamily(db: Firestore, slug: string, otherFamily?: string): Promise<LoadedFamily> {
   const family = await readFamily(db, slug);
-  if (family.members.length === 0 && family.registry === null) throw familyNotFound(slug, (await getAliases(db, [slug])).get(slug));
+  if (family.members.length === 0 && family.registry === null) {
+    throw familyNotFound(slug, (await getAliases(db, [slug])).get(slug), otherFamily);
+  }
   return family;
 }
 
