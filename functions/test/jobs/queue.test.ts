@@ -68,7 +68,7 @@ describe("createJob", () => {
 
   it.each([
     ["an unknown type", { type: "NOPE", payload: {} }, "type"],
-    ["a payload that fails its schema", { type: "FAMILY_AUDIT", payload: { family_slug: "Bad Slug" } }, "payload.family_slug"],
+    ["a payload that fails its schema", { type: "FAMILY_AUDIT", payload: { family_slug: "bad/slug" } }, "payload.family_slug"],
     ["an unknown payload key", { type: "FAMILY_AUDIT", payload: { family_slug: "a", extra: 1 } }, "payload"],
     ["a negative priority", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, priority: -1 }, "priority"],
     ["an unknown lane", { type: "FAMILY_AUDIT", payload: { family_slug: "a" }, queue: "fast" }, "queue"],
@@ -306,7 +306,7 @@ describe("pollJob", () => {
 describe("stored jobs that no longer parse", () => {
   it.each([
     ["whose type is no longer registered", { type: "GONE_TYPE" }, "UNSUPPORTED_JOB_TYPE"],
-    ["whose payload fails its schema now", { "payload.family_slug": "Not A Slug" }, "INVALID_JOB"],
+    ["whose payload fails its schema now", { "payload.family_slug": "not/a/slug" }, "INVALID_JOB"],
   ])("fails a waiting job %s when polled, instead of leaving it waiting forever", async (_name, change, code) => {
     const queue = testQueue(db);
     const { jobId } = await queue.createJob(audit());
