@@ -5,6 +5,7 @@
  */
 import { Timestamp } from "firebase-admin/firestore";
 import { registry } from "../../src/handlers";
+import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
 import { archivedExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
 import { leaseForTest } from "../helpers/engine";
@@ -94,6 +95,67 @@ describe.each(MODES)("TARGETED_FIX names (%s)", (mode) => {
     expect(await alias(db, "pause-squats-dumbbell")).toMatchObject({ exercise_id: id });
     const audit = await runJob(depsFor(db, "apply"), "FAMILY_AUDIT", { mode: "apply", family_slug: "squat" });
     expect(audit.summary).toMatchObject({ findings_count: 0 });
+  });
+
+  /**
+   * Moves "Rows (Cable)" and "Incline Rows (Dumbbell)" into row by a merge, which keeps their ids and names
+   * them "Row (Cable)" and "Incline Row (Dumbbell)", archives them, then renames row to rowing: the family
+   * their ids were created in (rows) is no longer in their names.
+   */
+  async function mergedInArchivedThenRenamed(): Promise<{ plain: string; variant: string }> {
+    const rows = [
+      exerciseFixture("Rows (Cable)", ["cable"]),
+      exerciseFixture("Incline Rows (Dumbbell)", ["dumbbell"], { family_slug: "rows" }),
+    ];
+    const row = exerciseFixture("Row (Barbell)", ["barbell"]);
+    await seedCatalog(db, {
+      exercises: [...rows, row],
+      families: [computeFamilyRegistry("rows", rows), computeFamilyRegistry("row", [row])],
+    });
+    const ids = rows.map(({ id }) => id);
+    for (const [type, payload] of [
+      ["FAMILY_MERGE", { merge_config: { source_family: "rows", target_family: "row" } }],
+      ["TARGETED_FIX", { exercise_doc_ids: ids, fix_type: "archive" }],
+      ["FAMILY_RENAME_SLUG", { rename_config: { old_family_slug: "row", new_family_slug: "rowing" } }],
+    ] as const)
+      expect(await runJob(depsFor(db, "apply"), type, { mode: "apply", ...payload })).toMatchObject({ status: "succeeded" });
+    const [plain, variant] = ids;
+    expect(await exercise(db, plain)).toMatchObject({ name: "Row (Cable)", family_slug: "rowing", status: "deprecated" });
+    return { plain, variant };
+  }
+
+  it("rebases an exercise a merge moved in from the family its name's base derives to, not the one its id was created in", async () => {
+    const { plain: id } = await mergedInArchivedThenRenamed();
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: [id],
+      fix_type: "patch",
+      fix_data: { patch: { status: "approved" } },
+    });
+    expect(run).toMatchObject({ status: done, error: null });
+    expect(run.summary.renamed).toEqual([
+      {
+        exercise_id: id,
+        old_name: "Row (Cable)",
+        new_name: "Rowing (Cable)",
+        because: "no variant of rowing, rebased onto it as the patch brings it back",
+      },
+    ]);
+    if (mode === "dry_run") return;
+    expect(await exercise(db, id)).toMatchObject({ name: "Rowing (Cable)", name_slug: "rowing-cable", status: "approved" });
+    expect(await alias(db, "row-cable")).toMatchObject({ exercise_id: id });
+    const audit = await runJob(depsFor(db, "apply"), "FAMILY_AUDIT", { mode: "apply", family_slug: "rowing" });
+    expect(audit.summary).toMatchObject({ findings_count: 0 });
+  });
+
+  it("refuses to bring back such an exercise whose name's family is a guess (row or incline_row): RENAME_CONFLICT, nothing written", async () => {
+    // Rebased from incline_row, "Incline Row (Dumbbell)" would lose its variant word: "Rowing (Dumbbell)".
+    const { variant } = await mergedInArchivedThenRenamed();
+    await refused(
+      { exercise_doc_ids: [variant], fix_type: "patch", fix_data: { patch: { status: "approved" } } },
+      "needs_review",
+      "RENAME_CONFLICT",
+    );
   });
 
   it("refuses to bring back an exercise whose name cannot be rebased onto its family: RENAME_CONFLICT, nothing written", async () => {
