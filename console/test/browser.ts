@@ -397,20 +397,35 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await revertAll(wholeJob);
     // Refused, with the engine's words naming the later job's change in the way; none of the job's changes reverted.
     await view
-      .getByTestId("changes-header")
+      .getByTestId("revert-all-failure")
       .getByRole("alert")
       .getByText(
-        new RegExp(`^job ${wholeJob} cannot be reverted, nothing was: .*\\(job ${laterJob}\\) is in effect on it: revert it first`),
+        new RegExp(
+          `^Revert all of job ${wholeJob}: job ${wholeJob} cannot be reverted, nothing was: .*\\(job ${laterJob}\\) is in effect on it: revert it first`,
+        ),
       )
       .waitFor();
-    await focusedOn(page, '[data-testid="changes-header"] .error-text[role="alert"]', "the refused Revert all's error");
+    await focusedOn(page, '[data-testid="revert-all-outcome"]', "the refused Revert all's error");
     if ((await view.locator('[data-change][data-status="applied"]').count()) !== 2)
       throw new Error("a refused Revert all reverted a change");
     await shoot(page, "job-revert-all-refused-laptop");
 
-    // Last applied, first reverted: the later job's change, then the whole job's two.
+    // Last applied, first reverted: the later job's change, then the whole job's two. The later job's answer is lost
+    // (the connection drops) once the engine has reverted its change, its button gone with the last change shown applied.
+    await page.route("**/revertJob", async (route) => {
+      await route.fetch();
+      await view.getByRole("button", { name: /^Revert all/ }).waitFor({ state: "detached" });
+      await route.abort();
+    });
     await revertAll(laterJob);
-    await view.getByTestId("revert-all-notice").getByText(`Reverted 1 change of job ${laterJob}, newest first.`, { exact: true }).waitFor();
+    await view
+      .getByTestId("revert-all-failure")
+      .getByRole("alert")
+      .getByText(/could not reach the engine/)
+      .waitFor();
+    await page.unroute("**/revertJob");
+    await focusedOn(page, '[data-testid="revert-all-outcome"]', "the error of a Revert all whose button went meanwhile");
+    await shoot(page, "job-revert-all-no-answer-laptop");
     await revertAll(wholeJob);
     await view
       .getByTestId("revert-all-notice")

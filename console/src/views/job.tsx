@@ -1,5 +1,5 @@
 /** One job: facts, payload, status timeline, attempts with their pipeline, the change journal with diffs, actions. */
-import type { ComponentChildren, RefObject } from "preact";
+import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { ATTEMPTS_LIMIT, type Bounded, CHANGES_PAGE_SIZE, type ConsoleData } from "../data";
@@ -52,18 +52,8 @@ import { ATTEMPT_LIST_LIMIT } from "../stored";
 import { CancelButton, CancelOutcome, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
 import { cacheOnly, mapLive, useLive, useNotConnected, useNow } from "../ui/live";
-import {
-  ActionButton,
-  Empty,
-  Json,
-  JobLink,
-  LiveView,
-  Notice,
-  NotConnectedNote,
-  Progress,
-  StatusBadge,
-  WaitsForConnection,
-} from "../ui/parts";
+import { ActionOutcome, type JobActionOutcome, useJobActionOutcome } from "../ui/outcome";
+import { ActionButton, Empty, Json, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge, WaitsForConnection } from "../ui/parts";
 import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function JobView({ jobId, data, actions }: { jobId: string; data: ConsoleData; actions: OperatorActions }) {
@@ -654,29 +644,30 @@ function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined 
   );
 }
 
-/** Revert all of a job's changes: what the last one did, and where it is told, which focus moves to once it is done. */
-interface RevertAll {
+/**
+ * Revert all of a job's changes: what the last one did, and its error, kept by the view (ui/outcome.tsx), not by the
+ * button, which goes once the changes shown are reverted while the engine may still be reverting older ones, not shown.
+ */
+interface RevertAll extends JobActionOutcome {
   run: () => Promise<void>;
   notice: NoticeText | null;
-  outcome: RefObject<HTMLDivElement | null>;
 }
 
 function useRevertAll(actions: OperatorActions, jobId: string): RevertAll {
   const [notice, setNotice] = useState<NoticeText | null>(null);
-  const outcome = useRef<HTMLDivElement>(null);
-  const run = async () => {
+  const kept = useJobActionOutcome();
+  const run = () => {
     setNotice(null);
-    const answer = await actions.revertJob(jobId);
-    setNotice({ text: revertedAllNotice(jobId, answer), ids: [jobId] });
+    return kept.run(jobId, async () => setNotice({ text: revertedAllNotice(jobId, await actions.revertJob(jobId)), ids: [jobId] }));
   };
-  return { run, notice, outcome };
+  return { run, notice, failure: kept.failure, outcome: kept.outcome };
 }
 
 /**
  * Reverts all of the job's applied changes, newest first, or none when the engine finds one of them would be refused:
  * one by one, a change reverted could leave another refused, the job half reverted.
  */
-function RevertAllButton({ jobId, revertAll }: { jobId: string; revertAll: RevertAll }) {
+export function RevertAllButton({ jobId, revertAll }: { jobId: string; revertAll: RevertAll }) {
   return (
     <ActionButton
       label="Revert all"
@@ -689,13 +680,9 @@ function RevertAllButton({ jobId, revertAll }: { jobId: string; revertAll: Rever
   );
 }
 
-/** Stays when the button goes with the last change applied: focus moves here once the revert is done. */
-function RevertAllNotice({ revertAll }: { revertAll: RevertAll }) {
-  return (
-    <div tabIndex={-1} ref={revertAll.outcome} data-testid="revert-all-outcome">
-      <Notice message={revertAll.notice} testId="revert-all-notice" />
-    </div>
-  );
+/** What the last Revert all did, or its error: stays when the button goes, and focus moves here once it is done. */
+export function RevertAllNotice({ revertAll }: { revertAll: RevertAll }) {
+  return <ActionOutcome name="revert-all" verb="Revert all" notice={revertAll.notice} kept={revertAll} />;
 }
 
 /** A change can be reverted once its job has ended: a job still open may apply it again (its frozen plan). */
