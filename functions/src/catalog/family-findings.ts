@@ -6,13 +6,12 @@
 import { changedPaths } from "../util/document-diff";
 import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
-import { FAMILY_SLUG_PATTERN, toNameSlug } from "./taxonomy";
+import { toNameSlug } from "./taxonomy";
 import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily } from "./family-naming";
-import { normalizedEquipment, normalizedPrimary } from "./family-registry";
 import { NO_SLUG_OWNERS, type SlugOwners, renameConflictCheck } from "./rename-conflicts";
 import { describeAlias, isAliasableSlug } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
-import { computeFamilyRegistry, mergedInto } from "./family-registry";
+import { canHoldRegistry, computeFamilyRegistry, mergedInto, normalizedEquipment, normalizedPrimary } from "./family-registry";
 
 type FamilyFindingCode =
   | "missing_name"
@@ -229,8 +228,8 @@ function registryFindings(familySlug: string, members: readonly CatalogDoc[], re
   const live = liveMembers(members).length;
   if (!registry) {
     if (live === 0) return [];
-    // A legacy slug no slug rule fits ("bench-press") can hold no entry: the family needs a slug first.
-    return FAMILY_SLUG_PATTERN.test(familySlug)
+    // A legacy slug ("bench-press") can hold no entry: the family needs a slug first.
+    return canHoldRegistry(familySlug)
       ? [{ code: "registry_missing", exercise_ids: [], message: `family ${familySlug} has no registry entry`, fix: "FAMILY_NORMALIZE" }]
       : [
           {

@@ -4,7 +4,15 @@
  */
 import type { DocData } from "../util/object-paths";
 import type { FamilyRegistryDoc } from "./schemas";
-import { type FamilyStatus, normalizeEquipmentList, splitEquipmentPrefix, splitExerciseName, titleCase, toFamilySlug } from "./taxonomy";
+import {
+  FAMILY_SLUG_PATTERN,
+  type FamilyStatus,
+  normalizeEquipmentList,
+  splitEquipmentPrefix,
+  splitExerciseName,
+  titleCase,
+  toFamilySlug,
+} from "./taxonomy";
 
 const RETIRED_EXERCISE_STATUSES: ReadonlySet<unknown> = new Set(["deprecated", "merged"]);
 
@@ -16,6 +24,14 @@ export function isLiveExercise(exercise: Readonly<DocData>): boolean {
 /** A family exists and is not retired: an active registry entry, or, without an entry, live exercises. */
 export function isLiveFamily(registry: Readonly<DocData> | null, hasLiveExercises: boolean): boolean {
   return registry ? registry.status === "active" : hasLiveExercises;
+}
+
+/**
+ * Whether a registry entry can be made under `familySlug`: the catalog's schema takes one only under a slug the slug
+ * rule fits, so a legacy slug ("bench-press") holds none until a FAMILY_RENAME_SLUG gives the family a slug.
+ */
+export function canHoldRegistry(familySlug: string): boolean {
+  return FAMILY_SLUG_PATTERN.test(familySlug);
 }
 
 /** The family a registry entry says it was merged into, or null (not merged, or merged into nothing named). */

@@ -57,7 +57,7 @@ export const filterCriteriaSchema = z.strictObject({
       error: (issue) => `category "${String(issue.input)}" is not in the taxonomy (${CATEGORIES.join(", ")})`,
     })
     .optional(),
-  family_slug: familySlugSchema.optional(),
+  family_slug: storedFamilySlugSchema.optional(),
 });
 
 /** A selection names exercises or filters them, never both. */

@@ -11,7 +11,7 @@ import { changePlan, repointedExerciseFamilies, successorFamilies } from "./supp
 import { liveMembers } from "../catalog/family-naming";
 import { aliasExerciseIds, planFamilyMerge, repointedMemberIds } from "./plans/family-merge";
 import { joinNames } from "./plans/family-moves";
-import { loadFamily } from "./support/failures";
+import { loadFamily, loadRetiringFamily } from "./support/failures";
 import { readMergeChains } from "./support/merge-chains";
 
 /** The payload of a FAMILY_MERGE job. */
@@ -47,7 +47,7 @@ export const familyMergeHandler = planHandler({
     const { db } = input.deps;
     const { source_family, target_family } = input.job.payload.merge_config;
     const [source, target] = await Promise.all([
-      loadFamily(db, source_family, target_family),
+      loadRetiringFamily(db, source_family, target_family),
       loadFamily(db, target_family, source_family),
     ]);
     const memberIds = repointedMemberIds(source, target);
@@ -95,6 +95,7 @@ export const familyMergeHandler = planHandler({
         moved: merge.moved,
         renamed: merge.renamed,
         merged_exercises: merge.merged_exercises,
+        ...(merge.oldSlugAliased ? {} : { old_slug_not_aliased: true }),
       },
     };
   },

@@ -10,7 +10,7 @@ import { loadRenameOwners, readFamily } from "../catalog/reads";
 import { changePlan, successorFamilies } from "./support/change-plan";
 import { namesUnderNewSlug, planFamilyRenameSlug } from "./plans/family-rename-slug";
 import { aliasExerciseIds } from "./plans/family-merge";
-import { loadFamily } from "./support/failures";
+import { loadRetiringFamily } from "./support/failures";
 import { readMergeChains } from "./support/merge-chains";
 
 /** The payload of a FAMILY_RENAME_SLUG job. */
@@ -34,7 +34,10 @@ export const familyRenameSlugHandler = planHandler({
   async plan(input) {
     const { db } = input.deps;
     const { old_family_slug, new_family_slug } = input.job.payload.rename_config;
-    const [family, renamed] = await Promise.all([loadFamily(db, old_family_slug, new_family_slug), readFamily(db, new_family_slug)]);
+    const [family, renamed] = await Promise.all([
+      loadRetiringFamily(db, old_family_slug, new_family_slug),
+      readFamily(db, new_family_slug),
+    ]);
     const [owners, familyAliases, mergedIntoFamily] = await Promise.all([
       loadRenameOwners(db, family.members, namesUnderNewSlug(family, new_family_slug), [old_family_slug, new_family_slug]),
       aliasesPointingAtFamilies(db, [old_family_slug]),
@@ -51,6 +54,15 @@ export const familyRenameSlugHandler = planHandler({
     const aliasExercises = await readMergeChains(db, aliasExerciseIds(familyAliases), family.members);
     const rename = planFamilyRenameSlug({ family, renamed, owners, familyAliases, mergedIntoFamily, aliasExercises });
     const plan = changePlan(input.job, `rename family ${old_family_slug} to ${new_family_slug}`, rename.operations);
-    return { plan, summary: { old_family_slug, new_family_slug, moved: rename.moved, renamed: rename.renamed } };
+    return {
+      plan,
+      summary: {
+        old_family_slug,
+        new_family_slug,
+        moved: rename.moved,
+        renamed: rename.renamed,
+        ...(rename.oldSlugAliased ? {} : { old_slug_not_aliased: true }),
+      },
+    };
   },
 });

@@ -4,8 +4,6 @@
  * out, after its locks were freed. A job that ran meanwhile may have given the family a new live
  * exercise, which the plan does not move; the resumed plan must not merge the family over it.
  */
-import type { Firestore } from "firebase-admin/firestore";
-import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 import { registry } from "../../src/handlers";
@@ -13,22 +11,9 @@ import { JobFailure } from "../../src/jobs/errors";
 import { exerciseFixture, seedCatalog } from "../helpers/catalog";
 import { leaseAgainForTest, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
-import { exercise, family, runJob } from "../handlers/support";
+import { dyingAfterChanges, exercise, family, runJob } from "../handlers/support";
 
 const db = useFirestore();
-
-/** `db` whose transactions throw once `changes` catalog changes are journaled: the worker dies there. */
-function dyingAfterChanges(changes: number): Firestore {
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop !== "runTransaction") return Reflect.get(target, prop);
-      return async (...args: Parameters<Firestore["runTransaction"]>) => {
-        if ((await db.collection(APPLY_COLLECTIONS.changes).get()).size >= changes) throw new Error("worker killed");
-        return target.runTransaction(...args);
-      };
-    },
-  });
-}
 
 it("a resumed FAMILY_RENAME_SLUG does not merge a family that gained a live exercise meanwhile: needs_review TARGET_CHANGED", async () => {
   const barbell = exerciseFixture("Curl (Barbell)", ["barbell"]);
@@ -36,7 +21,7 @@ it("a resumed FAMILY_RENAME_SLUG does not merge a family that gained a live exer
   await seedCatalog(db, { exercises: [barbell, dumbbell], families: [computeFamilyRegistry("curl", [barbell, dumbbell])] });
   const rename = registry.handlerFor("FAMILY_RENAME_SLUG");
   const payload = { mode: "apply", rename_config: { old_family_slug: "curl", new_family_slug: "biceps_curl" } };
-  const input = await leaseForTest(makeTestDeps(dyingAfterChanges(4), { applyEnabled: true }), { type: "FAMILY_RENAME_SLUG", payload });
+  const input = await leaseForTest(makeTestDeps(dyingAfterChanges(db, 4), { applyEnabled: true }), { type: "FAMILY_RENAME_SLUG", payload });
 
   // Both members moved to biceps_curl (each with the alias of its old name), then the worker dies with no attempt left.
   await expect(rename.run(input)).rejects.toThrow("worker killed");

@@ -12,7 +12,7 @@ import { JobFailure } from "../../src/jobs/errors";
 import { type ExerciseFixture, exerciseFixture, seedCatalog } from "../helpers/catalog";
 import { type TestHandlerInput, leaseAgainForTest, leaseForTest, makeTestDeps } from "../helpers/engine";
 import { useFirestore } from "../helpers/firestore";
-import { alias, exercise, runJob } from "./support";
+import { alias, dyingAfterChanges, exercise, runJob } from "./support";
 
 const db = useFirestore();
 
@@ -27,19 +27,6 @@ function afterChanges(changes: number, meanwhile: () => Promise<void>): Firestor
           done = true;
           await meanwhile();
         }
-        return target.runTransaction(...args);
-      };
-    },
-  });
-}
-
-/** `db` whose transactions throw once `changes` catalog changes are journaled: the worker dies there. */
-function dyingAfterChanges(changes: number): Firestore {
-  return new Proxy(db, {
-    get(target, prop) {
-      if (prop !== "runTransaction") return Reflect.get(target, prop);
-      return async (...args: Parameters<Firestore["runTransaction"]>) => {
-        if ((await db.collection(APPLY_COLLECTIONS.changes).get()).size >= changes) throw new Error("worker killed");
         return target.runTransaction(...args);
       };
     },
@@ -111,7 +98,7 @@ describe("FAMILY_MERGE stopped part-way", () => {
   it("finished by another FAMILY_MERGE, re-points what still leads to an exercise the stopped one merged away", async () => {
     await seed();
     // The worker dies once the first merge is applied, before anything that follows it.
-    await killed(dyingAfterChanges(1), "FAMILY_MERGE", merge);
+    await killed(dyingAfterChanges(db, 1), "FAMILY_MERGE", merge);
     expect(await exercise(db, "rows__rows-barbell")).toMatchObject({ status: "merged", merged_into: "row__row-barbell" });
     expect(await alias(db, "bb-rows")).toMatchObject({ exercise_id: "rows__rows-barbell" });
 
@@ -134,7 +121,7 @@ describe("FAMILY_RENAME_SLUG stopped part-way", () => {
   it("fails a new rename with FAMILY_EXISTS advising a retry of the stopped one, which keeps the moved exercises' old slugs", async () => {
     await seedCatalog(db, { exercises: [barbell, dumbbell], families: registries([barbell, dumbbell]) });
     // The worker dies once the barbell curl moved, before the alias of its old name is written.
-    const stopped = await killed(dyingAfterChanges(1), "FAMILY_RENAME_SLUG", rename);
+    const stopped = await killed(dyingAfterChanges(db, 1), "FAMILY_RENAME_SLUG", rename);
     expect(await exercise(db, barbell.id)).toMatchObject({ family_slug: "biceps_curl", name: "Biceps Curl (Barbell)" });
     expect(await alias(db, "curl-barbell")).toBeNull();
     const deps = makeTestDeps(db, { applyEnabled: true });

@@ -14,6 +14,7 @@ const LEGACY = "bench-press";
 const barbell = exerciseFixture("Bench Press (Barbell)", ["barbell"], { family_slug: LEGACY, id: "legacy-bench-1" });
 const dumbbell = exerciseFixture("Bench Press (Dumbbell)", ["dumbbell"], { family_slug: LEGACY, id: "legacy-bench-2" });
 const seedLegacy = () => seedCatalog(db, { exercises: [barbell, dumbbell] });
+const machine = exerciseFixture("Bench Press (Machine)", ["machine"]);
 
 const issuesOf = (type: string, payload: Record<string, unknown>) => {
   const result = registry.parseRequest({ type, payload: { mode: "dry_run", ...payload } });
@@ -29,6 +30,13 @@ describe("a legacy family slug in a payload", () => {
     expect(issuesOf("FAMILY_SPLIT", { family_slug: LEGACY, split_config: { target_family: "db_bench", equipment: ["dumbbell"] } })).toEqual(
       [],
     );
+    expect(issuesOf("QUALITY_SCAN", { filter_criteria: { family_slug: LEGACY } })).toEqual([]);
+    expect(
+      issuesOf("CATALOG_ENRICH_FIELD", {
+        enrichment_spec: { spec_id: "content", spec_version: 1 },
+        filter_criteria: { family_slug: LEGACY },
+      }),
+    ).toEqual([]);
   });
 
   it("is refused where a job gives it to a family, its exercises taking it", () => {
@@ -90,6 +98,7 @@ describe.each(MODES)("a family with a legacy slug (%s)", (mode) => {
     });
 
     expect(run).toMatchObject({ status: done, error: null, summary: { moved: 2, renamed: 0 } });
+    expect(run.summary).not.toHaveProperty("old_slug_not_aliased");
     if (mode === "dry_run") {
       expect(await snapshotCatalog(db)).toBe(before);
       return;
@@ -100,8 +109,25 @@ describe.each(MODES)("a family with a legacy slug (%s)", (mode) => {
     expect(await family(db, "bench_press")).toMatchObject({ status: "active", exercise_count: 2 });
   });
 
+  const rename = { rename_config: { old_family_slug: LEGACY, new_family_slug: "bench_press" } };
+  const merge = { merge_config: { source_family: LEGACY, target_family: "bench_press" } };
+
+  // No registry entry says the family went on elsewhere: the family alias its slug became does, as a registry entry would.
+  it.each([
+    ["renamed", "the rename again", [], "FAMILY_RENAME_SLUG", rename, "FAMILY_RENAME_SLUG", rename],
+    ["renamed", "a merge into the family it became", [], "FAMILY_RENAME_SLUG", rename, "FAMILY_MERGE", merge],
+    ["merged", "the merge again", [machine], "FAMILY_MERGE", merge, "FAMILY_MERGE", merge],
+  ])("once %s, takes %s as done already, writing nothing", async (_done, _case, extra, firstType, first, againType, again) => {
+    await seedCatalog(db, { exercises: [barbell, dumbbell, ...extra] });
+    expect(await runJob(depsFor(db, "apply"), firstType, { mode: "apply", ...first })).toMatchObject({ status: "succeeded" });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), againType, { mode, ...again });
+
+    expect(run).toMatchObject({ status: done, error: null, summary: { moved: 0, renamed: 0 } });
+    expect(await snapshotCatalog(db)).toBe(before);
+  });
+
   it("is merged into a family whose slug the rules take", async () => {
-    const machine = exerciseFixture("Bench Press (Machine)", ["machine"]);
     await seedCatalog(db, { exercises: [barbell, dumbbell, machine] });
     const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", {
       mode,
@@ -128,5 +154,45 @@ describe.each(MODES)("a family with a legacy slug (%s)", (mode) => {
     expect(await exercise(db, dumbbell.id)).toMatchObject({ family_slug: "bench_press" });
     expect(await exercise(db, barbell.id)).toMatchObject({ family_slug: LEGACY });
     expect(await family(db, LEGACY)).toBeNull();
+  });
+});
+
+describe.each(MODES)("a family with a legacy slug no alias slug fits (%s)", (mode) => {
+  const done = mode === "apply" ? "succeeded" : "succeeded_dry_run";
+  const UNALIASABLE = "Bench_Press";
+  const members = [barbell, dumbbell].map((member) => ({ ...member, family_slug: UNALIASABLE }));
+
+  // Nothing can keep the old slug (no alias document takes it), as nothing keeps an old name slug that is no slug.
+  it("is renamed as its audit advises, its old slug leading nowhere", async () => {
+    await seedCatalog(db, { exercises: members });
+    const audit = await runJob(depsFor(db, "dry_run"), "FAMILY_AUDIT", { mode: "dry_run", family_slug: UNALIASABLE });
+    expect(audit.summary.findings).toContainEqual(
+      expect.objectContaining({ code: "registry_missing", suggestion: "rename the family's slug with FAMILY_RENAME_SLUG" }),
+    );
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", {
+      mode,
+      rename_config: { old_family_slug: UNALIASABLE, new_family_slug: "bench_press" },
+    });
+
+    expect(run).toMatchObject({ status: done, error: null, summary: { moved: 2, old_slug_not_aliased: true } });
+    if (mode === "dry_run") return;
+    for (const { id } of members) expect(await exercise(db, id)).toMatchObject({ family_slug: "bench_press" });
+    expect(await alias(db, UNALIASABLE)).toBeNull();
+    expect(await family(db, UNALIASABLE)).toBeNull();
+    expect(await family(db, "bench_press")).toMatchObject({ status: "active", exercise_count: 2 });
+  });
+
+  it("is merged into a family whose slug the rules take, its old slug leading nowhere", async () => {
+    await seedCatalog(db, { exercises: [...members, machine] });
+    const run = await runJob(depsFor(db, mode), "FAMILY_MERGE", {
+      mode,
+      merge_config: { source_family: UNALIASABLE, target_family: "bench_press" },
+    });
+
+    expect(run).toMatchObject({ status: done, error: null, summary: { moved: 2, old_slug_not_aliased: true } });
+    if (mode === "dry_run") return;
+    for (const { id } of members) expect(await exercise(db, id)).toMatchObject({ family_slug: "bench_press" });
+    expect(await alias(db, UNALIASABLE)).toBeNull();
+    expect(await family(db, UNALIASABLE)).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
  */
 import type { Firestore } from "firebase-admin/firestore";
 import { BROKEN_ALIASES, BROKEN_EXERCISES, DEMO_ALIASES, DEMO_EXERCISES, DEMO_FAMILIES } from "../../src/catalog/demo-catalog";
+import { APPLY_COLLECTIONS } from "../../src/apply/collections";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { JobCancelledError, toJobFailure } from "../../src/jobs/errors";
@@ -146,4 +147,17 @@ export function familyQueryCounter(db: Firestore): () => number {
   const sent: StructuredQueryProto[] = [];
   recordQueries(db, sent);
   return () => sent.filter((query) => JSON.stringify([query.where, query.orderBy]).includes('"fieldPath":"family_slug"')).length;
+}
+
+/** `db` whose transactions throw once `changes` catalog changes are journaled: the worker dies there. */
+export function dyingAfterChanges(db: Firestore, changes: number): Firestore {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop !== "runTransaction") return Reflect.get(target, prop);
+      return async (...args: Parameters<Firestore["runTransaction"]>) => {
+        if ((await db.collection(APPLY_COLLECTIONS.changes).get()).size >= changes) throw new Error("worker killed");
+        return target.runTransaction(...args);
+      };
+    },
+  });
 }

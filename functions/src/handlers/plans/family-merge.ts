@@ -6,7 +6,8 @@
  * one in when it already carries the name that one would be renamed to. Two different exercises with
  * the same primary equipment in a multi-equipment family are a conflict a person resolves: the whole
  * merge goes to review with MERGE_CONFLICT and nothing is written. Afterwards the source family is
- * retired (merged into the target), its slug becomes a family alias of the target, and aliases
+ * retired (merged into the target), its slug becomes a family alias of the target (but for a legacy
+ * slug no alias slug fits, "Bench_Press"), and aliases
  * pointing at it or at merged exercises follow, as do the exercises merged into those earlier.
  * Retired exercises of the source stay where they are, outside any live family; one the merge
  * retires keeps its name and slug where it is. A deprecated target (every exercise archived) takes
@@ -21,13 +22,13 @@ import { patchableValue } from "../../apply/operation-rules";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
 import { keepsRegistry, refreshRegistry, successorExerciseMoves, successorMoves } from "../support/change-plan";
-import { assertNotMergedAway, assertSourceNotRetired } from "../support/failures";
+import { assertNotMergedAway, assertSourceNotRetired, retiredInto } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { moveOperations, namingConflicts, needsNewName, planJoin, renameOperations } from "./family-moves";
 import { type DocData, isNonEmptyString, isPlainRecord } from "../../util/object-paths";
-import { mergedInto } from "../../catalog/family-registry";
 import { liveExerciseOf, slugMeansFamily } from "../../catalog/alias-resolution";
+import { isAliasableSlug } from "../../catalog/slug-aliases";
 
 export interface FamilyMergeInput {
   source: LoadedFamily;
@@ -48,6 +49,8 @@ export interface FamilyMerge {
   moved: number;
   renamed: number;
   merged_exercises: number;
+  /** False where the source slug fits no alias slug, so no family alias keeps it. */
+  oldSlugAliased: boolean;
 }
 
 /** What a merge copies from a merged exercise into its twin when the twin lacks it. */
@@ -55,8 +58,9 @@ const FILLABLE_FIELDS = ["category", "description", "muscles", "metadata", "move
 
 export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
   const { source, target, owners } = input;
-  if (mergedInto(source.registry) === target.slug && liveMembers(source.members).length === 0) {
-    return { operations: [], moved: 0, renamed: 0, merged_exercises: 0 };
+  const oldSlugAliased = isAliasableSlug(source.slug);
+  if (retiredInto(source, owners.aliases.get(source.slug)) === target.slug && liveMembers(source.members).length === 0) {
+    return { operations: [], moved: 0, renamed: 0, merged_exercises: 0, oldSlugAliased };
   }
   assertNotMergedAway(target, (successor) =>
     successor === source.slug
@@ -101,7 +105,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     ...[...mergedIntoTarget(source, target)].flatMap(([retired, into]) =>
       followingRetired(input, aliases, retired, successorOf.get(into) ?? into),
     ),
-    ...followingFamilyAliases(input, aliases, successorOf),
+    ...followingFamilyAliases(input, aliases, successorOf, oldSlugAliased),
     // Live after the merge: its own live exercises or the ones moved in (see assertSomethingLive).
     ...refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
     ...retiringRegistry(source, target.slug, `${source.slug} is merged into ${target.slug}`),
@@ -112,7 +116,13 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
       new Set(input.pointingAliases.filter(({ data }) => data.family_slug === source.slug).map(({ id }) => id)),
     ),
   ];
-  return { operations, moved: join.moves.length, renamed: join.renames.length + renamedMoves.length, merged_exercises: join.merges.length };
+  return {
+    operations,
+    moved: join.moves.length,
+    renamed: join.renames.length + renamedMoves.length,
+    merged_exercises: join.merges.length,
+    oldSlugAliased,
+  };
 }
 
 /**
@@ -249,12 +259,13 @@ function followingRetired(
 
 /**
  * Aliases of the source family lead to the target, or keep the exercise their slug names (`exerciseKeptBy`, its
- * successor where the merge retires it); the source slug becomes a family alias.
+ * successor where the merge retires it); the source slug becomes a family alias where it can (`oldSlugAliased`).
  */
 function followingFamilyAliases(
   input: FamilyMergeInput,
   aliases: ReadonlyMap<string, DocData>,
   successorOf: ReadonlyMap<string, string>,
+  oldSlugAliased: boolean,
 ): OperationInput[] {
   const { source, target } = input;
   const exercises = exercisesById(source.members, target.members, input.aliasExercises);
@@ -288,7 +299,7 @@ function followingFamilyAliases(
     }
   }
   const existing = input.owners.aliases.get(source.slug);
-  if (existing?.family_slug !== target.slug || existing.exercise_id) {
+  if (oldSlugAliased && (existing?.family_slug !== target.slug || existing.exercise_id)) {
     operations.push({
       op: "upsert_alias",
       alias_slug: source.slug,

@@ -4,7 +4,8 @@
  * its name, as no alias may lead to it); aliases of the family follow (one naming an exercise too keeps
  * the target ALIAS_REPAIR would keep: `exerciseKeptBy`);
  * the old slug becomes a family alias of the new one, and its registry entry is retired as merged
- * into the new one, so anything holding the old slug finds its way. A new slug that already names a
+ * into the new one, so anything holding the old slug finds its way (a legacy slug no alias slug fits,
+ * "Bench_Press", can be neither: nothing leads on from it). A new slug that already names a
  * family is refused with FAMILY_EXISTS (merge the families instead), but for one the family had before
  * (a family renamed or merged into it, left with no live exercise) and one a rename stopped part-way
  * moved exercises to (retry that rename, whose plan still holds the rest).
@@ -15,10 +16,10 @@ import { JobFailure } from "../../jobs/errors";
 import { exerciseIdFor } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
 import { refreshRegistry, successorMoves } from "../support/change-plan";
-import { assertSlugNotAnAlias, assertSourceNotRetired } from "../support/failures";
+import { assertSlugNotAnAlias, assertSourceNotRetired, retiredInto } from "../support/failures";
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
-import { aliasPointsAtFamily } from "../../catalog/slug-aliases";
+import { aliasPointsAtFamily, isAliasableSlug } from "../../catalog/slug-aliases";
 import { mergedInto } from "../../catalog/family-registry";
 import { exerciseKeptBy, exercisesById, keepsExerciseRationale, nothingLiveToMerge, retiringRegistry } from "./family-merge";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
@@ -27,7 +28,7 @@ export interface FamilyRenameInput {
   family: LoadedFamily;
   /** The family as found under the new slug: nothing, or the renamed family after an earlier run. */
   renamed: LoadedFamily;
-  /** Includes the alias documents of the old and the new slug. */
+  /** Includes the alias documents of the old and the new slug (the old one's tells a legacy family renamed already: `retiredInto`). */
   owners: SlugOwners;
   /** Aliases pointing at the family. */
   familyAliases: readonly CatalogDoc[];
@@ -41,6 +42,8 @@ export interface FamilyRename {
   operations: OperationInput[];
   moved: number;
   renamed: number;
+  /** False where the old slug fits no alias slug, so no family alias keeps it. */
+  oldSlugAliased: boolean;
 }
 
 /**
@@ -54,13 +57,14 @@ export function namesUnderNewSlug(family: LoadedFamily, newSlug: string): Map<st
 
 export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
   const { family, renamed: target } = input;
+  const oldSlugAliased = isAliasableSlug(family.slug);
   const successor = mergedInto(target.registry);
   // The slug this family had before (a family renamed or merged into it: a merge leaves the duplicates it retired there) is
   // free to take back once none of that family's exercises is live.
   const formerSlug = successor === family.slug && liveMembers(target.members).length === 0;
   if (!formerSlug && (target.members.length > 0 || target.registry !== null)) {
-    if (family.members.length === 0 && mergedInto(family.registry) === target.slug) {
-      return { operations: [], moved: 0, renamed: 0 };
+    if (family.members.length === 0 && retiredInto(family, input.owners.aliases.get(family.slug)) === target.slug) {
+      return { operations: [], moved: 0, renamed: 0, oldSlugAliased };
     }
     // The advice below is a merge, which takes no family merged away already, nor one with no live
     // exercise into another with none: those are retired, not renamed.
@@ -122,18 +126,22 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
     ...(aliasOfThisFamily
       ? [{ op: "delete_alias" as const, alias_slug: target.slug, rationale: `${target.slug} names the family itself again` }]
       : []),
-    {
-      op: "upsert_alias",
-      alias_slug: family.slug,
-      family_slug: target.slug,
-      is_family_alias: true,
-      rationale: `the old slug ${family.slug} leads to ${target.slug}`,
-    },
+    ...(oldSlugAliased
+      ? [
+          {
+            op: "upsert_alias" as const,
+            alias_slug: family.slug,
+            family_slug: target.slug,
+            is_family_alias: true,
+            rationale: `the old slug ${family.slug} leads to ${target.slug}`,
+          },
+        ]
+      : []),
     ...refreshRegistry(target.slug, family.registry, live.size > 0, retiredName),
     ...retiringRegistry(family, target.slug, retiredName),
     ...successorMoves(input.mergedIntoFamily, family.slug, target.slug, new Set(input.familyAliases.map(({ id }) => id))),
   ];
-  return { operations, moved: moves.length, renamed: renamedMoves.length };
+  return { operations, moved: moves.length, renamed: renamedMoves.length, oldSlugAliased };
 }
 
 /**

@@ -3,8 +3,7 @@ import { type ChangePlan, type OperationInput, changePlanSchema } from "../../ap
 import type { Job } from "../../jobs/model";
 import type { CatalogDoc } from "../../catalog/repository";
 import { type DocData } from "../../util/object-paths";
-import { mergedInto } from "../../catalog/family-registry";
-import { FAMILY_SLUG_PATTERN } from "../../catalog/taxonomy";
+import { canHoldRegistry, mergedInto } from "../../catalog/family-registry";
 
 /** A plan with the schema's defaults filled, and an explicit no_change when there is nothing to do. */
 export function changePlan(job: Pick<Job, "id" | "type">, summary: string, operations: readonly OperationInput[]): ChangePlan {
@@ -17,11 +16,11 @@ export function changePlan(job: Pick<Job, "id" | "type">, summary: string, opera
 }
 
 /**
- * Whether a plan may write a family's registry entry: it has one (`stored`), or its slug is one the catalog's schema
- * takes. A legacy slug no slug rule fits ("bench-press", which a job may name to repair that family) gets no new entry.
+ * Whether a plan may write a family's registry entry: it has one (`stored`), or its slug `canHoldRegistry`. A legacy
+ * slug (which a job may name to repair that family) gets no new entry.
  */
 export function keepsRegistry(familySlug: string, stored: Readonly<DocData> | null): boolean {
-  return stored !== null || FAMILY_SLUG_PATTERN.test(familySlug);
+  return stored !== null || canHoldRegistry(familySlug);
 }
 
 /**

@@ -9,7 +9,7 @@ import { type LoadedFamily, readFamily } from "../../catalog/reads";
 import { describeAlias } from "../../catalog/slug-aliases";
 import { missingExercises } from "../../catalog/targets";
 import { type DocData, display, isNonEmptyString } from "../../util/object-paths";
-import { mergedInto } from "../../catalog/family-registry";
+import { canHoldRegistry, mergedInto } from "../../catalog/family-registry";
 import { liveMembers } from "../../catalog/family-naming";
 import { getAliases } from "../../catalog/repository";
 
@@ -105,6 +105,29 @@ export async function loadFamily(db: Firestore, slug: string, otherFamily?: stri
     throw familyNotFound(slug, (await getAliases(db, [slug])).get(slug), otherFamily);
   }
   return family;
+}
+
+/**
+ * The family that reading `slug` for a merge or rename into `successor` finds: as `loadFamily` finds it, and found too,
+ * empty, where that job retired it already and only the alias of its slug (`retiredInto`) says so; its plan does nothing.
+ */
+export async function loadRetiringFamily(db: Firestore, slug: string, successor: string): Promise<LoadedFamily> {
+  const family = await readFamily(db, slug);
+  if (family.members.length === 0 && family.registry === null) {
+    const alias = (await getAliases(db, [slug])).get(slug);
+    if (retiredInto(family, alias) !== successor) throw familyNotFound(slug, alias, successor);
+  }
+  return family;
+}
+
+/**
+ * The family a merge or rename retired `family` into: the successor its registry entry names; a legacy slug holds no
+ * entry (`canHoldRegistry`), so for one the family its slug's family alias (`aliasOfSlug`) leads to. Whether that job
+ * left anything to do (a live exercise, or any for a rename) is the caller's to judge, as with a registry entry.
+ */
+export function retiredInto(family: LoadedFamily, aliasOfSlug: Readonly<DocData> | undefined): string | null {
+  if (family.registry !== null || canHoldRegistry(family.slug)) return mergedInto(family.registry);
+  return aliasOfSlug && !aliasOfSlug.exercise_id && isNonEmptyString(aliasOfSlug.family_slug) ? aliasOfSlug.family_slug : null;
 }
 
 /**
