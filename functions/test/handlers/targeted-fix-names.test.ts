@@ -124,35 +124,28 @@ describe.each(MODES)("TARGETED_FIX names (%s)", (mode) => {
     return { plain, variant };
   }
 
-  it("rebases an exercise a merge moved in from the family its name's base derives to, not the one its id was created in", async () => {
-    const { plain: id } = await mergedInArchivedThenRenamed();
-    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
-      mode,
-      exercise_doc_ids: [id],
-      fix_type: "patch",
-      fix_data: { patch: { status: "approved" } },
-    });
-    expect(run).toMatchObject({ status: done, error: null });
-    expect(run.summary.renamed).toEqual([
-      {
-        exercise_id: id,
-        old_name: "Row (Cable)",
-        new_name: "Rowing (Cable)",
-        because: "no variant of rowing, rebased onto it as the patch brings it back",
-      },
-    ]);
-    if (mode === "dry_run") return;
-    expect(await exercise(db, id)).toMatchObject({ name: "Rowing (Cable)", name_slug: "rowing-cable", status: "approved" });
-    expect(await alias(db, "row-cable")).toMatchObject({ exercise_id: id });
-    const audit = await runJob(depsFor(db, "apply"), "FAMILY_AUDIT", { mode: "apply", family_slug: "rowing" });
-    expect(audit.summary).toMatchObject({ findings_count: 0 });
-  });
+  // Which family such a name came from is a guess (row, or incline_row for the variant): a wrong guess would write
+  // another movement's name ("Back Squat (Trap Bar)" for a misfiled deadlift), so nothing is written.
+  it.each(["plain", "variant"] as const)(
+    "refuses to bring back a %s exercise a merge moved in, its id's family no longer in its name: RENAME_CONFLICT, nothing written",
+    async (which) => {
+      const moved = await mergedInArchivedThenRenamed();
+      await refused(
+        { exercise_doc_ids: [moved[which]], fix_type: "patch", fix_data: { patch: { status: "approved" } } },
+        "needs_review",
+        "RENAME_CONFLICT",
+      );
+    },
+  );
 
-  it("refuses to bring back such an exercise whose name's family is a guess (row or incline_row): RENAME_CONFLICT, nothing written", async () => {
-    // Rebased from incline_row, "Incline Row (Dumbbell)" would lose its variant word: "Rowing (Dumbbell)".
-    const { variant } = await mergedInArchivedThenRenamed();
+  it("refuses to bring back a misfiled exercise after its family's slug rename: RENAME_CONFLICT, not another movement's name", async () => {
+    const misfiled = archivedExerciseFixture("Deadlift (Trap Bar)", ["trap-bar"], { family_slug: "squat" });
+    await seedDemo(db, { exercises: [misfiled] });
+    const rename = { mode: "apply", rename_config: { old_family_slug: "squat", new_family_slug: "back_squat" } };
+    expect(await runJob(depsFor(db, "apply"), "FAMILY_RENAME_SLUG", rename)).toMatchObject({ status: "succeeded" });
+    expect(await exercise(db, misfiled.id)).toMatchObject({ name: "Deadlift (Trap Bar)", family_slug: "back_squat" });
     await refused(
-      { exercise_doc_ids: [variant], fix_type: "patch", fix_data: { patch: { status: "approved" } } },
+      { exercise_doc_ids: [misfiled.id], fix_type: "patch", fix_data: { patch: { status: "approved" } } },
       "needs_review",
       "RENAME_CONFLICT",
     );

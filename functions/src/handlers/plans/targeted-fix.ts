@@ -14,7 +14,7 @@
 import { sameValue } from "../../util/document-diff";
 import type { OperationInput } from "../../apply/plan";
 import { type CatalogDoc } from "../../catalog/repository";
-import { contributionSum, splitExerciseName, toFamilySlug, toNameSlug, writableContribution } from "../../catalog/taxonomy";
+import { contributionSum, toNameSlug, writableContribution } from "../../catalog/taxonomy";
 import { canonicalFieldValue } from "../../catalog/canonical-values";
 import { JobFailure } from "../../jobs/errors";
 import { refreshRegistry, successorExerciseMoves } from "../support/change-plan";
@@ -262,36 +262,18 @@ export function patchNaming(payload: TargetedFixPayload, families: ReadonlyMap<s
 /**
  * The name of exercise `id`, brought back into `family` under a name that is no variant of it, rebased
  * onto the family as a family rename rebases its live members (`nameForFamily`): from the family its id
- * says it was created in, whose base a retired exercise's name still carries; else, for one a merge or
- * split moved out of that family (its id kept, its name rebased there), from the family its name's base
- * derives to. Null when its name cannot be made to fit: one still in the family it was created in, whose
- * name never fitted it, is misfiled, not moved.
+ * says it was created in, whose base its name still carries, as a retired exercise keeps its name. Null
+ * when its name cannot be made to fit.
  */
 function rebasedOnto(family: LoadedFamily, id: string, exercise: Readonly<DocData>, multiEquipment: boolean): string | null {
+  const from = creationFamilyOf(id);
+  if (from === null) return null;
   const toBase = familyBaseName(
     family.slug,
     family.members.map(({ data }) => data),
     family.registry,
   );
-  const rebasedFrom = (from: string | null) =>
-    from === null ? null : nameForFamily(exercise, { from, to: family.slug, toBase, multiEquipment });
-  const createdIn = creationFamilyOf(id);
-  const fromCreation = rebasedFrom(createdIn);
-  if (fromCreation !== null || createdIn === null || createdIn === family.slug) return fromCreation;
-  // Which of its base's trailing words named the family is a guess when more than one rebase fits:
-  // "Incline Row" from row is "Incline Rowing", from incline_row "Rowing", its variant word lost.
-  const fromName = new Set(
-    familiesNameFits(nameOf(exercise) ?? "")
-      .map(rebasedFrom)
-      .filter((name) => name !== null),
-  );
-  return fromName.size === 1 ? [...fromName][0] : null;
-}
-
-/** The families a name fits (`familySlugFitsName`): its base's trailing words, each run as a slug ("Incline Row": row, incline_row). */
-function familiesNameFits(name: string): string[] {
-  const words = splitExerciseName(name).base.split(/\s+/);
-  return [...new Set(words.map((_, start) => toFamilySlug(words.slice(start).join(" "))))].filter((slug) => slug !== "");
+  return nameForFamily(exercise, { from, to: family.slug, toBase, multiEquipment });
 }
 
 /** Whether a patch brings a retired exercise back: it sets a live status. */
