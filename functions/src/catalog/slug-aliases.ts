@@ -11,14 +11,18 @@ import { type DocData, display } from "../util/object-paths";
  * another shape. When it differs from the current name_slug, the exercise was renamed since.
  */
 export function creationSlugOf(exerciseId: string): string | null {
-  const parts = exerciseId.split("__");
-  return parts.length === 2 && parts[1] !== "" ? parts[1] : null;
+  return creationPart(exerciseId, 1);
 }
 
 /** The family an exercise id was created in, as `creationSlugOf` reads it, or null for ids of another shape. */
 export function creationFamilyOf(exerciseId: string): string | null {
+  return creationPart(exerciseId, 0);
+}
+
+/** Part `index` of an id of the shape `{family_slug}__{name_slug}` (0: the family, 1: the name slug), or null. */
+function creationPart(exerciseId: string, index: 0 | 1): string | null {
   const parts = exerciseId.split("__");
-  return parts.length === 2 && parts[0] !== "" ? parts[0] : null;
+  return parts.length === 2 && parts[index] !== "" ? parts[index] : null;
 }
 
 /**

@@ -21,7 +21,7 @@ import { exercisePathSchema } from "../../catalog/schemas";
 import { patchableValue } from "../../apply/operation-rules";
 import { JobFailure } from "../../jobs/errors";
 import type { LoadedFamily } from "../../catalog/reads";
-import { keepsRegistry, refreshRegistry, successorExerciseMoves, successorMoves } from "../support/change-plan";
+import { refreshRegistry, retiringRegistry, successorExerciseMoves, successorMoves } from "../support/change-plan";
 import { assertNotMergedAway, assertSourceNotRetired, retiredInto } from "../support/failures";
 import { liveMembers } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
@@ -108,7 +108,7 @@ export function planFamilyMerge(input: FamilyMergeInput): FamilyMerge {
     ...followingFamilyAliases(input, aliases, successorOf, oldSlugAliased),
     // Live after the merge: its own live exercises or the ones moved in (see assertSomethingLive).
     ...refreshRegistry(target.slug, target.registry, true, `${target.slug} takes in the exercises of ${source.slug}`),
-    ...retiringRegistry(source, target.slug, `${source.slug} is merged into ${target.slug}`),
+    ...retiringRegistry(source.slug, source.registry, target.slug, `${source.slug} is merged into ${target.slug}`),
     ...successorMoves(
       input.mergedIntoSource,
       source.slug,
@@ -148,15 +148,6 @@ function mergedIntoTarget(source: LoadedFamily, target: LoadedFamily): Map<strin
 export function repointedMemberIds(source: LoadedFamily, target: LoadedFamily): string[] {
   const live = [...liveMembers(source.members), ...liveMembers(target.members)].map(({ id }) => id);
   return [...live, ...mergedIntoTarget(source, target).keys()];
-}
-
-/**
- * The registry update retiring `family` into `successor` (a merge, a rename): its entry written merged, where it
- * `keepsRegistry`. Without one, the family alias its slug becomes is what leads to the successor.
- */
-export function retiringRegistry(family: LoadedFamily, successor: string, rationale: string): OperationInput[] {
-  if (!keepsRegistry(family.slug, family.registry)) return [];
-  return [{ op: "update_family_registry", family_slug: family.slug, status: "merged", merged_into: successor, rationale }];
 }
 
 /**

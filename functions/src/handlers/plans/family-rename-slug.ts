@@ -15,13 +15,13 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { JobFailure } from "../../jobs/errors";
 import { exerciseIdFor } from "../../catalog/taxonomy";
 import type { LoadedFamily } from "../../catalog/reads";
-import { refreshRegistry, successorMoves } from "../support/change-plan";
+import { refreshRegistry, retiringRegistry, successorMoves } from "../support/change-plan";
 import { assertSlugNotAnAlias, assertSourceNotRetired, retiredInto } from "../support/failures";
 import { isMultiEquipment, liveMembers, nameForFamily, nameOf } from "../../catalog/family-naming";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { aliasPointsAtFamily, isAliasableSlug } from "../../catalog/slug-aliases";
 import { mergedInto } from "../../catalog/family-registry";
-import { exerciseKeptBy, exercisesById, keepsExerciseRationale, nothingLiveToMerge, retiringRegistry } from "./family-merge";
+import { exerciseKeptBy, exercisesById, keepsExerciseRationale, nothingLiveToMerge } from "./family-merge";
 import { moveOperations, namingConflicts, needsNewName } from "./family-moves";
 
 export interface FamilyRenameInput {
@@ -138,7 +138,7 @@ export function planFamilyRenameSlug(input: FamilyRenameInput): FamilyRename {
         ]
       : []),
     ...refreshRegistry(target.slug, family.registry, live.size > 0, retiredName),
-    ...retiringRegistry(family, target.slug, retiredName),
+    ...retiringRegistry(family.slug, family.registry, target.slug, retiredName),
     ...successorMoves(input.mergedIntoFamily, family.slug, target.slug, new Set(input.familyAliases.map(({ id }) => id))),
   ];
   return { operations, moved: moves.length, renamed: renamedMoves.length, oldSlugAliased };

@@ -19,7 +19,7 @@ export function changePlan(job: Pick<Job, "id" | "type">, summary: string, opera
  * Whether a plan may write a family's registry entry: it has one (`stored`), or its slug `canHoldRegistry`. A legacy
  * slug (which a job may name to repair that family) gets no new entry.
  */
-export function keepsRegistry(familySlug: string, stored: Readonly<DocData> | null): boolean {
+function keepsRegistry(familySlug: string, stored: Readonly<DocData> | null): boolean {
   return stored !== null || canHoldRegistry(familySlug);
 }
 
@@ -38,6 +38,20 @@ export function refreshRegistry(
   if (successor !== null)
     return [{ op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: successor, rationale }];
   return [{ op: "update_family_registry", family_slug: familySlug, status: hasLiveMembers ? "active" : "deprecated", rationale }];
+}
+
+/**
+ * The registry update retiring a family into `successor` (a merge, a rename): its entry written merged, where it
+ * `keepsRegistry`. Without one, the family alias its slug becomes is what leads to the successor.
+ */
+export function retiringRegistry(
+  familySlug: string,
+  stored: Readonly<DocData> | null,
+  successor: string,
+  rationale: string,
+): OperationInput[] {
+  if (!keepsRegistry(familySlug, stored)) return [];
+  return [{ op: "update_family_registry", family_slug: familySlug, status: "merged", merged_into: successor, rationale }];
 }
 
 /**

@@ -99,24 +99,32 @@ export function assertSourceNotRetired(family: LoadedFamily, retired: "merged" |
  * A family with its registry entry; FAMILY_NOT_FOUND when it has neither exercises nor a registry entry
  * (naming where the slug leads when it is an alias). `otherFamily`: the family the job names beside it, if any.
  */
-export async function loadFamily(db: Firestore, slug: string, otherFamily?: string): Promise<LoadedFamily> {
-  const family = await readFamily(db, slug);
-  if (family.members.length === 0 && family.registry === null) {
-    throw familyNotFound(slug, (await getAliases(db, [slug])).get(slug), otherFamily);
-  }
-  return family;
+export function loadFamily(db: Firestore, slug: string, otherFamily?: string): Promise<LoadedFamily> {
+  return readFamilyOrNotFound(db, slug, otherFamily, () => false);
 }
 
 /**
  * The family that reading `slug` for a merge or rename into `successor` finds: as `loadFamily` finds it, and found too,
  * empty, where that job retired it already and only the alias of its slug (`retiredInto`) says so; its plan does nothing.
  */
-export async function loadRetiringFamily(db: Firestore, slug: string, successor: string): Promise<LoadedFamily> {
+export function loadRetiringFamily(db: Firestore, slug: string, successor: string): Promise<LoadedFamily> {
+  return readFamilyOrNotFound(db, slug, successor, (family, alias) => retiredInto(family, alias) === successor);
+}
+
+/**
+ * The family under `slug`; one with neither exercises nor a registry entry is FAMILY_NOT_FOUND unless `foundEmpty`
+ * says otherwise, given the alias of its slug (read only then).
+ */
+async function readFamilyOrNotFound(
+  db: Firestore,
+  slug: string,
+  otherFamily: string | undefined,
+  foundEmpty: (family: LoadedFamily, aliasOfSlug: Readonly<DocData> | undefined) => boolean,
+): Promise<LoadedFamily> {
   const family = await readFamily(db, slug);
-  if (family.members.length === 0 && family.registry === null) {
-    const alias = (await getAliases(db, [slug])).get(slug);
-    if (retiredInto(family, alias) !== successor) throw familyNotFound(slug, alias, successor);
-  }
+  if (family.members.length > 0 || family.registry !== null) return family;
+  const alias = (await getAliases(db, [slug])).get(slug);
+  if (!foundEmpty(family, alias)) throw familyNotFound(slug, alias, otherFamily);
   return family;
 }
 
