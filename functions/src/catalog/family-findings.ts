@@ -8,8 +8,7 @@ import { exerciseNameProblem, familySlugFitsName } from "./naming-rules";
 import { type CatalogDoc } from "./repository";
 import { toNameSlug } from "./taxonomy";
 import { isMultiEquipment, liveMembers, membersByPrimary, nameOf, namesInFamily } from "./family-naming";
-import { NO_SLUG_OWNERS, type SlugOwners, renameConflictCheck } from "./rename-conflicts";
-import { describeAlias, isAliasableSlug } from "./slug-aliases";
+import { NO_SLUG_OWNERS, type SlugOwners, heldOldSlug, renameConflictCheck } from "./rename-conflicts";
 import { type DocData } from "../util/object-paths";
 import { canHoldRegistry, computeFamilyRegistry, mergedInto, normalizedEquipment, normalizedPrimary } from "./family-registry";
 
@@ -150,20 +149,6 @@ function memberFindings(familySlug: string, members: readonly CatalogDoc[], owne
 interface RenameBlock {
   code: Extract<FamilyFindingCode, "name_collision" | "alias_held">;
   why: string;
-}
-
-/**
- * Why renaming member `id` to `target` would write its stored name slug's alias over one that leads to
- * another exercise or family, or null. Its other old slugs give up such an alias (see renameAliasOps),
- * but the stored name slug stays the exercise's: the validator refuses to take the alias over from a
- * live target (ALIAS_COLLISION), and a person decides where it should lead.
- */
-function heldOldSlug(id: string, data: Readonly<DocData>, target: string, owners: SlugOwners): string | null {
-  const slug = data.name_slug;
-  if (!isAliasableSlug(slug) || slug === toNameSlug(target)) return null;
-  const alias = owners.aliases.get(slug);
-  if (!alias || !(alias.exercise_id || alias.family_slug) || alias.exercise_id === id) return null;
-  return `its old slug must stay its alias, and ${describeAlias(slug, alias)}`;
 }
 
 /** The finding for member `id` whose `name` should be `target`; `blocked`: why it cannot take it, if it cannot. */

@@ -4,7 +4,7 @@
  * clash is reported as a finding instead of failing validation.
  */
 import { toNameSlug } from "./taxonomy";
-import { aliasPointsAtExercise, describeAlias } from "./slug-aliases";
+import { aliasPointsAtExercise, describeAlias, isAliasableSlug, shadowsOwnName } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
 import { shortList } from "../util/short-list";
 
@@ -59,4 +59,19 @@ export function renameConflictCheck(
     if (alias && !aliasPointsAtExercise(alias, id)) return describeAlias(slug, alias);
     return null;
   };
+}
+
+/**
+ * Why renaming exercise `id` to `target` would write its stored name slug's alias over one that leads to
+ * another exercise or family, or null. Its other old slugs give up such an alias (see renameAliasOps),
+ * but the stored name slug stays the exercise's: the validator refuses to take the alias over from a
+ * live target (ALIAS_COLLISION), and a person decides where it should lead. An alias shadowing a live
+ * exercise's name is no such target: the rename takes it over (`shadowsOwnName`).
+ */
+export function heldOldSlug(id: string, data: Readonly<DocData>, target: string, owners: SlugOwners): string | null {
+  const slug = data.name_slug;
+  if (!isAliasableSlug(slug) || slug === toNameSlug(target)) return null;
+  const alias = owners.aliases.get(slug);
+  if (!alias || !(alias.exercise_id || alias.family_slug) || alias.exercise_id === id || shadowsOwnName(id, data, alias)) return null;
+  return `its old slug must stay its alias, and ${describeAlias(slug, alias)}`;
 }

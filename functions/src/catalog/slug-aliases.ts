@@ -5,6 +5,7 @@
  */
 import { ALIAS_SLUG_PATTERN, toNameSlug } from "./taxonomy";
 import { type DocData, display } from "../util/object-paths";
+import { isLiveExercise } from "./family-registry";
 
 /**
  * The name slug an exercise id was created with (`{family_slug}__{name_slug}`), or null for ids of
@@ -36,6 +37,15 @@ export function isAliasableSlug(slug: unknown): slug is string {
 /** Every slug the exercise is or was known by that an alias can keep: its stored name_slug and the slug in its id. */
 export function knownSlugsOf(exerciseId: string, exercise: Readonly<DocData>): string[] {
   return [...new Set([exercise.name_slug, creationSlugOf(exerciseId)].filter(isAliasableSlug))];
+}
+
+/**
+ * True when `alias`, the alias document at the stored name slug of live exercise `exerciseId`, leads to another
+ * exercise: it was never followed (the slug finds the exercise by its name first) and shadows the name, which
+ * ALIAS_REPAIR deletes. Renaming the exercise takes the alias over, so the old slug still reaches it.
+ */
+export function shadowsOwnName(exerciseId: string, exercise: Readonly<DocData>, alias: Readonly<DocData> | undefined): boolean {
+  return isLiveExercise(exercise) && typeof alias?.exercise_id === "string" && alias.exercise_id !== exerciseId;
 }
 
 /** True when `alias` is a family alias leading to `familySlug`. */

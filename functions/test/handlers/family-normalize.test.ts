@@ -55,8 +55,8 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
     });
   });
 
-  it("normalises the rest of a family whose member's old slug is an alias of another exercise, leaving that one for review", async () => {
-    // "Row" would become "Row (Dumbbell)" and keep "row" as its alias, which leads to the plank.
+  it("normalises the rest of a family whose member's old slug is an alias of another family, leaving that one for review", async () => {
+    // "Row" would become "Row (Dumbbell)" and keep "row" as its alias, which leads to the plank family.
     await seedCatalog(db, {
       exercises: [
         exerciseFixture("Row (Barbell)", ["barbell"]),
@@ -64,7 +64,7 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
         exerciseFixture("Cable Row", ["cable"], { family_slug: "row" }),
         exerciseFixture("Plank", ["bodyweight"]),
       ],
-      aliases: [{ alias_slug: "row", exercise_id: "plank__plank", is_family_alias: false }],
+      aliases: [{ alias_slug: "row", family_slug: "plank", is_family_alias: true }],
     });
     const before = await snapshotCatalog(db);
     const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "row" });
@@ -72,7 +72,7 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
     const aliasHeld = {
       code: "alias_held",
       exercise_ids: ["row__row"],
-      message: '"Row" should be "Row (Dumbbell)", but its old slug must stay its alias, and "row" is an alias of exercise plank__plank',
+      message: '"Row" should be "Row (Dumbbell)", but its old slug must stay its alias, and "row" is an alias of family plank',
       suggestion: "Row (Dumbbell)",
       fix: "review",
     };
@@ -89,8 +89,32 @@ describe.each(MODES)("FAMILY_NORMALIZE (%s)", (mode) => {
     expect(await exercise(db, "row__cable-row")).toMatchObject({ name: "Row (Cable)", name_slug: "row-cable" });
     expect(await alias(db, "cable-row")).toMatchObject({ exercise_id: "row__cable-row" });
     expect(await exercise(db, "row__row")).toMatchObject({ name: "Row", name_slug: "row" });
-    expect(await alias(db, "row")).toMatchObject({ exercise_id: "plank__plank" });
+    expect(await alias(db, "row")).toMatchObject({ family_slug: "plank" });
     expect(await family(db, "row")).toMatchObject({ status: "active", exercise_count: 3 });
+  });
+
+  it("takes over an alias of another exercise at a member's own name slug when renaming it: the alias shadowed that name", async () => {
+    // "row" finds the live "Row" by its name, never the plank the alias names; the alias repair would delete it.
+    await seedCatalog(db, {
+      exercises: [
+        exerciseFixture("Row (Barbell)", ["barbell"]),
+        exerciseFixture("Row", ["dumbbell"]),
+        exerciseFixture("Plank", ["bodyweight"]),
+      ],
+      aliases: [{ alias_slug: "row", exercise_id: "plank__plank", is_family_alias: false }],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_NORMALIZE", { mode, family_slug: "row" });
+
+    expect(run.status).toBe(mode === "apply" ? "succeeded" : "succeeded_dry_run");
+    expect(run.summary).toMatchObject({ renamed: 1, unresolved: { findings_count: 0 } });
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "row__row")).toMatchObject({ name: "Row (Dumbbell)", name_slug: "row-dumbbell" });
+    expect(await alias(db, "row")).toMatchObject({ exercise_id: "row__row" });
+    expect((await runJob(depsFor(db, mode), "FAMILY_AUDIT", { mode, family_slug: "row" })).summary).toMatchObject({ findings_count: 0 });
   });
 
   it("normalises the rest of a family that holds a misfiled exercise, leaving that one for review", async () => {

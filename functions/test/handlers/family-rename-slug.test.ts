@@ -1,4 +1,11 @@
-import { type CatalogSeed, archivedExerciseFixture, exerciseFixture, retiredFamilyFixture, snapshotCatalog } from "../helpers/catalog";
+import {
+  type CatalogSeed,
+  archivedExerciseFixture,
+  exerciseFixture,
+  retiredFamilyFixture,
+  seedCatalog,
+  snapshotCatalog,
+} from "../helpers/catalog";
 import { useFirestore } from "../helpers/firestore";
 import { CATALOG_COLLECTIONS } from "../../src/catalog/collections";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
@@ -46,6 +53,28 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await alias(db, "push_up")).toMatchObject({ family_slug: "press_up", is_family_alias: true });
     expect(await family(db, "press_up")).toMatchObject({ status: "active", exercise_count: 4 });
     expect(await family(db, "push_up")).toMatchObject({ status: "merged", merged_into: "press_up", exercise_count: 0 });
+  });
+
+  it("renames a member whose name slug an alias of another exercise shadowed: the alias leads to the member now", async () => {
+    // "squats-barbell" finds the live "Squats (Barbell)" by its name, never the lunge the alias names.
+    await seedCatalog(db, {
+      exercises: [
+        exerciseFixture("Squats (Barbell)", ["barbell"]),
+        exerciseFixture("Squats (Dumbbell)", ["dumbbell"]),
+        exerciseFixture("Lunge", ["bodyweight"]),
+      ],
+      aliases: [{ alias_slug: "squats-barbell", exercise_id: "lunge__lunge" }],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "squats", "squat"));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { moved: 2, renamed: 2 } });
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "squats__squats-barbell")).toMatchObject({ family_slug: "squat", name: "Squat (Barbell)" });
+    expect(await alias(db, "squats-barbell")).toMatchObject({ exercise_id: "squats__squats-barbell" });
   });
 
   it("moves a retired exercise under its own name: no alias may lead to it, so it is not renamed", async () => {

@@ -84,37 +84,51 @@ describe("planFamilyNormalize", () => {
     ]);
   });
 
-  it.each([
-    ["another exercise", { exercise_id: "squat__squat-dumbbell" }, '"seal-row" is an alias of exercise squat__squat-dumbbell'],
-    ["a family", { family_slug: "squat", is_family_alias: true }, '"seal-row" is an alias of family squat'],
-  ])("leaves for review only the member whose stored slug's alias leads to %s, and the scan asks for an audit too", (_, target, held) => {
-    const members = [
-      exerciseFixture("Seal Row (Barbell)", ["barbell"]),
-      exerciseFixture("Seal Row", ["dumbbell"]),
-      exerciseFixture("Cable Seal Row", ["cable"], { family_slug: "seal_row" }),
-    ];
-    const catalog = catalogWith({ exercises: members, aliases: [{ alias_slug: "seal-row", ...target }] });
+  it("takes over, deleting it first, an alias of another exercise at a renamed member's own name slug, which it shadowed", () => {
+    const members = [exerciseFixture("Seal Row (Barbell)", ["barbell"]), exerciseFixture("Seal Row", ["dumbbell"])];
+    const catalog = catalogWith({ exercises: members, aliases: [{ alias_slug: "seal-row", exercise_id: "squat__squat-dumbbell" }] });
     const family = audited(catalog, "seal_row");
-    const aliasHeld = {
-      code: "alias_held",
-      exercise_ids: ["seal_row__seal-row"],
-      message: `"Seal Row" should be "Seal Row (Dumbbell)", but its old slug must stay its alias, and ${held}`,
-      suggestion: "Seal Row (Dumbbell)",
-      fix: "review",
-    };
-    expect(family.findings).toContainEqual(aliasHeld);
+    expect(family.findings.map((finding) => finding.code)).not.toContain("alias_held");
 
     const normalization = planFamilyNormalize(family);
-    expect(ops(normalization.operations, "rename_exercise")).toEqual([
-      expect.objectContaining({ exercise_id: "seal_row__cable-seal-row", new_name: "Seal Row (Cable)" }),
+    expect(normalization.operations.filter((op) => "alias_slug" in op && op.alias_slug === "seal-row")).toEqual([
+      expect.objectContaining({ op: "delete_alias", alias_slug: "seal-row" }),
+      expect.objectContaining({ op: "upsert_alias", alias_slug: "seal-row", exercise_id: "seal_row__seal-row" }),
     ]);
-    expect(normalization).toMatchObject({ renamed: 1, unresolved: [aliasHeld] });
     expect(catalog.validate("FAMILY_NORMALIZE", normalization.operations).errors).toEqual([]);
-    expect(maintenanceFollowUps("seal_row", family.findings).map((followUp) => followUp.dedup_key)).toEqual([
-      "FAMILY_NORMALIZE:seal_row",
-      "FAMILY_AUDIT:seal_row",
-    ]);
   });
+
+  it.each([["a family", { family_slug: "squat", is_family_alias: true }, '"seal-row" is an alias of family squat']])(
+    "leaves for review only the member whose stored slug's alias leads to %s, and the scan asks for an audit too",
+    (_, target, held) => {
+      const members = [
+        exerciseFixture("Seal Row (Barbell)", ["barbell"]),
+        exerciseFixture("Seal Row", ["dumbbell"]),
+        exerciseFixture("Cable Seal Row", ["cable"], { family_slug: "seal_row" }),
+      ];
+      const catalog = catalogWith({ exercises: members, aliases: [{ alias_slug: "seal-row", ...target }] });
+      const family = audited(catalog, "seal_row");
+      const aliasHeld = {
+        code: "alias_held",
+        exercise_ids: ["seal_row__seal-row"],
+        message: `"Seal Row" should be "Seal Row (Dumbbell)", but its old slug must stay its alias, and ${held}`,
+        suggestion: "Seal Row (Dumbbell)",
+        fix: "review",
+      };
+      expect(family.findings).toContainEqual(aliasHeld);
+
+      const normalization = planFamilyNormalize(family);
+      expect(ops(normalization.operations, "rename_exercise")).toEqual([
+        expect.objectContaining({ exercise_id: "seal_row__cable-seal-row", new_name: "Seal Row (Cable)" }),
+      ]);
+      expect(normalization).toMatchObject({ renamed: 1, unresolved: [aliasHeld] });
+      expect(catalog.validate("FAMILY_NORMALIZE", normalization.operations).errors).toEqual([]);
+      expect(maintenanceFollowUps("seal_row", family.findings).map((followUp) => followUp.dedup_key)).toEqual([
+        "FAMILY_NORMALIZE:seal_row",
+        "FAMILY_AUDIT:seal_row",
+      ]);
+    },
+  );
 
   it("re-derives a stale name_slug and keeps the stored one as an alias", () => {
     const normalization = planFamilyNormalize(audited(catalogWith(), "lat_pulldown"));

@@ -48,6 +48,25 @@ describe.each(MODES)("TARGETED_FIX names (%s)", (mode) => {
     expect(run.error?.message).toContain("no variant of family squat");
   });
 
+  it("renames an exercise whose name slug an alias of another exercise shadowed: the alias leads to it now", async () => {
+    // "squat-barbell" finds the live "Squat (Barbell)" by its name, never the deadlift the alias names.
+    await seedDemo(db, { aliases: [{ alias_slug: "squat-barbell", exercise_id: "deadlift__deadlift-barbell" }] });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squat__squat-barbell"],
+      fix_type: "rename",
+      fix_data: { new_name: "Back Squat (Barbell)" },
+    });
+    expect(run.status).toBe(done);
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "squat__squat-barbell")).toMatchObject({ name: "Back Squat (Barbell)" });
+    expect(await alias(db, "squat-barbell")).toMatchObject({ exercise_id: "squat__squat-barbell" });
+  });
+
   it("refuses to bring an exercise back into a family merged away, naming its successor: TARGET_FAMILY_RETIRED", async () => {
     const rows = archivedExerciseFixture("Rows (Trap Bar)", ["trap-bar"]);
     await seedDemo(db, { ...ROWS_MERGED_INTO_ROW, exercises: [rows] });

@@ -2,7 +2,7 @@
 import type { OperationInput } from "../../apply/plan";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { toNameSlug } from "../../catalog/taxonomy";
-import { aliasPointsAtExercise, knownSlugsOf } from "../../catalog/slug-aliases";
+import { aliasPointsAtExercise, knownSlugsOf, shadowsOwnName } from "../../catalog/slug-aliases";
 import type { DocData } from "../../util/object-paths";
 
 /**
@@ -11,8 +11,9 @@ import type { DocData } from "../../util/object-paths";
  * an exercise's own slug needs no alias. An old slug another live exercise has taken as its name
  * since (the one it was created with) is that exercise's: no alias may shadow it. Nor is the slug
  * it was created with taken from an alias that leads elsewhere now: only the stored name_slug must
- * stay an alias, and an orphaned alias is the alias repair's. `owners` holds the alias documents
- * and name holders of `renameAliasSlugs`.
+ * stay an alias, and an orphaned alias is the alias repair's; one that shadows the exercise's name
+ * is deleted first (`shadowsOwnName`). `owners` holds the alias documents and name holders of
+ * `renameAliasSlugs`.
  */
 export function renameAliasOps(exerciseId: string, exercise: Readonly<DocData>, newName: string, owners: SlugOwners): OperationInput[] {
   const { aliases } = owners;
@@ -25,6 +26,12 @@ export function renameAliasOps(exerciseId: string, exercise: Readonly<DocData>, 
   const ops: OperationInput[] = [];
   for (const slug of knownSlugsOf(exerciseId, exercise)) {
     if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId) || takenByAnother(slug) || leadsElsewhere(slug)) continue;
+    if (slug === exercise.name_slug && shadowsOwnName(exerciseId, exercise, aliases.get(slug)))
+      ops.push({
+        op: "delete_alias",
+        alias_slug: slug,
+        rationale: `"${slug}" led to ${String(aliases.get(slug)?.exercise_id)} while it was the name of ${exerciseId}, which it shadowed`,
+      });
     ops.push({
       op: "upsert_alias",
       alias_slug: slug,
