@@ -405,9 +405,9 @@ async function aliasedNameSlug(
     db,
     given.map(({ slug }) => slug),
   );
-  for (const { id, slug } of given) {
+  for (const { id, slug, exercise } of given) {
     const alias = aliases.get(slug);
-    const issue = alias ? slugCollisionIssue(slug, alias, id) : null;
+    const issue = alias ? slugCollisionIssue(slug, alias, id, exercise) : null;
     if (issue) return { id, issue };
   }
   return null;

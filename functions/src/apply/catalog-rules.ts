@@ -213,7 +213,8 @@ function familyFindings(state: CatalogState, family: string): Finding[] {
 /**
  * Exercises whose name or family the plan set: the family fits the name, the slug is unique, no alias
  * claims it. A retired exercise keeps the name it had (a family rename moves it unrenamed: no alias may
- * lead to it), so one the plan brings back from retirement has its family judged as though named anew.
+ * lead to it), so one the plan brings back from retirement has its family and its slug's alias judged as
+ * though named anew.
  */
 function namedExerciseIssues(initial: CatalogState, final: CatalogState, trace: PlanTrace, log: IssueLog): void {
   for (const [id, index] of trace.identitySetBy) {
@@ -237,10 +238,10 @@ function namedExerciseIssues(initial: CatalogState, final: CatalogState, trace: 
     }
     const alias = typeof slug === "string" ? final.alias(slug) : null;
     if (!alias) continue;
-    const collision = slugCollisionIssue(String(slug), alias, id);
+    const collision = slugCollisionIssue(String(slug), alias, id, exercise);
     if (collision) {
       log.error({ ...collision, operation_index: index });
-    } else {
+    } else if (alias.exercise_id === id) {
       log.warn({
         code: "ALIAS_LOOP",
         operation_index: index,
@@ -257,6 +258,10 @@ function namedExerciseIssues(initial: CatalogState, final: CatalogState, trace: 
     const exercise = final.exercise(id);
     if (trace.identitySetBy.has(id) || !before || isLiveExercise(before) || !exercise) continue;
     familyFitIssue(id, exercise, index, log);
+    // An alias may have taken its slug while it was retired; live again, its name would collide with it.
+    const alias = typeof exercise.name_slug === "string" ? final.alias(exercise.name_slug) : null;
+    const collision = alias ? slugCollisionIssue(String(exercise.name_slug), alias, id, exercise) : null;
+    if (collision) log.error({ ...collision, operation_index: index });
   }
 }
 
@@ -276,12 +281,19 @@ function familyFitIssue(id: string, exercise: Readonly<DocData>, index: number, 
 }
 
 /**
- * `alias`, of the name slug `slug` exercise `id` has, when it leads anywhere but to that exercise (to another exercise,
+ * `alias`, of the name slug `slug` live exercise `id` has, when it leads anywhere but to that exercise (to another exercise,
  * or to a family): the name collides with it (SLUG_COLLISION). One leading to the exercise itself is only redundant.
+ * A retired exercise's name collides with no alias, as no alias shadows it (`shadowedExercises` counts live holders):
+ * a family rename moves a retired "Squats" unrenamed beside the family alias `squats` it leaves.
  * Checked on the plan's end state, and again by the ApplyEngine in the transaction of an operation giving the name.
  */
-export function slugCollisionIssue(slug: string, alias: Readonly<DocData>, id: string): Omit<ValidationIssue, "operation_index"> | null {
-  if (alias.exercise_id === id) return null;
+export function slugCollisionIssue(
+  slug: string,
+  alias: Readonly<DocData>,
+  id: string,
+  exercise: Readonly<DocData>,
+): Omit<ValidationIssue, "operation_index"> | null {
+  if (alias.exercise_id === id || !isLiveExercise(exercise)) return null;
   return {
     code: "SLUG_COLLISION",
     path: "name_slug",

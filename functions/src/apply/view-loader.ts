@@ -219,11 +219,13 @@ export async function readOperationState(tx: Transaction, db: Firestore, op: Ope
   return new CatalogState(view);
 }
 
-/** The exercises `changes` give a name slug they did not hold, with that slug. */
-export function nameSlugChanges(changes: readonly DocumentChange[]): { id: string; slug: string }[] {
+/** The exercises `changes` give a name slug they did not hold, with that slug and the exercise as changed. */
+export function nameSlugChanges(changes: readonly DocumentChange[]): { id: string; slug: string; exercise: DocData }[] {
   return changes.flatMap(({ collection, id, before, after }) => {
     const slug = after?.name_slug;
-    return collection === CATALOG_COLLECTIONS.exercises && typeof slug === "string" && slug !== before?.name_slug ? [{ id, slug }] : [];
+    return collection === CATALOG_COLLECTIONS.exercises && after && typeof slug === "string" && slug !== before?.name_slug
+      ? [{ id, slug, exercise: after }]
+      : [];
   });
 }
 

@@ -692,6 +692,22 @@ describe("validatePlan: aliases", () => {
     });
   });
 
+  it("lets a retired exercise keep a name slug an alias leads elsewhere from, until the plan brings it back", () => {
+    // A family rename moved the archived "Squats" of family squats into squat unrenamed; squats is squat's alias.
+    const moved = archivedExerciseFixture("Squats", ["bodyweight"]);
+    const retired = { ...moved, family_slug: "squat" };
+    const familyAlias = { alias_slug: "squats", family_slug: "squat", is_family_alias: true };
+    const movedSeed = { ...catalog, exercises: [...(catalog.exercises ?? []), moved], aliases: [familyAlias] };
+    const move: OperationInput = { op: "reassign_family", exercise_id: moved.id, from_family: "squats", to_family: "squat", rationale };
+    expect(validate([move], movedSeed).errors).toEqual([]);
+    const seed = { ...catalog, exercises: [...(catalog.exercises ?? []), retired], aliases: [familyAlias] };
+    expectError(validate([patch({ status: "approved" }, ["deprecated_at"], retired.id), registry("squat")], seed), {
+      code: "SLUG_COLLISION",
+      operation_index: 0,
+      path: "name_slug",
+    });
+  });
+
   it("warns about existing aliases left pointing at an exercise the plan retires", () => {
     const kept = { alias_slug: "db-bench", exercise_id: benchDumbbell.id, is_family_alias: false };
     const result = validate(

@@ -266,6 +266,31 @@ describe.each(MODES)("FAMILY_RENAME_SLUG (%s)", (mode) => {
     expect(await family(db, "burpee")).toMatchObject({ status: "merged", merged_into: "jump_burpee" });
   });
 
+  it("renames a one-word family holding a retired exercise named as the family, which keeps its name beside the family alias", async () => {
+    await seedCatalog(db, {
+      exercises: [
+        exerciseFixture("Squats (Barbell)", ["barbell"]),
+        exerciseFixture("Squats (Dumbbell)", ["dumbbell"]),
+        archivedExerciseFixture("Squats", ["bodyweight"]),
+      ],
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "FAMILY_RENAME_SLUG", rename(mode, "squats", "squat"));
+
+    expect(run).toMatchObject({ status: mode === "apply" ? "succeeded" : "succeeded_dry_run", summary: { moved: 3, renamed: 2 } });
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    expect(await exercise(db, "squats__squats")).toMatchObject({
+      family_slug: "squat",
+      name: "Squats",
+      name_slug: "squats",
+      status: "deprecated",
+    });
+    expect(await alias(db, "squats")).toMatchObject({ family_slug: "squat", is_family_alias: true });
+  });
+
   it("renames a one-word family back: the family alias of its slug, which the rename deletes, does not hold the name it takes back", async () => {
     await seedDemo(db);
     const first = await runJob(depsFor(db, "apply"), "FAMILY_RENAME_SLUG", rename("apply", "plank", "planks"));
