@@ -156,8 +156,17 @@ export const PARAMS = {
   leaseMs: seconds("JOB_LEASE_SECONDS", 300, "Lease length of a running job; renewed by a heartbeat."),
   heartbeatMs: seconds("JOB_HEARTBEAT_SECONDS", 60, "How often a running job renews its lease and locks."),
   lockRetryMs: seconds("JOB_LOCK_RETRY_SECONDS", 30, "Delay before a job whose lock is held tries again."),
-  backoffBaseMs: seconds("JOB_BACKOFF_BASE_SECONDS", 10, "First retry delay after a transient failure (doubles each attempt)."),
-  backoffMaxMs: seconds("JOB_BACKOFF_MAX_SECONDS", 900, "Longest retry delay."),
+  // Equal jitter (`backoffDelayMs`): half of a delay is waited for sure, the other half at random.
+  backoffBaseMs: seconds(
+    "JOB_BACKOFF_BASE_SECONDS",
+    10,
+    "Retry delay after a job's first transient failure, doubled after each further one; a retry waits a random time between half of it and all of it.",
+  ),
+  backoffMaxMs: seconds(
+    "JOB_BACKOFF_MAX_SECONDS",
+    900,
+    "Cap of the doubling retry delay; a capped retry waits a random time between half of it and all of it.",
+  ),
   priorityMaxConcurrent: int("PRIORITY_LANE_MAX_CONCURRENT", 10, "Concurrent dispatches of the priority lane's task queue.", { min: 1 }),
   priorityMaxPerSecond: int("PRIORITY_LANE_MAX_PER_SECOND", 20, "Dispatch rate of the priority lane's task queue.", { min: 1 }),
   maintenanceMaxConcurrent: int("MAINTENANCE_LANE_MAX_CONCURRENT", 4, "Concurrent dispatches of the maintenance lane's task queue.", {

@@ -131,6 +131,9 @@ export function createEngine(options: EngineOptions): Engine {
   // Read now, as the lease settings are: every attempt's end needs them, outside any handler, where a
   // param that does not parse could only leave the job running.
   const retention = { jobsMs: config.retainJobsMs, historyMs: config.retainHistoryMs, watchdogReportsMs: config.retainWatchdogReportsMs };
+  // And the journal's, though only applying reads it: a job resuming its half-applied plan would fail on it, half its
+  // change written, and its retry would plan afresh from that half-changed catalog.
+  void config.retainJournalMs;
   // And the worker's: a param every job's run needs fails every function alike, not the lane tasks alone.
   const { heartbeatMs, lockRetryMs } = config;
   const queue = new JobQueue(db, {

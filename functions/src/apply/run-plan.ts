@@ -23,6 +23,7 @@ import type { Firestore } from "firebase-admin/firestore";
 import type { AttemptRecorder } from "../jobs/attempt-log";
 import type { HandlerInput, HandlerOutcome } from "../jobs/handler";
 import { z } from "zod";
+import { ConfigError } from "../config";
 import { JobFailure, withPartial } from "../jobs/errors";
 import { type BasePayload, MAX_PREVIEW_LINES, type ResultSummary } from "../jobs/model";
 import { APPLY_DISABLED, PARTIALLY_APPLIED, PLAN_TOO_LARGE, needsReview } from "../jobs/outcomes";
@@ -211,11 +212,38 @@ export async function resumePlan(input: PlanInput): Promise<HandlerOutcome | nul
       { reverted: reverted.slice(0, MAX_ERROR_DETAILS) },
     );
   }
-  if (!input.deps.config.applyEnabled) {
+  const gate = resumeGate(input.deps.config);
+  if (gate !== "open") {
     input.attempt.event("apply_disabled");
-    return applyDisabled({ ...parsed.data.summary, ...emptyCounts() });
+    const summary = { ...parsed.data.summary, ...emptyCounts() };
+    return gate === "closed" ? applyDisabled(summary) : applyGateInvalid(summary, gate);
   }
   return applyFrozen(input, saved.planId, parsed.data);
+}
+
+/**
+ * Whether a resumed plan may write. A CATALOG_APPLY_ENABLED that does not parse may be off: it stops the plan as a
+ * closed gate does, `APPLY_DISABLED` with the plan kept for the retry, where failing `CONFIG_INVALID` would leave
+ * half a change and no plan to resume.
+ */
+function resumeGate(config: PlanDeps["config"]): "open" | "closed" | ConfigError {
+  try {
+    return config.applyEnabled ? "open" : "closed";
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+}
+
+/** A resumed plan stopped by a CATALOG_APPLY_ENABLED that does not parse (`resumeGate`): APPLY_DISABLED, which a retry resumes. */
+function applyGateInvalid(summary: ResultSummary, invalid: ConfigError): HandlerOutcome {
+  return needsReview(
+    "apply",
+    summary,
+    APPLY_DISABLED,
+    `${invalid.message}, so applying changes to the catalog may be disabled: the plan was not resumed; fix the param, then retry the job to resume it`,
+    { param: invalid.param },
+  );
 }
 
 /** The operations of the frozen plan `planId` whose change was reverted. */

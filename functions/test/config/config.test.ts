@@ -1,5 +1,7 @@
 import { ConfigError, PARAMS, configProblems, loadEngineConfig, watchdogSchedule } from "../../src/config";
 import { toJobFailure } from "../../src/jobs/errors";
+import { retryBackoff } from "../../src/jobs/queue";
+import { backoffDelayMs } from "../../src/util/backoff";
 
 describe("loadEngineConfig", () => {
   it("uses the declared defaults when nothing is set", () => {
@@ -23,6 +25,18 @@ describe("loadEngineConfig", () => {
     const names = Object.values(PARAMS).map((spec) => spec.param.name);
     expect(new Set(names).size).toBe(names.length);
     expect(Object.keys(loadEngineConfig({})).sort()).toEqual(Object.keys(PARAMS).sort());
+  });
+});
+
+describe("the retry backoff params", () => {
+  // Operators read these descriptions at the deploy prompts.
+  it("say what a retry waits: between half of the delay they set and all of it", () => {
+    const [base, max] = [PARAMS.backoffBaseMs, PARAMS.backoffMaxMs];
+    const policy = retryBackoff(base.defaultValue, max.defaultValue);
+    const waits = (attempt: number) => [0, 1].map((random) => backoffDelayMs(attempt, policy, () => random));
+    expect(waits(1)).toEqual([base.defaultValue / 2, base.defaultValue]);
+    expect(waits(20)).toEqual([max.defaultValue / 2, max.defaultValue]);
+    for (const { param } of [base, max]) expect(param.options.description).toMatch(/waits a random time between half of it and all of it/);
   });
 });
 

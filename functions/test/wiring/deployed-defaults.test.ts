@@ -214,6 +214,8 @@ describeWithIsolation("deployed functions with a param that does not parse", () 
     ["RETAIN_JOBS_DAYS", "0", "must be at least 1"],
     ["RETAIN_HISTORY_DAYS", "forever", "must be an integer"],
     ["RETAIN_WATCHDOG_REPORTS_DAYS", "-3", "must be at least 1"],
+    // Only applying reads it, but so does a job resuming a half-applied plan, which must not fail with half a change.
+    ["RETAIN_JOURNAL_DAYS", "a year", "must be an integer"],
     // Every job's run needs them: not only the lane tasks, which build a worker, fail.
     ["JOB_HEARTBEAT_SECONDS", "often", "must be an integer"],
     ["JOB_LOCK_RETRY_SECONDS", "later", "must be an integer"],

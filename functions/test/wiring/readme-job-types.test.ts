@@ -3,27 +3,10 @@
  * and its payload's top-level fields (optional ones marked `?`, `mode` left out as every payload has
  * it), and every status of the lifecycle.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { z } from "zod";
 import { registry } from "../../src/handlers";
 import { JOB_STATUSES } from "../../src/jobs/lifecycle";
-
-const readme = readFileSync(join(__dirname, "../../../README.md"), "utf8");
-
-/** The cells of each row of the README table whose header starts with `| <first> |`. */
-function tableRows(first: string): string[][] {
-  const body = new RegExp(`^\\| ${first} \\|.*\\n\\|[- |]+\\|\\n((?:\\|.*\\|\\n)+)`, "m").exec(readme)?.[1] ?? "";
-  return body
-    .trim()
-    .split("\n")
-    .map((row) =>
-      row
-        .split("|")
-        .slice(1, -1)
-        .map((cell) => cell.trim()),
-    );
-}
+import { tableRows } from "../helpers/readme";
 
 /** Backquoted names in a cell: the top-level fields (nested ones are written without backquotes). */
 const fieldsIn = (cell: string) => [...cell.matchAll(/`([a-z_]+\??)`/g)].map((match) => match[1]);

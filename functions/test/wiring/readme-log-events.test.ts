@@ -5,8 +5,8 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
+import { readme } from "../helpers/readme";
 
-const readme = readFileSync(join(__dirname, "../../../README.md"), "utf8");
 const SRC = join(__dirname, "../../src");
 
 const SEVERITIES = ["debug", "info", "warn", "error"] as const;
