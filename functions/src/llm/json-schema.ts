@@ -125,8 +125,13 @@ function compileObject(node: Node): Compiled {
     ...(required.length > 0 ? { required } : {}),
     propertyOrdering: names,
   };
+  // Own keys only: an answer's "constructor" or "toString" is not a property of the schema (Object.prototype's are).
   const decode: Decode = (value) =>
-    isNode(value) ? Object.fromEntries(Object.entries(value).map(([key, child]) => [key, compiled[key]?.decode(child) ?? child])) : value;
+    isNode(value)
+      ? Object.fromEntries(
+          Object.entries(value).map(([key, child]) => [key, Object.hasOwn(compiled, key) ? compiled[key].decode(child) : child]),
+        )
+      : value;
   return { schema: describe(node, schema), decode, object: { properties: compiled, required } };
 }
 
@@ -183,7 +188,7 @@ function mergeVariants(node: Node, branches: Compiled[], discriminator: { key: s
     const variant = isNode(value) ? variants.find((candidate) => candidate.value === value[discriminator.key]) : undefined;
     if (!variant || !isNode(value)) return value;
     // The model may fill fields of other variants; the chosen variant's fields are the answer.
-    return variant.decode(Object.fromEntries(Object.entries(value).filter(([key]) => key in variant.properties)));
+    return variant.decode(Object.fromEntries(Object.entries(value).filter(([key]) => Object.hasOwn(variant.properties, key))));
   };
   return { schema: describe(node, schema), decode };
 }

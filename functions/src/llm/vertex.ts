@@ -165,7 +165,7 @@ function withDetail(message: string, detail?: string): string {
 /**
  * The schema-checked data of a response. Refusals (blocked prompt, safety-like finish reasons) are
  * LLM_REJECTED; an answer cut off at the output limit is LLM_TRUNCATED; everything else that yields
- * no valid JSON (no candidates, not JSON, schema mismatch) is LLM_BAD_OUTPUT.
+ * no valid JSON (no candidates, not JSON, schema mismatch, an answer the decoder cannot take) is LLM_BAD_OUTPUT.
  */
 function parseGenerateContentResponse<T>(response: GenerateContentResponseLike, req: Pick<LlmRequest<T>, "schema" | "modelSchema">): T {
   const feedback = response.promptFeedback;
@@ -187,8 +187,21 @@ function parseGenerateContentResponse<T>(response: GenerateContentResponseLike, 
     .map((part) => part.text)
     .join("");
   if (text.trim() === "") throw new LlmError("LLM_BAD_OUTPUT", `model returned no text (finish reason ${finishReason || "none"})`);
-  const answer = toModelSchema(req.modelSchema ?? req.schema).decode(parseJsonText(text));
-  return parseWithSchema(answer, req.schema);
+  return checkedAnswer(parseJsonText(text), req);
+}
+
+/**
+ * The model's JSON answer decoded and checked against the request's schema. Anything else that reading it throws is
+ * this answer meeting a defect of the reader: bad output too, asked for once more, never taken for an outage retried
+ * to the job's deadletter.
+ */
+function checkedAnswer<T>(answer: unknown, req: Pick<LlmRequest<T>, "schema" | "modelSchema">): T {
+  try {
+    return parseWithSchema(toModelSchema(req.modelSchema ?? req.schema).decode(answer), req.schema);
+  } catch (err) {
+    if (err instanceof LlmError) throw err;
+    throw new LlmError("LLM_BAD_OUTPUT", `model output could not be read: ${messageOf(err)}`, { cause: err });
+  }
 }
 
 /** The SDK's ApiError message is the JSON error body; its inner `error.message` is the readable part. */

@@ -121,10 +121,10 @@ export function valueViolations(schema: unknown, value: unknown, path = "$"): st
   }
   if (isNode(value) && isNode(properties)) {
     for (const name of Array.isArray(required) ? required : []) {
-      if (!(String(name) in value)) problems.push(`${path}: required property "${String(name)}" is missing`);
+      if (!Object.hasOwn(value, String(name))) problems.push(`${path}: required property "${String(name)}" is missing`);
     }
     for (const [name, child] of Object.entries(value)) {
-      if (name in properties) problems.push(...valueViolations(properties[name], child, `${path}.${name}`));
+      if (Object.hasOwn(properties, name)) problems.push(...valueViolations(properties[name], child, `${path}.${name}`));
       else problems.push(`${path}: property "${name}" is not in the schema`);
     }
   }

@@ -182,6 +182,22 @@ describe("toModelSchema", () => {
     expect(model.decode("not an object")).toBe("not an object");
   });
 
+  // Parsed from JSON text, as an answer is: an object literal's `__proto__` would set the prototype, not a key.
+  it.each(["constructor", "toString", "valueOf", "hasOwnProperty", "__proto__"])(
+    "passes an answer's key %s, which the schema lacks and Object.prototype has, on as it is for the checks after it",
+    (key) => {
+      const text = `{"changes": {"${key}": "x"}, "reasoning": "r", "confidence": "high", "${key}": 1}`;
+      expect(JSON.stringify(toModelSchema(ENRICH_CALL.modelSchema!).decode(JSON.parse(text)))).toBe(JSON.stringify(JSON.parse(text)));
+
+      // In a union told apart by `op`, a key its variant lacks is dropped, as another variant's field is.
+      const plan = JSON.parse(
+        `{"job_id": "j", "job_type": "T", "operations": [{"op": "no_change", "rationale": "r", "${key}": 2}]}`,
+      ) as unknown;
+      const [operation] = (toModelSchema(REPAIR_CALL.schema).decode(plan) as { operations: Node[] }).operations;
+      expect(Object.keys(operation)).toEqual(["op", "rationale"]);
+    },
+  );
+
   it("refuses recursive schemas, which the subset cannot express", () => {
     const tree: z.ZodType = z.lazy(() => z.object({ children: z.array(tree) }));
     expect(() => toModelSchema(tree)).toThrow(/\$ref/);

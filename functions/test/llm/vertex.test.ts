@@ -116,6 +116,11 @@ async function metadataWithoutToken(): Promise<{ host: string; tokenAsked: () =>
 
 /** A recorded response body (test/llm/fixtures), served as is. */
 const fixture = (name: string): VertexAnswer => ({ kind: "body", body: loadFixture(name) });
+/** A response whose answer is `text`, served as is: unlike a scripted `json` or `text` answer, not held to the response schema. */
+const unchecked = (text: string): VertexAnswer => ({
+  kind: "body",
+  body: { candidates: [{ content: { role: "model", parts: [{ text }] }, finishReason: "STOP" }] },
+});
 
 describe("the request", () => {
   it("is generateContent on the regional model with ADC, the subset schema, the call kind's budgets, and usage priced", async () => {
@@ -430,6 +435,24 @@ describe("answers", () => {
     expect(vertex.requests).toHaveLength(2);
   });
 
+  it("reads an answer with a key Object.prototype has, outside the schema (a model is not held to it), as any other", async () => {
+    const text = `{"changes": {"toString": "x", "description": "${goodAnswer.changes.description}"}, "reasoning": "r", "confidence": "high"}`;
+    vertex.answer(unchecked(text));
+    const { data } = await client().generateJson(enrichment);
+    expect(JSON.stringify(data)).toBe(JSON.stringify(JSON.parse(text)));
+  });
+
+  it("reports an answer its reading fails on with anything but an LlmError as LLM_BAD_OUTPUT (permanent), not an outage", async () => {
+    // A defect of the reader meeting this answer: retried as an outage, it would fail the same way up to the job's deadletter.
+    const schema = z.object({ reasoning: z.string() }).transform((): string => {
+      throw new TypeError("reasoning cannot be read");
+    });
+    vertex.answer(json({ reasoning: "r" }), json({ reasoning: "r" }));
+    const err = await failure(client().generateJson({ task: "enrich_exercise", prompt: "Tag it.", schema, output: OUTPUT }));
+    expect(err).toMatchObject({ code: "LLM_BAD_OUTPUT", transient: false, message: expect.stringMatching(/reasoning cannot be read/) });
+    expect(vertex.requests).toHaveLength(2);
+  });
+
   it.each([
     ["fenced", "reads JSON inside a ```json fence"],
     ["thought-and-split-parts", "joins text parts and skips thoughts"],
@@ -618,6 +641,12 @@ describe("the fake Vertex AI", () => {
       { type: "object", properties: { a: { type: "string" } } },
       { b: 1 },
       ['$: property "b" is not in the schema'],
+    ],
+    [
+      "a property Object.prototype has",
+      { type: "object", properties: { a: { type: "string" } } },
+      JSON.parse('{"toString": "x"}'),
+      ['$: property "toString" is not in the schema'],
     ],
     ["a wrong type", { type: "array", items: { type: "integer" } }, [1, 1.5], ["$[1]: 1.5 is not of type integer"]],
     ["a number out of bounds", { type: "number", minimum: 0, maximum: 1 }, 2, ["$: 2 is above the maximum 1"]],
