@@ -18,7 +18,7 @@ import {
   type RevertResult,
 } from "../apply/journal";
 import type { Engine } from "../create-engine";
-import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError, refusedTransition } from "../jobs/errors";
+import { ChildrenNotCancelledError, InvalidTransitionError, JobNotFoundError, isRetryableWrite, refusedTransition } from "../jobs/errors";
 import * as logs from "../jobs/logs";
 import type { JobStatus } from "../jobs/lifecycle";
 import { adminApp } from "../firestore";
@@ -142,7 +142,7 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
   return parsed.data;
 }
 
-/** Engine errors as the client should see them; anything else stays an internal error. */
+/** Engine errors as the client should see them; anything else stays an internal error (its cause in the function's log). */
 function toHttpsError(err: unknown, verb: string): unknown {
   if (err instanceof JobNotFoundError || err instanceof ChangeNotFoundError) return new HttpsError("not-found", err.message);
   if (err instanceof InvalidTransitionError) return new HttpsError("failed-precondition", refusedTransition(err, verb));
@@ -156,6 +156,13 @@ function toHttpsError(err: unknown, verb: string): unknown {
     return new HttpsError("failed-precondition", err.message);
   // The job is cancelled; the operator is told its children are not all, and that the same call finishes it.
   if (err instanceof ChildrenNotCancelledError) return new HttpsError("unavailable", err.message);
+  // Contention or an outage, whose commit may have landed all the same: the operator checks, then acts again.
+  if (isRetryableWrite(err))
+    return new HttpsError(
+      "unavailable",
+      `Firestore was busy or did not answer in time, so the ${verb} may or may not have taken effect: check the job, then try again ` +
+        `(${err instanceof Error ? err.message : String(err)})`,
+    );
   return err;
 }
 

@@ -317,6 +317,21 @@ describe("retry and cancel", () => {
     });
   });
 
+  it.each([
+    ["retry", handleRetryJob, "retry"],
+    ["cancel", handleCancelJob, "cancel"],
+  ] as const)(
+    "a %s Firestore did not answer in time is unavailable, saying it may have taken effect, not an internal error",
+    async (_, handle, verb) => {
+      const timedOut = Object.assign(new Error("4 DEADLINE_EXCEEDED: Deadline exceeded"), { code: 4 });
+      const silent = (): Engine => ({ ...engine, retry: () => Promise.reject(timedOut), cancel: () => Promise.reject(timedOut) });
+      expect(await httpsErrorOf(handle(silent, curator({ jobId: "job-1" }), auth))).toEqual({
+        code: "unavailable",
+        message: `Firestore was busy or did not answer in time, so the ${verb} may or may not have taken effect: check the job, then try again (4 DEADLINE_EXCEEDED: Deadline exceeded)`,
+      });
+    },
+  );
+
   it("cancel asks a running job to stop", async () => {
     const jobId = await jobIn("queued");
     await engine.queue.leaseById(jobId, "w1");
