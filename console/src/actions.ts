@@ -65,12 +65,13 @@ export function cancelWorthRunningAgain(error: Error): boolean {
 
 /**
  * What a failed action says: a callable's refusal in the engine's own words, without the HTTP status the SDK appends
- * to a FunctionsError's message (" [400]"); in plain words when the engine could not be reached or gave no reason.
+ * to a FunctionsError's message (" [400]"); in plain words when the engine could not be reached or gave no reason,
+ * saying to check what it acted on (`checked`: a job, or a change's Revert its change) before acting again.
  */
-export function actionFailure(thrown: unknown): string {
+export function actionFailure(thrown: unknown, checked = "the job"): string {
   const error = asError(thrown);
   if (engineNotReached(error))
-    return "the console could not reach the engine (offline, the connection dropped, or no answer came in time), so this may or may not have taken effect: check the job before acting again";
+    return `the console could not reach the engine (offline, the connection dropped, or no answer came in time), so this may or may not have taken effect: check ${checked} before acting again`;
   if (!(error instanceof FunctionsError)) return error.message;
   const [, words, status] = /^(.*?)(?: \[(\d+)\])?$/s.exec(error.message) ?? [];
   const code = error.code.replace(/^functions\//, "");
@@ -78,6 +79,6 @@ export function actionFailure(thrown: unknown): string {
   // the platform in front of the engine), or firebase-functions' "INTERNAL", its answer to an engine error that is
   // not a refusal (the engine's log has it).
   if (status !== undefined && (words === code || words === "INTERNAL"))
-    return `the engine failed without saying why (HTTP ${status}, ${code}; its logs have the cause), so this may or may not have taken effect: check the job before acting again`;
+    return `the engine failed without saying why (HTTP ${status}, ${code}; its logs have the cause), so this may or may not have taken effect: check ${checked} before acting again`;
   return words ?? error.message;
 }

@@ -3,7 +3,7 @@
  * (`#/queue`, `#/job/<id>`, `#/history`, `#/days`) asks for. Engine data and actions are for
  * curators only; anyone else sees a notice and nothing is read for them.
  */
-import { onIdTokenChanged, sendEmailVerification, signOut, type User } from "firebase/auth";
+import { type Auth, onIdTokenChanged, sendEmailVerification, signOut, type User } from "firebase/auth";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { operatorActions } from "./actions";
 import { ConsoleData, type Read } from "./data";
@@ -25,8 +25,8 @@ type Session =
   | { state: "signed-out" }
   /** `lacks`: what the account lacks to be a curator (nothing for a curator). */
   | { state: "signed-in"; user: User; lacks: CuratorRequirement[] }
-  /** Signed in, but the ID token (which carries the claim) could not be read: nothing is known of the claim. */
-  | { state: "token-error"; user: User; error: Error };
+  /** Signed in, but the ID token (which carries the claim) could not be read: nothing is known of the claim. `retry` reads it again. */
+  | { state: "token-error"; user: User; error: Error; retry: () => void };
 
 /** The address's route; a change of it asks the next view heading shown to take the focus. */
 function useRoute(headingFocus: HeadingFocusRequest): Route {
@@ -93,25 +93,20 @@ function DaysOnDemand({ data }: { data: ConsoleData }) {
   );
 }
 
-function useSession(firebase: FirebaseServices): Session {
+export function useSession(auth: Auth): Session {
   const [session, setSession] = useState<Session>({ state: "loading" });
-  useEffect(
-    () =>
-      // The claim is read from the ID token, so a claim granted later shows after the token refreshes.
-      onIdTokenChanged(firebase.auth, (user) => {
-        if (!user) {
-          setSession({ state: "signed-out" });
-          return;
-        }
-        // A token read that settles after a sign-out or another sign-in is about a session gone by.
-        const current = () => firebase.auth.currentUser?.uid === user.uid;
-        user.getIdTokenResult().then(
-          (token) => current() && setSession({ state: "signed-in", user, lacks: curatorLacks(token.claims) }),
-          (err: unknown) => current() && setSession({ state: "token-error", user, error: asError(err) }),
-        );
-      }),
-    [firebase],
-  );
+  useEffect(() => {
+    const readToken = (user: User) => {
+      // A token read that settles after a sign-out or another sign-in is about a session gone by.
+      const current = () => auth.currentUser?.uid === user.uid;
+      user.getIdTokenResult().then(
+        (token) => current() && setSession({ state: "signed-in", user, lacks: curatorLacks(token.claims) }),
+        (err: unknown) => current() && setSession({ state: "token-error", user, error: asError(err), retry: () => readToken(user) }),
+      );
+    };
+    // The claim is read from the ID token, so a claim granted later shows after the token refreshes.
+    return onIdTokenChanged(auth, (user) => (user ? readToken(user) : setSession({ state: "signed-out" })));
+  }, [auth]);
   return session;
 }
 
@@ -119,8 +114,10 @@ function useSession(firebase: FirebaseServices): Session {
  * A curator's account has the claim and a verified email: the notice names which of them the account lacks, how the
  * claim is given (the CLI's `curators grant`, which refuses an unverified email), and offers the verification link.
  */
-function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }) {
+export function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }) {
   const [sent, setSent] = useState(false);
+  // Where focus goes once the link is sent, its button gone.
+  const sentNote = useRef<HTMLSpanElement>(null);
   const lacksClaim = lacks.includes("claim");
   const lacksVerified = lacks.includes("verified email");
   return (
@@ -142,9 +139,11 @@ function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }
           {user.email ? (
             <>
               Your email is not verified, and the claim counts only on a verified one.{" "}
-              {sent ? (
-                <span data-testid="verification-sent">The link is on its way to {user.email}: follow it, then sign out and in again.</span>
-              ) : (
+              {/* The region stays in the page (as Notice's), so a screen reader hears the link sent. */}
+              <span ref={sentNote} tabIndex={-1} role="status" data-testid="verification-sent">
+                {sent && `The link is on its way to ${user.email}: follow it, then sign out and in again.`}
+              </span>
+              {!sent && (
                 <ActionButton
                   label="Send a verification email"
                   subject={user.email}
@@ -153,6 +152,7 @@ function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }
                     await sendEmailVerification(user);
                     setSent(true);
                   }}
+                  focusAfter={sentNote}
                   failure={authFailure}
                 />
               )}
@@ -167,7 +167,7 @@ function NotCurator({ user, lacks }: { user: User; lacks: CuratorRequirement[] }
 }
 
 export function App({ firebase }: { firebase: FirebaseServices }) {
-  const session = useSession(firebase);
+  const session = useSession(firebase.auth);
   const [headingFocus] = useState<HeadingFocusRequest>(() => ({ pending: false }));
   const route = useRoute(headingFocus);
   const title = pageTitle(shownName(session, route));
@@ -240,7 +240,7 @@ export function App({ firebase }: { firebase: FirebaseServices }) {
           {session.state === "loading" && <Loading what="your session" />}
           {session.state === "signed-out" && <SignIn auth={firebase.auth} emulated={firebase.emulated} />}
           {session.state === "token-error" && (
-            <ErrorBox failedTo="load your sign-in token (it says whether you are a curator)" error={session.error} />
+            <ErrorBox failedTo="load your sign-in token (it says whether you are a curator)" error={session.error} retry={session.retry} />
           )}
           {session.state === "signed-in" && !curator && <NotCurator user={session.user} lacks={session.lacks} />}
           {curator && route.view === "queue" && <QueueView data={data} actions={actions} />}

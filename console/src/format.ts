@@ -147,10 +147,12 @@ export function dayRangeProblem(from: string, to: string): string | null {
 }
 
 /**
- * What a list of the latest `shown` of the `held` jobs a read holds leaves out: "The latest 25 of the 134 jobs
- * finished in the last 24 hours." A read as full as its `readLimit` may leave out more: "of 300 or more".
+ * How many jobs finished in the last 24 hours, of which a list shows the latest `shown` of the `held` jobs a read holds:
+ * "The latest 25 of the 134 jobs finished in the last 24 hours.", or all of them: "3 jobs finished in the last 24
+ * hours." A read as full as its `readLimit` may leave out more: "of 300 or more".
  */
 export function recentlyFinishedNote(shown: number, held: number, readLimit: number): string {
+  if (held <= shown) return `${counted(held, "job")} finished in the last 24 hours.`;
   return `The latest ${count(shown)} of the ${count(held)}${held >= readLimit ? " or more" : ""} jobs finished in the last 24 hours.`;
 }
 
@@ -221,17 +223,21 @@ export function idPieces({ text, ids }: NoticeText): { text: string; id: boolean
 }
 
 /**
- * What a retry did: the job is queued again, and a parent's children that had not succeeded with it. `ranSince`: the
- * status the run it queued ended in, once it has (its wake-up no longer matters then).
+ * What a retry did: the job is queued again, and a parent's children that had not succeeded with it. `endedSince`: the
+ * status the job it queued ended in, once it has (its wake-up no longer matters then), and whether it ran before (a
+ * job cancelled while it waited did not).
  */
-export function retriedNotice(jobId: string, answer: RetryAnswer, ranSince?: JobStatus): string {
+export function retriedNotice(jobId: string, answer: RetryAnswer, endedSince?: { status: JobStatus; ran: boolean }): string {
   const children = answer.children_requeued;
   const withChildren = children > 0 ? `, with ${count(children)} of its children (those that had not succeeded)` : "";
   const plan = answer.resumes_plan
     ? ` It resumes its frozen plan ${answer.resumes_plan}: the operations applied are skipped (to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again).`
     : "";
   const queued = `Job ${jobId} is queued again${withChildren}.${plan}`;
-  if (ranSince) return `${queued} It has run since: ${ranSince}.`;
+  if (endedSince)
+    return endedSince.ran
+      ? `${queued} It has run since: ${endedSince.status}.`
+      : `${queued} It has ended since without running: ${endedSince.status}.`;
   return answer.wakeup_sent
     ? queued
     : `${queued} Its wake-up could not be sent: it runs when another job's wake-up drains its lane past it, or when the watchdog wakes it.`;

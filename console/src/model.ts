@@ -221,6 +221,15 @@ export function retriedRunEnded(retriedAtEpoch: number, job: Pick<Job, "status" 
 }
 
 /**
+ * Whether the job, as `job` reads now, has run since an operator's retry queued it: the retry moved its lease epoch on
+ * by one from `retriedAtEpoch`, and only a lease (a run starting) moves it on again. A job cancelled while it waited
+ * (or failed by the poll, its document no longer parsing) has ended without running.
+ */
+export function ranSinceRetry(retriedAtEpoch: number, job: Pick<Job, "lease_epoch">): boolean {
+  return job.lease_epoch > retriedAtEpoch + 1;
+}
+
+/**
  * Whether the job has moved on from the end of the run an operator's retry queued (that run ended at lease epoch
  * `endedAt`): only a later retry, someone else's, takes an ended job on, queued again and then leased past it.
  */
@@ -228,11 +237,24 @@ export function movedPastRetriedRun(endedAt: number, job: Pick<Job, "status" | "
   return job.lease_epoch > endedAt || !isFinalStatus(job.status);
 }
 
+/** What of a job tells whether it has moved on: its status, and its lease epoch, which a lease, a retry and a recovery move on. */
+export type JobMoment = Pick<Job, "status" | "lease_epoch">;
+
+/**
+ * Whether the job has moved on (`now`) from how it read once an action on it had failed (`then`), so that the failure
+ * no longer tells of it: its lease epoch moved on, or its status changed, but to `madeByIt`, a status the failed action
+ * may have given the job itself, which the view may hear of after the failure came (a cancel whose children were not
+ * all cancelled has cancelled the job).
+ */
+export function movedOnSinceFailure(then: JobMoment, now: JobMoment, madeByIt?: JobStatus): boolean {
+  return now.lease_epoch !== then.lease_epoch || (now.status !== then.status && now.status !== madeByIt);
+}
+
 /** A cancel's answer, and the job as it read when Cancel was pressed (null: the view did not hold it). */
 export interface AnsweredCancel {
   jobId: string;
   answer: CancelAnswer;
-  pressed: Pick<Job, "status" | "lease_epoch"> | null;
+  pressed: JobMoment | null;
 }
 
 /**

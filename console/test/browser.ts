@@ -15,11 +15,13 @@
  * every job type in a colour of its own (the toggle of one without runs doing nothing, with the focus) and each
  * chart's data shows as a table, and the queue keeps a retry's error while its window moves on; each view has one h1,
  * a run's error reads whole on a laptop and on a phone, and a table's actions stay in sight on both, however long a
- * job's id or reason; offline, every view says it shows cached data and says nothing is absent, and a job's Show more
- * and the days' range wait for the connection, keeping the focus; the page loads without the Days view's chunk
+ * job's id or reason; offline, every view says it shows cached data and says nothing is absent (the queue's counts of
+ * none read "?"), and a job's Show more and the days' range wait for the connection, keeping the focus, the days' range
+ * acting again once connected, the durations read offline read again; the page loads without the Days view's chunk
  * (Chart.js with it), which a curator's console fetches ahead, and the view says why when it could not, with Try
  * again, which hands the focus to the view's heading; a non-curator sees no actions and no engine data, and a
- * verification email that cannot be sent says why in plain words. Screenshots of every view, at a laptop's and a
+ * verification email that cannot be sent says why in plain words, one sent says so, with the focus; a failed sign-in
+ * starts the form again at its Email field. Screenshots of every view, at a laptop's and a
  * phone's size, go to test-results/. Exits non-zero on the first failure.
  */
 import { mkdirSync, readFileSync } from "node:fs";
@@ -238,6 +240,8 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await page.getByRole("button", { name: "Sign in" }).click();
     // Whether Auth says wrong-password or invalid-credential (email enumeration protection), it reads the same.
     await page.getByRole("alert").getByText("The email or the password is wrong: check both and try again.", { exact: true }).waitFor();
+    // The button, disabled while the sign-in ran, dropped the focus: the form starts again at its first field.
+    await focusedOn(page, 'input[name="email"]', "the sign-in form's Email field, after the refusal");
   });
 
   await step("a curator signs in and sees the queue, focus on its heading", async () => {
@@ -770,6 +774,9 @@ async function curatorJourney(browser: Browser): Promise<void> {
     const newestFirst = await changeIds();
     if (newestFirst[0] !== `${manyJob}-change-0` || newestFirst.includes(`${manyJob}-change-100`))
       throw new Error(`changes shown out of order: ${newestFirst.slice(0, 3).join(", ")} …`);
+    // The journal's end: the last changes of the latest 100, saying the job wrote more, with Show more.
+    await page.getByTestId("changes-more").evaluate((element) => element.scrollIntoView({ block: "end" }));
+    await page.screenshot({ path: `${RESULTS}job-bounded-journal-laptop.png` });
     // Offline, Show more waits for the connection: a listener reading more could answer only from the cache, which
     // dropped the changes shown when their listener stopped. It keeps the focus meanwhile (a disabled button loses it).
     const showMore = page.getByTestId("changes-more").getByRole("button", { name: "Show more" });
@@ -802,7 +809,7 @@ async function curatorJourney(browser: Browser): Promise<void> {
     await latest.getByTestId("list-cut").getByText("its first 3 of 6 repair rounds are kept").waitFor();
     if ((await latest.locator("pre.json", { hasText: "truncated" }).count()) > 0) throw new Error("the shrunk apply result shows as JSON");
     await shootFrom(page, page.getByRole("heading", { name: "Attempts", exact: true }), "job-bounded-attempts-laptop");
-    await shootFrom(page, latest.getByRole("heading", { name: "Apply result" }), "job-bounded-journal-laptop");
+    await shootFrom(page, latest.getByRole("heading", { name: "Apply result" }), "job-attempt-cut-laptop");
     await page.goto(`${CONSOLE_URL}#/queue`);
   });
 
@@ -1212,6 +1219,11 @@ async function offlineJourney(browser: Browser): Promise<void> {
       .first()
       .waitFor();
     await saysNothingAbsent(page, "the queue");
+    // Nor do its counts: a count of none the cache alone gave reads "?", and says why.
+    const counts = page.getByTestId("queue-counts");
+    if ((await counts.locator("td", { hasText: /^0$/ }).count()) > 0) throw new Error("the queue's counts, offline, say none of some");
+    await counts.locator("td", { hasText: /^\?$/ }).first().waitFor();
+    await page.getByTestId("counts-unknown").waitFor();
     await shoot(page, "queue-offline-laptop");
   });
 
@@ -1265,6 +1277,29 @@ async function offlineJourney(browser: Browser): Promise<void> {
     // It ran, and no attempt log of it is stored: none is said to be still to come.
     await view.getByText("No attempt log is stored for this job.").waitFor();
     await shoot(page, "job-reconnected-laptop");
+  });
+
+  await step("connected again, the Days view opened offline lets its range change, and reads its durations again", async () => {
+    await context.setOffline(true);
+    await go("#/days");
+    const waits = page
+      .getByTestId("waits-for-connection")
+      .getByText("Not connected: other days can be shown once the console reconnects.", { exact: true });
+    await waits.waitFor();
+    await notConnected.waitFor();
+    await context.setOffline(false);
+    // The range waits for its totals' listeners alone, which the server answers again.
+    await waits.waitFor({ state: "detached" });
+    // The durations the cache alone gave are read again, and the server answers: nothing shown is the cache's alone.
+    await page
+      .getByTestId("not-connected")
+      .getByText(/Not connected/)
+      .waitFor({ state: "detached" });
+    const sevenDays = page.getByRole("button", { name: "7 days" });
+    await sevenDays.click();
+    if ((await sevenDays.getAttribute("aria-pressed")) !== "true") throw new Error("connected again, the days' range does not change");
+    await page.getByTestId("daily-totals").waitFor();
+    await shoot(page, "days-reconnected-laptop");
   });
   await context.close();
 }
@@ -1407,7 +1442,9 @@ async function nonCuratorJourney(browser: Browser): Promise<void> {
       throw new Error(`a verification email not sent says: ${said}`);
     await shoot(page, "unverified-send-failed-phone");
     await page.getByRole("button", { name: "Send a verification email" }).click();
-    await page.getByTestId("verification-sent").waitFor();
+    await page.getByTestId("verification-sent").getByText(`The link is on its way to ${ACCOUNTS.unverified.email}`).waitFor();
+    // The button went with the sending: focus is on what says it is done.
+    await focusedOn(page, '[data-testid="verification-sent"]', "the words saying the link is sent");
     await shoot(page, "unverified-phone");
   });
   await context.close();

@@ -10,7 +10,10 @@ import { type AnsweredCancel, cancelledJobMovedOn, type Job } from "../model";
 import { ActionOutcome, type JobActionOutcome, useJobActionOutcome } from "./outcome";
 import { ActionButton } from "./parts";
 
-/** A view's cancels: what the last one did, and the error of the last one that failed until a cancel of that job succeeds. */
+/**
+ * A view's cancels: what the last one did, and the error of the last one that failed until a cancel of that job
+ * succeeds or the job moves on (`useJobActionOutcome`).
+ */
 export interface Cancels extends JobActionOutcome {
   run: (jobId: string) => Promise<void>;
   done: NoticeText | null;
@@ -22,7 +25,8 @@ export interface Cancels extends JobActionOutcome {
  */
 export function useCancels(actions: OperatorActions, seen: readonly Job[]): Cancels {
   const [done, setDone] = useState<AnsweredCancel | null>(null);
-  const kept = useJobActionOutcome();
+  // A cancel that failed part-way (its children not all cancelled) has cancelled the job itself.
+  const kept = useJobActionOutcome(seen, "cancelled");
   const movedOn = done !== null && seen.some((job) => cancelledJobMovedOn(done, job));
   useEffect(() => {
     if (movedOn) setDone(null);
@@ -38,14 +42,17 @@ export function useCancels(actions: OperatorActions, seen: readonly Job[]): Canc
 
 /**
  * Cancel for one job; focus moves to the outcome, as the button goes with what it cancelled. It asks first, as Revert
- * does: one click in a table of jobs should not stop a run, and a parent's open children with it. Cancel again,
- * after a cancel that failed, was confirmed already.
+ * does: one click in a table of jobs should not stop a run, and a parent's open children with it, which its
+ * confirmation names (`parent`: the job has children, `childCounts`). Cancel again, after a cancel that failed, was
+ * confirmed already.
  */
-export function CancelButton({ jobId, cancels, again = false }: { jobId: string; cancels: Cancels; again?: boolean }) {
+export function CancelButton(props: { jobId: string; cancels: Cancels; parent?: boolean; again?: boolean }) {
+  const { jobId, cancels, again = false } = props;
   return (
     <ActionButton
       label={again ? "Cancel again" : "Cancel"}
       confirm={again ? undefined : "Confirm cancel"}
+      scope={props.parent ? "Its open children are cancelled too." : undefined}
       subject={`job ${jobId}`}
       variant="secondary"
       run={() => cancels.run(jobId)}

@@ -68,10 +68,18 @@ export function mapLive<T, U>(live: Live<T>, view: (value: T) => U): Live<U> {
 }
 
 /**
+ * How long a one-off read that only the SDK's cache answered waits before it is read again. Offline the cache answers
+ * it at once, from memory; the first read the server answers is the last.
+ */
+export const READ_AGAIN_MS = 5_000;
+
+/**
  * A one-off read as component state, read again when `deps` change: loading until the new read answers, or, with
  * `keepPrevious`, the value it had (History's next page), so the controls that asked for it keep the focus. Only a
  * caller whose value says what it was read for can keep it: another would show the old value as the new deps' (the
- * days' runs against a longer range, its days without runs).
+ * days' runs against a longer range, its days without runs). An answer only the cache gave (offline) is read again
+ * every READ_AGAIN_MS, shown meanwhile, until the server answers: the view catches up once the console reconnects, as a
+ * listener's does, where nothing else would read it again.
  */
 export function useRead<T>(read: () => Promise<Read<T>>, deps: readonly unknown[], { keepPrevious = false } = {}): Live<T> {
   const [live, setLive] = useState<Live<T>>({ state: "loading" });
@@ -79,13 +87,21 @@ export function useRead<T>(read: () => Promise<Read<T>>, deps: readonly unknown[
   const [round, setRound] = useState(0);
   useEffect(() => {
     let current = true;
+    let readAgain: ReturnType<typeof setTimeout> | undefined;
     setLive(keepPrevious ? whileResubscribing : { state: "loading" });
-    read().then(
-      ({ value, fromCache }) => current && setLive({ state: "ready", value, fromCache }),
-      (error: unknown) => current && setLive({ state: "error", error: asError(error), retry: () => setRound((n) => n + 1) }),
-    );
+    const readNow = (): void =>
+      void read().then(
+        ({ value, fromCache }) => {
+          if (!current) return;
+          setLive({ state: "ready", value, fromCache });
+          if (fromCache) readAgain = setTimeout(readNow, READ_AGAIN_MS);
+        },
+        (error: unknown) => current && setLive({ state: "error", error: asError(error), retry: () => setRound((n) => n + 1) }),
+      );
+    readNow();
     return () => {
       current = false;
+      clearTimeout(readAgain);
     };
     // As in useLive.
     // eslint-disable-next-line react-hooks/exhaustive-deps

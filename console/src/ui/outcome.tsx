@@ -4,37 +4,56 @@
  * cancelled one the waiting jobs). Focus moves to them once the action is done.
  */
 import type { ComponentChildren, RefObject } from "preact";
-import { useRef, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { actionFailure } from "../actions";
 import { asError, type NoticeText } from "../format";
+import { type Job, type JobMoment, type JobStatus, movedOnSinceFailure } from "../model";
 import { Notice } from "./parts";
 
-/** The error of the last failed action of a kind, and the job it acted on. */
+/** The error of the last failed action of a kind, the job it acted on, and how the view read that job once it failed. */
 export interface JobActionFailure {
   jobId: string;
   error: Error;
+  /** The job as the view first read it once the action had failed; null until it does (its row may have left the view). */
+  seenAs: JobMoment | null;
 }
 
-/** A view's actions of one kind: the last one's error until an action on that job succeeds, and where they are told. */
+/** A view's actions of one kind: the last one's error while it tells of its job (`useJobActionOutcome`), and where they are told. */
 export interface JobActionOutcome {
   failure: JobActionFailure | null;
   /** Where the outcome is shown (`ActionOutcome`): the actions' buttons move focus there. */
   outcome: RefObject<HTMLDivElement | null>;
 }
 
-/** Runs a view's actions of one kind, `action` being one on job `jobId`, keeping their failure. */
-export function useJobActionOutcome(): JobActionOutcome & { run: (jobId: string, action: () => Promise<void>) => Promise<void> } {
+/**
+ * Runs a view's actions of one kind, `action` being one on job `jobId`, keeping the last one's failure until an action
+ * on that job succeeds, or `seen` (the jobs the view reads) shows the job moved on from how it read once the action
+ * failed (`movedOnSinceFailure`, `madeByIt` the status the action gives the job itself): a refusal ("it is running")
+ * would outlive what it says of the job. `forget` drops the failure when the view sees it outdated otherwise.
+ */
+export function useJobActionOutcome(
+  seen: readonly Job[],
+  madeByIt?: JobStatus,
+): JobActionOutcome & { run: (jobId: string, action: () => Promise<void>) => Promise<void>; forget: () => void } {
   const [failure, setFailure] = useState<JobActionFailure | null>(null);
   const outcome = useRef<HTMLDivElement>(null);
+  const job = failure === null ? undefined : seen.find(({ id }) => id === failure.jobId);
+  const outdated = failure?.seenAs != null && job !== undefined && movedOnSinceFailure(failure.seenAs, job, madeByIt);
+  useEffect(() => {
+    // Forgotten once outdated, so that the job coming back to how it read does not bring it back.
+    if (outdated) setFailure(null);
+    else if (failure !== null && failure.seenAs === null && job !== undefined)
+      setFailure({ ...failure, seenAs: { status: job.status, lease_epoch: job.lease_epoch } });
+  }, [outdated, failure, job]);
   const run = async (jobId: string, action: () => Promise<void>) => {
     try {
       await action();
       setFailure((last) => (last?.jobId === jobId ? null : last));
     } catch (err) {
-      setFailure({ jobId, error: asError(err) });
+      setFailure({ jobId, error: asError(err), seenAs: null });
     }
   };
-  return { run, failure, outcome };
+  return { run, failure: outdated ? null : failure, outcome, forget: () => setFailure(null) };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { failedReads, type Live, type NamedRead, useNotConnected } from "./live";
 import { actionFailure } from "../actions";
-import { couldNot, idPieces, type NoticeText } from "../format";
+import { couldNot, dateTime, idPieces, type NoticeText, relative } from "../format";
 import type { JobError } from "../model";
 
 export function Loading({ what }: { what: string }) {
@@ -173,7 +173,7 @@ const ARMED_MS = 5_000;
  * Whether focus is still where an action left it: on its button, or fallen to the page with it (a button disabled
  * while busy loses it), rather than somewhere the user went on to meanwhile.
  */
-function focusStayedWith(button: HTMLElement | null): boolean {
+export function focusStayedWith(button: HTMLElement | null): boolean {
   const focused = document.activeElement;
   return focused === null || focused === document.body || focused === button;
 }
@@ -189,6 +189,8 @@ export function ActionButton(props: {
   subject: string;
   run: () => Promise<void>;
   confirm?: string;
+  /** What else a confirmed action does, said in its confirmation: "Its open children are cancelled too." */
+  scope?: string;
   variant?: "secondary" | "contrast";
   /**
    * Where focus goes once the action is done: what tells its outcome. The button itself may be gone by then, with
@@ -250,7 +252,8 @@ export function ActionButton(props: {
       {props.confirm && (
         // A changed name is not announced while the button has focus: this is.
         <small class="armed-hint" role="status" data-testid="armed-hint">
-          {armed && `${props.confirm} ${props.subject}? Press the button again within ${ARMED_MS / 1000} seconds; Escape withdraws.`}
+          {armed &&
+            `${props.confirm} ${props.subject}? ${props.scope ? `${props.scope} ` : ""}Press the button again within ${ARMED_MS / 1000} seconds; Escape withdraws.`}
         </small>
       )}
       {error && (
@@ -268,6 +271,19 @@ export function Notice({ message, testId }: { message: NoticeText | null; testId
     <p class="notice" role="status" data-testid={testId}>
       {message && idPieces(message).map((piece, i) => (piece.id ? <code key={i}>{piece.text}</code> : piece.text))}
     </p>
+  );
+}
+
+/**
+ * A time to come or gone, as how long from `now`, with the time itself (and its offset from UTC) in small print below:
+ * a title would reach no keyboard, touch or screen reader.
+ */
+export function FromNow({ at, now }: { at: Date | null; now: Date }) {
+  if (!at) return <span class="muted">—</span>;
+  return (
+    <time class="from-now" dateTime={at.toISOString()}>
+      {relative(at, now)} <small class="muted">{dateTime(at)}</small>
+    </time>
   );
 }
 

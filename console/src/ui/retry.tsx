@@ -9,7 +9,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { type NoticeText, retriedNotice } from "../format";
-import { type Job, type JobStatus, type RetryAnswer, type childRetryBlock, movedPastRetriedRun, retriedRunEnded } from "../model";
+import { type Job, type RetryAnswer, type childRetryBlock, movedPastRetriedRun, ranSinceRetry, retriedRunEnded } from "../model";
 import { ActionOutcome, type JobActionOutcome, useJobActionOutcome } from "./outcome";
 import { ActionButton, JobLink } from "./parts";
 
@@ -22,12 +22,12 @@ interface Retried {
   epoch: number;
   answer: RetryAnswer;
   /** How the run the retry queued ended, once the view read that end: kept when the view no longer reads the job. */
-  ended: { epoch: number; status: JobStatus } | null;
+  ended: Pick<Job, "lease_epoch" | "status"> | null;
 }
 
 /**
  * A view's retries: what the last one did until `seen` (the jobs the view reads) shows the job moved on from it, and
- * the error of the last one that failed until a retry of that job succeeds.
+ * the error of the last one that failed until a retry of that job succeeds or the job moves on (`useJobActionOutcome`).
  */
 export interface Retries extends JobActionOutcome {
   retry: Retry;
@@ -36,15 +36,15 @@ export interface Retries extends JobActionOutcome {
 
 export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retries {
   const [retried, setRetried] = useState<Retried | null>(null);
-  const kept = useJobActionOutcome();
+  const kept = useJobActionOutcome(seen);
   const job = retried === null ? undefined : seen.find(({ id }) => id === retried.jobId);
   // The run the retry queued has ended, as the view reads the job now (which may be before the answer came).
   const endedNow = retried !== null && retried.ended === null && job !== undefined && retriedRunEnded(retried.epoch, job);
-  const movedOn = retried?.ended != null && job !== undefined && movedPastRetriedRun(retried.ended.epoch, job);
+  const movedOn = retried?.ended != null && job !== undefined && movedPastRetriedRun(retried.ended.lease_epoch, job);
   useEffect(() => {
     // Forgotten once the job moved on, so a later retry by someone else does not bring it back.
     if (movedOn) setRetried(null);
-    else if (endedNow) setRetried({ ...retried, ended: { epoch: job.lease_epoch, status: job.status } });
+    else if (endedNow) setRetried({ ...retried, ended: { lease_epoch: job.lease_epoch, status: job.status } });
   }, [movedOn, endedNow, retried, job]);
   const ended = retried?.ended ?? (endedNow ? job : null);
   const retry = (job: Job) =>
@@ -56,7 +56,11 @@ export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retrie
     retried === null || movedOn
       ? null
       : {
-          text: retriedNotice(retried.jobId, retried.answer, ended?.status),
+          text: retriedNotice(
+            retried.jobId,
+            retried.answer,
+            ended ? { status: ended.status, ran: ranSinceRetry(retried.epoch, ended) } : undefined,
+          ),
           ids: [retried.jobId, retried.answer.resumes_plan ?? ""],
         };
   return { retry, notice, failure: kept.failure, outcome: kept.outcome };

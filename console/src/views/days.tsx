@@ -26,7 +26,9 @@ export function DaysView({ data }: { data: ConsoleData }) {
     const perDay = await Promise.all(days.map((day) => data.runsBetween(dayStart(day), dayStart(day, 1))));
     return { value: perDay.flatMap((day) => day.value), fromCache: perDay.some((day) => day.fromCache) };
   }, [data, days]);
-  const notConnected = useNotConnected([totals, runs]);
+  // Another range replaces the totals' listeners (WaitsForConnection); the durations' read is read again once the
+  // console reconnects (useRead), and whether it came from the cache must not keep the range waiting.
+  const rangeWaits = useNotConnected([totals]);
   // The totals shown stay while another range's totals load (useLive): the empty message counts their days, not the range asked for.
   const shownDays = totals.state === "ready" ? totals.value.length : range;
   return (
@@ -34,8 +36,8 @@ export function DaysView({ data }: { data: ConsoleData }) {
       <header class="job-header">
         <ViewHeading>{DAYS_HEADING}</ViewHeading>
         <div class="range-bar">
-          {notConnected && <WaitsForConnection what="other days can be shown" />}
-          <div role="group" class="range">
+          {rangeWaits && <WaitsForConnection what="other days can be shown" />}
+          <div role="group" class="range" aria-label="Days shown">
             {RANGES.map((n) => (
               <button
                 key={n}
@@ -43,8 +45,8 @@ export function DaysView({ data }: { data: ConsoleData }) {
                 class={n === range ? "small" : "small secondary"}
                 aria-pressed={n === range}
                 // Not `disabled`, which would take the focus off the button when the connection drops.
-                aria-disabled={notConnected}
-                onClick={() => !notConnected && setRange(n)}
+                aria-disabled={rangeWaits}
+                onClick={() => !rangeWaits && setRange(n)}
               >
                 {n} days
               </button>

@@ -1,7 +1,7 @@
 /** One job: facts, payload, status timeline, attempts with their pipeline, the change journal with diffs, actions. */
 import type { ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
-import type { OperatorActions } from "../actions";
+import { actionFailure, type OperatorActions } from "../actions";
 import { ATTEMPTS_LIMIT, type Bounded, CHANGES_PAGE_SIZE, type ConsoleData } from "../data";
 import {
   attemptLabel,
@@ -62,7 +62,7 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
   const [shownChanges, setShownChanges] = useState(CHANGES_PAGE_SIZE);
   const changes = useLive<Bounded<Change>>((l) => data.watchChanges(jobId, shownChanges, l), [data, jobId, shownChanges]);
   const changesNotConnected = useNotConnected([changes]);
-  const revertAll = useRevertAll(actions, jobId);
+  const revertAll = useRevertAll(actions, jobId, job.state === "ready" && job.value !== null ? [job.value] : []);
   const shownAttempts = attempts.state === "ready" ? attempts.value.items : [];
   const changesView = (jobEnded: boolean, empty: string) => (
     <LiveView live={changes} what="change journal" isEmpty={(c) => c.items.length === 0} empty={empty}>
@@ -78,12 +78,12 @@ export function JobView({ jobId, data, actions }: { jobId: string; data: Console
             {(items.length > 1 || revertAllOffered) && (
               <div class="job-header" data-testid="changes-header">
                 {items.length > 1 && <p class="muted">Newest first, the order changes are reverted in: last applied, first reverted.</p>}
-                {revertAllOffered && <RevertAllButton jobId={jobId} revertAll={revertAll} />}
+                {revertAllOffered && <RevertAllButton jobId={jobId} revertAll={revertAll} more={more} />}
               </div>
             )}
             <RevertAllNotice revertAll={revertAll} />
             {items.map((change) => (
-              <ChangeDetails key={change.id} change={change} jobEnded={jobEnded} actions={actions} />
+              <ChangeDetails key={change.id} change={change} jobEnded={jobEnded} actions={actions} onReverted={revertAll.changeReverted} />
             ))}
             {(more || shownChanges > CHANGES_PAGE_SIZE) && (
               <p class="muted" data-testid="changes-more">
@@ -233,7 +233,7 @@ function JobDetails(props: {
             ) : (
               <RetryButton job={job} retries={retries} />
             ))}
-          {cancel === "cancel" && <CancelButton jobId={job.id} cancels={cancels} />}
+          {cancel === "cancel" && <CancelButton jobId={job.id} cancels={cancels} parent={children !== null} />}
         </div>
       </header>
       <RetryNotice retries={retries} />
@@ -386,12 +386,12 @@ function Timeline({ job, attempts }: { job: Job; attempts: Attempt[] }) {
 }
 
 /** The attempt in progress: its log is written in one piece when it ends. */
-function RunningAttempt({ job }: { job: Job }) {
+export function RunningAttempt({ job }: { job: Job }) {
   const now = useNow();
   return (
     <p class="attempt running" data-testid="running-attempt">
       Attempt {attemptLabel({ attempt: job.attempts, lease_epoch: job.lease_epoch })} · <StatusBadge status="running" /> ·{" "}
-      {job.lease_owner ?? "?"} · since {relative(job.started_at, now)}.{" "}
+      {job.lease_owner ?? "?"} · started {relative(job.started_at, now)}.{" "}
       <small class="muted">Its pipeline events, plan and LLM calls appear here when it ends.</small>
     </p>
   );
@@ -651,28 +651,36 @@ function LlmCalls({ calls, held }: { calls: LlmCall[]; held: number | undefined 
 interface RevertAll extends JobActionOutcome {
   run: () => Promise<void>;
   notice: NoticeText | null;
+  /**
+   * A change of the job was reverted on its own since: the last Revert all's failure, which named its changes as they
+   * were ("1 left (c1)", "change c1 cannot be reverted"), is forgotten.
+   */
+  changeReverted: () => void;
 }
 
-function useRevertAll(actions: OperatorActions, jobId: string): RevertAll {
+/** `seen`: the job, once the page reads it (none when its record is gone). */
+function useRevertAll(actions: OperatorActions, jobId: string, seen: readonly Job[]): RevertAll {
   const [notice, setNotice] = useState<NoticeText | null>(null);
-  const kept = useJobActionOutcome();
+  const kept = useJobActionOutcome(seen);
   const run = () => {
     setNotice(null);
     return kept.run(jobId, async () => setNotice({ text: revertedAllNotice(jobId, await actions.revertJob(jobId)), ids: [jobId] }));
   };
-  return { run, notice, failure: kept.failure, outcome: kept.outcome };
+  return { run, notice, failure: kept.failure, outcome: kept.outcome, changeReverted: kept.forget };
 }
 
 /**
  * Reverts all of the job's applied changes, newest first, or none when the engine finds one of them would be refused:
- * one by one, a change reverted could leave another refused, the job half reverted.
+ * one by one, a change reverted could leave another refused, the job half reverted. Its confirmation says so, and, when
+ * the journal shows only the latest of them (`more`), that those not shown go too.
  */
-export function RevertAllButton({ jobId, revertAll }: { jobId: string; revertAll: RevertAll }) {
+export function RevertAllButton({ jobId, revertAll, more }: { jobId: string; revertAll: RevertAll; more: boolean }) {
   return (
     <ActionButton
       label="Revert all"
       confirm="Confirm revert all"
       subject={`changes of job ${jobId}`}
+      scope={`Every change of the job still applied is reverted, newest first${more ? ", those not shown here too" : ""}.`}
       variant="contrast"
       run={revertAll.run}
       focusAfter={revertAll.outcome}
@@ -685,8 +693,12 @@ export function RevertAllNotice({ revertAll }: { revertAll: RevertAll }) {
   return <ActionOutcome name="revert-all" verb="Revert all" notice={revertAll.notice} kept={revertAll} />;
 }
 
-/** A change can be reverted once its job has ended: a job still open may apply it again (its frozen plan). */
-function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded: boolean; actions: OperatorActions }) {
+/**
+ * A change can be reverted once its job has ended: a job still open may apply it again (its frozen plan).
+ * `onReverted`: told once its Revert is done.
+ */
+function ChangeDetails(props: { change: Change; jobEnded: boolean; actions: OperatorActions; onReverted: () => void }) {
+  const { change, jobEnded, actions } = props;
   // Where focus goes once a revert is done, its button replaced by the status: announced when it changes.
   const status = useRef<HTMLSpanElement>(null);
   return (
@@ -710,8 +722,12 @@ function ChangeDetails({ change, jobEnded, actions }: { change: Change; jobEnded
               confirm="Confirm revert"
               subject={`change ${change.id}`}
               variant="contrast"
-              run={() => actions.revertChange(change.id)}
+              run={async () => {
+                await actions.revertChange(change.id);
+                props.onReverted();
+              }}
               focusAfter={status}
+              failure={(err) => actionFailure(err, "the change")}
             />
           ) : (
             <small class="muted" data-testid="revert-after-job">

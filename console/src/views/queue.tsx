@@ -13,10 +13,11 @@ import {
   RUNNING_JOBS_LIMIT,
   WAITING_JOBS_LIMIT,
 } from "../data";
-import { dateTime, lanePriority, recentlyFinishedNote, relative } from "../format";
+import { dateTime, lanePriority, recentlyFinishedNote } from "../format";
 import {
   cancelOffer,
   cancelRequestOutcome,
+  childCounts,
   childRetryBlock,
   countedLanes,
   isFinalStatus,
@@ -28,8 +29,8 @@ import {
 } from "../model";
 import { CancelButton, CancelOutcome, type Cancels, useCancels } from "../ui/cancel";
 import { ViewHeading } from "../ui/focus";
-import { type Live, mapLive, useLive, useNow } from "../ui/live";
-import { ErrorCell, FailedReads, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
+import { cacheOnly, type Live, mapLive, useLive, useNow } from "../ui/live";
+import { Empty, ErrorCell, FailedReads, FromNow, JobLink, LiveView, NotConnectedNote, Progress, StatusBadge } from "../ui/parts";
 import { ChildRetry, type Retries, RetryButton, RetryNotice, useRetry } from "../ui/retry";
 
 export function QueueView({ data, actions }: { data: ConsoleData; actions: OperatorActions }) {
@@ -64,11 +65,12 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
     { what: "finished jobs", live: listened },
     { what: "failures", live: listenedFailures },
   ];
+  const lives = reads.map(({ live }) => live);
   return (
     <>
       <section>
         <ViewHeading>Queue now</ViewHeading>
-        <NotConnectedNote lives={[running, waiting, listened, listenedFailures]} />
+        <NotConnectedNote lives={lives} />
         <FailedReads reads={reads} />
         <LiveView live={running} what="running jobs" failureShownAbove>
           {(runningJobs) => (
@@ -79,7 +81,10 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
                     <LiveView live={failures} what="failures" failureShownAbove>
                       {(failedJobs) => (
                         <>
-                          <Counts jobs={[...runningJobs, ...waitingJobs, ...endedJobs(finishedJobs, failedJobs)]} />
+                          <Counts
+                            jobs={[...runningJobs, ...waitingJobs, ...endedJobs(finishedJobs, failedJobs)]}
+                            fromCache={cacheOnly(lives)}
+                          />
                           <CappedNotice
                             running={runningJobs.length}
                             waiting={waitingJobs.length}
@@ -128,18 +133,15 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
           live={finished}
           what="finished jobs"
           isEmpty={(jobs) => jobs.length === 0}
-          empty="No job finished in the last 24 hours."
+          empty={<Empty>No job finished in the last 24 hours. {HISTORY_LINK}</Empty>}
           failureShownAbove
         >
           {(jobs) => (
             <>
               <Finished jobs={jobs.slice(0, RECENTLY_FINISHED_SHOWN)} />
-              {jobs.length > RECENTLY_FINISHED_SHOWN && (
-                <p class="muted" data-testid="finished-more">
-                  {recentlyFinishedNote(RECENTLY_FINISHED_SHOWN, jobs.length, FINISHED_JOBS_LIMIT)}{" "}
-                  <a href="#/history">History lists every run.</a>
-                </p>
-              )}
+              <p class="muted" data-testid="finished-count">
+                {recentlyFinishedNote(RECENTLY_FINISHED_SHOWN, jobs.length, FINISHED_JOBS_LIMIT)} {HISTORY_LINK}
+              </p>
             </>
           )}
         </LiveView>
@@ -150,6 +152,8 @@ export function QueueView({ data, actions }: { data: ConsoleData; actions: Opera
 
 /** The finished jobs the queue lists: the latest ones (History lists every run). */
 const RECENTLY_FINISHED_SHOWN = 25;
+
+const HISTORY_LINK = <a href="#/history">History lists every run.</a>;
 
 const heldJobs = (live: Live<Job[]>) => (live.state === "ready" ? live.value : null);
 const oldestFirst = (a: Job, b: Job) => (a.created_at?.getTime() ?? 0) - (b.created_at?.getTime() ?? 0);
@@ -173,10 +177,16 @@ function CappedNotice(held: Record<QueueRead, number>) {
   );
 }
 
-/** One row per status, one column per lane: narrow enough for a phone. */
-function Counts({ jobs }: { jobs: Job[] }) {
+/**
+ * One row per status, one column per lane: narrow enough for a phone. A count of none from the SDK's cache alone
+ * (`fromCache`: offline, or not confirmed yet) reads "?": as LiveView's empty state, it states no absence the cache
+ * cannot tell.
+ */
+function Counts({ jobs, fromCache }: { jobs: Job[]; fromCache: boolean }) {
   const lanes = countedLanes(jobs);
   const countOf = (lane: Lane | null, status: string) => jobs.filter((j) => j.queue === lane && j.status === status).length;
+  const unknown = (lane: Lane | null, status: string) => fromCache && countOf(lane, status) === 0;
+  const someUnknown = JOB_STATUSES.some((status) => lanes.some((lane) => unknown(lane, status)));
   return (
     <div class="overflow-auto">
       <table class="counts" data-testid="queue-counts">
@@ -202,7 +212,7 @@ function Counts({ jobs }: { jobs: Job[] }) {
                   data-status={status}
                   class={countOf(lane, status) === 0 ? "muted" : ""}
                 >
-                  {countOf(lane, status)}
+                  {unknown(lane, status) ? "?" : countOf(lane, status)}
                 </td>
               ))}
             </tr>
@@ -212,6 +222,11 @@ function Counts({ jobs }: { jobs: Job[] }) {
       {lanes.includes(null) && (
         <p class="muted">
           <small>{NO_LANE}: jobs intake has not taken in (not yet, or rejected or cancelled before it), which have no lane.</small>
+        </p>
+      )}
+      {someUnknown && (
+        <p class="muted" data-testid="counts-unknown">
+          <small>?: the cached data holds none, and whether the server does cannot be told until it answers.</small>
         </p>
       )}
     </div>
@@ -250,7 +265,9 @@ function RunningJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: 
                 )}
               </td>
               <td class="mono">{job.lease_owner ?? "—"}</td>
-              <td title={dateTime(job.lease_expires_at)}>{relative(job.lease_expires_at, now)}</td>
+              <td>
+                <FromNow at={job.lease_expires_at} now={now} />
+              </td>
               <td>
                 <CancelAction job={job} cancels={cancels} />
               </td>
@@ -275,7 +292,7 @@ function CancelAction({ job, cancels }: { job: Job; cancels: Cancels }) {
           cancel {cancelRequestOutcome(job)}
         </small>
       )}
-      <CancelButton jobId={job.id} cancels={cancels} />
+      <CancelButton jobId={job.id} cancels={cancels} parent={childCounts(job) !== null} />
     </>
   );
 }
@@ -302,7 +319,9 @@ function WaitingJobs({ jobs, now, cancels }: { jobs: Job[]; now: Date; cancels: 
               </td>
               <td>{job.type}</td>
               <td>{lanePriority(job)}</td>
-              <td title={dateTime(job.run_after)}>{relative(job.run_after, now)}</td>
+              <td>
+                <FromNow at={job.run_after} now={now} />
+              </td>
               {/* Why it waits: a deferral's reason (a lock held, children still running), or the failure it backs off from. */}
               <ErrorCell error={job.error} />
               <td>

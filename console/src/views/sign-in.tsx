@@ -4,6 +4,7 @@ import { type Auth, signInWithEmailAndPassword } from "firebase/auth";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { CURATOR_CLAIM } from "../model";
 import { asError } from "../format";
+import { focusStayedWith } from "../ui/parts";
 
 const WRONG_CREDENTIALS = "The email or the password is wrong: check both and try again.";
 
@@ -46,9 +47,14 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
   const [password, setPassword] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  // The page is the form: it starts at its first field (on a first visit, and after signing out).
+  // The page is the form: it starts at its first field (on a first visit, and after signing out), and starts there
+  // again after a failed sign-in, whose error is announced: the button, disabled while busy, has dropped the focus.
   const emailField = useRef<HTMLInputElement>(null);
+  const submitButton = useRef<HTMLButtonElement>(null);
   useEffect(() => emailField.current?.focus(), []);
+  useEffect(() => {
+    if (error !== null && focusStayedWith(submitButton.current)) emailField.current?.focus();
+  }, [error]);
   const submit = (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -91,7 +97,7 @@ export function SignIn({ auth, emulated }: { auth: Auth; emulated: boolean }) {
             {error}
           </p>
         )}
-        <button type="submit" aria-busy={busy} disabled={busy}>
+        <button ref={submitButton} type="submit" aria-busy={busy} disabled={busy}>
           Sign in
         </button>
       </form>

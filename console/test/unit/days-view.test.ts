@@ -7,9 +7,10 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
 import { type ComponentChildren, type FunctionComponent, h, render, type VNode } from "preact";
 import { act } from "preact/test-utils";
-import type { ConsoleData, Listener } from "../../src/data";
+import type { ConsoleData, Listener, Read } from "../../src/data";
 import { sumShards } from "../../src/documents";
-import type { DailyTotals } from "../../src/model";
+import type { DailyTotals, RunSummary } from "../../src/model";
+import { type Live, READ_AGAIN_MS } from "../../src/ui/live";
 import { DaysView } from "../../src/views/days";
 
 type Element = VNode<Record<string, unknown> & { children?: ComponentChildren }>;
@@ -43,15 +44,18 @@ const press = (element: Element) => act(() => (element.props.onClick as () => vo
 const daysWithoutRuns = (count: number): DailyTotals[] =>
   Array.from({ length: count }, (_, i) => sumShards(`2026-12-${String(32 - count + i).padStart(2, "0")}`, []));
 
-/** The Days view over data whose daily totals' listeners, one per range, answer when the test says; run durations never do. */
-function daysView() {
+/**
+ * The Days view over data whose daily totals' listeners, one per range, answer when the test says; each day's run
+ * durations as `runsBetween` answers them (by default never).
+ */
+function daysView(runsBetween: () => Promise<Read<RunSummary[]>> = () => new Promise(() => {})) {
   const listeners = new Map<number, Listener<DailyTotals[]>>();
   const data = {
     watchDailyTotals: (days: string[], listener: Listener<DailyTotals[]>) => {
       listeners.set(days.length, listener);
       return () => listeners.delete(days.length);
     },
-    runsBetween: () => new Promise(() => {}),
+    runsBetween,
   } as unknown as ConsoleData;
   let tree: ComponentChildren = null;
   const View = () => {
@@ -68,8 +72,15 @@ function daysView() {
     /** What the daily summaries' section says when they hold no run. */
     emptySaid: () => find(tree, (e) => e.props.what === "daily summaries")[0]?.props.empty,
     pressed: () => find(tree, (e) => e.type === "button" && e.props["aria-pressed"] === true).map((e) => text(e.props.children)),
+    /** Whether the range says it waits for the connection. */
+    rangeWaits: () => find(tree, (e) => e.props.what === "other days can be shown").length > 0,
+    /** What the view says it shows, whether from the cache alone or not: the daily totals and the run durations. */
+    shown: () => find(tree, (e) => Array.isArray(e.props.lives))[0]?.props.lives as Live<unknown>[] | undefined,
   };
 }
+
+/** Lets the reads started answer. */
+const settle = () => act(() => new Promise<void>((resolve) => setImmediate(resolve)));
 
 describe("the Days view", () => {
   beforeEach(() => mock.timers.enable({ apis: ["setTimeout", "setInterval", "Date"], now: new Date("2026-12-31T12:00:00Z") }));
@@ -102,6 +113,43 @@ describe("the Days view", () => {
     }
     await press(button(view.tree(), "7 days"));
     assert.deepEqual(view.pressed(), ["14 days"]);
+    await view.close();
+  });
+
+  it("once the server answers again, lets the range change, and reads again the durations only the cache gave", async () => {
+    const connection = { online: false, reads: 0 };
+    const view = daysView(() => {
+      connection.reads++;
+      return Promise.resolve({ value: [], fromCache: !connection.online });
+    });
+    await view.show();
+    // Offline: the totals' listeners and the durations' read are answered by the cache.
+    await view.answer(14, true);
+    await settle();
+    await act(() => mock.timers.tick(2_000));
+    assert.equal(button(view.tree(), "7 days").props["aria-disabled"], true);
+    // Connected again: the server answers the totals' listeners, and the range no longer waits, whatever the
+    // durations' read says.
+    connection.online = true;
+    await view.answer(14);
+    assert.equal(button(view.tree(), "7 days").props["aria-disabled"], false);
+    assert.equal(view.rangeWaits(), false);
+    // The durations are read again (a query a day), the server answering.
+    const readBefore = connection.reads;
+    await act(() => mock.timers.tick(READ_AGAIN_MS));
+    await settle();
+    assert.equal(connection.reads, readBefore + 14);
+    assert.deepEqual(view.shown()?.[1], { state: "ready", value: [], fromCache: false });
+    await press(button(view.tree(), "7 days"));
+    assert.deepEqual(view.pressed(), ["7 days"]);
+    await view.close();
+  });
+
+  it("names the group of its range's buttons", async () => {
+    const view = daysView();
+    await view.show();
+    const [range] = find(view.tree(), (e) => e.props.role === "group");
+    assert.equal(range?.props["aria-label"], "Days shown");
     await view.close();
   });
 

@@ -586,11 +586,11 @@ describe("the actions offered", () => {
 
   it("a retry whose run ended says how it ended, its wake-up no longer mattering", () => {
     assert.equal(
-      retriedNotice("j1", { children_requeued: 0, wakeup_sent: true }, "succeeded"),
+      retriedNotice("j1", { children_requeued: 0, wakeup_sent: true }, { status: "succeeded", ran: true }),
       "Job j1 is queued again. It has run since: succeeded.",
     );
     assert.equal(
-      retriedNotice("j1", { children_requeued: 2, wakeup_sent: false, resumes_plan: "p3" }, "failed"),
+      retriedNotice("j1", { children_requeued: 2, wakeup_sent: false, resumes_plan: "p3" }, { status: "failed", ran: true }),
       "Job j1 is queued again, with 2 of its children (those that had not succeeded). It resumes its frozen plan p3: the operations applied are skipped (to plan again instead, revert its changes once it ends: its next retry stops at PLAN_REVERTED, the one after plans again). It has run since: failed.",
     );
   });

@@ -132,6 +132,19 @@ describe("a retry's notice", () => {
     assert.equal(view.notice(), null);
   });
 
+  it("says the job it queued ended without running when it was cancelled while it waited", async () => {
+    const view = retryView();
+    await view.show(j1("failed", 2));
+    view.press(j1("failed", 2));
+    await view.show(j1("queued", 3));
+    await view.answer(queuedAgain);
+    // Cancelled before a lease took it: its epoch is still the retry's.
+    await view.show(j1("cancelled", 3));
+    assert.equal(view.notice(), "Job j1 is queued again. It has ended since without running: cancelled.");
+    await view.show();
+    assert.equal(view.notice(), "Job j1 is queued again. It has ended since without running: cancelled.");
+  });
+
   it("tells a failure of the run it queued too, when the lane ended it before the answer came", async () => {
     const view = retryView();
     await view.show(j1("failed", 2));
@@ -165,6 +178,25 @@ describe("a retry's failure", () => {
     assert.equal(view.failure(), "j2: cannot retry job j2: it is queued");
     view.press(j2("failed", 2));
     await view.answer(queuedAgain);
+    assert.equal(view.failure(), null);
+  });
+
+  it("is forgotten once the job moves on from how it read when the retry failed, and not brought back", async () => {
+    const view = retryView();
+    // The view had not yet heard that someone else's retry had the job run again.
+    await view.show(j1("failed", 2));
+    view.press(j1("failed", 2));
+    await view.show(j1("running", 4));
+    await view.fail(new FunctionsError("failed-precondition", "cannot retry job j1: it is running [400]"));
+    assert.equal(view.failure(), "j1: cannot retry job j1: it is running");
+    // Still so while the job is as the refusal found it, or the view no longer reads it.
+    await view.show(j1("running", 4));
+    await view.show();
+    assert.equal(view.failure(), "j1: cannot retry job j1: it is running");
+    // The run has ended: "it is running" no longer holds.
+    await view.show(j1("failed", 4));
+    assert.equal(view.failure(), null);
+    await view.show(j1("running", 4));
     assert.equal(view.failure(), null);
   });
 });

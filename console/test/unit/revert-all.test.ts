@@ -124,7 +124,7 @@ function jobPage() {
   const actions: OperatorActions = {
     retryJob: () => Promise.reject(new Error("not called")),
     cancelJob: () => Promise.reject(new Error("not called")),
-    revertChange: () => Promise.reject(new Error("not called")),
+    revertChange: () => Promise.resolve(),
     revertJob: () =>
       new Promise((resolve, reject) => {
         giveAnswer = resolve;
@@ -166,6 +166,21 @@ function jobPage() {
         giveError(error);
         await pressed;
       }).then(() => pressed),
+    /** Revert all's button's props. */
+    revertAllButton: () => revertAllButtons()[0]?.props ?? assert.fail("no Revert all"),
+    /** The Revert of change `id` as its part of the page draws it: its button's props. */
+    revertOf: async (id: string) => {
+      const [details] = shown(tree).filter((element) => (element.props.change as Change | undefined)?.id === id);
+      assert.ok(details, `no change ${id}`);
+      let drawn: ComponentChildren = null;
+      const Details = () => {
+        drawn = (details.type as FunctionComponent)(details.props);
+        return null;
+      };
+      await act(() => render(h(Details, null), {} as globalThis.Element));
+      const [revert] = shown(drawn).filter((element) => element.type === ActionButton);
+      return revert?.props ?? assert.fail(`no Revert of ${id}`);
+    },
     /** Where the page tells Revert all's outcome, and what its alert and its notice say there. */
     outcome: () => {
       const [notice, ...others] = elements(RevertAllNotice);
@@ -214,5 +229,45 @@ describe("Revert all's failure", () => {
     assert.equal(await page.answer({ reverted: 2, already_reverted: 0 }), "moves focus to the outcome");
     assert.deepEqual(page.outcome().alert, []);
     assert.equal(page.outcome().notice, "Reverted 2 changes of job j1, newest first.");
+  });
+});
+
+describe("Revert all's confirmation", () => {
+  it("says every change still applied is reverted, and those not shown too when the page shows only the latest", async () => {
+    const page = jobPage();
+    await page.show();
+    await page.showChanges([change("c2", "applied"), change("c1", "reverted")], false);
+    assert.equal(page.revertAllButton().scope, "Every change of the job still applied is reverted, newest first.");
+    await page.showChanges([change("c3", "applied"), change("c2", "applied")], true);
+    assert.equal(
+      page.revertAllButton().scope,
+      "Every change of the job still applied is reverted, newest first, those not shown here too.",
+    );
+  });
+});
+
+describe("Revert all's failure, once a change is reverted on its own", () => {
+  it("is forgotten: it named the job's changes as they were", async () => {
+    const page = jobPage();
+    await page.show();
+    await page.showChanges([change("c2", "applied"), change("c1", "applied")], false);
+    page.press();
+    const refused = "job j1 cannot be reverted, nothing was: change c1 cannot be reverted: exercise e1 changed since";
+    await page.fail(new FunctionsError("failed-precondition", `${refused} [400]`));
+    assert.deepEqual(page.outcome().alert, [`Revert all of job j1: ${refused}`]);
+    const revert = await page.revertOf("c2");
+    await act(() => (revert.run as () => Promise<void>)());
+    assert.deepEqual(page.outcome().alert, []);
+  });
+});
+
+describe("a change's Revert that got no answer", () => {
+  it("says to check the change, which it acted on, before acting again", async () => {
+    const page = jobPage();
+    await page.show();
+    await page.showChanges([change("c1", "applied")], false);
+    const revert = await page.revertOf("c1");
+    const said = (revert.failure as (thrown: unknown) => string)(new FunctionsError("deadline-exceeded", "deadline-exceeded"));
+    assert.match(said, /^the console could not reach the engine .*: check the change before acting again$/);
   });
 });

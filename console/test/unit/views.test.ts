@@ -2,11 +2,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FirebaseError } from "firebase/app";
+import { Timestamp } from "firebase/firestore";
+import { type ComponentChildren, h, render, type VNode } from "preact";
+import { act } from "preact/test-utils";
+import { toJob } from "../../src/documents";
 import { counted, listed, recentlyFinishedNote } from "../../src/format";
 import { jobHistoryAddress, parseRoute } from "../../src/routes";
 import { failedReads, type Live } from "../../src/ui/live";
 import { historyFilterProblem, toFilter } from "../../src/views/history";
-import { goneNote, runAfterFactName } from "../../src/views/job";
+import { goneNote, RunningAttempt, runAfterFactName } from "../../src/views/job";
 import { authFailure, signInFailure } from "../../src/views/sign-in";
 
 describe("history's job filter", () => {
@@ -123,6 +127,29 @@ describe("the views' words", () => {
       goneNote(false),
       "There is no such job: it never existed, or its record was deleted when it had been finished for RETAIN_JOBS_DAYS.",
     );
+  });
+
+  it("say when the running attempt started, as how long ago", async () => {
+    const job = toJob("j1", {
+      status: "running",
+      attempts: 1,
+      lease_epoch: 1,
+      lease_owner: "w1",
+      started_at: Timestamp.fromMillis(Date.now() - 120_000),
+    });
+    const drawn: VNode<{ children: ComponentChildren }>[] = [];
+    const View = () => {
+      drawn.push(RunningAttempt({ job }));
+      return null;
+    };
+    const root = {} as Element;
+    await act(() => render(h(View, null), root));
+    const words = (node: ComponentChildren): string =>
+      Array.isArray(node) ? node.map(words).join("") : typeof node === "object" && node !== null ? "" : String(node ?? "");
+    const said = words(drawn[drawn.length - 1].props.children);
+    // Its words, its status badge aside.
+    assert.match(said, /^Attempt #1 · +· w1 · started 2m 0\ds ago\. $/);
+    await act(() => render(null, root));
   });
 
   it("say when an ended job was to run, not when it runs", () => {
