@@ -132,6 +132,11 @@ export const CURATOR_ACTION_TIMEOUT_SECONDS = 540;
 const WATCHDOG_MAX_BUDGET_SECONDS = WATCHDOG_TIMEOUT_SECONDS - 60;
 /** The most exercises one QUALITY_SCAN selects (its payload's `selection.limit`, and QUALITY_SCAN_LIMIT). */
 export const QUALITY_SCAN_MAX_LIMIT = 2000;
+/**
+ * The longest a QUALITY_SCAN waits to rescan (its payload's `selection.stale_after_days`, and
+ * QUALITY_SCAN_STALE_AFTER_DAYS), a century: its cutoff must be a date Firestore stores (from year 1 on).
+ */
+export const QUALITY_SCAN_MAX_STALE_AFTER_DAYS = 36_500;
 
 /**
  * The four rows of a scheduled scan (`schedules/scans.ts`): `<TYPE>_SCHEDULE` (unix-cron, read at
@@ -231,9 +236,12 @@ export const PARAMS = {
   ...scanSchedule("aliasInvariantScan", "ALIAS_INVARIANT_SCAN", "30 2 * * *"),
   ...scanSchedule("duplicateDetectionScan", "DUPLICATE_DETECTION_SCAN", "0 3 * * 0"),
   ...scanSchedule("qualityScan", "QUALITY_SCAN", "0 4 * * *"),
-  qualityScanStaleAfterDays: int("QUALITY_SCAN_STALE_AFTER_DAYS", 7, "The scheduled QUALITY_SCAN rescans exercises scanned longer ago.", {
-    min: 1,
-  }),
+  qualityScanStaleAfterDays: int(
+    "QUALITY_SCAN_STALE_AFTER_DAYS",
+    7,
+    `The scheduled QUALITY_SCAN rescans exercises scanned longer ago (up to ${QUALITY_SCAN_MAX_STALE_AFTER_DAYS} days).`,
+    { min: 1, max: QUALITY_SCAN_MAX_STALE_AFTER_DAYS },
+  ),
   qualityScanLimit: int(
     "QUALITY_SCAN_LIMIT",
     200,

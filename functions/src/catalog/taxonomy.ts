@@ -137,12 +137,14 @@ export const FAMILY_SLUG_PATTERN = /^[a-z0-9]+(?:_[a-z0-9]+)*$/;
 /** An alias keeps an old name slug or family slug, so either separator. */
 export const ALIAS_SLUG_PATTERN = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 
-/** "presses" → "press", "flies" → "fly", "rows" → "row", "ups" → "up"; other words unchanged. */
+/** "presses" → "press", "flies" and "flyes" → "fly", "rows" → "row", "ups" → "up"; other words unchanged. */
 export function singular(word: string): string {
   if (word.endsWith("ies") && word.length > 4) return `${word.slice(0, -3)}y`;
+  // The plural of the "flye" spelling, after a consonant: "eyes" and "dyes" keep their "e" below.
+  if (/[^aeiou]yes$/.test(word) && word.length > 4) return word.slice(0, -2);
   if (/(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
-  // Three letters are too short to tell a plural ("abs"), but "ups" is one: push_ups, sit_ups, chin_ups.
-  if (word.endsWith("s") && !word.endsWith("ss") && (word.length > 3 || word === "ups")) return word.slice(0, -1);
+  // Three letters are too short to tell a plural ("bus", "gas", "yes"), but these are: push_ups, abs_crunch.
+  if (word.endsWith("s") && !word.endsWith("ss") && (word.length > 3 || ["ups", "abs"].includes(word))) return word.slice(0, -1);
   return word;
 }
 

@@ -4,11 +4,13 @@
  * every merge candidate. Read-only on the catalog and lock-free. A family too large to read whole (over
  * 2,000 exercises) is named in `families_too_large` and left out of the index; the index leaves out
  * retired families itself (no live exercise, or a merged or deprecated registry entry). A run still
- * reading at its deadline ends there, not `complete`: it reports what it found and asks for nothing.
+ * reading at its deadline ends there, not `complete`: it reports what it found and asks for nothing. A
+ * run at its deadline while it asks ends there too, the merges it did not ask for counted and listed
+ * (the next run asks for them); a cancel ends it cancelled with the merges asked for so far.
  */
 import { z } from "zod";
 import { modeSchema } from "../jobs/model";
-import { succeededIn } from "../jobs/outcomes";
+import { cancelRequested, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { catalogHandler } from "./support/catalog-handler";
 import { countFamilyMembers, walkFamilies } from "../catalog/reads";
 import { ScanProgress } from "./support/scan-progress";
@@ -48,21 +50,39 @@ export const duplicateDetectionScanHandler = catalogHandler({
       familiesScanned++;
       await progress.add(read.members.length);
     }
-    await progress.finish({ stoppedAtLimit: stoppedBefore !== null });
+    // No limit to stop at: stopped at its deadline, it went through part of the catalog, as its progress says.
+    await progress.finish();
     const findings = index.findings();
     const followUps = new FollowUpJobs(engine, job.payload.mode);
+    let mergesAsked = 0;
+    const summary = () => {
+      const notAsked = findings.merges.slice(mergesAsked);
+      return {
+        families_scanned: familiesScanned,
+        families_too_large: familiesTooLarge,
+        complete: stoppedBefore === null && notAsked.length === 0,
+        stopped_before_family: stoppedBefore,
+        merge_candidates: findings.merges.length,
+        merge_candidates_listed: findings.merges.slice(0, MAX_LISTED),
+        merge_candidates_not_asked: notAsked.length,
+        merge_candidates_not_asked_listed: notAsked.slice(0, MAX_LISTED),
+        merge_candidates_awaiting_rename: findings.awaiting_rename.length,
+        merge_candidates_awaiting_rename_listed: findings.awaiting_rename.slice(0, MAX_LISTED),
+        duplicate_exercises_within_family: findings.within_family.length,
+        duplicate_exercises_listed: findings.within_family.slice(0, MAX_LISTED),
+        ...followUps.summary(),
+      };
+    };
     // Stopped part-way, it asks for no merge: a family it did not read may be the better target.
-    if (stoppedBefore === null) for (const candidate of findings.merges) await followUps.request(mergeCandidateJob(candidate));
-    return succeededIn(job.payload.mode, {
-      families_scanned: familiesScanned,
-      families_too_large: familiesTooLarge,
-      complete: stoppedBefore === null,
-      stopped_before_family: stoppedBefore,
-      merge_candidates: findings.merges.length,
-      merge_candidates_listed: findings.merges.slice(0, MAX_LISTED),
-      duplicate_exercises_within_family: findings.within_family.length,
-      duplicate_exercises_listed: findings.within_family.slice(0, MAX_LISTED),
-      ...followUps.summary(),
-    });
+    if (stoppedBefore === null) {
+      for (const candidate of findings.merges) {
+        // Checked before each ask, as the maintenance scan does before each family: it ends with what it asked for so far.
+        if (cancelRequested(ctx.signal)) return stoppedByCancel(job.payload.mode, summary());
+        if (runDeadlinePassed(ctx)) break;
+        await followUps.request(mergeCandidateJob(candidate));
+        mergesAsked++;
+      }
+    }
+    return succeededIn(job.payload.mode, summary());
   },
 });

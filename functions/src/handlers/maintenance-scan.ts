@@ -97,7 +97,8 @@ export const maintenanceScanHandler = catalogHandler({
     }
     await saveCursor();
     if (stoppedBy === "cancel") return stoppedByCancel(job.payload.mode, summary());
-    await progress.finish({ stoppedAtLimit: stoppedBy !== null });
+    // At its limit it went through all it had to; at its deadline, part of it.
+    await progress.finish({ stoppedAtLimit: stoppedBy === "family_limit" });
     return succeededIn(job.payload.mode, summary());
   },
 });

@@ -14,7 +14,7 @@
  * scanned or scanned longest ago, and goes on from there next time (`catalog/scan-selection.ts`).
  */
 import { z } from "zod";
-import { QUALITY_SCAN_MAX_LIMIT } from "../config";
+import { QUALITY_SCAN_MAX_LIMIT, QUALITY_SCAN_MAX_STALE_AFTER_DAYS } from "../config";
 import { MAX_PREVIEW_LINES, modeSchema } from "../jobs/model";
 import { cancelRequested, needsReview, stoppedByCancel, succeededIn } from "../jobs/outcomes";
 import { applyDisabled } from "../apply/run-plan";
@@ -37,7 +37,7 @@ import { countTargets, targetExercisePages } from "../catalog/targets";
 import { ScanProgress } from "./support/scan-progress";
 import { isLiveExercise } from "../catalog/family-registry";
 import { beforeValues } from "../apply/expectations";
-import type { DocData } from "../util/object-paths";
+import { type DocData, isPlainRecord } from "../util/object-paths";
 import { readSelectionCursor, selectExercisesToScan, selectionCursorRef } from "../catalog/scan-selection";
 import { stableStringify } from "../util/document-diff";
 
@@ -50,10 +50,16 @@ const SELECTION_LOCK = "quality_scan:selection";
 /**
  * The `review_metadata.*` paths of a scan result, so fields the scanner does not own are kept; built
  * from `exercise` as scanned, so a scan that raced another write to them is refused, not overwritten.
+ * A stored `review_metadata` that is no map (legacy data: an array, a string) keeps no field and may
+ * hold none (no path is set under an array): the map is written whole in its place.
  */
 function reviewMetadataPatch(exerciseId: string, exercise: DocData, result: ScanResult, scannedAt: Date): ExercisePatch {
   const metadata = toReviewMetadata(result, scannedAt);
-  const set = Object.fromEntries(Object.entries(metadata).map(([key, value]) => [`review_metadata.${key}`, value]));
+  const stored = exercise.review_metadata;
+  const set =
+    stored === undefined || isPlainRecord(stored)
+      ? Object.fromEntries(Object.entries(metadata).map(([key, value]) => [`review_metadata.${key}`, value]))
+      : { review_metadata: metadata };
   return {
     exerciseId,
     set,
@@ -182,7 +188,10 @@ const qualityScanPayload = z
     emit_enrichment: z.boolean().default(true),
     /** Incremental: at most `limit` exercises never scanned or scanned more than `stale_after_days` ago, oldest first. */
     selection: z
-      .strictObject({ stale_after_days: z.number().int().positive(), limit: z.number().int().positive().max(QUALITY_SCAN_MAX_LIMIT) })
+      .strictObject({
+        stale_after_days: z.number().int().positive().max(QUALITY_SCAN_MAX_STALE_AFTER_DAYS),
+        limit: z.number().int().positive().max(QUALITY_SCAN_MAX_LIMIT),
+      })
       .optional(),
   })
   .refine(oneTargetSelection, ONE_TARGET_SELECTION)

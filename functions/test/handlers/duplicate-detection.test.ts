@@ -132,6 +132,7 @@ describe("DuplicateIndex", () => {
     expect(index.findings()).toEqual({
       merges: [expect.objectContaining({ source: "pullups", target: "pull_up" })],
       within_family: [],
+      awaiting_rename: [],
     });
   });
 
@@ -181,6 +182,7 @@ describe("DuplicateIndex", () => {
         },
         { family_slug: "pull_up", exercise_ids: ["pull_up__pull-up", "pull_up__pullups"] },
       ],
+      awaiting_rename: [],
     });
   });
 

@@ -6,8 +6,10 @@
  * order, or the same words run together in the same order ("Pullups" and "Pull-Up"), plurals and
  * equipment words aside (but those the primary equipment does not say, "Landmine" on a barbell).
  * Duplicates in different families make those families merge candidates: FAMILY_MERGE jobs in
- * dry_run, for a person to review before running them in apply. Duplicates inside one family are
- * reported only (merging exercises is a TARGETED_FIX decision).
+ * dry_run, for a person to review before running them in apply, each into a family whose slug the
+ * slug rule fits (as FAMILY_MERGE's `target_family` must); families alike none of which has one (legacy
+ * slugs) are reported, for a slug rename first. Duplicates inside one family are reported only
+ * (merging exercises is a TARGETED_FIX decision).
  *
  * The index keeps one short key per family and two per live exercise (not documents), so its memory
  * grows with the catalog's size in keys only.
@@ -16,19 +18,27 @@ import type { CatalogDoc } from "../../catalog/repository";
 import { coreWords, exerciseNameParts, singular, toFamilySlug, toNameSlug } from "../../catalog/taxonomy";
 import { equipmentWordsKept } from "../../catalog/naming-rules";
 import { liveMembers, movementKey } from "../../catalog/family-naming";
-import { isLiveFamily, normalizedPrimary } from "../../catalog/family-registry";
+import { canHoldRegistry, isLiveFamily, normalizedPrimary } from "../../catalog/family-registry";
 import type { DocData } from "../../util/object-paths";
 import type { FollowUp } from "../support/follow-ups";
 import { stableStringify } from "../../util/document-diff";
 
-/** The movement a family slug names (`movementKey`): "pull_up", "pullups" and "dumbbell_pull_ups" are "pullup". */
+/** A family slug's words, a legacy one's too ("Bench_Press", "bench-press"), as the slug rule spells them. */
+function familySlugWords(familySlug: string): string[] {
+  return familySlug.toLowerCase().split(/[-_]/);
+}
+
+/**
+ * The movement a family slug names (`movementKey`): "pull_up", "pullups" and "dumbbell_pull_ups" are "pullup";
+ * a legacy "Bench_Press" or "bench-press" keys as "bench_press".
+ */
 export function familyDuplicateKey(familySlug: string): string {
-  return movementKey(familySlug.split("_"));
+  return movementKey(familySlugWords(familySlug));
 }
 
 /** Whether a family's slug is its core words alone ("row", not "rows" or "dumbbell_row"): the family its key names. */
 function namedByItsKey(familySlug: string): boolean {
-  return coreWords(familySlug.split("_")).join("_") === familySlug;
+  return coreWords(familySlugWords(familySlug)).join("_") === familySlug;
 }
 
 /**
@@ -75,10 +85,17 @@ export interface MergeCandidate {
   reason: string;
 }
 
+/** Families alike none of which a merge may go into: a legacy slug (`canHoldRegistry`) is no FAMILY_MERGE target. */
+export interface AwaitingRename {
+  families: string[];
+  reason: string;
+}
+
 export interface DuplicateFindings {
   merges: MergeCandidate[];
   /** Likely duplicate exercises within one family. */
   within_family: Array<{ family_slug: string; exercise_ids: string[] }>;
+  awaiting_rename: AwaitingRename[];
 }
 
 export class DuplicateIndex {
@@ -141,9 +158,18 @@ export class DuplicateIndex {
 
   findings(): DuplicateFindings {
     const merges = new Map<string, MergeCandidate>();
+    // By the families alike: families and their exercises may find the same ones.
+    const awaitingRename = new Map<string, AwaitingRename>();
     const isTarget = (slug: string) => [...merges.values()].some((merge) => merge.target === slug);
     const propose = (slugs: string[], homes: readonly string[], reason: string) => {
       const target = this.preferredTarget(slugs, homes);
+      if (target === null) {
+        // Each family's audit (its registry_missing) asks a person for the slug a merge could then go into.
+        const why = `${reason}; none of them has a slug a registry entry can hold: a FAMILY_RENAME_SLUG first, then a merge`;
+        const families = [...slugs].sort();
+        awaitingRename.set(families.join("\n"), { families, reason: why });
+        return;
+      }
       // No chains: a family merged away is nobody's target, a target is not merged away.
       if (merges.has(target)) return;
       for (const source of slugs) {
@@ -167,18 +193,21 @@ export class DuplicateIndex {
         if (ids.length > 1) withinFamily.push({ family_slug: family, exercise_ids: ids });
       }
     }
-    return { merges: [...merges.values()], within_family: withinFamily };
+    return { merges: [...merges.values()], within_family: withinFamily, awaiting_rename: [...awaitingRename.values()] };
   }
 
   /**
-   * Of the `homes` among them (the families the key names, the family the names derive to), else of
-   * all, the one with most live exercises, else the first by slug.
+   * Of those that can be a FAMILY_MERGE target (a slug that `canHoldRegistry`), of the `homes` among them (the
+   * families the key names, the family the names derive to), else of all, the one with most live exercises, else
+   * the first by slug; null when none can.
    */
-  private preferredTarget(slugs: readonly string[], homes: readonly string[]): string {
-    const atHome = slugs.filter((slug) => homes.includes(slug));
-    return [...(atHome.length > 0 ? atHome : slugs)].sort(
+  private preferredTarget(slugs: readonly string[], homes: readonly string[]): string | null {
+    const targets = slugs.filter(canHoldRegistry);
+    const atHome = targets.filter((slug) => homes.includes(slug));
+    const [preferred] = [...(atHome.length > 0 ? atHome : targets)].sort(
       (a, b) => (this.liveCount.get(b) ?? 0) - (this.liveCount.get(a) ?? 0) || (a < b ? -1 : 1),
-    )[0];
+    );
+    return preferred ?? null;
   }
 }
 
