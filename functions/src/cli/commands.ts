@@ -11,6 +11,7 @@ import { APPLY_COLLECTIONS } from "../apply/collections";
 import { registry } from "../handlers";
 import { JOB_COLLECTIONS } from "../jobs/collections";
 import { JobNotFoundError, isRetryableWrite } from "../jobs/errors";
+import { CHILD_CHECK_INTERVAL_MS } from "../jobs/flows";
 import { type WakeupOutcome, submitJob } from "../jobs/intake";
 import { ATTEMPT_STATUSES, JOB_STATUSES, WORKER_STATUSES } from "../jobs/lifecycle";
 import { type CreateJobInput, DEFAULT_PRIORITY, LANES, jobDocumentSchema } from "../jobs/model";
@@ -392,12 +393,21 @@ const cancel: CommandSpec = {
     const jobId = idArgument("job", arg);
     const result = await (await engineOnFirestoreTime(ctx)).cancel(jobId);
     const n = result.childrenCancelled;
-    const children = n > 0 ? ` and its ${n} open child${n === 1 ? "" : "ren"}` : "";
+    // Those this command cancelled or asked: a worker leasing a child meanwhile cancels it on its own.
+    const children = n > 0 ? ` and ${n} of its open children (any more a worker leased meanwhile stop on their own)` : "";
     // Asked, not done: a running job, or a deferred one holding a frozen plan or waiting for its children (it
     // settles over them), stops at its next safe point.
     // An ended parent keeps its status: only the children its retry queued again are cancelled.
     const outcome = cancelOutcome(result);
-    if (json) return ctx.out(toJson({ outcome, job_id: jobId, status: result.status, children_cancelled: n }));
+    // The parent it made due (the job, its last children closed; or the job's parent) checks its children again in a while.
+    const warning = result.wakeupError
+      ? `the wake-up of the parent this cancel made due was not sent (${result.wakeupError.message}); it ends at its next ` +
+        `check of its children, within ${CHILD_CHECK_INTERVAL_MS / 1000} seconds, while an engine runs`
+      : null;
+    if (json) {
+      ctx.out(toJson({ outcome, job_id: jobId, status: result.status, children_cancelled: n, warning }));
+      return warn(ctx, warning);
+    }
     // A worker that is gone reaches no safe point: its job ends once the watchdog finds the lease expired (the answer
     // does not say when it expires, and the line is not worth a read).
     const workerGone = WORKER_STATUSES.includes(result.status)
@@ -411,6 +421,7 @@ const cancel: CommandSpec = {
       children_cancelled: `cancelled the ${n} open child${n === 1 ? "" : "ren"} of ${result.status} job ${jobId}`,
     };
     ctx.out(lines[outcome]);
+    warn(ctx, warning);
   },
 };
 

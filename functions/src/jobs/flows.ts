@@ -32,7 +32,7 @@ import { JOB_COLLECTIONS } from "./collections";
 import type { HandlerInput, HandlerOutcome, JobHandler, PayloadSchema } from "./handler";
 import { FINAL_STATUSES, type JobStatus, RETRYABLE_STATUSES, isFinalStatus, isSuccessStatus } from "./lifecycle";
 import type { BasePayload, ChildCounts, ChildJob, ChildSpec, ChildrenCreated, Job, ResultSummary, WakeupSubject } from "./model";
-import { sendWakeup, submitJob } from "./intake";
+import { type WakeupOutcome, sendWakeup, submitJob } from "./intake";
 import { CANCELLED_WITH_PARENT, type CancelResult, type JobQueue, cancelPending } from "./queue";
 import * as logs from "./logs";
 import { cancelAsked } from "./outcomes";
@@ -65,6 +65,8 @@ export interface OperatorCancel {
   alreadyEnded: boolean;
   /** The children this cancel asked to stop or cancelled (not those asked before). */
   childrenCancelled: number;
+  /** A parent the cancel made due (the job, or the job's parent) whose wake-up was not sent: it waits for its next check. */
+  wakeupError?: Error;
 }
 
 export function childJobId(parentId: string, index: number): string {
@@ -148,44 +150,50 @@ export class JobFlows {
       if (childrenCancelled === 0) throw err;
       return { status: ended, cancelRequested: false, alreadyRequested: false, alreadyEnded: true, childrenCancelled };
     }
-    if (cancelled.status === "cancelled") await this.cancelledChildFinished(jobId, cancelled.parentJobId);
+    const parentWoken = cancelled.status === "cancelled" ? await this.cancelledChildFinished(jobId, cancelled.parentJobId) : null;
     const { status, cancelRequested, alreadyRequested } = cancelled;
     const children = await cancelChildren(cancelRequested ? "asked to stop" : "cancelled");
     // A parent asked to stop stays open: the children the cancel closed are counted into it, so the last of
     // those still stopping wakes it when it ends (`childFinished`).
-    const wokenByCount = cancelRequested && (await this.cancelledChildrenFinished(jobId, children.closed));
-    if (!wokenByCount && cancelRequested && status === "deferred" && children.total > 0 && children.stopping === 0) {
-      const woken = await this.queue.wakeDeferred(jobId);
-      if (woken) await sendWakeup(this.tasks, wakeupFor(woken, CHILDREN_DONE));
+    let woken = cancelRequested ? await this.cancelledChildrenFinished(jobId, children.closed) : null;
+    if (!woken && cancelRequested && status === "deferred" && children.total > 0 && children.stopping === 0) {
+      const due = await this.queue.wakeDeferred(jobId);
+      if (due) woken = await sendWakeup(this.tasks, wakeupFor(due, CHILDREN_DONE));
     }
-    return { status, cancelRequested, alreadyRequested, alreadyEnded: false, childrenCancelled: children.asked };
+    const wakeupError = woken?.wakeupError ?? parentWoken?.wakeupError;
+    return {
+      status,
+      cancelRequested,
+      alreadyRequested,
+      alreadyEnded: false,
+      childrenCancelled: children.asked,
+      ...(wakeupError ? { wakeupError } : {}),
+    };
   }
 
   /**
    * Children cancelled where no worker ends them (those a parent's cancel closed; one an operator's or
    * a client's cancel, or its lease, found waiting) are counted into their parent now, in batches, so a
    * parent whose last children they were is woken at once, not at its next check; whether that made it
-   * due (its wake-up is sent). Counting is the parent's to finish: a failure only delays it until that check.
+   * due (its wake-up is sent: whether it was, or null when it was not made due). Counting is the parent's to finish: a
+   * failure only delays it until that check.
    */
-  private async cancelledChildrenFinished(parentId: string, cancelled: readonly string[]): Promise<boolean> {
+  private async cancelledChildrenFinished(parentId: string, cancelled: readonly string[]): Promise<WakeupOutcome | null> {
     try {
       for (let start = 0; start < cancelled.length; start += COUNTED_PER_BATCH) {
         const finished = cancelled.slice(start, start + COUNTED_PER_BATCH).map((id) => ({ id, status: "cancelled" as const }));
         const result = await this.queue.recordChildrenFinished(parentId, finished);
-        if (typeof result === "object") {
-          await sendWakeup(this.tasks, wakeupFor(result, CHILDREN_DONE));
-          return true;
-        }
+        if (typeof result === "object") return await sendWakeup(this.tasks, wakeupFor(result, CHILDREN_DONE));
       }
     } catch (err) {
       logs.childrenNotCounted(parentId, cancelled.length, err);
     }
-    return false;
+    return null;
   }
 
   /** `cancelledChildrenFinished` for one cancelled job, when it is a child. */
-  async cancelledChildFinished(jobId: string, parentJobId: string | null): Promise<void> {
-    if (parentJobId !== null) await this.cancelledChildrenFinished(parentJobId, [jobId]);
+  async cancelledChildFinished(jobId: string, parentJobId: string | null): Promise<WakeupOutcome | null> {
+    return parentJobId === null ? null : this.cancelledChildrenFinished(parentJobId, [jobId]);
   }
 
   /**

@@ -588,8 +588,37 @@ describeWithFullEmulator("cancel", () => {
 
   it("says how many of a parent's open children it cancelled with it", async () => {
     const parentId = await parentWithShards(false);
-    expect(await cli(["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
+    expect(await cli(["cancel", parentId])).toEqual({
+      code: 0,
+      out: `cancelled ${parentId} and 2 of its open children (any more a worker leased meanwhile stop on their own)`,
+      err: [],
+    });
     expect((await db.collection(JOB_COLLECTIONS.jobs).doc(childJobId(parentId, 2)).get()).get("status")).toBe("cancelled");
+  });
+
+  it("warns when the parent it made due, its last children closed, could not be woken", async () => {
+    const parentId = await parentWithShards(false);
+    // Waiting for its two shards, as a parent that created them is.
+    await db
+      .collection(JOB_COLLECTIONS.jobs)
+      .doc(parentId)
+      .update({
+        status: "deferred",
+        shards: { total: 2, done: 0, succeeded: 0, failed: 0 },
+        run_after: new Date(Date.now() + 60_000),
+      });
+    const warning =
+      "warning: the wake-up of the parent this cancel made due was not sent (CLOUD_TASKS_EMULATOR_HOST is not set: the job " +
+      "waits for the local engine, npm start); it ends at its next check of its children, within 60 seconds, while an engine runs";
+    expect(await cli(["cancel", parentId], {}, undefined, unusedDirectory, new LocalEngineWakeups())).toEqual({
+      code: 0,
+      out: expect.stringMatching(new RegExp(`^cancel requested for deferred job ${parentId} and 2 of its open children`)) as string,
+      err: [warning],
+    });
+    // Asked again, it tries again to wake the parent, which is still due; --json carries the warning too.
+    const again = await cli(["cancel", parentId, "--json"], {}, undefined, unusedDirectory, new LocalEngineWakeups());
+    expect(again).toMatchObject({ code: 0, err: [warning] });
+    expect(JSON.parse(again.out)).toMatchObject({ outcome: "cancel_already_requested", warning: warning.replace(/^warning: /, "") });
   });
 
   it("--json prints what the line says: cancelled, asked to stop, asked before, with the children it cancelled", async () => {
@@ -599,10 +628,28 @@ describeWithFullEmulator("cancel", () => {
       return JSON.parse(result.out) as unknown;
     };
     const waiting = await parentWithShards(false);
-    expect(await json(waiting)).toEqual({ outcome: "cancelled", job_id: waiting, status: "cancelled", children_cancelled: 2 });
+    expect(await json(waiting)).toEqual({
+      outcome: "cancelled",
+      job_id: waiting,
+      status: "cancelled",
+      children_cancelled: 2,
+      warning: null,
+    });
     const running = await parentWithShards(true);
-    expect(await json(running)).toEqual({ outcome: "cancel_requested", job_id: running, status: "running", children_cancelled: 2 });
-    expect(await json(running)).toEqual({ outcome: "cancel_already_requested", job_id: running, status: "running", children_cancelled: 0 });
+    expect(await json(running)).toEqual({
+      outcome: "cancel_requested",
+      job_id: running,
+      status: "running",
+      children_cancelled: 2,
+      warning: null,
+    });
+    expect(await json(running)).toEqual({
+      outcome: "cancel_already_requested",
+      job_id: running,
+      status: "running",
+      children_cancelled: 0,
+      warning: null,
+    });
   });
 
   it("of a running parent asked again, says so and counts none of the children asked before", async () => {
@@ -611,7 +658,7 @@ describeWithFullEmulator("cancel", () => {
     const stops = "it stops at its next safe point, or, if its worker is gone, once its lease expires and the watchdog runs";
     expect(await cli(["cancel", parentId])).toEqual({
       code: 0,
-      out: `cancel requested for running job ${parentId} and its 2 open children: ${stops}`,
+      out: `cancel requested for running job ${parentId} and 2 of its open children (any more a worker leased meanwhile stop on their own): ${stops}`,
       err: [],
     });
     expect(await cli(["cancel", parentId])).toEqual({
@@ -640,7 +687,11 @@ describeWithFullEmulator("cancel", () => {
   it("of a parent cancelled already whose children a retry cut short queued again, says it cancelled them and not the parent", async () => {
     const engine = createEngine({ db, config: testConfig(), tasks: new RecordingTasks() });
     const parentId = await parentWithShards(false);
-    expect(await cliOn(engine, ["cancel", parentId])).toEqual({ code: 0, out: `cancelled ${parentId} and its 2 open children`, err: [] });
+    expect(await cliOn(engine, ["cancel", parentId])).toEqual({
+      code: 0,
+      out: `cancelled ${parentId} and 2 of its open children (any more a worker leased meanwhile stop on their own)`,
+      err: [],
+    });
     const retryCutShort = async () => {
       jest.spyOn(engine.queue, "retryJob").mockRejectedValueOnce(Object.assign(new Error("14 UNAVAILABLE: no connection"), { code: 14 }));
       expect((await cliOn(engine, ["retry", parentId])).code).toBe(1);
@@ -659,6 +710,7 @@ describeWithFullEmulator("cancel", () => {
       job_id: parentId,
       status: "cancelled",
       children_cancelled: 2,
+      warning: null,
     });
     expect((await engine.queue.getJob(childJobId(parentId, 2)))?.status).toBe("cancelled");
   });
