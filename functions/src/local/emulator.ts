@@ -61,11 +61,18 @@ function endOf(child: ChildProcess): string | null {
   return child.exitCode !== null ? `exit code ${child.exitCode}` : null;
 }
 
-async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+/** "emulator exited early (…)" once `child` ended, else null. */
+function exitedEarly(child: ChildProcess): string | null {
+  const ended = endOf(child);
+  return ended === null ? null : `emulator exited early (${ended})`;
+}
+
+/** Waits for `url` to answer; `failed` says why the process serving it will not (it ended, or never started). */
+async function waitForHttp(url: string, timeoutMs: number, failed: () => string | null): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ended = endOf(child);
-    if (ended) throw new Error(`emulator exited early (${ended})`);
+    const failure = failed();
+    if (failure) throw new Error(failure);
     try {
       const res = await fetch(url);
       if (res.ok) return;
@@ -79,7 +86,8 @@ async function waitForHttp(url: string, timeoutMs: number, child: ChildProcess):
 
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (endOf(child) !== null) return resolve();
+    // No pid: it never started (spawn failed), so no 'exit' comes.
+    if (endOf(child) !== null || child.pid === undefined) return resolve();
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
     child.once("exit", () => {
       clearTimeout(timer);
@@ -121,6 +129,14 @@ async function startOfficial(jar: string, projectId: string, triggers: boolean):
   // Where it posts trigger events; nothing is posted until a trigger is registered.
   if (triggerPort) args.push(`--functions_emulator=127.0.0.1:${triggerPort}`);
   const child = spawn("java", args, { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  // Unheard, a java that cannot be started (none on PATH) would crash this process with Node's own dump.
+  let notStarted: string | null = null;
+  child.once("error", (err: NodeJS.ErrnoException) => {
+    notStarted =
+      err.code === "ENOENT"
+        ? "java was not found: the Firestore emulator jar needs Java 17 or newer on PATH (apt-get install openjdk-17-jre-headless)"
+        : `java could not be started: ${err.message}`;
+  });
   // In a process group of its own it outlives a parent that exits without stopping it (an uncaught
   // error, process.exit): 'exit' fires then, and the group goes with it. A SIGKILL of the parent still
   // leaves it (npm start handles SIGINT, SIGTERM and SIGHUP, and stops it in order).
@@ -138,10 +154,10 @@ async function startOfficial(jar: string, projectId: string, triggers: boolean):
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   try {
-    await waitForHttp(`http://${host}/`, 60_000, child);
+    await waitForHttp(`http://${host}/`, 60_000, () => notStarted ?? exitedEarly(child));
   } catch (err) {
     await stopChild(child);
-    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
+    throw new Error(stderr ? `${(err as Error).message}\n${stderr}` : (err as Error).message, { cause: err });
   }
   const clearUrlOf = (project: string) => clearUrlFor(host, project);
   return {
@@ -179,7 +195,7 @@ async function startNoIsolation(): Promise<RunningEmulator> {
     stdio: ["ignore", "inherit", "inherit"],
     detached: true,
   });
-  await waitForHttp(`http://127.0.0.1:${clearPort}/`, 30_000, child);
+  await waitForHttp(`http://127.0.0.1:${clearPort}/`, 30_000, () => exitedEarly(child));
   return {
     host: `127.0.0.1:${port}`,
     backend: "no-isolation",

@@ -8,7 +8,7 @@
  * Environment: FIRESTORE_EMULATOR_HOST (use a running emulator), GCLOUD_PROJECT or GOOGLE_CLOUD_PROJECT
  * (the emulator project, as the CLI resolves it: `project.ts`), the on/off switches of `switches.ts` (1 or
  * true, 0 or false): DEMO_JOBS=0 (no demo jobs), SEED_DEMO=1 (write the demo catalog even over existing
- * data), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on
+ * data; 0: never), EXIT_WHEN_DONE=1 (stop once the demo jobs finished), RUN_SCHEDULES=1 (run the scheduled scans on
  * timers, at their cron times; off by default so the demo stays quiet), VERBOSE=1 (the engine's info logs
  * too), and every engine param. Params come from its environment, else from the functions' `.env` files as
  * the Functions emulator reads them (`env-files.ts`), else, for CATALOG_APPLY_ENABLED (true), from the
@@ -32,6 +32,7 @@ import { existsSync } from "node:fs";
 import { EmulatorOutages, officialJar, startOrFindEmulator, unansweredEmulator } from "./emulator";
 import { EmulatorTriggers } from "./emulator-triggers";
 import { startSwitch, switchProblems } from "./switches";
+import { GrpcStatus, grpcCode } from "../util/grpc-status";
 
 const PROJECT_ID = emulatorProject();
 /** The running emulator to work on, if one is named; else this process starts one (`startOrFindEmulator`). */
@@ -295,10 +296,13 @@ async function main(): Promise<void> {
   stops.push(() => outages.stop());
 
   // A restart keeps the catalog as the engine left it: seeding over it would revert applied changes.
-  const holdsDocuments = await catalogHoldsDocuments(db);
-  if (!holdsDocuments || startSwitch("SEED_DEMO")) {
+  // SEED_DEMO unset: an empty catalog is seeded; on, seeded over its data too; off, never (an empty catalog stays so).
+  const seedDemo = process.env.SEED_DEMO ? startSwitch("SEED_DEMO") : !(await catalogHoldsDocuments(db));
+  if (seedDemo) {
     const seeded = await seedDemoCatalog(db, { includeBroken: true });
     console.log(`seeded demo catalog: ${seeded.exercises} exercises, ${seeded.aliases} aliases, ${seeded.families} families`);
+  } else if (process.env.SEED_DEMO) {
+    console.log("SEED_DEMO is off: not seeding the catalog");
   } else {
     console.log("the catalog has data: not seeding it (SEED_DEMO=1 seeds anyway)");
   }
@@ -369,6 +373,21 @@ main().catch(async (err: unknown) => {
   // A stop under way takes away what the start-up stands on (the runtime, the trigger receiver, the emulator this
   // process started): what fails then is the stop's doing, not a fault to show, and the stop's exit code stands.
   if (stopping) return;
-  console.error(err);
+  console.error(startFailure(err));
   await shutdown(1);
 });
+
+/**
+ * What stopped the start, in its own words (VERBOSE=1: with its stack and cause). A running emulator named by
+ * FIRESTORE_EMULATOR_HOST that accepts connections yet fails every call (UNAVAILABLE after the client's retries)
+ * is likely something else on that port.
+ */
+function startFailure(err: unknown): unknown {
+  if (startSwitch("VERBOSE") || !(err instanceof Error)) return err;
+  const otherService =
+    EXTERNAL_EMULATOR && grpcCode(err) === GrpcStatus.UNAVAILABLE
+      ? `\nwhat listens at FIRESTORE_EMULATOR_HOST (${EXTERNAL_EMULATOR}) did not answer as a Firestore emulator: check the port ` +
+        "(firebase.json names the Emulator Suite's Firestore port)"
+      : "";
+  return `npm start failed: ${err.message}${otherService}\n(VERBOSE=1 shows the stack)`;
+}

@@ -117,6 +117,54 @@ it("refuses to run the engine without the official emulator's jar, saying where 
   expect(stderr).not.toContain("seeded demo catalog");
 }, 90_000);
 
+it("says in a line that Java is missing where no java is on PATH, and exits 1, with no crash dump", async () => {
+  const noJava = mkdtempSync(join(tmpdir(), "no-java-"));
+  try {
+    // Any file will do for a jar: java is looked for first.
+    writeFileSync(join(noJava, "emulator.jar"), "");
+    const { code, stderr } = await runLocalRuntime({
+      FIRESTORE_EMULATOR_HOST: "",
+      FIRESTORE_EMULATOR_JAR: join(noJava, "emulator.jar"),
+      PATH: noJava,
+    });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      "npm start failed: java was not found: the Firestore emulator jar needs Java 17 or newer on PATH " +
+        "(apt-get install openjdk-17-jre-headless)\n(VERBOSE=1 shows the stack)",
+    );
+  } finally {
+    rmSync(noJava, { recursive: true });
+  }
+}, 90_000);
+
+it("says what stopped its emulator, in the emulator's words and without stack traces, and exits 1", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "not-a-jar-"));
+  try {
+    writeFileSync(join(dir, "emulator.jar"), "not a jar");
+    const { code, stderr } = await runLocalRuntime({ FIRESTORE_EMULATOR_HOST: "", FIRESTORE_EMULATOR_JAR: join(dir, "emulator.jar") });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^npm start failed: emulator exited early \(exit code 1\)\n/);
+    expect(stderr).toContain("(VERBOSE=1 shows the stack)");
+    expect(stderr).not.toMatch(/^\s+at /m);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}, 90_000);
+
+it("with SEED_DEMO=0 leaves an empty catalog empty", async () => {
+  const project = `demo-start-no-seed-${process.pid}`;
+  const env = { FIRESTORE_EMULATOR_HOST: testEmulator(), GCLOUD_PROJECT: project, SEED_DEMO: "0", DEMO_JOBS: "0", EXIT_WHEN_DONE: "1" };
+  const { code, stdout } = await runLocalRuntime(env);
+  expect(code).toBe(0);
+  expect(stdout).toContain("SEED_DEMO is off: not seeding the catalog");
+  const db = firestoreClient({ projectId: project }, `no-seed-${process.pid}`);
+  try {
+    expect((await db.collection("exercises").limit(1).get()).size).toBe(0);
+  } finally {
+    await db.terminate();
+  }
+}, 150_000);
+
 it("says so in one line, and nothing else, when no emulator answers at FIRESTORE_EMULATOR_HOST", async () => {
   const { code, stdout, stderr } = await runLocalRuntime({});
   expect(code).toBe(1);
