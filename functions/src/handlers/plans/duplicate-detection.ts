@@ -86,7 +86,7 @@ export interface MergeCandidate {
 }
 
 /** Families alike none of which a merge may go into: a legacy slug (`canHoldRegistry`) is no FAMILY_MERGE target. */
-export interface AwaitingRename {
+interface AwaitingRename {
   families: string[];
   reason: string;
 }
