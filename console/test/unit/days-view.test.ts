@@ -5,30 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, it, mock } from "node:test";
-import { type ComponentChildren, type FunctionComponent, h, render, type VNode } from "preact";
+import { type ComponentChildren, type FunctionComponent, h, render } from "preact";
 import { act } from "preact/test-utils";
 import type { ConsoleData, Listener, Read } from "../../src/data";
 import { sumShards } from "../../src/documents";
 import type { DailyTotals, RunSummary } from "../../src/model";
 import { type Live, READ_AGAIN_MS } from "../../src/ui/live";
 import { DaysView } from "../../src/views/days";
-
-type Element = VNode<Record<string, unknown> & { children?: ComponentChildren }>;
-
-/** The elements in `node` that `matches`, function components' children searched but not rendered. */
-function find(node: ComponentChildren, matches: (element: Element) => boolean): Element[] {
-  if (node === null || node === undefined || typeof node !== "object") return [];
-  if (Array.isArray(node)) return node.flatMap((child: ComponentChildren) => find(child, matches));
-  const element = node as Element;
-  return [...(matches(element) ? [element] : []), ...find(element.props.children, matches)];
-}
-
-function text(node: ComponentChildren): string {
-  if (node === null || node === undefined || typeof node === "boolean") return "";
-  if (typeof node !== "object") return String(node);
-  if (Array.isArray(node)) return node.map((child: ComponentChildren) => text(child)).join("");
-  return text((node as Element).props.children);
-}
+import { type Element, find, text } from "./vnodes";
 
 /** The one button whose text starts with `label`. */
 function button(tree: ComponentChildren, label: string): Element {

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { type ComponentChildren, type FunctionComponent, h, isValidElement, render, type VNode } from "preact";
+import { type ComponentChildren, type FunctionComponent, h, isValidElement, render } from "preact";
 import { Timestamp } from "firebase/firestore";
 import { act } from "preact/test-utils";
 import type { OperatorActions } from "../../src/actions";
@@ -17,8 +17,7 @@ import type { Job } from "../../src/model";
 import { ViewHeading } from "../../src/ui/focus";
 import { ActionButton, LiveView, NotConnectedNote } from "../../src/ui/parts";
 import { QueueView } from "../../src/views/queue";
-
-type Element = VNode<Record<string, unknown> & { children?: ComponentChildren }>;
+import { type Element, find, text } from "./vnodes";
 
 /** The function components that hold hooks: drawn by a render only, so left as elements, their props read. */
 const withHooks: readonly unknown[] = [ActionButton, NotConnectedNote, ViewHeading];
@@ -35,21 +34,6 @@ function drawn(node: ComponentChildren): ComponentChildren {
   }
   if (typeof type === "function" && !withHooks.includes(type)) return drawn((type as FunctionComponent)(props));
   return { ...element, props: { ...props, children: drawn(props.children) } } as Element;
-}
-
-/** The elements in `node` that `matches`. */
-function find(node: ComponentChildren, matches: (element: Element) => boolean): Element[] {
-  if (Array.isArray(node)) return node.flatMap((child: ComponentChildren) => find(child, matches));
-  if (!isValidElement(node)) return [];
-  const element = node as Element;
-  return [...(matches(element) ? [element] : []), ...find(element.props.children, matches)];
-}
-
-function text(node: ComponentChildren): string {
-  if (node === null || node === undefined || typeof node === "boolean") return "";
-  if (typeof node !== "object") return String(node);
-  if (Array.isArray(node)) return node.map((child: ComponentChildren) => text(child)).join("");
-  return text((node as Element).props.children);
 }
 
 const byTestId = (tree: ComponentChildren, testId: string) => find(tree, (e) => e.props["data-testid"] === testId);

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { FunctionsError } from "firebase/functions";
-import { type ComponentChildren, type FunctionComponent, h, isValidElement, render, type VNode } from "preact";
+import { type ComponentChildren, type FunctionComponent, h, isValidElement, render } from "preact";
 import { act } from "preact/test-utils";
 import { actionFailure, type OperatorActions } from "../../src/actions";
 import type { Bounded, ConsoleData, Listener } from "../../src/data";
@@ -15,6 +15,7 @@ import type { Attempt, Change, Job, RevertJobAnswer } from "../../src/model";
 import { ActionOutcome } from "../../src/ui/outcome";
 import { ActionButton, LiveView, Notice } from "../../src/ui/parts";
 import { JobView, RevertAllButton, RevertAllNotice } from "../../src/views/job";
+import { type Element, text } from "./vnodes";
 
 describe("Revert all's notice", () => {
   it("counts the changes it reverted, newest first, and those reverted before", () => {
@@ -32,8 +33,6 @@ describe("Revert all's notice", () => {
     );
   });
 });
-
-type Element = VNode<Record<string, unknown> & { children?: ComponentChildren }>;
 
 /** The components the test renders, those that tell Revert all and its outcome: they hold no hooks. */
 const rendered: readonly FunctionComponent<never>[] = [RevertAllButton, RevertAllNotice, ActionOutcome, Notice];
@@ -55,13 +54,6 @@ function shown(node: ComponentChildren): Element[] {
   const own = rendered.includes(type as FunctionComponent<never>) ? (type as FunctionComponent)(props) : null;
   const placed = Object.values(props).filter((value) => isValidElement(value) || Array.isArray(value));
   return [element, ...shown(own), ...placed.flatMap((value) => shown(value as ComponentChildren))];
-}
-
-function text(node: ComponentChildren): string {
-  if (node === null || node === undefined || typeof node === "boolean") return "";
-  if (typeof node !== "object") return String(node);
-  if (Array.isArray(node)) return node.map((child: ComponentChildren) => text(child)).join("");
-  return text((node as Element).props.children);
 }
 
 /** Job j1, ended: its changes can be reverted. */

@@ -7,21 +7,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Auth, IdTokenResult, User } from "firebase/auth";
-import { type ComponentChildren, h, isValidElement, render, type RefObject, type VNode } from "preact";
+import { type ComponentChildren, h, render, type RefObject } from "preact";
 import { act } from "preact/test-utils";
 import { NotCurator, useSession } from "../../src/app";
 import { ActionButton } from "../../src/ui/parts";
 import { SignIn } from "../../src/views/sign-in";
-
-type Element = VNode<Record<string, unknown> & { children?: ComponentChildren }>;
-
-/** The elements in `node` that `matches`, function components' children searched but not rendered. */
-function find(node: ComponentChildren, matches: (element: Element) => boolean): Element[] {
-  if (Array.isArray(node)) return node.flatMap((child: ComponentChildren) => find(child, matches));
-  if (!isValidElement(node)) return [];
-  const element = node as Element;
-  return [...(matches(element) ? [element] : []), ...find(element.props.children, matches)];
-}
+import { find } from "./vnodes";
 
 /** Renders what `draw` returns, hooks and all; the test reads what it returned last. */
 async function shown(draw: () => ComponentChildren) {
