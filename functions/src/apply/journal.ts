@@ -432,6 +432,29 @@ async function atRevertOf(
 }
 
 /**
+ * Inside `tx`: whether alias `target`, as the revert of `entry` finds it (`alias`), is as `entry`'s own job found it:
+ * given back by the revert of the job's later changes on it (those reverted `first`, or reverted already), and not
+ * changed since. It stood beside the name before the job (one that only shadowed the name, which a rename took
+ * over): reverted whole, the job gives both back as they were.
+ */
+async function asItsJobFoundIt(
+  tx: Transaction,
+  db: Firestore,
+  entry: DocumentSnapshot,
+  first: RevertedFirst,
+  target: string,
+  alias: Readonly<DocData>,
+): Promise<boolean> {
+  const givenBack = (change: DocumentSnapshot) => first.has(change.id) || change.get("status") === ("reverted" satisfies ChangeStatus);
+  const oldest = (await journalOf(tx, db, target))
+    .filter((change) => change.id !== entry.id && change.get("job_id") === entry.get("job_id") && compareApplied(change, entry) > 0)
+    .filter(givenBack)
+    .sort(compareApplied)[0];
+  const found = (oldest?.get("documents") as JournalDocument[] | undefined)?.find((doc) => documentPath(doc.collection, doc.id) === target);
+  return found?.before != null && changedPaths(found.before, alias, ["updated_at"]).length === 0;
+}
+
+/**
  * Inside `tx`: the applied (not reverted) changes of document `target` made after `entry`, newest first
  * (by applied_at, then by which entry was written first): the order to revert them in.
  */
@@ -533,8 +556,8 @@ async function slugsTakenSince(
     // A slug that cannot be an alias's id (hand-edited) is held by no alias.
     const stored = await readCatalogDocument(tx, db, CATALOG_COLLECTIONS.aliases, slug);
     const alias = await atRevertOf(tx, db, entry, first, CATALOG_COLLECTIONS.aliases, slug, stored);
-    if (!alias) continue;
     const target = documentPath(CATALOG_COLLECTIONS.aliases, slug);
+    if (!alias || (await asItsJobFoundIt(tx, db, entry, first, target, alias))) continue;
     conflicts.push({
       target,
       changed_paths: [],

@@ -5,6 +5,8 @@
  */
 import { Timestamp } from "firebase-admin/firestore";
 import { registry } from "../../src/handlers";
+import { revertJob } from "../../src/apply/journal";
+import { JOB_COLLECTIONS } from "../../src/jobs/collections";
 import { computeFamilyRegistry } from "../../src/catalog/family-registry";
 import { heuristicScoreExercise } from "../../src/reviewer/quality-scanner";
 import { archivedExerciseFixture, exerciseFixture, seedCatalog, snapshotCatalog } from "../helpers/catalog";
@@ -65,6 +67,41 @@ describe.each(MODES)("TARGETED_FIX names (%s)", (mode) => {
     }
     expect(await exercise(db, "squat__squat-barbell")).toMatchObject({ name: "Back Squat (Barbell)" });
     expect(await alias(db, "squat-barbell")).toMatchObject({ exercise_id: "squat__squat-barbell" });
+
+    // Reverted whole, the job gives back the name and the alias as they were, side by side.
+    await db.collection(JOB_COLLECTIONS.jobs).doc(run.jobId).update({ status: done });
+    expect((await revertJob(db, run.jobId)).reverted.length).toBeGreaterThan(0);
+    expect(await exercise(db, "squat__squat-barbell")).toMatchObject({ name: "Squat (Barbell)", name_slug: "squat-barbell" });
+    expect(await alias(db, "squat-barbell")).toMatchObject({ exercise_id: "deadlift__deadlift-barbell" });
+  });
+
+  it("brings back an exercise a one-word family's rename moved unrenamed beside the family alias of its name", async () => {
+    await seedCatalog(db, {
+      exercises: [
+        exerciseFixture("Squats (Barbell)", ["barbell"]),
+        exerciseFixture("Squats (Dumbbell)", ["dumbbell"]),
+        archivedExerciseFixture("Squats", ["bodyweight"]),
+      ],
+    });
+    const renameSlug = { rename_config: { old_family_slug: "squats", new_family_slug: "squat" } };
+    expect(await runJob(depsFor(db, "apply"), "FAMILY_RENAME_SLUG", { mode: "apply", ...renameSlug })).toMatchObject({
+      status: "succeeded",
+    });
+    const before = await snapshotCatalog(db);
+    const run = await runJob(depsFor(db, mode), "TARGETED_FIX", {
+      mode,
+      exercise_doc_ids: ["squats__squats"],
+      fix_type: "patch",
+      fix_data: { patch: { status: "approved" } },
+    });
+    expect(run.status).toBe(done);
+    if (mode === "dry_run") {
+      expect(await snapshotCatalog(db)).toBe(before);
+      return;
+    }
+    // Its old slug is the family's alias, which reaches it in its family: no alias of its own takes it over.
+    expect(await exercise(db, "squats__squats")).toMatchObject({ name: "Squat (Bodyweight)", family_slug: "squat", status: "approved" });
+    expect(await alias(db, "squats")).toMatchObject({ family_slug: "squat", is_family_alias: true });
   });
 
   it("refuses to bring an exercise back into a family merged away, naming its successor: TARGET_FAMILY_RETIRED", async () => {
