@@ -4,7 +4,7 @@
  * clash is reported as a finding instead of failing validation.
  */
 import { toNameSlug } from "./taxonomy";
-import { aliasPointsAtExercise, describeAlias, isAliasableSlug, shadowsOwnName } from "./slug-aliases";
+import { aliasPointsAtExercise, aliasPointsAtFamily, describeAlias, isAliasableSlug, shadowsOwnName } from "./slug-aliases";
 import { type DocData } from "../util/object-paths";
 import { shortList } from "../util/short-list";
 
@@ -73,5 +73,7 @@ export function heldOldSlug(id: string, data: Readonly<DocData>, target: string,
   if (!isAliasableSlug(slug) || slug === toNameSlug(target)) return null;
   const alias = owners.aliases.get(slug);
   if (!alias || !(alias.exercise_id || alias.family_slug) || alias.exercise_id === id || shadowsOwnName(id, data, alias)) return null;
+  // A family alias to its own family reaches it already (renameAliasOps leaves it).
+  if (typeof data.family_slug === "string" && aliasPointsAtFamily(alias, data.family_slug)) return null;
   return `its old slug must stay its alias, and ${describeAlias(slug, alias)}`;
 }

@@ -2,7 +2,7 @@
 import type { OperationInput } from "../../apply/plan";
 import type { SlugOwners } from "../../catalog/rename-conflicts";
 import { toNameSlug } from "../../catalog/taxonomy";
-import { aliasPointsAtExercise, knownSlugsOf, shadowsOwnName } from "../../catalog/slug-aliases";
+import { aliasPointsAtExercise, aliasPointsAtFamily, knownSlugsOf, shadowsOwnName } from "../../catalog/slug-aliases";
 import type { DocData } from "../../util/object-paths";
 
 /**
@@ -26,6 +26,8 @@ export function renameAliasOps(exerciseId: string, exercise: Readonly<DocData>, 
   const ops: OperationInput[] = [];
   for (const slug of knownSlugsOf(exerciseId, exercise)) {
     if (slug === newSlug || aliasPointsAtExercise(aliases.get(slug), exerciseId) || takenByAnother(slug) || leadsElsewhere(slug)) continue;
+    // A family alias to its own family reaches it already: the one-word family's old slug, once its name.
+    if (typeof exercise.family_slug === "string" && aliasPointsAtFamily(aliases.get(slug), exercise.family_slug)) continue;
     if (slug === exercise.name_slug && shadowsOwnName(exerciseId, exercise, aliases.get(slug)))
       ops.push({
         op: "delete_alias",
