@@ -56,7 +56,8 @@ export const duplicateDetectionScanHandler = catalogHandler({
     const followUps = new FollowUpJobs(engine, job.payload.mode);
     let mergesAsked = 0;
     const summary = () => {
-      const notAsked = findings.merges.slice(mergesAsked);
+      // Stopped while reading, it asks for none (below): what it found is no backlog of the next run's.
+      const notAsked = stoppedBefore === null ? findings.merges.slice(mergesAsked) : [];
       return {
         families_scanned: familiesScanned,
         families_too_large: familiesTooLarge,

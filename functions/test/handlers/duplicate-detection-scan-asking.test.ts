@@ -75,6 +75,30 @@ describeWithFullEmulator.each(MODES)("DUPLICATE_DETECTION_SCAN stopped while it 
   });
 });
 
+describeWithFullEmulator("DUPLICATE_DETECTION_SCAN at its run's deadline while it reads (apply)", () => {
+  it("asks for none of the merges it found, and lists none as not asked: a family it did not read may be the better target", async () => {
+    await seedCatalog(db, { exercises: tenPairs });
+    const input = await leaseForTest(depsFor(db, "apply"), { type: "DUPLICATE_DETECTION_SCAN", payload: { mode: "apply" } });
+    // The deadline comes once it has read four families (the alpha and bravo pairs), before the fifth.
+    let checks = 0;
+    const deadline = runDeadlineFailure(input.job.id, 480_000);
+    const hardStop = {
+      get aborted() {
+        return ++checks > 4;
+      },
+      reason: deadline,
+    } as unknown as AbortSignal;
+    const outcome = await registry.handlerFor("DUPLICATE_DETECTION_SCAN").run({ ...input, ctx: { ...input.ctx, hardStop } });
+
+    expect(outcome).toMatchObject({
+      kind: "completed",
+      status: "succeeded",
+      summary: { families_scanned: 4, complete: false, merge_candidates: 2, merge_candidates_not_asked: 0, jobs_created: 0 },
+    });
+    expect(await otherJobs(db, input.job.id)).toEqual([]);
+  });
+});
+
 describeWithFullEmulator("DUPLICATE_DETECTION_SCAN over look-alike legacy family slugs (apply)", () => {
   it("asks for merges only into a family whose slug can hold a registry entry, and lists those without one", async () => {
     await seedCatalog(db, {
