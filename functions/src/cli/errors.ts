@@ -22,7 +22,11 @@ const EXITS = {
     meaning:
       "usage: unknown command or option, missing argument, an empty option value, malformed JSON, date, id or email, invalid payload, curators on the Firestore emulator without the Auth emulator",
   },
-  notFound: { code: 3, meaning: "not found: the job, change or account named does not exist" },
+  notFound: {
+    code: 3,
+    meaning:
+      "not found: the job, change or account named does not exist (`history --job` lists whatever runs are left of a job: none is no error)",
+  },
   interrupted: {
     code: 130,
     meaning: "interrupted (Ctrl-C): for a command that writes, the line says what it may have left and how to go on",
