@@ -216,7 +216,7 @@ export function childRetryBlock(
  * from `retriedAtEpoch`, the one it had when Retry was pressed: a final status at a later epoch is that run's end; at
  * that epoch the job still reads as it was before the retry.
  */
-export function retriedRunEnded(retriedAtEpoch: number, job: Pick<Job, "status" | "lease_epoch">): boolean {
+export function retriedRunEnded(retriedAtEpoch: number, job: JobMoment): boolean {
   return job.lease_epoch > retriedAtEpoch && isFinalStatus(job.status);
 }
 
@@ -233,12 +233,17 @@ export function ranSinceRetry(retriedAtEpoch: number, job: Pick<Job, "lease_epoc
  * Whether the job has moved on from the end of the run an operator's retry queued (that run ended at lease epoch
  * `endedAt`): only a later retry, someone else's, takes an ended job on, queued again and then leased past it.
  */
-export function movedPastRetriedRun(endedAt: number, job: Pick<Job, "status" | "lease_epoch">): boolean {
+export function movedPastRetriedRun(endedAt: number, job: JobMoment): boolean {
   return job.lease_epoch > endedAt || !isFinalStatus(job.status);
 }
 
 /** What of a job tells whether it has moved on: its status, and its lease epoch, which a lease, a retry and a recovery move on. */
 export type JobMoment = Pick<Job, "status" | "lease_epoch">;
+
+/** `job`'s moment, kept apart from the job document it was read from. */
+export function momentOf(job: JobMoment): JobMoment {
+  return { status: job.status, lease_epoch: job.lease_epoch };
+}
 
 /**
  * Whether the job has moved on (`now`) from how it read once an action on it had failed (`then`), so that the failure

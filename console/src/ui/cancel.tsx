@@ -6,7 +6,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { cancelWorthRunningAgain, type OperatorActions } from "../actions";
 import { cancelledNotice, type NoticeText } from "../format";
-import { type AnsweredCancel, cancelledJobMovedOn, type Job } from "../model";
+import { type AnsweredCancel, cancelledJobMovedOn, type Job, momentOf } from "../model";
 import { ActionOutcome, type JobActionOutcome, useJobActionOutcome } from "./outcome";
 import { ActionButton } from "./parts";
 
@@ -33,7 +33,7 @@ export function useCancels(actions: OperatorActions, seen: readonly Job[]): Canc
   }, [movedOn]);
   const run = (jobId: string) => {
     const job = seen.find(({ id }) => id === jobId);
-    const pressed = job ? { status: job.status, lease_epoch: job.lease_epoch } : null;
+    const pressed = job ? momentOf(job) : null;
     return kept.run(jobId, async () => setDone({ jobId, answer: await actions.cancelJob(jobId), pressed }));
   };
   const notice = done && !movedOn ? { text: cancelledNotice(done.jobId, done.answer), ids: [done.jobId] } : null;

@@ -7,7 +7,7 @@ import type { ComponentChildren, RefObject } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { actionFailure } from "../actions";
 import { asError, type NoticeText } from "../format";
-import { type Job, type JobMoment, type JobStatus, movedOnSinceFailure } from "../model";
+import { type Job, type JobMoment, type JobStatus, momentOf, movedOnSinceFailure } from "../model";
 import { Notice } from "./parts";
 
 /** The error of the last failed action of a kind, the job it acted on, and how the view read that job once it failed. */
@@ -42,8 +42,7 @@ export function useJobActionOutcome(
   useEffect(() => {
     // Forgotten once outdated, so that the job coming back to how it read does not bring it back.
     if (outdated) setFailure(null);
-    else if (failure !== null && failure.seenAs === null && job !== undefined)
-      setFailure({ ...failure, seenAs: { status: job.status, lease_epoch: job.lease_epoch } });
+    else if (failure !== null && failure.seenAs === null && job !== undefined) setFailure({ ...failure, seenAs: momentOf(job) });
   }, [outdated, failure, job]);
   const run = async (jobId: string, action: () => Promise<void>) => {
     try {

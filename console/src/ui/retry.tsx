@@ -9,7 +9,16 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import type { OperatorActions } from "../actions";
 import { type NoticeText, retriedNotice } from "../format";
-import { type Job, type RetryAnswer, type childRetryBlock, movedPastRetriedRun, ranSinceRetry, retriedRunEnded } from "../model";
+import {
+  type Job,
+  type JobMoment,
+  type RetryAnswer,
+  type childRetryBlock,
+  momentOf,
+  movedPastRetriedRun,
+  ranSinceRetry,
+  retriedRunEnded,
+} from "../model";
 import { ActionOutcome, type JobActionOutcome, useJobActionOutcome } from "./outcome";
 import { ActionButton, JobLink } from "./parts";
 
@@ -22,7 +31,7 @@ interface Retried {
   epoch: number;
   answer: RetryAnswer;
   /** How the run the retry queued ended, once the view read that end: kept when the view no longer reads the job. */
-  ended: Pick<Job, "lease_epoch" | "status"> | null;
+  ended: JobMoment | null;
 }
 
 /**
@@ -44,7 +53,7 @@ export function useRetry(actions: OperatorActions, seen: readonly Job[]): Retrie
   useEffect(() => {
     // Forgotten once the job moved on, so a later retry by someone else does not bring it back.
     if (movedOn) setRetried(null);
-    else if (endedNow) setRetried({ ...retried, ended: { lease_epoch: job.lease_epoch, status: job.status } });
+    else if (endedNow) setRetried({ ...retried, ended: momentOf(job) });
   }, [movedOn, endedNow, retried, job]);
   const ended = retried?.ended ?? (endedNow ? job : null);
   const retry = (job: Job) =>
