@@ -236,12 +236,11 @@ function namedExerciseIssues(initial: CatalogState, final: CatalogState, trace: 
         target: exerciseTarget(id),
       });
     }
-    const alias = typeof slug === "string" ? final.alias(slug) : null;
-    if (!alias) continue;
-    const collision = slugCollisionIssue(String(slug), alias, id, exercise);
-    if (collision) {
-      log.error({ ...collision, operation_index: index });
-    } else if (alias.exercise_id === id) {
+    const held = nameSlugAlias(final, id, exercise);
+    if (!held) continue;
+    if (held.collision) {
+      log.error({ ...held.collision, operation_index: index });
+    } else if (held.alias.exercise_id === id) {
       log.warn({
         code: "ALIAS_LOOP",
         operation_index: index,
@@ -259,10 +258,21 @@ function namedExerciseIssues(initial: CatalogState, final: CatalogState, trace: 
     if (trace.identitySetBy.has(id) || !before || isLiveExercise(before) || !exercise) continue;
     familyFitIssue(id, exercise, index, log);
     // An alias may have taken its slug while it was retired; live again, its name would collide with it.
-    const alias = typeof exercise.name_slug === "string" ? final.alias(exercise.name_slug) : null;
-    const collision = alias ? slugCollisionIssue(String(exercise.name_slug), alias, id, exercise) : null;
+    const collision = nameSlugAlias(final, id, exercise)?.collision;
     if (collision) log.error({ ...collision, operation_index: index });
   }
+}
+
+/** The alias at exercise `id`'s name slug after the plan, with its collision with that name (`slugCollisionIssue`); null without one. */
+function nameSlugAlias(
+  final: CatalogState,
+  id: string,
+  exercise: Readonly<DocData>,
+): { alias: DocData; collision: Omit<ValidationIssue, "operation_index"> | null } | null {
+  const slug = exercise.name_slug;
+  if (typeof slug !== "string") return null;
+  const alias = final.alias(slug);
+  return alias ? { alias, collision: slugCollisionIssue(slug, alias, id, exercise) } : null;
 }
 
 /** A live exercise whose family its name is no variant of (FAMILY_SLUG_MISMATCH), caused by operation `index`. */

@@ -408,8 +408,12 @@ async function documentsChangedSince(
  * first: its entry for `target`, whose before is the document as they leave it; undefined when none of them is.
  */
 function restoredFirst(changes: readonly DocumentSnapshot[], first: RevertedFirst, target: string): JournalDocument | undefined {
-  const oldest = changes.filter((change) => first.has(change.id)).at(-1);
-  return (oldest?.get("documents") as JournalDocument[] | undefined)?.find((doc) => documentPath(doc.collection, doc.id) === target);
+  return journalDocumentOf(changes.filter((change) => first.has(change.id)).at(-1), target);
+}
+
+/** `change`'s journal entry for document `target`; undefined without a change, or when it did not write `target`. */
+function journalDocumentOf(change: DocumentSnapshot | undefined, target: string): JournalDocument | undefined {
+  return (change?.get("documents") as JournalDocument[] | undefined)?.find((doc) => documentPath(doc.collection, doc.id) === target);
 }
 
 /**
@@ -450,7 +454,7 @@ async function asItsJobFoundIt(
     .filter((change) => change.id !== entry.id && change.get("job_id") === entry.get("job_id") && compareApplied(change, entry) > 0)
     .filter(givenBack)
     .sort(compareApplied)[0];
-  const found = (oldest?.get("documents") as JournalDocument[] | undefined)?.find((doc) => documentPath(doc.collection, doc.id) === target);
+  const found = journalDocumentOf(oldest, target);
   return found?.before != null && changedPaths(found.before, alias, ["updated_at"]).length === 0;
 }
 
